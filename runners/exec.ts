@@ -1,0 +1,195 @@
+import { execa } from "execa";
+import { constants } from "node:os";
+import * as pty from "node-pty";
+import { childEnv } from "./child-env.js";
+
+/**
+ * The one place Sluice spawns processes. argv arrays only (no shell), an allowlisted environment,
+ * a timeout that kills the whole process group, and output handed back already redacted.
+ */
+export interface ExecOptions {
+  cwd: string;
+  /** Added to the allowlisted base environment (forbidden names are still dropped). */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** Applied to every chunk streamed and to the captured output. */
+  redact?: (text: string) => string;
+  /** Live output, already redacted; used for job logs. */
+  onOutput?: (chunk: string) => void;
+  /**
+   * Run under a pseudo-terminal: long plan/apply runs stream line by line as a user would see
+   * them. stdout and stderr are merged.
+   */
+  pty?: boolean;
+  /** Grace period between SIGTERM and SIGKILL to the process group. */
+  killGraceMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  /** stdout (pty: the merged output). Redacted. */
+  stdout: string;
+  /** stderr (pty: empty). Redacted. */
+  stderr: string;
+  durationMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+const DEFAULT_GRACE_MS = 5_000;
+const MAX_CAPTURE = 64 * 1024 * 1024;
+
+export class ExecError extends Error {
+  constructor(
+    message: string,
+    readonly result: ExecResult,
+  ) {
+    super(message);
+    this.name = "ExecError";
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function signalName(n: number): string {
+  const found = Object.entries(constants.signals).find(([, v]) => v === n);
+  return found ? found[0] : String(n);
+}
+
+/** Runs `file args` and resolves with its result; only spawn failures reject. */
+export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
+  const redact = opts.redact ?? ((s: string) => s);
+  const env = childEnv(opts.env);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
+  return opts.pty
+    ? execPty(file, args, opts.cwd, env, timeoutMs, grace, redact, opts.onOutput)
+    : execPipe(file, args, opts.cwd, env, timeoutMs, grace, redact, opts.onOutput);
+}
+
+function capture() {
+  let size = 0;
+  const parts: string[] = [];
+  return {
+    push(chunk: string) {
+      if (size >= MAX_CAPTURE) return;
+      parts.push(chunk);
+      size += chunk.length;
+    },
+    text: () => parts.join(""),
+  };
+}
+
+async function execPipe(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  grace: number,
+  redact: (s: string) => string,
+  onOutput?: (chunk: string) => void,
+): Promise<ExecResult> {
+  const started = performance.now();
+  const child = execa(file, args, {
+    cwd,
+    env,
+    extendEnv: false,
+    // Own process group, so a timeout can kill terraform's providers and provisioners too.
+    detached: true,
+    reject: false,
+    stdin: "ignore",
+    buffer: false,
+    encoding: "utf8",
+  });
+  const out = capture();
+  const err = capture();
+  child.stdout?.setEncoding("utf8");
+  child.stderr?.setEncoding("utf8");
+  child.stdout?.on("data", (c: string) => {
+    out.push(c);
+    onOutput?.(redact(c));
+  });
+  child.stderr?.on("data", (c: string) => {
+    err.push(c);
+    onOutput?.(redact(c));
+  });
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid, "SIGTERM");
+    killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
+  }, timeoutMs);
+  const result = await child;
+  clearTimeout(timer);
+  if (killTimer) clearTimeout(killTimer);
+  if (timedOut) killGroup(child.pid, "SIGKILL");
+  if (result.failed && result.exitCode === undefined && !result.signal && !timedOut) {
+    throw new Error(`could not start ${file}: ${redact(result.shortMessage ?? "unknown error")}`);
+  }
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? undefined,
+    timedOut,
+    stdout: redact(out.text()),
+    stderr: redact(err.text()),
+    durationMs: performance.now() - started,
+  };
+}
+
+function execPty(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  grace: number,
+  redact: (s: string) => string,
+  onOutput?: (chunk: string) => void,
+): Promise<ExecResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    let child: pty.IPty;
+    try {
+      child = pty.spawn(file, args, { cwd, env, cols: 160, rows: 40, name: "dumb" });
+    } catch (e) {
+      reject(new Error(`could not start ${file}: ${redact(String((e as Error).message))}`));
+      return;
+    }
+    const out = capture();
+    child.onData((c) => {
+      out.push(c);
+      onOutput?.(redact(c));
+    });
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    // A pty child leads its own session, so its pid is also its process group id.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
+    }, timeoutMs);
+    child.onExit(({ exitCode, signal }) => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (timedOut) killGroup(child.pid, "SIGKILL");
+      resolve({
+        exitCode: signal ? null : exitCode,
+        signal: signal ? signalName(signal) : undefined,
+        timedOut,
+        stdout: redact(out.text()),
+        stderr: "",
+        durationMs: performance.now() - started,
+      });
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import type { PlanSummary } from "../src/model/plan-summary.js";
+import type { Project, RunnerKind } from "../src/model/project.js";
+import type { ExecOptions, ExecResult } from "./exec.js";
+
+/** The exec choke point as runners see it: injected, so argv building stays testable. */
+export type Exec = (file: string, args: string[], opts: ExecOptions) => Promise<ExecResult>;
+
+export interface PlanRequest {
+  project: Project;
+  /** Absolute path of the checkout (worktree) at the head SHA. */
+  checkoutDir: string;
+  /** Private scratch dir for this project + workspace (TF_DATA_DIR and the saved plan live here). */
+  dataDir: string;
+  extraArgs: string[];
+  /** Environment for the tool, on top of the allowlisted base (per-repo credentials). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  redact: (text: string) => string;
+  onOutput?: (chunk: string) => void;
+}
+
+export type PlanOutcome =
+  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number }
+  | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
+
+/** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */
+export interface Runner {
+  kind: RunnerKind;
+  plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
+}

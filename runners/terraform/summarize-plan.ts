@@ -1,0 +1,109 @@
+import type { OutputChange, PlanSummary, ResourceAction, ResourceChange } from "../../src/model/plan-summary.js";
+import { classifyActions } from "./classify-actions.js";
+import { collectSensitiveValues, sensitiveOutputNames } from "./collect-sensitive-values.js";
+import { parsePlanJson } from "./parse-plan-json.js";
+import type { PlanJson } from "./plan-json-schema.js";
+
+export type PlanSummaryResult = { ok: true; summary: PlanSummary } | { ok: false; error: string };
+
+/**
+ * Summarizes `terraform show -json PLANFILE` (or `tofu show -json`), given as text or already
+ * parsed. Pure; never throws: input that is not a plan comes back as `{ ok: false, error }` with a
+ * short message that never quotes the input (it may hold secrets).
+ */
+export function summarizePlan(planJson: string | unknown): PlanSummaryResult {
+  const parsed = parsePlanJson(planJson);
+  if (!parsed.ok) return parsed;
+  return { ok: true, summary: summarize(parsed.plan) };
+}
+
+// Destroys first, then replaces: the lines a reviewer must not miss come before the routine ones.
+const ORDER: Record<ResourceAction, number> = { delete: 0, replace: 1, create: 2, update: 3, forget: 4, read: 5 };
+
+function summarize(plan: PlanJson): PlanSummary {
+  const counts = { add: 0, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0 };
+  const resources: ResourceChange[] = [];
+  const moves: PlanSummary["moves"] = [];
+
+  for (const rc of plan.resource_changes ?? []) {
+    const classified = classifyActions(rc.change.actions);
+    // Terraform renders nothing for a data source that left the configuration (0.12–0.13 plans
+    // list it as "delete"); there is nothing to destroy.
+    if (classified.action === "delete" && rc.mode === "data") continue;
+
+    const address = rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
+    const previousAddress = rc.previous_address && rc.previous_address !== rc.address ? rc.previous_address : undefined;
+    const importing = rc.change.importing != null;
+    if (importing) counts.import++;
+
+    if (classified.action === "no-op") {
+      if (previousAddress !== undefined) moves.push({ from: previousAddress, to: address });
+      // An import with no other change is counted but not listed: ResourceAction has no value for
+      // "import only" (see the report proposing one).
+      continue;
+    }
+
+    counts.add += classified.add;
+    counts.change += classified.change;
+    counts.destroy += classified.destroy;
+    counts.forget += classified.forget;
+    if (classified.action === "replace") counts.replace++;
+
+    const entry: ResourceChange = { address, action: classified.action };
+    if (rc.action_reason) entry.reason = rc.action_reason;
+    if (previousAddress !== undefined) entry.previousAddress = previousAddress;
+    if (importing) entry.importing = true;
+    resources.push(entry);
+  }
+  counts.move = moves.length;
+
+  // Stable sort: entries with the same action and address keep Terraform's own order.
+  resources.sort((a, b) => ORDER[a.action] - ORDER[b.action] || compareText(a.address, b.address));
+  moves.sort((a, b) => compareText(a.to, b.to));
+  const outputs = summarizeOutputs(plan);
+
+  // Actions (1.14+) have no counter in PlanSummary yet, but applying would run them, so a plan
+  // that only invokes actions is not "no changes".
+  const invokesActions = (plan.action_invocations?.length ?? 0) > 0;
+  const hasChanges =
+    counts.add + counts.change + counts.destroy + counts.forget + counts.move + counts.import > 0 ||
+    outputs.length > 0 ||
+    invokesActions;
+
+  const summary: PlanSummary = {
+    ...counts,
+    resources,
+    moves,
+    outputs,
+    hasChanges,
+    sensitiveValues: collectSensitiveValues(plan),
+    formatVersion: plan.format_version,
+  };
+  if (plan.terraform_version) summary.terraformVersion = plan.terraform_version;
+  return summary;
+}
+
+function summarizeOutputs(plan: PlanJson): OutputChange[] {
+  const flagged = sensitiveOutputNames(plan);
+  const outputs: OutputChange[] = [];
+  for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
+    const action = outputAction(oc.actions);
+    if (!action) continue;
+    const sensitive = oc.before_sensitive === true || oc.after_sensitive === true || flagged.has(name);
+    outputs.push({ name, action, sensitive });
+  }
+  return outputs.sort((a, b) => compareText(a.name, b.name));
+}
+
+function outputAction(actions: readonly string[]): OutputChange["action"] | undefined {
+  const key = actions.join(",");
+  if (key === "no-op") return undefined;
+  if (key === "create" || key === "delete") return key;
+  // "update", and anything newer we do not know: shown, never dropped.
+  return "update";
+}
+
+/** Code-point order: the same on every machine, unlike localeCompare. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

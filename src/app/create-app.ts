@@ -1,0 +1,150 @@
+import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import PQueue from "p-queue";
+import pino, { type Logger } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { createRunners } from "../../runners/registry.js";
+import type { EnvConfig } from "../config/env-config.js";
+import { loadServerConfig } from "../config/server-config.js";
+import { createIngress } from "../ingress/ingress.js";
+import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
+import type { JobDeps } from "../jobs/job-deps.js";
+import { runJob } from "../jobs/run-job.js";
+import { Worker } from "../jobs/worker.js";
+import { createRedactor } from "../render/redact.js";
+import { openSqliteStore } from "../store/sqlite-store.js";
+import { createGitHubVcs } from "../vcs/github/github-vcs.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import { GitWorkspace } from "../workspace/git-workspace.js";
+import { KeyedMutex } from "../workspace/keyed-mutex.js";
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+
+export interface SluiceApp {
+  server: Server;
+  port: number;
+  log: Logger;
+  /** Stops taking webhooks, lets running jobs finish, closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface AppOverrides {
+  retry?: RetryPolicy;
+  requestTimeoutMs?: number;
+}
+
+function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
+  const base = Number(env.SLUICE_GITHUB_RETRY_BASE_MS);
+  return Number.isFinite(base) && base > 0 ? { ...DEFAULT_RETRY, baseDelayMs: base, maxDelayMs: base * 32 } : DEFAULT_RETRY;
+}
+
+/** Builds and starts Sluice: store, worker, Probot (auth and events), and the HTTP endpoint. */
+export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
+  const config = loadServerConfig(env.serverConfigPath);
+  const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
+  // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
+  const logRedact = createRedactor({ secrets: [env.webhookSecret], patterns: redactPatterns });
+  const log = pino({
+    level: env.logLevel,
+    hooks: {
+      logMethod(args, method) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === "string" ? logRedact(a) : a)) as Parameters<typeof method>,
+        );
+      },
+    },
+    formatters: {
+      log: (obj) => JSON.parse(logRedact(JSON.stringify(obj))) as Record<string, unknown>,
+    },
+  });
+
+  mkdirSync(env.dataDir, { recursive: true });
+  // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
+  const cliConfig = dataPaths.cliConfig(env.dataDir);
+  if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
+
+  const store = openSqliteStore(dataPaths.store(env.dataDir));
+  const probot = new Probot({
+    appId: env.appId,
+    privateKey: env.privateKey,
+    secret: env.webhookSecret,
+    baseUrl: env.baseUrl,
+    log: log.child({ name: "probot" }),
+    // Our adapter retries what is safe to retry; Probot's plugins would retry blindly and hide faults.
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+
+  const retry = overrides.retry ?? retryFromEnv(process.env);
+  const deps: JobDeps = {
+    store,
+    vcsFor: async (installationId) =>
+      createGitHubVcs(await probot.auth(installationId), {
+        retry,
+        requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
+        onRetry: (message, delayMs) => log.warn({ installationId, delayMs }, `GitHub call failed, retrying: ${message}`),
+      }),
+    workspace: new GitWorkspace(env.dataDir, logRedact),
+    runners: createRunners({ terraformBinary: config.terraform_binary, tofuBinary: config.tofu_binary }),
+    config,
+    log,
+    dataDir: env.dataDir,
+    projectQueue: new PQueue({ concurrency: config.parallel }),
+    projectLocks: new KeyedMutex(),
+    runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
+    redactPatterns,
+  };
+
+  const worker = new Worker(store, (job) => runJob(job, deps), log);
+  const ingress = createIngress({
+    store,
+    repos: config.repos,
+    autoplanDrafts: config.autoplan_drafts,
+    onJob: () => worker.notify(),
+    log,
+  });
+  probot.onAny(async (context) => ingress({ id: context.id, name: context.name, payload: context.payload }));
+  const endpoint = createWebhookEndpoint({
+    secret: env.webhookSecret,
+    receive: (d) => probot.receive(d as Parameters<typeof probot.receive>[0]),
+    log,
+  });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0];
+    if (path === WEBHOOK_PATH) {
+      void endpoint(req, res).catch((e) => {
+        log.error({ err: String(e) }, "webhook endpoint fault");
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+  });
+
+  await worker.recover();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.port, env.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, dataDir: env.dataDir }, `Sluice listening on http://${env.host}:${port}${WEBHOOK_PATH}`);
+  worker.notify();
+
+  return {
+    server,
+    port,
+    log,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { Command, ParseResult, ProjectFilter } from "../model/command.js";
+import { commandSkeleton } from "./command-skeleton.js";
+import { codePointName, markdownCode } from "./markdown-code.js";
+import { tokenizeArgs } from "./tokenize-args.js";
+import { type FilterKey, validateFilterValue } from "./validate-filter-value.js";
+import { validateExtraArgs } from "./validate-extra-args.js";
+
+export { USAGE } from "./usage.js";
+
+export interface ParseCommentOptions {
+  /** Also answer `atlantis plan` etc., for repositories moving over from Atlantis. */
+  allowAtlantisPrefix?: boolean;
+}
+
+type Keyword = "plan" | "apply" | "unlock" | "help";
+type Address =
+  | { type: "none" }
+  | { type: "invalid"; reason: string }
+  | { type: "ours"; keyword: Keyword; display: string; rest: string };
+
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "help"]);
+const MAX_LINE = 4096;
+// Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
+// private-use character makes the command ambiguous to read, so it is refused.
+const HIDDEN = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/u;
+const WHITESPACE = /\p{White_Space}/u;
+const FLAGS: ReadonlyMap<string, FilterKey> = new Map<string, FilterKey>([
+  ["-p", "project"],
+  ["--project", "project"],
+  ["-d", "dir"],
+  ["--dir", "dir"],
+  ["-w", "workspace"],
+  ["--workspace", "workspace"],
+]);
+const FLAG = /^(-[pdw]|--project|--dir|--workspace)(?:=(.*))?$/s;
+const DASH_LOOKALIKE = /^[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/u;
+
+/**
+ * Reads the first line of a PR comment as a Sluice command. Pure and total: any string gives a
+ * result, never an exception. Lookalike spellings (other scripts, fullwidth forms, zero-width
+ * characters, wrong case) are never accepted; when they imitate a command they get a hint.
+ */
+export function parseComment(body: string, opts: ParseCommentOptions = {}): ParseResult {
+  const line = firstLine(body).trim();
+  if (line === "") return { type: "none" };
+  const address = addressOf(line, opts.allowAtlantisPrefix === true);
+  if (address.type === "none") return { type: "none" };
+  const hidden = HIDDEN.exec(line);
+  if (hidden) {
+    return invalid(
+      `the command contains a control or invisible character (${codePointName(hidden[0])}); retype it as plain text`,
+    );
+  }
+  if (line.length > MAX_LINE) return invalid(`the command line is longer than ${MAX_LINE} characters`);
+  if (address.type === "invalid") return address;
+  if (address.keyword === "help") return ok({ kind: "help" });
+  return parseArgs(address.keyword, address.display, address.rest);
+}
+
+function firstLine(body: string): string {
+  const end = body.search(/[\r\n]/);
+  return end < 0 ? body : body.slice(0, end);
+}
+
+/** Splits off the first whitespace-separated word; `rest` keeps everything after it. */
+function splitWord(text: string): [word: string, rest: string] {
+  const start = text.search(/\P{White_Space}/u);
+  if (start < 0) return ["", ""];
+  const from = text.slice(start);
+  const end = from.search(WHITESPACE);
+  return end < 0 ? [from, ""] : [from.slice(0, end), from.slice(end)];
+}
+
+function addressOf(line: string, allowAtlantis: boolean): Address {
+  const [first, afterFirst] = splitWord(line);
+  if (first.startsWith("/") && KEYWORDS.has(first.slice(1))) {
+    return { type: "ours", keyword: first.slice(1) as Keyword, display: first, rest: afterFirst };
+  }
+  const isPrefix = (word: string) => word === "sluice" || (allowAtlantis && word === "atlantis");
+  const [second, afterSecond] = splitWord(afterFirst);
+
+  if (isPrefix(first)) {
+    if (second === "") {
+      return invalid(
+        `\`${first}\` needs a command: \`${first} plan\`, \`${first} apply\`, \`${first} unlock\` or \`${first} help\``,
+      );
+    }
+    if (KEYWORDS.has(second)) {
+      return { type: "ours", keyword: second as Keyword, display: `${first} ${second}`, rest: afterSecond };
+    }
+    const meant = commandSkeleton(second);
+    if (KEYWORDS.has(meant)) return lookalike(`${first} ${second}`, `${first} ${meant}`);
+    return invalid(`unknown command ${markdownCode(`${first} ${second}`)}`);
+  }
+
+  const meantFirst = commandSkeleton(first);
+  if (meantFirst.startsWith("/") && KEYWORDS.has(meantFirst.slice(1))) return lookalike(first, meantFirst);
+  if (isPrefix(meantFirst)) {
+    const meantSecond = commandSkeleton(second);
+    if (KEYWORDS.has(meantSecond)) return lookalike(`${first} ${second}`, `${meantFirst} ${meantSecond}`);
+  }
+  // A real slash and a word: clearly meant for a bot, so say it is not ours rather than stay silent.
+  if (/^\/\p{L}/u.test(first)) return invalid(`unknown command ${markdownCode(first)}`);
+  return { type: "none" };
+}
+
+function lookalike(typed: string, meant: string): Address {
+  if (typed.toLowerCase() === meant) {
+    return invalid(`${markdownCode(typed)} is not a command: commands are lowercase, did you mean \`${meant}\`?`);
+  }
+  const odd = Array.from(typed).find((ch) => (ch.codePointAt(0) ?? 0) > 0x7e);
+  const which = odd === undefined ? "" : ` (${codePointName(odd)})`;
+  return invalid(
+    `${markdownCode(typed)} looks like \`${meant}\` but contains a lookalike character${which}; type it in plain ASCII`,
+  );
+}
+
+function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: string): ParseResult {
+  const tokenized = tokenizeArgs(rest);
+  if (!tokenized.ok) return invalid(tokenized.reason);
+  const tokens = tokenized.tokens;
+  const filter: ProjectFilter = {};
+  const cmd = `\`${display}\``;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? "";
+    if (token === "--") {
+      if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
+      if (keyword === "unlock") return invalid(`${cmd} does not take extra arguments`);
+      const extra = validateExtraArgs(tokens.slice(i + 1));
+      if (!extra.ok) return invalid(extra.reason);
+      return ok({ kind: "plan", filter, extraArgs: extra.args });
+    }
+
+    const flag = FLAG.exec(token);
+    const flagName = flag?.[1];
+    const key = flagName === undefined ? undefined : FLAGS.get(flagName);
+    if (flag !== null && flagName !== undefined && key !== undefined) {
+      if (filter[key] !== undefined) return invalid(`${markdownCode(flagName)} is given more than once`);
+      let value = flag[2];
+      if (value === undefined) {
+        const next = tokens[i + 1];
+        // No project, dir or workspace starts with `-`: `-p -d x` means the value was forgotten.
+        if (next !== undefined && !next.startsWith("-")) {
+          value = next;
+          i++;
+        }
+      }
+      if (value === undefined || value === "") return invalid(`${markdownCode(flagName)} needs a value`);
+      const checked = validateFilterValue(key, value);
+      if (!checked.ok) return invalid(checked.reason);
+      filter[key] = checked.value;
+      continue;
+    }
+
+    if (token.startsWith("-") && token.length > 1) return invalid(unknownFlag(token, keyword, display));
+    if (DASH_LOOKALIKE.test(token)) {
+      const dash = Array.from(token)[0] ?? "";
+      return invalid(
+        `${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``,
+      );
+    }
+    return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
+  }
+
+  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: [] });
+  return ok({ kind: keyword, filter });
+}
+
+function unknownFlag(token: string, keyword: Exclude<Keyword, "help">, display: string): string {
+  const name = token.split("=")[0] ?? token;
+  const long = /^-(project|dir|workspace)$/.exec(name)?.[1];
+  if (long !== undefined) return `unknown flag ${markdownCode(name)}: did you mean \`--${long}\`?`;
+  const after = keyword === "plan" ? "; put Terraform arguments after `--`" : "";
+  return `unknown flag ${markdownCode(name)} for \`${display}\`: use \`-p\`, \`-d\` or \`-w\`${after}`;
+}
+
+function invalid(reason: string): { type: "invalid"; reason: string } {
+  return { type: "invalid", reason };
+}
+
+function ok(command: Command): ParseResult {
+  return { type: "command", command };
+}

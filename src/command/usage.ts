@@ -1,0 +1,17 @@
+/** Markdown reply to `/help`, and the part after the reason in replies to invalid commands. */
+export const USAGE = `**Sluice commands** go on the first line of a pull request comment:
+
+| Command | What it does |
+| --- | --- |
+| \`/plan [-p PROJECT] [-d DIR] [-w WORKSPACE] [-- TERRAFORM_ARGS…]\` | Plan the projects this pull request changes, or only the ones selected |
+| \`/apply [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Apply the saved plans made for the current head commit |
+| \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
+| \`/help\` | Show this help |
+
+\`sluice plan\`, \`sluice apply\`, \`sluice unlock\` and \`sluice help\` work the same way.
+
+- \`-p\`, \`--project\`: project name · \`-d\`, \`--dir\`: directory relative to the repository root · \`-w\`, \`--workspace\`: Terraform workspace. Give each at most once; they combine.
+- After \`--\`, \`/plan\` passes these Terraform arguments through: \`-var NAME=VALUE\`, \`-var-file=FILE\`, \`-target=ADDRESS\`, \`-replace=ADDRESS\`, \`-refresh=true|false\`, \`-refresh-only\`, \`-destroy\`, \`-parallelism=N\`, \`-compact-warnings\`, \`-lock-timeout=DURATION\`.
+- Quote values with spaces: \`-- -var 'tags=a b'\`. Nothing is run through a shell.
+
+Examples: \`/plan\`, \`/plan -d envs/prod\`, \`/plan -p network -- -target=module.vpc\`, \`sluice apply -p network\`.`;

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, "a duration such as 90s, 30m or 2h")
+  .transform((s) => {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(s);
+    const n = Number(m?.[1]);
+    const unit = m?.[2];
+    return unit === "ms" ? n : unit === "s" ? n * 1e3 : unit === "m" ? n * 60e3 : n * 3600e3;
+  });
+
+/** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
+export const serverConfigSchema = z
+  .object({
+    /** Repos Sluice acts on (globs over owner/name); empty = all repos the app is installed on. */
+    repos: z.array(z.string().min(1)).default([]),
+    /** Autoplan draft pull requests too. */
+    autoplan_drafts: z.boolean().default(false),
+    /** Plan pull requests whose head is in a fork (their code runs on this server at plan time). */
+    allow_fork_prs: z.boolean().default(false),
+    /** Extra regular expressions whose matches are redacted from everything posted or logged. */
+    redact_patterns: z.array(z.string().min(1)).default([]),
+    terraform_binary: z.string().min(1).default("terraform"),
+    tofu_binary: z.string().min(1).default("tofu"),
+    /** Timeout for one tool step (init, plan, show, apply). */
+    step_timeout: duration.default(30 * 60e3),
+    /** How many projects plan at once on this replica. */
+    parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
+    /** Most comments one command may post before the output is truncated. */
+    max_comments: z.number().int().min(1).max(50).default(10),
+  })
+  .strict();
+
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Formats zod issues as "key.path: message (line N)" using the YAML document's positions. */
+function describeIssues(issues: z.core.$ZodIssue[], lineOf: (path: PropertyKey[]) => number | undefined): string {
+  return issues
+    .map((i) => {
+      const key = i.path.length ? i.path.map(String).join(".") : "(root)";
+      const line = lineOf(i.path);
+      return `${key}: ${i.message}${line ? ` (line ${line})` : ""}`;
+    })
+    .join("\n");
+}
+
+export function parseServerConfig(text: string, source = "server config"): ServerConfig {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(`${source}: invalid YAML: ${doc.errors[0]?.message.split("\n")[0]}`);
+  }
+  const lineCounter = (path: PropertyKey[]) => {
+    const node = doc.getIn(path as unknown[], true) as { range?: [number] } | undefined;
+    if (!node?.range) return undefined;
+    return text.slice(0, node.range[0]).split("\n").length;
+  };
+  const result = serverConfigSchema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? {});
+  if (!result.success) throw new ConfigError(`${source}:\n${describeIssues(result.error.issues, lineCounter)}`);
+  for (const p of result.data.redact_patterns) {
+    try {
+      new RegExp(p);
+    } catch {
+      throw new ConfigError(`${source}: redact_patterns: \`${p}\` is not a valid regular expression`);
+    }
+  }
+  return result.data;
+}
+
+export function loadServerConfig(path: string | undefined): ServerConfig {
+  if (!path) return serverConfigSchema.parse({});
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`SLUICE_SERVER_CONFIG: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  return parseServerConfig(text, path);
+}

@@ -1,0 +1,95 @@
+import { parseComment } from "../command/parse-comment.js";
+import type { JobSpec, JobTarget } from "../store/store.js";
+
+/** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
+export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { ignore: string };
+
+interface Payload {
+  action?: string;
+  installation?: { id?: number };
+  repository?: { owner?: { login?: string }; name?: string; clone_url?: string; full_name?: string };
+  sender?: { login?: string; type?: string };
+  pull_request?: { number?: number; draft?: boolean; merged?: boolean; head?: { sha?: string } };
+  issue?: { number?: number; pull_request?: unknown };
+  comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
+}
+
+export interface IngressSettings {
+  autoplanDrafts: boolean;
+}
+
+const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
+
+function targetOf(p: Payload, pr: number, headSha?: string): JobTarget | string {
+  const installationId = p.installation?.id;
+  const owner = p.repository?.owner?.login;
+  const name = p.repository?.name;
+  const cloneUrl = p.repository?.clone_url;
+  if (!installationId) return "no installation id in the payload";
+  if (!owner || !name || !cloneUrl) return "no repository in the payload";
+  return { installationId, repo: { owner, name }, cloneUrl, pr, payloadHeadSha: headSha };
+}
+
+function firstLine(body: string | undefined): string {
+  return (body ?? "").split(/\r\n|\n|\r/, 1)[0]?.trim().slice(0, 200) ?? "";
+}
+
+/** Pure: maps a verified webhook to the job it asks for. Everything else is ignored, with a reason. */
+export function eventToJob(event: string, payload: unknown, settings: IngressSettings): IngressDecision {
+  const p = (payload ?? {}) as Payload;
+  const actor = p.sender?.login ?? "";
+
+  if (event === "pull_request") {
+    const pr = p.pull_request?.number;
+    if (!pr) return { ignore: "pull_request event without a number" };
+    const target = targetOf(p, pr, p.pull_request?.head?.sha);
+    if (typeof target === "string") return { ignore: target };
+    if (p.action === "closed") {
+      return { job: { target, spec: { kind: "cleanup", merged: p.pull_request?.merged === true, actor } } };
+    }
+    if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
+    if (p.pull_request?.draft && !settings.autoplanDrafts) {
+      return { ignore: "draft pull request: autoplan of drafts is off" };
+    }
+    return { job: { target, spec: { kind: "plan", trigger: "autoplan", actor } } };
+  }
+
+  if (event === "issue_comment") {
+    // Edited and deleted comments are not commands: only what someone just said counts.
+    if (p.action !== "created") return { ignore: `issue_comment.${p.action} is not acted on` };
+    if (!p.issue?.pull_request) return { ignore: "comment on an issue, not a pull request" };
+    const user = p.comment?.user;
+    // Bots, Sluice included, cannot drive Sluice: no loops, no command laundering through other apps.
+    if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
+    const pr = p.issue.number;
+    const commentId = p.comment?.id;
+    if (!pr || !commentId) return { ignore: "comment without issue number or id" };
+    const target = targetOf(p, pr);
+    if (typeof target === "string") return { ignore: target };
+    const parsed = parseComment(p.comment?.body ?? "");
+    const by = user?.login ?? actor;
+    if (parsed.type === "none") return { ignore: "comment is not a command" };
+    if (parsed.type === "invalid") {
+      return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: by } } };
+    }
+    const cmd = parsed.command;
+    if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
+    if (cmd.kind === "plan") {
+      return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine: firstLine(p.comment?.body), commentId, actor: by } } };
+    }
+    return {
+      job: {
+        target,
+        spec: {
+          kind: "reply",
+          body: "invalid",
+          reason: `\`${cmd.kind}\` is not available yet on this Sluice server`,
+          commentId,
+          actor: by,
+        },
+      },
+    };
+  }
+
+  return { ignore: `${event} events are not acted on` };
+}

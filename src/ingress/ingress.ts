@@ -1,0 +1,37 @@
+import picomatch from "picomatch";
+import type { Store } from "../store/store.js";
+import { eventToJob, type IngressSettings } from "./event-to-job.js";
+import type { Delivery } from "./webhook-endpoint.js";
+
+export interface IngressOptions extends IngressSettings {
+  store: Store;
+  /** Repo globs the server acts on; empty = every repo of the installation. */
+  repos: string[];
+  onJob: () => void;
+  log: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+/** Decides (pure), then persists the delivery and its job atomically, then wakes the worker. */
+export function createIngress(opts: IngressOptions) {
+  const allowed = opts.repos.length ? picomatch(opts.repos, { nocase: true }) : () => true;
+  return async (delivery: Delivery): Promise<void> => {
+    const decision = eventToJob(delivery.name, delivery.payload, opts);
+    if ("ignore" in decision) {
+      opts.log.debug({ deliveryId: delivery.id, event: delivery.name }, decision.ignore);
+      return;
+    }
+    const { repo } = decision.job.target;
+    const fullName = `${repo.owner}/${repo.name}`;
+    if (!allowed(fullName)) {
+      opts.log.info({ deliveryId: delivery.id, repo: fullName }, "repository is not in the server's allowlist: ignored");
+      return;
+    }
+    const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job);
+    if (duplicate) {
+      opts.log.info({ deliveryId: delivery.id }, "delivery already received: not acted on again");
+      return;
+    }
+    opts.log.info({ deliveryId: delivery.id, jobId, repo: fullName, kind: decision.job.spec.kind }, "job queued");
+    opts.onJob();
+  };
+}

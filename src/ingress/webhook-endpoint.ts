@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { verify } from "@octokit/webhooks-methods";
+
+/** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
+export interface Delivery {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+export interface WebhookEndpointOptions {
+  secret: string;
+  maxBodyBytes?: number;
+  /** Persists what the delivery asks for; resolves once it is durable. Throws on a store fault. */
+  receive: (delivery: Delivery) => Promise<void>;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(status < 300 ? { ok: true, message } : { error: message }));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on("data", (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) {
+        done = true;
+        resolve("too-large");
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => {
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on("error", reject);
+  });
+}
+
+/**
+ * POST /api/github/webhooks. The signature is checked on the raw bytes, in constant time, before
+ * anything is parsed or stored; the answer is sent once the job is persisted, never after the work.
+ */
+export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
+  const limit = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "POST") return reply(res, 405, "webhooks are POSTed");
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      reply(res, 413, `payload over ${limit} bytes`);
+      req.destroy();
+      return;
+    }
+    const signature = req.headers["x-hub-signature-256"];
+    const id = req.headers["x-github-delivery"];
+    const name = req.headers["x-github-event"];
+    const body = await readBody(req, limit);
+    if (body === "too-large") return reply(res, 413, `payload over ${limit} bytes`);
+    // Only the sha256 signature counts: the legacy sha1 header alone is not enough.
+    if (typeof signature !== "string" || !signature.startsWith("sha256=")) {
+      opts.log.warn({ deliveryId: id }, "webhook without an X-Hub-Signature-256 header refused");
+      return reply(res, 401, "signature required");
+    }
+    let valid = false;
+    try {
+      valid = await verify(opts.secret, body.toString("utf8"), signature);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      opts.log.warn({ deliveryId: id }, "webhook with a wrong signature refused");
+      return reply(res, 401, "signature does not match");
+    }
+    if (typeof id !== "string" || !id || typeof name !== "string" || !name) {
+      return reply(res, 400, "X-GitHub-Delivery and X-GitHub-Event headers are required");
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      return reply(res, 400, "payload is not JSON");
+    }
+    try {
+      await opts.receive({ id, name, payload });
+    } catch (e) {
+      // Not persisted: a 5xx makes the delivery show as failed in GitHub, where it can be redelivered.
+      opts.log.error({ deliveryId: id, err: e instanceof Error ? e.message : String(e) }, "could not persist delivery");
+      return reply(res, 500, "could not persist the delivery");
+    }
+    return reply(res, 202, "accepted");
+  };
+}

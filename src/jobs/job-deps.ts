@@ -1,0 +1,33 @@
+import type PQueue from "p-queue";
+import type { Runner } from "../../runners/runner.js";
+import type { ServerConfig } from "../config/server-config.js";
+import type { RunnerKind } from "../model/project.js";
+import type { Store } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { GitWorkspace } from "../workspace/git-workspace.js";
+import type { KeyedMutex } from "../workspace/keyed-mutex.js";
+
+export interface JobLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Everything a job needs, handed in by the app so jobs stay free of construction details. */
+export interface JobDeps {
+  store: Store;
+  vcsFor(installationId: number): Promise<VcsClient>;
+  workspace: GitWorkspace;
+  runners: Partial<Record<RunnerKind, Runner>>;
+  config: ServerConfig;
+  log: JobLog;
+  dataDir: string;
+  /** Global limit on concurrent tool runs on this replica. */
+  projectQueue: PQueue;
+  /** Per repo + project + workspace: one plan or apply at a time. */
+  projectLocks: KeyedMutex;
+  /** Env every runner gets (our own TF_CLI_CONFIG_FILE, plugin cache…). */
+  runnerEnv: Record<string, string>;
+  /** Compiled redact_patterns of the server config. */
+  redactPatterns: RegExp[];
+}

@@ -1,0 +1,82 @@
+import type { ProjectResult } from "../model/project-result.js";
+import type { Redactor } from "../render/redact.js";
+import { renderCheck } from "../render/render-check.js";
+import { type CommentInput, renderComments } from "../render/render-comment.js";
+import type { Job } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { JobDeps } from "./job-deps.js";
+
+export interface Progress {
+  state: CommentInput["state"];
+  results: ProjectResult[];
+  pending?: string[];
+  notice?: string;
+  /** Forces a failed check (e.g. a selection error) even without project results. */
+  failed?: boolean;
+}
+
+const CHECK_NAME = { plan: "sluice/plan", apply: "sluice/apply" } as const;
+
+/**
+ * One comment per command, edited in place as the job moves on; the ids live in the job row so a
+ * restarted job edits the same comments. Also owns the job's check run.
+ */
+export function createCommentPublisher(
+  vcs: VcsClient,
+  deps: JobDeps,
+  job: Job,
+  fixed: { command: "plan" | "apply"; headSha: string; trigger: { text: string; user: string }; maxComments: number },
+) {
+  const { repo, pr } = job.target;
+  const commentIds = [...job.commentIds];
+  let checkRunId = job.checkRunId;
+
+  const input = (p: Progress): CommentInput => ({
+    jobId: String(job.id),
+    command: fixed.command,
+    state: p.state,
+    headSha: fixed.headSha,
+    triggerText: fixed.trigger.text,
+    triggerUser: fixed.trigger.user,
+    results: p.results,
+    pending: p.pending,
+    notice: p.notice,
+  });
+
+  return {
+    async publish(p: Progress, redact: Redactor): Promise<void> {
+      const bodies = renderComments(input(p), redact, { maxComments: fixed.maxComments });
+      for (const [i, body] of bodies.entries()) {
+        const id = commentIds[i];
+        if (id !== undefined) {
+          await vcs.updateComment(repo, id, body);
+        } else {
+          commentIds.push(await vcs.createComment(repo, pr, body));
+          await deps.store.updateJob(job.id, { commentIds });
+        }
+      }
+      // An earlier, longer version of this comment had more parts: empty the ones now unused.
+      for (const id of commentIds.slice(bodies.length)) {
+        await vcs.updateComment(repo, id, `${bodies[0]?.split("\n", 1)[0] ?? ""}\n_(this part is no longer used)_`);
+      }
+    },
+    async check(p: Progress, redact: Redactor): Promise<void> {
+      const rendered = renderCheck(input(p), redact);
+      const update =
+        p.state === "done"
+          ? {
+              status: "completed" as const,
+              conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
+              title: rendered.title,
+              summary: rendered.summary,
+            }
+          : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
+      if (checkRunId === undefined) {
+        checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update);
+        await deps.store.updateJob(job.id, { checkRunId });
+      } else {
+        await vcs.updateCheck(repo, checkRunId, update);
+      }
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { exec } from "../../runners/exec.js";
+import type { ProjectResult } from "../model/project-result.js";
+import { type Project, projectKey } from "../model/project.js";
+import { affectedProjects } from "../projects/affected-projects.js";
+import { discoverTerraformProjects } from "../projects/discover-terraform-projects.js";
+import { selectProjects } from "../projects/select-projects.js";
+import { createRedactor, type Redactor } from "../render/redact.js";
+import type { Job } from "../store/store.js";
+import type { PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
+import type { Checkout } from "../workspace/git-workspace.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import type { JobDeps } from "./job-deps.js";
+import { createCommentPublisher } from "./publish-comments.js";
+import { readRepoTree } from "./read-repo-tree.js";
+
+type Publisher = ReturnType<typeof createCommentPublisher>;
+
+/** Redaction grows as the job learns secrets: the clone token first, sensitive plan values last. */
+interface Secrets {
+  redact: Redactor;
+  add(values: Iterable<string>): void;
+}
+
+function secretsFor(deps: JobDeps): Secrets {
+  const known: string[] = [];
+  const s: Secrets = {
+    redact: createRedactor({ patterns: deps.redactPatterns }),
+    add(values) {
+      known.push(...values);
+      s.redact = createRedactor({ secrets: known, patterns: deps.redactPatterns });
+    },
+  };
+  return s;
+}
+
+/** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
+export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "plan") throw new Error(`runPlanJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const vcs = await deps.vcsFor(job.target.installationId);
+  const secrets = secretsFor(deps);
+  if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
+  const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
+  const publisher = createCommentPublisher(vcs, deps, job, {
+    command: "plan",
+    headSha: pr.headSha,
+    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : (spec.commandLine ?? "/plan"), user: spec.actor },
+    maxComments: deps.config.max_comments,
+  });
+  await publisher.publish({ state: "queued", results: [] }, secrets.redact);
+  try {
+    await planPullRequest(job, deps, vcs, pr, publisher, secrets);
+  } catch (e) {
+    // A fault (GitHub, git, disk) still ends the comment and the check, with the reason.
+    const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
+    const notice = `Sluice could not finish this plan: ${e instanceof Error ? e.message : String(e)}${detail}`;
+    await publisher.publish({ state: "done", results: [], notice }, secrets.redact).catch(() => undefined);
+    await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function done(publisher: Publisher, secrets: Secrets, notice: string, failed = false): Promise<void> {
+  await publisher.publish({ state: "done", results: [], notice }, secrets.redact);
+  await publisher.check({ state: "done", results: [], notice, failed }, secrets.redact);
+}
+
+async function planPullRequest(
+  job: Job,
+  deps: JobDeps,
+  vcs: VcsClient,
+  pr: PullRequestInfo,
+  publisher: Publisher,
+  secrets: Secrets,
+): Promise<void> {
+  if (job.spec.kind !== "plan") return;
+  const spec = job.spec;
+  const { repo } = job.target;
+  if (pr.state !== "open") return done(publisher, secrets, "This pull request is closed: nothing was planned.");
+  if (pr.headRepo !== `${repo.owner}/${repo.name}` && !deps.config.allow_fork_prs) {
+    return done(
+      publisher,
+      secrets,
+      "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).",
+    );
+  }
+  await publisher.check({ state: "queued", results: [] }, secrets.redact);
+
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkout = await deps.workspace.checkout({
+    repo,
+    cloneUrl: job.target.cloneUrl,
+    token,
+    pr: pr.number,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    baseRef: pr.baseRef,
+  });
+  const tree = await readRepoTree(checkout.dir, checkout.files);
+  const discovered = discoverTerraformProjects(tree);
+  const affected = affectedProjects(tree, checkout.changedFiles, discovered);
+  const selection = spec.command ? selectProjects(discovered.projects, affected, spec.command.filter) : { projects: affected };
+  if ("error" in selection) return done(publisher, secrets, selection.error, true);
+  const projects = selection.projects;
+  if (projects.length === 0) {
+    return done(publisher, secrets, "No Terraform project is affected by the changes in this pull request.");
+  }
+
+  const results = new Map<string, ProjectResult>();
+  const pending = () => projects.filter((p) => !results.has(p.name)).map((p) => p.name);
+  await publisher.publish({ state: "running", results: [], pending: pending() }, secrets.redact);
+  await publisher.check({ state: "running", results: [], pending: pending() }, secrets.redact);
+
+  await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
+  const sensitive: string[] = [];
+  await Promise.all(
+    projects.map((project) =>
+      deps.projectQueue.add(() =>
+        deps.projectLocks.run(projectKey(`${repo.owner}/${repo.name}`, project), async () => {
+          const result = await planProject(job, deps, checkout, project, spec.command?.extraArgs ?? [], secrets);
+          if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
+          results.set(project.name, result);
+        }),
+      ),
+    ),
+  );
+
+  // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
+  secrets.add(sensitive);
+  const ordered = projects.map((p) => results.get(p.name)).filter((r): r is ProjectResult => r !== undefined);
+  await publisher.publish({ state: "done", results: ordered }, secrets.redact);
+  await publisher.check({ state: "done", results: ordered }, secrets.redact);
+}
+
+async function planProject(
+  job: Job,
+  deps: JobDeps,
+  checkout: Checkout,
+  project: Project,
+  extraArgs: string[],
+  secrets: Secrets,
+): Promise<ProjectResult> {
+  const runner = deps.runners[project.runner];
+  if (!runner) {
+    const message = `no runner for ${project.runner} projects on this server`;
+    return { project, status: "error", failedStep: "runner", message, output: "" };
+  }
+  const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
+  try {
+    const outcome = await runner.plan(
+      {
+        project,
+        checkoutDir: checkout.dir,
+        dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
+        extraArgs,
+        env: deps.runnerEnv,
+        timeoutMs: deps.config.step_timeout,
+        redact: secrets.redact,
+        onOutput: (chunk) => log.write(chunk),
+      },
+      exec,
+    );
+    if (outcome.ok) {
+      return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+    }
+    return {
+      project,
+      status: "error",
+      failedStep: outcome.failedStep,
+      message: outcome.message,
+      output: outcome.output,
+      durationMs: outcome.durationMs,
+    };
+  } finally {
+    log.end();
+  }
+}

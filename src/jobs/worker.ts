@@ -1,0 +1,81 @@
+import type { Job, Store } from "../store/store.js";
+
+export interface WorkerLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Takes queued jobs from the store and runs them in the background, so that ingress only has to
+ * persist a job and answer. `notify` is called after each new job; `stop` lets running jobs end.
+ */
+export class Worker {
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+  private pumping = false;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runJob: (job: Job) => Promise<void>,
+    private readonly log: WorkerLog,
+    private readonly maxJobs = 32,
+  ) {}
+
+  /** Jobs a previous process left running: plans are safe to run again. */
+  async recover(): Promise<void> {
+    for (const job of await this.store.runningJobs()) {
+      this.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");
+      await this.store.requeueJob(job.id);
+    }
+  }
+
+  notify(): void {
+    if (this.stopping) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.again) {
+        this.again = false;
+        this.notify();
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopping && this.running.size < this.maxJobs) {
+      const job = await this.store.claimNextJob();
+      if (!job) return;
+      const p = this.execute(job).finally(() => {
+        this.running.delete(p);
+        this.notify();
+      });
+      this.running.add(p);
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    try {
+      await this.runJob(job);
+      await this.store.updateJob(job.id, { status: "done" });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error({ jobId: job.id, deliveryId: job.deliveryId, err: message }, "job failed");
+      await this.store.updateJob(job.id, { status: "failed", error: message }).catch(() => undefined);
+    }
+  }
+
+  /** Resolves when no job is running. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+}

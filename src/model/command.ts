@@ -1,0 +1,24 @@
+/** Which projects a comment command applies to; all fields are optional and combine with AND. */
+export interface ProjectFilter {
+  project?: string;
+  dir?: string;
+  workspace?: string;
+}
+
+/** A comment command, already validated (flags known, values well-formed). */
+export type Command =
+  | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
+  | { kind: "apply"; filter: ProjectFilter }
+  | { kind: "unlock"; filter: ProjectFilter }
+  | { kind: "help" };
+
+/**
+ * What a comment means to Sluice:
+ * - none: not addressed to us (no reply at all);
+ * - command: a valid command;
+ * - invalid: addressed to us but malformed or unknown: reply with the reason and usage.
+ */
+export type ParseResult =
+  | { type: "none" }
+  | { type: "command"; command: Command }
+  | { type: "invalid"; reason: string };

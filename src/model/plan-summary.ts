@@ -1,0 +1,49 @@
+/**
+ * What one resource instance will undergo. "replace" covers both delete-then-create and
+ * create-then-delete; "forget" removes from state without destroying (Terraform >= 1.7).
+ */
+export type ResourceAction = "create" | "update" | "delete" | "replace" | "read" | "forget";
+
+export interface ResourceChange {
+  address: string;
+  action: ResourceAction;
+  /** Terraform's action_reason, e.g. "replace_because_tainted", when present. */
+  reason?: string;
+  /** Set when the resource moved (moved block / state mv) from another address. */
+  previousAddress?: string;
+  /** Set when the change imports an existing object. */
+  importing?: boolean;
+}
+
+export interface OutputChange {
+  name: string;
+  action: "create" | "update" | "delete";
+  sensitive: boolean;
+}
+
+/** The result of reading `terraform show -json PLANFILE`: pure data, ready to render. */
+export interface PlanSummary {
+  /** Terraform counting: a replace adds 1 to add AND 1 to destroy, as `terraform plan` prints. */
+  add: number;
+  change: number;
+  destroy: number;
+  replace: number;
+  /** Resources moved without other changes; imports; forgets. */
+  move: number;
+  import: number;
+  forget: number;
+  /** Changed resources (no-op and moved-only excluded unless moved), destroys and replaces first. */
+  resources: ResourceChange[];
+  /** Moved-only resources (no other change), as `from -> to`. */
+  moves: { from: string; to: string }[];
+  outputs: OutputChange[];
+  /** True when applying would change anything (resources or outputs). */
+  hasChanges: boolean;
+  /**
+   * Every concrete value the plan marks sensitive (before and after), stringified, for redaction.
+   * Never rendered.
+   */
+  sensitiveValues: string[];
+  terraformVersion?: string;
+  formatVersion?: string;
+}

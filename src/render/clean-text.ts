@@ -1,0 +1,30 @@
+import type { ProjectResult } from "../model/project-result.js";
+import { createRedactor, type Redactor } from "./redact.js";
+import type { CleanText } from "./project-view.js";
+import { stripControl } from "./sanitize.js";
+
+/**
+ * Sensitive values that are too common to redact everywhere: a sensitive `true` would otherwise
+ * blank out every `true` in the plan. Terraform already prints "(sensitive value)" for them.
+ */
+const TOO_COMMON = new Set(["true", "false", "null"]);
+
+/**
+ * The one cleaning step for tool- and user-derived text: control characters out, then the
+ * caller's redactor, extended with every value the plans mark sensitive (so rendering is safe even
+ * if the caller forgot to register them).
+ */
+export function cleanText(results: readonly ProjectResult[], redact: Redactor): CleanText {
+  const sensitive = results.flatMap((r) =>
+    (r.status === "planned" || r.status === "applied") && r.summary ? r.summary.sensitiveValues : [],
+  );
+  const extra = sensitive.filter((v) => typeof v === "string" && !TOO_COMMON.has(v) && !redact.secrets.includes(v));
+  const extended =
+    extra.length > 0
+      ? createRedactor({ secrets: [...(redact.secrets ?? []), ...extra], patterns: [...(redact.patterns ?? [])] })
+      : undefined;
+  return (text) => {
+    const stripped = stripControl(typeof text === "string" ? text : String(text ?? ""));
+    return redact(extended ? extended(stripped) : stripped);
+  };
+}

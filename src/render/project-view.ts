@@ -1,0 +1,70 @@
+import type { ProjectResult } from "../model/project-result.js";
+import { changeLines } from "./change-lines.js";
+import { escapeText } from "./escape-text.js";
+import { fence } from "./fence.js";
+import { inlineCode } from "./inline.js";
+import { planCounts, planExtras } from "./plan-counts.js";
+import { templates } from "./templates.js";
+
+/** One project's result, made safe and ready to lay out. */
+export interface ProjectView {
+  /** Markdown heading line, e.g. **`net`** (`envs/net`, workspace `default`): `+2 ~1 -1` (1 replace). */
+  summary: string;
+  /** Lines for the ```diff change list (already clean). */
+  changes: string[];
+  /** The tool output, control-stripped and redacted; "" when there is none. */
+  output: string;
+  /** Failed projects show their output expanded: it is the part worth reading. */
+  failed: boolean;
+  /** The project name as inline code, for labels. */
+  label: string;
+}
+
+export type CleanText = (text: string) => string;
+
+export function projectView(result: ProjectResult, command: "plan" | "apply", clean: CleanText): ProjectView {
+  const { project } = result;
+  const where = `(${inlineCode(clean(project.dir))}, workspace ${inlineCode(clean(project.workspace))})`;
+  const label = inlineCode(clean(project.name));
+  const head = `**${label}** ${where}`;
+  const output = clean(result.output ?? "");
+  // Whitespace alone is not worth a collapsible block.
+  const base = { label, output: output.trim() === "" ? "" : output, failed: false, changes: [] as string[] };
+
+  switch (result.status) {
+    case "planned": {
+      const s = result.summary;
+      if (!s.hasChanges) return { ...base, summary: `${head}: ✅ no changes` };
+      const extras = planExtras(s);
+      const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
+      return { ...base, summary: `${head}: ${counts}`, changes: changeLines(s, clean) };
+    }
+    case "applied": {
+      const s = result.summary;
+      if (!s) return { ...base, summary: `${head}: ✅ applied` };
+      return { ...base, summary: `${head}: ✅ applied ${inlineCode(planCounts(s))}`, changes: changeLines(s, clean) };
+    }
+    case "error": {
+      const step = escapeText(clean(result.failedStep), 40);
+      const message = result.message ? `: ${escapeText(clean(result.message))}` : "";
+      return { ...base, failed: true, summary: `${head}: ❌ ${command} failed at ${step}${message}` };
+    }
+    case "refused":
+      return { ...base, summary: `${head}: ⛔ refused: ${escapeText(clean(result.reason))}` };
+    default:
+      return { ...base, summary: `${head}: ❔ unknown result` };
+  }
+}
+
+/** The change list for at most `cap` lines; the rest is counted. */
+export function renderChanges(lines: readonly string[], cap: number): string {
+  if (lines.length === 0) return "";
+  if (cap <= 0) return `_${lines.length} ${lines.length === 1 ? "change" : "changes"} not listed here to keep this comment within GitHub's size limit._`;
+  const shown = lines.slice(0, cap);
+  const more = lines.length - shown.length;
+  return `${fence(shown.join("\n"), "diff")}${more > 0 ? `\n… and ${more} more` : ""}`;
+}
+
+export function renderSection(view: ProjectView, cap: number, output = ""): string {
+  return templates.project({ summary: view.summary, changes: renderChanges(view.changes, cap), output });
+}

@@ -1,0 +1,91 @@
+import { buildMatcher } from "./aho-corasick.js";
+import { MIN_SECRET, secretVariants } from "./secret-variants.js";
+
+export const REDACTED = "[redacted]";
+
+/** Redacts a text; `secrets` are the registered secrets (not their encodings), longest first. */
+export interface Redactor {
+  (text: string): string;
+  readonly secrets: readonly string[];
+  /** The caller's extra patterns (built-ins are always on), so a redactor can be extended. */
+  readonly patterns: readonly RegExp[];
+}
+
+/**
+ * Built-in patterns, always on. When a pattern has a group `v`, only that group is redacted so the
+ * reader still sees what kind of thing was there (`Authorization: Bearer [redacted]`).
+ */
+const BUILT_IN: readonly RegExp[] = [
+  /\bgh[pousr]_[A-Za-z0-9]{36,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{22,}/g,
+  // Credentials in URLs: x-access-token:TOKEN@host, and user:password@ in any scheme.
+  /x-access-token:(?<v>[^@\s'"]+)@/g,
+  /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@'"]*:(?<v>[^\s/@'"]+)@/g,
+  // Header values, also in JSON/YAML dumps of headers.
+  /authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)\s+(?<v>[^\s'",]+)/gi,
+  // PEM private keys; an unterminated block (cut output) is redacted through its base64 body.
+  /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]{0,16384}?-----END[ A-Z0-9]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,\\-]*)/g,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  /aws_secret_access_key["']?\s*[:=]\s*["']?(?<v>[A-Za-z0-9/+=]{40})/gi,
+];
+
+function globalCopy(pattern: RegExp): RegExp {
+  const flags = new Set(pattern.flags);
+  flags.add("g");
+  flags.add("d");
+  flags.delete("y");
+  return new RegExp(pattern.source, [...flags].join(""));
+}
+
+/**
+ * One redaction step for everything Sluice posts or logs. Every occurrence of every secret (and
+ * its common encodings) and every pattern match becomes `[redacted]`. Overlapping or adjacent
+ * matches are merged first, so two overlapping secrets leave no fragment of either behind.
+ * Linear in the text: secrets go through one Aho-Corasick scan, patterns through one regex pass
+ * each.
+ */
+export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: RegExp[] } = {}): Redactor {
+  const secrets = [...new Set(opts.secrets ?? [])]
+    .filter((s) => typeof s === "string" && s.length >= MIN_SECRET)
+    .sort((a, b) => b.length - a.length);
+  const needles = [...new Set(secrets.flatMap(secretVariants))];
+  const matcher = needles.length > 0 ? buildMatcher(needles) : undefined;
+  const userPatterns = [...(opts.patterns ?? [])];
+  const patterns = [...BUILT_IN, ...userPatterns].map(globalCopy);
+
+  const redact = (text: string): string => {
+    const spans: [number, number][] = [];
+    matcher?.scan(text, (start, end) => spans.push([start, end]));
+    for (const pattern of patterns) {
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+        const span = m.indices?.groups?.v ?? m.indices?.[0];
+        if (span && span[1] > span[0]) spans.push([span[0], span[1]]);
+        // An empty match would loop forever.
+        if (m[0].length === 0) pattern.lastIndex++;
+      }
+    }
+    if (spans.length === 0) return text;
+    return replaceSpans(text, spans);
+  };
+  return Object.assign(redact, { secrets, patterns: userPatterns });
+}
+
+function replaceSpans(text: string, spans: [number, number][]): string {
+  spans.sort((a, b) => a[0] - b[0]);
+  let result = "";
+  let copied = 0;
+  let [start, end] = spans[0] as [number, number];
+  for (let i = 1; i <= spans.length; i++) {
+    const span = spans[i];
+    // Adjacent spans merge too: "[redacted][redacted]" would only reveal that there were two.
+    if (span && span[0] <= end) {
+      end = Math.max(end, span[1]);
+      continue;
+    }
+    result += text.slice(copied, start) + REDACTED;
+    copied = end;
+    if (span) [start, end] = span;
+  }
+  return result + text.slice(copied);
+}

@@ -1,0 +1,114 @@
+import type { PlanSummary } from "../model/plan-summary.js";
+import { cleanText } from "./clean-text.js";
+import { commandLabel, noticeBlock, pendingLine } from "./comment-parts.js";
+import { cutText } from "./cut-text.js";
+import { planCounts } from "./plan-counts.js";
+import { projectView } from "./project-view.js";
+import { createRedactor, type Redactor } from "./redact.js";
+import type { CommentInput } from "./render-comment.js";
+import { templates } from "./templates.js";
+
+/** GitHub's limit for a check run's output.summary. */
+export const MAX_CHECK_SUMMARY = 65_535;
+
+export interface CheckRender {
+  title: string;
+  summary: string;
+  conclusion: "success" | "failure" | "neutral";
+}
+
+/**
+ * The check run for a job: counts in the title (`+2 ~1 -0`), one line per project in the summary
+ * (all of them, as far as 65,535 characters go: the comment points here when it has to leave
+ * projects out). `conclusion` only matters once the state is done; refusals fail the check so
+ * branch protection holds the merge. Without a redactor the built-in patterns and the plans'
+ * sensitive values still apply.
+ */
+export function renderCheck(input: CommentInput, redact: Redactor = createRedactor()): CheckRender {
+  const clean = cleanText(input.results, redact);
+  const command = commandLabel(input);
+  const views = input.results.map((r) => projectView(r, command, clean));
+  const summaries = input.results.flatMap((r) =>
+    (r.status === "planned" || r.status === "applied") && r.summary ? [r.summary] : [],
+  );
+  const totals = sumCounts(summaries);
+  const failed = input.results.filter((r) => r.status === "error").length;
+  const refused = input.results.filter((r) => r.status === "refused").length;
+  const n = input.results.length;
+
+  const title = checkTitle(input, { totals, failed, refused, n, clean });
+  const conclusion: CheckRender["conclusion"] =
+    input.state !== "done" || n === 0 ? "neutral" : failed > 0 || refused > 0 ? "failure" : "success";
+
+  const notice = noticeBlock(input.notice, clean);
+  const base =
+    n === 0
+      ? {
+          totals: input.state === "done" ? notice || "Nothing to do." : `**${title}**`,
+          notice: input.state === "done" ? "" : notice,
+          pending: pendingLine(input, clean, 100),
+        }
+      : {
+          totals: `**${planCounts(totals)}** in ${n} ${n === 1 ? "project" : "projects"}${failed > 0 ? `, ${failed} failed` : ""}${refused > 0 ? `, ${refused} refused` : ""}`,
+          notice,
+          pending: pendingLine(input, clean, 100),
+        };
+  const render = (lines: string[], more: number) =>
+    templates.checkSummary({ ...base, lines, more: more > 0 ? `… and ${more} more projects.` : "" });
+
+  const lines = views.map((v) => v.summary);
+  let summary = render(lines, 0);
+  if (summary.length > MAX_CHECK_SUMMARY) {
+    // Lines are at most a few hundred characters: find how many fit.
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (render(lines.slice(0, mid), lines.length - mid).length <= MAX_CHECK_SUMMARY) lo = mid;
+      else hi = mid - 1;
+    }
+    summary = render(lines.slice(0, lo), lines.length - lo);
+  }
+  return { title, summary: cutText(summary, MAX_CHECK_SUMMARY), conclusion };
+}
+
+type Totals = Pick<PlanSummary, "add" | "change" | "destroy"> & { changes: boolean };
+
+function sumCounts(summaries: PlanSummary[]): Totals {
+  return summaries.reduce<Totals>(
+    (t, s) => ({
+      add: t.add + s.add,
+      change: t.change + s.change,
+      destroy: t.destroy + s.destroy,
+      changes: t.changes || s.hasChanges,
+    }),
+    { add: 0, change: 0, destroy: 0, changes: false },
+  );
+}
+
+function checkTitle(
+  input: CommentInput,
+  facts: {
+    totals: Totals;
+    failed: number;
+    refused: number;
+    n: number;
+    clean: (text: string) => string;
+  },
+): string {
+  const { totals, failed, refused, n } = facts;
+  if (input.state === "queued") return "Queued";
+  if (input.state === "running") {
+    const pending = input.pending?.length ?? 0;
+    return pending > 0 ? `Running: ${pending} ${pending === 1 ? "project" : "projects"} pending` : "Running";
+  }
+  if (n === 0) {
+    const first = facts.clean(input.notice ?? "").trim().split("\n", 1)[0] ?? "";
+    return first ? cutText(first.replace(/\s+/g, " "), 120) : "Nothing to do";
+  }
+  if (failed > 0) return `${failed} of ${n} ${n === 1 ? "project" : "projects"} failed`;
+  if (refused > 0) return `${refused} of ${n} ${n === 1 ? "project" : "projects"} refused`;
+  const counts = planCounts(totals);
+  if (input.command === "apply") return `Applied ${counts}`;
+  return totals.changes ? `${counts} in ${n} ${n === 1 ? "project" : "projects"}` : `No changes in ${n} ${n === 1 ? "project" : "projects"}`;
+}

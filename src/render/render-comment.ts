@@ -1,0 +1,294 @@
+import type { ProjectResult } from "../model/project-result.js";
+import { cleanText } from "./clean-text.js";
+import {
+  commandLabel,
+  continuedNote,
+  footer,
+  logLink,
+  moreProjectsNote,
+  noticeBlock,
+  pendingLine,
+  shortSha,
+  stateLabel,
+  triggerLine,
+  truncatedNote,
+} from "./comment-parts.js";
+import { markerFor } from "./marker.js";
+import { fitChunk, renderOutputBlock } from "./output-block.js";
+import { type ProjectView, projectView, renderSection } from "./project-view.js";
+import type { Redactor } from "./redact.js";
+import { type CommentView, templates } from "./templates.js";
+
+export { markerFor, parseMarker } from "./marker.js";
+
+/** GitHub's limit for a comment body, in UTF-16 code units as its API counts them. */
+export const MAX_COMMENT = 65_536;
+/** Below this there is no room for the header and a useful chunk of output. */
+export const MIN_MAX_LENGTH = 1_000;
+/** A first comment with less room than this left keeps its outputs for the continuations. */
+const MIN_FIRST_CHUNK = 400;
+/** A continuation with less room than this left starts the next chunk in the next comment. */
+const MIN_CHUNK = 200;
+/** Change-list caps tried in order until the first comment fits. */
+const CAPS = [50, 20, 10, 5, 0];
+
+export interface CommentInput {
+  /** Goes into the hidden marker; at most 200 characters once URI-encoded. */
+  jobId: string;
+  command: "plan" | "apply";
+  state: "queued" | "running" | "done";
+  /** Shown shortened to 7 characters. */
+  headSha: string;
+  /** What started the job, raw: the command line as typed (`/plan -p net`) or e.g. `autoplan`. */
+  triggerText: string;
+  /** GitHub login of who triggered it, raw. */
+  triggerUser?: string;
+  /** Empty while queued/running (or partial results while running). */
+  results: ProjectResult[];
+  /** Project names still running (state running). */
+  pending?: string[];
+  /** A refusal or general message; a first line of prose, optional detail lines shown as code. */
+  notice?: string;
+  logUrl?: string;
+}
+
+export interface RenderOptions {
+  /** Default 10. */
+  maxComments?: number;
+  /** Default MAX_COMMENT; at least MIN_MAX_LENGTH. */
+  maxLength?: number;
+}
+
+interface StreamItem {
+  view: ProjectView;
+  start: number;
+}
+
+/**
+ * Renders the comment(s) for one job: always at least one, each at most `maxLength`. The first
+ * holds the header and every project's summary line and change list (shortened until it fits);
+ * outputs follow while they fit, then continue in further comments, each chunk in its own
+ * `<details>` and fence. Beyond `maxComments` the output is cut and the last comment says how much.
+ */
+export function renderComments(input: CommentInput, redact: Redactor, opts: RenderOptions = {}): string[] {
+  const maxLength = opts.maxLength ?? MAX_COMMENT;
+  const maxComments = Math.max(1, Math.floor(opts.maxComments ?? 10));
+  if (!(maxLength >= MIN_MAX_LENGTH)) throw new RangeError(`maxLength must be at least ${MIN_MAX_LENGTH}`);
+  if (encodeURIComponent(input.jobId).length > 200) throw new RangeError("jobId is too long for a marker");
+
+  const clean = cleanText(input.results, redact);
+  const command = commandLabel(input);
+  const views = input.results.map((r) => projectView(r, command, clean));
+  const totalOutput = views.reduce((n, v) => n + v.output.length, 0);
+
+  const frame: CommentView = {
+    marker: markerFor(input.jobId, 1),
+    command,
+    sha: shortSha(input.headSha),
+    state: stateLabel(input),
+    trigger: triggerLine(input, clean),
+    notice: noticeBlock(input.notice, clean),
+    pending: pendingLine(input, clean),
+    sections: [],
+    moreProjects: "",
+    continued: "",
+    truncated: "",
+    footer: footer(input, clean),
+  };
+  // Worst-case notes are reserved up front so filling outputs never has to undo anything.
+  const log = logLink(input.logUrl, clean);
+  const worstTruncated = truncatedNote(Math.max(1, totalOutput), maxComments, log);
+  const reserve: Partial<CommentView> = {
+    continued: totalOutput > 0 && maxComments > 1 ? continuedNote(maxComments - 1) : "",
+    truncated: totalOutput > 0 && maxComments === 1 ? worstTruncated : "",
+  };
+
+  // Smaller frames for when even a bare list of projects does not fit (tiny maxLength, huge notice).
+  const fallbacks: CommentView[] = [
+    { ...frame, notice: noticeBlock(input.notice, (t) => clean(t).slice(0, 200), 0), pending: pendingLine(input, clean, 3) },
+    { ...frame, notice: "", pending: "", trigger: "" },
+  ];
+  const layout = layoutFirst(frame, fallbacks, views, reserve, maxLength, command);
+  const { sections, shown, cap } = layout;
+  let used = layout.length;
+
+  // Outputs into the first comment, in order, while they fit; the rest streams on.
+  const stream: StreamItem[] = [];
+  for (const [i, view] of views.entries()) {
+    if (view.output === "") continue;
+    const section = sections[i];
+    if (stream.length > 0 || i >= shown || section === undefined) {
+      stream.push({ view, start: 0 });
+      continue;
+    }
+    const budget = maxLength - used;
+    const grow = (end: number, summary?: string) =>
+      renderSection(view, cap, renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary })).length -
+      section.length;
+    const whole = grow(view.output.length);
+    if (whole <= budget) {
+      sections[i] = renderSection(view, cap, renderOutputBlock(view.output, { open: view.failed }));
+      used += whole;
+      continue;
+    }
+    const partial = "Show output (continued below)";
+    const end = budget >= MIN_FIRST_CHUNK ? fitChunk(view.output, 0, budget, (e) => grow(e, partial)) : 0;
+    if (end > 0) {
+      sections[i] = renderSection(
+        view,
+        cap,
+        renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary: partial }),
+      );
+      used += grow(end, partial);
+    }
+    stream.push({ view, start: end });
+  }
+
+  const { pages, cut } = layoutContinuations(stream, frame, maxLength, maxComments, input.jobId, worstTruncated);
+  const total = 1 + pages.length;
+  const truncated = truncatedNote(cut, maxComments, log);
+
+  const first = templates.comment({
+    ...frame,
+    sections,
+    moreProjects: moreProjectsNote(views.length - shown, command),
+    continued: continuedNote(pages.length),
+    truncated: pages.length === 0 ? truncated : "",
+  });
+  const rest = pages.map((blocks, index) =>
+    templates.continuation({
+      marker: markerFor(input.jobId, index + 2),
+      command,
+      sha: frame.sha,
+      part: index + 2,
+      total,
+      blocks,
+      truncated: index === pages.length - 1 ? truncated : "",
+    }),
+  );
+  return [first, ...rest].map((body, index) =>
+    body.length <= maxLength ? body : overflowed(input.jobId, frame, index, maxLength),
+  );
+}
+
+/**
+ * Picks the longest change lists, then the most projects, for which the first comment fits.
+ * Returns the sections (without outputs) and the comment's length with the reserved notes.
+ */
+function layoutFirst(
+  frame: CommentView,
+  fallbacks: CommentView[],
+  views: ProjectView[],
+  reserve: Partial<CommentView>,
+  maxLength: number,
+  command: "plan" | "apply",
+): { sections: string[]; shown: number; cap: number; length: number } {
+  const measure = (f: CommentView, sections: string[], hidden: number) =>
+    templates.comment({ ...f, ...reserve, sections, moreProjects: moreProjectsNote(hidden, command) }).length;
+
+  for (const cap of CAPS) {
+    const sections = views.map((v) => renderSection(v, cap));
+    const length = measure(frame, sections, 0);
+    if (length <= maxLength) return { sections, shown: views.length, cap, length };
+  }
+
+  // Too many projects even without change lists: show a prefix, the check run has them all.
+  const all = views.map((v) => renderSection(v, 0));
+  for (const f of [frame, ...fallbacks]) {
+    const hiddenWorst = views.length;
+    let lo = 0;
+    let hi = views.length;
+    if (measure(f, [], hiddenWorst) > maxLength) continue;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (measure(f, all.slice(0, mid), hiddenWorst) <= maxLength) lo = mid;
+      else hi = mid - 1;
+    }
+    Object.assign(frame, f);
+    const sections = all.slice(0, lo);
+    return { sections, shown: lo, cap: 0, length: measure(f, sections, hiddenWorst) };
+  }
+  // Unreachable with maxLength >= MIN_MAX_LENGTH and a bounded jobId; the final check covers it.
+  Object.assign(frame, fallbacks[fallbacks.length - 1]);
+  return { sections: [], shown: 0, cap: 0, length: maxLength };
+}
+
+function layoutContinuations(
+  stream: StreamItem[],
+  frame: CommentView,
+  maxLength: number,
+  maxComments: number,
+  jobId: string,
+  worstTruncated: string,
+): { pages: string[][]; cut: number } {
+  // Worst-case header: the largest part number and total.
+  const empty = templates.continuation({
+    marker: markerFor(jobId, maxComments),
+    command: frame.command,
+    sha: frame.sha,
+    part: maxComments,
+    total: maxComments,
+    blocks: [],
+    truncated: "",
+  });
+  const blockCost = (block: string) =>
+    templates.continuation({
+      marker: markerFor(jobId, maxComments),
+      command: frame.command,
+      sha: frame.sha,
+      part: maxComments,
+      total: maxComments,
+      blocks: [block],
+      truncated: "",
+    }).length - empty.length;
+  // The template puts the same separator before every block and the note; measure it once.
+  const separator = blockCost("x") - 1;
+  const noteCost = worstTruncated.length + separator;
+
+  const pages: string[][] = [];
+  let q = 0;
+  while (q < stream.length && pages.length + 1 < maxComments) {
+    const last = pages.length + 2 === maxComments;
+    const budget = maxLength - empty.length - (last ? noteCost : 0);
+    const blocks: string[] = [];
+    let used = 0;
+    while (q < stream.length) {
+      const item = stream[q] as StreamItem;
+      const { view, start } = item;
+      const label = `Output of **${view.label}**${start > 0 ? " (continued)" : ""}`;
+      const render = (end: number) =>
+        templates.continuedOutput({
+          label,
+          output: renderOutputBlock(view.output.slice(start, end), { open: view.failed }),
+        });
+      const room = budget - used;
+      const whole = render(view.output.length);
+      if (whole.length + separator <= room) {
+        blocks.push(whole);
+        used += whole.length + separator;
+        q++;
+        continue;
+      }
+      if (blocks.length > 0 && room < MIN_CHUNK) break;
+      const end = fitChunk(view.output, start, room, (e) => render(e).length + separator);
+      if (end <= start) {
+        if (blocks.length > 0) break;
+        // Cannot happen with maxLength >= MIN_MAX_LENGTH; skipping keeps the loop finite.
+        q++;
+        continue;
+      }
+      blocks.push(render(end));
+      item.start = end;
+      break;
+    }
+    pages.push(blocks);
+  }
+  const cut = stream.slice(q).reduce((n, item) => n + item.view.output.length - item.start, 0);
+  return { pages, cut };
+}
+
+/** Last line of defence if a layout bug ever produced an oversized comment: never post it. */
+function overflowed(jobId: string, frame: CommentView, index: number, maxLength: number): string {
+  const body = `${markerFor(jobId, index + 1)}\n### Sluice ${frame.command} for ${frame.sha}\n\nThis part could not be rendered within the size limit.`;
+  return body.slice(0, maxLength);
+}

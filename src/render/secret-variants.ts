@@ -1,0 +1,37 @@
+import { stripControl } from "./sanitize.js";
+
+/** Secrets shorter than this are ignored: redacting "abc" everywhere would wreck the output. */
+export const MIN_SECRET = 4;
+/** Base64 fragments of shorter secrets would match random base64 in plans too often. */
+const MIN_BASE64_SECRET = 8;
+
+/**
+ * The ways a secret shows up in output besides verbatim: after our own control stripping,
+ * URL-encoded (in clone URLs), JSON-escaped (in plan JSON and logs), and base64 at each of the
+ * three byte alignments, so it is found inside a longer base64 string too — git sends
+ * `Authorization: Basic base64("x-access-token:" + token)`. For an embedded secret only the
+ * base64 characters that depend on the secret's bytes alone are stable, so the edges are trimmed.
+ */
+export function secretVariants(secret: string): string[] {
+  const variants = new Set<string>([secret, stripControl(secret)]);
+  try {
+    variants.add(encodeURIComponent(secret));
+  } catch {
+    // Lone surrogates cannot be URI-encoded; such a secret cannot appear URI-encoded either.
+  }
+  variants.add(JSON.stringify(secret).slice(1, -1));
+
+  const bytes = Buffer.from(secret, "utf8");
+  if (bytes.length >= MIN_BASE64_SECRET) {
+    for (const offset of [0, 1, 2]) {
+      const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+      const encoded = padded.toString("base64").replace(/=+$/, "");
+      // Leading chars mixing pad bits: 0, 2 or 3; a trailing char mixing in the next byte: 1 if
+      // the length is not a multiple of 3.
+      const head = [0, 2, 3][offset] as number;
+      const tail = padded.length % 3 === 0 ? 0 : 1;
+      variants.add(encoded.slice(head, encoded.length - tail));
+    }
+  }
+  return [...variants].filter((v) => v.length >= MIN_SECRET);
+}

@@ -1,0 +1,97 @@
+import type { ProbotOctokit } from "probot";
+import type { RepoRef } from "../../store/store.js";
+import type { CheckUpdate, PullRequestInfo, VcsClient } from "../vcs-client.js";
+import { type RetryPolicy, withRetry } from "./with-retry.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface GitHubVcsOptions {
+  retry: RetryPolicy;
+  requestTimeoutMs: number;
+  onRetry?: (message: string, delayMs: number) => void;
+}
+
+/** The GitHub adapter over one installation's Octokit. */
+export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
+  const request = () => ({ signal: AbortSignal.timeout(opts.requestTimeoutMs) });
+  const onRetry = (err: Error, delay: number) => opts.onRetry?.(err.message, delay);
+  const retry = <T>(what: string, fn: () => Promise<T>, beforeRetry?: () => Promise<T | undefined>) =>
+    withRetry(what, fn, opts.retry, { beforeRetry, onRetry });
+  const ids = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.name });
+
+  /** Our comments start with a unique marker line: find one that an earlier attempt created. */
+  async function findByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+      ...ids(repo),
+      issue_number: pr,
+      per_page: 100,
+      request: request(),
+    });
+    return comments.find((c) => (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
+  }
+
+  const checkBody = (u: CheckUpdate) => ({
+    status: u.status,
+    ...(u.status === "completed" ? { conclusion: u.conclusion ?? "neutral", completed_at: new Date().toISOString() } : {}),
+    output: { title: u.title, summary: u.summary },
+  });
+
+  return {
+    async pullRequest(repo, number) {
+      const { data } = await retry(`reading PR #${number}`, () =>
+        octokit.rest.pulls.get({ ...ids(repo), pull_number: number, request: request() }),
+      );
+      return {
+        number: data.number,
+        state: data.state === "closed" ? "closed" : "open",
+        merged: data.merged === true,
+        draft: data.draft === true,
+        author: data.user?.login ?? "",
+        headSha: data.head.sha,
+        headRef: data.head.ref,
+        headRepo: data.head.repo?.full_name ?? "",
+        baseSha: data.base.sha,
+        baseRef: data.base.ref,
+        htmlUrl: data.html_url,
+      } satisfies PullRequestInfo;
+    },
+    async createComment(repo, pr, body) {
+      const firstLine = body.split("\n", 1)[0] ?? "";
+      return retry(
+        `commenting on #${pr}`,
+        async () =>
+          (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data
+            .id,
+        firstLine.startsWith("<!-- sluice:") ? () => findByFirstLine(repo, pr, firstLine) : undefined,
+      );
+    },
+    async updateComment(repo, commentId, body) {
+      await retry(`editing comment ${commentId}`, () =>
+        octokit.rest.issues.updateComment({ ...ids(repo), comment_id: commentId, body, request: request() }),
+      );
+    },
+    async react(repo, commentId, content) {
+      await retry(`reacting to comment ${commentId}`, () =>
+        octokit.rest.reactions.createForIssueComment({ ...ids(repo), comment_id: commentId, content, request: request() }),
+      );
+    },
+    async createCheck(repo, name, headSha, update) {
+      const { data } = await retry(`creating check ${name}`, () =>
+        octokit.rest.checks.create({ ...ids(repo), name, head_sha: headSha, ...checkBody(update), request: request() }),
+      );
+      return data.id;
+    },
+    async updateCheck(repo, checkRunId, update) {
+      await retry(`updating check ${checkRunId}`, () =>
+        octokit.rest.checks.update({ ...ids(repo), check_run_id: checkRunId, ...checkBody(update), request: request() }),
+      );
+    },
+    async cloneToken() {
+      const auth = (await retry("minting an installation token", () =>
+        (octokit.auth as (o: { type: string }) => Promise<unknown>)({ type: "installation" }),
+      )) as { token?: string };
+      if (!auth.token) throw new Error("the installation token could not be read");
+      return auth.token;
+    },
+  };
+}

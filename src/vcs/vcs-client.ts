@@ -1,0 +1,54 @@
+import type { RepoRef } from "../store/store.js";
+
+/** The live state of a pull request, read at the moment a job needs it. */
+export interface PullRequestInfo {
+  number: number;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+  author: string;
+  headSha: string;
+  headRef: string;
+  /** full_name of the repo the head branch lives in: differs from the base repo for forks. */
+  headRepo: string;
+  baseSha: string;
+  baseRef: string;
+  htmlUrl: string;
+}
+
+export type CheckStatus = "queued" | "in_progress" | "completed";
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "action_required";
+
+export interface CheckUpdate {
+  status: CheckStatus;
+  conclusion?: CheckConclusion;
+  title: string;
+  summary: string;
+}
+
+/** A GitHub API failure, as domain code sees it. */
+export class VcsError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "VcsError";
+  }
+}
+
+/**
+ * The VCS port: domain verbs only. The GitHub adapter (src/vcs/github/) is the only code that
+ * knows about Octokit.
+ */
+export interface VcsClient {
+  pullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo>;
+  createComment(repo: RepoRef, pr: number, body: string): Promise<number>;
+  updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
+  createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate): Promise<number>;
+  updateCheck(repo: RepoRef, checkRunId: number, update: CheckUpdate): Promise<void>;
+  /** A short-lived installation token for git over HTTPS. */
+  cloneToken(): Promise<string>;
+}

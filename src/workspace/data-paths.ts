@@ -1,0 +1,27 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { RepoRef } from "../store/store.js";
+
+/**
+ * The layout of SLUICE_DATA_DIR, in one place. Names from GitHub are made file-system safe;
+ * per-project dirs carry a hash so two dirs that sanitize alike never share a folder.
+ */
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
+const slug = (repo: RepoRef) => `${safe(repo.owner)}__${safe(repo.name)}`;
+
+export function projectSlug(dir: string, workspace: string): string {
+  const hash = createHash("sha256").update(`${dir}\0${workspace}`).digest("hex").slice(0, 8);
+  return `${safe(dir === "." ? "root" : dir).slice(0, 60)}-${safe(workspace)}-${hash}`;
+}
+
+export const dataPaths = {
+  store: (dataDir: string) => join(dataDir, "sluice.db"),
+  mirror: (dataDir: string, repo: RepoRef) => join(dataDir, "repos", `${slug(repo)}.git`),
+  prWorktrees: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "worktrees", slug(repo), String(pr)),
+  prPlans: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "plans", slug(repo), String(pr)),
+  projectPlan: (dataDir: string, repo: RepoRef, pr: number, dir: string, workspace: string) =>
+    join(dataDir, "plans", slug(repo), String(pr), projectSlug(dir, workspace)),
+  jobLog: (dataDir: string, jobId: number, projectName: string) =>
+    join(dataDir, "logs", `job-${jobId}`, `${safe(projectName)}.log`),
+  cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
+};

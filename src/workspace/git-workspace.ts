@@ -1,0 +1,185 @@
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { exec } from "../../runners/exec.js";
+import type { RepoRef } from "../store/store.js";
+import { dataPaths } from "./data-paths.js";
+import { KeyedMutex } from "./keyed-mutex.js";
+
+/** A failure of a git step, with git's own (redacted) words. */
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = "GitError";
+  }
+}
+
+export interface CheckoutRequest {
+  repo: RepoRef;
+  cloneUrl: string;
+  token: string;
+  pr: number;
+  headSha: string;
+  baseSha: string;
+  baseRef: string;
+}
+
+export interface Checkout {
+  /** Absolute path of the worktree at headSha. */
+  dir: string;
+  headSha: string;
+  baseSha: string;
+  /** Every file path at headSha. */
+  files: string[];
+  /** Paths changed between the merge base of base and head, and head (both sides of renames). */
+  changedFiles: string[];
+}
+
+/**
+ * The git adapter: one bare mirror per repo, one worktree per PR head SHA. The installation
+ * token reaches git through an http.extraHeader set in git's environment, so it is neither in
+ * argv (visible in `ps`) nor in the mirror's config on disk.
+ */
+export class GitWorkspace {
+  private readonly repoLocks = new KeyedMutex();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly redact: (s: string) => string = (s) => s,
+    private readonly timeoutMs = 10 * 60_000,
+  ) {}
+
+  mirrorDir(repo: RepoRef): string {
+    return dataPaths.mirror(this.dataDir, repo);
+  }
+
+  prDir(repo: RepoRef, pr: number): string {
+    return dataPaths.prWorktrees(this.dataDir, repo, pr);
+  }
+
+  private async git(args: string[], opts: { cwd: string; token?: string; redact?: (s: string) => string }) {
+    const env: Record<string, string> = {
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_ASKPASS: "/bin/false",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "sluice",
+      GIT_AUTHOR_EMAIL: "sluice@localhost",
+      GIT_COMMITTER_NAME: "sluice",
+      GIT_COMMITTER_EMAIL: "sluice@localhost",
+    };
+    let redact = opts.redact ?? this.redact;
+    if (opts.token) {
+      const basic = Buffer.from(`x-access-token:${opts.token}`).toString("base64");
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: "http.extraHeader",
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      });
+      const token = opts.token;
+      const outer = redact;
+      redact = (s) => outer(s.split(token).join("[redacted]").split(basic).join("[redacted]"));
+    }
+    const r = await exec("git", args, { cwd: opts.cwd, env, timeoutMs: this.timeoutMs, redact });
+    if (r.exitCode !== 0) {
+      throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
+    }
+    return r.stdout;
+  }
+
+  private async ensureMirror(repo: RepoRef, cloneUrl: string): Promise<string> {
+    const mirror = this.mirrorDir(repo);
+    const exists = await stat(join(mirror, "HEAD")).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await mkdir(mirror, { recursive: true });
+      await this.git(["init", "--bare", "--quiet", mirror], { cwd: mirror });
+    }
+    // The clone URL can change (repo renamed or transferred): always take the payload's.
+    await this.git(["config", "remote.origin.url", cloneUrl], { cwd: mirror });
+    return mirror;
+  }
+
+  private async hasCommit(mirror: string, sha: string): Promise<boolean> {
+    try {
+      await this.git(["cat-file", "-e", `${sha}^{commit}`], { cwd: mirror });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Fetches base and PR head and returns a worktree at headSha (reused when it exists). */
+  async checkout(req: CheckoutRequest): Promise<Checkout> {
+    const key = `${req.repo.owner}/${req.repo.name}`;
+    return this.repoLocks.run(key, async () => {
+      const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
+      if (!(await this.hasCommit(mirror, req.headSha)) || !(await this.hasCommit(mirror, req.baseSha))) {
+        await this.git(
+          [
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            `+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`,
+            `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`,
+          ],
+          { cwd: mirror, token: req.token },
+        );
+      }
+      // The PR moved on between the API read and the fetch, or the base was force-pushed.
+      for (const sha of [req.headSha, req.baseSha]) {
+        if (!(await this.hasCommit(mirror, sha))) {
+          await this.git(["fetch", "--quiet", "--no-tags", "origin", sha], { cwd: mirror, token: req.token });
+        }
+      }
+      const dir = join(this.prDir(req.repo, req.pr), req.headSha);
+      const present = await stat(join(dir, ".git")).then(
+        () => true,
+        () => false,
+      );
+      if (!present) {
+        await rm(dir, { recursive: true, force: true });
+        await this.git(["worktree", "prune"], { cwd: mirror });
+        await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
+        await this.git(["worktree", "add", "--quiet", "--detach", dir, req.headSha], { cwd: mirror });
+      }
+      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.headSha], { cwd: mirror }));
+      const changedFiles = splitZ(
+        await this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], {
+          cwd: mirror,
+        }),
+      );
+      return { dir, headSha: req.headSha, baseSha: req.baseSha, files, changedFiles };
+    });
+  }
+
+  /** Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined. */
+  async readFileAt(repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.git(["show", `${sha}:${path}`], { cwd: this.mirrorDir(repo) });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes every worktree of a PR (on close or merge). */
+  async removePr(repo: RepoRef, pr: number): Promise<void> {
+    const key = `${repo.owner}/${repo.name}`;
+    await this.repoLocks.run(key, async () => {
+      await rm(this.prDir(repo, pr), { recursive: true, force: true });
+      const mirror = this.mirrorDir(repo);
+      if (await stat(mirror).then(() => true, () => false)) {
+        await this.git(["worktree", "prune"], { cwd: mirror });
+        await this.git(["update-ref", "-d", `refs/sluice/pull/${pr}`], { cwd: mirror }).catch(() => undefined);
+      }
+    });
+  }
+}
+
+function splitZ(out: string): string[] {
+  return out.split("\0").filter((s) => s.length > 0);
+}

@@ -1,0 +1,36 @@
+import type { components } from "@octokit/openapi-types";
+import { APP_PERMISSIONS, appJson, installationJson } from "./github-shapes.js";
+import { notFound, ok } from "./rest-reply.js";
+import type { RestRouter } from "./rest-router.js";
+import type { SimCore } from "./sim-core.js";
+
+/** Endpoints an app calls as itself, with its JWT. */
+export function registerAppRoutes(router: RestRouter, core: SimCore): void {
+  const { ctx, state } = core;
+
+  router.add("GET", "/app", "jwt", () => ok(appJson(ctx)));
+  router.add("GET", "/app/installations", "jwt", () => ok([installationJson(ctx)]));
+
+  router.add("GET", "/app/installations/{installation_id}", "jwt", (req) => {
+    if (Number(req.params.installation_id) !== ctx.app.installationId) throw notFound();
+    return ok(installationJson(ctx));
+  });
+
+  router.add("GET", "/repos/{owner}/{repo}/installation", "jwt", (req) => {
+    if (!state.repo(req.params.owner ?? "", req.params.repo ?? "")) throw notFound();
+    return ok(installationJson(ctx));
+  });
+
+  router.add("POST", "/app/installations/{installation_id}/access_tokens", "jwt", (req) => {
+    const id = Number(req.params.installation_id);
+    if (id !== ctx.app.installationId) throw notFound();
+    const minted = state.mintToken(id);
+    const body: components["schemas"]["installation-token"] = {
+      token: minted.token,
+      expires_at: new Date(minted.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      permissions: { ...APP_PERMISSIONS },
+      repository_selection: "all",
+    };
+    return ok(body, 201);
+  });
+}

@@ -1,0 +1,191 @@
+import { generateKeyPair, type KeyObject } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { registerAppRoutes } from "./app-routes.js";
+import { registerCheckRoutes } from "./check-routes.js";
+import { registerCommentRoutes } from "./comment-routes.js";
+import { createGithubServer } from "./create-github-server.js";
+import { FaultInjector } from "./fault-injector.js";
+import { GitStore } from "./git-store.js";
+import type { ShapeCtx } from "./github-shapes.js";
+import { registerPullRoutes } from "./pull-routes.js";
+import { registerRepoRoutes } from "./repo-routes.js";
+import { RestRouter } from "./rest-router.js";
+import { SimCore } from "./sim-core.js";
+import { SimState } from "./sim-state.js";
+import type { CallRecord, FailRule, GitAccessRecord, RejectedComment } from "./sim-types.js";
+import { SimulatorScenario } from "./simulator-scenario.js";
+import { WebhookSender } from "./webhook-sender.js";
+
+export interface SimulatorOptions {
+  webhookSecret: string;
+  appId?: number;
+  appSlug?: string;
+  installationId?: number;
+  /** GitHub sends the app issue_comment events for its own comments too (default true). */
+  echoAppEvents?: boolean;
+  /** How long a delivery waits for the app's answer (default 15 s; GitHub gives up after 10 s). */
+  deliveryTimeoutMs?: number;
+}
+
+export interface SimulatorParts {
+  core: SimCore;
+  faults: FaultInjector;
+  calls: CallRecord[];
+  unknownCalls: CallRecord[];
+  gitAccess: GitAccessRecord[];
+  rejectedComments: RejectedComment[];
+  privateKeyPem: string;
+  server: Server;
+  root: string;
+}
+
+/** Starts a fake GitHub on 127.0.0.1 (REST under /api/v3, git smart HTTP, signed webhooks out). */
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const appId = opts.appId ?? 1;
+  const slug = opts.appSlug ?? "sluice";
+  const root = await mkdtemp(path.join(tmpdir(), "sluice-sim-"));
+  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+  // PKCS#1, the format GitHub hands out in the .pem download.
+  const privateKeyPem = (privateKey as KeyObject).export({ type: "pkcs1", format: "pem" }).toString();
+
+  const ctx: ShapeCtx = {
+    web: "",
+    api: "",
+    state: new SimState(),
+    app: {
+      id: appId,
+      slug,
+      name: slug,
+      installationId: opts.installationId ?? 100,
+      botLogin: `${slug}[bot]`,
+      owner: `${slug}-dev`,
+    },
+  };
+  ctx.state.ensureUser(ctx.app.botLogin, "Bot");
+  const webhooks = new WebhookSender(opts.webhookSecret, opts.deliveryTimeoutMs ?? 15_000, appId);
+  const core = new SimCore(ctx, new GitStore(path.join(root, "repos")), webhooks, publicKey as KeyObject, opts.echoAppEvents ?? true);
+  const parts = {
+    core,
+    faults: new FaultInjector(),
+    calls: [] as CallRecord[],
+    unknownCalls: [] as CallRecord[],
+    gitAccess: [] as GitAccessRecord[],
+    rejectedComments: [] as RejectedComment[],
+    privateKeyPem,
+    root,
+  };
+  const router = new RestRouter();
+  registerAppRoutes(router, core);
+  registerRepoRoutes(router, core);
+  registerPullRoutes(router, core);
+  registerCommentRoutes(router, core, parts.rejectedComments);
+  registerCheckRoutes(router, core);
+
+  const server = createGithubServer({
+    core,
+    router,
+    faults: parts.faults,
+    calls: parts.calls,
+    unknownCalls: parts.unknownCalls,
+    git: { root: core.git.root, state: ctx.state, onAccess: (r) => parts.gitAccess.push(r) },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  ctx.web = `http://127.0.0.1:${port}`;
+  ctx.api = `${ctx.web}/api/v3`;
+  return new Simulator({ ...parts, server });
+}
+
+/** The test-facing handle: scenario verbs come from SimulatorScenario, inspection and lifecycle live here. */
+export class Simulator extends SimulatorScenario {
+  readonly url: string;
+  readonly host: string;
+  readonly appId: number;
+  readonly installationId: number;
+  readonly privateKeyPem: string;
+  /** Every request served, REST and git, in order. */
+  readonly calls: CallRecord[];
+  /** REST calls to endpoints the simulator does not know (answered 404): a test can fail on these. */
+  readonly unknownCalls: CallRecord[];
+  /** Comment bodies rejected as too long (422). */
+  readonly rejectedComments: RejectedComment[];
+  private readonly faults: FaultInjector;
+  private readonly gitAccess: GitAccessRecord[];
+  private readonly server: Server;
+  private readonly root: string;
+
+  constructor(parts: SimulatorParts) {
+    super(parts.core);
+    this.url = parts.core.ctx.web;
+    this.host = new URL(this.url).host;
+    this.appId = parts.core.ctx.app.id;
+    this.installationId = parts.core.ctx.app.installationId;
+    this.privateKeyPem = parts.privateKeyPem;
+    this.calls = parts.calls;
+    this.unknownCalls = parts.unknownCalls;
+    this.rejectedComments = parts.rejectedComments;
+    this.faults = parts.faults;
+    this.gitAccess = parts.gitAccess;
+    this.server = parts.server;
+    this.root = parts.root;
+  }
+
+  get gitFetches(): { repo: string; token: string }[] {
+    return this.gitAccess.filter((a) => a.service === "git-upload-pack").map(({ repo, token }) => ({ repo, token }));
+  }
+
+  get gitPushes(): { repo: string; token: string }[] {
+    return this.gitAccess.filter((a) => a.service === "git-receive-pack").map(({ repo, token }) => ({ repo, token }));
+  }
+
+  get issuedTokens(): string[] {
+    return [...this.core.state.issuedTokens];
+  }
+
+  /** Makes the next matching request(s) fail or stall; see FailRule. */
+  failNext(rule: FailRule): void {
+    this.faults.add(rule);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Mints an installation token directly, for tests that act as the app without a JWT. */
+  mintToken(): string {
+    return this.core.state.mintToken(this.installationId).token;
+  }
+
+  /** Expires every token issued so far, so the app must fetch a new one. */
+  expireTokens(): void {
+    this.core.state.expireTokens();
+  }
+
+  async waitFor(check: () => boolean | Promise<boolean>, opts: { timeoutMs?: number; message?: string } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() >= deadline) throw new Error(opts.message ?? `waitFor: condition not met after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Deliveries to an app that is already gone fail fast; never let them hold up the test.
+    await Promise.race([this.core.webhooks.drain(), new Promise((r) => setTimeout(r, 2_000))]);
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    await rm(this.root, { recursive: true, force: true });
+  }
+}

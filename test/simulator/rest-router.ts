@@ -1,0 +1,47 @@
+import type { RestReply, RestRequest } from "./rest-reply.js";
+
+export type RouteAuth = "jwt" | "token";
+export type RouteHandler = (req: RestRequest) => Promise<RestReply> | RestReply;
+
+interface Route {
+  method: string;
+  regex: RegExp;
+  names: string[];
+  auth: RouteAuth;
+  handler: RouteHandler;
+}
+
+export interface RouteMatch {
+  auth: RouteAuth;
+  handler: RouteHandler;
+  params: Record<string, string>;
+}
+
+/** `/repos/{owner}/{repo}/pulls/{pull_number}` style templates, as in GitHub's docs. `{+path}` spans slashes. */
+export class RestRouter {
+  private readonly routes: Route[] = [];
+
+  add(method: string, template: string, auth: RouteAuth, handler: RouteHandler): this {
+    const names: string[] = [];
+    const source = template.replace(/[.*?^$()|[\]\\]/g, "\\$&").replace(/\{(\+?)(\w+)\}/g, (_, plus: string, name: string) => {
+      names.push(name);
+      return plus ? "(.*)" : "([^/]+)";
+    });
+    this.routes.push({ method, regex: new RegExp(`^${source}/?$`), names, auth, handler });
+    return this;
+  }
+
+  match(method: string, path: string): RouteMatch | null {
+    for (const r of this.routes) {
+      if (r.method !== method) continue;
+      const m = r.regex.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1] ?? "");
+      });
+      return { auth: r.auth, handler: r.handler, params };
+    }
+    return null;
+  }
+}

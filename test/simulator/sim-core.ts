@@ -1,0 +1,122 @@
+import type { KeyObject } from "node:crypto";
+import type { GitStore } from "./git-store.js";
+import type { PullFacts, ShapeCtx } from "./github-shapes.js";
+import { DOCS, RestError, notFound } from "./rest-reply.js";
+import type { SimState } from "./sim-state.js";
+import type { CommentState, PullState, SimRepo } from "./sim-types.js";
+import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
+import type { WebhookSender } from "./webhook-sender.js";
+
+export interface MergeOptions {
+  method?: "merge" | "squash" | "rebase";
+  /** Must equal the head SHA when given (GitHub answers 409 otherwise). */
+  sha?: string;
+  title?: string;
+  message?: string;
+  by: string;
+}
+
+/** Shared by the REST routes and the test-facing API: GitHub behaviour that both sides trigger. */
+export class SimCore {
+  constructor(
+    readonly ctx: ShapeCtx,
+    readonly git: GitStore,
+    readonly webhooks: WebhookSender,
+    readonly publicKey: KeyObject,
+    /** Send issue_comment events for the app's own comments too, as GitHub does. */
+    readonly echoAppEvents: boolean,
+  ) {}
+
+  get state(): SimState {
+    return this.ctx.state;
+  }
+
+  repoOr404(params: Record<string, string>): SimRepo {
+    const repo = this.state.repo(params.owner ?? "", params.repo ?? "");
+    if (!repo) throw notFound();
+    return repo;
+  }
+
+  pullOr404(repo: SimRepo, number: string | undefined): PullState {
+    const pr = this.state.pull(repo, Number(number));
+    if (!pr) throw notFound();
+    return pr;
+  }
+
+  now(): string {
+    return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  async pullFacts(pr: PullState): Promise<PullFacts> {
+    const dir = pr.repo.dir;
+    const open = pr.state === "open";
+    const baseSha = open ? ((await this.git.branchSha(dir, pr.baseRef)) ?? pr.baseSha) : pr.baseSha;
+    const [tree, files, commits] = await Promise.all([
+      open ? this.git.mergeTree(dir, baseSha, pr.headSha) : Promise.resolve(null),
+      this.git.changedFiles(dir, baseSha, pr.headSha),
+      this.git.commitCount(dir, baseSha, pr.headSha),
+    ]);
+    const mergeable = open ? tree !== null : null;
+    const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : "clean";
+    return {
+      baseSha,
+      mergeable,
+      mergeableState,
+      commits,
+      additions: files.reduce((n, f) => n + f.additions, 0),
+      deletions: files.reduce((n, f) => n + f.deletions, 0),
+      changedFiles: files.length,
+    };
+  }
+
+  async pullRequestEvent(action: PullRequestAction, pr: PullState, sender: string, before?: string): Promise<object> {
+    return pullRequestPayload(this.ctx, action, pr, await this.pullFacts(pr), { sender, before, after: pr.headSha });
+  }
+
+  commentEvent(action: IssueCommentAction, comment: CommentState, sender: string, previousBody?: string): object {
+    const pr = this.state.pull(comment.repo, comment.issueNumber);
+    if (!pr) throw new Error(`no pull request #${comment.issueNumber} in ${comment.repo.fullName}`);
+    return issueCommentPayload(this.ctx, action, comment, pr, { sender, previousBody });
+  }
+
+  /** GitHub tells the app about its own comment changes too; apps must not react to themselves. */
+  echoComment(action: IssueCommentAction, comment: CommentState, previousBody?: string): void {
+    if (!this.echoAppEvents) return;
+    this.webhooks.background("issue_comment", this.commentEvent(action, comment, this.ctx.app.botLogin, previousBody));
+  }
+
+  /** A real merge (or squash) commit on the base branch; the caller sends pull_request.closed. */
+  async mergePull(pr: PullState, opts: MergeOptions): Promise<string> {
+    const fail = (status: number, message: string) => new RestError(status, { message, documentation_url: DOCS, status: String(status) });
+    if (pr.state !== "open") throw fail(405, "Pull Request is not mergeable");
+    if (pr.draft) throw fail(405, "Pull Request is still a draft");
+    if (opts.sha && opts.sha !== pr.headSha) throw fail(409, "Head branch was modified. Review and try the merge again.");
+    const method = opts.method ?? "merge";
+    if (method === "rebase") throw fail(405, "Rebase merges are not allowed on this repository.");
+    const dir = pr.repo.dir;
+    return this.git.withLock(dir, async () => {
+      const baseSha = await this.git.branchSha(dir, pr.baseRef);
+      if (!baseSha) throw fail(422, `Base branch ${pr.baseRef} does not exist`);
+      const tree = await this.git.mergeTree(dir, baseSha, pr.headSha);
+      if (!tree) throw fail(405, "Pull Request is not mergeable");
+      const title =
+        opts.title ?? (method === "squash" ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${pr.repo.owner}/${pr.headRef}`);
+      const message = `${title}\n\n${opts.message ?? (method === "squash" ? "" : pr.title)}`.trimEnd();
+      const parents = method === "squash" ? [baseSha] : [baseSha, pr.headSha];
+      const sha = await this.git.commitTree(dir, tree, parents, message);
+      await this.git.updateRef(dir, `refs/heads/${pr.baseRef}`, sha, baseSha);
+      const at = this.now();
+      Object.assign(pr, {
+        state: "closed",
+        merged: true,
+        mergeCommitSha: sha,
+        mergedAt: at,
+        closedAt: at,
+        updatedAt: at,
+        mergedBy: opts.by,
+        baseSha,
+      } satisfies Partial<PullState>);
+      return sha;
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import type {
+  AccountType,
+  CheckRunState,
+  CommentState,
+  PullState,
+  ReactionState,
+  ReviewState,
+  Role,
+  SimRepo,
+  SimUser,
+  TokenState,
+} from "./sim-types.js";
+
+const TOKEN_TTL_MS = 60 * 60 * 1000;
+
+/** Everything GitHub would know, in memory. Ids are per kind and start high enough to look real. */
+export class SimState {
+  readonly users = new Map<string, SimUser>();
+  readonly repos = new Map<string, SimRepo>();
+  readonly pulls = new Map<string, PullState>();
+  readonly comments = new Map<number, CommentState>();
+  readonly reviews: ReviewState[] = [];
+  readonly checkRuns = new Map<number, CheckRunState>();
+  readonly reactions: ReactionState[] = [];
+  readonly tokens = new Map<string, TokenState>();
+  readonly issuedTokens: string[] = [];
+  private readonly roles = new Map<string, Role>();
+  private readonly issueCounters = new Map<string, number>();
+  private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000 };
+
+  nextId(kind: keyof SimState["ids"]): number {
+    this.ids[kind] += 1;
+    return this.ids[kind];
+  }
+
+  ensureUser(login: string, type: AccountType = "User"): SimUser {
+    const found = this.users.get(login.toLowerCase());
+    if (found) return found;
+    const user = { login, id: this.nextId("user"), type };
+    this.users.set(login.toLowerCase(), user);
+    return user;
+  }
+
+  user(login: string): SimUser | undefined {
+    return this.users.get(login.toLowerCase());
+  }
+
+  repo(owner: string, name: string): SimRepo | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  addRepo(repo: SimRepo): void {
+    this.repos.set(repo.fullName.toLowerCase(), repo);
+  }
+
+  /** Pull requests and issues share one number sequence per repository, as on GitHub. */
+  nextIssueNumber(repo: SimRepo): number {
+    const n = (this.issueCounters.get(repo.fullName) ?? 0) + 1;
+    this.issueCounters.set(repo.fullName, n);
+    return n;
+  }
+
+  pull(repo: SimRepo, number: number): PullState | undefined {
+    return this.pulls.get(`${repo.fullName}#${number}`.toLowerCase());
+  }
+
+  addPull(pr: PullState): void {
+    this.pulls.set(`${pr.repo.fullName}#${pr.number}`.toLowerCase(), pr);
+  }
+
+  setRole(repo: SimRepo, login: string, role: Role): void {
+    this.roles.set(`${repo.fullName}:${login}`.toLowerCase(), role);
+  }
+
+  role(repo: SimRepo, login: string): Role {
+    return this.roles.get(`${repo.fullName}:${login}`.toLowerCase()) ?? "none";
+  }
+
+  mintToken(installationId: number): TokenState {
+    const token = `ghs_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x")}`;
+    const state = { token, installationId, expiresAt: Date.now() + TOKEN_TTL_MS };
+    this.tokens.set(token, state);
+    this.issuedTokens.push(token);
+    return state;
+  }
+
+  validToken(token: string | null): TokenState | null {
+    if (!token) return null;
+    const state = this.tokens.get(token);
+    return state && state.expiresAt > Date.now() ? state : null;
+  }
+
+  expireTokens(): void {
+    for (const t of this.tokens.values()) t.expiresAt = 0;
+  }
+
+  commentsOf(repo: SimRepo, issueNumber: number): CommentState[] {
+    return [...this.comments.values()].filter((c) => c.repo === repo && c.issueNumber === issueNumber && !c.deleted);
+  }
+}

@@ -1,0 +1,166 @@
+// Plain data shared by the simulator's parts. The simulator keeps its own model and renders
+// GitHub-shaped JSON from it on demand (see github-shapes.ts), so the model stays small.
+
+export type Role = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+export type AccountType = "User" | "Bot" | "Organization";
+
+export interface SimUser {
+  login: string;
+  id: number;
+  type: AccountType;
+}
+
+export interface SimRepo {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  cloneUrl: string;
+  htmlUrl: string;
+  defaultBranch: string;
+  /** Bare repository on disk. */
+  dir: string;
+  createdAt: string;
+}
+
+export interface PullState {
+  id: number;
+  number: number;
+  repo: SimRepo;
+  title: string;
+  body: string | null;
+  author: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  /** Frozen once the PR is closed; while open the base branch tip is read live, as GitHub does. */
+  baseSha: string;
+  state: "open" | "closed";
+  draft: boolean;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergedAt: string | null;
+  mergedBy: string | null;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CommentState {
+  id: number;
+  repo: SimRepo;
+  issueNumber: number;
+  user: string;
+  body: string;
+  history: string[];
+  deleted: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReviewState {
+  id: number;
+  repo: SimRepo;
+  pullNumber: number;
+  user: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export type CheckStatus = "queued" | "in_progress" | "completed";
+export type CheckConclusion =
+  | "action_required"
+  | "cancelled"
+  | "failure"
+  | "neutral"
+  | "success"
+  | "skipped"
+  | "stale"
+  | "timed_out";
+
+export interface CheckRunState {
+  id: number;
+  repo: SimRepo;
+  name: string;
+  head_sha: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  external_id: string | null;
+  details_url: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  history: { status: CheckStatus; conclusion: CheckConclusion | null }[];
+}
+
+export interface ReactionState {
+  id: number;
+  commentId: number;
+  user: string;
+  content: string;
+  createdAt: string;
+}
+
+export interface TokenState {
+  token: string;
+  installationId: number;
+  expiresAt: number;
+}
+
+export interface DeliveryResult {
+  /** HTTP status of the app's answer; 0 when nothing answered (no target set, connection refused, timeout). */
+  status: number;
+  body: string;
+  deliveryId: string;
+  ms: number;
+}
+
+export interface DeliveryRecord extends DeliveryResult {
+  event: string;
+  action: string | null;
+  at: number;
+}
+
+export interface CallRecord {
+  method: string;
+  /** Path without the `/api/v3` prefix and without the query string. */
+  path: string;
+  /** The request URL exactly as received. */
+  url: string;
+  kind: "rest" | "git";
+  status: number;
+  at: number;
+  /** Parsed JSON body of REST writes, for assertions. */
+  body?: unknown;
+}
+
+export interface GitAccessRecord {
+  repo: string;
+  token: string;
+  service: "git-upload-pack" | "git-receive-pack";
+}
+
+export interface RejectedComment {
+  repo: string;
+  issueNumber: number;
+  commentId: number | null;
+  length: number;
+  at: number;
+}
+
+export interface FailRule {
+  /** Any method when omitted. */
+  method?: string;
+  /** Tested against both the recorded path (no `/api/v3`, no query) and the raw URL. */
+  pathPattern: RegExp;
+  /** Answer with this status; when omitted (and delayMs is set) the call proceeds normally after the delay. */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** How many matching calls to affect (default 1). */
+  times?: number;
+  /** Hold the answer this long first. */
+  delayMs?: number;
+}

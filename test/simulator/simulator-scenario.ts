@@ -1,0 +1,323 @@
+import type { SimCore } from "./sim-core.js";
+import type { AccountType, CheckRunState, CommentState, DeliveryRecord, DeliveryResult, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
+import type { DeliverOptions } from "./webhook-sender.js";
+
+export interface CreateRepoOptions {
+  owner: string;
+  name: string;
+  files: Record<string, string>;
+  defaultBranch?: string;
+  executable?: string[];
+}
+
+export interface PushBranchOptions {
+  branch: string;
+  /** Branch or SHA to commit on top of. Default: the branch itself if it exists, else the default branch. */
+  from?: string;
+  /** Path → content; null deletes the path. */
+  files: Record<string, string | null>;
+  message?: string;
+  executable?: string[];
+}
+
+export interface OpenPullRequestOptions {
+  head: string;
+  base?: string;
+  title?: string;
+  body?: string;
+  author: string;
+  draft?: boolean;
+}
+
+export interface CommentView {
+  id: number;
+  body: string;
+  user: string;
+  /** Every body the comment had, oldest first. */
+  history: string[];
+}
+
+export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history">;
+
+/** What a test does as the humans on GitHub: each verb changes state and sends the matching webhook. */
+export class SimulatorScenario {
+  constructor(protected readonly core: SimCore) {}
+
+  setWebhookTarget(baseUrl: string): void {
+    this.core.webhooks.target = baseUrl.replace(/\/+$/, "");
+  }
+
+  addUser(login: string, opts: { type?: "User" | "Bot" } = {}): SimUser {
+    const user = this.core.state.ensureUser(login, opts.type ?? "User");
+    if (opts.type) user.type = opts.type as AccountType;
+    return user;
+  }
+
+  setPermission(repo: SimRepo | string, login: string, role: Role): void {
+    this.addUser(login);
+    this.core.state.setRole(this.repoOf(repo), login, role);
+  }
+
+  async createRepo(opts: CreateRepoOptions): Promise<SimRepo> {
+    const { state, git, ctx } = this.core;
+    if (state.repo(opts.owner, opts.name)) throw new Error(`repo ${opts.owner}/${opts.name} exists already`);
+    state.ensureUser(opts.owner, "Organization");
+    const defaultBranch = opts.defaultBranch ?? "main";
+    const dir = await git.init(opts.owner, opts.name, defaultBranch);
+    const fullName = `${opts.owner}/${opts.name}`;
+    const repo: SimRepo = {
+      id: state.nextId("repo"),
+      owner: opts.owner,
+      name: opts.name,
+      fullName,
+      cloneUrl: `${ctx.web}/${fullName}.git`,
+      htmlUrl: `${ctx.web}/${fullName}`,
+      defaultBranch,
+      dir,
+      createdAt: this.core.now(),
+    };
+    await git.withLock(dir, () =>
+      git.commit(dir, { branch: defaultBranch, parent: null, files: opts.files, message: "Initial commit", executable: opts.executable }),
+    );
+    state.addRepo(repo);
+    return repo;
+  }
+
+  async pushBranch(repo: SimRepo, opts: PushBranchOptions): Promise<string> {
+    const { git } = this.core;
+    return git.withLock(repo.dir, async () => {
+      const parent = opts.from
+        ? await this.resolveRev(repo, opts.from)
+        : ((await git.branchSha(repo.dir, opts.branch)) ?? (await this.resolveRev(repo, repo.defaultBranch)));
+      return git.commit(repo.dir, {
+        branch: opts.branch,
+        parent,
+        files: opts.files,
+        message: opts.message ?? `Update ${opts.branch}`,
+        executable: opts.executable,
+      });
+    });
+  }
+
+  async openPullRequest(repo: SimRepo, opts: OpenPullRequestOptions): Promise<{ number: number; headSha: string; baseSha: string; delivery: DeliveryResult }> {
+    const { state, git } = this.core;
+    this.addUser(opts.author);
+    const base = opts.base ?? repo.defaultBranch;
+    const headSha = await this.resolveRev(repo, `refs/heads/${opts.head}`);
+    const baseSha = await this.resolveRev(repo, `refs/heads/${base}`);
+    const at = this.core.now();
+    const pr: PullState = {
+      id: state.nextId("pull"),
+      number: state.nextIssueNumber(repo),
+      repo,
+      title: opts.title ?? `Update ${opts.head}`,
+      body: opts.body ?? null,
+      author: opts.author,
+      headRef: opts.head,
+      headSha,
+      baseRef: base,
+      baseSha,
+      state: "open",
+      draft: opts.draft ?? false,
+      merged: false,
+      mergeCommitSha: null,
+      mergedAt: null,
+      mergedBy: null,
+      closedAt: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await git.updateRef(repo.dir, `refs/pull/${pr.number}/head`, headSha);
+    state.addPull(pr);
+    const delivery = await this.sendPullEvent("opened", pr, opts.author);
+    return { number: pr.number, headSha, baseSha, delivery };
+  }
+
+  /** Commits on the PR branch, moves refs/pull/N/head, and sends `synchronize`. */
+  async pushToPullRequest(
+    repo: SimRepo,
+    number: number,
+    files: Record<string, string | null>,
+    opts: { message?: string; executable?: string[]; sender?: string } = {},
+  ): Promise<{ headSha: string; delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    if (pr.state !== "open") throw new Error(`#${number} is closed`);
+    const before = pr.headSha;
+    const headSha = await this.pushBranch(repo, { branch: pr.headRef, files, message: opts.message, executable: opts.executable });
+    await this.core.git.updateRef(repo.dir, `refs/pull/${number}/head`, headSha);
+    pr.headSha = headSha;
+    pr.updatedAt = this.core.now();
+    const delivery = await this.sendPullEvent("synchronize", pr, opts.sender ?? pr.author, before);
+    return { headSha, delivery };
+  }
+
+  async comment(repo: SimRepo, number: number, opts: { user: string; body: string }): Promise<{ commentId: number; delivery: DeliveryResult }> {
+    const { state } = this.core;
+    const pr = this.pullOf(repo, number);
+    this.addUser(opts.user);
+    const at = this.core.now();
+    const c: CommentState = {
+      id: state.nextId("comment"),
+      repo,
+      issueNumber: pr.number,
+      user: opts.user,
+      body: opts.body,
+      history: [opts.body],
+      deleted: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    state.comments.set(c.id, c);
+    const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("created", c, opts.user));
+    return { commentId: c.id, delivery };
+  }
+
+  async editComment(repo: SimRepo, commentId: number, opts: { body: string; user?: string }): Promise<{ delivery: DeliveryResult }> {
+    const c = this.commentOf(repo, commentId);
+    const previous = c.body;
+    c.body = opts.body;
+    c.history.push(opts.body);
+    c.updatedAt = this.core.now();
+    const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("edited", c, opts.user ?? c.user, previous));
+    return { delivery };
+  }
+
+  async deleteComment(repo: SimRepo, commentId: number, opts: { user?: string } = {}): Promise<{ delivery: DeliveryResult }> {
+    const c = this.commentOf(repo, commentId);
+    c.deleted = true;
+    const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("deleted", c, opts.user ?? c.user));
+    return { delivery };
+  }
+
+  /** Reviews are recorded on the current head SHA (commit_id), like a review submitted now. */
+  async approve(repo: SimRepo, number: number, login: string, body = ""): Promise<ReviewState> {
+    return this.review(repo, number, login, "APPROVED", body);
+  }
+
+  async requestChanges(repo: SimRepo, number: number, login: string, body = "Please change this."): Promise<ReviewState> {
+    return this.review(repo, number, login, "CHANGES_REQUESTED", body);
+  }
+
+  async closePullRequest(repo: SimRepo, number: number, opts: { user?: string } = {}): Promise<{ delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    const baseSha = await this.core.git.branchSha(repo.dir, pr.baseRef);
+    const at = this.core.now();
+    Object.assign(pr, { state: "closed", closedAt: at, updatedAt: at, baseSha: baseSha ?? pr.baseSha });
+    return { delivery: await this.sendPullEvent("closed", pr, opts.user ?? pr.author) };
+  }
+
+  async reopenPullRequest(repo: SimRepo, number: number, opts: { user?: string } = {}): Promise<{ delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    if (pr.merged) throw new Error(`#${number} is merged and cannot be reopened`);
+    Object.assign(pr, { state: "open", closedAt: null, updatedAt: this.core.now() });
+    return { delivery: await this.sendPullEvent("reopened", pr, opts.user ?? pr.author) };
+  }
+
+  async markReadyForReview(repo: SimRepo, number: number, opts: { user?: string } = {}): Promise<{ delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    Object.assign(pr, { draft: false, updatedAt: this.core.now() });
+    return { delivery: await this.sendPullEvent("ready_for_review", pr, opts.user ?? pr.author) };
+  }
+
+  async convertToDraft(repo: SimRepo, number: number, opts: { user?: string } = {}): Promise<{ delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    Object.assign(pr, { draft: true, updatedAt: this.core.now() });
+    return { delivery: await this.sendPullEvent("converted_to_draft", pr, opts.user ?? pr.author) };
+  }
+
+  /** A real merge (or squash) commit on the base branch, then `pull_request.closed` with merged=true. */
+  async mergePullRequest(
+    repo: SimRepo,
+    number: number,
+    opts: { method?: "merge" | "squash"; user?: string } = {},
+  ): Promise<{ sha: string; delivery: DeliveryResult }> {
+    const pr = this.pullOf(repo, number);
+    const by = opts.user ?? pr.author;
+    this.addUser(by);
+    const sha = await this.core.mergePull(pr, { method: opts.method ?? "merge", by });
+    return { sha, delivery: await this.sendPullEvent("closed", pr, by) };
+  }
+
+  /** Sends any payload as a signed delivery (or a deliberately broken one, see DeliverOptions). */
+  deliver(event: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult> {
+    return this.core.webhooks.deliver(event, payload, opts);
+  }
+
+  get deliveries(): DeliveryRecord[] {
+    return this.core.webhooks.deliveries;
+  }
+
+  /** The PR as the simulator holds it (live object: read, don't write). */
+  pullRequest(repo: SimRepo, number: number): PullState {
+    return this.pullOf(repo, number);
+  }
+
+  comments(repo: SimRepo, number: number): CommentView[] {
+    return this.core.state.commentsOf(repo, number).map((c) => ({ id: c.id, body: c.body, user: c.user, history: [...c.history] }));
+  }
+
+  checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
+    return [...this.core.state.checkRuns.values()]
+      .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
+      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+  }
+
+  reactions(commentId: number): string[] {
+    return this.core.state.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
+  }
+
+  reviews(repo: SimRepo, number: number): ReviewState[] {
+    return this.core.state.reviews.filter((r) => r.repo === repo && r.pullNumber === number);
+  }
+
+  repoDir(repo: SimRepo): string {
+    return repo.dir;
+  }
+
+  private async review(repo: SimRepo, number: number, login: string, state: ReviewState["state"], body: string): Promise<ReviewState> {
+    const pr = this.pullOf(repo, number);
+    this.addUser(login);
+    const review: ReviewState = {
+      id: this.core.state.nextId("review"),
+      repo,
+      pullNumber: pr.number,
+      user: login,
+      state,
+      body,
+      commitId: pr.headSha,
+      submittedAt: this.core.now(),
+    };
+    this.core.state.reviews.push(review);
+    return review;
+  }
+
+  private async sendPullEvent(action: Parameters<SimCore["pullRequestEvent"]>[0], pr: PullState, sender: string, before?: string): Promise<DeliveryResult> {
+    return this.core.webhooks.deliver("pull_request", await this.core.pullRequestEvent(action, pr, sender, before));
+  }
+
+  private async resolveRev(repo: SimRepo, rev: string): Promise<string> {
+    const sha = (await this.core.git.resolve(repo.dir, rev)) ?? (await this.core.git.resolve(repo.dir, `refs/heads/${rev}`));
+    if (!sha) throw new Error(`${repo.fullName}: no such revision ${rev}`);
+    return sha;
+  }
+
+  private repoOf(repo: SimRepo | string): SimRepo {
+    if (typeof repo !== "string") return repo;
+    const [owner = "", name = ""] = repo.split("/");
+    const found = this.core.state.repo(owner, name);
+    if (!found) throw new Error(`unknown repo ${repo}`);
+    return found;
+  }
+
+  private pullOf(repo: SimRepo, number: number): PullState {
+    const pr = this.core.state.pull(repo, number);
+    if (!pr) throw new Error(`${repo.fullName}: no pull request #${number}`);
+    return pr;
+  }
+
+  private commentOf(repo: SimRepo, id: number): CommentState {
+    const c = this.core.state.comments.get(id);
+    if (!c || c.repo !== repo || c.deleted) throw new Error(`${repo.fullName}: no comment ${id}`);
+    return c;
+  }
+}

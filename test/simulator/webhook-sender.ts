@@ -1,0 +1,87 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { request } from "node:http";
+import type { DeliveryRecord, DeliveryResult } from "./sim-types.js";
+
+export interface DeliverOptions {
+  deliveryId?: string;
+  /** Replaces the computed X-Hub-Signature-256; null omits it (and the sha1 one). */
+  signature?: string | null;
+  /** Sends only the legacy sha1 signature, as very old GitHub Enterprise versions did. */
+  sha1Only?: boolean;
+  /** Sent instead of JSON.stringify(payload); the signature is computed over it unless given. */
+  rawBody?: string | Buffer;
+}
+
+export function signBody(secret: string, body: Buffer): { sha256: string; sha1: string } {
+  return {
+    sha256: `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+    sha1: `sha1=${createHmac("sha1", secret).update(body).digest("hex")}`,
+  };
+}
+
+/** Posts signed deliveries the way GitHub's hookshot does and remembers every one. */
+export class WebhookSender {
+  target: string | null = null;
+  readonly deliveries: DeliveryRecord[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly timeoutMs: number,
+    private readonly appId: number,
+  ) {}
+
+  async deliver(event: string, payload: object, opts: DeliverOptions = {}): Promise<DeliveryResult> {
+    const deliveryId = opts.deliveryId ?? randomUUID();
+    const body = opts.rawBody !== undefined ? Buffer.from(opts.rawBody) : Buffer.from(JSON.stringify(payload), "utf8");
+    const sig = signBody(this.secret, body);
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/sim",
+      "x-github-event": event,
+      "x-github-delivery": deliveryId,
+      "x-github-hook-id": "1",
+      "x-github-hook-installation-target-type": "integration",
+      "x-github-hook-installation-target-id": String(this.appId),
+      "content-length": String(body.length),
+    };
+    if (opts.signature !== null) {
+      if (!opts.sha1Only) headers["x-hub-signature-256"] = opts.signature ?? sig.sha256;
+      headers["x-hub-signature"] = sig.sha1;
+    }
+    const started = Date.now();
+    const answer = this.target ? await this.post(`${this.target}/api/github/webhooks`, headers, body) : { status: 0, body: "no webhook target set" };
+    const result = { ...answer, deliveryId, ms: Date.now() - started };
+    const action = (payload as { action?: unknown }).action;
+    this.deliveries.push({ ...result, event, action: typeof action === "string" ? action : null, at: started });
+    return result;
+  }
+
+  /** For events GitHub sends on its own (e.g. after an API merge): never awaited by the caller. */
+  background(event: string, payload: object | Promise<object>): void {
+    const p: Promise<unknown> = Promise.resolve(payload)
+      .then((body) => this.deliver(event, body))
+      .catch(() => {})
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private post(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
+    return new Promise((resolve) => {
+      // agent: false so no keep-alive socket outlives the test and holds the app's server open.
+      const req = request(url, { method: "POST", headers, agent: false, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (e) => resolve({ status: 0, body: String(e) }));
+      });
+      req.on("timeout", () => req.destroy(new Error(`delivery timed out after ${this.timeoutMs} ms`)));
+      req.on("error", (e) => resolve({ status: 0, body: String(e.message) }));
+      req.end(body);
+    });
+  }
+}

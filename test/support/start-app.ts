@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface AppProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Everything the app printed (JSON log lines), for assertions on logs. */
+  output(): string;
+  /** Sends a signal and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  exited(): Promise<number | null>;
+}
+
+export interface StartAppOptions {
+  env: Record<string, string>;
+  dataDir?: string;
+  serverConfig?: string;
+  port?: number;
+}
+
+/** Starts the production entry point (src/main.ts) as a child process and waits for /healthz. */
+export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "sluice-data-")));
+  const port = opts.port ?? (await freePort());
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    LANG: "C.UTF-8",
+    NODE_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    SLUICE_DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    SLUICE_GITHUB_RETRY_BASE_MS: "20",
+    ...opts.env,
+  };
+  if (opts.serverConfig !== undefined) {
+    const file = join(dataDir, "..", `server-config-${port}.yaml`);
+    await writeFile(file, opts.serverConfig);
+    env.SLUICE_SERVER_CONFIG = file;
+  }
+  const child: ChildProcess = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")], {
+    cwd: dataDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exit = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  let exitedEarly = false;
+  void exit.then(() => {
+    exitedEarly = true;
+  });
+  for (;;) {
+    if (exitedEarly) throw new Error(`the app exited during start:\n${out}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the app did not start in 30 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    output: () => out,
+    async kill(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+    exited: () => exit,
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
