@@ -73,8 +73,14 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     secret: env.webhookSecret,
     baseUrl: env.baseUrl,
     log: log.child({ name: "probot" }),
-    // Our adapter retries what is safe to retry; Probot's plugins would retry blindly and hide faults.
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // Our adapter retries what is safe to retry, honouring retry-after; Probot's plugins would retry
+    // blindly, and its write throttle spaces every comment edit a second apart. A function, because
+    // Probot layers its own throttle options over plain defaults.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options.throttle as object), enabled: false },
+    })),
   });
 
   const retry = overrides.retry ?? retryFromEnv(process.env);

@@ -1,6 +1,6 @@
 import type { ProjectResult } from "../model/project-result.js";
-import { createRedactor, type Redactor } from "./redact.js";
 import type { CleanText } from "./project-view.js";
+import { extendRedactor, type Redactor } from "./redact.js";
 import { stripControl } from "./sanitize.js";
 
 /**
@@ -18,13 +18,9 @@ export function cleanText(results: readonly ProjectResult[], redact: Redactor): 
   const sensitive = results.flatMap((r) =>
     (r.status === "planned" || r.status === "applied") && r.summary ? r.summary.sensitiveValues : [],
   );
-  const extra = sensitive.filter((v) => typeof v === "string" && !TOO_COMMON.has(v) && !redact.secrets.includes(v));
-  const extended =
-    extra.length > 0
-      ? createRedactor({ secrets: [...(redact.secrets ?? []), ...extra], patterns: [...(redact.patterns ?? [])] })
-      : undefined;
-  return (text) => {
-    const stripped = stripControl(typeof text === "string" ? text : String(text ?? ""));
-    return redact(extended ? extended(stripped) : stripped);
-  };
+  const extended = extendRedactor(
+    redact,
+    sensitive.filter((v) => !TOO_COMMON.has(v)),
+  );
+  return (text) => extended(stripControl(typeof text === "string" ? text : String(text ?? "")));
 }

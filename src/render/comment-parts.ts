@@ -55,6 +55,9 @@ export function logLink(url: string | undefined, clean: CleanText): string {
     return "";
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return "";
+  // Credentials never belong in a posted link, redacted or not.
+  parsed.username = "";
+  parsed.password = "";
   const href = parsed.href.replace(/[()<>\s"'`[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   if (href.length > 1000) return "";
   return `[live log](${href})`;

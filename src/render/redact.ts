@@ -29,6 +29,9 @@ const BUILT_IN: readonly RegExp[] = [
   /aws_secret_access_key["']?\s*[:=]\s*["']?(?<v>[A-Za-z0-9/+=]{40})/gi,
 ];
 
+/** Redactors made here, which `extendRedactor` can rebuild instead of wrapping. */
+const built = new WeakSet<Redactor>();
+
 function globalCopy(pattern: RegExp): RegExp {
   const flags = new Set(pattern.flags);
   flags.add("g");
@@ -68,7 +71,22 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
     if (spans.length === 0) return text;
     return replaceSpans(text, spans);
   };
-  return Object.assign(redact, { secrets, patterns: userPatterns });
+  const redactor: Redactor = Object.assign(redact, { secrets, patterns: userPatterns });
+  built.add(redactor);
+  return redactor;
+}
+
+/**
+ * A redactor that also hides `more` secrets (e.g. the values a plan marks sensitive). One pass
+ * when `base` came from createRedactor; otherwise the extra secrets first, then `base` as is.
+ */
+export function extendRedactor(base: Redactor, more: Iterable<string>): Redactor {
+  const extra = [...more].filter((s) => typeof s === "string" && s.length >= MIN_SECRET && !base.secrets.includes(s));
+  if (extra.length === 0) return base;
+  if (built.has(base)) return createRedactor({ secrets: [...base.secrets, ...extra], patterns: [...base.patterns] });
+  const first = createRedactor({ secrets: extra });
+  const secrets = [...new Set([...base.secrets, ...first.secrets])].sort((a, b) => b.length - a.length);
+  return Object.assign((text: string) => base(first(text)), { secrets, patterns: base.patterns ?? [] });
 }
 
 function replaceSpans(text: string, spans: [number, number][]): string {

@@ -28,10 +28,20 @@ const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u2
  * A zero-width joiner goes too, except between two emoji, where it builds one glyph (👨‍👩‍👧) and
  * cannot hide anything.
  */
-const LONE_ZWJ = /(?<!\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
+const LONE_ZWJ =
+  /\u200d(?:(?<!\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?\u200d)|(?!\p{Extended_Pictographic}))/gu;
 
 /** A surrogate half without its partner: not valid UTF-16, and GitHub would mangle it anyway. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|[\udc00-\udfff](?<![\ud800-\udbff][\udc00-\udfff])/g;
+
+const HAS_ESCAPE = /[\x1b\x90-\x9f]/;
+
+/** String.prototype.isWellFormed (Node 20) is not in the ES2023 lib typings yet. */
+function isWellFormed(text: string): boolean {
+  const check = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return check ? check.call(text) : !LONE_SURROGATE_ONCE.test(text);
+}
+const LONE_SURROGATE_ONCE = new RegExp(LONE_SURROGATE.source);
 
 /**
  * Makes tool output safe to show as text: no terminal escapes, no control characters other than
@@ -40,10 +50,10 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * (replaced by U+FFFD).
  */
 export function stripControl(text: string): string {
-  return text
-    .replace(ESCAPES, "")
-    .replace(/\r\n?/g, "\n")
-    .replace(INVISIBLE, "")
-    .replace(LONE_ZWJ, "")
-    .replace(LONE_SURROGATE, "\ufffd");
+  // Tool output is megabytes and mostly clean: skip the passes that would find nothing.
+  let out = HAS_ESCAPE.test(text) ? text.replace(ESCAPES, "") : text;
+  if (out.includes("\r")) out = out.replace(/\r\n?/g, "\n");
+  out = out.replace(INVISIBLE, "");
+  if (out.includes("\u200d")) out = out.replace(LONE_ZWJ, "");
+  return isWellFormed(out) ? out : out.replace(LONE_SURROGATE, "\ufffd");
 }

@@ -85,6 +85,8 @@ export function withoutCodeSpans(line: string): string {
   while (i < line.length) {
     const c = line[i] as string;
     if (c === "\\" && i + 1 < line.length && /[!-/:-@[-`{-~]/.test(line[i + 1] as string)) {
+      // What an escape stands for is plain text; a space keeps its neighbours apart.
+      out += " ";
       i += 2;
       continue;
     }

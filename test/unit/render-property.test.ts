@@ -6,7 +6,21 @@ import { renderCheck } from "../../src/render/render-check.js";
 import { createRedactor } from "../../src/render/redact.js";
 import { type CommentInput, parseMarker, renderComments } from "../../src/render/render-comment.js";
 import { summary } from "../golden/fixtures.js";
-import { structure, UNPAIRED_SURROGATE } from "../golden/markdown-checks.js";
+import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";
+
+/** The text GitHub would interpret: outside fences and code spans, escapes removed. */
+function interpreted(body: string): string {
+  const lines: string[] = [];
+  let open = 0;
+  for (const line of body.split("\n")) {
+    const run = /^(`{3,})/.exec(line)?.[1]?.length ?? 0;
+    if (open === 0 && run >= 3) open = run;
+    else if (open > 0 && run >= open && /^`+ *$/.test(line)) open = 0;
+    // Link destinations are not text either (our only links are the log URL).
+    else if (open === 0) lines.push(withoutCodeSpans(line).replace(/\]\([^)\s]*\)/g, "]"));
+  }
+  return lines.join("\n");
+}
 
 const SECRET = "qz7sekr1tvalu3xx";
 const SENSITIVE = "pl4n-sensitive-v4lue";
@@ -131,6 +145,12 @@ describe("renderComments (property)", () => {
             if (sensitiveKnown) expect(body).not.toContain(SENSITIVE);
             expect(body).not.toContain("\x1b");
             expect(parseMarker(body)).toEqual({ jobId: data.jobId, part: i + 1 });
+            // Nothing user-derived is live markdown: no mention, reference, foreign HTML or marker.
+            const live = interpreted(body);
+            expect(live).not.toMatch(/@[\p{L}\p{N}_]/u);
+            expect(live).not.toMatch(/#\d/);
+            expect(live).not.toMatch(/<(?!\/?details|\/?summary|!-- sluice:job=)/);
+            expect(live.split("<!-- sluice:job=").length).toBe(2);
           });
         },
       ),
