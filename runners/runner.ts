@@ -23,8 +23,28 @@ export type PlanOutcome =
   | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number }
   | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
 
+export interface ApplyRequest {
+  project: Project;
+  checkoutDir: string;
+  /** The same scratch dir the plan used: the saved plan and TF_DATA_DIR are there. */
+  dataDir: string;
+  planFile: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Builds the redaction for this apply, given the values the saved plan marks sensitive. */
+  redactWith: (sensitiveValues: string[]) => (text: string) => string;
+  onOutput?: (chunk: string) => void;
+}
+
+export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (
+  | { ok: true }
+  | { ok: false; message: string }
+);
+
 /** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */
 export interface Runner {
   kind: RunnerKind;
   plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
+  /** Applies exactly the saved plan file; never re-plans. */
+  apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;
 }

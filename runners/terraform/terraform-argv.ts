@@ -13,7 +13,7 @@ export function showJsonArgv(planFile: string): string[] {
 }
 
 export function applyArgv(planFile: string): string[] {
-  return ["apply", "-input=false", "-no-color", "-auto-approve", planFile];
+  return ["apply", "-input=false", "-no-color", planFile];
 }
 
 /** The binary for a runner kind, unless the project or server config names another. */

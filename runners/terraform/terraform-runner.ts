@@ -2,9 +2,9 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
 import type { ExecResult } from "../exec.js";
-import type { Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
 import { summarizePlan } from "./summarize-plan.js";
-import { initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
+import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
 const identity = (s: string) => s;
 
@@ -80,6 +80,38 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", binary?: s
         return { ok: false, failedStep: "show", message: summary.error, output: "", durationMs: elapsed() };
       }
       return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: elapsed() };
+    },
+    async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+      const started = performance.now();
+      const elapsed = () => performance.now() - started;
+      const dir = await resolveInside(req.checkoutDir, req.project.dir);
+      if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+      const env = { ...req.env, ...terraformEnv(req.dataDir, req.project.workspace) };
+      // The saved plan says which values are sensitive: learn them before anything is printed.
+      const show = await exec(bin, showJsonArgv(req.planFile), { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: identity });
+      const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
+      const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
+      const redact = req.redactWith(sensitiveValues);
+      if (!summary?.ok) {
+        const why = summary ? summary.error : redact(show.stderr).trim();
+        return { ok: false, message: `the saved plan could not be read: ${why}`, output: "", durationMs: elapsed(), sensitiveValues };
+      }
+      const r = await exec(bin, applyArgv(req.planFile), {
+        cwd: dir.path,
+        env,
+        timeoutMs: req.timeoutMs,
+        redact,
+        onOutput: req.onOutput,
+        pty: true,
+      });
+      if (r.exitCode === 0) return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues };
+      return {
+        ok: false,
+        message: describeFailure(bin, "apply", r, req.timeoutMs),
+        output: r.stdout,
+        durationMs: elapsed(),
+        sensitiveValues,
+      };
     },
   };
 }

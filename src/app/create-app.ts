@@ -10,6 +10,7 @@ import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import type { JobDeps } from "../jobs/job-deps.js";
+import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
@@ -101,6 +102,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     projectLocks: new KeyedMutex(),
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
+    wake: () => worker.notify(),
   };
 
   const worker = new Worker(store, (job) => runJob(job, deps), log);
@@ -134,7 +136,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
   });
 
-  await worker.recover();
+  await recoverJobs(deps);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.port, env.host, () => resolve());

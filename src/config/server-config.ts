@@ -30,6 +30,18 @@ export const serverConfigSchema = z
     step_timeout: duration.default(30 * 60e3),
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
+    /** Requirements every project must meet before apply, unless a repo may override them. */
+    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged"])).default(["approved", "mergeable"]),
+    /** Approvals the `approved` requirement needs. */
+    approvals: z.number().int().min(0).max(20).default(1),
+    /** GitHub users allowed to apply in every repo, in addition to users with write access. */
+    apply_users: z.array(z.string().min(1)).default([]),
+    /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
+    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow"])).default([]),
+    /** Merge the pull request once every planned project is applied, unless the repo config says otherwise. */
+    automerge: z.boolean().default(false),
+    /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
+    apply_on: z.enum(["comment", "merge"]).default("comment"),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
   })

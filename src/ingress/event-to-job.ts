@@ -9,7 +9,7 @@ interface Payload {
   installation?: { id?: number };
   repository?: { owner?: { login?: string }; name?: string; clone_url?: string; full_name?: string };
   sender?: { login?: string; type?: string };
-  pull_request?: { number?: number; draft?: boolean; merged?: boolean; head?: { sha?: string } };
+  pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
   issue?: { number?: number; pull_request?: unknown };
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
 }
@@ -45,7 +45,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const target = targetOf(p, pr, p.pull_request?.head?.sha);
     if (typeof target === "string") return { ignore: target };
     if (p.action === "closed") {
-      return { job: { target, spec: { kind: "cleanup", merged: p.pull_request?.merged === true, actor } } };
+      const merged = p.pull_request?.merged === true;
+      const mergeSha = merged ? (p.pull_request?.merge_commit_sha ?? undefined) : undefined;
+      return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
     if (p.pull_request?.draft && !settings.autoplanDrafts) {
@@ -77,18 +79,11 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine: firstLine(p.comment?.body), commentId, actor: by } } };
     }
-    return {
-      job: {
-        target,
-        spec: {
-          kind: "reply",
-          body: "invalid",
-          reason: `\`${cmd.kind}\` is not available yet on this Sluice server`,
-          commentId,
-          actor: by,
-        },
-      },
-    };
+    const commandLine = firstLine(p.comment?.body);
+    if (cmd.kind === "apply") {
+      return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+    }
+    return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by } } };
   }
 
   return { ignore: `${event} events are not acted on` };

@@ -30,4 +30,6 @@ export interface JobDeps {
   runnerEnv: Record<string, string>;
   /** Compiled redact_patterns of the server config. */
   redactPatterns: RegExp[];
+  /** Tells the worker a job was enqueued from inside another job. */
+  wake(): void;
 }

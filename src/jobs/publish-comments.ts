@@ -1,7 +1,7 @@
 import type { ProjectResult } from "../model/project-result.js";
 import type { Redactor } from "../render/redact.js";
 import { renderCheck } from "../render/render-check.js";
-import { type CommentInput, renderComments } from "../render/render-comment.js";
+import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
@@ -13,6 +13,7 @@ export interface Progress {
   notice?: string;
   /** Forces a failed check (e.g. a selection error) even without project results. */
   failed?: boolean;
+  tone?: "info" | "refused" | "failed";
 }
 
 const CHECK_NAME = { plan: "sluice/plan", apply: "sluice/apply" } as const;
@@ -41,6 +42,7 @@ export function createCommentPublisher(
     results: p.results,
     pending: p.pending,
     notice: p.notice,
+    tone: p.tone ?? (p.failed ? "failed" : undefined),
   });
 
   return {
@@ -56,8 +58,9 @@ export function createCommentPublisher(
         }
       }
       // An earlier, longer version of this comment had more parts: empty the ones now unused.
-      for (const id of commentIds.slice(bodies.length)) {
-        await vcs.updateComment(repo, id, `${bodies[0]?.split("\n", 1)[0] ?? ""}\n_(this part is no longer used)_`);
+      for (const [i, id] of commentIds.entries()) {
+        if (i < bodies.length) continue;
+        await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
       }
     },
     async check(p: Progress, redact: Redactor): Promise<void> {

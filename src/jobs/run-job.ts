@@ -1,11 +1,14 @@
-import { USAGE } from "../command/usage.js";
-import { renderInvalid, renderUsage } from "../render/render-usage.js";
-import { createRedactor } from "../render/redact.js";
-import type { Job } from "../store/store.js";
-import type { JobDeps } from "./job-deps.js";
-import { runPlanJob } from "./run-plan-job.js";
 import { rm } from "node:fs/promises";
+import { USAGE } from "../command/usage.js";
+import { createRedactor } from "../render/redact.js";
+import { renderInvalid, renderUsage } from "../render/render-usage.js";
+import type { Job } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import type { JobDeps } from "./job-deps.js";
+import { releaseLocks } from "./release-locks.js";
+import { runApplyJob } from "./run-apply-job.js";
+import { runPlanJob } from "./run-plan-job.js";
+import { runUnlockJob } from "./run-unlock-job.js";
 
 /** Dispatches a job by kind. */
 export async function runJob(job: Job, deps: JobDeps): Promise<void> {
@@ -13,6 +16,10 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
   switch (job.spec.kind) {
     case "plan":
       return runPlanJob(job, deps);
+    case "apply":
+      return runApplyJob(job, deps);
+    case "unlock":
+      return runUnlockJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job.target.installationId);
       const redact = createRedactor({ patterns: deps.redactPatterns });
@@ -25,9 +32,17 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return;
     }
     case "cleanup": {
+      if (job.spec.merged && deps.config.apply_on === "merge") {
+        // Apply first: the locks stay held until the merged change is live (or the apply failed).
+        await runApplyJob({ ...job, spec: { kind: "apply", trigger: "merge", actor: job.spec.actor, mergeSha: job.spec.mergeSha } }, deps);
+      }
+      const released = await releaseLocks(deps, job);
       await deps.workspace.removePr(repo, pr);
       await rm(dataPaths.prPlans(deps.dataDir, repo, pr), { recursive: true, force: true });
-      deps.log.info({ repo: `${repo.owner}/${repo.name}`, pr }, "removed the worktrees and plans of a closed pull request");
+      deps.log.info(
+        { repo: `${repo.owner}/${repo.name}`, pr, released: released.length },
+        "pull request closed: locks released, worktrees and plans removed",
+      );
       return;
     }
   }

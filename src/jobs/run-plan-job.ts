@@ -7,34 +7,18 @@ import { type Project, projectKey } from "../model/project.js";
 import { affectedProjects } from "../projects/affected-projects.js";
 import { discoverTerraformProjects } from "../projects/discover-terraform-projects.js";
 import { selectProjects } from "../projects/select-projects.js";
-import { createRedactor, type Redactor } from "../render/redact.js";
 import type { Job } from "../store/store.js";
 import type { PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
+import { hashFile } from "../workspace/hash-file.js";
+import { withoutSecrets } from "./without-secrets.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { readRepoTree } from "./read-repo-tree.js";
+import { type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
-
-/** Redaction grows as the job learns secrets: the clone token first, sensitive plan values last. */
-interface Secrets {
-  redact: Redactor;
-  add(values: Iterable<string>): void;
-}
-
-function secretsFor(deps: JobDeps): Secrets {
-  const known: string[] = [];
-  const s: Secrets = {
-    redact: createRedactor({ patterns: deps.redactPatterns }),
-    add(values) {
-      known.push(...values);
-      s.redact = createRedactor({ secrets: known, patterns: deps.redactPatterns });
-    },
-  };
-  return s;
-}
 
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
 export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
@@ -57,14 +41,14 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
     // A fault (GitHub, git, disk) still ends the comment and the check, with the reason.
     const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
     const notice = `Sluice could not finish this plan: ${e instanceof Error ? e.message : String(e)}${detail}`;
-    await publisher.publish({ state: "done", results: [], notice }, secrets.redact).catch(() => undefined);
+    await publisher.publish({ state: "done", results: [], notice, tone: "failed" }, secrets.redact).catch(() => undefined);
     await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
     throw e;
   }
 }
 
 async function done(publisher: Publisher, secrets: Secrets, notice: string, failed = false): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice }, secrets.redact);
+  await publisher.publish({ state: "done", results: [], notice, tone: failed ? "failed" : "info" }, secrets.redact);
   await publisher.check({ state: "done", results: [], notice, failed }, secrets.redact);
 }
 
@@ -110,6 +94,8 @@ async function planPullRequest(
     return done(publisher, secrets, "No Terraform project is affected by the changes in this pull request.");
   }
 
+  await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
+
   const results = new Map<string, ProjectResult>();
   const pending = () => projects.filter((p) => !results.has(p.name)).map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: pending() }, secrets.redact);
@@ -121,7 +107,7 @@ async function planPullRequest(
     projects.map((project) =>
       deps.projectQueue.add(() =>
         deps.projectLocks.run(projectKey(`${repo.owner}/${repo.name}`, project), async () => {
-          const result = await planProject(job, deps, checkout, project, spec.command?.extraArgs ?? [], secrets);
+          const result = await planProject(job, deps, pr, checkout, project, spec.command?.extraArgs ?? [], secrets);
           if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
           results.set(project.name, result);
         }),
@@ -136,9 +122,32 @@ async function planPullRequest(
   await publisher.check({ state: "done", results: ordered }, secrets.redact);
 }
 
+/**
+ * A plan at an older head can never be applied (apply checks the live head), but it is marked
+ * superseded at once so nothing lists it; in an autoplan, projects no longer affected lose theirs.
+ */
+async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestInfo, affected?: Project[]) {
+  const repo = repoName(job);
+  const pending = await deps.store.pendingPlans(repo, pr.number);
+  const stale = pending.filter(
+    (p) =>
+      p.headSha !== pr.headSha ||
+      (affected !== undefined && !affected.some((a) => a.dir === p.dir && a.workspace === p.workspace)),
+  );
+  if (stale.length) await deps.store.supersedePlans(repo, pr.number, stale);
+}
+
+const repoName = (job: Job) => `${job.target.repo.owner}/${job.target.repo.name}`;
+
+/** The URL of another PR of the same repo, from this PR's URL. */
+export function siblingPrUrl(htmlUrl: string, number: number): string {
+  return htmlUrl.replace(/\/pull\/\d+$/, `/pull/${number}`);
+}
+
 async function planProject(
   job: Job,
   deps: JobDeps,
+  pr: PullRequestInfo,
   checkout: Checkout,
   project: Project,
   extraArgs: string[],
@@ -148,6 +157,21 @@ async function planProject(
   if (!runner) {
     const message = `no runner for ${project.runner} projects on this server`;
     return { project, status: "error", failedStep: "runner", message, output: "" };
+  }
+  const repo = repoName(job);
+  const lock = await deps.store.takeLock(
+    { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
+    job.target,
+  );
+  if (!lock.ok) {
+    const holder = lock.heldBy.pr;
+    return {
+      project,
+      status: "refused",
+      reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
+      link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
+      output: "",
+    };
   }
   const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
   try {
@@ -165,6 +189,20 @@ async function planProject(
       exec,
     );
     if (outcome.ok) {
+      await deps.store.savePlan({
+        repo,
+        pr: pr.number,
+        project: project.name,
+        dir: project.dir,
+        workspace: project.workspace,
+        runner: project.runner,
+        headSha: pr.headSha,
+        baseSha: pr.baseSha,
+        planPath: outcome.planFile,
+        planHash: await hashFile(outcome.planFile),
+        summary: withoutSecrets(outcome.summary),
+        jobId: job.id,
+      });
       return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
     }
     return {

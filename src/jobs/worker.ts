@@ -22,14 +22,6 @@ export class Worker {
     private readonly maxJobs = 32,
   ) {}
 
-  /** Jobs a previous process left running: plans are safe to run again. */
-  async recover(): Promise<void> {
-    for (const job of await this.store.runningJobs()) {
-      this.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");
-      await this.store.requeueJob(job.id);
-    }
-  }
-
   notify(): void {
     if (this.stopping) return;
     if (this.pumping) {

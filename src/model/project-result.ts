@@ -11,5 +11,10 @@ export type ProjectResult = {
   | { status: "planned"; summary: PlanSummary }
   | { status: "applied"; summary?: PlanSummary }
   | { status: "error"; failedStep: string; message: string }
-  | { status: "refused"; reason: string }
+  | {
+      status: "refused";
+      reason: string;
+      /** A link Sluice made itself (e.g. to the PR holding a lock): rendered as a real link. */
+      link?: { text: string; url: string };
+    }
 );

@@ -15,6 +15,8 @@ export interface FrameInput {
   results: ProjectResult[];
   pending?: string[];
   notice?: string;
+  /** How a notice-only result reads: information, a refusal, or a fault. */
+  tone?: "info" | "refused" | "failed";
   logUrl?: string;
 }
 
@@ -32,7 +34,7 @@ export function stateLabel(input: FrameInput): string {
   if (input.state === "queued") return "⏳ queued";
   if (input.state === "running") return "🔄 running";
   const { results } = input;
-  if (results.length === 0) return "ℹ️ done";
+  if (results.length === 0) return input.tone === "failed" ? "❌ failed" : input.tone === "refused" ? "⛔ refused" : "ℹ️ done";
   if (results.some((r) => r.status === "error")) return "❌ failed";
   if (results.some((r) => r.status === "refused")) return "⛔ refused";
   if (input.command === "apply") return "✅ applied";

@@ -101,6 +101,5 @@ export function fillFirst(layout: FirstLayout, views: ProjectView[], maxLength: 
     }
     stream.push({ view, start: end });
   }
-
   return stream;
 }

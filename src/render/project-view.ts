@@ -49,8 +49,12 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       const message = result.message ? `: ${escapeText(clean(result.message))}` : "";
       return { ...base, failed: true, summary: `${head}: ❌ ${command} failed at ${step}${message}` };
     }
-    case "refused":
-      return { ...base, summary: `${head}: ⛔ refused: ${escapeText(clean(result.reason))}` };
+    case "refused": {
+      const link = result.link && /^https?:\/\/[^\s()<>]+$/.test(result.link.url)
+        ? ` ([${escapeText(clean(result.link.text), 80)}](${result.link.url}))`
+        : "";
+      return { ...base, summary: `${head}: ⛔ refused: ${escapeText(clean(result.reason))}${link}` };
+    }
     default:
       return { ...base, summary: `${head}: ❔ unknown result` };
   }

@@ -13,9 +13,10 @@ import {
   triggerLine,
   truncatedNote,
 } from "./comment-parts.js";
+import { layoutContinuations } from "./layout-continuations.js";
+import { fillFirst, layoutFirst } from "./layout-first.js";
 import { markerFor } from "./marker.js";
-import { fitChunk, renderOutputBlock } from "./output-block.js";
-import { type ProjectView, projectView, renderSection } from "./project-view.js";
+import { projectView } from "./project-view.js";
 import type { Redactor } from "./redact.js";
 import { type CommentView, templates } from "./templates.js";
 
@@ -25,12 +26,6 @@ export { markerFor, parseMarker } from "./marker.js";
 export const MAX_COMMENT = 65_536;
 /** Below this there is no room for the header and a useful chunk of output. */
 export const MIN_MAX_LENGTH = 1_000;
-/** A first comment with less room than this left keeps its outputs for the continuations. */
-const MIN_FIRST_CHUNK = 400;
-/** A continuation with less room than this left starts the next chunk in the next comment. */
-const MIN_CHUNK = 200;
-/** Change-list caps tried in order until the first comment fits. */
-const CAPS = [50, 20, 10, 5, 0];
 
 export interface CommentInput {
   /** Goes into the hidden marker; at most 200 characters once URI-encoded. */
@@ -49,6 +44,8 @@ export interface CommentInput {
   pending?: string[];
   /** A refusal or general message; a first line of prose, optional detail lines shown as code. */
   notice?: string;
+  /** How a notice-only result reads: information, a refusal, or a fault. */
+  tone?: "info" | "refused" | "failed";
   logUrl?: string;
 }
 
@@ -57,11 +54,6 @@ export interface RenderOptions {
   maxComments?: number;
   /** Default MAX_COMMENT; at least MIN_MAX_LENGTH. */
   maxLength?: number;
-}
-
-interface StreamItem {
-  view: ProjectView;
-  start: number;
 }
 
 /**
@@ -109,19 +101,15 @@ export function renderComments(input: CommentInput, redact: Redactor, opts: Rend
     { ...frame, notice: "", pending: "", trigger: "" },
   ];
   const layout = layoutFirst(frame, fallbacks, views, reserve, maxLength, command);
-  const { sections, shown, cap } = layout;
-  let used = layout.length;
-
-  fillFirst(layout, views, maxLength);
-  const stream = fillFirst.length ? [] : [];
+  const stream = fillFirst(layout, views, maxLength);
   const { pages, cut } = layoutContinuations(stream, frame, maxLength, maxComments, input.jobId, worstTruncated);
   const total = 1 + pages.length;
   const truncated = truncatedNote(cut, maxComments, log);
 
   const first = templates.comment({
     ...frame,
-    sections,
-    moreProjects: moreProjectsNote(views.length - shown, command),
+    sections: layout.sections,
+    moreProjects: moreProjectsNote(views.length - layout.shown, command),
     continued: continuedNote(pages.length),
     truncated: pages.length === 0 ? truncated : "",
   });

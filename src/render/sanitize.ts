@@ -22,6 +22,7 @@ const ESCAPES = new RegExp(
  * bidi embeddings/overrides/isolates and invisible characters that can make text read differently
  * from what it is (Trojan Source), BOMs anywhere.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
@@ -34,6 +35,7 @@ const LONE_ZWJ =
 /** A surrogate half without its partner: not valid UTF-16, and GitHub would mangle it anyway. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|[\udc00-\udfff](?<![\ud800-\udbff][\udc00-\udfff])/g;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const HAS_ESCAPE = /[\x1b\x90-\x9f]/;
 
 /** String.prototype.isWellFormed (Node 20) is not in the ES2023 lib typings yet. */

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { Job, JobPatch, JobSpec, JobStatus, JobTarget, Store } from "./store.js";
+import type { ApplyRecord, Job, JobPatch, JobSpec, JobStatus, JobTarget, LockRecord, PlanRecord, Store } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -24,6 +25,59 @@ CREATE TABLE IF NOT EXISTS jobs (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
+CREATE TABLE IF NOT EXISTS plans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  repo TEXT NOT NULL,
+  pr INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  head_sha TEXT NOT NULL,
+  base_sha TEXT NOT NULL,
+  plan_path TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  status TEXT NOT NULL,
+  job_id INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS plans_pending ON plans(repo, pr, dir, workspace) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS locks (
+  repo TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  project TEXT NOT NULL,
+  pr INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (repo, dir, workspace)
+);
+CREATE TABLE IF NOT EXISTS lock_waiters (
+  repo TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  pr INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY (repo, dir, workspace, pr)
+);
+CREATE TABLE IF NOT EXISTS pr_operations (
+  repo TEXT NOT NULL,
+  pr INTEGER NOT NULL,
+  op TEXT NOT NULL,
+  job_id INTEGER NOT NULL,
+  PRIMARY KEY (repo, pr, op)
+);
+CREATE TABLE IF NOT EXISTS applies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id INTEGER NOT NULL,
+  repo TEXT NOT NULL,
+  pr INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  plan_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
 `;
 
 interface JobRow {
@@ -53,6 +107,86 @@ function toJob(row: JobRow): Job {
     updatedAt: row.updated_at,
   };
 }
+
+interface PlanRow {
+  id: number;
+  repo: string;
+  pr: number;
+  project: string;
+  dir: string;
+  workspace: string;
+  runner: string;
+  head_sha: string;
+  base_sha: string;
+  plan_path: string;
+  plan_hash: string;
+  summary: string;
+  status: PlanRecord["status"];
+  job_id: number;
+  created_at: string;
+}
+
+function toPlan(r: PlanRow): PlanRecord {
+  return {
+    id: r.id,
+    repo: r.repo,
+    pr: r.pr,
+    project: r.project,
+    dir: r.dir,
+    workspace: r.workspace,
+    runner: r.runner,
+    headSha: r.head_sha,
+    baseSha: r.base_sha,
+    planPath: r.plan_path,
+    planHash: r.plan_hash,
+    summary: JSON.parse(r.summary) as PlanRecord["summary"],
+    status: r.status,
+    jobId: r.job_id,
+    createdAt: r.created_at,
+  };
+}
+
+interface LockRow {
+  repo: string;
+  dir: string;
+  workspace: string;
+  project: string;
+  pr: number;
+  created_at: string;
+}
+
+const toLock = (r: LockRow): LockRecord => ({
+  repo: r.repo,
+  dir: r.dir,
+  workspace: r.workspace,
+  project: r.project,
+  pr: r.pr,
+  createdAt: r.created_at,
+});
+
+interface ApplyRow {
+  id: number;
+  job_id: number;
+  repo: string;
+  pr: number;
+  project: string;
+  plan_id: number;
+  status: ApplyRecord["status"];
+  started_at: string;
+  finished_at: string | null;
+}
+
+const toApply = (r: ApplyRow): ApplyRecord => ({
+  id: r.id,
+  jobId: r.job_id,
+  repo: r.repo,
+  pr: r.pr,
+  project: r.project,
+  planId: r.plan_id,
+  status: r.status,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at ?? undefined,
+});
 
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
 export function openSqliteStore(file: string): Store {
@@ -101,7 +235,138 @@ export function openSqliteStore(file: string): Store {
   const selectRunning = db.prepare("SELECT * FROM jobs WHERE status = 'running' ORDER BY id");
   const requeue = db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?");
 
+  const supersedeOne = db.prepare(
+    "UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND status = 'pending'",
+  );
+  const insertPlan = db.prepare(
+    `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
+     VALUES (@repo, @pr, @project, @dir, @workspace, @runner, @headSha, @baseSha, @planPath, @planHash, @summary, 'pending', @jobId, @createdAt)`,
+  );
+  const savePlanTx = db.transaction((plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
+    supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace);
+    const createdAt = now();
+    const id = Number(
+      insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt })
+        .lastInsertRowid,
+    );
+    return { ...plan, id, status: "pending", createdAt };
+  });
+  const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending'");
+  const supersedeTx = db.transaction((repo: string, pr: number, keys?: { dir: string; workspace: string }[]) => {
+    if (!keys) return supersedeAll.run(repo, pr).changes;
+    let n = 0;
+    for (const k of keys) n += supersedeOne.run(repo, pr, k.dir, k.workspace).changes;
+    return n;
+  });
+
+  const selectLock = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ?");
+  const insertLock = db.prepare(
+    "INSERT INTO locks (repo, dir, workspace, project, pr, created_at) VALUES (@repo, @dir, @workspace, @project, @pr, @createdAt)",
+  );
+  const insertWaiter = db.prepare(
+    "INSERT OR REPLACE INTO lock_waiters (repo, dir, workspace, pr, target) VALUES (?, ?, ?, ?, ?)",
+  );
+  const deleteWaiter = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND pr = ?");
+  const takeLockTx = db.transaction(
+    (lock: Omit<LockRecord, "createdAt">, waiter: JobTarget): { ok: true } | { ok: false; heldBy: LockRecord } => {
+      const held = selectLock.get(lock.repo, lock.dir, lock.workspace) as LockRow | undefined;
+      if (held && held.pr !== lock.pr) {
+        insertWaiter.run(lock.repo, lock.dir, lock.workspace, lock.pr, JSON.stringify(waiter));
+        return { ok: false, heldBy: toLock(held) };
+      }
+      if (!held) insertLock.run({ ...lock, createdAt: now() });
+      deleteWaiter.run(lock.repo, lock.dir, lock.workspace, lock.pr);
+      return { ok: true };
+    },
+  );
+  const selectLocksOf = db.prepare("SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace");
+  const deleteLock = db.prepare("DELETE FROM locks WHERE repo = ? AND dir = ? AND workspace = ? AND pr = ?");
+  const selectWaiters = db.prepare("SELECT * FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?");
+  const deleteWaitersOf = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?");
+  const deleteWaitingPr = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND pr = ?");
+  const releaseTx = db.transaction((repo: string, pr: number, keys?: { dir: string; workspace: string }[]) => {
+    const mine = (selectLocksOf.all(repo, pr) as LockRow[]).filter(
+      (l) => !keys || keys.some((k) => k.dir === l.dir && k.workspace === l.workspace),
+    );
+    const waiters = new Map<number, JobTarget>();
+    for (const l of mine) {
+      deleteLock.run(l.repo, l.dir, l.workspace, pr);
+      for (const w of selectWaiters.all(l.repo, l.dir, l.workspace) as { pr: number; target: string }[]) {
+        waiters.set(w.pr, JSON.parse(w.target) as JobTarget);
+      }
+      deleteWaitersOf.run(l.repo, l.dir, l.workspace);
+    }
+    // A closed PR waits for nothing any more.
+    if (!keys) deleteWaitingPr.run(repo, pr);
+    return { released: mine.map(toLock), waiters: [...waiters.values()] };
+  });
+
+  const insertOp = db.prepare("INSERT OR IGNORE INTO pr_operations (repo, pr, op, job_id) VALUES (?, ?, ?, ?)");
+  const selectOp = db.prepare("SELECT job_id FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?");
+  const beginOpTx = db.transaction((repo: string, pr: number, op: string, jobId: number) => {
+    if (insertOp.run(repo, pr, op, jobId).changes === 1) return { ok: true as const };
+    const row = selectOp.get(repo, pr, op) as { job_id: number } | undefined;
+    if (row?.job_id === jobId) return { ok: true as const };
+    return { ok: false as const, jobId: row?.job_id ?? 0 };
+  });
+
+  const insertApply = db.prepare(
+    "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, started_at) VALUES (@jobId, @repo, @pr, @project, @planId, 'started', @startedAt)",
+  );
+  const selectStarted = db.prepare("SELECT * FROM applies WHERE status = 'started'");
+  const interruptTx = db.transaction(() => {
+    const rows = selectStarted.all() as ApplyRow[];
+    db.prepare("UPDATE applies SET status = 'interrupted', finished_at = ? WHERE status = 'started'").run(now());
+    return rows.map((r) => toApply({ ...r, status: "interrupted" }));
+  });
+
   return {
+    async enqueueInternal(target, spec) {
+      const id = `sluice-internal-${randomUUID()}`;
+      const r = recordTx(id, "internal", { target, spec });
+      return r.jobId ?? 0;
+    },
+    async savePlan(plan) {
+      return savePlanTx(plan);
+    },
+    async pendingPlans(repo, pr) {
+      return (
+        db.prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace").all(repo, pr) as PlanRow[]
+      ).map(toPlan);
+    },
+    async supersedePlans(repo, pr, keys) {
+      return supersedeTx(repo, pr, keys);
+    },
+    async markPlanApplied(planId) {
+      db.prepare("UPDATE plans SET status = 'applied' WHERE id = ?").run(planId);
+    },
+    async takeLock(lock, waiter) {
+      return takeLockTx(lock, waiter);
+    },
+    async locksOf(repo, pr) {
+      return (selectLocksOf.all(repo, pr) as LockRow[]).map(toLock);
+    },
+    async releaseLocks(repo, pr, keys) {
+      return releaseTx(repo, pr, keys);
+    },
+    async beginPrOperation(repo, pr, op, jobId) {
+      return beginOpTx(repo, pr, op, jobId);
+    },
+    async endPrOperation(repo, pr, op) {
+      db.prepare("DELETE FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?").run(repo, pr, op);
+    },
+    async clearPrOperationsOf(jobId) {
+      db.prepare("DELETE FROM pr_operations WHERE job_id = ?").run(jobId);
+    },
+    async recordApplyStart(a) {
+      return Number(insertApply.run({ ...a, startedAt: now() }).lastInsertRowid);
+    },
+    async recordApplyEnd(id, status) {
+      db.prepare("UPDATE applies SET status = ?, finished_at = ? WHERE id = ?").run(status, now(), id);
+    },
+    async interruptStartedApplies() {
+      return interruptTx();
+    },
     async recordDelivery(deliveryId, event, job) {
       return recordTx(deliveryId, event, job);
     },

@@ -1,4 +1,7 @@
 import type { Command } from "../model/command.js";
+import type { PlanSummary } from "../model/plan-summary.js";
+
+export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
 /** A GitHub repository as Sluice addresses it. */
 export interface RepoRef {
@@ -18,8 +21,19 @@ export type JobSpec =
       commentId?: number;
       actor: string;
     }
+  | {
+      kind: "apply";
+      trigger: "comment" | "merge";
+      command?: Extract<Command, { kind: "apply" }>;
+      commandLine?: string;
+      commentId?: number;
+      actor: string;
+      /** For merge-triggered applies: the merge commit. */
+      mergeSha?: string;
+    }
+  | { kind: "unlock"; command: Extract<Command, { kind: "unlock" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
-  | { kind: "cleanup"; merged: boolean; actor: string };
+  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
 
 /** The fields every job carries: where it runs. */
 export interface JobTarget {
@@ -44,6 +58,50 @@ export interface Job {
   checkRunId?: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A saved plan: what `/apply` may run, and only while the PR's head and base are unchanged. */
+export interface PlanRecord {
+  id: number;
+  repo: string;
+  pr: number;
+  project: string;
+  dir: string;
+  workspace: string;
+  runner: string;
+  headSha: string;
+  baseSha: string;
+  planPath: string;
+  /** sha256 of the plan file, checked again right before apply. */
+  planHash: string;
+  /** The plan's summary without its sensitive values (never stored). */
+  summary: StoredSummary;
+  status: "pending" | "applied" | "superseded";
+  jobId: number;
+  createdAt: string;
+}
+
+export type NewPlan = Omit<PlanRecord, "id" | "status" | "createdAt">;
+
+export interface LockRecord {
+  repo: string;
+  dir: string;
+  workspace: string;
+  project: string;
+  pr: number;
+  createdAt: string;
+}
+
+export interface ApplyRecord {
+  id: number;
+  jobId: number;
+  repo: string;
+  pr: number;
+  project: string;
+  planId: number;
+  status: "started" | "succeeded" | "failed" | "interrupted";
+  startedAt: string;
+  finishedAt?: string;
 }
 
 export interface JobPatch {
@@ -72,5 +130,39 @@ export interface Store {
   /** Jobs left running by a previous process (crash or kill): the caller decides their fate. */
   runningJobs(): Promise<Job[]>;
   requeueJob(id: number): Promise<void>;
+  /** Enqueues a job Sluice decided on by itself (e.g. re-plan after a lock release). */
+  enqueueInternal(target: JobTarget, spec: JobSpec): Promise<number>;
+
+  /** Saves a plan and supersedes any earlier pending plan for the same PR + dir + workspace. */
+  savePlan(plan: NewPlan): Promise<PlanRecord>;
+  pendingPlans(repo: string, pr: number): Promise<PlanRecord[]>;
+  /** Supersedes pending plans of a PR; all of them, or those of the given dir+workspace keys. */
+  supersedePlans(repo: string, pr: number, keys?: { dir: string; workspace: string }[]): Promise<number>;
+  markPlanApplied(planId: number): Promise<void>;
+
+  /**
+   * Takes the project lock for `pr`, or returns who holds it. Taking it again for the same PR is
+   * a no-op. When refused, `pr` is remembered as waiting, with the job target to re-plan it.
+   */
+  takeLock(lock: Omit<LockRecord, "createdAt">, waiter: JobTarget): Promise<{ ok: true } | { ok: false; heldBy: LockRecord }>;
+  locksOf(repo: string, pr: number): Promise<LockRecord[]>;
+  /** Releases locks of a PR (all, or the given keys) and returns the released locks and the PRs waiting on them. */
+  releaseLocks(
+    repo: string,
+    pr: number,
+    keys?: { dir: string; workspace: string }[],
+  ): Promise<{ released: LockRecord[]; waiters: JobTarget[] }>;
+
+  /** Marks one operation (e.g. "apply") as running for a PR; false when one already is. */
+  beginPrOperation(repo: string, pr: number, op: string, jobId: number): Promise<{ ok: true } | { ok: false; jobId: number }>;
+  endPrOperation(repo: string, pr: number, op: string): Promise<void>;
+  /** Clears operations left by jobs that are no longer running. */
+  clearPrOperationsOf(jobId: number): Promise<void>;
+
+  /** Recorded before the tool is spawned, so a crash leaves a trace. */
+  recordApplyStart(a: Omit<ApplyRecord, "id" | "status" | "startedAt" | "finishedAt">): Promise<number>;
+  recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;
+  /** Marks applies left "started" by a dead process as interrupted and returns them. */
+  interruptStartedApplies(): Promise<ApplyRecord[]>;
   close(): Promise<void>;
 }

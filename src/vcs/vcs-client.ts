@@ -14,6 +14,24 @@ export interface PullRequestInfo {
   baseSha: string;
   baseRef: string;
   htmlUrl: string;
+  /** null while GitHub is still computing it. */
+  mergeable: boolean | null;
+  mergeableState: string;
+}
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+export interface Review {
+  user: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface CheckRunInfo {
+  name: string;
+  status: string;
+  conclusion: string | null;
 }
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
@@ -49,6 +67,10 @@ export interface VcsClient {
   react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
   createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate): Promise<number>;
   updateCheck(repo: RepoRef, checkRunId: number, update: CheckUpdate): Promise<void>;
+  permissionOf(repo: RepoRef, user: string): Promise<Permission>;
+  reviews(repo: RepoRef, pr: number): Promise<Review[]>;
+  checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
+  merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
   /** A short-lived installation token for git over HTTPS. */
   cloneToken(): Promise<string>;
 }

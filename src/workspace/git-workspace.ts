@@ -157,6 +157,47 @@ export class GitWorkspace {
     });
   }
 
+  /**
+   * Whether `sha` contains the current tip of `baseRef` (fetched now): the "undiverged" apply
+   * requirement. A PR whose branch lacks commits of its base would apply an old view of the repo.
+   */
+  async contains(
+    repo: RepoRef,
+    cloneUrl: string,
+    token: string,
+    pr: { number: number; baseRef: string; headSha: string },
+  ): Promise<boolean> {
+    const key = `${repo.owner}/${repo.name}`;
+    const { baseRef, headSha: sha } = pr;
+    return this.repoLocks.run(key, async () => {
+      const mirror = await this.ensureMirror(repo, cloneUrl);
+      await this.git(
+        [
+          "fetch",
+          "--quiet",
+          "--no-tags",
+          "origin",
+          `+refs/heads/${baseRef}:refs/sluice/base/${baseRef}`,
+          `+refs/pull/${pr.number}/head:refs/sluice/pull/${pr.number}`,
+        ],
+        { cwd: mirror, token },
+      );
+      const r = await exec("git", ["merge-base", "--is-ancestor", `refs/sluice/base/${baseRef}`, sha], {
+        cwd: mirror,
+        env: { GIT_CONFIG_NOSYSTEM: "1" },
+        timeoutMs: this.timeoutMs,
+      });
+      if (r.exitCode === 0) return true;
+      if (r.exitCode === 1) return false;
+      throw new GitError("git merge-base failed", r.stderr.trim());
+    });
+  }
+
+  /** The tree id of a commit already in the mirror: equal trees mean identical content. */
+  async treeOf(repo: RepoRef, sha: string): Promise<string> {
+    return (await this.git(["rev-parse", `${sha}^{tree}`], { cwd: this.mirrorDir(repo) })).trim();
+  }
+
   /** Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined. */
   async readFileAt(repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
     try {

@@ -1,5 +1,5 @@
 import type { components } from "@octokit/openapi-types";
-import { APP_PERMISSIONS, appJson, installationJson } from "./github-shapes.js";
+import { APP_PERMISSIONS, appJson, installationJson } from "./app-json.js";
 import { notFound, ok } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";

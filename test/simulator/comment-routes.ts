@@ -1,5 +1,6 @@
 import type { components } from "@octokit/openapi-types";
-import { issueCommentJson, loginJson } from "./github-shapes.js";
+import { issueCommentJson } from "./github-shapes.js";
+import { loginJson } from "./user-json.js";
 import { DOCS, RestError, notFound, ok, paginate, stringField, validationFailed, type RestRequest } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";

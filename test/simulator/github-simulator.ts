@@ -11,15 +11,21 @@ import { registerCommentRoutes } from "./comment-routes.js";
 import { createGithubServer } from "./create-github-server.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GitStore } from "./git-store.js";
-import type { ShapeCtx } from "./github-shapes.js";
+import type { ShapeCtx } from "./shape-ctx.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
-import type { CallRecord, FailRule, GitAccessRecord, RejectedComment } from "./sim-types.js";
+import type { CallRecord, CheckRunState, DeliveryRecord, FailRule, GitAccessRecord, PullState, RejectedComment, ReviewState, SimRepo } from "./sim-types.js";
 import { SimulatorScenario } from "./simulator-scenario.js";
 import { WebhookSender } from "./webhook-sender.js";
+
+// One import for tests: the handle's types live next to it.
+export type { CallRecord, DeliveryRecord, DeliveryResult, FailRule, PullState, Role, SimRepo } from "./sim-types.js";
+export type { CreateRepoOptions, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
+export type { DeliverOptions } from "./webhook-sender.js";
+export { signAppJwt } from "./sign-app-jwt.js";
 
 export interface SimulatorOptions {
   webhookSecret: string;
@@ -43,6 +49,16 @@ export interface SimulatorParts {
   server: Server;
   root: string;
 }
+
+export interface CommentView {
+  id: number;
+  body: string;
+  user: string;
+  /** Every body the comment had, oldest first. */
+  history: string[];
+}
+
+export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history">;
 
 /** Starts a fake GitHub on 127.0.0.1 (REST under /api/v3, git smart HTTP, signed webhooks out). */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -92,7 +108,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     faults: parts.faults,
     calls: parts.calls,
     unknownCalls: parts.unknownCalls,
-    git: { root: core.git.root, state: ctx.state, onAccess: (r) => parts.gitAccess.push(r) },
+    git: {
+      root: core.git.root,
+      state: ctx.state,
+      onAccess: (r) => parts.gitAccess.push(r),
+      // Only the app pushes over HTTP (tests use pushBranch), so it is the sender.
+      onPushed: (repo) => webhooks.track(core.syncPullHeads(repo, ctx.app.botLogin)),
+    },
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -138,6 +160,37 @@ export class Simulator extends SimulatorScenario {
     this.root = parts.root;
   }
 
+  get deliveries(): DeliveryRecord[] {
+    return this.core.webhooks.deliveries;
+  }
+
+  /** The PR as the simulator holds it (live object: read, don't write). */
+  pullRequest(repo: SimRepo, number: number): PullState {
+    return this.pullOf(repo, number);
+  }
+
+  comments(repo: SimRepo, number: number): CommentView[] {
+    return this.core.state.commentsOf(repo, number).map((c) => ({ id: c.id, body: c.body, user: c.user, history: [...c.history] }));
+  }
+
+  checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
+    return [...this.core.state.checkRuns.values()]
+      .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
+      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+  }
+
+  reactions(commentId: number): string[] {
+    return this.core.state.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
+  }
+
+  reviews(repo: SimRepo, number: number): ReviewState[] {
+    return this.core.state.reviews.filter((r) => r.repo === repo && r.pullNumber === number);
+  }
+
+  repoDir(repo: SimRepo): string {
+    return repo.dir;
+  }
+
   get gitFetches(): { repo: string; token: string }[] {
     return this.gitAccess.filter((a) => a.service === "git-upload-pack").map(({ repo, token }) => ({ repo, token }));
   }
@@ -181,7 +234,7 @@ export class Simulator extends SimulatorScenario {
 
   async stop(): Promise<void> {
     // Deliveries to an app that is already gone fail fast; never let them hold up the test.
-    await Promise.race([this.core.webhooks.drain(), new Promise((r) => setTimeout(r, 2_000))]);
+    await Promise.race([this.core.webhooks.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -1,6 +1,7 @@
 import type { components } from "@octokit/openapi-types";
 import type { TreeEntry } from "./git-store.js";
-import { fullRepositoryJson, userJson } from "./github-shapes.js";
+import { fullRepositoryJson } from "./repository-json.js";
+import { userJson } from "./user-json.js";
 import { DOCS, RestError, notFound, ok } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";

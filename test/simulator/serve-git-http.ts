@@ -8,6 +8,8 @@ export interface GitHttpDeps {
   root: string;
   state: SimState;
   onAccess(record: GitAccessRecord): void;
+  /** After a successful push, so open PRs can follow their branches. */
+  onPushed(repo: SimRepo): void;
 }
 
 const GIT_PATH = /^\/([^/]+)\/([^/]+?)\.git(\/.*)?$/;
@@ -106,6 +108,7 @@ export function serveGitHttp(req: IncomingMessage, res: ServerResponse, url: URL
       } else {
         res.end();
       }
+      if (receive && req.method === "POST" && code === 0) deps.onPushed(repo);
       resolve(status);
     });
     child.on("error", (e) => {

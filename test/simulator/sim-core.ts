@@ -1,9 +1,9 @@
 import type { KeyObject } from "node:crypto";
 import type { GitStore } from "./git-store.js";
-import type { PullFacts, ShapeCtx } from "./github-shapes.js";
+import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import { DOCS, RestError, notFound } from "./rest-reply.js";
 import type { SimState } from "./sim-state.js";
-import type { CommentState, PullState, SimRepo } from "./sim-types.js";
+import type { CommentState, DeliveryResult, PullState, SimRepo } from "./sim-types.js";
 import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
@@ -83,6 +83,26 @@ export class SimCore {
   echoComment(action: IssueCommentAction, comment: CommentState, previousBody?: string): void {
     if (!this.echoAppEvents) return;
     this.webhooks.background("issue_comment", this.commentEvent(action, comment, this.ctx.app.botLogin, previousBody));
+  }
+
+  /**
+   * Moves the head of every open PR whose branch tip changed and sends `synchronize`, as GitHub
+   * does after any push. Returns the delivery per PR number.
+   */
+  async syncPullHeads(repo: SimRepo, sender: string | null, branch?: string): Promise<Map<number, DeliveryResult>> {
+    const results = new Map<number, DeliveryResult>();
+    const pulls = [...this.state.pulls.values()].filter((p) => p.repo === repo && p.state === "open" && (!branch || p.headRef === branch));
+    for (const pr of pulls) {
+      const tip = await this.git.branchSha(repo.dir, pr.headRef);
+      if (!tip || tip === pr.headSha) continue;
+      const before = pr.headSha;
+      pr.headSha = tip;
+      pr.updatedAt = this.now();
+      await this.git.updateRef(repo.dir, `refs/pull/${pr.number}/head`, tip);
+      const payload = await this.pullRequestEvent("synchronize", pr, sender ?? pr.author, before);
+      results.set(pr.number, await this.webhooks.deliver("pull_request", payload));
+    }
+    return results;
   }
 
   /** A real merge (or squash) commit on the base branch; the caller sends pull_request.closed. */

@@ -69,8 +69,9 @@ export class SimState {
     this.pulls.set(`${pr.repo.fullName}#${pr.number}`.toLowerCase(), pr);
   }
 
-  setRole(repo: SimRepo, login: string, role: Role): void {
-    this.roles.set(`${repo.fullName}:${login}`.toLowerCase(), role);
+  /** By name, so a test may grant roles before the repo exists. */
+  setRole(repoFullName: string, login: string, role: Role): void {
+    this.roles.set(`${repoFullName}:${login}`.toLowerCase(), role);
   }
 
   role(repo: SimRepo, login: string): Role {

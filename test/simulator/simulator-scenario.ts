@@ -1,5 +1,5 @@
 import type { SimCore } from "./sim-core.js";
-import type { AccountType, CheckRunState, CommentState, DeliveryRecord, DeliveryResult, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
+import type { AccountType, CommentState, DeliveryResult, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
 import type { DeliverOptions } from "./webhook-sender.js";
 
 export interface CreateRepoOptions {
@@ -29,16 +29,6 @@ export interface OpenPullRequestOptions {
   draft?: boolean;
 }
 
-export interface CommentView {
-  id: number;
-  body: string;
-  user: string;
-  /** Every body the comment had, oldest first. */
-  history: string[];
-}
-
-export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history">;
-
 /** What a test does as the humans on GitHub: each verb changes state and sends the matching webhook. */
 export class SimulatorScenario {
   constructor(protected readonly core: SimCore) {}
@@ -55,7 +45,7 @@ export class SimulatorScenario {
 
   setPermission(repo: SimRepo | string, login: string, role: Role): void {
     this.addUser(login);
-    this.core.state.setRole(this.repoOf(repo), login, role);
+    this.core.state.setRole(typeof repo === "string" ? repo : repo.fullName, login, role);
   }
 
   async createRepo(opts: CreateRepoOptions): Promise<SimRepo> {
@@ -83,7 +73,14 @@ export class SimulatorScenario {
     return repo;
   }
 
+  /** Commits on a branch; open PRs with that head branch move to it and get `synchronize`. */
   async pushBranch(repo: SimRepo, opts: PushBranchOptions): Promise<string> {
+    const sha = await this.commitToBranch(repo, opts);
+    await this.core.syncPullHeads(repo, null, opts.branch);
+    return sha;
+  }
+
+  private async commitToBranch(repo: SimRepo, opts: PushBranchOptions): Promise<string> {
     const { git } = this.core;
     return git.withLock(repo.dir, async () => {
       const parent = opts.from
@@ -142,12 +139,9 @@ export class SimulatorScenario {
   ): Promise<{ headSha: string; delivery: DeliveryResult }> {
     const pr = this.pullOf(repo, number);
     if (pr.state !== "open") throw new Error(`#${number} is closed`);
-    const before = pr.headSha;
-    const headSha = await this.pushBranch(repo, { branch: pr.headRef, files, message: opts.message, executable: opts.executable });
-    await this.core.git.updateRef(repo.dir, `refs/pull/${number}/head`, headSha);
-    pr.headSha = headSha;
-    pr.updatedAt = this.core.now();
-    const delivery = await this.sendPullEvent("synchronize", pr, opts.sender ?? pr.author, before);
+    const headSha = await this.commitToBranch(repo, { branch: pr.headRef, files, message: opts.message, executable: opts.executable });
+    const delivery = (await this.core.syncPullHeads(repo, opts.sender ?? null, pr.headRef)).get(number);
+    if (!delivery) throw new Error(`#${number} did not move to ${headSha}`);
     return { headSha, delivery };
   }
 
@@ -243,35 +237,9 @@ export class SimulatorScenario {
     return this.core.webhooks.deliver(event, payload, opts);
   }
 
-  get deliveries(): DeliveryRecord[] {
-    return this.core.webhooks.deliveries;
-  }
-
-  /** The PR as the simulator holds it (live object: read, don't write). */
-  pullRequest(repo: SimRepo, number: number): PullState {
-    return this.pullOf(repo, number);
-  }
-
-  comments(repo: SimRepo, number: number): CommentView[] {
-    return this.core.state.commentsOf(repo, number).map((c) => ({ id: c.id, body: c.body, user: c.user, history: [...c.history] }));
-  }
-
-  checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
-    return [...this.core.state.checkRuns.values()]
-      .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
-      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
-  }
-
-  reactions(commentId: number): string[] {
-    return this.core.state.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
-  }
-
-  reviews(repo: SimRepo, number: number): ReviewState[] {
-    return this.core.state.reviews.filter((r) => r.repo === repo && r.pullNumber === number);
-  }
-
-  repoDir(repo: SimRepo): string {
-    return repo.dir;
+  /** Sends an earlier delivery again, same id and body (GitHub's "Redeliver"). */
+  redeliver(deliveryId: string): Promise<DeliveryResult> {
+    return this.core.webhooks.redeliver(deliveryId);
   }
 
   private async review(repo: SimRepo, number: number, login: string, state: ReviewState["state"], body: string): Promise<ReviewState> {
@@ -301,15 +269,7 @@ export class SimulatorScenario {
     return sha;
   }
 
-  private repoOf(repo: SimRepo | string): SimRepo {
-    if (typeof repo !== "string") return repo;
-    const [owner = "", name = ""] = repo.split("/");
-    const found = this.core.state.repo(owner, name);
-    if (!found) throw new Error(`unknown repo ${repo}`);
-    return found;
-  }
-
-  private pullOf(repo: SimRepo, number: number): PullState {
+  protected pullOf(repo: SimRepo, number: number): PullState {
     const pr = this.core.state.pull(repo, number);
     if (!pr) throw new Error(`${repo.fullName}: no pull request #${number}`);
     return pr;

@@ -1,15 +1,10 @@
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import type { IssueCommentEvent, PullRequestEvent } from "@octokit/webhooks-types";
-import {
-  authorAssociation,
-  issueCommentJson,
-  loginJson,
-  pullRequestJson,
-  repositoryJson,
-  type PullFacts,
-  type ShapeCtx,
-} from "./github-shapes.js";
+import { issueCommentJson, pullRequestJson } from "./github-shapes.js";
+import { repositoryJson } from "./repository-json.js";
+import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
+import { authorAssociation, loginJson } from "./user-json.js";
 import type { CommentState, PullState, SimRepo } from "./sim-types.js";
 
 export type PullRequestAction = "opened" | "synchronize" | "closed" | "reopened" | "ready_for_review" | "converted_to_draft" | "edited";
@@ -127,6 +122,8 @@ export function issueCommentPayload(
     draft: pr.draft,
     body: pr.body,
     performed_via_github_app: null,
+    timeline_url: `${a}/issues/${pr.number}/timeline`,
+    reactions: { url: `${a}/issues/${pr.number}/reactions`, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 },
     // This is how apps tell a PR conversation from a plain issue.
     pull_request: {
       url: `${a}/pulls/${pr.number}`,

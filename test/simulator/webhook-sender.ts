@@ -23,6 +23,8 @@ export function signBody(secret: string, body: Buffer): { sha256: string; sha1: 
 export class WebhookSender {
   target: string | null = null;
   readonly deliveries: DeliveryRecord[] = [];
+  /** What each delivery sent, so a test can redeliver it as GitHub's "Redeliver" button does. */
+  private readonly sent = new Map<string, { event: string; payload: object }>();
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
@@ -33,6 +35,7 @@ export class WebhookSender {
 
   async deliver(event: string, payload: object, opts: DeliverOptions = {}): Promise<DeliveryResult> {
     const deliveryId = opts.deliveryId ?? randomUUID();
+    this.sent.set(deliveryId, { event, payload });
     const body = opts.rawBody !== undefined ? Buffer.from(opts.rawBody) : Buffer.from(JSON.stringify(payload), "utf8");
     const sig = signBody(this.secret, body);
     const headers: Record<string, string> = {
@@ -57,12 +60,25 @@ export class WebhookSender {
     return result;
   }
 
+  /** Sends an earlier delivery again with the same id and body. */
+  redeliver(deliveryId: string): Promise<DeliveryResult> {
+    const earlier = this.sent.get(deliveryId);
+    if (!earlier) throw new Error(`no delivery ${deliveryId} to redeliver`);
+    return this.deliver(earlier.event, earlier.payload, { deliveryId });
+  }
+
   /** For events GitHub sends on its own (e.g. after an API merge): never awaited by the caller. */
   background(event: string, payload: object | Promise<object>): void {
     const p: Promise<unknown> = Promise.resolve(payload)
       .then((body) => this.deliver(event, body))
       .catch(() => {})
       .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Keeps unawaited work (e.g. a chain of deliveries) visible to drain(). */
+  track(work: Promise<unknown>): void {
+    const p: Promise<unknown> = work.catch(() => {}).finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 

@@ -52,3 +52,19 @@ export function tfProject(name: string, resources = 1, extra = ""): string {
   );
   return `${blocks.join("\n")}${extra}`;
 }
+
+/** A project whose state lives at an absolute path outside the checkout, so applies are visible. */
+export function statefulProject(name: string, stateFile: string, resources = 1, extra = ""): string {
+  return `terraform {\n  backend "local" {\n    path = "${stateFile}"\n  }\n}\n\n${tfProject(name, resources, extra)}`;
+}
+
+/** Resource names in a local state file, or [] when there is no state yet. */
+export async function stateResources(stateFile: string): Promise<string[]> {
+  const { readFile } = await import("node:fs/promises");
+  try {
+    const state = JSON.parse(await readFile(stateFile, "utf8")) as { resources?: { type: string; name: string }[] };
+    return (state.resources ?? []).map((r) => `${r.type}.${r.name}`).sort();
+  } catch {
+    return [];
+  }
+}

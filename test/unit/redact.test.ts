@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor, REDACTED } from "../../src/render/redact.js";
+import { createRedactor, extendRedactor, REDACTED, type Redactor } from "../../src/render/redact.js";
 
 const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const PAT = `github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV`;
@@ -123,5 +123,21 @@ describe("createRedactor: registered secrets", () => {
     const out = redact(text);
     expect(out.endsWith(REDACTED)).toBe(true);
     expect(out.length).toBe(text.length - (secrets[499] as string).length + REDACTED.length);
+  });
+});
+
+describe("extendRedactor", () => {
+  it("adds secrets and keeps the base's secrets and patterns", () => {
+    const base = createRedactor({ secrets: ["first-secret"], patterns: [/tok-\d+/g] });
+    const extended = extendRedactor(base, ["second-secret", "abc"]);
+    expect(extended("first-secret second-secret tok-1 abc")).toBe(`${REDACTED} ${REDACTED} ${REDACTED} abc`);
+    expect(extended.secrets).toEqual(["second-secret", "first-secret"]);
+    expect(extendRedactor(base, ["first-secret"])).toBe(base);
+  });
+
+  it("wraps a redactor it did not make", () => {
+    const custom: Redactor = Object.assign((t: string) => t.replace("custom", REDACTED), { secrets: [], patterns: [] });
+    const extended = extendRedactor(custom, ["overlapping-value"]);
+    expect(extended("custom overlapping-value")).toBe(`${REDACTED} ${REDACTED}`);
   });
 });

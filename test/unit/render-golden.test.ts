@@ -99,6 +99,16 @@ describe("golden comments", () => {
     golden("split", bodies);
   });
 
+  it("redacts the values a plan marks sensitive everywhere, even if the caller did not register them", () => {
+    const data = input({
+      results: [planned("net", mixedSummary, `password = "hunter2-db-password"\n`)],
+      notice: "note: hunter2-db-password",
+    });
+    const all = renderComments(data, createRedactor()).join("\n");
+    expect(all).not.toContain("hunter2-db-password");
+    expect(all).toContain(`password = "[redacted]"`);
+  });
+
   it("golden plan output has no secrets and no escapes", () => {
     const bodies = renderComments(cases["failed-init"] as CommentInput, redact);
     expect(bodies.join("")).not.toContain("ghs_0123");

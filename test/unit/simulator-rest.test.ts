@@ -146,6 +146,20 @@ describe("GitHub simulator: REST behaviour", () => {
     expect(sim.unknownCalls).toEqual([]);
   });
 
+  it("moves the PR head on any push to its branch and sends synchronize", async () => {
+    const before = headSha;
+    const pushed = await sim.pushToPullRequest(repo, 1, { "new/main.tf": "# newer\n" });
+    expect(pushed.headSha).not.toBe(before);
+    expect(await gitOut(sim.repoDir(repo), ["rev-parse", "refs/pull/1/head"])).toBe(pushed.headSha);
+    expect((await api("GET", "/repos/acme/infra/pulls/1")).json.head.sha).toBe(pushed.headSha);
+    // A plain branch push counts too, as on GitHub.
+    const again = await sim.pushBranch(repo, { branch: "feat", files: { "new/main.tf": "# newest\n" } });
+    expect(sim.pullRequest(repo, 1).headSha).toBe(again);
+    const syncs = sim.deliveries.filter((d) => d.action === "synchronize");
+    expect(syncs).toHaveLength(2);
+    headSha = again;
+  });
+
   it("merges with a real merge commit and closes the PR as merged", async () => {
     const { sha } = await sim.mergePullRequest(repo, 1);
     expect(await gitOut(sim.repoDir(repo), ["rev-parse", "refs/heads/main"])).toBe(sha);

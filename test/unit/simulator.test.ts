@@ -194,6 +194,13 @@ describe("GitHub simulator: auth, git, webhooks", () => {
     expect((await post("y".repeat(65_536))).status).toBe(201);
   });
 
+  it("sends synchronize with before/after when the PR branch moves", async () => {
+    const before = sim.pullRequest(repo, 1).headSha;
+    const { headSha, delivery } = await sim.pushToPullRequest(repo, 1, { "net/main.tf": 'output "x" { value = 3 }\n' });
+    const hit = received.find((r) => r.headers["x-github-delivery"] === delivery.deliveryId);
+    expect(hit?.json).toMatchObject({ action: "synchronize", before, after: headSha, pull_request: { head: { sha: headSha } } });
+  });
+
   it("lets a test send a delivery with a broken signature", async () => {
     const result = await sim.deliver("ping", { zen: "Keep it logically awesome." }, { signature: "sha256=0000" });
     const hit = received.find((r) => r.headers["x-github-delivery"] === result.deliveryId);

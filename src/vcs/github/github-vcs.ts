@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../../store/store.js";
-import type { CheckUpdate, PullRequestInfo, VcsClient } from "../vcs-client.js";
+import type { CheckUpdate, PullRequestInfo, Review, VcsClient } from "../vcs-client.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -53,6 +53,8 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         baseSha: data.base.sha,
         baseRef: data.base.ref,
         htmlUrl: data.html_url,
+        mergeable: data.mergeable ?? null,
+        mergeableState: data.mergeable_state ?? "unknown",
       } satisfies PullRequestInfo;
     },
     async createComment(repo, pr, body) {
@@ -84,6 +86,44 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     async updateCheck(repo, checkRunId, update) {
       await retry(`updating check ${checkRunId}`, () =>
         octokit.rest.checks.update({ ...ids(repo), check_run_id: checkRunId, ...checkBody(update), request: request() }),
+      );
+    },
+    async permissionOf(repo, user) {
+      try {
+        const { data } = await retry(`reading the permission of ${user}`, () =>
+          octokit.rest.repos.getCollaboratorPermissionLevel({ ...ids(repo), username: user, request: request() }),
+        );
+        // role_name distinguishes maintain and triage, which `permission` folds into write and read.
+        const role = (data as { role_name?: string }).role_name;
+        if (role === "maintain" || role === "triage") return role;
+        const p = data.permission;
+        return p === "admin" || p === "write" || p === "read" ? p : "none";
+      } catch (e) {
+        // Not a collaborator at all.
+        if ((e as { status?: number }).status === 404) return "none";
+        throw e;
+      }
+    },
+    async reviews(repo, pr) {
+      const list = await retry(`reading reviews of #${pr}`, () =>
+        octokit.paginate(octokit.rest.pulls.listReviews, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
+      );
+      return list.map((r) => ({
+        user: r.user?.login ?? "",
+        state: r.state as Review["state"],
+        commitId: r.commit_id ?? "",
+        submittedAt: r.submitted_at ?? "",
+      }));
+    },
+    async checkRuns(repo, sha) {
+      const runs = await retry(`reading check runs of ${sha.slice(0, 7)}`, () =>
+        octokit.paginate(octokit.rest.checks.listForRef, { ...ids(repo), ref: sha, per_page: 100, request: request() }),
+      );
+      return runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }));
+    },
+    async merge(repo, pr, method) {
+      await retry(`merging #${pr}`, () =>
+        octokit.rest.pulls.merge({ ...ids(repo), pull_number: pr, merge_method: method, request: request() }),
       );
     },
     async cloneToken() {

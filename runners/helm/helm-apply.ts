@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { diffObjects } from "../k8s/diff-objects.js";
+import { type K8sApplyRequest, NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
+import { parseManifests } from "../k8s/parse-manifests.js";
+import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { chartAt, writeSecretSet } from "./chart-location.js";
+import { helmEnv, helmUpgradeArgv } from "./helm-argv.js";
+import { type HelmProject, resolveHelmSettings } from "./helm-settings.js";
+import { renderChart } from "./render-chart.js";
+
+/**
+ * `helm upgrade --install --atomic --wait` of the head chart. helm cannot apply a saved render, so
+ * the chart is rendered again first and compared with the saved plan (ignore rules applied): if it
+ * renders differently, nothing is applied and the user is asked to plan again. Not run here: there
+ * is no cluster on the build machines; the argv is unit-tested.
+ */
+export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+  const req = plain as K8sApplyRequest;
+  const started = performance.now();
+  const project = req.project as HelmProject;
+  const s = resolveHelmSettings(project);
+  const secretSet = req.secretSet ?? {};
+  let sensitiveValues: string[] = Object.values(secretSet);
+  const fail = (message: string, output = ""): ApplyOutcome => ({
+    ok: false,
+    message,
+    output,
+    durationMs: performance.now() - started,
+    sensitiveValues,
+  });
+  if (!req.kubeconfig) return fail(NO_KUBECONFIG);
+  const chart = await chartAt(req.checkoutDir, project.dir, s.values, false);
+  if (!chart) return fail(`\`${project.dir}\` has no Chart.yaml`);
+  if (!chart.ok) return fail(chart.message);
+
+  const hashing = { key: randomBytes(32).toString("hex") };
+  let savedText: string;
+  try {
+    savedText = await readFile(req.planFile, "utf8");
+  } catch {
+    return fail("the saved plan is missing; run /plan again");
+  }
+  const saved = parseManifests(savedText, s.namespace, hashing);
+  sensitiveValues = [...sensitiveValues, ...saved.secretValues];
+  const redact = req.redactWith(sensitiveValues);
+
+  const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  try {
+    const common = {
+      bin,
+      chart,
+      release: s.release,
+      namespace: s.namespace,
+      set: s.set,
+      setFiles: await writeSecretSet(secretDir, secretSet),
+      env: { ...req.env, ...helmEnv(req.dataDir) },
+      timeoutMs: req.timeoutMs,
+      redact,
+      onOutput: req.onOutput,
+    };
+    const now = await renderChart({ ...common, side: "head" }, exec);
+    if (!now.ok) return fail(now.message, now.output);
+    const current = parseManifests(now.yaml, s.namespace, hashing);
+    sensitiveValues = [...new Set([...sensitiveValues, ...current.secretValues])];
+    const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
+    if (drift.length > 0 || current.errors.length > 0) {
+      const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
+      return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
+    }
+    const r = await exec(bin, helmUpgradeArgv({ ...common, values: chart.values, chartDir: chart.dir, kubeconfig: req.kubeconfig }), {
+      cwd: chart.dir,
+      env: common.env,
+      timeoutMs: req.timeoutMs,
+      redact: req.redactWith(sensitiveValues),
+      onOutput: req.onOutput,
+      pty: true,
+    });
+    if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
+    return { ok: true, output: r.stdout, durationMs: performance.now() - started, sensitiveValues };
+  } finally {
+    await rm(secretDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * argv builders for helm (pure, so the exact command lines are unit-tested). Works with helm 3.12+
+ * and helm 4: `--set-literal` needs 3.12; `--atomic` is deprecated in helm 4 in favour of
+ * `--rollback-on-failure` but still accepted, and `--wait` alone means "watcher" there.
+ */
+export interface HelmChartInput {
+  release: string;
+  namespace: string;
+  /** Absolute values file paths, in precedence order (later wins). */
+  values: string[];
+  set: Record<string, string | number | boolean>;
+  /** Value key -> file whose content is the value (secrets: the value never enters argv or `ps`). */
+  setFiles?: Record<string, string>;
+  chartDir: string;
+}
+
+/**
+ * `--set` would parse `a,b` as two assignments and `1.10` as the number 1.1; `--set-literal`
+ * passes a string as written. Numbers and booleans go as JSON so their type is exact.
+ * Sorted by key, so the same config always gives the same argv.
+ */
+export function valueArgs(input: Pick<HelmChartInput, "values" | "set" | "setFiles">): string[] {
+  const out: string[] = [];
+  for (const file of input.values) out.push("--values", file);
+  for (const key of Object.keys(input.set).sort()) {
+    const value = input.set[key];
+    if (typeof value === "string") out.push("--set-literal", `${key}=${value}`);
+    else out.push("--set-json", `${key}=${JSON.stringify(value)}`);
+  }
+  for (const key of Object.keys(input.setFiles ?? {}).sort()) {
+    out.push("--set-file", `${key}=${input.setFiles?.[key] ?? ""}`);
+  }
+  return out;
+}
+
+/**
+ * Renders what an install would create. CRDs are included (an install creates them; note that
+ * helm itself never upgrades crds/ later); test hooks are skipped (only `helm test` creates them).
+ */
+export function helmTemplateArgv(input: HelmChartInput): string[] {
+  return [
+    "template",
+    input.release,
+    input.chartDir,
+    "--namespace",
+    input.namespace,
+    "--include-crds",
+    "--skip-tests",
+    ...valueArgs(input),
+  ];
+}
+
+/** Only needed when Chart.yaml lists dependencies that `charts/` lacks; `--skip-refresh` keeps it offline. */
+export function helmDependencyBuildArgv(chartDir: string): string[] {
+  return ["dependency", "build", chartDir, "--skip-refresh"];
+}
+
+export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
+  return [
+    "upgrade",
+    "--install",
+    "--atomic",
+    "--wait",
+    input.release,
+    input.chartDir,
+    "--namespace",
+    input.namespace,
+    ...valueArgs(input),
+    "--kubeconfig",
+    input.kubeconfig,
+  ];
+}
+
+/**
+ * What an upgrade would send, validated by the API server without persisting (the head side of a
+ * live diff; its output holds Secrets in clear: parse it, never log it).
+ */
+export function helmDiffDryRunArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
+  return [
+    "upgrade",
+    "--install",
+    "--dry-run=server",
+    input.release,
+    input.chartDir,
+    "--namespace",
+    input.namespace,
+    ...valueArgs(input),
+    "--kubeconfig",
+    input.kubeconfig,
+  ];
+}
+
+/** The live release's manifest (the base side of a live diff). */
+export function helmGetManifestArgv(release: string, namespace: string, kubeconfig: string): string[] {
+  return ["get", "manifest", release, "--namespace", namespace, "--kubeconfig", kubeconfig];
+}
+
+/**
+ * helm keeps repositories, registry logins and caches under these; one set per project data dir
+ * so no repo sees another's, and nothing lands in the server user's home.
+ */
+export function helmEnv(dataDir: string): Record<string, string> {
+  return {
+    HELM_CACHE_HOME: `${dataDir}/helm/cache`,
+    HELM_CONFIG_HOME: `${dataDir}/helm/config`,
+    HELM_DATA_HOME: `${dataDir}/helm/data`,
+    HELM_NO_PLUGINS: "1",
+  };
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { invalidIgnorePath } from "../k8s/ignore-paths.js";
+import type { K8sPlanRequest, K8sRunner } from "../k8s/k8s-plan-request.js";
+import { RENDERED_FILE } from "../k8s/plan-files.js";
+import { planFromRenders } from "../k8s/plan-from-renders.js";
+import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
+import { chartAt, writeSecretSet } from "./chart-location.js";
+import { helmEnv } from "./helm-argv.js";
+import { applyHelm } from "./helm-apply.js";
+import { helmBinary } from "./helm-binary.js";
+import { type HelmProject, resolveHelmSettings } from "./helm-settings.js";
+import { renderChart } from "./render-chart.js";
+
+export interface HelmRunnerSettings {
+  /** Default: `.tools/bin/helm` when present, else `helm` on PATH. */
+  helmBinary?: string;
+}
+
+/**
+ * Plans a helm chart by rendering it at base and at head (`helm template`, no cluster) and diffing
+ * the objects. Apply (helm-apply.ts) runs `helm upgrade --install` against the repo's kubeconfig.
+ */
+export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
+  const bin = helmBinary(settings.helmBinary);
+  return {
+    kind: "helm",
+    needsBase: true,
+    plan: (req: PlanRequest, exec: Exec) => planHelm(bin, req as K8sPlanRequest, exec),
+    apply: (req: ApplyRequest, exec: Exec) => applyHelm(bin, req, exec),
+  };
+}
+
+async function planHelm(bin: string, req: K8sPlanRequest, exec: Exec): Promise<PlanOutcome> {
+  const started = performance.now();
+  const fail = (f: { failedStep: string; message: string; output?: string }): PlanOutcome => ({
+    ok: false,
+    failedStep: f.failedStep,
+    message: f.message,
+    output: f.output ?? "",
+    durationMs: performance.now() - started,
+  });
+  const project = req.project as HelmProject;
+  const s = resolveHelmSettings(project);
+  if (req.extraArgs.length > 0) {
+    const message = "helm projects take no extra arguments; set values in the repo config (`values`, `set`)";
+    return fail({ failedStep: "arguments", message });
+  }
+  const invalid = invalidIgnorePath(s.ignore);
+  if (invalid) return fail({ failedStep: "config", message: invalid });
+  const head = await chartAt(req.checkoutDir, project.dir, s.values, false);
+  if (!head) return fail({ failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` });
+  if (!head.ok) return fail(head);
+  const base = req.baseCheckoutDir ? await chartAt(req.baseCheckoutDir, project.dir, s.values, true) : undefined;
+  if (base && !base.ok) return fail(base);
+
+  await mkdir(req.dataDir, { recursive: true });
+  const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  try {
+    const common = {
+      bin,
+      release: s.release,
+      namespace: s.namespace,
+      set: s.set,
+      setFiles: await writeSecretSet(secretDir, req.secretSet ?? {}),
+      env: { ...req.env, ...helmEnv(req.dataDir) },
+      timeoutMs: req.timeoutMs,
+      redact: req.redact,
+      onOutput: req.onOutput,
+    };
+    const headYaml = await renderChart({ ...common, chart: head, side: "head" }, exec);
+    if (!headYaml.ok) return fail(headYaml);
+    const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
+    if (baseYaml && !baseYaml.ok) return fail(baseYaml);
+
+    const planned = planFromRenders({
+      base: baseYaml?.yaml,
+      head: headYaml.yaml,
+      defaultNamespace: s.namespace,
+      ignore: s.ignore,
+      tool: "helm",
+      // One key per plan: base and head compare, and the posted markers cannot be looked up.
+      hashing: { key: randomBytes(32).toString("hex") },
+    });
+    if (!planned.ok) return fail(planned);
+    planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
+    const planFile = join(req.dataDir, RENDERED_FILE);
+    await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
+    const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
+    const output = `${notes}${planned.output}`;
+    req.onOutput?.(req.redact(output));
+    return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+  } finally {
+    await rm(secretDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,51 @@
+import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import type { Exec } from "../runner.js";
+import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";
+import type { ChartLocation } from "./chart-location.js";
+import { type HelmChartInput, helmDependencyBuildArgv, helmTemplateArgv } from "./helm-argv.js";
+
+export interface RenderChartInput {
+  bin: string;
+  chart: ChartLocation;
+  release: string;
+  namespace: string;
+  set: Record<string, string | number | boolean>;
+  setFiles: Record<string, string>;
+  /** "base" / "head", for messages. */
+  side: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  redact: (s: string) => string;
+  onOutput?: (chunk: string) => void;
+}
+
+export type RenderChartResult = { ok: true; yaml: string } | { ok: false; failedStep: string; message: string; output: string };
+
+const identity = (s: string) => s;
+
+/** `helm dependency build` when a dependency is not vendored, then `helm template`. */
+export async function renderChart(i: RenderChartInput, exec: Exec): Promise<RenderChartResult> {
+  const opts = { cwd: i.chart.dir, env: i.env, timeoutMs: i.timeoutMs, redact: i.redact, onOutput: i.onOutput };
+  if (await needsDependencyBuild(i.chart.dir, await chartDependencies(i.chart.dir))) {
+    const dep = await exec(i.bin, helmDependencyBuildArgv(i.chart.dir), opts);
+    if (dep.exitCode !== 0) {
+      const message = describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs);
+      return { ok: false, failedStep: `dependency build (${i.side})`, message, output: dep.stdout + dep.stderr };
+    }
+  }
+  const input: HelmChartInput = {
+    release: i.release,
+    namespace: i.namespace,
+    values: i.chart.values,
+    set: i.set,
+    setFiles: i.setFiles,
+    chartDir: i.chart.dir,
+  };
+  // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
+  const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
+  if (r.exitCode !== 0) {
+    const message = describeExecFailure(`helm template (${i.side})`, r, i.timeoutMs);
+    return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
+  }
+  return { ok: true, yaml: r.stdout };
+}

@@ -1,0 +1,24 @@
+import type { ObjectDiff } from "./diff-objects.js";
+
+const VERB = { create: "create", update: "update", delete: "delete" } as const;
+
+/**
+ * The plan text for the PR comment: a count line, then per changed object a `#` header and its diff
+ * (diff-highlighters show `#` lines as plain text), then how many changes ignore rules hid.
+ */
+export function renderObjectChanges(diff: ObjectDiff, tool: string): string {
+  const { changes, hidden } = diff;
+  const n = (action: "create" | "update" | "delete") => changes.filter((c) => c.action === action).length;
+  const parts: string[] = [];
+  parts.push(
+    changes.length === 0
+      ? `No changes: ${tool} renders the same objects at base and head.`
+      : `Objects: ${n("create")} to create, ${n("update")} to update, ${n("delete")} to delete.`,
+  );
+  for (const c of changes) {
+    const note = c.hiddenChanges > 0 ? ` (${c.hiddenChanges} ignored field${c.hiddenChanges === 1 ? "" : "s"} also changed)` : "";
+    parts.push(`# ${VERB[c.action]} ${c.address}${note}\n${c.diff.trimEnd()}`);
+  }
+  if (hidden > 0) parts.push(`${hidden} change${hidden === 1 ? "" : "s"} hidden by ignore rules`);
+  return `${parts.join("\n\n")}\n`;
+}

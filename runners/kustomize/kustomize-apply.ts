@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { type K8sApplyRequest, NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
+import { parseManifests } from "../k8s/parse-manifests.js";
+import { DELETIONS_FILE } from "../k8s/plan-files.js";
+import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
+import type { KustomizeProject } from "./kustomize-settings.js";
+
+/**
+ * Applies the saved render (server-side apply), then deletes what the plan showed as deleted.
+ * Not run here: there is no cluster on the build machines; the argv is unit-tested.
+ */
+export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+  const req = plain as K8sApplyRequest;
+  const started = performance.now();
+  const project = req.project as KustomizeProject;
+  let sensitiveValues: string[] = [];
+  const result = (ok: boolean, message: string, output: string): ApplyOutcome => {
+    const durationMs = performance.now() - started;
+    return ok ? { ok, output, durationMs, sensitiveValues } : { ok, message, output, durationMs, sensitiveValues };
+  };
+  if (!req.kubeconfig) return result(false, NO_KUBECONFIG, "");
+  let saved: string;
+  try {
+    saved = await readFile(req.planFile, "utf8");
+  } catch {
+    return result(false, "the saved plan is missing; run /plan again", "");
+  }
+  // Only to learn the Secret values, so kubectl's output is redacted with them.
+  sensitiveValues = parseManifests(saved, "default").secretValues;
+  const redact = req.redactWith(sensitiveValues);
+  const target = { kubeconfig: req.kubeconfig, namespace: project.kustomize?.namespace };
+  const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
+
+  const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
+  if (applied.exitCode !== 0) return result(false, describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
+  const deletions = join(dirname(req.planFile), DELETIONS_FILE);
+  if (!existsSync(deletions)) return result(true, "", applied.stdout);
+  const deleted = await exec(bin, kubectlDeleteArgv(deletions, target), opts);
+  const output = applied.stdout + deleted.stdout;
+  if (deleted.exitCode !== 0) return result(false, describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
+  return result(true, "", output);
+}

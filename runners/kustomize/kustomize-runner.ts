@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { invalidIgnorePath } from "../k8s/ignore-paths.js";
+import type { K8sObject } from "../k8s/k8s-object.js";
+import type { K8sPlanRequest, K8sRunner } from "../k8s/k8s-plan-request.js";
+import { DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
+import { planFromRenders } from "../k8s/plan-from-renders.js";
+import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
+import { kustomizeBuildArgv } from "./kustomize-argv.js";
+import { applyKustomize } from "./kustomize-apply.js";
+import { KUSTOMIZATION_FILES, type KustomizeProject } from "./kustomize-settings.js";
+
+export interface KustomizeRunnerSettings {
+  kubectlBinary?: string;
+}
+
+const identity = (s: string) => s;
+
+export function createKustomizeRunner(settings: KustomizeRunnerSettings = {}): K8sRunner {
+  const bin = settings.kubectlBinary ?? "kubectl";
+  return {
+    kind: "kustomize",
+    needsBase: true,
+    plan: (req: PlanRequest, exec: Exec) => planKustomize(bin, req as K8sPlanRequest, exec),
+    apply: (req: ApplyRequest, exec: Exec) => applyKustomize(bin, req, exec),
+  };
+}
+
+const hasKustomization = (dir: string) => KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)));
+
+async function planKustomize(bin: string, req: K8sPlanRequest, exec: Exec): Promise<PlanOutcome> {
+  const started = performance.now();
+  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
+    ok: false,
+    failedStep,
+    message,
+    output,
+    durationMs: performance.now() - started,
+  });
+  const project = req.project as KustomizeProject;
+  const namespace = project.kustomize?.namespace ?? "default";
+  const ignore = project.kustomize?.ignore ?? [];
+  if (req.extraArgs.length > 0) return fail("arguments", "kustomize projects take no extra arguments");
+  const invalid = invalidIgnorePath(ignore);
+  if (invalid) return fail("config", invalid);
+  const head = await resolveInside(req.checkoutDir, project.dir);
+  if (!head.ok) return fail("checkout", head.reason);
+  if (!hasKustomization(head.path)) return fail("checkout", `\`${project.dir}\` has no kustomization.yaml`);
+  let baseDir: string | undefined;
+  if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
+    const base = await resolveInside(req.baseCheckoutDir, project.dir);
+    if (!base.ok) return fail("checkout", base.reason);
+    baseDir = base.path;
+  }
+
+  const render = async (side: string, dir: string) => {
+    // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
+    const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
+    if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
+    const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
+    return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
+  };
+  const headYaml = await render("head", head.path);
+  if (!headYaml.ok) return fail(headYaml.failedStep, headYaml.message, headYaml.output);
+  const baseYaml = baseDir ? await render("base", baseDir) : undefined;
+  if (baseYaml && !baseYaml.ok) return fail(baseYaml.failedStep, baseYaml.message, baseYaml.output);
+
+  const planned = planFromRenders({
+    base: baseYaml?.yaml,
+    head: headYaml.yaml,
+    defaultNamespace: namespace,
+    ignore,
+    tool: "kustomize",
+    hashing: { key: randomBytes(32).toString("hex") },
+  });
+  if (!planned.ok) return fail(planned.failedStep, planned.message);
+
+  await mkdir(req.dataDir, { recursive: true });
+  const planFile = join(req.dataDir, RENDERED_FILE);
+  await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
+  const deletions = join(req.dataDir, DELETIONS_FILE);
+  await rm(deletions, { force: true });
+  const stubs = planned.deleted.filter((o) => !o.name.endsWith("*")).map(identityStub);
+  if (stubs.length > 0) await writeFile(deletions, stubs.map((s) => `---\n${stringify(s)}`).join(""), { mode: 0o600 });
+  req.onOutput?.(req.redact(planned.output));
+  return { ok: true, summary: planned.summary, output: planned.output, planFile, durationMs: performance.now() - started };
+}
+
+/** Enough for `kubectl delete -f`: which object, nothing of its content. */
+function identityStub(o: K8sObject): Record<string, unknown> {
+  const metadata: Record<string, string> = { name: o.name };
+  if (o.namespace !== "") metadata.namespace = o.namespace;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata };
+}

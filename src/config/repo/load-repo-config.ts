@@ -1,0 +1,108 @@
+import type { RepoConfig } from "../../model/repo-config.js";
+import { atlantisConfigSchema } from "./atlantis-schema.js";
+import { describeIssues } from "./describe-issues.js";
+import { showValue } from "./format-path.js";
+import { createContext } from "./normalize-context.js";
+import { normalizeAtlantisConfig } from "./normalize-atlantis-config.js";
+import { normalizeSluiceConfig } from "./normalize-sluice-config.js";
+import { readYaml, withMore } from "./read-yaml.js";
+import { sluiceConfigSchema } from "./sluice-schema.js";
+import type { YamlLocator } from "./yaml-locator.js";
+
+export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
+
+export interface LoadRepoConfigOptions {
+  /** Files larger than this are refused unread. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export const SLUICE_FILE = ".sluice.yaml";
+export const ATLANTIS_FILE = "atlantis.yaml";
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const MAX_ERRORS = 30;
+
+/** No config file: every setting at its default, projects autodiscovered. */
+export function defaultRepoConfig(): RepoConfig {
+  return {
+    source: "none",
+    projects: [],
+    autodiscover: { enabled: true, ignore: [] },
+    parallelPlan: true,
+    parallelApply: false,
+    automerge: false,
+    applyOn: "comment",
+    approvals: 1,
+    workflows: {},
+    warnings: [],
+  };
+}
+
+/**
+ * Reads the repository config from the texts of `.sluice.yaml` and `atlantis.yaml` (either may be
+ * absent; `.sluice.yaml` wins). Pure: the caller reads the files, from the base branch. Never
+ * throws: any problem comes back as `{ ok: false }` with one message per problem, each naming the
+ * key path and line.
+ */
+export function loadRepoConfig(
+  files: { sluice?: string; atlantis?: string },
+  opts: LoadRepoConfigOptions = {},
+): RepoConfigResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  try {
+    if (files.sluice !== undefined) {
+      const result = loadSluice(files.sluice, maxBytes);
+      if (result.ok && files.atlantis !== undefined) {
+        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${SLUICE_FILE} exists`);
+      }
+      return result;
+    }
+    if (files.atlantis !== undefined) return loadAtlantis(files.atlantis, maxBytes);
+    return { ok: true, config: defaultRepoConfig() };
+  } catch (e) {
+    // A bug must not take the webhook handler down with it; the message says where to look.
+    const file = files.sluice !== undefined ? SLUICE_FILE : ATLANTIS_FILE;
+    const reason = e instanceof Error ? e.message : String(e);
+    return { ok: false, file, errors: [`(root): internal error while reading the config: ${reason}`] };
+  }
+}
+
+function loadSluice(text: string, maxBytes: number): RepoConfigResult {
+  const file = SLUICE_FILE;
+  const yaml = readYaml(text, { file, maxBytes });
+  if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
+  const rootError = checkRoot(yaml.data, yaml.locator);
+  if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
+
+  const parsed = sluiceConfigSchema.safeParse(yaml.data);
+  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
+  const ctx = createContext(yaml.locator);
+  const config = normalizeSluiceConfig(parsed.data, ctx);
+  if (ctx.hasErrors()) return failed(file, ctx.errors());
+  return { ok: true, config };
+}
+
+function loadAtlantis(text: string, maxBytes: number): RepoConfigResult {
+  const file = ATLANTIS_FILE;
+  const yaml = readYaml(text, { file, maxBytes });
+  if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
+  const rootError = checkRoot(yaml.data, yaml.locator);
+  if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
+
+  const parsed = atlantisConfigSchema.safeParse(yaml.data);
+  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
+  const ctx = createContext(yaml.locator);
+  const config = normalizeAtlantisConfig(parsed.data, yaml.data as Record<string, unknown>, ctx);
+  if (ctx.hasErrors()) return failed(file, ctx.errors());
+  return { ok: true, config };
+}
+
+function checkRoot(data: unknown, locator: YamlLocator): string | undefined {
+  const line = locator.line([]);
+  if (data === null || data === undefined) return `(root): the file is empty; it needs at least a version (line ${line})`;
+  if (typeof data !== "object" || Array.isArray(data)) return `(root): must be a mapping, got ${showValue(data)} (line ${line})`;
+  return undefined;
+}
+
+function failed(file: string, errors: string[]): RepoConfigResult {
+  return { ok: false, file, errors: withMore(errors.slice(0, MAX_ERRORS), errors.length) };
+}

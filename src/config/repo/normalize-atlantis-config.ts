@@ -1,0 +1,193 @@
+import type { ProjectConfig, RepoConfig, Requirement } from "../../model/repo-config.js";
+import type { AtlantisConfigInput, AtlantisProjectInput } from "./atlantis-schema.js";
+import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-workflows.js";
+import { checkProjects, type PlacedProject } from "./check-projects.js";
+import { formatPath, type KeyPath } from "./format-path.js";
+import type { NormalizeContext } from "./normalize-context.js";
+import {
+  checkIgnorePaths,
+  checkProjectName,
+  checkWhenModified,
+  checkWorkspace,
+  cleanProjectDir,
+  defaultProjectName,
+  defaultWhenModified,
+  warnVersion,
+} from "./project-fields.js";
+
+const TOP_SUPPORTED = new Set([
+  "version",
+  "projects",
+  "workflows",
+  "automerge",
+  "parallel_plan",
+  "parallel_apply",
+  "autodiscover",
+]);
+const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes", "abort_on_execution_order_fail"]);
+const PROJECT_SUPPORTED = new Set([
+  "name",
+  "dir",
+  "workspace",
+  "terraform_version",
+  "terraform_distribution",
+  "autoplan",
+  "apply_requirements",
+  "depends_on",
+  "execution_order_group",
+  "workflow",
+]);
+const PROJECT_UNSUPPORTED = new Set([
+  "branch",
+  "repo_locking",
+  "repo_locks",
+  "plan_requirements",
+  "import_requirements",
+  "delete_source_branch_on_merge",
+  "silence_pr_comments",
+  "custom_policy_check",
+  "policy_check",
+]);
+const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged"]);
+
+/**
+ * The second stage for atlantis.yaml: Atlantis' meaning, Sluice's model. Keys Sluice does not act
+ * on become warnings (Atlantis itself would reject unknown keys; Sluice is lenient but says so);
+ * anything unsafe or ambiguous (paths, workspaces, names, the project graph) is an error as in
+ * `.sluice.yaml`.
+ */
+export function normalizeAtlantisConfig(
+  input: AtlantisConfigInput,
+  raw: Record<string, unknown>,
+  ctx: NormalizeContext,
+): RepoConfig {
+  warnKeys(raw, [], TOP_SUPPORTED, TOP_UNSUPPORTED, ctx);
+  const workflows = normalizeAtlantisWorkflows(input.workflows, ctx);
+  const rawProjects = Array.isArray(raw.projects) ? raw.projects : [];
+  const placed: PlacedProject[] = [];
+  (input.projects ?? []).forEach((project, i) => {
+    const path = ["projects", i];
+    const rawProject = rawProjects[i];
+    if (isRecord(rawProject)) warnKeys(rawProject, path, PROJECT_SUPPORTED, PROJECT_UNSUPPORTED, ctx);
+    const normalized = normalizeProject(project, path, workflows, ctx);
+    if (normalized !== undefined) {
+      placed.push({ project: normalized, path, named: project.name !== null && project.name !== undefined });
+    }
+  });
+  checkProjects(placed, ctx);
+
+  const autodiscover = input.autodiscover;
+  if (isRecord(raw.autodiscover)) {
+    warnKeys(raw.autodiscover, ["autodiscover"], new Set(["mode", "ignore_paths"]), new Set(), ctx);
+  }
+  const mode = autodiscover?.mode ?? "auto";
+  const ignore = texts(autodiscover?.ignore_paths, ["autodiscover", "ignore_paths"], ctx);
+  return {
+    source: "atlantis.yaml",
+    projects: placed.map((p) => p.project),
+    autodiscover: {
+      enabled: mode === "enabled" || (mode === "auto" && (input.projects ?? []).length === 0),
+      ignore: checkIgnorePaths(ignore, ["autodiscover", "ignore_paths"], ctx),
+    },
+    parallelPlan: input.parallel_plan ?? false,
+    parallelApply: input.parallel_apply ?? false,
+    automerge: input.automerge ?? false,
+    applyOn: "comment",
+    approvals: 1,
+    workflows,
+    warnings: ctx.warnings(),
+  };
+}
+
+function normalizeProject(
+  raw: AtlantisProjectInput,
+  path: KeyPath,
+  workflows: RepoConfig["workflows"],
+  ctx: NormalizeContext,
+): ProjectConfig | undefined {
+  const text = (key: keyof AtlantisProjectInput) => {
+    const value = raw[key];
+    return value === null || value === undefined ? undefined : scalarText(value, [...path, key], ctx);
+  };
+  const rawDir = text("dir") ?? "";
+  const dir = cleanProjectDir(rawDir, [...path, "dir"], ctx);
+  const workspace = checkWorkspace(text("workspace") ?? "default", [...path, "workspace"], ctx);
+  const rawName = text("name");
+  const name = rawName === undefined || rawName === "" ? undefined : checkProjectName(rawName, [...path, "name"], ctx);
+  if (dir === undefined || workspace === undefined) return undefined;
+  if (rawName !== undefined && rawName !== "" && name === undefined) return undefined;
+
+  const runner = raw.terraform_distribution === "opentofu" ? "opentofu" : "terraform";
+  const project: ProjectConfig = {
+    name: name ?? defaultProjectName(dir, workspace),
+    dir,
+    workspace,
+    runner,
+    autoplan: {
+      enabled: raw.autoplan?.enabled ?? true,
+      whenModified: checkWhenModified(
+        dir,
+        raw.autoplan?.when_modified === null || raw.autoplan?.when_modified === undefined
+          ? defaultWhenModified(runner)
+          : texts(raw.autoplan.when_modified, [...path, "autoplan", "when_modified"], ctx),
+        [...path, "autoplan", "when_modified"],
+        ctx,
+      ),
+    },
+    dependsOn: [...new Set(texts(raw.depends_on, [...path, "depends_on"], ctx))],
+    executionOrderGroup: raw.execution_order_group ?? 0,
+  };
+  if (isRecord(raw.autoplan)) {
+    warnKeys(raw.autoplan, [...path, "autoplan"], new Set(["enabled", "when_modified"]), new Set(), ctx);
+  }
+
+  if (raw.apply_requirements !== null && raw.apply_requirements !== undefined) {
+    const requirements: Requirement[] = [];
+    texts(raw.apply_requirements, [...path, "apply_requirements"], ctx).forEach((req, i) => {
+      if (REQUIREMENTS.has(req)) {
+        if (!requirements.includes(req as Requirement)) requirements.push(req as Requirement);
+      } else {
+        ctx.unsupported([...path, "apply_requirements", i], `requirement ${req}`);
+      }
+    });
+    project.applyRequirements = requirements;
+  }
+
+  const workflow = text("workflow");
+  if (workflow !== undefined && workflow !== "" && Object.hasOwn(workflows, workflow)) {
+    project.workflow = workflow;
+  } else if (workflow !== undefined && workflow !== "" && workflow !== "default") {
+    ctx.warn(
+      `\`${formatPath([...path, "workflow"])}\` names ${workflow}, which this file does not define (server-side workflows are not supported); the default workflow will run`,
+      [...path, "workflow"],
+    );
+  }
+  const version = text("terraform_version");
+  if (version !== undefined && version !== "") {
+    project.terraformVersion = version;
+    warnVersion(path, version, ctx);
+  }
+  return project;
+}
+
+function warnKeys(
+  raw: Record<string, unknown>,
+  path: KeyPath,
+  supported: ReadonlySet<string>,
+  unsupported: ReadonlySet<string>,
+  ctx: NormalizeContext,
+): void {
+  for (const key of Object.keys(raw)) {
+    if (supported.has(key)) continue;
+    if (unsupported.has(key)) ctx.unsupported([...path, key]);
+    else unknownKey(ctx, [...path, key]);
+  }
+}
+
+function texts(values: readonly unknown[] | null | undefined, path: KeyPath, ctx: NormalizeContext): string[] {
+  return (values ?? []).map((v, i) => scalarText(v, [...path, i], ctx) ?? "");
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

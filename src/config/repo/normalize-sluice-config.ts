@@ -1,0 +1,142 @@
+import type { RunnerKind } from "../../model/project.js";
+import type { HelmSettings, KustomizeSettings, ProjectConfig, RepoConfig } from "../../model/repo-config.js";
+import { checkProjects, type PlacedProject } from "./check-projects.js";
+import type { KeyPath } from "./format-path.js";
+import type { NormalizeContext } from "./normalize-context.js";
+import {
+  checkIgnorePaths,
+  checkProjectFile,
+  checkProjectName,
+  checkWhenModified,
+  checkWorkspace,
+  cleanProjectDir,
+  defaultProjectName,
+  defaultWhenModified,
+  warnVersion,
+} from "./project-fields.js";
+import type { SluiceConfigInput, SluiceProjectInput } from "./sluice-schema.js";
+import { normalizeSluiceWorkflows } from "./sluice-workflows.js";
+
+/** The second stage for `.sluice.yaml`: schema-valid input -> the model, or errors in `ctx`. */
+export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeContext): RepoConfig {
+  const workflows = normalizeSluiceWorkflows(input.workflows, ctx);
+  const placed: PlacedProject[] = [];
+  (input.projects ?? []).forEach((raw, i) => {
+    const project = normalizeProject(raw, ["projects", i], workflows, ctx);
+    if (project !== undefined) placed.push({ project, path: ["projects", i], named: raw.name !== undefined });
+  });
+  checkProjects(placed, ctx);
+  const projects = placed.map((p) => p.project);
+  const mode = input.autodiscover?.mode ?? "auto";
+  return {
+    source: ".sluice.yaml",
+    projects,
+    autodiscover: {
+      enabled: mode === "enabled" || (mode === "auto" && (input.projects ?? []).length === 0),
+      ignore: checkIgnorePaths(input.autodiscover?.ignore_paths ?? [], ["autodiscover", "ignore_paths"], ctx),
+    },
+    parallelPlan: input.parallel_plan ?? true,
+    parallelApply: input.parallel_apply ?? false,
+    automerge: input.automerge ?? false,
+    applyOn: input.apply_on ?? "comment",
+    approvals: input.approvals ?? 1,
+    workflows,
+    warnings: ctx.warnings(),
+  };
+}
+
+function normalizeProject(
+  raw: SluiceProjectInput,
+  path: KeyPath,
+  workflows: RepoConfig["workflows"],
+  ctx: NormalizeContext,
+): ProjectConfig | undefined {
+  const dir = cleanProjectDir(raw.dir, [...path, "dir"], ctx);
+  const workspace = checkWorkspace(raw.workspace ?? "default", [...path, "workspace"], ctx);
+  const name = raw.name === undefined ? undefined : checkProjectName(raw.name, [...path, "name"], ctx);
+  const runner = pickRunner(raw, path, ctx);
+  if (dir === undefined || workspace === undefined || runner === undefined) return undefined;
+  if (raw.name !== undefined && name === undefined) return undefined;
+
+  if (raw.workflow !== undefined && !Object.hasOwn(workflows, raw.workflow)) {
+    const known = Object.keys(workflows);
+    const list = known.length === 0 ? "no workflows are defined" : `defined: ${known.join(", ")}`;
+    ctx.error([...path, "workflow"], `no workflow named ${raw.workflow} (${list})`);
+  }
+  if (raw.terraform_version !== undefined) warnVersion(path, raw.terraform_version, ctx);
+
+  const project: ProjectConfig = {
+    name: name ?? defaultProjectName(dir, workspace),
+    dir,
+    workspace,
+    runner,
+    autoplan: {
+      enabled: raw.autoplan?.enabled ?? true,
+      whenModified: checkWhenModified(
+        dir,
+        raw.autoplan?.when_modified ?? defaultWhenModified(runner),
+        [...path, "autoplan", "when_modified"],
+        ctx,
+      ),
+    },
+    dependsOn: [...new Set(raw.depends_on ?? [])],
+    executionOrderGroup: raw.execution_order_group ?? 0,
+  };
+  if (raw.apply_requirements !== undefined) project.applyRequirements = [...new Set(raw.apply_requirements)];
+  if (raw.workflow !== undefined) project.workflow = raw.workflow;
+  if (raw.terraform_version !== undefined) project.terraformVersion = raw.terraform_version;
+  if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
+  if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
+  if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
+  return project;
+}
+
+/** `runner` may be left out when a `helm:` or `kustomize:` block says which tool it is. */
+function pickRunner(raw: SluiceProjectInput, path: KeyPath, ctx: NormalizeContext): RunnerKind | undefined {
+  if (raw.helm !== undefined && raw.kustomize !== undefined) {
+    ctx.error(path, "a project cannot have both helm and kustomize settings");
+    return undefined;
+  }
+  const implied: RunnerKind | undefined = raw.helm ? "helm" : raw.kustomize ? "kustomize" : undefined;
+  const runner = raw.runner ?? implied ?? "terraform";
+  if (implied !== undefined && runner !== implied) {
+    ctx.error([...path, implied], `is only allowed when runner is ${implied}, got runner ${runner}`);
+    return undefined;
+  }
+  const tfOnly = (["terraform_version", "terraform_binary"] as const).filter((k) => raw[k] !== undefined);
+  if ((runner === "helm" || runner === "kustomize") && tfOnly.length > 0) {
+    for (const key of tfOnly) ctx.error([...path, key], `does not apply to runner ${runner}`);
+    return undefined;
+  }
+  return runner;
+}
+
+function normalizeHelm(
+  raw: NonNullable<SluiceProjectInput["helm"]>,
+  dir: string,
+  path: KeyPath,
+  ctx: NormalizeContext,
+): HelmSettings {
+  const values: string[] = [];
+  (raw.values ?? []).forEach((file, i) => {
+    const clean = checkProjectFile(dir, file, [...path, "values", i], ctx);
+    if (clean !== undefined) values.push(clean);
+  });
+  const helm: HelmSettings = {
+    values,
+    set: Object.fromEntries(
+      Object.entries(raw.set ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : (ctx.locator.source([...path, "set", k]) ?? String(v))]),
+    ),
+    secretSet: { ...(raw.secret_set ?? {}) },
+    ignore: [...(raw.ignore ?? [])],
+  };
+  if (raw.release !== undefined) helm.release = raw.release;
+  if (raw.namespace !== undefined) helm.namespace = raw.namespace;
+  return helm;
+}
+
+function normalizeKustomize(raw: NonNullable<SluiceProjectInput["kustomize"]>): KustomizeSettings {
+  const kustomize: KustomizeSettings = { ignore: [...(raw.ignore ?? [])] };
+  if (raw.namespace !== undefined) kustomize.namespace = raw.namespace;
+  return kustomize;
+}

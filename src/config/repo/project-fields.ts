@@ -1,0 +1,109 @@
+import { normalizeRelativePath } from "../../command/normalize-relative-path.js";
+import { PROJECT_NAME, WORKSPACE_NAME } from "../../command/validate-filter-value.js";
+import type { RunnerKind } from "../../model/project.js";
+import { formatPath, type KeyPath, showValue } from "./format-path.js";
+import type { NormalizeContext } from "./normalize-context.js";
+import { resolvePattern } from "./resolve-pattern.js";
+import { WORKSPACE_MESSAGE } from "./sluice-schema.js";
+
+export const TERRAFORM_WHEN_MODIFIED: readonly string[] = [
+  "**/*.tf",
+  "**/*.tf.json",
+  "**/*.tfvars",
+  "**/*.tfvars.json",
+  "**/.terraform.lock.hcl",
+];
+// Charts and kustomizations are built from any file in their dir (templates, values, patches).
+export const MANIFEST_WHEN_MODIFIED: readonly string[] = ["**/*"];
+
+export function defaultWhenModified(runner: RunnerKind): string[] {
+  return runner === "helm" || runner === "kustomize" ? [...MANIFEST_WHEN_MODIFIED] : [...TERRAFORM_WHEN_MODIFIED];
+}
+
+/** Atlantis-style default name: the dir, plus `-workspace` outside the default workspace. */
+export function defaultProjectName(dir: string, workspace: string): string {
+  return workspace === "default" ? dir : `${dir}-${workspace}`;
+}
+
+/**
+ * A project dir, checked on text before anything touches a file system: relative, inside the
+ * repo (no `..` at all), forward slashes, no control characters. `./a//b/` -> `a/b`.
+ */
+export function cleanProjectDir(raw: string, path: KeyPath, ctx: NormalizeContext): string | undefined {
+  const result = normalizeRelativePath(raw);
+  if (result.ok) return result.path;
+  const plain = raw.startsWith("/") || raw.split("/").includes("..");
+  ctx.error(path, `must be a relative path inside the repo, got ${showValue(raw)}${plain ? "" : `; ${result.reason}`}`);
+  return undefined;
+}
+
+/** Workspaces end up in paths and argv (`terraform workspace select`): a strict name, no `..`. */
+export function checkWorkspace(raw: string, path: KeyPath, ctx: NormalizeContext): string | undefined {
+  if (WORKSPACE_NAME.test(raw) && !raw.includes("..")) return raw;
+  ctx.error(path, `${WORKSPACE_MESSAGE}, got ${showValue(raw)}`);
+  return undefined;
+}
+
+/** Explicit names must be usable with `-p`, so they follow the comment parser's rule. */
+export function checkProjectName(raw: string, path: KeyPath, ctx: NormalizeContext): string | undefined {
+  if (PROJECT_NAME.test(raw)) return raw;
+  ctx.error(
+    path,
+    `must be a project name (letters, digits, \`.\`, \`_\`, \`-\`, \`/\`; starting with a letter or digit; at most 128 characters), got ${showValue(raw)}`,
+  );
+  return undefined;
+}
+
+/** Checks each `when_modified` glob against the project dir; returns them as written (trimmed). */
+export function checkWhenModified(
+  dir: string,
+  patterns: readonly string[],
+  path: KeyPath,
+  ctx: NormalizeContext,
+): string[] {
+  const kept: string[] = [];
+  patterns.forEach((raw, i) => {
+    const resolved = resolvePattern(dir, raw);
+    if (resolved.ok) kept.push(raw.trim());
+    else ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
+  });
+  return kept;
+}
+
+/** Autodiscovery ignore globs are repo-relative: same text rules as a dir, globs allowed. */
+export function checkIgnorePaths(patterns: readonly string[], path: KeyPath, ctx: NormalizeContext): string[] {
+  const kept: string[] = [];
+  patterns.forEach((raw, i) => {
+    const resolved = resolvePattern(".", raw);
+    if (!resolved.ok) ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
+    else if (resolved.pattern.exclude) ctx.error([...path, i], `must not start with \`!\`, got ${showValue(raw)}`);
+    else kept.push(resolved.pattern.glob);
+  });
+  return kept;
+}
+
+/**
+ * A file a tool reads (helm values), relative to the project dir: it may reach a sibling dir
+ * (`../shared/values.yaml`) but must stay inside the repo, and must not be a URL helm would fetch.
+ */
+export function checkProjectFile(dir: string, raw: string, path: KeyPath, ctx: NormalizeContext): string | undefined {
+  if (raw.includes("://")) {
+    ctx.error(path, `must be a file in the repository, not a URL, got ${showValue(raw)}`);
+    return undefined;
+  }
+  const resolved = resolvePattern(dir, raw);
+  if (!resolved.ok || resolved.pattern.exclude || /[*?[\]{}]/.test(raw)) {
+    ctx.error(path, `must be a relative path inside the repo, got ${showValue(raw)}`);
+    return undefined;
+  }
+  const segments = raw.split("/").filter((s) => s !== "" && s !== ".");
+  return segments.join("/");
+}
+
+/** `terraform_version` is kept in the model but changes nothing: say so rather than pretend. */
+export function warnVersion(path: KeyPath, version: string, ctx: NormalizeContext): void {
+  ctx.warn(
+    `\`${formatPath([...path, "terraform_version"])}\` (${version}) is kept for reference only: Sluice downloads no Terraform and runs the server's binary`,
+    [...path, "terraform_version"],
+  );
+}

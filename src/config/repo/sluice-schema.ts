@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
+
+// The first stage of `.sluice.yaml`: shapes and types only, every object strict so a typo is an
+// error rather than a silently ignored key. Paths, names across projects and the project graph are
+// checked afterwards (normalize-sluice-config.ts), where messages can explain more than a type.
+// The JSON Schema in schema/sluice.schema.json is generated from this file.
+
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+export const BINARY_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
+export const WORKSPACE_MESSAGE =
+  "must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters)";
+
+const text = z.string().min(1);
+const textList = z.array(text);
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" });
+
+const extraArgs = z.strictObject({ extra_args: z.array(z.string()).optional() });
+const argv = z.array(text).min(1);
+const envName = z.string().regex(ENV_NAME_PATTERN, "must be an environment variable name such as TF_LOG");
+
+const runValue = z.union(
+  [
+    text.describe("A command line, split into arguments by quotes; no shell, nothing is expanded."),
+    argv.describe("The argument vector, as is."),
+    z.strictObject({
+      command: z.union([text, argv], { error: "must be a command line or a list of arguments" }),
+      env: z.record(envName, z.string()).optional(),
+    }),
+  ],
+  { error: "must be a command line, a list of arguments or a mapping with `command`" },
+);
+
+export const stepSchema = z.union(
+  [
+    z.enum(["init", "plan", "apply"]),
+    z.strictObject({ init: extraArgs }),
+    z.strictObject({ plan: extraArgs }),
+    z.strictObject({ apply: extraArgs }),
+    z.strictObject({ run: runValue }),
+    z.strictObject({ env: z.strictObject({ name: envName, value: z.string() }) }),
+  ],
+  { error: "must be init, plan, apply, or a mapping with one of init, plan, apply, run, env" },
+);
+
+const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
+
+const helm = z.strictObject({
+  release: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, "must be a Helm release name (lowercase letters, digits, `-`)")
+    .optional(),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name")
+    .optional(),
+  values: textList.optional().describe("Values files, relative to the project dir."),
+  set: z.record(text, scalar).optional(),
+  secret_set: z
+    .record(text, z.string().regex(SECRET_NAME_PATTERN, "must be the NAME of a secret in the server config, not a value"))
+    .optional()
+    .describe("Helm value path -> the NAME of a secret in the server config (never the secret itself)."),
+  ignore: textList.optional().describe("Field paths left out of diffs, e.g. metadata.annotations.checksum/config."),
+});
+
+const kustomize = z.strictObject({
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name")
+    .optional(),
+  ignore: textList.optional(),
+});
+
+export const requirementSchema = z.enum(["approved", "mergeable", "undiverged"]);
+
+const project = z.strictObject({
+  name: text.optional().describe("Defaults to the dir, plus -WORKSPACE when the workspace is not default."),
+  dir: z.string().describe("Relative to the repository root; `.` is the root."),
+  workspace: z
+    .string()
+    .regex(WORKSPACE_NAME, WORKSPACE_MESSAGE)
+    .refine((w) => !w.includes(".."), WORKSPACE_MESSAGE)
+    .optional(),
+  runner: z.enum(["terraform", "opentofu", "helm", "kustomize"]).optional(),
+  autoplan: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      when_modified: textList.optional().describe("Globs relative to the project dir; `!` excludes."),
+    })
+    .optional(),
+  apply_requirements: z.array(requirementSchema).optional(),
+  depends_on: textList.optional(),
+  execution_order_group: z.number().int().optional(),
+  workflow: text.optional(),
+  terraform_version: text.optional(),
+  terraform_binary: z
+    .string()
+    .regex(BINARY_NAME_PATTERN, "must be a binary name such as terraform or tofu, not a path")
+    .optional(),
+  helm: helm.optional(),
+  kustomize: kustomize.optional(),
+});
+
+export const sluiceConfigSchema = z
+  .strictObject({
+    version: z.literal(1),
+    projects: z.array(project).optional(),
+    autodiscover: z
+      .strictObject({
+        mode: z.enum(["auto", "enabled", "disabled"]).optional(),
+        ignore_paths: textList.optional(),
+      })
+      .optional(),
+    parallel_plan: z.boolean().optional(),
+    parallel_apply: z.boolean().optional(),
+    automerge: z.boolean().optional(),
+    apply_on: z.enum(["comment", "merge"]).optional(),
+    approvals: z.number().int().min(1).max(100).optional(),
+    workflows: z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() })).optional(),
+  })
+  .meta({
+    title: "Sluice repository config",
+    description: "`.sluice.yaml` at the repository root. Read from the base branch.",
+  });
+
+export type SluiceConfigInput = z.output<typeof sluiceConfigSchema>;
+export type SluiceProjectInput = z.output<typeof project>;
+export type SluiceStepInput = z.output<typeof stepSchema>;

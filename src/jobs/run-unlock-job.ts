@@ -1,0 +1,33 @@
+import { inlineCode } from "../render/inline.js";
+import type { Job } from "../store/store.js";
+import type { JobDeps } from "./job-deps.js";
+import { releaseLocks } from "./release-locks.js";
+import { secretsFor } from "./secrets.js";
+
+/** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
+export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "unlock") throw new Error(`runUnlockJob got a ${job.spec.kind} job`);
+  const { filter } = job.spec.command;
+  const vcs = await deps.vcsFor(job.target.installationId);
+  const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
+  const held = await deps.store.locksOf(repo, job.target.pr);
+  const chosen = held.filter(
+    (l) =>
+      (filter.project === undefined || l.project === filter.project) &&
+      (filter.dir === undefined || l.dir === filter.dir) &&
+      (filter.workspace === undefined || l.workspace === filter.workspace),
+  );
+  const released = chosen.length ? await releaseLocks(deps, job, chosen) : [];
+  const lines = released.map((l) => `- ${inlineCode(l.project)} (${inlineCode(l.dir)}, workspace ${inlineCode(l.workspace)})`);
+  const body = released.length
+    ? `Released ${released.length} lock${released.length === 1 ? "" : "s"}; their plans were discarded:\n\n${lines.join("\n")}`
+    : held.length
+      ? "No lock of this pull request matches that filter; nothing was released."
+      : "This pull request holds no locks; nothing was released.";
+  const redact = secretsFor(deps).redact;
+  if (job.commentIds.length === 0) {
+    const id = await vcs.createComment(job.target.repo, job.target.pr, redact(`**Sluice unlock**\n\n${body}`));
+    await deps.store.updateJob(job.id, { commentIds: [id] });
+  }
+  await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
+}

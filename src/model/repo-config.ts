@@ -1,0 +1,79 @@
+import type { RunnerKind } from "./project.js";
+
+/** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
+export type Requirement = "approved" | "mergeable" | "undiverged";
+
+/**
+ * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'
+ * `run: "cmd args"` strings are split with quote rules only (no expansion, no pipes). An Atlantis
+ * `env` step with `command:` would need a shell, so it is reported, never turned into a step.
+ */
+export type WorkflowStep =
+  | { kind: "init" | "plan" | "apply"; extraArgs: string[] }
+  | { kind: "run"; argv: string[]; env?: Record<string, string>; shell?: false }
+  | { kind: "env"; name: string; value: string };
+
+export interface Workflow {
+  plan: WorkflowStep[];
+  apply: WorkflowStep[];
+}
+
+export interface HelmSettings {
+  release?: string;
+  namespace?: string;
+  /** Values files, relative to the project dir (they may reach `../shared/values.yaml`). */
+  values: string[];
+  set: Record<string, string>;
+  /** Value = the NAME of a secret in the server config, never a secret value. */
+  secretSet: Record<string, string>;
+  /** Field paths to leave out of diffs, e.g. `metadata.annotations.checksum/config`. */
+  ignore: string[];
+}
+
+export interface KustomizeSettings {
+  namespace?: string;
+  ignore: string[];
+}
+
+/** A project as the repository config defines it; a superset of `Project`. */
+export interface ProjectConfig {
+  name: string;
+  /** Relative to the repo root, POSIX separators, no leading "./", "." for the root. */
+  dir: string;
+  workspace: string;
+  runner: RunnerKind;
+  /**
+   * `whenModified` holds globs relative to the project dir, as written (`../modules/**` allowed);
+   * a leading `!` excludes, as in Atlantis' .dockerignore syntax.
+   */
+  autoplan: { enabled: boolean; whenModified: string[] };
+  /** undefined = the server default. */
+  applyRequirements?: Requirement[];
+  /** Names of projects that must be applied before this one. */
+  dependsOn: string[];
+  executionOrderGroup: number;
+  /** A key of `RepoConfig.workflows`; undefined = the runner's default workflow. */
+  workflow?: string;
+  /** Kept and reported: Sluice runs the server's binary (or `terraformBinary`), it downloads nothing. */
+  terraformVersion?: string;
+  /** A binary name (no path), resolved by the server. */
+  terraformBinary?: string;
+  helm?: HelmSettings;
+  kustomize?: KustomizeSettings;
+}
+
+export interface RepoConfig {
+  source: ".sluice.yaml" | "atlantis.yaml" | "none";
+  projects: ProjectConfig[];
+  /** `ignore`: globs of dirs autodiscovery skips. */
+  autodiscover: { enabled: boolean; ignore: string[] };
+  parallelPlan: boolean;
+  parallelApply: boolean;
+  automerge: boolean;
+  applyOn: "comment" | "merge";
+  /** Approvals needed by the "approved" requirement. */
+  approvals: number;
+  workflows: Record<string, Workflow>;
+  /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */
+  warnings: string[];
+}

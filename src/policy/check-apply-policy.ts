@@ -1,0 +1,75 @@
+import type { Requirement } from "../model/repo-config.js";
+import type { Permission, Review } from "../vcs/vcs-client.js";
+import { countApprovals, WRITE_ACCESS } from "./count-approvals.js";
+import { ALLOWED, combine, type Decision, refuse } from "./decision.js";
+
+/** Everything the apply policy looks at, gathered by the job from GitHub and git. */
+export interface ApplyFacts {
+  commenter: string;
+  commenterPermission: Permission;
+  /** Server config: users (and members of teams) allowed to apply regardless of repo permission. */
+  allowedByServer: boolean;
+  author: string;
+  headSha: string;
+  reviews: readonly Review[];
+  permissions: ReadonlyMap<string, Permission>;
+  mergeable: { ok: true } | { ok: false; why: string };
+  /** The head contains the base branch tip. */
+  undiverged: boolean;
+}
+
+/** Who may apply: write access on the repo, or named by the server config. */
+export function checkApplier(f: Pick<ApplyFacts, "commenter" | "commenterPermission" | "allowedByServer">): Decision {
+  if (f.allowedByServer || WRITE_ACCESS.has(f.commenterPermission)) return ALLOWED;
+  return refuse(
+    `@${f.commenter} needs write access to this repository to apply (has ${f.commenterPermission === "none" ? "no access" : `${f.commenterPermission} access`})`,
+  );
+}
+
+/** The project's requirements, evaluated over the facts; each unmet one says exactly what is missing. */
+export function checkRequirements(requirements: readonly Requirement[], approvalsNeeded: number, f: ApplyFacts): Decision {
+  const decisions: Decision[] = [];
+  for (const req of new Set(requirements)) {
+    if (req === "approved") {
+      const { approvers } = countApprovals(f.reviews, f);
+      const missing = approvalsNeeded - approvers.length;
+      if (missing > 0) {
+        decisions.push(
+          refuse(
+            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access (the author's own approval does not count)`,
+          ),
+        );
+      }
+    } else if (req === "mergeable") {
+      if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
+    } else if (req === "undiverged") {
+      if (!f.undiverged) {
+        decisions.push(refuse("the branch is behind its base branch: merge or rebase the base branch into it, then plan again"));
+      }
+    }
+  }
+  return combine(...decisions);
+}
+
+/**
+ * GitHub's mergeability, ignoring Sluice's own checks: a PR "blocked" only by sluice/* checks
+ * (pending until apply) still counts as mergeable.
+ */
+export function mergeability(
+  pr: { mergeable: boolean | null; mergeableState: string; draft: boolean },
+  otherChecks: { name: string; status: string; conclusion: string | null }[],
+): { ok: true } | { ok: false; why: string } {
+  if (pr.draft) return { ok: false, why: "it is a draft" };
+  if (pr.mergeable === false || pr.mergeableState === "dirty") return { ok: false, why: "it has merge conflicts" };
+  if (pr.mergeable === null || pr.mergeableState === "unknown") {
+    return { ok: false, why: "GitHub has not finished computing mergeability; try again in a moment" };
+  }
+  if (pr.mergeableState === "behind") return { ok: false, why: "it is behind its base branch" };
+  if (pr.mergeableState === "blocked") {
+    const failing = otherChecks.filter(
+      (c) => !c.name.startsWith("sluice/") && (c.status !== "completed" || !["success", "neutral", "skipped"].includes(c.conclusion ?? "")),
+    );
+    if (failing.length) return { ok: false, why: `check ${failing.map((c) => `\`${c.name}\``).join(", ")} has not passed` };
+  }
+  return { ok: true };
+}

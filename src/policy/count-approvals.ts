@@ -1,0 +1,43 @@
+import type { Permission, Review } from "../vcs/vcs-client.js";
+
+export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
+
+/**
+ * Approvals that count: each reviewer's latest deciding review (APPROVED, CHANGES_REQUESTED or
+ * DISMISSED; comments do not change a decision) must be an approval of the current head, by someone
+ * with write access who is not the PR's author.
+ */
+export function countApprovals(
+  reviews: readonly Review[],
+  facts: { author: string; headSha: string; permissions: ReadonlyMap<string, Permission> },
+): { approvers: string[]; ignored: { user: string; why: string }[] } {
+  const latest = new Map<string, Review>();
+  const ordered = [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  for (const r of ordered) {
+    if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED" || r.state === "DISMISSED") latest.set(r.user.toLowerCase(), r);
+  }
+  const approvers: string[] = [];
+  const ignored: { user: string; why: string }[] = [];
+  for (const r of latest.values()) {
+    if (r.state !== "APPROVED") continue;
+    if (r.user.toLowerCase() === facts.author.toLowerCase()) {
+      ignored.push({ user: r.user, why: "is the author" });
+    } else if (r.commitId !== facts.headSha) {
+      ignored.push({ user: r.user, why: "approved an earlier commit" });
+    } else if (!WRITE_ACCESS.has(facts.permissions.get(r.user.toLowerCase()) ?? "none")) {
+      ignored.push({ user: r.user, why: "has no write access" });
+    } else {
+      approvers.push(r.user);
+    }
+  }
+  return { approvers: approvers.sort(), ignored };
+}
+
+/** Reviewers whose permission matters for counting: those whose latest decision is an approval. */
+export function approvingReviewers(reviews: readonly Review[]): string[] {
+  const latest = new Map<string, Review["state"]>();
+  for (const r of [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))) {
+    if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED" || r.state === "DISMISSED") latest.set(r.user, r.state);
+  }
+  return [...latest].filter(([, s]) => s === "APPROVED").map(([u]) => u);
+}

@@ -1,0 +1,179 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+let stateDir: string;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: [approved, mergeable, undiverged]\napprovals: 1\n" });
+  stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+
+async function completed(repo: Repo, sha: string, name: string, count = 1) {
+  await h.sim.waitFor(
+    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
+    { message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`, timeoutMs: 90_000 },
+  );
+  const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
+  return done[done.length - 1] as (typeof done)[number];
+}
+
+/** A repo with one stateful project `net`, and an open, planned PR that grows it to 2 resources. */
+async function plannedPr(opts: { extra?: string } = {}) {
+  n++;
+  const state = join(stateDir, `net-${n}.tfstate`);
+  const owner = "acme";
+  const name = `apply-${n}`;
+  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) {
+    h.sim.setPermission(`${owner}/${name}`, u, role);
+  }
+  const repo = await h.sim.createRepo({ owner, name, files: { "net/main.tf": statefulProject("net", state, 0) } });
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2, opts.extra) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow net" });
+  await completed(repo, pr.headSha, "sluice/plan");
+  return { repo, pr, state };
+}
+
+async function comment(repo: Repo, pr: number, user: string, body: string) {
+  const before = bot(repo, pr).length;
+  await h.sim.comment(repo, pr, { user, body });
+  await h.sim.waitFor(() => bot(repo, pr).length > before && /·\s*(✅|❌|⛔|⚠️)|Nothing to apply|Not applied|already in progress/.test(bot(repo, pr)[before]?.body ?? ""), {
+    message: `no finished reply to ${body}: ${JSON.stringify(bot(repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
+    timeoutMs: 90_000,
+  });
+  return bot(repo, pr)[before]?.body ?? "";
+}
+
+describe("apply", () => {
+  it("plan, approve, apply: the state changes, sluice/apply succeeds, the comment says applied", async () => {
+    const { repo, pr, state } = await plannedPr();
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(repo, pr.number, "bob", "/apply");
+    expect(reply).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+    const check = await completed(repo, pr.headSha, "sluice/apply");
+    expect(check.conclusion).toBe("success");
+    // The plan is used once: a second apply has nothing to apply.
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("Nothing to apply");
+  });
+
+  it("without an approval: refused with what is missing, state untouched", async () => {
+    const { repo, pr, state } = await plannedPr();
+    const reply = await comment(repo, pr.number, "bob", "/apply");
+    expect(reply).toContain("needs 1 more approval");
+    expect(await stateResources(state)).toEqual([]);
+    expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+  });
+
+  it("the author's own approval does not count", async () => {
+    const { repo, pr, state } = await plannedPr();
+    await h.sim.approve(repo, pr.number, "alice");
+    expect(await comment(repo, pr.number, "alice", "/apply")).toContain("needs 1 more approval");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a later 'changes requested' by the same reviewer cancels the approval", async () => {
+    const { repo, pr, state } = await plannedPr();
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.requestChanges(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("needs 1 more approval");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a read-only user cannot apply, even with an approval", async () => {
+    const { repo, pr, state } = await plannedPr();
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(repo, pr.number, "rita", "/apply");
+    expect(reply).toContain("needs write access");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a branch behind its base is refused (undiverged), state untouched", async () => {
+    const { repo, pr, state } = await plannedPr();
+    await h.sim.pushBranch(repo, { branch: "main", files: { "docs/README.md": "moved on\n" } });
+    // Base moved: the old plan is refused; a new plan still cannot apply while the branch is behind.
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("base branch moved");
+    await comment(repo, pr.number, "bob", "/plan");
+    const reply = await comment(repo, pr.number, "bob", "/apply");
+    expect(reply).toContain("behind its base branch");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("plan at A, push B unseen, apply: refused as stale; plan again and apply works", async () => {
+    const { repo, pr, state } = await plannedPr();
+    h.sim.setWebhookTarget("http://127.0.0.1:9"); // the push's webhook is lost
+    const push = await h.sim.pushToPullRequest(repo, pr.number, { "net/extra.tf": tfProject("extra") });
+    h.sim.setWebhookTarget(h.app.url);
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(repo, pr.number, "bob", "/apply");
+    expect(reply).toContain("stale");
+    expect(await stateResources(state)).toEqual([]);
+    await comment(repo, pr.number, "bob", "/plan");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.extra_0", "terraform_data.net_0", "terraform_data.net_1"]);
+    expect((await completed(repo, push.headSha, "sluice/apply", 2)).conclusion).toBe("success");
+  });
+
+  it("duplicate /apply deliveries and two /apply comments 50 ms apart: exactly one apply", async () => {
+    const marker = join(stateDir, `applied-${n + 1}.log`);
+    const extra = `\nresource "terraform_data" "count" {\n  provisioner "local-exec" {\n    command = "echo applied >> ${marker}"\n  }\n}\n`;
+    const { repo, pr } = await plannedPr({ extra });
+    await h.sim.approve(repo, pr.number, "bob");
+    const first = h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    const [a] = await Promise.all([first, second]);
+    await h.sim.redeliver(a.delivery.deliveryId);
+    await h.sim.redeliver(a.delivery.deliveryId);
+    await completed(repo, pr.headSha, "sluice/apply");
+    await h.sim.waitFor(() => bot(repo, pr.number).length >= 3 && bot(repo, pr.number).every((c) => !/queued|running/i.test(c.body.split("\n")[1] ?? "")), { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
+    // Plan comment + one reply per /apply comment; redeliveries add nothing.
+    expect(bot(repo, pr.number)).toHaveLength(3);
+  });
+});
+
+describe("locks", () => {
+  it("a second PR on a locked project is told who holds it, and is re-planned when the first closes", async () => {
+    const { repo, pr } = await plannedPr();
+    await h.sim.pushBranch(repo, { branch: "other", from: "main", files: { "net/other.tf": tfProject("other") } });
+    const second = await h.sim.openPullRequest(repo, { head: "other", author: "bob", title: "other" });
+    const check = await completed(repo, second.headSha, "sluice/plan");
+    expect(check.conclusion).toBe("failure");
+    const body = bot(repo, second.number)[0]?.body ?? "";
+    expect(body).toContain(`locked by #`);
+    expect(body).toContain(`/pull/${pr.number})`);
+    await h.sim.closePullRequest(repo, pr.number);
+    const replanned = await completed(repo, second.headSha, "sluice/plan", 2);
+    expect(replanned.conclusion).toBe("success");
+    expect(bot(repo, second.number)[1]?.body).toContain("terraform_data.other_0");
+  });
+
+  it("/unlock says exactly what it released and lets another PR plan", async () => {
+    const { repo, pr } = await plannedPr();
+    const reply = await (async () => {
+      await h.sim.comment(repo, pr.number, { user: "alice", body: "/unlock" });
+      await h.sim.waitFor(() => bot(repo, pr.number).length === 2);
+      return bot(repo, pr.number)[1]?.body ?? "";
+    })();
+    expect(reply).toContain("Released 1 lock");
+    expect(reply).toContain("`net`");
+    // Its plan went with the lock.
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("Nothing to apply");
+  });
+});

