@@ -2,7 +2,7 @@
  * What a Kubernetes plan leaves in the project's data dir (mode 0600; the render holds Secret
  * values in clear, like a Terraform plan file holds sensitive values).
  */
-/** The head render, byte for byte: the plan file. */
+/** The plan file: the head render (for kustomize, after `# sluice:delete` lines; see deletion-header.ts). */
 export const RENDERED_FILE = "rendered.yaml";
-/** Identities (no bodies) of the objects the plan deletes; absent when none. */
+/** Written by a kustomize apply from the plan file's header, for `kubectl delete -f`. */
 export const DELETIONS_FILE = "deletions.yaml";

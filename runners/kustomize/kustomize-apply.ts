@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { type K8sApplyRequest, NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
@@ -37,8 +37,10 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
 
   const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
   if (applied.exitCode !== 0) return result(false, describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
-  const deletions = join(dirname(req.planFile), DELETIONS_FILE);
-  if (!existsSync(deletions)) return result(true, "", applied.stdout);
+  const toDelete = decodeDeletions(saved);
+  if (toDelete.length === 0) return result(true, "", applied.stdout);
+  const deletions = join(req.dataDir, DELETIONS_FILE);
+  await writeFile(deletions, deletionManifest(toDelete), { mode: 0o600 });
   const deleted = await exec(bin, kubectlDeleteArgv(deletions, target), opts);
   const output = applied.stdout + deleted.stdout;
   if (deleted.exitCode !== 0) return result(false, describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);

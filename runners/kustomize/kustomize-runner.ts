@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
-import type { K8sObject } from "../k8s/k8s-object.js";
+import { encodeDeletions } from "../k8s/deletion-header.js";
 import type { K8sPlanRequest, K8sRunner } from "../k8s/k8s-plan-request.js";
-import { DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
+import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
@@ -82,18 +81,9 @@ async function planKustomize(bin: string, req: K8sPlanRequest, exec: Exec): Prom
 
   await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, RENDERED_FILE);
-  await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
-  const deletions = join(req.dataDir, DELETIONS_FILE);
-  await rm(deletions, { force: true });
-  const stubs = planned.deleted.filter((o) => !o.name.endsWith("*")).map(identityStub);
-  if (stubs.length > 0) await writeFile(deletions, stubs.map((s) => `---\n${stringify(s)}`).join(""), { mode: 0o600 });
+  // generateName objects have no fixed name to delete.
+  const deletions = encodeDeletions(planned.deleted.filter((o) => !o.name.endsWith("*")));
+  await writeFile(planFile, deletions + headYaml.yaml, { mode: 0o600 });
   req.onOutput?.(req.redact(planned.output));
   return { ok: true, summary: planned.summary, output: planned.output, planFile, durationMs: performance.now() - started };
-}
-
-/** Enough for `kubectl delete -f`: which object, nothing of its content. */
-function identityStub(o: K8sObject): Record<string, unknown> {
-  const metadata: Record<string, string> = { name: o.name };
-  if (o.namespace !== "") metadata.namespace = o.namespace;
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata };
 }

@@ -1,6 +1,6 @@
 import type { ResourceChange } from "../model/plan-summary.js";
 
-const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} ${c.address}`;
+const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} \`${c.address.replaceAll("`", "")}\``;
 
 /**
  * Compares two plans' resource changes (address + action). Returns undefined when they are the

@@ -133,7 +133,7 @@ describe("helm runner (real helm)", () => {
     const run = await plan(await checkouts((chart) => edit(join(chart, "values.yaml"), PASSWORD, "fixture-db-password-2")));
     expect(addresses(run)).toEqual(["update Secret/apps/web-web"]);
     const out = planned(run);
-    expect(out.output).toMatch(/-  password: hmac:[0-9a-f]{12}\n\+  password: hmac:[0-9a-f]{12}\n/);
+    expect(out.output).toMatch(/- {2}password: hmac:[0-9a-f]{12}\n\+ {2}password: hmac:[0-9a-f]{12}\n/);
     for (const secret of [PASSWORD, "fixture-db-password-2"]) {
       for (const form of [secret, Buffer.from(secret).toString("base64")]) expect(shown(run)).not.toContain(form);
       // ...and the job gets them to redact anything else.
@@ -179,7 +179,7 @@ describe("helm runner (real helm)", () => {
     expect(out).toContain("Note: values file `values-extra.yaml` does not exist at base");
     expect(out).toContain("-  GREETING: hello\n+  GREETING: hi\n");
     // The Deployment changes only through the ConfigMap checksum: set values apply to both sides.
-    expect(out).toMatch(/-        checksum\/config: [0-9a-f]{64}\n\+        checksum\/config: [0-9a-f]{64}/);
+    expect(out).toMatch(/- {8}checksum\/config: [0-9a-f]{64}\n\+ {8}checksum\/config: [0-9a-f]{64}/);
     const headArgv = run.argvs[0] ?? [];
     expect(headArgv.filter((a, i) => headArgv[i - 1] === "--values").map((p) => p.split("/").pop())).toEqual(["values-prod.yaml", "values-extra.yaml"]);
     expect(headArgv).toEqual(expect.arrayContaining(["--set-json", "replicaCount=4", "--set-literal", "image.tag=1.10"]));
@@ -217,7 +217,7 @@ describe("helm runner (real helm)", () => {
     expect(run.argvs[0]).toEqual(expect.arrayContaining(["--set-file", expect.stringMatching(/^apiToken=.*secret-set-/)]));
     expect(shown(run)).not.toContain(token);
     expect(planned(run).summary.sensitiveValues).toContain(token);
-    expect(planned(run).output).toMatch(/\+  api-token: hmac:[0-9a-f]{12}\n/);
+    expect(planned(run).output).toMatch(/\+ {2}api-token: hmac:[0-9a-f]{12}\n/);
   });
 
   it.each([

@@ -51,7 +51,9 @@ function collect(issue: Issue, base: Path, data: unknown, locator: YamlLocator, 
       return;
     case "invalid_format":
     case "custom":
-      out.push({ path, message: `${issue.message}, got ${showValue(value)}` });
+      // A secret_set value that fails the name check may well be the secret itself: never echo it.
+      if (path.includes("secret_set")) out.push({ path, message: issue.message });
+      else out.push({ path, message: `${issue.message}, got ${showValue(value)}` });
       return;
     default:
       out.push({ path, message: issue.message });

@@ -15,13 +15,15 @@ export function formatPath(path: KeyPath): string {
 }
 
 const MAX_SHOWN = 80;
+// Strings that YAML would read as something else are quoted, so `version: "1"` shows as "1".
+const LOOKS_TYPED = /^(?:[-+]?\.?\d.*|true|false|null|~|yes|no|on|off)$/i;
 
 /** A value as an error message shows it: plain when harmless, JSON-quoted otherwise, cut when long. */
 export function showValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (typeof value === "string") {
     const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
-    return /^[\x21-\x7e]+$/.test(value) ? cut : JSON.stringify(cut);
+    return /^[\x21-\x7e]+$/.test(value) && !LOOKS_TYPED.test(value) ? cut : JSON.stringify(cut);
   }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return "a list";

@@ -1,0 +1,37 @@
+import type { K8sObject } from "./k8s-object.js";
+
+export type ObjectIdentity = Pick<K8sObject, "apiVersion" | "kind" | "namespace" | "name">;
+
+const PREFIX = "# sluice:delete ";
+
+/**
+ * The objects a kustomize plan deletes, as YAML comment lines at the top of the saved render:
+ * one plan file, one content hash (correctness rule 1) covers what is applied and what is
+ * deleted, and kubectl ignores the comments. Identities only, never bodies.
+ */
+export function encodeDeletions(objects: readonly ObjectIdentity[]): string {
+  return objects
+    .map((o) => `${PREFIX}${JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name })}\n`)
+    .join("");
+}
+
+export function decodeDeletions(planText: string): ObjectIdentity[] {
+  const out: ObjectIdentity[] = [];
+  for (const line of planText.split("\n")) {
+    if (!line.startsWith(PREFIX)) break;
+    const v = JSON.parse(line.slice(PREFIX.length)) as Record<string, unknown>;
+    const field = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : "");
+    out.push({ apiVersion: field("apiVersion"), kind: field("kind"), namespace: field("namespace"), name: field("name") });
+  }
+  return out;
+}
+
+/** A manifest `kubectl delete -f` can use: which objects, nothing of their content. */
+export function deletionManifest(objects: readonly ObjectIdentity[]): string {
+  return objects
+    .map((o) => {
+      const ns = o.namespace === "" ? "" : `\n  namespace: ${JSON.stringify(o.namespace)}`;
+      return `---\napiVersion: ${JSON.stringify(o.apiVersion)}\nkind: ${JSON.stringify(o.kind)}\nmetadata:\n  name: ${JSON.stringify(o.name)}${ns}\n`;
+    })
+    .join("");
+}
