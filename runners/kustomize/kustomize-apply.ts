@@ -18,16 +18,20 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   const started = performance.now();
   const project = req.project as KustomizeProject;
   let sensitiveValues: string[] = [];
-  const result = (ok: boolean, message: string, output: string): ApplyOutcome => {
-    const durationMs = performance.now() - started;
-    return ok ? { ok, output, durationMs, sensitiveValues } : { ok, message, output, durationMs, sensitiveValues };
-  };
-  if (!req.kubeconfig) return result(false, NO_KUBECONFIG, "");
+  const done = (output: string): ApplyOutcome => ({ ok: true, output, durationMs: performance.now() - started, sensitiveValues });
+  const fail = (message: string, output = ""): ApplyOutcome => ({
+    ok: false,
+    message,
+    output,
+    durationMs: performance.now() - started,
+    sensitiveValues,
+  });
+  if (!req.kubeconfig) return fail(NO_KUBECONFIG);
   let saved: string;
   try {
     saved = await readFile(req.planFile, "utf8");
   } catch {
-    return result(false, "the saved plan is missing; run /plan again", "");
+    return fail("the saved plan is missing; run /plan again");
   }
   // Only to learn the Secret values, so kubectl's output is redacted with them.
   sensitiveValues = parseManifests(saved, "default").secretValues;
@@ -36,13 +40,13 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
 
   const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
-  if (applied.exitCode !== 0) return result(false, describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
+  if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
   const toDelete = decodeDeletions(saved);
-  if (toDelete.length === 0) return result(true, "", applied.stdout);
+  if (toDelete.length === 0) return done(applied.stdout);
   const deletions = join(req.dataDir, DELETIONS_FILE);
   await writeFile(deletions, deletionManifest(toDelete), { mode: 0o600 });
   const deleted = await exec(bin, kubectlDeleteArgv(deletions, target), opts);
   const output = applied.stdout + deleted.stdout;
-  if (deleted.exitCode !== 0) return result(false, describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
-  return result(true, "", output);
+  if (deleted.exitCode !== 0) return fail(describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
+  return done(output);
 }

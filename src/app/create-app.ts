@@ -87,11 +87,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const retry = overrides.retry ?? retryFromEnv(process.env);
   const deps: JobDeps = {
     store,
-    vcsFor: async (installationId) =>
-      createGitHubVcs(await probot.auth(installationId), {
+    vcsFor: async (job) =>
+      createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
-        onRetry: (message, delayMs) => log.warn({ installationId, delayMs }, `GitHub call failed, retrying: ${message}`),
+        onRetry: (message, delayMs) =>
+          log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
     runners: createRunners({ terraformBinary: config.terraform_binary, tofuBinary: config.tofu_binary }),

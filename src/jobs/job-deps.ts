@@ -2,7 +2,7 @@ import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
-import type { Store } from "../store/store.js";
+import type { Job, Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
 import type { KeyedMutex } from "../workspace/keyed-mutex.js";
@@ -16,7 +16,8 @@ export interface JobLog {
 /** Everything a job needs, handed in by the app so jobs stay free of construction details. */
 export interface JobDeps {
   store: Store;
-  vcsFor(installationId: number): Promise<VcsClient>;
+  /** The GitHub client of the job's installation; its retries are logged with the job's delivery id. */
+  vcsFor(job: Pick<Job, "id" | "deliveryId" | "target">): Promise<VcsClient>;
   workspace: GitWorkspace;
   runners: Partial<Record<RunnerKind, Runner>>;
   config: ServerConfig;

@@ -30,7 +30,7 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
 }
 
 async function reportInterrupted(deps: JobDeps, job: Job): Promise<void> {
-  const vcs = await deps.vcsFor(job.target.installationId);
+  const vcs = await deps.vcsFor(job);
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
   const secrets = secretsFor(deps);
   const publisher = createCommentPublisher(vcs, deps, job, {

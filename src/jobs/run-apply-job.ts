@@ -41,7 +41,7 @@ const projectOf = (p: PlanRecord): Project => ({
 export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "apply") throw new Error(`runApplyJob got a ${job.spec.kind} job`);
   const spec = job.spec;
-  const vcs = await deps.vcsFor(job.target.installationId);
+  const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
   if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   // The live head, never the payload's: a push after the comment makes the plan stale.

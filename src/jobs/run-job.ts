@@ -21,7 +21,7 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
     case "unlock":
       return runUnlockJob(job, deps);
     case "reply": {
-      const vcs = await deps.vcsFor(job.target.installationId);
+      const vcs = await deps.vcsFor(job);
       const redact = createRedactor({ patterns: deps.redactPatterns });
       const body = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
       if (job.commentIds.length === 0) {

@@ -24,7 +24,7 @@ type Publisher = ReturnType<typeof createCommentPublisher>;
 export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "plan") throw new Error(`runPlanJob got a ${job.spec.kind} job`);
   const spec = job.spec;
-  const vcs = await deps.vcsFor(job.target.installationId);
+  const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
   if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);

@@ -8,7 +8,7 @@ import { secretsFor } from "./secrets.js";
 export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "unlock") throw new Error(`runUnlockJob got a ${job.spec.kind} job`);
   const { filter } = job.spec.command;
-  const vcs = await deps.vcsFor(job.target.installationId);
+  const vcs = await deps.vcsFor(job);
   const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
   const held = await deps.store.locksOf(repo, job.target.pr);
   const chosen = held.filter(

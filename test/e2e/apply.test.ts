@@ -147,6 +147,26 @@ describe("apply", () => {
   });
 });
 
+describe("child environment", () => {
+  it("terraform (and a PR's local-exec) never sees the app's private key, webhook secret or installation token", async () => {
+    const dump = join(stateDir, `env-${n + 1}.txt`);
+    const extra = `\nresource "terraform_data" "spy" {\n  provisioner "local-exec" {\n    command = "env > ${dump}"\n  }\n}\n`;
+    const { repo, pr } = await plannedPr({ extra });
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    const env = await readFile(dump, "utf8");
+    // The dump is real: it has what Sluice does give terraform.
+    expect(env).toContain("TF_IN_AUTOMATION=1");
+    expect(env).toContain("TF_DATA_DIR=");
+    expect(env).not.toContain(h.secret);
+    expect(env).not.toContain("BEGIN RSA PRIVATE KEY");
+    expect(env).not.toContain(h.sim.privateKeyPem.split("\n")[1] ?? "unreachable");
+    expect(h.sim.issuedTokens.length).toBeGreaterThan(0);
+    for (const token of h.sim.issuedTokens) expect(env).not.toContain(token);
+    expect(env).not.toMatch(/^(WEBHOOK_SECRET|PRIVATE_KEY|APP_ID|GHE_HOST)=/m);
+  });
+});
+
 describe("locks", () => {
   it("a second PR on a locked project is told who holds it, and is re-planned when the first closes", async () => {
     const { repo, pr } = await plannedPr();

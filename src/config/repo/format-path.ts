@@ -16,7 +16,7 @@ export function formatPath(path: KeyPath): string {
 
 const MAX_SHOWN = 80;
 // Strings that YAML would read as something else are quoted, so `version: "1"` shows as "1".
-const LOOKS_TYPED = /^(?:[-+]?\.?\d.*|true|false|null|~|yes|no|on|off)$/i;
+const LOOKS_TYPED = /^(?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|true|false|null|~|yes|no|on|off)$/i;
 
 /** A value as an error message shows it: plain when harmless, JSON-quoted otherwise, cut when long. */
 export function showValue(value: unknown): string {

@@ -94,7 +94,9 @@ function measureDocument(doc: Document.Parsed, lineOf: (offset: number) => numbe
   const open = new Set<Node>();
   let aliasesSeen = false;
   const fail = (path: KeyPath, node: Node | null | undefined, message: string): never => {
-    throw new YamlLimitError(`${formatPath(path)}: ${message} (line ${lineOf(node?.range?.[0] ?? 0)})`);
+    // A path 65 levels deep says nothing a reader can use; its start says where to look.
+    const shown = path.length > 8 ? `${formatPath(path.slice(0, 8))}…` : formatPath(path);
+    throw new YamlLimitError(`${shown}: ${message} (line ${lineOf(node?.range?.[0] ?? 0)})`);
   };
 
   const visit = (node: Node | null | undefined, path: (string | number)[], depth: number): number => {
@@ -140,7 +142,7 @@ function measureDocument(doc: Document.Parsed, lineOf: (offset: number) => numbe
 function pathAtOffset(doc: Document.Parsed, offset: number): (string | number)[] {
   const path: (string | number)[] = [];
   const contains = (node: Node | null | undefined) =>
-    node?.range !== undefined && node.range !== null && offset >= node.range[0] && offset <= node.range[2];
+    node?.range !== undefined && node.range !== null && offset >= node.range[0] && offset < node.range[2];
   let node = doc.contents as Node | null;
   for (let guard = 0; node !== null && guard <= MAX_DEPTH; guard++) {
     let next: Node | null = null;

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { detectHelmProjects } from "../../runners/helm/detect-helm-projects.js";
+
+describe("detectHelmProjects", () => {
+  it("finds chart dirs, not subcharts, not ignored dirs", () => {
+    const files = [
+      "charts/web/Chart.yaml",
+      "charts/web/values.yaml",
+      "charts/web/charts/cache/Chart.yaml",
+      "charts/web/charts/cache/templates/sts.yaml",
+      "apps/api/deploy/Chart.yaml",
+      "node_modules/x/Chart.yaml",
+      "docs/NotAChart.yaml",
+      "infra/main.tf",
+    ];
+    expect(detectHelmProjects(files)).toEqual([
+      { name: "apps/api/deploy", dir: "apps/api/deploy", workspace: "default", runner: "helm" },
+      { name: "charts/web", dir: "charts/web", workspace: "default", runner: "helm" },
+    ]);
+  });
+
+  it("a chart at the repo root owns every chart below it", () => {
+    expect(detectHelmProjects(["Chart.yaml", "charts/sub/Chart.yaml"]).map((p) => p.dir)).toEqual(["."]);
+  });
+});
