@@ -181,7 +181,7 @@ describe("helm runner (real helm)", () => {
     // The Deployment changes only through the ConfigMap checksum: set values apply to both sides.
     expect(out).toMatch(/- {8}checksum\/config: [0-9a-f]{64}\n\+ {8}checksum\/config: [0-9a-f]{64}/);
     const headArgv = run.argvs[0] ?? [];
-    expect(headArgv.filter((a, i) => headArgv[i - 1] === "--values").map((p) => p.split("/").pop())).toEqual(["values-prod.yaml", "values-extra.yaml"]);
+    expect(headArgv.filter((_a, i) => headArgv[i - 1] === "--values").map((p) => p.split("/").pop())).toEqual(["values-prod.yaml", "values-extra.yaml"]);
     expect(headArgv).toEqual(expect.arrayContaining(["--set-json", "replicaCount=4", "--set-literal", "image.tag=1.10"]));
   });
 

@@ -309,7 +309,7 @@ const INVALID: [string, string[]][] = [
   [
     "syntax-error.yaml",
     [
-      "projects[0].dir[1]: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 4)",
+      "projects: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 4)",
     ],
   ],
 ];

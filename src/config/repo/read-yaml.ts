@@ -14,11 +14,20 @@ export interface ReadYamlOptions {
 export const MAX_DEPTH = 64;
 /** Values after alias expansion: a 1,000-project config has ~30,000; a billion-laughs file has 10^9. */
 export const MAX_VALUES = 250_000;
-/** Per-anchor alias budget for `yaml`'s own toJS guard. */
-export const MAX_ALIAS_COUNT = 100;
+/**
+ * `yaml`'s own toJS guard (uses of one anchor x aliases inside it). MAX_VALUES already bounds the
+ * expansion, so this only backs it up; at 100 it would refuse 101 projects merging one anchor.
+ */
+export const MAX_ALIAS_COUNT = 10_000;
 const MAX_ERRORS = 20;
 
 class YamlLimitError extends Error {}
+
+// The library's wording where it speaks to programmers ("please use YAML.parseAllDocuments()").
+const PARSE_MESSAGES: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: "duplicate key",
+  MULTIPLE_DOCS: "invalid YAML: the file must hold a single document (found another `---`)",
+};
 
 /**
  * Parses one YAML document into plain data, refusing hostile input with a clear error before it
@@ -42,7 +51,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): ReadYamlResult {
     const errors = doc.errors.slice(0, MAX_ERRORS).map((e) => {
       const offset = e.pos[0];
       const path = formatPath(pathAtOffset(doc, offset));
-      const message = e.code === "DUPLICATE_KEY" ? "duplicate key" : `invalid YAML: ${firstLine(e.message)}`;
+      const message = PARSE_MESSAGES[e.code] ?? `invalid YAML: ${firstLine(e.message)}`;
       return `${path}: ${message} (line ${lineOf(offset)})`;
     });
     return { ok: false, errors: withMore(errors, doc.errors.length) };
@@ -61,7 +70,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): ReadYamlResult {
   } catch (e) {
     // measureDocument already bounds expansion; this is the library's own guard, kept as a backstop.
     const reason = e instanceof Error ? e.message : String(e);
-    return { ok: false, errors: [`(root): cannot expand YAML aliases: ${reason} (line 1)`] };
+    return { ok: false, errors: [`(root): YAML aliases are used too often (${reason}) (line 1)`] };
   }
   return { ok: true, data, locator: createLocator(doc, lineOf) };
 }
