@@ -17,6 +17,13 @@ export interface PlanRequest {
   timeoutMs: number;
   redact: (text: string) => string;
   onOutput?: (chunk: string) => void;
+  /**
+   * Worktree at the PR's base SHA, given when the runner says `needsBase` (Helm and Kustomize plans
+   * are diffs of renders). Absent, or the project dir missing there: everything is a create.
+   */
+  baseCheckoutDir?: string;
+  /** Resolved secret values by helm value key; already registered with the redactor. */
+  secretSet?: Record<string, string>;
 }
 
 export type PlanOutcome =
@@ -34,6 +41,9 @@ export interface ApplyRequest {
   /** Builds the redaction for this apply, given the values the saved plan marks sensitive. */
   redactWith: (sensitiveValues: string[]) => (text: string) => string;
   onOutput?: (chunk: string) => void;
+  /** The kubeconfig the server config gives this repo; Kubernetes runners apply nothing without one. */
+  kubeconfig?: string;
+  secretSet?: Record<string, string>;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (
@@ -44,6 +54,8 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
 /** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */
 export interface Runner {
   kind: RunnerKind;
+  /** The job must provide `baseCheckoutDir`. */
+  needsBase?: boolean;
   plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
   /** Applies exactly the saved plan file; never re-plans. */
   apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;

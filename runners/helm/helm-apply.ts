@@ -1,14 +1,15 @@
+import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { diffObjects } from "../k8s/diff-objects.js";
-import { type K8sApplyRequest, NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
+import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv, helmUpgradeArgv } from "./helm-argv.js";
-import { type HelmProject, resolveHelmSettings } from "./helm-settings.js";
+import { resolveHelmSettings } from "./helm-settings.js";
 import { renderChart } from "./render-chart.js";
 
 /**
@@ -18,9 +19,9 @@ import { renderChart } from "./render-chart.js";
  * is no cluster on the build machines; the argv is unit-tested.
  */
 export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
-  const req = plain as K8sApplyRequest;
+  const req = plain as ApplyRequest;
   const started = performance.now();
-  const project = req.project as HelmProject;
+  const project = req.project as Project;
   const s = resolveHelmSettings(project);
   const secretSet = req.secretSet ?? {};
   let sensitiveValues: string[] = Object.values(secretSet);

@@ -1,8 +1,9 @@
+import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
-import type { K8sPlanRequest, K8sRunner } from "../k8s/k8s-plan-request.js";
+import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
@@ -10,7 +11,7 @@ import { chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
 import { helmBinary } from "./helm-binary.js";
-import { type HelmProject, resolveHelmSettings } from "./helm-settings.js";
+import { resolveHelmSettings } from "./helm-settings.js";
 import { renderChart } from "./render-chart.js";
 
 export interface HelmRunnerSettings {
@@ -27,12 +28,12 @@ export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
   return {
     kind: "helm",
     needsBase: true,
-    plan: (req: PlanRequest, exec: Exec) => planHelm(bin, req as K8sPlanRequest, exec),
+    plan: (req: PlanRequest, exec: Exec) => planHelm(bin, req, exec),
     apply: (req: ApplyRequest, exec: Exec) => applyHelm(bin, req, exec),
   };
 }
 
-async function planHelm(bin: string, req: K8sPlanRequest, exec: Exec): Promise<PlanOutcome> {
+async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
   const started = performance.now();
   const fail = (f: { failedStep: string; message: string; output?: string }): PlanOutcome => ({
     ok: false,
@@ -41,7 +42,7 @@ async function planHelm(bin: string, req: K8sPlanRequest, exec: Exec): Promise<P
     output: f.output ?? "",
     durationMs: performance.now() - started,
   });
-  const project = req.project as HelmProject;
+  const project = req.project as Project;
   const s = resolveHelmSettings(project);
   if (req.extraArgs.length > 0) {
     const message = "helm projects take no extra arguments; set values in the repo config (`values`, `set`)";
@@ -56,6 +57,9 @@ async function planHelm(bin: string, req: K8sPlanRequest, exec: Exec): Promise<P
   if (base && !base.ok) return fail(base);
 
   await mkdir(req.dataDir, { recursive: true });
+  const planFile = join(req.dataDir, RENDERED_FILE);
+  // A failed plan must not leave an older plan file behind to be applied.
+  await rm(planFile, { force: true });
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
   try {
     const common = {
@@ -85,7 +89,6 @@ async function planHelm(bin: string, req: K8sPlanRequest, exec: Exec): Promise<P
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
-    const planFile = join(req.dataDir, RENDERED_FILE);
     await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
     const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
     const output = `${notes}${planned.output}`;

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
-import { type K8sApplyRequest, NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
+import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
@@ -14,7 +14,7 @@ import type { KustomizeProject } from "./kustomize-settings.js";
  * Not run here: there is no cluster on the build machines; the argv is unit-tested.
  */
 export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
-  const req = plain as K8sApplyRequest;
+  const req = plain as ApplyRequest;
   const started = performance.now();
   const project = req.project as KustomizeProject;
   let sensitiveValues: string[] = [];

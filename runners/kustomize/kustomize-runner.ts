@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { encodeDeletions } from "../k8s/deletion-header.js";
-import type { K8sPlanRequest, K8sRunner } from "../k8s/k8s-plan-request.js";
+import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
@@ -25,14 +25,14 @@ export function createKustomizeRunner(settings: KustomizeRunnerSettings = {}): K
   return {
     kind: "kustomize",
     needsBase: true,
-    plan: (req: PlanRequest, exec: Exec) => planKustomize(bin, req as K8sPlanRequest, exec),
+    plan: (req: PlanRequest, exec: Exec) => planKustomize(bin, req, exec),
     apply: (req: ApplyRequest, exec: Exec) => applyKustomize(bin, req, exec),
   };
 }
 
 const hasKustomization = (dir: string) => KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)));
 
-async function planKustomize(bin: string, req: K8sPlanRequest, exec: Exec): Promise<PlanOutcome> {
+async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
   const started = performance.now();
   const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
     ok: false,
@@ -50,6 +50,9 @@ async function planKustomize(bin: string, req: K8sPlanRequest, exec: Exec): Prom
   const head = await resolveInside(req.checkoutDir, project.dir);
   if (!head.ok) return fail("checkout", head.reason);
   if (!hasKustomization(head.path)) return fail("checkout", `\`${project.dir}\` has no kustomization.yaml`);
+  const planFile = join(req.dataDir, RENDERED_FILE);
+  // A failed plan must not leave an older plan file behind to be applied.
+  await rm(planFile, { force: true });
   let baseDir: string | undefined;
   if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
     const base = await resolveInside(req.baseCheckoutDir, project.dir);
@@ -80,7 +83,6 @@ async function planKustomize(bin: string, req: K8sPlanRequest, exec: Exec): Prom
   if (!planned.ok) return fail(planned.failedStep, planned.message);
 
   await mkdir(req.dataDir, { recursive: true });
-  const planFile = join(req.dataDir, RENDERED_FILE);
   // generateName objects have no fixed name to delete.
   const deletions = encodeDeletions(planned.deleted.filter((o) => !o.name.endsWith("*")));
   await writeFile(planFile, deletions + headYaml.yaml, { mode: 0o600 });

@@ -95,7 +95,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
-    runners: createRunners({ terraformBinary: config.terraform_binary, tofuBinary: config.tofu_binary }),
+    runners: createRunners({
+      terraformBinary: config.terraform_binary,
+      tofuBinary: config.tofu_binary,
+      helmBinary: config.helm_binary,
+      kubectlBinary: config.kubectl_binary,
+    }),
     config,
     log,
     dataDir: env.dataDir,

@@ -26,6 +26,16 @@ export const serverConfigSchema = z
     redact_patterns: z.array(z.string().min(1)).default([]),
     terraform_binary: z.string().min(1).default("terraform"),
     tofu_binary: z.string().min(1).default("tofu"),
+    /** Default: `.tools/bin/helm` when the setup step installed it, else `helm` on PATH. */
+    helm_binary: z.string().min(1).optional(),
+    kubectl_binary: z.string().min(1).default("kubectl"),
+    /** Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. */
+    kubeconfigs: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /**
+     * Secrets runners may receive, by name: the value is read from the server's environment
+     * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).
+     */
+    secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")).default({}),
     /** Timeout for one tool step (init, plan, show, apply). */
     step_timeout: duration.default(30 * 60e3),
     /** How many projects plan at once on this replica. */

@@ -1,6 +1,30 @@
 /** The IaC tool that plans and applies a project. */
 export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
 
+/** A helm project's settings from the repo config (base branch). */
+export interface HelmSettings {
+  /** Release name; default: the chart dir's last segment, made a valid release name. */
+  release?: string;
+  /** Default: "default". */
+  namespace?: string;
+  /** Values files, relative to the chart dir; they must resolve inside the checkout. */
+  values?: string[];
+  /** Plain values: strings pass as `--set-literal` (no comma or escape parsing), others as `--set-json`. */
+  set?: Record<string, string | number | boolean>;
+  /**
+   * Helm value key -> name of a secret in the server config. The job resolves the names and hands
+   * the values over in `PlanRequest.secretSet`; they reach helm through `--set-file`, never argv.
+   */
+  secretSet?: Record<string, string>;
+  /** Field paths whose differences are hidden (see runners/k8s/ignore-paths.ts). */
+  ignore?: string[];
+}
+
+export interface KustomizeSettings {
+  namespace?: string;
+  ignore?: string[];
+}
+
 /** One plannable unit: a directory of a repo, planned in one workspace by one runner. */
 export interface Project {
   /** Unique within the repo; autodiscovered projects are named after their dir. */
@@ -10,6 +34,8 @@ export interface Project {
   /** Terraform workspace; "default" unless configured. */
   workspace: string;
   runner: RunnerKind;
+  helm?: HelmSettings;
+  kustomize?: KustomizeSettings;
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

@@ -1,3 +1,4 @@
+import type { Project } from "../../src/model/project.js";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,9 +6,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { HelmProject } from "../../runners/helm/helm-settings.js";
+
 import { installHelm } from "../../runners/helm/install-helm.js";
-import { type K8sApplyRequest, NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
+import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
+import type { ApplyRequest } from "../../runners/runner.js";
 import type { Exec } from "../../runners/runner.js";
 
 /**
@@ -29,7 +31,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-const project: HelmProject = {
+const project: Project = {
   name: "web",
   dir: "charts/web",
   workspace: "default",
@@ -62,7 +64,7 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string 
     if (args[0] !== "upgrade") return exec(file, args, opts);
     return { exitCode: 0, timedOut: false, stdout: "Release \"web\" has been upgraded.\n", stderr: "", durationMs: 1 };
   };
-  const req: K8sApplyRequest = {
+  const req: ApplyRequest = {
     project,
     checkoutDir: p.head,
     dataDir: p.dataDir,

@@ -1,3 +1,4 @@
+import type { Project } from "../../src/model/project.js";
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,9 +6,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { HelmProject, HelmProjectSettings } from "../../runners/helm/helm-settings.js";
+
+import type { HelmSettings as HelmProjectSettings } from "../../src/model/project.js";
 import { installHelm } from "../../runners/helm/install-helm.js";
-import type { K8sPlanRequest } from "../../runners/k8s/k8s-plan-request.js";
+import type { PlanRequest } from "../../runners/runner.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
 
 /** Real helm (installed by the setup script) on two copies of the fixture chart: base and head. */
@@ -54,16 +56,16 @@ async function edit(file: string, from: string, to: string) {
 async function plan(
   dirs: { base: string; head: string; dataDir: string },
   helm: HelmProjectSettings = {},
-  extra: Partial<K8sPlanRequest> = {},
+  extra: Partial<PlanRequest> = {},
 ): Promise<Run> {
-  const project: HelmProject = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps", ...helm } };
+  const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps", ...helm } };
   const argvs: string[][] = [];
   const recording: Exec = (file, args, o) => {
     argvs.push(args);
     return exec(file, args, o);
   };
   let logged = "";
-  const req: K8sPlanRequest = {
+  const req: PlanRequest = {
     project,
     checkoutDir: dirs.head,
     baseCheckoutDir: dirs.base,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { K8sApplyRequest, K8sPlanRequest } from "../../runners/k8s/k8s-plan-request.js";
+import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "../../runners/kustomize/kustomize-argv.js";
 import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
@@ -57,7 +57,7 @@ async function plan(dirs: { base: string; head: string; dataDir: string }, setti
     argvs.push(args);
     return exec(file, args, o);
   };
-  const req: K8sPlanRequest = {
+  const req: PlanRequest = {
     project: project(settings),
     checkoutDir: dirs.head,
     baseCheckoutDir: dirs.base,
@@ -159,7 +159,7 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
       calls.push(args);
       return { exitCode: 0, timedOut: false, stdout: `${args[0]} ok\n`, stderr: "", durationMs: 1 };
     };
-    const req: K8sApplyRequest = {
+    const req: ApplyRequest = {
       project: project(),
       checkoutDir: dirs.head,
       dataDir: dirs.dataDir,

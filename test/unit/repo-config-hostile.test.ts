@@ -63,7 +63,11 @@ describe("loadRepoConfig on hostile input", () => {
       "version: 1\n---\nversion: 1\n",
       "(root): invalid YAML: the file must hold a single document (found another `---`) (line 2)",
     ],
-    ["tabs for indentation", "version: 1\nprojects:\n\t- dir: a\n", "(root): invalid YAML: Tabs are not allowed as indentation (line 3)"],
+    [
+      "tabs for indentation",
+      "version: 1\nprojects:\n\t- dir: a\n",
+      "(root): invalid YAML: Tabs are not allowed as indentation (line 3)",
+    ],
     ["a list as the root", "# comment\n\n- a\n", "(root): must be a mapping, got a list (line 3)"],
     ["a string as the root", "just text", '(root): must be a mapping, got "just text" (line 1)'],
     ["a number as the root", "42\n", "(root): must be a mapping, got 42 (line 1)"],

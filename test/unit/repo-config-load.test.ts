@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { defaultRepoConfig, loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
+import type { Project } from "../../src/model/project.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
 const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
 
 function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
@@ -116,6 +118,12 @@ describe("loadRepoConfig: .sluice.yaml", () => {
     });
   });
 
+  it("gives projects the rest of the app can use as they are", () => {
+    // Type-level: a ProjectConfig is a Project (helm and kustomize settings included).
+    const projects: Project[] = load(fixture("full.yaml")).projects;
+    expect(projects.map((p) => p.runner)).toEqual(["terraform", "opentofu", "terraform", "helm", "kustomize"]);
+  });
+
   it("fills every default for minimal.yaml, with autodiscovery on (no projects)", () => {
     expect(load(fixture("minimal.yaml"))).toEqual({ ...defaultRepoConfig(), source: ".sluice.yaml" });
   });
@@ -200,6 +208,43 @@ describe("loadRepoConfig: .sluice.yaml", () => {
     expect(errorsOf({ sluice: "version: 1\nworkflows:\n  w:\n    apply:\n      steps:\n        - run: \"echo 'x\"\n" })).toEqual([
       "workflows.w.apply.steps[0].run: unterminated single quote (`'`) (line 6)",
     ]);
+  });
+});
+
+describe("loadRepoConfig: small cases", () => {
+  it.each<[string, string, string[]]>([
+    ["an empty workflow name", 'workflows:\n  "": {}\n', ['workflows[""]: key must not be empty (line 3)']],
+    [
+      "a bad env name in run.env",
+      'workflows:\n  w:\n    plan:\n      steps:\n        - run: {command: x, env: {"1A": b}}\n',
+      ["workflows.w.plan.steps[0].run.env.1A: key must be an environment variable name such as TF_LOG (line 6)"],
+    ],
+    ["an empty name", 'projects: [{dir: a, name: ""}]\n', ["projects[0].name: must not be empty (line 2)"]],
+    ["a bare `!` glob", 'projects: [{dir: a, autoplan: {when_modified: ["!"]}}]\n', [
+      "projects[0].autoplan.when_modified[0]: must not be empty, got ! (line 2)",
+    ]],
+    ["an unknown runner", "projects: [{dir: a, runner: pulumi}]\n", [
+      "projects[0].runner: must be one of terraform, opentofu, helm, kustomize, got pulumi (line 2)",
+    ]],
+    ["ignore paths outside the repo", 'autodiscover: {ignore_paths: ["../x", "!y", "/z"]}\n', [
+      "autodiscover.ignore_paths[0]: climbs out of the repository, got ../x (line 2)",
+      "autodiscover.ignore_paths[1]: must not start with `!`, got !y (line 2)",
+      "autodiscover.ignore_paths[2]: must be relative to the repository root, got /z (line 2)",
+    ]],
+    ["smart quotes in a command line", 'workflows: {w: {plan: {steps: [{run: "echo \u201chi\u201d"}]}}}\n', [
+      "workflows.w.plan.steps[0].run: use straight quotes (`'` or `\"`) instead of `\u201c` (line 2)",
+    ]],
+    ["approvals of zero", "approvals: 0\n", ["approvals: must be at least 1 (line 2)"]],
+  ])("refuses %s", (_, body, errors) => {
+    expect(errorsOf({ sluice: `version: 1\n${body}` })).toEqual(errors);
+  });
+
+  it("keeps helm --set values as written and accepts argv commands with env", () => {
+    const config = load(
+      "version: 1\nprojects:\n  - dir: a\n    helm: {set: {replicas: 1.10, on: true}}\nworkflows:\n  w:\n    plan:\n      steps:\n        - run: {command: [make, plan], env: {A: b}}\n",
+    );
+    expect(config.projects[0]?.helm?.set).toEqual({ replicas: "1.10", on: "true" });
+    expect(config.workflows.w?.plan).toEqual([{ kind: "run", argv: ["make", "plan"], env: { A: "b" } }]);
   });
 });
 

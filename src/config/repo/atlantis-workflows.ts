@@ -104,13 +104,15 @@ function atlantisRunStep(value: unknown, path: KeyPath, ctx: NormalizeContext): 
   }
   const { command, shell, shellArgs, output } = value;
   if (typeof command !== "string") {
-    ctx.error([...path, "command"], command === undefined ? "is required" : `must be a string, got ${showValue(command)}`);
+    const message = command === undefined ? "is required" : `must be a string, got ${showValue(command)}`;
+    ctx.error([...path, "command"], message);
     return undefined;
   }
   if (shell !== undefined && shell !== null && !(typeof shell === "string" && SHELLS.has(shell))) {
     ctx.unsupported([...path, "shell"], `${showValue(shell)}: Sluice runs commands without a shell`);
   }
-  const defaultArgs = shellArgs === "-c" || (Array.isArray(shellArgs) && shellArgs.length === 1 && shellArgs[0] === "-c");
+  const defaultArgs =
+    shellArgs === "-c" || (Array.isArray(shellArgs) && shellArgs.length === 1 && shellArgs[0] === "-c");
   if (shellArgs !== undefined && shellArgs !== null && !defaultArgs) {
     ctx.unsupported([...path, "shellArgs"], "Sluice runs commands without a shell");
   }
@@ -145,7 +147,8 @@ function envStep(value: unknown, path: KeyPath, ctx: NormalizeContext): Workflow
   // Go decodes `value:` with nothing after it as the empty string.
   const text = value.value === null ? "" : scalarText(value.value, [...path, "value"], ctx);
   if (text === undefined) {
-    ctx.error([...path, "value"], value.value === undefined ? "is required" : `must be a string, got ${showValue(value.value)}`);
+    const message = value.value === undefined ? "is required" : `must be a string, got ${showValue(value.value)}`;
+    ctx.error([...path, "value"], message);
     return undefined;
   }
   return { kind: "env", name, value: text };

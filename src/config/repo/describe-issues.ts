@@ -14,7 +14,13 @@ export function describeIssues(issues: readonly Issue[], data: unknown, locator:
   return [...new Set(lines.map((l) => `${l.text} (line ${l.line})`))];
 }
 
-function collect(issue: Issue, base: Path, data: unknown, locator: YamlLocator, out: { path: Path; message: string }[]) {
+function collect(
+  issue: Issue,
+  base: Path,
+  data: unknown,
+  locator: YamlLocator,
+  out: { path: Path; message: string }[],
+): void {
   const path: Path = [...base, ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
   const value = valueAt(data, path);
   switch (issue.code) {
@@ -22,11 +28,11 @@ function collect(issue: Issue, base: Path, data: unknown, locator: YamlLocator, 
       for (const key of issue.keys) out.push({ path: [...path, key], message: "unknown key" });
       return;
     case "invalid_union": {
-      const branch = value === undefined ? undefined : pickBranch(issue.errors);
       if (value === undefined) {
         out.push({ path, message: "is required" });
         return;
       }
+      const branch = pickBranch(issue.errors);
       if (branch === undefined) {
         out.push({ path, message: `${issue.message}, got ${showValue(value)}` });
         return;
@@ -49,6 +55,13 @@ function collect(issue: Issue, base: Path, data: unknown, locator: YamlLocator, 
     case "too_big":
       out.push({ path, message: sizeMessage(issue.origin, "at most", Number(issue.maximum)) });
       return;
+    case "invalid_key": {
+      const inner = issue.issues[0];
+      const why =
+        inner?.code === "too_small" ? "must not be empty" : inner?.code === "invalid_format" ? inner.message : "is invalid";
+      out.push({ path, message: `key ${why}` });
+      return;
+    }
     case "invalid_format":
     case "custom":
       // A secret_set value that fails the name check may well be the secret itself: never echo it.
@@ -69,7 +82,9 @@ function pickBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] |
   const deep = branches.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
   if (deep.length === 1) return deep[0];
   if (deep.length > 1) return undefined;
-  const typed = branches.filter((b) => b.length > 0 && !b.some((i) => i.path.length === 0 && i.code === "invalid_type"));
+  const typed = branches.filter(
+    (b) => b.length > 0 && !b.some((i) => i.path.length === 0 && i.code === "invalid_type"),
+  );
   return typed.length === 1 ? typed[0] : undefined;
 }
 

@@ -98,8 +98,12 @@ function loadAtlantis(text: string, maxBytes: number): RepoConfigResult {
 
 function checkRoot(data: unknown, locator: YamlLocator): string | undefined {
   const line = locator.line([]);
-  if (data === null || data === undefined) return `(root): the file is empty; it needs at least a version (line ${line})`;
-  if (typeof data !== "object" || Array.isArray(data)) return `(root): must be a mapping, got ${showValue(data)} (line ${line})`;
+  if (data === null || data === undefined) {
+    return `(root): the file is empty; it needs at least a version (line ${line})`;
+  }
+  if (typeof data !== "object" || Array.isArray(data)) {
+    return `(root): must be a mapping, got ${showValue(data)} (line ${line})`;
+  }
   return undefined;
 }
 

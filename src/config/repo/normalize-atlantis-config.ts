@@ -24,7 +24,11 @@ const TOP_SUPPORTED = new Set([
   "parallel_apply",
   "autodiscover",
 ]);
-const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes", "abort_on_execution_order_fail"]);
+const TOP_UNSUPPORTED = new Set([
+  "delete_source_branch_on_merge",
+  "allowed_regexp_prefixes",
+  "abort_on_execution_order_fail",
+]);
 const PROJECT_SUPPORTED = new Set([
   "name",
   "dir",

@@ -28,7 +28,8 @@ export function createContext(locator: YamlLocator): NormalizeContext {
       warnings.push({ line: path === undefined ? 0 : locator.line(path), text: message });
     },
     unsupported(path, detail) {
-      this.warn(`\`${formatPath(path)}\` is not supported by Sluice and was ignored${detail ? ` (${detail})` : ""}`, path);
+      const why = detail ? ` (${detail})` : "";
+      this.warn(`\`${formatPath(path)}\` is not supported by Sluice and was ignored${why}`, path);
     },
     errors: () => errors.sort((a, b) => a.line - b.line).map((e) => e.text),
     warnings: () => [...warnings].sort((a, b) => a.line - b.line).map((w) => w.text),

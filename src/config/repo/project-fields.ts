@@ -3,7 +3,7 @@ import { PROJECT_NAME, WORKSPACE_NAME } from "../../command/validate-filter-valu
 import type { RunnerKind } from "../../model/project.js";
 import { formatPath, type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
-import { resolvePattern } from "./resolve-pattern.js";
+import { RELATIVE_TO_DIR, resolvePattern } from "./resolve-pattern.js";
 import { WORKSPACE_MESSAGE } from "./sluice-schema.js";
 
 export const TERRAFORM_WHEN_MODIFIED: readonly string[] = [
@@ -75,7 +75,9 @@ export function checkIgnorePaths(patterns: readonly string[], path: KeyPath, ctx
   const kept: string[] = [];
   patterns.forEach((raw, i) => {
     const resolved = resolvePattern(".", raw);
-    if (!resolved.ok) ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
+    if (!resolved.ok && resolved.reason === RELATIVE_TO_DIR) {
+      ctx.error([...path, i], `must be relative to the repository root, got ${showValue(raw)}`);
+    } else if (!resolved.ok) ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
     else if (resolved.pattern.exclude) ctx.error([...path, i], `must not start with \`!\`, got ${showValue(raw)}`);
     else kept.push(resolved.pattern.glob);
   });

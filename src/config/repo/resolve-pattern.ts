@@ -10,6 +10,7 @@ export type ResolvePatternResult = { ok: true; pattern: ResolvedPattern } | { ok
 /** A segment holding any of these is a glob; the others are compared as plain names. */
 export const GLOB_CHARS = /[*?[\]{}()]/;
 const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+export const RELATIVE_TO_DIR = "must be relative to the project dir";
 
 /**
  * Atlantis semantics: `when_modified` globs are relative to the project dir, so `../modules/**`
@@ -23,7 +24,7 @@ export function resolvePattern(dir: string, raw: string): ResolvePatternResult {
   if (pattern === "") return { ok: false, reason: "must not be empty" };
   if (CONTROL.test(pattern)) return { ok: false, reason: "must not contain control characters" };
   if (pattern.includes("\\")) return { ok: false, reason: "must use forward slashes, not backslashes" };
-  if (pattern.startsWith("/")) return { ok: false, reason: "must be relative to the project dir" };
+  if (pattern.startsWith("/")) return { ok: false, reason: RELATIVE_TO_DIR };
 
   const out = dir === "." ? [] : dir.split("/");
   for (const segment of pattern.split("/")) {

@@ -58,7 +58,10 @@ const helm = z.strictObject({
   values: textList.optional().describe("Values files, relative to the project dir."),
   set: z.record(text, scalar).optional(),
   secret_set: z
-    .record(text, z.string().regex(SECRET_NAME_PATTERN, "must be the NAME of a secret in the server config, not a value"))
+    .record(
+      text,
+      z.string().regex(SECRET_NAME_PATTERN, "must be the NAME of a secret in the server config, not a value"),
+    )
     .optional()
     .describe("Helm value path -> the NAME of a secret in the server config (never the secret itself)."),
   ignore: textList.optional().describe("Field paths left out of diffs, e.g. metadata.annotations.checksum/config."),

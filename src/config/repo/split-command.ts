@@ -25,5 +25,6 @@ export function splitCommand(line: string): SplitCommandResult {
   if (!tokens.ok) return { ok: false, reason: tokens.reason };
   if (tokens.tokens.length === 0) return { ok: false, reason: "must not be empty" };
   const found = SHELL_SYNTAX.find(([pattern]) => pattern.test(line.trim()));
-  return found === undefined ? { ok: true, argv: tokens.tokens } : { ok: true, argv: tokens.tokens, shellSyntax: found[1] };
+  if (found === undefined) return { ok: true, argv: tokens.tokens };
+  return { ok: true, argv: tokens.tokens, shellSyntax: found[1] };
 }

@@ -1,0 +1,41 @@
+import { cpus } from "node:os";
+import type { BenchOptions } from "./support/bench-options.js";
+import { compareWithShell } from "./support/compare-with-shell.js";
+import { type Figure, figure } from "./support/figure.js";
+import { runIfMain } from "./support/run-if-main.js";
+import { startBenchApp } from "./support/start-bench-app.js";
+import { sec } from "./support/stats.js";
+import { largeChange, largeRepo } from "./support/tf-repo-files.js";
+
+/**
+ * Issue 4: a PR touching 50 projects of the 1,000-project, 20,000-file repo, through the app,
+ * against plan-all.sh planning the same 50 dirs with the same parallelism. Target: ≤ 1.3×.
+ */
+export async function largeRepoPlan(opts: BenchOptions): Promise<Figure[]> {
+  const reps = opts.quick ? 1 : 3;
+  const parallel = cpus().length;
+  const app = await startBenchApp({ serverConfig: `parallel: ${parallel}\n` });
+  try {
+    console.error(`large repo: 1,000 projects / 20,000 files, PR touching 50, ${reps} run(s) per side after a warm-up`);
+    const repo = await app.sim.createRepo({ owner: "acme", name: "monorepo", files: largeRepo() });
+    const c = await compareWithShell(app, repo, {
+      label: "large",
+      reps,
+      parallel,
+      change: (tag) => ({ ...largeChange(50, tag), expectTitle: "+100 ~0 -0 in 50 projects" }),
+    });
+    return [
+      figure(
+        "large-repo.ratio 50 of 1000",
+        c.ratio,
+        "x",
+        { max: 1.3, label: "≤ 1.3" },
+        `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`,
+      ),
+    ];
+  } finally {
+    await app.stop();
+  }
+}
+
+runIfMain(import.meta.url, largeRepoPlan);

@@ -1,0 +1,37 @@
+/** One measured figure, printed as one line and written as one table row. */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** The target as written in the issue, e.g. "≤ 1.15" or "< 200 ms"; "-" when there is none. */
+  target: string;
+  /** PASS/MISS against the target; INFO when the figure has no target. */
+  verdict: "PASS" | "MISS" | "INFO";
+  /** What the value was compared with, measured in the same run. */
+  baseline: string;
+}
+
+/** A figure checked against an upper bound (`strict`: value < bound, else value ≤ bound). */
+export function figure(
+  name: string,
+  value: number,
+  unit: string,
+  bound: { max: number; strict?: boolean; label: string } | undefined,
+  baseline: string,
+): Figure {
+  if (!bound) return { name, value, unit, target: "-", verdict: "INFO", baseline };
+  const ok = Number.isFinite(value) && (bound.strict ? value < bound.max : value <= bound.max);
+  return { name, value, unit, target: bound.label, verdict: ok ? "PASS" : "MISS", baseline };
+}
+
+/** Rounds for display: 3 significant digits below 100, integers above. */
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 100) return String(Math.round(value));
+  return String(Number(value.toPrecision(3)));
+}
+
+/** `name  value unit  target  baseline(...)  VERDICT` */
+export function formatFigure(f: Figure): string {
+  return `${f.name.padEnd(34)}  ${`${formatValue(f.value)} ${f.unit}`.padEnd(12)}  target ${f.target.padEnd(9)}  baseline(${f.baseline})  ${f.verdict}`;
+}

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Simulator, startSimulator } from "../../test/simulator/github-simulator.js";
+import { freePort } from "../../test/support/start-app.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export interface BenchApp {
+  sim: Simulator;
+  secret: string;
+  /** The app's own process (node running src/main.ts), for /proc/<pid>/status. */
+  pid: number;
+  url: string;
+  dataDir: string;
+  /** The last lines the app printed, for error messages. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+export interface BenchAppOptions {
+  serverConfig?: string;
+  /** GitHub echoes the app's own comments back as deliveries (default true, as GitHub does). */
+  echoAppEvents?: boolean;
+  logLevel?: string;
+  /** Extra node flags for the app process, e.g. --cpu-prof while profiling. */
+  nodeFlags?: string[];
+}
+
+/**
+ * The GitHub simulator plus the real app (production entry point, as test/support/start-app.ts
+ * starts it), but with the child's pid exposed and its output kept short: a benchmark runs
+ * thousands of jobs and must not hold every log line in memory.
+ */
+export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchApp> {
+  const secret = `whsec-${randomBytes(12).toString("hex")}`;
+  const sim = await startSimulator({ webhookSecret: secret, echoAppEvents: opts.echoAppEvents ?? true });
+  const work = await mkdtemp(join(tmpdir(), "sluice-bench-"));
+  const dataDir = join(work, "data");
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    LANG: "C.UTF-8",
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    SLUICE_DATA_DIR: dataDir,
+    LOG_LEVEL: opts.logLevel ?? "info",
+    APP_ID: String(sim.appId),
+    PRIVATE_KEY: sim.privateKeyPem,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: sim.host,
+    GHE_PROTOCOL: "http",
+  };
+  if (opts.serverConfig !== undefined) {
+    const file = join(work, "server-config.yaml");
+    await writeFile(file, opts.serverConfig);
+    env.SLUICE_SERVER_CONFIG = file;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(opts.nodeFlags ?? []), "--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")],
+    { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let tail = "";
+  const keep = (c: Buffer) => {
+    tail = (tail + c.toString()).slice(-16_384);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (gone) throw new Error(`the app exited during start:\n${tail}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the app did not start in 30 s:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  sim.setWebhookTarget(url);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("no pid for the app process");
+  return {
+    sim,
+    secret,
+    pid,
+    url,
+    dataDir,
+    tail: () => tail,
+    async stop() {
+      if (!gone) child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(killer);
+      await sim.stop();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB. */
+export function processMemory(pid: number): { rssMb: number; hwmMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
+}
