@@ -24,6 +24,11 @@ export function figure(
   return { name, value, unit, target: bound.label, verdict: ok ? "PASS" : "MISS", baseline };
 }
 
+/** A figure that must equal `expected` exactly (counts: acknowledged deliveries, jobs). */
+export function exactly(name: string, value: number, unit: string, expected: number, baseline: string): Figure {
+  return { name, value, unit, target: `= ${expected}`, verdict: value === expected ? "PASS" : "MISS", baseline };
+}
+
 /** Rounds for display: 3 significant digits below 100, integers above. */
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);

@@ -23,7 +23,7 @@ export interface HelmSettings {
   namespace?: string;
   /** Values files, relative to the project dir (they may reach `../shared/values.yaml`). */
   values: string[];
-  set: Record<string, string>;
+  set: Record<string, string | number | boolean>;
   /** Value = the NAME of a secret in the server config, never a secret value. */
   secretSet: Record<string, string>;
   /** Field paths to leave out of diffs, e.g. `metadata.annotations.checksum/config`. */

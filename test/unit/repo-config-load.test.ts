@@ -70,7 +70,7 @@ describe("loadRepoConfig: .sluice.yaml", () => {
             release: "web",
             namespace: "web-prod",
             values: ["values.yaml", "env/prod.yaml", "../shared/common.yaml"],
-            set: { "image.tag": "1.4.2", replicaCount: "3", "ingress.enabled": "true" },
+            set: { "image.tag": "1.4.2", replicaCount: 3, "ingress.enabled": true },
             secretSet: { "auth.token": "WEB_AUTH_TOKEN" },
             ignore: ["metadata.annotations.checksum/config"],
           },
@@ -239,11 +239,11 @@ describe("loadRepoConfig: small cases", () => {
     expect(errorsOf({ sluice: `version: 1\n${body}` })).toEqual(errors);
   });
 
-  it("keeps helm --set values as written and accepts argv commands with env", () => {
+  it("keeps helm --set values typed (numbers and booleans reach helm as JSON) and accepts argv commands with env", () => {
     const config = load(
       "version: 1\nprojects:\n  - dir: a\n    helm: {set: {replicas: 1.10, on: true}}\nworkflows:\n  w:\n    plan:\n      steps:\n        - run: {command: [make, plan], env: {A: b}}\n",
     );
-    expect(config.projects[0]?.helm?.set).toEqual({ replicas: "1.10", on: "true" });
+    expect(config.projects[0]?.helm?.set).toEqual({ replicas: 1.1, on: true });
     expect(config.workflows.w?.plan).toEqual([{ kind: "run", argv: ["make", "plan"], env: { A: "b" } }]);
   });
 });

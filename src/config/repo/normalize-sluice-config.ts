@@ -124,13 +124,9 @@ function normalizeHelm(
   });
   const helm: HelmSettings = {
     values,
-    // `replicaCount: 1.10` stays "1.10": the text as written, not the number YAML read.
-    set: Object.fromEntries(
-      Object.entries(raw.set ?? {}).map(([k, v]) => [
-        k,
-        typeof v === "string" ? v : (ctx.locator.source([...path, "set", k]) ?? String(v)),
-      ]),
-    ),
+    // Types are kept: helm gets numbers and booleans as JSON (`enabled: false` must stay false),
+    // strings literally.
+    set: { ...(raw.set ?? {}) },
     secretSet: { ...(raw.secret_set ?? {}) },
     ignore: [...(raw.ignore ?? [])],
   };
