@@ -2,9 +2,12 @@ import type { RunnerKind } from "../src/model/project.js";
 import { createHelmRunner } from "./helm/helm-runner.js";
 import { createKustomizeRunner } from "./kustomize/kustomize-runner.js";
 import type { Runner } from "./runner.js";
+import { createPluginCache } from "./terraform/plugin-cache.js";
 import { createTerraformRunner } from "./terraform/terraform-runner.js";
 
 export interface RunnerSettings {
+  /** Shared provider cache dir for terraform and tofu; absent = none. */
+  pluginCacheDir?: string;
   terraformBinary?: string;
   tofuBinary?: string;
   helmBinary?: string;
@@ -13,9 +16,10 @@ export interface RunnerSettings {
 
 /** One line per tool. */
 export function createRunners(settings: RunnerSettings = {}): Record<RunnerKind, Runner> {
+  const pluginCache = settings.pluginCacheDir ? createPluginCache(settings.pluginCacheDir) : undefined;
   return {
-    terraform: createTerraformRunner("terraform", settings.terraformBinary),
-    opentofu: createTerraformRunner("opentofu", settings.tofuBinary),
+    terraform: createTerraformRunner("terraform", { binary: settings.terraformBinary, pluginCache }),
+    opentofu: createTerraformRunner("opentofu", { binary: settings.tofuBinary, pluginCache }),
     helm: createHelmRunner({ helmBinary: settings.helmBinary }),
     kustomize: createKustomizeRunner({ kubectlBinary: settings.kubectlBinary }),
   };

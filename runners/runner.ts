@@ -1,5 +1,6 @@
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
+import type { Workflow } from "../src/model/repo-config.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
 
 /** The exec choke point as runners see it: injected, so argv building stays testable. */
@@ -24,6 +25,8 @@ export interface PlanRequest {
   baseCheckoutDir?: string;
   /** Resolved secret values by helm value key; already registered with the redactor. */
   secretSet?: Record<string, string>;
+  /** A custom workflow from the trusted config; absent = the tool's default steps. */
+  workflow?: Workflow;
 }
 
 export type PlanOutcome =
@@ -44,6 +47,7 @@ export interface ApplyRequest {
   /** The kubeconfig the server config gives this repo; Kubernetes runners apply nothing without one. */
   kubeconfig?: string;
   secretSet?: Record<string, string>;
+  workflow?: Workflow;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

@@ -1,4 +1,11 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 export interface SignedDelivery {
   id: string;
@@ -38,4 +45,25 @@ export async function sendDeliveries(url: string, deliveries: readonly SignedDel
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return acks;
+}
+
+/** sendDeliveries run in a child process (deliveries-client.ts); same result. */
+export async function sendDeliveriesFromChild(
+  url: string,
+  deliveries: readonly SignedDelivery[],
+  concurrency: number,
+): Promise<DeliveryAck[]> {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-bench-deliveries-"));
+  try {
+    const file = join(dir, "deliveries.json");
+    await writeFile(file, JSON.stringify(deliveries.map((d) => ({ id: d.id, headers: d.headers, body: d.body.toString("base64") }))));
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "deliveries-client.ts"), url, file, String(concurrency)],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout) as DeliveryAck[];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -62,9 +62,11 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
     env.SLUICE_SERVER_CONFIG = file;
   }
   await mkdir(dataDir, { recursive: true });
+  // BENCH_CPU_PROF=<dir>: every app process writes a V8 CPU profile there when it exits.
+  const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(opts.nodeFlags ?? []), "--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")],
+    [...profile, ...(opts.nodeFlags ?? []), "--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")],
     { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let tail = "";

@@ -1,8 +1,10 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
-import type { ExecResult } from "../exec.js";
+import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
@@ -25,93 +27,153 @@ async function checkVarFiles(checkoutDir: string, projectDir: string, args: read
   return undefined;
 }
 
-export function createTerraformRunner(kind: "terraform" | "opentofu", binary?: string): Runner {
-  const bin = terraformBinary(kind, binary);
+const DEFAULT_PLAN: WorkflowStep[] = [
+  { kind: "init", extraArgs: [] },
+  { kind: "plan", extraArgs: [] },
+];
+const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
+
+/** What Atlantis gives `run` steps, under the same names, so ported workflows keep working. */
+function stepVariables(req: { project: PlanRequest["project"] }, dir: string, planFile: string): Record<string, string> {
+  return {
+    PLANFILE: planFile,
+    SHOWFILE: `${planFile}.json`,
+    WORKSPACE: req.project.workspace,
+    DIR: dir,
+    PROJECT_NAME: req.project.name,
+    REPO_REL_DIR: req.project.dir,
+  };
+}
+
+const exists = (path: string) => stat(path).then(
+  () => true,
+  () => false,
+);
+
+export interface TerraformRunnerOptions {
+  binary?: string;
+  /** Shared provider cache; absent = every project downloads its own providers. */
+  pluginCache?: PluginCache;
+}
+
+export function createTerraformRunner(kind: "terraform" | "opentofu", opts: TerraformRunnerOptions = {}): Runner {
+  const bin = terraformBinary(kind, opts.binary);
+
+  /** init, under the plugin cache's download lock when this project may download providers. */
+  async function init(exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
+    const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
+    return opts.pluginCache ? opts.pluginCache.guard(projectDir, run) : run();
+  }
+
   return {
     kind,
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
       const started = performance.now();
       const elapsed = () => performance.now() - started;
+      const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
+        ok: false,
+        failedStep,
+        message,
+        output,
+        durationMs: elapsed(),
+      });
       const dir = await resolveInside(req.checkoutDir, req.project.dir);
-      if (!dir.ok) return { ok: false, failedStep: "checkout", message: dir.reason, output: "", durationMs: elapsed() };
+      if (!dir.ok) return fail("checkout", dir.reason);
       const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, req.extraArgs);
-      if (varFileProblem) {
-        return { ok: false, failedStep: "arguments", message: varFileProblem, output: "", durationMs: elapsed() };
-      }
+      if (varFileProblem) return fail("arguments", varFileProblem);
       await mkdir(req.dataDir, { recursive: true });
       const planFile = join(req.dataDir, "plan.tfplan");
       await rm(planFile, { force: true });
-      const env = { ...req.env, ...terraformEnv(req.dataDir, req.project.workspace) };
-      const base = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: req.redact, onOutput: req.onOutput };
+      const env: Record<string, string> = {
+        ...req.env,
+        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...terraformEnv(req.dataDir, req.project.workspace),
+      };
+      const base = (extra: Record<string, string> = {}): ExecOptions => ({
+        cwd: dir.path,
+        env: { ...env, ...extra },
+        timeoutMs: req.timeoutMs,
+        redact: req.redact,
+        onOutput: req.onOutput,
+      });
 
-      const init = await exec(bin, initArgv(), base);
-      if (init.exitCode !== 0) {
-        return {
-          ok: false,
-          failedStep: "init",
-          message: describeFailure(bin, "init", init, req.timeoutMs),
-          output: init.stdout + init.stderr,
-          durationMs: elapsed(),
-        };
+      let shown = "";
+      const stepEnv: Record<string, string> = {};
+      for (const step of req.workflow?.plan ?? DEFAULT_PLAN) {
+        if (step.kind === "env") {
+          stepEnv[step.name] = step.value;
+        } else if (step.kind === "init") {
+          const r = await init(exec, step.extraArgs, base(stepEnv), dir.path);
+          if (r.exitCode !== 0) return fail("init", describeFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
+        } else if (step.kind === "plan") {
+          const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
+          if (r.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", r, req.timeoutMs), r.stdout);
+          shown += r.stdout;
+        } else if (step.kind === "run") {
+          const [file, ...args] = step.argv;
+          if (!file) continue;
+          const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
+          const r = await exec(file, args, { ...base(vars), pty: true });
+          shown += `$ ${step.argv.join(" ")}\n${r.stdout}`;
+          if (r.exitCode !== 0) return fail(`run ${file}`, describeFailure(file, "step", r, req.timeoutMs), shown);
+        }
       }
-      const plan = await exec(bin, planArgv(planFile, req.extraArgs), { ...base, pty: true });
-      if (plan.exitCode !== 0) {
-        return {
-          ok: false,
-          failedStep: "plan",
-          message: describeFailure(bin, "plan", plan, req.timeoutMs),
-          output: plan.stdout,
-          durationMs: elapsed(),
-        };
+      if (!(await exists(planFile))) {
+        return fail("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
       }
       // The JSON holds sensitive values in clear: parsed here, never logged or posted.
-      const show = await exec(bin, showJsonArgv(planFile), { ...base, redact: identity, onOutput: undefined });
-      if (show.exitCode !== 0) {
-        return {
-          ok: false,
-          failedStep: "show",
-          message: describeFailure(bin, "show", show, req.timeoutMs),
-          output: req.redact(show.stderr),
-          durationMs: elapsed(),
-        };
-      }
+      const show = await exec(bin, showJsonArgv(planFile), { ...base(stepEnv), redact: identity, onOutput: undefined });
+      if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const summary = summarizePlan(show.stdout);
-      if (!summary.ok) {
-        return { ok: false, failedStep: "show", message: summary.error, output: "", durationMs: elapsed() };
-      }
-      return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: elapsed() };
+      if (!summary.ok) return fail("show", summary.error);
+      return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
     },
+
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
       const started = performance.now();
       const elapsed = () => performance.now() - started;
       const dir = await resolveInside(req.checkoutDir, req.project.dir);
       if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
-      const env = { ...req.env, ...terraformEnv(req.dataDir, req.project.workspace) };
+      const env: Record<string, string> = {
+        ...req.env,
+        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...terraformEnv(req.dataDir, req.project.workspace),
+      };
       // The saved plan says which values are sensitive: learn them before anything is printed.
       const show = await exec(bin, showJsonArgv(req.planFile), { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: identity });
       const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
       const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
       const redact = req.redactWith(sensitiveValues);
-      if (!summary?.ok) {
-        const why = summary ? summary.error : redact(show.stderr).trim();
-        return { ok: false, message: `the saved plan could not be read: ${why}`, output: "", durationMs: elapsed(), sensitiveValues };
+      const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
+      if (!summary?.ok) return fail(`the saved plan could not be read: ${summary ? summary.error : redact(show.stderr).trim()}`);
+
+      let output = "";
+      const stepEnv: Record<string, string> = {};
+      for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {
+        const opts = (extra: Record<string, string>): ExecOptions => ({
+          cwd: dir.path,
+          env: { ...env, ...extra },
+          timeoutMs: req.timeoutMs,
+          redact,
+          onOutput: req.onOutput,
+          pty: true,
+        });
+        if (step.kind === "env") {
+          stepEnv[step.name] = step.value;
+        } else if (step.kind === "apply") {
+          const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], opts(stepEnv));
+          output += r.stdout;
+          if (r.exitCode !== 0) return fail(describeFailure(bin, "apply", r, req.timeoutMs), output);
+        } else if (step.kind === "run") {
+          const [file, ...args] = step.argv;
+          if (!file) continue;
+          const r = await exec(file, args, opts({ ...stepVariables(req, dir.path, req.planFile), ...stepEnv, ...step.env }));
+          output += `$ ${step.argv.join(" ")}\n${r.stdout}`;
+          if (r.exitCode !== 0) return fail(describeFailure(file, "step", r, req.timeoutMs), output);
+        }
+        // init and plan steps have no place in an apply: the saved plan is what gets applied.
       }
-      const r = await exec(bin, applyArgv(req.planFile), {
-        cwd: dir.path,
-        env,
-        timeoutMs: req.timeoutMs,
-        redact,
-        onOutput: req.onOutput,
-        pty: true,
-      });
-      if (r.exitCode === 0) return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues };
-      return {
-        ok: false,
-        message: describeFailure(bin, "apply", r, req.timeoutMs),
-        output: r.stdout,
-        durationMs: elapsed(),
-        sensitiveValues,
-      };
+      return { ok: true, output, durationMs: elapsed(), sensitiveValues };
     },
   };
 }

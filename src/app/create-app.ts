@@ -66,6 +66,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
   const cliConfig = dataPaths.cliConfig(env.dataDir);
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
+  if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
   const store = openSqliteStore(dataPaths.store(env.dataDir));
   const probot = new Probot({
@@ -96,6 +97,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
     runners: createRunners({
+      pluginCacheDir: config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined,
       terraformBinary: config.terraform_binary,
       tofuBinary: config.tofu_binary,
       helmBinary: config.helm_binary,

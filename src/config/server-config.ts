@@ -48,6 +48,10 @@ export const serverConfigSchema = z
     apply_users: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow"])).default([]),
+    /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
+    allow_custom_workflows: z.array(z.string().min(1)).default([]),
+    /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
+    plugin_cache: z.boolean().default(true),
     /** Merge the pull request once every planned project is applied, unless the repo config says otherwise. */
     automerge: z.boolean().default(false),
     /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */

@@ -68,22 +68,24 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (!pr || !commentId) return { ignore: "comment without issue number or id" };
     const target = targetOf(p, pr);
     if (typeof target === "string") return { ignore: target };
-    const parsed = parseComment(p.comment?.body ?? "");
+    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: true });
     const by = user?.login ?? actor;
     if (parsed.type === "none") return { ignore: "comment is not a command" };
     if (parsed.type === "invalid") {
       return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: by } } };
     }
     const cmd = parsed.command;
+    const commandLine = firstLine(p.comment?.body);
+    const viaAtlantis = /^atlantis\s/.test(commandLine);
+    if (viaAtlantis && cmd.kind === "help") return { ignore: "`atlantis help` is left to Atlantis" };
     if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
     if (cmd.kind === "plan") {
-      return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine: firstLine(p.comment?.body), commentId, actor: by } } };
+      return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
-    const commandLine = firstLine(p.comment?.body);
     if (cmd.kind === "apply") {
-      return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+      return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
-    return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by } } };
+    return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 
   return { ignore: `${event} events are not acted on` };

@@ -2,19 +2,27 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
+import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import type { ProjectFilter } from "../model/command.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
+import type { RepoConfig } from "../model/repo-config.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
+import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
+import { toProject } from "../projects/resolve-projects.js";
+import { defaultRepoConfig } from "../config/repo/load-repo-config.js";
 import { createRedactor } from "../render/redact.js";
 import type { Job, PlanRecord } from "../store/store.js";
 import type { Permission, PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
-import { compareChanges } from "../policy/compare-changes.js";
 import type { JobDeps } from "./job-deps.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
+import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { resolveSecretSet } from "./run-plan-job.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
@@ -30,38 +38,73 @@ function matches(plan: PlanRecord, filter: ProjectFilter | undefined): boolean {
   return true;
 }
 
-const projectOf = (p: PlanRecord): Project => ({
-  name: p.project,
-  dir: p.dir,
-  workspace: p.workspace,
-  runner: p.runner as Project["runner"],
-});
+/** The project a plan was made for, with its settings from the head's config when it has any. */
+function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
+  const configured = config?.projects.find((p) => p.name === plan.project);
+  if (configured) return toProject(configured);
+  return { name: plan.project, dir: plan.dir, workspace: plan.workspace, runner: plan.runner as Project["runner"] };
+}
+
+interface ApplyContext {
+  job: Job;
+  deps: JobDeps;
+  vcs: VcsClient;
+  pr: PullRequestInfo;
+  token: string;
+  head: Checkout;
+  secrets: Secrets;
+  settings: RepoSettings;
+  config?: RepoConfig;
+  /** Apply on merge: the merge commit and its checkout. */
+  merge?: { sha: string; checkout: Checkout };
+}
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
 export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "apply") throw new Error(`runApplyJob got a ${job.spec.kind} job`);
   const spec = job.spec;
+  const { repo } = job.target;
   const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
-  if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   // The live head, never the payload's: a push after the comment makes the plan stale.
-  const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
+  const pr = await vcs.pullRequest(repo, job.target.pr);
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkoutAt = (sha: string, baseSha: string) =>
+    deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: sha, baseSha, baseRef: pr.baseRef });
+
+  let merge: ApplyContext["merge"];
+  let trustedSha = pr.baseSha;
+  if (spec.trigger === "merge") {
+    if (!spec.mergeSha) throw new Error("the merge event carried no merge commit");
+    merge = { sha: spec.mergeSha, checkout: await checkoutAt(spec.mergeSha, spec.mergeSha) };
+    // The config that decides is the base branch before this merge, not what the PR brought in.
+    trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
+  }
+  const head = await checkoutAt(pr.headSha, pr.baseSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
+  const settings = repoSettings(deps.config, repoName(job), configs.trusted);
+  if (merge && settings.applyOn !== "merge") return;
+  const config = configs.head.ok ? configs.head.config : undefined;
+  if (spec.viaAtlantis && config?.source !== "atlantis.yaml") return;
+
+  if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: spec.trigger === "merge" ? "apply on merge" : (spec.commandLine ?? "/apply"), user: spec.actor },
+    trigger: { text: merge ? "apply on merge" : (spec.commandLine ?? "/apply"), user: spec.actor },
     maxComments: deps.config.max_comments,
   });
   await publisher.publish({ state: "queued", results: [] }, secrets.redact);
-  const repo = repoName(job);
-  const op = await deps.store.beginPrOperation(repo, pr.number, "apply", job.id);
+  const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
   if (!op.ok) {
     const notice = "An apply is already in progress for this pull request; this command was not run. Wait for it to finish.";
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
     return;
   }
+  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, config, merge };
   try {
-    await applyPullRequest(job, deps, vcs, pr, publisher, secrets);
+    await applyPullRequest(ctx, publisher);
   } catch (e) {
     const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
     const notice = `Sluice could not finish this apply: ${e instanceof Error ? e.message : String(e)}${detail}`;
@@ -69,7 +112,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
     throw e;
   } finally {
-    await deps.store.endPrOperation(repo, pr.number, "apply");
+    await deps.store.endPrOperation(repoName(job), pr.number, "apply");
   }
 }
 
@@ -78,24 +121,16 @@ async function refuseAll(publisher: Publisher, secrets: Secrets, notice: string)
   await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact);
 }
 
-async function gatherFacts(
-  deps: JobDeps,
-  vcs: VcsClient,
-  job: Job,
-  pr: PullRequestInfo,
-  needs: { mergeable: boolean; undiverged: boolean },
-  token: string,
-): Promise<ApplyFacts> {
+async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
+  const { job, deps, vcs, pr } = ctx;
   const { repo } = job.target;
   const actor = job.spec.kind === "apply" ? job.spec.actor : "";
   const reviews = await vcs.reviews(repo, pr.number);
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
-  const mergeable = needs.mergeable
-    ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha))
-    : ({ ok: true } as const);
+  const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
   const undiverged = needs.undiverged
-    ? await deps.workspace.contains(repo, job.target.cloneUrl, token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
+    ? await deps.workspace.contains(repo, job.target.cloneUrl, ctx.token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
     : true;
   return {
     commenter: actor,
@@ -110,18 +145,12 @@ async function gatherFacts(
   };
 }
 
-async function applyPullRequest(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
-  pr: PullRequestInfo,
-  publisher: Publisher,
-  secrets: Secrets,
-): Promise<void> {
+async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promise<void> {
+  const { job, deps, pr, secrets, settings } = ctx;
   if (job.spec.kind !== "apply") return;
   const spec = job.spec;
   const repo = repoName(job);
-  const merged = spec.trigger === "merge";
+  const merged = ctx.merge !== undefined;
   if (!merged && pr.state !== "open") return refuseAll(publisher, secrets, "This pull request is closed: nothing was applied.");
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matches(p, spec.command?.filter));
@@ -133,31 +162,24 @@ async function applyPullRequest(
       `Nothing to apply: this pull request has no current plan${what}. Comment \`/plan\` first, then \`/apply\`.`,
     );
   }
-
-  const requirements = deps.config.apply_requirements;
-  const token = await vcs.cloneToken();
-  secrets.add([token]);
-  const facts = await gatherFacts(
-    deps,
-    vcs,
-    job,
-    pr,
-    { mergeable: !merged && requirements.includes("mergeable"), undiverged: !merged && requirements.includes("undiverged") },
-    token,
-  );
+  const projects = new Map(plans.map((p) => [p.id, projectFor(p, ctx.config)]));
+  const requirementsOf = (p: PlanRecord) => settings.requirementsFor(projects.get(p.id) as Project);
+  const needs = (r: "mergeable" | "undiverged") => !merged && plans.some((p) => requirementsOf(p).includes(r));
+  const facts = await gatherFacts(ctx, { mergeable: needs("mergeable"), undiverged: needs("undiverged") });
   if (!merged) {
     const who = checkApplier(facts);
     if (!who.allowed) return refuseAll(publisher, secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
-  const effective = merged ? requirements.filter((r) => r === "approved") : requirements;
-  const policy = checkRequirements(effective, deps.config.approvals, facts);
 
   const locks = await deps.store.locksOf(repo, pr.number);
-  const results = new Map<number, ProjectResult>();
+  const results = new Map<string, ProjectResult>();
   const runnable: PlanRecord[] = [];
   for (const plan of plans) {
-    const project = projectOf(plan);
-    const refuse = (reason: string) => results.set(plan.id, { project, status: "refused", reason, output: "" });
+    const project = projects.get(plan.id) as Project;
+    const refuse = (reason: string) => results.set(project.name, { project, status: "refused", reason, output: "" });
+    // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
+    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved") : requirementsOf(plan);
+    const policy = checkRequirements(requirements, settings.approvals, facts);
     if (plan.headSha !== pr.headSha) {
       refuse(`the plan is stale: it was made for ${short(plan.headSha)} but the pull request head is now ${short(pr.headSha)}. Comment \`/plan\` to plan again.`);
     } else if (!merged && plan.baseSha !== pr.baseSha) {
@@ -174,50 +196,18 @@ async function applyPullRequest(
   }
 
   if (runnable.length) {
-    await publisher.publish({ state: "running", results: [], pending: runnable.map((p) => p.project) }, secrets.redact);
-    await publisher.check({ state: "running", results: [], pending: runnable.map((p) => p.project) }, secrets.redact);
-    const checkoutAt = (sha: string, baseSha: string) =>
-      deps.workspace.checkout({ repo: job.target.repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: sha, baseSha, baseRef: pr.baseRef });
-    const head = await checkoutAt(pr.headSha, runnable[0]?.baseSha ?? pr.baseSha);
-    const mergeSha = merged ? spec.mergeSha : undefined;
-    if (merged && !mergeSha) return refuseAll(publisher, secrets, "Not applied: the merge event carried no merge commit.");
-    const mergeCheckout = mergeSha ? await checkoutAt(mergeSha, mergeSha) : undefined;
-    const sameTree = mergeSha
-      ? (await deps.workspace.treeOf(job.target.repo, mergeSha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
-      : true;
-    await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
-    const sensitive: string[] = [];
-    await Promise.all(
-      runnable.map((plan) =>
-        deps.projectQueue.add(() =>
-          deps.projectLocks.run(projectKey(repo, plan), async () => {
-            let target = { planFile: plan.planPath, checkoutDir: head.dir };
-            if (mergeCheckout && !sameTree) {
-              // The merged tree differs from the planned one: plan again at the merge commit and
-              // apply only if it would make exactly the approved changes.
-              const again = await replanAtMerge(deps, job, plan, mergeCheckout.dir, secrets);
-              if (!again.ok) {
-                results.set(plan.id, again.result);
-                return;
-              }
-              target = { planFile: again.planFile, checkoutDir: mergeCheckout.dir };
-            }
-            const result = await applyOne(job, deps, plan, target, secrets);
-            sensitive.push(...result.sensitiveValues);
-            results.set(plan.id, result.result);
-          }),
-        ),
-      ),
-    );
-    secrets.add(sensitive);
+    const running = runnable.map((p) => p.project);
+    await publisher.publish({ state: "running", results: [], pending: running }, secrets.redact);
+    await publisher.check({ state: "running", results: [], pending: running }, secrets.redact);
+    await runApplies(ctx, runnable, projects, results);
   }
 
-  const ordered = plans.map((p) => results.get(p.id)).filter((r): r is ProjectResult => r !== undefined);
+  const ordered = plans.map((p) => results.get(p.project)).filter((r): r is ProjectResult => r !== undefined);
   const allApplied = ordered.every((r) => r.status === "applied");
   let notice: string | undefined;
-  if (allApplied && deps.config.automerge && !merged && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
+  if (allApplied && settings.automerge && !merged && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
     try {
-      await vcs.merge(job.target.repo, pr.number, "merge");
+      await ctx.vcs.merge(job.target.repo, pr.number, "merge");
       notice = "Every project is applied: the pull request was merged (automerge).";
     } catch (e) {
       notice = `Every project is applied, but automerge failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -227,26 +217,92 @@ async function applyPullRequest(
   await publisher.check({ state: "done", results: ordered }, secrets.redact);
 }
 
+/** Applies in dependency order; a failed apply stops every project that depends on it. */
+async function runApplies(
+  ctx: ApplyContext,
+  runnable: PlanRecord[],
+  projects: Map<number, Project>,
+  results: Map<string, ProjectResult>,
+): Promise<void> {
+  const { job, deps, settings, secrets } = ctx;
+  const repo = repoName(job);
+  const selected = runnable.map((p) => projects.get(p.id) as Project);
+  const all = [...(ctx.config?.projects.map(toProject) ?? []), ...selected.filter((p) => !ctx.config?.projects.some((c) => c.name === p.name))];
+  const order = planOrder(ctx.config ?? defaultRepoConfig(), all, selected);
+  const waves = order.ok ? order.waves : [selected];
+  const dependsOn = order.ok ? order.dependsOn : () => [];
+  const planOf = new Map(runnable.map((p) => [p.project, p]));
+  const sameTree = ctx.merge
+    ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, ctx.pr.headSha))
+    : true;
+  await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
+  const sensitive: string[] = [];
+  const failed = new Set<string>();
+  for (const wave of waves) {
+    const one = (project: Project) =>
+      deps.projectQueue.add(() =>
+        deps.projectLocks.run(projectKey(repo, project), async () => {
+          const plan = planOf.get(project.name) as PlanRecord;
+          const blocker = dependsOn(project).find((d) => failed.has(d));
+          if (blocker) {
+            failed.add(project.name);
+            results.set(project.name, {
+              project,
+              status: "error",
+              failedStep: "depends_on",
+              message: `not applied: it depends on \`${blocker}\`, whose apply did not succeed`,
+              output: "",
+            });
+            return;
+          }
+          let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };
+          if (ctx.merge && !sameTree) {
+            // The merged tree differs from the planned one: plan again at the merge commit and
+            // apply only if it would make exactly the approved changes.
+            const again = await replanAtMerge(ctx, plan, project);
+            if (!again.ok) {
+              failed.add(project.name);
+              results.set(project.name, again.result);
+              return;
+            }
+            target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
+          }
+          const result = await applyOne(ctx, plan, project, target);
+          sensitive.push(...result.sensitiveValues);
+          if (result.result.status !== "applied") failed.add(project.name);
+          results.set(project.name, result.result);
+        }),
+      );
+    if (settings.parallelApply) await Promise.all(wave.map(one));
+    else for (const project of wave) await one(project);
+  }
+  secrets.add(sensitive);
+}
+
 async function replanAtMerge(
-  deps: JobDeps,
-  job: Job,
+  ctx: ApplyContext,
   plan: PlanRecord,
-  mergeDir: string,
-  secrets: Secrets,
+  project: Project,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
-  const project = projectOf(plan);
+  const { deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
-  if (!runner) return fail(`no runner for ${project.runner} projects`);
+  if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
+  const secretSet = resolveSecretSet(project, settings);
+  if ("missing" in secretSet) return fail(`secret \`${secretSet.missing}\` is not defined on this Sluice server`);
   const outcome = await runner.plan(
     {
       project,
-      checkoutDir: mergeDir,
+      checkoutDir: ctx.merge.checkout.dir,
+      // The merge commit's changes are measured from its first parent, the base before the merge.
+      baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
       dataDir: join(dirname(plan.planPath), "merge"),
       extraArgs: [],
       env: deps.runnerEnv,
       timeoutMs: deps.config.step_timeout,
       redact: secrets.redact,
+      secretSet: secretSet.values,
+      workflow: settings.workflowFor(project).workflow,
     },
     exec,
   );
@@ -262,17 +318,23 @@ async function replanAtMerge(
 }
 
 async function applyOne(
-  job: Job,
-  deps: JobDeps,
+  ctx: ApplyContext,
   plan: PlanRecord,
+  project: Project,
   target: { planFile: string; checkoutDir: string },
-  secrets: Secrets,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
-  const project = projectOf(plan);
+  const { job, deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
   if (!runner) {
     return {
       result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
+      sensitiveValues: [],
+    };
+  }
+  const secretSet = resolveSecretSet(project, settings);
+  if ("missing" in secretSet) {
+    return {
+      result: { project, status: "refused", reason: `secret \`${secretSet.missing}\` is not defined on this Sluice server`, output: "" },
       sensitiveValues: [],
     };
   }
@@ -288,8 +350,12 @@ async function applyOne(
         planFile: target.planFile,
         env: deps.runnerEnv,
         timeoutMs: deps.config.step_timeout,
-        redactWith: (values) => createRedactor({ secrets: [...secrets.redact.secrets, ...values], patterns: deps.redactPatterns }),
+        redactWith: (values) =>
+          createRedactor({ secrets: [...secrets.redact.secrets, ...values, ...Object.values(secretSet.values)], patterns: deps.redactPatterns }),
         onOutput: (chunk) => log.write(chunk),
+        kubeconfig: settings.kubeconfig,
+        secretSet: secretSet.values,
+        workflow: settings.workflowFor(project).workflow,
       },
       exec,
     );

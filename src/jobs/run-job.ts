@@ -32,8 +32,9 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return;
     }
     case "cleanup": {
-      if (job.spec.merged && deps.config.apply_on === "merge") {
-        // Apply first: the locks stay held until the merged change is live (or the apply failed).
+      if (job.spec.merged && job.spec.mergeSha) {
+        // Apply first (when the repo applies on merge): the locks stay held until the merged
+        // change is live, or the apply failed.
         await runApplyJob({ ...job, spec: { kind: "apply", trigger: "merge", actor: job.spec.actor, mergeSha: job.spec.mergeSha } }, deps);
       }
       const released = await releaseLocks(deps, job);

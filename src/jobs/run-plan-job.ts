@@ -4,8 +4,8 @@ import { dirname } from "node:path";
 import { exec } from "../../runners/exec.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
-import { affectedProjects } from "../projects/affected-projects.js";
-import { discoverTerraformProjects } from "../projects/discover-terraform-projects.js";
+import { resolveProjects } from "../projects/resolve-projects.js";
+import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { selectProjects } from "../projects/select-projects.js";
 import type { Job } from "../store/store.js";
 import type { PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
@@ -15,6 +15,8 @@ import { withoutSecrets } from "./without-secrets.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
+import { planOrder } from "./plan-order.js";
 import { readRepoTree } from "./read-repo-tree.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 
@@ -84,15 +86,32 @@ async function planPullRequest(
     baseSha: pr.baseSha,
     baseRef: pr.baseRef,
   });
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
+  if (spec.viaAtlantis && configs.head.ok && configs.head.config.source !== "atlantis.yaml") {
+    // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
+    return done(publisher, secrets, "`atlantis` commands are accepted only in repositories configured with atlantis.yaml; use `/plan`.");
+  }
+  if (!configs.head.ok) {
+    const { file, errors } = configs.head;
+    return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
+  }
+  const config = configs.head.config;
+  const settings = repoSettings(deps.config, repoName(job), configs.trusted);
+  const warnings = [...config.warnings, ...configs.warnings];
+
   const tree = await readRepoTree(checkout.dir, checkout.files);
-  const discovered = discoverTerraformProjects(tree);
-  const affected = affectedProjects(tree, checkout.changedFiles, discovered);
-  const selection = spec.command ? selectProjects(discovered.projects, affected, spec.command.filter) : { projects: affected };
+  const resolved = resolveProjects(config, tree, checkout.changedFiles);
+  const strict = config.projects.length > 0 && !config.autodiscover.enabled;
+  const selection = spec.command
+    ? selectProjects(resolved.all, resolved.affected, spec.command.filter, { strictWorkspaces: strict })
+    : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, secrets, selection.error, true);
   const projects = selection.projects;
   if (projects.length === 0) {
-    return done(publisher, secrets, "No Terraform project is affected by the changes in this pull request.");
+    return done(publisher, secrets, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
+  const order = planOrder(config, resolved.all, projects);
+  if (!order.ok) return done(publisher, secrets, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
 
@@ -102,24 +121,67 @@ async function planPullRequest(
   await publisher.check({ state: "running", results: [], pending: pending() }, secrets.redact);
 
   await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
+  // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
+  const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
+  const baseCheckout = needsBase
+    ? await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: checkout.mergeBase, baseSha: checkout.mergeBase, baseRef: pr.baseRef })
+    : undefined;
   const sensitive: string[] = [];
-  await Promise.all(
-    projects.map((project) =>
+  const ctx: ProjectContext = { job, deps, pr, checkout, baseDir: baseCheckout?.dir, settings, secrets, extraArgs: spec.command?.extraArgs ?? [] };
+  const failed = new Set<string>();
+  for (const [i, wave] of order.waves.entries()) {
+    const run = (project: Project) =>
       deps.projectQueue.add(() =>
-        deps.projectLocks.run(projectKey(`${repo.owner}/${repo.name}`, project), async () => {
-          const result = await planProject(job, deps, pr, checkout, project, spec.command?.extraArgs ?? [], secrets);
+        deps.projectLocks.run(projectKey(repoName(job), project), async () => {
+          const blocker = order.dependsOn(project).find((d) => failed.has(d));
+          const result = blocker
+            ? dependencyFailed(project, blocker)
+            : (deps.log.info({ jobId: job.id, project: project.name, wave: i + 1 }, "planning project"),
+              await planProject(ctx, project));
           if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
+          else failed.add(project.name);
           results.set(project.name, result);
         }),
-      ),
-    ),
-  );
+      );
+    if (settings.parallelPlan) await Promise.all(wave.map(run));
+    else for (const project of wave) await run(project);
+  }
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
   const ordered = projects.map((p) => results.get(p.name)).filter((r): r is ProjectResult => r !== undefined);
-  await publisher.publish({ state: "done", results: ordered }, secrets.redact);
+  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  await publisher.publish({ state: "done", results: ordered, notice }, secrets.redact);
   await publisher.check({ state: "done", results: ordered }, secrets.redact);
+}
+
+function withWarnings(text: string, warnings: string[]): string {
+  if (!warnings.length) return text;
+  return `${text}${text ? " " : ""}Configuration warnings:\n${warnings.join("\n")}`;
+}
+
+function dependencyFailed(project: Project, blocker: string): ProjectResult {
+  return {
+    project,
+    status: "error",
+    failedStep: "depends_on",
+    message: `not planned: it depends on \`${blocker}\`, whose plan did not succeed`,
+    output: "",
+  };
+}
+
+/** Helm `secret_set`: value key -> server secret name, resolved here, never read from the PR. */
+export function resolveSecretSet(
+  project: Project,
+  settings: Pick<RepoSettings, "secret">,
+): { values: Record<string, string> } | { missing: string } {
+  const values: Record<string, string> = {};
+  for (const [key, name] of Object.entries(project.helm?.secretSet ?? {})) {
+    const value = settings.secret(name);
+    if (value === undefined) return { missing: name };
+    values[key] = value;
+  }
+  return { values };
 }
 
 /**
@@ -144,21 +206,32 @@ export function siblingPrUrl(htmlUrl: string, number: number): string {
   return htmlUrl.replace(/\/pull\/\d+$/, `/pull/${number}`);
 }
 
-async function planProject(
-  job: Job,
-  deps: JobDeps,
-  pr: PullRequestInfo,
-  checkout: Checkout,
-  project: Project,
-  extraArgs: string[],
-  secrets: Secrets,
-): Promise<ProjectResult> {
+interface ProjectContext {
+  job: Job;
+  deps: JobDeps;
+  pr: PullRequestInfo;
+  checkout: Checkout;
+  baseDir?: string;
+  settings: RepoSettings;
+  secrets: Secrets;
+  extraArgs: string[];
+}
+
+async function planProject(ctx: ProjectContext, project: Project): Promise<ProjectResult> {
+  const { job, deps, pr, checkout, settings, secrets } = ctx;
   const runner = deps.runners[project.runner];
   if (!runner) {
     const message = `no runner for ${project.runner} projects on this server`;
     return { project, status: "error", failedStep: "runner", message, output: "" };
   }
   const repo = repoName(job);
+  const workflow = settings.workflowFor(project);
+  if (workflow.refusal) return { project, status: "refused", reason: workflow.refusal, output: "" };
+  const secretSet = resolveSecretSet(project, settings);
+  if ("missing" in secretSet) {
+    return { project, status: "refused", reason: `secret \`${secretSet.missing}\` is not defined on this Sluice server`, output: "" };
+  }
+  secrets.add(Object.values(secretSet.values));
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
     job.target,
@@ -179,8 +252,11 @@ async function planProject(
       {
         project,
         checkoutDir: checkout.dir,
+        baseCheckoutDir: ctx.baseDir,
+        secretSet: secretSet.values,
+        workflow: workflow.workflow,
         dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
-        extraArgs,
+        extraArgs: ctx.extraArgs,
         env: deps.runnerEnv,
         timeoutMs: deps.config.step_timeout,
         redact: secrets.redact,

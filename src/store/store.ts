@@ -20,6 +20,8 @@ export type JobSpec =
       commandLine?: string;
       commentId?: number;
       actor: string;
+      /** Typed as `atlantis plan`: acted on only in repos configured with atlantis.yaml. */
+      viaAtlantis?: boolean;
     }
   | {
       kind: "apply";
@@ -30,8 +32,16 @@ export type JobSpec =
       actor: string;
       /** For merge-triggered applies: the merge commit. */
       mergeSha?: string;
+      viaAtlantis?: boolean;
     }
-  | { kind: "unlock"; command: Extract<Command, { kind: "unlock" }>; commandLine?: string; commentId: number; actor: string }
+  | {
+      kind: "unlock";
+      command: Extract<Command, { kind: "unlock" }>;
+      commandLine?: string;
+      commentId: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
 

@@ -24,4 +24,5 @@ export const dataPaths = {
   jobLog: (dataDir: string, jobId: number, projectName: string) =>
     join(dataDir, "logs", `job-${jobId}`, `${safe(projectName)}.log`),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
+  pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
 };

@@ -35,6 +35,8 @@ export interface Checkout {
   files: string[];
   /** Paths changed between the merge base of base and head, and head (both sides of renames). */
   changedFiles: string[];
+  /** The merge base of base and head: what the PR's changes are measured against. */
+  mergeBase: string;
 }
 
 /**
@@ -153,7 +155,8 @@ export class GitWorkspace {
           cwd: mirror,
         }),
       );
-      return { dir, headSha: req.headSha, baseSha: req.baseSha, files, changedFiles };
+      const mergeBase = (await this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror })).trim();
+      return { dir, headSha: req.headSha, baseSha: req.baseSha, files, changedFiles, mergeBase };
     });
   }
 
@@ -191,6 +194,11 @@ export class GitWorkspace {
       if (r.exitCode === 1) return false;
       throw new GitError("git merge-base failed", r.stderr.trim());
     });
+  }
+
+  /** The first parent of a commit already in the mirror (the base branch before a merge). */
+  async firstParent(repo: RepoRef, sha: string): Promise<string> {
+    return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
   }
 
   /** The tree id of a commit already in the mirror: equal trees mean identical content. */

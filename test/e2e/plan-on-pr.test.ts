@@ -97,12 +97,12 @@ describe("autoplan", () => {
     expect(body).toContain("Invalid expression");
   });
 
-  it("a PR that changes no Terraform project gets a neutral check and says so", async () => {
+  it("a PR that changes no project gets a neutral check and says so", async () => {
     const repo = await repoWith({ "net/main.tf": tfProject("net"), "docs/index.md": "x\n" });
     const pr = await openPr(repo, { "docs/index.md": "y\n" });
     const check = await finalCheck(repo, pr.headSha);
     expect(check.conclusion).toBe("neutral");
-    expect(botComments(repo, pr.number)[0]?.body).toContain("No Terraform project is affected");
+    expect(botComments(repo, pr.number)[0]?.body).toContain("No project is affected");
   });
 
   it("20 changed projects are all planned, in one comment and one check", async () => {

@@ -74,8 +74,13 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     if (!(e instanceof RestError)) throw e;
     reply = { status: e.status, body: e.body, headers: e.headers };
   }
-  send(res, reply);
   record(reply.status, method === "GET" ? undefined : body);
+  if (fault?.loseAnswer) {
+    // The write has landed; the client only ever sees the connection go away.
+    res.socket?.destroy();
+    return;
+  }
+  send(res, reply);
 }
 
 function authorize(core: SimCore, auth: "jwt" | "token", header: string | undefined) {

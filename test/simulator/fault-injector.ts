@@ -5,7 +5,9 @@ export class FaultInjector {
   private readonly rules: { rule: FailRule; remaining: number }[] = [];
 
   add(rule: FailRule): void {
-    if (rule.status === undefined && rule.delayMs === undefined) throw new Error("failNext needs a status, a delayMs, or both");
+    if (rule.status === undefined && rule.delayMs === undefined && !rule.loseAnswer) {
+      throw new Error("failNext needs a status, a delayMs or loseAnswer");
+    }
     this.rules.push({ rule, remaining: rule.times ?? 1 });
   }
 

@@ -9,6 +9,8 @@ export interface CommitSpec {
   files: Record<string, string | Buffer | null>;
   message: string;
   executable?: string[];
+  /** Path → link target, committed as symlinks (mode 120000), e.g. `{ "vars.tfvars": "/etc/passwd" }`. */
+  symlinks?: Record<string, string>;
 }
 
 export interface ChangedFile {
@@ -84,6 +86,12 @@ export class GitStore {
       }
       const data = typeof content === "string" ? Buffer.from(content, "utf8") : content;
       push(`M ${executable.has(file) ? "100755" : "100644"} inline ${p}\ndata ${data.length}\n`);
+      push(data);
+      push("\n");
+    }
+    for (const [file, target] of Object.entries(spec.symlinks ?? {})) {
+      const data = Buffer.from(target, "utf8");
+      push(`M 120000 inline ${quotePath(normalizePath(file))}\ndata ${data.length}\n`);
       push(data);
       push("\n");
     }

@@ -3,7 +3,7 @@ import { appJson } from "./app-json.js";
 import { repositoryJson } from "./repository-json.js";
 import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import type { CheckRunState, CommentState, PullState, ReviewState } from "./sim-types.js";
-import { authorAssociation, loginJson } from "./user-json.js";
+import { authorAssociation, loginJson, userJson } from "./user-json.js";
 
 type S = components["schemas"];
 
@@ -46,7 +46,7 @@ export function pullRequestJson(ctx: ShapeCtx, pr: PullState, facts: PullFacts):
     assignees: [],
     requested_reviewers: [],
     requested_teams: [],
-    head: { label: `${repo.owner}:${pr.headRef}`, ref: pr.headRef, sha: pr.headSha, user: ownerJson, repo: repoJson },
+    head: headJson(ctx, pr, repoJson),
     base: { label: `${repo.owner}:${pr.baseRef}`, ref: pr.baseRef, sha: facts.baseSha, user: ownerJson, repo: repoJson },
     _links: {
       self: { href: self },
@@ -73,6 +73,24 @@ export function pullRequestJson(ctx: ShapeCtx, pr: PullState, facts: PullFacts):
     additions: facts.additions,
     deletions: facts.deletions,
     changed_files: facts.changedFiles,
+  };
+}
+
+/** The head side of a PR; a fork's head repo is the base repo's JSON with the fork's names. */
+function headJson(ctx: ShapeCtx, pr: PullState, repoJson: S["repository"]): S["pull-request"]["head"] {
+  const fork = pr.headRepoFullName;
+  if (!fork || fork === pr.repo.fullName) {
+    return { label: `${pr.repo.owner}:${pr.headRef}`, ref: pr.headRef, sha: pr.headSha, user: repoJson.owner, repo: repoJson };
+  }
+  const [owner = "", name = ""] = fork.split("/");
+  const user = userJson(ctx, ctx.state.ensureUser(owner, "User"));
+  const web = `${ctx.web}/${fork}`;
+  return {
+    label: `${owner}:${pr.headRef}`,
+    ref: pr.headRef,
+    sha: pr.headSha,
+    user,
+    repo: { ...repoJson, id: Number(repoJson.id) + 1_000_000, name, full_name: fork, owner: user, fork: true, html_url: web, clone_url: `${web}.git` },
   };
 }
 

@@ -32,6 +32,8 @@ export interface PullState {
   author: string;
   headRef: string;
   headSha: string;
+  /** owner/name of the repository the head branch lives in when it is a fork; unset = the PR's own repo. */
+  headRepoFullName?: string;
   baseRef: string;
   /** Frozen once the PR is closed; while open the base branch tip is read live, as GitHub does. */
   baseSha: string;
@@ -163,4 +165,9 @@ export interface FailRule {
   times?: number;
   /** Hold the answer this long first. */
   delayMs?: number;
+  /**
+   * Serve the request for real (the write lands), then drop the connection without answering:
+   * what a client sees when GitHub did the work but the answer was lost or timed out. REST only.
+   */
+  loseAnswer?: boolean;
 }

@@ -8,6 +8,8 @@ export interface CreateRepoOptions {
   files: Record<string, string>;
   defaultBranch?: string;
   executable?: string[];
+  /** Path → link target, committed as symlinks. */
+  symlinks?: Record<string, string>;
 }
 
 export interface PushBranchOptions {
@@ -18,6 +20,8 @@ export interface PushBranchOptions {
   files: Record<string, string | null>;
   message?: string;
   executable?: string[];
+  /** Path → link target, committed as symlinks. */
+  symlinks?: Record<string, string>;
 }
 
 export interface OpenPullRequestOptions {
@@ -27,6 +31,11 @@ export interface OpenPullRequestOptions {
   body?: string;
   author: string;
   draft?: boolean;
+  /**
+   * owner/name of a fork the head branch comes from. The simulator has no real forks: the branch
+   * still lives in the base repo, but the API and webhooks report `head.repo` as the fork.
+   */
+  headRepo?: string;
 }
 
 /** What a test does as the humans on GitHub: each verb changes state and sends the matching webhook. */
@@ -67,7 +76,7 @@ export class SimulatorScenario {
       createdAt: this.core.now(),
     };
     await git.withLock(dir, () =>
-      git.commit(dir, { branch: defaultBranch, parent: null, files: opts.files, message: "Initial commit", executable: opts.executable }),
+      git.commit(dir, { branch: defaultBranch, parent: null, files: opts.files, message: "Initial commit", executable: opts.executable, symlinks: opts.symlinks }),
     );
     state.addRepo(repo);
     return repo;
@@ -92,6 +101,7 @@ export class SimulatorScenario {
         files: opts.files,
         message: opts.message ?? `Update ${opts.branch}`,
         executable: opts.executable,
+        symlinks: opts.symlinks,
       });
     });
   }
@@ -112,6 +122,7 @@ export class SimulatorScenario {
       author: opts.author,
       headRef: opts.head,
       headSha,
+      headRepoFullName: opts.headRepo,
       baseRef: base,
       baseSha,
       state: "open",

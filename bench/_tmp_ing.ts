@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { signBody } from "../test/simulator/webhook-sender.js";
+import type { BenchOptions } from "./support/bench-options.js";
+import { capturePayload } from "./support/capture-payload.js";
+import { exactly, type Figure, figure } from "./support/figure.js";
+import { openJobsDb, waitIdle } from "./support/jobs-db.js";
+import { runIfMain } from "./support/run-if-main.js";
+import { type DeliveryAck, type SignedDelivery, sendDeliveriesFromChild } from "./support/send-deliveries.js";
+import { startBenchApp } from "./support/start-bench-app.js";
+import { ms, percentile } from "./support/stats.js";
+import { tfData } from "./support/tf-repo-files.js";
+
+const CONCURRENCY = Number(process.env.CONC ?? 16);
+
+async function startTrivialServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "support/trivial-webhook-server.ts")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    child.once("exit", (code) => reject(new Error(`trivial server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/api/github/webhooks`, child };
+}
+
+function signed(secret: string, template: Record<string, unknown>, count: number, firstCommentId: number): SignedDelivery[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = randomUUID();
+    const payload = structuredClone(template);
+    (payload.comment as { id: number }).id = firstCommentId + i;
+    const body = Buffer.from(JSON.stringify(payload), "utf8");
+    const sig = signBody(secret, body);
+    return {
+      id,
+      body,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "GitHub-Hookshot/bench",
+        "x-github-event": "issue_comment",
+        "x-github-delivery": id,
+        "x-github-hook-id": "1",
+        "x-hub-signature-256": sig.sha256,
+        "x-hub-signature": sig.sha1,
+        "content-length": String(body.length),
+      },
+    };
+  });
+}
+
+const summary = (acks: DeliveryAck[]) => {
+  const t = acks.map((a) => a.ms);
+  return { p50: percentile(t, 50), p99: percentile(t, 99), max: Math.max(...t) };
+};
+
+/**
+ * Figure 3: 500 signed `/help` comment deliveries, 16 in flight: every one acknowledged, p99 ack
+ * latency, exactly one job per delivery (counted in the app's SQLite store once the jobs ran).
+ * Baseline: a trivial node server answering 202 to the same requests.
+ */
+export async function ingress(_opts: BenchOptions): Promise<Figure[]> {
+  const count = 500;
+  // GitHub's echo of the app's own 500 replies would double the deliveries: off, to count ours only.
+  const app = await startBenchApp({ echoAppEvents: false });
+  const trivial = await startTrivialServer();
+  try {
+    const { sim } = app;
+    const repo = await sim.createRepo({ owner: "acme", name: "ingress", files: { "net/main.tf": tfData("net", 1) } });
+    await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfData("net", 2) } });
+    const pr = await sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await waitIdle(app.dataDir);
+    const template = await capturePayload(
+      (url) => sim.setWebhookTarget(url),
+      app.url,
+      () => sim.comment(repo, pr.number, { user: "alice", body: "/help" }),
+    );
+    const webhook = `${app.url}/api/github/webhooks`;
+    const botBefore = sim.comments(repo, pr.number).filter((c) => c.user === "sluice[bot]").length;
+
+    // Warm-up on both servers (JIT, SQLite statements), not counted and not checked for jobs.
+    await sendDeliveriesFromChild(trivial.url, signed(app.secret, template, 50, 1_000_000), CONCURRENCY);
+    await sendDeliveriesFromChild(webhook, signed(app.secret, template, 50, 2_000_000), CONCURRENCY);
+    await waitIdle(app.dataDir);
+    const warmReplies = sim.comments(repo, pr.number).filter((c) => c.user === "sluice[bot]").length - botBefore;
+
+    console.error(`ingress: ${count} signed deliveries, ${CONCURRENCY} in flight, from a client process of their own`);
+    const base = summary(await sendDeliveriesFromChild(trivial.url, signed(app.secret, template, count, 3_000_000), CONCURRENCY));
+    const deliveries = signed(app.secret, template, count, 4_000_000);
+    const acks = await sendDeliveriesFromChild(webhook, deliveries, CONCURRENCY);
+    const s = summary(acks);
+    const accepted = acks.filter((a) => a.status === 202).length;
+
+    await waitIdle(app.dataDir, { timeoutMs: 300_000 });
+    const db = openJobsDb(app.dataDir);
+    const perDelivery = db.jobsPerDelivery(deliveries.map((d) => d.id));
+    db.close();
+    const exactlyOne = deliveries.filter((d) => perDelivery.get(d.id) === 1).length;
+    const extra = [...perDelivery.values()].reduce((n, v) => n + Math.max(0, v - 1), 0);
+    const replies = sim.comments(repo, pr.number).filter((c) => c.user === "sluice[bot]").length - botBefore - warmReplies;
+    console.error(`ingress: app p50 ${ms(s.p50)}, max ${ms(s.max)}; ${replies} replies posted`);
+
+    return [
+      exactly("ingress.acknowledged (202)", accepted, `of ${count}`, count, `trivial server: all answered in the same run`),
+      figure("ingress.p99 ack latency", s.p99, "ms", { max: 50, strict: true, label: "< 50 ms" }, `trivial server p99 ${ms(base.p99)}, p50 ${ms(base.p50)}; app p50 ${ms(s.p50)}, max ${ms(s.max)}`),
+      exactly("ingress.deliveries with 1 job", exactlyOne, `of ${count}`, count, `${extra} extra jobs; ${replies} replies posted`),
+    ];
+  } finally {
+    trivial.child.kill("SIGTERM");
+    await app.stop();
+  }
+}
+
+runIfMain(import.meta.url, ingress);

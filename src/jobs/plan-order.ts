@@ -1,0 +1,46 @@
+import { orderProjects } from "../config/repo/check-project-graph.js";
+import type { Project } from "../model/project.js";
+import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
+
+export type PlanOrder = { ok: true; waves: Project[][]; dependsOn: (p: Project) => string[] } | { ok: false; error: string };
+
+/**
+ * Waves to run `projects` in: `depends_on` and `execution_order_group` from the repo config;
+ * autodiscovered projects have neither and run in the first wave. `dependsOn` gives every
+ * project a project depends on, transitively, so a failure can stop all of its dependents.
+ */
+export function planOrder(config: RepoConfig, all: Project[], projects: Project[]): PlanOrder {
+  const byName = new Map(config.projects.map((p) => [p.name, p]));
+  const nodes = new Map<string, ProjectConfig>();
+  const node = (p: Project): ProjectConfig => {
+    let n = nodes.get(p.name);
+    if (!n) {
+      n = byName.get(p.name) ?? {
+        name: p.name,
+        dir: p.dir,
+        workspace: p.workspace,
+        runner: p.runner,
+        autoplan: { enabled: true, whenModified: [] },
+        dependsOn: [],
+        executionOrderGroup: 0,
+      };
+      nodes.set(p.name, n);
+    }
+    return n;
+  };
+  const order = orderProjects(projects.map(node), { allProjects: all.map(node) });
+  if (!order.ok) return order;
+  const selected = new Map(projects.map((p) => [p.name, p]));
+  const waves = order.waves.map((wave) => wave.map((n) => selected.get(n.name) as Project));
+  const dependsOn = (p: Project): string[] => {
+    const out = new Set<string>();
+    const stack = [...(byName.get(p.name)?.dependsOn ?? [])];
+    for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+      if (out.has(name)) continue;
+      out.add(name);
+      stack.push(...(byName.get(name)?.dependsOn ?? []));
+    }
+    return [...out];
+  };
+  return { ok: true, waves, dependsOn };
+}
