@@ -1,5 +1,5 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { verify } from "@octokit/webhooks-methods";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -23,6 +23,36 @@ function reply(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify(status < 300 ? { ok: true, message } : { error: message }));
 }
 
+/** How long, and how much more, a refused oversized request may keep sending while it reads the 413. */
+const DRAIN_MS = 5_000;
+
+/**
+ * Answers 413 and closes the connection. The rest of the body is read and dropped for a short
+ * while so the client (mid-upload) gets to read the answer instead of a connection reset, but no
+ * more than another `limit` bytes: an endless body cannot hold the connection open.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  res.setHeader("connection", "close");
+  reply(res, 413, `payload over ${limit} bytes`);
+  let drained = 0;
+  const stop = () => req.destroy();
+  const timer = setTimeout(stop, DRAIN_MS);
+  timer.unref();
+  req.on("data", (c: Buffer) => {
+    drained += c.length;
+    if (drained > limit) stop();
+  });
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
+}
+
+/** HMAC-SHA256 of the exact bytes received, compared in constant time. */
+function signatureMatches(secret: string, body: Buffer, header: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
+  const given = Buffer.from(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -33,8 +63,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
       size += c.length;
       if (size > limit) {
         done = true;
+        // Stop buffering at once: what is already held is dropped, the rest is drained by the caller.
+        chunks.length = 0;
         resolve("too-large");
-        req.resume();
         return;
       }
       chunks.push(c);
@@ -55,28 +86,20 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") return reply(res, 405, "webhooks are POSTed");
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) {
-      reply(res, 413, `payload over ${limit} bytes`);
-      req.destroy();
-      return;
-    }
+    if (declared > limit) return refuseTooLarge(req, res, limit);
     const signature = req.headers["x-hub-signature-256"];
     const id = req.headers["x-github-delivery"];
     const name = req.headers["x-github-event"];
     const body = await readBody(req, limit);
-    if (body === "too-large") return reply(res, 413, `payload over ${limit} bytes`);
+    if (body === "too-large") return refuseTooLarge(req, res, limit);
     // Only the sha256 signature counts: the legacy sha1 header alone is not enough.
     if (typeof signature !== "string" || !signature.startsWith("sha256=")) {
       opts.log.warn({ deliveryId: id }, "webhook without an X-Hub-Signature-256 header refused");
       return reply(res, 401, "signature required");
     }
-    let valid = false;
-    try {
-      valid = await verify(opts.secret, body.toString("utf8"), signature);
-    } catch {
-      valid = false;
-    }
-    if (!valid) {
+    // Over the raw bytes: decoding first would let bytes GitHub never signed (invalid UTF-8 that
+    // decodes to U+FFFD) pass as the signed text.
+    if (!signatureMatches(opts.secret, body, signature)) {
       opts.log.warn({ deliveryId: id }, "webhook with a wrong signature refused");
       return reply(res, 401, "signature does not match");
     }

@@ -28,8 +28,10 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const spec = job.spec;
   const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
-  if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
+  // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
+  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
+  if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "plan",
     headSha: pr.headSha,
@@ -47,6 +49,15 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
     await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
     throw e;
   }
+}
+
+/** Whether the PR's head is configured by atlantis.yaml (and no .sluice.yaml). */
+export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
+  const token = await vcs.cloneToken();
+  const { repo, cloneUrl } = job.target;
+  await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+  const { head } = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.headSha);
+  return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
 }
 
 async function done(publisher: Publisher, secrets: Secrets, notice: string, failed = false): Promise<void> {
@@ -87,10 +98,6 @@ async function planPullRequest(
     baseRef: pr.baseRef,
   });
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
-  if (spec.viaAtlantis && configs.head.ok && configs.head.config.source !== "atlantis.yaml") {
-    // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
-    return done(publisher, secrets, "`atlantis` commands are accepted only in repositories configured with atlantis.yaml; use `/plan`.");
-  }
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);

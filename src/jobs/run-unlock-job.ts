@@ -2,6 +2,7 @@ import { inlineCode } from "../render/inline.js";
 import type { Job } from "../store/store.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
+import { usesAtlantisConfig } from "./run-plan-job.js";
 import { secretsFor } from "./secrets.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
@@ -9,6 +10,10 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "unlock") throw new Error(`runUnlockJob got a ${job.spec.kind} job`);
   const { filter } = job.spec.command;
   const vcs = await deps.vcsFor(job);
+  if (job.spec.viaAtlantis) {
+    const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
+    if (!(await usesAtlantisConfig(deps, job, vcs, pr))) return;
+  }
   const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
   const held = await deps.store.locksOf(repo, job.target.pr);
   const chosen = held.filter(

@@ -57,6 +57,7 @@ async function quiet() {
 describe("signatures", () => {
   it("missing, malformed, wrong, sha1-only and re-encoded signatures: 401 and no effect at all", async () => {
     const before = await quiet();
+    const logged = h.app.output().length;
     const payload = planComment(9_001);
     const body = Buffer.from(JSON.stringify(payload));
     const good = signBody(h.secret, body);
@@ -80,7 +81,7 @@ describe("signatures", () => {
     }
     await settle(500);
     expect(effects(h)).toEqual(before);
-    expect(h.app.output()).not.toContain("job queued");
+    expect(h.app.output().slice(logged)).not.toContain("job queued");
 
     // Control: the same payload, signed, is acted on.
     const replies = botComments(h, repo, pr.number).length;
