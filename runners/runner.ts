@@ -27,6 +27,8 @@ export interface PlanRequest {
   secretSet?: Record<string, string>;
   /** A custom workflow from the trusted config; absent = the tool's default steps. */
   workflow?: Workflow;
+  /** The repo's kubeconfig from the server config: Kubernetes plans add a live diff against the cluster. */
+  kubeconfig?: string;
 }
 
 export type PlanOutcome =

@@ -19,7 +19,6 @@ import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
-import { KeyedMutex } from "../workspace/keyed-mutex.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -107,7 +106,6 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     dataDir: env.dataDir,
     projectQueue: new PQueue({ concurrency: config.parallel }),
-    projectLocks: new KeyedMutex(),
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
     wake: () => worker.notify(),

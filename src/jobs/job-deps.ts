@@ -5,7 +5,6 @@ import type { RunnerKind } from "../model/project.js";
 import type { Job, Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
-import type { KeyedMutex } from "../workspace/keyed-mutex.js";
 
 export interface JobLog {
   info(obj: object, msg: string): void;
@@ -25,8 +24,6 @@ export interface JobDeps {
   dataDir: string;
   /** Global limit on concurrent tool runs on this replica. */
   projectQueue: PQueue;
-  /** Per repo + project + workspace: one plan or apply at a time. */
-  projectLocks: KeyedMutex;
   /** Env every runner gets (our own TF_CLI_CONFIG_FILE, plugin cache…). */
   runnerEnv: Record<string, string>;
   /** Compiled redact_patterns of the server config. */

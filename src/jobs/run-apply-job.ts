@@ -241,7 +241,7 @@ async function runApplies(
   for (const wave of waves) {
     const one = (project: Project) =>
       deps.projectQueue.add(() =>
-        deps.projectLocks.run(projectKey(repo, project), async () => {
+        deps.store.runExclusive(projectKey(repo, project), async () => {
           const plan = planOf.get(project.name) as PlanRecord;
           const blocker = dependsOn(project).find((d) => failed.has(d));
           if (blocker) {

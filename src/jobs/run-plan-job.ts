@@ -139,7 +139,7 @@ async function planPullRequest(
   for (const [i, wave] of order.waves.entries()) {
     const run = (project: Project) =>
       deps.projectQueue.add(() =>
-        deps.projectLocks.run(projectKey(repoName(job), project), async () => {
+        deps.store.runExclusive(projectKey(repoName(job), project), async () => {
           const blocker = order.dependsOn(project).find((d) => failed.has(d));
           const result = blocker
             ? dependencyFailed(project, blocker)
@@ -262,6 +262,7 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
         baseCheckoutDir: ctx.baseDir,
         secretSet: secretSet.values,
         workflow: workflow.workflow,
+        kubeconfig: settings.kubeconfig,
         dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
         extraArgs: ctx.extraArgs,
         env: deps.runnerEnv,

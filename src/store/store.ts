@@ -169,6 +169,12 @@ export interface Store {
   /** Clears operations left by jobs that are no longer running. */
   clearPrOperationsOf(jobId: number): Promise<void>;
 
+  /**
+   * Runs `fn` while holding the run lock of `key` (repo + dir + workspace): at most one plan or
+   * apply per project at a time, across every process sharing this store.
+   */
+  runExclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+
   /** Recorded before the tool is spawned, so a crash leaves a trace. */
   recordApplyStart(a: Omit<ApplyRecord, "id" | "status" | "startedAt" | "finishedAt">): Promise<number>;
   recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;

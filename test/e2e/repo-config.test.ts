@@ -72,7 +72,7 @@ describe("repo config", () => {
     const body = bot(repo, pr.number)[0]?.body ?? "";
     for (const [ws, value] of [["dev", "d"], ["stage", "s"], ["prod", "p"]]) {
       expect(body).toContain(`workspace \`${ws}\``);
-      expect(body).toContain(`input  = "${value}"`);
+      expect(body, body).toContain(`input  = "${value}"`);
     }
     // Dependency order, as the job log shows it.
     const order = h.app
