@@ -29,6 +29,8 @@ export interface PlanRequest {
   workflow?: Workflow;
   /** The repo's kubeconfig from the server config: Kubernetes plans add a live diff against the cluster. */
   kubeconfig?: string;
+  /** A binary name from the trusted config (e.g. `terraform1.9`) instead of the server's default. */
+  binary?: string;
 }
 
 export type PlanOutcome =
@@ -50,6 +52,7 @@ export interface ApplyRequest {
   kubeconfig?: string;
   secretSet?: Record<string, string>;
   workflow?: Workflow;
+  binary?: string;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

@@ -27,18 +27,35 @@ export function realisticPlan(bytes: number): { text: string; addresses: string[
   return { text: parts.join(""), addresses };
 }
 
-/** One line with no newline at all: the worst case for line-based splitting. */
+/** Minified JSON on one line (an external tool's dump): no newline at all, a secret every ~100 KB. */
 export function singleLine(bytes: number): string {
-  const unit = `x=${SECRET};y=${TOKEN};`;
-  return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const extra = i % 500 === 0 ? `,"password":"${SECRET}"` : "";
+    const item = `{"address":"aws_instance.web[${i}]","type":"aws_instance","values":{"ami":"ami-0c55b159cbfafe1f0","instance_type":"t3.micro","tags":{"Name":"web-${i}"}${extra}}},`;
+    parts.push(item);
+    size += item.length;
+  }
+  return `[${parts.join("").slice(0, bytes - 2)}]`;
 }
 
-/** Fences, backtick runs, terminal escapes, \r progress lines, bidi and zero-width characters. */
+/** Fences, backtick runs, terminal escapes, \r progress lines, bidi and zero-width characters, dense secrets. */
 export function hostile(bytes: number): string {
   const unit =
     "```hcl\n~~~ `code` ```` \x1b[31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07 progress 10%\rprogress 20%\r\n" +
     `\u202eevil\u202c \u200bzero\u200b <details></summary> ${SECRET} @everyone #1\n`;
   return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+}
+
+/**
+ * Plan text with one resource whose input is a `run`-character string of letters, as any PR author
+ * can write (`input = join("", [for i in range(N) : "a"])`): one long word in the output.
+ */
+export function longWord(bytes: number, run: number): { text: string; addresses: string[] } {
+  const plan = realisticPlan(bytes - run);
+  const block = `  # terraform_data.blob will be created\n  + resource "terraform_data" "blob" {\n      + input  = "${"a".repeat(run)}"\n    }\n\n`;
+  return { text: block + plan.text, addresses: ["terraform_data.blob", ...plan.addresses] };
 }
 
 export function summaryOf(addresses: string[]): PlanSummary {

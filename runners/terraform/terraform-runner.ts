@@ -57,10 +57,10 @@ export interface TerraformRunnerOptions {
 }
 
 export function createTerraformRunner(kind: "terraform" | "opentofu", opts: TerraformRunnerOptions = {}): Runner {
-  const bin = terraformBinary(kind, opts.binary);
+  const defaultBin = terraformBinary(kind, opts.binary);
 
   /** init, under the plugin cache's download lock when this project may download providers. */
-  async function init(exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
+  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
     const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
     return opts.pluginCache ? opts.pluginCache.guard(projectDir, run) : run();
   }
@@ -68,6 +68,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   return {
     kind,
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
+      const bin = req.binary ?? defaultBin;
       const started = performance.now();
       const elapsed = () => performance.now() - started;
       const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
@@ -103,7 +104,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;
         } else if (step.kind === "init") {
-          const r = await init(exec, step.extraArgs, base(stepEnv), dir.path);
+          const r = await init(bin, exec, step.extraArgs, base(stepEnv), dir.path);
           if (r.exitCode !== 0) return fail("init", describeFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
         } else if (step.kind === "plan") {
           const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
@@ -130,6 +131,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     },
 
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+      const bin = req.binary ?? defaultBin;
       const started = performance.now();
       const elapsed = () => performance.now() - started;
       const dir = await resolveInside(req.checkoutDir, req.project.dir);

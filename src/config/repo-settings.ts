@@ -17,6 +17,8 @@ export interface RepoSettings {
   requirementsFor(project: Project): Requirement[];
   /** The project's custom workflow from the base branch, or an explanation of why none runs. */
   workflowFor(project: Project): { workflow?: Workflow; refusal?: string };
+  /** The project's terraform/tofu binary name from the trusted config, if it names one. */
+  binaryFor(project: Project): string | undefined;
   kubeconfig?: string;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
@@ -60,6 +62,11 @@ export function repoSettings(
         return { refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)` };
       }
       return { workflow };
+    },
+    binaryFor(project) {
+      const name = byName.get(project.name)?.terraformBinary;
+      // Only terraform or tofu builds, by name on the server's PATH: a repo must not pick `sh`.
+      return name && /^(terraform|tofu)[A-Za-z0-9_.+-]*$/.test(name) ? name : undefined;
     },
     kubeconfig,
     secret(name) {

@@ -303,6 +303,7 @@ async function replanAtMerge(
       redact: secrets.redact,
       secretSet: secretSet.values,
       workflow: settings.workflowFor(project).workflow,
+      binary: settings.binaryFor(project),
     },
     exec,
   );
@@ -356,6 +357,7 @@ async function applyOne(
         kubeconfig: settings.kubeconfig,
         secretSet: secretSet.values,
         workflow: settings.workflowFor(project).workflow,
+        binary: settings.binaryFor(project),
       },
       exec,
     );

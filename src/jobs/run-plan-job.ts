@@ -263,6 +263,7 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
         secretSet: secretSet.values,
         workflow: workflow.workflow,
         kubeconfig: settings.kubeconfig,
+        binary: settings.binaryFor(project),
         dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
         extraArgs: ctx.extraArgs,
         env: deps.runnerEnv,

@@ -157,8 +157,8 @@ describe("directories", () => {
     const plans = effects(h).plans;
     for (const dir of ["outside-link", "net/escape", "net/escape/etc"]) {
       const reply = await say(`/plan -d ${dir}`);
-      console.log("REPLY", reply);
       expect(reply).toMatch(/❌|⛔|ℹ️/);
+      expect(reply).toMatch(/no (Terraform )?project in/);
       expect(reply).toContain(`\`${dir}\``);
       expect(reply).not.toContain("terraform_data.outside");
     }
@@ -206,5 +206,42 @@ describe("terraform flags", () => {
     const inside = await say("/plan -d net -- -var-file=inside.tfvars");
     expect(inside).toMatch(/✅ planned/);
     expect(inside).toContain("from-the-shared-file");
+  });
+});
+
+describe("repo config from the pull request", () => {
+  async function prWithConfig(branch: string, config: string) {
+    await h.sim.pushBranch(repo, { branch, from: "main", files: { ".sluice.yaml": config } });
+    const opened = await h.sim.openPullRequest(repo, { head: branch, author: "bob" });
+    const check = await completedCheck(h, repo, opened.headSha, "sluice/plan");
+    return { check, body: (await nextReply(h, repo, opened.number, 0)) };
+  }
+
+  it("an alias bomb is refused with the reason and a failed check; nothing is planned", async () => {
+    const plans = effects(h).plans;
+    const bomb = ["version: 1", 'a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+      .concat(Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(",")}]`))
+      .join("\n");
+    const { check, body } = await prWithConfig("bomb", `${bomb}\n`);
+    expect(check.conclusion).toBe("failure");
+    expect(body).toContain(".sluice.yaml is invalid");
+    expect(body).toContain("YAML aliases expand to more than");
+    expect(effects(h).plans).toBe(plans);
+  });
+
+  it("project dirs that leave the checkout through a symlink are never planned", async () => {
+    const plans = effects(h).plans;
+    const config = "version: 1\nprojects:\n  - name: out\n    dir: outside-link\n  - name: esc\n    dir: net/escape\n";
+    await h.sim.pushBranch(repo, { branch: "symlinked-projects", from: "main", files: { ".sluice.yaml": config } });
+    const opened = await h.sim.openPullRequest(repo, { head: "symlinked-projects", author: "bob" });
+    await completedCheck(h, repo, opened.headSha, "sluice/plan");
+    for (const [i, name] of ["out", "esc"].entries()) {
+      await h.sim.comment(repo, opened.number, { user: "bob", body: `/plan -p ${name}` });
+      const body = await nextReply(h, repo, opened.number, i + 1);
+      expect(body).toMatch(/❌/);
+      expect(body).toContain("resolves outside the repository");
+      expect(body).not.toContain("terraform_data.outside");
+    }
+    expect(effects(h).plans).toBe(plans);
   });
 });

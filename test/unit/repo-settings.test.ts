@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
+import { repoSettings } from "../../src/config/repo-settings.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import type { RepoConfig } from "../../src/model/repo-config.js";
+
+const repo = (yaml: string): RepoConfig => {
+  const r = loadRepoConfig({ sluice: yaml });
+  if (!r.ok) throw new Error(r.errors.join("\n"));
+  return r.config;
+};
+const net = { name: "net", dir: "net", workspace: "default", runner: "terraform" as const };
+const base = repo(
+  "version: 1\napply_on: merge\nautomerge: true\napprovals: 2\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [undiverged]\n    workflow: w\n    terraform_binary: terraform1.9\nworkflows:\n  w:\n    plan:\n      steps: [init, {run: [make, plan]}, plan]\n",
+);
+
+describe("repoSettings: the trusted config may only set what the server allows", () => {
+  it("without allowed_overrides the server decides everything", () => {
+    const s = repoSettings(parseServerConfig("apply_requirements: [approved]\n"), "acme/infra", base);
+    expect([s.applyOn, s.automerge, s.approvals]).toEqual(["comment", false, 1]);
+    expect(s.requirementsFor(net)).toEqual(["approved"]);
+    expect(s.workflowFor(net).refusal).toContain("allow_custom_workflows");
+  });
+
+  it("allowed overrides come from the repo config", () => {
+    const server = parseServerConfig(
+      'allowed_overrides: [apply_on, automerge, approvals, apply_requirements, workflow]\nallow_custom_workflows: ["acme/*"]\n',
+    );
+    const s = repoSettings(server, "acme/infra", base);
+    expect([s.applyOn, s.automerge, s.approvals]).toEqual(["merge", true, 2]);
+    expect(s.requirementsFor(net)).toEqual(["undiverged"]);
+    expect(s.workflowFor(net).workflow?.plan.map((p) => p.kind)).toEqual(["init", "run", "plan"]);
+    expect(repoSettings(server, "other/infra", base).workflowFor(net).refusal).toContain("allow_custom_workflows");
+  });
+
+  it("a repo without a config file overrides nothing, even where allowed", () => {
+    const server = parseServerConfig("allowed_overrides: [automerge]\nautomerge: true\n");
+    expect(repoSettings(server, "acme/infra", repo("version: 1\n")).automerge).toBe(false);
+    expect(repoSettings(server, "acme/infra", undefined).automerge).toBe(true);
+  });
+
+  it("binary names are limited to terraform and tofu builds", () => {
+    const s = repoSettings(parseServerConfig(""), "acme/infra", base);
+    expect(s.binaryFor(net)).toBe("terraform1.9");
+    const sh = repoSettings(parseServerConfig(""), "acme/infra", repo("version: 1\nprojects:\n  - name: net\n    dir: net\n    terraform_binary: sh\n"));
+    expect(sh.binaryFor(net)).toBeUndefined();
+  });
+
+  it("secrets resolve by name from the server's environment only", () => {
+    const s = repoSettings(parseServerConfig("secrets:\n  db: env:DB_PASSWORD\n"), "acme/infra", base, { DB_PASSWORD: "hunter2" });
+    expect(s.secret("db")).toBe("hunter2");
+    expect(s.secret("nope")).toBeUndefined();
+  });
+
+  it("kubeconfigs match repos by glob", () => {
+    const s = repoSettings(parseServerConfig('kubeconfigs:\n  "acme/*": /etc/sluice/acme.kubeconfig\n'), "acme/infra", base);
+    expect(s.kubeconfig).toBe("/etc/sluice/acme.kubeconfig");
+    expect(repoSettings(parseServerConfig(""), "acme/infra", base).kubeconfig).toBeUndefined();
+  });
+});
