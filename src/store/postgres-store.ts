@@ -1,0 +1,331 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import pg from "pg";
+import { ensurePostgresSchema } from "./postgres-schema.js";
+import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
+import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
+import { PostgresRunLocks } from "./postgres-run-locks.js";
+import { inTransaction } from "./postgres-transaction.js";
+import type { JobSpec, JobTarget, Store } from "./store.js";
+
+export interface PostgresStoreOptions {
+  /** Readable start of this replica's owner id (default: host name); pid and random bits follow. */
+  replicaName?: string;
+  /** Connections for queries (default 8). */
+  poolSize?: number;
+  /** Connections that hold run locks (default 16): as many as projects this replica runs at once. */
+  runLockSessions?: number;
+  log?: StoreLog;
+}
+
+export type PostgresStore = Store & {
+  /** This replica's id, recorded on the jobs it claims and the applies it starts. */
+  readonly owner: string;
+};
+
+const consoleLog: StoreLog = { warn: (obj, msg) => console.warn(msg, obj) };
+
+/**
+ * The shared store, for several replicas on one PostgreSQL database.
+ *
+ * Concurrency: READ COMMITTED with row locks and unique keys, not SERIALIZABLE. Every invariant
+ * here is about one row or one unique key (a delivery id, a project lock, a pending plan, a PR
+ * operation), which INSERT ... ON CONFLICT, SELECT ... FOR UPDATE and SKIP LOCKED settle directly;
+ * SERIALIZABLE would add whole-transaction retries and false-positive aborts under load for no
+ * invariant we need. Transactions that still lose a race (deadlock, unique violation) are retried.
+ *
+ * Recovery: jobs and applies carry the `owner` that claimed or started them; `runningJobs` and
+ * `interruptStartedApplies` only touch rows whose owner is dead (see ReplicaLiveness), so a
+ * replica restarting never interrupts work another live replica is doing.
+ */
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const log = opts.log ?? consoleLog;
+  const owner = `${opts.replicaName ?? hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const config: pg.PoolConfig = { connectionString: url, keepAlive: true };
+  const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 8 });
+  const sessions = new pg.Pool({ ...config, max: opts.runLockSessions ?? 16 });
+  // Idle clients can fail (database restart): pg-pool drops them, but emits on the pool, and an
+  // unhandled 'error' event would end the process.
+  pool.on("error", (e) => log.warn({ err: e.message }, "idle database connection failed"));
+  sessions.on("error", (e) => log.warn({ err: e.message }, "idle run-lock connection failed"));
+
+  const liveness = await ensurePostgresSchema(pool)
+    .then(() => ReplicaLiveness.start(config, owner, log))
+    .catch(async (e: unknown) => {
+      await Promise.allSettled([pool.end(), sessions.end()]);
+      throw e;
+    });
+  const runLocks = new PostgresRunLocks(sessions);
+
+  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    (await pool.query<R>(text, values)).rows;
+
+  async function recordDelivery(
+    deliveryId: string,
+    event: string,
+    job: { target: JobTarget; spec: JobSpec } | undefined,
+  ): Promise<{ duplicate: boolean; jobId?: number }> {
+    // ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so across
+    // replicas exactly one transaction inserts the delivery and its job.
+    return inTransaction(pool, async (c) => {
+      const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [
+        deliveryId,
+        event,
+      ]);
+      if (inserted.rowCount === 0) return { duplicate: true };
+      if (!job) return { duplicate: false };
+      const r = await c.query<{ id: number }>(
+        "INSERT INTO jobs (delivery_id, target, spec, status) VALUES ($1, $2, $3, 'queued') RETURNING id",
+        [deliveryId, JSON.stringify(job.target), JSON.stringify(job.spec)],
+      );
+      const jobId = r.rows[0]?.id as number;
+      await c.query("UPDATE deliveries SET job_id = $1 WHERE id = $2", [jobId, deliveryId]);
+      return { duplicate: false, jobId };
+    });
+  }
+
+  const store: PostgresStore = {
+    owner,
+    recordDelivery,
+    async enqueueInternal(target, spec) {
+      const r = await recordDelivery(`sluice-internal-${randomUUID()}`, "internal", { target, spec });
+      return r.jobId ?? 0;
+    },
+    async claimNextJob() {
+      // SKIP LOCKED: a job another replica is claiming right now is passed over, not waited for.
+      const rows = await query<JobRow>(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, owner = $1, updated_at = now()
+         WHERE status = 'queued' AND id = (
+           SELECT id FROM jobs WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+         )
+         RETURNING *`,
+        [owner],
+      );
+      return rows[0] ? toJob(rows[0]) : undefined;
+    },
+    async getJob(id) {
+      const rows = await query<JobRow>("SELECT * FROM jobs WHERE id = $1", [id]);
+      return rows[0] ? toJob(rows[0]) : undefined;
+    },
+    async updateJob(id, patch) {
+      const sets = ["updated_at = now()"];
+      const values: unknown[] = [id];
+      const set = (column: string, value: unknown) => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      };
+      if (patch.status !== undefined) set("status", patch.status);
+      if (patch.commentIds !== undefined) set("comment_ids", JSON.stringify(patch.commentIds));
+      if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
+      if (patch.error !== undefined) set("error", patch.error);
+      await query(`UPDATE jobs SET ${sets.join(", ")} WHERE id = $1`, values);
+    },
+    async runningJobs() {
+      // Adopting the rows (owner = us) in the same transaction that found their owner dead means
+      // another replica recovering at the same time cannot return them too.
+      const rows = await inTransaction(pool, async (c) => {
+        const owners = await c.query<{ owner: string }>(
+          "SELECT DISTINCT owner FROM jobs WHERE status = 'running' AND owner IS NOT NULL AND owner <> $1",
+          [owner],
+        );
+        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const adopted = await c.query<JobRow>(
+          `UPDATE jobs SET owner = $1, updated_at = now()
+           WHERE status = 'running' AND (owner IS NULL OR owner = ANY($2::text[]))
+           RETURNING *`,
+          [owner, dead],
+        );
+        return adopted.rows;
+      });
+      return rows.map(toJob).sort((a, b) => a.id - b.id);
+    },
+    async requeueJob(id) {
+      await query("UPDATE jobs SET status = 'queued', owner = NULL, updated_at = now() WHERE id = $1", [id]);
+    },
+
+    async savePlan(plan) {
+      // The partial unique index allows one pending plan per PR + dir + workspace: a concurrent
+      // save of the same key fails with 23505 and is retried, superseding the winner's plan.
+      const row = await inTransaction(
+        pool,
+        async (c) => {
+          await c.query(
+            "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND status = 'pending'",
+            [plan.repo, plan.pr, plan.dir, plan.workspace],
+          );
+          const r = await c.query<PlanRow>(
+            `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) RETURNING *`,
+            [
+              plan.repo,
+              plan.pr,
+              plan.project,
+              plan.dir,
+              plan.workspace,
+              plan.runner,
+              plan.headSha,
+              plan.baseSha,
+              plan.planPath,
+              plan.planHash,
+              JSON.stringify(plan.summary),
+              plan.jobId,
+            ],
+          );
+          return r.rows[0] as PlanRow;
+        },
+        { retryOn: ["23505"] },
+      );
+      return toPlan(row);
+    },
+    async pendingPlans(repo, pr) {
+      const rows = await query<PlanRow>(
+        "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND status = 'pending' ORDER BY dir, workspace",
+        [repo, pr],
+      );
+      return rows.map(toPlan);
+    },
+    async supersedePlans(repo, pr, keys) {
+      if (!keys) {
+        const r = await pool.query("UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND status = 'pending'", [
+          repo,
+          pr,
+        ]);
+        return r.rowCount ?? 0;
+      }
+      if (keys.length === 0) return 0;
+      const r = await pool.query(
+        `UPDATE plans SET status = 'superseded'
+         WHERE repo = $1 AND pr = $2 AND status = 'pending'
+           AND (dir, workspace) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+        [repo, pr, keys.map((k) => k.dir), keys.map((k) => k.workspace)],
+      );
+      return r.rowCount ?? 0;
+    },
+    async markPlanApplied(planId) {
+      await query("UPDATE plans SET status = 'applied' WHERE id = $1", [planId]);
+    },
+
+    async takeLock(lock, waiter) {
+      return inTransaction(pool, async (c) => {
+        // Insert-if-free, then read the holder under a row lock: a concurrent release either ran
+        // before (our insert wins the freed key) or waits for us (and then sees our waiter row).
+        for (;;) {
+          await c.query(
+            `INSERT INTO locks (repo, dir, workspace, project, pr) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (repo, dir, workspace) DO NOTHING`,
+            [lock.repo, lock.dir, lock.workspace, lock.project, lock.pr],
+          );
+          const held = await c.query<LockRow>(
+            "SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 FOR UPDATE",
+            [lock.repo, lock.dir, lock.workspace],
+          );
+          const holder = held.rows[0];
+          // Released between the two statements: try to take it again.
+          if (!holder) continue;
+          if (holder.pr !== lock.pr) {
+            await c.query(
+              `INSERT INTO lock_waiters (repo, dir, workspace, pr, target) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (repo, dir, workspace, pr) DO UPDATE SET target = EXCLUDED.target`,
+              [lock.repo, lock.dir, lock.workspace, lock.pr, JSON.stringify(waiter)],
+            );
+            return { ok: false as const, heldBy: toLock(holder) };
+          }
+          await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [
+            lock.repo,
+            lock.dir,
+            lock.workspace,
+            lock.pr,
+          ]);
+          return { ok: true as const };
+        }
+      });
+    },
+    async locksOf(repo, pr) {
+      const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace", [repo, pr]);
+      return rows.map(toLock);
+    },
+    async releaseLocks(repo, pr, keys) {
+      return inTransaction(pool, async (c) => {
+        const mine = (
+          await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace FOR UPDATE", [repo, pr])
+        ).rows.filter((l) => !keys || keys.some((k) => k.dir === l.dir && k.workspace === l.workspace));
+        const waiters = new Map<number, JobTarget>();
+        for (const l of mine) {
+          await c.query("DELETE FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [l.repo, l.dir, l.workspace, pr]);
+          const w = await c.query<{ pr: number; target: JobTarget }>(
+            "DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 RETURNING pr, target",
+            [l.repo, l.dir, l.workspace],
+          );
+          for (const row of w.rows) waiters.set(row.pr, row.target);
+        }
+        // A closed PR waits for nothing any more.
+        if (!keys) await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND pr = $2", [repo, pr]);
+        return { released: mine.map(toLock), waiters: [...waiters.values()] };
+      });
+    },
+
+    async beginPrOperation(repo, pr, op, jobId) {
+      for (;;) {
+        const inserted = await query<{ job_id: number }>(
+          "INSERT INTO pr_operations (repo, pr, op, job_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING job_id",
+          [repo, pr, op, jobId],
+        );
+        if (inserted.length) return { ok: true };
+        const held = await query<{ job_id: number }>("SELECT job_id FROM pr_operations WHERE repo = $1 AND pr = $2 AND op = $3", [
+          repo,
+          pr,
+          op,
+        ]);
+        // Ended between the two statements: try again.
+        if (!held[0]) continue;
+        if (held[0].job_id === jobId) return { ok: true };
+        return { ok: false, jobId: held[0].job_id };
+      }
+    },
+    async endPrOperation(repo, pr, op) {
+      await query("DELETE FROM pr_operations WHERE repo = $1 AND pr = $2 AND op = $3", [repo, pr, op]);
+    },
+    async clearPrOperationsOf(jobId) {
+      await query("DELETE FROM pr_operations WHERE job_id = $1", [jobId]);
+    },
+
+    runExclusive(key, fn) {
+      return runLocks.run(key, fn);
+    },
+
+    async recordApplyStart(a) {
+      const rows = await query<{ id: number }>(
+        "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, owner) VALUES ($1, $2, $3, $4, $5, 'started', $6) RETURNING id",
+        [a.jobId, a.repo, a.pr, a.project, a.planId, owner],
+      );
+      return rows[0]?.id as number;
+    },
+    async recordApplyEnd(id, status) {
+      await query("UPDATE applies SET status = $2, finished_at = now() WHERE id = $1", [id, status]);
+    },
+    async interruptStartedApplies() {
+      const rows = await inTransaction(pool, async (c) => {
+        const owners = await c.query<{ owner: string }>(
+          "SELECT DISTINCT owner FROM applies WHERE status = 'started' AND owner IS NOT NULL AND owner <> $1",
+          [owner],
+        );
+        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const r = await c.query<ApplyRow>(
+          `UPDATE applies SET status = 'interrupted', finished_at = now()
+           WHERE status = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))
+           RETURNING *`,
+          [dead],
+        );
+        return r.rows;
+      });
+      return rows.map(toApply).sort((a, b) => a.id - b.id);
+    },
+
+    async close() {
+      // Alive until the very end: work still in flight is never mistaken for a dead replica's.
+      await Promise.all([pool.end(), sessions.end()]);
+      await liveness.stop();
+    },
+  };
+  return store;
+}
