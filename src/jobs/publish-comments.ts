@@ -63,6 +63,16 @@ export function createCommentPublisher(
         await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
       }
     },
+    /**
+     * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what
+     * cannot be posted now is left, since the worker logs the fault with the delivery id.
+     */
+    async fault(e: unknown, redact: Redactor): Promise<void> {
+      const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
+      const notice = `Sluice could not finish this ${fixed.command}: ${e instanceof Error ? e.message : String(e)}${detail}`;
+      await this.publish({ state: "done", results: [], notice, tone: "failed" }, redact).catch(() => undefined);
+      await this.check({ state: "done", results: [], notice, failed: true }, redact).catch(() => undefined);
+    },
     async check(p: Progress, redact: Redactor): Promise<void> {
       const rendered = renderCheck(input(p), redact);
       const update =

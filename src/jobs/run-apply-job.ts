@@ -106,10 +106,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
-    const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
-    const notice = `Sluice could not finish this apply: ${e instanceof Error ? e.message : String(e)}${detail}`;
-    await publisher.publish({ state: "done", results: [], notice, tone: "failed" }, secrets.redact).catch(() => undefined);
-    await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
+    await publisher.fault(e, secrets.redact);
     throw e;
   } finally {
     await deps.store.endPrOperation(repoName(job), pr.number, "apply");

@@ -42,11 +42,7 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   try {
     await planPullRequest(job, deps, vcs, pr, publisher, secrets);
   } catch (e) {
-    // A fault (GitHub, git, disk) still ends the comment and the check, with the reason.
-    const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
-    const notice = `Sluice could not finish this plan: ${e instanceof Error ? e.message : String(e)}${detail}`;
-    await publisher.publish({ state: "done", results: [], notice, tone: "failed" }, secrets.redact).catch(() => undefined);
-    await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact).catch(() => undefined);
+    await publisher.fault(e, secrets.redact);
     throw e;
   }
 }

@@ -5,15 +5,21 @@ import { fence } from "./fence.js";
 import { inlineCode } from "./inline.js";
 import type { CleanText } from "./project-view.js";
 
-/** The fields of CommentInput the parts below read (render-comment.ts owns the full type). */
+/** What a comment shows; render-comment.ts adds the job id for the marker. */
 export interface FrameInput {
   command: "plan" | "apply";
   state: "queued" | "running" | "done";
+  /** Shown shortened to 7 characters. */
   headSha: string;
+  /** What started the job, raw: the command line as typed (`/plan -p net`) or e.g. `autoplan`. */
   triggerText: string;
+  /** GitHub login of who triggered it, raw. */
   triggerUser?: string;
+  /** Empty while queued/running (or partial results while running). */
   results: ProjectResult[];
+  /** Project names still running (state running). */
   pending?: string[];
+  /** A refusal or general message; a first line of prose, optional detail lines shown as code. */
   notice?: string;
   /** How a notice-only result reads: information, a refusal, or a fault. */
   tone?: "info" | "refused" | "failed";

@@ -1,6 +1,7 @@
 import type { ProjectResult } from "../model/project-result.js";
 import { cleanText } from "./clean-text.js";
 import {
+  type FrameInput,
   commandLabel,
   continuedNote,
   footer,
@@ -27,26 +28,9 @@ export const MAX_COMMENT = 65_536;
 /** Below this there is no room for the header and a useful chunk of output. */
 export const MIN_MAX_LENGTH = 1_000;
 
-export interface CommentInput {
+export interface CommentInput extends FrameInput {
   /** Goes into the hidden marker; at most 200 characters once URI-encoded. */
   jobId: string;
-  command: "plan" | "apply";
-  state: "queued" | "running" | "done";
-  /** Shown shortened to 7 characters. */
-  headSha: string;
-  /** What started the job, raw: the command line as typed (`/plan -p net`) or e.g. `autoplan`. */
-  triggerText: string;
-  /** GitHub login of who triggered it, raw. */
-  triggerUser?: string;
-  /** Empty while queued/running (or partial results while running). */
-  results: ProjectResult[];
-  /** Project names still running (state running). */
-  pending?: string[];
-  /** A refusal or general message; a first line of prose, optional detail lines shown as code. */
-  notice?: string;
-  /** How a notice-only result reads: information, a refusal, or a fault. */
-  tone?: "info" | "refused" | "failed";
-  logUrl?: string;
 }
 
 export interface RenderOptions {
