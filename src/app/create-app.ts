@@ -14,7 +14,7 @@ import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
-import { openSqliteStore } from "../store/sqlite-store.js";
+import { openStore } from "../store/open-store.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -67,7 +67,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
-  const store = openSqliteStore(dataPaths.store(env.dataDir));
+  const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) });
   const probot = new Probot({
     appId: env.appId,
     privateKey: env.privateKey,
@@ -150,12 +150,22 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: env.dataDir }, `Sluice listening on http://${env.host}:${port}${WEBHOOK_PATH}`);
   worker.notify();
+  // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
+  // looked for now and then, not only when this replica receives a webhook.
+  const poll = setInterval(() => worker.notify(), 5_000);
+  const recover = env.databaseUrl
+    ? setInterval(() => void recoverJobs(deps).then(() => worker.notify(), (e: unknown) => log.error({ err: String(e) }, "recovery failed")), 60_000)
+    : undefined;
+  poll.unref();
+  recover?.unref();
 
   return {
     server,
     port,
     log,
     async stop() {
+      clearInterval(poll);
+      if (recover) clearInterval(recover);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();
       await store.close();

@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
+import { advisoryKey } from "./advisory-key.js";
+import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
@@ -32,11 +34,15 @@ const consoleLog: StoreLog = { warn: (obj, msg) => console.warn(msg, obj) };
  * here is about one row or one unique key (a delivery id, a project lock, a pending plan, a PR
  * operation), which INSERT ... ON CONFLICT, SELECT ... FOR UPDATE and SKIP LOCKED settle directly;
  * SERIALIZABLE would add whole-transaction retries and false-positive aborts under load for no
- * invariant we need. Transactions that still lose a race (deadlock, unique violation) are retried.
+ * invariant we need. Saves of one plan key take turns on a transaction-scoped advisory lock (there
+ * is no row to lock before the first save); a transaction that still loses a race (deadlock) is
+ * retried.
  *
  * Recovery: jobs and applies carry the `owner` that claimed or started them; `runningJobs` and
  * `interruptStartedApplies` only touch rows whose owner is dead (see ReplicaLiveness), so a
- * replica restarting never interrupts work another live replica is doing.
+ * replica restarting never interrupts work another live replica is doing. Recovered jobs are
+ * adopted (owner = this replica) in the same transaction, so each goes to one replica only, and
+ * both calls are safe to repeat at any time, not only at startup.
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const log = opts.log ?? consoleLog;
@@ -144,37 +150,37 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
 
     async savePlan(plan) {
-      // The partial unique index allows one pending plan per PR + dir + workspace: a concurrent
-      // save of the same key fails with 23505 and is retried, superseding the winner's plan.
-      const row = await inTransaction(
-        pool,
-        async (c) => {
-          await c.query(
-            "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND status = 'pending'",
-            [plan.repo, plan.pr, plan.dir, plan.workspace],
-          );
-          const r = await c.query<PlanRow>(
-            `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) RETURNING *`,
-            [
-              plan.repo,
-              plan.pr,
-              plan.project,
-              plan.dir,
-              plan.workspace,
-              plan.runner,
-              plan.headSha,
-              plan.baseSha,
-              plan.planPath,
-              plan.planHash,
-              JSON.stringify(plan.summary),
-              plan.jobId,
-            ],
-          );
-          return r.rows[0] as PlanRow;
-        },
-        { retryOn: ["23505"] },
-      );
+      // One pending plan per PR + dir + workspace (a partial unique index). Saves of one key take
+      // turns on a transaction-scoped lock: without it, concurrent saves both supersede nothing
+      // and all but one fail on the index.
+      const row = await inTransaction(pool, async (c) => {
+        await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [
+          advisoryKey("plan", JSON.stringify([plan.repo, plan.pr, plan.dir, plan.workspace])),
+        ]);
+        await c.query(
+          "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND status = 'pending'",
+          [plan.repo, plan.pr, plan.dir, plan.workspace],
+        );
+        const r = await c.query<PlanRow>(
+          `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) RETURNING *`,
+          [
+            plan.repo,
+            plan.pr,
+            plan.project,
+            plan.dir,
+            plan.workspace,
+            plan.runner,
+            plan.headSha,
+            plan.baseSha,
+            plan.planPath,
+            plan.planHash,
+            JSON.stringify(plan.summary),
+            plan.jobId,
+          ],
+        );
+        return r.rows[0] as PlanRow;
+      });
       return toPlan(row);
     },
     async pendingPlans(repo, pr) {
@@ -205,63 +211,15 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       await query("UPDATE plans SET status = 'applied' WHERE id = $1", [planId]);
     },
 
-    async takeLock(lock, waiter) {
-      return inTransaction(pool, async (c) => {
-        // Insert-if-free, then read the holder under a row lock: a concurrent release either ran
-        // before (our insert wins the freed key) or waits for us (and then sees our waiter row).
-        for (;;) {
-          await c.query(
-            `INSERT INTO locks (repo, dir, workspace, project, pr) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (repo, dir, workspace) DO NOTHING`,
-            [lock.repo, lock.dir, lock.workspace, lock.project, lock.pr],
-          );
-          const held = await c.query<LockRow>(
-            "SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 FOR UPDATE",
-            [lock.repo, lock.dir, lock.workspace],
-          );
-          const holder = held.rows[0];
-          // Released between the two statements: try to take it again.
-          if (!holder) continue;
-          if (holder.pr !== lock.pr) {
-            await c.query(
-              `INSERT INTO lock_waiters (repo, dir, workspace, pr, target) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (repo, dir, workspace, pr) DO UPDATE SET target = EXCLUDED.target`,
-              [lock.repo, lock.dir, lock.workspace, lock.pr, JSON.stringify(waiter)],
-            );
-            return { ok: false as const, heldBy: toLock(holder) };
-          }
-          await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [
-            lock.repo,
-            lock.dir,
-            lock.workspace,
-            lock.pr,
-          ]);
-          return { ok: true as const };
-        }
-      });
+    takeLock(lock, waiter) {
+      return takeProjectLock(pool, lock, waiter);
     },
     async locksOf(repo, pr) {
       const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace", [repo, pr]);
       return rows.map(toLock);
     },
-    async releaseLocks(repo, pr, keys) {
-      return inTransaction(pool, async (c) => {
-        const mine = (
-          await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace FOR UPDATE", [repo, pr])
-        ).rows.filter((l) => !keys || keys.some((k) => k.dir === l.dir && k.workspace === l.workspace));
-        const waiters = new Map<number, JobTarget>();
-        for (const l of mine) {
-          await c.query("DELETE FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [l.repo, l.dir, l.workspace, pr]);
-          const w = await c.query<{ pr: number; target: JobTarget }>(
-            "DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 RETURNING pr, target",
-            [l.repo, l.dir, l.workspace],
-          );
-          for (const row of w.rows) waiters.set(row.pr, row.target);
-        }
-        // A closed PR waits for nothing any more.
-        if (!keys) await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND pr = $2", [repo, pr]);
-        return { released: mine.map(toLock), waiters: [...waiters.values()] };
-      });
+    releaseLocks(repo, pr, keys) {
+      return releaseProjectLocks(pool, repo, pr, keys);
     },
 
     async beginPrOperation(repo, pr, op, jobId) {

@@ -1,25 +1,15 @@
 import type pg from "pg";
 
-/** SQLSTATEs worth one more try: the transaction lost a race and changed nothing. */
+/** SQLSTATEs that mean the transaction lost a race and changed nothing: serialization, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
-
-export interface TransactionOptions {
-  /** Extra SQLSTATEs that mean "lost a race, try again" for this transaction (e.g. 23505). */
-  retryOn?: string[];
-  attempts?: number;
-}
+const ATTEMPTS = 5;
 
 /**
- * Runs `fn` in a READ COMMITTED transaction on one pooled client. A transaction that lost a race
- * (deadlock, or a unique key another replica took first) is retried from the start, so callers
- * write each transaction as if it ran alone and re-read what they depend on.
+ * Runs `fn` in a READ COMMITTED transaction on one pooled client. A transaction the database
+ * aborted to break a deadlock is retried from the start, so callers write each transaction as if
+ * it ran alone and re-read what they depend on inside it.
  */
-export async function inTransaction<T>(
-  pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
-  opts: TransactionOptions = {},
-): Promise<T> {
-  const attempts = opts.attempts ?? 5;
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -36,8 +26,7 @@ export async function inTransaction<T>(
         broken = rollbackError as Error;
       }
       const code = (e as { code?: string }).code;
-      const retry = code !== undefined && (RETRYABLE.has(code) || opts.retryOn?.includes(code));
-      if (!retry || attempt >= attempts) throw e;
+      if (!(code && RETRYABLE.has(code)) || attempt >= ATTEMPTS) throw e;
     } finally {
       client.release(broken);
     }

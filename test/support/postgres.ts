@@ -91,7 +91,6 @@ async function startServer(binDir: string): Promise<TestPostgres> {
   try {
     if (process.getuid?.() === 0) await chown(dir, ...(await postgresIds()));
     await run(...asServerUser(binDir, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]));
-    // A throwaway server: durability off, which makes schema setup and commits much faster.
     const port = await startOnFreePort(binDir, dir, data);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -103,7 +102,7 @@ async function startServer(binDir: string): Promise<TestPostgres> {
   } catch (e) {
     await stopServer(binDir, data).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`could not start a test PostgreSQL with ${binDir}: ${describe(e)}`);
+    throw new Error(`could not start a test PostgreSQL with ${binDir}: ${errorText(e)}`);
   }
 }
 
@@ -111,6 +110,7 @@ async function startOnFreePort(binDir: string, dir: string, data: string): Promi
   // Another process can take the free port before the server binds it: try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    // A throwaway server: durability off, which makes schema setup and commits much faster.
     const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     try {
       await run(...asServerUser(binDir, "pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "30", "start"]));
@@ -118,7 +118,7 @@ async function startOnFreePort(binDir: string, dir: string, data: string): Promi
     } catch (e) {
       if (attempt >= 3) {
         const log = await readFile(join(dir, "server.log"), "utf8").catch(() => "");
-        throw new Error(`${describe(e)}\n${log}`);
+        throw new Error(`${errorText(e)}\n${log}`);
       }
     }
   }
@@ -141,7 +141,7 @@ async function postgresIds(): Promise<[number, number]> {
   return [uid, gid];
 }
 
-function describe(e: unknown): string {
+function errorText(e: unknown): string {
   const err = e as { message?: string; stderr?: string };
   return [err.message, err.stderr].filter(Boolean).join("\n");
 }

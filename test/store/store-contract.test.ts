@@ -1,0 +1,516 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { advisoryKey } from "../../src/store/advisory-key.js";
+import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import type { JobSpec, JobTarget, NewPlan, Store } from "../../src/store/store.js";
+import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
+
+/** One database for one test; `open` is a replica (Postgres) or a restart (SQLite) on it. */
+interface StoreEnv {
+  open(): Promise<Store>;
+  /** An admin connection URL (Postgres only), to look at sessions and locks. */
+  url?: string;
+  dispose(): Promise<void>;
+}
+
+interface Adapter {
+  name: "sqlite" | "postgres";
+  /** Several open stores share the database at once (replicas). */
+  shared: boolean;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  fresh(): Promise<StoreEnv>;
+}
+
+/** Closes whatever a test left open, once. */
+function tracked(open: () => Promise<Store>) {
+  const live = new Set<Store>();
+  return {
+    async open() {
+      const store = await open();
+      const close = store.close.bind(store);
+      live.add(store);
+      store.close = async () => {
+        if (!live.delete(store)) return;
+        await close();
+      };
+      return store;
+    },
+    closeAll: () => Promise.all([...live].map((s) => s.close())),
+  };
+}
+
+const quiet = { warn: () => undefined };
+
+const sqlite: Adapter = {
+  name: "sqlite",
+  shared: false,
+  setup: async () => undefined,
+  teardown: async () => undefined,
+  async fresh() {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-store-"));
+    const stores = tracked(async () => openSqliteStore(join(dir, "sluice.db")));
+    return {
+      open: stores.open,
+      async dispose() {
+        await stores.closeAll();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+let server: TestPostgres | undefined;
+const postgres: Adapter = {
+  name: "postgres",
+  shared: true,
+  async setup() {
+    server = await startPostgres();
+  },
+  async teardown() {
+    await server?.stop();
+  },
+  async fresh() {
+    if (!server) throw new Error("no test PostgreSQL");
+    const db = await createTestDatabase(server.url);
+    const stores = tracked(() => openPostgresStore(db.url, { replicaName: "test", log: quiet }));
+    return {
+      open: stores.open,
+      url: db.url,
+      async dispose() {
+        await stores.closeAll();
+        await db.stop();
+      },
+    };
+  },
+};
+
+const target = (pr: number): JobTarget => ({
+  installationId: 7,
+  repo: { owner: "acme", name: "infra" },
+  cloneUrl: "https://example.test/acme/infra.git",
+  pr,
+  payloadHeadSha: "a".repeat(40),
+});
+const spec: JobSpec = { kind: "plan", trigger: "autoplan", actor: "octocat" };
+const applySpec: JobSpec = { kind: "apply", trigger: "comment", actor: "octocat" };
+
+const plan = (over: Partial<NewPlan> = {}): NewPlan => ({
+  repo: "acme/infra",
+  pr: 1,
+  project: "net",
+  dir: "net",
+  workspace: "default",
+  runner: "terraform",
+  headSha: "h1",
+  baseSha: "b1",
+  planPath: "/data/plans/net.tfplan",
+  planHash: "f".repeat(64),
+  summary: {
+    add: 1,
+    change: 0,
+    destroy: 0,
+    replace: 0,
+    move: 0,
+    import: 0,
+    forget: 0,
+    resources: [{ address: "terraform_data.net", action: "create" }],
+    moves: [],
+    outputs: [{ name: "id", action: "create", sensitive: false }],
+    hasChanges: true,
+    terraformVersion: "1.11.4",
+  },
+  jobId: 1,
+  ...over,
+});
+
+const lock = (pr: number, dir = "net") => ({ repo: "acme/infra", dir, workspace: "default", project: dir, pr });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` under the run lock and records how many holders overlapped. */
+function overlapProbe() {
+  let inside = 0;
+  let maxInside = 0;
+  let runs = 0;
+  return {
+    async body(ms = 5) {
+      inside++;
+      maxInside = Math.max(maxInside, inside);
+      await sleep(ms);
+      inside--;
+      runs++;
+    },
+    get maxInside() {
+      return maxInside;
+    },
+    get runs() {
+      return runs;
+    },
+  };
+}
+
+const pgAvailable = postgresAvailability();
+
+describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
+  if (adapter.name === "postgres" && !pgAvailable.ok) {
+    const { reason } = pgAvailable;
+    // CI must not pass by skipping the shared store; a laptop without PostgreSQL may.
+    if (process.env.CI) it("has PostgreSQL to test against", () => expect.fail(reason));
+    else it.skip(`skipped: ${reason}`, () => undefined);
+    return;
+  }
+
+  let env: StoreEnv;
+  beforeAll(() => adapter.setup());
+  afterAll(() => adapter.teardown());
+  afterEach(async () => {
+    await env?.dispose();
+  });
+  const fresh = async () => {
+    env = await adapter.fresh();
+    return env;
+  };
+  /** Two replicas on one database; for the single-process SQLite store, the same store twice. */
+  const twoStores = async (): Promise<[Store, Store]> => {
+    const a = await env.open();
+    return [a, adapter.shared ? await env.open() : a];
+  };
+
+  it("records a delivery once and enqueues its job in the same step", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const first = await a.recordDelivery("d-1", "pull_request", { target: target(1), spec });
+    expect(first).toEqual({ duplicate: false, jobId: expect.any(Number) });
+    expect(await a.recordDelivery("d-1", "pull_request", { target: target(1), spec })).toEqual({ duplicate: true });
+    expect(await b.recordDelivery("d-1", "pull_request", { target: target(1), spec })).toEqual({ duplicate: true });
+    expect(await a.recordDelivery("d-ping", "ping", undefined)).toEqual({ duplicate: false });
+    expect(await b.recordDelivery("d-ping", "ping", undefined)).toEqual({ duplicate: true });
+
+    const job = await b.getJob(first.jobId as number);
+    expect(job).toMatchObject({ id: first.jobId, deliveryId: "d-1", target: target(1), spec, status: "queued", attempts: 0, commentIds: [] });
+    expect(job?.checkRunId).toBeUndefined();
+    expect(await a.getJob(9999)).toBeUndefined();
+
+    // The same 20 deliveries arriving at both replicas at once: each is acted on exactly once.
+    const ids = Array.from({ length: 20 }, (_, i) => `d-race-${i}`);
+    const results = await Promise.all(
+      ids.flatMap((id) => [a, b].map((s) => s.recordDelivery(id, "issue_comment", { target: target(2), spec }))),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(20);
+    const claimed: number[] = [];
+    for (let j = await a.claimNextJob(); j; j = await a.claimNextJob()) claimed.push(j.id);
+    expect(claimed).toHaveLength(21);
+  });
+
+  it("gives each of 50 jobs to exactly one of two concurrent claimers, oldest first", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const enqueued: number[] = [];
+    for (let i = 0; i < 50; i++) enqueued.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec })).jobId as number);
+    const internal = await b.enqueueInternal(target(99), spec);
+    enqueued.push(internal);
+
+    const claimAll = async (s: Store) => {
+      const ids: number[] = [];
+      for (let j = await s.claimNextJob(); j; j = await s.claimNextJob()) {
+        expect(j.status).toBe("running");
+        expect(j.attempts).toBe(1);
+        ids.push(j.id);
+      }
+      return ids;
+    };
+    const [fromA, fromB] = await Promise.all([claimAll(a), claimAll(b)]);
+    const all = [...fromA, ...fromB].sort((x, y) => x - y);
+    expect(all).toEqual([...enqueued].sort((x, y) => x - y));
+    expect(new Set(all).size).toBe(51);
+    // Each claimer took its own jobs in queue order.
+    expect(fromA).toEqual([...fromA].sort((x, y) => x - y));
+    expect(await a.claimNextJob()).toBeUndefined();
+  });
+
+  it("updates, requeues and re-claims a job", async () => {
+    await fresh();
+    const s = await env.open();
+    const { jobId } = await s.recordDelivery("d-1", "pull_request", { target: target(1), spec });
+    const id = jobId as number;
+    expect((await s.claimNextJob())?.id).toBe(id);
+    await s.updateJob(id, { commentIds: [4_000_000_001, 4_000_000_002], checkRunId: 38_123_456_789, error: "boom" });
+    expect(await s.getJob(id)).toMatchObject({ status: "running", commentIds: [4_000_000_001, 4_000_000_002], checkRunId: 38_123_456_789 });
+    await s.requeueJob(id);
+    expect((await s.getJob(id))?.status).toBe("queued");
+    expect(await s.claimNextJob()).toMatchObject({ id, attempts: 2, status: "running" });
+    await s.updateJob(id, { status: "done" });
+    expect((await s.getJob(id))?.status).toBe("done");
+    expect(await s.claimNextJob()).toBeUndefined();
+  });
+
+  it("saves plans, supersedes older ones and lists the pending", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const p1 = await a.savePlan(plan());
+    expect(p1).toMatchObject({ ...plan(), status: "pending", id: expect.any(Number), createdAt: expect.any(String) });
+    const p2 = await a.savePlan(plan({ headSha: "h2" }));
+    const other = await a.savePlan(plan({ dir: "app", project: "app" }));
+    await a.savePlan(plan({ pr: 2 }));
+    const pending = await b.pendingPlans("acme/infra", 1);
+    expect(pending.map((p) => [p.id, p.status])).toEqual([
+      [other.id, "pending"],
+      [p2.id, "pending"],
+    ]);
+    expect(pending[1]).toEqual(p2);
+    expect(pending.map((p) => p.id)).not.toContain(p1.id);
+
+    expect(await a.supersedePlans("acme/infra", 1, [{ dir: "app", workspace: "default" }])).toBe(1);
+    expect(await a.supersedePlans("acme/infra", 1, [])).toBe(0);
+    expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([p2.id]);
+    await a.markPlanApplied(p2.id);
+    expect(await a.pendingPlans("acme/infra", 1)).toEqual([]);
+    expect(await a.supersedePlans("acme/infra", 2)).toBe(1);
+    expect(await a.pendingPlans("acme/infra", 2)).toEqual([]);
+
+    // Two replicas saving the same project's plan at once: one pending plan remains.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).savePlan(plan({ pr: 3, headSha: `h${i}` }))));
+    expect(await a.pendingPlans("acme/infra", 3)).toHaveLength(1);
+  });
+
+  it("takes, refuses, remembers waiters and releases project locks", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+    expect(await b.takeLock(lock(1), target(1))).toEqual({ ok: true });
+    const refused = await b.takeLock(lock(2), target(2));
+    expect(refused).toEqual({ ok: false, heldBy: { ...lock(1), createdAt: expect.any(String) } });
+    await a.takeLock(lock(3), target(3));
+    await a.takeLock(lock(3), target(3));
+    await a.takeLock(lock(1, "app"), target(1));
+    expect((await b.locksOf("acme/infra", 1)).map((l) => l.dir)).toEqual(["app", "net"]);
+
+    const partial = await b.releaseLocks("acme/infra", 1, [{ dir: "app", workspace: "default" }]);
+    expect(partial).toEqual({ released: [{ ...lock(1, "app"), createdAt: expect.any(String) }], waiters: [] });
+    const released = await b.releaseLocks("acme/infra", 1);
+    expect(released.released.map((l) => l.dir)).toEqual(["net"]);
+    expect(released.waiters.sort((x, y) => x.pr - y.pr)).toEqual([target(2), target(3)]);
+    expect(await a.locksOf("acme/infra", 1)).toEqual([]);
+
+    // Waiters were consumed; the next holder's release reports only who queued after it.
+    expect(await a.takeLock(lock(2), target(2))).toEqual({ ok: true });
+    expect((await a.takeLock(lock(4), target(4))).ok).toBe(false);
+    // A PR that closes stops waiting.
+    await a.releaseLocks("acme/infra", 4);
+    expect(await a.releaseLocks("acme/infra", 2)).toMatchObject({ waiters: [] });
+
+    // Ten PRs race for one free lock across both replicas: exactly one gets it, all see the same holder.
+    const race = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeLock(lock(10 + i, "db"), target(10 + i))));
+    const winners = race.flatMap((r, i) => (r.ok ? [10 + i] : []));
+    expect(winners).toHaveLength(1);
+    const winnerPr = winners[0] as number;
+    expect(new Set(race.flatMap((r) => (r.ok ? [] : [r.heldBy.pr])))).toEqual(new Set([winnerPr]));
+    expect((await b.releaseLocks("acme/infra", winnerPr)).waiters).toHaveLength(9);
+  });
+
+  it("runs one operation per PR at a time", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    expect(await a.beginPrOperation("acme/infra", 1, "apply", 10)).toEqual({ ok: true });
+    expect(await b.beginPrOperation("acme/infra", 1, "apply", 10)).toEqual({ ok: true });
+    expect(await b.beginPrOperation("acme/infra", 1, "apply", 11)).toEqual({ ok: false, jobId: 10 });
+    expect(await b.beginPrOperation("acme/infra", 2, "apply", 11)).toEqual({ ok: true });
+    await a.endPrOperation("acme/infra", 1, "apply");
+    expect(await b.beginPrOperation("acme/infra", 1, "apply", 11)).toEqual({ ok: true });
+    await a.clearPrOperationsOf(11);
+    expect(await a.beginPrOperation("acme/infra", 1, "apply", 12)).toEqual({ ok: true });
+    expect(await a.beginPrOperation("acme/infra", 2, "apply", 12)).toEqual({ ok: true });
+
+    const race = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).beginPrOperation("acme/infra", 3, "apply", 100 + i)));
+    expect(race.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it("after a restart, reports started applies as interrupted and running jobs as left over", async () => {
+    await fresh();
+    const before = await env.open();
+    const planJob = (await before.recordDelivery("d-plan", "pull_request", { target: target(1), spec })).jobId as number;
+    const applyJob = (await before.recordDelivery("d-apply", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+    await before.recordDelivery("d-queued", "pull_request", { target: target(2), spec });
+    await before.claimNextJob();
+    await before.claimNextJob();
+    const started = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: 1 });
+    const finished = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "app", planId: 2 });
+    await before.recordApplyEnd(finished, "succeeded");
+    await before.close();
+
+    const after = await env.open();
+    const interrupted = await eventually(() => after.interruptStartedApplies(), (r) => r.length > 0);
+    expect(interrupted).toHaveLength(1);
+    expect(interrupted[0]).toMatchObject({ id: started, jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: 1, status: "interrupted" });
+    expect(await after.interruptStartedApplies()).toEqual([]);
+    const running = await after.runningJobs();
+    expect(running.map((j) => j.id)).toEqual([planJob, applyJob]);
+    expect(running.every((j) => j.status === "running")).toBe(true);
+    await after.requeueJob(planJob);
+    await after.updateJob(applyJob, { status: "interrupted" });
+    expect(await after.runningJobs()).toEqual([]);
+    expect((await after.claimNextJob())?.id).toBe(planJob);
+  });
+
+  it("runs one holder of a run lock at a time in one process, and different keys in parallel", async () => {
+    await fresh();
+    const s = await env.open();
+    const probe = overlapProbe();
+    await Promise.all(Array.from({ length: 8 }, () => s.runExclusive("acme/infra|net|default", () => probe.body())));
+    expect(probe.maxInside).toBe(1);
+    expect(probe.runs).toBe(8);
+
+    // Different keys do not wait for each other: each body waits until the other has started.
+    let started = 0;
+    const both = async () => {
+      started++;
+      while (started < 2) await sleep(2);
+    };
+    await Promise.all([s.runExclusive("k1", both), s.runExclusive("k2", both)]);
+    expect(started).toBe(2);
+
+    // A failing holder releases the lock and its error reaches the caller.
+    await expect(s.runExclusive("k1", async () => Promise.reject(new Error("plan failed")))).rejects.toThrow("plan failed");
+    expect(await s.runExclusive("k1", async () => "next")).toBe("next");
+  });
+
+  it.runIf(adapter.shared)("excludes run-lock holders across replicas, queues waiters in-process, frees a dead holder's lock", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const probe = overlapProbe();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).runExclusive("acme/infra|net|default", () => probe.body(3))));
+    expect(probe.maxInside).toBe(1);
+    expect(probe.runs).toBe(10);
+
+    const admin = new pg.Client({ connectionString: env.url });
+    await admin.connect();
+    try {
+      const key = "acme/infra|db|default";
+      const [classid, objid] = splitKey(advisoryKey("run", key));
+      const lockRows = (granted: boolean) =>
+        admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted = $3",
+          [classid, objid, granted],
+        );
+
+      // A holds the lock; five more callers on A wait in-process, one caller on B waits in the database.
+      let releaseA!: () => void;
+      const holding = new Promise<void>((r) => {
+        releaseA = r;
+      });
+      let aHolds = false;
+      const first = a.runExclusive(key, async () => {
+        aHolds = true;
+        await holding;
+      });
+      await eventually(async () => aHolds, Boolean);
+      const localWaiters = Array.from({ length: 5 }, () => a.runExclusive(key, async () => undefined));
+      let bRan = false;
+      const fromB = b.runExclusive(key, async () => {
+        bRan = true;
+      });
+      const waiting = await eventually(() => lockRows(false), (r) => r.rows.length >= 1);
+      await sleep(50);
+      expect((await lockRows(false)).rows).toHaveLength(1);
+      expect(bRan).toBe(false);
+
+      // A's session dies (as when its process is killed): the database frees the lock and B runs.
+      const holder = (await lockRows(true)).rows[0]?.pid;
+      expect(holder).toBeDefined();
+      expect(waiting.rows[0]?.pid).not.toBe(holder);
+      await admin.query("SELECT pg_terminate_backend($1)", [holder]);
+      await fromB;
+      expect(bRan).toBe(true);
+      releaseA();
+      await first;
+      await Promise.all(localWaiters);
+      expect((await lockRows(true)).rows).toHaveLength(0);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it.runIf(adapter.shared)("never recovers a live replica's work, and gives a dead one's to exactly one replica", async () => {
+    await fresh();
+    const a = await env.open();
+    const jobs: number[] = [];
+    for (let i = 0; i < 6; i++) jobs.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec: i ? spec : applySpec })).jobId as number);
+    for (let i = 0; i < 6; i++) await a.claimNextJob();
+    const applyId = await a.recordApplyStart({ jobId: jobs[0] as number, repo: "acme/infra", pr: 0, project: "net", planId: 1 });
+
+    // B and C start while A is alive and busy: nothing of A's is theirs to recover.
+    const [b, c] = [await env.open(), await env.open()];
+    expect(await b.interruptStartedApplies()).toEqual([]);
+    expect(await b.runningJobs()).toEqual([]);
+    expect(await c.runningJobs()).toEqual([]);
+    expect((await b.getJob(jobs[0] as number))?.status).toBe("running");
+
+    // A dies. B and C recover at the same time: each job and apply goes to exactly one of them.
+    await a.close();
+    const applies = await eventually(
+      async () => (await Promise.all([b.interruptStartedApplies(), c.interruptStartedApplies()])).flat(),
+      (r) => r.length > 0,
+    );
+    expect(applies.map((x) => x.id)).toEqual([applyId]);
+    const [fromB, fromC] = await Promise.all([b.runningJobs(), c.runningJobs()]);
+    const recovered = [...fromB, ...fromC].map((j) => j.id).sort((x, y) => x - y);
+    expect(recovered).toEqual(jobs);
+    // Adopted by a live replica now: nobody else recovers them again.
+    const d = await env.open();
+    expect(await d.runningJobs()).toEqual([]);
+    expect(await d.interruptStartedApplies()).toEqual([]);
+  });
+
+  it.runIf(adapter.shared)("marks a replica alive again after its liveness session is cut", async () => {
+    await fresh();
+    const a = (await env.open()) as PostgresStore;
+    const admin = new pg.Client({ connectionString: env.url });
+    await admin.connect();
+    try {
+      const [classid, objid] = splitKey(advisoryKey("replica", a.owner));
+      const holders = () =>
+        admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted",
+          [classid, objid],
+        );
+      const before = (await holders()).rows[0]?.pid;
+      expect(before).toBeDefined();
+      await admin.query("SELECT pg_terminate_backend($1)", [before]);
+      const after = await eventually(holders, (r) => r.rows.length === 1 && r.rows[0]?.pid !== before);
+      expect(after.rows[0]?.pid).not.toBe(before);
+      // Still alive to the others: its running job is not recovered.
+      await a.recordDelivery("d-1", "pull_request", { target: target(1), spec });
+      await a.claimNextJob();
+      expect(await (await env.open()).runningJobs()).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it.runIf(adapter.shared)("creates the schema once when several replicas start together", async () => {
+    await fresh();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => env.open()));
+    const ids = await Promise.all(stores.map((s, i) => s.enqueueInternal(target(i), spec)));
+    expect(new Set(ids).size).toBe(4);
+  });
+});
+
+/** Polls `fn` until `done` holds (a closed session's locks are freed a moment after it ends). */
+async function eventually<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (done(v) || Date.now() > deadline) return v;
+    await sleep(10);
+  }
+}
+
+/** pg_locks shows a bigint advisory key as two unsigned 32-bit halves. */
+function splitKey(key: string): [number, number] {
+  const k = BigInt.asUintN(64, BigInt(key));
+  return [Number(k >> 32n), Number(k & 0xffffffffn)];
+}
