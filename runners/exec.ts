@@ -75,6 +75,58 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     : execPipe(file, args, opts.cwd, env, timeoutMs, grace, redact, opts.onOutput);
 }
 
+/** Past this much held-back text, live output is released anyway (a line that never ends). */
+const MAX_HELD = 1024 * 1024;
+const OPEN_KEY = /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----/g;
+const CLOSE_KEY = /-----END[ A-Z0-9]*PRIVATE KEY-----/;
+
+/**
+ * Redacts output as it streams without ever letting out part of a secret that a read split in
+ * two: text is released only up to a line end, keeping back as many lines as the longest known
+ * secret spans and any private key block not yet closed, and only when redacting the released
+ * part alone gives what redacting it together with the rest does (no match crosses the cut).
+ */
+export function liveRedactor(redact: (s: string) => string, emit: (s: string) => void) {
+  const secrets = (redact as { secrets?: readonly string[] }).secrets ?? [];
+  const keepLines = secrets.reduce((n, s) => Math.max(n, s.split("\n").length - 1), 0);
+  let held = "";
+  // Output that arrives after the end (a pty may deliver its last read late) goes out at once.
+  let ended = false;
+  const cutPoint = (): number => {
+    let cut = held.lastIndexOf("\n") + 1;
+    for (let i = 0; i < keepLines && cut > 0; i++) cut = held.lastIndexOf("\n", cut - 2) + 1;
+    for (const open of held.matchAll(OPEN_KEY)) {
+      if (open.index < cut && !CLOSE_KEY.test(held.slice(open.index))) {
+        cut = open.index;
+        break;
+      }
+    }
+    return cut;
+  };
+  const release = () => {
+    if (held) emit(redact(held));
+    held = "";
+  };
+  return {
+    push(chunk: string): void {
+      held += chunk;
+      if (ended || held.length > MAX_HELD) return release();
+      const cut = cutPoint();
+      if (cut <= 0) return;
+      const head = redact(held.slice(0, cut));
+      const tail = held.slice(cut);
+      if (redact(held) !== head + redact(tail)) return;
+      held = tail;
+      if (head) emit(head);
+    },
+    /** Releases everything held; call when the output ends. */
+    flush(): void {
+      ended = true;
+      release();
+    },
+  };
+}
+
 function capture() {
   let size = 0;
   const parts: string[] = [];
@@ -112,15 +164,18 @@ async function execPipe(
   });
   const out = capture();
   const err = capture();
+  const emit = onOutput ?? (() => undefined);
+  const liveOut = liveRedactor(redact, emit);
+  const liveErr = liveRedactor(redact, emit);
   child.stdout?.setEncoding("utf8");
   child.stderr?.setEncoding("utf8");
   child.stdout?.on("data", (c: string) => {
     out.push(c);
-    onOutput?.(redact(c));
+    if (onOutput) liveOut.push(c);
   });
   child.stderr?.on("data", (c: string) => {
     err.push(c);
-    onOutput?.(redact(c));
+    if (onOutput) liveErr.push(c);
   });
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -130,6 +185,8 @@ async function execPipe(
     killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
   }, timeoutMs);
   const result = await child;
+  liveOut.flush();
+  liveErr.flush();
   clearTimeout(timer);
   if (killTimer) clearTimeout(killTimer);
   if (timedOut) killGroup(child.pid, "SIGKILL");
@@ -166,9 +223,10 @@ function execPty(
       return;
     }
     const out = capture();
+    const live = liveRedactor(redact, onOutput ?? (() => undefined));
     child.onData((c) => {
       out.push(c);
-      onOutput?.(redact(c));
+      if (onOutput) live.push(c);
     });
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -179,6 +237,7 @@ function execPty(
       killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
     }, timeoutMs);
     child.onExit(({ exitCode, signal }) => {
+      live.flush();
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       if (timedOut) killGroup(child.pid, "SIGKILL");

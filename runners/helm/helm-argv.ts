@@ -72,14 +72,19 @@ export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }):
 }
 
 /**
- * What an upgrade would send, validated by the API server without persisting (the head side of a
- * live diff; its output holds Secrets in clear: parse it, never log it).
+ * What an upgrade would send, rendered against the cluster (`lookup` works) and validated by the
+ * API server without persisting: the head side of a live diff. `--dry-run=server` needs helm
+ * 3.13+. JSON output, because the table form has no reliable end to its MANIFEST section (see
+ * release-manifest.ts). The output holds Secrets and user-supplied values in clear: parse it,
+ * never log it.
  */
 export function helmDiffDryRunArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
   return [
     "upgrade",
     "--install",
     "--dry-run=server",
+    "--output",
+    "json",
     input.release,
     input.chartDir,
     "--namespace",
@@ -90,7 +95,10 @@ export function helmDiffDryRunArgv(input: HelmChartInput & { kubeconfig: string 
   ];
 }
 
-/** The live release's manifest (the base side of a live diff). */
+/**
+ * The live release's manifest (the base side of a live diff): what helm last applied, hooks
+ * excluded. A release that does not exist fails with `release: not found`.
+ */
 export function helmGetManifestArgv(release: string, namespace: string, kubeconfig: string): string[] {
   return ["get", "manifest", release, "--namespace", namespace, "--kubeconfig", kubeconfig];
 }

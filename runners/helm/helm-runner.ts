@@ -6,11 +6,13 @@ import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
+import { renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
 import { helmBinary } from "./helm-binary.js";
+import { helmLiveDiff } from "./helm-live-diff.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { renderChart } from "./render-chart.js";
 
@@ -21,7 +23,8 @@ export interface HelmRunnerSettings {
 
 /**
  * Plans a helm chart by rendering it at base and at head (`helm template`, no cluster) and diffing
- * the objects. Apply (helm-apply.ts) runs `helm upgrade --install` against the repo's kubeconfig.
+ * the objects; with a kubeconfig, a live diff against the release in the cluster follows
+ * (helm-live-diff.ts). Apply (helm-apply.ts) runs `helm upgrade --install` against the repo's kubeconfig.
  */
 export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
   const bin = helmBinary(settings.helmBinary);
@@ -78,20 +81,30 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
     if (baseYaml && !baseYaml.ok) return fail(baseYaml);
 
+    // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
+    const hashing = { key: randomBytes(32).toString("hex") };
     const planned = planFromRenders({
       base: baseYaml?.yaml,
       head: headYaml.yaml,
       defaultNamespace: s.namespace,
       ignore: s.ignore,
       tool: "helm",
-      // One key per plan: base and head compare, and the posted markers cannot be looked up.
-      hashing: { key: randomBytes(32).toString("hex") },
+      hashing,
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
     await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
     const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
-    const output = `${notes}${planned.output}`;
+    let output = `${notes}${planned.output}`;
+    if (req.kubeconfig) {
+      const live = await helmLiveDiff(
+        { ...common, chart: head, kubeconfig: req.kubeconfig, ignore: s.ignore, hashing, knownSecrets: planned.summary.sensitiveValues },
+        exec,
+      );
+      // Values read from the cluster (an old password) are redacted from everything posted, too.
+      planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
+      output += `\n${renderLiveDiff(live)}`;
+    }
     req.onOutput?.(req.redact(output));
     return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
   } finally {

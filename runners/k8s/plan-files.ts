@@ -6,3 +6,5 @@
 export const RENDERED_FILE = "rendered.yaml";
 /** Written by a kustomize apply from the plan file's header, for `kubectl delete -f`. */
 export const DELETIONS_FILE = "deletions.yaml";
+/** Written by a kustomize plan with a kubeconfig: what it deletes, so the live diff reads them from the cluster. */
+export const LIVE_DELETIONS_FILE = "live-deletions.yaml";

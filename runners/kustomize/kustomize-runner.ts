@@ -5,13 +5,15 @@ import { join } from "node:path";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
-import { encodeDeletions } from "../k8s/deletion-header.js";
+import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
-import { RENDERED_FILE } from "../k8s/plan-files.js";
+import { LIVE_DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
+import { renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
+import { kustomizeLiveDiff } from "./kustomize-live-diff.js";
 import { KUSTOMIZATION_FILES, type KustomizeProject } from "./kustomize-settings.js";
 
 export interface KustomizeRunnerSettings {
@@ -53,6 +55,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   const planFile = join(req.dataDir, RENDERED_FILE);
   // A failed plan must not leave an older plan file behind to be applied.
   await rm(planFile, { force: true });
+  await rm(join(req.dataDir, LIVE_DELETIONS_FILE), { force: true });
   let baseDir: string | undefined;
   if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
     const base = await resolveInside(req.baseCheckoutDir, project.dir);
@@ -72,20 +75,51 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   const baseYaml = baseDir ? await render("base", baseDir) : undefined;
   if (baseYaml && !baseYaml.ok) return fail(baseYaml.failedStep, baseYaml.message, baseYaml.output);
 
+  // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
+  const hashing = { key: randomBytes(32).toString("hex") };
   const planned = planFromRenders({
     base: baseYaml?.yaml,
     head: headYaml.yaml,
     defaultNamespace: namespace,
     ignore,
     tool: "kustomize",
-    hashing: { key: randomBytes(32).toString("hex") },
+    hashing,
   });
   if (!planned.ok) return fail(planned.failedStep, planned.message);
 
   await mkdir(req.dataDir, { recursive: true });
   // generateName objects have no fixed name to delete.
-  const deletions = encodeDeletions(planned.deleted.filter((o) => !o.name.endsWith("*")));
-  await writeFile(planFile, deletions + headYaml.yaml, { mode: 0o600 });
-  req.onOutput?.(req.redact(planned.output));
-  return { ok: true, summary: planned.summary, output: planned.output, planFile, durationMs: performance.now() - started };
+  const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
+  await writeFile(planFile, encodeDeletions(toDelete) + headYaml.yaml, { mode: 0o600 });
+  let output = planned.output;
+  if (req.kubeconfig) {
+    const live = await kustomizeLiveDiff(
+      {
+        bin,
+        renderFile: planFile,
+        renderHasObjects: planned.head.length > 0,
+        deletionsFile: toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined,
+        target: { kubeconfig: req.kubeconfig, namespace: project.kustomize?.namespace },
+        cwd: req.dataDir,
+        env: req.env,
+        timeoutMs: req.timeoutMs,
+        ignore,
+        hashing,
+        redact: req.redact,
+        knownSecrets: planned.summary.sensitiveValues,
+      },
+      exec,
+    );
+    // Values read from the cluster (an old key) are redacted from everything posted, too.
+    planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
+    output += `\n${renderLiveDiff(live)}`;
+  }
+  req.onOutput?.(req.redact(output));
+  return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+}
+
+async function writeLiveDeletions(dataDir: string, objects: readonly ObjectIdentity[]): Promise<string> {
+  const file = join(dataDir, LIVE_DELETIONS_FILE);
+  await writeFile(file, deletionManifest(objects), { mode: 0o600 });
+  return file;
 }

@@ -81,6 +81,8 @@ describe("helm argv", () => {
       "upgrade",
       "--install",
       "--dry-run=server",
+      "--output",
+      "json",
       "web",
       "/repo/charts/web",
       "--namespace",

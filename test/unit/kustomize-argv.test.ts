@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decodeDeletions, deletionManifest, encodeDeletions } from "../../runners/k8s/deletion-header.js";
-import { kubectlApplyArgv, kubectlDeleteArgv, kubectlDiffArgv, kustomizeBuildArgv } from "../../runners/kustomize/kustomize-argv.js";
+import {
+  kubectlApplyArgv,
+  kubectlDeleteArgv,
+  kubectlDryRunApplyArgv,
+  kubectlGetLiveArgv,
+  kustomizeBuildArgv,
+} from "../../runners/kustomize/kustomize-argv.js";
 
 describe("kubectl argv", () => {
   it("renders with the kustomize built into kubectl", () => {
@@ -44,15 +50,39 @@ describe("kubectl argv", () => {
     ]);
   });
 
-  it("diffs live, server-side", () => {
-    expect(kubectlDiffArgv("/r.yaml", { kubeconfig: "/k" })).toEqual([
-      "diff",
+  it("live diff, head side: a server-side apply dry run of the saved render, read back as YAML", () => {
+    expect(kubectlDryRunApplyArgv("/r.yaml", { kubeconfig: "/k", namespace: "prod" })).toEqual([
+      "apply",
       "--server-side",
       "--field-manager=sluice",
+      "--dry-run=server",
+      "-o",
+      "yaml",
+      "--kubeconfig",
+      "/k",
+      "--namespace",
+      "prod",
+      "-f",
+      "/r.yaml",
+    ]);
+    // The same manager and target as the real apply: only the dry run and the output differ.
+    const apply = kubectlApplyArgv("/r.yaml", { kubeconfig: "/k" });
+    const dry = kubectlDryRunApplyArgv("/r.yaml", { kubeconfig: "/k" });
+    expect(dry.filter((a) => !["--dry-run=server", "-o", "yaml"].includes(a))).toEqual(apply);
+  });
+
+  it("live diff, live side: get the render's objects and the deleted ones, missing ones skipped", () => {
+    expect(kubectlGetLiveArgv(["/r.yaml", "/d.yaml"], { kubeconfig: "/k" })).toEqual([
+      "get",
+      "--ignore-not-found",
+      "-o",
+      "yaml",
       "--kubeconfig",
       "/k",
       "-f",
       "/r.yaml",
+      "-f",
+      "/d.yaml",
     ]);
   });
 });

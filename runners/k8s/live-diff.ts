@@ -1,0 +1,55 @@
+import { createRedactor } from "../../src/render/redact.js";
+import type { ExecResult } from "../exec.js";
+import type { ObjectDiff } from "./diff-objects.js";
+
+/**
+ * The comparison of the cluster as it is with what applying the head would make of it. Never a
+ * plan failure: an unreachable cluster or a refused credential becomes `ok: false` with a short
+ * reason, and the render diff is posted as usual.
+ */
+export type LiveDiff =
+  | {
+      ok: true;
+      diff: ObjectDiff;
+      /** One line: which two views were compared, so a reviewer knows what the diff can and cannot show. */
+      compared: string;
+      notes: string[];
+      /** Secret values read from the cluster or the dry run (already hashed in `diff`): for redaction only. */
+      secretValues: string[];
+    }
+  | { ok: false; reason: string; secretValues: string[] };
+
+/**
+ * A live diff waits on a remote API server while the project lock is held: an unreachable address
+ * should cost minutes, not the whole step timeout.
+ */
+export const LIVE_DIFF_TIMEOUT_MS = 120_000;
+
+export const liveDiffTimeout = (stepTimeoutMs: number): number => Math.min(stepTimeoutMs, LIVE_DIFF_TIMEOUT_MS);
+
+const REASON_MAX = 300;
+
+/**
+ * A failed live diff. The reason comes from a tool's stderr, which may echo an object (a Secret in
+ * clear): it is redacted with the job's redactor and every Secret value known so far, and only then
+ * cut, so the cut cannot leave half a secret behind. `found`: values read in this live diff.
+ */
+export function liveDiffFailure(
+  reason: string,
+  redact: (text: string) => string,
+  found: readonly string[],
+  known: readonly string[] = [],
+): LiveDiff & { ok: false } {
+  const clean = createRedactor({ secrets: [...known, ...found] })(redact(reason)).replace(/\s+/g, " ").trim();
+  const short = clean.length > REASON_MAX ? `${clean.slice(0, REASON_MAX - 1)}…` : clean;
+  return { ok: false, reason: short, secretValues: [...found] };
+}
+
+/** A spawn failure (binary missing) is a live-diff failure too, never a failed plan. */
+export async function tryExec(run: () => Promise<ExecResult>): Promise<ExecResult | string> {
+  try {
+    return await run();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
