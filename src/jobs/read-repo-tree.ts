@@ -14,9 +14,16 @@ const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]
  * Builds the pure ProjectTree from a checkout: the file list, local module sources per dir, and
  * the local references of each kustomization. Reads only regular files inside the checkout.
  */
-export async function readRepoTree(checkoutDir: string, files: string[]): Promise<ProjectTree> {
+export async function readRepoTree(
+  checkoutDir: string,
+  files: string[],
+  /** Terraform files that may hold a local module source (from `git grep`); default: every one. */
+  mayHaveLocalSources?: ReadonlySet<string>,
+): Promise<ProjectTree> {
   const tfSources = new Map<string, string[]>();
-  const tfFiles = files.filter((f) => TF_FILE.test(f) && !/(^|\/)\.terraform\//.test(f));
+  const tfFiles = files.filter(
+    (f) => TF_FILE.test(f) && !/(^|\/)\.terraform\//.test(f) && (!mayHaveLocalSources || mayHaveLocalSources.has(f)),
+  );
   await Promise.all(
     tfFiles.map(async (f) => {
       const text = await readRegular(join(checkoutDir, f));

@@ -102,7 +102,7 @@ async function planPullRequest(
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   const warnings = [...config.warnings, ...configs.warnings];
 
-  const tree = await readRepoTree(checkout.dir, checkout.files);
+  const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, pr.headSha));
   const resolved = resolveProjects(config, tree, checkout.changedFiles);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
   const selection = spec.command

@@ -196,6 +196,21 @@ export class GitWorkspace {
     });
   }
 
+  /**
+   * Terraform files at `sha` that mention a local path after `source` (`source = "../modules/x"`):
+   * one `git grep` over the packed objects instead of reading every .tf file of a big monorepo.
+   */
+  async filesWithLocalSources(repo: RepoRef, sha: string): Promise<Set<string>> {
+    const r = await exec("git", ["grep", "-l", "-z", "-I", "-E", 'source[^"]*"\\.{1,2}/', sha, "--", "*.tf", "*.tf.json"], {
+      cwd: this.mirrorDir(repo),
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+    });
+    // 1: nothing matched.
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw new GitError("git grep failed", r.stderr.trim());
+    return new Set(splitZ(r.stdout).map((entry) => entry.slice(sha.length + 1)));
+  }
+
   /** The first parent of a commit already in the mirror (the base branch before a merge). */
   async firstParent(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
