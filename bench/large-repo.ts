@@ -23,6 +23,7 @@ export async function largeRepoPlan(opts: BenchOptions): Promise<Figure[]> {
       reps,
       parallel,
       change: (tag) => ({ ...largeChange(50, tag), expectTitle: "+100 ~0 -0 in 50 projects" }),
+      warmChange: (tag) => ({ ...largeChange(10, tag), expectTitle: "+20 ~0 -0 in 10 projects" }),
     });
     return [
       figure(

@@ -45,7 +45,7 @@ function naiveAffected(projectDirs: readonly string[], changed: readonly string[
  * prefix-scan mapping.
  */
 export async function mapping(opts: BenchOptions): Promise<Figure[]> {
-  const reps = opts.quick ? 5 : 21;
+  const reps = opts.quick ? 5 : 11;
   const files = largeRepo();
   const paths = Object.keys(files).sort();
   console.error(`mapping: writing the ${paths.length}-file repo to disk`);

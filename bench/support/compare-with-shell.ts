@@ -13,9 +13,19 @@ export interface Comparison {
   shellRuns: number[];
 }
 
+export interface PlanChange {
+  files: Record<string, string>;
+  dirs: string[];
+  expectTitle: string;
+}
+
+/** Warm-ups plan at most this many projects: they only have to fill caches, mirrors and the JIT. */
+const WARM_PROJECTS = 20;
+
 /**
  * The same plans through the app (a PR) and through plan-all.sh (a checkout of the same commit),
- * one warm-up each, then `reps` timed runs per side in alternating order; medians.
+ * a warm-up each, then `reps` timed runs per side in alternating order (app first, then shell
+ * first, …); medians.
  */
 export async function compareWithShell(
   app: BenchApp,
@@ -24,31 +34,37 @@ export async function compareWithShell(
     label: string;
     reps: number;
     parallel: number;
-    /** The PR's files for run `tag`, the dirs it should plan, and the check title to expect. */
-    change: (tag: string) => { files: Record<string, string>; dirs: string[]; expectTitle: string };
+    /** The PR's files for run `tag`, the dirs it plans, and the check title to expect. */
+    change: (tag: string) => PlanChange;
+    /** A smaller change for the app's warm-up (default: `change`). */
+    warmChange?: (tag: string) => PlanChange;
   },
 ): Promise<Comparison> {
-  const viaApp = (tag: string) => {
-    const c = opts.change(tag);
-    return planThroughApp(app, repo, { branch: `${opts.label}-${tag}`, files: c.files, expectTitle: c.expectTitle });
+  const viaApp = (tag: string, c: PlanChange = opts.change(tag)) =>
+    planThroughApp(app, repo, { branch: `${opts.label}-${tag}`, files: c.files, expectTitle: c.expectTitle });
+  await viaApp("warm", (opts.warmChange ?? opts.change)("warm"));
+  const appRuns: AppPlanRun[] = [await viaApp("r0")];
+  const { dirs } = opts.change("r0");
+  const checkout = await cloneCheckout(repo.dir, (appRuns[0] as AppPlanRun).headSha);
+  const shellRuns: number[] = [];
+  const log = (r: number) => {
+    const a = appRuns[r] as AppPlanRun;
+    const p = a.phases;
+    console.error(
+      `  ${opts.label} run ${r + 1}/${opts.reps}: app ${a.ms} ms (git fetch done at ${p.fetched}, plans start at ${p.toRunning}, planning ${p.planning}, final check ${p.finishing}), shell ${Math.round(shellRuns[r] as number)} ms`,
+    );
   };
-  const warm = await viaApp("warm");
-  const { dirs } = opts.change("warm");
-  const checkout = await cloneCheckout(repo.dir, warm.headSha);
   try {
-    const viaShell = () => runShellBaseline(checkout.dir, dirs, opts.parallel);
-    await viaShell();
-    const appRuns: AppPlanRun[] = [];
-    const shellRuns: number[] = [];
-    for (let r = 0; r < opts.reps; r++) {
+    const viaShell = (only = dirs) => runShellBaseline(checkout.dir, only, opts.parallel);
+    await viaShell(dirs.slice(0, WARM_PROJECTS));
+    shellRuns.push(await viaShell());
+    log(0);
+    for (let r = 1; r < opts.reps; r++) {
       const appFirst = r % 2 === 0;
       if (appFirst) appRuns.push(await viaApp(`r${r}`));
       shellRuns.push(await viaShell());
       if (!appFirst) appRuns.push(await viaApp(`r${r}`));
-      const last = appRuns.at(-1) as AppPlanRun;
-      console.error(
-        `  ${opts.label} run ${r + 1}/${opts.reps}: app ${last.ms} ms (fetched ${last.phases.fetched}, running at ${last.phases.toRunning}, planning ${last.phases.planning}, finishing ${last.phases.finishing}), shell ${Math.round(shellRuns.at(-1) as number)} ms`,
-      );
+      log(r);
     }
     const appMs = median(appRuns.map((r) => r.ms));
     const shellMs = median(shellRuns);

@@ -9,6 +9,8 @@ export interface Figure {
   verdict: "PASS" | "MISS" | "INFO";
   /** What the value was compared with, measured in the same run. */
   baseline: string;
+  /** 1-minute load average when the figure was taken (set by run-all), to judge noise. */
+  load?: number;
 }
 
 /** A figure checked against an upper bound (`strict`: value < bound, else value ≤ bound). */

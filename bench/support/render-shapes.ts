@@ -14,16 +14,16 @@ export interface RenderShape {
 
 /** The 10 MB outputs rendering is measured on. */
 export const RENDER_SHAPES: Record<string, RenderShape> = {
-  "plan text": { make: () => realisticPlan(SIZE), reps: { full: 7, quick: 3 }, warmup: true, budgetMs: 60_000 },
+  "plan text": { make: () => realisticPlan(SIZE), reps: { full: 5, quick: 3 }, warmup: true, budgetMs: 60_000 },
   "one-line JSON": {
     make: () => ({ text: singleLine(SIZE), addresses: ["terraform_data.x"] }),
-    reps: { full: 7, quick: 3 },
+    reps: { full: 5, quick: 3 },
     warmup: true,
     budgetMs: 60_000,
   },
   "hostile text": {
     make: () => ({ text: hostile(SIZE), addresses: ["terraform_data.x"] }),
-    reps: { full: 7, quick: 3 },
+    reps: { full: 5, quick: 3 },
     warmup: true,
     budgetMs: 60_000,
   },

@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { ingress } from "./ingress.js";
+import { largeRepoPlan } from "./large-repo.js";
+import { mapping } from "./mapping.js";
+import { memory } from "./memory.js";
+import { overhead } from "./overhead.js";
+import { rendering } from "./rendering.js";
+import { type BenchOptions, benchOptions } from "./support/bench-options.js";
+import { type Figure, formatFigure } from "./support/figure.js";
+import { load1, machineInfo } from "./support/machine-info.js";
+import { writeResults } from "./support/write-results.js";
+
+const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
+  ["rendering", rendering],
+  ["mapping", mapping],
+  ["ingress", ingress],
+  ["overhead", overhead],
+  ["large-repo", largeRepoPlan],
+  ["memory", memory],
+];
+
+/** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */
+async function main(): Promise<void> {
+  const opts = benchOptions();
+  const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const machine = machineInfo();
+  const loadAtStart = load1();
+  console.log(
+    `# sluice bench${opts.quick ? " --quick" : ""}: ${machine.cpus} CPUs, node ${machine.node}, terraform ${machine.terraform}, load ${loadAtStart}`,
+  );
+  const figures: Figure[] = [];
+  const errors: string[] = [];
+  for (const [name, bench] of BENCHES) {
+    if (only.length && !only.includes(name)) continue;
+    try {
+      const measured = await bench(opts);
+      const load = load1();
+      for (const f of measured) {
+        f.load = load;
+        figures.push(f);
+        console.log(formatFigure(f));
+      }
+    } catch (e) {
+      const message = `${name}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2_000);
+      errors.push(message);
+      console.log(`${name.padEnd(34)}  ERROR  ${message}`);
+    }
+  }
+  const minutes = (performance.now() - t0) / 60_000;
+  const file = join(import.meta.dirname, "results", "latest.md");
+  await writeResults(file, { startedAt, minutes, quick: opts.quick, machine, loadAtStart, loadAtEnd: load1(), figures, errors });
+  const missed = figures.filter((f) => f.verdict === "MISS").length;
+  console.log(`# ${figures.length} figures, ${missed} missed, ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
