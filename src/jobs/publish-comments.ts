@@ -45,6 +45,28 @@ export function createCommentPublisher(
     tone: p.tone ?? (p.failed ? "failed" : undefined),
   });
 
+  /** Check updates may be started without waiting: they still reach GitHub in order. */
+  let checkTail: Promise<unknown> = Promise.resolve();
+
+  async function updateCheck(p: Progress, redact: Redactor): Promise<void> {
+    const rendered = renderCheck(input(p), redact);
+    const update =
+      p.state === "done"
+        ? {
+            status: "completed" as const,
+            conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
+            title: rendered.title,
+            summary: rendered.summary,
+          }
+        : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
+    if (checkRunId === undefined) {
+      checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update);
+      await deps.store.updateJob(job.id, { checkRunId });
+    } else {
+      await vcs.updateCheck(repo, checkRunId, update);
+    }
+  }
+
   return {
     async publish(p: Progress, redact: Redactor): Promise<void> {
       const bodies = renderComments(input(p), redact, { maxComments: fixed.maxComments });
@@ -73,23 +95,10 @@ export function createCommentPublisher(
       await this.publish({ state: "done", results: [], notice, tone: "failed" }, redact).catch(() => undefined);
       await this.check({ state: "done", results: [], notice, failed: true }, redact).catch(() => undefined);
     },
-    async check(p: Progress, redact: Redactor): Promise<void> {
-      const rendered = renderCheck(input(p), redact);
-      const update =
-        p.state === "done"
-          ? {
-              status: "completed" as const,
-              conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
-              title: rendered.title,
-              summary: rendered.summary,
-            }
-          : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
-      if (checkRunId === undefined) {
-        checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update);
-        await deps.store.updateJob(job.id, { checkRunId });
-      } else {
-        await vcs.updateCheck(repo, checkRunId, update);
-      }
+    check(p: Progress, redact: Redactor): Promise<void> {
+      const run = checkTail.then(() => updateCheck(p, redact));
+      checkTail = run.catch(() => undefined);
+      return run;
     },
   };
 }

@@ -31,7 +31,7 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
   // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
   if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
-  if (spec.commentId) await vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
+  if (spec.commentId) void vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "plan",
     headSha: pr.headSha,
@@ -80,7 +80,12 @@ async function planPullRequest(
       "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).",
     );
   }
-  await publisher.check({ state: "queued", results: [] }, secrets.redact);
+  // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
+  const progress: Promise<unknown>[] = [publisher.check({ state: "queued", results: [] }, secrets.redact)];
+  const reported = async () => {
+    await Promise.all(progress);
+  };
+  for (const p of progress) p.catch(() => undefined);
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -120,8 +125,11 @@ async function planPullRequest(
 
   const results = new Map<string, ProjectResult>();
   const pending = () => projects.filter((p) => !results.has(p.name)).map((p) => p.name);
-  await publisher.publish({ state: "running", results: [], pending: pending() }, secrets.redact);
-  await publisher.check({ state: "running", results: [], pending: pending() }, secrets.redact);
+  progress.push(
+    publisher.publish({ state: "running", results: [], pending: pending() }, secrets.redact),
+    publisher.check({ state: "running", results: [], pending: pending() }, secrets.redact),
+  );
+  for (const p of progress) p.catch(() => undefined);
 
   await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
   // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
@@ -154,6 +162,7 @@ async function planPullRequest(
   secrets.add(sensitive);
   const ordered = projects.map((p) => results.get(p.name)).filter((r): r is ProjectResult => r !== undefined);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  await reported();
   await publisher.publish({ state: "done", results: ordered, notice }, secrets.redact);
   await publisher.check({ state: "done", results: ordered }, secrets.redact);
 }
