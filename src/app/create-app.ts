@@ -45,7 +45,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const config = loadServerConfig(env.serverConfigPath);
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
-  const logRedact = createRedactor({ secrets: [env.webhookSecret], patterns: redactPatterns });
+  const appSecrets = [
+    env.webhookSecret,
+    env.privateKey,
+    ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
+  ];
+  const logRedact = createRedactor({ secrets: appSecrets, patterns: redactPatterns });
   const log = pino({
     level: env.logLevel,
     hooks: {
@@ -108,6 +113,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     projectQueue: new PQueue({ concurrency: config.parallel }),
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
+    appSecrets,
     wake: () => worker.notify(),
   };
 

@@ -26,7 +26,14 @@ export function createIngress(opts: IngressOptions) {
       opts.log.info({ deliveryId: delivery.id, repo: fullName }, "repository is not in the server's allowlist: ignored");
       return;
     }
-    const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job);
+    // The delivery id header is not signed: a captured comment webhook replayed under a new id must
+    // not run its command twice, so a comment acts once whatever delivery carries it.
+    const payload = delivery.payload as { comment?: { id?: number }; repository?: { id?: number } };
+    const commentKey =
+      delivery.name === "issue_comment" && payload.comment?.id
+        ? [`comment:${payload.repository?.id ?? fullName}:${payload.comment.id}`]
+        : [];
+    const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job, commentKey);
     if (duplicate) {
       opts.log.info({ deliveryId: delivery.id }, "delivery already received: not acted on again");
       return;

@@ -26,6 +26,8 @@ export interface JobDeps {
   projectQueue: PQueue;
   /** Env every runner gets (our own TF_CLI_CONFIG_FILE, plugin cache…). */
   runnerEnv: Record<string, string>;
+  /** The app's own credentials (webhook secret, private key lines): redacted from every post. */
+  appSecrets: string[];
   /** Compiled redact_patterns of the server config. */
   redactPatterns: RegExp[];
   /** Tells the worker a job was enqueued from inside another job. */

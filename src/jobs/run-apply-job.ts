@@ -12,7 +12,7 @@ import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { toProject } from "../projects/resolve-projects.js";
 import { defaultRepoConfig } from "../config/repo/load-repo-config.js";
-import { createRedactor } from "../render/redact.js";
+import { extendRedactor } from "../render/redact.js";
 import type { Job, PlanRecord } from "../store/store.js";
 import type { Permission, PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -348,8 +348,7 @@ async function applyOne(
         planFile: target.planFile,
         env: deps.runnerEnv,
         timeoutMs: deps.config.step_timeout,
-        redactWith: (values) =>
-          createRedactor({ secrets: [...secrets.redact.secrets, ...values, ...Object.values(secretSet.values)], patterns: deps.redactPatterns }),
+        redactWith: (values) => extendRedactor(secrets.redact, [...values, ...Object.values(secretSet.values)]),
         onOutput: (chunk) => log.write(chunk),
         kubeconfig: settings.kubeconfig,
         secretSet: secretSet.values,

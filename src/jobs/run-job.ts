@@ -1,6 +1,5 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
-import { createRedactor } from "../render/redact.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
 import type { Job } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -9,6 +8,7 @@ import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
 import { runPlanJob } from "./run-plan-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+import { secretsFor } from "./secrets.js";
 
 /** Dispatches a job by kind. */
 export async function runJob(job: Job, deps: JobDeps): Promise<void> {
@@ -22,7 +22,7 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runUnlockJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
-      const redact = createRedactor({ patterns: deps.redactPatterns });
+      const redact = secretsFor(deps).redact;
       const body = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
       if (job.commentIds.length === 0) {
         const id = await vcs.createComment(repo, pr, body);

@@ -7,10 +7,12 @@ export interface Secrets {
   add(values: Iterable<string>): void;
 }
 
-export function secretsFor(deps: Pick<JobDeps, "redactPatterns">): Secrets {
-  const known: string[] = [];
+export function secretsFor(deps: Pick<JobDeps, "redactPatterns" | "appSecrets">): Secrets {
+  // A PR's code can read this server's files and its process environment (/proc): whatever it
+  // prints of the app's own credentials is redacted like any other secret.
+  const known: string[] = [...deps.appSecrets];
   const s: Secrets = {
-    redact: createRedactor({ patterns: deps.redactPatterns }),
+    redact: createRedactor({ secrets: known, patterns: deps.redactPatterns }),
     add(values) {
       known.push(...values);
       s.redact = createRedactor({ secrets: known, patterns: deps.redactPatterns });

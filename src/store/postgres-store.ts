@@ -70,15 +70,22 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     deliveryId: string,
     event: string,
     job: { target: JobTarget; spec: JobSpec } | undefined,
+    alsoKeys: string[] = [],
   ): Promise<{ duplicate: boolean; jobId?: number }> {
     // ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so across
     // replicas exactly one transaction inserts the delivery and its job.
+    const duplicate = new Error("duplicate");
     return inTransaction(pool, async (c) => {
       const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [
         deliveryId,
         event,
       ]);
       if (inserted.rowCount === 0) return { duplicate: true };
+      for (const key of alsoKeys) {
+        const also = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [key, event]);
+        // Throwing rolls the delivery row back too: a replay leaves no trace.
+        if (also.rowCount === 0) throw duplicate;
+      }
       if (!job) return { duplicate: false };
       const r = await c.query<{ id: number }>(
         "INSERT INTO jobs (delivery_id, target, spec, status) VALUES ($1, $2, $3, 'queued') RETURNING id",
@@ -87,6 +94,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const jobId = r.rows[0]?.id as number;
       await c.query("UPDATE deliveries SET job_id = $1 WHERE id = $2", [jobId, deliveryId]);
       return { duplicate: false, jobId };
+    }).catch((e: unknown) => {
+      if (e === duplicate) return { duplicate: true };
+      throw e;
     });
   }
 

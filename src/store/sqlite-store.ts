@@ -243,10 +243,13 @@ export function openSqliteStore(file: string): Store {
     "INSERT INTO jobs (delivery_id, target, spec, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)",
   );
   const linkJob = db.prepare("UPDATE deliveries SET job_id = ? WHERE id = ?");
+  const deliverySeen = db.prepare("SELECT 1 FROM deliveries WHERE id = ?");
   const recordTx = db.transaction(
-    (deliveryId: string, event: string, job: { target: JobTarget; spec: JobSpec } | undefined) => {
+    (deliveryId: string, event: string, job: { target: JobTarget; spec: JobSpec } | undefined, alsoKeys: string[] = []) => {
       const t = now();
+      if (alsoKeys.some((k) => deliverySeen.get(k))) return { duplicate: true };
       if (insertDelivery.run(deliveryId, event, t).changes === 0) return { duplicate: true };
+      for (const k of alsoKeys) insertDelivery.run(k, event, t);
       if (!job) return { duplicate: false };
       const jobId = Number(
         insertJob.run(deliveryId, JSON.stringify(job.target), JSON.stringify(job.spec), t, t)
@@ -411,8 +414,8 @@ export function openSqliteStore(file: string): Store {
     async interruptStartedApplies() {
       return interruptTx();
     },
-    async recordDelivery(deliveryId, event, job) {
-      return recordTx(deliveryId, event, job);
+    async recordDelivery(deliveryId, event, job, alsoKeys) {
+      return recordTx(deliveryId, event, job, alsoKeys);
     },
     async claimNextJob() {
       return claimTx();

@@ -127,11 +127,15 @@ export interface JobPatch {
  * also across restarts.
  */
 export interface Store {
-  /** Records the delivery; enqueues the job unless the delivery id was seen before. */
+  /**
+   * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
+   * comment a command came from), was seen before. All keys are recorded in one transaction.
+   */
   recordDelivery(
     deliveryId: string,
     event: string,
     job: { target: JobTarget; spec: JobSpec } | undefined,
+    alsoKeys?: string[],
   ): Promise<{ duplicate: boolean; jobId?: number }>;
   /** Atomically moves the oldest queued job to running and returns it. */
   claimNextJob(): Promise<Job | undefined>;

@@ -246,6 +246,18 @@ describe("comment commands", () => {
 });
 
 describe("ingress", () => {
+  it("a signed comment replayed under a new delivery id runs once", async () => {
+    const repo = await repoWith({ "net/main.tf": tfProject("net") });
+    const pr = await openPr(repo, { "net/main.tf": tfProject("net", 2) });
+    await finalCheck(repo, pr.headSha);
+    const { delivery } = await h.sim.comment(repo, pr.number, { user: "bob", body: "/help" });
+    await h.sim.waitFor(() => botComments(repo, pr.number).length === 2);
+    const replay = await h.sim.redeliver(delivery.deliveryId, { asNewId: "11111111-2222-3333-4444-555555555555" });
+    expect(replay.status).toBe(202);
+    await settle();
+    expect(botComments(repo, pr.number)).toHaveLength(2);
+  });
+
   it("a bad signature gets 401 and nothing else happens", async () => {
     const repo = await repoWith({ "net/main.tf": tfProject("net") });
     await h.sim.pushBranch(repo, { branch: "x", files: { "net/main.tf": tfProject("net", 2) } });

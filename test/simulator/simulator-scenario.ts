@@ -249,8 +249,8 @@ export class SimulatorScenario {
   }
 
   /** Sends an earlier delivery again, same id and body (GitHub's "Redeliver"). */
-  redeliver(deliveryId: string): Promise<DeliveryResult> {
-    return this.core.webhooks.redeliver(deliveryId);
+  redeliver(deliveryId: string, opts?: { asNewId?: string }): Promise<DeliveryResult> {
+    return this.core.webhooks.redeliver(deliveryId, opts);
   }
 
   private async review(repo: SimRepo, number: number, login: string, state: ReviewState["state"], body: string): Promise<ReviewState> {

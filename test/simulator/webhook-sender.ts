@@ -60,11 +60,14 @@ export class WebhookSender {
     return result;
   }
 
-  /** Sends an earlier delivery again with the same id and body. */
-  redeliver(deliveryId: string): Promise<DeliveryResult> {
+  /**
+   * Sends an earlier delivery again with the same body: under the same id (GitHub's "Redeliver"),
+   * or under a new one, as an attacker replaying a captured request would (the id is not signed).
+   */
+  redeliver(deliveryId: string, opts: { asNewId?: string } = {}): Promise<DeliveryResult> {
     const earlier = this.sent.get(deliveryId);
     if (!earlier) throw new Error(`no delivery ${deliveryId} to redeliver`);
-    return this.deliver(earlier.event, earlier.payload, { deliveryId });
+    return this.deliver(earlier.event, earlier.payload, { deliveryId: opts.asNewId ?? deliveryId });
   }
 
   /** For events GitHub sends on its own (e.g. after an API merge): never awaited by the caller. */
