@@ -114,6 +114,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
     appSecrets,
+    reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     wake: () => worker.notify(),
   };
 

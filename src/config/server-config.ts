@@ -11,7 +11,9 @@ const duration = z
     const n = Number(m?.[1]);
     const unit = m?.[2];
     return unit === "ms" ? n : unit === "s" ? n * 1e3 : unit === "m" ? n * 60e3 : n * 3600e3;
-  });
+  })
+  // A zero timeout would kill every step the moment it starts.
+  .refine((ms) => ms > 0, "must be longer than 0");
 
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
@@ -88,7 +90,14 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     if (!node?.range) return undefined;
     return text.slice(0, node.range[0]).split("\n").length;
   };
-  const result = serverConfigSchema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? {});
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The library's alias-expansion guard throws a plain error: still a configuration problem.
+    throw new ConfigError(`${source}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const result = serverConfigSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${source}:\n${describeIssues(result.error.issues, lineCounter)}`);
   for (const p of result.data.redact_patterns) {
     try {

@@ -23,16 +23,16 @@ function reply(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify(status < 300 ? { ok: true, message } : { error: message }));
 }
 
-/** How long, and how much more, a refused oversized request may keep sending while it reads the 413. */
+/** How long a refused oversized request may keep sending while it reads the 413. */
 const DRAIN_MS = 5_000;
 
 /**
- * Answers 413 and closes the connection. The rest of the body is read and dropped for a short
- * while so the client (mid-upload) gets to read the answer instead of a connection reset, but no
- * more than another `limit` bytes: an endless body cannot hold the connection open.
+ * Answers 413 at once. The rest of the body is read and dropped, unbuffered, so a client that is
+ * still uploading gets to read the answer instead of a connection reset (closing now would reset
+ * it mid-upload). Bounded: past twice the limit, or after a few seconds, the connection is cut,
+ * so an endless body cannot hold it open.
  */
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  res.setHeader("connection", "close");
   reply(res, 413, `payload over ${limit} bytes`);
   let drained = 0;
   const stop = () => req.destroy();
@@ -40,7 +40,7 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number
   timer.unref();
   req.on("data", (c: Buffer) => {
     drained += c.length;
-    if (drained > limit) stop();
+    if (drained > 2 * limit) stop();
   });
   req.once("close", () => clearTimeout(timer));
   req.resume();

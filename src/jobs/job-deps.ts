@@ -30,6 +30,8 @@ export interface JobDeps {
   appSecrets: string[];
   /** Compiled redact_patterns of the server config. */
   redactPatterns: RegExp[];
+  /** How long a finished job keeps trying to post its result while GitHub is down. */
+  reportRetry: { baseMs: number; forMs: number };
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
 }

@@ -3,7 +3,7 @@ import type { Redactor } from "../render/redact.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../store/store.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
+import { type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 
 export interface Progress {
@@ -60,7 +60,7 @@ export function createCommentPublisher(
           }
         : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
     if (checkRunId === undefined) {
-      checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update);
+      checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update, `sluice-job-${job.id}`);
       await deps.store.updateJob(job.id, { checkRunId });
     } else {
       await vcs.updateCheck(repo, checkRunId, update);
@@ -94,6 +94,27 @@ export function createCommentPublisher(
       const notice = `Sluice could not finish this ${fixed.command}: ${e instanceof Error ? e.message : String(e)}${detail}`;
       await this.publish({ state: "done", results: [], notice, tone: "failed" }, redact).catch(() => undefined);
       await this.check({ state: "done", results: [], notice, failed: true }, redact).catch(() => undefined);
+    },
+    /**
+     * The final comment and check. When GitHub stays down longer than one call's retries, keep
+     * trying for a while: the work (an apply!) is done and must not be lost or re-run.
+     */
+    async final(p: Progress, redact: Redactor): Promise<void> {
+      const { baseMs, forMs } = deps.reportRetry;
+      const deadline = Date.now() + forMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.publish(p, redact);
+          await this.check(p, redact);
+          return;
+        } catch (e) {
+          const retryable = e instanceof VcsError && e.retryable;
+          if (!retryable || Date.now() >= deadline) throw e;
+          const delay = Math.min(60_000, baseMs * 2 ** Math.min(attempt, 10));
+          deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId, delayMs: delay }, `posting the result failed, trying again: ${e.message}`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
     },
     check(p: Progress, redact: Redactor): Promise<void> {
       const run = checkTail.then(() => updateCheck(p, redact));

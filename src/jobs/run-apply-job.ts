@@ -210,8 +210,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       notice = `Every project is applied, but automerge failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  await publisher.publish({ state: "done", results: ordered, notice }, secrets.redact);
-  await publisher.check({ state: "done", results: ordered }, secrets.redact);
+  await publisher.final({ state: "done", results: ordered, notice }, secrets.redact);
 }
 
 /** Applies in dependency order; a failed apply stops every project that depends on it. */

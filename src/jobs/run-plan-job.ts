@@ -163,8 +163,7 @@ async function planPullRequest(
   const ordered = projects.map((p) => results.get(p.name)).filter((r): r is ProjectResult => r !== undefined);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
-  await publisher.publish({ state: "done", results: ordered, notice }, secrets.redact);
-  await publisher.check({ state: "done", results: ordered }, secrets.redact);
+  await publisher.final({ state: "done", results: ordered, notice }, secrets.redact);
 }
 
 function withWarnings(text: string, warnings: string[]): string {

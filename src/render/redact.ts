@@ -12,19 +12,41 @@ export interface Redactor {
 }
 
 /**
+ * A PEM private key that was base64-encoded whole, as Probot accepts `PRIVATE_KEY` and as
+ * Kubernetes prints Secret data: the base64 of each common key header, then the rest of the run.
+ */
+const BASE64_KEY = new RegExp(
+  `(?:${["RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED ", ""]
+    .map((kind) => {
+      const header = Buffer.from(`-----BEGIN ${kind}PRIVATE KEY-----`).toString("base64");
+      // Only characters that depend on the header alone: the last one mixes in the next byte.
+      return header.slice(0, Math.floor(`-----BEGIN ${kind}PRIVATE KEY-----`.length / 3) * 4);
+    })
+    .join("|")})[A-Za-z0-9+/=]*`,
+  "g",
+);
+
+/**
  * Built-in patterns, always on. When a pattern has a group `v`, only that group is redacted so the
  * reader still sees what kind of thing was there (`Authorization: Bearer [redacted]`).
+ *
+ * They run over tool output a pull request controls, so each must stay linear in the text: a
+ * pattern may only start where its match could (the URL scheme at the start of a word, not inside
+ * every letter run), and what it scans for a closing character is bounded. A quadratic pattern
+ * here lets one long line in a plan stop the whole app.
  */
 const BUILT_IN: readonly RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{36,}/g,
   /\bgithub_pat_[A-Za-z0-9_]{22,}/g,
   // Credentials in URLs: x-access-token:TOKEN@host, and user:password@ in any scheme.
-  /x-access-token:(?<v>[^@\s'"]+)@/g,
-  /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@'"]*:(?<v>[^\s/@'"]+)@/g,
+  /x-access-token:(?<v>[^@\s'":/]{1,2048})@/g,
+  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s/:@'"]{0,256}:(?<v>[^\s/@'"]{1,2048})@/g,
   // Header values, also in JSON/YAML dumps of headers.
   /authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)\s+(?<v>[^\s'",]+)/gi,
-  // PEM private keys; an unterminated block (cut output) is redacted through its base64 body.
-  /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]{0,16384}?-----END[ A-Z0-9]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,\\-]*)/g,
+  // PEM private keys; an unterminated block (cut output) is redacted through its base64 body. The
+  // search for the end stops at the next BEGIN, so a run of BEGIN lines is not searched again and again.
+  /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:(?:(?!-----BEGIN)[\s\S]){0,16384}?-----END[ A-Z0-9]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,\\-]*)/g,
+  BASE64_KEY,
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /aws_secret_access_key["']?\s*[:=]\s*["']?(?<v>[A-Za-z0-9/+=]{40})/gi,
 ];

@@ -27,7 +27,8 @@ export interface CheckRender {
 export function renderCheck(input: CommentInput, redact: Redactor = createRedactor()): CheckRender {
   const clean = cleanText(input.results, redact);
   const command = commandLabel(input);
-  const views = input.results.map((r) => projectView(r, command, clean));
+  // The check shows no output: cleaning megabytes of it only to drop them would cost seconds.
+  const views = input.results.map((r) => projectView({ ...r, output: "" }, command, clean));
   const summaries = input.results.flatMap((r) =>
     (r.status === "planned" || r.status === "applied") && r.summary ? [r.summary] : [],
   );

@@ -6,14 +6,17 @@ export const MIN_SECRET = 4;
 const MIN_BASE64_SECRET = 8;
 
 /**
- * The ways a secret shows up in output besides verbatim: after our own control stripping,
- * URL-encoded (in clone URLs), JSON-escaped (in plan JSON and logs), and base64 at each of the
- * three byte alignments, so it is found inside a longer base64 string too — git sends
- * `Authorization: Basic base64("x-access-token:" + token)`. For an embedded secret only the
- * base64 characters that depend on the secret's bytes alone are stable, so the edges are trimmed.
+ * The ways a secret shows up in output besides verbatim: after our own control stripping, with
+ * CR LF line ends (terminal output), URL-encoded (in clone URLs), JSON-escaped (in plan JSON and
+ * logs), and base64 at each of the three byte alignments, so it is found inside a longer base64
+ * string too — git sends `Authorization: Basic base64("x-access-token:" + token)`. For an
+ * embedded secret only the base64 characters that depend on the secret's bytes alone are stable,
+ * so the edges are trimmed.
  */
 export function secretVariants(secret: string): string[] {
   const variants = new Set<string>([secret, stripControl(secret)]);
+  // A terminal (the pty plans run under) prints every line feed as CR LF.
+  if (secret.includes("\n")) variants.add(secret.replace(/\r?\n/g, "\r\n"));
   try {
     variants.add(encodeURIComponent(secret));
   } catch {

@@ -65,7 +65,8 @@ export interface VcsClient {
   createComment(repo: RepoRef, pr: number, body: string): Promise<number>;
   updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
   react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
-  createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate): Promise<number>;
+  /** `externalId` identifies the run: a retry after a lost answer finds the run instead of making a second. */
+  createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate, externalId?: string): Promise<number>;
   updateCheck(repo: RepoRef, checkRunId: number, update: CheckUpdate): Promise<void>;
   permissionOf(repo: RepoRef, user: string): Promise<Permission>;
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;

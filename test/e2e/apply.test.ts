@@ -147,6 +147,24 @@ describe("apply", () => {
   });
 });
 
+describe("GitHub down while the result is posted", () => {
+  it("an apply that finished while GitHub was down is reported once GitHub answers, and ran once", async () => {
+    const marker = join(stateDir, `down-${n + 1}.log`);
+    const extra = `\nresource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 2; echo applied >> ${marker}"\n  }\n}\n`;
+    const { repo, pr } = await plannedPr({ extra });
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"));
+    // More failures than one call's retries: the first attempt to post the result gives up.
+    h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 10 });
+    const check = await completed(repo, pr.headSha, "sluice/apply");
+    expect(check.conclusion).toBe("success");
+    expect(bot(repo, pr.number)[1]?.body).toMatch(/applied/i);
+    expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
+    expect(h.app.output()).toContain("posting the result failed, trying again");
+  });
+});
+
 describe("child environment", () => {
   it("terraform (and a PR's local-exec) never sees the app's private key, webhook secret or installation token", async () => {
     const dump = join(stateDir, `env-${n + 1}.txt`);

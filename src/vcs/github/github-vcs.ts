@@ -77,11 +77,32 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         octokit.rest.reactions.createForIssueComment({ ...ids(repo), comment_id: commentId, content, request: request() }),
       );
     },
-    async createCheck(repo, name, headSha, update) {
-      const { data } = await retry(`creating check ${name}`, () =>
-        octokit.rest.checks.create({ ...ids(repo), name, head_sha: headSha, ...checkBody(update), request: request() }),
+    async createCheck(repo, name, headSha, update, externalId) {
+      const find = async () => {
+        const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+          ...ids(repo),
+          ref: headSha,
+          check_name: name,
+          per_page: 100,
+          request: request(),
+        });
+        return runs.find((r) => r.external_id === externalId)?.id;
+      };
+      return retry(
+        `creating check ${name}`,
+        async () =>
+          (
+            await octokit.rest.checks.create({
+              ...ids(repo),
+              name,
+              head_sha: headSha,
+              ...(externalId ? { external_id: externalId } : {}),
+              ...checkBody(update),
+              request: request(),
+            })
+          ).data.id,
+        externalId ? find : undefined,
       );
-      return data.id;
     },
     async updateCheck(repo, checkRunId, update) {
       await retry(`updating check ${checkRunId}`, () =>
