@@ -62,7 +62,6 @@ interface ApplyContext {
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
 export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "apply") throw new Error(`runApplyJob got a ${job.spec.kind} job`);
-  const spec = job.spec;
   const { repo } = job.target;
   const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
@@ -70,8 +69,31 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const pr = await vcs.pullRequest(repo, job.target.pr);
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkoutAt = (sha: string, baseSha: string) =>
-    deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: sha, baseSha, baseRef: pr.baseRef });
+  const held: Checkout[] = [];
+  const checkoutAt = async (sha: string, baseSha: string) => {
+    const c = await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: sha, baseSha, baseRef: pr.baseRef });
+    held.push(c);
+    return c;
+  };
+  try {
+    await applyWith(job, deps, vcs, pr, token, secrets, checkoutAt);
+  } finally {
+    for (const c of held) c.release();
+  }
+}
+
+async function applyWith(
+  job: Job,
+  deps: JobDeps,
+  vcs: VcsClient,
+  pr: PullRequestInfo,
+  token: string,
+  secrets: Secrets,
+  checkoutAt: (sha: string, baseSha: string) => Promise<Checkout>,
+): Promise<void> {
+  if (job.spec.kind !== "apply") return;
+  const spec = job.spec;
+  const { repo } = job.target;
 
   let merge: ApplyContext["merge"];
   let trustedSha = pr.baseSha;

@@ -39,11 +39,14 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
     maxComments: deps.config.max_comments,
   });
   await publisher.publish({ state: "queued", results: [] }, secrets.redact);
+  const held: Checkout[] = [];
   try {
-    await planPullRequest(job, deps, vcs, pr, publisher, secrets);
+    await planPullRequest(job, deps, vcs, pr, publisher, secrets, held);
   } catch (e) {
     await publisher.fault(e, secrets.redact);
     throw e;
+  } finally {
+    for (const c of held) c.release();
   }
 }
 
@@ -51,9 +54,16 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
 export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
   const token = await vcs.cloneToken();
   const { repo, cloneUrl } = job.target;
-  await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+  const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+  checkout.release();
   const { head } = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.headSha);
   return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
+}
+
+async function hold(held: Checkout[], pending: Promise<Checkout>): Promise<Checkout> {
+  const checkout = await pending;
+  held.push(checkout);
+  return checkout;
 }
 
 async function done(publisher: Publisher, secrets: Secrets, notice: string, failed = false): Promise<void> {
@@ -68,6 +78,8 @@ async function planPullRequest(
   pr: PullRequestInfo,
   publisher: Publisher,
   secrets: Secrets,
+  /** Worktrees this job uses, released when it ends. */
+  held: Checkout[],
 ): Promise<void> {
   if (job.spec.kind !== "plan") return;
   const spec = job.spec;
@@ -89,7 +101,7 @@ async function planPullRequest(
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await deps.workspace.checkout({
+  const checkout = await hold(held, deps.workspace.checkout({
     repo,
     cloneUrl: job.target.cloneUrl,
     token,
@@ -97,7 +109,7 @@ async function planPullRequest(
     headSha: pr.headSha,
     baseSha: pr.baseSha,
     baseRef: pr.baseRef,
-  });
+  }));
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
@@ -135,7 +147,10 @@ async function planPullRequest(
   // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
   const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
   const baseCheckout = needsBase
-    ? await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: checkout.mergeBase, baseSha: checkout.mergeBase, baseRef: pr.baseRef })
+    ? await hold(
+        held,
+        deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: checkout.mergeBase, baseSha: checkout.mergeBase, baseRef: pr.baseRef }),
+      )
     : undefined;
   const sensitive: string[] = [];
   const ctx: ProjectContext = { job, deps, pr, checkout, baseDir: baseCheckout?.dir, settings, secrets, extraArgs: spec.command?.extraArgs ?? [] };
