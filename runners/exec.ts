@@ -203,6 +203,15 @@ async function execPipe(
   };
 }
 
+/**
+ * A process that closes its terminal before it has exited (coreutils close stdout in an atexit
+ * handler) makes node-pty close the master, and the kernel then sends the still-exiting process
+ * SIGHUP: it is reported killed although it finished its work. So pty children start with SIGHUP
+ * ignored. The script is fixed and the command stays an argv array (`"$@"`): nothing in it is
+ * interpreted by the shell. A timeout still ends the group with SIGTERM and SIGKILL.
+ */
+const HUP_IGNORED = ["-c", 'trap "" HUP; exec "$@"', "sluice-exec"];
+
 function execPty(
   file: string,
   args: string[],
@@ -217,7 +226,7 @@ function execPty(
   return new Promise((resolve, reject) => {
     let child: pty.IPty;
     try {
-      child = pty.spawn(file, args, { cwd, env, cols: 160, rows: 40, name: "dumb" });
+      child = pty.spawn("/bin/sh", [...HUP_IGNORED, file, ...args], { cwd, env, cols: 160, rows: 40, name: "dumb" });
     } catch (e) {
       reject(new Error(`could not start ${file}: ${redact(String((e as Error).message))}`));
       return;

@@ -35,6 +35,14 @@ export interface AppOverrides {
   requestTimeoutMs?: number;
 }
 
+function safeUrlPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
   const base = Number(env.SLUICE_GITHUB_RETRY_BASE_MS);
   return Number.isFinite(base) && base > 0 ? { ...DEFAULT_RETRY, baseDelayMs: base, maxDelayMs: base * 32 } : DEFAULT_RETRY;
@@ -45,10 +53,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const config = loadServerConfig(env.serverConfigPath);
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
+  // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
+  const databasePassword = env.databaseUrl ? safeUrlPassword(env.databaseUrl) : undefined;
   const appSecrets = [
     env.webhookSecret,
     env.privateKey,
     ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
+    ...(process.env.PRIVATE_KEY ? [process.env.PRIVATE_KEY] : []),
+    ...Object.values(config.secrets)
+      .map((ref) => process.env[ref.slice("env:".length)])
+      .filter((v): v is string => typeof v === "string" && v.length > 0),
+    ...(databasePassword ? [databasePassword] : []),
   ];
   const logRedact = createRedactor({ secrets: appSecrets, patterns: redactPatterns });
   const log = pino({

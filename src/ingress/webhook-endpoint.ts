@@ -27,22 +27,33 @@ function reply(res: ServerResponse, status: number, message: string): void {
 const DRAIN_MS = 5_000;
 
 /**
- * Answers 413 at once. The rest of the body is read and dropped, unbuffered, so a client that is
- * still uploading gets to read the answer instead of a connection reset (closing now would reset
- * it mid-upload). Bounded: past twice the limit, or after a few seconds, the connection is cut,
- * so an endless body cannot hold it open.
+ * Answers 413 at once, without parsing anything. The answer is written completely but the
+ * response is only ended once the rest of the body has been read and dropped: ending it closes
+ * the connection (GitHub and most clients send `Connection: close`), and closing while the client
+ * is still uploading resets it before it can read the answer. Bounded: past twice the limit, or
+ * after a few seconds, the connection is cut, so an endless body cannot hold it open.
  */
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  reply(res, 413, `payload over ${limit} bytes`);
+  const body = JSON.stringify({ error: `payload over ${limit} bytes` });
+  res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.write(body);
   let drained = 0;
-  const stop = () => req.destroy();
-  const timer = setTimeout(stop, DRAIN_MS);
+  let finished = false;
+  const finish = (cut: boolean) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    res.end();
+    if (cut) req.destroy();
+  };
+  const timer = setTimeout(() => finish(true), DRAIN_MS);
   timer.unref();
   req.on("data", (c: Buffer) => {
     drained += c.length;
-    if (drained > 2 * limit) stop();
+    if (drained > 2 * limit) finish(true);
   });
-  req.once("close", () => clearTimeout(timer));
+  req.once("end", () => finish(false));
+  req.once("close", () => finish(false));
   req.resume();
 }
 

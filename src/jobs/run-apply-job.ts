@@ -67,6 +67,21 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
+  if (job.spec.trigger === "comment" && !job.spec.viaAtlantis) {
+    // Who asked is checked before anything is cloned: a user without access gets nothing run.
+    const permission = await vcs.permissionOf(repo, job.spec.actor);
+    const allowedByServer = deps.config.apply_users.some((u) => u.toLowerCase() === job.spec.actor.toLowerCase());
+    const who = checkApplier({ commenter: job.spec.actor, commenterPermission: permission, allowedByServer });
+    if (!who.allowed) {
+      const publisher = createCommentPublisher(vcs, deps, job, {
+        command: "apply",
+        headSha: pr.headSha,
+        trigger: { text: job.spec.commandLine ?? "/apply", user: job.spec.actor },
+        maxComments: deps.config.max_comments,
+      });
+      return refuseAll(publisher, secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    }
+  }
   const token = await vcs.cloneToken();
   secrets.add([token]);
   const held: Checkout[] = [];

@@ -30,8 +30,10 @@ resource "terraform_data" "echo" {
 `;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // Custom commands are allowed for one repo, so that only where they come from decides.
+  h = await startHarness({ serverConfig: 'allow_custom_workflows: ["acme/args-wf"]\n' });
   h.sim.setPermission("acme/args", "bob", "write");
+  h.sim.setPermission("acme/args-wf", "bob", "write");
   // A directory outside any checkout that looks like a project: a symlink must not make it one.
   outside = await mkdtemp(join(tmpdir(), "sluice-outside-"));
   await writeFile(join(outside, "main.tf"), 'resource "terraform_data" "outside" {\n  input = "outside"\n}\n');
@@ -243,5 +245,21 @@ describe("repo config from the pull request", () => {
       expect(body).not.toContain("terraform_data.outside");
     }
     expect(effects(h).plans).toBe(plans);
+  });
+
+  it("a PR cannot change the commands of a custom workflow: the base branch's run, the PR's never do", async () => {
+    const fromBase = canary("wf-base");
+    const fromPr = canary("wf-pr");
+    const config = (target: string) =>
+      `version: 1\nprojects:\n  - name: ops\n    dir: ops\n    workflow: w\nworkflows:\n  w:\n    plan:\n      steps:\n        - init\n        - plan\n        - run: [touch, ${target}]\n`;
+    const wf = await h.sim.createRepo({ owner: "acme", name: "args-wf", files: { ".sluice.yaml": config(fromBase), "ops/main.tf": MAIN_TF(1) } });
+    await h.sim.pushBranch(wf, { branch: "swap", files: { ".sluice.yaml": config(fromPr), "ops/main.tf": MAIN_TF(2) } });
+    const opened = await h.sim.openPullRequest(wf, { head: "swap", author: "bob" });
+    const check = await completedCheck(h, wf, opened.headSha, "sluice/plan");
+    expect(check.conclusion, botComments(h, wf, opened.number)[0]?.body).toBe("success");
+    // The reviewed command ran (so custom steps do run here); the PR's replacement did not.
+    expect(exists(fromBase)).toBe(true);
+    expect(exists(fromPr)).toBe(false);
+    await rm(fromBase, { force: true });
   });
 });

@@ -89,10 +89,11 @@ describe("GitHub failing while the apply result is posted", () => {
 
 describe("a tool that hangs", () => {
   it("is killed with its whole process group at the step timeout, and the failure is reported", async () => {
-    // A unique sleep length marks the provisioner's process in /proc.
+    // A unique sleep length marks the provisioner's process in /proc. It ignores SIGHUP, so the pty
+    // closing does not end it: only a signal to the whole process group does.
     const seconds = `61.${randomInt(100_000, 999_999)}`;
     const marker = join(stateDir, `hang-${n + 1}.log`);
-    const { repo, pr } = await plannedPr(`echo started >> ${marker} && sleep ${seconds}`);
+    const { repo, pr } = await plannedPr(`echo started >> ${marker} && trap '' HUP && sleep ${seconds}`);
     const before = await applyUntilStarted(repo, pr.number, marker);
     await h.sim.waitFor(() => processesWith(`sleep ${seconds}`).length > 0, { message: "the provisioner's sleep never ran" });
     const body = await nextReply(h, repo, pr.number, before);

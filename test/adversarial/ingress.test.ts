@@ -49,8 +49,16 @@ const webhookUrl = () => `${h.app.url}/api/github/webhooks`;
 
 /** Waits until in-flight work is over, then returns the effects snapshot. */
 async function quiet() {
-  await h.sim.waitFor(() => !botComments(h, repo, pr.number).some((c) => /queued|running/.test(c.body.split("\n")[1] ?? "")));
-  await settle(300);
+  await h.sim.waitFor(
+    () =>
+      !botComments(h, repo, pr.number).some((c) => /queued|running/.test(c.body.split("\n")[1] ?? "")) &&
+      h.sim.checkRuns(repo).every((c) => c.status === "completed"),
+  );
+  // The last edit can still be on its way; wait until the calls stop.
+  for (let last = -1; last !== h.sim.calls.length; ) {
+    last = h.sim.calls.length;
+    await settle(300);
+  }
   return effects(h);
 }
 
@@ -122,7 +130,7 @@ describe("size limit", () => {
     const body = padded(9_003);
     const id = `oversize-declared-${Date.now()}`;
     const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "content-length": String(body.length) }, [body]);
-    expect(r.status).toBe(413);
+    expect(r.status, r.body).toBe(413);
     await settle(300);
     expect(effects(h)).toEqual(before);
   });
@@ -135,7 +143,7 @@ describe("size limit", () => {
       for (let i = 0; i < body.length; i += MB) yield body.subarray(i, i + MB);
     };
     const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "transfer-encoding": "chunked" }, chunks());
-    expect(r.status).toBe(413);
+    expect(r.status, r.body).toBe(413);
     await settle(300);
     expect(effects(h)).toEqual(before);
     // Still serving.

@@ -1,0 +1,112 @@
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { exec, liveRedactor } from "../../runners/exec.js";
+import { createRedactor } from "../../src/render/redact.js";
+
+// The spawn choke point under hostile output. Live output (job logs) is redacted chunk by chunk as
+// it streams: a secret that one read splits in two must not reach the log in halves. And a run
+// under a pty must report how its command really ended.
+
+const SECRET = "s3cr3t-VALUE-0123456789";
+const MULTILINE = "first-line-of-it\nsecond-line-of-it";
+const KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234567890abcdef\nqwertyuiopasdfghjkl0987654321ZZ\n-----END RSA PRIVATE KEY-----";
+
+/** A shell script that prints `parts` with pauses in between, so each lands in its own read. */
+function slowPrint(parts: string[]): string[] {
+  const script = parts.map((p) => `printf '%s' '${p.replace(/'/g, "'\\''")}'; sleep 0.15`).join("; ");
+  return ["-c", script];
+}
+
+async function streamed(parts: string[], pty: boolean) {
+  const redact = createRedactor({ secrets: [SECRET, MULTILINE] });
+  const chunks: string[] = [];
+  const r = await exec("sh", slowPrint(parts), { cwd: tmpdir(), redact, onOutput: (c) => chunks.push(c), pty });
+  return { chunks, live: chunks.join(""), result: r };
+}
+
+describe("live output redaction", () => {
+  for (const pty of [false, true]) {
+    const mode = pty ? "pty" : "pipe";
+
+    it(`${mode}: a secret split across reads never reaches the stream in part`, async () => {
+      const half = SECRET.length >> 1;
+      const { live, result } = await streamed(["before\nkey=", SECRET.slice(0, half), SECRET.slice(half), "\nafter\n"], pty);
+      for (const text of [live, result.stdout]) {
+        expect(text).not.toContain(SECRET.slice(0, half));
+        expect(text).not.toContain(SECRET.slice(half));
+        expect(text).toContain("key=[redacted]");
+        expect(text).toContain("after");
+      }
+    });
+
+    it(`${mode}: a multi-line secret and a private key split at their line ends are redacted whole`, async () => {
+      const [first, second] = MULTILINE.split("\n") as [string, string];
+      const keyLines = KEY.split("\n");
+      const parts = [`a ${first}\n`, `${second} b\n`, ...keyLines.map((l) => `${l}\n`), "done\n"];
+      const { live } = await streamed(parts, pty);
+      expect(live).not.toContain(first);
+      expect(live).not.toContain(second);
+      for (const line of keyLines.slice(1, -1)) expect(live).not.toContain(line);
+      expect(live).toContain("done");
+    });
+
+    it(`${mode}: output before a held line is released while the command still runs`, async () => {
+      let ended = false;
+      const seenBeforeEnd: string[] = [];
+      const redact = createRedactor({ secrets: [SECRET] });
+      const run = exec("sh", slowPrint(["early line\n", "partial", " rest\n"]), {
+        cwd: tmpdir(),
+        redact,
+        pty,
+        onOutput: (c) => {
+          if (!ended) seenBeforeEnd.push(c);
+        },
+      });
+      await run.then(() => {
+        ended = true;
+      });
+      expect(seenBeforeEnd.join("")).toContain("early line");
+    });
+  }
+});
+
+describe("liveRedactor (property)", () => {
+  it("whatever the chunking, the stream equals redacting the whole text", () => {
+    const piece = fc.constantFrom("a", "b", "\n", " ", SECRET, MULTILINE, KEY, SECRET.slice(0, 5), "x-access-token:abc@h", "ghp_");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 10 }), (pieces, cuts) => {
+        const text = pieces.join("");
+        const redact = createRedactor({ secrets: [SECRET, MULTILINE] });
+        const out: string[] = [];
+        const live = liveRedactor(redact, (c) => out.push(c));
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        let last = 0;
+        for (const p of [...points, text.length]) {
+          live.push(text.slice(last, p));
+          last = p;
+        }
+        live.flush();
+        const streamedText = out.join("");
+        expect(streamedText).not.toContain(SECRET);
+        expect(streamedText).not.toContain(MULTILINE);
+        expect(streamedText).toBe(redact(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("pty runs", () => {
+  it("a command that closes its terminal before it exits is not reported killed by SIGHUP", async () => {
+    // Closing every terminal fd makes the pty master close while the command still runs; the
+    // kernel then sends SIGHUP. Coreutils do this at exit, which made quick steps fail at random.
+    const done = join(tmpdir(), `sluice-hup-${process.pid}-${Date.now()}`);
+    const r = await exec("sh", ["-c", `exec 0<&- 1>&- 2>&-; sleep 0.3; touch ${done}`], { cwd: tmpdir(), pty: true });
+    expect(r.signal).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(done)).toBe(true);
+  });
+});
