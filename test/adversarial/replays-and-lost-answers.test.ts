@@ -1,0 +1,68 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
+import { botComments, completedCheck, effects, exists, nextReply, settle, storeCounts } from "./support.js";
+
+let h: Harness;
+let stateDir: string;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: []\n" });
+  stateDir = await mkdtemp(join(tmpdir(), "sluice-rep-"));
+});
+afterAll(async () => { await h?.stop(); });
+
+it("replaying a signed /plan body under a new delivery id does not run it again", async () => {
+  h.sim.setPermission("acme/replay", "bob", "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name: "replay", files: { "net/main.tf": tfProject("net") } });
+  await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": tfProject("net", 2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
+  await completedCheck(h, repo, pr.headSha, "sluice/plan");
+  const { commentId } = await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });
+  await nextReply(h, repo, pr.number, 1);
+  const payload = h.sim.deliveries.length; // unused
+  void payload;
+  // The body GitHub signed for that comment, replayed with a fresh X-GitHub-Delivery.
+  const body = { action: "created", issue: { number: pr.number, pull_request: {} }, comment: { id: commentId, body: "/plan", user: { login: "bob", type: "User" } }, repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl }, installation: { id: h.sim.installationId }, sender: { login: "bob" } };
+  await h.sim.deliver("issue_comment", body, { deliveryId: "first" });
+  await nextReply(h, repo, pr.number, 2);
+  const before = storeCounts(h.app.dataDir).jobs;
+  await h.sim.deliver("issue_comment", body, { deliveryId: "replayed-with-new-id" });
+  await settle(1500);
+  expect(storeCounts(h.app.dataDir).jobs).toBe(before);
+});
+
+it("a lost answer to creating the apply check does not leave a second sluice/apply check", async () => {
+  h.sim.setPermission("acme/lostcheck", "bob", "write");
+  const state = join(stateDir, "lc.tfstate");
+  const repo = await h.sim.createRepo({ owner: "acme", name: "lostcheck", files: { "net/main.tf": statefulProject("net", state, 0) } });
+  await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
+  await completedCheck(h, repo, pr.headSha, "sluice/plan");
+  h.sim.failNext({ method: "POST", pathPattern: /\/check-runs$/, loseAnswer: true });
+  await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+  await completedCheck(h, repo, pr.headSha, "sluice/apply");
+  await settle(1000);
+  console.log(h.sim.checkRuns(repo, pr.headSha).map((c) => [c.name, c.status, c.conclusion]));
+  expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/apply")).toHaveLength(1);
+});
+
+it("GitHub down for longer than the retry budget when the apply result is posted: posted once it is back", async () => {
+  h.sim.setPermission("acme/down", "bob", "write");
+  const state = join(stateDir, "down.tfstate");
+  const marker = join(stateDir, "down.log");
+  const extra = `\nresource "terraform_data" "hook" {\n  provisioner "local-exec" {\n    command = "echo applied >> ${marker} && sleep 1"\n  }\n}\n`;
+  const repo = await h.sim.createRepo({ owner: "acme", name: "down", files: { "net/main.tf": statefulProject("net", state, 0) } });
+  await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1, extra) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
+  await completedCheck(h, repo, pr.headSha, "sluice/plan");
+  const before = botComments(h, repo, pr.number).length;
+  await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+  await h.sim.waitFor(() => exists(marker));
+  h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 12 });
+  await settle(8000);
+  console.log(botComments(h, repo, pr.number)[before]?.body.slice(0, 300));
+  expect(botComments(h, repo, pr.number)[before]?.body).toMatch(/applied/);
+  expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
+});
