@@ -1,7 +1,6 @@
 import { diffObjects } from "../k8s/diff-objects.js";
 import { execFailureLine } from "../k8s/exec-failure-line.js";
-import type { SecretHashing } from "../k8s/hash-secret-values.js";
-import { type LiveDiff, liveDiffFailure, liveDiffTimeout, tryExec } from "../k8s/live-diff.js";
+import { type LiveDiff, type LiveDiffCommon, liveDiffFailure, liveDiffTimeout, tryExec } from "../k8s/live-diff.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { stripServerFields } from "../k8s/strip-server-fields.js";
 import type { Exec } from "../runner.js";
@@ -9,8 +8,7 @@ import type { ChartLocation } from "./chart-location.js";
 import { helmDiffDryRunArgv, helmGetManifestArgv } from "./helm-argv.js";
 import { releaseManifest } from "./release-manifest.js";
 
-export interface HelmLiveDiffInput {
-  bin: string;
+export interface HelmLiveDiffInput extends LiveDiffCommon {
   /** The head chart, as rendered for the plan. */
   chart: ChartLocation;
   release: string;
@@ -19,15 +17,6 @@ export interface HelmLiveDiffInput {
   /** Secret values as files (see writeSecretSet); they must exist until this returns. */
   setFiles: Record<string, string>;
   kubeconfig: string;
-  env: Record<string, string>;
-  /** The step timeout; the live diff takes at most LIVE_DIFF_TIMEOUT_MS of it. */
-  timeoutMs: number;
-  ignore: string[];
-  /** The plan's key, so a Secret's marker here matches the one in the render diff. */
-  hashing: SecretHashing;
-  redact: (text: string) => string;
-  /** Secret values already known (render, secret set), also kept out of a failure reason. */
-  knownSecrets: string[];
 }
 
 const identity = (s: string) => s;

@@ -1,3 +1,4 @@
+import type { SecretHashing } from "./hash-secret-values.js";
 import { createRedactor } from "../../src/render/redact.js";
 import type { ExecResult } from "../exec.js";
 import type { ObjectDiff } from "./diff-objects.js";
@@ -23,6 +24,20 @@ export type LiveDiff =
  * A live diff waits on a remote API server while the project lock is held: an unreachable address
  * should cost minutes, not the whole step timeout.
  */
+/** What both live diffs take besides their own target. */
+export interface LiveDiffCommon {
+  bin: string;
+  env: Record<string, string>;
+  /** The step timeout; the live diff takes at most LIVE_DIFF_TIMEOUT_MS of it. */
+  timeoutMs: number;
+  ignore: string[];
+  /** The plan's key, so a Secret's marker here matches the one in the render diff. */
+  hashing: SecretHashing;
+  redact: (text: string) => string;
+  /** Secret values already known (render, secret set), also kept out of a failure reason. */
+  knownSecrets: string[];
+}
+
 export const LIVE_DIFF_TIMEOUT_MS = 120_000;
 
 export const liveDiffTimeout = (stepTimeoutMs: number): number => Math.min(stepTimeoutMs, LIVE_DIFF_TIMEOUT_MS);

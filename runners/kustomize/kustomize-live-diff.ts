@@ -1,14 +1,12 @@
 import { diffObjects } from "../k8s/diff-objects.js";
 import { execFailureLine } from "../k8s/exec-failure-line.js";
-import type { SecretHashing } from "../k8s/hash-secret-values.js";
-import { type LiveDiff, liveDiffFailure, liveDiffTimeout, tryExec } from "../k8s/live-diff.js";
+import { type LiveDiff, type LiveDiffCommon, liveDiffFailure, liveDiffTimeout, tryExec } from "../k8s/live-diff.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { stripServerFields } from "../k8s/strip-server-fields.js";
 import type { Exec } from "../runner.js";
 import { type KubectlTarget, kubectlDryRunApplyArgv, kubectlGetLiveArgv } from "./kustomize-argv.js";
 
-export interface KustomizeLiveDiffInput {
-  bin: string;
+export interface KustomizeLiveDiffInput extends LiveDiffCommon {
   /** The saved plan file: the head render, as apply will send it. */
   renderFile: string;
   /** False when the head renders no object: kubectl refuses a file with none. */
@@ -18,15 +16,6 @@ export interface KustomizeLiveDiffInput {
   /** The same target as apply. */
   target: KubectlTarget;
   cwd: string;
-  env: Record<string, string>;
-  /** The step timeout; the live diff takes at most LIVE_DIFF_TIMEOUT_MS of it. */
-  timeoutMs: number;
-  ignore: string[];
-  /** The plan's key, so a Secret's marker here matches the one in the render diff. */
-  hashing: SecretHashing;
-  redact: (text: string) => string;
-  /** Secret values already known (the render's), also kept out of a failure reason. */
-  knownSecrets: string[];
 }
 
 const identity = (s: string) => s;
