@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startSimulator } from "/work/main/test/simulator/github-simulator.js";
-import { startApp, removeDir, type AppProcess } from "/work/main/test/support/start-app.js";
+import { startSimulator } from "../simulator/github-simulator.js";
+import { startApp, removeDir, type AppProcess } from "../support/start-app.js";
 import { completedCheck, botComments } from "./support.js";
 
 let sim: Awaited<ReturnType<typeof startSimulator>>;
