@@ -128,7 +128,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     projectQueue: new PQueue({ concurrency: config.parallel }),
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
-    appSecrets,
+    appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     wake: () => worker.notify(),
   };

@@ -2,6 +2,7 @@ import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
+import type { Redactor } from "../render/redact.js";
 import type { Job, Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
@@ -26,8 +27,8 @@ export interface JobDeps {
   projectQueue: PQueue;
   /** Env every runner gets (our own TF_CLI_CONFIG_FILE, plugin cache…). */
   runnerEnv: Record<string, string>;
-  /** The app's own credentials (webhook secret, private key lines): redacted from every post. */
-  appSecrets: string[];
+  /** Redacts the app's own credentials (webhook secret, private key, server secrets): built once. */
+  appRedactor: Redactor;
   /** Compiled redact_patterns of the server config. */
   redactPatterns: RegExp[];
   /** How long a finished job keeps trying to post its result while GitHub is down. */

@@ -12,7 +12,7 @@ import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { toProject } from "../projects/resolve-projects.js";
 import { defaultRepoConfig } from "../config/repo/load-repo-config.js";
-import { extendRedactor } from "../render/redact.js";
+import { createRedactor } from "../render/redact.js";
 import type { Job, PlanRecord } from "../store/store.js";
 import type { Permission, PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -23,7 +23,7 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { resolveSecretSet } from "./run-plan-job.js";
-import { type Secrets, secretsFor } from "./secrets.js";
+import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -384,7 +384,8 @@ async function applyOne(
         planFile: target.planFile,
         env: deps.runnerEnv,
         timeoutMs: deps.config.step_timeout,
-        redactWith: (values) => extendRedactor(secrets.redact, [...values, ...Object.values(secretSet.values)]),
+        redactWith: (values) =>
+          chainRedactors(secrets.redact, createRedactor({ secrets: [...values, ...Object.values(secretSet.values)] })),
         onOutput: (chunk) => log.write(chunk),
         kubeconfig: settings.kubeconfig,
         secretSet: secretSet.values,

@@ -7,15 +7,26 @@ export interface Secrets {
   add(values: Iterable<string>): void;
 }
 
-export function secretsFor(deps: Pick<JobDeps, "redactPatterns" | "appSecrets">): Secrets {
-  // A PR's code can read this server's files and its process environment (/proc): whatever it
-  // prints of the app's own credentials is redacted like any other secret.
-  const known: string[] = [...deps.appSecrets];
+/** Applies `outer` after `inner`; reports the secrets of both (live output holds back by them). */
+export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
+  return Object.assign((text: string) => outer(inner(text)), {
+    secrets: [...inner.secrets, ...outer.secrets],
+    patterns: outer.patterns,
+  });
+}
+
+/**
+ * A PR's code can read this server's files and its process environment (/proc): whatever it
+ * prints of the app's own credentials is redacted like any other secret. Those are matched by a
+ * redactor built once at startup (a private key makes it large); each job adds a small one.
+ */
+export function secretsFor(deps: Pick<JobDeps, "redactPatterns" | "appRedactor">): Secrets {
+  const known: string[] = [];
   const s: Secrets = {
-    redact: createRedactor({ secrets: known, patterns: deps.redactPatterns }),
+    redact: chainRedactors(deps.appRedactor, createRedactor({ patterns: deps.redactPatterns })),
     add(values) {
       known.push(...values);
-      s.redact = createRedactor({ secrets: known, patterns: deps.redactPatterns });
+      s.redact = chainRedactors(deps.appRedactor, createRedactor({ secrets: known, patterns: deps.redactPatterns }));
     },
   };
   return s;
