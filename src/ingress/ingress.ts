@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import type { Store } from "../store/store.js";
+import { repoFullName, type Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
 
@@ -21,7 +21,7 @@ export function createIngress(opts: IngressOptions) {
       return;
     }
     const { repo } = decision.job.target;
-    const fullName = `${repo.owner}/${repo.name}`;
+    const fullName = repoFullName(repo);
     if (!allowed(fullName)) {
       opts.log.info({ deliveryId: delivery.id, repo: fullName }, "repository is not in the server's allowlist: ignored");
       return;

@@ -1,4 +1,4 @@
-import type { Job, LockRecord } from "../store/store.js";
+import { type Job, type LockRecord, repoFullName } from "../store/store.js";
 import type { JobDeps } from "./job-deps.js";
 
 /**
@@ -10,7 +10,7 @@ export async function releaseLocks(
   job: Job,
   keys?: { dir: string; workspace: string }[],
 ): Promise<LockRecord[]> {
-  const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
+  const repo = repoFullName(job.target.repo);
   const { released, waiters } = await deps.store.releaseLocks(repo, job.target.pr, keys);
   if (released.length) await deps.store.supersedePlans(repo, job.target.pr, released);
   for (const target of waiters) {

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
-import type { ProjectFilter } from "../model/command.js";
+import { matchesFilter } from "../model/command.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
 import type { RepoConfig } from "../model/repo-config.js";
@@ -13,7 +13,7 @@ import { approvingReviewers } from "../policy/count-approvals.js";
 import { toProject } from "../projects/resolve-projects.js";
 import { defaultRepoConfig } from "../config/repo/load-repo-config.js";
 import { createRedactor } from "../render/redact.js";
-import type { Job, PlanRecord } from "../store/store.js";
+import { type Job, type PlanRecord, repoFullName } from "../store/store.js";
 import type { Permission, PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
@@ -27,16 +27,8 @@ import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
-const repoName = (job: Job) => `${job.target.repo.owner}/${job.target.repo.name}`;
+const repoName = (job: Job) => repoFullName(job.target.repo);
 const short = (sha: string) => sha.slice(0, 7);
-
-function matches(plan: PlanRecord, filter: ProjectFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.project !== undefined && plan.project !== filter.project) return false;
-  if (filter.dir !== undefined && plan.dir !== filter.dir) return false;
-  if (filter.workspace !== undefined && plan.workspace !== filter.workspace) return false;
-  return true;
-}
 
 /** The project a plan was made for, with its settings from the head's config when it has any. */
 function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
@@ -187,7 +179,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const merged = ctx.merge !== undefined;
   if (!merged && pr.state !== "open") return refuseAll(publisher, secrets, "This pull request is closed: nothing was applied.");
 
-  const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matches(p, spec.command?.filter));
+  const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
     const what = spec.command?.filter && Object.keys(spec.command.filter).length ? " matching this command" : "";
     return refuseAll(

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
-import type { Job } from "../store/store.js";
+import { type Job, repoFullName } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
@@ -41,7 +41,7 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       await deps.workspace.removePr(repo, pr);
       await rm(dataPaths.prPlans(deps.dataDir, repo, pr), { recursive: true, force: true });
       deps.log.info(
-        { repo: `${repo.owner}/${repo.name}`, pr, released: released.length },
+        { repo: repoFullName(repo), pr, released: released.length },
         "pull request closed: locks released, worktrees and plans removed",
       );
       return;

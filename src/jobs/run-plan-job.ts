@@ -7,7 +7,7 @@ import { type Project, projectKey } from "../model/project.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { selectProjects } from "../projects/select-projects.js";
-import type { Job } from "../store/store.js";
+import { type Job, repoFullName } from "../store/store.js";
 import type { PullRequestInfo, VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
@@ -85,7 +85,7 @@ async function planPullRequest(
   const spec = job.spec;
   const { repo } = job.target;
   if (pr.state !== "open") return done(publisher, secrets, "This pull request is closed: nothing was planned.");
-  if (pr.headRepo !== `${repo.owner}/${repo.name}` && !deps.config.allow_fork_prs) {
+  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
     return done(
       publisher,
       secrets,
@@ -225,7 +225,7 @@ async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestIn
   if (stale.length) await deps.store.supersedePlans(repo, pr.number, stale);
 }
 
-const repoName = (job: Job) => `${job.target.repo.owner}/${job.target.repo.name}`;
+const repoName = (job: Job) => repoFullName(job.target.repo);
 
 /** The URL of another PR of the same repo, from this PR's URL. */
 export function siblingPrUrl(htmlUrl: string, number: number): string {

@@ -1,5 +1,6 @@
 import { inlineCode } from "../render/inline.js";
-import type { Job } from "../store/store.js";
+import { matchesFilter } from "../model/command.js";
+import { type Job, repoFullName } from "../store/store.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { usesAtlantisConfig } from "./run-plan-job.js";
@@ -14,14 +15,9 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
     const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
     if (!(await usesAtlantisConfig(deps, job, vcs, pr))) return;
   }
-  const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
+  const repo = repoFullName(job.target.repo);
   const held = await deps.store.locksOf(repo, job.target.pr);
-  const chosen = held.filter(
-    (l) =>
-      (filter.project === undefined || l.project === filter.project) &&
-      (filter.dir === undefined || l.dir === filter.dir) &&
-      (filter.workspace === undefined || l.workspace === filter.workspace),
-  );
+  const chosen = held.filter((l) => matchesFilter(l, filter));
   const released = chosen.length ? await releaseLocks(deps, job, chosen) : [];
   const lines = released.map((l) => `- ${inlineCode(l.project)} (${inlineCode(l.dir)}, workspace ${inlineCode(l.workspace)})`);
   const body = released.length

@@ -5,6 +5,19 @@ export interface ProjectFilter {
   workspace?: string;
 }
 
+/** Whether a plan or lock (by project name, dir and workspace) is picked by a command's filter. */
+export function matchesFilter(
+  item: { project: string; dir: string; workspace: string },
+  filter: ProjectFilter | undefined,
+): boolean {
+  if (!filter) return true;
+  return (
+    (filter.project === undefined || item.project === filter.project) &&
+    (filter.dir === undefined || item.dir === filter.dir) &&
+    (filter.workspace === undefined || item.workspace === filter.workspace)
+  );
+}
+
 /** A comment command, already validated (flags known, values well-formed). */
 export type Command =
   | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }

@@ -9,6 +9,11 @@ export interface RepoRef {
   name: string;
 }
 
+/** `owner/name`, the form locks, plans and logs key a repository by. */
+export function repoFullName(repo: RepoRef): string {
+  return `${repo.owner}/${repo.name}`;
+}
+
 /** What a job must do, decided at ingress from the webhook alone (pure). */
 export type JobSpec =
   | {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
-import type { RepoRef } from "../store/store.js";
+import { type RepoRef, repoFullName } from "../store/store.js";
 import { dataPaths } from "./data-paths.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 
@@ -120,7 +120,7 @@ export class GitWorkspace {
 
   /** Fetches base and PR head and returns a worktree at headSha (reused when it exists). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
-    const key = `${req.repo.owner}/${req.repo.name}`;
+    const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
       const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
       if (!(await this.hasCommit(mirror, req.headSha)) || !(await this.hasCommit(mirror, req.baseSha))) {
@@ -218,7 +218,7 @@ export class GitWorkspace {
     token: string,
     pr: { number: number; baseRef: string; headSha: string },
   ): Promise<boolean> {
-    const key = `${repo.owner}/${repo.name}`;
+    const key = repoFullName(repo);
     const { baseRef, headSha: sha } = pr;
     return this.repoLocks.run(key, async () => {
       const mirror = await this.ensureMirror(repo, cloneUrl);
@@ -280,7 +280,7 @@ export class GitWorkspace {
 
   /** Removes every worktree of a PR (on close or merge). */
   async removePr(repo: RepoRef, pr: number): Promise<void> {
-    const key = `${repo.owner}/${repo.name}`;
+    const key = repoFullName(repo);
     await this.repoLocks.run(key, async () => {
       await rm(this.prDir(repo, pr), { recursive: true, force: true });
       const mirror = this.mirrorDir(repo);
