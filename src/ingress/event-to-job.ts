@@ -1,5 +1,5 @@
 import { parseComment } from "../command/parse-comment.js";
-import type { JobSpec, JobTarget } from "../store/store.js";
+import type { JobSpec, JobTarget } from "../model/job.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
 export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { ignore: string };

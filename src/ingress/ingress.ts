@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
-import { repoFullName, type Store } from "../store/store.js";
+import { repoFullName } from "../model/repo.js";
+import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
 

@@ -3,7 +3,8 @@ import type { Runner } from "../../runners/runner.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Redactor } from "../render/redact.js";
-import type { Job, Store } from "../store/store.js";
+import type { Job } from "../model/job.js";
+import type { Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
 

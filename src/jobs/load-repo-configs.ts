@@ -1,6 +1,6 @@
 import { ATLANTIS_FILE, loadRepoConfig, SLUICE_FILE } from "../config/repo/load-repo-config.js";
 import type { RepoConfig } from "../model/repo-config.js";
-import type { RepoRef } from "../store/store.js";
+import type { RepoRef } from "../model/repo.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
 
 export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };

@@ -2,7 +2,7 @@ import type { ProjectResult } from "../model/project-result.js";
 import type { Redactor } from "../render/redact.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
-import type { Job } from "../store/store.js";
+import type { Job } from "../model/job.js";
 import { type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 

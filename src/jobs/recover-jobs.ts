@@ -1,4 +1,4 @@
-import type { Job } from "../store/store.js";
+import type { Job } from "../model/job.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { secretsFor } from "./secrets.js";

@@ -1,4 +1,6 @@
-import { type Job, type LockRecord, repoFullName } from "../store/store.js";
+import type { Job } from "../model/job.js";
+import type { LockRecord } from "../store/store.js";
+import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
 
 /**

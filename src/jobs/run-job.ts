@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
-import { type Job, repoFullName } from "../store/store.js";
+import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";

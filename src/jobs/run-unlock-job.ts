@@ -1,6 +1,7 @@
 import { inlineCode } from "../render/inline.js";
 import { matchesFilter } from "../model/command.js";
-import { type Job, repoFullName } from "../store/store.js";
+import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { usesAtlantisConfig } from "./run-plan-job.js";

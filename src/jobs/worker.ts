@@ -1,4 +1,5 @@
-import type { Job, Store } from "../store/store.js";
+import type { Job } from "../model/job.js";
+import type { Store } from "../store/store.js";
 
 export interface WorkerLog {
   info(obj: object, msg: string): void;

@@ -1,5 +1,5 @@
 import type { Requirement } from "../model/repo-config.js";
-import type { Permission, Review } from "../vcs/vcs-client.js";
+import type { Permission, Review } from "../model/pull-request.js";
 import { countApprovals, WRITE_ACCESS } from "./count-approvals.js";
 import { ALLOWED, combine, type Decision, refuse } from "./decision.js";
 

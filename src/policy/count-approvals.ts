@@ -1,4 +1,4 @@
-import type { Permission, Review } from "../vcs/vcs-client.js";
+import type { Permission, Review } from "../model/pull-request.js";
 
 export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
 

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import { type LockRow, toLock } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { JobTarget, LockRecord, Store } from "./store.js";
+import type { JobTarget } from "../model/job.js";
+import type { LockRecord, Store } from "./store.js";
 
 /**
  * Project locks across replicas (rule 4), on row locks rather than SERIALIZABLE. takeLock inserts

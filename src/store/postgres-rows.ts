@@ -1,4 +1,5 @@
-import type { ApplyRecord, Job, JobSpec, JobStatus, JobTarget, LockRecord, PlanRecord } from "./store.js";
+import type { ApplyRecord, LockRecord, PlanRecord } from "./store.js";
+import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
 // Row shapes as node-postgres returns them: jsonb parsed, timestamptz as Date, bigint as string.
 

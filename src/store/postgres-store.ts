@@ -8,7 +8,8 @@ import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-l
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { JobSpec, JobTarget, Store } from "./store.js";
+import type { JobSpec, JobTarget } from "../model/job.js";
+import type { Store } from "./store.js";
 
 export interface PostgresStoreOptions {
   /** Readable start of this replica's owner id (default: host name); pid and random bits follow. */

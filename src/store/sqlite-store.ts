@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
-import type { ApplyRecord, Job, JobPatch, JobSpec, JobStatus, JobTarget, LockRecord, PlanRecord, Store } from "./store.js";
+import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
+import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (

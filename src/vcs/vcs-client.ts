@@ -1,32 +1,5 @@
-import type { RepoRef } from "../store/store.js";
-
-/** The live state of a pull request, read at the moment a job needs it. */
-export interface PullRequestInfo {
-  number: number;
-  state: "open" | "closed";
-  merged: boolean;
-  draft: boolean;
-  author: string;
-  headSha: string;
-  headRef: string;
-  /** full_name of the repo the head branch lives in: differs from the base repo for forks. */
-  headRepo: string;
-  baseSha: string;
-  baseRef: string;
-  htmlUrl: string;
-  /** null while GitHub is still computing it. */
-  mergeable: boolean | null;
-  mergeableState: string;
-}
-
-export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
-
-export interface Review {
-  user: string;
-  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
-  commitId: string;
-  submittedAt: string;
-}
+import type { Permission, PullRequestInfo, Review } from "../model/pull-request.js";
+import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
   name: string;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { RepoRef } from "../store/store.js";
+import type { RepoRef } from "../model/repo.js";
 
 /**
  * The layout of SLUICE_DATA_DIR, in one place. Names from GitHub are made file-system safe;

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import type { JobSpec, JobTarget, NewPlan, Store } from "../../src/store/store.js";
+import type { JobSpec, JobTarget } from "../../src/model/job.js";
+import type { NewPlan, Store } from "../../src/store/store.js";
 import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 
 /** One database for one test; `open` is a replica (Postgres) or a restart (SQLite) on it. */

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from "probot";
-import type { RepoRef } from "../../store/store.js";
-import type { CheckUpdate, PullRequestInfo, Review, VcsClient } from "../vcs-client.js";
+import type { RepoRef } from "../../model/repo.js";
+import type { CheckUpdate, VcsClient } from "../vcs-client.js";
+import type { PullRequestInfo, Review } from "../../model/pull-request.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
