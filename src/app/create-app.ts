@@ -15,6 +15,7 @@ import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
 import { openStore } from "../store/open-store.js";
+import { type ReadinessCheck, readiness } from "./readiness.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -148,6 +149,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   });
 
+  // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
+  const readinessChecks: ReadinessCheck[] = [{ name: "store", check: () => store.ping() }];
+
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
     if (path === WEBHOOK_PATH) {
@@ -159,6 +163,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     }
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === "/readyz") {
+      void readiness(readinessChecks).then((report) =>
+        res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report)),
+      );
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

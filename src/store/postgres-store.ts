@@ -290,6 +290,14 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return rows.map(toApply).sort((a, b) => a.id - b.id);
     },
 
+    async ping() {
+      try {
+        await pool.query("SELECT 1");
+        return { ok: true as const };
+      } catch (e) {
+        return { ok: false as const, reason: `PostgreSQL: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    },
     async close() {
       // Alive until the very end: work still in flight is never mistaken for a dead replica's.
       await Promise.all([pool.end(), sessions.end()]);

@@ -452,6 +452,14 @@ export function openSqliteStore(file: string): Store {
     async requeueJob(id) {
       requeue.run(now(), id);
     },
+    async ping() {
+      try {
+        db.prepare("SELECT 1").get();
+        return { ok: true as const };
+      } catch (e) {
+        return { ok: false as const, reason: `SQLite: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    },
     async close() {
       db.close();
       unlock();

@@ -117,5 +117,7 @@ export interface Store {
   recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;
   /** Marks applies left "started" by a dead process as interrupted and returns them. */
   interruptStartedApplies(): Promise<ApplyRecord[]>;
+  /** Answers when the store can be reached (for /readyz). */
+  ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }

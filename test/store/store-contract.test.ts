@@ -181,6 +181,11 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     return [a, adapter.shared ? await env.open() : a];
   };
 
+  it("answers a ping while open", async () => {
+    await fresh();
+    expect(await (await env.open()).ping()).toEqual({ ok: true });
+  });
+
   it("records a delivery once and enqueues its job in the same step", async () => {
     await fresh();
     const [a, b] = await twoStores();
