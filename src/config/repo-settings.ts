@@ -22,6 +22,20 @@ export interface RepoSettings {
   kubeconfig?: string;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
+  /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
+  secretSetFor(project: Project): Record<string, string>;
+}
+
+/**
+ * The trusted config's project for a project of the PR, found by what the project *is* (its dir
+ * and workspace), never by the name the PR gives it: a PR that renames `prod` to a weaker
+ * project's name gets prod's settings. Several trusted projects on one dir and workspace are told
+ * apart by name; a project the trusted config does not know gets the server's defaults.
+ */
+export function trustedProjectFor(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">) {
+  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  if (here.length === 1) return here[0];
+  return here.find((p) => p.name === project.name);
 }
 
 export function repoSettings(
@@ -35,7 +49,7 @@ export function repoSettings(
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = server.allow_custom_workflows.some((g) => picomatch(g, { nocase: true })(repoFullName));
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true })(repoFullName))?.[1];
-  const byName = new Map((trusted?.projects ?? []).map((p) => [p.name, p]));
+  const trustedOf = (project: Project) => trustedProjectFor(trusted, project);
 
   return {
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
@@ -44,11 +58,11 @@ export function repoSettings(
     parallelPlan: trusted ? trusted.parallelPlan : true,
     parallelApply: trusted ? trusted.parallelApply : true,
     requirementsFor(project) {
-      const own = byName.get(project.name)?.applyRequirements;
+      const own = trustedOf(project)?.applyRequirements;
       return own && may("apply_requirements") ? own : server.apply_requirements;
     },
     workflowFor(project) {
-      const name = byName.get(project.name)?.workflow;
+      const name = trustedOf(project)?.workflow;
       if (!name || !trusted) return {};
       const workflow = trusted.workflows[name];
       if (!workflow) return {};
@@ -64,7 +78,7 @@ export function repoSettings(
       return { workflow };
     },
     binaryFor(project) {
-      const name = byName.get(project.name)?.terraformBinary;
+      const name = trustedOf(project)?.terraformBinary;
       // Only terraform or tofu builds, by name on the server's PATH: a repo must not pick `sh`.
       return name && /^(terraform|tofu)[A-Za-z0-9_.+-]*$/.test(name) ? name : undefined;
     },
@@ -73,6 +87,9 @@ export function repoSettings(
       const ref = server.secrets[name];
       if (!ref) return undefined;
       return env[ref.slice("env:".length)];
+    },
+    secretSetFor(project) {
+      return trustedOf(project)?.helm?.secretSet ?? {};
     },
   };
 }

@@ -46,6 +46,11 @@ export const serverConfigSchema = z
     apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged"])).default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
+    /**
+     * The least repository permission `/plan` needs (a plan is what a merge or `/apply` applies).
+     * `/apply`, `/unlock` and anything that changes state need write access.
+     */
+    plan_permission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */

@@ -46,4 +46,9 @@ export interface PlanSummary {
   sensitiveValues: string[];
   terraformVersion?: string;
   formatVersion?: string;
+  /**
+   * Digest of each listed change's planned values by address (outputs as `output.NAME`); the
+   * values themselves are never kept. Absent when the tool's plan has no comparable values.
+   */
+  changeHashes?: Record<string, string>;
 }

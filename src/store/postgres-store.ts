@@ -113,12 +113,27 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const rows = await query<JobRow>(
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, owner = $1, updated_at = now()
          WHERE status = 'queued' AND id = (
-           SELECT id FROM jobs WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+           SELECT q.id FROM jobs q WHERE q.status = 'queued'
+           ORDER BY
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.target->'repo' = q.target->'repo' AND r.target->'pr' = q.target->'pr'),
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.target->'repo' = q.target->'repo'),
+             q.id
+           FOR UPDATE SKIP LOCKED LIMIT 1
          )
          RETURNING *`,
         [owner],
       );
       return rows[0] ? toJob(rows[0]) : undefined;
+    },
+    async activeJobsOf(repo, pr) {
+      const [owner, name] = repo.split("/");
+      const rows = await query<JobRow>(
+        `SELECT * FROM jobs WHERE status IN ('queued', 'running')
+           AND target->'repo'->>'owner' = $1 AND target->'repo'->>'name' = $2 AND (target->>'pr')::int = $3
+         ORDER BY id`,
+        [owner, name, pr],
+      );
+      return rows.map(toJob);
     },
     async getJob(id) {
       const rows = await query<JobRow>("SELECT * FROM jobs WHERE id = $1", [id]);

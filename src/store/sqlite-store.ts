@@ -261,8 +261,18 @@ export function openSqliteStore(file: string): Store {
     },
   );
 
+  const repoOf = (t: string) => `json_extract(${t}.target, '$.repo.owner') || '/' || json_extract(${t}.target, '$.repo.name')`;
   const selectQueued = db.prepare(
-    "SELECT * FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1",
+    `SELECT q.* FROM jobs q WHERE q.status = 'queued'
+     ORDER BY
+       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}
+          AND json_extract(r.target, '$.pr') = json_extract(q.target, '$.pr')),
+       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}),
+       q.id
+     LIMIT 1`,
+  );
+  const selectActiveOf = db.prepare(
+    `SELECT * FROM jobs j WHERE j.status IN ('queued', 'running') AND ${repoOf("j")} = ? AND json_extract(j.target, '$.pr') = ? ORDER BY j.id`,
   );
   const markRunning = db.prepare(
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
@@ -368,6 +378,9 @@ export function openSqliteStore(file: string): Store {
   return {
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
+    },
+    async activeJobsOf(repo, pr) {
+      return (selectActiveOf.all(repo, pr) as JobRow[]).map(toJob);
     },
     async enqueueInternal(target, spec) {
       const id = `sluice-internal-${randomUUID()}`;

@@ -70,8 +70,13 @@ export interface Store {
     job: { target: JobTarget; spec: JobSpec } | undefined,
     alsoKeys?: string[],
   ): Promise<{ duplicate: boolean; jobId?: number }>;
-  /** Atomically moves the oldest queued job to running and returns it. */
+  /**
+   * Atomically moves a queued job to running and returns it: the oldest of those whose PR, then
+   * whose repo, has the fewest jobs running, so one busy PR or repo cannot starve the others.
+   */
   claimNextJob(): Promise<Job | undefined>;
+  /** Queued and running jobs of one PR (repo as `owner/name`), oldest first. */
+  activeJobsOf(repo: string, pr: number): Promise<Job[]>;
   getJob(id: number): Promise<Job | undefined>;
   updateJob(id: number, patch: JobPatch): Promise<void>;
   /** Jobs left running by a previous process (crash or kill): the caller decides their fate. */

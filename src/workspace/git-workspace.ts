@@ -245,6 +245,21 @@ export class GitWorkspace {
   }
 
   /**
+   * Fetches one branch of the repository itself (never a PR head, so never a fork's commits) and
+   * returns its tip: enough to read the trusted config before deciding to fetch anything else.
+   */
+  async fetchBranch(repo: RepoRef, cloneUrl: string, token: string, branch: string): Promise<string> {
+    return this.repoLocks.run(repoFullName(repo), async () => {
+      const mirror = await this.ensureMirror(repo, cloneUrl);
+      await this.git(["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], {
+        cwd: mirror,
+        token,
+      });
+      return (await this.git(["rev-parse", `refs/sluice/base/${branch}^{commit}`], { cwd: mirror })).trim();
+    });
+  }
+
+  /**
    * Terraform files at `sha` that mention a local path after `source` (`source = "../modules/x"`):
    * one `git grep` over the packed objects instead of reading every .tf file of a big monorepo.
    */

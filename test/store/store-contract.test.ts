@@ -181,6 +181,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     return [a, adapter.shared ? await env.open() : a];
   };
 
+  it("claims fairly: a PR with jobs running waits behind an idle PR's job, oldest first within each", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await a.recordDelivery(`d-busy-${i}`, "issue_comment", { target: target(1), spec })).jobId as number);
+    const idle = (await a.recordDelivery("d-idle", "pull_request", { target: target(2), spec })).jobId as number;
+    expect((await a.claimNextJob())?.id).toBe(ids[0]);
+    // PR 1 has a job running now: PR 2's job, although newer, goes first.
+    expect((await b.claimNextJob())?.id).toBe(idle);
+    expect((await a.claimNextJob())?.id).toBe(ids[1]);
+    expect((await b.activeJobsOf("acme/infra", 1)).map((j) => [j.id, j.status])).toEqual([
+      [ids[0], "running"],
+      [ids[1], "running"],
+      [ids[2], "queued"],
+      [ids[3], "queued"],
+    ]);
+    expect((await a.activeJobsOf("acme/infra", 3)).length).toBe(0);
+  });
+
   it("answers a ping while open", async () => {
     await fresh();
     expect(await (await env.open()).ping()).toEqual({ ok: true });
@@ -340,9 +359,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const before = await env.open();
     const planJob = (await before.recordDelivery("d-plan", "pull_request", { target: target(1), spec })).jobId as number;
     const applyJob = (await before.recordDelivery("d-apply", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+    await before.claimNextJob();
+    await before.claimNextJob();
     await before.recordDelivery("d-queued", "pull_request", { target: target(2), spec });
-    await before.claimNextJob();
-    await before.claimNextJob();
     const started = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: 1 });
     const finished = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "app", planId: 2 });
     await before.recordApplyEnd(finished, "succeeded");

@@ -1,0 +1,26 @@
+import type { Job } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import { repoFullName } from "../model/repo.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { JobDeps } from "./job-deps.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
+
+/**
+ * Whether `atlantis …` commands are Sluice's in this PR: the repo is configured by atlantis.yaml
+ * (valid or not: a broken one still deserves an answer) and has no .sluice.yaml. A fork's head
+ * is never fetched to find out unless the server plans forks: the base branch's config decides.
+ */
+export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
+  const token = await vcs.cloneToken();
+  const { repo, cloneUrl } = job.target;
+  const fork = pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs;
+  let sha = pr.headSha;
+  if (fork) {
+    sha = await deps.workspace.fetchBranch(repo, cloneUrl, token, pr.baseRef);
+  } else {
+    const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+    checkout.release();
+  }
+  const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha);
+  return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
+}
