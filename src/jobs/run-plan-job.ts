@@ -209,7 +209,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   }
   const repo = repoFullName(job.target.repo);
   const dirProblem = await projectDirProblem(checkout.dir, project.dir);
-  if (dirProblem) return { project, status: "refused", reason: dirProblem, output: "" };
+  if (dirProblem) return { project, status: "error", failedStep: "checkout", message: dirProblem, output: "" };
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
   // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
   const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);

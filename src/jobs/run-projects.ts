@@ -20,8 +20,8 @@ export interface RunProjectsOptions {
   order: Extract<PlanOrder, { ok: true }>;
   /** false: one project at a time within a wave. */
   parallel: boolean;
-  /** "plan" / "apply": used in the dependency-failure message and the log. */
-  verb: string;
+  /** Used in the dependency-failure message and the log ("planning project", "applying project"). */
+  verb: "plan" | "apply";
   step(project: Project, run: ProjectRun): Promise<ProjectResult>;
 }
 
@@ -46,7 +46,7 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
           const result = blocker
             ? dependencyFailed(project, blocker, opts.verb)
             : await withLog(deps.dataDir, opts.jobId, project, (log) => {
-                deps.log.info({ jobId: opts.jobId, project: project.name, wave: i + 1 }, `${opts.verb}: project`);
+                deps.log.info({ jobId: opts.jobId, project: project.name, wave: i + 1 }, `${opts.verb === "plan" ? "planning" : "applying"} project`);
                 return opts.step(project, { log });
               });
           const ok = result.status === "planned" || result.status === "applied";
@@ -69,7 +69,7 @@ async function withLog<T>(dataDir: string, jobId: number, project: Project, fn: 
   }
 }
 
-function dependencyFailed(project: Project, blocker: string, verb: string): ProjectResult {
+function dependencyFailed(project: Project, blocker: string, verb: "plan" | "apply"): ProjectResult {
   const did = verb === "apply" ? "applied" : "planned";
   return {
     project,

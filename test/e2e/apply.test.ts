@@ -122,9 +122,12 @@ describe("apply", () => {
     expect(reply).toContain("stale");
     expect(await stateResources(state)).toEqual([]);
     await comment(repo, pr.number, "bob", "/plan");
+    // The approval came before this new plan: it does not cover it (issue #10, rule 2).
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("approved before this plan was made");
+    await h.sim.approve(repo, pr.number, "bob");
     expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
     expect(await stateResources(state)).toEqual(["terraform_data.extra_0", "terraform_data.net_0", "terraform_data.net_1"]);
-    expect((await completed(repo, push.headSha, "sluice/apply", 2)).conclusion).toBe("success");
+    expect((await completed(repo, push.headSha, "sluice/apply", 3)).conclusion).toBe("success");
   });
 
   it("duplicate /apply deliveries and two /apply comments 50 ms apart: exactly one apply", async () => {

@@ -18,7 +18,10 @@ afterAll(async () => {
 /** A fresh repo per test, so tests in this file do not see each other's comments. */
 async function repoWith(files: Record<string, string>) {
   n++;
-  return h.sim.createRepo({ owner: "acme", name: `infra-${n}`, files });
+  const repo = await h.sim.createRepo({ owner: "acme", name: `infra-${n}`, files });
+  // Comment commands need write access (a plan is what an apply applies).
+  h.sim.setPermission(repo, "bob", "write");
+  return repo;
 }
 
 async function openPr(repo: Repo, files: Record<string, string | null>, opts: { draft?: boolean } = {}) {
