@@ -106,12 +106,28 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
+  // The bot account GitHub shows for the app's comments: `<slug>[bot]`. Asked once, when first needed.
+  let botLogin: Promise<string> | undefined;
+  const appBotLogin = () => {
+    botLogin ??= probot
+      .auth()
+      .then((app) => app.rest.apps.getAuthenticated())
+      .then(({ data }) => {
+        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
+        return `${data.slug}[bot]`;
+      });
+    botLogin.catch(() => {
+      botLogin = undefined;
+    });
+    return botLogin;
+  };
   const deps: JobDeps = {
     store,
     vcsFor: async (job) =>
       createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
+        botLogin: appBotLogin,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),

@@ -1,4 +1,5 @@
 import { inlineCode } from "../render/inline.js";
+import { markerFor } from "../render/marker.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -28,7 +29,7 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
       : "This pull request holds no locks; nothing was released.";
   const redact = secretsFor(deps).redact;
   if (job.commentIds.length === 0) {
-    const id = await vcs.createComment(job.target.repo, job.target.pr, redact(`**Sluice unlock**\n\n${body}`));
+    const id = await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`);
     await deps.store.updateJob(job.id, { commentIds: [id] });
   }
   await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
