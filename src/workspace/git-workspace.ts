@@ -4,6 +4,7 @@ import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "./read-checkout-file.js";
 
 /** A failure of a git step, with git's own (redacted) words. */
 export class GitError extends Error {
@@ -319,10 +320,24 @@ export class GitWorkspace {
     return (await this.git(["rev-parse", `${sha}^{tree}`], { cwd: this.mirrorDir(repo) })).trim();
   }
 
-  /** Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined. */
-  async readFileAt(repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
+  /**
+   * Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined when it
+   * does not exist. Git objects, not the checkout: a symlink yields its link text. Its size is
+   * asked first: a blob over `maxBytes` is refused unread (CheckoutFileError), not buffered.
+   */
+  async readFileAt(repo: RepoRef, sha: string, path: string, maxBytes = CHECKOUT_FILE_MAX_BYTES): Promise<string | undefined> {
+    const cwd = this.mirrorDir(repo);
+    let size: number;
     try {
-      return await this.git(["show", `${sha}:${path}`], { cwd: this.mirrorDir(repo) });
+      size = Number((await this.git(["cat-file", "-s", `${sha}:${path}`], { cwd })).trim());
+    } catch {
+      return undefined;
+    }
+    if (size > maxBytes) {
+      throw new CheckoutFileError(`\`${path}\` at ${sha.slice(0, 7)} is ${size} bytes, larger than the ${maxBytes} bytes Sluice reads`, "too-large");
+    }
+    try {
+      return await this.git(["show", `${sha}:${path}`], { cwd });
     } catch {
       return undefined;
     }

@@ -80,3 +80,17 @@ it("a Chart.yaml that is a symlink to /dev/zero: the plan says why, at once", as
     .join("\n");
   expect(body).toMatch(/web\/Chart\.yaml.{0,20} is a symlink that leads outside the checkout/);
 }, 120_000);
+
+it("a repo config over the cap is refused unread, with the reason", async () => {
+  h.sim.setPermission("acme/big-config", "bob", "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name: "big-config", files: { "net/main.tf": tfProject("net") } });
+  const head = await h.sim.pushBranch(repo, {
+    branch: "c",
+    files: { "net/main.tf": tfProject("net", 2), ".sluice.yaml": `version: 1\n${"#".repeat(2 * 1024 * 1024)}\n` },
+  });
+  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
+  const check = await planned(repo, head);
+  expect(check?.conclusion).toBe("failure");
+  const body = h.sim.comments(repo, pr.number).find((c) => c.user === "sluice[bot]")?.body ?? "";
+  expect(body).toMatch(/`\.sluice\.yaml` at [0-9a-f]{7} is 209\d{4} bytes, larger than the 1048576 bytes Sluice reads/);
+}, 120_000);
