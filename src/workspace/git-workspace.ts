@@ -160,6 +160,11 @@ export class GitWorkspace {
     };
     await fetch([]);
     if (await this.isComplete(mirror, shas)) return;
+    // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
+    // refetching everything would not bring it.
+    for (const sha of shas) {
+      if (!(await this.hasCommit(mirror, sha))) throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
+    }
     await fetch(["--refetch"]).catch(() => undefined);
     if (await this.isComplete(mirror, shas)) return;
     await this.recloneMirror(req.repo, req.cloneUrl);
