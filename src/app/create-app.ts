@@ -106,20 +106,20 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
-  // The bot account GitHub shows for the app's comments: `<slug>[bot]`. Asked once, when first needed.
-  let botLogin: Promise<string> | undefined;
-  const appBotLogin = () => {
-    botLogin ??= probot
+  // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
+  let slug: Promise<string> | undefined;
+  const appSlug = () => {
+    slug ??= probot
       .auth()
       .then((app) => app.rest.apps.getAuthenticated())
       .then(({ data }) => {
         if (!data?.slug) throw new Error("GitHub did not say the app's slug");
-        return `${data.slug}[bot]`;
+        return data.slug;
       });
-    botLogin.catch(() => {
-      botLogin = undefined;
+    slug.catch(() => {
+      slug = undefined;
     });
-    return botLogin;
+    return slug;
   };
   const deps: JobDeps = {
     store,
@@ -127,7 +127,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
-        botLogin: appBotLogin,
+        appSlug,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),

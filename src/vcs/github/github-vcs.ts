@@ -12,10 +12,10 @@ export interface GitHubVcsOptions {
   requestTimeoutMs: number;
   onRetry?: (message: string, delayMs: number) => void;
   /**
-   * The app's own login (`<app-slug>[bot]`): only comments by this Bot account are ever taken for
-   * Sluice's. Asked for only when a lookup needs it.
+   * The app's slug: only comments by its Bot account (`<app-slug>[bot]`) and check runs of this app
+   * are ever taken for Sluice's. Asked for only when a lookup needs it.
    */
-  botLogin: () => Promise<string>;
+  appSlug: () => Promise<string>;
 }
 
 /** The GitHub adapter over one installation's Octokit. */
@@ -31,7 +31,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
    * the app's own comments count; a user who posts the same marker gets nothing of ours.
    */
   async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
-    const self = await opts.botLogin();
+    const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
       issue_number: pr,
@@ -117,7 +117,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           per_page: 100,
           request: request(),
         });
-        return runs.find((r) => r.external_id === externalId)?.id;
+        const slug = await opts.appSlug();
+        // Another app (a workflow's token) can create a run with the same name and external id.
+        return runs.find((r) => r.external_id === externalId && r.app?.slug === slug)?.id;
       };
       return retry(
         `creating check ${name}`,
