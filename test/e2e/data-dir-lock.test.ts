@@ -1,9 +1,12 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startSimulator } from "../simulator/github-simulator.js";
-import { type AppProcess, removeDir, startApp } from "../support/start-app.js";
+import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
 
 // Issue #10 item 11: one Sluice per data dir, guarded by a lock the kernel releases on death.
 
@@ -18,9 +21,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const app of started) await app.kill("SIGKILL");
+  for (const stop of cleanups) await stop();
   await sim?.stop();
-  if (started[0]) await removeDir(started[0].dataDir);
+  for (const app of started) await removeDir(app.dataDir);
 });
+const cleanups: (() => Promise<void>)[] = [];
 
 async function start(dataDir?: string): Promise<AppProcess> {
   const app = await startApp({ env, ...(dataDir ? { dataDir } : {}) });
@@ -52,3 +57,43 @@ it("a second process on the same data dir is refused; after kill -9 of the first
   expect(readFileSync(join(dir, "sluice.db.process-lock.owner"), "utf8").trim()).not.toBe("");
   expect(existsSync(join(dir, "sluice.db.lock"))).toBe(false);
 });
+
+it("a crashed Sluice that its parent has not reaped yet (a zombie) does not block a restart", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "sluice-data-"));
+  const port = await freePort();
+  // The shell starts Sluice in the background, then becomes `sleep`, which never waits for it:
+  // once killed, Sluice stays a zombie whose pid still answers kill(pid, 0).
+  const main = resolve(import.meta.dirname, "../../src/main.ts");
+  const parent = spawn("sh", ["-c", `"$NODE" --import "$TSX" "$MAIN" >/dev/null 2>&1 & echo $!; exec sleep 600`], {
+    cwd: dataDir,
+    env: {
+      ...env,
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      NODE_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      SLUICE_DATA_DIR: dataDir,
+      NODE: process.execPath,
+      TSX: import.meta.resolve("tsx"),
+      MAIN: main,
+    },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const parentExit = new Promise((r) => parent.once("exit", r));
+  cleanups.push(async () => {
+    parent.kill("SIGKILL");
+    await parentExit;
+    await removeDir(dataDir);
+  });
+  const pid = Number(await new Promise<string>((r) => parent.stdout?.once("data", (c: Buffer) => r(c.toString().trim()))));
+  await sim.waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), { timeoutMs: 30_000, message: "Sluice never came up" });
+
+  process.kill(pid, "SIGKILL");
+  await sim.waitFor(() => readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z", { message: "no zombie" });
+  // Still "alive" to kill(pid, 0): what the old pid-file guard asked.
+  expect(() => process.kill(pid, 0)).not.toThrow();
+
+  const next = await start(dataDir);
+  expect((await fetch(`${next.url}/readyz`)).status).toBe(200);
+}, 60_000);
