@@ -1,3 +1,4 @@
+import { CheckoutFileError } from "../../src/workspace/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
 import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";
@@ -26,7 +27,14 @@ const identity = (s: string) => s;
 /** `helm dependency build` when a dependency is not vendored, then `helm template`. */
 export async function renderChart(i: RenderChartInput, exec: Exec): Promise<RenderChartResult> {
   const opts = { cwd: i.chart.dir, env: i.env, timeoutMs: i.timeoutMs, redact: i.redact, onOutput: i.onOutput };
-  if (await needsDependencyBuild(i.chart.dir, await chartDependencies(i.chart.dir))) {
+  let deps: Awaited<ReturnType<typeof chartDependencies>>;
+  try {
+    deps = await chartDependencies(i.chart.dir, i.chart.root);
+  } catch (e) {
+    if (!(e instanceof CheckoutFileError)) throw e;
+    return { ok: false, failedStep: `checkout (${i.side})`, message: e.message, output: "" };
+  }
+  if (await needsDependencyBuild(i.chart.dir, deps)) {
     const dep = await exec(i.bin, helmDependencyBuildArgv(i.chart.dir), opts);
     if (dep.exitCode !== 0) {
       const message = describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs);

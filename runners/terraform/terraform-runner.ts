@@ -60,9 +60,9 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   const defaultBin = terraformBinary(kind, opts.binary);
 
   /** init, under the plugin cache's download lock when this project may download providers. */
-  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
+  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, checkoutDir: string, projectDir: string): Promise<ExecResult> {
     const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
-    return opts.pluginCache ? opts.pluginCache.guard(projectDir, run) : run();
+    return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
   }
 
   return {
@@ -87,7 +87,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       await rm(planFile, { force: true });
       const env: Record<string, string> = {
         ...req.env,
-        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
         ...terraformEnv(req.dataDir, req.project.workspace),
       };
       const base = (extra: Record<string, string> = {}): ExecOptions => ({
@@ -104,7 +104,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;
         } else if (step.kind === "init") {
-          const r = await init(bin, exec, step.extraArgs, base(stepEnv), dir.path);
+          const r = await init(bin, exec, step.extraArgs, base(stepEnv), req.checkoutDir, dir.path);
           if (r.exitCode !== 0) return fail("init", describeFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
         } else if (step.kind === "plan") {
           const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
@@ -138,7 +138,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
       const env: Record<string, string> = {
         ...req.env,
-        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
         ...terraformEnv(req.dataDir, req.project.workspace),
       };
       // The saved plan says which values are sensitive: learn them before anything is printed.

@@ -106,12 +106,28 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
+  // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
+  let slug: Promise<string> | undefined;
+  const appSlug = () => {
+    slug ??= probot
+      .auth()
+      .then((app) => app.rest.apps.getAuthenticated())
+      .then(({ data }) => {
+        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
+        return data.slug;
+      });
+    slug.catch(() => {
+      slug = undefined;
+    });
+    return slug;
+  };
   const deps: JobDeps = {
     store,
     vcsFor: async (job) =>
       createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
+        appSlug,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),

@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
+import { markerFor } from "../render/marker.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -24,7 +25,8 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;
-      const body = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
+      const text = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
+      const body = `${markerFor(String(job.id), 1)}\n${text}`;
       if (job.commentIds.length === 0) {
         const id = await vcs.createComment(repo, pr, body);
         await deps.store.updateJob(job.id, { commentIds: [id] });

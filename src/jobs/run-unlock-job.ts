@@ -1,4 +1,5 @@
 import { inlineCode } from "../render/inline.js";
+import { markerFor } from "../render/marker.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -20,7 +21,7 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   const redact = secretsFor(deps).redact;
   const reply = async (body: string) => {
     if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(job.target.repo, job.target.pr, redact(`**Sluice unlock**\n\n${body}`));
+    const id = await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`);
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };
   // Releasing a lock discards the plans made under it: as sensitive as applying them.

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
@@ -190,45 +191,12 @@ const toApply = (r: ApplyRow): ApplyRecord => ({
   finishedAt: r.finished_at ?? undefined,
 });
 
-/**
- * One process per data dir: the embedded store's locks live in this process's memory, so a
- * second Sluice on the same dir would break "one plan or apply per project at a time". A lock
- * file with our pid keeps it out; a lock left by a dead process (kill -9) is taken over.
- */
-function lockDataDir(lockFile: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-      return () => rmSync(lockFile, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(readFileSync(lockFile, "utf8").trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `another Sluice process (pid ${pid}) uses this data dir; the embedded store serves one process (use DATABASE_URL=postgres://… for several)`,
-        );
-      }
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new Error(`could not lock ${lockFile}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
 export function openSqliteStore(file: string): Store {
   let unlock = () => {};
   if (file !== ":memory:") {
     mkdirSync(dirname(file), { recursive: true });
-    unlock = lockDataDir(`${file}.lock`);
+    unlock = lockDataDir(file);
   }
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
@@ -372,7 +340,7 @@ export function openSqliteStore(file: string): Store {
     return rows.map((r) => toApply({ ...r, status: "interrupted" }));
   });
 
-  // One process per data dir (see openSqliteStore's lock file), so an in-process mutex is enough.
+  // One process per data dir (see data-dir-lock.ts), so an in-process mutex is enough.
   const runLocks = new KeyedMutex();
 
   return {

@@ -1,7 +1,8 @@
 import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../../model/repo.js";
-import type { CheckUpdate, VcsClient } from "../vcs-client.js";
+import { type CheckUpdate, type VcsClient, VcsError } from "../vcs-client.js";
 import type { PullRequestInfo, Review } from "../../model/pull-request.js";
+import { parseMarker } from "../../render/marker.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -10,6 +11,11 @@ export interface GitHubVcsOptions {
   retry: RetryPolicy;
   requestTimeoutMs: number;
   onRetry?: (message: string, delayMs: number) => void;
+  /**
+   * The app's slug: only comments by its Bot account (`<app-slug>[bot]`) and check runs of this app
+   * are ever taken for Sluice's. Asked for only when a lookup needs it.
+   */
+  appSlug: () => Promise<string>;
 }
 
 /** The GitHub adapter over one installation's Octokit. */
@@ -20,16 +26,24 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     withRetry(what, fn, opts.retry, { beforeRetry, onRetry });
   const ids = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.name });
 
-  /** Our comments start with a unique marker line: find one that an earlier attempt created. */
-  async function findByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+  /**
+   * Our comments start with a unique marker line: find one that an earlier attempt created. Only
+   * the app's own comments count; a user who posts the same marker gets nothing of ours.
+   */
+  async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
       issue_number: pr,
       per_page: 100,
       request: request(),
     });
-    return comments.find((c) => (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
+    return comments.find(
+      (c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine,
+    )?.id;
   }
+  /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
+  const uncertain = new Set<string>();
 
   const checkBody = (u: CheckUpdate) => ({
     status: u.status,
@@ -59,14 +73,30 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       } satisfies PullRequestInfo;
     },
     async createComment(repo, pr, body) {
+      // Every comment Sluice writes is idempotent: it starts with its marker, so a retry after a
+      // lost answer finds it instead of posting it twice.
       const firstLine = body.split("\n", 1)[0] ?? "";
-      return retry(
-        `commenting on #${pr}`,
-        async () =>
-          (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data
-            .id,
-        firstLine.startsWith("<!-- sluice:") ? () => findByFirstLine(repo, pr, firstLine) : undefined,
-      );
+      if (!parseMarker(firstLine)) throw new Error("a Sluice comment must start with its marker line (render/marker.ts)");
+      const key = `${repo.owner}/${repo.name}#${pr} ${firstLine}`;
+      const find = () => findOwnByFirstLine(repo, pr, firstLine);
+      if (uncertain.has(key)) {
+        const landed = await retry(`looking for comment ${firstLine}`, find);
+        if (landed !== undefined) return landed;
+      }
+      try {
+        const id = await retry(
+          `commenting on #${pr}`,
+          async () =>
+            (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data.id,
+          find,
+        );
+        uncertain.delete(key);
+        return id;
+      } catch (e) {
+        // Refused outright (4xx) means nothing was written; anything else may have landed.
+        if (!(e instanceof VcsError) || e.retryable) uncertain.add(key);
+        throw e;
+      }
     },
     async updateComment(repo, commentId, body) {
       await retry(`editing comment ${commentId}`, () =>
@@ -87,7 +117,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           per_page: 100,
           request: request(),
         });
-        return runs.find((r) => r.external_id === externalId)?.id;
+        const slug = await opts.appSlug();
+        // Another app (a workflow's token) can create a run with the same name and external id.
+        return runs.find((r) => r.external_id === externalId && r.app?.slug === slug)?.id;
       };
       return retry(
         `creating check ${name}`,
