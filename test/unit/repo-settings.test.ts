@@ -58,3 +58,27 @@ describe("repoSettings: the trusted config may only set what the server allows",
     expect(repoSettings(parseServerConfig(""), "acme/infra", base).kubeconfig).toBeUndefined();
   });
 });
+
+describe("repoSettings: trusted settings attach to what a project is, never to the name a PR gives it", () => {
+  const trusted = repo(
+    "version: 1\nprojects:\n  - name: weak\n    dir: app\n    apply_requirements: []\n  - name: prod\n    dir: prod\n    apply_requirements: [approved, undiverged]\n    helm:\n      secret_set: { password: db }\n",
+  );
+  const server = parseServerConfig("allowed_overrides: [apply_requirements]\napply_requirements: [approved, mergeable]\n");
+  const s = repoSettings(server, "acme/infra", trusted, { DB: "hunter2" });
+
+  it("a PR that names dir prod `weak` still gets prod's requirements", () => {
+    expect(s.requirementsFor({ name: "weak", dir: "prod", workspace: "default", runner: "terraform" })).toEqual(["approved", "undiverged"]);
+    expect(s.requirementsFor({ name: "prod", dir: "app", workspace: "default", runner: "terraform" })).toEqual([]);
+  });
+
+  it("a dir or workspace the base branch does not know gets the server's defaults", () => {
+    expect(s.requirementsFor({ name: "weak", dir: "other", workspace: "default", runner: "terraform" })).toEqual(["approved", "mergeable"]);
+    expect(s.requirementsFor({ name: "weak", dir: "app", workspace: "staging", runner: "terraform" })).toEqual(["approved", "mergeable"]);
+  });
+
+  it("helm secret_set comes from the trusted project only, whatever the PR's project says", () => {
+    const fromPr = { name: "x", dir: "app", workspace: "default", runner: "helm" as const, helm: { secretSet: { password: "db" } } };
+    expect(s.secretSetFor(fromPr)).toEqual({});
+    expect(s.secretSetFor({ name: "renamed", dir: "prod", workspace: "default", runner: "helm" })).toEqual({ password: "db" });
+  });
+});
