@@ -155,6 +155,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     store,
     repos: config.repos,
     autoplanDrafts: config.autoplan_drafts,
+    atlantisPrefix: config.atlantis_prefix,
     onJob: () => worker.notify(),
     log,
   });

@@ -51,6 +51,12 @@ export const serverConfigSchema = z
      * `/apply`, `/unlock` and anything that changes state need write access.
      */
     plan_permission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
+    /**
+     * Whether `atlantis plan|apply|unlock` comments are Sluice's: only in repos configured by
+     * atlantis.yaml (Atlantis may still serve the others), in every repo (Sluice replaced Atlantis
+     * everywhere, autodiscovery included), or never.
+     */
+    atlantis_prefix: z.enum(["with-atlantis-yaml", "always", "never"]).default("with-atlantis-yaml"),
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */

@@ -16,6 +16,8 @@ interface Payload {
 
 export interface IngressSettings {
   autoplanDrafts: boolean;
+  /** Server setting `atlantis_prefix`; default: `atlantis …` only where atlantis.yaml configures the repo. */
+  atlantisPrefix?: "with-atlantis-yaml" | "always" | "never";
 }
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
@@ -68,7 +70,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (!pr || !commentId) return { ignore: "comment without issue number or id" };
     const target = targetOf(p, pr);
     if (typeof target === "string") return { ignore: target };
-    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: true });
+    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: settings.atlantisPrefix !== "never" });
     const by = user?.login ?? actor;
     if (parsed.type === "none") return { ignore: "comment is not a command" };
     if (parsed.type === "invalid") {
@@ -77,7 +79,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const cmd = parsed.command;
     const commandLine = firstLine(p.comment?.body);
     const viaAtlantis = /^atlantis\s/.test(commandLine);
-    if (viaAtlantis && cmd.kind === "help") return { ignore: "`atlantis help` is left to Atlantis" };
+    if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
     if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

@@ -118,7 +118,9 @@ async function applyWith(
   if (merge && settings.applyOn !== "merge") return;
   if (spec.viaAtlantis) {
     // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
-    const atlantis = configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml";
+    const atlantis =
+      deps.config.atlantis_prefix === "always" ||
+      (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
     if (!atlantis) return;
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);

@@ -11,6 +11,8 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
  * is never fetched to find out unless the server plans forks: the base branch's config decides.
  */
 export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
+  // The server says Sluice is the only Atlantis here: no config to look at.
+  if (deps.config.atlantis_prefix === "always") return true;
   const token = await vcs.cloneToken();
   const { repo, cloneUrl } = job.target;
   const fork = pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs;
