@@ -87,6 +87,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind === "import" || cmd.kind === "state_rm") {
+      return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    }
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 

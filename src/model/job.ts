@@ -34,6 +34,15 @@ export type JobSpec =
       actor: string;
       viaAtlantis?: boolean;
     }
+  | {
+      kind: "state";
+      /** `/import` or `/state rm`: changes the project's state, so it is guarded like an apply. */
+      command: Extract<Command, { kind: "import" | "state_rm" }>;
+      commandLine?: string;
+      commentId: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
 
