@@ -101,7 +101,9 @@ export async function stateInputs(stateFile: string): Promise<Record<string, unk
   for (const r of state.resources ?? []) {
     for (const i of r.instances ?? []) {
       const key = i.index_key === undefined ? "" : `[${JSON.stringify(i.index_key)}]`;
-      out[`${r.type}.${r.name}${key}`] = i.attributes?.input;
+      const input = i.attributes?.input;
+      // terraform_data keeps `input` as a dynamic value: { type, value }.
+      out[`${r.type}.${r.name}${key}`] = input && typeof input === "object" && "value" in input ? (input as { value: unknown }).value : input;
     }
   }
   return out;
