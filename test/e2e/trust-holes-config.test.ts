@@ -92,10 +92,11 @@ describe("issue #10.1: trusted settings attach to the base branch's project (dir
       },
     });
     const pr = await h.sim.openPullRequest(repo, { head: "steal", author: "alice" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
+    const check = await completed(h, repo, pr.headSha, "sluice/plan");
     const bodies = bot(h, repo, pr.number).map((c) => c.body).join("\n");
-    // The plan ran (the chart was rendered), and the render shows the values default, not the secret.
-    expect(bodies).toContain("ConfigMap");
+    expect(bodies).toContain("`charts/web`");
+    // Rendered with the values default (or refused): either way the secret never reaches the chart.
+    if (check.conclusion === "success") expect(bodies).toContain("ConfigMap");
     expect(bodies).not.toContain(TOKEN.toUpperCase());
     expect(bodies).not.toContain(TOKEN);
     const logs = h.app.output();
