@@ -119,7 +119,8 @@ describe("issue #10.5: a stranger's /unlock", () => {
     await h.sim.pushBranch(repo, { branch: "other", from: "main", files: { "app/other.tf": tfProject("other") } });
     const other = await h.sim.openPullRequest(repo, { head: "other", author: "carol", title: "other" });
     await completed(h, repo, other.headSha, "sluice/plan");
-    const otherBody = bot(h, repo, other.number)[0]?.body ?? "";
+    // The renderer puts a zero-width space after `#` so GitHub does not turn it into a link by itself.
+    const otherBody = (bot(h, repo, other.number)[0]?.body ?? "").replace(/\u200b/g, "");
 
     const applied = await say(h, repo, pr.number, "bob", "/apply");
     expect(reply).toContain("needs write access to this repository to unlock");

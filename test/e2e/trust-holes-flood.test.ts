@@ -105,13 +105,18 @@ describe("issue #10.10: a comment flood", () => {
     expect((await completed(h, repo, b.headSha, "sluice/plan")).conclusion).toBe("success");
     const superseded = () => bot(h, repo, a.number).some((c) => c.body.includes("superseded by a newer"));
     const answered = (id: number) => h.sim.reactions(id).length > 0 || superseded();
-    await h.sim.waitFor(
-      () =>
-        unfinishedJobs(h.app.dataDir) === 0 &&
-        ids.every(answered) &&
-        bot(h, repo, a.number).every((c) => FINAL.test(c.body)),
-      { message: "A's comments were not all answered", timeoutMs: 240_000 },
-    );
+    await h.sim
+      .waitFor(
+        () => unfinishedJobs(h.app.dataDir) === 0 && ids.every(answered) && bot(h, repo, a.number).every((c) => FINAL.test(c.body)),
+        { timeoutMs: 240_000 },
+      )
+      .catch(() => {
+        const unanswered = ids.filter((id) => !answered(id));
+        const open = bot(h, repo, a.number).filter((c) => !FINAL.test(c.body)).map((c) => c.body.slice(0, 300));
+        throw new Error(
+          `A's comments were not all answered: ${unfinishedJobs(h.app.dataDir)} unfinished jobs, unanswered comments ${JSON.stringify(unanswered)}, unfinished replies ${JSON.stringify(open)}`,
+        );
+      });
 
     // Order of completion, as GitHub saw the comment edits: B's plan before A's last answer.
     const bDone = firstFinalSeq(repo, b.number, 0);
