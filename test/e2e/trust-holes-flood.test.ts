@@ -103,18 +103,18 @@ describe("issue #10.10: a comment flood", () => {
     const b = await h.sim.openPullRequest(repo, { head: "b", author: "alice" });
 
     expect((await completed(h, repo, b.headSha, "sluice/plan")).conclusion).toBe("success");
-    const superseded = () => bot(h, repo, a.number).some((c) => c.body.includes("superseded by a newer"));
-    const answered = (id: number) => h.sim.reactions(id).length > 0 || superseded();
+    // An answer is a reaction on the comment or a reply saying it was folded into a newer /plan.
+    const superseded = () => bot(h, repo, a.number).filter((c) => /superseded by a newer/i.test(c.body)).length;
+    const reacted = () => ids.filter((id) => h.sim.reactions(id).length > 0).length;
+    const allAnswered = () => reacted() + superseded() >= ids.length;
     await h.sim
-      .waitFor(
-        () => unfinishedJobs(h.app.dataDir) === 0 && ids.every(answered) && bot(h, repo, a.number).every((c) => FINAL.test(c.body)),
-        { timeoutMs: 240_000 },
-      )
+      .waitFor(() => unfinishedJobs(h.app.dataDir) === 0 && allAnswered() && bot(h, repo, a.number).every((c) => FINAL.test(c.body)), {
+        timeoutMs: 240_000,
+      })
       .catch(() => {
-        const unanswered = ids.filter((id) => !answered(id));
         const open = bot(h, repo, a.number).filter((c) => !FINAL.test(c.body)).map((c) => c.body.slice(0, 300));
         throw new Error(
-          `A's comments were not all answered: ${unfinishedJobs(h.app.dataDir)} unfinished jobs, unanswered comments ${JSON.stringify(unanswered)}, unfinished replies ${JSON.stringify(open)}`,
+          `A's comments were not all answered: ${unfinishedJobs(h.app.dataDir)} unfinished jobs, ${reacted()} reactions and ${superseded()} "superseded" replies for ${ids.length} comments, unfinished replies ${JSON.stringify(open)}`,
         );
       });
 
@@ -126,6 +126,6 @@ describe("issue #10.10: a comment flood", () => {
     const runs = planRows(h.app.dataDir, repo, a.number).length - autoplanRows;
     expect(runs).toBeGreaterThan(0);
     expect(runs).toBeLessThan(10);
-    for (const id of ids) expect(answered(id), `comment ${id} got no answer`).toBe(true);
+    expect(reacted() + superseded()).toBeGreaterThanOrEqual(ids.length);
   }, 360_000);
 });

@@ -14,7 +14,7 @@ export type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 export const bot = (h: Harness, repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 /** A bot comment that will not change any more: a finished plan/apply, or a one-shot reply. */
-export const FINAL = /·\s*(✅|❌|⛔|ℹ️)|Released|holds no locks|No lock|Nothing to apply|Not applied|already in progress|superseded by a newer/;
+export const FINAL = /·\s*(✅|❌|⛔|ℹ️)|Released|holds no locks|No lock|Nothing to apply|Not applied|already in progress|superseded by a newer/i;
 
 export async function completed(h: Harness, repo: Repo, sha: string, name: string, count = 1) {
   await h.sim.waitFor(
