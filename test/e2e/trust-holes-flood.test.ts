@@ -3,13 +3,13 @@ import { type Harness, startHarness, tfProject } from "../support/harness.js";
 import { bot, completed, FINAL, planRows, type Repo, unfinishedJobs } from "./trust-holes-support.js";
 
 // Issue #10, item 10: a comment flood must not starve everyone. Unauthorized commands never queue;
-// queued plans of one PR and project coalesce; claiming is fair across PRs. One project slot
-// (`parallel: 1`) makes the order of work observable without timing anything.
+// queued plans of one PR and project coalesce; claiming is fair across PRs. Two project slots
+// (`parallel: 2`): a job waiting for a project's run lock must not sit in one of them.
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    serverConfig: ["apply_requirements: [approved]", "parallel: 1", 'allow_custom_workflows: ["acme/*"]', ""].join("\n"),
+    serverConfig: ["apply_requirements: [approved]", "parallel: 2", 'allow_custom_workflows: ["acme/*"]', ""].join("\n"),
   });
 });
 afterAll(async () => {
@@ -26,6 +26,13 @@ const COUNTS = /[+]\d+ ~\d+ -\d+/;
 function firstFinalSeq(repo: Repo, pr: number, afterSeq: number): number {
   const e = h.sim.commentLog.find((c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && FINAL.test(c.body));
   return e?.seq ?? Number.POSITIVE_INFINITY;
+}
+
+/** Seqs of the comment-log events on `pr` after `afterSeq` that finished a plan run (not a superseded answer). */
+function planRunsDone(repo: Repo, pr: number, afterSeq: number): number[] {
+  return h.sim.commentLog
+    .filter((c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && /·\s*(✅|❌|⛔)/.test(c.body))
+    .map((c) => c.seq);
 }
 
 /** Seq of the last comment-log event on `pr` after `afterSeq` that made a bot comment final. */
@@ -118,10 +125,13 @@ describe("issue #10.10: a comment flood", () => {
         );
       });
 
-    // Order of completion, as GitHub saw the comment edits: B's plan before A's last answer.
+    // Order of completion, as GitHub saw the comment edits: B's plan before A's last answer, and
+    // before a second plan run of A finishes (B does not wait behind A's queue).
     const bDone = firstFinalSeq(repo, b.number, 0);
     const aLast = lastFinalSeq(repo, a.number, burstStart);
     expect(bDone).toBeLessThan(aLast);
+    const aRuns = planRunsDone(repo, a.number, burstStart);
+    expect(bDone).toBeLessThan(aRuns[1] ?? Number.POSITIVE_INFINITY);
     // Coalesced: fewer plan runs of A than comments, and each comment answered.
     const runs = planRows(h.app.dataDir, repo, a.number).length - autoplanRows;
     expect(runs).toBeGreaterThan(0);
