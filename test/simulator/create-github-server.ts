@@ -43,6 +43,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   };
 
   const fault = deps.faults.take(method, path, rawUrl);
+  if (fault?.holdUntil) {
+    fault.onHeld?.();
+    await fault.holdUntil.catch(() => undefined);
+  }
   if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
   if (fault?.status !== undefined) {
     req.resume();

@@ -17,12 +17,24 @@ import { registerRepoRoutes } from "./repo-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
-import type { CallRecord, CheckRunState, DeliveryRecord, FailRule, GitAccessRecord, PullState, RejectedComment, ReviewState, SimRepo } from "./sim-types.js";
+import type {
+  CallRecord,
+  CheckRunState,
+  CommentEvent,
+  DeliveryRecord,
+  FailRule,
+  GitAccessRecord,
+  GitWantRecord,
+  PullState,
+  RejectedComment,
+  ReviewState,
+  SimRepo,
+} from "./sim-types.js";
 import { SimulatorScenario } from "./simulator-scenario.js";
 import { WebhookSender } from "./webhook-sender.js";
 
 // One import for tests: the handle's types live next to it.
-export type { CallRecord, DeliveryRecord, DeliveryResult, FailRule, PullState, Role, SimRepo } from "./sim-types.js";
+export type { CallRecord, CommentEvent, DeliveryRecord, DeliveryResult, FailRule, GitWantRecord, PullState, Role, SimRepo } from "./sim-types.js";
 export type { CreateRepoOptions, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
 export type { DeliverOptions } from "./webhook-sender.js";
 export { signAppJwt } from "./sign-app-jwt.js";
@@ -44,6 +56,7 @@ export interface SimulatorParts {
   calls: CallRecord[];
   unknownCalls: CallRecord[];
   gitAccess: GitAccessRecord[];
+  gitWants: GitWantRecord[];
   rejectedComments: RejectedComment[];
   privateKeyPem: string;
   server: Server;
@@ -91,6 +104,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     calls: [] as CallRecord[],
     unknownCalls: [] as CallRecord[],
     gitAccess: [] as GitAccessRecord[],
+    gitWants: [] as GitWantRecord[],
     rejectedComments: [] as RejectedComment[],
     privateKeyPem,
     root,
@@ -112,6 +126,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       root: core.git.root,
       state: ctx.state,
       onAccess: (r) => parts.gitAccess.push(r),
+      onWants: (r) => parts.gitWants.push(r),
       // Only the app pushes over HTTP (tests use pushBranch), so it is the sender.
       onPushed: (repo) => webhooks.track(core.syncPullHeads(repo, ctx.app.botLogin)),
     },
@@ -141,6 +156,8 @@ export class Simulator extends SimulatorScenario {
   readonly rejectedComments: RejectedComment[];
   private readonly faults: FaultInjector;
   private readonly gitAccess: GitAccessRecord[];
+  /** Object ids asked for by every fetch, in order. */
+  readonly gitWants: GitWantRecord[];
   private readonly server: Server;
   private readonly root: string;
 
@@ -156,6 +173,7 @@ export class Simulator extends SimulatorScenario {
     this.rejectedComments = parts.rejectedComments;
     this.faults = parts.faults;
     this.gitAccess = parts.gitAccess;
+    this.gitWants = parts.gitWants;
     this.server = parts.server;
     this.root = parts.root;
   }
@@ -177,6 +195,11 @@ export class Simulator extends SimulatorScenario {
     return [...this.core.state.checkRuns.values()]
       .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
       .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+  }
+
+  /** Every comment creation and edit (the app's and the test's), in the order served. */
+  get commentLog(): readonly CommentEvent[] {
+    return this.core.state.commentLog;
   }
 
   reactions(commentId: number): string[] {

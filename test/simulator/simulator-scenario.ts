@@ -173,6 +173,7 @@ export class SimulatorScenario {
       updatedAt: at,
     };
     state.comments.set(c.id, c);
+    state.logComment("created", c);
     const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("created", c, opts.user));
     return { commentId: c.id, delivery };
   }
