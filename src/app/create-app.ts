@@ -156,6 +156,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     repos: config.repos,
     autoplanDrafts: config.autoplan_drafts,
     atlantisPrefix: config.atlantis_prefix,
+    autoplan: config.autoplan,
+    allowCommands: config.allow_commands,
     onJob: () => worker.notify(),
     log,
   });

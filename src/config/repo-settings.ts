@@ -63,10 +63,17 @@ export function repoSettings(
     },
     workflowFor(project) {
       const name = trustedOf(project)?.workflow;
-      if (!name || !trusted) return {};
-      const workflow = trusted.workflows[name];
-      if (!workflow) return {};
-      const custom = [...workflow.plan, ...workflow.apply].some((s) => s.kind === "run");
+      if (!name) return server.default_workflow ? { workflow: server.serverWorkflows[server.default_workflow] } : {};
+      const own = trusted?.workflows[name];
+      if (!own) {
+        // Not the repo's own: a workflow the operator wrote, if the server lets repos pick it.
+        const offered = server.allowed_workflows.includes(name) ? server.serverWorkflows[name] : undefined;
+        if (offered) return { workflow: offered };
+        return {
+          refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
+        };
+      }
+      const custom = [...own.plan, ...own.apply].some((s) => s.kind === "run");
       if (custom && !customAllowed) {
         return {
           refusal: `workflow \`${name}\` has \`run\` steps, and this server does not allow custom commands for this repository (server setting \`allow_custom_workflows\`)`,
@@ -75,7 +82,7 @@ export function repoSettings(
       if (!may("workflow") && !customAllowed) {
         return { refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)` };
       }
-      return { workflow };
+      return { workflow: own };
     },
     binaryFor(project) {
       const name = trustedOf(project)?.terraformBinary;

@@ -113,7 +113,7 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   if (merge && settings.applyOn !== "merge") return;
   if (spec.viaAtlantis) {

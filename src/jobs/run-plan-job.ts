@@ -108,7 +108,7 @@ async function planPullRequest(
   const checkoutAt = (headSha: string, baseSha: string) =>
     hold(held, deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }));
   const checkout = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);

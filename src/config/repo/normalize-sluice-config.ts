@@ -58,11 +58,6 @@ function normalizeProject(
   if (dir === undefined || workspace === undefined || runner === undefined) return undefined;
   if (raw.name !== undefined && name === undefined) return undefined;
 
-  if (raw.workflow !== undefined && !Object.hasOwn(workflows, raw.workflow)) {
-    const known = Object.keys(workflows);
-    const list = known.length === 0 ? "no workflows are defined" : `defined: ${known.join(", ")}`;
-    ctx.error([...path, "workflow"], `no workflow named ${raw.workflow} (${list})`);
-  }
   if (raw.terraform_version !== undefined) warnVersion(path, raw.terraform_version, ctx);
 
   const project: ProjectConfig = {
