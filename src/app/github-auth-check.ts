@@ -1,5 +1,5 @@
 import type { ReadinessCheck } from "./readiness.js";
-import { classifyGitHubFault } from "./github-fault.js";
+import { classifyGitHubFault } from "../vcs/github-fault.js";
 
 export interface AppIdentity {
   id: number;

@@ -90,9 +90,11 @@ describe("GitHub credentials at start", () => {
     }
   });
 
-  it("GitHub that cannot be reached is reported as a problem on this side, not GitHub's", async () => {
+  it("GitHub that cannot be reached is reported as a problem on this side, not GitHub's: in /readyz and in a job's log", async () => {
     const closed = await freePort();
-    const app = await startApp({ env: { APP_ID: "1", PRIVATE_KEY: rsaPem(), WEBHOOK_SECRET: "s", GHE_HOST: `127.0.0.1:${closed}`, GHE_PROTOCOL: "http" } });
+    // The simulator only sends the webhook; the app's API calls go to a port nobody listens on.
+    const sim = await startSimulator({ webhookSecret: "s" });
+    const app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: sim.privateKeyPem, WEBHOOK_SECRET: "s", GHE_HOST: `127.0.0.1:${closed}`, GHE_PROTOCOL: "http" } });
     try {
       const r = await githubCheck(app);
       expect(r.status).toBe(503);
@@ -100,8 +102,21 @@ describe("GitHub credentials at start", () => {
       expect(r.github.reason).toContain("ECONNREFUSED");
       expect(r.github.reason).toContain("not an answer from GitHub");
       expect(r.github.reason).not.toContain("GitHub answered");
+
+      sim.setWebhookTarget(app.url);
+      const repo = await sim.createRepo({ owner: "acme", name: "offline", files: { "README.md": "# hi\n" } });
+      await sim.pushBranch(repo, { branch: "docs", files: { "README.md": "# hello\n" } });
+      const pr = await sim.openPullRequest(repo, { head: "docs", author: "alice" });
+      expect(pr.delivery.status).toBe(202);
+      await sim.waitFor(() => app.output().includes('"msg":"job failed"'), { timeoutMs: 20_000, message: "the job did not fail" });
+      const line = JSON.parse(app.output().split("\n").find((l) => l.includes('"msg":"job failed"')) ?? "{}") as { err?: string; cause?: string };
+      expect(line.cause).toBe("network");
+      expect(line.err).toContain("GitHub could not be reached from this server");
+      expect(line.err).toContain("ECONNREFUSED");
+      expect(line.err).not.toContain("GitHub answered");
     } finally {
       await app.kill();
+      await sim.stop();
       await removeDir(app.dataDir);
     }
   });
