@@ -25,6 +25,7 @@ import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { resolveSecretSet } from "./run-plan-job.js";
 import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
 
@@ -116,7 +117,7 @@ async function applyWith(
   const head = await checkoutAt(pr.headSha, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return;
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
   const config = configs.head.ok ? configs.head.config : undefined;
   if (spec.viaAtlantis && config?.source !== "atlantis.yaml") return;
 

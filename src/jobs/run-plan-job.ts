@@ -5,7 +5,7 @@ import { exec } from "../../runners/exec.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
-import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
+import { ignoredSettings, type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { selectProjects } from "../projects/select-projects.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -119,7 +119,7 @@ async function planPullRequest(
   }
   const config = configs.head.config;
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  const warnings = [...config.warnings, ...configs.warnings];
+  const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
   const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, pr.headSha));
   const resolved = resolveProjects(config, tree, checkout.changedFiles);

@@ -1,0 +1,146 @@
+import { generateKeyPairSync } from "node:crypto";
+import { RequestError } from "@octokit/request-error";
+import { describe, expect, it } from "vitest";
+import { describeAuthFailure } from "../../src/app/github-auth-check.js";
+import { storeOpenError } from "../../src/app/store-open-error.js";
+import { describeWebhookAddress, isPrivateHost } from "../../src/app/webhook-address.js";
+import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
+import { ignoredSettings } from "../../src/config/repo-settings.js";
+import { EnvError, readEnvConfig } from "../../src/config/env-config.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { describeJobFault } from "../../src/jobs/describe-job-fault.js";
+import { classifyGitHubFault } from "../../src/vcs/github-fault.js";
+import { VcsError } from "../../src/vcs/vcs-client.js";
+
+const repo = (text: string, file: "sluice" | "atlantis" = "sluice") => {
+  const r = loadRepoConfig({ [file]: text });
+  if (!r.ok) throw new Error(r.errors.join("\n"));
+  return r.config;
+};
+
+describe("ignoredSettings: what a repo wrote that the server does not let it set", () => {
+  const server = parseServerConfig("apply_requirements: [approved]\n");
+  it.each([
+    ["apply_on: merge", "version: 1\napply_on: merge\n", ["`apply_on: merge` in .sluice.yaml is ignored", "allowed_overrides: [apply_on]", "the server's `apply_on: comment`"]],
+    ["automerge", "version: 1\nautomerge: true\n", ["`automerge: true`", "allowed_overrides: [automerge]"]],
+    ["approvals", "version: 1\napprovals: 3\n", ["`approvals: 3`", "the server's `approvals: 1`"]],
+    ["project requirements", "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [undiverged]\n", ["`apply_requirements: [undiverged]` of project `net`", "allowed_overrides: [apply_requirements]"]],
+    ["atlantis automerge", "version: 3\nautomerge: true\nprojects:\n  - dir: net\n", ["`automerge: true` in atlantis.yaml is ignored"]],
+  ])("%s is named", (_n, text, parts) => {
+    const out = ignoredSettings(server, repo(text, text.startsWith("version: 3") ? "atlantis" : "sluice")).join("\n");
+    for (const p of parts) expect(out).toContain(p);
+  });
+
+  it.each([
+    ["the same value as the server's", "version: 1\napply_on: comment\napprovals: 1\nautomerge: false\n", server],
+    ["a setting the server allows", "version: 1\napply_on: merge\n", parseServerConfig("allowed_overrides: [apply_on]\n")],
+    ["defaults the file does not write", "version: 1\nprojects:\n  - dir: net\n", parseServerConfig("apply_on: merge\nautomerge: true\napprovals: 2\n")],
+  ])("nothing for %s", (_n, text, s) => {
+    expect(ignoredSettings(s, repo(text))).toEqual([]);
+  });
+
+  it("nothing without a config file", () => {
+    expect(ignoredSettings(server, undefined)).toEqual([]);
+  });
+});
+
+const requestError = (status: number, message: string) =>
+  new RequestError(message, status, { request: { method: "GET", url: "https://api.github.com/app", headers: {} }, response: { status, url: "", headers: {}, data: {} } });
+const fetchFailed = (code: string) => {
+  const e = new RequestError(`connect ${code} 127.0.0.1:9`, 500, { request: { method: "GET", url: "http://127.0.0.1:9/api/v3/app", headers: {} } });
+  e.cause = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code }) });
+  return e;
+};
+
+describe("GitHub faults: this side or GitHub's", () => {
+  it.each([
+    ["a refused connection", fetchFailed("ECONNREFUSED"), "unreachable"],
+    ["an unknown host", fetchFailed("ENOTFOUND"), "unreachable"],
+    ["a bad certificate", fetchFailed("UNABLE_TO_VERIFY_LEAF_SIGNATURE"), "unreachable"],
+    ["401 from GitHub", requestError(401, "A JSON web token could not be decoded"), "rejected"],
+    ["502 from GitHub", requestError(502, "Bad Gateway"), "github"],
+    ["the adapter's error for a refused connection", new VcsError("GET /x: GitHub answered 500 (connect ECONNREFUSED 127.0.0.1:9)", 500, true), "unreachable"],
+    ["the adapter's error for a real 500", new VcsError("GET /x: GitHub answered 500 (boom)", 500, true), "github"],
+    ["something else", new Error("disk full"), "other"],
+  ])("%s", (_n, e, kind) => {
+    expect(classifyGitHubFault(e).kind).toBe(kind);
+  });
+
+  it("the auth check names the cause without blaming GitHub for a local fault", () => {
+    expect(describeAuthFailure(fetchFailed("ECONNREFUSED"), "http://127.0.0.1:9/api/v3", "7")).toMatch(/^could not reach GitHub at http:\/\/127\.0\.0\.1:9\/api\/v3 .*not an answer from GitHub$/);
+    expect(describeAuthFailure(requestError(401, "Integration not found"), "https://api.github.com", "7")).toContain("GitHub rejected the app's credentials (401: Integration not found); check that APP_ID (7)");
+  });
+
+  it("a job's log line", () => {
+    const local = describeJobFault(new VcsError("create comment: GitHub answered 500 (connect ECONNREFUSED 127.0.0.1:9)", 500, true));
+    expect(local).toEqual({
+      cause: "network",
+      message: "GitHub could not be reached from this server (create comment: connect ECONNREFUSED 127.0.0.1:9): a network, DNS, proxy or GHE_HOST problem on this side, not an answer from GitHub",
+    });
+    expect(describeJobFault(new VcsError("create comment: GitHub answered 502 (Bad Gateway)", 502, true)).cause).toBe("github");
+    // A database that refuses is not GitHub's problem, nor reported as one.
+    expect(describeJobFault(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toEqual({ message: "connect ECONNREFUSED 127.0.0.1:5432" });
+  });
+});
+
+describe("where GitHub sends webhooks", () => {
+  it.each([
+    ["127.0.0.1", true],
+    ["10.0.0.8", true],
+    ["172.20.1.1", true],
+    ["::1", true],
+    ["[fd00::1]", true],
+    ["sluice", true],
+    ["ci.local", true],
+    ["140.82.112.3", false],
+    ["sluice.example.com", false],
+  ])("%s private: %s", (host, yes) => {
+    expect(isPrivateHost(host)).toBe(yes);
+  });
+
+  const listenUrl = "http://127.0.0.1:3000";
+  it.each([
+    [{ hookUrl: "http://127.0.0.1:3000/", listenUrl }, "warn", "loopback or private address"],
+    [{ hookUrl: "", listenUrl }, "warn", "no webhook URL"],
+    [{ hookUrl: "https://sluice.example.com/", listenUrl }, "warn", "only at /api/github/webhooks"],
+    [{ hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://other.example.com", listenUrl }, "warn", "not this server's SLUICE_PUBLIC_URL"],
+    [{ hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://sluice.example.com", listenUrl }, "info", "a public address"],
+    [{ hookUrl: "https://smee.io/abc", proxyUrl: "https://smee.io/abc", listenUrl }, "info", "relays them"],
+    [{ hookUrl: "https://smee.io/old", proxyUrl: "https://smee.io/abc", listenUrl }, "warn", "make the app's webhook URL https://smee.io/abc"],
+    [{ publicUrl: "https://sluice.example.com", listenUrl }, "info", "GitHub's setting could not be read"],
+    [{ listenUrl }, "warn", "this server's listen address"],
+  ] as const)("%o → %s", (input, level, text) => {
+    const r = describeWebhookAddress(input);
+    expect(r.level).toBe(level);
+    expect(r.message).toContain(text);
+    expect(r.message.startsWith("webhooks: ")).toBe(true);
+  });
+});
+
+describe("configuration read at start", () => {
+  const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const env = { APP_ID: "1", WEBHOOK_SECRET: "s", PRIVATE_KEY: pem };
+  it("accepts the key as PEM, base64 or with escaped line breaks", () => {
+    expect(readEnvConfig(env, () => "").privateKey).toBe(pem);
+    expect(readEnvConfig({ ...env, PRIVATE_KEY: Buffer.from(pem).toString("base64") }, () => "").privateKey).toBe(pem);
+    expect(readEnvConfig({ ...env, PRIVATE_KEY: pem.replaceAll("\n", "\\n") }, () => "").privateKey).toBe(pem);
+  });
+  it.each([
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----" }, "PRIVATE_KEY: not a valid PEM private key"],
+    [{ DATABASE_URL: "postgres://" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "redis://x:6379" }, 'DATABASE_URL: unsupported scheme "redis:"'],
+    [{ WEBHOOK_PROXY_URL: "smee.io/abc" }, "WEBHOOK_PROXY_URL"],
+  ])("%o is an EnvError naming the variable", (extra, text) => {
+    const all = { ...env, ...extra } as Record<string, string> as NodeJS.ProcessEnv;
+    expect(() => readEnvConfig(all, () => "")).toThrow(EnvError);
+    expect(() => readEnvConfig(all, () => "")).toThrow(text);
+  });
+  it("a database that cannot be reached is a configuration error, without the password", () => {
+    const e = storeOpenError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }), "postgres://u:s3cret@10.0.0.5/sluice");
+    expect(e).toBeInstanceOf(EnvError);
+    expect(String((e as Error).message)).toBe("DATABASE_URL: cannot use the PostgreSQL database at 10.0.0.5:5432/sluice (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:5432)");
+    const other = new Error("syntax error");
+    expect(storeOpenError(other, "postgres://u:p@h/db")).toBe(other);
+  });
+});
