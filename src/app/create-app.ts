@@ -4,7 +4,11 @@ import type { AddressInfo } from "node:net";
 import PQueue from "p-queue";
 import pino, { type Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { exec } from "../../runners/exec.js";
+import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
+import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import type { EnvConfig } from "../config/env-config.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
@@ -124,13 +128,13 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
-    runners: createRunners({
+    runners: reportMissingTools(createRunners({
       pluginCacheDir: config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined,
       terraformBinary: config.terraform_binary,
       tofuBinary: config.tofu_binary,
       helmBinary: config.helm_binary,
       kubectlBinary: config.kubectl_binary,
-    }),
+    })),
     config,
     log,
     dataDir: env.dataDir,
@@ -171,6 +175,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   });
   readinessChecks.push(githubAuth.readiness);
+  // Tools are looked for once at start: a missing one is named now, not at the first pull request.
+  const tools = findTools(
+    toolProbes({ terraform: config.terraform_binary, tofu: config.tofu_binary, helm: helmBinary(config.helm_binary), kubectl: config.kubectl_binary }),
+    exec,
+  ).then((found) => {
+    const report = describeTools(found);
+    log[report.cannotServe.length ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
+    return report;
+  });
+  readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];

@@ -129,6 +129,9 @@ describe("GitHub credentials at start", () => {
       const r = await githubCheck(app);
       expect(r.status).toBe(200);
       expect(r.github).toMatchObject({ ok: true });
+      // The tools found at start, with versions, are in the log and in /readyz.
+      expect(r.body.checks.find((c) => c.name === "tools")?.detail).toMatch(/^tools: .*terraform \d+\.\d+\.\d+/);
+      expect(app.output()).toMatch(/"msg":"tools: [^"]*terraform \d/);
       await sim.waitFor(() => app.output().includes("webhooks: "), { timeoutMs: 10_000, message: "no webhook line" });
       const line = app.output().split("\n").find((l) => l.includes("webhooks: ")) ?? "";
       expect(JSON.parse(line)).toMatchObject({ level: 40, webhookUrl: "http://127.0.0.1:3000/" });

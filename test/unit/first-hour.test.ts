@@ -1,6 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { RequestError } from "@octokit/request-error";
 import { describe, expect, it } from "vitest";
+import { missingBinaryOf, missingToolMessage, reportMissingTools, toolOf } from "../../runners/missing-tool.js";
+import type { Runner } from "../../runners/runner.js";
+import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { describeAuthFailure } from "../../src/app/github-auth-check.js";
 import { storeOpenError } from "../../src/app/store-open-error.js";
 import { describeWebhookAddress, isPrivateHost } from "../../src/app/webhook-address.js";
@@ -142,5 +145,71 @@ describe("configuration read at start", () => {
     expect(String((e as Error).message)).toBe("DATABASE_URL: cannot use the PostgreSQL database at 10.0.0.5:5432/sluice (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:5432)");
     const other = new Error("syntax error");
     expect(storeOpenError(other, "postgres://u:p@h/db")).toBe(other);
+  });
+});
+
+describe("tools found at start", () => {
+  const probes = toolProbes({ terraform: "terraform", tofu: "tofu", helm: "/opt/helm", kubectl: "kubectl" });
+  const answers: Record<string, { stdout: string; exitCode: number } | "ENOENT"> = {
+    terraform: { stdout: '{"terraform_version":"1.11.4","platform":"linux_amd64"}', exitCode: 0 },
+    tofu: "ENOENT",
+    "/opt/helm": { stdout: "v4.0.1", exitCode: 0 },
+    kubectl: { stdout: '{"clientVersion":{"gitVersion":"v1.32.3"}}', exitCode: 0 },
+    bwrap: { stdout: "bubblewrap 0.8.0\n", exitCode: 0 },
+  };
+  const fakeExec = async (file: string) => {
+    const a = answers[file];
+    if (!a || a === "ENOENT") throw new Error(`could not start ${file}: Command failed with ENOENT: ${file}\nspawn ${file} ENOENT`);
+    return { ...a, stderr: "", timedOut: false, durationMs: 1 };
+  };
+
+  it("lists versions and the project kinds it cannot serve", async () => {
+    const found = await findTools(probes, fakeExec);
+    expect(found.map((t) => (t.found ? `${t.binary} ${t.version}` : `${t.binary}: ${t.reason}`))).toEqual([
+      "terraform 1.11.4",
+      "tofu: not found on PATH",
+      "/opt/helm v4.0.1",
+      "kubectl v1.32.3",
+      "bwrap 0.8.0",
+    ]);
+    const d = describeTools(found);
+    expect(d.cannotServe).toEqual(["opentofu"]);
+    expect(d.message).toBe(
+      "tools: terraform 1.11.4, /opt/helm v4.0.1, kubectl v1.32.3, bwrap 0.8.0; missing: tofu (not found on PATH); cannot serve opentofu projects (their plans will say which binary to install)",
+    );
+  });
+
+  it("a plan whose binary is missing says which one and how to install it", async () => {
+    const throwing: Runner = {
+      kind: "helm",
+      plan: async () => {
+        throw new Error("could not start /opt/helm: Command failed with ENOENT: /opt/helm template\nspawn /opt/helm ENOENT");
+      },
+      apply: async () => {
+        throw new Error("disk full");
+      },
+    };
+    const runners = reportMissingTools({ terraform: throwing, opentofu: throwing, helm: throwing, kustomize: throwing });
+    const outcome = await runners.helm.plan({} as never, fakeExec);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "tool" });
+    expect(outcome.ok ? "" : outcome.message).toBe(
+      "`/opt/helm` is not installed on this Sluice server (not found on its PATH), so helm projects cannot run here. Install Helm (`npm run setup:helm` in Sluice's checkout, or see helm.sh/docs/intro/install), or point the server setting `helm_binary` at it, then comment `/plan` again.",
+    );
+    // Other faults stay faults.
+    await expect(runners.helm.apply({} as never, fakeExec)).rejects.toThrow("disk full");
+  });
+
+  it.each([
+    ["terraform1.9", "terraform"],
+    ["/usr/local/bin/tofu", "tofu"],
+    ["make", undefined],
+  ])("toolOf(%s) = %s", (binary, tool) => {
+    expect(toolOf(binary)).toBe(tool);
+  });
+
+  it("only spawn failures for a missing file count as a missing tool", () => {
+    expect(missingBinaryOf(new Error("could not start tofu: spawn tofu ENOENT"))).toBe("tofu");
+    expect(missingBinaryOf(new Error("could not start tofu: spawn tofu EACCES"))).toBeUndefined();
+    expect(missingToolMessage("make")).toContain("`make` is not installed");
   });
 });
