@@ -86,6 +86,13 @@ export function describeWebhookAddress(input: WebhookAddressInput): WebhookAddre
       message: `webhooks: GitHub sends them to the relay ${url}${unread}; this process relays them from there to its own ${WEBHOOK_PATH} (WEBHOOK_PROXY_URL), signature checked as usual`,
     };
   }
+  if (known && parsed.hostname === "smee.io") {
+    return {
+      level: "warn",
+      url,
+      message: `webhooks: GitHub sends them to the smee.io channel ${url}, but WEBHOOK_PROXY_URL is not set, so nothing relays them here: set WEBHOOK_PROXY_URL=${url}`,
+    };
+  }
   if (isPrivateHost(parsed.hostname)) {
     return {
       level: "warn",

@@ -110,6 +110,7 @@ describe("where GitHub sends webhooks", () => {
     [{ hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://sluice.example.com", listenUrl }, "info", "a public address"],
     [{ hookUrl: "https://smee.io/abc", proxyUrl: "https://smee.io/abc", listenUrl }, "info", "relays them"],
     [{ hookUrl: "https://smee.io/old", proxyUrl: "https://smee.io/abc", listenUrl }, "warn", "make the app's webhook URL https://smee.io/abc"],
+    [{ hookUrl: "https://smee.io/abc", listenUrl }, "warn", "set WEBHOOK_PROXY_URL=https://smee.io/abc"],
     [{ publicUrl: "https://sluice.example.com", listenUrl }, "info", "GitHub's setting could not be read"],
     [{ listenUrl }, "warn", "this server's listen address"],
   ] as const)("%o → %s", (input, level, text) => {
