@@ -25,7 +25,7 @@ import { checkGitHubAtStart } from "./check-github-at-start.js";
 import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
-import { storeOpenError } from "./store-open-error.js";
+import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -98,9 +98,10 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
-  const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }).catch(
-    (e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)),
-  );
+  const store = await withOpenTimeout(
+    openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
+    env.databaseUrl,
+  ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
   const probot = new Probot({
     appId: env.appId,
     privateKey: env.privateKey,

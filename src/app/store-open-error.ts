@@ -33,13 +33,33 @@ export function storeOpenError(e: unknown, databaseUrl: string | undefined): unk
   if (!databaseUrl) return e;
   const code = codeOf(e);
   if (!code || !CONNECT_CODES.has(code)) return e;
-  let where = "the configured host";
+  const message = e instanceof Error && e.message ? e.message : code;
+  return new EnvError(`DATABASE_URL: cannot use the PostgreSQL database at ${whereOf(databaseUrl)} (${code}: ${message})`);
+}
+
+function whereOf(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);
-    where = `${url.hostname || url.searchParams.get("host") || "localhost"}:${url.port || 5432}${url.pathname}`;
+    return `${url.hostname || url.searchParams.get("host") || "localhost"}:${url.port || 5432}${url.pathname}`;
   } catch {
     // checked at start; keep the generic wording
+    return "the configured host";
   }
-  const message = e instanceof Error && e.message ? e.message : code;
-  return new EnvError(`DATABASE_URL: cannot use the PostgreSQL database at ${where} (${code}: ${message})`);
+}
+
+/**
+ * A database host that drops packets never answers, and the driver has no connect timeout of its
+ * own: opening the store at start gives up after `ms` with a configuration error instead of hanging.
+ */
+export function withOpenTimeout<T>(opening: Promise<T>, databaseUrl: string | undefined, ms = 30_000): Promise<T> {
+  if (!databaseUrl) return opening;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EnvError(`DATABASE_URL: no answer from the PostgreSQL database at ${whereOf(databaseUrl)} within ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+    timer.unref();
+  });
+  return Promise.race([opening, timeout]).finally(() => clearTimeout(timer));
 }

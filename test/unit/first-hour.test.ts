@@ -5,7 +5,7 @@ import { missingBinaryOf, missingToolMessage, reportMissingTools, toolOf } from 
 import type { Runner } from "../../runners/runner.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { describeAuthFailure } from "../../src/app/github-auth-check.js";
-import { storeOpenError } from "../../src/app/store-open-error.js";
+import { storeOpenError, withOpenTimeout } from "../../src/app/store-open-error.js";
 import { describeWebhookAddress, isPrivateHost } from "../../src/app/webhook-address.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { ignoredSettings } from "../../src/config/repo-settings.js";
@@ -146,6 +146,13 @@ describe("configuration read at start", () => {
     expect(String((e as Error).message)).toBe("DATABASE_URL: cannot use the PostgreSQL database at 10.0.0.5:5432/sluice (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:5432)");
     const other = new Error("syntax error");
     expect(storeOpenError(other, "postgres://u:p@h/db")).toBe(other);
+  });
+  it("a database that never answers is given up on at start, naming the variable", async () => {
+    const never = new Promise<never>(() => undefined);
+    await expect(withOpenTimeout(never, "postgres://u:s3cret@10.9.9.9:6543/db", 20)).rejects.toThrow(
+      "DATABASE_URL: no answer from the PostgreSQL database at 10.9.9.9:6543/db within 0 s",
+    );
+    await expect(withOpenTimeout(Promise.resolve(7), "postgres://h/db", 20)).resolves.toBe(7);
   });
 });
 
