@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ProbotOctokit } from "probot";
 import { SmeeClient } from "smee-client";
 import { apiBaseUrl } from "../config/env-config.js";
@@ -39,6 +40,10 @@ export function createSetupHandler(opts: SetupOptions) {
     const base = setupBaseUrl(req);
     const hook = hookTarget(opts.env, base);
     const manifest = registrationManifest(opts.appYml, hook, base);
+    if (req.method === "GET" && url.pathname === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, setup: true }));
+      return;
+    }
     if (req.method === "GET" && url.pathname === "/manifest.json") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(manifest, null, 2));
       return;
@@ -106,6 +111,16 @@ export function saveEnvFile(file: string, vars: Record<string, string>): void {
   writeFileSync(file, `${[...kept, ...added].join("\n")}\n`, { mode: 0o600 });
 }
 
+/** app.yml in the working directory (as Probot reads it), else the one shipped beside Sluice's package.json. */
+function findAppYml(): string {
+  const inCwd = join(process.cwd(), "app.yml");
+  if (existsSync(inCwd)) return inCwd;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "app.yml"))) return join(dir, "app.yml");
+    if (dirname(dir) === dir) return inCwd;
+  }
+}
+
 /**
  * With no credentials yet: serve the registration flow on PORT. Without SLUICE_PUBLIC_URL or
  * WEBHOOK_PROXY_URL outside production, a smee.io channel is created first (as Probot does), so a
@@ -127,7 +142,7 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
       log("sluice: smee.io could not be reached; set SLUICE_PUBLIC_URL (a public address of this server) or WEBHOOK_PROXY_URL before registering");
     }
   }
-  const appYml = readFileSync(join(process.cwd(), "app.yml"), "utf8");
+  const appYml = readFileSync(findAppYml(), "utf8");
   const octokit = new ProbotOctokit({ baseUrl: apiBaseUrl(env) ?? "https://api.github.com" });
   const handler = createSetupHandler({
     env,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,6 +177,39 @@ describe("WEBHOOK_PROXY_URL", () => {
       await sim.stop();
       await relay.stop();
       await removeDir(app.dataDir);
+    }
+  });
+});
+
+describe("the first start, from no credentials to a running app", () => {
+  it("registers through the manifest flow, writes .env, and the next start is ready", async () => {
+    const sim = await startSimulator({ webhookSecret: "whsec-registered" });
+    const env = { GHE_HOST: sim.host, GHE_PROTOCOL: "http", SLUICE_PUBLIC_URL: "https://sluice.example.com" };
+    const setup = await startApp({ env });
+    let app: AppProcess | undefined;
+    try {
+      const page = await (await fetch(`${setup.url}/`)).text();
+      expect(page).toContain("<code>https://sluice.example.com/api/github/webhooks</code>");
+      expect(page).toContain(`action="http://${sim.host}/settings/apps/new"`);
+      // GitHub sends the browser back with a one-time code.
+      const back = await fetch(`${setup.url}/setup/callback?code=first-hour-code`, { redirect: "manual" });
+      expect(back.status).toBe(302);
+      expect(back.headers.get("location")).toMatch(/\/apps\/[\w-]+\/installations\/new$/);
+      expect(setup.output()).toContain("credentials written to .env");
+      await setup.kill();
+
+      const written = await readFile(join(setup.dataDir, ".env"), "utf8");
+      expect(written).toContain(`APP_ID=${sim.appId}`);
+      expect(written).toContain("WEBHOOK_SECRET=whsec-registered");
+      // The second start reads .env (its working directory) and runs Sluice itself.
+      app = await startApp({ env, dataDir: setup.dataDir, port: setup.port });
+      const r = await githubCheck(app);
+      expect(r.status).toBe(200);
+      expect(r.github.ok).toBe(true);
+    } finally {
+      await (app ?? setup).kill();
+      await sim.stop();
+      await removeDir(setup.dataDir);
     }
   });
 });
