@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from "node:crypto";
-import { RequestError } from "@octokit/request-error";
 import { describe, expect, it } from "vitest";
 import { missingBinaryOf, missingToolMessage, reportMissingTools, toolOf } from "../../runners/missing-tool.js";
 import type { Runner } from "../../runners/runner.js";
@@ -47,13 +46,15 @@ describe("ignoredSettings: what a repo wrote that the server does not let it set
   });
 });
 
+/** Octokit's RequestError as it arrives: an answer carries `response`; a failed fetch is "500" with a cause. */
 const requestError = (status: number, message: string) =>
-  new RequestError(message, status, { request: { method: "GET", url: "https://api.github.com/app", headers: {} }, response: { status, url: "", headers: {}, data: {} } });
-const fetchFailed = (code: string) => {
-  const e = new RequestError(`connect ${code} 127.0.0.1:9`, 500, { request: { method: "GET", url: "http://127.0.0.1:9/api/v3/app", headers: {} } });
-  e.cause = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code }) });
-  return e;
-};
+  Object.assign(new Error(message), { name: "HttpError", status, response: { status, url: "", headers: {}, data: {} } });
+const fetchFailed = (code: string) =>
+  Object.assign(new Error(`connect ${code} 127.0.0.1:9`), {
+    name: "HttpError",
+    status: 500,
+    cause: Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code }) }),
+  });
 
 describe("GitHub faults: this side or GitHub's", () => {
   it.each([
