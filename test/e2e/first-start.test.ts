@@ -26,7 +26,8 @@ async function githubCheck(app: AppProcess) {
   throw new Error("the GitHub check never finished");
 }
 
-describe("configuration errors: exit 2, naming the variable", () => {
+// Each case only starts and stops a process: run a few at once.
+describe.concurrent("configuration errors: exit 2, naming the variable", () => {
   let dir: string;
   let key: string;
   beforeAll(async () => {
