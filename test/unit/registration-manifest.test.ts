@@ -102,6 +102,20 @@ describe("the registration manifest Sluice serves", () => {
     expect(hookTarget({}, base).warning !== undefined).toBe(warns);
   });
 
+  it("saving credentials again replaces the old ones, a multi-line key included, and keeps the rest", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-setup-"));
+    try {
+      const envFile = join(dir, ".env");
+      await writeFile(envFile, 'A=1\nPRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----\nold\n-----END RSA PRIVATE KEY-----"\nB=2\n');
+      saveEnvFile(envFile, { PRIVATE_KEY: '"-----BEGIN RSA PRIVATE KEY-----\nnew\n-----END RSA PRIVATE KEY-----"', APP_ID: "9" });
+      const { parseEnv } = await import("node:util");
+      const parsed = (parseEnv as (s: string) => Record<string, string>)(await readFile(envFile, "utf8"));
+      expect(parsed).toEqual({ A: "1", B: "2", APP_ID: "9", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnew\n-----END RSA PRIVATE KEY-----" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the callback exchanges the code and writes credentials that the next start reads", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sluice-setup-"));
     try {
