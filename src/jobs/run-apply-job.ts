@@ -23,6 +23,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
@@ -115,7 +116,7 @@ async function applyWith(
   const head = await checkoutAt(pr.headSha, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return;
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
   if (spec.viaAtlantis) {
     // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
     const atlantis =

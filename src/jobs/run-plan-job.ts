@@ -1,7 +1,7 @@
 import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
-import { repoSettings } from "../config/repo-settings.js";
+import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
@@ -115,7 +115,7 @@ async function planPullRequest(
   }
   const config = configs.head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
-  const warnings = [...config.warnings, ...configs.warnings];
+  const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;

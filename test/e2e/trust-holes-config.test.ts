@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
 import { bot, completed, nextSecond, say } from "./trust-holes-support.js";
 

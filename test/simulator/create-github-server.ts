@@ -87,7 +87,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   send(res, reply);
 }
 
-function authorize(core: SimCore, auth: "jwt" | "token", header: string | undefined) {
+function authorize(core: SimCore, auth: "jwt" | "token" | "none", header: string | undefined) {
+  if (auth === "none") return null;
   const [scheme = "", credential = ""] = (header ?? "").split(/\s+/, 2);
   if (auth === "jwt") {
     if (!/^bearer$/i.test(scheme)) {

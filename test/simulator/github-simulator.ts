@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { registerAppRoutes } from "./app-routes.js";
+import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
 import { createGithubServer } from "./create-github-server.js";
@@ -111,6 +112,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
   const router = new RestRouter();
   registerAppRoutes(router, core);
+  registerManifestRoutes(router, core, { pem: privateKeyPem, webhookSecret: opts.webhookSecret });
   registerRepoRoutes(router, core);
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);

@@ -1,6 +1,7 @@
 import type { RestReply, RestRequest } from "./rest-reply.js";
 
-export type RouteAuth = "jwt" | "token";
+/** `none`: endpoints GitHub answers without credentials (the manifest code exchange). */
+export type RouteAuth = "jwt" | "token" | "none";
 export type RouteHandler = (req: RestRequest) => Promise<RestReply> | RestReply;
 
 interface Route {

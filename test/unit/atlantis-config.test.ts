@@ -54,6 +54,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
   it("all-keys.yaml: every Atlantis key, supported or reported", () => {
     expect(load("all-keys.yaml")).toEqual({
       ...ATLANTIS_DEFAULTS,
+      setKeys: ["automerge"],
       projects: [
         tf("base", { name: "base" }),
         tf(".", {

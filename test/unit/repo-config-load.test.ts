@@ -37,6 +37,7 @@ describe("loadRepoConfig: .sluice.yaml", () => {
   it("reads every key of full.yaml into the model", () => {
     expect(load(fixture("full.yaml"))).toEqual({
       source: ".sluice.yaml",
+      setKeys: ["apply_on", "automerge", "approvals"],
       projects: [
         tf("network", { executionOrderGroup: 1, applyRequirements: ["approved", "mergeable"] }),
         tf("apps/web", {

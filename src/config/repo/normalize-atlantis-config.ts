@@ -100,6 +100,7 @@ export function normalizeAtlantisConfig(
     approvals: 1,
     workflows,
     warnings: ctx.warnings(),
+    ...(input.automerge === null || input.automerge === undefined ? {} : { setKeys: ["automerge" as const] }),
   };
 }
 

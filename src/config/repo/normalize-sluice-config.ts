@@ -42,7 +42,14 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     approvals: input.approvals ?? 1,
     workflows,
     warnings: ctx.warnings(),
+    ...setKeysOf(input),
   };
+}
+
+/** Only when the file sets any: a config without them compares equal to the defaults. */
+function setKeysOf(input: SluiceConfigInput): Pick<RepoConfig, "setKeys"> {
+  const setKeys = (["apply_on", "automerge", "approvals"] as const).filter((k) => input[k] !== undefined);
+  return setKeys.length ? { setKeys } : {};
 }
 
 function normalizeProject(
