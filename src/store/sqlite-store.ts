@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { sqliteConsoleMethods } from "./sqlite-console.js";
 import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
@@ -366,6 +367,7 @@ export function openSqliteStore(file: string): Store {
   const runLocks = new KeyedMutex();
 
   return {
+    ...sqliteConsoleMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
