@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { openJobLog } from "./store-job-log.js";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
@@ -8,6 +8,7 @@ import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
+import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { toProject } from "../projects/resolve-projects.js";
@@ -181,6 +182,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;
   if (!merged && pr.state !== "open") return refuseAll(publisher, secrets, "This pull request is closed: nothing was applied.");
+  const paused = checkAppliesPaused(await deps.store.appliesPaused());
+  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -369,7 +372,7 @@ async function applyOne(
   }
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
-  const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
+  const log = openJobLog(deps, job, project.name);
   try {
     const outcome = await runner.apply(
       {

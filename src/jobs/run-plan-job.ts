@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { openJobLog } from "./store-job-log.js";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { exec } from "../../runners/exec.js";
@@ -274,7 +274,7 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
       output: "",
     };
   }
-  const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
+  const log = openJobLog(deps, job, project.name);
   try {
     const outcome = await runner.plan(
       {

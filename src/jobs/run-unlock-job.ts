@@ -31,5 +31,5 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
     const id = await vcs.createComment(job.target.repo, job.target.pr, redact(`**Sluice unlock**\n\n${body}`));
     await deps.store.updateJob(job.id, { commentIds: [id] });
   }
-  await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
+  if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
 }
