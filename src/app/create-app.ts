@@ -6,6 +6,9 @@ import pino, { type Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createRunners } from "../../runners/registry.js";
 import type { EnvConfig } from "../config/env-config.js";
+import { readConsoleEnv } from "../console/console-env.js";
+import { createConsole } from "../console/create-console.js";
+import { createMetrics } from "../console/metrics.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
@@ -17,6 +20,7 @@ import { createRedactor } from "../render/redact.js";
 import { openStore } from "../store/open-store.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
+import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
@@ -88,7 +92,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
+  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) });
+  const metrics = createMetrics(store);
   const probot = new Probot({
     appId: env.appId,
     privateKey: env.privateKey,
@@ -112,6 +118,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
+        onRateLimit: metrics.rateLimitRemaining,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
@@ -132,14 +139,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     wake: () => worker.notify(),
+    publicUrl: consoleEnv.publicUrl,
   };
 
-  const worker = new Worker(store, (job) => runJob(job, deps), log);
+  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
   const ingress = createIngress({
     store,
     repos: config.repos,
     autoplanDrafts: config.autoplan_drafts,
     onJob: () => worker.notify(),
+    onDuplicate: metrics.webhookDuplicate,
     log,
   });
   probot.onAny(async (context) => ingress({ id: context.id, name: context.name, payload: context.payload }));
@@ -147,6 +156,20 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     secret: env.webhookSecret,
     receive: (d) => probot.receive(d as Parameters<typeof probot.receive>[0]),
     log,
+    count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
+  });
+  // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  const operationsConsole = createConsole({
+    store,
+    env: consoleEnv,
+    signIn: consoleEnv.oauth
+      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl, onRateLimit: metrics.rateLimitRemaining })
+      : undefined,
+    metrics,
+    config,
+    githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
+    wake: () => worker.notify(),
+    log: log.child({ name: "console" }),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
@@ -171,7 +194,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       );
       return;
     }
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    void operationsConsole.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    });
   });
 
   await recoverJobs(deps);
@@ -197,6 +222,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     async stop() {
       clearInterval(poll);
+      operationsConsole.stop();
       if (recover) clearInterval(recover);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();

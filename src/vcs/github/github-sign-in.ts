@@ -1,0 +1,63 @@
+import { OAuthApp } from "@octokit/oauth-app";
+import { Octokit } from "@octokit/rest";
+import type { Permission } from "../../model/pull-request.js";
+import { type RepoAccess, type SignInPort, SignInExpired } from "../../console/sign-in-port.js";
+
+export interface GitHubSignInOptions {
+  clientId: string;
+  clientSecret: string;
+  /** REST base URL (GitHub Enterprise or the simulator); the OAuth pages live at its web root. */
+  baseUrl?: string;
+  requestTimeoutMs?: number;
+  /** Every answer's `x-ratelimit-remaining`, for the metrics. */
+  onRateLimit?: (remaining: number) => void;
+}
+
+function permissionOf(p: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | undefined): Permission {
+  if (!p) return "read";
+  if (p.admin) return "admin";
+  if (p.maintain) return "maintain";
+  if (p.push) return "write";
+  if (p.triage) return "triage";
+  return p.pull ? "read" : "none";
+}
+
+/** GitHub sign-in through the App's OAuth client (`@octokit/oauth-app`), user calls with `@octokit/rest`. */
+export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
+  const app = new OAuthApp({ clientType: "github-app", clientId: opts.clientId, clientSecret: opts.clientSecret, baseUrl: opts.baseUrl });
+  const userOctokit = (token: string) => {
+    const octokit = new Octokit({ auth: token, baseUrl: opts.baseUrl, request: { timeout: opts.requestTimeoutMs ?? 15_000 } });
+    octokit.hook.after("request", (response) => {
+      const remaining = Number(response.headers["x-ratelimit-remaining"]);
+      if (Number.isFinite(remaining)) opts.onRateLimit?.(remaining);
+    });
+    return octokit;
+  };
+  const expiredOr = (e: unknown): never => {
+    if ((e as { status?: number }).status === 401) throw new SignInExpired("GitHub no longer accepts this sign-in");
+    throw e;
+  };
+
+  return {
+    authorizeUrl(state, redirectUrl) {
+      return app.getWebFlowAuthorizationUrl({ state, redirectUrl }).url;
+    },
+    async signIn(code, state, redirectUrl) {
+      const { authentication } = await app.createToken({ code, state, redirectUrl });
+      const { data } = await userOctokit(authentication.token).rest.users.getAuthenticated().catch(expiredOr);
+      return { login: data.login, token: authentication.token, expiresAt: authentication.expiresAt };
+    },
+    async repos(token) {
+      const octokit = userOctokit(token);
+      const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 }).catch(expiredOr);
+      const repos: RepoAccess[] = [];
+      for (const installation of installations) {
+        const list = await octokit
+          .paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, { installation_id: installation.id, per_page: 100 })
+          .catch(expiredOr);
+        for (const r of list) repos.push({ fullName: r.full_name, permission: permissionOf(r.permissions) });
+      }
+      return repos;
+    },
+  };
+}
