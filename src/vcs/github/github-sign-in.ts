@@ -24,7 +24,14 @@ function permissionOf(p: { admin?: boolean; maintain?: boolean; push?: boolean; 
 
 /** GitHub sign-in through the App's OAuth client (`@octokit/oauth-app`), user calls with `@octokit/rest`. */
 export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
-  const app = new OAuthApp({ clientType: "github-app", clientId: opts.clientId, clientSecret: opts.clientSecret, baseUrl: opts.baseUrl });
+  // The authorize URL and the code exchange go to the web root of the Octokit's baseUrl (GitHub
+  // Enterprise, the simulator): the OAuth app's own `baseUrl` option does not reach them.
+  const app = new OAuthApp({
+    clientType: "github-app",
+    clientId: opts.clientId,
+    clientSecret: opts.clientSecret,
+    Octokit: Octokit.defaults({ baseUrl: opts.baseUrl ?? "https://api.github.com" }),
+  });
   const userOctokit = (token: string) => {
     const octokit = new Octokit({ auth: token, baseUrl: opts.baseUrl, request: { timeout: opts.requestTimeoutMs ?? 15_000 } });
     octokit.hook.after("request", (response) => {
