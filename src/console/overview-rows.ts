@@ -36,7 +36,7 @@ export function projectStatus(r: Pick<OverviewRow, "lastPlan" | "lastApply" | "l
   if (plan) {
     if (plan.planStatus === "pending") return "pending";
     if (plan.planStatus === "applied") return "applied";
-    if (!plan.planStatus && plan.jobStatus !== "done") return "failed";
+    // A finished plan run that saved no plan failed (a refusal, e.g. a lock, runs no tool and has no log).
     if (!plan.planStatus) return "failed";
   }
   return r.live ? "applied" : "idle";
