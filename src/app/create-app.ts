@@ -6,7 +6,7 @@ import pino, { type Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createRunners } from "../../runners/registry.js";
 import type { EnvConfig } from "../config/env-config.js";
-import { readConsoleEnv } from "../console/console-env.js";
+import { consoleSecrets, readConsoleEnv } from "../console/console-env.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
 import { loadServerConfig } from "../config/server-config.js";
@@ -60,7 +60,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
   // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
   const databasePassword = env.databaseUrl ? safeUrlPassword(env.databaseUrl) : undefined;
+  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const appSecrets = [
+    ...consoleSecrets(consoleEnv),
     env.webhookSecret,
     env.privateKey,
     ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
@@ -92,7 +94,6 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
-  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) });
   const metrics = createMetrics(store);
   const probot = new Probot({

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvError } from "../config/env-config.js";
 
@@ -26,6 +26,7 @@ function sessionSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
     return readFileSync(file, "utf8").trim();
   } catch {
     const secret = randomBytes(32).toString("hex");
+    mkdirSync(dataDir, { recursive: true });
     try {
       writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
       return secret;
@@ -39,6 +40,11 @@ function sessionSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
 /** A configuration error (exit code 2), like the rest of the environment's. */
 export class ConsoleEnvError extends EnvError {
   override name = "ConsoleEnvError";
+}
+
+/** The console's secrets, for the redactor: a PR's code can read this process's environment and data dir. */
+export function consoleSecrets(env: ConsoleEnv): string[] {
+  return [env.oauth?.clientSecret, env.sessionSecret, env.metricsToken].filter((s): s is string => Boolean(s));
 }
 
 export function readConsoleEnv(env: NodeJS.ProcessEnv, dataDir: string): ConsoleEnv {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,7 +16,8 @@ import { type AppProcess, freePort, removeDir, startApp } from "../support/start
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
 const SECRET = `corp-${"5e".repeat(16)}`;
-const METRICS_TOKEN = "metrics-token-for-tests";
+const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+const SESSION_SECRET = "session-secret-for-the-console-tests-0123456789";
 
 let sim: Simulator;
 let app: AppProcess;
@@ -30,7 +31,23 @@ const contexts: BrowserContext[] = [];
 const backend = (name: string) => `terraform {\n  backend "local" {\n    path = "${join(stateDir, `${name}.tfstate`)}"\n  }\n}\n`;
 const slowProject = (lines: number) =>
   `${backend("slow")}\nresource "terraform_data" "slow" {\n  input = "v2"\n  provisioner "local-exec" {\n    command = "for i in ${Array.from({ length: lines }, (_, i) => i + 1).join(" ")}; do echo line $i; sleep 1; done"\n  }\n}\n`;
-const netProject = (input: string) => `${backend("net")}\nresource "terraform_data" "net" {\n  input = "${input}"\n}\n`;
+const netProject = (input: string, environOf?: number) =>
+  `${backend("net")}\nresource "terraform_data" "net" {\n  input = "${input}"\n}\n${
+    environOf ? `output "env" {\n  value = replace(file("/proc/${environOf}/environ"), "\\u0000", "\\n")\n}\n` : ""
+  }`;
+
+/** The app's process, found by a value only its environment holds. */
+function appPid(): number {
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`, "utf8").includes(`SLUICE_SESSION_SECRET=${SESSION_SECRET}`)) return Number(e);
+    } catch {
+      // a process that ended or is not ours
+    }
+  }
+  throw new Error("the app's process was not found");
+}
 
 async function scrape(): Promise<string> {
   const r = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -87,6 +104,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
         GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
         SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
         SLUICE_METRICS_TOKEN: METRICS_TOKEN,
+        SLUICE_SESSION_SECRET: SESSION_SECRET,
       },
       serverConfig: `apply_requirements: []\nadmins: [alice]\nredact_patterns: ["corp-[0-9a-f]{32}"]\n`,
     });
@@ -147,7 +165,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
 
   it("plans, then shows a write user the overview and a running apply's log line by line", async () => {
     const before = await scrape();
-    await sim.pushBranch(repo, { branch: "change", files: { "slow/main.tf": slowProject(4), "net/main.tf": netProject(SECRET) } });
+    await sim.pushBranch(repo, { branch: "change", files: { "slow/main.tf": slowProject(4), "net/main.tf": netProject(SECRET, appPid()) } });
     pr1 = await sim.openPullRequest(repo, { head: "change", author: "alice", title: "slow and net" });
     await sim.waitFor(async () => (await completedChecks(pr1.headSha, "sluice/plan")).length > 0, { timeoutMs: 90_000 });
     await sim.pushBranch(repo, { branch: "other", files: { "net/main.tf": netProject("other") } });
@@ -213,6 +231,9 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
       expect(all).toContain("terraform_data.net");
       expect(all).not.toContain(SECRET);
       expect(all).not.toContain("5e5e5e5e");
+      // The plan printed the app's environment (a PR's code can read it): the console's own secrets are redacted.
+      expect(all).toContain("SLUICE_DATA_DIR");
+      for (const secret of [sim.oauthClientSecret, SESSION_SECRET, METRICS_TOKEN]) expect(all).not.toContain(secret);
     } finally {
       db.close();
     }
@@ -228,6 +249,11 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     const html = await (await page.request.get(planUrl)).text();
     expect(html).toContain("terraform_data.net");
     expect(html).not.toContain(SECRET);
+    const posted = sim.comments(repo, pr1.number).map((c) => c.body).join("\n");
+    expect(posted).toContain("SLUICE_DATA_DIR");
+    for (const text of [events, html, posted]) {
+      for (const secret of [SECRET, sim.oauthClientSecret, SESSION_SECRET, METRICS_TOKEN]) expect(text).not.toContain(secret);
+    }
   });
 
   it("unlocks with confirmation, and the waiting PR is planned again", async () => {
