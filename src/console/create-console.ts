@@ -88,7 +88,8 @@ export function createConsole(deps: ConsoleDeps) {
       const job = /^\/jobs\/(\d{1,12})(\/events)?$/.exec(path);
       if (job) {
         const id = Number(job[1]);
-        if (!get) return undefined;
+        // The event stream is GET only: a HEAD would hold the connection until the job ends.
+        if (job[2] ? method !== "GET" : !get) return undefined;
         return job[2] ? page((v) => jobEvents(ctx, stopping.signal, req, res, url, v, id), "api") : page((v) => jobPage(ctx, res, v, id));
       }
       return null;
