@@ -164,7 +164,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     store,
     env: consoleEnv,
     signIn: consoleEnv.oauth
-      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl, onRateLimit: metrics.rateLimitRemaining })
+      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl })
       : undefined,
     metrics,
     config,

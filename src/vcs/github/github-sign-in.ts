@@ -9,8 +9,6 @@ export interface GitHubSignInOptions {
   /** REST base URL (GitHub Enterprise or the simulator); the OAuth pages live at its web root. */
   baseUrl?: string;
   requestTimeoutMs?: number;
-  /** Every answer's `x-ratelimit-remaining`, for the metrics. */
-  onRateLimit?: (remaining: number) => void;
 }
 
 function permissionOf(p: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | undefined): Permission {
@@ -32,14 +30,9 @@ export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
     clientSecret: opts.clientSecret,
     Octokit: Octokit.defaults({ baseUrl: opts.baseUrl ?? "https://api.github.com" }),
   });
-  const userOctokit = (token: string) => {
-    const octokit = new Octokit({ auth: token, baseUrl: opts.baseUrl, request: { timeout: opts.requestTimeoutMs ?? 15_000 } });
-    octokit.hook.after("request", (response) => {
-      const remaining = Number(response.headers["x-ratelimit-remaining"]);
-      if (Number.isFinite(remaining)) opts.onRateLimit?.(remaining);
-    });
-    return octokit;
-  };
+  // Each user's token has its own rate limit: not the one sluice_github_rate_limit_remaining reports.
+  const userOctokit = (token: string) =>
+    new Octokit({ auth: token, baseUrl: opts.baseUrl, request: { timeout: opts.requestTimeoutMs ?? 15_000 } });
   const expiredOr = (e: unknown): never => {
     if ((e as { status?: number }).status === 401) throw new SignInExpired("GitHub no longer accepts this sign-in");
     throw e;
