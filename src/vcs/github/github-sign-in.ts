@@ -22,17 +22,15 @@ function permissionOf(p: { admin?: boolean; maintain?: boolean; push?: boolean; 
 
 /** GitHub sign-in through the App's OAuth client (`@octokit/oauth-app`), user calls with `@octokit/rest`. */
 export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
+  // A console page waits for these answers: a GitHub that does not answer fails the page, not hangs it.
+  const timeoutMs = opts.requestTimeoutMs ?? 15_000;
+  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  const GitHub = Octokit.defaults({ baseUrl: opts.baseUrl ?? "https://api.github.com", request: { fetch: timedFetch } });
   // The authorize URL and the code exchange go to the web root of the Octokit's baseUrl (GitHub
   // Enterprise, the simulator): the OAuth app's own `baseUrl` option does not reach them.
-  const app = new OAuthApp({
-    clientType: "github-app",
-    clientId: opts.clientId,
-    clientSecret: opts.clientSecret,
-    Octokit: Octokit.defaults({ baseUrl: opts.baseUrl ?? "https://api.github.com" }),
-  });
+  const app = new OAuthApp({ clientType: "github-app", clientId: opts.clientId, clientSecret: opts.clientSecret, Octokit: GitHub });
   // Each user's token has its own rate limit: not the one sluice_github_rate_limit_remaining reports.
-  const userOctokit = (token: string) =>
-    new Octokit({ auth: token, baseUrl: opts.baseUrl, request: { timeout: opts.requestTimeoutMs ?? 15_000 } });
+  const userOctokit = (token: string) => new GitHub({ auth: token });
   const expiredOr = (e: unknown): never => {
     if ((e as { status?: number }).status === 401) throw new SignInExpired("GitHub no longer accepts this sign-in");
     throw e;
