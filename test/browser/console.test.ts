@@ -262,6 +262,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     const row = page.locator("table.locks tr", { hasText: "net" });
     await row.getByRole("link", { name: "Unlock…" }).click();
     expect(await page.textContent("h1")).toBe("Unlock net?");
+    await page.screenshot({ path: join(ARTIFACTS, "unlock-confirm.png") });
     await page.getByRole("button", { name: "Unlock" }).click();
     await page.waitForURL(`${app.url}/locks?done=unlock`);
     expect(await page.textContent(".flash")).toContain("Unlock queued");
@@ -274,6 +275,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(sim.comments(repo, pr1.number).some((c) => c.user === "sluice[bot]" && c.body.includes("Released 1 lock"))).toBe(true);
     await page.goto(`${app.url}/audit?action=unlock`);
     expect(await page.textContent("table.audit")).toMatch(/alice[\s\S]*unlock[\s\S]*acme\/infra net/);
+    await page.screenshot({ path: join(ARTIFACTS, "audit.png"), fullPage: true });
     const csv = await (await page.request.get(`${app.url}/audit.csv`)).text();
     expect(csv.split("\r\n")[0]).toBe("at,actor,action,repo,project,pr,detail");
     expect(csv).toMatch(/,alice,unlock,acme\/infra,net,1,/);
@@ -288,6 +290,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     await page.goto(`${app.url}/locks`);
     expect(await page.locator("table.locks").textContent()).toContain("net");
     expect(await page.getByRole("link", { name: "Unlock…" }).count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "locks-read-user.png") });
     const form = { repo: "acme/infra", dir: "net", workspace: "default", pr: "2" };
     // No CSRF token: refused.
     const noToken = await page.request.post(`${app.url}/locks/unlock`, { form, maxRedirects: 0 });
