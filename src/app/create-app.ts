@@ -10,6 +10,9 @@ import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import type { EnvConfig } from "../config/env-config.js";
+import { consoleSecrets, readConsoleEnv } from "../console/console-env.js";
+import { createConsole } from "../console/create-console.js";
+import { createMetrics } from "../console/metrics.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
@@ -27,6 +30,7 @@ import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
+import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
@@ -66,7 +70,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
   // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
   const databasePassword = env.databaseUrl ? safeUrlPassword(env.databaseUrl) : undefined;
+  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const appSecrets = [
+    ...consoleSecrets(consoleEnv),
     env.webhookSecret,
     env.privateKey,
     ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
@@ -102,6 +108,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
     env.databaseUrl,
   ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
+  const metrics = createMetrics(store);
   const probot = new Probot({
     appId: env.appId,
     privateKey: env.privateKey,
@@ -141,6 +148,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
         appSlug,
+        onRateLimit: metrics.rateLimitRemaining,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
@@ -161,9 +169,10 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     wake: () => worker.notify(),
+    publicUrl: consoleEnv.publicUrl,
   };
 
-  const worker = new Worker(store, (job) => runJob(job, deps), log);
+  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
   const ingress = createIngress({
     store,
     repos: config.repos,
@@ -172,6 +181,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     autoplan: config.autoplan,
     allowCommands: config.allow_commands,
     onJob: () => worker.notify(),
+    onDuplicate: metrics.webhookDuplicate,
     log,
   });
   probot.onAny(async (context) => ingress({ id: context.id, name: context.name, payload: context.payload }));
@@ -179,6 +189,20 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     secret: env.webhookSecret,
     receive: (d) => probot.receive(d as Parameters<typeof probot.receive>[0]),
     log,
+    count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
+  });
+  // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  const operationsConsole = createConsole({
+    store,
+    env: consoleEnv,
+    signIn: consoleEnv.oauth
+      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl })
+      : undefined,
+    metrics,
+    config,
+    githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
+    wake: () => worker.notify(),
+    log: log.child({ name: "console" }),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
@@ -225,7 +249,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       );
       return;
     }
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    void operationsConsole.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    });
   });
 
   await recoverJobs(deps);
@@ -264,6 +290,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     async stop() {
       clearInterval(poll);
+      operationsConsole.stop();
       if (recover) clearInterval(recover);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

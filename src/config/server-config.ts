@@ -94,6 +94,12 @@ export const serverConfigSchema = z
     allow_commands: z.array(z.enum(["plan", "apply", "unlock", "import", "state", "help"])).default(["plan", "apply", "unlock", "import", "state", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
+    /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
+    log_max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+    /** How long job output is kept in the store (the job record itself stays). */
+    log_retention: duration.default(30 * 24 * 3600e3),
+    /** GitHub logins that may pause and resume applies on this server from the console. */
+    admins: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

@@ -10,6 +10,7 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
@@ -188,6 +189,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     return refuseAll(publisher, secrets, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
   }
   const config = ctx.headConfig.config;
+  // The emergency brake (console, admins): no apply runs while it is on.
+  const paused = checkAppliesPaused(await deps.store.appliesPaused());
+  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -229,7 +233,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sensitive: string[] = [];
   const results = await runProjects({
     deps,
-    jobId: job.id,
+    job,
     repo,
     order: waves,
     parallel: settings.parallelApply,

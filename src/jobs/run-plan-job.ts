@@ -145,7 +145,7 @@ async function planPullRequest(
   const ctx: PlanContext = { job, deps, pr, checkout, baseDir, run: { deps, settings, secrets }, extraArgs: spec.command?.extraArgs ?? [] };
   const results = await runProjects({
     deps,
-    jobId: job.id,
+    job,
     repo: repoFullName(repo),
     order,
     parallel: settings.parallelPlan,

@@ -84,7 +84,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
     const at = checkout;
     const results = await runProjects({
       deps,
-      jobId: job.id,
+      job,
       repo: repoFullName(repo),
       order: { ok: true, waves: [[project]], dependsOn: () => [] },
       parallel: false,

@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject } from "node:crypto";
+import { generateKeyPair, type KeyObject, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +9,7 @@ import { registerAppRoutes } from "./app-routes.js";
 import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
+import { registerOAuthRoutes } from "./oauth-routes.js";
 import { createGithubServer } from "./create-github-server.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GitStore } from "./git-store.js";
@@ -62,6 +63,7 @@ export interface SimulatorParts {
   privateKeyPem: string;
   server: Server;
   root: string;
+  oauth: { clientId: string; clientSecret: string };
 }
 
 export interface CommentView {
@@ -117,10 +119,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
+  const web = new RestRouter();
+  const oauth = { clientId: `Iv1.sim${appId}`, clientSecret: randomBytes(20).toString("hex") };
+  registerOAuthRoutes(web, router, core, oauth);
 
   const server = createGithubServer({
     core,
     router,
+    web,
     faults: parts.faults,
     calls: parts.calls,
     unknownCalls: parts.unknownCalls,
@@ -140,7 +146,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const { port } = server.address() as AddressInfo;
   ctx.web = `http://127.0.0.1:${port}`;
   ctx.api = `${ctx.web}/api/v3`;
-  return new Simulator({ ...parts, server });
+  return new Simulator({ ...parts, server, oauth });
 }
 
 /** The test-facing handle: scenario verbs come from SimulatorScenario, inspection and lifecycle live here. */
@@ -150,6 +156,9 @@ export class Simulator extends SimulatorScenario {
   readonly appId: number;
   readonly installationId: number;
   readonly privateKeyPem: string;
+  /** The App's OAuth client (GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET) for the web flow. */
+  readonly oauthClientId: string;
+  readonly oauthClientSecret: string;
   /** Every request served, REST and git, in order. */
   readonly calls: CallRecord[];
   /** REST calls to endpoints the simulator does not know (answered 404): a test can fail on these. */
@@ -170,6 +179,8 @@ export class Simulator extends SimulatorScenario {
     this.appId = parts.core.ctx.app.id;
     this.installationId = parts.core.ctx.app.installationId;
     this.privateKeyPem = parts.privateKeyPem;
+    this.oauthClientId = parts.oauth.clientId;
+    this.oauthClientSecret = parts.oauth.clientSecret;
     this.calls = parts.calls;
     this.unknownCalls = parts.unknownCalls;
     this.rejectedComments = parts.rejectedComments;

@@ -1,7 +1,7 @@
 import type { RestReply, RestRequest } from "./rest-reply.js";
 
-/** `none`: endpoints GitHub answers without credentials (the manifest code exchange). */
-export type RouteAuth = "jwt" | "token" | "none";
+/** jwt: the App; token: an installation token; user: a user token (OAuth); none: web pages. */
+export type RouteAuth = "jwt" | "token" | "user" | "none";
 export type RouteHandler = (req: RestRequest) => Promise<RestReply> | RestReply;
 
 interface Route {

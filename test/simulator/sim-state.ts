@@ -28,6 +28,8 @@ export class SimState {
   readonly issuedTokens: string[] = [];
   /** Every comment creation and edit, in the order served: for tests about the order of answers. */
   readonly commentLog: CommentEvent[] = [];
+  /** User-to-server tokens from the OAuth web flow: token -> who. */
+  readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
   private readonly issueCounters = new Map<string, number>();
   private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000 };
