@@ -136,7 +136,7 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       ]);
     },
     async jobLogStreams(jobId) {
-      const rows = await query<StreamRow>("SELECT * FROM log_streams WHERE job_id = $1 ORDER BY started_at, project", [jobId]);
+      const rows = await query<StreamRow>("SELECT s.* FROM log_streams s WHERE s.job_id = $1 ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project", [jobId]);
       return rows.map((r) => ({
         jobId: r.job_id,
         project: r.project,

@@ -149,7 +149,10 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
         .all(jobId, afterSeq, limit) as JobLogChunk[];
     },
     async jobLogStreams(jobId) {
-      return (db.prepare("SELECT * FROM log_streams WHERE job_id = ? ORDER BY started_at, project").all(jobId) as StreamRow[]).map(toStream);
+      return (db.prepare(
+        // In the order the projects first wrote: timestamps of two projects can be equal.
+        "SELECT s.* FROM log_streams s WHERE s.job_id = ? ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project",
+      ).all(jobId) as StreamRow[]).map(toStream);
     },
     async pruneJobLogs(before) {
       return pruneTx(before);
