@@ -11,13 +11,14 @@ import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
 import { compareChanges } from "../policy/compare-changes.js";
-import { approvingReviewers } from "../policy/count-approvals.js";
+import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
+import { memberOfTeams } from "./apply-teams.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
@@ -61,10 +62,12 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (job.spec.trigger === "comment" && !job.spec.viaAtlantis) {
+  if (job.spec.trigger !== "merge" && !job.spec.viaAtlantis) {
     // Who asked is checked before anything is cloned: a user without access gets nothing run.
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
+    const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
+    if (!who.allowed && !repoTeams) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -86,7 +89,7 @@ function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestIn
   return createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: merged ? "apply on merge" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
+    trigger: { text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
     maxComments: deps.config.max_comments,
   });
 }
@@ -156,6 +159,7 @@ async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiv
   const { repo } = job.target;
   const actor = job.spec.actor;
   const reviews = await vcs.reviews(repo, pr.number);
+  const commenterPermission = await vcs.permissionOf(repo, actor);
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
@@ -164,8 +168,10 @@ async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiv
     : true;
   return {
     commenter: actor,
-    commenterPermission: await vcs.permissionOf(repo, actor),
-    allowedByServer: deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()),
+    commenterPermission,
+    allowedByServer:
+      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
+      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, ctx.settings.applyTeams, actor)) !== undefined),
     author: pr.author,
     headSha: pr.headSha,
     reviews,
@@ -241,6 +247,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         plan,
         pr,
         merged,
+        clickedSha: spec.checkSha,
+        allowDestroy: settings.allowDestroyFor(project),
         changedByPr: changedDirs.has(plan.dir),
         requirements: requirementsFor(plan),
         stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

@@ -54,7 +54,7 @@ const cases: Record<string, CommentInput> = {
     ],
   }),
   refused: input({
-    results: [{ project: project("prod", "envs/prod", "prod"), status: "refused", reason: "locked by #12 (@bob)", output: "" }],
+    results: [{ project: project("prod", "envs/prod", "prod"), status: "refused", reason: "locked by #12 (@bob)", link: { text: "#12", url: "https://github.com/acme/infra/pull/12" }, output: "" }],
   }),
   "mixed-3-projects": input({
     triggerText: "/plan",
