@@ -19,6 +19,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
 import { memberOfTeams } from "./apply-teams.js";
+import { gatherCodeOwners } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
@@ -52,6 +53,8 @@ interface ApplyContext {
   headConfig: HeadConfig;
   /** Apply on merge: the merge commit and its checkout. */
   merge?: { sha: string; checkout: Checkout };
+  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
+  trustedSha?: string;
 }
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
@@ -138,7 +141,7 @@ async function applyWith(
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
     return;
   }
-  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge };
+  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge, trustedSha };
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
@@ -214,10 +217,13 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   }
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
   const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
+  const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
+    ? await gatherCodeOwners(deps, ctx.vcs, ctx.job.target.repo, ctx.head, ctx.trustedSha ?? pr.baseSha, plans.map((p) => p.dir), approvingReviewers(facts.reviews))
+    : undefined;
   const requirementsFor = (plan: PlanRecord): Decision => {
     // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved") : requirementsOf(plan);
-    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt);
+    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan);
+    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt, codeOwners?.get(plan.dir));
   };
 
   const projects = [...planOf.keys()];
