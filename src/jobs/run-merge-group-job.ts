@@ -84,7 +84,11 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     if (projects.length === 0) return finish([], "No project is affected by the merge group.");
     const order = planOrder(config, resolved.all, projects);
     if (!order.ok) return finish([], `The project graph in ${config.source} is invalid: ${order.error}`, true);
-    const approved = await approvedPlans(vcs, deps, job, spec.pulls, settings.approvals);
+    // The branch names only the last PR of the group; the merge commits name every one.
+    const merged = await deps.workspace.mergedHeads(repo, spec.baseSha, spec.headSha);
+    const pulls = new Set(spec.pulls);
+    for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
+    const approved = await approvedPlans(vcs, deps, job, [...pulls], settings.approvals);
     await report({ status: "in_progress", title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`, summary: "Planning." });
 
     const results = await runProjects({
