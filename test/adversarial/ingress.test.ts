@@ -206,7 +206,7 @@ describe("events and actions Sluice does not act on", () => {
       ["pull_request", { ...envelope, action: "assigned", number: pr.number, pull_request: pullRequest }],
       ["pull_request_review", { ...envelope, action: "submitted", pull_request: pullRequest, review: { state: "approved", body: "/apply" } }],
       ["pull_request_review_comment", { ...envelope, action: "created", pull_request: pullRequest, comment: { id: 9_104, body: "/apply" } }],
-      // "Re-run" on a Sluice check must not re-run a plan or an apply.
+      // "Re-run" naming no pull request has nothing to re-plan (and a re-run never re-runs an apply).
       ["check_run", { ...envelope, action: "rerequested", check_run: { id: 1, name: "sluice/apply", head_sha: pr.headSha } }],
       ["check_suite", { ...envelope, action: "rerequested", check_suite: { id: 1, head_sha: pr.headSha } }],
       ["installation", { ...envelope, action: "created" }],
