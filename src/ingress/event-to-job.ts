@@ -118,9 +118,10 @@ function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: 
   const check = event === "check_run" ? p.check_run : p.check_suite;
   if (p.sender?.type === "Bot" || actor.endsWith("[bot]")) return { ignore: `${event} by a bot` };
   const headSha = check?.head_sha;
-  // The first PR of the commit: GitHub lists every open PR whose head is this commit or branch.
-  const pr = check?.pull_requests?.find((x) => typeof x.number === "number")?.number;
-  if (!pr) return { ignore: `${event}.${p.action} without a pull request of this repository` };
+  // The first PR of the commit: GitHub lists every open PR whose head is this commit or branch,
+  // but never PRs from forks; for those the job looks the PR up by the head SHA (pr 0 until then).
+  const pr = check?.pull_requests?.find((x) => typeof x.number === "number")?.number ?? 0;
+  if (!pr && !headSha) return { ignore: `${event}.${p.action} without a pull request or a commit` };
   const target = targetOf(p, pr, headSha);
   if (typeof target === "string") return { ignore: target };
   if (event === "check_run" && p.action === "requested_action") {

@@ -140,6 +140,22 @@ describe("Re-run of a Sluice check", () => {
     expect((await completed(repo, fix.headSha, "sluice/plan", 2)).conclusion).toBe("success");
   });
 
+  it("a re-run whose event lists no pull request (GitHub leaves out forks' PRs) finds the PR by its head commit", async () => {
+    const repo = await newRepo({ "net/main.tf": tfProject("net") });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await h.sim.deliver("check_suite", {
+      action: "rerequested",
+      installation: { id: h.sim.installationId },
+      repository: { owner: { login: "acme" }, name: repo.name, full_name: repo.fullName, clone_url: repo.cloneUrl },
+      sender: { login: "alice", type: "User" },
+      check_suite: { head_sha: pr.headSha, head_branch: null, pull_requests: [] },
+    });
+    expect((await completed(repo, pr.headSha, "sluice/plan", 2)).conclusion).toBe("success");
+    expect(bot(repo, pr.number).at(-1)?.body).toContain("Re-run of sluice/plan");
+  });
+
   it("a re-run by a user without the plan permission plans nothing", async () => {
     const repo = await newRepo({ "net/main.tf": tfProject("net") });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });

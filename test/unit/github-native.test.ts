@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseComment } from "../../src/command/parse-comment.js";
 import { eventToJob, mergeGroupPulls } from "../../src/ingress/event-to-job.js";
 import { APPLY_ACTION, applyActions } from "../../src/jobs/check-actions.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
@@ -35,7 +36,8 @@ describe("check events to jobs", () => {
   it.each<[string, string, object, string]>([
     ["another check's action", "check_run", { action: "requested_action", check_run: { name: "ci", head_sha: SHA, pull_requests: [{ number: 7 }] }, requested_action: { identifier: "apply" } }, "ignore"],
     ["an unknown action", "check_run", { action: "requested_action", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] }, requested_action: { identifier: "destroy" } }, "ignore"],
-    ["a click with no PR listed", "check_run", { action: "requested_action", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [] }, requested_action: { identifier: "apply" } }, "ignore"],
+    ["a click with no PR listed (a fork's): found by the commit in the job", "check_run", { action: "requested_action", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [] }, requested_action: { identifier: "apply" } }, "apply:button"],
+    ["a re-run with neither PR nor commit", "check_suite", { action: "rerequested", check_suite: { pull_requests: [] } }, "ignore"],
     ["re-run of sluice/plan", "check_run", { action: "rerequested", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "plan:rerun"],
     ["re-run of sluice/apply re-plans, never re-applies", "check_run", { action: "rerequested", check_run: { name: "sluice/apply", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "plan:rerun"],
     ["re-run of another app's check", "check_run", { action: "rerequested", check_run: { name: "ci/test", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "ignore"],
@@ -166,5 +168,22 @@ describe("Sluice's own references", () => {
     const l = line(refused("locked by #12 (@bob, see #13)", { text: "#12", url: "https://github.com/acme/infra/pull/12" }));
     expect(l).toContain("locked by #12 (@\u200bbob, see #\u200b13)");
     expect(line(refused("see #14 and @eve"))).toContain("#\u200b14 and @\u200beve");
+  });
+});
+
+describe("/plan -destroy", () => {
+  it.each<[string, string[] | string]>([
+    ["/plan -destroy", ["-destroy"]],
+    ["/plan -p net -destroy", ["-destroy"]],
+    ["/plan -destroy -- -target=terraform_data.a", ["-destroy", "-target=terraform_data.a"]],
+    ["/plan -destroy -- -destroy", ["-destroy"]],
+    ["/apply -destroy", "unknown flag `-destroy`"],
+  ])("%s", (body, expected) => {
+    const parsed = parseComment(body, { allowAtlantisPrefix: false });
+    if (typeof expected === "string") {
+      expect(parsed.type === "invalid" ? parsed.reason : "").toContain(expected);
+    } else {
+      expect(parsed.type === "command" && parsed.command.kind === "plan" ? parsed.command.extraArgs : undefined).toEqual(expected);
+    }
   });
 });
