@@ -16,7 +16,7 @@ beforeAll(async () => {
     serverConfig: [
       "apply_requirements: [approved]",
       "approvals: 1",
-      "allowed_overrides: [apply_requirements]",
+      "allowed_overrides: [apply_requirements, apply_on]",
       "apply_teams: [acme/infra-admins]",
     ].join("\n"),
   });
@@ -208,6 +208,26 @@ describe("merge queue", () => {
     // A group of the approved PR alone makes exactly its changes.
     const alone = await h.sim.enqueueMergeGroup(repo, [p1.number]);
     expect((await completed(repo, alone.headSha, "sluice/plan")).conclusion).toBe("success");
+  });
+});
+
+describe("merge queue with apply_on: merge", () => {
+  it("the group's check passes, and the apply happens when the queue lands the commit", async () => {
+    const state = join(stateDir, `queued-${n + 1}.tfstate`);
+    const repo = await newRepo({ ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": statefulProject("net", state, 0) });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    const plan = await completed(repo, pr.headSha, "sluice/plan");
+    // Applying on merge: the merge is the apply, so the check offers no button.
+    expect(plan.actions).toEqual([]);
+    await h.sim.approve(repo, pr.number, "bob");
+    const group = await h.sim.enqueueMergeGroup(repo, [pr.number]);
+    expect((await completed(repo, group.headSha, "sluice/plan")).conclusion).toBe("success");
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.landMergeGroup(repo, group);
+    const applied = await completed(repo, pr.headSha, "sluice/apply");
+    expect(applied.conclusion).toBe("success");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 });
 
