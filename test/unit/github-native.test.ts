@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/command/parse-comment.js";
+import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
+import { repoSettings } from "../../src/config/repo-settings.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import type { RepoConfig } from "../../src/model/repo-config.js";
 import { eventToJob, mergeGroupPulls } from "../../src/ingress/event-to-job.js";
 import { APPLY_ACTION, applyActions } from "../../src/jobs/check-actions.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
@@ -185,5 +189,35 @@ describe("/plan -destroy", () => {
     } else {
       expect(parsed.type === "command" && parsed.command.kind === "plan" ? parsed.command.extraArgs : undefined).toEqual(expected);
     }
+  });
+});
+
+describe("trusted settings: apply_teams and allow_destroy", () => {
+  const repo = (yaml: string): RepoConfig => {
+    const r = loadRepoConfig({ sluice: yaml });
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    return r.config;
+  };
+  const web = { name: "web", dir: "web", workspace: "default", runner: "terraform" as const };
+  const trusted = repo("version: 1\napply_teams: [acme/net-admins]\nprojects:\n  - dir: net\n    allow_destroy: true\n  - dir: web\n");
+
+  it("the base branch's apply_teams join the server's only where the server allows the override", () => {
+    expect(repoSettings(parseServerConfig("apply_teams: [acme/sre]\n"), "acme/infra", trusted).applyTeams).toEqual(["acme/sre"]);
+    const allowed = parseServerConfig("apply_teams: [acme/sre]\nallowed_overrides: [apply_teams]\n");
+    expect(repoSettings(allowed, "acme/infra", trusted).applyTeams).toEqual(["acme/sre", "acme/net-admins"]);
+  });
+
+  it("allow_destroy per trusted project (by identity), or everywhere from the server", () => {
+    const s = repoSettings(parseServerConfig(""), "acme/infra", trusted);
+    expect(s.allowDestroyFor(project)).toBe(true);
+    // A PR that renames web to net gets web's settings: the project is found by dir and workspace.
+    expect(s.allowDestroyFor({ ...web, name: "net" })).toBe(false);
+    expect(repoSettings(parseServerConfig("allow_destroy: true\n"), "acme/infra", trusted).allowDestroyFor(web)).toBe(true);
+  });
+
+  it("teams and requirements are checked by the schemas", () => {
+    expect(() => parseServerConfig("apply_teams: [sre]\n")).toThrow(/org\/team-slug/);
+    expect(parseServerConfig("apply_requirements: [code_owners]\n").apply_requirements).toEqual(["code_owners"]);
+    expect(loadRepoConfig({ sluice: "version: 1\napply_teams: [nope]\n" }).ok).toBe(false);
   });
 });
