@@ -1,3 +1,5 @@
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { ProjectResult } from "../model/project-result.js";
 import type { CheckAction } from "../vcs/vcs-client.js";
 import type { Progress } from "./publish-comments.js";
 
@@ -9,6 +11,16 @@ export const APPLY_ACTION: CheckAction = {
   identifier: APPLY_ACTION_ID,
   description: "Same as commenting /apply",
 };
+
+/**
+ * Whether a finished plan may offer the button at all: the repo applies on comment, and no
+ * project has a destroy plan its trusted config does not allow (a button that can only be refused
+ * is not offered; `/apply` still answers why).
+ */
+export function offersApply(settings: Pick<RepoSettings, "applyOn" | "allowDestroyFor">, results: readonly ProjectResult[]): boolean {
+  if (settings.applyOn !== "comment") return false;
+  return !results.some((r) => r.status === "planned" && r.summary.destroyPlan === true && !settings.allowDestroyFor(r.project));
+}
 
 /**
  * The buttons a finished `sluice/plan` check offers: "Apply" only when every project planned, at

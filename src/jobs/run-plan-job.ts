@@ -14,6 +14,7 @@ import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { authorizeCommand } from "./authorize-command.js";
+import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
@@ -161,7 +162,8 @@ async function planPullRequest(
   secrets.add(sensitive);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
-  await publisher.final({ state: "done", results: inOrder(projects, results), notice, applyButton: settings.applyOn === "comment" }, secrets.redact);
+  const ordered = inOrder(projects, results);
+  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) }, secrets.redact);
 }
 
 function withWarnings(text: string, warnings: string[]): string {

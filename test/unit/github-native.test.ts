@@ -5,7 +5,7 @@ import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 import { eventToJob, mergeGroupPulls } from "../../src/ingress/event-to-job.js";
-import { APPLY_ACTION, applyActions } from "../../src/jobs/check-actions.js";
+import { APPLY_ACTION, applyActions, offersApply } from "../../src/jobs/check-actions.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { checkPlanGates, type PlanGateFacts } from "../../src/policy/check-plan-gates.js";
 import { ALLOWED } from "../../src/policy/decision.js";
@@ -219,5 +219,15 @@ describe("trusted settings: apply_teams and allow_destroy", () => {
     expect(() => parseServerConfig("apply_teams: [sre]\n")).toThrow(/org\/team-slug/);
     expect(parseServerConfig("apply_requirements: [code_owners]\n").apply_requirements).toEqual(["code_owners"]);
     expect(loadRepoConfig({ sluice: "version: 1\napply_teams: [nope]\n" }).ok).toBe(false);
+  });
+});
+
+describe("offersApply", () => {
+  const settings = (applyOn: "comment" | "merge", allow: boolean) => ({ applyOn, allowDestroyFor: () => allow });
+  it("only when applying on comment, and not for a destroy plan the project does not allow", () => {
+    expect(offersApply(settings("comment", false), [planned(true)])).toBe(true);
+    expect(offersApply(settings("merge", true), [planned(true)])).toBe(false);
+    expect(offersApply(settings("comment", false), [planned(true, true)])).toBe(false);
+    expect(offersApply(settings("comment", true), [planned(true, true)])).toBe(true);
   });
 });

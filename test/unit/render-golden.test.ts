@@ -31,6 +31,7 @@ Initializing provider plugins...
 
 const cases: Record<string, CommentInput> = {
   "plan-changes": input({ results: [planned("net", mixedSummary)] }),
+  "destroy-plan": input({ triggerText: "/plan -- -destroy", results: [planned("net", { ...mixedSummary, destroyPlan: true })] }),
   "no-changes": input({
     triggerText: "autoplan",
     triggerUser: "alice",
