@@ -1,5 +1,5 @@
 import type { RepoRef } from "../model/repo.js";
-import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, parseCodeOwners } from "../policy/code-owners.js";
+import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, ownersOf, parseCodeOwners } from "../policy/code-owners.js";
 import { discoverTerraformProjects } from "../projects/discover-terraform-projects.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
@@ -50,7 +50,10 @@ export async function gatherCodeOwners(
       return owner !== undefined && dirs.includes(owner);
     });
     byDir.set(dir, { files });
-    for (const rule of rules) for (const o of rule.owners) if (o.startsWith("@") && o.includes("/")) teams.add(o.slice(1).toLowerCase());
+  }
+  // Only the teams that own one of these files are asked about, each for the approvers only.
+  for (const { files } of byDir.values()) {
+    for (const file of files) for (const o of ownersOf(rules, file) ?? []) if (o.startsWith("@") && o.includes("/")) teams.add(o.slice(1).toLowerCase());
   }
   const teamMembers = new Map<string, Set<string>>();
   for (const team of teams) {

@@ -268,6 +268,30 @@ describe("code_owners", () => {
   });
 });
 
+describe("code_owners with a team owner", () => {
+  it("an approval by a member of the owning team (through a child team) counts", async () => {
+    h.sim.addTeam("acme/net-team", { members: [] });
+    h.sim.addTeam("acme/net-oncall", { parent: "acme/net-team", members: ["tess"] });
+    const state = join(stateDir, `team-owned-${n + 1}.tfstate`);
+    const repo = await newRepo(
+      {
+        ".sluice.yaml": "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [code_owners]\n",
+        "CODEOWNERS": "/net/ @acme/net-team\n",
+        "net/main.tf": statefulProject("net", state, 0),
+      },
+      { tess: "write", olga: "write" },
+    );
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "olga");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("acme/net-team (code owners of `net/main.tf`)");
+    await h.sim.approve(repo, pr.number, "tess");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+});
+
 describe("apply_teams", () => {
   it("a member of a child team of an apply team may apply without write access; a pending invitee may not", async () => {
     h.sim.addTeam("acme/infra-admins", { members: ["ada"] });
