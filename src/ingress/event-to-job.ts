@@ -28,7 +28,14 @@ export interface IngressSettings {
   autoplanDrafts: boolean;
   /** Server setting `atlantis_prefix`; default: `atlantis …` only where atlantis.yaml configures the repo. */
   atlantisPrefix?: "with-atlantis-yaml" | "always" | "never";
+  /** Server setting `autoplan`; default true. */
+  autoplan?: boolean;
+  /** Server setting `allow_commands`; default: every command. */
+  allowCommands?: readonly string[];
 }
+
+/** The `allow_commands` word that switches a command on or off. */
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -62,6 +69,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
+    if (settings.autoplan === false) return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
     if (p.pull_request?.draft && !settings.autoplanDrafts) {
       return { ignore: "draft pull request: autoplan of drafts is off" };
     }
@@ -90,6 +98,11 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const commandLine = firstLine(p.comment?.body);
     const viaAtlantis = /^atlantis\s/.test(commandLine);
     if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
+    const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+    if (settings.allowCommands && !settings.allowCommands.includes(word)) {
+      const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
+      return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+    }
     if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

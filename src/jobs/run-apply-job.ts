@@ -10,6 +10,7 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
@@ -25,6 +26,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
@@ -119,9 +121,9 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return;
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
   if (spec.viaAtlantis) {
     // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
     const atlantis =
@@ -196,6 +198,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     return refuseAll(publisher, secrets, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
   }
   const config = ctx.headConfig.config;
+  // The emergency brake (console, admins): no apply runs while it is on.
+  const paused = checkAppliesPaused(await deps.store.appliesPaused());
+  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -240,7 +245,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sensitive: string[] = [];
   const results = await runProjects({
     deps,
-    jobId: job.id,
+    job,
     repo,
     order: waves,
     parallel: settings.parallelApply,

@@ -93,7 +93,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
 
     const results = await runProjects({
       deps,
-      jobId: job.id,
+      job,
       repo: repoFullName(repo),
       order,
       parallel: settings.parallelPlan,

@@ -61,7 +61,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   let checkout: Checkout | undefined;
   try {
     checkout = await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
-    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
+    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
     if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
     const config = configs.head.config;
     const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
@@ -84,7 +84,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
     const at = checkout;
     const results = await runProjects({
       deps,
-      jobId: job.id,
+      job,
       repo: repoFullName(repo),
       order: { ok: true, waves: [[project]], dependsOn: () => [] },
       parallel: false,

@@ -23,6 +23,6 @@ export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient
     const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
     checkout.release();
   }
-  const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha);
+  const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha, deps.config.repo_config_file);
   return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
 }

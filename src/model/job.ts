@@ -34,7 +34,8 @@ export type JobSpec =
       kind: "unlock";
       command: Extract<Command, { kind: "unlock" }>;
       commandLine?: string;
-      commentId: number;
+      /** The `/unlock` comment; absent when the console asked (nothing to react to). */
+      commentId?: number;
       actor: string;
       viaAtlantis?: boolean;
     }

@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
+import { sqliteConsoleMethods } from "./sqlite-console.js";
 import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
@@ -344,6 +345,7 @@ export function openSqliteStore(file: string): Store {
   const runLocks = new KeyedMutex();
 
   return {
+    ...sqliteConsoleMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },

@@ -44,7 +44,6 @@ it("a lost answer to creating the apply check does not leave a second sluice/app
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   await completedCheck(h, repo, pr.headSha, "sluice/apply");
   await settle(1000);
-  console.log(h.sim.checkRuns(repo, pr.headSha).map((c) => [c.name, c.status, c.conclusion]));
   expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/apply")).toHaveLength(1);
 });
 
@@ -62,7 +61,6 @@ it("GitHub down for longer than the retry budget when the apply result is posted
   await h.sim.waitFor(() => exists(marker));
   h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 12 });
   await settle(8000);
-  console.log(botComments(h, repo, pr.number)[before]?.body.slice(0, 300));
   expect(botComments(h, repo, pr.number)[before]?.body).toMatch(/applied/);
   expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
 });

@@ -27,3 +27,28 @@ describe("eventToJob and the server's atlantis_prefix", () => {
     expect(kindOf(body, { autoplanDrafts: false, atlantisPrefix })).toBe(expected);
   });
 });
+
+describe("eventToJob and server-side switches", () => {
+  const opened = {
+    action: "opened",
+    installation: { id: 1 },
+    repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+    sender: { login: "alice", type: "User" },
+    pull_request: { number: 7, draft: false, head: { sha: "abc" } },
+  };
+
+  it("autoplan: false plans nothing when a PR opens, but /plan still works", () => {
+    expect(eventToJob("pull_request", opened, { autoplanDrafts: false, autoplan: false })).toEqual({
+      ignore: "autoplan is off on this server (server setting `autoplan`)",
+    });
+    expect(kindOf("/plan", { autoplanDrafts: false, autoplan: false })).toBe("plan");
+  });
+
+  it("a command not in allow_commands gets a reply saying so", () => {
+    const d = eventToJob("issue_comment", comment("/import a.b id"), { autoplanDrafts: false, allowCommands: ["plan", "apply"] });
+    expect("job" in d && d.job.spec.kind === "reply" ? d.job.spec.reason : "").toBe(
+      "`import` is disabled on this Sluice server (server setting `allow_commands`: `plan`, `apply`)",
+    );
+    expect(kindOf("/apply", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("apply");
+  });
+});

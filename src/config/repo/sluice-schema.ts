@@ -46,6 +46,9 @@ export const stepSchema = z.union(
 
 const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
 
+/** Named workflows: in `.sluice.yaml`, and (operator-written) in the server config. */
+export const workflowsSchema = z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() }));
+
 const helm = z.strictObject({
   release: z
     .string()
@@ -128,7 +131,7 @@ export const sluiceConfigSchema = z
       .array(z.string().regex(TEAM_PATTERN, "must be a team as org/team-slug"))
       .optional()
       .describe("Members of these teams (org/team-slug, nested teams included) may apply. Honoured when the server allows the override."),
-    workflows: z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() })).optional(),
+    workflows: workflowsSchema.optional(),
   })
   .meta({
     title: "Sluice repository config",
