@@ -124,6 +124,8 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
   const cmd = `\`${display}\``;
   const positionals: string[] = [];
   const takesPositionals = keyword === "import" || keyword === "state";
+  // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
+  let destroy = false;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
@@ -132,7 +134,12 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
       if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
       const extra = validateExtraArgs(tokens.slice(i + 1));
       if (!extra.ok) return invalid(extra.reason);
-      return ok({ kind: "plan", filter, extraArgs: extra.args });
+      const args = destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
+      return ok({ kind: "plan", filter, extraArgs: args });
+    }
+    if (keyword === "plan" && token === "-destroy") {
+      destroy = true;
+      continue;
     }
 
     const flag = FLAG.exec(token);
@@ -171,7 +178,7 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
     return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
   }
 
-  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: [] });
+  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
   if (keyword === "import") {
     const [address, id, ...extra] = positionals;
     if (address === undefined || id === undefined || extra.length > 0) {

@@ -335,6 +335,19 @@ export class GitWorkspace {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
   }
 
+  /**
+   * The commits merged in along the first-parent line from `baseSha` to `headSha` (the second
+   * parent of each merge commit): in a merge queue's group, the head of each queued PR.
+   */
+  async mergedHeads(repo: RepoRef, baseSha: string, headSha: string): Promise<string[]> {
+    const out = await this.git(["rev-list", "--first-parent", "--parents", `${baseSha}..${headSha}`], { cwd: this.mirrorDir(repo) });
+    return out
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .flatMap((shas) => (shas.length >= 3 && shas[2] ? [shas[2]] : []))
+      .reverse();
+  }
+
   /** The tree id of a commit already in the mirror: equal trees mean identical content. */
   async treeOf(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^{tree}`], { cwd: this.mirrorDir(repo) })).trim();

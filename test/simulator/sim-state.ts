@@ -10,6 +10,7 @@ import type {
   Role,
   SimRepo,
   SimUser,
+  TeamState,
   TokenState,
 } from "./sim-types.js";
 
@@ -23,6 +24,8 @@ export class SimState {
   readonly comments = new Map<number, CommentState>();
   readonly reviews: ReviewState[] = [];
   readonly checkRuns = new Map<number, CheckRunState>();
+  /** By lowercase `org/slug`. */
+  readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
   readonly tokens = new Map<string, TokenState>();
   readonly issuedTokens: string[] = [];

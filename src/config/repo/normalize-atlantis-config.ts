@@ -52,7 +52,7 @@ const PROJECT_UNSUPPORTED = new Set([
   "custom_policy_check",
   "policy_check",
 ]);
-const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged"]);
+const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged", "code_owners"]);
 
 /**
  * The second stage for atlantis.yaml: Atlantis' meaning, Sluice's model. Keys Sluice does not act

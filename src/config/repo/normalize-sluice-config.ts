@@ -40,6 +40,7 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     automerge: input.automerge ?? false,
     applyOn: input.apply_on ?? "comment",
     approvals: input.approvals ?? 1,
+    ...(input.apply_teams ? { applyTeams: [...new Set(input.apply_teams)] } : {}),
     workflows,
     warnings: ctx.warnings(),
     ...setKeysOf(input),
@@ -86,6 +87,7 @@ function normalizeProject(
   };
   if (raw.apply_requirements !== undefined) project.applyRequirements = [...new Set(raw.apply_requirements)];
   if (raw.workflow !== undefined) project.workflow = raw.workflow;
+  if (raw.allow_destroy !== undefined) project.allowDestroy = raw.allow_destroy;
   if (raw.terraform_version !== undefined) project.terraformVersion = raw.terraform_version;
   if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
