@@ -1,4 +1,4 @@
-import type { ProjectResult } from "../model/project-result.js";
+
 import { cleanText } from "./clean-text.js";
 import {
   type FrameInput,

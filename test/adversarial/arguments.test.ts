@@ -183,7 +183,7 @@ describe("terraform flags", () => {
       "/plan -- -auto-approve",
     ]);
     const names = ["chdir", "chdir", "plugin-dir", "state", "state-out", "lock", "lock", "out", "backup", "auto-approve"];
-    replies.forEach((reply, i) => expect(reply).toContain(`\`-${names[i]}\` is not allowed`));
+    for (const [i, reply] of replies.entries()) expect(reply).toContain(`\`-${names[i]}\` is not allowed`);
   });
 
   it("-var-file outside the checkout, by path or through a symlink, is refused; a symlink inside works", async () => {

@@ -36,7 +36,7 @@ function planComment(id: number, body = "/plan") {
   };
 }
 
-function headers(event: string, id: string, body: Buffer, signature?: string): Record<string, string> {
+function headers(event: string, id: string, _body: Buffer, signature?: string): Record<string, string> {
   return {
     "content-type": "application/json",
     "x-github-event": event,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
-import { botComments, completedCheck, effects, exists, nextReply, settle, storeCounts } from "./support.js";
+import { botComments, completedCheck, exists, nextReply, settle, storeCounts } from "./support.js";
 
 let h: Harness;
 let stateDir: string;
