@@ -2,18 +2,12 @@ import { compareLive } from "../k8s/compare-live.js";
 import { execFailureLine } from "../k8s/exec-failure-line.js";
 import type { LiveDiff, LiveDiffCommon } from "../k8s/live-diff.js";
 import type { Exec } from "../runner.js";
-import type { ChartLocation } from "./chart-location.js";
 import { helmDiffDryRunArgv, helmGetManifestArgv } from "./helm-argv.js";
 import { releaseManifest } from "./release-manifest.js";
+import type { RenderChartInput } from "./render-chart.js";
 
-export interface HelmLiveDiffInput extends LiveDiffCommon {
-  /** The head chart, as rendered for the plan. */
-  chart: ChartLocation;
-  release: string;
-  namespace: string;
-  set: Record<string, string | number | boolean>;
-  /** Secret values as files (see writeSecretSet); they must exist until this returns. */
-  setFiles: Record<string, string>;
+/** The head chart as rendered for the plan; the secret-set files must exist until this returns. */
+export interface HelmLiveDiffInput extends LiveDiffCommon, Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles"> {
   kubeconfig: string;
 }
 
