@@ -1,4 +1,4 @@
-import { CheckoutFileError } from "../../src/workspace/read-checkout-file.js";
+import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
 import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";

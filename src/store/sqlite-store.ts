@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import * as rows from "./record-rows.js";
 import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";

@@ -6,7 +6,7 @@ import type { Runner } from "../../runners/runner.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import type { JobDeps, JobLog } from "../../src/jobs/job-deps.js";
 import type { RunnerKind } from "../../src/model/project.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
 import { FakeVcs } from "./fake-vcs.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stripControl } from "../../src/render/sanitize.js";
+import { stripControl } from "../../src/util/sanitize.js";
 
 describe("stripControl", () => {
   const cases: [string, string, string][] = [
