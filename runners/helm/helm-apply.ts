@@ -11,7 +11,7 @@ import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv, helmUpgradeArgv } from "./helm-argv.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { renderChart } from "./render-chart.js";
+import { chartInput, renderChart } from "./render-chart.js";
 
 /**
  * `helm upgrade --install --atomic --wait` of the head chart. helm cannot apply a saved render, so
@@ -61,7 +61,7 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
       return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
     }
-    const r = await exec(bin, helmUpgradeArgv({ ...common, values: chart.values, chartDir: chart.dir, kubeconfig: req.kubeconfig }), {
+    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
       cwd: chart.dir,
       env: common.env,
       timeoutMs: req.timeoutMs,

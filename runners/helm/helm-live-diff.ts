@@ -4,7 +4,7 @@ import type { LiveDiff, LiveDiffCommon } from "../k8s/live-diff.js";
 import type { Exec } from "../runner.js";
 import { helmDiffDryRunArgv, helmGetManifestArgv } from "./helm-argv.js";
 import { releaseManifest } from "./release-manifest.js";
-import type { RenderChartInput } from "./render-chart.js";
+import { chartInput, type RenderChartInput } from "./render-chart.js";
 
 /** The head chart as rendered for the plan; the secret-set files must exist until this returns. */
 export interface HelmLiveDiffInput extends LiveDiffCommon, Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles"> {
@@ -29,17 +29,7 @@ export function helmLiveDiff(i: HelmLiveDiffInput, exec: Exec): Promise<LiveDiff
       return { text: "", note: `release \`${i.release}\` is not installed in namespace \`${i.namespace}\`: every object is new` };
     },
     async head(run, timeoutMs) {
-      const dry = await run(
-        helmDiffDryRunArgv({
-          release: i.release,
-          namespace: i.namespace,
-          values: i.chart.values,
-          set: i.set,
-          setFiles: i.setFiles,
-          chartDir: i.chart.dir,
-          kubeconfig: i.kubeconfig,
-        }),
-      );
+      const dry = await run(helmDiffDryRunArgv({ ...chartInput(i), kubeconfig: i.kubeconfig }));
       if (typeof dry === "string") return { reason: dry };
       if (dry.exitCode !== 0) return { reason: execFailureLine("helm upgrade --dry-run=server", dry, timeoutMs) };
       const text = releaseManifest(dry.stdout);
