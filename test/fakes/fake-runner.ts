@@ -8,7 +8,9 @@ import { summary } from "../golden/fixtures.js";
 /** A plan summary with `add` creates and nothing else. */
 export function summaryOf(add: number, sensitiveValues: string[] = []): PlanSummary {
   const resources = Array.from({ length: add }, (_, i) => ({ address: `terraform_data.r${i}`, action: "create" as const }));
-  return summary({ add, change: 0, destroy: 0, replace: 0, resources, hasChanges: add > 0, sensitiveValues });
+  // Digests of the planned values, as terraform's summary has them: a re-plan can be compared by value.
+  const changeHashes = Object.fromEntries(resources.map((r) => [r.address, `digest-of-${r.address}`]));
+  return summary({ add, change: 0, destroy: 0, replace: 0, resources, hasChanges: add > 0, sensitiveValues, changeHashes });
 }
 
 type Scripted<T> = T | ((project: Project) => T | Promise<T>);

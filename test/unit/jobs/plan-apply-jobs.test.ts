@@ -193,3 +193,49 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain("Nothing to apply");
   });
 });
+
+describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", () => {
+  const MERGE = "m".repeat(40);
+  const APPLY_ON_MERGE = "version: 1\napply_on: merge\n";
+
+  /** A planned and approved PR, then merged: the merge commit's files are `mergeFiles`. */
+  async function merged(mergeFiles: Record<string, string>, script?: FakeRunnerScript) {
+    // apply_on is a trusted setting: the repo may set it only where the server allows it.
+    const s = await setup({ base: { ".sluice.yaml": APPLY_ON_MERGE }, head: { "app/main.tf": "v2" }, script, serverConfig: "allowed_overrides: [apply_on]\n" });
+    await runPlanJob(await autoplan(), deps);
+    expect(s.runner.planned).toEqual(["app"]);
+    deps.vcs.permissions.set("bob", "write");
+    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: HEAD, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
+    deps.fakeWorkspace.commit(MERGE, { ".sluice.yaml": APPLY_ON_MERGE, ...mergeFiles }, BASE);
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, state: "closed", merged: true });
+    await runApplyJob(await job({ kind: "apply", trigger: "merge", actor: "alice", mergeSha: MERGE }), deps);
+    return s.runner;
+  }
+
+  it("applies the saved plan when the merge commit's tree is the planned one", async () => {
+    const runner = await merged({ "app/main.tf": "v2" });
+    expect(runner.planned).toEqual(["app"]);
+    expect(runner.applied).toEqual(["app"]);
+  });
+
+  it("plans the merge commit again when its tree differs, and applies that plan when it makes the same changes", async () => {
+    const runner = await merged({ "app/main.tf": "v2", "docs/readme.txt": "landed on main meanwhile" });
+    expect(runner.planned).toEqual(["app", "app"]);
+    const [first, again] = runner.calls.filter((c) => c.verb === "plan").map((c) => c.request);
+    expect(again?.checkoutDir).not.toBe(first?.checkoutDir);
+    const applied = runner.calls.find((c) => c.verb === "apply")?.request;
+    expect(applied && "planFile" in applied ? applied.planFile : "").toContain(`merge-`);
+    expect(applied?.checkoutDir).toBe(again?.checkoutDir);
+  });
+
+  it("refuses when the merge commit plans other changes than the approved plan", async () => {
+    let plans = 0;
+    const runner = await merged({ "app/main.tf": "v2", "docs/readme.txt": "x" }, { plan: () => ({ ok: true, summary: summaryOf(++plans) }) });
+    expect(runner.planned).toEqual(["app", "app"]);
+    expect(runner.applied).toEqual([]);
+    const reply = deps.vcs.bodiesOn(1).slice(1).join("\n");
+    expect(reply).toContain("gives other changes than the approved plan");
+    expect(reply).not.toContain("cannot be compared");
+  });
+});
+
