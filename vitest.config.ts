@@ -25,7 +25,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          // Unit tests mock no modules and set no globals, so the files of one worker may share its
+          // module cache: src/ is loaded once per worker instead of once per file (about half the time).
+          isolate: false,
+        },
       },
       {
         extends: true,
