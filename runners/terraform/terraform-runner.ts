@@ -3,10 +3,10 @@ import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
-import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
-import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
+import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
 const identity = (s: string) => s;
 
@@ -67,6 +67,35 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   return {
     kind,
+    async state(req: StateRequest, exec: Exec): Promise<StateOutcome> {
+      const bin = req.binary ?? defaultBin;
+      const started = performance.now();
+      const fail = (failedStep: string, message: string, output = ""): StateOutcome => ({
+        ok: false,
+        failedStep,
+        message,
+        output,
+        durationMs: performance.now() - started,
+      });
+      const dir = await resolveInside(req.checkoutDir, req.project.dir);
+      if (!dir.ok) return fail("checkout", dir.reason);
+      await mkdir(req.dataDir, { recursive: true });
+      const base: ExecOptions = {
+        cwd: dir.path,
+        env: { ...req.env, ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}), ...terraformEnv(req.dataDir, req.project.workspace) },
+        timeoutMs: req.timeoutMs,
+        redact: req.redact,
+        onOutput: req.onOutput,
+      };
+      const initialized = await init(bin, exec, [], base, req.checkoutDir, dir.path);
+      if (initialized.exitCode !== 0) {
+        return fail("init", describeFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
+      }
+      const step = req.operation.kind === "import" ? "import" : "state rm";
+      const r = await exec(bin, stateArgv(req.operation), { ...base, pty: true });
+      if (r.exitCode !== 0) return fail(step, describeFailure(bin, step, r, req.timeoutMs), r.stdout);
+      return { ok: true, output: r.stdout, durationMs: performance.now() - started };
+    },
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
       const bin = req.binary ?? defaultBin;
       const started = performance.now();

@@ -38,6 +38,39 @@ export function trustedProjectFor(trusted: RepoConfig | undefined, project: Pick
   return here.find((p) => p.name === project.name);
 }
 
+type OverrideKey = ServerConfig["allowed_overrides"][number];
+
+const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
+
+/**
+ * Settings a repo config writes that this server does not let repos set, each named with the
+ * value that applies instead and the server key that would allow it. Shown in the plan comment
+ * (and when a merge applies nothing because of one): nothing the user wrote is ignored in silence.
+ */
+export function ignoredSettings(server: ServerConfig, config: RepoConfig | undefined): string[] {
+  if (!config || config.source === "none") return [];
+  const allowed = (key: OverrideKey) => server.allowed_overrides.includes(key);
+  const out: string[] = [];
+  const note = (what: string, key: OverrideKey, applies: string) =>
+    out.push(
+      `\`${what}\` in ${config.source} is ignored: this server does not let repositories set \`${key}\` (${applies} applies). The server's operator can allow it with \`allowed_overrides: [${key}]\` in the server config.`,
+    );
+  const top = { apply_on: [config.applyOn, server.apply_on], automerge: [config.automerge, server.automerge], approvals: [config.approvals, server.approvals] } as const;
+  for (const key of config.setKeys ?? []) {
+    const [repoValue, serverValue] = top[key];
+    if (!allowed(key) && repoValue !== serverValue) note(`${key}: ${show(repoValue)}`, key, `the server's \`${key}: ${show(serverValue)}\``);
+  }
+  if (!allowed("apply_requirements")) {
+    for (const p of config.projects) {
+      const own = p.applyRequirements;
+      if (own && show(own) !== show(server.apply_requirements)) {
+        note(`apply_requirements: ${show(own)}\` of project \`${p.name}`, "apply_requirements", `the server's \`apply_requirements: ${show(server.apply_requirements)}\``);
+      }
+    }
+  }
+  return out;
+}
+
 export function repoSettings(
   server: ServerConfig,
   repoFullName: string,
@@ -63,10 +96,17 @@ export function repoSettings(
     },
     workflowFor(project) {
       const name = trustedOf(project)?.workflow;
-      if (!name || !trusted) return {};
-      const workflow = trusted.workflows[name];
-      if (!workflow) return {};
-      const custom = [...workflow.plan, ...workflow.apply].some((s) => s.kind === "run");
+      if (!name) return server.default_workflow ? { workflow: server.serverWorkflows[server.default_workflow] } : {};
+      const own = trusted?.workflows[name];
+      if (!own) {
+        // Not the repo's own: a workflow the operator wrote, if the server lets repos pick it.
+        const offered = server.allowed_workflows.includes(name) ? server.serverWorkflows[name] : undefined;
+        if (offered) return { workflow: offered };
+        return {
+          refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
+        };
+      }
+      const custom = [...own.plan, ...own.apply].some((s) => s.kind === "run");
       if (custom && !customAllowed) {
         return {
           refusal: `workflow \`${name}\` has \`run\` steps, and this server does not allow custom commands for this repository (server setting \`allow_custom_workflows\`)`,
@@ -75,7 +115,7 @@ export function repoSettings(
       if (!may("workflow") && !customAllowed) {
         return { refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)` };
       }
-      return { workflow };
+      return { workflow: own };
     },
     binaryFor(project) {
       const name = trustedOf(project)?.terraformBinary;

@@ -16,7 +16,16 @@ interface Payload {
 
 export interface IngressSettings {
   autoplanDrafts: boolean;
+  /** Server setting `atlantis_prefix`; default: `atlantis …` only where atlantis.yaml configures the repo. */
+  atlantisPrefix?: "with-atlantis-yaml" | "always" | "never";
+  /** Server setting `autoplan`; default true. */
+  autoplan?: boolean;
+  /** Server setting `allow_commands`; default: every command. */
+  allowCommands?: readonly string[];
 }
+
+/** The `allow_commands` word that switches a command on or off. */
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -50,6 +59,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
+    if (settings.autoplan === false) return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
     if (p.pull_request?.draft && !settings.autoplanDrafts) {
       return { ignore: "draft pull request: autoplan of drafts is off" };
     }
@@ -68,7 +78,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (!pr || !commentId) return { ignore: "comment without issue number or id" };
     const target = targetOf(p, pr);
     if (typeof target === "string") return { ignore: target };
-    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: true });
+    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: settings.atlantisPrefix !== "never" });
     const by = user?.login ?? actor;
     if (parsed.type === "none") return { ignore: "comment is not a command" };
     if (parsed.type === "invalid") {
@@ -77,13 +87,21 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const cmd = parsed.command;
     const commandLine = firstLine(p.comment?.body);
     const viaAtlantis = /^atlantis\s/.test(commandLine);
-    if (viaAtlantis && cmd.kind === "help") return { ignore: "`atlantis help` is left to Atlantis" };
+    if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
+    const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+    if (settings.allowCommands && !settings.allowCommands.includes(word)) {
+      const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
+      return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+    }
     if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    }
+    if (cmd.kind === "import" || cmd.kind === "state_rm") {
+      return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }

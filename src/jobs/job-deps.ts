@@ -34,6 +34,8 @@ export interface JobDeps {
   redactPatterns: RegExp[];
   /** How long a finished job keeps trying to post its result while GitHub is down. */
   reportRetry: { baseMs: number; forMs: number };
+  /** SLUICE_PUBLIC_URL without a trailing slash: comments link to the console's job pages. */
+  publicUrl?: string;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
 }

@@ -43,6 +43,7 @@ export function createCommentPublisher(
     pending: p.pending,
     notice: p.notice,
     tone: p.tone ?? (p.failed ? "failed" : undefined),
+    logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
   });
 
   /** Check updates may be started without waiting: they still reach GitHub in order. */

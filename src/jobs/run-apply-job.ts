@@ -10,6 +10,7 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
@@ -23,6 +24,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
@@ -113,12 +115,14 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return;
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
   if (spec.viaAtlantis) {
     // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
-    const atlantis = configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml";
+    const atlantis =
+      deps.config.atlantis_prefix === "always" ||
+      (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
     if (!atlantis) return;
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
@@ -185,6 +189,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     return refuseAll(publisher, secrets, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
   }
   const config = ctx.headConfig.config;
+  // The emergency brake (console, admins): no apply runs while it is on.
+  const paused = checkAppliesPaused(await deps.store.appliesPaused());
+  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -226,7 +233,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sensitive: string[] = [];
   const results = await runProjects({
     deps,
-    jobId: job.id,
+    job,
     repo,
     order: waves,
     parallel: settings.parallelApply,

@@ -9,6 +9,7 @@ import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
 import { runPlanJob } from "./run-plan-job.js";
+import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
 import { secretsFor } from "./secrets.js";
 
@@ -22,6 +23,8 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runApplyJob(job, deps);
     case "unlock":
       return runUnlockJob(job, deps);
+    case "state":
+      return runStateJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;

@@ -1,7 +1,7 @@
 import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
-import { repoSettings } from "../config/repo-settings.js";
+import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
@@ -108,14 +108,14 @@ async function planPullRequest(
   const checkoutAt = (headSha: string, baseSha: string) =>
     hold(held, deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }));
   const checkout = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
   const config = configs.head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
-  const warnings = [...config.warnings, ...configs.warnings];
+  const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
@@ -145,7 +145,7 @@ async function planPullRequest(
   const ctx: PlanContext = { job, deps, pr, checkout, baseDir, run: { deps, settings, secrets }, extraArgs: spec.command?.extraArgs ?? [] };
   const results = await runProjects({
     deps,
-    jobId: job.id,
+    job,
     repo: repoFullName(repo),
     order,
     parallel: settings.parallelPlan,

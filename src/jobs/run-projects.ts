@@ -1,21 +1,19 @@
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectId, projectKey } from "../model/project.js";
-import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import type { PlanOrder } from "./plan-order.js";
+import { type JobLogWriter, openJobLog } from "./store-job-log.js";
 
 /** What one project's step gets: where its live output goes. */
 export interface ProjectRun {
-  /** The project's live log (already redacted output only). */
-  log: WriteStream;
+  /** The project's live log in the store (already redacted output only). */
+  log: JobLogWriter;
 }
 
 export interface RunProjectsOptions {
-  deps: Pick<JobDeps, "store" | "projectQueue" | "dataDir" | "log">;
-  jobId: number;
+  deps: Pick<JobDeps, "store" | "projectQueue" | "config" | "log">;
+  job: Job;
   repo: string;
   order: Extract<PlanOrder, { ok: true }>;
   /** false: one project at a time within a wave. */
@@ -37,7 +35,6 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
   const { deps, order } = opts;
   const results = new Map<string, ProjectResult>();
   const failed = new Set<string>();
-  await mkdir(dirname(dataPaths.jobLog(deps.dataDir, opts.jobId, "x")), { recursive: true });
   for (const [i, wave] of order.waves.entries()) {
     const one = (project: Project) =>
       deps.store.runExclusive(projectKey(opts.repo, project), () =>
@@ -45,8 +42,8 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
           const blocker = order.dependsOn(project).find((d) => failed.has(d));
           const result = blocker
             ? dependencyFailed(project, blocker, opts.verb)
-            : await withLog(deps.dataDir, opts.jobId, project, (log) => {
-                deps.log.info({ jobId: opts.jobId, project: project.name, wave: i + 1 }, `${opts.verb === "plan" ? "planning" : "applying"} project`);
+            : await withLog(deps, opts.job, project, (log) => {
+                deps.log.info({ jobId: opts.job.id, project: project.name, wave: i + 1 }, `${opts.verb === "plan" ? "planning" : "applying"} project`);
                 return opts.step(project, { log });
               });
           const ok = result.status === "planned" || result.status === "applied";
@@ -60,8 +57,8 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
   return results;
 }
 
-async function withLog<T>(dataDir: string, jobId: number, project: Project, fn: (log: WriteStream) => Promise<T>): Promise<T> {
-  const log = createWriteStream(dataPaths.jobLog(dataDir, jobId, project.name));
+async function withLog<T>(deps: RunProjectsOptions["deps"], job: Job, project: Project, fn: (log: JobLogWriter) => Promise<T>): Promise<T> {
+  const log = openJobLog(deps, job, project.name);
   try {
     return await fn(log);
   } finally {

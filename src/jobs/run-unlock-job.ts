@@ -28,7 +28,7 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   const who = await authorizeCommand(vcs, deps, job, "unlock", "write");
   if (!who.allowed) {
     await reply(`Nothing was released: ${who.reasons.join("; ")}.`);
-    await vcs.react(job.target.repo, job.spec.commentId, "-1").catch(() => undefined);
+    if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "-1").catch(() => undefined);
     return;
   }
   const repo = repoFullName(job.target.repo);
@@ -42,5 +42,5 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
       ? "No lock of this pull request matches that filter; nothing was released."
       : "This pull request holds no locks; nothing was released.";
   await reply(body);
-  await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
+  if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
 }

@@ -11,6 +11,8 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
  * is never fetched to find out unless the server plans forks: the base branch's config decides.
  */
 export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
+  // The server says Sluice is the only Atlantis here: no config to look at.
+  if (deps.config.atlantis_prefix === "always") return true;
   const token = await vcs.cloneToken();
   const { repo, cloneUrl } = job.target;
   const fork = pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs;
@@ -21,6 +23,6 @@ export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient
     const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
     checkout.release();
   }
-  const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha);
+  const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha, deps.config.repo_config_file);
   return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
 }

@@ -23,6 +23,10 @@ export type Command =
   | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
   | { kind: "apply"; filter: ProjectFilter }
   | { kind: "unlock"; filter: ProjectFilter }
+  /** `/import ADDRESS ID`: bring an existing object under a resource address (Terraform's `import`). */
+  | { kind: "import"; filter: ProjectFilter; address: string; id: string }
+  /** `/state rm ADDRESS…`: forget resources without destroying them. */
+  | { kind: "state_rm"; filter: ProjectFilter; addresses: string[] }
   | { kind: "help" };
 
 /**

@@ -30,6 +30,16 @@ export type JobSpec =
       kind: "unlock";
       command: Extract<Command, { kind: "unlock" }>;
       commandLine?: string;
+      /** The `/unlock` comment; absent when the console asked (nothing to react to). */
+      commentId?: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
+  | {
+      kind: "state";
+      /** `/import` or `/state rm`: changes the project's state, so it is guarded like an apply. */
+      command: Extract<Command, { kind: "import" | "state_rm" }>;
+      commandLine?: string;
       commentId: number;
       actor: string;
       viaAtlantis?: boolean;

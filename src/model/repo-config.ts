@@ -76,4 +76,9 @@ export interface RepoConfig {
   workflows: Record<string, Workflow>;
   /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */
   warnings: string[];
+  /**
+   * The top-level settings the file writes out (the others above are defaults), so that one the
+   * server does not let repos set can be named as ignored instead of dropped in silence.
+   */
+  setKeys?: ("apply_on" | "automerge" | "approvals")[];
 }

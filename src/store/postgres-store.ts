@@ -8,6 +8,7 @@ import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
+import { postgresConsoleMethods } from "./postgres-console.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 
@@ -102,6 +103,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 
   const store: PostgresStore = {
+    ...postgresConsoleMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import * as rows from "./record-rows.js";
+import { sqliteConsoleMethods } from "./sqlite-console.js";
 import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
@@ -245,6 +246,7 @@ export function openSqliteStore(file: string): Store {
   const runLocks = new KeyedMutex();
 
   return {
+    ...sqliteConsoleMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },

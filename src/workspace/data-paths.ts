@@ -22,8 +22,6 @@ export const dataPaths = {
   /** A project's plans in one PR: one subdir per plan run, so no plan file is ever overwritten. */
   projectPlans: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
     join(dataDir, "plans", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
-  jobLog: (dataDir: string, jobId: number, projectName: string) =>
-    join(dataDir, "logs", `job-${jobId}`, `${safe(projectName)}.log`),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
 };

@@ -99,6 +99,27 @@ describe("liveRedactor (property)", () => {
   });
 });
 
+describe("liveRedactor with multi-line secrets", () => {
+  it("releases each line at once when no multi-line secret can be starting, and holds one that may be", () => {
+    const redact = createRedactor({ secrets: [KEY, MULTILINE] });
+    const out: string[] = [];
+    const live = liveRedactor(redact, (c) => out.push(c));
+    live.push("line 1\n");
+    live.push("line 2\n");
+    expect(out.join("")).toBe("line 1\nline 2\n");
+    // The first line of a known multi-line secret: kept back until it is clear what follows.
+    live.push("x first-line-of-it\n");
+    expect(out.join("")).toBe("line 1\nline 2\n");
+    live.push("not the rest of it\n");
+    expect(out.join("")).toBe("line 1\nline 2\nx first-line-of-it\nnot the rest of it\n");
+    live.push(`x ${KEY.slice(0, 60)}`);
+    live.push(`${KEY.slice(60)}\nend\n`);
+    live.flush();
+    expect(out.join("")).toBe(redact(out.join("")));
+    expect(out.join("")).not.toContain("MIIEpAIBAAKCAQEA1234567890abcdef");
+  });
+});
+
 describe("pty runs", () => {
   it("a command that closes its terminal before it exits is not reported killed by SIGHUP", async () => {
     // Closing every terminal fd makes the pty master close while the command still runs; the

@@ -85,7 +85,15 @@ export function postRaw(
     void (async () => {
       for (const chunk of chunks) {
         if (settled || req.destroyed) return;
-        if (!req.write(chunk)) await new Promise((r) => req.once("drain", r).once("close", r));
+        if (req.write(chunk)) continue;
+        // Wait for drain or close, and drop the other listener: a listener left per chunk piles up.
+        await new Promise<void>((r) => {
+          const go = () => {
+            req.off("drain", go).off("close", go);
+            r();
+          };
+          req.once("drain", go).once("close", go);
+        });
       }
       req.end();
     })();

@@ -1,7 +1,7 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 
 // Issue #10, "also trusted": what one PR brings must not reach other runs through the shared

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
 import type { ApplyRequest } from "../../runners/runner.js";
 import type { Exec } from "../../runners/runner.js";

@@ -8,7 +8,7 @@ import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 
 import type { HelmSettings as HelmProjectSettings } from "../../src/model/project.js";
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import type { PlanRequest } from "../../runners/runner.js";
 import type { Exec, PlanOutcome } from "../../runners/runner.js";
 

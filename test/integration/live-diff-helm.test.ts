@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec, type ExecOptions, type ExecResult } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../../runners/runner.js";
 
 /**

@@ -170,4 +170,28 @@ export interface FailRule {
    * what a client sees when GitHub did the work but the answer was lost or timed out. REST only.
    */
   loseAnswer?: boolean;
+  /**
+   * Hold the request until this promise settles, then go on as the rest of the rule says (or serve
+   * it normally): a deterministic "GitHub is slow right now" for races. `onHeld` is called when the
+   * request arrives, so a test waits for that instead of sleeping.
+   */
+  holdUntil?: Promise<unknown>;
+  onHeld?: () => void;
+}
+
+/** One write to a comment, in the order the simulator served them (app and test writes alike). */
+export interface CommentEvent {
+  seq: number;
+  action: "created" | "edited";
+  commentId: number;
+  repo: string;
+  issueNumber: number;
+  user: string;
+  body: string;
+}
+
+/** Object ids a client asked for in one git fetch (`want` lines of an upload-pack request). */
+export interface GitWantRecord {
+  repo: string;
+  wants: string[];
 }

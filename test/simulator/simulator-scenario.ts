@@ -46,6 +46,11 @@ export class SimulatorScenario {
     this.core.webhooks.target = baseUrl.replace(/\/+$/, "");
   }
 
+  /** What `GET /app/hook/config` answers as the app's webhook URL ("" = none set); by default the target's endpoint. */
+  setHookUrl(url: string | null): void {
+    this.core.webhooks.hookUrl = url;
+  }
+
   addUser(login: string, opts: { type?: "User" | "Bot" } = {}): SimUser {
     const user = this.core.state.ensureUser(login, opts.type ?? "User");
     if (opts.type) user.type = opts.type as AccountType;
@@ -173,6 +178,7 @@ export class SimulatorScenario {
       updatedAt: at,
     };
     state.comments.set(c.id, c);
+    state.logComment("created", c);
     const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("created", c, opts.user));
     return { commentId: c.id, delivery };
   }

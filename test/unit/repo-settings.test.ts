@@ -82,3 +82,43 @@ describe("repoSettings: trusted settings attach to what a project is, never to t
     expect(s.secretSetFor({ name: "renamed", dir: "prod", workspace: "default", runner: "helm" })).toEqual({ password: "db" });
   });
 });
+
+describe("repoSettings: server workflows (repos.yaml's workflows and allowed_workflows)", () => {
+  const server = parseServerConfig(
+    [
+      "workflows:",
+      "  shared:",
+      "    plan:",
+      "      steps: [init, {run: [make, check]}, plan]",
+      "  base:",
+      "    plan:",
+      "      steps: [init, {plan: {extra_args: [-lock-timeout=5m]}}]",
+      "allowed_workflows: [shared]",
+      "default_workflow: base",
+      "",
+    ].join("\n"),
+  );
+  const project = (workflow?: string) =>
+    repo(`version: 1\nprojects:\n  - name: net\n    dir: net\n${workflow ? `    workflow: ${workflow}\n` : ""}`);
+
+  it("a repo picks an allowed server workflow by name, run steps included (the operator wrote them)", () => {
+    const s = repoSettings(server, "acme/infra", project("shared"));
+    expect(s.workflowFor(net).workflow?.plan.map((st) => st.kind)).toEqual(["init", "run", "plan"]);
+  });
+
+  it("a server workflow not in allowed_workflows, or a name nobody defines, is refused with the setting to change", () => {
+    expect(repoSettings(server, "acme/infra", project("base")).workflowFor(net).refusal).toContain("allowed_workflows");
+    expect(repoSettings(server, "acme/infra", project("nope")).workflowFor(net).refusal).toContain("is not defined in the base branch's config");
+  });
+
+  it("projects that name no workflow run default_workflow", () => {
+    expect(repoSettings(server, "acme/infra", project()).workflowFor(net).workflow?.plan[1]).toEqual({ kind: "plan", extraArgs: ["-lock-timeout=5m"] });
+    expect(repoSettings(parseServerConfig(""), "acme/infra", project()).workflowFor(net)).toEqual({});
+  });
+
+  it("default_workflow and allowed_workflows must name server workflows", () => {
+    expect(() => parseServerConfig("default_workflow: missing\n")).toThrow(/default_workflow: no server workflow named missing/);
+    expect(() => parseServerConfig("allowed_workflows: [x]\n")).toThrow(/allowed_workflows: no server workflow named x/);
+    expect(() => parseServerConfig("repo_config_file: ../x.yaml\n")).toThrow(/repo_config_file/);
+  });
+});

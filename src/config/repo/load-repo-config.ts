@@ -14,6 +14,8 @@ export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; f
 export interface LoadRepoConfigOptions {
   /** Files larger than this are refused unread. Default 1 MiB. */
   maxBytes?: number;
+  /** The name Sluice's own config file has on this server (`repo_config_file`), for messages. */
+  sluiceFile?: string;
 }
 
 export const SLUICE_FILE = ".sluice.yaml";
@@ -48,11 +50,12 @@ export function loadRepoConfig(
   opts: LoadRepoConfigOptions = {},
 ): RepoConfigResult {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const sluiceFile = opts.sluiceFile ?? SLUICE_FILE;
   try {
     if (files.sluice !== undefined) {
-      const result = loadSluice(files.sluice, maxBytes);
+      const result = loadSluice(files.sluice, maxBytes, sluiceFile);
       if (result.ok && files.atlantis !== undefined) {
-        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${SLUICE_FILE} exists`);
+        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${sluiceFile} exists`);
       }
       return result;
     }
@@ -60,14 +63,14 @@ export function loadRepoConfig(
     return { ok: true, config: defaultRepoConfig() };
   } catch (e) {
     // A bug must not take the webhook handler down with it; the message says where to look.
-    const file = files.sluice !== undefined ? SLUICE_FILE : ATLANTIS_FILE;
+    const file = files.sluice !== undefined ? sluiceFile : ATLANTIS_FILE;
     const reason = e instanceof Error ? e.message : String(e);
     return { ok: false, file, errors: [`(root): internal error while reading the config: ${reason}`] };
   }
 }
 
-function loadSluice(text: string, maxBytes: number): RepoConfigResult {
-  return loadFile(SLUICE_FILE, text, maxBytes, (yaml, ctx) => {
+function loadSluice(text: string, maxBytes: number, file: string): RepoConfigResult {
+  return loadFile(file, text, maxBytes, (yaml, ctx) => {
     const parsed = sluiceConfigSchema.safeParse(yaml);
     return parsed.success ? normalizeSluiceConfig(parsed.data, ctx) : { issues: parsed.error.issues };
   });

@@ -2,7 +2,7 @@ import type { ProjectConfig, RepoConfig, Requirement } from "../../model/repo-co
 import type { AtlantisConfigInput, AtlantisProjectInput } from "./atlantis-schema.js";
 import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-workflows.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
-import { formatPath, type KeyPath } from "./format-path.js";
+import type { KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import {
   checkIgnorePaths,
@@ -98,6 +98,7 @@ export function normalizeAtlantisConfig(
     approvals: 1,
     workflows,
     warnings: ctx.warnings(),
+    ...(input.automerge === null || input.automerge === undefined ? {} : { setKeys: ["automerge" as const] }),
   };
 }
 
@@ -154,13 +155,10 @@ function normalizeProject(
   }
 
   const workflow = text("workflow");
-  if (workflow !== undefined && workflow !== "" && Object.hasOwn(workflows, workflow)) {
+  // `default` is Atlantis' own; any other name the file does not define may be a server workflow
+  // (repos.yaml's): the server config resolves it, or the plan says why it cannot run.
+  if (workflow !== undefined && workflow !== "" && (workflow !== "default" || Object.hasOwn(workflows, workflow))) {
     project.workflow = workflow;
-  } else if (workflow !== undefined && workflow !== "" && workflow !== "default") {
-    ctx.warn(
-      `\`${formatPath([...path, "workflow"])}\` names ${workflow}, which this file does not define (server-side workflows are not supported); the default workflow will run`,
-      [...path, "workflow"],
-    );
   }
   const version = text("terraform_version");
   if (version !== undefined && version !== "") {

@@ -40,13 +40,20 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     approvals: input.approvals ?? 1,
     workflows,
     warnings: ctx.warnings(),
+    ...setKeysOf(input),
   };
+}
+
+/** Only when the file sets any: a config without them compares equal to the defaults. */
+function setKeysOf(input: SluiceConfigInput): Pick<RepoConfig, "setKeys"> {
+  const setKeys = (["apply_on", "automerge", "approvals"] as const).filter((k) => input[k] !== undefined);
+  return setKeys.length ? { setKeys } : {};
 }
 
 function normalizeProject(
   raw: SluiceProjectInput,
   path: KeyPath,
-  workflows: RepoConfig["workflows"],
+  _workflows: RepoConfig["workflows"],
   ctx: NormalizeContext,
 ): ProjectConfig | undefined {
   const dir = cleanProjectDir(raw.dir, [...path, "dir"], ctx);
@@ -56,11 +63,6 @@ function normalizeProject(
   if (dir === undefined || workspace === undefined || runner === undefined) return undefined;
   if (raw.name !== undefined && name === undefined) return undefined;
 
-  if (raw.workflow !== undefined && !Object.hasOwn(workflows, raw.workflow)) {
-    const known = Object.keys(workflows);
-    const list = known.length === 0 ? "no workflows are defined" : `defined: ${known.join(", ")}`;
-    ctx.error([...path, "workflow"], `no workflow named ${raw.workflow} (${list})`);
-  }
   if (raw.terraform_version !== undefined) warnVersion(path, raw.terraform_version, ctx);
 
   const project: ProjectConfig = projectCore(

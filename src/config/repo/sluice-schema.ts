@@ -46,6 +46,9 @@ export const stepSchema = z.union(
 
 const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
 
+/** Named workflows: in `.sluice.yaml`, and (operator-written) in the server config. */
+export const workflowsSchema = z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() }));
+
 const helm = z.strictObject({
   release: z
     .string()
@@ -120,7 +123,7 @@ export const sluiceConfigSchema = z
     automerge: z.boolean().optional(),
     apply_on: z.enum(["comment", "merge"]).optional(),
     approvals: z.number().int().min(1).max(100).optional(),
-    workflows: z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() })).optional(),
+    workflows: workflowsSchema.optional(),
   })
   .meta({
     title: "Sluice repository config",

@@ -16,10 +16,19 @@ export interface GitHubVcsOptions {
    * are ever taken for Sluice's. Asked for only when a lookup needs it.
    */
   appSlug: () => Promise<string>;
+  /** Every answer's `x-ratelimit-remaining`, for the metrics. */
+  onRateLimit?: (remaining: number) => void;
 }
 
 /** The GitHub adapter over one installation's Octokit. */
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
+  if (opts.onRateLimit) {
+    const report = opts.onRateLimit;
+    octokit.hook.after("request", (response) => {
+      const remaining = Number(response.headers["x-ratelimit-remaining"]);
+      if (Number.isFinite(remaining)) report(remaining);
+    });
+  }
   const request = () => ({ signal: AbortSignal.timeout(opts.requestTimeoutMs) });
   const onRetry = (err: Error, delay: number) => opts.onRetry?.(err.message, delay);
   const retry = <T>(what: string, fn: () => Promise<T>, beforeRetry?: () => Promise<T | undefined>) =>

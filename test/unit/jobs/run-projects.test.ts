@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanOrder } from "../../../src/jobs/plan-order.js";
 import { inOrder, runProjects } from "../../../src/jobs/run-projects.js";
+import type { Job } from "../../../src/model/job.js";
 import type { ProjectResult } from "../../../src/model/project-result.js";
 import { type Project, projectId } from "../../../src/model/project.js";
-import { dataPaths } from "../../../src/workspace/data-paths.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { summaryOf } from "../../fakes/fake-runner.js";
 
@@ -36,6 +35,18 @@ function barrier(n: number) {
 }
 
 let deps: FakeJobDeps;
+
+/** A plan job of PR 1, as the store holds it (the live log is keyed by its id). */
+async function newJob(): Promise<Job> {
+  const id = await deps.store.enqueueInternal(
+    { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git.example/acme/infra.git", pr: 1 },
+    { kind: "plan", trigger: "autoplan", actor: "alice" },
+  );
+  const job = await deps.store.getJob(id);
+  if (!job) throw new Error("job not stored");
+  return job;
+}
+
 afterEach(async () => {
   await deps?.store.close();
 });
@@ -47,7 +58,7 @@ describe("runProjects", () => {
     const events: string[] = [];
     await runProjects({
       deps,
-      jobId: 1,
+      job: await newJob(),
       repo: "acme/infra",
       order: order([[a, b], [c]]),
       parallel: true,
@@ -68,7 +79,7 @@ describe("runProjects", () => {
     const both = barrier(2);
     const parallel = await runProjects({
       deps,
-      jobId: 1,
+      job: await newJob(),
       repo: "acme/infra",
       order: order([[tf("a"), tf("b")]]),
       parallel: true,
@@ -85,7 +96,7 @@ describe("runProjects", () => {
     let most = 0;
     await runProjects({
       deps,
-      jobId: 2,
+      job: await newJob(),
       repo: "acme/infra",
       order: order([[tf("a"), tf("b"), tf("c")]]),
       parallel: false,
@@ -106,7 +117,7 @@ describe("runProjects", () => {
     const ran: string[] = [];
     const results = await runProjects({
       deps,
-      jobId: 1,
+      job: await newJob(),
       repo: "acme/infra",
       order: order([[net, other], [app], [web]], { app: ["net"], web: ["app", "net"] }),
       parallel: true,
@@ -131,7 +142,7 @@ describe("runProjects", () => {
     const staging = tf("app@staging", "app", "staging");
     const results = await runProjects({
       deps,
-      jobId: 1,
+      job: await newJob(),
       repo: "acme/infra",
       order: order([[prod, staging]]),
       parallel: true,
@@ -155,30 +166,32 @@ describe("runProjects", () => {
       running--;
       return planned(p);
     };
-    const run = (jobId: number, p: Project) =>
-      runProjects({ deps, jobId, repo: "acme/infra", order: order([[p]]), parallel: true, verb: "plan", step });
+    const run = async (p: Project) =>
+      runProjects({ deps, job: await newJob(), repo: "acme/infra", order: order([[p]]), parallel: true, verb: "plan", step });
     // Same dir and workspace under two names: one run lock (repo + dir + workspace).
-    await Promise.all([run(1, tf("app")), run(2, tf("app-again", "app"))]);
+    await Promise.all([run(tf("app")), run(tf("app-again", "app"))]);
     expect(most).toBe(1);
   });
 
-  it("gives each project's step its own live log file in the job's log dir", async () => {
+  it("gives each project's step its own live log, kept in the store", async () => {
     deps = await fakeJobDeps();
-    const a = tf("a");
+    const job = await newJob();
     await runProjects({
       deps,
-      jobId: 7,
+      job,
       repo: "acme/infra",
-      order: order([[a]]),
+      order: order([[tf("a"), tf("b")]]),
       parallel: true,
       verb: "plan",
       step: async (p, run) => {
-        run.log.write("live output\n");
+        run.log.write(`live output of ${p.name}\n`);
         return planned(p);
       },
     });
-    // The stream is ended by runProjects; wait for the data to reach the file.
-    await expect.poll(() => readFile(dataPaths.jobLog(deps.dataDir, 7, "a"), "utf8")).toBe("live output\n");
+    // Writes reach the store in the background; wait for them, then check each project has its own.
+    await expect
+      .poll(async () => (await deps.store.readJobLog(job.id, 0)).map((c) => `${c.project}: ${c.text}`).sort())
+      .toEqual(["a: live output of a\n", "b: live output of b\n"]);
     expect(deps.log.lines).toContainEqual(expect.objectContaining({ level: "info", msg: "planning project" }));
   });
 });

