@@ -1,11 +1,12 @@
 import type pg from "pg";
 import type { JobStatus, JobTarget } from "../model/job.js";
 import { advisoryKey } from "./advisory-key.js";
-import type { ApplyView, ConsoleStore, JobLogChunk, LogStream, PauseState } from "./console-store.js";
+import type { ConsoleStore, JobLogChunk, PauseState } from "./console-store.js";
 import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { ApplyRecord, PlanRecord } from "./store.js";
+import type { PlanRecord } from "./store.js";
+import { type ApplyViewRow, type StreamRow, toApplyView, toStream } from "./postgres-rows.js";
 
 export const POSTGRES_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -45,46 +46,6 @@ CREATE TABLE IF NOT EXISTS flags (
   value jsonb NOT NULL
 );
 `;
-
-interface StreamRow {
-  job_id: number;
-  project: string;
-  repo: string;
-  pr: number;
-  kind: LogStream["kind"];
-  bytes: string;
-  truncated: boolean;
-  started_at: Date;
-  updated_at: Date;
-}
-
-interface ApplyViewRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: Date;
-  finished_at: Date | null;
-  actor: string | null;
-  head_sha: string | null;
-}
-
-const toApplyView = (r: ApplyViewRow): ApplyView => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at.toISOString(),
-  finishedAt: r.finished_at?.toISOString(),
-  actor: r.actor ?? "",
-  headSha: r.head_sha ?? undefined,
-});
 
 const APPLY_VIEW = `SELECT a.*, j.spec->>'actor' AS actor, p.head_sha AS head_sha
   FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;
@@ -137,17 +98,7 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
     },
     async jobLogStreams(jobId) {
       const rows = await query<StreamRow>("SELECT * FROM log_streams WHERE job_id = $1 ORDER BY started_at, project", [jobId]);
-      return rows.map((r) => ({
-        jobId: r.job_id,
-        project: r.project,
-        repo: r.repo,
-        pr: r.pr,
-        kind: r.kind,
-        bytes: Number(r.bytes),
-        truncated: r.truncated,
-        startedAt: r.started_at.toISOString(),
-        updatedAt: r.updated_at.toISOString(),
-      }));
+      return rows.map(toStream);
     },
     async pruneJobLogs(before) {
       const jobs = await query<{ job_id: number }>(

@@ -1,13 +1,16 @@
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
+import type { ApplyView, LogStream } from "./console-store.js";
 import type { ApplyRecord, LockRecord, PlanRecord } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
 type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}` ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}` : S;
 
-/** What differs between the two databases: how JSON and timestamp columns come back. */
+/** What differs between the two databases: how JSON, timestamp, bigint and boolean columns come back. */
 export interface ColumnTypes {
   json: unknown;
   time: unknown;
+  bigint: unknown;
+  bool: unknown;
 }
 
 /**
@@ -32,13 +35,35 @@ export type JobRow<C extends ColumnTypes> = Omit<RowOf<Job, "target" | "spec" | 
 export type PlanRow<C extends ColumnTypes> = RowOf<PlanRecord, "summary", "createdAt", C>;
 export type LockRow<C extends ColumnTypes> = RowOf<LockRecord, never, "createdAt", C>;
 export type ApplyRow<C extends ColumnTypes> = RowOf<ApplyRecord, never, "startedAt" | "finishedAt", C>;
+/** An apply with who asked for it and the commit it applied (the console's audit view). */
+export type ApplyViewRow<C extends ColumnTypes> = ApplyRow<C> & { actor: string | null; head_sha: string | null };
+export type StreamRow<C extends ColumnTypes> = Omit<RowOf<LogStream, never, "startedAt" | "updatedAt", C>, "bytes" | "truncated"> & {
+  bytes: C["bigint"];
+  truncated: C["bool"];
+};
 
 /**
  * Row -> record converters for one adapter, given how it reads its JSON and timestamp columns
  * (SQLite: JSON text and ISO strings; PostgreSQL: parsed jsonb and Dates).
  */
-export function recordMappers<C extends ColumnTypes>(read: { json(value: C["json"]): unknown; time(value: C["time"]): string }) {
+export function recordMappers<C extends ColumnTypes>(read: {
+  json(value: C["json"]): unknown;
+  time(value: C["time"]): string;
+  bigint(value: C["bigint"]): number;
+  bool(value: C["bool"]): boolean;
+}) {
   const time = (v: C["time"] | null) => (v === null ? undefined : read.time(v));
+  const toApply = (r: ApplyRow<C>): ApplyRecord => ({
+    id: r.id,
+    jobId: r.job_id,
+    repo: r.repo,
+    pr: r.pr,
+    project: r.project,
+    planId: r.plan_id,
+    status: r.status,
+    startedAt: read.time(r.started_at),
+    finishedAt: time(r.finished_at),
+  });
   return {
     toJob: (r: JobRow<C>): Job => ({
       id: r.id,
@@ -77,16 +102,18 @@ export function recordMappers<C extends ColumnTypes>(read: { json(value: C["json
       pr: r.pr,
       createdAt: read.time(r.created_at),
     }),
-    toApply: (r: ApplyRow<C>): ApplyRecord => ({
-      id: r.id,
+    toApply,
+    toApplyView: (r: ApplyViewRow<C>): ApplyView => ({ ...toApply(r), actor: r.actor ?? "", headSha: r.head_sha ?? undefined }),
+    toStream: (r: StreamRow<C>): LogStream => ({
       jobId: r.job_id,
+      project: r.project,
       repo: r.repo,
       pr: r.pr,
-      project: r.project,
-      planId: r.plan_id,
-      status: r.status,
+      kind: r.kind,
+      bytes: read.bigint(r.bytes),
+      truncated: read.bool(r.truncated),
       startedAt: read.time(r.started_at),
-      finishedAt: time(r.finished_at),
+      updatedAt: read.time(r.updated_at),
     }),
   };
 }

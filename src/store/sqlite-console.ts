@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
 import type { JobStatus, JobTarget } from "../model/job.js";
-import type { ApplyView, AuditEvent, ConsoleStore, JobLogChunk, LockView, LogStream, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
+import type { AuditEvent, ConsoleStore, JobLogChunk, LockView, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
 import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
-import type { ApplyRecord, PlanRecord } from "./store.js";
+import type { PlanRecord } from "./store.js";
+import type * as rows from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 
 export const SQLITE_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -44,57 +46,9 @@ CREATE TABLE IF NOT EXISTS flags (
 );
 `;
 
-interface StreamRow {
-  job_id: number;
-  project: string;
-  repo: string;
-  pr: number;
-  kind: LogStream["kind"];
-  bytes: number;
-  truncated: number;
-  started_at: string;
-  updated_at: string;
-}
-
-const toStream = (r: StreamRow): LogStream => ({
-  jobId: r.job_id,
-  project: r.project,
-  repo: r.repo,
-  pr: r.pr,
-  kind: r.kind,
-  bytes: r.bytes,
-  truncated: r.truncated === 1,
-  startedAt: r.started_at,
-  updatedAt: r.updated_at,
-});
-
-interface ApplyViewRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: string;
-  finished_at: string | null;
-  actor: string | null;
-  head_sha: string | null;
-}
-
-const toApplyView = (r: ApplyViewRow): ApplyView => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at ?? undefined,
-  actor: r.actor ?? "",
-  headSha: r.head_sha ?? undefined,
-});
+type StreamRow = rows.StreamRow<Lite>;
+type ApplyViewRow = rows.ApplyViewRow<Lite>;
+const { toStream, toApplyView } = sqliteRecords;
 
 const APPLY_VIEW = `SELECT a.*, json_extract(j.spec, '$.actor') AS actor, p.head_sha AS head_sha
   FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;

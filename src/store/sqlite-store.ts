@@ -4,7 +4,8 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import * as rows from "./record-rows.js";
+import type * as rows from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
@@ -86,12 +87,11 @@ CREATE TABLE IF NOT EXISTS applies (
 `;
 
 /** Row shapes as better-sqlite3 returns them: JSON as text, timestamps as ISO strings. */
-type Lite = { json: string; time: string };
 type JobRow = rows.JobRow<Lite>;
 type PlanRow = rows.PlanRow<Lite>;
 type LockRow = rows.LockRow<Lite>;
 type ApplyRow = rows.ApplyRow<Lite>;
-const { toJob, toPlan, toLock, toApply } = rows.recordMappers<Lite>({ json: (v) => JSON.parse(v), time: (v) => v });
+const { toJob, toPlan, toLock, toApply } = sqliteRecords;
 
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
 export function openSqliteStore(file: string): Store {
