@@ -6,7 +6,8 @@ import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
 import { inTransaction } from "./postgres-transaction.js";
 import type { PlanRecord } from "./store.js";
-import { type ApplyViewRow, type StreamRow, toApplyView, toStream } from "./postgres-rows.js";
+import { type ApplyViewRow, type AuditRow, type LockRow, type StreamRow, toApplyView, toAudit, toLockViews, toStream } from "./postgres-rows.js";
+import type { WaiterRow } from "./record-rows.js";
 
 export const POSTGRES_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -151,21 +152,9 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       );
     },
     async allLocks() {
-      const locks = await query<{ repo: string; dir: string; workspace: string; project: string; pr: number; created_at: Date }>(
-        "SELECT * FROM locks ORDER BY repo, project, workspace",
-      );
-      const waiters = await query<{ repo: string; dir: string; workspace: string; pr: number }>(
-        "SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr",
-      );
-      return locks.map((l) => ({
-        repo: l.repo,
-        dir: l.dir,
-        workspace: l.workspace,
-        project: l.project,
-        pr: l.pr,
-        createdAt: l.created_at.toISOString(),
-        waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
-      }));
+      const locks = await query<LockRow>("SELECT * FROM locks ORDER BY repo, project, workspace");
+      const waiters = await query<WaiterRow>("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr");
+      return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {
       const rows = await query<{ target: JobTarget }>(
@@ -191,31 +180,13 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       return rows[0]?.id as number;
     },
     async auditEvents({ repo, action, actor, limit = 500 }) {
-      const rows = await query<{
-        id: number;
-        at: Date;
-        actor: string;
-        action: string;
-        repo: string | null;
-        project: string | null;
-        pr: number | null;
-        detail: string;
-      }>(
+      const rows = await query<AuditRow>(
         `SELECT * FROM audit_events
          WHERE ($1::text IS NULL OR repo = $1) AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR lower(actor) = lower($3))
          ORDER BY id DESC LIMIT $4`,
         [repo ?? null, action ?? null, actor ?? null, limit],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        at: r.at.toISOString(),
-        actor: r.actor,
-        action: r.action,
-        repo: r.repo ?? undefined,
-        project: r.project ?? undefined,
-        pr: r.pr ?? undefined,
-        detail: r.detail,
-      }));
+      return rows.map(toAudit);
     },
 
     async appliesPaused() {

@@ -9,8 +9,9 @@ export type LockRow = rows.LockRow<Pg>;
 export type ApplyRow = rows.ApplyRow<Pg>;
 export type ApplyViewRow = rows.ApplyViewRow<Pg>;
 export type StreamRow = rows.StreamRow<Pg>;
+export type AuditRow = rows.AuditRow<Pg>;
 
-export const { toJob, toPlan, toLock, toApply, toApplyView, toStream } = rows.recordMappers<Pg>({
+export const { toJob, toPlan, toLock, toApply, toApplyView, toStream, toLockViews, toAudit } = rows.recordMappers<Pg>({
   json: (v) => v,
   time: (v) => v.toISOString(),
   bigint: (v) => Number(v),

@@ -1,5 +1,5 @@
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
-import type { ApplyView, LogStream } from "./console-store.js";
+import type { ApplyView, AuditEvent, LockView, LogStream } from "./console-store.js";
 import type { ApplyRecord, LockRecord, PlanRecord } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
@@ -37,6 +37,14 @@ export type LockRow<C extends ColumnTypes> = RowOf<LockRecord, never, "createdAt
 export type ApplyRow<C extends ColumnTypes> = RowOf<ApplyRecord, never, "startedAt" | "finishedAt", C>;
 /** An apply with who asked for it and the commit it applied (the console's audit view). */
 export type ApplyViewRow<C extends ColumnTypes> = ApplyRow<C> & { actor: string | null; head_sha: string | null };
+export type AuditRow<C extends ColumnTypes> = RowOf<AuditEvent, never, "at", C>;
+/** A PR waiting for a lock (lock_waiters, without the job target). */
+export interface WaiterRow {
+  repo: string;
+  dir: string;
+  workspace: string;
+  pr: number;
+}
 export type StreamRow<C extends ColumnTypes> = Omit<RowOf<LogStream, never, "startedAt" | "updatedAt", C>, "bytes" | "truncated"> & {
   bytes: C["bigint"];
   truncated: C["bool"];
@@ -53,6 +61,14 @@ export function recordMappers<C extends ColumnTypes>(read: {
   bool(value: C["bool"]): boolean;
 }) {
   const time = (v: C["time"] | null) => (v === null ? undefined : read.time(v));
+  const toLock = (r: LockRow<C>): LockRecord => ({
+    repo: r.repo,
+    dir: r.dir,
+    workspace: r.workspace,
+    project: r.project,
+    pr: r.pr,
+    createdAt: read.time(r.created_at),
+  });
   const toApply = (r: ApplyRow<C>): ApplyRecord => ({
     id: r.id,
     jobId: r.job_id,
@@ -94,13 +110,22 @@ export function recordMappers<C extends ColumnTypes>(read: {
       jobId: r.job_id,
       createdAt: read.time(r.created_at),
     }),
-    toLock: (r: LockRow<C>): LockRecord => ({
-      repo: r.repo,
-      dir: r.dir,
-      workspace: r.workspace,
-      project: r.project,
-      pr: r.pr,
-      createdAt: read.time(r.created_at),
+    toLock,
+    /** Each lock with the PRs waiting for it (waiters in the order given). */
+    toLockViews: (locks: LockRow<C>[], waiters: WaiterRow[]): LockView[] =>
+      locks.map((l) => ({
+        ...toLock(l),
+        waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
+      })),
+    toAudit: (r: AuditRow<C>): AuditEvent => ({
+      id: r.id,
+      at: read.time(r.at),
+      actor: r.actor,
+      action: r.action,
+      repo: r.repo ?? undefined,
+      project: r.project ?? undefined,
+      pr: r.pr ?? undefined,
+      detail: r.detail,
     }),
     toApply,
     toApplyView: (r: ApplyViewRow<C>): ApplyView => ({ ...toApply(r), actor: r.actor ?? "", headSha: r.head_sha ?? undefined }),

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { JobStatus, JobTarget } from "../model/job.js";
-import type { AuditEvent, ConsoleStore, JobLogChunk, LockView, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
+import type { ConsoleStore, JobLogChunk, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
 import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
 import type { PlanRecord } from "./store.js";
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS flags (
 
 type StreamRow = rows.StreamRow<Lite>;
 type ApplyViewRow = rows.ApplyViewRow<Lite>;
-const { toStream, toApplyView } = sqliteRecords;
+const { toStream, toApplyView, toLockViews, toAudit } = sqliteRecords;
 
 const APPLY_VIEW = `SELECT a.*, json_extract(j.spec, '$.actor') AS actor, p.head_sha AS head_sha
   FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;
@@ -153,31 +153,9 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
       return mergeActivity(plans, latest(""), latest("WHERE status = 'succeeded'"));
     },
     async allLocks() {
-      const locks = db.prepare("SELECT * FROM locks ORDER BY repo, project, workspace").all() as {
-        repo: string;
-        dir: string;
-        workspace: string;
-        project: string;
-        pr: number;
-        created_at: string;
-      }[];
-      const waiters = db.prepare("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr").all() as {
-        repo: string;
-        dir: string;
-        workspace: string;
-        pr: number;
-      }[];
-      return locks.map(
-        (l): LockView => ({
-          repo: l.repo,
-          dir: l.dir,
-          workspace: l.workspace,
-          project: l.project,
-          pr: l.pr,
-          createdAt: l.created_at,
-          waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
-        }),
-      );
+      const locks = db.prepare("SELECT * FROM locks ORDER BY repo, project, workspace").all() as rows.LockRow<Lite>[];
+      const waiters = db.prepare("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr").all() as rows.WaiterRow[];
+      return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {
       const row = db
@@ -209,28 +187,8 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
            WHERE (@repo IS NULL OR repo = @repo) AND (@action IS NULL OR action = @action) AND (@actor IS NULL OR lower(actor) = lower(@actor))
            ORDER BY id DESC LIMIT @limit`,
         )
-        .all({ repo: repo ?? null, action: action ?? null, actor: actor ?? null, limit }) as {
-        id: number;
-        at: string;
-        actor: string;
-        action: string;
-        repo: string | null;
-        project: string | null;
-        pr: number | null;
-        detail: string;
-      }[];
-      return rows.map(
-        (r): AuditEvent => ({
-          id: r.id,
-          at: r.at,
-          actor: r.actor,
-          action: r.action,
-          repo: r.repo ?? undefined,
-          project: r.project ?? undefined,
-          pr: r.pr ?? undefined,
-          detail: r.detail,
-        }),
-      );
+        .all({ repo: repo ?? null, action: action ?? null, actor: actor ?? null, limit }) as rows.AuditRow<Lite>[];
+      return rows.map(toAudit);
     },
 
     async appliesPaused() {
