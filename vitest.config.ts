@@ -8,7 +8,8 @@ import { defineConfig } from "vitest/config";
  *   so the tier stays fast enough (< 30 s) to run on every change: `npm run test:unit`.
  * - e2e: everything that starts a real process or server: the tool runners with real helm and
  *   kubectl (test/integration/), the GitHub simulator and the app as a child process (test/e2e/,
- *   test/adversarial/), and the store contract on SQLite files and PostgreSQL (test/store/).
+ *   test/adversarial/), the store contract on SQLite files and PostgreSQL (test/store/), and the
+ *   console in Chromium (test/browser/).
  *   `npm run test:e2e`.
  *
  * `npm test` (CI) runs the typecheck, the linter and both tiers.
