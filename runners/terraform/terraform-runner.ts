@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import type { PluginCache } from "./plugin-cache.js";

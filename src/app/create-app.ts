@@ -20,7 +20,7 @@ import type { JobDeps } from "../jobs/job-deps.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
-import { createRedactor } from "../render/redact.js";
+import { createRedactor } from "../util/redact.js";
 import { openStore } from "../store/open-store.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";

@@ -1,5 +1,5 @@
 import type { ProjectResult } from "../model/project-result.js";
-import type { Redactor } from "../render/redact.js";
+import type { Redactor } from "../util/redact.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";

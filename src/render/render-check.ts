@@ -4,7 +4,7 @@ import { commandLabel, noticeBlock, pendingLine } from "./comment-parts.js";
 import { cutText } from "./cut-text.js";
 import { planCounts } from "./plan-counts.js";
 import { projectView } from "./project-view.js";
-import { createRedactor, type Redactor } from "./redact.js";
+import { createRedactor, type Redactor } from "../util/redact.js";
 import type { CommentInput } from "./render-comment.js";
 import { templates } from "./templates.js";
 

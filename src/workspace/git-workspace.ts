@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
-import { KeyedMutex } from "./keyed-mutex.js";
-import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "./read-checkout-file.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
 /** A failure of a git step, with git's own (redacted) words. */
 export class GitError extends Error {

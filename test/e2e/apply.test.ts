@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -143,7 +144,7 @@ describe("apply", () => {
     await h.sim.redeliver(a.delivery.deliveryId);
     await completed(repo, pr.headSha, "sluice/apply");
     await h.sim.waitFor(() => bot(repo, pr.number).length >= 3 && bot(repo, pr.number).every((c) => !/queued|running/i.test(c.body.split("\n")[1] ?? "")), { timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 1000));
+    await untilIdle(h.app.dataDir);
     expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
     // Plan comment + one reply per /apply comment; redeliveries add nothing.
     expect(bot(repo, pr.number)).toHaveLength(3);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
 import { input, mixedSummary, PLAN_OUTPUT, planned, project, summary } from "../golden/fixtures.js";
 import { structure } from "../golden/markdown-checks.js";
