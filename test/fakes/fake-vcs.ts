@@ -52,6 +52,8 @@ export class FakeVcs implements VcsClient {
   readonly reactions: { repo: string; commentId: number; reaction: string }[] = [];
   readonly merges: { repo: string; pr: number; method: string }[] = [];
   readonly permissions = new Map<string, Permission>();
+  /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
+  readonly teams = new Map<string, string[]>();
   readonly reviewsOf = new Map<number, Review[]>();
   readonly pullRequests = new Map<number, PullRequestInfo>();
   checkRunsAt: CheckRunInfo[] = [];
@@ -106,6 +108,14 @@ export class FakeVcs implements VcsClient {
 
   async permissionOf(_repo: RepoRef, user: string): Promise<Permission> {
     return this.permissions.get(user.toLowerCase()) ?? "none";
+  }
+
+  async teamMember(org: string, teamSlug: string, user: string): Promise<boolean> {
+    return (this.teams.get(`${org}/${teamSlug}`) ?? []).some((u) => u.toLowerCase() === user.toLowerCase());
+  }
+
+  async pullRequestsOfCommit(_repo: RepoRef, sha: string): Promise<number[]> {
+    return [...this.pullRequests.values()].filter((p) => p.headSha === sha).map((p) => p.number);
   }
 
   async reviews(_repo: RepoRef, pr: number): Promise<Review[]> {

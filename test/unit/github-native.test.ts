@@ -11,7 +11,7 @@ import { checkPlanGates, type PlanGateFacts } from "../../src/policy/check-plan-
 import { ALLOWED } from "../../src/policy/decision.js";
 import { renderCheck } from "../../src/render/render-check.js";
 import { renderComments } from "../../src/render/render-comment.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 
 const envelope = {
   installation: { id: 1 },
