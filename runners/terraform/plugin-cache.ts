@@ -7,10 +7,14 @@ import { KeyedMutex } from "../../src/workspace/keyed-mutex.js";
  * cache race on the same files ("text file busy", half-written binaries): so an init that may
  * download holds a lock, while an init whose providers are all cached already (it only links
  * them) runs in parallel, as does one whose config uses no external provider at all.
+ *
+ * In the sandbox every run sees the cache read-only; only an init that may download, holding the
+ * lock, gets it writable (`writable` lists the cache dir then). So the only writer is terraform's
+ * own download, one at a time; plan, apply and `run` steps (where a PR's code runs) never can.
  */
 export interface PluginCache {
   env: Record<string, string>;
-  guard<T>(projectDir: string, init: () => Promise<T>): Promise<T>;
+  guard<T>(projectDir: string, init: (access: { writable: string[] }) => Promise<T>): Promise<T>;
 }
 
 /** `provider "registry.terraform.io/hashicorp/aws" { version = "5.1.0"` in a dependency lock file. */
@@ -44,8 +48,8 @@ export function createPluginCache(dir: string, platform = `${process.platform}_$
   return {
     env: { TF_PLUGIN_CACHE_DIR: dir, TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: "true" },
     async guard(projectDir, init) {
-      if (!(await mayDownload(projectDir))) return init();
-      return downloads.run("download", init);
+      if (!(await mayDownload(projectDir))) return init({ writable: [] });
+      return downloads.run("download", () => init({ writable: [dir] }));
     },
   };
 }

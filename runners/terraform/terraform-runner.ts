@@ -11,6 +11,7 @@ import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraform
 const identity = (s: string) => s;
 
 function describeFailure(bin: string, step: string, r: ExecResult, timeoutMs: number): string {
+  if (r.limit) return `${bin} ${step} was stopped: ${r.limit.message} (server setting \`limits\`)`;
   if (r.timedOut) return `${bin} ${step} timed out after ${Math.round(timeoutMs / 1000)} s and was stopped`;
   if (r.signal) return `${bin} ${step} was killed by ${r.signal}`;
   return `${bin} ${step} exited with code ${r.exitCode}`;
@@ -61,7 +62,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   /** init, under the plugin cache's download lock when this project may download providers. */
   async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
-    const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
+    const run = (access = { writable: [] as string[] }) =>
+      exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
     return opts.pluginCache ? opts.pluginCache.guard(projectDir, run) : run();
   }
 

@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import PQueue from "p-queue";
 import pino, { type Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { exec } from "../../runners/exec.js";
 import { createRunners } from "../../runners/registry.js";
+import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import type { EnvConfig } from "../config/env-config.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
@@ -16,6 +18,7 @@ import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
 import { openStore } from "../store/open-store.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { sandboxSettings } from "./sandbox-settings.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -88,6 +91,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
+  const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
+  const sandbox = await createSandbox(sandboxSettings(config, { cliConfig, pluginCacheDir }), exec);
+  for (const warning of sandbox.warnings) log.warn(warning);
+  if (sandbox.status.mode === "off") {
+    log.warn("sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)");
+  } else if (!sandbox.status.ok) {
+    log.error({ reason: sandbox.status.reason }, "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)");
+  }
+
   const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) });
   const probot = new Probot({
     appId: env.appId,
@@ -117,7 +129,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
     runners: createRunners({
-      pluginCacheDir: config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined,
+      pluginCacheDir,
       terraformBinary: config.terraform_binary,
       tofuBinary: config.tofu_binary,
       helmBinary: config.helm_binary,
@@ -131,6 +143,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     redactPatterns,
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
+    sandbox,
     wake: () => worker.notify(),
   };
 
@@ -150,7 +163,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
-  const readinessChecks: ReadinessCheck[] = [{ name: "store", check: () => store.ping() }];
+  const readinessChecks: ReadinessCheck[] = [
+    { name: "store", check: () => store.ping() },
+    {
+      name: "sandbox",
+      check: async () => {
+        const s = sandbox.status;
+        if (s.mode === "off") return { ok: true, detail: "off: tool runs are not sandboxed" };
+        return s.ok ? { ok: true } : { ok: false, reason: `bubblewrap cannot start, no tools run: ${s.reason}` };
+      },
+    },
+  ];
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];

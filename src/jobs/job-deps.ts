@@ -1,5 +1,6 @@
 import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
+import type { Sandbox } from "../../runners/sandbox/sandbox.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Redactor } from "../render/redact.js";
@@ -34,6 +35,8 @@ export interface JobDeps {
   redactPatterns: RegExp[];
   /** How long a finished job keeps trying to post its result while GitHub is down. */
   reportRetry: { baseMs: number; forMs: number };
+  /** Where every tool run happens (runners/sandbox/); refuses runs when bubblewrap cannot start. */
+  sandbox: Sandbox;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
 }

@@ -1,7 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -26,6 +25,7 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { resolveSecretSet } from "./run-plan-job.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
@@ -318,13 +318,17 @@ async function replanAtMerge(
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
   const secretSet = resolveSecretSet(project, settings);
   if ("missing" in secretSet) return fail(`secret \`${secretSet.missing}\` is not defined on this Sluice server`);
+  const dataDir = join(dirname(plan.planPath), "merge");
+  // The merge commit's changes are measured from its first parent, the base before the merge.
+  const baseCheckoutDir = runner.needsBase ? ctx.head.dir : undefined;
+  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, dataDir], readable: [baseCheckoutDir] });
+  if (!sandboxed.ok) return fail(sandboxed.reason);
   const outcome = await runner.plan(
     {
       project,
       checkoutDir: ctx.merge.checkout.dir,
-      // The merge commit's changes are measured from its first parent, the base before the merge.
-      baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-      dataDir: join(dirname(plan.planPath), "merge"),
+      baseCheckoutDir,
+      dataDir,
       extraArgs: [],
       env: deps.runnerEnv,
       timeoutMs: deps.config.step_timeout,
@@ -333,7 +337,7 @@ async function replanAtMerge(
       workflow: settings.workflowFor(project).workflow,
       binary: settings.binaryFor(project),
     },
-    exec,
+    sandboxed.exec,
   );
   if (!outcome.ok) return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
@@ -367,6 +371,8 @@ async function applyOne(
       sensitiveValues: [],
     };
   }
+  const sandboxed = sandboxedExec(deps, job, project, { writable: [target.checkoutDir, dirname(target.planFile)], readable: [settings.kubeconfig] });
+  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
   const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
@@ -387,7 +393,7 @@ async function applyOne(
         workflow: settings.workflowFor(project).workflow,
         binary: settings.binaryFor(project),
       },
-      exec,
+      sandboxed.exec,
     );
     await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     // A saved plan is used once: applied or failed, the next apply needs a new plan.

@@ -1,7 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { exec } from "../../runners/exec.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { type Project, projectKey } from "../model/project.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
@@ -20,6 +19,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { readRepoTree } from "./read-repo-tree.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
@@ -260,6 +260,9 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
     return { project, status: "refused", reason: `secret \`${secretSet.missing}\` is not defined on this Sluice server`, output: "" };
   }
   secrets.add(Object.values(secretSet.values));
+  const dataDir = dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace);
+  const sandboxed = sandboxedExec(deps, job, project, { writable: [checkout.dir, dataDir], readable: [ctx.baseDir, settings.kubeconfig] });
+  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
     job.target,
@@ -285,14 +288,14 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
         workflow: workflow.workflow,
         kubeconfig: settings.kubeconfig,
         binary: settings.binaryFor(project),
-        dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
+        dataDir,
         extraArgs: ctx.extraArgs,
         env: deps.runnerEnv,
         timeoutMs: deps.config.step_timeout,
         redact: secrets.redact,
         onOutput: (chunk) => log.write(chunk),
       },
-      exec,
+      sandboxed.exec,
     );
     if (outcome.ok) {
       await deps.store.savePlan({

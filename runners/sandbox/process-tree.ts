@@ -1,0 +1,71 @@
+import { readdir, readFile } from "node:fs/promises";
+
+/** What the limit watch needs of one process, from `/proc/PID/stat`. */
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  threads: number;
+  rssPages: number;
+}
+
+/**
+ * Parses `/proc/PID/stat`. The command name (field 2) is in parentheses and may itself hold
+ * spaces and parentheses, so fields are counted from the last `)`.
+ */
+export function parseStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const pid = Number.parseInt(text, 10);
+  const rest = text.slice(close + 2).split(" ");
+  // rest[0] is field 3 (state): ppid is field 4, num_threads field 20, rss field 24.
+  const ppid = Number(rest[1]);
+  const threads = Number(rest[17]);
+  const rssPages = Number(rest[21]);
+  if (![pid, ppid, threads, rssPages].every(Number.isFinite)) return undefined;
+  return { pid, ppid, threads, rssPages };
+}
+
+/** Every descendant of `root` (not `root` itself). */
+export function descendants(stats: readonly ProcStat[], root: number): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) {
+    const list = children.get(s.ppid);
+    if (list) list.push(s);
+    else children.set(s.ppid, [s]);
+  }
+  const found: ProcStat[] = [];
+  const stack = [root];
+  const seen = new Set<number>([root]);
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    for (const c of children.get(pid) ?? []) {
+      if (seen.has(c.pid)) continue;
+      seen.add(c.pid);
+      found.push(c);
+      stack.push(c.pid);
+    }
+  }
+  return found;
+}
+
+/** Tasks (processes and threads) and resident pages of every descendant of `root`. */
+export function treeUsage(stats: readonly ProcStat[], root: number): { tasks: number; rssPages: number } {
+  let tasks = 0;
+  let rssPages = 0;
+  for (const s of descendants(stats, root)) {
+    tasks += s.threads;
+    rssPages += s.rssPages;
+  }
+  return { tasks, rssPages };
+}
+
+/** Every process on the host, as far as it can be read (processes come and go while we read). */
+export async function readProcStats(proc = "/proc"): Promise<ProcStat[]> {
+  const entries = await readdir(proc);
+  const stats = await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map((e) => readFile(`${proc}/${e}/stat`, "utf8").then(parseStat, () => undefined)),
+  );
+  return stats.filter((s): s is ProcStat => s !== undefined);
+}
