@@ -22,10 +22,13 @@ export interface Harness {
 }
 
 /** The real app (production entry point) against the GitHub simulator, on free ports. */
-export async function startHarness(opts: { serverConfig?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { serverConfig?: string; env?: Record<string, string>; beforeStart?: (sim: Simulator) => Promise<void> } = {},
+): Promise<Harness> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
   const sim = await startSimulator({ webhookSecret: secret });
   const stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+  await opts.beforeStart?.(sim);
   const env = {
     APP_ID: String(sim.appId),
     PRIVATE_KEY: sim.privateKeyPem,
