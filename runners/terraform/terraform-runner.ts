@@ -1,9 +1,10 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
@@ -129,6 +130,13 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const summary = summarizePlan(show.stdout);
       if (!summary.ok) return fail("show", summary.error);
+      const localState = localStateInCheckout({
+        backendState: await readFile(join(env.TF_DATA_DIR as string, "terraform.tfstate"), "utf8").catch(() => undefined),
+        projectDir: dir.path,
+        checkoutDir: req.checkoutDir,
+        workspace: req.project.workspace,
+      });
+      if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
       return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
     },
 

@@ -46,4 +46,6 @@ export interface PlanSummary {
   sensitiveValues: string[];
   terraformVersion?: string;
   formatVersion?: string;
+  /** What the reader should know about this plan (e.g. state that goes away with the checkout). */
+  warnings?: string[];
 }

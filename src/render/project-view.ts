@@ -34,10 +34,11 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   switch (result.status) {
     case "planned": {
       const s = result.summary;
-      if (!s.hasChanges) return { ...base, summary: `${head}: ✅ no changes` };
+      const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
+      if (!s.hasChanges) return { ...base, summary: `${head}: ✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, summary: `${head}: ${counts}`, changes: changeLines(s, clean) };
+      return { ...base, summary: `${head}: ${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
 import { botComments, completedCheck, nextReply, processesWith, type Repo } from "./support.js";
 
 // A pull request's code runs in the sandbox: it sees its own checkout and nothing of Sluice.
@@ -180,6 +180,22 @@ describe("a hostile plan", () => {
     expect(secretsIn(leak)).toEqual([]);
     expect(leak).not.toContain("notes.txt");
     expect(secretsIn(await everythingSaid(repo, pr.number))).toEqual([]);
+  });
+});
+
+describe("local state", () => {
+  it("the plan comment warns when a local backend keeps its state inside the checkout, and only then", async () => {
+    const outside = join(h.stateDir, "kept.tfstate");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "sbx-state", files: { "lost/main.tf": tfProject("lost"), "kept/main.tf": statefulProject("kept", outside) } });
+    await h.sim.pushBranch(repo, { branch: "c", files: { "lost/main.tf": tfProject("lost", 2), "kept/main.tf": statefulProject("kept", outside, 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
+    const check = await completedCheck(h, repo, pr.headSha, "sluice/plan");
+    const body = botComments(h, repo, pr.number)[0]?.body ?? "";
+    expect(section(body, "lost")).toMatch(/^[^\n]*`\+2 ~0 -0` — ⚠️ state is a local file inside the checkout \(`lost\/terraform.tfstate`\): Sluice removes the checkout/);
+    expect(section(body, "kept")).toMatch(/^[^\n]*`\+2 ~0 -0`\n/);
+    expect(body.match(/⚠️ state is a local file/g)).toHaveLength(1);
+    // The check run carries it too.
+    expect(check.output.summary).toContain("⚠️ state is a local file inside the checkout");
   });
 });
 
