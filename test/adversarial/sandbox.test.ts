@@ -35,6 +35,7 @@ beforeAll(async () => {
       // fileset("/", "**") never ends in a sandbox either (/proc/1/root leads back to /): the timeout stops it.
       "step_timeout: 20s",
       "limits: { memory: 256Mi, processes: 64, file_size: 16Mi }",
+      'network: { "acme/sbx-net:offline": none }',
       `# ${CONFIG_MARKER}`,
       "",
     ].join("\n"),
@@ -196,6 +197,35 @@ describe("local state", () => {
     expect(body.match(/⚠️ state is a local file/g)).toHaveLength(1);
     // The check run carries it too.
     expect(check.output.summary).toContain("⚠️ state is a local file inside the checkout");
+  });
+});
+
+describe("network", () => {
+  it("is on by default and gone for a project the server config says `network: none` for", async () => {
+    const probe = `my $s = IO::Socket::INET->new("${h.sim.host}"); print $s ? "net-reached\\n" : "net-unreachable\\n"`;
+    const config = [
+      "version: 1",
+      "projects:",
+      "  - { name: offline, dir: offline, workflow: probe }",
+      "  - { name: online, dir: online, workflow: probe }",
+      "workflows:",
+      "  probe:",
+      "    plan:",
+      `      steps: [{ run: ["perl", "-MIO::Socket::INET", "-e", ${JSON.stringify(probe)}] }, init, plan]`,
+      "",
+    ].join("\n");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "sbx-net",
+      files: { ".sluice.yaml": config, "offline/main.tf": tfProject("offline"), "online/main.tf": tfProject("online") },
+    });
+    await h.sim.pushBranch(repo, { branch: "c", files: { "offline/main.tf": tfProject("offline", 2), "online/main.tf": tfProject("online", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
+    await completedCheck(h, repo, pr.headSha, "sluice/plan");
+    const body = botComments(h, repo, pr.number)[0]?.body ?? "";
+    expect(section(body, "online")).toContain("net-reached");
+    expect(section(body, "offline")).toContain("net-unreachable");
+    expect(section(body, "offline")).toMatch(/`\+2 ~0 -0`/);
   });
 });
 
