@@ -92,7 +92,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
-  const sandbox = await createSandbox(sandboxSettings(config, { cliConfig, pluginCacheDir }), exec);
+  const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
   for (const warning of sandbox.warnings) log.warn(warning);
   if (sandbox.status.mode === "off") {
     log.warn("sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)");

@@ -1,4 +1,4 @@
-import { isAbsolute } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { helmBinary } from "../../runners/helm/helm-binary.js";
 import type { SandboxSettings } from "../../runners/sandbox/sandbox.js";
 import { ConfigError, type ServerConfig } from "../config/server-config.js";
@@ -9,16 +9,24 @@ import { ConfigError, type ServerConfig } from "../config/server-config.js";
  */
 export function sandboxSettings(
   config: ServerConfig,
-  files: { cliConfig: string; pluginCacheDir?: string },
+  files: { dataDir: string; cliConfig: string; pluginCacheDir?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): SandboxSettings {
   const fromEnv = (env.SLUICE_SANDBOX_PATHS ?? "").split(":").filter((p) => p.length > 0);
-  const relative = fromEnv.find((p) => !isAbsolute(p));
-  if (relative) throw new ConfigError(`SLUICE_SANDBOX_PATHS: ${relative} is not an absolute path`);
+  const notAbsolute = fromEnv.find((p) => !isAbsolute(p));
+  if (notAbsolute) throw new ConfigError(`SLUICE_SANDBOX_PATHS: ${notAbsolute} is not an absolute path`);
+  const paths = [...new Set([...config.sandbox_paths, ...fromEnv])];
+  // A path that holds the data dir, or lies in it, would hand every run the store and other PRs' plans.
+  const overlapping = paths.find((p) => {
+    const [a, b] = [resolve(p), resolve(files.dataDir)];
+    const inside = (x: string, y: string) => !relative(x, y).startsWith("..") && !isAbsolute(relative(x, y));
+    return inside(a, b) || inside(b, a);
+  });
+  if (overlapping) throw new ConfigError(`sandbox_paths: ${overlapping} overlaps the data dir ${files.dataDir}; runs must not see it`);
   return {
     mode: config.sandbox,
     bwrapPath: env.SLUICE_BWRAP_PATH || "bwrap",
-    paths: [...new Set([...config.sandbox_paths, ...fromEnv])],
+    paths,
     limits: { memoryBytes: config.limits.memory, processes: config.limits.processes, fileSizeBytes: config.limits.file_size },
     readOnlyFiles: [files.cliConfig],
     pluginCacheDir: files.pluginCacheDir,

@@ -36,7 +36,7 @@ describe("server config: sandbox keys", () => {
 });
 
 describe("sandboxSettings", () => {
-  const files = { cliConfig: "/data/terraformrc", pluginCacheDir: "/data/plugin-cache" };
+  const files = { dataDir: "/data", cliConfig: "/data/terraformrc", pluginCacheDir: "/data/plugin-cache" };
   it("merges SLUICE_SANDBOX_PATHS (colon-separated) into sandbox_paths, without duplicates", () => {
     const c = parseServerConfig("sandbox_paths: [/srv/state]\n");
     const s = sandboxSettings(c, files, { SLUICE_SANDBOX_PATHS: "/srv/creds::/srv/state" });
@@ -47,6 +47,10 @@ describe("sandboxSettings", () => {
   });
   it("takes the bwrap binary from SLUICE_BWRAP_PATH", () => {
     expect(sandboxSettings(parseServerConfig(""), files, { SLUICE_BWRAP_PATH: "/opt/bwrap" }).bwrapPath).toBe("/opt/bwrap");
+  });
+  it.each(["/", "/data", "/data/worktrees", "/data/"])("refuses %s: it overlaps the data dir", (path) => {
+    expect(() => sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: path })).toThrow(/overlaps the data dir/);
+    expect(sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: "/database" }).paths).toEqual(["/database"]);
   });
   it("refuses a relative path in SLUICE_SANDBOX_PATHS", () => {
     expect(() => sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: "state" })).toThrow(ConfigError);
