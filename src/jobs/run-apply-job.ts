@@ -321,7 +321,8 @@ async function replanAtMerge(
   const dataDir = join(dirname(plan.planPath), "merge");
   // The merge commit's changes are measured from its first parent, the base before the merge.
   const baseCheckoutDir = runner.needsBase ? ctx.head.dir : undefined;
-  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, dataDir], readable: [baseCheckoutDir] });
+  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, baseCheckoutDir, dataDir] });
   if (!sandboxed.ok) return fail(sandboxed.reason);
   const outcome = await runner.plan(
     {

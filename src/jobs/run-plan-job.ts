@@ -261,7 +261,8 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
   }
   secrets.add(Object.values(secretSet.values));
   const dataDir = dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace);
-  const sandboxed = sandboxedExec(deps, job, project, { writable: [checkout.dir, dataDir], readable: [ctx.baseDir, settings.kubeconfig] });
+  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+  const sandboxed = sandboxedExec(deps, job, project, { writable: [checkout.dir, ctx.baseDir, dataDir], readable: [settings.kubeconfig] });
   if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
