@@ -80,7 +80,8 @@ function signalName(n: number): string {
 /** Runs `file args` and resolves with its result; only spawn failures reject. */
 export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
   const redact = opts.redact ?? ((s: string) => s);
-  const sandbox = opts.sandbox && { ...opts.sandbox, bwrap: opts.sandbox.bwrap && { ...opts.sandbox.bwrap, mounts: resolveMounts(opts.sandbox.bwrap.mounts) } };
+  const bwrap = opts.sandbox?.bwrap;
+  const sandbox = opts.sandbox && { ...opts.sandbox, bwrap: bwrap && { ...bwrap, mounts: resolveMounts(bwrap.mounts) } };
   const cmd = sandbox ? sandboxCommand(sandbox, file, args, opts.cwd, opts.sandboxWrite) : { file, args, env: {} };
   const run: Run = {
     label: file,
