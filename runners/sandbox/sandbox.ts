@@ -47,7 +47,7 @@ type RawExec = (file: string, args: string[], opts: ExecOptions) => Promise<Exec
 
 const underSystem = (p: string) => SYSTEM_PATHS.some((s) => p === s || p.startsWith(`${s}/`));
 
-/** A binary's dir on the host (`helm` on PATH, or `.tools/bin/helm` through a symlinked dir). */
+/** Where a binary is on the host: a path as given, or the first match on PATH. */
 export function findBinary(name: string, path = process.env.PATH ?? ""): string | undefined {
   if (name.includes("/")) return existsSync(name) ? resolve(name) : undefined;
   for (const dir of path.split(delimiter)) {
