@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readProcStats, treeUsage } from "./process-tree.js";
+import { allocatedSince, lastPid, readProcStats, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
 /** How often a run's process tree is measured. A run can overshoot its memory limit by what it allocates in this time. */
@@ -35,7 +35,7 @@ export function watchLimits(rootPid: number, limits: SandboxLimits, onHit: (hit:
     if (busy || stopped) return;
     busy = true;
     try {
-      const usage = treeUsage(await readProcStats(), rootPid);
+      const usage = treeUsage(await readProcStats("/proc", allocatedSince(rootPid, await lastPid())), rootPid);
       if (stopped) return;
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;

@@ -59,12 +59,30 @@ export function treeUsage(stats: readonly ProcStat[], root: number): { tasks: nu
   return { tasks, rssPages };
 }
 
-/** Every process on the host, as far as it can be read (processes come and go while we read). */
-export async function readProcStats(proc = "/proc"): Promise<ProcStat[]> {
+/**
+ * PIDs handed out since `root` was: the kernel allocates them upwards and wraps at pid_max, so
+ * they are those from `root` up, plus, after a wrap (the last PID is below `root` again), those up
+ * to the last. Descendants of `root` are among them; measuring only these keeps a scan small on a
+ * busy host.
+ */
+export function allocatedSince(root: number, lastPid: number | undefined): (pid: number) => boolean {
+  if (lastPid === undefined || !Number.isFinite(lastPid)) return () => true;
+  return lastPid >= root ? (pid) => pid >= root : (pid) => pid >= root || pid <= lastPid;
+}
+
+export async function lastPid(proc = "/proc"): Promise<number | undefined> {
+  return readFile(`${proc}/sys/kernel/ns_last_pid`, "utf8").then(
+    (t) => Number.parseInt(t, 10),
+    () => undefined,
+  );
+}
+
+/** Processes on the host (all, or those `keep` selects), as far as they can be read: they come and go while we read. */
+export async function readProcStats(proc = "/proc", keep: (pid: number) => boolean = () => true): Promise<ProcStat[]> {
   const entries = await readdir(proc);
   const stats = await Promise.all(
     entries
-      .filter((e) => /^\d+$/.test(e))
+      .filter((e) => /^\d+$/.test(e) && keep(Number(e)))
       .map((e) => readFile(`${proc}/${e}/stat`, "utf8").then(parseStat, () => undefined)),
   );
   return stats.filter((s): s is ProcStat => s !== undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { descendants, parseStat, treeUsage } from "../../runners/sandbox/process-tree.js";
+import { allocatedSince, descendants, parseStat, treeUsage } from "../../runners/sandbox/process-tree.js";
 import { formatSize, limitHit, parseSize, prlimitArgv, rlimitHit } from "../../runners/sandbox/sandbox-limits.js";
 
 describe("parseSize", () => {
@@ -57,5 +57,12 @@ describe("process tree", () => {
     ];
     expect(treeUsage(stats, 10)).toEqual({ tasks: 6, rssPages: 111 });
     expect(descendants(stats, 30).map((s) => s.pid)).toEqual([31]);
+  });
+  it("measures only PIDs handed out since the root, across a wrap of pid_max", () => {
+    const since = allocatedSince(1000, 1500);
+    expect([999, 1000, 1400, 30000].map(since)).toEqual([false, true, true, true]);
+    const wrapped = allocatedSince(32000, 40);
+    expect([39, 40, 41, 31999, 32000, 32767].map(wrapped)).toEqual([true, true, false, false, true, true]);
+    expect(allocatedSince(5, undefined)(1)).toBe(true);
   });
 });
