@@ -124,9 +124,14 @@ interface Ended {
  * SIGKILL to bwrap itself also ends the whole sandbox: its init dies with it (--die-with-parent)
  * and with the init the kernel ends every process of the PID namespace.
  */
-async function signalTree(pid: number | undefined, signal: NodeJS.Signals): Promise<void> {
+function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
-  const tree = await readProcStats().then((stats) => descendants(stats, pid), () => []);
+  let tree: { pid: number }[] = [];
+  try {
+    tree = descendants(readProcStats(), pid);
+  } catch {
+    // No /proc: the process group is still signalled.
+  }
   killGroup(pid, signal);
   for (const p of tree) {
     try {
@@ -147,14 +152,14 @@ async function supervise(run: Run, pid: number | undefined, ended: Promise<Ended
   let killTimer: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
-    void signalTree(pid, "SIGTERM");
-    killTimer = setTimeout(() => void signalTree(pid, "SIGKILL"), run.grace);
+    signalTree(pid, "SIGTERM");
+    killTimer = setTimeout(() => signalTree(pid, "SIGKILL"), run.grace);
   }, run.timeoutMs);
   const stopWatch =
     pid && run.sandbox
       ? watchLimits(pid, run.sandbox.limits, (hit) => {
           limit = hit;
-          void signalTree(pid, "SIGKILL");
+          signalTree(pid, "SIGKILL");
         })
       : () => undefined;
   const end = await ended;

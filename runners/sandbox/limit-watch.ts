@@ -4,6 +4,11 @@ import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js
 
 /** How often a run's process tree is measured. A run can overshoot its memory limit by what it allocates in this time. */
 export const WATCH_INTERVAL_MS = 100;
+/**
+ * The first measurement comes later: most tool steps end sooner, and measuring them would only
+ * slow them down. A runaway gets this much time more (its rlimits hold meanwhile).
+ */
+export const WATCH_START_MS = 250;
 
 let pageSize: number | undefined;
 
@@ -29,14 +34,11 @@ function pageBytes(): number {
 export function watchLimits(rootPid: number, limits: SandboxLimits, onHit: (hit: LimitHit) => void): () => void {
   if (!limits.memoryBytes && !limits.processes) return () => undefined;
   let stopped = false;
-  let busy = false;
   const page = pageBytes();
-  const tick = async () => {
-    if (busy || stopped) return;
-    busy = true;
+  const tick = () => {
+    if (stopped) return;
     try {
-      const usage = treeUsage(await readProcStats("/proc", allocatedSince(rootPid, await lastPid())), rootPid);
-      if (stopped) return;
+      const usage = treeUsage(readProcStats("/proc", allocatedSince(rootPid, lastPid())), rootPid);
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;
         onHit(limitHit("processes", limits));
@@ -46,14 +48,18 @@ export function watchLimits(rootPid: number, limits: SandboxLimits, onHit: (hit:
       }
     } catch {
       // /proc unreadable for a moment: the next tick measures again.
-    } finally {
-      busy = false;
     }
   };
-  const timer = setInterval(() => void tick(), WATCH_INTERVAL_MS);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    tick();
+    timer = setInterval(tick, WATCH_INTERVAL_MS);
+    timer.unref();
+  }, WATCH_START_MS);
+  first.unref();
   return () => {
     stopped = true;
-    clearInterval(timer);
+    clearTimeout(first);
+    if (timer) clearInterval(timer);
   };
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** What the limit watch needs of one process, from `/proc/PID/stat`. */
 export interface ProcStat {
@@ -70,20 +70,29 @@ export function allocatedSince(root: number, lastPid: number | undefined): (pid:
   return lastPid >= root ? (pid) => pid >= root : (pid) => pid >= root || pid <= lastPid;
 }
 
-export async function lastPid(proc = "/proc"): Promise<number | undefined> {
-  return readFile(`${proc}/sys/kernel/ns_last_pid`, "utf8").then(
-    (t) => Number.parseInt(t, 10),
-    () => undefined,
-  );
+export function lastPid(proc = "/proc"): number | undefined {
+  try {
+    return Number.parseInt(readFileSync(`${proc}/sys/kernel/ns_last_pid`, "utf8"), 10);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Processes on the host (all, or those `keep` selects), as far as they can be read: they come and go while we read. */
-export async function readProcStats(proc = "/proc", keep: (pid: number) => boolean = () => true): Promise<ProcStat[]> {
-  const entries = await readdir(proc);
-  const stats = await Promise.all(
-    entries
-      .filter((e) => /^\d+$/.test(e) && keep(Number(e)))
-      .map((e) => readFile(`${proc}/${e}/stat`, "utf8").then(parseStat, () => undefined)),
-  );
-  return stats.filter((s): s is ProcStat => s !== undefined);
+/**
+ * Processes on the host (all, or those `keep` selects), as far as they can be read: they come and
+ * go while we read. Synchronous: a few small procfs reads cost less than queueing them on libuv's
+ * thread pool, which the app's own file I/O shares.
+ */
+export function readProcStats(proc = "/proc", keep: (pid: number) => boolean = () => true): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const e of readdirSync(proc)) {
+    if (!/^\d+$/.test(e) || !keep(Number(e))) continue;
+    try {
+      const s = parseStat(readFileSync(`${proc}/${e}/stat`, "utf8"));
+      if (s) stats.push(s);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return stats;
 }
