@@ -39,10 +39,11 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       const s = result.summary;
       // A teardown must not look like any other plan: it says so first, in words and in bold.
       const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
-      if (!s.hasChanges) return { ...base, summary: `${head}: ${banner}✅ no changes` };
+      const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
+      if (!s.hasChanges) return { ...base, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, summary: `${head}: ${banner}${counts}`, changes: changeLines(s, clean) };
+      return { ...base, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
