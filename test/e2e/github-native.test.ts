@@ -20,7 +20,8 @@ beforeAll(async () => {
       "apply_teams: [acme/infra-admins]",
     ].join("\n"),
   });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-native-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-native-"));
 });
 afterAll(async () => {
   await h?.stop();

@@ -11,7 +11,8 @@ let stateDir: string;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-import-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-import-"));
 });
 afterAll(async () => {
   await h?.stop();

@@ -26,7 +26,8 @@ beforeAll(async () => {
     ].join("\n"),
     env: { TRUST_HOLES_DEPLOY_TOKEN: TOKEN },
   });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-trust-config-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-trust-config-"));
 }, 180_000);
 afterAll(async () => {
   await h?.stop();

@@ -12,7 +12,8 @@ let h: Harness;
 let stateDir: string;
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-trust-ws-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-trust-ws-"));
 });
 afterAll(async () => {
   await h?.stop();
