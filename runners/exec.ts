@@ -1,11 +1,13 @@
 import { execa } from "execa";
 import { constants } from "node:os";
+import { resolve } from "node:path";
 import * as pty from "node-pty";
 import { childEnv } from "./child-env.js";
 import { watchLimits } from "./sandbox/limit-watch.js";
 import { descendants, readProcStats } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
 import { type LimitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
+import { findBinary } from "./sandbox/sandbox.js";
 
 /**
  * The one place Sluice spawns processes. argv arrays only (no shell), an allowlisted environment,
@@ -82,6 +84,12 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
   const redact = opts.redact ?? ((s: string) => s);
   const bwrap = opts.sandbox?.bwrap;
   const sandbox = opts.sandbox && { ...opts.sandbox, bwrap: bwrap && { ...bwrap, mounts: resolveMounts(bwrap.mounts) } };
+  const childPath = childEnv(opts.env).PATH ?? "";
+  // bwrap would only report the missing tool in its own output: fail as a direct spawn does, so
+  // "not installed" reads the same (and is recognised) with or without the sandbox.
+  if (sandbox && !findBinary(file.includes("/") ? resolve(opts.cwd, file) : file, childPath)) {
+    throw new Error(`could not start ${file}: spawn ${file} ENOENT`);
+  }
   const cmd = sandbox ? sandboxCommand(sandbox, file, args, opts.cwd, opts.sandboxWrite) : { file, args, env: {} };
   const run: Run = {
     label: file,

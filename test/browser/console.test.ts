@@ -108,7 +108,9 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
         // Tool runs write local state only where the sandbox lets them.
         SLUICE_SANDBOX_PATHS: stateDir,
       },
-      serverConfig: `apply_requirements: []\nadmins: [alice]\nredact_patterns: ["corp-[0-9a-f]{32}"]\n`,
+      // sandbox: off lets a plan read this process's environment, as the redaction test needs
+      // (with the sandbox on, the read itself fails: test/adversarial/sandbox.test.ts).
+      serverConfig: `apply_requirements: []\nadmins: [alice]\nredact_patterns: ["corp-[0-9a-f]{32}"]\nsandbox: off\n`,
     });
     sim.setWebhookTarget(app.url);
     browser = await chromium.launch({
