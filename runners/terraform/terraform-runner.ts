@@ -1,7 +1,9 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { createRedactor } from "../../src/render/redact.js";
 import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import type { PluginCache } from "./plugin-cache.js";
@@ -156,7 +158,24 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const summary = summarizePlan(show.stdout);
       if (!summary.ok) return fail("show", summary.error);
-      return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
+      // to this server, and removed once checked: it holds sensitive values in clear.
+      const showFile = `${planFile}.json`;
+      await writeFile(showFile, show.stdout, { mode: 0o600 });
+      const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+      try {
+        const policy = await runPolicyCheck(exec, req.policyCheck, {
+          showFile,
+          cwd: dir.path,
+          env: base(stepEnv).env as Record<string, string>,
+          timeoutMs: req.timeoutMs,
+          redact: (text) => sensitive(req.redact(text)),
+        });
+        return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+      } finally {
+        await rm(showFile, { force: true });
+      }
     },
 
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {

@@ -20,6 +20,45 @@ const duration = z
   // A zero timeout would kill every step the moment it starts.
   .refine((ms) => ms > 0, "must be longer than 0");
 
+/** Who may `/approve_policies`: GitHub logins, and teams as `org/team-slug` or `team-slug` (the repo's owner). */
+const policyOwnersSchema = z
+  .object({
+    users: z.array(z.string().min(1)).default([]),
+    teams: z.array(z.string().regex(/^([A-Za-z0-9_.-]+\/)?[A-Za-z0-9_.-]+$/, "a team slug, or org/team-slug")).default([]),
+  })
+  .strict();
+
+/** Atlantis' `policies` block (repos.yaml): top-level owners approve every set, a set's owners only that set. */
+const policiesSchema = z
+  .object({
+    owners: policyOwnersSchema.default({ users: [], teams: [] }),
+    /** Approvals a failing set needs, unless the set says otherwise. */
+    approve_count: z.number().int().min(1).max(20).default(1),
+    /** Default: `conftest` on PATH. */
+    conftest_binary: z.string().min(1).default("conftest"),
+    /** Atlantis downloads this version; Sluice runs `conftest_binary` and only reports it. */
+    conftest_version: z.string().min(1).optional(),
+    policy_sets: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only"),
+            /** An absolute directory of conftest (rego) policies on this server. */
+            path: z.string().refine((p) => p.startsWith("/"), "an absolute path on the Sluice server"),
+            /** Atlantis supports local policy dirs only; so does Sluice. */
+            source: z.literal("local"),
+            owners: policyOwnersSchema.optional(),
+            approve_count: z.number().int().min(1).max(20).optional(),
+            /** The pull request's author may not approve this set. */
+            prevent_self_approve: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1, "at least one policy set")
+      .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, "policy set names must be unique"),
+  })
+  .strict();
+
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
   .object({
@@ -98,6 +137,8 @@ export const serverConfigSchema = z
     log_max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024),
     /** How long job output is kept in the store (the job record itself stays). */
     log_retention: duration.default(30 * 24 * 3600e3),
+    /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
+    policies: policiesSchema.optional(),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
   })

@@ -63,7 +63,14 @@ export function planRequest(
 ): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
-  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact } };
+  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact, policyCheck: policyCheckFor(ctx.deps.config, project) } };
+}
+
+/** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */
+export function policyCheckFor(config: Pick<JobDeps["config"], "policies">, project: Project): PlanRequest["policyCheck"] {
+  const policies = config.policies;
+  if (!policies || !(project.runner === "terraform" || project.runner === "opentofu")) return undefined;
+  return { binary: policies.conftest_binary, sets: policies.policy_sets.map((s) => ({ name: s.name, path: s.path })), extraArgs: [] };
 }
 
 /** The one place an apply request is built. */

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
+import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
@@ -346,6 +347,7 @@ export function openSqliteStore(file: string): Store {
 
   return {
     ...sqliteConsoleMethods(db),
+    ...sqlitePolicyMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
