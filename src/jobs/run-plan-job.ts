@@ -25,6 +25,7 @@ import { planRequest, type RunnerContext } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
+import { policyView } from "./plan-policy-fact.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -241,7 +242,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     return { project, status: "error", failedStep, message, output, durationMs };
   }
   await chmod(outcome.planFile, 0o400);
-  await deps.store.savePlan({
+  const saved = await deps.store.savePlan({
     repo,
     pr: pr.number,
     project: project.name,
@@ -255,8 +256,9 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     summary: withoutSecrets(outcome.summary),
     jobId: job.id,
   });
+  if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
-  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs, policy: policyView(deps, outcome.policy) };
 }
 
 /** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */

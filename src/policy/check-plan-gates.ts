@@ -1,4 +1,5 @@
 import { ALLOWED, type Decision, refuse } from "./decision.js";
+import { describeBlocking, type PolicyFact } from "./policy-status.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -18,6 +19,8 @@ export interface PlanGateFacts {
   lockHeld: boolean;
   /** The saved plan file still has the sha256 recorded when it was made. */
   fileIntact: boolean;
+  /** Server policy checks over this plan (by its hash): passed or approved, or the sets that block. */
+  policies: PolicyFact;
 }
 
 /**
@@ -39,6 +42,7 @@ export function checkPlanGates(f: PlanGateFacts): Decision {
     );
   }
   if (!f.requirements.allowed) return f.requirements;
+  if (!f.policies.passed) return refuse(describeBlocking(f.policies.blocking));
   if (!f.stillPending) return refuse("the plan was replaced or discarded while this apply waited. Comment `/plan` to plan again.");
   if (!f.lockHeld) {
     return refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again.");

@@ -4,6 +4,7 @@ import { escapeText } from "./escape-text.js";
 import { fence } from "./fence.js";
 import { inlineCode } from "./inline.js";
 import { planCounts, planExtras } from "./plan-counts.js";
+import { renderPolicy } from "./render-policy.js";
 import { templates } from "./templates.js";
 
 /** One project's result, made safe and ready to lay out. */
@@ -18,6 +19,8 @@ export interface ProjectView {
   failed: boolean;
   /** The project name as inline code, for labels. */
   label: string;
+  /** The plan's policy checks (markdown lines); "" when none ran. */
+  policy?: string;
 }
 
 export type CleanText = (text: string) => string;
@@ -34,10 +37,11 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   switch (result.status) {
     case "planned": {
       const s = result.summary;
-      if (!s.hasChanges) return { ...base, summary: `${head}: ✅ no changes` };
+      const policy = renderPolicy(result.policy, clean);
+      if (!s.hasChanges) return { ...base, policy, summary: `${head}: ✅ no changes` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, summary: `${head}: ${counts}`, changes: changeLines(s, clean) };
+      return { ...base, policy, summary: `${head}: ${counts}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
@@ -70,5 +74,5 @@ export function renderChanges(lines: readonly string[], cap: number): string {
 }
 
 export function renderSection(view: ProjectView, cap: number, output = ""): string {
-  return templates.project({ summary: view.summary, changes: renderChanges(view.changes, cap), output });
+  return templates.project({ summary: view.summary, policy: view.policy ?? "", changes: renderChanges(view.changes, cap), output });
 }
