@@ -8,6 +8,7 @@ import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
+import { runApprovePoliciesJob } from "./run-approve-policies-job.js";
 import { runPlanJob } from "./run-plan-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
@@ -25,6 +26,8 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runUnlockJob(job, deps);
     case "state":
       return runStateJob(job, deps);
+    case "approve_policies":
+      return runApprovePoliciesJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;

@@ -44,6 +44,14 @@ export type JobSpec =
       actor: string;
       viaAtlantis?: boolean;
     }
+  | {
+      kind: "approve_policies";
+      command: Extract<Command, { kind: "approve_policies" }>;
+      commandLine?: string;
+      commentId: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
 

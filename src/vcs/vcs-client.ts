@@ -45,6 +45,8 @@ export interface VcsClient {
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
+  /** Whether `user` is an active member of the organization's team (by slug); false when not, or the team is unknown. */
+  teamMembership(org: string, team: string, user: string): Promise<boolean>;
   /** A short-lived installation token for git over HTTPS. */
   cloneToken(): Promise<string>;
 }

@@ -16,6 +16,7 @@ import { GitStore } from "./git-store.js";
 import type { ShapeCtx } from "./shape-ctx.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
+import { registerTeamRoutes } from "./team-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
@@ -116,6 +117,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerAppRoutes(router, core);
   registerManifestRoutes(router, core, { pem: privateKeyPem, webhookSecret: opts.webhookSecret });
   registerRepoRoutes(router, core);
+  registerTeamRoutes(router, core);
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);

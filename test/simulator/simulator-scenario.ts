@@ -62,6 +62,15 @@ export class SimulatorScenario {
     this.core.state.setRole(typeof repo === "string" ? repo : repo.fullName, login, role);
   }
 
+  /** Makes `login` an active member of the organization's team `slug`. */
+  addTeamMember(org: string, slug: string, login: string): void {
+    this.addUser(login);
+    const key = `${org}/${slug}`.toLowerCase();
+    const members = this.core.state.teams.get(key) ?? new Set<string>();
+    members.add(login.toLowerCase());
+    this.core.state.teams.set(key, members);
+  }
+
   async createRepo(opts: CreateRepoOptions): Promise<SimRepo> {
     const { state, git, ctx } = this.core;
     if (state.repo(opts.owner, opts.name)) throw new Error(`repo ${opts.owner}/${opts.name} exists already`);

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { ProjectResult } from "../../src/model/project-result.js";
 import { createRedactor } from "../../src/render/redact.js";
 import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
 import { input, mixedSummary, PLAN_OUTPUT, planned, project, summary } from "../golden/fixtures.js";
@@ -75,7 +76,7 @@ const cases: Record<string, CommentInput> = {
   "policy-failed": input({
     results: [
       {
-        ...planned("net", mixedSummary),
+        ...(planned("net", mixedSummary) as Extract<ProjectResult, { status: "planned" }>),
         policy: {
           sets: [
             { name: "tags", status: "passed", successes: 3, warnings: ["aws_s3_bucket.logs has no cost-center tag"] },

@@ -167,6 +167,19 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         throw e;
       }
     },
+    async teamMembership(org, team, user) {
+      try {
+        const { data } = await retry(`reading ${user}'s membership of ${org}/${team}`, () =>
+          octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: user, request: request() }),
+        );
+        // An invitation not yet accepted is not membership.
+        return data.state === "active";
+      } catch (e) {
+        // Not a member, or no such team: GitHub answers 404 for both.
+        if ((e as { status?: number }).status === 404) return false;
+        throw e;
+      }
+    },
     async reviews(repo, pr) {
       const list = await retry(`reading reviews of #${pr}`, () =>
         octokit.paginate(octokit.rest.pulls.listReviews, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
