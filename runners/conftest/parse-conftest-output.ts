@@ -65,6 +65,11 @@ export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOu
   const failures = results.flatMap((r) => r.failures.map((f) => f.msg)).slice(0, MAX_MESSAGES);
   const warnings = results.flatMap((r) => r.warnings.map((w) => w.msg)).slice(0, MAX_MESSAGES);
   const successes = results.reduce((n, r) => n + r.successes, 0);
+  const exceptions = results.reduce((n, r) => n + r.exceptions.length, 0);
+  // No rule evaluated at all (e.g. the policies declare another namespace): nothing was checked.
+  if (successes + failures.length + warnings.length + exceptions === 0) {
+    return error("conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments");
+  }
   if (failures.length > 0) return { name, status: "failed", successes, failures, warnings };
   // Exit 1 with nothing failed: conftest saw a problem its JSON does not show (e.g. --fail-on-warn).
   if (run.exitCode === 1) {
