@@ -3,7 +3,7 @@ import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { createContext } from "./repo/normalize-context.js";
-import { workflowsSchema } from "./repo/sluice-schema.js";
+import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
@@ -19,6 +19,21 @@ const duration = z
   })
   // A zero timeout would kill every step the moment it starts.
   .refine((ms) => ms > 0, "must be longer than 0");
+
+/**
+ * Atlantis' `policy_check` stage of a server workflow: `show` (Sluice always shows the plan) and
+ * one `policy_check` step whose `extra_args` go to every `conftest test` run. Custom policy tools
+ * (`run` steps here, Atlantis' `custom_policy_check`) are not supported.
+ */
+const policyCheckStage = z.strictObject({
+  steps: z
+    .array(
+      z.union([z.enum(["show", "policy_check"]), z.strictObject({ policy_check: z.strictObject({ extra_args: z.array(z.string()).optional() }) })], {
+        error: "must be show or policy_check (with extra_args); custom policy check steps are not supported",
+      }),
+    )
+    .refine((steps) => steps.filter((s) => s === "policy_check" || typeof s === "object").length === 1, "needs exactly one policy_check step"),
+});
 
 /** Who may `/approve_policies`: GitHub logins, and teams as `org/team-slug` or `team-slug` (the repo's owner). */
 const policyOwnersSchema = z
@@ -118,7 +133,9 @@ export const serverConfigSchema = z
      * operator is trusted). Repos pick one by name when it is in `allowed_workflows`;
      * `default_workflow` runs for projects that name none.
      */
-    workflows: workflowsSchema.default({}),
+    workflows: z
+      .record(z.string().min(1), z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }))
+      .default({}),
     allowed_workflows: z.array(z.string().min(1)).default([]),
     default_workflow: z.string().min(1).optional(),
     /** Plan pull requests when they open or change; false: only on `/plan`. */
@@ -195,6 +212,11 @@ export function parseServerConfig(text: string, source = "server config"): Serve
   const config = result.data;
   const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
   const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
+  for (const [name, w] of Object.entries(config.workflows)) {
+    const step = w.policy_check?.steps.find((s) => typeof s === "object");
+    const workflow = serverWorkflows[name];
+    if (w.policy_check && workflow) workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
+  }
   for (const [key, name] of [["default_workflow", config.default_workflow], ...config.allowed_workflows.map((w) => ["allowed_workflows", w])] as const) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
       throw new ConfigError(`${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`);

@@ -20,10 +20,19 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "sluice-policies-"));
   for (const set of ["no_data", "tags"]) await mkdir(policyDir(set), { recursive: true });
   await writeRule("no_data", NO_DATA);
-  await writeRule("tags", { deny: [{ type: "aws_instance", msg: "{address} has no tags" }] });
+  // In a namespace of its own: only the server workflow's `--all-namespaces` makes conftest read it.
+  await writeRule("tags", { namespace: "tags", deny: [{ type: "aws_instance", msg: "{address} has no tags" }] });
   h = await startHarness({
     serverConfig: [
       "apply_requirements: []",
+      "default_workflow: checked",
+      "workflows:",
+      "  checked:",
+      "    policy_check:",
+      "      steps:",
+      "        - show",
+      "        - policy_check:",
+      '            extra_args: ["--all-namespaces"]',
       "policies:",
       `  conftest_binary: ${CONFTEST}`,
       "  owners:",

@@ -187,6 +187,17 @@ describe("policy status and approvals", () => {
     expect(() => parseServerConfig("policies:\n  policy_sets:\n    - { name: a, path: /x, source: git }\n")).toThrow(/policy_sets\.0\.source/);
   });
 
+  it("reads a server workflow's policy_check stage (Atlantis' shape) and refuses custom policy steps", () => {
+    const wf = (steps: string) =>
+      `policies:\n  policy_sets: [{ name: a, path: /p, source: local }]\nworkflows:\n  w:\n    policy_check:\n      steps: ${steps}\n`;
+    const parsed = parseServerConfig(wf('[show, { policy_check: { extra_args: ["--namespace", "terraform"] } }]'));
+    expect(parsed.serverWorkflows.w?.policyCheck).toEqual({ extraArgs: ["--namespace", "terraform"] });
+    expect(parsed.serverWorkflows.w?.plan.map((s) => s.kind)).toEqual(["init", "plan"]);
+    expect(parseServerConfig(wf("[policy_check]")).serverWorkflows.w?.policyCheck).toEqual({ extraArgs: [] });
+    expect(() => parseServerConfig(wf("[show]"))).toThrow(/needs exactly one policy_check step/);
+    expect(() => parseServerConfig(wf("[{ run: cnspec scan }]"))).toThrow(/custom policy check steps are not supported/);
+  });
+
   it("passes when nothing is configured, every set passed, or failed sets have enough distinct approvals", () => {
     expect(policyStatus([], undefined, [])).toEqual({ passed: true });
     const approvals = [
