@@ -8,6 +8,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { policyChecked } from "./plan-policy-fact.js";
+import { reportPolicyCheck } from "./report-policy-check.js";
 import { secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 
@@ -55,6 +56,7 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
     if (!who.allowed) return reply(`Nothing was cleared: ${who.reasons.join("; ")}.`, "-1");
     let cleared = 0;
     for (const p of plans) cleared += await deps.store.clearPolicyApprovals({ repo, pr: pr.number, planHash: p.planHash });
+    await reportPolicyCheck(deps, vcs, job, pr, redact);
     return reply(`Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`, "+1");
   }
 
@@ -96,4 +98,5 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
         ? `Not approved: @${actor} may not approve the failed policy sets of these plans.`
         : "Nothing to approve: no policy set of these plans failed.";
   await reply(`${head}\n\n${lines.join("\n")}`, approved > 0 ? "+1" : "-1");
+  if (approved > 0) await reportPolicyCheck(deps, vcs, job, pr, redact);
 }

@@ -26,6 +26,7 @@ import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
+import { reportPolicyCheck } from "./report-policy-check.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -163,6 +164,7 @@ async function planPullRequest(
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
   await publisher.final({ state: "done", results: inOrder(projects, results), notice }, secrets.redact);
+  await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
 }
 
 function withWarnings(text: string, warnings: string[]): string {

@@ -75,6 +75,9 @@ async function planned(repo: Repo, sha: string, count: number): Promise<void> {
   );
 }
 
+const policyCheck = (repo: Repo, sha: string) =>
+  h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/policy_check" && c.status === "completed").at(-1);
+
 const latestPlanComment = (repo: Repo, pr: number) =>
   bot(repo, pr)
     .filter((c) => c.body.includes("Sluice plan for"))
@@ -104,6 +107,10 @@ describe("policy checks (conftest stand-in)", () => {
     expect(files.some((f) => f.endsWith("plan.tfplan"))).toBe(true);
     expect(files.filter((f) => f.endsWith(".tfplan.json"))).toEqual([]);
 
+    // Branch protection can require sluice/policy_check, as Atlantis' atlantis/policy_check.
+    await h.sim.waitFor(() => policyCheck(repo, head1) !== undefined, { message: "no sluice/policy_check" });
+    expect(policyCheck(repo, head1)).toMatchObject({ conclusion: "failure", output: { title: "1 of 1 plan blocked by policy checks" } });
+
     // Apply is refused, naming the set and its owners; nothing changes.
     const refused = await say(repo, pr.number, "bob", "/apply");
     expect(refused).toContain("policy set `no_data` failed and needs 1 more policy approval (0/1) from @");
@@ -120,6 +127,7 @@ describe("policy checks (conftest stand-in)", () => {
     const approved = await say(repo, pr.number, "carol", "/approve_policies");
     expect(approved).toContain("@carol approved 1 failed policy set");
     expect(approved).toContain("policies pass now");
+    await h.sim.waitFor(() => policyCheck(repo, head1)?.conclusion === "success", { message: "sluice/policy_check did not turn green" });
     const applied = await say(repo, pr.number, "bob", "/apply");
     expect(applied).toMatch(/applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
