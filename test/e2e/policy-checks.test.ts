@@ -139,6 +139,10 @@ describe("policy checks (conftest stand-in)", () => {
     expect(await say(repo, pr.number, "bob", "/apply")).toContain("policy set `no_data` failed and needs 1 more policy approval (0/1)");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
     expect(await say(repo, pr.number, "sec", "sluice approve_policies -p net")).toContain("@sec approved 1 failed policy set");
+    // Atlantis' --clear-policy-approval takes it back: apply is blocked again until a new approval.
+    expect(await say(repo, pr.number, "bob", "/approve_policies --clear-policy-approval")).toContain("Cleared 1 policy approval of 1 plan");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("needs 1 more policy approval (0/1)");
+    expect(await say(repo, pr.number, "sec", "/approve_policies")).toContain("@sec approved 1 failed policy set");
     expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
 
