@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { readCheckoutFileIfExists } from "../../src/workspace/read-checkout-file.js";
+import { readCheckoutFileIfExists } from "../../src/util/read-checkout-file.js";
 
 export interface ChartDependency {
   name: string;

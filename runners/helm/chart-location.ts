@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readCheckoutFile } from "../../src/workspace/read-checkout-file.js";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 
 export interface ChartLocation {
   ok: true;

@@ -1,4 +1,4 @@
-import { CheckoutFileError } from "../../src/workspace/read-checkout-file.js";
+import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
 import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";
@@ -41,14 +41,7 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
       return { ok: false, failedStep: `dependency build (${i.side})`, message, output: dep.stdout + dep.stderr };
     }
   }
-  const input: HelmChartInput = {
-    release: i.release,
-    namespace: i.namespace,
-    values: i.chart.values,
-    set: i.set,
-    setFiles: i.setFiles,
-    chartDir: i.chart.dir,
-  };
+  const input = chartInput(i);
   // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
   if (r.exitCode !== 0) {
@@ -56,4 +49,9 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }
   return { ok: true, yaml: r.stdout };
+}
+
+/** A located chart with its release and values, as helm's argv builders take it. */
+export function chartInput(i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles">): HelmChartInput {
+  return { release: i.release, namespace: i.namespace, values: i.chart.values, set: i.set, setFiles: i.setFiles, chartDir: i.chart.dir };
 }

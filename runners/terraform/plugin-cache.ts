@@ -1,7 +1,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { KeyedMutex } from "../../src/workspace/keyed-mutex.js";
-import { readCheckoutFile } from "../../src/workspace/read-checkout-file.js";
+import { KeyedMutex } from "../../src/util/keyed-mutex.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 /**
  * A provider cache shared by every project. Parallel `terraform init`s that download into one

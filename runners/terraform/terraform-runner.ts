@@ -1,8 +1,8 @@
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { createRedactor } from "../../src/render/redact.js";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { createRedactor } from "../../src/util/redact.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";

@@ -20,7 +20,7 @@ import type { JobDeps } from "../jobs/job-deps.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
-import { createRedactor } from "../render/redact.js";
+import { createRedactor } from "../util/redact.js";
 import { openStore } from "../store/open-store.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
@@ -66,6 +66,8 @@ function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
 /** Builds and starts Sluice: store, worker, Probot (auth and events), and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
   const config = loadServerConfig(env.serverConfigPath);
+  // First: the console's generated session key (below) is written into the data dir.
+  checkDataDir(env.dataDir);
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
   // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
@@ -98,7 +100,6 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     },
   });
 
-  checkDataDir(env.dataDir);
   // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
   const cliConfig = dataPaths.cliConfig(env.dataDir);
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");

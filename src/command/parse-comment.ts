@@ -125,6 +125,8 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
   const positionals: string[] = [];
   const takesPositionals = keyword === "import" || keyword === "state";
   let clearApprovals = false;
+  // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
+  let destroy = false;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
@@ -133,7 +135,12 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
       if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
       const extra = validateExtraArgs(tokens.slice(i + 1));
       if (!extra.ok) return invalid(extra.reason);
-      return ok({ kind: "plan", filter, extraArgs: extra.args });
+      const args = destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
+      return ok({ kind: "plan", filter, extraArgs: args });
+    }
+    if (keyword === "plan" && token === "-destroy") {
+      destroy = true;
+      continue;
     }
 
     const flag = FLAG.exec(token);
@@ -177,7 +184,7 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
     return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
   }
 
-  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: [] });
+  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
   if (keyword === "approve_policies") return ok({ kind: "approve_policies", filter, clear: clearApprovals });
   if (keyword === "import") {
     const [address, id, ...extra] = positionals;

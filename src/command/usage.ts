@@ -15,6 +15,8 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 
 - \`-p\`, \`--project\`: project name · \`-d\`, \`--dir\`: directory relative to the repository root · \`-w\`, \`--workspace\`: Terraform workspace. Give each at most once; they combine.
 - After \`--\`, \`/plan\` passes these Terraform arguments through: \`-var NAME=VALUE\`, \`-var-file=FILE\`, \`-target=ADDRESS\`, \`-replace=ADDRESS\`, \`-refresh=true|false\`, \`-refresh-only\`, \`-destroy\`, \`-parallelism=N\`, \`-compact-warnings\`, \`-lock-timeout=DURATION\`.
+- \`/plan -destroy\` is short for \`/plan -- -destroy\`: a teardown plan, marked as one; applying it needs \`allow_destroy: true\` for the project in the server or base branch config.
+- The **Apply** button on a \`sluice/plan\` check is \`/apply\` by whoever clicks it; **Re-run** on a Sluice check plans again.
 - Quote values with spaces: \`-- -var 'tags=a b'\`. Nothing is run through a shell.
 
 Examples: \`/plan\`, \`/plan -d envs/prod\`, \`/plan -p network -- -target=module.vpc\`, \`sluice apply -p network\`.`;

@@ -15,6 +15,10 @@ export interface RepoSettings {
   parallelPlan: boolean;
   parallelApply: boolean;
   requirementsFor(project: Project): Requirement[];
+  /** Teams (`org/team-slug`) whose members may apply: the server's, plus the base branch's when allowed. */
+  applyTeams: string[];
+  /** A `-destroy` plan of the project may be applied: the server says so, or the trusted project does. */
+  allowDestroyFor(project: Project): boolean;
   /** The project's custom workflow from the base branch, or an explanation of why none runs. */
   workflowFor(project: Project): { workflow?: Workflow; refusal?: string };
   /** The project's terraform/tofu binary name from the trusted config, if it names one. */
@@ -90,6 +94,10 @@ export function repoSettings(
     approvals: may("approvals") && trusted ? trusted.approvals : server.approvals,
     parallelPlan: trusted ? trusted.parallelPlan : true,
     parallelApply: trusted ? trusted.parallelApply : true,
+    applyTeams: [...new Set([...server.apply_teams, ...(may("apply_teams") ? (trusted?.applyTeams ?? []) : [])])],
+    allowDestroyFor(project) {
+      return server.allow_destroy || trustedOf(project)?.allowDestroy === true;
+    },
     requirementsFor(project) {
       const own = trustedOf(project)?.applyRequirements;
       return own && may("apply_requirements") ? own : server.apply_requirements;

@@ -102,7 +102,7 @@ export const serverConfigSchema = z
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */
-    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged"])).default(["approved", "mergeable"]),
+    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged", "code_owners"])).default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
     /**
@@ -118,8 +118,12 @@ export const serverConfigSchema = z
     atlantis_prefix: z.enum(["with-atlantis-yaml", "always", "never"]).default("with-atlantis-yaml"),
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
+    /** GitHub teams (`org/team-slug`) whose members, nested teams included, may apply in every repo. */
+    apply_teams: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a team as org/team-slug")).default([]),
+    /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
+    allow_destroy: z.boolean().default(false),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
-    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow"])).default([]),
+    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams"])).default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */

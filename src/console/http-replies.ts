@@ -46,6 +46,6 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
 
 /** A local path to return to after sign-in; anything else (another host, `//x`, `/\x`) is dropped. */
 export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
   return value.length > 500 ? "/" : value;
 }

@@ -12,6 +12,16 @@ interface Payload {
   pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
   issue?: { number?: number; pull_request?: unknown };
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
+  check_run?: CheckPayload & { name?: string };
+  check_suite?: CheckPayload;
+  requested_action?: { identifier?: string };
+  merge_group?: { head_sha?: string; head_ref?: string; base_sha?: string; base_ref?: string };
+}
+
+interface CheckPayload {
+  head_sha?: string;
+  /** Open PRs of this repo whose head is the check's commit or branch (forks are not listed). */
+  pull_requests?: { number?: number }[];
 }
 
 export interface IngressSettings {
@@ -109,5 +119,54 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 
+  if (event === "check_run" || event === "check_suite") return checkEventToJob(event, p, actor);
+  if (event === "merge_group") return mergeGroupToJob(p, actor);
+
   return { ignore: `${event} events are not acted on` };
+}
+
+/**
+ * GitHub sends `requested_action` and `rerequested` only to the app that made the check run or
+ * suite. The "Apply" button is exactly `/apply` by the clicking user, bound to the clicked run's
+ * commit; "Re-run" of a Sluice check is a bare `/plan` by the user who asked.
+ */
+function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: string): IngressDecision {
+  const check = event === "check_run" ? p.check_run : p.check_suite;
+  if (p.sender?.type === "Bot" || actor.endsWith("[bot]")) return { ignore: `${event} by a bot` };
+  const headSha = check?.head_sha;
+  // The first PR of the commit: GitHub lists every open PR whose head is this commit or branch,
+  // but never PRs from forks; for those the job looks the PR up by the head SHA (pr 0 until then).
+  const pr = check?.pull_requests?.find((x) => typeof x.number === "number")?.number ?? 0;
+  if (!pr && !headSha) return { ignore: `${event}.${p.action} without a pull request or a commit` };
+  const target = targetOf(p, pr, headSha);
+  if (typeof target === "string") return { ignore: target };
+  if (event === "check_run" && p.action === "requested_action") {
+    if (p.check_run?.name !== "sluice/plan" || p.requested_action?.identifier !== "apply") {
+      return { ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's` };
+    }
+    return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha } } };
+  }
+  if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
+  if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/")) return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
+  return { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
+}
+
+/** `gh-readonly-queue/main/pr-123-<sha>`: the PRs of a merge group, as GitHub names its branch. */
+export function mergeGroupPulls(headRef: string): number[] {
+  return [...headRef.matchAll(/(?:^|\/)pr-(\d+)-[0-9a-f]{7,40}/g)].map((m) => Number(m[1]));
+}
+
+function mergeGroupToJob(p: Payload, actor: string): IngressDecision {
+  if (p.action !== "checks_requested") return { ignore: `merge_group.${p.action} is not acted on` };
+  const group = p.merge_group;
+  if (!group?.head_sha || !group.head_ref || !group.base_sha) return { ignore: "merge_group without head and base" };
+  const pulls = mergeGroupPulls(group.head_ref);
+  const first = pulls[0];
+  if (first === undefined) return { ignore: `merge group ${group.head_ref} names no pull request` };
+  const target = targetOf(p, first, group.head_sha);
+  if (typeof target === "string") return { ignore: target };
+  const baseRef = (group.base_ref ?? "").replace(/^refs\/heads\//, "");
+  return {
+    job: { target, spec: { kind: "merge_group", headSha: group.head_sha, headRef: group.head_ref, baseSha: group.base_sha, baseRef, pulls, actor } },
+  };
 }

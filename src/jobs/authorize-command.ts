@@ -3,6 +3,7 @@ import type { Job } from "../model/job.js";
 import { checkCommandPermission } from "../policy/check-command-permission.js";
 import type { Decision } from "../policy/decision.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import { memberOfTeams } from "./apply-teams.js";
 import type { JobDeps } from "./job-deps.js";
 
 /**
@@ -17,10 +18,11 @@ export async function authorizeCommand(
   needed: Permission,
 ): Promise<Decision> {
   const actor = job.spec.actor;
-  return checkCommandPermission(verb, {
-    user: actor,
-    permission: await vcs.permissionOf(job.target.repo, actor),
-    allowedByServer: deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()),
-    needed,
-  });
+  const permission = await vcs.permissionOf(job.target.repo, actor);
+  const named = deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase());
+  const enough = checkCommandPermission(verb, { user: actor, permission, allowedByServer: named, needed });
+  // Teams are asked about only when the repo permission is not enough: no extra calls for most users.
+  if (enough.allowed || deps.config.apply_teams.length === 0) return enough;
+  const team = await memberOfTeams(vcs, deps.config.apply_teams, actor);
+  return checkCommandPermission(verb, { user: actor, permission, allowedByServer: team !== undefined, needed });
 }

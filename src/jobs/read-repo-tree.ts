@@ -4,7 +4,7 @@ import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.
 import { findModuleSources } from "../projects/discover-terraform-projects.js";
 import { findModuleSourcesInJson } from "../projects/find-module-sources.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
-import { readCheckoutFile } from "../workspace/read-checkout-file.js";
+import { readCheckoutFile } from "../util/read-checkout-file.js";
 
 const TF_FILE = /\.tf(\.json)?$/;
 /** Files read between yields to the event loop, so webhooks are still answered promptly. */

@@ -13,13 +13,15 @@ import { checkPlanGates } from "../policy/check-plan-gates.js";
 import { planPolicyFact } from "./plan-policy-fact.js";
 import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
-import { approvingReviewers } from "../policy/count-approvals.js";
+import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
+import { memberOfTeams } from "./apply-teams.js";
+import { gatherCodeOwners } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
@@ -54,6 +56,8 @@ interface ApplyContext {
   headConfig: HeadConfig;
   /** Apply on merge: the merge commit and its checkout. */
   merge?: { sha: string; checkout: Checkout };
+  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
+  trustedSha?: string;
 }
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
@@ -64,10 +68,12 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (job.spec.trigger === "comment" && !job.spec.viaAtlantis) {
+  if (job.spec.trigger !== "merge" && !job.spec.viaAtlantis) {
     // Who asked is checked before anything is cloned: a user without access gets nothing run.
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
+    const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
+    if (!who.allowed && !repoTeams) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -89,7 +95,7 @@ function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestIn
   return createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: merged ? "apply on merge" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
+    trigger: { text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
     maxComments: deps.config.max_comments,
   });
 }
@@ -138,7 +144,7 @@ async function applyWith(
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
     return;
   }
-  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge };
+  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge, trustedSha };
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
@@ -159,6 +165,7 @@ async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiv
   const { repo } = job.target;
   const actor = job.spec.actor;
   const reviews = await vcs.reviews(repo, pr.number);
+  const commenterPermission = await vcs.permissionOf(repo, actor);
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
@@ -167,8 +174,10 @@ async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiv
     : true;
   return {
     commenter: actor,
-    commenterPermission: await vcs.permissionOf(repo, actor),
-    allowedByServer: deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()),
+    commenterPermission,
+    allowedByServer:
+      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
+      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, ctx.settings.applyTeams, actor)) !== undefined),
     author: pr.author,
     headSha: pr.headSha,
     reviews,
@@ -214,10 +223,13 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   }
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
   const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
+  const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
+    ? await gatherCodeOwners(deps, ctx.vcs, ctx.job.target.repo, ctx.head, ctx.trustedSha ?? pr.baseSha, plans.map((p) => p.dir), approvingReviewers(facts.reviews))
+    : undefined;
   const requirementsFor = (plan: PlanRecord): Decision => {
     // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved") : requirementsOf(plan);
-    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt);
+    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan);
+    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt, codeOwners?.get(plan.dir));
   };
 
   const projects = [...planOf.keys()];
@@ -247,6 +259,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         plan,
         pr,
         merged,
+        clickedSha: spec.checkSha,
+        allowDestroy: settings.allowDestroyFor(project),
         changedByPr: changedDirs.has(plan.dir),
         requirements: requirementsFor(plan),
         stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

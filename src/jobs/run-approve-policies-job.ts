@@ -18,7 +18,7 @@ async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, us
   const member = new Set<string>();
   for (const team of named) {
     const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [owner, team];
-    if (await vcs.teamMembership(org, slug, user)) member.add(team.toLowerCase());
+    if (await vcs.teamMember(org, slug, user)) member.add(team.toLowerCase());
   }
   return member;
 }

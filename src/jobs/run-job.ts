@@ -9,13 +9,16 @@ import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
 import { runApprovePoliciesJob } from "./run-approve-policies-job.js";
+import { runMergeGroupJob } from "./run-merge-group-job.js";
 import { runPlanJob } from "./run-plan-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
 import { secretsFor } from "./secrets.js";
 
 /** Dispatches a job by kind. */
-export async function runJob(job: Job, deps: JobDeps): Promise<void> {
+export async function runJob(given: Job, deps: JobDeps): Promise<void> {
+  const job = await withPullRequest(given, deps);
+  if (!job) return;
   const { repo, pr } = job.target;
   switch (job.spec.kind) {
     case "plan":
@@ -28,6 +31,8 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runStateJob(job, deps);
     case "approve_policies":
       return runApprovePoliciesJob(job, deps);
+    case "merge_group":
+      return runMergeGroupJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;
@@ -56,4 +61,20 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * A check event that listed no PR (GitHub leaves out PRs from forks) carries pr 0 and the check's
+ * commit: the PR is the open one whose head is that commit. None: nothing to act on, logged.
+ */
+async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined> {
+  if (job.target.pr !== 0) return job;
+  const sha = job.target.payloadHeadSha;
+  const vcs = await deps.vcsFor(job);
+  const [pr] = sha ? await vcs.pullRequestsOfCommit(job.target.repo, sha) : [];
+  if (pr === undefined) {
+    deps.log.info({ jobId: job.id, deliveryId: job.deliveryId, sha }, "no open pull request has this commit as its head: nothing to do");
+    return undefined;
+  }
+  return { ...job, target: { ...job.target, pr } };
 }

@@ -14,6 +14,7 @@ import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { authorizeCommand } from "./authorize-command.js";
+import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
@@ -45,11 +46,11 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "plan",
     headSha: pr.headSha,
-    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : (spec.commandLine ?? "/plan"), user: spec.actor },
+    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"), user: spec.actor },
     maxComments: deps.config.max_comments,
   });
   const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone }, secrets.redact);
-  if (spec.trigger === "comment") {
+  if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
     if (!who.allowed) return answer(`Not planned: ${who.reasons.join("; ")}.`, "refused");
@@ -163,7 +164,8 @@ async function planPullRequest(
   secrets.add(sensitive);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
-  await publisher.final({ state: "done", results: inOrder(projects, results), notice }, secrets.redact);
+  const ordered = inOrder(projects, results);
+  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) }, secrets.redact);
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
 }
 
@@ -238,11 +240,12 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
       output: "",
     };
   }
-  const outcome = await runner.plan(built.request, exec);
-  if (!outcome.ok) {
-    const { failedStep, message, output, durationMs } = outcome;
+  const planned = await runner.plan(built.request, exec);
+  if (!planned.ok) {
+    const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };
   }
+  const outcome = markDestroy(planned, ctx.extraArgs);
   await chmod(outcome.planFile, 0o400);
   const saved = await deps.store.savePlan({
     repo,
@@ -270,3 +273,10 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
     if (dir !== keep) await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
+function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
+  return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
+}
+
+type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];

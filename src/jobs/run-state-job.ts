@@ -93,7 +93,8 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
         const lock = await deps.store.takeLock({ repo: repoFullName(repo), dir: p.dir, workspace: p.workspace, project: p.name, pr: pr.number }, job.target);
         if (!lock.ok) {
           const url = siblingPrUrl(pr.htmlUrl, lock.heldBy.pr);
-          return { project: p, status: "refused", reason: `locked by #${lock.heldBy.pr} (${url}): the project's state belongs to that pull request until it merges or closes`, output: "" };
+          const holder = `#${lock.heldBy.pr}`;
+          return { project: p, status: "refused", reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`, link: { text: holder, url }, output: "" };
         }
         const outcome = await runner.state?.(
           {

@@ -3,7 +3,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Workflow } from "../model/repo-config.js";
 import type { Project } from "../model/project.js";
-import { createRedactor } from "../render/redact.js";
+import { createRedactor } from "../util/redact.js";
 import type { JobDeps } from "./job-deps.js";
 import { chainRedactors, type Secrets } from "./secrets.js";
 

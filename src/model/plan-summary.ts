@@ -51,4 +51,6 @@ export interface PlanSummary {
    * values themselves are never kept. Absent when the tool's plan has no comparable values.
    */
   changeHashes?: Record<string, string>;
+  /** Planned with `-destroy`: a teardown of everything the project manages, applied only where `allow_destroy` says so. */
+  destroyPlan?: boolean;
 }

@@ -1,7 +1,7 @@
 import type { RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
-export type Requirement = "approved" | "mergeable" | "undiverged";
+export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners";
 
 /**
  * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'
@@ -62,6 +62,8 @@ export interface ProjectConfig {
   terraformBinary?: string;
   helm?: HelmSettings;
   kustomize?: KustomizeSettings;
+  /** A `-destroy` plan of this project may be applied (trusted config only). */
+  allowDestroy?: boolean;
 }
 
 export interface RepoConfig {
@@ -76,6 +78,8 @@ export interface RepoConfig {
   /** Approvals needed by the "approved" requirement. */
   approvals: number;
   workflows: Record<string, Workflow>;
+  /** `org/team` slugs whose members may apply (honoured when the server lets repos set `apply_teams`). */
+  applyTeams?: string[];
   /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */
   warnings: string[];
   /**

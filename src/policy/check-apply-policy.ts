@@ -1,6 +1,7 @@
 import type { Requirement } from "../model/repo-config.js";
 import type { Permission, Review } from "../model/pull-request.js";
 import { checkCommandPermission } from "./check-command-permission.js";
+import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
 import { countApprovals } from "./count-approvals.js";
 import { combine, type Decision, refuse } from "./decision.js";
 
@@ -39,6 +40,8 @@ export function checkRequirements(
   approvalsNeeded: number,
   f: ApplyFacts,
   planMadeAt?: string,
+  /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
+  codeOwners?: CodeOwnerFacts,
 ): Decision {
   const decisions: Decision[] = [];
   for (const req of new Set(requirements)) {
@@ -54,6 +57,9 @@ export function checkRequirements(
           ),
         );
       }
+    } else if (req === "code_owners") {
+      const { approvers } = countApprovals(f.reviews, f, planMadeAt);
+      decisions.push(codeOwners ? checkCodeOwners(codeOwners, approvers) : refuse("the code owners of this project's files could not be determined"));
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
     } else if (req === "undiverged") {

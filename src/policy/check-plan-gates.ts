@@ -5,7 +5,11 @@ const short = (sha: string) => sha.slice(0, 7);
 
 /** Everything that decides whether one saved plan may be applied now, gathered inside its run lock. */
 export interface PlanGateFacts {
-  plan: { headSha: string; baseSha: string };
+  plan: { headSha: string; baseSha: string; summary?: { destroyPlan?: boolean } };
+  /** An apply from a check run's "Apply" button: the head SHA that check run was made for. */
+  clickedSha?: string;
+  /** The project's trusted `allow_destroy` (server or base-branch config); a destroy plan needs it. */
+  allowDestroy?: boolean;
   /** The PR's live head and base, read from GitHub when the apply started. */
   pr: { headSha: string; baseSha: string };
   /** Apply on merge: the base has moved by definition (the merge), and the merge commit is re-checked instead. */
@@ -28,6 +32,12 @@ export interface PlanGateFacts {
  * last three facts and until the tool has finished, so nothing can change the plan in between.
  */
 export function checkPlanGates(f: PlanGateFacts): Decision {
+  // The button belongs to the check run of one commit: a click there never applies a plan of another.
+  if (f.clickedSha !== undefined && f.clickedSha !== f.pr.headSha) {
+    return refuse(
+      `the plan is stale: the button was on the check of ${short(f.clickedSha)} but the pull request head is now ${short(f.pr.headSha)}. Use the newest \`sluice/plan\` check, or comment \`/plan\` to plan again.`,
+    );
+  }
   if (f.plan.headSha !== f.pr.headSha) {
     return refuse(
       `the plan is stale: it was made for ${short(f.plan.headSha)} but the pull request head is now ${short(f.pr.headSha)}. Comment \`/plan\` to plan again.`,
@@ -42,6 +52,11 @@ export function checkPlanGates(f: PlanGateFacts): Decision {
     );
   }
   if (!f.requirements.allowed) return f.requirements;
+  if (f.plan.summary?.destroyPlan && !f.allowDestroy) {
+    return refuse(
+      "this is a destroy plan (`-destroy`): it would tear down everything the project manages, and the project does not set `allow_destroy: true` in the trusted config (server config, or the base branch's repo config)",
+    );
+  }
   if (!f.policies.passed) return refuse(describeBlocking(f.policies.blocking));
   if (!f.stillPending) return refuse("the plan was replaced or discarded while this apply waited. Comment `/plan` to plan again.");
   if (!f.lockHeld) {

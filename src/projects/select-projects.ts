@@ -1,7 +1,7 @@
 import { markdownCode } from "../command/markdown-code.js";
 import type { ProjectFilter } from "../model/command.js";
 import { adHocWorkspaceName, type Project } from "../model/project.js";
-import { compareStrings } from "./repo-path.js";
+import { compareStrings } from "../util/repo-path.js";
 
 export type ProjectSelection = { projects: Project[] } | { error: string };
 

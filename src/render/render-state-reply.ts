@@ -3,8 +3,8 @@ import { escapeText } from "./escape-text.js";
 import { inlineCode } from "./inline.js";
 import { markerFor } from "./marker.js";
 import { renderOutputBlock } from "./output-block.js";
-import type { Redactor } from "./redact.js";
-import { stripControl } from "./sanitize.js";
+import type { Redactor } from "../util/redact.js";
+import { stripControl } from "../util/sanitize.js";
 
 export interface StateReply {
   jobId: number;

@@ -1,11 +1,13 @@
 import type pg from "pg";
 import type { JobStatus, JobTarget } from "../model/job.js";
 import { advisoryKey } from "./advisory-key.js";
-import type { ApplyView, ConsoleStore, JobLogChunk, LogStream, PauseState } from "./console-store.js";
+import type { ConsoleStore, JobLogChunk, PauseState } from "./console-store.js";
 import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { ApplyRecord, PlanRecord } from "./store.js";
+import type { PlanRecord } from "./store.js";
+import { type ApplyViewRow, type AuditRow, type LockRow, type StreamRow, toApplyView, toAudit, toLockViews, toStream } from "./postgres-rows.js";
+import type { WaiterRow } from "./record-rows.js";
 
 export const POSTGRES_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -45,46 +47,6 @@ CREATE TABLE IF NOT EXISTS flags (
   value jsonb NOT NULL
 );
 `;
-
-interface StreamRow {
-  job_id: number;
-  project: string;
-  repo: string;
-  pr: number;
-  kind: LogStream["kind"];
-  bytes: string;
-  truncated: boolean;
-  started_at: Date;
-  updated_at: Date;
-}
-
-interface ApplyViewRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: Date;
-  finished_at: Date | null;
-  actor: string | null;
-  head_sha: string | null;
-}
-
-const toApplyView = (r: ApplyViewRow): ApplyView => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at.toISOString(),
-  finishedAt: r.finished_at?.toISOString(),
-  actor: r.actor ?? "",
-  headSha: r.head_sha ?? undefined,
-});
 
 const APPLY_VIEW = `SELECT a.*, j.spec->>'actor' AS actor, p.head_sha AS head_sha
   FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;
@@ -136,18 +98,8 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       ]);
     },
     async jobLogStreams(jobId) {
-      const rows = await query<StreamRow>("SELECT * FROM log_streams WHERE job_id = $1 ORDER BY started_at, project", [jobId]);
-      return rows.map((r) => ({
-        jobId: r.job_id,
-        project: r.project,
-        repo: r.repo,
-        pr: r.pr,
-        kind: r.kind,
-        bytes: Number(r.bytes),
-        truncated: r.truncated,
-        startedAt: r.started_at.toISOString(),
-        updatedAt: r.updated_at.toISOString(),
-      }));
+      const rows = await query<StreamRow>("SELECT s.* FROM log_streams s WHERE s.job_id = $1 ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project", [jobId]);
+      return rows.map(toStream);
     },
     async pruneJobLogs(before) {
       const jobs = await query<{ job_id: number }>(
@@ -200,21 +152,9 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       );
     },
     async allLocks() {
-      const locks = await query<{ repo: string; dir: string; workspace: string; project: string; pr: number; created_at: Date }>(
-        "SELECT * FROM locks ORDER BY repo, project, workspace",
-      );
-      const waiters = await query<{ repo: string; dir: string; workspace: string; pr: number }>(
-        "SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr",
-      );
-      return locks.map((l) => ({
-        repo: l.repo,
-        dir: l.dir,
-        workspace: l.workspace,
-        project: l.project,
-        pr: l.pr,
-        createdAt: l.created_at.toISOString(),
-        waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
-      }));
+      const locks = await query<LockRow>("SELECT * FROM locks ORDER BY repo, project, workspace");
+      const waiters = await query<WaiterRow>("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr");
+      return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {
       const rows = await query<{ target: JobTarget }>(
@@ -240,31 +180,13 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       return rows[0]?.id as number;
     },
     async auditEvents({ repo, action, actor, limit = 500 }) {
-      const rows = await query<{
-        id: number;
-        at: Date;
-        actor: string;
-        action: string;
-        repo: string | null;
-        project: string | null;
-        pr: number | null;
-        detail: string;
-      }>(
+      const rows = await query<AuditRow>(
         `SELECT * FROM audit_events
          WHERE ($1::text IS NULL OR repo = $1) AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR lower(actor) = lower($3))
          ORDER BY id DESC LIMIT $4`,
         [repo ?? null, action ?? null, actor ?? null, limit],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        at: r.at.toISOString(),
-        actor: r.actor,
-        action: r.action,
-        repo: r.repo ?? undefined,
-        project: r.project ?? undefined,
-        pr: r.pr ?? undefined,
-        detail: r.detail,
-      }));
+      return rows.map(toAudit);
     },
 
     async appliesPaused() {

@@ -4,7 +4,7 @@ import pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
-import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
+import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
@@ -160,11 +160,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       // Adopting the rows (owner = us) in the same transaction that found their owner dead means
       // another replica recovering at the same time cannot return them too.
       const rows = await inTransaction(pool, async (c) => {
-        const owners = await c.query<{ owner: string }>(
-          "SELECT DISTINCT owner FROM jobs WHERE status = 'running' AND owner IS NOT NULL AND owner <> $1",
-          [owner],
-        );
-        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const dead = await deadOwnersOf(c, "jobs", "running", owner);
         const adopted = await c.query<JobRow>(
           `UPDATE jobs SET owner = $1, updated_at = now()
            WHERE status = 'running' AND (owner IS NULL OR owner = ANY($2::text[]))
@@ -293,11 +289,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
     async interruptStartedApplies() {
       const rows = await inTransaction(pool, async (c) => {
-        const owners = await c.query<{ owner: string }>(
-          "SELECT DISTINCT owner FROM applies WHERE status = 'started' AND owner IS NOT NULL AND owner <> $1",
-          [owner],
-        );
-        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const dead = await deadOwnersOf(c, "applies", "started", owner);
         const r = await c.query<ApplyRow>(
           `UPDATE applies SET status = 'interrupted', finished_at = now()
            WHERE status = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))

@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
 import type { JobStatus, JobTarget } from "../model/job.js";
-import type { ApplyView, AuditEvent, ConsoleStore, JobLogChunk, LockView, LogStream, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
+import type { ConsoleStore, JobLogChunk, NewLogChunk, PauseState, PlanRun } from "./console-store.js";
 import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
-import type { ApplyRecord, PlanRecord } from "./store.js";
+import type { PlanRecord } from "./store.js";
+import type * as rows from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 
 export const SQLITE_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -44,57 +46,9 @@ CREATE TABLE IF NOT EXISTS flags (
 );
 `;
 
-interface StreamRow {
-  job_id: number;
-  project: string;
-  repo: string;
-  pr: number;
-  kind: LogStream["kind"];
-  bytes: number;
-  truncated: number;
-  started_at: string;
-  updated_at: string;
-}
-
-const toStream = (r: StreamRow): LogStream => ({
-  jobId: r.job_id,
-  project: r.project,
-  repo: r.repo,
-  pr: r.pr,
-  kind: r.kind,
-  bytes: r.bytes,
-  truncated: r.truncated === 1,
-  startedAt: r.started_at,
-  updatedAt: r.updated_at,
-});
-
-interface ApplyViewRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: string;
-  finished_at: string | null;
-  actor: string | null;
-  head_sha: string | null;
-}
-
-const toApplyView = (r: ApplyViewRow): ApplyView => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at ?? undefined,
-  actor: r.actor ?? "",
-  headSha: r.head_sha ?? undefined,
-});
+type StreamRow = rows.StreamRow<Lite>;
+type ApplyViewRow = rows.ApplyViewRow<Lite>;
+const { toStream, toApplyView, toLockViews, toAudit } = sqliteRecords;
 
 const APPLY_VIEW = `SELECT a.*, json_extract(j.spec, '$.actor') AS actor, p.head_sha AS head_sha
   FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;
@@ -149,7 +103,10 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
         .all(jobId, afterSeq, limit) as JobLogChunk[];
     },
     async jobLogStreams(jobId) {
-      return (db.prepare("SELECT * FROM log_streams WHERE job_id = ? ORDER BY started_at, project").all(jobId) as StreamRow[]).map(toStream);
+      return (db.prepare(
+        // In the order the projects first wrote: timestamps of two projects can be equal.
+        "SELECT s.* FROM log_streams s WHERE s.job_id = ? ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project",
+      ).all(jobId) as StreamRow[]).map(toStream);
     },
     async pruneJobLogs(before) {
       return pruneTx(before);
@@ -199,31 +156,9 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
       return mergeActivity(plans, latest(""), latest("WHERE status = 'succeeded'"));
     },
     async allLocks() {
-      const locks = db.prepare("SELECT * FROM locks ORDER BY repo, project, workspace").all() as {
-        repo: string;
-        dir: string;
-        workspace: string;
-        project: string;
-        pr: number;
-        created_at: string;
-      }[];
-      const waiters = db.prepare("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr").all() as {
-        repo: string;
-        dir: string;
-        workspace: string;
-        pr: number;
-      }[];
-      return locks.map(
-        (l): LockView => ({
-          repo: l.repo,
-          dir: l.dir,
-          workspace: l.workspace,
-          project: l.project,
-          pr: l.pr,
-          createdAt: l.created_at,
-          waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
-        }),
-      );
+      const locks = db.prepare("SELECT * FROM locks ORDER BY repo, project, workspace").all() as rows.LockRow<Lite>[];
+      const waiters = db.prepare("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr").all() as rows.WaiterRow[];
+      return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {
       const row = db
@@ -255,28 +190,8 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
            WHERE (@repo IS NULL OR repo = @repo) AND (@action IS NULL OR action = @action) AND (@actor IS NULL OR lower(actor) = lower(@actor))
            ORDER BY id DESC LIMIT @limit`,
         )
-        .all({ repo: repo ?? null, action: action ?? null, actor: actor ?? null, limit }) as {
-        id: number;
-        at: string;
-        actor: string;
-        action: string;
-        repo: string | null;
-        project: string | null;
-        pr: number | null;
-        detail: string;
-      }[];
-      return rows.map(
-        (r): AuditEvent => ({
-          id: r.id,
-          at: r.at,
-          actor: r.actor,
-          action: r.action,
-          repo: r.repo ?? undefined,
-          project: r.project ?? undefined,
-          pr: r.pr ?? undefined,
-          detail: r.detail,
-        }),
-      );
+        .all({ repo: repo ?? null, action: action ?? null, actor: actor ?? null, limit }) as rows.AuditRow<Lite>[];
+      return rows.map(toAudit);
     },
 
     async appliesPaused() {

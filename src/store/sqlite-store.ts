@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
+import type * as rows from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
-import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
-import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
+import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
+import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -85,113 +87,12 @@ CREATE TABLE IF NOT EXISTS applies (
 );
 `;
 
-interface JobRow {
-  id: number;
-  delivery_id: string;
-  target: string;
-  spec: string;
-  status: JobStatus;
-  attempts: number;
-  comment_ids: string;
-  check_run_id: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    deliveryId: row.delivery_id,
-    target: JSON.parse(row.target) as JobTarget,
-    spec: JSON.parse(row.spec) as JobSpec,
-    status: row.status,
-    attempts: row.attempts,
-    commentIds: JSON.parse(row.comment_ids) as number[],
-    checkRunId: row.check_run_id ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-interface PlanRow {
-  id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  dir: string;
-  workspace: string;
-  runner: string;
-  head_sha: string;
-  base_sha: string;
-  plan_path: string;
-  plan_hash: string;
-  summary: string;
-  status: PlanRecord["status"];
-  job_id: number;
-  created_at: string;
-}
-
-function toPlan(r: PlanRow): PlanRecord {
-  return {
-    id: r.id,
-    repo: r.repo,
-    pr: r.pr,
-    project: r.project,
-    dir: r.dir,
-    workspace: r.workspace,
-    runner: r.runner,
-    headSha: r.head_sha,
-    baseSha: r.base_sha,
-    planPath: r.plan_path,
-    planHash: r.plan_hash,
-    summary: JSON.parse(r.summary) as PlanRecord["summary"],
-    status: r.status,
-    jobId: r.job_id,
-    createdAt: r.created_at,
-  };
-}
-
-interface LockRow {
-  repo: string;
-  dir: string;
-  workspace: string;
-  project: string;
-  pr: number;
-  created_at: string;
-}
-
-const toLock = (r: LockRow): LockRecord => ({
-  repo: r.repo,
-  dir: r.dir,
-  workspace: r.workspace,
-  project: r.project,
-  pr: r.pr,
-  createdAt: r.created_at,
-});
-
-interface ApplyRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: string;
-  finished_at: string | null;
-}
-
-const toApply = (r: ApplyRow): ApplyRecord => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at ?? undefined,
-});
+/** Row shapes as better-sqlite3 returns them: JSON as text, timestamps as ISO strings. */
+type JobRow = rows.JobRow<Lite>;
+type PlanRow = rows.PlanRow<Lite>;
+type LockRow = rows.LockRow<Lite>;
+type ApplyRow = rows.ApplyRow<Lite>;
+const { toJob, toPlan, toLock, toApply } = sqliteRecords;
 
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
 export function openSqliteStore(file: string): Store {

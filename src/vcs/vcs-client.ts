@@ -15,6 +15,15 @@ export interface CheckUpdate {
   conclusion?: CheckConclusion;
   title: string;
   summary: string;
+  /** Buttons on the check run (GitHub's `requested_action`); `[]` removes earlier ones. */
+  actions?: CheckAction[];
+}
+
+/** GitHub limits: label 20, identifier 20, description 40 characters; at most 3 actions. */
+export interface CheckAction {
+  label: string;
+  identifier: string;
+  description: string;
 }
 
 /** A GitHub API failure, as domain code sees it. */
@@ -45,8 +54,10 @@ export interface VcsClient {
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
-  /** Whether `user` is an active member of the organization's team (by slug); false when not, or the team is unknown. */
-  teamMembership(org: string, team: string, user: string): Promise<boolean>;
+  /** An active member of the team `org/teamSlug`, directly or through a child team (GitHub counts both). */
+  teamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
+  /** Open pull requests whose head is this commit (for events that name a commit, not a PR). */
+  pullRequestsOfCommit(repo: RepoRef, sha: string): Promise<number[]>;
   /** A short-lived installation token for git over HTTPS. */
   cloneToken(): Promise<string>;
 }

@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
-import { KeyedMutex } from "./keyed-mutex.js";
-import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "./read-checkout-file.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
 /** A failure of a git step, with git's own (redacted) words. */
 export class GitError extends Error {
@@ -333,6 +333,19 @@ export class GitWorkspace {
   /** The first parent of a commit already in the mirror (the base branch before a merge). */
   async firstParent(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
+  }
+
+  /**
+   * The commits merged in along the first-parent line from `baseSha` to `headSha` (the second
+   * parent of each merge commit): in a merge queue's group, the head of each queued PR.
+   */
+  async mergedHeads(repo: RepoRef, baseSha: string, headSha: string): Promise<string[]> {
+    const out = await this.git(["rev-list", "--first-parent", "--parents", `${baseSha}..${headSha}`], { cwd: this.mirrorDir(repo) });
+    return out
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .flatMap((shas) => (shas.length >= 3 && shas[2] ? [shas[2]] : []))
+      .reverse();
   }
 
   /** The tree id of a commit already in the mirror: equal trees mean identical content. */

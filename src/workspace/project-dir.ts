@@ -1,6 +1,6 @@
 import { realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { resolveInside } from "./resolve-inside.js";
+import { resolveInside } from "../util/resolve-inside.js";
 
 /**
  * A project's dir must be itself, not another dir under a second name: locks, plans and

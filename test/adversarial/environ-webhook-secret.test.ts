@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
-import { completedCheck, botComments, nextReply } from "./support.js";
+import { completedCheck, botComments, } from "./support.js";
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });

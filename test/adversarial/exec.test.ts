@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { exec, liveRedactor } from "../../runners/exec.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 
 // The spawn choke point under hostile output. Live output (job logs) is redacted chunk by chunk as
 // it streams: a secret that one read splits in two must not reach the log in halves. And a run

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Harness } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 export type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -29,7 +30,8 @@ export function effects(h: Harness) {
   };
 }
 
-export const settle = (ms = 1_000) => new Promise((r) => setTimeout(r, ms));
+/** Waits until the app has acted on everything it was sent (see untilIdle): before "nothing happened" checks. */
+export const settle = (h: Harness) => untilIdle(h.app.dataDir);
 
 export const botComments = (h: Harness, repo: Repo, pr: number) =>
   h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");

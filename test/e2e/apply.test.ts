@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -143,7 +144,7 @@ describe("apply", () => {
     await h.sim.redeliver(a.delivery.deliveryId);
     await completed(repo, pr.headSha, "sluice/apply");
     await h.sim.waitFor(() => bot(repo, pr.number).length >= 3 && bot(repo, pr.number).every((c) => !/queued|running/i.test(c.body.split("\n")[1] ?? "")), { timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 1000));
+    await untilIdle(h.app.dataDir);
     expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
     // Plan comment + one reply per /apply comment; redeliveries add nothing.
     expect(bot(repo, pr.number)).toHaveLength(3);
@@ -196,8 +197,8 @@ describe("locks", () => {
     const check = await completed(repo, second.headSha, "sluice/plan");
     expect(check.conclusion).toBe("failure");
     const body = bot(repo, second.number)[0]?.body ?? "";
-    expect(body).toContain(`locked by #`);
-    expect(body).toContain(`/pull/${pr.number})`);
+    // A plain reference to the holder, which GitHub links itself (no zero-width space after `#`).
+    expect(body).toContain(`locked by #${pr.number}:`);
     await h.sim.closePullRequest(repo, pr.number);
     const replanned = await completed(repo, second.headSha, "sluice/plan", 2);
     expect(replanned.conclusion).toBe("success");

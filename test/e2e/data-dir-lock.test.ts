@@ -27,6 +27,18 @@ afterAll(async () => {
 });
 const cleanups: (() => Promise<void>)[] = [];
 
+/** /readyz once the start-up check of the app's credentials has answered (it is not ready before). */
+async function readyz(url: string): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await fetch(`${url}/readyz`);
+    const body = (await r.json()) as { checks: { name: string; reason?: string }[] };
+    const pending = body.checks.some((c) => c.name === "github" && c.reason?.startsWith("checking"));
+    if (!pending || Date.now() > deadline) return r.status;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 async function start(dataDir?: string): Promise<AppProcess> {
   const app = await startApp({ env, ...(dataDir ? { dataDir } : {}) });
   started.push(app);
@@ -53,7 +65,7 @@ it("a second process on the same data dir is refused; after kill -9 of the first
   writeFileSync(join(dir, "sluice.db.lock"), String(process.pid));
 
   const third = await start(dir);
-  expect((await fetch(`${third.url}/readyz`)).status).toBe(200);
+  expect(await readyz(third.url)).toBe(200);
   expect(readFileSync(join(dir, "sluice.db.process-lock.owner"), "utf8").trim()).not.toBe("");
   expect(existsSync(join(dir, "sluice.db.lock"))).toBe(false);
 });
@@ -95,5 +107,5 @@ it("a crashed Sluice that its parent has not reaped yet (a zombie) does not bloc
   expect(() => process.kill(pid, 0)).not.toThrow();
 
   const next = await start(dataDir);
-  expect((await fetch(`${next.url}/readyz`)).status).toBe(200);
+  expect(await readyz(next.url)).toBe(200);
 }, 60_000);

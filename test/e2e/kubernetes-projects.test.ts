@@ -4,7 +4,6 @@ import { installHelm } from "../../scripts/install-helm.js";
 import { fixtureFiles } from "../support/fixture-files.js";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;

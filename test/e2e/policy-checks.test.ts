@@ -89,7 +89,7 @@ describe("policy checks (conftest stand-in)", () => {
     for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "read"], ["sec", "read"]] as const) {
       h.sim.setPermission("acme/guarded", u, role);
     }
-    h.sim.addTeamMember("acme", "security", "carol");
+    h.sim.addTeam("acme/security", { members: ["carol"] });
     const repo = await h.sim.createRepo({ owner: "acme", name: "guarded", files: { "net/main.tf": statefulProject("net", state, 0) } });
     const head1 = await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });

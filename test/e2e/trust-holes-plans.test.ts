@@ -131,6 +131,7 @@ describe("issue #10.6: apply on merge after the base moved", () => {
     const name = "merge-moved-value";
     grant(h, name);
     const state = join(stateDir, `${name}.tfstate`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: terraform's own interpolation, written into a .tf file
     const resource = 'resource "terraform_data" "app" {\n  input = "v1-${local.tag}"\n}\n';
     const repo = await h.sim.createRepo({
       owner: "acme",

@@ -14,9 +14,9 @@ import { createGithubServer } from "./create-github-server.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GitStore } from "./git-store.js";
 import type { ShapeCtx } from "./shape-ctx.js";
+import { registerNativeRoutes } from "./native-routes.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
-import { registerTeamRoutes } from "./team-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
@@ -38,7 +38,7 @@ import { WebhookSender } from "./webhook-sender.js";
 
 // One import for tests: the handle's types live next to it.
 export type { CallRecord, CommentEvent, DeliveryRecord, DeliveryResult, FailRule, GitWantRecord, PullState, Role, SimRepo } from "./sim-types.js";
-export type { CreateRepoOptions, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
+export type { CreateRepoOptions, MergeGroup, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
 export type { DeliverOptions } from "./webhook-sender.js";
 export { signAppJwt } from "./sign-app-jwt.js";
 
@@ -75,7 +75,7 @@ export interface CommentView {
   history: string[];
 }
 
-export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history">;
+export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history" | "actions">;
 
 /** Starts a fake GitHub on 127.0.0.1 (REST under /api/v3, git smart HTTP, signed webhooks out). */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -117,10 +117,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerAppRoutes(router, core);
   registerManifestRoutes(router, core, { pem: privateKeyPem, webhookSecret: opts.webhookSecret });
   registerRepoRoutes(router, core);
-  registerTeamRoutes(router, core);
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
+  registerNativeRoutes(router, core);
   const web = new RestRouter();
   const oauth = { clientId: `Iv1.sim${appId}`, clientSecret: randomBytes(20).toString("hex") };
   registerOAuthRoutes(web, router, core, oauth);
@@ -209,7 +209,7 @@ export class Simulator extends SimulatorScenario {
   checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
     return [...this.core.state.checkRuns.values()]
       .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
-      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history], actions: [...r.actions] }));
   }
 
   /** Every comment creation and edit (the app's and the test's), in the order served. */

@@ -10,6 +10,7 @@ import type {
   Role,
   SimRepo,
   SimUser,
+  TeamState,
   TokenState,
 } from "./sim-types.js";
 
@@ -23,6 +24,8 @@ export class SimState {
   readonly comments = new Map<number, CommentState>();
   readonly reviews: ReviewState[] = [];
   readonly checkRuns = new Map<number, CheckRunState>();
+  /** By lowercase `org/slug`. */
+  readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
   readonly tokens = new Map<string, TokenState>();
   readonly issuedTokens: string[] = [];
@@ -31,8 +34,6 @@ export class SimState {
   /** User-to-server tokens from the OAuth web flow: token -> who. */
   readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
-  /** `org/team-slug` -> member logins, all lowercase. */
-  readonly teams = new Map<string, Set<string>>();
   private readonly issueCounters = new Map<string, number>();
   private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000 };
 

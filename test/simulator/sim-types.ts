@@ -95,6 +95,18 @@ export interface CheckRunState {
   completed_at: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   history: { status: CheckStatus; conclusion: CheckConclusion | null }[];
+  /** Buttons the app offered (`actions`); GitHub shows them and sends `requested_action` on a click. */
+  actions: { label: string; identifier: string; description: string }[];
+  /** The branch of the check suite: GitHub lists open PRs of that branch in check events. */
+  head_branch: string | null;
+}
+
+export interface TeamState {
+  org: string;
+  slug: string;
+  /** `org/slug` of the parent team: members of this team count as members of the parent too. */
+  parent?: string;
+  members: Map<string, "active" | "pending">;
 }
 
 export interface ReactionState {

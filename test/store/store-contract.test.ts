@@ -438,6 +438,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       await a.close();
       const again = await env.open();
       expect((await again.readJobLog(jobId, 0)).map((c) => c.text)).toEqual(all.map((c) => c.text));
+      // One process per embedded data dir: the next open needs this one closed.
+      await again.close();
     }
     const s = await env.open();
     expect(await s.pruneJobLogs(new Date(Date.now() - 60_000).toISOString())).toBe(0);

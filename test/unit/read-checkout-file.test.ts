@@ -7,7 +7,7 @@ import { chartDependencies } from "../../runners/helm/chart-dependencies.js";
 import { chartAt } from "../../runners/helm/chart-location.js";
 import { createPluginCache } from "../../runners/terraform/plugin-cache.js";
 import { readRepoTree } from "../../src/jobs/read-repo-tree.js";
-import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError, readCheckoutFile } from "../../src/workspace/read-checkout-file.js";
+import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError, readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 // Issue #10, "also trusted": files Sluice itself reads from a checkout are read with a size cap,
 // only as regular files inside the checkout, never through a symlink to a device, never from a

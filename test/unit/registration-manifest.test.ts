@@ -39,7 +39,7 @@ describe("the registration manifest Sluice serves", () => {
     const base = await serve({ env: { SLUICE_PUBLIC_URL: "https://sluice.example.com" } });
     const manifest = (await (await fetch(`${base}/manifest.json`)).json()) as Record<string, unknown>;
     expect(manifest.hook_attributes).toEqual({ url: "https://sluice.example.com/api/github/webhooks", active: true });
-    expect(manifest.default_events).toEqual(["pull_request", "issue_comment", "pull_request_review"]);
+    expect(manifest.default_events).toEqual(["pull_request", "issue_comment", "pull_request_review", "check_run", "check_suite", "merge_group"]);
     expect(manifest.default_events).toEqual(appYml.default_events);
     expect(manifest.default_permissions).toEqual(appYml.default_permissions);
     expect(manifest.redirect_url).toBe(`${base}/setup/callback`);
@@ -55,6 +55,8 @@ describe("the registration manifest Sluice serves", () => {
       checks: "write",
       statuses: "read",
       metadata: "read",
+      merge_queues: "read",
+      members: "read",
     });
     // Every permission has its reason written above it.
     for (const key of Object.keys(appYml.default_permissions)) {

@@ -2,7 +2,7 @@ import type { RepoConfig } from "../../model/repo-config.js";
 import { atlantisConfigSchema } from "./atlantis-schema.js";
 import { describeIssues } from "./describe-issues.js";
 import { showValue } from "./format-path.js";
-import { createContext } from "./normalize-context.js";
+import { createContext, type NormalizeContext } from "./normalize-context.js";
 import { normalizeAtlantisConfig } from "./normalize-atlantis-config.js";
 import { normalizeSluiceConfig } from "./normalize-sluice-config.js";
 import { readYaml, withMore } from "./read-yaml.js";
@@ -70,30 +70,34 @@ export function loadRepoConfig(
 }
 
 function loadSluice(text: string, maxBytes: number, file: string): RepoConfigResult {
-  const yaml = readYaml(text, { file, maxBytes });
-  if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
-  const rootError = checkRoot(yaml.data, yaml.locator);
-  if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
-
-  const parsed = sluiceConfigSchema.safeParse(yaml.data);
-  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
-  const ctx = createContext(yaml.locator);
-  const config = normalizeSluiceConfig(parsed.data, ctx);
-  if (ctx.hasErrors()) return failed(file, ctx.errors());
-  return { ok: true, config };
+  return loadFile(file, text, maxBytes, (yaml, ctx) => {
+    const parsed = sluiceConfigSchema.safeParse(yaml);
+    return parsed.success ? normalizeSluiceConfig(parsed.data, ctx) : { issues: parsed.error.issues };
+  });
 }
 
 function loadAtlantis(text: string, maxBytes: number): RepoConfigResult {
-  const file = ATLANTIS_FILE;
+  return loadFile(ATLANTIS_FILE, text, maxBytes, (yaml, ctx) => {
+    const parsed = atlantisConfigSchema.safeParse(yaml);
+    return parsed.success ? normalizeAtlantisConfig(parsed.data, yaml as Record<string, unknown>, ctx) : { issues: parsed.error.issues };
+  });
+}
+
+/** The two stages for either file: YAML with a mapping at the root, then schema and normalize. */
+function loadFile(
+  file: string,
+  text: string,
+  maxBytes: number,
+  parse: (yaml: unknown, ctx: NormalizeContext) => RepoConfig | { issues: Parameters<typeof describeIssues>[0] },
+): RepoConfigResult {
   const yaml = readYaml(text, { file, maxBytes });
   if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
   const rootError = checkRoot(yaml.data, yaml.locator);
   if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
 
-  const parsed = atlantisConfigSchema.safeParse(yaml.data);
-  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
   const ctx = createContext(yaml.locator);
-  const config = normalizeAtlantisConfig(parsed.data, yaml.data as Record<string, unknown>, ctx);
+  const config = parse(yaml.data, ctx);
+  if ("issues" in config) return failed(file, describeIssues(config.issues, yaml.data, yaml.locator));
   if (ctx.hasErrors()) return failed(file, ctx.errors());
   return { ok: true, config };
 }

@@ -7,11 +7,9 @@ import type { NormalizeContext } from "./normalize-context.js";
 import {
   checkIgnorePaths,
   checkProjectName,
-  checkWhenModified,
   checkWorkspace,
   cleanProjectDir,
-  defaultProjectName,
-  defaultWhenModified,
+  projectCore,
   warnVersion,
 } from "./project-fields.js";
 
@@ -52,7 +50,7 @@ const PROJECT_UNSUPPORTED = new Set([
   "custom_policy_check",
   "policy_check",
 ]);
-const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged"]);
+const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged", "code_owners"]);
 
 /**
  * The second stage for atlantis.yaml: Atlantis' meaning, Sluice's model. Keys Sluice does not act
@@ -123,25 +121,23 @@ function normalizeProject(
   if (rawName !== undefined && rawName !== "" && name === undefined) return undefined;
 
   const runner = raw.terraform_distribution === "opentofu" ? "opentofu" : "terraform";
-  const project: ProjectConfig = {
-    name: name ?? defaultProjectName(dir, workspace),
-    dir,
-    workspace,
-    runner,
-    autoplan: {
-      enabled: raw.autoplan?.enabled ?? true,
-      whenModified: checkWhenModified(
-        dir,
+  const project: ProjectConfig = projectCore(
+    {
+      name,
+      dir,
+      workspace,
+      runner,
+      autoplanEnabled: raw.autoplan?.enabled ?? undefined,
+      whenModified:
         raw.autoplan?.when_modified === null || raw.autoplan?.when_modified === undefined
-          ? defaultWhenModified(runner)
+          ? undefined
           : texts(raw.autoplan.when_modified, [...path, "autoplan", "when_modified"], ctx),
-        [...path, "autoplan", "when_modified"],
-        ctx,
-      ),
+      dependsOn: () => texts(raw.depends_on, [...path, "depends_on"], ctx),
+      executionOrderGroup: raw.execution_order_group ?? undefined,
     },
-    dependsOn: [...new Set(texts(raw.depends_on, [...path, "depends_on"], ctx))],
-    executionOrderGroup: raw.execution_order_group ?? 0,
-  };
+    path,
+    ctx,
+  );
   if (isRecord(raw.autoplan)) {
     warnKeys(raw.autoplan, [...path, "autoplan"], new Set(["enabled", "when_modified"]), new Set(), ctx);
   }

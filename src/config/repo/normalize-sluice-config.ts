@@ -7,11 +7,9 @@ import {
   checkIgnorePaths,
   checkProjectFile,
   checkProjectName,
-  checkWhenModified,
   checkWorkspace,
   cleanProjectDir,
-  defaultProjectName,
-  defaultWhenModified,
+  projectCore,
   warnVersion,
 } from "./project-fields.js";
 import type { SluiceConfigInput, SluiceProjectInput } from "./sluice-schema.js";
@@ -40,6 +38,7 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     automerge: input.automerge ?? false,
     applyOn: input.apply_on ?? "comment",
     approvals: input.approvals ?? 1,
+    ...(input.apply_teams ? { applyTeams: [...new Set(input.apply_teams)] } : {}),
     workflows,
     warnings: ctx.warnings(),
     ...setKeysOf(input),
@@ -55,7 +54,7 @@ function setKeysOf(input: SluiceConfigInput): Pick<RepoConfig, "setKeys"> {
 function normalizeProject(
   raw: SluiceProjectInput,
   path: KeyPath,
-  workflows: RepoConfig["workflows"],
+  _workflows: RepoConfig["workflows"],
   ctx: NormalizeContext,
 ): ProjectConfig | undefined {
   const dir = cleanProjectDir(raw.dir, [...path, "dir"], ctx);
@@ -67,25 +66,23 @@ function normalizeProject(
 
   if (raw.terraform_version !== undefined) warnVersion(path, raw.terraform_version, ctx);
 
-  const project: ProjectConfig = {
-    name: name ?? defaultProjectName(dir, workspace),
-    dir,
-    workspace,
-    runner,
-    autoplan: {
-      enabled: raw.autoplan?.enabled ?? true,
-      whenModified: checkWhenModified(
-        dir,
-        raw.autoplan?.when_modified ?? defaultWhenModified(runner),
-        [...path, "autoplan", "when_modified"],
-        ctx,
-      ),
+  const project: ProjectConfig = projectCore(
+    {
+      name,
+      dir,
+      workspace,
+      runner,
+      autoplanEnabled: raw.autoplan?.enabled,
+      whenModified: raw.autoplan?.when_modified,
+      dependsOn: () => raw.depends_on ?? [],
+      executionOrderGroup: raw.execution_order_group,
     },
-    dependsOn: [...new Set(raw.depends_on ?? [])],
-    executionOrderGroup: raw.execution_order_group ?? 0,
-  };
+    path,
+    ctx,
+  );
   if (raw.apply_requirements !== undefined) project.applyRequirements = [...new Set(raw.apply_requirements)];
   if (raw.workflow !== undefined) project.workflow = raw.workflow;
+  if (raw.allow_destroy !== undefined) project.allowDestroy = raw.allow_destroy;
   if (raw.terraform_version !== undefined) project.terraformVersion = raw.terraform_version;
   if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);

@@ -78,7 +78,10 @@ const kustomize = z.strictObject({
   ignore: textList.optional(),
 });
 
-export const requirementSchema = z.enum(["approved", "mergeable", "undiverged"]);
+/** `org/team-slug`, as GitHub names teams in CODEOWNERS and the teams API. */
+export const TEAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const requirementSchema = z.enum(["approved", "mergeable", "undiverged", "code_owners"]);
 
 const project = z.strictObject({
   name: text.optional().describe("Defaults to the dir, plus -WORKSPACE when the workspace is not default."),
@@ -106,6 +109,7 @@ const project = z.strictObject({
     .optional(),
   helm: helm.optional(),
   kustomize: kustomize.optional(),
+  allow_destroy: z.boolean().optional().describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
 });
 
 export const sluiceConfigSchema = z
@@ -123,6 +127,10 @@ export const sluiceConfigSchema = z
     automerge: z.boolean().optional(),
     apply_on: z.enum(["comment", "merge"]).optional(),
     approvals: z.number().int().min(1).max(100).optional(),
+    apply_teams: z
+      .array(z.string().regex(TEAM_PATTERN, "must be a team as org/team-slug"))
+      .optional()
+      .describe("Members of these teams (org/team-slug, nested teams included) may apply. Honoured when the server allows the override."),
     workflows: workflowsSchema.optional(),
   })
   .meta({

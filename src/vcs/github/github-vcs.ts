@@ -58,6 +58,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     status: u.status,
     ...(u.status === "completed" ? { conclusion: u.conclusion ?? "neutral", completed_at: new Date().toISOString() } : {}),
     output: { title: u.title, summary: u.summary },
+    ...(u.actions ? { actions: u.actions } : {}),
   });
 
   return {
@@ -167,19 +168,6 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         throw e;
       }
     },
-    async teamMembership(org, team, user) {
-      try {
-        const { data } = await retry(`reading ${user}'s membership of ${org}/${team}`, () =>
-          octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: user, request: request() }),
-        );
-        // An invitation not yet accepted is not membership.
-        return data.state === "active";
-      } catch (e) {
-        // Not a member, or no such team: GitHub answers 404 for both.
-        if ((e as { status?: number }).status === 404) return false;
-        throw e;
-      }
-    },
     async reviews(repo, pr) {
       const list = await retry(`reading reviews of #${pr}`, () =>
         octokit.paginate(octokit.rest.pulls.listReviews, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
@@ -201,6 +189,24 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       await retry(`merging #${pr}`, () =>
         octokit.rest.pulls.merge({ ...ids(repo), pull_number: pr, merge_method: method, request: request() }),
       );
+    },
+    async teamMember(org, teamSlug, user) {
+      try {
+        const { data } = await retry(`reading ${user}'s membership of ${org}/${teamSlug}`, () =>
+          octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user, request: request() }),
+        );
+        // "pending" is an invitation not yet accepted: not a member.
+        return data.state === "active";
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) return false;
+        throw e;
+      }
+    },
+    async pullRequestsOfCommit(repo, sha) {
+      const list = await retry(`listing the pull requests of ${sha.slice(0, 7)}`, () =>
+        octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, { ...ids(repo), commit_sha: sha, per_page: 100, request: request() }),
+      );
+      return list.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
     },
     async cloneToken() {
       const auth = (await retry("minting an installation token", () =>

@@ -15,7 +15,7 @@ const SECRET = "test-webhook-secret";
 interface Received {
   headers: IncomingHttpHeaders;
   raw: Buffer;
-  json: Record<string, any>;
+  json: { comment?: { user?: { login?: string } } } & Record<string, unknown>;
 }
 
 function git(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
