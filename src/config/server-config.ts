@@ -51,7 +51,7 @@ const policiesSchema = z
     approve_count: z.number().int().min(1).max(20).default(1),
     /** Default: `conftest` on PATH. */
     conftest_binary: z.string().min(1).default("conftest"),
-    /** Atlantis downloads this version; Sluice runs `conftest_binary` and only reports it. */
+    /** Atlantis downloads this version; Sluice downloads nothing and runs `conftest_binary`, so it is accepted and ignored. */
     conftest_version: z.string().min(1).optional(),
     policy_sets: z
       .array(
