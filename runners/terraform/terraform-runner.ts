@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { createRedactor } from "../../src/util/redact.js";
@@ -6,6 +6,7 @@ import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
+import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
@@ -13,6 +14,7 @@ import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary
 const identity = (s: string) => s;
 
 function describeFailure(bin: string, step: string, r: ExecResult, timeoutMs: number): string {
+  if (r.limit) return `${bin} ${step} was stopped: ${r.limit.message} (server setting \`limits\`)`;
   if (r.timedOut) return `${bin} ${step} timed out after ${Math.round(timeoutMs / 1000)} s and was stopped`;
   if (r.signal) return `${bin} ${step} was killed by ${r.signal}`;
   return `${bin} ${step} exited with code ${r.exitCode}`;
@@ -63,7 +65,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   /** init, under the plugin cache's download lock when this project may download providers. */
   async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, checkoutDir: string, projectDir: string): Promise<ExecResult> {
-    const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
+    const run = (access = { writable: [] as string[] }) =>
+      exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
     return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
   }
 
@@ -158,6 +161,13 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const summary = summarizePlan(show.stdout);
       if (!summary.ok) return fail("show", summary.error);
+      const localState = localStateInCheckout({
+        backendState: await readFile(join(env.TF_DATA_DIR as string, "terraform.tfstate"), "utf8").catch(() => undefined),
+        projectDir: dir.path,
+        checkoutDir: req.checkoutDir,
+        workspace: req.project.workspace,
+      });
+      if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
       if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
       // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
       // to this server, and removed once checked: it holds sensitive values in clear.

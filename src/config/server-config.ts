@@ -7,6 +7,7 @@ import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
+import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
 const duration = z
   .string()
@@ -19,6 +20,15 @@ const duration = z
   })
   // A zero timeout would kill every step the moment it starts.
   .refine((ms) => ms > 0, "must be longer than 0");
+
+/** A size in bytes: `512Mi`, `4Gi`, `1G`, or a number of bytes. */
+const size = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
+    return bytes ?? 0;
+  });
 
 /**
  * Atlantis' `policy_check` stage of a server workflow: `show` (Sluice always shows the plan) and
@@ -164,6 +174,24 @@ export const serverConfigSchema = z
     policies: policiesSchema.optional(),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
+    /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
+    sandbox: z
+      .union([z.enum(["on", "off"]), z.boolean()])
+      .transform((v) => (v === true || v === "on" ? "on" : "off"))
+      .default("on"),
+    /** Host paths every run may read and write (a local state dir, a credentials file); also SLUICE_SANDBOX_PATHS. */
+    sandbox_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /** Per run: resident memory of all its processes, tasks (processes and threads), largest file written. */
+    limits: z
+      .object({
+        memory: size.default(4 * 1024 ** 3),
+        processes: z.number().int().min(8).max(1_000_000).default(2048),
+        file_size: size.default(2 * 1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
+    /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
+    network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
   })
   .strict();
 

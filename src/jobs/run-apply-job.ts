@@ -1,5 +1,4 @@
 import { dirname, join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
@@ -32,6 +31,7 @@ import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -317,7 +317,10 @@ async function replanAtMerge(
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return { ok: false, result: built.result };
-  const outcome = await runner.plan(built.request, exec);
+  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir] });
+  if (!sandboxed.ok) return fail(sandboxed.reason);
+  const outcome = await runner.plan(built.request, sandboxed.exec);
   if (!outcome.ok) return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
   const diff = compareChanges(plan.summary, outcome.summary);
@@ -351,9 +354,11 @@ async function applyOne(
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return { result: built.result, sensitiveValues: [] };
+  const sandboxed = sandboxedExec(deps, job, project, { writable: [target.checkoutDir, dirname(target.planFile)], readable: [settings.kubeconfig] });
+  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
-  const outcome = await runner.apply(built.request, exec);
+  const outcome = await runner.apply(built.request, sandboxed.exec);
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   // A saved plan is used once: applied or failed, the next apply needs a new plan.
   await deps.store.markPlanApplied(plan.id);

@@ -1,6 +1,5 @@
 import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -23,6 +22,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { planRequest, type RunnerContext } from "./runner-request.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
@@ -226,6 +226,13 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return built.result;
+  const sandboxed = sandboxedExec(deps, job, project, {
+    // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+    writable: [checkout.dir, ctx.baseDir, dataDir],
+    // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
+    readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
+  });
+  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
     job.target,
@@ -240,7 +247,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
       output: "",
     };
   }
-  const planned = await runner.plan(built.request, exec);
+  const planned = await runner.plan(built.request, sandboxed.exec);
   if (!planned.ok) {
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };

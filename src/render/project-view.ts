@@ -43,10 +43,11 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       // A teardown must not look like any other plan: it says so first, in words and in bold.
       const policy = renderPolicy(result.policy, clean);
       const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
-      if (!s.hasChanges) return { ...base, policy, summary: `${head}: ${banner}✅ no changes` };
+      const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
+      if (!s.hasChanges) return { ...base, policy, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, policy, summary: `${head}: ${banner}${counts}`, changes: changeLines(s, clean) };
+      return { ...base, policy, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;

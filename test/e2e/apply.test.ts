@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -13,7 +12,7 @@ let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: [approved, mergeable, undiverged]\napprovals: 1\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();

@@ -85,7 +85,7 @@ const latestPlanComment = (repo: Repo, pr: number) =>
 
 describe("policy checks (conftest stand-in)", () => {
   it("a failed policy blocks apply until an owner approves; approvals stick to the plan; an unevaluable policy fails closed", async () => {
-    const state = join(work, "net.tfstate");
+    const state = join(h.stateDir, "net.tfstate");
     for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "read"], ["sec", "read"]] as const) {
       h.sim.setPermission("acme/guarded", u, role);
     }
