@@ -1,6 +1,8 @@
+import type { PolicyCheck } from "../src/model/policy-check.js";
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
 import type { Workflow } from "../src/model/repo-config.js";
+import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
 
 /** The exec choke point as runners see it: injected, so argv building stays testable. */
@@ -31,10 +33,12 @@ export interface PlanRequest {
   kubeconfig?: string;
   /** A binary name from the trusted config (e.g. `terraform1.9`) instead of the server's default. */
   binary?: string;
+  /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
+  policyCheck?: PolicyCheckRequest;
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number }
+  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number; policy?: PolicyCheck }
   | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
 
 export interface ApplyRequest {

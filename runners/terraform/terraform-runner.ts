@@ -1,7 +1,9 @@
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
@@ -166,7 +168,24 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         workspace: req.project.workspace,
       });
       if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
-      return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
+      // to this server, and removed once checked: it holds sensitive values in clear.
+      const showFile = `${planFile}.json`;
+      await writeFile(showFile, show.stdout, { mode: 0o600 });
+      const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+      try {
+        const policy = await runPolicyCheck(exec, req.policyCheck, {
+          showFile,
+          cwd: dir.path,
+          env: base(stepEnv).env as Record<string, string>,
+          timeoutMs: req.timeoutMs,
+          redact: (text) => sensitive(req.redact(text)),
+        });
+        return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+      } finally {
+        await rm(showFile, { force: true });
+      }
     },
 
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {

@@ -30,6 +30,12 @@ export function sandboxSettings(
     limits: { memoryBytes: config.limits.memory, processes: config.limits.processes, fileSizeBytes: config.limits.file_size },
     readOnlyFiles: [files.cliConfig],
     pluginCacheDir: files.pluginCacheDir,
-    toolBinaries: [config.terraform_binary, config.tofu_binary, helmBinary(config.helm_binary), config.kubectl_binary],
+    toolBinaries: [
+      config.terraform_binary,
+      config.tofu_binary,
+      helmBinary(config.helm_binary),
+      config.kubectl_binary,
+      ...(config.policies ? [config.policies.conftest_binary] : []),
+    ],
   };
 }

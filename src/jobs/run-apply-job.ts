@@ -9,6 +9,7 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { planPolicyFact } from "./plan-policy-fact.js";
 import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
@@ -265,6 +266,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
         lockHeld: (await deps.store.locksOf(repo, pr.number)).some((l) => l.dir === plan.dir && l.workspace === plan.workspace),
         fileIntact: (await hashFile(plan.planPath).catch(() => "missing")) === plan.planHash,
+        policies: await planPolicyFact(deps, plan),
       });
       if (!gates.allowed) return refuse(gates.reasons.join("; "));
       let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };

@@ -9,6 +9,7 @@ import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob,
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
+import { postgresPolicyMethods } from "./postgres-policies.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 
@@ -104,6 +105,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 
   const store: PostgresStore = {
     ...postgresConsoleMethods(pool),
+    ...postgresPolicyMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {

@@ -7,6 +7,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
+import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
@@ -247,6 +248,7 @@ export function openSqliteStore(file: string): Store {
 
   return {
     ...sqliteConsoleMethods(db),
+    ...sqlitePolicyMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
