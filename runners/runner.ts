@@ -1,6 +1,7 @@
 import type { PolicyCheck } from "../src/model/policy-check.js";
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
+import type { ProjectTree } from "../src/model/project-tree.js";
 import type { Workflow } from "../src/model/repo-config.js";
 import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
@@ -63,6 +64,12 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
   | { ok: true }
   | { ok: false; message: string }
 );
+
+/** A tool's projects in a repository, and those a change touches (pure over the tree). */
+export interface ProjectDetector {
+  kind: RunnerKind;
+  detect(tree: ProjectTree, changedFiles: readonly string[]): { projects: Project[]; affected: Project[] };
+}
 
 /** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */
 export interface Runner {
