@@ -12,13 +12,13 @@ export interface ParseCommentOptions {
   allowAtlantisPrefix?: boolean;
 }
 
-type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "help";
+type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "help";
 type Address =
   | { type: "none" }
   | { type: "invalid"; reason: string }
   | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "help"]);
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]);
 const MAX_POSITIONAL = 512;
 const MAX_LINE = 4096;
 // Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
@@ -55,7 +55,21 @@ export function parseComment(body: string, opts: ParseCommentOptions = {}): Pars
   if (line.length > MAX_LINE) return invalid(`the command line is longer than ${MAX_LINE} characters`);
   if (address.type === "invalid") return address;
   if (address.keyword === "help") return ok({ kind: "help" });
+  if (address.keyword === "applies") return parseApplies(address.display, address.rest);
   return parseArgs(address.keyword, address.display, address.rest);
+}
+
+/** `/applies pause [-- REASON…]` and `/applies resume`: the server-wide emergency brake. */
+function parseApplies(display: string, rest: string): ParseResult {
+  const tokenized = tokenizeArgs(rest);
+  if (!tokenized.ok) return invalid(tokenized.reason);
+  const [action, ...more] = tokenized.tokens;
+  const usage = `\`${display} pause [-- REASON]\` or \`${display} resume\``;
+  if (action === "resume" && more.length === 0) return ok({ kind: "applies", action: "resume" });
+  if (action === "pause" && (more.length === 0 || more[0] === "--")) {
+    return ok({ kind: "applies", action: "pause", reason: more.slice(1).join(" ") });
+  }
+  return invalid(`${markdownCode(`${display}${rest}`.trim())} is not understood: use ${usage}`);
 }
 
 function firstLine(body: string): string {
@@ -116,7 +130,7 @@ function lookalike(typed: string, meant: string): Address {
   );
 }
 
-function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: string): ParseResult {
+function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: string, rest: string): ParseResult {
   const tokenized = tokenizeArgs(rest);
   if (!tokenized.ok) return invalid(tokenized.reason);
   const tokens = tokenized.tokens;
@@ -202,7 +216,7 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
   return ok({ kind: keyword, filter });
 }
 
-function unknownFlag(token: string, keyword: Exclude<Keyword, "help">, display: string): string {
+function unknownFlag(token: string, keyword: Exclude<Keyword, "help" | "applies">, display: string): string {
   if (keyword === "import" || keyword === "state") {
     return `unknown flag ${markdownCode(token.split("=")[0] ?? token)} for \`${display}\`: use \`-p\`, \`-d\` or \`-w\` (addresses and ids never start with \`-\`)`;
   }

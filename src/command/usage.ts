@@ -9,6 +9,7 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
 | \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
 | \`/approve_policies [-p PROJECT] [-d DIR] [-w WORKSPACE] [--clear-policy-approval]\` | Policy owners: approve the failed policy checks of the current plans (or clear the approvals) |
+| \`/applies pause [-- REASON]\`, \`/applies resume\` | Pause or resume every apply on this server (admins only) |
 | \`/help\` | Show this help |
 
 \`sluice plan\`, \`sluice apply\`, \`sluice unlock\`, \`sluice import\`, \`sluice state rm\`, \`sluice approve_policies\` and \`sluice help\` work the same way.

@@ -162,8 +162,8 @@ export const serverConfigSchema = z
       .default(".sluice.yaml"),
     /** Commands this server answers; the others get a reply saying they are disabled. */
     allow_commands: z
-      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "help"]))
-      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "help"]),
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */

@@ -35,7 +35,7 @@ export interface IngressSettings {
 }
 
 /** The `allow_commands` word that switches a command on or off. */
-const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", help: "help" };
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", applies: "applies", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -112,6 +112,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     }
     if (cmd.kind === "import" || cmd.kind === "state_rm") {
       return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    }
+    if (cmd.kind === "applies") {
+      return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
     }
     if (cmd.kind === "approve_policies") {
       return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

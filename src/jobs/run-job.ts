@@ -11,6 +11,7 @@ import { runApplyJob } from "./run-apply-job.js";
 import { runApprovePoliciesJob } from "./run-approve-policies-job.js";
 import { runMergeGroupJob } from "./run-merge-group-job.js";
 import { runPlanJob } from "./run-plan-job.js";
+import { runAppliesJob } from "./run-applies-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
 import { secretsFor } from "./secrets.js";
@@ -29,6 +30,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
       return runUnlockJob(job, deps);
     case "state":
       return runStateJob(job, deps);
+    case "applies":
+      return runAppliesJob(job, deps);
     case "approve_policies":
       return runApprovePoliciesJob(job, deps);
     case "merge_group":

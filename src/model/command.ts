@@ -29,6 +29,8 @@ export type Command =
   | { kind: "state_rm"; filter: ProjectFilter; addresses: string[] }
   /** `/approve_policies`: a policy owner lifts failed policy checks of the current plans (or clears approvals). */
   | { kind: "approve_policies"; filter: ProjectFilter; clear: boolean }
+  /** `/applies pause|resume`: stop or restart every apply on this server (admins only). */
+  | { kind: "applies"; action: "pause" | "resume"; reason?: string }
   | { kind: "help" };
 
 /**

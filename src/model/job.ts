@@ -67,6 +67,7 @@ export type JobSpec =
       pulls: number[];
       actor: string;
     }
+  | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
 

@@ -341,7 +341,7 @@ function checkCommandValues(result: ParseResult): void {
     expect(result.reason).not.toMatch(/[\r\n]/);
     return;
   }
-  if (result.type !== "command" || result.command.kind === "help") return;
+  if (result.type !== "command" || result.command.kind === "help" || result.command.kind === "applies") return;
   const { project, dir, workspace } = result.command.filter;
   if (project !== undefined) expect(project).toMatch(PROJECT_NAME);
   if (workspace !== undefined) {
@@ -447,5 +447,20 @@ describe("parseComment: /approve_policies", () => {
     const r = parseComment(body);
     expect(r.type).toBe("invalid");
     expect(r.type === "invalid" ? r.reason : "").toContain(reason);
+  });
+});
+
+describe("parseComment: /applies pause|resume", () => {
+  it.each<[string, unknown]>([
+    ["/applies pause", { kind: "applies", action: "pause", reason: "" }],
+    ["/applies pause -- incident 42, hold all applies", { kind: "applies", action: "pause", reason: "incident 42, hold all applies" }],
+    ["sluice applies resume", { kind: "applies", action: "resume" }],
+  ])("%s", (body, command) => {
+    expect(parseComment(body)).toEqual({ type: "command", command });
+  });
+
+  it.each(["/applies", "/applies stop", "/applies pause now", "/applies resume -- x"])("%s is refused with the usage", (body) => {
+    const r = parseComment(body);
+    expect(r.type === "invalid" ? r.reason : "").toContain("/applies pause [-- REASON]");
   });
 });

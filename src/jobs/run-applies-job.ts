@@ -1,0 +1,43 @@
+import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
+import { markerFor } from "../render/marker.js";
+import { escapeText } from "../render/escape-text.js";
+import type { JobDeps } from "./job-deps.js";
+import { secretsFor } from "./secrets.js";
+
+/**
+ * `/applies pause [-- reason]` and `/applies resume`: the same emergency brake as the console's
+ * "Pause applies", from any PR or issue, for the server's `admins` only. While paused, every
+ * `/apply`, button click and apply on merge is refused with who paused and why.
+ */
+export async function runAppliesJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "applies") throw new Error(`runAppliesJob got a ${job.spec.kind} job`);
+  const { command, actor, commentId } = job.spec;
+  const vcs = await deps.vcsFor(job);
+  const redact = secretsFor(deps).redact;
+  const reply = async (text: string, reaction: "+1" | "-1") => {
+    if (job.commentIds.length === 0) {
+      const body = `${markerFor(String(job.id), 1)}\n${redact(`**Sluice applies**\n\n${text}`)}`;
+      const id = await vcs.createComment(job.target.repo, job.target.pr, body);
+      await deps.store.updateJob(job.id, { commentIds: [id] });
+    }
+    await vcs.react(job.target.repo, commentId, reaction).catch(() => undefined);
+  };
+  const admin = deps.config.admins.some((a) => a.toLowerCase() === actor.toLowerCase());
+  if (!admin) {
+    return reply(`Nothing changed: only this server's admins (server setting \`admins\`) may pause or resume applies, and @​${escapeText(actor)} is not one.`, "-1");
+  }
+  const where = { repo: repoFullName(job.target.repo), pr: job.target.pr };
+  if (command.action === "pause") {
+    const reason = command.reason?.trim() || "no reason given";
+    await deps.store.setAppliesPaused({ by: actor, reason });
+    await deps.store.recordAudit({ actor, action: "pause", ...where, detail: reason });
+    return reply(
+      `Applies are paused on this Sluice server (${escapeText(reason)}). Every \`/apply\`, Apply button and apply on merge is refused until an admin comments \`/applies resume\` or resumes them in the console.`,
+      "+1",
+    );
+  }
+  await deps.store.setAppliesPaused(undefined);
+  await deps.store.recordAudit({ actor, action: "resume", ...where, detail: "applies resumed" });
+  return reply("Applies are resumed on this Sluice server.", "+1");
+}

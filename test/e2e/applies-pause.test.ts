@@ -1,0 +1,45 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: []\nadmins: [alice]\n" });
+  for (const u of ["alice", "bob"]) h.sim.addUser(u);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+
+async function say(repo: Repo, pr: number, user: string, body: string): Promise<string> {
+  const before = bot(repo, pr).length;
+  await h.sim.comment(repo, pr, { user, body });
+  await h.sim.waitFor(() => /Sluice applies|·\s*(✅|❌|⛔)/.test(bot(repo, pr)[before]?.body ?? ""), { timeoutMs: 90_000 });
+  return bot(repo, pr)[before]?.body ?? "";
+}
+
+describe("/applies pause|resume: the global apply lock from a comment", () => {
+  it("only admins pull the brake; while on, /apply is refused and nothing changes; resume lets it apply", async () => {
+    const state = join(h.stateDir, "net.tfstate");
+    for (const u of ["alice", "bob"]) h.sim.setPermission("acme/brake", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "brake", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
+    await h.sim.waitFor(() => /Plan: 1 to add/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+
+    expect(await say(repo, pr.number, "bob", "/applies pause -- freeze")).toContain("only this server's admins");
+    expect(await say(repo, pr.number, "alice", "/applies pause -- release freeze")).toContain("Applies are paused on this Sluice server (release freeze)");
+    const refused = await say(repo, pr.number, "bob", "/apply");
+    expect(refused).toContain("Applies are paused");
+    expect(refused).toContain("release freeze");
+    expect(await stateResources(state)).toEqual([]);
+
+    expect(await say(repo, pr.number, "alice", "/applies resume")).toContain("Applies are resumed");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  }, 180_000);
+});
