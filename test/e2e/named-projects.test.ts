@@ -96,7 +96,8 @@ describe("issue #13: two named projects on one dir and workspace", () => {
     expect(plan1).toContain(
       "projects c and d (dir twins, workspace default) run `init` with the same arguments, so they share one backend and one state",
     );
-    expect(planRows(h.app.dataDir, repo, pr1.number).filter((p) => p.status === "pending").map((p) => [p.project, p.dir, p.workspace])).toEqual([
+    const pending = planRows(h.app.dataDir, repo, pr1.number).filter((p) => p.status === "pending");
+    expect(pending.map((p) => [p.project, p.dir, p.workspace]).sort()).toEqual([
       ["a", ".", "default"],
       ["b", ".", "default"],
     ]);
