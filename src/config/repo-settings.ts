@@ -1,6 +1,7 @@
 import picomatch from "picomatch";
 import type { Project } from "../model/project.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
+import { lockScope } from "./lock-scope.js";
 import type { ServerConfig } from "./server-config.js";
 
 /**
@@ -19,6 +20,8 @@ export interface RepoSettings {
   applyTeams: string[];
   /** A `-destroy` plan of the project may be applied: the server says so, or the trusted project does. */
   allowDestroyFor(project: Project): boolean;
+  /** What the project's lock covers (see `lockScope`): "" the whole dir + workspace, or its trusted name. */
+  lockScopeFor(project: Project): string;
   /** The project's custom workflow from the base branch, or an explanation of why none runs. */
   workflowFor(project: Project): { workflow?: Workflow; refusal?: string };
   /** The project's terraform/tofu binary name from the trusted config, if it names one. */
@@ -95,6 +98,9 @@ export function repoSettings(
     parallelPlan: trusted ? trusted.parallelPlan : true,
     parallelApply: trusted ? trusted.parallelApply : true,
     applyTeams: [...new Set([...server.apply_teams, ...(may("apply_teams") ? (trusted?.applyTeams ?? []) : [])])],
+    lockScopeFor(project) {
+      return lockScope(trusted, project);
+    },
     allowDestroyFor(project) {
       return server.allow_destroy || trustedOf(project)?.allowDestroy === true;
     },

@@ -16,7 +16,11 @@ async function lockToRelease(ctx: ConsoleContext, res: ServerResponse, v: Viewer
   if (!canWrite(v.access.get(repo.toLowerCase()))) {
     return void message(res, 403, v, "Not allowed", `Unlocking needs write access to ${repo}.`, { href: "/locks", text: "Locks" });
   }
-  const lock = (await store.allLocks()).find((l) => l.repo === repo && l.dir === p.get("dir") && l.workspace === p.get("workspace") && l.pr === pr);
+  // Named projects on one dir + workspace hold locks of their own: the project picks one (older links name none).
+  const project = p.get("project");
+  const lock = (await store.allLocks()).find(
+    (l) => l.repo === repo && l.dir === p.get("dir") && l.workspace === p.get("workspace") && l.pr === pr && (!project || l.project === project),
+  );
   if (!lock) return void message(res, 409, v, "Lock already released", "That lock is no longer held by that pull request.", { href: "/locks", text: "Locks" });
   return lock;
 }
@@ -36,10 +40,10 @@ export async function unlock(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   if (!lock) return;
   const target = await store.lastJobTarget(lock.repo, lock.pr);
   if (!target) return message(res, 409, v, "Cannot unlock here", `Sluice has no job of #${lock.pr} to act for; comment \`/unlock\` on the pull request instead.`);
-  // The same job `/unlock -d DIR -w WS` runs: it releases, discards the plan, re-plans the waiters.
+  // The same job `/unlock -p PROJECT -d DIR -w WS` runs: it releases, discards the plan, re-plans the waiters.
   const jobId = await store.enqueueInternal(target, {
     kind: "unlock",
-    command: { kind: "unlock", filter: { dir: lock.dir, workspace: lock.workspace } },
+    command: { kind: "unlock", filter: { project: lock.project, dir: lock.dir, workspace: lock.workspace } },
     commandLine: `unlock ${lock.project} (from the Sluice console)`,
     actor: v.login,
   });

@@ -1,5 +1,5 @@
 import type { Job } from "../model/job.js";
-import type { LockRecord } from "../store/store.js";
+import type { LockRecord, ProjectKey } from "../store/store.js";
 import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
 
@@ -10,11 +10,13 @@ import type { JobDeps } from "./job-deps.js";
 export async function releaseLocks(
   deps: JobDeps,
   job: Job,
-  keys?: { dir: string; workspace: string }[],
+  keys?: ProjectKey[],
 ): Promise<LockRecord[]> {
   const repo = repoFullName(job.target.repo);
   const { released, waiters } = await deps.store.releaseLocks(repo, job.target.pr, keys);
-  if (released.length) await deps.store.supersedePlans(repo, job.target.pr, released);
+  // A whole-dir lock ("") covered every plan of its dir + workspace; a named one, its project's.
+  const planKeys = released.map((l) => ({ dir: l.dir, workspace: l.workspace, project: l.scope === "" ? undefined : l.project }));
+  if (released.length) await deps.store.supersedePlans(repo, job.target.pr, planKeys);
   for (const target of waiters) {
     const jobId = await deps.store.enqueueInternal(target, { kind: "plan", trigger: "autoplan", actor: "sluice" });
     deps.log.info({ repo, pr: target.pr, jobId }, "a lock this PR waited for was released: planning it again");

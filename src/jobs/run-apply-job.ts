@@ -264,7 +264,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         changedByPr: changedDirs.has(plan.dir),
         requirements: requirementsFor(plan),
         stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
-        lockHeld: (await deps.store.locksOf(repo, pr.number)).some((l) => l.dir === plan.dir && l.workspace === plan.workspace),
+        lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
+          (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
+        ),
         fileIntact: (await hashFile(plan.planPath).catch(() => "missing")) === plan.planHash,
         policies: await planPolicyFact(deps, plan),
       });

@@ -184,7 +184,7 @@ async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestIn
   const stale = pending.filter(
     (p) =>
       p.headSha !== pr.headSha ||
-      (affected !== undefined && !affected.some((a) => a.dir === p.dir && a.workspace === p.workspace)),
+      (affected !== undefined && !affected.some((a) => a.dir === p.dir && a.workspace === p.workspace && a.name === p.project)),
   );
   if (stale.length) await deps.store.supersedePlans(repo, pr.number, stale);
 }
@@ -234,7 +234,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   });
   if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
-    { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
+    { repo, dir: project.dir, workspace: project.workspace, project: project.name, scope: ctx.run.settings.lockScopeFor(project), pr: pr.number },
     job.target,
   );
   if (!lock.ok) {

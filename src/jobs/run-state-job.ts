@@ -90,7 +90,10 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       parallel: false,
       verb: "apply",
       step: async (p, run): Promise<ProjectResult> => {
-        const lock = await deps.store.takeLock({ repo: repoFullName(repo), dir: p.dir, workspace: p.workspace, project: p.name, pr: pr.number }, job.target);
+        const lock = await deps.store.takeLock(
+          { repo: repoFullName(repo), dir: p.dir, workspace: p.workspace, project: p.name, scope: settings.lockScopeFor(p), pr: pr.number },
+          job.target,
+        );
         if (!lock.ok) {
           const url = siblingPrUrl(pr.htmlUrl, lock.heldBy.pr);
           const holder = `#${lock.heldBy.pr}`;
@@ -114,8 +117,10 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           sandboxed.exec,
         );
         if (!outcome) return { project: p, status: "refused", reason: `${p.runner} projects have no state`, output: "" };
-        // Whatever happened, the state may have changed: plans made before it no longer describe it.
-        await deps.store.supersedePlans(repoFullName(repo), pr.number, [{ dir: p.dir, workspace: p.workspace }]);
+        // Whatever happened, the state may have changed: plans made before it no longer describe it
+        // (all plans of the dir + workspace unless the project has a backend of its own there).
+        const scope = settings.lockScopeFor(p);
+        await deps.store.supersedePlans(repoFullName(repo), pr.number, [{ dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope }]);
         if (!outcome.ok) return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
         return { project: p, status: "applied", output: outcome.output };
       },

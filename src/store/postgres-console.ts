@@ -153,7 +153,7 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
     },
     async allLocks() {
       const locks = await query<LockRow>("SELECT * FROM locks ORDER BY repo, project, workspace");
-      const waiters = await query<WaiterRow>("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr");
+      const waiters = await query<WaiterRow>("SELECT repo, dir, workspace, scope, pr FROM lock_waiters ORDER BY pr");
       return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {

@@ -1,64 +1,80 @@
 import type pg from "pg";
+import { advisoryKey } from "./advisory-key.js";
 import { type LockRow, toLock } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
 import type { JobTarget } from "../model/job.js";
-import type { LockRecord, Store } from "./store.js";
+import { type LockRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
+
+/** The advisory key every take and release of locks on one dir + workspace takes turns on. */
+const placeKey = (repo: string, dir: string, workspace: string) => advisoryKey("lock", JSON.stringify([repo, dir, workspace]));
 
 /**
- * Project locks across replicas (rule 4), on row locks rather than SERIALIZABLE. takeLock inserts
- * the lock if the key is free, then reads the holder FOR UPDATE; releaseLocks reads the PR's locks
- * FOR UPDATE before deleting them and their waiters. Whichever of a take and a release locks the
- * row first, the other sees its outcome: a release that went first leaves no row (the take loops
- * and inserts), a take that went first has its waiter row committed before the release reads it.
+ * Project locks across replicas (rule 4). A named lock and a whole-dir lock ("") have different
+ * primary keys, so no unique key can decide between two concurrent takes on one dir + workspace:
+ * takes and releases there take turns on a transaction-scoped advisory lock instead, and each
+ * sees the committed outcome of the one before (a waiter row committed before a release reads it).
  */
 export async function takeProjectLock(
   pool: pg.Pool,
   lock: Omit<LockRecord, "createdAt">,
   waiter: JobTarget,
 ): ReturnType<Store["takeLock"]> {
-  const key = [lock.repo, lock.dir, lock.workspace];
+  const at = [lock.repo, lock.dir, lock.workspace];
   return inTransaction(pool, async (c) => {
-    for (;;) {
+    await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [placeKey(lock.repo, lock.dir, lock.workspace)]);
+    const here = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 ORDER BY created_at", at);
+    const holder = here.rows.find((h) => h.pr !== lock.pr && scopesConflict(h.scope, lock.scope));
+    if (holder) {
       await c.query(
-        `INSERT INTO locks (repo, dir, workspace, project, pr) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (repo, dir, workspace) DO NOTHING`,
-        [...key, lock.project, lock.pr],
+        `INSERT INTO lock_waiters (repo, dir, workspace, scope, pr, target) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (repo, dir, workspace, scope, pr) DO UPDATE SET target = EXCLUDED.target`,
+        [...at, lock.scope, lock.pr, JSON.stringify(waiter)],
       );
-      const held = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 FOR UPDATE", key);
-      const holder = held.rows[0];
-      // Released between the two statements: take it now.
-      if (!holder) continue;
-      if (holder.pr !== lock.pr) {
-        await c.query(
-          `INSERT INTO lock_waiters (repo, dir, workspace, pr, target) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (repo, dir, workspace, pr) DO UPDATE SET target = EXCLUDED.target`,
-          [...key, lock.pr, JSON.stringify(waiter)],
-        );
-        return { ok: false as const, heldBy: toLock(holder) };
-      }
-      await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [...key, lock.pr]);
-      return { ok: true as const };
+      return { ok: false as const, heldBy: toLock(holder) };
     }
+    await c.query(
+      `INSERT INTO locks (repo, dir, workspace, project, scope, pr) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (repo, dir, workspace, scope) DO NOTHING`,
+      [...at, lock.project, lock.scope, lock.pr],
+    );
+    await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND scope = $4 AND pr = $5", [
+      ...at,
+      lock.scope,
+      lock.pr,
+    ]);
+    return { ok: true as const };
   });
 }
 
-export async function releaseProjectLocks(
-  pool: pg.Pool,
-  repo: string,
-  pr: number,
-  keys?: { dir: string; workspace: string }[],
-): ReturnType<Store["releaseLocks"]> {
+export async function releaseProjectLocks(pool: pg.Pool, repo: string, pr: number, keys?: ProjectKey[]): ReturnType<Store["releaseLocks"]> {
   return inTransaction(pool, async (c) => {
-    const held = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace FOR UPDATE", [repo, pr]);
-    const mine = held.rows.filter((l) => !keys || keys.some((k) => k.dir === l.dir && k.workspace === l.workspace));
+    const chosen = (rows: LockRow[]) => rows.filter((l) => !keys || keys.some((k) => keyMatches(k, l)));
+    const first = chosen((await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2", [repo, pr])).rows);
+    // Sorted, so two releases never wait on each other's places in opposite orders.
+    const places = [...new Set(first.map((l) => JSON.stringify([l.dir, l.workspace])))].sort();
+    for (const place of places) {
+      const [dir, workspace] = JSON.parse(place) as [string, string];
+      await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [placeKey(repo, dir, workspace)]);
+    }
+    const held = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace, scope FOR UPDATE", [repo, pr]);
+    const mine = chosen(held.rows).filter((l) => places.includes(JSON.stringify([l.dir, l.workspace])));
     const waiters = new Map<number, JobTarget>();
     for (const l of mine) {
-      await c.query("DELETE FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 AND pr = $4", [l.repo, l.dir, l.workspace, pr]);
-      const w = await c.query<{ pr: number; target: JobTarget }>(
-        "DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 RETURNING pr, target",
-        [l.repo, l.dir, l.workspace],
+      const at = [l.repo, l.dir, l.workspace];
+      await c.query("DELETE FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 AND scope = $4 AND pr = $5", [...at, l.scope, pr]);
+      const w = await c.query<{ scope: string; pr: number; target: JobTarget }>(
+        "SELECT scope, pr, target FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3",
+        at,
       );
-      for (const row of w.rows) waiters.set(row.pr, row.target);
+      // Only those waiting for a scope this lock blocked: a PR on another named project was never blocked by it.
+      for (const row of w.rows.filter((r) => scopesConflict(r.scope, l.scope))) {
+        waiters.set(row.pr, row.target);
+        await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND scope = $4 AND pr = $5", [
+          ...at,
+          row.scope,
+          row.pr,
+        ]);
+      }
     }
     // A closed PR waits for nothing any more.
     if (!keys) await c.query("DELETE FROM lock_waiters WHERE repo = $1 AND pr = $2", [repo, pr]);

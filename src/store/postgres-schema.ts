@@ -48,24 +48,26 @@ CREATE TABLE IF NOT EXISTS plans (
   job_id integer NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX IF NOT EXISTS plans_pending ON plans (repo, pr, dir, workspace) WHERE status = 'pending';
+CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans (repo, pr, dir, workspace, project) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS locks (
   repo text NOT NULL,
   dir text NOT NULL,
   workspace text NOT NULL,
   project text NOT NULL,
+  scope text NOT NULL DEFAULT '',
   pr integer NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (repo, dir, workspace)
+  PRIMARY KEY (repo, dir, workspace, scope)
 );
 CREATE INDEX IF NOT EXISTS locks_pr ON locks (repo, pr);
 CREATE TABLE IF NOT EXISTS lock_waiters (
   repo text NOT NULL,
   dir text NOT NULL,
   workspace text NOT NULL,
+  scope text NOT NULL DEFAULT '',
   pr integer NOT NULL,
   target jsonb NOT NULL,
-  PRIMARY KEY (repo, dir, workspace, pr)
+  PRIMARY KEY (repo, dir, workspace, scope, pr)
 );
 CREATE TABLE IF NOT EXISTS pr_operations (
   repo text NOT NULL,
@@ -91,6 +93,29 @@ CREATE INDEX IF NOT EXISTS applies_started ON applies (id) WHERE status = 'start
 `;
 
 /**
+ * Databases from before named projects shared a dir: locks and waiters keyed by dir + workspace,
+ * one pending plan per PR + dir + workspace. Adds the scope column (old rows get "", the whole
+ * dir + workspace: nothing they blocked becomes free), widens the primary keys and swaps the plan
+ * index. Idempotent: each step checks the catalog first, so it runs on every start.
+ */
+export const POSTGRES_LOCK_KEYS_MIGRATION = `
+ALTER TABLE locks ADD COLUMN IF NOT EXISTS scope text NOT NULL DEFAULT '';
+ALTER TABLE lock_waiters ADD COLUMN IF NOT EXISTS scope text NOT NULL DEFAULT '';
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'locks'::regclass AND indisprimary AND indnatts = 3) THEN
+    ALTER TABLE locks DROP CONSTRAINT locks_pkey;
+    ALTER TABLE locks ADD PRIMARY KEY (repo, dir, workspace, scope);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'lock_waiters'::regclass AND indisprimary AND indnatts = 4) THEN
+    ALTER TABLE lock_waiters DROP CONSTRAINT lock_waiters_pkey;
+    ALTER TABLE lock_waiters ADD PRIMARY KEY (repo, dir, workspace, scope, pr);
+  END IF;
+END $$;
+DROP INDEX IF EXISTS plans_pending;
+`;
+
+/**
  * Creates the tables if missing. CREATE ... IF NOT EXISTS is not safe against itself: two replicas
  * starting together can both pass the check and one fails on the catalog's unique index. The
  * transaction-scoped advisory lock makes them take turns; it is released at commit.
@@ -99,6 +124,7 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey("schema", "v1")]);
     await client.query(POSTGRES_SCHEMA);
+    await client.query(POSTGRES_LOCK_KEYS_MIGRATION);
     await client.query(POSTGRES_CONSOLE_SCHEMA);
     await client.query(POSTGRES_POLICY_SCHEMA);
   });

@@ -176,16 +176,16 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
 
     async savePlan(plan) {
-      // One pending plan per PR + dir + workspace (a partial unique index). Saves of one key take
+      // One pending plan per PR + dir + workspace + project (a partial unique index). Saves of one key take
       // turns on a transaction-scoped lock: without it, concurrent saves both supersede nothing
       // and all but one fail on the index.
       const row = await inTransaction(pool, async (c) => {
         await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [
-          advisoryKey("plan", JSON.stringify([plan.repo, plan.pr, plan.dir, plan.workspace])),
+          advisoryKey("plan", JSON.stringify([plan.repo, plan.pr, plan.dir, plan.workspace, plan.project])),
         ]);
         await c.query(
-          "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND status = 'pending'",
-          [plan.repo, plan.pr, plan.dir, plan.workspace],
+          "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND project = $5 AND status = 'pending'",
+          [plan.repo, plan.pr, plan.dir, plan.workspace, plan.project],
         );
         const r = await c.query<PlanRow>(
           `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id)
@@ -211,7 +211,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
     async pendingPlans(repo, pr) {
       const rows = await query<PlanRow>(
-        "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND status = 'pending' ORDER BY dir, workspace",
+        "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND status = 'pending' ORDER BY dir, workspace, project",
         [repo, pr],
       );
       return rows.map(toPlan);
@@ -228,8 +228,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const r = await pool.query(
         `UPDATE plans SET status = 'superseded'
          WHERE repo = $1 AND pr = $2 AND status = 'pending'
-           AND (dir, workspace) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-        [repo, pr, keys.map((k) => k.dir), keys.map((k) => k.workspace)],
+           AND EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::text[]) AS k(dir, workspace, project)
+                       WHERE k.dir = plans.dir AND k.workspace = plans.workspace AND (k.project IS NULL OR k.project = plans.project))`,
+        [repo, pr, keys.map((k) => k.dir), keys.map((k) => k.workspace), keys.map((k) => k.project ?? null)],
       );
       return r.rowCount ?? 0;
     },
@@ -241,7 +242,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return takeProjectLock(pool, lock, waiter);
     },
     async locksOf(repo, pr) {
-      const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace", [repo, pr]);
+      const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace, scope", [repo, pr]);
       return rows.map(toLock);
     },
     releaseLocks(repo, pr, keys) {

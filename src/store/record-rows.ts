@@ -1,6 +1,6 @@
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 import type { ApplyView, AuditEvent, LockView, LogStream } from "./console-store.js";
-import type { ApplyRecord, LockRecord, PlanRecord } from "./store.js";
+import { type ApplyRecord, type LockRecord, type PlanRecord, scopesConflict } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
 type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}` ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}` : S;
@@ -43,6 +43,8 @@ export interface WaiterRow {
   repo: string;
   dir: string;
   workspace: string;
+  /** The scope the PR waits to lock ("" the whole dir + workspace). */
+  scope: string;
   pr: number;
 }
 export type StreamRow<C extends ColumnTypes> = Omit<RowOf<LogStream, never, "startedAt" | "updatedAt", C>, "bytes" | "truncated"> & {
@@ -66,6 +68,7 @@ export function recordMappers<C extends ColumnTypes>(read: {
     dir: r.dir,
     workspace: r.workspace,
     project: r.project,
+    scope: r.scope,
     pr: r.pr,
     createdAt: read.time(r.created_at),
   });
@@ -115,7 +118,9 @@ export function recordMappers<C extends ColumnTypes>(read: {
     toLockViews: (locks: LockRow<C>[], waiters: WaiterRow[]): LockView[] =>
       locks.map((l) => ({
         ...toLock(l),
-        waiting: waiters.filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace).map((w) => w.pr),
+        waiting: waiters
+          .filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace && scopesConflict(w.scope, l.scope))
+          .map((w) => w.pr),
       })),
     toAudit: (r: AuditRow<C>): AuditEvent => ({
       id: r.id,

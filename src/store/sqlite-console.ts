@@ -157,7 +157,7 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
     },
     async allLocks() {
       const locks = db.prepare("SELECT * FROM locks ORDER BY repo, project, workspace").all() as rows.LockRow<Lite>[];
-      const waiters = db.prepare("SELECT repo, dir, workspace, pr FROM lock_waiters ORDER BY pr").all() as rows.WaiterRow[];
+      const waiters = db.prepare("SELECT repo, dir, workspace, scope, pr FROM lock_waiters ORDER BY pr").all() as rows.WaiterRow[];
       return toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {

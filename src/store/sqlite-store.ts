@@ -8,8 +8,55 @@ import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
-import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
+import { type JobPatch, type LockRecord, type PlanRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
+
+/** The lock tables: keyed by scope ("" the whole dir + workspace, or one named project there). */
+function lockTables(locks: string, waiters: string): string {
+  return `CREATE TABLE ${locks} (
+  repo TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  project TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  pr INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (repo, dir, workspace, scope)
+);
+CREATE TABLE ${waiters} (
+  repo TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  pr INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY (repo, dir, workspace, scope, pr)
+);`;
+}
+
+/**
+ * Databases from before named projects shared a dir: locks and waiters were keyed by dir +
+ * workspace, one pending plan per PR + dir + workspace. The tables are rebuilt with the scope
+ * column (old locks and waiters cover the whole dir + workspace, scope "": nothing they blocked
+ * becomes free) and the old plan index is dropped, in one transaction.
+ */
+function migrateLockKeys(db: Database.Database): void {
+  const hasScope = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === "scope");
+  db.transaction(() => {
+    if (!hasScope("locks") || !hasScope("lock_waiters")) {
+      db.exec(lockTables("locks_v2", "lock_waiters_v2"));
+      db.exec(`INSERT INTO locks_v2 (repo, dir, workspace, project, scope, pr, created_at)
+                 SELECT repo, dir, workspace, project, '', pr, created_at FROM locks;
+               INSERT INTO lock_waiters_v2 (repo, dir, workspace, scope, pr, target)
+                 SELECT repo, dir, workspace, '', pr, target FROM lock_waiters;
+               DROP TABLE locks;
+               DROP TABLE lock_waiters;
+               ALTER TABLE locks_v2 RENAME TO locks;
+               ALTER TABLE lock_waiters_v2 RENAME TO lock_waiters;`);
+    }
+    db.exec("DROP INDEX IF EXISTS plans_pending");
+  })();
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -49,24 +96,8 @@ CREATE TABLE IF NOT EXISTS plans (
   job_id INTEGER NOT NULL,
   created_at TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS plans_pending ON plans(repo, pr, dir, workspace) WHERE status = 'pending';
-CREATE TABLE IF NOT EXISTS locks (
-  repo TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  project TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (repo, dir, workspace)
-);
-CREATE TABLE IF NOT EXISTS lock_waiters (
-  repo TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  target TEXT NOT NULL,
-  PRIMARY KEY (repo, dir, workspace, pr)
-);
+CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans(repo, pr, dir, workspace, project) WHERE status = 'pending';
+${lockTables("IF NOT EXISTS locks", "IF NOT EXISTS lock_waiters")}
 CREATE TABLE IF NOT EXISTS pr_operations (
   repo TEXT NOT NULL,
   pr INTEGER NOT NULL,
@@ -106,6 +137,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  migrateLockKeys(db);
 
   const now = () => new Date().toISOString();
   const insertDelivery = db.prepare(
@@ -159,14 +191,14 @@ export function openSqliteStore(file: string): Store {
   const requeue = db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?");
 
   const supersedeOne = db.prepare(
-    "UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND status = 'pending'",
+    "UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND (? IS NULL OR project = ?) AND status = 'pending'",
   );
   const insertPlan = db.prepare(
     `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
      VALUES (@repo, @pr, @project, @dir, @workspace, @runner, @headSha, @baseSha, @planPath, @planHash, @summary, 'pending', @jobId, @createdAt)`,
   );
   const savePlanTx = db.transaction((plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
-    supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace);
+    supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project);
     const createdAt = now();
     const id = Number(
       insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt })
@@ -175,49 +207,51 @@ export function openSqliteStore(file: string): Store {
     return { ...plan, id, status: "pending", createdAt };
   });
   const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending'");
-  const supersedeTx = db.transaction((repo: string, pr: number, keys?: { dir: string; workspace: string }[]) => {
+  const supersedeTx = db.transaction((repo: string, pr: number, keys?: ProjectKey[]) => {
     if (!keys) return supersedeAll.run(repo, pr).changes;
     let n = 0;
-    for (const k of keys) n += supersedeOne.run(repo, pr, k.dir, k.workspace).changes;
+    for (const k of keys) n += supersedeOne.run(repo, pr, k.dir, k.workspace, k.project ?? null, k.project ?? null).changes;
     return n;
   });
 
-  const selectLock = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ?");
+  const selectLocksAt = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at");
   const insertLock = db.prepare(
-    "INSERT INTO locks (repo, dir, workspace, project, pr, created_at) VALUES (@repo, @dir, @workspace, @project, @pr, @createdAt)",
+    `INSERT OR IGNORE INTO locks (repo, dir, workspace, project, scope, pr, created_at)
+     VALUES (@repo, @dir, @workspace, @project, @scope, @pr, @createdAt)`,
   );
   const insertWaiter = db.prepare(
-    "INSERT OR REPLACE INTO lock_waiters (repo, dir, workspace, pr, target) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO lock_waiters (repo, dir, workspace, scope, pr, target) VALUES (?, ?, ?, ?, ?, ?)",
   );
-  const deleteWaiter = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND pr = ?");
+  const deleteWaiter = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?");
   const takeLockTx = db.transaction(
     (lock: Omit<LockRecord, "createdAt">, waiter: JobTarget): { ok: true } | { ok: false; heldBy: LockRecord } => {
-      const held = selectLock.get(lock.repo, lock.dir, lock.workspace) as LockRow | undefined;
-      if (held && held.pr !== lock.pr) {
-        insertWaiter.run(lock.repo, lock.dir, lock.workspace, lock.pr, JSON.stringify(waiter));
+      const here = selectLocksAt.all(lock.repo, lock.dir, lock.workspace) as LockRow[];
+      const held = here.find((h) => h.pr !== lock.pr && scopesConflict(h.scope, lock.scope));
+      if (held) {
+        insertWaiter.run(lock.repo, lock.dir, lock.workspace, lock.scope, lock.pr, JSON.stringify(waiter));
         return { ok: false, heldBy: toLock(held) };
       }
-      if (!held) insertLock.run({ ...lock, createdAt: now() });
-      deleteWaiter.run(lock.repo, lock.dir, lock.workspace, lock.pr);
+      insertLock.run({ ...lock, createdAt: now() });
+      deleteWaiter.run(lock.repo, lock.dir, lock.workspace, lock.scope, lock.pr);
       return { ok: true };
     },
   );
-  const selectLocksOf = db.prepare("SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace");
-  const deleteLock = db.prepare("DELETE FROM locks WHERE repo = ? AND dir = ? AND workspace = ? AND pr = ?");
+  const selectLocksOf = db.prepare("SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace, scope");
+  const deleteLock = db.prepare("DELETE FROM locks WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?");
   const selectWaiters = db.prepare("SELECT * FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?");
-  const deleteWaitersOf = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?");
+  const deleteWaiterRow = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?");
   const deleteWaitingPr = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND pr = ?");
-  const releaseTx = db.transaction((repo: string, pr: number, keys?: { dir: string; workspace: string }[]) => {
-    const mine = (selectLocksOf.all(repo, pr) as LockRow[]).filter(
-      (l) => !keys || keys.some((k) => k.dir === l.dir && k.workspace === l.workspace),
-    );
+  const releaseTx = db.transaction((repo: string, pr: number, keys?: ProjectKey[]) => {
+    const mine = (selectLocksOf.all(repo, pr) as LockRow[]).filter((l) => !keys || keys.some((k) => keyMatches(k, l)));
     const waiters = new Map<number, JobTarget>();
     for (const l of mine) {
-      deleteLock.run(l.repo, l.dir, l.workspace, pr);
-      for (const w of selectWaiters.all(l.repo, l.dir, l.workspace) as { pr: number; target: string }[]) {
+      deleteLock.run(l.repo, l.dir, l.workspace, l.scope, pr);
+      // Only those waiting for a scope this lock blocked: a PR on another named project was never blocked by it.
+      for (const w of selectWaiters.all(l.repo, l.dir, l.workspace) as { scope: string; pr: number; target: string }[]) {
+        if (!scopesConflict(w.scope, l.scope)) continue;
         waiters.set(w.pr, JSON.parse(w.target) as JobTarget);
+        deleteWaiterRow.run(l.repo, l.dir, l.workspace, w.scope, w.pr);
       }
-      deleteWaitersOf.run(l.repo, l.dir, l.workspace);
     }
     // A closed PR waits for nothing any more.
     if (!keys) deleteWaitingPr.run(repo, pr);
@@ -265,7 +299,7 @@ export function openSqliteStore(file: string): Store {
     },
     async pendingPlans(repo, pr) {
       return (
-        db.prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace").all(repo, pr) as PlanRow[]
+        db.prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace, project").all(repo, pr) as PlanRow[]
       ).map(toPlan);
     },
     async supersedePlans(repo, pr, keys) {

@@ -32,9 +32,33 @@ export interface LockRecord {
   repo: string;
   dir: string;
   workspace: string;
+  /** The project that took the lock (shown to users, matched by `/unlock -p`). */
   project: string;
+  /**
+   * What the lock covers: "" the whole dir + workspace; a name, only that one of several projects
+   * the trusted config defines on this dir + workspace. A named lock conflicts with the same name
+   * and with ""; "" conflicts with every lock there (see `lockScope`).
+   */
+  scope: string;
   pr: number;
   createdAt: string;
+}
+
+/** Locks or plans of a dir + workspace: all of them, or only those of `project` when given. */
+export interface ProjectKey {
+  dir: string;
+  workspace: string;
+  project?: string;
+}
+
+/** A key matches a lock or plan on its dir + workspace, and on its project when the key names one. */
+export function keyMatches(key: ProjectKey, item: { dir: string; workspace: string; project: string }): boolean {
+  return key.dir === item.dir && key.workspace === item.workspace && (key.project === undefined || key.project === item.project);
+}
+
+/** Two lock scopes on one dir + workspace conflict unless both name distinct projects. */
+export function scopesConflict(a: string, b: string): boolean {
+  return a === "" || b === "" || a === b;
 }
 
 export interface ApplyRecord {
@@ -87,25 +111,25 @@ export interface Store extends ConsoleStore, PolicyStore {
   /** Enqueues a job Sluice decided on by itself (e.g. re-plan after a lock release). */
   enqueueInternal(target: JobTarget, spec: JobSpec): Promise<number>;
 
-  /** Saves a plan and supersedes any earlier pending plan for the same PR + dir + workspace. */
+  /** Saves a plan and supersedes any earlier pending plan for the same PR + dir + workspace + project. */
   savePlan(plan: NewPlan): Promise<PlanRecord>;
   pendingPlans(repo: string, pr: number): Promise<PlanRecord[]>;
-  /** Supersedes pending plans of a PR; all of them, or those of the given dir+workspace keys. */
-  supersedePlans(repo: string, pr: number, keys?: { dir: string; workspace: string }[]): Promise<number>;
+  /** Supersedes pending plans of a PR; all of them, or those matching the given keys. */
+  supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
   markPlanApplied(planId: number): Promise<void>;
 
   /**
-   * Takes the project lock for `pr`, or returns who holds it. Taking it again for the same PR is
-   * a no-op. When refused, `pr` is remembered as waiting, with the job target to re-plan it.
+   * Takes the project lock for `pr`, or returns who holds a conflicting one (another PR's lock on
+   * the same dir + workspace whose scope conflicts, see `scopesConflict`). Taking it again for the
+   * same PR is a no-op. When refused, `pr` is remembered as waiting, with the job target to re-plan it.
    */
   takeLock(lock: Omit<LockRecord, "createdAt">, waiter: JobTarget): Promise<{ ok: true } | { ok: false; heldBy: LockRecord }>;
   locksOf(repo: string, pr: number): Promise<LockRecord[]>;
-  /** Releases locks of a PR (all, or the given keys) and returns the released locks and the PRs waiting on them. */
-  releaseLocks(
-    repo: string,
-    pr: number,
-    keys?: { dir: string; workspace: string }[],
-  ): Promise<{ released: LockRecord[]; waiters: JobTarget[] }>;
+  /**
+   * Releases locks of a PR (all, or those matching the given keys by dir, workspace and project)
+   * and returns the released locks and the PRs waiting on a scope that conflicts with one of them.
+   */
+  releaseLocks(repo: string, pr: number, keys?: ProjectKey[]): Promise<{ released: LockRecord[]; waiters: JobTarget[] }>;
 
   /** Marks one operation (e.g. "apply") as running for a PR; false when one already is. */
   beginPrOperation(repo: string, pr: number, op: string, jobId: number): Promise<{ ok: true } | { ok: false; jobId: number }>;

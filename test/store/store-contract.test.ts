@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advisoryKey } from "../../src/store/advisory-key.js";
@@ -8,6 +9,7 @@ import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import type { JobSpec, JobTarget } from "../../src/model/job.js";
 import type { NewPlan, Store } from "../../src/store/store.js";
+import { OLD_LOCK_SCHEMA } from "./old-lock-schema.js";
 import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 
 /** One database for one test; `open` is a replica (Postgres) or a restart (SQLite) on it. */
@@ -15,6 +17,8 @@ interface StoreEnv {
   open(): Promise<Store>;
   /** An admin connection URL (Postgres only), to look at sessions and locks. */
   url?: string;
+  /** Runs SQL on the database directly (before any store opens it: an older schema, say). */
+  sql(text: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -57,6 +61,14 @@ const sqlite: Adapter = {
     const stores = tracked(async () => openSqliteStore(join(dir, "sluice.db")));
     return {
       open: stores.open,
+      async sql(text) {
+        const db = new Database(join(dir, "sluice.db"));
+        try {
+          db.exec(text);
+        } finally {
+          db.close();
+        }
+      },
       async dispose() {
         await stores.closeAll();
         await rm(dir, { recursive: true, force: true });
@@ -82,6 +94,15 @@ const postgres: Adapter = {
     return {
       open: stores.open,
       url: db.url,
+      async sql(text) {
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          await client.query(text);
+        } finally {
+          await client.end();
+        }
+      },
       async dispose() {
         await stores.closeAll();
         await db.stop();
@@ -129,7 +150,7 @@ const plan = (over: Partial<NewPlan> = {}): NewPlan => ({
   ...over,
 });
 
-const lock = (pr: number, dir = "net") => ({ repo: "acme/infra", dir, workspace: "default", project: dir, pr });
+const lock = (pr: number, dir = "net", scope = "") => ({ repo: "acme/infra", dir, workspace: "default", project: scope || dir, scope, pr });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn` under the run lock and records how many holders overlapped. */
@@ -335,6 +356,90 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const winnerPr = winners[0] as number;
     expect(new Set(race.flatMap((r) => (r.ok ? [] : [r.heldBy.pr])))).toEqual(new Set([winnerPr]));
     expect((await b.releaseLocks("acme/infra", winnerPr)).waiters).toHaveLength(9);
+  });
+
+  it("keys locks by scope: distinct named projects on one dir + workspace do not block each other; a whole-dir lock blocks them all", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    // PR 1 holds project a (a named scope the trusted config defines on net/default).
+    expect(await a.takeLock(lock(1, "net", "a"), target(1))).toEqual({ ok: true });
+    // PR 2 on project b of the same dir + workspace: not blocked.
+    expect(await b.takeLock(lock(2, "net", "b"), target(2))).toEqual({ ok: true });
+    // PR 3 on project a: blocked by PR 1.
+    expect(await b.takeLock(lock(3, "net", "a"), target(3))).toEqual({ ok: false, heldBy: { ...lock(1, "net", "a"), createdAt: expect.any(String) } });
+    // PR 4 whose project the trusted config does not tell apart ("" = the whole dir + workspace):
+    // blocked by either named lock, so a new name cannot step around a lock.
+    const whole = await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4));
+    expect(whole.ok).toBe(false);
+    expect([1, 2]).toContain(whole.ok ? 0 : whole.heldBy.pr);
+    expect((await a.locksOf("acme/infra", 1)).map((l) => [l.project, l.scope])).toEqual([["a", "a"]]);
+
+    // Releasing a wakes PR 3 (waiting for a) and PR 4 (waiting for the whole dir), not PR 2's project.
+    const releasedA = await b.releaseLocks("acme/infra", 1);
+    expect(releasedA.released.map((l) => l.scope)).toEqual(["a"]);
+    expect(releasedA.waiters.map((w) => w.pr).sort()).toEqual([3, 4]);
+    // PR 4 still cannot take the whole dir: PR 2 holds b.
+    expect(await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4))).toMatchObject({ ok: false, heldBy: { pr: 2, scope: "b" } });
+    // A whole-dir lock blocks every named project there.
+    await b.releaseLocks("acme/infra", 2);
+    expect(await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4))).toEqual({ ok: true });
+    expect(await b.takeLock(lock(5, "net", "b"), target(5))).toMatchObject({ ok: false, heldBy: { pr: 4, scope: "" } });
+    expect((await a.releaseLocks("acme/infra", 4)).waiters.map((w) => w.pr)).toEqual([5]);
+
+    // One PR may hold two named projects of a dir; releasing one by project keeps the other.
+    await a.takeLock(lock(6, "net", "a"), target(6));
+    await a.takeLock(lock(6, "net", "b"), target(6));
+    const one = await b.releaseLocks("acme/infra", 6, [{ dir: "net", workspace: "default", project: "b" }]);
+    expect(one.released.map((l) => l.scope)).toEqual(["b"]);
+    expect((await a.locksOf("acme/infra", 6)).map((l) => l.scope)).toEqual(["a"]);
+
+    // Racing PRs for a and the whole dir across replicas: a whole-dir lock never coexists with another PR's lock.
+    await a.releaseLocks("acme/infra", 6);
+    const race = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeLock(lock(20 + i, "db", i % 3 === 0 ? "" : i % 3 === 1 ? "a" : "b"), target(20 + i))),
+    );
+    const holders = (await Promise.all(race.map((_, i) => a.locksOf("acme/infra", 20 + i)))).flat();
+    const scopes = holders.map((l) => l.scope);
+    if (scopes.includes("")) expect(holders).toHaveLength(1);
+    else expect(new Set(scopes).size).toBe(scopes.length);
+    expect(race.filter((r) => r.ok)).toHaveLength(holders.length);
+  });
+
+  it("keeps one pending plan per PR + dir + workspace + project", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const pa = await a.savePlan(plan({ project: "a" }));
+    const pb = await a.savePlan(plan({ project: "b" }));
+    expect((await b.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa.id, pb.id]);
+    // Re-planning a supersedes a's plan only.
+    const pa2 = await b.savePlan(plan({ project: "a", headSha: "h2" }));
+    expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa2.id, pb.id]);
+    // Superseding by project leaves the other; without a project, every plan of the dir + workspace goes.
+    expect(await a.supersedePlans("acme/infra", 1, [{ dir: "net", workspace: "default", project: "b" }])).toBe(1);
+    expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa2.id]);
+    await a.savePlan(plan({ project: "b" }));
+    expect(await b.supersedePlans("acme/infra", 1, [{ dir: "net", workspace: "default" }])).toBe(2);
+    expect(await a.pendingPlans("acme/infra", 1)).toEqual([]);
+  });
+
+  it("opens a database made before locks had scopes: its locks, waiters and plans survive", async () => {
+    await fresh();
+    await env.sql(OLD_LOCK_SCHEMA[adapter.name]);
+    const a = await env.open();
+    // The old lock covers the whole dir + workspace: it still blocks any other PR's project there.
+    expect(await a.locksOf("acme/infra", 1)).toEqual([{ ...lock(1, "net", ""), project: "net", createdAt: expect.any(String) }]);
+    expect(await a.takeLock(lock(2, "net", "b"), target(2))).toMatchObject({ ok: false, heldBy: { pr: 1 } });
+    expect((await a.pendingPlans("acme/infra", 1)).map((p) => [p.project, p.planHash])).toEqual([["net", "f".repeat(64)]]);
+    // The new keys hold: two named plans of one dir coexist.
+    await a.savePlan(plan({ project: "other" }));
+    expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.project)).toEqual(["net", "other"]);
+    // The old waiter (PR 3) and the new one (PR 2) are woken by the release.
+    expect((await a.releaseLocks("acme/infra", 1)).waiters.map((w) => w.pr).sort()).toEqual([2, 3]);
+    // Migrating again (a restart, another replica) changes nothing.
+    if (!adapter.shared) await a.close();
+    const again = await env.open();
+    expect(await again.takeLock(lock(2, "net", "b"), target(2))).toEqual({ ok: true });
+    expect(await again.takeLock(lock(7, "net", "c"), target(7))).toEqual({ ok: true });
   });
 
   it("runs one operation per PR at a time", async () => {

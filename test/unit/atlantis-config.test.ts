@@ -298,13 +298,42 @@ describe("atlantis.yaml leniency and its limits", () => {
   });
 });
 
+describe("several named projects on one dir and workspace", () => {
+  it("accepts the docs' custom backend config: each project its own init and var file, no warning", () => {
+    const result = loadRepoConfig({ atlantis: fixture("custom-backend.yaml") });
+    if (!result.ok) throw new Error(result.errors.join("\n"));
+    expect(result.config.projects.map((p) => [p.name, p.dir, p.workspace, p.workflow])).toEqual([
+      ["staging", ".", "default", "staging"],
+      ["production", ".", "default", "production"],
+    ]);
+    expect(result.config.warnings.filter((w) => w.includes("share one backend"))).toEqual([]);
+  });
+
+  it("warns, naming both, when two of them would init the same backend", () => {
+    const yaml = "version: 3\nprojects:\n  - name: a\n    dir: .\n  - name: b\n    dir: .\n  - name: c\n    dir: other\n";
+    const result = loadRepoConfig({ atlantis: yaml });
+    if (!result.ok) throw new Error(result.errors.join("\n"));
+    expect(result.config.warnings).toContain(
+      "projects a and b (dir ., workspace default) run `init` with the same arguments, so they share one backend and one state: give each workflow's `init` its own `-backend-config`, or they will overwrite each other's resources",
+    );
+  });
+
+  it("still refuses an unnamed project on a used dir and workspace, and a name used twice", () => {
+    const unnamed = loadRepoConfig({ atlantis: "version: 3\nprojects:\n  - name: a\n    dir: .\n  - dir: .\n" });
+    expect(unnamed).toEqual({
+      ok: false,
+      file: "atlantis.yaml",
+      errors: [
+        "projects[1]: dir . and workspace default are already used by projects[0] on line 3; projects that share a dir and workspace must each have a `name` (line 5)",
+      ],
+    });
+    const twice = loadRepoConfig({ atlantis: "version: 3\nprojects:\n  - name: a\n    dir: .\n  - name: a\n    dir: .\n" });
+    expect(twice.ok).toBe(false);
+    expect(!twice.ok && twice.errors).toEqual(["projects[1].name: duplicate project name a (also projects[0] on line 3) (line 5)"]);
+  });
+});
+
 const INVALID: [string, string[]][] = [
-  [
-    "custom-backend.yaml",
-    [
-      "projects[1]: dir . and workspace default are already used by projects[0] on line 5; each project needs its own dir or workspace (line 8)",
-    ],
-  ],
   [
     "unsafe.yaml",
     [

@@ -47,9 +47,9 @@ describe("overviewRows", () => {
     { repo: "acme/secret", project: "vault", lastPlan: run({ planStatus: "pending" }) },
   ];
   const locks: LockView[] = [
-    { repo: "acme/infra", dir: "net", workspace: "default", project: "net", pr: 1, createdAt: "x", waiting: [2] },
-    { repo: "acme/infra", dir: "db", workspace: "default", project: "db", pr: 3, createdAt: "x", waiting: [] },
-    { repo: "acme/secret", dir: "vault", workspace: "default", project: "vault", pr: 9, createdAt: "x", waiting: [] },
+    { repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 1, createdAt: "x", waiting: [2] },
+    { repo: "acme/infra", dir: "db", workspace: "default", project: "db", scope: "", pr: 3, createdAt: "x", waiting: [] },
+    { repo: "acme/secret", dir: "vault", workspace: "default", project: "vault", scope: "", pr: 9, createdAt: "x", waiting: [] },
   ];
   const access = new Map<string, Permission>([
     ["acme/infra", "read"],

@@ -320,7 +320,7 @@ const INVALID: [string, string[]][] = [
       "projects[1].depends_on[1]: no project named db (line 8)",
       "projects[1].depends_on[2]: a project cannot depend on itself (line 8)",
       "projects[2].name: duplicate project name network (also projects[0] on line 3) (line 11)",
-      "projects[3]: dir app and workspace default are already used by projects[1] on line 6; each project needs its own dir or workspace (line 13)",
+      "projects[3]: dir app and workspace default are already used by projects[1] on line 6; projects that share a dir and workspace must each have a `name` (line 13)",
       'projects[5].name: must be a project name (letters, digits, `.`, `_`, `-`, `/`; starting with a letter or digit; at most 128 characters), got "my app" (line 16)',
     ],
   ],

@@ -1,4 +1,4 @@
-import type { ProjectConfig } from "../../model/repo-config.js";
+import type { ProjectConfig, Workflow } from "../../model/repo-config.js";
 import { findDependsOnCycle } from "./check-project-graph.js";
 import type { KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
@@ -12,25 +12,41 @@ export interface PlacedProject {
 }
 
 /**
- * Checks across projects, after each one is valid on its own: one project per dir + workspace
- * (they would share a lock and a state), unique names, `depends_on` naming known projects, no
- * cycle, and no dependency on a project that a later `execution_order_group` runs.
+ * Checks across projects, after each one is valid on its own: several projects on one dir +
+ * workspace only when each is named (Atlantis' pattern: one backend and var file per project;
+ * their locks and plans are told apart by name), with a warning when two of them would share a
+ * backend; unique names, `depends_on` naming known projects, no cycle, and no dependency on a
+ * project that a later `execution_order_group` runs.
  */
-export function checkProjects(placed: readonly PlacedProject[], ctx: NormalizeContext): void {
-  const byKey = new Map<string, PlacedProject>();
+export function checkProjects(
+  placed: readonly PlacedProject[],
+  ctx: NormalizeContext,
+  workflows: Readonly<Record<string, Workflow>> = {},
+): void {
+  const byKey = new Map<string, PlacedProject[]>();
   const byName = new Map<string, PlacedProject>();
   for (const entry of placed) {
     const { project, path } = entry;
     const key = `${project.dir}\u0000${project.workspace}`;
-    const sameKey = byKey.get(key);
-    if (sameKey !== undefined) {
+    const sameKey = byKey.get(key) ?? [];
+    const unnamed = sameKey.find((other) => !other.named) ?? (entry.named ? undefined : sameKey[0]);
+    if (unnamed !== undefined) {
       ctx.error(
         path,
-        `dir ${project.dir} and workspace ${project.workspace} are already used by ${describe(sameKey, ctx)}; each project needs its own dir or workspace`,
+        `dir ${project.dir} and workspace ${project.workspace} are already used by ${describe(unnamed, ctx)}; projects that share a dir and workspace must each have a \`name\``,
       );
       continue;
     }
-    byKey.set(key, entry);
+    if (!byName.has(project.name)) {
+      const shared = sameKey.find((other) => sharesBackend(other.project, project, workflows));
+      if (shared !== undefined) {
+        ctx.warn(
+          `projects ${shared.project.name} and ${project.name} (dir ${project.dir}, workspace ${project.workspace}) run \`init\` with the same arguments, so they share one backend and one state: give each workflow's \`init\` its own \`-backend-config\`, or they will overwrite each other's resources`,
+          path,
+        );
+      }
+    }
+    byKey.set(key, [...sameKey, entry]);
     const sameName = byName.get(project.name);
     if (sameName !== undefined) {
       const where = entry.named ? [...path, "name"] : path;
@@ -71,6 +87,25 @@ export function checkProjects(placed: readonly PlacedProject[], ctx: NormalizeCo
       );
     });
   }
+}
+
+/**
+ * Whether two terraform projects on one dir + workspace would init the same backend: their
+ * workflows' `init` steps pass the same extra arguments (no custom workflow = the default init).
+ * A workflow the repo does not define (a server workflow) is known only by its name.
+ */
+function sharesBackend(a: ProjectConfig, b: ProjectConfig, workflows: Readonly<Record<string, Workflow>>): boolean {
+  const iac = (p: ProjectConfig) => p.runner === "terraform" || p.runner === "opentofu";
+  if (!iac(a) || !iac(b)) return false;
+  return backendKey(a, workflows) === backendKey(b, workflows);
+}
+
+function backendKey(p: ProjectConfig, workflows: Readonly<Record<string, Workflow>>): string {
+  if (p.workflow === undefined) return "default";
+  const workflow = workflows[p.workflow];
+  if (workflow === undefined) return `server workflow ${p.workflow}`;
+  const init = workflow.plan.find((step) => step.kind === "init");
+  return JSON.stringify(init?.kind === "init" ? init.extraArgs : []);
 }
 
 function describe(entry: PlacedProject, ctx: NormalizeContext): string {

@@ -76,7 +76,7 @@ export function normalizeAtlantisConfig(
       placed.push({ project: normalized, path, named: project.name !== null && project.name !== undefined });
     }
   });
-  checkProjects(placed, ctx);
+  checkProjects(placed, ctx, workflows);
 
   const autodiscover = input.autodiscover;
   if (isRecord(raw.autodiscover)) {

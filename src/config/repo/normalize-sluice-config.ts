@@ -23,7 +23,7 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     const project = normalizeProject(raw, ["projects", i], workflows, ctx);
     if (project !== undefined) placed.push({ project, path: ["projects", i], named: raw.name !== undefined });
   });
-  checkProjects(placed, ctx);
+  checkProjects(placed, ctx, workflows);
   const projects = placed.map((p) => p.project);
   const mode = input.autodiscover?.mode ?? "auto";
   return {

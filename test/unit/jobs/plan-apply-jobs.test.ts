@@ -68,7 +68,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("tells a PR who holds the project's lock, and plans nothing there", async () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     const other = { installationId: 1, repo: REPO, cloneUrl: "x", pr: 2 };
-    await deps.store.takeLock({ repo: "acme/infra", dir: "app", workspace: "default", project: "app", pr: 2 }, other);
+    await deps.store.takeLock({ repo: "acme/infra", dir: "app", workspace: "default", project: "app", scope: "", pr: 2 }, other);
     await runPlanJob(await autoplan(), deps);
     expect(runner.planned).toEqual([]);
     // The PR number is kept from being a mention with a zero-width space after the `#`.

@@ -1,0 +1,139 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { bot, completed, planRows, say } from "./trust-holes-support.js";
+
+// Issue #13: Atlantis' "custom backend config" pattern. Projects a and b share `.`/default; each
+// workflow inits its own backend (-backend-config=path=…) and plans its own var file. Their
+// locks and plans are keyed by project, so a PR on b is not blocked by a lock on a.
+
+let h: Harness;
+let stateDir: string;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: 'apply_requirements: []\nallow_custom_workflows: ["acme/*"]\n' });
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-named-"));
+});
+afterAll(async () => {
+  await h?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+const MAIN_TF = `terraform {
+  backend "local" {}
+}
+
+variable "n" {
+  type = number
+}
+
+resource "terraform_data" "item" {
+  count = var.n
+  input = "item-\${count.index}"
+}
+`;
+
+const workflow = (name: string) => `  ${name}:
+    plan:
+      steps:
+        - init:
+            extra_args: ["-backend-config=path=${join(stateDir, `${name}.tfstate`)}"]
+        - plan:
+            extra_args: ["-var-file=${name}.tfvars"]
+`;
+
+// c and d (never planned here) share a dir and the default init: the config warns about them.
+const atlantisYaml = () => `version: 3
+projects:
+  - name: a
+    dir: .
+    workflow: a
+    autoplan:
+      when_modified: ["*.tf", "a.tfvars"]
+  - name: b
+    dir: .
+    workflow: b
+    autoplan:
+      when_modified: ["*.tf", "b.tfvars"]
+  - name: c
+    dir: twins
+    autoplan:
+      enabled: false
+  - name: d
+    dir: twins
+    autoplan:
+      enabled: false
+workflows:
+${workflow("a")}${workflow("b")}`;
+
+const exists = (file: string) => stat(file).then(
+  () => true,
+  () => false,
+);
+
+describe("issue #13: two named projects on one dir and workspace", () => {
+  it("plans both, applies one by name, leaves the other's state alone; locks are per project", async () => {
+    const name = "named-projects";
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
+    const aState = join(stateDir, "a.tfstate");
+    const bState = join(stateDir, "b.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { "atlantis.yaml": atlantisYaml(), "main.tf": MAIN_TF, "a.tfvars": "n = 0\n", "b.tfvars": "n = 0\n", "twins/main.tf": "" },
+    });
+
+    // PR 1 changes both var files: both projects are planned, each against its own backend.
+    await h.sim.pushBranch(repo, { branch: "both", files: { "a.tfvars": "n = 1\n", "b.tfvars": "n = 2\n" } });
+    const pr1 = await h.sim.openPullRequest(repo, { head: "both", author: "alice" });
+    await completed(h, repo, pr1.headSha, "sluice/plan");
+    const plan1 = bot(h, repo, pr1.number).map((c) => c.body).join("\n");
+    expect(plan1).toContain("**`a`** (`.`, workspace `default`)");
+    expect(plan1).toContain("**`b`** (`.`, workspace `default`)");
+    expect(plan1).toMatch(/1 to add/);
+    expect(plan1).toMatch(/2 to add/);
+    expect(plan1).toContain(
+      "projects c and d (dir twins, workspace default) run `init` with the same arguments, so they share one backend and one state",
+    );
+    const pending = planRows(h.app.dataDir, repo, pr1.number).filter((p) => p.status === "pending");
+    expect(pending.map((p) => [p.project, p.dir, p.workspace]).sort()).toEqual([
+      ["a", ".", "default"],
+      ["b", ".", "default"],
+    ]);
+
+    // `/apply -p a`: a's state has its resource; b's backend was never written.
+    const applied = await say(h, repo, pr1.number, "bob", "/apply -p a");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(aState), applied).toEqual(["terraform_data.item"]);
+    expect(await exists(bState)).toBe(false);
+    expect(planRows(h.app.dataDir, repo, pr1.number).find((p) => p.project === "b")?.status).toBe("pending");
+
+    // PR 1 gives up b's lock (its plan is discarded) and keeps a's.
+    const unlocked = await say(h, repo, pr1.number, "alice", "/unlock -p b");
+    expect(unlocked).toContain("Released 1 lock");
+    expect(unlocked).toContain("`b`");
+    expect(planRows(h.app.dataDir, repo, pr1.number).find((p) => p.project === "b")?.status).toBe("superseded");
+
+    // PR 2 changes only b's var file: b is planned although PR 1 holds a's lock on the same dir.
+    await h.sim.pushBranch(repo, { branch: "only-b", files: { "b.tfvars": "n = 3\n" } });
+    const pr2 = await h.sim.openPullRequest(repo, { head: "only-b", author: "carol" });
+    await completed(h, repo, pr2.headSha, "sluice/plan");
+    const plan2 = bot(h, repo, pr2.number).map((c) => c.body).join("\n");
+    expect(plan2).toContain("**`b`** (`.`, workspace `default`)");
+    expect(plan2).toMatch(/3 to add/);
+    expect(plan2).not.toContain("locked by");
+    expect(planRows(h.app.dataDir, repo, pr2.number).map((p) => [p.project, p.status])).toEqual([["b", "pending"]]);
+
+    // PR 3 changes a's var file: a is PR 1's.
+    await h.sim.pushBranch(repo, { branch: "only-a", files: { "a.tfvars": "n = 4\n" } });
+    const pr3 = await h.sim.openPullRequest(repo, { head: "only-a", author: "carol" });
+    await completed(h, repo, pr3.headSha, "sluice/plan");
+    const plan3 = bot(h, repo, pr3.number).map((c) => c.body).join("\n");
+    expect(plan3).toContain(`locked by #${pr1.number}`);
+    expect(planRows(h.app.dataDir, repo, pr3.number)).toEqual([]);
+
+    // Nothing PR 2 or 3 did touched a's applied state.
+    expect(await stateResources(aState)).toEqual(["terraform_data.item"]);
+  });
+});
