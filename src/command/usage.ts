@@ -6,6 +6,8 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/plan [-p PROJECT] [-d DIR] [-w WORKSPACE] [-- TERRAFORM_ARGS…]\` | Plan the projects this pull request changes, or only the ones selected |
 | \`/apply [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Apply the saved plans made for the current head commit |
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
+| \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
+| \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |
 | \`/help\` | Show this help |
 
 \`sluice plan\`, \`sluice apply\`, \`sluice unlock\` and \`sluice help\` work the same way.

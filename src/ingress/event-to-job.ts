@@ -7,10 +7,14 @@ export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { 
 interface Payload {
   action?: string;
   installation?: { id?: number };
-  repository?: { owner?: { login?: string }; name?: string; clone_url?: string; full_name?: string };
+  repository?: { owner?: { login?: string; name?: string }; name?: string; clone_url?: string; full_name?: string; default_branch?: string };
   sender?: { login?: string; type?: string };
   pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
-  issue?: { number?: number; pull_request?: unknown };
+  issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[] };
+  /** push events */
+  ref?: string;
+  deleted?: boolean;
+  after?: string;
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
 }
 
@@ -56,10 +60,20 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     return { job: { target, spec: { kind: "plan", trigger: "autoplan", actor } } };
   }
 
+  if (event === "push") {
+    // Pull mode: a commit on the default branch changes what should be live (and the schedules).
+    const branch = p.repository?.default_branch;
+    if (!branch || p.ref !== `refs/heads/${branch}`) return { ignore: "push to a branch other than the default branch" };
+    if (p.deleted) return { ignore: "the default branch was deleted" };
+    const target = targetOf({ ...p, repository: { ...p.repository, owner: { login: p.repository?.owner?.login ?? p.repository?.owner?.name } } }, 0, p.after);
+    if (typeof target === "string") return { ignore: target };
+    return { job: { target, spec: { kind: "drift", trigger: "push", actor } } };
+  }
+
   if (event === "issue_comment") {
     // Edited and deleted comments are not commands: only what someone just said counts.
     if (p.action !== "created") return { ignore: `issue_comment.${p.action} is not acted on` };
-    if (!p.issue?.pull_request) return { ignore: "comment on an issue, not a pull request" };
+    if (!p.issue?.pull_request) return issueCommentToJob(p, actor);
     const user = p.comment?.user;
     // Bots, Sluice included, cannot drive Sluice: no loops, no command laundering through other apps.
     if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
@@ -82,11 +96,42 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind === "drift") {
+      return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+    }
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 
   return { ignore: `${event} events are not acted on` };
+}
+
+/** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
+export const DRIFT_LABEL = "sluice:drift";
+
+/** A comment on a plain issue: `/drift` anywhere, `/apply` on a drift issue; everything else is left alone. */
+function issueCommentToJob(p: Payload, actor: string): IngressDecision {
+  const user = p.comment?.user;
+  if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
+  const issue = p.issue?.number;
+  const commentId = p.comment?.id;
+  if (!issue || !commentId) return { ignore: "comment without issue number or id" };
+  const parsed = parseComment(p.comment?.body ?? "");
+  if (parsed.type !== "command") return { ignore: "comment on an issue, not a pull request" };
+  const target = targetOf(p, issue);
+  if (typeof target === "string") return { ignore: target };
+  const cmd = parsed.command;
+  const by = user?.login ?? actor;
+  const commandLine = firstLine(p.comment?.body);
+  if (cmd.kind === "drift") {
+    return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
+  if (cmd.kind === "apply" && isDriftIssue) {
+    return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  return { ignore: "comment on an issue, not a pull request" };
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { inTransaction } from "./postgres-transaction.js";
+import { POSTGRES_DRIFT_SCHEMA } from "./postgres-drift.js";
 
 /**
  * The shared store's tables: the SQLite adapter's, with database time, jsonb for structured
@@ -97,5 +98,6 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey("schema", "v1")]);
     await client.query(POSTGRES_SCHEMA);
+    await client.query(POSTGRES_DRIFT_SCHEMA);
   });
 }

@@ -4,6 +4,7 @@ import pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
+import { postgresDriftMethods } from "./postgres-drift.js";
 import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
@@ -102,6 +103,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 
   const store: PostgresStore = {
+    ...postgresDriftMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {

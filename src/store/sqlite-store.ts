@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 
@@ -235,6 +236,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  db.exec(SQLITE_DRIFT_SCHEMA);
 
   const now = () => new Date().toISOString();
   const insertDelivery = db.prepare(
@@ -365,7 +367,16 @@ export function openSqliteStore(file: string): Store {
   // One process per data dir (see openSqliteStore's lock file), so an in-process mutex is enough.
   const runLocks = new KeyedMutex();
 
+  const drift = sqliteDriftMethods(db, (deliveryId, target, spec) => {
+    const t = now();
+    if (insertDelivery.run(deliveryId, "schedule", t).changes === 0) return 0;
+    const jobId = Number(insertJob.run(deliveryId, JSON.stringify(target), JSON.stringify(spec), t, t).lastInsertRowid);
+    linkJob.run(jobId, deliveryId);
+    return jobId;
+  });
+
   return {
+    ...drift,
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
