@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { cronSchema } from "../drift/cron.js";
 
 const duration = z
   .string()
@@ -49,7 +50,7 @@ export const serverConfigSchema = z
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
-    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow"])).default([]),
+    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "drift"])).default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
@@ -58,6 +59,14 @@ export const serverConfigSchema = z
     automerge: z.boolean().default(false),
     /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
     apply_on: z.enum(["comment", "merge"]).default("comment"),
+    /** Pull mode defaults: when to check the default branch for drift, and what to do about it. */
+    drift: z
+      .strictObject({
+        schedule: cronSchema.optional(),
+        on_drift: z.enum(["report", "apply"]).default("report"),
+        allow_destroy: z.boolean().default(false),
+      })
+      .default({ on_drift: "report", allow_destroy: false }),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
   })

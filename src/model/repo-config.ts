@@ -1,3 +1,4 @@
+import type { DriftInput } from "./drift.js";
 import type { RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
@@ -60,6 +61,8 @@ export interface ProjectConfig {
   terraformBinary?: string;
   helm?: HelmSettings;
   kustomize?: KustomizeSettings;
+  /** Pull mode settings of this project (over the repo's). */
+  drift?: DriftInput;
 }
 
 export interface RepoConfig {
@@ -74,6 +77,8 @@ export interface RepoConfig {
   /** Approvals needed by the "approved" requirement. */
   approvals: number;
   workflows: Record<string, Workflow>;
+  /** Pull mode settings for every project (over the server's defaults). */
+  drift?: DriftInput;
   /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */
   warnings: string[];
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { registerAppRoutes } from "./app-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
+import { registerIssueRoutes } from "./issue-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
 import { createGithubServer } from "./create-github-server.js";
 import { FaultInjector } from "./fault-injector.js";
@@ -17,7 +18,7 @@ import { registerRepoRoutes } from "./repo-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
-import type { CallRecord, CheckRunState, DeliveryRecord, FailRule, GitAccessRecord, PullState, RejectedComment, ReviewState, SimRepo } from "./sim-types.js";
+import type { CallRecord, CheckRunState, DeliveryRecord, DeploymentSimState, IssueState, FailRule, GitAccessRecord, PullState, RejectedComment, ReviewState, SimRepo } from "./sim-types.js";
 import { SimulatorScenario } from "./simulator-scenario.js";
 import { WebhookSender } from "./webhook-sender.js";
 
@@ -101,6 +102,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
+  registerIssueRoutes(router, core);
 
   const server = createGithubServer({
     core,
@@ -177,6 +179,15 @@ export class Simulator extends SimulatorScenario {
     return [...this.core.state.checkRuns.values()]
       .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
       .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+  }
+
+  /** Plain issues of a repo (not PRs), oldest first. */
+  issues(repo: SimRepo): IssueState[] {
+    return [...this.core.state.issues.values()].filter((i) => i.repo === repo).sort((a, b) => a.number - b.number);
+  }
+
+  deployments(repo: SimRepo): DeploymentSimState[] {
+    return this.core.state.deployments.filter((d) => d.repo === repo);
   }
 
   reactions(commentId: number): string[] {

@@ -1,3 +1,4 @@
+import type { DriftInput } from "../../model/drift.js";
 import type { RunnerKind } from "../../model/project.js";
 import type { HelmSettings, KustomizeSettings, ProjectConfig, RepoConfig } from "../../model/repo-config.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
@@ -41,8 +42,17 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     applyOn: input.apply_on ?? "comment",
     approvals: input.approvals ?? 1,
     workflows,
+    ...(input.drift ? { drift: driftInput(input.drift) } : {}),
     warnings: ctx.warnings(),
   };
+}
+
+function driftInput(raw: NonNullable<SluiceConfigInput["drift"]>): DriftInput {
+  const out: DriftInput = {};
+  if (raw.schedule !== undefined) out.schedule = raw.schedule;
+  if (raw.on_drift !== undefined) out.onDrift = raw.on_drift;
+  if (raw.allow_destroy !== undefined) out.allowDestroy = raw.allow_destroy;
+  return out;
 }
 
 function normalizeProject(
@@ -88,6 +98,7 @@ function normalizeProject(
   if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
   if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
+  if (raw.drift !== undefined) project.drift = driftInput(raw.drift);
   return project;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
+import { cronSchema } from "../../drift/cron.js";
 
 // The first stage of `.sluice.yaml`: shapes and types only, every object strict so a typo is an
 // error rather than a silently ignored key. Paths, names across projects and the project graph are
@@ -77,6 +78,14 @@ const kustomize = z.strictObject({
 
 export const requirementSchema = z.enum(["approved", "mergeable", "undiverged"]);
 
+const drift = z
+  .strictObject({
+    schedule: cronSchema.optional(),
+    on_drift: z.enum(["report", "apply"]).optional().describe("report: open an issue; apply: re-apply git's state."),
+    allow_destroy: z.boolean().optional().describe("Let on_drift: apply run plans that destroy or replace resources."),
+  })
+  .describe("Pull mode: a trusted setting, honoured when the server's allowed_overrides lists drift.");
+
 const project = z.strictObject({
   name: text.optional().describe("Defaults to the dir, plus -WORKSPACE when the workspace is not default."),
   dir: z.string().describe("Relative to the repository root; `.` is the root."),
@@ -103,6 +112,7 @@ const project = z.strictObject({
     .optional(),
   helm: helm.optional(),
   kustomize: kustomize.optional(),
+  drift: drift.optional(),
 });
 
 export const sluiceConfigSchema = z
@@ -121,6 +131,7 @@ export const sluiceConfigSchema = z
     apply_on: z.enum(["comment", "merge"]).optional(),
     approvals: z.number().int().min(1).max(100).optional(),
     workflows: z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() })).optional(),
+    drift: drift.optional(),
   })
   .meta({
     title: "Sluice repository config",
