@@ -31,6 +31,8 @@ export interface PlanRequest {
   kubeconfig?: string;
   /** A binary name from the trusted config (e.g. `terraform1.9`) instead of the server's default. */
   binary?: string;
+  /** Also fill `summary.details` (attribute-level changes; drift checks). */
+  details?: boolean;
 }
 
 export type PlanOutcome =

@@ -6,6 +6,8 @@ import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
+import { parsePlanJson } from "./parse-plan-json.js";
+import { resourceDetails } from "./resource-details.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
 const identity = (s: string) => s;
@@ -125,8 +127,10 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       // The JSON holds sensitive values in clear: parsed here, never logged or posted.
       const show = await exec(bin, showJsonArgv(planFile), { ...base(stepEnv), redact: identity, onOutput: undefined });
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
-      const summary = summarizePlan(show.stdout);
+      const json = parsePlanJson(show.stdout);
+      const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return fail("show", summary.error);
+      if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
       return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
     },
 

@@ -15,6 +15,7 @@ import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
 import { openStore } from "../store/open-store.js";
+import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
@@ -190,6 +191,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     : undefined;
   poll.unref();
   recover?.unref();
+  const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake: () => worker.notify() });
 
   return {
     server,
@@ -198,6 +200,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       clearInterval(poll);
       if (recover) clearInterval(recover);
+      drift.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();
       await store.close();

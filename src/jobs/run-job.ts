@@ -9,6 +9,8 @@ import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
 import { runPlanJob } from "./run-plan-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+import { runDriftApplyJob } from "../drift/run-drift-apply-job.js";
+import { runDriftJob } from "../drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
 
 /** Dispatches a job by kind. */
@@ -21,6 +23,10 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runApplyJob(job, deps);
     case "unlock":
       return runUnlockJob(job, deps);
+    case "drift":
+      return runDriftJob(job, deps);
+    case "drift-apply":
+      return runDriftApplyJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;

@@ -46,4 +46,9 @@ export interface PlanSummary {
   sensitiveValues: string[];
   terraformVersion?: string;
   formatVersion?: string;
+  /**
+   * Attribute-level detail, only when the request asked for it (drift checks): per changed
+   * resource, its attributes before → after (sensitive ones masked) and whether it drifted.
+   */
+  details?: { address: string; drifted: boolean; attributes: { name: string; before: string; after: string }[] }[];
 }

@@ -1,0 +1,198 @@
+import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
+import type { JobDeps } from "../jobs/job-deps.js";
+import { loadRepoConfigs } from "../jobs/load-repo-configs.js";
+import { readRepoTree } from "../jobs/read-repo-tree.js";
+import { type Secrets, secretsFor } from "../jobs/secrets.js";
+import type { DriftPause } from "../model/drift.js";
+import type { Job } from "../model/job.js";
+import { type Project, projectKey } from "../model/project.js";
+import { repoFullName } from "../model/repo.js";
+import { resolveProjects } from "../projects/resolve-projects.js";
+import { selectProjects } from "../projects/select-projects.js";
+import { escapeText } from "../render/escape-text.js";
+import { inlineCode } from "../render/inline.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { Checkout } from "../workspace/git-workspace.js";
+import { hashFile } from "../workspace/hash-file.js";
+import { applyDriftPlan } from "./apply-drift-plan.js";
+import { classifyDrift, destroysSomething } from "./classify-drift.js";
+import type { DriftRun, ProjectDrift } from "./drift-result.js";
+import { mayRunDrift } from "./may-run-drift.js";
+import { planDefaultHead } from "./plan-default-head.js";
+import { DRIFT_CHECK, renderDriftCheck } from "./render-drift.js";
+import { schedulesOf } from "./schedules-of.js";
+import { syncDriftIssues } from "./sync-drift-issues.js";
+
+interface DriftContext {
+  job: Job;
+  deps: JobDeps;
+  vcs: VcsClient;
+  checkout: Checkout;
+  branch: string;
+  settings: RepoSettings;
+  secrets: Secrets;
+  pauses: DriftPause[];
+}
+
+/**
+ * A drift job: `/drift [pause|resume]`, a schedule that came due, or a push to the default branch
+ * (which only refreshes the repo's schedules). A check plans the default branch head of each
+ * project, classifies what differs, reconciles where the repo asks for it, and reports: the
+ * `sluice/drift` check run on that head and one issue per drifted project.
+ */
+export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "drift") throw new Error(`runDriftJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const reply = async (text: string) => {
+    if (spec.trigger === "comment" && job.commentIds.length === 0) {
+      const id = await vcs.createComment(repo, job.target.pr, secrets.redact(text));
+      await deps.store.updateJob(job.id, { commentIds: [id] });
+    }
+  };
+  if (spec.trigger === "comment") {
+    if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+    const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+    if (!who.ok) return reply(`Not run: ${who.reason}.`);
+    const cmd = spec.command;
+    if (cmd && cmd.action !== "check") {
+      const project = cmd.filter.project ?? "";
+      if (cmd.action === "pause") {
+        await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
+        return reply(
+          `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
+        );
+      }
+      await deps.store.setDriftPause(name, project, undefined);
+      return reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
+    }
+  }
+
+  const head = await vcs.defaultBranch(repo);
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
+  try {
+    const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+    if (!configs.head.ok) {
+      const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;
+      await vcs.createCheck(repo, DRIFT_CHECK, head.sha, { status: "completed", conclusion: "failure", title: "Invalid repository config", summary: secrets.redact(text) });
+      return reply(text);
+    }
+    const config = configs.head.config;
+    const settings = repoSettings(deps.config, name, configs.trusted);
+    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const all = resolveProjects(config, tree, []).all;
+    // Every drift job keeps the stored schedules in line with the default branch's config.
+    await deps.store.syncDriftSchedules(name, { ...job.target, pr: 0, payloadHeadSha: undefined }, schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()));
+    if (spec.trigger === "push") {
+      deps.log.info({ jobId: job.id, repo: name, sha: head.sha }, "default branch moved: drift schedules refreshed");
+      return;
+    }
+
+    let projects: Project[];
+    if (spec.trigger === "schedule") {
+      const due = new Set(spec.projects ?? []);
+      projects = all.filter((p) => due.has(p.name));
+    } else {
+      const selection = selectProjects(all, all, spec.command?.filter ?? {}, { strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled });
+      if ("error" in selection) return reply(selection.error);
+      projects = selection.projects;
+    }
+
+    const check = await vcs.createCheck(
+      repo,
+      DRIFT_CHECK,
+      head.sha,
+      { status: "in_progress", title: `Checking ${projects.length} ${projects.length === 1 ? "project" : "projects"} for drift`, summary: "Planning the default branch head…" },
+      `drift-${job.id}`,
+    );
+    const ctx: DriftContext = { job, deps, vcs, checkout, branch: head.name, settings, secrets, pauses: await deps.store.driftPauses(name) };
+    const results = await Promise.all(
+      projects.map((project) => deps.projectQueue.add(() => deps.store.runExclusive(projectKey(name, project), () => checkProject(ctx, project)))),
+    );
+    const run: DriftRun = { repo: name, branch: head.name, sha: head.sha, results: results.filter((r): r is ProjectDrift => r !== undefined), at: new Date().toISOString() };
+    const pauseOf = (project: string) => ctx.pauses.find((p) => p.project === project);
+    const urls = await syncDriftIssues({
+      deps,
+      vcs,
+      job,
+      repo,
+      run,
+      redact: secrets.redact,
+      onDriftOf: (project) => settings.driftFor({ name: project }).onDrift,
+      pausedOf: pauseOf,
+    });
+    const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p));
+    await vcs.updateCheck(repo, check, { status: "completed", conclusion: rendered.conclusion, title: rendered.title, summary: rendered.summary });
+    deps.log.info(
+      { jobId: job.id, repo: name, sha: head.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
+      `drift check: ${rendered.title}`,
+    );
+    await reply(`**Drift check** of ${inlineCode(head.name)} at ${head.sha.slice(0, 7)}: ${rendered.title}.\n\n${rendered.summary}`);
+  } finally {
+    checkout.release();
+  }
+}
+
+/** One project, under its run lock: plan, classify, maybe reconcile. */
+async function checkProject(ctx: DriftContext, project: Project): Promise<ProjectDrift> {
+  const { job, deps, checkout, settings, secrets } = ctx;
+  const repo = job.target.repo;
+  const name = repoFullName(repo);
+  // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  if (lock && (await deps.store.appliedByPr(name, lock.pr, project.dir, project.workspace))) {
+    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet` };
+  }
+  deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
+  const outcome = await planDefaultHead({ deps, jobId: job.id, repo, checkoutDir: checkout.dir, settings, secrets }, project);
+  if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
+  if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
+  secrets.add(outcome.summary.sensitiveValues);
+  if (!outcome.summary.hasChanges) return { project, status: "in-line" };
+
+  const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
+  const changed = live ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, [project.dir]) : undefined;
+  const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
+    project,
+    status: "drifted",
+    resources: classifyDrift(outcome.summary, changed),
+    summary: outcome.summary,
+    output: outcome.output,
+    planFile: outcome.planFile,
+    planHash: await hashFile(outcome.planFile),
+  };
+  const drift = settings.driftFor(project);
+  if (drift.onDrift !== "apply") return drifted;
+
+  // Pull mode: put git's state back, within the same run lock, unless a rule says no.
+  const paused = ctx.pauses.find((p) => p.project === project.name);
+  const refuse = (reason: string) => ({ ...drifted, reconcile: { done: false as const, reason } });
+  if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
+  if (lock) return refuse(`#${lock.pr} holds the project's lock`);
+  if (!drift.allowDestroy && destroysSomething(outcome.summary)) {
+    return refuse("the plan destroys or replaces resources, and `allow_destroy` is not set for this project");
+  }
+  const applied = await applyDriftPlan({
+    deps,
+    vcs: ctx.vcs,
+    jobId: job.id,
+    repo,
+    project,
+    settings,
+    secrets,
+    checkoutDir: checkout.dir,
+    planFile: outcome.planFile,
+    planHash: drifted.planHash,
+    commitSha: checkout.headSha,
+    source: "reconcile",
+    number: 0,
+    actor: "sluice",
+  });
+  deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
+  return { ...drifted, reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message } };
+}
