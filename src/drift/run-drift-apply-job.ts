@@ -9,11 +9,13 @@ import { projectKey } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
 import { escapeText } from "../render/escape-text.js";
+import { longestBacktickRun } from "../render/fence.js";
 import { inlineCode } from "../render/inline.js";
+import { stripControl } from "../render/sanitize.js";
 import { hashFile } from "../workspace/hash-file.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { projectOfIssue, readIssueState, renderClosingComment } from "./render-drift.js";
+import { projectOfIssue, readIssueState } from "./render-drift.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -45,22 +47,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (issue.state !== "open" || projectName === undefined || !shown) {
     return reply("Not applied: this is not an open drift issue of Sluice's, so there is no plan to apply here.");
   }
-  const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
-  if (!plan || !matchesFilter(plan, spec.command.filter)) {
-    const what = plan ? "matching this command" : "";
-    return reply(
-      `Not applied: this issue has no current plan ${what}(a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again.`,
-    );
-  }
-  if (plan.planHash !== shown.planHash || plan.id !== shown.planId) {
-    return reply("Not applied: the plan this issue shows is not the latest drift check's plan. Reload the issue and read the plan again.");
-  }
   const head = await vcs.defaultBranch(repo);
-  if (plan.headSha !== head.sha) {
-    return reply(
-      `Not applied: the default branch moved since this plan (${short(plan.headSha)} → ${short(head.sha)}). Comment \`/drift -p ${projectName}\` to plan the new head.`,
-    );
-  }
   const token = await vcs.cloneToken();
   secrets.add([token]);
   const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
@@ -70,18 +57,31 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     const settings = repoSettings(deps.config, name, configs.trusted);
     const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
     const project = resolveProjects(configs.head.config, tree, []).all.find((p) => p.name === projectName);
-    if (!project || project.dir !== plan.dir || project.workspace !== plan.workspace) {
-      return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured as it was planned.`);
-    }
+    if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
-      // Checked again under the run lock: a PR may have taken the project meanwhile.
+      // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
+      const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
+      if (!plan || !matchesFilter(plan, spec.command.filter)) {
+        return {
+          refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
+        };
+      }
+      if (plan.planHash !== shown.planHash || plan.id !== shown.planId) {
+        return { refused: "the plan this issue shows is not the latest drift check's plan. Reload the issue and read the plan again" };
+      }
+      if (plan.headSha !== head.sha) {
+        return {
+          refused: `the default branch moved since this plan (${short(plan.headSha)} → ${short(head.sha)}). Comment \`/drift -p ${projectName}\` to plan the new head`,
+        };
+      }
+      if (plan.dir !== project.dir || plan.workspace !== project.workspace) return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
       const lock = await deps.store.lockOn(name, project.dir, project.workspace);
       if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
       if ((await hashFile(plan.planPath).catch(() => "missing")) !== plan.planHash) {
         return { refused: "the saved plan file is missing or changed since this issue was written (a newer drift check ran)" };
       }
       await deps.store.markPlanApplied(plan.id);
-      return applyDriftPlan({
+      const applied = await applyDriftPlan({
         deps,
         vcs,
         jobId: job.id,
@@ -97,15 +97,17 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         number,
         actor: spec.actor,
       });
+      return applied;
     });
     if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);
     if (!outcome.ok) {
-      return reply(`❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n\`\`\`\n${secrets.redact(outcome.output).slice(-20_000).replaceAll("```", "`​``")}\n\`\`\``);
+      const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
+      const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
+      return reply(`❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`);
     }
     deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
-    await reply(`✅ Applied the plan of ${inlineCode(projectName)} made at ${short(plan.headSha)}: git's state is live again.`);
-    await vcs.createComment(repo, number, secrets.redact(renderClosingComment(projectName, head.sha, "applied")));
-    await vcs.updateIssue(repo, number, { state: "closed" });
+    // The issue stays open until a drift check sees the project back in line and closes it.
+    await reply(`✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`);
   } finally {
     checkout.release();
   }

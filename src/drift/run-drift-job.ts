@@ -1,3 +1,5 @@
+import { copyFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import type { JobDeps } from "../jobs/job-deps.js";
 import { loadRepoConfigs } from "../jobs/load-repo-configs.js";
@@ -155,6 +157,10 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
   secrets.add(outcome.summary.sensitiveValues);
   if (!outcome.summary.hasChanges) return { project, status: "in-line" };
 
+  // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
+  // while a newer check is planning the same project.
+  const planFile = join(dirname(outcome.planFile), `plan-${job.id}.tfplan`);
+  await copyFile(outcome.planFile, planFile);
   const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
   const changed = live ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, [project.dir]) : undefined;
   const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
@@ -163,8 +169,8 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     resources: classifyDrift(outcome.summary, changed),
     summary: outcome.summary,
     output: outcome.output,
-    planFile: outcome.planFile,
-    planHash: await hashFile(outcome.planFile),
+    planFile,
+    planHash: await hashFile(planFile),
   };
   const drift = settings.driftFor(project);
   if (drift.onDrift !== "apply") return drifted;
@@ -186,7 +192,7 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     settings,
     secrets,
     checkoutDir: checkout.dir,
-    planFile: outcome.planFile,
+    planFile,
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
     source: "reconcile",

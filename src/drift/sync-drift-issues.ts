@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { JobDeps } from "../jobs/job-deps.js";
 import { withoutSecrets } from "../jobs/without-secrets.js";
 import type { Job } from "../model/job.js";
@@ -42,13 +43,13 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, string>
       if (!issue) continue;
       await vcs.createComment(repo, issue.number, s.redact(renderClosingComment(r.project.name, run.sha, reconciled ? "applied" : "in-line")));
       await vcs.updateIssue(repo, issue.number, { state: "closed" });
-      await deps.store.supersedePlans(name, issue.number);
+      await supersede(s, issue.number);
       continue;
     }
     if (r.status !== "drifted") {
       // No current plan for this project: whatever the issue shows may no longer be applied.
       if (issue) {
-        await deps.store.supersedePlans(name, issue.number);
+        await supersede(s, issue.number);
         urls.set(r.project.name, issue.htmlUrl);
       }
       continue;
@@ -84,6 +85,7 @@ async function upsertIssue(s: IssueSync, r: Extract<ProjectDrift, { status: "dri
     issue = await vcs.createIssue(repo, { title, body, labels: [DRIFT_LABEL] });
   }
   // The plan the issue shows is what `/apply` on it may run: saved under the issue's number.
+  await supersede(s, issue.number);
   const plan = await deps.store.savePlan({
     repo: repoFullName(repo),
     pr: issue.number,
@@ -132,4 +134,12 @@ async function syncPlanComments(s: IssueSync, r: Extract<ProjectDrift, { status:
   // Comments a longer plan needed before: emptied, kept so the ids stay stable.
   for (const id of ids.slice(bodies.length)) await s.vcs.updateComment(s.repo, id, "_(This part of an earlier plan is no longer used.)_");
   return [...out, ...ids.slice(bodies.length)];
+}
+
+/** Supersedes the issue's pending plan and removes its file (each run keeps its own). */
+async function supersede(s: IssueSync, issue: number): Promise<void> {
+  const name = repoFullName(s.repo);
+  const pending = await s.deps.store.pendingPlans(name, issue);
+  await s.deps.store.supersedePlans(name, issue);
+  for (const p of pending) await rm(p.planPath, { force: true });
 }

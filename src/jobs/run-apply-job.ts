@@ -25,6 +25,7 @@ import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { recordLiveApply } from "../drift/record-live-apply.js";
 import { resolveSecretSet } from "./run-plan-job.js";
 import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
 
@@ -371,7 +372,8 @@ async function applyOne(
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
   const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
   try {
-    const outcome = await runner.apply(
+    const live = { repo: plan.repo, project: plan.project, dir: project.dir, workspace: project.workspace, commitSha: ctx.merge?.sha ?? ctx.pr.headSha, source: ctx.merge ? ("merge" as const) : ("pr" as const), number: plan.pr, actor: job.spec.kind === "apply" ? job.spec.actor : "", planHash: plan.planHash };
+    const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(
       {
         project,
         checkoutDir: target.checkoutDir,
@@ -388,7 +390,7 @@ async function applyOne(
         binary: settings.binaryFor(project),
       },
       exec,
-    );
+    ));
     await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     // A saved plan is used once: applied or failed, the next apply needs a new plan.
     await deps.store.markPlanApplied(plan.id);
