@@ -16,7 +16,7 @@ export type ProjectDrift = { project: Project } & (
       /** Sluice re-applied git's state (on_drift: apply), or why it did not. */
       reconcile?: { done: true; outcome: "applied" | "failed"; message?: string } | { done: false; reason: string };
     }
-  | { status: "skipped"; reason: string }
+  | { status: "skipped"; reason: string; /** The PR that applied without merging, shown as a real reference. */ appliedBy?: number }
   | { status: "error"; step: string; message: string; output: string }
 );
 

@@ -84,6 +84,7 @@ function resultCell(r: ProjectDrift, issueUrl: (project: string) => string | und
       return `❌ drift: ${escapeText(driftWords(r.resources), 200)}${link}${rec}`;
     }
     case "skipped":
+      if (r.appliedBy !== undefined) return `⏭️ skipped: #${r.appliedBy} applied, not merged yet`;
       return `⏭️ skipped: ${escapeText(r.reason, 300)}`;
     case "error":
       return `⚠️ check failed at ${escapeText(r.step, 40)}: ${escapeText(r.message, 300)}`;

@@ -148,7 +148,7 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
   // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
   const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   if (lock && (await deps.store.appliedByPr(name, lock.pr, project.dir, project.workspace))) {
-    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet` };
+    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
   const outcome = await planDefaultHead({ deps, jobId: job.id, repo, checkoutDir: checkout.dir, settings, secrets }, project);

@@ -58,7 +58,16 @@ async function editState(stateFile: string, from: string, to: string) {
 }
 
 async function stateInput(stateFile: string): Promise<unknown[]> {
-  const state = JSON.parse(await readFile(stateFile, "utf8")) as StateFile;
+  // Terraform may be writing the file right now: read until it parses.
+  let state: StateFile | undefined;
+  for (let i = 0; !state; i++) {
+    try {
+      state = JSON.parse(await readFile(stateFile, "utf8")) as StateFile;
+    } catch (e) {
+      if (i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   return state.resources.flatMap((r) => r.instances.map((i) => (i.attributes.input as { value: unknown }).value));
 }
 
@@ -117,5 +126,105 @@ describe("drift (pull mode)", () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
     await h.sim.waitFor(() => drift.state === "closed", { message: "drift issue not closed", timeoutMs: 60_000 });
     expect(h.sim.unknownCalls).toEqual([]);
+  });
+
+  it("on_drift: apply reverts drift with no human, and a plan that destroys is reported, not applied", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 2) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    // First run: the whole project is "in git, not applied" and Sluice applies it by itself.
+    const first = await nextCheck(repo, sha, 0);
+    expect(first.output.summary).toContain("drift reverted");
+    expect(first.conclusion).toBe("success");
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["success"]);
+
+    await editState(state, "net-1", "hand-edit");
+    await h.sim.waitFor(async () => (await stateInput(state)).includes("net-1"), { message: "drift not reverted", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+    expect(driftIssues(repo)).toEqual([]);
+
+    // A commit that removes a resource: applying it would destroy, so it is only reported.
+    const removed = await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const check = await nextCheck(repo, removed.sha, 0);
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the destroy" });
+    expect(driftIssues(repo)[0]?.body).toContain("destroys or replaces resources");
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+  });
+
+  it("a project whose lock is held by an applied, unmerged PR is skipped: not reported, not reconciled", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 0) }));
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan",
+      timeoutMs: 60_000,
+    });
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "completed"), {
+      message: "no apply",
+      timeoutMs: 60_000,
+    });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    // The PR's apply is on record as a deployment too.
+    expect(h.sim.deployments(repo).map((d) => [d.environment, d.sha])).toEqual([["net", pr.headSha]]);
+
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    const check = await nextCheck(repo, sha, 0);
+    expect(check.conclusion).toBe("neutral");
+    expect(check.output.summary).toContain(`#${pr.number} applied, not merged yet`);
+    expect(driftIssues(repo)).toEqual([]);
+    // Not reconciled: the default branch (0 resources) was not applied over the PR's state.
+    expect(await stateInput(state)).toEqual(["net-0"]);
+  });
+
+  it("sensitive values in drifted attributes never reach an issue, a check or the log", async () => {
+    const secret = "hunter2-s3cr3t-value";
+    const edited = "edited-s3cr3t-value-42";
+    const tf = (s: string) =>
+      `${statefulProject("vault", s, 0)}\nvariable "pw" {\n  type      = string\n  sensitive = true\n  default   = "${secret}"\n}\n\nresource "terraform_data" "pw" {\n  input = var.pw\n}\n`;
+    const { repo, state } = await newRepo((s) => ({ "vault/main.tf": tf(s) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue" });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
+    await editState(state, secret, edited);
+    const seen = driftChecks(repo, sha).length;
+    const check = await nextCheck(repo, sha, seen);
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.history.length > 2), { message: "no second issue" });
+    const open = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(open.body).toContain("(sensitive)");
+    const everything = [
+      ...driftIssues(repo).flatMap((i) => [i.title, ...i.history]),
+      ...driftIssues(repo).flatMap((i) => h.sim.comments(repo, i.number).flatMap((c) => c.history)),
+      ...driftChecks(repo).flatMap((c) => [c.output.title, c.output.summary, c.output.text]),
+      h.app.output(),
+    ].join("\n");
+    expect(everything).toContain("terraform_data.pw");
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(edited);
+  });
+
+  it("/drift on a PR runs a check now; /drift pause and resume need write access and are answered", async () => {
+    const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 1) }));
+    await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "hi\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no /drift reply", timeoutMs: 60_000 });
+    expect(h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body).toContain("Drift in 1 of 1 project");
+    await h.sim.comment(repo, pr.number, { user: "rita", body: "/drift pause -p net -- migrating" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net -- migrating the network" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
+    expect(h.sim.comments(repo, pr.number).some((c) => c.body.includes("Not run") && c.body.includes("needs write access"))).toBe(true);
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift resume -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
   });
 });
