@@ -227,4 +227,40 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
     expect(await stateInput(state).catch(() => [])).toEqual([]);
   });
+
+  it("a drift check and a PR apply of the same project never overlap (the state lock would fail the second)", async () => {
+    const slow = (s: string) =>
+      `${statefulProject("net", s, 0)}\nresource "terraform_data" "slow" {\n  input = "slow"\n  provisioner "local-exec" {\n    command = "sleep 3"\n  }\n}\n`;
+    const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "slow", files: { "net/main.tf": slow(state) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "slow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"), { message: "apply not running" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no drift reply", timeoutMs: 90_000 });
+    const apply = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/apply" && c.status === "completed");
+    expect(apply?.conclusion).toBe("success");
+    const reply = h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body ?? "";
+    // Planned after the apply: it sees the PR's applied-but-unmerged lock, and no state-lock error.
+    expect(reply).not.toContain("check failed");
+    expect(reply).toContain("applied, not merged yet");
+  });
+
+  it("the schedule survives a restart: a scheduled check runs again without any new event, each run once", async () => {
+    const { repo } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.restart();
+    const seen = driftChecks(repo, sha).length;
+    await nextCheck(repo, sha, seen);
+    await nextCheck(repo, sha, seen + 1);
+    const ids = h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift").map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // One check per claimed run: as many check runs as drift jobs the app logged as queued.
+    const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
+    expect(queued).toBeGreaterThanOrEqual(2);
+  });
 });
