@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { drift } from "./drift.js";
 import { ingress } from "./ingress.js";
 import { largeRepoPlan } from "./large-repo.js";
 import { mapping } from "./mapping.js";
@@ -17,6 +18,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["overhead", overhead],
   ["large-repo", largeRepoPlan],
   ["memory", memory],
+  ["drift", drift],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */
