@@ -27,6 +27,8 @@ export interface DriftApply {
   /** The default branch head the plan was made at: what becomes live. */
   commitSha: string;
   source: "drift-issue" | "reconcile";
+  /** The saved plan being applied (0 when reconciling a plan that was never saved). */
+  planId: number;
   /** The drift issue, or 0 for reconciliation. */
   number: number;
   actor: string;
@@ -47,6 +49,9 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
   const logFile = dataPaths.jobLog(deps.dataDir, a.jobId, `${project.name}-apply`);
   await mkdir(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
+  // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
+  // nothing applies again by itself (correctness rule 8).
+  const applyId = await deps.store.recordApplyStart({ jobId: a.jobId, repo: repoFullName(a.repo), pr: a.number, project: project.name, planId: a.planId });
   try {
     const outcome = await recordLiveApply(
       deps,
@@ -83,6 +88,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
           exec,
         ),
     );
+    await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     secrets.add(outcome.sensitiveValues);
     return outcome.ok ? { ok: true, output: outcome.output } : { ok: false, message: outcome.message, output: outcome.output };
   } finally {

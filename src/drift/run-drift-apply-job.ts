@@ -94,6 +94,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         planHash: plan.planHash,
         commitSha: head.sha,
         source: "drift-issue",
+        planId: plan.id,
         number,
         actor: spec.actor,
       });

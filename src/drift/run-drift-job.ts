@@ -196,6 +196,7 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
     source: "reconcile",
+    planId: 0,
     number: 0,
     actor: "sluice",
   });
