@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS live_applies (
   plan_hash text NOT NULL,
   outcome text NOT NULL,
   deployment_id bigint,
+  owner text,
   started_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
 );
@@ -93,7 +94,8 @@ const toLive = (r: LiveRow): LiveApply => ({
   ...(r.finished_at !== null ? { finishedAt: r.finished_at.toISOString() } : {}),
 });
 
-export function postgresDriftMethods(pool: pg.Pool): DriftMethods {
+/** `owner`: this replica, recorded on live applies so only a dead replica's are marked interrupted. */
+export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods {
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
   return {
     async appliedByPr(repo, pr, dir, workspace) {
@@ -110,9 +112,9 @@ export function postgresDriftMethods(pool: pg.Pool): DriftMethods {
     },
     async recordLiveApplyStart(a) {
       const rows = await query<{ id: number }>(
-        `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'started') RETURNING id`,
-        [a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, JSON.stringify(a.approvers), a.planHash],
+        `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'started', $11) RETURNING id`,
+        [a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, JSON.stringify(a.approvers), a.planHash, owner],
       );
       return rows[0]?.id as number;
     },

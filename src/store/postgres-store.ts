@@ -103,7 +103,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 
   const store: PostgresStore = {
-    ...postgresDriftMethods(pool),
+    ...postgresDriftMethods(pool, owner),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {
@@ -285,6 +285,12 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
           `UPDATE applies SET status = 'interrupted', finished_at = now()
            WHERE status = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))
            RETURNING *`,
+          [dead],
+        );
+        // The live record's rows of those applies (started by the same replicas) say so too.
+        await c.query(
+          `UPDATE live_applies SET outcome = 'interrupted', finished_at = now()
+           WHERE outcome = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))`,
           [dead],
         );
         return r.rows;

@@ -361,6 +361,7 @@ export function openSqliteStore(file: string): Store {
   const interruptTx = db.transaction(() => {
     const rows = selectStarted.all() as ApplyRow[];
     db.prepare("UPDATE applies SET status = 'interrupted', finished_at = ? WHERE status = 'started'").run(now());
+    db.prepare("UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started'").run(now());
     return rows.map((r) => toApply({ ...r, status: "interrupted" }));
   });
 

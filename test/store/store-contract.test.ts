@@ -555,6 +555,18 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await s.recordApplyEnd(a, "succeeded");
     expect(await s.appliedByPr("acme/infra", 4, "net", "default")).toBe(true);
     expect(await s.appliedByPr("acme/infra", 4, "app", "default")).toBe(false);
+
+    // A crash mid-apply: after a restart the live record says interrupted, like the apply record.
+    const crashed = await s.recordApplyStart({ jobId: 2, repo: "acme/infra", pr: 5, project: "net", planId: 0 });
+    const liveCrashed = await s.recordLiveApplyStart({
+      repo: "acme/infra", project: "net", dir: "net", workspace: "default", commitSha: "d".repeat(40),
+      source: "reconcile", number: 0, actor: "sluice", approvers: [], planHash: "e".repeat(64),
+    });
+    await s.close();
+    const after = await env.open();
+    const interrupted = await eventually(() => after.interruptStartedApplies(), (r) => r.length > 0);
+    expect(interrupted.map((a) => a.id)).toEqual([crashed]);
+    expect((await after.liveApplies("acme/infra", "net")).find((l) => l.id === liveCrashed)).toMatchObject({ outcome: "interrupted" });
   });
 
   it.runIf(adapter.shared)("creates the schema once when several replicas start together", async () => {
