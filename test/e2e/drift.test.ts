@@ -263,4 +263,33 @@ describe("drift (pull mode)", () => {
     const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
     expect(queued).toBeGreaterThanOrEqual(2);
   });
+
+  it("/apply on a drift issue is refused when the default branch moved, and applies once the issue shows the new head", async () => {
+    // A yearly schedule (allowed by the server's allowed_overrides): only /drift runs checks here.
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = (issue: number, text: string) => h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    expect(issue.body).toContain("In git, not applied (1)");
+
+    await h.sim.pushDefaultBranch(repo, { "docs/README.md": "moved on\n" });
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 1, { message: "no refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "Not applied")[0]?.body).toContain("the default branch moved since this plan");
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
+
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 2, { message: "no second /drift reply", timeoutMs: 60_000 });
+    expect(driftIssues(repo)).toHaveLength(1);
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Applied the plan").length === 1, { message: "not applied", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    // The plan is used once.
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "Not applied")[1]?.body).toContain("no current plan");
+  });
 });
