@@ -12,6 +12,8 @@ import type { DriftRun } from "../../src/drift/drift-result.js";
 import { planDefaultHead } from "../../src/drift/plan-default-head.js";
 import { issueMarker, projectOfIssue, readIssueState, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
+import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { eventToJob } from "../../src/ingress/event-to-job.js";
 import type { JobDeps } from "../../src/jobs/job-deps.js";
 import { secretsFor } from "../../src/jobs/secrets.js";
@@ -294,5 +296,40 @@ describe("Helm and Kustomize drift", () => {
     expect("ok" in r && r.ok).toBe(true);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ checkoutDir: "/checkout", baseCheckoutDir: "/checkout", kubeconfig: "/etc/kube/config", details: true, extraArgs: [] });
+  });
+});
+
+describe("the drift scheduler", () => {
+  const target = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 0 };
+  const quiet = { info: () => undefined, error: () => undefined };
+
+  it("a run missed during an outage happens once, the next is counted from now; two schedulers never claim one run twice", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      const t0 = Date.parse("2026-01-01T10:00:00Z");
+      await store.syncDriftSchedules("acme/infra", target, [{ cron: "* * * * *", projects: ["net"], nextRunAt: t0 }]);
+      let now = t0 + 10 * 60_000 + 5_000; // ten missed minutes
+      let woken = 0;
+      const a = startDriftScheduler({ store, log: quiet, wake: () => woken++, now: () => now, tickMs: 3_600_000 });
+      const b = startDriftScheduler({ store, log: quiet, wake: () => woken++, now: () => now, tickMs: 3_600_000 });
+      try {
+        const [fromA, fromB] = await Promise.all([a.tick(), b.tick()]);
+        expect([...fromA, ...fromB]).toHaveLength(1);
+        expect(woken).toBe(1);
+        const job = await store.getJob([...fromA, ...fromB][0] as number);
+        expect(job?.spec).toEqual({ kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" });
+        expect(job?.target).toEqual(target);
+        expect(await a.tick()).toEqual([]);
+        expect(await store.dueDriftSchedules(now)).toEqual([]);
+        expect((await store.dueDriftSchedules(Date.parse("2026-01-01T10:11:00Z")))[0]?.nextRunAt).toBe(Date.parse("2026-01-01T10:11:00Z"));
+        now = Date.parse("2026-01-01T10:11:00Z");
+        expect(await b.tick()).toHaveLength(1);
+      } finally {
+        a.stop();
+        b.stop();
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
