@@ -16,6 +16,9 @@ import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../render/redact.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { enrollRepos } from "../drift/enroll-repos.js";
+import { listInstalledRepos } from "../vcs/github/installed-repos.js";
+import picomatch from "picomatch";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
@@ -192,6 +195,20 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   poll.unref();
   recover?.unref();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake: () => worker.notify() });
+  // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
+  const enroll = () =>
+    enrollRepos({
+      list: () => listInstalledRepos(probot),
+      store,
+      allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
+      wake: () => worker.notify(),
+      log,
+    }).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"));
+  const enrollTimer = config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
+  if (enrollTimer) {
+    enrollTimer.unref();
+    void enroll();
+  }
 
   return {
     server,
@@ -201,6 +218,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       clearInterval(poll);
       if (recover) clearInterval(recover);
       drift.stop();
+      if (enrollTimer) clearInterval(enrollTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();
       await store.close();

@@ -253,7 +253,11 @@ describe("drift (pull mode)", () => {
     const { repo } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
     const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
     await nextCheck(repo, sha, 0);
+    // A repo Sluice never heard from: the server-wide schedule reaches it once the app enrolls the
+    // installation's repos at start.
+    const { repo: quiet } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
     await h.restart();
+    await h.sim.waitFor(() => driftChecks(quiet).length > 0, { message: "the unheard-of repo was never checked", timeoutMs: 60_000 });
     const seen = driftChecks(repo, sha).length;
     await nextCheck(repo, sha, seen);
     await nextCheck(repo, sha, seen + 1);
