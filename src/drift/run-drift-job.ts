@@ -59,18 +59,6 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
     const who = await mayRunDrift(deps, vcs, repo, spec.actor);
     if (!who.ok) return reply(`Not run: ${who.reason}.`);
-    const cmd = spec.command;
-    if (cmd && cmd.action !== "check") {
-      const project = cmd.filter.project ?? "";
-      if (cmd.action === "pause") {
-        await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
-        return reply(
-          `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
-        );
-      }
-      await deps.store.setDriftPause(name, project, undefined);
-      return reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
-    }
   }
 
   const head = await vcs.defaultBranch(repo);
@@ -93,6 +81,23 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     if (spec.trigger === "push") {
       deps.log.info({ jobId: job.id, repo: name, sha: head.sha }, "default branch moved: drift schedules refreshed");
       return;
+    }
+
+    const cmd = spec.command;
+    if (cmd && cmd.action !== "check") {
+      // Pausing names a project of the default branch: a typo must not look like a pause.
+      const project = cmd.filter.project ?? "";
+      if (!all.some((p) => p.name === project)) {
+        return reply(`Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${all.map((p) => inlineCode(p.name)).slice(0, 20).join(", ") || "none"}).`);
+      }
+      if (cmd.action === "pause") {
+        await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
+        return reply(
+          `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
+        );
+      }
+      await deps.store.setDriftPause(name, project, undefined);
+      return reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
     }
 
     let projects: Project[];

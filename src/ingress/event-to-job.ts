@@ -120,8 +120,17 @@ function issueCommentToJob(p: Payload, actor: string): IngressDecision {
   const commentId = p.comment?.id;
   if (!issue || !commentId) return { ignore: "comment without issue number or id" };
   const parsed = parseComment(p.comment?.body ?? "");
-  if (parsed.type !== "command") return { ignore: "comment on an issue, not a pull request" };
   const target = targetOf(p, issue);
+  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
+  if (parsed.type === "invalid") {
+    // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
+    const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
+    const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
+    const ours = is("drift") || (isDriftIssue && is("apply"));
+    if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: user?.login ?? actor } } };
+  }
+  if (parsed.type !== "command") return { ignore: "comment on an issue, not a pull request" };
   if (typeof target === "string") return { ignore: target };
   const cmd = parsed.command;
   const by = user?.login ?? actor;
@@ -129,7 +138,6 @@ function issueCommentToJob(p: Payload, actor: string): IngressDecision {
   if (cmd.kind === "drift") {
     return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
   }
-  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
   if (cmd.kind === "apply" && isDriftIssue) {
     return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
   }

@@ -223,6 +223,10 @@ describe("drift (pull mode)", () => {
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net -- migrating the network" });
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
     expect(h.sim.comments(repo, pr.number).some((c) => c.body.includes("Not run") && c.body.includes("needs write access"))).toBe(true);
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p nope -- typo" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("there is no project")), { message: "no reply to a typo" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("needs a reason")), { message: "no reply to a pause without reason" });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift resume -p net" });
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
     expect(await stateInput(state).catch(() => [])).toEqual([]);

@@ -95,6 +95,13 @@ describe("ingress for pull mode", () => {
     expect(eventToJob("issue_comment", comment("/apply"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
     expect(eventToJob("issue_comment", comment("/plan", ["sluice:drift"]), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
     expect(eventToJob("issue_comment", comment("/apply", ["sluice:drift"], { login: "sluice[bot]", type: "Bot" }), settings)).toEqual({ ignore: "comment by a bot" });
+    // A malformed command that is clearly ours gets a reply; anyone else's slash command is left alone.
+    expect(eventToJob("issue_comment", comment("/drift pause -p net"), settings)).toMatchObject({
+      job: { spec: { kind: "reply", body: "invalid", reason: expect.stringContaining("needs a reason"), commentId: 77 } },
+    });
+    expect(eventToJob("issue_comment", comment("/apply -x", ["sluice:drift"]), settings)).toMatchObject({ job: { spec: { kind: "reply", body: "invalid" } } });
+    expect(eventToJob("issue_comment", comment("/apply -x"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
+    expect(eventToJob("issue_comment", comment("/deploy now"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
   });
 });
 
