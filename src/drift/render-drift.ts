@@ -185,7 +185,10 @@ export function renderDriftIssue(r: Extract<ProjectDrift, { status: "drifted" }>
   const budget = Math.floor(BODY_BUDGET / 2);
   if (outside.length) sections.push(`### Changed outside git (${outside.length})`, "", ...resourceLines(outside, budget), "");
   if (git.length) sections.push(`### In git, not applied (${git.length})`, "", ...resourceLines(git, budget), "");
-  if (r.reconcile && !r.reconcile.done) sections.push(`Not reconciled automatically: ${escapeText(r.reconcile.reason, 400)}`, "");
+  if (r.reconcile && !r.reconcile.done) {
+    const why = r.reconcile.heldBy !== undefined ? `#${r.reconcile.heldBy} holds the project's lock` : escapeText(r.reconcile.reason, 400);
+    sections.push(`Not reconciled automatically: ${why}.`, "");
+  }
   if (r.reconcile?.done && r.reconcile.outcome === "failed") sections.push(`Reconciling failed: ${escapeText(r.reconcile.message ?? "see the log", 400)}`, "");
   if (facts.paused) sections.push(`Reconciliation is paused by @\u200b${escapeText(facts.paused.actor, 40)}: ${escapeText(facts.paused.reason, 300)}`, "");
   sections.push(

@@ -182,9 +182,9 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
 
   // Pull mode: put git's state back, within the same run lock, unless a rule says no.
   const paused = ctx.pauses.find((p) => p.project === project.name);
-  const refuse = (reason: string) => ({ ...drifted, reconcile: { done: false as const, reason } });
+  const refuse = (reason: string, heldBy?: number) => ({ ...drifted, reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) } });
   if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
-  if (lock) return refuse(`#${lock.pr} holds the project's lock`);
+  if (lock) return refuse(`#${lock.pr} holds the project's lock`, lock.pr);
   if (!drift.allowDestroy && destroysSomething(outcome.summary)) {
     return refuse("the plan destroys or replaces resources, and `allow_destroy` is not set for this project");
   }

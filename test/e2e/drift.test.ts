@@ -300,4 +300,35 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
     expect(replies(issue.number, "Not applied")[1]?.body).toContain("no current plan");
   });
+
+  it("on_drift: apply does not reconcile a paused project, nor one whose lock a PR holds: both are reported with the reason", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(async () => (await stateInput(state).catch((): unknown[] => [])).includes("net-0"), { message: "not reconciled at first", timeoutMs: 60_000 });
+
+    const ops = h.sim.openIssue(repo, { title: "ops", author: "alice" });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift pause -p net -- hands off during the migration" });
+    await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
+    await editState(state, "net-0", "hand-edit");
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.body.includes("paused")), { message: "no issue for the paused project", timeoutMs: 60_000 });
+    const issue = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(issue.body).toContain("reconciliation is paused by alice (hands off during the migration)");
+    expect(await stateInput(state)).toEqual(["hand-edit"]);
+
+    // Resumed, but a PR now holds the project's lock (its plan took it): still only reported.
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift resume -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
+    await h.sim.waitFor(() => issue.body.includes(`#${pr.number} holds the project`), { message: "the issue does not say a PR holds the lock", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["hand-edit"]);
+
+    // The PR closes: its lock goes, and the next run reverts the drift by itself and closes the issue.
+    await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the reconcile", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+  }, 180_000);
 });
