@@ -118,21 +118,37 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       `drift-${job.id}`,
     );
     const ctx: DriftContext = { job, deps, vcs, checkout, branch: head.name, settings, secrets, pauses: await deps.store.driftPauses(name) };
+    // A fault in one project (git, the store) is that project's error, not the end of the run.
+    const checkOne = (project: Project) =>
+      checkProject(ctx, project).catch((e: unknown): ProjectDrift => {
+        deps.log.error({ jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) }, "drift check of a project failed");
+        return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
+      });
     const results = await Promise.all(
-      projects.map((project) => deps.projectQueue.add(() => deps.store.runExclusive(projectKey(name, project), () => checkProject(ctx, project)))),
+      projects.map((project) => deps.projectQueue.add(() => deps.store.runExclusive(projectKey(name, project), () => checkOne(project)))),
     );
     const run: DriftRun = { repo: name, branch: head.name, sha: head.sha, results: results.filter((r): r is ProjectDrift => r !== undefined), at: new Date().toISOString() };
     const pauseOf = (project: string) => ctx.pauses.find((p) => p.project === project);
-    const urls = await syncDriftIssues({
-      deps,
-      vcs,
-      job,
-      repo,
-      run,
-      redact: secrets.redact,
-      onDriftOf: (project) => settings.driftFor({ name: project }).onDrift,
-      pausedOf: pauseOf,
-    });
+    let urls: Map<string, string>;
+    try {
+      urls = await syncDriftIssues({
+        deps,
+        vcs,
+        job,
+        repo,
+        run,
+        redact: secrets.redact,
+        onDriftOf: (project) => settings.driftFor({ name: project }).onDrift,
+        pausedOf: pauseOf,
+      });
+    } catch (e) {
+      // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
+      const message = secrets.redact(e instanceof Error ? e.message : String(e));
+      await vcs
+        .updateCheck(repo, check, { status: "completed", conclusion: "failure", title: "Drift check: the report failed", summary: `The drift issues could not be updated: ${escapeText(message, 500)}` })
+        .catch(() => undefined);
+      throw e;
+    }
     const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p));
     await vcs.updateCheck(repo, check, { status: "completed", conclusion: rendered.conclusion, title: rendered.title, summary: rendered.summary });
     deps.log.info(
