@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import type { JobDeps } from "../jobs/job-deps.js";
@@ -221,6 +221,8 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     number: 0,
     actor: "sluice",
   });
+  // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
+  if (applied.ok) await rm(planFile, { force: true });
   deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
   return { ...drifted, reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message } };
 }
