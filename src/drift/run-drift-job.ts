@@ -223,6 +223,8 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
   });
   // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
   if (applied.ok) await rm(planFile, { force: true });
+  // A failed apply is not tried again on every tick: the project is paused until someone resumes it.
+  else await deps.store.setDriftPause(name, project.name, { actor: "sluice", reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\`` });
   deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
   return { ...drifted, reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message } };
 }
