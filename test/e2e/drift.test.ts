@@ -331,4 +331,21 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the reconcile", timeoutMs: 60_000 });
     expect(await stateInput(state)).toEqual(["net-0"]);
   }, 180_000);
+
+  it("a reconcile whose apply fails is not repeated on the next ticks: the project is paused and the issue says why", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const failing = (s: string) =>
+      `${statefulProject("net", s, 0)}\nresource "terraform_data" "broken" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "false"\n  }\n}\n`;
+    const { repo } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": failing(s) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the failed reconcile", timeoutMs: 60_000 });
+    // Three more scheduled runs: still one failed deployment, and the issue says the project is paused.
+    const seen = driftChecks(repo, sha).length;
+    await nextCheck(repo, sha, seen + 2);
+    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["failure"]);
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    expect(issue.body).toContain("reconciling failed at");
+    expect(issue.body).toContain("drift resume -p net");
+  }, 120_000);
 });
