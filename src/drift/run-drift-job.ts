@@ -197,7 +197,8 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
   if (drift.onDrift !== "apply") return drifted;
 
   // Pull mode: put git's state back, within the same run lock, unless a rule says no.
-  const paused = ctx.pauses.find((p) => p.project === project.name);
+  // Read now, under the run lock: a pause set while this run was planning other projects counts.
+  const paused = (await deps.store.driftPauses(name)).find((p) => p.project === project.name);
   const refuse = (reason: string, heldBy?: number) => ({ ...drifted, reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) } });
   if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
   if (lock) return refuse(`#${lock.pr} holds the project's lock`, lock.pr);

@@ -30,6 +30,14 @@ async function nextCheck(repo: Repo, sha: string, seen: number) {
   return driftChecks(repo, sha)[seen] as ReturnType<typeof driftChecks>[number];
 }
 
+/** The first drift check created from now on (not one already running), once completed. */
+async function checkStartedAfterNow(repo: Repo, sha: string) {
+  const all = () => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift");
+  const index = all().length;
+  await h.sim.waitFor(() => all()[index]?.status === "completed", { message: `no new drift check on ${sha.slice(0, 7)}`, timeoutMs: 60_000 });
+  return all()[index] as ReturnType<typeof all>[number];
+}
+
 async function newRepo(files: (state: string) => Record<string, string>) {
   n++;
   const state = join(stateDir, `net-${n}.tfstate`);
@@ -100,15 +108,15 @@ describe("drift (pull mode)", () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
     await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the apply", timeoutMs: 60_000 });
     expect(h.sim.comments(repo, issue.number).at(-1)?.body).toContain("back in line");
-    expect(driftChecks(repo, sha).slice(seen).some((c) => c.conclusion === "success")).toBe(true);
+    // The check of that run completes right after the issue is closed.
+    await h.sim.waitFor(() => driftChecks(repo, sha).slice(seen).some((c) => c.conclusion === "success"), { message: "no successful check after the apply" });
     // The apply is on record as a GitHub Deployment of the project.
     const deployments = h.sim.deployments(repo);
     expect(deployments.map((d) => [d.environment, d.sha, d.statuses.map((s) => s.state)])).toEqual([["net", sha, ["in_progress", "success"]]]);
 
     // Someone edits the state behind Sluice's back.
     await editState(state, "net-0", "hand-edit");
-    const before = driftChecks(repo, sha).length;
-    const found = await nextCheck(repo, sha, before);
+    const found = await checkStartedAfterNow(repo, sha);
     expect(found.conclusion).toBe("failure");
     await h.sim.waitFor(() => driftIssues(repo).filter((i) => i.state === "open").length === 1, { message: "no new drift issue" });
     const drift = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
@@ -195,8 +203,7 @@ describe("drift (pull mode)", () => {
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
     await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
     await editState(state, secret, edited);
-    const seen = driftChecks(repo, sha).length;
-    const check = await nextCheck(repo, sha, seen);
+    const check = await checkStartedAfterNow(repo, sha);
     expect(check.conclusion).toBe("failure");
     await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.history.length > 2), { message: "no second issue" });
     const open = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
@@ -251,25 +258,6 @@ describe("drift (pull mode)", () => {
     // Planned after the apply: it sees the PR's applied-but-unmerged lock, and no state-lock error.
     expect(reply).not.toContain("check failed");
     expect(reply).toContain("applied, not merged yet");
-  });
-
-  it("the schedule survives a restart: a scheduled check runs again without any new event, each run once", async () => {
-    const { repo } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
-    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
-    await nextCheck(repo, sha, 0);
-    // A repo Sluice never heard from: the server-wide schedule reaches it once the app enrolls the
-    // installation's repos at start.
-    const { repo: quiet } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
-    await h.restart();
-    await h.sim.waitFor(() => driftChecks(quiet).length > 0, { message: "the unheard-of repo was never checked", timeoutMs: 60_000 });
-    const seen = driftChecks(repo, sha).length;
-    await nextCheck(repo, sha, seen);
-    await nextCheck(repo, sha, seen + 1);
-    const ids = h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift").map((c) => c.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    // One check per claimed run: as many check runs as drift jobs the app logged as queued.
-    const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
-    expect(queued).toBeGreaterThanOrEqual(2);
   });
 
   it("/apply on a drift issue is refused when the default branch moved, and applies once the issue shows the new head", async () => {
@@ -340,12 +328,30 @@ describe("drift (pull mode)", () => {
     const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
     await nextCheck(repo, sha, 0);
     await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the failed reconcile", timeoutMs: 60_000 });
-    // Three more scheduled runs: still one failed deployment, and the issue says the project is paused.
-    const seen = driftChecks(repo, sha).length;
-    await nextCheck(repo, sha, seen + 2);
-    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["failure"]);
+    // Later runs say the project is paused, and apply nothing: still one (failed) deployment.
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
-    expect(issue.body).toContain("reconciling failed at");
+    await h.sim.waitFor(() => issue.body.includes("reconciling failed at"), { message: "the issue does not say the project is paused", timeoutMs: 60_000 });
+    await checkStartedAfterNow(repo, sha);
+    await checkStartedAfterNow(repo, sha);
+    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["failure"]);
     expect(issue.body).toContain("drift resume -p net");
   }, 120_000);
+  it("the schedule survives a restart: a scheduled check runs again without any new event, each run once", async () => {
+    const { repo } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    // A repo Sluice never heard from: the server-wide schedule reaches it once the app enrolls the
+    // installation's repos at start.
+    const { repo: quiet } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    await h.restart();
+    await h.sim.waitFor(() => driftChecks(quiet).length > 0, { message: "the unheard-of repo was never checked", timeoutMs: 60_000 });
+    const seen = driftChecks(repo, sha).length;
+    await nextCheck(repo, sha, seen);
+    await nextCheck(repo, sha, seen + 1);
+    const ids = h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift").map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // One check per claimed run: as many check runs as drift jobs the app logged as queued.
+    const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
+    expect(queued).toBeGreaterThanOrEqual(2);
+  });
 });
