@@ -190,6 +190,7 @@ export function renderDriftIssue(r: Extract<ProjectDrift, { status: "drifted" }>
     sections.push(`Not reconciled automatically: ${why}.`, "");
   }
   if (r.reconcile?.done && r.reconcile.outcome === "failed") sections.push(`Reconciling failed: ${escapeText(r.reconcile.message ?? "see the log", 400)}`, "");
+  if (facts.onDrift === "apply" && !r.reconcile?.done) sections.push("This project has `on_drift: apply`: Sluice applies git's state by itself unless a rule above stops it.", "");
   if (facts.paused) sections.push(`Reconciliation is paused by @\u200b${escapeText(facts.paused.actor, 40)}: ${escapeText(facts.paused.reason, 300)}`, "");
   sections.push(
     "Comment `/apply` on this issue to apply the plan shown here and put git's state back (write access or the server's `apply_users`). " +
