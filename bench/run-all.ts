@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { drift } from "./drift.js";
+import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
 import { largeRepoPlan } from "./large-repo.js";
 import { mapping } from "./mapping.js";
@@ -19,6 +20,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["large-repo", largeRepoPlan],
   ["memory", memory],
   ["drift", drift],
+  ["console", consoleOverview],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */

@@ -88,13 +88,25 @@ const CLOSE_KEY = /-----END[ A-Z0-9]*PRIVATE KEY-----/;
  */
 export function liveRedactor(redact: (s: string) => string, emit: (s: string) => void) {
   const secrets = (redact as { secrets?: readonly string[] }).secrets ?? [];
-  const keepLines = secrets.reduce((n, s) => Math.max(n, s.split("\n").length - 1), 0);
+  // A pty turns each \n into \r\n: both spellings of a multi-line secret can start in the output.
+  const multiline = secrets.filter((x) => x.includes("\n")).flatMap((x) => [x, x.replace(/\r?\n/g, "\r\n")]);
+  const longest = multiline.reduce((n, x) => Math.max(n, x.length), 0);
   let held = "";
   // Output that arrives after the end (a pty may deliver its last read late) goes out at once.
   let ended = false;
   const cutPoint = (): number => {
     let cut = held.lastIndexOf("\n") + 1;
-    for (let i = 0; i < keepLines && cut > 0; i++) cut = held.lastIndexOf("\n", cut - 2) + 1;
+    // A multi-line secret may have begun and not be complete yet: hold back from the start of the
+    // line where it could begin (not a fixed number of lines, which held a short run's whole
+    // output until it ended when the app's private key is among the secrets).
+    for (let p = Math.max(0, held.length - longest); p < cut; p++) {
+      const c = held.charCodeAt(p);
+      const rest = held.length - p;
+      if (multiline.some((x) => x.charCodeAt(0) === c && x.length > rest && x.startsWith(held.slice(p)))) {
+        cut = held.lastIndexOf("\n", p - 1) + 1;
+        break;
+      }
+    }
     for (const open of held.matchAll(OPEN_KEY)) {
       if (open.index < cut && !CLOSE_KEY.test(held.slice(open.index))) {
         cut = open.index;

@@ -70,4 +70,26 @@ export interface Runner {
   plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
   /** Applies exactly the saved plan file; never re-plans. */
   apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;
+  /** Absent: the tool has no state of its own to import into or remove from (Helm, Kustomize). */
+  state?(req: StateRequest, exec: Exec): Promise<StateOutcome>;
 }
+
+/** `/import` and `/state rm`: change the project's state directly, with no saved plan. */
+export type StateOperation = { kind: "import"; address: string; id: string } | { kind: "rm"; addresses: string[] };
+
+export interface StateRequest {
+  project: Project;
+  checkoutDir: string;
+  /** A scratch dir of its own (TF_DATA_DIR lives here). */
+  dataDir: string;
+  operation: StateOperation;
+  env: Record<string, string>;
+  timeoutMs: number;
+  redact: (text: string) => string;
+  onOutput?: (chunk: string) => void;
+  binary?: string;
+}
+
+export type StateOutcome =
+  | { ok: true; output: string; durationMs: number }
+  | { ok: false; failedStep: string; message: string; output: string; durationMs: number };

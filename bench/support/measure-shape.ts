@@ -1,7 +1,7 @@
 import type { ProjectResult } from "../../src/model/project-result.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { MAX_COMMENT, renderComments } from "../../src/render/render-comment.js";
-import { stripControl } from "../../src/render/sanitize.js";
+import { stripControl } from "../../src/util/sanitize.js";
 import { SECRET, summaryOf, TOKEN } from "./big-plan-output.js";
 import type { RenderShape } from "./render-shapes.js";
 import { median } from "./stats.js";

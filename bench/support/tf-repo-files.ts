@@ -69,6 +69,7 @@ export function largeRepo(): Record<string, string> {
       "terraform.tfvars": `env = "prod"\n`,
       "README.md": `# ${dir}\n`,
       "CODEOWNERS": "* @acme/platform\n",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell template file, `${name}` is its own placeholder
       "templates/user-data.tpl": "#!/bin/sh\necho ${name}\n",
       "templates/policy.json.tpl": '{"Version": "2012-10-17"}\n',
       "scripts/bootstrap.sh": "#!/bin/sh\nexit 0\n",

@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { readCheckoutFileIfExists } from "../../src/util/read-checkout-file.js";
 
 export interface ChartDependency {
   name: string;
@@ -9,13 +10,19 @@ export interface ChartDependency {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Dependencies a chart declares: Chart.yaml (apiVersion v2) or requirements.yaml (v1 charts). */
-export async function chartDependencies(chartDir: string): Promise<ChartDependency[]> {
+/**
+ * Dependencies a chart declares: Chart.yaml (apiVersion v2) or requirements.yaml (v1 charts).
+ * Read only as regular files inside `root` (the checkout), size-capped; a file that is there but
+ * may not be read (a FIFO, a device, too large) throws CheckoutFileError with the reason.
+ */
+export async function chartDependencies(chartDir: string, root = chartDir): Promise<ChartDependency[]> {
   const deps: ChartDependency[] = [];
   for (const file of ["Chart.yaml", "requirements.yaml"]) {
+    const text = readCheckoutFileIfExists(root, join(chartDir, file));
+    if (text === undefined) continue;
     let doc: unknown;
     try {
-      doc = parse(await readFile(join(chartDir, file), "utf8"), { maxAliasCount: 100 });
+      doc = parse(text, { maxAliasCount: 100 });
     } catch {
       // Missing or broken: helm itself reports a broken Chart.yaml better than we can.
       continue;

@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 
 export interface ChartLocation {
   ok: true;
   /** Real path of the chart dir. */
   dir: string;
+  /** The checkout the chart lives in: files Sluice reads from the chart must stay inside it. */
+  root: string;
   /** Real paths of the values files that exist on this side. */
   values: string[];
   /** Things the reader should know (a values file new in this PR). */
@@ -29,8 +32,11 @@ export async function chartAt(
   if (optional && !existsSync(join(root, dir, "Chart.yaml"))) return undefined;
   const chart = await resolveInside(root, dir);
   if (!chart.ok) return { ok: false, failedStep: "checkout", message: chart.reason };
-  if (!existsSync(join(chart.path, "Chart.yaml"))) {
-    return { ok: false, failedStep: "checkout", message: `\`${dir}\` has no Chart.yaml` };
+  // Sluice reads Chart.yaml itself (dependencies): only a regular file inside the checkout, capped.
+  const chartYaml = readCheckoutFile(root, join(dir, "Chart.yaml"));
+  if (!chartYaml.ok) {
+    const message = chartYaml.problem === "missing" ? `\`${dir}\` has no Chart.yaml` : chartYaml.message;
+    return { ok: false, failedStep: "checkout", message };
   }
   const resolved: string[] = [];
   const notes: string[] = [];
@@ -49,7 +55,7 @@ export async function chartAt(
     }
     resolved.push(inside.path);
   }
-  return { ok: true, dir: chart.path, values: resolved, notes };
+  return { ok: true, dir: chart.path, root, values: resolved, notes };
 }
 
 /** Each secret value in its own 0600 file, for `--set-file`: the value never appears in argv or `ps`. */

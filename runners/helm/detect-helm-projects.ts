@@ -1,5 +1,5 @@
 import type { Project } from "../../src/model/project.js";
-import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir } from "../../src/projects/repo-path.js";
+import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir } from "../../src/util/repo-path.js";
 
 /**
  * Autodiscovery: every dir with a `Chart.yaml` is a helm project named after its dir, except a

@@ -1,16 +1,17 @@
 import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { diffObjects } from "../k8s/diff-objects.js";
+import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv, helmUpgradeArgv } from "./helm-argv.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { renderChart } from "./render-chart.js";
+import { chartInput, renderChart } from "./render-chart.js";
 
 /**
  * `helm upgrade --install --atomic --wait` of the head chart. helm cannot apply a saved render, so
@@ -20,33 +21,22 @@ import { renderChart } from "./render-chart.js";
  */
 export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
   const req = plain as ApplyRequest;
-  const started = performance.now();
   const project = req.project as Project;
   const s = resolveHelmSettings(project);
   const secretSet = req.secretSet ?? {};
-  let sensitiveValues: string[] = Object.values(secretSet);
-  const fail = (message: string, output = ""): ApplyOutcome => ({
-    ok: false,
-    message,
-    output,
-    durationMs: performance.now() - started,
-    sensitiveValues,
-  });
+  const outcome = k8sApplyOutcome(Object.values(secretSet));
+  const fail = outcome.fail;
   if (!req.kubeconfig) return fail(NO_KUBECONFIG);
   const chart = await chartAt(req.checkoutDir, project.dir, s.values, false);
   if (!chart) return fail(`\`${project.dir}\` has no Chart.yaml`);
   if (!chart.ok) return fail(chart.message);
 
   const hashing = { key: randomBytes(32).toString("hex") };
-  let savedText: string;
-  try {
-    savedText = await readFile(req.planFile, "utf8");
-  } catch {
-    return fail("the saved plan is missing; run /plan again");
-  }
-  const saved = parseManifests(savedText, s.namespace, hashing);
-  sensitiveValues = [...sensitiveValues, ...saved.secretValues];
-  const redact = req.redactWith(sensitiveValues);
+  const savedText = await readSavedPlan(req.planFile);
+  if (!savedText.ok) return fail(savedText.message);
+  const saved = parseManifests(savedText.text, s.namespace, hashing);
+  outcome.sensitiveValues = [...outcome.sensitiveValues, ...saved.secretValues];
+  const redact = req.redactWith(outcome.sensitiveValues);
 
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
   try {
@@ -65,22 +55,22 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
     const now = await renderChart({ ...common, side: "head" }, exec);
     if (!now.ok) return fail(now.message, now.output);
     const current = parseManifests(now.yaml, s.namespace, hashing);
-    sensitiveValues = [...new Set([...sensitiveValues, ...current.secretValues])];
+    outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
     const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
     if (drift.length > 0 || current.errors.length > 0) {
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
       return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
     }
-    const r = await exec(bin, helmUpgradeArgv({ ...common, values: chart.values, chartDir: chart.dir, kubeconfig: req.kubeconfig }), {
+    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
       cwd: chart.dir,
       env: common.env,
       timeoutMs: req.timeoutMs,
-      redact: req.redactWith(sensitiveValues),
+      redact: req.redactWith(outcome.sensitiveValues),
       onOutput: req.onOutput,
       pty: true,
     });
     if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
-    return { ok: true, output: r.stdout, durationMs: performance.now() - started, sensitiveValues };
+    return outcome.done(r.stdout);
   } finally {
     await rm(secretDir, { recursive: true, force: true });
   }

@@ -61,13 +61,7 @@ export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }):
     "--install",
     "--atomic",
     "--wait",
-    input.release,
-    input.chartDir,
-    "--namespace",
-    input.namespace,
-    ...valueArgs(input),
-    "--kubeconfig",
-    input.kubeconfig,
+    ...releaseArgs(input),
   ];
 }
 
@@ -85,14 +79,13 @@ export function helmDiffDryRunArgv(input: HelmChartInput & { kubeconfig: string 
     "--dry-run=server",
     "--output",
     "json",
-    input.release,
-    input.chartDir,
-    "--namespace",
-    input.namespace,
-    ...valueArgs(input),
-    "--kubeconfig",
-    input.kubeconfig,
+    ...releaseArgs(input),
   ];
+}
+
+/** The release, chart, values and cluster of an upgrade, real or dry run: the same for both. */
+function releaseArgs(input: HelmChartInput & { kubeconfig: string }): string[] {
+  return [input.release, input.chartDir, "--namespace", input.namespace, ...valueArgs(input), "--kubeconfig", input.kubeconfig];
 }
 
 /**

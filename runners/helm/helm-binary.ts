@@ -1,9 +1,20 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Sluice's own checkout (where `npx tsx runners/helm/install-helm.ts` puts `.tools/bin/helm`). */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * Sluice's own checkout (where `npx tsx scripts/install-helm.ts` puts `.tools/bin/helm`): the
+ * nearest folder with a package.json above this file, so it is the same from the TypeScript
+ * sources and from the compiled `dist/runners/helm/`.
+ */
+export const REPO_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
 
 export function toolsHelmPath(repoRoot: string = REPO_ROOT): string {
   return join(repoRoot, ".tools", "bin", "helm");

@@ -1,3 +1,4 @@
+import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
 import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";
@@ -26,21 +27,21 @@ const identity = (s: string) => s;
 /** `helm dependency build` when a dependency is not vendored, then `helm template`. */
 export async function renderChart(i: RenderChartInput, exec: Exec): Promise<RenderChartResult> {
   const opts = { cwd: i.chart.dir, env: i.env, timeoutMs: i.timeoutMs, redact: i.redact, onOutput: i.onOutput };
-  if (await needsDependencyBuild(i.chart.dir, await chartDependencies(i.chart.dir))) {
+  let deps: Awaited<ReturnType<typeof chartDependencies>>;
+  try {
+    deps = await chartDependencies(i.chart.dir, i.chart.root);
+  } catch (e) {
+    if (!(e instanceof CheckoutFileError)) throw e;
+    return { ok: false, failedStep: `checkout (${i.side})`, message: e.message, output: "" };
+  }
+  if (await needsDependencyBuild(i.chart.dir, deps)) {
     const dep = await exec(i.bin, helmDependencyBuildArgv(i.chart.dir), opts);
     if (dep.exitCode !== 0) {
       const message = describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs);
       return { ok: false, failedStep: `dependency build (${i.side})`, message, output: dep.stdout + dep.stderr };
     }
   }
-  const input: HelmChartInput = {
-    release: i.release,
-    namespace: i.namespace,
-    values: i.chart.values,
-    set: i.set,
-    setFiles: i.setFiles,
-    chartDir: i.chart.dir,
-  };
+  const input = chartInput(i);
   // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
   if (r.exitCode !== 0) {
@@ -48,4 +49,9 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }
   return { ok: true, yaml: r.stdout };
+}
+
+/** A located chart with its release and values, as helm's argv builders take it. */
+export function chartInput(i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles">): HelmChartInput {
+  return { release: i.release, namespace: i.namespace, values: i.chart.values, set: i.set, setFiles: i.setFiles, chartDir: i.chart.dir };
 }

@@ -1,5 +1,5 @@
 import type { SecretHashing } from "./hash-secret-values.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import type { ExecResult } from "../exec.js";
 import type { ObjectDiff } from "./diff-objects.js";
 

@@ -1,4 +1,5 @@
 import type { PlanSummary, ResourceChange } from "../../src/model/plan-summary.js";
+import { hashChange } from "../terraform/hash-change.js";
 import type { ObjectChange } from "./diff-objects.js";
 
 /**
@@ -24,5 +25,7 @@ export function summarizeObjectChanges(changes: readonly ObjectChange[]): PlanSu
     outputs: [],
     hasChanges: changes.length > 0,
     sensitiveValues: [],
+    // The diff carries the object's values (Secret data already keyed hashes): equal diffs, equal changes.
+    changeHashes: Object.fromEntries(changes.map((c) => [c.address, hashChange(c.diff)])),
   };
 }

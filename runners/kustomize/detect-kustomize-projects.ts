@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import type { Project } from "../../src/model/project.js";
-import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir, resolveFrom } from "../../src/projects/repo-path.js";
+import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir, resolveFrom } from "../../src/util/repo-path.js";
 import { KUSTOMIZATION_FILES } from "./kustomize-settings.js";
 
 export interface KustomizeTree {

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deletionManifest, decodeDeletions } from "../k8s/deletion-header.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
@@ -15,27 +16,16 @@ import type { KustomizeProject } from "./kustomize-settings.js";
  */
 export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
   const req = plain as ApplyRequest;
-  const started = performance.now();
   const project = req.project as KustomizeProject;
-  let sensitiveValues: string[] = [];
-  const done = (output: string): ApplyOutcome => ({ ok: true, output, durationMs: performance.now() - started, sensitiveValues });
-  const fail = (message: string, output = ""): ApplyOutcome => ({
-    ok: false,
-    message,
-    output,
-    durationMs: performance.now() - started,
-    sensitiveValues,
-  });
+  const outcome = k8sApplyOutcome();
+  const { done, fail } = outcome;
   if (!req.kubeconfig) return fail(NO_KUBECONFIG);
-  let saved: string;
-  try {
-    saved = await readFile(req.planFile, "utf8");
-  } catch {
-    return fail("the saved plan is missing; run /plan again");
-  }
+  const read = await readSavedPlan(req.planFile);
+  if (!read.ok) return fail(read.message);
+  const saved = read.text;
   // Only to learn the Secret values, so kubectl's output is redacted with them.
-  sensitiveValues = parseManifests(saved, "default").secretValues;
-  const redact = req.redactWith(sensitiveValues);
+  outcome.sensitiveValues = parseManifests(saved, "default").secretValues;
+  const redact = req.redactWith(outcome.sensitiveValues);
   const target = { kubeconfig: req.kubeconfig, namespace: project.kustomize?.namespace };
   const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
 

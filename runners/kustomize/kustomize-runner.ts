@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";

@@ -1,16 +1,34 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { KeyedMutex } from "../../src/workspace/keyed-mutex.js";
+import { lstat, readdir } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { KeyedMutex } from "../../src/util/keyed-mutex.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 /**
  * A provider cache shared by every project. Parallel `terraform init`s that download into one
  * cache race on the same files ("text file busy", half-written binaries): so an init that may
  * download holds a lock, while an init whose providers are all cached already (it only links
  * them) runs in parallel, as does one whose config uses no external provider at all.
+ *
+ * The cache is shared by every repository and PR, so only what terraform installs from its
+ * registry may enter it:
+ * - `TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE` is never set: terraform uses a cached
+ *   provider only when the project's lock file has its checksum;
+ * - a project that bundles providers (a `terraform.d` dir beside its config: terraform's implied
+ *   local mirror) runs without the cache. Terraform would otherwise install the bundled provider
+ *   into the cache — as a symlink into that PR's checkout — where other projects' inits find it.
  */
 export interface PluginCache {
-  env: Record<string, string>;
-  guard<T>(projectDir: string, init: () => Promise<T>): Promise<T>;
+  /** What a run in `projectDir` gets: the cache, or nothing when the project bundles providers. */
+  envFor(projectDir: string): Promise<Record<string, string>>;
+  guard<T>(checkoutDir: string, projectDir: string, init: () => Promise<T>): Promise<T>;
+}
+
+/** Terraform's implied local mirror in the working dir: `terraform.d/plugins` (any entry counts). */
+async function bundlesProviders(projectDir: string): Promise<boolean> {
+  return lstat(join(projectDir, "terraform.d")).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `provider "registry.terraform.io/hashicorp/aws" { version = "5.1.0"` in a dependency lock file. */
@@ -27,24 +45,32 @@ export function createPluginCache(dir: string, platform = `${process.platform}_$
   const cached = async (p: { source: string; version: string }) =>
     (await readdir(join(dir, p.source, p.version)).catch(() => [] as string[])).includes(platform);
 
-  async function mayDownload(projectDir: string): Promise<boolean> {
-    const lock = await readFile(join(projectDir, ".terraform.lock.hcl"), "utf8").catch(() => undefined);
-    if (lock !== undefined) {
-      const providers = lockedProviders(lock);
+  /** Reads the PR's files as every file Sluice reads from a checkout: regular, inside, capped. */
+  async function mayDownload(checkoutDir: string, projectDir: string): Promise<boolean> {
+    const read = (name: string) => readCheckoutFile(checkoutDir, relative(checkoutDir, join(projectDir, name)));
+    const lock = read(".terraform.lock.hcl");
+    if (lock.ok) {
+      const providers = lockedProviders(lock.text);
       return !(await Promise.all(providers.map(cached))).every(Boolean);
     }
     const files = (await readdir(projectDir).catch(() => [] as string[])).filter((f) => f.endsWith(".tf"));
     for (const f of files) {
-      if (USES_PROVIDER.test(await readFile(join(projectDir, f), "utf8").catch(() => ""))) return true;
+      const tf = read(f);
+      // A file Sluice may not read could declare anything: assume it downloads.
+      if (!tf.ok || USES_PROVIDER.test(tf.text)) return true;
     }
     // Local modules can bring providers too; without a lock file that is only known after init.
     return files.length === 0;
   }
 
   return {
-    env: { TF_PLUGIN_CACHE_DIR: dir, TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: "true" },
-    async guard(projectDir, init) {
-      if (!(await mayDownload(projectDir))) return init();
+    async envFor(projectDir): Promise<Record<string, string>> {
+      if (await bundlesProviders(projectDir)) return {};
+      return { TF_PLUGIN_CACHE_DIR: dir };
+    },
+    async guard(checkoutDir, projectDir, init) {
+      // Without the cache, downloads go to the project's own data dir: nothing shared to race on.
+      if ((await bundlesProviders(projectDir)) || !(await mayDownload(checkoutDir, projectDir))) return init();
       return downloads.run("download", init);
     },
   };

@@ -1,5 +1,6 @@
 import type { OutputChange, PlanSummary, ResourceAction, ResourceChange } from "../../src/model/plan-summary.js";
 import { classifyActions } from "./classify-actions.js";
+import { hashChange } from "./hash-change.js";
 import { collectSensitiveValues, sensitiveOutputNames } from "./collect-sensitive-values.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import type { PlanJson } from "./plan-json-schema.js";
@@ -24,6 +25,7 @@ function summarize(plan: PlanJson): PlanSummary {
   const counts = { add: 0, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0 };
   const resources: ResourceChange[] = [];
   const moves: PlanSummary["moves"] = [];
+  const changeHashes: Record<string, string> = {};
 
   for (const rc of plan.resource_changes ?? []) {
     const classified = classifyActions(rc.change.actions);
@@ -49,6 +51,7 @@ function summarize(plan: PlanJson): PlanSummary {
     counts.forget += classified.forget;
     if (classified.action === "replace") counts.replace++;
 
+    changeHashes[address] = hashChange(rc.change);
     const entry: ResourceChange = { address, action: classified.action };
     if (rc.action_reason) entry.reason = rc.action_reason;
     if (previousAddress !== undefined) entry.previousAddress = previousAddress;
@@ -70,6 +73,10 @@ function summarize(plan: PlanJson): PlanSummary {
     outputs.length > 0 ||
     invokesActions;
 
+  for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
+    if (outputs.some((o) => o.name === name)) changeHashes[`output.${name}`] = hashChange(oc);
+  }
+
   const summary: PlanSummary = {
     ...counts,
     resources,
@@ -79,6 +86,7 @@ function summarize(plan: PlanJson): PlanSummary {
     sensitiveValues: collectSensitiveValues(plan),
     formatVersion: plan.format_version,
   };
+  if (Object.keys(changeHashes).length) summary.changeHashes = changeHashes;
   if (plan.terraform_version) summary.terraformVersion = plan.terraform_version;
   return summary;
 }

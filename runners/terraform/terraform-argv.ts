@@ -1,3 +1,5 @@
+import type { StateOperation } from "../runner.js";
+
 /** argv builders for terraform / tofu: pure, so the exact command lines are unit-tested. */
 
 export function initArgv(): string[] {
@@ -10,6 +12,11 @@ export function planArgv(planFile: string, extraArgs: readonly string[]): string
 
 export function showJsonArgv(planFile: string): string[] {
   return ["show", "-json", "-no-color", planFile];
+}
+
+/** `import` / `state rm`; addresses and ids never start with `-` (the comment parser refuses them). */
+export function stateArgv(op: StateOperation): string[] {
+  return op.kind === "import" ? ["import", "-input=false", "-no-color", op.address, op.id] : ["state", "rm", ...op.addresses];
 }
 
 export function applyArgv(planFile: string): string[] {

@@ -1,14 +1,14 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { resolveInside } from "../../src/workspace/resolve-inside.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
-import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
-import { applyArgv, initArgv, planArgv, showJsonArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
+import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
 const identity = (s: string) => s;
 
@@ -62,13 +62,42 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   const defaultBin = terraformBinary(kind, opts.binary);
 
   /** init, under the plugin cache's download lock when this project may download providers. */
-  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, projectDir: string): Promise<ExecResult> {
+  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, checkoutDir: string, projectDir: string): Promise<ExecResult> {
     const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
-    return opts.pluginCache ? opts.pluginCache.guard(projectDir, run) : run();
+    return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
   }
 
   return {
     kind,
+    async state(req: StateRequest, exec: Exec): Promise<StateOutcome> {
+      const bin = req.binary ?? defaultBin;
+      const started = performance.now();
+      const fail = (failedStep: string, message: string, output = ""): StateOutcome => ({
+        ok: false,
+        failedStep,
+        message,
+        output,
+        durationMs: performance.now() - started,
+      });
+      const dir = await resolveInside(req.checkoutDir, req.project.dir);
+      if (!dir.ok) return fail("checkout", dir.reason);
+      await mkdir(req.dataDir, { recursive: true });
+      const base: ExecOptions = {
+        cwd: dir.path,
+        env: { ...req.env, ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}), ...terraformEnv(req.dataDir, req.project.workspace) },
+        timeoutMs: req.timeoutMs,
+        redact: req.redact,
+        onOutput: req.onOutput,
+      };
+      const initialized = await init(bin, exec, [], base, req.checkoutDir, dir.path);
+      if (initialized.exitCode !== 0) {
+        return fail("init", describeFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
+      }
+      const step = req.operation.kind === "import" ? "import" : "state rm";
+      const r = await exec(bin, stateArgv(req.operation), { ...base, pty: true });
+      if (r.exitCode !== 0) return fail(step, describeFailure(bin, step, r, req.timeoutMs), r.stdout);
+      return { ok: true, output: r.stdout, durationMs: performance.now() - started };
+    },
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
       const bin = req.binary ?? defaultBin;
       const started = performance.now();
@@ -89,7 +118,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       await rm(planFile, { force: true });
       const env: Record<string, string> = {
         ...req.env,
-        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
         ...terraformEnv(req.dataDir, req.project.workspace),
       };
       const base = (extra: Record<string, string> = {}): ExecOptions => ({
@@ -106,7 +135,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;
         } else if (step.kind === "init") {
-          const r = await init(bin, exec, step.extraArgs, base(stepEnv), dir.path);
+          const r = await init(bin, exec, step.extraArgs, base(stepEnv), req.checkoutDir, dir.path);
           if (r.exitCode !== 0) return fail("init", describeFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
         } else if (step.kind === "plan") {
           const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
@@ -142,7 +171,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
       const env: Record<string, string> = {
         ...req.env,
-        ...(opts.pluginCache ? opts.pluginCache.env : {}),
+        ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
         ...terraformEnv(req.dataDir, req.project.workspace),
       };
       // The saved plan says which values are sensitive: learn them before anything is printed.

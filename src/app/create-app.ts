@@ -4,8 +4,15 @@ import type { AddressInfo } from "node:net";
 import PQueue from "p-queue";
 import pino, { type Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { exec } from "../../runners/exec.js";
+import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
+import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import type { EnvConfig } from "../config/env-config.js";
+import { consoleSecrets, readConsoleEnv } from "../console/console-env.js";
+import { createConsole } from "../console/create-console.js";
+import { createMetrics } from "../console/metrics.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
@@ -13,19 +20,26 @@ import type { JobDeps } from "../jobs/job-deps.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
-import { createRedactor } from "../render/redact.js";
+import { createRedactor } from "../util/redact.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import picomatch from "picomatch";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { checkDataDir } from "./check-data-dir.js";
+import { checkGitHubAtStart } from "./check-github-at-start.js";
+import { createGitHubAuthCheck } from "./github-auth-check.js";
+import { WEBHOOK_PATH } from "./webhook-address.js";
+import { startWebhookRelay } from "./webhook-relay.js";
+import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
+import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
 
-export const WEBHOOK_PATH = "/api/github/webhooks";
+export { WEBHOOK_PATH } from "./webhook-address.js";
 
 export interface SluiceApp {
   server: Server;
@@ -56,11 +70,15 @@ function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
 /** Builds and starts Sluice: store, worker, Probot (auth and events), and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
   const config = loadServerConfig(env.serverConfigPath);
+  // First: the console's generated session key (below) is written into the data dir.
+  checkDataDir(env.dataDir);
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
   // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
   const databasePassword = env.databaseUrl ? safeUrlPassword(env.databaseUrl) : undefined;
+  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
   const appSecrets = [
+    ...consoleSecrets(consoleEnv),
     env.webhookSecret,
     env.privateKey,
     ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
@@ -86,13 +104,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     },
   });
 
-  mkdirSync(env.dataDir, { recursive: true });
   // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
   const cliConfig = dataPaths.cliConfig(env.dataDir);
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
-  const store = await openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) });
+  const store = await withOpenTimeout(
+    openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
+    env.databaseUrl,
+  ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
+  const metrics = createMetrics(store);
   const probot = new Probot({
     appId: env.appId,
     privateKey: env.privateKey,
@@ -110,23 +131,40 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
+  // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
+  let slug: Promise<string> | undefined;
+  const appSlug = () => {
+    slug ??= probot
+      .auth()
+      .then((app) => app.rest.apps.getAuthenticated())
+      .then(({ data }) => {
+        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
+        return data.slug;
+      });
+    slug.catch(() => {
+      slug = undefined;
+    });
+    return slug;
+  };
   const deps: JobDeps = {
     store,
     vcsFor: async (job) =>
       createGitHubVcs(await probot.auth(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
+        appSlug,
+        onRateLimit: metrics.rateLimitRemaining,
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
-    runners: createRunners({
+    runners: reportMissingTools(createRunners({
       pluginCacheDir: config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined,
       terraformBinary: config.terraform_binary,
       tofuBinary: config.tofu_binary,
       helmBinary: config.helm_binary,
       kubectlBinary: config.kubectl_binary,
-    }),
+    })),
     config,
     log,
     dataDir: env.dataDir,
@@ -136,14 +174,19 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     wake: () => worker.notify(),
+    publicUrl: consoleEnv.publicUrl,
   };
 
-  const worker = new Worker(store, (job) => runJob(job, deps), log);
+  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
   const ingress = createIngress({
     store,
     repos: config.repos,
     autoplanDrafts: config.autoplan_drafts,
+    atlantisPrefix: config.atlantis_prefix,
+    autoplan: config.autoplan,
+    allowCommands: config.allow_commands,
     onJob: () => worker.notify(),
+    onDuplicate: metrics.webhookDuplicate,
     log,
   });
   probot.onAny(async (context) => ingress({ id: context.id, name: context.name, payload: context.payload }));
@@ -151,10 +194,46 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     secret: env.webhookSecret,
     receive: (d) => probot.receive(d as Parameters<typeof probot.receive>[0]),
     log,
+    count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
+  });
+  // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  const operationsConsole = createConsole({
+    store,
+    env: consoleEnv,
+    signIn: consoleEnv.oauth
+      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl })
+      : undefined,
+    metrics,
+    config,
+    githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
+    wake: () => worker.notify(),
+    log: log.child({ name: "console" }),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
   const readinessChecks: ReadinessCheck[] = [{ name: "store", check: () => store.ping() }];
+  const apiBase = env.baseUrl ?? "https://api.github.com";
+  const githubAuth = createGitHubAuthCheck({
+    getApp: async () => {
+      const { data } = await (await probot.auth()).request("GET /app");
+      if (!data) throw new Error("GET /app answered without a body");
+      return { id: data.id, slug: data.slug, name: data.name, permissions: data.permissions };
+    },
+    apiBase,
+    appId: env.appId,
+    log,
+  });
+  readinessChecks.push(githubAuth.readiness);
+  // Tools are looked for once at start: a missing one is named now, not at the first pull request.
+  const tools = findTools(
+    toolProbes({ terraform: config.terraform_binary, tofu: config.tofu_binary, helm: helmBinary(config.helm_binary), kubectl: config.kubectl_binary }),
+    exec,
+  ).then((found) => {
+    const report = describeTools(found);
+    log[report.cannotServe.length ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
+    return report;
+  });
+  readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
@@ -175,7 +254,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       );
       return;
     }
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    void operationsConsole.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    });
   });
 
   await recoverJobs(deps);
@@ -185,6 +266,19 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: env.dataDir }, `Sluice listening on http://${env.host}:${port}${WEBHOOK_PATH}`);
+  // A relay on this machine reaches the endpoint over loopback unless the server listens on one address only.
+  const localHost = env.host === "0.0.0.0" || env.host === "::" ? "127.0.0.1" : env.host;
+  const localUrl = `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`;
+  const relay = env.webhookProxyUrl ? startWebhookRelay(env.webhookProxyUrl, `${localUrl}${WEBHOOK_PATH}`, log) : undefined;
+  void checkGitHubAtStart({
+    auth: githubAuth,
+    hookUrl: async () => ((await (await probot.auth()).request("GET /app/hook/config")).data.url ?? ""),
+    config,
+    publicUrl: env.publicUrl,
+    proxyUrl: env.webhookProxyUrl,
+    listenUrl: localUrl,
+    log,
+  }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
   worker.notify();
   // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
   // looked for now and then, not only when this replica receives a webhook.
@@ -216,9 +310,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     async stop() {
       clearInterval(poll);
+      operationsConsole.stop();
       if (recover) clearInterval(recover);
       drift.stop();
       if (enrollTimer) clearInterval(enrollTimer);
+      await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();
       await store.close();

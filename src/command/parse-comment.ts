@@ -12,13 +12,14 @@ export interface ParseCommentOptions {
   allowAtlantisPrefix?: boolean;
 }
 
-type Keyword = "plan" | "apply" | "unlock" | "drift" | "help";
+type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "drift" | "help";
 type Address =
   | { type: "none" }
   | { type: "invalid"; reason: string }
   | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "drift", "help"]);
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "drift", "help"]);
+const MAX_POSITIONAL = 512;
 const MAX_LINE = 4096;
 // Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
 // private-use character makes the command ambiguous to read, so it is refused.
@@ -126,6 +127,10 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
     driftAction = tokens[0];
     tokens = tokens.slice(1);
   }
+  const positionals: string[] = [];
+  const takesPositionals = keyword === "import" || keyword === "state";
+  // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
+  let destroy = false;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
@@ -135,10 +140,15 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
     }
     if (token === "--") {
       if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
-      if (keyword === "unlock") return invalid(`${cmd} does not take extra arguments`);
+      if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
       const extra = validateExtraArgs(tokens.slice(i + 1));
       if (!extra.ok) return invalid(extra.reason);
-      return ok({ kind: "plan", filter, extraArgs: extra.args });
+      const args = destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
+      return ok({ kind: "plan", filter, extraArgs: args });
+    }
+    if (keyword === "plan" && token === "-destroy") {
+      destroy = true;
+      continue;
     }
 
     const flag = FLAG.exec(token);
@@ -169,11 +179,29 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
         `${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``,
       );
     }
+    if (takesPositionals) {
+      if (token.length > MAX_POSITIONAL) return invalid(`${markdownCode(token.slice(0, 40))}… is longer than ${MAX_POSITIONAL} characters`);
+      positionals.push(token);
+      continue;
+    }
     return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
   }
 
-  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: [] });
+  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
   if (keyword === "drift") return driftCommand(driftAction, filter, "");
+  if (keyword === "import") {
+    const [address, id, ...extra] = positionals;
+    if (address === undefined || id === undefined || extra.length > 0) {
+      return invalid(`${cmd} takes a resource address and an id: \`${display} [-p PROJECT] ADDRESS ID\``);
+    }
+    return ok({ kind: "import", filter, address, id });
+  }
+  if (keyword === "state") {
+    const [sub, ...addresses] = positionals;
+    if (sub !== "rm") return invalid(`${cmd} supports \`rm\` only: \`${display} rm [-p PROJECT] ADDRESS…\``);
+    if (addresses.length === 0) return invalid(`\`${display} rm\` needs at least one resource address`);
+    return ok({ kind: "state_rm", filter, addresses });
+  }
   return ok({ kind: keyword, filter });
 }
 
@@ -188,6 +216,9 @@ function driftCommand(action: "check" | "pause" | "resume", filter: ProjectFilte
 }
 
 function unknownFlag(token: string, keyword: Exclude<Keyword, "help">, display: string): string {
+  if (keyword === "import" || keyword === "state") {
+    return `unknown flag ${markdownCode(token.split("=")[0] ?? token)} for \`${display}\`: use \`-p\`, \`-d\` or \`-w\` (addresses and ids never start with \`-\`)`;
+  }
   const name = token.split("=")[0] ?? token;
   const long = /^-(project|dir|workspace)$/.exec(name)?.[1];
   if (long !== undefined) return `unknown flag ${markdownCode(name)}: did you mean \`--${long}\`?`;

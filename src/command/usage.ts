@@ -6,14 +6,18 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/plan [-p PROJECT] [-d DIR] [-w WORKSPACE] [-- TERRAFORM_ARGS…]\` | Plan the projects this pull request changes, or only the ones selected |
 | \`/apply [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Apply the saved plans made for the current head commit |
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
+| \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
+| \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
 | \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
 | \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |
 | \`/help\` | Show this help |
 
-\`sluice plan\`, \`sluice apply\`, \`sluice unlock\` and \`sluice help\` work the same way.
+\`sluice plan\`, \`sluice apply\`, \`sluice unlock\`, \`sluice import\`, \`sluice state rm\` and \`sluice help\` work the same way.
 
 - \`-p\`, \`--project\`: project name · \`-d\`, \`--dir\`: directory relative to the repository root · \`-w\`, \`--workspace\`: Terraform workspace. Give each at most once; they combine.
 - After \`--\`, \`/plan\` passes these Terraform arguments through: \`-var NAME=VALUE\`, \`-var-file=FILE\`, \`-target=ADDRESS\`, \`-replace=ADDRESS\`, \`-refresh=true|false\`, \`-refresh-only\`, \`-destroy\`, \`-parallelism=N\`, \`-compact-warnings\`, \`-lock-timeout=DURATION\`.
+- \`/plan -destroy\` is short for \`/plan -- -destroy\`: a teardown plan, marked as one; applying it needs \`allow_destroy: true\` for the project in the server or base branch config.
+- The **Apply** button on a \`sluice/plan\` check is \`/apply\` by whoever clicks it; **Re-run** on a Sluice check plans again.
 - Quote values with spaces: \`-- -var 'tags=a b'\`. Nothing is run through a shell.
 
 Examples: \`/plan\`, \`/plan -d envs/prod\`, \`/plan -p network -- -target=module.vpc\`, \`sluice apply -p network\`.`;

@@ -16,6 +16,10 @@ export interface RepoSettings {
   parallelPlan: boolean;
   parallelApply: boolean;
   requirementsFor(project: Project): Requirement[];
+  /** Teams (`org/team-slug`) whose members may apply: the server's, plus the base branch's when allowed. */
+  applyTeams: string[];
+  /** A `-destroy` plan of the project may be applied: the server says so, or the trusted project does. */
+  allowDestroyFor(project: Project): boolean;
   /** The project's custom workflow from the base branch, or an explanation of why none runs. */
   workflowFor(project: Project): { workflow?: Workflow; refusal?: string };
   /** The project's terraform/tofu binary name from the trusted config, if it names one. */
@@ -25,6 +29,53 @@ export interface RepoSettings {
   driftFor(project: Pick<Project, "name">): DriftSettings;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
+  /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
+  secretSetFor(project: Project): Record<string, string>;
+}
+
+/**
+ * The trusted config's project for a project of the PR, found by what the project *is* (its dir
+ * and workspace), never by the name the PR gives it: a PR that renames `prod` to a weaker
+ * project's name gets prod's settings. Several trusted projects on one dir and workspace are told
+ * apart by name; a project the trusted config does not know gets the server's defaults.
+ */
+export function trustedProjectFor(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">) {
+  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  if (here.length === 1) return here[0];
+  return here.find((p) => p.name === project.name);
+}
+
+type OverrideKey = ServerConfig["allowed_overrides"][number];
+
+const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
+
+/**
+ * Settings a repo config writes that this server does not let repos set, each named with the
+ * value that applies instead and the server key that would allow it. Shown in the plan comment
+ * (and when a merge applies nothing because of one): nothing the user wrote is ignored in silence.
+ */
+export function ignoredSettings(server: ServerConfig, config: RepoConfig | undefined): string[] {
+  if (!config || config.source === "none") return [];
+  const allowed = (key: OverrideKey) => server.allowed_overrides.includes(key);
+  const out: string[] = [];
+  const note = (what: string, key: OverrideKey, applies: string) =>
+    out.push(
+      `\`${what}\` in ${config.source} is ignored: this server does not let repositories set \`${key}\` (${applies} applies). The server's operator can allow it with \`allowed_overrides: [${key}]\` in the server config.`,
+    );
+  const top = { apply_on: [config.applyOn, server.apply_on], automerge: [config.automerge, server.automerge], approvals: [config.approvals, server.approvals] } as const;
+  for (const key of config.setKeys ?? []) {
+    const [repoValue, serverValue] = top[key];
+    if (!allowed(key) && repoValue !== serverValue) note(`${key}: ${show(repoValue)}`, key, `the server's \`${key}: ${show(serverValue)}\``);
+  }
+  if (!allowed("apply_requirements")) {
+    for (const p of config.projects) {
+      const own = p.applyRequirements;
+      if (own && show(own) !== show(server.apply_requirements)) {
+        note(`apply_requirements: ${show(own)}\` of project \`${p.name}`, "apply_requirements", `the server's \`apply_requirements: ${show(server.apply_requirements)}\``);
+      }
+    }
+  }
+  return out;
 }
 
 export function repoSettings(
@@ -38,7 +89,7 @@ export function repoSettings(
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = server.allow_custom_workflows.some((g) => picomatch(g, { nocase: true })(repoFullName));
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true })(repoFullName))?.[1];
-  const byName = new Map((trusted?.projects ?? []).map((p) => [p.name, p]));
+  const trustedOf = (project: Project) => trustedProjectFor(trusted, project);
 
   return {
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
@@ -46,16 +97,27 @@ export function repoSettings(
     approvals: may("approvals") && trusted ? trusted.approvals : server.approvals,
     parallelPlan: trusted ? trusted.parallelPlan : true,
     parallelApply: trusted ? trusted.parallelApply : true,
+    applyTeams: [...new Set([...server.apply_teams, ...(may("apply_teams") ? (trusted?.applyTeams ?? []) : [])])],
+    allowDestroyFor(project) {
+      return server.allow_destroy || trustedOf(project)?.allowDestroy === true;
+    },
     requirementsFor(project) {
-      const own = byName.get(project.name)?.applyRequirements;
+      const own = trustedOf(project)?.applyRequirements;
       return own && may("apply_requirements") ? own : server.apply_requirements;
     },
     workflowFor(project) {
-      const name = byName.get(project.name)?.workflow;
-      if (!name || !trusted) return {};
-      const workflow = trusted.workflows[name];
-      if (!workflow) return {};
-      const custom = [...workflow.plan, ...workflow.apply].some((s) => s.kind === "run");
+      const name = trustedOf(project)?.workflow;
+      if (!name) return server.default_workflow ? { workflow: server.serverWorkflows[server.default_workflow] } : {};
+      const own = trusted?.workflows[name];
+      if (!own) {
+        // Not the repo's own: a workflow the operator wrote, if the server lets repos pick it.
+        const offered = server.allowed_workflows.includes(name) ? server.serverWorkflows[name] : undefined;
+        if (offered) return { workflow: offered };
+        return {
+          refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
+        };
+      }
+      const custom = [...own.plan, ...own.apply].some((s) => s.kind === "run");
       if (custom && !customAllowed) {
         return {
           refusal: `workflow \`${name}\` has \`run\` steps, and this server does not allow custom commands for this repository (server setting \`allow_custom_workflows\`)`,
@@ -64,10 +126,10 @@ export function repoSettings(
       if (!may("workflow") && !customAllowed) {
         return { refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)` };
       }
-      return { workflow };
+      return { workflow: own };
     },
     binaryFor(project) {
-      const name = byName.get(project.name)?.terraformBinary;
+      const name = trustedOf(project)?.terraformBinary;
       // Only terraform or tofu builds, by name on the server's PATH: a repo must not pick `sh`.
       return name && /^(terraform|tofu)[A-Za-z0-9_.+-]*$/.test(name) ? name : undefined;
     },
@@ -76,12 +138,16 @@ export function repoSettings(
       const d = server.drift;
       const base: DriftSettings = { onDrift: d.on_drift, allowDestroy: d.allow_destroy, ...(d.schedule ? { schedule: d.schedule } : {}) };
       if (!may("drift")) return base;
-      return { ...base, ...trusted?.drift, ...byName.get(project.name)?.drift };
+      // Drift runs on the default branch, whose config is the trusted one: its names are its own.
+      return { ...base, ...trusted?.drift, ...trusted?.projects.find((p) => p.name === project.name)?.drift };
     },
     secret(name) {
       const ref = server.secrets[name];
       if (!ref) return undefined;
       return env[ref.slice("env:".length)];
+    },
+    secretSetFor(project) {
+      return trustedOf(project)?.helm?.secretSet ?? {};
     },
   };
 }

@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { cronSchema } from "../drift/cron.js";
+import { cronSchema } from "../util/cron.js";
+import { createContext } from "./repo/normalize-context.js";
+import { workflowsSchema } from "./repo/sluice-schema.js";
+import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
+import { createLocator } from "./repo/yaml-locator.js";
+import type { Workflow } from "../model/repo-config.js";
 
 const duration = z
   .string()
@@ -44,13 +49,28 @@ export const serverConfigSchema = z
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */
-    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged"])).default(["approved", "mergeable"]),
+    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged", "code_owners"])).default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
+    /**
+     * The least repository permission `/plan` needs (a plan is what a merge or `/apply` applies).
+     * `/apply`, `/unlock` and anything that changes state need write access.
+     */
+    plan_permission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
+    /**
+     * Whether `atlantis plan|apply|unlock` comments are Sluice's: only in repos configured by
+     * atlantis.yaml (Atlantis may still serve the others), in every repo (Sluice replaced Atlantis
+     * everywhere, autodiscovery included), or never.
+     */
+    atlantis_prefix: z.enum(["with-atlantis-yaml", "always", "never"]).default("with-atlantis-yaml"),
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
+    /** GitHub teams (`org/team-slug`) whose members, nested teams included, may apply in every repo. */
+    apply_teams: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a team as org/team-slug")).default([]),
+    /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
+    allow_destroy: z.boolean().default(false),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
-    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "drift"])).default([]),
+    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"])).default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
@@ -67,12 +87,39 @@ export const serverConfigSchema = z
         allow_destroy: z.boolean().default(false),
       })
       .default({ on_drift: "report", allow_destroy: false }),
+    /**
+     * Workflows written by the operator (same shape as `.sluice.yaml`'s, `run` steps included: the
+     * operator is trusted). Repos pick one by name when it is in `allowed_workflows`;
+     * `default_workflow` runs for projects that name none.
+     */
+    workflows: workflowsSchema.default({}),
+    allowed_workflows: z.array(z.string().min(1)).default([]),
+    default_workflow: z.string().min(1).optional(),
+    /** Plan pull requests when they open or change; false: only on `/plan`. */
+    autoplan: z.boolean().default(true),
+    /** The file name of Sluice's repo config (at the repository root). */
+    repo_config_file: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\.ya?ml$/, "a file name at the repository root, ending in .yaml or .yml")
+      .refine((f) => f !== "atlantis.yaml", "atlantis.yaml is read as Atlantis' own format")
+      .default(".sluice.yaml"),
+    /** Commands this server answers; the others get a reply saying they are disabled. */
+    allow_commands: z.array(z.enum(["plan", "apply", "unlock", "import", "state", "drift", "help"])).default(["plan", "apply", "unlock", "import", "state", "drift", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
+    /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
+    log_max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+    /** How long job output is kept in the store (the job record itself stays). */
+    log_retention: duration.default(30 * 24 * 3600e3),
+    /** GitHub logins that may pause and resume applies on this server from the console. */
+    admins: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
-export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type ServerConfig = z.output<typeof serverConfigSchema> & {
+  /** `workflows`, normalized (steps split, defaults filled): what runners receive. */
+  serverWorkflows: Record<string, Workflow>;
+};
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -115,11 +162,20 @@ export function parseServerConfig(text: string, source = "server config"): Serve
       throw new ConfigError(`${source}: redact_patterns: \`${p}\` is not a valid regular expression`);
     }
   }
-  return result.data;
+  const config = result.data;
+  const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
+  const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
+  for (const [key, name] of [["default_workflow", config.default_workflow], ...config.allowed_workflows.map((w) => ["allowed_workflows", w])] as const) {
+    if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
+      throw new ConfigError(`${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`);
+    }
+  }
+  if (ctx.hasErrors()) throw new ConfigError(`${source}:\n${ctx.errors().join("\n")}`);
+  return { ...config, serverWorkflows };
 }
 
 export function loadServerConfig(path: string | undefined): ServerConfig {
-  if (!path) return serverConfigSchema.parse({});
+  if (!path) return parseServerConfig("", "server config");
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -1,5 +1,5 @@
 import type { Store } from "../store/store.js";
-import { nextRunAfter } from "./cron.js";
+import { nextRunAfter } from "../util/cron.js";
 
 export interface DriftSchedulerOptions {
   store: Pick<Store, "dueDriftSchedules" | "claimDriftRun">;

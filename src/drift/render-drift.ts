@@ -2,7 +2,7 @@ import type { DriftedResource } from "../model/drift.js";
 import type { CheckConclusion } from "../vcs/vcs-client.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
-import type { Redactor } from "../render/redact.js";
+import type { Redactor } from "../util/redact.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
 
 export const DRIFT_CHECK = "sluice/drift";

@@ -1,6 +1,6 @@
 import type { DriftSchedule } from "../model/drift.js";
 import type { Project } from "../model/project.js";
-import { nextRunAfter } from "./cron.js";
+import { nextRunAfter } from "../util/cron.js";
 
 /** Groups a repo's projects by their cron expression (pure); projects without one are not scheduled. */
 export function schedulesOf(

@@ -1,4 +1,5 @@
 import { parseComment } from "../command/parse-comment.js";
+import { DRIFT_LABEL } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
@@ -16,11 +17,30 @@ interface Payload {
   deleted?: boolean;
   after?: string;
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
+  check_run?: CheckPayload & { name?: string };
+  check_suite?: CheckPayload;
+  requested_action?: { identifier?: string };
+  merge_group?: { head_sha?: string; head_ref?: string; base_sha?: string; base_ref?: string };
+}
+
+interface CheckPayload {
+  head_sha?: string;
+  /** Open PRs of this repo whose head is the check's commit or branch (forks are not listed). */
+  pull_requests?: { number?: number }[];
 }
 
 export interface IngressSettings {
   autoplanDrafts: boolean;
+  /** Server setting `atlantis_prefix`; default: `atlantis …` only where atlantis.yaml configures the repo. */
+  atlantisPrefix?: "with-atlantis-yaml" | "always" | "never";
+  /** Server setting `autoplan`; default true. */
+  autoplan?: boolean;
+  /** Server setting `allow_commands`; default: every command. */
+  allowCommands?: readonly string[];
 }
+
+/** The `allow_commands` word that switches a command on or off. */
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", drift: "drift", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -54,6 +74,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
+    if (settings.autoplan === false) return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
     if (p.pull_request?.draft && !settings.autoplanDrafts) {
       return { ignore: "draft pull request: autoplan of drafts is off" };
     }
@@ -73,7 +94,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
   if (event === "issue_comment") {
     // Edited and deleted comments are not commands: only what someone just said counts.
     if (p.action !== "created") return { ignore: `issue_comment.${p.action} is not acted on` };
-    if (!p.issue?.pull_request) return issueCommentToJob(p, actor);
+    if (!p.issue?.pull_request) return issueCommentToJob(p, actor, settings);
     const user = p.comment?.user;
     // Bots, Sluice included, cannot drive Sluice: no loops, no command laundering through other apps.
     if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
@@ -82,7 +103,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (!pr || !commentId) return { ignore: "comment without issue number or id" };
     const target = targetOf(p, pr);
     if (typeof target === "string") return { ignore: target };
-    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: true });
+    const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: settings.atlantisPrefix !== "never" });
     const by = user?.login ?? actor;
     if (parsed.type === "none") return { ignore: "comment is not a command" };
     if (parsed.type === "invalid") {
@@ -91,7 +112,12 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const cmd = parsed.command;
     const commandLine = firstLine(p.comment?.body);
     const viaAtlantis = /^atlantis\s/.test(commandLine);
-    if (viaAtlantis && cmd.kind === "help") return { ignore: "`atlantis help` is left to Atlantis" };
+    if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
+    const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+    if (settings.allowCommands && !settings.allowCommands.includes(word)) {
+      const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
+      return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+    }
     if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
@@ -102,18 +128,21 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind === "import" || cmd.kind === "state_rm") {
+      return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    }
     if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 
+  if (event === "check_run" || event === "check_suite") return checkEventToJob(event, p, actor);
+  if (event === "merge_group") return mergeGroupToJob(p, actor);
+
   return { ignore: `${event} events are not acted on` };
 }
 
-/** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
-export const DRIFT_LABEL = "sluice:drift";
-
 /** A comment on a plain issue: `/drift` anywhere, `/apply` on a drift issue; everything else is left alone. */
-function issueCommentToJob(p: Payload, actor: string): IngressDecision {
+function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
   const user = p.comment?.user;
   if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
   const issue = p.issue?.number;
@@ -135,6 +164,11 @@ function issueCommentToJob(p: Payload, actor: string): IngressDecision {
   const cmd = parsed.command;
   const by = user?.login ?? actor;
   const commandLine = firstLine(p.comment?.body);
+  const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+  if ((cmd.kind === "drift" || (cmd.kind === "apply" && isDriftIssue)) && settings.allowCommands && !settings.allowCommands.includes(word)) {
+    const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+  }
   if (cmd.kind === "drift") {
     return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
   }
@@ -142,4 +176,50 @@ function issueCommentToJob(p: Payload, actor: string): IngressDecision {
     return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
   }
   return { ignore: "comment on an issue, not a pull request" };
+}
+
+/**
+ * GitHub sends `requested_action` and `rerequested` only to the app that made the check run or
+ * suite. The "Apply" button is exactly `/apply` by the clicking user, bound to the clicked run's
+ * commit; "Re-run" of a Sluice check is a bare `/plan` by the user who asked.
+ */
+function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: string): IngressDecision {
+  const check = event === "check_run" ? p.check_run : p.check_suite;
+  if (p.sender?.type === "Bot" || actor.endsWith("[bot]")) return { ignore: `${event} by a bot` };
+  const headSha = check?.head_sha;
+  // The first PR of the commit: GitHub lists every open PR whose head is this commit or branch,
+  // but never PRs from forks; for those the job looks the PR up by the head SHA (pr 0 until then).
+  const pr = check?.pull_requests?.find((x) => typeof x.number === "number")?.number ?? 0;
+  if (!pr && !headSha) return { ignore: `${event}.${p.action} without a pull request or a commit` };
+  const target = targetOf(p, pr, headSha);
+  if (typeof target === "string") return { ignore: target };
+  if (event === "check_run" && p.action === "requested_action") {
+    if (p.check_run?.name !== "sluice/plan" || p.requested_action?.identifier !== "apply") {
+      return { ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's` };
+    }
+    return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha } } };
+  }
+  if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
+  if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/")) return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
+  return { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
+}
+
+/** `gh-readonly-queue/main/pr-123-<sha>`: the PRs of a merge group, as GitHub names its branch. */
+export function mergeGroupPulls(headRef: string): number[] {
+  return [...headRef.matchAll(/(?:^|\/)pr-(\d+)-[0-9a-f]{7,40}/g)].map((m) => Number(m[1]));
+}
+
+function mergeGroupToJob(p: Payload, actor: string): IngressDecision {
+  if (p.action !== "checks_requested") return { ignore: `merge_group.${p.action} is not acted on` };
+  const group = p.merge_group;
+  if (!group?.head_sha || !group.head_ref || !group.base_sha) return { ignore: "merge_group without head and base" };
+  const pulls = mergeGroupPulls(group.head_ref);
+  const first = pulls[0];
+  if (first === undefined) return { ignore: `merge group ${group.head_ref} names no pull request` };
+  const target = targetOf(p, first, group.head_sha);
+  if (typeof target === "string") return { ignore: target };
+  const baseRef = (group.base_ref ?? "").replace(/^refs\/heads\//, "");
+  return {
+    job: { target, spec: { kind: "merge_group", headSha: group.head_sha, headRef: group.head_ref, baseSha: group.base_sha, baseRef, pulls, actor } },
+  };
 }

@@ -9,6 +9,8 @@ export interface IngressOptions extends IngressSettings {
   /** Repo globs the server acts on; empty = every repo of the installation. */
   repos: string[];
   onJob: () => void;
+  /** Metrics: a delivery (or replayed comment) seen before. */
+  onDuplicate?: () => void;
   log: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
@@ -36,6 +38,7 @@ export function createIngress(opts: IngressOptions) {
         : [];
     const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job, commentKey);
     if (duplicate) {
+      opts.onDuplicate?.();
       opts.log.info({ deliveryId: delivery.id }, "delivery already received: not acted on again");
       return;
     }

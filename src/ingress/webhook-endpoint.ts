@@ -16,6 +16,8 @@ export interface WebhookEndpointOptions {
   /** Persists what the delivery asks for; resolves once it is durable. Throws on a store fault. */
   receive: (delivery: Delivery) => Promise<void>;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Metrics: signed deliveries by event, and refusals by reason. */
+  count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request"): void };
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -95,34 +97,48 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
 export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
   const limit = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== "POST") return reply(res, 405, "webhooks are POSTed");
+    if (req.method !== "POST") {
+      opts.count?.rejected("method");
+      return reply(res, 405, "webhooks are POSTed");
+    }
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) return refuseTooLarge(req, res, limit);
+    if (declared > limit) {
+      opts.count?.rejected("too_large");
+      return refuseTooLarge(req, res, limit);
+    }
     const signature = req.headers["x-hub-signature-256"];
     const id = req.headers["x-github-delivery"];
     const name = req.headers["x-github-event"];
     const body = await readBody(req, limit);
-    if (body === "too-large") return refuseTooLarge(req, res, limit);
+    if (body === "too-large") {
+      opts.count?.rejected("too_large");
+      return refuseTooLarge(req, res, limit);
+    }
     // Only the sha256 signature counts: the legacy sha1 header alone is not enough.
     if (typeof signature !== "string" || !signature.startsWith("sha256=")) {
       opts.log.warn({ deliveryId: id }, "webhook without an X-Hub-Signature-256 header refused");
+      opts.count?.rejected("signature");
       return reply(res, 401, "signature required");
     }
     // Over the raw bytes: decoding first would let bytes GitHub never signed (invalid UTF-8 that
     // decodes to U+FFFD) pass as the signed text.
     if (!signatureMatches(opts.secret, body, signature)) {
       opts.log.warn({ deliveryId: id }, "webhook with a wrong signature refused");
+      opts.count?.rejected("signature");
       return reply(res, 401, "signature does not match");
     }
     if (typeof id !== "string" || !id || typeof name !== "string" || !name) {
+      opts.count?.rejected("bad_request");
       return reply(res, 400, "X-GitHub-Delivery and X-GitHub-Event headers are required");
     }
     let payload: unknown;
     try {
       payload = JSON.parse(body.toString("utf8"));
     } catch {
+      opts.count?.rejected("bad_request");
       return reply(res, 400, "payload is not JSON");
     }
+    opts.count?.received(name);
     try {
       await opts.receive({ id, name, payload });
     } catch (e) {

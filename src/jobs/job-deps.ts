@@ -2,7 +2,7 @@ import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
-import type { Redactor } from "../render/redact.js";
+import type { Redactor } from "../util/redact.js";
 import type { Job } from "../model/job.js";
 import type { Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
@@ -34,6 +34,8 @@ export interface JobDeps {
   redactPatterns: RegExp[];
   /** How long a finished job keeps trying to post its result while GitHub is down. */
   reportRetry: { baseMs: number; forMs: number };
+  /** SLUICE_PUBLIC_URL without a trailing slash: comments link to the console's job pages. */
+  publicUrl?: string;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
 }

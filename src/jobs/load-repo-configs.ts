@@ -9,12 +9,12 @@ export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: s
  * Reads `.sluice.yaml` / `atlantis.yaml` from git objects, never through the checkout: a config
  * file that is a symlink yields its link text, not the file it points at on the server.
  */
-async function readConfig(workspace: GitWorkspace, repo: RepoRef, sha: string) {
+async function readConfig(workspace: GitWorkspace, repo: RepoRef, sha: string, sluiceFile: string) {
   const [sluice, atlantis] = await Promise.all([
-    workspace.readFileAt(repo, sha, SLUICE_FILE),
+    workspace.readFileAt(repo, sha, sluiceFile),
     workspace.readFileAt(repo, sha, ATLANTIS_FILE),
   ]);
-  return loadRepoConfig({ sluice, atlantis });
+  return loadRepoConfig({ sluice, atlantis }, { sluiceFile });
 }
 
 /**
@@ -27,10 +27,12 @@ export async function loadRepoConfigs(
   repo: RepoRef,
   headSha: string,
   trustedSha: string,
+  /** The server's `repo_config_file`. */
+  sluiceFile: string = SLUICE_FILE,
 ): Promise<{ head: HeadConfig; trusted?: RepoConfig; warnings: string[] }> {
-  const head = await readConfig(workspace, repo, headSha);
+  const head = await readConfig(workspace, repo, headSha, sluiceFile);
   if (trustedSha === headSha) return { head, trusted: head.ok ? head.config : undefined, warnings: [] };
-  const base = await readConfig(workspace, repo, trustedSha);
+  const base = await readConfig(workspace, repo, trustedSha, sluiceFile);
   const warnings = base.ok
     ? []
     : [`the base branch's ${base.file} is invalid, so the server's settings apply (requirements, workflows, apply_on)`];

@@ -1,10 +1,11 @@
 import type { ProjectResult } from "../model/project-result.js";
-import type { Redactor } from "../render/redact.js";
+import type { Redactor } from "../util/redact.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";
 import { type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
+import { applyActions } from "./check-actions.js";
 
 export interface Progress {
   state: CommentInput["state"];
@@ -14,6 +15,8 @@ export interface Progress {
   /** Forces a failed check (e.g. a selection error) even without project results. */
   failed?: boolean;
   tone?: "info" | "refused" | "failed";
+  /** The repo applies on comment: a successful plan with changes offers the check run's "Apply" button. */
+  applyButton?: boolean;
 }
 
 const CHECK_NAME = { plan: "sluice/plan", apply: "sluice/apply" } as const;
@@ -43,6 +46,7 @@ export function createCommentPublisher(
     pending: p.pending,
     notice: p.notice,
     tone: p.tone ?? (p.failed ? "failed" : undefined),
+    logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
   });
 
   /** Check updates may be started without waiting: they still reach GitHub in order. */
@@ -57,6 +61,7 @@ export function createCommentPublisher(
             conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
             title: rendered.title,
             summary: rendered.summary,
+            ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
           }
         : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
     if (checkRunId === undefined) {

@@ -1,10 +1,10 @@
-import { lstatSync, readFileSync } from "node:fs";
-import { join, posix } from "node:path";
+import { posix } from "node:path";
 import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { findModuleSources } from "../projects/discover-terraform-projects.js";
 import { findModuleSourcesInJson } from "../projects/find-module-sources.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
+import { readCheckoutFile } from "../util/read-checkout-file.js";
 
 const TF_FILE = /\.tf(\.json)?$/;
 /** Files read between yields to the event loop, so webhooks are still answered promptly. */
@@ -29,7 +29,7 @@ export async function readRepoTree(
     (f) => TF_FILE.test(f) && !/(^|\/)\.terraform\//.test(f) && (!mayHaveLocalSources || mayHaveLocalSources.has(f)),
   );
   await inBatches(tfFiles, (f) => {
-    const text = readRegular(join(checkoutDir, f));
+    const text = readRegular(checkoutDir, f);
     const sources = f.endsWith(".json") ? findModuleSourcesInJson(text) : findModuleSources(text);
     if (sources.length === 0) return;
     const dir = posix.dirname(f);
@@ -39,7 +39,7 @@ export async function readRepoTree(
   });
   const kustomizeRefs = new Map<string, string[]>();
   await inBatches(files.filter(isKustomization), (f) => {
-    kustomizeRefs.set(posix.dirname(f), kustomizationRefs(readRegular(join(checkoutDir, f))));
+    kustomizeRefs.set(posix.dirname(f), kustomizationRefs(readRegular(checkoutDir, f)));
   });
   return { files, tfSources, kustomizeRefs };
 }
@@ -51,13 +51,12 @@ async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> 
   }
 }
 
-/** A symlink in the repo must not make Sluice read a server file: only regular files count. */
-function readRegular(path: string): string {
-  try {
-    const info = lstatSync(path);
-    if (!info.isFile() || info.size > 1024 * 1024) return "";
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
+/**
+ * A symlink in the repo must not make Sluice read a server file, a device or a FIFO, nor a huge
+ * file: what cannot be read contributes no module sources or refs (terraform and kustomize report
+ * such a file themselves when they run).
+ */
+function readRegular(checkoutDir: string, file: string): string {
+  const read = readCheckoutFile(checkoutDir, file);
+  return read.ok ? read.text : "";
 }

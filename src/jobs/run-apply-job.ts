@@ -1,42 +1,45 @@
-import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
-import type { ProjectResult } from "../model/project-result.js";
-import { type Project, projectKey } from "../model/project.js";
-import type { RepoConfig } from "../model/repo-config.js";
-import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
-import { compareChanges } from "../policy/compare-changes.js";
-import { approvingReviewers } from "../policy/count-approvals.js";
-import { toProject } from "../projects/resolve-projects.js";
-import { defaultRepoConfig } from "../config/repo/load-repo-config.js";
-import { createRedactor } from "../render/redact.js";
 import type { Job } from "../model/job.js";
-import type { PlanRecord } from "../store/store.js";
-import { repoFullName } from "../model/repo.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Project } from "../model/project.js";
 import type { Permission, PullRequestInfo } from "../model/pull-request.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { repoFullName } from "../model/repo.js";
+import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
+import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { checkAppliesPaused } from "../policy/check-applies-paused.js";
+import { compareChanges } from "../policy/compare-changes.js";
+import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
+import type { Decision } from "../policy/decision.js";
+import { toProject } from "../projects/resolve-projects.js";
+import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
+import { memberOfTeams } from "./apply-teams.js";
+import { gatherCodeOwners } from "./gather-code-owners.js";
+import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
+import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
-import { recordLiveApply } from "../drift/record-live-apply.js";
-import { resolveSecretSet } from "./run-plan-job.js";
-import { chainRedactors, type Secrets, secretsFor } from "./secrets.js";
+import { recordLiveApply } from "./drift/record-live-apply.js";
+import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
+import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
+import { applyRequest, planRequest } from "./runner-request.js";
+import { type Secrets, secretsFor } from "./secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
 const repoName = (job: Job) => repoFullName(job.target.repo);
-const short = (sha: string) => sha.slice(0, 7);
 
 /** The project a plan was made for, with its settings from the head's config when it has any. */
 function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
-  const configured = config?.projects.find((p) => p.name === plan.project);
+  const configured = config?.projects.find((p) => p.name === plan.project && p.dir === plan.dir && p.workspace === plan.workspace);
   if (configured) return toProject(configured);
   return { name: plan.project, dir: plan.dir, workspace: plan.workspace, runner: plan.runner as Project["runner"] };
 }
@@ -50,9 +53,11 @@ interface ApplyContext {
   head: Checkout;
   secrets: Secrets;
   settings: RepoSettings;
-  config?: RepoConfig;
+  headConfig: HeadConfig;
   /** Apply on merge: the merge commit and its checkout. */
   merge?: { sha: string; checkout: Checkout };
+  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
+  trustedSha?: string;
 }
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
@@ -63,20 +68,12 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (job.spec.trigger === "comment" && !job.spec.viaAtlantis) {
+  if (job.spec.trigger !== "merge" && !job.spec.viaAtlantis) {
     // Who asked is checked before anything is cloned: a user without access gets nothing run.
-    const permission = await vcs.permissionOf(repo, job.spec.actor);
-    const allowedByServer = deps.config.apply_users.some((u) => u.toLowerCase() === job.spec.actor.toLowerCase());
-    const who = checkApplier({ commenter: job.spec.actor, commenterPermission: permission, allowedByServer });
-    if (!who.allowed) {
-      const publisher = createCommentPublisher(vcs, deps, job, {
-        command: "apply",
-        headSha: pr.headSha,
-        trigger: { text: job.spec.commandLine ?? "/apply", user: job.spec.actor },
-        maxComments: deps.config.max_comments,
-      });
-      return refuseAll(publisher, secrets, `Not applied: ${who.reasons.join("; ")}.`);
-    }
+    const who = await authorizeCommand(vcs, deps, job, "apply", "write");
+    // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
+    const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
+    if (!who.allowed && !repoTeams) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -91,6 +88,16 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   } finally {
     for (const c of held) c.release();
   }
+}
+
+function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean): Publisher {
+  const spec = job.spec.kind === "apply" ? job.spec : undefined;
+  return createCommentPublisher(vcs, deps, job, {
+    command: "apply",
+    headSha: pr.headSha,
+    trigger: { text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
+    maxComments: deps.config.max_comments,
+  });
 }
 
 async function applyWith(
@@ -115,19 +122,21 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return;
-  const config = configs.head.ok ? configs.head.config : undefined;
-  if (spec.viaAtlantis && config?.source !== "atlantis.yaml") return;
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
+  if (spec.viaAtlantis) {
+    // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
+    const atlantis =
+      deps.config.atlantis_prefix === "always" ||
+      (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
+    if (!atlantis) return;
+    const who = await authorizeCommand(vcs, deps, job, "apply", "write");
+    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+  }
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const publisher = createCommentPublisher(vcs, deps, job, {
-    command: "apply",
-    headSha: pr.headSha,
-    trigger: { text: merge ? "apply on merge" : (spec.commandLine ?? "/apply"), user: spec.actor },
-    maxComments: deps.config.max_comments,
-  });
+  const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined);
   await publisher.publish({ state: "queued", results: [] }, secrets.redact);
   const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
   if (!op.ok) {
@@ -135,7 +144,7 @@ async function applyWith(
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
     return;
   }
-  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, config, merge };
+  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge, trustedSha };
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
@@ -154,8 +163,9 @@ async function refuseAll(publisher: Publisher, secrets: Secrets, notice: string)
 async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
   const { job, deps, vcs, pr } = ctx;
   const { repo } = job.target;
-  const actor = job.spec.kind === "apply" ? job.spec.actor : "";
+  const actor = job.spec.actor;
   const reviews = await vcs.reviews(repo, pr.number);
+  const commenterPermission = await vcs.permissionOf(repo, actor);
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
@@ -164,8 +174,10 @@ async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiv
     : true;
   return {
     commenter: actor,
-    commenterPermission: await vcs.permissionOf(repo, actor),
-    allowedByServer: deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()),
+    commenterPermission,
+    allowedByServer:
+      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
+      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, ctx.settings.applyTeams, actor)) !== undefined),
     author: pr.author,
     headSha: pr.headSha,
     reviews,
@@ -182,6 +194,14 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;
   if (!merged && pr.state !== "open") return refuseAll(publisher, secrets, "This pull request is closed: nothing was applied.");
+  if (!ctx.headConfig.ok) {
+    const { file, errors } = ctx.headConfig;
+    return refuseAll(publisher, secrets, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
+  }
+  const config = ctx.headConfig.config;
+  // The emergency brake (console, admins): no apply runs while it is on.
+  const paused = checkAppliesPaused(await deps.store.appliesPaused());
+  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -192,47 +212,78 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       `Nothing to apply: this pull request has no current plan${what}. Comment \`/plan\` first, then \`/apply\`.`,
     );
   }
-  const projects = new Map(plans.map((p) => [p.id, projectFor(p, ctx.config)]));
-  const requirementsOf = (p: PlanRecord) => settings.requirementsFor(projects.get(p.id) as Project);
+  const projectOf = new Map(plans.map((p) => [p.id, projectFor(p, config)]));
+  const planOf = new Map(plans.map((p) => [projectOf.get(p.id) as Project, p]));
+  const requirementsOf = (p: PlanRecord) => settings.requirementsFor(projectOf.get(p.id) as Project);
   const needs = (r: "mergeable" | "undiverged") => !merged && plans.some((p) => requirementsOf(p).includes(r));
   const facts = await gatherFacts(ctx, { mergeable: needs("mergeable"), undiverged: needs("undiverged") });
   if (!merged) {
     const who = checkApplier(facts);
     if (!who.allowed) return refuseAll(publisher, secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
-
-  const locks = await deps.store.locksOf(repo, pr.number);
-  const results = new Map<string, ProjectResult>();
-  const runnable: PlanRecord[] = [];
-  for (const plan of plans) {
-    const project = projects.get(plan.id) as Project;
-    const refuse = (reason: string) => results.set(project.name, { project, status: "refused", reason, output: "" });
+  // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
+  const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
+  const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
+    ? await gatherCodeOwners(deps, ctx.vcs, ctx.job.target.repo, ctx.head, ctx.trustedSha ?? pr.baseSha, plans.map((p) => p.dir), approvingReviewers(facts.reviews))
+    : undefined;
+  const requirementsFor = (plan: PlanRecord): Decision => {
     // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved") : requirementsOf(plan);
-    const policy = checkRequirements(requirements, settings.approvals, facts);
-    if (plan.headSha !== pr.headSha) {
-      refuse(`the plan is stale: it was made for ${short(plan.headSha)} but the pull request head is now ${short(pr.headSha)}. Comment \`/plan\` to plan again.`);
-    } else if (!merged && plan.baseSha !== pr.baseSha) {
-      refuse(`the base branch moved since this plan (${short(plan.baseSha)} → ${short(pr.baseSha)}). Comment \`/plan\` to plan again.`);
-    } else if (!policy.allowed) {
-      refuse(policy.reasons.join("; "));
-    } else if (!locks.some((l) => l.dir === plan.dir && l.workspace === plan.workspace)) {
-      refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again.");
-    } else if ((await hashFile(plan.planPath).catch(() => "missing")) !== plan.planHash) {
-      refuse("the saved plan file is missing or changed since it was made. Comment `/plan` to plan again.");
-    } else {
-      runnable.push(plan);
-    }
-  }
+    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan);
+    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt, codeOwners?.get(plan.dir));
+  };
 
-  if (runnable.length) {
-    const running = runnable.map((p) => p.project);
-    await publisher.publish({ state: "running", results: [], pending: running }, secrets.redact);
-    await publisher.check({ state: "running", results: [], pending: running }, secrets.redact);
-    await runApplies(ctx, runnable, projects, results);
-  }
+  const projects = [...planOf.keys()];
+  const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
+  const order = planOrder(config, all, projects);
+  const waves = order.ok ? order : { ok: true as const, waves: [projects], dependsOn: () => [] };
+  const sameTree = ctx.merge
+    ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
+    : true;
+  const names = projects.map((p) => p.name);
+  await publisher.publish({ state: "running", results: [], pending: names }, secrets.redact);
+  await publisher.check({ state: "running", results: [], pending: names }, secrets.redact);
 
-  const ordered = plans.map((p) => results.get(p.project)).filter((r): r is ProjectResult => r !== undefined);
+  const sensitive: string[] = [];
+  const results = await runProjects({
+    deps,
+    job,
+    repo,
+    order: waves,
+    parallel: settings.parallelApply,
+    verb: "apply",
+    step: async (project, run) => {
+      const plan = planOf.get(project) as PlanRecord;
+      const refuse = (reason: string): ProjectResult => ({ project, status: "refused", reason, output: "" });
+      // Inside the run lock: nothing can replace, discard or unlock the plan between this check and the apply.
+      const gates = checkPlanGates({
+        plan,
+        pr,
+        merged,
+        clickedSha: spec.checkSha,
+        allowDestroy: settings.allowDestroyFor(project),
+        changedByPr: changedDirs.has(plan.dir),
+        requirements: requirementsFor(plan),
+        stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
+        lockHeld: (await deps.store.locksOf(repo, pr.number)).some((l) => l.dir === plan.dir && l.workspace === plan.workspace),
+        fileIntact: (await hashFile(plan.planPath).catch(() => "missing")) === plan.planHash,
+      });
+      if (!gates.allowed) return refuse(gates.reasons.join("; "));
+      let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };
+      if (ctx.merge && !sameTree) {
+        // The merged tree differs from the planned one: plan again at the merge commit and
+        // apply only if it would make exactly the approved changes, values included.
+        const again = await replanAtMerge(ctx, plan, project, run);
+        if (!again.ok) return again.result;
+        target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
+      }
+      const applied = await applyOne(ctx, plan, project, target, run);
+      sensitive.push(...applied.sensitiveValues);
+      return applied.result;
+    },
+  });
+  secrets.add(sensitive);
+
+  const ordered = inOrder(projects, results);
   const allApplied = ordered.every((r) => r.status === "applied");
   let notice: string | undefined;
   if (allApplied && settings.automerge && !merged && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
@@ -246,99 +297,29 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   await publisher.final({ state: "done", results: ordered, notice }, secrets.redact);
 }
 
-/** Applies in dependency order; a failed apply stops every project that depends on it. */
-async function runApplies(
-  ctx: ApplyContext,
-  runnable: PlanRecord[],
-  projects: Map<number, Project>,
-  results: Map<string, ProjectResult>,
-): Promise<void> {
-  const { job, deps, settings, secrets } = ctx;
-  const repo = repoName(job);
-  const selected = runnable.map((p) => projects.get(p.id) as Project);
-  const all = [...(ctx.config?.projects.map(toProject) ?? []), ...selected.filter((p) => !ctx.config?.projects.some((c) => c.name === p.name))];
-  const order = planOrder(ctx.config ?? defaultRepoConfig(), all, selected);
-  const waves = order.ok ? order.waves : [selected];
-  const dependsOn = order.ok ? order.dependsOn : () => [];
-  const planOf = new Map(runnable.map((p) => [p.project, p]));
-  const sameTree = ctx.merge
-    ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, ctx.pr.headSha))
-    : true;
-  await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
-  const sensitive: string[] = [];
-  const failed = new Set<string>();
-  for (const wave of waves) {
-    const one = (project: Project) =>
-      deps.projectQueue.add(() =>
-        deps.store.runExclusive(projectKey(repo, project), async () => {
-          const plan = planOf.get(project.name) as PlanRecord;
-          const blocker = dependsOn(project).find((d) => failed.has(d));
-          if (blocker) {
-            failed.add(project.name);
-            results.set(project.name, {
-              project,
-              status: "error",
-              failedStep: "depends_on",
-              message: `not applied: it depends on \`${blocker}\`, whose apply did not succeed`,
-              output: "",
-            });
-            return;
-          }
-          let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };
-          if (ctx.merge && !sameTree) {
-            // The merged tree differs from the planned one: plan again at the merge commit and
-            // apply only if it would make exactly the approved changes.
-            const again = await replanAtMerge(ctx, plan, project);
-            if (!again.ok) {
-              failed.add(project.name);
-              results.set(project.name, again.result);
-              return;
-            }
-            target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
-          }
-          const result = await applyOne(ctx, plan, project, target);
-          sensitive.push(...result.sensitiveValues);
-          if (result.result.status !== "applied") failed.add(project.name);
-          results.set(project.name, result.result);
-        }),
-      );
-    if (settings.parallelApply) await Promise.all(wave.map(one));
-    else for (const project of wave) await one(project);
-  }
-  secrets.add(sensitive);
-}
-
 async function replanAtMerge(
   ctx: ApplyContext,
   plan: PlanRecord,
   project: Project,
+  run: ProjectRun,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
   const { deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
-  const secretSet = resolveSecretSet(project, settings);
-  if ("missing" in secretSet) return fail(`secret \`${secretSet.missing}\` is not defined on this Sluice server`);
-  const outcome = await runner.plan(
-    {
-      project,
-      checkoutDir: ctx.merge.checkout.dir,
-      // The merge commit's changes are measured from its first parent, the base before the merge.
-      baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-      dataDir: join(dirname(plan.planPath), "merge"),
-      extraArgs: [],
-      env: deps.runnerEnv,
-      timeoutMs: deps.config.step_timeout,
-      redact: secrets.redact,
-      secretSet: secretSet.values,
-      workflow: settings.workflowFor(project).workflow,
-      binary: settings.binaryFor(project),
-    },
-    exec,
-  );
+  const built = planRequest({ deps, settings, secrets }, project, {
+    checkoutDir: ctx.merge.checkout.dir,
+    // The merge commit's changes are measured from its first parent, the base before the merge.
+    baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
+    dataDir: join(dirname(dirname(plan.planPath)), `merge-${ctx.job.id}`),
+    extraArgs: [],
+    onOutput: (chunk) => run.log.write(chunk),
+  });
+  if (!built.ok) return { ok: false, result: built.result };
+  const outcome = await runner.plan(built.request, exec);
   if (!outcome.ok) return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
-  const diff = compareChanges(plan.summary.resources, outcome.summary.resources);
+  const diff = compareChanges(plan.summary, outcome.summary);
   if (diff) {
     return fail(
       `not applied: the merge commit differs from the planned commit, and planning it gives other changes than the approved plan (${diff}). Open a pull request to plan and apply the difference.`,
@@ -352,6 +333,7 @@ async function applyOne(
   plan: PlanRecord,
   project: Project,
   target: { planFile: string; checkoutDir: string },
+  run: ProjectRun,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
   const { job, deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
@@ -361,47 +343,37 @@ async function applyOne(
       sensitiveValues: [],
     };
   }
-  const secretSet = resolveSecretSet(project, settings);
-  if ("missing" in secretSet) {
-    return {
-      result: { project, status: "refused", reason: `secret \`${secretSet.missing}\` is not defined on this Sluice server`, output: "" },
-      sensitiveValues: [],
-    };
-  }
+  const built = applyRequest({ deps, settings, secrets }, project, {
+    checkoutDir: target.checkoutDir,
+    dataDir: dirname(target.planFile),
+    planFile: target.planFile,
+    onOutput: (chunk) => run.log.write(chunk),
+  });
+  if (!built.ok) return { result: built.result, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
-  const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
-  try {
-    const live = { repo: plan.repo, project: plan.project, dir: project.dir, workspace: project.workspace, commitSha: ctx.merge?.sha ?? ctx.pr.headSha, source: ctx.merge ? ("merge" as const) : ("pr" as const), number: plan.pr, actor: job.spec.kind === "apply" ? job.spec.actor : "", planHash: plan.planHash };
-    const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(
-      {
-        project,
-        checkoutDir: target.checkoutDir,
-        dataDir: dirname(target.planFile),
-        planFile: target.planFile,
-        env: deps.runnerEnv,
-        timeoutMs: deps.config.step_timeout,
-        redactWith: (values) =>
-          chainRedactors(secrets.redact, createRedactor({ secrets: [...values, ...Object.values(secretSet.values)] })),
-        onOutput: (chunk) => log.write(chunk),
-        kubeconfig: settings.kubeconfig,
-        secretSet: secretSet.values,
-        workflow: settings.workflowFor(project).workflow,
-        binary: settings.binaryFor(project),
-      },
-      exec,
-    ));
-    await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-    // A saved plan is used once: applied or failed, the next apply needs a new plan.
-    await deps.store.markPlanApplied(plan.id);
-    const summary = { ...plan.summary, sensitiveValues: [] };
-    return {
-      result: outcome.ok
-        ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
-        : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
-      sensitiveValues: outcome.sensitiveValues,
-    };
-  } finally {
-    log.end();
-  }
+  const live = {
+    repo: plan.repo,
+    project: plan.project,
+    dir: project.dir,
+    workspace: project.workspace,
+    commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
+    source: ctx.merge ? ("merge" as const) : ("pr" as const),
+    number: plan.pr,
+    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    planHash: plan.planHash,
+  };
+  // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
+  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, exec));
+  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
+  // A saved plan is used once: applied or failed, the next apply needs a new plan.
+  await deps.store.markPlanApplied(plan.id);
+  // The counts shown are those of the plan file just verified and applied (files are never rewritten).
+  const summary = { ...plan.summary, sensitiveValues: [] };
+  return {
+    result: outcome.ok
+      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
+      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
+    sensitiveValues: outcome.sensitiveValues,
+  };
 }

@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
+import { markerFor } from "../render/marker.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -7,14 +8,18 @@ import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
+import { runMergeGroupJob } from "./run-merge-group-job.js";
 import { runPlanJob } from "./run-plan-job.js";
+import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
-import { runDriftApplyJob } from "../drift/run-drift-apply-job.js";
-import { runDriftJob } from "../drift/run-drift-job.js";
+import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
+import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
 
 /** Dispatches a job by kind. */
-export async function runJob(job: Job, deps: JobDeps): Promise<void> {
+export async function runJob(given: Job, deps: JobDeps): Promise<void> {
+  const job = await withPullRequest(given, deps);
+  if (!job) return;
   const { repo, pr } = job.target;
   switch (job.spec.kind) {
     case "plan":
@@ -27,10 +32,15 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runDriftJob(job, deps);
     case "drift-apply":
       return runDriftApplyJob(job, deps);
+    case "state":
+      return runStateJob(job, deps);
+    case "merge_group":
+      return runMergeGroupJob(job, deps);
     case "reply": {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;
-      const body = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
+      const text = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
+      const body = `${markerFor(String(job.id), 1)}\n${text}`;
       if (job.commentIds.length === 0) {
         const id = await vcs.createComment(repo, pr, body);
         await deps.store.updateJob(job.id, { commentIds: [id] });
@@ -54,4 +64,20 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * A check event that listed no PR (GitHub leaves out PRs from forks) carries pr 0 and the check's
+ * commit: the PR is the open one whose head is that commit. None: nothing to act on, logged.
+ */
+async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined> {
+  if (job.target.pr !== 0) return job;
+  const sha = job.target.payloadHeadSha;
+  const vcs = await deps.vcsFor(job);
+  const [pr] = sha ? await vcs.pullRequestsOfCommit(job.target.repo, sha) : [];
+  if (pr === undefined) {
+    deps.log.info({ jobId: job.id, deliveryId: job.deliveryId, sha }, "no open pull request has this commit as its head: nothing to do");
+    return undefined;
+  }
+  return { ...job, target: { ...job.target, pr } };
 }

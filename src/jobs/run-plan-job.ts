@@ -1,28 +1,36 @@
-import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { chmod, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
-import type { ProjectResult } from "../model/project-result.js";
-import { type Project, projectKey } from "../model/project.js";
-import { resolveProjects } from "../projects/resolve-projects.js";
-import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
-import { selectProjects } from "../projects/select-projects.js";
+import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
-import { repoFullName } from "../model/repo.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
+import { repoFullName } from "../model/repo.js";
+import { selectProjects } from "../projects/select-projects.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { hashFile } from "../workspace/hash-file.js";
-import { withoutSecrets } from "./without-secrets.js";
-import { dataPaths } from "../workspace/data-paths.js";
+import { projectDirProblem } from "../workspace/project-dir.js";
+import { authorizeCommand } from "./authorize-command.js";
+import { offersApply } from "./check-actions.js";
+import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
-import { createCommentPublisher } from "./publish-comments.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
-import { readRepoTree } from "./read-repo-tree.js";
+import { createCommentPublisher } from "./publish-comments.js";
+import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
+import { planRequest, type RunnerContext } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
+import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import { withoutSecrets } from "./without-secrets.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
+
+const FORK_REFUSAL =
+  "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).";
 
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
 export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
@@ -33,13 +41,24 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
   // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
   if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
-  if (spec.commentId) void vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "plan",
     headSha: pr.headSha,
-    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : (spec.commandLine ?? "/plan"), user: spec.actor },
+    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"), user: spec.actor },
     maxComments: deps.config.max_comments,
   });
+  const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone }, secrets.redact);
+  if (spec.trigger !== "autoplan") {
+    // A plan is what a merge or `/apply` later applies: making one needs the permission first.
+    const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
+    if (!who.allowed) return answer(`Not planned: ${who.reasons.join("; ")}.`, "refused");
+  }
+  const newer = await newerPlanJob(deps.store, job);
+  if (newer !== undefined) {
+    if (spec.trigger === "autoplan") return;
+    return answer(`Superseded by a newer \`/plan\` of this pull request (job ${newer}): only the newest one runs.`, "info");
+  }
+  if (spec.commentId) void vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
   await publisher.publish({ state: "queued", results: [] }, secrets.redact);
   const held: Checkout[] = [];
   try {
@@ -50,16 +69,6 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   } finally {
     for (const c of held) c.release();
   }
-}
-
-/** Whether the PR's head is configured by atlantis.yaml (and no .sluice.yaml). */
-export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient, pr: PullRequestInfo): Promise<boolean> {
-  const token = await vcs.cloneToken();
-  const { repo, cloneUrl } = job.target;
-  const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
-  checkout.release();
-  const { head } = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.headSha);
-  return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
 }
 
 async function hold(held: Checkout[], pending: Promise<Checkout>): Promise<Checkout> {
@@ -87,13 +96,7 @@ async function planPullRequest(
   const spec = job.spec;
   const { repo } = job.target;
   if (pr.state !== "open") return done(publisher, secrets, "This pull request is closed: nothing was planned.");
-  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
-    return done(
-      publisher,
-      secrets,
-      "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).",
-    );
-  }
+  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, secrets, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
   const progress: Promise<unknown>[] = [publisher.check({ state: "queued", results: [] }, secrets.redact)];
   const reported = async () => {
@@ -103,26 +106,19 @@ async function planPullRequest(
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await hold(held, deps.workspace.checkout({
-    repo,
-    cloneUrl: job.target.cloneUrl,
-    token,
-    pr: pr.number,
-    headSha: pr.headSha,
-    baseSha: pr.baseSha,
-    baseRef: pr.baseRef,
-  }));
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha);
+  const checkoutAt = (headSha: string, baseSha: string) =>
+    hold(held, deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }));
+  const checkout = await checkoutAt(pr.headSha, pr.baseSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
   const config = configs.head.config;
-  const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  const warnings = [...config.warnings, ...configs.warnings];
+  const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+  const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
-  const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, pr.headSha));
-  const resolved = resolveProjects(config, tree, checkout.changedFiles);
+  const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
   const selection = spec.command
     ? selectProjects(resolved.all, resolved.affected, spec.command.filter, { strictWorkspaces: strict })
@@ -137,50 +133,37 @@ async function planPullRequest(
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
 
-  const results = new Map<string, ProjectResult>();
-  const pending = () => projects.filter((p) => !results.has(p.name)).map((p) => p.name);
   progress.push(
-    publisher.publish({ state: "running", results: [], pending: pending() }, secrets.redact),
-    publisher.check({ state: "running", results: [], pending: pending() }, secrets.redact),
+    publisher.publish({ state: "running", results: [], pending: projects.map((p) => p.name) }, secrets.redact),
+    publisher.check({ state: "running", results: [], pending: projects.map((p) => p.name) }, secrets.redact),
   );
   for (const p of progress) p.catch(() => undefined);
 
-  await mkdir(dirname(dataPaths.jobLog(deps.dataDir, job.id, "x")), { recursive: true });
   // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
   const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
-  const baseCheckout = needsBase
-    ? await hold(
-        held,
-        deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: checkout.mergeBase, baseSha: checkout.mergeBase, baseRef: pr.baseRef }),
-      )
-    : undefined;
+  const baseDir = needsBase ? (await checkoutAt(checkout.mergeBase, checkout.mergeBase)).dir : undefined;
   const sensitive: string[] = [];
-  const ctx: ProjectContext = { job, deps, pr, checkout, baseDir: baseCheckout?.dir, settings, secrets, extraArgs: spec.command?.extraArgs ?? [] };
-  const failed = new Set<string>();
-  for (const [i, wave] of order.waves.entries()) {
-    const run = (project: Project) =>
-      deps.projectQueue.add(() =>
-        deps.store.runExclusive(projectKey(repoName(job), project), async () => {
-          const blocker = order.dependsOn(project).find((d) => failed.has(d));
-          const result = blocker
-            ? dependencyFailed(project, blocker)
-            : (deps.log.info({ jobId: job.id, project: project.name, wave: i + 1 }, "planning project"),
-              await planProject(ctx, project));
-          if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
-          else failed.add(project.name);
-          results.set(project.name, result);
-        }),
-      );
-    if (settings.parallelPlan) await Promise.all(wave.map(run));
-    else for (const project of wave) await run(project);
-  }
+  const ctx: PlanContext = { job, deps, pr, checkout, baseDir, run: { deps, settings, secrets }, extraArgs: spec.command?.extraArgs ?? [] };
+  const results = await runProjects({
+    deps,
+    job,
+    repo: repoFullName(repo),
+    order,
+    parallel: settings.parallelPlan,
+    verb: "plan",
+    step: async (project, run) => {
+      const result = await planProject(ctx, project, run);
+      if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
+      return result;
+    },
+  });
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const ordered = projects.map((p) => results.get(p.name)).filter((r): r is ProjectResult => r !== undefined);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
-  await publisher.final({ state: "done", results: ordered, notice }, secrets.redact);
+  const ordered = inOrder(projects, results);
+  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) }, secrets.redact);
 }
 
 function withWarnings(text: string, warnings: string[]): string {
@@ -188,36 +171,12 @@ function withWarnings(text: string, warnings: string[]): string {
   return `${text}${text ? " " : ""}Configuration warnings:\n${warnings.join("\n")}`;
 }
 
-function dependencyFailed(project: Project, blocker: string): ProjectResult {
-  return {
-    project,
-    status: "error",
-    failedStep: "depends_on",
-    message: `not planned: it depends on \`${blocker}\`, whose plan did not succeed`,
-    output: "",
-  };
-}
-
-/** Helm `secret_set`: value key -> server secret name, resolved here, never read from the PR. */
-export function resolveSecretSet(
-  project: Project,
-  settings: Pick<RepoSettings, "secret">,
-): { values: Record<string, string> } | { missing: string } {
-  const values: Record<string, string> = {};
-  for (const [key, name] of Object.entries(project.helm?.secretSet ?? {})) {
-    const value = settings.secret(name);
-    if (value === undefined) return { missing: name };
-    values[key] = value;
-  }
-  return { values };
-}
-
 /**
  * A plan at an older head can never be applied (apply checks the live head), but it is marked
  * superseded at once so nothing lists it; in an autoplan, projects no longer affected lose theirs.
  */
 async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestInfo, affected?: Project[]) {
-  const repo = repoName(job);
+  const repo = repoFullName(job.target.repo);
   const pending = await deps.store.pendingPlans(repo, pr.number);
   const stale = pending.filter(
     (p) =>
@@ -227,39 +186,43 @@ async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestIn
   if (stale.length) await deps.store.supersedePlans(repo, pr.number, stale);
 }
 
-const repoName = (job: Job) => repoFullName(job.target.repo);
-
 /** The URL of another PR of the same repo, from this PR's URL. */
 export function siblingPrUrl(htmlUrl: string, number: number): string {
   return htmlUrl.replace(/\/pull\/\d+$/, `/pull/${number}`);
 }
 
-interface ProjectContext {
+interface PlanContext {
   job: Job;
   deps: JobDeps;
   pr: PullRequestInfo;
   checkout: Checkout;
   baseDir?: string;
-  settings: RepoSettings;
-  secrets: Secrets;
+  run: RunnerContext;
   extraArgs: string[];
 }
 
-async function planProject(ctx: ProjectContext, project: Project): Promise<ProjectResult> {
-  const { job, deps, pr, checkout, settings, secrets } = ctx;
+/** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
+async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
+  const { job, deps, pr, checkout } = ctx;
   const runner = deps.runners[project.runner];
   if (!runner) {
     const message = `no runner for ${project.runner} projects on this server`;
     return { project, status: "error", failedStep: "runner", message, output: "" };
   }
-  const repo = repoName(job);
-  const workflow = settings.workflowFor(project);
-  if (workflow.refusal) return { project, status: "refused", reason: workflow.refusal, output: "" };
-  const secretSet = resolveSecretSet(project, settings);
-  if ("missing" in secretSet) {
-    return { project, status: "refused", reason: `secret \`${secretSet.missing}\` is not defined on this Sluice server`, output: "" };
-  }
-  secrets.add(Object.values(secretSet.values));
+  const repo = repoFullName(job.target.repo);
+  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
+  if (dirProblem) return { project, status: "error", failedStep: "checkout", message: dirProblem, output: "" };
+  const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
+  // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
+  const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
+  const built = planRequest(ctx.run, project, {
+    checkoutDir: checkout.dir,
+    baseCheckoutDir: ctx.baseDir,
+    dataDir,
+    extraArgs: ctx.extraArgs,
+    onOutput: (chunk) => run.log.write(chunk),
+  });
+  if (!built.ok) return built.result;
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
     job.target,
@@ -274,52 +237,42 @@ async function planProject(ctx: ProjectContext, project: Project): Promise<Proje
       output: "",
     };
   }
-  const log = createWriteStream(dataPaths.jobLog(deps.dataDir, job.id, project.name));
-  try {
-    const outcome = await runner.plan(
-      {
-        project,
-        checkoutDir: checkout.dir,
-        baseCheckoutDir: ctx.baseDir,
-        secretSet: secretSet.values,
-        workflow: workflow.workflow,
-        kubeconfig: settings.kubeconfig,
-        binary: settings.binaryFor(project),
-        dataDir: dataPaths.projectPlan(deps.dataDir, job.target.repo, job.target.pr, project.dir, project.workspace),
-        extraArgs: ctx.extraArgs,
-        env: deps.runnerEnv,
-        timeoutMs: deps.config.step_timeout,
-        redact: secrets.redact,
-        onOutput: (chunk) => log.write(chunk),
-      },
-      exec,
-    );
-    if (outcome.ok) {
-      await deps.store.savePlan({
-        repo,
-        pr: pr.number,
-        project: project.name,
-        dir: project.dir,
-        workspace: project.workspace,
-        runner: project.runner,
-        headSha: pr.headSha,
-        baseSha: pr.baseSha,
-        planPath: outcome.planFile,
-        planHash: await hashFile(outcome.planFile),
-        summary: withoutSecrets(outcome.summary),
-        jobId: job.id,
-      });
-      return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
-    }
-    return {
-      project,
-      status: "error",
-      failedStep: outcome.failedStep,
-      message: outcome.message,
-      output: outcome.output,
-      durationMs: outcome.durationMs,
-    };
-  } finally {
-    log.end();
+  const planned = await runner.plan(built.request, exec);
+  if (!planned.ok) {
+    const { failedStep, message, output, durationMs } = planned;
+    return { project, status: "error", failedStep, message, output, durationMs };
+  }
+  const outcome = markDestroy(planned, ctx.extraArgs);
+  await chmod(outcome.planFile, 0o400);
+  await deps.store.savePlan({
+    repo,
+    pr: pr.number,
+    project: project.name,
+    dir: project.dir,
+    workspace: project.workspace,
+    runner: project.runner,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    planPath: outcome.planFile,
+    planHash: await hashFile(outcome.planFile),
+    summary: withoutSecrets(outcome.summary),
+    jobId: job.id,
+  });
+  await removeOlderPlans(projectPlans, dataDir);
+  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+}
+
+/** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */
+async function removeOlderPlans(projectPlans: string, keep: string): Promise<void> {
+  for (const entry of await readdir(projectPlans).catch(() => [] as string[])) {
+    const dir = join(projectPlans, entry);
+    if (dir !== keep) await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
+function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
+  return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
+}
+
+type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];

@@ -1,10 +1,12 @@
 import { inlineCode } from "../render/inline.js";
+import { markerFor } from "../render/marker.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
-import { usesAtlantisConfig } from "./run-plan-job.js";
+import { authorizeCommand } from "./authorize-command.js";
+import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { secretsFor } from "./secrets.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
@@ -16,6 +18,19 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
     const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
     if (!(await usesAtlantisConfig(deps, job, vcs, pr))) return;
   }
+  const redact = secretsFor(deps).redact;
+  const reply = async (body: string) => {
+    if (job.commentIds.length > 0) return;
+    const id = await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`);
+    await deps.store.updateJob(job.id, { commentIds: [id] });
+  };
+  // Releasing a lock discards the plans made under it: as sensitive as applying them.
+  const who = await authorizeCommand(vcs, deps, job, "unlock", "write");
+  if (!who.allowed) {
+    await reply(`Nothing was released: ${who.reasons.join("; ")}.`);
+    if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "-1").catch(() => undefined);
+    return;
+  }
   const repo = repoFullName(job.target.repo);
   const held = await deps.store.locksOf(repo, job.target.pr);
   const chosen = held.filter((l) => matchesFilter(l, filter));
@@ -26,10 +41,6 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
     : held.length
       ? "No lock of this pull request matches that filter; nothing was released."
       : "This pull request holds no locks; nothing was released.";
-  const redact = secretsFor(deps).redact;
-  if (job.commentIds.length === 0) {
-    const id = await vcs.createComment(job.target.repo, job.target.pr, redact(`**Sluice unlock**\n\n${body}`));
-    await deps.store.updateJob(job.id, { commentIds: [id] });
-  }
-  await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
+  await reply(body);
+  if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { createRedactor, type Redactor } from "../render/redact.js";
+import { createRedactor, type Redactor } from "../util/redact.js";
 import type { JobDeps } from "./job-deps.js";
 
 /** Redaction grows as a job learns secrets: the clone token first, sensitive plan values last. */

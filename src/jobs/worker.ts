@@ -1,5 +1,6 @@
 import type { Job } from "../model/job.js";
 import type { Store } from "../store/store.js";
+import { describeJobFault } from "./describe-job-fault.js";
 
 export interface WorkerLog {
   info(obj: object, msg: string): void;
@@ -57,7 +58,8 @@ export class Worker {
       await this.store.updateJob(job.id, { status: "done" });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.log.error({ jobId: job.id, deliveryId: job.deliveryId, err: message }, "job failed");
+      const fault = describeJobFault(e);
+      this.log.error({ jobId: job.id, deliveryId: job.deliveryId, err: fault.message, cause: fault.cause }, "job failed");
       await this.store.updateJob(job.id, { status: "failed", error: message }).catch(() => undefined);
     }
   }

@@ -47,3 +47,6 @@ export interface DriftPause {
   reason: string;
   createdAt: string;
 }
+
+/** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
+export const DRIFT_LABEL = "sluice:drift";

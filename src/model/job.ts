@@ -5,7 +5,8 @@ import type { RepoRef } from "./repo.js";
 export type JobSpec =
   | {
       kind: "plan";
-      trigger: "autoplan" | "comment";
+      /** `rerun`: GitHub's "Re-run" on a Sluice check, a bare `/plan` by the clicking user. */
+      trigger: "autoplan" | "comment" | "rerun";
       /** For comment-triggered plans: the command and its author. */
       command?: Extract<Command, { kind: "plan" }>;
       /** The comment's first line as typed, shown in the reply. */
@@ -17,8 +18,11 @@ export type JobSpec =
     }
   | {
       kind: "apply";
-      trigger: "comment" | "merge";
+      /** `button`: the "Apply" action of a `sluice/plan` check run, exactly a bare `/apply` by the clicking user. */
+      trigger: "comment" | "merge" | "button";
       command?: Extract<Command, { kind: "apply" }>;
+      /** For button applies: the head SHA of the check run clicked; a plan of any other commit is stale. */
+      checkSha?: string;
       commandLine?: string;
       commentId?: number;
       actor: string;
@@ -29,6 +33,16 @@ export type JobSpec =
   | {
       kind: "unlock";
       command: Extract<Command, { kind: "unlock" }>;
+      commandLine?: string;
+      /** The `/unlock` comment; absent when the console asked (nothing to react to). */
+      commentId?: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
+  | {
+      kind: "state";
+      /** `/import` or `/state rm`: changes the project's state, so it is guarded like an apply. */
+      command: Extract<Command, { kind: "import" | "state_rm" }>;
       commandLine?: string;
       commentId: number;
       actor: string;
@@ -51,6 +65,17 @@ export type JobSpec =
       command: Extract<Command, { kind: "apply" }>;
       commandLine?: string;
       commentId: number;
+      actor: string;
+    }
+  | {
+      kind: "merge_group";
+      /** The merge group's commit (base + the queued PRs), checked out by SHA. */
+      headSha: string;
+      headRef: string;
+      baseSha: string;
+      baseRef: string;
+      /** The PRs in the group, from its branch name; the job's target PR is the first. */
+      pulls: number[];
       actor: string;
     }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }

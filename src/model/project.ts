@@ -42,3 +42,20 @@ export interface Project {
 export function projectKey(repo: string, p: Pick<Project, "dir" | "workspace">): string {
   return `${repo}|${p.dir}|${p.workspace}`;
 }
+
+/**
+ * A project's identity within a repo: results, plans, comments and checks key by this one value,
+ * so two workspaces of one dir (or two named projects) can never be handed each other's plan.
+ */
+export function projectId(p: Pick<Project, "dir" | "workspace" | "name">): string {
+  return `${p.dir}\u0000${p.workspace}\u0000${p.name}`;
+}
+
+/**
+ * The name of a project planned in a workspace its config does not list (`/plan -d app -w
+ * staging` on an autodiscovered dir): distinct from the dir's own project, so plans, locks and
+ * results of the two never collide.
+ */
+export function adHocWorkspaceName(name: string, workspace: string): string {
+  return `${name}@${workspace}`;
+}

@@ -2,7 +2,7 @@ import type { DriftInput } from "./drift.js";
 import type { RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
-export type Requirement = "approved" | "mergeable" | "undiverged";
+export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners";
 
 /**
  * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'
@@ -63,6 +63,8 @@ export interface ProjectConfig {
   kustomize?: KustomizeSettings;
   /** Pull mode settings of this project (over the repo's). */
   drift?: DriftInput;
+  /** A `-destroy` plan of this project may be applied (trusted config only). */
+  allowDestroy?: boolean;
 }
 
 export interface RepoConfig {
@@ -79,6 +81,13 @@ export interface RepoConfig {
   workflows: Record<string, Workflow>;
   /** Pull mode settings for every project (over the server's defaults). */
   drift?: DriftInput;
+  /** `org/team` slugs whose members may apply (honoured when the server lets repos set `apply_teams`). */
+  applyTeams?: string[];
   /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */
   warnings: string[];
+  /**
+   * The top-level settings the file writes out (the others above are defaults), so that one the
+   * server does not let repos set can be named as ignored instead of dropped in silence.
+   */
+  setKeys?: ("apply_on" | "automerge" | "approvals")[];
 }

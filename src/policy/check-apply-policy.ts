@@ -1,7 +1,9 @@
 import type { Requirement } from "../model/repo-config.js";
 import type { Permission, Review } from "../model/pull-request.js";
-import { countApprovals, WRITE_ACCESS } from "./count-approvals.js";
-import { ALLOWED, combine, type Decision, refuse } from "./decision.js";
+import { checkCommandPermission } from "./check-command-permission.js";
+import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
+import { countApprovals } from "./count-approvals.js";
+import { combine, type Decision, refuse } from "./decision.js";
 
 /** Everything the apply policy looks at, gathered by the job from GitHub and git. */
 export interface ApplyFacts {
@@ -20,26 +22,44 @@ export interface ApplyFacts {
 
 /** Who may apply: write access on the repo, or named by the server config. */
 export function checkApplier(f: Pick<ApplyFacts, "commenter" | "commenterPermission" | "allowedByServer">): Decision {
-  if (f.allowedByServer || WRITE_ACCESS.has(f.commenterPermission)) return ALLOWED;
-  return refuse(
-    `@${f.commenter} needs write access to this repository to apply (has ${f.commenterPermission === "none" ? "no access" : `${f.commenterPermission} access`})`,
-  );
+  return checkCommandPermission("apply", {
+    user: f.commenter,
+    permission: f.commenterPermission,
+    allowedByServer: f.allowedByServer,
+    needed: "write",
+  });
 }
 
-/** The project's requirements, evaluated over the facts; each unmet one says exactly what is missing. */
-export function checkRequirements(requirements: readonly Requirement[], approvalsNeeded: number, f: ApplyFacts): Decision {
+/**
+ * The project's requirements, evaluated over the facts; each unmet one says exactly what is
+ * missing. Approvals count for a plan only when given after it was made: what was approved is
+ * what gets applied.
+ */
+export function checkRequirements(
+  requirements: readonly Requirement[],
+  approvalsNeeded: number,
+  f: ApplyFacts,
+  planMadeAt?: string,
+  /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
+  codeOwners?: CodeOwnerFacts,
+): Decision {
   const decisions: Decision[] = [];
   for (const req of new Set(requirements)) {
     if (req === "approved") {
-      const { approvers } = countApprovals(f.reviews, f);
+      const { approvers, ignored } = countApprovals(f.reviews, f, planMadeAt);
       const missing = approvalsNeeded - approvers.length;
       if (missing > 0) {
+        const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
+        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it` : "";
         decisions.push(
           refuse(
-            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access (the author's own approval does not count)`,
+            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access, given after the plan (the author's own approval does not count${note})`,
           ),
         );
       }
+    } else if (req === "code_owners") {
+      const { approvers } = countApprovals(f.reviews, f, planMadeAt);
+      decisions.push(codeOwners ? checkCodeOwners(codeOwners, approvers) : refuse("the code owners of this project's files could not be determined"));
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
     } else if (req === "undiverged") {

@@ -1,22 +1,32 @@
-import type { ResourceChange } from "../model/plan-summary.js";
+import type { PlanSummary, ResourceChange } from "../model/plan-summary.js";
 
 const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} \`${c.address.replaceAll("`", "")}\``;
+const list = (xs: string[]) => xs.slice(0, 5).join(", ") + (xs.length > 5 ? ` and ${xs.length - 5} more` : "");
+
+type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes">;
+
+/** A plan that changes nothing has nothing to digest. */
+const digests = (s: Comparable) => s.changeHashes ?? (s.resources.length === 0 && s.outputs.length === 0 ? {} : undefined);
 
 /**
- * Compares two plans' resource changes (address + action). Returns undefined when they are the
- * same set, or a short description of the difference for the refusal message.
+ * Compares an approved plan with a new one: the same addresses, the same actions and the same
+ * planned values (by digest). Returns undefined when they are the same changes, or a short
+ * description of the difference for the refusal message. Without digests on both sides the
+ * values cannot be shown equal, so they count as different.
  */
-export function compareChanges(
-  approved: readonly Pick<ResourceChange, "address" | "action">[],
-  actual: readonly Pick<ResourceChange, "address" | "action">[],
-): string | undefined {
-  const a = new Set(approved.map(key));
-  const b = new Set(actual.map(key));
+export function compareChanges(approved: Comparable, actual: Comparable): string | undefined {
+  const a = new Set(approved.resources.map(key));
+  const b = new Set(actual.resources.map(key));
   const missing = [...a].filter((k) => !b.has(k));
   const extra = [...b].filter((k) => !a.has(k));
-  if (missing.length === 0 && extra.length === 0) return undefined;
-  const list = (xs: string[]) => xs.slice(0, 5).join(", ") + (xs.length > 5 ? ` and ${xs.length - 5} more` : "");
-  return [extra.length ? `new: ${list(extra)}` : "", missing.length ? `no longer planned: ${list(missing)}` : ""]
-    .filter(Boolean)
-    .join("; ");
+  const differences = [extra.length ? `new: ${list(extra)}` : "", missing.length ? `no longer planned: ${list(missing)}` : ""].filter(Boolean);
+  if (differences.length) return differences.join("; ");
+  const before = digests(approved);
+  const after = digests(actual);
+  if (!before || !after) return "the planned values of this project kind cannot be compared, so they may differ";
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((address) => before[address] !== after[address])
+    .sort()
+    .map((address) => `\`${address.replaceAll("`", "")}\``);
+  return changed.length ? `other planned values: ${list(changed)}` : undefined;
 }

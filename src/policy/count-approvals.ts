@@ -10,6 +10,8 @@ export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain
 export function countApprovals(
   reviews: readonly Review[],
   facts: { author: string; headSha: string; permissions: ReadonlyMap<string, Permission> },
+  /** When the plan being applied was made: an approval given before it did not see it. */
+  planMadeAt?: string,
 ): { approvers: string[]; ignored: { user: string; why: string }[] } {
   const latest = new Map<string, Review>();
   const ordered = [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
@@ -24,6 +26,8 @@ export function countApprovals(
       ignored.push({ user: r.user, why: "is the author" });
     } else if (r.commitId !== facts.headSha) {
       ignored.push({ user: r.user, why: "approved an earlier commit" });
+    } else if (planMadeAt !== undefined && Date.parse(r.submittedAt) < wholeSecond(planMadeAt)) {
+      ignored.push({ user: r.user, why: "approved before this plan was made" });
     } else if (!WRITE_ACCESS.has(facts.permissions.get(r.user.toLowerCase()) ?? "none")) {
       ignored.push({ user: r.user, why: "has no write access" });
     } else {
@@ -32,6 +36,9 @@ export function countApprovals(
   }
   return { approvers: approvers.sort(), ignored };
 }
+
+/** GitHub's review times have whole seconds: an approval in the plan's own second counts. */
+const wholeSecond = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
 
 /** Reviewers whose permission matters for counting: those whose latest decision is an approval. */
 export function approvingReviewers(reviews: readonly Review[]): string[] {

@@ -1,6 +1,6 @@
 import type { Project } from "../model/project.js";
 import { isLocalSource } from "./find-module-sources.js";
-import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, resolveFrom } from "./repo-path.js";
+import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, resolveFrom } from "../util/repo-path.js";
 
 export { findModuleSources, findModuleSourcesInJson } from "./find-module-sources.js";
 

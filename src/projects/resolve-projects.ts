@@ -6,7 +6,7 @@ import type { Project } from "../model/project.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 import { affectedProjects } from "./affected-projects.js";
 import { discoverTerraformProjects, type RepoTree } from "./discover-terraform-projects.js";
-import { cleanRepoPath, compareStrings } from "./repo-path.js";
+import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
 
 export interface ProjectTree extends RepoTree {
   /** Local `resources`/`bases`/`components` of each kustomization dir. */

@@ -1,7 +1,7 @@
 import { markdownCode } from "../command/markdown-code.js";
 import type { ProjectFilter } from "../model/command.js";
-import type { Project } from "../model/project.js";
-import { compareStrings } from "./repo-path.js";
+import { adHocWorkspaceName, type Project } from "../model/project.js";
+import { compareStrings } from "../util/repo-path.js";
 
 export type ProjectSelection = { projects: Project[] } | { error: string };
 
@@ -58,7 +58,7 @@ export function selectProjects(
       };
     }
     const [first] = inDir;
-    if (first !== undefined) selected.push({ ...first, workspace });
+    if (first !== undefined) selected.push({ ...first, name: adHocWorkspaceName(first.name, workspace), workspace });
   }
   return { projects: sorted(selected) };
 }

@@ -1,7 +1,7 @@
 import type { ProjectResult } from "../model/project-result.js";
 import type { CleanText } from "./project-view.js";
-import { extendRedactor, type Redactor } from "./redact.js";
-import { stripControl } from "./sanitize.js";
+import { extendRedactor, type Redactor } from "../util/redact.js";
+import { stripControl } from "../util/sanitize.js";
 
 /**
  * Sensitive values that are too common to redact everywhere: a sensitive `true` would otherwise

@@ -1,6 +1,6 @@
 import { cutText } from "./cut-text.js";
 import { inlineCode } from "./inline.js";
-import { stripControl } from "./sanitize.js";
+import { stripControl } from "../util/sanitize.js";
 
 export const TEXT_MAX = 500;
 

@@ -1,6 +1,6 @@
 import { cutText } from "./cut-text.js";
 import { longestBacktickRun } from "./fence.js";
-import { stripControl } from "./sanitize.js";
+import { stripControl } from "../util/sanitize.js";
 
 export const INLINE_MAX = 200;
 

@@ -20,6 +20,9 @@ export interface ProjectView {
   label: string;
 }
 
+/** What a `-destroy` plan's line starts with, in the comment and the check. */
+export const DESTROY_BANNER = "🧨 **DESTROY PLAN** (`-destroy`: applying it deletes what this project manages):";
+
 export type CleanText = (text: string) => string;
 
 export function projectView(result: ProjectResult, command: "plan" | "apply", clean: CleanText): ProjectView {
@@ -34,10 +37,12 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   switch (result.status) {
     case "planned": {
       const s = result.summary;
-      if (!s.hasChanges) return { ...base, summary: `${head}: ✅ no changes` };
+      // A teardown must not look like any other plan: it says so first, in words and in bold.
+      const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
+      if (!s.hasChanges) return { ...base, summary: `${head}: ${banner}✅ no changes` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, summary: `${head}: ${counts}`, changes: changeLines(s, clean) };
+      return { ...base, summary: `${head}: ${banner}${counts}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
@@ -50,10 +55,20 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       return { ...base, failed: true, summary: `${head}: ❌ ${command} failed at ${step}${message}` };
     }
     case "refused": {
+      const reason = clean(result.reason);
+      const ref = result.link?.text ?? "";
+      // Sluice's own reference (`locked by #12`) is written plain, so GitHub links it; the rest of the sentence stays inert.
+      if (/^#\d+$/.test(ref) && reason.includes(ref)) {
+        const text = reason
+          .split(ref)
+          .map((part) => `${/^\s/.test(part) ? " " : ""}${escapeText(part)}${/\S\s+$/.test(part) ? " " : ""}`)
+          .join(ref);
+        return { ...base, summary: `${head}: ⛔ refused: ${text}` };
+      }
       const link = result.link && /^https?:\/\/[^\s()<>]+$/.test(result.link.url)
         ? ` ([${escapeText(clean(result.link.text), 80)}](${result.link.url}))`
         : "";
-      return { ...base, summary: `${head}: ⛔ refused: ${escapeText(clean(result.reason))}${link}` };
+      return { ...base, summary: `${head}: ⛔ refused: ${escapeText(reason)}${link}` };
     }
     default:
       return { ...base, summary: `${head}: ❔ unknown result` };

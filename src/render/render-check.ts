@@ -4,7 +4,7 @@ import { commandLabel, noticeBlock, pendingLine } from "./comment-parts.js";
 import { cutText } from "./cut-text.js";
 import { planCounts } from "./plan-counts.js";
 import { projectView } from "./project-view.js";
-import { createRedactor, type Redactor } from "./redact.js";
+import { createRedactor, type Redactor } from "../util/redact.js";
 import type { CommentInput } from "./render-comment.js";
 import { templates } from "./templates.js";
 
@@ -111,5 +111,7 @@ function checkTitle(
   if (refused > 0) return `${refused} of ${n} ${n === 1 ? "project" : "projects"} refused`;
   const counts = planCounts(totals);
   if (input.command === "apply") return `Applied ${counts}`;
+  // A teardown is named in the title, where reviewers and the merge box see it first.
+  if (input.results.some((r) => r.status === "planned" && r.summary.destroyPlan)) return `DESTROY PLAN: ${counts} in ${n} ${n === 1 ? "project" : "projects"}`;
   return totals.changes ? `${counts} in ${n} ${n === 1 ? "project" : "projects"}` : `No changes in ${n} ${n === 1 ? "project" : "projects"}`;
 }

@@ -1,4 +1,4 @@
-import type { ProjectResult } from "../model/project-result.js";
+
 import { cleanText } from "./clean-text.js";
 import {
   type FrameInput,
@@ -18,7 +18,7 @@ import { layoutContinuations } from "./layout-continuations.js";
 import { fillFirst, layoutFirst } from "./layout-first.js";
 import { markerFor } from "./marker.js";
 import { projectView } from "./project-view.js";
-import type { Redactor } from "./redact.js";
+import type { Redactor } from "../util/redact.js";
 import { type CommentView, templates } from "./templates.js";
 
 export { markerFor, parseMarker } from "./marker.js";

@@ -1,6 +1,6 @@
 import { cutText } from "./cut-text.js";
-import { createRedactor, type Redactor } from "./redact.js";
-import { stripControl } from "./sanitize.js";
+import { createRedactor, type Redactor } from "../util/redact.js";
+import { stripControl } from "../util/sanitize.js";
 import { templates } from "./templates.js";
 
 /**

@@ -98,3 +98,12 @@ export async function deadOwners(client: pg.PoolClient, owners: string[]): Promi
   }
   return dead;
 }
+
+/** The owners (other than `self`) of `table`'s rows in `status` whose replica is gone. */
+export async function deadOwnersOf(client: pg.PoolClient, table: "jobs" | "applies", status: string, self: string): Promise<string[]> {
+  const owners = await client.query<{ owner: string }>(
+    `SELECT DISTINCT owner FROM ${table} WHERE status = $2 AND owner IS NOT NULL AND owner <> $1`,
+    [self, status],
+  );
+  return deadOwners(client, owners.rows.map((r) => r.owner));
+}

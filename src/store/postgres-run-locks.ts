@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 import { advisoryKey } from "./advisory-key.js";
 
 /**

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { POSTGRES_DRIFT_SCHEMA } from "./postgres-drift.js";
+import { POSTGRES_CONSOLE_SCHEMA } from "./postgres-console.js";
 
 /**
  * The shared store's tables: the SQLite adapter's, with database time, jsonb for structured
@@ -99,5 +100,6 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey("schema", "v1")]);
     await client.query(POSTGRES_SCHEMA);
     await client.query(POSTGRES_DRIFT_SCHEMA);
+    await client.query(POSTGRES_CONSOLE_SCHEMA);
   });
 }

@@ -5,10 +5,11 @@ import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { postgresDriftMethods } from "./postgres-drift.js";
-import { deadOwners, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
+import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
+import { postgresConsoleMethods } from "./postgres-console.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 
@@ -104,6 +105,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 
   const store: PostgresStore = {
     ...postgresDriftMethods(pool, owner),
+    ...postgresConsoleMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {
@@ -115,12 +117,27 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const rows = await query<JobRow>(
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, owner = $1, updated_at = now()
          WHERE status = 'queued' AND id = (
-           SELECT id FROM jobs WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+           SELECT q.id FROM jobs q WHERE q.status = 'queued'
+           ORDER BY
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.target->'repo' = q.target->'repo' AND r.target->'pr' = q.target->'pr'),
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.target->'repo' = q.target->'repo'),
+             q.id
+           FOR UPDATE SKIP LOCKED LIMIT 1
          )
          RETURNING *`,
         [owner],
       );
       return rows[0] ? toJob(rows[0]) : undefined;
+    },
+    async activeJobsOf(repo, pr) {
+      const [owner, name] = repo.split("/");
+      const rows = await query<JobRow>(
+        `SELECT * FROM jobs WHERE status IN ('queued', 'running')
+           AND target->'repo'->>'owner' = $1 AND target->'repo'->>'name' = $2 AND (target->>'pr')::int = $3
+         ORDER BY id`,
+        [owner, name, pr],
+      );
+      return rows.map(toJob);
     },
     async getJob(id) {
       const rows = await query<JobRow>("SELECT * FROM jobs WHERE id = $1", [id]);
@@ -143,11 +160,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       // Adopting the rows (owner = us) in the same transaction that found their owner dead means
       // another replica recovering at the same time cannot return them too.
       const rows = await inTransaction(pool, async (c) => {
-        const owners = await c.query<{ owner: string }>(
-          "SELECT DISTINCT owner FROM jobs WHERE status = 'running' AND owner IS NOT NULL AND owner <> $1",
-          [owner],
-        );
-        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const dead = await deadOwnersOf(c, "jobs", "running", owner);
         const adopted = await c.query<JobRow>(
           `UPDATE jobs SET owner = $1, updated_at = now()
            WHERE status = 'running' AND (owner IS NULL OR owner = ANY($2::text[]))
@@ -276,11 +289,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
     async interruptStartedApplies() {
       const rows = await inTransaction(pool, async (c) => {
-        const owners = await c.query<{ owner: string }>(
-          "SELECT DISTINCT owner FROM applies WHERE status = 'started' AND owner IS NOT NULL AND owner <> $1",
-          [owner],
-        );
-        const dead = await deadOwners(c, owners.rows.map((r) => r.owner));
+        const dead = await deadOwnersOf(c, "applies", "started", owner);
         const r = await c.query<ApplyRow>(
           `UPDATE applies SET status = 'interrupted', finished_at = now()
            WHERE status = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))

@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { KeyedMutex } from "../workspace/keyed-mutex.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { lockDataDir } from "./data-dir-lock.js";
+import type * as rows from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
+import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
-import type { ApplyRecord, JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
-import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
+import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
+import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -83,153 +87,19 @@ CREATE TABLE IF NOT EXISTS applies (
 );
 `;
 
-interface JobRow {
-  id: number;
-  delivery_id: string;
-  target: string;
-  spec: string;
-  status: JobStatus;
-  attempts: number;
-  comment_ids: string;
-  check_run_id: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    deliveryId: row.delivery_id,
-    target: JSON.parse(row.target) as JobTarget,
-    spec: JSON.parse(row.spec) as JobSpec,
-    status: row.status,
-    attempts: row.attempts,
-    commentIds: JSON.parse(row.comment_ids) as number[],
-    checkRunId: row.check_run_id ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-interface PlanRow {
-  id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  dir: string;
-  workspace: string;
-  runner: string;
-  head_sha: string;
-  base_sha: string;
-  plan_path: string;
-  plan_hash: string;
-  summary: string;
-  status: PlanRecord["status"];
-  job_id: number;
-  created_at: string;
-}
-
-function toPlan(r: PlanRow): PlanRecord {
-  return {
-    id: r.id,
-    repo: r.repo,
-    pr: r.pr,
-    project: r.project,
-    dir: r.dir,
-    workspace: r.workspace,
-    runner: r.runner,
-    headSha: r.head_sha,
-    baseSha: r.base_sha,
-    planPath: r.plan_path,
-    planHash: r.plan_hash,
-    summary: JSON.parse(r.summary) as PlanRecord["summary"],
-    status: r.status,
-    jobId: r.job_id,
-    createdAt: r.created_at,
-  };
-}
-
-interface LockRow {
-  repo: string;
-  dir: string;
-  workspace: string;
-  project: string;
-  pr: number;
-  created_at: string;
-}
-
-const toLock = (r: LockRow): LockRecord => ({
-  repo: r.repo,
-  dir: r.dir,
-  workspace: r.workspace,
-  project: r.project,
-  pr: r.pr,
-  createdAt: r.created_at,
-});
-
-interface ApplyRow {
-  id: number;
-  job_id: number;
-  repo: string;
-  pr: number;
-  project: string;
-  plan_id: number;
-  status: ApplyRecord["status"];
-  started_at: string;
-  finished_at: string | null;
-}
-
-const toApply = (r: ApplyRow): ApplyRecord => ({
-  id: r.id,
-  jobId: r.job_id,
-  repo: r.repo,
-  pr: r.pr,
-  project: r.project,
-  planId: r.plan_id,
-  status: r.status,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at ?? undefined,
-});
-
-/**
- * One process per data dir: the embedded store's locks live in this process's memory, so a
- * second Sluice on the same dir would break "one plan or apply per project at a time". A lock
- * file with our pid keeps it out; a lock left by a dead process (kill -9) is taken over.
- */
-function lockDataDir(lockFile: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-      return () => rmSync(lockFile, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(readFileSync(lockFile, "utf8").trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `another Sluice process (pid ${pid}) uses this data dir; the embedded store serves one process (use DATABASE_URL=postgres://… for several)`,
-        );
-      }
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new Error(`could not lock ${lockFile}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** Row shapes as better-sqlite3 returns them: JSON as text, timestamps as ISO strings. */
+type JobRow = rows.JobRow<Lite>;
+type PlanRow = rows.PlanRow<Lite>;
+type LockRow = rows.LockRow<Lite>;
+type ApplyRow = rows.ApplyRow<Lite>;
+const { toJob, toPlan, toLock, toApply } = sqliteRecords;
 
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
 export function openSqliteStore(file: string): Store {
   let unlock = () => {};
   if (file !== ":memory:") {
     mkdirSync(dirname(file), { recursive: true });
-    unlock = lockDataDir(`${file}.lock`);
+    unlock = lockDataDir(file);
   }
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
@@ -263,8 +133,18 @@ export function openSqliteStore(file: string): Store {
     },
   );
 
+  const repoOf = (t: string) => `json_extract(${t}.target, '$.repo.owner') || '/' || json_extract(${t}.target, '$.repo.name')`;
   const selectQueued = db.prepare(
-    "SELECT * FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1",
+    `SELECT q.* FROM jobs q WHERE q.status = 'queued'
+     ORDER BY
+       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}
+          AND json_extract(r.target, '$.pr') = json_extract(q.target, '$.pr')),
+       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}),
+       q.id
+     LIMIT 1`,
+  );
+  const selectActiveOf = db.prepare(
+    `SELECT * FROM jobs j WHERE j.status IN ('queued', 'running') AND ${repoOf("j")} = ? AND json_extract(j.target, '$.pr') = ? ORDER BY j.id`,
   );
   const markRunning = db.prepare(
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
@@ -365,7 +245,7 @@ export function openSqliteStore(file: string): Store {
     return rows.map((r) => toApply({ ...r, status: "interrupted" }));
   });
 
-  // One process per data dir (see openSqliteStore's lock file), so an in-process mutex is enough.
+  // One process per data dir (see data-dir-lock.ts), so an in-process mutex is enough.
   const runLocks = new KeyedMutex();
 
   const drift = sqliteDriftMethods(db, (deliveryId, target, spec) => {
@@ -378,8 +258,12 @@ export function openSqliteStore(file: string): Store {
 
   return {
     ...drift,
+    ...sqliteConsoleMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
+    },
+    async activeJobsOf(repo, pr) {
+      return (selectActiveOf.all(repo, pr) as JobRow[]).map(toJob);
     },
     async enqueueInternal(target, spec) {
       const id = `sluice-internal-${randomUUID()}`;

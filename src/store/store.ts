@@ -1,6 +1,7 @@
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftPause, DriftSchedule } from "../model/drift.js";
+import type { ConsoleStore } from "./console-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -85,7 +86,7 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store {
+export interface Store extends ConsoleStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
@@ -96,8 +97,13 @@ export interface Store {
     job: { target: JobTarget; spec: JobSpec } | undefined,
     alsoKeys?: string[],
   ): Promise<{ duplicate: boolean; jobId?: number }>;
-  /** Atomically moves the oldest queued job to running and returns it. */
+  /**
+   * Atomically moves a queued job to running and returns it: the oldest of those whose PR, then
+   * whose repo, has the fewest jobs running, so one busy PR or repo cannot starve the others.
+   */
   claimNextJob(): Promise<Job | undefined>;
+  /** Queued and running jobs of one PR (repo as `owner/name`), oldest first. */
+  activeJobsOf(repo: string, pr: number): Promise<Job[]>;
   getJob(id: number): Promise<Job | undefined>;
   updateJob(id: number, patch: JobPatch): Promise<void>;
   /** Jobs left running by a previous process (crash or kill): the caller decides their fate. */

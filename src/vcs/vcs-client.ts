@@ -15,6 +15,15 @@ export interface CheckUpdate {
   conclusion?: CheckConclusion;
   title: string;
   summary: string;
+  /** Buttons on the check run (GitHub's `requested_action`); `[]` removes earlier ones. */
+  actions?: CheckAction[];
+}
+
+/** GitHub limits: label 20, identifier 20, description 40 characters; at most 3 actions. */
+export interface CheckAction {
+  label: string;
+  identifier: string;
+  description: string;
 }
 
 /** An issue (not a pull request), as pull mode sees it. */
@@ -68,6 +77,10 @@ export interface VcsClient {
   /** A GitHub Deployment of `sha` to `environment` (the project name); returns its id. */
   createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number>;
   setDeploymentStatus(repo: RepoRef, deploymentId: number, state: DeploymentState, description: string): Promise<void>;
+  /** An active member of the team `org/teamSlug`, directly or through a child team (GitHub counts both). */
+  teamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
+  /** Open pull requests whose head is this commit (for events that name a commit, not a PR). */
+  pullRequestsOfCommit(repo: RepoRef, sha: string): Promise<number[]>;
   /** A short-lived installation token for git over HTTPS. */
   cloneToken(): Promise<string>;
 }

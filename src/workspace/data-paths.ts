@@ -9,8 +9,8 @@ import type { RepoRef } from "../model/repo.js";
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
 const slug = (repo: RepoRef) => `${safe(repo.owner)}__${safe(repo.name)}`;
 
-export function projectSlug(dir: string, workspace: string): string {
-  const hash = createHash("sha256").update(`${dir}\0${workspace}`).digest("hex").slice(0, 8);
+export function projectSlug(dir: string, workspace: string, name: string): string {
+  const hash = createHash("sha256").update(`${dir}\0${workspace}\0${name}`).digest("hex").slice(0, 8);
   return `${safe(dir === "." ? "root" : dir).slice(0, 60)}-${safe(workspace)}-${hash}`;
 }
 
@@ -19,10 +19,9 @@ export const dataPaths = {
   mirror: (dataDir: string, repo: RepoRef) => join(dataDir, "repos", `${slug(repo)}.git`),
   prWorktrees: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "worktrees", slug(repo), String(pr)),
   prPlans: (dataDir: string, repo: RepoRef, pr: number) => join(dataDir, "plans", slug(repo), String(pr)),
-  projectPlan: (dataDir: string, repo: RepoRef, pr: number, dir: string, workspace: string) =>
-    join(dataDir, "plans", slug(repo), String(pr), projectSlug(dir, workspace)),
-  jobLog: (dataDir: string, jobId: number, projectName: string) =>
-    join(dataDir, "logs", `job-${jobId}`, `${safe(projectName)}.log`),
+  /** A project's plans in one PR: one subdir per plan run, so no plan file is ever overwritten. */
+  projectPlans: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
+    join(dataDir, "plans", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
 };

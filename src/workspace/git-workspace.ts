@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
-import { KeyedMutex } from "./keyed-mutex.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
 /** A failure of a git step, with git's own (redacted) words. */
 export class GitError extends Error {
@@ -118,30 +119,85 @@ export class GitWorkspace {
     }
   }
 
+  /**
+   * Whether the mirror holds everything a checkout of these commits reads: each commit's whole
+   * tree (trees and blobs) and its history back to what the refs already hold. A commit object
+   * alone proves nothing: a fetch cut short (disk full, dropped connection) leaves commits whose
+   * trees or blobs never arrived, and objects can go missing after a fetch. Cheap: only the tips'
+   * trees and the history no ref covers are walked; blobs are looked up, not read.
+   */
+  private async isComplete(mirror: string, shas: string[]): Promise<boolean> {
+    const walks = [
+      ["rev-list", "--objects", "--no-object-names", "--missing=print", "--no-walk", ...shas],
+      ["rev-list", "--objects", "--no-object-names", "--missing=print", ...shas, "--not", "--all"],
+    ];
+    for (const args of walks) {
+      const r = await exec("git", args, { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs });
+      // A missing commit or tree ends the walk with an error; a missing blob is printed as `?<id>`.
+      if (r.exitCode !== 0 || /^\?/m.test(r.stdout)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Makes the mirror hold head and base completely: fetch when anything is missing, then, when a
+   * normal fetch cannot repair it (objects lost behind refs that say they are there, so the
+   * server is told "have"), fetch everything again as a fresh clone would (`--refetch`), and as
+   * the last resort re-clone the mirror from scratch.
+   */
+  private async completeMirror(req: CheckoutRequest, mirror: string): Promise<void> {
+    const shas = [req.headSha, req.baseSha];
+    if (await this.isComplete(mirror, shas)) return;
+    const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
+    const fetch = async (extra: string[]) => {
+      await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { cwd: mirror, token: req.token });
+      // The PR moved on between the API read and the fetch, or the base was force-pushed.
+      for (const sha of shas) {
+        if (!(await this.hasCommit(mirror, sha))) {
+          await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { cwd: mirror, token: req.token });
+        }
+      }
+    };
+    await fetch([]);
+    if (await this.isComplete(mirror, shas)) return;
+    // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
+    // refetching everything would not bring it.
+    for (const sha of shas) {
+      if (!(await this.hasCommit(mirror, sha))) throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
+    }
+    await fetch(["--refetch"]).catch(() => undefined);
+    if (await this.isComplete(mirror, shas)) return;
+    await this.recloneMirror(req.repo, req.cloneUrl);
+    await fetch([]);
+    if (await this.isComplete(mirror, shas)) return;
+    throw new GitError(
+      `the repository mirror lacks objects of ${req.headSha.slice(0, 12)} or ${req.baseSha.slice(0, 12)} even after fetching again and re-cloning`,
+      "",
+    );
+  }
+
+  /**
+   * Throws the broken mirror away and starts a new one. Idle worktrees of the repo go too (they
+   * belong to the old mirror); one a job is using now stays until its PR is cleaned up.
+   */
+  private async recloneMirror(repo: RepoRef, cloneUrl: string): Promise<void> {
+    await rm(this.mirrorDir(repo), { recursive: true, force: true });
+    const root = dirname(this.prDir(repo, 0));
+    for (const pr of await readdir(root).catch(() => [] as string[])) {
+      for (const sha of await readdir(join(root, pr)).catch(() => [] as string[])) {
+        const dir = join(root, pr, sha);
+        if (!this.inUse.has(dir)) await rm(dir, { recursive: true, force: true });
+      }
+    }
+    await this.ensureMirror(repo, cloneUrl);
+  }
+
   /** Fetches base and PR head and returns a worktree at headSha (reused when it exists). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
       const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
-      if (!(await this.hasCommit(mirror, req.headSha)) || !(await this.hasCommit(mirror, req.baseSha))) {
-        await this.git(
-          [
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "origin",
-            `+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`,
-            `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`,
-          ],
-          { cwd: mirror, token: req.token },
-        );
-      }
-      // The PR moved on between the API read and the fetch, or the base was force-pushed.
-      for (const sha of [req.headSha, req.baseSha]) {
-        if (!(await this.hasCommit(mirror, sha))) {
-          await this.git(["fetch", "--quiet", "--no-tags", "origin", sha], { cwd: mirror, token: req.token });
-        }
-      }
+      await this.completeMirror(req, mirror);
       const dir = join(this.prDir(req.repo, req.pr), req.headSha);
       const present = await stat(join(dir, ".git")).then(
         () => true,
@@ -305,6 +361,21 @@ export class GitWorkspace {
   }
 
   /**
+   * Fetches one branch of the repository itself (never a PR head, so never a fork's commits) and
+   * returns its tip: enough to read the trusted config before deciding to fetch anything else.
+   */
+  async fetchBranch(repo: RepoRef, cloneUrl: string, token: string, branch: string): Promise<string> {
+    return this.repoLocks.run(repoFullName(repo), async () => {
+      const mirror = await this.ensureMirror(repo, cloneUrl);
+      await this.git(["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], {
+        cwd: mirror,
+        token,
+      });
+      return (await this.git(["rev-parse", `refs/sluice/base/${branch}^{commit}`], { cwd: mirror })).trim();
+    });
+  }
+
+  /**
    * Terraform files at `sha` that mention a local path after `source` (`source = "../modules/x"`):
    * one `git grep` over the packed objects instead of reading every .tf file of a big monorepo.
    */
@@ -324,15 +395,42 @@ export class GitWorkspace {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
   }
 
+  /**
+   * The commits merged in along the first-parent line from `baseSha` to `headSha` (the second
+   * parent of each merge commit): in a merge queue's group, the head of each queued PR.
+   */
+  async mergedHeads(repo: RepoRef, baseSha: string, headSha: string): Promise<string[]> {
+    const out = await this.git(["rev-list", "--first-parent", "--parents", `${baseSha}..${headSha}`], { cwd: this.mirrorDir(repo) });
+    return out
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .flatMap((shas) => (shas.length >= 3 && shas[2] ? [shas[2]] : []))
+      .reverse();
+  }
+
   /** The tree id of a commit already in the mirror: equal trees mean identical content. */
   async treeOf(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^{tree}`], { cwd: this.mirrorDir(repo) })).trim();
   }
 
-  /** Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined. */
-  async readFileAt(repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
+  /**
+   * Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined when it
+   * does not exist. Git objects, not the checkout: a symlink yields its link text. Its size is
+   * asked first: a blob over `maxBytes` is refused unread (CheckoutFileError), not buffered.
+   */
+  async readFileAt(repo: RepoRef, sha: string, path: string, maxBytes = CHECKOUT_FILE_MAX_BYTES): Promise<string | undefined> {
+    const cwd = this.mirrorDir(repo);
+    let size: number;
     try {
-      return await this.git(["show", `${sha}:${path}`], { cwd: this.mirrorDir(repo) });
+      size = Number((await this.git(["cat-file", "-s", `${sha}:${path}`], { cwd })).trim());
+    } catch {
+      return undefined;
+    }
+    if (size > maxBytes) {
+      throw new CheckoutFileError(`\`${path}\` at ${sha.slice(0, 7)} is ${size} bytes, larger than the ${maxBytes} bytes Sluice reads`, "too-large");
+    }
+    try {
+      return await this.git(["show", `${sha}:${path}`], { cwd });
     } catch {
       return undefined;
     }

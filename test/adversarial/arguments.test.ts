@@ -66,11 +66,11 @@ async function say(body: string): Promise<string> {
 
 /** Posts comments that must each be refused before anything runs, and returns the replies in order. */
 async function refusedAll(bodies: string[]): Promise<string[]> {
-  await settle(200);
+  await settle(h);
   const before = effects(h);
   const replies: string[] = [];
   for (const body of bodies) replies.push(await say(body));
-  await settle(300);
+  await settle(h);
   const after = effects(h);
   // Replies are comments, so calls grow; nothing else may: no clone, no plan, no token, no new job but the replies.
   expect({ gitFetches: after.gitFetches, plans: after.plans, tokens: after.tokens }).toEqual({
@@ -92,7 +92,7 @@ describe("shell metacharacters in -var values", () => {
     expect(body).toContain(`"$(touch ${c[0]})"`);
     expect(body).toContain(`"\`touch ${c[1]}\`"`);
     expect(body).toContain(`"a; touch ${c[2]} && touch ${c[3]} | sh"`);
-    await settle(300);
+    await settle(h);
     for (const path of c) expect(exists(path), path).toBe(false);
   });
 
@@ -183,7 +183,7 @@ describe("terraform flags", () => {
       "/plan -- -auto-approve",
     ]);
     const names = ["chdir", "chdir", "plugin-dir", "state", "state-out", "lock", "lock", "out", "backup", "auto-approve"];
-    replies.forEach((reply, i) => expect(reply).toContain(`\`-${names[i]}\` is not allowed`));
+    for (const [i, reply] of replies.entries()) expect(reply).toContain(`\`-${names[i]}\` is not allowed`);
   });
 
   it("-var-file outside the checkout, by path or through a symlink, is refused; a symlink inside works", async () => {

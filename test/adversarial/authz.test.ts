@@ -83,7 +83,7 @@ describe("who may drive Sluice at all", () => {
     h.sim.addUser("ci-robot", { type: "Bot" });
     h.sim.setPermission(repo, "deploy[bot]", "admin");
     h.sim.setPermission(repo, "ci-robot", "admin");
-    await settle(300);
+    await settle(h);
     const before = effects(h);
     const comments = botComments(h, repo, pr.number).length;
     const ids: number[] = [];
@@ -94,7 +94,7 @@ describe("who may drive Sluice at all", () => {
         ids.push(commentId);
       }
     }
-    await settle(1_500);
+    await settle(h);
     expect(effects(h)).toEqual(before);
     expect(botComments(h, repo, pr.number)).toHaveLength(comments);
     for (const id of ids) expect(h.sim.reactions(id)).toEqual([]);
@@ -124,7 +124,7 @@ describe("who may drive Sluice at all", () => {
   });
 
   it("repositories outside the server's allowlist get nothing: no token is minted, nothing is posted", async () => {
-    await settle(300);
+    await settle(h);
     const before = effects(h);
     const tokens = h.sim.issuedTokens.length;
     const opened: { repo: Repo; pr: number }[] = [];
@@ -140,7 +140,7 @@ describe("who may drive Sluice at all", () => {
       await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
       await h.sim.comment(repo, pr.number, { user: "bob", body: "/help" });
     }
-    await settle(1_500);
+    await settle(h);
     expect(h.sim.issuedTokens).toHaveLength(tokens);
     expect(effects(h)).toEqual(before);
     for (const { repo, pr } of opened) {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseComment, USAGE } from "../../src/command/parse-comment.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { MAX_COMMENT } from "../../src/render/render-comment.js";
 import { renderInvalid } from "../../src/render/render-usage.js";
 import { withoutCodeSpans } from "../golden/markdown-checks.js";

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
-import { completedCheck, botComments, nextReply } from "./support.js";
+import { completedCheck, botComments, } from "./support.js";
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
@@ -22,7 +22,6 @@ it("a plan that reads the app's environment does not post the webhook secret", a
   const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
   await completedCheck(h, repo, pr.headSha, "sluice/plan");
   const body = botComments(h, repo, pr.number).map((c) => c.body).join("\n");
-  console.log(body.slice(0, 3000));
   expect(body).toContain("SLUICE_DATA_DIR");
   expect(body).not.toContain(h.secret);
 });

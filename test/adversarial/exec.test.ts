@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { exec, liveRedactor } from "../../runners/exec.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 
 // The spawn choke point under hostile output. Live output (job logs) is redacted chunk by chunk as
 // it streams: a secret that one read splits in two must not reach the log in halves. And a run
@@ -96,6 +96,27 @@ describe("liveRedactor (property)", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("liveRedactor with multi-line secrets", () => {
+  it("releases each line at once when no multi-line secret can be starting, and holds one that may be", () => {
+    const redact = createRedactor({ secrets: [KEY, MULTILINE] });
+    const out: string[] = [];
+    const live = liveRedactor(redact, (c) => out.push(c));
+    live.push("line 1\n");
+    live.push("line 2\n");
+    expect(out.join("")).toBe("line 1\nline 2\n");
+    // The first line of a known multi-line secret: kept back until it is clear what follows.
+    live.push("x first-line-of-it\n");
+    expect(out.join("")).toBe("line 1\nline 2\n");
+    live.push("not the rest of it\n");
+    expect(out.join("")).toBe("line 1\nline 2\nx first-line-of-it\nnot the rest of it\n");
+    live.push(`x ${KEY.slice(0, 60)}`);
+    live.push(`${KEY.slice(60)}\nend\n`);
+    live.flush();
+    expect(out.join("")).toBe(redact(out.join("")));
+    expect(out.join("")).not.toContain("MIIEpAIBAAKCAQEA1234567890abcdef");
   });
 });
 

@@ -65,7 +65,7 @@ describe("GitHub failing while the apply result is posted", () => {
     // Every fault was met: the result really went through all of them.
     const failed = h.sim.calls.filter((c) => c.method === "PATCH" && [502, 503, 403].includes(c.status));
     expect(failed.length).toBeGreaterThanOrEqual(5);
-    await settle(1_000);
+    await settle(h);
     expect(await lines(marker)).toEqual(["applied"]);
     expect(botComments(h, repo, pr.number)).toHaveLength(before + 1);
   });
@@ -81,7 +81,7 @@ describe("GitHub failing while the apply result is posted", () => {
     const body = await nextReply(h, repo, pr.number, before);
     expect(body).toMatch(/✅ applied/);
     await completedCheck(h, repo, pr.headSha, "sluice/apply");
-    await settle(1_000);
+    await settle(h);
     expect(botComments(h, repo, pr.number)).toHaveLength(before + 1);
     expect(await lines(marker)).toEqual(["applied"]);
   });

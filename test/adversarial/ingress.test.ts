@@ -36,7 +36,7 @@ function planComment(id: number, body = "/plan") {
   };
 }
 
-function headers(event: string, id: string, body: Buffer, signature?: string): Record<string, string> {
+function headers(event: string, id: string, _body: Buffer, signature?: string): Record<string, string> {
   return {
     "content-type": "application/json",
     "x-github-event": event,
@@ -57,7 +57,7 @@ async function quiet() {
   // The last edit can still be on its way; wait until the calls stop.
   for (let last = -1; last !== h.sim.calls.length; ) {
     last = h.sim.calls.length;
-    await settle(300);
+    await settle(h);
   }
   return effects(h);
 }
@@ -87,7 +87,7 @@ describe("signatures", () => {
       const r = await h.sim.deliver("issue_comment", payload, opts);
       expect(r.status, what).toBe(401);
     }
-    await settle(500);
+    await settle(h);
     expect(effects(h)).toEqual(before);
     expect(h.app.output().slice(logged)).not.toContain("job queued");
 
@@ -112,7 +112,7 @@ describe("signatures", () => {
     expect(forged.toString("utf8")).toBe(signed.toString("utf8"));
     const r = await h.sim.deliver("issue_comment", payload, { rawBody: forged, signature: sign(h.secret, signed) });
     expect(r.status).toBe(401);
-    await settle(300);
+    await settle(h);
     expect(effects(h)).toEqual(before);
   });
 });
@@ -131,7 +131,7 @@ describe("size limit", () => {
     const id = `oversize-declared-${Date.now()}`;
     const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "content-length": String(body.length) }, [body]);
     expect(r.status, r.body).toBe(413);
-    await settle(300);
+    await settle(h);
     expect(effects(h)).toEqual(before);
   });
 
@@ -144,7 +144,7 @@ describe("size limit", () => {
     };
     const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "transfer-encoding": "chunked" }, chunks());
     expect(r.status, r.body).toBe(413);
-    await settle(300);
+    await settle(h);
     expect(effects(h)).toEqual(before);
     // Still serving.
     expect((await fetch(`${h.app.url}/healthz`)).status).toBe(200);
@@ -155,7 +155,7 @@ describe("size limit", () => {
     const body = Buffer.from('{"action":"created",');
     const r = await postRaw(webhookUrl(), headers("issue_comment", `broken-${Date.now()}`, body, sign(h.secret, body)), [body]);
     expect(r.status).toBe(400);
-    await settle(300);
+    await settle(h);
     expect(effects(h)).toEqual(before);
   });
 });
@@ -166,7 +166,7 @@ describe("redelivery", () => {
     const comments = botComments(h, repo, pr.number).length;
     const checks = h.sim.checkRuns(repo).length;
     for (let i = 0; i < 3; i++) expect((await h.sim.redeliver(pr.delivery.deliveryId)).status).toBeLessThan(300);
-    await settle(1_500);
+    await settle(h);
     const after = effects(h);
     expect({ ...after, calls: 0 }).toEqual({ ...before, calls: 0 });
     // Not even a reaction or a check: no GitHub call at all.
@@ -182,7 +182,7 @@ describe("redelivery", () => {
     const before = await quiet();
     await h.sim.redeliver(delivery.deliveryId);
     await h.sim.redeliver(delivery.deliveryId);
-    await settle(1_500);
+    await settle(h);
     expect(effects(h)).toEqual(before);
   });
 });
@@ -206,9 +206,12 @@ describe("events and actions Sluice does not act on", () => {
       ["pull_request", { ...envelope, action: "assigned", number: pr.number, pull_request: pullRequest }],
       ["pull_request_review", { ...envelope, action: "submitted", pull_request: pullRequest, review: { state: "approved", body: "/apply" } }],
       ["pull_request_review_comment", { ...envelope, action: "created", pull_request: pullRequest, comment: { id: 9_104, body: "/apply" } }],
-      // "Re-run" on a Sluice check must not re-run a plan or an apply.
-      ["check_run", { ...envelope, action: "rerequested", check_run: { id: 1, name: "sluice/apply", head_sha: pr.headSha } }],
-      ["check_suite", { ...envelope, action: "rerequested", check_suite: { id: 1, head_sha: pr.headSha } }],
+      // "Re-run" and the Apply button are acted on (test/e2e/github-native.test.ts); these check events are not.
+      ["check_run", { ...envelope, action: "completed", check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
+      ["check_run", { ...envelope, action: "requested_action", check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] }, requested_action: { identifier: "delete-everything" } }],
+      ["check_run", { ...envelope, action: "rerequested", check_run: { id: 1, name: "ci/build", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
+      ["check_suite", { ...envelope, action: "completed", check_suite: { id: 1, head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
+      ["merge_group", { ...envelope, action: "destroyed", merge_group: { head_sha: pr.headSha, head_ref: `refs/heads/gh-readonly-queue/main/pr-${pr.number}-${pr.headSha}`, base_sha: pr.headSha } }],
       ["installation", { ...envelope, action: "created" }],
       ["workflow_run", { ...envelope, action: "completed" }],
     ];
@@ -217,7 +220,7 @@ describe("events and actions Sluice does not act on", () => {
       expect(r.status, `${event}.${(payload as { action?: string }).action ?? ""}`).toBeGreaterThanOrEqual(200);
       expect(r.status, `${event}.${(payload as { action?: string }).action ?? ""}`).toBeLessThan(300);
     }
-    await settle(1_000);
+    await settle(h);
     expect(effects(h)).toEqual(before);
   });
 });

@@ -2,11 +2,11 @@ import { generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProjectResult } from "../../src/model/project-result.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { renderCheck } from "../../src/render/render-check.js";
 import { type CommentInput, MAX_COMMENT, parseMarker, renderComments } from "../../src/render/render-comment.js";
 import { renderInvalid } from "../../src/render/render-usage.js";
-import { secretVariants } from "../../src/render/secret-variants.js";
+import { secretVariants } from "../../src/util/secret-variants.js";
 import { input, planned, project, summary } from "../golden/fixtures.js";
 import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";
 

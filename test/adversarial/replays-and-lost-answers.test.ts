@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
-import { botComments, completedCheck, effects, exists, nextReply, settle, storeCounts } from "./support.js";
+import { botComments, completedCheck, exists, nextReply, settle, storeCounts } from "./support.js";
 
 let h: Harness;
 let stateDir: string;
@@ -29,7 +29,7 @@ it("replaying a signed /plan body under a new delivery id does not run it again"
   await nextReply(h, repo, pr.number, 2);
   const before = storeCounts(h.app.dataDir).jobs;
   await h.sim.deliver("issue_comment", body, { deliveryId: "replayed-with-new-id" });
-  await settle(1500);
+  await settle(h);
   expect(storeCounts(h.app.dataDir).jobs).toBe(before);
 });
 
@@ -43,8 +43,7 @@ it("a lost answer to creating the apply check does not leave a second sluice/app
   h.sim.failNext({ method: "POST", pathPattern: /\/check-runs$/, loseAnswer: true });
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   await completedCheck(h, repo, pr.headSha, "sluice/apply");
-  await settle(1000);
-  console.log(h.sim.checkRuns(repo, pr.headSha).map((c) => [c.name, c.status, c.conclusion]));
+  await settle(h);
   expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/apply")).toHaveLength(1);
 });
 
@@ -61,8 +60,7 @@ it("GitHub down for longer than the retry budget when the apply result is posted
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   await h.sim.waitFor(() => exists(marker));
   h.sim.failNext({ method: "PATCH", pathPattern: /\/issues\/comments\/\d+$/, status: 502, times: 12 });
-  await settle(8000);
-  console.log(botComments(h, repo, pr.number)[before]?.body.slice(0, 300));
+  await settle(h);
   expect(botComments(h, repo, pr.number)[before]?.body).toMatch(/applied/);
   expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
 });

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Harness } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 export type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -29,7 +30,8 @@ export function effects(h: Harness) {
   };
 }
 
-export const settle = (ms = 1_000) => new Promise((r) => setTimeout(r, ms));
+/** Waits until the app has acted on everything it was sent (see untilIdle): before "nothing happened" checks. */
+export const settle = (h: Harness) => untilIdle(h.app.dataDir);
 
 export const botComments = (h: Harness, repo: Repo, pr: number) =>
   h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
@@ -83,7 +85,15 @@ export function postRaw(
     void (async () => {
       for (const chunk of chunks) {
         if (settled || req.destroyed) return;
-        if (!req.write(chunk)) await new Promise((r) => req.once("drain", r).once("close", r));
+        if (req.write(chunk)) continue;
+        // Wait for drain or close, and drop the other listener: a listener left per chunk piles up.
+        await new Promise<void>((r) => {
+          const go = () => {
+            req.off("drain", go).off("close", go);
+            r();
+          };
+          req.once("drain", go).once("close", go);
+        });
       }
       req.end();
     })();

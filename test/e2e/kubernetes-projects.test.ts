@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installHelm } from "../../runners/helm/install-helm.js";
+import { installHelm } from "../../scripts/install-helm.js";
 import { fixtureFiles } from "../support/fixture-files.js";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 
-type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;

@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -18,7 +19,10 @@ afterAll(async () => {
 /** A fresh repo per test, so tests in this file do not see each other's comments. */
 async function repoWith(files: Record<string, string>) {
   n++;
-  return h.sim.createRepo({ owner: "acme", name: `infra-${n}`, files });
+  const repo = await h.sim.createRepo({ owner: "acme", name: `infra-${n}`, files });
+  // Comment commands need write access (a plan is what an apply applies).
+  h.sim.setPermission(repo, "bob", "write");
+  return repo;
 }
 
 async function openPr(repo: Repo, files: Record<string, string | null>, opts: { draft?: boolean } = {}) {
@@ -38,9 +42,7 @@ async function finalCheck(repo: Repo, sha: string, name = "sluice/plan") {
 const botComments = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 /** Lets queued work drain: the app has acted on everything it will act on once its jobs end. */
-async function settle(ms = 1500) {
-  await new Promise((r) => setTimeout(r, ms));
-}
+const settle = () => untilIdle(h.app.dataDir);
 
 describe("autoplan", () => {
   it("plans the changed project when a PR opens: one comment edited in place, a check with counts", async () => {
@@ -203,7 +205,7 @@ describe("comment commands", () => {
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan -- -chdir=/etc" });
     await h.sim.waitFor(() => botComments(repo, pr.number).length === 2);
     expect(botComments(repo, pr.number)[1]?.body).toContain("`-chdir` is not allowed");
-    await settle(500);
+    await settle();
     expect(h.sim.checkRuns(repo, pr.headSha)).toHaveLength(runs);
   });
 
@@ -262,7 +264,7 @@ describe("ingress", () => {
     const repo = await repoWith({ "net/main.tf": tfProject("net") });
     await h.sim.pushBranch(repo, { branch: "x", files: { "net/main.tf": tfProject("net", 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "x", author: "alice", draft: true });
-    await settle(300);
+    await settle();
     const callsBefore = h.sim.calls.length;
     const payload = { action: "created", issue: { number: pr.number, pull_request: {} }, comment: { id: 1, body: "/plan", user: { login: "bob", type: "User" } }, repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl }, installation: { id: h.sim.installationId }, sender: { login: "bob" } };
     const wrong = await h.sim.deliver("issue_comment", payload, { signature: "sha256=" + "0".repeat(64) });

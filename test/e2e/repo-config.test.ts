@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -95,7 +96,7 @@ describe("repo config", () => {
     const { repo, pr } = await openPr("no-atlantis", { "net/main.tf": tfProject("net") }, { "net/main.tf": tfProject("net", 2) });
     await completed(repo, pr.headSha);
     await h.sim.comment(repo, pr.number, { user: "bob", body: "atlantis plan" });
-    await new Promise((r) => setTimeout(r, 1500));
+    await untilIdle(h.app.dataDir);
     expect(bot(repo, pr.number)).toHaveLength(1);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -67,7 +68,7 @@ describe("restarts", () => {
     await completed(repo, other.headSha, "sluice/plan");
     expect(bot(repo, other.number)[0]?.body).toContain(`locked by #`);
     // Nothing retried the apply: one apply check, still the failed one.
-    await new Promise((r) => setTimeout(r, 1500));
+    await untilIdle(h.app.dataDir);
     expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/apply")).toHaveLength(1);
   });
 
@@ -79,7 +80,7 @@ describe("restarts", () => {
     await h.restart({ signal: "SIGTERM" });
     const again = await h.sim.redeliver(pr.delivery.deliveryId);
     expect(again.status).toBe(202);
-    await new Promise((r) => setTimeout(r, 1500));
+    await untilIdle(h.app.dataDir);
     expect(bot(repo, pr.number)).toHaveLength(1);
     expect(h.sim.checkRuns(repo, pr.headSha)).toHaveLength(1);
   });

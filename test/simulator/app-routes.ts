@@ -12,6 +12,18 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
   router.add("GET", "/app", "jwt", () => ok(appJson(ctx)));
   router.add("GET", "/app/installations", "jwt", () => ok([installationJson(ctx)]));
 
+  router.add("GET", "/app/hook/config", "jwt", () => {
+    const { hookUrl, target } = core.webhooks;
+    const body: components["schemas"]["webhook-config"] = {
+      url: hookUrl ?? (target ? `${target}/api/github/webhooks` : ""),
+      content_type: "json",
+      insecure_ssl: "0",
+      // GitHub never returns the secret itself.
+      secret: "********",
+    };
+    return ok(body);
+  });
+
   router.add("GET", "/app/installations/{installation_id}", "jwt", (req) => {
     if (Number(req.params.installation_id) !== ctx.app.installationId) throw notFound();
     return ok(installationJson(ctx));

@@ -17,6 +17,7 @@ interface CheckUpdate {
   details_url?: string;
   external_id?: string;
   name?: string;
+  actions?: CheckRunState["actions"];
 }
 
 /** Validates like GitHub's schema check for check runs; the messages follow GitHub's wording. */
@@ -52,11 +53,29 @@ function parseUpdate(body: Record<string, unknown>): CheckUpdate {
     }
     u.output = { title, summary, text };
   }
+  if (body.actions !== undefined) u.actions = parseActions(body.actions);
   for (const key of ["started_at", "completed_at", "details_url", "external_id", "name"] as const) {
     const v = stringField(body, key);
     if (v !== undefined) u[key] = v;
   }
   return u;
+}
+
+/** GitHub's limits on check run actions: at most 3; label and identifier 20, description 40 characters. */
+function parseActions(actions: unknown): CheckRunState["actions"] {
+  if (!Array.isArray(actions)) throw invalidRequest(`For 'properties/actions', ${JSON.stringify(actions)} is not an array.`);
+  if (actions.length > 3) throw invalidRequest("Only 3 actions are allowed.");
+  return actions.map((a: unknown) => {
+    const o = (a ?? {}) as Record<string, unknown>;
+    const label = stringField(o, "label");
+    const identifier = stringField(o, "identifier");
+    const description = stringField(o, "description");
+    if (!label || !identifier || !description) throw invalidRequest(`"label", "identifier" and "description" are required for each action.`);
+    if (label.length > 20) throw invalidRequest(`For 'properties/label', ${JSON.stringify(label)} is too long (maximum is 20 characters).`);
+    if (identifier.length > 20) throw invalidRequest(`For 'properties/identifier', ${JSON.stringify(identifier)} is too long (maximum is 20 characters).`);
+    if (description.length > 40) throw invalidRequest(`For 'properties/description', ${JSON.stringify(description)} is too long (maximum is 40 characters).`);
+    return { label, identifier, description };
+  });
 }
 
 export function registerCheckRoutes(router: RestRouter, core: SimCore): void {
@@ -72,6 +91,7 @@ export function registerCheckRoutes(router: RestRouter, core: SimCore): void {
     if (u.output) run.output = u.output;
     if (u.details_url !== undefined) run.details_url = u.details_url;
     if (u.external_id !== undefined) run.external_id = u.external_id;
+    if (u.actions !== undefined) run.actions = u.actions;
     const at = core.now();
     if (u.started_at) run.started_at = u.started_at;
     else if (status !== "queued" && !run.started_at) run.started_at = at;
@@ -101,6 +121,8 @@ export function registerCheckRoutes(router: RestRouter, core: SimCore): void {
       completed_at: null,
       output: { title: null, summary: null, text: null },
       history: [],
+      actions: [],
+      head_branch: [...state.pulls.values()].find((p) => p.repo === repo && p.headSha === sha)?.headRef ?? null,
     };
     apply(run, update);
     state.checkRuns.set(run.id, run);

@@ -54,6 +54,7 @@ export function registerCommentRoutes(router: RestRouter, core: SimCore, rejecte
       updatedAt: at,
     };
     state.comments.set(c.id, c);
+    state.logComment("created", c);
     core.echoComment("created", c);
     const json = issueCommentJson(ctx, c);
     return ok(json, 201, { location: json.url });
@@ -81,6 +82,7 @@ export function registerCommentRoutes(router: RestRouter, core: SimCore, rejecte
     c.body = body;
     c.history.push(body);
     c.updatedAt = core.now();
+    state.logComment("edited", c);
     core.echoComment("edited", c, previous);
     return ok(issueCommentJson(ctx, c));
   });

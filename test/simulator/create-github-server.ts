@@ -11,6 +11,8 @@ import { verifyAppJwt } from "./verify-app-jwt.js";
 export interface ServerDeps {
   core: SimCore;
   router: RestRouter;
+  /** Pages outside the API (the OAuth web flow). */
+  web?: RestRouter;
   faults: FaultInjector;
   git: GitHttpDeps;
   calls: CallRecord[];
@@ -43,6 +45,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   };
 
   const fault = deps.faults.take(method, path, rawUrl);
+  if (fault?.holdUntil) {
+    fault.onHeld?.();
+    await fault.holdUntil.catch(() => undefined);
+  }
   if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
   if (fault?.status !== undefined) {
     req.resume();
@@ -56,7 +62,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
 
-  const route = isApi ? deps.router.match(method, path) : null;
+  const route = isApi ? deps.router.match(method, path) : (deps.web?.match(method, path) ?? null);
   if (!route) {
     req.resume();
     send(res, { status: 404, body: { message: "Not Found", documentation_url: DOCS, status: "404" } });
@@ -68,8 +74,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   let reply: RestReply;
   try {
     body = await readJson(req);
-    const token = authorize(deps.core, route.auth, req.headers.authorization);
-    reply = await route.handler({ method, path, params: route.params, query: url.searchParams, body, headers: req.headers, token });
+    const user = route.auth === "user" ? authorizeUser(deps.core, req.headers.authorization) : undefined;
+    const token = route.auth === "user" || route.auth === "none" ? null : authorize(deps.core, route.auth, req.headers.authorization);
+    reply = await route.handler({ method, path, params: route.params, query: url.searchParams, body, headers: req.headers, token, user });
   } catch (e) {
     if (!(e instanceof RestError)) throw e;
     reply = { status: e.status, body: e.body, headers: e.headers };
@@ -83,7 +90,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   send(res, reply);
 }
 
-function authorize(core: SimCore, auth: "jwt" | "token", header: string | undefined) {
+function authorize(core: SimCore, auth: "jwt" | "token" | "none", header: string | undefined) {
+  if (auth === "none") return null;
   const [scheme = "", credential = ""] = (header ?? "").split(/\s+/, 2);
   if (auth === "jwt") {
     if (!/^bearer$/i.test(scheme)) {
@@ -97,6 +105,15 @@ function authorize(core: SimCore, auth: "jwt" | "token", header: string | undefi
   const token = core.state.validToken(credential);
   if (!token) throw badCredentials();
   return token;
+}
+
+/** A user token from the OAuth web flow (`Authorization: token|bearer ghu_…`). */
+function authorizeUser(core: SimCore, header: string | undefined): string {
+  const [scheme = "", credential = ""] = (header ?? "").split(/\s+/, 2);
+  if (!/^(token|bearer)$/i.test(scheme)) throw new RestError(401, { message: "Requires authentication", documentation_url: DOCS, status: "401" });
+  const found = core.state.userTokens.get(credential);
+  if (!found || found.expiresAt <= Date.now()) throw badCredentials();
+  return found.login;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -5,8 +5,8 @@ export class FaultInjector {
   private readonly rules: { rule: FailRule; remaining: number }[] = [];
 
   add(rule: FailRule): void {
-    if (rule.status === undefined && rule.delayMs === undefined && !rule.loseAnswer) {
-      throw new Error("failNext needs a status, a delayMs or loseAnswer");
+    if (rule.status === undefined && rule.delayMs === undefined && !rule.loseAnswer && !rule.holdUntil) {
+      throw new Error("failNext needs a status, a delayMs, loseAnswer or holdUntil");
     }
     this.rules.push({ rule, remaining: rule.times ?? 1 });
   }

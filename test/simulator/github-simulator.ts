@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject } from "node:crypto";
+import { generateKeyPair, type KeyObject, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,25 +6,42 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { registerAppRoutes } from "./app-routes.js";
+import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
 import { registerIssueRoutes } from "./issue-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
+import { registerOAuthRoutes } from "./oauth-routes.js";
 import { createGithubServer } from "./create-github-server.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GitStore } from "./git-store.js";
 import type { ShapeCtx } from "./shape-ctx.js";
+import { registerNativeRoutes } from "./native-routes.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
 import { SimState } from "./sim-state.js";
-import type { CallRecord, CheckRunState, DeliveryRecord, DeploymentSimState, IssueState, FailRule, GitAccessRecord, PullState, RejectedComment, ReviewState, SimRepo } from "./sim-types.js";
+import type {
+  CallRecord,
+  CheckRunState,
+  CommentEvent,
+  DeliveryRecord,
+  DeploymentSimState,
+  FailRule,
+  GitAccessRecord,
+  GitWantRecord,
+  IssueState,
+  PullState,
+  RejectedComment,
+  ReviewState,
+  SimRepo,
+} from "./sim-types.js";
 import { SimulatorScenario } from "./simulator-scenario.js";
 import { WebhookSender } from "./webhook-sender.js";
 
 // One import for tests: the handle's types live next to it.
-export type { CallRecord, DeliveryRecord, DeliveryResult, FailRule, PullState, Role, SimRepo } from "./sim-types.js";
-export type { CreateRepoOptions, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
+export type { CallRecord, CommentEvent, DeliveryRecord, DeliveryResult, FailRule, GitWantRecord, PullState, Role, SimRepo } from "./sim-types.js";
+export type { CreateRepoOptions, MergeGroup, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
 export type { DeliverOptions } from "./webhook-sender.js";
 export { signAppJwt } from "./sign-app-jwt.js";
 
@@ -45,10 +62,12 @@ export interface SimulatorParts {
   calls: CallRecord[];
   unknownCalls: CallRecord[];
   gitAccess: GitAccessRecord[];
+  gitWants: GitWantRecord[];
   rejectedComments: RejectedComment[];
   privateKeyPem: string;
   server: Server;
   root: string;
+  oauth: { clientId: string; clientSecret: string };
 }
 
 export interface CommentView {
@@ -59,7 +78,7 @@ export interface CommentView {
   history: string[];
 }
 
-export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history">;
+export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history" | "actions">;
 
 /** Starts a fake GitHub on 127.0.0.1 (REST under /api/v3, git smart HTTP, signed webhooks out). */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -92,21 +111,28 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     calls: [] as CallRecord[],
     unknownCalls: [] as CallRecord[],
     gitAccess: [] as GitAccessRecord[],
+    gitWants: [] as GitWantRecord[],
     rejectedComments: [] as RejectedComment[],
     privateKeyPem,
     root,
   };
   const router = new RestRouter();
   registerAppRoutes(router, core);
+  registerManifestRoutes(router, core, { pem: privateKeyPem, webhookSecret: opts.webhookSecret });
   registerRepoRoutes(router, core);
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
   registerIssueRoutes(router, core);
+  registerNativeRoutes(router, core);
+  const web = new RestRouter();
+  const oauth = { clientId: `Iv1.sim${appId}`, clientSecret: randomBytes(20).toString("hex") };
+  registerOAuthRoutes(web, router, core, oauth);
 
   const server = createGithubServer({
     core,
     router,
+    web,
     faults: parts.faults,
     calls: parts.calls,
     unknownCalls: parts.unknownCalls,
@@ -114,6 +140,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       root: core.git.root,
       state: ctx.state,
       onAccess: (r) => parts.gitAccess.push(r),
+      onWants: (r) => parts.gitWants.push(r),
       // Only the app pushes over HTTP (tests use pushBranch), so it is the sender.
       onPushed: (repo) => webhooks.track(core.syncPullHeads(repo, ctx.app.botLogin)),
     },
@@ -125,7 +152,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const { port } = server.address() as AddressInfo;
   ctx.web = `http://127.0.0.1:${port}`;
   ctx.api = `${ctx.web}/api/v3`;
-  return new Simulator({ ...parts, server });
+  return new Simulator({ ...parts, server, oauth });
 }
 
 /** The test-facing handle: scenario verbs come from SimulatorScenario, inspection and lifecycle live here. */
@@ -135,6 +162,9 @@ export class Simulator extends SimulatorScenario {
   readonly appId: number;
   readonly installationId: number;
   readonly privateKeyPem: string;
+  /** The App's OAuth client (GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET) for the web flow. */
+  readonly oauthClientId: string;
+  readonly oauthClientSecret: string;
   /** Every request served, REST and git, in order. */
   readonly calls: CallRecord[];
   /** REST calls to endpoints the simulator does not know (answered 404): a test can fail on these. */
@@ -143,6 +173,8 @@ export class Simulator extends SimulatorScenario {
   readonly rejectedComments: RejectedComment[];
   private readonly faults: FaultInjector;
   private readonly gitAccess: GitAccessRecord[];
+  /** Object ids asked for by every fetch, in order. */
+  readonly gitWants: GitWantRecord[];
   private readonly server: Server;
   private readonly root: string;
 
@@ -153,11 +185,14 @@ export class Simulator extends SimulatorScenario {
     this.appId = parts.core.ctx.app.id;
     this.installationId = parts.core.ctx.app.installationId;
     this.privateKeyPem = parts.privateKeyPem;
+    this.oauthClientId = parts.oauth.clientId;
+    this.oauthClientSecret = parts.oauth.clientSecret;
     this.calls = parts.calls;
     this.unknownCalls = parts.unknownCalls;
     this.rejectedComments = parts.rejectedComments;
     this.faults = parts.faults;
     this.gitAccess = parts.gitAccess;
+    this.gitWants = parts.gitWants;
     this.server = parts.server;
     this.root = parts.root;
   }
@@ -178,7 +213,12 @@ export class Simulator extends SimulatorScenario {
   checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
     return [...this.core.state.checkRuns.values()]
       .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
-      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history] }));
+      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history], actions: [...r.actions] }));
+  }
+
+  /** Every comment creation and edit (the app's and the test's), in the order served. */
+  get commentLog(): readonly CommentEvent[] {
+    return this.core.state.commentLog;
   }
 
   /** Plain issues of a repo (not PRs), oldest first. */

@@ -12,6 +12,8 @@ export interface RestRequest {
   headers: IncomingHttpHeaders;
   /** Set on routes that need an installation token. */
   token: TokenState | null;
+  /** Set on routes that need a user token: whose it is. */
+  user?: string;
 }
 
 export interface RestReply {

@@ -1,6 +1,7 @@
 import type { RestReply, RestRequest } from "./rest-reply.js";
 
-export type RouteAuth = "jwt" | "token";
+/** jwt: the App; token: an installation token; user: a user token (OAuth); none: web pages. */
+export type RouteAuth = "jwt" | "token" | "user" | "none";
 export type RouteHandler = (req: RestRequest) => Promise<RestReply> | RestReply;
 
 interface Route {

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
+import { gunzipSync } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { childEnv } from "./run-git.js";
 import type { SimState } from "./sim-state.js";
-import type { GitAccessRecord, SimRepo } from "./sim-types.js";
+import type { GitAccessRecord, GitWantRecord, SimRepo } from "./sim-types.js";
 
 export interface GitHttpDeps {
   root: string;
@@ -10,6 +11,19 @@ export interface GitHttpDeps {
   onAccess(record: GitAccessRecord): void;
   /** After a successful push, so open PRs can follow their branches. */
   onPushed(repo: SimRepo): void;
+  /** The object ids a fetch asked for, so a test can prove a commit was never served. */
+  onWants?(record: GitWantRecord): void;
+}
+
+/** `want <sha>` lines of an upload-pack request body (protocol v0/v1 and v2; gzip as git sends it). */
+function wantsOf(body: Buffer, gzip: boolean): string[] {
+  let text: string;
+  try {
+    text = (gzip ? gunzipSync(body) : body).toString("latin1");
+  } catch {
+    return [];
+  }
+  return [...text.matchAll(/want ([0-9a-f]{40,64})/g)].map((m) => m[1] ?? "");
 }
 
 const GIT_PATH = /^\/([^/]+)\/([^/]+?)\.git(\/.*)?$/;
@@ -115,6 +129,15 @@ export function serveGitHttp(req: IncomingMessage, res: ServerResponse, url: URL
       stderr += String(e);
     });
     child.stdin.on("error", () => {});
+    if (!receive && req.method === "POST" && deps.onWants) {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const gzip = /gzip/i.test(String(req.headers["content-encoding"] ?? ""));
+        const wants = wantsOf(Buffer.concat(chunks), gzip);
+        if (wants.length) deps.onWants?.({ repo: repo.fullName, wants });
+      });
+    }
     req.pipe(child.stdin);
   });
 }

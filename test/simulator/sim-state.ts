@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type {
   AccountType,
   CheckRunState,
+  CommentEvent,
   CommentState,
   DeploymentSimState,
   IssueState,
@@ -11,6 +12,7 @@ import type {
   Role,
   SimRepo,
   SimUser,
+  TeamState,
   TokenState,
 } from "./sim-types.js";
 
@@ -24,11 +26,17 @@ export class SimState {
   readonly comments = new Map<number, CommentState>();
   readonly reviews: ReviewState[] = [];
   readonly checkRuns = new Map<number, CheckRunState>();
+  /** By lowercase `org/slug`. */
+  readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
   readonly tokens = new Map<string, TokenState>();
   readonly issues = new Map<string, IssueState>();
   readonly deployments: DeploymentSimState[] = [];
   readonly issuedTokens: string[] = [];
+  /** Every comment creation and edit, in the order served: for tests about the order of answers. */
+  readonly commentLog: CommentEvent[] = [];
+  /** User-to-server tokens from the OAuth web flow: token -> who. */
+  readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
   private readonly issueCounters = new Map<string, number>();
   private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000, issue: 4_000_000, deployment: 5_000_000, deploymentStatus: 6_000_000 };
@@ -106,6 +114,18 @@ export class SimState {
 
   expireTokens(): void {
     for (const t of this.tokens.values()) t.expiresAt = 0;
+  }
+
+  logComment(action: CommentEvent["action"], c: CommentState): void {
+    this.commentLog.push({
+      seq: this.commentLog.length + 1,
+      action,
+      commentId: c.id,
+      repo: c.repo.fullName,
+      issueNumber: c.issueNumber,
+      user: c.user,
+      body: c.body,
+    });
   }
 
   commentsOf(repo: SimRepo, issueNumber: number): CommentState[] {

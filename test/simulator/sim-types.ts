@@ -95,6 +95,18 @@ export interface CheckRunState {
   completed_at: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   history: { status: CheckStatus; conclusion: CheckConclusion | null }[];
+  /** Buttons the app offered (`actions`); GitHub shows them and sends `requested_action` on a click. */
+  actions: { label: string; identifier: string; description: string }[];
+  /** The branch of the check suite: GitHub lists open PRs of that branch in check events. */
+  head_branch: string | null;
+}
+
+export interface TeamState {
+  org: string;
+  slug: string;
+  /** `org/slug` of the parent team: members of this team count as members of the parent too. */
+  parent?: string;
+  members: Map<string, "active" | "pending">;
 }
 
 export interface ReactionState {
@@ -170,6 +182,30 @@ export interface FailRule {
    * what a client sees when GitHub did the work but the answer was lost or timed out. REST only.
    */
   loseAnswer?: boolean;
+  /**
+   * Hold the request until this promise settles, then go on as the rest of the rule says (or serve
+   * it normally): a deterministic "GitHub is slow right now" for races. `onHeld` is called when the
+   * request arrives, so a test waits for that instead of sleeping.
+   */
+  holdUntil?: Promise<unknown>;
+  onHeld?: () => void;
+}
+
+/** One write to a comment, in the order the simulator served them (app and test writes alike). */
+export interface CommentEvent {
+  seq: number;
+  action: "created" | "edited";
+  commentId: number;
+  repo: string;
+  issueNumber: number;
+  user: string;
+  body: string;
+}
+
+/** Object ids a client asked for in one git fetch (`want` lines of an upload-pack request). */
+export interface GitWantRecord {
+  repo: string;
+  wants: string[];
 }
 
 /** A plain issue (pull requests live in PullState; both share one number sequence). */

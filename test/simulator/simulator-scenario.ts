@@ -1,6 +1,19 @@
 import type { SimCore } from "./sim-core.js";
 import type { AccountType, CommentState, DeliveryResult, IssueState, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
 import type { DeliverOptions } from "./webhook-sender.js";
+import { gitText } from "./run-git.js";
+import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
+
+/** A merge group the queue made: its commit, and the merge commit of each PR in it. */
+export interface MergeGroup {
+  headSha: string;
+  headRef: string;
+  baseSha: string;
+  baseRef: string;
+  /** PR number -> the group's merge commit that brought it in. */
+  commits: Map<number, string>;
+  delivery: DeliveryResult;
+}
 
 export interface CreateRepoOptions {
   owner: string;
@@ -44,6 +57,11 @@ export class SimulatorScenario {
 
   setWebhookTarget(baseUrl: string): void {
     this.core.webhooks.target = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** What `GET /app/hook/config` answers as the app's webhook URL ("" = none set); by default the target's endpoint. */
+  setHookUrl(url: string | null): void {
+    this.core.webhooks.hookUrl = url;
   }
 
   addUser(login: string, opts: { type?: "User" | "Bot" } = {}): SimUser {
@@ -207,6 +225,7 @@ export class SimulatorScenario {
       updatedAt: at,
     };
     state.comments.set(c.id, c);
+    state.logComment("created", c);
     const delivery = await this.core.webhooks.deliver("issue_comment", this.core.commentEvent("created", c, opts.user));
     return { commentId: c.id, delivery };
   }
@@ -275,6 +294,100 @@ export class SimulatorScenario {
     this.addUser(by);
     const sha = await this.core.mergePull(pr, { method: opts.method ?? "merge", by });
     return { sha, delivery: await this.sendPullEvent("closed", pr, by) };
+  }
+
+  /**
+   * A team `org/slug`; `parent` makes it a child team, whose active members GitHub reports as
+   * members of the parent too. `pending` members were invited and have not accepted.
+   */
+  addTeam(team: string, opts: { members?: string[]; pending?: string[]; parent?: string } = {}): void {
+    const [org = "", slug = ""] = team.split("/");
+    const members = new Map<string, "active" | "pending">();
+    for (const m of opts.members ?? []) members.set(m.toLowerCase(), "active");
+    for (const m of opts.pending ?? []) members.set(m.toLowerCase(), "pending");
+    for (const m of [...(opts.members ?? []), ...(opts.pending ?? [])]) this.addUser(m);
+    this.core.state.teams.set(team.toLowerCase(), { org, slug, parent: opts.parent, members });
+  }
+
+  /** A click on one of a check run's buttons: GitHub sends `check_run.requested_action` to the app. */
+  async clickCheckAction(repo: SimRepo, checkRunId: number, identifier: string, user: string): Promise<DeliveryResult> {
+    const run = this.core.state.checkRuns.get(checkRunId);
+    if (!run || run.repo !== repo) throw new Error(`${repo.fullName}: no check run ${checkRunId}`);
+    if (!run.actions.some((a) => a.identifier === identifier)) {
+      throw new Error(`check run ${checkRunId} (${run.name}) offers no action ${identifier}: it offers ${JSON.stringify(run.actions)}`);
+    }
+    this.addUser(user);
+    return this.core.webhooks.deliver("check_run", checkRunPayload(this.core.ctx, "requested_action", run, user, identifier));
+  }
+
+  /** "Re-run" on one check run: `check_run.rerequested`. */
+  async rerequestCheckRun(repo: SimRepo, checkRunId: number, user: string): Promise<DeliveryResult> {
+    const run = this.core.state.checkRuns.get(checkRunId);
+    if (!run || run.repo !== repo) throw new Error(`${repo.fullName}: no check run ${checkRunId}`);
+    this.addUser(user);
+    return this.core.webhooks.deliver("check_run", checkRunPayload(this.core.ctx, "rerequested", run, user));
+  }
+
+  /** "Re-run all checks" of the app's suite on a commit: `check_suite.rerequested`. */
+  async rerequestCheckSuite(repo: SimRepo, sha: string, user: string): Promise<DeliveryResult> {
+    const branch = [...this.core.state.checkRuns.values()].find((r) => r.repo === repo && r.head_sha === sha)?.head_branch ?? null;
+    this.addUser(user);
+    return this.core.webhooks.deliver("check_suite", checkSuitePayload(this.core.ctx, repo, sha, branch, user));
+  }
+
+  /**
+   * GitHub's merge queue: a merge commit per PR, in order, on top of the base branch tip, on the
+   * branch `gh-readonly-queue/<base>/pr-<last>-<last head sha>`; then `merge_group.checks_requested`.
+   */
+  async enqueueMergeGroup(repo: SimRepo, numbers: number[], opts: { user?: string } = {}): Promise<MergeGroup> {
+    const { git } = this.core;
+    const pulls = numbers.map((n) => this.pullOf(repo, n));
+    const last = pulls[pulls.length - 1];
+    if (!last) throw new Error("a merge group needs at least one pull request");
+    const baseRef = last.baseRef;
+    const group = await git.withLock(repo.dir, async () => {
+      const baseSha = await this.resolveRev(repo, `refs/heads/${baseRef}`);
+      let current = baseSha;
+      const commits = new Map<number, string>();
+      for (const pr of pulls) {
+        const tree = await git.mergeTree(repo.dir, current, pr.headSha);
+        if (!tree) throw new Error(`#${pr.number} conflicts with the merge group`);
+        current = await git.commitTree(repo.dir, tree, [current, pr.headSha], `Merge pull request #${pr.number} from ${repo.owner}/${pr.headRef}\n\n${pr.title}`);
+        commits.set(pr.number, current);
+      }
+      const headRef = `refs/heads/gh-readonly-queue/${baseRef}/pr-${last.number}-${last.headSha}`;
+      await git.updateRef(repo.dir, headRef, current);
+      return { headSha: current, headRef, baseSha, baseRef: `refs/heads/${baseRef}`, commits };
+    });
+    const treeId = await this.treeOf(repo, group.headSha);
+    const payload = mergeGroupPayload(
+      this.core.ctx,
+      repo,
+      { ...group, treeId, message: `Merge pull request #${last.number} from ${repo.owner}/${last.headRef}` },
+      opts.user ?? last.author,
+    );
+    return { ...group, delivery: await this.core.webhooks.deliver("merge_group", payload) };
+  }
+
+  /** The queue lands a group: the base branch moves to its commit, each PR is merged by its merge commit. */
+  async landMergeGroup(repo: SimRepo, group: MergeGroup): Promise<DeliveryResult[]> {
+    const { git } = this.core;
+    await git.withLock(repo.dir, async () => {
+      await git.updateRef(repo.dir, group.baseRef, group.headSha, group.baseSha);
+      await git.deleteRef(repo.dir, group.headRef);
+    });
+    const results: DeliveryResult[] = [];
+    for (const [number, sha] of group.commits) {
+      const pr = this.pullOf(repo, number);
+      const at = this.core.now();
+      Object.assign(pr, { state: "closed", merged: true, mergeCommitSha: sha, mergedAt: at, closedAt: at, updatedAt: at, mergedBy: pr.author, baseSha: group.baseSha });
+      results.push(await this.sendPullEvent("closed", pr, pr.author));
+    }
+    return results;
+  }
+
+  private async treeOf(repo: SimRepo, sha: string): Promise<string> {
+    return gitText(["rev-parse", `${sha}^{tree}`], { gitDir: repo.dir });
   }
 
   /** Sends any payload as a signed delivery (or a deliberately broken one, see DeliverOptions). */

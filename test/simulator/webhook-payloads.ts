@@ -13,7 +13,7 @@ export type IssueCommentAction = "created" | "edited" | "deleted";
 let definitions: WebhookDefinition[] | null = null;
 
 /** The richest real example for an event/action (4 MB of JSON, so loaded on first use). */
-function example(event: string, action: string): Record<string, unknown> {
+export function example(event: string, action: string): Record<string, unknown> {
   definitions ??= createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
   const def = definitions.find((d) => d.name === event);
   const candidates = (def?.examples ?? []) as unknown as Record<string, unknown>[];
@@ -42,7 +42,7 @@ function orgJson(ctx: ShapeCtx, login: string): Record<string, unknown> {
   };
 }
 
-function envelope(ctx: ShapeCtx, repo: SimRepo, sender: string): Record<string, unknown> {
+export function envelope(ctx: ShapeCtx, repo: SimRepo, sender: string): Record<string, unknown> {
   return {
     repository: repositoryJson(ctx, repo),
     organization: orgJson(ctx, repo.owner),

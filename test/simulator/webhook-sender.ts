@@ -22,6 +22,8 @@ export function signBody(secret: string, body: Buffer): { sha256: string; sha1: 
 /** Posts signed deliveries the way GitHub's hookshot does and remembers every one. */
 export class WebhookSender {
   target: string | null = null;
+  /** The app's webhook URL as `GET /app/hook/config` reports it; null = `${target}/api/github/webhooks`. */
+  hookUrl: string | null = null;
   readonly deliveries: DeliveryRecord[] = [];
   /** What each delivery sent, so a test can redeliver it as GitHub's "Redeliver" button does. */
   private readonly sent = new Map<string, { event: string; payload: object }>();

@@ -181,6 +181,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     return [a, adapter.shared ? await env.open() : a];
   };
 
+  it("claims fairly: a PR with jobs running waits behind an idle PR's job, oldest first within each", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await a.recordDelivery(`d-busy-${i}`, "issue_comment", { target: target(1), spec })).jobId as number);
+    const idle = (await a.recordDelivery("d-idle", "pull_request", { target: target(2), spec })).jobId as number;
+    expect((await a.claimNextJob())?.id).toBe(ids[0]);
+    // PR 1 has a job running now: PR 2's job, although newer, goes first.
+    expect((await b.claimNextJob())?.id).toBe(idle);
+    expect((await a.claimNextJob())?.id).toBe(ids[1]);
+    expect((await b.activeJobsOf("acme/infra", 1)).map((j) => [j.id, j.status])).toEqual([
+      [ids[0], "running"],
+      [ids[1], "running"],
+      [ids[2], "queued"],
+      [ids[3], "queued"],
+    ]);
+    expect((await a.activeJobsOf("acme/infra", 3)).length).toBe(0);
+  });
+
   it("answers a ping while open", async () => {
     await fresh();
     expect(await (await env.open()).ping()).toEqual({ ok: true });
@@ -340,9 +359,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const before = await env.open();
     const planJob = (await before.recordDelivery("d-plan", "pull_request", { target: target(1), spec })).jobId as number;
     const applyJob = (await before.recordDelivery("d-apply", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+    await before.claimNextJob();
+    await before.claimNextJob();
     await before.recordDelivery("d-queued", "pull_request", { target: target(2), spec });
-    await before.claimNextJob();
-    await before.claimNextJob();
     const started = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: 1 });
     const finished = await before.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "app", planId: 2 });
     await before.recordApplyEnd(finished, "succeeded");
@@ -382,6 +401,122 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A failing holder releases the lock and its error reaches the caller.
     await expect(s.runExclusive("k1", async () => Promise.reject(new Error("plan failed")))).rejects.toThrow("plan failed");
     expect(await s.runExclusive("k1", async () => "next")).toBe("next");
+  });
+
+  it("keeps job logs in order, capped per job, across restarts, until their retention ends", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const jobId = (await a.recordDelivery("d-log", "pull_request", { target: target(1), spec })).jobId as number;
+    const chunk = (project: string, text: string) => ({ jobId, repo: "acme/infra", pr: 1, kind: "plan" as const, project, text });
+    // Two projects of one job write at once, from both replicas: one sequence, each project's order kept.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).appendJobLog(chunk(i % 2 ? "net" : "app", `line ${i}\n`), 10_000)),
+    );
+    const all = await b.readJobLog(jobId, 0);
+    expect(all.map((c) => c.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(all.filter((c) => c.project === "net")).toHaveLength(10);
+    expect((await a.readJobLog(jobId, 18)).map((c) => c.seq)).toEqual([19, 20]);
+    expect(await a.readJobLog(jobId, 0, 3)).toHaveLength(3);
+    expect(await a.appendJobLog(chunk("net", ""), 10_000)).toBe(true);
+    expect(await a.readJobLog(jobId, 20)).toEqual([]);
+
+    // The cap counts the whole job; the cut keeps whole characters and leaves one notice.
+    const capped = (await a.recordDelivery("d-cap", "pull_request", { target: target(2), spec })).jobId as number;
+    const big = (project: string, text: string) => ({ jobId: capped, repo: "acme/infra", pr: 2, kind: "apply" as const, project, text });
+    expect(await a.appendJobLog(big("net", "x".repeat(30)), 40)).toBe(true);
+    expect(await b.appendJobLog(big("app", `${"é".repeat(10)}tail`), 40)).toBe(false);
+    expect(await a.appendJobLog(big("net", "more"), 40)).toBe(false);
+    const cappedLog = await a.readJobLog(capped, 0);
+    expect(cappedLog.map((c) => c.text.replace(/\s+$/, "").slice(0, 40))).toEqual(["x".repeat(30), "é".repeat(5), expect.stringContaining("truncated")]);
+    const streams = await b.jobLogStreams(capped);
+    expect(streams.map((s) => [s.project, s.kind, s.bytes, s.truncated])).toEqual([
+      ["net", "apply", 30, false],
+      ["app", "apply", 10, true],
+    ]);
+
+    if (!adapter.shared) {
+      await a.close();
+      const again = await env.open();
+      expect((await again.readJobLog(jobId, 0)).map((c) => c.text)).toEqual(all.map((c) => c.text));
+      // One process per embedded data dir: the next open needs this one closed.
+      await again.close();
+    }
+    const s = await env.open();
+    expect(await s.pruneJobLogs(new Date(Date.now() - 60_000).toISOString())).toBe(0);
+    expect(await s.pruneJobLogs(new Date(Date.now() + 60_000).toISOString())).toBe(2);
+    expect(await s.readJobLog(jobId, 0)).toEqual([]);
+    expect(await s.pruneJobLogs(new Date(Date.now() + 60_000).toISOString())).toBe(0);
+    // The streams stay: the overview still knows which job last planned a project.
+    expect(await s.jobLogStreams(jobId)).toHaveLength(2);
+  });
+
+  it("shows every project's last plan, last apply, what is live, and who holds and waits for locks", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const planJob = (await a.recordDelivery("d-p", "pull_request", { target: target(1), spec })).jobId as number;
+    const log = (jobId: number, project: string, kind: "plan" | "apply", pr = 1) =>
+      a.appendJobLog({ jobId, repo: "acme/infra", pr, kind, project, text: `${project}\n` }, 1000);
+    await log(planJob, "net", "plan");
+    await log(planJob, "app", "plan");
+    const saved = await a.savePlan(plan({ jobId: planJob }));
+    await a.updateJob(planJob, { status: "done" });
+
+    const applyJob = (await a.recordDelivery("d-a", "issue_comment", { target: target(1), spec: { kind: "apply", trigger: "comment", actor: "alice" } })).jobId as number;
+    await log(applyJob, "net", "apply");
+    const ok = await a.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: saved.id });
+    await a.recordApplyEnd(ok, "succeeded");
+    const failedJob = (await a.recordDelivery("d-f", "issue_comment", { target: target(3), spec: { kind: "apply", trigger: "comment", actor: "bob" } })).jobId as number;
+    const failed = await a.recordApplyStart({ jobId: failedJob, repo: "acme/infra", pr: 3, project: "net", planId: saved.id });
+    await a.recordApplyEnd(failed, "failed");
+    const running = (await a.recordDelivery("d-r", "pull_request", { target: target(4), spec })).jobId as number;
+    await log(running, "db", "plan", 4);
+
+    const activity = await b.projectActivity();
+    expect(activity.map((r) => r.project)).toEqual(["app", "db", "net"]);
+    const [app, db, net] = activity;
+    expect(app?.lastPlan).toMatchObject({ jobId: planJob, pr: 1, jobStatus: "done" });
+    expect(app?.lastPlan?.planStatus).toBeUndefined();
+    expect(db?.lastPlan).toMatchObject({ jobId: running, pr: 4, jobStatus: "queued" });
+    expect(net?.lastPlan).toMatchObject({ jobId: planJob, planStatus: "pending", headSha: "h1", summary: { add: 1 } });
+    expect(net?.lastApply).toMatchObject({ id: failed, status: "failed", actor: "bob", pr: 3 });
+    expect(net?.live).toMatchObject({ id: ok, status: "succeeded", actor: "alice", pr: 1, headSha: "h1", finishedAt: expect.any(String) });
+    expect((await b.applyHistory({ repo: "acme/infra" })).map((x) => x.id)).toEqual([failed, ok]);
+    expect(await b.applyHistory({ repo: "other/repo" })).toEqual([]);
+
+    await a.takeLock(lock(1), target(1));
+    await a.takeLock(lock(7), target(7));
+    await a.takeLock(lock(5), target(5));
+    await a.takeLock(lock(2, "app"), target(2));
+    expect(await b.allLocks()).toEqual([
+      { ...lock(2, "app"), createdAt: expect.any(String), waiting: [] },
+      { ...lock(1), createdAt: expect.any(String), waiting: [5, 7] },
+    ]);
+    expect(await b.lastJobTarget("acme/infra", 1)).toEqual(target(1));
+    expect(await b.lastJobTarget("acme/infra", 99)).toBeUndefined();
+    expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2 });
+  });
+
+  it("keeps the audit trail and the global pause of applies", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    expect(await b.appliesPaused()).toBeUndefined();
+    await a.setAppliesPaused({ by: "root", reason: "incident 42" });
+    expect(await b.appliesPaused()).toEqual({ by: "root", reason: "incident 42", at: expect.any(String) });
+    await a.setAppliesPaused({ by: "root2", reason: "still" });
+    expect((await b.appliesPaused())?.by).toBe("root2");
+    await b.setAppliesPaused(undefined);
+    expect(await a.appliesPaused()).toBeUndefined();
+
+    const first = await a.recordAudit({ actor: "Alice", action: "unlock", repo: "acme/infra", project: "net", pr: 3, detail: "released net" });
+    const second = await b.recordAudit({ actor: "root", action: "pause", detail: "incident 42" });
+    expect(second).toBeGreaterThan(first);
+    expect((await a.auditEvents({})).map((e) => e.id)).toEqual([second, first]);
+    expect(await a.auditEvents({ actor: "alice" })).toEqual([
+      { id: first, at: expect.any(String), actor: "Alice", action: "unlock", repo: "acme/infra", project: "net", pr: 3, detail: "released net" },
+    ]);
+    expect((await a.auditEvents({ action: "pause" }))[0]).toMatchObject({ actor: "root", repo: undefined, pr: undefined });
+    expect(await a.auditEvents({ repo: "acme/other" })).toEqual([]);
+    expect(await a.auditEvents({ limit: 1 })).toHaveLength(1);
   });
 
   it.runIf(adapter.shared)("excludes run-lock holders across replicas, queues waiters in-process, frees a dead holder's lock", async () => {

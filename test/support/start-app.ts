@@ -34,6 +34,8 @@ export interface StartAppOptions {
   dataDir?: string;
   serverConfig?: string;
   port?: number;
+  /** A compiled entry point (dist/src/main.js) run with plain node; default: src/main.ts through tsx. */
+  entry?: string;
 }
 
 /** Starts the production entry point (src/main.ts) as a child process and waits for /healthz. */
@@ -57,7 +59,8 @@ export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
     await writeFile(file, opts.serverConfig);
     env.SLUICE_SERVER_CONFIG = file;
   }
-  const child: ChildProcess = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")], {
+  const argv = opts.entry ? [opts.entry] : ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")];
+  const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: dataDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -54,6 +54,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
   it("all-keys.yaml: every Atlantis key, supported or reported", () => {
     expect(load("all-keys.yaml")).toEqual({
       ...ATLANTIS_DEFAULTS,
+      setKeys: ["automerge"],
       projects: [
         tf("base", { name: "base" }),
         tf(".", {
@@ -259,12 +260,10 @@ describe("atlantis.yaml leniency and its limits", () => {
     ]);
   });
 
-  it("reports a workflow defined only server-side and runs the default", () => {
+  it("keeps a workflow defined only server-side for the server config to resolve; `default` is the default", () => {
     const result = loadRepoConfig({ atlantis: "version: 3\nprojects:\n- dir: a\n  workflow: terragrunt\n- dir: b\n  workflow: default\n" });
-    expect(result.ok && result.config.projects.map((p) => p.workflow)).toEqual([undefined, undefined]);
-    expect(result.ok && result.config.warnings).toEqual([
-      "`projects[0].workflow` names terragrunt, which this file does not define (server-side workflows are not supported); the default workflow will run",
-    ]);
+    expect(result.ok && result.config.projects.map((p) => p.workflow)).toEqual(["terragrunt", undefined]);
+    expect(result.ok && result.config.warnings).toEqual([]);
   });
 
   it("reads scalars as Go would into string fields, keeping their text", () => {

@@ -7,9 +7,9 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
 import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift.js";
-import { cronProblem, nextRunAfter } from "../../src/drift/cron.js";
+import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
-import { planDefaultHead } from "../../src/drift/plan-default-head.js";
+import { planDefaultHead } from "../../src/jobs/drift/plan-default-head.js";
 import { issueMarker, projectOfIssue, readIssueState, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
@@ -17,9 +17,10 @@ import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { eventToJob } from "../../src/ingress/event-to-job.js";
 import type { JobDeps } from "../../src/jobs/job-deps.js";
 import { secretsFor } from "../../src/jobs/secrets.js";
+import type { Job } from "../../src/model/job.js";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { Project } from "../../src/model/project.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 
 const net: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 const summary = (over: Partial<PlanSummary> = {}): PlanSummary => ({
@@ -252,7 +253,9 @@ describe("drift reports", () => {
     expect(readIssueState(body)).toEqual(state);
     expect(body).toContain("`input`: `\"[redacted]\"` → `\"git\"`");
     expect(body).not.toContain("hunter2");
-    const many = { ...drifted, resources: Array.from({ length: 2000 }, (_, i) => ({ ...drifted.resources[0]!, address: `terraform_data.r_${i}_${"x".repeat(100)}` })) };
+    const first = drifted.resources[0];
+    if (!first) throw new Error("the fixture has a drifted resource");
+    const many = { ...drifted, resources: Array.from({ length: 2000 }, (_, i) => ({ ...first, address: `terraform_data.r_${i}_${"x".repeat(100)}` })) };
     const big = renderDriftIssue(many, facts, redact).body;
     expect(big.length).toBeLessThan(65_536);
     expect(big).toContain("more (see the full plan below)");
@@ -278,6 +281,9 @@ describe("Helm and Kustomize drift", () => {
       },
     },
     config: parseServerConfig(""),
+    // Job output goes to the store (src/jobs/store-job-log.ts); these tests do not read it.
+    store: { appendJobLog: async () => true },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
     runnerEnv: {},
     redactPatterns: [],
@@ -285,7 +291,7 @@ describe("Helm and Kustomize drift", () => {
   } as unknown as JobDeps;
   const ctx = (kubeconfig?: string) => ({
     deps,
-    jobId: 1,
+    job: { id: 1, target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 0 }, spec: { kind: "drift", trigger: "comment", actor: "alice" } } as unknown as Job,
     repo: { owner: "acme", name: "infra" },
     checkoutDir: "/checkout",
     settings: { ...repoSettings(parseServerConfig(""), "acme/infra", undefined), kubeconfig },

@@ -310,6 +310,7 @@ describe("summarizeObjectChanges and renderObjectChanges", () => {
       outputs: [],
       hasChanges: true,
       sensitiveValues: [],
+      changeHashes: expect.any(Object),
     });
   });
 

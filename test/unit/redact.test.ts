@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor, extendRedactor, REDACTED, type Redactor } from "../../src/render/redact.js";
+import { createRedactor, extendRedactor, REDACTED, type Redactor } from "../../src/util/redact.js";
 
 const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const PAT = `github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV`;

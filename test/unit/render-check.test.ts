@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { MAX_CHECK_SUMMARY, renderCheck } from "../../src/render/render-check.js";
 import { input, mixedSummary, planned, project, summary } from "../golden/fixtures.js";
 

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
 import { input, mixedSummary, PLAN_OUTPUT, planned, project, summary } from "../golden/fixtures.js";
 import { structure } from "../golden/markdown-checks.js";
@@ -31,6 +31,7 @@ Initializing provider plugins...
 
 const cases: Record<string, CommentInput> = {
   "plan-changes": input({ results: [planned("net", mixedSummary)] }),
+  "destroy-plan": input({ triggerText: "/plan -- -destroy", results: [planned("net", { ...mixedSummary, destroyPlan: true })] }),
   "no-changes": input({
     triggerText: "autoplan",
     triggerUser: "alice",
@@ -54,7 +55,7 @@ const cases: Record<string, CommentInput> = {
     ],
   }),
   refused: input({
-    results: [{ project: project("prod", "envs/prod", "prod"), status: "refused", reason: "locked by #12 (@bob)", output: "" }],
+    results: [{ project: project("prod", "envs/prod", "prod"), status: "refused", reason: "locked by #12 (@bob)", link: { text: "#12", url: "https://github.com/acme/infra/pull/12" }, output: "" }],
   }),
   "mixed-3-projects": input({
     triggerText: "/plan",

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ResourceAction } from "../../src/model/plan-summary.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { renderCheck } from "../../src/render/render-check.js";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { type CommentInput, parseMarker, renderComments } from "../../src/render/render-comment.js";
 import { summary } from "../golden/fixtures.js";
 import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";

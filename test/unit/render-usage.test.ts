@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/render/redact.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { renderInvalid, renderUsage } from "../../src/render/render-usage.js";
 
 const USAGE = "**Sluice commands**: `/plan`, `/apply`, `/unlock`, `/help`";

@@ -37,6 +37,7 @@ describe("loadRepoConfig: .sluice.yaml", () => {
   it("reads every key of full.yaml into the model", () => {
     expect(load(fixture("full.yaml"))).toEqual({
       source: ".sluice.yaml",
+      setKeys: ["apply_on", "automerge", "approvals"],
       projects: [
         tf("network", { executionOrderGroup: 1, applyRequirements: ["approved", "mergeable"] }),
         tf("apps/web", {
@@ -285,7 +286,7 @@ const INVALID: [string, string[]][] = [
       "projects[0].execution_order_group: must be a number, got first (line 8)",
       "projects[0].depends_on: must be a list, got network (line 9)",
       "projects[0].autoplan.when_modified: must be a list, got *.tf (line 12)",
-      "projects[0].apply_requirements[1]: must be one of approved, mergeable, undiverged, got reviewed (line 13)",
+      "projects[0].apply_requirements[1]: must be one of approved, mergeable, undiverged, code_owners, got reviewed (line 13)",
       "projects[1].dir: is required (line 14)",
     ],
   ],
@@ -318,7 +319,6 @@ const INVALID: [string, string[]][] = [
     [
       "projects[1].depends_on[1]: no project named db (line 8)",
       "projects[1].depends_on[2]: a project cannot depend on itself (line 8)",
-      "projects[1].workflow: no workflow named custom (no workflows are defined) (line 10)",
       "projects[2].name: duplicate project name network (also projects[0] on line 3) (line 11)",
       "projects[3]: dir app and workspace default are already used by projects[1] on line 6; each project needs its own dir or workspace (line 13)",
       'projects[5].name: must be a project name (letters, digits, `.`, `_`, `-`, `/`; starting with a letter or digit; at most 128 characters), got "my app" (line 16)',

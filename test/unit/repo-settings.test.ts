@@ -58,3 +58,67 @@ describe("repoSettings: the trusted config may only set what the server allows",
     expect(repoSettings(parseServerConfig(""), "acme/infra", base).kubeconfig).toBeUndefined();
   });
 });
+
+describe("repoSettings: trusted settings attach to what a project is, never to the name a PR gives it", () => {
+  const trusted = repo(
+    "version: 1\nprojects:\n  - name: weak\n    dir: app\n    apply_requirements: []\n  - name: prod\n    dir: prod\n    apply_requirements: [approved, undiverged]\n    helm:\n      secret_set: { password: db }\n",
+  );
+  const server = parseServerConfig("allowed_overrides: [apply_requirements]\napply_requirements: [approved, mergeable]\n");
+  const s = repoSettings(server, "acme/infra", trusted, { DB: "hunter2" });
+
+  it("a PR that names dir prod `weak` still gets prod's requirements", () => {
+    expect(s.requirementsFor({ name: "weak", dir: "prod", workspace: "default", runner: "terraform" })).toEqual(["approved", "undiverged"]);
+    expect(s.requirementsFor({ name: "prod", dir: "app", workspace: "default", runner: "terraform" })).toEqual([]);
+  });
+
+  it("a dir or workspace the base branch does not know gets the server's defaults", () => {
+    expect(s.requirementsFor({ name: "weak", dir: "other", workspace: "default", runner: "terraform" })).toEqual(["approved", "mergeable"]);
+    expect(s.requirementsFor({ name: "weak", dir: "app", workspace: "staging", runner: "terraform" })).toEqual(["approved", "mergeable"]);
+  });
+
+  it("helm secret_set comes from the trusted project only, whatever the PR's project says", () => {
+    const fromPr = { name: "x", dir: "app", workspace: "default", runner: "helm" as const, helm: { secretSet: { password: "db" } } };
+    expect(s.secretSetFor(fromPr)).toEqual({});
+    expect(s.secretSetFor({ name: "renamed", dir: "prod", workspace: "default", runner: "helm" })).toEqual({ password: "db" });
+  });
+});
+
+describe("repoSettings: server workflows (repos.yaml's workflows and allowed_workflows)", () => {
+  const server = parseServerConfig(
+    [
+      "workflows:",
+      "  shared:",
+      "    plan:",
+      "      steps: [init, {run: [make, check]}, plan]",
+      "  base:",
+      "    plan:",
+      "      steps: [init, {plan: {extra_args: [-lock-timeout=5m]}}]",
+      "allowed_workflows: [shared]",
+      "default_workflow: base",
+      "",
+    ].join("\n"),
+  );
+  const project = (workflow?: string) =>
+    repo(`version: 1\nprojects:\n  - name: net\n    dir: net\n${workflow ? `    workflow: ${workflow}\n` : ""}`);
+
+  it("a repo picks an allowed server workflow by name, run steps included (the operator wrote them)", () => {
+    const s = repoSettings(server, "acme/infra", project("shared"));
+    expect(s.workflowFor(net).workflow?.plan.map((st) => st.kind)).toEqual(["init", "run", "plan"]);
+  });
+
+  it("a server workflow not in allowed_workflows, or a name nobody defines, is refused with the setting to change", () => {
+    expect(repoSettings(server, "acme/infra", project("base")).workflowFor(net).refusal).toContain("allowed_workflows");
+    expect(repoSettings(server, "acme/infra", project("nope")).workflowFor(net).refusal).toContain("is not defined in the base branch's config");
+  });
+
+  it("projects that name no workflow run default_workflow", () => {
+    expect(repoSettings(server, "acme/infra", project()).workflowFor(net).workflow?.plan[1]).toEqual({ kind: "plan", extraArgs: ["-lock-timeout=5m"] });
+    expect(repoSettings(parseServerConfig(""), "acme/infra", project()).workflowFor(net)).toEqual({});
+  });
+
+  it("default_workflow and allowed_workflows must name server workflows", () => {
+    expect(() => parseServerConfig("default_workflow: missing\n")).toThrow(/default_workflow: no server workflow named missing/);
+    expect(() => parseServerConfig("allowed_workflows: [x]\n")).toThrow(/allowed_workflows: no server workflow named x/);
+    expect(() => parseServerConfig("repo_config_file: ../x.yaml\n")).toThrow(/repo_config_file/);
+  });
+});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ProjectResult } from "../../src/model/project-result.js";
-import { createRedactor, REDACTED } from "../../src/render/redact.js";
+import { createRedactor, REDACTED } from "../../src/util/redact.js";
 import { MAX_COMMENT, parseMarker, renderComments } from "../../src/render/render-comment.js";
-import { stripControl } from "../../src/render/sanitize.js";
+import { stripControl } from "../../src/util/sanitize.js";
 import { input, mixedSummary, planned, project, summary } from "../golden/fixtures.js";
 import { outputFences, reassemble, structure, UNPAIRED_SURROGATE } from "../golden/markdown-checks.js";
 

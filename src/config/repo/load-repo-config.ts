@@ -2,7 +2,7 @@ import type { RepoConfig } from "../../model/repo-config.js";
 import { atlantisConfigSchema } from "./atlantis-schema.js";
 import { describeIssues } from "./describe-issues.js";
 import { showValue } from "./format-path.js";
-import { createContext } from "./normalize-context.js";
+import { createContext, type NormalizeContext } from "./normalize-context.js";
 import { normalizeAtlantisConfig } from "./normalize-atlantis-config.js";
 import { normalizeSluiceConfig } from "./normalize-sluice-config.js";
 import { readYaml, withMore } from "./read-yaml.js";
@@ -14,6 +14,8 @@ export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; f
 export interface LoadRepoConfigOptions {
   /** Files larger than this are refused unread. Default 1 MiB. */
   maxBytes?: number;
+  /** The name Sluice's own config file has on this server (`repo_config_file`), for messages. */
+  sluiceFile?: string;
 }
 
 export const SLUICE_FILE = ".sluice.yaml";
@@ -48,11 +50,12 @@ export function loadRepoConfig(
   opts: LoadRepoConfigOptions = {},
 ): RepoConfigResult {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const sluiceFile = opts.sluiceFile ?? SLUICE_FILE;
   try {
     if (files.sluice !== undefined) {
-      const result = loadSluice(files.sluice, maxBytes);
+      const result = loadSluice(files.sluice, maxBytes, sluiceFile);
       if (result.ok && files.atlantis !== undefined) {
-        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${SLUICE_FILE} exists`);
+        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${sluiceFile} exists`);
       }
       return result;
     }
@@ -60,38 +63,41 @@ export function loadRepoConfig(
     return { ok: true, config: defaultRepoConfig() };
   } catch (e) {
     // A bug must not take the webhook handler down with it; the message says where to look.
-    const file = files.sluice !== undefined ? SLUICE_FILE : ATLANTIS_FILE;
+    const file = files.sluice !== undefined ? sluiceFile : ATLANTIS_FILE;
     const reason = e instanceof Error ? e.message : String(e);
     return { ok: false, file, errors: [`(root): internal error while reading the config: ${reason}`] };
   }
 }
 
-function loadSluice(text: string, maxBytes: number): RepoConfigResult {
-  const file = SLUICE_FILE;
-  const yaml = readYaml(text, { file, maxBytes });
-  if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
-  const rootError = checkRoot(yaml.data, yaml.locator);
-  if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
-
-  const parsed = sluiceConfigSchema.safeParse(yaml.data);
-  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
-  const ctx = createContext(yaml.locator);
-  const config = normalizeSluiceConfig(parsed.data, ctx);
-  if (ctx.hasErrors()) return failed(file, ctx.errors());
-  return { ok: true, config };
+function loadSluice(text: string, maxBytes: number, file: string): RepoConfigResult {
+  return loadFile(file, text, maxBytes, (yaml, ctx) => {
+    const parsed = sluiceConfigSchema.safeParse(yaml);
+    return parsed.success ? normalizeSluiceConfig(parsed.data, ctx) : { issues: parsed.error.issues };
+  });
 }
 
 function loadAtlantis(text: string, maxBytes: number): RepoConfigResult {
-  const file = ATLANTIS_FILE;
+  return loadFile(ATLANTIS_FILE, text, maxBytes, (yaml, ctx) => {
+    const parsed = atlantisConfigSchema.safeParse(yaml);
+    return parsed.success ? normalizeAtlantisConfig(parsed.data, yaml as Record<string, unknown>, ctx) : { issues: parsed.error.issues };
+  });
+}
+
+/** The two stages for either file: YAML with a mapping at the root, then schema and normalize. */
+function loadFile(
+  file: string,
+  text: string,
+  maxBytes: number,
+  parse: (yaml: unknown, ctx: NormalizeContext) => RepoConfig | { issues: Parameters<typeof describeIssues>[0] },
+): RepoConfigResult {
   const yaml = readYaml(text, { file, maxBytes });
   if (!yaml.ok) return { ok: false, file, errors: yaml.errors };
   const rootError = checkRoot(yaml.data, yaml.locator);
   if (rootError !== undefined) return { ok: false, file, errors: [rootError] };
 
-  const parsed = atlantisConfigSchema.safeParse(yaml.data);
-  if (!parsed.success) return failed(file, describeIssues(parsed.error.issues, yaml.data, yaml.locator));
   const ctx = createContext(yaml.locator);
-  const config = normalizeAtlantisConfig(parsed.data, yaml.data as Record<string, unknown>, ctx);
+  const config = parse(yaml.data, ctx);
+  if ("issues" in config) return failed(file, describeIssues(config.issues, yaml.data, yaml.locator));
   if (ctx.hasErrors()) return failed(file, ctx.errors());
   return { ok: true, config };
 }

@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
 import type { ProjectConfig, RepoConfig } from "../../model/repo-config.js";
-import { cleanRepoPath } from "../../projects/repo-path.js";
+import { cleanRepoPath } from "../../util/repo-path.js";
 import { GLOB_CHARS, resolvePattern } from "./resolve-pattern.js";
 
 /**

@@ -2,16 +2,14 @@ import type { ProjectConfig, RepoConfig, Requirement } from "../../model/repo-co
 import type { AtlantisConfigInput, AtlantisProjectInput } from "./atlantis-schema.js";
 import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-workflows.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
-import { formatPath, type KeyPath } from "./format-path.js";
+import type { KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import {
   checkIgnorePaths,
   checkProjectName,
-  checkWhenModified,
   checkWorkspace,
   cleanProjectDir,
-  defaultProjectName,
-  defaultWhenModified,
+  projectCore,
   warnVersion,
 } from "./project-fields.js";
 
@@ -52,7 +50,7 @@ const PROJECT_UNSUPPORTED = new Set([
   "custom_policy_check",
   "policy_check",
 ]);
-const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged"]);
+const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged", "code_owners"]);
 
 /**
  * The second stage for atlantis.yaml: Atlantis' meaning, Sluice's model. Keys Sluice does not act
@@ -100,6 +98,7 @@ export function normalizeAtlantisConfig(
     approvals: 1,
     workflows,
     warnings: ctx.warnings(),
+    ...(input.automerge === null || input.automerge === undefined ? {} : { setKeys: ["automerge" as const] }),
   };
 }
 
@@ -122,25 +121,23 @@ function normalizeProject(
   if (rawName !== undefined && rawName !== "" && name === undefined) return undefined;
 
   const runner = raw.terraform_distribution === "opentofu" ? "opentofu" : "terraform";
-  const project: ProjectConfig = {
-    name: name ?? defaultProjectName(dir, workspace),
-    dir,
-    workspace,
-    runner,
-    autoplan: {
-      enabled: raw.autoplan?.enabled ?? true,
-      whenModified: checkWhenModified(
-        dir,
+  const project: ProjectConfig = projectCore(
+    {
+      name,
+      dir,
+      workspace,
+      runner,
+      autoplanEnabled: raw.autoplan?.enabled ?? undefined,
+      whenModified:
         raw.autoplan?.when_modified === null || raw.autoplan?.when_modified === undefined
-          ? defaultWhenModified(runner)
+          ? undefined
           : texts(raw.autoplan.when_modified, [...path, "autoplan", "when_modified"], ctx),
-        [...path, "autoplan", "when_modified"],
-        ctx,
-      ),
+      dependsOn: () => texts(raw.depends_on, [...path, "depends_on"], ctx),
+      executionOrderGroup: raw.execution_order_group ?? undefined,
     },
-    dependsOn: [...new Set(texts(raw.depends_on, [...path, "depends_on"], ctx))],
-    executionOrderGroup: raw.execution_order_group ?? 0,
-  };
+    path,
+    ctx,
+  );
   if (isRecord(raw.autoplan)) {
     warnKeys(raw.autoplan, [...path, "autoplan"], new Set(["enabled", "when_modified"]), new Set(), ctx);
   }
@@ -158,13 +155,10 @@ function normalizeProject(
   }
 
   const workflow = text("workflow");
-  if (workflow !== undefined && workflow !== "" && Object.hasOwn(workflows, workflow)) {
+  // `default` is Atlantis' own; any other name the file does not define may be a server workflow
+  // (repos.yaml's): the server config resolves it, or the plan says why it cannot run.
+  if (workflow !== undefined && workflow !== "" && (workflow !== "default" || Object.hasOwn(workflows, workflow))) {
     project.workflow = workflow;
-  } else if (workflow !== undefined && workflow !== "" && workflow !== "default") {
-    ctx.warn(
-      `\`${formatPath([...path, "workflow"])}\` names ${workflow}, which this file does not define (server-side workflows are not supported); the default workflow will run`,
-      [...path, "workflow"],
-    );
   }
   const version = text("terraform_version");
   if (version !== undefined && version !== "") {

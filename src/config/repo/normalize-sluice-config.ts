@@ -8,11 +8,9 @@ import {
   checkIgnorePaths,
   checkProjectFile,
   checkProjectName,
-  checkWhenModified,
   checkWorkspace,
   cleanProjectDir,
-  defaultProjectName,
-  defaultWhenModified,
+  projectCore,
   warnVersion,
 } from "./project-fields.js";
 import type { SluiceConfigInput, SluiceProjectInput } from "./sluice-schema.js";
@@ -41,10 +39,18 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     automerge: input.automerge ?? false,
     applyOn: input.apply_on ?? "comment",
     approvals: input.approvals ?? 1,
+    ...(input.apply_teams ? { applyTeams: [...new Set(input.apply_teams)] } : {}),
     workflows,
     ...(input.drift ? { drift: driftInput(input.drift) } : {}),
     warnings: ctx.warnings(),
+    ...setKeysOf(input),
   };
+}
+
+/** Only when the file sets any: a config without them compares equal to the defaults. */
+function setKeysOf(input: SluiceConfigInput): Pick<RepoConfig, "setKeys"> {
+  const setKeys = (["apply_on", "automerge", "approvals"] as const).filter((k) => input[k] !== undefined);
+  return setKeys.length ? { setKeys } : {};
 }
 
 function driftInput(raw: NonNullable<SluiceConfigInput["drift"]>): DriftInput {
@@ -58,7 +64,7 @@ function driftInput(raw: NonNullable<SluiceConfigInput["drift"]>): DriftInput {
 function normalizeProject(
   raw: SluiceProjectInput,
   path: KeyPath,
-  workflows: RepoConfig["workflows"],
+  _workflows: RepoConfig["workflows"],
   ctx: NormalizeContext,
 ): ProjectConfig | undefined {
   const dir = cleanProjectDir(raw.dir, [...path, "dir"], ctx);
@@ -68,32 +74,25 @@ function normalizeProject(
   if (dir === undefined || workspace === undefined || runner === undefined) return undefined;
   if (raw.name !== undefined && name === undefined) return undefined;
 
-  if (raw.workflow !== undefined && !Object.hasOwn(workflows, raw.workflow)) {
-    const known = Object.keys(workflows);
-    const list = known.length === 0 ? "no workflows are defined" : `defined: ${known.join(", ")}`;
-    ctx.error([...path, "workflow"], `no workflow named ${raw.workflow} (${list})`);
-  }
   if (raw.terraform_version !== undefined) warnVersion(path, raw.terraform_version, ctx);
 
-  const project: ProjectConfig = {
-    name: name ?? defaultProjectName(dir, workspace),
-    dir,
-    workspace,
-    runner,
-    autoplan: {
-      enabled: raw.autoplan?.enabled ?? true,
-      whenModified: checkWhenModified(
-        dir,
-        raw.autoplan?.when_modified ?? defaultWhenModified(runner),
-        [...path, "autoplan", "when_modified"],
-        ctx,
-      ),
+  const project: ProjectConfig = projectCore(
+    {
+      name,
+      dir,
+      workspace,
+      runner,
+      autoplanEnabled: raw.autoplan?.enabled,
+      whenModified: raw.autoplan?.when_modified,
+      dependsOn: () => raw.depends_on ?? [],
+      executionOrderGroup: raw.execution_order_group,
     },
-    dependsOn: [...new Set(raw.depends_on ?? [])],
-    executionOrderGroup: raw.execution_order_group ?? 0,
-  };
+    path,
+    ctx,
+  );
   if (raw.apply_requirements !== undefined) project.applyRequirements = [...new Set(raw.apply_requirements)];
   if (raw.workflow !== undefined) project.workflow = raw.workflow;
+  if (raw.allow_destroy !== undefined) project.allowDestroy = raw.allow_destroy;
   if (raw.terraform_version !== undefined) project.terraformVersion = raw.terraform_version;
   if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);

@@ -1,6 +1,7 @@
 import { normalizeRelativePath } from "../../command/normalize-relative-path.js";
 import { PROJECT_NAME, WORKSPACE_NAME } from "../../command/validate-filter-value.js";
 import type { RunnerKind } from "../../model/project.js";
+import type { ProjectConfig } from "../../model/repo-config.js";
 import { formatPath, type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { RELATIVE_TO_DIR, resolvePattern } from "./resolve-pattern.js";
@@ -68,6 +69,39 @@ export function checkWhenModified(
     else ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
   });
   return kept;
+}
+
+/**
+ * The fields every configured project has, from .sluice.yaml or atlantis.yaml alike: defaults for
+ * name, autoplan and ordering, and the `when_modified` globs checked against the dir (absent: the
+ * runner's defaults). `dependsOn` is read after the globs are checked, so errors keep file order.
+ */
+export function projectCore(
+  f: {
+    name?: string;
+    dir: string;
+    workspace: string;
+    runner: RunnerKind;
+    autoplanEnabled?: boolean;
+    whenModified?: readonly string[];
+    dependsOn: () => readonly string[];
+    executionOrderGroup?: number;
+  },
+  path: KeyPath,
+  ctx: NormalizeContext,
+): ProjectConfig {
+  return {
+    name: f.name ?? defaultProjectName(f.dir, f.workspace),
+    dir: f.dir,
+    workspace: f.workspace,
+    runner: f.runner,
+    autoplan: {
+      enabled: f.autoplanEnabled ?? true,
+      whenModified: checkWhenModified(f.dir, f.whenModified ?? defaultWhenModified(f.runner), [...path, "autoplan", "when_modified"], ctx),
+    },
+    dependsOn: [...new Set(f.dependsOn())],
+    executionOrderGroup: f.executionOrderGroup ?? 0,
+  };
 }
 
 /** Autodiscovery ignore globs are repo-relative: same text rules as a dir, globs allowed. */

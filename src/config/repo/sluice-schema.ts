@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
-import { cronSchema } from "../../drift/cron.js";
+import { cronSchema } from "../../util/cron.js";
 
 // The first stage of `.sluice.yaml`: shapes and types only, every object strict so a typo is an
 // error rather than a silently ignored key. Paths, names across projects and the project graph are
@@ -47,6 +47,9 @@ export const stepSchema = z.union(
 
 const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
 
+/** Named workflows: in `.sluice.yaml`, and (operator-written) in the server config. */
+export const workflowsSchema = z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() }));
+
 const helm = z.strictObject({
   release: z
     .string()
@@ -76,7 +79,10 @@ const kustomize = z.strictObject({
   ignore: textList.optional(),
 });
 
-export const requirementSchema = z.enum(["approved", "mergeable", "undiverged"]);
+/** `org/team-slug`, as GitHub names teams in CODEOWNERS and the teams API. */
+export const TEAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const requirementSchema = z.enum(["approved", "mergeable", "undiverged", "code_owners"]);
 
 const drift = z
   .strictObject({
@@ -112,6 +118,7 @@ const project = z.strictObject({
     .optional(),
   helm: helm.optional(),
   kustomize: kustomize.optional(),
+  allow_destroy: z.boolean().optional().describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
   drift: drift.optional(),
 });
 
@@ -130,7 +137,11 @@ export const sluiceConfigSchema = z
     automerge: z.boolean().optional(),
     apply_on: z.enum(["comment", "merge"]).optional(),
     approvals: z.number().int().min(1).max(100).optional(),
-    workflows: z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() })).optional(),
+    apply_teams: z
+      .array(z.string().regex(TEAM_PATTERN, "must be a team as org/team-slug"))
+      .optional()
+      .describe("Members of these teams (org/team-slug, nested teams included) may apply. Honoured when the server allows the override."),
+    workflows: workflowsSchema.optional(),
     drift: drift.optional(),
   })
   .meta({

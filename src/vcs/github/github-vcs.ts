@@ -1,7 +1,8 @@
 import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../../model/repo.js";
-import type { CheckUpdate, IssueInfo, VcsClient } from "../vcs-client.js";
+import { type CheckUpdate, type IssueInfo, type VcsClient, VcsError } from "../vcs-client.js";
 import type { PullRequestInfo, Review } from "../../model/pull-request.js";
+import { parseMarker } from "../../render/marker.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -10,31 +11,54 @@ export interface GitHubVcsOptions {
   retry: RetryPolicy;
   requestTimeoutMs: number;
   onRetry?: (message: string, delayMs: number) => void;
+  /**
+   * The app's slug: only comments by its Bot account (`<app-slug>[bot]`) and check runs of this app
+   * are ever taken for Sluice's. Asked for only when a lookup needs it.
+   */
+  appSlug: () => Promise<string>;
+  /** Every answer's `x-ratelimit-remaining`, for the metrics. */
+  onRateLimit?: (remaining: number) => void;
 }
 
 /** The GitHub adapter over one installation's Octokit. */
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
+  if (opts.onRateLimit) {
+    const report = opts.onRateLimit;
+    octokit.hook.after("request", (response) => {
+      const remaining = Number(response.headers["x-ratelimit-remaining"]);
+      if (Number.isFinite(remaining)) report(remaining);
+    });
+  }
   const request = () => ({ signal: AbortSignal.timeout(opts.requestTimeoutMs) });
   const onRetry = (err: Error, delay: number) => opts.onRetry?.(err.message, delay);
   const retry = <T>(what: string, fn: () => Promise<T>, beforeRetry?: () => Promise<T | undefined>) =>
     withRetry(what, fn, opts.retry, { beforeRetry, onRetry });
   const ids = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.name });
 
-  /** Our comments start with a unique marker line: find one that an earlier attempt created. */
-  async function findByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+  /**
+   * Our comments start with a unique marker line: find one that an earlier attempt created. Only
+   * the app's own comments count; a user who posts the same marker gets nothing of ours.
+   */
+  async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
       issue_number: pr,
       per_page: 100,
       request: request(),
     });
-    return comments.find((c) => (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
+    return comments.find(
+      (c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine,
+    )?.id;
   }
+  /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
+  const uncertain = new Set<string>();
 
   const checkBody = (u: CheckUpdate) => ({
     status: u.status,
     ...(u.status === "completed" ? { conclusion: u.conclusion ?? "neutral", completed_at: new Date().toISOString() } : {}),
     output: { title: u.title, summary: u.summary },
+    ...(u.actions ? { actions: u.actions } : {}),
   });
 
   return {
@@ -59,14 +83,30 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       } satisfies PullRequestInfo;
     },
     async createComment(repo, pr, body) {
+      // Every comment Sluice writes is idempotent: it starts with its marker, so a retry after a
+      // lost answer finds it instead of posting it twice.
       const firstLine = body.split("\n", 1)[0] ?? "";
-      return retry(
-        `commenting on #${pr}`,
-        async () =>
-          (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data
-            .id,
-        firstLine.startsWith("<!-- sluice:") ? () => findByFirstLine(repo, pr, firstLine) : undefined,
-      );
+      if (!parseMarker(firstLine)) throw new Error("a Sluice comment must start with its marker line (render/marker.ts)");
+      const key = `${repo.owner}/${repo.name}#${pr} ${firstLine}`;
+      const find = () => findOwnByFirstLine(repo, pr, firstLine);
+      if (uncertain.has(key)) {
+        const landed = await retry(`looking for comment ${firstLine}`, find);
+        if (landed !== undefined) return landed;
+      }
+      try {
+        const id = await retry(
+          `commenting on #${pr}`,
+          async () =>
+            (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data.id,
+          find,
+        );
+        uncertain.delete(key);
+        return id;
+      } catch (e) {
+        // Refused outright (4xx) means nothing was written; anything else may have landed.
+        if (!(e instanceof VcsError) || e.retryable) uncertain.add(key);
+        throw e;
+      }
     },
     async updateComment(repo, commentId, body) {
       await retry(`editing comment ${commentId}`, () =>
@@ -87,7 +127,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           per_page: 100,
           request: request(),
         });
-        return runs.find((r) => r.external_id === externalId)?.id;
+        const slug = await opts.appSlug();
+        // Another app (a workflow's token) can create a run with the same name and external id.
+        return runs.find((r) => r.external_id === externalId && r.app?.slug === slug)?.id;
       };
       return retry(
         `creating check ${name}`,
@@ -213,6 +255,24 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           request: request(),
         }),
       );
+    },
+    async teamMember(org, teamSlug, user) {
+      try {
+        const { data } = await retry(`reading ${user}'s membership of ${org}/${teamSlug}`, () =>
+          octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user, request: request() }),
+        );
+        // "pending" is an invitation not yet accepted: not a member.
+        return data.state === "active";
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) return false;
+        throw e;
+      }
+    },
+    async pullRequestsOfCommit(repo, sha) {
+      const list = await retry(`listing the pull requests of ${sha.slice(0, 7)}`, () =>
+        octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, { ...ids(repo), commit_sha: sha, per_page: 100, request: request() }),
+      );
+      return list.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
     },
     async cloneToken() {
       const auth = (await retry("minting an installation token", () =>

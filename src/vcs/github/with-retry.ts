@@ -2,11 +2,18 @@ import { VcsError } from "../vcs-client.js";
 
 export interface RetryPolicy {
   attempts: number;
+  /** First backoff step for 5xx and network failures; doubles per attempt, with jitter. */
   baseDelayMs: number;
+  /** Longest backoff for 5xx and network failures. */
   maxDelayMs: number;
+  /** Longest wait a rate limit may impose on one call (GitHub's reset can be up to an hour away). */
+  maxRateLimitWaitMs?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 60_000, maxRateLimitWaitMs: 15 * 60_000 };
+
+/** GitHub: "wait for at least one minute" after a secondary rate limit that names no time. */
+const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
 interface HttpishError {
   status?: number;
@@ -15,32 +22,72 @@ interface HttpishError {
   response?: { headers?: Record<string, string | number | undefined> };
 }
 
-/** Turns whatever Octokit threw into a VcsError that says whether trying again is safe. */
-export function toVcsError(e: unknown, what: string): VcsError & { retryAfterMs?: number } {
+/** Why a call may be tried again, and what GitHub said about when. */
+export type RetryReason =
+  | { kind: "rate-limit"; waitMs: number | undefined }
+  | { kind: "transient" };
+
+export type ClassifiedError = VcsError & { reason?: RetryReason };
+
+/**
+ * Turns whatever Octokit threw into a VcsError that says whether trying again is safe.
+ * Rate-limit headers count only on a rate-limit answer: GitHub sends `x-ratelimit-reset` on every
+ * answer, so reading it on a 502 made each transient failure wait for the hourly reset.
+ */
+export function toVcsError(e: unknown, what: string, now = Date.now()): ClassifiedError {
   if (e instanceof VcsError) return e;
   const err = e as HttpishError;
   const status = typeof err.status === "number" ? err.status : undefined;
   const headers = err.response?.headers ?? {};
-  const retryAfter = Number(headers["retry-after"]);
+  const retryAfter = headers["retry-after"] === undefined ? Number.NaN : Number(headers["retry-after"]);
+  const exhausted = String(headers["x-ratelimit-remaining"]) === "0";
+  const reset = Number(headers["x-ratelimit-reset"]);
+  // GitHub answers a rate limit with 403 or 429: primary (remaining 0), or secondary (retry-after,
+  // or only the message saying so).
   const rateLimited =
-    status === 429 || (status === 403 && (Number.isFinite(retryAfter) || headers["x-ratelimit-remaining"] === "0"));
+    status === 429 ||
+    (status === 403 && (Number.isFinite(retryAfter) || exhausted || /rate limit/i.test(String(err.message ?? ""))));
   // No status: network failure or timeout (AbortSignal).
-  const retryable = status === undefined || status >= 500 || rateLimited;
+  const transient = status === undefined || status >= 500;
   const out = new VcsError(
     `${what}: ${status ? `GitHub answered ${status}` : "no answer from GitHub"}${err.message ? ` (${String(err.message).slice(0, 200)})` : ""}`,
     status,
-    retryable,
-  ) as VcsError & { retryAfterMs?: number };
-  if (Number.isFinite(retryAfter)) out.retryAfterMs = retryAfter * 1000;
-  else if (headers["x-ratelimit-reset"]) {
-    out.retryAfterMs = Math.max(0, Number(headers["x-ratelimit-reset"]) * 1000 - Date.now());
+    rateLimited || transient,
+  ) as ClassifiedError;
+  if (rateLimited) {
+    const waitMs = Number.isFinite(retryAfter)
+      ? Math.max(0, retryAfter * 1000)
+      : exhausted && Number.isFinite(reset)
+        ? Math.max(0, reset * 1000 - now)
+        : undefined;
+    out.reason = { kind: "rate-limit", waitMs };
+  } else if (transient) {
+    out.reason = { kind: "transient" };
   }
   return out;
 }
 
 /**
- * Retries an idempotent call on 5xx, rate limits and network failures, honouring retry-after.
- * `beforeRetry` lets a non-idempotent call check whether its earlier attempt landed after all.
+ * How long to wait before attempt `attempt + 1` (pure; `random` in [0, 1)). As GitHub documents:
+ * a rate limit waits as its headers say (retry-after, else until x-ratelimit-reset), a secondary
+ * limit without either at least a minute, growing; anything else backs off exponentially with
+ * jitter, so replicas that failed together do not retry together.
+ */
+export function retryDelayMs(reason: RetryReason, attempt: number, policy: RetryPolicy, random: number): number {
+  const step = 2 ** Math.max(0, attempt - 1);
+  if (reason.kind === "rate-limit") {
+    const cap = policy.maxRateLimitWaitMs ?? DEFAULT_RETRY.maxRateLimitWaitMs ?? SECONDARY_LIMIT_WAIT_MS;
+    return Math.min(cap, reason.waitMs ?? SECONDARY_LIMIT_WAIT_MS * step);
+  }
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * step);
+  // "Equal jitter": half the step for sure, the other half at random.
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/**
+ * Retries a call on 5xx, rate limits and network failures. A non-idempotent call passes
+ * `beforeRetry`, which looks for what an earlier attempt may have written (a lost answer) and
+ * returns it instead of writing again.
  */
 export async function withRetry<T>(
   what: string,
@@ -56,8 +103,7 @@ export async function withRetry<T>(
     } catch (e) {
       const err = toVcsError(e, what);
       if (!err.retryable || attempt >= policy.attempts) throw err;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.min(policy.maxDelayMs, Math.max(err.retryAfterMs ?? 0, backoff));
+      const delay = retryDelayMs(err.reason ?? { kind: "transient" }, attempt, policy, Math.random());
       opts.onRetry?.(err, delay);
       await new Promise((r) => setTimeout(r, delay));
       if (opts.beforeRetry) {

@@ -1,0 +1,47 @@
+// The job page's live log: output stored by any replica, streamed with Server-Sent Events from the
+// last chunk the page already shows. ansi_up turns terminal colours into CSS classes (no inline
+// styles, so the page keeps a strict Content-Security-Policy).
+import { AnsiUp } from "/assets/ansi_up.js";
+
+const log = document.getElementById("log");
+const statusEl = document.getElementById("job-status");
+const converters = new Map();
+
+function streamFor(project) {
+  for (const s of log.querySelectorAll("section.stream")) if (s.dataset.project === project) return s.querySelector("pre");
+  const section = document.getElementById("stream-template").content.firstElementChild.cloneNode(true);
+  section.dataset.project = project;
+  section.querySelector("h2").textContent = project;
+  section.querySelector("pre").setAttribute("aria-label", `Output of ${project}`);
+  log.appendChild(section);
+  document.getElementById("no-output")?.remove();
+  return section.querySelector("pre");
+}
+
+function append(project, text) {
+  let ansi = converters.get(project);
+  if (!ansi) {
+    ansi = new AnsiUp();
+    ansi.use_classes = true;
+    converters.set(project, ansi);
+  }
+  const pre = streamFor(project);
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  // ansi_up escapes the text: the HTML holds only its own spans.
+  pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(text.replace(/\r\n/g, "\n").replace(/\r/g, "")));
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+if (log && log.dataset.live === "true") {
+  const source = new EventSource(`/jobs/${log.dataset.job}/events?after=${log.dataset.after}`);
+  source.addEventListener("chunk", (e) => {
+    const chunk = JSON.parse(e.data);
+    append(chunk.project, chunk.text);
+  });
+  source.addEventListener("status", (e) => {
+    const { status } = JSON.parse(e.data);
+    statusEl.textContent = status;
+    statusEl.className = `status s-${status}`;
+  });
+  source.addEventListener("end", () => source.close());
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import type { PlanRun } from "../store/console-store.js";
+
+const DIR = join(import.meta.dirname, "templates");
+const hb = Handlebars.create();
+
+hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+hb.registerHelper("short", (sha: unknown) => (typeof sha === "string" ? sha.slice(0, 7) : ""));
+hb.registerHelper("enc", (v: unknown) => encodeURIComponent(String(v ?? "")));
+/** ISO time as `YYYY-MM-DD HH:MM UTC`, wrapped in <time> with the exact value. */
+hb.registerHelper("time", (iso: unknown) => {
+  if (typeof iso !== "string" || !iso) return "";
+  const shown = `${iso.slice(0, 16).replace("T", " ")} UTC`;
+  return new hb.SafeString(`<time datetime="${hb.escapeExpression(iso)}">${hb.escapeExpression(shown)}</time>`);
+});
+/** A pull request's page on GitHub. */
+hb.registerHelper("prUrl", (web: unknown, repo: unknown, pr: unknown) => `${String(web)}/${String(repo)}/pull/${Number(pr)}`);
+hb.registerHelper("planOutcome", (run: PlanRun) => {
+  if (run.jobStatus === "queued" || run.jobStatus === "running") return "running";
+  if (!run.planStatus) return "failed";
+  return run.planStatus === "pending" ? (run.summary?.hasChanges ? "planned" : "no changes") : run.planStatus;
+});
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+function template(name: string): HandlebarsTemplateDelegate {
+  let t = compiled.get(name);
+  if (!t) {
+    t = hb.compile(readFileSync(join(DIR, `${name}.hbs`), "utf8"), { strict: false });
+    compiled.set(name, t);
+  }
+  return t;
+}
+
+export interface LayoutData {
+  title: string;
+  nav?: "overview" | "locks" | "audit";
+  user?: string;
+  csrf?: string;
+  admin?: boolean;
+  pause?: { by: string; reason: string; at: string };
+  flash?: string;
+  script?: string;
+}
+
+/** A whole page: the named template inside the layout. Every value is HTML-escaped by Handlebars. */
+export function renderPage(name: string, layout: LayoutData, data: Record<string, unknown>): string {
+  const body = template(name)({ ...layout, ...data });
+  return template("layout")({ ...layout, body });
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Store } from "../store/store.js";
+import { SECURITY_HEADERS } from "./http-replies.js";
+
+const FINISHED = new Set(["done", "failed", "interrupted"]);
+
+export interface JobEventsOptions {
+  /** How often the store is asked for new output (default 250 ms). */
+  pollMs?: number;
+  /** A comment line now and then keeps proxies from closing an idle stream (default 15 s). */
+  heartbeatMs?: number;
+  /** Ends the stream (the server is stopping); the browser reconnects to another replica or later. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Server-Sent Events of a job's stored output, from the chunk after `after` (or the browser's
+ * Last-Event-ID when it reconnects): served from the store, so any replica can serve any job and
+ * a restart loses nothing. Ends with an `end` event once the job is finished and all is sent.
+ */
+export async function streamJobEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: Pick<Store, "readJobLog" | "getJob">,
+  jobId: number,
+  after: number,
+  opts: JobEventsOptions = {},
+): Promise<void> {
+  const pollMs = opts.pollMs ?? 250;
+  const lastId = Number(req.headers["last-event-id"]);
+  let seq = Number.isInteger(lastId) && lastId > 0 ? lastId : Math.max(0, after);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    "content-type": "text/event-stream; charset=utf-8",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  res.write("retry: 2000\n\n");
+  let closed = false;
+  req.once("close", () => {
+    closed = true;
+  });
+  let status = "";
+  let lastBeat = Date.now();
+  // Output written just before the job finished may still be on its way to the store: the stream
+  // ends after two quiet reads once the job is finished.
+  let quietAfterFinish = 0;
+  while (!closed && !opts.signal?.aborted) {
+    const job = await store.getJob(jobId);
+    const chunks = await store.readJobLog(jobId, seq, 500);
+    for (const c of chunks) {
+      res.write(`id: ${c.seq}\nevent: chunk\ndata: ${JSON.stringify({ project: c.project, text: c.text })}\n\n`);
+      seq = c.seq;
+    }
+    if (job && job.status !== status) {
+      status = job.status;
+      res.write(`event: status\ndata: ${JSON.stringify({ status })}\n\n`);
+    }
+    quietAfterFinish = job && FINISHED.has(job.status) && chunks.length === 0 ? quietAfterFinish + 1 : 0;
+    if (!job || quietAfterFinish >= 2) {
+      res.write("event: end\ndata: {}\n\n");
+      break;
+    }
+    if (chunks.length === 500) continue;
+    if (Date.now() - lastBeat > (opts.heartbeatMs ?? 15_000)) {
+      res.write(": keep-alive\n\n");
+      lastBeat = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  res.end();
+}

@@ -1,0 +1,109 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ConsoleStore } from "../store/console-store.js";
+
+/**
+ * Sluice's Prometheus metrics (`/metrics`), every name prefixed `sluice_`. Counters are moved by
+ * the parts that see the events (ingress, the worker, the GitHub adapter); gauges that describe
+ * the store are read from it at scrape time, so every replica reports the shared truth.
+ */
+export function createMetrics(store: Pick<ConsoleStore, "stats">) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "sluice_" });
+  const webhooks = new Counter({
+    name: "sluice_webhooks_received_total",
+    help: "Webhook deliveries with a valid signature, by event",
+    labelNames: ["event"],
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: "sluice_webhooks_duplicate_total",
+    help: "Deliveries (or replayed comments) received before: not acted on again",
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "sluice_webhooks_rejected_total",
+    help: "Webhook requests refused, by reason (signature, too_large, bad_request, method)",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  const jobs = new Counter({
+    name: "sluice_jobs_total",
+    help: "Jobs finished, by kind and outcome (done, failed)",
+    labelNames: ["kind", "outcome"],
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: "sluice_job_duration_seconds",
+    help: "Job run time, by kind",
+    labelNames: ["kind"],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [registry],
+  });
+  const rateLimit = new Gauge({
+    name: "sluice_github_rate_limit_remaining",
+    help: "Requests left in the current GitHub rate-limit window (last answer seen)",
+    registers: [registry],
+  });
+  const drifted = new Gauge({
+    name: "sluice_projects_drifted",
+    help: "Projects whose live state differs from git at their last drift check",
+    registers: [registry],
+  });
+  drifted.set(0);
+  // One store read per scrape serves all three gauges.
+  let snapshot: Promise<{ queuedJobs: number; runningJobs: number; locks: number }> | undefined;
+  const read = () => {
+    snapshot ??= store.stats().finally(() => setTimeout(() => (snapshot = undefined), 0));
+    return snapshot;
+  };
+  new Gauge({
+    name: "sluice_queue_depth",
+    help: "Jobs waiting to run (all replicas)",
+    registers: [registry],
+    async collect() {
+      this.set((await read()).queuedJobs);
+    },
+  });
+  new Gauge({
+    name: "sluice_jobs_running",
+    help: "Jobs running now (all replicas)",
+    registers: [registry],
+    async collect() {
+      this.set((await read()).runningJobs);
+    },
+  });
+  new Gauge({
+    name: "sluice_locks_held",
+    help: "Project locks held by pull requests",
+    registers: [registry],
+    async collect() {
+      this.set((await read()).locks);
+    },
+  });
+
+  return {
+    registry,
+    webhookReceived: (event: string) => webhooks.inc({ event }),
+    webhookDuplicate: () => duplicates.inc(),
+    webhookRejected: (reason: string) => rejected.inc({ reason }),
+    /** Wraps a job run: counts it by outcome and times it. */
+    async timeJob<T>(kind: string, run: () => Promise<T>): Promise<T> {
+      const end = durations.startTimer({ kind });
+      try {
+        const r = await run();
+        jobs.inc({ kind, outcome: "done" });
+        return r;
+      } catch (e) {
+        jobs.inc({ kind, outcome: "failed" });
+        throw e;
+      } finally {
+        end();
+      }
+    },
+    rateLimitRemaining: (n: number) => rateLimit.set(n),
+    /** For drift detection: how many projects are drifted now. */
+    setProjectsDrifted: (n: number) => drifted.set(n),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

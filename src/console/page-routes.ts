@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AnsiUp } from "ansi_up";
+import { repoFullName } from "../model/repo.js";
+import { AUDIT_COLUMNS, auditRows, toCsv } from "./audit-rows.js";
+import { type ConsoleContext, FLASH, type Viewer } from "./console-context.js";
+import { renderPage } from "./console-templates.js";
+import { SECURITY_HEADERS, sendHtml, sendJson } from "./http-replies.js";
+import { streamJobEvents } from "./job-events.js";
+import { canWrite, overviewRows, type OverviewFilter, STATUSES } from "./overview-rows.js";
+
+// The console's read-only pages: overview, job (and its event stream), locks, audit.
+
+const PAGE_SIZE = 200;
+const LIVE = new Set(["queued", "running"]);
+
+export async function overview(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {
+  const { deps, store, layout, pauseState } = ctx;
+  const q = url.searchParams;
+  const status = q.get("status") ?? "";
+  const filter: OverviewFilter = {
+    repo: q.get("repo") || undefined,
+    status: (STATUSES as readonly string[]).includes(status) || status === "locked" ? (status as OverviewFilter["status"]) : undefined,
+    q: q.get("q") || undefined,
+  };
+  const [activity, locks, pause] = await Promise.all([store.projectActivity(), store.allLocks(), pauseState()]);
+  const rows = overviewRows(activity, locks, v.access, filter);
+  const total = overviewRows(activity, locks, v.access, {}).length;
+  const repos = [...new Set([...v.access.entries()].filter(([, p]) => p !== "none").map(([r]) => r))].sort();
+  const shown = rows.slice(0, PAGE_SIZE);
+  sendHtml(
+    res,
+    200,
+    renderPage("overview", layout(v, "Overview", { nav: "overview", pause, flash: FLASH[q.get("done") ?? ""] }), {
+      rows: shown,
+      shown: shown.length,
+      total,
+      more: rows.length > shown.length,
+      repos,
+      statuses: [...STATUSES, "locked"],
+      filter,
+      web: deps.githubWebUrl,
+    }),
+  );
+}
+
+export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewer, id: number) {
+  const { deps, store, layout, message, readable, pauseState } = ctx;
+  const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
+  // A job of a repo the user cannot read does not exist for them.
+  if (!job || !readable(v, repoFullName(job.target.repo))) return message(res, 404, v, "No such job", `There is no job ${id} you can see.`, { href: "/", text: "Overview" });
+  const [streams, chunks, pause] = await Promise.all([store.jobLogStreams(id), store.readJobLog(id, 0, 1_000_000), pauseState()]);
+  const html = new Map<string, string>();
+  const converters = new Map<string, AnsiUp>();
+  for (const c of chunks) {
+    let a = converters.get(c.project);
+    if (!a) {
+      a = new AnsiUp();
+      a.use_classes = true;
+      converters.set(c.project, a);
+    }
+    html.set(c.project, (html.get(c.project) ?? "") + a.ansi_to_html(c.text.replace(/\r\n/g, "\n").replace(/\r/g, "")));
+  }
+  const spec = job.spec;
+  sendHtml(
+    res,
+    200,
+    renderPage("job", layout(v, `Job ${id}`, { pause, script: "/assets/job.js" }), {
+      job,
+      kind: spec.kind,
+      actor: spec.actor,
+      repo: repoFullName(job.target.repo),
+      streams: streams.map((s) => ({ project: s.project, truncated: s.truncated, html: html.get(s.project) ?? "" })),
+      after: chunks.at(-1)?.seq ?? 0,
+      live: LIVE.has(job.status),
+      web: deps.githubWebUrl,
+    }),
+  );
+}
+
+export async function jobEvents(ctx: ConsoleContext, signal: AbortSignal, req: IncomingMessage, res: ServerResponse, url: URL, v: Viewer, id: number) {
+  const { deps, store, readable } = ctx;
+  const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
+  if (!job || !readable(v, repoFullName(job.target.repo))) return sendJson(res, 404, { error: "no such job" });
+  await streamJobEvents(req, res, store, id, Number(url.searchParams.get("after")) || 0, { pollMs: deps.eventPollMs, signal });
+}
+
+export async function locksPage(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {
+  const { deps, store, layout, readable, pauseState } = ctx;
+  const [locks, pause] = await Promise.all([store.allLocks(), pauseState()]);
+  const visible = locks
+    .filter((l) => readable(v, l.repo))
+    .map((l) => ({ ...l, canWrite: canWrite(v.access.get(l.repo.toLowerCase())) }));
+  sendHtml(res, 200, renderPage("locks", layout(v, "Locks", { nav: "locks", pause, flash: FLASH[url.searchParams.get("done") ?? ""] }), { locks: visible, web: deps.githubWebUrl }));
+}
+
+export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer, format: "html" | "csv" | "json") {
+  const { deps, store, layout, readable, pauseState } = ctx;
+  const q = url.searchParams;
+  const filter = { repo: q.get("repo") || undefined, action: q.get("action") || undefined, actor: q.get("actor") || undefined };
+  const [applies, events] = await Promise.all([store.applyHistory({ repo: filter.repo, limit: 5000 }), store.auditEvents({ ...filter, limit: 5000 })]);
+  const rows = auditRows(applies, events, (repo) => readable(v, repo), filter);
+  if (format === "csv") {
+    res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sluice-audit.csv"' });
+    res.end(toCsv(rows));
+    return;
+  }
+  if (format === "json") {
+    return sendJson(res, 200, rows.map((r) => Object.fromEntries([...AUDIT_COLUMNS.map((c) => [c, r[c]]), ["jobId", r.jobId]])), {
+      "content-disposition": 'attachment; filename="sluice-audit.json"',
+    });
+  }
+  const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+  sendHtml(
+    res,
+    200,
+    renderPage("audit", layout(v, "Audit", { nav: "audit", pause: await pauseState() }), {
+      rows,
+      filter,
+      query,
+      actions: ["apply", "unlock", "pause", "resume", "drift"],
+      web: deps.githubWebUrl,
+    }),
+  );
+}
+

@@ -1,0 +1,26 @@
+import type { Permission } from "../model/pull-request.js";
+
+/** A repository the signed-in user can see, with their role in it (GitHub's answer). */
+export interface RepoAccess {
+  /** owner/name */
+  fullName: string;
+  permission: Permission;
+}
+
+/**
+ * GitHub sign-in as the console needs it: the OAuth web flow of the App's own client, and what
+ * the user may see, asked with the user's token. Implemented in src/vcs/github/ (the Octokit user).
+ */
+export interface SignInPort {
+  /** Where to send the browser to sign in; GitHub returns to `redirectUrl` with `code` and `state`. */
+  authorizeUrl(state: string, redirectUrl: string): string;
+  /** Exchanges the code for a user token; the login comes from `GET /user` with that token. */
+  signIn(code: string, state: string, redirectUrl: string): Promise<{ login: string; token: string; expiresAt?: string }>;
+  /** Repositories of this App's installations that the user can access, with their permission. */
+  repos(token: string): Promise<RepoAccess[]>;
+}
+
+/** Thrown for a user token GitHub no longer accepts (revoked, expired): the user signs in again. */
+export class SignInExpired extends Error {
+  override name = "SignInExpired";
+}

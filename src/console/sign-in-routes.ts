@@ -1,0 +1,58 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ConsoleContext, Viewer } from "./console-context.js";
+import { newCsrfSecret } from "./console-session.js";
+import { redirect, safeReturnPath } from "./http-replies.js";
+
+// GitHub's OAuth web flow: /login sends the browser to GitHub with a fresh state kept in the
+// session; /login/callback checks the state, trades the code for a user token and signs in.
+
+export async function login(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const { deps, session, baseUrl, message } = ctx;
+  if (!deps.signIn) return message(res, 503, undefined, "Sign-in is not configured", "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App's OAuth client), then restart Sluice.");
+  const s = await session(req, res);
+  s.oauthState = randomBytes(24).toString("hex");
+  s.returnTo = safeReturnPath(url.searchParams.get("return"));
+  await s.save();
+  redirect(res, deps.signIn.authorizeUrl(s.oauthState, `${baseUrl(req)}/login/callback`));
+}
+
+export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const { deps, session, baseUrl, message } = ctx;
+  if (!deps.signIn) return message(res, 503, undefined, "Sign-in is not configured", "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.");
+  const s = await session(req, res);
+  const state = url.searchParams.get("state") ?? "";
+  const code = url.searchParams.get("code");
+  const expected = s.oauthState ?? "";
+  const again = { href: "/login", text: "Sign in again" };
+  if (url.searchParams.get("error")) return message(res, 403, undefined, "Sign-in cancelled", "GitHub did not sign you in.", again);
+  if (!code || !expected || state.length !== expected.length || !timingSafeEqual(Buffer.from(state), Buffer.from(expected))) {
+    return message(res, 400, undefined, "Sign-in failed", "This sign-in link is not the one this browser started (or it was used already).", again);
+  }
+  let user: { login: string; token: string };
+  try {
+    user = await deps.signIn.signIn(code, state, `${baseUrl(req)}/login/callback`);
+  } catch (e) {
+    deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, "GitHub sign-in failed");
+    return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
+  }
+  const returnTo = safeReturnPath(s.returnTo);
+  s.login = user.login;
+  s.token = user.token;
+  s.csrfSecret = newCsrfSecret();
+  s.oauthState = undefined;
+  s.returnTo = undefined;
+  await s.save();
+  deps.log.info({ user: user.login }, "signed in to the console");
+  redirect(res, returnTo);
+}
+
+export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
+  const { message, postForm } = ctx;
+  const form = await postForm(req, res, v);
+  if (!form) return;
+  ctx.access?.forget(v.login);
+  v.session.destroy();
+  message(res, 200, undefined, "Signed out", "You are signed out of the Sluice console.", { href: "/login", text: "Sign in" });
+}
+

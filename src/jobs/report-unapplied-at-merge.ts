@@ -1,0 +1,35 @@
+import { ignoredSettings } from "../config/repo-settings.js";
+import type { Job } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { repoFullName } from "../model/repo.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { JobDeps } from "./job-deps.js";
+import { createCommentPublisher } from "./publish-comments.js";
+import { secretsFor } from "./secrets.js";
+
+/**
+ * A pull request merged while it still had plans that were never applied, in a repo that applies
+ * on `/apply` comments: nothing runs at merge, so the PR says so (and names an `apply_on: merge`
+ * the server ignored), instead of the merge passing for an apply.
+ */
+export async function reportUnappliedAtMerge(job: Job, deps: JobDeps, vcs: VcsClient, pr: PullRequestInfo, merged: RepoConfig | undefined): Promise<void> {
+  const plans = await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number);
+  if (plans.length === 0) return;
+  const names = [...new Set(plans.map((p) => `\`${p.project}\``))].join(", ");
+  const ignored = ignoredSettings(deps.config, merged);
+  const notice = [
+    `This pull request was merged with ${plans.length === 1 ? "a plan" : `${plans.length} plans`} that ${plans.length === 1 ? "was" : "were"} never applied: ${names}. ` +
+      "Sluice applies here on an `/apply` comment before merging (`apply_on: comment`), so nothing was applied at merge and these changes are not live. " +
+      "Open a pull request to plan and apply them.",
+    ...ignored,
+  ].join("\n");
+  const publisher = createCommentPublisher(vcs, deps, job, {
+    command: "apply",
+    headSha: pr.headSha,
+    trigger: { text: "merge", user: job.spec.kind === "apply" ? job.spec.actor : "sluice" },
+    maxComments: deps.config.max_comments,
+  });
+  await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secretsFor(deps).redact);
+  deps.log.warn({ jobId: job.id, pr: pr.number, plans: plans.length }, "pull request merged with unapplied plans: said so on the PR");
+}

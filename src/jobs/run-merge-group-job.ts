@@ -1,0 +1,167 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { exec } from "../../runners/exec.js";
+import { repoSettings } from "../config/repo-settings.js";
+import type { Job } from "../model/job.js";
+import type { ProjectResult } from "../model/project-result.js";
+import { repoFullName } from "../model/repo.js";
+import { compareChanges } from "../policy/compare-changes.js";
+import { countApprovals, approvingReviewers } from "../policy/count-approvals.js";
+import { renderCheck } from "../render/render-check.js";
+import type { PlanRecord } from "../store/store.js";
+import type { CheckUpdate, VcsClient } from "../vcs/vcs-client.js";
+import type { Permission } from "../model/pull-request.js";
+import type { JobDeps } from "./job-deps.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
+import { planOrder } from "./plan-order.js";
+import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { inOrder, runProjects } from "./run-projects.js";
+import { planRequest } from "./runner-request.js";
+import { secretsFor } from "./secrets.js";
+
+const CHECK = "sluice/plan";
+
+/**
+ * GitHub's merge queue asks for the required checks on the merge group's commit (the base plus
+ * the queued PRs): Sluice plans that commit and reports `sluice/plan` on it. Success only when
+ * every affected project plans and, where a PR of the group has an approved pending plan of the
+ * project, the group's plan makes exactly the approved changes (addresses, actions, values).
+ * Nothing is locked or saved: the apply happens when the queue lands the commit (apply on merge).
+ */
+export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "merge_group") throw new Error(`runMergeGroupJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const input = (state: "queued" | "running" | "done", results: ProjectResult[], notice?: string) => ({
+    jobId: String(job.id),
+    command: "plan" as const,
+    state,
+    headSha: spec.headSha,
+    triggerText: `merge queue (${spec.pulls.map((n) => `#${n}`).join(", ")})`,
+    triggerUser: spec.actor,
+    results,
+    notice,
+  });
+  let checkRunId = job.checkRunId;
+  const report = async (update: CheckUpdate) => {
+    if (checkRunId === undefined) {
+      checkRunId = await vcs.createCheck(repo, CHECK, spec.headSha, update, `sluice-job-${job.id}`);
+      await deps.store.updateJob(job.id, { checkRunId });
+    } else {
+      await vcs.updateCheck(repo, checkRunId, update);
+    }
+  };
+  const finish = async (results: ProjectResult[], notice?: string, failed = false) => {
+    const r = renderCheck(input("done", results, notice), secrets.redact);
+    const title = `Merge group: ${r.title}`;
+    await report({ status: "completed", conclusion: failed ? "failure" : r.conclusion === "neutral" ? "success" : r.conclusion, title, summary: r.summary });
+  };
+  await report({ status: "queued", title: "Merge group: queued", summary: "Planning the merge group's commit." });
+
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkout = await deps.workspace.checkout({
+    repo,
+    cloneUrl: job.target.cloneUrl,
+    token,
+    pr: job.target.pr,
+    headSha: spec.headSha,
+    baseSha: spec.baseSha,
+    baseRef: spec.baseRef,
+  });
+  const dataRoot = join(deps.dataDir, "merge-groups", `job-${job.id}`);
+  try {
+    const configs = await loadRepoConfigs(deps.workspace, repo, spec.headSha, spec.baseSha);
+    if (!configs.head.ok) {
+      return finish([], `${configs.head.file} is invalid in the merge group:\n${configs.head.errors.join("\n")}`, true);
+    }
+    const config = configs.head.config;
+    const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+    const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
+    const projects = resolved.affected;
+    if (projects.length === 0) return finish([], "No project is affected by the merge group.");
+    const order = planOrder(config, resolved.all, projects);
+    if (!order.ok) return finish([], `The project graph in ${config.source} is invalid: ${order.error}`, true);
+    // The branch names only the last PR of the group; the merge commits name every one.
+    const merged = await deps.workspace.mergedHeads(repo, spec.baseSha, spec.headSha);
+    const pulls = new Set(spec.pulls);
+    for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
+    const approved = await approvedPlans(vcs, deps, job, [...pulls], settings.approvals);
+    await report({ status: "in_progress", title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`, summary: "Planning." });
+
+    const results = await runProjects({
+      deps,
+      job,
+      repo: repoFullName(repo),
+      order,
+      parallel: settings.parallelPlan,
+      verb: "plan",
+      step: async (project, run) => {
+        const runner = deps.runners[project.runner];
+        if (!runner) return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
+        const built = planRequest({ deps, settings, secrets }, project, {
+          checkoutDir: checkout.dir,
+          dataDir: join(dataRoot, `${project.dir.replace(/\//g, "_")}-${project.workspace}`),
+          extraArgs: [],
+          onOutput: (chunk) => run.log.write(chunk),
+        });
+        if (!built.ok) return built.result;
+        const outcome = await runner.plan(built.request, exec);
+        if (!outcome.ok) {
+          return { project, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output, durationMs: outcome.durationMs };
+        }
+        secrets.add(outcome.summary.sensitiveValues);
+        for (const plan of approved.filter((p) => p.dir === project.dir && p.workspace === project.workspace)) {
+          const diff = compareChanges(plan.summary, outcome.summary);
+          if (diff) {
+            return {
+              project,
+              status: "refused",
+              reason: `the merge group's result differs from the plan approved on #${plan.pr} (${diff}): take the PR out of the queue, update it and plan again`,
+              link: { text: `#${plan.pr}`, url: `${checkoutUrl(job)}/pull/${plan.pr}` },
+              output: outcome.output,
+            };
+          }
+        }
+        return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+      },
+    });
+    await finish(inOrder(projects, results));
+  } catch (e) {
+    await finish([], `Sluice could not plan the merge group: ${e instanceof Error ? e.message : String(e)}`, true).catch(() => undefined);
+    throw e;
+  } finally {
+    checkout.release();
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+/** The repository's web URL, from its clone URL (`https://host/owner/name.git`). */
+function checkoutUrl(job: Job): string {
+  return job.target.cloneUrl.replace(/\.git$/, "");
+}
+
+/**
+ * Pending plans of the group's PRs that their reviewers approved (approvals of the PR's head given
+ * after the plan, as `/apply` counts them): those are what the group must not change.
+ */
+async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pulls: number[], approvals: number): Promise<PlanRecord[]> {
+  const { repo } = job.target;
+  const found: PlanRecord[] = [];
+  for (const number of pulls) {
+    const plans = await deps.store.pendingPlans(repoFullName(repo), number);
+    if (plans.length === 0) continue;
+    const pr = await vcs.pullRequest(repo, number);
+    const reviews = await vcs.reviews(repo, number);
+    const permissions = new Map<string, Permission>();
+    for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
+    for (const plan of plans) {
+      if (plan.headSha !== pr.headSha) continue;
+      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions }, plan.createdAt);
+      if (approvers.length >= Math.max(1, approvals)) found.push(plan);
+    }
+  }
+  return found;
+}

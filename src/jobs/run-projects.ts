@@ -1,0 +1,83 @@
+import type { Job } from "../model/job.js";
+import type { ProjectResult } from "../model/project-result.js";
+import { type Project, projectId, projectKey } from "../model/project.js";
+import type { JobDeps } from "./job-deps.js";
+import type { PlanOrder } from "./plan-order.js";
+import { type JobLogWriter, openJobLog } from "./store-job-log.js";
+
+/** What one project's step gets: where its live output goes. */
+export interface ProjectRun {
+  /** The project's live log in the store (already redacted output only). */
+  log: JobLogWriter;
+}
+
+export interface RunProjectsOptions {
+  deps: Pick<JobDeps, "store" | "projectQueue" | "config" | "log">;
+  job: Job;
+  repo: string;
+  order: Extract<PlanOrder, { ok: true }>;
+  /** false: one project at a time within a wave. */
+  parallel: boolean;
+  /** Used in the dependency-failure message and the log ("planning project", "applying project"). */
+  verb: "plan" | "apply";
+  step(project: Project, run: ProjectRun): Promise<ProjectResult>;
+}
+
+/**
+ * The one orchestration of plans, applies and re-plans: waves in dependency order, a failed
+ * project stops its dependents, and each project's step runs while this replica holds the
+ * project's run lock (one plan or apply per repo + dir + workspace, across processes).
+ *
+ * The run lock is taken *before* a slot of the concurrency queue: a job that waits for a busy
+ * project must not hold one of the few slots other PRs' projects need.
+ */
+export async function runProjects(opts: RunProjectsOptions): Promise<Map<string, ProjectResult>> {
+  const { deps, order } = opts;
+  const results = new Map<string, ProjectResult>();
+  const failed = new Set<string>();
+  for (const [i, wave] of order.waves.entries()) {
+    const one = (project: Project) =>
+      deps.store.runExclusive(projectKey(opts.repo, project), () =>
+        deps.projectQueue.add(async () => {
+          const blocker = order.dependsOn(project).find((d) => failed.has(d));
+          const result = blocker
+            ? dependencyFailed(project, blocker, opts.verb)
+            : await withLog(deps, opts.job, project, (log) => {
+                deps.log.info({ jobId: opts.job.id, project: project.name, wave: i + 1 }, `${opts.verb === "plan" ? "planning" : "applying"} project`);
+                return opts.step(project, { log });
+              });
+          const ok = result.status === "planned" || result.status === "applied";
+          if (!ok) failed.add(project.name);
+          results.set(projectId(project), result);
+        }),
+      );
+    if (opts.parallel) await Promise.all(wave.map(one));
+    else for (const project of wave) await one(project);
+  }
+  return results;
+}
+
+async function withLog<T>(deps: RunProjectsOptions["deps"], job: Job, project: Project, fn: (log: JobLogWriter) => Promise<T>): Promise<T> {
+  const log = openJobLog(deps, job, project.name);
+  try {
+    return await fn(log);
+  } finally {
+    log.end();
+  }
+}
+
+function dependencyFailed(project: Project, blocker: string, verb: "plan" | "apply"): ProjectResult {
+  const did = verb === "apply" ? "applied" : "planned";
+  return {
+    project,
+    status: "error",
+    failedStep: "depends_on",
+    message: `not ${did}: it depends on \`${blocker}\`, whose ${verb} did not succeed`,
+    output: "",
+  };
+}
+
+/** Results in the order of `projects`, keyed by identity (never by name alone). */
+export function inOrder(projects: readonly Project[], results: ReadonlyMap<string, ProjectResult>): ProjectResult[] {
+  return projects.map((p) => results.get(projectId(p))).filter((r): r is ProjectResult => r !== undefined);
+}

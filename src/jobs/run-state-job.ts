@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import { exec } from "../../runners/exec.js";
+import type { StateOperation } from "../../runners/runner.js";
+import { repoSettings } from "../config/repo-settings.js";
+import type { Job } from "../model/job.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Project } from "../model/project.js";
+import { repoFullName } from "../model/repo.js";
+import { selectProjects } from "../projects/select-projects.js";
+import { renderStateReply, type StateReply } from "../render/render-state-reply.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import type { Checkout } from "../workspace/git-workspace.js";
+import { projectDirProblem } from "../workspace/project-dir.js";
+import { authorizeCommand } from "./authorize-command.js";
+import type { JobDeps } from "./job-deps.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
+import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { siblingPrUrl } from "./run-plan-job.js";
+import { runProjects } from "./run-projects.js";
+import { secretsFor } from "./secrets.js";
+import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+
+/**
+ * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to
+ * review, so they take what an apply takes (write access, the project lock, the run lock) and
+ * discard the PR's plans of the project afterwards: those were made against the old state.
+ */
+export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "state") throw new Error(`runStateJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const pr = await vcs.pullRequest(repo, job.target.pr);
+  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
+  const command = spec.command;
+  const operation: StateOperation =
+    command.kind === "import" ? { kind: "import", address: command.address, id: command.id } : { kind: "rm", addresses: command.addresses };
+  const name = operation.kind === "import" ? "import" : "state rm";
+  const reply = async (outcome: StateReply["outcome"], project?: Project) => {
+    if (job.commentIds.length > 0) return;
+    const body = renderStateReply(
+      { jobId: job.id, operation: name, commandLine: spec.commandLine ?? `/${name}`, user: spec.actor, project, outcome },
+      secrets.redact,
+    );
+    const id = await vcs.createComment(repo, job.target.pr, body);
+    await deps.store.updateJob(job.id, { commentIds: [id] });
+  };
+  const refuse = (reason: string, project?: Project) => reply({ kind: "refused", reason }, project);
+
+  const who = await authorizeCommand(vcs, deps, job, operation.kind === "import" ? "import" : "remove resources from state", "write");
+  if (!who.allowed) return refuse(`${who.reasons.join("; ")}.`);
+  if (pr.state !== "open") return refuse("This pull request is closed: nothing was changed.");
+  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
+    return refuse("This pull request comes from a fork, and this server does not run forks (server setting `allow_fork_prs`).");
+  }
+  void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  let checkout: Checkout | undefined;
+  try {
+    checkout = await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+    if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
+    const config = configs.head.config;
+    const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+    const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
+    const selection = selectProjects(resolved.all, resolved.affected, command.filter, {
+      strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
+    });
+    if ("error" in selection) return refuse(selection.error);
+    const [project, ...more] = selection.projects;
+    if (!project) return refuse("No project is affected by this pull request: choose one with `-p` or `-d`.");
+    if (more.length) {
+      const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
+      return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
+    }
+    const runner = deps.runners[project.runner];
+    if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
+    const dirProblem = await projectDirProblem(checkout.dir, project.dir);
+    if (dirProblem) return refuse(dirProblem, project);
+
+    const at = checkout;
+    const results = await runProjects({
+      deps,
+      job,
+      repo: repoFullName(repo),
+      order: { ok: true, waves: [[project]], dependsOn: () => [] },
+      parallel: false,
+      verb: "apply",
+      step: async (p, run): Promise<ProjectResult> => {
+        const lock = await deps.store.takeLock({ repo: repoFullName(repo), dir: p.dir, workspace: p.workspace, project: p.name, pr: pr.number }, job.target);
+        if (!lock.ok) {
+          const url = siblingPrUrl(pr.htmlUrl, lock.heldBy.pr);
+          const holder = `#${lock.heldBy.pr}`;
+          return { project: p, status: "refused", reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`, link: { text: holder, url }, output: "" };
+        }
+        const outcome = await runner.state?.(
+          {
+            project: p,
+            checkoutDir: at.dir,
+            dataDir: join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`),
+            operation,
+            env: deps.runnerEnv,
+            timeoutMs: deps.config.step_timeout,
+            redact: secrets.redact,
+            onOutput: (chunk) => run.log.write(chunk),
+            binary: settings.binaryFor(p),
+          },
+          exec,
+        );
+        if (!outcome) return { project: p, status: "refused", reason: `${p.runner} projects have no state`, output: "" };
+        // Whatever happened, the state may have changed: plans made before it no longer describe it.
+        await deps.store.supersedePlans(repoFullName(repo), pr.number, [{ dir: p.dir, workspace: p.workspace }]);
+        if (!outcome.ok) return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
+        return { project: p, status: "applied", output: outcome.output };
+      },
+    });
+    const result = [...results.values()][0];
+    if (!result) return refuse("nothing ran", project);
+    if (result.status === "applied") return reply({ kind: "done", output: result.output }, project);
+    if (result.status === "error") return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
+    return refuse(result.status === "refused" ? result.reason : "not run", project);
+  } finally {
+    checkout?.release();
+  }
+}

@@ -1,0 +1,86 @@
+import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Project } from "../model/project.js";
+import { createRedactor } from "../util/redact.js";
+import type { JobDeps } from "./job-deps.js";
+import { chainRedactors, type Secrets } from "./secrets.js";
+
+/** What every tool run of a project gets from the job: settings, secrets and server limits. */
+export interface RunnerContext {
+  deps: Pick<JobDeps, "runnerEnv" | "config">;
+  settings: RepoSettings;
+  secrets: Secrets;
+}
+
+type Built<T> = { ok: true; request: T } | { ok: false; result: ProjectResult };
+
+/** Helm `secret_set`: value key -> server secret name, from the trusted config only. */
+export function resolveSecretSet(
+  project: Project,
+  settings: Pick<RepoSettings, "secret" | "secretSetFor">,
+): { values: Record<string, string> } | { missing: string } {
+  const values: Record<string, string> = {};
+  for (const [key, name] of Object.entries(settings.secretSetFor(project))) {
+    const value = settings.secret(name);
+    if (value === undefined) return { missing: name };
+    values[key] = value;
+  }
+  return { values };
+}
+
+/** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
+function common(ctx: RunnerContext, project: Project) {
+  const { settings, deps } = ctx;
+  const workflow = settings.workflowFor(project);
+  if (workflow.refusal) return { refusal: workflow.refusal };
+  const secretSet = resolveSecretSet(project, settings);
+  if ("missing" in secretSet) return { refusal: `secret \`${secretSet.missing}\` is not defined on this Sluice server` };
+  ctx.secrets.add(Object.values(secretSet.values));
+  return {
+    fields: {
+      project,
+      env: deps.runnerEnv,
+      timeoutMs: deps.config.step_timeout,
+      secretSet: secretSet.values,
+      workflow: workflow.workflow,
+      kubeconfig: settings.kubeconfig,
+      binary: settings.binaryFor(project),
+    },
+  };
+}
+
+const refused = (project: Project, reason: string): { ok: false; result: ProjectResult } => ({
+  ok: false,
+  result: { project, status: "refused", reason, output: "" },
+});
+
+/** The one place a plan request is built: PR plans, re-plans at merge and drift checks. */
+export function planRequest(
+  ctx: RunnerContext,
+  project: Project,
+  where: { checkoutDir: string; baseCheckoutDir?: string; dataDir: string; extraArgs: string[]; onOutput?: (chunk: string) => void },
+): Built<PlanRequest> {
+  const c = common(ctx, project);
+  if (!c.fields) return refused(project, c.refusal);
+  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact } };
+}
+
+/** The one place an apply request is built. */
+export function applyRequest(
+  ctx: RunnerContext,
+  project: Project,
+  where: { checkoutDir: string; planFile: string; dataDir: string; onOutput?: (chunk: string) => void },
+): Built<ApplyRequest> {
+  const c = common(ctx, project);
+  if (!c.fields) return refused(project, c.refusal);
+  const secretValues = Object.values(c.fields.secretSet);
+  return {
+    ok: true,
+    request: {
+      ...c.fields,
+      ...where,
+      redactWith: (values) => chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues] })),
+    },
+  };
+}

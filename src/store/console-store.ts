@@ -1,0 +1,115 @@
+import type { JobStatus, JobTarget } from "../model/job.js";
+import type { ApplyRecord, LockRecord, StoredSummary } from "./store.js";
+
+/** One piece of a job's live output, as stored: already redacted by the runner's live redactor. */
+export interface JobLogChunk {
+  seq: number;
+  project: string;
+  text: string;
+}
+
+/** The output of one project in one job. */
+export interface LogStream {
+  jobId: number;
+  repo: string;
+  pr: number;
+  kind: "plan" | "apply";
+  project: string;
+  bytes: number;
+  truncated: boolean;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export type NewLogChunk = Pick<LogStream, "jobId" | "repo" | "pr" | "kind" | "project"> & { text: string };
+
+/** The last plan of a project, from its log stream, its job and the plan it saved (if any). */
+export interface PlanRun {
+  jobId: number;
+  pr: number;
+  jobStatus: JobStatus;
+  /** A plan record saved by this run: the plan succeeded. */
+  planStatus?: "pending" | "applied" | "superseded";
+  summary?: StoredSummary;
+  headSha?: string;
+  at: string;
+}
+
+/** An apply as the console shows it: the record, who asked, and the commit of the plan it ran. */
+export interface ApplyView extends ApplyRecord {
+  actor: string;
+  headSha?: string;
+}
+
+export interface ProjectActivity {
+  repo: string;
+  project: string;
+  lastPlan?: PlanRun;
+  lastApply?: ApplyView;
+  /** The last successful apply: what runs now, as far as Sluice applied it. */
+  live?: ApplyView;
+}
+
+export interface LockView extends LockRecord {
+  /** PRs waiting for this lock, oldest number first. */
+  waiting: number[];
+}
+
+export interface AuditEvent {
+  id: number;
+  at: string;
+  actor: string;
+  /** unlock, pause, resume, drift… (applies come from the apply records). */
+  action: string;
+  repo?: string;
+  project?: string;
+  pr?: number;
+  detail: string;
+}
+
+export interface AuditFilter {
+  repo?: string;
+  action?: string;
+  actor?: string;
+  limit?: number;
+}
+
+export interface PauseState {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * What the console reads and writes: job logs (so any replica serves them and they survive
+ * restarts), a view of every project, the audit trail and the global "pause applies" flag.
+ */
+export interface ConsoleStore {
+  /**
+   * Appends output to a job's log, keeping the job's total under `maxBytes`: the part that does not
+   * fit is dropped and a single notice says so. Returns false once the job's log is full.
+   */
+  appendJobLog(chunk: NewLogChunk, maxBytes: number): Promise<boolean>;
+  /** Chunks of a job's log after `afterSeq`, in order (at most `limit`). */
+  readJobLog(jobId: number, afterSeq: number, limit?: number): Promise<JobLogChunk[]>;
+  jobLogStreams(jobId: number): Promise<LogStream[]>;
+  /** Deletes the logs of jobs whose output last changed before `before` (ISO time); returns how many streams. */
+  pruneJobLogs(before: string): Promise<number>;
+
+  projectActivity(): Promise<ProjectActivity[]>;
+  allLocks(): Promise<LockView[]>;
+  /** The target of the latest job of a PR, to enqueue work for it (e.g. an unlock from the console). */
+  lastJobTarget(repo: string, pr: number): Promise<JobTarget | undefined>;
+  /** Applies, newest first. */
+  applyHistory(filter: { repo?: string; limit?: number }): Promise<ApplyView[]>;
+
+  recordAudit(event: Omit<AuditEvent, "id" | "at">): Promise<number>;
+  auditEvents(filter: AuditFilter): Promise<AuditEvent[]>;
+
+  appliesPaused(): Promise<PauseState | undefined>;
+  /** Sets (or, with undefined, clears) the global pause of applies. */
+  setAppliesPaused(pause: Omit<PauseState, "at"> | undefined): Promise<void>;
+
+  /** For metrics: jobs waiting and running, project locks held. */
+  stats(): Promise<{ queuedJobs: number; runningJobs: number; locks: number }>;
+}

@@ -1,0 +1,338 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+type Check = ReturnType<Harness["sim"]["checkRuns"]>[number];
+
+let h: Harness;
+let stateDir: string;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startHarness({
+    serverConfig: [
+      "apply_requirements: [approved]",
+      "approvals: 1",
+      "allowed_overrides: [apply_requirements, apply_on]",
+      "apply_teams: [acme/infra-admins]",
+    ].join("\n"),
+  });
+  stateDir = await mkdtemp(join(tmpdir(), "sluice-native-"));
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+const FINISHED = /·\s*(✅|❌|⛔|⚠️)|Nothing to apply|Not applied|already in progress/;
+
+async function completed(repo: Repo, sha: string, name: string, count = 1): Promise<Check> {
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`,
+    timeoutMs: 90_000,
+  });
+  const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
+  return done[done.length - 1] as Check;
+}
+
+/** Waits for the bot's next comment on the PR to be finished, after `act` (a comment or a click). */
+async function reply(repo: Repo, pr: number, act: () => Promise<unknown>): Promise<string> {
+  const before = bot(repo, pr).length;
+  await act();
+  await h.sim.waitFor(() => bot(repo, pr).length > before && FINISHED.test(bot(repo, pr)[before]?.body ?? ""), {
+    message: `no finished reply: ${JSON.stringify(bot(repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
+    timeoutMs: 90_000,
+  });
+  return bot(repo, pr)[before]?.body ?? "";
+}
+const say = (repo: Repo, pr: number, user: string, body: string) => reply(repo, pr, () => h.sim.comment(repo, pr, { user, body }));
+
+async function newRepo(files: Record<string, string>, roles: Record<string, "write" | "read"> = {}) {
+  n++;
+  const name = `native-${n}`;
+  for (const [u, role] of Object.entries({ alice: "write", bob: "write", rita: "read", ...roles } as Record<string, "write" | "read">)) {
+    h.sim.setPermission(`acme/${name}`, u, role);
+  }
+  return h.sim.createRepo({ owner: "acme", name, files });
+}
+
+/** One stateful project `net`, and an open PR that grows it to 2 resources, planned. */
+async function plannedPr() {
+  const state = join(stateDir, `net-${n + 1}.tfstate`);
+  const repo = await newRepo({ "net/main.tf": statefulProject("net", state, 0) });
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow net" });
+  const check = await completed(repo, pr.headSha, "sluice/plan");
+  return { repo, pr, state, check };
+}
+
+const refusalLine = (body: string) => body.split("\n").find((l) => /needs write access/.test(l))?.trim();
+
+describe("Apply button on sluice/plan", () => {
+  it("is offered on a plan with changes; a click by a write user is /apply by that user", async () => {
+    const { repo, pr, state, check } = await plannedPr();
+    expect(check.conclusion).toBe("success");
+    expect(check.actions).toEqual([{ label: "Apply", identifier: "apply", description: expect.any(String) }]);
+    await h.sim.approve(repo, pr.number, "bob");
+    const body = await reply(repo, pr.number, () => h.sim.clickCheckAction(repo, check.id, "apply", "bob"));
+    expect(body).toMatch(/applied/i);
+    expect(body).toContain("Apply button of sluice/plan");
+    expect(body).toContain("`bob`");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+    expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("success");
+  });
+
+  it("a click by a read user is refused with the same message as /apply, and nothing is applied", async () => {
+    const { repo, pr, state, check } = await plannedPr();
+    await h.sim.approve(repo, pr.number, "bob");
+    const clicked = await reply(repo, pr.number, () => h.sim.clickCheckAction(repo, check.id, "apply", "rita"));
+    const typed = await say(repo, pr.number, "rita", "/apply");
+    expect(refusalLine(clicked)).toBeDefined();
+    expect(refusalLine(clicked)).toBe(refusalLine(typed));
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a click on the check of an older head is refused as stale, also after the new head was planned", async () => {
+    const { repo, pr, state, check } = await plannedPr();
+    await h.sim.pushToPullRequest(repo, pr.number, { "net/extra.tf": tfProject("extra") });
+    const pushed = h.sim.pullRequest(repo, pr.number).headSha;
+    await completed(repo, pushed, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    const body = await reply(repo, pr.number, () => h.sim.clickCheckAction(repo, check.id, "apply", "bob"));
+    expect(body).toContain("stale");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a plan without changes offers no button", async () => {
+    // No state and no resources: only a local, so the plan has nothing to do.
+    const repo = await newRepo({ "app/main.tf": "locals {\n  x = 1\n}\n" });
+    await h.sim.pushBranch(repo, { branch: "doc", files: { "app/main.tf": "# only a comment changes\nlocals {\n  x = 1\n}\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "doc", author: "alice" });
+    const check = await completed(repo, pr.headSha, "sluice/plan");
+    expect(check.conclusion).toBe("success");
+    expect(check.output.title).toMatch(/No changes/);
+    expect(check.actions).toEqual([]);
+  });
+});
+
+describe("Re-run of a Sluice check", () => {
+  it("re-plans the PR: a failed sluice/plan turns green after the fix is pushed", async () => {
+    const repo = await newRepo({ "net/main.tf": tfProject("net") });
+    await h.sim.pushBranch(repo, { branch: "broken", files: { "net/main.tf": 'resource "terraform_data" "x" {\n  input = \n}\n' } });
+    const pr = await h.sim.openPullRequest(repo, { head: "broken", author: "alice" });
+    const failed = await completed(repo, pr.headSha, "sluice/plan");
+    expect(failed.conclusion).toBe("failure");
+    // The push's webhook is lost: only the re-run brings Sluice to the fixed head.
+    h.sim.setWebhookTarget("http://127.0.0.1:9");
+    const fix = await h.sim.pushToPullRequest(repo, pr.number, { "net/main.tf": tfProject("net", 2) });
+    h.sim.setWebhookTarget(h.app.url);
+    expect(h.sim.checkRuns(repo, fix.headSha)).toEqual([]);
+    const r = await h.sim.rerequestCheckRun(repo, failed.id, "alice");
+    expect(r.status).toBeLessThan(300);
+    const green = await completed(repo, fix.headSha, "sluice/plan");
+    expect(green.conclusion).toBe("success");
+    expect(bot(repo, pr.number).at(-1)?.body).toContain("Re-run of sluice/plan");
+    // "Re-run all checks" of the suite re-plans too.
+    await h.sim.rerequestCheckSuite(repo, fix.headSha, "bob");
+    expect((await completed(repo, fix.headSha, "sluice/plan", 2)).conclusion).toBe("success");
+  });
+
+  it("a re-run whose event lists no pull request (GitHub leaves out forks' PRs) finds the PR by its head commit", async () => {
+    const repo = await newRepo({ "net/main.tf": tfProject("net") });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await h.sim.deliver("check_suite", {
+      action: "rerequested",
+      installation: { id: h.sim.installationId },
+      repository: { owner: { login: "acme" }, name: repo.name, full_name: repo.fullName, clone_url: repo.cloneUrl },
+      sender: { login: "alice", type: "User" },
+      check_suite: { head_sha: pr.headSha, head_branch: null, pull_requests: [] },
+    });
+    expect((await completed(repo, pr.headSha, "sluice/plan", 2)).conclusion).toBe("success");
+    expect(bot(repo, pr.number).at(-1)?.body).toContain("Re-run of sluice/plan");
+  });
+
+  it("a re-run by a user without the plan permission plans nothing", async () => {
+    const repo = await newRepo({ "net/main.tf": tfProject("net") });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    const first = await completed(repo, pr.headSha, "sluice/plan");
+    const body = await reply(repo, pr.number, () => h.sim.rerequestCheckRun(repo, first.id, "rita"));
+    expect(body).toContain("needs write access");
+    expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan")).toHaveLength(1);
+  });
+});
+
+describe("merge queue", () => {
+  it("plans the merge group's head and reports sluice/plan on that SHA", async () => {
+    const repo = await newRepo({ "a/main.tf": tfProject("a"), "b/main.tf": tfProject("b") });
+    await h.sim.pushBranch(repo, { branch: "pa", files: { "a/main.tf": tfProject("a", 2) } });
+    await h.sim.pushBranch(repo, { branch: "pb", from: "main", files: { "b/main.tf": tfProject("b", 3) } });
+    const p1 = await h.sim.openPullRequest(repo, { head: "pa", author: "alice" });
+    const p2 = await h.sim.openPullRequest(repo, { head: "pb", author: "alice" });
+    await completed(repo, p1.headSha, "sluice/plan");
+    await completed(repo, p2.headSha, "sluice/plan");
+    await h.sim.approve(repo, p1.number, "bob");
+    await h.sim.approve(repo, p2.number, "bob");
+    const group = await h.sim.enqueueMergeGroup(repo, [p1.number, p2.number]);
+    expect(group.delivery.status).toBeLessThan(300);
+    const check = await completed(repo, group.headSha, "sluice/plan");
+    expect(check.head_sha).toBe(group.headSha);
+    expect(check.conclusion).toBe("success");
+    expect(check.output.summary).toContain("`a`");
+    expect(check.output.summary).toContain("`b`");
+    // Without state every resource is created: 2 of a and 3 of b, planned together at the group's head.
+    expect(check.output.title).toBe("Merge group: +5 ~0 -0 in 2 projects");
+    // Nothing was locked or saved for the group: the PRs' own plans are untouched and no comment was posted for it.
+    expect(bot(repo, p1.number)).toHaveLength(1);
+  });
+
+  it("fails when the merged result changes the resources of an approved plan", async () => {
+    const repo = await newRepo({ "a/main.tf": tfProject("a") });
+    await h.sim.pushBranch(repo, { branch: "x", files: { "a/x.tf": tfProject("x") } });
+    await h.sim.pushBranch(repo, { branch: "y", from: "main", files: { "a/y.tf": tfProject("y") } });
+    const p1 = await h.sim.openPullRequest(repo, { head: "x", author: "alice" });
+    await completed(repo, p1.headSha, "sluice/plan");
+    await h.sim.approve(repo, p1.number, "bob");
+    const p2 = await h.sim.openPullRequest(repo, { head: "y", author: "alice" });
+    await completed(repo, p2.headSha, "sluice/plan");
+    const group = await h.sim.enqueueMergeGroup(repo, [p1.number, p2.number]);
+    const check = await completed(repo, group.headSha, "sluice/plan");
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.summary).toContain(`#${p1.number}`);
+    expect(check.output.summary).toMatch(/differs from the plan approved/);
+    // A group of the approved PR alone makes exactly its changes.
+    const alone = await h.sim.enqueueMergeGroup(repo, [p1.number]);
+    expect((await completed(repo, alone.headSha, "sluice/plan")).conclusion).toBe("success");
+  });
+});
+
+describe("merge queue with apply_on: merge", () => {
+  it("the group's check passes, and the apply happens when the queue lands the commit", async () => {
+    const state = join(stateDir, `queued-${n + 1}.tfstate`);
+    const repo = await newRepo({ ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": statefulProject("net", state, 0) });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    const plan = await completed(repo, pr.headSha, "sluice/plan");
+    // Applying on merge: the merge is the apply, so the check offers no button.
+    expect(plan.actions).toEqual([]);
+    await h.sim.approve(repo, pr.number, "bob");
+    const group = await h.sim.enqueueMergeGroup(repo, [pr.number]);
+    expect((await completed(repo, group.headSha, "sluice/plan")).conclusion).toBe("success");
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.landMergeGroup(repo, group);
+    const applied = await completed(repo, pr.headSha, "sluice/apply");
+    expect(applied.conclusion).toBe("success");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+});
+
+describe("code_owners", () => {
+  it("counts only approvals of code owners of the project's files and of the modules it uses", async () => {
+    const state = join(stateDir, `owned-${n + 1}.tfstate`);
+    const module = 'resource "terraform_data" "m" {\n  input = "m"\n}\n';
+    const uses = `\nmodule "shared" {\n  source = "../modules/shared"\n}\n`;
+    const repo = await newRepo(
+      {
+        ".sluice.yaml": "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [code_owners]\n",
+        ".github/CODEOWNERS": "# owners\n*.md @docs-team-lead\n/net/ @olga\n/modules/shared/ @mona\n",
+        "net/main.tf": statefulProject("net", state, 0, uses),
+        "modules/shared/main.tf": module,
+      },
+      { olga: "write", mona: "write" },
+    );
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1, uses) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    expect((await completed(repo, pr.headSha, "sluice/plan")).conclusion).toBe("success");
+
+    await h.sim.approve(repo, pr.number, "bob");
+    const first = await say(repo, pr.number, "bob", "/apply");
+    expect(first).toContain("olga");
+    expect(first).toContain("mona");
+    expect(first).toContain(".github/CODEOWNERS");
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.approve(repo, pr.number, "olga");
+    const second = await say(repo, pr.number, "bob", "/apply");
+    expect(second).not.toContain("olga (code owners");
+    expect(second).toMatch(/mona\S* \(code owners of `modules\/shared\/main.tf`/);
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.approve(repo, pr.number, "mona");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.m", "terraform_data.net_0"]);
+  });
+});
+
+describe("code_owners with a team owner", () => {
+  it("an approval by a member of the owning team (through a child team) counts", async () => {
+    h.sim.addTeam("acme/net-team", { members: [] });
+    h.sim.addTeam("acme/net-oncall", { parent: "acme/net-team", members: ["tess"] });
+    const state = join(stateDir, `team-owned-${n + 1}.tfstate`);
+    const repo = await newRepo(
+      {
+        ".sluice.yaml": "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [code_owners]\n",
+        "CODEOWNERS": "/net/ @acme/net-team\n",
+        "net/main.tf": statefulProject("net", state, 0),
+      },
+      { tess: "write", olga: "write" },
+    );
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "olga");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("acme/net-team (code owners of `net/main.tf`)");
+    await h.sim.approve(repo, pr.number, "tess");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+});
+
+describe("apply_teams", () => {
+  it("a member of a child team of an apply team may apply without write access; a pending invitee may not", async () => {
+    h.sim.addTeam("acme/infra-admins", { members: ["ada"] });
+    h.sim.addTeam("acme/sre", { parent: "acme/infra-admins", members: ["sam"], pending: ["pat"] });
+    const { repo, pr, state } = await plannedPr();
+    h.sim.setPermission(repo, "sam", "read");
+    h.sim.setPermission(repo, "pat", "read");
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await say(repo, pr.number, "pat", "/apply")).toContain("needs write access");
+    expect(await stateResources(state)).toEqual([]);
+    expect(await say(repo, pr.number, "sam", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+});
+
+describe("destroy plans", () => {
+  it("are marked in the comment and check, and apply only where allow_destroy is set", async () => {
+    const netState = join(stateDir, `dnet-${n + 1}.tfstate`);
+    const webState = join(stateDir, `dweb-${n + 1}.tfstate`);
+    const repo = await newRepo({
+      ".sluice.yaml": "version: 1\nprojects:\n  - dir: net\n    allow_destroy: true\n  - dir: web\n",
+      "net/main.tf": statefulProject("net", netState, 0),
+      "web/main.tf": statefulProject("web", webState, 0),
+    });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", netState, 1), "web/main.tf": statefulProject("web", webState, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(netState)).toEqual(["terraform_data.net_0"]);
+
+    const planned = await say(repo, pr.number, "bob", "/plan -- -destroy");
+    expect(planned).toContain("DESTROY PLAN");
+    const check = await completed(repo, pr.headSha, "sluice/plan", 2);
+    expect(check.output.title).toMatch(/^DESTROY PLAN/);
+    // web may not be destroyed: a button that could only be refused is not offered.
+    expect(check.actions).toEqual([]);
+    await h.sim.approve(repo, pr.number, "bob");
+    const applied = await say(repo, pr.number, "bob", "/apply");
+    expect(applied).toContain("allow_destroy");
+    expect(await stateResources(netState)).toEqual([]);
+    expect(await stateResources(webState)).toEqual(["terraform_data.web_0"]);
+  });
+});

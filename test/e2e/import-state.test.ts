@@ -1,0 +1,57 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+let stateDir: string;
+
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+  stateDir = await mkdtemp(join(tmpdir(), "sluice-import-"));
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+
+async function say(repo: Repo, pr: number, user: string, body: string) {
+  const before = bot(repo, pr).length;
+  await h.sim.comment(repo, pr, { user, body });
+  await h.sim.waitFor(() => /·\s*(✅|❌|⛔)/.test(bot(repo, pr)[before]?.body ?? ""), {
+    message: `no finished reply to ${body}`,
+    timeoutMs: 90_000,
+  });
+  return bot(repo, pr)[before]?.body ?? "";
+}
+
+describe("/import and /state rm", () => {
+  it("import and state rm change real state, need write access and the lock, and discard the PR's plans", async () => {
+    const state = join(stateDir, "net.tfstate");
+    for (const [u, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) h.sim.setPermission("acme/imports", u, role);
+    const repo = await h.sim.createRepo({ owner: "acme", name: "imports", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });
+    await h.sim.waitFor(() => /Plan: 1 to add/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+
+    expect(await say(repo, pr.number, "rita", "/import terraform_data.net_0 existing-id")).toContain("needs write access to this repository to import");
+    expect(await stateResources(state)).toEqual([]);
+
+    const imported = await say(repo, pr.number, "bob", "/import -d net terraform_data.net_0 existing-id");
+    expect(imported).toContain("✅ done");
+    expect(imported).toContain("Import successful");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+    // The plan made before the import no longer describes the state: nothing is left to apply.
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("Nothing to apply");
+
+    const removed = await say(repo, pr.number, "bob", "/state rm terraform_data.net_0");
+    expect(removed).toContain("✅ done");
+    expect(removed).toMatch(/Removed terraform_data\.net_0/);
+    expect(await stateResources(state)).toEqual([]);
+  }, 180_000);
+});

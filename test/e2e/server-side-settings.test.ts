@@ -1,0 +1,60 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tfProject } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+let marks: string;
+
+beforeAll(async () => {
+  marks = await mkdtemp(join(tmpdir(), "sluice-server-wf-"));
+  // repos.yaml's server-side settings, as Sluice's server config has them.
+  h = await startHarness({
+    serverConfig: [
+      "autoplan: false",
+      "repo_config_file: infra.yaml",
+      "allow_commands: [plan, apply, unlock, help]",
+      "workflows:",
+      "  shared:",
+      "    plan:",
+      "      steps:",
+      "        - init",
+      `        - run: [sh, -c, 'echo "$PROJECT_NAME" >> ${join(marks, "ran.log")}']`,
+      "        - plan",
+      "allowed_workflows: [shared]",
+      "",
+    ].join("\n"),
+    env: { SLUICE_SANDBOX_PATHS: marks },
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+
+describe("server-side repo settings", () => {
+  it("no autoplan, a custom config file name, a server workflow picked by name, and a disabled command", async () => {
+    for (const u of ["alice", "bob"]) h.sim.addUser(u);
+    h.sim.setPermission("acme/serverside", "bob", "write");
+    const config = "version: 1\nprojects:\n  - name: core\n    dir: core\n    workflow: shared\n";
+    const repo = await h.sim.createRepo({ owner: "acme", name: "serverside", files: { "infra.yaml": config, "core/main.tf": tfProject("core") } });
+    await h.sim.pushBranch(repo, { branch: "c", files: { "core/main.tf": tfProject("core", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
+
+    // autoplan is off: the comment below is the first thing Sluice says on this PR.
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });
+    await h.sim.waitFor(() => /·\s*(✅|❌|⛔)/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+    expect(bot(repo, pr.number)[0]?.body).toContain("Plan: 2 to add");
+    expect(bot(repo, pr.number)[0]?.body).toContain("/plan");
+    // The project (and its workflow name) came from infra.yaml; the steps from the server.
+    expect((await readFile(join(marks, "ran.log"), "utf8")).trim()).toBe("core");
+
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/import terraform_data.core_1 x" });
+    await h.sim.waitFor(() => bot(repo, pr.number).length === 2, { timeoutMs: 60_000 });
+    expect(bot(repo, pr.number)[1]?.body).toContain("`import` is disabled on this Sluice server");
+  }, 150_000);
+});

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { bot, completed, nextSecond, say, seedState } from "./trust-holes-support.js";
+
+// Issue #10, items 2 and 5: commands that create or discard plans or locks need write access, and
+// what an apply (or a merge) applies is only what the PR's approvals covered.
+
+let stateDir: string;
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), "sluice-trust-authz-"));
+});
+afterAll(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+function grant(h: Harness, name: string) {
+  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "write"], ["rita", "read"]] as const) {
+    h.sim.setPermission(`acme/${name}`, u, role);
+  }
+}
+
+/** A repo with stateful projects `app` (empty) and `prod` (one resource), and an open PR that grows only app. */
+async function appOnlyPr(h: Harness, name: string, opts: { prodApplied: boolean }) {
+  grant(h, name);
+  const appState = join(stateDir, `${name}-app.tfstate`);
+  const prodState = join(stateDir, `${name}-prod.tfstate`);
+  const prodTf = statefulProject("prod", prodState, 1);
+  if (opts.prodApplied) await seedState(prodTf);
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "app/main.tf": statefulProject("app", appState, 0), "prod/main.tf": prodTf } });
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "app/main.tf": statefulProject("app", appState, 1) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow app" });
+  expect((await completed(h, repo, pr.headSha, "sluice/plan")).conclusion).toBe("success");
+  return { repo, pr, appState, prodState };
+}
+
+describe("issue #10.2 with apply on merge: a stranger's plan is never applied by the merge", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("a read user's `/plan -p prod -- -destroy` is refused; the merge applies app and leaves prod alone", async () => {
+    const { repo, pr, appState, prodState } = await appOnlyPr(h, "stranger-destroy", { prodApplied: true });
+    expect(await stateResources(prodState)).toEqual(["terraform_data.prod_0"]);
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await say(h, repo, pr.number, "rita", "/plan -p prod -- -destroy", "needs write access to this repository to plan");
+    await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/apply");
+    expect(await stateResources(prodState), reply).toEqual(["terraform_data.prod_0"]);
+    expect(reply).toContain("needs write access to this repository to plan");
+    expect(await stateResources(appState)).toEqual(["terraform_data.app_0"]);
+  });
+});
+
+describe("issue #10.2 with /apply: only plans of projects the PR changes, made before the approval that counts", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("a writer's `/plan -p prod` on a PR that changes only app: /apply refuses prod, applies app", async () => {
+    const { repo, pr, appState, prodState } = await appOnlyPr(h, "untouched-project", { prodApplied: false });
+    const plan = await say(h, repo, pr.number, "bob", "/plan -p prod");
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    const reply = await say(h, repo, pr.number, "bob", "/apply");
+    expect(await stateResources(prodState), reply).toEqual([]);
+    // Refused when the apply looks at it (the plan reply may already say so, too).
+    expect(`${plan}\n${reply}`).toContain("not changed by this pull request");
+    expect(reply).toContain("not changed by this pull request");
+    expect(await stateResources(appState)).toEqual(["terraform_data.app_0"]);
+  });
+
+  it("an approval given before a plan does not count for it; approving again after the plan does", async () => {
+    const { repo, pr, appState } = await appOnlyPr(h, "approval-before-plan", { prodApplied: false });
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "bob");
+    await nextSecond();
+    // Same head, a new plan: the approval above is older than it.
+    await say(h, repo, pr.number, "bob", "/plan");
+    const refused = await say(h, repo, pr.number, "bob", "/apply", "needs 1 more approval");
+    expect(await stateResources(appState), refused).toEqual([]);
+    expect(refused).toContain("needs 1 more approval");
+
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "bob");
+    const applied = await say(h, repo, pr.number, "carol", "/apply");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(appState)).toEqual(["terraform_data.app_0"]);
+  });
+});
+
+describe("issue #10.5: a stranger's /unlock", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("a read user cannot release an approved PR's lock: the lock holds and the PR still applies", async () => {
+    const { repo, pr, appState } = await appOnlyPr(h, "stranger-unlock", { prodApplied: false });
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await say(h, repo, pr.number, "rita", "/unlock", "needs write access to this repository to unlock");
+
+    // Another PR on app is still told who holds it.
+    await h.sim.pushBranch(repo, { branch: "other", from: "main", files: { "app/other.tf": tfProject("other") } });
+    const other = await h.sim.openPullRequest(repo, { head: "other", author: "carol", title: "other" });
+    await completed(h, repo, other.headSha, "sluice/plan");
+    // The renderer puts a zero-width space after `#` so GitHub does not turn it into a link by itself.
+    const otherBody = (bot(h, repo, other.number)[0]?.body ?? "").replace(/\u200b/g, "");
+
+    const applied = await say(h, repo, pr.number, "bob", "/apply");
+    expect(reply).toContain("needs write access to this repository to unlock");
+    expect(otherBody).toContain(`locked by #${pr.number}`);
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(appState)).toEqual(["terraform_data.app_0"]);
+  });
+});

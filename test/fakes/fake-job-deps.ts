@@ -1,0 +1,56 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import PQueue from "p-queue";
+import type { Runner } from "../../runners/runner.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import type { JobDeps, JobLog } from "../../src/jobs/job-deps.js";
+import type { RunnerKind } from "../../src/model/project.js";
+import { createRedactor } from "../../src/util/redact.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
+import { FakeVcs } from "./fake-vcs.js";
+import { FakeWorkspace } from "./fake-workspace.js";
+
+/** A log that keeps what it was told, so tests can see warnings instead of a console. */
+export function memoryLog(): JobLog & { lines: { level: string; msg: string; obj: object }[] } {
+  const lines: { level: string; msg: string; obj: object }[] = [];
+  const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, msg, obj });
+  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export interface FakeJobDeps extends JobDeps {
+  vcs: FakeVcs;
+  fakeWorkspace: FakeWorkspace;
+  log: ReturnType<typeof memoryLog>;
+}
+
+/**
+ * JobDeps made of fakes: the fake VCS and workspace, the given runners, and the real SQLite
+ * store in `:memory:` (the store's own behaviour is the contract test's business; here it is the
+ * cheapest faithful store). `serverConfig` is YAML, as an operator writes it.
+ */
+export async function fakeJobDeps(
+  opts: { runners?: Partial<Record<RunnerKind, Runner>>; serverConfig?: string; store?: Store; concurrency?: number } = {},
+): Promise<FakeJobDeps> {
+  const vcs = new FakeVcs();
+  const fakeWorkspace = new FakeWorkspace();
+  const dataDir = await mkdtemp(join(tmpdir(), "sluice-fake-data-"));
+  return {
+    vcs,
+    fakeWorkspace,
+    store: opts.store ?? openSqliteStore(":memory:"),
+    vcsFor: async () => vcs,
+    workspace: fakeWorkspace.asGitWorkspace(),
+    runners: opts.runners ?? {},
+    config: parseServerConfig(opts.serverConfig ?? ""),
+    log: memoryLog(),
+    dataDir,
+    projectQueue: new PQueue({ concurrency: opts.concurrency ?? 4 }),
+    runnerEnv: {},
+    appRedactor: createRedactor(),
+    redactPatterns: [],
+    reportRetry: { baseMs: 1, forMs: 0 },
+    wake: () => {},
+  };
+}

@@ -1,0 +1,181 @@
+import type { Permission, PullRequestInfo, Review } from "../../src/model/pull-request.js";
+import { type RepoRef, repoFullName } from "../../src/model/repo.js";
+import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
+
+export interface FakeComment {
+  id: number;
+  repo: string;
+  pr: number;
+  body: string;
+  /** Every body the comment had, oldest first (created, then each edit). */
+  history: string[];
+}
+
+export interface FakeCheck {
+  id: number;
+  repo: string;
+  name: string;
+  headSha: string;
+  externalId?: string;
+  /** Every update the check got, the creating one first. */
+  updates: CheckUpdate[];
+}
+
+/** A pull request as the fake answers for it; every field has a plain default. */
+export function fakePullRequest(over: Partial<PullRequestInfo> = {}): PullRequestInfo {
+  return {
+    number: 1,
+    state: "open",
+    merged: false,
+    draft: false,
+    author: "alice",
+    headSha: "h".repeat(40),
+    headRef: "feature",
+    headRepo: "acme/infra",
+    baseSha: "b".repeat(40),
+    baseRef: "main",
+    htmlUrl: "https://github.example/acme/infra/pull/1",
+    mergeable: true,
+    mergeableState: "clean",
+    ...over,
+  };
+}
+
+/**
+ * The VCS port in memory: records comments, checks, reactions and merges; answers permissions,
+ * reviews, check runs and pull requests from what the test configured. Unknown users have no
+ * access ("none"), as on GitHub.
+ */
+export class FakeVcs implements VcsClient {
+  readonly comments: FakeComment[] = [];
+  readonly checks: FakeCheck[] = [];
+  readonly reactions: { repo: string; commentId: number; reaction: string }[] = [];
+  readonly merges: { repo: string; pr: number; method: string }[] = [];
+  readonly permissions = new Map<string, Permission>();
+  /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
+  readonly teams = new Map<string, string[]>();
+  readonly reviewsOf = new Map<number, Review[]>();
+  readonly pullRequests = new Map<number, PullRequestInfo>();
+  checkRunsAt: CheckRunInfo[] = [];
+  /** The default branch and its head, as `defaultBranch` answers. */
+  defaultHead = { name: "main", sha: "d".repeat(40) };
+  /** Plain issues (drift issues), with their repo. */
+  readonly issues: (IssueInfo & { repo: string })[] = [];
+  readonly deployments: { id: number; repo: string; sha: string; environment: string; description: string; statuses: { state: DeploymentState; description: string }[] }[] = [];
+  token = "ghs_faketoken0123456789";
+  private nextId = 100;
+
+  setPullRequest(pr: Partial<PullRequestInfo> = {}): PullRequestInfo {
+    const info = fakePullRequest(pr);
+    this.pullRequests.set(info.number, info);
+    return info;
+  }
+
+  /** Bodies of the comments on one PR, in the order they were created (latest text of each). */
+  bodiesOn(pr: number): string[] {
+    return this.comments.filter((c) => c.pr === pr).map((c) => c.body);
+  }
+
+  async pullRequest(_repo: RepoRef, number: number): Promise<PullRequestInfo> {
+    const pr = this.pullRequests.get(number);
+    if (!pr) throw new Error(`fake vcs: no pull request #${number}`);
+    return pr;
+  }
+
+  async createComment(repo: RepoRef, pr: number, body: string): Promise<number> {
+    const id = this.nextId++;
+    this.comments.push({ id, repo: repoFullName(repo), pr, body, history: [body] });
+    return id;
+  }
+
+  async updateComment(_repo: RepoRef, commentId: number, body: string): Promise<void> {
+    const c = this.comments.find((x) => x.id === commentId);
+    if (!c) throw new Error(`fake vcs: no comment ${commentId}`);
+    c.body = body;
+    c.history.push(body);
+  }
+
+  async react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void> {
+    this.reactions.push({ repo: repoFullName(repo), commentId, reaction });
+  }
+
+  async createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate, externalId?: string): Promise<number> {
+    const id = this.nextId++;
+    this.checks.push({ id, repo: repoFullName(repo), name, headSha, externalId, updates: [update] });
+    return id;
+  }
+
+  async updateCheck(_repo: RepoRef, checkRunId: number, update: CheckUpdate): Promise<void> {
+    const c = this.checks.find((x) => x.id === checkRunId);
+    if (!c) throw new Error(`fake vcs: no check run ${checkRunId}`);
+    c.updates.push(update);
+  }
+
+  async permissionOf(_repo: RepoRef, user: string): Promise<Permission> {
+    return this.permissions.get(user.toLowerCase()) ?? "none";
+  }
+
+  async teamMember(org: string, teamSlug: string, user: string): Promise<boolean> {
+    return (this.teams.get(`${org}/${teamSlug}`) ?? []).some((u) => u.toLowerCase() === user.toLowerCase());
+  }
+
+  async pullRequestsOfCommit(_repo: RepoRef, sha: string): Promise<number[]> {
+    return [...this.pullRequests.values()].filter((p) => p.headSha === sha).map((p) => p.number);
+  }
+
+  async reviews(_repo: RepoRef, pr: number): Promise<Review[]> {
+    return this.reviewsOf.get(pr) ?? [];
+  }
+
+  async checkRuns(_repo: RepoRef, _sha: string): Promise<CheckRunInfo[]> {
+    return this.checkRunsAt;
+  }
+
+  async merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void> {
+    this.merges.push({ repo: repoFullName(repo), pr, method });
+  }
+
+  async defaultBranch(_repo: RepoRef): Promise<{ name: string; sha: string }> {
+    return { ...this.defaultHead };
+  }
+
+  async openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {
+    return this.issues.filter((i) => i.repo === repoFullName(repo) && i.state === "open" && i.labels.includes(label)).map(({ repo: _r, ...i }) => ({ ...i }));
+  }
+
+  async issue(repo: RepoRef, number: number): Promise<IssueInfo> {
+    const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
+    if (!found) throw new Error(`fake vcs: no issue #${number}`);
+    const { repo: _r, ...info } = found;
+    return { ...info };
+  }
+
+  async createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo> {
+    const number = this.nextId++;
+    const info: IssueInfo = { number, title: issue.title, body: issue.body, state: "open", labels: [...issue.labels], htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}` };
+    this.issues.push({ ...info, repo: repoFullName(repo) });
+    return info;
+  }
+
+  async updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void> {
+    const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
+    if (!found) throw new Error(`fake vcs: no issue #${number}`);
+    Object.assign(found, patch);
+  }
+
+  async createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number> {
+    const id = this.nextId++;
+    this.deployments.push({ id, repo: repoFullName(repo), ...d, statuses: [] });
+    return id;
+  }
+
+  async setDeploymentStatus(_repo: RepoRef, deploymentId: number, state: DeploymentState, description: string): Promise<void> {
+    const d = this.deployments.find((x) => x.id === deploymentId);
+    if (!d) throw new Error(`fake vcs: no deployment ${deploymentId}`);
+    d.statuses.push({ state, description });
+  }
+
+  async cloneToken(): Promise<string> {
+    return this.token;
+  }
+}

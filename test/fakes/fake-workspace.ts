@@ -1,0 +1,103 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { RepoRef } from "../../src/model/repo.js";
+import type { Checkout, CheckoutRequest, GitWorkspace } from "../../src/workspace/git-workspace.js";
+
+type Files = Record<string, string>;
+
+/** The workspace methods jobs call: the fake implements each with the real signature. */
+type WorkspacePort = Pick<
+  GitWorkspace,
+  "checkout" | "contains" | "fetchBranch" | "filesWithLocalSources" | "firstParent" | "treeOf" | "readFileAt" | "removePr"
+>;
+
+/**
+ * Commits as plain file maps instead of git: a checkout writes the commit's files into a temp
+ * dir (the jobs read project files from disk), changed files are the paths that differ from the
+ * base commit. No git process is started.
+ */
+export class FakeWorkspace implements WorkspacePort {
+  private readonly commits = new Map<string, { files: Files; parent?: string }>();
+  readonly checkouts: CheckoutRequest[] = [];
+  /** Worktrees handed out and not released yet. */
+  inUse = 0;
+  private root?: string;
+
+  commit(sha: string, files: Files, parent?: string): this {
+    this.commits.set(sha, { files, parent });
+    return this;
+  }
+
+  private at(sha: string) {
+    const c = this.commits.get(sha);
+    if (!c) throw new Error(`fake workspace: no commit ${sha}`);
+    return c;
+  }
+
+  async checkout(req: CheckoutRequest): Promise<Checkout> {
+    this.checkouts.push(req);
+    const head = this.at(req.headSha);
+    const base = this.commits.get(req.baseSha)?.files ?? {};
+    this.root ??= await mkdtemp(join(tmpdir(), "sluice-fake-ws-"));
+    const dir = join(this.root, `${req.pr}-${req.headSha.slice(0, 12)}`);
+    for (const [path, text] of Object.entries(head.files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), text);
+    }
+    await mkdir(dir, { recursive: true });
+    const paths = new Set([...Object.keys(head.files), ...Object.keys(base)]);
+    const changedFiles = [...paths].filter((p) => head.files[p] !== base[p]).sort();
+    this.inUse++;
+    let released = false;
+    return {
+      dir,
+      headSha: req.headSha,
+      baseSha: req.baseSha,
+      files: Object.keys(head.files).sort(),
+      changedFiles,
+      mergeBase: req.baseSha,
+      release: () => {
+        if (!released) this.inUse--;
+        released = true;
+      },
+    };
+  }
+
+  async contains(): Promise<boolean> {
+    return true;
+  }
+
+  async fetchBranch(): Promise<string> {
+    throw new Error("fake workspace: fetchBranch is not scripted");
+  }
+
+  async filesWithLocalSources(_repo: RepoRef, sha: string): Promise<Set<string>> {
+    return new Set(Object.keys(this.at(sha).files).filter((f) => f.endsWith(".tf")));
+  }
+
+  async firstParent(_repo: RepoRef, sha: string): Promise<string> {
+    const parent = this.at(sha).parent;
+    if (!parent) throw new Error(`fake workspace: ${sha} has no parent`);
+    return parent;
+  }
+
+  async treeOf(_repo: RepoRef, sha: string): Promise<string> {
+    return JSON.stringify(Object.entries(this.at(sha).files).sort());
+  }
+
+  async readFileAt(_repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
+    return this.at(sha).files[path];
+  }
+
+  async removePr(): Promise<void> {}
+
+  /** The fake where the jobs expect the git adapter (it has private fields, so no structural match). */
+  asGitWorkspace(): GitWorkspace {
+    return this as unknown as GitWorkspace;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.root) await rm(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,122 @@
+import type { Project } from "../../src/model/project.js";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createHelmRunner } from "../../runners/helm/helm-runner.js";
+
+import { installHelm } from "../../scripts/install-helm.js";
+import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
+import type { ApplyRequest } from "../../runners/runner.js";
+import type { Exec } from "../../runners/runner.js";
+
+/**
+ * Apply with real `helm template` (the re-render check) and a fake `helm upgrade`: there is no
+ * cluster here, so the upgrade is asserted by its argv only.
+ */
+const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
+const PASSWORD = "fixture-db-password-1";
+const TOKEN = "fixture-token-for-apply";
+
+let helmPath = "";
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  helmPath = (await installHelm()).path;
+  root = await mkdtemp(join(tmpdir(), "sluice-helm-apply-"));
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const project: Project = {
+  name: "web",
+  dir: "charts/web",
+  workspace: "default",
+  runner: "helm",
+  helm: { namespace: "apps", values: ["values-prod.yaml"], set: { replicaCount: 3 } },
+};
+
+async function planned() {
+  const dir = join(root, String(++n));
+  const head = join(dir, "head");
+  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
+  const dataDir = join(dir, "data");
+  const runner = createHelmRunner({ helmBinary: helmPath });
+  const outcome = await runner.plan(
+    { project, checkoutDir: head, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s, secretSet: { apiToken: TOKEN } } as Parameters<
+      typeof runner.plan
+    >[0],
+    exec,
+  );
+  if (!outcome.ok) throw new Error(outcome.message);
+  return { runner, head, dataDir, planFile: outcome.planFile };
+}
+
+async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string | undefined) {
+  const calls: string[][] = [];
+  let redactedWith: string[] = [];
+  // Real helm for everything but the upgrade, which would need a cluster.
+  const fake: Exec = async (file, args, opts) => {
+    calls.push(args);
+    if (args[0] !== "upgrade") return exec(file, args, opts);
+    return { exitCode: 0, timedOut: false, stdout: "Release \"web\" has been upgraded.\n", stderr: "", durationMs: 1 };
+  };
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: p.head,
+    dataDir: p.dataDir,
+    planFile: p.planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: (values) => {
+      redactedWith = values;
+      return (s) => s;
+    },
+    secretSet: { apiToken: TOKEN },
+    ...(kubeconfig ? { kubeconfig } : {}),
+  };
+  const result = await p.runner.apply(req, fake);
+  return { result, calls, redactedWith: () => redactedWith };
+}
+
+describe("helm apply", () => {
+  it("re-renders, finds the saved plan unchanged, and runs upgrade --install --atomic --wait", async () => {
+    const p = await planned();
+    const { result, calls, redactedWith } = await apply(p, "/etc/sluice/kube/acme.yaml");
+    expect(result).toMatchObject({ ok: true, output: 'Release "web" has been upgraded.\n' });
+    expect(calls.map((c) => c[0])).toEqual(["template", "upgrade"]);
+    const upgrade = calls[1] ?? [];
+    expect(upgrade.slice(0, 8)).toEqual(["upgrade", "--install", "--atomic", "--wait", "web", expect.stringMatching(/head\/charts\/web$/), "--namespace", "apps"]);
+    expect(upgrade.slice(-2)).toEqual(["--kubeconfig", "/etc/sluice/kube/acme.yaml"]);
+    expect(upgrade).toEqual(expect.arrayContaining(["--set-json", "replicaCount=3", "--set-file"]));
+    expect(upgrade.find((a) => a.endsWith("values-prod.yaml"))).toBeDefined();
+    expect(JSON.stringify(calls)).not.toContain(TOKEN);
+    expect(result.sensitiveValues).toEqual(expect.arrayContaining([TOKEN, PASSWORD]));
+    expect(redactedWith()).toEqual(expect.arrayContaining([TOKEN, PASSWORD]));
+  });
+
+  it("refuses when the chart renders differently from the saved plan", async () => {
+    const p = await planned();
+    const values = join(p.head, "charts/web/values.yaml");
+    await writeFile(values, (await readFile(values, "utf8")).replace("greeting: hello", "greeting: changed"));
+    const { result, calls } = await apply(p, "/k");
+    expect(result).toMatchObject({
+      ok: false,
+      message: "the chart no longer renders what was planned (update ConfigMap/apps/web-web, update Deployment/apps/web-web); run /plan again",
+    });
+    expect(calls.map((c) => c[0])).toEqual(["template"]);
+  });
+
+  it("refuses without a kubeconfig, and without a saved plan", async () => {
+    const p = await planned();
+    const none = await apply(p, undefined);
+    expect(none.result).toMatchObject({ ok: false, message: NO_KUBECONFIG });
+    expect(none.calls).toEqual([]);
+    await rm(p.planFile);
+    const missing = await apply(p, "/k");
+    expect(missing.result).toMatchObject({ ok: false, message: "the saved plan is missing; run /plan again" });
+  });
+});

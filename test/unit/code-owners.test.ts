@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { checkCodeOwners, dependencyDirs, ownersOf, parseCodeOwners } from "../../src/policy/code-owners.js";
+
+const RULES = parseCodeOwners(`# Lines starting with '#' are comments.
+*       @global-owner1 @global-owner2
+*.js    @js-owner #This is an inline comment.
+*.go docs@example.com
+/build/logs/ @doctocat
+docs/*  docs@example.com
+apps/ @octocat
+/docs/ @doctocat
+/scripts/ @doctocat @octocat
+**/logs @octocat
+/apps/github
+/net/ @acme/net-team
+\\#hash.txt @hasher
+!negated.txt @nobody
+`);
+
+describe("CODEOWNERS, GitHub's rules", () => {
+  it.each<[string, string[] | undefined]>([
+    ["README.md", ["@global-owner1", "@global-owner2"]],
+    ["src/app.js", ["@js-owner"]],
+    ["build/logs/x.txt", ["@octocat"]],
+    ["build/logs/deep/x.txt", ["@octocat"]],
+    ["other/build/logs/x.txt", ["@octocat"]],
+    ["docs/getting-started.md", ["@doctocat"]],
+    ["apps/web/index.html", ["@octocat"]],
+    ["deep/apps/web/index.html", ["@octocat"]],
+    ["apps/github/x.md", []],
+    ["scripts/run.sh", ["@doctocat", "@octocat"]],
+    ["net/main.tf", ["@acme/net-team"]],
+    ["net/modules/a.tf", ["@acme/net-team"]],
+    ["#hash.txt", ["@hasher"]],
+    ["negated.txt", ["@global-owner1", "@global-owner2"]],
+  ])("%s -> %j", (file, owners) => {
+    expect(ownersOf(RULES, file)).toEqual(owners);
+  });
+
+  it("`docs/*` owns files directly in docs, not deeper ones (GitHub's documented example)", () => {
+    const rules = parseCodeOwners("docs/* @docs\n");
+    expect(ownersOf(rules, "docs/a.md")).toEqual(["@docs"]);
+    expect(ownersOf(rules, "docs/build-app/troubleshooting.md")).toBeUndefined();
+  });
+
+  it("the last matching pattern wins", () => {
+    const rules = parseCodeOwners("/net/ @a\n*.tf @b\n");
+    expect(ownersOf(rules, "net/main.tf")).toEqual(["@b"]);
+    expect(ownersOf(rules, "net/README.md")).toEqual(["@a"]);
+  });
+});
+
+describe("checkCodeOwners", () => {
+  const rules = parseCodeOwners("/net/ @olga\n/modules/shared/ @mona @acme/platform\n/net/docs/ \n");
+  const facts = (files: string[], members: Record<string, string[]> = {}) => ({
+    source: ".github/CODEOWNERS",
+    rules,
+    files,
+    teamMembers: new Map(Object.entries(members).map(([t, m]) => [t, new Set(m)])),
+  });
+
+  it("a non-owner's approval does not count; the refusal names the owners still needed", () => {
+    const d = checkCodeOwners(facts(["net/main.tf", "modules/shared/main.tf"]), ["bob"]);
+    expect(d.allowed).toBe(false);
+    const text = d.allowed ? "" : d.reasons.join();
+    expect(text).toContain("@olga (code owners of `net/main.tf`)");
+    expect(text).toContain("@mona or @acme/platform (code owners of `modules/shared/main.tf`)");
+  });
+
+  it("every file needs one of its owners: the project's and its modules'", () => {
+    expect(checkCodeOwners(facts(["net/main.tf", "modules/shared/main.tf"]), ["olga"]).allowed).toBe(false);
+    expect(checkCodeOwners(facts(["net/main.tf", "modules/shared/main.tf"]), ["OLGA", "mona"])).toEqual({ allowed: true });
+  });
+
+  it("a team owner is satisfied by an approving member", () => {
+    expect(checkCodeOwners(facts(["modules/shared/main.tf"], { "acme/platform": ["pia"] }), ["pia"])).toEqual({ allowed: true });
+    expect(checkCodeOwners(facts(["modules/shared/main.tf"], { "acme/platform": [] }), ["pia"]).allowed).toBe(false);
+  });
+
+  it("files without owners need nobody; no CODEOWNERS file is a refusal that says so", () => {
+    expect(checkCodeOwners(facts(["net/docs/a.md", "other/x.tf"]), [])).toEqual({ allowed: true });
+    const d = checkCodeOwners({ ...facts(["net/main.tf"]), source: undefined }, ["olga"]);
+    expect(d.allowed ? "" : d.reasons.join()).toContain("needs a CODEOWNERS file");
+  });
+
+  it("lists a few files per owner group and counts the rest", () => {
+    const d = checkCodeOwners(facts(["net/a.tf", "net/b.tf", "net/c.tf", "net/d.tf", "net/e.tf"]), []);
+    expect(d.allowed ? "" : d.reasons.join()).toContain("`net/a.tf`, `net/b.tf`, `net/c.tf` and 2 more");
+  });
+});
+
+describe("dependencyDirs", () => {
+  it("follows local modules transitively, and stops at cycles", () => {
+    const modules = new Map([
+      ["modules/a", new Set(["net"])],
+      ["modules/b", new Set(["modules/a"])],
+      ["modules/c", new Set(["other"])],
+      ["modules/d", new Set(["modules/e"])],
+      ["modules/e", new Set(["modules/d", "net"])],
+    ]);
+    expect(dependencyDirs("net", modules)).toEqual(["modules/a", "modules/b", "modules/d", "modules/e", "net"]);
+    expect(dependencyDirs("lonely", modules)).toEqual(["lonely"]);
+  });
+});

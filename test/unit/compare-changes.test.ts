@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { PlanSummary } from "../../src/model/plan-summary.js";
+import { compareChanges } from "../../src/policy/compare-changes.js";
+
+type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes">;
+const plan = (hashes: Record<string, string> | undefined, ...resources: PlanSummary["resources"]): S => ({
+  resources,
+  outputs: [],
+  changeHashes: hashes,
+});
+const x = { address: "terraform_data.x", action: "update" as const };
+const y = { address: "terraform_data.y", action: "create" as const };
+
+describe("compareChanges", () => {
+  it("same addresses, actions and values: the same changes", () => {
+    expect(compareChanges(plan({ [x.address]: "h1" }, x), plan({ [x.address]: "h1" }, x))).toBeUndefined();
+  });
+
+  it("same addresses and actions, other planned values: different, naming the resource", () => {
+    expect(compareChanges(plan({ [x.address]: "h1" }, x), plan({ [x.address]: "h2" }, x))).toBe("other planned values: `terraform_data.x`");
+  });
+
+  it("an output whose value changed is a difference too", () => {
+    const a = { ...plan({ "output.tag": "v1" }), outputs: [{ name: "tag", action: "update" as const, sensitive: false }] };
+    const b = { ...a, changeHashes: { "output.tag": "v2" } };
+    expect(compareChanges(a, b)).toContain("`output.tag`");
+  });
+
+  it("new and missing resources are named before values", () => {
+    expect(compareChanges(plan({}, x), plan({}, x, y))).toBe("new: create `terraform_data.y`");
+    expect(compareChanges(plan({}, x, y), plan({}, x))).toBe("no longer planned: create `terraform_data.y`");
+  });
+
+  it("values that cannot be compared count as different; two empty plans are the same", () => {
+    expect(compareChanges(plan(undefined, x), plan(undefined, x))).toContain("cannot be compared");
+    expect(compareChanges(plan(undefined), plan(undefined))).toBeUndefined();
+  });
+});

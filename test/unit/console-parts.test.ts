@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { auditRows, toCsv } from "../../src/console/audit-rows.js";
+import { safeReturnPath } from "../../src/console/http-replies.js";
+import { createMetrics } from "../../src/console/metrics.js";
+import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";
+import type { Permission } from "../../src/model/pull-request.js";
+import { checkAppliesPaused } from "../../src/policy/check-applies-paused.js";
+import type { ApplyView, LockView, PlanRun, ProjectActivity } from "../../src/store/console-store.js";
+import { fitLogChunk } from "../../src/store/fit-log-chunk.js";
+
+const run = (over: Partial<PlanRun> = {}): PlanRun => ({ jobId: 1, pr: 1, jobStatus: "done", at: "2026-01-01T00:00:00.000Z", ...over });
+const apply = (over: Partial<ApplyView> = {}): ApplyView => ({
+  id: 1,
+  jobId: 2,
+  repo: "acme/infra",
+  pr: 1,
+  project: "net",
+  planId: 1,
+  status: "succeeded",
+  startedAt: "2026-01-01T01:00:00.000Z",
+  finishedAt: "2026-01-01T01:01:00.000Z",
+  actor: "alice",
+  ...over,
+});
+
+describe("projectStatus", () => {
+  it.each([
+    ["a queued plan", { lastPlan: run({ jobStatus: "queued" }) }, "running"],
+    ["a running plan", { lastPlan: run({ jobStatus: "running" }) }, "running"],
+    ["an apply in progress", { lastApply: apply({ status: "started", finishedAt: undefined }) }, "running"],
+    ["a saved plan waiting to apply", { lastPlan: run({ planStatus: "pending" }) }, "pending"],
+    ["a plan run that saved nothing", { lastPlan: run() }, "failed"],
+    ["an apply after the plan, succeeded", { lastPlan: run({ planStatus: "applied" }), lastApply: apply() }, "applied"],
+    ["an apply after the plan, failed", { lastPlan: run({ planStatus: "applied" }), lastApply: apply({ status: "failed" }) }, "failed"],
+    ["an interrupted apply", { lastApply: apply({ status: "interrupted" }) }, "failed"],
+    ["a newer plan after an apply", { lastPlan: run({ planStatus: "pending", at: "2026-02-01T00:00:00.000Z" }), lastApply: apply() }, "pending"],
+    ["nothing", {}, "idle"],
+  ] as const)("%s → %s", (_, input, expected) => {
+    expect(projectStatus(input)).toBe(expected);
+  });
+});
+
+describe("overviewRows", () => {
+  const activity: ProjectActivity[] = [
+    { repo: "acme/infra", project: "net", lastPlan: run({ planStatus: "pending" }) },
+    { repo: "acme/infra", project: "app", lastPlan: run() },
+    { repo: "acme/secret", project: "vault", lastPlan: run({ planStatus: "pending" }) },
+  ];
+  const locks: LockView[] = [
+    { repo: "acme/infra", dir: "net", workspace: "default", project: "net", pr: 1, createdAt: "x", waiting: [2] },
+    { repo: "acme/infra", dir: "db", workspace: "default", project: "db", pr: 3, createdAt: "x", waiting: [] },
+    { repo: "acme/secret", dir: "vault", workspace: "default", project: "vault", pr: 9, createdAt: "x", waiting: [] },
+  ];
+  const access = new Map<string, Permission>([
+    ["acme/infra", "read"],
+    ["acme/secret", "none"],
+  ]);
+
+  it("lists only repos the user can read, with lock-only projects, and write flags", () => {
+    const rows = overviewRows(activity, locks, access, {});
+    expect(rows.map((r) => [r.repo, r.project, r.status, r.lock?.pr, r.canWrite])).toEqual([
+      ["acme/infra", "app", "failed", undefined, false],
+      ["acme/infra", "db", "idle", 3, false],
+      ["acme/infra", "net", "pending", 1, false],
+    ]);
+    expect(overviewRows(activity, locks, new Map([["acme/infra", "maintain" as Permission]]), {}).every((r) => r.canWrite)).toBe(true);
+    expect(overviewRows(activity, locks, new Map(), {})).toEqual([]);
+  });
+
+  it("filters by repo, status, lock and name (case-insensitive)", () => {
+    const names = (f: Parameters<typeof overviewRows>[3]) => overviewRows(activity, locks, access, f).map((r) => r.project);
+    expect(names({ status: "failed" })).toEqual(["app"]);
+    expect(names({ status: "locked" })).toEqual(["db", "net"]);
+    expect(names({ q: "NE" })).toEqual(["net"]);
+    expect(names({ repo: "ACME/infra", status: "pending" })).toEqual(["net"]);
+    expect(names({ repo: "acme/secret" })).toEqual([]);
+  });
+});
+
+describe("audit rows and CSV", () => {
+  const events = [
+    { id: 1, at: "2026-01-01T03:00:00.000Z", actor: "root", action: "pause", detail: "=HYPERLINK(\"http://evil\")", pr: undefined },
+    { id: 2, at: "2026-01-01T02:00:00.000Z", actor: "bob", action: "unlock", repo: "acme/secret", project: "vault", pr: 4, detail: "x" },
+  ];
+  const readable = (repo: string) => repo === "acme/infra";
+
+  it("merges applies and events newest first, hiding repos the user cannot read", () => {
+    const rows = auditRows([apply({ headSha: "abcdef1234" })], events, readable, {});
+    expect(rows.map((r) => [r.action, r.actor, r.repo, r.detail])).toEqual([
+      ["pause", "root", "", '=HYPERLINK("http://evil")'],
+      ["apply", "alice", "acme/infra", "succeeded (commit abcdef1)"],
+    ]);
+    expect(auditRows([apply()], events, readable, { action: "apply", actor: "ALICE" })).toHaveLength(1);
+    expect(auditRows([apply()], events, readable, { repo: "acme/infra" }).map((r) => r.action)).toEqual(["apply"]);
+  });
+
+  it("writes RFC 4180 CSV that a spreadsheet never evaluates", () => {
+    const csv = toCsv(auditRows([apply({ project: 'a,"b"' })], events, readable, {}));
+    const lines = csv.split("\r\n");
+    expect(lines[0]).toBe("at,actor,action,repo,project,pr,detail");
+    expect(lines[1]).toBe(`2026-01-01T03:00:00.000Z,root,pause,,,,"'=HYPERLINK(""http://evil"")"`);
+    expect(lines[2]).toBe('2026-01-01T01:01:00.000Z,alice,apply,acme/infra,"a,""b""",1,succeeded');
+    expect(lines[3]).toBe("");
+  });
+});
+
+describe("small console parts", () => {
+  it("cuts a job log at the cap on a character boundary", () => {
+    expect(fitLogChunk(0, "abc", 10)).toEqual({ text: "abc", full: false });
+    expect(fitLogChunk(8, "abc", 10)).toEqual({ text: "ab", full: true });
+    expect(fitLogChunk(7, "ééé", 10)).toEqual({ text: "é", full: true });
+    expect(fitLogChunk(10, "a", 10)).toEqual({ text: "", full: true });
+  });
+
+  it("refuses applies while paused, saying who and why", () => {
+    expect(checkAppliesPaused(undefined)).toEqual({ allowed: true });
+    const d = checkAppliesPaused({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
+    expect(d.allowed).toBe(false);
+    expect(!d.allowed && d.reasons[0]).toBe(
+      "Applies are paused on this Sluice server (by root at 2026-03-04 05:06 UTC: incident 42). Nothing was applied; comment `/apply` again once an admin resumes them.",
+    );
+  });
+
+  it("returns after sign-in only to local paths", () => {
+    expect(safeReturnPath("/jobs/3?x=1")).toBe("/jobs/3?x=1");
+    for (const bad of [null, "", "https://evil.example", "//evil.example", "/\\evil.example", "jobs"]) expect(safeReturnPath(bad)).toBe("/");
+  });
+
+  it("names every metric sluice_* and reads the store's gauges at scrape time", async () => {
+    const metrics = createMetrics({ stats: async () => ({ queuedJobs: 3, runningJobs: 1, locks: 7 }) });
+    metrics.webhookReceived("pull_request");
+    metrics.webhookRejected("signature");
+    await metrics.timeJob("plan", async () => undefined);
+    await expect(metrics.timeJob("apply", async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
+    metrics.setProjectsDrifted(2);
+    const text = await metrics.registry.metrics();
+    const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(15);
+    expect(names.filter((n) => !n.startsWith("sluice_"))).toEqual([]);
+    expect(text).toContain('sluice_webhooks_received_total{event="pull_request"} 1');
+    expect(text).toContain('sluice_webhooks_rejected_total{reason="signature"} 1');
+    expect(text).toContain('sluice_jobs_total{kind="plan",outcome="done"} 1');
+    expect(text).toContain('sluice_jobs_total{kind="apply",outcome="failed"} 1');
+    expect(text).toContain("sluice_queue_depth 3");
+    expect(text).toContain("sluice_jobs_running 1");
+    expect(text).toContain("sluice_locks_held 7");
+    expect(text).toContain("sluice_projects_drifted 2");
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { eventToJob, type IngressSettings } from "../../src/ingress/event-to-job.js";
+
+const comment = (body: string) => ({
+  action: "created",
+  installation: { id: 1 },
+  repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+  sender: { login: "bob", type: "User" },
+  issue: { number: 7, pull_request: {} },
+  comment: { id: 99, body, user: { login: "bob", type: "User" } },
+});
+const kindOf = (body: string, settings: IngressSettings) => {
+  const d = eventToJob("issue_comment", comment(body), settings);
+  return "job" in d ? d.job.spec.kind : `ignored: ${d.ignore}`;
+};
+
+describe("eventToJob and the server's atlantis_prefix", () => {
+  it.each<[IngressSettings["atlantisPrefix"], string, string]>([
+    [undefined, "atlantis plan", "plan"],
+    ["with-atlantis-yaml", "atlantis apply -p x", "apply"],
+    ["with-atlantis-yaml", "atlantis help", "ignored: `atlantis help` is left to Atlantis"],
+    ["always", "atlantis help", "reply"],
+    ["always", "atlantis unlock", "unlock"],
+    ["never", "atlantis plan", "ignored: comment is not a command"],
+    ["never", "/plan", "plan"],
+  ])("%s: %s -> %s", (atlantisPrefix, body, expected) => {
+    expect(kindOf(body, { autoplanDrafts: false, atlantisPrefix })).toBe(expected);
+  });
+});
+
+describe("eventToJob and server-side switches", () => {
+  const opened = {
+    action: "opened",
+    installation: { id: 1 },
+    repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+    sender: { login: "alice", type: "User" },
+    pull_request: { number: 7, draft: false, head: { sha: "abc" } },
+  };
+
+  it("autoplan: false plans nothing when a PR opens, but /plan still works", () => {
+    expect(eventToJob("pull_request", opened, { autoplanDrafts: false, autoplan: false })).toEqual({
+      ignore: "autoplan is off on this server (server setting `autoplan`)",
+    });
+    expect(kindOf("/plan", { autoplanDrafts: false, autoplan: false })).toBe("plan");
+  });
+
+  it("a command not in allow_commands gets a reply saying so", () => {
+    const d = eventToJob("issue_comment", comment("/import a.b id"), { autoplanDrafts: false, allowCommands: ["plan", "apply"] });
+    expect("job" in d && d.job.spec.kind === "reply" ? d.job.spec.reason : "").toBe(
+      "`import` is disabled on this Sluice server (server setting `allow_commands`: `plan`, `apply`)",
+    );
+    expect(kindOf("/apply", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("apply");
+  });
+});

@@ -1,0 +1,241 @@
+import { readFile, writeFile, chmod } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { runApplyJob } from "../../../src/jobs/run-apply-job.js";
+import { runPlanJob } from "../../../src/jobs/run-plan-job.js";
+import type { Job, JobSpec } from "../../../src/model/job.js";
+import type { PullRequestInfo } from "../../../src/model/pull-request.js";
+import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { FakeRunner, type FakeRunnerScript, summaryOf } from "../../fakes/fake-runner.js";
+
+const BASE = "b".repeat(40);
+const HEAD = "h".repeat(40);
+const REPO = { owner: "acme", name: "infra" };
+
+let deps: FakeJobDeps;
+afterEach(async () => {
+  await deps?.store.close();
+  await deps?.fakeWorkspace.dispose();
+});
+
+/** A repo whose PR changes `changed` (dir -> main.tf text) on top of `base`, plus optional config. */
+async function setup(opts: { base?: Record<string, string>; head: Record<string, string>; script?: FakeRunnerScript; serverConfig?: string }) {
+  const runner = new FakeRunner("terraform", opts.script);
+  deps = await fakeJobDeps({ runners: { terraform: runner }, serverConfig: opts.serverConfig });
+  deps.fakeWorkspace.commit(BASE, opts.base ?? {}).commit(HEAD, { ...opts.base, ...opts.head }, BASE);
+  const pr = deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE });
+  deps.vcs.permissions.set("alice", "write");
+  return { runner, pr };
+}
+
+async function job(spec: JobSpec, pr = 1): Promise<Job> {
+  const id = await deps.store.enqueueInternal({ installationId: 1, repo: REPO, cloneUrl: "http://git.example/acme/infra.git", pr }, spec);
+  const j = await deps.store.getJob(id);
+  if (!j) throw new Error("job not stored");
+  return j;
+}
+
+const autoplan = (): Promise<Job> => job({ kind: "plan", trigger: "autoplan", actor: "alice" });
+const planComment = (actor = "alice", filter = {}): Promise<Job> =>
+  job({ kind: "plan", trigger: "comment", command: { kind: "plan", filter, extraArgs: [] }, commandLine: "/plan", commentId: 9, actor });
+const applyComment = (actor = "alice"): Promise<Job> =>
+  job({ kind: "apply", trigger: "comment", command: { kind: "apply", filter: {} }, commandLine: "/apply", commentId: 10, actor });
+
+const lastCheck = (name: string) => deps.vcs.checks.filter((c) => c.name === name).at(-1)?.updates.at(-1);
+
+describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
+  it("plans the affected project, saves the plan with its hash, takes the lock, and reports it", async () => {
+    const { runner } = await setup({ base: { "other/main.tf": "" }, head: { "app/main.tf": 'resource "terraform_data" "x" {}' } });
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned).toEqual(["app"]);
+    const plans = await deps.store.pendingPlans("acme/infra", 1);
+    expect(plans).toMatchObject([{ project: "app", dir: "app", workspace: "default", headSha: HEAD, baseSha: BASE }]);
+    expect(await readFile(plans[0]?.planPath ?? "", "utf8")).toBe("plan of app default app\n");
+    expect(await deps.store.locksOf("acme/infra", 1)).toMatchObject([{ dir: "app", pr: 1 }]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain("app");
+    expect(lastCheck("sluice/plan")).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(deps.fakeWorkspace.inUse).toBe(0);
+  });
+
+  it("refuses a /plan from a user without write access before anything is checked out", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    deps.vcs.permissions.set("mallory", "read");
+    await runPlanJob(await planComment("mallory"), deps);
+    expect(runner.planned).toEqual([]);
+    expect(deps.fakeWorkspace.checkouts).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/Not planned/);
+  });
+
+  it("tells a PR who holds the project's lock, and plans nothing there", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    const other = { installationId: 1, repo: REPO, cloneUrl: "x", pr: 2 };
+    await deps.store.takeLock({ repo: "acme/infra", dir: "app", workspace: "default", project: "app", pr: 2 }, other);
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned).toEqual([]);
+    // The PR number is kept from being a mention with a zero-width space after the `#`.
+    expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/locked by #\u200b?2: that pull request holds this project/);
+    expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
+  });
+
+  it("plans nothing on a closed pull request", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, state: "closed" });
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain("closed");
+  });
+
+  it("yields to a newer /plan of the same PR and says so", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    const first = await planComment();
+    const newer = await planComment();
+    await runPlanJob(first, deps);
+    expect(runner.planned).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain(`Superseded by a newer \`/plan\` of this pull request (job ${newer.id})`);
+  });
+
+  it("keeps two workspaces of one dir apart: each its own plan file and record", async () => {
+    const config = ["version: 1", "projects:", "  - { name: app, dir: app }", "  - { name: app-staging, dir: app, workspace: staging }", ""].join("\n");
+    const { runner } = await setup({ head: { "app/main.tf": "", ".sluice.yaml": config } });
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned.sort()).toEqual(["app", "app-staging"]);
+    const plans = await deps.store.pendingPlans("acme/infra", 1);
+    expect(plans.map((p) => [p.project, p.workspace])).toEqual([
+      ["app", "default"],
+      ["app-staging", "staging"],
+    ]);
+    expect(await readFile(plans[1]?.planPath ?? "", "utf8")).toBe("plan of app staging app-staging\n");
+    expect(plans[0]?.planPath).not.toBe(plans[1]?.planPath);
+  });
+
+  it("does not plan a project whose dependency failed to plan", async () => {
+    const config = ["version: 1", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join("\n");
+    const { runner } = await setup({
+      head: { "net/main.tf": "", "app/main.tf": "", ".sluice.yaml": config },
+      script: { plan: (p) => (p.name === "net" ? { ok: false, failedStep: "plan", message: "net is broken", output: "", durationMs: 1 } : { ok: true, summary: summaryOf(1) }) },
+    });
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned).toEqual(["net"]);
+    const body = deps.vcs.bodiesOn(1).join("\n");
+    expect(body).toContain("net is broken");
+    expect(body).toContain("depends on `net`");
+    expect(lastCheck("sluice/plan")).toMatchObject({ status: "completed", conclusion: "failure" });
+  });
+});
+
+describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
+  /** A plan of `app`, approved after it by a user with write access (the default requirement). */
+  async function planned(): Promise<{ runner: FakeRunner; pr: PullRequestInfo }> {
+    const s = await setup({ head: { "app/main.tf": "" } });
+    await runPlanJob(await autoplan(), deps);
+    expect(s.runner.planned).toEqual(["app"]);
+    deps.vcs.permissions.set("bob", "write");
+    const later = new Date(Date.now() + 2000).toISOString();
+    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: HEAD, submittedAt: later }]);
+    return s;
+  }
+
+  const applyText = () => deps.vcs.bodiesOn(1).slice(1).join("\n");
+
+  it("applies the saved plan of the live head for a user with write access", async () => {
+    const { runner } = await planned();
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual(["app"]);
+    const applied = runner.calls.find((c) => c.verb === "apply")?.request;
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    expect(plan).toBeUndefined(); // used once: applied plans are no longer pending
+    expect(applied && "planFile" in applied && (await readFile(applied.planFile, "utf8"))).toBe("plan of app default app\n");
+    expect(lastCheck("sluice/apply")).toMatchObject({ status: "completed", conclusion: "success" });
+  });
+
+  it("refuses a stale plan: the PR's head moved after it", async () => {
+    const { runner } = await planned();
+    const moved = "c".repeat(40);
+    deps.fakeWorkspace.commit(moved, { "app/main.tf": "changed" }, BASE);
+    deps.vcs.setPullRequest({ number: 1, headSha: moved, baseSha: BASE });
+    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: moved, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the plan is stale: it was made for hhhhhhh");
+    expect(lastCheck("sluice/apply")).toMatchObject({ status: "completed", conclusion: "failure" });
+  });
+
+  it("refuses a plan file changed on disk since it was planned", async () => {
+    const { runner } = await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    await chmod(plan.planPath, 0o600);
+    await writeFile(plan.planPath, "something else\n");
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the saved plan file is missing or changed since it was made");
+  });
+
+  it("refuses a user without write access, and applies nothing", async () => {
+    const { runner } = await planned();
+    deps.vcs.permissions.set("mallory", "read");
+    await runApplyJob(await applyComment("mallory"), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toMatch(/Not applied: .*mallory/);
+  });
+
+  it("refuses without an approval given after the plan (the default requirement)", async () => {
+    const { runner } = await planned();
+    deps.vcs.reviewsOf.set(1, []);
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("needs 1 more approval");
+  });
+
+  it("refuses when there is no plan to apply", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain("Nothing to apply");
+  });
+});
+
+describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", () => {
+  const MERGE = "m".repeat(40);
+  const APPLY_ON_MERGE = "version: 1\napply_on: merge\n";
+
+  /** A planned and approved PR, then merged: the merge commit's files are `mergeFiles`. */
+  async function merged(mergeFiles: Record<string, string>, script?: FakeRunnerScript) {
+    // apply_on is a trusted setting: the repo may set it only where the server allows it.
+    const s = await setup({ base: { ".sluice.yaml": APPLY_ON_MERGE }, head: { "app/main.tf": "v2" }, script, serverConfig: "allowed_overrides: [apply_on]\n" });
+    await runPlanJob(await autoplan(), deps);
+    expect(s.runner.planned).toEqual(["app"]);
+    deps.vcs.permissions.set("bob", "write");
+    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: HEAD, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
+    deps.fakeWorkspace.commit(MERGE, { ".sluice.yaml": APPLY_ON_MERGE, ...mergeFiles }, BASE);
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, state: "closed", merged: true });
+    await runApplyJob(await job({ kind: "apply", trigger: "merge", actor: "alice", mergeSha: MERGE }), deps);
+    return s.runner;
+  }
+
+  it("applies the saved plan when the merge commit's tree is the planned one", async () => {
+    const runner = await merged({ "app/main.tf": "v2" });
+    expect(runner.planned).toEqual(["app"]);
+    expect(runner.applied).toEqual(["app"]);
+  });
+
+  it("plans the merge commit again when its tree differs, and applies that plan when it makes the same changes", async () => {
+    const runner = await merged({ "app/main.tf": "v2", "docs/readme.txt": "landed on main meanwhile" });
+    expect(runner.planned).toEqual(["app", "app"]);
+    const [first, again] = runner.calls.filter((c) => c.verb === "plan").map((c) => c.request);
+    expect(again?.checkoutDir).not.toBe(first?.checkoutDir);
+    const applied = runner.calls.find((c) => c.verb === "apply")?.request;
+    expect(applied && "planFile" in applied ? applied.planFile : "").toContain(`merge-`);
+    expect(applied?.checkoutDir).toBe(again?.checkoutDir);
+  });
+
+  it("refuses when the merge commit plans other changes than the approved plan", async () => {
+    let plans = 0;
+    const runner = await merged({ "app/main.tf": "v2", "docs/readme.txt": "x" }, { plan: () => ({ ok: true, summary: summaryOf(++plans) }) });
+    expect(runner.planned).toEqual(["app", "app"]);
+    expect(runner.applied).toEqual([]);
+    const reply = deps.vcs.bodiesOn(1).slice(1).join("\n");
+    expect(reply).toContain("gives other changes than the approved plan");
+    expect(reply).not.toContain("cannot be compared");
+  });
+});
+

@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { PlanOrder } from "../../../src/jobs/plan-order.js";
+import { inOrder, runProjects } from "../../../src/jobs/run-projects.js";
+import type { Job } from "../../../src/model/job.js";
+import type { ProjectResult } from "../../../src/model/project-result.js";
+import { type Project, projectId } from "../../../src/model/project.js";
+import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { summaryOf } from "../../fakes/fake-runner.js";
+
+const tf = (name: string, dir = name, workspace = "default"): Project => ({ name, dir, workspace, runner: "terraform" });
+
+function order(waves: Project[][], deps: Record<string, string[]> = {}): Extract<PlanOrder, { ok: true }> {
+  return { ok: true, waves, dependsOn: (p) => deps[p.name] ?? [] };
+}
+
+const planned = (project: Project, output = `planned ${project.name}`): ProjectResult => ({
+  project,
+  status: "planned",
+  summary: summaryOf(1),
+  output,
+});
+const failed = (project: Project): ProjectResult => ({ project, status: "error", failedStep: "plan", message: "boom", output: "" });
+
+/** Resolves once `n` callers wait on it; a test that never gets there fails on its timeout. */
+function barrier(n: number) {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return async () => {
+    if (++waiting >= n) open();
+    await opened;
+  };
+}
+
+let deps: FakeJobDeps;
+
+/** A plan job of PR 1, as the store holds it (the live log is keyed by its id). */
+async function newJob(): Promise<Job> {
+  const id = await deps.store.enqueueInternal(
+    { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git.example/acme/infra.git", pr: 1 },
+    { kind: "plan", trigger: "autoplan", actor: "alice" },
+  );
+  const job = await deps.store.getJob(id);
+  if (!job) throw new Error("job not stored");
+  return job;
+}
+
+afterEach(async () => {
+  await deps?.store.close();
+});
+
+describe("runProjects", () => {
+  it("runs wave after wave: nothing of a later wave starts before the earlier wave is done", async () => {
+    deps = await fakeJobDeps();
+    const [a, b, c] = [tf("a"), tf("b"), tf("c")];
+    const events: string[] = [];
+    await runProjects({
+      deps,
+      job: await newJob(),
+      repo: "acme/infra",
+      order: order([[a, b], [c]]),
+      parallel: true,
+      verb: "plan",
+      step: async (p) => {
+        events.push(`start ${p.name}`);
+        await new Promise((r) => setImmediate(r));
+        events.push(`end ${p.name}`);
+        return planned(p);
+      },
+    });
+    expect(events.indexOf("start c")).toBeGreaterThan(events.indexOf("end a"));
+    expect(events.indexOf("start c")).toBeGreaterThan(events.indexOf("end b"));
+  });
+
+  it("runs the projects of a wave side by side when parallel, one at a time when not", async () => {
+    deps = await fakeJobDeps();
+    const both = barrier(2);
+    const parallel = await runProjects({
+      deps,
+      job: await newJob(),
+      repo: "acme/infra",
+      order: order([[tf("a"), tf("b")]]),
+      parallel: true,
+      verb: "plan",
+      // Each waits for the other to have started: only side-by-side runs get past this.
+      step: async (p) => {
+        await both();
+        return planned(p);
+      },
+    });
+    expect(parallel.size).toBe(2);
+
+    let running = 0;
+    let most = 0;
+    await runProjects({
+      deps,
+      job: await newJob(),
+      repo: "acme/infra",
+      order: order([[tf("a"), tf("b"), tf("c")]]),
+      parallel: false,
+      verb: "plan",
+      step: async (p) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+        return planned(p);
+      },
+    });
+    expect(most).toBe(1);
+  });
+
+  it("stops the dependents of a failed project, transitively, and still runs the others", async () => {
+    deps = await fakeJobDeps();
+    const [net, app, web, other] = [tf("net"), tf("app"), tf("web"), tf("other")];
+    const ran: string[] = [];
+    const results = await runProjects({
+      deps,
+      job: await newJob(),
+      repo: "acme/infra",
+      order: order([[net, other], [app], [web]], { app: ["net"], web: ["app", "net"] }),
+      parallel: true,
+      verb: "apply",
+      step: async (p) => {
+        ran.push(p.name);
+        return p.name === "net" ? failed(p) : { project: p, status: "applied", summary: summaryOf(1), output: "" };
+      },
+    });
+    expect(ran.sort()).toEqual(["net", "other"]);
+    const byName = new Map([...results.values()].map((r) => [r.project.name, r]));
+    expect(byName.get("other")?.status).toBe("applied");
+    expect(byName.get("app")).toMatchObject({ status: "error", failedStep: "depends_on" });
+    expect(byName.get("app")).toMatchObject({ message: "not applied: it depends on `net`, whose apply did not succeed" });
+    // web is stopped too, though its own step never ran: the failure travels down the chain.
+    expect(byName.get("web")).toMatchObject({ status: "error", message: "not applied: it depends on `app`, whose apply did not succeed" });
+  });
+
+  it("keys results by identity: two workspaces of one dir never get each other's result", async () => {
+    deps = await fakeJobDeps();
+    const prod = tf("app", "app", "default");
+    const staging = tf("app@staging", "app", "staging");
+    const results = await runProjects({
+      deps,
+      job: await newJob(),
+      repo: "acme/infra",
+      order: order([[prod, staging]]),
+      parallel: true,
+      verb: "plan",
+      step: async (p) => planned(p, `output of ${p.workspace}`),
+    });
+    expect(results.size).toBe(2);
+    expect(results.get(projectId(prod))?.output).toBe("output of default");
+    expect(results.get(projectId(staging))?.output).toBe("output of staging");
+    // inOrder follows the given order and drops nothing of either.
+    expect(inOrder([staging, prod], results).map((r) => r.output)).toEqual(["output of staging", "output of default"]);
+  });
+
+  it("holds the project's run lock: two jobs on one project never run it at the same time", async () => {
+    deps = await fakeJobDeps();
+    let running = 0;
+    let most = 0;
+    const step = async (p: Project) => {
+      most = Math.max(most, ++running);
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      running--;
+      return planned(p);
+    };
+    const run = async (p: Project) =>
+      runProjects({ deps, job: await newJob(), repo: "acme/infra", order: order([[p]]), parallel: true, verb: "plan", step });
+    // Same dir and workspace under two names: one run lock (repo + dir + workspace).
+    await Promise.all([run(tf("app")), run(tf("app-again", "app"))]);
+    expect(most).toBe(1);
+  });
+
+  it("gives each project's step its own live log, kept in the store", async () => {
+    deps = await fakeJobDeps();
+    const job = await newJob();
+    await runProjects({
+      deps,
+      job,
+      repo: "acme/infra",
+      order: order([[tf("a"), tf("b")]]),
+      parallel: true,
+      verb: "plan",
+      step: async (p, run) => {
+        run.log.write(`live output of ${p.name}\n`);
+        return planned(p);
+      },
+    });
+    // Writes reach the store in the background; wait for them, then check each project has its own.
+    await expect
+      .poll(async () => (await deps.store.readJobLog(job.id, 0)).map((c) => `${c.project}: ${c.text}`).sort())
+      .toEqual(["a: live output of a\n", "b: live output of b\n"]);
+    expect(deps.log.lines).toContainEqual(expect.objectContaining({ level: "info", msg: "planning project" }));
+  });
+});
