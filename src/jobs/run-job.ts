@@ -71,7 +71,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
  * commit: the PR is the open one whose head is that commit. None: nothing to act on, logged.
  */
 async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined> {
-  if (job.target.pr !== 0) return job;
+  // Drift jobs run on the default branch: pr 0 is theirs (no pull request), not a PR to look up.
+  if (job.target.pr !== 0 || job.spec.kind === "drift") return job;
   const sha = job.target.payloadHeadSha;
   const vcs = await deps.vcsFor(job);
   const [pr] = sha ? await vcs.pullRequestsOfCommit(job.target.repo, sha) : [];

@@ -16,6 +16,7 @@ import { hashFile } from "../../workspace/hash-file.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { markerFor } from "../../render/marker.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -34,7 +35,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   const reply = async (text: string) => {
     if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(repo, number, secrets.redact(text));
+    const id = await vcs.createComment(repo, number, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };
   void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);

@@ -24,6 +24,7 @@ import { planDefaultHead } from "./plan-default-head.js";
 import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
+import { markerFor } from "../../render/marker.js";
 
 interface DriftContext {
   job: Job;
@@ -51,7 +52,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   const reply = async (text: string) => {
     if (spec.trigger === "comment" && job.commentIds.length === 0) {
-      const id = await vcs.createComment(repo, job.target.pr, secrets.redact(text));
+      const id = await vcs.createComment(repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }
   };

@@ -10,6 +10,7 @@ import { DRIFT_LABEL } from "../../model/drift.js";
 import type { IssueInfo, VcsClient } from "../../vcs/vcs-client.js";
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
 import { type IssueState, projectOfIssue, readIssueState, renderClosingComment, renderDriftIssue } from "../../drift/render-drift.js";
+import { markerFor } from "../../render/marker.js";
 
 export interface IssueSync {
   deps: JobDeps;
@@ -40,7 +41,8 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, string>
     const reconciled = r.status === "drifted" && r.reconcile?.done === true && r.reconcile.outcome === "applied";
     if (r.status === "in-line" || reconciled) {
       if (!issue) continue;
-      await vcs.createComment(repo, issue.number, s.redact(renderClosingComment(r.project.name, run.sha, reconciled ? "applied" : "in-line")));
+      const closing = s.redact(renderClosingComment(r.project.name, run.sha, reconciled ? "applied" : "in-line"));
+      await vcs.createComment(repo, issue.number, `${markerFor(`${s.job.id}-closed-${r.project.name}`, 1)}\n${closing}`);
       await vcs.updateIssue(repo, issue.number, { state: "closed" });
       await supersede(s, issue.number);
       continue;
@@ -131,7 +133,9 @@ async function syncPlanComments(s: IssueSync, r: Extract<ProjectDrift, { status:
     }
   }
   // Comments a longer plan needed before: emptied, kept so the ids stay stable.
-  for (const id of ids.slice(bodies.length)) await s.vcs.updateComment(s.repo, id, "_(This part of an earlier plan is no longer used.)_");
+  for (const [i, id] of ids.slice(bodies.length).entries()) {
+    await s.vcs.updateComment(s.repo, id, `${markerFor(`drift-${r.project.name}`, bodies.length + i + 1)}\n_(This part of an earlier plan is no longer used.)_`);
+  }
   return [...out, ...ids.slice(bodies.length)];
 }
 
