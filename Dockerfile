@@ -89,9 +89,10 @@ RUN url="https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/k
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim
-# git for clones; tini as PID 1; bubblewrap for the sandbox every tool run starts in.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
+# bubblewrap: every tool run starts in a sandbox (README, Sandbox). It needs unprivileged user
+# namespaces in the container: see README for the Docker and Kubernetes settings. prlimit (the
+# sandbox's rlimits) comes with util-linux, which every Debian image has.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /out/terraform /out/tofu /out/helm /out/kubectl /usr/local/bin/
 # An unprivileged user, and its data dir created and owned before the volume is declared: Docker

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readRepoTree } from "../src/jobs/read-repo-tree.js";
-import { affectedProjects } from "../src/projects/affected-projects.js";
-import { discoverTerraformProjects, type RepoTree } from "../src/projects/discover-terraform-projects.js";
+import { affectedProjects } from "../runners/terraform/affected-projects.js";
+import { discoverTerraformProjects, type RepoTree } from "../runners/terraform/discover-terraform-projects.js";
 import type { BenchOptions } from "./support/bench-options.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";

@@ -1,7 +1,13 @@
 import { execa } from "execa";
 import { constants } from "node:os";
+import { resolve } from "node:path";
 import * as pty from "node-pty";
 import { childEnv } from "./child-env.js";
+import { watchLimits } from "./sandbox/limit-watch.js";
+import { descendants, readProcStats } from "./sandbox/process-tree.js";
+import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
+import { type LimitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
+import { findBinary } from "./sandbox/sandbox.js";
 
 /**
  * The one place Sluice spawns processes. argv arrays only (no shell), an allowlisted environment,
@@ -23,12 +29,21 @@ export interface ExecOptions {
   pty?: boolean;
   /** Grace period between SIGTERM and SIGKILL to the process group. */
   killGraceMs?: number;
+  /**
+   * Run inside this sandbox (runners/sandbox/). Every tool run gets one; git, which Sluice
+   * trusts, runs without.
+   */
+  sandbox?: SandboxRun;
+  /** Mount targets this one command may write although the run sees them read-only (plugin cache downloads). */
+  sandboxWrite?: string[];
 }
 
 export interface ExecResult {
   exitCode: number | null;
   signal?: string;
   timedOut: boolean;
+  /** A sandbox limit the run reached; it was killed for it. */
+  limit?: LimitHit;
   /** stdout (pty: the merged output). Redacted. */
   stdout: string;
   /** stderr (pty: empty). Redacted. */
@@ -67,12 +82,101 @@ function signalName(n: number): string {
 /** Runs `file args` and resolves with its result; only spawn failures reject. */
 export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
   const redact = opts.redact ?? ((s: string) => s);
-  const env = childEnv(opts.env);
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
-  return opts.pty
-    ? execPty(file, args, opts.cwd, env, timeoutMs, grace, redact, opts.onOutput)
-    : execPipe(file, args, opts.cwd, env, timeoutMs, grace, redact, opts.onOutput);
+  const bwrap = opts.sandbox?.bwrap;
+  const sandbox = opts.sandbox && { ...opts.sandbox, bwrap: bwrap && { ...bwrap, mounts: resolveMounts(bwrap.mounts) } };
+  const childPath = childEnv(opts.env).PATH ?? "";
+  // bwrap would only report the missing tool in its own output: fail as a direct spawn does, so
+  // "not installed" reads the same (and is recognised) with or without the sandbox.
+  if (sandbox && !findBinary(file.includes("/") ? resolve(opts.cwd, file) : file, childPath)) {
+    throw new Error(`could not start ${file}: spawn ${file} ENOENT`);
+  }
+  const cmd = sandbox ? sandboxCommand(sandbox, file, args, opts.cwd, opts.sandboxWrite) : { file, args, env: {} };
+  const run: Run = {
+    label: file,
+    file: cmd.file,
+    args: cmd.args,
+    cwd: opts.cwd,
+    env: { ...childEnv(opts.env), ...cmd.env },
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    grace: opts.killGraceMs ?? DEFAULT_GRACE_MS,
+    redact,
+    onOutput: opts.onOutput,
+    sandbox,
+  };
+  return opts.pty ? execPty(run) : execPipe(run);
+}
+
+/** One spawn, as both the pipe and the pty path take it. */
+interface Run {
+  /** The command as the caller named it, for messages (`file` may be bwrap). */
+  label: string;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  grace: number;
+  redact: (s: string) => string;
+  onOutput?: (chunk: string) => void;
+  sandbox?: SandboxRun;
+}
+
+interface Ended {
+  exitCode: number | null;
+  signal?: string;
+}
+
+/**
+ * Sends `signal` to the process group and to every descendant of `pid`: tools in a sandbox run
+ * in a session of their own (outside the group), and so does whatever a PR started with setsid.
+ * SIGKILL to bwrap itself also ends the whole sandbox: its init dies with it (--die-with-parent)
+ * and with the init the kernel ends every process of the PID namespace.
+ */
+function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  let tree: { pid: number }[] = [];
+  try {
+    tree = descendants(readProcStats(), pid);
+  } catch {
+    // No /proc: the process group is still signalled.
+  }
+  killGroup(pid, signal);
+  for (const p of tree) {
+    try {
+      process.kill(p.pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/**
+ * The timers and kills both spawn paths share: the step timeout (SIGTERM, then SIGKILL after the
+ * grace period) and the sandbox's limits (SIGKILL at once, naming the limit).
+ */
+async function supervise(run: Run, pid: number | undefined, ended: Promise<Ended>) {
+  let timedOut = false;
+  let limit: LimitHit | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    signalTree(pid, "SIGTERM");
+    killTimer = setTimeout(() => signalTree(pid, "SIGKILL"), run.grace);
+  }, run.timeoutMs);
+  const stopWatch =
+    pid && run.sandbox
+      ? watchLimits(pid, run.sandbox.limits, (hit) => {
+          limit = hit;
+          signalTree(pid, "SIGKILL");
+        })
+      : () => undefined;
+  const end = await ended;
+  stopWatch();
+  clearTimeout(timer);
+  if (killTimer) clearTimeout(killTimer);
+  if (timedOut) killGroup(pid, "SIGKILL");
+  limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
+  return { ...end, timedOut, limit };
 }
 
 /** Past this much held-back text, live output is released anyway (a line that never ends). */
@@ -152,20 +256,11 @@ function capture() {
   };
 }
 
-async function execPipe(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-  grace: number,
-  redact: (s: string) => string,
-  onOutput?: (chunk: string) => void,
-): Promise<ExecResult> {
+async function execPipe(run: Run): Promise<ExecResult> {
   const started = performance.now();
-  const child = execa(file, args, {
-    cwd,
-    env,
+  const child = execa(run.file, run.args, {
+    cwd: run.cwd,
+    env: run.env,
     extendEnv: false,
     // Own process group, so a timeout can kill terraform's providers and provisioners too.
     detached: true,
@@ -176,41 +271,32 @@ async function execPipe(
   });
   const out = capture();
   const err = capture();
-  const emit = onOutput ?? (() => undefined);
-  const liveOut = liveRedactor(redact, emit);
-  const liveErr = liveRedactor(redact, emit);
+  const emit = run.onOutput ?? (() => undefined);
+  const liveOut = liveRedactor(run.redact, emit);
+  const liveErr = liveRedactor(run.redact, emit);
   child.stdout?.setEncoding("utf8");
   child.stderr?.setEncoding("utf8");
   child.stdout?.on("data", (c: string) => {
     out.push(c);
-    if (onOutput) liveOut.push(c);
+    if (run.onOutput) liveOut.push(c);
   });
   child.stderr?.on("data", (c: string) => {
     err.push(c);
-    if (onOutput) liveErr.push(c);
+    if (run.onOutput) liveErr.push(c);
   });
-  let timedOut = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid, "SIGTERM");
-    killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
-  }, timeoutMs);
-  const result = await child;
+  let startError: string | undefined;
+  const ended = child.then((result) => {
+    if (result.failed && result.exitCode === undefined && !result.signal) startError = result.shortMessage ?? "unknown error";
+    return { exitCode: result.exitCode ?? null, signal: result.signal ?? undefined };
+  });
+  const end = await supervise(run, child.pid, ended);
   liveOut.flush();
   liveErr.flush();
-  clearTimeout(timer);
-  if (killTimer) clearTimeout(killTimer);
-  if (timedOut) killGroup(child.pid, "SIGKILL");
-  if (result.failed && result.exitCode === undefined && !result.signal && !timedOut) {
-    throw new Error(`could not start ${file}: ${redact(result.shortMessage ?? "unknown error")}`);
-  }
+  if (startError !== undefined && !end.timedOut) throw new Error(`could not start ${run.file}: ${run.redact(startError)}`);
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? undefined,
-    timedOut,
-    stdout: redact(out.text()),
-    stderr: redact(err.text()),
+    ...end,
+    stdout: run.redact(out.text()),
+    stderr: run.redact(err.text()),
     durationMs: performance.now() - started,
   };
 }
@@ -224,52 +310,27 @@ async function execPipe(
  */
 const HUP_IGNORED = ["-c", 'trap "" HUP; exec "$@"', "sluice-exec"];
 
-function execPty(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-  grace: number,
-  redact: (s: string) => string,
-  onOutput?: (chunk: string) => void,
-): Promise<ExecResult> {
+async function execPty(run: Run): Promise<ExecResult> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    let child: pty.IPty;
-    try {
-      child = pty.spawn("/bin/sh", [...HUP_IGNORED, file, ...args], { cwd, env, cols: 160, rows: 40, name: "dumb" });
-    } catch (e) {
-      reject(new Error(`could not start ${file}: ${redact(String((e as Error).message))}`));
-      return;
-    }
-    const out = capture();
-    const live = liveRedactor(redact, onOutput ?? (() => undefined));
-    child.onData((c) => {
-      out.push(c);
-      if (onOutput) live.push(c);
-    });
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    // A pty child leads its own session, so its pid is also its process group id.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
-    }, timeoutMs);
-    child.onExit(({ exitCode, signal }) => {
-      live.flush();
-      clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      if (timedOut) killGroup(child.pid, "SIGKILL");
-      resolve({
-        exitCode: signal ? null : exitCode,
-        signal: signal ? signalName(signal) : undefined,
-        timedOut,
-        stdout: redact(out.text()),
-        stderr: "",
-        durationMs: performance.now() - started,
-      });
-    });
+  let child: pty.IPty;
+  try {
+    child = pty.spawn("/bin/sh", [...HUP_IGNORED, run.file, ...run.args], { cwd: run.cwd, env: run.env, cols: 160, rows: 40, name: "dumb" });
+  } catch (e) {
+    throw new Error(`could not start ${run.label}: ${run.redact(String((e as Error).message))}`);
+  }
+  const out = capture();
+  const live = liveRedactor(run.redact, run.onOutput ?? (() => undefined));
+  child.onData((c) => {
+    out.push(c);
+    if (run.onOutput) live.push(c);
   });
+  const ended = new Promise<Ended>((resolve) =>
+    child.onExit(({ exitCode, signal }) =>
+      resolve({ exitCode: signal ? null : exitCode, signal: signal ? signalName(signal) : undefined }),
+    ),
+  );
+  // A pty child leads its own session, so its pid is also its process group id.
+  const end = await supervise(run, child.pid, ended);
+  live.flush();
+  return { ...end, stdout: run.redact(out.text()), stderr: "", durationMs: performance.now() - started };
 }

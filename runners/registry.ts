@@ -1,8 +1,11 @@
 import type { RunnerKind } from "../src/model/project.js";
+import { helmDetector } from "./helm/helm-detector.js";
 import { createHelmRunner } from "./helm/helm-runner.js";
+import { kustomizeDetector } from "./kustomize/kustomize-detector.js";
 import { createKustomizeRunner } from "./kustomize/kustomize-runner.js";
-import type { Runner } from "./runner.js";
+import type { ProjectDetector, Runner } from "./runner.js";
 import { createPluginCache } from "./terraform/plugin-cache.js";
+import { terraformDetector } from "./terraform/terraform-detector.js";
 import { createTerraformRunner } from "./terraform/terraform-runner.js";
 
 export interface RunnerSettings {
@@ -24,3 +27,9 @@ export function createRunners(settings: RunnerSettings = {}): Record<RunnerKind,
     kustomize: createKustomizeRunner({ kubectlBinary: settings.kubectlBinary }),
   };
 }
+
+/**
+ * How autodiscovery finds each tool's projects, one line per tool (OpenTofu projects are found as
+ * Terraform ones; a config or `runner:` says which binary runs them).
+ */
+export const PROJECT_DETECTORS: readonly ProjectDetector[] = [terraformDetector, helmDetector, kustomizeDetector];

@@ -1,6 +1,9 @@
+import type { PolicyCheck } from "../src/model/policy-check.js";
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
+import type { ProjectTree } from "../src/model/project-tree.js";
 import type { Workflow } from "../src/model/repo-config.js";
+import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
 
 /** The exec choke point as runners see it: injected, so argv building stays testable. */
@@ -33,10 +36,12 @@ export interface PlanRequest {
   binary?: string;
   /** Also fill `summary.details` (attribute-level changes; drift checks). */
   details?: boolean;
+  /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
+  policyCheck?: PolicyCheckRequest;
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number }
+  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number; policy?: PolicyCheck }
   | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
 
 export interface ApplyRequest {
@@ -61,6 +66,12 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
   | { ok: true }
   | { ok: false; message: string }
 );
+
+/** A tool's projects in a repository, and those a change touches (pure over the tree). */
+export interface ProjectDetector {
+  kind: RunnerKind;
+  detect(tree: ProjectTree, changedFiles: readonly string[]): { projects: Project[]; affected: Project[] };
+}
 
 /** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */
 export interface Runner {

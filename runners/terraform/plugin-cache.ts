@@ -16,11 +16,15 @@ import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
  * - a project that bundles providers (a `terraform.d` dir beside its config: terraform's implied
  *   local mirror) runs without the cache. Terraform would otherwise install the bundled provider
  *   into the cache — as a symlink into that PR's checkout — where other projects' inits find it.
+ *
+ * In the sandbox every run sees the cache read-only; only an init that may download, holding the
+ * lock, gets it writable (`writable` lists the cache dir then). So the only writer is terraform's
+ * own download, one at a time; plan, apply and `run` steps (where a PR's code runs) never can.
  */
 export interface PluginCache {
   /** What a run in `projectDir` gets: the cache, or nothing when the project bundles providers. */
   envFor(projectDir: string): Promise<Record<string, string>>;
-  guard<T>(checkoutDir: string, projectDir: string, init: () => Promise<T>): Promise<T>;
+  guard<T>(checkoutDir: string, projectDir: string, init: (access: { writable: string[] }) => Promise<T>): Promise<T>;
 }
 
 /** Terraform's implied local mirror in the working dir: `terraform.d/plugins` (any entry counts). */
@@ -70,8 +74,8 @@ export function createPluginCache(dir: string, platform = `${process.platform}_$
     },
     async guard(checkoutDir, projectDir, init) {
       // Without the cache, downloads go to the project's own data dir: nothing shared to race on.
-      if ((await bundlesProviders(projectDir)) || !(await mayDownload(checkoutDir, projectDir))) return init();
-      return downloads.run("download", init);
+      if ((await bundlesProviders(projectDir)) || !(await mayDownload(checkoutDir, projectDir))) return init({ writable: [] });
+      return downloads.run("download", () => init({ writable: [dir] }));
     },
   };
 }

@@ -1,9 +1,12 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
+import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { parsePlanJson } from "./parse-plan-json.js";
@@ -13,6 +16,7 @@ import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary
 const identity = (s: string) => s;
 
 function describeFailure(bin: string, step: string, r: ExecResult, timeoutMs: number): string {
+  if (r.limit) return `${bin} ${step} was stopped: ${r.limit.message} (server setting \`limits\`)`;
   if (r.timedOut) return `${bin} ${step} timed out after ${Math.round(timeoutMs / 1000)} s and was stopped`;
   if (r.signal) return `${bin} ${step} was killed by ${r.signal}`;
   return `${bin} ${step} exited with code ${r.exitCode}`;
@@ -63,7 +67,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   /** init, under the plugin cache's download lock when this project may download providers. */
   async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, checkoutDir: string, projectDir: string): Promise<ExecResult> {
-    const run = () => exec(bin, [...initArgv(), ...extraArgs], base);
+    const run = (access = { writable: [] as string[] }) =>
+      exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
     return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
   }
 
@@ -160,7 +165,31 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return fail("show", summary.error);
       if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
-      return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      const localState = localStateInCheckout({
+        backendState: await readFile(join(env.TF_DATA_DIR as string, "terraform.tfstate"), "utf8").catch(() => undefined),
+        projectDir: dir.path,
+        checkoutDir: req.checkoutDir,
+        workspace: req.project.workspace,
+      });
+      if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
+      if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
+      // to this server, and removed once checked: it holds sensitive values in clear.
+      const showFile = `${planFile}.json`;
+      await writeFile(showFile, show.stdout, { mode: 0o600 });
+      const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+      try {
+        const policy = await runPolicyCheck(exec, req.policyCheck, {
+          showFile,
+          cwd: dir.path,
+          env: base(stepEnv).env as Record<string, string>,
+          timeoutMs: req.timeoutMs,
+          redact: (text) => sensitive(req.redact(text)),
+        });
+        return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+      } finally {
+        await rm(showFile, { force: true });
+      }
     },
 
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {

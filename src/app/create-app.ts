@@ -9,6 +9,7 @@ import { helmBinary } from "../../runners/helm/helm-binary.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
+import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import type { EnvConfig } from "../config/env-config.js";
 import { consoleSecrets, readConsoleEnv } from "../console/console-env.js";
 import { createConsole } from "../console/create-console.js";
@@ -33,6 +34,7 @@ import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
+import { sandboxSettings } from "./sandbox-settings.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
@@ -109,6 +111,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
+  const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
+  const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
+  for (const warning of sandbox.warnings) log.warn(warning);
+  if (sandbox.status.mode === "off") {
+    log.warn("sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)");
+  } else if (!sandbox.status.ok) {
+    log.error({ reason: sandbox.status.reason }, "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)");
+  }
+
+
   const store = await withOpenTimeout(
     openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
     env.databaseUrl,
@@ -159,7 +171,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
     runners: reportMissingTools(createRunners({
-      pluginCacheDir: config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined,
+      pluginCacheDir,
       terraformBinary: config.terraform_binary,
       tofuBinary: config.tofu_binary,
       helmBinary: config.helm_binary,
@@ -173,6 +185,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     redactPatterns,
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
+    sandbox,
     wake: () => worker.notify(),
     publicUrl: consoleEnv.publicUrl,
   };
@@ -211,7 +224,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
-  const readinessChecks: ReadinessCheck[] = [{ name: "store", check: () => store.ping() }];
+  const readinessChecks: ReadinessCheck[] = [
+    { name: "store", check: () => store.ping() },
+    {
+      name: "sandbox",
+      check: async () => {
+        const s = sandbox.status;
+        if (s.mode === "off") return { ok: true, detail: "off: tool runs are not sandboxed" };
+        return s.ok ? { ok: true } : { ok: false, reason: `bubblewrap cannot start, no tools run: ${s.reason}` };
+      },
+    },
+  ];
   const apiBase = env.baseUrl ?? "https://api.github.com";
   const githubAuth = createGitHubAuthCheck({
     getApp: async () => {

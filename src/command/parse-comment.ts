@@ -12,13 +12,13 @@ export interface ParseCommentOptions {
   allowAtlantisPrefix?: boolean;
 }
 
-type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "drift" | "help";
+type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "drift" | "help";
 type Address =
   | { type: "none" }
   | { type: "invalid"; reason: string }
   | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "drift", "help"]);
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "drift", "help"]);
 const MAX_POSITIONAL = 512;
 const MAX_LINE = 4096;
 // Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
@@ -129,6 +129,7 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
   }
   const positionals: string[] = [];
   const takesPositionals = keyword === "import" || keyword === "state";
+  let clearApprovals = false;
   // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
   let destroy = false;
 
@@ -172,6 +173,11 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
       continue;
     }
 
+    // Atlantis' spelling: forget the policy approvals of the current plans instead of adding one.
+    if (keyword === "approve_policies" && token === "--clear-policy-approval") {
+      clearApprovals = true;
+      continue;
+    }
     if (token.startsWith("-") && token.length > 1) return invalid(unknownFlag(token, keyword, display));
     if (DASH_LOOKALIKE.test(token)) {
       const dash = Array.from(token)[0] ?? "";
@@ -188,6 +194,7 @@ function parseArgs(keyword: Exclude<Keyword, "help">, display: string, rest: str
   }
 
   if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
+  if (keyword === "approve_policies") return ok({ kind: "approve_policies", filter, clear: clearApprovals });
   if (keyword === "drift") return driftCommand(driftAction, filter, "");
   if (keyword === "import") {
     const [address, id, ...extra] = positionals;
@@ -222,7 +229,8 @@ function unknownFlag(token: string, keyword: Exclude<Keyword, "help">, display: 
   const name = token.split("=")[0] ?? token;
   const long = /^-(project|dir|workspace)$/.exec(name)?.[1];
   if (long !== undefined) return `unknown flag ${markdownCode(name)}: did you mean \`--${long}\`?`;
-  const after = keyword === "plan" ? "; put Terraform arguments after `--`" : "";
+  const after =
+    keyword === "plan" ? "; put Terraform arguments after `--`" : keyword === "approve_policies" ? ", or `--clear-policy-approval`" : "";
   return `unknown flag ${markdownCode(name)} for \`${display}\`: use \`-p\`, \`-d\` or \`-w\`${after}`;
 }
 

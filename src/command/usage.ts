@@ -8,11 +8,12 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
 | \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
+| \`/approve_policies [-p PROJECT] [-d DIR] [-w WORKSPACE] [--clear-policy-approval]\` | Policy owners: approve the failed policy checks of the current plans (or clear the approvals) |
 | \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
 | \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |
 | \`/help\` | Show this help |
 
-\`sluice plan\`, \`sluice apply\`, \`sluice unlock\`, \`sluice import\`, \`sluice state rm\` and \`sluice help\` work the same way.
+\`sluice plan\`, \`sluice apply\`, \`sluice unlock\`, \`sluice import\`, \`sluice state rm\`, \`sluice approve_policies\` and \`sluice help\` work the same way.
 
 - \`-p\`, \`--project\`: project name · \`-d\`, \`--dir\`: directory relative to the repository root · \`-w\`, \`--workspace\`: Terraform workspace. Give each at most once; they combine.
 - After \`--\`, \`/plan\` passes these Terraform arguments through: \`-var NAME=VALUE\`, \`-var-file=FILE\`, \`-target=ADDRESS\`, \`-replace=ADDRESS\`, \`-refresh=true|false\`, \`-refresh-only\`, \`-destroy\`, \`-parallelism=N\`, \`-compact-warnings\`, \`-lock-timeout=DURATION\`.

@@ -4,10 +4,11 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
 import { createContext } from "./repo/normalize-context.js";
-import { workflowsSchema } from "./repo/sluice-schema.js";
+import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
+import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
 const duration = z
   .string()
@@ -20,6 +21,69 @@ const duration = z
   })
   // A zero timeout would kill every step the moment it starts.
   .refine((ms) => ms > 0, "must be longer than 0");
+
+/** A size in bytes: `512Mi`, `4Gi`, `1G`, or a number of bytes. */
+const size = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
+    return bytes ?? 0;
+  });
+
+/**
+ * Atlantis' `policy_check` stage of a server workflow: `show` (Sluice always shows the plan) and
+ * one `policy_check` step whose `extra_args` go to every `conftest test` run. Custom policy tools
+ * (`run` steps here, Atlantis' `custom_policy_check`) are not supported.
+ */
+const policyCheckStage = z.strictObject({
+  steps: z
+    .array(
+      z.union([z.enum(["show", "policy_check"]), z.strictObject({ policy_check: z.strictObject({ extra_args: z.array(z.string()).optional() }) })], {
+        error: "must be show or policy_check (with extra_args); custom policy check steps are not supported",
+      }),
+    )
+    .refine((steps) => steps.filter((s) => s === "policy_check" || typeof s === "object").length === 1, "needs exactly one policy_check step"),
+});
+
+/** Who may `/approve_policies`: GitHub logins, and teams as `org/team-slug` or `team-slug` (the repo's owner). */
+const policyOwnersSchema = z
+  .object({
+    users: z.array(z.string().min(1)).default([]),
+    teams: z.array(z.string().regex(/^([A-Za-z0-9_.-]+\/)?[A-Za-z0-9_.-]+$/, "a team slug, or org/team-slug")).default([]),
+  })
+  .strict();
+
+/** Atlantis' `policies` block (repos.yaml): top-level owners approve every set, a set's owners only that set. */
+const policiesSchema = z
+  .object({
+    owners: policyOwnersSchema.default({ users: [], teams: [] }),
+    /** Approvals a failing set needs, unless the set says otherwise. */
+    approve_count: z.number().int().min(1).max(20).default(1),
+    /** Default: `conftest` on PATH. */
+    conftest_binary: z.string().min(1).default("conftest"),
+    /** Atlantis downloads this version; Sluice downloads nothing and runs `conftest_binary`, so it is accepted and ignored. */
+    conftest_version: z.string().min(1).optional(),
+    policy_sets: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only"),
+            /** An absolute directory of conftest (rego) policies on this server. */
+            path: z.string().refine((p) => p.startsWith("/"), "an absolute path on the Sluice server"),
+            /** Atlantis supports local policy dirs only; so does Sluice. */
+            source: z.literal("local"),
+            owners: policyOwnersSchema.optional(),
+            approve_count: z.number().int().min(1).max(20).optional(),
+            /** The pull request's author may not approve this set. */
+            prevent_self_approve: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1, "at least one policy set")
+      .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, "policy set names must be unique"),
+  })
+  .strict();
 
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
@@ -92,7 +156,9 @@ export const serverConfigSchema = z
      * operator is trusted). Repos pick one by name when it is in `allowed_workflows`;
      * `default_workflow` runs for projects that name none.
      */
-    workflows: workflowsSchema.default({}),
+    workflows: z
+      .record(z.string().min(1), z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }))
+      .default({}),
     allowed_workflows: z.array(z.string().min(1)).default([]),
     default_workflow: z.string().min(1).optional(),
     /** Plan pull requests when they open or change; false: only on `/plan`. */
@@ -104,15 +170,37 @@ export const serverConfigSchema = z
       .refine((f) => f !== "atlantis.yaml", "atlantis.yaml is read as Atlantis' own format")
       .default(".sluice.yaml"),
     /** Commands this server answers; the others get a reply saying they are disabled. */
-    allow_commands: z.array(z.enum(["plan", "apply", "unlock", "import", "state", "drift", "help"])).default(["plan", "apply", "unlock", "import", "state", "drift", "help"]),
+    allow_commands: z
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "drift", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "drift", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
     log_max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024),
     /** How long job output is kept in the store (the job record itself stays). */
     log_retention: duration.default(30 * 24 * 3600e3),
+    /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
+    policies: policiesSchema.optional(),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
+    /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
+    sandbox: z
+      .union([z.enum(["on", "off"]), z.boolean()])
+      .transform((v) => (v === true || v === "on" ? "on" : "off"))
+      .default("on"),
+    /** Host paths every run may read and write (a local state dir, a credentials file); also SLUICE_SANDBOX_PATHS. */
+    sandbox_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /** Per run: resident memory of all its processes, tasks (processes and threads), largest file written. */
+    limits: z
+      .object({
+        memory: size.default(4 * 1024 ** 3),
+        processes: z.number().int().min(8).max(1_000_000).default(2048),
+        file_size: size.default(2 * 1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
+    /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
+    network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
   })
   .strict();
 
@@ -165,6 +253,11 @@ export function parseServerConfig(text: string, source = "server config"): Serve
   const config = result.data;
   const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
   const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
+  for (const [name, w] of Object.entries(config.workflows)) {
+    const step = w.policy_check?.steps.find((s) => typeof s === "object");
+    const workflow = serverWorkflows[name];
+    if (w.policy_check && workflow) workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
+  }
   for (const [key, name] of [["default_workflow", config.default_workflow], ...config.allowed_workflows.map((w) => ["allowed_workflows", w])] as const) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
       throw new ConfigError(`${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`);

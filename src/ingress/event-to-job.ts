@@ -40,7 +40,7 @@ export interface IngressSettings {
 }
 
 /** The `allow_commands` word that switches a command on or off. */
-const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", drift: "drift", help: "help" };
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", drift: "drift", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -130,6 +130,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     }
     if (cmd.kind === "import" || cmd.kind === "state_rm") {
       return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    }
+    if (cmd.kind === "approve_policies") {
+      return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
     if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

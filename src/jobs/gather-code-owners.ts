@@ -1,6 +1,6 @@
 import type { RepoRef } from "../model/repo.js";
 import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, ownersOf, parseCodeOwners } from "../policy/code-owners.js";
-import { discoverTerraformProjects } from "../projects/discover-terraform-projects.js";
+import { discoverTerraformProjects } from "../../runners/terraform/discover-terraform-projects.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import type { JobDeps } from "./job-deps.js";

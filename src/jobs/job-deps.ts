@@ -1,5 +1,6 @@
 import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
+import type { Sandbox } from "../../runners/sandbox/sandbox.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Redactor } from "../util/redact.js";
@@ -36,6 +37,8 @@ export interface JobDeps {
   reportRetry: { baseMs: number; forMs: number };
   /** SLUICE_PUBLIC_URL without a trailing slash: comments link to the console's job pages. */
   publicUrl?: string;
+  /** Where every tool run happens (runners/sandbox/); refuses runs when bubblewrap cannot start. */
+  sandbox: Sandbox;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
 }

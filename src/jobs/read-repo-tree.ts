@@ -1,8 +1,8 @@
 import { posix } from "node:path";
 import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
-import { findModuleSources } from "../projects/discover-terraform-projects.js";
-import { findModuleSourcesInJson } from "../projects/find-module-sources.js";
+import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
+import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
 import { readCheckoutFile } from "../util/read-checkout-file.js";
 

@@ -1,3 +1,4 @@
+import { PROJECT_DETECTORS } from "../../runners/registry.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import type { RepoRef } from "../model/repo.js";
 import { type ResolvedProjects, resolveProjects } from "../projects/resolve-projects.js";
@@ -13,5 +14,5 @@ export async function resolveCheckoutProjects(
   config: RepoConfig,
 ): Promise<ResolvedProjects> {
   const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, checkout.headSha));
-  return resolveProjects(config, tree, checkout.changedFiles);
+  return resolveProjects(config, tree, checkout.changedFiles, PROJECT_DETECTORS);
 }

@@ -1,5 +1,4 @@
 import { dirname, join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
@@ -10,6 +9,7 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
 import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { planPolicyFact } from "./plan-policy-fact.js";
 import { checkAppliesPaused } from "../policy/check-applies-paused.js";
 import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
@@ -32,6 +32,7 @@ import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -266,6 +267,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
         lockHeld: (await deps.store.locksOf(repo, pr.number)).some((l) => l.dir === plan.dir && l.workspace === plan.workspace),
         fileIntact: (await hashFile(plan.planPath).catch(() => "missing")) === plan.planHash,
+        policies: await planPolicyFact(deps, plan),
       });
       if (!gates.allowed) return refuse(gates.reasons.join("; "));
       let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };
@@ -316,7 +318,10 @@ async function replanAtMerge(
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return { ok: false, result: built.result };
-  const outcome = await runner.plan(built.request, exec);
+  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir] });
+  if (!sandboxed.ok) return fail(sandboxed.reason);
+  const outcome = await runner.plan(built.request, sandboxed.exec);
   if (!outcome.ok) return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
   const diff = compareChanges(plan.summary, outcome.summary);
@@ -350,6 +355,8 @@ async function applyOne(
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return { result: built.result, sensitiveValues: [] };
+  const sandboxed = sandboxedExec(deps, job, project, { writable: [target.checkoutDir, dirname(target.planFile)], readable: [settings.kubeconfig] });
+  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
   const live = {
@@ -364,7 +371,7 @@ async function applyOne(
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
-  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, exec));
+  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, sandboxed.exec));
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   // A saved plan is used once: applied or failed, the next apply needs a new plan.
   await deps.store.markPlanApplied(plan.id);

@@ -8,6 +8,7 @@ import { dataPaths } from "../workspace/data-paths.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
+import { runApprovePoliciesJob } from "./run-approve-policies-job.js";
 import { runMergeGroupJob } from "./run-merge-group-job.js";
 import { runPlanJob } from "./run-plan-job.js";
 import { runStateJob } from "./run-state-job.js";
@@ -34,6 +35,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
       return runDriftApplyJob(job, deps);
     case "state":
       return runStateJob(job, deps);
+    case "approve_policies":
+      return runApprovePoliciesJob(job, deps);
     case "merge_group":
       return runMergeGroupJob(job, deps);
     case "reply": {

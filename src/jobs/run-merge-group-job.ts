@@ -1,6 +1,5 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -18,6 +17,7 @@ import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, runProjects } from "./run-projects.js";
 import { planRequest } from "./runner-request.js";
 import { secretsFor } from "./secrets.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 
 const CHECK = "sluice/plan";
 
@@ -108,7 +108,9 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
           onOutput: (chunk) => run.log.write(chunk),
         });
         if (!built.ok) return built.result;
-        const outcome = await runner.plan(built.request, exec);
+        const sandboxed = sandboxedExec(deps, job, project, { writable: [checkout.dir, built.request.dataDir], readable: [settings.kubeconfig] });
+        if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
+        const outcome = await runner.plan(built.request, sandboxed.exec);
         if (!outcome.ok) {
           return { project, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output, durationMs: outcome.durationMs };
         }

@@ -1,6 +1,5 @@
 import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -23,9 +22,12 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { planRequest, type RunnerContext } from "./runner-request.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
+import { policyView } from "./plan-policy-fact.js";
+import { reportPolicyCheck } from "./report-policy-check.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -164,6 +166,7 @@ async function planPullRequest(
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) }, secrets.redact);
+  await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
 }
 
 function withWarnings(text: string, warnings: string[]): string {
@@ -223,6 +226,13 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return built.result;
+  const sandboxed = sandboxedExec(deps, job, project, {
+    // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+    writable: [checkout.dir, ctx.baseDir, dataDir],
+    // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
+    readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
+  });
+  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
     { repo, dir: project.dir, workspace: project.workspace, project: project.name, pr: pr.number },
     job.target,
@@ -237,14 +247,14 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
       output: "",
     };
   }
-  const planned = await runner.plan(built.request, exec);
+  const planned = await runner.plan(built.request, sandboxed.exec);
   if (!planned.ok) {
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };
   }
   const outcome = markDestroy(planned, ctx.extraArgs);
   await chmod(outcome.planFile, 0o400);
-  await deps.store.savePlan({
+  const saved = await deps.store.savePlan({
     repo,
     pr: pr.number,
     project: project.name,
@@ -258,8 +268,9 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     summary: withoutSecrets(outcome.summary),
     jobId: job.id,
   });
+  if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
-  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs, policy: policyView(deps, outcome.policy) };
 }
 
 /** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
 import type { StateOperation } from "../../runners/runner.js";
 import { repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
@@ -17,6 +16,7 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { siblingPrUrl } from "./run-plan-job.js";
 import { runProjects } from "./run-projects.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 
@@ -96,11 +96,14 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           const holder = `#${lock.heldBy.pr}`;
           return { project: p, status: "refused", reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`, link: { text: holder, url }, output: "" };
         }
+        const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
+        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir] });
+        if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
         const outcome = await runner.state?.(
           {
             project: p,
             checkoutDir: at.dir,
-            dataDir: join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`),
+            dataDir,
             operation,
             env: deps.runnerEnv,
             timeoutMs: deps.config.step_timeout,
@@ -108,7 +111,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
             onOutput: (chunk) => run.log.write(chunk),
             binary: settings.binaryFor(p),
           },
-          exec,
+          sandboxed.exec,
         );
         if (!outcome) return { project: p, status: "refused", reason: `${p.runner} projects have no state`, output: "" };
         // Whatever happened, the state may have changed: plans made before it no longer describe it.

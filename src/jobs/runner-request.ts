@@ -1,6 +1,7 @@
 import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { ProjectResult } from "../model/project-result.js";
+import type { Workflow } from "../model/repo-config.js";
 import type { Project } from "../model/project.js";
 import { createRedactor } from "../util/redact.js";
 import type { JobDeps } from "./job-deps.js";
@@ -63,7 +64,23 @@ export function planRequest(
 ): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
-  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact } };
+  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact, policyCheck: policyCheckFor(ctx.deps.config, project, c.fields.workflow) } };
+}
+
+/** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */
+export function policyCheckFor(
+  config: Pick<JobDeps["config"], "policies">,
+  project: Project,
+  workflow?: Workflow,
+): PlanRequest["policyCheck"] {
+  const policies = config.policies;
+  if (!policies || !(project.runner === "terraform" || project.runner === "opentofu")) return undefined;
+  return {
+    binary: policies.conftest_binary,
+    sets: policies.policy_sets.map((s) => ({ name: s.name, path: s.path })),
+    // Only server workflows carry a policy_check stage: a repository cannot loosen the checks.
+    extraArgs: workflow?.policyCheck?.extraArgs ?? [],
+  };
 }
 
 /** The one place an apply request is built. */

@@ -68,6 +68,14 @@ export type JobSpec =
       actor: string;
     }
   | {
+      kind: "approve_policies";
+      command: Extract<Command, { kind: "approve_policies" }>;
+      commandLine?: string;
+      commentId: number;
+      actor: string;
+      viaAtlantis?: boolean;
+    }
+  | {
       kind: "merge_group";
       /** The merge group's commit (base + the queued PRs), checked out by SHA. */
       headSha: string;

@@ -58,4 +58,6 @@ export interface PlanSummary {
   changeHashes?: Record<string, string>;
   /** Planned with `-destroy`: a teardown of everything the project manages, applied only where `allow_destroy` says so. */
   destroyPlan?: boolean;
+  /** What the reader should know about this plan (e.g. state that goes away with the checkout). */
+  warnings?: string[];
 }

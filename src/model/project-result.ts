@@ -1,5 +1,13 @@
 import type { PlanSummary } from "./plan-summary.js";
+import type { PolicySetOutcome } from "./policy-check.js";
 import type { Project } from "./project.js";
+
+/** A plan's policy outcome as the comment shows it: each set, and who may approve the failed ones. */
+export interface PolicyView {
+  sets: PolicySetOutcome[];
+  /** Per failed set: approvals needed and owners, e.g. `1 approval from @sec, team acme/security`. */
+  approvers: Record<string, string>;
+}
 
 /** The outcome of one project's plan or apply, as the renderer and the check run see it. */
 export type ProjectResult = {
@@ -8,7 +16,12 @@ export type ProjectResult = {
   output: string;
   durationMs?: number;
 } & (
-  | { status: "planned"; summary: PlanSummary }
+  | {
+      status: "planned";
+      summary: PlanSummary;
+      /** Server policy checks over this plan (absent when none are configured). */
+      policy?: PolicyView;
+    }
   | { status: "applied"; summary?: PlanSummary }
   | { status: "error"; failedStep: string; message: string }
   | {

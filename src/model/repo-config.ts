@@ -17,6 +17,8 @@ export type WorkflowStep =
 export interface Workflow {
   plan: WorkflowStep[];
   apply: WorkflowStep[];
+  /** Server workflows only: the `policy_check` stage's conftest arguments (e.g. `--all-namespaces`). */
+  policyCheck?: { extraArgs: string[] };
 }
 
 export interface HelmSettings {

@@ -1,4 +1,5 @@
 import { ALLOWED, type Decision, refuse } from "./decision.js";
+import { describeBlocking, type PolicyFact } from "./policy-status.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -22,6 +23,8 @@ export interface PlanGateFacts {
   lockHeld: boolean;
   /** The saved plan file still has the sha256 recorded when it was made. */
   fileIntact: boolean;
+  /** Server policy checks over this plan (by its hash): passed or approved, or the sets that block. */
+  policies: PolicyFact;
 }
 
 /**
@@ -54,6 +57,7 @@ export function checkPlanGates(f: PlanGateFacts): Decision {
       "this is a destroy plan (`-destroy`): it would tear down everything the project manages, and the project does not set `allow_destroy: true` in the trusted config (server config, or the base branch's repo config)",
     );
   }
+  if (!f.policies.passed) return refuse(describeBlocking(f.policies.blocking));
   if (!f.stillPending) return refuse("the plan was replaced or discarded while this apply waited. Comment `/plan` to plan again.");
   if (!f.lockHeld) {
     return refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again.");

@@ -4,6 +4,7 @@ import { escapeText } from "./escape-text.js";
 import { fence } from "./fence.js";
 import { inlineCode } from "./inline.js";
 import { planCounts, planExtras } from "./plan-counts.js";
+import { renderPolicy } from "./render-policy.js";
 import { templates } from "./templates.js";
 
 /** One project's result, made safe and ready to lay out. */
@@ -18,6 +19,8 @@ export interface ProjectView {
   failed: boolean;
   /** The project name as inline code, for labels. */
   label: string;
+  /** The plan's policy checks (markdown lines); "" when none ran. */
+  policy?: string;
 }
 
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
@@ -38,11 +41,13 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
     case "planned": {
       const s = result.summary;
       // A teardown must not look like any other plan: it says so first, in words and in bold.
+      const policy = renderPolicy(result.policy, clean);
       const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
-      if (!s.hasChanges) return { ...base, summary: `${head}: ${banner}✅ no changes` };
+      const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
+      if (!s.hasChanges) return { ...base, policy, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, summary: `${head}: ${banner}${counts}`, changes: changeLines(s, clean) };
+      return { ...base, policy, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
@@ -85,5 +90,5 @@ export function renderChanges(lines: readonly string[], cap: number): string {
 }
 
 export function renderSection(view: ProjectView, cap: number, output = ""): string {
-  return templates.project({ summary: view.summary, changes: renderChanges(view.changes, cap), output });
+  return templates.project({ summary: view.summary, policy: view.policy ?? "", changes: renderChanges(view.changes, cap), output });
 }

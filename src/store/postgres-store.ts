@@ -10,6 +10,7 @@ import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob,
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
+import { postgresPolicyMethods } from "./postgres-policies.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 
@@ -106,6 +107,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const store: PostgresStore = {
     ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
+    ...postgresPolicyMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {

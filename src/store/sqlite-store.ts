@@ -8,6 +8,7 @@ import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
+import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import type { JobPatch, LockRecord, PlanRecord, Store } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
@@ -259,6 +260,7 @@ export function openSqliteStore(file: string): Store {
   return {
     ...drift,
     ...sqliteConsoleMethods(db),
+    ...sqlitePolicyMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },

@@ -5,10 +5,10 @@ import { type AppProcess, removeDir, startApp } from "../support/start-app.js";
 import type { Harness } from "../support/harness.js";
 import { botComments, completedCheck } from "./support.js";
 
-// A plan can read any file the Sluice process can, including /proc/<pid>/environ of Sluice itself
-// (SECURITY.md). Redaction must at least keep the app's private key out of what is posted, in the
-// base64 form Probot accepts for PRIVATE_KEY too. The harness passes the key as PEM, so this file
-// starts its own app.
+// With `sandbox: off`, a plan can read any file the Sluice process can, including
+// /proc/<pid>/environ of Sluice itself (SECURITY.md). Redaction must at least keep the app's private
+// key out of what is posted, in the base64 form Probot accepts for PRIVATE_KEY too. The harness
+// passes the key as PEM, so this file starts its own app. (sandbox.test.ts: the same read, sandboxed.)
 
 const WEBHOOK_SECRET = "whsec-app-secrets-test";
 let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   base64Key = Buffer.from(sim.privateKeyPem).toString("base64");
   app = await startApp({
     env: { APP_ID: String(sim.appId), PRIVATE_KEY: base64Key, WEBHOOK_SECRET, GHE_HOST: sim.host, GHE_PROTOCOL: "http" },
+    serverConfig: "sandbox: off\n",
   });
   sim.setWebhookTarget(app.url);
 });

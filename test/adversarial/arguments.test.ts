@@ -84,7 +84,7 @@ async function refusedAll(bodies: string[]): Promise<string[]> {
 
 describe("shell metacharacters in -var values", () => {
   it("are passed to terraform literally: the plan shows them and nothing is executed", async () => {
-    const c = [canary("subst"), canary("backtick"), canary("chain"), canary("pipe")];
+    const c = [canary("subst", h.stateDir), canary("backtick", h.stateDir), canary("chain", h.stateDir), canary("pipe", h.stateDir)];
     const line = `/plan -- -var 'x=$(touch ${c[0]})' -var "y=\`touch ${c[1]}\`" -var 'z=a; touch ${c[2]} && touch ${c[3]} | sh'`;
     const body = await say(line);
     expect(body).toMatch(/✅ planned/);
@@ -97,7 +97,7 @@ describe("shell metacharacters in -var values", () => {
   });
 
   it("a metacharacter outside a value is refused, not split on", async () => {
-    const c = canary("flag");
+    const c = canary("flag", h.stateDir);
     const replies = await refusedAll([
       `/plan -- -var x=1; touch ${c}`,
       `/plan -- -var '$(touch ${c})=1'`,
@@ -116,7 +116,7 @@ describe("shell metacharacters in -var values", () => {
 
 describe("workspace names", () => {
   it("with &&, $(), a leading dash or .. are refused before anything runs", async () => {
-    const c = canary("ws");
+    const c = canary("ws", h.stateDir);
     const replies = await refusedAll([
       `/plan -w 'a&&touch ${c}'`,
       `/plan -w '$(touch ${c})'`,
@@ -248,8 +248,9 @@ describe("repo config from the pull request", () => {
   });
 
   it("a PR cannot change the commands of a custom workflow: the base branch's run, the PR's never do", async () => {
-    const fromBase = canary("wf-base");
-    const fromPr = canary("wf-pr");
+    // In the harness's sandbox path: a run step can write there, and the test can look.
+    const fromBase = canary("wf-base", h.stateDir);
+    const fromPr = canary("wf-pr", h.stateDir);
     const config = (target: string) =>
       `version: 1\nprojects:\n  - name: ops\n    dir: ops\n    workflow: w\nworkflows:\n  w:\n    plan:\n      steps:\n        - init\n        - plan\n        - run: [touch, ${target}]\n`;
     const wf = await h.sim.createRepo({ owner: "acme", name: "args-wf", files: { ".sluice.yaml": config(fromBase), "ops/main.tf": MAIN_TF(1) } });

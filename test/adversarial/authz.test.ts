@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -14,7 +13,7 @@ let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: 'repos: ["acme/*"]\n' });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-authz-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();

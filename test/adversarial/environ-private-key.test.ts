@@ -10,7 +10,8 @@ let b64 = "";
 beforeAll(async () => {
   sim = await startSimulator({ webhookSecret: "whsec-b64-test" });
   b64 = Buffer.from(sim.privateKeyPem).toString("base64");
-  app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: b64, WEBHOOK_SECRET: "whsec-b64-test", GHE_HOST: sim.host, GHE_PROTOCOL: "http" } });
+  // Redaction is the last line of defence: with the sandbox off, a plan can read the app's environ.
+  app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: b64, WEBHOOK_SECRET: "whsec-b64-test", GHE_HOST: sim.host, GHE_PROTOCOL: "http" }, serverConfig: "sandbox: off\n" });
   sim.setWebhookTarget(app.url);
 });
 afterAll(async () => { await app?.kill("SIGTERM"); await sim?.stop(); await removeDir(app.dataDir); });

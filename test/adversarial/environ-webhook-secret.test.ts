@@ -4,7 +4,8 @@ import { type Harness, startHarness } from "../support/harness.js";
 import { completedCheck, botComments, } from "./support.js";
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+// Redaction is the last line of defence: with the sandbox off, a plan can read the app's environ.
+beforeAll(async () => { h = await startHarness({ serverConfig: "sandbox: off\n" }); });
 afterAll(async () => { await h?.stop(); });
 
 function appPid(secret: string): number {

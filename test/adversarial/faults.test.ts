@@ -1,6 +1,5 @@
 import { randomInt } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
@@ -15,7 +14,7 @@ let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\nstep_timeout: 4s\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-faults-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();

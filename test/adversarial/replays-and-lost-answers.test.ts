@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
@@ -9,7 +8,7 @@ let h: Harness;
 let stateDir: string;
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-rep-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => { await h?.stop(); });
 

@@ -100,9 +100,12 @@ export function postRaw(
   });
 }
 
-/** A path under /tmp that a test can prove was never created. */
-export function canary(label: string): string {
-  return join(tmpdir(), `sluice-canary-${label}-${randomBytes(6).toString("hex")}`);
+/**
+ * A path a test can prove was never created. Under a harness's `stateDir` (a sandbox path) a tool
+ * run could create it too, so its absence also means nothing ran inside the sandbox.
+ */
+export function canary(label: string, dir = tmpdir()): string {
+  return join(dir, `sluice-canary-${label}-${randomBytes(6).toString("hex")}`);
 }
 
 /** Processes whose command line contains `marker`, from /proc. */

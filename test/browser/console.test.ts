@@ -105,8 +105,12 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
         SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
         SLUICE_METRICS_TOKEN: METRICS_TOKEN,
         SLUICE_SESSION_SECRET: SESSION_SECRET,
+        // Tool runs write local state only where the sandbox lets them.
+        SLUICE_SANDBOX_PATHS: stateDir,
       },
-      serverConfig: `apply_requirements: []\nadmins: [alice]\nredact_patterns: ["corp-[0-9a-f]{32}"]\n`,
+      // sandbox: off lets a plan read this process's environment, as the redaction test needs
+      // (with the sandbox on, the read itself fails: test/adversarial/sandbox.test.ts).
+      serverConfig: `apply_requirements: []\nadmins: [alice]\nredact_patterns: ["corp-[0-9a-f]{32}"]\nsandbox: off\n`,
     });
     sim.setWebhookTarget(app.url);
     browser = await chromium.launch({

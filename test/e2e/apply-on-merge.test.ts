@@ -1,5 +1,3 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -10,7 +8,7 @@ let h: Harness;
 let stateDir: string;
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nextSecond } from "./trust-holes-support.js";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
 
@@ -13,7 +13,7 @@ let n = 0;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: [approved, mergeable, undiverged]\napprovals: 1\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();
@@ -122,6 +122,8 @@ describe("apply", () => {
     const reply = await comment(repo, pr.number, "bob", "/apply");
     expect(reply).toContain("stale");
     expect(await stateResources(state)).toEqual([]);
+    // Review times have whole seconds: the new plan must be made in a later second than the approval.
+    await nextSecond();
     await comment(repo, pr.number, "bob", "/plan");
     // The approval came before this new plan: it does not cover it (issue #10, rule 2).
     expect(await comment(repo, pr.number, "bob", "/apply")).toContain("approved before this plan was made");

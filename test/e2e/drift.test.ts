@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
@@ -15,7 +14,8 @@ const SERVER_CONFIG = `drift:\n  schedule: "*/3 * * * * *"\nallowed_overrides: [
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: SERVER_CONFIG });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-drift-state-"));
+  // Tool runs are sandboxed: local state lives where the harness lets them write.
+  stateDir = h.stateDir;
 });
 afterAll(async () => {
   await h?.stop();

@@ -1,5 +1,4 @@
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -20,7 +19,8 @@ beforeAll(async () => {
       "apply_teams: [acme/infra-admins]",
     ].join("\n"),
   });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-native-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-native-"));
 });
 afterAll(async () => {
   await h?.stop();

@@ -1,5 +1,3 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
@@ -15,7 +13,7 @@ afterAll(async () => {
 
 describe("settings the server does not let repos set", () => {
   it("are named in the plan comment with the server key that allows them; a merge that applies nothing says so", async () => {
-    const state = join(await mkdtemp(join(tmpdir(), "sluice-ignored-")), "net.tfstate");
+    const state = join(h.stateDir, "ignored-net.tfstate");
     const config = "version: 1\napply_on: merge\napprovals: 1\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [undiverged]\n";
     const repo = await h.sim.createRepo({ owner: "acme", name: "ignored", files: { ".sluice.yaml": config, "net/main.tf": statefulProject("net", state, 0) } });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });

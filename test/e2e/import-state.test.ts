@@ -1,5 +1,4 @@
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
@@ -11,7 +10,8 @@ let stateDir: string;
 
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-import-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-import-"));
 });
 afterAll(async () => {
   await h?.stop();

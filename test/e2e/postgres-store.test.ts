@@ -1,5 +1,4 @@
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +24,7 @@ afterAll(async () => {
 
 suite(`the app on PostgreSQL (DATABASE_URL)${available.ok ? "" : `: ${available.reason}`}`, () => {
   it("plans and applies with the shared store; a second replica does not act on the same delivery again", async () => {
-    const state = join(await mkdtemp(join(tmpdir(), "sluice-pg-")), "net.tfstate");
+    const state = join(await mkdtemp(join(h.stateDir, "pg-")), "net.tfstate");
     for (const u of ["alice", "bob"]) h.sim.setPermission("acme/pg", u, "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "pg", files: { "net/main.tf": statefulProject("net", state, 0) } });
     await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1) } });
@@ -42,6 +41,7 @@ suite(`the app on PostgreSQL (DATABASE_URL)${available.ok ? "" : `: ${available.
         GHE_HOST: h.sim.host,
         GHE_PROTOCOL: "http",
         DATABASE_URL: db.url,
+        SLUICE_SANDBOX_PATHS: h.stateDir,
       },
     });
     try {

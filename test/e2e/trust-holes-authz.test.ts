@@ -39,7 +39,7 @@ async function appOnlyPr(h: Harness, name: string, opts: { prodApplied: boolean 
 describe("issue #10.2 with apply on merge: a stranger's plan is never applied by the merge", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n" });
+    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n", env: { SLUICE_SANDBOX_PATHS: stateDir } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -62,7 +62,7 @@ describe("issue #10.2 with apply on merge: a stranger's plan is never applied by
 describe("issue #10.2 with /apply: only plans of projects the PR changes, made before the approval that counts", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n", env: { SLUICE_SANDBOX_PATHS: stateDir } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -103,7 +103,7 @@ describe("issue #10.2 with /apply: only plans of projects the PR changes, made b
 describe("issue #10.5: a stranger's /unlock", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n", env: { SLUICE_SANDBOX_PATHS: stateDir } });
   });
   afterAll(async () => {
     await h?.stop();

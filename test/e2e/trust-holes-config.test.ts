@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installHelm } from "../../scripts/install-helm.js";
@@ -26,7 +25,8 @@ beforeAll(async () => {
     ].join("\n"),
     env: { TRUST_HOLES_DEPLOY_TOKEN: TOKEN },
   });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-trust-config-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-trust-config-"));
 }, 180_000);
 afterAll(async () => {
   await h?.stop();

@@ -34,7 +34,7 @@ const sha256 = async (path: string) => createHash("sha256").update(await readFil
 describe("issue #10.3: a plan swapped under an apply", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\n", env: { SLUICE_SANDBOX_PATHS: stateDir } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -121,7 +121,7 @@ describe("issue #10.3: a plan swapped under an apply", () => {
 describe("issue #10.6: apply on merge after the base moved", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n" });
+    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n", env: { SLUICE_SANDBOX_PATHS: stateDir } });
   });
   afterAll(async () => {
     await h?.stop();

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, tfProject } from "../support/harness.js";
@@ -12,7 +11,8 @@ let h: Harness;
 let stateDir: string;
 beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
-  stateDir = await mkdtemp(join(tmpdir(), "sluice-trust-ws-"));
+  // Inside the harness's sandbox path: tool runs may write their state only there.
+  stateDir = await mkdtemp(join(h.stateDir, "sluice-trust-ws-"));
 });
 afterAll(async () => {
   await h?.stop();

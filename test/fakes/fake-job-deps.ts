@@ -52,5 +52,16 @@ export async function fakeJobDeps(
     redactPatterns: [],
     reportRetry: { baseMs: 1, forMs: 0 },
     wake: () => {},
+    // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
+    sandbox: {
+      status: { mode: "off" },
+      warnings: [],
+      execFor: () => ({
+        ok: true,
+        exec: async (file) => {
+          throw new Error(`fake job deps: nothing may be spawned (${file})`);
+        },
+      }),
+    },
   };
 }

@@ -519,6 +519,35 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.auditEvents({ limit: 1 })).toHaveLength(1);
   });
 
+  it("keeps policy outcomes and approvals per plan hash, across replicas or restarts", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const key = { repo: "acme/infra", pr: 7, planHash: "sha256:one" };
+    const other = { ...key, planHash: "sha256:two" };
+    expect(await a.policyCheckOf(key)).toBeUndefined();
+    const failed = { sets: [{ name: "deny", status: "failed" as const, successes: 1, failures: ["no terraform_data"], warnings: [] }] };
+    await a.savePolicyCheck(key, failed);
+    expect(await b.policyCheckOf(key)).toEqual(failed);
+    expect(await b.policyCheckOf(other)).toBeUndefined();
+    const passed = { sets: [{ name: "deny", status: "passed" as const, successes: 2, warnings: [] }] };
+    await b.savePolicyCheck(key, passed);
+    expect(await a.policyCheckOf(key)).toEqual(passed);
+
+    await a.approvePolicies(key, "alice", ["deny", "tags"]);
+    await b.approvePolicies(key, "alice", ["deny"]);
+    await b.approvePolicies(key, "bob", ["deny"]);
+    expect(await a.policyApprovals(key)).toEqual([
+      { policySet: "deny", user: "alice" },
+      { policySet: "tags", user: "alice" },
+      { policySet: "deny", user: "bob" },
+    ]);
+    // Another plan of the same PR has none of them: approvals stick to the plan they were given for.
+    expect(await a.policyApprovals(other)).toEqual([]);
+    expect(await b.policyApprovals({ ...key, pr: 8 })).toEqual([]);
+    expect(await b.clearPolicyApprovals(key)).toBe(3);
+    expect(await a.policyApprovals(key)).toEqual([]);
+  });
+
   it.runIf(adapter.shared)("excludes run-lock holders across replicas, queues waiters in-process, frees a dead holder's lock", async () => {
     await fresh();
     const [a, b] = await twoStores();

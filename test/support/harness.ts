@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startSimulator } from "../simulator/github-simulator.js";
 import { type AppProcess, removeDir, startApp } from "./start-app.js";
 
@@ -8,26 +11,37 @@ export interface Harness {
   sim: Simulator;
   app: AppProcess;
   secret: string;
+  /**
+   * A dir outside every checkout that tool runs may write (SLUICE_SANDBOX_PATHS): local state
+   * files of `statefulProject` live here, so applies are visible after the worktree goes.
+   */
+  stateDir: string;
   /** Stops the app (SIGKILL unless told otherwise) and starts it again on the same data dir. */
   restart(opts?: { signal?: NodeJS.Signals }): Promise<AppProcess>;
   stop(): Promise<void>;
 }
 
 /** The real app (production entry point) against the GitHub simulator, on free ports. */
-export async function startHarness(opts: { serverConfig?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { serverConfig?: string; env?: Record<string, string>; beforeStart?: (sim: Simulator) => Promise<void> } = {},
+): Promise<Harness> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
   const sim = await startSimulator({ webhookSecret: secret });
+  const stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
+  await opts.beforeStart?.(sim);
   const env = {
     APP_ID: String(sim.appId),
     PRIVATE_KEY: sim.privateKeyPem,
     WEBHOOK_SECRET: secret,
     GHE_HOST: sim.host,
     GHE_PROTOCOL: "http",
+    SLUICE_SANDBOX_PATHS: stateDir,
     ...opts.env,
   };
   const h: Harness = {
     sim,
     secret,
+    stateDir,
     app: await startApp({ env, serverConfig: opts.serverConfig }),
     async restart({ signal = "SIGKILL" } = {}) {
       await h.app.kill(signal);
@@ -38,6 +52,7 @@ export async function startHarness(opts: { serverConfig?: string; env?: Record<s
       await h.app.kill("SIGTERM");
       await sim.stop();
       await removeDir(h.app.dataDir);
+      await removeDir(stateDir);
     },
   };
   sim.setWebhookTarget(h.app.url);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Project } from "../../src/model/project.js";
-import { affectedProjects } from "../../src/projects/affected-projects.js";
-import { discoverTerraformProjects, type RepoTree } from "../../src/projects/discover-terraform-projects.js";
+import { affectedProjects } from "../../runners/terraform/affected-projects.js";
+import { discoverTerraformProjects, type RepoTree } from "../../runners/terraform/discover-terraform-projects.js";
 
 const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });
 const tree = (files: string[], sources: Record<string, string[]> = {}): RepoTree => ({

@@ -283,6 +283,17 @@ describe("Helm and Kustomize drift", () => {
     config: parseServerConfig(""),
     // Job output goes to the store (src/jobs/store-job-log.ts); these tests do not read it.
     store: { appendJobLog: async () => true },
+    // The fake runner never spawns: an exec that is called is a test bug.
+    sandbox: {
+      status: { mode: "off" },
+      warnings: [],
+      execFor: () => ({
+        ok: true,
+        exec: async (file: string) => {
+          throw new Error(`nothing may be spawned (${file})`);
+        },
+      }),
+    },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
     runnerEnv: {},

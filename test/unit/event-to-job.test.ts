@@ -51,4 +51,17 @@ describe("eventToJob and server-side switches", () => {
     );
     expect(kindOf("/apply", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("apply");
   });
+
+  it("/approve_policies is a job of its own, and allow_commands can switch it off", () => {
+    const d = eventToJob("issue_comment", comment("atlantis approve_policies -p net"), { autoplanDrafts: false });
+    expect("job" in d ? d.job.spec : undefined).toEqual({
+      kind: "approve_policies",
+      command: { kind: "approve_policies", filter: { project: "net" }, clear: false },
+      commandLine: "atlantis approve_policies -p net",
+      commentId: 99,
+      actor: "bob",
+      viaAtlantis: true,
+    });
+    expect(kindOf("/approve_policies", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("reply");
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findModuleSources, findModuleSourcesInJson } from "../../src/projects/find-module-sources.js";
+import { findModuleSources, findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
 
 describe("findModuleSources", () => {
   it.each<[string, string, string[]]>([

@@ -92,6 +92,7 @@ const gates: PlanGateFacts = {
   stillPending: true,
   lockHeld: true,
   fileIntact: true,
+  policies: { passed: true },
 };
 
 describe("apply gates for buttons and destroy plans", () => {

@@ -428,3 +428,24 @@ describe("parseComment: /import and /state rm", () => {
     expect(r.type === "invalid" ? r.reason : "").toContain(reason);
   });
 });
+
+describe("parseComment: /approve_policies", () => {
+  it.each<[string, unknown]>([
+    ["/approve_policies", { kind: "approve_policies", filter: {}, clear: false }],
+    ["atlantis approve_policies -p net", { kind: "approve_policies", filter: { project: "net" }, clear: false }],
+    ["sluice approve_policies -d envs/prod -w staging", { kind: "approve_policies", filter: { dir: "envs/prod", workspace: "staging" }, clear: false }],
+    ["atlantis approve_policies --clear-policy-approval", { kind: "approve_policies", filter: {}, clear: true }],
+  ])("%s", (body, command) => {
+    expect(parseComment(body, { allowAtlantisPrefix: true })).toEqual({ type: "command", command });
+  });
+
+  it.each<[string, string]>([
+    ["/approve_policies -- -x", "does not take extra arguments"],
+    ["/approve_policies --policy-set=a", "unknown flag `--policy-set` for `/approve_policies`: use `-p`, `-d` or `-w`, or `--clear-policy-approval`"],
+    ["/approve_policies everything", "unexpected argument"],
+  ])("%s is refused: %s", (body, reason) => {
+    const r = parseComment(body);
+    expect(r.type).toBe("invalid");
+    expect(r.type === "invalid" ? r.reason : "").toContain(reason);
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { ProjectResult } from "../../src/model/project-result.js";
 import { createRedactor } from "../../src/util/redact.js";
 import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
 import { input, mixedSummary, PLAN_OUTPUT, planned, project, summary } from "../golden/fixtures.js";
@@ -73,6 +74,21 @@ const cases: Record<string, CommentInput> = {
     logUrl: "https://sluice.example.com/jobs/17/log?project=net (1)",
   }),
   "no-project": input({ triggerText: "autoplan", notice: "No Terraform project changed in this PR." }),
+  "policy-failed": input({
+    results: [
+      {
+        ...(planned("net", mixedSummary) as Extract<ProjectResult, { status: "planned" }>),
+        policy: {
+          sets: [
+            { name: "tags", status: "passed", successes: 3, warnings: ["aws_s3_bucket.logs has no cost-center tag"] },
+            { name: "no_public", status: "failed", successes: 1, failures: ["aws_security_group.web opens <port 22> to 0.0.0.0/0", "`rm -rf` is not a tag value"], warnings: [] },
+            { name: "broken", status: "error", message: "conftest exited with code 2: rego_parse_error" },
+          ],
+          approvers: { no_public: "2 approvals from @sec-lead, team acme/security" },
+        },
+      },
+    ],
+  }),
   applied: input({
     command: "apply",
     triggerText: "/apply",

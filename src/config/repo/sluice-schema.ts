@@ -45,7 +45,7 @@ export const stepSchema = z.union(
   { error: "must be init, plan, apply, or a mapping with one of init, plan, apply, run, env" },
 );
 
-const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
+export const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
 
 /** Named workflows: in `.sluice.yaml`, and (operator-written) in the server config. */
 export const workflowsSchema = z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() }));

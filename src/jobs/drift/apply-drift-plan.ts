@@ -1,8 +1,8 @@
 import { dirname } from "node:path";
-import { exec } from "../../../runners/exec.js";
 import type { RepoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { applyRequest } from "../runner-request.js";
+import { sandboxedExec } from "../sandboxed-exec.js";
 import type { Secrets } from "../secrets.js";
 import { openJobLog } from "../store-job-log.js";
 import type { Job } from "../../model/job.js";
@@ -52,6 +52,8 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
       onOutput: (chunk) => log.write(chunk),
     });
     if (!built.ok) return { ok: false, message: "reason" in built.result ? built.result.reason : "the apply could not be prepared", output: "" };
+    const sandboxed = sandboxedExec(deps, a.job, project, { writable: [a.checkoutDir, dirname(a.planFile)], readable: [settings.kubeconfig] });
+    if (!sandboxed.ok) return { ok: false, message: sandboxed.reason, output: "" };
     // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
     // nothing applies again by itself (correctness rule 8).
     const applyId = await deps.store.recordApplyStart({ jobId: a.job.id, repo: repoFullName(a.repo), pr: a.number, project: project.name, planId: a.planId });
@@ -71,7 +73,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         approvers: [],
         planHash: a.planHash,
       },
-      () => runner.apply(built.request, exec),
+      () => runner.apply(built.request, sandboxed.exec),
     );
     await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     secrets.add(outcome.sensitiveValues);

@@ -1,8 +1,8 @@
-import { exec } from "../../../runners/exec.js";
 import type { PlanOutcome } from "../../../runners/runner.js";
 import type { RepoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { planRequest } from "../runner-request.js";
+import { sandboxedExec } from "../sandboxed-exec.js";
 import type { Secrets } from "../secrets.js";
 import { openJobLog } from "../store-job-log.js";
 import type { Job } from "../../model/job.js";
@@ -53,7 +53,12 @@ export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): P
     });
     // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
     if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
-    return await runner.plan({ ...built.request, details: true }, exec);
+    // Drift checks report; policy checks gate PR applies, so none runs here.
+    const request = { ...built.request, details: true, policyCheck: undefined };
+    // The default branch's code runs in the same sandbox as a PR's.
+    const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.checkoutDir, request.dataDir], readable: [settings.kubeconfig] });
+    if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
+    return await runner.plan(request, sandboxed.exec);
   } finally {
     log.end();
   }

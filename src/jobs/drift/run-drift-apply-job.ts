@@ -8,6 +8,7 @@ import type { Job } from "../../model/job.js";
 import { projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { resolveProjects } from "../../projects/resolve-projects.js";
+import { PROJECT_DETECTORS } from "../../../runners/registry.js";
 import { escapeText } from "../../render/escape-text.js";
 import { longestBacktickRun } from "../../render/fence.js";
 import { inlineCode } from "../../render/inline.js";
@@ -57,7 +58,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
     const settings = repoSettings(deps.config, name, configs.trusted);
     const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
-    const project = resolveProjects(configs.head.config, tree, []).all.find((p) => p.name === projectName);
+    const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
     if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
       // Everything is checked under the run lock, so no drift check or apply of the project runs in between.

@@ -10,6 +10,7 @@ import type { Job } from "../../model/job.js";
 import { type Project, projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { resolveProjects } from "../../projects/resolve-projects.js";
+import { PROJECT_DETECTORS } from "../../../runners/registry.js";
 import { selectProjects } from "../../projects/select-projects.js";
 import { escapeText } from "../../render/escape-text.js";
 import { inlineCode } from "../../render/inline.js";
@@ -76,7 +77,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     const config = configs.head.config;
     const settings = repoSettings(deps.config, name, configs.trusted);
     const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
-    const all = resolveProjects(config, tree, []).all;
+    const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
     // Every drift job keeps the stored schedules in line with the default branch's config.
     await deps.store.syncDriftSchedules(name, { ...job.target, pr: 0, payloadHeadSha: undefined }, schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()));
     if (spec.trigger === "push") {

@@ -1,7 +1,7 @@
 import picomatch from "picomatch";
-import type { Project } from "../model/project.js";
+import type { Project } from "../../src/model/project.js";
 import { type DiscoveredProjects, discoverTerraformProjects, type RepoTree } from "./discover-terraform-projects.js";
-import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, relativeTo } from "../util/repo-path.js";
+import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, relativeTo } from "../../src/util/repo-path.js";
 
 /** Atlantis' default `when_modified`, relative to the project dir. */
 export const DEFAULT_WHEN_MODIFIED: readonly string[] = [

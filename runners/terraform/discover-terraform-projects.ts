@@ -1,16 +1,11 @@
-import type { Project } from "../model/project.js";
+import type { Project } from "../../src/model/project.js";
+import type { RepoTree } from "../../src/model/project-tree.js";
 import { isLocalSource } from "./find-module-sources.js";
-import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, resolveFrom } from "../util/repo-path.js";
+import { cleanRepoPath, compareStrings, isIgnoredPath, isTerraformFile, parentDir, resolveFrom } from "../../src/util/repo-path.js";
 
 export { findModuleSources, findModuleSourcesInJson } from "./find-module-sources.js";
 
-/** What project discovery needs to know about a repository at one commit. */
-export interface RepoTree {
-  /** Every path in the repo, POSIX, relative to the root. */
-  files: string[];
-  /** Per dir: the local module sources found in that dir's `.tf` / `.tf.json` files. */
-  tfSources: Map<string, string[]>;
-}
+export type { RepoTree } from "../../src/model/project-tree.js";
 
 export interface DiscoveredProjects {
   /** Terraform dirs that no other Terraform dir uses as a module, sorted by dir. */

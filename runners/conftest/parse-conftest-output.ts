@@ -1,0 +1,81 @@
+import { z } from "zod";
+import type { PolicySetOutcome } from "../../src/model/policy-check.js";
+
+/** One message of conftest's JSON output (`{ msg, metadata? }`). */
+const resultSchema = z.object({ msg: z.string(), metadata: z.record(z.string(), z.unknown()).optional() }).passthrough();
+
+/**
+ * `conftest test --output json`: one entry per input file and namespace, as documented at
+ * conftest.dev/output. `warnings`, `failures` and `exceptions` are left out when empty.
+ */
+const outputSchema = z.array(
+  z
+    .object({
+      filename: z.string(),
+      namespace: z.string(),
+      successes: z.number().int().min(0).default(0),
+      warnings: z.array(resultSchema).default([]),
+      failures: z.array(resultSchema).default([]),
+      exceptions: z.array(resultSchema).default([]),
+    })
+    .passthrough(),
+);
+
+export interface ConftestRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+  signal?: string;
+}
+
+const MAX_MESSAGES = 50;
+
+/** The first line of what conftest said on stderr, for an error message. */
+function firstWords(text: string): string {
+  const line = text.trim().split("\n", 1)[0]?.trim() ?? "";
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * Pure: one policy set's outcome from conftest's exit and JSON output. conftest exits 0 when no
+ * policy failed and 1 when one did (warnings fail only with --fail-on-warn); anything else, or output
+ * that is not its JSON, is an evaluation error: it fails closed, never passes.
+ */
+export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOutcome {
+  const error = (message: string): PolicySetOutcome => ({ name, status: "error", message });
+  if (run.timedOut) return error("conftest timed out and was stopped");
+  if (run.signal) return error(`conftest was killed by ${run.signal}`);
+  if (run.exitCode !== 0 && run.exitCode !== 1) {
+    const said = firstWords(run.stderr);
+    return error(`conftest exited with code ${run.exitCode}${said ? `: ${said}` : ""}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(run.stdout);
+  } catch {
+    // conftest reports policy load and parse errors on stderr, exits 1 and prints no results.
+    const said = firstWords(run.stderr);
+    return error(said ? `conftest could not evaluate the policies: ${said}` : "conftest printed no JSON results");
+  }
+  const parsed = outputSchema.safeParse(json);
+  if (!parsed.success) return error("conftest's output is not the JSON it documents (an array of results per file and namespace)");
+  const results = parsed.data;
+  if (results.length === 0) return error("conftest evaluated nothing (no results)");
+  const failures = results.flatMap((r) => r.failures.map((f) => f.msg)).slice(0, MAX_MESSAGES);
+  const warnings = results.flatMap((r) => r.warnings.map((w) => w.msg)).slice(0, MAX_MESSAGES);
+  const successes = results.reduce((n, r) => n + r.successes, 0);
+  const exceptions = results.reduce((n, r) => n + r.exceptions.length, 0);
+  // No rule evaluated at all (e.g. the policies declare another namespace): nothing was checked.
+  if (successes + failures.length + warnings.length + exceptions === 0) {
+    return error("conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments");
+  }
+  if (failures.length > 0) return { name, status: "failed", successes, failures, warnings };
+  // Exit 1 with nothing failed: conftest saw a problem its JSON does not show (e.g. --fail-on-warn).
+  if (run.exitCode === 1) {
+    return warnings.length > 0
+      ? { name, status: "failed", successes, failures: warnings, warnings: [] }
+      : error(`conftest exited with code 1 but reported no failure${run.stderr.trim() ? `: ${firstWords(run.stderr)}` : ""}`);
+  }
+  return { name, status: "passed", successes, warnings };
+}

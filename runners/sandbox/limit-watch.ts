@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import { allocatedSince, lastPid, readProcStats, treeUsage } from "./process-tree.js";
+import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
+
+/** How often a run's process tree is measured. A run can overshoot its memory limit by what it allocates in this time. */
+export const WATCH_INTERVAL_MS = 100;
+/**
+ * The first measurement comes later: most tool steps end sooner, and measuring them would only
+ * slow them down. A runaway gets this much time more (its rlimits hold meanwhile).
+ */
+export const WATCH_START_MS = 250;
+
+let pageSize: number | undefined;
+
+/** The kernel's page size, from this process's own RSS in pages and in kB (read once). */
+function pageBytes(): number {
+  if (pageSize) return pageSize;
+  try {
+    const kb = Number(/VmRSS:\s*(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
+    const pages = Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]);
+    const ratio = (kb * 1024) / pages;
+    pageSize = [4096, 16384, 65536].reduce((a, b) => (Math.abs(b - ratio) < Math.abs(a - ratio) ? b : a));
+  } catch {
+    pageSize = 4096;
+  }
+  return pageSize;
+}
+
+/**
+ * Measures the processes under `rootPid` (the sandbox: bwrap and everything it started, which all
+ * stay its descendants because the sandbox's init reaps orphans) and calls `onHit` once when the
+ * run's memory or task count reaches its limit. Returns a stop function.
+ */
+export function watchLimits(rootPid: number, limits: SandboxLimits, onHit: (hit: LimitHit) => void): () => void {
+  if (!limits.memoryBytes && !limits.processes) return () => undefined;
+  let stopped = false;
+  const page = pageBytes();
+  const tick = () => {
+    if (stopped) return;
+    try {
+      const usage = treeUsage(readProcStats("/proc", allocatedSince(rootPid, lastPid())), rootPid);
+      if (limits.processes && usage.tasks >= limits.processes) {
+        stopped = true;
+        onHit(limitHit("processes", limits));
+      } else if (limits.memoryBytes && usage.rssPages * page > limits.memoryBytes) {
+        stopped = true;
+        onHit(limitHit("memory", limits));
+      }
+    } catch {
+      // /proc unreadable for a moment: the next tick measures again.
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    tick();
+    timer = setInterval(tick, WATCH_INTERVAL_MS);
+    timer.unref();
+  }, WATCH_START_MS);
+  first.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(first);
+    if (timer) clearInterval(timer);
+  };
+}

@@ -1,0 +1,52 @@
+import { realpathSync } from "node:fs";
+import { bwrapArgv, type Mount } from "./bwrap-argv.js";
+import { prlimitArgv, type SandboxLimits } from "./sandbox-limits.js";
+
+/** How exec.ts runs one command: inside bwrap with these mounts, or (sandbox off) directly; with limits either way. */
+export interface SandboxRun {
+  /** Absent: the server says `sandbox: off`. */
+  bwrap?: { path: string; mounts: readonly Mount[]; network: boolean };
+  limits: SandboxLimits;
+}
+
+export interface SandboxCommand {
+  file: string;
+  args: string[];
+  /** Set over the child's environment. */
+  env: Record<string, string>;
+}
+
+/**
+ * The command to spawn for `file args` in `run` (pure). `writable` turns mounts with these
+ * targets writable for this one command (the plugin cache during a serialized download), or adds
+ * them.
+ */
+export function sandboxCommand(run: SandboxRun, file: string, args: readonly string[], cwd: string, writable: readonly string[] = []): SandboxCommand {
+  const inner = [...prlimitArgv(run.limits), file, ...args];
+  if (!run.bwrap) return { file: inner[0] as string, args: inner.slice(1), env: {} };
+  const mounts = run.bwrap.mounts.map((m) => (writable.includes(m.target) ? { ...m, writable: true } : m));
+  for (const path of writable) {
+    if (!mounts.some((m) => m.target === path)) mounts.push({ source: path, target: path, writable: true });
+  }
+  return {
+    file: run.bwrap.path,
+    args: bwrapArgv({ mounts, network: run.bwrap.network, cwd }, inner),
+    // Sluice's home and temp dir are not in the sandbox; tools that cache under them get the private /tmp.
+    env: { HOME: "/tmp", TMPDIR: "/tmp" },
+  };
+}
+
+/**
+ * Mounts with their sources resolved on the host at spawn time (a symlinked data dir, a run's
+ * dir made just before). A source that does not exist is skipped by bwrap rather than failing
+ * the run: a missing `sandbox_paths` entry is reported at startup.
+ */
+export function resolveMounts(mounts: readonly Mount[]): Mount[] {
+  return mounts.map((m) => {
+    try {
+      return { ...m, source: realpathSync(m.source) };
+    } catch {
+      return { ...m, optional: true };
+    }
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Resource limits of one sandboxed run. Processes and file size are rlimits set by `prlimit`
+ * inside the sandbox (the kernel enforces them); memory and processes are also watched from the
+ * outside (limit-watch.ts), because RLIMIT_NPROC does not bind a sandbox started by root and no
+ * rlimit caps the memory of a whole process tree.
+ */
+export type LimitName = "memory" | "processes" | "file_size";
+
+export interface SandboxLimits {
+  /** Resident memory of every process of the run together, in bytes. */
+  memoryBytes?: number;
+  /** Tasks (processes and threads) of the run together. */
+  processes?: number;
+  /** Largest file the run may write, in bytes. */
+  fileSizeBytes?: number;
+}
+
+export interface LimitHit {
+  name: LimitName;
+  /** "memory limit of 512 MiB", for the PR comment. */
+  message: string;
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  m: 1e6,
+  g: 1e9,
+  t: 1e12,
+  ki: 1024,
+  mi: 1024 ** 2,
+  gi: 1024 ** 3,
+  ti: 1024 ** 4,
+};
+
+/** `512Mi`, `4Gi`, `1G`, `1048576`: bytes, or undefined when the text is no size. */
+export function parseSize(text: string | number): number | undefined {
+  if (typeof text === "number") return Number.isSafeInteger(text) && text > 0 ? text : undefined;
+  const m = /^(\d+)\s*([kmgt]i?)?b?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? Number.NaN);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+export function limitHit(name: LimitName, limits: SandboxLimits): LimitHit {
+  const value =
+    name === "processes"
+      ? `${limits.processes} processes and threads`
+      : formatSize((name === "memory" ? limits.memoryBytes : limits.fileSizeBytes) ?? 0);
+  const label = name === "file_size" ? "file size" : name;
+  return { name, message: `the ${label} limit (${value}) was exceeded` };
+}
+
+/**
+ * `prlimit` argv in front of the command. RLIMIT_NPROC counts the tasks of the sandbox's user
+ * namespace, which also holds bwrap's own init: one more than the limit.
+ */
+export function prlimitArgv(limits: SandboxLimits, prlimit = "prlimit"): string[] {
+  const flags: string[] = [];
+  if (limits.processes) flags.push(`--nproc=${limits.processes + 1}`);
+  if (limits.fileSizeBytes) flags.push(`--fsize=${limits.fileSizeBytes}`);
+  return flags.length ? [prlimit, ...flags, "--"] : [];
+}
+
+/** SIGXFSZ: the kernel's answer to a write past RLIMIT_FSIZE. bwrap exits 128 + the child's signal. */
+const SIGXFSZ = 25;
+
+/** Which rlimit, if any, ended a run, from how it ended. */
+export function rlimitHit(
+  limits: SandboxLimits,
+  ended: { exitCode: number | null; signal?: string },
+): LimitHit | undefined {
+  if (!limits.fileSizeBytes) return undefined;
+  if (ended.signal === "SIGXFSZ" || ended.exitCode === 128 + SIGXFSZ) return limitHit("file_size", limits);
+  return undefined;
+}

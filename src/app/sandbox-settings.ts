@@ -1,0 +1,41 @@
+import { isAbsolute, relative, resolve } from "node:path";
+import { helmBinary } from "../../runners/helm/helm-binary.js";
+import type { SandboxSettings } from "../../runners/sandbox/sandbox.js";
+import { ConfigError, type ServerConfig } from "../config/server-config.js";
+
+/**
+ * The sandbox as the server config and the environment describe it. `SLUICE_SANDBOX_PATHS`
+ * (colon-separated) adds to `sandbox_paths`; `SLUICE_BWRAP_PATH` names the bubblewrap binary.
+ */
+export function sandboxSettings(
+  config: ServerConfig,
+  files: { dataDir: string; cliConfig: string; pluginCacheDir?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): SandboxSettings {
+  const fromEnv = (env.SLUICE_SANDBOX_PATHS ?? "").split(":").filter((p) => p.length > 0);
+  const notAbsolute = fromEnv.find((p) => !isAbsolute(p));
+  if (notAbsolute) throw new ConfigError(`SLUICE_SANDBOX_PATHS: ${notAbsolute} is not an absolute path`);
+  const paths = [...new Set([...config.sandbox_paths, ...fromEnv])];
+  // A path that holds the data dir, or lies in it, would hand every run the store and other PRs' plans.
+  const overlapping = paths.find((p) => {
+    const [a, b] = [resolve(p), resolve(files.dataDir)];
+    const inside = (x: string, y: string) => !relative(x, y).startsWith("..") && !isAbsolute(relative(x, y));
+    return inside(a, b) || inside(b, a);
+  });
+  if (overlapping) throw new ConfigError(`sandbox_paths: ${overlapping} overlaps the data dir ${files.dataDir}; runs must not see it`);
+  return {
+    mode: config.sandbox,
+    bwrapPath: env.SLUICE_BWRAP_PATH || "bwrap",
+    paths,
+    limits: { memoryBytes: config.limits.memory, processes: config.limits.processes, fileSizeBytes: config.limits.file_size },
+    readOnlyFiles: [files.cliConfig],
+    pluginCacheDir: files.pluginCacheDir,
+    toolBinaries: [
+      config.terraform_binary,
+      config.tofu_binary,
+      helmBinary(config.helm_binary),
+      config.kubectl_binary,
+      ...(config.policies ? [config.policies.conftest_binary] : []),
+    ],
+  };
+}

@@ -1,0 +1,102 @@
+import { matchesFilter } from "../model/command.js";
+import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
+import { approvableSets, describeOwners, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
+import { inlineCode } from "../render/inline.js";
+import { markerFor } from "../render/marker.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { authorizeCommand } from "./authorize-command.js";
+import type { JobDeps } from "./job-deps.js";
+import { policyChecked } from "./plan-policy-fact.js";
+import { reportPolicyCheck } from "./report-policy-check.js";
+import { secretsFor } from "./secrets.js";
+import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+
+/** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
+async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {
+  const named = new Set(rules.flatMap((r) => r.owners.teams));
+  const member = new Set<string>();
+  for (const team of named) {
+    const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [owner, team];
+    if (await vcs.teamMember(org, slug, user)) member.add(team.toLowerCase());
+  }
+  return member;
+}
+
+/**
+ * `/approve_policies [-p|-d|-w] [--clear-policy-approval]`: a policy owner approves the failed
+ * policy sets of the PR's current plans. Approvals are recorded per plan hash: a new plan needs
+ * them again. Sets that could not be evaluated cannot be approved (they fail closed).
+ */
+export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "approve_policies") throw new Error(`runApprovePoliciesJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const vcs = await deps.vcsFor(job);
+  const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
+  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
+  const redact = secretsFor(deps).redact;
+  const reply = async (body: string, reaction: "+1" | "-1") => {
+    if (job.commentIds.length === 0) {
+      const id = await vcs.createComment(job.target.repo, pr.number, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice approve_policies**\n\n${body}`)}`);
+      await deps.store.updateJob(job.id, { commentIds: [id] });
+    }
+    await vcs.react(job.target.repo, spec.commentId, reaction).catch(() => undefined);
+  };
+  const rules = policyRules(deps.config.policies);
+  if (rules.length === 0) return reply("Policy checks are not configured on this Sluice server (server setting `policies`): there is nothing to approve.", "-1");
+  const repo = repoFullName(job.target.repo);
+  const plans = (await deps.store.pendingPlans(repo, pr.number)).filter(
+    (p) => matchesFilter(p, spec.command.filter) && policyChecked(p.runner) && p.headSha === pr.headSha,
+  );
+  if (plans.length === 0) return reply("Nothing to approve: this pull request has no current plan that policies check. Comment `/plan` first.", "-1");
+
+  if (spec.command.clear) {
+    // Clearing only takes approvals away: anyone who may apply may do it.
+    const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
+    if (!who.allowed) return reply(`Nothing was cleared: ${who.reasons.join("; ")}.`, "-1");
+    let cleared = 0;
+    for (const p of plans) cleared += await deps.store.clearPolicyApprovals({ repo, pr: pr.number, planHash: p.planHash });
+    await reportPolicyCheck(deps, vcs, job, pr, redact);
+    return reply(`Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`, "+1");
+  }
+
+  const actor = spec.actor;
+  const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
+  const self = actor.toLowerCase() === pr.author.toLowerCase();
+  const lines: string[] = [];
+  let approved = 0;
+  let refused = 0;
+  for (const plan of plans) {
+    const key = { repo, pr: pr.number, planHash: plan.planHash };
+    const check = await deps.store.policyCheckOf(key);
+    const sets = approvableSets(rules, check, actor, memberOf, self);
+    if (sets.approvable.length) await deps.store.approvePolicies(key, actor, sets.approvable);
+    approved += sets.approvable.length;
+    refused += sets.notOwner.length + sets.selfBlocked.length;
+    const status = policyStatus(rules, check, await deps.store.policyApprovals(key));
+    const parts: string[] = [];
+    if (sets.approvable.length) parts.push(`approved ${sets.approvable.map(inlineCode).join(", ")}`);
+    for (const name of sets.notOwner) {
+      const rule = rules.find((r) => r.name === name);
+      parts.push(`not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})`);
+    }
+    for (const name of sets.selfBlocked) parts.push(`not approved ${inlineCode(name)}: its owners may not approve their own pull request (\`prevent_self_approve\`)`);
+    if (status.passed) {
+      parts.push("policies pass now: `/apply` may proceed");
+    } else {
+      for (const b of status.blocking) {
+        if (b.reason === "failed") parts.push(`${inlineCode(b.name)} has ${b.approvals}/${b.needed} policy approvals`);
+        else parts.push(`${inlineCode(b.name)} ${b.reason === "error" ? `could not be evaluated (${b.message})` : "has no result for this plan"}: approvals cannot lift that; fix it and comment \`/plan\``);
+      }
+    }
+    lines.push(`- ${inlineCode(plan.project)} (${inlineCode(plan.dir)}, workspace ${inlineCode(plan.workspace)}): ${parts.join("; ")}`);
+  }
+  const head =
+    approved > 0
+      ? `@${actor} approved ${approved} failed policy set${approved === 1 ? "" : "s"} for this plan (a new plan needs approval again).`
+      : refused > 0
+        ? `Not approved: @${actor} may not approve the failed policy sets of these plans.`
+        : "Nothing to approve: no policy set of these plans failed.";
+  await reply(`${head}\n\n${lines.join("\n")}`, approved > 0 ? "+1" : "-1");
+  if (approved > 0) await reportPolicyCheck(deps, vcs, job, pr, redact);
+}

@@ -1,0 +1,19 @@
+/**
+ * The outcome of one conftest policy set over one plan. `error` means the set could not be
+ * evaluated at all (conftest failed, or its output was unreadable): it never counts as a pass.
+ */
+export type PolicySetOutcome =
+  | { name: string; status: "passed"; successes: number; warnings: string[] }
+  | { name: string; status: "failed"; successes: number; failures: string[]; warnings: string[] }
+  | { name: string; status: "error"; message: string };
+
+/** Every policy set run over one saved plan, in the server config's order. */
+export interface PolicyCheck {
+  sets: PolicySetOutcome[];
+}
+
+/** One policy owner's `/approve_policies` of one failing set, for one plan (by its hash). */
+export interface PolicyApproval {
+  policySet: string;
+  user: string;
+}

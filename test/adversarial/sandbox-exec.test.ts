@@ -1,0 +1,110 @@
+import { createServer, type Server } from "node:net";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
+import { processesWith } from "./support.js";
+
+// The exec choke point with the sandbox, on both spawn paths: what a run can see and write, the
+// network switch, the limits, and a timeout that leaves nothing behind (setsid included).
+
+let root: string;
+let sandbox: Sandbox;
+let server: Server;
+let port: number;
+const dirs = { checkout: "", other: "", cache: "", shared: "" };
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-sbx-exec-"));
+  for (const k of Object.keys(dirs) as (keyof typeof dirs)[]) {
+    dirs[k] = join(root, k);
+    await mkdir(dirs[k]);
+  }
+  await writeFile(join(dirs.other, "secret.txt"), "other-secret-9d1c");
+  sandbox = await createSandbox(
+    {
+      mode: "on",
+      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
+      paths: [dirs.shared],
+      limits: { memoryBytes: 128 * 1024 ** 2, processes: 32, fileSizeBytes: 1024 ** 2 },
+      readOnlyFiles: [],
+      pluginCacheDir: dirs.cache,
+      toolBinaries: [],
+    },
+    exec,
+  );
+  server = createServer((s) => s.end("hello"));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(async () => {
+  server?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+function run(network: "on" | "none" = "on") {
+  const e = sandbox.execFor({ writable: [dirs.checkout], readable: [], network });
+  if (!e.ok) throw new Error(e.reason);
+  return e.exec;
+}
+
+it("bubblewrap starts here (the rest of this file depends on it)", () => {
+  expect(sandbox.status).toEqual({ mode: "on", ok: true });
+});
+
+for (const pty of [false, true]) {
+  const mode = pty ? "pty" : "pipe";
+  describe(mode, () => {
+    it("sees its checkout (writable), the operator's paths, the cache read-only, and nothing else", async () => {
+      const script = [
+        "id -u",
+        "echo w > out.txt && echo wrote-checkout",
+        `echo s > ${dirs.shared}/s.txt && echo wrote-shared`,
+        `touch ${dirs.cache}/x 2>/dev/null || echo cache-read-only`,
+        `cat ${dirs.other}/secret.txt 2>/dev/null || echo other-invisible`,
+        "ls /proc | grep -c '^[0-9]'",
+      ].join("; ");
+      const r = await run()("sh", ["-c", script], { cwd: dirs.checkout, pty });
+      expect(r.exitCode).toBe(0);
+      const out = r.stdout.replace(/\r/g, "");
+      expect(out).toMatch(/^65534\n/);
+      for (const word of ["wrote-checkout", "wrote-shared", "cache-read-only", "other-invisible"]) expect(out).toContain(word);
+      expect(out).not.toContain("other-secret");
+      expect(await readFile(join(dirs.checkout, "out.txt"), "utf8")).toBe("w\n");
+    });
+
+    it("writes the plugin cache only when the command is given it (the serialized download)", async () => {
+      const r = await run()("sh", ["-c", `echo p > ${dirs.cache}/provider && echo cached`], { cwd: dirs.checkout, pty, sandboxWrite: [dirs.cache] });
+      expect(r.stdout).toContain("cached");
+      expect(await readFile(join(dirs.cache, "provider"), "utf8")).toBe("p\n");
+    });
+
+    it("reaches the network by default and nothing with network: none", async () => {
+      const connect = ["-MIO::Socket::INET", "-e", `my $s = IO::Socket::INET->new("127.0.0.1:${port}") or exit 3; print <$s>`];
+      expect((await run("on")("perl", connect, { cwd: dirs.checkout, pty })).stdout).toContain("hello");
+      expect((await run("none")("perl", connect, { cwd: dirs.checkout, pty })).exitCode).toBe(3);
+    });
+
+    it("is killed at its limits, and says which", async () => {
+      const bomb = await run()("sh", ["-c", "while :; do sleep 5151 & done"], { cwd: dirs.checkout, pty });
+      expect(bomb.limit?.name).toBe("processes");
+      const hog = await run()("perl", ["-e", "my $x = 'x' x (1 << 20); my $y = ''; while (1) { $y .= $x }"], { cwd: dirs.checkout, pty });
+      expect(hog.limit?.name).toBe("memory");
+      const big = await run()("sh", ["-c", "head -c 4000000 /dev/zero > big.bin"], { cwd: dirs.checkout, pty });
+      expect(big.limit?.name).toBe("file_size");
+      const fine = await run()("sh", ["-c", "head -c 1000 /dev/zero > small.bin && echo ok"], { cwd: dirs.checkout, pty });
+      expect(fine.limit).toBeUndefined();
+      expect(fine.exitCode).toBe(0);
+      expect(processesWith("sleep 5151")).toEqual([]);
+    });
+
+    it("a timeout ends everything it started, also what left its session with setsid", async () => {
+      const marker = pty ? "6161" : "6162";
+      const r = await run()("sh", ["-c", `setsid sleep ${marker} & sleep ${marker}`], { cwd: dirs.checkout, pty, timeoutMs: 500, killGraceMs: 200 });
+      expect(r.timedOut).toBe(true);
+      expect(processesWith(`sleep ${marker}`)).toEqual([]);
+    });
+  });
+}

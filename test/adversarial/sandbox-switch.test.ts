@@ -1,0 +1,81 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { botComments, completedCheck } from "./support.js";
+
+// Secure by default: without a working sandbox Sluice runs no tools and says why, at startup, on
+// /readyz and on the PR. `sandbox: off` is the operator's explicit choice, warned about at every start.
+
+let h: Harness | undefined;
+let outside: string | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+  if (outside) await rm(outside, { recursive: true, force: true });
+  outside = undefined;
+});
+
+async function readyz(app: Harness["app"]) {
+  const r = await fetch(`${app.url}/readyz`);
+  return { status: r.status, body: (await r.json()) as { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] } };
+}
+
+/** A PR whose plan reads a file outside its checkout. */
+async function readingPr(name: string, file: string) {
+  const sim = (h as Harness).sim;
+  const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net") } });
+  await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": `${tfProject("net")}\noutput "read" {\n  value = file("${file}")\n}\n` } });
+  const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
+  const check = await completedCheck(h as Harness, repo, pr.headSha, "sluice/plan");
+  return { check, body: botComments(h as Harness, repo, pr.number).map((c) => c.body).join("\n") };
+}
+
+describe("without bubblewrap", () => {
+  for (const [label, bwrap, why] of [
+    ["missing", "/nonexistent/bwrap", /could not start \/nonexistent\/bwrap/],
+    ["failing", "/bin/false", /\/bin\/false failed \(exit 1\)/],
+  ] as const) {
+    it(`(${label}) Sluice refuses to run tools: it logs why, /readyz fails the sandbox check, the PR is told`, async () => {
+      h = await startHarness({ env: { SLUICE_BWRAP_PATH: bwrap } });
+      expect(h.app.output()).toMatch(/the sandbox \(bubblewrap\) cannot start/);
+      expect(h.app.output()).toMatch(why);
+      const ready = await readyz(h.app);
+      expect(ready.status).toBe(503);
+      const check = ready.body.checks.find((c) => c.name === "sandbox");
+      expect(check?.ok).toBe(false);
+      expect(check?.reason).toMatch(why);
+      expect(ready.body.checks.find((c) => c.name === "store")?.ok).toBe(true);
+
+      outside = await mkdtemp(join(tmpdir(), "sluice-outside-"));
+      await writeFile(join(outside, "x.txt"), "outside-content-3b1f");
+      const { check: plan, body } = await readingPr(`nobwrap-${label}`, join(outside, "x.txt"));
+      expect(plan.conclusion).toBe("failure");
+      expect(body).toMatch(/\*\*`net`\*\*[^\n]*⛔ refused: the sandbox \(bubblewrap\) cannot start on this server, so Sluice runs no tools/);
+      expect(body).not.toContain("outside-content-3b1f");
+      // Nothing ran: terraform never initialized the project.
+      expect(body).not.toContain("Terraform");
+    });
+  }
+});
+
+describe("sandbox: off", () => {
+  it("runs tools unsandboxed, as the operator said, with a warning at start and a note on /readyz", async () => {
+    h = await startHarness({ serverConfig: "sandbox: off\n", env: { SLUICE_BWRAP_PATH: "/nonexistent/bwrap" } });
+    expect(h.app.output()).toMatch(/sandbox: off — tool runs are not sandboxed/);
+    const ready = await readyz(h.app);
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.find((c) => c.name === "sandbox")).toMatchObject({ ok: true, detail: expect.stringMatching(/^off/) });
+
+    outside = await mkdtemp(join(tmpdir(), "sluice-outside-"));
+    await writeFile(join(outside, "x.txt"), "outside-content-3b1f");
+    const { check, body } = await readingPr("sandbox-off", join(outside, "x.txt"));
+    expect(check.conclusion).toBe("success");
+    expect(body).toContain("outside-content-3b1f");
+
+    // The warning comes again at every start.
+    await h.restart({ signal: "SIGTERM" });
+    expect(h.app.output()).toMatch(/sandbox: off — tool runs are not sandboxed/);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { runApprovePoliciesJob } from "../../src/jobs/run-approve-policies-job.js";
+import { planPolicyFact } from "../../src/jobs/plan-policy-fact.js";
+import type { Job } from "../../src/model/job.js";
+import type { PolicyCheck } from "../../src/model/policy-check.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+
+const SERVER = [
+  "policies:",
+  "  owners: { users: [sec] }",
+  "  policy_sets:",
+  "    - { name: a, path: /p/a, source: local }",
+  "    - { name: b, path: /p/b, source: local, prevent_self_approve: true, owners: { teams: [security] } }",
+].join("\n");
+
+const failed = (...names: string[]): PolicyCheck => ({
+  sets: names.map((name) => ({ name, status: "failed" as const, successes: 0, failures: [`${name} says no`], warnings: [] })),
+});
+
+let nextJob = 1;
+function approveJob(actor: string, clear = false): Job {
+  const id = nextJob++;
+  return {
+    id,
+    deliveryId: `d${id}`,
+    target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 },
+    spec: { kind: "approve_policies", command: { kind: "approve_policies", filter: {}, clear }, commentId: 1000 + id, actor },
+    status: "running",
+    attempts: 1,
+    commentIds: [],
+    createdAt: "",
+    updatedAt: "",
+  };
+}
+
+async function setup(check: PolicyCheck) {
+  const deps = await fakeJobDeps({ serverConfig: SERVER });
+  const pr = deps.vcs.setPullRequest({ author: "alice" });
+  const plan = await deps.store.savePlan({
+    repo: "acme/infra",
+    pr: 1,
+    project: "net",
+    dir: "net",
+    workspace: "default",
+    runner: "terraform",
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    planPath: "/nowhere/plan.tfplan",
+    planHash: "sha256:one",
+    summary: { add: 1, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0, resources: [], moves: [], outputs: [], hasChanges: true },
+    jobId: 1,
+  });
+  await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
+  const run = async (actor: string, clear = false) => {
+    const before = deps.vcs.bodiesOn(1).length;
+    await runApprovePoliciesJob(approveJob(actor, clear), deps);
+    return deps.vcs.bodiesOn(1).slice(before).join("\n");
+  };
+  return { deps, plan, run, fact: () => planPolicyFact(deps, plan) };
+}
+
+describe("/approve_policies on the fakes", () => {
+  it("a top-level owner approves every failed set; a team member only the sets of their team", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    deps.vcs.teams.set("acme/security", ["carol"]);
+    const carol = await run("carol");
+    expect(carol).toContain("@carol approved 1 failed policy set");
+    expect(carol).toContain("not approved `a`: @carol is not one of its owners (@sec)");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
+    expect(await run("sec")).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
+    // sluice/policy_check turns green with the approval that lifted the last set.
+    expect(deps.vcs.checks.at(-1)).toMatchObject({ name: "sluice/policy_check", updates: [{ conclusion: "success" }] });
+  });
+
+  it("prevent_self_approve: the PR's author, though an owner, cannot approve that set", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    deps.vcs.teams.set("acme/security", ["alice"]);
+    deps.vcs.permissions.set("alice", "write");
+    const alice = await run("alice");
+    expect(alice).toContain("not approved `b`: its owners may not approve their own pull request (`prevent_self_approve`)");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b" }] });
+  });
+
+  it("--clear-policy-approval needs write access and forgets the approvals of the current plans", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    await run("sec");
+    expect(await fact()).toEqual({ passed: true });
+    expect(await run("mallory", true)).toContain("Nothing was cleared");
+    expect(await fact()).toEqual({ passed: true });
+    deps.vcs.permissions.set("bob", "write");
+    expect(await run("bob", true)).toContain("Cleared 2 policy approvals of 1 plan");
+    expect(await fact()).toMatchObject({ passed: false });
+  });
+
+  it("answers when policies are off, or there is no current plan", async () => {
+    const off = await fakeJobDeps();
+    off.vcs.setPullRequest();
+    await runApprovePoliciesJob(approveJob("sec"), off);
+    expect(off.vcs.bodiesOn(1).join("")).toContain("Policy checks are not configured on this Sluice server");
+
+    const { deps, run } = await setup(failed("a"));
+    deps.vcs.setPullRequest({ author: "alice", headSha: "n".repeat(40) });
+    expect(await run("sec")).toContain("Nothing to approve: this pull request has no current plan");
+  });
+});
