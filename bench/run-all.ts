@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { drift } from "./drift.js";
 import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
 import { largeRepoPlan } from "./large-repo.js";
@@ -19,6 +20,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["overhead", overhead],
   ["large-repo", largeRepoPlan],
   ["memory", memory],
+  ["drift", drift],
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
 ];

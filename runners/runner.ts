@@ -34,6 +34,8 @@ export interface PlanRequest {
   kubeconfig?: string;
   /** A binary name from the trusted config (e.g. `terraform1.9`) instead of the server's default. */
   binary?: string;
+  /** Also fill `summary.details` (attribute-level changes; drift checks). */
+  details?: boolean;
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
   policyCheck?: PolicyCheckRequest;
 }

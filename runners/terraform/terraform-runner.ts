@@ -9,6 +9,8 @@ import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner
 import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
+import { parsePlanJson } from "./parse-plan-json.js";
+import { resourceDetails } from "./resource-details.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
 const identity = (s: string) => s;
@@ -159,8 +161,10 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       // The JSON holds sensitive values in clear: parsed here, never logged or posted.
       const show = await exec(bin, showJsonArgv(planFile), { ...base(stepEnv), redact: identity, onOutput: undefined });
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
-      const summary = summarizePlan(show.stdout);
+      const json = parsePlanJson(show.stdout);
+      const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return fail("show", summary.error);
+      if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
       const localState = localStateInCheckout({
         backendState: await readFile(join(env.TF_DATA_DIR as string, "terraform.tfstate"), "utf8").catch(() => undefined),
         projectDir: dir.path,

@@ -23,6 +23,10 @@ import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
 import { createRedactor } from "../util/redact.js";
 import { openStore } from "../store/open-store.js";
+import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { enrollRepos } from "../drift/enroll-repos.js";
+import { listInstalledRepos } from "../vcs/github/installed-repos.js";
+import picomatch from "picomatch";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
@@ -307,6 +311,21 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     : undefined;
   poll.unref();
   recover?.unref();
+  const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake: () => worker.notify() });
+  // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
+  const enroll = () =>
+    enrollRepos({
+      list: () => listInstalledRepos(probot),
+      store,
+      allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
+      wake: () => worker.notify(),
+      log,
+    }).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"));
+  const enrollTimer = config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
+  if (enrollTimer) {
+    enrollTimer.unref();
+    void enroll();
+  }
 
   return {
     server,
@@ -316,6 +335,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       clearInterval(poll);
       operationsConsole.stop();
       if (recover) clearInterval(recover);
+      drift.stop();
+      if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker.stop();

@@ -12,13 +12,13 @@ export interface ParseCommentOptions {
   allowAtlantisPrefix?: boolean;
 }
 
-type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "help";
+type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "drift" | "help";
 type Address =
   | { type: "none" }
   | { type: "invalid"; reason: string }
   | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]);
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]);
 const MAX_POSITIONAL = 512;
 const MAX_LINE = 4096;
 // Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
@@ -133,9 +133,14 @@ function lookalike(typed: string, meant: string): Address {
 function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: string, rest: string): ParseResult {
   const tokenized = tokenizeArgs(rest);
   if (!tokenized.ok) return invalid(tokenized.reason);
-  const tokens = tokenized.tokens;
+  let tokens = tokenized.tokens;
   const filter: ProjectFilter = {};
   const cmd = `\`${display}\``;
+  let driftAction: "check" | "pause" | "resume" = "check";
+  if (keyword === "drift" && (tokens[0] === "pause" || tokens[0] === "resume")) {
+    driftAction = tokens[0];
+    tokens = tokens.slice(1);
+  }
   const positionals: string[] = [];
   const takesPositionals = keyword === "import" || keyword === "state";
   let clearApprovals = false;
@@ -144,6 +149,10 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
+    if (token === "--" && keyword === "drift") {
+      if (driftAction !== "pause") return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
+      return driftCommand(driftAction, filter, tokens.slice(i + 1).join(" "));
+    }
     if (token === "--") {
       if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
       if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
@@ -200,6 +209,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
 
   if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
   if (keyword === "approve_policies") return ok({ kind: "approve_policies", filter, clear: clearApprovals });
+  if (keyword === "drift") return driftCommand(driftAction, filter, "");
   if (keyword === "import") {
     const [address, id, ...extra] = positionals;
     if (address === undefined || id === undefined || extra.length > 0) {
@@ -214,6 +224,16 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     return ok({ kind: "state_rm", filter, addresses });
   }
   return ok({ kind: keyword, filter });
+}
+
+/** `/drift`, `/drift pause -p X -- reason`, `/drift resume -p X`: pausing names one project and says why. */
+function driftCommand(action: "check" | "pause" | "resume", filter: ProjectFilter, reason: string): ParseResult {
+  if (action === "check") return ok({ kind: "drift", action, filter });
+  if (filter.project === undefined) return invalid(`\`/drift ${action}\` needs the project: \`/drift ${action} -p PROJECT\``);
+  if (action === "pause" && reason.trim() === "") {
+    return invalid("`/drift pause` needs a reason after `--`: `/drift pause -p PROJECT -- why it is paused`");
+  }
+  return ok({ kind: "drift", action, filter, ...(action === "pause" ? { reason: reason.trim().slice(0, 500) } : {}) });
 }
 
 function unknownFlag(token: string, keyword: Exclude<Keyword, "help" | "applies">, display: string): string {

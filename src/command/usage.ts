@@ -9,6 +9,8 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
 | \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
 | \`/approve_policies [-p PROJECT] [-d DIR] [-w WORKSPACE] [--clear-policy-approval]\` | Policy owners: approve the failed policy checks of the current plans (or clear the approvals) |
+| \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
+| \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |
 | \`/applies pause [-- REASON]\`, \`/applies resume\` | Pause or resume every apply on this server (admins only) |
 | \`/help\` | Show this help |
 

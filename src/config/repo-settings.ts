@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import type { DriftSettings } from "../model/drift.js";
 import type { Project } from "../model/project.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import { lockScope } from "./lock-scope.js";
@@ -27,6 +28,8 @@ export interface RepoSettings {
   /** The project's terraform/tofu binary name from the trusted config, if it names one. */
   binaryFor(project: Project): string | undefined;
   kubeconfig?: string;
+  /** Pull mode: the server's defaults, under the repo's (top level, then per project) when allowed. */
+  driftFor(project: Pick<Project, "name">): DriftSettings;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
@@ -137,6 +140,13 @@ export function repoSettings(
       return name && /^(terraform|tofu)[A-Za-z0-9_.+-]*$/.test(name) ? name : undefined;
     },
     kubeconfig,
+    driftFor(project) {
+      const d = server.drift;
+      const base: DriftSettings = { onDrift: d.on_drift, allowDestroy: d.allow_destroy, ...(d.schedule ? { schedule: d.schedule } : {}) };
+      if (!may("drift")) return base;
+      // Drift runs on the default branch, whose config is the trusted one: its names are its own.
+      return { ...base, ...trusted?.drift, ...trusted?.projects.find((p) => p.name === project.name)?.drift };
+    },
     secret(name) {
       const ref = server.secrets[name];
       if (!ref) return undefined;

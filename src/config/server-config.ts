@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { cronSchema } from "../util/cron.js";
 import { createContext } from "./repo/normalize-context.js";
 import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
@@ -133,7 +134,7 @@ export const serverConfigSchema = z
     /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
     allow_destroy: z.boolean().default(false),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
-    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams"])).default([]),
+    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"])).default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
@@ -142,6 +143,14 @@ export const serverConfigSchema = z
     automerge: z.boolean().default(false),
     /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
     apply_on: z.enum(["comment", "merge"]).default("comment"),
+    /** Pull mode defaults: when to check the default branch for drift, and what to do about it. */
+    drift: z
+      .strictObject({
+        schedule: cronSchema.optional(),
+        on_drift: z.enum(["report", "apply"]).default("report"),
+        allow_destroy: z.boolean().default(false),
+      })
+      .default({ on_drift: "report", allow_destroy: false }),
     /**
      * Workflows written by the operator (same shape as `.sluice.yaml`'s, `run` steps included: the
      * operator is trusted). Repos pick one by name when it is in `allowed_workflows`;
@@ -162,8 +171,8 @@ export const serverConfigSchema = z
       .default(".sluice.yaml"),
     /** Commands this server answers; the others get a reply saying they are disabled. */
     allow_commands: z
-      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]))
-      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "help"]),
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */

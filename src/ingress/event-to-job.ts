@@ -1,4 +1,5 @@
 import { parseComment } from "../command/parse-comment.js";
+import { DRIFT_LABEL } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
@@ -7,10 +8,14 @@ export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { 
 interface Payload {
   action?: string;
   installation?: { id?: number };
-  repository?: { owner?: { login?: string }; name?: string; clone_url?: string; full_name?: string };
+  repository?: { owner?: { login?: string; name?: string }; name?: string; clone_url?: string; full_name?: string; default_branch?: string };
   sender?: { login?: string; type?: string };
   pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
-  issue?: { number?: number; pull_request?: unknown };
+  issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[] };
+  /** push events */
+  ref?: string;
+  deleted?: boolean;
+  after?: string;
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
   check_run?: CheckPayload & { name?: string };
   check_suite?: CheckPayload;
@@ -35,7 +40,7 @@ export interface IngressSettings {
 }
 
 /** The `allow_commands` word that switches a command on or off. */
-const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", applies: "applies", help: "help" };
+const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", applies: "applies", drift: "drift", help: "help" };
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -76,10 +81,20 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     return { job: { target, spec: { kind: "plan", trigger: "autoplan", actor } } };
   }
 
+  if (event === "push") {
+    // Pull mode: a commit on the default branch changes what should be live (and the schedules).
+    const branch = p.repository?.default_branch;
+    if (!branch || p.ref !== `refs/heads/${branch}`) return { ignore: "push to a branch other than the default branch" };
+    if (p.deleted) return { ignore: "the default branch was deleted" };
+    const target = targetOf({ ...p, repository: { ...p.repository, owner: { login: p.repository?.owner?.login ?? p.repository?.owner?.name } } }, 0, p.after);
+    if (typeof target === "string") return { ignore: target };
+    return { job: { target, spec: { kind: "drift", trigger: "push", actor } } };
+  }
+
   if (event === "issue_comment") {
     // Edited and deleted comments are not commands: only what someone just said counts.
     if (p.action !== "created") return { ignore: `issue_comment.${p.action} is not acted on` };
-    if (!p.issue?.pull_request) return { ignore: "comment on an issue, not a pull request" };
+    if (!p.issue?.pull_request) return issueCommentToJob(p, actor, settings);
     const user = p.comment?.user;
     // Bots, Sluice included, cannot drive Sluice: no loops, no command laundering through other apps.
     if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
@@ -107,6 +122,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "plan") {
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind === "drift") {
+      return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+    }
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
@@ -119,6 +137,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "approve_policies") {
       return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
+    if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
     return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
 
@@ -126,6 +145,43 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
   if (event === "merge_group") return mergeGroupToJob(p, actor);
 
   return { ignore: `${event} events are not acted on` };
+}
+
+/** A comment on a plain issue: `/drift` anywhere, `/apply` on a drift issue; everything else is left alone. */
+function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
+  const user = p.comment?.user;
+  if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
+  const issue = p.issue?.number;
+  const commentId = p.comment?.id;
+  if (!issue || !commentId) return { ignore: "comment without issue number or id" };
+  const parsed = parseComment(p.comment?.body ?? "");
+  const target = targetOf(p, issue);
+  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
+  if (parsed.type === "invalid") {
+    // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
+    const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
+    const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
+    const ours = is("drift") || (isDriftIssue && is("apply"));
+    if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: user?.login ?? actor } } };
+  }
+  if (parsed.type !== "command") return { ignore: "comment on an issue, not a pull request" };
+  if (typeof target === "string") return { ignore: target };
+  const cmd = parsed.command;
+  const by = user?.login ?? actor;
+  const commandLine = firstLine(p.comment?.body);
+  const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+  if ((cmd.kind === "drift" || (cmd.kind === "apply" && isDriftIssue)) && settings.allowCommands && !settings.allowCommands.includes(word)) {
+    const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+  }
+  if (cmd.kind === "drift") {
+    return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  if (cmd.kind === "apply" && isDriftIssue) {
+    return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  return { ignore: "comment on an issue, not a pull request" };
 }
 
 /**

@@ -14,7 +14,7 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
   const started = await deps.store.interruptStartedApplies();
   const touched = new Set(started.map((a) => a.jobId));
   for (const job of await deps.store.runningJobs()) {
-    const mayHaveApplied = job.spec.kind === "apply" || touched.has(job.id);
+    const mayHaveApplied = job.spec.kind === "apply" || job.spec.kind === "drift-apply" || touched.has(job.id);
     if (!mayHaveApplied) {
       deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");
       await deps.store.requeueJob(job.id);

@@ -26,6 +26,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
+import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
@@ -360,7 +361,19 @@ async function applyOne(
   if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
   const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
-  const outcome = await runner.apply(built.request, sandboxed.exec);
+  const live = {
+    repo: plan.repo,
+    project: plan.project,
+    dir: project.dir,
+    workspace: project.workspace,
+    commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
+    source: ctx.merge ? ("merge" as const) : ("pr" as const),
+    number: plan.pr,
+    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    planHash: plan.planHash,
+  };
+  // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
+  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, sandboxed.exec));
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   // A saved plan is used once: applied or failed, the next apply needs a new plan.
   await deps.store.markPlanApplied(plan.id);

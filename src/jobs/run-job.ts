@@ -14,6 +14,8 @@ import { runPlanJob } from "./run-plan-job.js";
 import { runAppliesJob } from "./run-applies-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
+import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
 
 /** Dispatches a job by kind. */
@@ -28,6 +30,10 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
       return runApplyJob(job, deps);
     case "unlock":
       return runUnlockJob(job, deps);
+    case "drift":
+      return runDriftJob(job, deps);
+    case "drift-apply":
+      return runDriftApplyJob(job, deps);
     case "state":
       return runStateJob(job, deps);
     case "applies":
@@ -71,7 +77,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
  * commit: the PR is the open one whose head is that commit. None: nothing to act on, logged.
  */
 async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined> {
-  if (job.target.pr !== 0) return job;
+  // Drift jobs run on the default branch: pr 0 is theirs (no pull request), not a PR to look up.
+  if (job.target.pr !== 0 || job.spec.kind === "drift") return job;
   const sha = job.target.payloadHeadSha;
   const vcs = await deps.vcsFor(job);
   const [pr] = sha ? await vcs.pullRequestsOfCommit(job.target.repo, sha) : [];

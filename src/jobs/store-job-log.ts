@@ -19,7 +19,7 @@ export function openJobLog(deps: Pick<JobDeps, "store" | "config" | "log">, job:
     jobId: job.id,
     repo: repoFullName(job.target.repo),
     pr: job.target.pr,
-    kind: job.spec.kind === "apply" ? ("apply" as const) : ("plan" as const),
+    kind: job.spec.kind === "apply" || job.spec.kind === "drift-apply" ? ("apply" as const) : ("plan" as const),
     project,
   };
   let pending = "";

@@ -23,6 +23,8 @@ export type Command =
   | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
   | { kind: "apply"; filter: ProjectFilter }
   | { kind: "unlock"; filter: ProjectFilter }
+  /** Pull mode: `/drift` checks now; `pause`/`resume` stop and restart reconciliation of a project. */
+  | { kind: "drift"; action: "check" | "pause" | "resume"; filter: ProjectFilter; reason?: string }
   /** `/import ADDRESS ID`: bring an existing object under a resource address (Terraform's `import`). */
   | { kind: "import"; filter: ProjectFilter; address: string; id: string }
   /** `/state rm ADDRESS…`: forget resources without destroying them. */

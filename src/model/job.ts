@@ -49,6 +49,25 @@ export type JobSpec =
       viaAtlantis?: boolean;
     }
   | {
+      /** Pull mode: a drift check of the default branch head, or `/drift pause|resume`. */
+      kind: "drift";
+      trigger: "schedule" | "comment" | "push";
+      command?: Extract<Command, { kind: "drift" }>;
+      /** Scheduled runs: the projects whose schedule came due. */
+      projects?: string[];
+      commandLine?: string;
+      commentId?: number;
+      actor: string;
+    }
+  | {
+      /** `/apply` on a drift issue: the plan the issue shows (target.pr is the issue). */
+      kind: "drift-apply";
+      command: Extract<Command, { kind: "apply" }>;
+      commandLine?: string;
+      commentId: number;
+      actor: string;
+    }
+  | {
       kind: "approve_policies";
       command: Extract<Command, { kind: "approve_policies" }>;
       commandLine?: string;

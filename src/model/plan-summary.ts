@@ -47,6 +47,11 @@ export interface PlanSummary {
   terraformVersion?: string;
   formatVersion?: string;
   /**
+   * Attribute-level detail, only when the request asked for it (drift checks): per changed
+   * resource, its attributes before → after (sensitive ones masked) and whether it drifted.
+   */
+  details?: { address: string; drifted: boolean; attributes: { name: string; before: string; after: string }[] }[];
+  /**
    * Digest of each listed change's planned values by address (outputs as `output.NAME`); the
    * values themselves are never kept. Absent when the tool's plan has no comparable values.
    */

@@ -1,3 +1,4 @@
+import type { DriftInput } from "./drift.js";
 import type { RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
@@ -62,6 +63,8 @@ export interface ProjectConfig {
   terraformBinary?: string;
   helm?: HelmSettings;
   kustomize?: KustomizeSettings;
+  /** Pull mode settings of this project (over the repo's). */
+  drift?: DriftInput;
   /** A `-destroy` plan of this project may be applied (trusted config only). */
   allowDestroy?: boolean;
 }
@@ -78,6 +81,8 @@ export interface RepoConfig {
   /** Approvals needed by the "approved" requirement. */
   approvals: number;
   workflows: Record<string, Workflow>;
+  /** Pull mode settings for every project (over the server's defaults). */
+  drift?: DriftInput;
   /** `org/team` slugs whose members may apply (honoured when the server lets repos set `apply_teams`). */
   applyTeams?: string[];
   /** Keys or values Sluice read but does not support; shown in the PR comment, never silently dropped. */

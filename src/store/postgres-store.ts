@@ -4,6 +4,7 @@ import pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
+import { postgresDriftMethods } from "./postgres-drift.js";
 import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
@@ -104,6 +105,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 
   const store: PostgresStore = {
+    ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
     ...postgresPolicyMethods(pool),
     owner,
@@ -295,6 +297,12 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
           `UPDATE applies SET status = 'interrupted', finished_at = now()
            WHERE status = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))
            RETURNING *`,
+          [dead],
+        );
+        // The live record's rows of those applies (started by the same replicas) say so too.
+        await c.query(
+          `UPDATE live_applies SET outcome = 'interrupted', finished_at = now()
+           WHERE outcome = 'started' AND (owner IS NULL OR owner = ANY($1::text[]))`,
           [dead],
         );
         return r.rows;

@@ -7,6 +7,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
+import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import { type JobPatch, type LockRecord, type PlanRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
@@ -138,6 +139,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
   migrateLockKeys(db);
+  db.exec(SQLITE_DRIFT_SCHEMA);
 
   const now = () => new Date().toISOString();
   const insertDelivery = db.prepare(
@@ -274,13 +276,23 @@ export function openSqliteStore(file: string): Store {
   const interruptTx = db.transaction(() => {
     const rows = selectStarted.all() as ApplyRow[];
     db.prepare("UPDATE applies SET status = 'interrupted', finished_at = ? WHERE status = 'started'").run(now());
+    db.prepare("UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started'").run(now());
     return rows.map((r) => toApply({ ...r, status: "interrupted" }));
   });
 
   // One process per data dir (see data-dir-lock.ts), so an in-process mutex is enough.
   const runLocks = new KeyedMutex();
 
+  const drift = sqliteDriftMethods(db, (deliveryId, target, spec) => {
+    const t = now();
+    if (insertDelivery.run(deliveryId, "schedule", t).changes === 0) return 0;
+    const jobId = Number(insertJob.run(deliveryId, JSON.stringify(target), JSON.stringify(spec), t, t).lastInsertRowid);
+    linkJob.run(jobId, deliveryId);
+    return jobId;
+  });
+
   return {
+    ...drift,
     ...sqliteConsoleMethods(db),
     ...sqlitePolicyMethods(db),
     runExclusive(key, fn) {

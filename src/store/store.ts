@@ -1,5 +1,6 @@
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
+import type { DriftPause, DriftSchedule } from "../model/drift.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 
@@ -72,6 +73,31 @@ export interface ApplyRecord {
   startedAt: string;
   finishedAt?: string;
 }
+
+/**
+ * The live record: one row per apply, whatever started it (PR `/apply`, merge, a drift issue's
+ * `/apply`, or reconciliation), so "which commit is live in project X" has one answer.
+ */
+export interface LiveApply {
+  id: number;
+  repo: string;
+  project: string;
+  dir: string;
+  workspace: string;
+  commitSha: string;
+  source: "pr" | "merge" | "drift-issue" | "reconcile";
+  /** The PR or issue number; 0 for reconciliation. */
+  number: number;
+  actor: string;
+  approvers: string[];
+  planHash: string;
+  outcome: "started" | "succeeded" | "failed" | "interrupted";
+  deploymentId?: number;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "finishedAt" | "deploymentId">;
 
 export interface JobPatch {
   status?: JobStatus;
@@ -148,6 +174,34 @@ export interface Store extends ConsoleStore, PolicyStore {
   recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;
   /** Marks applies left "started" by a dead process as interrupted and returns them. */
   interruptStartedApplies(): Promise<ApplyRecord[]>;
+  /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
+  appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
+  /** Who holds the lock of a project, if anyone. */
+  lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;
+
+  /** Records an apply in the live record before the tool starts. */
+  recordLiveApplyStart(a: NewLiveApply): Promise<number>;
+  recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number): Promise<void>;
+  /** The live record of a repo (one project, or all), newest first. */
+  liveApplies(repo: string, project?: string): Promise<LiveApply[]>;
+
+  /**
+   * Replaces a repo's drift schedules with `schedules` (one per cron expression). A schedule whose
+   * cron is unchanged keeps its stored next run, so a config reload neither skips nor repeats one.
+   */
+  syncDriftSchedules(repo: string, target: JobTarget, schedules: Omit<DriftSchedule, "repo">[]): Promise<void>;
+  /** Schedules whose next run is at or before `now` (epoch ms). */
+  dueDriftSchedules(now: number): Promise<DriftSchedule[]>;
+  /**
+   * Claims one due run: moves the schedule from `due` to `next` and enqueues `spec` for the
+   * schedule's repo, in one transaction. Exactly one caller gets the job id, across replicas and
+   * restarts; the others (and a repeat) get undefined.
+   */
+  claimDriftRun(run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec): Promise<number | undefined>;
+  /** Pauses (`pause` given) or resumes reconciliation of a project. */
+  setDriftPause(repo: string, project: string, pause: { actor: string; reason: string } | undefined): Promise<void>;
+  driftPauses(repo: string): Promise<DriftPause[]>;
+
   /** Answers when the store can be reached (for /readyz). */
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;

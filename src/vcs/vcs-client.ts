@@ -26,6 +26,18 @@ export interface CheckAction {
   description: string;
 }
 
+/** An issue (not a pull request), as pull mode sees it. */
+export interface IssueInfo {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  htmlUrl: string;
+}
+
+export type DeploymentState = "in_progress" | "success" | "failure" | "error";
+
 /** A GitHub API failure, as domain code sees it. */
 export class VcsError extends Error {
   constructor(
@@ -54,6 +66,17 @@ export interface VcsClient {
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
+  /** The repository's default branch and its head commit, read now. */
+  defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
+  /** Open issues (never pull requests) that carry `label`. */
+  openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]>;
+  issue(repo: RepoRef, number: number): Promise<IssueInfo>;
+  /** A retry after a lost answer finds the issue it created (same title and label) instead of opening a second. */
+  createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo>;
+  updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void>;
+  /** A GitHub Deployment of `sha` to `environment` (the project name); returns its id. */
+  createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number>;
+  setDeploymentStatus(repo: RepoRef, deploymentId: number, state: DeploymentState, description: string): Promise<void>;
   /** An active member of the team `org/teamSlug`, directly or through a child team (GitHub counts both). */
   teamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
   /** Open pull requests whose head is this commit (for events that name a commit, not a PR). */

@@ -232,6 +232,66 @@ export class GitWorkspace {
   }
 
   /**
+   * Pull mode: a worktree at `sha`, the head of `branch` (the default branch), not tied to a PR.
+   * Worktrees of older heads that no job uses are removed, so only the live one stays on disk.
+   */
+  async checkoutBranchHead(req: { repo: RepoRef; cloneUrl: string; token: string; branch: string; sha: string }): Promise<Checkout> {
+    return this.repoLocks.run(repoFullName(req.repo), async () => {
+      const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
+      if (!(await this.hasCommit(mirror, req.sha))) {
+        await this.git(["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${req.branch}:refs/sluice/base/${req.branch}`], {
+          cwd: mirror,
+          token: req.token,
+        });
+      }
+      if (!(await this.hasCommit(mirror, req.sha))) {
+        await this.git(["fetch", "--quiet", "--no-tags", "origin", req.sha], { cwd: mirror, token: req.token });
+      }
+      const root = this.prDir(req.repo, 0);
+      const dir = join(root, req.sha);
+      const present = await stat(join(dir, ".git")).then(
+        () => true,
+        () => false,
+      );
+      if (!present) {
+        await rm(dir, { recursive: true, force: true });
+        await this.git(["worktree", "prune"], { cwd: mirror });
+        await mkdir(root, { recursive: true });
+        await this.git(["worktree", "add", "--quiet", "--detach", dir, req.sha], { cwd: mirror });
+        for (const old of await readdir(root).catch(() => [] as string[])) {
+          const path = join(root, old);
+          if (path === dir || this.inUse.has(path)) continue;
+          await this.git(["worktree", "remove", "--force", path], { cwd: mirror }).catch(() => rm(path, { recursive: true, force: true }));
+        }
+      }
+      this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (this.inUse.get(dir) ?? 1) - 1;
+        if (left > 0) this.inUse.set(dir, left);
+        else this.inUse.delete(dir);
+      };
+      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.sha], { cwd: mirror }));
+      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release };
+    });
+  }
+
+  /**
+   * Whether any of `paths` differs between two commits of the mirror; undefined when `from` is not
+   * there (e.g. a commit GitHub no longer serves), so the caller can say it does not know.
+   */
+  async changedBetween(repo: RepoRef, from: string, to: string, paths: string[]): Promise<boolean | undefined> {
+    const mirror = this.mirrorDir(repo);
+    if (!(await this.hasCommit(mirror, from))) return undefined;
+    const r = await exec("git", ["diff", "--quiet", from, to, "--", ...paths], { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs });
+    if (r.exitCode === 0) return false;
+    if (r.exitCode === 1) return true;
+    throw new GitError("git diff failed", r.stderr.trim());
+  }
+
+  /**
    * Writing out every file of a big monorepo is the slowest part of a plan (20,000 files: ~20 s on
    * a slow disk). An idle worktree of the same repo (this PR's first) is moved to the new commit
    * instead, which rewrites only the files that differ. Untracked files are removed, so it is as

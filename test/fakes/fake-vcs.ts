@@ -1,6 +1,6 @@
 import type { Permission, PullRequestInfo, Review } from "../../src/model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../src/model/repo.js";
-import type { CheckRunInfo, CheckUpdate, VcsClient } from "../../src/vcs/vcs-client.js";
+import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
 
 export interface FakeComment {
   id: number;
@@ -57,6 +57,11 @@ export class FakeVcs implements VcsClient {
   readonly reviewsOf = new Map<number, Review[]>();
   readonly pullRequests = new Map<number, PullRequestInfo>();
   checkRunsAt: CheckRunInfo[] = [];
+  /** The default branch and its head, as `defaultBranch` answers. */
+  defaultHead = { name: "main", sha: "d".repeat(40) };
+  /** Plain issues (drift issues), with their repo. */
+  readonly issues: (IssueInfo & { repo: string })[] = [];
+  readonly deployments: { id: number; repo: string; sha: string; environment: string; description: string; statuses: { state: DeploymentState; description: string }[] }[] = [];
   token = "ghs_faketoken0123456789";
   private nextId = 100;
 
@@ -128,6 +133,46 @@ export class FakeVcs implements VcsClient {
 
   async merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void> {
     this.merges.push({ repo: repoFullName(repo), pr, method });
+  }
+
+  async defaultBranch(_repo: RepoRef): Promise<{ name: string; sha: string }> {
+    return { ...this.defaultHead };
+  }
+
+  async openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {
+    return this.issues.filter((i) => i.repo === repoFullName(repo) && i.state === "open" && i.labels.includes(label)).map(({ repo: _r, ...i }) => ({ ...i }));
+  }
+
+  async issue(repo: RepoRef, number: number): Promise<IssueInfo> {
+    const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
+    if (!found) throw new Error(`fake vcs: no issue #${number}`);
+    const { repo: _r, ...info } = found;
+    return { ...info };
+  }
+
+  async createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo> {
+    const number = this.nextId++;
+    const info: IssueInfo = { number, title: issue.title, body: issue.body, state: "open", labels: [...issue.labels], htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}` };
+    this.issues.push({ ...info, repo: repoFullName(repo) });
+    return info;
+  }
+
+  async updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void> {
+    const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
+    if (!found) throw new Error(`fake vcs: no issue #${number}`);
+    Object.assign(found, patch);
+  }
+
+  async createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number> {
+    const id = this.nextId++;
+    this.deployments.push({ id, repo: repoFullName(repo), ...d, statuses: [] });
+    return id;
+  }
+
+  async setDeploymentStatus(_repo: RepoRef, deploymentId: number, state: DeploymentState, description: string): Promise<void> {
+    const d = this.deployments.find((x) => x.id === deploymentId);
+    if (!d) throw new Error(`fake vcs: no deployment ${deploymentId}`);
+    d.statuses.push({ state, description });
   }
 
   async cloneToken(): Promise<string> {

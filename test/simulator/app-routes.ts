@@ -1,6 +1,7 @@
 import type { components } from "@octokit/openapi-types";
 import { APP_PERMISSIONS, appJson, installationJson } from "./app-json.js";
-import { notFound, ok } from "./rest-reply.js";
+import { notFound, ok, paginate } from "./rest-reply.js";
+import { repositoryJson } from "./repository-json.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
 
@@ -31,6 +32,14 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
   router.add("GET", "/repos/{owner}/{repo}/installation", "jwt", (req) => {
     if (!state.repo(req.params.owner ?? "", req.params.repo ?? "")) throw notFound();
     return ok(installationJson(ctx));
+  });
+
+  // With an installation token: every repo (one installation covers them all).
+  router.add("GET", "/installation/repositories", "token", (req) => {
+    const repos = [...state.repos.values()].sort((a, b) => a.id - b.id);
+    const { page, headers } = paginate(req, repos, `${ctx.api}/installation/repositories`);
+    const body: components["schemas"]["repository"][] = page.map((r) => repositoryJson(ctx, r));
+    return ok({ total_count: repos.length, repository_selection: "all", repositories: body }, 200, headers);
   });
 
   router.add("POST", "/app/installations/{installation_id}/access_tokens", "jwt", (req) => {

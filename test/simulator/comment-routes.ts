@@ -39,7 +39,7 @@ export function registerCommentRoutes(router: RestRouter, core: SimCore, rejecte
 
   router.add("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "token", (req) => {
     const repo = core.repoOr404(req.params);
-    const pr = core.pullOr404(repo, req.params.issue_number);
+    const pr = core.issueOrPullOr404(repo, req.params.issue_number);
     const body = checkedBody(req, pr.number, null);
     const at = core.now();
     const c: CommentState = {
@@ -62,7 +62,7 @@ export function registerCommentRoutes(router: RestRouter, core: SimCore, rejecte
 
   router.add("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "token", (req) => {
     const repo = core.repoOr404(req.params);
-    const pr = core.pullOr404(repo, req.params.issue_number);
+    const pr = core.issueOrPullOr404(repo, req.params.issue_number);
     const since = req.query.get("since");
     const list = state.commentsOf(repo, pr.number).filter((c) => !since || c.updatedAt >= since);
     const { page, headers } = paginate(req, list, `${ctx.api}/repos/${repo.fullName}/issues/${pr.number}/comments`);

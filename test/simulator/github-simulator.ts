@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { registerAppRoutes } from "./app-routes.js";
 import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
+import { registerIssueRoutes } from "./issue-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
 import { createGithubServer } from "./create-github-server.js";
@@ -25,9 +26,11 @@ import type {
   CheckRunState,
   CommentEvent,
   DeliveryRecord,
+  DeploymentSimState,
   FailRule,
   GitAccessRecord,
   GitWantRecord,
+  IssueState,
   PullState,
   RejectedComment,
   ReviewState,
@@ -120,6 +123,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerPullRoutes(router, core);
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
+  registerIssueRoutes(router, core);
   registerNativeRoutes(router, core);
   const web = new RestRouter();
   const oauth = { clientId: `Iv1.sim${appId}`, clientSecret: randomBytes(20).toString("hex") };
@@ -215,6 +219,15 @@ export class Simulator extends SimulatorScenario {
   /** Every comment creation and edit (the app's and the test's), in the order served. */
   get commentLog(): readonly CommentEvent[] {
     return this.core.state.commentLog;
+  }
+
+  /** Plain issues of a repo (not PRs), oldest first. */
+  issues(repo: SimRepo): IssueState[] {
+    return [...this.core.state.issues.values()].filter((i) => i.repo === repo).sort((a, b) => a.number - b.number);
+  }
+
+  deployments(repo: SimRepo): DeploymentSimState[] {
+    return this.core.state.deployments.filter((d) => d.repo === repo);
   }
 
   reactions(commentId: number): string[] {

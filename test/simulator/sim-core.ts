@@ -4,6 +4,7 @@ import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import { DOCS, RestError, notFound } from "./rest-reply.js";
 import type { SimState } from "./sim-state.js";
 import type { CommentState, DeliveryResult, PullState, SimRepo } from "./sim-types.js";
+import { plainIssueCommentPayload, pushPayload } from "./issue-payloads.js";
 import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
@@ -43,6 +44,18 @@ export class SimCore {
     return pr;
   }
 
+  /** A pull request or a plain issue: comments go on both. */
+  issueOrPullOr404(repo: SimRepo, number: string | undefined): { number: number } {
+    const found = this.state.pull(repo, Number(number)) ?? this.state.issue(repo, Number(number));
+    if (!found) throw notFound();
+    return found;
+  }
+
+  /** The `push` event GitHub sends after commits land on a branch. */
+  pushEvent(repo: SimRepo, branch: string, before: string, after: string, sender: string): object {
+    return pushPayload(this.ctx, repo, branch, before, after, sender);
+  }
+
   now(): string {
     return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   }
@@ -75,6 +88,8 @@ export class SimCore {
 
   commentEvent(action: IssueCommentAction, comment: CommentState, sender: string, previousBody?: string): object {
     const pr = this.state.pull(comment.repo, comment.issueNumber);
+    const issue = this.state.issue(comment.repo, comment.issueNumber);
+    if (!pr && issue) return plainIssueCommentPayload(this.ctx, action, comment, issue, { sender, previousBody });
     if (!pr) throw new Error(`no pull request #${comment.issueNumber} in ${comment.repo.fullName}`);
     return issueCommentPayload(this.ctx, action, comment, pr, { sender, previousBody });
   }

@@ -4,6 +4,8 @@ import type {
   CheckRunState,
   CommentEvent,
   CommentState,
+  DeploymentSimState,
+  IssueState,
   PullState,
   ReactionState,
   ReviewState,
@@ -28,6 +30,8 @@ export class SimState {
   readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
   readonly tokens = new Map<string, TokenState>();
+  readonly issues = new Map<string, IssueState>();
+  readonly deployments: DeploymentSimState[] = [];
   readonly issuedTokens: string[] = [];
   /** Every comment creation and edit, in the order served: for tests about the order of answers. */
   readonly commentLog: CommentEvent[] = [];
@@ -35,7 +39,7 @@ export class SimState {
   readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
   private readonly issueCounters = new Map<string, number>();
-  private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000 };
+  private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000, issue: 4_000_000, deployment: 5_000_000, deploymentStatus: 6_000_000 };
 
   nextId(kind: keyof SimState["ids"]): number {
     this.ids[kind] += 1;
@@ -75,6 +79,14 @@ export class SimState {
 
   addPull(pr: PullState): void {
     this.pulls.set(`${pr.repo.fullName}#${pr.number}`.toLowerCase(), pr);
+  }
+
+  issue(repo: SimRepo, number: number): IssueState | undefined {
+    return this.issues.get(`${repo.fullName}#${number}`.toLowerCase());
+  }
+
+  addIssue(issue: IssueState): void {
+    this.issues.set(`${issue.repo.fullName}#${issue.number}`.toLowerCase(), issue);
   }
 
   /** By name, so a test may grant roles before the repo exists. */

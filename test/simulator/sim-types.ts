@@ -207,3 +207,32 @@ export interface GitWantRecord {
   repo: string;
   wants: string[];
 }
+
+/** A plain issue (pull requests live in PullState; both share one number sequence). */
+export interface IssueState {
+  id: number;
+  number: number;
+  repo: SimRepo;
+  title: string;
+  body: string;
+  author: string;
+  state: "open" | "closed";
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** Every body the issue had, oldest first. */
+  history: string[];
+}
+
+export interface DeploymentSimState {
+  id: number;
+  repo: SimRepo;
+  sha: string;
+  ref: string;
+  environment: string;
+  description: string | null;
+  creator: string;
+  createdAt: string;
+  statuses: { id: number; state: string; description: string; createdAt: string }[];
+}

@@ -1,5 +1,5 @@
 import type { SimCore } from "./sim-core.js";
-import type { AccountType, CommentState, DeliveryResult, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
+import type { AccountType, CommentState, DeliveryResult, IssueState, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
 import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
@@ -174,9 +174,43 @@ export class SimulatorScenario {
     return { headSha, delivery };
   }
 
+  /** Commits on the default branch without a pull request, then sends `push`. */
+  async pushDefaultBranch(repo: SimRepo, files: Record<string, string | null>, opts: { user?: string; message?: string } = {}): Promise<{ sha: string; delivery: DeliveryResult }> {
+    const before = (await this.core.git.branchSha(repo.dir, repo.defaultBranch)) ?? "0".repeat(40);
+    const sha = await this.commitToBranch(repo, { branch: repo.defaultBranch, files, message: opts.message });
+    const user = opts.user ?? repo.owner;
+    this.addUser(user);
+    await this.core.syncPullHeads(repo, null, repo.defaultBranch);
+    return { sha, delivery: await this.core.webhooks.deliver("push", this.core.pushEvent(repo, repo.defaultBranch, before, sha, user)) };
+  }
+
+  /** A plain issue opened by a human (no webhook: Sluice does not act on issues being opened). */
+  openIssue(repo: SimRepo, opts: { title: string; body?: string; author: string; labels?: string[] }): IssueState {
+    const { state } = this.core;
+    this.addUser(opts.author);
+    const at = this.core.now();
+    const issue: IssueState = {
+      id: state.nextId("issue"),
+      number: state.nextIssueNumber(repo),
+      repo,
+      title: opts.title,
+      body: opts.body ?? "",
+      author: opts.author,
+      state: "open",
+      labels: opts.labels ?? [],
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+      history: [opts.body ?? ""],
+    };
+    state.addIssue(issue);
+    return issue;
+  }
+
+  /** Comments on a PR or a plain issue and sends `issue_comment`. */
   async comment(repo: SimRepo, number: number, opts: { user: string; body: string }): Promise<{ commentId: number; delivery: DeliveryResult }> {
     const { state } = this.core;
-    const pr = this.pullOf(repo, number);
+    const pr = this.core.state.issue(repo, number) ?? this.pullOf(repo, number);
     this.addUser(opts.user);
     const at = this.core.now();
     const c: CommentState = {

@@ -766,6 +766,78 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     }
   });
 
+  it("claims each due drift run once across two stores, and a restart neither loses nor repeats one", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const driftSpec: JobSpec = { kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" };
+    await a.syncDriftSchedules("acme/infra", target(0), [{ cron: "*/5 * * * *", projects: ["net", "app"], nextRunAt: 1_000 }]);
+    expect(await b.dueDriftSchedules(999)).toEqual([]);
+    const due = await b.dueDriftSchedules(1_000);
+    expect(due).toEqual([{ repo: "acme/infra", cron: "*/5 * * * *", projects: ["net", "app"], nextRunAt: 1_000 }]);
+    // Both replicas see the same due run and race for it 10 times: one job in total.
+    const run = { repo: "acme/infra", cron: "*/5 * * * *", due: 1_000, next: 2_000 };
+    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claimDriftRun(run, driftSpec)));
+    const won = claims.filter((c): c is number => c !== undefined);
+    expect(won).toHaveLength(1);
+    expect(await a.getJob(won[0] as number)).toMatchObject({ spec: driftSpec, target: target(0), status: "queued" });
+    expect(await a.dueDriftSchedules(1_999)).toEqual([]);
+    // Syncing the same cron again (config reloaded) keeps the stored next run; a new cron starts fresh.
+    await b.syncDriftSchedules("acme/infra", target(0), [
+      { cron: "*/5 * * * *", projects: ["net"], nextRunAt: 9_999 },
+      { cron: "0 * * * *", projects: ["db"], nextRunAt: 5_000 },
+    ]);
+    expect((await a.dueDriftSchedules(2_000)).map((d) => [d.cron, d.projects, d.nextRunAt])).toEqual([["*/5 * * * *", ["net"], 2_000]]);
+    // A restart between runs: the next run is still there, due once.
+    await a.close();
+    if (b !== a) await b.close();
+    const c = await env.open();
+    expect((await c.dueDriftSchedules(5_000)).map((d) => d.cron)).toEqual(["*/5 * * * *", "0 * * * *"]);
+    expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toEqual(expect.any(Number));
+    expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toBeUndefined();
+    // A cron dropped from the config disappears.
+    await c.syncDriftSchedules("acme/infra", target(0), []);
+    expect(await c.dueDriftSchedules(1e15)).toEqual([]);
+  });
+
+  it("keeps drift pauses, the live record, lock holders and applied-not-merged PRs", async () => {
+    await fresh();
+    const s = await env.open();
+    await s.setDriftPause("acme/infra", "net", { actor: "alice", reason: "migration" });
+    expect(await s.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "alice", reason: "migration" }]);
+    await s.setDriftPause("acme/infra", "net", undefined);
+    expect(await s.driftPauses("acme/infra")).toEqual([]);
+
+    const id = await s.recordLiveApplyStart({
+      repo: "acme/infra", project: "net", dir: "net", workspace: "default", commitSha: "c".repeat(40),
+      source: "drift-issue", number: 12, actor: "alice", approvers: ["bob"], planHash: "f".repeat(64),
+    });
+    expect(await s.liveApplies("acme/infra", "net")).toMatchObject([{ id, outcome: "started", source: "drift-issue", approvers: ["bob"] }]);
+    await s.recordLiveApplyEnd(id, "succeeded", 7_000_000_001);
+    expect(await s.liveApplies("acme/infra")).toMatchObject([{ id, outcome: "succeeded", deploymentId: 7_000_000_001, finishedAt: expect.any(String) }]);
+
+    expect(await s.lockOn("acme/infra", "net", "default")).toBeUndefined();
+    await s.takeLock(lock(4), target(4));
+    expect(await s.lockOn("acme/infra", "net", "default")).toMatchObject({ pr: 4, project: "net" });
+    const p = await s.savePlan(plan({ pr: 4 }));
+    expect(await s.appliedByPr("acme/infra", 4, "net", "default")).toBe(false);
+    const a = await s.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 4, project: "net", planId: p.id });
+    await s.recordApplyEnd(a, "succeeded");
+    expect(await s.appliedByPr("acme/infra", 4, "net", "default")).toBe(true);
+    expect(await s.appliedByPr("acme/infra", 4, "app", "default")).toBe(false);
+
+    // A crash mid-apply: after a restart the live record says interrupted, like the apply record.
+    const crashed = await s.recordApplyStart({ jobId: 2, repo: "acme/infra", pr: 5, project: "net", planId: 0 });
+    const liveCrashed = await s.recordLiveApplyStart({
+      repo: "acme/infra", project: "net", dir: "net", workspace: "default", commitSha: "d".repeat(40),
+      source: "reconcile", number: 0, actor: "sluice", approvers: [], planHash: "e".repeat(64),
+    });
+    await s.close();
+    const after = await env.open();
+    const interrupted = await eventually(() => after.interruptStartedApplies(), (r) => r.length > 0);
+    expect(interrupted.map((a) => a.id)).toEqual([crashed]);
+    expect((await after.liveApplies("acme/infra", "net")).find((l) => l.id === liveCrashed)).toMatchObject({ outcome: "interrupted" });
+  });
+
   it.runIf(adapter.shared)("creates the schema once when several replicas start together", async () => {
     await fresh();
     const stores = await Promise.all(Array.from({ length: 4 }, () => env.open()));

@@ -1,3 +1,4 @@
+import type { DriftInput } from "../../model/drift.js";
 import type { RunnerKind } from "../../model/project.js";
 import type { HelmSettings, KustomizeSettings, ProjectConfig, RepoConfig } from "../../model/repo-config.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
@@ -40,6 +41,7 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     approvals: input.approvals ?? 1,
     ...(input.apply_teams ? { applyTeams: [...new Set(input.apply_teams)] } : {}),
     workflows,
+    ...(input.drift ? { drift: driftInput(input.drift) } : {}),
     warnings: ctx.warnings(),
     ...setKeysOf(input),
   };
@@ -49,6 +51,14 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
 function setKeysOf(input: SluiceConfigInput): Pick<RepoConfig, "setKeys"> {
   const setKeys = (["apply_on", "automerge", "approvals"] as const).filter((k) => input[k] !== undefined);
   return setKeys.length ? { setKeys } : {};
+}
+
+function driftInput(raw: NonNullable<SluiceConfigInput["drift"]>): DriftInput {
+  const out: DriftInput = {};
+  if (raw.schedule !== undefined) out.schedule = raw.schedule;
+  if (raw.on_drift !== undefined) out.onDrift = raw.on_drift;
+  if (raw.allow_destroy !== undefined) out.allowDestroy = raw.allow_destroy;
+  return out;
 }
 
 function normalizeProject(
@@ -87,6 +97,7 @@ function normalizeProject(
   if (raw.terraform_binary !== undefined) project.terraformBinary = raw.terraform_binary;
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
   if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
+  if (raw.drift !== undefined) project.drift = driftInput(raw.drift);
   return project;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
+import { cronSchema } from "../../util/cron.js";
 
 // The first stage of `.sluice.yaml`: shapes and types only, every object strict so a typo is an
 // error rather than a silently ignored key. Paths, names across projects and the project graph are
@@ -83,6 +84,14 @@ export const TEAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-
 
 export const requirementSchema = z.enum(["approved", "mergeable", "undiverged", "code_owners"]);
 
+const drift = z
+  .strictObject({
+    schedule: cronSchema.optional(),
+    on_drift: z.enum(["report", "apply"]).optional().describe("report: open an issue; apply: re-apply git's state."),
+    allow_destroy: z.boolean().optional().describe("Let on_drift: apply run plans that destroy or replace resources."),
+  })
+  .describe("Pull mode: a trusted setting, honoured when the server's allowed_overrides lists drift.");
+
 const project = z.strictObject({
   name: text.optional().describe("Defaults to the dir, plus -WORKSPACE when the workspace is not default."),
   dir: z.string().describe("Relative to the repository root; `.` is the root."),
@@ -110,6 +119,7 @@ const project = z.strictObject({
   helm: helm.optional(),
   kustomize: kustomize.optional(),
   allow_destroy: z.boolean().optional().describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
+  drift: drift.optional(),
 });
 
 export const sluiceConfigSchema = z
@@ -132,6 +142,7 @@ export const sluiceConfigSchema = z
       .optional()
       .describe("Members of these teams (org/team-slug, nested teams included) may apply. Honoured when the server allows the override."),
     workflows: workflowsSchema.optional(),
+    drift: drift.optional(),
   })
   .meta({
     title: "Sluice repository config",

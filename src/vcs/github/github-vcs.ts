@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../../model/repo.js";
-import { type CheckUpdate, type VcsClient, VcsError } from "../vcs-client.js";
+import { type CheckUpdate, type IssueInfo, type VcsClient, VcsError } from "../vcs-client.js";
 import type { PullRequestInfo, Review } from "../../model/pull-request.js";
 import { parseMarker } from "../../render/marker.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
@@ -190,6 +190,72 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         octokit.rest.pulls.merge({ ...ids(repo), pull_number: pr, merge_method: method, request: request() }),
       );
     },
+    async defaultBranch(repo) {
+      const { data } = await retry("reading the repository", () => octokit.rest.repos.get({ ...ids(repo), request: request() }));
+      const branch = await retry(`reading branch ${data.default_branch}`, () =>
+        octokit.rest.repos.getBranch({ ...ids(repo), branch: data.default_branch, request: request() }),
+      );
+      return { name: data.default_branch, sha: branch.data.commit.sha };
+    },
+    async openIssues(repo, label) {
+      const list = await retry(`listing issues labelled ${label}`, () =>
+        octokit.paginate(octokit.rest.issues.listForRepo, { ...ids(repo), labels: label, state: "open", per_page: 100, request: request() }),
+      );
+      return list.filter((i) => !i.pull_request).map(issueInfo);
+    },
+    async issue(repo, number) {
+      const { data } = await retry(`reading issue #${number}`, () => octokit.rest.issues.get({ ...ids(repo), issue_number: number, request: request() }));
+      return issueInfo(data);
+    },
+    async createIssue(repo, issue) {
+      const find = async () => {
+        const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
+          ...ids(repo),
+          labels: issue.labels.join(","),
+          state: "open",
+          per_page: 100,
+          request: request(),
+        });
+        const found = open.find((i) => !i.pull_request && i.title === issue.title);
+        return found ? issueInfo(found) : undefined;
+      };
+      return retry(
+        `opening issue ${issue.title}`,
+        async () => issueInfo((await octokit.rest.issues.create({ ...ids(repo), ...issue, request: request() })).data),
+        find,
+      );
+    },
+    async updateIssue(repo, number, patch) {
+      await retry(`editing issue #${number}`, () => octokit.rest.issues.update({ ...ids(repo), issue_number: number, ...patch, request: request() }));
+    },
+    async createDeployment(repo, d) {
+      const { data } = await retry(`creating a deployment to ${d.environment}`, () =>
+        octokit.rest.repos.createDeployment({
+          ...ids(repo),
+          ref: d.sha,
+          environment: d.environment,
+          description: d.description.slice(0, 140),
+          // Sluice applied it already: no merge of the default branch, no required contexts to wait on.
+          auto_merge: false,
+          required_contexts: [],
+          transient_environment: false,
+          request: request(),
+        }),
+      );
+      if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${data.message ?? "no reason given"}`);
+      return data.id;
+    },
+    async setDeploymentStatus(repo, deploymentId, state, description) {
+      await retry(`setting deployment ${deploymentId} to ${state}`, () =>
+        octokit.rest.repos.createDeploymentStatus({
+          ...ids(repo),
+          deployment_id: deploymentId,
+          state,
+          description: description.slice(0, 140),
+          request: request(),
+        }),
+      );
+    },
     async teamMember(org, teamSlug, user) {
       try {
         const { data } = await retry(`reading ${user}'s membership of ${org}/${teamSlug}`, () =>
@@ -215,5 +281,23 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       if (!auth.token) throw new Error("the installation token could not be read");
       return auth.token;
     },
+  };
+}
+
+function issueInfo(i: {
+  number: number;
+  title: string;
+  body?: string | null;
+  state: string;
+  labels: (string | { name?: string })[];
+  html_url: string;
+}): IssueInfo {
+  return {
+    number: i.number,
+    title: i.title,
+    body: i.body ?? "",
+    state: i.state === "closed" ? "closed" : "open",
+    labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))),
+    htmlUrl: i.html_url,
   };
 }

@@ -1,0 +1,51 @@
+import type { Store } from "../store/store.js";
+import { nextRunAfter } from "../util/cron.js";
+
+export interface DriftSchedulerOptions {
+  store: Pick<Store, "dueDriftSchedules" | "claimDriftRun">;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Tells the worker a job was enqueued. */
+  wake(): void;
+  /** How often due schedules are looked for (default 250 ms: a run starts well within a second of its due time). */
+  tickMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Turns due schedules into drift jobs. The next run time lives in the store and each run is claimed
+ * with its job in one transaction, so a restart loses none and replicas never run one twice. A run
+ * missed while no replica was up happens once at the next tick; the one after is computed from
+ * now, so a long outage does not replay every missed run.
+ */
+export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Promise<number[]>; stop(): void } {
+  const now = opts.now ?? Date.now;
+  let running: Promise<number[]> | undefined;
+  const tickOnce = async (): Promise<number[]> => {
+    const at = now();
+    const jobs: number[] = [];
+    for (const s of await opts.store.dueDriftSchedules(at)) {
+      const next = nextRunAfter(s.cron, at) ?? Number.MAX_SAFE_INTEGER;
+      const jobId = await opts.store.claimDriftRun(
+        { repo: s.repo, cron: s.cron, due: s.nextRunAt, next },
+        { kind: "drift", trigger: "schedule", projects: s.projects, actor: "sluice" },
+      );
+      if (jobId === undefined) continue;
+      jobs.push(jobId);
+      opts.log.info({ jobId, repo: s.repo, cron: s.cron, projects: s.projects.length, due: new Date(s.nextRunAt).toISOString() }, "scheduled drift check queued");
+    }
+    if (jobs.length) opts.wake();
+    return jobs;
+  };
+  const tick = () => {
+    // One tick at a time: a slow database must not stack up overlapping claims.
+    running ??= tickOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    tick().catch((e: unknown) => opts.log.error({ err: e instanceof Error ? e.message : String(e) }, "drift scheduler tick failed"));
+  }, opts.tickMs ?? 250);
+  timer.unref();
+  return { tick, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,65 @@
+import type { PlanOutcome } from "../../../runners/runner.js";
+import type { RepoSettings } from "../../config/repo-settings.js";
+import type { JobDeps } from "../job-deps.js";
+import { planRequest } from "../runner-request.js";
+import { sandboxedExec } from "../sandboxed-exec.js";
+import type { Secrets } from "../secrets.js";
+import { openJobLog } from "../store-job-log.js";
+import type { Job } from "../../model/job.js";
+import type { Project } from "../../model/project.js";
+import type { RepoRef } from "../../model/repo.js";
+import { dataPaths } from "../../workspace/data-paths.js";
+
+export interface DefaultHeadPlan {
+  deps: JobDeps;
+  job: Job;
+  repo: RepoRef;
+  /** Worktree at the default branch head. */
+  checkoutDir: string;
+  settings: RepoSettings;
+  secrets: Secrets;
+}
+
+/** Where drift plans of a project live: the PR-number slot 0, which no pull request has. */
+export function driftPlanDir(dataDir: string, repo: RepoRef, project: Pick<Project, "dir" | "workspace" | "name">): string {
+  return dataPaths.projectPlans(dataDir, repo, 0, project);
+}
+
+/**
+ * Plans one project at the default branch head, read-only: no project lock is taken (the caller
+ * holds the run lock, so no apply of the project runs meanwhile). The request is built by
+ * `planRequest`, as for a PR plan. Helm and Kustomize projects diff against the same tree
+ * (nothing changes in git) plus the live cluster, which needs a kubeconfig: without one they are
+ * not planned at all.
+ */
+export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): Promise<PlanOutcome | { skipped: string }> {
+  const { deps, settings } = ctx;
+  const runner = deps.runners[project.runner];
+  const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
+  if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
+  if ((project.runner === "helm" || project.runner === "kustomize") && !settings.kubeconfig) {
+    return {
+      skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
+    };
+  }
+  const log = openJobLog(deps, ctx.job, project.name);
+  try {
+    const built = planRequest({ deps, settings, secrets: ctx.secrets }, project, {
+      checkoutDir: ctx.checkoutDir,
+      baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
+      dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
+      extraArgs: [],
+      onOutput: (chunk) => log.write(chunk),
+    });
+    // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
+    if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
+    // Drift checks report; policy checks gate PR applies, so none runs here.
+    const request = { ...built.request, details: true, policyCheck: undefined };
+    // The default branch's code runs in the same sandbox as a PR's.
+    const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.checkoutDir, request.dataDir], readable: [settings.kubeconfig] });
+    if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
+    return await runner.plan(request, sandboxed.exec);
+  } finally {
+    log.end();
+  }
+}

@@ -1,0 +1,117 @@
+import { repoSettings } from "../../config/repo-settings.js";
+import type { JobDeps } from "../job-deps.js";
+import { loadRepoConfigs } from "../load-repo-configs.js";
+import { readRepoTree } from "../read-repo-tree.js";
+import { secretsFor } from "../secrets.js";
+import { matchesFilter } from "../../model/command.js";
+import type { Job } from "../../model/job.js";
+import { projectKey } from "../../model/project.js";
+import { repoFullName } from "../../model/repo.js";
+import { resolveProjects } from "../../projects/resolve-projects.js";
+import { PROJECT_DETECTORS } from "../../../runners/registry.js";
+import { escapeText } from "../../render/escape-text.js";
+import { longestBacktickRun } from "../../render/fence.js";
+import { inlineCode } from "../../render/inline.js";
+import { stripControl } from "../../util/sanitize.js";
+import { hashFile } from "../../workspace/hash-file.js";
+import { applyDriftPlan } from "./apply-drift-plan.js";
+import { mayRunDrift } from "./may-run-drift.js";
+import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { markerFor } from "../../render/marker.js";
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * `/apply` on a drift issue: applies exactly the plan the issue shows (made at the default branch
+ * head, bound by its hash), under the project's run lock, for users with write access or in
+ * `apply_users`. A drift issue has no reviews, so PR approval requirements do not apply.
+ */
+export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "drift-apply") throw new Error(`runDriftApplyJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const number = job.target.pr;
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const reply = async (text: string) => {
+    if (job.commentIds.length > 0) return;
+    const id = await vcs.createComment(repo, number, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+    await deps.store.updateJob(job.id, { commentIds: [id] });
+  };
+  void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+  const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+  if (!who.ok) return reply(`Not applied: ${who.reason}.`);
+
+  const issue = await vcs.issue(repo, number);
+  const projectName = projectOfIssue(issue.body);
+  const shown = readIssueState(issue.body);
+  if (issue.state !== "open" || projectName === undefined || !shown) {
+    return reply("Not applied: this is not an open drift issue of Sluice's, so there is no plan to apply here.");
+  }
+  const head = await vcs.defaultBranch(repo);
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
+  try {
+    const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+    if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
+    const settings = repoSettings(deps.config, name, configs.trusted);
+    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
+    if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
+    const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
+      // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
+      const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
+      if (!plan || !matchesFilter(plan, spec.command.filter)) {
+        return {
+          refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
+        };
+      }
+      if (plan.planHash !== shown.planHash || plan.id !== shown.planId) {
+        return { refused: "the plan this issue shows is not the latest drift check's plan. Reload the issue and read the plan again" };
+      }
+      if (plan.headSha !== head.sha) {
+        return {
+          refused: `the default branch moved since this plan (${short(plan.headSha)} → ${short(head.sha)}). Comment \`/drift -p ${projectName}\` to plan the new head`,
+        };
+      }
+      if (plan.dir !== project.dir || plan.workspace !== project.workspace) return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
+      const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+      if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
+      if ((await hashFile(plan.planPath).catch(() => "missing")) !== plan.planHash) {
+        return { refused: "the saved plan file is missing or changed since this issue was written (a newer drift check ran)" };
+      }
+      await deps.store.markPlanApplied(plan.id);
+      const applied = await applyDriftPlan({
+        deps,
+        vcs,
+        job,
+        repo,
+        project,
+        settings,
+        secrets,
+        checkoutDir: checkout.dir,
+        planFile: plan.planPath,
+        planHash: plan.planHash,
+        commitSha: head.sha,
+        source: "drift-issue",
+        planId: plan.id,
+        number,
+        actor: spec.actor,
+      });
+      return applied;
+    });
+    if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);
+    if (!outcome.ok) {
+      const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
+      const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
+      return reply(`❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`);
+    }
+    deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
+    // The issue stays open until a drift check sees the project back in line and closes it.
+    await reply(`✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`);
+  } finally {
+    checkout.release();
+  }
+}

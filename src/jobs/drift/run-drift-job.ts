@@ -1,0 +1,234 @@
+import { copyFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type RepoSettings, repoSettings } from "../../config/repo-settings.js";
+import type { JobDeps } from "../job-deps.js";
+import { loadRepoConfigs } from "../load-repo-configs.js";
+import { readRepoTree } from "../read-repo-tree.js";
+import { type Secrets, secretsFor } from "../secrets.js";
+import type { DriftPause } from "../../model/drift.js";
+import type { Job } from "../../model/job.js";
+import { type Project, projectKey } from "../../model/project.js";
+import { repoFullName } from "../../model/repo.js";
+import { resolveProjects } from "../../projects/resolve-projects.js";
+import { PROJECT_DETECTORS } from "../../../runners/registry.js";
+import { selectProjects } from "../../projects/select-projects.js";
+import { escapeText } from "../../render/escape-text.js";
+import { inlineCode } from "../../render/inline.js";
+import type { VcsClient } from "../../vcs/vcs-client.js";
+import type { Checkout } from "../../workspace/git-workspace.js";
+import { hashFile } from "../../workspace/hash-file.js";
+import { applyDriftPlan } from "./apply-drift-plan.js";
+import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js";
+import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
+import { mayRunDrift } from "./may-run-drift.js";
+import { planDefaultHead } from "./plan-default-head.js";
+import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
+import { schedulesOf } from "../../drift/schedules-of.js";
+import { syncDriftIssues } from "./sync-drift-issues.js";
+import { markerFor } from "../../render/marker.js";
+
+interface DriftContext {
+  job: Job;
+  deps: JobDeps;
+  vcs: VcsClient;
+  checkout: Checkout;
+  branch: string;
+  settings: RepoSettings;
+  secrets: Secrets;
+  pauses: DriftPause[];
+}
+
+/**
+ * A drift job: `/drift [pause|resume]`, a schedule that came due, or a push to the default branch
+ * (which only refreshes the repo's schedules). A check plans the default branch head of each
+ * project, classifies what differs, reconciles where the repo asks for it, and reports: the
+ * `sluice/drift` check run on that head and one issue per drifted project.
+ */
+export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
+  if (job.spec.kind !== "drift") throw new Error(`runDriftJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const reply = async (text: string) => {
+    if (spec.trigger === "comment" && job.commentIds.length === 0) {
+      const id = await vcs.createComment(repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+      await deps.store.updateJob(job.id, { commentIds: [id] });
+    }
+  };
+  if (spec.trigger === "comment") {
+    if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+    const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+    if (!who.ok) return reply(`Not run: ${who.reason}.`);
+  }
+
+  const head = await vcs.defaultBranch(repo);
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
+  try {
+    const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+    if (!configs.head.ok) {
+      const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;
+      await vcs.createCheck(repo, DRIFT_CHECK, head.sha, { status: "completed", conclusion: "failure", title: "Invalid repository config", summary: secrets.redact(text) });
+      return reply(text);
+    }
+    const config = configs.head.config;
+    const settings = repoSettings(deps.config, name, configs.trusted);
+    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
+    // Every drift job keeps the stored schedules in line with the default branch's config.
+    await deps.store.syncDriftSchedules(name, { ...job.target, pr: 0, payloadHeadSha: undefined }, schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()));
+    if (spec.trigger === "push") {
+      deps.log.info({ jobId: job.id, repo: name, sha: head.sha }, "default branch moved: drift schedules refreshed");
+      return;
+    }
+
+    const cmd = spec.command;
+    if (cmd && cmd.action !== "check") {
+      // Pausing names a project of the default branch: a typo must not look like a pause.
+      const project = cmd.filter.project ?? "";
+      if (!all.some((p) => p.name === project)) {
+        return reply(`Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${all.map((p) => inlineCode(p.name)).slice(0, 20).join(", ") || "none"}).`);
+      }
+      if (cmd.action === "pause") {
+        await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
+        return reply(
+          `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
+        );
+      }
+      await deps.store.setDriftPause(name, project, undefined);
+      return reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
+    }
+
+    let projects: Project[];
+    if (spec.trigger === "schedule") {
+      const due = new Set(spec.projects ?? []);
+      projects = all.filter((p) => due.has(p.name));
+    } else {
+      const selection = selectProjects(all, all, spec.command?.filter ?? {}, { strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled });
+      if ("error" in selection) return reply(selection.error);
+      projects = selection.projects;
+    }
+
+    const check = await vcs.createCheck(
+      repo,
+      DRIFT_CHECK,
+      head.sha,
+      { status: "in_progress", title: `Checking ${projects.length} ${projects.length === 1 ? "project" : "projects"} for drift`, summary: "Planning the default branch head…" },
+      `drift-${job.id}`,
+    );
+    const ctx: DriftContext = { job, deps, vcs, checkout, branch: head.name, settings, secrets, pauses: await deps.store.driftPauses(name) };
+    // A fault in one project (git, the store) is that project's error, not the end of the run.
+    const checkOne = (project: Project) =>
+      checkProject(ctx, project).catch((e: unknown): ProjectDrift => {
+        deps.log.error({ jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) }, "drift check of a project failed");
+        return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
+      });
+    // The run lock before a queue slot, as in runProjects: waiting for a busy project holds no slot.
+    const results = await Promise.all(
+      projects.map((project) => deps.store.runExclusive(projectKey(name, project), () => deps.projectQueue.add(() => checkOne(project)))),
+    );
+    const run: DriftRun = { repo: name, branch: head.name, sha: head.sha, results: results.filter((r): r is ProjectDrift => r !== undefined), at: new Date().toISOString() };
+    const pauseOf = (project: string) => ctx.pauses.find((p) => p.project === project);
+    let urls: Map<string, string>;
+    try {
+      urls = await syncDriftIssues({
+        deps,
+        vcs,
+        job,
+        repo,
+        run,
+        redact: secrets.redact,
+        onDriftOf: (project) => settings.driftFor({ name: project }).onDrift,
+        pausedOf: pauseOf,
+      });
+    } catch (e) {
+      // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
+      const message = secrets.redact(e instanceof Error ? e.message : String(e));
+      await vcs
+        .updateCheck(repo, check, { status: "completed", conclusion: "failure", title: "Drift check: the report failed", summary: `The drift issues could not be updated: ${escapeText(message, 500)}` })
+        .catch(() => undefined);
+      throw e;
+    }
+    const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p));
+    await vcs.updateCheck(repo, check, { status: "completed", conclusion: rendered.conclusion, title: rendered.title, summary: rendered.summary });
+    deps.log.info(
+      { jobId: job.id, repo: name, sha: head.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
+      `drift check: ${rendered.title}`,
+    );
+    await reply(`**Drift check** of ${inlineCode(head.name)} at ${head.sha.slice(0, 7)}: ${rendered.title}.\n\n${rendered.summary}`);
+  } finally {
+    checkout.release();
+  }
+}
+
+/** One project, under its run lock: plan, classify, maybe reconcile. */
+async function checkProject(ctx: DriftContext, project: Project): Promise<ProjectDrift> {
+  const { job, deps, checkout, settings, secrets } = ctx;
+  const repo = job.target.repo;
+  const name = repoFullName(repo);
+  // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  if (lock && (await deps.store.appliedByPr(name, lock.pr, project.dir, project.workspace))) {
+    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
+  }
+  deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
+  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project);
+  if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
+  if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
+  secrets.add(outcome.summary.sensitiveValues);
+  if (!outcome.summary.hasChanges) return { project, status: "in-line" };
+
+  // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
+  // while a newer check is planning the same project.
+  const planFile = join(dirname(outcome.planFile), `plan-${job.id}.tfplan`);
+  await copyFile(outcome.planFile, planFile);
+  const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
+  const changed = live ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, [project.dir]) : undefined;
+  const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
+    project,
+    status: "drifted",
+    resources: classifyDrift(outcome.summary, changed),
+    summary: outcome.summary,
+    output: outcome.output,
+    planFile,
+    planHash: await hashFile(planFile),
+  };
+  const drift = settings.driftFor(project);
+  if (drift.onDrift !== "apply") return drifted;
+
+  // Pull mode: put git's state back, within the same run lock, unless a rule says no.
+  // Read now, under the run lock: a pause set while this run was planning other projects counts.
+  const paused = (await deps.store.driftPauses(name)).find((p) => p.project === project.name);
+  const refuse = (reason: string, heldBy?: number) => ({ ...drifted, reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) } });
+  if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
+  if (lock) return refuse(`#${lock.pr} holds the project's lock`, lock.pr);
+  if (!drift.allowDestroy && destroysSomething(outcome.summary)) {
+    return refuse("the plan destroys or replaces resources, and `allow_destroy` is not set for this project");
+  }
+  const applied = await applyDriftPlan({
+    deps,
+    vcs: ctx.vcs,
+    job,
+    repo,
+    project,
+    settings,
+    secrets,
+    checkoutDir: checkout.dir,
+    planFile,
+    planHash: drifted.planHash,
+    commitSha: checkout.headSha,
+    source: "reconcile",
+    planId: 0,
+    number: 0,
+    actor: "sluice",
+  });
+  // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
+  if (applied.ok) await rm(planFile, { force: true });
+  // A failed apply is not tried again on every tick: the project is paused until someone resumes it.
+  else await deps.store.setDriftPause(name, project.name, { actor: "sluice", reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\`` });
+  deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
+  return { ...drifted, reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message } };
+}

@@ -1,0 +1,52 @@
+/** Pull mode settings of one project, after server defaults and repo overrides are merged. */
+export interface DriftSettings {
+  /** Cron (5 fields, or 6 with seconds first); undefined = not scheduled. */
+  schedule?: string;
+  onDrift: "report" | "apply";
+  /** Reconcile even when the plan destroys or replaces something. */
+  allowDestroy: boolean;
+}
+
+/** A drift setting as written in a config file: every key optional. */
+export interface DriftInput {
+  schedule?: string;
+  onDrift?: "report" | "apply";
+  allowDestroy?: boolean;
+}
+
+/** One attribute of a resource that a plan would change, values already made safe to show. */
+export interface AttributeChange {
+  name: string;
+  before: string;
+  after: string;
+}
+
+/** A resource a plan of the default branch head would change, with why. */
+export interface DriftedResource {
+  address: string;
+  action: string;
+  /** outside: changed outside git (state or cloud edited); git: in git but not applied. */
+  cause: "outside" | "git";
+  attributes: AttributeChange[];
+}
+
+/** A stored schedule: projects of a repo that share one cron expression. */
+export interface DriftSchedule {
+  repo: string;
+  cron: string;
+  projects: string[];
+  /** Epoch milliseconds of the next run. */
+  nextRunAt: number;
+}
+
+/** A project whose reconciliation is stopped by `/drift pause`. */
+export interface DriftPause {
+  repo: string;
+  project: string;
+  actor: string;
+  reason: string;
+  createdAt: string;
+}
+
+/** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
+export const DRIFT_LABEL = "sluice:drift";

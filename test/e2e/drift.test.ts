@@ -1,0 +1,357 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject } from "../support/harness.js";
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+let stateDir: string;
+let n = 0;
+
+// Every 3 seconds: scheduled runs happen while the test watches, with no manual trigger.
+const SERVER_CONFIG = `drift:\n  schedule: "*/3 * * * * *"\nallowed_overrides: [drift]\n`;
+
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: SERVER_CONFIG });
+  // Tool runs are sandboxed: local state lives where the harness lets them write.
+  stateDir = h.stateDir;
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const driftIssues = (repo: Repo) => h.sim.issues(repo).filter((i) => i.labels.includes("sluice:drift"));
+const driftChecks = (repo: Repo, sha?: string) => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift" && c.status === "completed");
+
+/** Waits for a completed sluice/drift check newer than the ones seen so far, and returns it. */
+async function nextCheck(repo: Repo, sha: string, seen: number) {
+  await h.sim.waitFor(() => driftChecks(repo, sha).length > seen, { message: `no drift check #${seen + 1} on ${sha.slice(0, 7)}`, timeoutMs: 60_000 });
+  return driftChecks(repo, sha)[seen] as ReturnType<typeof driftChecks>[number];
+}
+
+/** The first drift check created from now on (not one already running), once completed. */
+async function checkStartedAfterNow(repo: Repo, sha: string) {
+  const all = () => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift");
+  const index = all().length;
+  await h.sim.waitFor(() => all()[index]?.status === "completed", { message: `no new drift check on ${sha.slice(0, 7)}`, timeoutMs: 60_000 });
+  return all()[index] as ReturnType<typeof all>[number];
+}
+
+async function newRepo(files: (state: string) => Record<string, string>) {
+  n++;
+  const state = join(stateDir, `net-${n}.tfstate`);
+  const repo = await h.sim.createRepo({ owner: "acme", name: `drift-${n}`, files: files(state) });
+  h.sim.setPermission(repo, "alice", "write");
+  h.sim.setPermission(repo, "rita", "read");
+  return { repo, state };
+}
+
+type StateFile = { serial: number; resources: { instances: { attributes: Record<string, { value: unknown } | unknown> }[] }[] };
+
+/** Sets the `input` (and `output`) of every terraform_data in a local state file, as someone would by hand. */
+async function editState(stateFile: string, from: string, to: string) {
+  const state = JSON.parse(await readFile(stateFile, "utf8")) as StateFile;
+  expect(await stateInput(stateFile)).toContain(from);
+  for (const r of state.resources) {
+    for (const i of r.instances) {
+      for (const key of ["input", "output"]) {
+        const attr = i.attributes[key] as { value: unknown } | undefined;
+        if (attr && attr.value === from) attr.value = to;
+      }
+    }
+  }
+  state.serial += 1;
+  await writeFile(stateFile, JSON.stringify(state, null, 2));
+}
+
+async function stateInput(stateFile: string): Promise<unknown[]> {
+  // Terraform may be writing the file right now: read until it parses.
+  let state: StateFile | undefined;
+  for (let i = 0; !state; i++) {
+    try {
+      state = JSON.parse(await readFile(stateFile, "utf8")) as StateFile;
+    } catch (e) {
+      if (i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return state.resources.flatMap((r) => r.instances.map((i) => (i.attributes.input as { value: unknown }).value));
+}
+
+describe("drift (pull mode)", () => {
+  it("a commit without a PR is 'in git, not applied'; /apply on the issue applies it; a hand edit of the state is found, reported once, applied back, and the issue closes", async () => {
+    const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    // A commit on main without a pull request: the push tells Sluice the repo and its schedule.
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const first = await nextCheck(repo, sha, 0);
+    expect(first.conclusion).toBe("failure");
+    expect(first.output.summary).toContain("in git, not applied");
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no drift issue" });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    expect(issue.title).toBe("Drift: project net");
+    expect(issue.body).toContain("In git, not applied (1)");
+    expect(issue.body).toContain("terraform_data.net_0");
+
+    // /apply on the issue by someone without write access: refused, nothing applied.
+    await h.sim.comment(repo, issue.number, { user: "rita", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("Not applied")), { message: "no refusal" });
+    expect(h.sim.comments(repo, issue.number).find((c) => c.body.includes("Not applied"))?.body).toContain("needs write access");
+
+    // By alice: the plan the issue shows is applied, and the next run closes the issue.
+    const seen = driftChecks(repo, sha).length;
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("Applied the plan")), {
+      message: `no apply reply: ${JSON.stringify(h.sim.comments(repo, issue.number).map((c) => c.body.slice(0, 200)))}`,
+      timeoutMs: 60_000,
+    });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the apply", timeoutMs: 60_000 });
+    expect(h.sim.comments(repo, issue.number).at(-1)?.body).toContain("back in line");
+    // The check of that run completes right after the issue is closed.
+    await h.sim.waitFor(() => driftChecks(repo, sha).slice(seen).some((c) => c.conclusion === "success"), { message: "no successful check after the apply" });
+    // The apply is on record as a GitHub Deployment of the project.
+    const deployments = h.sim.deployments(repo);
+    expect(deployments.map((d) => [d.environment, d.sha, d.statuses.map((s) => s.state)])).toEqual([["net", sha, ["in_progress", "success"]]]);
+
+    // Someone edits the state behind Sluice's back.
+    await editState(state, "net-0", "hand-edit");
+    const found = await checkStartedAfterNow(repo, sha);
+    expect(found.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).filter((i) => i.state === "open").length === 1, { message: "no new drift issue" });
+    const drift = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(drift.body).toContain("Changed outside git (1)");
+    expect(drift.body).toMatch(/terraform_data\.net_0.*`input`: `"hand-edit"` → `"net-0"`/);
+    expect(drift.body).toContain(sha.slice(0, 7));
+    // The second run edits the same issue: still one open issue for the project.
+    const edits = drift.history.length;
+    await h.sim.waitFor(() => drift.history.length > edits + 1, { message: "the issue was not edited again", timeoutMs: 60_000 });
+    expect(driftIssues(repo).filter((i) => i.state === "open")).toHaveLength(1);
+    expect(driftIssues(repo)).toHaveLength(2);
+
+    await h.sim.comment(repo, drift.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.comments(repo, drift.number).some((c) => c.body.includes("Applied the plan")), { message: "no apply", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    await h.sim.waitFor(() => drift.state === "closed", { message: "drift issue not closed", timeoutMs: 60_000 });
+    expect(h.sim.unknownCalls).toEqual([]);
+  });
+
+  it("on_drift: apply reverts drift with no human, and a plan that destroys is reported, not applied", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 2) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    // First run: the whole project is "in git, not applied" and Sluice applies it by itself.
+    const first = await nextCheck(repo, sha, 0);
+    expect(first.output.summary).toContain("drift reverted");
+    expect(first.conclusion).toBe("success");
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["success"]);
+
+    await editState(state, "net-1", "hand-edit");
+    await h.sim.waitFor(async () => (await stateInput(state)).includes("net-1"), { message: "drift not reverted", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+    expect(driftIssues(repo)).toEqual([]);
+
+    // A commit that removes a resource: applying it would destroy, so it is only reported.
+    const removed = await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const check = await nextCheck(repo, removed.sha, 0);
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the destroy" });
+    expect(driftIssues(repo)[0]?.body).toContain("destroys or replaces resources");
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+  });
+
+  it("a project whose lock is held by an applied, unmerged PR is skipped: not reported, not reconciled", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 0) }));
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan",
+      timeoutMs: 60_000,
+    });
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "completed"), {
+      message: "no apply",
+      timeoutMs: 60_000,
+    });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    // The PR's apply is on record as a deployment too.
+    expect(h.sim.deployments(repo).map((d) => [d.environment, d.sha])).toEqual([["net", pr.headSha]]);
+
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    const check = await nextCheck(repo, sha, 0);
+    expect(check.conclusion).toBe("neutral");
+    expect(check.output.summary).toContain(`#${pr.number} applied, not merged yet`);
+    expect(driftIssues(repo)).toEqual([]);
+    // Not reconciled: the default branch (0 resources) was not applied over the PR's state.
+    expect(await stateInput(state)).toEqual(["net-0"]);
+  });
+
+  it("sensitive values in drifted attributes never reach an issue, a check or the log", async () => {
+    const secret = "hunter2-s3cr3t-value";
+    const edited = "edited-s3cr3t-value-42";
+    const tf = (s: string) =>
+      `${statefulProject("vault", s, 0)}\nvariable "pw" {\n  type      = string\n  sensitive = true\n  default   = "${secret}"\n}\n\nresource "terraform_data" "pw" {\n  input = var.pw\n}\n`;
+    const { repo, state } = await newRepo((s) => ({ "vault/main.tf": tf(s) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue" });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
+    await editState(state, secret, edited);
+    const check = await checkStartedAfterNow(repo, sha);
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.history.length > 2), { message: "no second issue" });
+    const open = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(open.body).toContain("(sensitive)");
+    const everything = [
+      ...driftIssues(repo).flatMap((i) => [i.title, ...i.history]),
+      ...driftIssues(repo).flatMap((i) => h.sim.comments(repo, i.number).flatMap((c) => c.history)),
+      ...driftChecks(repo).flatMap((c) => [c.output.title, c.output.summary, c.output.text]),
+      h.app.output(),
+    ].join("\n");
+    expect(everything).toContain("terraform_data.pw");
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(edited);
+  });
+
+  it("/drift on a PR runs a check now; /drift pause and resume need write access and are answered", async () => {
+    const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 1) }));
+    await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "hi\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no /drift reply", timeoutMs: 60_000 });
+    expect(h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body).toContain("Drift in 1 of 1 project");
+    await h.sim.comment(repo, pr.number, { user: "rita", body: "/drift pause -p net -- migrating" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net -- migrating the network" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
+    expect(h.sim.comments(repo, pr.number).some((c) => c.body.includes("Not run") && c.body.includes("needs write access"))).toBe(true);
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p nope -- typo" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("there is no project")), { message: "no reply to a typo" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("needs a reason")), { message: "no reply to a pause without reason" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift resume -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
+  });
+
+  it("a drift check and a PR apply of the same project never overlap (the state lock would fail the second)", async () => {
+    const slow = (s: string) =>
+      `${statefulProject("net", s, 0)}\nresource "terraform_data" "slow" {\n  input = "slow"\n  provisioner "local-exec" {\n    command = "sleep 3"\n  }\n}\n`;
+    const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "slow", files: { "net/main.tf": slow(state) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "slow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"), { message: "apply not running" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no drift reply", timeoutMs: 90_000 });
+    const apply = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/apply" && c.status === "completed");
+    expect(apply?.conclusion).toBe("success");
+    const reply = h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body ?? "";
+    // Planned after the apply: it sees the PR's applied-but-unmerged lock, and no state-lock error.
+    expect(reply).not.toContain("check failed");
+    expect(reply).toContain("applied, not merged yet");
+  });
+
+  it("/apply on a drift issue is refused when the default branch moved, and applies once the issue shows the new head", async () => {
+    // A yearly schedule (allowed by the server's allowed_overrides): only /drift runs checks here.
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = (issue: number, text: string) => h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    expect(issue.body).toContain("In git, not applied (1)");
+
+    await h.sim.pushDefaultBranch(repo, { "docs/README.md": "moved on\n" });
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 1, { message: "no refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "Not applied")[0]?.body).toContain("the default branch moved since this plan");
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
+
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 2, { message: "no second /drift reply", timeoutMs: 60_000 });
+    expect(driftIssues(repo)).toHaveLength(1);
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Applied the plan").length === 1, { message: "not applied", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    // The plan is used once.
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "Not applied")[1]?.body).toContain("no current plan");
+  });
+
+  it("on_drift: apply does not reconcile a paused project, nor one whose lock a PR holds: both are reported with the reason", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(async () => (await stateInput(state).catch((): unknown[] => [])).includes("net-0"), { message: "not reconciled at first", timeoutMs: 60_000 });
+
+    const ops = h.sim.openIssue(repo, { title: "ops", author: "alice" });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift pause -p net -- hands off during the migration" });
+    await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
+    await editState(state, "net-0", "hand-edit");
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.body.includes("paused")), { message: "no issue for the paused project", timeoutMs: 60_000 });
+    const issue = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(issue.body).toContain("reconciliation is paused by alice (hands off during the migration)");
+    expect(await stateInput(state)).toEqual(["hand-edit"]);
+
+    // Resumed, but a PR now holds the project's lock (its plan took it): still only reported.
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift resume -p net" });
+    await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
+    await h.sim.waitFor(() => issue.body.includes(`#${pr.number} holds the project`), { message: "the issue does not say a PR holds the lock", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["hand-edit"]);
+
+    // The PR closes: its lock goes, and the next run reverts the drift by itself and closes the issue.
+    await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the reconcile", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+  }, 180_000);
+
+  it("a reconcile whose apply fails is not repeated on the next ticks: the project is paused and the issue says why", async () => {
+    const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
+    const failing = (s: string) =>
+      `${statefulProject("net", s, 0)}\nresource "terraform_data" "broken" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "false"\n  }\n}\n`;
+    const { repo } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": failing(s) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the failed reconcile", timeoutMs: 60_000 });
+    // Later runs say the project is paused, and apply nothing: still one (failed) deployment.
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    await h.sim.waitFor(() => issue.body.includes("reconciling failed at"), { message: "the issue does not say the project is paused", timeoutMs: 60_000 });
+    await checkStartedAfterNow(repo, sha);
+    await checkStartedAfterNow(repo, sha);
+    expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["failure"]);
+    expect(issue.body).toContain("drift resume -p net");
+  }, 120_000);
+  it("the schedule survives a restart: a scheduled check runs again without any new event, each run once", async () => {
+    const { repo } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    // A repo Sluice never heard from: the server-wide schedule reaches it once the app enrolls the
+    // installation's repos at start.
+    const { repo: quiet } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
+    await h.restart();
+    await h.sim.waitFor(() => driftChecks(quiet).length > 0, { message: "the unheard-of repo was never checked", timeoutMs: 60_000 });
+    const seen = driftChecks(repo, sha).length;
+    await nextCheck(repo, sha, seen);
+    await nextCheck(repo, sha, seen + 1);
+    const ids = h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift").map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // One check per claimed run: as many check runs as drift jobs the app logged as queued.
+    const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
+    expect(queued).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,75 @@
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import type { IssueCommentEvent, PushEvent } from "@octokit/webhooks-types";
+import { issueCommentJson } from "./github-shapes.js";
+import { issueJson } from "./issue-json.js";
+import { repositoryJson } from "./repository-json.js";
+import type { ShapeCtx } from "./shape-ctx.js";
+import { loginJson } from "./user-json.js";
+import type { CommentState, IssueState, SimRepo } from "./sim-types.js";
+import type { IssueCommentAction } from "./webhook-payloads.js";
+
+let definitions: WebhookDefinition[] | null = null;
+
+function example(event: string, action?: string): Record<string, unknown> {
+  definitions ??= createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
+  const candidates = (definitions.find((d) => d.name === event)?.examples ?? []) as unknown as Record<string, unknown>[];
+  const matching = action ? candidates.filter((e) => e.action === action) : candidates;
+  const best = [...(matching.length ? matching : candidates)].sort((a, b) => Object.keys(b).length - Object.keys(a).length)[0];
+  return best ? structuredClone(best) : {};
+}
+
+function envelope(ctx: ShapeCtx, repo: SimRepo, sender: string): Record<string, unknown> {
+  return {
+    repository: repositoryJson(ctx, repo),
+    installation: { id: ctx.app.installationId, node_id: Buffer.from(`023:IntegrationInstallation${ctx.app.installationId}`).toString("base64") },
+    sender: loginJson(ctx, sender),
+  };
+}
+
+/** issue_comment on a plain issue: the issue has no `pull_request` key, as on GitHub. */
+export function plainIssueCommentPayload(
+  ctx: ShapeCtx,
+  action: IssueCommentAction,
+  comment: CommentState,
+  issue: IssueState,
+  opts: { sender: string; previousBody?: string },
+): IssueCommentEvent {
+  const base = example("issue_comment", action);
+  const payload: Record<string, unknown> = {
+    ...base,
+    action,
+    issue: issueJson(ctx, issue),
+    comment: issueCommentJson(ctx, comment),
+    ...envelope(ctx, issue.repo, opts.sender),
+  };
+  delete payload.organization;
+  if (action === "edited") payload.changes = { body: { from: opts.previousBody ?? "" } };
+  else delete payload.changes;
+  return payload as unknown as IssueCommentEvent;
+}
+
+/** `push` to a branch (one commit range, before → after). */
+export function pushPayload(ctx: ShapeCtx, repo: SimRepo, branch: string, before: string, after: string, sender: string): PushEvent {
+  const base = example("push");
+  const pusher = ctx.state.ensureUser(sender);
+  const repository = { ...repositoryJson(ctx, repo), pushed_at: Math.floor(Date.now() / 1000), master_branch: repo.defaultBranch };
+  const payload: Record<string, unknown> = {
+    ...base,
+    ref: `refs/heads/${branch}`,
+    before,
+    after,
+    created: false,
+    deleted: false,
+    forced: false,
+    base_ref: null,
+    compare: `${repo.htmlUrl}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+    commits: [],
+    head_commit: null,
+    pusher: { name: pusher.login, email: `${pusher.login}@users.noreply.example` },
+    ...envelope(ctx, repo, sender),
+    repository,
+  };
+  delete payload.organization;
+  return payload as unknown as PushEvent;
+}
