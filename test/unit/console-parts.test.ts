@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { auditRows, toCsv } from "../../src/console/audit-rows.js";
 import { safeReturnPath } from "../../src/console/http-replies.js";
 import { createMetrics } from "../../src/console/metrics.js";
+import { renderPage } from "../../src/console/console-templates.js";
 import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";
 import type { DriftCheck } from "../../src/model/drift.js";
 import type { Permission } from "../../src/model/pull-request.js";
@@ -117,6 +118,18 @@ describe("overviewRows", () => {
     expect(names({ status: "applied" })).toEqual(["dns"]);
     // A repo the user cannot read shows none of its drift state.
     expect(overviewRows(activity, locks, new Map([["acme/secret", "none" as Permission]]), {}, drift)).toEqual([]);
+  });
+
+  it("renders the drift cell and a pull-mode live apply, with no inline script or style", () => {
+    const rows = overviewRows(activity, locks, access, {}, drift);
+    const html = renderPage("overview", { title: "Overview" }, { rows, statuses: ["drifted"], filter: {}, web: "https://github.example" });
+    const cell = (project: string) => html.split("<tr>").find((r) => r.includes(`<span class="name">${project}</span>`)) ?? "";
+    expect(cell("net")).toContain('<span class="status d-drifted">drifted</span> <a href="https://github.example/acme/infra/issues/40">#40</a>, checked <time');
+    expect(cell("net")).toContain('<span class="paused">paused: migration</span> <span class="note">by alice</span>');
+    expect(cell("dns")).toContain('from drift issue <a href="https://github.example/acme/infra/issues/40">#40</a> by alice');
+    expect(cell("app")).toContain('<span class="none">not checked</span>');
+    expect(html).toContain('<option value="drifted"');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)|\sstyle=|<style/);
   });
 });
 
