@@ -17,6 +17,8 @@ hb.registerHelper("time", (iso: unknown) => {
 });
 /** A pull request's page on GitHub. */
 hb.registerHelper("prUrl", (web: unknown, repo: unknown, pr: unknown) => `${String(web)}/${String(repo)}/pull/${Number(pr)}`);
+/** An issue's page on GitHub (a drift issue). */
+hb.registerHelper("issueUrl", (web: unknown, repo: unknown, n: unknown) => `${String(web)}/${String(repo)}/issues/${Number(n)}`);
 hb.registerHelper("planOutcome", (run: PlanRun) => {
   if (run.jobStatus === "queued" || run.jobStatus === "running") return "running";
   if (!run.planStatus) return "failed";

@@ -1,12 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ConsoleStore } from "../store/console-store.js";
+import type { Store } from "../store/store.js";
 
 /**
  * Sluice's Prometheus metrics (`/metrics`), every name prefixed `sluice_`. Counters are moved by
  * the parts that see the events (ingress, the worker, the GitHub adapter); gauges that describe
  * the store are read from it at scrape time, so every replica reports the shared truth.
  */
-export function createMetrics(store: Pick<ConsoleStore, "stats">) {
+export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "driftChecks">) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "sluice_" });
   const webhooks = new Counter({
@@ -44,12 +45,14 @@ export function createMetrics(store: Pick<ConsoleStore, "stats">) {
     help: "Requests left in the current GitHub rate-limit window (last answer seen)",
     registers: [registry],
   });
-  const drifted = new Gauge({
+  new Gauge({
     name: "sluice_projects_drifted",
     help: "Projects whose live state differs from git at their last drift check",
     registers: [registry],
+    async collect() {
+      this.set((await store.driftChecks()).filter((c) => c.status === "drifted").length);
+    },
   });
-  drifted.set(0);
   // One store read per scrape serves all three gauges.
   let snapshot: Promise<{ queuedJobs: number; runningJobs: number; locks: number }> | undefined;
   const read = () => {
@@ -101,8 +104,6 @@ export function createMetrics(store: Pick<ConsoleStore, "stats">) {
       }
     },
     rateLimitRemaining: (n: number) => rateLimit.set(n),
-    /** For drift detection: how many projects are drifted now. */
-    setProjectsDrifted: (n: number) => drifted.set(n),
   };
 }
 

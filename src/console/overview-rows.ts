@@ -1,5 +1,7 @@
+import type { DriftCheck, DriftPause } from "../model/drift.js";
 import type { Permission } from "../model/pull-request.js";
 import type { ApplyView, LockView, PlanRun, ProjectActivity } from "../store/console-store.js";
+import type { LiveApply } from "../store/store.js";
 
 export type ProjectStatus = "running" | "failed" | "pending" | "applied" | "idle";
 export const STATUSES: readonly ProjectStatus[] = ["running", "failed", "pending", "applied", "idle"];
@@ -12,12 +14,27 @@ export interface OverviewRow {
   lastApply?: ApplyView;
   live?: ApplyView;
   lock?: LockView;
+  /** The last drift check, and a pause of reconciliation (pull mode). */
+  drift?: DriftCheck;
+  driftPause?: DriftPause;
+  /** The newest successful apply of the live record, whatever started it (PR, merge, drift issue, reconcile). */
+  liveRecord?: LiveApply;
   canWrite: boolean;
 }
 
+/** Pull mode's view of the projects: last checks, pauses, and the live record (newest first). */
+export interface DriftView {
+  checks: DriftCheck[];
+  pauses: DriftPause[];
+  live: LiveApply[];
+}
+
+const NO_DRIFT: DriftView = { checks: [], pauses: [], live: [] };
+
 export interface OverviewFilter {
   repo?: string;
-  status?: ProjectStatus | "locked";
+  /** A project status, or "locked" (a PR holds its lock), or "drifted" (its last drift check found drift). */
+  status?: ProjectStatus | "locked" | "drifted";
   /** Case-insensitive part of the project name (or repo). */
   q?: string;
 }
@@ -43,14 +60,15 @@ export function projectStatus(r: Pick<OverviewRow, "lastPlan" | "lastApply" | "l
 }
 
 /**
- * The overview: every project of every repo the user can read, with its lock; projects known
- * only by a lock are listed too. Filtered, sorted by repo then project.
+ * The overview: every project of every repo the user can read, with its lock and drift state;
+ * projects known only by a lock or a drift check are listed too. Filtered, sorted by repo then project.
  */
 export function overviewRows(
   activity: ProjectActivity[],
   locks: LockView[],
   access: ReadonlyMap<string, Permission>,
   filter: OverviewFilter,
+  drift: DriftView = NO_DRIFT,
 ): OverviewRow[] {
   const readable = (repo: string) => {
     const p = access.get(repo.toLowerCase());
@@ -69,17 +87,26 @@ export function overviewRows(
       canWrite: canWrite(access.get(a.repo.toLowerCase())),
     });
   }
-  for (const l of locks) {
-    if (!readable(l.repo)) continue;
-    const key = `${l.repo}\0${l.project}`;
-    const row = rows.get(key) ?? { repo: l.repo, project: l.project, status: "idle" as const, canWrite: canWrite(access.get(l.repo.toLowerCase())) };
-    row.lock = l;
+  const rowOf = (repo: string, project: string): OverviewRow => {
+    const key = `${repo}\0${project}`;
+    const row: OverviewRow = rows.get(key) ?? { repo, project, status: "idle", canWrite: canWrite(access.get(repo.toLowerCase())) };
     rows.set(key, row);
+    return row;
+  };
+  for (const l of locks) if (readable(l.repo)) rowOf(l.repo, l.project).lock = l;
+  for (const c of drift.checks) if (readable(c.repo)) rowOf(c.repo, c.project).drift = c;
+  for (const p of drift.pauses) if (readable(p.repo)) rowOf(p.repo, p.project).driftPause = p;
+  for (const l of drift.live) {
+    if (l.outcome !== "succeeded" || !readable(l.repo)) continue;
+    const row = rowOf(l.repo, l.project);
+    row.liveRecord ??= l;
   }
+  // Applied only through pull mode (a drift issue or a reconcile) is still applied.
+  for (const row of rows.values()) if (row.liveRecord && row.status === "idle") row.status = "applied";
   const q = filter.q?.trim().toLowerCase();
   return [...rows.values()]
     .filter((r) => !filter.repo || r.repo.toLowerCase() === filter.repo.toLowerCase())
-    .filter((r) => !filter.status || (filter.status === "locked" ? r.lock !== undefined : r.status === filter.status))
+    .filter((r) => !filter.status || (filter.status === "locked" ? r.lock !== undefined : filter.status === "drifted" ? r.drift?.status === "drifted" : r.status === filter.status))
     .filter((r) => !q || r.project.toLowerCase().includes(q) || r.repo.toLowerCase().includes(q))
     .sort((a, b) => a.repo.localeCompare(b.repo) || a.project.localeCompare(b.project));
 }

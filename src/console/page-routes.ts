@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AnsiUp } from "ansi_up";
 import { repoFullName } from "../model/repo.js";
+import type { LiveApply } from "../store/store.js";
 import { AUDIT_COLUMNS, auditRows, toCsv } from "./audit-rows.js";
 import { type ConsoleContext, FLASH, type Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
@@ -19,12 +20,19 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
   const status = q.get("status") ?? "";
   const filter: OverviewFilter = {
     repo: q.get("repo") || undefined,
-    status: (STATUSES as readonly string[]).includes(status) || status === "locked" ? (status as OverviewFilter["status"]) : undefined,
+    status: (STATUSES as readonly string[]).includes(status) || status === "locked" || status === "drifted" ? (status as OverviewFilter["status"]) : undefined,
     q: q.get("q") || undefined,
   };
-  const [activity, locks, pause] = await Promise.all([store.projectActivity(), store.allLocks(), pauseState()]);
-  const rows = overviewRows(activity, locks, v.access, filter);
-  const total = overviewRows(activity, locks, v.access, {}).length;
+  const [activity, locks, pause, checks, pauses] = await Promise.all([
+    store.projectActivity(),
+    store.allLocks(),
+    pauseState(),
+    store.driftChecks(),
+    store.driftPauses(),
+  ]);
+  const drift = { checks, pauses, live: await liveRecords(ctx, v, [...activity, ...checks].map((a) => a.repo)) };
+  const rows = overviewRows(activity, locks, v.access, filter, drift);
+  const total = overviewRows(activity, locks, v.access, {}, drift).length;
   const repos = [...new Set([...v.access.entries()].filter(([, p]) => p !== "none").map(([r]) => r))].sort();
   const shown = rows.slice(0, PAGE_SIZE);
   sendHtml(
@@ -36,11 +44,17 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
       total,
       more: rows.length > shown.length,
       repos,
-      statuses: [...STATUSES, "locked"],
+      statuses: [...STATUSES, "locked", "drifted"],
       filter,
       web: deps.githubWebUrl,
     }),
   );
+}
+
+/** The live record of the readable repos among `repos` (one read per repo): what each project runs. */
+async function liveRecords(ctx: ConsoleContext, v: Viewer, repos: string[]): Promise<LiveApply[]> {
+  const readableRepos = [...new Set(repos)].filter((r) => ctx.readable(v, r));
+  return (await Promise.all(readableRepos.map((r) => ctx.store.liveApplies(r)))).flat();
 }
 
 export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewer, id: number) {
@@ -117,7 +131,7 @@ export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, 
       rows,
       filter,
       query,
-      actions: ["apply", "unlock", "pause", "resume", "drift"],
+      actions: ["apply", "unlock", "pause", "resume", "drift-pause", "drift-resume", "reconcile"],
       web: deps.githubWebUrl,
     }),
   );

@@ -50,3 +50,19 @@ export interface DriftPause {
 
 /** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
 export const DRIFT_LABEL = "sluice:drift";
+
+/**
+ * The last drift check of one project, kept so the console and `/metrics` can say which projects
+ * differ from git without asking GitHub. reconciled: drift was found and git's state applied.
+ */
+export interface DriftCheck {
+  repo: string;
+  project: string;
+  status: "in-line" | "drifted" | "reconciled" | "skipped" | "error";
+  /** Why it was skipped, failed or not reconciled ("" when nothing to say). */
+  reason: string;
+  /** The open drift issue of the project, if the run left one. */
+  issue?: number;
+  issueUrl?: string;
+  checkedAt: string;
+}

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { DriftSchedule } from "../model/drift.js";
+import type { DriftCheck, DriftSchedule } from "../model/drift.js";
 import type { JobTarget } from "../model/job.js";
 import { toLock, type LockRow } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
@@ -42,6 +42,16 @@ CREATE TABLE IF NOT EXISTS live_applies (
   finished_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS live_applies_project ON live_applies (repo, project, id);
+CREATE TABLE IF NOT EXISTS drift_checks (
+  repo text NOT NULL,
+  project text NOT NULL,
+  status text NOT NULL,
+  reason text NOT NULL,
+  issue integer,
+  issue_url text,
+  checked_at timestamptz NOT NULL,
+  PRIMARY KEY (repo, project)
+);
 `;
 
 type DriftMethods = Pick<
@@ -56,6 +66,8 @@ type DriftMethods = Pick<
   | "claimDriftRun"
   | "setDriftPause"
   | "driftPauses"
+  | "recordDriftCheck"
+  | "driftChecks"
 >;
 
 interface LiveRow {
@@ -188,11 +200,42 @@ export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods
       );
     },
     async driftPauses(repo) {
-      const rows = await query<{ repo: string; project: string; actor: string; reason: string; created_at: Date }>(
-        "SELECT * FROM drift_pauses WHERE repo = $1 ORDER BY project",
-        [repo],
-      );
+      type PauseRow = { repo: string; project: string; actor: string; reason: string; created_at: Date };
+      const rows =
+        repo === undefined
+          ? await query<PauseRow>("SELECT * FROM drift_pauses ORDER BY repo, project")
+          : await query<PauseRow>("SELECT * FROM drift_pauses WHERE repo = $1 ORDER BY project", [repo]);
       return rows.map((r) => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at.toISOString() }));
+    },
+    async recordDriftCheck(c) {
+      await query(
+        `INSERT INTO drift_checks (repo, project, status, reason, issue, issue_url, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (repo, project) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, issue = EXCLUDED.issue,
+           issue_url = EXCLUDED.issue_url, checked_at = EXCLUDED.checked_at`,
+        [c.repo, c.project, c.status, c.reason, c.issue ?? null, c.issueUrl ?? null, c.checkedAt],
+      );
+    },
+    async driftChecks() {
+      const rows = await query<{
+        repo: string;
+        project: string;
+        status: DriftCheck["status"];
+        reason: string;
+        issue: number | null;
+        issue_url: string | null;
+        checked_at: Date;
+      }>("SELECT * FROM drift_checks ORDER BY repo, project");
+      return rows.map(
+        (r): DriftCheck => ({
+          repo: r.repo,
+          project: r.project,
+          status: r.status,
+          reason: r.reason,
+          ...(r.issue !== null ? { issue: r.issue } : {}),
+          ...(r.issue_url !== null ? { issueUrl: r.issue_url } : {}),
+          checkedAt: r.checked_at.toISOString(),
+        }),
+      );
     },
   };
 }

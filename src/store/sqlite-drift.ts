@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { DriftPause, DriftSchedule } from "../model/drift.js";
+import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { LiveApply, LockRecord, Store } from "./store.js";
 
@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS live_applies (
   finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS live_applies_project ON live_applies (repo, project, id);
+CREATE TABLE IF NOT EXISTS drift_checks (
+  repo TEXT NOT NULL,
+  project TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  issue INTEGER,
+  issue_url TEXT,
+  checked_at TEXT NOT NULL,
+  PRIMARY KEY (repo, project)
+);
 `;
 
 type DriftMethods = Pick<
@@ -53,6 +63,8 @@ type DriftMethods = Pick<
   | "claimDriftRun"
   | "setDriftPause"
   | "driftPauses"
+  | "recordDriftCheck"
+  | "driftChecks"
 >;
 
 interface LiveRow {
@@ -205,7 +217,11 @@ export function sqliteDriftMethods(
       );
     },
     async driftPauses(repo) {
-      const rows = db.prepare("SELECT * FROM drift_pauses WHERE repo = ? ORDER BY project").all(repo) as {
+      const rows = (
+        repo === undefined
+          ? db.prepare("SELECT * FROM drift_pauses ORDER BY repo, project").all()
+          : db.prepare("SELECT * FROM drift_pauses WHERE repo = ? ORDER BY project").all(repo)
+      ) as {
         repo: string;
         project: string;
         actor: string;
@@ -213,6 +229,39 @@ export function sqliteDriftMethods(
         created_at: string;
       }[];
       return rows.map((r): DriftPause => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at }));
+    },
+    async recordDriftCheck(c) {
+      db.prepare("INSERT OR REPLACE INTO drift_checks (repo, project, status, reason, issue, issue_url, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+        c.repo,
+        c.project,
+        c.status,
+        c.reason,
+        c.issue ?? null,
+        c.issueUrl ?? null,
+        c.checkedAt,
+      );
+    },
+    async driftChecks() {
+      const rows = db.prepare("SELECT * FROM drift_checks ORDER BY repo, project").all() as {
+        repo: string;
+        project: string;
+        status: DriftCheck["status"];
+        reason: string;
+        issue: number | null;
+        issue_url: string | null;
+        checked_at: string;
+      }[];
+      return rows.map(
+        (r): DriftCheck => ({
+          repo: r.repo,
+          project: r.project,
+          status: r.status,
+          reason: r.reason,
+          ...(r.issue !== null ? { issue: r.issue } : {}),
+          ...(r.issue_url !== null ? { issueUrl: r.issue_url } : {}),
+          checkedAt: r.checked_at,
+        }),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
-import type { DriftPause, DriftSchedule } from "../model/drift.js";
+import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 
@@ -200,7 +200,12 @@ export interface Store extends ConsoleStore, PolicyStore {
   claimDriftRun(run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec): Promise<number | undefined>;
   /** Pauses (`pause` given) or resumes reconciliation of a project. */
   setDriftPause(repo: string, project: string, pause: { actor: string; reason: string } | undefined): Promise<void>;
-  driftPauses(repo: string): Promise<DriftPause[]>;
+  /** Pauses of one repo, or (no repo) of every repo, for the console. */
+  driftPauses(repo?: string): Promise<DriftPause[]>;
+  /** Keeps `check` as the project's last drift check (replacing the one before). */
+  recordDriftCheck(check: DriftCheck): Promise<void>;
+  /** The last drift check of every project, by repo then project. */
+  driftChecks(): Promise<DriftCheck[]>;
 
   /** Answers when the store can be reached (for /readyz). */
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;

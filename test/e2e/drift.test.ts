@@ -1,4 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
@@ -47,6 +48,16 @@ async function newRepo(files: (state: string) => Record<string, string>) {
   return { repo, state };
 }
 
+/** Rows of the app's store, read beside the running app (read-only). */
+function storeRows<T>(sql: string, ...args: unknown[]): T[] {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
+}
+
 type StateFile = { serial: number; resources: { instances: { attributes: Record<string, { value: unknown } | unknown> }[] }[] };
 
 /** Sets the `input` (and `output`) of every terraform_data in a local state file, as someone would by hand. */
@@ -92,6 +103,8 @@ describe("drift (pull mode)", () => {
     expect(issue.title).toBe("Drift: project net");
     expect(issue.body).toContain("In git, not applied (1)");
     expect(issue.body).toContain("terraform_data.net_0");
+    // The store keeps the project's last check for the console and /metrics: drifted, with its issue.
+    expect(storeRows("SELECT status, issue FROM drift_checks WHERE repo = ? AND project = 'net'", repo.fullName)).toEqual([{ status: "drifted", issue: issue.number }]);
 
     // /apply on the issue by someone without write access: refused, nothing applied.
     await h.sim.comment(repo, issue.number, { user: "rita", body: "/apply" });
@@ -236,6 +249,11 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("needs a reason")), { message: "no reply to a pause without reason" });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift resume -p net" });
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
+    // Both are in the audit trail (the refused and the mistaken ones are not).
+    expect(storeRows("SELECT actor, action, project, pr, detail FROM audit_events WHERE repo = ? ORDER BY id", repo.fullName)).toEqual([
+      { actor: "alice", action: "drift-pause", project: "net", pr: pr.number, detail: "migrating the network" },
+      { actor: "alice", action: "drift-resume", project: "net", pr: pr.number, detail: "" },
+    ]);
     expect(await stateInput(state).catch(() => [])).toEqual([]);
   });
 

@@ -838,6 +838,31 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await after.liveApplies("acme/infra", "net")).find((l) => l.id === liveCrashed)).toMatchObject({ outcome: "interrupted" });
   });
 
+  it("keeps each project's last drift check across a restart, and every repo's pauses", async () => {
+    await fresh();
+    const s = await env.open();
+    const at = "2026-03-04T05:06:07.000Z";
+    await s.recordDriftCheck({ repo: "acme/infra", project: "net", status: "drifted", reason: "", issue: 40, issueUrl: "https://github.example/acme/infra/issues/40", checkedAt: at });
+    await s.recordDriftCheck({ repo: "acme/infra", project: "app", status: "skipped", reason: "#3 applied, not merged yet", checkedAt: at });
+    await s.recordDriftCheck({ repo: "acme/other", project: "dns", status: "in-line", reason: "", checkedAt: at });
+    // A newer check replaces the project's last one: back in line, no issue any more.
+    await s.recordDriftCheck({ repo: "acme/infra", project: "app", status: "in-line", reason: "", checkedAt: "2026-03-04T06:00:00.000Z" });
+    await s.setDriftPause("acme/other", "dns", { actor: "bob", reason: "freeze" });
+    await s.setDriftPause("acme/infra", "net", { actor: "alice", reason: "migration" });
+    await s.close();
+    const after = await env.open();
+    expect(await after.driftChecks()).toEqual([
+      { repo: "acme/infra", project: "app", status: "in-line", reason: "", checkedAt: "2026-03-04T06:00:00.000Z" },
+      { repo: "acme/infra", project: "net", status: "drifted", reason: "", issue: 40, issueUrl: "https://github.example/acme/infra/issues/40", checkedAt: at },
+      { repo: "acme/other", project: "dns", status: "in-line", reason: "", checkedAt: at },
+    ]);
+    expect((await after.driftPauses()).map((p) => [p.repo, p.project, p.reason])).toEqual([
+      ["acme/infra", "net", "migration"],
+      ["acme/other", "dns", "freeze"],
+    ]);
+    expect((await after.driftPauses("acme/other")).map((p) => p.project)).toEqual(["dns"]);
+  });
+
   it.runIf(adapter.shared)("creates the schema once when several replicas start together", async () => {
     await fresh();
     const stores = await Promise.all(Array.from({ length: 4 }, () => env.open()));

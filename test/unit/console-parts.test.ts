@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import { auditRows, toCsv } from "../../src/console/audit-rows.js";
 import { safeReturnPath } from "../../src/console/http-replies.js";
 import { createMetrics } from "../../src/console/metrics.js";
+import { renderPage } from "../../src/console/console-templates.js";
 import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";
+import type { DriftCheck } from "../../src/model/drift.js";
 import type { Permission } from "../../src/model/pull-request.js";
+import type { LiveApply } from "../../src/store/store.js";
 import { checkAppliesPaused } from "../../src/policy/check-applies-paused.js";
 import type { ApplyView, LockView, PlanRun, ProjectActivity } from "../../src/store/console-store.js";
 import { fitLogChunk } from "../../src/store/fit-log-chunk.js";
@@ -75,6 +78,59 @@ describe("overviewRows", () => {
     expect(names({ repo: "ACME/infra", status: "pending" })).toEqual(["net"]);
     expect(names({ repo: "acme/secret" })).toEqual([]);
   });
+
+  const at = "2026-03-04T05:06:07.000Z";
+  const check = (repo: string, project: string, status: DriftCheck["status"], over: Partial<DriftCheck> = {}): DriftCheck => ({ repo, project, status, reason: "", checkedAt: at, ...over });
+  const live = (repo: string, project: string, over: Partial<LiveApply>): LiveApply => ({
+    id: 1, repo, project, dir: project, workspace: "default", commitSha: "c".repeat(40), source: "pr", number: 1, actor: "alice",
+    approvers: [], planHash: "h", outcome: "succeeded", startedAt: at, finishedAt: at, ...over,
+  });
+  const drift = {
+    checks: [
+      check("acme/infra", "net", "drifted", { issue: 40, issueUrl: "https://github.example/acme/infra/issues/40" }),
+      check("acme/infra", "dns", "in-line"),
+      check("acme/secret", "vault", "drifted", { issue: 41 }),
+    ],
+    pauses: [
+      { repo: "acme/infra", project: "net", actor: "alice", reason: "migration", createdAt: at },
+      { repo: "acme/secret", project: "vault", actor: "bob", reason: "hidden", createdAt: at },
+    ],
+    // Newest first, as the store returns them: the failed reconcile is not what runs.
+    live: [
+      live("acme/infra", "dns", { id: 3, source: "reconcile", number: 0, actor: "sluice", outcome: "failed" }),
+      live("acme/infra", "dns", { id: 2, source: "drift-issue", number: 40 }),
+      live("acme/infra", "dns", { id: 1, source: "pr", number: 5 }),
+      live("acme/secret", "vault", { id: 4, source: "reconcile" }),
+    ],
+  };
+
+  it("shows each readable project's last drift check, pause and live record, and filters drifted ones", () => {
+    const rows = overviewRows(activity, locks, access, {}, drift);
+    expect(rows.map((r) => [r.project, r.status, r.drift?.status, r.drift?.issue, r.driftPause?.reason, r.liveRecord?.source, r.liveRecord?.number])).toEqual([
+      ["app", "failed", undefined, undefined, undefined, undefined, undefined],
+      ["db", "idle", undefined, undefined, undefined, undefined, undefined],
+      // Known only from pull mode: its drift check, and applied through a drift issue.
+      ["dns", "applied", "in-line", undefined, undefined, "drift-issue", 40],
+      ["net", "pending", "drifted", 40, "migration", undefined, undefined],
+    ]);
+    const names = (f: Parameters<typeof overviewRows>[3]) => overviewRows(activity, locks, access, f, drift).map((r) => r.project);
+    expect(names({ status: "drifted" })).toEqual(["net"]);
+    expect(names({ status: "applied" })).toEqual(["dns"]);
+    // A repo the user cannot read shows none of its drift state.
+    expect(overviewRows(activity, locks, new Map([["acme/secret", "none" as Permission]]), {}, drift)).toEqual([]);
+  });
+
+  it("renders the drift cell and a pull-mode live apply, with no inline script or style", () => {
+    const rows = overviewRows(activity, locks, access, {}, drift);
+    const html = renderPage("overview", { title: "Overview" }, { rows, statuses: ["drifted"], filter: {}, web: "https://github.example" });
+    const cell = (project: string) => html.split("<tr>").find((r) => r.includes(`<span class="name">${project}</span>`)) ?? "";
+    expect(cell("net")).toContain('<span class="status d-drifted">drifted</span> <a href="https://github.example/acme/infra/issues/40">#40</a>, checked <time');
+    expect(cell("net")).toContain('<span class="paused">paused: migration</span> <span class="note">by alice</span>');
+    expect(cell("dns")).toContain('from drift issue <a href="https://github.example/acme/infra/issues/40">#40</a> by alice');
+    expect(cell("app")).toContain('<span class="none">not checked</span>');
+    expect(html).toContain('<option value="drifted"');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)|\sstyle=|<style/);
+  });
 });
 
 describe("audit rows and CSV", () => {
@@ -127,12 +183,15 @@ describe("small console parts", () => {
   });
 
   it("names every metric sluice_* and reads the store's gauges at scrape time", async () => {
-    const metrics = createMetrics({ stats: async () => ({ queuedJobs: 3, runningJobs: 1, locks: 7 }) });
+    const check = (project: string, status: DriftCheck["status"]): DriftCheck => ({ repo: "acme/infra", project, status, reason: "", checkedAt: "2026-03-04T05:06:07.000Z" });
+    const metrics = createMetrics({
+      stats: async () => ({ queuedJobs: 3, runningJobs: 1, locks: 7 }),
+      driftChecks: async () => [check("a", "drifted"), check("b", "in-line"), check("c", "drifted"), check("d", "reconciled"), check("e", "skipped")],
+    });
     metrics.webhookReceived("pull_request");
     metrics.webhookRejected("signature");
     await metrics.timeJob("plan", async () => undefined);
     await expect(metrics.timeJob("apply", async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
-    metrics.setProjectsDrifted(2);
     const text = await metrics.registry.metrics();
     const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] as string);
     expect(names.length).toBeGreaterThan(15);

@@ -26,6 +26,8 @@ import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
 import { markerFor } from "../../render/marker.js";
+import { driftCheckOf } from "../../drift/drift-check-of.js";
+import type { IssueInfo } from "../../vcs/vcs-client.js";
 
 interface DriftContext {
   job: Job;
@@ -94,11 +96,13 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       }
       if (cmd.action === "pause") {
         await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
+        await deps.store.recordAudit({ actor: spec.actor, action: "drift-pause", repo: name, project, pr: job.target.pr, detail: cmd.reason ?? "" });
         return reply(
           `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
         );
       }
       await deps.store.setDriftPause(name, project, undefined);
+      await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr, detail: "" });
       return reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
     }
 
@@ -132,7 +136,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     );
     const run: DriftRun = { repo: name, branch: head.name, sha: head.sha, results: results.filter((r): r is ProjectDrift => r !== undefined), at: new Date().toISOString() };
     const pauseOf = (project: string) => ctx.pauses.find((p) => p.project === project);
-    let urls: Map<string, string>;
+    let urls: Map<string, IssueInfo>;
     try {
       urls = await syncDriftIssues({
         deps,
@@ -152,7 +156,9 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
         .catch(() => undefined);
       throw e;
     }
-    const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p));
+    // The last outcome of each project, for the console and `/metrics` (after the issues: it names them).
+    for (const r of run.results) await deps.store.recordDriftCheck(driftCheckOf(name, r, run.at, urls.get(r.project.name)));
+    const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p)?.htmlUrl);
     await vcs.updateCheck(repo, check, { status: "completed", conclusion: rendered.conclusion, title: rendered.title, summary: rendered.summary });
     deps.log.info(
       { jobId: job.id, repo: name, sha: head.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
@@ -224,6 +230,13 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     planId: 0,
     number: 0,
     actor: "sluice",
+  });
+  await deps.store.recordAudit({
+    actor: "sluice",
+    action: "reconcile",
+    repo: name,
+    project: project.name,
+    detail: applied.ok ? `applied ${checkout.headSha.slice(0, 7)}` : `failed at ${checkout.headSha.slice(0, 7)}: ${secrets.redact(applied.message)}`,
   });
   // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
   if (applied.ok) await rm(planFile, { force: true });

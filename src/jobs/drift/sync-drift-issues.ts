@@ -26,16 +26,16 @@ export interface IssueSync {
 /**
  * One open issue per drifted project, found again by the marker on its first line: created once,
  * edited in place on each run (its full plan in comments, also edited in place), and closed with
- * a comment when a run finds the project back in line. Returns the issue URL of each project.
+ * a comment when a run finds the project back in line. Returns the open issue of each project.
  */
-export async function syncDriftIssues(s: IssueSync): Promise<Map<string, string>> {
+export async function syncDriftIssues(s: IssueSync): Promise<Map<string, IssueInfo>> {
   const { vcs, repo, run } = s;
   const open = new Map<string, IssueInfo>();
   for (const issue of (await vcs.openIssues(repo, DRIFT_LABEL)).sort((a, b) => a.number - b.number)) {
     const project = projectOfIssue(issue.body);
     if (project !== undefined && !open.has(project)) open.set(project, issue);
   }
-  const urls = new Map<string, string>();
+  const urls = new Map<string, IssueInfo>();
   for (const r of run.results) {
     const issue = open.get(r.project.name);
     const reconciled = r.status === "drifted" && r.reconcile?.done === true && r.reconcile.outcome === "applied";
@@ -51,11 +51,11 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, string>
       // No current plan for this project: whatever the issue shows may no longer be applied.
       if (issue) {
         await supersede(s, issue.number);
-        urls.set(r.project.name, issue.htmlUrl);
+        urls.set(r.project.name, issue);
       }
       continue;
     }
-    urls.set(r.project.name, (await upsertIssue(s, r, issue)).htmlUrl);
+    urls.set(r.project.name, await upsertIssue(s, r, issue));
   }
   return urls;
 }
