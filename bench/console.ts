@@ -27,29 +27,69 @@ function populate(file: string): void {
   const db = new Database(file);
   const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
   const project = (i: number) => ({ repo: `acme/repo-${i % REPOS}`, name: `project-${i}` });
-  const target = (repo: string, pr: number) => JSON.stringify({ installationId: 1, repo: { owner: "acme", name: repo.split("/")[1] }, cloneUrl: "x", pr });
+  const target = (repo: string, pr: number) =>
+    JSON.stringify({ installationId: 1, repo: { owner: "acme", name: repo.split("/")[1] }, cloneUrl: "x", pr });
   db.transaction(() => {
     const job = db.prepare("INSERT INTO jobs (id, delivery_id, target, spec, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    const stream = db.prepare("INSERT INTO log_streams (job_id, project, repo, pr, kind, bytes, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const stream = db.prepare(
+      "INSERT INTO log_streams (job_id, project, repo, pr, kind, bytes, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
     const chunk = db.prepare("INSERT INTO job_logs (job_id, seq, project, text) VALUES (?, ?, ?, ?)");
     const plan = db.prepare(
       "INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at) VALUES (?, ?, ?, ?, 'default', 'terraform', ?, 'b', 'p', 'h', ?, ?, ?, ?)",
     );
-    const apply = db.prepare("INSERT INTO applies (job_id, repo, pr, project, plan_id, status, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    const summary = JSON.stringify({ add: 2, change: 1, destroy: 0, replace: 0, move: 0, import: 0, forget: 0, resources: [], moves: [], outputs: [], hasChanges: true });
+    const apply = db.prepare(
+      "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const summary = JSON.stringify({
+      add: 2,
+      change: 1,
+      destroy: 0,
+      replace: 0,
+      move: 0,
+      import: 0,
+      forget: 0,
+      resources: [],
+      moves: [],
+      outputs: [],
+      hasChanges: true,
+    });
     const lastPlan = new Map<string, number>();
     for (let id = 1; id <= JOBS; id++) {
       const p = project(id % PROJECTS);
       const pr = 1 + (id % 500);
       const kind = id % 5 === 0 ? "apply" : "plan";
       const status = id > JOBS - 20 ? "running" : id % 37 === 0 ? "failed" : "done";
-      job.run(id, `d-${id}`, target(p.repo, pr), JSON.stringify({ kind, trigger: "comment", actor: `user-${id % 30}` }), status, at(id), at(id));
+      job.run(
+        id,
+        `d-${id}`,
+        target(p.repo, pr),
+        JSON.stringify({ kind, trigger: "comment", actor: `user-${id % 30}` }),
+        status,
+        at(id),
+        at(id),
+      );
       stream.run(id, p.name, p.repo, pr, kind, 400, at(id), at(id));
       for (let s = 1; s <= 3; s++) chunk.run(id, s, p.name, `line ${s} of job ${id}: terraform_data.${p.name}: Creating...\n`);
       if (kind === "plan" && status === "done") {
-        lastPlan.set(p.name, Number(plan.run(p.repo, pr, p.name, p.name, `sha${id}`, summary, id % 3 === 0 ? "applied" : "superseded", id, at(id)).lastInsertRowid));
+        lastPlan.set(
+          p.name,
+          Number(
+            plan.run(p.repo, pr, p.name, p.name, `sha${id}`, summary, id % 3 === 0 ? "applied" : "superseded", id, at(id)).lastInsertRowid,
+          ),
+        );
       }
-      if (kind === "apply") apply.run(id, p.repo, pr, p.name, lastPlan.get(p.name) ?? 0, status === "running" ? "started" : id % 11 === 0 ? "failed" : "succeeded", at(id), at(id + 1));
+      if (kind === "apply")
+        apply.run(
+          id,
+          p.repo,
+          pr,
+          p.name,
+          lastPlan.get(p.name) ?? 0,
+          status === "running" ? "started" : id % 11 === 0 ? "failed" : "succeeded",
+          at(id),
+          at(id + 1),
+        );
     }
     const lock = db.prepare("INSERT INTO locks (repo, dir, workspace, project, pr, created_at) VALUES (?, ?, 'default', ?, ?, ?)");
     const waiter = db.prepare("INSERT INTO lock_waiters (repo, dir, workspace, pr, target) VALUES (?, ?, 'default', ?, ?)");
@@ -104,7 +144,8 @@ async function measureOverview(store: Store, label: string, opts: BenchOptions):
     };
     const reps = opts.quick ? 5 : 15;
     const check = await timed("/");
-    if (!check.body.includes("of 2000 projects")) throw new Error(`the overview does not list 2,000 projects: ${/<p class="count">[^<]*/.exec(check.body)?.[0]}`);
+    if (!check.body.includes("of 2000 projects"))
+      throw new Error(`the overview does not list 2,000 projects: ${/<p class="count">[^<]*/.exec(check.body)?.[0]}`);
     const overview: number[] = [];
     const filtered: number[] = [];
     const queries: number[] = [];

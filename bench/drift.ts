@@ -51,8 +51,11 @@ export async function drift(opts: BenchOptions): Promise<Figure[]> {
       const created = mine.find((c) => c.method === "POST");
       const completed = mine.find((c) => c.method === "PATCH" && (c.body as { status?: string } | undefined)?.status === "completed");
       if (!created || !completed) throw new Error("check calls not found");
-      const check = checks().slice(before).find((c) => c.head_sha === push.sha);
-      if (check?.conclusion !== "success") throw new Error(`drift check ended ${check?.conclusion}: ${check?.output.summary?.slice(0, 500)}`);
+      const check = checks()
+        .slice(before)
+        .find((c) => c.head_sha === push.sha);
+      if (check?.conclusion !== "success")
+        throw new Error(`drift check ended ${check?.conclusion}: ${check?.output.summary?.slice(0, 500)}`);
       return { wallMs: completed.at - due, startMs: created.at - due, peakMb, sha: push.sha };
     };
 
@@ -69,10 +72,24 @@ export async function drift(opts: BenchOptions): Promise<Figure[]> {
       await checkout.remove();
     }
     const timed = await scheduledRun("timed");
-    console.error(`  timed: app ${sec(timed.wallMs)}, shell ${sec(shellMs)}, planning started ${ms(timed.startMs)} after the due time, peak RSS ${timed.peakMb} MB`);
+    console.error(
+      `  timed: app ${sec(timed.wallMs)}, shell ${sec(shellMs)}, planning started ${ms(timed.startMs)} after the due time, peak RSS ${timed.peakMb} MB`,
+    );
     return [
-      figure(`drift.ratio N=${n}`, timed.wallMs / shellMs, "x", { max: 1.15, label: "≤ 1.15" }, `shell ${sec(shellMs)}, app ${sec(timed.wallMs)} (due time → completed check), parallel ${parallel}`),
-      figure(`drift.tick-to-running N=${n}`, Math.max(warm.startMs, timed.startMs), "ms", { max: 1000, strict: true, label: "< 1 s" }, `due time → sluice/drift check in progress (projects start planning), worst of 2 runs`),
+      figure(
+        `drift.ratio N=${n}`,
+        timed.wallMs / shellMs,
+        "x",
+        { max: 1.15, label: "≤ 1.15" },
+        `shell ${sec(shellMs)}, app ${sec(timed.wallMs)} (due time → completed check), parallel ${parallel}`,
+      ),
+      figure(
+        `drift.tick-to-running N=${n}`,
+        Math.max(warm.startMs, timed.startMs),
+        "ms",
+        { max: 1000, strict: true, label: "< 1 s" },
+        `due time → sluice/drift check in progress (projects start planning), worst of 2 runs`,
+      ),
       figure(`drift.peak-rss N=${n}`, timed.peakMb, "MB", undefined, "the app process during the timed check"),
     ];
   } finally {

@@ -15,9 +15,13 @@ import { tfData } from "./support/tf-repo-files.js";
 const CONCURRENCY = 16;
 
 async function startTrivialServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "support/trivial-webhook-server.ts")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "support/trivial-webhook-server.ts")],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const port = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {
@@ -106,7 +110,13 @@ export async function ingress(_opts: BenchOptions): Promise<Figure[]> {
 
     return [
       exactly("ingress.acknowledged (202)", accepted, `of ${count}`, count, `trivial server: all answered in the same run`),
-      figure("ingress.p99 ack latency", s.p99, "ms", { max: 50, strict: true, label: "< 50 ms" }, `trivial server p99 ${ms(base.p99)}, p50 ${ms(base.p50)}; app p50 ${ms(s.p50)}, max ${ms(s.max)}`),
+      figure(
+        "ingress.p99 ack latency",
+        s.p99,
+        "ms",
+        { max: 50, strict: true, label: "< 50 ms" },
+        `trivial server p99 ${ms(base.p99)}, p50 ${ms(base.p50)}; app p50 ${ms(s.p50)}, max ${ms(s.max)}`,
+      ),
       exactly("ingress.deliveries with 1 job", exactlyOne, `of ${count}`, count, `${extra} extra jobs; ${replies} replies posted`),
     ];
   } finally {

@@ -78,8 +78,20 @@ export async function mapping(opts: BenchOptions): Promise<Figure[]> {
 
     const base = `git ls-tree ${ms(ls.median)}`;
     return [
-      figure(`mapping.affected 50-project PR`, map50.median, "ms", TARGET, `${base}; naive prefix scan ${ms(naive50.median)}; ${affected50} projects`),
-      figure(`mapping.affected 3000-file PR`, map3000.median, "ms", TARGET, `${base}; naive prefix scan ${ms(naive3000.median)}; ${affected3000} projects`),
+      figure(
+        `mapping.affected 50-project PR`,
+        map50.median,
+        "ms",
+        TARGET,
+        `${base}; naive prefix scan ${ms(naive50.median)}; ${affected50} projects`,
+      ),
+      figure(
+        `mapping.affected 3000-file PR`,
+        map3000.median,
+        "ms",
+        TARGET,
+        `${base}; naive prefix scan ${ms(naive3000.median)}; ${affected3000} projects`,
+      ),
       figure(`mapping.readRepoTree 20k files`, read.median, "ms", undefined, `${base}; reads+lexes ${tree.tfSources.size} dirs' .tf`),
       figure(
         `mapping.total incl. readRepoTree`,

@@ -94,9 +94,27 @@ export async function memory(opts: BenchOptions): Promise<Figure[]> {
     const growth = (end / start - 1) * 100;
     const warmGrowth = (end / afterFirst100 - 1) * 100;
     return [
-      figure("memory.peak RSS 20 concurrent plans", peak, "MB", { max: 300, strict: true, label: "< 300 MB" }, `RSS after start ${mb(start)}`),
-      figure(`memory.RSS growth after ${done} plans`, growth, "%", { max: 10, label: "≤ 10 %" }, `RSS after start ${mb(start)} → ${mb(end)}`),
-      figure(`memory.RSS growth 100→${done} plans`, warmGrowth, "%", undefined, `RSS after the first 100 plans ${mb(afterFirst100)} → ${mb(end)}`),
+      figure(
+        "memory.peak RSS 20 concurrent plans",
+        peak,
+        "MB",
+        { max: 300, strict: true, label: "< 300 MB" },
+        `RSS after start ${mb(start)}`,
+      ),
+      figure(
+        `memory.RSS growth after ${done} plans`,
+        growth,
+        "%",
+        { max: 10, label: "≤ 10 %" },
+        `RSS after start ${mb(start)} → ${mb(end)}`,
+      ),
+      figure(
+        `memory.RSS growth 100→${done} plans`,
+        warmGrowth,
+        "%",
+        undefined,
+        `RSS after the first 100 plans ${mb(afterFirst100)} → ${mb(end)}`,
+      ),
     ];
   } finally {
     await app.stop();

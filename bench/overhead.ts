@@ -32,9 +32,21 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
         dirs: dirs.slice(0, count),
         expectTitle: `+${2 * count} ~0 -0 in ${count} ${count === 1 ? "project" : "projects"}`,
       });
-      const c = await compareWithShell(app, repo, { label: `n${n}`, reps, parallel, change: planOf(n), warmChange: planOf(Math.min(n, 20)) });
+      const c = await compareWithShell(app, repo, {
+        label: `n${n}`,
+        reps,
+        parallel,
+        change: planOf(n),
+        warmChange: planOf(Math.min(n, 20)),
+      });
       figures.push(
-        figure(`overhead.ratio N=${n}`, c.ratio, "x", TARGETS[n], `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`),
+        figure(
+          `overhead.ratio N=${n}`,
+          c.ratio,
+          "x",
+          TARGETS[n],
+          `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`,
+        ),
       );
     }
   } finally {

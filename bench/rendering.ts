@@ -10,9 +10,13 @@ import { median, ms } from "./support/stats.js";
 /** Runs one shape in a child process (so a runaway render can be stopped) and collects its events. */
 function runShape(name: string, shape: RenderShape, reps: number): Promise<{ events: ShapeEvent[]; killed: boolean; error: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "support/render-shape-child.ts"), name, String(reps)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(import.meta.dirname, "support/render-shape-child.ts"), name, String(reps)],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const events: ShapeEvent[] = [];
     let buffered = "";
     let error = "";
@@ -56,14 +60,32 @@ export async function rendering(opts: BenchOptions): Promise<Figure[]> {
     const runs = events.filter((e) => e.kind === "run");
     const base = baseline ? `stripControl ${ms(baseline.stripMs)}; split/join copy ${ms(baseline.copyMs)}` : "no baseline";
     if (runs.length === 0) {
-      failures.push(`${name}: ${killed ? `no render finished within ${shape.budgetMs / 1000} s` : `child failed: ${error.trim().split("\n").at(-1)}`}`);
-      figures.push(figure(`rendering.10 MB ${name}`, killed ? shape.budgetMs : Number.NaN, "ms", { max: 500, strict: true, label: "< 500 ms" }, `${base}; ${killed ? "stopped at the budget" : "failed"}`));
+      failures.push(
+        `${name}: ${killed ? `no render finished within ${shape.budgetMs / 1000} s` : `child failed: ${error.trim().split("\n").at(-1)}`}`,
+      );
+      figures.push(
+        figure(
+          `rendering.10 MB ${name}`,
+          killed ? shape.budgetMs : Number.NaN,
+          "ms",
+          { max: 500, strict: true, label: "< 500 ms" },
+          `${base}; ${killed ? "stopped at the budget" : "failed"}`,
+        ),
+      );
       continue;
     }
     const bad = runs.flatMap((r) => r.problems);
     if (bad.length) failures.push(`${name}: ${[...new Set(bad)].join("; ")}`);
     const value = median(runs.map((r) => r.ms));
-    figures.push(figure(`rendering.10 MB ${name}`, value, "ms", { max: 500, strict: true, label: "< 500 ms" }, `${base}; ${runs[0]?.comments} comments`));
+    figures.push(
+      figure(
+        `rendering.10 MB ${name}`,
+        value,
+        "ms",
+        { max: 500, strict: true, label: "< 500 ms" },
+        `${base}; ${runs[0]?.comments} comments`,
+      ),
+    );
   }
   figures.push(
     exactly(

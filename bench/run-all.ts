@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   const file = join(import.meta.dirname, "results", "latest.md");
   await writeResults(file, { startedAt, minutes, quick: opts.quick, machine, loadAtStart, loadAtEnd: load1(), figures, errors });
   const missed = figures.filter((f) => f.verdict === "MISS").length;
-  console.log(`# ${figures.length} figures, ${missed} missed, ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`);
+  console.log(
+    `# ${figures.length} figures, ${missed} missed, ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`,
+  );
 }
 
 main().then(

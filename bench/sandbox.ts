@@ -66,7 +66,13 @@ async function perSpawn(opts: BenchOptions): Promise<Figure[]> {
       }
       const cost = median(inside) - median(direct);
       figures.push(
-        figure(`sandbox.cost per spawn (${label})`, cost, "ms", { max: 20, label: "≤ 20 ms" }, `direct ${ms(median(direct))}, sandboxed ${ms(median(inside))}, median of ${reps}`),
+        figure(
+          `sandbox.cost per spawn (${label})`,
+          cost,
+          "ms",
+          { max: 20, label: "≤ 20 ms" },
+          `direct ${ms(median(direct))}, sandboxed ${ms(median(inside))}, median of ${reps}`,
+        ),
       );
     }
     return figures;
@@ -93,10 +99,22 @@ async function overheadOnOff(opts: BenchOptions): Promise<Figure[]> {
           dirs: dirs.slice(0, count),
           expectTitle: `+${2 * count} ~0 -0 in ${count} ${count === 1 ? "project" : "projects"}`,
         });
-        const c = await compareWithShell(app, repo, { label: `${mode}${n}`, reps, parallel, change: planOf(n), warmChange: planOf(Math.min(n, 20)) });
+        const c = await compareWithShell(app, repo, {
+          label: `${mode}${n}`,
+          reps,
+          parallel,
+          change: planOf(n),
+          warmChange: planOf(Math.min(n, 20)),
+        });
         ratios.set(`${mode}${n}`, c.ratio);
         figures.push(
-          figure(`sandbox.overhead N=${n} sandbox ${mode}`, c.ratio, "x", undefined, `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`),
+          figure(
+            `sandbox.overhead N=${n} sandbox ${mode}`,
+            c.ratio,
+            "x",
+            undefined,
+            `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`,
+          ),
         );
       }
     } finally {
@@ -107,7 +125,15 @@ async function overheadOnOff(opts: BenchOptions): Promise<Figure[]> {
     const on = ratios.get(`on${n}`) as number;
     const off = ratios.get(`off${n}`) as number;
     // "Unchanged within noise": the sandboxed ratio at most 5 % above the unsandboxed one.
-    figures.push(figure(`sandbox.overhead N=${n} on/off`, on / off, "x", { max: 1.05, label: "≤ 1.05" }, `ratio on ${on.toFixed(3)} / off ${off.toFixed(3)}, same run`));
+    figures.push(
+      figure(
+        `sandbox.overhead N=${n} on/off`,
+        on / off,
+        "x",
+        { max: 1.05, label: "≤ 1.05" },
+        `ratio on ${on.toFixed(3)} / off ${off.toFixed(3)}, same run`,
+      ),
+    );
   }
   return figures;
 }

@@ -45,10 +45,7 @@ export function isForbiddenEnvName(name: string): boolean {
   return FORBIDDEN.has(name.toUpperCase());
 }
 
-export function childEnv(
-  extra: Record<string, string | undefined> = {},
-  parent: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
+export function childEnv(extra: Record<string, string | undefined> = {}, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of INHERITED) {
     const value = parent[name];

@@ -314,7 +314,13 @@ async function execPty(run: Run): Promise<ExecResult> {
   const started = performance.now();
   let child: pty.IPty;
   try {
-    child = pty.spawn("/bin/sh", [...HUP_IGNORED, run.file, ...run.args], { cwd: run.cwd, env: run.env, cols: 160, rows: 40, name: "dumb" });
+    child = pty.spawn("/bin/sh", [...HUP_IGNORED, run.file, ...run.args], {
+      cwd: run.cwd,
+      env: run.env,
+      cols: 160,
+      rows: 40,
+      name: "dumb",
+    });
   } catch (e) {
     throw new Error(`could not start ${run.label}: ${run.redact(String((e as Error).message))}`);
   }

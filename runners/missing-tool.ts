@@ -7,7 +7,11 @@ const TOOLS: Record<string, { what: string; install: string; setting: string }> 
   terraform: { what: "Terraform", install: "see developer.hashicorp.com/terraform/install", setting: "terraform_binary" },
   tofu: { what: "OpenTofu", install: "see opentofu.org/docs/intro/install", setting: "tofu_binary" },
   helm: { what: "Helm", install: "`npm run setup:helm` in Sluice's checkout, or see helm.sh/docs/intro/install", setting: "helm_binary" },
-  kubectl: { what: "kubectl (it includes `kubectl kustomize`)", install: "`apt-get install kubernetes-client`, or see kubernetes.io/docs/tasks/tools", setting: "kubectl_binary" },
+  kubectl: {
+    what: "kubectl (it includes `kubectl kustomize`)",
+    install: "`apt-get install kubernetes-client`, or see kubernetes.io/docs/tasks/tools",
+    setting: "kubectl_binary",
+  },
   bwrap: { what: "bubblewrap", install: "`apt-get install bubblewrap`", setting: "sandbox" },
 };
 
@@ -22,7 +26,8 @@ export function missingToolMessage(binary: string, kind?: RunnerKind): string {
   const tool = toolOf(binary);
   const info = tool ? TOOLS[tool] : undefined;
   const projects = kind ? `, so ${kind} projects cannot run here` : "";
-  if (!info) return `\`${binary}\` is not installed on this Sluice server (not found on its PATH)${projects}. Install it on the server, then comment \`/plan\` again.`;
+  if (!info)
+    return `\`${binary}\` is not installed on this Sluice server (not found on its PATH)${projects}. Install it on the server, then comment \`/plan\` again.`;
   return `\`${binary}\` is not installed on this Sluice server (not found on its PATH)${projects}. Install ${info.what} (${info.install}), or point the server setting \`${info.setting}\` at it, then comment \`/plan\` again.`;
 }
 

@@ -56,7 +56,11 @@ export async function findTools(probes: ToolProbe[], exec: Exec): Promise<ToolFo
         const r = await exec(p.binary, p.args, { cwd: tmpdir(), env: { CHECKPOINT_DISABLE: "1" }, timeoutMs: 20_000 });
         const version = r.exitCode === 0 ? p.version(r.stdout) : undefined;
         if (version) return { ...base, found: true, version };
-        return { ...base, found: false, reason: `\`${p.binary} ${p.args.join(" ")}\` ${r.timedOut ? "timed out" : `exited with ${r.exitCode ?? r.signal}`}` };
+        return {
+          ...base,
+          found: false,
+          reason: `\`${p.binary} ${p.args.join(" ")}\` ${r.timedOut ? "timed out" : `exited with ${r.exitCode ?? r.signal}`}`,
+        };
       } catch (e) {
         return { ...base, found: false, reason: missingBinaryOf(e) ? "not found on PATH" : e instanceof Error ? e.message : String(e) };
       }
@@ -72,6 +76,10 @@ export function describeTools(found: ToolFound[]): { message: string; cannotServ
   const cannotServe = [...new Set(found.flatMap((t) => t.serves))].filter((k) => !servedBy.has(k));
   const parts = [`tools: ${have.length ? have.join(", ") : "none found"}`];
   if (missing.length) parts.push(`missing: ${missing.join(", ")}`);
-  parts.push(cannotServe.length ? `cannot serve ${cannotServe.join(", ")} projects (their plans will say which binary to install)` : "every project kind can be served");
+  parts.push(
+    cannotServe.length
+      ? `cannot serve ${cannotServe.join(", ")} projects (their plans will say which binary to install)`
+      : "every project kind can be served",
+  );
   return { message: parts.join("; "), cannotServe };
 }

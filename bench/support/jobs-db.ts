@@ -19,7 +19,10 @@ export function openJobsDb(dataDir: string): JobsDb {
     unfinished: () => (unfinished.get() as { n: number }).n,
     jobsPerDelivery(ids) {
       const wanted = new Set(ids);
-      const rows = db.prepare("SELECT delivery_id AS id, COUNT(*) AS n FROM jobs GROUP BY delivery_id").all() as { id: string; n: number }[];
+      const rows = db.prepare("SELECT delivery_id AS id, COUNT(*) AS n FROM jobs GROUP BY delivery_id").all() as {
+        id: string;
+        n: number;
+      }[];
       return new Map(rows.filter((r) => wanted.has(r.id)).map((r) => [r.id, r.n]));
     },
     statusCounts() {

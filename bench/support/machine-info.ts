@@ -13,7 +13,10 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let terraform = "not found";
   try {
-    const out = execFileSync("terraform", ["version"], { env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" }, encoding: "utf8" });
+    const out = execFileSync("terraform", ["version"], {
+      env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
+      encoding: "utf8",
+    });
     terraform = out.split("\n")[0]?.replace(/^Terraform /, "") ?? terraform;
   } catch {
     // reported as not found

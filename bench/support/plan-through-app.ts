@@ -33,8 +33,7 @@ export async function planThroughApp(
   if (!sent) throw new Error("the simulator did not record the delivery");
   const t0 = sent.at;
 
-  const completed = () =>
-    sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan" && c.status === "completed");
+  const completed = () => sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan" && c.status === "completed");
   await sim.waitFor(() => completed() !== undefined, {
     timeoutMs: opts.timeoutMs ?? 900_000,
     message: `no completed sluice/plan check for #${pr.number}\n${app.tail()}`,
@@ -56,7 +55,12 @@ export async function planThroughApp(
   const lastGit = calls.filter((c) => c.kind === "git" && c.at <= running.at).at(-1);
   const run: AppPlanRun = {
     ms: end.at - t0,
-    phases: { fetched: (lastGit?.at ?? t0) - t0, toRunning: running.at - t0, planning: finalCommentAt - running.at, finishing: end.at - finalCommentAt },
+    phases: {
+      fetched: (lastGit?.at ?? t0) - t0,
+      toRunning: running.at - t0,
+      planning: finalCommentAt - running.at,
+      finishing: end.at - finalCommentAt,
+    },
     pr: pr.number,
     headSha: pr.headSha,
   };

@@ -54,7 +54,8 @@ export function largeRepo(): Record<string, string> {
   const files: Record<string, string> = {};
   for (let m = 0; m < LARGE.modules; m++) {
     const dir = `modules/m-${pad2(m)}`;
-    files[`${dir}/main.tf`] = `variable "name" {\n  type = string\n}\n\nresource "terraform_data" "base" {\n  input = "\${var.name}-m${m}"\n}\n`;
+    files[`${dir}/main.tf`] =
+      `variable "name" {\n  type = string\n}\n\nresource "terraform_data" "base" {\n  input = "\${var.name}-m${m}"\n}\n`;
     files[`${dir}/outputs.tf`] = `output "id" {\n  value = terraform_data.base.id\n}\n`;
     files[`${dir}/versions.tf`] = `terraform {\n  required_version = ">= 1.4"\n}\n`;
     files[`${dir}/README.md`] = `# module m-${m}\n`;
@@ -68,7 +69,7 @@ export function largeRepo(): Record<string, string> {
       "versions.tf": `terraform {\n  required_version = ">= 1.4"\n}\n`,
       "terraform.tfvars": `env = "prod"\n`,
       "README.md": `# ${dir}\n`,
-      "CODEOWNERS": "* @acme/platform\n",
+      CODEOWNERS: "* @acme/platform\n",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell template file, `${name}` is its own placeholder
       "templates/user-data.tpl": "#!/bin/sh\necho ${name}\n",
       "templates/policy.json.tpl": '{"Version": "2012-10-17"}\n',

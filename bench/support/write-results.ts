@@ -30,7 +30,8 @@ export async function writeResults(file: string, run: RunRecord): Promise<void> 
     "| Figure | Value | Target | Baseline (same run) | Result | Load |",
     "| --- | --- | --- | --- | --- | --- |",
     ...run.figures.map(
-      (f) => `| ${cell(f.name)} | ${formatValue(f.value)} ${cell(f.unit)} | ${cell(f.target)} | ${cell(f.baseline)} | ${f.verdict} | ${f.load ?? ""} |`,
+      (f) =>
+        `| ${cell(f.name)} | ${formatValue(f.value)} ${cell(f.unit)} | ${cell(f.target)} | ${cell(f.baseline)} | ${f.verdict} | ${f.load ?? ""} |`,
     ),
   ];
   if (run.errors.length) lines.push("", "Benchmarks that could not finish:", "", ...run.errors.map((e) => `- ${cell(e)}`));

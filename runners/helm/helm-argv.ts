@@ -38,16 +38,7 @@ export function valueArgs(input: Pick<HelmChartInput, "values" | "set" | "setFil
  * helm itself never upgrades crds/ later); test hooks are skipped (only `helm test` creates them).
  */
 export function helmTemplateArgv(input: HelmChartInput): string[] {
-  return [
-    "template",
-    input.release,
-    input.chartDir,
-    "--namespace",
-    input.namespace,
-    "--include-crds",
-    "--skip-tests",
-    ...valueArgs(input),
-  ];
+  return ["template", input.release, input.chartDir, "--namespace", input.namespace, "--include-crds", "--skip-tests", ...valueArgs(input)];
 }
 
 /** Only needed when Chart.yaml lists dependencies that `charts/` lacks; `--skip-refresh` keeps it offline. */
@@ -56,13 +47,7 @@ export function helmDependencyBuildArgv(chartDir: string): string[] {
 }
 
 export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
-  return [
-    "upgrade",
-    "--install",
-    "--atomic",
-    "--wait",
-    ...releaseArgs(input),
-  ];
+  return ["upgrade", "--install", "--atomic", "--wait", ...releaseArgs(input)];
 }
 
 /**
@@ -73,14 +58,7 @@ export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }):
  * never log it.
  */
 export function helmDiffDryRunArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
-  return [
-    "upgrade",
-    "--install",
-    "--dry-run=server",
-    "--output",
-    "json",
-    ...releaseArgs(input),
-  ];
+  return ["upgrade", "--install", "--dry-run=server", "--output", "json", ...releaseArgs(input)];
 }
 
 /** The release, chart, values and cluster of an upgrade, real or dry run: the same for both. */

@@ -1,6 +1,5 @@
 import type { Project } from "../../src/model/project.js";
 
-
 export interface ResolvedHelmSettings {
   release: string;
   namespace: string;
@@ -11,7 +10,11 @@ export interface ResolvedHelmSettings {
 
 /** Helm release names: lowercase DNS-1123 label characters, at most 53. */
 export function defaultReleaseName(dir: string): string {
-  const last = dir.split("/").filter((s) => s !== "" && s !== ".").pop() ?? "";
+  const last =
+    dir
+      .split("/")
+      .filter((s) => s !== "" && s !== ".")
+      .pop() ?? "";
   const name = last
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")

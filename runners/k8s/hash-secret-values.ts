@@ -19,7 +19,7 @@ export function secretMarker(value: string, hashing: SecretHashing = {}): string
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const text = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
+const text = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? String(v)));
 
 /** A base64 `data` value as text, when it decodes to clean UTF-8 (what a redactor can then find). */
 function decodedBase64(value: string): string | undefined {

@@ -9,7 +9,12 @@ export function k8sApplyOutcome(sensitiveValues: string[] = []) {
   const started = performance.now();
   const o = {
     sensitiveValues,
-    done: (output: string): ApplyOutcome => ({ ok: true, output, durationMs: performance.now() - started, sensitiveValues: o.sensitiveValues }),
+    done: (output: string): ApplyOutcome => ({
+      ok: true,
+      output,
+      durationMs: performance.now() - started,
+      sensitiveValues: o.sensitiveValues,
+    }),
     fail: (message: string, output = ""): ApplyOutcome => ({
       ok: false,
       message,

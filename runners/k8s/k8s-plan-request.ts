@@ -5,5 +5,4 @@ export interface K8sRunner extends Runner {
   needsBase: true;
 }
 
-export const NO_KUBECONFIG =
-  "no kubeconfig is configured for this repository on the Sluice server, so nothing can be applied to a cluster";
+export const NO_KUBECONFIG = "no kubeconfig is configured for this repository on the Sluice server, so nothing can be applied to a cluster";

@@ -22,11 +22,7 @@ export function diffLines(a: readonly string[], b: readonly string[]): LineEdit[
     endB--;
   }
   const keep = (lines: readonly string[]): LineEdit[] => lines.map((line) => ({ op: " ", line }));
-  return [
-    ...keep(a.slice(0, start)),
-    ...myers(a.slice(start, endA), b.slice(start, endB)),
-    ...keep(a.slice(endA)),
-  ];
+  return [...keep(a.slice(0, start)), ...myers(a.slice(start, endA), b.slice(start, endB)), ...keep(a.slice(endA))];
 }
 
 function myers(a: readonly string[], b: readonly string[]): LineEdit[] {

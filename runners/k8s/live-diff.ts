@@ -55,7 +55,9 @@ export function liveDiffFailure(
   found: readonly string[],
   known: readonly string[] = [],
 ): LiveDiff & { ok: false } {
-  const clean = createRedactor({ secrets: [...known, ...found] })(redact(reason)).replace(/\s+/g, " ").trim();
+  const clean = createRedactor({ secrets: [...known, ...found] })(redact(reason))
+    .replace(/\s+/g, " ")
+    .trim();
   const short = clean.length > REASON_MAX ? `${clean.slice(0, REASON_MAX - 1)}…` : clean;
   return { ok: false, reason: short, secretValues: [...found] };
 }

@@ -71,12 +71,7 @@ function isList(value: Record<string, unknown>): boolean {
   return typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items);
 }
 
-function toObject(
-  item: unknown,
-  defaultNamespace: string,
-  hashing: SecretHashing,
-  secretValues: string[],
-): K8sObject | string {
+function toObject(item: unknown, defaultNamespace: string, hashing: SecretHashing, secretValues: string[]): K8sObject | string {
   if (!isRecord(item)) return "expected a Kubernetes object";
   const apiVersion = str(item.apiVersion);
   const kind = str(item.kind);

@@ -40,10 +40,7 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   if (invalid) return { ok: false, failedStep: "config", message: invalid };
   const head = parseManifests(input.head, input.defaultNamespace, input.hashing);
   const base = input.base === undefined ? undefined : parseManifests(input.base, input.defaultNamespace, input.hashing);
-  const problems = [
-    ...(base?.errors ?? []).map((e) => `base: ${e}`),
-    ...head.errors.map((e) => `head: ${e}`),
-  ];
+  const problems = [...(base?.errors ?? []).map((e) => `base: ${e}`), ...head.errors.map((e) => `head: ${e}`)];
   if (problems.length > 0) {
     return { ok: false, failedStep: "parse", message: `the ${input.tool} output is not a valid manifest stream:\n${problems.join("\n")}` };
   }

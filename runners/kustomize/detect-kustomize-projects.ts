@@ -37,7 +37,8 @@ export function kustomizationRefs(text: string): string[] {
     const list = doc[key];
     if (!Array.isArray(list)) continue;
     for (const entry of list) {
-      if (typeof entry !== "string" || /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry)) continue;
+      if (typeof entry !== "string" || /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry))
+        continue;
       refs.push(entry);
     }
   }

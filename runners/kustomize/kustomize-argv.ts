@@ -18,11 +18,7 @@ export interface KubectlTarget {
   namespace?: string;
 }
 
-const targetArgs = (t: KubectlTarget): string[] => [
-  "--kubeconfig",
-  t.kubeconfig,
-  ...(t.namespace ? ["--namespace", t.namespace] : []),
-];
+const targetArgs = (t: KubectlTarget): string[] => ["--kubeconfig", t.kubeconfig, ...(t.namespace ? ["--namespace", t.namespace] : [])];
 
 /** Server-side apply under Sluice's own field manager, so conflicts with other managers are reported, not overwritten. */
 export function kubectlApplyArgv(file: string, t: KubectlTarget): string[] {

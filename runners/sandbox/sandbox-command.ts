@@ -21,7 +21,13 @@ export interface SandboxCommand {
  * targets writable for this one command (the plugin cache during a serialized download), or adds
  * them.
  */
-export function sandboxCommand(run: SandboxRun, file: string, args: readonly string[], cwd: string, writable: readonly string[] = []): SandboxCommand {
+export function sandboxCommand(
+  run: SandboxRun,
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  writable: readonly string[] = [],
+): SandboxCommand {
   const inner = [...prlimitArgv(run.limits), file, ...args];
   if (!run.bwrap) return { file: inner[0] as string, args: inner.slice(1), env: {} };
   const mounts = run.bwrap.mounts.map((m) => (writable.includes(m.target) ? { ...m, writable: true } : m));

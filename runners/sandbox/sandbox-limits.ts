@@ -43,7 +43,12 @@ export function parseSize(text: string | number): number | undefined {
 }
 
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+  for (const [unit, size] of [
+    ["TiB", 1024 ** 4],
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -73,10 +78,7 @@ export function prlimitArgv(limits: SandboxLimits, prlimit = "prlimit"): string[
 const SIGXFSZ = 25;
 
 /** Which rlimit, if any, ended a run, from how it ended. */
-export function rlimitHit(
-  limits: SandboxLimits,
-  ended: { exitCode: number | null; signal?: string },
-): LimitHit | undefined {
+export function rlimitHit(limits: SandboxLimits, ended: { exitCode: number | null; signal?: string }): LimitHit | undefined {
   if (!limits.fileSizeBytes) return undefined;
   if (ended.signal === "SIGXFSZ" || ended.exitCode === 128 + SIGXFSZ) return limitHit("file_size", limits);
   return undefined;

@@ -30,10 +30,7 @@ export interface RunScope {
   network: "on" | "none";
 }
 
-export type SandboxStatus =
-  | { mode: "on"; ok: true }
-  | { mode: "on"; ok: false; reason: string }
-  | { mode: "off" };
+export type SandboxStatus = { mode: "on"; ok: true } | { mode: "on"; ok: false; reason: string } | { mode: "off" };
 
 export interface Sandbox {
   status: SandboxStatus;
@@ -84,9 +81,7 @@ export const NO_SANDBOX_REASON =
  * hands out the sandboxed exec. With `sandbox: off` tools run directly, under the limits still.
  */
 export async function createSandbox(settings: SandboxSettings, exec: RawExec): Promise<Sandbox> {
-  const warnings = settings.paths
-    .filter((p) => !existsSync(p))
-    .map((p) => `sandbox path ${p} does not exist; runs will not see it`);
+  const warnings = settings.paths.filter((p) => !existsSync(p)).map((p) => `sandbox path ${p} does not exist; runs will not see it`);
   const base: Mount[] = [
     ...systemMounts(),
     ...toolMounts(settings.toolBinaries),

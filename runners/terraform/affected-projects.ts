@@ -72,18 +72,11 @@ export function affectedProjects(
   return [...affectedDirs]
     .sort(compareStrings)
     .flatMap((dir) => projectsByDir.get(dir) ?? [])
-    .sort(
-      (a, b) =>
-        compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace) || compareStrings(a.name, b.name),
-    );
+    .sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace) || compareStrings(a.name, b.name));
 }
 
 /** Nearest Terraform dir at or above the file, unless a deleted Terraform dir comes first. */
-function ownerDir(
-  file: string,
-  isTfDir: (dir: string) => boolean,
-  deletedDirs: ReadonlySet<string>,
-): string | undefined {
+function ownerDir(file: string, isTfDir: (dir: string) => boolean, deletedDirs: ReadonlySet<string>): string | undefined {
   let dir = parentDir(file);
   for (;;) {
     if (isTfDir(dir)) return dir;

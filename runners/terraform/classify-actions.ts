@@ -12,13 +12,14 @@ export interface ClassifiedActions {
   recognized: boolean;
 }
 
-const entry = (
-  action: ClassifiedActions["action"],
-  add: 0 | 1,
-  change: 0 | 1,
-  destroy: 0 | 1,
-  forget: 0 | 1,
-): ClassifiedActions => ({ action, add, change, destroy, forget, recognized: true });
+const entry = (action: ClassifiedActions["action"], add: 0 | 1, change: 0 | 1, destroy: 0 | 1, forget: 0 | 1): ClassifiedActions => ({
+  action,
+  add,
+  change,
+  destroy,
+  forget,
+  recognized: true,
+});
 
 // Mirrors the counting of Terraform's own plan renderer (internal/command/jsonformat/plan.go), so the
 // numbers match the "Plan: X to add, Y to change, Z to destroy." line people already know. A

@@ -101,8 +101,7 @@ export function walkMarked(value: unknown, mark: unknown, add: (value: unknown) 
       }
     } else if (isContainer(item.mark) && isContainer(item.value)) {
       for (const [key, childMark] of Object.entries(item.mark)) {
-        if (Object.hasOwn(item.value, key))
-          stack.push({ value: (item.value as Record<string, unknown>)[key], mark: childMark });
+        if (Object.hasOwn(item.value, key)) stack.push({ value: (item.value as Record<string, unknown>)[key], mark: childMark });
       }
     }
   }

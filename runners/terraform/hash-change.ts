@@ -9,7 +9,9 @@ import stringify from "safe-stable-stringify";
  */
 export function hashChange(change: unknown): string {
   try {
-    return createHash("sha256").update(stringify(change) ?? "null").digest("hex");
+    return createHash("sha256")
+      .update(stringify(change) ?? "null")
+      .digest("hex");
   } catch {
     // Too deeply nested to serialize: a digest that equals nothing, so it is never taken as unchanged.
     return `unhashable-${randomUUID()}`;

@@ -47,9 +47,7 @@ const valuesModuleSchema: z.ZodType<ValuesModule> = z.looseObject({
 
 /** The "values representation" used by planned_values and prior_state.values. */
 const valuesSchema = z.looseObject({
-  outputs: z
-    .record(z.string(), z.looseObject({ sensitive: z.boolean().nullish(), value: z.unknown().optional() }))
-    .nullish(),
+  outputs: z.record(z.string(), z.looseObject({ sensitive: z.boolean().nullish(), value: z.unknown().optional() })).nullish(),
   root_module: valuesModuleSchema.nullish(),
 });
 
@@ -63,13 +61,9 @@ export const planJsonSchema = z.looseObject({
   prior_state: z.looseObject({ values: valuesSchema.nullish() }).nullish(),
   resource_changes: z.array(resourceChangeSchema).nullish(),
   resource_drift: z.array(z.looseObject({ change: markedChangeSchema })).nullish(),
-  deferred_changes: z
-    .array(z.looseObject({ resource_change: z.looseObject({ change: markedChangeSchema }).nullish() }))
-    .nullish(),
+  deferred_changes: z.array(z.looseObject({ resource_change: z.looseObject({ change: markedChangeSchema }).nullish() })).nullish(),
   output_changes: z.record(z.string(), changeSchema.omit({ importing: true })).nullish(),
-  action_invocations: z
-    .array(z.looseObject({ config_values: z.unknown().optional(), config_sensitive: z.unknown().optional() }))
-    .nullish(),
+  action_invocations: z.array(z.looseObject({ config_values: z.unknown().optional(), config_sensitive: z.unknown().optional() })).nullish(),
   configuration: z
     .looseObject({
       root_module: z

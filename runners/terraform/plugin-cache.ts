@@ -44,7 +44,10 @@ export function lockedProviders(lockFile: string): { source: string; version: st
   return [...lockFile.matchAll(LOCKED)].map((m) => ({ source: m[1] as string, version: m[2] as string }));
 }
 
-export function createPluginCache(dir: string, platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`): PluginCache {
+export function createPluginCache(
+  dir: string,
+  platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`,
+): PluginCache {
   const downloads = new KeyedMutex();
   const cached = async (p: { source: string; version: string }) =>
     (await readdir(join(dir, p.source, p.version)).catch(() => [] as string[])).includes(platform);

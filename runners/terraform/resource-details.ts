@@ -80,6 +80,6 @@ function asRecord(v: unknown): Record<string, unknown> {
 
 function show(v: unknown): string {
   if (v === undefined || v === null) return "null";
-  const text = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const text = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > VALUE_MAX ? `${text.slice(0, VALUE_MAX - 1)}…` : text;
 }

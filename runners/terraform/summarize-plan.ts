@@ -69,9 +69,7 @@ function summarize(plan: PlanJson): PlanSummary {
   // that only invokes actions is not "no changes".
   const invokesActions = (plan.action_invocations?.length ?? 0) > 0;
   const hasChanges =
-    counts.add + counts.change + counts.destroy + counts.forget + counts.move + counts.import > 0 ||
-    outputs.length > 0 ||
-    invokesActions;
+    counts.add + counts.change + counts.destroy + counts.forget + counts.move + counts.import > 0 || outputs.length > 0 || invokesActions;
 
   for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
     if (outputs.some((o) => o.name === name)) changeHashes[`output.${name}`] = hashChange(oc);

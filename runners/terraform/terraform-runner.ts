@@ -51,10 +51,11 @@ function stepVariables(req: { project: PlanRequest["project"] }, dir: string, pl
   };
 }
 
-const exists = (path: string) => stat(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export interface TerraformRunnerOptions {
   binary?: string;
@@ -66,7 +67,14 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   const defaultBin = terraformBinary(kind, opts.binary);
 
   /** init, under the plugin cache's download lock when this project may download providers. */
-  async function init(bin: string, exec: Exec, extraArgs: string[], base: ExecOptions, checkoutDir: string, projectDir: string): Promise<ExecResult> {
+  async function init(
+    bin: string,
+    exec: Exec,
+    extraArgs: string[],
+    base: ExecOptions,
+    checkoutDir: string,
+    projectDir: string,
+  ): Promise<ExecResult> {
     const run = (access = { writable: [] as string[] }) =>
       exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
     return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
@@ -89,7 +97,11 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       await mkdir(req.dataDir, { recursive: true });
       const base: ExecOptions = {
         cwd: dir.path,
-        env: { ...req.env, ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}), ...terraformEnv(req.dataDir, req.project.workspace) },
+        env: {
+          ...req.env,
+          ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
+          ...terraformEnv(req.dataDir, req.project.workspace),
+        },
         timeoutMs: req.timeoutMs,
         redact: req.redact,
         onOutput: req.onOutput,

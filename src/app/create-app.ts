@@ -95,10 +95,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     level: env.logLevel,
     hooks: {
       logMethod(args, method) {
-        method.apply(
-          this,
-          args.map((a) => (typeof a === "string" ? logRedact(a) : a)) as Parameters<typeof method>,
-        );
+        method.apply(this, args.map((a) => (typeof a === "string" ? logRedact(a) : a)) as Parameters<typeof method>);
       },
     },
     formatters: {
@@ -115,11 +112,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
   for (const warning of sandbox.warnings) log.warn(warning);
   if (sandbox.status.mode === "off") {
-    log.warn("sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)");
+    log.warn(
+      "sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)",
+    );
   } else if (!sandbox.status.ok) {
-    log.error({ reason: sandbox.status.reason }, "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)");
+    log.error(
+      { reason: sandbox.status.reason },
+      "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)",
+    );
   }
-
 
   const store = await withOpenTimeout(
     openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
@@ -170,13 +171,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact),
-    runners: reportMissingTools(createRunners({
-      pluginCacheDir,
-      terraformBinary: config.terraform_binary,
-      tofuBinary: config.tofu_binary,
-      helmBinary: config.helm_binary,
-      kubectlBinary: config.kubectl_binary,
-    })),
+    runners: reportMissingTools(
+      createRunners({
+        pluginCacheDir,
+        terraformBinary: config.terraform_binary,
+        tofuBinary: config.tofu_binary,
+        helmBinary: config.helm_binary,
+        kubectlBinary: config.kubectl_binary,
+      }),
+    ),
     config,
     log,
     dataDir: env.dataDir,
@@ -213,9 +216,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const operationsConsole = createConsole({
     store,
     env: consoleEnv,
-    signIn: consoleEnv.oauth
-      ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl })
-      : undefined,
+    signIn: consoleEnv.oauth ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl }) : undefined,
     metrics,
     config,
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
@@ -249,7 +250,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   readinessChecks.push(githubAuth.readiness);
   // Tools are looked for once at start: a missing one is named now, not at the first pull request.
   const tools = findTools(
-    toolProbes({ terraform: config.terraform_binary, tofu: config.tofu_binary, helm: helmBinary(config.helm_binary), kubectl: config.kubectl_binary }),
+    toolProbes({
+      terraform: config.terraform_binary,
+      tofu: config.tofu_binary,
+      helm: helmBinary(config.helm_binary),
+      kubectl: config.kubectl_binary,
+    }),
     exec,
   ).then((found) => {
     const report = describeTools(found);
@@ -295,7 +301,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const relay = env.webhookProxyUrl ? startWebhookRelay(env.webhookProxyUrl, `${localUrl}${WEBHOOK_PATH}`, log) : undefined;
   void checkGitHubAtStart({
     auth: githubAuth,
-    hookUrl: async () => ((await (await probot.auth()).request("GET /app/hook/config")).data.url ?? ""),
+    hookUrl: async () => (await (await probot.auth()).request("GET /app/hook/config")).data.url ?? "",
     config,
     publicUrl: env.publicUrl,
     proxyUrl: env.webhookProxyUrl,
@@ -307,7 +313,14 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // looked for now and then, not only when this replica receives a webhook.
   const poll = setInterval(() => worker.notify(), 5_000);
   const recover = env.databaseUrl
-    ? setInterval(() => void recoverJobs(deps).then(() => worker.notify(), (e: unknown) => log.error({ err: String(e) }, "recovery failed")), 60_000)
+    ? setInterval(
+        () =>
+          void recoverJobs(deps).then(
+            () => worker.notify(),
+            (e: unknown) => log.error({ err: String(e) }, "recovery failed"),
+          ),
+        60_000,
+      )
     : undefined;
   poll.unref();
   recover?.unref();
@@ -320,8 +333,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
       wake: () => worker.notify(),
       log,
-    }).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"));
-  const enrollTimer = config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
+    }).catch((e: unknown) =>
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
+    );
+  const enrollTimer =
+    config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
   if (enrollTimer) {
     enrollTimer.unref();
     void enroll();

@@ -55,7 +55,10 @@ export function createGitHubAuthCheck(opts: GitHubAuthCheckOptions) {
       .getApp()
       .then(
         (app): GitHubAuthState => {
-          opts.log.info({ appId: app.id, slug: app.slug }, `GitHub accepted the app's credentials: app ${app.slug ?? app.id} at ${opts.apiBase}`);
+          opts.log.info(
+            { appId: app.id, slug: app.slug },
+            `GitHub accepted the app's credentials: app ${app.slug ?? app.id} at ${opts.apiBase}`,
+          );
           return { state: "ok", app, at: now() };
         },
         (e: unknown): GitHubAuthState => {

@@ -79,7 +79,9 @@ ${warning}
       if (app.client_id) vars.GITHUB_CLIENT_ID = String(app.client_id);
       if (app.client_secret) vars.GITHUB_CLIENT_SECRET = String(app.client_secret);
       opts.saveEnv(vars);
-      opts.log(`sluice: registered GitHub App ${String(app.slug ?? app.id)}; credentials written to .env. Stop this process and run \`npm start\` again.`);
+      opts.log(
+        `sluice: registered GitHub App ${String(app.slug ?? app.id)}; credentials written to .env. Stop this process and run \`npm start\` again.`,
+      );
       res.writeHead(302, { location: `${String(app.html_url)}/installations/new` }).end();
       return;
     }
@@ -139,7 +141,9 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
       saveEnvFile(envFile, { WEBHOOK_PROXY_URL: channel });
       log(`sluice: webhooks will be relayed through the smee.io channel ${channel} (WEBHOOK_PROXY_URL, written to .env)`);
     } else {
-      log("sluice: smee.io could not be reached; set SLUICE_PUBLIC_URL (a public address of this server) or WEBHOOK_PROXY_URL before registering");
+      log(
+        "sluice: smee.io could not be reached; set SLUICE_PUBLIC_URL (a public address of this server) or WEBHOOK_PROXY_URL before registering",
+      );
     }
   }
   const appYml = readFileSync(findAppYml(), "utf8");
@@ -154,7 +158,8 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
   const server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {
       log(`sluice: registration failed: ${e instanceof Error ? e.message : String(e)}`);
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("GitHub did not accept the registration; see the server log");
+      if (!res.headersSent)
+        res.writeHead(502, { "content-type": "text/plain" }).end("GitHub did not accept the registration; see the server log");
     });
   });
   const port = Number(env.PORT ?? 3000);

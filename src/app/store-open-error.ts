@@ -56,7 +56,10 @@ export function withOpenTimeout<T>(opening: Promise<T>, databaseUrl: string | un
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new EnvError(`DATABASE_URL: no answer from the PostgreSQL database at ${whereOf(databaseUrl)} within ${Math.round(ms / 1000)} s`)),
+      () =>
+        reject(
+          new EnvError(`DATABASE_URL: no answer from the PostgreSQL database at ${whereOf(databaseUrl)} within ${Math.round(ms / 1000)} s`),
+        ),
       ms,
     );
     timer.unref();

@@ -61,7 +61,13 @@ export function describeWebhookAddress(input: WebhookAddressInput): WebhookAddre
   const expected = input.proxyUrl ?? (input.publicUrl ? new URL(WEBHOOK_PATH, input.publicUrl).href : undefined);
   const known = input.hookUrl !== undefined;
   const url = input.hookUrl || expected || new URL(WEBHOOK_PATH, input.listenUrl).href;
-  const source = known ? "the app's webhook URL on GitHub" : input.proxyUrl ? "WEBHOOK_PROXY_URL" : input.publicUrl ? "SLUICE_PUBLIC_URL" : "this server's listen address";
+  const source = known
+    ? "the app's webhook URL on GitHub"
+    : input.proxyUrl
+      ? "WEBHOOK_PROXY_URL"
+      : input.publicUrl
+        ? "SLUICE_PUBLIC_URL"
+        : "this server's listen address";
   const unread = known ? "" : " (GitHub's setting could not be read)";
   if (known && !input.hookUrl) {
     return { level: "warn", url: "", message: `webhooks: the app has no webhook URL on GitHub, so no event will arrive: ${FIX}` };

@@ -37,7 +37,8 @@ export function startWebhookRelay(source: string, target: string, log: RelayLog)
     previousOpen?.(ev);
   };
   void client.start().catch((e: unknown) => {
-    if (!warned) log.warn({ source }, `webhook relay: cannot connect to ${source} yet (${e instanceof Error ? e.message : String(e)}); retrying`);
+    if (!warned)
+      log.warn({ source }, `webhook relay: cannot connect to ${source} yet (${e instanceof Error ? e.message : String(e)}); retrying`);
     warned = true;
   });
   return { stop: () => client.stop() };

@@ -13,12 +13,19 @@ export interface ParseCommentOptions {
 }
 
 type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "drift" | "help";
-type Address =
-  | { type: "none" }
-  | { type: "invalid"; reason: string }
-  | { type: "ours"; keyword: Keyword; display: string; rest: string };
+type Address = { type: "none" } | { type: "invalid"; reason: string } | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
-const KEYWORDS: ReadonlySet<string> = new Set<Keyword>(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]);
+const KEYWORDS: ReadonlySet<string> = new Set<Keyword>([
+  "plan",
+  "apply",
+  "unlock",
+  "import",
+  "state",
+  "approve_policies",
+  "applies",
+  "drift",
+  "help",
+]);
 const MAX_POSITIONAL = 512;
 const MAX_LINE = 4096;
 // Tab is ordinary spacing; every other control, format (zero-width, bidi), separator, surrogate or
@@ -48,9 +55,7 @@ export function parseComment(body: string, opts: ParseCommentOptions = {}): Pars
   if (address.type === "none") return { type: "none" };
   const hidden = HIDDEN.exec(line);
   if (hidden) {
-    return invalid(
-      `the command contains a control or invisible character (${codePointName(hidden[0])}); retype it as plain text`,
-    );
+    return invalid(`the command contains a control or invisible character (${codePointName(hidden[0])}); retype it as plain text`);
   }
   if (line.length > MAX_LINE) return invalid(`the command line is longer than ${MAX_LINE} characters`);
   if (address.type === "invalid") return address;
@@ -96,9 +101,7 @@ function addressOf(line: string, allowAtlantis: boolean): Address {
 
   if (isPrefix(first)) {
     if (second === "") {
-      return invalid(
-        `\`${first}\` needs a command: \`${first} plan\`, \`${first} apply\`, \`${first} unlock\` or \`${first} help\``,
-      );
+      return invalid(`\`${first}\` needs a command: \`${first} plan\`, \`${first} apply\`, \`${first} unlock\` or \`${first} help\``);
     }
     if (KEYWORDS.has(second)) {
       return { type: "ours", keyword: second as Keyword, display: `${first} ${second}`, rest: afterSecond };
@@ -125,9 +128,7 @@ function lookalike(typed: string, meant: string): Address {
   }
   const odd = Array.from(typed).find((ch) => (ch.codePointAt(0) ?? 0) > 0x7e);
   const which = odd === undefined ? "" : ` (${codePointName(odd)})`;
-  return invalid(
-    `${markdownCode(typed)} looks like \`${meant}\` but contains a lookalike character${which}; type it in plain ASCII`,
-  );
+  return invalid(`${markdownCode(typed)} looks like \`${meant}\` but contains a lookalike character${which}; type it in plain ASCII`);
 }
 
 function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: string, rest: string): ParseResult {
@@ -150,7 +151,8 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
     if (token === "--" && keyword === "drift") {
-      if (driftAction !== "pause") return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
+      if (driftAction !== "pause")
+        return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
       return driftCommand(driftAction, filter, tokens.slice(i + 1).join(" "));
     }
     if (token === "--") {
@@ -195,9 +197,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     if (token.startsWith("-") && token.length > 1) return invalid(unknownFlag(token, keyword, display));
     if (DASH_LOOKALIKE.test(token)) {
       const dash = Array.from(token)[0] ?? "";
-      return invalid(
-        `${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``,
-      );
+      return invalid(`${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``);
     }
     if (takesPositionals) {
       if (token.length > MAX_POSITIONAL) return invalid(`${markdownCode(token.slice(0, 40))}… is longer than ${MAX_POSITIONAL} characters`);

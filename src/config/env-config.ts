@@ -57,14 +57,17 @@ export function checkDatabaseUrl(value: string): void {
   try {
     url = new URL(value);
   } catch {
-    throw new EnvError("DATABASE_URL: not a URL; use postgres://user:password@host:5432/db, or leave it unset for the embedded SQLite store");
+    throw new EnvError(
+      "DATABASE_URL: not a URL; use postgres://user:password@host:5432/db, or leave it unset for the embedded SQLite store",
+    );
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
     throw new EnvError(
       `DATABASE_URL: unsupported scheme "${url.protocol}"; use postgres://user:password@host:5432/db, or leave it unset for the embedded SQLite store`,
     );
   }
-  if (!url.hostname && !url.searchParams.get("host")) throw new EnvError("DATABASE_URL: no host; use postgres://user:password@host:5432/db");
+  if (!url.hostname && !url.searchParams.get("host"))
+    throw new EnvError("DATABASE_URL: no host; use postgres://user:password@host:5432/db");
 }
 
 /** An http(s) URL, or a configuration error naming the variable. */

@@ -65,16 +65,25 @@ export function ignoredSettings(server: ServerConfig, config: RepoConfig | undef
     out.push(
       `\`${what}\` in ${config.source} is ignored: this server does not let repositories set \`${key}\` (${applies} applies). The server's operator can allow it with \`allowed_overrides: [${key}]\` in the server config.`,
     );
-  const top = { apply_on: [config.applyOn, server.apply_on], automerge: [config.automerge, server.automerge], approvals: [config.approvals, server.approvals] } as const;
+  const top = {
+    apply_on: [config.applyOn, server.apply_on],
+    automerge: [config.automerge, server.automerge],
+    approvals: [config.approvals, server.approvals],
+  } as const;
   for (const key of config.setKeys ?? []) {
     const [repoValue, serverValue] = top[key];
-    if (!allowed(key) && repoValue !== serverValue) note(`${key}: ${show(repoValue)}`, key, `the server's \`${key}: ${show(serverValue)}\``);
+    if (!allowed(key) && repoValue !== serverValue)
+      note(`${key}: ${show(repoValue)}`, key, `the server's \`${key}: ${show(serverValue)}\``);
   }
   if (!allowed("apply_requirements")) {
     for (const p of config.projects) {
       const own = p.applyRequirements;
       if (own && show(own) !== show(server.apply_requirements)) {
-        note(`apply_requirements: ${show(own)}\` of project \`${p.name}`, "apply_requirements", `the server's \`apply_requirements: ${show(server.apply_requirements)}\``);
+        note(
+          `apply_requirements: ${show(own)}\` of project \`${p.name}`,
+          "apply_requirements",
+          `the server's \`apply_requirements: ${show(server.apply_requirements)}\``,
+        );
       }
     }
   }
@@ -130,7 +139,9 @@ export function repoSettings(
         };
       }
       if (!may("workflow") && !customAllowed) {
-        return { refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)` };
+        return {
+          refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)`,
+        };
       }
       return { workflow: own };
     },

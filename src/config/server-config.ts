@@ -23,13 +23,11 @@ const duration = z
   .refine((ms) => ms > 0, "must be longer than 0");
 
 /** A size in bytes: `512Mi`, `4Gi`, `1G`, or a number of bytes. */
-const size = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const bytes = parseSize(v);
-    if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
-    return bytes ?? 0;
-  });
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
+  return bytes ?? 0;
+});
 
 /**
  * Atlantis' `policy_check` stage of a server workflow: `show` (Sluice always shows the plan) and
@@ -39,11 +37,20 @@ const size = z
 const policyCheckStage = z.strictObject({
   steps: z
     .array(
-      z.union([z.enum(["show", "policy_check"]), z.strictObject({ policy_check: z.strictObject({ extra_args: z.array(z.string()).optional() }) })], {
-        error: "must be show or policy_check (with extra_args); custom policy check steps are not supported",
-      }),
+      z.union(
+        [
+          z.enum(["show", "policy_check"]),
+          z.strictObject({ policy_check: z.strictObject({ extra_args: z.array(z.string()).optional() }) }),
+        ],
+        {
+          error: "must be show or policy_check (with extra_args); custom policy check steps are not supported",
+        },
+      ),
     )
-    .refine((steps) => steps.filter((s) => s === "policy_check" || typeof s === "object").length === 1, "needs exactly one policy_check step"),
+    .refine(
+      (steps) => steps.filter((s) => s === "policy_check" || typeof s === "object").length === 1,
+      "needs exactly one policy_check step",
+    ),
 });
 
 /** Who may `/approve_policies`: GitHub logins, and teams as `org/team-slug` or `team-slug` (the repo's owner). */
@@ -107,7 +114,9 @@ export const serverConfigSchema = z
      * Secrets runners may receive, by name: the value is read from the server's environment
      * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).
      */
-    secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")).default({}),
+    secrets: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE"))
+      .default({}),
     /** Timeout for one tool step (init, plan, show, apply). */
     step_timeout: duration.default(30 * 60e3),
     /** How many projects plan at once on this replica. */
@@ -130,11 +139,15 @@ export const serverConfigSchema = z
     /** GitHub users allowed to apply in every repo, in addition to users with write access. */
     apply_users: z.array(z.string().min(1)).default([]),
     /** GitHub teams (`org/team-slug`) whose members, nested teams included, may apply in every repo. */
-    apply_teams: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a team as org/team-slug")).default([]),
+    apply_teams: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a team as org/team-slug"))
+      .default([]),
     /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
     allow_destroy: z.boolean().default(false),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
-    allowed_overrides: z.array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"])).default([]),
+    allowed_overrides: z
+      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"]))
+      .default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
@@ -157,7 +170,10 @@ export const serverConfigSchema = z
      * `default_workflow` runs for projects that name none.
      */
     workflows: z
-      .record(z.string().min(1), z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }))
+      .record(
+        z.string().min(1),
+        z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }),
+      )
       .default({}),
     allowed_workflows: z.array(z.string().min(1)).default([]),
     default_workflow: z.string().min(1).optional(),
@@ -176,7 +192,11 @@ export const serverConfigSchema = z
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
-    log_max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+    log_max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
     /** How long job output is kept in the store (the job record itself stays). */
     log_retention: duration.default(30 * 24 * 3600e3),
     /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
@@ -256,11 +276,17 @@ export function parseServerConfig(text: string, source = "server config"): Serve
   for (const [name, w] of Object.entries(config.workflows)) {
     const step = w.policy_check?.steps.find((s) => typeof s === "object");
     const workflow = serverWorkflows[name];
-    if (w.policy_check && workflow) workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
+    if (w.policy_check && workflow)
+      workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
   }
-  for (const [key, name] of [["default_workflow", config.default_workflow], ...config.allowed_workflows.map((w) => ["allowed_workflows", w])] as const) {
+  for (const [key, name] of [
+    ["default_workflow", config.default_workflow],
+    ...config.allowed_workflows.map((w) => ["allowed_workflows", w]),
+  ] as const) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
-      throw new ConfigError(`${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`);
+      throw new ConfigError(
+        `${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`,
+      );
     }
   }
   if (ctx.hasErrors()) throw new ConfigError(`${source}:\n${ctx.errors().join("\n")}`);

@@ -12,16 +12,22 @@ async function lockToRelease(ctx: ConsoleContext, res: ServerResponse, v: Viewer
   const { store, message, readable } = ctx;
   const repo = p.get("repo") ?? "";
   const pr = Number(p.get("pr"));
-  if (!readable(v, repo)) return void message(res, 404, v, "No such lock", "There is no such lock you can see.", { href: "/locks", text: "Locks" });
+  if (!readable(v, repo))
+    return void message(res, 404, v, "No such lock", "There is no such lock you can see.", { href: "/locks", text: "Locks" });
   if (!canWrite(v.access.get(repo.toLowerCase()))) {
     return void message(res, 403, v, "Not allowed", `Unlocking needs write access to ${repo}.`, { href: "/locks", text: "Locks" });
   }
   // Named projects on one dir + workspace hold locks of their own: the project picks one (older links name none).
   const project = p.get("project");
   const lock = (await store.allLocks()).find(
-    (l) => l.repo === repo && l.dir === p.get("dir") && l.workspace === p.get("workspace") && l.pr === pr && (!project || l.project === project),
+    (l) =>
+      l.repo === repo && l.dir === p.get("dir") && l.workspace === p.get("workspace") && l.pr === pr && (!project || l.project === project),
   );
-  if (!lock) return void message(res, 409, v, "Lock already released", "That lock is no longer held by that pull request.", { href: "/locks", text: "Locks" });
+  if (!lock)
+    return void message(res, 409, v, "Lock already released", "That lock is no longer held by that pull request.", {
+      href: "/locks",
+      text: "Locks",
+    });
   return lock;
 }
 
@@ -29,7 +35,14 @@ export async function unlockConfirm(ctx: ConsoleContext, res: ServerResponse, ur
   const { deps, layout, pauseState } = ctx;
   const lock = await lockToRelease(ctx, res, v, url.searchParams);
   if (!lock) return;
-  sendHtml(res, 200, renderPage("unlock", layout(v, `Unlock ${lock.project}`, { nav: "locks", pause: await pauseState() }), { lock, web: deps.githubWebUrl }));
+  sendHtml(
+    res,
+    200,
+    renderPage("unlock", layout(v, `Unlock ${lock.project}`, { nav: "locks", pause: await pauseState() }), {
+      lock,
+      web: deps.githubWebUrl,
+    }),
+  );
 }
 
 export async function unlock(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
@@ -39,7 +52,14 @@ export async function unlock(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   const lock = await lockToRelease(ctx, res, v, form);
   if (!lock) return;
   const target = await store.lastJobTarget(lock.repo, lock.pr);
-  if (!target) return message(res, 409, v, "Cannot unlock here", `Sluice has no job of #${lock.pr} to act for; comment \`/unlock\` on the pull request instead.`);
+  if (!target)
+    return message(
+      res,
+      409,
+      v,
+      "Cannot unlock here",
+      `Sluice has no job of #${lock.pr} to act for; comment \`/unlock\` on the pull request instead.`,
+    );
   // The same job `/unlock -p PROJECT -d DIR -w WS` runs: it releases, discards the plan, re-plans the waiters.
   const jobId = await store.enqueueInternal(target, {
     kind: "unlock",
@@ -64,11 +84,16 @@ export async function pause(ctx: ConsoleContext, req: IncomingMessage, res: Serv
   const { deps, store, message, postForm } = ctx;
   const form = await postForm(req, res, v);
   if (!form) return;
-  if (!v.admin) return message(res, 403, v, "Not allowed", "Only the server's admins (server config `admins`) may pause or resume applies.");
+  if (!v.admin)
+    return message(res, 403, v, "Not allowed", "Only the server's admins (server config `admins`) may pause or resume applies.");
   const action = form.get("action");
   if (action === "pause") {
     const reason = (form.get("reason") ?? "").trim().slice(0, 200);
-    if (!reason) return message(res, 400, v, "A reason is needed", "Say why applies are paused: it is shown on every pull request they block.", { href: "/", text: "Back" });
+    if (!reason)
+      return message(res, 400, v, "A reason is needed", "Say why applies are paused: it is shown on every pull request they block.", {
+        href: "/",
+        text: "Back",
+      });
     await store.setAppliesPaused({ by: v.login, reason });
     await store.recordAudit({ actor: v.login, action: "pause", detail: reason });
   } else if (action === "resume") {
@@ -80,4 +105,3 @@ export async function pause(ctx: ConsoleContext, req: IncomingMessage, res: Serv
   deps.log.warn({ user: v.login, action }, `applies ${action === "pause" ? "paused" : "resumed"} from the console`);
   redirect(res, `/?done=${action}`, 303);
 }
-

@@ -54,22 +54,34 @@ export function createConsoleContext(deps: ConsoleDeps) {
     deps.env.publicUrl?.startsWith("https:") === true ||
     req.headers["x-forwarded-proto"] === "https" ||
     (req.socket as TLSSocket).encrypted === true;
-  const session = (req: IncomingMessage, res: ServerResponse) => getSession(req, res, sessionOptions(deps.env.sessionSecret, secureCookie(req)));
+  const session = (req: IncomingMessage, res: ServerResponse) =>
+    getSession(req, res, sessionOptions(deps.env.sessionSecret, secureCookie(req)));
   const baseUrl = (req: IncomingMessage) => deps.env.publicUrl ?? `http://${req.headers.host ?? "localhost"}`;
 
   function layout(viewer: Viewer | undefined, title: string, extra: Partial<LayoutData> = {}): LayoutData {
-    return viewer
-      ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...extra }
-      : { title, ...extra };
+    return viewer ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...extra } : { title, ...extra };
   }
-  const message = (res: ServerResponse, status: number, viewer: Viewer | undefined, heading: string, text: string, link?: { href: string; text: string }) =>
-    sendHtml(res, status, renderPage("message", layout(viewer, heading), { heading, text, link }));
+  const message = (
+    res: ServerResponse,
+    status: number,
+    viewer: Viewer | undefined,
+    heading: string,
+    text: string,
+    link?: { href: string; text: string },
+  ) => sendHtml(res, status, renderPage("message", layout(viewer, heading), { heading, text, link }));
 
   /** The signed-in user, or an answer already sent: a redirect to sign in for pages, 401 otherwise. */
   async function viewerOf(req: IncomingMessage, res: ServerResponse, url: URL, kind: "page" | "api"): Promise<Viewer | undefined> {
     if (!deps.signIn || !access) {
       if (kind === "api") sendJson(res, 401, { error: "sign-in is not configured on this server" });
-      else message(res, 503, undefined, "Sign-in is not configured", "The console needs the GitHub App's OAuth client: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (and SLUICE_PUBLIC_URL), then restart Sluice.");
+      else
+        message(
+          res,
+          503,
+          undefined,
+          "Sign-in is not configured",
+          "The console needs the GitHub App's OAuth client: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (and SLUICE_PUBLIC_URL), then restart Sluice.",
+        );
       return undefined;
     }
     const s = await session(req, res);

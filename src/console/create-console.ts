@@ -44,7 +44,9 @@ export function createConsole(deps: ConsoleDeps) {
       const given = Buffer.from(String(req.headers.authorization ?? ""));
       const expected = Buffer.from(`Bearer ${want}`);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.writeHead(401, { "www-authenticate": 'Bearer realm="sluice metrics"', "content-type": "text/plain" }).end("bearer token required\n");
+        res
+          .writeHead(401, { "www-authenticate": 'Bearer realm="sluice metrics"', "content-type": "text/plain" })
+          .end("bearer token required\n");
         return;
       }
     }
@@ -73,13 +75,20 @@ export function createConsole(deps: ConsoleDeps) {
       if (path in ASSETS) return get ? () => asset(res, path) : undefined;
       if (path === "/login") return get ? () => login(ctx, req, res, url) : undefined;
       if (path === "/login/callback") return get ? () => callback(ctx, req, res, url) : undefined;
-      const page = (fn: (v: Viewer) => Promise<void>, kind: "page" | "api" = "page") => async () => {
-        const v = await ctx.viewerOf(req, res, url, kind);
-        if (v) await fn(v);
-      };
+      const page =
+        (fn: (v: Viewer) => Promise<void>, kind: "page" | "api" = "page") =>
+        async () => {
+          const v = await ctx.viewerOf(req, res, url, kind);
+          if (v) await fn(v);
+        };
       if (path === "/") return get ? page((v) => overview(ctx, res, url, v)) : undefined;
       if (path === "/locks") return get ? page((v) => locksPage(ctx, res, url, v)) : undefined;
-      if (path === "/locks/unlock") return get ? page((v) => unlockConfirm(ctx, res, url, v)) : method === "POST" ? page((v) => unlock(ctx, req, res, v), "api") : undefined;
+      if (path === "/locks/unlock")
+        return get
+          ? page((v) => unlockConfirm(ctx, res, url, v))
+          : method === "POST"
+            ? page((v) => unlock(ctx, req, res, v), "api")
+            : undefined;
       if (path === "/pause") return method === "POST" ? page((v) => pause(ctx, req, res, v), "api") : undefined;
       if (path === "/logout") return method === "POST" ? page((v) => logout(ctx, req, res, v), "api") : undefined;
       if (path === "/audit") return get ? page((v) => audit(ctx, res, url, v, "html")) : undefined;

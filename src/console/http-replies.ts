@@ -29,7 +29,10 @@ const MAX_FORM_BYTES = 16 * 1024;
 
 /** An `application/x-www-form-urlencoded` body (the console's forms), at most 16 KB. */
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams | "too-large" | "wrong-type"> {
-  const type = String(req.headers["content-type"] ?? "").split(";", 1)[0]?.trim().toLowerCase();
+  const type = String(req.headers["content-type"] ?? "")
+    .split(";", 1)[0]
+    ?.trim()
+    .toLowerCase();
   if (type !== "application/x-www-form-urlencoded") {
     req.resume();
     return "wrong-type";

@@ -106,7 +106,15 @@ export function overviewRows(
   const q = filter.q?.trim().toLowerCase();
   return [...rows.values()]
     .filter((r) => !filter.repo || r.repo.toLowerCase() === filter.repo.toLowerCase())
-    .filter((r) => !filter.status || (filter.status === "locked" ? r.lock !== undefined : filter.status === "drifted" ? r.drift?.status === "drifted" : r.status === filter.status))
+    .filter(
+      (r) =>
+        !filter.status ||
+        (filter.status === "locked"
+          ? r.lock !== undefined
+          : filter.status === "drifted"
+            ? r.drift?.status === "drifted"
+            : r.status === filter.status),
+    )
     .filter((r) => !q || r.project.toLowerCase().includes(q) || r.repo.toLowerCase().includes(q))
     .sort((a, b) => a.repo.localeCompare(b.repo) || a.project.localeCompare(b.project));
 }

@@ -20,7 +20,10 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
   const status = q.get("status") ?? "";
   const filter: OverviewFilter = {
     repo: q.get("repo") || undefined,
-    status: (STATUSES as readonly string[]).includes(status) || status === "locked" || status === "drifted" ? (status as OverviewFilter["status"]) : undefined,
+    status:
+      (STATUSES as readonly string[]).includes(status) || status === "locked" || status === "drifted"
+        ? (status as OverviewFilter["status"])
+        : undefined,
     q: q.get("q") || undefined,
   };
   const [activity, locks, pause, checks, pauses] = await Promise.all([
@@ -30,7 +33,15 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
     store.driftChecks(),
     store.driftPauses(),
   ]);
-  const drift = { checks, pauses, live: await liveRecords(ctx, v, [...activity, ...checks].map((a) => a.repo)) };
+  const drift = {
+    checks,
+    pauses,
+    live: await liveRecords(
+      ctx,
+      v,
+      [...activity, ...checks].map((a) => a.repo),
+    ),
+  };
   const rows = overviewRows(activity, locks, v.access, filter, drift);
   const total = overviewRows(activity, locks, v.access, {}, drift).length;
   const repos = [...new Set([...v.access.entries()].filter(([, p]) => p !== "none").map(([r]) => r))].sort();
@@ -61,7 +72,8 @@ export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewe
   const { deps, store, layout, message, readable, pauseState } = ctx;
   const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
   // A job of a repo the user cannot read does not exist for them.
-  if (!job || !readable(v, repoFullName(job.target.repo))) return message(res, 404, v, "No such job", `There is no job ${id} you can see.`, { href: "/", text: "Overview" });
+  if (!job || !readable(v, repoFullName(job.target.repo)))
+    return message(res, 404, v, "No such job", `There is no job ${id} you can see.`, { href: "/", text: "Overview" });
   const [streams, chunks, pause] = await Promise.all([store.jobLogStreams(id), store.readJobLog(id, 0, 1_000_000), pauseState()]);
   const html = new Map<string, string>();
   const converters = new Map<string, AnsiUp>();
@@ -91,7 +103,15 @@ export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewe
   );
 }
 
-export async function jobEvents(ctx: ConsoleContext, signal: AbortSignal, req: IncomingMessage, res: ServerResponse, url: URL, v: Viewer, id: number) {
+export async function jobEvents(
+  ctx: ConsoleContext,
+  signal: AbortSignal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  v: Viewer,
+  id: number,
+) {
   const { deps, store, readable } = ctx;
   const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
   if (!job || !readable(v, repoFullName(job.target.repo))) return sendJson(res, 404, { error: "no such job" });
@@ -101,27 +121,44 @@ export async function jobEvents(ctx: ConsoleContext, signal: AbortSignal, req: I
 export async function locksPage(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {
   const { deps, store, layout, readable, pauseState } = ctx;
   const [locks, pause] = await Promise.all([store.allLocks(), pauseState()]);
-  const visible = locks
-    .filter((l) => readable(v, l.repo))
-    .map((l) => ({ ...l, canWrite: canWrite(v.access.get(l.repo.toLowerCase())) }));
-  sendHtml(res, 200, renderPage("locks", layout(v, "Locks", { nav: "locks", pause, flash: FLASH[url.searchParams.get("done") ?? ""] }), { locks: visible, web: deps.githubWebUrl }));
+  const visible = locks.filter((l) => readable(v, l.repo)).map((l) => ({ ...l, canWrite: canWrite(v.access.get(l.repo.toLowerCase())) }));
+  sendHtml(
+    res,
+    200,
+    renderPage("locks", layout(v, "Locks", { nav: "locks", pause, flash: FLASH[url.searchParams.get("done") ?? ""] }), {
+      locks: visible,
+      web: deps.githubWebUrl,
+    }),
+  );
 }
 
 export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer, format: "html" | "csv" | "json") {
   const { deps, store, layout, readable, pauseState } = ctx;
   const q = url.searchParams;
   const filter = { repo: q.get("repo") || undefined, action: q.get("action") || undefined, actor: q.get("actor") || undefined };
-  const [applies, events] = await Promise.all([store.applyHistory({ repo: filter.repo, limit: 5000 }), store.auditEvents({ ...filter, limit: 5000 })]);
+  const [applies, events] = await Promise.all([
+    store.applyHistory({ repo: filter.repo, limit: 5000 }),
+    store.auditEvents({ ...filter, limit: 5000 }),
+  ]);
   const rows = auditRows(applies, events, (repo) => readable(v, repo), filter);
   if (format === "csv") {
-    res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sluice-audit.csv"' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="sluice-audit.csv"',
+    });
     res.end(toCsv(rows));
     return;
   }
   if (format === "json") {
-    return sendJson(res, 200, rows.map((r) => Object.fromEntries([...AUDIT_COLUMNS.map((c) => [c, r[c]]), ["jobId", r.jobId]])), {
-      "content-disposition": 'attachment; filename="sluice-audit.json"',
-    });
+    return sendJson(
+      res,
+      200,
+      rows.map((r) => Object.fromEntries([...AUDIT_COLUMNS.map((c) => [c, r[c]]), ["jobId", r.jobId]])),
+      {
+        "content-disposition": 'attachment; filename="sluice-audit.json"',
+      },
+    );
   }
   const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1]))).toString();
   sendHtml(
@@ -136,4 +173,3 @@ export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, 
     }),
   );
 }
-

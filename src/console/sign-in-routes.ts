@@ -9,7 +9,14 @@ import { redirect, safeReturnPath } from "./http-replies.js";
 
 export async function login(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
   const { deps, session, baseUrl, message } = ctx;
-  if (!deps.signIn) return message(res, 503, undefined, "Sign-in is not configured", "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App's OAuth client), then restart Sluice.");
+  if (!deps.signIn)
+    return message(
+      res,
+      503,
+      undefined,
+      "Sign-in is not configured",
+      "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App's OAuth client), then restart Sluice.",
+    );
   const s = await session(req, res);
   s.oauthState = randomBytes(24).toString("hex");
   s.returnTo = safeReturnPath(url.searchParams.get("return"));
@@ -27,7 +34,14 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   const again = { href: "/login", text: "Sign in again" };
   if (url.searchParams.get("error")) return message(res, 403, undefined, "Sign-in cancelled", "GitHub did not sign you in.", again);
   if (!code || !expected || state.length !== expected.length || !timingSafeEqual(Buffer.from(state), Buffer.from(expected))) {
-    return message(res, 400, undefined, "Sign-in failed", "This sign-in link is not the one this browser started (or it was used already).", again);
+    return message(
+      res,
+      400,
+      undefined,
+      "Sign-in failed",
+      "This sign-in link is not the one this browser started (or it was used already).",
+      again,
+    );
   }
   let user: { login: string; token: string };
   try {
@@ -55,4 +69,3 @@ export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   v.session.destroy();
   message(res, 200, undefined, "Signed out", "You are signed out of the Sluice console.", { href: "/login", text: "Sign in" });
 }
-

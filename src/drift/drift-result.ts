@@ -14,9 +14,11 @@ export type ProjectDrift = { project: Project } & (
       planFile: string;
       planHash: string;
       /** Sluice re-applied git's state (on_drift: apply), or why it did not. */
-      reconcile?: { done: true; outcome: "applied" | "failed"; message?: string } | { done: false; reason: string; /** A PR holds the lock: shown as a real reference. */ heldBy?: number };
+      reconcile?:
+        | { done: true; outcome: "applied" | "failed"; message?: string }
+        | { done: false; reason: string /** A PR holds the lock: shown as a real reference. */; heldBy?: number };
     }
-  | { status: "skipped"; reason: string; /** The PR that applied without merging, shown as a real reference. */ appliedBy?: number }
+  | { status: "skipped"; reason: string /** The PR that applied without merging, shown as a real reference. */; appliedBy?: number }
   | { status: "error"; step: string; message: string; output: string }
 );
 

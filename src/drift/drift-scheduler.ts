@@ -31,7 +31,10 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
       );
       if (jobId === undefined) continue;
       jobs.push(jobId);
-      opts.log.info({ jobId, repo: s.repo, cron: s.cron, projects: s.projects.length, due: new Date(s.nextRunAt).toISOString() }, "scheduled drift check queued");
+      opts.log.info(
+        { jobId, repo: s.repo, cron: s.cron, projects: s.projects.length, due: new Date(s.nextRunAt).toISOString() },
+        "scheduled drift check queued",
+      );
     }
     if (jobs.length) opts.wake();
     return jobs;

@@ -61,10 +61,7 @@ function counts(resources: DriftedResource[]): { outside: number; git: number } 
 
 function driftWords(resources: DriftedResource[]): string {
   const c = counts(resources);
-  const parts = [
-    ...(c.outside ? [`${c.outside} changed outside git`] : []),
-    ...(c.git ? [`${c.git} in git, not applied`] : []),
-  ];
+  const parts = [...(c.outside ? [`${c.outside} changed outside git`] : []), ...(c.git ? [`${c.git} in git, not applied`] : [])];
   return parts.join(", ") || "changes";
 }
 
@@ -160,7 +157,11 @@ export interface IssueFacts {
 }
 
 /** The issue of one drifted project: a summary that always fits; the full plan follows in comments. */
-export function renderDriftIssue(r: Extract<ProjectDrift, { status: "drifted" }>, facts: IssueFacts, redact: Redactor): { title: string; body: string } {
+export function renderDriftIssue(
+  r: Extract<ProjectDrift, { status: "drifted" }>,
+  facts: IssueFacts,
+  redact: Redactor,
+): { title: string; body: string } {
   const p = r.project;
   const outside = r.resources.filter((x) => x.cause === "outside");
   const git = r.resources.filter((x) => x.cause === "git");
@@ -189,9 +190,12 @@ export function renderDriftIssue(r: Extract<ProjectDrift, { status: "drifted" }>
     const why = r.reconcile.heldBy !== undefined ? `#${r.reconcile.heldBy} holds the project's lock` : escapeText(r.reconcile.reason, 400);
     sections.push(`Not reconciled automatically: ${why}.`, "");
   }
-  if (r.reconcile?.done && r.reconcile.outcome === "failed") sections.push(`Reconciling failed: ${escapeText(r.reconcile.message ?? "see the log", 400)}`, "");
-  if (facts.onDrift === "apply" && !r.reconcile?.done) sections.push("This project has `on_drift: apply`: Sluice applies git's state by itself unless a rule above stops it.", "");
-  if (facts.paused) sections.push(`Reconciliation is paused by @\u200b${escapeText(facts.paused.actor, 40)}: ${escapeText(facts.paused.reason, 300)}`, "");
+  if (r.reconcile?.done && r.reconcile.outcome === "failed")
+    sections.push(`Reconciling failed: ${escapeText(r.reconcile.message ?? "see the log", 400)}`, "");
+  if (facts.onDrift === "apply" && !r.reconcile?.done)
+    sections.push("This project has `on_drift: apply`: Sluice applies git's state by itself unless a rule above stops it.", "");
+  if (facts.paused)
+    sections.push(`Reconciliation is paused by @\u200b${escapeText(facts.paused.actor, 40)}: ${escapeText(facts.paused.reason, 300)}`, "");
   sections.push(
     "Comment `/apply` on this issue to apply the plan shown here and put git's state back (write access or the server's `apply_users`). " +
       "It is refused when the default branch moved or a newer drift check ran: the issue is updated on each run, and closed once the project is back in line.",

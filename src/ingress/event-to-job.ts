@@ -8,7 +8,13 @@ export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { 
 interface Payload {
   action?: string;
   installation?: { id?: number };
-  repository?: { owner?: { login?: string; name?: string }; name?: string; clone_url?: string; full_name?: string; default_branch?: string };
+  repository?: {
+    owner?: { login?: string; name?: string };
+    name?: string;
+    clone_url?: string;
+    full_name?: string;
+    default_branch?: string;
+  };
   sender?: { login?: string; type?: string };
   pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
   issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[] };
@@ -40,7 +46,17 @@ export interface IngressSettings {
 }
 
 /** The `allow_commands` word that switches a command on or off. */
-const COMMAND_WORD: Record<string, string> = { plan: "plan", apply: "apply", unlock: "unlock", import: "import", state_rm: "state", approve_policies: "approve_policies", applies: "applies", drift: "drift", help: "help" };
+const COMMAND_WORD: Record<string, string> = {
+  plan: "plan",
+  apply: "apply",
+  unlock: "unlock",
+  import: "import",
+  state_rm: "state",
+  approve_policies: "approve_policies",
+  applies: "applies",
+  drift: "drift",
+  help: "help",
+};
 
 const AUTOPLAN_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
@@ -55,7 +71,12 @@ function targetOf(p: Payload, pr: number, headSha?: string): JobTarget | string 
 }
 
 function firstLine(body: string | undefined): string {
-  return (body ?? "").split(/\r\n|\n|\r/, 1)[0]?.trim().slice(0, 200) ?? "";
+  return (
+    (body ?? "")
+      .split(/\r\n|\n|\r/, 1)[0]
+      ?.trim()
+      .slice(0, 200) ?? ""
+  );
 }
 
 /** Pure: maps a verified webhook to the job it asks for. Everything else is ignored, with a reason. */
@@ -86,7 +107,11 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const branch = p.repository?.default_branch;
     if (!branch || p.ref !== `refs/heads/${branch}`) return { ignore: "push to a branch other than the default branch" };
     if (p.deleted) return { ignore: "the default branch was deleted" };
-    const target = targetOf({ ...p, repository: { ...p.repository, owner: { login: p.repository?.owner?.login ?? p.repository?.owner?.name } } }, 0, p.after);
+    const target = targetOf(
+      { ...p, repository: { ...p.repository, owner: { login: p.repository?.owner?.login ?? p.repository?.owner?.name } } },
+      0,
+      p.after,
+    );
     if (typeof target === "string") return { ignore: target };
     return { job: { target, spec: { kind: "drift", trigger: "push", actor } } };
   }
@@ -112,7 +137,8 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     const cmd = parsed.command;
     const commandLine = firstLine(p.comment?.body);
     const viaAtlantis = /^atlantis\s/.test(commandLine);
-    if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
+    if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always")
+      return { ignore: "`atlantis help` is left to Atlantis" };
     const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
     if (settings.allowCommands && !settings.allowCommands.includes(word)) {
       const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
@@ -171,7 +197,11 @@ function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings)
   const by = user?.login ?? actor;
   const commandLine = firstLine(p.comment?.body);
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
-  if ((cmd.kind === "drift" || (cmd.kind === "apply" && isDriftIssue)) && settings.allowCommands && !settings.allowCommands.includes(word)) {
+  if (
+    (cmd.kind === "drift" || (cmd.kind === "apply" && isDriftIssue)) &&
+    settings.allowCommands &&
+    !settings.allowCommands.includes(word)
+  ) {
     const reason = `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${settings.allowCommands.map((c) => `\`${c}\``).join(", ") || "none"})`;
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
@@ -201,12 +231,15 @@ function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: 
   if (typeof target === "string") return { ignore: target };
   if (event === "check_run" && p.action === "requested_action") {
     if (p.check_run?.name !== "sluice/plan" || p.requested_action?.identifier !== "apply") {
-      return { ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's` };
+      return {
+        ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's`,
+      };
     }
     return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha } } };
   }
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
-  if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/")) return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
+  if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))
+    return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
   return { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
 }
 
@@ -226,6 +259,9 @@ function mergeGroupToJob(p: Payload, actor: string): IngressDecision {
   if (typeof target === "string") return { ignore: target };
   const baseRef = (group.base_ref ?? "").replace(/^refs\/heads\//, "");
   return {
-    job: { target, spec: { kind: "merge_group", headSha: group.head_sha, headRef: group.head_ref, baseSha: group.base_sha, baseRef, pulls, actor } },
+    job: {
+      target,
+      spec: { kind: "merge_group", headSha: group.head_sha, headRef: group.head_ref, baseSha: group.base_sha, baseRef, pulls, actor },
+    },
   };
 }

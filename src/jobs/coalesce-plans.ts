@@ -18,5 +18,8 @@ export async function newerPlanJob(store: Pick<Store, "activeJobsOf">, job: Job)
   // Only plans coalesce: without this, two jobs of another kind would match on "no key".
   if (key === undefined) return undefined;
   const others = await store.activeJobsOf(repoFullName(job.target.repo), job.target.pr);
-  return others.filter((o) => o.id > job.id && planKey(o) === key).map((o) => o.id).sort((a, b) => b - a)[0];
+  return others
+    .filter((o) => o.id > job.id && planKey(o) === key)
+    .map((o) => o.id)
+    .sort((a, b) => b - a)[0];
 }

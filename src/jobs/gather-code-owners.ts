@@ -53,7 +53,8 @@ export async function gatherCodeOwners(
   }
   // Only the teams that own one of these files are asked about, each for the approvers only.
   for (const { files } of byDir.values()) {
-    for (const file of files) for (const o of ownersOf(rules, file) ?? []) if (o.startsWith("@") && o.includes("/")) teams.add(o.slice(1).toLowerCase());
+    for (const file of files)
+      for (const o of ownersOf(rules, file) ?? []) if (o.startsWith("@") && o.includes("/")) teams.add(o.slice(1).toLowerCase());
   }
   const teamMembers = new Map<string, Set<string>>();
   for (const team of teams) {

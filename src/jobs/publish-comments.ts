@@ -63,7 +63,11 @@ export function createCommentPublisher(
             summary: rendered.summary,
             ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
           }
-        : { status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const), title: rendered.title, summary: rendered.summary };
+        : {
+            status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const),
+            title: rendered.title,
+            summary: rendered.summary,
+          };
     if (checkRunId === undefined) {
       checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update, `sluice-job-${job.id}`);
       await deps.store.updateJob(job.id, { checkRunId });
@@ -116,7 +120,10 @@ export function createCommentPublisher(
           const retryable = e instanceof VcsError && e.retryable;
           if (!retryable || Date.now() >= deadline) throw e;
           const delay = Math.min(60_000, baseMs * 2 ** Math.min(attempt, 10));
-          deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId, delayMs: delay }, `posting the result failed, trying again: ${e.message}`);
+          deps.log.warn(
+            { jobId: job.id, deliveryId: job.deliveryId, delayMs: delay },
+            `posting the result failed, trying again: ${e.message}`,
+          );
           await new Promise((r) => setTimeout(r, delay));
         }
       }

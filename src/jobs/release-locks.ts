@@ -7,11 +7,7 @@ import type { JobDeps } from "./job-deps.js";
  * Releases a PR's locks (all, or some), drops the plans made under them, and re-plans every PR
  * that was waiting for one of them.
  */
-export async function releaseLocks(
-  deps: JobDeps,
-  job: Job,
-  keys?: ProjectKey[],
-): Promise<LockRecord[]> {
+export async function releaseLocks(deps: JobDeps, job: Job, keys?: ProjectKey[]): Promise<LockRecord[]> {
   const repo = repoFullName(job.target.repo);
   const { released, waiters } = await deps.store.releaseLocks(repo, job.target.pr, keys);
   // A whole-dir lock ("") covered every plan of its dir + workspace; a named one, its project's.

@@ -15,7 +15,13 @@ export const POLICY_CHECK_NAME = "sluice/policy_check";
  * failure while any plan is blocked, success once every plan passed or was approved. Branch
  * protection can require it. Only reports: the apply gate decides again on its own.
  */
-export async function reportPolicyCheck(deps: JobDeps, vcs: VcsClient, job: Job, pr: PullRequestInfo, redact: (text: string) => string): Promise<void> {
+export async function reportPolicyCheck(
+  deps: JobDeps,
+  vcs: VcsClient,
+  job: Job,
+  pr: PullRequestInfo,
+  redact: (text: string) => string,
+): Promise<void> {
   if (policyRules(deps.config.policies).length === 0) return;
   const plans = (await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number)).filter(
     (p) => policyChecked(p.runner) && p.headSha === pr.headSha,

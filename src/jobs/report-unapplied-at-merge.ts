@@ -13,7 +13,13 @@ import { secretsFor } from "./secrets.js";
  * on `/apply` comments: nothing runs at merge, so the PR says so (and names an `apply_on: merge`
  * the server ignored), instead of the merge passing for an apply.
  */
-export async function reportUnappliedAtMerge(job: Job, deps: JobDeps, vcs: VcsClient, pr: PullRequestInfo, merged: RepoConfig | undefined): Promise<void> {
+export async function reportUnappliedAtMerge(
+  job: Job,
+  deps: JobDeps,
+  vcs: VcsClient,
+  pr: PullRequestInfo,
+  merged: RepoConfig | undefined,
+): Promise<void> {
   const plans = await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number);
   if (plans.length === 0) return;
   const names = [...new Set(plans.map((p) => `\`${p.project}\``))].join(", ");

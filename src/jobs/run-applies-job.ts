@@ -25,7 +25,10 @@ export async function runAppliesJob(job: Job, deps: JobDeps): Promise<void> {
   };
   const admin = deps.config.admins.some((a) => a.toLowerCase() === actor.toLowerCase());
   if (!admin) {
-    return reply(`Nothing changed: only this server's admins (server setting \`admins\`) may pause or resume applies, and @​${escapeText(actor)} is not one.`, "-1");
+    return reply(
+      `Nothing changed: only this server's admins (server setting \`admins\`) may pause or resume applies, and @​${escapeText(actor)} is not one.`,
+      "-1",
+    );
   }
   const where = { repo: repoFullName(job.target.repo), pr: job.target.pr };
   if (command.action === "pause") {

@@ -74,13 +74,22 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
     const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
-    if (!who.allowed && !repoTeams) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    if (!who.allowed && !repoTeams)
+      return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
   const held: Checkout[] = [];
   const checkoutAt = async (sha: string, baseSha: string) => {
-    const c = await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: sha, baseSha, baseRef: pr.baseRef });
+    const c = await deps.workspace.checkout({
+      repo,
+      cloneUrl: job.target.cloneUrl,
+      token,
+      pr: pr.number,
+      headSha: sha,
+      baseSha,
+      baseRef: pr.baseRef,
+    });
     held.push(c);
     return c;
   };
@@ -96,7 +105,10 @@ function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestIn
   return createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"), user: job.spec.actor },
+    trigger: {
+      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
+      user: job.spec.actor,
+    },
     maxComments: deps.config.max_comments,
   });
 }
@@ -125,7 +137,8 @@ async function applyWith(
   const head = await checkoutAt(pr.headSha, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
+  if (merge && settings.applyOn !== "merge")
+    return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
   if (spec.viaAtlantis) {
     // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
     const atlantis =
@@ -225,7 +238,15 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
   const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
   const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
-    ? await gatherCodeOwners(deps, ctx.vcs, ctx.job.target.repo, ctx.head, ctx.trustedSha ?? pr.baseSha, plans.map((p) => p.dir), approvingReviewers(facts.reviews))
+    ? await gatherCodeOwners(
+        deps,
+        ctx.vcs,
+        ctx.job.target.repo,
+        ctx.head,
+        ctx.trustedSha ?? pr.baseSha,
+        plans.map((p) => p.dir),
+        approvingReviewers(facts.reviews),
+      )
     : undefined;
   const requirementsFor = (plan: PlanRecord): Decision => {
     // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
@@ -321,10 +342,13 @@ async function replanAtMerge(
   });
   if (!built.ok) return { ok: false, result: built.result };
   // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
-  const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir] });
+  const sandboxed = sandboxedExec(deps, ctx.job, project, {
+    writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir],
+  });
   if (!sandboxed.ok) return fail(sandboxed.reason);
   const outcome = await runner.plan(built.request, sandboxed.exec);
-  if (!outcome.ok) return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
+  if (!outcome.ok)
+    return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
   const diff = compareChanges(plan.summary, outcome.summary);
   if (diff) {
@@ -357,10 +381,19 @@ async function applyOne(
     onOutput: (chunk) => run.log.write(chunk),
   });
   if (!built.ok) return { result: built.result, sensitiveValues: [] };
-  const sandboxed = sandboxedExec(deps, job, project, { writable: [target.checkoutDir, dirname(target.planFile)], readable: [settings.kubeconfig] });
+  const sandboxed = sandboxedExec(deps, job, project, {
+    writable: [target.checkoutDir, dirname(target.planFile)],
+    readable: [settings.kubeconfig],
+  });
   if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
-  const applyId = await deps.store.recordApplyStart({ jobId: job.id, repo: plan.repo, pr: plan.pr, project: plan.project, planId: plan.id });
+  const applyId = await deps.store.recordApplyStart({
+    jobId: job.id,
+    repo: plan.repo,
+    pr: plan.pr,
+    project: plan.project,
+    planId: plan.id,
+  });
   const live = {
     repo: plan.repo,
     project: plan.project,

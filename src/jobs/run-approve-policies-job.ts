@@ -37,18 +37,24 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
   const redact = secretsFor(deps).redact;
   const reply = async (body: string, reaction: "+1" | "-1") => {
     if (job.commentIds.length === 0) {
-      const id = await vcs.createComment(job.target.repo, pr.number, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice approve_policies**\n\n${body}`)}`);
+      const id = await vcs.createComment(
+        job.target.repo,
+        pr.number,
+        `${markerFor(String(job.id), 1)}\n${redact(`**Sluice approve_policies**\n\n${body}`)}`,
+      );
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }
     await vcs.react(job.target.repo, spec.commentId, reaction).catch(() => undefined);
   };
   const rules = policyRules(deps.config.policies);
-  if (rules.length === 0) return reply("Policy checks are not configured on this Sluice server (server setting `policies`): there is nothing to approve.", "-1");
+  if (rules.length === 0)
+    return reply("Policy checks are not configured on this Sluice server (server setting `policies`): there is nothing to approve.", "-1");
   const repo = repoFullName(job.target.repo);
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter(
     (p) => matchesFilter(p, spec.command.filter) && policyChecked(p.runner) && p.headSha === pr.headSha,
   );
-  if (plans.length === 0) return reply("Nothing to approve: this pull request has no current plan that policies check. Comment `/plan` first.", "-1");
+  if (plans.length === 0)
+    return reply("Nothing to approve: this pull request has no current plan that policies check. Comment `/plan` first.", "-1");
 
   if (spec.command.clear) {
     // Clearing only takes approvals away: anyone who may apply may do it.
@@ -57,7 +63,10 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
     let cleared = 0;
     for (const p of plans) cleared += await deps.store.clearPolicyApprovals({ repo, pr: pr.number, planHash: p.planHash });
     await reportPolicyCheck(deps, vcs, job, pr, redact);
-    return reply(`Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`, "+1");
+    return reply(
+      `Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`,
+      "+1",
+    );
   }
 
   const actor = spec.actor;
@@ -78,15 +87,21 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
     if (sets.approvable.length) parts.push(`approved ${sets.approvable.map(inlineCode).join(", ")}`);
     for (const name of sets.notOwner) {
       const rule = rules.find((r) => r.name === name);
-      parts.push(`not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})`);
+      parts.push(
+        `not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})`,
+      );
     }
-    for (const name of sets.selfBlocked) parts.push(`not approved ${inlineCode(name)}: its owners may not approve their own pull request (\`prevent_self_approve\`)`);
+    for (const name of sets.selfBlocked)
+      parts.push(`not approved ${inlineCode(name)}: its owners may not approve their own pull request (\`prevent_self_approve\`)`);
     if (status.passed) {
       parts.push("policies pass now: `/apply` may proceed");
     } else {
       for (const b of status.blocking) {
         if (b.reason === "failed") parts.push(`${inlineCode(b.name)} has ${b.approvals}/${b.needed} policy approvals`);
-        else parts.push(`${inlineCode(b.name)} ${b.reason === "error" ? `could not be evaluated (${b.message})` : "has no result for this plan"}: approvals cannot lift that; fix it and comment \`/plan\``);
+        else
+          parts.push(
+            `${inlineCode(b.name)} ${b.reason === "error" ? `could not be evaluated (${b.message})` : "has no result for this plan"}: approvals cannot lift that; fix it and comment \`/plan\``,
+          );
       }
     }
     lines.push(`- ${inlineCode(plan.project)} (${inlineCode(plan.dir)}, workspace ${inlineCode(plan.workspace)}): ${parts.join("; ")}`);

@@ -56,7 +56,12 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
   const finish = async (results: ProjectResult[], notice?: string, failed = false) => {
     const r = renderCheck(input("done", results, notice), secrets.redact);
     const title = `Merge group: ${r.title}`;
-    await report({ status: "completed", conclusion: failed ? "failure" : r.conclusion === "neutral" ? "success" : r.conclusion, title, summary: r.summary });
+    await report({
+      status: "completed",
+      conclusion: failed ? "failure" : r.conclusion === "neutral" ? "success" : r.conclusion,
+      title,
+      summary: r.summary,
+    });
   };
   await report({ status: "queued", title: "Merge group: queued", summary: "Planning the merge group's commit." });
 
@@ -89,7 +94,11 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     const pulls = new Set(spec.pulls);
     for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
     const approved = await approvedPlans(vcs, deps, job, [...pulls], settings.approvals);
-    await report({ status: "in_progress", title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`, summary: "Planning." });
+    await report({
+      status: "in_progress",
+      title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`,
+      summary: "Planning.",
+    });
 
     const results = await runProjects({
       deps,
@@ -100,7 +109,8 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
       verb: "plan",
       step: async (project, run) => {
         const runner = deps.runners[project.runner];
-        if (!runner) return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
+        if (!runner)
+          return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
         const built = planRequest({ deps, settings, secrets }, project, {
           checkoutDir: checkout.dir,
           dataDir: join(dataRoot, `${project.dir.replace(/\//g, "_")}-${project.workspace}`),
@@ -108,11 +118,21 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
           onOutput: (chunk) => run.log.write(chunk),
         });
         if (!built.ok) return built.result;
-        const sandboxed = sandboxedExec(deps, job, project, { writable: [checkout.dir, built.request.dataDir], readable: [settings.kubeconfig] });
+        const sandboxed = sandboxedExec(deps, job, project, {
+          writable: [checkout.dir, built.request.dataDir],
+          readable: [settings.kubeconfig],
+        });
         if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
         const outcome = await runner.plan(built.request, sandboxed.exec);
         if (!outcome.ok) {
-          return { project, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output, durationMs: outcome.durationMs };
+          return {
+            project,
+            status: "error",
+            failedStep: outcome.failedStep,
+            message: outcome.message,
+            output: outcome.output,
+            durationMs: outcome.durationMs,
+          };
         }
         secrets.add(outcome.summary.sensitiveValues);
         for (const plan of approved.filter((p) => p.dir === project.dir && p.workspace === project.workspace)) {

@@ -46,10 +46,14 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "plan",
     headSha: pr.headSha,
-    trigger: { text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"), user: spec.actor },
+    trigger: {
+      text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"),
+      user: spec.actor,
+    },
     maxComments: deps.config.max_comments,
   });
-  const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone }, secrets.redact);
+  const answer = (notice: string, tone: "refused" | "info") =>
+    publisher.publish({ state: "done", results: [], notice, tone }, secrets.redact);
   if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
@@ -109,7 +113,10 @@ async function planPullRequest(
   const token = await vcs.cloneToken();
   secrets.add([token]);
   const checkoutAt = (headSha: string, baseSha: string) =>
-    hold(held, deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }));
+    hold(
+      held,
+      deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }),
+    );
   const checkout = await checkoutAt(pr.headSha, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
@@ -234,7 +241,14 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   });
   if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
-    { repo, dir: project.dir, workspace: project.workspace, project: project.name, scope: ctx.run.settings.lockScopeFor(project), pr: pr.number },
+    {
+      repo,
+      dir: project.dir,
+      workspace: project.workspace,
+      project: project.name,
+      scope: ctx.run.settings.lockScopeFor(project),
+      pr: pr.number,
+    },
     job.target,
   );
   if (!lock.ok) {
@@ -270,7 +284,14 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   });
   if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
-  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs, policy: policyView(deps, outcome.policy) };
+  return {
+    project,
+    status: "planned",
+    summary: outcome.summary,
+    output: outcome.output,
+    durationMs: outcome.durationMs,
+    policy: policyView(deps, outcome.policy),
+  };
 }
 
 /** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */

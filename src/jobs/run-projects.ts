@@ -43,7 +43,10 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
           const result = blocker
             ? dependencyFailed(project, blocker, opts.verb)
             : await withLog(deps, opts.job, project, (log) => {
-                deps.log.info({ jobId: opts.job.id, project: project.name, wave: i + 1 }, `${opts.verb === "plan" ? "planning" : "applying"} project`);
+                deps.log.info(
+                  { jobId: opts.job.id, project: project.name, wave: i + 1 },
+                  `${opts.verb === "plan" ? "planning" : "applying"} project`,
+                );
                 return opts.step(project, { log });
               });
           const ok = result.status === "planned" || result.status === "applied";

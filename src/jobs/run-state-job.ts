@@ -60,7 +60,15 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   secrets.add([token]);
   let checkout: Checkout | undefined;
   try {
-    checkout = await deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+    checkout = await deps.workspace.checkout({
+      repo,
+      cloneUrl: job.target.cloneUrl,
+      token,
+      pr: pr.number,
+      headSha: pr.headSha,
+      baseSha: pr.baseSha,
+      baseRef: pr.baseRef,
+    });
     const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
     if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
     const config = configs.head.config;
@@ -97,7 +105,13 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
         if (!lock.ok) {
           const url = siblingPrUrl(pr.htmlUrl, lock.heldBy.pr);
           const holder = `#${lock.heldBy.pr}`;
-          return { project: p, status: "refused", reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`, link: { text: holder, url }, output: "" };
+          return {
+            project: p,
+            status: "refused",
+            reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`,
+            link: { text: holder, url },
+            output: "",
+          };
         }
         const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
         const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir] });
@@ -120,15 +134,19 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
         // Whatever happened, the state may have changed: plans made before it no longer describe it
         // (all plans of the dir + workspace unless the project has a backend of its own there).
         const scope = settings.lockScopeFor(p);
-        await deps.store.supersedePlans(repoFullName(repo), pr.number, [{ dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope }]);
-        if (!outcome.ok) return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
+        await deps.store.supersedePlans(repoFullName(repo), pr.number, [
+          { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
+        ]);
+        if (!outcome.ok)
+          return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
         return { project: p, status: "applied", output: outcome.output };
       },
     });
     const result = [...results.values()][0];
     if (!result) return refuse("nothing ran", project);
     if (result.status === "applied") return reply({ kind: "done", output: result.output }, project);
-    if (result.status === "error") return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
+    if (result.status === "error")
+      return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
     return refuse(result.status === "refused" ? result.reason : "not run", project);
   } finally {
     checkout?.release();

@@ -21,7 +21,11 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   const redact = secretsFor(deps).redact;
   const reply = async (body: string) => {
     if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`);
+    const id = await vcs.createComment(
+      job.target.repo,
+      job.target.pr,
+      `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`,
+    );
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };
   // Releasing a lock discards the plans made under it: as sensitive as applying them.

@@ -64,7 +64,15 @@ export function planRequest(
 ): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
-  return { ok: true, request: { ...c.fields, ...where, redact: ctx.secrets.redact, policyCheck: policyCheckFor(ctx.deps.config, project, c.fields.workflow) } };
+  return {
+    ok: true,
+    request: {
+      ...c.fields,
+      ...where,
+      redact: ctx.secrets.redact,
+      policyCheck: policyCheckFor(ctx.deps.config, project, c.fields.workflow),
+    },
+  };
 }
 
 /** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */

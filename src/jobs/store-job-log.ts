@@ -36,7 +36,8 @@ export function openJobLog(deps: Pick<JobDeps, "store" | "config" | "log">, job:
         if (!(await deps.store.appendJobLog({ ...base, text }, maxBytes))) full = true;
       } catch (e) {
         // The job goes on without its live log rather than failing over it; said once.
-        if (!failed) deps.log.warn({ jobId: job.id, project, err: e instanceof Error ? e.message : String(e) }, "could not store job output");
+        if (!failed)
+          deps.log.warn({ jobId: job.id, project, err: e instanceof Error ? e.message : String(e) }, "could not store job output");
         failed = true;
       }
     }

@@ -20,7 +20,15 @@ export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient
   if (fork) {
     sha = await deps.workspace.fetchBranch(repo, cloneUrl, token, pr.baseRef);
   } else {
-    const checkout = await deps.workspace.checkout({ repo, cloneUrl, token, pr: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, baseRef: pr.baseRef });
+    const checkout = await deps.workspace.checkout({
+      repo,
+      cloneUrl,
+      token,
+      pr: pr.number,
+      headSha: pr.headSha,
+      baseSha: pr.baseSha,
+      baseRef: pr.baseRef,
+    });
     checkout.release();
   }
   const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha, deps.config.repo_config_file);

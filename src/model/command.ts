@@ -6,10 +6,7 @@ export interface ProjectFilter {
 }
 
 /** Whether a plan or lock (by project name, dir and workspace) is picked by a command's filter. */
-export function matchesFilter(
-  item: { project: string; dir: string; workspace: string },
-  filter: ProjectFilter | undefined,
-): boolean {
+export function matchesFilter(item: { project: string; dir: string; workspace: string }, filter: ProjectFilter | undefined): boolean {
   if (!filter) return true;
   return (
     (filter.project === undefined || item.project === filter.project) &&
@@ -41,7 +38,4 @@ export type Command =
  * - command: a valid command;
  * - invalid: addressed to us but malformed or unknown: reply with the reason and usage.
  */
-export type ParseResult =
-  | { type: "none" }
-  | { type: "command"; command: Command }
-  | { type: "invalid"; reason: string };
+export type ParseResult = { type: "none" } | { type: "command"; command: Command } | { type: "invalid"; reason: string };

@@ -59,7 +59,9 @@ export function checkRequirements(
       }
     } else if (req === "code_owners") {
       const { approvers } = countApprovals(f.reviews, f, planMadeAt);
-      decisions.push(codeOwners ? checkCodeOwners(codeOwners, approvers) : refuse("the code owners of this project's files could not be determined"));
+      decisions.push(
+        codeOwners ? checkCodeOwners(codeOwners, approvers) : refuse("the code owners of this project's files could not be determined"),
+      );
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
     } else if (req === "undiverged") {

@@ -44,7 +44,9 @@ export function checkPlanGates(f: PlanGateFacts): Decision {
     );
   }
   if (!f.merged && f.plan.baseSha !== f.pr.baseSha) {
-    return refuse(`the base branch moved since this plan (${short(f.plan.baseSha)} → ${short(f.pr.baseSha)}). Comment \`/plan\` to plan again.`);
+    return refuse(
+      `the base branch moved since this plan (${short(f.plan.baseSha)} → ${short(f.pr.baseSha)}). Comment \`/plan\` to plan again.`,
+    );
   }
   if (!f.changedByPr) {
     return refuse(

@@ -38,7 +38,7 @@ function matcher(pattern: string): (file: string) => boolean {
   let body = pattern.replace(/\/+$/, "");
   const anchored = body.startsWith("/") || body.includes("/");
   body = body.replace(/^\/+/, "");
-  if (body === "" ) return () => true;
+  if (body === "") return () => true;
   const glob = anchored || body.startsWith("**") ? body : `**/${body}`;
   // A pattern naming a directory owns what is below it; one ending in a wildcard segment only its direct matches.
   const last = body.split("/").pop() ?? "";
@@ -76,7 +76,9 @@ const MAX_LISTED_FILES = 3;
  */
 export function checkCodeOwners(f: CodeOwnerFacts, approvers: readonly string[]): Decision {
   if (f.source === undefined) {
-    return refuse(`the \`code_owners\` requirement needs a CODEOWNERS file on the base branch (${CODEOWNERS_PATHS.join(", ")}), and there is none`);
+    return refuse(
+      `the \`code_owners\` requirement needs a CODEOWNERS file on the base branch (${CODEOWNERS_PATHS.join(", ")}), and there is none`,
+    );
   }
   const approved = new Set(approvers.map((a) => a.toLowerCase()));
   const satisfied = (owner: string) => {
@@ -93,7 +95,10 @@ export function checkCodeOwners(f: CodeOwnerFacts, approvers: readonly string[])
   }
   if (missing.size === 0) return ALLOWED;
   const needs = [...missing].map(([owners, files]) => {
-    const listed = files.slice(0, MAX_LISTED_FILES).map((x) => `\`${x}\``).join(", ");
+    const listed = files
+      .slice(0, MAX_LISTED_FILES)
+      .map((x) => `\`${x}\``)
+      .join(", ");
     const more = files.length > MAX_LISTED_FILES ? ` and ${files.length - MAX_LISTED_FILES} more` : "";
     return `${owners} (code owners of ${listed}${more})`;
   });

@@ -19,7 +19,9 @@ export function compareChanges(approved: Comparable, actual: Comparable): string
   const b = new Set(actual.resources.map(key));
   const missing = [...a].filter((k) => !b.has(k));
   const extra = [...b].filter((k) => !a.has(k));
-  const differences = [extra.length ? `new: ${list(extra)}` : "", missing.length ? `no longer planned: ${list(missing)}` : ""].filter(Boolean);
+  const differences = [extra.length ? `new: ${list(extra)}` : "", missing.length ? `no longer planned: ${list(missing)}` : ""].filter(
+    Boolean,
+  );
   if (differences.length) return differences.join("; ");
   const before = digests(approved);
   const after = digests(actual);

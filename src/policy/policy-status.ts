@@ -26,11 +26,20 @@ export type PolicyFact = { passed: true } | { passed: false; blocking: BlockingS
 export const POLICIES_PASSED: PolicyFact = { passed: true };
 
 /** `policies` from the server config as rules; none when policy checks are off. */
-export function policyRules(policies: {
-  owners: { users: string[]; teams: string[] };
-  approve_count: number;
-  policy_sets: { name: string; owners?: { users: string[]; teams: string[] }; approve_count?: number; prevent_self_approve: boolean }[];
-} | undefined): PolicySetRule[] {
+export function policyRules(
+  policies:
+    | {
+        owners: { users: string[]; teams: string[] };
+        approve_count: number;
+        policy_sets: {
+          name: string;
+          owners?: { users: string[]; teams: string[] };
+          approve_count?: number;
+          prevent_self_approve: boolean;
+        }[];
+      }
+    | undefined,
+): PolicySetRule[] {
   if (!policies) return [];
   return policies.policy_sets.map((s) => ({
     name: s.name,

@@ -20,12 +20,7 @@ const MAX_LISTED = 20;
  * `-p` and `-d` pick among all projects, so a comment can plan a project the PR does not touch;
  * `-w` alone re-targets the affected projects' dirs to that workspace.
  */
-export function selectProjects(
-  all: Project[],
-  affected: Project[],
-  filter: ProjectFilter,
-  opts: SelectOptions = {},
-): ProjectSelection {
+export function selectProjects(all: Project[], affected: Project[], filter: ProjectFilter, opts: SelectOptions = {}): ProjectSelection {
   const { project: name, dir, workspace } = filter;
   if (name === undefined && dir === undefined && workspace === undefined) return { projects: sorted(affected) };
 
@@ -84,10 +79,7 @@ function groupByDir(projects: readonly Project[]): Map<string, Project[]> {
 function sorted(projects: readonly Project[]): Project[] {
   const seen = new Set<string>();
   return [...projects]
-    .sort(
-      (a, b) =>
-        compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace) || compareStrings(a.name, b.name),
-    )
+    .sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace) || compareStrings(a.name, b.name))
     .filter((p) => {
       const key = `${p.name}\u0000${p.dir}\u0000${p.workspace}`;
       if (seen.has(key)) return false;

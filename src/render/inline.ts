@@ -12,16 +12,12 @@ export const INLINE_MAX = 200;
  */
 export function inlineCode(text: string): string {
   // Cut generously before stripping so a huge input costs little, then cut for real.
-  const flat = stripControl(text.length > 4 * INLINE_MAX ? text.slice(0, 4 * INLINE_MAX) : text)
-    .replace(/[\n\t]+/g, " ");
+  const flat = stripControl(text.length > 4 * INLINE_MAX ? text.slice(0, 4 * INLINE_MAX) : text).replace(/[\n\t]+/g, " ");
   const content = cutText(flat, INLINE_MAX);
   if (content === "") return "` `";
   const ticks = "`".repeat(longestBacktickRun(content) + 1);
   // CommonMark strips one leading and one trailing space when both are present; pad so content
   // that starts/ends with a backtick or a space keeps its exact value.
-  const pad =
-    content.startsWith("`") || content.endsWith("`") || (content.startsWith(" ") && content.endsWith(" "))
-      ? " "
-      : "";
+  const pad = content.startsWith("`") || content.endsWith("`") || (content.startsWith(" ") && content.endsWith(" ")) ? " " : "";
   return `${ticks}${pad}${content}${pad}${ticks}`;
 }

@@ -92,4 +92,3 @@ export function layoutContinuations(
   const cut = stream.slice(q).reduce((n, item) => n + item.view.output.length - item.start, skipped);
   return { pages, cut };
 }
-

@@ -80,8 +80,7 @@ export function fillFirst(layout: FirstLayout, views: ProjectView[], maxLength: 
     }
     const budget = maxLength - used;
     const grow = (end: number, summary?: string) =>
-      renderSection(view, cap, renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary })).length -
-      section.length;
+      renderSection(view, cap, renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary })).length - section.length;
     // A block is never shorter than its text: skip rendering megabytes that cannot fit.
     const whole = view.output.length <= budget ? grow(view.output.length) : Number.POSITIVE_INFINITY;
     if (whole <= budget) {
@@ -92,11 +91,7 @@ export function fillFirst(layout: FirstLayout, views: ProjectView[], maxLength: 
     const partial = "Show output (continued below)";
     const end = budget >= MIN_FIRST_CHUNK ? fitChunk(view.output, 0, budget, (e) => grow(e, partial)) : 0;
     if (end > 0) {
-      sections[i] = renderSection(
-        view,
-        cap,
-        renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary: partial }),
-      );
+      sections[i] = renderSection(view, cap, renderOutputBlock(view.output.slice(0, end), { open: view.failed, summary: partial }));
       used += grow(end, partial);
     }
     stream.push({ view, start: end });

@@ -70,9 +70,10 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
           .join(ref);
         return { ...base, summary: `${head}: ⛔ refused: ${text}` };
       }
-      const link = result.link && /^https?:\/\/[^\s()<>]+$/.test(result.link.url)
-        ? ` ([${escapeText(clean(result.link.text), 80)}](${result.link.url}))`
-        : "";
+      const link =
+        result.link && /^https?:\/\/[^\s()<>]+$/.test(result.link.url)
+          ? ` ([${escapeText(clean(result.link.text), 80)}](${result.link.url}))`
+          : "";
       return { ...base, summary: `${head}: ⛔ refused: ${escapeText(reason)}${link}` };
     }
     default:
@@ -83,7 +84,8 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
 /** The change list for at most `cap` lines; the rest is counted. */
 export function renderChanges(lines: readonly string[], cap: number): string {
   if (lines.length === 0) return "";
-  if (cap <= 0) return `_${lines.length} ${lines.length === 1 ? "change" : "changes"} not listed here to keep this comment within GitHub's size limit._`;
+  if (cap <= 0)
+    return `_${lines.length} ${lines.length === 1 ? "change" : "changes"} not listed here to keep this comment within GitHub's size limit._`;
   const shown = lines.slice(0, cap);
   const more = lines.length - shown.length;
   return `${fence(shown.join("\n"), "diff")}${more > 0 ? `\n… and ${more} more` : ""}`;

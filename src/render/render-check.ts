@@ -29,9 +29,7 @@ export function renderCheck(input: CommentInput, redact: Redactor = createRedact
   const command = commandLabel(input);
   // The check shows no output: cleaning megabytes of it only to drop them would cost seconds.
   const views = input.results.map((r) => projectView({ ...r, output: "" }, command, clean));
-  const summaries = input.results.flatMap((r) =>
-    (r.status === "planned" || r.status === "applied") && r.summary ? [r.summary] : [],
-  );
+  const summaries = input.results.flatMap((r) => ((r.status === "planned" || r.status === "applied") && r.summary ? [r.summary] : []));
   const totals = sumCounts(summaries);
   const failed = input.results.filter((r) => r.status === "error").length;
   const refused = input.results.filter((r) => r.status === "refused").length;
@@ -104,7 +102,11 @@ function checkTitle(
     return pending > 0 ? `Running: ${pending} ${pending === 1 ? "project" : "projects"} pending` : "Running";
   }
   if (n === 0) {
-    const first = facts.clean(input.notice ?? "").trim().split("\n", 1)[0] ?? "";
+    const first =
+      facts
+        .clean(input.notice ?? "")
+        .trim()
+        .split("\n", 1)[0] ?? "";
     return first ? cutText(first.replace(/\s+/g, " "), 120) : "Nothing to do";
   }
   if (failed > 0) return `${failed} of ${n} ${n === 1 ? "project" : "projects"} failed`;
@@ -112,6 +114,9 @@ function checkTitle(
   const counts = planCounts(totals);
   if (input.command === "apply") return `Applied ${counts}`;
   // A teardown is named in the title, where reviewers and the merge box see it first.
-  if (input.results.some((r) => r.status === "planned" && r.summary.destroyPlan)) return `DESTROY PLAN: ${counts} in ${n} ${n === 1 ? "project" : "projects"}`;
-  return totals.changes ? `${counts} in ${n} ${n === 1 ? "project" : "projects"}` : `No changes in ${n} ${n === 1 ? "project" : "projects"}`;
+  if (input.results.some((r) => r.status === "planned" && r.summary.destroyPlan))
+    return `DESTROY PLAN: ${counts} in ${n} ${n === 1 ? "project" : "projects"}`;
+  return totals.changes
+    ? `${counts} in ${n} ${n === 1 ? "project" : "projects"}`
+    : `No changes in ${n} ${n === 1 ? "project" : "projects"}`;
 }

@@ -1,4 +1,3 @@
-
 import { cleanText } from "./clean-text.js";
 import {
   type FrameInput,
@@ -108,9 +107,7 @@ export function renderComments(input: CommentInput, redact: Redactor, opts: Rend
       truncated: index === pages.length - 1 ? truncated : "",
     }),
   );
-  return [first, ...rest].map((body, index) =>
-    body.length <= maxLength ? body : overflowed(input.jobId, frame, index, maxLength),
-  );
+  return [first, ...rest].map((body, index) => (body.length <= maxLength ? body : overflowed(input.jobId, frame, index, maxLength)));
 }
 
 /** Last line of defence if a layout bug ever produced an oversized comment: never post it. */

@@ -18,16 +18,22 @@ export function renderPolicy(view: PolicyView | undefined, clean: (text: string)
   const errored = view.sets.filter((s) => s.status === "error");
   const lines: string[] = [];
   if (errored.length) {
-    lines.push(`**Policy checks:** ⛔ ${errored.length} of ${view.sets.length} policy sets could not be evaluated: apply is blocked until they are fixed and the project is planned again.`);
+    lines.push(
+      `**Policy checks:** ⛔ ${errored.length} of ${view.sets.length} policy sets could not be evaluated: apply is blocked until they are fixed and the project is planned again.`,
+    );
   } else if (failed.length) {
-    lines.push(`**Policy checks:** ❌ ${failed.length} of ${view.sets.length} policy sets failed: apply is blocked until a policy owner comments \`/approve_policies\` (or a new commit passes).`);
+    lines.push(
+      `**Policy checks:** ❌ ${failed.length} of ${view.sets.length} policy sets failed: apply is blocked until a policy owner comments \`/approve_policies\` (or a new commit passes).`,
+    );
   } else {
     lines.push(`**Policy checks:** ✅ all ${view.sets.length} policy sets passed.`);
   }
   for (const set of view.sets) {
     const name = inlineCode(clean(set.name));
     if (set.status === "passed") {
-      lines.push(`- ✅ ${name} passed${set.warnings.length ? ` with ${set.warnings.length} warning${set.warnings.length === 1 ? "" : "s"}` : ""}`);
+      lines.push(
+        `- ✅ ${name} passed${set.warnings.length ? ` with ${set.warnings.length} warning${set.warnings.length === 1 ? "" : "s"}` : ""}`,
+      );
       lines.push(...messages(set.warnings, clean));
     } else if (set.status === "failed") {
       const who = view.approvers[set.name];

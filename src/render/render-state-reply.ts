@@ -13,7 +13,10 @@ export interface StateReply {
   commandLine: string;
   user: string;
   project?: { name: string; dir: string; workspace: string };
-  outcome: { kind: "done"; output: string } | { kind: "failed"; step: string; message: string; output: string } | { kind: "refused"; reason: string };
+  outcome:
+    | { kind: "done"; output: string }
+    | { kind: "failed"; step: string; message: string; output: string }
+    | { kind: "refused"; reason: string };
 }
 
 /** Leaves room for the frame around the output within GitHub's 65,536 characters. */
@@ -27,11 +30,19 @@ export function renderStateReply(r: StateReply, redact: Redactor): string {
   const where = r.project
     ? `**${inlineCode(r.project.name)}** (${inlineCode(r.project.dir)}, workspace ${inlineCode(r.project.workspace)})`
     : "";
-  const lines = [markerFor(String(r.jobId), 1), `### Sluice ${r.operation} · ${state}`, "", `${inlineCode(clean(r.commandLine))} by @​${escapeText(r.user)}`, ""];
+  const lines = [
+    markerFor(String(r.jobId), 1),
+    `### Sluice ${r.operation} · ${state}`,
+    "",
+    `${inlineCode(clean(r.commandLine))} by @​${escapeText(r.user)}`,
+    "",
+  ];
   if (o.kind === "refused") lines.push(`${where}${where ? ": " : ""}${escapeText(clean(o.reason))}`);
   if (o.kind === "failed") lines.push(`${where}: ${r.operation} failed at ${inlineCode(o.step)}: ${escapeText(clean(o.message))}`);
   if (o.kind === "done") {
-    lines.push(`${where}: ${r.operation} done. The state changed, so this pull request's plans of the project were discarded: comment \`/plan\` to plan again.`);
+    lines.push(
+      `${where}: ${r.operation} done. The state changed, so this pull request's plans of the project were discarded: comment \`/plan\` to plan again.`,
+    );
   }
   const output = o.kind === "refused" ? "" : clean(o.output);
   if (output.trim()) {

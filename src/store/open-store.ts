@@ -7,11 +7,7 @@ import type { Store } from "./store.js";
  * Picks the store from `DATABASE_URL`: unset means the embedded SQLite file in the data dir (one
  * replica); a postgres:// URL means the shared database (several replicas).
  */
-export async function openStore(
-  databaseUrl: string | undefined,
-  dataDir: string,
-  postgres: PostgresStoreOptions = {},
-): Promise<Store> {
+export async function openStore(databaseUrl: string | undefined, dataDir: string, postgres: PostgresStoreOptions = {}): Promise<Store> {
   if (!databaseUrl) return openSqliteStore(dataPaths.store(dataDir));
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
   if (scheme === "postgres" || scheme === "postgresql") return openPostgresStore(databaseUrl, postgres);

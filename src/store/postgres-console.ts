@@ -6,7 +6,16 @@ import { fitLogChunk, truncationNotice } from "./fit-log-chunk.js";
 import { mergeActivity } from "./merge-activity.js";
 import { inTransaction } from "./postgres-transaction.js";
 import type { PlanRecord } from "./store.js";
-import { type ApplyViewRow, type AuditRow, type LockRow, type StreamRow, toApplyView, toAudit, toLockViews, toStream } from "./postgres-rows.js";
+import {
+  type ApplyViewRow,
+  type AuditRow,
+  type LockRow,
+  type StreamRow,
+  toApplyView,
+  toAudit,
+  toLockViews,
+  toStream,
+} from "./postgres-rows.js";
 import type { WaiterRow } from "./record-rows.js";
 
 export const POSTGRES_CONSOLE_SCHEMA = `
@@ -71,10 +80,13 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
         );
         const { used, full } = usage.rows[0] as { used: string; full: boolean };
         if (full) return false;
-        await t.query(
-          "INSERT INTO log_streams (job_id, project, repo, pr, kind) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-          [c.jobId, c.project, c.repo, c.pr, c.kind],
-        );
+        await t.query("INSERT INTO log_streams (job_id, project, repo, pr, kind) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", [
+          c.jobId,
+          c.project,
+          c.repo,
+          c.pr,
+          c.kind,
+        ]);
         const fit = fitLogChunk(Number(used), c.text, maxBytes);
         const texts = [...(fit.text ? [fit.text] : []), ...(fit.full ? [truncationNotice(maxBytes)] : [])];
         for (const text of texts) {
@@ -98,7 +110,10 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
       ]);
     },
     async jobLogStreams(jobId) {
-      const rows = await query<StreamRow>("SELECT s.* FROM log_streams s WHERE s.job_id = $1 ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project", [jobId]);
+      const rows = await query<StreamRow>(
+        "SELECT s.* FROM log_streams s WHERE s.job_id = $1 ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project",
+        [jobId],
+      );
       return rows.map(toStream);
     },
     async pruneJobLogs(before) {
@@ -132,9 +147,11 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
          ORDER BY s.repo, s.project, s.job_id DESC`,
       );
       const latest = async (where: string) =>
-        (await query<ApplyViewRow>(`${APPLY_VIEW} JOIN (SELECT MAX(id) AS id FROM applies ${where} GROUP BY repo, project) m ON m.id = a.id`)).map(
-          toApplyView,
-        );
+        (
+          await query<ApplyViewRow>(
+            `${APPLY_VIEW} JOIN (SELECT MAX(id) AS id FROM applies ${where} GROUP BY repo, project) m ON m.id = a.id`,
+          )
+        ).map(toApplyView);
       return mergeActivity(
         plans.map((r) => ({
           repo: r.repo,

@@ -120,7 +120,11 @@ export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods
     },
     async lockOn(repo, dir, workspace) {
       // Any lock on the dir and workspace (whole or one named project's) keeps drift from acting there.
-      const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 ORDER BY created_at LIMIT 1", [repo, dir, workspace]);
+      const rows = await query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND dir = $2 AND workspace = $3 ORDER BY created_at LIMIT 1", [
+        repo,
+        dir,
+        workspace,
+      ]);
       return rows[0] ? toLock(rows[0]) : undefined;
     },
     async recordLiveApplyStart(a) {
@@ -177,7 +181,9 @@ export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods
         const target = claimed.rows[0]?.target;
         if (!target) return undefined;
         const deliveryId = `sluice-drift:${run.repo}:${run.cron}:${run.due}`;
-        const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, 'schedule') ON CONFLICT (id) DO NOTHING", [deliveryId]);
+        const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, 'schedule') ON CONFLICT (id) DO NOTHING", [
+          deliveryId,
+        ]);
         if (inserted.rowCount === 0) return undefined;
         const job = await c.query<{ id: number }>(
           "INSERT INTO jobs (delivery_id, target, spec, status) VALUES ($1, $2, $3, 'queued') RETURNING id",
@@ -205,7 +211,13 @@ export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods
         repo === undefined
           ? await query<PauseRow>("SELECT * FROM drift_pauses ORDER BY repo, project")
           : await query<PauseRow>("SELECT * FROM drift_pauses WHERE repo = $1 ORDER BY project", [repo]);
-      return rows.map((r) => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at.toISOString() }));
+      return rows.map((r) => ({
+        repo: r.repo,
+        project: r.project,
+        actor: r.actor,
+        reason: r.reason,
+        createdAt: r.created_at.toISOString(),
+      }));
     },
     async recordDriftCheck(c) {
       await query(

@@ -56,7 +56,10 @@ export async function releaseProjectLocks(pool: pg.Pool, repo: string, pr: numbe
       const [dir, workspace] = JSON.parse(place) as [string, string];
       await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [placeKey(repo, dir, workspace)]);
     }
-    const held = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace, scope FOR UPDATE", [repo, pr]);
+    const held = await c.query<LockRow>("SELECT * FROM locks WHERE repo = $1 AND pr = $2 ORDER BY dir, workspace, scope FOR UPDATE", [
+      repo,
+      pr,
+    ]);
     const mine = chosen(held.rows).filter((l) => places.includes(JSON.stringify([l.dir, l.workspace])));
     const waiters = new Map<number, JobTarget>();
     for (const l of mine) {

@@ -91,9 +91,7 @@ export class ReplicaLiveness {
 export async function deadOwners(client: pg.PoolClient, owners: string[]): Promise<string[]> {
   const dead: string[] = [];
   for (const owner of owners) {
-    const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1::bigint) AS ok", [
-      advisoryKey("replica", owner),
-    ]);
+    const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1::bigint) AS ok", [advisoryKey("replica", owner)]);
     if (r.rows[0]?.ok) dead.push(owner);
   }
   return dead;
@@ -105,5 +103,8 @@ export async function deadOwnersOf(client: pg.PoolClient, table: "jobs" | "appli
     `SELECT DISTINCT owner FROM ${table} WHERE status = $2 AND owner IS NOT NULL AND owner <> $1`,
     [self, status],
   );
-  return deadOwners(client, owners.rows.map((r) => r.owner));
+  return deadOwners(
+    client,
+    owners.rows.map((r) => r.owner),
+  );
 }

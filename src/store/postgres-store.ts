@@ -67,8 +67,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     });
   const runLocks = new PostgresRunLocks(sessions);
 
-  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
-    (await pool.query<R>(text, values)).rows;
+  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
 
   async function recordDelivery(
     deliveryId: string,
@@ -80,10 +79,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     // replicas exactly one transaction inserts the delivery and its job.
     const duplicate = new Error("duplicate");
     return inTransaction(pool, async (c) => {
-      const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [
-        deliveryId,
-        event,
-      ]);
+      const inserted = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [deliveryId, event]);
       if (inserted.rowCount === 0) return { duplicate: true };
       for (const key of alsoKeys) {
         const also = await c.query("INSERT INTO deliveries (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [key, event]);
@@ -220,10 +216,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
     async supersedePlans(repo, pr, keys) {
       if (!keys) {
-        const r = await pool.query("UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND status = 'pending'", [
-          repo,
-          pr,
-        ]);
+        const r = await pool.query("UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND status = 'pending'", [repo, pr]);
         return r.rowCount ?? 0;
       }
       if (keys.length === 0) return 0;

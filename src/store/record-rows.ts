@@ -3,7 +3,9 @@ import type { ApplyView, AuditEvent, LockView, LogStream } from "./console-store
 import { type ApplyRecord, type LockRecord, type PlanRecord, scopesConflict } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
-type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}` ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}` : S;
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
+  ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}`
+  : S;
 
 /** What differs between the two databases: how JSON, timestamp, bigint and boolean columns come back. */
 export interface ColumnTypes {
@@ -29,7 +31,10 @@ type RowOf<R, Json extends keyof R, Time extends keyof R, C extends ColumnTypes>
 };
 
 // check_run_id is a bigint column: node-postgres returns it as a string.
-export type JobRow<C extends ColumnTypes> = Omit<RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt", C>, "check_run_id"> & {
+export type JobRow<C extends ColumnTypes> = Omit<
+  RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt", C>,
+  "check_run_id"
+> & {
   check_run_id: number | string | null;
 };
 export type PlanRow<C extends ColumnTypes> = RowOf<PlanRecord, "summary", "createdAt", C>;

@@ -60,13 +60,17 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
   db.exec(SQLITE_CONSOLE_SCHEMA);
   const now = () => new Date().toISOString();
 
-  const jobUsage = db.prepare("SELECT COALESCE(SUM(bytes), 0) AS used, COALESCE(MAX(truncated), 0) AS full FROM log_streams WHERE job_id = ?");
+  const jobUsage = db.prepare(
+    "SELECT COALESCE(SUM(bytes), 0) AS used, COALESCE(MAX(truncated), 0) AS full FROM log_streams WHERE job_id = ?",
+  );
   const insertStream = db.prepare(
     "INSERT OR IGNORE INTO log_streams (job_id, project, repo, pr, kind, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const nextSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM job_logs WHERE job_id = ?");
   const insertChunk = db.prepare("INSERT INTO job_logs (job_id, seq, project, text) VALUES (?, ?, ?, ?)");
-  const grow = db.prepare("UPDATE log_streams SET bytes = bytes + ?, truncated = MAX(truncated, ?), updated_at = ? WHERE job_id = ? AND project = ?");
+  const grow = db.prepare(
+    "UPDATE log_streams SET bytes = bytes + ?, truncated = MAX(truncated, ?), updated_at = ? WHERE job_id = ? AND project = ?",
+  );
   const appendTx = db.transaction((c: NewLogChunk, maxBytes: number): boolean => {
     const usage = jobUsage.get(c.jobId) as { used: number; full: number };
     if (usage.full) return false;
@@ -103,10 +107,14 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
         .all(jobId, afterSeq, limit) as JobLogChunk[];
     },
     async jobLogStreams(jobId) {
-      return (db.prepare(
-        // In the order the projects first wrote: timestamps of two projects can be equal.
-        "SELECT s.* FROM log_streams s WHERE s.job_id = ? ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project",
-      ).all(jobId) as StreamRow[]).map(toStream);
+      return (
+        db
+          .prepare(
+            // In the order the projects first wrote: timestamps of two projects can be equal.
+            "SELECT s.* FROM log_streams s WHERE s.job_id = ? ORDER BY (SELECT MIN(l.seq) FROM job_logs l WHERE l.job_id = s.job_id AND l.project = s.project), s.project",
+          )
+          .all(jobId) as StreamRow[]
+      ).map(toStream);
     },
     async pruneJobLogs(before) {
       return pruneTx(before);
@@ -134,19 +142,17 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
           summary: string | null;
           head_sha: string | null;
         }[]
-      ).map(
-        (r): PlanRun & { repo: string; project: string } => ({
-          repo: r.repo,
-          project: r.project,
-          jobId: r.job_id,
-          pr: r.pr,
-          jobStatus: r.job_status,
-          planStatus: r.plan_status ?? undefined,
-          summary: r.summary ? (JSON.parse(r.summary) as PlanRecord["summary"]) : undefined,
-          headSha: r.head_sha ?? undefined,
-          at: r.updated_at,
-        }),
-      );
+      ).map((r): PlanRun & { repo: string; project: string } => ({
+        repo: r.repo,
+        project: r.project,
+        jobId: r.job_id,
+        pr: r.pr,
+        jobStatus: r.job_status,
+        planStatus: r.plan_status ?? undefined,
+        summary: r.summary ? (JSON.parse(r.summary) as PlanRecord["summary"]) : undefined,
+        headSha: r.head_sha ?? undefined,
+        at: r.updated_at,
+      }));
       const latest = (where: string) =>
         (
           db
@@ -172,7 +178,9 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
     },
     async applyHistory({ repo, limit = 500 }) {
       return (
-        db.prepare(`${APPLY_VIEW} WHERE (@repo IS NULL OR a.repo = @repo) ORDER BY a.id DESC LIMIT @limit`).all({ repo: repo ?? null, limit }) as ApplyViewRow[]
+        db
+          .prepare(`${APPLY_VIEW} WHERE (@repo IS NULL OR a.repo = @repo) ORDER BY a.id DESC LIMIT @limit`)
+          .all({ repo: repo ?? null, limit }) as ApplyViewRow[]
       ).map(toApplyView);
     },
 
@@ -204,7 +212,10 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
         return;
       }
       const value: PauseState = { by: pause.by, reason: pause.reason, at: now() };
-      db.prepare("INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(PAUSE, JSON.stringify(value));
+      db.prepare("INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(
+        PAUSE,
+        JSON.stringify(value),
+      );
     },
 
     async stats() {

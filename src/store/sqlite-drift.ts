@@ -113,9 +113,12 @@ export function sqliteDriftMethods(
 ): DriftMethods {
   const now = () => new Date().toISOString();
   const syncTx = db.transaction((repo: string, target: JobTarget, schedules: Omit<DriftSchedule, "repo">[]) => {
-    const existing = new Set((db.prepare("SELECT cron FROM drift_schedules WHERE repo = ?").all(repo) as { cron: string }[]).map((r) => r.cron));
+    const existing = new Set(
+      (db.prepare("SELECT cron FROM drift_schedules WHERE repo = ?").all(repo) as { cron: string }[]).map((r) => r.cron),
+    );
     const wanted = new Set(schedules.map((s) => s.cron));
-    for (const cron of existing) if (!wanted.has(cron)) db.prepare("DELETE FROM drift_schedules WHERE repo = ? AND cron = ?").run(repo, cron);
+    for (const cron of existing)
+      if (!wanted.has(cron)) db.prepare("DELETE FROM drift_schedules WHERE repo = ? AND cron = ?").run(repo, cron);
     for (const s of schedules) {
       if (existing.has(s.cron)) {
         db.prepare("UPDATE drift_schedules SET projects = ?, target = ? WHERE repo = ? AND cron = ?").run(
@@ -136,9 +139,9 @@ export function sqliteDriftMethods(
     }
   });
   const claimTx = db.transaction((run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec) => {
-    const row = db.prepare("SELECT target FROM drift_schedules WHERE repo = ? AND cron = ? AND next_run_at = ?").get(run.repo, run.cron, run.due) as
-      | { target: string }
-      | undefined;
+    const row = db
+      .prepare("SELECT target FROM drift_schedules WHERE repo = ? AND cron = ? AND next_run_at = ?")
+      .get(run.repo, run.cron, run.due) as { target: string } | undefined;
     if (!row) return undefined;
     db.prepare("UPDATE drift_schedules SET next_run_at = ? WHERE repo = ? AND cron = ?").run(run.next, run.repo, run.cron);
     return enqueue(`sluice-drift:${run.repo}:${run.cron}:${run.due}`, JSON.parse(row.target) as JobTarget, spec) || undefined;
@@ -156,10 +159,12 @@ export function sqliteDriftMethods(
     },
     // Any lock on the dir and workspace (whole or one named project's) keeps drift from acting there.
     async lockOn(repo, dir, workspace) {
-      const r = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at LIMIT 1").get(repo, dir, workspace) as
-        | (Omit<LockRecord, "createdAt"> & { created_at: string })
-        | undefined;
-      return r ? { repo: r.repo, dir: r.dir, workspace: r.workspace, project: r.project, scope: r.scope, pr: r.pr, createdAt: r.created_at } : undefined;
+      const r = db
+        .prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at LIMIT 1")
+        .get(repo, dir, workspace) as (Omit<LockRecord, "createdAt"> & { created_at: string }) | undefined;
+      return r
+        ? { repo: r.repo, dir: r.dir, workspace: r.workspace, project: r.project, scope: r.scope, pr: r.pr, createdAt: r.created_at }
+        : undefined;
     },
     async recordLiveApplyStart(a) {
       return Number(
@@ -168,8 +173,19 @@ export function sqliteDriftMethods(
             `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, started_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?)`,
           )
-          .run(a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, JSON.stringify(a.approvers), a.planHash, now())
-          .lastInsertRowid,
+          .run(
+            a.repo,
+            a.project,
+            a.dir,
+            a.workspace,
+            a.commitSha,
+            a.source,
+            a.number,
+            a.actor,
+            JSON.stringify(a.approvers),
+            a.planHash,
+            now(),
+          ).lastInsertRowid,
       );
     },
     async recordLiveApplyEnd(id, outcome, deploymentId) {
@@ -192,7 +208,9 @@ export function sqliteDriftMethods(
       syncTx(repo, target, schedules);
     },
     async dueDriftSchedules(at) {
-      const rows = db.prepare("SELECT repo, cron, projects, next_run_at FROM drift_schedules WHERE next_run_at <= ? ORDER BY next_run_at").all(at) as {
+      const rows = db
+        .prepare("SELECT repo, cron, projects, next_run_at FROM drift_schedules WHERE next_run_at <= ? ORDER BY next_run_at")
+        .all(at) as {
         repo: string;
         cron: string;
         projects: string;
@@ -231,15 +249,9 @@ export function sqliteDriftMethods(
       return rows.map((r): DriftPause => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at }));
     },
     async recordDriftCheck(c) {
-      db.prepare("INSERT OR REPLACE INTO drift_checks (repo, project, status, reason, issue, issue_url, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-        c.repo,
-        c.project,
-        c.status,
-        c.reason,
-        c.issue ?? null,
-        c.issueUrl ?? null,
-        c.checkedAt,
-      );
+      db.prepare(
+        "INSERT OR REPLACE INTO drift_checks (repo, project, status, reason, issue, issue_url, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(c.repo, c.project, c.status, c.reason, c.issue ?? null, c.issueUrl ?? null, c.checkedAt);
     },
     async driftChecks() {
       const rows = db.prepare("SELECT * FROM drift_checks ORDER BY repo, project").all() as {

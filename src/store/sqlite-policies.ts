@@ -39,9 +39,9 @@ export function sqlitePolicyMethods(db: Database.Database): PolicyStore {
       ).run(k.repo, k.pr, k.planHash, JSON.stringify(check), now());
     },
     async policyCheckOf(k) {
-      const row = db.prepare("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?").get(k.repo, k.pr, k.planHash) as
-        | { outcome: string }
-        | undefined;
+      const row = db
+        .prepare("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?")
+        .get(k.repo, k.pr, k.planHash) as { outcome: string } | undefined;
       return row ? (JSON.parse(row.outcome) as PolicyCheck) : undefined;
     },
     async approvePolicies(k, user, sets) {

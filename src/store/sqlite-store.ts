@@ -142,9 +142,7 @@ export function openSqliteStore(file: string): Store {
   db.exec(SQLITE_DRIFT_SCHEMA);
 
   const now = () => new Date().toISOString();
-  const insertDelivery = db.prepare(
-    "INSERT OR IGNORE INTO deliveries (id, event, received_at) VALUES (?, ?, ?)",
-  );
+  const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (id, event, received_at) VALUES (?, ?, ?)");
   const insertJob = db.prepare(
     "INSERT INTO jobs (delivery_id, target, spec, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)",
   );
@@ -157,10 +155,7 @@ export function openSqliteStore(file: string): Store {
       if (insertDelivery.run(deliveryId, event, t).changes === 0) return { duplicate: true };
       for (const k of alsoKeys) insertDelivery.run(k, event, t);
       if (!job) return { duplicate: false };
-      const jobId = Number(
-        insertJob.run(deliveryId, JSON.stringify(job.target), JSON.stringify(job.spec), t, t)
-          .lastInsertRowid,
-      );
+      const jobId = Number(insertJob.run(deliveryId, JSON.stringify(job.target), JSON.stringify(job.spec), t, t).lastInsertRowid);
       linkJob.run(jobId, deliveryId);
       return { duplicate: false, jobId };
     },
@@ -202,10 +197,7 @@ export function openSqliteStore(file: string): Store {
   const savePlanTx = db.transaction((plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
     supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project);
     const createdAt = now();
-    const id = Number(
-      insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt })
-        .lastInsertRowid,
-    );
+    const id = Number(insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt }).lastInsertRowid);
     return { ...plan, id, status: "pending", createdAt };
   });
   const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending'");
@@ -311,7 +303,9 @@ export function openSqliteStore(file: string): Store {
     },
     async pendingPlans(repo, pr) {
       return (
-        db.prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace, project").all(repo, pr) as PlanRow[]
+        db
+          .prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace, project")
+          .all(repo, pr) as PlanRow[]
       ).map(toPlan);
     },
     async supersedePlans(repo, pr, keys) {

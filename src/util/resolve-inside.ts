@@ -6,10 +6,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
  * a repo may contain a symlink to /etc, and `..` may hide in config or comment arguments.
  * Returns the real path, or an error message that names the offending path.
  */
-export async function resolveInside(
-  root: string,
-  rel: string,
-): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
+export async function resolveInside(root: string, rel: string): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
   if (isAbsolute(rel) || rel.split(/[\\/]/).includes("..")) {
     return { ok: false, reason: `\`${rel}\` must be a relative path inside the repository` };
   }

@@ -29,8 +29,7 @@ const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u2
  * A zero-width joiner goes too, except between two emoji, where it builds one glyph (👨‍👩‍👧) and
  * cannot hide anything.
  */
-const LONE_ZWJ =
-  /\u200d(?:(?<!\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?\u200d)|(?!\p{Extended_Pictographic}))/gu;
+const LONE_ZWJ = /\u200d(?:(?<!\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?\u200d)|(?!\p{Extended_Pictographic}))/gu;
 
 /** A surrogate half without its partner: not valid UTF-16, and GitHub would mangle it anyway. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|[\udc00-\udfff](?<![\ud800-\udbff][\udc00-\udfff])/g;

@@ -163,7 +163,8 @@ export class GitWorkspace {
     // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
     // refetching everything would not bring it.
     for (const sha of shas) {
-      if (!(await this.hasCommit(mirror, sha))) throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
+      if (!(await this.hasCommit(mirror, sha)))
+        throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
     }
     await fetch(["--refetch"]).catch(() => undefined);
     if (await this.isComplete(mirror, shas)) return;
@@ -285,7 +286,11 @@ export class GitWorkspace {
   async changedBetween(repo: RepoRef, from: string, to: string, paths: string[]): Promise<boolean | undefined> {
     const mirror = this.mirrorDir(repo);
     if (!(await this.hasCommit(mirror, from))) return undefined;
-    const r = await exec("git", ["diff", "--quiet", from, to, "--", ...paths], { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs });
+    const r = await exec("git", ["diff", "--quiet", from, to, "--", ...paths], {
+      cwd: mirror,
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+    });
     if (r.exitCode === 0) return false;
     if (r.exitCode === 1) return true;
     throw new GitError("git diff failed", r.stderr.trim());
@@ -427,7 +432,10 @@ export class GitWorkspace {
       return undefined;
     }
     if (size > maxBytes) {
-      throw new CheckoutFileError(`\`${path}\` at ${sha.slice(0, 7)} is ${size} bytes, larger than the ${maxBytes} bytes Sluice reads`, "too-large");
+      throw new CheckoutFileError(
+        `\`${path}\` at ${sha.slice(0, 7)} is ${size} bytes, larger than the ${maxBytes} bytes Sluice reads`,
+        "too-large",
+      );
     }
     try {
       return await this.git(["show", `${sha}:${path}`], { cwd });
@@ -442,7 +450,12 @@ export class GitWorkspace {
     await this.repoLocks.run(key, async () => {
       await rm(this.prDir(repo, pr), { recursive: true, force: true });
       const mirror = this.mirrorDir(repo);
-      if (await stat(mirror).then(() => true, () => false)) {
+      if (
+        await stat(mirror).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await this.git(["worktree", "prune"], { cwd: mirror });
         await this.git(["update-ref", "-d", `refs/sluice/pull/${pr}`], { cwd: mirror }).catch(() => undefined);
       }

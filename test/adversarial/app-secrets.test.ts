@@ -47,11 +47,17 @@ describe("a plan that reads the app's own environment", () => {
   it("gets it printed, but never the private key", async () => {
     const h = { sim } as unknown as Harness;
     const leak = `resource "terraform_data" "a" {}\noutput "env" {\n  value = replace(file("/proc/${appPid()}/environ"), "\\u0000", "\\n")\n}\n`;
-    const repo = await sim.createRepo({ owner: "acme", name: "env-reader", files: { "net/main.tf": 'resource "terraform_data" "a" {}\n' } });
+    const repo = await sim.createRepo({
+      owner: "acme",
+      name: "env-reader",
+      files: { "net/main.tf": 'resource "terraform_data" "a" {}\n' },
+    });
     await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": leak } });
     const pr = await sim.openPullRequest(repo, { head: "c", author: "mallory" });
     await completedCheck(h, repo, pr.headSha, "sluice/plan");
-    const posted = [...botComments(h, repo, pr.number).map((c) => c.body), ...sim.checkRuns(repo).map((c) => c.output.summary ?? "")].join("\n");
+    const posted = [...botComments(h, repo, pr.number).map((c) => c.body), ...sim.checkRuns(repo).map((c) => c.output.summary ?? "")].join(
+      "\n",
+    );
     // The read worked: the environment is in the comment...
     expect(posted).toContain("SLUICE_DATA_DIR=");
     expect(posted).toContain("PRIVATE_KEY=[redacted]");

@@ -216,7 +216,7 @@ describe("repo config from the pull request", () => {
     await h.sim.pushBranch(repo, { branch, from: "main", files: { ".sluice.yaml": config } });
     const opened = await h.sim.openPullRequest(repo, { head: branch, author: "bob" });
     const check = await completedCheck(h, repo, opened.headSha, "sluice/plan");
-    return { check, body: (await nextReply(h, repo, opened.number, 0)) };
+    return { check, body: await nextReply(h, repo, opened.number, 0) };
   }
 
   it("an alias bomb is refused with the reason and a failed check; nothing is planned", async () => {
@@ -253,7 +253,11 @@ describe("repo config from the pull request", () => {
     const fromPr = canary("wf-pr", h.stateDir);
     const config = (target: string) =>
       `version: 1\nprojects:\n  - name: ops\n    dir: ops\n    workflow: w\nworkflows:\n  w:\n    plan:\n      steps:\n        - init\n        - plan\n        - run: [touch, ${target}]\n`;
-    const wf = await h.sim.createRepo({ owner: "acme", name: "args-wf", files: { ".sluice.yaml": config(fromBase), "ops/main.tf": MAIN_TF(1) } });
+    const wf = await h.sim.createRepo({
+      owner: "acme",
+      name: "args-wf",
+      files: { ".sluice.yaml": config(fromBase), "ops/main.tf": MAIN_TF(1) },
+    });
     await h.sim.pushBranch(wf, { branch: "swap", files: { ".sluice.yaml": config(fromPr), "ops/main.tf": MAIN_TF(2) } });
     const opened = await h.sim.openPullRequest(wf, { head: "swap", author: "bob" });
     const check = await completedCheck(h, wf, opened.headSha, "sluice/plan");

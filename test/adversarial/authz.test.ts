@@ -57,7 +57,9 @@ describe("who may apply", () => {
     await h.sim.approve(repo, pr.number, "bob");
     expect(await say(repo, pr.number, "rita", "/apply")).toContain("needs write access to this repository to apply (has read access)");
     expect(await say(repo, pr.number, "tina", "/apply")).toContain("needs write access to this repository to apply (has triage access)");
-    expect(await say(repo, pr.number, "mallory", "sluice apply")).toContain("needs write access to this repository to apply (has no access)");
+    expect(await say(repo, pr.number, "mallory", "sluice apply")).toContain(
+      "needs write access to this repository to apply (has no access)",
+    );
     expect(await stateResources(state)).toEqual([]);
     // Control: the same plan does apply for a writer once a real approval is there.
     expect(await say(repo, pr.number, "alice", "/apply")).toMatch(/✅ applied/);

@@ -34,7 +34,20 @@ describe("repo config: duplicates", () => {
 });
 
 describe("repo config: paths that leave the repository", () => {
-  const dirs = ["/etc", "../x", "a/../../b", "a/..", "%2e%2e/x", "a%2f..%2f..", "a\\..\\..", "~/x", "~root", "a\u0000b", "a\u202eb", "./../x"];
+  const dirs = [
+    "/etc",
+    "../x",
+    "a/../../b",
+    "a/..",
+    "%2e%2e/x",
+    "a%2f..%2f..",
+    "a\\..\\..",
+    "~/x",
+    "~root",
+    "a\u0000b",
+    "a\u202eb",
+    "./../x",
+  ];
 
   it.each(dirs)("refuses the project dir %j in both file formats", (dir) => {
     const quoted = JSON.stringify(dir);
@@ -46,11 +59,31 @@ describe("repo config: paths that leave the repository", () => {
   });
 
   it.each([
-    ["when_modified", "projects:\n  - dir: net\n    autoplan:\n      when_modified: ['../../../etc/**']\n", /^projects\[0\]\.autoplan\.when_modified\[0\]: .*\.\.\/\.\.\/\.\.\/etc/],
-    ["helm values", "projects:\n  - dir: net\n    helm:\n      values: ['../../../etc/passwd']\n", /^projects\[0\]\.helm\.values\[0\]: must be a relative path inside the repo/],
-    ["helm values, absolute", "projects:\n  - dir: net\n    helm:\n      values: ['/etc/passwd']\n", /^projects\[0\]\.helm\.values\[0\]: must be a relative path inside the repo/],
-    ["terraform_binary as a path", "projects:\n  - dir: net\n    terraform_binary: /tmp/evil\n", /^projects\[0\]\.terraform_binary: must be a binary name/],
-    ["terraform_binary climbing", "projects:\n  - dir: net\n    terraform_binary: ../bin/terraform\n", /^projects\[0\]\.terraform_binary: must be a binary name/],
+    [
+      "when_modified",
+      "projects:\n  - dir: net\n    autoplan:\n      when_modified: ['../../../etc/**']\n",
+      /^projects\[0\]\.autoplan\.when_modified\[0\]: .*\.\.\/\.\.\/\.\.\/etc/,
+    ],
+    [
+      "helm values",
+      "projects:\n  - dir: net\n    helm:\n      values: ['../../../etc/passwd']\n",
+      /^projects\[0\]\.helm\.values\[0\]: must be a relative path inside the repo/,
+    ],
+    [
+      "helm values, absolute",
+      "projects:\n  - dir: net\n    helm:\n      values: ['/etc/passwd']\n",
+      /^projects\[0\]\.helm\.values\[0\]: must be a relative path inside the repo/,
+    ],
+    [
+      "terraform_binary as a path",
+      "projects:\n  - dir: net\n    terraform_binary: /tmp/evil\n",
+      /^projects\[0\]\.terraform_binary: must be a binary name/,
+    ],
+    [
+      "terraform_binary climbing",
+      "projects:\n  - dir: net\n    terraform_binary: ../bin/terraform\n",
+      /^projects\[0\]\.terraform_binary: must be a binary name/,
+    ],
   ])("refuses %s that escape", (_, body, error) => {
     const list = errors(sluice(body));
     expect(list).toHaveLength(1);
@@ -83,7 +116,9 @@ describe("repo config: size and cost", () => {
   it("a 5 MB file of otherwise valid config is refused on its size alone", () => {
     const padding = `# ${"x".repeat(1000)}\n`.repeat(5 * 1024);
     const text = `version: 1\n${padding}projects:\n  - dir: net\n`;
-    expect(errors(loadRepoConfig({ sluice: text }))).toEqual([expect.stringMatching(/^\.sluice\.yaml is [45]\.\d MB; the limit is 1 MiB$/)]);
+    expect(errors(loadRepoConfig({ sluice: text }))).toEqual([
+      expect.stringMatching(/^\.sluice\.yaml is [45]\.\d MB; the limit is 1 MiB$/),
+    ]);
   });
 
   it("anchors reused within reason are fine; exponential reuse is refused with a clear error", () => {
@@ -95,7 +130,9 @@ describe("repo config: size and cost", () => {
     expect(okErrors.every((e) => /unknown key/.test(e))).toBe(true);
     // Three more levels: a million values, from 400 bytes.
     const bomb = [...ok, level("d", "c"), level("e", "d"), level("f", "e")];
-    expect(errors(sluice(`${bomb.join("\n")}\n`))).toEqual([expect.stringMatching(/YAML aliases (expand to more than|are used too often)/)]);
+    expect(errors(sluice(`${bomb.join("\n")}\n`))).toEqual([
+      expect.stringMatching(/YAML aliases (expand to more than|are used too often)/),
+    ]);
   });
 });
 
@@ -153,9 +190,13 @@ const configArb = fc.record(
   {
     version: mostly(fc.constant(1)),
     projects: fc.array(projectArb, { maxLength: 4 }),
-    workflows: fc.dictionary(mostly(fc.constantFrom("w", "custom")), fc.record({ plan: fc.record({ steps: fc.array(step, { maxLength: 3 }) }) }), {
-      maxKeys: 2,
-    }),
+    workflows: fc.dictionary(
+      mostly(fc.constantFrom("w", "custom")),
+      fc.record({ plan: fc.record({ steps: fc.array(step, { maxLength: 3 }) }) }),
+      {
+        maxKeys: 2,
+      },
+    ),
   },
   { requiredKeys: ["version"] },
 );
@@ -198,7 +239,13 @@ describe("repo config (property)", () => {
 
 describe("server config: the operator's file, refused clearly", () => {
   it.each([
-    ["an alias bomb", ["a: &a [x,x,x,x,x,x,x,x,x,x]", ...Array.from({ length: 7 }, (_, i) => `${"bcdefgh"[i]}: &${"bcdefgh"[i]} [${Array(10).fill(`*${"abcdefg"[i]}`).join(",")}]`)].join("\n")],
+    [
+      "an alias bomb",
+      [
+        "a: &a [x,x,x,x,x,x,x,x,x,x]",
+        ...Array.from({ length: 7 }, (_, i) => `${"bcdefgh"[i]}: &${"bcdefgh"[i]} [${Array(10).fill(`*${"abcdefg"[i]}`).join(",")}]`),
+      ].join("\n"),
+    ],
     ["duplicate keys", "repos: [a/b]\nrepos: [c/d]\n"],
     ["a zero step timeout", "step_timeout: 0s\n"],
     ["a secret read from the PR instead of the environment", "secrets:\n  token: ghp_literal_value\n"],

@@ -12,7 +12,8 @@ import { createRedactor } from "../../src/util/redact.js";
 
 const SECRET = "s3cr3t-VALUE-0123456789";
 const MULTILINE = "first-line-of-it\nsecond-line-of-it";
-const KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234567890abcdef\nqwertyuiopasdfghjkl0987654321ZZ\n-----END RSA PRIVATE KEY-----";
+const KEY =
+  "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1234567890abcdef\nqwertyuiopasdfghjkl0987654321ZZ\n-----END RSA PRIVATE KEY-----";
 
 /** A shell script that prints `parts` with pauses in between, so each lands in its own read. */
 function slowPrint(parts: string[]): string[] {

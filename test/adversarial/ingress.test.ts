@@ -129,7 +129,11 @@ describe("size limit", () => {
     const before = await quiet();
     const body = padded(9_003);
     const id = `oversize-declared-${Date.now()}`;
-    const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "content-length": String(body.length) }, [body]);
+    const r = await postRaw(
+      webhookUrl(),
+      { ...headers("issue_comment", id, body, sign(h.secret, body)), "content-length": String(body.length) },
+      [body],
+    );
     expect(r.status, r.body).toBe(413);
     await settle(h);
     expect(effects(h)).toEqual(before);
@@ -142,7 +146,11 @@ describe("size limit", () => {
     const chunks = function* () {
       for (let i = 0; i < body.length; i += MB) yield body.subarray(i, i + MB);
     };
-    const r = await postRaw(webhookUrl(), { ...headers("issue_comment", id, body, sign(h.secret, body)), "transfer-encoding": "chunked" }, chunks());
+    const r = await postRaw(
+      webhookUrl(),
+      { ...headers("issue_comment", id, body, sign(h.secret, body)), "transfer-encoding": "chunked" },
+      chunks(),
+    );
     expect(r.status, r.body).toBe(413);
     await settle(h);
     expect(effects(h)).toEqual(before);
@@ -204,14 +212,56 @@ describe("events and actions Sluice does not act on", () => {
       ["pull_request", { ...envelope, action: "labeled", number: pr.number, pull_request: pullRequest, label: { name: "apply" } }],
       ["pull_request", { ...envelope, action: "edited", number: pr.number, pull_request: pullRequest }],
       ["pull_request", { ...envelope, action: "assigned", number: pr.number, pull_request: pullRequest }],
-      ["pull_request_review", { ...envelope, action: "submitted", pull_request: pullRequest, review: { state: "approved", body: "/apply" } }],
-      ["pull_request_review_comment", { ...envelope, action: "created", pull_request: pullRequest, comment: { id: 9_104, body: "/apply" } }],
+      [
+        "pull_request_review",
+        { ...envelope, action: "submitted", pull_request: pullRequest, review: { state: "approved", body: "/apply" } },
+      ],
+      [
+        "pull_request_review_comment",
+        { ...envelope, action: "created", pull_request: pullRequest, comment: { id: 9_104, body: "/apply" } },
+      ],
       // "Re-run" and the Apply button are acted on (test/e2e/github-native.test.ts); these check events are not.
-      ["check_run", { ...envelope, action: "completed", check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
-      ["check_run", { ...envelope, action: "requested_action", check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] }, requested_action: { identifier: "delete-everything" } }],
-      ["check_run", { ...envelope, action: "rerequested", check_run: { id: 1, name: "ci/build", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
-      ["check_suite", { ...envelope, action: "completed", check_suite: { id: 1, head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } }],
-      ["merge_group", { ...envelope, action: "destroyed", merge_group: { head_sha: pr.headSha, head_ref: `refs/heads/gh-readonly-queue/main/pr-${pr.number}-${pr.headSha}`, base_sha: pr.headSha } }],
+      [
+        "check_run",
+        {
+          ...envelope,
+          action: "completed",
+          check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] },
+        },
+      ],
+      [
+        "check_run",
+        {
+          ...envelope,
+          action: "requested_action",
+          check_run: { id: 1, name: "sluice/plan", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] },
+          requested_action: { identifier: "delete-everything" },
+        },
+      ],
+      [
+        "check_run",
+        {
+          ...envelope,
+          action: "rerequested",
+          check_run: { id: 1, name: "ci/build", head_sha: pr.headSha, pull_requests: [{ number: pr.number }] },
+        },
+      ],
+      [
+        "check_suite",
+        { ...envelope, action: "completed", check_suite: { id: 1, head_sha: pr.headSha, pull_requests: [{ number: pr.number }] } },
+      ],
+      [
+        "merge_group",
+        {
+          ...envelope,
+          action: "destroyed",
+          merge_group: {
+            head_sha: pr.headSha,
+            head_ref: `refs/heads/gh-readonly-queue/main/pr-${pr.number}-${pr.headSha}`,
+            base_sha: pr.headSha,
+          },
+        },
+      ],
       ["installation", { ...envelope, action: "created" }],
       ["workflow_run", { ...envelope, action: "completed" }],
     ];

@@ -82,7 +82,16 @@ describe("secrets in what a plan prints", () => {
       `  + url      = "https://h/?p=${encodeURIComponent(SERVER_SECRET)}"`,
     ].join("\n");
     const results: ProjectResult[] = [
-      planned("net", summary({ add: 1, hasChanges: true, sensitiveValues: [SENSITIVE], resources: [{ address: `x["${SENSITIVE}"]`, action: "create" }] }), output),
+      planned(
+        "net",
+        summary({
+          add: 1,
+          hasChanges: true,
+          sensitiveValues: [SENSITIVE],
+          resources: [{ address: `x["${SENSITIVE}"]`, action: "create" }],
+        }),
+        output,
+      ),
       { project: project("db"), status: "error", failedStep: "plan", message: `bad value ${SERVER_SECRET}`, output: `Error: ${SENSITIVE}` },
     ];
     // The caller's redactor does not know the plan's sensitive value: the renderer adds it.
@@ -149,7 +158,13 @@ describe("markup and control characters in what a plan prints", () => {
         }),
         `${text}\n${text}`,
       ),
-      { project: { name: "@acme/admins", dir: "</details>", workspace: "#123", runner: "terraform" }, status: "error", failedStep: "```", message: text, output: text },
+      {
+        project: { name: "@acme/admins", dir: "</details>", workspace: "#123", runner: "terraform" },
+        status: "error",
+        failedStep: "```",
+        message: text,
+        output: text,
+      },
       { project: project("locked"), status: "refused", reason: `locked by @octocat in #12 ${nasty[7]}`, output: "" },
     ];
     const data = input({
@@ -186,7 +201,9 @@ describe("size", () => {
     const line = `  + resource "terraform_data" "x" { input = "${"y".repeat(60)}" }\n`;
     const huge = line.repeat(Math.ceil((50 * 1024 * 1024) / line.length));
     expect(huge.length).toBeGreaterThanOrEqual(50 * 1024 * 1024);
-    const results = [planned("net", summary({ add: 1, hasChanges: true, resources: [{ address: "terraform_data.x", action: "create" }] }), huge)];
+    const results = [
+      planned("net", summary({ add: 1, hasChanges: true, resources: [{ address: "terraform_data.x", action: "create" }] }), huge),
+    ];
     for (const maxComments of [1, 10]) {
       const bodies = renderComments(input({ jobId: "10", state: "done", results }), redact, { maxComments });
       expect(bodies.length).toBeLessThanOrEqual(maxComments);
@@ -207,7 +224,11 @@ describe("size", () => {
 
   it("hundreds of projects with big outputs still fit, and the check lists what the comment cannot", () => {
     const results = Array.from({ length: 200 }, (_, i) =>
-      planned(`p${i}`, summary({ add: 1, hasChanges: true, resources: [{ address: `terraform_data.p${i}`, action: "create" }] }), "o".repeat(50_000)),
+      planned(
+        `p${i}`,
+        summary({ add: 1, hasChanges: true, resources: [{ address: `terraform_data.p${i}`, action: "create" }] }),
+        "o".repeat(50_000),
+      ),
     );
     const data = input({ jobId: "12", state: "done", results });
     expectSafe(renderComments(data, redact), "12", []);
@@ -226,10 +247,14 @@ describe("redaction cost", () => {
     ["user:password-like pieces without @", "a://b:".repeat(600_000)],
     ["private key headers that never end", "-----BEGIN PRIVATE KEY-----!\n".repeat(600_000)],
     ["authorization headers without a value", `${"authorization: bearer ".padEnd(60, " ")}`.repeat(60_000)],
-  ])("stays linear on %s", (_, text) => {
-    const out = redact(text);
-    expect(out.length).toBeGreaterThan(0);
-  }, 20_000);
+  ])(
+    "stays linear on %s",
+    (_, text) => {
+      const out = redact(text);
+      expect(out.length).toBeGreaterThan(0);
+    },
+    20_000,
+  );
 });
 
 // Pieces that put a registered secret into the output in every disguise the redactor knows.
@@ -250,10 +275,7 @@ const disguises = (secret: string): string[] => {
 describe("renderer (property): registered secrets never get out", () => {
   it("in any mix of output, names, notices and sizes", () => {
     const secret = fc.constantFrom(TOKEN, SERVER_SECRET, "short-but-ok-secret", "multi\nline\nsecret-value");
-    const filler = fc.oneof(
-      fc.string({ maxLength: 40 }),
-      fc.constantFrom("```", "\n", "@team", "#1", "</details>", "\x1b[0m", " ", "`"),
-    );
+    const filler = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("```", "\n", "@team", "#1", "</details>", "\x1b[0m", " ", "`"));
     const piece = (s: string) => fc.oneof(filler, fc.constantFrom(...disguises(s)));
     fc.assert(
       fc.property(
@@ -271,7 +293,13 @@ describe("renderer (property): registered secrets never get out", () => {
         ({ s, output, notice, name, repeat }, maxLength, maxComments) => {
           const r = createRedactor({ secrets: [s] });
           const results: ProjectResult[] = [
-            { project: { name, dir: name || ".", workspace: "default", runner: "terraform" }, status: "error", failedStep: "plan", message: notice, output: output.repeat(repeat) },
+            {
+              project: { name, dir: name || ".", workspace: "default", runner: "terraform" },
+              status: "error",
+              failedStep: "plan",
+              message: notice,
+              output: output.repeat(repeat),
+            },
           ];
           const data: CommentInput = { ...input({ jobId: "p", state: "done", results }), notice };
           const bodies = renderComments(data, r, { maxLength, maxComments });

@@ -10,7 +10,9 @@ beforeAll(async () => {
   h = await startHarness({ serverConfig: "apply_requirements: []\n" });
   stateDir = h.stateDir;
 });
-afterAll(async () => { await h?.stop(); });
+afterAll(async () => {
+  await h?.stop();
+});
 
 it("replaying a signed /plan body under a new delivery id does not run it again", async () => {
   h.sim.setPermission("acme/replay", "bob", "write");
@@ -23,7 +25,14 @@ it("replaying a signed /plan body under a new delivery id does not run it again"
   const payload = h.sim.deliveries.length; // unused
   void payload;
   // The body GitHub signed for that comment, replayed with a fresh X-GitHub-Delivery.
-  const body = { action: "created", issue: { number: pr.number, pull_request: {} }, comment: { id: commentId, body: "/plan", user: { login: "bob", type: "User" } }, repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl }, installation: { id: h.sim.installationId }, sender: { login: "bob" } };
+  const body = {
+    action: "created",
+    issue: { number: pr.number, pull_request: {} },
+    comment: { id: commentId, body: "/plan", user: { login: "bob", type: "User" } },
+    repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl },
+    installation: { id: h.sim.installationId },
+    sender: { login: "bob" },
+  };
   await h.sim.deliver("issue_comment", body, { deliveryId: "first" });
   await nextReply(h, repo, pr.number, 2);
   const before = storeCounts(h.app.dataDir).jobs;

@@ -76,7 +76,11 @@ for (const pty of [false, true]) {
     });
 
     it("writes the plugin cache only when the command is given it (the serialized download)", async () => {
-      const r = await run()("sh", ["-c", `echo p > ${dirs.cache}/provider && echo cached`], { cwd: dirs.checkout, pty, sandboxWrite: [dirs.cache] });
+      const r = await run()("sh", ["-c", `echo p > ${dirs.cache}/provider && echo cached`], {
+        cwd: dirs.checkout,
+        pty,
+        sandboxWrite: [dirs.cache],
+      });
       expect(r.stdout).toContain("cached");
       expect(await readFile(join(dirs.cache, "provider"), "utf8")).toBe("p\n");
     });
@@ -102,7 +106,12 @@ for (const pty of [false, true]) {
 
     it("a timeout ends everything it started, also what left its session with setsid", async () => {
       const marker = pty ? "6161" : "6162";
-      const r = await run()("sh", ["-c", `setsid sleep ${marker} & sleep ${marker}`], { cwd: dirs.checkout, pty, timeoutMs: 500, killGraceMs: 200 });
+      const r = await run()("sh", ["-c", `setsid sleep ${marker} & sleep ${marker}`], {
+        cwd: dirs.checkout,
+        pty,
+        timeoutMs: 500,
+        killGraceMs: 200,
+      });
       expect(r.timedOut).toBe(true);
       expect(processesWith(`sleep ${marker}`)).toEqual([]);
     });

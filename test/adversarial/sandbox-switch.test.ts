@@ -19,17 +19,28 @@ afterEach(async () => {
 
 async function readyz(app: Harness["app"]) {
   const r = await fetch(`${app.url}/readyz`);
-  return { status: r.status, body: (await r.json()) as { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] } };
+  return {
+    status: r.status,
+    body: (await r.json()) as { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] },
+  };
 }
 
 /** A PR whose plan reads a file outside its checkout. */
 async function readingPr(name: string, file: string) {
   const sim = (h as Harness).sim;
   const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net") } });
-  await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": `${tfProject("net")}\noutput "read" {\n  value = file("${file}")\n}\n` } });
+  await sim.pushBranch(repo, {
+    branch: "c",
+    files: { "net/main.tf": `${tfProject("net")}\noutput "read" {\n  value = file("${file}")\n}\n` },
+  });
   const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
   const check = await completedCheck(h as Harness, repo, pr.headSha, "sluice/plan");
-  return { check, body: botComments(h as Harness, repo, pr.number).map((c) => c.body).join("\n") };
+  return {
+    check,
+    body: botComments(h as Harness, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n"),
+  };
 }
 
 describe("without bubblewrap", () => {
@@ -52,7 +63,9 @@ describe("without bubblewrap", () => {
       await writeFile(join(outside, "x.txt"), "outside-content-3b1f");
       const { check: plan, body } = await readingPr(`nobwrap-${label}`, join(outside, "x.txt"));
       expect(plan.conclusion).toBe("failure");
-      expect(body).toMatch(/\*\*`net`\*\*[^\n]*⛔ refused: the sandbox \(bubblewrap\) cannot start on this server, so Sluice runs no tools/);
+      expect(body).toMatch(
+        /\*\*`net`\*\*[^\n]*⛔ refused: the sandbox \(bubblewrap\) cannot start on this server, so Sluice runs no tools/,
+      );
       expect(body).not.toContain("outside-content-3b1f");
       // Nothing ran: terraform never initialized the project.
       expect(body).not.toContain("Terraform");

@@ -131,7 +131,9 @@ describe("a hostile plan", () => {
     await h.sim.pushBranch(repo, { branch: "c", files: head });
     const pr = await h.sim.openPullRequest(repo, { head: "c", author: "mallory" });
     const check = await completedCheck(h, repo, pr.headSha, "sluice/plan");
-    const body = botComments(h, repo, pr.number).map((c) => c.body).join("\n");
+    const body = botComments(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
 
     // Reads outside the sandbox fail, each with terraform's own clear message.
     for (const dir of ["key", "db", "other", "self", "config"]) {
@@ -145,7 +147,8 @@ describe("a hostile plan", () => {
     const listing = section(body, "tmp");
     expect(listing).toMatch(/`\+1 ~0 -0`/);
     expect(listing).toContain("tmp/main.tf");
-    for (const name of ["sluice.db", "notes.txt", "app-key.pem", "server-config-", "worktrees/acme__sbx-other"]) expect(listing).not.toContain(name);
+    for (const name of ["sluice.db", "notes.txt", "app-key.pem", "server-config-", "worktrees/acme__sbx-other"])
+      expect(listing).not.toContain(name);
     // The whole file system never ends (/proc/1/root is / again): stopped with the reason.
     expect(body).toMatch(/\*\*`root`\*\*[^\n]*❌ plan failed at plan: terraform plan (timed out after 20 s|was stopped: the memory limit)/);
     expect(check.conclusion).toBe("failure");
@@ -173,7 +176,10 @@ describe("a hostile plan", () => {
     const reply = await nextReply(h, repo, pr.number, before);
     expect(reply).toContain("applied");
 
-    const leak = await readFile(join(h.app.dataDir, "worktrees", "acme__sbx-apply", String(pr.number), pr.headSha, "prov", "leak.txt"), "utf8");
+    const leak = await readFile(
+      join(h.app.dataDir, "worktrees", "acme__sbx-apply", String(pr.number), pr.headSha, "prov", "leak.txt"),
+      "utf8",
+    );
     // The control: the provisioner ran, and what it could see was the sandbox's own.
     expect(leak).toContain("provisioner-done");
     expect(leak).toContain("HOME=/tmp");
@@ -187,12 +193,21 @@ describe("a hostile plan", () => {
 describe("local state", () => {
   it("the plan comment warns when a local backend keeps its state inside the checkout, and only then", async () => {
     const outside = join(h.stateDir, "kept.tfstate");
-    const repo = await h.sim.createRepo({ owner: "acme", name: "sbx-state", files: { "lost/main.tf": tfProject("lost"), "kept/main.tf": statefulProject("kept", outside) } });
-    await h.sim.pushBranch(repo, { branch: "c", files: { "lost/main.tf": tfProject("lost", 2), "kept/main.tf": statefulProject("kept", outside, 2) } });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "sbx-state",
+      files: { "lost/main.tf": tfProject("lost"), "kept/main.tf": statefulProject("kept", outside) },
+    });
+    await h.sim.pushBranch(repo, {
+      branch: "c",
+      files: { "lost/main.tf": tfProject("lost", 2), "kept/main.tf": statefulProject("kept", outside, 2) },
+    });
     const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
     const check = await completedCheck(h, repo, pr.headSha, "sluice/plan");
     const body = botComments(h, repo, pr.number)[0]?.body ?? "";
-    expect(section(body, "lost")).toMatch(/^[^\n]*`\+2 ~0 -0` — ⚠️ state is a local file inside the checkout \(`lost\/terraform.tfstate`\): Sluice removes the checkout/);
+    expect(section(body, "lost")).toMatch(
+      /^[^\n]*`\+2 ~0 -0` — ⚠️ state is a local file inside the checkout \(`lost\/terraform.tfstate`\): Sluice removes the checkout/,
+    );
     expect(section(body, "kept")).toMatch(/^[^\n]*`\+2 ~0 -0`\n/);
     expect(body.match(/⚠️ state is a local file/g)).toHaveLength(1);
     // The check run carries it too.
@@ -219,7 +234,10 @@ describe("network", () => {
       name: "sbx-net",
       files: { ".sluice.yaml": config, "offline/main.tf": tfProject("offline"), "online/main.tf": tfProject("online") },
     });
-    await h.sim.pushBranch(repo, { branch: "c", files: { "offline/main.tf": tfProject("offline", 2), "online/main.tf": tfProject("online", 2) } });
+    await h.sim.pushBranch(repo, {
+      branch: "c",
+      files: { "offline/main.tf": tfProject("offline", 2), "online/main.tf": tfProject("online", 2) },
+    });
     const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
     await completedCheck(h, repo, pr.headSha, "sluice/plan");
     const body = botComments(h, repo, pr.number)[0]?.body ?? "";
@@ -249,14 +267,21 @@ describe("limits", () => {
   ].join("\n");
 
   it("a run step that forks or allocates without end is killed and reported with its limit; the app keeps serving", async () => {
-    const base = { ".sluice.yaml": workflows, "bomb/main.tf": tfProject("bomb"), "hog/main.tf": tfProject("hog"), "ok/main.tf": tfProject("ok") };
+    const base = {
+      ".sluice.yaml": workflows,
+      "bomb/main.tf": tfProject("bomb"),
+      "hog/main.tf": tfProject("hog"),
+      "ok/main.tf": tfProject("ok"),
+    };
     h.sim.setPermission("acme/sbx-limits", "alice", "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "sbx-limits", files: base });
     await h.sim.pushBranch(repo, { branch: "c", files: { "bomb/main.tf": tfProject("bomb", 2), "hog/main.tf": tfProject("hog", 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
     const check = await completedCheck(h, repo, pr.headSha, "sluice/plan");
     const body = botComments(h, repo, pr.number)[0]?.body ?? "";
-    expect(body).toMatch(/\*\*`bomb`\*\*[^\n]*❌ plan failed at run sh: sh step was stopped: the processes limit \(64 processes and threads\) was exceeded/);
+    expect(body).toMatch(
+      /\*\*`bomb`\*\*[^\n]*❌ plan failed at run sh: sh step was stopped: the processes limit \(64 processes and threads\) was exceeded/,
+    );
     expect(body).toMatch(/\*\*`hog`\*\*[^\n]*❌ plan failed at run perl: perl step was stopped: the memory limit \(256 MiB\) was exceeded/);
     expect(check.conclusion).toBe("failure");
     // Nothing of the bomb survives its sandbox.

@@ -33,14 +33,13 @@ export function effects(h: Harness) {
 /** Waits until the app has acted on everything it was sent (see untilIdle): before "nothing happened" checks. */
 export const settle = (h: Harness) => untilIdle(h.app.dataDir);
 
-export const botComments = (h: Harness, repo: Repo, pr: number) =>
-  h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+export const botComments = (h: Harness, repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 export async function completedCheck(h: Harness, repo: Repo, sha: string, name: string, count = 1) {
-  await h.sim.waitFor(
-    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
-    { message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`, timeoutMs: 60_000 },
-  );
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`,
+    timeoutMs: 60_000,
+  });
   const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
   return done[done.length - 1] as (typeof done)[number];
 }
@@ -63,11 +62,7 @@ export function sign(secret: string, body: Buffer): string {
  * A POST that does not behave like a client: chunks arrive as given (no content-length unless set),
  * and a server that answers before reading everything is fine (write errors are ignored).
  */
-export function postRaw(
-  url: string,
-  headers: Record<string, string>,
-  chunks: Iterable<Buffer>,
-): Promise<{ status: number; body: string }> {
+export function postRaw(url: string, headers: Record<string, string>, chunks: Iterable<Buffer>): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: { status: number; body: string }) => {

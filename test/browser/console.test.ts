@@ -115,13 +115,30 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     sim.setWebhookTarget(app.url);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-proxy-server",
+      ],
     });
     await mkdir(ARTIFACTS, { recursive: true });
 
-    for (const [login, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) sim.setPermission("acme/infra", login, role);
+    for (const [login, role] of [
+      ["alice", "write"],
+      ["bob", "write"],
+      ["rita", "read"],
+    ] as const)
+      sim.setPermission("acme/infra", login, role);
     sim.setPermission("acme/other", "nora", "write");
-    repo = await sim.createRepo({ owner: "acme", name: "infra", files: { "slow/main.tf": `${backend("slow")}`, "net/main.tf": `${backend("net")}` } });
+    repo = await sim.createRepo({
+      owner: "acme",
+      name: "infra",
+      files: { "slow/main.tf": `${backend("slow")}`, "net/main.tf": `${backend("net")}` },
+    });
     await sim.createRepo({ owner: "acme", name: "other", files: { "README.md": "other\n" } });
   }, 120_000);
 
@@ -147,7 +164,12 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
       expect([path, r.status]).toEqual([path, 401]);
     }
     for (const path of ["/locks/unlock", "/pause", "/logout"]) {
-      const r = await fetch(`${app.url}${path}`, { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" }, redirect: "manual" });
+      const r = await fetch(`${app.url}${path}`, {
+        method: "POST",
+        body: "a=1",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        redirect: "manual",
+      });
       expect([path, r.status]).toEqual([path, 401]);
     }
     const metrics = await fetch(`${app.url}/metrics`);
@@ -169,7 +191,10 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
 
   it("plans, then shows a write user the overview and a running apply's log line by line", async () => {
     const before = await scrape();
-    await sim.pushBranch(repo, { branch: "change", files: { "slow/main.tf": slowProject(4), "net/main.tf": netProject(SECRET, appPid()) } });
+    await sim.pushBranch(repo, {
+      branch: "change",
+      files: { "slow/main.tf": slowProject(4), "net/main.tf": netProject(SECRET, appPid()) },
+    });
     pr1 = await sim.openPullRequest(repo, { head: "change", author: "alice", title: "slow and net" });
     await sim.waitFor(async () => (await completedChecks(pr1.headSha, "sluice/plan")).length > 0, { timeoutMs: 90_000 });
     await sim.pushBranch(repo, { branch: "other", files: { "net/main.tf": netProject("other") } });
@@ -195,8 +220,17 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     // Apply the slow project and watch its output arrive.
     const commentsBefore = sim.comments(repo, pr1.number).length;
     await sim.comment(repo, pr1.number, { user: "alice", body: "/apply -p slow" });
-    await sim.waitFor(() => sim.comments(repo, pr1.number).slice(commentsBefore).some((c) => c.user === "sluice[bot]" && c.body.includes("live log")));
-    const applyComment = sim.comments(repo, pr1.number).slice(commentsBefore).find((c) => c.user === "sluice[bot]")?.body ?? "";
+    await sim.waitFor(() =>
+      sim
+        .comments(repo, pr1.number)
+        .slice(commentsBefore)
+        .some((c) => c.user === "sluice[bot]" && c.body.includes("live log")),
+    );
+    const applyComment =
+      sim
+        .comments(repo, pr1.number)
+        .slice(commentsBefore)
+        .find((c) => c.user === "sluice[bot]")?.body ?? "";
     const applyUrl = /\[live log\]\((http:[^)]+)\)/.exec(applyComment)?.[1] as string;
     await page.goto(applyUrl);
     const seen: number[] = [];
@@ -215,7 +249,9 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     await page.screenshot({ path: join(ARTIFACTS, "job.png"), fullPage: true });
 
     const after = await scrape();
-    expect(metric(after, "sluice_webhooks_received_total", { event: "pull_request" })).toBeGreaterThan(metric(before, "sluice_webhooks_received_total", { event: "pull_request" }));
+    expect(metric(after, "sluice_webhooks_received_total", { event: "pull_request" })).toBeGreaterThan(
+      metric(before, "sluice_webhooks_received_total", { event: "pull_request" }),
+    );
     expect(metric(after, "sluice_webhooks_received_total", { event: "issue_comment" })).toBeGreaterThan(0);
     expect(metric(after, "sluice_jobs_total", { kind: "plan", outcome: "done" })).toBeGreaterThanOrEqual(2);
     expect(metric(after, "sluice_jobs_total", { kind: "apply", outcome: "done" })).toBe(1);
@@ -253,7 +289,10 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     const html = await (await page.request.get(planUrl)).text();
     expect(html).toContain("terraform_data.net");
     expect(html).not.toContain(SECRET);
-    const posted = sim.comments(repo, pr1.number).map((c) => c.body).join("\n");
+    const posted = sim
+      .comments(repo, pr1.number)
+      .map((c) => c.body)
+      .join("\n");
     expect(posted).toContain("SLUICE_DATA_DIR");
     for (const text of [events, html, posted]) {
       for (const secret of [SECRET, sim.oauthClientSecret, SESSION_SECRET, METRICS_TOKEN]) expect(text).not.toContain(secret);
@@ -305,7 +344,10 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain("needs write access");
     // Not an admin either.
-    const pause = await page.request.post(`${app.url}/pause`, { form: { action: "pause", reason: "x", _csrf: token as string }, maxRedirects: 0 });
+    const pause = await page.request.post(`${app.url}/pause`, {
+      form: { action: "pause", reason: "x", _csrf: token as string },
+      maxRedirects: 0,
+    });
     expect(pause.status()).toBe(403);
     await page.goto(`${app.url}/locks`);
     expect(await page.locator("table.locks tr", { hasText: "net" }).textContent()).toContain("#2");
@@ -335,11 +377,23 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(await page.textContent(".paused")).toContain("incident 42");
     const before = sim.comments(repo, pr2.number).length;
     await sim.comment(repo, pr2.number, { user: "bob", body: "/apply" });
-    await sim.waitFor(() => sim.comments(repo, pr2.number).slice(before).some((c) => c.user === "sluice[bot]" && c.body.includes("Applies are paused")), {
-      timeoutMs: 60_000,
-      message: "no refusal on the PR while applies are paused",
-    });
-    expect(sim.comments(repo, pr2.number).slice(before).find((c) => c.body.includes("Applies are paused"))?.body).toContain("incident 42");
+    await sim.waitFor(
+      () =>
+        sim
+          .comments(repo, pr2.number)
+          .slice(before)
+          .some((c) => c.user === "sluice[bot]" && c.body.includes("Applies are paused")),
+      {
+        timeoutMs: 60_000,
+        message: "no refusal on the PR while applies are paused",
+      },
+    );
+    expect(
+      sim
+        .comments(repo, pr2.number)
+        .slice(before)
+        .find((c) => c.body.includes("Applies are paused"))?.body,
+    ).toContain("incident 42");
     await page.getByRole("button", { name: "Resume applies" }).click();
     await page.waitForURL(`${app.url}/?done=resume`);
     expect(await page.locator(".paused").count()).toBe(0);

@@ -36,7 +36,12 @@ async function completedCheck(h: Harness, repo: Repo, sha: string, name: string,
 }
 
 function lastBotComment(h: Harness, repo: Repo, pr: number): string {
-  return h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]").at(-1)?.body ?? "(no comment)";
+  return (
+    h.sim
+      .comments(repo, pr)
+      .filter((c) => c.user === "sluice[bot]")
+      .at(-1)?.body ?? "(no comment)"
+  );
 }
 
 /** Stops the demo with what Sluice posted when a step did not end as expected. */
@@ -67,7 +72,13 @@ async function walkThrough(h: Harness): Promise<void> {
   const pr = await h.sim.openPullRequest(repo, { head: "grow-network", author: "alice", title: "Grow the network" });
   line(`   Opened ${repo.fullName}#${pr.number}: webhook answered ${pr.delivery.status} in ${pr.delivery.ms} ms`);
   const plan = await completedCheck(h, repo, pr.headSha, "sluice/plan");
-  expectStep(plan.conclusion === "success", `the plan of #${pr.number} failed (${plan.output.title ?? plan.conclusion})`, h, repo, pr.number);
+  expectStep(
+    plan.conclusion === "success",
+    `the plan of #${pr.number} failed (${plan.output.title ?? plan.conclusion})`,
+    h,
+    repo,
+    pr.number,
+  );
   const planComment = lastBotComment(h, repo, pr.number);
   expectStep(!planComment.includes("dns"), "the plan touched dns/, which the PR does not change", h, repo, pr.number);
   line(`   sluice/plan: ${plan.conclusion} — ${plan.output.title ?? ""}; dns was left alone.`);
@@ -88,7 +99,13 @@ async function walkThrough(h: Harness): Promise<void> {
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   const refused = await completedCheck(h, repo, pr.headSha, "sluice/apply");
   const refusal = lastBotComment(h, repo, pr.number);
-  expectStep(refused.conclusion === "failure" && refusal.includes("approval"), "the unapproved /apply was not refused for the missing approval", h, repo, pr.number);
+  expectStep(
+    refused.conclusion === "failure" && refusal.includes("approval"),
+    "the unapproved /apply was not refused for the missing approval",
+    h,
+    repo,
+    pr.number,
+  );
   line(`   sluice/apply: ${refused.conclusion} — refused: it needs an approval.`);
 
   line();
@@ -103,7 +120,13 @@ async function walkThrough(h: Harness): Promise<void> {
   line(`5. #${pr.number} merges: its lock is released and #${other.number} is planned again by itself.`);
   await h.sim.mergePullRequest(repo, pr.number);
   const replanned = await completedCheck(h, repo, other.headSha, "sluice/plan", 2);
-  expectStep(replanned.conclusion === "success", `#${other.number} was not planned again after the lock was released`, h, repo, other.number);
+  expectStep(
+    replanned.conclusion === "success",
+    `#${other.number} was not planned again after the lock was released`,
+    h,
+    repo,
+    other.number,
+  );
   line(`   sluice/plan on #${other.number}: ${replanned.conclusion} — ${replanned.output.title ?? ""}`);
 
   for (const number of [pr.number, other.number]) {

@@ -32,7 +32,9 @@ describe("/applies pause|resume: the global apply lock from a comment", () => {
     await h.sim.waitFor(() => /Plan: 1 to add/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
 
     expect(await say(repo, pr.number, "bob", "/applies pause -- freeze")).toContain("only this server's admins");
-    expect(await say(repo, pr.number, "alice", "/applies pause -- release freeze")).toContain("Applies are paused on this Sluice server (release freeze)");
+    expect(await say(repo, pr.number, "alice", "/applies pause -- release freeze")).toContain(
+      "Applies are paused on this Sluice server (release freeze)",
+    );
     const refused = await say(repo, pr.number, "bob", "/apply");
     expect(refused).toContain("Applies are paused");
     expect(refused).toContain("release freeze");

@@ -21,7 +21,9 @@ async function completed(repo: Repo, sha: string, name: string) {
     message: `no completed ${name}`,
     timeoutMs: 60_000,
   });
-  return h.sim.checkRuns(repo, sha).find((c) => c.name === name && c.status === "completed") as ReturnType<Harness["sim"]["checkRuns"]>[number];
+  return h.sim.checkRuns(repo, sha).find((c) => c.name === name && c.status === "completed") as ReturnType<
+    Harness["sim"]["checkRuns"]
+  >[number];
 }
 
 async function approvedPr(name: string) {

@@ -22,10 +22,10 @@ afterAll(async () => {
 const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 async function completed(repo: Repo, sha: string, name: string, count = 1) {
-  await h.sim.waitFor(
-    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
-    { message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`, timeoutMs: 90_000 },
-  );
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`,
+    timeoutMs: 90_000,
+  });
   const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
   return done[done.length - 1] as (typeof done)[number];
 }
@@ -36,7 +36,11 @@ async function plannedPr(opts: { extra?: string } = {}) {
   const state = join(stateDir, `net-${n}.tfstate`);
   const owner = "acme";
   const name = `apply-${n}`;
-  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) {
+  for (const [u, role] of [
+    ["alice", "write"],
+    ["bob", "write"],
+    ["rita", "read"],
+  ] as const) {
     h.sim.setPermission(`${owner}/${name}`, u, role);
   }
   const repo = await h.sim.createRepo({ owner, name, files: { "net/main.tf": statefulProject("net", state, 0) } });
@@ -49,10 +53,19 @@ async function plannedPr(opts: { extra?: string } = {}) {
 async function comment(repo: Repo, pr: number, user: string, body: string) {
   const before = bot(repo, pr).length;
   await h.sim.comment(repo, pr, { user, body });
-  await h.sim.waitFor(() => bot(repo, pr).length > before && /·\s*(✅|❌|⛔|⚠️)|Nothing to apply|Not applied|already in progress/.test(bot(repo, pr)[before]?.body ?? ""), {
-    message: `no finished reply to ${body}: ${JSON.stringify(bot(repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
-    timeoutMs: 90_000,
-  });
+  await h.sim.waitFor(
+    () =>
+      bot(repo, pr).length > before &&
+      /·\s*(✅|❌|⛔|⚠️)|Nothing to apply|Not applied|already in progress/.test(bot(repo, pr)[before]?.body ?? ""),
+    {
+      message: `no finished reply to ${body}: ${JSON.stringify(
+        bot(repo, pr)
+          .slice(before)
+          .map((c) => c.body.slice(0, 400)),
+      )}`,
+      timeoutMs: 90_000,
+    },
+  );
   return bot(repo, pr)[before]?.body ?? "";
 }
 
@@ -145,7 +158,10 @@ describe("apply", () => {
     await h.sim.redeliver(a.delivery.deliveryId);
     await h.sim.redeliver(a.delivery.deliveryId);
     await completed(repo, pr.headSha, "sluice/apply");
-    await h.sim.waitFor(() => bot(repo, pr.number).length >= 3 && bot(repo, pr.number).every((c) => !/queued|running/i.test(c.body.split("\n")[1] ?? "")), { timeoutMs: 60_000 });
+    await h.sim.waitFor(
+      () => bot(repo, pr.number).length >= 3 && bot(repo, pr.number).every((c) => !/queued|running/i.test(c.body.split("\n")[1] ?? "")),
+      { timeoutMs: 60_000 },
+    );
     await untilIdle(h.app.dataDir);
     expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
     // Plan comment + one reply per /apply comment; redeliveries add nothing.

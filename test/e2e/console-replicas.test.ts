@@ -65,8 +65,11 @@ suite(`the console with several replicas on PostgreSQL${available.ok ? "" : `: $
     const repo = await sim.createRepo({ owner: "acme", name: "shared", files: { "net/main.tf": tfProject("net", 0) } });
     await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": tfProject("net", 2) } });
     const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
-    await sim.waitFor(() => sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { timeoutMs: 60_000 });
-    const link = /\[live log\]\((http:[^)]+)\)/.exec(sim.comments(repo, pr.number).find((c) => c.user === "sluice[bot]")?.body ?? "")?.[1] ?? "";
+    await sim.waitFor(() => sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      timeoutMs: 60_000,
+    });
+    const link =
+      /\[live log\]\((http:[^)]+)\)/.exec(sim.comments(repo, pr.number).find((c) => c.user === "sluice[bot]")?.body ?? "")?.[1] ?? "";
     const jobPath = new URL(link).pathname;
     expect(jobPath).toMatch(/^\/jobs\/\d+$/);
 

@@ -99,7 +99,14 @@ it("a crashed Sluice that its parent has not reaped yet (a zombie) does not bloc
     await removeDir(dataDir);
   });
   const pid = Number(await new Promise<string>((r) => parent.stdout?.once("data", (c: Buffer) => r(c.toString().trim()))));
-  await sim.waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), { timeoutMs: 30_000, message: "Sluice never came up" });
+  await sim.waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs: 30_000, message: "Sluice never came up" },
+  );
 
   process.kill(pid, "SIGKILL");
   await sim.waitFor(() => readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z", { message: "no zombie" });

@@ -35,7 +35,9 @@ describe("Dockerfile", () => {
     // No architecture written into a download URL.
     for (const line of dockerfile.split("\n").filter((l) => l.includes("https://"))) expect(line).not.toMatch(/amd64|x86_64|arm64/);
     // terraform: HashiCorp's SHA256SUMS, signed by the pinned key; tofu likewise.
-    expect(dockerfile).toMatch(/verify-signed https:\/\/www\.hashicorp\.com\/\.well-known\/pgp-key\.txt "\$\{HASHICORP_PGP_FINGERPRINT\}" "\$\{sums\}\.sig" "\$\{sums\}"/);
+    expect(dockerfile).toMatch(
+      /verify-signed https:\/\/www\.hashicorp\.com\/\.well-known\/pgp-key\.txt "\$\{HASHICORP_PGP_FINGERPRINT\}" "\$\{sums\}\.sig" "\$\{sums\}"/,
+    );
     expect(dockerfile).toContain("ARG HASHICORP_PGP_FINGERPRINT=C874011F0AB405110D02105534365D9472D7468F");
     expect(dockerfile).toMatch(/verify-signed https:\/\/get\.opentofu\.org\/opentofu\.asc "\$\{OPENTOFU_PGP_FINGERPRINT\}"/);
     expect(dockerfile.match(/\| sha256sum -c -/g)?.length).toBeGreaterThanOrEqual(4);
@@ -61,14 +63,25 @@ describe("Dockerfile", () => {
       expect(existsSync(join(ROOT, src)), src).toBe(true);
       expect(inContext(src), src).toBe(true);
     }
-    for (const secret of [".env", ".env.local", "deploy/.env", "app.pem", "keys/app.pem", "node_modules", ".tools"]) expect(inContext(secret), secret).toBe(false);
+    for (const secret of [".env", ".env.local", "deploy/.env", "app.pem", "keys/app.pem", "node_modules", ".tools"])
+      expect(inContext(secret), secret).toBe(false);
     expect(inContext(".env.example")).toBe(true);
   });
 });
 
 describe("compose.yaml", () => {
   const compose = parse(read("compose.yaml")) as {
-    services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; volumes?: string[]; depends_on?: Record<string, { condition: string }>; env_file?: string }>;
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: string;
+        environment?: Record<string, string>;
+        volumes?: string[];
+        depends_on?: Record<string, { condition: string }>;
+        env_file?: string;
+      }
+    >;
   };
 
   it("runs Sluice on PostgreSQL, with its data dir on a volume", () => {
@@ -102,7 +115,12 @@ describe("Helm chart deploy/helm/sluice", () => {
   });
   const chart = join(ROOT, "deploy/helm/sluice");
   const render = (...set: string[]) =>
-    parseAllDocuments(execFileSync(helm, ["template", "rel", chart, ...set.flatMap((s) => ["--set", s])], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }))
+    parseAllDocuments(
+      execFileSync(helm, ["template", "rel", chart, ...set.flatMap((s) => ["--set", s])], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    )
       .map((d) => d.toJS() as { kind: string; spec?: Record<string, unknown>; data?: Record<string, string> })
       .filter(Boolean);
 
@@ -116,7 +134,18 @@ describe("Helm chart deploy/helm/sluice", () => {
     const sts = docs.find((d) => d.kind === "StatefulSet") as unknown as {
       spec: {
         replicas: number;
-        template: { spec: { securityContext: Record<string, unknown>; containers: { env: { name: string; value: string }[]; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; volumeMounts: { mountPath: string }[]; envFrom: unknown[] }[] } };
+        template: {
+          spec: {
+            securityContext: Record<string, unknown>;
+            containers: {
+              env: { name: string; value: string }[];
+              livenessProbe: { httpGet: { path: string } };
+              readinessProbe: { httpGet: { path: string } };
+              volumeMounts: { mountPath: string }[];
+              envFrom: unknown[];
+            }[];
+          };
+        };
         volumeClaimTemplates: { metadata: { name: string } }[];
       };
     };

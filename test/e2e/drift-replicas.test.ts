@@ -42,7 +42,11 @@ suite(`drift schedules on PostgreSQL with two replicas${available.ok ? "" : `: $
       },
       serverConfig: SERVER_CONFIG,
     });
-    const repo = await h.sim.createRepo({ owner: "acme", name: "drift-pg", files: { "net/main.tf": statefulProject("net", "/tmp/sluice-drift-pg-none.tfstate", 0) } });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "drift-pg",
+      files: { "net/main.tf": statefulProject("net", "/tmp/sluice-drift-pg-none.tfstate", 0) },
+    });
     const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "pg\n" });
     const checks = () => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift" && c.status === "completed");
     await h.sim.waitFor(() => checks().length >= 6, { message: "fewer than 6 scheduled checks", timeoutMs: 90_000 });

@@ -23,11 +23,15 @@ afterAll(async () => {
 });
 
 const driftIssues = (repo: Repo) => h.sim.issues(repo).filter((i) => i.labels.includes("sluice:drift"));
-const driftChecks = (repo: Repo, sha?: string) => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift" && c.status === "completed");
+const driftChecks = (repo: Repo, sha?: string) =>
+  h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift" && c.status === "completed");
 
 /** Waits for a completed sluice/drift check newer than the ones seen so far, and returns it. */
 async function nextCheck(repo: Repo, sha: string, seen: number) {
-  await h.sim.waitFor(() => driftChecks(repo, sha).length > seen, { message: `no drift check #${seen + 1} on ${sha.slice(0, 7)}`, timeoutMs: 60_000 });
+  await h.sim.waitFor(() => driftChecks(repo, sha).length > seen, {
+    message: `no drift check #${seen + 1} on ${sha.slice(0, 7)}`,
+    timeoutMs: 60_000,
+  });
   return driftChecks(repo, sha)[seen] as ReturnType<typeof driftChecks>[number];
 }
 
@@ -35,7 +39,10 @@ async function nextCheck(repo: Repo, sha: string, seen: number) {
 async function checkStartedAfterNow(repo: Repo, sha: string) {
   const all = () => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift");
   const index = all().length;
-  await h.sim.waitFor(() => all()[index]?.status === "completed", { message: `no new drift check on ${sha.slice(0, 7)}`, timeoutMs: 60_000 });
+  await h.sim.waitFor(() => all()[index]?.status === "completed", {
+    message: `no new drift check on ${sha.slice(0, 7)}`,
+    timeoutMs: 60_000,
+  });
   return all()[index] as ReturnType<typeof all>[number];
 }
 
@@ -104,7 +111,9 @@ describe("drift (pull mode)", () => {
     expect(issue.body).toContain("In git, not applied (1)");
     expect(issue.body).toContain("terraform_data.net_0");
     // The store keeps the project's last check for the console and /metrics: drifted, with its issue.
-    expect(storeRows("SELECT status, issue FROM drift_checks WHERE repo = ? AND project = 'net'", repo.fullName)).toEqual([{ status: "drifted", issue: issue.number }]);
+    expect(storeRows("SELECT status, issue FROM drift_checks WHERE repo = ? AND project = 'net'", repo.fullName)).toEqual([
+      { status: "drifted", issue: issue.number },
+    ]);
 
     // /apply on the issue by someone without write access: refused, nothing applied.
     await h.sim.comment(repo, issue.number, { user: "rita", body: "/apply" });
@@ -122,10 +131,18 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the apply", timeoutMs: 60_000 });
     expect(h.sim.comments(repo, issue.number).at(-1)?.body).toContain("back in line");
     // The check of that run completes right after the issue is closed.
-    await h.sim.waitFor(() => driftChecks(repo, sha).slice(seen).some((c) => c.conclusion === "success"), { message: "no successful check after the apply" });
+    await h.sim.waitFor(
+      () =>
+        driftChecks(repo, sha)
+          .slice(seen)
+          .some((c) => c.conclusion === "success"),
+      { message: "no successful check after the apply" },
+    );
     // The apply is on record as a GitHub Deployment of the project.
     const deployments = h.sim.deployments(repo);
-    expect(deployments.map((d) => [d.environment, d.sha, d.statuses.map((s) => s.state)])).toEqual([["net", sha, ["in_progress", "success"]]]);
+    expect(deployments.map((d) => [d.environment, d.sha, d.statuses.map((s) => s.state)])).toEqual([
+      ["net", sha, ["in_progress", "success"]],
+    ]);
 
     // Someone edits the state behind Sluice's back.
     await editState(state, "net-0", "hand-edit");
@@ -143,7 +160,10 @@ describe("drift (pull mode)", () => {
     expect(driftIssues(repo)).toHaveLength(2);
 
     await h.sim.comment(repo, drift.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => h.sim.comments(repo, drift.number).some((c) => c.body.includes("Applied the plan")), { message: "no apply", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => h.sim.comments(repo, drift.number).some((c) => c.body.includes("Applied the plan")), {
+      message: "no apply",
+      timeoutMs: 60_000,
+    });
     expect(await stateInput(state)).toEqual(["net-0"]);
     await h.sim.waitFor(() => drift.state === "closed", { message: "drift issue not closed", timeoutMs: 60_000 });
     expect(h.sim.unknownCalls).toEqual([]);
@@ -237,16 +257,23 @@ describe("drift (pull mode)", () => {
     await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "hi\n" } });
     const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
-    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no /drift reply", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), {
+      message: "no /drift reply",
+      timeoutMs: 60_000,
+    });
     expect(h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body).toContain("Drift in 1 of 1 project");
     await h.sim.comment(repo, pr.number, { user: "rita", body: "/drift pause -p net -- migrating" });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net -- migrating the network" });
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
     expect(h.sim.comments(repo, pr.number).some((c) => c.body.includes("Not run") && c.body.includes("needs write access"))).toBe(true);
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p nope -- typo" });
-    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("there is no project")), { message: "no reply to a typo" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("there is no project")), {
+      message: "no reply to a typo",
+    });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift pause -p net" });
-    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("needs a reason")), { message: "no reply to a pause without reason" });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("needs a reason")), {
+      message: "no reply to a pause without reason",
+    });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift resume -p net" });
     await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
     // Both are in the audit trail (the refused and the mistaken ones are not).
@@ -264,12 +291,20 @@ describe("drift (pull mode)", () => {
     h.sim.setPermission(repo, "bob", "write");
     await h.sim.pushBranch(repo, { branch: "slow", files: { "net/main.tf": slow(state) } });
     const pr = await h.sim.openPullRequest(repo, { head: "slow", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan",
+      timeoutMs: 60_000,
+    });
     await h.sim.approve(repo, pr.number, "bob");
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"), { message: "apply not running" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/apply" && c.status === "in_progress"), {
+      message: "apply not running",
+    });
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift -p net" });
-    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), { message: "no drift reply", timeoutMs: 90_000 });
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("Drift check")), {
+      message: "no drift reply",
+      timeoutMs: 90_000,
+    });
     const apply = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/apply" && c.status === "completed");
     expect(apply?.conclusion).toBe("success");
     const reply = h.sim.comments(repo, pr.number).find((c) => c.body.includes("Drift check"))?.body ?? "";
@@ -283,7 +318,8 @@ describe("drift (pull mode)", () => {
     const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
     const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
-    const replies = (issue: number, text: string) => h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
+    const replies = (issue: number, text: string) =>
+      h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
@@ -312,13 +348,19 @@ describe("drift (pull mode)", () => {
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
     const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
     await nextCheck(repo, sha, 0);
-    await h.sim.waitFor(async () => (await stateInput(state).catch((): unknown[] => [])).includes("net-0"), { message: "not reconciled at first", timeoutMs: 60_000 });
+    await h.sim.waitFor(async () => (await stateInput(state).catch((): unknown[] => [])).includes("net-0"), {
+      message: "not reconciled at first",
+      timeoutMs: 60_000,
+    });
 
     const ops = h.sim.openIssue(repo, { title: "ops", author: "alice" });
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift pause -p net -- hands off during the migration" });
     await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is paused")), { message: "no pause reply" });
     await editState(state, "net-0", "hand-edit");
-    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.body.includes("paused")), { message: "no issue for the paused project", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.body.includes("paused")), {
+      message: "no issue for the paused project",
+      timeoutMs: 60_000,
+    });
     const issue = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
     expect(issue.body).toContain("reconciliation is paused by alice (hands off during the migration)");
     expect(await stateInput(state)).toEqual(["hand-edit"]);
@@ -326,10 +368,16 @@ describe("drift (pull mode)", () => {
     // Resumed, but a PR now holds the project's lock (its plan took it): still only reported.
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), { message: "no plan", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan",
+      timeoutMs: 60_000,
+    });
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift resume -p net" });
     await h.sim.waitFor(() => h.sim.comments(repo, ops.number).some((c) => c.body.includes("is resumed")), { message: "no resume reply" });
-    await h.sim.waitFor(() => issue.body.includes(`#${pr.number} holds the project`), { message: "the issue does not say a PR holds the lock", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => issue.body.includes(`#${pr.number} holds the project`), {
+      message: "the issue does not say a PR holds the lock",
+      timeoutMs: 60_000,
+    });
     expect(await stateInput(state)).toEqual(["hand-edit"]);
 
     // The PR closes: its lock goes, and the next run reverts the drift by itself and closes the issue.
@@ -348,7 +396,10 @@ describe("drift (pull mode)", () => {
     await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue for the failed reconcile", timeoutMs: 60_000 });
     // Later runs say the project is paused, and apply nothing: still one (failed) deployment.
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
-    await h.sim.waitFor(() => issue.body.includes("reconciling failed at"), { message: "the issue does not say the project is paused", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => issue.body.includes("reconciling failed at"), {
+      message: "the issue does not say the project is paused",
+      timeoutMs: 60_000,
+    });
     await checkStartedAfterNow(repo, sha);
     await checkStartedAfterNow(repo, sha);
     expect(h.sim.deployments(repo).map((d) => d.statuses.at(-1)?.state)).toEqual(["failure"]);
@@ -366,10 +417,16 @@ describe("drift (pull mode)", () => {
     const seen = driftChecks(repo, sha).length;
     await nextCheck(repo, sha, seen);
     await nextCheck(repo, sha, seen + 1);
-    const ids = h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift").map((c) => c.id);
+    const ids = h.sim
+      .checkRuns(repo, sha)
+      .filter((c) => c.name === "sluice/drift")
+      .map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     // One check per claimed run: as many check runs as drift jobs the app logged as queued.
-    const queued = h.app.output().split("\n").filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
+    const queued = h.app
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("scheduled drift check queued") && l.includes(repo.fullName)).length;
     expect(queued).toBeGreaterThanOrEqual(2);
   });
 });

@@ -10,7 +10,9 @@ import { type AppProcess, freePort, removeDir, startApp } from "../support/start
 
 const rsaPem = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
-async function readyz(app: AppProcess): Promise<{ status: number; body: { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] } }> {
+async function readyz(
+  app: AppProcess,
+): Promise<{ status: number; body: { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] } }> {
   const r = await fetch(`${app.url}/readyz`);
   return { status: r.status, body: (await r.json()) as Awaited<ReturnType<typeof readyz>>["body"] };
 }
@@ -35,20 +37,38 @@ describe.concurrent("configuration errors: exit 2, naming the variable", () => {
     key = rsaPem();
     await writeFile(join(dir, "not-a-key.pem"), "hello\n");
     await writeFile(join(dir, "a-file"), "x");
-    await writeFile(join(dir, "ec.pem"), generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+    await writeFile(
+      join(dir, "ec.pem"),
+      generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    );
     await writeFile(join(dir, "bad-server.yaml"), "parallel: lots\n");
   });
   afterAll(async () => removeDir(dir));
 
-  const base = () => ({ APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: "s", GHE_HOST: "127.0.0.1:9", GHE_PROTOCOL: "http", SLUICE_DATA_DIR: join(dir, "data") });
+  const base = () => ({
+    APP_ID: "1",
+    PRIVATE_KEY: key,
+    WEBHOOK_SECRET: "s",
+    GHE_HOST: "127.0.0.1:9",
+    GHE_PROTOCOL: "http",
+    SLUICE_DATA_DIR: join(dir, "data"),
+  });
   const cases: [string, () => Record<string, string>, string][] = [
     ["LOG_LEVEL not a level", () => ({ LOG_LEVEL: "verbose" }), "LOG_LEVEL"],
     ["SLUICE_DATA_DIR under a file", () => ({ SLUICE_DATA_DIR: join(dir, "a-file", "data") }), "SLUICE_DATA_DIR"],
     ["DATABASE_URL malformed", () => ({ DATABASE_URL: "not a url" }), "DATABASE_URL"],
     ["DATABASE_URL of another database", () => ({ DATABASE_URL: "mysql://u:p@db/x" }), "DATABASE_URL"],
-    ["PRIVATE_KEY malformed", () => ({ PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n" }), "PRIVATE_KEY"],
+    [
+      "PRIVATE_KEY malformed",
+      () => ({ PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n" }),
+      "PRIVATE_KEY",
+    ],
     ["PRIVATE_KEY as base64 of nothing useful", () => ({ PRIVATE_KEY: Buffer.from("just text").toString("base64") }), "PRIVATE_KEY"],
-    ["PRIVATE_KEY_PATH to a file that is not a key", () => ({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: join(dir, "not-a-key.pem") }), "PRIVATE_KEY_PATH"],
+    [
+      "PRIVATE_KEY_PATH to a file that is not a key",
+      () => ({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: join(dir, "not-a-key.pem") }),
+      "PRIVATE_KEY_PATH",
+    ],
     ["PRIVATE_KEY of the wrong kind (EC)", () => ({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: join(dir, "ec.pem") }), "PRIVATE_KEY_PATH"],
     ["WEBHOOK_SECRET missing", () => ({ WEBHOOK_SECRET: "" }), "WEBHOOK_SECRET"],
     ["SLUICE_PUBLIC_URL not a URL", () => ({ SLUICE_PUBLIC_URL: "sluice.example.com" }), "SLUICE_PUBLIC_URL"],
@@ -75,7 +95,9 @@ describe.concurrent("configuration errors: exit 2, naming the variable", () => {
 describe("GitHub credentials at start", () => {
   it("a valid key that GitHub rejects: /readyz answers 503 with the reason", async () => {
     const sim = await startSimulator({ webhookSecret: "s" });
-    const app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: rsaPem(), WEBHOOK_SECRET: "s", GHE_HOST: sim.host, GHE_PROTOCOL: "http" } });
+    const app = await startApp({
+      env: { APP_ID: String(sim.appId), PRIVATE_KEY: rsaPem(), WEBHOOK_SECRET: "s", GHE_HOST: sim.host, GHE_PROTOCOL: "http" },
+    });
     try {
       const r = await githubCheck(app);
       expect(r.status).toBe(503);
@@ -95,7 +117,15 @@ describe("GitHub credentials at start", () => {
     const closed = await freePort();
     // The simulator only sends the webhook; the app's API calls go to a port nobody listens on.
     const sim = await startSimulator({ webhookSecret: "s" });
-    const app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: sim.privateKeyPem, WEBHOOK_SECRET: "s", GHE_HOST: `127.0.0.1:${closed}`, GHE_PROTOCOL: "http" } });
+    const app = await startApp({
+      env: {
+        APP_ID: String(sim.appId),
+        PRIVATE_KEY: sim.privateKeyPem,
+        WEBHOOK_SECRET: "s",
+        GHE_HOST: `127.0.0.1:${closed}`,
+        GHE_PROTOCOL: "http",
+      },
+    });
     try {
       const r = await githubCheck(app);
       expect(r.status).toBe(503);
@@ -110,7 +140,12 @@ describe("GitHub credentials at start", () => {
       const pr = await sim.openPullRequest(repo, { head: "docs", author: "alice" });
       expect(pr.delivery.status).toBe(202);
       await sim.waitFor(() => app.output().includes('"msg":"job failed"'), { timeoutMs: 20_000, message: "the job did not fail" });
-      const line = JSON.parse(app.output().split("\n").find((l) => l.includes('"msg":"job failed"')) ?? "{}") as { err?: string; cause?: string };
+      const line = JSON.parse(
+        app
+          .output()
+          .split("\n")
+          .find((l) => l.includes('"msg":"job failed"')) ?? "{}",
+      ) as { err?: string; cause?: string };
       expect(line.cause).toBe("network");
       expect(line.err).toContain("GitHub could not be reached from this server");
       expect(line.err).toContain("ECONNREFUSED");
@@ -125,7 +160,9 @@ describe("GitHub credentials at start", () => {
   it("accepted credentials: /readyz is 200 and one line says where webhooks go and that loopback is unreachable", async () => {
     const sim = await startSimulator({ webhookSecret: "s" });
     sim.setHookUrl("http://127.0.0.1:3000/");
-    const app = await startApp({ env: { APP_ID: String(sim.appId), PRIVATE_KEY: sim.privateKeyPem, WEBHOOK_SECRET: "s", GHE_HOST: sim.host, GHE_PROTOCOL: "http" } });
+    const app = await startApp({
+      env: { APP_ID: String(sim.appId), PRIVATE_KEY: sim.privateKeyPem, WEBHOOK_SECRET: "s", GHE_HOST: sim.host, GHE_PROTOCOL: "http" },
+    });
     try {
       const r = await githubCheck(app);
       expect(r.status).toBe(200);
@@ -134,7 +171,11 @@ describe("GitHub credentials at start", () => {
       expect(r.body.checks.find((c) => c.name === "tools")?.detail).toMatch(/^tools: .*terraform \d+\.\d+\.\d+/);
       expect(app.output()).toMatch(/"msg":"tools: [^"]*terraform \d/);
       await sim.waitFor(() => app.output().includes("webhooks: "), { timeoutMs: 10_000, message: "no webhook line" });
-      const line = app.output().split("\n").find((l) => l.includes("webhooks: ")) ?? "";
+      const line =
+        app
+          .output()
+          .split("\n")
+          .find((l) => l.includes("webhooks: ")) ?? "";
       expect(JSON.parse(line)).toMatchObject({ level: 40, webhookUrl: "http://127.0.0.1:3000/" });
       expect(line).toContain("loopback or private address that GitHub cannot reach");
       expect(line).toContain("SLUICE_PUBLIC_URL");
@@ -155,7 +196,14 @@ describe("WEBHOOK_PROXY_URL", () => {
     sim.setWebhookTarget(relay.channelUrl);
     sim.setHookUrl(relay.channelUrl);
     const app = await startApp({
-      env: { APP_ID: String(sim.appId), PRIVATE_KEY: sim.privateKeyPem, WEBHOOK_SECRET: secret, GHE_HOST: sim.host, GHE_PROTOCOL: "http", WEBHOOK_PROXY_URL: relay.channelUrl },
+      env: {
+        APP_ID: String(sim.appId),
+        PRIVATE_KEY: sim.privateKeyPem,
+        WEBHOOK_SECRET: secret,
+        GHE_HOST: sim.host,
+        GHE_PROTOCOL: "http",
+        WEBHOOK_PROXY_URL: relay.channelUrl,
+      },
     });
     try {
       await sim.waitFor(() => relay.clients() > 0, { timeoutMs: 15_000, message: "the app never connected to the relay" });
@@ -171,8 +219,17 @@ describe("WEBHOOK_PROXY_URL", () => {
         message: "the relayed pull_request event was not acted on",
       });
 
-      relay.push({ "x-github-event": "ping", "x-github-delivery": "forged-1", "x-hub-signature-256": `sha256=${"0".repeat(64)}`, body: { zen: "forged" }, query: {} });
-      await sim.waitFor(() => app.output().includes("webhook with a wrong signature refused"), { timeoutMs: 10_000, message: "the forged event was not refused" });
+      relay.push({
+        "x-github-event": "ping",
+        "x-github-delivery": "forged-1",
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+        body: { zen: "forged" },
+        query: {},
+      });
+      await sim.waitFor(() => app.output().includes("webhook with a wrong signature refused"), {
+        timeoutMs: 10_000,
+        message: "the forged event was not refused",
+      });
     } finally {
       await app.kill();
       await sim.stop();

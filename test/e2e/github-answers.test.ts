@@ -118,7 +118,9 @@ function jobDone(commentId: number): boolean {
   const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare("SELECT spec, status FROM jobs").all() as { spec: string; status: string }[];
-    return rows.some((r) => (JSON.parse(r.spec) as { commentId?: number }).commentId === commentId && (r.status === "done" || r.status === "failed"));
+    return rows.some(
+      (r) => (JSON.parse(r.spec) as { commentId?: number }).commentId === commentId && (r.status === "done" || r.status === "failed"),
+    );
   } finally {
     db.close();
   }

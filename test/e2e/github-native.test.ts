@@ -43,7 +43,11 @@ async function reply(repo: Repo, pr: number, act: () => Promise<unknown>): Promi
   const before = bot(repo, pr).length;
   await act();
   await h.sim.waitFor(() => bot(repo, pr).length > before && FINISHED.test(bot(repo, pr)[before]?.body ?? ""), {
-    message: `no finished reply: ${JSON.stringify(bot(repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
+    message: `no finished reply: ${JSON.stringify(
+      bot(repo, pr)
+        .slice(before)
+        .map((c) => c.body.slice(0, 400)),
+    )}`,
     timeoutMs: 90_000,
   });
   return bot(repo, pr)[before]?.body ?? "";
@@ -69,7 +73,11 @@ async function plannedPr() {
   return { repo, pr, state, check };
 }
 
-const refusalLine = (body: string) => body.split("\n").find((l) => /needs write access/.test(l))?.trim();
+const refusalLine = (body: string) =>
+  body
+    .split("\n")
+    .find((l) => /needs write access/.test(l))
+    ?.trim();
 
 describe("Apply button on sluice/plan", () => {
   it("is offered on a plan with changes; a click by a write user is /apply by that user", async () => {
@@ -276,7 +284,7 @@ describe("code_owners with a team owner", () => {
     const repo = await newRepo(
       {
         ".sluice.yaml": "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [code_owners]\n",
-        "CODEOWNERS": "/net/ @acme/net-team\n",
+        CODEOWNERS: "/net/ @acme/net-team\n",
         "net/main.tf": statefulProject("net", state, 0),
       },
       { tess: "write", olga: "write" },
@@ -316,7 +324,10 @@ describe("destroy plans", () => {
       "net/main.tf": statefulProject("net", netState, 0),
       "web/main.tf": statefulProject("web", webState, 0),
     });
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", netState, 1), "web/main.tf": statefulProject("web", webState, 1) } });
+    await h.sim.pushBranch(repo, {
+      branch: "grow",
+      files: { "net/main.tf": statefulProject("net", netState, 1), "web/main.tf": statefulProject("web", webState, 1) },
+    });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(repo, pr.headSha, "sluice/plan");
     await h.sim.approve(repo, pr.number, "bob");

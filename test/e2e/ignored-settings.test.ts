@@ -14,8 +14,13 @@ afterAll(async () => {
 describe("settings the server does not let repos set", () => {
   it("are named in the plan comment with the server key that allows them; a merge that applies nothing says so", async () => {
     const state = join(h.stateDir, "ignored-net.tfstate");
-    const config = "version: 1\napply_on: merge\napprovals: 1\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [undiverged]\n";
-    const repo = await h.sim.createRepo({ owner: "acme", name: "ignored", files: { ".sluice.yaml": config, "net/main.tf": statefulProject("net", state, 0) } });
+    const config =
+      "version: 1\napply_on: merge\napprovals: 1\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [undiverged]\n";
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "ignored",
+      files: { ".sluice.yaml": config, "net/main.tf": statefulProject("net", state, 0) },
+    });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {

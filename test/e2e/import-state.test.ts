@@ -32,13 +32,20 @@ async function say(repo: Repo, pr: number, user: string, body: string) {
 describe("/import and /state rm", () => {
   it("import and state rm change real state, need write access and the lock, and discard the PR's plans", async () => {
     const state = join(stateDir, "net.tfstate");
-    for (const [u, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) h.sim.setPermission("acme/imports", u, role);
+    for (const [u, role] of [
+      ["alice", "write"],
+      ["bob", "write"],
+      ["rita", "read"],
+    ] as const)
+      h.sim.setPermission("acme/imports", u, role);
     const repo = await h.sim.createRepo({ owner: "acme", name: "imports", files: { "net/main.tf": statefulProject("net", state, 0) } });
     await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": statefulProject("net", state, 1) } });
     const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });
     await h.sim.waitFor(() => /Plan: 1 to add/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
 
-    expect(await say(repo, pr.number, "rita", "/import terraform_data.net_0 existing-id")).toContain("needs write access to this repository to import");
+    expect(await say(repo, pr.number, "rita", "/import terraform_data.net_0 existing-id")).toContain(
+      "needs write access to this repository to import",
+    );
     expect(await stateResources(state)).toEqual([]);
 
     const imported = await say(repo, pr.number, "bob", "/import -d net terraform_data.net_0 existing-id");

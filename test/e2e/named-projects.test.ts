@@ -67,10 +67,11 @@ projects:
 workflows:
 ${workflow("a")}${workflow("b")}`;
 
-const exists = (file: string) => stat(file).then(
-  () => true,
-  () => false,
-);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 describe("issue #13: two named projects on one dir and workspace", () => {
   it("plans both, applies one by name, leaves the other's state alone; locks are per project", async () => {
@@ -88,7 +89,9 @@ describe("issue #13: two named projects on one dir and workspace", () => {
     await h.sim.pushBranch(repo, { branch: "both", files: { "a.tfvars": "n = 1\n", "b.tfvars": "n = 2\n" } });
     const pr1 = await h.sim.openPullRequest(repo, { head: "both", author: "alice" });
     await completed(h, repo, pr1.headSha, "sluice/plan");
-    const plan1 = bot(h, repo, pr1.number).map((c) => c.body).join("\n");
+    const plan1 = bot(h, repo, pr1.number)
+      .map((c) => c.body)
+      .join("\n");
     expect(plan1).toContain("**`a`** (`.`, workspace `default`)");
     expect(plan1).toContain("**`b`** (`.`, workspace `default`)");
     expect(plan1).toMatch(/1 to add/);
@@ -119,7 +122,9 @@ describe("issue #13: two named projects on one dir and workspace", () => {
     await h.sim.pushBranch(repo, { branch: "only-b", files: { "b.tfvars": "n = 3\n" } });
     const pr2 = await h.sim.openPullRequest(repo, { head: "only-b", author: "carol" });
     await completed(h, repo, pr2.headSha, "sluice/plan");
-    const plan2 = bot(h, repo, pr2.number).map((c) => c.body).join("\n");
+    const plan2 = bot(h, repo, pr2.number)
+      .map((c) => c.body)
+      .join("\n");
     expect(plan2).toContain("**`b`** (`.`, workspace `default`)");
     expect(plan2).toMatch(/3 to add/);
     expect(plan2).not.toContain("locked by");
@@ -129,7 +134,9 @@ describe("issue #13: two named projects on one dir and workspace", () => {
     await h.sim.pushBranch(repo, { branch: "only-a", files: { "a.tfvars": "n = 4\n" } });
     const pr3 = await h.sim.openPullRequest(repo, { head: "only-a", author: "carol" });
     await completed(h, repo, pr3.headSha, "sluice/plan");
-    const plan3 = bot(h, repo, pr3.number).map((c) => c.body).join("\n");
+    const plan3 = bot(h, repo, pr3.number)
+      .map((c) => c.body)
+      .join("\n");
     expect(plan3).toContain(`locked by #${pr1.number}`);
     expect(planRows(h.app.dataDir, repo, pr3.number)).toEqual([]);
 

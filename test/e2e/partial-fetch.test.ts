@@ -33,14 +33,21 @@ async function planned(repo: Repo, sha: string, count = 1) {
 
 it("a fetch cut short (the commit object arrived, its tree and blobs did not): the plan of that head still works", async () => {
   h.sim.setPermission("acme/partial", "bob", "write");
-  const repo = await h.sim.createRepo({ owner: "acme", name: "partial", files: { "net/main.tf": tfProject("net"), "app/main.tf": tfProject("app") } });
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name: "partial",
+    files: { "net/main.tf": tfProject("net"), "app/main.tf": tfProject("app") },
+  });
   await h.sim.pushBranch(repo, { branch: "first", files: { "net/main.tf": tfProject("net", 2) } });
   const first = await h.sim.openPullRequest(repo, { head: "first", author: "bob" });
   expect((await planned(repo, first.headSha))?.conclusion).toBe("success");
 
   // A second branch (another project, so no lock is in the way), not yet fetched: only its commit object reaches the mirror, as when a fetch
   // stops after writing the first objects of the pack.
-  const head = await h.sim.pushBranch(repo, { branch: "second", files: { "app/main.tf": tfProject("app", 3), "app/extra.tf": tfProject("extra") } });
+  const head = await h.sim.pushBranch(repo, {
+    branch: "second",
+    files: { "app/main.tf": tfProject("app", 3), "app/extra.tf": tfProject("extra") },
+  });
   const mirror = mirrorOf(repo);
   const commit = git(h.sim.repoDir(repo), ["cat-file", "commit", head]);
   expect(git(mirror, ["hash-object", "-t", "commit", "-w", "--stdin"], `${commit}\n`)).toBe(head);

@@ -155,9 +155,16 @@ describe("autoplan", () => {
     const worktrees = join(h.app.dataDir, "worktrees", `acme__${repo.name}`, String(pr.number));
     expect((await readdir(worktrees)).length).toBe(1);
     await h.sim.closePullRequest(repo, pr.number);
-    await h.sim.waitFor(async () => !(await stat(worktrees).then(() => true, () => false)), {
-      message: "worktrees of the closed PR still exist",
-    });
+    await h.sim.waitFor(
+      async () =>
+        !(await stat(worktrees).then(
+          () => true,
+          () => false,
+        )),
+      {
+        message: "worktrees of the closed PR still exist",
+      },
+    );
   });
 });
 
@@ -186,7 +193,9 @@ describe("comment commands", () => {
   it("`sluice plan -d app` plans only app", async () => {
     const { repo, pr } = await plannedPr();
     await h.sim.comment(repo, pr.number, { user: "bob", body: "sluice plan -d app" });
-    await h.sim.waitFor(() => botComments(repo, pr.number).length === 2 && /Plan: 2 to add/.test(botComments(repo, pr.number)[1]?.body ?? ""));
+    await h.sim.waitFor(
+      () => botComments(repo, pr.number).length === 2 && /Plan: 2 to add/.test(botComments(repo, pr.number)[1]?.body ?? ""),
+    );
     const reply = botComments(repo, pr.number)[1]?.body ?? "";
     expect(reply).toContain("terraform_data.app_1");
     expect(reply).not.toContain("terraform_data.net_1");
@@ -213,7 +222,9 @@ describe("comment commands", () => {
     const repo = await repoWith({
       "net/main.tf": `variable "size" {\n  default = "s"\n}\nresource "terraform_data" "x" {\n  input = var.size\n}\n`,
     });
-    const pr = await openPr(repo, { "net/main.tf": `variable "size" {\n  default = "m"\n}\nresource "terraform_data" "x" {\n  input = var.size\n}\n` });
+    const pr = await openPr(repo, {
+      "net/main.tf": `variable "size" {\n  default = "m"\n}\nresource "terraform_data" "x" {\n  input = var.size\n}\n`,
+    });
     await finalCheck(repo, pr.headSha);
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan -- -var size=xl" });
     await h.sim.waitFor(() => /Plan: 1 to add/.test(botComments(repo, pr.number)[1]?.body ?? ""));
@@ -266,7 +277,14 @@ describe("ingress", () => {
     const pr = await h.sim.openPullRequest(repo, { head: "x", author: "alice", draft: true });
     await settle();
     const callsBefore = h.sim.calls.length;
-    const payload = { action: "created", issue: { number: pr.number, pull_request: {} }, comment: { id: 1, body: "/plan", user: { login: "bob", type: "User" } }, repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl }, installation: { id: h.sim.installationId }, sender: { login: "bob" } };
+    const payload = {
+      action: "created",
+      issue: { number: pr.number, pull_request: {} },
+      comment: { id: 1, body: "/plan", user: { login: "bob", type: "User" } },
+      repository: { name: repo.name, owner: { login: "acme" }, clone_url: repo.cloneUrl },
+      installation: { id: h.sim.installationId },
+      sender: { login: "bob" },
+    };
     const wrong = await h.sim.deliver("issue_comment", payload, { signature: "sha256=" + "0".repeat(64) });
     const none = await h.sim.deliver("issue_comment", payload, { signature: null });
     const sha1 = await h.sim.deliver("issue_comment", payload, { sha1Only: true });

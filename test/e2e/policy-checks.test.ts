@@ -14,7 +14,9 @@ let h: Harness;
 let work: string;
 const policyDir = (set: string) => join(work, "policies", set);
 const writeRule = (set: string, rule: unknown) => writeFile(join(policyDir(set), "rule.json"), JSON.stringify(rule));
-const NO_DATA = { deny: [{ type: "terraform_data", action: "create", msg: "{address}: new terraform_data resources need a security review" }] };
+const NO_DATA = {
+  deny: [{ type: "terraform_data", action: "create", msg: "{address}: new terraform_data resources need a security review" }],
+};
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "sluice-policies-"));
@@ -62,7 +64,11 @@ async function say(repo: Repo, pr: number, user: string, body: string): Promise<
   const before = bot(repo, pr).length;
   await h.sim.comment(repo, pr, { user, body });
   await h.sim.waitFor(() => bot(repo, pr).length > before && FINISHED.test(bot(repo, pr)[before]?.body ?? ""), {
-    message: `no finished reply to ${body}: ${JSON.stringify(bot(repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
+    message: `no finished reply to ${body}: ${JSON.stringify(
+      bot(repo, pr)
+        .slice(before)
+        .map((c) => c.body.slice(0, 400)),
+    )}`,
     timeoutMs: 90_000,
   });
   return bot(repo, pr)[before]?.body ?? "";
@@ -76,7 +82,10 @@ async function planned(repo: Repo, sha: string, count: number): Promise<void> {
 }
 
 const policyCheck = (repo: Repo, sha: string) =>
-  h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/policy_check" && c.status === "completed").at(-1);
+  h.sim
+    .checkRuns(repo, sha)
+    .filter((c) => c.name === "sluice/policy_check" && c.status === "completed")
+    .at(-1);
 
 const latestPlanComment = (repo: Repo, pr: number) =>
   bot(repo, pr)
@@ -86,7 +95,12 @@ const latestPlanComment = (repo: Repo, pr: number) =>
 describe("policy checks (conftest stand-in)", () => {
   it("a failed policy blocks apply until an owner approves; approvals stick to the plan; an unevaluable policy fails closed", async () => {
     const state = join(h.stateDir, "net.tfstate");
-    for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "read"], ["sec", "read"]] as const) {
+    for (const [u, role] of [
+      ["alice", "write"],
+      ["bob", "write"],
+      ["carol", "read"],
+      ["sec", "read"],
+    ] as const) {
       h.sim.setPermission("acme/guarded", u, role);
     }
     h.sim.addTeam("acme/security", { members: ["carol"] });
@@ -154,7 +168,9 @@ describe("policy checks (conftest stand-in)", () => {
     const stillBlocked = await say(repo, pr.number, "sec", "/approve_policies");
     expect(stillBlocked).toContain("Nothing to approve");
     expect(stillBlocked).toContain("approvals cannot lift that");
-    expect(await say(repo, pr.number, "bob", "/apply")).toContain("policy set `no_data` could not be evaluated (conftest exited with code 2");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain(
+      "policy set `no_data` could not be evaluated (conftest exited with code 2",
+    );
     // Output that is not conftest's JSON fails closed too.
     await writeRule("no_data", { garble: true });
     expect(await say(repo, pr.number, "bob", "/plan")).toContain("- ⛔ `no_data` could not be evaluated: conftest printed no JSON results");

@@ -25,10 +25,10 @@ afterAll(async () => {
 const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 async function completed(repo: Repo, sha: string, name = "sluice/plan", count = 1) {
-  await h.sim.waitFor(
-    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
-    { message: `no completed ${name} (#${count})`, timeoutMs: 120_000 },
-  );
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count})`,
+    timeoutMs: 120_000,
+  });
   const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
   return done[done.length - 1] as (typeof done)[number];
 }
@@ -71,7 +71,11 @@ describe("repo config", () => {
     const check = await completed(repo, pr.headSha);
     expect(check.conclusion).toBe("success");
     const body = bot(repo, pr.number)[0]?.body ?? "";
-    for (const [ws, value] of [["dev", "d"], ["stage", "s"], ["prod", "p"]]) {
+    for (const [ws, value] of [
+      ["dev", "d"],
+      ["stage", "s"],
+      ["prod", "p"],
+    ]) {
       expect(body).toContain(`workspace \`${ws}\``);
       expect(body, body).toContain(`input  = "${value}"`);
     }
@@ -102,7 +106,11 @@ describe("repo config", () => {
 
   it("an invalid .sluice.yaml in the PR: the error with key and line, a failed check, nothing runs", async () => {
     const bad = "version: 1\nprojects:\n  - name: net\n    dir: ../../etc\n";
-    const { repo, pr } = await openPr("bad-config", { "net/main.tf": tfProject("net") }, { ".sluice.yaml": bad, "net/main.tf": tfProject("net", 2) });
+    const { repo, pr } = await openPr(
+      "bad-config",
+      { "net/main.tf": tfProject("net") },
+      { ".sluice.yaml": bad, "net/main.tf": tfProject("net", 2) },
+    );
     const check = await completed(repo, pr.headSha);
     expect(check.conclusion).toBe("failure");
     const body = bot(repo, pr.number)[0]?.body ?? "";
@@ -116,10 +124,14 @@ describe("repo config", () => {
   it("a PR cannot loosen its own apply requirements: the base branch's config decides", async () => {
     const strict = "version: 1\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [approved]\n";
     const loose = "version: 1\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: []\n";
-    const { repo, pr } = await openPr("loosen", { ".sluice.yaml": strict, "net/main.tf": tfProject("net") }, {
-      ".sluice.yaml": loose,
-      "net/main.tf": tfProject("net", 2),
-    });
+    const { repo, pr } = await openPr(
+      "loosen",
+      { ".sluice.yaml": strict, "net/main.tf": tfProject("net") },
+      {
+        ".sluice.yaml": loose,
+        "net/main.tf": tfProject("net", 2),
+      },
+    );
     await completed(repo, pr.headSha);
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     const check = await completed(repo, pr.headSha, "sluice/apply");
@@ -130,11 +142,19 @@ describe("repo config", () => {
   it("custom `run` steps run only where the server allows them, as argv without a shell", async () => {
     const config = (name: string) =>
       `version: 1\nprojects:\n  - name: net\n    dir: net\n    workflow: w\nworkflows:\n  w:\n    plan:\n      steps:\n        - run: ["sh", "-c", "echo custom-step-ran $WORKSPACE"]\n        - init\n        - plan\n# ${name}\n`;
-    const denied = await openPr("plain-workflow", { ".sluice.yaml": config("a"), "net/main.tf": tfProject("net") }, { "net/main.tf": tfProject("net", 2) });
+    const denied = await openPr(
+      "plain-workflow",
+      { ".sluice.yaml": config("a"), "net/main.tf": tfProject("net") },
+      { "net/main.tf": tfProject("net", 2) },
+    );
     expect((await completed(denied.repo, denied.pr.headSha)).conclusion).toBe("failure");
     expect(bot(denied.repo, denied.pr.number)[0]?.body).toContain("allow_custom_workflows");
 
-    const allowed = await openPr("custom-workflow", { ".sluice.yaml": config("b"), "net/main.tf": tfProject("net") }, { "net/main.tf": tfProject("net", 2) });
+    const allowed = await openPr(
+      "custom-workflow",
+      { ".sluice.yaml": config("b"), "net/main.tf": tfProject("net") },
+      { "net/main.tf": tfProject("net", 2) },
+    );
     expect((await completed(allowed.repo, allowed.pr.headSha)).conclusion).toBe("success");
     expect(bot(allowed.repo, allowed.pr.number)[0]?.body).toContain("custom-step-ran default");
   });
@@ -150,7 +170,9 @@ describe("repo config", () => {
     const check = await completed(repo, pr.headSha);
     expect(check.conclusion).toBe("success");
     expect(check.output.title).toContain("100 projects");
-    const bodies = bot(repo, pr.number).map((c) => c.body).join("\n");
+    const bodies = bot(repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
     for (let i = 0; i < 100; i++) expect(bodies).toContain(`stacks/s${i}\``);
     for (const c of bot(repo, pr.number)) expect(c.body.length).toBeLessThanOrEqual(65_536);
   }, 240_000);

@@ -18,10 +18,10 @@ afterAll(async () => {
 const bot = (repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 async function completed(repo: Repo, sha: string, name: string, count = 1) {
-  await h.sim.waitFor(
-    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
-    { message: `no completed ${name} (#${count})`, timeoutMs: 60_000 },
-  );
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count})`,
+    timeoutMs: 60_000,
+  });
   const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
   return done[done.length - 1] as (typeof done)[number];
 }

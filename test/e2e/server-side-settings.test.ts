@@ -41,7 +41,11 @@ describe("server-side repo settings", () => {
     for (const u of ["alice", "bob"]) h.sim.addUser(u);
     h.sim.setPermission("acme/serverside", "bob", "write");
     const config = "version: 1\nprojects:\n  - name: core\n    dir: core\n    workflow: shared\n";
-    const repo = await h.sim.createRepo({ owner: "acme", name: "serverside", files: { "infra.yaml": config, "core/main.tf": tfProject("core") } });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "serverside",
+      files: { "infra.yaml": config, "core/main.tf": tfProject("core") },
+    });
     await h.sim.pushBranch(repo, { branch: "c", files: { "core/main.tf": tfProject("core", 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
 

@@ -17,7 +17,12 @@ afterAll(async () => {
 });
 
 function grant(h: Harness, name: string) {
-  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "write"], ["rita", "read"]] as const) {
+  for (const [u, role] of [
+    ["alice", "write"],
+    ["bob", "write"],
+    ["carol", "write"],
+    ["rita", "read"],
+  ] as const) {
     h.sim.setPermission(`acme/${name}`, u, role);
   }
 }
@@ -29,7 +34,11 @@ async function appOnlyPr(h: Harness, name: string, opts: { prodApplied: boolean 
   const prodState = join(stateDir, `${name}-prod.tfstate`);
   const prodTf = statefulProject("prod", prodState, 1);
   if (opts.prodApplied) await seedState(prodTf);
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "app/main.tf": statefulProject("app", appState, 0), "prod/main.tf": prodTf } });
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { "app/main.tf": statefulProject("app", appState, 0), "prod/main.tf": prodTf },
+  });
   await h.sim.pushBranch(repo, { branch: "grow", files: { "app/main.tf": statefulProject("app", appState, 1) } });
   const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow app" });
   expect((await completed(h, repo, pr.headSha, "sluice/plan")).conclusion).toBe("success");

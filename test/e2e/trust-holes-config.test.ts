@@ -34,7 +34,12 @@ afterAll(async () => {
 });
 
 function grant(name: string) {
-  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["carol", "write"], ["rita", "read"]] as const) {
+  for (const [u, role] of [
+    ["alice", "write"],
+    ["bob", "write"],
+    ["carol", "write"],
+    ["rita", "read"],
+  ] as const) {
     h.sim.setPermission(`acme/${name}`, u, role);
   }
 }
@@ -61,7 +66,10 @@ describe("issue #10.1: trusted settings attach to the base branch's project (dir
       name,
       files: { ".sluice.yaml": base, "app/main.tf": tfProject("app"), "prod/main.tf": statefulProject("prod", prodState, 0) },
     });
-    await h.sim.pushBranch(repo, { branch: "rename", files: { ".sluice.yaml": renamed, "prod/main.tf": statefulProject("prod", prodState, 1) } });
+    await h.sim.pushBranch(repo, {
+      branch: "rename",
+      files: { ".sluice.yaml": renamed, "prod/main.tf": statefulProject("prod", prodState, 1) },
+    });
     const pr = await h.sim.openPullRequest(repo, { head: "rename", author: "alice" });
     await completed(h, repo, pr.headSha, "sluice/plan");
 
@@ -93,7 +101,9 @@ describe("issue #10.1: trusted settings attach to the base branch's project (dir
     });
     const pr = await h.sim.openPullRequest(repo, { head: "steal", author: "alice" });
     const check = await completed(h, repo, pr.headSha, "sluice/plan");
-    const bodies = bot(h, repo, pr.number).map((c) => c.body).join("\n");
+    const bodies = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
     expect(bodies).toContain("`charts/web`");
     // Rendered with the values default (or refused): either way the secret never reaches the chart.
     if (check.conclusion === "success") expect(bodies).toContain("ConfigMap");

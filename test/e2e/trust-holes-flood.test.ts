@@ -17,27 +17,39 @@ afterAll(async () => {
 });
 
 function grant(name: string) {
-  for (const [u, role] of [["alice", "write"], ["bob", "write"], ["rita", "read"]] as const) h.sim.setPermission(`acme/${name}`, u, role);
+  for (const [u, role] of [
+    ["alice", "write"],
+    ["bob", "write"],
+    ["rita", "read"],
+  ] as const)
+    h.sim.setPermission(`acme/${name}`, u, role);
 }
 
 const COUNTS = /[+]\d+ ~\d+ -\d+/;
 
 /** Seq of the first comment-log event on `pr` after `afterSeq` whose body is final, or Infinity. */
 function firstFinalSeq(repo: Repo, pr: number, afterSeq: number): number {
-  const e = h.sim.commentLog.find((c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && FINAL.test(c.body));
+  const e = h.sim.commentLog.find(
+    (c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && FINAL.test(c.body),
+  );
   return e?.seq ?? Number.POSITIVE_INFINITY;
 }
 
 /** Seqs of the comment-log events on `pr` after `afterSeq` that finished a plan run (not a superseded answer). */
 function planRunsDone(repo: Repo, pr: number, afterSeq: number): number[] {
   return h.sim.commentLog
-    .filter((c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && /·\s*(✅|❌|⛔)/.test(c.body))
+    .filter(
+      (c) =>
+        c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && /·\s*(✅|❌|⛔)/.test(c.body),
+    )
     .map((c) => c.seq);
 }
 
 /** Seq of the last comment-log event on `pr` after `afterSeq` that made a bot comment final. */
 function lastFinalSeq(repo: Repo, pr: number, afterSeq: number): number {
-  const events = h.sim.commentLog.filter((c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && FINAL.test(c.body));
+  const events = h.sim.commentLog.filter(
+    (c) => c.repo === repo.fullName && c.issueNumber === pr && c.user === "sluice[bot]" && c.seq > afterSeq && FINAL.test(c.body),
+  );
   return events[events.length - 1]?.seq ?? 0;
 }
 
@@ -71,7 +83,9 @@ describe("issue #10.10: a comment flood", () => {
     expect(bot(h, repo, b.number)[0]?.body).toContain("terraform_data.b_1");
 
     expect(planRows(h.app.dataDir, repo, a.number)).toEqual([]);
-    const counted = h.sim.checkRuns(repo, a.headSha).filter((c) => c.name === "sluice/plan" && COUNTS.test(`${c.output.title} ${c.output.summary}`));
+    const counted = h.sim
+      .checkRuns(repo, a.headSha)
+      .filter((c) => c.name === "sluice/plan" && COUNTS.test(`${c.output.title} ${c.output.summary}`));
     expect(counted).toEqual([]);
   }, 360_000);
 
@@ -96,7 +110,11 @@ describe("issue #10.10: a comment flood", () => {
       "        - plan",
       "",
     ].join("\n");
-    const repo = await h.sim.createRepo({ owner: "acme", name, files: { ".sluice.yaml": config, "a/main.tf": tfProject("a"), "b/main.tf": tfProject("b") } });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { ".sluice.yaml": config, "a/main.tf": tfProject("a"), "b/main.tf": tfProject("b") },
+    });
     await h.sim.pushBranch(repo, { branch: "a", files: { "a/main.tf": tfProject("a", 2) } });
     const a = await h.sim.openPullRequest(repo, { head: "a", author: "alice" });
     expect((await completed(h, repo, a.headSha, "sluice/plan")).conclusion).toBe("success");
@@ -119,7 +137,9 @@ describe("issue #10.10: a comment flood", () => {
         timeoutMs: 240_000,
       })
       .catch(() => {
-        const open = bot(h, repo, a.number).filter((c) => !FINAL.test(c.body)).map((c) => c.body.slice(0, 300));
+        const open = bot(h, repo, a.number)
+          .filter((c) => !FINAL.test(c.body))
+          .map((c) => c.body.slice(0, 300));
         throw new Error(
           `A's comments were not all answered: ${unfinishedJobs(h.app.dataDir)} unfinished jobs, ${reacted()} reactions and ${superseded()} "superseded" replies for ${ids.length} comments, unfinished replies ${JSON.stringify(open)}`,
         );

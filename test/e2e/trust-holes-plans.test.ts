@@ -29,7 +29,10 @@ const varProject = (state: string) =>
     `variable "n" {\n  default = 1\n}\n\nvariable "x" {\n  default = "old"\n}\n\nresource "terraform_data" "v" {\n  count = var.n\n  input = var.x\n}\n`,
   );
 
-const sha256 = async (path: string) => createHash("sha256").update(await readFile(path)).digest("hex");
+const sha256 = async (path: string) =>
+  createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 
 describe("issue #10.3: a plan swapped under an apply", () => {
   let h: Harness;
@@ -96,7 +99,7 @@ describe("issue #10.3: a plan swapped under an apply", () => {
       expect(reply).toMatch(/the saved plan|stale|plan was replaced/);
     } else {
       // Applied: exactly the verified plan (one resource, the old value), and the comment says so.
-      expect(applied, reply).toEqual({ 'terraform_data.v[0]': "old" });
+      expect(applied, reply).toEqual({ "terraform_data.v[0]": "old" });
       expect(reply).toContain("`+1 ~0 -0`");
     }
   });

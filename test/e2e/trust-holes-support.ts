@@ -14,13 +14,14 @@ export type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 export const bot = (h: Harness, repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
 
 /** A bot comment that will not change any more: a finished plan/apply, or a one-shot reply. */
-export const FINAL = /·\s*(✅|❌|⛔|ℹ️)|Released|holds no locks|No lock|Nothing to apply|Not applied|already in progress|superseded by a newer/i;
+export const FINAL =
+  /·\s*(✅|❌|⛔|ℹ️)|Released|holds no locks|No lock|Nothing to apply|Not applied|already in progress|superseded by a newer/i;
 
 export async function completed(h: Harness, repo: Repo, sha: string, name: string, count = 1) {
-  await h.sim.waitFor(
-    () => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count,
-    { message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`, timeoutMs: 120_000 },
-  );
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed").length >= count, {
+    message: `no completed ${name} (#${count}) on ${sha.slice(0, 7)}`,
+    timeoutMs: 120_000,
+  });
   const done = h.sim.checkRuns(repo, sha).filter((c) => c.name === name && c.status === "completed");
   return done[done.length - 1] as (typeof done)[number];
 }
@@ -38,7 +39,11 @@ export async function say(h: Harness, repo: Repo, pr: number, user: string, body
       return FINAL.test(reply) || (expect !== undefined && reply.includes(expect));
     },
     {
-      message: `no finished reply to ${body}: ${JSON.stringify(bot(h, repo, pr).slice(before).map((c) => c.body.slice(0, 400)))}`,
+      message: `no finished reply to ${body}: ${JSON.stringify(
+        bot(h, repo, pr)
+          .slice(before)
+          .map((c) => c.body.slice(0, 400)),
+      )}`,
       timeoutMs: 120_000,
     },
   );
@@ -72,7 +77,9 @@ export function planRows(dataDir: string, repo: Repo, pr: number): PlanRow[] {
   const db = new Database(join(dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
   try {
     return db
-      .prepare("SELECT id, project, dir, workspace, status, plan_path, plan_hash, head_sha FROM plans WHERE repo = ? AND pr = ? ORDER BY id")
+      .prepare(
+        "SELECT id, project, dir, workspace, status, plan_path, plan_hash, head_sha FROM plans WHERE repo = ? AND pr = ? ORDER BY id",
+      )
       .all(repo.fullName, pr) as PlanRow[];
   } finally {
     db.close();
@@ -103,7 +110,8 @@ export async function stateInputs(stateFile: string): Promise<Record<string, unk
       const key = i.index_key === undefined ? "" : `[${JSON.stringify(i.index_key)}]`;
       const input = i.attributes?.input;
       // terraform_data keeps `input` as a dynamic value: { type, value }.
-      out[`${r.type}.${r.name}${key}`] = input && typeof input === "object" && "value" in input ? (input as { value: unknown }).value : input;
+      out[`${r.type}.${r.name}${key}`] =
+        input && typeof input === "object" && "value" in input ? (input as { value: unknown }).value : input;
     }
   }
   return out;

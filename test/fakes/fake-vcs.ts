@@ -61,7 +61,14 @@ export class FakeVcs implements VcsClient {
   defaultHead = { name: "main", sha: "d".repeat(40) };
   /** Plain issues (drift issues), with their repo. */
   readonly issues: (IssueInfo & { repo: string })[] = [];
-  readonly deployments: { id: number; repo: string; sha: string; environment: string; description: string; statuses: { state: DeploymentState; description: string }[] }[] = [];
+  readonly deployments: {
+    id: number;
+    repo: string;
+    sha: string;
+    environment: string;
+    description: string;
+    statuses: { state: DeploymentState; description: string }[];
+  }[] = [];
   token = "ghs_faketoken0123456789";
   private nextId = 100;
 
@@ -140,7 +147,9 @@ export class FakeVcs implements VcsClient {
   }
 
   async openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {
-    return this.issues.filter((i) => i.repo === repoFullName(repo) && i.state === "open" && i.labels.includes(label)).map(({ repo: _r, ...i }) => ({ ...i }));
+    return this.issues
+      .filter((i) => i.repo === repoFullName(repo) && i.state === "open" && i.labels.includes(label))
+      .map(({ repo: _r, ...i }) => ({ ...i }));
   }
 
   async issue(repo: RepoRef, number: number): Promise<IssueInfo> {
@@ -152,7 +161,14 @@ export class FakeVcs implements VcsClient {
 
   async createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo> {
     const number = this.nextId++;
-    const info: IssueInfo = { number, title: issue.title, body: issue.body, state: "open", labels: [...issue.labels], htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}` };
+    const info: IssueInfo = {
+      number,
+      title: issue.title,
+      body: issue.body,
+      state: "open",
+      labels: [...issue.labels],
+      htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}`,
+    };
     this.issues.push({ ...info, repo: repoFullName(repo) });
     return info;
   }

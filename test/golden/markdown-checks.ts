@@ -48,7 +48,11 @@ export function structure(body: string): Structure {
 
 /** The output fences (not the ```diff change lists) of a list of comments, in order. */
 export function outputFences(bodies: string[]): string[] {
-  return bodies.flatMap((b) => structure(b).fences.filter((f) => f.info === "").map((f) => f.content));
+  return bodies.flatMap((b) =>
+    structure(b)
+      .fences.filter((f) => f.info === "")
+      .map((f) => f.content),
+  );
 }
 
 /**

@@ -23,7 +23,9 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     showFile = join(dir, "plan.tfplan.json");
     const plan = {
       format_version: "1.2",
-      resource_changes: [{ address: "terraform_data.db", type: "terraform_data", change: { actions: ["create"], after: { input: "hunter2-secret" } } }],
+      resource_changes: [
+        { address: "terraform_data.db", type: "terraform_data", change: { actions: ["create"], after: { input: "hunter2-secret" } } },
+      ],
     };
     await writeFile(showFile, JSON.stringify(plan));
   });
@@ -60,13 +62,21 @@ describe("runPolicyCheck with the conftest stand-in", () => {
 
   it("a namespace given in extra args selects that namespace's rules", async () => {
     const sets = [await set("tags_only", { namespace: "tags", deny: [{ type: "terraform_data", msg: "tag it" }] })];
-    const r = await runPolicyCheck(exec, { binary: STAND_IN, sets, extraArgs: ["--namespace", "tags"] }, { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t });
+    const r = await runPolicyCheck(
+      exec,
+      { binary: STAND_IN, sets, extraArgs: ["--namespace", "tags"] },
+      { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t },
+    );
     expect(r.sets[0]).toMatchObject({ status: "failed", failures: ["tag it"] });
   });
 
   it("a conftest binary that does not exist fails closed", async () => {
     const sets = [await set("any", { deny: [] })];
-    const r = await runPolicyCheck(exec, { binary: join(dir, "no-conftest"), sets, extraArgs: [] }, { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t });
+    const r = await runPolicyCheck(
+      exec,
+      { binary: join(dir, "no-conftest"), sets, extraArgs: [] },
+      { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t },
+    );
     expect(r.sets[0]).toMatchObject({ name: "any", status: "error", message: expect.stringContaining("could not start") });
   });
 });

@@ -46,9 +46,16 @@ async function planned() {
   const dataDir = join(dir, "data");
   const runner = createHelmRunner({ helmBinary: helmPath });
   const outcome = await runner.plan(
-    { project, checkoutDir: head, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s, secretSet: { apiToken: TOKEN } } as Parameters<
-      typeof runner.plan
-    >[0],
+    {
+      project,
+      checkoutDir: head,
+      dataDir,
+      extraArgs: [],
+      env: {},
+      timeoutMs: 60_000,
+      redact: (s) => s,
+      secretSet: { apiToken: TOKEN },
+    } as Parameters<typeof runner.plan>[0],
     exec,
   );
   if (!outcome.ok) throw new Error(outcome.message);
@@ -62,7 +69,7 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string 
   const fake: Exec = async (file, args, opts) => {
     calls.push(args);
     if (args[0] !== "upgrade") return exec(file, args, opts);
-    return { exitCode: 0, timedOut: false, stdout: "Release \"web\" has been upgraded.\n", stderr: "", durationMs: 1 };
+    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
   const req: ApplyRequest = {
     project,
@@ -89,7 +96,16 @@ describe("helm apply", () => {
     expect(result).toMatchObject({ ok: true, output: 'Release "web" has been upgraded.\n' });
     expect(calls.map((c) => c[0])).toEqual(["template", "upgrade"]);
     const upgrade = calls[1] ?? [];
-    expect(upgrade.slice(0, 8)).toEqual(["upgrade", "--install", "--atomic", "--wait", "web", expect.stringMatching(/head\/charts\/web$/), "--namespace", "apps"]);
+    expect(upgrade.slice(0, 8)).toEqual([
+      "upgrade",
+      "--install",
+      "--atomic",
+      "--wait",
+      "web",
+      expect.stringMatching(/head\/charts\/web$/),
+      "--namespace",
+      "apps",
+    ]);
     expect(upgrade.slice(-2)).toEqual(["--kubeconfig", "/etc/sluice/kube/acme.yaml"]);
     expect(upgrade).toEqual(expect.arrayContaining(["--set-json", "replicaCount=3", "--set-file"]));
     expect(upgrade.find((a) => a.endsWith("values-prod.yaml"))).toBeDefined();
@@ -105,7 +121,8 @@ describe("helm apply", () => {
     const { result, calls } = await apply(p, "/k");
     expect(result).toMatchObject({
       ok: false,
-      message: "the chart no longer renders what was planned (update ConfigMap/apps/web-web, update Deployment/apps/web-web); run /plan again",
+      message:
+        "the chart no longer renders what was planned (update ConfigMap/apps/web-web, update Deployment/apps/web-web); run /plan again",
     });
     expect(calls.map((c) => c[0])).toEqual(["template"]);
   });

@@ -105,7 +105,15 @@ describe("helm runner (real helm)", () => {
     expect(await readFile(out.planFile, "utf8")).toContain("kind: Deployment");
     // The vendored subchart needs no dependency build.
     expect(run.argvs.map((a) => a[0])).toEqual(["template", "template"]);
-    expect(run.argvs[0]?.slice(0, 7)).toEqual(["template", "web", expect.stringMatching(/head\/charts\/web$/), "--namespace", "apps", "--include-crds", "--skip-tests"]);
+    expect(run.argvs[0]?.slice(0, 7)).toEqual([
+      "template",
+      "web",
+      expect.stringMatching(/head\/charts\/web$/),
+      "--namespace",
+      "apps",
+      "--include-crds",
+      "--skip-tests",
+    ]);
   });
 
   it("shows exactly the changed Deployment field when replicaCount changes", async () => {
@@ -183,7 +191,10 @@ describe("helm runner (real helm)", () => {
     // The Deployment changes only through the ConfigMap checksum: set values apply to both sides.
     expect(out).toMatch(/- {8}checksum\/config: [0-9a-f]{64}\n\+ {8}checksum\/config: [0-9a-f]{64}/);
     const headArgv = run.argvs[0] ?? [];
-    expect(headArgv.filter((_a, i) => headArgv[i - 1] === "--values").map((p) => p.split("/").pop())).toEqual(["values-prod.yaml", "values-extra.yaml"]);
+    expect(headArgv.filter((_a, i) => headArgv[i - 1] === "--values").map((p) => p.split("/").pop())).toEqual([
+      "values-prod.yaml",
+      "values-extra.yaml",
+    ]);
     expect(headArgv).toEqual(expect.arrayContaining(["--set-json", "replicaCount=4", "--set-literal", "image.tag=1.10"]));
   });
 
@@ -198,9 +209,7 @@ describe("helm runner (real helm)", () => {
       ignore: ['metadata.labels["helm.sh/chart"]', 'spec.template.metadata.annotations["checksum/config"]'],
     });
     expect(planned(both).summary.hasChanges).toBe(false);
-    expect(planned(both).output).toBe(
-      "No changes: helm renders the same objects at base and head.\n\n5 changes hidden by ignore rules\n",
-    );
+    expect(planned(both).output).toBe("No changes: helm renders the same objects at base and head.\n\n5 changes hidden by ignore rules\n");
   });
 
   it("passes secretSet values through files, never argv, and never shows them", async () => {

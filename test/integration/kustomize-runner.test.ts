@@ -93,7 +93,11 @@ describe("kustomize runner (real kubectl kustomize)", () => {
   it("shows exactly the changed field of a patch in the overlay", async () => {
     const run = await plan(await checkouts((d) => edit(join(d, "overlays/prod/replicas.yaml"), "replicas: 3", "replicas: 5")));
     expect(addresses(run.outcome)).toEqual(["update Deployment/prod/api"]);
-    expect(planned(run.outcome).output.split("\n").filter((l) => /^[-+]/.test(l))).toEqual(["-  replicas: 3", "+  replicas: 5"]);
+    expect(
+      planned(run.outcome)
+        .output.split("\n")
+        .filter((l) => /^[-+]/.test(l)),
+    ).toEqual(["-  replicas: 3", "+  replicas: 5"]);
   });
 
   it("shows a change in the shared base through the overlay, and a new resource as a create", async () => {
@@ -105,7 +109,9 @@ describe("kustomize runner (real kubectl kustomize)", () => {
       }),
     );
     expect(addresses(run.outcome)).toEqual(["create ServiceAccount/prod/api", "update Deployment/prod/api"]);
-    expect(planned(run.outcome).output).toContain("-          image: ghcr.io/example/api:1.0.0\n+          image: ghcr.io/example/api:1.1.0\n");
+    expect(planned(run.outcome).output).toContain(
+      "-          image: ghcr.io/example/api:1.0.0\n+          image: ghcr.io/example/api:1.1.0\n",
+    );
   });
 
   it("shows a generated Secret's value change as a hash change, never the value", async () => {
@@ -127,11 +133,13 @@ describe("kustomize runner (real kubectl kustomize)", () => {
   });
 
   it("counts differences hidden by ignore rules", async () => {
-    const run = await plan(
-      await checkouts((d) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0")),
-      { namespace: "prod", ignore: ["spec.template.spec.containers.*.image"] },
+    const run = await plan(await checkouts((d) => edit(join(d, "base/deployment.yaml"), "api:1.0.0", "api:1.1.0")), {
+      namespace: "prod",
+      ignore: ["spec.template.spec.containers.*.image"],
+    });
+    expect(planned(run.outcome).output).toBe(
+      "No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules\n",
     );
-    expect(planned(run.outcome).output).toBe("No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules\n");
   });
 
   it("fails with kustomize's message on a broken kustomization", async () => {
@@ -143,7 +151,15 @@ describe("kustomize runner (real kubectl kustomize)", () => {
   it("fails when the dir has no kustomization", async () => {
     const dirs = await checkouts();
     const outcome = await createKustomizeRunner().plan(
-      { project: { ...project(), dir: "deploy" }, checkoutDir: dirs.head, dataDir: dirs.dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
+      {
+        project: { ...project(), dir: "deploy" },
+        checkoutDir: dirs.head,
+        dataDir: dirs.dataDir,
+        extraArgs: [],
+        env: {},
+        timeoutMs: 60_000,
+        redact: (s) => s,
+      },
       exec,
     );
     expect(outcome).toMatchObject({ ok: false, failedStep: "checkout", message: "`deploy` has no kustomization.yaml" });
@@ -196,7 +212,9 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
     expect((await readFile(planFile, "utf8")).split("\n")[0]).toBe(
       '# sluice:delete {"apiVersion":"v1","kind":"Service","namespace":"prod","name":"api"}',
     );
-    expect(await readFile(deletions, "utf8")).toBe('---\napiVersion: "v1"\nkind: "Service"\nmetadata:\n  name: "api"\n  namespace: "prod"\n');
+    expect(await readFile(deletions, "utf8")).toBe(
+      '---\napiVersion: "v1"\nkind: "Service"\nmetadata:\n  name: "api"\n  namespace: "prod"\n',
+    );
     expect((await stat(deletions)).mode & 0o777).toBe(0o600);
     expect(result).toMatchObject({ ok: true, output: "apply ok\ndelete ok\n" });
     expect(result.sensitiveValues).toContain(API_KEY);

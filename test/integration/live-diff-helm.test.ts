@@ -130,7 +130,12 @@ describe("helm live diff (recorded cluster outputs)", () => {
     ]);
     // The cluster runs an older image than base: the live diff shows it, the render diff cannot.
     const deployment = section.slice(section.indexOf("# update Deployment/apps/web-web\n"), section.indexOf("# update Secret/"));
-    expect(changedLines(deployment)).toEqual(["-  replicas: 2", "+  replicas: 3", "-          image: nginx:1.26", "+          image: nginx:1.27"]);
+    expect(changedLines(deployment)).toEqual([
+      "-  replicas: 2",
+      "+  replicas: 3",
+      "-          image: nginx:1.26",
+      "+          image: nginx:1.27",
+    ]);
     // The rotated password shows as two markers; the token the release never had as a new key.
     const secret = section.slice(section.indexOf("# update Secret/apps/web-web\n"));
     expect(changedLines(secret)).toEqual([
@@ -243,9 +248,21 @@ describe("helm live diff (recorded cluster outputs)", () => {
   });
 
   it.each([
-    ["a timeout", result({ exitCode: null, timedOut: true, signal: "SIGKILL" }), "helm upgrade --dry-run=server timed out after 120 s and was stopped"],
-    ["output that is not a release", result({ stdout: "NAME: web\nMANIFEST:\n---\n" }), "helm upgrade --dry-run=server did not print a release as JSON"],
-    ["a helm that cannot start", new Error("could not start /opt/helm: spawn /opt/helm EACCES"), "could not start /opt/helm: spawn /opt/helm EACCES"],
+    [
+      "a timeout",
+      result({ exitCode: null, timedOut: true, signal: "SIGKILL" }),
+      "helm upgrade --dry-run=server timed out after 120 s and was stopped",
+    ],
+    [
+      "output that is not a release",
+      result({ stdout: "NAME: web\nMANIFEST:\n---\n" }),
+      "helm upgrade --dry-run=server did not print a release as JSON",
+    ],
+    [
+      "a helm that cannot start",
+      new Error("could not start /opt/helm: spawn /opt/helm EACCES"),
+      "could not start /opt/helm: spawn /opt/helm EACCES",
+    ],
   ])("reports %s of the dry run in the section", async (_name, upgrade, reason) => {
     const run = await plan({ get: result({ stdout: await fixture("helm-get-manifest.yaml") }), upgrade });
     expect(liveSection(run.outcome).split("\n").slice(0, 2)).toEqual([

@@ -48,7 +48,11 @@ async function edit(file: string, from: string, to: string) {
 const bumpReplicas = (d: string) => edit(join(d, "overlays/prod/replicas.yaml"), "replicas: 3", "replicas: 5");
 
 /** Real `kubectl kustomize`; the cluster calls answer from `cluster`. */
-async function plan(cluster: { get?: Scripted; apply?: Scripted }, change: (deploy: string) => Promise<void> = bumpReplicas, extra: Partial<PlanRequest> = {}) {
+async function plan(
+  cluster: { get?: Scripted; apply?: Scripted },
+  change: (deploy: string) => Promise<void> = bumpReplicas,
+  extra: Partial<PlanRequest> = {},
+) {
   const dir = join(root, String(++n));
   const base = join(dir, "base");
   const head = join(dir, "head");
@@ -67,7 +71,13 @@ async function plan(cluster: { get?: Scripted; apply?: Scripted }, change: (depl
     return scripted;
   };
   let logged = "";
-  const project: KustomizeProject = { name: "prod", dir: "deploy/overlays/prod", workspace: "default", runner: "kustomize", kustomize: { namespace: "prod" } };
+  const project: KustomizeProject = {
+    name: "prod",
+    dir: "deploy/overlays/prod",
+    workspace: "default",
+    runner: "kustomize",
+    kustomize: { namespace: "prod" },
+  };
   const req: PlanRequest = {
     project,
     checkoutDir: head,
@@ -137,7 +147,11 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
       "== Live diff against the cluster (server-side dry-run): 1 to create, 2 to update, 0 to delete ==",
       "Compared: the objects in the cluster now (kubectl get) with a server-side dry run of this plan's apply (kubectl apply --server-side --dry-run=server). Status and server bookkeeping fields are left out.",
     ]);
-    expect(section.match(/^# .*$/gm)).toEqual(["# create Service/prod/api", "# update Deployment/prod/api", "# update Secret/prod/api-credentials"]);
+    expect(section.match(/^# .*$/gm)).toEqual([
+      "# create Service/prod/api",
+      "# update Deployment/prod/api",
+      "# update Secret/prod/api-credentials",
+    ]);
     // Hand-scaled to 4 in the cluster: the live diff says 4 -> 5, where the render diff says 3 -> 5.
     // No generation, resourceVersion or status lines, though both reads differ there.
     expect(changedLines(block(section, "# update Deployment/prod/api"))).toEqual(["-  replicas: 4", "+  replicas: 5"]);
@@ -241,7 +255,9 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
       "-f",
       deletions,
     ]);
-    expect(await readFile(deletions, "utf8")).toBe('---\napiVersion: "v1"\nkind: "Service"\nmetadata:\n  name: "api"\n  namespace: "prod"\n');
+    expect(await readFile(deletions, "utf8")).toBe(
+      '---\napiVersion: "v1"\nkind: "Service"\nmetadata:\n  name: "api"\n  namespace: "prod"\n',
+    );
     expect((await stat(deletions)).mode & 0o777).toBe(0o600);
     const section = liveSection(run.outcome);
     expect(section.split("\n")[0]).toBe("== Live diff against the cluster (server-side dry-run): 0 to create, 0 to update, 1 to delete ==");
@@ -294,12 +310,23 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
       result({ exitCode: 1, stderr: "error: You must be logged in to the server (Unauthorized)\n" }),
       "kubectl apply --dry-run=server exited with code 1: error: You must be logged in to the server (Unauthorized)",
     ],
-    ["a timeout", result({ exitCode: null, timedOut: true, signal: "SIGKILL" }), "kubectl apply --dry-run=server timed out after 120 s and was stopped"],
-    ["a kubectl that cannot start", new Error("could not start kubectl: spawn kubectl ENOENT"), "could not start kubectl: spawn kubectl ENOENT"],
+    [
+      "a timeout",
+      result({ exitCode: null, timedOut: true, signal: "SIGKILL" }),
+      "kubectl apply --dry-run=server timed out after 120 s and was stopped",
+    ],
+    [
+      "a kubectl that cannot start",
+      new Error("could not start kubectl: spawn kubectl ENOENT"),
+      "could not start kubectl: spawn kubectl ENOENT",
+    ],
   ])("reports %s in the section", async (_name, apply, reason) => {
     const run = await plan({ get: result({ stdout: await fixture("kubectl-get-live.yaml") }), apply });
     expect(planned(run.outcome).summary).toMatchObject({ add: 0, change: 1, destroy: 0 });
-    expect(liveSection(run.outcome).split("\n").slice(0, 2)).toEqual(["== Live diff against the cluster (server-side dry-run): not available ==", reason]);
+    expect(liveSection(run.outcome).split("\n").slice(0, 2)).toEqual([
+      "== Live diff against the cluster (server-side dry-run): not available ==",
+      reason,
+    ]);
   });
 
   it("redacts a Secret value that a failing dry run echoes, even one only the cluster had", async () => {

@@ -71,7 +71,9 @@ describe("GitHub simulator: REST behaviour", () => {
   it("validates check runs like GitHub and keeps their history", async () => {
     const bad = await api("POST", "/repos/acme/infra/check-runs", { name: "sluice/plan", head_sha: headSha, status: "completed" });
     expect(bad.status).toBe(422);
-    expect((await api("POST", "/repos/acme/infra/check-runs", { name: "sluice/plan", head_sha: headSha, status: "done" })).status).toBe(422);
+    expect((await api("POST", "/repos/acme/infra/check-runs", { name: "sluice/plan", head_sha: headSha, status: "done" })).status).toBe(
+      422,
+    );
     const huge = { title: "Plan", summary: "x".repeat(65_536) };
     expect((await api("POST", "/repos/acme/infra/check-runs", { name: "sluice/plan", head_sha: headSha, output: huge })).status).toBe(422);
 
@@ -96,7 +98,10 @@ describe("GitHub simulator: REST behaviour", () => {
     sim.addUser("nobody");
     const tina = await api("GET", "/repos/acme/infra/collaborators/tina/permission");
     expect(tina.json).toMatchObject({ permission: "read", role_name: "triage", user: { login: "tina" } });
-    expect((await api("GET", "/repos/acme/infra/collaborators/max/permission")).json).toMatchObject({ permission: "write", role_name: "maintain" });
+    expect((await api("GET", "/repos/acme/infra/collaborators/max/permission")).json).toMatchObject({
+      permission: "write",
+      role_name: "maintain",
+    });
     expect((await api("GET", "/repos/acme/infra/collaborators/nobody/permission")).json.permission).toBe("none");
   });
 

@@ -13,7 +13,10 @@ function git(args: string[], cwd?: string): Promise<{ code: number; stderr: stri
     execFile(
       "git",
       args,
-      { cwd, env: { PATH: process.env.PATH, HOME: tmpdir(), GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } },
+      {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: tmpdir(), GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     );
   });
@@ -54,7 +57,9 @@ describe("GitHub simulator: what was fetched, comment order, held requests", () 
     const token = sim.mintToken();
     const api = `${sim.url}/api/v3/repos/acme/infra`;
     const headers = { authorization: `token ${token}`, "content-type": "application/json" };
-    const created = (await (await fetch(`${api}/issues/${pr.number}/comments`, { method: "POST", headers, body: JSON.stringify({ body: "queued" }) })).json()) as { id: number };
+    const created = (await (
+      await fetch(`${api}/issues/${pr.number}/comments`, { method: "POST", headers, body: JSON.stringify({ body: "queued" }) })
+    ).json()) as { id: number };
     await fetch(`${api}/issues/comments/${created.id}`, { method: "PATCH", headers, body: JSON.stringify({ body: "done" }) });
     const log = sim.commentLog.slice(before);
     expect(log.map((e) => [e.action, e.commentId, e.body])).toEqual([
@@ -79,7 +84,9 @@ describe("GitHub simulator: what was fetched, comment order, held requests", () 
     });
     await sim.waitFor(() => held);
     // Another call is not held: once it is answered, the held one still is not.
-    expect((await fetch(`${sim.url}/api/v3/repos/acme/infra`, { headers: { authorization: `token ${sim.mintToken()}` } })).status).toBe(200);
+    expect((await fetch(`${sim.url}/api/v3/repos/acme/infra`, { headers: { authorization: `token ${sim.mintToken()}` } })).status).toBe(
+      200,
+    );
     expect(answered).toBe(false);
     release();
     expect(await pending).toBe(200);

@@ -23,7 +23,10 @@ function git(args: string[], cwd?: string): Promise<{ code: number; stdout: stri
     execFile(
       "git",
       args,
-      { cwd, env: { PATH: process.env.PATH, HOME: tmpdir(), GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } },
+      {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: tmpdir(), GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -50,7 +53,11 @@ describe("GitHub simulator: auth, git, webhooks", () => {
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     sim = await startSimulator({ webhookSecret: SECRET });
     sim.setWebhookTarget(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}`);
-    repo = await sim.createRepo({ owner: "acme", name: "infra", files: { "README.md": "hello\n", "net/main.tf": 'output "x" { value = 1 }\n' } });
+    repo = await sim.createRepo({
+      owner: "acme",
+      name: "infra",
+      files: { "README.md": "hello\n", "net/main.tf": 'output "x" { value = 1 }\n' },
+    });
     await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": 'output "x" { value = 2 }\n', "app/main.tf": "# new\n" } });
   });
 
@@ -99,9 +106,13 @@ describe("GitHub simulator: auth, git, webhooks", () => {
 
   it("answers unknown endpoints 404 and records them", async () => {
     const before = sim.unknownCalls.length;
-    const res = await fetch(`${sim.url}/api/v3/repos/acme/infra/branches/main/protection`, { headers: { authorization: `token ${sim.mintToken()}` } });
+    const res = await fetch(`${sim.url}/api/v3/repos/acme/infra/branches/main/protection`, {
+      headers: { authorization: `token ${sim.mintToken()}` },
+    });
     expect(res.status).toBe(404);
-    expect(sim.unknownCalls.slice(before)).toEqual([expect.objectContaining({ method: "GET", path: "/repos/acme/infra/branches/main/protection", status: 404 })]);
+    expect(sim.unknownCalls.slice(before)).toEqual([
+      expect.objectContaining({ method: "GET", path: "/repos/acme/infra/branches/main/protection", status: 404 }),
+    ]);
   });
 
   it("opens a PR with refs/pull/N/head and sends a signed pull_request.opened", async () => {
@@ -135,7 +146,12 @@ describe("GitHub simulator: auth, git, webhooks", () => {
     const denied = await git(["clone", "--quiet", repo.cloneUrl, path.join(work, "anon")]);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/Authentication failed|could not read Username|401/);
-    const wrong = await git(["clone", "--quiet", repo.cloneUrl.replace("http://", "http://x-access-token:ghs_nope@"), path.join(work, "wrong")]);
+    const wrong = await git([
+      "clone",
+      "--quiet",
+      repo.cloneUrl.replace("http://", "http://x-access-token:ghs_nope@"),
+      path.join(work, "wrong"),
+    ]);
     expect(wrong.code).not.toBe(0);
 
     const dest = path.join(work, "clone");
@@ -150,7 +166,14 @@ describe("GitHub simulator: auth, git, webhooks", () => {
 
     // A preset header (http.extraHeader) works without the 401 round trip.
     const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-    const viaHeader = await git(["-c", `http.extraHeader=Authorization: Basic ${basic}`, "clone", "--quiet", repo.cloneUrl, path.join(work, "hdr")]);
+    const viaHeader = await git([
+      "-c",
+      `http.extraHeader=Authorization: Basic ${basic}`,
+      "clone",
+      "--quiet",
+      repo.cloneUrl,
+      path.join(work, "hdr"),
+    ]);
     expect(viaHeader.code).toBe(0);
   });
 

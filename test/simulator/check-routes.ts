@@ -39,7 +39,8 @@ function parseUpdate(body: Record<string, unknown>): CheckUpdate {
     u.status = "completed";
   }
   if (output !== undefined) {
-    if (typeof output !== "object" || output === null) throw invalidRequest(`For 'properties/output', ${JSON.stringify(output)} is not an object.`);
+    if (typeof output !== "object" || output === null)
+      throw invalidRequest(`For 'properties/output', ${JSON.stringify(output)} is not an object.`);
     const o = output as Record<string, unknown>;
     const title = stringField(o, "title");
     const summary = stringField(o, "summary");
@@ -70,10 +71,13 @@ function parseActions(actions: unknown): CheckRunState["actions"] {
     const label = stringField(o, "label");
     const identifier = stringField(o, "identifier");
     const description = stringField(o, "description");
-    if (!label || !identifier || !description) throw invalidRequest(`"label", "identifier" and "description" are required for each action.`);
+    if (!label || !identifier || !description)
+      throw invalidRequest(`"label", "identifier" and "description" are required for each action.`);
     if (label.length > 20) throw invalidRequest(`For 'properties/label', ${JSON.stringify(label)} is too long (maximum is 20 characters).`);
-    if (identifier.length > 20) throw invalidRequest(`For 'properties/identifier', ${JSON.stringify(identifier)} is too long (maximum is 20 characters).`);
-    if (description.length > 40) throw invalidRequest(`For 'properties/description', ${JSON.stringify(description)} is too long (maximum is 40 characters).`);
+    if (identifier.length > 20)
+      throw invalidRequest(`For 'properties/identifier', ${JSON.stringify(identifier)} is too long (maximum is 20 characters).`);
+    if (description.length > 40)
+      throw invalidRequest(`For 'properties/description', ${JSON.stringify(description)} is too long (maximum is 40 characters).`);
     return { label, identifier, description };
   });
 }

@@ -22,7 +22,14 @@ export function registerCommentRoutes(router: RestRouter, core: SimCore, rejecte
       rejected.push({ repo: `${req.params.owner}/${req.params.repo}`, issueNumber, commentId, length, at: Date.now() });
       throw new RestError(422, {
         message: "Validation Failed",
-        errors: [{ resource: "IssueComment", code: "custom", field: "body", message: `body is too long (maximum is ${MAX_COMMENT_CHARS} characters)` }],
+        errors: [
+          {
+            resource: "IssueComment",
+            code: "custom",
+            field: "body",
+            message: `body is too long (maximum is ${MAX_COMMENT_CHARS} characters)`,
+          },
+        ],
         documentation_url: DOCS,
         status: "422",
       });

@@ -101,7 +101,8 @@ function authorize(core: SimCore, auth: "jwt" | "token" | "none", header: string
     if (!check.ok) throw new RestError(401, { message: check.message, documentation_url: DOCS, status: "401" });
     return null;
   }
-  if (!/^(token|bearer)$/i.test(scheme)) throw new RestError(401, { message: "Requires authentication", documentation_url: DOCS, status: "401" });
+  if (!/^(token|bearer)$/i.test(scheme))
+    throw new RestError(401, { message: "Requires authentication", documentation_url: DOCS, status: "401" });
   const token = core.state.validToken(credential);
   if (!token) throw badCredentials();
   return token;
@@ -110,7 +111,8 @@ function authorize(core: SimCore, auth: "jwt" | "token" | "none", header: string
 /** A user token from the OAuth web flow (`Authorization: token|bearer ghu_…`). */
 function authorizeUser(core: SimCore, header: string | undefined): string {
   const [scheme = "", credential = ""] = (header ?? "").split(/\s+/, 2);
-  if (!/^(token|bearer)$/i.test(scheme)) throw new RestError(401, { message: "Requires authentication", documentation_url: DOCS, status: "401" });
+  if (!/^(token|bearer)$/i.test(scheme))
+    throw new RestError(401, { message: "Requires authentication", documentation_url: DOCS, status: "401" });
   const found = core.state.userTokens.get(credential);
   if (!found || found.expiresAt <= Date.now()) throw badCredentials();
   return found.login;
@@ -135,7 +137,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 function faultReply(rule: FailRule): RestReply {
   const status = rule.status ?? 500;
-  const limited = status === 429 || (status === 403 && rule.headers && Object.keys(rule.headers).some((h) => /retry-after|x-ratelimit/i.test(h)));
+  const limited =
+    status === 429 || (status === 403 && rule.headers && Object.keys(rule.headers).some((h) => /retry-after|x-ratelimit/i.test(h)));
   const message = limited
     ? "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
     : (STATUS_CODES[status] ?? "Error");

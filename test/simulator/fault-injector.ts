@@ -14,7 +14,8 @@ export class FaultInjector {
   take(method: string, path: string, rawUrl: string): FailRule | null {
     const i = this.rules.findIndex(
       ({ rule }) =>
-        (!rule.method || rule.method.toUpperCase() === method) && (testRegex(rule.pathPattern, path) || testRegex(rule.pathPattern, rawUrl)),
+        (!rule.method || rule.method.toUpperCase() === method) &&
+        (testRegex(rule.pathPattern, path) || testRegex(rule.pathPattern, rawUrl)),
     );
     const found = this.rules[i];
     if (!found) return null;

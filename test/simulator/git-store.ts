@@ -57,7 +57,10 @@ export class GitStore {
   withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(dir) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    this.locks.set(dir, next.catch(() => {}));
+    this.locks.set(
+      dir,
+      next.catch(() => {}),
+    );
     return next;
   }
 
@@ -247,8 +250,7 @@ function parseLsTree(out: string, prefix: string): TreeEntry[] {
       const tab = line.indexOf("\t");
       const [mode = "", kind = "", sha = "", size = "-"] = line.slice(0, tab).split(/\s+/);
       const name = line.slice(tab + 1);
-      const type: TreeEntry["type"] =
-        kind === "tree" ? "dir" : kind === "commit" ? "submodule" : mode === "120000" ? "symlink" : "file";
+      const type: TreeEntry["type"] = kind === "tree" ? "dir" : kind === "commit" ? "submodule" : mode === "120000" ? "symlink" : "file";
       const full = prefix ? `${prefix}/${name}` : name;
       return { path: full, name: full.slice(full.lastIndexOf("/") + 1), type, sha, size: size === "-" ? 0 : Number(size) };
     });

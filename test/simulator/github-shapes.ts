@@ -90,7 +90,16 @@ function headJson(ctx: ShapeCtx, pr: PullState, repoJson: S["repository"]): S["p
     ref: pr.headRef,
     sha: pr.headSha,
     user,
-    repo: { ...repoJson, id: Number(repoJson.id) + 1_000_000, name, full_name: fork, owner: user, fork: true, html_url: web, clone_url: `${web}.git` },
+    repo: {
+      ...repoJson,
+      id: Number(repoJson.id) + 1_000_000,
+      name,
+      full_name: fork,
+      owner: user,
+      fork: true,
+      html_url: web,
+      clone_url: `${web}.git`,
+    },
   };
 }
 

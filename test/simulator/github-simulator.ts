@@ -40,7 +40,17 @@ import { SimulatorScenario } from "./simulator-scenario.js";
 import { WebhookSender } from "./webhook-sender.js";
 
 // One import for tests: the handle's types live next to it.
-export type { CallRecord, CommentEvent, DeliveryRecord, DeliveryResult, FailRule, GitWantRecord, PullState, Role, SimRepo } from "./sim-types.js";
+export type {
+  CallRecord,
+  CommentEvent,
+  DeliveryRecord,
+  DeliveryResult,
+  FailRule,
+  GitWantRecord,
+  PullState,
+  Role,
+  SimRepo,
+} from "./sim-types.js";
 export type { CreateRepoOptions, MergeGroup, OpenPullRequestOptions, PushBranchOptions } from "./simulator-scenario.js";
 export type { DeliverOptions } from "./webhook-sender.js";
 export { signAppJwt } from "./sign-app-jwt.js";
@@ -213,7 +223,16 @@ export class Simulator extends SimulatorScenario {
   checkRuns(repo: SimRepo, sha?: string): CheckRunView[] {
     return [...this.core.state.checkRuns.values()]
       .filter((r) => r.repo === repo && (!sha || r.head_sha === sha))
-      .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { ...r.output }, history: [...r.history], actions: [...r.actions] }));
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        head_sha: r.head_sha,
+        status: r.status,
+        conclusion: r.conclusion,
+        output: { ...r.output },
+        history: [...r.history],
+        actions: [...r.actions],
+      }));
   }
 
   /** Every comment creation and edit (the app's and the test's), in the order served. */

@@ -49,7 +49,18 @@ export function issueJson(ctx: ShapeCtx, issue: IssueState): S["issue"] {
     updated_at: issue.updatedAt,
     author_association: authorAssociation(ctx, issue.repo, issue.author),
     timeline_url: `${a}/issues/${n}/timeline`,
-    reactions: { url: `${a}/issues/${n}/reactions`, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 },
+    reactions: {
+      url: `${a}/issues/${n}/reactions`,
+      total_count: 0,
+      "+1": 0,
+      "-1": 0,
+      laugh: 0,
+      hooray: 0,
+      confused: 0,
+      heart: 0,
+      rocket: 0,
+      eyes: 0,
+    },
   };
 }
 
@@ -76,7 +87,11 @@ export function deploymentJson(ctx: ShapeCtx, d: DeploymentSimState): S["deploym
   };
 }
 
-export function deploymentStatusJson(ctx: ShapeCtx, d: DeploymentSimState, s: DeploymentSimState["statuses"][number]): S["deployment-status"] {
+export function deploymentStatusJson(
+  ctx: ShapeCtx,
+  d: DeploymentSimState,
+  s: DeploymentSimState["statuses"][number],
+): S["deployment-status"] {
   const a = `${ctx.api}/repos/${d.repo.fullName}`;
   return {
     url: `${a}/deployments/${d.id}/statuses/${s.id}`,

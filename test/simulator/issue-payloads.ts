@@ -22,7 +22,10 @@ function example(event: string, action?: string): Record<string, unknown> {
 function envelope(ctx: ShapeCtx, repo: SimRepo, sender: string): Record<string, unknown> {
   return {
     repository: repositoryJson(ctx, repo),
-    installation: { id: ctx.app.installationId, node_id: Buffer.from(`023:IntegrationInstallation${ctx.app.installationId}`).toString("base64") },
+    installation: {
+      id: ctx.app.installationId,
+      node_id: Buffer.from(`023:IntegrationInstallation${ctx.app.installationId}`).toString("base64"),
+    },
     sender: loginJson(ctx, sender),
   };
 }

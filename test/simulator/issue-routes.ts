@@ -73,7 +73,8 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
     const title = stringField(req.body, "title");
     const body = stringField(req.body, "body");
     const next = stringField(req.body, "state");
-    if (next !== undefined && next !== "open" && next !== "closed") throw validationFailed({ resource: "Issue", code: "invalid", field: "state" });
+    if (next !== undefined && next !== "open" && next !== "closed")
+      throw validationFailed({ resource: "Issue", code: "invalid", field: "state" });
     if (title !== undefined) issue.title = title;
     if (body !== undefined) {
       issue.body = body;
@@ -151,8 +152,14 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
   router.add("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "token", (req) => {
     const d = deploymentOr404(req.params);
     const st = stringField(req.body, "state");
-    if (!st || !DEPLOYMENT_STATES.includes(st)) throw invalidRequest(`For 'properties/state', ${JSON.stringify(st)} is not one of ${JSON.stringify(DEPLOYMENT_STATES)}.`);
-    const s = { id: state.nextId("deploymentStatus"), state: st, description: stringField(req.body, "description") ?? "", createdAt: core.now() };
+    if (!st || !DEPLOYMENT_STATES.includes(st))
+      throw invalidRequest(`For 'properties/state', ${JSON.stringify(st)} is not one of ${JSON.stringify(DEPLOYMENT_STATES)}.`);
+    const s = {
+      id: state.nextId("deploymentStatus"),
+      state: st,
+      description: stringField(req.body, "description") ?? "",
+      createdAt: core.now(),
+    };
     d.statuses.push(s);
     return ok(deploymentStatusJson(ctx, d, s), 201);
   });

@@ -4,7 +4,12 @@ import { notFound, ok } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
 
-type Conversion = NonNullable<components["schemas"]["integration"]> & { client_id: string; client_secret: string; webhook_secret: string | null; pem: string };
+type Conversion = NonNullable<components["schemas"]["integration"]> & {
+  client_id: string;
+  client_secret: string;
+  webhook_secret: string | null;
+  pem: string;
+};
 
 /**
  * The end of GitHub's "register an app from a manifest" flow: the code GitHub hands back is

@@ -1,4 +1,9 @@
-import type { CheckRunRequestedActionEvent, CheckRunRerequestedEvent, CheckSuiteRerequestedEvent, MergeGroupChecksRequestedEvent } from "@octokit/webhooks-types";
+import type {
+  CheckRunRequestedActionEvent,
+  CheckRunRerequestedEvent,
+  CheckSuiteRerequestedEvent,
+  MergeGroupChecksRequestedEvent,
+} from "@octokit/webhooks-types";
 import { appJson } from "./app-json.js";
 import { checkRunJson } from "./github-shapes.js";
 import type { ShapeCtx } from "./shape-ctx.js";
@@ -68,7 +73,13 @@ export function checkRunPayload(
 }
 
 /** `check_suite` `rerequested`: "Re-run all checks" of the app's suite on a commit. */
-export function checkSuitePayload(ctx: ShapeCtx, repo: SimRepo, sha: string, branch: string | null, sender: string): CheckSuiteRerequestedEvent {
+export function checkSuitePayload(
+  ctx: ShapeCtx,
+  repo: SimRepo,
+  sha: string,
+  branch: string | null,
+  sender: string,
+): CheckSuiteRerequestedEvent {
   const base = example("check_suite", "rerequested");
   const pulls = pullsOf(ctx, repo, sha, branch);
   return {
@@ -100,7 +111,14 @@ export function mergeGroupPayload(ctx: ShapeCtx, repo: SimRepo, g: MergeGroupFac
       head_ref: g.headRef,
       base_sha: g.baseSha,
       base_ref: g.baseRef,
-      head_commit: { id: g.headSha, tree_id: g.treeId, message: g.message, timestamp: new Date().toISOString(), author: who, committer: who },
+      head_commit: {
+        id: g.headSha,
+        tree_id: g.treeId,
+        message: g.message,
+        timestamp: new Date().toISOString(),
+        author: who,
+        committer: who,
+      },
     },
     ...envelope(ctx, repo, sender),
   } as unknown as MergeGroupChecksRequestedEvent;

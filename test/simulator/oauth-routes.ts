@@ -25,7 +25,11 @@ function permissionsOf(role: Role): NonNullable<S["repository"]["permissions"]> 
 }
 
 function html(body: string, status = 200): RestReply {
-  return { status, raw: Buffer.from(`<!doctype html><meta charset="utf-8"><title>Sign in to GitHub (simulator)</title>${body}`), headers: { "content-type": "text/html; charset=utf-8" } };
+  return {
+    status,
+    raw: Buffer.from(`<!doctype html><meta charset="utf-8"><title>Sign in to GitHub (simulator)</title>${body}`),
+    headers: { "content-type": "text/html; charset=utf-8" },
+  };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -49,7 +53,9 @@ export function registerOAuthRoutes(web: RestRouter, api: RestRouter, core: SimC
     if (!login) {
       // The page a person sees: who are you? (a test's browser fills it in).
       const hidden = [...q.entries()].map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join("");
-      return html(`<h1>Sign in to continue to ${escapeHtml(ctx.app.name)}</h1><form method="get" action="/login/oauth/authorize">${hidden}<label>Username <input name="login" id="login_field" autofocus></label> <button type="submit" name="commit" value="Authorize">Authorize</button></form>`);
+      return html(
+        `<h1>Sign in to continue to ${escapeHtml(ctx.app.name)}</h1><form method="get" action="/login/oauth/authorize">${hidden}<label>Username <input name="login" id="login_field" autofocus></label> <button type="submit" name="commit" value="Authorize">Authorize</button></form>`,
+      );
     }
     state.ensureUser(login);
     const code = randomBytes(10).toString("hex");
@@ -63,14 +69,22 @@ export function registerOAuthRoutes(web: RestRouter, api: RestRouter, core: SimC
 
   web.add("POST", "/login/oauth/access_token", "none", (req) => {
     if (stringField(req.body, "client_id") !== client.clientId || stringField(req.body, "client_secret") !== client.clientSecret) {
-      return ok({ error: "incorrect_client_credentials", error_description: "The client_id and/or client_secret passed are incorrect.", error_uri: "https://docs.github.com/apps" });
+      return ok({
+        error: "incorrect_client_credentials",
+        error_description: "The client_id and/or client_secret passed are incorrect.",
+        error_uri: "https://docs.github.com/apps",
+      });
     }
     const code = stringField(req.body, "code") ?? "";
     const grant = codes.get(code);
     codes.delete(code);
     const redirectUri = stringField(req.body, "redirect_uri");
     if (!grant || (redirectUri !== undefined && redirectUri !== grant.redirectUri)) {
-      return ok({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired.", error_uri: "https://docs.github.com/apps" });
+      return ok({
+        error: "bad_verification_code",
+        error_description: "The code passed is incorrect or expired.",
+        error_uri: "https://docs.github.com/apps",
+      });
     }
     const token = `ghu_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x")}`;
     state.userTokens.set(token, { login: grant.login, expiresAt: Date.now() + USER_TOKEN_TTL_MS });

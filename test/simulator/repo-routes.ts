@@ -43,7 +43,8 @@ export function registerRepoRoutes(router: RestRouter, core: SimCore): void {
     if (!commit) throw new RestError(404, { message: `No commit found for the ref ${ref}`, documentation_url: DOCS, status: "404" });
     const found = await git.readPath(repo.dir, commit, filePath);
     if (!found) throw notFound();
-    if (found.type === "file" && accept.includes("raw")) return { status: 200, raw: found.content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+    if (found.type === "file" && accept.includes("raw"))
+      return { status: 200, raw: found.content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
     if (found.type === "file") {
       const body: S["content-file"] = {
         ...links(repo, found.path, found.sha, ref, "file"),
@@ -58,7 +59,16 @@ export function registerRepoRoutes(router: RestRouter, core: SimCore): void {
       };
       return ok(body);
     }
-    return ok(found.entries.map((e) => ({ ...links(repo, e.path, e.sha, ref, e.type), type: e.type, size: e.size, name: e.name, path: e.path, sha: e.sha })));
+    return ok(
+      found.entries.map((e) => ({
+        ...links(repo, e.path, e.sha, ref, e.type),
+        type: e.type,
+        size: e.size,
+        name: e.name,
+        path: e.path,
+        sha: e.sha,
+      })),
+    );
   };
 
   const links = (repo: SimRepo, p: string, sha: string, ref: string, type: TreeEntry["type"]) => {

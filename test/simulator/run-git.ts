@@ -34,17 +34,12 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export function runGit(args: string[], opts: RunGitOptions = {}): Promise<GitResult> {
   const env = childEnv({ ...(opts.gitDir ? { GIT_DIR: opts.gitDir } : {}), ...opts.env });
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      args,
-      { env, encoding: "buffer", maxBuffer: 1024 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        const result = { stdout, stderr: stderr.toString("utf8"), code };
-        if (code === 0 || opts.okCodes?.includes(code)) return resolve(result);
-        reject(new Error(`git ${args.join(" ")} failed (${code}): ${result.stderr.trim()}`));
-      },
-    );
+    const child = execFile("git", args, { env, encoding: "buffer", maxBuffer: 1024 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      const result = { stdout, stderr: stderr.toString("utf8"), code };
+      if (code === 0 || opts.okCodes?.includes(code)) return resolve(result);
+      reject(new Error(`git ${args.join(" ")} failed (${code}): ${result.stderr.trim()}`));
+    });
     // A git that exits early closes stdin under us; the exit code already says what went wrong.
     child.stdin?.on("error", () => {});
     child.stdin?.end(opts.input ?? "");

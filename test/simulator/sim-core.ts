@@ -135,7 +135,8 @@ export class SimCore {
       const tree = await this.git.mergeTree(dir, baseSha, pr.headSha);
       if (!tree) throw fail(405, "Pull Request is not mergeable");
       const title =
-        opts.title ?? (method === "squash" ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${pr.repo.owner}/${pr.headRef}`);
+        opts.title ??
+        (method === "squash" ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${pr.repo.owner}/${pr.headRef}`);
       const message = `${title}\n\n${opts.message ?? (method === "squash" ? "" : pr.title)}`.trimEnd();
       const parents = method === "squash" ? [baseSha] : [baseSha, pr.headSha];
       const sha = await this.git.commitTree(dir, tree, parents, message);

@@ -39,7 +39,18 @@ export class SimState {
   readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
   private readonly issueCounters = new Map<string, number>();
-  private ids = { user: 1000, repo: 500_000, pull: 900_000, comment: 1_200_000, review: 1_500_000, check: 2_000_000, reaction: 3_000_000, issue: 4_000_000, deployment: 5_000_000, deploymentStatus: 6_000_000 };
+  private ids = {
+    user: 1000,
+    repo: 500_000,
+    pull: 900_000,
+    comment: 1_200_000,
+    review: 1_500_000,
+    check: 2_000_000,
+    reaction: 3_000_000,
+    issue: 4_000_000,
+    deployment: 5_000_000,
+    deploymentStatus: 6_000_000,
+  };
 
   nextId(kind: keyof SimState["ids"]): number {
     this.ids[kind] += 1;

@@ -72,15 +72,7 @@ export interface ReviewState {
 }
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
-export type CheckConclusion =
-  | "action_required"
-  | "cancelled"
-  | "failure"
-  | "neutral"
-  | "success"
-  | "skipped"
-  | "stale"
-  | "timed_out";
+export type CheckConclusion = "action_required" | "cancelled" | "failure" | "neutral" | "success" | "skipped" | "stale" | "timed_out";
 
 export interface CheckRunState {
   id: number;

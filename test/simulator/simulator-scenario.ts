@@ -94,7 +94,14 @@ export class SimulatorScenario {
       createdAt: this.core.now(),
     };
     await git.withLock(dir, () =>
-      git.commit(dir, { branch: defaultBranch, parent: null, files: opts.files, message: "Initial commit", executable: opts.executable, symlinks: opts.symlinks }),
+      git.commit(dir, {
+        branch: defaultBranch,
+        parent: null,
+        files: opts.files,
+        message: "Initial commit",
+        executable: opts.executable,
+        symlinks: opts.symlinks,
+      }),
     );
     state.addRepo(repo);
     return repo;
@@ -124,7 +131,10 @@ export class SimulatorScenario {
     });
   }
 
-  async openPullRequest(repo: SimRepo, opts: OpenPullRequestOptions): Promise<{ number: number; headSha: string; baseSha: string; delivery: DeliveryResult }> {
+  async openPullRequest(
+    repo: SimRepo,
+    opts: OpenPullRequestOptions,
+  ): Promise<{ number: number; headSha: string; baseSha: string; delivery: DeliveryResult }> {
     const { state, git } = this.core;
     this.addUser(opts.author);
     const base = opts.base ?? repo.defaultBranch;
@@ -175,7 +185,11 @@ export class SimulatorScenario {
   }
 
   /** Commits on the default branch without a pull request, then sends `push`. */
-  async pushDefaultBranch(repo: SimRepo, files: Record<string, string | null>, opts: { user?: string; message?: string } = {}): Promise<{ sha: string; delivery: DeliveryResult }> {
+  async pushDefaultBranch(
+    repo: SimRepo,
+    files: Record<string, string | null>,
+    opts: { user?: string; message?: string } = {},
+  ): Promise<{ sha: string; delivery: DeliveryResult }> {
     const before = (await this.core.git.branchSha(repo.dir, repo.defaultBranch)) ?? "0".repeat(40);
     const sha = await this.commitToBranch(repo, { branch: repo.defaultBranch, files, message: opts.message });
     const user = opts.user ?? repo.owner;
@@ -208,7 +222,11 @@ export class SimulatorScenario {
   }
 
   /** Comments on a PR or a plain issue and sends `issue_comment`. */
-  async comment(repo: SimRepo, number: number, opts: { user: string; body: string }): Promise<{ commentId: number; delivery: DeliveryResult }> {
+  async comment(
+    repo: SimRepo,
+    number: number,
+    opts: { user: string; body: string },
+  ): Promise<{ commentId: number; delivery: DeliveryResult }> {
     const { state } = this.core;
     const pr = this.core.state.issue(repo, number) ?? this.pullOf(repo, number);
     this.addUser(opts.user);
@@ -352,7 +370,12 @@ export class SimulatorScenario {
       for (const pr of pulls) {
         const tree = await git.mergeTree(repo.dir, current, pr.headSha);
         if (!tree) throw new Error(`#${pr.number} conflicts with the merge group`);
-        current = await git.commitTree(repo.dir, tree, [current, pr.headSha], `Merge pull request #${pr.number} from ${repo.owner}/${pr.headRef}\n\n${pr.title}`);
+        current = await git.commitTree(
+          repo.dir,
+          tree,
+          [current, pr.headSha],
+          `Merge pull request #${pr.number} from ${repo.owner}/${pr.headRef}\n\n${pr.title}`,
+        );
         commits.set(pr.number, current);
       }
       const headRef = `refs/heads/gh-readonly-queue/${baseRef}/pr-${last.number}-${last.headSha}`;
@@ -380,7 +403,16 @@ export class SimulatorScenario {
     for (const [number, sha] of group.commits) {
       const pr = this.pullOf(repo, number);
       const at = this.core.now();
-      Object.assign(pr, { state: "closed", merged: true, mergeCommitSha: sha, mergedAt: at, closedAt: at, updatedAt: at, mergedBy: pr.author, baseSha: group.baseSha });
+      Object.assign(pr, {
+        state: "closed",
+        merged: true,
+        mergeCommitSha: sha,
+        mergedAt: at,
+        closedAt: at,
+        updatedAt: at,
+        mergedBy: pr.author,
+        baseSha: group.baseSha,
+      });
       results.push(await this.sendPullEvent("closed", pr, pr.author));
     }
     return results;
@@ -417,7 +449,12 @@ export class SimulatorScenario {
     return review;
   }
 
-  private async sendPullEvent(action: Parameters<SimCore["pullRequestEvent"]>[0], pr: PullState, sender: string, before?: string): Promise<DeliveryResult> {
+  private async sendPullEvent(
+    action: Parameters<SimCore["pullRequestEvent"]>[0],
+    pr: PullState,
+    sender: string,
+    before?: string,
+  ): Promise<DeliveryResult> {
     return this.core.webhooks.deliver("pull_request", await this.core.pullRequestEvent(action, pr, sender, before));
   }
 

@@ -27,7 +27,10 @@ export function verifyAppJwt(jwt: string, publicKey: KeyObject, appId: number, n
     return { ok: false, message: "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued." };
   }
   if (typeof exp !== "number" || exp <= nowSec) {
-    return { ok: false, message: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires." };
+    return {
+      ok: false,
+      message: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.",
+    };
   }
   if (exp > nowSec + 600 + 60) return { ok: false, message: "'Expiration time' claim ('exp') is too far in the future." };
   return { ok: true };

@@ -123,7 +123,18 @@ export function issueCommentPayload(
     body: pr.body,
     performed_via_github_app: null,
     timeline_url: `${a}/issues/${pr.number}/timeline`,
-    reactions: { url: `${a}/issues/${pr.number}/reactions`, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 },
+    reactions: {
+      url: `${a}/issues/${pr.number}/reactions`,
+      total_count: 0,
+      "+1": 0,
+      "-1": 0,
+      laugh: 0,
+      hooray: 0,
+      confused: 0,
+      heart: 0,
+      rocket: 0,
+      eyes: 0,
+    },
     // This is how apps tell a PR conversation from a plain issue.
     pull_request: {
       url: `${a}/pulls/${pr.number}`,

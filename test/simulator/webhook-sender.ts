@@ -55,7 +55,9 @@ export class WebhookSender {
       headers["x-hub-signature"] = sig.sha1;
     }
     const started = Date.now();
-    const answer = this.target ? await this.post(`${this.target}/api/github/webhooks`, headers, body) : { status: 0, body: "no webhook target set" };
+    const answer = this.target
+      ? await this.post(`${this.target}/api/github/webhooks`, headers, body)
+      : { status: 0, body: "no webhook target set" };
     const result = { ...answer, deliveryId, ms: Date.now() - started };
     const action = (payload as { action?: unknown }).action;
     this.deliveries.push({ ...result, event, action: typeof action === "string" ? action : null, at: started });

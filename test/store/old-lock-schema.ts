@@ -11,8 +11,18 @@ const target = JSON.stringify({
   payloadHeadSha: "a".repeat(40),
 });
 const summary = JSON.stringify({
-  add: 1, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0,
-  resources: [], moves: [], outputs: [], hasChanges: true, terraformVersion: "1.11.4",
+  add: 1,
+  change: 0,
+  destroy: 0,
+  replace: 0,
+  move: 0,
+  import: 0,
+  forget: 0,
+  resources: [],
+  moves: [],
+  outputs: [],
+  hasChanges: true,
+  terraformVersion: "1.11.4",
 });
 const rows = (now: string) => `
 INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)

@@ -206,7 +206,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const ids: number[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await a.recordDelivery(`d-busy-${i}`, "issue_comment", { target: target(1), spec })).jobId as number);
+    for (let i = 0; i < 4; i++)
+      ids.push((await a.recordDelivery(`d-busy-${i}`, "issue_comment", { target: target(1), spec })).jobId as number);
     const idle = (await a.recordDelivery("d-idle", "pull_request", { target: target(2), spec })).jobId as number;
     expect((await a.claimNextJob())?.id).toBe(ids[0]);
     // PR 1 has a job running now: PR 2's job, although newer, goes first.
@@ -237,7 +238,15 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.recordDelivery("d-ping", "ping", undefined)).toEqual({ duplicate: true });
 
     const job = await b.getJob(first.jobId as number);
-    expect(job).toMatchObject({ id: first.jobId, deliveryId: "d-1", target: target(1), spec, status: "queued", attempts: 0, commentIds: [] });
+    expect(job).toMatchObject({
+      id: first.jobId,
+      deliveryId: "d-1",
+      target: target(1),
+      spec,
+      status: "queued",
+      attempts: 0,
+      commentIds: [],
+    });
     expect(job?.checkRunId).toBeUndefined();
     expect(await a.getJob(9999)).toBeUndefined();
 
@@ -256,7 +265,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const enqueued: number[] = [];
-    for (let i = 0; i < 50; i++) enqueued.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec })).jobId as number);
+    for (let i = 0; i < 50; i++)
+      enqueued.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec })).jobId as number);
     const internal = await b.enqueueInternal(target(99), spec);
     enqueued.push(internal);
 
@@ -366,7 +376,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // PR 2 on project b of the same dir + workspace: not blocked.
     expect(await b.takeLock(lock(2, "net", "b"), target(2))).toEqual({ ok: true });
     // PR 3 on project a: blocked by PR 1.
-    expect(await b.takeLock(lock(3, "net", "a"), target(3))).toEqual({ ok: false, heldBy: { ...lock(1, "net", "a"), createdAt: expect.any(String) } });
+    expect(await b.takeLock(lock(3, "net", "a"), target(3))).toEqual({
+      ok: false,
+      heldBy: { ...lock(1, "net", "a"), createdAt: expect.any(String) },
+    });
     // PR 4 whose project the trusted config does not tell apart ("" = the whole dir + workspace):
     // blocked by either named lock, so a new name cannot step around a lock.
     const whole = await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4));
@@ -379,7 +392,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(releasedA.released.map((l) => l.scope)).toEqual(["a"]);
     expect(releasedA.waiters.map((w) => w.pr).sort()).toEqual([3, 4]);
     // PR 4 still cannot take the whole dir: PR 2 holds b.
-    expect(await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4))).toMatchObject({ ok: false, heldBy: { pr: 2, scope: "b" } });
+    expect(await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4))).toMatchObject({
+      ok: false,
+      heldBy: { pr: 2, scope: "b" },
+    });
     // A whole-dir lock blocks every named project there.
     await b.releaseLocks("acme/infra", 2);
     expect(await a.takeLock({ ...lock(4, "net", ""), project: "renamed" }, target(4))).toEqual({ ok: true });
@@ -396,7 +412,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Racing PRs for a and the whole dir across replicas: a whole-dir lock never coexists with another PR's lock.
     await a.releaseLocks("acme/infra", 6);
     const race = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeLock(lock(20 + i, "db", i % 3 === 0 ? "" : i % 3 === 1 ? "a" : "b"), target(20 + i))),
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).takeLock(lock(20 + i, "db", i % 3 === 0 ? "" : i % 3 === 1 ? "a" : "b"), target(20 + i)),
+      ),
     );
     const holders = (await Promise.all(race.map((_, i) => a.locksOf("acme/infra", 20 + i)))).flat();
     const scopes = holders.map((l) => l.scope);
@@ -455,7 +473,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.beginPrOperation("acme/infra", 1, "apply", 12)).toEqual({ ok: true });
     expect(await a.beginPrOperation("acme/infra", 2, "apply", 12)).toEqual({ ok: true });
 
-    const race = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).beginPrOperation("acme/infra", 3, "apply", 100 + i)));
+    const race = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).beginPrOperation("acme/infra", 3, "apply", 100 + i)),
+    );
     expect(race.filter((r) => r.ok)).toHaveLength(1);
   });
 
@@ -473,9 +493,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await before.close();
 
     const after = await env.open();
-    const interrupted = await eventually(() => after.interruptStartedApplies(), (r) => r.length > 0);
+    const interrupted = await eventually(
+      () => after.interruptStartedApplies(),
+      (r) => r.length > 0,
+    );
     expect(interrupted).toHaveLength(1);
-    expect(interrupted[0]).toMatchObject({ id: started, jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: 1, status: "interrupted" });
+    expect(interrupted[0]).toMatchObject({
+      id: started,
+      jobId: applyJob,
+      repo: "acme/infra",
+      pr: 1,
+      project: "net",
+      planId: 1,
+      status: "interrupted",
+    });
     expect(await after.interruptStartedApplies()).toEqual([]);
     const running = await after.runningJobs();
     expect(running.map((j) => j.id)).toEqual([planJob, applyJob]);
@@ -532,7 +563,11 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.appendJobLog(big("app", `${"é".repeat(10)}tail`), 40)).toBe(false);
     expect(await a.appendJobLog(big("net", "more"), 40)).toBe(false);
     const cappedLog = await a.readJobLog(capped, 0);
-    expect(cappedLog.map((c) => c.text.replace(/\s+$/, "").slice(0, 40))).toEqual(["x".repeat(30), "é".repeat(5), expect.stringContaining("truncated")]);
+    expect(cappedLog.map((c) => c.text.replace(/\s+$/, "").slice(0, 40))).toEqual([
+      "x".repeat(30),
+      "é".repeat(5),
+      expect.stringContaining("truncated"),
+    ]);
     const streams = await b.jobLogStreams(capped);
     expect(streams.map((s) => [s.project, s.kind, s.bytes, s.truncated])).toEqual([
       ["net", "apply", 30, false],
@@ -566,11 +601,15 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const saved = await a.savePlan(plan({ jobId: planJob }));
     await a.updateJob(planJob, { status: "done" });
 
-    const applyJob = (await a.recordDelivery("d-a", "issue_comment", { target: target(1), spec: { kind: "apply", trigger: "comment", actor: "alice" } })).jobId as number;
+    const applyJob = (
+      await a.recordDelivery("d-a", "issue_comment", { target: target(1), spec: { kind: "apply", trigger: "comment", actor: "alice" } })
+    ).jobId as number;
     await log(applyJob, "net", "apply");
     const ok = await a.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 1, project: "net", planId: saved.id });
     await a.recordApplyEnd(ok, "succeeded");
-    const failedJob = (await a.recordDelivery("d-f", "issue_comment", { target: target(3), spec: { kind: "apply", trigger: "comment", actor: "bob" } })).jobId as number;
+    const failedJob = (
+      await a.recordDelivery("d-f", "issue_comment", { target: target(3), spec: { kind: "apply", trigger: "comment", actor: "bob" } })
+    ).jobId as number;
     const failed = await a.recordApplyStart({ jobId: failedJob, repo: "acme/infra", pr: 3, project: "net", planId: saved.id });
     await a.recordApplyEnd(failed, "failed");
     const running = (await a.recordDelivery("d-r", "pull_request", { target: target(4), spec })).jobId as number;
@@ -612,12 +651,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await b.setAppliesPaused(undefined);
     expect(await a.appliesPaused()).toBeUndefined();
 
-    const first = await a.recordAudit({ actor: "Alice", action: "unlock", repo: "acme/infra", project: "net", pr: 3, detail: "released net" });
+    const first = await a.recordAudit({
+      actor: "Alice",
+      action: "unlock",
+      repo: "acme/infra",
+      project: "net",
+      pr: 3,
+      detail: "released net",
+    });
     const second = await b.recordAudit({ actor: "root", action: "pause", detail: "incident 42" });
     expect(second).toBeGreaterThan(first);
     expect((await a.auditEvents({})).map((e) => e.id)).toEqual([second, first]);
     expect(await a.auditEvents({ actor: "alice" })).toEqual([
-      { id: first, at: expect.any(String), actor: "Alice", action: "unlock", repo: "acme/infra", project: "net", pr: 3, detail: "released net" },
+      {
+        id: first,
+        at: expect.any(String),
+        actor: "Alice",
+        action: "unlock",
+        repo: "acme/infra",
+        project: "net",
+        pr: 3,
+        detail: "released net",
+      },
     ]);
     expect((await a.auditEvents({ action: "pause" }))[0]).toMatchObject({ actor: "root", repo: undefined, pr: undefined });
     expect(await a.auditEvents({ repo: "acme/other" })).toEqual([]);
@@ -688,7 +743,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       const fromB = b.runExclusive(key, async () => {
         bRan = true;
       });
-      const waiting = await eventually(() => lockRows(false), (r) => r.rows.length >= 1);
+      const waiting = await eventually(
+        () => lockRows(false),
+        (r) => r.rows.length >= 1,
+      );
       await sleep(50);
       expect((await lockRows(false)).rows).toHaveLength(1);
       expect(bRan).toBe(false);
@@ -713,7 +771,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const a = await env.open();
     const jobs: number[] = [];
-    for (let i = 0; i < 6; i++) jobs.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec: i ? spec : applySpec })).jobId as number);
+    for (let i = 0; i < 6; i++)
+      jobs.push((await a.recordDelivery(`d-${i}`, "pull_request", { target: target(i), spec: i ? spec : applySpec })).jobId as number);
     for (let i = 0; i < 6; i++) await a.claimNextJob();
     const applyId = await a.recordApplyStart({ jobId: jobs[0] as number, repo: "acme/infra", pr: 0, project: "net", planId: 1 });
 
@@ -808,12 +867,22 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await s.driftPauses("acme/infra")).toEqual([]);
 
     const id = await s.recordLiveApplyStart({
-      repo: "acme/infra", project: "net", dir: "net", workspace: "default", commitSha: "c".repeat(40),
-      source: "drift-issue", number: 12, actor: "alice", approvers: ["bob"], planHash: "f".repeat(64),
+      repo: "acme/infra",
+      project: "net",
+      dir: "net",
+      workspace: "default",
+      commitSha: "c".repeat(40),
+      source: "drift-issue",
+      number: 12,
+      actor: "alice",
+      approvers: ["bob"],
+      planHash: "f".repeat(64),
     });
     expect(await s.liveApplies("acme/infra", "net")).toMatchObject([{ id, outcome: "started", source: "drift-issue", approvers: ["bob"] }]);
     await s.recordLiveApplyEnd(id, "succeeded", 7_000_000_001);
-    expect(await s.liveApplies("acme/infra")).toMatchObject([{ id, outcome: "succeeded", deploymentId: 7_000_000_001, finishedAt: expect.any(String) }]);
+    expect(await s.liveApplies("acme/infra")).toMatchObject([
+      { id, outcome: "succeeded", deploymentId: 7_000_000_001, finishedAt: expect.any(String) },
+    ]);
 
     expect(await s.lockOn("acme/infra", "net", "default")).toBeUndefined();
     await s.takeLock(lock(4), target(4));
@@ -828,12 +897,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A crash mid-apply: after a restart the live record says interrupted, like the apply record.
     const crashed = await s.recordApplyStart({ jobId: 2, repo: "acme/infra", pr: 5, project: "net", planId: 0 });
     const liveCrashed = await s.recordLiveApplyStart({
-      repo: "acme/infra", project: "net", dir: "net", workspace: "default", commitSha: "d".repeat(40),
-      source: "reconcile", number: 0, actor: "sluice", approvers: [], planHash: "e".repeat(64),
+      repo: "acme/infra",
+      project: "net",
+      dir: "net",
+      workspace: "default",
+      commitSha: "d".repeat(40),
+      source: "reconcile",
+      number: 0,
+      actor: "sluice",
+      approvers: [],
+      planHash: "e".repeat(64),
     });
     await s.close();
     const after = await env.open();
-    const interrupted = await eventually(() => after.interruptStartedApplies(), (r) => r.length > 0);
+    const interrupted = await eventually(
+      () => after.interruptStartedApplies(),
+      (r) => r.length > 0,
+    );
     expect(interrupted.map((a) => a.id)).toEqual([crashed]);
     expect((await after.liveApplies("acme/infra", "net")).find((l) => l.id === liveCrashed)).toMatchObject({ outcome: "interrupted" });
   });
@@ -842,8 +922,22 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const s = await env.open();
     const at = "2026-03-04T05:06:07.000Z";
-    await s.recordDriftCheck({ repo: "acme/infra", project: "net", status: "drifted", reason: "", issue: 40, issueUrl: "https://github.example/acme/infra/issues/40", checkedAt: at });
-    await s.recordDriftCheck({ repo: "acme/infra", project: "app", status: "skipped", reason: "#3 applied, not merged yet", checkedAt: at });
+    await s.recordDriftCheck({
+      repo: "acme/infra",
+      project: "net",
+      status: "drifted",
+      reason: "",
+      issue: 40,
+      issueUrl: "https://github.example/acme/infra/issues/40",
+      checkedAt: at,
+    });
+    await s.recordDriftCheck({
+      repo: "acme/infra",
+      project: "app",
+      status: "skipped",
+      reason: "#3 applied, not merged yet",
+      checkedAt: at,
+    });
     await s.recordDriftCheck({ repo: "acme/other", project: "dns", status: "in-line", reason: "", checkedAt: at });
     // A newer check replaces the project's last one: back in line, no issue any more.
     await s.recordDriftCheck({ repo: "acme/infra", project: "app", status: "in-line", reason: "", checkedAt: "2026-03-04T06:00:00.000Z" });
@@ -853,7 +947,15 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const after = await env.open();
     expect(await after.driftChecks()).toEqual([
       { repo: "acme/infra", project: "app", status: "in-line", reason: "", checkedAt: "2026-03-04T06:00:00.000Z" },
-      { repo: "acme/infra", project: "net", status: "drifted", reason: "", issue: 40, issueUrl: "https://github.example/acme/infra/issues/40", checkedAt: at },
+      {
+        repo: "acme/infra",
+        project: "net",
+        status: "drifted",
+        reason: "",
+        issue: 40,
+        issueUrl: "https://github.example/acme/infra/issues/40",
+        checkedAt: at,
+      },
       { repo: "acme/other", project: "dns", status: "in-line", reason: "", checkedAt: at },
     ]);
     expect((await after.driftPauses()).map((p) => [p.repo, p.project, p.reason])).toEqual([

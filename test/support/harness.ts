@@ -61,10 +61,7 @@ export async function startHarness(
 
 /** A root module with N terraform_data resources: plans offline, no provider download. */
 export function tfProject(name: string, resources = 1, extra = ""): string {
-  const blocks = Array.from(
-    { length: resources },
-    (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`,
-  );
+  const blocks = Array.from({ length: resources }, (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`);
   return `${blocks.join("\n")}${extra}`;
 }
 

@@ -66,38 +66,13 @@ describe("discoverTerraformProjects", () => {
     ["tfvars alone is not a terraform dir", tree(["a/x.tfvars", "a/.terraform.lock.hcl"]), [], []],
     ["paths with ./ and // are cleaned", tree(["./a//main.tf", "b/./main.tf"]), [tf("a"), tf("b")], []],
     ["ignored dirs anywhere", tree([".terraform/x.tf", "a/node_modules/b/x.tf", "a/.git/x.tf"]), [], []],
-    [
-      "a source escaping the repo is ignored",
-      tree(["a/main.tf", "b/main.tf"], { a: ["../../b"] }),
-      [tf("a"), tf("b")],
-      [],
-    ],
-    [
-      "a source to a dir without .tf is ignored",
-      tree(["a/main.tf", "b/readme.md"], { a: ["../b"] }),
-      [tf("a")],
-      [],
-    ],
+    ["a source escaping the repo is ignored", tree(["a/main.tf", "b/main.tf"], { a: ["../../b"] }), [tf("a"), tf("b")], []],
+    ["a source to a dir without .tf is ignored", tree(["a/main.tf", "b/readme.md"], { a: ["../b"] }), [tf("a")], []],
     ["self reference is ignored", tree(["a/main.tf"], { a: ["./"] }), [tf("a")], []],
     ["remote sources and bare .. are ignored", tree(["a/main.tf", "b/main.tf"], { a: ["b", "git::../b", ".."] }), [tf("a"), tf("b")], []],
-    [
-      "sources from a dir that is not terraform are ignored",
-      tree(["a/readme.md", "b/main.tf"], { a: ["../b"] }),
-      [tf("b")],
-      [],
-    ],
-    [
-      "root as a module user, ./ sources",
-      tree(["main.tf", "mod/main.tf"], { ".": ["./mod"] }),
-      [tf(".")],
-      ["mod"],
-    ],
-    [
-      "root used as a module by a subdir",
-      tree(["main.tf", "wrapper/main.tf"], { wrapper: ["../"] }),
-      [tf("wrapper")],
-      ["."],
-    ],
+    ["sources from a dir that is not terraform are ignored", tree(["a/readme.md", "b/main.tf"], { a: ["../b"] }), [tf("b")], []],
+    ["root as a module user, ./ sources", tree(["main.tf", "mod/main.tf"], { ".": ["./mod"] }), [tf(".")], ["mod"]],
+    ["root used as a module by a subdir", tree(["main.tf", "wrapper/main.tf"], { wrapper: ["../"] }), [tf("wrapper")], ["."]],
     [
       "module cycle: both are modules, nothing loops",
       tree(["a/main.tf", "b/main.tf", "c/main.tf"], { a: ["../b"], b: ["../a"], c: ["../a"] }),
@@ -167,11 +142,7 @@ describe("affectedProjects", () => {
 
   it("uses a given discovery result, with several workspaces per dir", () => {
     const discovered = {
-      projects: [
-        { ...tf("app"), name: "app-prod", workspace: "prod" },
-        { ...tf("app"), name: "app-dev", workspace: "dev" },
-        tf("other"),
-      ],
+      projects: [{ ...tf("app"), name: "app-prod", workspace: "prod" }, { ...tf("app"), name: "app-dev", workspace: "dev" }, tf("other")],
       modules: new Map<string, Set<string>>(),
     };
     const repo = tree(["app/main.tf", "other/main.tf"]);
@@ -219,9 +190,7 @@ describe("affectedProjects", () => {
 
     // Without the module changes only the 45 changed projects remain.
     const projectsOnly = affectedProjects(repo, changed.slice(1, 46), discovered);
-    expect(projectsOnly.map((p) => p.dir)).toEqual(
-      Array.from({ length: 45 }, (_, k) => projectDir(k * 20 + 1)).sort(),
-    );
+    expect(projectsOnly.map((p) => p.dir)).toEqual(Array.from({ length: 45 }, (_, k) => projectDir(k * 20 + 1)).sort());
 
     // A change deep in the module chain reaches exactly the projects using that module or one above it.
     const deep = affectedProjects(repo, ["modules/m50/main.tf"], discovered);

@@ -47,7 +47,19 @@ async function setup(check: PolicyCheck) {
     baseSha: pr.baseSha,
     planPath: "/nowhere/plan.tfplan",
     planHash: "sha256:one",
-    summary: { add: 1, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0, resources: [], moves: [], outputs: [], hasChanges: true },
+    summary: {
+      add: 1,
+      change: 0,
+      destroy: 0,
+      replace: 0,
+      move: 0,
+      import: 0,
+      forget: 0,
+      resources: [],
+      moves: [],
+      outputs: [],
+      hasChanges: true,
+    },
     jobId: 1,
   });
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);

@@ -6,8 +6,7 @@ import type { ProjectConfig, RepoConfig, WorkflowStep } from "../../src/model/re
 // Fixtures written for Sluice, modelled on the examples of Atlantis' repo-level atlantis.yaml and
 // custom workflow docs; each is read as-is and must give exactly this model and these warnings.
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/repo-config/atlantis/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/atlantis/${name}`, import.meta.url), "utf8");
 const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
 const INIT: WorkflowStep = { kind: "init", extraArgs: [] };
 const PLAN: WorkflowStep = { kind: "plan", extraArgs: [] };
@@ -255,9 +254,7 @@ describe("atlantis.yaml leniency and its limits", () => {
       atlantis: "version: 3\nprojects:\n- dir: a\n  apply_requirements: [approved, policies_passed, approved]\n",
     });
     expect(result.ok && result.config.projects[0]?.applyRequirements).toEqual(["approved"]);
-    expect(result.ok && result.config.warnings).toEqual([
-      unsupported("projects[0].apply_requirements[1]", "requirement policies_passed"),
-    ]);
+    expect(result.ok && result.config.warnings).toEqual([unsupported("projects[0].apply_requirements[1]", "requirement policies_passed")]);
   });
 
   it("keeps a workflow defined only server-side for the server config to resolve; `default` is the default", () => {
@@ -268,8 +265,7 @@ describe("atlantis.yaml leniency and its limits", () => {
 
   it("reads scalars as Go would into string fields, keeping their text", () => {
     const result = loadRepoConfig({
-      atlantis:
-        "version: 3\nprojects:\n- dir: 2024\n  workspace: 1\n  terraform_version: 1.10\n  depends_on: [7]\n- name: 7\n  dir: b\n",
+      atlantis: "version: 3\nprojects:\n- dir: 2024\n  workspace: 1\n  terraform_version: 1.10\n  depends_on: [7]\n- name: 7\n  dir: b\n",
     });
     expect(result.ok && result.config.projects.map((p) => [p.name, p.dir, p.workspace, p.terraformVersion])).toEqual([
       ["2024-1", "2024", "1", "1.10"],

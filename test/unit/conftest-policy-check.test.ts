@@ -50,28 +50,60 @@ describe("parseConftestOutput", () => {
     [
       "policies that do not load (exit 1, stderr, no JSON)",
       { exitCode: 1, stdout: "", stderr: "Error: running test: load: loading policies: rego_parse_error\nmore" },
-      { name: "s", status: "error", message: "conftest could not evaluate the policies: Error: running test: load: loading policies: rego_parse_error" },
+      {
+        name: "s",
+        status: "error",
+        message: "conftest could not evaluate the policies: Error: running test: load: loading policies: rego_parse_error",
+      },
     ],
-    ["exit 2", { exitCode: 2, stdout: documented, stderr: "boom" }, { name: "s", status: "error", message: "conftest exited with code 2: boom" }],
-    ["not JSON", { exitCode: 0, stdout: "panic: nil", stderr: "" }, { name: "s", status: "error", message: "conftest printed no JSON results" }],
+    [
+      "exit 2",
+      { exitCode: 2, stdout: documented, stderr: "boom" },
+      { name: "s", status: "error", message: "conftest exited with code 2: boom" },
+    ],
+    [
+      "not JSON",
+      { exitCode: 0, stdout: "panic: nil", stderr: "" },
+      { name: "s", status: "error", message: "conftest printed no JSON results" },
+    ],
     [
       "JSON of another shape",
       { exitCode: 0, stdout: '{"ok":true}', stderr: "" },
-      { name: "s", status: "error", message: "conftest's output is not the JSON it documents (an array of results per file and namespace)" },
+      {
+        name: "s",
+        status: "error",
+        message: "conftest's output is not the JSON it documents (an array of results per file and namespace)",
+      },
     ],
-    ["no results", { exitCode: 0, stdout: "[]", stderr: "" }, { name: "s", status: "error", message: "conftest evaluated nothing (no results)" }],
+    [
+      "no results",
+      { exitCode: 0, stdout: "[]", stderr: "" },
+      { name: "s", status: "error", message: "conftest evaluated nothing (no results)" },
+    ],
     [
       "no rule in the namespace",
       { exitCode: 0, stdout: '[{"filename":"p","namespace":"main","successes":0}]', stderr: "" },
-      { name: "s", status: "error", message: "conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments" },
+      {
+        name: "s",
+        status: "error",
+        message: "conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments",
+      },
     ],
     [
       "exit 1 and nothing failed",
       { exitCode: 1, stdout: '[{"filename":"p","namespace":"main","successes":1}]', stderr: "" },
       { name: "s", status: "error", message: "conftest exited with code 1 but reported no failure" },
     ],
-    ["killed", { exitCode: null, signal: "SIGKILL", stdout: "", stderr: "" }, { name: "s", status: "error", message: "conftest was killed by SIGKILL" }],
-    ["timed out", { exitCode: null, timedOut: true, stdout: "", stderr: "" }, { name: "s", status: "error", message: "conftest timed out and was stopped" }],
+    [
+      "killed",
+      { exitCode: null, signal: "SIGKILL", stdout: "", stderr: "" },
+      { name: "s", status: "error", message: "conftest was killed by SIGKILL" },
+    ],
+    [
+      "timed out",
+      { exitCode: null, timedOut: true, stdout: "", stderr: "" },
+      { name: "s", status: "error", message: "conftest timed out and was stopped" },
+    ],
   ])("%s", (_, run, expected) => {
     expect(parseConftestOutput("s", run)).toEqual(expected);
   });
@@ -114,8 +146,12 @@ describe("policy status and approvals", () => {
       { name: "a", owners: { users: ["Sec"], teams: [] }, approveCount: 1, preventSelfApprove: false },
       { name: "b", owners: { users: ["Sec"], teams: ["acme/security"] }, approveCount: 2, preventSelfApprove: true },
     ]);
-    expect(() => parseServerConfig("policies:\n  policy_sets:\n    - { name: a, path: relative, source: local }\n")).toThrow(/absolute path/);
-    expect(() => parseServerConfig("policies:\n  policy_sets:\n    - { name: a, path: /x, source: git }\n")).toThrow(/policy_sets\.0\.source/);
+    expect(() => parseServerConfig("policies:\n  policy_sets:\n    - { name: a, path: relative, source: local }\n")).toThrow(
+      /absolute path/,
+    );
+    expect(() => parseServerConfig("policies:\n  policy_sets:\n    - { name: a, path: /x, source: git }\n")).toThrow(
+      /policy_sets\.0\.source/,
+    );
   });
 
   it("reads a server workflow's policy_check stage (Atlantis' shape) and refuses custom policy steps", () => {
@@ -138,23 +174,36 @@ describe("policy status and approvals", () => {
     ];
     const status = policyStatus(rules, failedBoth, approvals);
     // `b` needs two different people: the same login twice (any case) counts once.
-    expect(status).toEqual({ passed: false, blocking: [expect.objectContaining({ name: "b", reason: "failed", approvals: 1, needed: 2 })] });
+    expect(status).toEqual({
+      passed: false,
+      blocking: [expect.objectContaining({ name: "b", reason: "failed", approvals: 1, needed: 2 })],
+    });
     expect(policyStatus(rules, failedBoth, [...approvals, { policySet: "b", user: "carol" }])).toEqual({ passed: true });
   });
 
   it("fails closed: no outcome for the plan, a set missing from it, or a set that errored (approvals do not lift it)", () => {
-    expect(policyStatus(rules, undefined, [])).toMatchObject({ passed: false, blocking: [{ reason: "unchecked" }, { reason: "unchecked" }] });
+    expect(policyStatus(rules, undefined, [])).toMatchObject({
+      passed: false,
+      blocking: [{ reason: "unchecked" }, { reason: "unchecked" }],
+    });
     const errored = { sets: [{ name: "a", status: "error" as const, message: "exit 2" }] };
     expect(policyStatus(rules, errored, [{ policySet: "a", user: "sec" }])).toMatchObject({
       passed: false,
-      blocking: [{ name: "a", reason: "error", message: "exit 2" }, { name: "b", reason: "unchecked" }],
+      blocking: [
+        { name: "a", reason: "error", message: "exit 2" },
+        { name: "b", reason: "unchecked" },
+      ],
     });
   });
 
   it("owners approve only the failed sets they own; a team counts; self-approval only where allowed", () => {
     expect(approvableSets(rules, failedBoth, "sec", new Set(), false)).toEqual({ approvable: ["a", "b"], notOwner: [], selfBlocked: [] });
     expect(approvableSets(rules, failedBoth, "bob", new Set(), false)).toEqual({ approvable: [], notOwner: ["a", "b"], selfBlocked: [] });
-    expect(approvableSets(rules, failedBoth, "carol", new Set(["acme/security"]), false)).toEqual({ approvable: ["b"], notOwner: ["a"], selfBlocked: [] });
+    expect(approvableSets(rules, failedBoth, "carol", new Set(["acme/security"]), false)).toEqual({
+      approvable: ["b"],
+      notOwner: ["a"],
+      selfBlocked: [],
+    });
     expect(approvableSets(rules, failedBoth, "sec", new Set(), true)).toEqual({ approvable: ["a"], notOwner: [], selfBlocked: ["b"] });
     const passed = { sets: [{ name: "a", status: "passed" as const, successes: 1, warnings: [] }] };
     expect(approvableSets(rules, passed, "sec", new Set(), false).approvable).toEqual([]);

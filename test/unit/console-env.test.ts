@@ -43,7 +43,9 @@ describe("readConsoleEnv", () => {
     });
     expect(consoleSecrets(env)).toEqual(["s3cret", "k".repeat(32), "m"]);
     expect(() => readConsoleEnv({ SLUICE_SESSION_SECRET: "short" }, "/nonexistent")).toThrow(/SLUICE_SESSION_SECRET: must be at least 32/);
-    expect(() => readConsoleEnv({ SLUICE_SESSION_SECRET: "k".repeat(32), SLUICE_PUBLIC_URL: "ftp://x" }, "/nonexistent")).toThrow(ConsoleEnvError);
+    expect(() => readConsoleEnv({ SLUICE_SESSION_SECRET: "k".repeat(32), SLUICE_PUBLIC_URL: "ftp://x" }, "/nonexistent")).toThrow(
+      ConsoleEnvError,
+    );
     // A configuration error: main exits with code 2.
     expect(() => readConsoleEnv({ SLUICE_SESSION_SECRET: "x" }, "/nonexistent")).toThrow(EnvError);
   });

@@ -36,7 +36,11 @@ describe("projectStatus", () => {
     ["an apply after the plan, succeeded", { lastPlan: run({ planStatus: "applied" }), lastApply: apply() }, "applied"],
     ["an apply after the plan, failed", { lastPlan: run({ planStatus: "applied" }), lastApply: apply({ status: "failed" }) }, "failed"],
     ["an interrupted apply", { lastApply: apply({ status: "interrupted" }) }, "failed"],
-    ["a newer plan after an apply", { lastPlan: run({ planStatus: "pending", at: "2026-02-01T00:00:00.000Z" }), lastApply: apply() }, "pending"],
+    [
+      "a newer plan after an apply",
+      { lastPlan: run({ planStatus: "pending", at: "2026-02-01T00:00:00.000Z" }), lastApply: apply() },
+      "pending",
+    ],
     ["nothing", {}, "idle"],
   ] as const)("%s → %s", (_, input, expected) => {
     expect(projectStatus(input)).toBe(expected);
@@ -80,10 +84,30 @@ describe("overviewRows", () => {
   });
 
   const at = "2026-03-04T05:06:07.000Z";
-  const check = (repo: string, project: string, status: DriftCheck["status"], over: Partial<DriftCheck> = {}): DriftCheck => ({ repo, project, status, reason: "", checkedAt: at, ...over });
+  const check = (repo: string, project: string, status: DriftCheck["status"], over: Partial<DriftCheck> = {}): DriftCheck => ({
+    repo,
+    project,
+    status,
+    reason: "",
+    checkedAt: at,
+    ...over,
+  });
   const live = (repo: string, project: string, over: Partial<LiveApply>): LiveApply => ({
-    id: 1, repo, project, dir: project, workspace: "default", commitSha: "c".repeat(40), source: "pr", number: 1, actor: "alice",
-    approvers: [], planHash: "h", outcome: "succeeded", startedAt: at, finishedAt: at, ...over,
+    id: 1,
+    repo,
+    project,
+    dir: project,
+    workspace: "default",
+    commitSha: "c".repeat(40),
+    source: "pr",
+    number: 1,
+    actor: "alice",
+    approvers: [],
+    planHash: "h",
+    outcome: "succeeded",
+    startedAt: at,
+    finishedAt: at,
+    ...over,
   });
   const drift = {
     checks: [
@@ -106,7 +130,17 @@ describe("overviewRows", () => {
 
   it("shows each readable project's last drift check, pause and live record, and filters drifted ones", () => {
     const rows = overviewRows(activity, locks, access, {}, drift);
-    expect(rows.map((r) => [r.project, r.status, r.drift?.status, r.drift?.issue, r.driftPause?.reason, r.liveRecord?.source, r.liveRecord?.number])).toEqual([
+    expect(
+      rows.map((r) => [
+        r.project,
+        r.status,
+        r.drift?.status,
+        r.drift?.issue,
+        r.driftPause?.reason,
+        r.liveRecord?.source,
+        r.liveRecord?.number,
+      ]),
+    ).toEqual([
       ["app", "failed", undefined, undefined, undefined, undefined, undefined],
       ["db", "idle", undefined, undefined, undefined, undefined, undefined],
       // Known only from pull mode: its drift check, and applied through a drift issue.
@@ -124,7 +158,9 @@ describe("overviewRows", () => {
     const rows = overviewRows(activity, locks, access, {}, drift);
     const html = renderPage("overview", { title: "Overview" }, { rows, statuses: ["drifted"], filter: {}, web: "https://github.example" });
     const cell = (project: string) => html.split("<tr>").find((r) => r.includes(`<span class="name">${project}</span>`)) ?? "";
-    expect(cell("net")).toContain('<span class="status d-drifted">drifted</span> <a href="https://github.example/acme/infra/issues/40">#40</a>, checked <time');
+    expect(cell("net")).toContain(
+      '<span class="status d-drifted">drifted</span> <a href="https://github.example/acme/infra/issues/40">#40</a>, checked <time',
+    );
     expect(cell("net")).toContain('<span class="paused">paused: migration</span> <span class="note">by alice</span>');
     expect(cell("dns")).toContain('from drift issue <a href="https://github.example/acme/infra/issues/40">#40</a> by alice');
     expect(cell("app")).toContain('<span class="none">not checked</span>');
@@ -135,7 +171,7 @@ describe("overviewRows", () => {
 
 describe("audit rows and CSV", () => {
   const events = [
-    { id: 1, at: "2026-01-01T03:00:00.000Z", actor: "root", action: "pause", detail: "=HYPERLINK(\"http://evil\")", pr: undefined },
+    { id: 1, at: "2026-01-01T03:00:00.000Z", actor: "root", action: "pause", detail: '=HYPERLINK("http://evil")', pr: undefined },
     { id: 2, at: "2026-01-01T02:00:00.000Z", actor: "bob", action: "unlock", repo: "acme/secret", project: "vault", pr: 4, detail: "x" },
   ];
   const readable = (repo: string) => repo === "acme/infra";
@@ -179,14 +215,27 @@ describe("small console parts", () => {
 
   it("returns after sign-in only to local paths", () => {
     expect(safeReturnPath("/jobs/3?x=1")).toBe("/jobs/3?x=1");
-    for (const bad of [null, "", "https://evil.example", "//evil.example", "/\\evil.example", "jobs"]) expect(safeReturnPath(bad)).toBe("/");
+    for (const bad of [null, "", "https://evil.example", "//evil.example", "/\\evil.example", "jobs"])
+      expect(safeReturnPath(bad)).toBe("/");
   });
 
   it("names every metric sluice_* and reads the store's gauges at scrape time", async () => {
-    const check = (project: string, status: DriftCheck["status"]): DriftCheck => ({ repo: "acme/infra", project, status, reason: "", checkedAt: "2026-03-04T05:06:07.000Z" });
+    const check = (project: string, status: DriftCheck["status"]): DriftCheck => ({
+      repo: "acme/infra",
+      project,
+      status,
+      reason: "",
+      checkedAt: "2026-03-04T05:06:07.000Z",
+    });
     const metrics = createMetrics({
       stats: async () => ({ queuedJobs: 3, runningJobs: 1, locks: 7 }),
-      driftChecks: async () => [check("a", "drifted"), check("b", "in-line"), check("c", "drifted"), check("d", "reconciled"), check("e", "skipped")],
+      driftChecks: async () => [
+        check("a", "drifted"),
+        check("b", "in-line"),
+        check("c", "drifted"),
+        check("d", "reconciled"),
+        check("e", "skipped"),
+      ],
     });
     metrics.webhookReceived("pull_request");
     metrics.webhookRejected("signature");

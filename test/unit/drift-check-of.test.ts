@@ -22,14 +22,30 @@ describe("driftCheckOf", () => {
   it("keeps the status, the reason and the drift issue of one project's check", () => {
     const issue = { number: 40, htmlUrl: "https://github.example/acme/infra/issues/40" };
     expect(driftCheckOf("acme/infra", drifted(), at, issue)).toEqual({
-      repo: "acme/infra", project: "net", status: "drifted", reason: "", issue: 40, issueUrl: issue.htmlUrl, checkedAt: at,
+      repo: "acme/infra",
+      project: "net",
+      status: "drifted",
+      reason: "",
+      issue: 40,
+      issueUrl: issue.htmlUrl,
+      checkedAt: at,
     });
-    expect(driftCheckOf("acme/infra", { project: net, status: "in-line" }, at)).toEqual({ repo: "acme/infra", project: "net", status: "in-line", reason: "", checkedAt: at });
-    expect(driftCheckOf("acme/infra", { project: net, status: "skipped", reason: "#3 applied, not merged yet", appliedBy: 3 }, at)).toMatchObject({
+    expect(driftCheckOf("acme/infra", { project: net, status: "in-line" }, at)).toEqual({
+      repo: "acme/infra",
+      project: "net",
+      status: "in-line",
+      reason: "",
+      checkedAt: at,
+    });
+    expect(
+      driftCheckOf("acme/infra", { project: net, status: "skipped", reason: "#3 applied, not merged yet", appliedBy: 3 }, at),
+    ).toMatchObject({
       status: "skipped",
       reason: "#3 applied, not merged yet",
     });
-    expect(driftCheckOf("acme/infra", { project: net, status: "error", step: "init", message: "no backend", output: "" }, at)).toMatchObject({
+    expect(
+      driftCheckOf("acme/infra", { project: net, status: "error", step: "init", message: "no backend", output: "" }, at),
+    ).toMatchObject({
       status: "error",
       reason: "init: no backend",
     });
@@ -37,7 +53,10 @@ describe("driftCheckOf", () => {
 
   it("says reconciled when git's state was applied, and drifted with why when it was not", () => {
     expect(driftCheckOf("acme/infra", drifted({ done: true, outcome: "applied" }), at).status).toBe("reconciled");
-    expect(driftCheckOf("acme/infra", drifted({ done: true, outcome: "failed", message: "boom" }), at)).toMatchObject({ status: "drifted", reason: "reconciling failed: boom" });
+    expect(driftCheckOf("acme/infra", drifted({ done: true, outcome: "failed", message: "boom" }), at)).toMatchObject({
+      status: "drifted",
+      reason: "reconciling failed: boom",
+    });
     expect(driftCheckOf("acme/infra", drifted({ done: false, reason: "#7 holds the project's lock", heldBy: 7 }), at)).toMatchObject({
       status: "drifted",
       reason: "not reconciled: #7 holds the project's lock",

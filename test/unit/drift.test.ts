@@ -44,7 +44,10 @@ describe("/drift commands", () => {
     ["/drift", { kind: "drift", action: "check", filter: {} }],
     ["/drift -p net", { kind: "drift", action: "check", filter: { project: "net" } }],
     ["sluice drift -d envs/prod -w staging", { kind: "drift", action: "check", filter: { dir: "envs/prod", workspace: "staging" } }],
-    ["/drift pause -p net -- db migration until Friday", { kind: "drift", action: "pause", filter: { project: "net" }, reason: "db migration until Friday" }],
+    [
+      "/drift pause -p net -- db migration until Friday",
+      { kind: "drift", action: "pause", filter: { project: "net" }, reason: "db migration until Friday" },
+    ],
     ["/drift resume -p net", { kind: "drift", action: "resume", filter: { project: "net" } }],
   ])("%s", (line, command) => {
     expect(parseComment(line)).toEqual({ type: "command", command });
@@ -64,19 +67,34 @@ describe("/drift commands", () => {
 });
 
 describe("ingress for pull mode", () => {
-  const repository = { owner: { login: "acme", name: "acme" }, name: "infra", clone_url: "https://x/acme/infra.git", default_branch: "main" };
+  const repository = {
+    owner: { login: "acme", name: "acme" },
+    name: "infra",
+    clone_url: "https://x/acme/infra.git",
+    default_branch: "main",
+  };
   const base = { installation: { id: 9 }, repository, sender: { login: "alice" } };
   const settings = { autoplanDrafts: false };
 
   it("a push to the default branch refreshes the schedules; other branches are ignored", () => {
     expect(eventToJob("push", { ...base, ref: "refs/heads/main", after: "a".repeat(40) }, settings)).toEqual({
       job: {
-        target: { installationId: 9, repo: { owner: "acme", name: "infra" }, cloneUrl: repository.clone_url, pr: 0, payloadHeadSha: "a".repeat(40) },
+        target: {
+          installationId: 9,
+          repo: { owner: "acme", name: "infra" },
+          cloneUrl: repository.clone_url,
+          pr: 0,
+          payloadHeadSha: "a".repeat(40),
+        },
         spec: { kind: "drift", trigger: "push", actor: "alice" },
       },
     });
-    expect(eventToJob("push", { ...base, ref: "refs/heads/feature" }, settings)).toEqual({ ignore: "push to a branch other than the default branch" });
-    expect(eventToJob("push", { ...base, ref: "refs/heads/main", deleted: true }, settings)).toEqual({ ignore: "the default branch was deleted" });
+    expect(eventToJob("push", { ...base, ref: "refs/heads/feature" }, settings)).toEqual({
+      ignore: "push to a branch other than the default branch",
+    });
+    expect(eventToJob("push", { ...base, ref: "refs/heads/main", deleted: true }, settings)).toEqual({
+      ignore: "the default branch was deleted",
+    });
   });
 
   const comment = (body: string, labels: string[] = [], user = { login: "alice", type: "User" }) => ({
@@ -88,19 +106,34 @@ describe("ingress for pull mode", () => {
 
   it("plain issues: /drift anywhere, /apply only on drift issues, nothing else", () => {
     expect(eventToJob("issue_comment", comment("/drift -p net"), settings)).toMatchObject({
-      job: { target: { pr: 12 }, spec: { kind: "drift", trigger: "comment", command: { action: "check", filter: { project: "net" } }, commentId: 77, actor: "alice" } },
+      job: {
+        target: { pr: 12 },
+        spec: {
+          kind: "drift",
+          trigger: "comment",
+          command: { action: "check", filter: { project: "net" } },
+          commentId: 77,
+          actor: "alice",
+        },
+      },
     });
     expect(eventToJob("issue_comment", comment("/apply", ["sluice:drift"]), settings)).toMatchObject({
       job: { target: { pr: 12 }, spec: { kind: "drift-apply", commentId: 77, actor: "alice" } },
     });
     expect(eventToJob("issue_comment", comment("/apply"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
-    expect(eventToJob("issue_comment", comment("/plan", ["sluice:drift"]), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
-    expect(eventToJob("issue_comment", comment("/apply", ["sluice:drift"], { login: "sluice[bot]", type: "Bot" }), settings)).toEqual({ ignore: "comment by a bot" });
+    expect(eventToJob("issue_comment", comment("/plan", ["sluice:drift"]), settings)).toEqual({
+      ignore: "comment on an issue, not a pull request",
+    });
+    expect(eventToJob("issue_comment", comment("/apply", ["sluice:drift"], { login: "sluice[bot]", type: "Bot" }), settings)).toEqual({
+      ignore: "comment by a bot",
+    });
     // A malformed command that is clearly ours gets a reply; anyone else's slash command is left alone.
     expect(eventToJob("issue_comment", comment("/drift pause -p net"), settings)).toMatchObject({
       job: { spec: { kind: "reply", body: "invalid", reason: expect.stringContaining("needs a reason"), commentId: 77 } },
     });
-    expect(eventToJob("issue_comment", comment("/apply -x", ["sluice:drift"]), settings)).toMatchObject({ job: { spec: { kind: "reply", body: "invalid" } } });
+    expect(eventToJob("issue_comment", comment("/apply -x", ["sluice:drift"]), settings)).toMatchObject({
+      job: { spec: { kind: "reply", body: "invalid" } },
+    });
     expect(eventToJob("issue_comment", comment("/apply -x"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
     expect(eventToJob("issue_comment", comment("/deploy now"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
   });
@@ -168,7 +201,12 @@ describe("classifying drift from the plan JSON", () => {
     resource_changes: [
       {
         address: "terraform_data.edited",
-        change: { actions: ["update"], before: { input: "by hand", output: "by hand" }, after: { input: "git" }, after_unknown: { output: true } },
+        change: {
+          actions: ["update"],
+          before: { input: "by hand", output: "by hand" },
+          after: { input: "git" },
+          after_unknown: { output: true },
+        },
       },
       {
         address: "terraform_data.secret",
@@ -205,7 +243,13 @@ describe("classifying drift from the plan JSON", () => {
   });
 
   it("outside git when refreshed as drifted, or when git did not change the project since its last apply", () => {
-    const s = summary({ details, resources: [{ address: "terraform_data.edited", action: "update" }, { address: "terraform_data.new", action: "create" }] });
+    const s = summary({
+      details,
+      resources: [
+        { address: "terraform_data.edited", action: "update" },
+        { address: "terraform_data.new", action: "create" },
+      ],
+    });
     const causes = (changed: boolean | undefined) => Object.fromEntries(classifyDrift(s, changed).map((r) => [r.address, r.cause]));
     expect(causes(true)).toMatchObject({ "terraform_data.edited": "outside", "terraform_data.new": "git" });
     expect(causes(undefined)).toMatchObject({ "terraform_data.edited": "outside", "terraform_data.new": "git" });
@@ -220,13 +264,26 @@ describe("drift reports", () => {
   const drifted = {
     project: net,
     status: "drifted" as const,
-    resources: [{ address: "terraform_data.a", action: "update", cause: "outside" as const, attributes: [{ name: "input", before: '"hunter2"', after: '"git"' }] }],
+    resources: [
+      {
+        address: "terraform_data.a",
+        action: "update",
+        cause: "outside" as const,
+        attributes: [{ name: "input", before: '"hunter2"', after: '"git"' }],
+      },
+    ],
     summary: summary(),
     output: "plan output",
     planFile: "/x/plan-1.tfplan",
     planHash: "f".repeat(64),
   };
-  const run = (results: DriftRun["results"]): DriftRun => ({ repo: "acme/infra", branch: "main", sha: "a".repeat(40), results, at: "2026-01-01T00:00:00Z" });
+  const run = (results: DriftRun["results"]): DriftRun => ({
+    repo: "acme/infra",
+    branch: "main",
+    sha: "a".repeat(40),
+    results,
+    at: "2026-01-01T00:00:00Z",
+  });
   const redact = createRedactor({ secrets: ["hunter2"] });
 
   it("check conclusion: failure on drift or error, neutral when skipped or empty, success when in line", () => {
@@ -251,11 +308,14 @@ describe("drift reports", () => {
     expect(body.split("\n")[0]).toBe(issueMarker("net"));
     expect(projectOfIssue(body)).toBe("net");
     expect(readIssueState(body)).toEqual(state);
-    expect(body).toContain("`input`: `\"[redacted]\"` → `\"git\"`");
+    expect(body).toContain('`input`: `"[redacted]"` → `"git"`');
     expect(body).not.toContain("hunter2");
     const first = drifted.resources[0];
     if (!first) throw new Error("the fixture has a drifted resource");
-    const many = { ...drifted, resources: Array.from({ length: 2000 }, (_, i) => ({ ...first, address: `terraform_data.r_${i}_${"x".repeat(100)}` })) };
+    const many = {
+      ...drifted,
+      resources: Array.from({ length: 2000 }, (_, i) => ({ ...first, address: `terraform_data.r_${i}_${"x".repeat(100)}` })),
+    };
     const big = renderDriftIssue(many, facts, redact).body;
     expect(big.length).toBeLessThan(65_536);
     expect(big).toContain("more (see the full plan below)");
@@ -302,7 +362,11 @@ describe("Helm and Kustomize drift", () => {
   } as unknown as JobDeps;
   const ctx = (kubeconfig?: string) => ({
     deps,
-    job: { id: 1, target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 0 }, spec: { kind: "drift", trigger: "comment", actor: "alice" } } as unknown as Job,
+    job: {
+      id: 1,
+      target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 0 },
+      spec: { kind: "drift", trigger: "comment", actor: "alice" },
+    } as unknown as Job,
     repo: { owner: "acme", name: "infra" },
     checkoutDir: "/checkout",
     settings: { ...repoSettings(parseServerConfig(""), "acme/infra", undefined), kubeconfig },
@@ -319,7 +383,13 @@ describe("Helm and Kustomize drift", () => {
     const r = await planDefaultHead(ctx("/etc/kube/config"), helm);
     expect("ok" in r && r.ok).toBe(true);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ checkoutDir: "/checkout", baseCheckoutDir: "/checkout", kubeconfig: "/etc/kube/config", details: true, extraArgs: [] });
+    expect(seen[0]).toMatchObject({
+      checkoutDir: "/checkout",
+      baseCheckoutDir: "/checkout",
+      kubeconfig: "/etc/kube/config",
+      details: true,
+      extraArgs: [],
+    });
   });
 });
 

@@ -5,8 +5,17 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
-const pkg = JSON.parse(read("package.json")) as { engines: { node: string }; dependencies: Record<string, string>; devDependencies: Record<string, string> };
-const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[]; dev?: boolean; optional?: boolean; os?: string[]; cpu?: string[] }> };
+const pkg = JSON.parse(read("package.json")) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const lock = JSON.parse(read("package-lock.json")) as {
+  packages: Record<
+    string,
+    { version?: string; engines?: { node?: string } | string[]; dev?: boolean; optional?: boolean; os?: string[]; cpu?: string[] }
+  >;
+};
 
 describe("one Node version everywhere", () => {
   const floor = semver.minVersion(pkg.engines.node)?.version ?? "";

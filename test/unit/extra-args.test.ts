@@ -27,7 +27,10 @@ describe("validateExtraArgs: accepted and normalized to -flag=value", () => {
     [["-refresh=false"], ["-refresh=false"]],
     [["-refresh", "false"], ["-refresh=false"]],
     [["-refresh"], ["-refresh=true"]],
-    [["-refresh", "-destroy"], ["-refresh=true", "-destroy"]],
+    [
+      ["-refresh", "-destroy"],
+      ["-refresh=true", "-destroy"],
+    ],
     [["-refresh-only"], ["-refresh-only"]],
     [["-destroy"], ["-destroy"]],
     [["-compact-warnings"], ["-compact-warnings"]],
@@ -151,7 +154,9 @@ describe("validateExtraArgs: properties", () => {
         }
         expect(result.args.length).toBeLessThanOrEqual(args.length);
         for (const arg of result.args) {
-          expect(arg).toMatch(/^-(var|var-file|target|replace|refresh|refresh-only|destroy|parallelism|compact-warnings|lock-timeout)(=|$)/);
+          expect(arg).toMatch(
+            /^-(var|var-file|target|replace|refresh|refresh-only|destroy|parallelism|compact-warnings|lock-timeout)(=|$)/,
+          );
         }
         expect(validateExtraArgs(result.args)).toEqual(result);
       }),

@@ -23,10 +23,18 @@ const repo = (text: string, file: "sluice" | "atlantis" = "sluice") => {
 describe("ignoredSettings: what a repo wrote that the server does not let it set", () => {
   const server = parseServerConfig("apply_requirements: [approved]\n");
   it.each([
-    ["apply_on: merge", "version: 1\napply_on: merge\n", ["`apply_on: merge` in .sluice.yaml is ignored", "allowed_overrides: [apply_on]", "the server's `apply_on: comment`"]],
+    [
+      "apply_on: merge",
+      "version: 1\napply_on: merge\n",
+      ["`apply_on: merge` in .sluice.yaml is ignored", "allowed_overrides: [apply_on]", "the server's `apply_on: comment`"],
+    ],
     ["automerge", "version: 1\nautomerge: true\n", ["`automerge: true`", "allowed_overrides: [automerge]"]],
     ["approvals", "version: 1\napprovals: 3\n", ["`approvals: 3`", "the server's `approvals: 1`"]],
-    ["project requirements", "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [undiverged]\n", ["`apply_requirements: [undiverged]` of project `net`", "allowed_overrides: [apply_requirements]"]],
+    [
+      "project requirements",
+      "version: 1\nprojects:\n  - dir: net\n    apply_requirements: [undiverged]\n",
+      ["`apply_requirements: [undiverged]` of project `net`", "allowed_overrides: [apply_requirements]"],
+    ],
     ["atlantis automerge", "version: 3\nautomerge: true\nprojects:\n  - dir: net\n", ["`automerge: true` in atlantis.yaml is ignored"]],
   ])("%s is named", (_n, text, parts) => {
     const out = ignoredSettings(server, repo(text, text.startsWith("version: 3") ? "atlantis" : "sluice")).join("\n");
@@ -36,7 +44,11 @@ describe("ignoredSettings: what a repo wrote that the server does not let it set
   it.each([
     ["the same value as the server's", "version: 1\napply_on: comment\napprovals: 1\nautomerge: false\n", server],
     ["a setting the server allows", "version: 1\napply_on: merge\n", parseServerConfig("allowed_overrides: [apply_on]\n")],
-    ["defaults the file does not write", "version: 1\nprojects:\n  - dir: net\n", parseServerConfig("apply_on: merge\nautomerge: true\napprovals: 2\n")],
+    [
+      "defaults the file does not write",
+      "version: 1\nprojects:\n  - dir: net\n",
+      parseServerConfig("apply_on: merge\nautomerge: true\napprovals: 2\n"),
+    ],
   ])("nothing for %s", (_n, text, s) => {
     expect(ignoredSettings(s, repo(text))).toEqual([]);
   });
@@ -63,7 +75,11 @@ describe("GitHub faults: this side or GitHub's", () => {
     ["a bad certificate", fetchFailed("UNABLE_TO_VERIFY_LEAF_SIGNATURE"), "unreachable"],
     ["401 from GitHub", requestError(401, "A JSON web token could not be decoded"), "rejected"],
     ["502 from GitHub", requestError(502, "Bad Gateway"), "github"],
-    ["the adapter's error for a refused connection", new VcsError("GET /x: GitHub answered 500 (connect ECONNREFUSED 127.0.0.1:9)", 500, true), "unreachable"],
+    [
+      "the adapter's error for a refused connection",
+      new VcsError("GET /x: GitHub answered 500 (connect ECONNREFUSED 127.0.0.1:9)", 500, true),
+      "unreachable",
+    ],
     ["the adapter's error for a real 500", new VcsError("GET /x: GitHub answered 500 (boom)", 500, true), "github"],
     ["something else", new Error("disk full"), "other"],
   ])("%s", (_n, e, kind) => {
@@ -71,19 +87,26 @@ describe("GitHub faults: this side or GitHub's", () => {
   });
 
   it("the auth check names the cause without blaming GitHub for a local fault", () => {
-    expect(describeAuthFailure(fetchFailed("ECONNREFUSED"), "http://127.0.0.1:9/api/v3", "7")).toMatch(/^could not reach GitHub at http:\/\/127\.0\.0\.1:9\/api\/v3 .*not an answer from GitHub$/);
-    expect(describeAuthFailure(requestError(401, "Integration not found"), "https://api.github.com", "7")).toContain("GitHub rejected the app's credentials (401: Integration not found); check that APP_ID (7)");
+    expect(describeAuthFailure(fetchFailed("ECONNREFUSED"), "http://127.0.0.1:9/api/v3", "7")).toMatch(
+      /^could not reach GitHub at http:\/\/127\.0\.0\.1:9\/api\/v3 .*not an answer from GitHub$/,
+    );
+    expect(describeAuthFailure(requestError(401, "Integration not found"), "https://api.github.com", "7")).toContain(
+      "GitHub rejected the app's credentials (401: Integration not found); check that APP_ID (7)",
+    );
   });
 
   it("a job's log line", () => {
     const local = describeJobFault(new VcsError("create comment: GitHub answered 500 (connect ECONNREFUSED 127.0.0.1:9)", 500, true));
     expect(local).toEqual({
       cause: "network",
-      message: "GitHub could not be reached from this server (create comment: connect ECONNREFUSED 127.0.0.1:9): a network, DNS, proxy or GHE_HOST problem on this side, not an answer from GitHub",
+      message:
+        "GitHub could not be reached from this server (create comment: connect ECONNREFUSED 127.0.0.1:9): a network, DNS, proxy or GHE_HOST problem on this side, not an answer from GitHub",
     });
     expect(describeJobFault(new VcsError("create comment: GitHub answered 502 (Bad Gateway)", 502, true)).cause).toBe("github");
     // A database that refuses is not GitHub's problem, nor reported as one.
-    expect(describeJobFault(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toEqual({ message: "connect ECONNREFUSED 127.0.0.1:5432" });
+    expect(describeJobFault(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toEqual({
+      message: "connect ECONNREFUSED 127.0.0.1:5432",
+    });
   });
 });
 
@@ -107,10 +130,22 @@ describe("where GitHub sends webhooks", () => {
     [{ hookUrl: "http://127.0.0.1:3000/", listenUrl }, "warn", "loopback or private address"],
     [{ hookUrl: "", listenUrl }, "warn", "no webhook URL"],
     [{ hookUrl: "https://sluice.example.com/", listenUrl }, "warn", "only at /api/github/webhooks"],
-    [{ hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://other.example.com", listenUrl }, "warn", "not this server's SLUICE_PUBLIC_URL"],
-    [{ hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://sluice.example.com", listenUrl }, "info", "a public address"],
+    [
+      { hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://other.example.com", listenUrl },
+      "warn",
+      "not this server's SLUICE_PUBLIC_URL",
+    ],
+    [
+      { hookUrl: "https://sluice.example.com/api/github/webhooks", publicUrl: "https://sluice.example.com", listenUrl },
+      "info",
+      "a public address",
+    ],
     [{ hookUrl: "https://smee.io/abc", proxyUrl: "https://smee.io/abc", listenUrl }, "info", "relays them"],
-    [{ hookUrl: "https://smee.io/old", proxyUrl: "https://smee.io/abc", listenUrl }, "warn", "make the app's webhook URL https://smee.io/abc"],
+    [
+      { hookUrl: "https://smee.io/old", proxyUrl: "https://smee.io/abc", listenUrl },
+      "warn",
+      "make the app's webhook URL https://smee.io/abc",
+    ],
     [{ hookUrl: "https://smee.io/abc", listenUrl }, "warn", "set WEBHOOK_PROXY_URL=https://smee.io/abc"],
     [{ publicUrl: "https://sluice.example.com", listenUrl }, "info", "GitHub's setting could not be read"],
     [{ listenUrl }, "warn", "this server's listen address"],
@@ -142,9 +177,14 @@ describe("configuration read at start", () => {
     expect(() => readEnvConfig(all, () => "")).toThrow(text);
   });
   it("a database that cannot be reached is a configuration error, without the password", () => {
-    const e = storeOpenError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }), "postgres://u:s3cret@10.0.0.5/sluice");
+    const e = storeOpenError(
+      Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }),
+      "postgres://u:s3cret@10.0.0.5/sluice",
+    );
     expect(e).toBeInstanceOf(EnvError);
-    expect(String((e as Error).message)).toBe("DATABASE_URL: cannot use the PostgreSQL database at 10.0.0.5:5432/sluice (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:5432)");
+    expect(String((e as Error).message)).toBe(
+      "DATABASE_URL: cannot use the PostgreSQL database at 10.0.0.5:5432/sluice (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:5432)",
+    );
     const other = new Error("syntax error");
     expect(storeOpenError(other, "postgres://u:p@h/db")).toBe(other);
   });

@@ -31,23 +31,91 @@ describe("check events to jobs", () => {
     });
     expect(d).toEqual({
       job: {
-        target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 7, payloadHeadSha: SHA },
+        target: {
+          installationId: 1,
+          repo: { owner: "acme", name: "infra" },
+          cloneUrl: "http://git/acme/infra.git",
+          pr: 7,
+          payloadHeadSha: SHA,
+        },
         spec: { kind: "apply", trigger: "button", actor: "bob", checkSha: SHA },
       },
     });
   });
 
   it.each<[string, string, object, string]>([
-    ["another check's action", "check_run", { action: "requested_action", check_run: { name: "ci", head_sha: SHA, pull_requests: [{ number: 7 }] }, requested_action: { identifier: "apply" } }, "ignore"],
-    ["an unknown action", "check_run", { action: "requested_action", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] }, requested_action: { identifier: "destroy" } }, "ignore"],
-    ["a click with no PR listed (a fork's): found by the commit in the job", "check_run", { action: "requested_action", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [] }, requested_action: { identifier: "apply" } }, "apply:button"],
+    [
+      "another check's action",
+      "check_run",
+      {
+        action: "requested_action",
+        check_run: { name: "ci", head_sha: SHA, pull_requests: [{ number: 7 }] },
+        requested_action: { identifier: "apply" },
+      },
+      "ignore",
+    ],
+    [
+      "an unknown action",
+      "check_run",
+      {
+        action: "requested_action",
+        check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] },
+        requested_action: { identifier: "destroy" },
+      },
+      "ignore",
+    ],
+    [
+      "a click with no PR listed (a fork's): found by the commit in the job",
+      "check_run",
+      {
+        action: "requested_action",
+        check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [] },
+        requested_action: { identifier: "apply" },
+      },
+      "apply:button",
+    ],
     ["a re-run with neither PR nor commit", "check_suite", { action: "rerequested", check_suite: { pull_requests: [] } }, "ignore"],
-    ["re-run of sluice/plan", "check_run", { action: "rerequested", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "plan:rerun"],
-    ["re-run of sluice/apply re-plans, never re-applies", "check_run", { action: "rerequested", check_run: { name: "sluice/apply", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "plan:rerun"],
-    ["re-run of another app's check", "check_run", { action: "rerequested", check_run: { name: "ci/test", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "ignore"],
-    ["re-run of the suite", "check_suite", { action: "rerequested", check_suite: { head_sha: SHA, pull_requests: [{ number: 7 }] } }, "plan:rerun"],
-    ["a completed check run", "check_run", { action: "completed", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] } }, "ignore"],
-    ["a click by a bot", "check_run", { action: "requested_action", sender: { login: "x[bot]", type: "Bot" }, check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] }, requested_action: { identifier: "apply" } }, "ignore"],
+    [
+      "re-run of sluice/plan",
+      "check_run",
+      { action: "rerequested", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] } },
+      "plan:rerun",
+    ],
+    [
+      "re-run of sluice/apply re-plans, never re-applies",
+      "check_run",
+      { action: "rerequested", check_run: { name: "sluice/apply", head_sha: SHA, pull_requests: [{ number: 7 }] } },
+      "plan:rerun",
+    ],
+    [
+      "re-run of another app's check",
+      "check_run",
+      { action: "rerequested", check_run: { name: "ci/test", head_sha: SHA, pull_requests: [{ number: 7 }] } },
+      "ignore",
+    ],
+    [
+      "re-run of the suite",
+      "check_suite",
+      { action: "rerequested", check_suite: { head_sha: SHA, pull_requests: [{ number: 7 }] } },
+      "plan:rerun",
+    ],
+    [
+      "a completed check run",
+      "check_run",
+      { action: "completed", check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] } },
+      "ignore",
+    ],
+    [
+      "a click by a bot",
+      "check_run",
+      {
+        action: "requested_action",
+        sender: { login: "x[bot]", type: "Bot" },
+        check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: [{ number: 7 }] },
+        requested_action: { identifier: "apply" },
+      },
+      "ignore",
+    ],
   ])("%s", (_, event, payload, expected) => {
     const d = decide(event, payload);
     const got = "job" in d ? `${d.job.spec.kind}${"trigger" in d.job.spec ? `:${d.job.spec.trigger}` : ""}` : "ignore";
@@ -67,7 +135,12 @@ describe("merge groups", () => {
   it("checks_requested becomes a merge_group job for the group's commit", () => {
     const d = decide("merge_group", {
       action: "checks_requested",
-      merge_group: { head_sha: SHA, head_ref: `refs/heads/gh-readonly-queue/main/pr-3-${"b".repeat(40)}`, base_sha: "c".repeat(40), base_ref: "refs/heads/main" },
+      merge_group: {
+        head_sha: SHA,
+        head_ref: `refs/heads/gh-readonly-queue/main/pr-3-${"b".repeat(40)}`,
+        base_sha: "c".repeat(40),
+        base_ref: "refs/heads/main",
+      },
     });
     expect("job" in d && d.job.spec).toEqual({
       kind: "merge_group",
@@ -120,14 +193,24 @@ const summary = (changes: boolean, destroyPlan?: boolean) => ({
   move: 0,
   import: 0,
   forget: 0,
-  resources: changes ? [{ address: "terraform_data.a", action: "delete" as const }, { address: "terraform_data.b", action: "delete" as const }] : [],
+  resources: changes
+    ? [
+        { address: "terraform_data.a", action: "delete" as const },
+        { address: "terraform_data.b", action: "delete" as const },
+      ]
+    : [],
   moves: [],
   outputs: [],
   hasChanges: changes,
   sensitiveValues: [],
   ...(destroyPlan ? { destroyPlan } : {}),
 });
-const planned = (changes: boolean, destroyPlan?: boolean): ProjectResult => ({ project, status: "planned", summary: summary(changes, destroyPlan), output: "" });
+const planned = (changes: boolean, destroyPlan?: boolean): ProjectResult => ({
+  project,
+  status: "planned",
+  summary: summary(changes, destroyPlan),
+  output: "",
+});
 
 describe("the Apply button is offered", () => {
   it.each<[string, Parameters<typeof applyActions>[0], string, number]>([
@@ -148,7 +231,14 @@ describe("the Apply button is offered", () => {
 });
 
 describe("destroy plans are marked", () => {
-  const input = { jobId: "1", command: "plan" as const, state: "done" as const, headSha: SHA, triggerText: "/plan -- -destroy", results: [planned(true, true)] };
+  const input = {
+    jobId: "1",
+    command: "plan" as const,
+    state: "done" as const,
+    headSha: SHA,
+    triggerText: "/plan -- -destroy",
+    results: [planned(true, true)],
+  };
   it("in the check title and summary", () => {
     const check = renderCheck(input, createRedactor());
     expect(check.title).toMatch(/^DESTROY PLAN: /);
@@ -161,11 +251,27 @@ describe("destroy plans are marked", () => {
 });
 
 describe("Sluice's own references", () => {
-  const refused = (reason: string, link?: { text: string; url: string }): ProjectResult => ({ project, status: "refused", reason, output: "", ...(link ? { link } : {}) });
-  const line = (r: ProjectResult) => (renderComments({ jobId: "1", command: "plan", state: "done", headSha: SHA, triggerText: "/plan", results: [r] }, createRedactor())[0] ?? "").split("\n").find((l) => l.includes("refused:")) ?? "";
+  const refused = (reason: string, link?: { text: string; url: string }): ProjectResult => ({
+    project,
+    status: "refused",
+    reason,
+    output: "",
+    ...(link ? { link } : {}),
+  });
+  const line = (r: ProjectResult) =>
+    (
+      renderComments(
+        { jobId: "1", command: "plan", state: "done", headSha: SHA, triggerText: "/plan", results: [r] },
+        createRedactor(),
+      )[0] ?? ""
+    )
+      .split("\n")
+      .find((l) => l.includes("refused:")) ?? "";
 
   it("`locked by #12` is a plain GitHub reference", () => {
-    const l = line(refused("locked by #12: that pull request holds this project", { text: "#12", url: "https://github.com/acme/infra/pull/12" }));
+    const l = line(
+      refused("locked by #12: that pull request holds this project", { text: "#12", url: "https://github.com/acme/infra/pull/12" }),
+    );
     expect(l).toContain("locked by #12: that pull request");
     expect(l).not.toContain("\u200b");
   });

@@ -154,7 +154,8 @@ describe("chart dependencies", () => {
     }
     return dir;
   }
-  const chartYaml = "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: cache\n    version: 0.1.0\n    repository: file://../cache\n";
+  const chartYaml =
+    "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: cache\n    version: 0.1.0\n    repository: file://../cache\n";
 
   it("needs no build without dependencies", async () => {
     const dir = await chartWith({ "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n" });

@@ -47,7 +47,12 @@ function importEdges(): Edge[] {
 
 /** Folders a folder must not import, with the reason DESIGN gives. */
 const FORBIDDEN: { rule: string; from: RegExp; to: RegExp; why: string }[] = [
-  { rule: "src/policy -/-> src/vcs", from: /^src\/policy$/, to: /^src\/vcs$/, why: "policy is pure over facts; the job gathers them from the VCS" },
+  {
+    rule: "src/policy -/-> src/vcs",
+    from: /^src\/policy$/,
+    to: /^src\/vcs$/,
+    why: "policy is pure over facts; the job gathers them from the VCS",
+  },
   { rule: "src/vcs -/-> src/store", from: /^src\/vcs$/, to: /^src\/store$/, why: "the VCS adapter speaks to GitHub only" },
   {
     rule: "runners -/-> src/ but src/model and src/util",
@@ -56,7 +61,12 @@ const FORBIDDEN: { rule: string; from: RegExp; to: RegExp; why: string }[] = [
     why: "runners reach into src/ only for the domain types (src/model) and the leaf helpers (src/util)",
   },
   { rule: "src/util -/-> anything", from: /^src\/util$/, to: /.*/, why: "src/util is a leaf: helpers that know nothing of the domain" },
-  { rule: "src/model -/-> anything", from: /^src\/model$/, to: /.*/, why: "src/model is the domain vocabulary every layer shares: it imports none of them" },
+  {
+    rule: "src/model -/-> anything",
+    from: /^src\/model$/,
+    to: /.*/,
+    why: "src/model is the domain vocabulary every layer shares: it imports none of them",
+  },
 ];
 
 function cycles(edges: Edge[]): string[][] {
@@ -100,7 +110,9 @@ describe("import graph (DESIGN's data flow)", () => {
 
   it("finds a cycle and a forbidden edge when there is one (the checks themselves can fail)", () => {
     const fake = (from: string, to: string): Edge => ({ from, to, file: `${from}/x.ts`, target: `${to}/y.ts` });
-    expect(cycles([fake("src/a", "src/b"), fake("src/b", "src/c"), fake("src/c", "src/a")])).toEqual([["src/a", "src/b", "src/c", "src/a"]]);
+    expect(cycles([fake("src/a", "src/b"), fake("src/b", "src/c"), fake("src/c", "src/a")])).toEqual([
+      ["src/a", "src/b", "src/c", "src/a"],
+    ]);
     const runnersRule = FORBIDDEN[2];
     expect(runnersRule?.to.test("src/render")).toBe(true);
     expect(runnersRule?.to.test("src/model")).toBe(false);

@@ -8,7 +8,14 @@ import { parseManifests } from "../../runners/k8s/parse-manifests.js";
 import { renderLiveDiff } from "../../runners/k8s/render-live-diff.js";
 import { stripServerFields } from "../../runners/k8s/strip-server-fields.js";
 
-const failed = (stderr: string, r: Partial<ExecResult> = {}): ExecResult => ({ exitCode: 1, timedOut: false, stdout: "", stderr, durationMs: 1, ...r });
+const failed = (stderr: string, r: Partial<ExecResult> = {}): ExecResult => ({
+  exitCode: 1,
+  timedOut: false,
+  stdout: "",
+  stderr,
+  durationMs: 1,
+  ...r,
+});
 
 describe("releaseManifest", () => {
   const manifest = "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n";
@@ -36,12 +43,24 @@ describe("execFailureLine", () => {
     ],
     [
       "a warning before the error",
-      "Warning: policy/v1beta1 PodDisruptionBudget is deprecated\nError from server (Forbidden): deployments.apps \"api\" is forbidden\n",
+      'Warning: policy/v1beta1 PodDisruptionBudget is deprecated\nError from server (Forbidden): deployments.apps "api" is forbidden\n',
       'kubectl get exited with code 1: Error from server (Forbidden): deployments.apps "api" is forbidden',
     ],
-    ["helm's multi-error joined to its first item", "Error: 1 error occurred:\n\t* Service \"web\" is invalid\n\n", 'kubectl get exited with code 1: Error: 1 error occurred: * Service "web" is invalid'],
-    ["no error prefix: the first line that is no warning", "Warning: x\nUnable to connect to the server: x509: certificate signed by unknown authority\n", "kubectl get exited with code 1: Unable to connect to the server: x509: certificate signed by unknown authority"],
-    ["only klog lines: the last one", "E0618 09:30:01.1 1 a.go:1] first\nE0618 09:30:02.1 1 a.go:1] last\n", "kubectl get exited with code 1: E0618 09:30:02.1 1 a.go:1] last"],
+    [
+      "helm's multi-error joined to its first item",
+      'Error: 1 error occurred:\n\t* Service "web" is invalid\n\n',
+      'kubectl get exited with code 1: Error: 1 error occurred: * Service "web" is invalid',
+    ],
+    [
+      "no error prefix: the first line that is no warning",
+      "Warning: x\nUnable to connect to the server: x509: certificate signed by unknown authority\n",
+      "kubectl get exited with code 1: Unable to connect to the server: x509: certificate signed by unknown authority",
+    ],
+    [
+      "only klog lines: the last one",
+      "E0618 09:30:01.1 1 a.go:1] first\nE0618 09:30:02.1 1 a.go:1] last\n",
+      "kubectl get exited with code 1: E0618 09:30:02.1 1 a.go:1] last",
+    ],
     ["nothing on stderr", "", "kubectl get exited with code 1"],
   ])("%s", (_name, stderr, expected) => {
     expect(execFailureLine("kubectl get", failed(stderr), 120_000)).toBe(expected);
@@ -51,7 +70,9 @@ describe("execFailureLine", () => {
     expect(execFailureLine("kubectl get", failed("partial", { exitCode: null, timedOut: true }), 120_000)).toBe(
       "kubectl get timed out after 120 s and was stopped",
     );
-    expect(execFailureLine("kubectl get", failed("partial", { exitCode: null, signal: "SIGKILL" }), 120_000)).toBe("kubectl get was killed by SIGKILL");
+    expect(execFailureLine("kubectl get", failed("partial", { exitCode: null, signal: "SIGKILL" }), 120_000)).toBe(
+      "kubectl get was killed by SIGKILL",
+    );
   });
 });
 
@@ -67,7 +88,12 @@ describe("liveDiffFailure", () => {
   });
 
   it("uses the job's redactor and known values, flattens whitespace, and returns only what it found", () => {
-    const f = liveDiffFailure("Error:\n\tbad token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and pw-known-1", (s) => s.replace("bad", "[job]"), ["found-1"], ["pw-known-1"]);
+    const f = liveDiffFailure(
+      "Error:\n\tbad token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and pw-known-1",
+      (s) => s.replace("bad", "[job]"),
+      ["found-1"],
+      ["pw-known-1"],
+    );
     expect(f).toEqual({ ok: false, reason: "Error: [job] token [redacted] and [redacted]", secretValues: ["found-1"] });
   });
 
@@ -91,7 +117,7 @@ describe("stripServerFields", () => {
       "  creationTimestamp: '2025-03-04T10:00:00Z'",
       "  managedFields: [{ manager: kubectl, operation: Apply }]",
       "  annotations:",
-      "    kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"k\":\"c2VjcmV0\"}}'",
+      '    kubectl.kubernetes.io/last-applied-configuration: \'{"data":{"k":"c2VjcmV0"}}\'',
       "  labels: { app: api }",
       "data: { k: c2VjcmV0 }",
       "status: { phase: x }",
@@ -108,14 +134,19 @@ describe("stripServerFields", () => {
   });
 
   it("keeps other annotations", () => {
-    const { objects } = parseManifests("kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: a\n  annotations: { owner: team-a, kubectl.kubernetes.io/last-applied-configuration: x }\n", "default");
+    const { objects } = parseManifests(
+      "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: a\n  annotations: { owner: team-a, kubectl.kubernetes.io/last-applied-configuration: x }\n",
+      "default",
+    );
     stripServerFields(objects);
     expect(objects[0]?.body).toMatchObject({ metadata: { annotations: { owner: "team-a" } } });
   });
 });
 
 describe("renderLiveDiff", () => {
-  const cm = (data: string) => parseManifests(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\ndata: { k: ${data}, at: "${data}-t" }\n`, "ns").objects;
+  const cm = (data: string) =>
+    parseManifests(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\ndata: { k: ${data}, at: "${data}-t" }\n`, "ns")
+      .objects;
 
   it("heads the section with its own counts, and counts what ignore rules hid", () => {
     const diff = diffObjects(cm("1"), cm("2"), { ignore: ["data.at"] });

@@ -12,7 +12,12 @@ describe("localStateInCheckout", () => {
     ["local backend, relative path", backend("local", { path: "state/net.tfstate" }), "default", "envs/net/state/net.tfstate"],
     ["local backend, path up to the repo root", backend("local", { path: "../../net.tfstate" }), "default", "net.tfstate"],
     ["local backend, absolute path inside", backend("local", { path: `${checkoutDir}/x.tfstate` }), "default", "x.tfstate"],
-    ["local backend, workspace_dir", backend("local", { path: "/srv/state/x", workspace_dir: "ws" }), "prod", "envs/net/ws/prod/terraform.tfstate"],
+    [
+      "local backend, workspace_dir",
+      backend("local", { path: "/srv/state/x", workspace_dir: "ws" }),
+      "prod",
+      "envs/net/ws/prod/terraform.tfstate",
+    ],
   ])("%s → warns about %s", (_label, state, workspace, expected) => {
     expect(localStateInCheckout({ backendState: state, projectDir, checkoutDir, workspace })).toBe(expected);
   });

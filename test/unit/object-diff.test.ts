@@ -172,7 +172,12 @@ apiVersion: apps/v1
   it("lists deletes, then creates, then updates, each by address", () => {
     const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {v: "${v}"}`;
     const d = diff(docs(cm("b"), cm("z"), cm("old"), cm("a")), docs(cm("z", "2"), cm("new"), cm("b", "2"), cm("a")));
-    expect(lines(d)).toEqual(["delete ConfigMap/default/old", "create ConfigMap/default/new", "update ConfigMap/default/b", "update ConfigMap/default/z"]);
+    expect(lines(d)).toEqual([
+      "delete ConfigMap/default/old",
+      "create ConfigMap/default/new",
+      "update ConfigMap/default/b",
+      "update ConfigMap/default/z",
+    ]);
   });
 
   it("shows created and deleted objects whole, every line marked", () => {
@@ -182,7 +187,12 @@ apiVersion: apps/v1
       "@@ -1,7 +0,0 @@\n-apiVersion: v1\n-kind: Service\n-metadata:\n-  name: web\n-spec:\n-  ports:\n-    - port: 80\n",
     );
     expect(created?.diff.split("\n")[0]).toBe("@@ -0,0 +1,19 @@");
-    expect(created?.diff.split("\n").slice(1, -1).every((l) => l.startsWith("+"))).toBe(true);
+    expect(
+      created?.diff
+        .split("\n")
+        .slice(1, -1)
+        .every((l) => l.startsWith("+")),
+    ).toBe(true);
   });
 
   it("keeps objects in different namespaces apart", () => {

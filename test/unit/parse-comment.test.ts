@@ -40,8 +40,8 @@ describe("parseComment: commands", () => {
     ["/apply -w staging -d envs/prod", cmd({ kind: "apply", filter: { dir: "envs/prod", workspace: "staging" } })],
     ["/plan -p modules/vpc.v2_x-y", plan({ project: "modules/vpc.v2_x-y" })],
     ["/plan -p 'net'", plan({ project: "net" })],
-    ["/plan -p \"net\"", plan({ project: "net" })],
-    ["/plan -p=\"net\"", plan({ project: "net" })],
+    ['/plan -p "net"', plan({ project: "net" })],
+    ['/plan -p="net"', plan({ project: "net" })],
     // dir normalization
     ["/plan -d ./a//b/", plan({ dir: "a/b" })],
     ["/plan -d .", plan({ dir: "." })],
@@ -52,7 +52,7 @@ describe("parseComment: commands", () => {
     ["/plan --", plan({}, [])],
     ["/plan -- -var foo=bar", plan({}, ["-var=foo=bar"])],
     ["/plan -p net -- -var 'tags=a b' -target=module.vpc", plan({ project: "net" }, ["-var=tags=a b", "-target=module.vpc"])],
-    ['/plan -- -target \'aws_instance.web["a"]\'', plan({}, ['-target=aws_instance.web["a"]'])],
+    ["/plan -- -target 'aws_instance.web[\"a\"]'", plan({}, ['-target=aws_instance.web["a"]'])],
     ["/plan -- -destroy -refresh=false -parallelism 4", plan({}, ["-destroy", "-refresh=false", "-parallelism=4"])],
     // /help always helps
     ["/help me please", cmd({ kind: "help" })],
@@ -147,10 +147,19 @@ describe("parseComment: lookalikes are never commands", () => {
     ["\u2044apply", invalid("`\u2044apply` looks like `/apply` but contains a lookalike character (U+2044); type it in plain ASCII")],
     ["/pl\u0430n", invalid("`/pl\u0430n` looks like `/plan` but contains a lookalike character (U+0430); type it in plain ASCII")],
     ["/\u0440lan", invalid("`/\u0440lan` looks like `/plan` but contains a lookalike character (U+0440); type it in plain ASCII")],
-    ["/\uFF50\uFF4C\uFF41\uFF4E", invalid("`/\uFF50\uFF4C\uFF41\uFF4E` looks like `/plan` but contains a lookalike character (U+FF50); type it in plain ASCII")],
+    [
+      "/\uFF50\uFF4C\uFF41\uFF4E",
+      invalid("`/\uFF50\uFF4C\uFF41\uFF4E` looks like `/plan` but contains a lookalike character (U+FF50); type it in plain ASCII"),
+    ],
     ["/pla\u0301n", invalid("`/pla\u0301n` looks like `/plan` but contains a lookalike character (U+0301); type it in plain ASCII")],
-    ["\u0455luice plan", invalid("`\u0455luice plan` looks like `sluice plan` but contains a lookalike character (U+0455); type it in plain ASCII")],
-    ["sluice pl\u0430n", invalid("`sluice pl\u0430n` looks like `sluice plan` but contains a lookalike character (U+0430); type it in plain ASCII")],
+    [
+      "\u0455luice plan",
+      invalid("`\u0455luice plan` looks like `sluice plan` but contains a lookalike character (U+0455); type it in plain ASCII"),
+    ],
+    [
+      "sluice pl\u0430n",
+      invalid("`sluice pl\u0430n` looks like `sluice plan` but contains a lookalike character (U+0430); type it in plain ASCII"),
+    ],
     // invisible characters: refused wherever they are, with the code point named
     ["/pl\u200Ban", invalid("the command contains a control or invisible character (U+200B); retype it as plain text")],
     ["\u200B/plan", invalid("the command contains a control or invisible character (U+200B); retype it as plain text")],
@@ -235,16 +244,28 @@ describe("parseComment: invalid commands get exact reasons", () => {
     ["/unlock -- x", "`/unlock` does not take extra arguments"],
     // quoting
     ["/plan -p 'net", "unterminated single quote (`'`)"],
-    ["/plan -p \"net", "unterminated double quote (`\"`)"],
+    ['/plan -p "net', 'unterminated double quote (`"`)'],
     ["/plan -- -var 'a=b", "unterminated single quote (`'`)"],
     ["/plan -- -var \u2018a=b c\u2019", "use straight quotes (`'` or `\"`) instead of `\u2018`"],
     ["/plan -p \u201Cnet\u201D", "use straight quotes (`'` or `\"`) instead of `\u201C`"],
     // values
     ["/plan -p -net", "`-p` needs a value"],
-    ["/plan -p=-net", "invalid project name `-net`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters"],
-    ["/plan -p 'a b'", "invalid project name `a b`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters"],
-    ["/plan -p .hidden", "invalid project name `.hidden`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters"],
-    [`/plan -p ${"a".repeat(129)}`, `invalid project name \`${"a".repeat(80)}…\`: use letters, digits, \`.\`, \`_\`, \`-\` and \`/\`, start with a letter or digit, at most 128 characters`],
+    [
+      "/plan -p=-net",
+      "invalid project name `-net`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+    ],
+    [
+      "/plan -p 'a b'",
+      "invalid project name `a b`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+    ],
+    [
+      "/plan -p .hidden",
+      "invalid project name `.hidden`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+    ],
+    [
+      `/plan -p ${"a".repeat(129)}`,
+      `invalid project name \`${"a".repeat(80)}…\`: use letters, digits, \`.\`, \`_\`, \`-\` and \`/\`, start with a letter or digit, at most 128 characters`,
+    ],
     ["/plan -d /etc", "invalid dir `/etc`: it must be relative to the repository root"],
     ["/plan -d ../other", "invalid dir `../other`: it must not contain `..`"],
     ["/plan -d a/../../b", "invalid dir `a/../../b`: it must not contain `..`"],
@@ -254,15 +275,36 @@ describe("parseComment: invalid commands get exact reasons", () => {
     ["/plan -d ~/x", "invalid dir `~/x`: it must not contain `~`"],
     ["/plan -d=-rf", "invalid dir `-rf`: it must not start with `-`"],
     ["/plan -d ./-rf", "invalid dir `./-rf`: it must not start with `-`"],
-    ["/plan -w 'a&&b'", "invalid workspace `a&&b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters"],
-    ["/plan -w '$(id)'", "invalid workspace `$(id)`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters"],
-    ["/plan -w a/b", "invalid workspace `a/b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters"],
-    ["/plan -w a..b", "invalid workspace `a..b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters"],
-    ["/plan -w=-x", "invalid workspace `-x`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters"],
+    [
+      "/plan -w 'a&&b'",
+      "invalid workspace `a&&b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+    ],
+    [
+      "/plan -w '$(id)'",
+      "invalid workspace `$(id)`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+    ],
+    [
+      "/plan -w a/b",
+      "invalid workspace `a/b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+    ],
+    [
+      "/plan -w a..b",
+      "invalid workspace `a..b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+    ],
+    [
+      "/plan -w=-x",
+      "invalid workspace `-x`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+    ],
     // user input with backticks cannot break out of its code span
-    ["/plan -p `x`", "invalid project name `` `x` ``: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters"],
+    [
+      "/plan -p `x`",
+      "invalid project name `` `x` ``: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+    ],
     ["/dep`loy", "unknown command ``/dep`loy``"],
-    [`/plan -x${"y".repeat(100)}`, `unknown flag \`-x${"y".repeat(78)}…\` for \`/plan\`: use \`-p\`, \`-d\` or \`-w\`; put Terraform arguments after \`--\``],
+    [
+      `/plan -x${"y".repeat(100)}`,
+      `unknown flag \`-x${"y".repeat(78)}…\` for \`/plan\`: use \`-p\`, \`-d\` or \`-w\`; put Terraform arguments after \`--\``,
+    ],
     [`/plan ${"a ".repeat(2100)}`, "the command line is longer than 4096 characters"],
   ])("%j", (body, reason) => {
     expect(parseComment(body)).toEqual(invalid(reason));
@@ -280,8 +322,18 @@ describe("parseComment: shell metacharacters are never interpreted", () => {
     ["/plan > /tmp/x", invalid("unexpected argument `>`: `/plan` takes only the flags `-p`, `-d` and `-w`")],
     ["/plan `id`", invalid("unexpected argument `` `id` ``: `/plan` takes only the flags `-p`, `-d` and `-w`")],
     ["/plan $(rm -rf /)", invalid("unexpected argument `$(rm`: `/plan` takes only the flags `-p`, `-d` and `-w`")],
-    ["/plan -p 'net;id'", invalid("invalid project name `net;id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters")],
-    ["/plan -p net&&id", invalid("invalid project name `net&&id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters")],
+    [
+      "/plan -p 'net;id'",
+      invalid(
+        "invalid project name `net;id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      ),
+    ],
+    [
+      "/plan -p net&&id",
+      invalid(
+        "invalid project name `net&&id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      ),
+    ],
     ["/plan -d 'a;rm -rf /x'", plan({ dir: "a;rm -rf /x" })],
     ["/plan -- ; rm -rf /", invalid("unexpected extra argument `;`: only Terraform flags such as `-var` are allowed")],
     ["/plan -- && id", invalid("unexpected extra argument `&&`: only Terraform flags such as `-var` are allowed")],
@@ -291,7 +343,7 @@ describe("parseComment: shell metacharacters are never interpreted", () => {
     ["/plan -- $(rm -rf /)", invalid("unexpected extra argument `$(rm`: only Terraform flags such as `-var` are allowed")],
     ["/plan -- -var x=1;id", plan({}, ["-var=x=1;id"])],
     ["/plan -- -var 'x=$(rm -rf /)'", plan({}, ["-var=x=$(rm -rf /)"])],
-    ["/plan -- -var \"x=`id`\"", plan({}, ["-var=x=`id`"])],
+    ['/plan -- -var "x=`id`"', plan({}, ["-var=x=`id`"])],
     ["/plan -- -var 'x=a && b | c > d'", plan({}, ["-var=x=a && b | c > d"])],
     ["/plan -- -var 'x=$HOME'", plan({}, ["-var=x=$HOME"])],
     ["/plan -- -target='aws_instance.x;id'", invalid("`-target` value `aws_instance.x;id` is not a resource address")],
@@ -326,14 +378,65 @@ describe("USAGE", () => {
 
 // Surrogate halves, controls and invisibles are where parsers break, so the property tests mix them in.
 const nasty = fc.constantFrom(
-  "/plan", "/apply", "/unlock", "/help", "sluice", "atlantis", "plan", " ", "\t", "\u00A0", "\n", "\r", "\r\n",
-  "-p", "-d", "-w", "--project", "--dir", "--workspace", "=", "--", "'", '"', "`", "$(", ")", ";", "&&", "|", ">",
-  "..", "/", "\\", "%", "~", ".", "-var", "-var-file", "-target", "a=b", "\u0000", "\u001B", "\u200B", "\u202E",
-  "\uFF0F", "\u0430", "\uD800", "\uDC00", "\u2014", "\u2018", "net", "envs/prod", "staging",
+  "/plan",
+  "/apply",
+  "/unlock",
+  "/help",
+  "sluice",
+  "atlantis",
+  "plan",
+  " ",
+  "\t",
+  "\u00A0",
+  "\n",
+  "\r",
+  "\r\n",
+  "-p",
+  "-d",
+  "-w",
+  "--project",
+  "--dir",
+  "--workspace",
+  "=",
+  "--",
+  "'",
+  '"',
+  "`",
+  "$(",
+  ")",
+  ";",
+  "&&",
+  "|",
+  ">",
+  "..",
+  "/",
+  "\\",
+  "%",
+  "~",
+  ".",
+  "-var",
+  "-var-file",
+  "-target",
+  "a=b",
+  "\u0000",
+  "\u001B",
+  "\u200B",
+  "\u202E",
+  "\uFF0F",
+  "\u0430",
+  "\uD800",
+  "\uDC00",
+  "\u2014",
+  "\u2018",
+  "net",
+  "envs/prod",
+  "staging",
 );
-const commentish = fc.array(fc.oneof(nasty, fc.string({ maxLength: 4 }), fc.string({ unit: "binary", maxLength: 3 })), {
-  maxLength: 16,
-}).map((parts) => parts.join(""));
+const commentish = fc
+  .array(fc.oneof(nasty, fc.string({ maxLength: 4 }), fc.string({ unit: "binary", maxLength: 3 })), {
+    maxLength: 16,
+  })
+  .map((parts) => parts.join(""));
 
 function checkCommandValues(result: ParseResult): void {
   if (result.type === "invalid") {
@@ -361,10 +464,14 @@ function checkCommandValues(result: ParseResult): void {
 describe("parseComment: properties", () => {
   it("never throws on any string, and any command it returns holds valid values", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), commentish), fc.boolean(), (body, allowAtlantisPrefix) => {
-        const result = parseComment(body, { allowAtlantisPrefix });
-        checkCommandValues(result);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), commentish),
+        fc.boolean(),
+        (body, allowAtlantisPrefix) => {
+          const result = parseComment(body, { allowAtlantisPrefix });
+          checkCommandValues(result);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -408,7 +515,7 @@ describe("parseComment: /import and /state rm", () => {
   it.each<[string, unknown]>([
     ["/import aws_s3_bucket.b my-bucket", { kind: "import", filter: {}, address: "aws_s3_bucket.b", id: "my-bucket" }],
     ["atlantis import -d net terraform_data.x id-1", { kind: "import", filter: { dir: "net" }, address: "terraform_data.x", id: "id-1" }],
-    ['/import -p app \'module.m.x["a b"]\' id', { kind: "import", filter: { project: "app" }, address: 'module.m.x["a b"]', id: "id" }],
+    ["/import -p app 'module.m.x[\"a b\"]' id", { kind: "import", filter: { project: "app" }, address: 'module.m.x["a b"]', id: "id" }],
     ["/state rm a.b c.d", { kind: "state_rm", filter: {}, addresses: ["a.b", "c.d"] }],
     ["sluice state rm -w staging a.b", { kind: "state_rm", filter: { workspace: "staging" }, addresses: ["a.b"] }],
   ])("%s", (body, command) => {
@@ -433,7 +540,10 @@ describe("parseComment: /approve_policies", () => {
   it.each<[string, unknown]>([
     ["/approve_policies", { kind: "approve_policies", filter: {}, clear: false }],
     ["atlantis approve_policies -p net", { kind: "approve_policies", filter: { project: "net" }, clear: false }],
-    ["sluice approve_policies -d envs/prod -w staging", { kind: "approve_policies", filter: { dir: "envs/prod", workspace: "staging" }, clear: false }],
+    [
+      "sluice approve_policies -d envs/prod -w staging",
+      { kind: "approve_policies", filter: { dir: "envs/prod", workspace: "staging" }, clear: false },
+    ],
     ["atlantis approve_policies --clear-policy-approval", { kind: "approve_policies", filter: {}, clear: true }],
   ])("%s", (body, command) => {
     expect(parseComment(body, { allowAtlantisPrefix: true })).toEqual({ type: "command", command });
@@ -441,7 +551,10 @@ describe("parseComment: /approve_policies", () => {
 
   it.each<[string, string]>([
     ["/approve_policies -- -x", "does not take extra arguments"],
-    ["/approve_policies --policy-set=a", "unknown flag `--policy-set` for `/approve_policies`: use `-p`, `-d` or `-w`, or `--clear-policy-approval`"],
+    [
+      "/approve_policies --policy-set=a",
+      "unknown flag `--policy-set` for `/approve_policies`: use `-p`, `-d` or `-w`, or `--clear-policy-approval`",
+    ],
     ["/approve_policies everything", "unexpected argument"],
   ])("%s is refused: %s", (body, reason) => {
     const r = parseComment(body);

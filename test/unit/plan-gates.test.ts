@@ -29,12 +29,31 @@ describe("checkPlanGates", () => {
     ["plan file changed", { fileIntact: false }, "missing or changed"],
     [
       "a policy set failed",
-      { policies: { passed: false, blocking: [{ name: "no_data", reason: "failed", approvals: 0, needed: 1, owners: { users: ["sec"], teams: [] } }] } },
+      {
+        policies: {
+          passed: false,
+          blocking: [{ name: "no_data", reason: "failed", approvals: 0, needed: 1, owners: { users: ["sec"], teams: [] } }],
+        },
+      },
       "policy set `no_data` failed and needs 1 more policy approval (0/1) from @sec",
     ],
     [
       "a policy set could not be evaluated",
-      { policies: { passed: false, blocking: [{ name: "tags", reason: "error", message: "conftest exited with code 2", approvals: 0, needed: 1, owners: { users: [], teams: [] } }] } },
+      {
+        policies: {
+          passed: false,
+          blocking: [
+            {
+              name: "tags",
+              reason: "error",
+              message: "conftest exited with code 2",
+              approvals: 0,
+              needed: 1,
+              owners: { users: [], teams: [] },
+            },
+          ],
+        },
+      },
       "policy set `tags` could not be evaluated (conftest exited with code 2); this fails closed",
     ],
   ])("refuses: %s", (_, change, phrase) => {

@@ -73,7 +73,11 @@ describe("callers read through it", () => {
 
   it("helm: a Chart.yaml that is a symlink to /dev/zero, a FIFO or too large is refused with the reason", async () => {
     const cases: [string, (chart: string) => void, RegExp][] = [
-      ["zero", (c) => symlinkSync("/dev/zero", join(c, "Chart.yaml")), /`charts\/zero\/Chart\.yaml` is a symlink that leads outside the checkout/],
+      [
+        "zero",
+        (c) => symlinkSync("/dev/zero", join(c, "Chart.yaml")),
+        /`charts\/zero\/Chart\.yaml` is a symlink that leads outside the checkout/,
+      ],
       ["fifo", (c) => execFileSync("mkfifo", [join(c, "Chart.yaml")]), /`charts\/fifo\/Chart\.yaml` is not a regular file/],
       ["big", (c) => writeFileSync(join(c, "Chart.yaml"), TOO_BIG), /`charts\/big\/Chart\.yaml` is 1048577 bytes, larger than/],
     ];

@@ -5,7 +5,16 @@ import { describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "../..");
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 const TOP = /^(src|runners|test|bench|scripts|deploy|schema|\.ci)\//;
-const ROOT_FILES = new Set(["Dockerfile", "compose.yaml", "app.yml", ".env.example", "SECURITY.md", "package.json", "tsconfig.build.json", ".dockerignore"]);
+const ROOT_FILES = new Set([
+  "Dockerfile",
+  "compose.yaml",
+  "app.yml",
+  ".env.example",
+  "SECURITY.md",
+  "package.json",
+  "tsconfig.build.json",
+  ".dockerignore",
+]);
 
 /** Paths README names: relative links, and code spans that name a file or folder of this repo. */
 function referencedPaths(): string[] {

@@ -24,27 +24,23 @@ describe("createRedactor: built-in patterns", () => {
     ],
     ["Authorization in JSON", `{"Authorization": "Bearer abc.def"}`, `{"Authorization": "Bearer ${REDACTED}"}`],
     ["AWS access key id", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", `aws_access_key_id = ${REDACTED}`],
-    [
-      "AWS secret access key",
-      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      `aws_secret_access_key = ${REDACTED}`,
-    ],
+    ["AWS secret access key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", `aws_secret_access_key = ${REDACTED}`],
     [
       "PEM private key block",
       "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabc+/=\n-----END RSA PRIVATE KEY-----\ndone",
       `key:\n${REDACTED}\ndone`,
     ],
-    [
-      "PEM block cut off before its end line",
-      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nMIIEvQIBADAN",
-      REDACTED,
-    ],
+    ["PEM block cut off before its end line", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nMIIEvQIBADAN", REDACTED],
     [
       "PEM with escaped newlines in JSON",
       `"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEE\\n-----END EC PRIVATE KEY-----\\n"`,
       `"${REDACTED}\\n"`,
     ],
-    ["public keys stay", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"],
+    [
+      "public keys stay",
+      "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+      "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+    ],
     ["nothing to redact", "Plan: 1 to add, 0 to change, 0 to destroy.", "Plan: 1 to add, 0 to change, 0 to destroy."],
   ];
   it.each(cases)("%s", (_name, input, expected) => {
@@ -98,9 +94,7 @@ describe("createRedactor: registered secrets", () => {
       const out = redact(`Proxy-Header: ${header}`);
       expect(out).toContain(REDACTED);
       // Whatever is left cannot decode back to the token.
-      expect(Buffer.from(out.replace("Proxy-Header: ", "").replace(REDACTED, ""), "base64").toString()).not.toContain(
-        TOKEN.slice(8),
-      );
+      expect(Buffer.from(out.replace("Proxy-Header: ", "").replace(REDACTED, ""), "base64").toString()).not.toContain(TOKEN.slice(8));
     }
   });
 
@@ -118,7 +112,7 @@ describe("createRedactor: registered secrets", () => {
   it("handles 10 MB with many secrets in one pass", () => {
     const secrets = Array.from({ length: 500 }, (_, i) => `secret-value-${i.toString(36).padStart(4, "0")}-xyz`);
     const redact = createRedactor({ secrets });
-    const line = "  + resource \"aws_instance\" \"web\" { ami = \"ami-123\" tags = { Name = \"secret-value-0\" } }\n";
+    const line = '  + resource "aws_instance" "web" { ami = "ami-123" tags = { Name = "secret-value-0" } }\n';
     const text = `${line.repeat(Math.ceil(10_000_000 / line.length))}${secrets[499]}`;
     const out = redact(text);
     expect(out.endsWith(REDACTED)).toBe(true);

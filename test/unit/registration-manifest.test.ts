@@ -39,7 +39,14 @@ describe("the registration manifest Sluice serves", () => {
     const base = await serve({ env: { SLUICE_PUBLIC_URL: "https://sluice.example.com" } });
     const manifest = (await (await fetch(`${base}/manifest.json`)).json()) as Record<string, unknown>;
     expect(manifest.hook_attributes).toEqual({ url: "https://sluice.example.com/api/github/webhooks", active: true });
-    expect(manifest.default_events).toEqual(["pull_request", "issue_comment", "pull_request_review", "check_run", "check_suite", "merge_group"]);
+    expect(manifest.default_events).toEqual([
+      "pull_request",
+      "issue_comment",
+      "pull_request_review",
+      "check_run",
+      "check_suite",
+      "merge_group",
+    ]);
     expect(manifest.default_events).toEqual(appYml.default_events);
     expect(manifest.default_permissions).toEqual(appYml.default_permissions);
     expect(manifest.redirect_url).toBe(`${base}/setup/callback`);
@@ -71,7 +78,9 @@ describe("the registration manifest Sluice serves", () => {
     expect(html).toContain('action="https://ghe.example.com/organizations/acme/settings/apps/new"');
     expect(html).toContain("<code>https://sluice.example.com/api/github/webhooks</code>");
     const value = /name="manifest" value="([^"]*)"/.exec(html)?.[1] ?? "";
-    const manifest = JSON.parse(value.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))) as { hook_attributes: { url: string } };
+    const manifest = JSON.parse(value.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))) as {
+      hook_attributes: { url: string };
+    };
     expect(manifest.hook_attributes.url).toBe("https://sluice.example.com/api/github/webhooks");
     expect(html).not.toContain("Warning");
   });
@@ -112,7 +121,12 @@ describe("the registration manifest Sluice serves", () => {
       saveEnvFile(envFile, { PRIVATE_KEY: '"-----BEGIN RSA PRIVATE KEY-----\nnew\n-----END RSA PRIVATE KEY-----"', APP_ID: "9" });
       const { parseEnv } = await import("node:util");
       const parsed = (parseEnv as (s: string) => Record<string, string>)(await readFile(envFile, "utf8"));
-      expect(parsed).toEqual({ A: "1", B: "2", APP_ID: "9", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnew\n-----END RSA PRIVATE KEY-----" });
+      expect(parsed).toEqual({
+        A: "1",
+        B: "2",
+        APP_ID: "9",
+        PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnew\n-----END RSA PRIVATE KEY-----",
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -129,7 +143,15 @@ describe("the registration manifest Sluice serves", () => {
         env: {},
         convert: async (code) => {
           codes.push(code);
-          return { id: 42, slug: "sluice-acme", pem, webhook_secret: "whsec", client_id: "Iv1.x", client_secret: "cs", html_url: "https://github.com/apps/sluice-acme" };
+          return {
+            id: 42,
+            slug: "sluice-acme",
+            pem,
+            webhook_secret: "whsec",
+            client_id: "Iv1.x",
+            client_secret: "cs",
+            html_url: "https://github.com/apps/sluice-acme",
+          };
         },
         saveEnv: (vars) => saveEnvFile(envFile, vars),
       });

@@ -5,9 +5,7 @@ import { input, mixedSummary, planned, project, summary } from "../golden/fixtur
 
 describe("renderCheck", () => {
   it("counts changes across projects in the title and summary", () => {
-    const check = renderCheck(
-      input({ results: [planned("net", mixedSummary), planned("app", summary({ add: 1, hasChanges: true }))] }),
-    );
+    const check = renderCheck(input({ results: [planned("net", mixedSummary), planned("app", summary({ add: 1, hasChanges: true }))] }));
     expect(check).toMatchObject({ title: "+3 ~1 -2 in 2 projects", conclusion: "success" });
     expect(check.summary).toContain("**+3 ~1 -2** in 2 projects");
     expect(check.summary).toContain("- **`net`** (`envs/net`, workspace `default`): `+2 ~1 -2`");
@@ -34,7 +32,12 @@ describe("renderCheck", () => {
     ],
     ["queued", input({ state: "queued" }), "Queued", "neutral"],
     ["running", input({ state: "running", pending: ["a", "b"] }), "Running: 2 projects pending", "neutral"],
-    ["nothing to plan", input({ notice: "No Terraform project changed in this PR." }), "No Terraform project changed in this PR.", "neutral"],
+    [
+      "nothing to plan",
+      input({ notice: "No Terraform project changed in this PR." }),
+      "No Terraform project changed in this PR.",
+      "neutral",
+    ],
     [
       "an apply",
       input({ command: "apply", results: [{ project: project("net"), status: "applied", summary: mixedSummary, output: "" }] }),

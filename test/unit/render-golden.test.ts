@@ -56,13 +56,27 @@ const cases: Record<string, CommentInput> = {
     ],
   }),
   refused: input({
-    results: [{ project: project("prod", "envs/prod", "prod"), status: "refused", reason: "locked by #12 (@bob)", link: { text: "#12", url: "https://github.com/acme/infra/pull/12" }, output: "" }],
+    results: [
+      {
+        project: project("prod", "envs/prod", "prod"),
+        status: "refused",
+        reason: "locked by #12 (@bob)",
+        link: { text: "#12", url: "https://github.com/acme/infra/pull/12" },
+        output: "",
+      },
+    ],
   }),
   "mixed-3-projects": input({
     triggerText: "/plan",
     results: [
       planned("net", mixedSummary),
-      { project: project("dns"), status: "error", failedStep: "plan", message: "terraform plan exited with code 1", output: "Error: Invalid reference\n\n  on main.tf line 3:\n   3:   name = var.nope\n" },
+      {
+        project: project("dns"),
+        status: "error",
+        failedStep: "plan",
+        message: "terraform plan exited with code 1",
+        output: "Error: Invalid reference\n\n  on main.tf line 3:\n   3:   name = var.nope\n",
+      },
       planned("app", summary(), "No changes. Your infrastructure matches the configuration.\n"),
     ],
   }),
@@ -81,7 +95,13 @@ const cases: Record<string, CommentInput> = {
         policy: {
           sets: [
             { name: "tags", status: "passed", successes: 3, warnings: ["aws_s3_bucket.logs has no cost-center tag"] },
-            { name: "no_public", status: "failed", successes: 1, failures: ["aws_security_group.web opens <port 22> to 0.0.0.0/0", "`rm -rf` is not a tag value"], warnings: [] },
+            {
+              name: "no_public",
+              status: "failed",
+              successes: 1,
+              failures: ["aws_security_group.web opens <port 22> to 0.0.0.0/0", "`rm -rf` is not a tag value"],
+              warnings: [],
+            },
             { name: "broken", status: "error", message: "conftest exited with code 2: rego_parse_error" },
           ],
           approvers: { no_public: "2 approvals from @sec-lead, team acme/security" },
@@ -92,7 +112,14 @@ const cases: Record<string, CommentInput> = {
   applied: input({
     command: "apply",
     triggerText: "/apply",
-    results: [{ project: project("net"), status: "applied", summary: mixedSummary, output: "Apply complete! Resources: 2 added, 1 changed, 2 destroyed.\n" }],
+    results: [
+      {
+        project: project("net"),
+        status: "applied",
+        summary: mixedSummary,
+        output: "Apply complete! Resources: 2 added, 1 changed, 2 destroyed.\n",
+      },
+    ],
   }),
 };
 
@@ -106,7 +133,10 @@ describe("golden comments", () => {
   }
 
   it("a split comment reads well", () => {
-    const long = Array.from({ length: 60 }, (_, i) => `  # null_resource.n[${i}] will be created\n  + resource "null_resource" "n" {}\n`).join("");
+    const long = Array.from(
+      { length: 60 },
+      (_, i) => `  # null_resource.n[${i}] will be created\n  + resource "null_resource" "n" {}\n`,
+    ).join("");
     const data = input({
       results: [planned("net", mixedSummary, long), planned("app", summary(), "No changes.\n")],
     });

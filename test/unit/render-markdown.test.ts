@@ -57,7 +57,9 @@ describe("inlineCode", () => {
 
 describe("escapeText", () => {
   it("neutralizes mentions, references, links, HTML and markdown", () => {
-    const out = escapeText("ping @org/team about #123 and GH-7, see https://evil.example or www.evil.example <img src=x> *b* [l](u) ~s~ $x$");
+    const out = escapeText(
+      "ping @org/team about #123 and GH-7, see https://evil.example or www.evil.example <img src=x> *b* [l](u) ~s~ $x$",
+    );
     expect(out).not.toMatch(/@[a-z]/i);
     expect(out).not.toMatch(/#\d/);
     expect(out).not.toMatch(/GH-\d/);

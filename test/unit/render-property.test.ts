@@ -85,10 +85,7 @@ const result: fc.Arbitrary<ProjectResult> = fc.oneof(
     .record({
       project,
       output: bigText,
-      resources: fc.array(
-        fc.record({ address: text(80), action, reason: fc.option(text(20), { nil: undefined }) }),
-        { maxLength: 60 },
-      ),
+      resources: fc.array(fc.record({ address: text(80), action, reason: fc.option(text(20), { nil: undefined }) }), { maxLength: 60 }),
       moves: fc.array(fc.record({ from: text(30), to: text(30) }), { maxLength: 3 }),
     })
     .map(({ project, output, resources, moves }) => ({
@@ -127,33 +124,28 @@ describe("renderComments (property)", () => {
   it("never throws and keeps every invariant for arbitrary input", () => {
     const redact = createRedactor({ secrets: [SECRET] });
     fc.assert(
-      fc.property(
-        commentInput,
-        fc.integer({ min: 1_000, max: 8_000 }),
-        fc.integer({ min: 1, max: 5 }),
-        (data, maxLength, maxComments) => {
-          const bodies = renderComments(data, redact, { maxLength, maxComments });
-          // Sensitive values are known from the plans only: without a planned result, nothing marks it.
-          const sensitiveKnown = data.results.some((r) => r.status === "planned");
-          expect(bodies.length).toBeGreaterThanOrEqual(1);
-          expect(bodies.length).toBeLessThanOrEqual(maxComments);
-          bodies.forEach((body, i) => {
-            expect(body.length).toBeLessThanOrEqual(maxLength);
-            expect(structure(body).problems).toEqual([]);
-            expect(UNPAIRED_SURROGATE.test(body)).toBe(false);
-            expect(body).not.toContain(SECRET);
-            if (sensitiveKnown) expect(body).not.toContain(SENSITIVE);
-            expect(body).not.toContain("\x1b");
-            expect(parseMarker(body)).toEqual({ jobId: data.jobId, part: i + 1 });
-            // Nothing user-derived is live markdown: no mention, reference, foreign HTML or marker.
-            const live = interpreted(body);
-            expect(live).not.toMatch(/@[\p{L}\p{N}_]/u);
-            expect(live).not.toMatch(/#\d/);
-            expect(live).not.toMatch(/<(?!\/?details|\/?summary|!-- sluice:job=)/);
-            expect(live.split("<!-- sluice:job=").length).toBe(2);
-          });
-        },
-      ),
+      fc.property(commentInput, fc.integer({ min: 1_000, max: 8_000 }), fc.integer({ min: 1, max: 5 }), (data, maxLength, maxComments) => {
+        const bodies = renderComments(data, redact, { maxLength, maxComments });
+        // Sensitive values are known from the plans only: without a planned result, nothing marks it.
+        const sensitiveKnown = data.results.some((r) => r.status === "planned");
+        expect(bodies.length).toBeGreaterThanOrEqual(1);
+        expect(bodies.length).toBeLessThanOrEqual(maxComments);
+        bodies.forEach((body, i) => {
+          expect(body.length).toBeLessThanOrEqual(maxLength);
+          expect(structure(body).problems).toEqual([]);
+          expect(UNPAIRED_SURROGATE.test(body)).toBe(false);
+          expect(body).not.toContain(SECRET);
+          if (sensitiveKnown) expect(body).not.toContain(SENSITIVE);
+          expect(body).not.toContain("\x1b");
+          expect(parseMarker(body)).toEqual({ jobId: data.jobId, part: i + 1 });
+          // Nothing user-derived is live markdown: no mention, reference, foreign HTML or marker.
+          const live = interpreted(body);
+          expect(live).not.toMatch(/@[\p{L}\p{N}_]/u);
+          expect(live).not.toMatch(/#\d/);
+          expect(live).not.toMatch(/<(?!\/?details|\/?summary|!-- sluice:job=)/);
+          expect(live.split("<!-- sluice:job=").length).toBe(2);
+        });
+      }),
       { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });

@@ -49,11 +49,7 @@ describe("orderProjects", () => {
   it.each<[string, ProjectConfig[], string]>([
     ["a two-project cycle", [p("a", ["b"]), p("b", ["a"])], "depends_on cycle: a -> b -> a"],
     ["a self-dependency", [p("a", ["a"])], "depends_on cycle: a -> a"],
-    [
-      "a longer cycle behind a tail",
-      [p("tail", ["a"]), p("a", ["b"]), p("b", ["c"]), p("c", ["a"])],
-      "depends_on cycle: a -> b -> c -> a",
-    ],
+    ["a longer cycle behind a tail", [p("tail", ["a"]), p("a", ["b"]), p("b", ["c"]), p("c", ["a"])], "depends_on cycle: a -> b -> c -> a"],
     ["an unknown name", [p("a", ["ghost"])], "project a depends on unknown project ghost"],
     ["a duplicate name", [p("a"), { ...p("a"), dir: "other" }], "duplicate project name a"],
     [
@@ -87,13 +83,15 @@ describe("orderProjects", () => {
   });
 
   it("puts every project after its dependencies and lower groups (random DAGs)", () => {
-    const dag = fc.integer({ min: 1, max: 25 }).chain((n) =>
-      fc.tuple(
-        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-        fc.array(fc.array(fc.nat(), { maxLength: 4 }), { minLength: n, maxLength: n }),
-        fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
-      ),
-    );
+    const dag = fc
+      .integer({ min: 1, max: 25 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+          fc.array(fc.array(fc.nat(), { maxLength: 4 }), { minLength: n, maxLength: n }),
+          fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+        ),
+      );
     fc.assert(
       fc.property(dag, ([groups, deps, order]) => {
         // Edges only to lower indexes with a group no higher: a valid graph by construction.

@@ -29,9 +29,7 @@ describe("loadRepoConfig on hostile input", () => {
   });
 
   it("counts bytes, not characters, and honours maxBytes", () => {
-    expect(errors(loadRepoConfig({ sluice: "é".repeat(600 * 1024) }))).toEqual([
-      ".sluice.yaml is 1.2 MB; the limit is 1 MiB",
-    ]);
+    expect(errors(loadRepoConfig({ sluice: "é".repeat(600 * 1024) }))).toEqual([".sluice.yaml is 1.2 MB; the limit is 1 MiB"]);
     expect(errors(loadRepoConfig({ sluice: `version: 1\n${"#".repeat(140)}` }, { maxBytes: 100 }))).toEqual([
       ".sluice.yaml is 151 bytes; the limit is 100 bytes",
     ]);
@@ -39,12 +37,8 @@ describe("loadRepoConfig on hostile input", () => {
   });
 
   it("refuses an alias bomb before expanding it", () => {
-    expect(errors(loadRepoConfig({ sluice: BILLION_LAUGHS }))).toEqual([
-      "f: YAML aliases expand to more than 250000 values (line 6)",
-    ]);
-    expect(errors(loadRepoConfig({ atlantis: BILLION_LAUGHS }))).toEqual([
-      "f: YAML aliases expand to more than 250000 values (line 6)",
-    ]);
+    expect(errors(loadRepoConfig({ sluice: BILLION_LAUGHS }))).toEqual(["f: YAML aliases expand to more than 250000 values (line 6)"]);
+    expect(errors(loadRepoConfig({ atlantis: BILLION_LAUGHS }))).toEqual(["f: YAML aliases expand to more than 250000 values (line 6)"]);
   });
 
   it("accepts ordinary anchors used many times", () => {
@@ -63,11 +57,7 @@ describe("loadRepoConfig on hostile input", () => {
       "version: 1\n---\nversion: 1\n",
       "(root): invalid YAML: the file must hold a single document (found another `---`) (line 2)",
     ],
-    [
-      "tabs for indentation",
-      "version: 1\nprojects:\n\t- dir: a\n",
-      "(root): invalid YAML: Tabs are not allowed as indentation (line 3)",
-    ],
+    ["tabs for indentation", "version: 1\nprojects:\n\t- dir: a\n", "(root): invalid YAML: Tabs are not allowed as indentation (line 3)"],
     ["a list as the root", "# comment\n\n- a\n", "(root): must be a mapping, got a list (line 3)"],
     ["a string as the root", "just text", '(root): must be a mapping, got "just text" (line 1)'],
     ["a number as the root", "42\n", "(root): must be a mapping, got 42 (line 1)"],

@@ -4,8 +4,7 @@ import { defaultRepoConfig, loadRepoConfig } from "../../src/config/repo/load-re
 import type { Project } from "../../src/model/project.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
 const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
 
 function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
@@ -206,7 +205,7 @@ describe("loadRepoConfig: .sluice.yaml", () => {
   });
 
   it("reports run command lines it cannot split", () => {
-    expect(errorsOf({ sluice: "version: 1\nworkflows:\n  w:\n    apply:\n      steps:\n        - run: \"echo 'x\"\n" })).toEqual([
+    expect(errorsOf({ sluice: 'version: 1\nworkflows:\n  w:\n    apply:\n      steps:\n        - run: "echo \'x"\n' })).toEqual([
       "workflows.w.apply.steps[0].run: unterminated single quote (`'`) (line 6)",
     ]);
   });
@@ -221,20 +220,30 @@ describe("loadRepoConfig: small cases", () => {
       ["workflows.w.plan.steps[0].run.env.1A: key must be an environment variable name such as TF_LOG (line 6)"],
     ],
     ["an empty name", 'projects: [{dir: a, name: ""}]\n', ["projects[0].name: must not be empty (line 2)"]],
-    ["a bare `!` glob", 'projects: [{dir: a, autoplan: {when_modified: ["!"]}}]\n', [
-      "projects[0].autoplan.when_modified[0]: must not be empty, got ! (line 2)",
-    ]],
-    ["an unknown runner", "projects: [{dir: a, runner: pulumi}]\n", [
-      "projects[0].runner: must be one of terraform, opentofu, helm, kustomize, got pulumi (line 2)",
-    ]],
-    ["ignore paths outside the repo", 'autodiscover: {ignore_paths: ["../x", "!y", "/z"]}\n', [
-      "autodiscover.ignore_paths[0]: climbs out of the repository, got ../x (line 2)",
-      "autodiscover.ignore_paths[1]: must not start with `!`, got !y (line 2)",
-      "autodiscover.ignore_paths[2]: must be relative to the repository root, got /z (line 2)",
-    ]],
-    ["smart quotes in a command line", 'workflows: {w: {plan: {steps: [{run: "echo \u201chi\u201d"}]}}}\n', [
-      "workflows.w.plan.steps[0].run: use straight quotes (`'` or `\"`) instead of `\u201c` (line 2)",
-    ]],
+    [
+      "a bare `!` glob",
+      'projects: [{dir: a, autoplan: {when_modified: ["!"]}}]\n',
+      ["projects[0].autoplan.when_modified[0]: must not be empty, got ! (line 2)"],
+    ],
+    [
+      "an unknown runner",
+      "projects: [{dir: a, runner: pulumi}]\n",
+      ["projects[0].runner: must be one of terraform, opentofu, helm, kustomize, got pulumi (line 2)"],
+    ],
+    [
+      "ignore paths outside the repo",
+      'autodiscover: {ignore_paths: ["../x", "!y", "/z"]}\n',
+      [
+        "autodiscover.ignore_paths[0]: climbs out of the repository, got ../x (line 2)",
+        "autodiscover.ignore_paths[1]: must not start with `!`, got !y (line 2)",
+        "autodiscover.ignore_paths[2]: must be relative to the repository root, got /z (line 2)",
+      ],
+    ],
+    [
+      "smart quotes in a command line",
+      'workflows: {w: {plan: {steps: [{run: "echo \u201chi\u201d"}]}}}\n',
+      ["workflows.w.plan.steps[0].run: use straight quotes (`'` or `\"`) instead of `\u201c` (line 2)"],
+    ],
     ["approvals of zero", "approvals: 0\n", ["approvals: must be at least 1 (line 2)"]],
   ])("refuses %s", (_, body, errors) => {
     expect(errorsOf({ sluice: `version: 1\n${body}` })).toEqual(errors);
@@ -353,9 +362,7 @@ const INVALID: [string, string[]][] = [
   ["duplicate-key.yaml", ["projects[0].workspace: duplicate key (line 5)"]],
   [
     "syntax-error.yaml",
-    [
-      "projects: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 4)",
-    ],
+    ["projects: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 4)"],
   ],
 ];
 

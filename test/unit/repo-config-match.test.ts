@@ -22,8 +22,7 @@ function project(dir: string, whenModified: string[] = TF_DEFAULT, more: Partial
 }
 
 const config = (projects: ProjectConfig[]): RepoConfig => ({ ...defaultRepoConfig(), projects });
-const matched = (projects: ProjectConfig[], files: string[]) =>
-  projectsForChanges(config(projects), files).map((p) => p.name);
+const matched = (projects: ProjectConfig[], files: string[]) => projectsForChanges(config(projects), files).map((p) => p.name);
 const hits = (dir: string, whenModified: string[], file: string) =>
   projectsForChanges(config([project(dir, whenModified)]), [file]).length === 1;
 
@@ -38,7 +37,13 @@ describe("projectsForChanges", () => {
     ["the root project", ".", TF_DEFAULT, "a/b/c.tfvars", true],
     ["`*.tf` is top level only", "app", ["*.tf"], "app/sub/x.tf", false],
     ["`*.tf` at top level", "app", ["*.tf"], "app/x.tf", true],
-    ["`../modules/**/*.tf` from project1 (the Atlantis docs' example)", "project1", ["../modules/**/*.tf"], "modules/module1/submodule/main.tf", true],
+    [
+      "`../modules/**/*.tf` from project1 (the Atlantis docs' example)",
+      "project1",
+      ["../modules/**/*.tf"],
+      "modules/module1/submodule/main.tf",
+      true,
+    ],
     ["`../modules/**` from a nested dir", "envs/prod", ["../../modules/**"], "modules/vpc/templates/user-data.sh", true],
     ["`../modules/**` does not reach elsewhere", "envs/prod", ["../../modules/**"], "envs/modules/vpc/main.tf", false],
     ["`./` prefixes", "app", ["./src/*.tf"], "app/src/x.tf", true],
@@ -174,9 +179,7 @@ describe("projectsForChanges agrees with a direct reading of Atlantis' rule", ()
           const projects = specs
             // A glob climbing above the root is refused at load time; keep the reference honest.
             .filter(([d, globs]) => globs.every((g) => !g.includes("../") || d !== "."))
-            .map(([d, globs, enabled], i) =>
-              project(d, globs, { name: `p${i}`, autoplan: { enabled, whenModified: globs } }),
-            );
+            .map(([d, globs, enabled], i) => project(d, globs, { name: `p${i}`, autoplan: { enabled, whenModified: globs } }));
           expect(projectsForChanges(config(projects), files).map((p) => p.name)).toEqual(reference(projects, files));
         },
       ),

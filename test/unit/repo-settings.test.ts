@@ -42,7 +42,11 @@ describe("repoSettings: the trusted config may only set what the server allows",
   it("binary names are limited to terraform and tofu builds", () => {
     const s = repoSettings(parseServerConfig(""), "acme/infra", base);
     expect(s.binaryFor(net)).toBe("terraform1.9");
-    const sh = repoSettings(parseServerConfig(""), "acme/infra", repo("version: 1\nprojects:\n  - name: net\n    dir: net\n    terraform_binary: sh\n"));
+    const sh = repoSettings(
+      parseServerConfig(""),
+      "acme/infra",
+      repo("version: 1\nprojects:\n  - name: net\n    dir: net\n    terraform_binary: sh\n"),
+    );
     expect(sh.binaryFor(net)).toBeUndefined();
   });
 
@@ -108,11 +112,16 @@ describe("repoSettings: server workflows (repos.yaml's workflows and allowed_wor
 
   it("a server workflow not in allowed_workflows, or a name nobody defines, is refused with the setting to change", () => {
     expect(repoSettings(server, "acme/infra", project("base")).workflowFor(net).refusal).toContain("allowed_workflows");
-    expect(repoSettings(server, "acme/infra", project("nope")).workflowFor(net).refusal).toContain("is not defined in the base branch's config");
+    expect(repoSettings(server, "acme/infra", project("nope")).workflowFor(net).refusal).toContain(
+      "is not defined in the base branch's config",
+    );
   });
 
   it("projects that name no workflow run default_workflow", () => {
-    expect(repoSettings(server, "acme/infra", project()).workflowFor(net).workflow?.plan[1]).toEqual({ kind: "plan", extraArgs: ["-lock-timeout=5m"] });
+    expect(repoSettings(server, "acme/infra", project()).workflowFor(net).workflow?.plan[1]).toEqual({
+      kind: "plan",
+      extraArgs: ["-lock-timeout=5m"],
+    });
     expect(repoSettings(parseServerConfig(""), "acme/infra", project()).workflowFor(net)).toEqual({});
   });
 

@@ -38,7 +38,15 @@ describe("resolveProjects over the tools' detectors", () => {
       source: ".sluice.yaml",
       autodiscover: { enabled: true, ignore: ["charts/**"] },
       projects: [
-        { name: "prod", dir: "envs/prod", workspace: "default", runner: "opentofu", autoplan: { enabled: true, whenModified: ["**/*.tf"] }, dependsOn: [], executionOrderGroup: 0 },
+        {
+          name: "prod",
+          dir: "envs/prod",
+          workspace: "default",
+          runner: "opentofu",
+          autoplan: { enabled: true, whenModified: ["**/*.tf"] },
+          dependsOn: [],
+          executionOrderGroup: 0,
+        },
       ],
     };
     const r = resolveProjects(config, tree, ["charts/web/Chart.yaml", "envs/prod/main.tf"], PROJECT_DETECTORS);

@@ -90,7 +90,14 @@ describe("bwrapArgv", () => {
 
 describe("sandboxCommand", () => {
   const run = {
-    bwrap: { path: "/usr/bin/bwrap", network: true, mounts: [{ source: plan, target: plan, writable: true }, { source: "/cache", target: "/cache", writable: false }] },
+    bwrap: {
+      path: "/usr/bin/bwrap",
+      network: true,
+      mounts: [
+        { source: plan, target: plan, writable: true },
+        { source: "/cache", target: "/cache", writable: false },
+      ],
+    },
     limits: { processes: 100, fileSizeBytes: 1024, memoryBytes: 1 << 30 },
   };
 

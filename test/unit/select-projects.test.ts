@@ -20,7 +20,11 @@ describe("selectProjects (autodiscovered projects)", () => {
     ["-d with no project", { dir: "envs" }, { error: "no Terraform project in `envs`" }],
     ["-p and -d agree", { project: "dns", dir: "dns" }, { projects: [tf("dns")] }],
     ["-p and -d disagree", { project: "dns", dir: "network" }, { error: "project `dns` is not in `network`" }],
-    ["-d -w: same dir, that workspace", { dir: "envs/prod", workspace: "staging" }, { projects: [tf("envs/prod", "staging", "envs/prod@staging")] }],
+    [
+      "-d -w: same dir, that workspace",
+      { dir: "envs/prod", workspace: "staging" },
+      { projects: [tf("envs/prod", "staging", "envs/prod@staging")] },
+    ],
     ["-p -w", { project: "network", workspace: "blue" }, { projects: [tf("network", "blue", "network@blue")] }],
     ["-d -w default", { dir: "dns", workspace: "default" }, { projects: [tf("dns")] }],
     [
@@ -29,8 +33,16 @@ describe("selectProjects (autodiscovered projects)", () => {
       { projects: [tf("envs/prod", "staging", "envs/prod@staging"), tf("envs/staging", "staging", "envs/staging@staging")] },
     ],
     ["-p -d -w", { project: "dns", dir: "dns", workspace: "x" }, { projects: [tf("dns", "x", "dns@x")] }],
-    ["-p unknown with -w", { project: "nope", workspace: "x" }, { error: "no project named `nope`; known: `.`, `dns`, `envs/prod`, `envs/staging`, `network`" }],
-    ["user input is quoted safely", { project: "a`b" }, { error: "no project named ``a`b``; known: `.`, `dns`, `envs/prod`, `envs/staging`, `network`" }],
+    [
+      "-p unknown with -w",
+      { project: "nope", workspace: "x" },
+      { error: "no project named `nope`; known: `.`, `dns`, `envs/prod`, `envs/staging`, `network`" },
+    ],
+    [
+      "user input is quoted safely",
+      { project: "a`b" },
+      { error: "no project named ``a`b``; known: `.`, `dns`, `envs/prod`, `envs/staging`, `network`" },
+    ],
   ])("%s", (_name, filter, expected) => {
     expect(selectProjects(ALL, AFFECTED, filter)).toEqual(expected);
   });
@@ -41,7 +53,10 @@ describe("selectProjects (autodiscovered projects)", () => {
 
   it("lists at most 20 known names", () => {
     const many = Array.from({ length: 25 }, (_, i) => tf(`p${String(i).padStart(2, "0")}`));
-    const listed = many.slice(0, 20).map((p) => `\`${p.name}\``).join(", ");
+    const listed = many
+      .slice(0, 20)
+      .map((p) => `\`${p.name}\``)
+      .join(", ");
     expect(selectProjects(many, [], { project: "x" })).toEqual({
       error: `no project named \`x\`; known: ${listed} and 5 more`,
     });
@@ -65,7 +80,11 @@ describe("selectProjects (configured workspaces)", () => {
     ["-d: every workspace of the dir", { dir: "app" }, { projects: [tf("app", "dev", "app-dev"), tf("app", "prod", "app-prod")] }],
     ["-d -w configured", { dir: "app", workspace: "prod" }, { projects: [tf("app", "prod", "app-prod")] }],
     ["-p picks one", { project: "app-dev" }, { projects: [tf("app", "dev", "app-dev")] }],
-    ["-p -w mismatch", { project: "app-dev", workspace: "prod" }, { error: "workspace `prod` is not configured for `app` (configured: `dev`)" }],
+    [
+      "-p -w mismatch",
+      { project: "app-dev", workspace: "prod" },
+      { error: "workspace `prod` is not configured for `app` (configured: `dev`)" },
+    ],
     ["-d -w unknown", { dir: "app", workspace: "qa" }, { error: "workspace `qa` is not configured for `app` (configured: `dev`, `prod`)" }],
   ])("%s", (_name, filter, expected) => {
     expect(selectProjects(all, [], filter, { strictWorkspaces: true })).toEqual(expected);

@@ -186,13 +186,9 @@ describe("the first comment", () => {
   });
 
   it("keeps hostile output inside its fence", () => {
-    const hostile = [
-      "```",
-      "</details>",
-      "<!-- sluice:job=other part=1 -->",
-      "````````",
-      "@org/team #123 <script>alert(1)</script>",
-    ].join("\n");
+    const hostile = ["```", "</details>", "<!-- sluice:job=other part=1 -->", "````````", "@org/team #123 <script>alert(1)</script>"].join(
+      "\n",
+    );
     const results = [
       planned("net", summary(), hostile),
       {

@@ -116,11 +116,7 @@ const EXPECTED: Record<string, Expected> = {
   },
   "013_module_depends_on.json": {
     counts: { add: 2, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0, hasChanges: true },
-    resources: [
-      "create module.foo.null_resource.resource",
-      "create null_resource.bar",
-      "read module.foo.data.null_data_source.data",
-    ],
+    resources: ["create module.foo.null_resource.resource", "create null_resource.bar", "read module.foo.data.null_data_source.data"],
     terraformVersion: "0.13.1",
   },
   "basic.json": {
@@ -194,9 +190,7 @@ describe("summarizePlan counts and order", () => {
     expect(lines(s)).toEqual(expected.resources);
     expect(s.moves).toEqual(expected.moves ?? []);
     if (expected.outputs) {
-      expect(s.outputs.map((o) => `${o.action} ${o.name}${o.sensitive ? " (sensitive)" : ""}`)).toEqual(
-        expected.outputs,
-      );
+      expect(s.outputs.map((o) => `${o.action} ${o.name}${o.sensitive ? " (sensitive)" : ""}`)).toEqual(expected.outputs);
     }
     if (expected.terraformVersion) expect(s.terraformVersion).toBe(expected.terraformVersion);
   });
@@ -312,10 +306,7 @@ describe("summarizePlan action lists", () => {
   it("keeps equal entries in input order", () => {
     const s = summaryOf(
       plan({
-        resource_changes: [
-          rc("x.y", ["update"], { action_reason: "first" }),
-          rc("x.y", ["update"], { action_reason: "second" }),
-        ],
+        resource_changes: [rc("x.y", ["update"], { action_reason: "first" }), rc("x.y", ["update"], { action_reason: "second" })],
       }),
     );
     expect(s.resources.map((r) => r.reason)).toEqual(["first", "second"]);
@@ -420,12 +411,8 @@ describe("summarizePlan sensitive values", () => {
           }),
         ],
         resource_drift: [{ change: { after: "drifted-secret", after_sensitive: true } }],
-        deferred_changes: [
-          { resource_change: { change: { after: { a: "deferred-secret" }, after_sensitive: { a: true } } } },
-        ],
-        action_invocations: [
-          { config_values: { token: "action-secret", name: "public" }, config_sensitive: { token: true } },
-        ],
+        deferred_changes: [{ resource_change: { change: { after: { a: "deferred-secret" }, after_sensitive: { a: true } } } }],
+        action_invocations: [{ config_values: { token: "action-secret", name: "public" }, config_sensitive: { token: true } }],
         variables: { pw: { value: { nested: ["variable-secret"] } }, open: { value: "public-variable" } },
         configuration: { root_module: { variables: { pw: { sensitive: true }, open: {} } } },
         prior_state: {
@@ -435,9 +422,7 @@ describe("summarizePlan sensitive values", () => {
               p: { sensitive: false, value: "public-out" },
             },
             root_module: {
-              child_modules: [
-                { child_modules: [{ resources: [{ values: { k: "child-secret" }, sensitive_values: { k: true } }] }] },
-              ],
+              child_modules: [{ child_modules: [{ resources: [{ values: { k: "child-secret" }, sensitive_values: { k: true } }] }] }],
             },
           },
         },
@@ -469,19 +454,7 @@ describe("summarizePlan sensitive values", () => {
         output_changes: {
           o: {
             actions: ["create"],
-            after: [
-              "true",
-              "null",
-              "false",
-              "    ",
-              " ab ",
-              "a-secret",
-              "a-secret",
-              "the-longest-secret",
-              1.5,
-              null,
-              false,
-            ],
+            after: ["true", "null", "false", "    ", " ab ", "a-secret", "a-secret", "the-longest-secret", 1.5, null, false],
             after_sensitive: true,
           },
         },
@@ -518,11 +491,7 @@ describe("summarizePlan on input that is not a plan", () => {
       /at resource_changes\[1\]\.address/,
     ],
     ["output actions missing", plan({ output_changes: { "my out": {} } }), /at output_changes\["my out"\]\.actions/],
-    [
-      "importing as true",
-      plan({ resource_changes: [rc("a.b", ["no-op"], { change: { importing: true } })] }),
-      /importing/,
-    ],
+    ["importing as true", plan({ resource_changes: [rc("a.b", ["no-op"], { change: { importing: true } })] }), /importing/],
   ])("%s -> ok:false", (_label, input, message) => {
     const result = summarizePlan(input);
     expect(result.ok).toBe(false);

@@ -30,7 +30,9 @@ function unitFiles(): string[] {
 /** Modules a file loads when it runs (`import type` loads nothing). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(UNIT, file), "utf8");
-  return [...text.matchAll(/^\s*import\s+(?!type\s)[^;]*?\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gms)].map((m) => m[1] ?? m[2] ?? "");
+  return [...text.matchAll(/^\s*import\s+(?!type\s)[^;]*?\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gms)].map(
+    (m) => m[1] ?? m[2] ?? "",
+  );
 }
 
 describe("unit tier", () => {

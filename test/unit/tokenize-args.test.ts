@@ -14,7 +14,7 @@ describe("tokenizeArgs", () => {
     ["'a'\"b\"c", ["abc"]],
     ["''", [""]],
     ["a '' b", ["a", "", "b"]],
-    ["\"it's\"", ["it's"]],
+    ['"it\'s"', ["it's"]],
     ["'say \"hi\"'", ['say "hi"']],
     ["'\u2018curly\u2019 inside'", ["\u2018curly\u2019 inside"]],
     ["a\\ b", ["a\\", "b"]],

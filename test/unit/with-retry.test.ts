@@ -19,7 +19,11 @@ describe("toVcsError: which failures are rate limits", () => {
     ["404", answer(404), { retryable: false }],
     ["422", answer(422), { retryable: false }],
     ["403 without rate-limit signs", answer(403, {}, "Resource not accessible by integration"), { retryable: false }],
-    ["403 primary limit", answer(403, { "x-ratelimit-remaining": "0" }), { retryable: true, reason: { kind: "rate-limit", waitMs: 3_600_000 } }],
+    [
+      "403 primary limit",
+      answer(403, { "x-ratelimit-remaining": "0" }),
+      { retryable: true, reason: { kind: "rate-limit", waitMs: 3_600_000 } },
+    ],
     ["403 with retry-after", answer(403, { "retry-after": "30" }), { retryable: true, reason: { kind: "rate-limit", waitMs: 30_000 } }],
     ["429 with retry-after", answer(429, { "retry-after": "2" }), { retryable: true, reason: { kind: "rate-limit", waitMs: 2_000 } }],
     [

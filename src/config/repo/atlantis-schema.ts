@@ -32,9 +32,7 @@ export const atlantisConfigSchema = z.looseObject({
   automerge: z.boolean().nullish(),
   parallel_plan: z.boolean().nullish(),
   parallel_apply: z.boolean().nullish(),
-  autodiscover: z
-    .looseObject({ mode: z.enum(["auto", "enabled", "disabled"]).nullish(), ignore_paths: textList })
-    .nullish(),
+  autodiscover: z.looseObject({ mode: z.enum(["auto", "enabled", "disabled"]).nullish(), ignore_paths: textList }).nullish(),
 });
 
 export type AtlantisConfigInput = z.output<typeof atlantisConfigSchema>;

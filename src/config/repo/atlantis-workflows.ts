@@ -14,10 +14,7 @@ const SHELLS: ReadonlySet<string> = new Set(["sh", "bash"]);
  * Atlantis workflows as Atlantis reads them: a null or missing stage runs the default steps,
  * `steps: []` runs none. Whatever Sluice cannot run the same way is a warning naming the key.
  */
-export function normalizeAtlantisWorkflows(
-  input: AtlantisConfigInput["workflows"],
-  ctx: NormalizeContext,
-): Record<string, Workflow> {
+export function normalizeAtlantisWorkflows(input: AtlantisConfigInput["workflows"], ctx: NormalizeContext): Record<string, Workflow> {
   const workflows: Record<string, Workflow> = {};
   for (const [name, workflow] of Object.entries(input ?? {})) {
     const base = ["workflows", name];
@@ -111,8 +108,7 @@ function atlantisRunStep(value: unknown, path: KeyPath, ctx: NormalizeContext): 
   if (shell !== undefined && shell !== null && !(typeof shell === "string" && SHELLS.has(shell))) {
     ctx.unsupported([...path, "shell"], `${showValue(shell)}: Sluice runs commands without a shell`);
   }
-  const defaultArgs =
-    shellArgs === "-c" || (Array.isArray(shellArgs) && shellArgs.length === 1 && shellArgs[0] === "-c");
+  const defaultArgs = shellArgs === "-c" || (Array.isArray(shellArgs) && shellArgs.length === 1 && shellArgs[0] === "-c");
   if (shellArgs !== undefined && shellArgs !== null && !defaultArgs) {
     ctx.unsupported([...path, "shellArgs"], "Sluice runs commands without a shell");
   }

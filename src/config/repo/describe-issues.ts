@@ -14,13 +14,7 @@ export function describeIssues(issues: readonly Issue[], data: unknown, locator:
   return [...new Set(lines.map((l) => `${l.text} (line ${l.line})`))];
 }
 
-function collect(
-  issue: Issue,
-  base: Path,
-  data: unknown,
-  locator: YamlLocator,
-  out: { path: Path; message: string }[],
-): void {
+function collect(issue: Issue, base: Path, data: unknown, locator: YamlLocator, out: { path: Path; message: string }[]): void {
   const path: Path = [...base, ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
   const value = valueAt(data, path);
   switch (issue.code) {
@@ -57,8 +51,7 @@ function collect(
       return;
     case "invalid_key": {
       const inner = issue.issues[0];
-      const why =
-        inner?.code === "too_small" ? "must not be empty" : inner?.code === "invalid_format" ? inner.message : "is invalid";
+      const why = inner?.code === "too_small" ? "must not be empty" : inner?.code === "invalid_format" ? inner.message : "is invalid";
       out.push({ path, message: `key ${why}` });
       return;
     }
@@ -82,9 +75,7 @@ function pickBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] |
   const deep = branches.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
   if (deep.length === 1) return deep[0];
   if (deep.length > 1) return undefined;
-  const typed = branches.filter(
-    (b) => b.length > 0 && !b.some((i) => i.path.length === 0 && i.code === "invalid_type"),
-  );
+  const typed = branches.filter((b) => b.length > 0 && !b.some((i) => i.path.length === 0 && i.code === "invalid_type"));
   return typed.length === 1 ? typed[0] : undefined;
 }
 

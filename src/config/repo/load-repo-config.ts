@@ -45,10 +45,7 @@ export function defaultRepoConfig(): RepoConfig {
  * throws: any problem comes back as `{ ok: false }` with one message per problem, each naming the
  * key path and line.
  */
-export function loadRepoConfig(
-  files: { sluice?: string; atlantis?: string },
-  opts: LoadRepoConfigOptions = {},
-): RepoConfigResult {
+export function loadRepoConfig(files: { sluice?: string; atlantis?: string }, opts: LoadRepoConfigOptions = {}): RepoConfigResult {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const sluiceFile = opts.sluiceFile ?? SLUICE_FILE;
   try {

@@ -4,29 +4,10 @@ import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-w
 import { checkProjects, type PlacedProject } from "./check-projects.js";
 import type { KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
-import {
-  checkIgnorePaths,
-  checkProjectName,
-  checkWorkspace,
-  cleanProjectDir,
-  projectCore,
-  warnVersion,
-} from "./project-fields.js";
+import { checkIgnorePaths, checkProjectName, checkWorkspace, cleanProjectDir, projectCore, warnVersion } from "./project-fields.js";
 
-const TOP_SUPPORTED = new Set([
-  "version",
-  "projects",
-  "workflows",
-  "automerge",
-  "parallel_plan",
-  "parallel_apply",
-  "autodiscover",
-]);
-const TOP_UNSUPPORTED = new Set([
-  "delete_source_branch_on_merge",
-  "allowed_regexp_prefixes",
-  "abort_on_execution_order_fail",
-]);
+const TOP_SUPPORTED = new Set(["version", "projects", "workflows", "automerge", "parallel_plan", "parallel_apply", "autodiscover"]);
+const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes", "abort_on_execution_order_fail"]);
 const PROJECT_SUPPORTED = new Set([
   "name",
   "dir",
@@ -58,11 +39,7 @@ const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mer
  * anything unsafe or ambiguous (paths, workspaces, names, the project graph) is an error as in
  * `.sluice.yaml`.
  */
-export function normalizeAtlantisConfig(
-  input: AtlantisConfigInput,
-  raw: Record<string, unknown>,
-  ctx: NormalizeContext,
-): RepoConfig {
+export function normalizeAtlantisConfig(input: AtlantisConfigInput, raw: Record<string, unknown>, ctx: NormalizeContext): RepoConfig {
   warnKeys(raw, [], TOP_SUPPORTED, TOP_UNSUPPORTED, ctx);
   const workflows = normalizeAtlantisWorkflows(input.workflows, ctx);
   const rawProjects = Array.isArray(raw.projects) ? raw.projects : [];

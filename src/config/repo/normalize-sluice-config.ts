@@ -121,12 +121,7 @@ function pickRunner(raw: SluiceProjectInput, path: KeyPath, ctx: NormalizeContex
   return runner;
 }
 
-function normalizeHelm(
-  raw: NonNullable<SluiceProjectInput["helm"]>,
-  dir: string,
-  path: KeyPath,
-  ctx: NormalizeContext,
-): HelmSettings {
+function normalizeHelm(raw: NonNullable<SluiceProjectInput["helm"]>, dir: string, path: KeyPath, ctx: NormalizeContext): HelmSettings {
   const values: string[] = [];
   (raw.values ?? []).forEach((file, i) => {
     const clean = checkProjectFile(dir, file, [...path, "values", i], ctx);

@@ -56,12 +56,7 @@ export function checkProjectName(raw: string, path: KeyPath, ctx: NormalizeConte
 }
 
 /** Checks each `when_modified` glob against the project dir; returns them as written (trimmed). */
-export function checkWhenModified(
-  dir: string,
-  patterns: readonly string[],
-  path: KeyPath,
-  ctx: NormalizeContext,
-): string[] {
+export function checkWhenModified(dir: string, patterns: readonly string[], path: KeyPath, ctx: NormalizeContext): string[] {
   const kept: string[] = [];
   patterns.forEach((raw, i) => {
     const resolved = resolvePattern(dir, raw);

@@ -10,8 +10,7 @@ import { cronSchema } from "../../util/cron.js";
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 export const BINARY_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
-export const WORKSPACE_MESSAGE =
-  "must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters)";
+export const WORKSPACE_MESSAGE = "must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters)";
 
 const text = z.string().min(1);
 const textList = z.array(text);
@@ -62,10 +61,7 @@ const helm = z.strictObject({
   values: textList.optional().describe("Values files, relative to the project dir."),
   set: z.record(text, scalar).optional(),
   secret_set: z
-    .record(
-      text,
-      z.string().regex(SECRET_NAME_PATTERN, "must be the NAME of a secret in the server config, not a value"),
-    )
+    .record(text, z.string().regex(SECRET_NAME_PATTERN, "must be the NAME of a secret in the server config, not a value"))
     .optional()
     .describe("Helm value path -> the NAME of a secret in the server config (never the secret itself)."),
   ignore: textList.optional().describe("Field paths left out of diffs, e.g. metadata.annotations.checksum/config."),
@@ -112,13 +108,13 @@ const project = z.strictObject({
   execution_order_group: z.number().int().optional(),
   workflow: text.optional(),
   terraform_version: text.optional(),
-  terraform_binary: z
-    .string()
-    .regex(BINARY_NAME_PATTERN, "must be a binary name such as terraform or tofu, not a path")
-    .optional(),
+  terraform_binary: z.string().regex(BINARY_NAME_PATTERN, "must be a binary name such as terraform or tofu, not a path").optional(),
   helm: helm.optional(),
   kustomize: kustomize.optional(),
-  allow_destroy: z.boolean().optional().describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
+  allow_destroy: z
+    .boolean()
+    .optional()
+    .describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
   drift: drift.optional(),
 });
 

@@ -11,10 +11,7 @@ export const DEFAULT_PLAN_STEPS: readonly WorkflowStep[] = [
 export const DEFAULT_APPLY_STEPS: readonly WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
 
 /** `.sluice.yaml` workflows: a missing stage runs the default steps; `steps: []` runs none. */
-export function normalizeSluiceWorkflows(
-  input: SluiceConfigInput["workflows"],
-  ctx: NormalizeContext,
-): Record<string, Workflow> {
+export function normalizeSluiceWorkflows(input: SluiceConfigInput["workflows"], ctx: NormalizeContext): Record<string, Workflow> {
   const workflows: Record<string, Workflow> = {};
   for (const [name, workflow] of Object.entries(input ?? {})) {
     const stage = (key: "plan" | "apply", defaults: readonly WorkflowStep[]): WorkflowStep[] => {

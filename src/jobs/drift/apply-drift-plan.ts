@@ -51,12 +51,22 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
       planFile: a.planFile,
       onOutput: (chunk) => log.write(chunk),
     });
-    if (!built.ok) return { ok: false, message: "reason" in built.result ? built.result.reason : "the apply could not be prepared", output: "" };
-    const sandboxed = sandboxedExec(deps, a.job, project, { writable: [a.checkoutDir, dirname(a.planFile)], readable: [settings.kubeconfig] });
+    if (!built.ok)
+      return { ok: false, message: "reason" in built.result ? built.result.reason : "the apply could not be prepared", output: "" };
+    const sandboxed = sandboxedExec(deps, a.job, project, {
+      writable: [a.checkoutDir, dirname(a.planFile)],
+      readable: [settings.kubeconfig],
+    });
     if (!sandboxed.ok) return { ok: false, message: sandboxed.reason, output: "" };
     // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
     // nothing applies again by itself (correctness rule 8).
-    const applyId = await deps.store.recordApplyStart({ jobId: a.job.id, repo: repoFullName(a.repo), pr: a.number, project: project.name, planId: a.planId });
+    const applyId = await deps.store.recordApplyStart({
+      jobId: a.job.id,
+      repo: repoFullName(a.repo),
+      pr: a.number,
+      project: project.name,
+      planId: a.planId,
+    });
     const outcome = await recordLiveApply(
       deps,
       a.vcs,

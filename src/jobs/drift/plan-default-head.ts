@@ -56,7 +56,10 @@ export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): P
     // Drift checks report; policy checks gate PR applies, so none runs here.
     const request = { ...built.request, details: true, policyCheck: undefined };
     // The default branch's code runs in the same sandbox as a PR's.
-    const sandboxed = sandboxedExec(deps, ctx.job, project, { writable: [ctx.checkoutDir, request.dataDir], readable: [settings.kubeconfig] });
+    const sandboxed = sandboxedExec(deps, ctx.job, project, {
+      writable: [ctx.checkoutDir, request.dataDir],
+      readable: [settings.kubeconfig],
+    });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
     return await runner.plan(request, sandboxed.exec);
   } finally {

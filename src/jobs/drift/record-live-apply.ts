@@ -25,17 +25,22 @@ export async function recordLiveApply<T extends { ok: boolean }>(
     deps.log.warn({ repo: rec.repo, project: rec.project, err: e instanceof Error ? e.message : String(e) }, what);
     return undefined;
   };
-  const by = rec.source === "reconcile" ? "reconciled by Sluice" : `${rec.source === "drift-issue" ? "issue" : "PR"} #${rec.number} by ${rec.actor}`;
+  const by =
+    rec.source === "reconcile" ? "reconciled by Sluice" : `${rec.source === "drift-issue" ? "issue" : "PR"} #${rec.number} by ${rec.actor}`;
   const deployment = await vcs
     .createDeployment(repo, { sha: rec.commitSha, environment: rec.project, description: `sluice apply: ${by}` })
     .catch(warn("could not create the GitHub deployment"));
-  if (deployment !== undefined) await vcs.setDeploymentStatus(repo, deployment, "in_progress", `applying (${by})`).catch(warn("could not set the deployment status"));
+  if (deployment !== undefined)
+    await vcs.setDeploymentStatus(repo, deployment, "in_progress", `applying (${by})`).catch(warn("could not set the deployment status"));
   let result: T;
   try {
     result = await apply();
   } catch (e) {
     await deps.store.recordLiveApplyEnd(id, "failed", deployment);
-    if (deployment !== undefined) await vcs.setDeploymentStatus(repo, deployment, "error", "the apply could not run").catch(warn("could not set the deployment status"));
+    if (deployment !== undefined)
+      await vcs
+        .setDeploymentStatus(repo, deployment, "error", "the apply could not run")
+        .catch(warn("could not set the deployment status"));
     throw e;
   }
   await deps.store.recordLiveApplyEnd(id, result.ok ? "succeeded" : "failed", deployment);

@@ -52,7 +52,13 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const head = await vcs.defaultBranch(repo);
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
+  const checkout = await deps.workspace.checkoutBranchHead({
+    repo,
+    cloneUrl: job.target.cloneUrl,
+    token,
+    branch: head.name,
+    sha: head.sha,
+  });
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
@@ -76,7 +82,8 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           refused: `the default branch moved since this plan (${short(plan.headSha)} → ${short(head.sha)}). Comment \`/drift -p ${projectName}\` to plan the new head`,
         };
       }
-      if (plan.dir !== project.dir || plan.workspace !== project.workspace) return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
+      if (plan.dir !== project.dir || plan.workspace !== project.workspace)
+        return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
       const lock = await deps.store.lockOn(name, project.dir, project.workspace);
       if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
       if ((await hashFile(plan.planPath).catch(() => "missing")) !== plan.planHash) {
@@ -106,11 +113,15 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     if (!outcome.ok) {
       const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
       const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
-      return reply(`❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`);
+      return reply(
+        `❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`,
+      );
     }
     deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
     // The issue stays open until a drift check sees the project back in line and closes it.
-    await reply(`✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`);
+    await reply(
+      `✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`,
+    );
   } finally {
     checkout.release();
   }

@@ -68,12 +68,23 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
   const head = await vcs.defaultBranch(repo);
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await deps.workspace.checkoutBranchHead({ repo, cloneUrl: job.target.cloneUrl, token, branch: head.name, sha: head.sha });
+  const checkout = await deps.workspace.checkoutBranchHead({
+    repo,
+    cloneUrl: job.target.cloneUrl,
+    token,
+    branch: head.name,
+    sha: head.sha,
+  });
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) {
       const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;
-      await vcs.createCheck(repo, DRIFT_CHECK, head.sha, { status: "completed", conclusion: "failure", title: "Invalid repository config", summary: secrets.redact(text) });
+      await vcs.createCheck(repo, DRIFT_CHECK, head.sha, {
+        status: "completed",
+        conclusion: "failure",
+        title: "Invalid repository config",
+        summary: secrets.redact(text),
+      });
       return reply(text);
     }
     const config = configs.head.config;
@@ -81,7 +92,11 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
     const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
     // Every drift job keeps the stored schedules in line with the default branch's config.
-    await deps.store.syncDriftSchedules(name, { ...job.target, pr: 0, payloadHeadSha: undefined }, schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()));
+    await deps.store.syncDriftSchedules(
+      name,
+      { ...job.target, pr: 0, payloadHeadSha: undefined },
+      schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()),
+    );
     if (spec.trigger === "push") {
       deps.log.info({ jobId: job.id, repo: name, sha: head.sha }, "default branch moved: drift schedules refreshed");
       return;
@@ -92,11 +107,25 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       // Pausing names a project of the default branch: a typo must not look like a pause.
       const project = cmd.filter.project ?? "";
       if (!all.some((p) => p.name === project)) {
-        return reply(`Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${all.map((p) => inlineCode(p.name)).slice(0, 20).join(", ") || "none"}).`);
+        return reply(
+          `Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${
+            all
+              .map((p) => inlineCode(p.name))
+              .slice(0, 20)
+              .join(", ") || "none"
+          }).`,
+        );
       }
       if (cmd.action === "pause") {
         await deps.store.setDriftPause(name, project, { actor: spec.actor, reason: cmd.reason ?? "" });
-        await deps.store.recordAudit({ actor: spec.actor, action: "drift-pause", repo: name, project, pr: job.target.pr, detail: cmd.reason ?? "" });
+        await deps.store.recordAudit({
+          actor: spec.actor,
+          action: "drift-pause",
+          repo: name,
+          project,
+          pr: job.target.pr,
+          detail: cmd.reason ?? "",
+        });
         return reply(
           `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(cmd.reason ?? "", 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
         );
@@ -111,7 +140,9 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       const due = new Set(spec.projects ?? []);
       projects = all.filter((p) => due.has(p.name));
     } else {
-      const selection = selectProjects(all, all, spec.command?.filter ?? {}, { strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled });
+      const selection = selectProjects(all, all, spec.command?.filter ?? {}, {
+        strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
+      });
       if ("error" in selection) return reply(selection.error);
       projects = selection.projects;
     }
@@ -120,21 +151,43 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       repo,
       DRIFT_CHECK,
       head.sha,
-      { status: "in_progress", title: `Checking ${projects.length} ${projects.length === 1 ? "project" : "projects"} for drift`, summary: "Planning the default branch head…" },
+      {
+        status: "in_progress",
+        title: `Checking ${projects.length} ${projects.length === 1 ? "project" : "projects"} for drift`,
+        summary: "Planning the default branch head…",
+      },
       `drift-${job.id}`,
     );
-    const ctx: DriftContext = { job, deps, vcs, checkout, branch: head.name, settings, secrets, pauses: await deps.store.driftPauses(name) };
+    const ctx: DriftContext = {
+      job,
+      deps,
+      vcs,
+      checkout,
+      branch: head.name,
+      settings,
+      secrets,
+      pauses: await deps.store.driftPauses(name),
+    };
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project) =>
       checkProject(ctx, project).catch((e: unknown): ProjectDrift => {
-        deps.log.error({ jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) }, "drift check of a project failed");
+        deps.log.error(
+          { jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) },
+          "drift check of a project failed",
+        );
         return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
       });
     // The run lock before a queue slot, as in runProjects: waiting for a busy project holds no slot.
     const results = await Promise.all(
       projects.map((project) => deps.store.runExclusive(projectKey(name, project), () => deps.projectQueue.add(() => checkOne(project)))),
     );
-    const run: DriftRun = { repo: name, branch: head.name, sha: head.sha, results: results.filter((r): r is ProjectDrift => r !== undefined), at: new Date().toISOString() };
+    const run: DriftRun = {
+      repo: name,
+      branch: head.name,
+      sha: head.sha,
+      results: results.filter((r): r is ProjectDrift => r !== undefined),
+      at: new Date().toISOString(),
+    };
     const pauseOf = (project: string) => ctx.pauses.find((p) => p.project === project);
     let urls: Map<string, IssueInfo>;
     try {
@@ -152,14 +205,24 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
       const message = secrets.redact(e instanceof Error ? e.message : String(e));
       await vcs
-        .updateCheck(repo, check, { status: "completed", conclusion: "failure", title: "Drift check: the report failed", summary: `The drift issues could not be updated: ${escapeText(message, 500)}` })
+        .updateCheck(repo, check, {
+          status: "completed",
+          conclusion: "failure",
+          title: "Drift check: the report failed",
+          summary: `The drift issues could not be updated: ${escapeText(message, 500)}`,
+        })
         .catch(() => undefined);
       throw e;
     }
     // The last outcome of each project, for the console and `/metrics` (after the issues: it names them).
     for (const r of run.results) await deps.store.recordDriftCheck(driftCheckOf(name, r, run.at, urls.get(r.project.name)));
     const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p)?.htmlUrl);
-    await vcs.updateCheck(repo, check, { status: "completed", conclusion: rendered.conclusion, title: rendered.title, summary: rendered.summary });
+    await vcs.updateCheck(repo, check, {
+      status: "completed",
+      conclusion: rendered.conclusion,
+      title: rendered.title,
+      summary: rendered.summary,
+    });
     deps.log.info(
       { jobId: job.id, repo: name, sha: head.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
       `drift check: ${rendered.title}`,
@@ -208,7 +271,10 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
   // Pull mode: put git's state back, within the same run lock, unless a rule says no.
   // Read now, under the run lock: a pause set while this run was planning other projects counts.
   const paused = (await deps.store.driftPauses(name)).find((p) => p.project === project.name);
-  const refuse = (reason: string, heldBy?: number) => ({ ...drifted, reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) } });
+  const refuse = (reason: string, heldBy?: number) => ({
+    ...drifted,
+    reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) },
+  });
   if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
   if (lock) return refuse(`#${lock.pr} holds the project's lock`, lock.pr);
   if (!drift.allowDestroy && destroysSomething(outcome.summary)) {
@@ -236,12 +302,21 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     action: "reconcile",
     repo: name,
     project: project.name,
-    detail: applied.ok ? `applied ${checkout.headSha.slice(0, 7)}` : `failed at ${checkout.headSha.slice(0, 7)}: ${secrets.redact(applied.message)}`,
+    detail: applied.ok
+      ? `applied ${checkout.headSha.slice(0, 7)}`
+      : `failed at ${checkout.headSha.slice(0, 7)}: ${secrets.redact(applied.message)}`,
   });
   // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
   if (applied.ok) await rm(planFile, { force: true });
   // A failed apply is not tried again on every tick: the project is paused until someone resumes it.
-  else await deps.store.setDriftPause(name, project.name, { actor: "sluice", reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\`` });
+  else
+    await deps.store.setDriftPause(name, project.name, {
+      actor: "sluice",
+      reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\``,
+    });
   deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
-  return { ...drifted, reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message } };
+  return {
+    ...drifted,
+    reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message },
+  };
 }

@@ -60,7 +60,11 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, IssueIn
   return urls;
 }
 
-async function upsertIssue(s: IssueSync, r: Extract<ProjectDrift, { status: "drifted" }>, existing: IssueInfo | undefined): Promise<IssueInfo> {
+async function upsertIssue(
+  s: IssueSync,
+  r: Extract<ProjectDrift, { status: "drifted" }>,
+  existing: IssueInfo | undefined,
+): Promise<IssueInfo> {
   const { deps, vcs, repo, run } = s;
   const previous = existing ? readIssueState(existing.body) : undefined;
   const state: IssueState = {
@@ -109,7 +113,12 @@ async function upsertIssue(s: IssueSync, r: Extract<ProjectDrift, { status: "dri
 }
 
 /** The full plan, split like PR comments; the same comments are edited on every run. */
-async function syncPlanComments(s: IssueSync, r: Extract<ProjectDrift, { status: "drifted" }>, issue: number, ids: number[]): Promise<number[]> {
+async function syncPlanComments(
+  s: IssueSync,
+  r: Extract<ProjectDrift, { status: "drifted" }>,
+  issue: number,
+  ids: number[],
+): Promise<number[]> {
   const bodies = renderComments(
     {
       jobId: `drift-${r.project.name}`,
@@ -134,7 +143,11 @@ async function syncPlanComments(s: IssueSync, r: Extract<ProjectDrift, { status:
   }
   // Comments a longer plan needed before: emptied, kept so the ids stay stable.
   for (const [i, id] of ids.slice(bodies.length).entries()) {
-    await s.vcs.updateComment(s.repo, id, `${markerFor(`drift-${r.project.name}`, bodies.length + i + 1)}\n_(This part of an earlier plan is no longer used.)_`);
+    await s.vcs.updateComment(
+      s.repo,
+      id,
+      `${markerFor(`drift-${r.project.name}`, bodies.length + i + 1)}\n_(This part of an earlier plan is no longer used.)_`,
+    );
   }
   return [...out, ...ids.slice(bodies.length)];
 }

@@ -11,7 +11,9 @@ export interface GitHubSignInOptions {
   requestTimeoutMs?: number;
 }
 
-function permissionOf(p: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | undefined): Permission {
+function permissionOf(
+  p: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | undefined,
+): Permission {
   if (!p) return "read";
   if (p.admin) return "admin";
   if (p.maintain) return "maintain";
@@ -47,7 +49,9 @@ export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
     },
     async repos(token) {
       const octokit = userOctokit(token);
-      const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 }).catch(expiredOr);
+      const installations = await octokit
+        .paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 })
+        .catch(expiredOr);
       const repos: RepoAccess[] = [];
       for (const installation of installations) {
         const list = await octokit

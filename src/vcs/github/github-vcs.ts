@@ -47,9 +47,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       per_page: 100,
       request: request(),
     });
-    return comments.find(
-      (c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine,
-    )?.id;
+    return comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
   }
   /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
   const uncertain = new Set<string>();
@@ -96,8 +94,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       try {
         const id = await retry(
           `commenting on #${pr}`,
-          async () =>
-            (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data.id,
+          async () => (await octokit.rest.issues.createComment({ ...ids(repo), issue_number: pr, body, request: request() })).data.id,
           find,
         );
         uncertain.delete(key);
@@ -199,12 +196,20 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     },
     async openIssues(repo, label) {
       const list = await retry(`listing issues labelled ${label}`, () =>
-        octokit.paginate(octokit.rest.issues.listForRepo, { ...ids(repo), labels: label, state: "open", per_page: 100, request: request() }),
+        octokit.paginate(octokit.rest.issues.listForRepo, {
+          ...ids(repo),
+          labels: label,
+          state: "open",
+          per_page: 100,
+          request: request(),
+        }),
       );
       return list.filter((i) => !i.pull_request).map(issueInfo);
     },
     async issue(repo, number) {
-      const { data } = await retry(`reading issue #${number}`, () => octokit.rest.issues.get({ ...ids(repo), issue_number: number, request: request() }));
+      const { data } = await retry(`reading issue #${number}`, () =>
+        octokit.rest.issues.get({ ...ids(repo), issue_number: number, request: request() }),
+      );
       return issueInfo(data);
     },
     async createIssue(repo, issue) {
@@ -226,7 +231,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       );
     },
     async updateIssue(repo, number, patch) {
-      await retry(`editing issue #${number}`, () => octokit.rest.issues.update({ ...ids(repo), issue_number: number, ...patch, request: request() }));
+      await retry(`editing issue #${number}`, () =>
+        octokit.rest.issues.update({ ...ids(repo), issue_number: number, ...patch, request: request() }),
+      );
     },
     async createDeployment(repo, d) {
       const { data } = await retry(`creating a deployment to ${d.environment}`, () =>
@@ -270,7 +277,12 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     },
     async pullRequestsOfCommit(repo, sha) {
       const list = await retry(`listing the pull requests of ${sha.slice(0, 7)}`, () =>
-        octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, { ...ids(repo), commit_sha: sha, per_page: 100, request: request() }),
+        octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
+          ...ids(repo),
+          commit_sha: sha,
+          per_page: 100,
+          request: request(),
+        }),
       );
       return list.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
     },

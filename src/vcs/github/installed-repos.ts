@@ -15,7 +15,8 @@ export async function listInstalledRepos(probot: Probot): Promise<InstalledRepo[
   for (const installation of installations) {
     const octokit = await probot.auth(installation.id);
     const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-    for (const r of repos) out.push({ installationId: installation.id, repo: { owner: r.owner.login, name: r.name }, cloneUrl: r.clone_url });
+    for (const r of repos)
+      out.push({ installationId: installation.id, repo: { owner: r.owner.login, name: r.name }, cloneUrl: r.clone_url });
   }
   return out;
 }

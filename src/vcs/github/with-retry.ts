@@ -23,9 +23,7 @@ interface HttpishError {
 }
 
 /** Why a call may be tried again, and what GitHub said about when. */
-export type RetryReason =
-  | { kind: "rate-limit"; waitMs: number | undefined }
-  | { kind: "transient" };
+export type RetryReason = { kind: "rate-limit"; waitMs: number | undefined } | { kind: "transient" };
 
 export type ClassifiedError = VcsError & { reason?: RetryReason };
 
@@ -45,8 +43,7 @@ export function toVcsError(e: unknown, what: string, now = Date.now()): Classifi
   // GitHub answers a rate limit with 403 or 429: primary (remaining 0), or secondary (retry-after,
   // or only the message saying so).
   const rateLimited =
-    status === 429 ||
-    (status === 403 && (Number.isFinite(retryAfter) || exhausted || /rate limit/i.test(String(err.message ?? ""))));
+    status === 429 || (status === 403 && (Number.isFinite(retryAfter) || exhausted || /rate limit/i.test(String(err.message ?? ""))));
   // No status: network failure or timeout (AbortSignal).
   const transient = status === undefined || status >= 500;
   const out = new VcsError(

@@ -4,7 +4,12 @@ import type { Job, JobSpec, JobTarget } from "../../../src/model/job.js";
 import { openSqliteStore } from "../../../src/store/sqlite-store.js";
 import type { Store } from "../../../src/store/store.js";
 
-const target = (pr = 1): JobTarget => ({ installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://x/acme/infra.git", pr });
+const target = (pr = 1): JobTarget => ({
+  installationId: 1,
+  repo: { owner: "acme", name: "infra" },
+  cloneUrl: "http://x/acme/infra.git",
+  pr,
+});
 const autoplan: JobSpec = { kind: "plan", trigger: "autoplan", actor: "alice" };
 const plan = (filter: Record<string, string> = {}, extraArgs: string[] = []): JobSpec => ({
   kind: "plan",

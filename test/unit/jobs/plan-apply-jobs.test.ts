@@ -18,7 +18,12 @@ afterEach(async () => {
 });
 
 /** A repo whose PR changes `changed` (dir -> main.tf text) on top of `base`, plus optional config. */
-async function setup(opts: { base?: Record<string, string>; head: Record<string, string>; script?: FakeRunnerScript; serverConfig?: string }) {
+async function setup(opts: {
+  base?: Record<string, string>;
+  head: Record<string, string>;
+  script?: FakeRunnerScript;
+  serverConfig?: string;
+}) {
   const runner = new FakeRunner("terraform", opts.script);
   deps = await fakeJobDeps({ runners: { terraform: runner }, serverConfig: opts.serverConfig });
   deps.fakeWorkspace.commit(BASE, opts.base ?? {}).commit(HEAD, { ...opts.base, ...opts.head }, BASE);
@@ -40,7 +45,11 @@ const planComment = (actor = "alice", filter = {}): Promise<Job> =>
 const applyComment = (actor = "alice"): Promise<Job> =>
   job({ kind: "apply", trigger: "comment", command: { kind: "apply", filter: {} }, commandLine: "/apply", commentId: 10, actor });
 
-const lastCheck = (name: string) => deps.vcs.checks.filter((c) => c.name === name).at(-1)?.updates.at(-1);
+const lastCheck = (name: string) =>
+  deps.vcs.checks
+    .filter((c) => c.name === name)
+    .at(-1)
+    ?.updates.at(-1);
 
 describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("plans the affected project, saves the plan with its hash, takes the lock, and reports it", async () => {
@@ -94,7 +103,13 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   });
 
   it("keeps two workspaces of one dir apart: each its own plan file and record", async () => {
-    const config = ["version: 1", "projects:", "  - { name: app, dir: app }", "  - { name: app-staging, dir: app, workspace: staging }", ""].join("\n");
+    const config = [
+      "version: 1",
+      "projects:",
+      "  - { name: app, dir: app }",
+      "  - { name: app-staging, dir: app, workspace: staging }",
+      "",
+    ].join("\n");
     const { runner } = await setup({ head: { "app/main.tf": "", ".sluice.yaml": config } });
     await runPlanJob(await autoplan(), deps);
     expect(runner.planned.sort()).toEqual(["app", "app-staging"]);
@@ -108,10 +123,17 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   });
 
   it("does not plan a project whose dependency failed to plan", async () => {
-    const config = ["version: 1", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join("\n");
+    const config = ["version: 1", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join(
+      "\n",
+    );
     const { runner } = await setup({
       head: { "net/main.tf": "", "app/main.tf": "", ".sluice.yaml": config },
-      script: { plan: (p) => (p.name === "net" ? { ok: false, failedStep: "plan", message: "net is broken", output: "", durationMs: 1 } : { ok: true, summary: summaryOf(1) }) },
+      script: {
+        plan: (p) =>
+          p.name === "net"
+            ? { ok: false, failedStep: "plan", message: "net is broken", output: "", durationMs: 1 }
+            : { ok: true, summary: summaryOf(1) },
+      },
     });
     await runPlanJob(await autoplan(), deps);
     expect(runner.planned).toEqual(["net"]);
@@ -152,7 +174,9 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     const moved = "c".repeat(40);
     deps.fakeWorkspace.commit(moved, { "app/main.tf": "changed" }, BASE);
     deps.vcs.setPullRequest({ number: 1, headSha: moved, baseSha: BASE });
-    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: moved, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
+    deps.vcs.reviewsOf.set(1, [
+      { user: "bob", state: "APPROVED", commitId: moved, submittedAt: new Date(Date.now() + 2000).toISOString() },
+    ]);
     await runApplyJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the plan is stale: it was made for hhhhhhh");
@@ -201,7 +225,12 @@ describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", ()
   /** A planned and approved PR, then merged: the merge commit's files are `mergeFiles`. */
   async function merged(mergeFiles: Record<string, string>, script?: FakeRunnerScript) {
     // apply_on is a trusted setting: the repo may set it only where the server allows it.
-    const s = await setup({ base: { ".sluice.yaml": APPLY_ON_MERGE }, head: { "app/main.tf": "v2" }, script, serverConfig: "allowed_overrides: [apply_on]\n" });
+    const s = await setup({
+      base: { ".sluice.yaml": APPLY_ON_MERGE },
+      head: { "app/main.tf": "v2" },
+      script,
+      serverConfig: "allowed_overrides: [apply_on]\n",
+    });
     await runPlanJob(await autoplan(), deps);
     expect(s.runner.planned).toEqual(["app"]);
     deps.vcs.permissions.set("bob", "write");
@@ -230,7 +259,10 @@ describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", ()
 
   it("refuses when the merge commit plans other changes than the approved plan", async () => {
     let plans = 0;
-    const runner = await merged({ "app/main.tf": "v2", "docs/readme.txt": "x" }, { plan: () => ({ ok: true, summary: summaryOf(++plans) }) });
+    const runner = await merged(
+      { "app/main.tf": "v2", "docs/readme.txt": "x" },
+      { plan: () => ({ ok: true, summary: summaryOf(++plans) }) },
+    );
     expect(runner.planned).toEqual(["app", "app"]);
     expect(runner.applied).toEqual([]);
     const reply = deps.vcs.bodiesOn(1).slice(1).join("\n");
@@ -238,4 +270,3 @@ describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", ()
     expect(reply).not.toContain("cannot be compared");
   });
 });
-
