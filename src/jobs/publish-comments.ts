@@ -1,10 +1,10 @@
 import type { ProjectResult } from "../model/project-result.js";
-import type { Redactor } from "../util/redact.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";
 import { type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
+import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
 
 export interface Progress {
@@ -29,7 +29,14 @@ export function createCommentPublisher(
   vcs: VcsClient,
   deps: JobDeps,
   job: Job,
-  fixed: { command: "plan" | "apply"; headSha: string; trigger: { text: string; user: string }; maxComments: number },
+  fixed: {
+    command: "plan" | "apply";
+    headSha: string;
+    trigger: { text: string; user: string };
+    maxComments: number;
+    /** The job's redaction, read at each post: it grows as the job learns secrets. */
+    secrets: Pick<Secrets, "redact">;
+  },
 ) {
   const { repo, pr } = job.target;
   const commentIds = [...job.commentIds];
@@ -52,7 +59,8 @@ export function createCommentPublisher(
   /** Check updates may be started without waiting: they still reach GitHub in order. */
   let checkTail: Promise<unknown> = Promise.resolve();
 
-  async function updateCheck(p: Progress, redact: Redactor): Promise<void> {
+  async function updateCheck(p: Progress): Promise<void> {
+    const redact = fixed.secrets.redact;
     const rendered = renderCheck(input(p), redact);
     const update =
       p.state === "done"
@@ -77,7 +85,8 @@ export function createCommentPublisher(
   }
 
   return {
-    async publish(p: Progress, redact: Redactor): Promise<void> {
+    async publish(p: Progress): Promise<void> {
+      const redact = fixed.secrets.redact;
       const bodies = renderComments(input(p), redact, { maxComments: fixed.maxComments });
       for (const [i, body] of bodies.entries()) {
         const id = commentIds[i];
@@ -98,23 +107,23 @@ export function createCommentPublisher(
      * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what
      * cannot be posted now is left, since the worker logs the fault with the delivery id.
      */
-    async fault(e: unknown, redact: Redactor): Promise<void> {
+    async fault(e: unknown): Promise<void> {
       const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
       const notice = `Sluice could not finish this ${fixed.command}: ${e instanceof Error ? e.message : String(e)}${detail}`;
-      await this.publish({ state: "done", results: [], notice, tone: "failed" }, redact).catch(() => undefined);
-      await this.check({ state: "done", results: [], notice, failed: true }, redact).catch(() => undefined);
+      await this.publish({ state: "done", results: [], notice, tone: "failed" }).catch(() => undefined);
+      await this.check({ state: "done", results: [], notice, failed: true }).catch(() => undefined);
     },
     /**
      * The final comment and check. When GitHub stays down longer than one call's retries, keep
      * trying for a while: the work (an apply!) is done and must not be lost or re-run.
      */
-    async final(p: Progress, redact: Redactor): Promise<void> {
+    async final(p: Progress): Promise<void> {
       const { baseMs, forMs } = deps.reportRetry;
       const deadline = Date.now() + forMs;
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.publish(p, redact);
-          await this.check(p, redact);
+          await this.publish(p);
+          await this.check(p);
           return;
         } catch (e) {
           const retryable = e instanceof VcsError && e.retryable;
@@ -128,8 +137,8 @@ export function createCommentPublisher(
         }
       }
     },
-    check(p: Progress, redact: Redactor): Promise<void> {
-      const run = checkTail.then(() => updateCheck(p, redact));
+    check(p: Progress): Promise<void> {
+      const run = checkTail.then(() => updateCheck(p));
       checkTail = run.catch(() => undefined);
       return run;
     },

@@ -38,7 +38,8 @@ async function reportInterrupted(deps: JobDeps, job: Job): Promise<void> {
     headSha: pr.headSha,
     trigger: { text: "apply", user: job.spec.kind === "apply" ? job.spec.actor : "" },
     maxComments: deps.config.max_comments,
+    secrets: secrets,
   });
-  await publisher.publish({ state: "done", results: [], notice: INTERRUPTED, tone: "failed" }, secrets.redact);
-  await publisher.check({ state: "done", results: [], notice: INTERRUPTED, failed: true }, secrets.redact);
+  await publisher.publish({ state: "done", results: [], notice: INTERRUPTED, tone: "failed" });
+  await publisher.check({ state: "done", results: [], notice: INTERRUPTED, failed: true });
 }

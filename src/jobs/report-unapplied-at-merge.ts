@@ -35,7 +35,8 @@ export async function reportUnappliedAtMerge(
     headSha: pr.headSha,
     trigger: { text: "merge", user: job.spec.kind === "apply" ? job.spec.actor : "sluice" },
     maxComments: deps.config.max_comments,
+    secrets: secretsFor(deps),
   });
-  await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secretsFor(deps).redact);
+  await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
   deps.log.warn({ jobId: job.id, pr: pr.number, plans: plans.length }, "pull request merged with unapplied plans: said so on the PR");
 }

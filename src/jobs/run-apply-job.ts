@@ -75,7 +75,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
     const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
     if (!who.allowed && !repoTeams)
-      return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+      return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -100,7 +100,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   }
 }
 
-function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean): Publisher {
+function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
   const spec = job.spec.kind === "apply" ? job.spec : undefined;
   return createCommentPublisher(vcs, deps, job, {
     command: "apply",
@@ -110,6 +110,7 @@ function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestIn
       user: job.spec.actor,
     },
     maxComments: deps.config.max_comments,
+    secrets,
   });
 }
 
@@ -146,32 +147,32 @@ async function applyWith(
       (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
     if (!atlantis) return;
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false), secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
   }
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined);
-  await publisher.publish({ state: "queued", results: [] }, secrets.redact);
+  const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined, secrets);
+  await publisher.publish({ state: "queued", results: [] });
   const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
   if (!op.ok) {
     const notice = "An apply is already in progress for this pull request; this command was not run. Wait for it to finish.";
-    await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
+    await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
     return;
   }
   const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge, trustedSha };
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
-    await publisher.fault(e, secrets.redact);
+    await publisher.fault(e);
     throw e;
   } finally {
     await deps.store.endPrOperation(repoName(job), pr.number, "apply");
   }
 }
 
-async function refuseAll(publisher: Publisher, secrets: Secrets, notice: string): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice, tone: "refused" }, secrets.redact);
-  await publisher.check({ state: "done", results: [], notice, failed: true }, secrets.redact);
+async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
+  await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
+  await publisher.check({ state: "done", results: [], notice, failed: true });
 }
 
 async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
@@ -207,22 +208,21 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const spec = job.spec;
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;
-  if (!merged && pr.state !== "open") return refuseAll(publisher, secrets, "This pull request is closed: nothing was applied.");
+  if (!merged && pr.state !== "open") return refuseAll(publisher, "This pull request is closed: nothing was applied.");
   if (!ctx.headConfig.ok) {
     const { file, errors } = ctx.headConfig;
-    return refuseAll(publisher, secrets, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
+    return refuseAll(publisher, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
   }
   const config = ctx.headConfig.config;
   // The emergency brake (console, admins): no apply runs while it is on.
   const paused = checkAppliesPaused(await deps.store.appliesPaused());
-  if (!paused.allowed) return refuseAll(publisher, secrets, paused.reasons.join(" "));
+  if (!paused.allowed) return refuseAll(publisher, paused.reasons.join(" "));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
     const what = spec.command?.filter && Object.keys(spec.command.filter).length ? " matching this command" : "";
     return refuseAll(
       publisher,
-      secrets,
       `Nothing to apply: this pull request has no current plan${what}. Comment \`/plan\` first, then \`/apply\`.`,
     );
   }
@@ -233,7 +233,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const facts = await gatherFacts(ctx, { mergeable: needs("mergeable"), undiverged: needs("undiverged") });
   if (!merged) {
     const who = checkApplier(facts);
-    if (!who.allowed) return refuseAll(publisher, secrets, `Not applied: ${who.reasons.join("; ")}.`);
+    if (!who.allowed) return refuseAll(publisher, `Not applied: ${who.reasons.join("; ")}.`);
   }
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
   const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
@@ -262,8 +262,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
     : true;
   const names = projects.map((p) => p.name);
-  await publisher.publish({ state: "running", results: [], pending: names }, secrets.redact);
-  await publisher.check({ state: "running", results: [], pending: names }, secrets.redact);
+  await publisher.publish({ state: "running", results: [], pending: names });
+  await publisher.check({ state: "running", results: [], pending: names });
 
   const sensitive: string[] = [];
   const results = await runProjects({
@@ -319,7 +319,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       notice = `Every project is applied, but automerge failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  await publisher.final({ state: "done", results: ordered, notice }, secrets.redact);
+  await publisher.final({ state: "done", results: ordered, notice });
 }
 
 async function replanAtMerge(

@@ -51,9 +51,9 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
       user: spec.actor,
     },
     maxComments: deps.config.max_comments,
+    secrets,
   });
-  const answer = (notice: string, tone: "refused" | "info") =>
-    publisher.publish({ state: "done", results: [], notice, tone }, secrets.redact);
+  const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone });
   if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
@@ -65,12 +65,12 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
     return answer(`Superseded by a newer \`/plan\` of this pull request (job ${newer}): only the newest one runs.`, "info");
   }
   if (spec.commentId) void vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
-  await publisher.publish({ state: "queued", results: [] }, secrets.redact);
+  await publisher.publish({ state: "queued", results: [] });
   const held: Checkout[] = [];
   try {
     await planPullRequest(job, deps, vcs, pr, publisher, secrets, held);
   } catch (e) {
-    await publisher.fault(e, secrets.redact);
+    await publisher.fault(e);
     throw e;
   } finally {
     for (const c of held) c.release();
@@ -83,9 +83,9 @@ async function hold(held: Checkout[], pending: Promise<Checkout>): Promise<Check
   return checkout;
 }
 
-async function done(publisher: Publisher, secrets: Secrets, notice: string, failed = false): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice, tone: failed ? "failed" : "info" }, secrets.redact);
-  await publisher.check({ state: "done", results: [], notice, failed }, secrets.redact);
+async function done(publisher: Publisher, notice: string, failed = false): Promise<void> {
+  await publisher.publish({ state: "done", results: [], notice, tone: failed ? "failed" : "info" });
+  await publisher.check({ state: "done", results: [], notice, failed });
 }
 
 async function planPullRequest(
@@ -101,10 +101,10 @@ async function planPullRequest(
   if (job.spec.kind !== "plan") return;
   const spec = job.spec;
   const { repo } = job.target;
-  if (pr.state !== "open") return done(publisher, secrets, "This pull request is closed: nothing was planned.");
-  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, secrets, FORK_REFUSAL);
+  if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
+  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [publisher.check({ state: "queued", results: [] }, secrets.redact)];
+  const progress: Promise<unknown>[] = [publisher.check({ state: "queued", results: [] })];
   const reported = async () => {
     await Promise.all(progress);
   };
@@ -121,7 +121,7 @@ async function planPullRequest(
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
-    return done(publisher, secrets, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
+    return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
   const config = configs.head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
@@ -132,19 +132,19 @@ async function planPullRequest(
   const selection = spec.command
     ? selectProjects(resolved.all, resolved.affected, spec.command.filter, { strictWorkspaces: strict })
     : { projects: resolved.affected };
-  if ("error" in selection) return done(publisher, secrets, selection.error, true);
+  if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
   if (projects.length === 0) {
-    return done(publisher, secrets, withWarnings("No project is affected by the changes in this pull request.", warnings));
+    return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
   const order = planOrder(config, resolved.all, projects);
-  if (!order.ok) return done(publisher, secrets, `The project graph in ${config.source} is invalid: ${order.error}`, true);
+  if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
 
   progress.push(
-    publisher.publish({ state: "running", results: [], pending: projects.map((p) => p.name) }, secrets.redact),
-    publisher.check({ state: "running", results: [], pending: projects.map((p) => p.name) }, secrets.redact),
+    publisher.publish({ state: "running", results: [], pending: projects.map((p) => p.name) }),
+    publisher.check({ state: "running", results: [], pending: projects.map((p) => p.name) }),
   );
   for (const p of progress) p.catch(() => undefined);
 
@@ -172,7 +172,7 @@ async function planPullRequest(
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
   const ordered = inOrder(projects, results);
-  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) }, secrets.redact);
+  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
 }
 
