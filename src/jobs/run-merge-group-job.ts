@@ -100,7 +100,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
       summary: "Planning.",
     });
 
-    const results = await runProjects({
+    const results = await runProjects<ProjectResult>({
       deps,
       job,
       repo: repoFullName(repo),

@@ -11,7 +11,7 @@ export interface ProjectRun {
   log: JobLogWriter;
 }
 
-export interface RunProjectsOptions {
+export interface RunProjectsOptions<R = ProjectResult> {
   deps: Pick<JobDeps, "store" | "projectQueue" | "config" | "log">;
   job: Job;
   repo: string;
@@ -20,7 +20,11 @@ export interface RunProjectsOptions {
   parallel: boolean;
   /** Used in the dependency-failure message and the log ("planning project", "applying project"). */
   verb: "plan" | "apply";
-  step(project: Project, run: ProjectRun): Promise<ProjectResult>;
+  step(project: Project, run: ProjectRun): Promise<R>;
+  /** Whether a result lets the project's dependents run (default: a ProjectResult planned or applied). */
+  succeeded?: (result: R) => boolean;
+  /** The result of a project whose dependency failed (default: a ProjectResult error naming it). */
+  blocked?: (project: Project, blocker: string) => R;
 }
 
 /**
@@ -31,9 +35,11 @@ export interface RunProjectsOptions {
  * The run lock is taken *before* a slot of the concurrency queue: a job that waits for a busy
  * project must not hold one of the few slots other PRs' projects need.
  */
-export async function runProjects(opts: RunProjectsOptions): Promise<Map<string, ProjectResult>> {
+export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>): Promise<Map<string, R>> {
   const { deps, order } = opts;
-  const results = new Map<string, ProjectResult>();
+  const succeeded = opts.succeeded ?? ((r: R) => ["planned", "applied"].includes((r as ProjectResult).status));
+  const blocked = opts.blocked ?? ((p: Project, blocker: string) => dependencyFailed(p, blocker, opts.verb) as R);
+  const results = new Map<string, R>();
   const failed = new Set<string>();
   for (const [i, wave] of order.waves.entries()) {
     const one = (project: Project) =>
@@ -41,7 +47,7 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
         deps.projectQueue.add(async () => {
           const blocker = order.dependsOn(project).find((d) => failed.has(d));
           const result = blocker
-            ? dependencyFailed(project, blocker, opts.verb)
+            ? blocked(project, blocker)
             : await withLog(deps, opts.job, project, (log) => {
                 deps.log.info(
                   { jobId: opts.job.id, project: project.name, wave: i + 1 },
@@ -49,8 +55,7 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
                 );
                 return opts.step(project, { log });
               });
-          const ok = result.status === "planned" || result.status === "applied";
-          if (!ok) failed.add(project.name);
+          if (!succeeded(result)) failed.add(project.name);
           results.set(projectId(project), result);
         }),
       );
@@ -60,7 +65,12 @@ export async function runProjects(opts: RunProjectsOptions): Promise<Map<string,
   return results;
 }
 
-async function withLog<T>(deps: RunProjectsOptions["deps"], job: Job, project: Project, fn: (log: JobLogWriter) => Promise<T>): Promise<T> {
+async function withLog<T>(
+  deps: RunProjectsOptions<unknown>["deps"],
+  job: Job,
+  project: Project,
+  fn: (log: JobLogWriter) => Promise<T>,
+): Promise<T> {
   const log = openJobLog(deps, job, project.name);
   try {
     return await fn(log);
@@ -81,6 +91,6 @@ function dependencyFailed(project: Project, blocker: string, verb: "plan" | "app
 }
 
 /** Results in the order of `projects`, keyed by identity (never by name alone). */
-export function inOrder(projects: readonly Project[], results: ReadonlyMap<string, ProjectResult>): ProjectResult[] {
-  return projects.map((p) => results.get(projectId(p))).filter((r): r is ProjectResult => r !== undefined);
+export function inOrder<R = ProjectResult>(projects: readonly Project[], results: ReadonlyMap<string, R>): R[] {
+  return projects.map((p) => results.get(projectId(p))).filter((r): r is R => r !== undefined);
 }

@@ -374,13 +374,13 @@ describe("Helm and Kustomize drift", () => {
   });
 
   it("without a kubeconfig: skipped with the reason, nothing run", async () => {
-    const r = await planDefaultHead(ctx(), helm);
+    const r = await planDefaultHead(ctx(), helm, { write: () => undefined });
     expect(r).toEqual({ skipped: expect.stringContaining("no kubeconfig is configured") });
     expect(seen).toEqual([]);
   });
 
   it("with one: a live diff of the same tree against the cluster", async () => {
-    const r = await planDefaultHead(ctx("/etc/kube/config"), helm);
+    const r = await planDefaultHead(ctx("/etc/kube/config"), helm, { write: () => undefined });
     expect("ok" in r && r.ok).toBe(true);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({

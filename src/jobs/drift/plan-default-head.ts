@@ -4,7 +4,7 @@ import type { JobDeps } from "../job-deps.js";
 import { planRequest } from "../runner-request.js";
 import { sandboxedExec } from "../sandboxed-exec.js";
 import type { Secrets } from "../secrets.js";
-import { openJobLog } from "../store-job-log.js";
+import type { JobLogWriter } from "../store-job-log.js";
 import type { Job } from "../../model/job.js";
 import type { Project } from "../../model/project.js";
 import type { RepoRef } from "../../model/repo.js";
@@ -32,7 +32,11 @@ export function driftPlanDir(dataDir: string, repo: RepoRef, project: Pick<Proje
  * (nothing changes in git) plus the live cluster, which needs a kubeconfig: without one they are
  * not planned at all.
  */
-export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): Promise<PlanOutcome | { skipped: string }> {
+export async function planDefaultHead(
+  ctx: DefaultHeadPlan,
+  project: Project,
+  log: Pick<JobLogWriter, "write">,
+): Promise<PlanOutcome | { skipped: string }> {
   const { deps, settings } = ctx;
   const runner = deps.runners[project.runner];
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
@@ -42,8 +46,7 @@ export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): P
       skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
     };
   }
-  const log = openJobLog(deps, ctx.job, project.name);
-  try {
+  {
     const built = planRequest({ deps, settings, secrets: ctx.secrets }, project, {
       checkoutDir: ctx.checkoutDir,
       baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
@@ -62,7 +65,5 @@ export async function planDefaultHead(ctx: DefaultHeadPlan, project: Project): P
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
     return await runner.plan(request, sandboxed.exec);
-  } finally {
-    log.end();
   }
 }

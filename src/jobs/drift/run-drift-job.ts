@@ -7,7 +7,7 @@ import { readRepoTree } from "../read-repo-tree.js";
 import { type Secrets, secretsFor } from "../secrets.js";
 import type { DriftPause } from "../../model/drift.js";
 import type { Job } from "../../model/job.js";
-import { type Project, projectKey } from "../../model/project.js";
+import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { resolveProjects } from "../../projects/resolve-projects.js";
 import { PROJECT_DETECTORS } from "../../../runners/registry.js";
@@ -28,6 +28,7 @@ import { syncDriftIssues } from "./sync-drift-issues.js";
 import { markerFor } from "../../render/marker.js";
 import { driftCheckOf } from "../../drift/drift-check-of.js";
 import type { IssueInfo } from "../../vcs/vcs-client.js";
+import { inOrder, type ProjectRun, runProjects } from "../run-projects.js";
 
 interface DriftContext {
   job: Job;
@@ -169,18 +170,26 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       pauses: await deps.store.driftPauses(name),
     };
     // A fault in one project (git, the store) is that project's error, not the end of the run.
-    const checkOne = (project: Project) =>
-      checkProject(ctx, project).catch((e: unknown): ProjectDrift => {
+    const checkOne = (project: Project, log: ProjectRun["log"]) =>
+      checkProject(ctx, project, log).catch((e: unknown): ProjectDrift => {
         deps.log.error(
           { jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) },
           "drift check of a project failed",
         );
         return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
       });
-    // The run lock before a queue slot, as in runProjects: waiting for a busy project holds no slot.
-    const results = await Promise.all(
-      projects.map((project) => deps.store.runExclusive(projectKey(name, project), () => deps.projectQueue.add(() => checkOne(project)))),
-    );
+    // The same orchestration as PR plans: the project's run lock (never beside an apply of it), then a slot, then its log.
+    const checked = await runProjects<ProjectDrift>({
+      deps,
+      job,
+      repo: name,
+      order: { ok: true, waves: [projects], dependsOn: () => [] },
+      parallel: true,
+      verb: "plan",
+      step: (project, run) => checkOne(project, run.log),
+      succeeded: (r) => r.status !== "error",
+    });
+    const results = inOrder(projects, checked);
     const run: DriftRun = {
       repo: name,
       branch: head.name,
@@ -234,7 +243,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
 }
 
 /** One project, under its run lock: plan, classify, maybe reconcile. */
-async function checkProject(ctx: DriftContext, project: Project): Promise<ProjectDrift> {
+async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun["log"]): Promise<ProjectDrift> {
   const { job, deps, checkout, settings, secrets } = ctx;
   const repo = job.target.repo;
   const name = repoFullName(repo);
@@ -244,7 +253,7 @@ async function checkProject(ctx: DriftContext, project: Project): Promise<Projec
     return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
-  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project);
+  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project, log);
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
