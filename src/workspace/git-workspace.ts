@@ -193,6 +193,19 @@ export class GitWorkspace {
     await this.ensureMirror(repo, cloneUrl);
   }
 
+  /** Marks a worktree in use until the returned release is called (once; later calls do nothing). */
+  private hold(dir: string): () => void {
+    this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inUse.get(dir) ?? 1) - 1;
+      if (left > 0) this.inUse.set(dir, left);
+      else this.inUse.delete(dir);
+    };
+  }
+
   /** Fetches base and PR head and returns a worktree at headSha (reused when it exists). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
@@ -212,15 +225,7 @@ export class GitWorkspace {
           await this.git(["worktree", "add", "--quiet", "--detach", dir, req.headSha], { cwd: mirror });
         }
       }
-      this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        const left = (this.inUse.get(dir) ?? 1) - 1;
-        if (left > 0) this.inUse.set(dir, left);
-        else this.inUse.delete(dir);
-      };
+      const release = this.hold(dir);
       const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.headSha], { cwd: mirror }));
       const changedFiles = splitZ(
         await this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], {
@@ -265,15 +270,7 @@ export class GitWorkspace {
           await this.git(["worktree", "remove", "--force", path], { cwd: mirror }).catch(() => rm(path, { recursive: true, force: true }));
         }
       }
-      this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        const left = (this.inUse.get(dir) ?? 1) - 1;
-        if (left > 0) this.inUse.set(dir, left);
-        else this.inUse.delete(dir);
-      };
+      const release = this.hold(dir);
       const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.sha], { cwd: mirror }));
       return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release };
     });

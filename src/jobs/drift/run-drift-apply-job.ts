@@ -18,6 +18,7 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
 import { markerFor } from "../../render/marker.js";
+import { checkoutDefaultHead } from "./checkout-default-head.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -49,16 +50,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (issue.state !== "open" || projectName === undefined || !shown) {
     return reply("Not applied: this is not an open drift issue of Sluice's, so there is no plan to apply here.");
   }
-  const head = await vcs.defaultBranch(repo);
-  const token = await vcs.cloneToken();
-  secrets.add([token]);
-  const checkout = await deps.workspace.checkoutBranchHead({
-    repo,
-    cloneUrl: job.target.cloneUrl,
-    token,
-    branch: head.name,
-    sha: head.sha,
-  });
+  const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);

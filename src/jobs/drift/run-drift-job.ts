@@ -29,6 +29,7 @@ import { markerFor } from "../../render/marker.js";
 import { driftCheckOf } from "../../drift/drift-check-of.js";
 import type { IssueInfo } from "../../vcs/vcs-client.js";
 import { inOrder, type ProjectRun, runProjects } from "../run-projects.js";
+import { checkoutDefaultHead } from "./checkout-default-head.js";
 
 interface DriftContext {
   job: Job;
@@ -66,16 +67,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     if (!who.ok) return reply(`Not run: ${who.reason}.`);
   }
 
-  const head = await vcs.defaultBranch(repo);
-  const token = await vcs.cloneToken();
-  secrets.add([token]);
-  const checkout = await deps.workspace.checkoutBranchHead({
-    repo,
-    cloneUrl: job.target.cloneUrl,
-    token,
-    branch: head.name,
-    sha: head.sha,
-  });
+  const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) {
