@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 import { botComments, completedCheck } from "./support.js";
+import { settledReadyz } from "../support/readyz.js";
 
 // Secure by default: without a working sandbox Sluice runs no tools and says why, at startup, on
 // /readyz and on the PR. `sandbox: off` is the operator's explicit choice, warned about at every start.
@@ -17,13 +18,7 @@ afterEach(async () => {
   outside = undefined;
 });
 
-async function readyz(app: Harness["app"]) {
-  const r = await fetch(`${app.url}/readyz`);
-  return {
-    status: r.status,
-    body: (await r.json()) as { ok: boolean; checks: { name: string; ok: boolean; reason?: string; detail?: string }[] },
-  };
-}
+const readyz = (app: Harness["app"]) => settledReadyz(app.url);
 
 /** A PR whose plan reads a file outside its checkout. */
 async function readingPr(name: string, file: string) {

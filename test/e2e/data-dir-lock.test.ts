@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startSimulator } from "../simulator/github-simulator.js";
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
+import { settledReadyz } from "../support/readyz.js";
 
 // Issue #10 item 11: one Sluice per data dir, guarded by a lock the kernel releases on death.
 
@@ -26,18 +27,6 @@ afterAll(async () => {
   for (const app of started) await removeDir(app.dataDir);
 });
 const cleanups: (() => Promise<void>)[] = [];
-
-/** /readyz once the start-up check of the app's credentials has answered (it is not ready before). */
-async function readyz(url: string): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await fetch(`${url}/readyz`);
-    const body = (await r.json()) as { checks: { name: string; reason?: string }[] };
-    const pending = body.checks.some((c) => c.name === "github" && c.reason?.startsWith("checking"));
-    if (!pending || Date.now() > deadline) return r.status;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 async function start(dataDir?: string): Promise<AppProcess> {
   const app = await startApp({ env, ...(dataDir ? { dataDir } : {}) });
@@ -65,7 +54,7 @@ it("a second process on the same data dir is refused; after kill -9 of the first
   writeFileSync(join(dir, "sluice.db.lock"), String(process.pid));
 
   const third = await start(dir);
-  expect(await readyz(third.url)).toBe(200);
+  expect((await settledReadyz(third.url)).status).toBe(200);
   expect(readFileSync(join(dir, "sluice.db.process-lock.owner"), "utf8").trim()).not.toBe("");
   expect(existsSync(join(dir, "sluice.db.lock"))).toBe(false);
 });
@@ -114,5 +103,5 @@ it("a crashed Sluice that its parent has not reaped yet (a zombie) does not bloc
   expect(() => process.kill(pid, 0)).not.toThrow();
 
   const next = await start(dataDir);
-  expect(await readyz(next.url)).toBe(200);
+  expect((await settledReadyz(next.url)).status).toBe(200);
 }, 60_000);

@@ -105,6 +105,9 @@ describe("GitHub credentials at start", () => {
       expect(r.github.reason).toContain("GitHub rejected the app's credentials (401");
       expect(r.github.reason).toContain("PRIVATE_KEY");
       expect(r.body.checks.find((c) => c.name === "store")?.ok).toBe(true);
+      // The log line follows the readiness answer: wait for it rather than race it.
+      const deadline = Date.now() + 10_000;
+      while (!app.output().includes("GitHub auth check failed") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(app.output()).toContain("GitHub auth check failed: GitHub rejected");
     } finally {
       await app.kill();
