@@ -3,7 +3,7 @@ import type { DriftCheck, DriftSchedule } from "../model/drift.js";
 import type { JobTarget } from "../model/job.js";
 import { toLock, type LockRow } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { LiveApply, Store } from "./store.js";
+import type { LiveApply, DriftMethods } from "./store.js";
 
 /** Pull mode's tables in the shared store; times of schedules are epoch ms (bigint), as in SQLite. */
 export const POSTGRES_DRIFT_SCHEMA = `
@@ -53,22 +53,6 @@ CREATE TABLE IF NOT EXISTS drift_checks (
   PRIMARY KEY (repo, project)
 );
 `;
-
-type DriftMethods = Pick<
-  Store,
-  | "appliedByPr"
-  | "lockOn"
-  | "recordLiveApplyStart"
-  | "recordLiveApplyEnd"
-  | "liveApplies"
-  | "syncDriftSchedules"
-  | "dueDriftSchedules"
-  | "claimDriftRun"
-  | "setDriftPause"
-  | "driftPauses"
-  | "recordDriftCheck"
-  | "driftChecks"
->;
 
 interface LiveRow {
   id: number;

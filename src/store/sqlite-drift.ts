@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
-import type { LiveApply, LockRecord, Store } from "./store.js";
+import type { LiveApply, LockRecord, DriftMethods } from "./store.js";
 
 /** Pull mode's tables in the embedded store: schedules, pauses and the live record. */
 export const SQLITE_DRIFT_SCHEMA = `
@@ -50,22 +50,6 @@ CREATE TABLE IF NOT EXISTS drift_checks (
   PRIMARY KEY (repo, project)
 );
 `;
-
-type DriftMethods = Pick<
-  Store,
-  | "appliedByPr"
-  | "lockOn"
-  | "recordLiveApplyStart"
-  | "recordLiveApplyEnd"
-  | "liveApplies"
-  | "syncDriftSchedules"
-  | "dueDriftSchedules"
-  | "claimDriftRun"
-  | "setDriftPause"
-  | "driftPauses"
-  | "recordDriftCheck"
-  | "driftChecks"
->;
 
 interface LiveRow {
   id: number;

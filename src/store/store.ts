@@ -211,3 +211,20 @@ export interface Store extends ConsoleStore, PolicyStore {
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }
+
+/** The pull-mode part of the store (drift schedules, checks, pauses, the live record), as each adapter builds it. */
+export type DriftMethods = Pick<
+  Store,
+  | "appliedByPr"
+  | "lockOn"
+  | "recordLiveApplyStart"
+  | "recordLiveApplyEnd"
+  | "liveApplies"
+  | "syncDriftSchedules"
+  | "dueDriftSchedules"
+  | "claimDriftRun"
+  | "setDriftPause"
+  | "driftPauses"
+  | "recordDriftCheck"
+  | "driftChecks"
+>;
