@@ -311,6 +311,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   worker.notify();
   // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
   // looked for now and then, not only when this replica receives a webhook.
+  // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
+  const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
   const recover = env.databaseUrl
     ? setInterval(
@@ -349,6 +351,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     async stop() {
       clearInterval(poll);
+      await stopWatching?.();
       operationsConsole.stop();
       if (recover) clearInterval(recover);
       drift.stop();

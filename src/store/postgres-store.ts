@@ -13,6 +13,7 @@ import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
+import { JOBS_CHANNEL, listenForJobs } from "./postgres-job-notices.js";
 
 export interface PostgresStoreOptions {
   /** Readable start of this replica's owner id (default: host name); pid and random bits follow. */
@@ -93,6 +94,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       );
       const jobId = r.rows[0]?.id as number;
       await c.query("UPDATE deliveries SET job_id = $1 WHERE id = $2", [jobId, deliveryId]);
+      // Delivered when this transaction commits, to every replica listening.
+      await c.query("SELECT pg_notify($1, $2)", [JOBS_CHANNEL, String(jobId)]);
       return { duplicate: false, jobId };
     }).catch((e: unknown) => {
       if (e === duplicate) return { duplicate: true };
@@ -303,6 +306,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return rows.map(toApply).sort((a, b) => a.id - b.id);
     },
 
+    watchNewJobs(notify) {
+      return listenForJobs(config, notify, log);
+    },
     async ping() {
       try {
         await pool.query("SELECT 1");

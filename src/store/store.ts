@@ -209,6 +209,11 @@ export interface Store extends ConsoleStore, PolicyStore {
 
   /** Answers when the store can be reached (for /readyz). */
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Calls `notify` whenever any process sharing this store queues a job (PostgreSQL); absent for
+   * the embedded store, whose only process hears of its jobs directly. Returns how to stop.
+   */
+  watchNewJobs?(notify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

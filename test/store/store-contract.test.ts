@@ -708,6 +708,42 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.policyApprovals(key)).toEqual([]);
   });
 
+  it.runIf(adapter.shared)("tells every replica at once when another queues a job (not on duplicates or plain deliveries)", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    let heard = 0;
+    const stop = await b.watchNewJobs?.(() => {
+      heard++;
+    });
+    expect(stop).toBeDefined();
+    try {
+      await a.recordDelivery("d-notify-1", "pull_request", { target: target(1), spec });
+      expect(
+        await eventually(
+          async () => heard,
+          (n) => n >= 1,
+        ),
+      ).toBe(1);
+      await a.recordDelivery("d-notify-1", "pull_request", { target: target(1), spec });
+      await a.recordDelivery("d-notify-ping", "ping", undefined);
+      await a.enqueueInternal(target(2), spec);
+      // The internal job's notice arrives after the two that sent none: one more, not three.
+      expect(
+        await eventually(
+          async () => heard,
+          (n) => n >= 2,
+        ),
+      ).toBe(2);
+    } finally {
+      await stop?.();
+    }
+  });
+
+  it.runIf(!adapter.shared)("has no job notices to watch: its one process hears of its jobs directly", async () => {
+    await fresh();
+    expect((await env.open()).watchNewJobs).toBeUndefined();
+  });
+
   it.runIf(adapter.shared)("excludes run-lock holders across replicas, queues waiters in-process, frees a dead holder's lock", async () => {
     await fresh();
     const [a, b] = await twoStores();
