@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { DriftCheck, DriftSchedule } from "../model/drift.js";
 import type { JobTarget } from "../model/job.js";
-import { toLock, type LockRow } from "./postgres-rows.js";
+import { type LiveRow, toLive, toLock, type LockRow } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { LiveApply, DriftMethods } from "./store.js";
+import type { DriftMethods } from "./store.js";
 
 /** Pull mode's tables in the shared store; times of schedules are epoch ms (bigint), as in SQLite. */
 export const POSTGRES_DRIFT_SCHEMA = `
@@ -53,42 +53,6 @@ CREATE TABLE IF NOT EXISTS drift_checks (
   PRIMARY KEY (repo, project)
 );
 `;
-
-interface LiveRow {
-  id: number;
-  repo: string;
-  project: string;
-  dir: string;
-  workspace: string;
-  commit_sha: string;
-  source: LiveApply["source"];
-  number: number;
-  actor: string;
-  approvers: string[];
-  plan_hash: string;
-  outcome: LiveApply["outcome"];
-  deployment_id: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-}
-
-const toLive = (r: LiveRow): LiveApply => ({
-  id: r.id,
-  repo: r.repo,
-  project: r.project,
-  dir: r.dir,
-  workspace: r.workspace,
-  commitSha: r.commit_sha,
-  source: r.source,
-  number: r.number,
-  actor: r.actor,
-  approvers: r.approvers,
-  planHash: r.plan_hash,
-  outcome: r.outcome,
-  ...(r.deployment_id !== null ? { deploymentId: Number(r.deployment_id) } : {}),
-  startedAt: r.started_at.toISOString(),
-  ...(r.finished_at !== null ? { finishedAt: r.finished_at.toISOString() } : {}),
-});
 
 /** `owner`: this replica, recorded on live applies so only a dead replica's are marked interrupted. */
 export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods {

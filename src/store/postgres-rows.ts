@@ -10,8 +10,9 @@ export type ApplyRow = rows.ApplyRow<Pg>;
 export type ApplyViewRow = rows.ApplyViewRow<Pg>;
 export type StreamRow = rows.StreamRow<Pg>;
 export type AuditRow = rows.AuditRow<Pg>;
+export type LiveRow = rows.LiveRow<Pg>;
 
-export const { toJob, toPlan, toLock, toApply, toApplyView, toStream, toLockViews, toAudit } = rows.recordMappers<Pg>({
+export const { toJob, toPlan, toLock, toApply, toApplyView, toStream, toLockViews, toAudit, toLive } = rows.recordMappers<Pg>({
   json: (v) => v,
   time: (v) => v.toISOString(),
   bigint: (v) => Number(v),

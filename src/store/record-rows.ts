@@ -1,6 +1,6 @@
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 import type { ApplyView, AuditEvent, LockView, LogStream } from "./console-store.js";
-import { type ApplyRecord, type LockRecord, type PlanRecord, scopesConflict } from "./store.js";
+import { type ApplyRecord, type LiveApply, type LockRecord, type PlanRecord, scopesConflict } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
 type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
@@ -43,6 +43,10 @@ export type ApplyRow<C extends ColumnTypes> = RowOf<ApplyRecord, never, "started
 /** An apply with who asked for it and the commit it applied (the console's audit view). */
 export type ApplyViewRow<C extends ColumnTypes> = ApplyRow<C> & { actor: string | null; head_sha: string | null };
 export type AuditRow<C extends ColumnTypes> = RowOf<AuditEvent, never, "at", C>;
+/** The live record of one apply (deployment ids are bigint columns). */
+export type LiveRow<C extends ColumnTypes> = Omit<RowOf<LiveApply, "approvers", "startedAt" | "finishedAt", C>, "deployment_id"> & {
+  deployment_id: C["bigint"] | null;
+};
 /** A PR waiting for a lock (lock_waiters, without the job target). */
 export interface WaiterRow {
   repo: string;
@@ -139,6 +143,23 @@ export function recordMappers<C extends ColumnTypes>(read: {
     }),
     toApply,
     toApplyView: (r: ApplyViewRow<C>): ApplyView => ({ ...toApply(r), actor: r.actor ?? "", headSha: r.head_sha ?? undefined }),
+    toLive: (r: LiveRow<C>): LiveApply => ({
+      id: r.id,
+      repo: r.repo,
+      project: r.project,
+      dir: r.dir,
+      workspace: r.workspace,
+      commitSha: r.commit_sha,
+      source: r.source,
+      number: r.number,
+      actor: r.actor,
+      approvers: read.json(r.approvers) as string[],
+      planHash: r.plan_hash,
+      outcome: r.outcome,
+      ...(r.deployment_id !== null ? { deploymentId: read.bigint(r.deployment_id) } : {}),
+      startedAt: read.time(r.started_at),
+      ...(r.finished_at !== null ? { finishedAt: read.time(r.finished_at) } : {}),
+    }),
     toStream: (r: StreamRow<C>): LogStream => ({
       jobId: r.job_id,
       project: r.project,

@@ -1,7 +1,9 @@
 import type Database from "better-sqlite3";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
-import type { LiveApply, LockRecord, DriftMethods } from "./store.js";
+import type { LiveRow } from "./record-rows.js";
+import { type Lite, sqliteRecords } from "./sqlite-rows.js";
+import type { DriftMethods, LockRecord } from "./store.js";
 
 /** Pull mode's tables in the embedded store: schedules, pauses and the live record. */
 export const SQLITE_DRIFT_SCHEMA = `
@@ -50,42 +52,6 @@ CREATE TABLE IF NOT EXISTS drift_checks (
   PRIMARY KEY (repo, project)
 );
 `;
-
-interface LiveRow {
-  id: number;
-  repo: string;
-  project: string;
-  dir: string;
-  workspace: string;
-  commit_sha: string;
-  source: LiveApply["source"];
-  number: number;
-  actor: string;
-  approvers: string;
-  plan_hash: string;
-  outcome: LiveApply["outcome"];
-  deployment_id: number | null;
-  started_at: string;
-  finished_at: string | null;
-}
-
-const toLive = (r: LiveRow): LiveApply => ({
-  id: r.id,
-  repo: r.repo,
-  project: r.project,
-  dir: r.dir,
-  workspace: r.workspace,
-  commitSha: r.commit_sha,
-  source: r.source,
-  number: r.number,
-  actor: r.actor,
-  approvers: JSON.parse(r.approvers) as string[],
-  planHash: r.plan_hash,
-  outcome: r.outcome,
-  ...(r.deployment_id !== null ? { deploymentId: r.deployment_id } : {}),
-  startedAt: r.started_at,
-  ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
-});
 
 /**
  * The drift methods over one SQLite database. `enqueue` inserts a job (and its delivery row) inside
@@ -185,8 +151,8 @@ export function sqliteDriftMethods(
         project === undefined
           ? db.prepare("SELECT * FROM live_applies WHERE repo = ? ORDER BY id DESC").all(repo)
           : db.prepare("SELECT * FROM live_applies WHERE repo = ? AND project = ? ORDER BY id DESC").all(repo, project)
-      ) as LiveRow[];
-      return rows.map(toLive);
+      ) as LiveRow<Lite>[];
+      return rows.map(sqliteRecords.toLive);
     },
     async syncDriftSchedules(repo, target, schedules) {
       syncTx(repo, target, schedules);
