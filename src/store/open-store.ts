@@ -1,14 +1,19 @@
 import { dataPaths } from "../workspace/data-paths.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
-import { openSqliteStore } from "./sqlite-store.js";
+import { openSqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
 /**
  * Picks the store from `DATABASE_URL`: unset means the embedded SQLite file in the data dir (one
  * replica); a postgres:// URL means the shared database (several replicas).
  */
-export async function openStore(databaseUrl: string | undefined, dataDir: string, postgres: PostgresStoreOptions = {}): Promise<Store> {
-  if (!databaseUrl) return openSqliteStore(dataPaths.store(dataDir));
+export async function openStore(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  postgres: PostgresStoreOptions = {},
+  sqlite: SqliteStoreOptions = {},
+): Promise<Store> {
+  if (!databaseUrl) return openSqliteStore(dataPaths.store(dataDir), sqlite);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
   if (scheme === "postgres" || scheme === "postgresql") return openPostgresStore(databaseUrl, postgres);
   // Never echo the URL: it usually carries a password.

@@ -6,6 +6,7 @@ import { mergeActivity } from "./merge-activity.js";
 import type { PlanRecord } from "./store.js";
 import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
+import { writeTransaction } from "./sqlite-write-tx.js";
 
 export const SQLITE_CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS log_streams (
@@ -71,7 +72,7 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
   const grow = db.prepare(
     "UPDATE log_streams SET bytes = bytes + ?, truncated = MAX(truncated, ?), updated_at = ? WHERE job_id = ? AND project = ?",
   );
-  const appendTx = db.transaction((c: NewLogChunk, maxBytes: number): boolean => {
+  const appendTx = writeTransaction(db, (c: NewLogChunk, maxBytes: number): boolean => {
     const usage = jobUsage.get(c.jobId) as { used: number; full: number };
     if (usage.full) return false;
     const t = now();
@@ -84,7 +85,7 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
     return !fit.full;
   });
 
-  const pruneTx = db.transaction((before: string) => {
+  const pruneTx = writeTransaction(db, (before: string) => {
     const jobs = db
       .prepare(
         `SELECT s.job_id FROM log_streams s GROUP BY s.job_id

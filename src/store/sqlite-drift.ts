@@ -4,6 +4,7 @@ import type { JobSpec, JobTarget } from "../model/job.js";
 import type { LiveRow } from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import type { DriftMethods, LockRecord } from "./store.js";
+import { writeTransaction } from "./sqlite-write-tx.js";
 
 /** Pull mode's tables in the embedded store: schedules, pauses and the live record. */
 export const SQLITE_DRIFT_SCHEMA = `
@@ -62,7 +63,7 @@ export function sqliteDriftMethods(
   enqueue: (deliveryId: string, target: JobTarget, spec: JobSpec) => number,
 ): DriftMethods {
   const now = () => new Date().toISOString();
-  const syncTx = db.transaction((repo: string, target: JobTarget, schedules: Omit<DriftSchedule, "repo">[]) => {
+  const syncTx = writeTransaction(db, (repo: string, target: JobTarget, schedules: Omit<DriftSchedule, "repo">[]) => {
     const existing = new Set(
       (db.prepare("SELECT cron FROM drift_schedules WHERE repo = ?").all(repo) as { cron: string }[]).map((r) => r.cron),
     );
@@ -88,7 +89,7 @@ export function sqliteDriftMethods(
       }
     }
   });
-  const claimTx = db.transaction((run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec) => {
+  const claimTx = writeTransaction(db, (run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec) => {
     const row = db
       .prepare("SELECT target FROM drift_schedules WHERE repo = ? AND cron = ? AND next_run_at = ?")
       .get(run.repo, run.cron, run.due) as { target: string } | undefined;

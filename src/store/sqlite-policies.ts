@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { PolicyApproval, PolicyCheck } from "../model/policy-check.js";
 import type { PolicyStore } from "./policy-store.js";
+import { writeTransaction } from "./sqlite-write-tx.js";
 
 const SQLITE_POLICY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS policy_checks (
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS policy_approvals (
 export function sqlitePolicyMethods(db: Database.Database): PolicyStore {
   db.exec(SQLITE_POLICY_SCHEMA);
   const now = () => new Date().toISOString();
-  const approve = db.transaction((repo: string, pr: number, hash: string, user: string, sets: string[]) => {
+  const approve = writeTransaction(db, (repo: string, pr: number, hash: string, user: string, sets: string[]) => {
     const insert = db.prepare(
       "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, user, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     );

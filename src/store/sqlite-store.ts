@@ -11,6 +11,9 @@ import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import { type JobPatch, type LockRecord, type PlanRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
+import { type DeliveriesFirst, signalDeliveries, yieldingToDeliveries } from "./deliveries-first.js";
+import { groupCommit } from "./sqlite-group-commit.js";
+import { writeTransaction } from "./sqlite-write-tx.js";
 
 /** The lock tables: keyed by scope ("" the whole dir + workspace, or one named project there). */
 function lockTables(locks: string, waiters: string): string {
@@ -43,7 +46,7 @@ CREATE TABLE ${waiters} (
  */
 function migrateLockKeys(db: Database.Database): void {
   const hasScope = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === "scope");
-  db.transaction(() => {
+  writeTransaction(db, () => {
     if (!hasScope("locks") || !hasScope("lock_waiters")) {
       db.exec(lockTables("locks_v2", "lock_waiters_v2"));
       db.exec(`INSERT INTO locks_v2 (repo, dir, workspace, project, scope, pr, created_at)
@@ -126,17 +129,29 @@ type LockRow = rows.LockRow<Lite>;
 type ApplyRow = rows.ApplyRow<Lite>;
 const { toJob, toPlan, toLock, toApply } = sqliteRecords;
 
+export interface SqliteStoreOptions {
+  /**
+   * This process already holds the data dir's lock through another connection: the job thread's
+   * own connection, beside the HTTP thread's (one process, two threads, WAL lets both in).
+   */
+  processLockHeld?: boolean;
+  /** The two threads' writes to one file: deliveries before jobs (deliveries-first.ts). */
+  deliveriesFirst?: DeliveriesFirst;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
 /** The embedded store: one SQLite file in the data dir, WAL mode, for a single replica. */
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
   let unlock = () => {};
   if (file !== ":memory:") {
     mkdirSync(dirname(file), { recursive: true });
-    unlock = lockDataDir(file);
+    if (!opts.processLockHeld) unlock = lockDataDir(file);
   }
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 5000");
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec(SCHEMA);
   migrateLockKeys(db);
   db.exec(SQLITE_DRIFT_SCHEMA);
@@ -148,7 +163,8 @@ export function openSqliteStore(file: string): Store {
   );
   const linkJob = db.prepare("UPDATE deliveries SET job_id = ? WHERE id = ?");
   const deliverySeen = db.prepare("SELECT 1 FROM deliveries WHERE id = ?");
-  const recordTx = db.transaction(
+  const recordTx = writeTransaction(
+    db,
     (deliveryId: string, event: string, job: { target: JobTarget; spec: JobSpec } | undefined, alsoKeys: string[] = []) => {
       const t = now();
       if (alsoKeys.some((k) => deliverySeen.get(k))) return { duplicate: true };
@@ -161,15 +177,26 @@ export function openSqliteStore(file: string): Store {
     },
   );
 
+  const recordGrouped = groupCommit(db, recordTx, {
+    busyTimeoutMs: BUSY_TIMEOUT_MS,
+    waiting: opts.deliveriesFirst?.side === "deliveries" ? signalDeliveries(opts.deliveriesFirst.flag) : undefined,
+  });
+
   const repoOf = (t: string) => `json_extract(${t}.target, '$.repo.owner') || '/' || json_extract(${t}.target, '$.repo.name')`;
+  // Fairness first (jobs of PRs, then repos, with the fewest running jobs), then age. The running
+  // jobs are few: counted once per claim, not once per queued job.
   const selectQueued = db.prepare(
-    `SELECT q.* FROM jobs q WHERE q.status = 'queued'
-     ORDER BY
-       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}
-          AND json_extract(r.target, '$.pr') = json_extract(q.target, '$.pr')),
-       (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND ${repoOf("r")} = ${repoOf("q")}),
-       q.id
-     LIMIT 1`,
+    `WITH r AS MATERIALIZED (SELECT ${repoOf("jobs")} AS repo, json_extract(jobs.target, '$.pr') AS pr FROM jobs WHERE status = 'running'),
+          per_pr AS MATERIALIZED (SELECT repo, pr, count(*) AS n FROM r GROUP BY repo, pr),
+          per_repo AS MATERIALIZED (SELECT repo, count(*) AS n FROM r GROUP BY repo),
+          q AS (SELECT id, ${repoOf("jobs")} AS repo, json_extract(jobs.target, '$.pr') AS pr FROM jobs WHERE status = 'queued')
+     SELECT jobs.* FROM jobs WHERE jobs.id = (
+       SELECT q.id FROM q
+       ORDER BY
+         coalesce((SELECT n FROM per_pr WHERE per_pr.repo = q.repo AND per_pr.pr = q.pr), 0),
+         coalesce((SELECT n FROM per_repo WHERE per_repo.repo = q.repo), 0),
+         q.id
+       LIMIT 1)`,
   );
   const selectActiveOf = db.prepare(
     `SELECT * FROM jobs j WHERE j.status IN ('queued', 'running') AND ${repoOf("j")} = ? AND json_extract(j.target, '$.pr') = ? ORDER BY j.id`,
@@ -177,12 +204,15 @@ export function openSqliteStore(file: string): Store {
   const markRunning = db.prepare(
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
   );
-  const claimTx = db.transaction((): Job | undefined => {
-    const row = selectQueued.get() as JobRow | undefined;
-    if (!row) return undefined;
-    markRunning.run(now(), row.id);
-    return toJob({ ...row, status: "running", attempts: row.attempts + 1 });
-  });
+  // The choice scans the queue: it is read without the write lock, which the HTTP thread's
+  // deliveries wait for; the update then claims the job only if it is still queued.
+  const claim = (): Job | undefined => {
+    for (;;) {
+      const row = selectQueued.get() as JobRow | undefined;
+      if (!row) return undefined;
+      if (markRunning.run(now(), row.id).changes === 1) return toJob({ ...row, status: "running", attempts: row.attempts + 1 });
+    }
+  };
   const selectJob = db.prepare("SELECT * FROM jobs WHERE id = ?");
   const selectRunning = db.prepare("SELECT * FROM jobs WHERE status = 'running' ORDER BY id");
   const requeue = db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?");
@@ -194,14 +224,14 @@ export function openSqliteStore(file: string): Store {
     `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
      VALUES (@repo, @pr, @project, @dir, @workspace, @runner, @headSha, @baseSha, @planPath, @planHash, @summary, 'pending', @jobId, @createdAt)`,
   );
-  const savePlanTx = db.transaction((plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
+  const savePlanTx = writeTransaction(db, (plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
     supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project);
     const createdAt = now();
     const id = Number(insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt }).lastInsertRowid);
     return { ...plan, id, status: "pending", createdAt };
   });
   const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending'");
-  const supersedeTx = db.transaction((repo: string, pr: number, keys?: ProjectKey[]) => {
+  const supersedeTx = writeTransaction(db, (repo: string, pr: number, keys?: ProjectKey[]) => {
     if (!keys) return supersedeAll.run(repo, pr).changes;
     let n = 0;
     for (const k of keys) n += supersedeOne.run(repo, pr, k.dir, k.workspace, k.project ?? null, k.project ?? null).changes;
@@ -217,7 +247,8 @@ export function openSqliteStore(file: string): Store {
     "INSERT OR REPLACE INTO lock_waiters (repo, dir, workspace, scope, pr, target) VALUES (?, ?, ?, ?, ?, ?)",
   );
   const deleteWaiter = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?");
-  const takeLockTx = db.transaction(
+  const takeLockTx = writeTransaction(
+    db,
     (lock: Omit<LockRecord, "createdAt">, waiter: JobTarget): { ok: true } | { ok: false; heldBy: LockRecord } => {
       const here = selectLocksAt.all(lock.repo, lock.dir, lock.workspace) as LockRow[];
       const held = here.find((h) => h.pr !== lock.pr && scopesConflict(h.scope, lock.scope));
@@ -235,7 +266,7 @@ export function openSqliteStore(file: string): Store {
   const selectWaiters = db.prepare("SELECT * FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?");
   const deleteWaiterRow = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?");
   const deleteWaitingPr = db.prepare("DELETE FROM lock_waiters WHERE repo = ? AND pr = ?");
-  const releaseTx = db.transaction((repo: string, pr: number, keys?: ProjectKey[]) => {
+  const releaseTx = writeTransaction(db, (repo: string, pr: number, keys?: ProjectKey[]) => {
     const mine = (selectLocksOf.all(repo, pr) as LockRow[]).filter((l) => !keys || keys.some((k) => keyMatches(k, l)));
     const waiters = new Map<number, JobTarget>();
     for (const l of mine) {
@@ -254,7 +285,7 @@ export function openSqliteStore(file: string): Store {
 
   const insertOp = db.prepare("INSERT OR IGNORE INTO pr_operations (repo, pr, op, job_id) VALUES (?, ?, ?, ?)");
   const selectOp = db.prepare("SELECT job_id FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?");
-  const beginOpTx = db.transaction((repo: string, pr: number, op: string, jobId: number) => {
+  const beginOpTx = writeTransaction(db, (repo: string, pr: number, op: string, jobId: number) => {
     if (insertOp.run(repo, pr, op, jobId).changes === 1) return { ok: true as const };
     const row = selectOp.get(repo, pr, op) as { job_id: number } | undefined;
     if (row?.job_id === jobId) return { ok: true as const };
@@ -265,14 +296,15 @@ export function openSqliteStore(file: string): Store {
     "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, started_at) VALUES (@jobId, @repo, @pr, @project, @planId, 'started', @startedAt)",
   );
   const selectStarted = db.prepare("SELECT * FROM applies WHERE status = 'started'");
-  const interruptTx = db.transaction(() => {
+  const interruptTx = writeTransaction(db, () => {
     const rows = selectStarted.all() as ApplyRow[];
     db.prepare("UPDATE applies SET status = 'interrupted', finished_at = ? WHERE status = 'started'").run(now());
     db.prepare("UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started'").run(now());
     return rows.map((r) => toApply({ ...r, status: "interrupted" }));
   });
 
-  // One process per data dir (see data-dir-lock.ts), so an in-process mutex is enough.
+  // One process per data dir (see data-dir-lock.ts), and only its job thread runs jobs, so a
+  // mutex in that thread's memory is enough.
   const runLocks = new KeyedMutex();
 
   const drift = sqliteDriftMethods(db, (deliveryId, target, spec) => {
@@ -283,7 +315,7 @@ export function openSqliteStore(file: string): Store {
     return jobId;
   });
 
-  return {
+  const store: Store = {
     ...drift,
     ...sqliteConsoleMethods(db),
     ...sqlitePolicyMethods(db),
@@ -342,10 +374,10 @@ export function openSqliteStore(file: string): Store {
       return interruptTx();
     },
     async recordDelivery(deliveryId, event, job, alsoKeys) {
-      return recordTx(deliveryId, event, job, alsoKeys);
+      return recordGrouped(deliveryId, event, job, alsoKeys);
     },
     async claimNextJob() {
-      return claimTx();
+      return claim();
     },
     async getJob(id) {
       const row = selectJob.get(id) as JobRow | undefined;
@@ -391,4 +423,5 @@ export function openSqliteStore(file: string): Store {
       unlock();
     },
   };
+  return opts.deliveriesFirst?.side === "jobs" ? yieldingToDeliveries(store, opts.deliveriesFirst.flag) : store;
 }

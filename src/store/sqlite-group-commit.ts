@@ -1,0 +1,89 @@
+import type Database from "better-sqlite3";
+
+export interface GroupCommitOptions {
+  /** The connection's own busy timeout, restored after each attempt. */
+  busyTimeoutMs: number;
+  /** How long a group may wait for the write lock before its callers get the SQLITE_BUSY fault. */
+  giveUpAfterMs?: number;
+  /** Told when calls start waiting (true) and when they are all committed or failed (false). */
+  waiting?: (yes: boolean) => void;
+}
+
+type Waiter<A, R> = { args: A; resolve(r: R): void; reject(e: unknown): void };
+
+/**
+ * Calls that arrive together share one commit (one fsync), and the event loop never sleeps on the
+ * write lock. `one` must be a transaction function: inside the group it runs in a savepoint of its
+ * own, so a call that throws is rolled back alone and only its caller gets the error. Each promise
+ * resolves after the commit that made its call durable.
+ *
+ * Why: better-sqlite3 waits for a busy lock by sleeping in the calling thread (SQLite's busy
+ * handler: 1, 2, 5, 10… ms). The job thread writes to the same file, so a webhook's insert would
+ * stall every request on the HTTP thread. Here a busy lock is retried from a timer instead, and
+ * what arrives meanwhile joins the group.
+ */
+export function groupCommit<A extends unknown[], R>(
+  db: Database.Database,
+  one: (...args: A) => R,
+  opts: GroupCommitOptions,
+): (...args: A) => Promise<R> {
+  const giveUpAfterMs = opts.giveUpAfterMs ?? opts.busyTimeoutMs;
+  let pending: Waiter<A, R>[] = [];
+  let scheduled = false;
+  let waitingSince: number | undefined;
+  const all = db.transaction((group: Waiter<A, R>[]) =>
+    group.map((w): { ok: true; value: R } | { ok: false; error: unknown } => {
+      try {
+        return { ok: true, value: one(...w.args) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  ).immediate;
+
+  const flush = () => {
+    scheduled = false;
+    const group = pending;
+    if (group.length === 0) return;
+    opts.waiting?.(true);
+    let outcomes: ReturnType<typeof all>;
+    try {
+      db.pragma("busy_timeout = 0");
+      outcomes = all(group);
+    } catch (e) {
+      const busy = (e as { code?: string }).code === "SQLITE_BUSY";
+      waitingSince ??= performance.now();
+      if (busy && performance.now() - waitingSince < giveUpAfterMs) {
+        schedule(1);
+        return;
+      }
+      pending = [];
+      waitingSince = undefined;
+      opts.waiting?.(false);
+      for (const w of group) w.reject(e);
+      return;
+    } finally {
+      if (db.open) db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+    }
+    pending = [];
+    waitingSince = undefined;
+    opts.waiting?.(false);
+    group.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok) w.resolve(o.value);
+      else w.reject(o?.error);
+    });
+  };
+  const schedule = (delayMs: number) => {
+    if (scheduled) return;
+    scheduled = true;
+    if (delayMs > 0) setTimeout(flush, delayMs);
+    else setImmediate(flush);
+  };
+
+  return (...args: A) =>
+    new Promise<R>((resolve, reject) => {
+      pending.push({ args, resolve, reject });
+      schedule(0);
+    });
+}
