@@ -1,27 +1,23 @@
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import PQueue from "p-queue";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { exec } from "../../runners/exec.js";
 import { helmBinary } from "../../runners/helm/helm-binary.js";
-import { reportMissingTools } from "../../runners/missing-tool.js";
-import { createRunners } from "../../runners/registry.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { createSandbox } from "../../runners/sandbox/sandbox.js";
+import { readConsoleEnv } from "../console/console-env.js";
+import { createAppLogger } from "./app-logger.js";
+import { startJobThread } from "./start-job-thread.js";
+import type { JobRuntimeOverrides } from "./create-job-runtime.js";
+import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
-import { consoleSecrets, readConsoleEnv } from "../console/console-env.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
 import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
-import type { JobDeps } from "../jobs/job-deps.js";
-import { recoverJobs } from "../jobs/recover-jobs.js";
-import { runJob } from "../jobs/run-job.js";
-import { Worker } from "../jobs/worker.js";
-import { createRedactor } from "../util/redact.js";
+import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
@@ -35,11 +31,8 @@ import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { sandboxSettings } from "./sandbox-settings.js";
-import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
-import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import { GitWorkspace } from "../workspace/git-workspace.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -51,62 +44,19 @@ export interface SluiceApp {
   stop(): Promise<void>;
 }
 
-export interface AppOverrides {
-  retry?: RetryPolicy;
-  requestTimeoutMs?: number;
-}
+export type AppOverrides = JobRuntimeOverrides;
 
-function safeUrlPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
-  const base = Number(env.SLUICE_GITHUB_RETRY_BASE_MS);
-  return Number.isFinite(base) && base > 0 ? { ...DEFAULT_RETRY, baseDelayMs: base, maxDelayMs: base * 32 } : DEFAULT_RETRY;
-}
-
-/** Builds and starts Sluice: store, worker, Probot (auth and events), and the HTTP endpoint. */
+/** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
   const config = loadServerConfig(env.serverConfigPath);
   // First: the console's generated session key (below) is written into the data dir.
   checkDataDir(env.dataDir);
-  const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
-  // Logs pass through the same redaction as comments: the app's own secrets and configured patterns.
-  // What a PR's code could read from this process (/proc/PID/environ, files) must never be posted.
-  const databasePassword = env.databaseUrl ? safeUrlPassword(env.databaseUrl) : undefined;
   const consoleEnv = readConsoleEnv(process.env, env.dataDir);
-  const appSecrets = [
-    ...consoleSecrets(consoleEnv),
-    env.webhookSecret,
-    env.privateKey,
-    ...env.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")),
-    ...(process.env.PRIVATE_KEY ? [process.env.PRIVATE_KEY] : []),
-    ...Object.values(config.secrets)
-      .map((ref) => process.env[ref.slice("env:".length)])
-      .filter((v): v is string => typeof v === "string" && v.length > 0),
-    ...(databasePassword ? [databasePassword] : []),
-  ];
-  const logRedact = createRedactor({ secrets: appSecrets, patterns: redactPatterns });
-  const log = pino({
-    level: env.logLevel,
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === "string" ? logRedact(a) : a)) as Parameters<typeof method>);
-      },
-    },
-    formatters: {
-      log: (obj) => JSON.parse(logRedact(JSON.stringify(obj))) as Record<string, unknown>,
-    },
-  });
+  const { log } = createAppLogger(env, config);
 
   // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
   const cliConfig = dataPaths.cliConfig(env.dataDir);
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
-  if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
 
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
   const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
@@ -122,8 +72,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     );
   }
 
+  // The embedded store's two connections (this thread's, the job thread's): deliveries commit first.
+  const deliveriesFirst = deliveriesFirstFlag();
   const store = await withOpenTimeout(
-    openStore(env.databaseUrl, env.dataDir, { runLockSessions: config.parallel, log: log.child({ name: "store" }) }),
+    openStore(
+      env.databaseUrl,
+      env.dataDir,
+      { runLockSessions: config.parallel, log: log.child({ name: "store" }) },
+      { deliveriesFirst: { flag: deliveriesFirst, side: "deliveries" } },
+    ),
     env.databaseUrl,
   ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
   const metrics = createMetrics(store);
@@ -143,57 +100,22 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     })),
   });
 
-  const retry = overrides.retry ?? retryFromEnv(process.env);
-  // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
-  let slug: Promise<string> | undefined;
-  const appSlug = () => {
-    slug ??= probot
-      .auth()
-      .then((app) => app.rest.apps.getAuthenticated())
-      .then(({ data }) => {
-        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
-        return data.slug;
-      });
-    slug.catch(() => {
-      slug = undefined;
-    });
-    return slug;
-  };
-  const deps: JobDeps = {
-    store,
-    vcsFor: async (job) =>
-      createGitHubVcs(await probot.auth(job.target.installationId), {
-        retry,
-        requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
-        appSlug,
-        onRateLimit: metrics.rateLimitRemaining,
-        onRetry: (message, delayMs) =>
-          log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
-      }),
-    workspace: new GitWorkspace(env.dataDir, logRedact),
-    runners: reportMissingTools(
-      createRunners({
-        pluginCacheDir,
-        terraformBinary: config.terraform_binary,
-        tofuBinary: config.tofu_binary,
-        helmBinary: config.helm_binary,
-        kubectlBinary: config.kubectl_binary,
-      }),
-    ),
-    config,
-    log,
-    dataDir: env.dataDir,
-    projectQueue: new PQueue({ concurrency: config.parallel }),
-    runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
-    redactPatterns,
-    appRedactor: logRedact,
-    reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
-    sandbox,
-    wake: () => worker.notify(),
-    publicUrl: consoleEnv.publicUrl,
-  };
-
-  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
+  // Jobs run on a thread of their own (its own store connection, GitHub clients, workspace): this
+  // thread's event loop only verifies, persists and answers webhooks, and serves the console.
+  const jobs = await startJobThread({
+    env,
+    overrides,
+    deliveriesFirst,
+    metrics,
+    onDeath: (reason) => {
+      log.fatal({ reason }, "the job thread stopped: no job can run; exiting so that the process is restarted");
+      process.exit(1);
+    },
+  }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  const wake = () => jobs.wake();
   const ingress = createIngress({
     store,
     repos: config.repos,
@@ -201,14 +123,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     atlantisPrefix: config.atlantis_prefix,
     autoplan: config.autoplan,
     allowCommands: config.allow_commands,
-    onJob: () => worker.notify(),
+    onJob: wake,
     onDuplicate: metrics.webhookDuplicate,
     log,
   });
-  probot.onAny(async (context) => ingress({ id: context.id, name: context.name, payload: context.payload }));
   const endpoint = createWebhookEndpoint({
     secret: env.webhookSecret,
-    receive: (d) => probot.receive(d as Parameters<typeof probot.receive>[0]),
+    // Straight to ingress: the signature is checked here already, and Probot's event context (an
+    // authenticated Octokit per delivery) is never used.
+    receive: ingress,
     log,
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
   });
@@ -220,7 +143,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     metrics,
     config,
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
-    wake: () => worker.notify(),
+    wake,
     log: log.child({ name: "console" }),
   });
 
@@ -288,7 +211,6 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     });
   });
 
-  await recoverJobs(deps);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.port, env.host, () => resolve());
@@ -308,32 +230,14 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     listenUrl: localUrl,
     log,
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
-  worker.notify();
-  // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
-  // looked for now and then, not only when this replica receives a webhook.
-  // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
-  const stopWatching = await store.watchNewJobs?.(() => worker.notify());
-  const poll = setInterval(() => worker.notify(), 5_000);
-  const recover = env.databaseUrl
-    ? setInterval(
-        () =>
-          void recoverJobs(deps).then(
-            () => worker.notify(),
-            (e: unknown) => log.error({ err: String(e) }, "recovery failed"),
-          ),
-        60_000,
-      )
-    : undefined;
-  poll.unref();
-  recover?.unref();
-  const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake: () => worker.notify() });
+  const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
   const enroll = () =>
     enrollRepos({
       list: () => listInstalledRepos(probot),
       store,
       allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
-      wake: () => worker.notify(),
+      wake,
       log,
     }).catch((e: unknown) =>
       log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
@@ -350,15 +254,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     port,
     log,
     async stop() {
-      clearInterval(poll);
-      await stopWatching?.();
       operationsConsole.stop();
-      if (recover) clearInterval(recover);
       drift.stop();
       if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await worker.stop();
+      await jobs.stop();
       await store.close();
     },
   };

@@ -89,19 +89,10 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     webhookReceived: (event: string) => webhooks.inc({ event }),
     webhookDuplicate: () => duplicates.inc(),
     webhookRejected: (reason: string) => rejected.inc({ reason }),
-    /** Wraps a job run: counts it by outcome and times it. */
-    async timeJob<T>(kind: string, run: () => Promise<T>): Promise<T> {
-      const end = durations.startTimer({ kind });
-      try {
-        const r = await run();
-        jobs.inc({ kind, outcome: "done" });
-        return r;
-      } catch (e) {
-        jobs.inc({ kind, outcome: "failed" });
-        throw e;
-      } finally {
-        end();
-      }
+    /** A job ended (on the job thread): counted by outcome and timed. */
+    jobFinished(kind: string, outcome: "done" | "failed", seconds: number): void {
+      jobs.inc({ kind, outcome });
+      durations.observe({ kind }, seconds);
     },
     rateLimitRemaining: (n: number) => rateLimit.set(n),
   };

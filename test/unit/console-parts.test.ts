@@ -239,8 +239,8 @@ describe("small console parts", () => {
     });
     metrics.webhookReceived("pull_request");
     metrics.webhookRejected("signature");
-    await metrics.timeJob("plan", async () => undefined);
-    await expect(metrics.timeJob("apply", async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
+    metrics.jobFinished("plan", "done", 0.7);
+    metrics.jobFinished("apply", "failed", 3);
     const text = await metrics.registry.metrics();
     const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] as string);
     expect(names.length).toBeGreaterThan(15);
@@ -249,6 +249,8 @@ describe("small console parts", () => {
     expect(text).toContain('sluice_webhooks_rejected_total{reason="signature"} 1');
     expect(text).toContain('sluice_jobs_total{kind="plan",outcome="done"} 1');
     expect(text).toContain('sluice_jobs_total{kind="apply",outcome="failed"} 1');
+    expect(text).toContain('sluice_job_duration_seconds_bucket{le="1",kind="plan"} 1');
+    expect(text).toContain('sluice_job_duration_seconds_bucket{le="2",kind="apply"} 0');
     expect(text).toContain("sluice_queue_depth 3");
     expect(text).toContain("sluice_jobs_running 1");
     expect(text).toContain("sluice_locks_held 7");

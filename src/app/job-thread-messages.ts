@@ -1,0 +1,10 @@
+/** HTTP thread → job thread. */
+export type ToJobThread = { type: "wake" } | { type: "stop" };
+
+/** Job thread → HTTP thread. */
+export type FromJobThread =
+  | { type: "ready" }
+  | { type: "job-finished"; kind: string; outcome: "done" | "failed"; seconds: number }
+  | { type: "rate-limit"; remaining: number }
+  | { type: "stopped" }
+  | { type: "stop-failed"; message: string };

@@ -1,0 +1,38 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { EnvConfig } from "../config/env-config.js";
+import { type JobRuntimeOverrides, startJobRuntime } from "./create-job-runtime.js";
+import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
+
+/** Entry point of the job thread (started by start-job-thread.ts): runs jobs, told when to look. */
+const port = parentPort;
+if (!port) throw new Error("job-thread.ts runs as a worker thread");
+const { env, overrides, deliveriesFirst } = workerData as {
+  env: EnvConfig;
+  overrides: JobRuntimeOverrides;
+  deliveriesFirst: SharedArrayBuffer;
+};
+const post = (m: FromJobThread) => port.postMessage(m);
+
+const runtime = await startJobRuntime(
+  env,
+  {
+    jobFinished: (kind, outcome, seconds) => post({ type: "job-finished", kind, outcome, seconds }),
+    rateLimitRemaining: (remaining) => post({ type: "rate-limit", remaining }),
+  },
+  overrides,
+  deliveriesFirst,
+);
+port.on("message", (m: ToJobThread) => {
+  if (m.type === "wake") return runtime.wake();
+  void runtime.stop().then(
+    () => {
+      post({ type: "stopped" });
+      port.close();
+    },
+    (e: unknown) => {
+      post({ type: "stop-failed", message: e instanceof Error ? e.message : String(e) });
+      port.close();
+    },
+  );
+});
+post({ type: "ready" });
