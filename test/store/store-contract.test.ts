@@ -261,6 +261,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(claimed).toHaveLength(21);
   });
 
+  it("records deliveries that arrive together each once: a redelivery or a replayed comment in the same batch is a duplicate", async () => {
+    await fresh();
+    const s = await env.open();
+    const job = { target: target(1), spec };
+    const results = await Promise.all([
+      s.recordDelivery("g-1", "issue_comment", job, ["comment:1:100"]),
+      s.recordDelivery("g-1", "issue_comment", job, ["comment:1:100"]),
+      s.recordDelivery("g-2", "issue_comment", job, ["comment:1:100"]),
+      s.recordDelivery("g-3", "issue_comment", job, ["comment:1:101"]),
+      s.recordDelivery("g-ping", "ping", undefined),
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true, true, false, false]);
+    const claimed: string[] = [];
+    for (let j = await s.claimNextJob(); j; j = await s.claimNextJob()) claimed.push(j.deliveryId);
+    expect(claimed.sort()).toEqual(["g-1", "g-3"]);
+  });
+
   it("gives each of 50 jobs to exactly one of two concurrent claimers, oldest first", async () => {
     await fresh();
     const [a, b] = await twoStores();
