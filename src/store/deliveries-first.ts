@@ -27,7 +27,7 @@ export function signalDeliveries(flag: SharedArrayBuffer): (waiting: boolean) =>
 }
 
 /** Job thread: every call of `target`'s methods first lets waiting deliveries commit. */
-export function yieldingToDeliveries<T extends object>(target: T, flag: SharedArrayBuffer): T {
+export function yieldingToDeliveries<T extends object>(target: T, flag: SharedArrayBuffer, maxHoldMs = MAX_HOLD_MS): T {
   const cell = new Int32Array(flag);
   return new Proxy(target, {
     get(obj, key, receiver) {
@@ -35,7 +35,7 @@ export function yieldingToDeliveries<T extends object>(target: T, flag: SharedAr
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         // Returns at once when the flag is down; blocks this (worker) thread only.
-        Atomics.wait(cell, 0, 1, MAX_HOLD_MS);
+        Atomics.wait(cell, 0, 1, maxHoldMs);
         return (value as (...a: unknown[]) => unknown).apply(obj, args);
       };
     },

@@ -1,0 +1,56 @@
+import { Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+import { deliveriesFirstFlag, signalDeliveries } from "../../src/store/deliveries-first.js";
+
+/**
+ * The job thread's side runs on a real worker thread (Atomics.wait blocks the thread that calls
+ * it): it says it is about to call its store, then calls it at once; the HTTP side lowers the flag
+ * only once it has heard that. With the wait the call can only see the flag down; without it, it
+ * nearly always sees it still up (the message's trip to this thread is far longer than the call).
+ */
+const JOB_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+import(workerData.tsx).then(async ({ register }) => {
+  register();
+  const { yieldingToDeliveries } = await import(workerData.module);
+  const cell = new Int32Array(workerData.flag);
+  const store = yieldingToDeliveries({ write: () => Atomics.load(cell, 0) }, workerData.flag, 60000);
+  // Warm: the call right after "calling" must take nanoseconds, far less than the message's trip.
+  for (let i = 0; i < 10000; i++) store.write();
+  parentPort.once("message", () => {
+    parentPort.postMessage({ type: "calling" });
+    parentPort.postMessage({ type: "called", flagSeen: store.write() });
+  });
+  parentPort.postMessage({ type: "ready" });
+});
+`;
+
+describe("deliveries first (the embedded store's two threads)", () => {
+  it("holds the job thread's next store call while deliveries wait, and lets it through once they are committed", async () => {
+    const flag = deliveriesFirstFlag();
+    const signal = signalDeliveries(flag);
+    const thread = new Worker(JOB_THREAD, {
+      eval: true,
+      workerData: {
+        flag,
+        tsx: import.meta.resolve("tsx/esm/api"),
+        module: new URL("../../src/store/deliveries-first.ts", import.meta.url).href,
+      },
+    });
+    try {
+      const seen = await new Promise<number>((resolve, reject) => {
+        thread.on("error", reject);
+        thread.on("message", (m: { type: string; flagSeen?: number }) => {
+          if (m.type === "ready") {
+            signal(true);
+            thread.postMessage("go");
+          } else if (m.type === "calling") signal(false);
+          else if (m.type === "called") resolve(m.flagSeen ?? -1);
+        });
+      });
+      expect(seen).toBe(0);
+    } finally {
+      await thread.terminate();
+    }
+  });
+});
