@@ -86,5 +86,7 @@ async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined
     deps.log.info({ jobId: job.id, deliveryId: job.deliveryId, sha }, "no open pull request has this commit as its head: nothing to do");
     return undefined;
   }
+  // The job's record names the PR too: the console, the job log and locks are per PR.
+  await deps.store.updateJob(job.id, { pr });
   return { ...job, target: { ...job.target, pr } };
 }

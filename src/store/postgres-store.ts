@@ -152,6 +152,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         sets.push(`${column} = $${values.length}`);
       };
       if (patch.status !== undefined) set("status", patch.status);
+      if (patch.pr !== undefined) {
+        values.push(patch.pr);
+        sets.push(`target = jsonb_set(target, '{pr}', to_jsonb($${values.length}::integer))`);
+      }
       if (patch.commentIds !== undefined) set("comment_ids", JSON.stringify(patch.commentIds));
       if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
       if (patch.error !== undefined) set("error", patch.error);

@@ -358,6 +358,10 @@ export function openSqliteStore(file: string): Store {
         sets.push("status = @status");
         params.status = patch.status;
       }
+      if (patch.pr !== undefined) {
+        sets.push("target = json_set(target, '$.pr', @pr)");
+        params.pr = patch.pr;
+      }
       if (patch.commentIds !== undefined) {
         sets.push("comment_ids = @commentIds");
         params.commentIds = JSON.stringify(patch.commentIds);

@@ -101,6 +101,8 @@ export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "fin
 
 export interface JobPatch {
   status?: JobStatus;
+  /** The pull request found for a check event that named none (GitHub omits fork PRs there). */
+  pr?: number;
   commentIds?: number[];
   checkRunId?: number;
   error?: string;

@@ -304,6 +304,17 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await s.claimNextJob()).toBeUndefined();
   });
 
+  it("records the pull request a job found later (a check event that named none)", async () => {
+    await fresh();
+    const s = await env.open();
+    const { jobId } = await s.recordDelivery("d-pr0", "check_run", { target: target(0), spec });
+    const id = jobId as number;
+    await s.updateJob(id, { pr: 42 });
+    const job = await s.getJob(id);
+    expect(job?.target).toEqual({ ...target(0), pr: 42 });
+    expect((await s.getJob(id))?.status).toBe("queued");
+  });
+
   it("saves plans, supersedes older ones and lists the pending", async () => {
     await fresh();
     const [a, b] = await twoStores();
