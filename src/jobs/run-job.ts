@@ -61,6 +61,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
         await runApplyJob({ ...job, spec: { kind: "apply", trigger: "merge", actor: job.spec.actor, mergeSha: job.spec.mergeSha } }, deps);
       }
       const released = await releaseLocks(deps, job);
+      // A closed PR's plans are never applied: all of them go, with their files in the store.
+      await deps.store.supersedePlans(repoFullName(repo), pr);
       await deps.workspace.removePr(repo, pr);
       await rm(dataPaths.prPlans(deps.dataDir, repo, pr), { recursive: true, force: true });
       deps.log.info(
