@@ -7,6 +7,7 @@ import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
+import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { parsePlanJson } from "./parse-plan-json.js";
@@ -91,6 +92,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     env: Record<string, string>,
     projectDir: string,
   ): Promise<{ message: string; output: string } | undefined> {
+    await restoreLockFile(req.planFile, projectDir);
     const steps = (req.workflow?.plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
     if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
     const redact = req.redactWith([]);

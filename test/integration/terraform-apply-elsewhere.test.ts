@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
+
+const MIRROR = "/opt/tf-plugins";
 
 const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 
@@ -92,6 +95,60 @@ describe("terraform apply of a saved plan in a new data dir", () => {
     expect(result).toMatchObject({ ok: true });
     expect(calls[0]).toEqual(["init", "-input=false", "-no-color", "-upgrade=false"]);
   });
+
+  // A provider the apply cannot run without: the aws provider from this machine's filesystem
+  // mirror (no download). Without it (another machine), only the built-in provider cases above run.
+  it.skipIf(!existsSync(MIRROR))(
+    "installs the providers the plan was made with, from the lock file saved in the plan, before the apply",
+    async () => {
+      const dir = join(root, String(++n));
+      const tfrc = join(dir, "terraformrc");
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        tfrc,
+        `provider_installation {\n  filesystem_mirror {\n    path = "${MIRROR}"\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+      );
+      const main = `terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n  backend "local" {\n    path = "${join(dir, "aws.tfstate")}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`;
+      // Two checkouts of the same commit (two replicas): neither has a committed lock file.
+      for (const c of ["a", "b"]) {
+        await mkdir(join(dir, c, "net"), { recursive: true });
+        await writeFile(join(dir, c, "net/main.tf"), main);
+      }
+      const runner = createTerraformRunner("terraform");
+      const env = { TF_CLI_CONFIG_FILE: tfrc };
+      const plan = await runner.plan(
+        { project, checkoutDir: join(dir, "a"), dataDir: join(dir, "plan"), extraArgs: [], env, timeoutMs: 120_000, redact: (s) => s },
+        exec,
+      );
+      if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+      const copyDir = join(dir, "copy");
+      await mkdir(copyDir);
+      await copyFile(plan.planFile, join(copyDir, "plan.tfplan"));
+      const lockB = join(dir, "b/net/.terraform.lock.hcl");
+      let lockAtInit: string | undefined;
+      const recording: Exec = async (file, args, opts) => {
+        if (args[0] === "init") lockAtInit = await readFile(lockB, "utf8").catch(() => undefined);
+        return exec(file, args, opts);
+      };
+      const result = await runner.apply(
+        {
+          project,
+          checkoutDir: join(dir, "b"),
+          dataDir: copyDir,
+          planFile: join(copyDir, "plan.tfplan"),
+          env,
+          timeoutMs: 120_000,
+          redactWith: () => (s) => s,
+        },
+        recording,
+      );
+      expect(result).toMatchObject({ ok: true });
+      // Init found the plan's selections in place: the same lock file replica A's init wrote.
+      expect(lockAtInit).toBe(await readFile(join(dir, "a/net/.terraform.lock.hcl"), "utf8"));
+      expect(lockAtInit).toContain('provider "registry.terraform.io/hashicorp/aws"');
+    },
+    180_000,
+  );
 
   it("does not init again where the plan was made (the fast path)", async () => {
     const p = await planned();
