@@ -12,6 +12,8 @@ const suite = available.ok || process.env.CI ? describe : describe.skip;
 
 const MODULE_CALL = 'module "label" {\n  source = "./label"\n}\n';
 
+const LABEL = 'resource "terraform_data" "label" {\n  input = "label"\n}\n';
+
 let db: TestPostgres;
 let h: Harness;
 beforeAll(async () => {
@@ -34,6 +36,29 @@ async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] 
   }
 }
 
+/**
+ * The replica that made the plans goes away with its data dir (another machine's disk); the next
+ * one on the same database has a data dir of its own, and gets the webhooks from now on.
+ */
+async function anotherReplica(): Promise<void> {
+  const before = h.app;
+  await before.kill("SIGTERM");
+  await removeDir(before.dataDir);
+  h.app = await startApp({
+    env: {
+      APP_ID: String(h.sim.appId),
+      PRIVATE_KEY: h.sim.privateKeyPem,
+      WEBHOOK_SECRET: h.secret,
+      GHE_HOST: h.sim.host,
+      GHE_PROTOCOL: "http",
+      DATABASE_URL: db.url,
+      SLUICE_SANDBOX_PATHS: h.stateDir,
+    },
+  });
+  h.sim.setWebhookTarget(h.app.url);
+  expect(h.app.dataDir).not.toBe(before.dataDir);
+}
+
 suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reason}`}`, () => {
   it("a plan made on replica A is applied by replica B (its own data dir); a stored plan whose bytes changed is refused", async () => {
     const netState = join(h.stateDir, "net.tfstate");
@@ -49,7 +74,7 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
       branch: "grow",
       files: {
         "net/main.tf": statefulProject("net", netState, 2, MODULE_CALL),
-        "net/label/main.tf": 'resource "terraform_data" "label" {\n  input = "label"\n}\n',
+        "net/label/main.tf": LABEL,
         "app/main.tf": statefulProject("app", appState, 1),
       },
     });
@@ -65,23 +90,7 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
       ["net", true, true],
     ]);
 
-    // Replica A goes away with its data dir (another machine's disk); B has a data dir of its own.
-    const a = h.app;
-    await a.kill("SIGTERM");
-    await removeDir(a.dataDir);
-    h.app = await startApp({
-      env: {
-        APP_ID: String(h.sim.appId),
-        PRIVATE_KEY: h.sim.privateKeyPem,
-        WEBHOOK_SECRET: h.secret,
-        GHE_HOST: h.sim.host,
-        GHE_PROTOCOL: "http",
-        DATABASE_URL: db.url,
-        SLUICE_SANDBOX_PATHS: h.stateDir,
-      },
-    });
-    h.sim.setWebhookTarget(h.app.url);
-    expect(h.app.dataDir).not.toBe(a.dataDir);
+    await anotherReplica();
 
     // Someone with access to the database changes app's stored plan.
     const tampered = await sql(
@@ -107,5 +116,36 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
     // The applied plan's bytes are gone from the store; the refused one's stay with its pending plan.
     const left = await sql<{ project: string }>("SELECT p.project FROM plan_files f JOIN plans p ON p.id = f.plan_id ORDER BY p.project");
     expect(left.rows.map((r) => r.project)).toEqual(["app"]);
+
+    // Closing the PR discards its plans, and their bytes with them.
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    await h.sim.waitFor(() => h.app.output().includes("pull request closed"), { timeoutMs: 60_000 });
+    expect((await sql("SELECT plan_id FROM plan_files")).rows).toEqual([]);
+    expect((await sql("SELECT id FROM plans WHERE status = 'pending'")).rows).toEqual([]);
+  }, 300_000);
+
+  it("/apply on a drift issue applies the plan another replica's drift check made", async () => {
+    const state = join(h.stateDir, "drift.tfstate");
+    h.sim.setPermission("acme/replica-drift", "alice", "write");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "replica-drift",
+      files: { "net/main.tf": statefulProject("net", state, 1, MODULE_CALL), "net/label/main.tf": LABEL },
+    });
+    // Nothing of it is applied yet: `/drift` reports it in an issue, with the plan saved under the issue.
+    await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "docs\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/drift" });
+    const driftIssue = () => h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+    await h.sim.waitFor(() => driftIssue() !== undefined, { message: "no drift issue", timeoutMs: 90_000 });
+    const issue = driftIssue() as NonNullable<ReturnType<typeof driftIssue>>;
+
+    await anotherReplica();
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    const replies = () =>
+      h.sim.comments(repo, issue.number).filter((c) => c.user === "sluice[bot]" && /Applied|Not applied|failed/.test(c.body));
+    await h.sim.waitFor(() => replies().length > 0, { message: "no answer to /apply on the issue", timeoutMs: 90_000 });
+    expect(replies()[0]?.body).toContain("Applied the plan");
+    expect(await stateResources(state)).toEqual(["terraform_data.label", "terraform_data.net_0"]);
   }, 300_000);
 });
