@@ -19,7 +19,11 @@ export async function planFileHere(
   plan: Pick<PlanRecord, "id" | "planPath" | "planHash">,
   copyDir: string,
 ): Promise<PlanFileHere> {
-  const local = await hashFile(plan.planPath).catch((e: unknown) => (isMissing(e) ? undefined : "unreadable"));
+  const local = await hashFile(plan.planPath).catch((e: unknown) => (isMissing(e) ? undefined : { unreadable: e }));
+  if (typeof local === "object") {
+    const code = (local.unreadable as { code?: string }).code ?? "error";
+    return { ok: false, reason: `the saved plan file on this replica cannot be read (${code})` };
+  }
   if (local !== undefined) {
     if (local === plan.planHash) return { ok: true, planFile: plan.planPath };
     return { ok: false, reason: "the saved plan file changed since it was made (its sha256 is not the one recorded)" };

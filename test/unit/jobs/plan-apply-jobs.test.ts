@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -195,6 +195,17 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     await runApplyJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the saved plan file changed since it was made (its sha256 is not the one recorded)");
+  });
+
+  it("refuses, saying why, a plan file this replica cannot read (and does not fall back to the store's copy)", async () => {
+    const { runner } = await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    await rm(plan.planPath);
+    await mkdir(plan.planPath);
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the saved plan file on this replica cannot be read (EISDIR)");
   });
 
   /** Another replica on the same store: its own, empty data dir (the plan's file is not there). */
