@@ -107,6 +107,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     overrides,
     deliveriesFirst,
     metrics,
+    log,
     onDeath: (reason) => {
       log.fatal({ reason }, "the job thread stopped: no job can run; exiting so that the process is restarted");
       process.exit(1);

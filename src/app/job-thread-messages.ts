@@ -3,7 +3,8 @@ export type ToJobThread = { type: "wake" } | { type: "stop" };
 
 /** Job thread → HTTP thread. */
 export type FromJobThread =
-  | { type: "ready" }
+  /** `priorityNotLowered`: why the job thread runs at the HTTP thread's CPU priority (for the log). */
+  | { type: "ready"; priorityNotLowered?: string }
   | { type: "job-finished"; kind: string; outcome: "done" | "failed"; seconds: number }
   | { type: "rate-limit"; remaining: number }
   | { type: "stopped" }

@@ -2,6 +2,10 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { EnvConfig } from "../config/env-config.js";
 import { type JobRuntimeOverrides, startJobRuntime } from "./create-job-runtime.js";
 import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
+import { lowerThreadPriority } from "./lower-thread-priority.js";
+
+/** The job thread's nice value (0 = the HTTP thread's). The tools it starts inherit it. */
+const JOB_THREAD_NICE = 10;
 
 /** Entry point of the job thread (started by start-job-thread.ts): runs jobs, told when to look. */
 const port = parentPort;
@@ -12,6 +16,8 @@ const { env, overrides, deliveriesFirst } = workerData as {
   deliveriesFirst: SharedArrayBuffer;
 };
 const post = (m: FromJobThread) => port.postMessage(m);
+// Jobs are background work: when both threads want the CPU, the webhooks' answers go first.
+const priority = lowerThreadPriority(JOB_THREAD_NICE);
 
 const runtime = await startJobRuntime(
   env,
@@ -35,4 +41,4 @@ port.on("message", (m: ToJobThread) => {
     },
   );
 });
-post({ type: "ready" });
+post({ type: "ready", ...(priority.ok ? {} : { priorityNotLowered: priority.reason }) });

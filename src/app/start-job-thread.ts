@@ -12,6 +12,7 @@ export interface JobThreadOptions {
   metrics: JobMetricsPort;
   /** Shared with the HTTP thread's store: see store/deliveries-first.ts. */
   deliveriesFirst: SharedArrayBuffer;
+  log: { warn(obj: object, msg: string): void };
   /** The thread ended without being asked (a fault): the process cannot run jobs any more. */
   onDeath(reason: string): void;
 }
@@ -49,6 +50,9 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
       else if (m.type === "stop-failed") stopFailed?.(new Error(m.message));
       else if (m.type === "ready") {
         ready = true;
+        if (m.priorityNotLowered) {
+          opts.log.warn({ reason: m.priorityNotLowered }, "the job thread runs at the HTTP thread's CPU priority (could not lower it)");
+        }
         resolve({
           wake: () => {
             if (!stopping) send({ type: "wake" });
