@@ -64,6 +64,12 @@ function safeUrlPassword(url: string): string | undefined {
   }
 }
 
+/** SLUICE_RECOVERY_INTERVAL_MS: how often a replica looks for the work of replicas that died (default 5 s). */
+function recoveryIntervalFromEnv(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.SLUICE_RECOVERY_INTERVAL_MS);
+  return Number.isFinite(ms) && ms >= 100 ? ms : 5_000;
+}
+
 function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
   const base = Number(env.SLUICE_GITHUB_RETRY_BASE_MS);
   return Number.isFinite(base) && base > 0 ? { ...DEFAULT_RETRY, baseDelayMs: base, maxDelayMs: base * 32 } : DEFAULT_RETRY;
@@ -314,14 +320,23 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
   const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
+  // A replica that died is noticed within one interval: the question is two cheap statements, and
+  // the recovery runs only when it says yes.
+  let recovering = false;
+  const recoverOrphans = async () => {
+    if (recovering || !(await store.anyOrphans?.())) return;
+    recovering = true;
+    try {
+      await recoverJobs(deps);
+      worker.notify();
+    } finally {
+      recovering = false;
+    }
+  };
   const recover = env.databaseUrl
     ? setInterval(
-        () =>
-          void recoverJobs(deps).then(
-            () => worker.notify(),
-            (e: unknown) => log.error({ err: String(e) }, "recovery failed"),
-          ),
-        60_000,
+        () => void recoverOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+        recoveryIntervalFromEnv(process.env),
       )
     : undefined;
   poll.unref();

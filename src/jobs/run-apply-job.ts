@@ -170,9 +170,9 @@ async function applyWith(
   }
 }
 
+/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
 async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
-  await publisher.check({ state: "done", results: [], notice, failed: true });
+  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
 }
 
 async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
