@@ -199,7 +199,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     publicUrl: consoleEnv.publicUrl,
   };
 
-  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
+  // Alone, a replica takes every job it can hold. Beside others (PostgreSQL) it takes only about
+  // what its `parallel` tool slots can start soon: a job it claimed waits for this replica alone,
+  // while one left queued goes to whichever replica frees up first.
+  const maxJobs = env.databaseUrl ? Math.max(4, 2 * config.parallel) : 32;
+  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log, maxJobs);
   const ingress = createIngress({
     store,
     repos: config.repos,

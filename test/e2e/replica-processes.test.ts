@@ -231,6 +231,7 @@ suite(`two Sluice processes on one PostgreSQL${available.ok ? "" : `: ${availabl
 
     const check = await completed(repo, pr.headSha, "sluice/plan");
     expect(check?.conclusion).toBe("success");
+    await untilAllIdle();
     const [job] = await jobsOf(repo, pr.number);
     expect(job).toMatchObject({ status: "done", attempts: 2 });
     expect(await ownerOf(job?.id as number)).toBe([...live][0]);
