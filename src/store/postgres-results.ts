@@ -2,12 +2,12 @@ import type pg from "pg";
 import type { JobResult } from "../model/job-result.js";
 import { deadOwnersOf } from "./postgres-replica-liveness.js";
 import { inTransaction } from "./postgres-transaction.js";
-import type { ResultStore, StoredJobResult } from "./result-store.js";
+import { isUnposted, type ResultStore, type StoredJobResult } from "./result-store.js";
 
 export const POSTGRES_RESULTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS job_results (
   job_id integer PRIMARY KEY,
-  result jsonb NOT NULL,
+  result jsonb,
   status text NOT NULL,
   owner text,
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -18,11 +18,12 @@ CREATE INDEX IF NOT EXISTS job_results_unposted ON job_results (job_id) WHERE st
 
 interface ResultRow {
   job_id: number;
-  result: JobResult;
+  result: JobResult | null;
   status: string;
 }
 
-const toStored = (r: ResultRow): StoredJobResult => ({ jobId: r.job_id, result: r.result, posted: r.status === "posted" });
+const toStored = (r: ResultRow): StoredJobResult =>
+  r.status === "posted" || !r.result ? { jobId: r.job_id, posted: true } : { jobId: r.job_id, posted: false, result: r.result };
 
 /** The results outbox on the shared database: rows carry the replica that is to post them. */
 export function postgresResultMethods(pool: pg.Pool, owner: string): ResultStore {
@@ -39,7 +40,7 @@ export function postgresResultMethods(pool: pg.Pool, owner: string): ResultStore
       return rows[0] ? toStored(rows[0]) : undefined;
     },
     async markResultPosted(jobId) {
-      await pool.query("UPDATE job_results SET status = 'posted', posted_at = now() WHERE job_id = $1", [jobId]);
+      await pool.query("UPDATE job_results SET status = 'posted', posted_at = now(), result = NULL WHERE job_id = $1", [jobId]);
     },
     async orphanedResults() {
       // Adopted in the transaction that found their owner dead: a second replica recovering at the
@@ -54,7 +55,10 @@ export function postgresResultMethods(pool: pg.Pool, owner: string): ResultStore
         );
         return r.rows;
       });
-      return rows.map(toStored).sort((a, b) => a.jobId - b.jobId);
+      return rows
+        .map(toStored)
+        .filter(isUnposted)
+        .sort((a, b) => a.jobId - b.jobId);
     },
   };
 }

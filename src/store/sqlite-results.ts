@@ -1,11 +1,11 @@
 import type Database from "better-sqlite3";
 import type { JobResult } from "../model/job-result.js";
-import type { ResultStore, StoredJobResult } from "./result-store.js";
+import { isUnposted, type ResultStore, type StoredJobResult } from "./result-store.js";
 
 const SQLITE_RESULTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS job_results (
   job_id INTEGER PRIMARY KEY,
-  result TEXT NOT NULL,
+  result TEXT,
   status TEXT NOT NULL,
   created_at TEXT NOT NULL,
   posted_at TEXT
@@ -14,15 +14,14 @@ CREATE TABLE IF NOT EXISTS job_results (
 
 interface ResultRow {
   job_id: number;
-  result: string;
+  result: string | null;
   status: string;
 }
 
-const toStored = (r: ResultRow): StoredJobResult => ({
-  jobId: r.job_id,
-  result: JSON.parse(r.result) as JobResult,
-  posted: r.status === "posted",
-});
+const toStored = (r: ResultRow): StoredJobResult =>
+  r.status === "posted" || r.result === null
+    ? { jobId: r.job_id, posted: true }
+    : { jobId: r.job_id, posted: false, result: JSON.parse(r.result) as JobResult };
 
 /** The results outbox in the embedded store: one process, so every unposted row at start is orphaned. */
 export function sqliteResultMethods(db: Database.Database): ResultStore {
@@ -33,8 +32,8 @@ export function sqliteResultMethods(db: Database.Database): ResultStore {
      ON CONFLICT (job_id) DO UPDATE SET result = excluded.result, status = 'unposted', posted_at = NULL`,
   );
   const select = db.prepare("SELECT job_id, result, status FROM job_results WHERE job_id = ?");
-  const posted = db.prepare("UPDATE job_results SET status = 'posted', posted_at = ? WHERE job_id = ?");
-  const unposted = db.prepare("SELECT job_id, result, status FROM job_results WHERE status = 'unposted' ORDER BY job_id");
+  const posted = db.prepare("UPDATE job_results SET status = 'posted', posted_at = ?, result = NULL WHERE job_id = ?");
+  const selectUnposted = db.prepare("SELECT job_id, result, status FROM job_results WHERE status = 'unposted' ORDER BY job_id");
   return {
     async saveResult(jobId, result) {
       save.run(jobId, JSON.stringify(result), now());
@@ -47,7 +46,7 @@ export function sqliteResultMethods(db: Database.Database): ResultStore {
       posted.run(now(), jobId);
     },
     async orphanedResults() {
-      return (unposted.all() as ResultRow[]).map(toStored);
+      return (selectUnposted.all() as ResultRow[]).map(toStored).filter(isUnposted);
     },
   };
 }

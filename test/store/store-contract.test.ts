@@ -534,7 +534,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await before.saveResult(left, result("first"));
     await before.saveResult(left, result("applied"));
     expect(await before.resultOf(left)).toEqual({ jobId: left, result: result("applied"), posted: false });
-    expect(await before.resultOf(posted)).toMatchObject({ posted: true });
+    // Once on GitHub, only the fact is kept: comment text can be large.
+    expect(await before.resultOf(posted)).toEqual({ jobId: posted, posted: true });
     expect(await before.resultOf(999)).toBeUndefined();
     if (adapter.shared) {
       // While its process lives, an unposted answer is that process's to post.
@@ -551,7 +552,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect([...first, ...second]).toEqual([{ jobId: left, result: result("applied"), posted: false }]);
     await (first.length ? after : also).markResultPosted(left);
     expect(await after.orphanedResults()).toEqual([]);
-    expect(await after.resultOf(left)).toMatchObject({ posted: true });
+    expect(await after.resultOf(left)).toEqual({ jobId: left, posted: true });
     if (adapter.shared) expect(await after.anyOrphans?.()).toBe(false);
   });
 
