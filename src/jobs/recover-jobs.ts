@@ -1,6 +1,6 @@
 import type { Job } from "../model/job.js";
 import type { JobResult } from "../model/job-result.js";
-import type { StoredJobResult } from "../store/result-store.js";
+import type { UnpostedJobResult } from "../store/result-store.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher, createResultPoster } from "./publish-comments.js";
 import { secretsFor } from "./secrets.js";
@@ -51,7 +51,7 @@ async function finish(deps: JobDeps, job: Job, status: "done"): Promise<void> {
 }
 
 /** Posts a stored answer whose process stopped before GitHub had it; its job, if still running, is done. */
-async function postOrphanedResult(deps: JobDeps, orphan: StoredJobResult): Promise<void> {
+async function postOrphanedResult(deps: JobDeps, orphan: UnpostedJobResult): Promise<void> {
   const job = await deps.store.getJob(orphan.jobId);
   if (!job) return;
   await post(deps, job, orphan.result);
