@@ -265,11 +265,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
       kubectl: config.kubectl_binary,
+      conftest: config.policies?.conftest_binary,
     }),
     exec,
   ).then((found) => {
     const report = describeTools(found);
-    log[report.cannotServe.length ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
+    log[report.degraded ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
     return report;
   });
   readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS plans (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans (repo, pr, dir, workspace, project) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS plan_files (
+  plan_id integer PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+  sha256 text NOT NULL,
+  size bigint NOT NULL,
+  bytes bytea
+);
 CREATE TABLE IF NOT EXISTS locks (
   repo text NOT NULL,
   dir text NOT NULL,

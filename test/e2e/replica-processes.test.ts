@@ -170,22 +170,6 @@ suite(`two Sluice processes on one PostgreSQL${available.ok ? "" : `: ${availabl
     for (const r of await burst("/apply")) expect(r.delivery.status).toBe(202);
     await untilAllIdle();
 
-    // Until saved plans live in the store (issue #17 part 1), an /apply taken by the replica that
-    // did not make the plan is refused ("plan file missing"); another /apply then reaches the other.
-    const appliedPrs = async () =>
-      new Set(
-        (await sql.query<{ pr: number }>("SELECT pr FROM applies WHERE repo = 'acme/burst' AND status = 'succeeded'")).rows.map(
-          (r) => r.pr,
-        ),
-      );
-    for (let round = 0; round < 12; round++) {
-      const applied = await appliedPrs();
-      const left = prs.filter((pr) => !applied.has(pr.number));
-      if (left.length === 0) break;
-      await Promise.all(left.map((pr) => sim.comment(repo, pr.number, { user: "bob", body: "/apply" })));
-      await untilAllIdle();
-    }
-
     // Both replicas received deliveries and both ran jobs.
     const targets = new Set(sim.deliveries.filter((d) => d.event === "issue_comment").map((d) => d.target));
     expect(targets.size).toBe(2);
@@ -243,7 +227,7 @@ suite(`two Sluice processes on one PostgreSQL${available.ok ? "" : `: ${availabl
   }, 120_000);
 
   it("kill -9 of the replica mid-apply: another reports it interrupted, keeps the lock, and never applies again", async () => {
-    // One replica plans and applies (until plans live in the store, an apply must run where the plan was made).
+    // One replica plans and applies; a second one starts while the apply runs, and survives it.
     expect(live.size).toBe(1);
     const [s] = [...live] as [AppProcess];
     const applyGate = await gate("apply-gate");
@@ -333,5 +317,30 @@ suite(`two Sluice processes on one PostgreSQL${available.ok ? "" : `: ${availabl
     const posted = await sql.query("SELECT status FROM job_results WHERE job_id = $1", [jobs[1]?.id]);
     expect(posted.rows).toEqual([{ status: "posted" }]);
     expect(t.output()).toContain("posted the result a stopped process had not posted");
+  }, 120_000);
+
+  it("plan on one replica, apply on another: the plan comes from the store and applies", async () => {
+    expect(live.size).toBe(1);
+    const [a] = [...live] as [AppProcess];
+    const state = join(stateDir, "across.tfstate");
+    const repo = await repoWith("across", { "net/main.tf": statefulProject("net", state, 0) });
+    await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
+    await completed(repo, pr.headSha, "sluice/plan");
+    await untilAllIdle();
+    // A second replica, then the first one leaves: only B can take the /apply.
+    const b = await replica();
+    live.delete(a);
+    sim.setWebhookTargets([b.url]);
+    await a.kill("SIGTERM");
+
+    await sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    const check = await completed(repo, pr.headSha, "sluice/apply");
+    expect(check?.conclusion).toBe("success");
+    await untilAllIdle();
+    const [plan, apply] = await jobsOf(repo, pr.number);
+    expect(await ownerOf(plan?.id as number)).toBe(a);
+    expect(await ownerOf(apply?.id as number)).toBe(b);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 120_000);
 });
