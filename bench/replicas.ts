@@ -1,15 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
+import { join, resolve } from "node:path";
 import { startSimulator } from "../test/simulator/github-simulator.js";
 import { createTestDatabase, startPostgres } from "../test/support/postgres.js";
 import { type AppProcess, removeDir, startApp } from "../test/support/start-app.js";
 import type { BenchOptions } from "./support/bench-options.js";
 import { atLeast, type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
+import { buildOnce } from "./support/start-bench-app.js";
 import { sec } from "./support/stats.js";
 import { flatRepo, projectName, tfData } from "./support/tf-repo-files.js";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The compiled entry point, as `npm start` runs it (built once per bench process). */
+const ENTRY = join(resolve(import.meta.dirname, ".."), "dist/src/main.js");
 
 /**
  * Issue #17: plans per minute with 1 and with 2 replica processes on one PostgreSQL, the same
@@ -21,9 +26,10 @@ type Sim = Awaited<ReturnType<typeof startSimulator>>;
  * one replica every core would leave the second nothing to add on this machine.
  */
 export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
-  const prs = opts.quick ? 4 : 8;
-  const perPr = opts.quick ? 3 : 4;
+  const prs = opts.quick ? 4 : 12;
+  const perPr = opts.quick ? 3 : 5;
   const parallel = Math.max(1, Math.floor(cpus().length / 2));
+  await buildOnce();
   const server = await startPostgres();
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
   const sim = await startSimulator({ webhookSecret: secret });
@@ -41,7 +47,7 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
     const apps: AppProcess[] = [];
     try {
       for (let i = 0; i < replicas; i++) {
-        apps.push(await startApp({ env: { ...env, DATABASE_URL: db.url }, serverConfig: `parallel: ${parallel}\n` }));
+        apps.push(await startApp({ env: { ...env, DATABASE_URL: db.url }, serverConfig: `parallel: ${parallel}\n`, entry: ENTRY }));
       }
       sim.setWebhookTargets(apps.map((a) => a.url));
       return await planBurst(sim, tag, prs, perPr);
