@@ -64,7 +64,7 @@ function safeUrlPassword(url: string): string | undefined {
   }
 }
 
-/** SLUICE_RECOVERY_INTERVAL_MS: how often a replica looks for the work of replicas that died (default 5 s). */
+/** SLUICE_RECOVERY_INTERVAL_MS: how often a replica looks for the work of replicas that died (default 5 s; dead = seen twice). */
 function recoveryIntervalFromEnv(env: NodeJS.ProcessEnv): number {
   const ms = Number(env.SLUICE_RECOVERY_INTERVAL_MS);
   return Number.isFinite(ms) && ms >= 100 ? ms : 5_000;
@@ -325,11 +325,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
   const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
-  // A replica that died is noticed within one interval: the question is two cheap statements, and
-  // the recovery runs only when it says yes.
+  // A replica that died is noticed within two intervals: the question is two cheap statements, and
+  // the recovery runs only when the answer is yes twice in a row, so a replica whose liveness
+  // session dropped for a moment (it reconnects within a second) is not taken for dead.
   let recovering = false;
+  let seenBefore = false;
   const recoverOrphans = async () => {
-    if (recovering || !(await store.anyOrphans?.())) return;
+    if (recovering) return;
+    const seen = (await store.anyOrphans?.()) === true;
+    const confirmed = seen && seenBefore;
+    seenBefore = seen && !confirmed;
+    if (!confirmed) return;
     recovering = true;
     try {
       await recoverJobs(deps);
