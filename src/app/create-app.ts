@@ -18,6 +18,7 @@ import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import type { JobDeps } from "../jobs/job-deps.js";
+import { createOrphanWatch } from "../jobs/orphan-watch.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
@@ -325,28 +326,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
   const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
-  // A replica that died is noticed within two intervals: the question is two cheap statements, and
-  // the recovery runs only when the answer is yes twice in a row, so a replica whose liveness
-  // session dropped for a moment (it reconnects within a second) is not taken for dead.
-  let recovering = false;
-  let seenBefore = false;
-  const recoverOrphans = async () => {
-    if (recovering) return;
-    const seen = (await store.anyOrphans?.()) === true;
-    const confirmed = seen && seenBefore;
-    seenBefore = seen && !confirmed;
-    if (!confirmed) return;
-    recovering = true;
-    try {
+  // A replica that died is noticed within two intervals (see createOrphanWatch).
+  const lookForOrphans = createOrphanWatch({
+    anyOrphans: async () => (await store.anyOrphans?.()) === true,
+    recover: async () => {
       await recoverJobs(deps);
       worker.notify();
-    } finally {
-      recovering = false;
-    }
-  };
+    },
+  });
   const recover = env.databaseUrl
     ? setInterval(
-        () => void recoverOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+        () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
         recoveryIntervalFromEnv(process.env),
       )
     : undefined;
