@@ -1,6 +1,7 @@
 import type { Job } from "../model/job.js";
 import type { JobResult } from "../model/job-result.js";
 import type { UnpostedJobResult } from "../store/result-store.js";
+import { VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher, createResultPoster } from "./publish-comments.js";
 import { secretsFor } from "./secrets.js";
@@ -19,9 +20,15 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
   const started = await deps.store.interruptStartedApplies();
   const touched = new Set(started.map((a) => a.jobId));
   for (const orphan of await deps.store.orphanedResults()) {
-    await postOrphanedResult(deps, orphan).catch((e: unknown) =>
-      deps.log.error({ jobId: orphan.jobId, err: errorText(e) }, "could not post the result a stopped process left unposted"),
-    );
+    await postOrphanedResult(deps, orphan).catch(async (e: unknown) => {
+      // GitHub refused it outright (the PR or comment is gone): trying again at each restart would not help.
+      const refused = e instanceof VcsError && !e.retryable;
+      if (refused) await deps.store.markResultPosted(orphan.jobId);
+      deps.log.error(
+        { jobId: orphan.jobId, err: errorText(e), givenUp: refused },
+        "could not post the result a stopped process left unposted",
+      );
+    });
   }
   for (const job of await deps.store.runningJobs()) {
     if (await deps.store.resultOf(job.id)) {

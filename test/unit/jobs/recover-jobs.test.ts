@@ -3,6 +3,7 @@ import { recoverJobs } from "../../../src/jobs/recover-jobs.js";
 import type { Job, JobSpec } from "../../../src/model/job.js";
 import type { JobResult } from "../../../src/model/job-result.js";
 import { markerFor } from "../../../src/render/marker.js";
+import { VcsError } from "../../../src/vcs/vcs-client.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
 
 const REPO = { owner: "acme", name: "infra" };
@@ -77,6 +78,27 @@ describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => 
     expect(writes()).toBe(before);
     expect((await deps.store.getJob(answered.id))?.status).toBe("done");
     expect((await deps.store.getJob(unanswered.id))?.status).toBe("queued");
+  });
+
+  it("gives up on a stored answer GitHub refuses outright (the PR is gone), and keeps one it may post later", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const gone = await leftRunning(apply, [`${markerFor("1", 1)}\nrunning`]);
+    await deps.store.saveResult(gone.id, result(gone, ["applied"]));
+    const later = await leftRunning(plan, [`${markerFor("2", 1)}\nrunning`]);
+    await deps.store.saveResult(later.id, result(later, ["planned"]));
+    const update = deps.vcs.updateComment.bind(deps.vcs);
+    deps.vcs.updateComment = async (repo, id, body) => {
+      if (body.includes("applied")) throw new VcsError("Not Found", 404, false);
+      if (body.includes("planned")) throw new VcsError("Bad Gateway", 502, true);
+      return update(repo, id, body);
+    };
+
+    await recoverJobs(deps);
+
+    expect(await deps.store.resultOf(gone.id)).toEqual({ jobId: gone.id, posted: true });
+    expect(await deps.store.resultOf(later.id)).toMatchObject({ posted: false });
+    expect(await deps.store.orphanedResults()).toMatchObject([{ jobId: later.id }]);
   });
 
   it("reports an apply with no answer as interrupted, keeps that answer, and never re-queues it", async () => {
