@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { readZipEntry } from "../helm/read-zip-entry.js";
 
 const LOCK_FILE = ".terraform.lock.hcl";
+/** Far over any real lock file (a few KiB per provider); the plan's zip is the sandbox's work. */
+const MAX_LOCK_BYTES = 1024 * 1024;
 
 /**
  * Puts the plan's own provider selections (the lock file Terraform saves in every plan file) into
@@ -19,7 +21,7 @@ export async function restoreLockFile(planFile: string, projectDir: string): Pro
   if (present) return;
   let lock: Buffer | undefined;
   try {
-    lock = readZipEntry(await readFile(planFile), LOCK_FILE);
+    lock = readZipEntry(await readFile(planFile), LOCK_FILE, MAX_LOCK_BYTES);
   } catch {
     return;
   }
