@@ -271,6 +271,26 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(applyText()).toContain("the saved plan file (80.0 MiB) is over the 64.0 MiB Sluice keeps in its store");
   });
 
+  it("never applies a plan twice: one whose apply started and died midway is used, also for a replica with the store's copy", async () => {
+    const { runner } = await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    const apply = runner.apply.bind(runner);
+    // The tool started, then this process went away (or the runner threw): nothing after it ran.
+    runner.apply = async () => {
+      throw new Error("gone midway");
+    };
+    await expect(runApplyJob(await applyComment(), deps)).rejects.toThrow("gone midway");
+    runner.apply = apply;
+    expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
+    expect(await deps.store.planFile(plan.id)).toBeUndefined();
+    await rm(deps.dataDir, { recursive: true, force: true });
+    deps.dataDir = await mkdtemp(join(tmpdir(), "sluice-replica-b-"));
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).at(-1)).toContain("Nothing to apply");
+  });
+
   it("refuses a user without write access, and applies nothing", async () => {
     const { runner } = await planned();
     deps.vcs.permissions.set("mallory", "read");
