@@ -92,7 +92,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     env: Record<string, string>,
     projectDir: string,
   ): Promise<{ message: string; output: string } | undefined> {
-    await restoreLockFile(req.planFile, projectDir);
+    await restoreLockFile(req.planFile, projectDir, req.checkoutDir);
     const steps = (req.workflow?.plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
     if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
     const redact = req.redactWith([]);

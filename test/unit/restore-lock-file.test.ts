@@ -10,9 +10,11 @@ const LOCK = 'provider "registry.terraform.io/hashicorp/null" {\n  version = "3.
 
 let dir: string;
 let project: string;
+let checkout: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "sluice-restore-lock-"));
-  project = join(dir, "checkout", "net");
+  checkout = join(dir, "checkout");
+  project = join(checkout, "net");
   await mkdir(project, { recursive: true });
 });
 afterEach(async () => {
@@ -49,31 +51,42 @@ describe("readZipEntry of bytes a sandbox wrote: bounded", () => {
 
 describe("restoreLockFile", () => {
   it("writes the plan's lock file into a project dir that has none", async () => {
-    await restoreLockFile(await planWith([{ name: ".terraform.lock.hcl", data: Buffer.from(LOCK) }]), project);
+    await restoreLockFile(await planWith([{ name: ".terraform.lock.hcl", data: Buffer.from(LOCK) }]), project, checkout);
     expect(await readFile(join(project, ".terraform.lock.hcl"), "utf8")).toBe(LOCK);
   });
 
   it("keeps the project's own lock file, and never writes through a symlink at its place", async () => {
     const plan = await planWith([{ name: ".terraform.lock.hcl", data: Buffer.from(LOCK) }]);
     await writeFile(join(project, ".terraform.lock.hcl"), "own");
-    await restoreLockFile(plan, project);
+    await restoreLockFile(plan, project, checkout);
     expect(await readFile(join(project, ".terraform.lock.hcl"), "utf8")).toBe("own");
 
     const other = join(dir, "checkout", "app");
     await mkdir(other);
     const outside = join(dir, "outside.hcl");
     await symlink(outside, join(other, ".terraform.lock.hcl"));
-    await restoreLockFile(plan, other);
+    await restoreLockFile(plan, other, checkout);
     expect(await readlink(join(other, ".terraform.lock.hcl"))).toBe(outside);
     expect(await present(outside)).toBe(false);
   });
 
+  it("writes nowhere outside the checkout, also through a dir swapped for a symlink after the project dir was resolved", async () => {
+    const plan = await planWith([{ name: ".terraform.lock.hcl", data: Buffer.from(LOCK) }]);
+    const outside = join(dir, "outside");
+    await mkdir(join(outside, "net"), { recursive: true });
+    await symlink(outside, join(checkout, "swapped"));
+    await restoreLockFile(plan, join(checkout, "swapped"), checkout);
+    await restoreLockFile(plan, join(checkout, "swapped", "net"), checkout);
+    expect(await present(join(outside, ".terraform.lock.hcl"))).toBe(false);
+    expect(await present(join(outside, "net", ".terraform.lock.hcl"))).toBe(false);
+  });
+
   it("leaves the choice to init when the plan's lock file is a zip bomb or the plan no zip", async () => {
     const bomb = Buffer.alloc(64 * 1024 * 1024, 0x20);
-    await restoreLockFile(await planWith([{ name: ".terraform.lock.hcl", data: bomb, declaredSize: LOCK.length }]), project);
+    await restoreLockFile(await planWith([{ name: ".terraform.lock.hcl", data: bomb, declaredSize: LOCK.length }]), project, checkout);
     expect(await present(join(project, ".terraform.lock.hcl"))).toBe(false);
     await writeFile(join(dir, "plan.tfplan"), "not a zip");
-    await restoreLockFile(join(dir, "plan.tfplan"), project);
+    await restoreLockFile(join(dir, "plan.tfplan"), project, checkout);
     expect(await present(join(project, ".terraform.lock.hcl"))).toBe(false);
   });
 });
