@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
@@ -27,6 +26,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
+import { removePlanCopy } from "./remove-plan-copy.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
@@ -312,7 +312,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         sensitive.push(...applied.sensitiveValues);
         return applied.result;
       } finally {
-        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
+        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     },
   });
