@@ -218,7 +218,9 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
       // to this server, and removed once checked: it holds sensitive values in clear.
       const showFile = `${planFile}.json`;
-      await writeFile(showFile, show.stdout, { mode: 0o600 });
+      // A workflow step may have left anything at that name: never written through (wx, after rm).
+      await rm(showFile, { recursive: true, force: true });
+      await writeFile(showFile, show.stdout, { mode: 0o600, flag: "wx" });
       const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
       try {
         const policy = await runPolicyCheck(exec, req.policyCheck, {
