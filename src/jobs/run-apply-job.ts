@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
@@ -27,6 +26,7 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
+import { removePlanCopy } from "./remove-plan-copy.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
@@ -312,7 +312,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         sensitive.push(...applied.sensitiveValues);
         return applied.result;
       } finally {
-        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
+        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     },
   });
@@ -413,6 +413,10 @@ async function applyOne(
     project: plan.project,
     planId: plan.id,
   });
+  // A saved plan is used once, marked before the tool starts: an apply that dies midway (this
+  // process, or the runner throwing) must not leave it pending, nor its bytes in the store for
+  // another replica's `/apply` to run again.
+  await deps.store.markPlanApplied(plan.id);
   const live = {
     repo: plan.repo,
     project: plan.project,
@@ -427,8 +431,6 @@ async function applyOne(
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
   const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, sandboxed.exec));
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-  // A saved plan is used once: applied or failed, the next apply needs a new plan.
-  await deps.store.markPlanApplied(plan.id);
   // The counts shown are those of the plan file just verified and applied (files are never rewritten).
   const summary = { ...plan.summary, sensitiveValues: [] };
   return {

@@ -1,4 +1,4 @@
-import { chmod, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
@@ -267,9 +267,11 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     return { project, status: "error", failedStep, message, output, durationMs };
   }
   const marked = markDestroy(planned, ctx.extraArgs);
-  await chmod(marked.planFile, 0o400);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
-  const file = await readPlanFile(marked.planFile);
+  const read = await readPlanFile(marked.planFile);
+  if (!read.ok)
+    return { project, status: "error", failedStep: "plan", message: read.reason, output: marked.output, durationMs: marked.durationMs };
+  const file = read.file;
   const outcome = withWarning(marked, planFileWarning(file));
   if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
   const saved = await deps.store.savePlan(

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
@@ -16,6 +15,7 @@ import { longestBacktickRun } from "../../render/fence.js";
 import { inlineCode } from "../../render/inline.js";
 import { stripControl } from "../../util/sanitize.js";
 import { planFileHere } from "../plan-file-here.js";
+import { removePlanCopy } from "../remove-plan-copy.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { driftPlanDir } from "./plan-default-head.js";
 import { mayRunDrift } from "./may-run-drift.js";
@@ -104,7 +104,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           actor: spec.actor,
         });
       } finally {
-        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
+        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     });
     if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);
