@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
@@ -25,6 +26,11 @@ export interface CheckoutRequest {
   headSha: string;
   baseSha: string;
   baseRef: string;
+  /**
+   * Write only the files at the repo root at first; the job then adds the dirs it needs
+   * (`Checkout.include`) or everything (`Checkout.includeAll`). Default: every file.
+   */
+  sparse?: boolean;
 }
 
 export interface Checkout {
@@ -40,7 +46,30 @@ export interface Checkout {
   mergeBase: string;
   /** The caller is done with the worktree: it may be reused for another commit. */
   release(): void;
+  /**
+   * Writes these dirs (repo paths, `.` = the root's files) to a sparse worktree too, with the
+   * files directly in each of their parents (git's cone mode); a full worktree has them already.
+   * A worktree only ever grows while a job holds it.
+   */
+  include(dirs: readonly string[]): Promise<void>;
+  /** Writes every file (the dirs a job needs cannot be known). */
+  includeAll(): Promise<void>;
 }
+
+/** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
+const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
+
+/** Tree listings kept: a 200,000-file listing takes some 30 MB. */
+const LISTINGS_KEPT = 2;
+
+interface TreeListing {
+  files: string[];
+  /** The blob id of each of `files` (same index; "" for a submodule). */
+  ids: string[];
+}
+
+/** Blobs one `git cat-file --batch` is asked for: keeps one answer well under exec's capture limit. */
+const READ_CHUNK = 20_000;
 
 /**
  * The git adapter: one bare mirror per repo, one worktree per PR head SHA. The installation
@@ -51,6 +80,8 @@ export class GitWorkspace {
   private readonly repoLocks = new KeyedMutex();
   /** Worktrees a job is using right now (path -> users): never moved away under it. */
   private readonly inUse = new Map<string, number>();
+  /** The newest tree listings (mirror + commit -> listing), oldest first. */
+  private readonly listings = new Map<string, TreeListing>();
 
   constructor(
     private readonly dataDir: string,
@@ -217,24 +248,74 @@ export class GitWorkspace {
         () => true,
         () => false,
       );
+      const sparse = req.sparse === true;
       if (!present) {
         await rm(dir, { recursive: true, force: true });
         await this.git(["worktree", "prune"], { cwd: mirror });
         await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
-        if (!(await this.reuseIdleWorktree(req, mirror, dir))) {
-          await this.git(["worktree", "add", "--quiet", "--detach", dir, req.headSha], { cwd: mirror });
-        }
+        if (!(await this.reuseIdleWorktree(req, mirror, dir))) await this.addWorktree(mirror, dir, req.headSha, sparse);
+      } else if (!sparse) {
+        // Another job left it sparse: this one reads anything.
+        await this.widenAll(dir);
       }
       const release = this.hold(dir);
-      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.headSha], { cwd: mirror }));
+      const { files } = await this.listTree(mirror, req.headSha);
       const changedFiles = splitZ(
         await this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], {
           cwd: mirror,
         }),
       );
       const mergeBase = (await this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror })).trim();
-      return { dir, headSha: req.headSha, baseSha: req.baseSha, files, changedFiles, mergeBase, release };
+      return {
+        dir,
+        headSha: req.headSha,
+        baseSha: req.baseSha,
+        files,
+        changedFiles,
+        mergeBase,
+        release,
+        ...this.widening(req.repo, dir),
+      };
     });
+  }
+
+  /** A new worktree at `sha`: every file, or (sparse) only the root's files. */
+  private async addWorktree(mirror: string, dir: string, sha: string, sparse: boolean): Promise<void> {
+    if (!sparse) {
+      await this.git(["worktree", "add", "--quiet", "--detach", dir, sha], { cwd: mirror });
+      return;
+    }
+    await this.git(["worktree", "add", "--quiet", "--no-checkout", "--detach", dir, sha], { cwd: mirror });
+    // Cone mode with no dir: the root's files only. It is per worktree (config.worktree).
+    await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
+    await this.git(["checkout", "--quiet", "--force", "--detach", sha], { cwd: dir });
+  }
+
+  private async isSparse(dir: string): Promise<boolean> {
+    const r = await exec("git", ["config", "--get", "--bool", "core.sparseCheckout"], {
+      cwd: dir,
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+    });
+    return r.stdout.trim() === "true";
+  }
+
+  private async widenAll(dir: string): Promise<void> {
+    if (await this.isSparse(dir)) await this.git(["sparse-checkout", "disable"], { cwd: dir });
+  }
+
+  /** include/includeAll of a Checkout: under the repo's lock, like every other change to its worktrees. */
+  private widening(repo: RepoRef, dir: string): Pick<Checkout, "include" | "includeAll"> {
+    const key = repoFullName(repo);
+    return {
+      include: (dirs) =>
+        this.repoLocks.run(key, async () => {
+          const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "");
+          if (wanted.length === 0 || !(await this.isSparse(dir))) return;
+          await this.git(["sparse-checkout", "add", "--", ...wanted], { cwd: dir });
+        }),
+      includeAll: () => this.repoLocks.run(key, () => this.widenAll(dir)),
+    };
   }
 
   /**
@@ -271,8 +352,9 @@ export class GitWorkspace {
         }
       }
       const release = this.hold(dir);
-      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.sha], { cwd: mirror }));
-      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release };
+      const { files } = await this.listTree(mirror, req.sha);
+      const full = { include: async () => undefined, includeAll: async () => undefined };
+      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release, ...full };
     });
   }
 
@@ -313,7 +395,11 @@ export class GitWorkspace {
           continue;
         }
         try {
+          // Narrowed before the move to the new commit, so only the dirs kept are rewritten.
+          if (req.sparse) await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
+          else await this.widenAll(dir);
           await this.git(["checkout", "--quiet", "--force", "--detach", req.headSha], { cwd: dir });
+          // Walks only what is on disk: in a sparse worktree, the root and the dirs kept.
           await this.git(["clean", "-ffdxq"], { cwd: dir });
           return true;
         } catch {
@@ -377,21 +463,6 @@ export class GitWorkspace {
     });
   }
 
-  /**
-   * Terraform files at `sha` that mention a local path after `source` (`source = "../modules/x"`):
-   * one `git grep` over the packed objects instead of reading every .tf file of a big monorepo.
-   */
-  async filesWithLocalSources(repo: RepoRef, sha: string): Promise<Set<string>> {
-    const r = await exec("git", ["grep", "-l", "-z", "-I", "-E", 'source[^"]*"\\.{1,2}/', sha, "--", "*.tf", "*.tf.json"], {
-      cwd: this.mirrorDir(repo),
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-    });
-    // 1: nothing matched.
-    if (r.exitCode !== 0 && r.exitCode !== 1) throw new GitError("git grep failed", r.stderr.trim());
-    return new Set(splitZ(r.stdout).map((entry) => entry.slice(sha.length + 1)));
-  }
-
   /** The first parent of a commit already in the mirror (the base branch before a merge). */
   async firstParent(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
@@ -439,6 +510,150 @@ export class GitWorkspace {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Every path at `sha` and the blob id of each file (a submodule has none): one `git ls-tree`.
+   * The last few listings are kept, so a job listing a commit and then reading its files lists it once.
+   */
+  private async listTree(mirror: string, sha: string): Promise<TreeListing> {
+    const key = `${mirror}\0${sha}`;
+    const cached = this.listings.get(key);
+    if (cached) {
+      this.listings.delete(key);
+      this.listings.set(key, cached);
+      return cached;
+    }
+    // Paths and ids, not secrets: no redaction pass over megabytes of listing.
+    const r = await exec("git", ["ls-tree", "-r", "-z", "--full-tree", sha], {
+      cwd: mirror,
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+    });
+    if (r.exitCode !== 0) throw new GitError("git ls-tree failed", this.redact(r.stderr.trim()));
+    const files: string[] = [];
+    const ids: string[] = [];
+    for (const entry of r.stdout.split("\0")) {
+      const tab = entry.indexOf("\t");
+      if (tab < 0) continue;
+      files.push(entry.slice(tab + 1));
+      // `<6-digit mode> <type> <id>`: 200,000 entries are parsed at fixed offsets, not split.
+      ids.push(entry.startsWith("blob ", 7) ? entry.slice(12, tab) : "");
+    }
+    const listing = { files, ids };
+    this.listings.set(key, listing);
+    for (const old of this.listings.keys()) {
+      if (this.listings.size <= LISTINGS_KEPT) break;
+      this.listings.delete(old);
+    }
+    return listing;
+  }
+
+  /** Every path at a commit already in the mirror (what `Checkout.files` holds). */
+  async filesAt(repo: RepoRef, sha: string): Promise<string[]> {
+    return (await this.listTree(this.mirrorDir(repo), sha)).files;
+  }
+
+  /**
+   * Many files at a commit from the mirror: path -> text. The blobs are asked for by id (no path
+   * lookups; identical files read once) in one `git cat-file --batch` per few thousand. Left out:
+   * paths that are not files at `sha`, and files larger than `maxBytes` (unread by the caller,
+   * as readFileAt refuses them). Git objects, not a checkout: a symlink yields its link text, and
+   * a sparse checkout need not hold the file.
+   */
+  async readFilesAt(
+    repo: RepoRef,
+    sha: string,
+    paths: readonly string[],
+    maxBytes = CHECKOUT_FILE_MAX_BYTES,
+  ): Promise<Map<string, string>> {
+    const cwd = this.mirrorDir(repo);
+    const listing = await this.listTree(cwd, sha);
+    // One pass over the listing, no map of every path: a big repo has far more files than are read.
+    const wanted = new Set(paths);
+    const blobs = new Map<string, string>();
+    listing.files.forEach((file, i) => {
+      const id = listing.ids[i];
+      if (id && wanted.has(file)) blobs.set(file, id);
+    });
+    const ids = [...new Set(blobs.values())];
+    const byId = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += READ_CHUNK) {
+      const chunk = ids.slice(i, i + READ_CHUNK);
+      // Each answer starts with a mark no file can hold by chance: sizes are not needed to split.
+      const mark = randomBytes(12).toString("hex");
+      const r = await exec("git", ["cat-file", `--batch=${mark} %(objectname) %(objectsize)`], {
+        cwd,
+        env: { GIT_CONFIG_NOSYSTEM: "1" },
+        timeoutMs: this.timeoutMs,
+        redact: this.redact,
+        input: `${chunk.join("\n")}\n`,
+      });
+      if (r.exitCode !== 0) throw new GitError("git cat-file failed", r.stderr.trim());
+      const answers = `\n${r.stdout}`.split(`\n${mark} `).slice(1);
+      // Fewer answers than asked: the output was cut (exec's capture limit), the last one too.
+      if (answers.length < chunk.length) answers.pop();
+      answers.forEach((answer, k) => {
+        const eol = answer.indexOf("\n");
+        const [id = "", size] = answer.slice(0, eol).split(" ");
+        if (eol < 0 || Number(size) > maxBytes) return;
+        // git ends every answer with a line feed; the split took all but the last one's.
+        byId.set(id, answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
+      });
+      // Cut short: the rest one at a time, size checked first.
+      for (const id of chunk) {
+        if (byId.has(id) || answers.length === chunk.length) continue;
+        const size = Number((await this.git(["cat-file", "-s", id], { cwd })).trim());
+        if (size <= maxBytes) byId.set(id, await this.git(["cat-file", "blob", id], { cwd }));
+      }
+    }
+    const texts = new Map<string, string>();
+    for (const path of paths) {
+      const text = byId.get(blobs.get(path) ?? "");
+      if (text !== undefined) texts.set(path, text);
+    }
+    return texts;
+  }
+
+  /**
+   * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
+   * or undefined: a symlink or submodule in them, or a `..` in a Terraform file other than on a
+   * module `source` line (`file("../x")`, `"${path.module}/.."`, `dirname(path.module)`, a
+   * backend path; `merge(list...)` is no path). Cheap: one
+   * `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
+   */
+  async sparseHazards(repo: RepoRef, sha: string, dirs: readonly string[]): Promise<string | undefined> {
+    const cwd = this.mirrorDir(repo);
+    const below = dirs.filter((d) => d !== ".");
+    const entries = below.length ? splitZ(await this.git(["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...below], { cwd })) : [];
+    // The root's own files only (its dirs are not written unless named).
+    if (dirs.includes(".")) entries.push(...splitZ(await this.git(["ls-tree", "-z", "--full-tree", sha], { cwd })));
+    for (const entry of entries) {
+      const [meta = "", path = ""] = entry.split("\t", 2);
+      const mode = meta.split(" ")[0];
+      if (mode === "120000") return `\`${path}\` is a symlink`;
+      if (mode === "160000") return `\`${path}\` is a submodule`;
+    }
+    const tfSpecs = dirs.flatMap((d) => {
+      const base = d === "." ? "" : `${d}/`;
+      // Root: only the root's own files (cone mode writes those); a dir: everything below it.
+      const deep = d === "." ? "" : "**/";
+      return [`:(top,glob)${base}${deep}*.tf`, `:(top,glob)${base}${deep}*.tf.json`];
+    });
+    const r = await exec("git", ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...tfSpecs], {
+      cwd,
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+      redact: this.redact,
+    });
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw new GitError("git grep failed", r.stderr.trim());
+    for (const line of r.stdout.split("\n")) {
+      if (line === "") continue;
+      const [file = "", text = ""] = line.split("\0", 2);
+      if (/^\s*"?source"?\s*[=:]/.test(text)) continue;
+      return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
+    }
+    return undefined;
   }
 
   /** Removes every worktree of a PR (on close or merge). */
