@@ -266,12 +266,12 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sameTree = ctx.merge
     ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
     : true;
-  const customWorkflow = (p: Project) => settings.workflowFor(p).workflow !== undefined;
-  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, projects, { customWorkflow });
+  const scoping = { enabled: settings.sparseCheckout, customWorkflow: (p: Project) => settings.workflowFor(p).workflow !== undefined };
+  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, projects, scoping);
   if (ctx.merge && !sameTree) {
     const merge = ctx.merge.checkout;
     const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
-    await scopeCheckout(deps, job.target.repo, merge, mergeTree, projects, { customWorkflow });
+    await scopeCheckout(deps, job.target.repo, merge, mergeTree, projects, scoping);
   }
   const names = projects.map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: names });

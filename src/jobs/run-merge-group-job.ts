@@ -92,6 +92,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     const order = planOrder(config, resolved.all, projects);
     if (!order.ok) return finish([], `The project graph in ${config.source} is invalid: ${order.error}`, true);
     await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+      enabled: settings.sparseCheckout,
       customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     });
     // The branch names only the last PR of the group; the merge commits name every one.

@@ -144,6 +144,7 @@ async function planPullRequest(
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+    enabled: settings.sparseCheckout,
     customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     extraArgs: spec.command?.extraArgs,
   });

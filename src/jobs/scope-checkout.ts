@@ -9,7 +9,7 @@ import type { JobDeps } from "./job-deps.js";
  * Writes to a sparse worktree what the runs of `projects` read: their dirs and local module dirs
  * (the root's files are there already), or every file when that set cannot be known for sure:
  * a helm or kustomize project, a custom workflow (its `run` steps may read any file), extra
- * arguments (`-var-file=../x`), or a symlink or parent path (`..`) in the dirs' Terraform files.
+ * arguments (`-var-file=../x`), `sparse_checkout: false` in the base branch's repo config, or a symlink or parent path (`..`) in the dirs' Terraform files.
  */
 export async function scopeCheckout(
   deps: Pick<JobDeps, "workspace" | "log">,
@@ -17,7 +17,7 @@ export async function scopeCheckout(
   checkout: Checkout,
   tree: Pick<RepoTree, "tfSources">,
   projects: readonly Project[],
-  opts: { customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
+  opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
 ): Promise<CheckoutScope> {
   const scope = await neededScope(deps, repo, checkout, tree, projects, opts);
   if (scope.sparse) {
@@ -35,8 +35,9 @@ async function neededScope(
   checkout: Checkout,
   tree: Pick<RepoTree, "tfSources">,
   projects: readonly Project[],
-  opts: { customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
+  opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
 ): Promise<CheckoutScope> {
+  if (!opts.enabled) return { sparse: false, reason: "sparse_checkout is off for this repository" };
   const custom = projects.find(opts.customWorkflow);
   if (custom) return { sparse: false, reason: `project ${custom.name} has a custom workflow` };
   if (opts.extraArgs?.length) return { sparse: false, reason: "the command has extra arguments" };

@@ -128,6 +128,16 @@ describe("sparse checkout", () => {
     expect(filesOnDisk(repo, pr.number, pr.headSha)).toContain("other/p0/main.tf");
   }, 120_000);
 
+  it("`sparse_checkout: false` in the base branch's .sluice.yaml: every file is written", async () => {
+    const { repo, pr } = await openPr(
+      { ...monorepo(), ".sluice.yaml": "version: 1\nsparse_checkout: false\n" },
+      { "teams/b/svc3/main.tf": tfProject("svc3", 2) },
+    );
+    const check = await completed(repo, pr.headSha, "sluice/plan");
+    expect(check.conclusion, JSON.stringify(check.output)).toBe("success");
+    expect(filesOnDisk(repo, pr.number, pr.headSha)).toContain("other/p0/main.tf");
+  }, 120_000);
+
   it("a helm chart with a file:// dependency and a kustomize overlay of ../base still plan", async () => {
     const files = {
       ...monorepo(),
