@@ -617,7 +617,7 @@ export class GitWorkspace {
 
   /**
    * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
-   * or undefined: a symlink or submodule in them, or a `..` in a Terraform file other than on a
+   * or undefined: a symlink or submodule in them, or a `..` in a Terraform or tfvars file other than on a
    * module `source` line (`file("../x")`, `"${path.module}/.."`, `dirname(path.module)`, a
    * backend path; `merge(list...)` is no path). Cheap: one
    * `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
@@ -638,7 +638,7 @@ export class GitWorkspace {
       const base = d === "." ? "" : `${d}/`;
       // Root: only the root's own files (cone mode writes those); a dir: everything below it.
       const deep = d === "." ? "" : "**/";
-      return [`:(top,glob)${base}${deep}*.tf`, `:(top,glob)${base}${deep}*.tf.json`];
+      return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
     });
     const r = await exec("git", ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...tfSpecs], {
       cwd,
