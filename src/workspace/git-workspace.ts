@@ -1,22 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
+import { GitError } from "./git-error.js";
+import { listTree, readBlobs, sparseHazards, type TreeListing } from "./git-objects.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
-/** A failure of a git step, with git's own (redacted) words. */
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly output: string,
-  ) {
-    super(message);
-    this.name = "GitError";
-  }
-}
+export { GitError } from "./git-error.js";
+
+/** Tree listings kept: a 200,000-file listing takes some 30 MB. */
+const LISTINGS_KEPT = 2;
 
 export interface CheckoutRequest {
   repo: RepoRef;
@@ -55,21 +50,6 @@ export interface Checkout {
   /** Writes every file (the dirs a job needs cannot be known). */
   includeAll(): Promise<void>;
 }
-
-/** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
-const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
-
-/** Tree listings kept: a 200,000-file listing takes some 30 MB. */
-const LISTINGS_KEPT = 2;
-
-interface TreeListing {
-  files: string[];
-  /** The blob id of each of `files` (same index; "" for a submodule). */
-  ids: string[];
-}
-
-/** Blobs one `git cat-file --batch` is asked for: keeps one answer well under exec's capture limit. */
-const READ_CHUNK = 20_000;
 
 /**
  * The git adapter: one bare mirror per repo, one worktree per PR head SHA. The installation
@@ -513,8 +493,8 @@ export class GitWorkspace {
   }
 
   /**
-   * Every path at `sha` and the blob id of each file (a submodule has none): one `git ls-tree`.
-   * The last few listings are kept, so a job listing a commit and then reading its files lists it once.
+   * Every path at `sha` and the blob id of each file. The last few listings are kept, so a job
+   * listing a commit and then reading its files lists it once.
    */
   private async listTree(mirror: string, sha: string): Promise<TreeListing> {
     const key = `${mirror}\0${sha}`;
@@ -524,23 +504,7 @@ export class GitWorkspace {
       this.listings.set(key, cached);
       return cached;
     }
-    // Paths and ids, not secrets: no redaction pass over megabytes of listing.
-    const r = await exec("git", ["ls-tree", "-r", "-z", "--full-tree", sha], {
-      cwd: mirror,
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-    });
-    if (r.exitCode !== 0) throw new GitError("git ls-tree failed", this.redact(r.stderr.trim()));
-    const files: string[] = [];
-    const ids: string[] = [];
-    for (const entry of r.stdout.split("\0")) {
-      const tab = entry.indexOf("\t");
-      if (tab < 0) continue;
-      files.push(entry.slice(tab + 1));
-      // `<6-digit mode> <type> <id>`: 200,000 entries are parsed at fixed offsets, not split.
-      ids.push(entry.startsWith("blob ", 7) ? entry.slice(12, tab) : "");
-    }
-    const listing = { files, ids };
+    const listing = await listTree(mirror, sha, this.objectOptions());
     this.listings.set(key, listing);
     for (const old of this.listings.keys()) {
       if (this.listings.size <= LISTINGS_KEPT) break;
@@ -549,17 +513,14 @@ export class GitWorkspace {
     return listing;
   }
 
-  /** Every path at a commit already in the mirror (what `Checkout.files` holds). */
-  async filesAt(repo: RepoRef, sha: string): Promise<string[]> {
-    return (await this.listTree(this.mirrorDir(repo), sha)).files;
+  private objectOptions() {
+    return { timeoutMs: this.timeoutMs, redact: this.redact };
   }
 
   /**
-   * Many files at a commit from the mirror: path -> text. The blobs are asked for by id (no path
-   * lookups; identical files read once) in one `git cat-file --batch` per few thousand. Left out:
-   * paths that are not files at `sha`, and files larger than `maxBytes` (unread by the caller,
-   * as readFileAt refuses them). Git objects, not a checkout: a symlink yields its link text, and
-   * a sparse checkout need not hold the file.
+   * Many files at a commit from the mirror in one batch (see readBlobs): path -> text; paths that
+   * are no file there, or larger than `maxBytes`, are left out. Git objects, not a checkout: a
+   * symlink yields its link text, and a sparse checkout need not hold the file.
    */
   async readFilesAt(
     repo: RepoRef,
@@ -567,93 +528,18 @@ export class GitWorkspace {
     paths: readonly string[],
     maxBytes = CHECKOUT_FILE_MAX_BYTES,
   ): Promise<Map<string, string>> {
-    const cwd = this.mirrorDir(repo);
-    const listing = await this.listTree(cwd, sha);
-    // One pass over the listing, no map of every path: a big repo has far more files than are read.
-    const wanted = new Set(paths);
-    const blobs = new Map<string, string>();
-    listing.files.forEach((file, i) => {
-      const id = listing.ids[i];
-      if (id && wanted.has(file)) blobs.set(file, id);
-    });
-    const ids = [...new Set(blobs.values())];
-    const byId = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += READ_CHUNK) {
-      const chunk = ids.slice(i, i + READ_CHUNK);
-      // Each answer starts with a mark no file can hold by chance: sizes are not needed to split.
-      const mark = randomBytes(12).toString("hex");
-      const r = await exec("git", ["cat-file", `--batch=${mark} %(objectname) %(objectsize)`], {
-        cwd,
-        env: { GIT_CONFIG_NOSYSTEM: "1" },
-        timeoutMs: this.timeoutMs,
-        redact: this.redact,
-        input: `${chunk.join("\n")}\n`,
-      });
-      if (r.exitCode !== 0) throw new GitError("git cat-file failed", r.stderr.trim());
-      const answers = `\n${r.stdout}`.split(`\n${mark} `).slice(1);
-      // Fewer answers than asked: the output was cut (exec's capture limit), the last one too.
-      if (answers.length < chunk.length) answers.pop();
-      answers.forEach((answer, k) => {
-        const eol = answer.indexOf("\n");
-        const [id = "", size] = answer.slice(0, eol).split(" ");
-        if (eol < 0 || Number(size) > maxBytes) return;
-        // git ends every answer with a line feed; the split took all but the last one's.
-        byId.set(id, answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
-      });
-      // Cut short: the rest one at a time, size checked first.
-      for (const id of chunk) {
-        if (byId.has(id) || answers.length === chunk.length) continue;
-        const size = Number((await this.git(["cat-file", "-s", id], { cwd })).trim());
-        if (size <= maxBytes) byId.set(id, await this.git(["cat-file", "blob", id], { cwd }));
-      }
-    }
-    const texts = new Map<string, string>();
-    for (const path of paths) {
-      const text = byId.get(blobs.get(path) ?? "");
-      if (text !== undefined) texts.set(path, text);
-    }
-    return texts;
+    const mirror = this.mirrorDir(repo);
+    return readBlobs(mirror, await this.listTree(mirror, sha), paths, maxBytes, this.objectOptions());
   }
 
-  /**
-   * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
-   * or undefined: a symlink or submodule in them, or a `..` in a Terraform or tfvars file other than on a
-   * module `source` line (`file("../x")`, `"${path.module}/.."`, `dirname(path.module)`, a
-   * backend path; `merge(list...)` is no path). Cheap: one
-   * `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
-   */
+  /** Why a plan in these dirs might read a file outside them (see sparseHazards), or undefined. */
   async sparseHazards(repo: RepoRef, sha: string, dirs: readonly string[]): Promise<string | undefined> {
-    const cwd = this.mirrorDir(repo);
-    const below = dirs.filter((d) => d !== ".");
-    const entries = below.length ? splitZ(await this.git(["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...below], { cwd })) : [];
-    // The root's own files only (its dirs are not written unless named).
-    if (dirs.includes(".")) entries.push(...splitZ(await this.git(["ls-tree", "-z", "--full-tree", sha], { cwd })));
-    for (const entry of entries) {
-      const [meta = "", path = ""] = entry.split("\t", 2);
-      const mode = meta.split(" ")[0];
-      if (mode === "120000") return `\`${path}\` is a symlink`;
-      if (mode === "160000") return `\`${path}\` is a submodule`;
-    }
-    const tfSpecs = dirs.flatMap((d) => {
-      const base = d === "." ? "" : `${d}/`;
-      // Root: only the root's own files (cone mode writes those); a dir: everything below it.
-      const deep = d === "." ? "" : "**/";
-      return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
-    });
-    const r = await exec("git", ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...tfSpecs], {
-      cwd,
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-      redact: this.redact,
-    });
-    if (r.exitCode !== 0 && r.exitCode !== 1) throw new GitError("git grep failed", r.stderr.trim());
-    for (const line of r.stdout.split("\n")) {
-      if (line === "") continue;
-      const [file = "", text = ""] = line.split("\0", 2);
-      if (/^\s*"?source"?\s*[=:]/.test(text)) continue;
-      return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
-    }
-    return undefined;
+    return sparseHazards(this.mirrorDir(repo), sha, dirs, this.objectOptions());
+  }
+
+  /** Every path at a commit already in the mirror (what `Checkout.files` holds). */
+  async filesAt(repo: RepoRef, sha: string): Promise<string[]> {
+    return (await this.listTree(this.mirrorDir(repo), sha)).files;
   }
 
   /** Removes every worktree of a PR (on close or merge). */
