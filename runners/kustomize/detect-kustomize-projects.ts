@@ -54,7 +54,8 @@ export function detectKustomizeProjects(tree: KustomizeTree): DiscoveredKustomiz
   const dirs = new Set<string>();
   for (const raw of tree.files) {
     // Most files of a big repo are no kustomization: skip them before the costlier path cleaning.
-    if (!(KUSTOMIZATION_FILES as readonly string[]).includes(raw.slice(raw.lastIndexOf("/") + 1))) continue;
+    if (!/ustomization(\.ya?ml)?$/.test(raw) || !(KUSTOMIZATION_FILES as readonly string[]).includes(raw.slice(raw.lastIndexOf("/") + 1)))
+      continue;
     const file = cleanRepoPath(raw);
     if (file === undefined || isIgnoredPath(file)) continue;
     dirs.add(parentDir(file));

@@ -7,7 +7,6 @@ import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
 
-const TF_FILE = /\.tf(\.json)?$/;
 /**
  * A local module source is a string starting `./` or `../` after `source =` (HCL) or
  * `"source": ` (JSON): a cheap test before lexing.
@@ -16,10 +15,13 @@ const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
 /** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
 const BATCH = 256;
 
-const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(f));
+// Called for each of a big repo's 200,000 paths: a cheap suffix test before the name is cut out.
+const isKustomization = (f: string) =>
+  /ustomization(\.ya?ml)?$/.test(f) && (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
+const isTerraform = (f: string) => (f.endsWith(".tf") || f.endsWith(".tf.json")) && !/(^|\/)\.terraform\//.test(f);
 
-/** Reads files of one commit: path -> text; a path left out contributes nothing. */
-export type ReadFiles = (paths: string[]) => Promise<ReadonlyMap<string, string>>;
+/** Reads the files of one commit that `select` accepts: path -> text; a file left out contributes nothing. */
+export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyMap<string, string>>;
 
 /**
  * Builds the pure ProjectTree of one commit: the file list, local module sources per dir, and
@@ -27,9 +29,9 @@ export type ReadFiles = (paths: string[]) => Promise<ReadonlyMap<string, string>
  * sparse checkout need not hold them, and a symlink yields its link text, never a server file).
  */
 export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
-  const tfFiles = files.filter((f) => TF_FILE.test(f) && !/(^|\/)\.terraform\//.test(f));
+  const texts = await read((f) => isTerraform(f) || isKustomization(f));
+  const tfFiles = [...texts.keys()].filter(isTerraform);
   const kustomizations = files.filter(isKustomization);
-  const texts = await read([...tfFiles, ...kustomizations]);
   const tfSources = new Map<string, string[]>();
   await inBatches(tfFiles, (f) => {
     const text = texts.get(f) ?? "";
@@ -56,7 +58,7 @@ export async function readRepoTreeAt(
   sha: string,
   files: string[],
 ): Promise<ProjectTree> {
-  return readRepoTree((paths) => workspace.readFilesAt(repo, sha, paths), files);
+  return readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files);
 }
 
 async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> {

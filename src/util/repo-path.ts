@@ -37,6 +37,8 @@ export function relativeTo(dir: string, path: string): string {
 }
 
 export function isIgnoredPath(path: string): boolean {
+  // Most paths name none of them: no split for those.
+  if (!path.includes(".terraform") && !path.includes("node_modules") && !path.includes(".git")) return false;
   return path.split("/").some((segment) => IGNORED_SEGMENTS.has(segment));
 }
 

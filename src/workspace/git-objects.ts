@@ -54,24 +54,25 @@ export async function listTree(mirror: string, sha: string, opts: GitObjectOptio
 }
 
 /**
- * Files of a listed commit: path -> text. The blobs are asked for by id (no path lookups;
- * identical files read once) in one `git cat-file --batch` per 20,000. Left out: paths that are
- * no file of the listing, and files larger than `maxBytes`.
+ * The files of a listed commit that `select` accepts: path -> text, in the listing's order. The
+ * blobs are asked for by id (no path lookups; identical files read once) in one
+ * `git cat-file --batch` per 20,000. Left out: files larger than `maxBytes`.
  */
 export async function readBlobs(
   mirror: string,
   listing: TreeListing,
-  paths: readonly string[],
+  select: (path: string) => boolean,
   maxBytes: number,
   opts: GitObjectOptions,
 ): Promise<Map<string, string>> {
-  // One pass over the listing, no map of every path: a big repo has far more files than are read.
-  const wanted = new Set(paths);
+  // One pass over the listing with a cheap test: a big repo has far more files than are read.
   const blobs = new Map<string, string>();
-  listing.files.forEach((file, i) => {
-    const id = listing.ids[i];
-    if (id && wanted.has(file)) blobs.set(file, id);
-  });
+  const { files, ids: idOf } = listing;
+  for (let i = 0; i < files.length; i++) {
+    const id = idOf[i] as string;
+    const file = files[i] as string;
+    if (id !== "" && select(file)) blobs.set(file, id);
+  }
   const ids = [...new Set(blobs.values())];
   const byId = new Map<string, string>();
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
@@ -98,8 +99,8 @@ export async function readBlobs(
     }
   }
   const texts = new Map<string, string>();
-  for (const path of paths) {
-    const text = byId.get(blobs.get(path) ?? "");
+  for (const [path, id] of blobs) {
+    const text = byId.get(id);
     if (text !== undefined) texts.set(path, text);
   }
   return texts;

@@ -518,18 +518,18 @@ export class GitWorkspace {
   }
 
   /**
-   * Many files at a commit from the mirror in one batch (see readBlobs): path -> text; paths that
-   * are no file there, or larger than `maxBytes`, are left out. Git objects, not a checkout: a
+   * The files at a commit that `select` accepts, from the mirror in one batch (see readBlobs):
+   * path -> text; files larger than `maxBytes` are left out. Git objects, not a checkout: a
    * symlink yields its link text, and a sparse checkout need not hold the file.
    */
   async readFilesAt(
     repo: RepoRef,
     sha: string,
-    paths: readonly string[],
+    select: (path: string) => boolean,
     maxBytes = CHECKOUT_FILE_MAX_BYTES,
   ): Promise<Map<string, string>> {
     const mirror = this.mirrorDir(repo);
-    return readBlobs(mirror, await this.listTree(mirror, sha), paths, maxBytes, this.objectOptions());
+    return readBlobs(mirror, await this.listTree(mirror, sha), select, maxBytes, this.objectOptions());
   }
 
   /** Why a plan in these dirs might read a file outside them (see sparseHazards), or undefined. */

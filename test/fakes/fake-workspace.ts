@@ -89,9 +89,8 @@ export class FakeWorkspace implements WorkspacePort {
     return this.at(sha).files[path];
   }
 
-  async readFilesAt(_repo: RepoRef, sha: string, paths: readonly string[]): Promise<Map<string, string>> {
-    const files = this.at(sha).files;
-    return new Map(paths.flatMap((p) => (files[p] === undefined ? [] : [[p, files[p]] as const])));
+  async readFilesAt(_repo: RepoRef, sha: string, select: (path: string) => boolean): Promise<Map<string, string>> {
+    return new Map(Object.entries(this.at(sha).files).filter(([p]) => select(p)));
   }
 
   async sparseHazards(): Promise<string | undefined> {

@@ -66,16 +66,17 @@ describe("callers read through it", () => {
       ["k/kustomization.yaml", "/dev/zero"],
       ["ok.tf", 'module "a" {\n  source = "../shared"\n}\n'],
     ]);
+    const files = ["big.tf", "ok.tf", "k/kustomization.yaml", "README.md", ".terraform/modules/x/main.tf", "k/Kustomization"];
     const asked: string[][] = [];
-    const read = async (paths: string[]) => {
-      asked.push(paths);
-      return new Map(paths.flatMap((p) => (objects.has(p) ? [[p, objects.get(p) as string] as const] : [])));
+    const read = async (select: (path: string) => boolean) => {
+      asked.push(files.filter(select));
+      return new Map([...objects].filter(([p]) => select(p)));
     };
-    const tree = await readRepoTree(read, ["big.tf", "ok.tf", "k/kustomization.yaml", "README.md"]);
+    const tree = await readRepoTree(read, files);
     expect(Object.fromEntries(tree.tfSources)).toEqual({ ".": ["../shared"] });
     expect(tree.kustomizeRefs.get("k")).toEqual([]);
     // One batch read, only of the files discovery lexes.
-    expect(asked).toEqual([["big.tf", "ok.tf", "k/kustomization.yaml"]]);
+    expect(asked).toEqual([["big.tf", "ok.tf", "k/kustomization.yaml", "k/Kustomization"]]);
   });
 
   it("helm: a Chart.yaml that is a symlink to /dev/zero, a FIFO or too large is refused with the reason", async () => {
