@@ -7,6 +7,7 @@ import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
+import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
 import { type BenchOptions, benchOptions } from "./support/bench-options.js";
 import { type Figure, formatFigure } from "./support/figure.js";
@@ -24,6 +25,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["drift", drift],
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
+  ["replicas", replicaThroughput],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */

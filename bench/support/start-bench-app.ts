@@ -1,18 +1,26 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { type Simulator, startSimulator } from "../../test/simulator/github-simulator.js";
 import { freePort } from "../../test/support/start-app.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
+let built: Promise<unknown> | undefined;
+/** Production runs the compiled JavaScript (`npm start`): so does every benchmark, built once per bench process. */
+export function buildOnce(): Promise<unknown> {
+  built ??= promisify(execFile)("npm", ["run", "build"], { cwd: ROOT });
+  return built;
+}
+
 export interface BenchApp {
   sim: Simulator;
   secret: string;
-  /** The app's own process (node running src/main.ts), for /proc/<pid>/status. */
+  /** The app's own process (node running dist/src/main.js), for /proc/<pid>/status. */
   pid: number;
   url: string;
   dataDir: string;
@@ -31,8 +39,8 @@ export interface BenchAppOptions {
 }
 
 /**
- * The GitHub simulator plus the real app (production entry point, as test/support/start-app.ts
- * starts it), but with the child's pid exposed and its output kept short: a benchmark runs
+ * The GitHub simulator plus the real app (the compiled production entry point, as `npm start`
+ * runs it), with the child's pid exposed and its output kept short: a benchmark runs
  * thousands of jobs and must not hold every log line in memory.
  */
 export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchApp> {
@@ -62,13 +70,14 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
     env.SLUICE_SERVER_CONFIG = file;
   }
   await mkdir(dataDir, { recursive: true });
+  await buildOnce();
   // BENCH_CPU_PROF=<dir>: every app process writes a V8 CPU profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...profile, ...(opts.nodeFlags ?? []), "--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")],
-    { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...(opts.nodeFlags ?? []), join(ROOT, "dist/src/main.js")], {
+    cwd: dataDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let tail = "";
   const keep = (c: Buffer) => {
     tail = (tail + c.toString()).slice(-16_384);

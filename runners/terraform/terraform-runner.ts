@@ -7,6 +7,7 @@ import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
+import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { parsePlanJson } from "./parse-plan-json.js";
@@ -78,6 +79,35 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     const run = (access = { writable: [] as string[] }) =>
       exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
     return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
+  }
+
+  /**
+   * The plan workflow's `init` steps (with its `env` steps), or a plain init when it has none, for
+   * an apply whose TF_DATA_DIR is new. Returns the failure, or undefined when ready.
+   */
+  async function initAgain(
+    bin: string,
+    exec: Exec,
+    req: ApplyRequest,
+    env: Record<string, string>,
+    projectDir: string,
+  ): Promise<{ message: string; output: string } | undefined> {
+    await restoreLockFile(req.planFile, projectDir);
+    const steps = (req.workflow?.plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
+    if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
+    const redact = req.redactWith([]);
+    const stepEnv: Record<string, string> = {};
+    for (const step of steps) {
+      if (step.kind === "env") stepEnv[step.name] = step.value;
+      if (step.kind !== "init") continue;
+      const base = { cwd: projectDir, env: { ...env, ...stepEnv }, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput };
+      const r = await init(bin, exec, step.extraArgs, base, req.checkoutDir, projectDir);
+      if (r.exitCode !== 0) {
+        const message = `${describeFailure(bin, "init", r, req.timeoutMs)} (the plan was made on another replica: this one sets up the project before applying it)`;
+        return { message, output: r.stdout + r.stderr };
+      }
+    }
+    return undefined;
   }
 
   return {
@@ -215,6 +245,12 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         ...(opts.pluginCache ? await opts.pluginCache.envFor(dir.path) : {}),
         ...terraformEnv(req.dataDir, req.project.workspace),
       };
+      // A plan made on another replica (or copied from the store) comes without TF_DATA_DIR: its
+      // providers, modules and backend are set up again, as the plan's workflow did, before anything reads the plan.
+      if (!(await exists(env.TF_DATA_DIR as string))) {
+        const failed = await initAgain(bin, exec, req, env, dir.path);
+        if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
+      }
       // The saved plan says which values are sensitive: learn them before anything is printed.
       const show = await exec(bin, showJsonArgv(req.planFile), { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: identity });
       const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;

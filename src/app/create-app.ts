@@ -18,6 +18,7 @@ import { loadServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import type { JobDeps } from "../jobs/job-deps.js";
+import { createOrphanWatch } from "../jobs/orphan-watch.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
@@ -62,6 +63,12 @@ function safeUrlPassword(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** SLUICE_RECOVERY_INTERVAL_MS: how often a replica looks for the work of replicas that died (default 5 s; dead = seen twice). */
+function recoveryIntervalFromEnv(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.SLUICE_RECOVERY_INTERVAL_MS);
+  return Number.isFinite(ms) && ms >= 100 ? ms : 5_000;
 }
 
 function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
@@ -193,7 +200,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     publicUrl: consoleEnv.publicUrl,
   };
 
-  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log);
+  // Alone, a replica takes every job it can hold. Beside others (PostgreSQL) it takes only about
+  // what its `parallel` tool slots can start soon: a job it claimed waits for this replica alone,
+  // while one left queued goes to whichever replica frees up first.
+  const maxJobs = env.databaseUrl ? Math.max(4, 2 * config.parallel) : 32;
+  const worker = new Worker(store, (job) => metrics.timeJob(job.spec.kind, () => runJob(job, deps)), log, maxJobs);
   const ingress = createIngress({
     store,
     repos: config.repos,
@@ -255,11 +266,12 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
       kubectl: config.kubectl_binary,
+      conftest: config.policies?.conftest_binary,
     }),
     exec,
   ).then((found) => {
     const report = describeTools(found);
-    log[report.cannotServe.length ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
+    log[report.degraded ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
     return report;
   });
   readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
@@ -314,14 +326,18 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
   const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
+  // A replica that died is noticed within two intervals (see createOrphanWatch).
+  const lookForOrphans = createOrphanWatch({
+    anyOrphans: async () => (await store.anyOrphans?.()) === true,
+    recover: async () => {
+      await recoverJobs(deps);
+      worker.notify();
+    },
+  });
   const recover = env.databaseUrl
     ? setInterval(
-        () =>
-          void recoverJobs(deps).then(
-            () => worker.notify(),
-            (e: unknown) => log.error({ err: String(e) }, "recovery failed"),
-          ),
-        60_000,
+        () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+        recoveryIntervalFromEnv(process.env),
       )
     : undefined;
   poll.unref();

@@ -3,6 +3,7 @@ import type { DriftSettings } from "../model/drift.js";
 import type { Project } from "../model/project.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import { lockScope } from "./lock-scope.js";
+import { policiesFor } from "./policies-for.js";
 import type { ServerConfig } from "./server-config.js";
 
 /**
@@ -12,6 +13,8 @@ import type { ServerConfig } from "./server-config.js";
  */
 export interface RepoSettings {
   applyOn: "comment" | "merge";
+  /** The server's policy checks, when they apply to this repo (`policies.repos`). */
+  policies: ServerConfig["policies"];
   automerge: boolean;
   approvals: number;
   parallelPlan: boolean;
@@ -107,6 +110,7 @@ export function repoSettings(
 
   return {
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
+    policies: policiesFor(server, repoFullName),
     automerge: may("automerge") && trusted ? trusted.automerge : server.automerge,
     approvals: may("approvals") && trusted ? trusted.approvals : server.approvals,
     parallelPlan: trusted ? trusted.parallelPlan : true,

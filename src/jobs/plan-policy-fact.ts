@@ -1,3 +1,4 @@
+import { policiesFor } from "../config/policies-for.js";
 import type { PolicyCheck } from "../model/policy-check.js";
 import type { PolicyView } from "../model/project-result.js";
 import { describeOwners, type PolicyFact, policyRules, policyStatus } from "../policy/policy-status.js";
@@ -9,7 +10,7 @@ export const policyChecked = (runner: string) => runner === "terraform" || runne
 
 /** The `policies` gate fact of one saved plan: its stored outcome and the approvals given for its hash. */
 export async function planPolicyFact(deps: Pick<JobDeps, "config" | "store">, plan: PlanRecord): Promise<PolicyFact> {
-  const rules = policyRules(deps.config.policies);
+  const rules = policyRules(policiesFor(deps.config, plan.repo));
   if (rules.length === 0 || !policyChecked(plan.runner)) return { passed: true };
   const key = { repo: plan.repo, pr: plan.pr, planHash: plan.planHash };
   const [check, approvals] = await Promise.all([deps.store.policyCheckOf(key), deps.store.policyApprovals(key)]);

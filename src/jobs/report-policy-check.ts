@@ -1,3 +1,4 @@
+import { policiesFor } from "../config/policies-for.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
@@ -22,7 +23,7 @@ export async function reportPolicyCheck(
   pr: PullRequestInfo,
   redact: (text: string) => string,
 ): Promise<void> {
-  if (policyRules(deps.config.policies).length === 0) return;
+  if (policyRules(policiesFor(deps.config, repoFullName(job.target.repo))).length === 0) return;
   const plans = (await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number)).filter(
     (p) => policyChecked(p.runner) && p.headSha === pr.headSha,
   );

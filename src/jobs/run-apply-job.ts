@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
@@ -18,13 +19,14 @@ import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
-import { hashFile } from "../workspace/hash-file.js";
+import { dataPaths } from "../workspace/data-paths.js";
 import { memberOfTeams } from "./apply-teams.js";
 import { gatherCodeOwners } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
+import { planFileHere } from "./plan-file-here.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
@@ -174,9 +176,9 @@ async function applyWith(
   }
 }
 
+/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
 async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
-  await publisher.check({ state: "done", results: [], notice, failed: true });
+  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
 }
 
 async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
@@ -289,33 +291,41 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       const plan = planOf.get(project) as PlanRecord;
       const refuse = (reason: string): ProjectResult => ({ project, status: "refused", reason, output: "" });
       // Inside the run lock: nothing can replace, discard or unlock the plan between this check and the apply.
-      const gates = checkPlanGates({
-        plan,
-        pr,
-        merged,
-        clickedSha: spec.checkSha,
-        allowDestroy: settings.allowDestroyFor(project),
-        changedByPr: changedDirs.has(plan.dir),
-        requirements: requirementsFor(plan),
-        stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
-        lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
-          (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
-        ),
-        fileIntact: (await hashFile(plan.planPath).catch(() => "missing")) === plan.planHash,
-        policies: await planPolicyFact(deps, plan),
-      });
-      if (!gates.allowed) return refuse(gates.reasons.join("; "));
-      let target = { planFile: plan.planPath, checkoutDir: ctx.head.dir };
-      if (ctx.merge && !sameTree) {
-        // The merged tree differs from the planned one: plan again at the merge commit and
-        // apply only if it would make exactly the approved changes, values included.
-        const again = await replanAtMerge(ctx, plan, project, run);
-        if (!again.ok) return again.result;
-        target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
+      // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
+      const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`));
+      try {
+        const gates = checkPlanGates({
+          plan,
+          pr,
+          merged,
+          clickedSha: spec.checkSha,
+          allowDestroy: settings.allowDestroyFor(project),
+          changedByPr: changedDirs.has(plan.dir),
+          requirements: requirementsFor(plan),
+          stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
+          lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
+            (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
+          ),
+          fileIntact: here.ok,
+          fileProblem: here.ok ? undefined : here.reason,
+          policies: await planPolicyFact(deps, plan),
+        });
+        if (!gates.allowed) return refuse(gates.reasons.join("; "));
+        if (!here.ok) return refuse(here.reason);
+        let target = { planFile: here.planFile, checkoutDir: ctx.head.dir };
+        if (ctx.merge && !sameTree) {
+          // The merged tree differs from the planned one: plan again at the merge commit and
+          // apply only if it would make exactly the approved changes, values included.
+          const again = await replanAtMerge(ctx, plan, project, run);
+          if (!again.ok) return again.result;
+          target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
+        }
+        const applied = await applyOne(ctx, plan, project, target, run);
+        sensitive.push(...applied.sensitiveValues);
+        return applied.result;
+      } finally {
+        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
       }
-      const applied = await applyOne(ctx, plan, project, target, run);
-      sensitive.push(...applied.sensitiveValues);
-      return applied.result;
     },
   });
   secrets.add(sensitive);
@@ -334,6 +344,15 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   await publisher.final({ state: "done", results: ordered, notice });
 }
 
+/** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
+function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {
+  return dataPaths.projectPlans(ctx.deps.dataDir, ctx.job.target.repo, plan.pr, {
+    dir: plan.dir,
+    workspace: plan.workspace,
+    name: plan.project,
+  });
+}
+
 async function replanAtMerge(
   ctx: ApplyContext,
   plan: PlanRecord,
@@ -348,7 +367,7 @@ async function replanAtMerge(
     checkoutDir: ctx.merge.checkout.dir,
     // The merge commit's changes are measured from its first parent, the base before the merge.
     baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-    dataDir: join(dirname(dirname(plan.planPath)), `merge-${ctx.job.id}`),
+    dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
     extraArgs: [],
     onOutput: (chunk) => run.log.write(chunk),
   });

@@ -1,3 +1,4 @@
+import { policiesFor } from "../config/policies-for.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -46,10 +47,12 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
     }
     await vcs.react(job.target.repo, spec.commentId, reaction).catch(() => undefined);
   };
-  const rules = policyRules(deps.config.policies);
-  if (rules.length === 0)
-    return reply("Policy checks are not configured on this Sluice server (server setting `policies`): there is nothing to approve.", "-1");
   const repo = repoFullName(job.target.repo);
+  if (!deps.config.policies)
+    return reply("Policy checks are not configured on this Sluice server (server setting `policies`): there is nothing to approve.", "-1");
+  const rules = policyRules(policiesFor(deps.config, repo));
+  if (rules.length === 0)
+    return reply(`Policy checks do not apply to ${repo} (server setting \`policies.repos\`): there is nothing to approve.`, "-1");
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter(
     (p) => matchesFilter(p, spec.command.filter) && policyChecked(p.runner) && p.headSha === pr.headSha,
   );

@@ -61,6 +61,8 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
         await runApplyJob({ ...job, spec: { kind: "apply", trigger: "merge", actor: job.spec.actor, mergeSha: job.spec.mergeSha } }, deps);
       }
       const released = await releaseLocks(deps, job);
+      // A closed PR's plans are never applied: all of them go, with their files in the store.
+      await deps.store.supersedePlans(repoFullName(repo), pr);
       await deps.workspace.removePr(repo, pr);
       await rm(dataPaths.prPlans(deps.dataDir, repo, pr), { recursive: true, force: true });
       deps.log.info(
@@ -86,5 +88,7 @@ async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined
     deps.log.info({ jobId: job.id, deliveryId: job.deliveryId, sha }, "no open pull request has this commit as its head: nothing to do");
     return undefined;
   }
+  // The job's record names the PR too: the console, the job log and locks are per PR.
+  await deps.store.updateJob(job.id, { pr });
   return { ...job, target: { ...job.target, pr } };
 }

@@ -10,7 +10,6 @@ import { selectProjects } from "../projects/select-projects.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
-import { hashFile } from "../workspace/hash-file.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { authorizeCommand } from "./authorize-command.js";
 import { offersApply } from "./check-actions.js";
@@ -23,6 +22,7 @@ import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { planRequest, type RunnerContext } from "./runner-request.js";
+import { planFileWarning, readPlanFile } from "./read-plan-file.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
@@ -273,22 +273,29 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };
   }
-  const outcome = markDestroy(planned, ctx.extraArgs);
-  await chmod(outcome.planFile, 0o400);
-  const saved = await deps.store.savePlan({
-    repo,
-    pr: pr.number,
-    project: project.name,
-    dir: project.dir,
-    workspace: project.workspace,
-    runner: project.runner,
-    headSha: pr.headSha,
-    baseSha: pr.baseSha,
-    planPath: outcome.planFile,
-    planHash: await hashFile(outcome.planFile),
-    summary: withoutSecrets(outcome.summary),
-    jobId: job.id,
-  });
+  const marked = markDestroy(planned, ctx.extraArgs);
+  await chmod(marked.planFile, 0o400);
+  // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
+  const file = await readPlanFile(marked.planFile);
+  const outcome = withWarning(marked, planFileWarning(file));
+  if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
+  const saved = await deps.store.savePlan(
+    {
+      repo,
+      pr: pr.number,
+      project: project.name,
+      dir: project.dir,
+      workspace: project.workspace,
+      runner: project.runner,
+      headSha: pr.headSha,
+      baseSha: pr.baseSha,
+      planPath: outcome.planFile,
+      planHash: file.sha256,
+      summary: withoutSecrets(outcome.summary),
+      jobId: job.id,
+    },
+    file,
+  );
   if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
   return {
@@ -312,6 +319,12 @@ async function removeOlderPlans(projectPlans: string, keep: string): Promise<voi
 /** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
 function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
   return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
+}
+
+/** A warning about the plan, shown with its summary in the comment. */
+function withWarning<T extends { summary: ProjectResultSummary }>(outcome: T, warning: string | undefined): T {
+  if (!warning) return outcome;
+  return { ...outcome, summary: { ...outcome.summary, warnings: [...(outcome.summary.warnings ?? []), warning] } };
 }
 
 type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];

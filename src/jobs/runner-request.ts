@@ -70,18 +70,13 @@ export function planRequest(
       ...c.fields,
       ...where,
       redact: ctx.secrets.redact,
-      policyCheck: policyCheckFor(ctx.deps.config, project, c.fields.workflow),
+      policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
     },
   };
 }
 
 /** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */
-export function policyCheckFor(
-  config: Pick<JobDeps["config"], "policies">,
-  project: Project,
-  workflow?: Workflow,
-): PlanRequest["policyCheck"] {
-  const policies = config.policies;
+export function policyCheckFor(policies: RepoSettings["policies"], project: Project, workflow?: Workflow): PlanRequest["policyCheck"] {
   if (!policies || !(project.runner === "terraform" || project.runner === "opentofu")) return undefined;
   return {
     binary: policies.conftest_binary,

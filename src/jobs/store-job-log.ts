@@ -8,12 +8,24 @@ export interface JobLogWriter {
 }
 
 /**
+ * How long output gathers before it is stored. Each store write is a durable commit (an fsync on
+ * SQLite): a tool printing a line at a time would otherwise cost one commit per line, on the
+ * event loop that also answers webhooks. A quarter second still reads as live in the console.
+ */
+export const JOB_LOG_FLUSH_MS = 250;
+
+/**
  * A project's live output, kept in the store so any replica can stream it and it survives a
- * restart. Same shape as a file stream: `write` never blocks the tool; chunks written while a
- * store write is in flight are sent together with the next one, in order. The text is already
+ * restart. Same shape as a file stream: `write` never blocks the tool; output is stored at most
+ * every JOB_LOG_FLUSH_MS, in order, and what is left is stored at `end`. The text is already
  * redacted (runners/exec.ts redacts live output before `onOutput`).
  */
-export function openJobLog(deps: Pick<JobDeps, "store" | "config" | "log">, job: Job, project: string): JobLogWriter {
+export function openJobLog(
+  deps: Pick<JobDeps, "store" | "config" | "log">,
+  job: Job,
+  project: string,
+  flushMs = JOB_LOG_FLUSH_MS,
+): JobLogWriter {
   const maxBytes = deps.config.log_max_bytes;
   const base = {
     jobId: job.id,
@@ -26,6 +38,7 @@ export function openJobLog(deps: Pick<JobDeps, "store" | "config" | "log">, job:
   let flushing = false;
   let full = false;
   let failed = false;
+  let timer: NodeJS.Timeout | undefined;
 
   async function flush(): Promise<void> {
     flushing = true;
@@ -48,9 +61,14 @@ export function openJobLog(deps: Pick<JobDeps, "store" | "config" | "log">, job:
     write(chunk) {
       if (full || !chunk) return;
       pending += chunk;
-      if (!flushing) void flush();
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (!flushing) void flush();
+      }, flushMs);
     },
     end() {
+      clearTimeout(timer);
+      timer = undefined;
       if (pending && !flushing) void flush();
     },
   };

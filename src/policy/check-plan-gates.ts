@@ -21,8 +21,10 @@ export interface PlanGateFacts {
   /** The plan is still the PR's pending plan for the project (no newer plan, not used, not discarded). */
   stillPending: boolean;
   lockHeld: boolean;
-  /** The saved plan file still has the sha256 recorded when it was made. */
+  /** The plan file about to be applied has the sha256 recorded when the plan was made. */
   fileIntact: boolean;
+  /** Why it is not, when known (missing, changed, or only on another replica). */
+  fileProblem?: string;
   /** Server policy checks over this plan (by its hash): passed or approved, or the sets that block. */
   policies: PolicyFact;
 }
@@ -64,6 +66,8 @@ export function checkPlanGates(f: PlanGateFacts): Decision {
   if (!f.lockHeld) {
     return refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again.");
   }
-  if (!f.fileIntact) return refuse("the saved plan file is missing or changed since it was made. Comment `/plan` to plan again.");
+  if (!f.fileIntact) {
+    return refuse(`${f.fileProblem ?? "the saved plan file is missing or changed since it was made"}. Comment \`/plan\` to plan again.`);
+  }
   return ALLOWED;
 }

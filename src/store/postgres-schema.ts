@@ -4,6 +4,7 @@ import { inTransaction } from "./postgres-transaction.js";
 import { POSTGRES_DRIFT_SCHEMA } from "./postgres-drift.js";
 import { POSTGRES_CONSOLE_SCHEMA } from "./postgres-console.js";
 import { POSTGRES_POLICY_SCHEMA } from "./postgres-policies.js";
+import { POSTGRES_RESULTS_SCHEMA } from "./postgres-results.js";
 
 /**
  * The shared store's tables: the SQLite adapter's, with database time, jsonb for structured
@@ -50,6 +51,12 @@ CREATE TABLE IF NOT EXISTS plans (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans (repo, pr, dir, workspace, project) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS plan_files (
+  plan_id integer PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+  sha256 text NOT NULL,
+  size bigint NOT NULL,
+  bytes bytea
+);
 CREATE TABLE IF NOT EXISTS locks (
   repo text NOT NULL,
   dir text NOT NULL,
@@ -129,5 +136,6 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
     await client.query(POSTGRES_DRIFT_SCHEMA);
     await client.query(POSTGRES_CONSOLE_SCHEMA);
     await client.query(POSTGRES_POLICY_SCHEMA);
+    await client.query(POSTGRES_RESULTS_SCHEMA);
   });
 }

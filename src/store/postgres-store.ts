@@ -5,12 +5,13 @@ import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { postgresDriftMethods } from "./postgres-drift.js";
-import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
+import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
+import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 import { JOBS_CHANNEL, listenForJobs } from "./postgres-job-notices.js";
@@ -107,6 +108,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
     ...postgresPolicyMethods(pool),
+    ...postgresResultMethods(pool, owner),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {
@@ -152,6 +154,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         sets.push(`${column} = $${values.length}`);
       };
       if (patch.status !== undefined) set("status", patch.status);
+      if (patch.pr !== undefined) {
+        values.push(patch.pr);
+        sets.push(`target = jsonb_set(target, '{pr}', to_jsonb($${values.length}::integer))`);
+      }
       if (patch.commentIds !== undefined) set("comment_ids", JSON.stringify(patch.commentIds));
       if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
       if (patch.error !== undefined) set("error", patch.error);
@@ -176,7 +182,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       await query("UPDATE jobs SET status = 'queued', owner = NULL, updated_at = now() WHERE id = $1", [id]);
     },
 
-    async savePlan(plan) {
+    async savePlan(plan, file) {
       // One pending plan per PR + dir + workspace + project (a partial unique index). Saves of one key take
       // turns on a transaction-scoped lock: without it, concurrent saves both supersede nothing
       // and all but one fail on the index.
@@ -185,7 +191,11 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
           advisoryKey("plan", JSON.stringify([plan.repo, plan.pr, plan.dir, plan.workspace, plan.project])),
         ]);
         await c.query(
-          "UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND project = $5 AND status = 'pending'",
+          `WITH s AS (
+             UPDATE plans SET status = 'superseded'
+             WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND project = $5 AND status = 'pending' RETURNING id
+           )
+           DELETE FROM plan_files WHERE plan_id IN (SELECT id FROM s)`,
           [plan.repo, plan.pr, plan.dir, plan.workspace, plan.project],
         );
         const r = await c.query<PlanRow>(
@@ -206,9 +216,25 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
             plan.jobId,
           ],
         );
-        return r.rows[0] as PlanRow;
+        const saved = r.rows[0] as PlanRow;
+        await c.query("INSERT INTO plan_files (plan_id, sha256, size, bytes) VALUES ($1, $2, $3, $4)", [
+          saved.id,
+          file.sha256,
+          file.size,
+          file.bytes ?? null,
+        ]);
+        return saved;
       });
       return toPlan(row);
+    },
+    async planFile(planId) {
+      const rows = await query<{ sha256: string; size: string; bytes: Buffer | null }>(
+        "SELECT sha256, size, bytes FROM plan_files WHERE plan_id = $1",
+        [planId],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return { sha256: row.sha256, size: Number(row.size), ...(row.bytes !== null ? { bytes: row.bytes } : {}) };
     },
     async pendingPlans(repo, pr) {
       const rows = await query<PlanRow>(
@@ -218,22 +244,33 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return rows.map(toPlan);
     },
     async supersedePlans(repo, pr, keys) {
-      if (!keys) {
-        const r = await pool.query("UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND status = 'pending'", [repo, pr]);
-        return r.rowCount ?? 0;
-      }
-      if (keys.length === 0) return 0;
-      const r = await pool.query(
-        `UPDATE plans SET status = 'superseded'
-         WHERE repo = $1 AND pr = $2 AND status = 'pending'
-           AND EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::text[]) AS k(dir, workspace, project)
-                       WHERE k.dir = plans.dir AND k.workspace = plans.workspace AND (k.project IS NULL OR k.project = plans.project))`,
-        [repo, pr, keys.map((k) => k.dir), keys.map((k) => k.workspace), keys.map((k) => k.project ?? null)],
+      if (keys?.length === 0) return 0;
+      // The superseded plans' files are deleted in the same statement.
+      const which = keys
+        ? `AND EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::text[]) AS k(dir, workspace, project)
+                       WHERE k.dir = plans.dir AND k.workspace = plans.workspace AND (k.project IS NULL OR k.project = plans.project))`
+        : "";
+      const values: unknown[] = [repo, pr];
+      if (keys)
+        values.push(
+          keys.map((k) => k.dir),
+          keys.map((k) => k.workspace),
+          keys.map((k) => k.project ?? null),
+        );
+      const rows = await query<{ n: number }>(
+        `WITH s AS (UPDATE plans SET status = 'superseded' WHERE repo = $1 AND pr = $2 AND status = 'pending' ${which} RETURNING id),
+              f AS (DELETE FROM plan_files WHERE plan_id IN (SELECT id FROM s))
+         SELECT count(*)::int AS n FROM s`,
+        values,
       );
-      return r.rowCount ?? 0;
+      return rows[0]?.n ?? 0;
     },
     async markPlanApplied(planId) {
-      await query("UPDATE plans SET status = 'applied' WHERE id = $1", [planId]);
+      await query(
+        `WITH a AS (UPDATE plans SET status = 'applied' WHERE id = $1)
+         DELETE FROM plan_files WHERE plan_id = $1`,
+        [planId],
+      );
     },
 
     takeLock(lock, waiter) {
@@ -306,6 +343,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return rows.map(toApply).sort((a, b) => a.id - b.id);
     },
 
+    anyOrphans() {
+      return anyDeadOwner(pool, owner);
+    },
     watchNewJobs(notify) {
       return listenForJobs(config, notify, log);
     },

@@ -9,7 +9,18 @@ import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
-import { type JobPatch, type LockRecord, type PlanRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
+import { sqliteResultMethods } from "./sqlite-results.js";
+import {
+  type JobPatch,
+  type LockRecord,
+  type NewPlan,
+  type PlanFile,
+  type PlanRecord,
+  type ProjectKey,
+  type Store,
+  keyMatches,
+  scopesConflict,
+} from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 
 /** The lock tables: keyed by scope ("" the whole dir + workspace, or one named project there). */
@@ -98,6 +109,12 @@ CREATE TABLE IF NOT EXISTS plans (
   created_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans(repo, pr, dir, workspace, project) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS plan_files (
+  plan_id INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  bytes BLOB
+);
 ${lockTables("IF NOT EXISTS locks", "IF NOT EXISTS lock_waiters")}
 CREATE TABLE IF NOT EXISTS pr_operations (
   repo TEXT NOT NULL,
@@ -187,26 +204,39 @@ export function openSqliteStore(file: string): Store {
   const selectRunning = db.prepare("SELECT * FROM jobs WHERE status = 'running' ORDER BY id");
   const requeue = db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?");
 
+  // Each status change returns the plans it changed: their files go in the same transaction.
   const supersedeOne = db.prepare(
-    "UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND (? IS NULL OR project = ?) AND status = 'pending'",
+    "UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND (? IS NULL OR project = ?) AND status = 'pending' RETURNING id",
   );
+  const deleteFile = db.prepare("DELETE FROM plan_files WHERE plan_id = ?");
+  const dropFiles = (changed: unknown[]) => {
+    for (const r of changed as { id: number }[]) deleteFile.run(r.id);
+    return changed.length;
+  };
   const insertPlan = db.prepare(
     `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
      VALUES (@repo, @pr, @project, @dir, @workspace, @runner, @headSha, @baseSha, @planPath, @planHash, @summary, 'pending', @jobId, @createdAt)`,
   );
-  const savePlanTx = db.transaction((plan: Parameters<Store["savePlan"]>[0]): PlanRecord => {
-    supersedeOne.run(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project);
+  const insertFile = db.prepare("INSERT INTO plan_files (plan_id, sha256, size, bytes) VALUES (?, ?, ?, ?)");
+  const savePlanTx = db.transaction((plan: NewPlan, file: PlanFile): PlanRecord => {
+    dropFiles(supersedeOne.all(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project));
     const createdAt = now();
     const id = Number(insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt }).lastInsertRowid);
+    insertFile.run(id, file.sha256, file.size, file.bytes ?? null);
     return { ...plan, id, status: "pending", createdAt };
   });
-  const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending'");
+  const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending' RETURNING id");
   const supersedeTx = db.transaction((repo: string, pr: number, keys?: ProjectKey[]) => {
-    if (!keys) return supersedeAll.run(repo, pr).changes;
+    if (!keys) return dropFiles(supersedeAll.all(repo, pr));
     let n = 0;
-    for (const k of keys) n += supersedeOne.run(repo, pr, k.dir, k.workspace, k.project ?? null, k.project ?? null).changes;
+    for (const k of keys) n += dropFiles(supersedeOne.all(repo, pr, k.dir, k.workspace, k.project ?? null, k.project ?? null));
     return n;
   });
+  const markAppliedTx = db.transaction((planId: number) => {
+    db.prepare("UPDATE plans SET status = 'applied' WHERE id = ?").run(planId);
+    deleteFile.run(planId);
+  });
+  const selectFile = db.prepare("SELECT sha256, size, bytes FROM plan_files WHERE plan_id = ?");
 
   const selectLocksAt = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at");
   const insertLock = db.prepare(
@@ -287,6 +317,7 @@ export function openSqliteStore(file: string): Store {
     ...drift,
     ...sqliteConsoleMethods(db),
     ...sqlitePolicyMethods(db),
+    ...sqliteResultMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
@@ -298,8 +329,8 @@ export function openSqliteStore(file: string): Store {
       const r = recordTx(id, "internal", { target, spec });
       return r.jobId ?? 0;
     },
-    async savePlan(plan) {
-      return savePlanTx(plan);
+    async savePlan(plan, file) {
+      return savePlanTx(plan, file);
     },
     async pendingPlans(repo, pr) {
       return (
@@ -312,7 +343,12 @@ export function openSqliteStore(file: string): Store {
       return supersedeTx(repo, pr, keys);
     },
     async markPlanApplied(planId) {
-      db.prepare("UPDATE plans SET status = 'applied' WHERE id = ?").run(planId);
+      markAppliedTx(planId);
+    },
+    async planFile(planId) {
+      const row = selectFile.get(planId) as { sha256: string; size: number; bytes: Buffer | null } | undefined;
+      if (!row) return undefined;
+      return { sha256: row.sha256, size: row.size, ...(row.bytes !== null ? { bytes: row.bytes } : {}) };
     },
     async takeLock(lock, waiter) {
       return takeLockTx(lock, waiter);
@@ -357,6 +393,10 @@ export function openSqliteStore(file: string): Store {
       if (patch.status !== undefined) {
         sets.push("status = @status");
         params.status = patch.status;
+      }
+      if (patch.pr !== undefined) {
+        sets.push("target = json_set(target, '$.pr', @pr)");
+        params.pr = patch.pr;
       }
       if (patch.commentIds !== undefined) {
         sets.push("comment_ids = @commentIds");

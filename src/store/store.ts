@@ -3,6 +3,7 @@ import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
+import type { ResultStore } from "./result-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -28,6 +29,21 @@ export interface PlanRecord {
 }
 
 export type NewPlan = Omit<PlanRecord, "id" | "status" | "createdAt">;
+
+/**
+ * A saved plan's file as the store keeps it, so that whichever replica takes the `/apply` can
+ * apply it. `bytes` is absent when the file was over MAX_STORED_PLAN_BYTES: then only the replica
+ * that made it has it. Kept while the plan is pending; deleted when it is applied or superseded.
+ */
+export interface PlanFile {
+  /** sha256 of the bytes, hex (the plan's `planHash`). */
+  sha256: string;
+  size: number;
+  bytes?: Buffer;
+}
+
+/** The largest plan file the store keeps (64 MiB): the bytes travel through one query. */
+export const MAX_STORED_PLAN_BYTES = 64 * 1024 * 1024;
 
 export interface LockRecord {
   repo: string;
@@ -101,6 +117,8 @@ export type NewLiveApply = Omit<LiveApply, "id" | "outcome" | "startedAt" | "fin
 
 export interface JobPatch {
   status?: JobStatus;
+  /** The pull request found for a check event that named none (GitHub omits fork PRs there). */
+  pr?: number;
   commentIds?: number[];
   checkRunId?: number;
   error?: string;
@@ -111,7 +129,7 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore {
+export interface Store extends ConsoleStore, PolicyStore, ResultStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
@@ -137,11 +155,21 @@ export interface Store extends ConsoleStore, PolicyStore {
   /** Enqueues a job Sluice decided on by itself (e.g. re-plan after a lock release). */
   enqueueInternal(target: JobTarget, spec: JobSpec): Promise<number>;
 
-  /** Saves a plan and supersedes any earlier pending plan for the same PR + dir + workspace + project. */
-  savePlan(plan: NewPlan): Promise<PlanRecord>;
+  /**
+   * Saves a plan with its file, and supersedes any earlier pending plan for the same PR + dir +
+   * workspace + project, in one transaction.
+   */
+  savePlan(plan: NewPlan, file: PlanFile): Promise<PlanRecord>;
+  /** Plan records only: the files stay out of listings. */
   pendingPlans(repo: string, pr: number): Promise<PlanRecord[]>;
-  /** Supersedes pending plans of a PR; all of them, or those matching the given keys. */
+  /**
+   * The file of a pending plan; undefined once the plan is applied or superseded (its file is
+   * deleted then), and for plans saved before the store kept files.
+   */
+  planFile(planId: number): Promise<PlanFile | undefined>;
+  /** Supersedes pending plans of a PR (all of them, or those matching the given keys) and deletes their files. */
   supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
+  /** Marks a plan used (applied or failed: never applied twice) and deletes its file. */
   markPlanApplied(planId: number): Promise<void>;
 
   /**
@@ -214,6 +242,12 @@ export interface Store extends ConsoleStore, PolicyStore {
    * the embedded store, whose only process hears of its jobs directly. Returns how to stop.
    */
   watchNewJobs?(notify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Whether another replica died leaving work behind (PostgreSQL): a cheap question asked every
+   * few seconds, so the recovery itself runs only when there is something to recover. Absent for
+   * the embedded store, whose only process recovers once, at start.
+   */
+  anyOrphans?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

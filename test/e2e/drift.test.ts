@@ -169,6 +169,31 @@ describe("drift (pull mode)", () => {
     expect(h.sim.unknownCalls).toEqual([]);
   });
 
+  it("a change on the default branch to a module outside the project is 'in git, not applied', not drift from outside", async () => {
+    const moduleFile = (value: string) => `resource "terraform_data" "m" {\n  input = "${value}"\n}\n`;
+    const uses = `module "m" {\n  source = "../modules/m"\n}\n`;
+    const { repo, state } = await newRepo((s) => ({
+      "net/main.tf": statefulProject("net", s, 0, uses),
+      "modules/m/main.tf": moduleFile("v1"),
+    }));
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "README.md": "infra\n" });
+    await nextCheck(repo, sha, 0);
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no drift issue" });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the apply", timeoutMs: 60_000 });
+    expect(await stateInput(state)).toEqual(["v1"]);
+
+    // Only the module changes on the default branch: the project's own dir is as it was applied.
+    const moved = await h.sim.pushDefaultBranch(repo, { "modules/m/main.tf": moduleFile("v2") });
+    const check = await nextCheck(repo, moved.sha, 0);
+    expect(check.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).filter((i) => i.state === "open").length === 1, { message: "no new drift issue" });
+    const drift = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
+    expect(drift.body).toContain("In git, not applied (1)");
+    expect(drift.body).not.toContain("Changed outside git");
+  });
+
   it("on_drift: apply reverts drift with no human, and a plan that destroys is reported, not applied", async () => {
     const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 2) }));

@@ -1,4 +1,5 @@
 import { mkdtemp } from "node:fs/promises";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
@@ -162,6 +163,18 @@ describe("Re-run of a Sluice check", () => {
     });
     expect((await completed(repo, pr.headSha, "sluice/plan", 2)).conclusion).toBe("success");
     expect(bot(repo, pr.number).at(-1)?.body).toContain("Re-run of sluice/plan");
+    // The job's record names the PR it found, not the event's "no PR".
+    const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare(
+          "SELECT json_extract(target, '$.pr') AS pr FROM jobs WHERE json_extract(target, '$.repo.name') = ? AND json_extract(spec, '$.trigger') = 'rerun'",
+        )
+        .all(repo.name) as { pr: number }[];
+      expect(rows).toEqual([{ pr: pr.number }]);
+    } finally {
+      db.close();
+    }
   });
 
   it("a re-run by a user without the plan permission plans nothing", async () => {

@@ -37,6 +37,8 @@ beforeAll(async () => {
       '            extra_args: ["--all-namespaces"]',
       "policies:",
       `  conftest_binary: ${CONFTEST}`,
+      // Atlantis' per-repo policy_check: only these repos' plans are checked.
+      "  repos: [acme/guarded]",
       "  owners:",
       "    users: [sec]",
       "  policy_sets:",
@@ -183,4 +185,21 @@ describe("policy checks (conftest stand-in)", () => {
     expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
   }, 240_000);
+
+  it("a repo outside `policies.repos` is not policy-checked, and /approve_policies says why", async () => {
+    const state = join(h.stateDir, "free.tfstate");
+    h.sim.setPermission("acme/free", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "free", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    const head = await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await planned(repo, head, 1);
+    expect(latestPlanComment(repo, pr.number)).toContain("terraform_data.net_0");
+    expect(latestPlanComment(repo, pr.number)).not.toContain("Policy checks");
+    expect(await say(repo, pr.number, "alice", "/approve_policies")).toContain(
+      "Policy checks do not apply to acme/free (server setting `policies.repos`)",
+    );
+    expect(h.sim.checkRuns(repo, head).filter((c) => c.name === "sluice/policy_check")).toEqual([]);
+    expect(await say(repo, pr.number, "alice", "/apply")).toMatch(/applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  }, 120_000);
 });

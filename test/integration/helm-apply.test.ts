@@ -114,6 +114,16 @@ describe("helm apply", () => {
     expect(redactedWith()).toEqual(expect.arrayContaining([TOKEN, PASSWORD]));
   });
 
+  it("applies a copy of the saved plan in a fresh data dir (another replica, from the store's bytes)", async () => {
+    const p = await planned();
+    const copyDir = await mkdtemp(join(root, "copy-"));
+    await cp(p.planFile, join(copyDir, "rendered.yaml"));
+    await rm(p.dataDir, { recursive: true, force: true });
+    const { result, calls } = await apply({ ...p, dataDir: copyDir, planFile: join(copyDir, "rendered.yaml") }, "/k");
+    expect(result).toMatchObject({ ok: true });
+    expect(calls.map((c) => c[0])).toEqual(["template", "upgrade"]);
+  });
+
   it("refuses when the chart renders differently from the saved plan", async () => {
     const p = await planned();
     const values = join(p.head, "charts/web/values.yaml");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,8 @@ import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import type { JobSpec, JobTarget } from "../../src/model/job.js";
-import type { NewPlan, Store } from "../../src/store/store.js";
+import type { JobResult } from "../../src/model/job-result.js";
+import type { NewPlan, PlanFile, Store } from "../../src/store/store.js";
 import { OLD_LOCK_SCHEMA } from "./old-lock-schema.js";
 import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 
@@ -149,6 +151,10 @@ const plan = (over: Partial<NewPlan> = {}): NewPlan => ({
   jobId: 1,
   ...over,
 });
+
+/** A plan file as the plan job hands it to the store: bytes (any, zeros included) and their sha256. */
+const fileOf = (bytes: Buffer): PlanFile => ({ sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, bytes });
+const FILE = fileOf(Buffer.from("plan bytes\0\xff"));
 
 const lock = (pr: number, dir = "net", scope = "") => ({ repo: "acme/infra", dir, workspace: "default", project: scope || dir, scope, pr });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -304,14 +310,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await s.claimNextJob()).toBeUndefined();
   });
 
+  it("records the pull request a job found later (a check event that named none)", async () => {
+    await fresh();
+    const s = await env.open();
+    const { jobId } = await s.recordDelivery("d-pr0", "check_run", { target: target(0), spec });
+    const id = jobId as number;
+    await s.updateJob(id, { pr: 42 });
+    const job = await s.getJob(id);
+    expect(job?.target).toEqual({ ...target(0), pr: 42 });
+    expect((await s.getJob(id))?.status).toBe("queued");
+  });
+
   it("saves plans, supersedes older ones and lists the pending", async () => {
     await fresh();
     const [a, b] = await twoStores();
-    const p1 = await a.savePlan(plan());
+    const p1 = await a.savePlan(plan(), FILE);
     expect(p1).toMatchObject({ ...plan(), status: "pending", id: expect.any(Number), createdAt: expect.any(String) });
-    const p2 = await a.savePlan(plan({ headSha: "h2" }));
-    const other = await a.savePlan(plan({ dir: "app", project: "app" }));
-    await a.savePlan(plan({ pr: 2 }));
+    const p2 = await a.savePlan(plan({ headSha: "h2" }), FILE);
+    const other = await a.savePlan(plan({ dir: "app", project: "app" }), FILE);
+    await a.savePlan(plan({ pr: 2 }), FILE);
     const pending = await b.pendingPlans("acme/infra", 1);
     expect(pending.map((p) => [p.id, p.status])).toEqual([
       [other.id, "pending"],
@@ -329,8 +346,47 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.pendingPlans("acme/infra", 2)).toEqual([]);
 
     // Two replicas saving the same project's plan at once: one pending plan remains.
-    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).savePlan(plan({ pr: 3, headSha: `h${i}` }))));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).savePlan(plan({ pr: 3, headSha: `h${i}` }), FILE)));
     expect(await a.pendingPlans("acme/infra", 3)).toHaveLength(1);
+  });
+
+  it("keeps each pending plan's file for every replica, out of listings, and deletes it once the plan is used or superseded", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    // Binary bytes of a realistic size (several MiB) come back exactly, on the other replica too.
+    const bytes = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
+    const big = fileOf(bytes);
+    const net = await a.savePlan(plan(), big);
+    const got = await b.planFile(net.id);
+    expect([got?.sha256, got?.size, got?.bytes?.equals(bytes)]).toEqual([big.sha256, bytes.length, true]);
+    // Listings carry the records only.
+    const listed = await b.pendingPlans("acme/infra", 1);
+    expect(listed).toEqual([net]);
+    expect(JSON.stringify(listed).length).toBeLessThan(2000);
+
+    // A file over the store's limit: its hash and size only.
+    const app = await a.savePlan(plan({ dir: "app", project: "app" }), { sha256: "e".repeat(64), size: 70_000_000 });
+    expect(await b.planFile(app.id)).toEqual({ sha256: "e".repeat(64), size: 70_000_000 });
+
+    // Re-planning a project deletes the superseded plan's file, and no other.
+    const net2 = await b.savePlan(plan({ headSha: "h2" }), FILE);
+    expect(await a.planFile(net.id)).toBeUndefined();
+    expect(await a.planFile(net2.id)).toEqual(FILE);
+    expect(await a.planFile(app.id)).toBeDefined();
+    // Applied (or failed): used once, its file goes.
+    await a.markPlanApplied(net2.id);
+    expect(await b.planFile(net2.id)).toBeUndefined();
+    // Superseded by key, or all of a PR's at once (a push, /unlock, the PR closed).
+    const other = await a.savePlan(plan({ pr: 2 }), FILE);
+    const third = await a.savePlan(plan({ pr: 2, dir: "db", project: "db" }), FILE);
+    expect(await b.supersedePlans("acme/infra", 1, [{ dir: "app", workspace: "default" }])).toBe(1);
+    expect(await a.planFile(app.id)).toBeUndefined();
+    expect(await a.planFile(other.id)).toEqual(FILE);
+    expect(await b.supersedePlans("acme/infra", 2)).toBe(2);
+    expect(await a.planFile(other.id)).toBeUndefined();
+    expect(await a.planFile(third.id)).toBeUndefined();
+    expect(await a.planFile(9999)).toBeUndefined();
   });
 
   it("takes, refuses, remembers waiters and releases project locks", async () => {
@@ -426,16 +482,16 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
   it("keeps one pending plan per PR + dir + workspace + project", async () => {
     await fresh();
     const [a, b] = await twoStores();
-    const pa = await a.savePlan(plan({ project: "a" }));
-    const pb = await a.savePlan(plan({ project: "b" }));
+    const pa = await a.savePlan(plan({ project: "a" }), FILE);
+    const pb = await a.savePlan(plan({ project: "b" }), FILE);
     expect((await b.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa.id, pb.id]);
     // Re-planning a supersedes a's plan only.
-    const pa2 = await b.savePlan(plan({ project: "a", headSha: "h2" }));
+    const pa2 = await b.savePlan(plan({ project: "a", headSha: "h2" }), FILE);
     expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa2.id, pb.id]);
     // Superseding by project leaves the other; without a project, every plan of the dir + workspace goes.
     expect(await a.supersedePlans("acme/infra", 1, [{ dir: "net", workspace: "default", project: "b" }])).toBe(1);
     expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.id)).toEqual([pa2.id]);
-    await a.savePlan(plan({ project: "b" }));
+    await a.savePlan(plan({ project: "b" }), FILE);
     expect(await b.supersedePlans("acme/infra", 1, [{ dir: "net", workspace: "default" }])).toBe(2);
     expect(await a.pendingPlans("acme/infra", 1)).toEqual([]);
   });
@@ -447,9 +503,12 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // The old lock covers the whole dir + workspace: it still blocks any other PR's project there.
     expect(await a.locksOf("acme/infra", 1)).toEqual([{ ...lock(1, "net", ""), project: "net", createdAt: expect.any(String) }]);
     expect(await a.takeLock(lock(2, "net", "b"), target(2))).toMatchObject({ ok: false, heldBy: { pr: 1 } });
-    expect((await a.pendingPlans("acme/infra", 1)).map((p) => [p.project, p.planHash])).toEqual([["net", "f".repeat(64)]]);
+    const [old] = await a.pendingPlans("acme/infra", 1);
+    expect([old?.project, old?.planHash]).toEqual(["net", "f".repeat(64)]);
+    // Saved before the store kept plan files: only the replica that made it has the file.
+    expect(await a.planFile(old?.id ?? 0)).toBeUndefined();
     // The new keys hold: two named plans of one dir coexist.
-    await a.savePlan(plan({ project: "other" }));
+    await a.savePlan(plan({ project: "other" }), FILE);
     expect((await a.pendingPlans("acme/infra", 1)).map((p) => p.project)).toEqual(["net", "other"]);
     // The old waiter (PR 3) and the new one (PR 2) are woken by the release.
     expect((await a.releaseLocks("acme/infra", 1)).waiters.map((w) => w.pr).sort()).toEqual([2, 3]);
@@ -515,6 +574,44 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await after.updateJob(applyJob, { status: "interrupted" });
     expect(await after.runningJobs()).toEqual([]);
     expect((await after.claimNextJob())?.id).toBe(planJob);
+  });
+
+  it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
+    await fresh();
+    const result = (text: string): JobResult => ({
+      command: "apply",
+      headSha: "h1",
+      comments: [`<!-- sluice:job -->\n${text}`],
+      check: { status: "completed", conclusion: "success", title: text, summary: text },
+    });
+    const before = await env.open();
+    const posted = (await before.recordDelivery("d-posted", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+    const left = (await before.recordDelivery("d-left", "issue_comment", { target: target(2), spec: applySpec })).jobId as number;
+    await before.saveResult(posted, result("posted"));
+    await before.markResultPosted(posted);
+    await before.saveResult(left, result("first"));
+    await before.saveResult(left, result("applied"));
+    expect(await before.resultOf(left)).toEqual({ jobId: left, result: result("applied"), posted: false });
+    // Once on GitHub, only the fact is kept: comment text can be large.
+    expect(await before.resultOf(posted)).toEqual({ jobId: posted, posted: true });
+    expect(await before.resultOf(999)).toBeUndefined();
+    if (adapter.shared) {
+      // While its process lives, an unposted answer is that process's to post.
+      const other = await env.open();
+      expect(await other.orphanedResults()).toEqual([]);
+      expect(await other.anyOrphans?.()).toBe(false);
+      await other.close();
+    }
+    await before.close();
+
+    const [after, also] = await twoStores();
+    if (adapter.shared) await eventually(async () => (await after.anyOrphans?.()) === true, Boolean);
+    const [first, second] = await Promise.all([after.orphanedResults(), also === after ? [] : also.orphanedResults()]);
+    expect([...first, ...second]).toEqual([{ jobId: left, result: result("applied"), posted: false }]);
+    await (first.length ? after : also).markResultPosted(left);
+    expect(await after.orphanedResults()).toEqual([]);
+    expect(await after.resultOf(left)).toEqual({ jobId: left, posted: true });
+    if (adapter.shared) expect(await after.anyOrphans?.()).toBe(false);
   });
 
   it("runs one holder of a run lock at a time in one process, and different keys in parallel", async () => {
@@ -598,7 +695,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       a.appendJobLog({ jobId, repo: "acme/infra", pr, kind, project, text: `${project}\n` }, 1000);
     await log(planJob, "net", "plan");
     await log(planJob, "app", "plan");
-    const saved = await a.savePlan(plan({ jobId: planJob }));
+    const saved = await a.savePlan(plan({ jobId: planJob }), FILE);
     await a.updateJob(planJob, { status: "done" });
 
     const applyJob = (
@@ -923,7 +1020,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await s.lockOn("acme/infra", "net", "default")).toBeUndefined();
     await s.takeLock(lock(4), target(4));
     expect(await s.lockOn("acme/infra", "net", "default")).toMatchObject({ pr: 4, project: "net" });
-    const p = await s.savePlan(plan({ pr: 4 }));
+    const p = await s.savePlan(plan({ pr: 4 }), FILE);
     expect(await s.appliedByPr("acme/infra", 4, "net", "default")).toBe(false);
     const a = await s.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 4, project: "net", planId: p.id });
     await s.recordApplyEnd(a, "succeeded");

@@ -36,32 +36,35 @@ function approveJob(actor: string, clear = false): Job {
 async function setup(check: PolicyCheck) {
   const deps = await fakeJobDeps({ serverConfig: SERVER });
   const pr = deps.vcs.setPullRequest({ author: "alice" });
-  const plan = await deps.store.savePlan({
-    repo: "acme/infra",
-    pr: 1,
-    project: "net",
-    dir: "net",
-    workspace: "default",
-    runner: "terraform",
-    headSha: pr.headSha,
-    baseSha: pr.baseSha,
-    planPath: "/nowhere/plan.tfplan",
-    planHash: "sha256:one",
-    summary: {
-      add: 1,
-      change: 0,
-      destroy: 0,
-      replace: 0,
-      move: 0,
-      import: 0,
-      forget: 0,
-      resources: [],
-      moves: [],
-      outputs: [],
-      hasChanges: true,
+  const plan = await deps.store.savePlan(
+    {
+      repo: "acme/infra",
+      pr: 1,
+      project: "net",
+      dir: "net",
+      workspace: "default",
+      runner: "terraform",
+      headSha: pr.headSha,
+      baseSha: pr.baseSha,
+      planPath: "/nowhere/plan.tfplan",
+      planHash: "sha256:one",
+      summary: {
+        add: 1,
+        change: 0,
+        destroy: 0,
+        replace: 0,
+        move: 0,
+        import: 0,
+        forget: 0,
+        resources: [],
+        moves: [],
+        outputs: [],
+        hasChanges: true,
+      },
+      jobId: 1,
     },
-    jobId: 1,
-  });
+    { sha256: "sha256:one", size: 0 },
+  );
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
   const run = async (actor: string, clear = false) => {
     const before = deps.vcs.bodiesOn(1).length;

@@ -228,6 +228,23 @@ describe("tools found at start", () => {
     );
   });
 
+  it("probes conftest only when policy checks are configured, and says what a missing one stops", async () => {
+    expect(probes.map((p) => p.binary)).not.toContain("conftest");
+    const withPolicies = toolProbes({ terraform: "terraform", tofu: "tofu", helm: "/opt/helm", kubectl: "kubectl", conftest: "conftest" });
+    const missing = describeTools(await findTools(withPolicies, fakeExec));
+    expect(missing.degraded).toBe(true);
+    expect(missing.message).toContain("missing: tofu (not found on PATH), conftest (not found on PATH)");
+    expect(missing.message).toContain("policy checks cannot run until `conftest` is installed");
+    answers.conftest = { stdout: "Conftest: 0.59.0\nOPA: 1.3.0\n", exitCode: 0 };
+    try {
+      const found = await findTools(withPolicies, fakeExec);
+      expect(found.find((t) => t.binary === "conftest")).toMatchObject({ found: true, version: "0.59.0" });
+      expect(describeTools(found).message).not.toContain("policy checks cannot run");
+    } finally {
+      delete answers.conftest;
+    }
+  });
+
   it("a plan whose binary is missing says which one and how to install it", async () => {
     const throwing: Runner = {
       kind: "helm",

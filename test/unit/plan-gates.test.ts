@@ -28,6 +28,11 @@ describe("checkPlanGates", () => {
     ["lock released", { lockHeld: false }, "no longer holds the project's lock"],
     ["plan file changed", { fileIntact: false }, "missing or changed"],
     [
+      "plan file only on another replica",
+      { fileIntact: false, fileProblem: "only the replica that made it" },
+      "only the replica that made it. Comment `/plan`",
+    ],
+    [
       "a policy set failed",
       {
         policies: {

@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
@@ -13,8 +15,9 @@ import { escapeText } from "../../render/escape-text.js";
 import { longestBacktickRun } from "../../render/fence.js";
 import { inlineCode } from "../../render/inline.js";
 import { stripControl } from "../../util/sanitize.js";
-import { hashFile } from "../../workspace/hash-file.js";
+import { planFileHere } from "../plan-file-here.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
+import { driftPlanDir } from "./plan-default-head.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
 import { markerFor } from "../../render/marker.js";
@@ -78,28 +81,31 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
       const lock = await deps.store.lockOn(name, project.dir, project.workspace);
       if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
-      if ((await hashFile(plan.planPath).catch(() => "missing")) !== plan.planHash) {
-        return { refused: "the saved plan file is missing or changed since this issue was written (a newer drift check ran)" };
+      // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
+      const here = await planFileHere(deps.store, plan, join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`));
+      try {
+        if (!here.ok) return { refused: `${here.reason}. Comment \`/drift -p ${projectName}\` to check again` };
+        await deps.store.markPlanApplied(plan.id);
+        return await applyDriftPlan({
+          deps,
+          vcs,
+          job,
+          repo,
+          project,
+          settings,
+          secrets,
+          checkoutDir: checkout.dir,
+          planFile: here.planFile,
+          planHash: plan.planHash,
+          commitSha: head.sha,
+          source: "drift-issue",
+          planId: plan.id,
+          number,
+          actor: spec.actor,
+        });
+      } finally {
+        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
       }
-      await deps.store.markPlanApplied(plan.id);
-      const applied = await applyDriftPlan({
-        deps,
-        vcs,
-        job,
-        repo,
-        project,
-        settings,
-        secrets,
-        checkoutDir: checkout.dir,
-        planFile: plan.planPath,
-        planHash: plan.planHash,
-        commitSha: head.sha,
-        source: "drift-issue",
-        planId: plan.id,
-        number,
-        actor: spec.actor,
-      });
-      return applied;
     });
     if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);
     if (!outcome.ok) {

@@ -4,6 +4,8 @@ import { type RepoSettings, repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
 import { readRepoTreeAt } from "../read-repo-tree.js";
+import { sourceDirsOf } from "../../drift/source-dirs-of.js";
+import type { ProjectTree } from "../../model/project-tree.js";
 import { type Secrets, secretsFor } from "../secrets.js";
 import type { DriftPause } from "../../model/drift.js";
 import type { Job } from "../../model/job.js";
@@ -40,6 +42,8 @@ interface DriftContext {
   settings: RepoSettings;
   secrets: Secrets;
   pauses: DriftPause[];
+  /** The default branch head's files and local references, to follow a project's modules. */
+  tree: ProjectTree;
 }
 
 /**
@@ -160,6 +164,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       settings,
       secrets,
       pauses: await deps.store.driftPauses(name),
+      tree,
     };
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project, log: ProjectRun["log"]) =>
@@ -256,7 +261,9 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
   const planFile = join(dirname(outcome.planFile), `plan-${job.id}.tfplan`);
   await copyFile(outcome.planFile, planFile);
   const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
-  const changed = live ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, [project.dir]) : undefined;
+  const changed = live
+    ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, sourceDirsOf(project.dir, ctx.tree))
+    : undefined;
   const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
     project,
     status: "drifted",

@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { JobDeps } from "../job-deps.js";
+import { readPlanFile } from "../read-plan-file.js";
 import { withoutSecrets } from "../without-secrets.js";
 import type { Job } from "../../model/job.js";
 import type { RepoRef } from "../../model/repo.js";
@@ -91,20 +92,27 @@ async function upsertIssue(
   }
   // The plan the issue shows is what `/apply` on it may run: saved under the issue's number.
   await supersede(s, issue.number);
-  const plan = await deps.store.savePlan({
-    repo: repoFullName(repo),
-    pr: issue.number,
-    project: r.project.name,
-    dir: r.project.dir,
-    workspace: r.project.workspace,
-    runner: r.project.runner,
-    headSha: run.sha,
-    baseSha: run.sha,
-    planPath: r.planFile,
-    planHash: r.planHash,
-    summary: { ...withoutSecrets(r.summary), details: undefined },
-    jobId: s.job.id,
-  });
+  // With its bytes: `/apply` on the issue may be taken by another replica.
+  const file = await readPlanFile(r.planFile);
+  if (!file.bytes)
+    deps.log.warn({ jobId: s.job.id, project: r.project.name, bytes: file.size }, "plan file too large to keep in the store");
+  const plan = await deps.store.savePlan(
+    {
+      repo: repoFullName(repo),
+      pr: issue.number,
+      project: r.project.name,
+      dir: r.project.dir,
+      workspace: r.project.workspace,
+      runner: r.project.runner,
+      headSha: run.sha,
+      baseSha: run.sha,
+      planPath: r.planFile,
+      planHash: r.planHash,
+      summary: { ...withoutSecrets(r.summary), details: undefined },
+      jobId: s.job.id,
+    },
+    file,
+  );
   state.planId = plan.id;
   state.comments = await syncPlanComments(s, r, issue.number, state.comments);
   const { title, body } = renderDriftIssue(r, facts(), s.redact);

@@ -1,9 +1,12 @@
-import { readFile, writeFile, chmod } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runApplyJob } from "../../../src/jobs/run-apply-job.js";
 import { runPlanJob } from "../../../src/jobs/run-plan-job.js";
 import type { Job, JobSpec } from "../../../src/model/job.js";
 import type { PullRequestInfo } from "../../../src/model/pull-request.js";
+import type { PlanRecord } from "../../../src/store/store.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { FakeRunner, type FakeRunnerScript, summaryOf } from "../../fakes/fake-runner.js";
 
@@ -191,7 +194,81 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     await writeFile(plan.planPath, "something else\n");
     await runApplyJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
-    expect(applyText()).toContain("the saved plan file is missing or changed since it was made");
+    expect(applyText()).toContain("the saved plan file changed since it was made (its sha256 is not the one recorded)");
+  });
+
+  it("refuses, saying why, a plan file this replica cannot read (and does not fall back to the store's copy)", async () => {
+    const { runner } = await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    await rm(plan.planPath);
+    await mkdir(plan.planPath);
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the saved plan file on this replica cannot be read (EISDIR)");
+  });
+
+  /** Another replica on the same store: its own, empty data dir (the plan's file is not there). */
+  async function onAnotherReplica(): Promise<PlanRecord> {
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    await rm(deps.dataDir, { recursive: true, force: true });
+    deps.dataDir = await mkdtemp(join(tmpdir(), "sluice-replica-b-"));
+    return plan;
+  }
+
+  it("keeps the plan's bytes in the store with their sha256", async () => {
+    await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    const stored = await deps.store.planFile(plan?.id ?? 0);
+    expect(stored?.bytes?.toString()).toBe(await readFile(plan?.planPath ?? "", "utf8"));
+    expect(stored?.sha256).toBe(plan?.planHash);
+  });
+
+  it("applies on a replica that did not make the plan: the store's bytes, copied into its own data dir and removed after", async () => {
+    const { runner } = await planned();
+    const plan = await onAnotherReplica();
+    let seen: { planFile: string; text: string; mode: number } | undefined;
+    runner.calls.length = 0;
+    const apply = runner.apply.bind(runner);
+    runner.apply = async (req) => {
+      seen = { planFile: req.planFile, text: await readFile(req.planFile, "utf8"), mode: (await stat(req.planFile)).mode & 0o777 };
+      return apply(req);
+    };
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual(["app"]);
+    expect(seen?.planFile.startsWith(deps.dataDir)).toBe(true);
+    expect(seen).toMatchObject({ text: "plan of app default app\n", mode: 0o400 });
+    expect(lastCheck("sluice/apply")).toMatchObject({ status: "completed", conclusion: "success" });
+    // The copy is gone, and so are the bytes in the store (a plan is applied once).
+    await expect(stat(seen?.planFile ?? "")).rejects.toThrow();
+    expect(await deps.store.planFile(plan.id)).toBeUndefined();
+  });
+
+  it("refuses a store copy whose bytes changed since the plan, on a replica that did not make it", async () => {
+    const { runner } = await planned();
+    await onAnotherReplica();
+    const store = deps.store;
+    deps.store = {
+      ...store,
+      planFile: async (id) => {
+        const f = await store.planFile(id);
+        return f && { ...f, bytes: Buffer.from("plan of something else\n") };
+      },
+    };
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the store's copy of the saved plan changed since it was made (its sha256 is not the one recorded)");
+  });
+
+  it("refuses, saying why, a plan file too large for the store on a replica that did not make it", async () => {
+    const { runner } = await planned();
+    await onAnotherReplica();
+    const store = deps.store;
+    deps.store = { ...store, planFile: async (id) => ({ sha256: (await store.planFile(id))?.sha256 ?? "", size: 80 * 1024 * 1024 }) };
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("the saved plan file (80.0 MiB) is over the 64.0 MiB Sluice keeps in its store");
   });
 
   it("refuses a user without write access, and applies nothing", async () => {

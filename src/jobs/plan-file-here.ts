@@ -1,0 +1,46 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { PlanRecord, Store } from "../store/store.js";
+import { hashFile } from "../workspace/hash-file.js";
+import { notHereReason } from "./read-plan-file.js";
+
+export type PlanFileHere = { ok: true; planFile: string; copyDir?: string } | { ok: false; reason: string; copyDir?: string };
+
+const isMissing = (e: unknown) => (e as { code?: string }).code === "ENOENT";
+
+/**
+ * A saved plan as a verified file on this replica: the file the plan job wrote, when this replica
+ * made the plan (the fast path), or else a copy of the store's bytes written into `copyDir` (0400).
+ * Either way the sha256 is computed on the file that will be applied, so the caller calls this
+ * inside the project's run lock and removes `copyDir`, when set, after the apply.
+ */
+export async function planFileHere(
+  store: Pick<Store, "planFile">,
+  plan: Pick<PlanRecord, "id" | "planPath" | "planHash">,
+  copyDir: string,
+): Promise<PlanFileHere> {
+  const local = await hashFile(plan.planPath).catch((e: unknown) => (isMissing(e) ? undefined : { unreadable: e }));
+  if (typeof local === "object") {
+    const code = (local.unreadable as { code?: string }).code ?? "error";
+    return { ok: false, reason: `the saved plan file on this replica cannot be read (${code})` };
+  }
+  if (local !== undefined) {
+    if (local === plan.planHash) return { ok: true, planFile: plan.planPath };
+    return { ok: false, reason: "the saved plan file changed since it was made (its sha256 is not the one recorded)" };
+  }
+  const stored = await store.planFile(plan.id);
+  if (!stored?.bytes) return { ok: false, reason: notHereReason(stored) };
+  await rm(copyDir, { recursive: true, force: true });
+  await mkdir(copyDir, { recursive: true, mode: 0o700 });
+  // The original's name: runners and custom workflows may look for it ($PLANFILE keeps its extension).
+  const planFile = join(copyDir, basename(plan.planPath) || "plan");
+  await writeFile(planFile, stored.bytes, { mode: 0o400, flag: "wx" });
+  if ((await hashFile(planFile)) !== plan.planHash) {
+    return {
+      ok: false,
+      reason: "the store's copy of the saved plan changed since it was made (its sha256 is not the one recorded)",
+      copyDir,
+    };
+  }
+  return { ok: true, planFile, copyDir };
+}

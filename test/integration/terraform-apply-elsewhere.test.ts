@@ -1,0 +1,159 @@
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
+import type { Project } from "../../src/model/project.js";
+import type { Workflow } from "../../src/model/repo-config.js";
+
+/**
+ * A saved plan applied from another data dir than the one it was planned in (another replica,
+ * or a copy of the store's bytes): real terraform, the runner sets the project up again first.
+ */
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tf-elsewhere-"));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const MIRROR = "/opt/tf-plugins";
+
+const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
+
+async function planned(workflow?: Workflow) {
+  const dir = join(root, String(++n));
+  const checkout = join(dir, "checkout");
+  const state = join(dir, "net.tfstate");
+  await mkdir(join(checkout, "net/label"), { recursive: true });
+  await writeFile(
+    join(checkout, "net/main.tf"),
+    `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "net" {\n  input = "net"\n}\nmodule "label" {\n  source = "./label"\n}\n`,
+  );
+  await writeFile(join(checkout, "net/label/main.tf"), 'resource "terraform_data" "label" {\n  input = "label"\n}\n');
+  const runner = createTerraformRunner("terraform");
+  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s, workflow };
+  const outcome = await runner.plan({ ...base, dataDir: join(dir, "plan") }, exec);
+  if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
+  return { runner, dir, checkout, state, planFile: outcome.planFile, workflow };
+}
+
+async function apply(p: Awaited<ReturnType<typeof planned>>, dataDir: string, planFile: string) {
+  const calls: string[][] = [];
+  const recording: Exec = (file, args, opts) => {
+    calls.push(args);
+    return exec(file, args, opts);
+  };
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: p.checkout,
+    dataDir,
+    planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    workflow: p.workflow,
+  };
+  return { result: await p.runner.apply(req, recording), calls };
+}
+
+const resources = async (state: string) =>
+  (JSON.parse(await readFile(state, "utf8")) as { resources: { name: string }[] }).resources.map((r) => r.name).sort();
+
+describe("terraform apply of a saved plan in a new data dir", () => {
+  it("runs init there first (no TF_DATA_DIR yet), then applies the copy", async () => {
+    const p = await planned();
+    const copyDir = join(p.dir, "copy");
+    await mkdir(copyDir);
+    const copy = join(copyDir, "plan.tfplan");
+    await copyFile(p.planFile, copy);
+    const { result, calls } = await apply(p, copyDir, copy);
+    expect(result).toMatchObject({ ok: true });
+    expect(calls.map((c) => c[0])).toEqual(["init", "show", "apply"]);
+    expect(await resources(p.state)).toEqual(["label", "net"]);
+  });
+
+  it("runs the plan workflow's init steps, with their arguments", async () => {
+    const workflow: Workflow = {
+      plan: [
+        { kind: "env", name: "TF_LOG", value: "" },
+        { kind: "init", extraArgs: ["-upgrade=false"] },
+        { kind: "plan", extraArgs: [] },
+      ],
+      apply: [{ kind: "apply", extraArgs: [] }],
+    };
+    const p = await planned(workflow);
+    const copyDir = join(p.dir, "copy");
+    await mkdir(copyDir);
+    await copyFile(p.planFile, join(copyDir, "plan.tfplan"));
+    const { result, calls } = await apply(p, copyDir, join(copyDir, "plan.tfplan"));
+    expect(result).toMatchObject({ ok: true });
+    expect(calls[0]).toEqual(["init", "-input=false", "-no-color", "-upgrade=false"]);
+  });
+
+  // A provider the apply cannot run without: the aws provider from this machine's filesystem
+  // mirror (no download). Without it (another machine), only the built-in provider cases above run.
+  it.skipIf(!existsSync(MIRROR))(
+    "installs the providers the plan was made with, from the lock file saved in the plan, before the apply",
+    async () => {
+      const dir = join(root, String(++n));
+      const tfrc = join(dir, "terraformrc");
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        tfrc,
+        `provider_installation {\n  filesystem_mirror {\n    path = "${MIRROR}"\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+      );
+      const main = `terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n  backend "local" {\n    path = "${join(dir, "aws.tfstate")}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`;
+      // Two checkouts of the same commit (two replicas): neither has a committed lock file.
+      for (const c of ["a", "b"]) {
+        await mkdir(join(dir, c, "net"), { recursive: true });
+        await writeFile(join(dir, c, "net/main.tf"), main);
+      }
+      const runner = createTerraformRunner("terraform");
+      const env = { TF_CLI_CONFIG_FILE: tfrc };
+      const plan = await runner.plan(
+        { project, checkoutDir: join(dir, "a"), dataDir: join(dir, "plan"), extraArgs: [], env, timeoutMs: 120_000, redact: (s) => s },
+        exec,
+      );
+      if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+      const copyDir = join(dir, "copy");
+      await mkdir(copyDir);
+      await copyFile(plan.planFile, join(copyDir, "plan.tfplan"));
+      const lockB = join(dir, "b/net/.terraform.lock.hcl");
+      let lockAtInit: string | undefined;
+      const recording: Exec = async (file, args, opts) => {
+        if (args[0] === "init") lockAtInit = await readFile(lockB, "utf8").catch(() => undefined);
+        return exec(file, args, opts);
+      };
+      const result = await runner.apply(
+        {
+          project,
+          checkoutDir: join(dir, "b"),
+          dataDir: copyDir,
+          planFile: join(copyDir, "plan.tfplan"),
+          env,
+          timeoutMs: 120_000,
+          redactWith: () => (s) => s,
+        },
+        recording,
+      );
+      expect(result).toMatchObject({ ok: true });
+      // Init found the plan's selections in place: the same lock file replica A's init wrote.
+      expect(lockAtInit).toBe(await readFile(join(dir, "a/net/.terraform.lock.hcl"), "utf8"));
+      expect(lockAtInit).toContain('provider "registry.terraform.io/hashicorp/aws"');
+    },
+    180_000,
+  );
+
+  it("does not init again where the plan was made (the fast path)", async () => {
+    const p = await planned();
+    const { result, calls } = await apply(p, join(p.dir, "plan"), p.planFile);
+    expect(result).toMatchObject({ ok: true });
+    expect(calls.map((c) => c[0])).toEqual(["show", "apply"]);
+  });
+});
