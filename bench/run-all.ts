@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { drift } from "./drift.js";
 import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
-import { largeRepoPlan } from "./large-repo.js";
+import { largeRepoPlan, sparseCheckout } from "./large-repo.js";
 import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
@@ -19,6 +19,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["mapping", mapping],
   ["ingress", ingress],
   ["overhead", overhead],
+  ["sparse-checkout", sparseCheckout],
   ["large-repo", largeRepoPlan],
   ["memory", memory],
   ["drift", drift],

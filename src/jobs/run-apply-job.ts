@@ -30,7 +30,9 @@ import { removePlanCopy } from "./remove-plan-copy.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
+import { readRepoTreeAt } from "./read-repo-tree.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
@@ -91,6 +93,8 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
       headSha: sha,
       baseSha,
       baseRef: pr.baseRef,
+      // What the applies read is written once the plans to apply are known (scopeCheckout).
+      sparse: deps.config.sparse_checkout,
     });
     held.push(c);
     return c;
@@ -238,7 +242,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     if (!who.allowed) return refuseAll(publisher, `Not applied: ${who.reasons.join("; ")}.`);
   }
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
-  const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
+  const resolved = await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config);
+  const changedDirs = new Set(resolved.affected.map((p) => p.dir));
   const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
     ? await gatherCodeOwners(
         deps,
@@ -263,6 +268,13 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sameTree = ctx.merge
     ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
     : true;
+  const scoping = { enabled: settings.sparseCheckout, customWorkflow: (p: Project) => settings.workflowFor(p).workflow !== undefined };
+  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, projects, scoping);
+  if (ctx.merge && !sameTree) {
+    const merge = ctx.merge.checkout;
+    const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
+    await scopeCheckout(deps, job.target.repo, merge, mergeTree, projects, scoping);
+  }
   const names = projects.map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });

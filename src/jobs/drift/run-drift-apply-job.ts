@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
-import { readRepoTree } from "../read-repo-tree.js";
+import { readRepoTreeAt } from "../read-repo-tree.js";
 import { secretsFor } from "../secrets.js";
 import { matchesFilter } from "../../model/command.js";
 import type { Job } from "../../model/job.js";
@@ -58,7 +58,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
     const settings = repoSettings(deps.config, name, configs.trusted);
-    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
     const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
     if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
-import { readRepoTree } from "../read-repo-tree.js";
+import { readRepoTreeAt } from "../read-repo-tree.js";
 import { sourceDirsOf } from "../../drift/source-dirs-of.js";
 import type { ProjectTree } from "../../model/project-tree.js";
 import { type Secrets, secretsFor } from "../secrets.js";
@@ -87,7 +87,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     }
     const config = configs.head.config;
     const settings = repoSettings(deps.config, name, configs.trusted);
-    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
     const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
     // Every drift job keeps the stored schedules in line with the default branch's config.
     await deps.store.syncDriftSchedules(
