@@ -2,11 +2,12 @@ import { join } from "node:path";
 import { drift } from "./drift.js";
 import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
-import { largeRepoPlan } from "./large-repo.js";
+import { largeRepoPlan, sparseCheckout } from "./large-repo.js";
 import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
+import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
 import { type BenchOptions, benchOptions } from "./support/bench-options.js";
 import { type Figure, formatFigure } from "./support/figure.js";
@@ -18,11 +19,13 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["mapping", mapping],
   ["ingress", ingress],
   ["overhead", overhead],
+  ["sparse-checkout", sparseCheckout],
   ["large-repo", largeRepoPlan],
   ["memory", memory],
   ["drift", drift],
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
+  ["replicas", replicaThroughput],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */

@@ -36,6 +36,8 @@ export interface ExecOptions {
   sandbox?: SandboxRun;
   /** Mount targets this one command may write although the run sees them read-only (plugin cache downloads). */
   sandboxWrite?: string[];
+  /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
+  input?: string;
 }
 
 export interface ExecResult {
@@ -102,6 +104,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     redact,
     onOutput: opts.onOutput,
     sandbox,
+    input: opts.input,
   };
   return opts.pty ? execPty(run) : execPipe(run);
 }
@@ -119,6 +122,7 @@ interface Run {
   redact: (s: string) => string;
   onOutput?: (chunk: string) => void;
   sandbox?: SandboxRun;
+  input?: string;
 }
 
 interface Ended {
@@ -265,7 +269,7 @@ async function execPipe(run: Run): Promise<ExecResult> {
     // Own process group, so a timeout can kill terraform's providers and provisioners too.
     detached: true,
     reject: false,
-    stdin: "ignore",
+    ...(run.input === undefined ? { stdin: "ignore" as const } : { input: run.input }),
     buffer: false,
     encoding: "utf8",
   });

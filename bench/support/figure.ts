@@ -26,6 +26,12 @@ export function figure(
   return { name, value, unit, target: bound.label, verdict: ok ? "PASS" : "MISS", baseline };
 }
 
+/** A figure checked against a lower bound (value ≥ min), e.g. a speed-up. */
+export function atLeast(name: string, value: number, unit: string, min: number, baseline: string): Figure {
+  const ok = Number.isFinite(value) && value >= min;
+  return { name, value, unit, target: `≥ ${min}`, verdict: ok ? "PASS" : "MISS", baseline };
+}
+
 /** A figure that must equal `expected` exactly (counts: acknowledged deliveries, jobs). */
 export function exactly(name: string, value: number, unit: string, expected: number, baseline: string): Figure {
   return { name, value, unit, target: `= ${expected}`, verdict: value === expected ? "PASS" : "MISS", baseline };

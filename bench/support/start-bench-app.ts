@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 
 let built: Promise<unknown> | undefined;
 /** Production runs the compiled JavaScript (`npm start`): so does every benchmark, built once per bench process. */
-function buildOnce(): Promise<unknown> {
+export function buildOnce(): Promise<unknown> {
   built ??= promisify(execFile)("npm", ["run", "build"], { cwd: ROOT });
   return built;
 }

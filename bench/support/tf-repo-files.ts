@@ -29,30 +29,42 @@ export function flatChange(n: number, tag: string): Record<string, string> {
 
 export const LARGE = { teams: 50, servicesPerTeam: 20, modules: 50, filesPerProject: 19, filesPerModule: 20 } as const;
 
+/** The 10,000-project, 200,000-file shape of the mapping bench: ten times the teams and modules. */
+export const HUGE = { teams: 500, modules: 500 } as const;
+
+/** How many teams (20 services each) and shared modules a generated repo has. */
+export interface RepoScale {
+  teams: number;
+  modules: number;
+}
+
+const LARGE_SCALE: RepoScale = { teams: LARGE.teams, modules: LARGE.modules };
+
 /** Project dirs of the large repo, in the order largeRepo() lays them out. */
-export function largeProjectDirs(): string[] {
+export function largeProjectDirs(scale: RepoScale = LARGE_SCALE): string[] {
   const dirs: string[] = [];
-  for (let t = 0; t < LARGE.teams; t++) {
+  for (let t = 0; t < scale.teams; t++) {
     for (let s = 0; s < LARGE.servicesPerTeam; s++) dirs.push(`teams/team-${pad2(t)}/svc-${pad2(s)}`);
   }
   return dirs;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
-const moduleOf = (index: number) => `modules/m-${pad2(index % LARGE.modules)}`;
+const moduleOf = (index: number, modules: number) => `modules/m-${pad2(index % modules)}`;
 
-function projectMain(dir: string, index: number, tag: string): string {
+function projectMain(dir: string, index: number, tag: string, modules: number = LARGE.modules): string {
   const name = dir.replaceAll("/", "_").replaceAll("-", "_");
-  return `module "base" {\n  source = "../../../${moduleOf(index)}"\n  name   = "${name}"\n}\n\n${tfData(name, 1, tag)}`;
+  return `module "base" {\n  source = "../../../${moduleOf(index, modules)}"\n  name   = "${name}"\n}\n\n${tfData(name, 1, tag)}`;
 }
 
 /**
  * 1,000 projects (50 teams × 20 services, 19 files each: .tf, tfvars, templates, scripts, docs,
- * config) using 50 local modules (20 files each): 20,000 files in all.
+ * config) using 50 local modules (20 files each): 20,000 files in all. `HUGE`: 10,000 projects,
+ * 500 modules, 200,000 files.
  */
-export function largeRepo(): Record<string, string> {
+export function largeRepo(scale: RepoScale = LARGE_SCALE): Record<string, string> {
   const files: Record<string, string> = {};
-  for (let m = 0; m < LARGE.modules; m++) {
+  for (let m = 0; m < scale.modules; m++) {
     const dir = `modules/m-${pad2(m)}`;
     files[`${dir}/main.tf`] =
       `variable "name" {\n  type = string\n}\n\nresource "terraform_data" "base" {\n  input = "\${var.name}-m${m}"\n}\n`;
@@ -61,9 +73,9 @@ export function largeRepo(): Record<string, string> {
     files[`${dir}/README.md`] = `# module m-${m}\n`;
     for (let k = 0; k < LARGE.filesPerModule - 4; k++) files[`${dir}/examples/e${pad2(k)}/notes.md`] = `example ${k}\n`;
   }
-  largeProjectDirs().forEach((dir, i) => {
+  largeProjectDirs(scale).forEach((dir, i) => {
     const p: Record<string, string> = {
-      "main.tf": projectMain(dir, i, "v1"),
+      "main.tf": projectMain(dir, i, "v1", scale.modules),
       "variables.tf": `variable "env" {\n  type    = string\n  default = "prod"\n}\n`,
       "outputs.tf": `output "base" {\n  value = module.base.id\n}\n`,
       "versions.tf": `terraform {\n  required_version = ">= 1.4"\n}\n`,

@@ -8,6 +8,8 @@ import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir } from "../../s
 export function detectHelmProjects(files: readonly string[]): Project[] {
   const dirs = new Set<string>();
   for (const raw of files) {
+    // Most files of a big repo are no Chart.yaml: skip them before the costlier path cleaning.
+    if (!raw.endsWith("Chart.yaml")) continue;
     const file = cleanRepoPath(raw);
     if (file === undefined || isIgnoredPath(file)) continue;
     if (file === "Chart.yaml" || file.endsWith("/Chart.yaml")) dirs.add(parentDir(file));

@@ -53,10 +53,12 @@ export function kustomizationRefs(text: string): string[] {
 export function detectKustomizeProjects(tree: KustomizeTree): DiscoveredKustomizations {
   const dirs = new Set<string>();
   for (const raw of tree.files) {
+    // Most files of a big repo are no kustomization: skip them before the costlier path cleaning.
+    if (!/ustomization(\.ya?ml)?$/.test(raw) || !(KUSTOMIZATION_FILES as readonly string[]).includes(raw.slice(raw.lastIndexOf("/") + 1)))
+      continue;
     const file = cleanRepoPath(raw);
     if (file === undefined || isIgnoredPath(file)) continue;
-    const name = file.slice(file.lastIndexOf("/") + 1);
-    if ((KUSTOMIZATION_FILES as readonly string[]).includes(name)) dirs.add(parentDir(file));
+    dirs.add(parentDir(file));
   }
   const bases = new Map<string, Set<string>>();
   for (const [rawDir, refs] of tree.refs) {

@@ -18,6 +18,12 @@ export interface Mount {
   writable: boolean;
   /** Skipped when the source does not exist (system paths that vary between distributions). */
   optional?: boolean;
+  /**
+   * Made as this symlink instead of a bind (`/bin` -> `usr/bin` on a merged-/usr system): the
+   * link's target is visible through another mount, and a symlink costs the sandbox's start less
+   * than a bind mount does.
+   */
+  symlink?: string;
 }
 
 export interface BwrapSpec {
@@ -90,6 +96,10 @@ export function bwrapArgv(spec: BwrapSpec, command: readonly string[]): string[]
     .sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i)
     .map(({ m }) => m);
   for (const m of ordered) {
+    if (m.symlink !== undefined) {
+      argv.push("--symlink", m.symlink, m.target);
+      continue;
+    }
     const flag = `--${m.writable ? "" : "ro-"}bind${m.optional ? "-try" : ""}`;
     argv.push(flag, m.source, m.target);
   }

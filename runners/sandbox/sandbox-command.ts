@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { readlinkSync, realpathSync } from "node:fs";
 import { bwrapArgv, type Mount } from "./bwrap-argv.js";
 import { prlimitArgv, type SandboxLimits } from "./sandbox-limits.js";
 
@@ -48,11 +48,25 @@ export function sandboxCommand(
  * the run: a missing `sandbox_paths` entry is reported at startup.
  */
 export function resolveMounts(mounts: readonly Mount[]): Mount[] {
-  return mounts.map((m) => {
+  const resolved = mounts.map((m) => {
     try {
       return { ...m, source: realpathSync(m.source) };
     } catch {
       return { ...m, optional: true };
+    }
+  });
+  return resolved.map((m, i) => {
+    const original = mounts[i] as Mount;
+    // A read-only path that is a host symlink into another read-only mount (merged /usr): the same link.
+    if (m.writable || original.source !== original.target || m.source === original.source) return m;
+    const shownBy = resolved.some(
+      (o) => o !== m && !o.writable && o.source === o.target && (m.source === o.target || m.source.startsWith(`${o.target}/`)),
+    );
+    if (!shownBy) return m;
+    try {
+      return { ...m, symlink: readlinkSync(original.source) };
+    } catch {
+      return m;
     }
   });
 }

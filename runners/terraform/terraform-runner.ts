@@ -1,7 +1,8 @@
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { createRedactor } from "../../src/util/redact.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
@@ -92,7 +93,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     env: Record<string, string>,
     projectDir: string,
   ): Promise<{ message: string; output: string } | undefined> {
-    await restoreLockFile(req.planFile, projectDir);
+    await restoreLockFile(req.planFile, projectDir, req.checkoutDir);
     const steps = (req.workflow?.plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
     if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
     const redact = req.redactWith([]);
@@ -207,18 +208,26 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return fail("show", summary.error);
       if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
-      const localState = localStateInCheckout({
-        backendState: await readFile(join(env.TF_DATA_DIR as string, "terraform.tfstate"), "utf8").catch(() => undefined),
-        projectDir: dir.path,
-        checkoutDir: req.checkoutDir,
-        workspace: req.project.workspace,
-      });
+      // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
+      // regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
+      const backend = readCheckoutFile(env.TF_DATA_DIR as string, "terraform.tfstate");
+      const localState =
+        backend.ok || backend.problem === "missing"
+          ? localStateInCheckout({
+              backendState: backend.ok ? backend.text : undefined,
+              projectDir: dir.path,
+              checkoutDir: req.checkoutDir,
+              workspace: req.project.workspace,
+            })
+          : undefined;
       if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
       if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
       // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
       // to this server, and removed once checked: it holds sensitive values in clear.
       const showFile = `${planFile}.json`;
-      await writeFile(showFile, show.stdout, { mode: 0o600 });
+      // A workflow step may have left anything at that name: never written through (wx, after rm).
+      await rm(showFile, { recursive: true, force: true });
+      await writeFile(showFile, show.stdout, { mode: 0o600, flag: "wx" });
       const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
       try {
         const policy = await runPolicyCheck(exec, req.policyCheck, {

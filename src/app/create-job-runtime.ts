@@ -9,6 +9,7 @@ import type { EnvConfig } from "../config/env-config.js";
 import { readConsoleEnv } from "../console/console-env.js";
 import { loadServerConfig } from "../config/server-config.js";
 import type { JobDeps } from "../jobs/job-deps.js";
+import { createOrphanWatch } from "../jobs/orphan-watch.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../jobs/worker.js";
@@ -36,6 +37,12 @@ export interface JobRuntime {
   wake(): void;
   /** Claims no more jobs, lets running ones end, closes the store. */
   stop(): Promise<void>;
+}
+
+/** SLUICE_RECOVERY_INTERVAL_MS: how often a replica looks for the work of replicas that died (default 5 s; dead = seen twice). */
+function recoveryIntervalFromEnv(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.SLUICE_RECOVERY_INTERVAL_MS);
+  return Number.isFinite(ms) && ms >= 100 ? ms : 5_000;
 }
 
 function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
@@ -150,7 +157,11 @@ export async function startJobRuntime(
       metrics.jobFinished(kind, outcome, (performance.now() - started) / 1000);
     }
   };
-  const worker = new Worker(store, (job) => timed(job.spec.kind, () => runJob(job, deps)), log);
+  // Alone, a replica takes every job it can hold. Beside others (PostgreSQL) it takes only about
+  // what its `parallel` tool slots can start soon: a job it claimed waits for this replica alone,
+  // while one left queued goes to whichever replica frees up first.
+  const maxJobs = env.databaseUrl ? Math.max(4, 2 * config.parallel) : 32;
+  const worker = new Worker(store, (job) => timed(job.spec.kind, () => runJob(job, deps)), log, maxJobs);
 
   await recoverJobs(deps);
   worker.notify();
@@ -159,14 +170,18 @@ export async function startJobRuntime(
   // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
   const stopWatching = await store.watchNewJobs?.(() => worker.notify());
   const poll = setInterval(() => worker.notify(), 5_000);
+  // A replica that died is noticed within two intervals (see createOrphanWatch).
+  const lookForOrphans = createOrphanWatch({
+    anyOrphans: async () => (await store.anyOrphans?.()) === true,
+    recover: async () => {
+      await recoverJobs(deps);
+      worker.notify();
+    },
+  });
   const recover = env.databaseUrl
     ? setInterval(
-        () =>
-          void recoverJobs(deps).then(
-            () => worker.notify(),
-            (e: unknown) => log.error({ err: String(e) }, "recovery failed"),
-          ),
-        60_000,
+        () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+        recoveryIntervalFromEnv(process.env),
       )
     : undefined;
   poll.unref();

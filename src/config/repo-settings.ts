@@ -19,6 +19,8 @@ export interface RepoSettings {
   approvals: number;
   parallelPlan: boolean;
   parallelApply: boolean;
+  /** PR worktrees may be sparse: the server allows it and the base branch's config does not turn it off. */
+  sparseCheckout: boolean;
   requirementsFor(project: Project): Requirement[];
   /** Teams (`org/team-slug`) whose members may apply: the server's, plus the base branch's when allowed. */
   applyTeams: string[];
@@ -113,6 +115,7 @@ export function repoSettings(
     approvals: may("approvals") && trusted ? trusted.approvals : server.approvals,
     parallelPlan: trusted ? trusted.parallelPlan : true,
     parallelApply: trusted ? trusted.parallelApply : true,
+    sparseCheckout: server.sparse_checkout && trusted?.sparseCheckout !== false,
     applyTeams: [...new Set([...server.apply_teams, ...(may("apply_teams") ? (trusted?.applyTeams ?? []) : [])])],
     lockScopeFor(project) {
       return lockScope(trusted, project);

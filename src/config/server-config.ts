@@ -103,6 +103,11 @@ export const serverConfigSchema = z
     autoplan_drafts: z.boolean().default(false),
     /** Plan pull requests whose head is in a fork (their code runs on this server at plan time). */
     allow_fork_prs: z.boolean().default(false),
+    /**
+     * A PR's worktree holds only what its plans read (the root's files, project and local module
+     * dirs) when that is known for sure; false: every file, always.
+     */
+    sparse_checkout: z.boolean().default(true),
     /** Extra regular expressions whose matches are redacted from everything posted or logged. */
     redact_patterns: z.array(z.string().min(1)).default([]),
     terraform_binary: z.string().min(1).default("terraform"),

@@ -4,7 +4,7 @@ import { discoverTerraformProjects } from "../../runners/terraform/discover-terr
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import type { JobDeps } from "./job-deps.js";
-import { readRepoTree } from "./read-repo-tree.js";
+import { readRepoTreeAt } from "./read-repo-tree.js";
 
 const under = (dir: string, file: string) => dir === "." || file.startsWith(`${dir}/`);
 
@@ -34,7 +34,7 @@ export async function gatherCodeOwners(
     }
   }
   const rules = parseCodeOwners(text);
-  const tree = await readRepoTree(head.dir, head.files, await deps.workspace.filesWithLocalSources(repo, head.headSha));
+  const tree = await readRepoTreeAt(deps.workspace, repo, head.headSha, head.files);
   const discovered = discoverTerraformProjects(tree);
   const tfDirs = new Set([...discovered.projects.map((p) => p.dir), ...discovered.modules.keys()]);
 

@@ -31,11 +31,19 @@ export async function planFileHere(
   const stored = await store.planFile(plan.id);
   if (!stored?.bytes) return { ok: false, reason: notHereReason(stored) };
   await rm(copyDir, { recursive: true, force: true });
-  await mkdir(copyDir, { recursive: true, mode: 0o700 });
   // The original's name: runners and custom workflows may look for it ($PLANFILE keeps its extension).
   const planFile = join(copyDir, basename(plan.planPath) || "plan");
-  await writeFile(planFile, stored.bytes, { mode: 0o400, flag: "wx" });
-  if ((await hashFile(planFile)) !== plan.planHash) {
+  let copied: string;
+  try {
+    await mkdir(copyDir, { recursive: true, mode: 0o700 });
+    await writeFile(planFile, stored.bytes, { mode: 0o400, flag: "wx" });
+    copied = await hashFile(planFile);
+  } catch (e) {
+    // A full disk must not leave part of the plan (sensitive values) behind in the data dir.
+    await rm(copyDir, { recursive: true, force: true });
+    throw e;
+  }
+  if (copied !== plan.planHash) {
     return {
       ok: false,
       reason: "the store's copy of the saved plan changed since it was made (its sha256 is not the one recorded)",

@@ -2,7 +2,8 @@ import type { ProjectResult } from "../model/project-result.js";
 import { renderCheck } from "../render/render-check.js";
 import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";
-import { type VcsClient, VcsError } from "../vcs/vcs-client.js";
+import type { JobResult } from "../model/job-result.js";
+import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
@@ -22,6 +23,46 @@ export interface Progress {
 const CHECK_NAME = { plan: "sluice/plan", apply: "sluice/apply" } as const;
 
 /**
+ * Posts a job's comment parts and check run, editing those the job already has (their ids live in
+ * the job row, so another process edits the same ones). `mayExist`: a replica that died may have
+ * created a part without recording its id, so look for it (by its marker) before creating it.
+ */
+export function createResultPoster(vcs: VcsClient, deps: Pick<JobDeps, "store">, job: Job, opts: { mayExist?: boolean } = {}) {
+  const { repo, pr } = job.target;
+  const commentIds = [...job.commentIds];
+  let checkRunId = job.checkRunId;
+  return {
+    async comments(bodies: string[]): Promise<void> {
+      for (const [i, body] of bodies.entries()) {
+        const id = commentIds[i];
+        if (id !== undefined) {
+          await vcs.updateComment(repo, id, body);
+        } else {
+          const created = await vcs.createComment(repo, pr, body, { mayExist: opts.mayExist });
+          commentIds.push(created);
+          await deps.store.updateJob(job.id, { commentIds });
+          // Found rather than created, it may still show an earlier state.
+          if (opts.mayExist) await vcs.updateComment(repo, created, body);
+        }
+      }
+      // An earlier, longer version of this comment had more parts: empty the ones now unused.
+      for (const [i, id] of commentIds.entries()) {
+        if (i < bodies.length) continue;
+        await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
+      }
+    },
+    async check(command: JobResult["command"], headSha: string, update: CheckUpdate): Promise<void> {
+      if (checkRunId === undefined) {
+        checkRunId = await vcs.createCheck(repo, CHECK_NAME[command], headSha, update, `sluice-job-${job.id}`);
+        await deps.store.updateJob(job.id, { checkRunId });
+      } else {
+        await vcs.updateCheck(repo, checkRunId, update);
+      }
+    },
+  };
+}
+
+/**
  * One comment per command, edited in place as the job moves on; the ids live in the job row so a
  * restarted job edits the same comments. Also owns the job's check run.
  */
@@ -38,9 +79,7 @@ export function createCommentPublisher(
     secrets: Pick<Secrets, "redact">;
   },
 ) {
-  const { repo, pr } = job.target;
-  const commentIds = [...job.commentIds];
-  let checkRunId = job.checkRunId;
+  const poster = createResultPoster(vcs, deps, job);
 
   const input = (p: Progress): CommentInput => ({
     jobId: String(job.id),
@@ -59,49 +98,47 @@ export function createCommentPublisher(
   /** Check updates may be started without waiting: they still reach GitHub in order. */
   let checkTail: Promise<unknown> = Promise.resolve();
 
-  async function updateCheck(p: Progress): Promise<void> {
+  function checkUpdate(p: Progress): CheckUpdate {
     const redact = fixed.secrets.redact;
     const rendered = renderCheck(input(p), redact);
-    const update =
-      p.state === "done"
-        ? {
-            status: "completed" as const,
-            conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
-            title: rendered.title,
-            summary: rendered.summary,
-            ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
-          }
-        : {
-            status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const),
-            title: rendered.title,
-            summary: rendered.summary,
-          };
-    if (checkRunId === undefined) {
-      checkRunId = await vcs.createCheck(repo, CHECK_NAME[fixed.command], fixed.headSha, update, `sluice-job-${job.id}`);
-      await deps.store.updateJob(job.id, { checkRunId });
-    } else {
-      await vcs.updateCheck(repo, checkRunId, update);
-    }
+    return p.state === "done"
+      ? {
+          status: "completed" as const,
+          conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
+          title: rendered.title,
+          summary: rendered.summary,
+          ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
+        }
+      : {
+          status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const),
+          title: rendered.title,
+          summary: rendered.summary,
+        };
+  }
+
+  /** The final answer as it will be posted: rendered and redacted once, so what is stored is what is posted. */
+  function resultOf(p: Progress): JobResult {
+    const check = checkUpdate({ ...p, state: "done" });
+    return {
+      command: fixed.command,
+      headSha: fixed.headSha,
+      comments: renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments }),
+      check: { ...check, status: "completed", conclusion: check.conclusion ?? "neutral" },
+    };
+  }
+
+  async function postFinal(result: JobResult): Promise<void> {
+    await poster.comments(result.comments);
+    const run = checkTail.then(() => poster.check(result.command, result.headSha, result.check));
+    checkTail = run.catch(() => undefined);
+    await run;
   }
 
   return {
+    /** The final answer for `p`, rendered and redacted as `final` would store and post it. */
+    render: resultOf,
     async publish(p: Progress): Promise<void> {
-      const redact = fixed.secrets.redact;
-      const bodies = renderComments(input(p), redact, { maxComments: fixed.maxComments });
-      for (const [i, body] of bodies.entries()) {
-        const id = commentIds[i];
-        if (id !== undefined) {
-          await vcs.updateComment(repo, id, body);
-        } else {
-          commentIds.push(await vcs.createComment(repo, pr, body));
-          await deps.store.updateJob(job.id, { commentIds });
-        }
-      }
-      // An earlier, longer version of this comment had more parts: empty the ones now unused.
-      for (const [i, id] of commentIds.entries()) {
-        if (i < bodies.length) continue;
-        await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
-      }
+      await poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments }));
     },
     /**
      * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what
@@ -114,16 +151,20 @@ export function createCommentPublisher(
       await this.check({ state: "done", results: [], notice, failed: true }).catch(() => undefined);
     },
     /**
-     * The final comment and check. When GitHub stays down longer than one call's retries, keep
-     * trying for a while: the work (an apply!) is done and must not be lost or re-run.
+     * The final comment and check. Stored first (the outbox): if this replica dies before GitHub
+     * has them, another one posts them, and the job is not run again. When GitHub stays down longer
+     * than one call's retries, keep trying for a while: the work (an apply!) is done and must not
+     * be lost or re-run.
      */
     async final(p: Progress): Promise<void> {
+      const result = resultOf(p);
+      await deps.store.saveResult(job.id, result);
       const { baseMs, forMs } = deps.reportRetry;
       const deadline = Date.now() + forMs;
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.publish(p);
-          await this.check(p);
+          await postFinal(result);
+          await deps.store.markResultPosted(job.id);
           return;
         } catch (e) {
           const retryable = e instanceof VcsError && e.retryable;
@@ -138,7 +179,7 @@ export function createCommentPublisher(
       }
     },
     check(p: Progress): Promise<void> {
-      const run = checkTail.then(() => updateCheck(p));
+      const run = checkTail.then(() => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
       checkTail = run.catch(() => undefined);
       return run;
     },

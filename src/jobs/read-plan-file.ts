@@ -1,18 +1,42 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { MAX_STORED_PLAN_BYTES, type PlanFile } from "../store/store.js";
-import { hashFile } from "../workspace/hash-file.js";
+
+export type ReadPlanFile = { ok: true; file: PlanFile } | { ok: false; reason: string };
 
 /**
  * A new plan file as the store keeps it: its bytes and their sha256, read once, so the hash the
- * plan is recorded with is that of the bytes stored. A file over `limit` keeps its hash and size
- * only (see `planFileWarning`).
+ * plan is recorded with is that of the bytes stored; the file is made read-only. A file over
+ * `limit` keeps its hash and size only (see `planFileWarning`).
+ *
+ * The plan's dir was the sandbox's: what is there is read without following a symlink (a plan
+ * file pointing at Sluice's own files would put them in the store) nor waiting on a FIFO.
  */
-export async function readPlanFile(path: string, limit = MAX_STORED_PLAN_BYTES): Promise<PlanFile> {
-  const { size } = await stat(path);
-  if (size > limit) return { sha256: await hashFile(path), size };
-  const bytes = await readFile(path);
-  return { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, bytes };
+export async function readPlanFile(path: string, limit = MAX_STORED_PLAN_BYTES): Promise<ReadPlanFile> {
+  const notRegular = {
+    ok: false as const,
+    reason: "the plan file is not a regular file (a symlink or other special file was left in its place)",
+  };
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e: unknown) => {
+    if ((e as { code?: string }).code === "ELOOP") return undefined;
+    throw e;
+  });
+  if (!handle) return notRegular;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return notRegular;
+    await handle.chmod(0o400);
+    if (st.size > limit) {
+      const hash = createHash("sha256");
+      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
+      return { ok: true, file: { sha256: hash.digest("hex"), size: st.size } };
+    }
+    const bytes = await handle.readFile();
+    return { ok: true, file: { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, bytes } };
+  } finally {
+    await handle.close();
+  }
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -3,33 +3,40 @@ import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-proj
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
 import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
+import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
-import { readCheckoutFile } from "../util/read-checkout-file.js";
-
-const TF_FILE = /\.tf(\.json)?$/;
-/** Files read between yields to the event loop, so webhooks are still answered promptly. */
-const BATCH = 256;
-
-const isKustomization = (f: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(f));
+import type { GitWorkspace } from "../workspace/git-workspace.js";
 
 /**
- * Builds the pure ProjectTree from a checkout: the file list, local module sources per dir, and
- * the local references of each kustomization. Reads only regular files inside the checkout.
- * Thousands of small reads are much faster synchronously than as thousands of promises, so they
- * run in batches with a yield in between.
+ * A local module source is a string starting `./` or `../` after `source =` (HCL) or
+ * `"source": ` (JSON): a cheap test before lexing.
  */
-export async function readRepoTree(
-  checkoutDir: string,
-  files: string[],
-  /** Terraform files that may hold a local module source (from `git grep`); default: every one. */
-  mayHaveLocalSources?: ReadonlySet<string>,
-): Promise<ProjectTree> {
+const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
+/** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
+const BATCH = 256;
+
+// Called for each of a big repo's 200,000 paths: a cheap suffix test before the name is cut out.
+const isKustomization = (f: string) =>
+  /ustomization(\.ya?ml)?$/.test(f) && (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
+const isTerraform = (f: string) => (f.endsWith(".tf") || f.endsWith(".tf.json")) && !/(^|\/)\.terraform\//.test(f);
+
+/** Reads the files of one commit that `select` accepts: path -> text; a file left out contributes nothing. */
+export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyMap<string, string>>;
+
+/**
+ * Builds the pure ProjectTree of one commit: the file list, local module sources per dir, and
+ * the local references of each kustomization. The files come from `read` (git objects, so a
+ * sparse checkout need not hold them, and a symlink yields its link text, never a server file).
+ */
+export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
+  const texts = await read((f) => isTerraform(f) || isKustomization(f));
+  const tfFiles = [...texts.keys()].filter(isTerraform);
+  const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
-  const tfFiles = files.filter(
-    (f) => TF_FILE.test(f) && !/(^|\/)\.terraform\//.test(f) && (!mayHaveLocalSources || mayHaveLocalSources.has(f)),
-  );
   await inBatches(tfFiles, (f) => {
-    const text = readRegular(checkoutDir, f);
+    const text = texts.get(f) ?? "";
+    // Lexing is the costly part: only files that can hold one are lexed.
+    if (!MAY_HAVE_LOCAL_SOURCE.test(text)) return;
     const sources = f.endsWith(".json") ? findModuleSourcesInJson(text) : findModuleSources(text);
     if (sources.length === 0) return;
     const dir = posix.dirname(f);
@@ -38,10 +45,20 @@ export async function readRepoTree(
     tfSources.set(dir, list);
   });
   const kustomizeRefs = new Map<string, string[]>();
-  await inBatches(files.filter(isKustomization), (f) => {
-    kustomizeRefs.set(posix.dirname(f), kustomizationRefs(readRegular(checkoutDir, f)));
+  await inBatches(kustomizations, (f) => {
+    kustomizeRefs.set(posix.dirname(f), kustomizationRefs(texts.get(f) ?? ""));
   });
   return { files, tfSources, kustomizeRefs };
+}
+
+/** readRepoTree of a commit in the repo's mirror. */
+export async function readRepoTreeAt(
+  workspace: Pick<GitWorkspace, "readFilesAt">,
+  repo: RepoRef,
+  sha: string,
+  files: string[],
+): Promise<ProjectTree> {
+  return readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files);
 }
 
 async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> {
@@ -49,14 +66,4 @@ async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> 
     for (const item of items.slice(i, i + BATCH)) each(item);
     await new Promise((r) => setImmediate(r));
   }
-}
-
-/**
- * A symlink in the repo must not make Sluice read a server file, a device or a FIFO, nor a huge
- * file: what cannot be read contributes no module sources or refs (terraform and kustomize report
- * such a file themselves when they run).
- */
-function readRegular(checkoutDir: string, file: string): string {
-  const read = readCheckoutFile(checkoutDir, file);
-  return read.ok ? read.text : "";
 }

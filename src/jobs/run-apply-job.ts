@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
@@ -27,10 +26,13 @@ import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
+import { removePlanCopy } from "./remove-plan-copy.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
+import { readRepoTreeAt } from "./read-repo-tree.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
@@ -91,6 +93,8 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
       headSha: sha,
       baseSha,
       baseRef: pr.baseRef,
+      // What the applies read is written once the plans to apply are known (scopeCheckout).
+      sparse: deps.config.sparse_checkout,
     });
     held.push(c);
     return c;
@@ -172,9 +176,9 @@ async function applyWith(
   }
 }
 
+/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
 async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
-  await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
-  await publisher.check({ state: "done", results: [], notice, failed: true });
+  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
 }
 
 async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
@@ -238,7 +242,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     if (!who.allowed) return refuseAll(publisher, `Not applied: ${who.reasons.join("; ")}.`);
   }
   // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
-  const changedDirs = new Set((await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config)).affected.map((p) => p.dir));
+  const resolved = await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config);
+  const changedDirs = new Set(resolved.affected.map((p) => p.dir));
   const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
     ? await gatherCodeOwners(
         deps,
@@ -263,6 +268,13 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const sameTree = ctx.merge
     ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
     : true;
+  const scoping = { enabled: settings.sparseCheckout, customWorkflow: (p: Project) => settings.workflowFor(p).workflow !== undefined };
+  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, projects, scoping);
+  if (ctx.merge && !sameTree) {
+    const merge = ctx.merge.checkout;
+    const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
+    await scopeCheckout(deps, job.target.repo, merge, mergeTree, projects, scoping);
+  }
   const names = projects.map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });
@@ -312,7 +324,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         sensitive.push(...applied.sensitiveValues);
         return applied.result;
       } finally {
-        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
+        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     },
   });
@@ -413,6 +425,10 @@ async function applyOne(
     project: plan.project,
     planId: plan.id,
   });
+  // A saved plan is used once, marked before the tool starts: an apply that dies midway (this
+  // process, or the runner throwing) must not leave it pending, nor its bytes in the store for
+  // another replica's `/apply` to run again.
+  await deps.store.markPlanApplied(plan.id);
   const live = {
     repo: plan.repo,
     project: plan.project,
@@ -427,8 +443,6 @@ async function applyOne(
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
   const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, sandboxed.exec));
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-  // A saved plan is used once: applied or failed, the next apply needs a new plan.
-  await deps.store.markPlanApplied(plan.id);
   // The counts shown are those of the plan file just verified and applied (files are never rewritten).
   const summary = { ...plan.summary, sensitiveValues: [] };
   return {

@@ -14,6 +14,7 @@ import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, runProjects } from "./run-projects.js";
 import { planRequest } from "./runner-request.js";
 import { secretsFor } from "./secrets.js";
@@ -75,6 +76,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     headSha: spec.headSha,
     baseSha: spec.baseSha,
     baseRef: spec.baseRef,
+    sparse: deps.config.sparse_checkout,
   });
   const dataRoot = join(deps.dataDir, "merge-groups", `job-${job.id}`);
   try {
@@ -89,6 +91,10 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     if (projects.length === 0) return finish([], "No project is affected by the merge group.");
     const order = planOrder(config, resolved.all, projects);
     if (!order.ok) return finish([], `The project graph in ${config.source} is invalid: ${order.error}`, true);
+    await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+      enabled: settings.sparseCheckout,
+      customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
+    });
     // The branch names only the last PR of the group; the merge commits name every one.
     const merged = await deps.workspace.mergedHeads(repo, spec.baseSha, spec.headSha);
     const pulls = new Set(spec.pulls);

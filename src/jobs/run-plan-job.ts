@@ -1,4 +1,4 @@
-import { chmod, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
@@ -19,6 +19,7 @@ import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { planRequest, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
@@ -112,12 +113,13 @@ async function planPullRequest(
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkoutAt = (headSha: string, baseSha: string) =>
+  const checkoutAt = (headSha: string, baseSha: string, sparse = false) =>
     hold(
       held,
-      deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef }),
+      deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef, sparse }),
     );
-  const checkout = await checkoutAt(pr.headSha, pr.baseSha);
+  // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
+  const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
@@ -141,6 +143,11 @@ async function planPullRequest(
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
+  await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+    enabled: settings.sparseCheckout,
+    customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
+    extraArgs: spec.command?.extraArgs,
+  });
 
   progress.push(
     publisher.publish({ state: "running", results: [], pending: projects.map((p) => p.name) }),
@@ -267,9 +274,11 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     return { project, status: "error", failedStep, message, output, durationMs };
   }
   const marked = markDestroy(planned, ctx.extraArgs);
-  await chmod(marked.planFile, 0o400);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
-  const file = await readPlanFile(marked.planFile);
+  const read = await readPlanFile(marked.planFile);
+  if (!read.ok)
+    return { project, status: "error", failedStep: "plan", message: read.reason, output: marked.output, durationMs: marked.durationMs };
+  const file = read.file;
   const outcome = withWarning(marked, planFileWarning(file));
   if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
   const saved = await deps.store.savePlan(

@@ -76,6 +76,8 @@ export interface RepoConfig {
   autodiscover: { enabled: boolean; ignore: string[] };
   parallelPlan: boolean;
   parallelApply: boolean;
+  /** false: PR worktrees hold every file (`sparse_checkout: false`); unset = sparse where safe. */
+  sparseCheckout?: boolean;
   automerge: boolean;
   applyOn: "comment" | "merge";
   /** Approvals needed by the "approved" requirement. */

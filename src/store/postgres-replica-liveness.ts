@@ -98,7 +98,12 @@ export async function deadOwners(client: pg.PoolClient, owners: string[]): Promi
 }
 
 /** The owners (other than `self`) of `table`'s rows in `status` whose replica is gone. */
-export async function deadOwnersOf(client: pg.PoolClient, table: "jobs" | "applies", status: string, self: string): Promise<string[]> {
+export async function deadOwnersOf(
+  client: pg.PoolClient,
+  table: "jobs" | "applies" | "job_results",
+  status: string,
+  self: string,
+): Promise<string[]> {
   const owners = await client.query<{ owner: string }>(
     `SELECT DISTINCT owner FROM ${table} WHERE status = $2 AND owner IS NOT NULL AND owner <> $1`,
     [self, status],
@@ -107,4 +112,25 @@ export async function deadOwnersOf(client: pg.PoolClient, table: "jobs" | "appli
     client,
     owners.rows.map((r) => r.owner),
   );
+}
+
+/**
+ * Whether any replica other than `self` died leaving work behind (a running job, a started apply,
+ * an unposted result): two statements and no transaction, cheap enough to ask every few seconds.
+ * The locks are tried and dropped within the one statement; the recovery that follows decides
+ * again, inside its own transactions (see deadOwners).
+ */
+export async function anyDeadOwner(pool: pg.Pool, self: string): Promise<boolean> {
+  const owners = await pool.query<{ owner: string }>(
+    `SELECT owner FROM jobs WHERE status = 'running' AND owner <> $1
+     UNION SELECT owner FROM applies WHERE status = 'started' AND owner <> $1
+     UNION SELECT owner FROM job_results WHERE status = 'unposted' AND owner <> $1`,
+    [self],
+  );
+  if (owners.rows.length === 0) return false;
+  const keys = owners.rows.map((r) => advisoryKey("replica", r.owner));
+  const tried = await pool.query<{ free: boolean }>("SELECT bool_or(pg_try_advisory_xact_lock(k)) AS free FROM unnest($1::bigint[]) AS k", [
+    keys,
+  ]);
+  return tried.rows[0]?.free === true;
 }

@@ -4,6 +4,7 @@ import { inTransaction } from "./postgres-transaction.js";
 import { POSTGRES_DRIFT_SCHEMA } from "./postgres-drift.js";
 import { POSTGRES_CONSOLE_SCHEMA } from "./postgres-console.js";
 import { POSTGRES_POLICY_SCHEMA } from "./postgres-policies.js";
+import { POSTGRES_RESULTS_SCHEMA } from "./postgres-results.js";
 
 /**
  * The shared store's tables: the SQLite adapter's, with database time, jsonb for structured
@@ -135,5 +136,6 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
     await client.query(POSTGRES_DRIFT_SCHEMA);
     await client.query(POSTGRES_CONSOLE_SCHEMA);
     await client.query(POSTGRES_POLICY_SCHEMA);
+    await client.query(POSTGRES_RESULTS_SCHEMA);
   });
 }

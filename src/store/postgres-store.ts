@@ -5,12 +5,13 @@ import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { postgresDriftMethods } from "./postgres-drift.js";
-import { deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
+import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
+import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 import { JOBS_CHANNEL, listenForJobs } from "./postgres-job-notices.js";
@@ -107,6 +108,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
     ...postgresPolicyMethods(pool),
+    ...postgresResultMethods(pool, owner),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {
@@ -341,6 +343,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return rows.map(toApply).sort((a, b) => a.id - b.id);
     },
 
+    anyOrphans() {
+      return anyDeadOwner(pool, owner);
+    },
     watchNewJobs(notify) {
       return listenForJobs(config, notify, log);
     },

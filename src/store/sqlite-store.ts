@@ -9,6 +9,7 @@ import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
+import { sqliteResultMethods } from "./sqlite-results.js";
 import {
   type JobPatch,
   type LockRecord,
@@ -348,6 +349,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ...drift,
     ...sqliteConsoleMethods(db),
     ...sqlitePolicyMethods(db),
+    ...sqliteResultMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },

@@ -3,6 +3,7 @@ import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
+import type { ResultStore } from "./result-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -128,7 +129,7 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore {
+export interface Store extends ConsoleStore, PolicyStore, ResultStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
@@ -241,6 +242,12 @@ export interface Store extends ConsoleStore, PolicyStore {
    * the embedded store, whose only process hears of its jobs directly. Returns how to stop.
    */
   watchNewJobs?(notify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Whether another replica died leaving work behind (PostgreSQL): a cheap question asked every
+   * few seconds, so the recovery itself runs only when there is something to recover. Absent for
+   * the embedded store, whose only process recovers once, at start.
+   */
+  anyOrphans?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

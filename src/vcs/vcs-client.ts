@@ -56,7 +56,11 @@ export class VcsError extends Error {
  */
 export interface VcsClient {
   pullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo>;
-  createComment(repo: RepoRef, pr: number, body: string): Promise<number>;
+  /**
+   * `mayExist`: another process may have created this comment (same marker line) without knowing
+   * its id: look for it first instead of posting it twice.
+   */
+  createComment(repo: RepoRef, pr: number, body: string, opts?: { mayExist?: boolean }): Promise<number>;
   updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
   react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
   /** `externalId` identifies the run: a retry after a lost answer finds the run instead of making a second. */

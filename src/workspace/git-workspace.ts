@@ -3,19 +3,15 @@ import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
+import { GitError } from "./git-error.js";
+import { listTree, readBlobs, sparseHazards, type TreeListing } from "./git-objects.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
-/** A failure of a git step, with git's own (redacted) words. */
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly output: string,
-  ) {
-    super(message);
-    this.name = "GitError";
-  }
-}
+export { GitError } from "./git-error.js";
+
+/** Tree listings kept: a 200,000-file listing takes some 30 MB. */
+const LISTINGS_KEPT = 2;
 
 export interface CheckoutRequest {
   repo: RepoRef;
@@ -25,6 +21,11 @@ export interface CheckoutRequest {
   headSha: string;
   baseSha: string;
   baseRef: string;
+  /**
+   * Write only the files at the repo root at first; the job then adds the dirs it needs
+   * (`Checkout.include`) or everything (`Checkout.includeAll`). Default: every file.
+   */
+  sparse?: boolean;
 }
 
 export interface Checkout {
@@ -40,6 +41,14 @@ export interface Checkout {
   mergeBase: string;
   /** The caller is done with the worktree: it may be reused for another commit. */
   release(): void;
+  /**
+   * Writes these dirs (repo paths, `.` = the root's files) to a sparse worktree too, with the
+   * files directly in each of their parents (git's cone mode); a full worktree has them already.
+   * A worktree only ever grows while a job holds it.
+   */
+  include(dirs: readonly string[]): Promise<void>;
+  /** Writes every file (the dirs a job needs cannot be known). */
+  includeAll(): Promise<void>;
 }
 
 /**
@@ -51,6 +60,8 @@ export class GitWorkspace {
   private readonly repoLocks = new KeyedMutex();
   /** Worktrees a job is using right now (path -> users): never moved away under it. */
   private readonly inUse = new Map<string, number>();
+  /** The newest tree listings (mirror + commit -> listing), oldest first. */
+  private readonly listings = new Map<string, TreeListing>();
 
   constructor(
     private readonly dataDir: string,
@@ -217,24 +228,74 @@ export class GitWorkspace {
         () => true,
         () => false,
       );
+      const sparse = req.sparse === true;
       if (!present) {
         await rm(dir, { recursive: true, force: true });
         await this.git(["worktree", "prune"], { cwd: mirror });
         await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
-        if (!(await this.reuseIdleWorktree(req, mirror, dir))) {
-          await this.git(["worktree", "add", "--quiet", "--detach", dir, req.headSha], { cwd: mirror });
-        }
+        if (!(await this.reuseIdleWorktree(req, mirror, dir))) await this.addWorktree(mirror, dir, req.headSha, sparse);
+      } else if (!sparse) {
+        // Another job left it sparse: this one reads anything.
+        await this.widenAll(dir);
       }
       const release = this.hold(dir);
-      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.headSha], { cwd: mirror }));
+      const { files } = await this.listTree(mirror, req.headSha);
       const changedFiles = splitZ(
         await this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], {
           cwd: mirror,
         }),
       );
       const mergeBase = (await this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror })).trim();
-      return { dir, headSha: req.headSha, baseSha: req.baseSha, files, changedFiles, mergeBase, release };
+      return {
+        dir,
+        headSha: req.headSha,
+        baseSha: req.baseSha,
+        files,
+        changedFiles,
+        mergeBase,
+        release,
+        ...this.widening(req.repo, dir),
+      };
     });
+  }
+
+  /** A new worktree at `sha`: every file, or (sparse) only the root's files. */
+  private async addWorktree(mirror: string, dir: string, sha: string, sparse: boolean): Promise<void> {
+    if (!sparse) {
+      await this.git(["worktree", "add", "--quiet", "--detach", dir, sha], { cwd: mirror });
+      return;
+    }
+    await this.git(["worktree", "add", "--quiet", "--no-checkout", "--detach", dir, sha], { cwd: mirror });
+    // Cone mode with no dir: the root's files only. It is per worktree (config.worktree).
+    await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
+    await this.git(["checkout", "--quiet", "--force", "--detach", sha], { cwd: dir });
+  }
+
+  private async isSparse(dir: string): Promise<boolean> {
+    const r = await exec("git", ["config", "--get", "--bool", "core.sparseCheckout"], {
+      cwd: dir,
+      env: { GIT_CONFIG_NOSYSTEM: "1" },
+      timeoutMs: this.timeoutMs,
+    });
+    return r.stdout.trim() === "true";
+  }
+
+  private async widenAll(dir: string): Promise<void> {
+    if (await this.isSparse(dir)) await this.git(["sparse-checkout", "disable"], { cwd: dir });
+  }
+
+  /** include/includeAll of a Checkout: under the repo's lock, like every other change to its worktrees. */
+  private widening(repo: RepoRef, dir: string): Pick<Checkout, "include" | "includeAll"> {
+    const key = repoFullName(repo);
+    return {
+      include: (dirs) =>
+        this.repoLocks.run(key, async () => {
+          const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "");
+          if (wanted.length === 0 || !(await this.isSparse(dir))) return;
+          await this.git(["sparse-checkout", "add", "--", ...wanted], { cwd: dir });
+        }),
+      includeAll: () => this.repoLocks.run(key, () => this.widenAll(dir)),
+    };
   }
 
   /**
@@ -271,8 +332,9 @@ export class GitWorkspace {
         }
       }
       const release = this.hold(dir);
-      const files = splitZ(await this.git(["ls-tree", "-r", "-z", "--name-only", req.sha], { cwd: mirror }));
-      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release };
+      const { files } = await this.listTree(mirror, req.sha);
+      const full = { include: async () => undefined, includeAll: async () => undefined };
+      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release, ...full };
     });
   }
 
@@ -313,7 +375,11 @@ export class GitWorkspace {
           continue;
         }
         try {
+          // Narrowed before the move to the new commit, so only the dirs kept are rewritten.
+          if (req.sparse) await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
+          else await this.widenAll(dir);
           await this.git(["checkout", "--quiet", "--force", "--detach", req.headSha], { cwd: dir });
+          // Walks only what is on disk: in a sparse worktree, the root and the dirs kept.
           await this.git(["clean", "-ffdxq"], { cwd: dir });
           return true;
         } catch {
@@ -377,21 +443,6 @@ export class GitWorkspace {
     });
   }
 
-  /**
-   * Terraform files at `sha` that mention a local path after `source` (`source = "../modules/x"`):
-   * one `git grep` over the packed objects instead of reading every .tf file of a big monorepo.
-   */
-  async filesWithLocalSources(repo: RepoRef, sha: string): Promise<Set<string>> {
-    const r = await exec("git", ["grep", "-l", "-z", "-I", "-E", 'source[^"]*"\\.{1,2}/', sha, "--", "*.tf", "*.tf.json"], {
-      cwd: this.mirrorDir(repo),
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-    });
-    // 1: nothing matched.
-    if (r.exitCode !== 0 && r.exitCode !== 1) throw new GitError("git grep failed", r.stderr.trim());
-    return new Set(splitZ(r.stdout).map((entry) => entry.slice(sha.length + 1)));
-  }
-
   /** The first parent of a commit already in the mirror (the base branch before a merge). */
   async firstParent(repo: RepoRef, sha: string): Promise<string> {
     return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
@@ -439,6 +490,56 @@ export class GitWorkspace {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Every path at `sha` and the blob id of each file. The last few listings are kept, so a job
+   * listing a commit and then reading its files lists it once.
+   */
+  private async listTree(mirror: string, sha: string): Promise<TreeListing> {
+    const key = `${mirror}\0${sha}`;
+    const cached = this.listings.get(key);
+    if (cached) {
+      this.listings.delete(key);
+      this.listings.set(key, cached);
+      return cached;
+    }
+    const listing = await listTree(mirror, sha, this.objectOptions());
+    this.listings.set(key, listing);
+    for (const old of this.listings.keys()) {
+      if (this.listings.size <= LISTINGS_KEPT) break;
+      this.listings.delete(old);
+    }
+    return listing;
+  }
+
+  private objectOptions() {
+    return { timeoutMs: this.timeoutMs, redact: this.redact };
+  }
+
+  /**
+   * The files at a commit that `select` accepts, from the mirror in one batch (see readBlobs):
+   * path -> text; files larger than `maxBytes` are left out. Git objects, not a checkout: a
+   * symlink yields its link text, and a sparse checkout need not hold the file.
+   */
+  async readFilesAt(
+    repo: RepoRef,
+    sha: string,
+    select: (path: string) => boolean,
+    maxBytes = CHECKOUT_FILE_MAX_BYTES,
+  ): Promise<Map<string, string>> {
+    const mirror = this.mirrorDir(repo);
+    return readBlobs(mirror, await this.listTree(mirror, sha), select, maxBytes, this.objectOptions());
+  }
+
+  /** Why a plan in these dirs might read a file outside them (see sparseHazards), or undefined. */
+  async sparseHazards(repo: RepoRef, sha: string, dirs: readonly string[]): Promise<string | undefined> {
+    return sparseHazards(this.mirrorDir(repo), sha, dirs, this.objectOptions());
+  }
+
+  /** Every path at a commit already in the mirror (what `Checkout.files` holds). */
+  async filesAt(repo: RepoRef, sha: string): Promise<string[]> {
+    return (await this.listTree(this.mirrorDir(repo), sha)).files;
   }
 
   /** Removes every worktree of a PR (on close or merge). */

@@ -68,6 +68,10 @@ describe("restarts", () => {
     // Nothing retried the apply: one apply check, still the failed one.
     await untilIdle(h.app.dataDir);
     expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/apply")).toHaveLength(1);
+    // Nor can anyone: the plan was used when its apply started, so `/apply` needs a new plan.
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await completed(repo, pr.headSha, "sluice/apply", 2);
+    expect(bot(repo, pr.number).at(-1)?.body).toContain("Nothing to apply: this pull request has no current plan");
   });
 
   it("the same delivery after a restart is not acted on again", async () => {

@@ -89,7 +89,10 @@ export class FakeVcs implements VcsClient {
     return pr;
   }
 
-  async createComment(repo: RepoRef, pr: number, body: string): Promise<number> {
+  async createComment(repo: RepoRef, pr: number, body: string, opts: { mayExist?: boolean } = {}): Promise<number> {
+    const firstLine = body.split("\n", 1)[0];
+    const landed = this.comments.find((c) => c.repo === repoFullName(repo) && c.pr === pr && c.body.split("\n", 1)[0] === firstLine);
+    if (opts.mayExist && landed) return landed.id;
     const id = this.nextId++;
     this.comments.push({ id, repo: repoFullName(repo), pr, body, history: [body] });
     return id;

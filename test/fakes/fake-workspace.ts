@@ -9,7 +9,7 @@ type Files = Record<string, string>;
 /** The workspace methods jobs call: the fake implements each with the real signature. */
 type WorkspacePort = Pick<
   GitWorkspace,
-  "checkout" | "contains" | "fetchBranch" | "filesWithLocalSources" | "firstParent" | "treeOf" | "readFileAt" | "removePr"
+  "checkout" | "contains" | "fetchBranch" | "firstParent" | "treeOf" | "readFileAt" | "readFilesAt" | "sparseHazards" | "removePr"
 >;
 
 /**
@@ -61,6 +61,9 @@ export class FakeWorkspace implements WorkspacePort {
         if (!released) this.inUse--;
         released = true;
       },
+      // Every file is written already: the fake's checkouts are full.
+      include: async () => undefined,
+      includeAll: async () => undefined,
     };
   }
 
@@ -70,10 +73,6 @@ export class FakeWorkspace implements WorkspacePort {
 
   async fetchBranch(): Promise<string> {
     throw new Error("fake workspace: fetchBranch is not scripted");
-  }
-
-  async filesWithLocalSources(_repo: RepoRef, sha: string): Promise<Set<string>> {
-    return new Set(Object.keys(this.at(sha).files).filter((f) => f.endsWith(".tf")));
   }
 
   async firstParent(_repo: RepoRef, sha: string): Promise<string> {
@@ -88,6 +87,14 @@ export class FakeWorkspace implements WorkspacePort {
 
   async readFileAt(_repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
     return this.at(sha).files[path];
+  }
+
+  async readFilesAt(_repo: RepoRef, sha: string, select: (path: string) => boolean): Promise<Map<string, string>> {
+    return new Map(Object.entries(this.at(sha).files).filter(([p]) => select(p)));
+  }
+
+  async sparseHazards(): Promise<string | undefined> {
+    return undefined;
   }
 
   async removePr(): Promise<void> {}

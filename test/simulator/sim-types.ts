@@ -127,6 +127,8 @@ export interface DeliveryRecord extends DeliveryResult {
   event: string;
   action: string | null;
   at: number;
+  /** The app base URL it was sent to (see `setWebhookTargets`). */
+  target: string | null;
 }
 
 export interface CallRecord {

@@ -57,6 +57,14 @@ export class SimulatorScenario {
 
   setWebhookTarget(baseUrl: string): void {
     this.core.webhooks.target = baseUrl.replace(/\/+$/, "");
+    this.core.webhooks.spread = [];
+  }
+
+  /** Replicas behind one webhook URL: deliveries go to each in turn (`sim.deliveries[i].target` says where). */
+  setWebhookTargets(baseUrls: string[]): void {
+    const urls = baseUrls.map((u) => u.replace(/\/+$/, ""));
+    this.core.webhooks.target = urls[0] ?? null;
+    this.core.webhooks.spread = urls;
   }
 
   /** What `GET /app/hook/config` answers as the app's webhook URL ("" = none set); by default the target's endpoint. */

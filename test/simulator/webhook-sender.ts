@@ -22,6 +22,12 @@ export function signBody(secret: string, body: Buffer): { sha256: string; sha1: 
 /** Posts signed deliveries the way GitHub's hookshot does and remembers every one. */
 export class WebhookSender {
   target: string | null = null;
+  /**
+   * Several apps behind one webhook URL, as a load balancer in front of replicas: each delivery
+   * goes to the next one in turn. Empty: everything goes to `target`.
+   */
+  spread: string[] = [];
+  private turn = 0;
   /** The app's webhook URL as `GET /app/hook/config` reports it; null = `${target}/api/github/webhooks`. */
   hookUrl: string | null = null;
   readonly deliveries: DeliveryRecord[] = [];
@@ -55,12 +61,11 @@ export class WebhookSender {
       headers["x-hub-signature"] = sig.sha1;
     }
     const started = Date.now();
-    const answer = this.target
-      ? await this.post(`${this.target}/api/github/webhooks`, headers, body)
-      : { status: 0, body: "no webhook target set" };
+    const target = this.spread.length ? this.spread[this.turn++ % this.spread.length] : this.target;
+    const answer = target ? await this.post(`${target}/api/github/webhooks`, headers, body) : { status: 0, body: "no webhook target set" };
     const result = { ...answer, deliveryId, ms: Date.now() - started };
     const action = (payload as { action?: unknown }).action;
-    this.deliveries.push({ ...result, event, action: typeof action === "string" ? action : null, at: started });
+    this.deliveries.push({ ...result, event, action: typeof action === "string" ? action : null, at: started, target: target ?? null });
     return result;
   }
 

@@ -9,6 +9,7 @@ import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import type { JobSpec, JobTarget } from "../../src/model/job.js";
+import type { JobResult } from "../../src/model/job-result.js";
 import type { NewPlan, PlanFile, Store } from "../../src/store/store.js";
 import { OLD_LOCK_SCHEMA } from "./old-lock-schema.js";
 import { createTestDatabase, postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -590,6 +591,44 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await after.updateJob(applyJob, { status: "interrupted" });
     expect(await after.runningJobs()).toEqual([]);
     expect((await after.claimNextJob())?.id).toBe(planJob);
+  });
+
+  it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
+    await fresh();
+    const result = (text: string): JobResult => ({
+      command: "apply",
+      headSha: "h1",
+      comments: [`<!-- sluice:job -->\n${text}`],
+      check: { status: "completed", conclusion: "success", title: text, summary: text },
+    });
+    const before = await env.open();
+    const posted = (await before.recordDelivery("d-posted", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+    const left = (await before.recordDelivery("d-left", "issue_comment", { target: target(2), spec: applySpec })).jobId as number;
+    await before.saveResult(posted, result("posted"));
+    await before.markResultPosted(posted);
+    await before.saveResult(left, result("first"));
+    await before.saveResult(left, result("applied"));
+    expect(await before.resultOf(left)).toEqual({ jobId: left, result: result("applied"), posted: false });
+    // Once on GitHub, only the fact is kept: comment text can be large.
+    expect(await before.resultOf(posted)).toEqual({ jobId: posted, posted: true });
+    expect(await before.resultOf(999)).toBeUndefined();
+    if (adapter.shared) {
+      // While its process lives, an unposted answer is that process's to post.
+      const other = await env.open();
+      expect(await other.orphanedResults()).toEqual([]);
+      expect(await other.anyOrphans?.()).toBe(false);
+      await other.close();
+    }
+    await before.close();
+
+    const [after, also] = await twoStores();
+    if (adapter.shared) await eventually(async () => (await after.anyOrphans?.()) === true, Boolean);
+    const [first, second] = await Promise.all([after.orphanedResults(), also === after ? [] : also.orphanedResults()]);
+    expect([...first, ...second]).toEqual([{ jobId: left, result: result("applied"), posted: false }]);
+    await (first.length ? after : also).markResultPosted(left);
+    expect(await after.orphanedResults()).toEqual([]);
+    expect(await after.resultOf(left)).toEqual({ jobId: left, posted: true });
+    if (adapter.shared) expect(await after.anyOrphans?.()).toBe(false);
   });
 
   it("runs one holder of a run lock at a time in one process, and different keys in parallel", async () => {

@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
 
 export interface AppProcess {
   url: string;
+  /** The app's process id (a PostgreSQL replica's owner id carries it: `<host>:<pid>:<random>`). */
+  pid: number;
   port: number;
   dataDir: string;
   /** Everything the app printed (JSON log lines), for assertions on logs. */
@@ -95,6 +97,7 @@ export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
   }
   return {
     url,
+    pid: child.pid as number,
     port,
     dataDir,
     output: () => out,

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateRawSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { chartDependencies, needsDependencyBuild } from "../../runners/helm/chart-dependencies.js";
 import {
@@ -16,6 +15,7 @@ import {
 import { helmBinary } from "../../runners/helm/helm-binary.js";
 import { defaultReleaseName, resolveHelmSettings } from "../../runners/helm/helm-settings.js";
 import { readZipEntry } from "../../runners/helm/read-zip-entry.js";
+import { makeZip } from "../support/make-zip.js";
 
 const chart = {
   release: "web",
@@ -180,41 +180,6 @@ describe("chart dependencies", () => {
     expect(await chartDependencies(dir)).toEqual([{ name: "db" }]);
   });
 });
-
-/** A zip with the given entries; `stored` entries are not compressed. */
-function makeZip(entries: { name: string; data: Buffer; stored?: boolean }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const body = e.stored ? e.data : deflateRawSync(e.data);
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(e.stored ? 0 : 8, 8);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(e.stored ? 0 : 8, 10);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
 
 describe("readZipEntry (the installer's fallback without unzip)", () => {
   const helm = Buffer.from("#!/bin/sh\necho helm\n".repeat(100));

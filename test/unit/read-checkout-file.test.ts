@@ -60,15 +60,23 @@ describe("readCheckoutFile", () => {
 });
 
 describe("callers read through it", () => {
-  it("project discovery: unreadable .tf and kustomization files give nothing, and do not hang", async () => {
-    const dir = join(root, "tree");
-    mkdirSync(join(dir, "k"), { recursive: true });
-    symlinkSync("/dev/zero", join(dir, "k", "kustomization.yaml"));
-    execFileSync("mkfifo", [join(dir, "pipe.tf")]);
-    writeFileSync(join(dir, "ok.tf"), 'module "a" {\n  source = "../shared"\n}\n');
-    const tree = await readRepoTree(dir, ["pipe.tf", "ok.tf", "k/kustomization.yaml"]);
+  it("project discovery reads git objects, not the checkout: a symlinked kustomization yields its link text, no refs", async () => {
+    // What `git cat-file` gives for a symlink is its target path; a file over the cap is left out.
+    const objects = new Map([
+      ["k/kustomization.yaml", "/dev/zero"],
+      ["ok.tf", 'module "a" {\n  source = "../shared"\n}\n'],
+    ]);
+    const files = ["big.tf", "ok.tf", "k/kustomization.yaml", "README.md", ".terraform/modules/x/main.tf", "k/Kustomization"];
+    const asked: string[][] = [];
+    const read = async (select: (path: string) => boolean) => {
+      asked.push(files.filter(select));
+      return new Map([...objects].filter(([p]) => select(p)));
+    };
+    const tree = await readRepoTree(read, files);
     expect(Object.fromEntries(tree.tfSources)).toEqual({ ".": ["../shared"] });
     expect(tree.kustomizeRefs.get("k")).toEqual([]);
+    // One batch read, only of the files discovery lexes.
+    expect(asked).toEqual([["big.tf", "ok.tf", "k/kustomization.yaml", "k/Kustomization"]]);
   });
 
   it("helm: a Chart.yaml that is a symlink to /dev/zero, a FIFO or too large is refused with the reason", async () => {

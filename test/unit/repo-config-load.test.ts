@@ -89,6 +89,7 @@ describe("loadRepoConfig: .sluice.yaml", () => {
       autodiscover: { enabled: true, ignore: ["sandbox/**", "legacy/*"] },
       parallelPlan: true,
       parallelApply: true,
+      sparseCheckout: false,
       automerge: true,
       applyOn: "merge",
       approvals: 2,

@@ -33,6 +33,15 @@ describe("repoSettings: the trusted config may only set what the server allows",
     expect(repoSettings(server, "other/infra", base).workflowFor(net).refusal).toContain("allow_custom_workflows");
   });
 
+  it("sparse checkout: on by default; the server or the base branch's `sparse_checkout: false` turns it off", () => {
+    const on = parseServerConfig("");
+    expect(repoSettings(on, "acme/infra", undefined).sparseCheckout).toBe(true);
+    expect(repoSettings(on, "acme/infra", repo("version: 1\n")).sparseCheckout).toBe(true);
+    expect(repoSettings(on, "acme/infra", repo("version: 1\nsparse_checkout: false\n")).sparseCheckout).toBe(false);
+    const off = parseServerConfig("sparse_checkout: false\n");
+    expect(repoSettings(off, "acme/infra", repo("version: 1\nsparse_checkout: true\n")).sparseCheckout).toBe(false);
+  });
+
   it("a repo without a config file overrides nothing, even where allowed", () => {
     const server = parseServerConfig("allowed_overrides: [automerge]\nautomerge: true\n");
     expect(repoSettings(server, "acme/infra", repo("version: 1\n")).automerge).toBe(false);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bwrapArgv, type Mount, systemMounts } from "../../runners/sandbox/bwrap-argv.js";
 import { networkFor } from "../../runners/sandbox/network-policy.js";
-import { sandboxCommand } from "../../runners/sandbox/sandbox-command.js";
+import { resolveMounts, sandboxCommand } from "../../runners/sandbox/sandbox-command.js";
 import { toolMounts } from "../../runners/sandbox/sandbox.js";
 
 const checkout = "/data/worktrees/acme__net/7/abc";
@@ -121,6 +121,35 @@ describe("sandboxCommand", () => {
       env: {},
     });
     expect(sandboxCommand({ limits: {} }, "terraform", ["plan"], plan)).toEqual({ file: "terraform", args: ["plan"], env: {} });
+  });
+});
+
+describe("resolveMounts", () => {
+  it("makes a read-only host symlink into another read-only mount the same symlink (merged /usr), and binds the rest", async () => {
+    const root = realpathSync(await mkdtemp(join(tmpdir(), "sluice-mounts-")));
+    try {
+      await mkdir(join(root, "usr/bin"), { recursive: true });
+      await mkdir(join(root, "elsewhere"), { recursive: true });
+      await symlink("usr/bin", join(root, "bin"));
+      await symlink("elsewhere", join(root, "outside"));
+      await symlink("usr/bin", join(root, "work"));
+      const ro = (p: string): Mount => ({ source: join(root, p), target: join(root, p), writable: false, optional: true });
+      const resolved = resolveMounts([ro("usr"), ro("bin"), ro("outside"), { ...ro("work"), writable: true }, ro("missing")]);
+      expect(resolved).toEqual([
+        ro("usr"),
+        { ...ro("bin"), source: join(root, "usr/bin"), symlink: "usr/bin" },
+        // Its target is under no mount: a symlink would dangle, so it is bound.
+        { ...ro("outside"), source: join(root, "elsewhere") },
+        // Writable mounts stay binds: the run must write through them.
+        { ...ro("work"), source: join(root, "usr/bin"), writable: true },
+        ro("missing"),
+      ]);
+      expect(bwrapArgv({ mounts: resolved.slice(0, 2), network: false, cwd: "/" }, ["true"])).toEqual(
+        expect.arrayContaining(["--symlink", "usr/bin", join(root, "bin")]),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -36,6 +36,7 @@ export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeCo
     },
     parallelPlan: input.parallel_plan ?? true,
     parallelApply: input.parallel_apply ?? false,
+    ...(input.sparse_checkout === false ? { sparseCheckout: false } : {}),
     automerge: input.automerge ?? false,
     applyOn: input.apply_on ?? "comment",
     approvals: input.approvals ?? 1,

@@ -129,6 +129,10 @@ export const sluiceConfigSchema = z
       })
       .optional(),
     parallel_plan: z.boolean().optional(),
+    sparse_checkout: z
+      .boolean()
+      .optional()
+      .describe("false: a pull request's worktree holds every file, not only the dirs its plans read (read from the base branch)."),
     parallel_apply: z.boolean().optional(),
     automerge: z.boolean().optional(),
     apply_on: z.enum(["comment", "merge"]).optional(),

@@ -1,9 +1,8 @@
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
-import { readRepoTree } from "../read-repo-tree.js";
+import { readRepoTreeAt } from "../read-repo-tree.js";
 import { secretsFor } from "../secrets.js";
 import { matchesFilter } from "../../model/command.js";
 import type { Job } from "../../model/job.js";
@@ -16,6 +15,7 @@ import { longestBacktickRun } from "../../render/fence.js";
 import { inlineCode } from "../../render/inline.js";
 import { stripControl } from "../../util/sanitize.js";
 import { planFileHere } from "../plan-file-here.js";
+import { removePlanCopy } from "../remove-plan-copy.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { driftPlanDir } from "./plan-default-head.js";
 import { mayRunDrift } from "./may-run-drift.js";
@@ -58,7 +58,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
     if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
     const settings = repoSettings(deps.config, name, configs.trusted);
-    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
     const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
     if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
@@ -104,7 +104,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           actor: spec.actor,
         });
       } finally {
-        if (here.copyDir) await rm(here.copyDir, { recursive: true, force: true });
+        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     });
     if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);

@@ -1,9 +1,10 @@
-import { copyFile, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, lstat, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RepoSettings, repoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { loadRepoConfigs } from "../load-repo-configs.js";
-import { readRepoTree } from "../read-repo-tree.js";
+import { readRepoTreeAt } from "../read-repo-tree.js";
 import { sourceDirsOf } from "../../drift/source-dirs-of.js";
 import type { ProjectTree } from "../../model/project-tree.js";
 import { type Secrets, secretsFor } from "../secrets.js";
@@ -86,7 +87,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     }
     const config = configs.head.config;
     const settings = repoSettings(deps.config, name, configs.trusted);
-    const tree = await readRepoTree(checkout.dir, checkout.files, await deps.workspace.filesWithLocalSources(repo, head.sha));
+    const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
     const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
     // Every drift job keeps the stored schedules in line with the default branch's config.
     await deps.store.syncDriftSchedules(
@@ -259,7 +260,14 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
   // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
   // while a newer check is planning the same project.
   const planFile = join(dirname(outcome.planFile), `plan-${job.id}.tfplan`);
-  await copyFile(outcome.planFile, planFile);
+  // The sandbox had this dir writable: no end of the copy is a symlink it left (a file of Sluice's
+  // own copied into the store as the plan, or overwritten with it).
+  if (!(await lstat(outcome.planFile)).isFile()) {
+    const message = "the plan file is not a regular file (a symlink or other special file was left in its place)";
+    return { project, status: "error", step: "plan", message, output: outcome.output };
+  }
+  await rm(planFile, { recursive: true, force: true });
+  await copyFile(outcome.planFile, planFile, constants.COPYFILE_EXCL);
   const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
   const changed = live
     ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, sourceDirsOf(project.dir, ctx.tree))

@@ -93,7 +93,9 @@ async function upsertIssue(
   // The plan the issue shows is what `/apply` on it may run: saved under the issue's number.
   await supersede(s, issue.number);
   // With its bytes: `/apply` on the issue may be taken by another replica.
-  const file = await readPlanFile(r.planFile);
+  const read = await readPlanFile(r.planFile);
+  if (!read.ok) throw new Error(`${r.project.name}: ${read.reason}`);
+  const file = read.file;
   if (!file.bytes)
     deps.log.warn({ jobId: s.job.id, project: r.project.name, bytes: file.size }, "plan file too large to keep in the store");
   const plan = await deps.store.savePlan(

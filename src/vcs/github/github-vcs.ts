@@ -80,14 +80,14 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         mergeableState: data.mergeable_state ?? "unknown",
       } satisfies PullRequestInfo;
     },
-    async createComment(repo, pr, body) {
+    async createComment(repo, pr, body, createOpts) {
       // Every comment Sluice writes is idempotent: it starts with its marker, so a retry after a
       // lost answer finds it instead of posting it twice.
       const firstLine = body.split("\n", 1)[0] ?? "";
       if (!parseMarker(firstLine)) throw new Error("a Sluice comment must start with its marker line (render/marker.ts)");
       const key = `${repo.owner}/${repo.name}#${pr} ${firstLine}`;
       const find = () => findOwnByFirstLine(repo, pr, firstLine);
-      if (uncertain.has(key)) {
+      if (uncertain.has(key) || createOpts?.mayExist) {
         const landed = await retry(`looking for comment ${firstLine}`, find);
         if (landed !== undefined) return landed;
       }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -123,6 +123,27 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     ]);
     expect(await readFile(plans[1]?.planPath ?? "", "utf8")).toBe("plan of app staging app-staging\n");
     expect(plans[0]?.planPath).not.toBe(plans[1]?.planPath);
+  });
+
+  it("refuses a plan file the sandbox left as a symlink: what it points to is neither read into the store nor chmod-ed", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    const secret = join(deps.dataDir, "session-secret");
+    await writeFile(secret, "the console's key\n", { mode: 0o600 });
+    const plan = runner.plan.bind(runner);
+    // A provider run by `terraform show` in the sandbox (the data dir is writable there) swaps the plan.
+    runner.plan = async (req) => {
+      const outcome = await plan(req);
+      if (outcome.ok) {
+        await rm(outcome.planFile);
+        await symlink(secret, outcome.planFile);
+      }
+      return outcome;
+    };
+    await runPlanJob(await autoplan(), deps);
+    expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
+    expect((await stat(secret)).mode & 0o777).toBe(0o600);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain("the plan file is not a regular file");
+    expect(lastCheck("sluice/plan")).toMatchObject({ status: "completed", conclusion: "failure" });
   });
 
   it("does not plan a project whose dependency failed to plan", async () => {
@@ -269,6 +290,26 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     await runApplyJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the saved plan file (80.0 MiB) is over the 64.0 MiB Sluice keeps in its store");
+  });
+
+  it("never applies a plan twice: one whose apply started and died midway is used, also for a replica with the store's copy", async () => {
+    const { runner } = await planned();
+    const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
+    if (!plan) throw new Error("no plan");
+    const apply = runner.apply.bind(runner);
+    // The tool started, then this process went away (or the runner threw): nothing after it ran.
+    runner.apply = async () => {
+      throw new Error("gone midway");
+    };
+    await expect(runApplyJob(await applyComment(), deps)).rejects.toThrow("gone midway");
+    runner.apply = apply;
+    expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
+    expect(await deps.store.planFile(plan.id)).toBeUndefined();
+    await rm(deps.dataDir, { recursive: true, force: true });
+    deps.dataDir = await mkdtemp(join(tmpdir(), "sluice-replica-b-"));
+    await runApplyJob(await applyComment(), deps);
+    expect(runner.applied).toEqual([]);
+    expect(deps.vcs.bodiesOn(1).at(-1)).toContain("Nothing to apply");
   });
 
   it("refuses a user without write access, and applies nothing", async () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,14 +14,27 @@ afterEach(async () => {
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe("readPlanFile", () => {
-  it("reads the bytes and hashes exactly them; over the limit, the hash and size only", async () => {
+  it("reads the bytes and hashes exactly them, and makes the file read-only; over the limit, the hash and size only", async () => {
     dir = await mkdtemp(join(tmpdir(), "sluice-plan-file-"));
     const file = join(dir, "plan.tfplan");
     const bytes = Buffer.from([0, 1, 2, 255, 10, 0]);
-    await writeFile(file, bytes);
-    expect(await readPlanFile(file)).toEqual({ sha256: sha(bytes), size: 6, bytes });
-    expect(await readPlanFile(file, 6)).toEqual({ sha256: sha(bytes), size: 6, bytes });
-    expect(await readPlanFile(file, 5)).toEqual({ sha256: sha(bytes), size: 6 });
+    await writeFile(file, bytes, { mode: 0o644 });
+    expect(await readPlanFile(file)).toEqual({ ok: true, file: { sha256: sha(bytes), size: 6, bytes } });
+    expect((await stat(file)).mode & 0o777).toBe(0o400);
+    expect(await readPlanFile(file, 6)).toEqual({ ok: true, file: { sha256: sha(bytes), size: 6, bytes } });
+    expect(await readPlanFile(file, 5)).toEqual({ ok: true, file: { sha256: sha(bytes), size: 6 } });
+  });
+
+  it("refuses what the sandbox may leave in the plan's place: a symlink (not followed) or a FIFO (not waited on)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "sluice-plan-file-"));
+    const secret = join(dir, "secret");
+    await writeFile(secret, "key", { mode: 0o600 });
+    await symlink(secret, join(dir, "plan.tfplan"));
+    const refused = { ok: false, reason: expect.stringContaining("the plan file is not a regular file") };
+    expect(await readPlanFile(join(dir, "plan.tfplan"))).toEqual(refused);
+    expect((await stat(secret)).mode & 0o777).toBe(0o600);
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    expect(await readPlanFile(join(dir, "fifo"))).toEqual(refused);
   });
 });
 

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { startSimulator } from "../test/simulator/github-simulator.js";
+import { createTestDatabase, startPostgres } from "../test/support/postgres.js";
+import { type AppProcess, removeDir, startApp } from "../test/support/start-app.js";
+import type { BenchOptions } from "./support/bench-options.js";
+import { atLeast, type Figure, figure } from "./support/figure.js";
+import { runIfMain } from "./support/run-if-main.js";
+import { buildOnce } from "./support/start-bench-app.js";
+import { sec } from "./support/stats.js";
+import { flatRepo, projectName, tfData } from "./support/tf-repo-files.js";
+
+type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The compiled entry point, as `npm start` runs it (built once per bench process). */
+const ENTRY = join(resolve(import.meta.dirname, ".."), "dist/src/main.js");
+
+/**
+ * Issue #17: plans per minute with 1 and with 2 replica processes on one PostgreSQL, the same
+ * workload each time (M PRs opened at once, each changing K terraform_data projects of its own),
+ * from the first `pull_request.opened` sent to the last completed `sluice/plan` check.
+ *
+ * Each replica plans `parallel` = half the CPUs at a time: one replica is what a single host of
+ * that size gives, and the second replica brings the other half, as a second host would. Giving
+ * one replica every core would leave the second nothing to add on this machine.
+ */
+export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
+  const prs = opts.quick ? 4 : 12;
+  const perPr = opts.quick ? 3 : 5;
+  const parallel = Math.max(1, Math.floor(cpus().length / 2));
+  await buildOnce();
+  const server = await startPostgres();
+  const secret = `whsec-${randomBytes(12).toString("hex")}`;
+  const sim = await startSimulator({ webhookSecret: secret });
+  const env = {
+    APP_ID: String(sim.appId),
+    PRIVATE_KEY: sim.privateKeyPem,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: sim.host,
+    GHE_PROTOCOL: "http",
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+  };
+  const run = async (replicas: number, tag: string) => {
+    const db = await createTestDatabase(server.url);
+    const apps: AppProcess[] = [];
+    try {
+      for (let i = 0; i < replicas; i++) {
+        apps.push(await startApp({ env: { ...env, DATABASE_URL: db.url }, serverConfig: `parallel: ${parallel}\n`, entry: ENTRY }));
+      }
+      sim.setWebhookTargets(apps.map((a) => a.url));
+      return await planBurst(sim, tag, prs, perPr);
+    } finally {
+      for (const app of apps) await app.kill("SIGTERM");
+      for (const app of apps) await removeDir(app.dataDir);
+      await db.stop();
+    }
+  };
+  try {
+    console.error(`replicas: ${prs} PRs × ${perPr} projects, parallel ${parallel} per replica; a warm-up, then 1 and 2 replicas`);
+    await run(1, "warm");
+    const one = await run(1, "one");
+    const two = await run(2, "two");
+    const perMin = (ms: number) => (prs * perPr * 60_000) / ms;
+    const ratio = perMin(two) / perMin(one);
+    const shape = `${prs} PRs × ${perPr} projects, parallel ${parallel} per replica (half of ${cpus().length} CPUs each)`;
+    return [
+      atLeast(
+        "replicas.throughput 2 vs 1",
+        ratio,
+        "x",
+        1.8,
+        `1 replica ${perMin(one).toFixed(1)} plans/min (${sec(one)}), 2 replicas ${perMin(two).toFixed(1)} plans/min (${sec(two)}); ${shape}`,
+      ),
+      figure("replicas.plans/min 2 replicas", perMin(two), "/min", undefined, `same run; ${shape}`),
+    ];
+  } finally {
+    await sim.stop();
+    await server.stop();
+  }
+}
+
+/** Opens `prs` PRs at once, each changing `perPr` projects of its own; ms until every plan check has completed. */
+async function planBurst(sim: Sim, tag: string, prs: number, perPr: number): Promise<number> {
+  const repo = await sim.createRepo({ owner: "acme", name: `replicas-${tag}`, files: flatRepo(prs * perPr) });
+  for (let p = 0; p < prs; p++) {
+    const files: Record<string, string> = {};
+    for (let j = p * perPr; j < (p + 1) * perPr; j++) files[`${projectName(j)}/main.tf`] = tfData(projectName(j), 2, tag);
+    await sim.pushBranch(repo, { branch: `c${p}`, files });
+  }
+  const t0 = Date.now();
+  const opened = await Promise.all(
+    Array.from({ length: prs }, (_, p) => sim.openPullRequest(repo, { head: `c${p}`, author: "alice", title: `c${p}` })),
+  );
+  for (const pr of opened) if (pr.delivery.status !== 202) throw new Error(`pull_request.opened answered ${pr.delivery.status}`);
+  const done = () => opened.map((pr) => sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan" && c.status === "completed"));
+  await sim.waitFor(() => done().every(Boolean), { timeoutMs: 900_000, message: `replicas ${tag}: plans did not complete` });
+  const ms = Date.now() - t0;
+  const want = `+${2 * perPr} ~0 -0 in ${perPr} projects`;
+  for (const check of done()) {
+    if (check?.conclusion !== "success" || !check.output.title?.includes(want)) {
+      throw new Error(`replicas ${tag}: check ${check?.conclusion} "${check?.output.title}", expected success "${want}"`);
+    }
+  }
+  return ms;
+}
+
+runIfMain(import.meta.url, replicaThroughput);

@@ -1,0 +1,44 @@
+import { isLocalSource } from "../../runners/terraform/find-module-sources.js";
+import type { Project } from "../model/project.js";
+import type { RepoTree } from "../model/project-tree.js";
+import { cleanRepoPath, compareStrings, resolveFrom } from "../util/repo-path.js";
+
+/** What a job's worktree must hold: some dirs (plus the root's files), or every file and why. */
+export type CheckoutScope = { sparse: true; dirs: string[] } | { sparse: false; reason: string };
+
+/** Runners whose every input is known from the tree: the project dir and its local module dirs. */
+const SPARSE_RUNNERS: ReadonlySet<string> = new Set(["terraform", "opentofu"]);
+
+/**
+ * The dirs plans of `projects` read: each project's dir and the local module dirs it uses,
+ * through modules using modules. Anything else gets every file: a helm or kustomize project
+ * (values files, patches and generators may name any path), or a module source leading out of
+ * the repo root (the tool reports that itself, with the whole tree present as before).
+ */
+export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: readonly Project[]): CheckoutScope {
+  const other = projects.find((p) => !SPARSE_RUNNERS.has(p.runner));
+  if (other) return { sparse: false, reason: `${other.runner} project ${other.name} may read files outside its dir` };
+  const sourcesOf = new Map<string, string[]>();
+  for (const [raw, sources] of tree.tfSources) {
+    const dir = cleanRepoPath(raw);
+    if (dir !== undefined) sourcesOf.set(dir, [...(sourcesOf.get(dir) ?? []), ...sources]);
+  }
+  const dirs = new Set<string>();
+  const queue: string[] = [];
+  for (const p of projects) {
+    const dir = cleanRepoPath(p.dir);
+    if (dir === undefined) return { sparse: false, reason: `project dir ${p.dir} is not a clean repo path` };
+    queue.push(dir);
+  }
+  for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
+    if (dirs.has(dir)) continue;
+    dirs.add(dir);
+    for (const source of sourcesOf.get(dir) ?? []) {
+      if (!isLocalSource(source)) continue;
+      const target = resolveFrom(dir, source);
+      if (target === undefined) return { sparse: false, reason: `module source ${source} in ${dir} leads outside the repository` };
+      queue.push(target);
+    }
+  }
+  return { sparse: true, dirs: [...dirs].sort(compareStrings) };
+}

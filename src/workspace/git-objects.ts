@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { exec } from "../../runners/exec.js";
+import { GitError } from "./git-error.js";
+
+/**
+ * Reads of a mirror's objects for big repos: a commit's file list, many files in one batch, and
+ * what could make a sparse worktree too small. No worktree is involved.
+ */
+
+export interface GitObjectOptions {
+  timeoutMs: number;
+  redact: (s: string) => string;
+}
+
+export interface TreeListing {
+  /** Every path of the commit. */
+  files: string[];
+  /** The blob id of each of `files` (same index; "" for a submodule). */
+  ids: string[];
+}
+
+/** Blobs one `git cat-file --batch` is asked for: keeps one answer well under exec's capture limit. */
+const READ_CHUNK = 20_000;
+
+/** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
+const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
+
+const ENV = { GIT_CONFIG_NOSYSTEM: "1" };
+
+async function git(cwd: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]) {
+  const r = await exec("git", args, { cwd, env: ENV, timeoutMs: opts.timeoutMs, redact: opts.redact, input });
+  if (r.exitCode === null || !okCodes.includes(r.exitCode)) {
+    throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
+  }
+  return r.stdout;
+}
+
+/** Every path at `sha` and the blob id of each file: one `git ls-tree`. */
+export async function listTree(mirror: string, sha: string, opts: GitObjectOptions): Promise<TreeListing> {
+  // Paths and ids, not secrets: no redaction pass over megabytes of listing.
+  const out = await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], { ...opts, redact: (s) => s });
+  const files: string[] = [];
+  const ids: string[] = [];
+  // `<6-digit mode> <type> <id>\t<path>\0`, 200,000 times: read at offsets, no string per entry.
+  for (let at = 0; at < out.length; ) {
+    const end = out.indexOf("\0", at);
+    const tab = out.indexOf("\t", at);
+    if (end < 0 || tab < 0 || tab > end) break;
+    files.push(out.slice(tab + 1, end));
+    ids.push(out.startsWith("blob ", at + 7) ? out.slice(at + 12, tab) : "");
+    at = end + 1;
+  }
+  return { files, ids };
+}
+
+/**
+ * The files of a listed commit that `select` accepts: path -> text, in the listing's order. The
+ * blobs are asked for by id (no path lookups; identical files read once) in one
+ * `git cat-file --batch` per 20,000. Left out: files larger than `maxBytes`.
+ */
+export async function readBlobs(
+  mirror: string,
+  listing: TreeListing,
+  select: (path: string) => boolean,
+  maxBytes: number,
+  opts: GitObjectOptions,
+): Promise<Map<string, string>> {
+  // One pass over the listing with a cheap test: a big repo has far more files than are read.
+  const blobs = new Map<string, string>();
+  const { files, ids: idOf } = listing;
+  for (let i = 0; i < files.length; i++) {
+    const id = idOf[i] as string;
+    const file = files[i] as string;
+    if (id !== "" && select(file)) blobs.set(file, id);
+  }
+  const ids = [...new Set(blobs.values())];
+  const byId = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const chunk = ids.slice(i, i + READ_CHUNK);
+    // Each answer starts with a mark no file can hold by chance: sizes are not needed to split.
+    const mark = randomBytes(12).toString("hex");
+    const out = await git(mirror, ["cat-file", `--batch=${mark} %(objectname) %(objectsize)`], opts, `${chunk.join("\n")}\n`);
+    const answers = `\n${out}`.split(`\n${mark} `).slice(1);
+    // Fewer answers than asked: the output was cut (exec's capture limit), the last one too.
+    if (answers.length < chunk.length) answers.pop();
+    answers.forEach((answer, k) => {
+      const eol = answer.indexOf("\n");
+      const [id = "", size] = answer.slice(0, eol).split(" ");
+      if (eol < 0 || Number(size) > maxBytes) return;
+      // git ends every answer with a line feed; the split took all but the last one's.
+      byId.set(id, answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
+    });
+    // Cut short: the rest one at a time, size checked first.
+    for (const id of chunk) {
+      if (byId.has(id) || answers.length === chunk.length) continue;
+      if (Number((await git(mirror, ["cat-file", "-s", id], opts)).trim()) <= maxBytes) {
+        byId.set(id, await git(mirror, ["cat-file", "blob", id], opts));
+      }
+    }
+  }
+  const texts = new Map<string, string>();
+  for (const [path, id] of blobs) {
+    const text = byId.get(id);
+    if (text !== undefined) texts.set(path, text);
+  }
+  return texts;
+}
+
+/**
+ * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
+ * or undefined: a symlink or submodule in them, or a parent path in a Terraform or tfvars file
+ * other than on a module `source` line (`file("../x")`, `"${path.module}/.."`,
+ * `dirname(path.module)`, a backend path; `merge(list...)` is no path). One `git ls-tree` and
+ * one `git grep` over the packed objects, limited to the dirs.
+ */
+export async function sparseHazards(
+  mirror: string,
+  sha: string,
+  dirs: readonly string[],
+  opts: GitObjectOptions,
+): Promise<string | undefined> {
+  const below = dirs.filter((d) => d !== ".");
+  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...below], opts)) : [];
+  // The root's own files only (its dirs are not written unless named).
+  if (dirs.includes(".")) entries.push(...splitZ(await git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts)));
+  for (const entry of entries) {
+    const [meta = "", path = ""] = entry.split("\t", 2);
+    const mode = meta.split(" ")[0];
+    if (mode === "120000") return `\`${path}\` is a symlink`;
+    if (mode === "160000") return `\`${path}\` is a submodule`;
+  }
+  const specs = dirs.flatMap((d) => {
+    const base = d === "." ? "" : `${d}/`;
+    // Root: only the root's own files (cone mode writes those); a dir: everything below it.
+    const deep = d === "." ? "" : "**/";
+    return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
+  });
+  // Exit 1: nothing matched.
+  const out = await git(mirror, ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
+  for (const line of out.split("\n")) {
+    if (line === "") continue;
+    const [file = "", text = ""] = line.split("\0", 2);
+    if (/^\s*"?source"?\s*[=:]/.test(text)) continue;
+    return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
+  }
+  return undefined;
+}
+
+function splitZ(out: string): string[] {
+  return out.split("\0").filter((s) => s.length > 0);
+}

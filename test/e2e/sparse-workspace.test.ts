@@ -1,0 +1,163 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RepoRef } from "../../src/model/repo.js";
+import { GitWorkspace } from "../../src/workspace/git-workspace.js";
+
+// The git adapter's side of sparse checkouts: files read from git objects in one batch, and
+// worktrees that hold some dirs, grow on request, and shrink only when reused for another commit.
+
+const repo: RepoRef = { owner: "acme", name: "mono" };
+const env = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@localhost",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@localhost",
+};
+const git = (cwd: string, args: string[]) => execFileSync("git", args, { cwd, env, encoding: "utf8" }).trim();
+
+let root: string;
+let src: string;
+let ws: GitWorkspace;
+let first: string;
+let second: string;
+
+function write(files: Record<string, string>) {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(src, path)), { recursive: true });
+    writeFileSync(join(src, path), text);
+  }
+  git(src, ["add", "-A"]);
+  git(src, ["commit", "-q", "-m", "c"]);
+  return git(src, ["rev-parse", "HEAD"]);
+}
+
+function onDisk(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === ".git") continue;
+      if (e.isDirectory()) walk(join(d, e.name));
+      else found.push(relative(dir, join(d, e.name)));
+    }
+  };
+  walk(dir);
+  return found.sort();
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "sluice-sparse-ws-"));
+  src = join(root, "src");
+  mkdirSync(src);
+  git(src, ["init", "-q", "-b", "main"]);
+  first = write({
+    "README.md": "# mono\n",
+    "a/main.tf": 'module "m" {\n  source = "../m"\n}\n',
+    "a/same.tf": "same\n",
+    "b/same.tf": "same\n",
+    "b/empty.tf": "",
+    "b/with space.tf": "spaced\n",
+    "b/big.tf": "x".repeat(2048),
+    "m/main.tf": "# module\n",
+    "c/deep/x.txt": "x\n",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's own interpolation
+    "d/main.tf": 'locals {\n  x = file("${path.module}/../m/main.tf")\n}\n',
+    "e/main.tf": 'module "m" {\n  source = "../m"\n}\nlocals {\n  x = merge(local.maps...)\n}\n',
+    "f/terraform.tfvars": 'policy = "../policies/p.json"\n',
+  });
+  symlinkSync("/etc/passwd", join(src, "b", "link.tf"));
+  second = write({ "c/deep/x.txt": "y\n" });
+  ws = new GitWorkspace(join(root, "data"));
+  mkdirSync(dirname(ws.mirrorDir(repo)), { recursive: true });
+  execFileSync("git", ["clone", "-q", "--bare", src, ws.mirrorDir(repo)], { env });
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const request = (pr: number, sha: string, sparse: boolean) => ({
+  repo,
+  cloneUrl: src,
+  token: "unused",
+  pr,
+  headSha: sha,
+  baseSha: sha,
+  baseRef: "main",
+  sparse,
+});
+
+describe("readFilesAt", () => {
+  it("reads many files in one go: empty and identical files, spaces, symlinks as their link text; too large or missing left out", async () => {
+    const wanted = new Set(["a/same.tf", "b/same.tf", "b/empty.tf", "b/with space.tf", "b/link.tf", "b/big.tf", "nope.tf", "a/main.tf"]);
+    const texts = await ws.readFilesAt(repo, second, (p) => wanted.has(p), 1024);
+    expect(Object.fromEntries(texts)).toEqual({
+      "a/same.tf": "same\n",
+      "b/same.tf": "same\n",
+      "b/empty.tf": "",
+      "b/with space.tf": "spaced\n",
+      "b/link.tf": "/etc/passwd",
+      "a/main.tf": 'module "m" {\n  source = "../m"\n}\n',
+    });
+  });
+
+  it("reads a commit's own files, not another's", async () => {
+    const x = (p: string) => p === "c/deep/x.txt";
+    expect(Object.fromEntries(await ws.readFilesAt(repo, first, x))).toEqual({ "c/deep/x.txt": "x\n" });
+    expect(Object.fromEntries(await ws.readFilesAt(repo, second, x))).toEqual({ "c/deep/x.txt": "y\n" });
+  });
+});
+
+describe("sparse worktrees", () => {
+  it("hold the root's files, grow by dirs on request, and hold every file when asked", async () => {
+    const c = await ws.checkout(request(1, first, true));
+    try {
+      expect(onDisk(c.dir)).toEqual(["README.md"]);
+      expect(c.files).toContain("c/deep/x.txt");
+      await c.include(["a", "m"]);
+      expect(onDisk(c.dir)).toEqual(["README.md", "a/main.tf", "a/same.tf", "m/main.tf"]);
+      await c.includeAll();
+      expect(onDisk(c.dir)).toContain("c/deep/x.txt");
+    } finally {
+      c.release();
+    }
+  });
+
+  it("a full checkout of a head whose worktree is sparse gets every file", async () => {
+    const sparse = await ws.checkout(request(2, first, true));
+    sparse.release();
+    const full = await ws.checkout(request(2, first, false));
+    full.release();
+    expect(full.dir).toBe(sparse.dir);
+    expect(onDisk(full.dir)).toContain("b/same.tf");
+  });
+
+  it("an idle worktree reused for another commit is narrowed to the root's files again, with no leftovers", async () => {
+    await ws.removePr(repo, 1);
+    await ws.removePr(repo, 2);
+    const old = await ws.checkout(request(3, first, false));
+    writeFileSync(join(old.dir, "b", "untracked.txt"), "left over\n");
+    old.release();
+    const next = await ws.checkout(request(3, second, true));
+    next.release();
+    expect(onDisk(next.dir)).toEqual(["README.md"]);
+    await next.include(["c"]);
+    expect(onDisk(next.dir)).toEqual(["README.md", "c/deep/x.txt"]);
+  });
+});
+
+describe("sparseHazards", () => {
+  it("names a symlink in the dirs; nothing for plain dirs", async () => {
+    expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "."])).toBeUndefined();
+    expect(await ws.sparseHazards(repo, second, ["b"])).toBe("`b/link.tf` is a symlink");
+  });
+
+  it("names a parent path outside module sources, in .tf and .tfvars files", async () => {
+    expect(await ws.sparseHazards(repo, first, ["a", "d"])).toMatch(/^`d\/main\.tf` may read a file outside its dir/);
+    expect(await ws.sparseHazards(repo, first, ["f"])).toMatch(/^`f\/terraform\.tfvars` may read/);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { Project } from "../../src/model/project.js";
+import { sparseCheckoutDirs } from "../../src/projects/sparse-checkout-dirs.js";
+
+const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });
+const tree = (sources: Record<string, string[]>) => ({ tfSources: new Map(Object.entries(sources)) });
+
+describe("sparseCheckoutDirs", () => {
+  it("a project's dir and the local modules it uses, through modules using modules, each once", () => {
+    const t = tree({
+      "teams/a": ["../../modules/net", "git::https://example.com/x.git", "hashicorp/consul/aws"],
+      "teams/b": ["./sub", "../../modules/net"],
+      "modules/net": ["../dns"],
+      "modules/dns": ["../net"],
+    });
+    expect(sparseCheckoutDirs(t, [tf("teams/a"), tf("teams/b")])).toEqual({
+      sparse: true,
+      dirs: ["modules/dns", "modules/net", "teams/a", "teams/b", "teams/b/sub"],
+    });
+  });
+
+  it("a module dir no other project of the change uses stays out", () => {
+    expect(sparseCheckoutDirs(tree({ "x/y": ["../m"], "z/w": ["../n"] }), [tf("x/y")])).toEqual({ sparse: true, dirs: ["x/m", "x/y"] });
+  });
+
+  it("every file when a module source leaves the repository, or for helm and kustomize projects", () => {
+    expect(sparseCheckoutDirs(tree({ app: ["../../outside"] }), [tf("app")])).toMatchObject({ sparse: false });
+    expect(sparseCheckoutDirs(tree({}), [tf("net"), { ...tf("charts/web"), runner: "helm" }])).toEqual({
+      sparse: false,
+      reason: "helm project charts/web may read files outside its dir",
+    });
+    expect(sparseCheckoutDirs(tree({}), [{ ...tf("k/prod"), runner: "kustomize" }])).toMatchObject({ sparse: false });
+  });
+
+  it("OpenTofu projects are sparse as Terraform ones; the root project is `.`", () => {
+    expect(sparseCheckoutDirs(tree({ ".": ["./modules/a"] }), [{ ...tf("."), runner: "opentofu" }])).toEqual({
+      sparse: true,
+      dirs: [".", "modules/a"],
+    });
+  });
+});
