@@ -74,6 +74,8 @@ export async function memory(opts: BenchOptions): Promise<Figure[]> {
     const files: Record<string, string> = { "README.md": "# memory\n" };
     for (let i = 0; i < PROJECTS; i++) files[`${projectName(i)}/main.tf`] = tfData(projectName(i), 1);
     const repo = await app.sim.createRepo({ owner: "acme", name: "memory", files });
+    // The sequential rounds are `/plan` comments: commands need write access (plan_permission).
+    app.sim.setPermission(repo, "alice", "write");
 
     console.error(`memory: RSS after start ${mb(start)}; 20 PRs opened at once (20 concurrent plans, parallel 20)`);
     const sampler = sampleMemory(app.pid, 25);

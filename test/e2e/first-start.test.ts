@@ -172,7 +172,8 @@ describe("GitHub credentials at start", () => {
       expect(r.github).toMatchObject({ ok: true });
       // The tools found at start, with versions, are in the log and in /readyz.
       expect(r.body.checks.find((c) => c.name === "tools")?.detail).toMatch(/^tools: .*terraform \d+\.\d+\.\d+/);
-      expect(app.output()).toMatch(/"msg":"tools: [^"]*terraform \d/);
+      // The log line is written before /readyz answers, but reaches this process through a pipe.
+      await sim.waitFor(() => /"msg":"tools: [^"]*terraform \d/.test(app.output()), { timeoutMs: 10_000, message: "no tools line" });
       await sim.waitFor(() => app.output().includes("webhooks: "), { timeoutMs: 10_000, message: "no webhook line" });
       const line =
         app
