@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { planSigningKey } from "../jobs/plan-signature.js";
 import PQueue from "p-queue";
 import { Probot, ProbotOctokit } from "probot";
 import { exec } from "../../runners/exec.js";
@@ -145,6 +146,7 @@ export async function startJobRuntime(
     sandbox,
     wake: () => worker.notify(),
     publicUrl: consoleEnv.publicUrl,
+    planKey: planSigningKey(env.webhookSecret),
   };
 
   const timed = async (kind: string, run: () => Promise<void>) => {

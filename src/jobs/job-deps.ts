@@ -41,4 +41,6 @@ export interface JobDeps {
   sandbox: Sandbox;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
+  /** Signs the plans kept in the store and checks them before an apply (plan-signature.ts). */
+  planKey: Buffer;
 }

@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { PlanRecord, Store } from "../store/store.js";
 import { hashFile } from "../workspace/hash-file.js";
+import { planSignatureValid } from "./plan-signature.js";
 import { notHereReason } from "./read-plan-file.js";
 
 export type PlanFileHere = { ok: true; planFile: string; copyDir?: string } | { ok: false; reason: string; copyDir?: string };
@@ -16,8 +17,9 @@ const isMissing = (e: unknown) => (e as { code?: string }).code === "ENOENT";
  */
 export async function planFileHere(
   store: Pick<Store, "planFile">,
-  plan: Pick<PlanRecord, "id" | "planPath" | "planHash">,
+  plan: Pick<PlanRecord, "id" | "planPath" | "planHash" | "repo" | "pr" | "project" | "dir" | "workspace">,
   copyDir: string,
+  key: Buffer,
 ): Promise<PlanFileHere> {
   const local = await hashFile(plan.planPath).catch((e: unknown) => (isMissing(e) ? undefined : { unreadable: e }));
   if (typeof local === "object") {
@@ -30,6 +32,14 @@ export async function planFileHere(
   }
   const stored = await store.planFile(plan.id);
   if (!stored?.bytes) return { ok: false, reason: notHereReason(stored) };
+  // The recorded sha256 sits in the same database: only the signature says a Sluice replica made this plan.
+  if (!planSignatureValid(key, plan, stored.mac)) {
+    return {
+      ok: false,
+      reason:
+        "the store's copy of the saved plan does not carry this Sluice's signature (it was changed in the database, or saved by a server with another webhook secret)",
+    };
+  }
   await rm(copyDir, { recursive: true, force: true });
   // The original's name: runners and custom workflows may look for it ($PLANFILE keeps its extension).
   const planFile = join(copyDir, basename(plan.planPath) || "plan");

@@ -292,7 +292,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       const refuse = (reason: string): ProjectResult => ({ project, status: "refused", reason, output: "" });
       // Inside the run lock: nothing can replace, discard or unlock the plan between this check and the apply.
       // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
-      const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`));
+      const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`), deps.planKey);
       try {
         const gates = checkPlanGates({
           plan,

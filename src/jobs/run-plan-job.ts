@@ -23,6 +23,7 @@ import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { planRequest, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
+import { signPlan } from "./plan-signature.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
@@ -281,23 +282,21 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   const file = read.file;
   const outcome = withWarning(marked, planFileWarning(file));
   if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
-  const saved = await deps.store.savePlan(
-    {
-      repo,
-      pr: pr.number,
-      project: project.name,
-      dir: project.dir,
-      workspace: project.workspace,
-      runner: project.runner,
-      headSha: pr.headSha,
-      baseSha: pr.baseSha,
-      planPath: outcome.planFile,
-      planHash: file.sha256,
-      summary: withoutSecrets(outcome.summary),
-      jobId: job.id,
-    },
-    file,
-  );
+  const newPlan = {
+    repo,
+    pr: pr.number,
+    project: project.name,
+    dir: project.dir,
+    workspace: project.workspace,
+    runner: project.runner,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    planPath: outcome.planFile,
+    planHash: file.sha256,
+    summary: withoutSecrets(outcome.summary),
+    jobId: job.id,
+  };
+  const saved = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
   if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
   return {

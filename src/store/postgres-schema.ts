@@ -55,8 +55,10 @@ CREATE TABLE IF NOT EXISTS plan_files (
   plan_id integer PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
   sha256 text NOT NULL,
   size bigint NOT NULL,
-  bytes bytea
+  bytes bytea,
+  mac text
 );
+ALTER TABLE plan_files ADD COLUMN IF NOT EXISTS mac text;
 CREATE TABLE IF NOT EXISTS locks (
   repo text NOT NULL,
   dir text NOT NULL,

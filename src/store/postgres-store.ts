@@ -217,24 +217,30 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
           ],
         );
         const saved = r.rows[0] as PlanRow;
-        await c.query("INSERT INTO plan_files (plan_id, sha256, size, bytes) VALUES ($1, $2, $3, $4)", [
+        await c.query("INSERT INTO plan_files (plan_id, sha256, size, bytes, mac) VALUES ($1, $2, $3, $4, $5)", [
           saved.id,
           file.sha256,
           file.size,
           file.bytes ?? null,
+          file.mac ?? null,
         ]);
         return saved;
       });
       return toPlan(row);
     },
     async planFile(planId) {
-      const rows = await query<{ sha256: string; size: string; bytes: Buffer | null }>(
-        "SELECT sha256, size, bytes FROM plan_files WHERE plan_id = $1",
+      const rows = await query<{ sha256: string; size: string; bytes: Buffer | null; mac: string | null }>(
+        "SELECT sha256, size, bytes, mac FROM plan_files WHERE plan_id = $1",
         [planId],
       );
       const row = rows[0];
       if (!row) return undefined;
-      return { sha256: row.sha256, size: Number(row.size), ...(row.bytes !== null ? { bytes: row.bytes } : {}) };
+      return {
+        sha256: row.sha256,
+        size: Number(row.size),
+        ...(row.bytes !== null ? { bytes: row.bytes } : {}),
+        ...(row.mac !== null ? { mac: row.mac } : {}),
+      };
     },
     async pendingPlans(repo, pr) {
       const rows = await query<PlanRow>(

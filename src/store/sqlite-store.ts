@@ -116,7 +116,8 @@ CREATE TABLE IF NOT EXISTS plan_files (
   plan_id INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
   sha256 TEXT NOT NULL,
   size INTEGER NOT NULL,
-  bytes BLOB
+  bytes BLOB,
+  mac TEXT
 );
 ${lockTables("IF NOT EXISTS locks", "IF NOT EXISTS lock_waiters")}
 CREATE TABLE IF NOT EXISTS pr_operations (
@@ -171,6 +172,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec(SCHEMA);
   migrateLockKeys(db);
+  // plan_files made before plans were signed.
+  if (!(db.pragma("table_info(plan_files)") as { name: string }[]).some((c) => c.name === "mac")) {
+    db.exec("ALTER TABLE plan_files ADD COLUMN mac TEXT");
+  }
   db.exec(SQLITE_DRIFT_SCHEMA);
 
   const now = () => new Date().toISOString();
@@ -247,12 +252,12 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     `INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
      VALUES (@repo, @pr, @project, @dir, @workspace, @runner, @headSha, @baseSha, @planPath, @planHash, @summary, 'pending', @jobId, @createdAt)`,
   );
-  const insertFile = db.prepare("INSERT INTO plan_files (plan_id, sha256, size, bytes) VALUES (?, ?, ?, ?)");
+  const insertFile = db.prepare("INSERT INTO plan_files (plan_id, sha256, size, bytes, mac) VALUES (?, ?, ?, ?, ?)");
   const savePlanTx = writeTransaction(db, (plan: NewPlan, file: PlanFile): PlanRecord => {
     dropFiles(supersedeOne.all(plan.repo, plan.pr, plan.dir, plan.workspace, plan.project, plan.project));
     const createdAt = now();
     const id = Number(insertPlan.run({ ...plan, summary: JSON.stringify(plan.summary), createdAt }).lastInsertRowid);
-    insertFile.run(id, file.sha256, file.size, file.bytes ?? null);
+    insertFile.run(id, file.sha256, file.size, file.bytes ?? null, file.mac ?? null);
     return { ...plan, id, status: "pending", createdAt };
   });
   const supersedeAll = db.prepare("UPDATE plans SET status = 'superseded' WHERE repo = ? AND pr = ? AND status = 'pending' RETURNING id");
@@ -266,7 +271,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     db.prepare("UPDATE plans SET status = 'applied' WHERE id = ?").run(planId);
     deleteFile.run(planId);
   });
-  const selectFile = db.prepare("SELECT sha256, size, bytes FROM plan_files WHERE plan_id = ?");
+  const selectFile = db.prepare("SELECT sha256, size, bytes, mac FROM plan_files WHERE plan_id = ?");
 
   const selectLocksAt = db.prepare("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at");
   const insertLock = db.prepare(
@@ -378,9 +383,14 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       markAppliedTx(planId);
     },
     async planFile(planId) {
-      const row = selectFile.get(planId) as { sha256: string; size: number; bytes: Buffer | null } | undefined;
+      const row = selectFile.get(planId) as { sha256: string; size: number; bytes: Buffer | null; mac: string | null } | undefined;
       if (!row) return undefined;
-      return { sha256: row.sha256, size: row.size, ...(row.bytes !== null ? { bytes: row.bytes } : {}) };
+      return {
+        sha256: row.sha256,
+        size: row.size,
+        ...(row.bytes !== null ? { bytes: row.bytes } : {}),
+        ...(row.mac !== null ? { mac: row.mac } : {}),
+      };
     },
     async takeLock(lock, waiter) {
       return takeLockTx(lock, waiter);

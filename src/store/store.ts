@@ -40,6 +40,11 @@ export interface PlanFile {
   sha256: string;
   size: number;
   bytes?: Buffer;
+  /**
+   * The plan's signature (src/jobs/plan-signature.ts): an HMAC of its identity and sha256 under a
+   * key every replica derives from the webhook secret, which the database does not hold.
+   */
+  mac?: string;
 }
 
 /** The largest plan file the store keeps (64 MiB): the bytes travel through one query. */

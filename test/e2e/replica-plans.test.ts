@@ -60,7 +60,7 @@ async function anotherReplica(): Promise<void> {
 }
 
 suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reason}`}`, () => {
-  it("a plan made on replica A is applied by replica B (its own data dir); a stored plan whose bytes changed is refused", async () => {
+  it("a plan made on replica A is applied by replica B (its own data dir); a stored plan changed in the database (bytes and sha256) is refused", async () => {
     const netState = join(h.stateDir, "net.tfstate");
     const appState = join(h.stateDir, "app.tfstate");
     for (const u of ["alice", "bob"]) h.sim.setPermission("acme/replicas", u, "write");
@@ -92,12 +92,16 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
 
     await anotherReplica();
 
-    // Someone with access to the database changes app's stored plan.
+    // Someone with access to the database changes app's stored plan, and the sha256 recorded beside it.
     const tampered = await sql(
-      `UPDATE plan_files SET bytes = bytes || '\\x00'::bytea
+      `UPDATE plan_files SET bytes = bytes || '\\x00'::bytea, sha256 = encode(sha256(bytes || '\\x00'::bytea), 'hex')
        WHERE plan_id = (SELECT id FROM plans WHERE project = 'app' AND status = 'pending')`,
     );
     expect(tampered.rowCount).toBe(1);
+    await sql(
+      `UPDATE plans p SET plan_hash = f.sha256 FROM plan_files f
+       WHERE f.plan_id = p.id AND p.project = 'app' AND p.status = 'pending'`,
+    );
 
     await nextSecond();
     await h.sim.approve(repo, pr.number, "bob");
@@ -111,7 +115,7 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
         .comments(repo, pr.number)
         .filter((c) => c.user === "sluice[bot]")
         .at(-1)?.body ?? "";
-    expect(reply).toContain("the store's copy of the saved plan changed since it was made (its sha256 is not the one recorded)");
+    expect(reply).toContain("the store's copy of the saved plan does not carry this Sluice's signature");
     expect(h.app.output()).toContain("applying project");
     // The applied plan's bytes are gone from the store; the refused one's stay with its pending plan.
     const left = await sql<{ project: string }>("SELECT p.project FROM plan_files f JOIN plans p ON p.id = f.plan_id ORDER BY p.project");

@@ -52,6 +52,7 @@ export async function fakeJobDeps(
     redactPatterns: [],
     reportRetry: { baseMs: 1, forMs: 0 },
     wake: () => {},
+    planKey: Buffer.from("test plan key"),
     // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
     sandbox: {
       status: { mode: "off" },

@@ -373,10 +373,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Binary bytes of a realistic size (several MiB) come back exactly, on the other replica too.
     const bytes = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
-    const big = fileOf(bytes);
+    const big = { ...fileOf(bytes), mac: "ab".repeat(32) };
     const net = await a.savePlan(plan(), big);
     const got = await b.planFile(net.id);
-    expect([got?.sha256, got?.size, got?.bytes?.equals(bytes)]).toEqual([big.sha256, bytes.length, true]);
+    expect([got?.sha256, got?.size, got?.bytes?.equals(bytes), got?.mac]).toEqual([big.sha256, bytes.length, true, big.mac]);
     // Listings carry the records only.
     const listed = await b.pendingPlans("acme/infra", 1);
     expect(listed).toEqual([net]);

@@ -82,7 +82,12 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
       const lock = await deps.store.lockOn(name, project.dir, project.workspace);
       if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
       // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
-      const here = await planFileHere(deps.store, plan, join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`));
+      const here = await planFileHere(
+        deps.store,
+        plan,
+        join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
+        deps.planKey,
+      );
       try {
         if (!here.ok) return { refused: `${here.reason}. Comment \`/drift -p ${projectName}\` to check again` };
         await deps.store.markPlanApplied(plan.id);

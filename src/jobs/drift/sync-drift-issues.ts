@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { JobDeps } from "../job-deps.js";
 import { readPlanFile } from "../read-plan-file.js";
+import { signPlan } from "../plan-signature.js";
 import { withoutSecrets } from "../without-secrets.js";
 import type { Job } from "../../model/job.js";
 import type { RepoRef } from "../../model/repo.js";
@@ -98,23 +99,21 @@ async function upsertIssue(
   const file = read.file;
   if (!file.bytes)
     deps.log.warn({ jobId: s.job.id, project: r.project.name, bytes: file.size }, "plan file too large to keep in the store");
-  const plan = await deps.store.savePlan(
-    {
-      repo: repoFullName(repo),
-      pr: issue.number,
-      project: r.project.name,
-      dir: r.project.dir,
-      workspace: r.project.workspace,
-      runner: r.project.runner,
-      headSha: run.sha,
-      baseSha: run.sha,
-      planPath: r.planFile,
-      planHash: r.planHash,
-      summary: { ...withoutSecrets(r.summary), details: undefined },
-      jobId: s.job.id,
-    },
-    file,
-  );
+  const newPlan = {
+    repo: repoFullName(repo),
+    pr: issue.number,
+    project: r.project.name,
+    dir: r.project.dir,
+    workspace: r.project.workspace,
+    runner: r.project.runner,
+    headSha: run.sha,
+    baseSha: run.sha,
+    planPath: r.planFile,
+    planHash: r.planHash,
+    summary: { ...withoutSecrets(r.summary), details: undefined },
+    jobId: s.job.id,
+  };
+  const plan = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
   state.planId = plan.id;
   state.comments = await syncPlanComments(s, r, issue.number, state.comments);
   const { title, body } = renderDriftIssue(r, facts(), s.redact);
