@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { lstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
 import * as pty from "node-pty";
@@ -36,6 +37,12 @@ export interface ExecOptions {
   sandbox?: SandboxRun;
   /** Mount targets this one command may write although the run sees them read-only (plugin cache downloads). */
   sandboxWrite?: string[];
+  /**
+   * Regular files inside the run's writable mounts that this command sees read-only: a saved plan
+   * while `show` and `apply` read it (code they start must not change what was shown or hashed).
+   * A path that is not a regular file (a symlink a step left) refuses the run.
+   */
+  sandboxReadOnly?: string[];
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
 }
@@ -85,7 +92,15 @@ function signalName(n: number): string {
 export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
   const redact = opts.redact ?? ((s: string) => s);
   const bwrap = opts.sandbox?.bwrap;
-  const sandbox = opts.sandbox && { ...opts.sandbox, bwrap: bwrap && { ...bwrap, mounts: resolveMounts(bwrap.mounts) } };
+  const frozen = (opts.sandboxReadOnly ?? []).map((path) => {
+    // Mounted as it is, never through a symlink: that would show the run a host file of its choosing.
+    if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) throw new Error(`${path} is not a regular file`);
+    return { source: path, target: path, writable: false };
+  });
+  const sandbox = opts.sandbox && {
+    ...opts.sandbox,
+    bwrap: bwrap && { ...bwrap, mounts: [...resolveMounts(bwrap.mounts), ...frozen] },
+  };
   const childPath = childEnv(opts.env).PATH ?? "";
   // bwrap would only report the missing tool in its own output: fail as a direct spawn does, so
   // "not installed" reads the same (and is recognised) with or without the sandbox.

@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { createRedactor } from "../../src/util/redact.js";
@@ -52,6 +52,12 @@ function stepVariables(req: { project: PlanRequest["project"] }, dir: string, pl
     REPO_REL_DIR: req.project.dir,
   };
 }
+
+const isRegularFile = (path: string) =>
+  lstat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 const exists = (path: string) =>
   stat(path).then(
@@ -201,8 +207,16 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (!(await exists(planFile))) {
         return fail("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
       }
-      // The JSON holds sensitive values in clear: parsed here, never logged or posted.
-      const show = await exec(bin, showJsonArgv(planFile), { ...base(stepEnv), redact: identity, onOutput: undefined });
+      if (!(await isRegularFile(planFile))) return fail("plan", "the plan file the workflow left is not a regular file", shown);
+      // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here on
+      // the plan file is read-only to the sandbox: a provider that `show` starts cannot change the
+      // plan after it was shown, so what is hashed and applied is what the comment shows.
+      const show = await exec(bin, showJsonArgv(planFile), {
+        ...base(stepEnv),
+        redact: identity,
+        onOutput: undefined,
+        sandboxReadOnly: [planFile],
+      });
       if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const json = parsePlanJson(show.stdout);
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
@@ -260,8 +274,19 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         const failed = await initAgain(bin, exec, req, env, dir.path);
         if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
       }
+      if (!(await isRegularFile(req.planFile))) {
+        return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
+      }
+      // The saved plan was verified before this apply: no code the apply starts may change it.
+      const frozen = [req.planFile];
       // The saved plan says which values are sensitive: learn them before anything is printed.
-      const show = await exec(bin, showJsonArgv(req.planFile), { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: identity });
+      const show = await exec(bin, showJsonArgv(req.planFile), {
+        cwd: dir.path,
+        env,
+        timeoutMs: req.timeoutMs,
+        redact: identity,
+        sandboxReadOnly: frozen,
+      });
       const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
       const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
       const redact = req.redactWith(sensitiveValues);
@@ -278,6 +303,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
           redact,
           onOutput: req.onOutput,
           pty: true,
+          sandboxReadOnly: frozen,
         });
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;

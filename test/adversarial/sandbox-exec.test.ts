@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:net";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +57,32 @@ it("bubblewrap starts here (the rest of this file depends on it)", () => {
 for (const pty of [false, true]) {
   const mode = pty ? "pty" : "pipe";
   describe(mode, () => {
+    it("cannot change, remove or rename a file it is given read-only inside its writable dir (a saved plan)", async () => {
+      const plan = join(dirs.checkout, `plan-${mode}.tfplan`);
+      await writeFile(plan, "the shown plan\n");
+      const r = await run()(
+        "sh",
+        ["-c", `echo swapped > ${plan}; echo more >> ${plan}; rm -f ${plan}; mv ${plan} ${plan}.x; cat ${plan}`],
+        { cwd: dirs.checkout, pty, sandboxReadOnly: [plan] },
+      );
+      expect(r.stdout).toContain("the shown plan");
+      expect(await readFile(plan, "utf8")).toBe("the shown plan\n");
+      // The rest of the dir stays writable.
+      const w = await run()("sh", ["-c", `echo ok > ${dirs.checkout}/beside-${mode}`], {
+        cwd: dirs.checkout,
+        pty,
+        sandboxReadOnly: [plan],
+      });
+      expect(w.exitCode).toBe(0);
+      expect(await readFile(join(dirs.checkout, `beside-${mode}`), "utf8")).toBe("ok\n");
+    });
+
+    it("refuses a read-only path that is not a regular file (a symlink would show the run a host file)", async () => {
+      const link = join(dirs.checkout, `link-${mode}.tfplan`);
+      await symlink(join(dirs.other, "secret.txt"), link);
+      await expect(run()("cat", [link], { cwd: dirs.checkout, pty, sandboxReadOnly: [link] })).rejects.toThrow("is not a regular file");
+    });
+
     it("sees its checkout (writable), the operator's paths, the cache read-only, and nothing else", async () => {
       const script = [
         "id -u",
