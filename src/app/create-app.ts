@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
+import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import { exec } from "../../runners/exec.js";
 import { helmBinary } from "../../runners/helm/helm-binary.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
@@ -84,21 +84,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     env.databaseUrl,
   ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
   const metrics = createMetrics(store);
-  const probot = new Probot({
-    appId: env.appId,
-    privateKey: env.privateKey,
-    secret: env.webhookSecret,
-    baseUrl: env.baseUrl,
-    log: log.child({ name: "probot" }),
-    // Our adapter retries what is safe to retry, honouring retry-after; Probot's plugins would retry
-    // blindly, and its write throttle spaces every comment edit a second apart. A function, because
-    // Probot layers its own throttle options over plain defaults.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options.throttle as object), enabled: false },
-    })),
-  });
+  const probot = createProbot(env, log);
 
   // Jobs run on a thread of their own (its own store connection, GitHub clients, workspace): this
   // thread's event loop only verifies, persists and answers webhooks, and serves the console.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createProbot } from "./create-probot.js";
 import { planSigningKey } from "../jobs/plan-signature.js";
 import PQueue from "p-queue";
-import { Probot, ProbotOctokit } from "probot";
 import { exec } from "../../runners/exec.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
@@ -82,21 +82,7 @@ export async function startJobRuntime(
     { runLockSessions: config.parallel, log: log.child({ name: "store" }) },
     { processLockHeld: true, deliveriesFirst: deliveriesFirst && { flag: deliveriesFirst, side: "jobs" } },
   );
-  const probot = new Probot({
-    appId: env.appId,
-    privateKey: env.privateKey,
-    secret: env.webhookSecret,
-    baseUrl: env.baseUrl,
-    log: log.child({ name: "probot" }),
-    // Our adapter retries what is safe to retry, honouring retry-after; Probot's plugins would retry
-    // blindly, and its write throttle spaces every comment edit a second apart. A function, because
-    // Probot layers its own throttle options over plain defaults.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options.throttle as object), enabled: false },
-    })),
-  });
+  const probot = createProbot(env, log);
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
   // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
