@@ -205,6 +205,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: env.dataDir }, `Sluice listening on http://${env.host}:${port}${WEBHOOK_PATH}`);
+  // Only now: a process that cannot listen exits before it claims a job (and cuts it off).
+  await jobs.start();
   // A relay on this machine reaches the endpoint over loopback unless the server listens on one address only.
   const localHost = env.host === "0.0.0.0" || env.host === "::" ? "127.0.0.1" : env.host;
   const localUrl = `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`;

@@ -34,6 +34,11 @@ export interface JobMetricsPort {
 }
 
 export interface JobRuntime {
+  /**
+   * Begins claiming jobs (the queued ones first), once the process serves webhooks: a process that
+   * cannot listen exits before it starts, and cuts off no job it claimed.
+   */
+  start(): Promise<void>;
   /** A job was queued (by a webhook, the console, the drift scheduler): claim it now. */
   wake(): void;
   /** Claims no more jobs, lets running ones end, closes the store. */
@@ -130,7 +135,7 @@ export async function startJobRuntime(
     appRedactor: logRedact,
     reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
     sandbox,
-    wake: () => worker.notify(),
+    wake: () => notify(),
     publicUrl: consoleEnv.publicUrl,
     planKey: planSigningKey(env.webhookSecret),
   };
@@ -150,36 +155,50 @@ export async function startJobRuntime(
   // while one left queued goes to whichever replica frees up first.
   const maxJobs = env.databaseUrl ? Math.max(4, 2 * config.parallel) : 32;
   const worker = new Worker(store, (job) => timed(job.spec.kind, () => runJob(job, deps)), log, maxJobs);
+  // Until start(): nothing is claimed (recovery's own wake-ups included; start() looks anyway).
+  let claiming = false;
+  const notify = () => {
+    if (claiming) worker.notify();
+  };
 
   await recoverJobs(deps);
-  worker.notify();
-  // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
-  // looked for now and then, not only when this replica receives a webhook.
-  // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
-  const stopWatching = await store.watchNewJobs?.(() => worker.notify());
-  const poll = setInterval(() => worker.notify(), 5_000);
-  // A replica that died is noticed within two intervals (see createOrphanWatch).
-  const lookForOrphans = createOrphanWatch({
-    anyOrphans: async () => (await store.anyOrphans?.()) === true,
-    recover: async () => {
-      await recoverJobs(deps);
-      worker.notify();
-    },
-  });
-  const recover = env.databaseUrl
-    ? setInterval(
-        () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
-        recoveryIntervalFromEnv(process.env),
-      )
-    : undefined;
-  poll.unref();
-  recover?.unref();
-
+  let stopWatching: (() => Promise<void>) | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let recover: NodeJS.Timeout | undefined;
+  let stopped = false;
   return {
-    wake: () => worker.notify(),
+    async start() {
+      if (claiming) return;
+      claiming = true;
+      worker.notify();
+      // Jobs another replica queued (shared PostgreSQL store), and the work of replicas that died:
+      // looked for now and then, not only when this replica receives a webhook.
+      // Another replica's new jobs arrive at once (PostgreSQL LISTEN/NOTIFY); the poll stays as a safety net.
+      stopWatching = await store.watchNewJobs?.(() => worker.notify());
+      if (stopped) return void (await stopWatching?.());
+      poll = setInterval(() => worker.notify(), 5_000);
+      // A replica that died is noticed within two intervals (see createOrphanWatch).
+      const lookForOrphans = createOrphanWatch({
+        anyOrphans: async () => (await store.anyOrphans?.()) === true,
+        recover: async () => {
+          await recoverJobs(deps);
+          worker.notify();
+        },
+      });
+      recover = env.databaseUrl
+        ? setInterval(
+            () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+            recoveryIntervalFromEnv(process.env),
+          )
+        : undefined;
+      poll.unref();
+      recover?.unref();
+    },
+    wake: () => notify(),
     async stop() {
+      stopped = true;
       clearInterval(poll);
-      if (recover) clearInterval(recover);
+      clearInterval(recover);
       await stopWatching?.();
       await worker.stop();
       await store.close();

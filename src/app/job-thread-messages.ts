@@ -1,5 +1,5 @@
 /** HTTP thread → job thread. */
-export type ToJobThread = { type: "wake" } | { type: "stop" };
+export type ToJobThread = { type: "start" } | { type: "wake" } | { type: "stop" };
 
 /** Job thread → HTTP thread. */
 export type FromJobThread =

@@ -30,6 +30,8 @@ const runtime = await startJobRuntime(
 );
 port.on("message", (m: ToJobThread) => {
   if (m.type === "wake") return runtime.wake();
+  // A failure here ends the thread (unhandled): the HTTP thread then exits (see start-job-thread.ts).
+  if (m.type === "start") return void runtime.start();
   void runtime.stop().then(
     () => {
       post({ type: "stopped" });

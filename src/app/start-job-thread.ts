@@ -19,7 +19,7 @@ export interface JobThreadOptions {
 
 /**
  * Starts the job runtime on a worker thread and resolves once it has recovered the jobs a previous
- * process left and is ready to claim new ones. Jobs (claiming, git, tools, rendering, GitHub calls)
+ * process left; it claims jobs after `start()`. Jobs (claiming, git, tools, rendering, GitHub calls)
  * then never hold the HTTP thread's event loop, so a webhook is answered as soon as it is persisted.
  */
 export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
@@ -54,6 +54,9 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
           opts.log.warn({ reason: m.priorityNotLowered }, "the job thread runs at the HTTP thread's CPU priority (could not lower it)");
         }
         resolve({
+          start: async () => {
+            if (!stopping) send({ type: "start" });
+          },
           wake: () => {
             if (!stopping) send({ type: "wake" });
           },
