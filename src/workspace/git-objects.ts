@@ -109,18 +109,22 @@ export async function readBlobs(
 /**
  * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
  * or undefined: a symlink or submodule in them, or a parent path in a Terraform or tfvars file
- * other than on a module `source` line (`file("../x")`, `"${path.module}/.."`,
- * `dirname(path.module)`, a backend path; `merge(list...)` is no path). One `git ls-tree` and
- * one `git grep` over the packed objects, limited to the dirs.
+ * other than on the `source` line of a module the tree read found in that dir (`moduleSources`,
+ * dir -> local sources; whose dirs the worktree gets): `file("../x")`, `"${path.module}/.."`,
+ * `dirname(path.module)`, a backend path, a file provisioner's `source`; `merge(list...)` is no
+ * path. One `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
  */
 export async function sparseHazards(
   mirror: string,
   sha: string,
   dirs: readonly string[],
+  moduleSources: ReadonlyMap<string, readonly string[]>,
   opts: GitObjectOptions,
 ): Promise<string | undefined> {
   const below = dirs.filter((d) => d !== ".");
-  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...below], opts)) : [];
+  // Literal: a dir named `:x` is not pathspec magic for `x`.
+  const literal = below.map((d) => `:(top,literal)${d}`);
+  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts)) : [];
   // The root's own files only (its dirs are not written unless named).
   if (dirs.includes(".")) entries.push(...splitZ(await git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts)));
   for (const entry of entries) {
@@ -140,8 +144,12 @@ export async function sparseHazards(
   for (const line of out.split("\n")) {
     if (line === "") continue;
     const [file = "", text = ""] = line.split("\0", 2);
-    if (/^\s*"?source"?\s*[=:]/.test(text)) continue;
-    return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
+    const path = file.slice(sha.length + 1);
+    // Any block may have a `source` (a file provisioner's, a provider's upload): only a module's counts.
+    const source = /^\s*"?source"?\s*[=:]\s*"([^"]*)"\s*,?\s*$/.exec(text)?.[1];
+    const slash = path.lastIndexOf("/");
+    if (source !== undefined && moduleSources.get(slash < 0 ? "." : path.slice(0, slash))?.includes(source)) continue;
+    return `\`${path}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
   }
   return undefined;
 }
