@@ -40,5 +40,8 @@ export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: 
       queue.push(target);
     }
   }
+  // `git sparse-checkout add` refuses these in cone mode (the job would fail), and its file is line-based.
+  const odd = [...dirs].find((d) => /[*?[\]\\\p{Cc}]/u.test(d));
+  if (odd !== undefined) return { sparse: false, reason: `dir ${JSON.stringify(odd)} has a character git's cone mode does not take` };
   return { sparse: true, dirs: [...dirs].sort(compareStrings) };
 }

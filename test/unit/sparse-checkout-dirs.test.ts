@@ -32,6 +32,14 @@ describe("sparseCheckoutDirs", () => {
     expect(sparseCheckoutDirs(tree({}), [{ ...tf("k/prod"), runner: "kustomize" }])).toMatchObject({ sparse: false });
   });
 
+  it("every file when a dir's name is one git's cone mode refuses or cannot write (`*?[]\\`, a line break)", () => {
+    for (const dir of ["env[1]", "a*b", "x?", "back\\slash", "two\nlines"]) {
+      expect(sparseCheckoutDirs(tree({}), [tf(dir)])).toEqual({ sparse: false, reason: expect.stringMatching(/cone mode/) });
+    }
+    const t = tree({ app: ["../mods/[x]"] });
+    expect(sparseCheckoutDirs(t, [tf("app")])).toEqual({ sparse: false, reason: expect.stringMatching(/mods\/\[x\]/) });
+  });
+
   it("OpenTofu projects are sparse as Terraform ones; the root project is `.`", () => {
     expect(sparseCheckoutDirs(tree({ ".": ["./modules/a"] }), [{ ...tf("."), runner: "opentofu" }])).toEqual({
       sparse: true,
