@@ -140,7 +140,7 @@ export async function sparseHazards(
     return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
   });
   // Exit 1: nothing matched.
-  const out = await git(mirror, ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
+  const out = await git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
   for (const line of out.split("\n")) {
     if (line === "") continue;
     const [file = "", text = ""] = line.split("\0", 2);

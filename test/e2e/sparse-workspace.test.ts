@@ -69,6 +69,8 @@ beforeAll(() => {
     "d/main.tf": 'locals {\n  x = file("${path.module}/../m/main.tf")\n}\n',
     "e/main.tf": 'module "m" {\n  source = "../m"\n}\nlocals {\n  x = merge(local.maps...)\n}\n',
     "f/terraform.tfvars": 'policy = "../policies/p.json"\n',
+    // A NUL byte makes git take the file for binary.
+    "h/main.tf": '# \0\nlocals {\n  x = file("../m/main.tf")\n}\n',
     // A `source` that is no module's: a file provisioner reads it.
     "g/main.tf":
       'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
@@ -174,6 +176,10 @@ describe("sparseHazards", () => {
   it("names a parent path outside module sources, in .tf and .tfvars files", async () => {
     expect(await ws.sparseHazards(repo, first, ["a", "d"], sources)).toMatch(/^`d\/main\.tf` may read a file outside its dir/);
     expect(await ws.sparseHazards(repo, first, ["f"], sources)).toMatch(/^`f\/terraform\.tfvars` may read/);
+  });
+
+  it("a file git takes for binary is searched too", async () => {
+    expect(await ws.sparseHazards(repo, first, ["h"], sources)).toMatch(/^`h\/main\.tf` may read a file outside its dir/);
   });
 
   it("a `source` line counts as a module's only when it is a module source found in that dir", async () => {
