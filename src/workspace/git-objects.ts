@@ -108,8 +108,8 @@ export async function readBlobs(
 
 /**
  * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
- * or undefined: a symlink or submodule in them, or a parent path in a Terraform or tfvars file
- * other than on the `source` line of a module the tree read found in that dir (`moduleSources`,
+ * or undefined: a symlink or submodule in them, or a parent path in a Terraform (OpenTofu's `.tofu`
+ * too) or tfvars file other than on the `source` line of a module the tree read found in that dir (`moduleSources`,
  * dir -> local sources; whose dirs the worktree gets): `file("../x")`, `"${path.module}/.."`,
  * `dirname(path.module)`, a backend path, a file provisioner's `source`; `merge(list...)` is no
  * path. One `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
@@ -137,7 +137,7 @@ export async function sparseHazards(
     const base = d === "." ? "" : `${d}/`;
     // Root: only the root's own files (cone mode writes those); a dir: everything below it.
     const deep = d === "." ? "" : "**/";
-    return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
+    return ["*.tf", "*.tf.json", "*.tofu", "*.tofu.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
   });
   // Exit 1: nothing matched.
   const out = await git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);

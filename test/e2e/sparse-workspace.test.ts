@@ -71,6 +71,9 @@ beforeAll(() => {
     "f/terraform.tfvars": 'policy = "../policies/p.json"\n',
     // A NUL byte makes git take the file for binary.
     "h/main.tf": '# \0\nlocals {\n  x = file("../m/main.tf")\n}\n',
+    // OpenTofu reads .tofu files beside .tf ones.
+    "i/main.tf": "# tofu reads main.tofu\n",
+    "i/main.tofu": 'locals {\n  x = file("../m/main.tf")\n}\n',
     // A `source` that is no module's: a file provisioner reads it.
     "g/main.tf":
       'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
@@ -180,6 +183,10 @@ describe("sparseHazards", () => {
 
   it("a file git takes for binary is searched too", async () => {
     expect(await ws.sparseHazards(repo, first, ["h"], sources)).toMatch(/^`h\/main\.tf` may read a file outside its dir/);
+  });
+
+  it("OpenTofu's own .tofu files are searched too", async () => {
+    expect(await ws.sparseHazards(repo, first, ["i"], sources)).toMatch(/^`i\/main\.tofu` may read a file outside its dir/);
   });
 
   it("a `source` line counts as a module's only when it is a module source found in that dir", async () => {
