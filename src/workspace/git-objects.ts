@@ -19,8 +19,10 @@ export interface TreeListing {
   ids: string[];
 }
 
-/** Blobs one `git cat-file --batch` is asked for: keeps one answer well under exec's capture limit. */
-const READ_CHUNK = 20_000;
+/** Ids one `git cat-file --batch-check` is asked for. */
+const CHECK_CHUNK = 20_000;
+/** Bytes of blobs one `git cat-file --batch` is asked for: well under exec's capture limit. */
+const READ_BYTES = 16 * 1024 * 1024;
 
 /** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
 const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
@@ -55,8 +57,10 @@ export async function listTree(mirror: string, sha: string, opts: GitObjectOptio
 
 /**
  * The files of a listed commit that `select` accepts: path -> text, in the listing's order. The
- * blobs are asked for by id (no path lookups; identical files read once) in one
- * `git cat-file --batch` per 20,000. Left out: files larger than `maxBytes`.
+ * blobs are asked for by id (no path lookups; identical files read once): their sizes in one
+ * `git cat-file --batch-check` per 20,000, then those of at most `maxBytes` in one
+ * `git cat-file --batch` per 16 MB. Left out: files larger than `maxBytes` (never read, so a huge
+ * blob neither fills memory nor cuts the answer short).
  */
 export async function readBlobs(
   mirror: string,
@@ -74,29 +78,33 @@ export async function readBlobs(
     if (id !== "" && select(file)) blobs.set(file, id);
   }
   const ids = [...new Set(blobs.values())];
+  const wanted: { id: string; size: number }[] = [];
+  for (let i = 0; i < ids.length; i += CHECK_CHUNK) {
+    const chunk = ids.slice(i, i + CHECK_CHUNK);
+    const out = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], opts, `${chunk.join("\n")}\n`);
+    for (const line of out.split("\n")) {
+      const [id = "", size] = line.split(" ");
+      if (size !== undefined && Number(size) <= maxBytes) wanted.push({ id, size: Number(size) });
+    }
+  }
   const byId = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const chunk = ids.slice(i, i + READ_CHUNK);
+  for (let i = 0; i < wanted.length; ) {
+    const group: string[] = [];
+    for (let bytes = 0; i < wanted.length && (group.length === 0 || bytes + (wanted[i]?.size ?? 0) <= READ_BYTES); i++) {
+      bytes += wanted[i]?.size ?? 0;
+      group.push(wanted[i]?.id ?? "");
+    }
     // Each answer starts with a mark no file can hold by chance: sizes are not needed to split.
     const mark = randomBytes(12).toString("hex");
-    const out = await git(mirror, ["cat-file", `--batch=${mark} %(objectname) %(objectsize)`], opts, `${chunk.join("\n")}\n`);
+    const out = await git(mirror, ["cat-file", `--batch=${mark} %(objectname)`], opts, `${group.join("\n")}\n`);
     const answers = `\n${out}`.split(`\n${mark} `).slice(1);
-    // Fewer answers than asked: the output was cut (exec's capture limit), the last one too.
-    if (answers.length < chunk.length) answers.pop();
+    if (answers.length !== group.length) throw new GitError(`git cat-file answered ${answers.length} of ${group.length} blobs`, "");
     answers.forEach((answer, k) => {
       const eol = answer.indexOf("\n");
-      const [id = "", size] = answer.slice(0, eol).split(" ");
-      if (eol < 0 || Number(size) > maxBytes) return;
+      if (eol < 0) return;
       // git ends every answer with a line feed; the split took all but the last one's.
-      byId.set(id, answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
+      byId.set(answer.slice(0, eol), answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
     });
-    // Cut short: the rest one at a time, size checked first.
-    for (const id of chunk) {
-      if (byId.has(id) || answers.length === chunk.length) continue;
-      if (Number((await git(mirror, ["cat-file", "-s", id], opts)).trim()) <= maxBytes) {
-        byId.set(id, await git(mirror, ["cat-file", "blob", id], opts));
-      }
-    }
   }
   const texts = new Map<string, string>();
   for (const [path, id] of blobs) {
