@@ -154,7 +154,7 @@ export async function sparseHazards(
     const [file = "", text = ""] = line.split("\0", 2);
     const path = file.slice(sha.length + 1);
     // Any block may have a `source` (a file provisioner's, a provider's upload): only a module's counts.
-    const source = /^\s*"?source"?\s*[=:]\s*"([^"]*)"\s*,?\s*$/.exec(text)?.[1];
+    const source = /^\s*"?source"?\s*[=:]\s*"([^"]*)"\s*,?\s*((#|\/\/).*)?$/.exec(text)?.[1];
     const slash = path.lastIndexOf("/");
     if (source !== undefined && moduleSources.get(slash < 0 ? "." : path.slice(0, slash))?.includes(source)) continue;
     return `\`${path}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;

@@ -74,6 +74,7 @@ beforeAll(() => {
     // OpenTofu reads .tofu files beside .tf ones.
     "i/main.tf": "# tofu reads main.tofu\n",
     "i/main.tofu": 'locals {\n  x = file("../m/main.tf")\n}\n',
+    "j/main.tf": 'module "m" {\n  source = "../m" # the shared one\n}\n',
     // A `source` that is no module's: a file provisioner reads it.
     "g/main.tf":
       'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
@@ -165,10 +166,11 @@ describe("sparseHazards", () => {
   const sources = new Map([
     ["a", ["../m"]],
     ["e", ["../m"]],
+    ["j", ["../m"]],
   ]);
 
   it("names a symlink in the dirs; nothing for plain dirs", async () => {
-    expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "."], sources)).toBeUndefined();
+    expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "j", "."], sources)).toBeUndefined();
     expect(await ws.sparseHazards(repo, second, ["b"], sources)).toBe("`b/link.tf` is a symlink");
   });
 
