@@ -27,6 +27,9 @@ const READ_BYTES = 16 * 1024 * 1024;
 /** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
 const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
 
+/** A file function given a parent path, in any file (a template calls them too). */
+const TEMPLATE_READ = String.raw`(file|dirname)[a-z0-9]*\s*\([^)]*\.\.`;
+
 const ENV = { GIT_CONFIG_NOSYSTEM: "1" };
 
 async function git(cwd: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]) {
@@ -158,6 +161,14 @@ export async function sparseHazards(
     const slash = path.lastIndexOf("/");
     if (source !== undefined && moduleSources.get(slash < 0 ? "." : path.slice(0, slash))?.includes(source)) continue;
     return `\`${path}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
+  }
+  // A template (any name) may call file functions too: `${file("../x")}` in a templatefile() template.
+  const every = dirs.map((d) => (d === "." ? ":(top,glob)*" : `:(top,glob)${d}/**`));
+  const reads = await git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]);
+  const first = reads.split("\n").find((line) => line !== "");
+  if (first !== undefined) {
+    const [file = "", text = ""] = first.split("\0", 2);
+    return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
   }
   return undefined;
 }

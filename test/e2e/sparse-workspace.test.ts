@@ -75,6 +75,10 @@ beforeAll(() => {
     "i/main.tf": "# tofu reads main.tofu\n",
     "i/main.tofu": 'locals {\n  x = file("../m/main.tf")\n}\n',
     "j/main.tf": 'module "m" {\n  source = "../m" # the shared one\n}\n',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's own interpolation
+    "k/main.tf": 'output "x" {\n  value = templatefile("${path.module}/t.tpl", {})\n}\n',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template's own interpolation
+    "k/t.tpl": '${file("../m/main.tf")}\n',
     // A `source` that is no module's: a file provisioner reads it.
     "g/main.tf":
       'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
@@ -185,6 +189,10 @@ describe("sparseHazards", () => {
 
   it("a file git takes for binary is searched too", async () => {
     expect(await ws.sparseHazards(repo, first, ["h"], sources)).toMatch(/^`h\/main\.tf` may read a file outside its dir/);
+  });
+
+  it("a template (any file in the dirs) calling a file function with a parent path", async () => {
+    expect(await ws.sparseHazards(repo, first, ["k"], sources)).toMatch(/^`k\/t\.tpl` may read a file outside its dir/);
   });
 
   it("OpenTofu's own .tofu files are searched too", async () => {
