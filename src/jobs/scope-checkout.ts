@@ -43,6 +43,6 @@ async function neededScope(
   if (opts.extraArgs?.length) return { sparse: false, reason: "the command has extra arguments" };
   const scope = sparseCheckoutDirs(tree, projects);
   if (!scope.sparse || scope.dirs.length === 0) return scope;
-  const hazard = await deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs);
+  const hazard = await deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs, tree.tfSources);
   return hazard === undefined ? scope : { sparse: false, reason: hazard };
 }

@@ -6,6 +6,16 @@ import { cleanRepoPath, compareStrings, resolveFrom } from "../util/repo-path.js
 /** What a job's worktree must hold: some dirs (plus the root's files), or every file and why. */
 export type CheckoutScope = { sparse: true; dirs: string[] } | { sparse: false; reason: string };
 
+/**
+ * Dirs that would take more argv than this get every file: the hazard check names each dir in
+ * six pathspecs (some 30 bytes more each) of one git command, which must stay under the kernel's
+ * 2 MB limit (E2BIG); and so many projects are most of a repo anyway.
+ */
+export const MAX_SPARSE_ARGV_BYTES = 1_000_000;
+
+/** What a dir adds to the hazard check's argv (see MAX_SPARSE_ARGV_BYTES). */
+export const argvBytesOf = (dir: string) => 6 * (Buffer.byteLength(dir) + 30);
+
 /** Runners whose every input is known from the tree: the project dir and its local module dirs. */
 const SPARSE_RUNNERS: ReadonlySet<string> = new Set(["terraform", "opentofu"]);
 
@@ -40,5 +50,11 @@ export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: 
       queue.push(target);
     }
   }
+  let bytes = 0;
+  for (const d of dirs) bytes += argvBytesOf(d);
+  if (bytes > MAX_SPARSE_ARGV_BYTES) return { sparse: false, reason: `${dirs.size} dirs, more than a sparse worktree takes` };
+  // `git sparse-checkout add` refuses these in cone mode (the job would fail), and its file is line-based.
+  const odd = [...dirs].find((d) => /[*?[\]\\\p{Cc}]/u.test(d));
+  if (odd !== undefined) return { sparse: false, reason: `dir ${JSON.stringify(odd)} has a character git's cone mode does not take` };
   return { sparse: true, dirs: [...dirs].sort(compareStrings) };
 }

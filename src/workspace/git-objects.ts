@@ -19,11 +19,16 @@ export interface TreeListing {
   ids: string[];
 }
 
-/** Blobs one `git cat-file --batch` is asked for: keeps one answer well under exec's capture limit. */
-const READ_CHUNK = 20_000;
+/** Ids one `git cat-file --batch-check` is asked for. */
+const CHECK_CHUNK = 20_000;
+/** Bytes of blobs one `git cat-file --batch` is asked for: well under exec's capture limit. */
+const READ_BYTES = 16 * 1024 * 1024;
 
 /** A path climbing out of a dir, in a Terraform file (extended regex for `git grep -E`). */
 const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
+
+/** A file function given a parent path, in any file (a template calls them too). */
+const TEMPLATE_READ = String.raw`(file|dirname)[a-z0-9]*\s*\([^)]*\.\.`;
 
 const ENV = { GIT_CONFIG_NOSYSTEM: "1" };
 
@@ -55,8 +60,10 @@ export async function listTree(mirror: string, sha: string, opts: GitObjectOptio
 
 /**
  * The files of a listed commit that `select` accepts: path -> text, in the listing's order. The
- * blobs are asked for by id (no path lookups; identical files read once) in one
- * `git cat-file --batch` per 20,000. Left out: files larger than `maxBytes`.
+ * blobs are asked for by id (no path lookups; identical files read once): their sizes in one
+ * `git cat-file --batch-check` per 20,000, then those of at most `maxBytes` in one
+ * `git cat-file --batch` per 16 MB. Left out: files larger than `maxBytes` (never read, so a huge
+ * blob neither fills memory nor cuts the answer short).
  */
 export async function readBlobs(
   mirror: string,
@@ -74,29 +81,33 @@ export async function readBlobs(
     if (id !== "" && select(file)) blobs.set(file, id);
   }
   const ids = [...new Set(blobs.values())];
+  const wanted: { id: string; size: number }[] = [];
+  for (let i = 0; i < ids.length; i += CHECK_CHUNK) {
+    const chunk = ids.slice(i, i + CHECK_CHUNK);
+    const out = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], opts, `${chunk.join("\n")}\n`);
+    for (const line of out.split("\n")) {
+      const [id = "", size] = line.split(" ");
+      if (size !== undefined && Number(size) <= maxBytes) wanted.push({ id, size: Number(size) });
+    }
+  }
   const byId = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const chunk = ids.slice(i, i + READ_CHUNK);
+  for (let i = 0; i < wanted.length; ) {
+    const group: string[] = [];
+    for (let bytes = 0; i < wanted.length && (group.length === 0 || bytes + (wanted[i]?.size ?? 0) <= READ_BYTES); i++) {
+      bytes += wanted[i]?.size ?? 0;
+      group.push(wanted[i]?.id ?? "");
+    }
     // Each answer starts with a mark no file can hold by chance: sizes are not needed to split.
     const mark = randomBytes(12).toString("hex");
-    const out = await git(mirror, ["cat-file", `--batch=${mark} %(objectname) %(objectsize)`], opts, `${chunk.join("\n")}\n`);
+    const out = await git(mirror, ["cat-file", `--batch=${mark} %(objectname)`], opts, `${group.join("\n")}\n`);
     const answers = `\n${out}`.split(`\n${mark} `).slice(1);
-    // Fewer answers than asked: the output was cut (exec's capture limit), the last one too.
-    if (answers.length < chunk.length) answers.pop();
+    if (answers.length !== group.length) throw new GitError(`git cat-file answered ${answers.length} of ${group.length} blobs`, "");
     answers.forEach((answer, k) => {
       const eol = answer.indexOf("\n");
-      const [id = "", size] = answer.slice(0, eol).split(" ");
-      if (eol < 0 || Number(size) > maxBytes) return;
+      if (eol < 0) return;
       // git ends every answer with a line feed; the split took all but the last one's.
-      byId.set(id, answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
+      byId.set(answer.slice(0, eol), answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
     });
-    // Cut short: the rest one at a time, size checked first.
-    for (const id of chunk) {
-      if (byId.has(id) || answers.length === chunk.length) continue;
-      if (Number((await git(mirror, ["cat-file", "-s", id], opts)).trim()) <= maxBytes) {
-        byId.set(id, await git(mirror, ["cat-file", "blob", id], opts));
-      }
-    }
   }
   const texts = new Map<string, string>();
   for (const [path, id] of blobs) {
@@ -108,19 +119,23 @@ export async function readBlobs(
 
 /**
  * Why a plan in these dirs (root = `.`: the root's own files) might read a file outside them,
- * or undefined: a symlink or submodule in them, or a parent path in a Terraform or tfvars file
- * other than on a module `source` line (`file("../x")`, `"${path.module}/.."`,
- * `dirname(path.module)`, a backend path; `merge(list...)` is no path). One `git ls-tree` and
- * one `git grep` over the packed objects, limited to the dirs.
+ * or undefined: a symlink or submodule in them, or a parent path in a Terraform (OpenTofu's `.tofu`
+ * too) or tfvars file other than on the `source` line of a module the tree read found in that dir (`moduleSources`,
+ * dir -> local sources; whose dirs the worktree gets): `file("../x")`, `"${path.module}/.."`,
+ * `dirname(path.module)`, a backend path, a file provisioner's `source`; `merge(list...)` is no
+ * path. One `git ls-tree` and one `git grep` over the packed objects, limited to the dirs.
  */
 export async function sparseHazards(
   mirror: string,
   sha: string,
   dirs: readonly string[],
+  moduleSources: ReadonlyMap<string, readonly string[]>,
   opts: GitObjectOptions,
 ): Promise<string | undefined> {
   const below = dirs.filter((d) => d !== ".");
-  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...below], opts)) : [];
+  // Literal: a dir named `:x` is not pathspec magic for `x`.
+  const literal = below.map((d) => `:(top,literal)${d}`);
+  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts)) : [];
   // The root's own files only (its dirs are not written unless named).
   if (dirs.includes(".")) entries.push(...splitZ(await git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts)));
   for (const entry of entries) {
@@ -133,14 +148,26 @@ export async function sparseHazards(
     const base = d === "." ? "" : `${d}/`;
     // Root: only the root's own files (cone mode writes those); a dir: everything below it.
     const deep = d === "." ? "" : "**/";
-    return ["*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
+    return ["*.tf", "*.tf.json", "*.tofu", "*.tofu.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
   });
   // Exit 1: nothing matched.
-  const out = await git(mirror, ["grep", "-z", "-I", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
+  const out = await git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
   for (const line of out.split("\n")) {
     if (line === "") continue;
     const [file = "", text = ""] = line.split("\0", 2);
-    if (/^\s*"?source"?\s*[=:]/.test(text)) continue;
+    const path = file.slice(sha.length + 1);
+    // Any block may have a `source` (a file provisioner's, a provider's upload): only a module's counts.
+    const source = /^\s*"?source"?\s*[=:]\s*"([^"]*)"\s*,?\s*((#|\/\/).*)?$/.exec(text)?.[1];
+    const slash = path.lastIndexOf("/");
+    if (source !== undefined && moduleSources.get(slash < 0 ? "." : path.slice(0, slash))?.includes(source)) continue;
+    return `\`${path}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
+  }
+  // A template (any name) may call file functions too: `${file("../x")}` in a templatefile() template.
+  const every = dirs.map((d) => (d === "." ? ":(top,glob)*" : `:(top,glob)${d}/**`));
+  const reads = await git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]);
+  const first = reads.split("\n").find((line) => line !== "");
+  if (first !== undefined) {
+    const [file = "", text = ""] = first.split("\0", 2);
     return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
   }
   return undefined;

@@ -533,8 +533,13 @@ export class GitWorkspace {
   }
 
   /** Why a plan in these dirs might read a file outside them (see sparseHazards), or undefined. */
-  async sparseHazards(repo: RepoRef, sha: string, dirs: readonly string[]): Promise<string | undefined> {
-    return sparseHazards(this.mirrorDir(repo), sha, dirs, this.objectOptions());
+  async sparseHazards(
+    repo: RepoRef,
+    sha: string,
+    dirs: readonly string[],
+    moduleSources: ReadonlyMap<string, readonly string[]>,
+  ): Promise<string | undefined> {
+    return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions());
   }
 
   /** Every path at a commit already in the mirror (what `Checkout.files` holds). */

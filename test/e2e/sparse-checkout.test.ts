@@ -128,6 +128,24 @@ describe("sparse checkout", () => {
     expect(filesOnDisk(repo, pr.number, pr.headSha)).toContain("other/p0/main.tf");
   }, 120_000);
 
+  it('a file provisioner\'s `source = "../…"` is no module source: every file is written', async () => {
+    const provisioner = `${tfProject("svc3")}
+resource "terraform_data" "upload" {
+  provisioner "file" {
+    source      = "../../../shared/greeting.txt"
+    destination = "/tmp/greeting.txt"
+    connection {
+      host = "127.0.0.1"
+    }
+  }
+}
+`;
+    const { repo, pr } = await openPr(monorepo(), { "teams/b/svc3/main.tf": provisioner });
+    const check = await completed(repo, pr.headSha, "sluice/plan");
+    expect(check.conclusion, JSON.stringify(check.output)).toBe("success");
+    expect(filesOnDisk(repo, pr.number, pr.headSha)).toContain("shared/greeting.txt");
+  }, 120_000);
+
   it("`sparse_checkout: false` in the base branch's .sluice.yaml: every file is written", async () => {
     const { repo, pr } = await openPr(
       { ...monorepo(), ".sluice.yaml": "version: 1\nsparse_checkout: false\n" },

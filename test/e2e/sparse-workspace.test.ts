@@ -69,8 +69,24 @@ beforeAll(() => {
     "d/main.tf": 'locals {\n  x = file("${path.module}/../m/main.tf")\n}\n',
     "e/main.tf": 'module "m" {\n  source = "../m"\n}\nlocals {\n  x = merge(local.maps...)\n}\n',
     "f/terraform.tfvars": 'policy = "../policies/p.json"\n',
+    // A NUL byte makes git take the file for binary.
+    "h/main.tf": '# \0\nlocals {\n  x = file("../m/main.tf")\n}\n',
+    // OpenTofu reads .tofu files beside .tf ones.
+    "i/main.tf": "# tofu reads main.tofu\n",
+    "i/main.tofu": 'locals {\n  x = file("../m/main.tf")\n}\n',
+    "j/main.tf": 'module "m" {\n  source = "../m" # the shared one\n}\n',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's own interpolation
+    "k/main.tf": 'output "x" {\n  value = templatefile("${path.module}/t.tpl", {})\n}\n',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template's own interpolation
+    "k/t.tpl": '${file("../m/main.tf")}\n',
+    // A `source` that is no module's: a file provisioner reads it.
+    "g/main.tf":
+      'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
   });
   symlinkSync("/etc/passwd", join(src, "b", "link.tf"));
+  // A dir name git would take for pathspec magic (`:name` = `name` from the top).
+  mkdirSync(join(src, ":x"));
+  symlinkSync("../README.md", join(src, ":x", "link.tf"));
   second = write({ "c/deep/x.txt": "y\n" });
   ws = new GitWorkspace(join(root, "data"));
   mkdirSync(dirname(ws.mirrorDir(repo)), { recursive: true });
@@ -151,13 +167,42 @@ describe("sparse worktrees", () => {
 });
 
 describe("sparseHazards", () => {
+  const sources = new Map([
+    ["a", ["../m"]],
+    ["e", ["../m"]],
+    ["j", ["../m"]],
+  ]);
+
   it("names a symlink in the dirs; nothing for plain dirs", async () => {
-    expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "."])).toBeUndefined();
-    expect(await ws.sparseHazards(repo, second, ["b"])).toBe("`b/link.tf` is a symlink");
+    expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "j", "."], sources)).toBeUndefined();
+    expect(await ws.sparseHazards(repo, second, ["b"], sources)).toBe("`b/link.tf` is a symlink");
+  });
+
+  it("a dir whose name looks like pathspec magic is looked at as named", async () => {
+    expect(await ws.sparseHazards(repo, second, [":x"], sources)).toBe("`:x/link.tf` is a symlink");
   });
 
   it("names a parent path outside module sources, in .tf and .tfvars files", async () => {
-    expect(await ws.sparseHazards(repo, first, ["a", "d"])).toMatch(/^`d\/main\.tf` may read a file outside its dir/);
-    expect(await ws.sparseHazards(repo, first, ["f"])).toMatch(/^`f\/terraform\.tfvars` may read/);
+    expect(await ws.sparseHazards(repo, first, ["a", "d"], sources)).toMatch(/^`d\/main\.tf` may read a file outside its dir/);
+    expect(await ws.sparseHazards(repo, first, ["f"], sources)).toMatch(/^`f\/terraform\.tfvars` may read/);
+  });
+
+  it("a file git takes for binary is searched too", async () => {
+    expect(await ws.sparseHazards(repo, first, ["h"], sources)).toMatch(/^`h\/main\.tf` may read a file outside its dir/);
+  });
+
+  it("a template (any file in the dirs) calling a file function with a parent path", async () => {
+    expect(await ws.sparseHazards(repo, first, ["k"], sources)).toMatch(/^`k\/t\.tpl` may read a file outside its dir/);
+  });
+
+  it("OpenTofu's own .tofu files are searched too", async () => {
+    expect(await ws.sparseHazards(repo, first, ["i"], sources)).toMatch(/^`i\/main\.tofu` may read a file outside its dir/);
+  });
+
+  it("a `source` line counts as a module's only when it is a module source found in that dir", async () => {
+    // A file provisioner's source: not a module, its file is outside the dir.
+    expect(await ws.sparseHazards(repo, first, ["g"], sources)).toMatch(/^`g\/main\.tf` may read a file outside its dir/);
+    // A module source the tree read did not find (its file was too large to read): its dir would be missing.
+    expect(await ws.sparseHazards(repo, first, ["a"], new Map())).toMatch(/^`a\/main\.tf` may read a file outside its dir/);
   });
 });

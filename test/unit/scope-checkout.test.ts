@@ -21,7 +21,9 @@ function setup(hazard?: string) {
     },
   } as unknown as Checkout;
   const workspace = {
-    sparseHazards: async (_r: unknown, _s: string, dirs: readonly string[]) => {
+    sparseHazards: async (_r: unknown, _s: string, dirs: readonly string[], sources: ReadonlyMap<string, readonly string[]>) => {
+      // Which `source = "../…"` lines are modules' (and so no hazard) is the tree read's finding.
+      if (sources !== tree.tfSources) throw new Error("the tree's module sources were not passed");
       calls.push(`hazards ${dirs.join(" ")}`);
       return hazard;
     },

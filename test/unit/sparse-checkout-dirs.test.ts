@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Project } from "../../src/model/project.js";
-import { sparseCheckoutDirs } from "../../src/projects/sparse-checkout-dirs.js";
+import { argvBytesOf, MAX_SPARSE_ARGV_BYTES, sparseCheckoutDirs } from "../../src/projects/sparse-checkout-dirs.js";
 
 const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });
 const tree = (sources: Record<string, string[]>) => ({ tfSources: new Map(Object.entries(sources)) });
@@ -30,6 +30,28 @@ describe("sparseCheckoutDirs", () => {
       reason: "helm project charts/web may read files outside its dir",
     });
     expect(sparseCheckoutDirs(tree({}), [{ ...tf("k/prod"), runner: "kustomize" }])).toMatchObject({ sparse: false });
+  });
+
+  it("every file when a dir's name is one git's cone mode refuses or cannot write (`*?[]\\`, a line break)", () => {
+    for (const dir of ["env[1]", "a*b", "x?", "back\\slash", "two\nlines"]) {
+      expect(sparseCheckoutDirs(tree({}), [tf(dir)])).toEqual({ sparse: false, reason: expect.stringMatching(/cone mode/) });
+    }
+    const t = tree({ app: ["../mods/[x]"] });
+    expect(sparseCheckoutDirs(t, [tf("app")])).toEqual({ sparse: false, reason: expect.stringMatching(/mods\/\[x\]/) });
+  });
+
+  it("every file when the dirs would take more than MAX_SPARSE_ARGV_BYTES of git's argv (E2BIG past 2 MB)", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => tf(`teams/${String(i).padStart(92, "x")}`));
+    const fit = Math.floor(MAX_SPARSE_ARGV_BYTES / argvBytesOf(`teams/${"x".repeat(92)}`));
+    expect(sparseCheckoutDirs(tree({}), many(fit)).sparse).toBe(true);
+    expect(sparseCheckoutDirs(tree({}), many(fit + 1))).toEqual({ sparse: false, reason: expect.stringMatching(/more than/) });
+    // Short names: many more dirs, each with the same overhead.
+    expect(
+      sparseCheckoutDirs(
+        tree({}),
+        Array.from({ length: 6000 }, (_, i) => tf(`t${i}`)),
+      ).sparse,
+    ).toBe(false);
   });
 
   it("OpenTofu projects are sparse as Terraform ones; the root project is `.`", () => {
