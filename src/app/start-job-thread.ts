@@ -77,7 +77,9 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
     thread.on("exit", (code) => {
       if (!ready) reject(new Error(`the job thread exited with code ${code} before it was ready`));
       else if (!stopping) death(`the job thread exited with code ${code}`);
-      else stopped?.();
+      // Exiting on its own during a stop is a clean stop only with code 0.
+      else if (code === 0) stopped?.();
+      else stopFailed?.(new Error(`the job thread exited with code ${code} while stopping`));
     });
   });
 }
