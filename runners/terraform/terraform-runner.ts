@@ -11,6 +11,8 @@ import { localStateInCheckout, localStateWarning } from "./local-state-warning.j
 import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
+import { initThenPlan } from "./init-then-plan.js";
+import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
@@ -185,7 +187,24 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
       let shown = "";
       const stepEnv: Record<string, string> = {};
-      for (const step of req.workflow?.plan ?? DEFAULT_PLAN) {
+      let steps = req.workflow?.plan ?? DEFAULT_PLAN;
+      // The default workflow: init and plan in one tool run (one sandbox start), unless init may
+      // download providers (then it runs alone, with the cache writable, under the download lock)
+      // or the binary is missing (the plain path says so).
+      if (!req.workflow && findBinary(bin)) {
+        const both = { ...base(), timeoutMs: 2 * req.timeoutMs };
+        const run = async (access: { writable: string[] }) =>
+          access.writable.length ? undefined : initThenPlan(exec, bin, planArgv(planFile, req.extraArgs), both);
+        const batched = opts.pluginCache ? await opts.pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
+        if (batched && !batched.ok) return fail("init", describeFailure(bin, "init", batched.init, both.timeoutMs), batched.output);
+        if (batched?.ok) {
+          const r = batched.plan;
+          if (r.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", r, both.timeoutMs), r.stdout);
+          shown += r.stdout;
+          steps = [];
+        }
+      }
+      for (const step of steps) {
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;
         } else if (step.kind === "init") {

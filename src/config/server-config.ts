@@ -124,7 +124,7 @@ export const serverConfigSchema = z
     secrets: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE"))
       .default({}),
-    /** Timeout for one tool step (init, plan, show, apply). */
+    /** Timeout for one tool step (init, plan, show, apply); the default workflow's init + plan run as one tool run with twice this. */
     step_timeout: duration.default(30 * 60e3),
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
