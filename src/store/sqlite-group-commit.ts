@@ -51,7 +51,8 @@ export function groupCommit<A extends unknown[], R>(
       db.pragma("busy_timeout = 0");
       outcomes = all(group);
     } catch (e) {
-      const busy = (e as { code?: string }).code === "SQLITE_BUSY";
+      // SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT): try again shortly.
+      const busy = (e as { code?: string }).code?.startsWith("SQLITE_BUSY") === true;
       waitingSince ??= performance.now();
       if (busy && performance.now() - waitingSince < giveUpAfterMs) {
         schedule(1);
