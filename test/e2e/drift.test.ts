@@ -97,6 +97,24 @@ async function stateInput(stateFile: string): Promise<unknown[]> {
   return state.resources.flatMap((r) => r.instances.map((i) => (i.attributes.input as { value: unknown }).value));
 }
 
+/**
+ * `/apply` on a drift issue, as alice, until it applies: a scheduled check (every 3 s here) may
+ * replace the issue's plan between the comment and the apply, which is then refused as a user
+ * would want ("not the latest drift check's plan"); she reads the issue again and asks again.
+ */
+async function applyFromIssue(repo: Repo, issue: number): Promise<void> {
+  const answers = () => h.sim.comments(repo, issue).filter((c) => /Applied the plan|Not applied/.test(c.body));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const seen = answers().length;
+    await h.sim.comment(repo, issue, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => answers().length > seen, { message: `no answer to /apply on #${issue}`, timeoutMs: 90_000 });
+    const answer = answers()[seen]?.body ?? "";
+    if (answer.includes("Applied the plan")) return;
+    if (!/not the latest drift check's plan|has no current plan/.test(answer)) throw new Error(`/apply refused: ${answer.slice(0, 400)}`);
+  }
+  throw new Error(`/apply on #${issue} was refused five times`);
+}
+
 describe("drift (pull mode)", () => {
   it("a commit without a PR is 'in git, not applied'; /apply on the issue applies it; a hand edit of the state is found, reported once, applied back, and the issue closes", async () => {
     const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
@@ -169,7 +187,9 @@ describe("drift (pull mode)", () => {
     expect(h.sim.unknownCalls).toEqual([]);
   });
 
-  it("a change on the default branch to a module outside the project is 'in git, not applied', not drift from outside", async () => {
+  it("a change on the default branch to a module outside the project is 'in git, not applied', not drift from outside", {
+    timeout: 240_000,
+  }, async () => {
     const moduleFile = (value: string) => `resource "terraform_data" "m" {\n  input = "${value}"\n}\n`;
     const uses = `module "m" {\n  source = "../modules/m"\n}\n`;
     const { repo, state } = await newRepo((s) => ({
@@ -180,7 +200,7 @@ describe("drift (pull mode)", () => {
     await nextCheck(repo, sha, 0);
     await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no drift issue" });
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
-    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await applyFromIssue(repo, issue.number);
     await h.sim.waitFor(() => issue.state === "closed", { message: "issue not closed after the apply", timeoutMs: 60_000 });
     expect(await stateInput(state)).toEqual(["v1"]);
 
@@ -248,7 +268,7 @@ describe("drift (pull mode)", () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
   });
 
-  it("sensitive values in drifted attributes never reach an issue, a check or the log", async () => {
+  it("sensitive values in drifted attributes never reach an issue, a check or the log", { timeout: 240_000 }, async () => {
     const secret = "hunter2-s3cr3t-value";
     const edited = "edited-s3cr3t-value-42";
     const tf = (s: string) =>
@@ -258,7 +278,7 @@ describe("drift (pull mode)", () => {
     await nextCheck(repo, sha, 0);
     await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue" });
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
-    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await applyFromIssue(repo, issue.number);
     await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
     await editState(state, secret, edited);
     const check = await checkStartedAfterNow(repo, sha);
