@@ -1,5 +1,5 @@
 import type { ProjectTree } from "../model/project-tree.js";
-import { resolveFrom } from "../util/repo-path.js";
+import { localClosure } from "../projects/local-closure.js";
 
 /**
  * The paths whose content makes up a project's configuration: its dir, the local Terraform
@@ -9,15 +9,6 @@ import { resolveFrom } from "../util/repo-path.js";
  * Helm charts' `file://` dependencies are not in the tree: a chart counts only its own dir.
  */
 export function sourceDirsOf(projectDir: string, tree: Pick<ProjectTree, "tfSources" | "kustomizeRefs">): string[] {
-  const found = new Set<string>([projectDir]);
-  const queue = [projectDir];
-  for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
-    for (const ref of [...(tree.tfSources.get(dir) ?? []), ...(tree.kustomizeRefs.get(dir) ?? [])]) {
-      const path = resolveFrom(dir, ref);
-      if (path === undefined || found.has(path)) continue;
-      found.add(path);
-      queue.push(path);
-    }
-  }
-  return [...found].sort();
+  const { paths } = localClosure([projectDir], (dir) => [...(tree.tfSources.get(dir) ?? []), ...(tree.kustomizeRefs.get(dir) ?? [])]);
+  return [...paths].sort();
 }

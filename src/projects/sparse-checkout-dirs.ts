@@ -1,7 +1,8 @@
 import { isLocalSource } from "../../runners/terraform/find-module-sources.js";
 import type { Project } from "../model/project.js";
 import type { RepoTree } from "../model/project-tree.js";
-import { cleanRepoPath, compareStrings, resolveFrom } from "../util/repo-path.js";
+import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
+import { localClosure } from "./local-closure.js";
 
 /** What a job's worktree must hold: some dirs (plus the root's files), or every file and why. */
 export type CheckoutScope = { sparse: true; dirs: string[] } | { sparse: false; reason: string };
@@ -33,23 +34,15 @@ export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: 
     const dir = cleanRepoPath(raw);
     if (dir !== undefined) sourcesOf.set(dir, [...(sourcesOf.get(dir) ?? []), ...sources]);
   }
-  const dirs = new Set<string>();
-  const queue: string[] = [];
+  const starts: string[] = [];
   for (const p of projects) {
     const dir = cleanRepoPath(p.dir);
     if (dir === undefined) return { sparse: false, reason: `project dir ${p.dir} is not a clean repo path` };
-    queue.push(dir);
+    starts.push(dir);
   }
-  for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
-    if (dirs.has(dir)) continue;
-    dirs.add(dir);
-    for (const source of sourcesOf.get(dir) ?? []) {
-      if (!isLocalSource(source)) continue;
-      const target = resolveFrom(dir, source);
-      if (target === undefined) return { sparse: false, reason: `module source ${source} in ${dir} leads outside the repository` };
-      queue.push(target);
-    }
-  }
+  const { paths: dirs, escaping } = localClosure(starts, (dir) => (sourcesOf.get(dir) ?? []).filter(isLocalSource));
+  const out = escaping[0];
+  if (out) return { sparse: false, reason: `module source ${out.ref} in ${out.dir} leads outside the repository` };
   let bytes = 0;
   for (const d of dirs) bytes += argvBytesOf(d);
   if (bytes > MAX_SPARSE_ARGV_BYTES) return { sparse: false, reason: `${dirs.size} dirs, more than a sparse worktree takes` };
