@@ -10,6 +10,7 @@ import { runIfMain } from "./support/run-if-main.js";
 import { buildOnce } from "./support/start-bench-app.js";
 import { sec } from "./support/stats.js";
 import { flatRepo, projectName, tfData } from "./support/tf-repo-files.js";
+import { simulatorAppEnv } from "../test/simulator/app-env.js";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -34,11 +35,7 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
   const sim = await startSimulator({ webhookSecret: secret });
   const env = {
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: secret,
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, secret),
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
   };

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type Simulator, startSimulator } from "../../test/simulator/github-simulator.js";
 import { freePort } from "../../test/support/start-app.js";
+import { simulatorAppEnv } from "../../test/simulator/app-env.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -58,11 +59,7 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
     PORT: String(port),
     SLUICE_DATA_DIR: dataDir,
     LOG_LEVEL: opts.logLevel ?? "info",
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: secret,
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, secret),
   };
   if (opts.serverConfig !== undefined) {
     const file = join(work, "server-config.yaml");

@@ -3,6 +3,7 @@ import { tfProject } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
 import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -30,11 +31,7 @@ beforeAll(async () => {
   db = await startPostgres();
   sim = await startSimulator({ webhookSecret: "replicas" });
   envFor = (port) => ({
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: "replicas",
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, "replicas"),
     DATABASE_URL: db.url,
     GITHUB_CLIENT_ID: sim.oauthClientId,
     GITHUB_CLIENT_SECRET: sim.oauthClientSecret,

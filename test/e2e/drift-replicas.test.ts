@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type AppProcess, startApp } from "../support/start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -33,11 +34,7 @@ suite(`drift schedules on PostgreSQL with two replicas${available.ok ? "" : `: $
   it("each scheduled run is claimed by one replica only, and each claimed run makes one check", async () => {
     replica = await startApp({
       env: {
-        APP_ID: String(h.sim.appId),
-        PRIVATE_KEY: h.sim.privateKeyPem,
-        WEBHOOK_SECRET: h.secret,
-        GHE_HOST: h.sim.host,
-        GHE_PROTOCOL: "http",
+        ...simulatorAppEnv(h.sim, h.secret),
         DATABASE_URL: db.url,
       },
       serverConfig: SERVER_CONFIG,

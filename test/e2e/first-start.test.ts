@@ -7,6 +7,7 @@ import { startSimulator } from "../simulator/github-simulator.js";
 import { runMainUntilExit } from "../support/run-main.js";
 import { startSseRelay } from "../support/sse-relay.js";
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const rsaPem = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
@@ -201,11 +202,7 @@ describe("WEBHOOK_PROXY_URL", () => {
     sim.setHookUrl(relay.channelUrl);
     const app = await startApp({
       env: {
-        APP_ID: String(sim.appId),
-        PRIVATE_KEY: sim.privateKeyPem,
-        WEBHOOK_SECRET: secret,
-        GHE_HOST: sim.host,
-        GHE_PROTOCOL: "http",
+        ...simulatorAppEnv(sim, secret),
         WEBHOOK_PROXY_URL: relay.channelUrl,
       },
     });

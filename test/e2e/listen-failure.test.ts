@@ -8,6 +8,7 @@ import type { JobSpec, JobTarget } from "../../src/model/job.js";
 import { openStore } from "../../src/store/open-store.js";
 import { startSimulator } from "../simulator/github-simulator.js";
 import { freePort, removeDir, startApp } from "../support/start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 // Jobs start only once the process serves webhooks: a process that cannot listen exits before
 // it claims anything, so no queued job (an apply) is started and then cut off by that exit.
@@ -36,11 +37,7 @@ it("a process whose port is taken exits without claiming the queued jobs", async
   cleanups.push(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 
   const env = {
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: secret,
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, secret),
   };
   const started = await startApp({ env, dataDir, port }).then(
     () => "started",

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 import { startApp } from "../support/start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -35,11 +36,7 @@ suite(`the app on PostgreSQL (DATABASE_URL)${available.ok ? "" : `: ${available.
     // A second replica on the same database, with its own data dir.
     const replica = await startApp({
       env: {
-        APP_ID: String(h.sim.appId),
-        PRIVATE_KEY: h.sim.privateKeyPem,
-        WEBHOOK_SECRET: h.secret,
-        GHE_HOST: h.sim.host,
-        GHE_PROTOCOL: "http",
+        ...simulatorAppEnv(h.sim, h.secret),
         DATABASE_URL: db.url,
         SLUICE_SANDBOX_PATHS: h.stateDir,
       },

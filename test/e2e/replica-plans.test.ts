@@ -5,6 +5,7 @@ import { type Harness, startHarness, statefulProject, stateResources } from "../
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 import { removeDir, startApp } from "../support/start-app.js";
 import { nextSecond } from "./trust-holes-support.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -46,11 +47,7 @@ async function anotherReplica(): Promise<void> {
   await removeDir(before.dataDir);
   h.app = await startApp({
     env: {
-      APP_ID: String(h.sim.appId),
-      PRIVATE_KEY: h.sim.privateKeyPem,
-      WEBHOOK_SECRET: h.secret,
-      GHE_HOST: h.sim.host,
-      GHE_PROTOCOL: "http",
+      ...simulatorAppEnv(h.sim, h.secret),
       DATABASE_URL: db.url,
       SLUICE_SANDBOX_PATHS: h.stateDir,
     },

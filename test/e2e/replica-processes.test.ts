@@ -12,6 +12,7 @@ import type { SimRepo } from "../simulator/sim-types.js";
 import { statefulProject, stateResources, tfProject } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type AppProcess, removeDir, startApp } from "../support/start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 // Issue #17: two real Sluice processes (own data dirs) on one PostgreSQL and one simulated GitHub.
 
@@ -37,11 +38,7 @@ beforeAll(async () => {
   sim = await startSimulator({ webhookSecret: secret });
   stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
   env = {
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: secret,
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, secret),
     DATABASE_URL: db.url,
     SLUICE_SANDBOX_PATHS: stateDir,
     // Dead replicas are looked for every 5 s by default; faster here, so the file stays short.

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulator } from "../simulator/github-simulator.js";
 import { type AppProcess, removeDir, startApp } from "./start-app.js";
+import { simulatorAppEnv } from "../simulator/app-env.js";
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -30,11 +31,7 @@ export async function startHarness(
   const stateDir = await mkdtemp(join(tmpdir(), "sluice-state-"));
   await opts.beforeStart?.(sim);
   const env = {
-    APP_ID: String(sim.appId),
-    PRIVATE_KEY: sim.privateKeyPem,
-    WEBHOOK_SECRET: secret,
-    GHE_HOST: sim.host,
-    GHE_PROTOCOL: "http",
+    ...simulatorAppEnv(sim, secret),
     SLUICE_SANDBOX_PATHS: stateDir,
     ...opts.env,
   };
