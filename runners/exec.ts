@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { lstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import * as pty from "node-pty";
 import { childEnv } from "./child-env.js";
 import { watchLimits } from "./sandbox/limit-watch.js";
@@ -40,11 +41,14 @@ export interface ExecOptions {
   /**
    * Regular files inside the run's writable mounts that this command sees read-only: a saved plan
    * while `show` and `apply` read it (code they start must not change what was shown or hashed).
-   * A path that is not a regular file (a symlink a step left) refuses the run.
+   * A directory Sluice made for the run is also taken (its files, written by Sluice during the
+   * run, are read-only inside). A path that is neither (a symlink a step left) refuses the run.
    */
   sandboxReadOnly?: string[];
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
+  /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
+  stdin?: Readable;
 }
 
 export interface ExecResult {
@@ -94,7 +98,8 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
   const bwrap = opts.sandbox?.bwrap;
   const frozen = (opts.sandboxReadOnly ?? []).map((path) => {
     // Mounted as it is, never through a symlink: that would show the run a host file of its choosing.
-    if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) throw new Error(`${path} is not a regular file`);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st?.isFile() && !st?.isDirectory()) throw new Error(`${path} is not a regular file`);
     return { source: path, target: path, writable: false };
   });
   const sandbox = opts.sandbox && {
@@ -120,6 +125,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     onOutput: opts.onOutput,
     sandbox,
     input: opts.input,
+    stdin: opts.stdin,
   };
   return opts.pty ? execPty(run) : execPipe(run);
 }
@@ -138,6 +144,7 @@ interface Run {
   onOutput?: (chunk: string) => void;
   sandbox?: SandboxRun;
   input?: string;
+  stdin?: Readable;
 }
 
 interface Ended {
@@ -284,10 +291,15 @@ async function execPipe(run: Run): Promise<ExecResult> {
     // Own process group, so a timeout can kill terraform's providers and provisioners too.
     detached: true,
     reject: false,
-    ...(run.input === undefined ? { stdin: "ignore" as const } : { input: run.input }),
+    ...(run.stdin ? { stdin: "pipe" as const } : run.input === undefined ? { stdin: "ignore" as const } : { input: run.input }),
     buffer: false,
     encoding: "utf8",
   });
+  if (run.stdin && child.stdin) {
+    // The child may end without reading what is still to come.
+    child.stdin.on("error", () => undefined);
+    run.stdin.pipe(child.stdin);
+  }
   const out = capture();
   const err = capture();
   const emit = run.onOutput ?? (() => undefined);

@@ -6,8 +6,12 @@ import type { Workflow } from "../src/model/repo-config.js";
 import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
 
-/** The exec choke point as runners see it: injected, so argv building stays testable. */
-export type Exec = (file: string, args: string[], opts: ExecOptions) => Promise<ExecResult>;
+/**
+ * The exec choke point as runners see it: injected, so argv building stays testable. `isolated`:
+ * each run is alone in a PID namespace of its own (the sandbox is on), so a run may end every
+ * other process it sees without touching the host's.
+ */
+export type Exec = ((file: string, args: string[], opts: ExecOptions) => Promise<ExecResult>) & { readonly isolated?: boolean };
 
 export interface PlanRequest {
   project: Project;

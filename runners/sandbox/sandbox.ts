@@ -111,7 +111,8 @@ export async function createSandbox(settings: SandboxSettings, exec: RawExec): P
     execFor(scope) {
       if (status.mode === "on" && !status.ok) return { ok: false, reason: NO_SANDBOX_REASON };
       const sandbox = runFor(scope);
-      return { ok: true, exec: (file, args, opts) => exec(file, args, { ...opts, sandbox }) };
+      const run: Exec = (file, args, opts) => exec(file, args, { ...opts, sandbox });
+      return { ok: true, exec: Object.assign(run, { isolated: sandbox.bwrap !== undefined }) };
     },
   };
 }

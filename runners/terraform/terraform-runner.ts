@@ -11,7 +11,7 @@ import { localStateInCheckout, localStateWarning } from "./local-state-warning.j
 import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
-import { initThenPlan } from "./init-then-plan.js";
+import { initPlanShow } from "./init-plan-show.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
@@ -186,21 +186,25 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       });
 
       let shown = "";
+      // Set when init, plan and show ran as one tool run; else show runs on its own below.
+      let showJson: string | undefined;
       const stepEnv: Record<string, string> = {};
       let steps = req.workflow?.plan ?? DEFAULT_PLAN;
-      // The default workflow: init and plan in one tool run (one sandbox start), unless init may
-      // download providers (then it runs alone, with the cache writable, under the download lock)
-      // or the binary is missing (the plain path says so).
+      // The default workflow: init, plan and show in one tool run (one sandbox start), unless init
+      // may download providers (then steps run alone, init with the cache writable under the
+      // download lock) or the binary is missing (the plain path says so).
       if (!req.workflow && findBinary(bin)) {
-        const both = { ...base(), timeoutMs: 2 * req.timeoutMs };
+        const all = { ...base(), timeoutMs: 3 * req.timeoutMs };
         const run = async (access: { writable: string[] }) =>
-          access.writable.length ? undefined : initThenPlan(exec, bin, planArgv(planFile, req.extraArgs), both);
+          access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, req.extraArgs), planFile, all);
         const batched = opts.pluginCache ? await opts.pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
-        if (batched && !batched.ok) return fail("init", describeFailure(bin, "init", batched.init, both.timeoutMs), batched.output);
+        if (batched && !batched.ok) {
+          const message = batched.problem ?? describeFailure(bin, batched.step, batched.result, all.timeoutMs);
+          return fail(batched.step, message, batched.output);
+        }
         if (batched?.ok) {
-          const r = batched.plan;
-          if (r.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", r, both.timeoutMs), r.stdout);
-          shown += r.stdout;
+          shown += batched.planOutput;
+          showJson = batched.json;
           steps = [];
         }
       }
@@ -227,18 +231,21 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         return fail("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
       }
       if (!(await isRegularFile(planFile))) return fail("plan", "the plan file the workflow left is not a regular file", shown);
-      // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here on
-      // the plan file is read-only to the sandbox: a provider that `show` starts cannot change the
-      // plan after it was shown, so what is hashed and applied is what the comment shows.
-      const show = await exec(bin, showJsonArgv(planFile), {
-        ...base(stepEnv),
-        redact: identity,
-        onOutput: undefined,
-        sandboxReadOnly: [planFile],
-      });
-      if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
-      const json = parsePlanJson(show.stdout);
-      const summary = summarizePlan(json.ok ? json.plan : show.stdout);
+      if (showJson === undefined) {
+        // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here
+        // on the plan file is read-only to the sandbox: a provider that `show` starts cannot change
+        // the plan after it was shown, so what is hashed and applied is what the comment shows.
+        const show = await exec(bin, showJsonArgv(planFile), {
+          ...base(stepEnv),
+          redact: identity,
+          onOutput: undefined,
+          sandboxReadOnly: [planFile],
+        });
+        if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+        showJson = show.stdout;
+      }
+      const json = parsePlanJson(showJson);
+      const summary = summarizePlan(json.ok ? json.plan : showJson);
       if (!summary.ok) return fail("show", summary.error);
       if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
       // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
@@ -260,7 +267,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       const showFile = `${planFile}.json`;
       // A workflow step may have left anything at that name: never written through (wx, after rm).
       await rm(showFile, { recursive: true, force: true });
-      await writeFile(showFile, show.stdout, { mode: 0o600, flag: "wx" });
+      await writeFile(showFile, showJson, { mode: 0o600, flag: "wx" });
       const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
       try {
         const policy = await runPolicyCheck(exec, req.policyCheck, {
