@@ -273,17 +273,29 @@ describe("drift (pull mode)", () => {
     const edited = "edited-s3cr3t-value-42";
     const tf = (s: string) =>
       `${statefulProject("vault", s, 0)}\nvariable "pw" {\n  type      = string\n  sensitive = true\n  default   = "${secret}"\n}\n\nresource "terraform_data" "pw" {\n  input = var.pw\n}\n`;
-    const { repo, state } = await newRepo((s) => ({ "vault/main.tf": tf(s) }));
-    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
-    await nextCheck(repo, sha, 0);
+    // A yearly schedule: only /drift runs checks here, so no scheduled check replaces the issue's
+    // plan while /apply is on its way (on a loaded machine the 3 s schedule always won that race).
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "vault/main.tf": tf(s) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const checksRun = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => checksRun().length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
     await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no issue" });
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
     await applyFromIssue(repo, issue.number);
+    // The next check finds nothing left to do and closes the issue.
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
+    await h.sim.waitFor(() => checksRun().length === 2, { message: "no second /drift reply", timeoutMs: 60_000 });
     await editState(state, secret, edited);
-    const check = await checkStartedAfterNow(repo, sha);
-    expect(check.conclusion).toBe("failure");
-    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.history.length > 2), { message: "no second issue" });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => checksRun().length === 3, { message: "no third /drift reply", timeoutMs: 60_000 });
+    const check = driftChecks(repo).at(-1);
+    expect(check?.conclusion).toBe("failure");
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.state === "open" && i.number !== issue.number), {
+      message: "no second issue",
+    });
     const open = driftIssues(repo).find((i) => i.state === "open") as ReturnType<typeof driftIssues>[number];
     expect(open.body).toContain("(sensitive)");
     const everything = [
