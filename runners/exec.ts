@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import { lstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
@@ -10,6 +9,7 @@ import { descendants, readProcStats } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
 import { type LimitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
 import { findBinary } from "./sandbox/sandbox.js";
+import { createSpawner, type SpawnedTool } from "./spawner/spawner.js";
 
 /**
  * The one place Sluice spawns processes. argv arrays only (no shell), an allowlisted environment,
@@ -282,48 +282,48 @@ function capture() {
   };
 }
 
+/** One spawner per thread that starts tools (the job thread's, mostly); started on first use. */
+const spawner = createSpawner();
+
 async function execPipe(run: Run): Promise<ExecResult> {
   const started = performance.now();
-  const child = execa(run.file, run.args, {
-    cwd: run.cwd,
-    env: run.env,
-    extendEnv: false,
-    // Own process group, so a timeout can kill terraform's providers and provisioners too.
-    detached: true,
-    reject: false,
-    ...(run.stdin ? { stdin: "pipe" as const } : run.input === undefined ? { stdin: "ignore" as const } : { input: run.input }),
-    buffer: false,
-    encoding: "utf8",
-  });
-  if (run.stdin && child.stdin) {
+  let child: SpawnedTool;
+  try {
+    child = await spawner.spawn({
+      file: run.file,
+      args: run.args,
+      cwd: run.cwd,
+      env: run.env,
+      stdin: run.stdin !== undefined || run.input !== undefined,
+    });
+  } catch (e) {
+    throw new Error(`could not start ${run.file}: ${run.redact((e as Error).message)}`);
+  }
+  if (child.stdin) {
     // The child may end without reading what is still to come.
     child.stdin.on("error", () => undefined);
-    run.stdin.pipe(child.stdin);
+    if (run.stdin) run.stdin.pipe(child.stdin);
+    else child.stdin.end(run.input);
   }
   const out = capture();
   const err = capture();
   const emit = run.onOutput ?? (() => undefined);
   const liveOut = liveRedactor(run.redact, emit);
   const liveErr = liveRedactor(run.redact, emit);
-  child.stdout?.setEncoding("utf8");
-  child.stderr?.setEncoding("utf8");
-  child.stdout?.on("data", (c: string) => {
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (c: string) => {
     out.push(c);
     if (run.onOutput) liveOut.push(c);
   });
-  child.stderr?.on("data", (c: string) => {
+  child.stderr.on("data", (c: string) => {
     err.push(c);
     if (run.onOutput) liveErr.push(c);
   });
-  let startError: string | undefined;
-  const ended = child.then((result) => {
-    if (result.failed && result.exitCode === undefined && !result.signal) startError = result.shortMessage ?? "unknown error";
-    return { exitCode: result.exitCode ?? null, signal: result.signal ?? undefined };
-  });
+  const ended = child.exited.then(({ exitCode, signal }) => ({ exitCode, signal: signal ?? undefined }));
   const end = await supervise(run, child.pid, ended);
   liveOut.flush();
   liveErr.flush();
-  if (startError !== undefined && !end.timedOut) throw new Error(`could not start ${run.file}: ${run.redact(startError)}`);
   return {
     ...end,
     stdout: run.redact(out.text()),

@@ -15,7 +15,8 @@ const STARTS_SOMETHING: { pattern: RegExp; what: string }[] = [
   { pattern: /support\/(harness|start-app|postgres)\.js$/, what: "the app or PostgreSQL" },
   { pattern: /simulator\//, what: "the GitHub simulator" },
   { pattern: /^(node:)?child_process$/, what: "child processes" },
-  { pattern: /^execa$|^node-pty$|^pg$/, what: "processes or a database server" },
+  { pattern: /spawner\/spawner\.js$/, what: "the spawner process" },
+  { pattern: /^node-pty$|^pg$/, what: "processes or a database server" },
 ];
 
 /** Files allowed one of the above, and why it starts nothing heavier. */

@@ -1,0 +1,12 @@
+/** What the app asks of its spawner process (runners/spawner/spawner-process.ts). */
+export type ToSpawner =
+  | { type: "spawn"; id: number; file: string; args: string[]; cwd: string; env: Record<string, string>; stdin: boolean }
+  | { type: "stdin"; id: number; data: Buffer }
+  | { type: "stdin-end"; id: number };
+
+/** What the spawner reports, in order per id: spawned (or failed), output, then exited. */
+export type FromSpawner =
+  | { type: "spawned"; id: number; pid: number }
+  | { type: "failed"; id: number; message: string }
+  | { type: "output"; id: number; fd: 1 | 2; data: Buffer }
+  | { type: "exited"; id: number; code: number | null; signal: string | null };

@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+
+/** Tools are started by the spawner process, not by the app: what that must not change. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+const ROOT = join(import.meta.dirname, "../..");
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("the spawner process", () => {
+  it("starts tools as its own children, with exactly the environment and stdin given", async () => {
+    const r = await exec("/bin/sh", ["-c", 'read line; echo "$line $PPID $SLUICE_TEST_VAR"'], {
+      cwd: "/",
+      env: { SLUICE_TEST_VAR: "given" },
+      input: "typed\n",
+    });
+    expect(r.exitCode).toBe(0);
+    const [line, ppid, value] = r.stdout.trim().split(" ");
+    expect([line, value]).toEqual(["typed", "given"]);
+    expect(Number(ppid)).not.toBe(process.pid);
+    expect(cmdline(Number(ppid))).toContain("spawner-process");
+  });
+
+  it("a spawner that dies reports its running tool killed, and the next tool starts in a new one", async () => {
+    let said = "";
+    const running = exec("/bin/sh", ["-c", "echo $PPID; exec sleep 30"], {
+      cwd: "/",
+      onOutput: (c) => {
+        said += c;
+      },
+    });
+    // The tool's first line names its parent, the spawner.
+    await waitFor("the tool", () => said.includes("\n"));
+    const spawnerPid = Number(said.trim());
+    expect(cmdline(spawnerPid)).toContain("spawner-process");
+    process.kill(spawnerPid, "SIGKILL");
+    const r = await running;
+    expect(r.exitCode).toBeNull();
+    expect(r.signal).toBe("SIGKILL");
+    const next = await exec("/bin/sh", ["-c", "echo $PPID"], { cwd: "/" });
+    expect(next.exitCode).toBe(0);
+    expect(Number(next.stdout.trim())).not.toBe(spawnerPid);
+  });
+
+  it("when the app dies, the tools it started die with it (sandbox or not)", async () => {
+    const script = `import { exec } from ${JSON.stringify(join(ROOT, "runners/exec.ts"))};
+void exec("/bin/sh", ["-c", "echo tool=$$; exec sleep 60"], { cwd: "/", onOutput: (c) => process.stdout.write(c) });`;
+    const app = spawn(process.execPath, ["--import", "tsx/esm", "--input-type=module", "-e", script], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    app.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    await waitFor("the tool's pid", () => /tool=\d+/.test(out), 20_000);
+    const tool = Number(/tool=(\d+)/.exec(out)?.[1]);
+    expect(alive(tool)).toBe(true);
+    app.kill("SIGKILL");
+    await waitFor("the tool to end", () => !alive(tool) || readFileSync(`/proc/${tool}/stat`, "utf8").includes(") Z "));
+  });
+});
