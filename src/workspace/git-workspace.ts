@@ -60,6 +60,8 @@ export class GitWorkspace {
   private readonly repoLocks = new KeyedMutex();
   /** Worktrees a job is using right now (path -> users): never moved away under it. */
   private readonly inUse = new Map<string, number>();
+  /** The origin URL this process last wrote into each mirror's config. */
+  private readonly originUrls = new Map<string, string>();
   /** The newest tree listings (mirror + commit -> listing), oldest first. */
   private readonly listings = new Map<string, TreeListing>();
 
@@ -116,8 +118,12 @@ export class GitWorkspace {
       await mkdir(mirror, { recursive: true });
       await this.git(["init", "--bare", "--quiet", mirror], { cwd: mirror });
     }
-    // The clone URL can change (repo renamed or transferred): always take the payload's.
-    await this.git(["config", "remote.origin.url", cloneUrl], { cwd: mirror });
+    // The clone URL can change (repo renamed or transferred): always take the payload's (once per
+    // URL change: this process is the only writer of its mirrors' config).
+    if (!exists || this.originUrls.get(mirror) !== cloneUrl) {
+      await this.git(["config", "remote.origin.url", cloneUrl], { cwd: mirror });
+      this.originUrls.set(mirror, cloneUrl);
+    }
     return mirror;
   }
 
@@ -142,12 +148,11 @@ export class GitWorkspace {
       ["rev-list", "--objects", "--no-object-names", "--missing=print", "--no-walk", ...shas],
       ["rev-list", "--objects", "--no-object-names", "--missing=print", ...shas, "--not", "--all"],
     ];
-    for (const args of walks) {
-      const r = await exec("git", args, { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs });
-      // A missing commit or tree ends the walk with an error; a missing blob is printed as `?<id>`.
-      if (r.exitCode !== 0 || /^\?/m.test(r.stdout)) return false;
-    }
-    return true;
+    const results = await Promise.all(
+      walks.map((args) => exec("git", args, { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs })),
+    );
+    // A missing commit or tree ends the walk with an error; a missing blob is printed as `?<id>`.
+    return results.every((r) => r.exitCode === 0 && !/^\?/m.test(r.stdout));
   }
 
   /**
@@ -163,10 +168,9 @@ export class GitWorkspace {
     const fetch = async (extra: string[]) => {
       await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { cwd: mirror, token: req.token });
       // The PR moved on between the API read and the fetch, or the base was force-pushed.
-      for (const sha of shas) {
-        if (!(await this.hasCommit(mirror, sha))) {
-          await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { cwd: mirror, token: req.token });
-        }
+      const present = await Promise.all(shas.map((sha) => this.hasCommit(mirror, sha)));
+      for (const [i, sha] of shas.entries()) {
+        if (!present[i]) await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { cwd: mirror, token: req.token });
       }
     };
     await fetch([]);
@@ -194,6 +198,7 @@ export class GitWorkspace {
    */
   private async recloneMirror(repo: RepoRef, cloneUrl: string): Promise<void> {
     await rm(this.mirrorDir(repo), { recursive: true, force: true });
+    this.originUrls.delete(this.mirrorDir(repo));
     const root = dirname(this.prDir(repo, 0));
     for (const pr of await readdir(root).catch(() => [] as string[])) {
       for (const sha of await readdir(join(root, pr)).catch(() => [] as string[])) {
@@ -239,13 +244,17 @@ export class GitWorkspace {
         await this.widenAll(dir);
       }
       const release = this.hold(dir);
-      const { files } = await this.listTree(mirror, req.headSha);
-      const changedFiles = splitZ(
-        await this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], {
-          cwd: mirror,
-        }),
-      );
-      const mergeBase = (await this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror })).trim();
+      // Three reads of the mirror that do not depend on each other: side by side.
+      const [{ files }, diff, base] = await Promise.all([
+        this.listTree(mirror, req.headSha),
+        this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], { cwd: mirror }),
+        this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror }),
+      ]).catch((e: unknown) => {
+        release();
+        throw e;
+      });
+      const changedFiles = splitZ(diff);
+      const mergeBase = base.trim();
       return {
         dir,
         headSha: req.headSha,
