@@ -1,14 +1,20 @@
 import { processMemory } from "./start-bench-app.js";
 
-/** Samples a process's VmRSS every `everyMs` until stopped; returns the highest sample. */
-export function sampleMemory(pid: number, everyMs = 50): { stop(): number } {
+/**
+ * Samples the VmRSS of a process, plus that of the processes `others` names at the time (the
+ * app's spawner), every `everyMs` until stopped; returns the highest sum.
+ */
+export function sampleMemory(pid: number, everyMs = 50, others: () => (number | undefined)[] = () => []): { stop(): number } {
   let max = 0;
-  const take = () => {
+  const rss = (p: number | undefined) => {
     try {
-      max = Math.max(max, processMemory(pid).rssMb);
+      return p === undefined ? 0 : processMemory(p).rssMb;
     } catch {
-      // the process is gone
+      return 0; // the process is gone
     }
+  };
+  const take = () => {
+    max = Math.max(max, rss(pid) + others().reduce<number>((sum, p) => sum + rss(p), 0));
   };
   take();
   const timer = setInterval(take, everyMs);

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -120,6 +120,29 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The app's spawner process (runners/spawner/), once it has started one: a child of one of the
+ * app's threads (the job thread's, which starts tools) running spawner-process.
+ */
+export function spawnerPid(appPid: number): number | undefined {
+  for (const task of readdirSync(`/proc/${appPid}/task`)) {
+    let children: string[];
+    try {
+      children = readFileSync(`/proc/${appPid}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    } catch {
+      continue;
+    }
+    for (const child of children) {
+      try {
+        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("spawner-process")) return Number(child);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return undefined;
 }
 
 /** VmRSS and VmHWM (peak) of a process, in MiB. */
