@@ -30,9 +30,14 @@ export async function loadRepoConfigs(
   /** The server's `repo_config_file`. */
   sluiceFile: string = SLUICE_FILE,
 ): Promise<{ head: HeadConfig; trusted?: RepoConfig; warnings: string[] }> {
-  const head = await readConfig(workspace, repo, headSha, sluiceFile);
-  if (trustedSha === headSha) return { head, trusted: head.ok ? head.config : undefined, warnings: [] };
-  const base = await readConfig(workspace, repo, trustedSha, sluiceFile);
+  if (trustedSha === headSha) {
+    const head = await readConfig(workspace, repo, headSha, sluiceFile);
+    return { head, trusted: head.ok ? head.config : undefined, warnings: [] };
+  }
+  const [head, base] = await Promise.all([
+    readConfig(workspace, repo, headSha, sluiceFile),
+    readConfig(workspace, repo, trustedSha, sluiceFile),
+  ]);
   const warnings = base.ok
     ? []
     : [`the base branch's ${base.file} is invalid, so the server's settings apply (requirements, workflows, apply_on)`];
