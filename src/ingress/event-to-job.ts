@@ -116,6 +116,18 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     return { job: { target, spec: { kind: "drift", trigger: "push", actor } } };
   }
 
+  if (event === "issues") {
+    // A drift issue closed by anyone (Sluice closes its own when the drift is gone): the plan it
+    // showed can no longer be applied, so it goes, with its bytes in the store.
+    if (p.action !== "closed") return { ignore: `issues.${p.action} is not acted on` };
+    if (!p.issue?.labels?.some((l) => l.name === DRIFT_LABEL)) return { ignore: "a closed issue that is not a drift issue" };
+    const number = p.issue.number;
+    if (!number) return { ignore: "issues event without a number" };
+    const target = targetOf(p, number);
+    if (typeof target === "string") return { ignore: target };
+    return { job: { target, spec: { kind: "cleanup", merged: false, actor, driftIssue: true } } };
+  }
+
   if (event === "issue_comment") {
     // Edited and deleted comments are not commands: only what someone just said counts.
     if (p.action !== "created") return { ignore: `issue_comment.${p.action} is not acted on` };

@@ -14,6 +14,7 @@ import { runPlanJob } from "./run-plan-job.js";
 import { runAppliesJob } from "./run-applies-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+import { discardDriftIssuePlans } from "./drift/discard-drift-issue-plans.js";
 import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
 import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
@@ -55,6 +56,7 @@ export async function runJob(given: Job, deps: JobDeps): Promise<void> {
       return;
     }
     case "cleanup": {
+      if (job.spec.driftIssue) return discardDriftIssuePlans(job, deps);
       if (job.spec.merged && job.spec.mergeSha) {
         // Apply first (when the repo applies on merge): the locks stay held until the merged
         // change is live, or the apply failed.

@@ -88,7 +88,8 @@ export type JobSpec =
     }
   | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
-  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string };
+  /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */
+  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean };
 
 /** The fields every job carries: where it runs. */
 export interface JobTarget {

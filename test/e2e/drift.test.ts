@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { join } from "node:path";
+import { untilIdle } from "../support/until-idle.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
 
@@ -285,9 +286,15 @@ describe("drift (pull mode)", () => {
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
     await applyFromIssue(repo, issue.number);
     // The next check finds nothing left to do and closes the issue.
+    const closings = () => h.sim.deliveries.filter((d) => d.event === "issues" && d.action === "closed" && d.status === 202).length;
+    const closedBefore = closings();
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => issue.state === "closed", { message: "not applied and closed", timeoutMs: 60_000 });
     await h.sim.waitFor(() => checksRun().length === 2, { message: "no second /drift reply", timeoutMs: 60_000 });
+    // Sluice closed it itself (the drift is gone): its issues.closed event discards nothing more and says nothing.
+    await h.sim.waitFor(() => closings() > closedBefore, { message: "no issues.closed event for Sluice's own closing" });
+    await untilIdle(h.app.dataDir);
+    expect(h.sim.comments(repo, issue.number).some((c) => c.body.includes("was discarded"))).toBe(false);
     await editState(state, secret, edited);
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
     await h.sim.waitFor(() => checksRun().length === 3, { message: "no third /drift reply", timeoutMs: 60_000 });
@@ -398,6 +405,32 @@ describe("drift (pull mode)", () => {
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
     await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
     expect(replies(issue.number, "Not applied")[1]?.body).toContain("no current plan");
+  });
+
+  it("a drift issue closed by hand discards its plan, bytes in the store included, and says so on the issue", async () => {
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no drift issue", timeoutMs: 60_000 });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+    const kept = () =>
+      storeRows<{ pending: number; bytes: number }>(
+        "SELECT count(*) AS pending, count(f.bytes) AS bytes FROM plans p LEFT JOIN plan_files f ON f.plan_id = p.id WHERE p.repo = ? AND p.pr = ? AND p.status = 'pending'",
+        repo.fullName,
+        issue.number,
+      )[0];
+    expect(kept()).toEqual({ pending: 1, bytes: 1 });
+
+    await h.sim.closeIssue(repo, issue.number, { user: "alice" });
+    const said = () => h.sim.comments(repo, issue.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("was discarded"));
+    await h.sim.waitFor(() => said().length === 1, { message: "nothing said on the closed issue", timeoutMs: 30_000 });
+    expect(said()[0]?.body).toContain("closed by `alice`");
+    expect(kept()).toEqual({ pending: 0, bytes: 0 });
+    // Reopened by hand, it has nothing to apply.
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("Not applied")), { message: "no refusal" });
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
   });
 
   it("on_drift: apply does not reconcile a paused project, nor one whose lock a PR holds: both are reported with the reason", async () => {

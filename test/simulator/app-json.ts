@@ -12,7 +12,7 @@ export const APP_PERMISSIONS: S["app-permissions"] = {
   pull_requests: "write",
 };
 
-export const APP_EVENTS = ["issue_comment", "pull_request", "pull_request_review", "push"];
+export const APP_EVENTS = ["issue_comment", "issues", "pull_request", "pull_request_review", "push"];
 
 export function appJson(ctx: ShapeCtx): NonNullable<S["integration"]> {
   const at = "2024-01-01T00:00:00Z";

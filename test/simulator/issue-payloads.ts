@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
-import type { IssueCommentEvent, PushEvent } from "@octokit/webhooks-types";
+import type { IssueCommentEvent, IssuesClosedEvent, IssuesReopenedEvent, PushEvent } from "@octokit/webhooks-types";
 import { issueCommentJson } from "./github-shapes.js";
 import { issueJson } from "./issue-json.js";
 import { repositoryJson } from "./repository-json.js";
@@ -50,6 +50,24 @@ export function plainIssueCommentPayload(
   if (action === "edited") payload.changes = { body: { from: opts.previousBody ?? "" } };
   else delete payload.changes;
   return payload as unknown as IssueCommentEvent;
+}
+
+/** `issues` closed or reopened (on a plain issue: Sluice's drift issues). */
+export function issuesPayload(
+  ctx: ShapeCtx,
+  action: "closed" | "reopened",
+  issue: IssueState,
+  sender: string,
+): IssuesClosedEvent | IssuesReopenedEvent {
+  const payload: Record<string, unknown> = {
+    ...example("issues", action),
+    action,
+    issue: issueJson(ctx, issue),
+    ...envelope(ctx, issue.repo, sender),
+  };
+  delete payload.organization;
+  delete payload.changes;
+  return payload as unknown as IssuesClosedEvent | IssuesReopenedEvent;
 }
 
 /** `push` to a branch (one commit range, before → after). */

@@ -83,11 +83,13 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
     const labels = labelsOf(req.body);
     if (labels) issue.labels = labels;
     const at = core.now();
-    if (next !== undefined && next !== issue.state) {
+    const changed = next !== undefined && next !== issue.state;
+    if (changed) {
       issue.state = next;
       issue.closedAt = next === "closed" ? at : null;
     }
     issue.updatedAt = at;
+    if (changed) core.issueStateChanged(issue, ctx.app.botLogin);
     return ok(issueJson(ctx, issue));
   });
 

@@ -3,8 +3,8 @@ import type { GitStore } from "./git-store.js";
 import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import { DOCS, RestError, notFound } from "./rest-reply.js";
 import type { SimState } from "./sim-state.js";
-import type { CommentState, DeliveryResult, PullState, SimRepo } from "./sim-types.js";
-import { plainIssueCommentPayload, pushPayload } from "./issue-payloads.js";
+import type { CommentState, DeliveryResult, IssueState, PullState, SimRepo } from "./sim-types.js";
+import { issuesPayload, plainIssueCommentPayload, pushPayload } from "./issue-payloads.js";
 import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
@@ -92,6 +92,12 @@ export class SimCore {
     if (!pr && issue) return plainIssueCommentPayload(this.ctx, action, comment, issue, { sender, previousBody });
     if (!pr) throw new Error(`no pull request #${comment.issueNumber} in ${comment.repo.fullName}`);
     return issueCommentPayload(this.ctx, action, comment, pr, { sender, previousBody });
+  }
+
+  /** GitHub tells the app when one of its issues is closed or reopened, by anyone, itself included. */
+  issueStateChanged(issue: IssueState, sender: string): void {
+    if (sender === this.ctx.app.botLogin && !this.echoAppEvents) return;
+    this.webhooks.background("issues", issuesPayload(this.ctx, issue.state === "closed" ? "closed" : "reopened", issue, sender));
   }
 
   /** GitHub tells the app about its own comment changes too; apps must not react to themselves. */

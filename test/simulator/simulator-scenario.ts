@@ -3,6 +3,7 @@ import type { AccountType, CommentState, DeliveryResult, IssueState, PullState, 
 import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
+import { issuesPayload } from "./issue-payloads.js";
 
 /** A merge group the queue made: its commit, and the merge commit of each PR in it. */
 export interface MergeGroup {
@@ -204,6 +205,16 @@ export class SimulatorScenario {
     this.addUser(user);
     await this.core.syncPullHeads(repo, null, repo.defaultBranch);
     return { sha, delivery: await this.core.webhooks.deliver("push", this.core.pushEvent(repo, repo.defaultBranch, before, sha, user)) };
+  }
+
+  /** A person closes an issue in the web UI: GitHub sends `issues.closed`. */
+  async closeIssue(repo: SimRepo, number: number, opts: { user: string }): Promise<DeliveryResult> {
+    const issue = this.core.state.issue(repo, number);
+    if (!issue) throw new Error(`no issue #${number} in ${repo.fullName}`);
+    this.addUser(opts.user);
+    const at = this.core.now();
+    Object.assign(issue, { state: "closed", closedAt: at, updatedAt: at });
+    return this.core.webhooks.deliver("issues", issuesPayload(this.core.ctx, "closed", issue, opts.user));
   }
 
   /** A plain issue opened by a human (no webhook: Sluice does not act on issues being opened). */

@@ -65,3 +65,35 @@ describe("eventToJob and server-side switches", () => {
     expect(kindOf("/approve_policies", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("reply");
   });
 });
+
+describe("eventToJob and drift issues closed by hand", () => {
+  const closed = (labels: string[], action = "closed") => ({
+    action,
+    installation: { id: 1 },
+    repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+    sender: { login: "alice", type: "User" },
+    issue: { number: 12, labels: labels.map((name) => ({ name })) },
+  });
+  const settings: IngressSettings = { autoplanDrafts: false };
+
+  it("a closed drift issue discards its plan: a cleanup of the issue's number", () => {
+    const d = eventToJob("issues", closed(["bug", "sluice:drift"]), settings);
+    expect(d).toEqual({
+      job: {
+        target: {
+          installationId: 1,
+          repo: { owner: "acme", name: "infra" },
+          cloneUrl: "http://git/acme/infra.git",
+          pr: 12,
+          payloadHeadSha: undefined,
+        },
+        spec: { kind: "cleanup", merged: false, actor: "alice", driftIssue: true },
+      },
+    });
+  });
+
+  it("other issues, and other actions on drift issues, are ignored with the reason", () => {
+    expect(eventToJob("issues", closed(["bug"]), settings)).toEqual({ ignore: "a closed issue that is not a drift issue" });
+    expect(eventToJob("issues", closed(["sluice:drift"], "reopened"), settings)).toEqual({ ignore: "issues.reopened is not acted on" });
+  });
+});

@@ -46,6 +46,8 @@ describe("the registration manifest Sluice serves", () => {
       "check_run",
       "check_suite",
       "merge_group",
+      "push",
+      "issues",
     ]);
     expect(manifest.default_events).toEqual(appYml.default_events);
     expect(manifest.default_permissions).toEqual(appYml.default_permissions);
