@@ -412,7 +412,10 @@ describe("drift (pull mode)", () => {
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
     const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
-    await h.sim.waitFor(() => driftIssues(repo).length === 1, { message: "no drift issue", timeoutMs: 60_000 });
+    // The check's answer comes once the issue shows its plan (the issue itself is made first).
+    const answered = () => h.sim.comments(repo, ops.number).some((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    await h.sim.waitFor(answered, { message: "no /drift reply", timeoutMs: 60_000 });
+    expect(driftIssues(repo)).toHaveLength(1);
     const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
     const kept = () =>
       storeRows<{ pending: number; bytes: number }>(
