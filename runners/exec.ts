@@ -99,7 +99,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
   const frozen = (opts.sandboxReadOnly ?? []).map((path) => {
     // Mounted as it is, never through a symlink: that would show the run a host file of its choosing.
     const st = lstatSync(path, { throwIfNoEntry: false });
-    if (!st?.isFile() && !st?.isDirectory()) throw new Error(`${path} is not a regular file`);
+    if (!st?.isFile() && !st?.isDirectory()) throw new Error(`${path} is not a regular file or directory`);
     return { source: path, target: path, writable: false };
   });
   const sandbox = opts.sandbox && {

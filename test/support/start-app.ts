@@ -40,8 +40,24 @@ export interface StartAppOptions {
   entry?: string;
 }
 
-/** Starts the production entry point (src/main.ts) as a child process and waits for /healthz. */
+/**
+ * Starts the production entry point (src/main.ts) as a child process and waits for /healthz. A
+ * port this picked that was taken before the app listened (freePort's port is free only when it
+ * answers; the /healthz polls themselves, connecting to a port of the ephemeral range, can
+ * occupy it by a TCP self-connect) is replaced by another, twice at most.
+ */
 export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAppOnce(opts);
+    } catch (e) {
+      const taken = e instanceof Error && e.message.includes("EADDRINUSE");
+      if (!taken || opts.port !== undefined || attempt === 3) throw e;
+    }
+  }
+}
+
+async function startAppOnce(opts: StartAppOptions): Promise<AppProcess> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "sluice-data-")));
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
