@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { exec } from "../runners/exec.js";
 import { createSandbox } from "../runners/sandbox/sandbox.js";
 import type { BenchOptions } from "./support/bench-options.js";
-import { type Comparison, compareWithShell } from "./support/compare-with-shell.js";
+import { cloneCheckout } from "./support/clone-checkout.js";
+import { planThroughApp } from "./support/plan-through-app.js";
+import { runShellBaseline } from "./support/run-shell-baseline.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
 import { startBenchApp } from "./support/start-bench-app.js";
@@ -15,7 +17,7 @@ import { flatChange, flatRepo, projectName } from "./support/tf-repo-files.js";
  * What the sandbox costs. (1) Per spawn: the same command through exec() directly and inside the
  * sandbox (bwrap with every mount a run gets, prlimit, the limit watch), interleaved, medians.
  * (2) The overhead figures (N projects through the app vs plan-all.sh) with the sandbox on and
- * with `sandbox: off`, each against its own shell baseline measured in the same run.
+ * with `sandbox: off`, their runs interleaved with each other and with the shell baseline.
  */
 export async function sandboxCost(opts: BenchOptions): Promise<Figure[]> {
   return [...(await perSpawn(opts)), ...(await overheadOnOff(opts))];
@@ -86,55 +88,72 @@ async function overheadOnOff(opts: BenchOptions): Promise<Figure[]> {
   const reps = opts.quick ? 1 : 3;
   const parallel = cpus().length;
   const figures: Figure[] = [];
-  // Both apps up at once, and each N measured on and off back to back: the machine's drift over
-  // the minutes of a run falls on both sides alike.
+  // Both apps up at once, and their runs interleaved (on, off, shell; then off, on, shell; …): the
+  // machine's drift over the minutes of a run falls on both sides alike.
   const apps = {
     on: await startBenchApp({ serverConfig: `parallel: ${parallel}\nsandbox: on\n` }),
     off: await startBenchApp({ serverConfig: `parallel: ${parallel}\nsandbox: off\n` }),
   };
   try {
     for (const n of sizes) {
-      const runs = new Map<string, Comparison>();
-      for (const mode of ["on", "off"] as const) {
-        const app = apps[mode];
-        console.error(`sandbox: overhead N=${n} with sandbox ${mode}, parallel ${parallel}, ${reps} run(s) per side after a warm-up`);
-        const repo = await app.sim.createRepo({ owner: "acme", name: `sandbox-${mode}-${n}`, files: flatRepo(n) });
-        const dirs = Array.from({ length: n }, (_, i) => projectName(i));
-        const planOf = (count: number) => (tag: string) => ({
-          files: flatChange(count, tag),
-          dirs: dirs.slice(0, count),
-          expectTitle: `+${2 * count} ~0 -0 in ${count} ${count === 1 ? "project" : "projects"}`,
-        });
-        const c = await compareWithShell(app, repo, {
-          label: `${mode}${n}`,
-          reps,
-          parallel,
-          change: planOf(n),
-          warmChange: planOf(Math.min(n, 20)),
-        });
-        runs.set(mode, c);
+      console.error(
+        `sandbox: overhead N=${n} with the sandbox on and off, parallel ${parallel}, ${reps} interleaved run(s) after a warm-up`,
+      );
+      const title = (count: number) => `+${2 * count} ~0 -0 in ${count} ${count === 1 ? "project" : "projects"}`;
+      const dirs = Array.from({ length: n }, (_, i) => projectName(i));
+      const repos = {
+        on: await apps.on.sim.createRepo({ owner: "acme", name: `sandbox-on-${n}`, files: flatRepo(n) }),
+        off: await apps.off.sim.createRepo({ owner: "acme", name: `sandbox-off-${n}`, files: flatRepo(n) }),
+      };
+      const viaApp = (mode: "on" | "off", tag: string, count = n) =>
+        planThroughApp(apps[mode], repos[mode], { branch: `${mode}${n}-${tag}`, files: flatChange(count, tag), expectTitle: title(count) });
+      const warm = Math.min(n, 20);
+      await viaApp("on", "warm", warm);
+      await viaApp("off", "warm", warm);
+      const times = { on: [] as number[], off: [] as number[], shell: [] as number[] };
+      let checkout: Awaited<ReturnType<typeof cloneCheckout>> | undefined;
+      try {
+        for (let r = 0; r < reps; r++) {
+          for (const mode of r % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)) {
+            const run = await viaApp(mode, `r${r}`);
+            times[mode].push(run.ms);
+            if (!checkout) {
+              checkout = await cloneCheckout(repos[mode].dir, run.headSha);
+              await runShellBaseline(checkout.dir, dirs.slice(0, warm), parallel);
+            }
+          }
+          times.shell.push(await runShellBaseline((checkout as { dir: string }).dir, dirs, parallel));
+          console.error(
+            `  n${n} run ${r + 1}/${reps}: app on ${times.on[r]} ms, off ${times.off[r]} ms, shell ${Math.round(times.shell[r] as number)} ms`,
+          );
+        }
+      } finally {
+        await checkout?.remove();
+      }
+      const [on, off, shell] = [median(times.on), median(times.off), median(times.shell)];
+      for (const [mode, appMs] of [
+        ["on", on],
+        ["off", off],
+      ] as const) {
         figures.push(
           figure(
             `sandbox.overhead N=${n} sandbox ${mode}`,
-            c.ratio,
+            appMs / shell,
             "x",
             undefined,
-            `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`,
+            `shell ${sec(shell)}, app ${sec(appMs)}, median of ${reps}, parallel ${parallel}`,
           ),
         );
       }
-      const on = runs.get("on") as Comparison;
-      const off = runs.get("off") as Comparison;
       // "Unchanged within noise": the app with the sandbox at most 5 % slower than without, on the
-      // same plans. Compared app to app: each shell baseline moves by ±5-10 % run to run, and a
-      // ratio of two ratios carries both of them.
+      // same plans, run for run (not a ratio of two shell ratios, which carries the shell's ±5-10 % twice).
       figures.push(
         figure(
           `sandbox.overhead N=${n} on/off`,
-          on.appMs / off.appMs,
+          on / off,
           "x",
           { max: 1.05, label: "≤ 1.05" },
-          `app on ${sec(on.appMs)} / off ${sec(off.appMs)} (medians); vs shell ${on.ratio.toFixed(3)} / ${off.ratio.toFixed(3)}`,
+          `app on ${sec(on)} / off ${sec(off)}, medians of ${reps} interleaved runs`,
         ),
       );
     }
