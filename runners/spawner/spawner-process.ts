@@ -8,7 +8,35 @@ import type { FromSpawner, ToSpawner } from "./spawner-messages.js";
  * from here it is a fraction of that. It loads nothing but node:child_process.
  */
 const children = new Map<number, ChildProcess>();
-const send = (m: FromSpawner) => process.send?.(m);
+const send = (m: FromSpawner, sent?: () => void) => process.send?.(m, undefined, undefined, sent);
+
+/**
+ * Output messages written to the app but not yet taken by the channel. Past HIGH, every tool's
+ * output is paused until the app has caught up below LOW: a tool that prints without end (a PR
+ * can make one) is held back by its pipe, as it would be with no spawner between, instead of
+ * piling up here.
+ */
+let inFlight = 0;
+const HIGH = 64;
+const LOW = 16;
+let paused = false;
+const eachOutput = (fn: (s: NodeJS.ReadableStream) => void) => {
+  for (const child of children.values()) for (const s of [child.stdout, child.stderr]) if (s) fn(s);
+};
+function relay(id: number, fd: 1 | 2, data: Buffer): void {
+  inFlight++;
+  send({ type: "output", id, fd, data }, () => {
+    inFlight--;
+    if (paused && inFlight <= LOW) {
+      paused = false;
+      eachOutput((s) => s.resume());
+    }
+  });
+  if (!paused && inFlight >= HIGH) {
+    paused = true;
+    eachOutput((s) => s.pause());
+  }
+}
 
 function start(m: Extract<ToSpawner, { type: "spawn" }>): void {
   let child: ChildProcess;
@@ -31,8 +59,9 @@ function start(m: Extract<ToSpawner, { type: "spawn" }>): void {
     send({ type: "failed", id: m.id, message: e.message });
   });
   child.stdin?.on("error", () => undefined);
-  child.stdout?.on("data", (data: Buffer) => send({ type: "output", id: m.id, fd: 1, data }));
-  child.stderr?.on("data", (data: Buffer) => send({ type: "output", id: m.id, fd: 2, data }));
+  child.stdout?.on("data", (data: Buffer) => relay(m.id, 1, data));
+  child.stderr?.on("data", (data: Buffer) => relay(m.id, 2, data));
+  if (paused) for (const s of [child.stdout, child.stderr]) s?.pause();
   // After the output has ended, so `exited` is the last message of the id.
   child.once("close", (code, signal) => {
     children.delete(m.id);

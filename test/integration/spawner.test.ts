@@ -59,6 +59,29 @@ describe("the spawner process", () => {
     expect(Number(next.stdout.trim())).not.toBe(spawnerPid);
   });
 
+  it("holds back a tool's output while the app does not take it, instead of piling it up", async () => {
+    let said = "";
+    // 512 MiB of output, as fast as a pipe takes it, after naming the spawner.
+    const running = exec("/bin/sh", ["-c", "echo $PPID; exec head -c 536870912 /dev/zero"], {
+      cwd: "/",
+      onOutput: (c) => {
+        said ||= c;
+      },
+    });
+    await waitFor("the tool", () => said.includes("\n"));
+    const spawnerPid = Number(said.trim().split("\n")[0]);
+    // The app is busy for a while and reads nothing: the spawner must not read on for it.
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      // busy
+    }
+    const peakMb = Number(/VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${spawnerPid}/status`, "utf8"))?.[1]) / 1024;
+    const r = await running;
+    expect(r.exitCode).toBe(0);
+    // Without the hold-back the spawner held most of the 512 MiB by then.
+    expect(peakMb).toBeLessThan(256);
+  });
+
   it("when the app dies, the tools it started die with it (sandbox or not)", async () => {
     const script = `import { exec } from ${JSON.stringify(join(ROOT, "runners/exec.ts"))};
 void exec("/bin/sh", ["-c", "echo tool=$$; exec sleep 60"], { cwd: "/", onOutput: (c) => process.stdout.write(c) });`;
