@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { constants, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type ExecOptions, type ExecResult, liveRedactor } from "../exec.js";
+import { openRegularFile } from "../../src/util/open-regular-file.js";
 import type { Exec } from "../runner.js";
 import { initArgv, showJsonArgv } from "./terraform-argv.js";
 
@@ -180,22 +181,22 @@ const MAX_PLAN_BYTES = 4 * 1024 ** 3;
  * device is refused: the copy is made on the host); returns why not, or undefined.
  */
 async function copyPlan(from: string, to: string): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  const notRegular = "the plan file the plan step left is not a regular file";
+  let opened: Awaited<ReturnType<typeof openRegularFile>>;
   try {
-    handle = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    opened = await openRegularFile(from);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return "the plan step made no plan file";
-    if (code === "ELOOP") return "the plan file the plan step left is not a regular file";
     return `the plan file could not be read (${code ?? "error"})`;
   }
+  if (!opened) return notRegular;
+  const { handle, size } = opened;
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) return "the plan file the plan step left is not a regular file";
-    if (st.size > MAX_PLAN_BYTES) return `the plan file is larger than ${MAX_PLAN_BYTES / 1024 ** 3} GiB`;
-    if (st.size === 0) return "the plan file the plan step left is empty";
+    if (size > MAX_PLAN_BYTES) return `the plan file is larger than ${MAX_PLAN_BYTES / 1024 ** 3} GiB`;
+    if (size === 0) return "the plan file the plan step left is empty";
     await pipeline(
-      handle.createReadStream({ start: 0, end: st.size - 1, autoClose: false }),
+      handle.createReadStream({ start: 0, end: size - 1, autoClose: false }),
       createWriteStream(to, { flags: "wx", mode: 0o600 }),
     );
     return undefined;

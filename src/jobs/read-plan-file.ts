@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import { MAX_STORED_PLAN_BYTES, type PlanFile } from "../store/store.js";
+import { openRegularFile } from "../util/open-regular-file.js";
 
 export type ReadPlanFile = { ok: true; file: PlanFile } | { ok: false; reason: string };
 
@@ -18,19 +17,15 @@ export async function readPlanFile(path: string, limit = MAX_STORED_PLAN_BYTES):
     ok: false as const,
     reason: "the plan file is not a regular file (a symlink or other special file was left in its place)",
   };
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e: unknown) => {
-    if ((e as { code?: string }).code === "ELOOP") return undefined;
-    throw e;
-  });
-  if (!handle) return notRegular;
+  const opened = await openRegularFile(path);
+  if (!opened) return notRegular;
+  const { handle, size } = opened;
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) return notRegular;
     await handle.chmod(0o400);
-    if (st.size > limit) {
+    if (size > limit) {
       const hash = createHash("sha256");
       for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
-      return { ok: true, file: { sha256: hash.digest("hex"), size: st.size } };
+      return { ok: true, file: { sha256: hash.digest("hex"), size } };
     }
     const bytes = await handle.readFile();
     return { ok: true, file: { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, bytes } };
