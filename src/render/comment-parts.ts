@@ -66,7 +66,8 @@ export function logLink(url: string | undefined, clean: CleanText): string {
   // Credentials never belong in a posted link, redacted or not.
   parsed.username = "";
   parsed.password = "";
-  const href = parsed.href.replace(/[()<>\s"'`[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  // A backslash would escape the closing parenthesis and turn the rest of the line into text.
+  const href = parsed.href.replace(/[()<>\s"'`[\]\\]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   if (href.length > 1000) return "";
   return `[live log](${href})`;
 }

@@ -167,4 +167,19 @@ describe("renderComments (property)", () => {
       { numRuns: Number(process.env.FC_RUNS ?? 200) },
     );
   });
+
+  it("a backslash at the end of the log URL cannot escape the link and leave a live reference (found by the property above)", () => {
+    const data: CommentInput = {
+      jobId: "",
+      command: "plan",
+      state: "queued",
+      headSha: "0a00000aaa000aaaaa0aa0aaaa0aaaa0a00aaaa0",
+      triggerText: "",
+      results: [],
+      logUrl: `https://x-access-token:${SECRET}@github.com#123\\`,
+    };
+    const [body] = renderComments(data, createRedactor({ secrets: [SECRET] }), { maxLength: 1000, maxComments: 1 });
+    expect(body).toContain("[live log](https://github.com/#123%5c)");
+    expect(interpreted(body as string)).not.toMatch(/#\d/);
+  });
 });
