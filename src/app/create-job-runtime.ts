@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createProbot } from "./create-probot.js";
 import { planSigningKey } from "../jobs/plan-signature.js";
-import PQueue from "p-queue";
+import { projectQueues } from "../jobs/project-queues.js";
 import { exec } from "../../runners/exec.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
@@ -129,7 +129,7 @@ export async function startJobRuntime(
     config,
     log,
     dataDir: env.dataDir,
-    projectQueue: new PQueue({ concurrency: config.parallel }),
+    ...projectQueues(config.parallel),
     runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
     redactPatterns,
     appRedactor: logRedact,

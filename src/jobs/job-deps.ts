@@ -25,8 +25,10 @@ export interface JobDeps {
   config: ServerConfig;
   log: JobLog;
   dataDir: string;
-  /** Global limit on concurrent tool runs on this replica. */
+  /** Projects in progress at once on this replica (project-queues.ts). */
   projectQueue: PQueue;
+  /** Tool runs at once on this replica (`parallel`): every exec of a project's run takes one (sandboxed-exec.ts). */
+  toolSlots: PQueue;
   /** Env every runner gets (our own TF_CLI_CONFIG_FILE, plugin cache…). */
   runnerEnv: Record<string, string>;
   /** Redacts the app's own credentials (webhook secret, private key, server secrets): built once. */

@@ -270,7 +270,6 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     };
   }
   const planned = await runner.plan(built.request, sandboxed.exec);
-  run.release();
   if (!planned.ok) {
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };

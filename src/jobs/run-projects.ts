@@ -9,12 +9,6 @@ import { type JobLogWriter, openJobLog } from "./store-job-log.js";
 export interface ProjectRun {
   /** The project's live log in the store (already redacted output only). */
   log: JobLogWriter;
-  /**
-   * The project's tools are done: its slot of the concurrency queue goes to the next project
-   * while this one records its result (store commits wait on the disk, not the CPU). Released at
-   * the end of the step anyway.
-   */
-  release(): void;
 }
 
 export interface RunProjectsOptions<R = ProjectResult> {
@@ -38,8 +32,9 @@ export interface RunProjectsOptions<R = ProjectResult> {
  * project stops its dependents, and each project's step runs while this replica holds the
  * project's run lock (one plan or apply per repo + dir + workspace, across processes).
  *
- * The run lock is taken *before* a slot of the concurrency queue: a job that waits for a busy
- * project must not hold one of the few slots other PRs' projects need.
+ * The run lock is taken *before* a place in the project queue: a job that waits for a busy
+ * project must not hold one of the few places other PRs' projects need. Tool runs take a tool
+ * slot of their own (sandboxed-exec.ts).
  */
 export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>): Promise<Map<string, R>> {
   const { deps, order } = opts;
@@ -49,30 +44,22 @@ export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>
   const failed = new Set<string>();
   for (const [i, wave] of order.waves.entries()) {
     const one = (project: Project) =>
-      deps.store.runExclusive(projectKey(opts.repo, project), async () => {
-        let work: Promise<void> = Promise.resolve();
-        await deps.projectQueue.add(
-          () =>
-            new Promise<void>((release) => {
-              work = (async () => {
-                const blocker = order.dependsOn(project).find((d) => failed.has(d));
-                const result = blocker
-                  ? blocked(project, blocker)
-                  : await withLog(deps, opts.job, project, (log) => {
-                      deps.log.info(
-                        { jobId: opts.job.id, project: project.name, wave: i + 1 },
-                        `${opts.verb === "plan" ? "planning" : "applying"} project`,
-                      );
-                      return opts.step(project, { log, release });
-                    });
-                if (!succeeded(result)) failed.add(project.name);
-                results.set(projectId(project), result);
-              })();
-              work.then(release, release);
-            }),
-        );
-        await work;
-      });
+      deps.store.runExclusive(projectKey(opts.repo, project), () =>
+        deps.projectQueue.add(async () => {
+          const blocker = order.dependsOn(project).find((d) => failed.has(d));
+          const result = blocker
+            ? blocked(project, blocker)
+            : await withLog(deps, opts.job, project, (log) => {
+                deps.log.info(
+                  { jobId: opts.job.id, project: project.name, wave: i + 1 },
+                  `${opts.verb === "plan" ? "planning" : "applying"} project`,
+                );
+                return opts.step(project, { log });
+              });
+          if (!succeeded(result)) failed.add(project.name);
+          results.set(projectId(project), result);
+        }),
+      );
     if (opts.parallel) await Promise.all(wave.map(one));
     else for (const project of wave) await one(project);
   }

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import PQueue from "p-queue";
+import { projectQueues } from "../../src/jobs/project-queues.js";
 import type { Runner } from "../../runners/runner.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import type { JobDeps, JobLog } from "../../src/jobs/job-deps.js";
@@ -46,7 +46,7 @@ export async function fakeJobDeps(
     config: parseServerConfig(opts.serverConfig ?? ""),
     log: memoryLog(),
     dataDir,
-    projectQueue: new PQueue({ concurrency: opts.concurrency ?? 4 }),
+    ...projectQueues(opts.concurrency ?? 4),
     runnerEnv: {},
     appRedactor: createRedactor(),
     redactPatterns: [],

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanOrder } from "../../../src/jobs/plan-order.js";
 import { inOrder, runProjects } from "../../../src/jobs/run-projects.js";
+import { sandboxedExec } from "../../../src/jobs/sandboxed-exec.js";
 import type { Job } from "../../../src/model/job.js";
 import type { ProjectResult } from "../../../src/model/project-result.js";
 import { type Project, projectId } from "../../../src/model/project.js";
@@ -193,5 +194,60 @@ describe("runProjects", () => {
       .poll(async () => (await deps.store.readJobLog(job.id, 0)).map((c) => `${c.project}: ${c.text}`).sort())
       .toEqual(["a: live output of a\n", "b: live output of b\n"]);
     expect(deps.log.lines).toContainEqual(expect.objectContaining({ level: "info", msg: "planning project" }));
+  });
+
+  it("lets at most `parallel` tool runs go at once, while other projects get ready and record meanwhile", async () => {
+    deps = await fakeJobDeps({ concurrency: 2 });
+    let tools = 0;
+    let mostTools = 0;
+    let outsideWhileSlotsFull = 0;
+    deps.sandbox = {
+      ...deps.sandbox,
+      execFor: () => ({
+        ok: true,
+        exec: Object.assign(
+          async () => {
+            mostTools = Math.max(mostTools, ++tools);
+            for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+            tools--;
+            return { exitCode: 0, timedOut: false, stdout: "", stderr: "", durationMs: 1 };
+          },
+          { isolated: true },
+        ),
+      }),
+    };
+    const job = await newJob();
+    const projects = ["a", "b", "c", "d", "e", "f"].map((n) => tf(n));
+    let isolated: boolean | undefined;
+    // Each project: work before its tools (lock, dirs), two tool runs, work after (store commits).
+    const outside = async () => {
+      for (let i = 0; i < 3; i++) {
+        if (tools === 2) outsideWhileSlotsFull++;
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await runProjects({
+      deps,
+      job,
+      repo: "acme/infra",
+      order: order([projects]),
+      parallel: true,
+      verb: "plan",
+      step: async (p) => {
+        const made = sandboxedExec(deps, job, p, { writable: [] });
+        if (!made.ok) throw new Error(made.reason);
+        isolated = made.exec.isolated;
+        await outside();
+        await made.exec("terraform", ["plan"], { cwd: "/" });
+        await made.exec("terraform", ["show"], { cwd: "/" });
+        await outside();
+        return planned(p);
+      },
+    });
+    expect(mostTools).toBe(2);
+    // The slots never waited for the projects' own work: some of it ran while both slots were busy.
+    expect(outsideWhileSlotsFull).toBeGreaterThan(0);
+    // The slot wrapper keeps what the sandbox says of its exec.
+    expect(isolated).toBe(true);
   });
 });
