@@ -22,14 +22,20 @@ const ENTRY = join(resolve(import.meta.dirname, ".."), "dist/src/main.js");
  * workload each time (M PRs opened at once, each changing K terraform_data projects of its own),
  * from the first `pull_request.opened` sent to the last completed `sluice/plan` check.
  *
- * Each replica plans `parallel` = half the CPUs at a time: one replica is what a single host of
- * that size gives, and the second replica brings the other half, as a second host would. Giving
- * one replica every core would leave the second nothing to add on this machine.
+ * Each replica stands in for a host of its own: it is pinned to its share of the CPUs (`taskset`:
+ * replica 1 the first half, replica 2 the second; the lone replica the first half too) with
+ * `parallel` = that share, and everything it starts (spawner, sandboxes, Terraform) inherits the
+ * pinning. Unpinned, one replica's Terraform and Node threads already spread over every core
+ * (Terraform's Go runtime runs on all of them), and a second replica on the same cores could only
+ * take turns with it. PostgreSQL, the GitHub simulator and this process are not pinned: with two
+ * replicas they compete with both for CPU, which only counts against the figure.
  */
 export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
   const prs = opts.quick ? 4 : 12;
   const perPr = opts.quick ? 3 : 5;
   const parallel = Math.max(1, Math.floor(cpus().length / 2));
+  // The CPU list of replica i: its half of the machine (none on a 1-CPU machine: nothing to split).
+  const share = (i: number) => (cpus().length >= 2 ? Array.from({ length: parallel }, (_, k) => i * parallel + k).join(",") : undefined);
   await buildOnce();
   const server = await startPostgres();
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
@@ -44,7 +50,9 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
     const apps: AppProcess[] = [];
     try {
       for (let i = 0; i < replicas; i++) {
-        apps.push(await startApp({ env: { ...env, DATABASE_URL: db.url }, serverConfig: `parallel: ${parallel}\n`, entry: ENTRY }));
+        apps.push(
+          await startApp({ env: { ...env, DATABASE_URL: db.url }, serverConfig: `parallel: ${parallel}\n`, entry: ENTRY, cpus: share(i) }),
+        );
       }
       sim.setWebhookTargets(apps.map((a) => a.url));
       return await planBurst(sim, tag, prs, perPr);
@@ -61,7 +69,7 @@ export async function replicaThroughput(opts: BenchOptions): Promise<Figure[]> {
     const two = await run(2, "two");
     const perMin = (ms: number) => (prs * perPr * 60_000) / ms;
     const ratio = perMin(two) / perMin(one);
-    const shape = `${prs} PRs × ${perPr} projects, parallel ${parallel} per replica (half of ${cpus().length} CPUs each)`;
+    const shape = `${prs} PRs × ${perPr} projects, parallel ${parallel} per replica, each pinned to half of ${cpus().length} CPUs`;
     return [
       atLeast(
         "replicas.throughput 2 vs 1",

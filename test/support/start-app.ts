@@ -38,6 +38,8 @@ export interface StartAppOptions {
   port?: number;
   /** A compiled entry point (dist/src/main.js) run with plain node; default: src/main.ts through tsx. */
   entry?: string;
+  /** CPUs the app and everything it starts may run on (`taskset -c` list, e.g. "1"). */
+  cpus?: string;
 }
 
 /**
@@ -78,7 +80,9 @@ async function startAppOnce(opts: StartAppOptions): Promise<AppProcess> {
     env.SLUICE_SERVER_CONFIG = file;
   }
   const argv = opts.entry ? [opts.entry] : ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")];
-  const child: ChildProcess = spawn(process.execPath, argv, {
+  // taskset execs node in its own process: the pid is still the app's.
+  const [file, args] = opts.cpus ? ["taskset", ["-c", opts.cpus, process.execPath, ...argv]] : [process.execPath, argv];
+  const child: ChildProcess = spawn(file, args, {
     cwd: dataDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
