@@ -6,7 +6,7 @@
  * and the waiting PR planned again once the first one merges. Exits non-zero when a step does not
  * end as it should (a failed plan first of all), printing what Sluice said.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
@@ -54,7 +54,15 @@ function expectStep(ok: boolean, what: string, h: Harness, repo: Repo, pr: numbe
 }
 
 async function walkThrough(h: Harness): Promise<void> {
-  const state = join(await mkdtemp(join(tmpdir(), "sluice-demo-")), "network.tfstate");
+  const stateDir = await mkdtemp(join(tmpdir(), "sluice-demo-"));
+  try {
+    await walkThroughWith(h, join(stateDir, "network.tfstate"));
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function walkThroughWith(h: Harness, state: string): Promise<void> {
   for (const user of ["alice", "bob", "carol"]) h.sim.setPermission("acme/infra", user, "write");
   const repo = await h.sim.createRepo({
     owner: "acme",

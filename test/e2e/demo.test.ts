@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,7 +43,8 @@ describe("npm run demo", () => {
   });
 
   it("fails when terraform is missing, and says which binary to install", async () => {
-    const r = await runDemo(pathWithout("terraform"));
+    const path = pathWithout("terraform");
+    const r = await runDemo(path).finally(() => rm(path.split(":")[0] as string, { recursive: true, force: true }));
     expect(r.code, r.output).toBe(1);
     expect(r.output).toContain("the plan of #1 failed");
     expect(r.output).toContain("`terraform` is not installed on this Sluice server");

@@ -1,6 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { onTestFinished } from "vitest";
 import { projectQueues } from "../../src/jobs/project-queues.js";
 import type { Runner } from "../../runners/runner.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
@@ -25,6 +26,11 @@ export interface FakeJobDeps extends JobDeps {
   log: ReturnType<typeof memoryLog>;
 }
 
+/** The data dir goes with the test that made it (a run of the suite left ~1,400 behind). */
+function removeAfterTest(dir: string): void {
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+}
+
 /**
  * JobDeps made of fakes: the fake VCS and workspace, the given runners, and the real SQLite
  * store in `:memory:` (the store's own behaviour is the contract test's business; here it is the
@@ -36,6 +42,7 @@ export async function fakeJobDeps(
   const vcs = new FakeVcs();
   const fakeWorkspace = new FakeWorkspace();
   const dataDir = await mkdtemp(join(tmpdir(), "sluice-fake-data-"));
+  removeAfterTest(dataDir);
   return {
     vcs,
     fakeWorkspace,

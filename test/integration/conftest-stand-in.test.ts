@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPolicyCheck } from "../../runners/conftest/run-policy-check.js";
 import { exec } from "../../runners/exec.js";
 
@@ -29,6 +29,7 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     };
     await writeFile(showFile, JSON.stringify(plan));
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("passes, fails, and fails closed on errors, per set; output is redacted", async () => {
     const sets = [

@@ -74,15 +74,16 @@ async function startAppOnce(opts: StartAppOptions): Promise<AppProcess> {
     SLUICE_GITHUB_RETRY_BASE_MS: "20",
     ...opts.env,
   };
-  if (opts.serverConfig !== undefined) {
-    const file = join(dataDir, "..", `server-config-${port}.yaml`);
-    await writeFile(file, opts.serverConfig);
-    env.SLUICE_SERVER_CONFIG = file;
+  // Beside the data dir, not in it (the sandbox tests check a run cannot read it); gone with the app.
+  const configFile = opts.serverConfig !== undefined ? join(dataDir, "..", `server-config-${port}.yaml`) : undefined;
+  if (configFile !== undefined) {
+    await writeFile(configFile, opts.serverConfig as string);
+    env.SLUICE_SERVER_CONFIG = configFile;
   }
   const argv = opts.entry ? [opts.entry] : ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")];
   // taskset execs node in its own process: the pid is still the app's.
-  const [file, args] = opts.cpus ? ["taskset", ["-c", opts.cpus, process.execPath, ...argv]] : [process.execPath, argv];
-  const child: ChildProcess = spawn(file, args, {
+  const [command, args] = opts.cpus ? ["taskset", ["-c", opts.cpus, process.execPath, ...argv]] : [process.execPath, argv];
+  const child: ChildProcess = spawn(command, args, {
     cwd: dataDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -94,7 +95,10 @@ async function startAppOnce(opts: StartAppOptions): Promise<AppProcess> {
   child.stderr?.on("data", (c: Buffer) => {
     out += c.toString();
   });
-  const exit = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  const exit = new Promise<number | null>((res) => child.once("exit", (code) => res(code))).then(async (code) => {
+    if (configFile !== undefined) await rm(configFile, { force: true });
+    return code;
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   let exitedEarly = false;
