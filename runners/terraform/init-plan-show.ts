@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -173,6 +173,9 @@ function splitAtMarks(stdout: string, initMark: string, planMark: string): { ini
   return { init: initStep, plan: { output: stdout.slice(init.end, plan.at), code: plan.code }, rest: stdout.slice(plan.end) };
 }
 
+/** Plan files up to this size are copied through memory. */
+const WHOLE_READ_BYTES = 16 * 1024 * 1024;
+
 /** Past this size a plan file is not copied (a run that keeps writing one must not fill the disk). */
 const MAX_PLAN_BYTES = 4 * 1024 ** 3;
 
@@ -195,6 +198,14 @@ async function copyPlan(from: string, to: string): Promise<string | undefined> {
   try {
     if (size > MAX_PLAN_BYTES) return `the plan file is larger than ${MAX_PLAN_BYTES / 1024 ** 3} GiB`;
     if (size === 0) return "the plan file the plan step left is empty";
+    if (size <= WHOLE_READ_BYTES) {
+      // The run waits for this copy: one read and one write instead of a stream's round trips.
+      const bytes = Buffer.allocUnsafe(size);
+      let got = 0;
+      for (let n = -1; got < size && n !== 0; got += n) n = (await handle.read(bytes, got, size - got, got)).bytesRead;
+      await writeFile(to, bytes.subarray(0, got), { flag: "wx", mode: 0o600 });
+      return undefined;
+    }
     await pipeline(
       handle.createReadStream({ start: 0, end: size - 1, autoClose: false }),
       createWriteStream(to, { flags: "wx", mode: 0o600 }),
