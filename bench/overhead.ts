@@ -4,7 +4,8 @@ import { compareWithShell } from "./support/compare-with-shell.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
 import { startBenchApp } from "./support/start-bench-app.js";
-import { sec } from "./support/stats.js";
+import { makeStandInTerraform } from "./support/stand-in-terraform.js";
+import { ms, sec } from "./support/stats.js";
 import { flatChange, flatRepo, projectName } from "./support/tf-repo-files.js";
 
 /** Issue #17's targets (earlier ones were 1.15 and 1.10). */
@@ -56,4 +57,50 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
   return figures;
 }
 
-runIfMain(import.meta.url, overhead);
+/**
+ * What the app itself costs, apart from the tools: the same comparison with a stand-in
+ * `terraform` that only replays a real one's output (for the app and the shell alike), at 1 and
+ * 100 projects. Per PR: the app's extra wall time at one project. Per project: the growth of the
+ * app's extra time from 1 to 100 projects, per project, at `parallel` tool runs at once; with
+ * real tools the app's CPU also competes with theirs.
+ */
+export async function appCost(opts: BenchOptions): Promise<Figure[]> {
+  const reps = opts.quick ? 1 : 3;
+  const big = opts.quick ? 20 : 100;
+  const parallel = cpus().length;
+  const standIn = await makeStandInTerraform();
+  const app = await startBenchApp({ serverConfig: `parallel: ${parallel}\nterraform_binary: ${standIn.bin}\n` });
+  try {
+    const at = async (n: number) => {
+      console.error(`app cost: N=${n}, stand-in terraform, parallel ${parallel}, ${reps} run(s) per side after a warm-up`);
+      const repo = await app.sim.createRepo({ owner: "acme", name: `stand-in-${n}`, files: flatRepo(n) });
+      const dirs = Array.from({ length: n }, (_, i) => projectName(i));
+      const change = (tag: string) => ({
+        files: flatChange(n, tag),
+        dirs,
+        expectTitle: `+${2 * n} ~0 -0 in ${n} ${n === 1 ? "project" : "projects"}`,
+      });
+      return compareWithShell(app, repo, { label: `standin${n}`, reps, parallel, change, shellBinDir: standIn.dir });
+    };
+    const one = await at(1);
+    const many = await at(big);
+    const perPr = one.appMs - one.shellMs;
+    const perProject = (many.appMs - many.shellMs - perPr) / (big - 1);
+    const shape = `stand-in terraform (replays a real plan), medians of ${reps}, parallel ${parallel}`;
+    return [
+      figure("overhead.app cost per PR", perPr, "ms", undefined, `N=1: app ${ms(one.appMs)}, shell ${ms(one.shellMs)}; ${shape}`),
+      figure(
+        "overhead.app cost per project",
+        perProject,
+        "ms",
+        undefined,
+        `wall per project beyond the shell, N=1→${big}: app ${ms(many.appMs)}, shell ${ms(many.shellMs)}; ${shape}`,
+      ),
+    ];
+  } finally {
+    await app.stop();
+    await standIn.remove();
+  }
+}
+
+runIfMain(import.meta.url, async (opts) => [...(await overhead(opts)), ...(await appCost(opts))]);

@@ -5,7 +5,7 @@ import { ingress } from "./ingress.js";
 import { largeRepoPlan, sparseCheckout } from "./large-repo.js";
 import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
-import { overhead } from "./overhead.js";
+import { appCost, overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
@@ -19,6 +19,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["mapping", mapping],
   ["ingress", ingress],
   ["overhead", overhead],
+  ["app-cost", appCost],
   ["sparse-checkout", sparseCheckout],
   ["large-repo", largeRepoPlan],
   ["memory", memory],

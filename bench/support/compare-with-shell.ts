@@ -38,6 +38,8 @@ export async function compareWithShell(
     change: (tag: string) => PlanChange;
     /** A smaller change for the app's warm-up (default: `change`). */
     warmChange?: (tag: string) => PlanChange;
+    /** Put first on the shell's PATH (the app's stand-in tool is its `terraform_binary`). */
+    shellBinDir?: string;
   },
 ): Promise<Comparison> {
   const viaApp = (tag: string, c: PlanChange = opts.change(tag)) =>
@@ -55,7 +57,7 @@ export async function compareWithShell(
     );
   };
   try {
-    const viaShell = (only = dirs) => runShellBaseline(checkout.dir, only, opts.parallel);
+    const viaShell = (only = dirs) => runShellBaseline(checkout.dir, only, opts.parallel, opts.shellBinDir);
     await viaShell(dirs.slice(0, WARM_PROJECTS));
     shellRuns.push(await viaShell());
     log(0);

@@ -8,14 +8,15 @@ const SCRIPT = join(import.meta.dirname, "plan-all.sh");
 /**
  * Runs plan-all.sh over `dirs` of `checkoutDir` with `parallel` at a time, in the environment the
  * app gives terraform (empty CLI config, no checkpoint, automation mode); returns the wall time.
+ * `binDir` goes first on PATH (a stand-in terraform).
  */
-export async function runShellBaseline(checkoutDir: string, dirs: readonly string[], parallel: number): Promise<number> {
+export async function runShellBaseline(checkoutDir: string, dirs: readonly string[], parallel: number, binDir?: string): Promise<number> {
   const root = await mkdtemp(join(tmpdir(), "sluice-bench-shell-"));
   const cliConfig = join(root, "terraformrc");
   await writeFile(cliConfig, "");
   const data = join(root, "data");
   const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    PATH: [binDir, process.env.PATH ?? "/usr/bin:/bin"].filter(Boolean).join(":"),
     HOME: process.env.HOME ?? "/tmp",
     LANG: "C.UTF-8",
     TF_CLI_CONFIG_FILE: cliConfig,
