@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { GitStore } from "./git-store.js";
+import type { ChangedFile, GitStore } from "./git-store.js";
 import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import { DOCS, RestError, notFound } from "./rest-reply.js";
 import type { SimState } from "./sim-state.js";
@@ -60,15 +60,30 @@ export class SimCore {
     return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
+  /** What two commits say of a PR never changes: worked out once (four git runs) per pair. */
+  private readonly factsOfCommits = new Map<string, Promise<[string | null, ChangedFile[], number]>>();
+
+  private commitFacts(dir: string, base: string, head: string, open: boolean): Promise<[string | null, ChangedFile[], number]> {
+    const key = `${dir}\0${base}\0${head}\0${open}`;
+    let facts = this.factsOfCommits.get(key);
+    if (!facts) {
+      facts = Promise.all([
+        open ? this.git.mergeTree(dir, base, head) : Promise.resolve(null),
+        this.git.changedFiles(dir, base, head),
+        this.git.commitCount(dir, base, head),
+      ]);
+      // A failed git run is not remembered: the next read tries again.
+      facts.catch(() => this.factsOfCommits.delete(key));
+      this.factsOfCommits.set(key, facts);
+    }
+    return facts;
+  }
+
   async pullFacts(pr: PullState): Promise<PullFacts> {
     const dir = pr.repo.dir;
     const open = pr.state === "open";
     const baseSha = open ? ((await this.git.branchSha(dir, pr.baseRef)) ?? pr.baseSha) : pr.baseSha;
-    const [tree, files, commits] = await Promise.all([
-      open ? this.git.mergeTree(dir, baseSha, pr.headSha) : Promise.resolve(null),
-      this.git.changedFiles(dir, baseSha, pr.headSha),
-      this.git.commitCount(dir, baseSha, pr.headSha),
-    ]);
+    const [tree, files, commits] = await this.commitFacts(dir, baseSha, pr.headSha, open);
     const mergeable = open ? tree !== null : null;
     const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : "clean";
     return {
