@@ -95,8 +95,9 @@ export function createCommentPublisher(
     logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
   });
 
-  /** Check updates may be started without waiting: they still reach GitHub in order. */
+  /** Comment and check updates may be started without waiting: they still reach GitHub in order. */
   let checkTail: Promise<unknown> = Promise.resolve();
+  let commentTail: Promise<unknown> = Promise.resolve();
 
   function checkUpdate(p: Progress): CheckUpdate {
     const redact = fixed.secrets.redact;
@@ -128,7 +129,9 @@ export function createCommentPublisher(
   }
 
   async function postFinal(result: JobResult): Promise<void> {
-    await poster.comments(result.comments);
+    const comments = commentTail.then(() => poster.comments(result.comments));
+    commentTail = comments.catch(() => undefined);
+    await comments;
     const run = checkTail.then(() => poster.check(result.command, result.headSha, result.check));
     checkTail = run.catch(() => undefined);
     await run;
@@ -137,8 +140,13 @@ export function createCommentPublisher(
   return {
     /** The final answer for `p`, rendered and redacted as `final` would store and post it. */
     render: resultOf,
-    async publish(p: Progress): Promise<void> {
-      await poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments }));
+    publish(p: Progress): Promise<void> {
+      // Rendered when its turn comes: the redaction may have grown meanwhile.
+      const run = commentTail.then(() =>
+        poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments })),
+      );
+      commentTail = run.catch(() => undefined);
+      return run;
     },
     /**
      * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what

@@ -67,10 +67,13 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
     return answer(`Superseded by a newer \`/plan\` of this pull request (job ${newer}): only the newest one runs.`, "info");
   }
   if (spec.commentId) void vcs.react(job.target.repo, spec.commentId, "eyes").catch(() => undefined);
-  await publisher.publish({ state: "queued", results: [] });
+  // Progress, like the check updates: posted while the checkout runs (publish keeps the order).
+  const queued = publisher.publish({ state: "queued", results: [] });
+  // Awaited with the other progress posts; a job that ends before them must not leave it unhandled.
+  queued.catch(() => undefined);
   const held: Checkout[] = [];
   try {
-    await planPullRequest(job, deps, vcs, pr, publisher, secrets, held);
+    await planPullRequest(job, deps, vcs, pr, publisher, secrets, held, queued);
   } catch (e) {
     await publisher.fault(e);
     throw e;
@@ -99,6 +102,8 @@ async function planPullRequest(
   secrets: Secrets,
   /** Worktrees this job uses, released when it ends. */
   held: Checkout[],
+  /** The queued comment, posting. */
+  queued: Promise<void>,
 ): Promise<void> {
   if (job.spec.kind !== "plan") return;
   const spec = job.spec;
@@ -106,7 +111,7 @@ async function planPullRequest(
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [publisher.check({ state: "queued", results: [] })];
+  const progress: Promise<unknown>[] = [queued, publisher.check({ state: "queued", results: [] })];
   const reported = async () => {
     await Promise.all(progress);
   };
