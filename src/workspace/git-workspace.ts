@@ -167,25 +167,25 @@ export class GitWorkspace {
     const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
     const fetch = async (extra: string[]) => {
       await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { cwd: mirror, token: req.token });
+      // Nearly always the refs brought both, and this walk is the only look needed.
+      if (await this.isComplete(mirror, shas)) return true;
       // The PR moved on between the API read and the fetch, or the base was force-pushed.
       const present = await Promise.all(shas.map((sha) => this.hasCommit(mirror, sha)));
       for (const [i, sha] of shas.entries()) {
         if (!present[i]) await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { cwd: mirror, token: req.token });
       }
+      return this.isComplete(mirror, shas);
     };
-    await fetch([]);
-    if (await this.isComplete(mirror, shas)) return;
+    if (await fetch([])) return;
     // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
     // refetching everything would not bring it.
     for (const sha of shas) {
       if (!(await this.hasCommit(mirror, sha)))
         throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
     }
-    await fetch(["--refetch"]).catch(() => undefined);
-    if (await this.isComplete(mirror, shas)) return;
+    if (await fetch(["--refetch"]).catch(() => false)) return;
     await this.recloneMirror(req.repo, req.cloneUrl);
-    await fetch([]);
-    if (await this.isComplete(mirror, shas)) return;
+    if (await fetch([])) return;
     throw new GitError(
       `the repository mirror lacks objects of ${req.headSha.slice(0, 12)} or ${req.baseSha.slice(0, 12)} even after fetching again and re-cloning`,
       "",
@@ -236,9 +236,16 @@ export class GitWorkspace {
       const sparse = req.sparse === true;
       if (!present) {
         await rm(dir, { recursive: true, force: true });
-        await this.git(["worktree", "prune"], { cwd: mirror });
         await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
-        if (!(await this.reuseIdleWorktree(req, mirror, dir))) await this.addWorktree(mirror, dir, req.headSha, sparse);
+        if (!(await this.reuseIdleWorktree(req, mirror, dir))) {
+          await this.addWorktree(mirror, dir, req.headSha, sparse).catch(async () => {
+            // A worktree whose dir went without git (removed by hand, lost in a crash) is still
+            // registered and blocks its path: forget those, then once more.
+            await rm(dir, { recursive: true, force: true });
+            await this.git(["worktree", "prune"], { cwd: mirror });
+            await this.addWorktree(mirror, dir, req.headSha, sparse);
+          });
+        }
       } else if (!sparse) {
         // Another job left it sparse: this one reads anything.
         await this.widenAll(dir);

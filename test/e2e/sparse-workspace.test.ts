@@ -164,6 +164,19 @@ describe("sparse worktrees", () => {
     await next.include(["c"]);
     expect(onDisk(next.dir)).toEqual(["README.md", "c/deep/x.txt"]);
   });
+
+  it("a worktree whose dir went without git (removed by hand) does not block the next checkout of it", async () => {
+    await ws.removePr(repo, 3);
+    const gone = await ws.checkout(request(4, first, true));
+    gone.release();
+    rmSync(gone.dir, { recursive: true, force: true });
+    // Still registered in the mirror: a plain `git worktree add` of the same path is refused.
+    expect(git(ws.mirrorDir(repo), ["worktree", "list", "--porcelain"])).toContain(gone.dir);
+    const again = await ws.checkout(request(4, first, true));
+    again.release();
+    expect(again.dir).toBe(gone.dir);
+    expect(onDisk(again.dir)).toEqual(["README.md"]);
+  });
 });
 
 describe("sparseHazards", () => {
