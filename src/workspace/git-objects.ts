@@ -135,24 +135,30 @@ export async function sparseHazards(
   const below = dirs.filter((d) => d !== ".");
   // Literal: a dir named `:x` is not pathspec magic for `x`.
   const literal = below.map((d) => `:(top,literal)${d}`);
-  const entries = below.length ? splitZ(await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts)) : [];
-  // The root's own files only (its dirs are not written unless named).
-  if (dirs.includes(".")) entries.push(...splitZ(await git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts)));
-  for (const entry of entries) {
-    const [meta = "", path = ""] = entry.split("\t", 2);
-    const mode = meta.split(" ")[0];
-    if (mode === "120000") return `\`${path}\` is a symlink`;
-    if (mode === "160000") return `\`${path}\` is a submodule`;
-  }
   const specs = dirs.flatMap((d) => {
     const base = d === "." ? "" : `${d}/`;
     // Root: only the root's own files (cone mode writes those); a dir: everything below it.
     const deep = d === "." ? "" : "**/";
     return ["*.tf", "*.tf.json", "*.tofu", "*.tofu.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
   });
-  // Exit 1: nothing matched.
-  const out = await git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]);
-  for (const line of out.split("\n")) {
+  // A template (any name) may call file functions too: `${file("../x")}` in a templatefile() template.
+  const every = dirs.map((d) => (d === "." ? ":(top,glob)*" : `:(top,glob)${d}/**`));
+  // Four reads of the commit that do not depend on each other: side by side, judged in order.
+  // Exit 1 of a grep: nothing matched.
+  const [deepEntries, rootEntries, parentReads, templateReads] = await Promise.all([
+    below.length ? git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts) : "",
+    // The root's own files only (its dirs are not written unless named).
+    dirs.includes(".") ? git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts) : "",
+    git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]),
+    git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]),
+  ]);
+  for (const entry of [...splitZ(deepEntries), ...splitZ(rootEntries)]) {
+    const [meta = "", path = ""] = entry.split("\t", 2);
+    const mode = meta.split(" ")[0];
+    if (mode === "120000") return `\`${path}\` is a symlink`;
+    if (mode === "160000") return `\`${path}\` is a submodule`;
+  }
+  for (const line of parentReads.split("\n")) {
     if (line === "") continue;
     const [file = "", text = ""] = line.split("\0", 2);
     const path = file.slice(sha.length + 1);
@@ -162,10 +168,7 @@ export async function sparseHazards(
     if (source !== undefined && moduleSources.get(slash < 0 ? "." : path.slice(0, slash))?.includes(source)) continue;
     return `\`${path}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
   }
-  // A template (any name) may call file functions too: `${file("../x")}` in a templatefile() template.
-  const every = dirs.map((d) => (d === "." ? ":(top,glob)*" : `:(top,glob)${d}/**`));
-  const reads = await git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]);
-  const first = reads.split("\n").find((line) => line !== "");
+  const first = templateReads.split("\n").find((line) => line !== "");
   if (first !== undefined) {
     const [file = "", text = ""] = first.split("\0", 2);
     return `\`${file.slice(sha.length + 1)}\` may read a file outside its dir (\`${text.trim().slice(0, 80)}\`)`;
