@@ -46,9 +46,11 @@ export async function makeStandInTerraform(): Promise<StandIn> {
       bin,
       [
         "#!/bin/sh",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS placeholder
         "d=${0%/*}",
         'case "$1" in',
         '  init) cat "$d/init.txt" ;;',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS placeholder
         '  plan) for a; do case "$a" in -out=*) cat "$d/plan.bin" > "${a#-out=}" ;; esac; done; cat "$d/plan.txt" ;;',
         '  show) cat "$d/show.json" ;;',
         '  version) cat "$d/version.txt" ;;',
