@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -130,5 +130,6 @@ describe("pty runs", () => {
     expect(r.signal).toBeUndefined();
     expect(r.exitCode).toBe(0);
     expect(existsSync(done)).toBe(true);
+    rmSync(done, { force: true });
   });
 });

@@ -50,17 +50,20 @@ export interface StartAppOptions {
  */
 export async function startApp(opts: StartAppOptions): Promise<AppProcess> {
   for (let attempt = 1; ; attempt++) {
+    const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "sluice-data-")));
     try {
-      return await startAppOnce(opts);
+      return await startAppOnce({ ...opts, dataDir });
     } catch (e) {
+      // A data dir this made goes with the attempt that failed.
+      if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
       const taken = e instanceof Error && e.message.includes("EADDRINUSE");
       if (!taken || opts.port !== undefined || attempt === 3) throw e;
     }
   }
 }
 
-async function startAppOnce(opts: StartAppOptions): Promise<AppProcess> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "sluice-data-")));
+async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promise<AppProcess> {
+  const { dataDir } = opts;
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -18,6 +18,8 @@ let deps: FakeJobDeps;
 afterEach(async () => {
   await deps?.store.close();
   await deps?.fakeWorkspace.dispose();
+  // A test that moved to "another replica" made this dir itself.
+  if (deps?.dataDir.includes("sluice-replica-b-")) await rm(deps.dataDir, { recursive: true, force: true });
 });
 
 /** A repo whose PR changes `changed` (dir -> main.tf text) on top of `base`, plus optional config. */
