@@ -20,7 +20,8 @@ const TARGETS: Record<number, { max: number; label: string }> = {
  */
 export async function overhead(opts: BenchOptions): Promise<Figure[]> {
   const sizes = opts.quick ? [1, 20] : [1, 20, 100];
-  const reps = opts.quick ? 1 : 3;
+  // Five pairs: three left the median at the mercy of one slow run of either side.
+  const reps = opts.quick ? 1 : 5;
   const parallel = cpus().length;
   const app = await startBenchApp({ serverConfig: `parallel: ${parallel}\n` });
   const figures: Figure[] = [];
@@ -47,7 +48,7 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
           c.ratio,
           "x",
           TARGETS[n],
-          `shell ${sec(c.shellMs)}, app ${sec(c.appMs)}, median of ${reps}, parallel ${parallel}`,
+          `shell ${sec(c.shellMs)}, app ${sec(c.appMs)} (medians); ratio: median of ${reps} adjacent app/shell pairs, parallel ${parallel}`,
         ),
       );
     }

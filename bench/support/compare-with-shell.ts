@@ -8,6 +8,7 @@ import { median } from "./stats.js";
 export interface Comparison {
   appMs: number;
   shellMs: number;
+  /** The median of the pairs' ratios (app run i / shell run i). */
   ratio: number;
   appRuns: AppPlanRun[];
   shellRuns: number[];
@@ -25,7 +26,9 @@ const WARM_PROJECTS = 20;
 /**
  * The same plans through the app (a PR) and through plan-all.sh (a checkout of the same commit),
  * a warm-up each, then `reps` timed runs per side in alternating order (app first, then shell
- * first, …); medians.
+ * first, …). The ratio is the median of each app run against the shell run beside it: the
+ * machine's drift over the minutes of a benchmark (other work, the disk's phases) then falls on
+ * both sides of each pair instead of on one side of a ratio of medians.
  */
 export async function compareWithShell(
   app: BenchApp,
@@ -70,7 +73,8 @@ export async function compareWithShell(
     }
     const appMs = median(appRuns.map((r) => r.ms));
     const shellMs = median(shellRuns);
-    return { appMs, shellMs, ratio: appMs / shellMs, appRuns, shellRuns };
+    const ratio = median(appRuns.map((r, i) => r.ms / (shellRuns[i] as number)));
+    return { appMs, shellMs, ratio, appRuns, shellRuns };
   } finally {
     await checkout.remove();
   }
