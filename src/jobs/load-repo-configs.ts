@@ -6,15 +6,19 @@ import type { GitWorkspace } from "../workspace/git-workspace.js";
 export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
 
 /**
- * Reads `.sluice.yaml` / `atlantis.yaml` from git objects, never through the checkout: a config
- * file that is a symlink yields its link text, not the file it points at on the server.
+ * Reads `.sluice.yaml` / `atlantis.yaml` at each commit from git objects (all in one or two git
+ * runs), never through the checkout: a config file that is a symlink yields its link text, not the
+ * file it points at on the server.
  */
-async function readConfig(workspace: GitWorkspace, repo: RepoRef, sha: string, sluiceFile: string) {
-  const [sluice, atlantis] = await Promise.all([
-    workspace.readFileAt(repo, sha, sluiceFile),
-    workspace.readFileAt(repo, sha, ATLANTIS_FILE),
-  ]);
-  return loadRepoConfig({ sluice, atlantis }, { sluiceFile });
+async function readConfigs(workspace: GitWorkspace, repo: RepoRef, shas: readonly string[], sluiceFile: string) {
+  const texts = await workspace.readFilesAtPaths(
+    repo,
+    shas.flatMap((sha) => [
+      { sha, path: sluiceFile },
+      { sha, path: ATLANTIS_FILE },
+    ]),
+  );
+  return shas.map((_, i) => loadRepoConfig({ sluice: texts[2 * i], atlantis: texts[2 * i + 1] }, { sluiceFile }));
 }
 
 /**
@@ -31,13 +35,10 @@ export async function loadRepoConfigs(
   sluiceFile: string = SLUICE_FILE,
 ): Promise<{ head: HeadConfig; trusted?: RepoConfig; warnings: string[] }> {
   if (trustedSha === headSha) {
-    const head = await readConfig(workspace, repo, headSha, sluiceFile);
+    const [head] = (await readConfigs(workspace, repo, [headSha], sluiceFile)) as [HeadConfig];
     return { head, trusted: head.ok ? head.config : undefined, warnings: [] };
   }
-  const [head, base] = await Promise.all([
-    readConfig(workspace, repo, headSha, sluiceFile),
-    readConfig(workspace, repo, trustedSha, sluiceFile),
-  ]);
+  const [head, base] = (await readConfigs(workspace, repo, [headSha, trustedSha], sluiceFile)) as [HeadConfig, HeadConfig];
   const warnings = base.ok
     ? []
     : [`the base branch's ${base.file} is invalid, so the server's settings apply (requirements, workflows, apply_on)`];

@@ -90,6 +90,21 @@ export async function readBlobs(
       if (size !== undefined && Number(size) <= maxBytes) wanted.push({ id, size: Number(size) });
     }
   }
+  const byId = await blobTexts(mirror, wanted, opts);
+  const texts = new Map<string, string>();
+  for (const [path, id] of blobs) {
+    const text = byId.get(id);
+    if (text !== undefined) texts.set(path, text);
+  }
+  return texts;
+}
+
+/** The texts of these blobs (id -> text), in one `git cat-file --batch` per 16 MB. */
+async function blobTexts(
+  mirror: string,
+  wanted: readonly { id: string; size: number }[],
+  opts: GitObjectOptions,
+): Promise<Map<string, string>> {
   const byId = new Map<string, string>();
   for (let i = 0; i < wanted.length; ) {
     const group: string[] = [];
@@ -109,12 +124,54 @@ export async function readBlobs(
       byId.set(answer.slice(0, eol), answer.slice(eol + 1, k === answers.length - 1 ? -1 : undefined));
     });
   }
-  const texts = new Map<string, string>();
-  for (const [path, id] of blobs) {
-    const text = byId.get(id);
-    if (text !== undefined) texts.set(path, text);
-  }
-  return texts;
+  return byId;
+}
+
+/** What is at one `commit:path` of a mirror: a file's text, nothing, or why it is not read. */
+export type PathAt = { text: string } | { missing: true } | { type: string } | { tooLarge: number };
+
+/**
+ * Several `commit:path` reads (config files, CODEOWNERS) in one `git cat-file --batch-check` and,
+ * when any is a file of at most `maxBytes`, one `git cat-file --batch`: a run or two instead of one
+ * or two per path. A symlink yields its link text (it is a blob); a dir or submodule its type.
+ */
+export async function readPaths(
+  mirror: string,
+  reads: readonly { sha: string; path: string }[],
+  maxBytes: number,
+  opts: GitObjectOptions,
+): Promise<PathAt[]> {
+  const specs = reads.map(({ sha, path }) => {
+    // Batch input is line by line; the callers' paths are fixed names (repo_config_file is checked).
+    if (/[\n\r]/.test(path)) throw new GitError(`a path with a line break cannot be read from git: ${JSON.stringify(path)}`, "");
+    return `${sha}:${path}`;
+  });
+  if (specs.length === 0) return [];
+  const check = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], opts, `${specs.join("\n")}\n`);
+  const lines = check.split("\n");
+  const found: PathAt[] = specs.map((spec, i) => {
+    const line = lines[i] ?? "";
+    if (line === `${spec} missing` || line === `${spec} ambiguous`) return { missing: true };
+    const [, type = "", size = ""] = line.split(" ");
+    if (type !== "blob") return type ? { type } : { missing: true };
+    return Number(size) > maxBytes ? { tooLarge: Number(size) } : { text: "" };
+  });
+  const idOf = (i: number) => (lines[i] ?? "").split(" ")[0] as string;
+  const wanted = new Map<string, number>();
+  found.forEach((f, i) => {
+    if ("text" in f) wanted.set(idOf(i), Number((lines[i] ?? "").split(" ")[2]));
+  });
+  if (wanted.size === 0) return found;
+  const texts = await blobTexts(
+    mirror,
+    [...wanted].map(([id, size]) => ({ id, size })),
+    opts,
+  );
+  return found.map((f, i) => {
+    if (!("text" in f)) return f;
+    const text = texts.get(idOf(i));
+    return text === undefined ? { missing: true } : { text };
+  });
 }
 
 /**

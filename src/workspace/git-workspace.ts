@@ -1,10 +1,10 @@
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
 import { GitError } from "./git-error.js";
-import { listTree, readBlobs, sparseHazards, type TreeListing } from "./git-objects.js";
+import { listTree, readBlobs, readPaths, sparseHazards, type TreeListing } from "./git-objects.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 
@@ -163,7 +163,11 @@ export class GitWorkspace {
    */
   private async completeMirror(req: CheckoutRequest, mirror: string): Promise<void> {
     const shas = [req.headSha, req.baseSha];
-    if (await this.isComplete(mirror, shas)) return;
+    // A new head (the PR's ref here is elsewhere) is fetched without a walk first: the walk would
+    // only find it missing. A ref packed by `git gc` reads as absent: one fetch too many, no harm.
+    const ref = await readFile(join(mirror, "refs", "sluice", "pull", String(req.pr)), "utf8").catch(() => "");
+    const known = ref.trim() === req.headSha;
+    if (known && (await this.isComplete(mirror, shas))) return;
     const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
     const fetch = async (extra: string[]) => {
       await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { cwd: mirror, token: req.token });
@@ -176,7 +180,13 @@ export class GitWorkspace {
       }
       return this.isComplete(mirror, shas);
     };
-    if (await fetch([])) return;
+    try {
+      if (await fetch([])) return;
+    } catch (e) {
+      // The commits came another way (another PR's ref, a mirror cloned whole): no fetch was needed.
+      if (!known && (await this.isComplete(mirror, shas))) return;
+      throw e;
+    }
     // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
     // refetching everything would not bring it.
     for (const sha of shas) {
@@ -229,34 +239,17 @@ export class GitWorkspace {
       const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
       await this.completeMirror(req, mirror);
       const dir = join(this.prDir(req.repo, req.pr), req.headSha);
-      const present = await stat(join(dir, ".git")).then(
-        () => true,
-        () => false,
-      );
-      const sparse = req.sparse === true;
-      if (!present) {
-        await rm(dir, { recursive: true, force: true });
-        await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
-        if (!(await this.reuseIdleWorktree(req, mirror, dir))) {
-          await this.addWorktree(mirror, dir, req.headSha, sparse).catch(async () => {
-            // A worktree whose dir went without git (removed by hand, lost in a crash) is still
-            // registered and blocks its path: forget those, then once more.
-            await rm(dir, { recursive: true, force: true });
-            await this.git(["worktree", "prune"], { cwd: mirror });
-            await this.addWorktree(mirror, dir, req.headSha, sparse);
-          });
-        }
-      } else if (!sparse) {
-        // Another job left it sparse: this one reads anything.
-        await this.widenAll(dir);
-      }
-      const release = this.hold(dir);
-      // Three reads of the mirror that do not depend on each other: side by side.
-      const [{ files }, diff, base] = await Promise.all([
+      // Reads of the mirror, independent of each other and of the worktree: side by side with it.
+      const reads = Promise.all([
         this.listTree(mirror, req.headSha),
         this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], { cwd: mirror }),
         this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror }),
-      ]).catch((e: unknown) => {
+      ]);
+      // Awaited below; a worktree that fails first must not leave it unhandled.
+      reads.catch(() => undefined);
+      await this.prepareWorktree(req, mirror, dir);
+      const release = this.hold(dir);
+      const [{ files }, diff, base] = await reads.catch((e: unknown) => {
         release();
         throw e;
       });
@@ -272,6 +265,30 @@ export class GitWorkspace {
         release,
         ...this.widening(req.repo, dir),
       };
+    });
+  }
+
+  /** The PR's worktree at headSha: made (or an idle one moved here), or widened when it must hold every file. */
+  private async prepareWorktree(req: CheckoutRequest, mirror: string, dir: string): Promise<void> {
+    const present = await stat(join(dir, ".git")).then(
+      () => true,
+      () => false,
+    );
+    const sparse = req.sparse === true;
+    if (present) {
+      // Another job left it sparse: this one reads anything.
+      if (!sparse) await this.widenAll(dir);
+      return;
+    }
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
+    if (await this.reuseIdleWorktree(req, mirror, dir)) return;
+    await this.addWorktree(mirror, dir, req.headSha, sparse).catch(async () => {
+      // A worktree whose dir went without git (removed by hand, lost in a crash) is still
+      // registered and blocks its path: forget those, then once more.
+      await rm(dir, { recursive: true, force: true });
+      await this.git(["worktree", "prune"], { cwd: mirror });
+      await this.addWorktree(mirror, dir, req.headSha, sparse);
     });
   }
 
@@ -483,29 +500,35 @@ export class GitWorkspace {
   }
 
   /**
-   * Reads a file at a commit from the mirror (e.g. the base branch's config), or undefined when it
-   * does not exist. Git objects, not the checkout: a symlink yields its link text. Its size is
-   * asked first: a blob over `maxBytes` is refused unread (CheckoutFileError), not buffered.
+   * Files at commits, from the mirror (the head's and the base's configs): each one's text, or
+   * undefined when it does not exist; one or two git runs for all. Git objects, not the checkout:
+   * a symlink yields its link text. A blob over `maxBytes` is refused unread, not buffered, and a
+   * dir or submodule where a file is expected is refused too (CheckoutFileError, first in order).
    */
-  async readFileAt(repo: RepoRef, sha: string, path: string, maxBytes = CHECKOUT_FILE_MAX_BYTES): Promise<string | undefined> {
-    const cwd = this.mirrorDir(repo);
-    let size: number;
-    try {
-      size = Number((await this.git(["cat-file", "-s", `${sha}:${path}`], { cwd })).trim());
-    } catch {
-      return undefined;
-    }
-    if (size > maxBytes) {
+  async readFilesAtPaths(
+    repo: RepoRef,
+    reads: readonly { sha: string; path: string }[],
+    maxBytes = CHECKOUT_FILE_MAX_BYTES,
+  ): Promise<(string | undefined)[]> {
+    const found = await readPaths(this.mirrorDir(repo), reads, maxBytes, this.objectOptions());
+    return found.map((f, i) => {
+      if ("text" in f) return f.text;
+      if ("missing" in f) return undefined;
+      const { sha, path } = reads[i] as { sha: string; path: string };
+      const at = `\`${path}\` at ${sha.slice(0, 7)}`;
+      if ("tooLarge" in f) {
+        throw new CheckoutFileError(`${at} is ${f.tooLarge} bytes, larger than the ${maxBytes} bytes Sluice reads`, "too-large");
+      }
       throw new CheckoutFileError(
-        `\`${path}\` at ${sha.slice(0, 7)} is ${size} bytes, larger than the ${maxBytes} bytes Sluice reads`,
-        "too-large",
+        `${at} is a ${f.type === "tree" ? "directory" : f.type === "commit" ? "submodule" : f.type}, not a file`,
+        "not-a-file",
       );
-    }
-    try {
-      return await this.git(["show", `${sha}:${path}`], { cwd });
-    } catch {
-      return undefined;
-    }
+    });
+  }
+
+  /** One file at a commit, from the mirror (see readFilesAtPaths). */
+  async readFileAt(repo: RepoRef, sha: string, path: string, maxBytes = CHECKOUT_FILE_MAX_BYTES): Promise<string | undefined> {
+    return (await this.readFilesAtPaths(repo, [{ sha, path }], maxBytes))[0];
   }
 
   /**

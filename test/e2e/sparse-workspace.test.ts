@@ -128,6 +128,27 @@ describe("readFilesAt", () => {
   });
 });
 
+describe("readFilesAtPaths", () => {
+  it("reads files at several commits in one go: texts in order, a symlink's link text, undefined for what is missing", async () => {
+    const texts = await ws.readFilesAtPaths(repo, [
+      { sha: second, path: "c/deep/x.txt" },
+      { sha: first, path: "c/deep/x.txt" },
+      { sha: second, path: "nope.yaml" },
+      { sha: second, path: "b/link.tf" },
+      { sha: second, path: "b/same.tf" },
+      { sha: first, path: "b/empty.tf" },
+    ]);
+    expect(texts).toEqual(["y\n", "x\n", undefined, "/etc/passwd", "same\n", ""]);
+  });
+
+  it("refuses a file over the limit unread and a dir where a file is expected, naming the path", async () => {
+    await expect(ws.readFilesAtPaths(repo, [{ sha: second, path: "b/big.tf" }], 1024)).rejects.toThrow(
+      /^`b\/big\.tf` at [0-9a-f]{7} is 2048 bytes, larger than the 1024 bytes Sluice reads$/,
+    );
+    await expect(ws.readFileAt(repo, second, "c/deep")).rejects.toThrow(/^`c\/deep` at [0-9a-f]{7} is a directory, not a file$/);
+  });
+});
+
 describe("sparse worktrees", () => {
   it("hold the root's files, grow by dirs on request, and hold every file when asked", async () => {
     const c = await ws.checkout(request(1, first, true));

@@ -9,7 +9,16 @@ type Files = Record<string, string>;
 /** The workspace methods jobs call: the fake implements each with the real signature. */
 type WorkspacePort = Pick<
   GitWorkspace,
-  "checkout" | "contains" | "fetchBranch" | "firstParent" | "treeOf" | "readFileAt" | "readFilesAt" | "sparseHazards" | "removePr"
+  | "checkout"
+  | "contains"
+  | "fetchBranch"
+  | "firstParent"
+  | "treeOf"
+  | "readFileAt"
+  | "readFilesAtPaths"
+  | "readFilesAt"
+  | "sparseHazards"
+  | "removePr"
 >;
 
 /**
@@ -87,6 +96,10 @@ export class FakeWorkspace implements WorkspacePort {
 
   async readFileAt(_repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
     return this.at(sha).files[path];
+  }
+
+  async readFilesAtPaths(_repo: RepoRef, reads: readonly { sha: string; path: string }[]): Promise<(string | undefined)[]> {
+    return reads.map(({ sha, path }) => this.at(sha).files[path]);
   }
 
   async readFilesAt(_repo: RepoRef, sha: string, select: (path: string) => boolean): Promise<Map<string, string>> {
