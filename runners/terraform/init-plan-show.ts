@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -62,8 +62,11 @@ export async function initPlanShow(
   const planMark = `sluice-plan-${id}`;
   const shownDir = join(dirname(planFile), "shown");
   const shownPlan = join(shownDir, basename(planFile));
-  await rm(shownDir, { recursive: true, force: true });
-  await mkdir(shownDir, { mode: 0o700 });
+  await mkdir(shownDir, { mode: 0o700 }).catch(async () => {
+    // Left by an earlier run in this data dir.
+    await rm(shownDir, { recursive: true, force: true });
+    await mkdir(shownDir, { mode: 0o700 });
+  });
   const report = (mark: string) => `printf '\\n%s %s\\n' ${quote(mark)} "$s"; [ "$s" -eq 0 ] || exit 0`;
   const script = [
     `{ ${command([bin, ...initArgv()])}; s=$?; ${report(initMark)}; "$@"; s=$?`,
@@ -129,7 +132,8 @@ export async function initPlanShow(
   const redact = opts.redact ?? identity;
   const parts = splitAtMarks(r.stdout, initMark, planMark);
   const done = async <T>(value: T) => {
-    await rm(shownDir, { recursive: true, force: true });
+    // Empty once the copy moved to the plan's place; anything else goes whole.
+    await rmdir(shownDir).catch(() => rm(shownDir, { recursive: true, force: true }));
     return value;
   };
   if (!parts.init) return done({ ok: false, step: "init", result: r, output: redact(r.stdout) });
@@ -149,8 +153,11 @@ export async function initPlanShow(
   if (problem !== undefined) return done({ ok: false, step: "plan", result: r, output: planOutput, problem });
   if (r.exitCode !== 0 || r.timedOut || r.limit) return done({ ok: false, step: "show", result: r, output: redact(r.stderr) });
   // The copy show read is the plan from here on: hashed, stored and applied.
-  await rm(planFile, { recursive: true, force: true });
-  await rename(shownPlan, planFile);
+  // rename replaces a file or symlink the run left there; a dir it left goes first.
+  await rename(shownPlan, planFile).catch(async () => {
+    await rm(planFile, { recursive: true, force: true });
+    await rename(shownPlan, planFile);
+  });
   return done({ ok: true, initOutput: redact(parts.init.output), planOutput, json: parts.rest });
 }
 

@@ -21,12 +21,15 @@ export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
  * redactor built once at startup (a private key makes it large); each job adds a small one.
  */
 export function secretsFor(deps: Pick<JobDeps, "redactPatterns" | "appRedactor">): Secrets {
-  const known: string[] = [];
+  const known = new Set<string>();
   const s: Secrets = {
     redact: chainRedactors(deps.appRedactor, createRedactor({ patterns: deps.redactPatterns })),
     add(values) {
-      known.push(...values);
-      s.redact = chainRedactors(deps.appRedactor, createRedactor({ secrets: known, patterns: deps.redactPatterns }));
+      const before = known.size;
+      for (const v of values) known.add(v);
+      // Every project adds its secret set, most often none or the same: the matcher is rebuilt only for new ones.
+      if (known.size === before) return;
+      s.redact = chainRedactors(deps.appRedactor, createRedactor({ secrets: [...known], patterns: deps.redactPatterns }));
     },
   };
   return s;
