@@ -116,7 +116,9 @@ async function applyFromIssue(repo: Repo, issue: number): Promise<void> {
   throw new Error(`/apply on #${issue} was refused five times`);
 }
 
-describe("drift (pull mode)", () => {
+// Each test waits for several scheduled runs (every 3 s here) and plans and applies between them:
+// 10–20 s alone, three times that beside the rest of the suite on two cores.
+describe("drift (pull mode)", { timeout: 240_000 }, () => {
   it("a commit without a PR is 'in git, not applied'; /apply on the issue applies it; a hand edit of the state is found, reported once, applied back, and the issue closes", async () => {
     const { repo, state } = await newRepo((s) => ({ "net/main.tf": statefulProject("net", s, 0) }));
     // A commit on main without a pull request: the push tells Sluice the repo and its schedule.
@@ -188,9 +190,7 @@ describe("drift (pull mode)", () => {
     expect(h.sim.unknownCalls).toEqual([]);
   });
 
-  it("a change on the default branch to a module outside the project is 'in git, not applied', not drift from outside", {
-    timeout: 240_000,
-  }, async () => {
+  it("a change on the default branch to a module outside the project is 'in git, not applied', not drift from outside", async () => {
     const moduleFile = (value: string) => `resource "terraform_data" "m" {\n  input = "${value}"\n}\n`;
     const uses = `module "m" {\n  source = "../modules/m"\n}\n`;
     const { repo, state } = await newRepo((s) => ({
@@ -269,7 +269,7 @@ describe("drift (pull mode)", () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
   });
 
-  it("sensitive values in drifted attributes never reach an issue, a check or the log", { timeout: 240_000 }, async () => {
+  it("sensitive values in drifted attributes never reach an issue, a check or the log", async () => {
     const secret = "hunter2-s3cr3t-value";
     const edited = "edited-s3cr3t-value-42";
     const tf = (s: string) =>
