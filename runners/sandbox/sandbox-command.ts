@@ -50,7 +50,7 @@ export function sandboxCommand(
 export function resolveMounts(mounts: readonly Mount[]): Mount[] {
   const resolved = mounts.map((m) => {
     try {
-      return { ...m, source: realpathSync.native(m.source) };
+      return { ...m, source: realpathSync(m.source) };
     } catch {
       return { ...m, optional: true };
     }
