@@ -2,6 +2,7 @@ import type { RepoRef } from "../model/repo.js";
 import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, ownersOf, parseCodeOwners } from "../policy/code-owners.js";
 import { discoverTerraformProjects } from "../../runners/terraform/discover-terraform-projects.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import { CheckoutFileError } from "../util/read-checkout-file.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
@@ -26,7 +27,11 @@ export async function gatherCodeOwners(
   let source: string | undefined;
   let text = "";
   for (const path of CODEOWNERS_PATHS) {
-    const found = await deps.workspace.readFileAt(repo, trustedSha, path);
+    // Like GitHub: a dir (or submodule) with the name is no CODEOWNERS file, the next place is looked at.
+    const found = await deps.workspace.readFileAt(repo, trustedSha, path).catch((e: unknown) => {
+      if (e instanceof CheckoutFileError && e.problem === "not-a-file") return undefined;
+      throw e;
+    });
     if (found !== undefined) {
       source = path;
       text = found;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { gatherCodeOwners } from "../../src/jobs/gather-code-owners.js";
+import type { RepoRef } from "../../src/model/repo.js";
 import { checkCodeOwners, dependencyDirs, ownersOf, parseCodeOwners } from "../../src/policy/code-owners.js";
+import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
+import type { Checkout } from "../../src/workspace/git-workspace.js";
+import { FakeWorkspace } from "../fakes/fake-workspace.js";
 
 const RULES = parseCodeOwners(`# Lines starting with '#' are comments.
 *       @global-owner1 @global-owner2
@@ -100,5 +105,32 @@ describe("dependencyDirs", () => {
     ]);
     expect(dependencyDirs("net", modules)).toEqual(["modules/a", "modules/b", "modules/d", "modules/e", "net"]);
     expect(dependencyDirs("lonely", modules)).toEqual(["lonely"]);
+  });
+});
+
+describe("gatherCodeOwners", () => {
+  // The base branch has a dir named CODEOWNERS in .github/ and the file at the root: GitHub uses the root's.
+  class DirAtGithubPath extends FakeWorkspace {
+    override async readFileAt(repo: RepoRef, sha: string, path: string): Promise<string | undefined> {
+      if (path === ".github/CODEOWNERS") throw new CheckoutFileError(`\`${path}\` at ${sha} is a directory, not a file`, "not-a-file");
+      if (path === "CODEOWNERS" && sha === "base") throw new CheckoutFileError("too big", "too-large");
+      return super.readFileAt(repo, sha, path);
+    }
+  }
+  const repo = { owner: "acme", name: "infra" };
+  const files = { CODEOWNERS: "/net/ @alice\n", "net/main.tf": "" };
+  const head = { headSha: "head", files: Object.keys(files) } as Checkout;
+  const vcs = { teamMember: async () => false };
+
+  it("takes the next place when one holds a dir of that name, as GitHub does", async () => {
+    const workspace = new DirAtGithubPath().commit("head", files).commit("trusted", files).asGitWorkspace();
+    const facts = await gatherCodeOwners({ workspace }, vcs, repo, head, "trusted", ["net"], []);
+    expect(facts.get("net")).toMatchObject({ source: "CODEOWNERS", files: ["net/main.tf"] });
+    expect(ownersOf(facts.get("net")?.rules ?? [], "net/main.tf")).toEqual(["@alice"]);
+  });
+
+  it("does not pass over a CODEOWNERS file it cannot read: the apply stops with the reason", async () => {
+    const workspace = new DirAtGithubPath().commit("head", files).commit("base", files).asGitWorkspace();
+    await expect(gatherCodeOwners({ workspace }, vcs, repo, head, "base", ["net"], [])).rejects.toThrow("too big");
   });
 });
