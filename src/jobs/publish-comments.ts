@@ -7,6 +7,7 @@ import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js
 import type { JobDeps } from "./job-deps.js";
 import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 
 export interface Progress {
   state: CommentInput["state"];
@@ -95,9 +96,8 @@ export function createCommentPublisher(
     logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
   });
 
-  /** Comment and check updates may be started without waiting: they still reach GitHub in order. */
-  let checkTail: Promise<unknown> = Promise.resolve();
-  let commentTail: Promise<unknown> = Promise.resolve();
+  /** Comment and check updates may be started without waiting: each kind still reaches GitHub in order. */
+  const inOrder = new KeyedMutex();
 
   function checkUpdate(p: Progress): CheckUpdate {
     const redact = fixed.secrets.redact;
@@ -129,12 +129,8 @@ export function createCommentPublisher(
   }
 
   async function postFinal(result: JobResult): Promise<void> {
-    const comments = commentTail.then(() => poster.comments(result.comments));
-    commentTail = comments.catch(() => undefined);
-    await comments;
-    const run = checkTail.then(() => poster.check(result.command, result.headSha, result.check));
-    checkTail = run.catch(() => undefined);
-    await run;
+    await inOrder.run("comments", () => poster.comments(result.comments));
+    await inOrder.run("check", () => poster.check(result.command, result.headSha, result.check));
   }
 
   return {
@@ -142,11 +138,9 @@ export function createCommentPublisher(
     render: resultOf,
     publish(p: Progress): Promise<void> {
       // Rendered when its turn comes: the redaction may have grown meanwhile.
-      const run = commentTail.then(() =>
+      return inOrder.run("comments", () =>
         poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments })),
       );
-      commentTail = run.catch(() => undefined);
-      return run;
     },
     /**
      * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what
@@ -187,9 +181,7 @@ export function createCommentPublisher(
       }
     },
     check(p: Progress): Promise<void> {
-      const run = checkTail.then(() => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
-      checkTail = run.catch(() => undefined);
-      return run;
+      return inOrder.run("check", () => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
     },
   };
 }
