@@ -149,27 +149,20 @@ export async function readPaths(
   if (specs.length === 0) return [];
   const check = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], opts, `${specs.join("\n")}\n`);
   const lines = check.split("\n");
-  const found: PathAt[] = specs.map((spec, i) => {
+  // Each answer line once: the blobs to read (id and size), or what the path holds instead.
+  const answers = specs.map((spec, i): PathAt | { id: string; size: number } => {
     const line = lines[i] ?? "";
     if (line === `${spec} missing` || line === `${spec} ambiguous`) return { missing: true };
-    const [, type = "", size = ""] = line.split(" ");
+    const [id = "", type = "", size = ""] = line.split(" ");
     if (type !== "blob") return type ? { type } : { missing: true };
-    return Number(size) > maxBytes ? { tooLarge: Number(size) } : { text: "" };
+    return Number(size) > maxBytes ? { tooLarge: Number(size) } : { id, size: Number(size) };
   });
-  const idOf = (i: number) => (lines[i] ?? "").split(" ")[0] as string;
-  const wanted = new Map<string, number>();
-  found.forEach((f, i) => {
-    if ("text" in f) wanted.set(idOf(i), Number((lines[i] ?? "").split(" ")[2]));
-  });
-  if (wanted.size === 0) return found;
-  const texts = await blobTexts(
-    mirror,
-    [...wanted].map(([id, size]) => ({ id, size })),
-    opts,
-  );
-  return found.map((f, i) => {
-    if (!("text" in f)) return f;
-    const text = texts.get(idOf(i));
+  // An unchanged config is the same blob at head and base: read once.
+  const blobs = new Map(answers.flatMap((a) => ("id" in a ? [[a.id, a] as const] : [])));
+  const texts = blobs.size ? await blobTexts(mirror, [...blobs.values()], opts) : new Map<string, string>();
+  return answers.map((a) => {
+    if (!("id" in a)) return a;
+    const text = texts.get(a.id);
     return text === undefined ? { missing: true } : { text };
   });
 }
