@@ -10,7 +10,7 @@ import { runShellBaseline } from "./support/run-shell-baseline.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
 import { startBenchApp } from "./support/start-bench-app.js";
-import { median, ms, sec } from "./support/stats.js";
+import { median, ms, pairedRatio, sec } from "./support/stats.js";
 import { flatChange, flatRepo, projectName } from "./support/tf-repo-files.js";
 
 /**
@@ -132,7 +132,7 @@ async function overheadOnOff(opts: BenchOptions): Promise<Figure[]> {
       }
       const [on, off, shell] = [median(times.on), median(times.off), median(times.shell)];
       // Run for run, as compareWithShell pairs them: each on-run against the off-run beside it.
-      const pairs = median(times.on.map((t, i) => t / (times.off[i] as number)));
+      const pairs = pairedRatio(times.on, times.off);
       for (const [mode, appMs] of [
         ["on", on],
         ["off", off],

@@ -3,7 +3,7 @@ import { cloneCheckout } from "./clone-checkout.js";
 import { type AppPlanRun, planThroughApp } from "./plan-through-app.js";
 import { runShellBaseline } from "./run-shell-baseline.js";
 import type { BenchApp } from "./start-bench-app.js";
-import { median } from "./stats.js";
+import { median, pairedRatio } from "./stats.js";
 
 export interface Comparison {
   appMs: number;
@@ -73,7 +73,10 @@ export async function compareWithShell(
     }
     const appMs = median(appRuns.map((r) => r.ms));
     const shellMs = median(shellRuns);
-    const ratio = median(appRuns.map((r, i) => r.ms / (shellRuns[i] as number)));
+    const ratio = pairedRatio(
+      appRuns.map((r) => r.ms),
+      shellRuns,
+    );
     return { appMs, shellMs, ratio, appRuns, shellRuns };
   } finally {
     await checkout.remove();

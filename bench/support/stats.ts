@@ -6,6 +6,11 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/** The median of run i of `a` over run i of `b`: runs made side by side, so the machine's drift falls on both. */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((t, i) => t / (b[i] as number)));
+}
+
 /** Nearest-rank percentile (p in 0..100). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
