@@ -75,7 +75,7 @@ export function prGateFacts(
     settings: Pick<RepoSettings, "allowDestroyFor">;
     merged: boolean;
   },
-  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies"> & {
+  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override"> & {
     clickedSha?: string;
     stillPending: boolean;
     lockHeld: boolean;
@@ -91,6 +91,9 @@ export function prGateFacts(
     actor: f.job.spec.actor,
     pause: rest.pause,
     actorAllowed: rest.actorAllowed,
+    permission: rest.permission,
+    window: rest.window,
+    override: rest.override,
     plan: {
       madeFor: { headSha: plan.headSha, baseSha: plan.baseSha },
       // At merge the base has moved by definition; the merge commit is re-planned and compared instead.

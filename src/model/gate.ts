@@ -26,6 +26,10 @@ export type GateRule =
   | "pause"
   /** Who asked may do this on this road. */
   | "actor"
+  /** The server's per-project `permissions` name who may take this action on the project. */
+  | "permission"
+  /** The project's apply windows and change freezes (a server admin may override one apply). */
+  | "window"
   /** The plan is the verified, still pending plan of the live commit. */
   | "plan"
   /** A state command touches only a project the pull request changes. */

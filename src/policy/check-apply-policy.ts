@@ -59,7 +59,7 @@ export function checkRequirements(
         const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "";
         decisions.push(
           refuse(
-            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access, given after the plan (the author's own approval does not count${note})`,
+            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access${planMadeAt === undefined ? "" : ", given after the plan"} (the author's own approval does not count${note})`,
           ),
         );
       }

@@ -72,6 +72,8 @@ export interface VcsClient {
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
   /** The repository's default branch and its head commit, read now. */
   defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
+  /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */
+  branchProtected(repo: RepoRef, branch: string): Promise<boolean>;
   /** Open issues (never pull requests) that carry `label`. */
   openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]>;
   issue(repo: RepoRef, number: number): Promise<IssueInfo>;

@@ -34,6 +34,7 @@ export function fakePullRequest(over: Partial<PullRequestInfo> = {}): PullReques
     headRepo: "acme/infra",
     baseSha: "b".repeat(40),
     baseRef: "main",
+    defaultBranch: "main",
     htmlUrl: "https://github.example/acme/infra/pull/1",
     mergeable: true,
     mergeableState: "clean",
@@ -147,6 +148,13 @@ export class FakeVcs implements VcsClient {
 
   async defaultBranch(_repo: RepoRef): Promise<{ name: string; sha: string }> {
     return { ...this.defaultHead };
+  }
+
+  /** Branches GitHub shows as protected, as `branchProtected` answers. */
+  protectedBranches = new Set<string>();
+
+  async branchProtected(_repo: RepoRef, branch: string): Promise<boolean> {
+    return this.protectedBranches.has(branch);
   }
 
   async openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {

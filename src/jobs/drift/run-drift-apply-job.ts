@@ -22,6 +22,7 @@ import { refusalText } from "../../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
 import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
+import { changeControlFacts } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
 import { markerFor } from "../../render/marker.js";
@@ -93,6 +94,11 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         project: project.name,
         pause: await deps.store.appliesPaused(),
         actorAllowed,
+        ...(await changeControlFacts(deps, vcs, repo, project.name, {
+          actor: spec.actor,
+          actions: ["apply"],
+          override: spec.command.overrideWindow,
+        })),
         plan: {
           madeFor: { headSha: plan.headSha },
           live: { headSha: head.sha },

@@ -75,6 +75,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         headRepo: data.head.repo?.full_name ?? "",
         baseSha: data.base.sha,
         baseRef: data.base.ref,
+        defaultBranch: data.base.repo.default_branch,
         htmlUrl: data.html_url,
         mergeable: data.mergeable ?? null,
         mergeableState: data.mergeable_state ?? "unknown",
@@ -193,6 +194,17 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         octokit.rest.repos.getBranch({ ...ids(repo), branch: data.default_branch, request: request() }),
       );
       return { name: data.default_branch, sha: branch.data.commit.sha };
+    },
+    async branchProtected(repo, branch) {
+      try {
+        const { data } = await retry(`reading branch ${branch}`, () =>
+          octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
+        );
+        return data.protected === true;
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) return false;
+        throw e;
+      }
     },
     async openIssues(repo, label) {
       const list = await retry(`listing issues labelled ${label}`, () =>
