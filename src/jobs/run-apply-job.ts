@@ -23,7 +23,7 @@ import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import { gatherCodeOwners } from "./gather-code-owners.js";
+import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
@@ -244,6 +244,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         ctx.trustedSha ?? pr.baseSha,
         plans.map((p) => p.dir),
         approvingReviewers(facts.reviews),
+        loadedModules(plans),
       )
     : undefined;
   const requirementsFor = (plan: PlanRecord) =>

@@ -760,6 +760,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2 });
   });
 
+  it("keeps console sessions until sign-out or expiry, the same on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    await a.openConsoleSession({ key: "k1", login: "Alice", expiresAt: later });
+    await a.openConsoleSession({ key: "k2", login: "Alice", expiresAt: later });
+    await a.openConsoleSession({ key: "old", login: "bob", expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(await b.consoleSessionLogin("k1")).toBe("Alice");
+    expect(await b.consoleSessionLogin("old")).toBeUndefined();
+    expect(await b.consoleSessionLogin("nope")).toBeUndefined();
+    await b.endConsoleSession("k1");
+    expect(await a.consoleSessionLogin("k1")).toBeUndefined();
+    // Another session of the same user stays open.
+    expect(await a.consoleSessionLogin("k2")).toBe("Alice");
+    await b.endConsoleSession("k1");
+  });
+
   it("keeps the audit trail and the global pause of applies", async () => {
     await fresh();
     const [a, b] = await twoStores();
