@@ -19,7 +19,7 @@ import { removePlanCopy } from "../remove-plan-copy.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { driftPlanDir } from "./plan-default-head.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { driftIssueOf } from "./drift-issue-of.js";
 import { markerFor } from "../../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
@@ -47,12 +47,9 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const who = await mayRunDrift(deps, vcs, repo, spec.actor);
   if (!who.ok) return reply(`Not applied: ${who.reason}.`);
 
-  const issue = await vcs.issue(repo, number);
-  const projectName = projectOfIssue(issue.body);
-  const shown = readIssueState(issue.body);
-  if (issue.state !== "open" || projectName === undefined || !shown) {
-    return reply("Not applied: this is not an open drift issue of Sluice's, so there is no plan to apply here.");
-  }
+  const issue = await driftIssueOf(deps.store, vcs, repo, number);
+  if (!issue.ok) return reply(`Not applied: ${issue.reason}.`);
+  const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
@@ -69,7 +66,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
         };
       }
-      if (plan.planHash !== shown.planHash || plan.id !== shown.planId) {
+      if (!shown || plan.planHash !== shown.hash || plan.id !== shown.id) {
         return { refused: "the plan this issue shows is not the latest drift check's plan. Reload the issue and read the plan again" };
       }
       if (plan.headSha !== head.sha) {
