@@ -66,7 +66,12 @@ function resultCell(r: ProjectDrift, issueUrl: (project: string) => string | und
       if (reverted(r)) return `🔁 drift reverted: git's state applied (${escapeText(driftWords(r.resources), 200)})`;
       const url = issueUrl(r.project.name);
       const link = url ? ` ([issue](${url}))` : "";
-      const rec = r.reconcile?.done ? " · reconciling failed" : r.reconcile ? " · not reconciled" : "";
+      // A gate refusal says why, so the check's reader knows what to fix (a pause, a policy, a lock).
+      const rec = r.reconcile?.done
+        ? " · reconciling failed"
+        : r.reconcile
+          ? ` · not reconciled, ⛔ refused: ${escapeText(r.reconcile.reason, 300)}`
+          : "";
       return `❌ drift: ${escapeText(driftWords(r.resources), 200)}${link}${rec}`;
     }
     case "skipped":

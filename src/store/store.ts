@@ -173,6 +173,11 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore {
    * deleted then), and for plans saved before the store kept files.
    */
   planFile(planId: number): Promise<PlanFile | undefined>;
+  /**
+   * Every plan of one project in a PR made for `headSha` (pending, applied or superseded), oldest
+   * first: the gate follows re-plans that changed nothing back to the plan an approval saw.
+   */
+  planHistory(repo: string, pr: number, key: Required<ProjectKey>, headSha: string): Promise<PlanRecord[]>;
   /** Supersedes pending plans of a PR (all of them, or those matching the given keys) and deletes their files. */
   supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
   /** Marks a plan used (applied or failed: never applied twice) and deletes its file. */

@@ -78,7 +78,7 @@ async function driftCheck(repo: Repo, ops: number): Promise<void> {
 
 /** `/apply` on an issue by alice (write access): Sluice's answer, whatever it is. */
 async function applyOn(repo: Repo, issue: number): Promise<string> {
-  const answers = () => botReplies(repo, issue, /Applied the plan|Not applied|failed/);
+  const answers = () => botReplies(repo, issue, /Applied the plan|⛔ refused|Not applied|failed/);
   const seen = answers().length;
   await h.sim.comment(repo, issue, { user: "alice", body: "/apply" });
   await h.sim.waitFor(() => answers().length > seen, { message: `no answer to /apply on #${issue}`, timeoutMs: 90_000 });

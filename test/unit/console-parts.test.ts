@@ -7,7 +7,6 @@ import { overviewRows, projectStatus } from "../../src/console/overview-rows.js"
 import type { DriftCheck } from "../../src/model/drift.js";
 import type { Permission } from "../../src/model/pull-request.js";
 import type { LiveApply } from "../../src/store/store.js";
-import { checkAppliesPaused } from "../../src/policy/check-applies-paused.js";
 import type { ApplyView, LockView, PlanRun, ProjectActivity } from "../../src/store/console-store.js";
 import { fitLogChunk } from "../../src/store/fit-log-chunk.js";
 
@@ -202,15 +201,6 @@ describe("small console parts", () => {
     expect(fitLogChunk(8, "abc", 10)).toEqual({ text: "ab", full: true });
     expect(fitLogChunk(7, "ééé", 10)).toEqual({ text: "é", full: true });
     expect(fitLogChunk(10, "a", 10)).toEqual({ text: "", full: true });
-  });
-
-  it("refuses applies while paused, saying who and why", () => {
-    expect(checkAppliesPaused(undefined)).toEqual({ allowed: true });
-    const d = checkAppliesPaused({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
-    expect(d.allowed).toBe(false);
-    expect(!d.allowed && d.reasons[0]).toBe(
-      "Applies are paused on this Sluice server (by root at 2026-03-04 05:06 UTC: incident 42). Nothing was applied; comment `/apply` again once an admin resumes them.",
-    );
   });
 
   it("returns after sign-in only to local paths", () => {
