@@ -34,6 +34,10 @@ export interface IssueInfo {
   state: "open" | "closed";
   labels: string[];
   htmlUrl: string;
+  /** Who opened the issue (its login; "" when GitHub names nobody). */
+  author: string;
+  /** Opened by this app's own Bot account: only the adapter knows which account that is. */
+  byApp: boolean;
 }
 
 export type DeploymentState = "in_progress" | "success" | "failure" | "error";

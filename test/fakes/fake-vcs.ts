@@ -179,6 +179,8 @@ export class FakeVcs implements VcsClient {
       state: "open",
       labels: [...issue.labels],
       htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}`,
+      author: "sluice[bot]",
+      byApp: true,
     };
     this.issues.push({ ...info, repo: repoFullName(repo) });
     return info;

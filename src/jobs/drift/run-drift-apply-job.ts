@@ -24,7 +24,7 @@ import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
 import { changeControlFacts } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { driftIssueOf } from "./drift-issue-of.js";
 import { markerFor } from "../../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
@@ -55,12 +55,9 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), actorAllowed);
   if (!early.allowed) return reply(`${refusalText(early.reasons)}. Nothing was applied.`);
 
-  const issue = await vcs.issue(repo, number);
-  const projectName = projectOfIssue(issue.body);
-  const shown = readIssueState(issue.body);
-  if (issue.state !== "open" || projectName === undefined || !shown) {
-    return reply(`${refusalText(["this is not an open drift issue of Sluice's, so there is no plan to apply here"])}.`);
-  }
+  const issue = await driftIssueOf(deps.store, vcs, repo, number);
+  if (!issue.ok) return reply(`${refusalText([issue.reason])}.`);
+  const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
@@ -103,7 +100,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           madeFor: { headSha: plan.headSha },
           live: { headSha: head.sha },
           // The plan the issue shows is the one that may be applied, nothing newer or older.
-          stillPending: plan.planHash === shown.planHash && plan.id === shown.planId,
+          stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
           file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
           replan: `Comment \`/drift -p ${projectName}\` to check again.`,
           headOf: "default branch",

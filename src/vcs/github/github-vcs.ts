@@ -216,15 +216,17 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           request: request(),
         }),
       );
-      return list.filter((i) => !i.pull_request).map(issueInfo);
+      const self = await opts.appSlug();
+      return list.filter((i) => !i.pull_request).map((i) => issueInfo(i, self));
     },
     async issue(repo, number) {
       const { data } = await retry(`reading issue #${number}`, () =>
         octokit.rest.issues.get({ ...ids(repo), issue_number: number, request: request() }),
       );
-      return issueInfo(data);
+      return issueInfo(data, await opts.appSlug());
     },
     async createIssue(repo, issue) {
+      const self = await opts.appSlug();
       const find = async () => {
         const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
           ...ids(repo),
@@ -233,12 +235,13 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           per_page: 100,
           request: request(),
         });
-        const found = open.find((i) => !i.pull_request && i.title === issue.title);
-        return found ? issueInfo(found) : undefined;
+        // Only an issue of the app's own: anyone may open one with the same title and labels.
+        const found = open.map((i) => issueInfo(i, self)).find((i) => i.byApp && i.title === issue.title);
+        return found;
       };
       return retry(
         `opening issue ${issue.title}`,
-        async () => issueInfo((await octokit.rest.issues.create({ ...ids(repo), ...issue, request: request() })).data),
+        async () => issueInfo((await octokit.rest.issues.create({ ...ids(repo), ...issue, request: request() })).data, self),
         find,
       );
     },
@@ -308,14 +311,19 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
   };
 }
 
-function issueInfo(i: {
-  number: number;
-  title: string;
-  body?: string | null;
-  state: string;
-  labels: (string | { name?: string })[];
-  html_url: string;
-}): IssueInfo {
+function issueInfo(
+  i: {
+    number: number;
+    title: string;
+    body?: string | null;
+    state: string;
+    labels: (string | { name?: string })[];
+    html_url: string;
+    user?: { login: string; type?: string } | null;
+  },
+  appSlug: string,
+): IssueInfo {
+  const author = i.user?.login ?? "";
   return {
     number: i.number,
     title: i.title,
@@ -323,5 +331,7 @@ function issueInfo(i: {
     state: i.state === "closed" ? "closed" : "open",
     labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))),
     htmlUrl: i.html_url,
+    author,
+    byApp: i.user?.type === "Bot" && author === `${appSlug}[bot]`,
   };
 }
