@@ -20,6 +20,7 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
 import { refusalText } from "../../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
+import { recordDecision } from "../../gate/record-decision.js";
 import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
 import { changeControlFacts } from "../change-control-facts.js";
@@ -56,7 +57,15 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   if (!early.allowed) return reply(`${refusalText(early.reasons)}. Nothing was applied.`);
 
   const issue = await driftIssueOf(deps.store, vcs, repo, number);
-  if (!issue.ok) return reply(`${refusalText([issue.reason])}.`);
+  if (!issue.ok) {
+    // No plan Sluice made is here: the gate's plan rule, recorded like its other refusals.
+    await recordDecision(
+      deps.store,
+      { ...asked, project: "" },
+      { allowed: false, rule: "plan", reasons: [issue.reason], road: asked.road },
+    );
+    return reply(`${refusalText([issue.reason])}.`);
+  }
   const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
@@ -109,7 +118,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
       });
       try {
-        if (!decision.allowed) return { refused: decision.reasons.join("; ") };
+        if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
         if (!here.ok) return { refused: here.reason };
         await deps.store.markPlanApplied(plan.id);
         return await applyDriftPlan({
@@ -134,7 +143,15 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     });
-    if ("refused" in outcome) return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+    if ("refused" in outcome) {
+      if (!outcome.decided)
+        await recordDecision(
+          deps.store,
+          { ...asked, project: projectName },
+          { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
+        );
+      return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+    }
     if (!outcome.ok) {
       const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
       const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
