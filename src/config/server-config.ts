@@ -165,7 +165,9 @@ export const serverConfigSchema = z
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */
-    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged", "code_owners"])).default(["approved", "mergeable"]),
+    apply_requirements: z
+      .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
+      .default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
     /**

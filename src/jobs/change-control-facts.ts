@@ -50,3 +50,15 @@ async function permitted(
     `the server's permissions rule \`${rule.match}\` lets only ${allowed.map((p) => `\`${p}\``).join(", ")} ${action === "state" ? "change the state of" : action} this project, and @\u200b${actor} is not one of them`,
   );
 }
+
+/** Pull mode's `verified_commits`: the default branch head being applied must be verified by GitHub. */
+export async function verifiedHeadFact(
+  vcs: Pick<VcsClient, "commitVerified">,
+  repo: RepoRef,
+  sha: string,
+  requirements: readonly string[],
+): Promise<Decision | undefined> {
+  if (!requirements.includes("verified_commits")) return undefined;
+  if (await vcs.commitVerified(repo, sha)) return ALLOWED;
+  return refuse(`the default branch head ${sha.slice(0, 7)} is not verified by GitHub, and the project requires \`verified_commits\``);
+}

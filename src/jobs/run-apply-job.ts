@@ -229,6 +229,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const facts = await gatherPrFacts(deps, ctx.vcs, job, pr, settings, ctx.token, {
     mergeable: needs("mergeable"),
     undiverged: needs("undiverged"),
+    verified: plans.some((p) => requirementsOf(p).includes("verified_commits")),
   });
   // A merge was done by someone GitHub let merge; every other road asks who is applying.
   const actorAllowed = merged ? ALLOWED : checkApplier(facts);
@@ -250,7 +251,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const requirementsFor = (plan: PlanRecord) =>
     prRequirementFacts(deps, plan, {
       // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-      requirements: merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan),
+      requirements: merged
+        ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners" || r === "verified_commits")
+        : requirementsOf(plan),
       approvalsNeeded: settings.approvals,
       facts,
       codeOwners: codeOwners?.get(plan.dir),

@@ -133,6 +133,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
         const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
           mergeable: needs("mergeable"),
           undiverged: needs("undiverged"),
+          verified: requirements.includes("verified_commits"),
         });
         const codeOwners = requirements.includes("code_owners")
           ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)

@@ -150,6 +150,19 @@ export class FakeVcs implements VcsClient {
     return { ...this.defaultHead };
   }
 
+  /** Commits GitHub shows as verified, as `unverifiedCommits` and `commitVerified` answer. */
+  verifiedCommits = new Set<string>();
+  /** The PR's commits, as `unverifiedCommits` lists them. */
+  prCommits: string[] = [];
+
+  async unverifiedCommits(_repo: RepoRef, _pr: number): Promise<string[]> {
+    return this.prCommits.filter((sha) => !this.verifiedCommits.has(sha));
+  }
+
+  async commitVerified(_repo: RepoRef, sha: string): Promise<boolean> {
+    return this.verifiedCommits.has(sha);
+  }
+
   /** Branches GitHub shows as protected, as `branchProtected` answers. */
   protectedBranches = new Set<string>();
 

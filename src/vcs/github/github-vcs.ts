@@ -195,6 +195,18 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       );
       return { name: data.default_branch, sha: branch.data.commit.sha };
     },
+    async unverifiedCommits(repo, pr) {
+      const commits = await retry(`listing the commits of #${pr}`, () =>
+        octokit.paginate(octokit.rest.pulls.listCommits, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
+      );
+      return commits.filter((c) => c.commit.verification?.verified !== true).map((c) => c.sha);
+    },
+    async commitVerified(repo, sha) {
+      const { data } = await retry(`reading commit ${sha.slice(0, 7)}`, () =>
+        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
+      );
+      return data.commit.verification?.verified === true;
+    },
     async branchProtected(repo, branch) {
       try {
         const { data } = await retry(`reading branch ${branch}`, () =>
