@@ -31,6 +31,7 @@ import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { trustedBase } from "./trusted-base.js";
+import { projectPermission } from "./change-control-facts.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -177,6 +178,9 @@ async function planPullRequest(
     parallel: settings.parallelPlan,
     verb: "plan",
     step: async (project, run) => {
+      // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
+      const may = await projectPermission(deps, vcs, repo, project.name, "plan", spec.actor);
+      if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(ctx, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
       return result;

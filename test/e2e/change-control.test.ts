@@ -35,6 +35,7 @@ beforeAll(async () => {
       "permissions:",
       '  - match: "acme/cc-perm:prod"',
       "    apply: [carol, acme/sre]",
+      "    unlock: [carol]",
       "",
     ].join("\n"),
   });
@@ -119,6 +120,8 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     const refused = await say(h, repo, pr.number, "dave", "/apply");
     expect(refused).toContain("the server's permissions rule `acme/cc-perm:prod` lets only `carol`, `acme/sre` apply this project");
     expect(await stateResources(state)).toEqual([]);
+    const unlock = await say(h, repo, pr.number, "dave", "/unlock", "Not released");
+    expect(unlock).toContain("lets only `carol` unlock this project");
     const applied = await say(h, repo, pr.number, "carol", "/apply");
     expect(applied).toMatch(/✅ applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
