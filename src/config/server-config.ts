@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
+import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
 import { createContext } from "./repo/normalize-context.js";
 import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
@@ -228,6 +229,10 @@ export const serverConfigSchema = z
       .prefault({}),
     /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
     network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    audit_stream: auditStreamSchema.optional(),
+    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    notifications: notificationsSchema.default([]),
   })
   .strict();
 
