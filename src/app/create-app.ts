@@ -131,6 +131,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
   });
   // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  let audit: ReturnType<typeof startAuditDeliverer> | undefined;
   const operationsConsole = createConsole({
     store,
     env: consoleEnv,
@@ -140,6 +141,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),
+    auditSinks: auditSinks(config).map((s) => ({ name: s.name, label: s.label })),
+    wakeAudit: () => audit?.wake(),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
@@ -230,7 +233,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
-  const audit = startAuditDeliverer({
+  audit = startAuditDeliverer({
     store,
     sinks: auditSinks(config),
     log: log.child({ name: "audit-stream" }),
@@ -261,7 +264,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
-      await audit.stop();
+      await audit?.stop();
       if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
