@@ -22,6 +22,10 @@ export const auditPayloadSchema = z
     detail: z.string().describe("What was decided and why, as the console's audit shows it"),
     road: z.string().optional().describe("Gate decisions: the road (comment, button, merge, drift-issue, reconcile, import, state-rm)"),
     rule: z.string().optional().describe("Gate refusals: the rule that refused (pause, actor, plan, lock, requirements, …)"),
+    approvers: z
+      .array(z.string())
+      .optional()
+      .describe("Gate decisions that recorded them (`approvers: a, b` in the detail): the approvals counted for the apply"),
     kinds: z.array(z.enum(NOTIFICATION_EVENTS)).describe("What notifications call this event (server config `notifications[].events`)"),
   })
   .meta({ title: "Sluice audit event", description: "One audit event, as Sluice's audit stream POSTs it" });
@@ -55,6 +59,12 @@ export function auditPayload(e: AuditEvent): AuditPayload {
   const gate = e.action.startsWith("gate-");
   const road = gate ? detailField(e.detail, "road") : undefined;
   const rule = e.action === "gate-refused" ? detailField(e.detail, "rule") : undefined;
+  const approvers = gate
+    ? detailField(e.detail, "approvers")
+        ?.split(",")
+        .map((a) => a.trim())
+        .filter(Boolean)
+    : undefined;
   return {
     id: e.id,
     at: e.at,
@@ -66,6 +76,7 @@ export function auditPayload(e: AuditEvent): AuditPayload {
     detail: e.detail,
     ...(road ? { road } : {}),
     ...(rule ? { rule } : {}),
+    ...(approvers?.length ? { approvers } : {}),
     kinds: eventKinds(e.action, road, rule),
   };
 }

@@ -67,6 +67,15 @@ describe("the event", () => {
     });
     expect(e).toMatchObject({ road: "comment", rule: "lock", kinds: ["refused", "lock-wait"] });
     expect(auditPayloadSchema.parse(e)).toEqual(e);
+    expect(
+      auditPayload({
+        id: 9,
+        at: "2026-11-01T10:00:00.000Z",
+        actor: "bob",
+        action: "gate-allowed",
+        detail: "road: comment; approvers: carol, dan",
+      }),
+    ).toMatchObject({ road: "comment", approvers: ["carol", "dan"], kinds: ["apply"] });
     const pause = auditPayload({ id: 8, at: "2026-11-01T10:00:00.000Z", actor: "alice", action: "pause", detail: "freeze" });
     expect(pause).toEqual({ id: 8, at: "2026-11-01T10:00:00.000Z", actor: "alice", action: "pause", detail: "freeze", kinds: ["pause"] });
     const schema = JSON.parse(readFileSync(new URL(`../../${EVENT_SCHEMA_PATH}`, import.meta.url), "utf8"));
