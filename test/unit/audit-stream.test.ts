@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { retryDelay, startAuditDeliverer } from "../../src/audit/audit-deliverer.js";
 import { auditPayload, auditPayloadSchema } from "../../src/audit/audit-payload.js";
+import { createAppLogger } from "../../src/app/app-logger.js";
 import { AUDIT_STREAM_SINK, auditSinks, matchesEvent } from "../../src/audit/audit-sinks.js";
 import { signBody, verifySignature } from "../../src/audit/sign-body.js";
 import { buildEventSchema, EVENT_SCHEMA_PATH } from "../../src/audit/write-event-schema.js";
@@ -101,6 +104,22 @@ describe("server config", () => {
     expect(n).toEqual([
       { match: "acme/*:prod", url: "https://hooks.example/T1", format: "slack", events: ["apply", "refused", "drift", "lock-wait"] },
     ]);
+  });
+
+  it("keeps the stream's key and the receivers' URLs out of everything logged or posted", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sluice-audit-redact-"));
+    try {
+      const config = parseServerConfig(
+        "audit_stream: {url: 'https://audit.example/in?token=abc123def456', secret: 'hmac-key-0123456789'}\nnotifications: [{match: '*', url: 'https://hooks.slack.example/services/T000/B000/XXXXXXXXXXXX'}]\n",
+      );
+      const env = { appId: "1", privateKey: "k", webhookSecret: "w", port: 0, host: "127.0.0.1", logLevel: "silent", dataDir };
+      const { logRedact } = createAppLogger(env, config);
+      const out = logRedact("hmac-key-0123456789 https://hooks.slack.example/services/T000/B000/XXXXXXXXXXXX");
+      expect(out).not.toContain("hmac-key-0123456789");
+      expect(out).not.toContain("XXXXXXXXXXXX");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("matches REPO_GLOB[:PROJECT_GLOB]; server-wide events concern every repo", () => {
