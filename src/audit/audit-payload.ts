@@ -13,7 +13,7 @@ export const auditPayloadSchema = z
     action: z
       .string()
       .describe(
-        "gate-allowed, gate-refused, unlock, pause, resume, drift-pause, drift-resume, reconcile… (also the X-Sluice-Event header)",
+        "gate-allowed, gate-refused, lock-wait, unlock, pause, resume, drift-pause, drift-resume, reconcile… (also the X-Sluice-Event header)",
       ),
     actor: z.string().describe("The GitHub login that asked, or `sluice` for what Sluice did by itself"),
     repo: z.string().optional().describe("owner/name; absent for server-wide events (pause, resume)"),
@@ -47,7 +47,7 @@ export function eventKinds(action: string, road: string | undefined, rule: strin
   const kinds = new Set<NotificationEvent>();
   if (action === "gate-allowed") kinds.add("apply");
   if (action === "gate-refused") kinds.add("refused");
-  if (action === "gate-refused" && rule === "lock") kinds.add("lock-wait");
+  if (action === "lock-wait" || (action === "gate-refused" && rule === "lock")) kinds.add("lock-wait");
   if (action.startsWith("drift") || action === "reconcile" || (road && DRIFT_ROADS.has(road))) kinds.add("drift");
   if (action === "unlock") kinds.add("unlock");
   if (action === "pause" || action === "resume") kinds.add("pause");

@@ -23,7 +23,7 @@ interface Event {
 
 const SECRET = "audit-stream-test-secret";
 /** The actions this test causes (the gate may record more kinds of events over time). */
-const STORY = new Set(["gate-allowed", "gate-refused", "pause", "resume"]);
+const STORY = new Set(["gate-allowed", "gate-refused", "lock-wait", "pause", "resume"]);
 
 /** The operator's receiver: checks every signature, can be killed and started again on its port. */
 function receiver(port: number) {
@@ -81,7 +81,7 @@ beforeAll(async () => {
       "apply_requirements: []",
       "admins: [alice]",
       `audit_stream: {url: "http://127.0.0.1:${port}/audit", secret: "env:AUDIT_SECRET"}`,
-      `notifications: [{match: "acme/stream:net", url: "http://127.0.0.1:${port}/slack", format: slack, events: [apply]}]`,
+      `notifications: [{match: "acme/stream:net", url: "http://127.0.0.1:${port}/slack", format: slack, events: [apply, lock-wait]}]`,
       "",
     ].join("\n"),
     env,
@@ -142,6 +142,11 @@ describe("the audit stream with the real app", () => {
       timeout: 30_000,
     });
 
+    // Another pull request on net waits for the lock the first one holds.
+    await h.sim.pushBranch(repo, { branch: "other", files: { "net/main.tf": statefulProject("net", state("net"), 2) } });
+    const other = await h.sim.openPullRequest(repo, { head: "other", author: "alice" });
+    await h.sim.waitFor(() => /locked by #/.test(bot(repo, other.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+
     // The receiver goes away: applies, refusals and the brake go on as before, each recorded.
     await rx.kill();
     expect(await say(repo, pr.number, "alice", "/applies pause -- audit window")).toContain("Applies are paused");
@@ -182,8 +187,8 @@ describe("the audit stream with the real app", () => {
     // (A refusal for the pause may name no project: the brake holds every project.)
     const story = events
       .filter((e) => STORY.has(e.action))
-      .map((e) => (e.action === "gate-allowed" ? `${e.action} ${e.project}` : e.action));
-    expect(story).toEqual(["gate-allowed db", "pause", "gate-refused", "resume", "gate-allowed net"]);
+      .map((e) => (e.action === "gate-allowed" || e.action === "lock-wait" ? `${e.action} ${e.project}` : e.action));
+    expect(story).toEqual(["gate-allowed db", "lock-wait net", "pause", "gate-refused", "resume", "gate-allowed net"]);
     expect(rx.badSignatures()).toBe(0);
     for (const g of rx.got.filter((x) => x.path === "/audit")) {
       expect(g.headers["x-sluice-event"]).toBe((JSON.parse(g.body) as Event).action);
@@ -191,10 +196,11 @@ describe("the audit stream with the real app", () => {
     const schema = JSON.parse(readFileSync(new URL("../../schema/audit-event.schema.json", import.meta.url), "utf8"));
     for (const e of events) expect([e.id, schemaProblems(schema, e)]).toEqual([e.id, []]);
 
-    // The notification for acme/stream:net applies: that one apply, in Slack's format.
-    await vi.waitFor(() => expect(rx.got.filter((g) => g.path === "/slack")).toHaveLength(1), { timeout: 30_000 });
-    const slack = JSON.parse(rx.got.find((g) => g.path === "/slack")?.body ?? "{}") as { text: string };
-    expect(slack.text).toMatch(/^✅ bob applies acme\/stream net #\d+ \(comment\)/);
+    // The notification for acme/stream:net applies and lock waits: those two, in Slack's format.
+    await vi.waitFor(() => expect(rx.got.filter((g) => g.path === "/slack")).toHaveLength(2), { timeout: 30_000 });
+    const slack = rx.got.filter((g) => g.path === "/slack").map((g) => (JSON.parse(g.body) as { text: string }).text);
+    expect(slack[0]).toBe(`⏳ acme/stream net #${other.number} waits for its lock (alice): plan waits for the lock held by #${pr.number}`);
+    expect(slack[1]).toMatch(/^✅ bob applies acme\/stream net #\d+ \(comment\)/);
 
     // Redelivery from the console: the same event again, marked as such.
     const admin = await signIn(h.app.url, "alice");
