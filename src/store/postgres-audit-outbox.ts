@@ -54,6 +54,8 @@ export function postgresAuditOutboxMethods(pool: pg.Pool): AuditOutboxStore {
       }
     },
     async auditSinkCursor(sink, start) {
+      const known = await query<{ delivered_up_to: number }>("SELECT delivered_up_to FROM audit_sinks WHERE sink = $1", [sink]);
+      if (known[0]) return known[0].delivered_up_to;
       await query(
         `INSERT INTO audit_sinks (sink, delivered_up_to)
          SELECT $1, CASE WHEN $2 = 'latest' THEN COALESCE((SELECT MAX(id) FROM audit_events), 0) ELSE 0 END

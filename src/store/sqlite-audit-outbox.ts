@@ -63,7 +63,9 @@ export function sqliteAuditOutboxMethods(db: Database.Database): AuditOutboxStor
       }
     },
     async auditSinkCursor(sink, start) {
-      return cursorTx(sink, start);
+      // Read first: asked every poll, and a write transaction would take the file's write lock.
+      const row = db.prepare("SELECT delivered_up_to FROM audit_sinks WHERE sink = ?").get(sink) as { delivered_up_to: number } | undefined;
+      return row ? row.delivered_up_to : cursorTx(sink, start);
     },
     async auditEventsAfter(afterId, limit) {
       return (db.prepare("SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT ?").all(afterId, limit) as rows.AuditRow<Lite>[]).map(
