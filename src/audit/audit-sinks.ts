@@ -47,7 +47,9 @@ export function auditSinks(config: Pick<ServerConfig, "audit_stream" | "notifica
     });
   }
   config.notifications.forEach((n, i) => {
-    const id = createHash("sha256").update(`${n.match}\0${n.url}\0${n.format}`).digest("hex").slice(0, 12);
+    const hash = createHash("sha256").update(`${n.match}\0${n.url}\0${n.format}`).digest("hex").slice(0, 12);
+    // Two identical entries still get a progress of their own each.
+    const id = sinks.some((s) => s.name === `notify-${hash}`) ? `${hash}-${i}` : hash;
     const events = new Set(n.events);
     sinks.push({
       name: `notify-${id}`,

@@ -122,6 +122,19 @@ describe("server config", () => {
     }
   });
 
+  it("gives each receiver a progress of its own, identical entries too", () => {
+    const entry = "{match: '*', url: 'https://hooks.example/T1'}";
+    const sinks = auditSinks(
+      parseServerConfig(`audit_stream: {url: 'https://a.example', secret: 'k'}\nnotifications: [${entry}, ${entry}]\n`),
+    );
+    expect(new Set(sinks.map((s) => s.name)).size).toBe(3);
+    expect(sinks.map((s) => s.label)).toEqual([
+      "audit stream (a.example)",
+      "notification 1 (*, slack, hooks.example)",
+      "notification 2 (*, slack, hooks.example)",
+    ]);
+  });
+
   it("matches REPO_GLOB[:PROJECT_GLOB]; server-wide events concern every repo", () => {
     expect(matchesEvent("acme/*", { repo: "acme/infra", project: "prod" })).toBe(true);
     expect(matchesEvent("acme/*:prod", { repo: "ACME/infra", project: "prod" })).toBe(true);
