@@ -4,6 +4,7 @@ import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
 import type { Decision } from "../policy/decision.js";
 import type { PolicyFact } from "../policy/policy-status.js";
+import type { WindowState } from "./apply-windows.js";
 
 /** The console's emergency brake, as the store holds it. */
 export interface AppliesPause {
@@ -63,6 +64,12 @@ export interface GateFacts {
   pause: AppliesPause | undefined;
   /** Who asked may do this on this road (write access, `apply_users`/`apply_teams`, or the trusted `on_drift: apply`). */
   actorAllowed: Decision;
+  /** The server's per-project `permissions` for this action (absent: no rule names it, write access is enough). */
+  permission?: Decision;
+  /** The project's apply windows and freezes, now. */
+  window: WindowState;
+  /** `/apply --override-window -- reason`: honoured only for the server's admins. */
+  override?: { by: string; reason: string; admin: boolean };
   /** Absent for state commands, which apply no plan. */
   plan?: PlanFacts;
   /** PR roads: this PR holds the project's lock. Drift roads: the PR holding it, if any. */
@@ -75,6 +82,8 @@ export interface GateFacts {
   destroy?: { destroys: boolean; allowed: boolean; what: string };
   /** Server policy checks over this plan (by its hash); state commands have no plan to check. */
   policies?: PolicyFact;
+  /** Drift roads with `verified_commits`: whether GitHub shows the default branch head being applied as verified. */
+  verifiedHead?: Decision;
   /** Reconcile: `/drift pause` (or a failed reconcile) stops it. */
   driftPause?: { actor: string; reason: string };
 }

@@ -12,13 +12,14 @@ const short = (sha: string) => sha.slice(0, 7);
  * without a row here does not compile.
  */
 export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
-  comment: ["pause", "actor", "plan", "lock", "requirements", "destroy", "policies"],
-  button: ["pause", "actor", "plan", "lock", "requirements", "destroy", "policies"],
-  merge: ["pause", "actor", "plan", "lock", "requirements", "destroy", "policies"],
-  "drift-issue": ["pause", "actor", "plan", "lock", "policies"],
-  reconcile: ["pause", "actor", "plan", "lock", "destroy", "policies", "drift-pause"],
-  import: ["pause", "actor", "changed", "lock", "requirements"],
-  "state-rm": ["pause", "actor", "changed", "lock", "requirements"],
+  comment: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  button: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  merge: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  "drift-issue": ["pause", "actor", "permission", "window", "plan", "lock", "verified", "policies"],
+  // A reconcile outside its window is not a failure: it waits, and the next check tries again.
+  reconcile: ["pause", "actor", "window", "plan", "lock", "verified", "destroy", "policies", "drift-pause"],
+  import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
+  "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
 };
 
 /** While applies are paused, every road is refused with who paused and why. */
@@ -98,6 +99,14 @@ function checkPolicies(policies: GateFacts["policies"]): Decision {
   return policies.passed ? ALLOWED : refuse(describeBlocking(policies.blocking));
 }
 
+function checkWindow(window: GateFacts["window"], override: GateFacts["override"]): Decision {
+  if (window.open) return ALLOWED;
+  if (override?.admin) return ALLOWED;
+  const opens = window.opensAt ? `; it may next be applied from ${window.opensAt}` : "";
+  const denied = override ? `; \`--override-window\` is for this server's admins only, and @${override.by} is not one` : "";
+  return refuse(`outside the apply window: ${window.why}${opens}${denied}`);
+}
+
 function checkDriftPause(pause: GateFacts["driftPause"]): Decision {
   return pause ? refuse(`reconciliation is paused by ${pause.actor} (${pause.reason})`) : ALLOWED;
 }
@@ -109,6 +118,12 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
       return checkPause(facts.pause);
     case "actor":
       return facts.actorAllowed;
+    case "permission":
+      return facts.permission ?? ALLOWED;
+    case "window":
+      return checkWindow(facts.window, facts.override);
+    case "verified":
+      return facts.verifiedHead ?? ALLOWED;
     case "plan":
       return checkPlan(facts.plan);
     case "changed":

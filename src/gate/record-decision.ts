@@ -8,16 +8,23 @@ import type { GateFacts } from "./gate-facts.js";
  */
 export async function recordDecision(
   store: Pick<ConsoleStore, "recordAudit">,
-  facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor">,
+  facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor"> & Partial<Pick<GateFacts, "window" | "override">>,
   decision: GateDecision,
 ): Promise<GateDecision> {
+  // An admin's override of a closed window is what an auditor asks about first: it is in the record.
+  const overridden =
+    decision.allowed && facts.window && !facts.window.open && facts.override?.admin
+      ? `; window overridden by @${facts.override.by} (${facts.window.why}): ${facts.override.reason}`
+      : "";
   await store.recordAudit({
     actor: facts.actor,
     action: decision.allowed ? "gate-allowed" : "gate-refused",
     repo: facts.repo,
     project: facts.project,
     pr: facts.number,
-    detail: decision.allowed ? `road: ${facts.road}` : `road: ${facts.road}; rule: ${decision.rule}; ${decision.reasons.join("; ")}`,
+    detail: decision.allowed
+      ? `road: ${facts.road}${overridden}`
+      : `road: ${facts.road}; rule: ${decision.rule}; ${decision.reasons.join("; ")}`,
   });
   return decision;
 }

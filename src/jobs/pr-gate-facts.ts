@@ -21,7 +21,7 @@ export async function gatherPrFacts(
   pr: PullRequestInfo,
   settings: Pick<RepoSettings, "applyTeams">,
   token: string,
-  needs: { mergeable: boolean; undiverged: boolean },
+  needs: { mergeable: boolean; undiverged: boolean; verified?: boolean },
 ): Promise<ApplyFacts> {
   const { repo } = job.target;
   const actor = job.spec.actor;
@@ -45,6 +45,7 @@ export async function gatherPrFacts(
     permissions,
     mergeable,
     undiverged,
+    unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr.number) : [],
   };
 }
 
@@ -75,7 +76,7 @@ export function prGateFacts(
     settings: Pick<RepoSettings, "allowDestroyFor">;
     merged: boolean;
   },
-  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies"> & {
+  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override"> & {
     clickedSha?: string;
     stillPending: boolean;
     lockHeld: boolean;
@@ -91,6 +92,9 @@ export function prGateFacts(
     actor: f.job.spec.actor,
     pause: rest.pause,
     actorAllowed: rest.actorAllowed,
+    permission: rest.permission,
+    window: rest.window,
+    override: rest.override,
     plan: {
       madeFor: { headSha: plan.headSha, baseSha: plan.baseSha },
       // At merge the base has moved by definition; the merge commit is re-planned and compared instead.

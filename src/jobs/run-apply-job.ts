@@ -17,12 +17,13 @@ import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
 import { applyThroughGate } from "../gate/through-gate.js";
 import { gatherPrFacts, prGateFacts, prRequirementFacts } from "./pr-gate-facts.js";
+import { changeControlFacts } from "./change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import { gatherCodeOwners } from "./gather-code-owners.js";
+import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
@@ -39,6 +40,7 @@ import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
+import { trustedBase } from "./trusted-base.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -147,7 +149,14 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
+  const base = await trustedBase(deps, vcs, repo, pr);
+  const configs = await loadRepoConfigs(
+    deps.workspace,
+    repo,
+    pr.headSha,
+    base.trusted ? trustedSha : { untrusted: base.why },
+    deps.config.repo_config_file,
+  );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   if (merge && settings.applyOn !== "merge")
     return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
@@ -220,6 +229,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const facts = await gatherPrFacts(deps, ctx.vcs, job, pr, settings, ctx.token, {
     mergeable: needs("mergeable"),
     undiverged: needs("undiverged"),
+    verified: plans.some((p) => requirementsOf(p).includes("verified_commits")),
   });
   // A merge was done by someone GitHub let merge; every other road asks who is applying.
   const actorAllowed = merged ? ALLOWED : checkApplier(facts);
@@ -235,12 +245,15 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         ctx.trustedSha ?? pr.baseSha,
         plans.map((p) => p.dir),
         approvingReviewers(facts.reviews),
+        loadedModules(plans),
       )
     : undefined;
   const requirementsFor = (plan: PlanRecord) =>
     prRequirementFacts(deps, plan, {
       // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-      requirements: merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan),
+      requirements: merged
+        ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners" || r === "verified_commits")
+        : requirementsOf(plan),
       approvalsNeeded: settings.approvals,
       facts,
       codeOwners: codeOwners?.get(plan.dir),
@@ -288,6 +301,12 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
             {
               pause: await deps.store.appliesPaused(),
               actorAllowed,
+              // A merge applies what its merger's PR was approved for; their permission was to merge.
+              ...(await changeControlFacts(deps, ctx.vcs, job.target.repo, project.name, {
+                actor: spec.actor,
+                actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
+                override: spec.command?.overrideWindow,
+              })),
               clickedSha: spec.checkSha,
               requirements: await requirementsFor(plan),
               stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

@@ -25,6 +25,8 @@ import { changeStateThroughGate } from "../gate/through-gate.js";
 import { gatherCodeOwners } from "./gather-code-owners.js";
 import { gatherPrFacts } from "./pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
+import { trustedBase } from "./trusted-base.js";
+import { changeControlFacts } from "./change-control-facts.js";
 
 /**
  * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to
@@ -80,7 +82,9 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       baseSha: pr.baseSha,
       baseRef: pr.baseRef,
     });
-    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+    const base = await trustedBase(deps, vcs, repo, pr);
+    const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
     if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
     const config = configs.head.config;
     const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
@@ -129,6 +133,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
         const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
           mergeable: needs("mergeable"),
           undiverged: needs("undiverged"),
+          verified: requirements.includes("verified_commits"),
         });
         const codeOwners = requirements.includes("code_owners")
           ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
@@ -141,6 +146,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           actor: spec.actor,
           pause: await deps.store.appliesPaused(),
           actorAllowed: who,
+          ...(await changeControlFacts(deps, vcs, repo, p.name, { actor: spec.actor, actions: ["state"] })),
           changedByPr,
           lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
           requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },

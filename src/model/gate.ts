@@ -26,14 +26,20 @@ export type GateRule =
   | "pause"
   /** Who asked may do this on this road. */
   | "actor"
+  /** The server's per-project `permissions` name who may take this action on the project. */
+  | "permission"
+  /** The project's apply windows and change freezes (a server admin may override one apply). */
+  | "window"
   /** The plan is the verified, still pending plan of the live commit. */
   | "plan"
   /** A state command touches only a project the pull request changes. */
   | "changed"
   /** The project lock: held by this PR (PR roads), or held by no PR (drift roads). */
   | "lock"
-  /** Approvals, code owners, mergeable, undiverged (PR roads). */
+  /** Approvals, code owners, mergeable, undiverged, verified commits (PR roads). */
   | "requirements"
+  /** Pull mode's `verified_commits`: the default branch head being applied is verified by GitHub. */
+  | "verified"
   /** Destroy plans, and reconciles that destroy or replace, need the trusted `allow_destroy`. */
   | "destroy"
   /** Server policy checks over the very plan being applied. */

@@ -2,6 +2,7 @@ import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
 import type { AuditOutboxStore } from "./audit-outbox-store.js";
+import type { DriftIssue, DriftIssuePatch, NewDriftIssue } from "../model/drift-issue.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 import type { ResultStore } from "./result-store.js";
@@ -245,6 +246,18 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   recordDriftCheck(check: DriftCheck): Promise<void>;
   /** The last drift check of every project, by repo then project. */
   driftChecks(): Promise<DriftCheck[]>;
+  /**
+   * Records an issue Sluice opened (or adopted) for a project, open, showing no plan yet. It
+   * becomes the project's only open drift issue: any other open one of the project is closed in
+   * the same step. Recording a number again changes nothing.
+   */
+  recordDriftIssue(issue: NewDriftIssue): Promise<void>;
+  /** A drift issue Sluice knows by its number (open or closed); undefined for any other issue. */
+  driftIssue(repo: string, number: number): Promise<DriftIssue | undefined>;
+  /** A repo's open drift issues, by project. */
+  openDriftIssues(repo: string): Promise<DriftIssue[]>;
+  /** Changes what the store keeps of a known drift issue (nothing for an unknown number). */
+  updateDriftIssue(repo: string, number: number, patch: DriftIssuePatch): Promise<void>;
 
   /** Answers when the store can be reached (for /readyz). */
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
@@ -277,4 +290,9 @@ export type DriftMethods = Pick<
   | "driftPauses"
   | "recordDriftCheck"
   | "driftChecks"
+  | DriftIssueMethodName
 >;
+
+/** The drift issue part of the drift methods (each adapter keeps it in a file of its own). */
+export type DriftIssueMethodName = "recordDriftIssue" | "driftIssue" | "openDriftIssues" | "updateDriftIssue";
+export type DriftIssueMethods = Pick<Store, DriftIssueMethodName>;

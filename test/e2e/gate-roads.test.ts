@@ -32,7 +32,8 @@ beforeAll(async () => {
       "drift:",
       // Never due by itself while the tests run: each check is asked for with `/drift`.
       '  schedule: "0 0 1 1 *"',
-      "allowed_overrides: [drift]",
+      "allowed_overrides: [drift, apply_requirements]",
+      'trusted_branches: ["release/*"]',
       "policies:",
       `  conftest_binary: ${CONFTEST}`,
       "  repos: [acme/gate-policy]",
@@ -189,5 +190,47 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
     expect(refused).toContain("approved before this plan was made");
     expect(refused).toContain("the plan changed since: other planned values: `terraform_data.clock`");
     expect(bot(h, repo, pr.number).length).toBeGreaterThan(0);
+  });
+
+  it("a PR into a branch its author pushed is judged by the server's settings, not that branch's config", async () => {
+    const { repo, state } = await newRepo("gate-base-branch", (s) => ({
+      ".sluice.yaml": "version: 1\napply_requirements: [approved]\n",
+      "prod/main.tf": statefulProject("prod", s("prod"), 0),
+    }));
+    await h.sim.pushBranch(repo, { branch: "sneaky", from: "main", files: { ".sluice.yaml": "version: 1\napply_requirements: []\n" } });
+    await h.sim.pushBranch(repo, { branch: "grow", from: "sneaky", files: { "prod/main.tf": statefulProject("prod", state("prod"), 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", base: "sneaky", author: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const plan = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(plan).toContain("is not the default branch nor in the server's `trusted_branches`");
+    const reply = await say(h, repo, pr.number, "bob", "/apply");
+    expect(await stateResources(state("prod")), reply).toEqual([]);
+    expect(reply).toContain("needs 1 more approval");
+  });
+
+  it("a base branch in `trusted_branches` gives its config only while GitHub shows it protected", async () => {
+    const { repo, state } = await newRepo("gate-release-branch", (s) => ({
+      ".sluice.yaml": "version: 1\napply_requirements: [approved]\n",
+      "prod/main.tf": statefulProject("prod", s("prod"), 0),
+    }));
+    await h.sim.pushBranch(repo, { branch: "release/1", from: "main", files: { ".sluice.yaml": "version: 1\napply_requirements: []\n" } });
+    await h.sim.pushBranch(repo, {
+      branch: "grow",
+      from: "release/1",
+      files: { "prod/main.tf": statefulProject("prod", state("prod"), 1) },
+    });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", base: "release/1", author: "bob" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const unprotected = await say(h, repo, pr.number, "bob", "/apply");
+    expect(await stateResources(state("prod")), unprotected).toEqual([]);
+    expect(unprotected).toContain("needs 1 more approval");
+
+    h.sim.protectBranch(repo, "release/1");
+    await say(h, repo, pr.number, "bob", "/plan");
+    const applied = await say(h, repo, pr.number, "bob", "/apply");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(state("prod"))).toEqual(["terraform_data.prod_0"]);
   });
 });

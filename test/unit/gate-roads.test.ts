@@ -37,6 +37,7 @@ function passing(road: Road): GateFacts {
     actor: road === "reconcile" ? "sluice" : "bob",
     pause: undefined,
     actorAllowed: ALLOWED,
+    window: { open: true },
     plan: state
       ? undefined
       : {
@@ -66,6 +67,14 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     says: "Applies are paused on this Sluice server (by root at 2026-03-04 05:06 UTC: incident 42)",
   },
   actor: { change: (f) => ({ ...f, actorAllowed: refuse("@rita needs write access") }), says: "@rita needs write access" },
+  permission: {
+    change: (f) => ({ ...f, permission: refuse("the server's permissions rule `acme/*:net` lets only `@sre` apply this project") }),
+    says: "permissions rule `acme/*:net`",
+  },
+  window: {
+    change: (f) => ({ ...f, window: { open: false, why: "a change freeze is on (year end)", opensAt: "2027-01-03 00:00 UTC" } }),
+    says: "outside the apply window: a change freeze is on (year end); it may next be applied from 2027-01-03 00:00 UTC",
+  },
   plan: {
     change: (f) => ({ ...f, plan: f.plan && { ...f.plan, live: { ...f.plan.live, headSha: C } } }),
     says: "ccccccc",
@@ -93,6 +102,10 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     }),
     says: "policy set `no_public` failed",
   },
+  verified: {
+    change: (f) => ({ ...f, verifiedHead: refuse("the default branch head aaaaaaa is not verified by GitHub") }),
+    says: "is not verified by GitHub",
+  },
   "drift-pause": { change: (f) => ({ ...f, driftPause: { actor: "carol", reason: "migrating" } }), says: "paused by carol (migrating)" },
 };
 
@@ -119,7 +132,7 @@ describe("the gate: every road through every rule", () => {
     for (const road of ROADS) {
       const rules = ROAD_RULES[road];
       expect(rules.slice(0, 2)).toEqual(["pause", "actor"]);
-      expect(rules).toContain("lock");
+      expect(rules).toEqual(expect.arrayContaining(["lock", "window"]));
       if (rules.includes("plan")) expect(rules).toContain("policies");
       else expect(rules).toEqual(expect.arrayContaining(["changed", "requirements"]));
       if (PR_ROADS.has(road)) expect(rules).toContain("requirements");
@@ -142,6 +155,13 @@ describe("the gate: every road through every rule", () => {
     const d = decide(late);
     expect(d.allowed ? "" : d.reasons.join()).toContain("@carol approved before this plan was made");
     expect(d.allowed ? "" : d.reasons.join()).toContain("the plan changed since: new: create `a.b`");
+  });
+
+  it("an admin's `--override-window` opens a closed window for one apply; anyone else's is refused and told why", () => {
+    const closed = BREAK.window.change(passing("comment"));
+    expect(decide({ ...closed, override: { by: "root", reason: "hotfix", admin: true } }).allowed).toBe(true);
+    const d = decide({ ...closed, override: { by: "bob", reason: "hotfix", admin: false } });
+    expect(d.allowed ? "" : d.reasons.join()).toContain("is for this server's admins only, and @bob is not one");
   });
 
   it("the button applies only the plan of the check it was on", () => {

@@ -20,10 +20,12 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
 import { refusalText } from "../../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
+import { recordDecision } from "../../gate/record-decision.js";
 import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
+import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { driftIssueOf } from "./drift-issue-of.js";
 import { markerFor } from "../../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
@@ -54,12 +56,17 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), actorAllowed);
   if (!early.allowed) return reply(`${refusalText(early.reasons)}. Nothing was applied.`);
 
-  const issue = await vcs.issue(repo, number);
-  const projectName = projectOfIssue(issue.body);
-  const shown = readIssueState(issue.body);
-  if (issue.state !== "open" || projectName === undefined || !shown) {
-    return reply(`${refusalText(["this is not an open drift issue of Sluice's, so there is no plan to apply here"])}.`);
+  const issue = await driftIssueOf(deps.store, vcs, repo, number);
+  if (!issue.ok) {
+    // No plan Sluice made is here: the gate's plan rule, recorded like its other refusals.
+    await recordDecision(
+      deps.store,
+      { ...asked, project: "" },
+      { allowed: false, rule: "plan", reasons: [issue.reason], road: asked.road },
+    );
+    return reply(`${refusalText([issue.reason])}.`);
   }
+  const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
@@ -93,20 +100,26 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         project: project.name,
         pause: await deps.store.appliesPaused(),
         actorAllowed,
+        ...(await changeControlFacts(deps, vcs, repo, project.name, {
+          actor: spec.actor,
+          actions: ["apply"],
+          override: spec.command.overrideWindow,
+        })),
         plan: {
           madeFor: { headSha: plan.headSha },
           live: { headSha: head.sha },
           // The plan the issue shows is the one that may be applied, nothing newer or older.
-          stillPending: plan.planHash === shown.planHash && plan.id === shown.planId,
+          stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
           file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
           replan: `Comment \`/drift -p ${projectName}\` to check again.`,
           headOf: "default branch",
         },
         lock: { road: "drift", heldByPr: lock?.pr },
+        verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
         policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
       });
       try {
-        if (!decision.allowed) return { refused: decision.reasons.join("; ") };
+        if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
         if (!here.ok) return { refused: here.reason };
         await deps.store.markPlanApplied(plan.id);
         return await applyDriftPlan({
@@ -131,7 +144,15 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     });
-    if ("refused" in outcome) return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+    if ("refused" in outcome) {
+      if (!outcome.decided)
+        await recordDecision(
+          deps.store,
+          { ...asked, project: projectName },
+          { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
+        );
+      return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+    }
     if (!outcome.ok) {
       const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
       const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
