@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
+import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
 import { createContext } from "./repo/normalize-context.js";
 import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
@@ -277,6 +278,10 @@ export const serverConfigSchema = z
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
     permissions: z.array(permissionRule).default([]),
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    audit_stream: auditStreamSchema.optional(),
+    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    notifications: notificationsSchema.default([]),
   })
   .strict();
 

@@ -273,6 +273,15 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   );
   if (!lock.ok) {
     const holder = lock.heldBy.pr;
+    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "lock-wait",
+      repo,
+      project: project.name,
+      pr: pr.number,
+      detail: `plan waits for the lock held by #${holder}`,
+    });
     return {
       project,
       status: "refused",
