@@ -32,6 +32,8 @@ import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { trustedBase } from "./trusted-base.js";
 import { projectPermission } from "./change-control-facts.js";
+import { windowState } from "../gate/apply-windows.js";
+import { inlineCode } from "../render/inline.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -189,7 +191,12 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
+  const windows = projects.flatMap((p) => {
+    const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());
+    return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
+  });
+  const notice = warnings.length || windows.length ? withWarnings(windows.join("\n"), warnings) : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
