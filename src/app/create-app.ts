@@ -26,6 +26,7 @@ import picomatch from "picomatch";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
+import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
 import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
@@ -158,6 +159,19 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   });
   readinessChecks.push(githubAuth.readiness);
+  const permissionsCheck = createInstallationPermissionsCheck({
+    listInstallations: async () => {
+      const octokit = await probot.auth();
+      const list = await octokit.paginate("GET /app/installations", { per_page: 100 });
+      return list.map((i) => ({
+        id: i.id,
+        account: (i.account && "login" in i.account ? i.account.login : undefined) ?? String(i.target_id),
+        permissions: i.permissions as Record<string, string | undefined>,
+      }));
+    },
+    log,
+  });
+  readinessChecks.push(permissionsCheck.readiness);
   // Tools are looked for once at start: a missing one is named now, not at the first pull request.
   const tools = findTools(
     toolProbes({
@@ -220,6 +234,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     listenUrl: localUrl,
     log,
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
   const enroll = () =>
