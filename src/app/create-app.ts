@@ -3,7 +3,7 @@ import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { exec } from "../../runners/exec.js";
-import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import { readConsoleEnv } from "../console/console-env.js";
@@ -178,7 +178,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       terraform: config.terraform_binary,
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
-      kubectl: config.kubectl_binary,
+      kubectl: kubectlBinary(config.kubectl_binary),
       conftest: config.policies?.conftest_binary,
     }),
     exec,

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 /**
  * scripts/setup-system.ts run as npm's pre-hooks run it, against a PATH of our own: stand-ins for
  * apt-get and sudo record their argv (apt-get "installs" by creating the stand-in binaries), so
- * every decision is proven without removing a package from this machine.
+ * every decision is proven without removing a package from this machine. (Helm and kubectl come
+ * from npm into .tools/bin, already there for this checkout, so they add no calls.)
  */
 const ROOT = join(import.meta.dirname, "../..");
 const SCRIPT = join(ROOT, "scripts/setup-system.ts");
@@ -84,7 +85,7 @@ function setup(m: Machine, mode: "runtime" | "test", as?: number) {
   return { code: r.status, out: r.stdout, err: r.stderr, calls: readFileSync(m.log, "utf8").trim().split("\n").filter(Boolean) };
 }
 
-const ALL = ["git", "terraform", "bwrap", "kubectl", "chromium", "postgres"];
+const ALL = ["git", "terraform", "bwrap", "chromium", "postgres"];
 const asRoot = process.getuid?.() === 0;
 
 describe("setup-system: what npm's pre-hooks install, and when they stop", () => {
@@ -94,8 +95,8 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
     expect(r.calls).toEqual([]);
   });
 
-  it("npm start / demo need bubblewrap and kubectl, not the tests' chromium and PostgreSQL", () => {
-    const r = setup(machine(["git", "terraform", "bwrap", "kubectl"]), "runtime");
+  it("npm start / demo need bubblewrap, not the tests' chromium and PostgreSQL", () => {
+    const r = setup(machine(["git", "terraform", "bwrap"]), "runtime");
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.calls).toEqual([]);
   });
@@ -104,14 +105,14 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
     const m = machine(["git", "terraform"]);
     const r = setup(m, "test");
     expect(r.code, r.err).toBe(0);
-    expect(r.calls).toEqual(["apt-get update -q", "apt-get install -y -q bubblewrap kubernetes-client chromium postgresql"]);
+    expect(r.calls).toEqual(["apt-get update -q", "apt-get install -y -q bubblewrap chromium postgresql"]);
     expect(existsSync(join(m.bin, "bwrap")) && existsSync(m.chromium)).toBe(true);
     // A second run finds everything.
     expect(setup(m, "test").calls).toHaveLength(2);
   });
 
   it.runIf(asRoot)("not root, sudo without a password: the same install through sudo -n", () => {
-    const m = machine(["git", "terraform", "kubectl", "chromium", "postgres"], { sudo: "ok" });
+    const m = machine(["git", "terraform", "chromium", "postgres"], { sudo: "ok" });
     const r = setup(m, "test", NOBODY);
     expect(r.code, r.err).toBe(0);
     expect(r.calls).toEqual([
@@ -127,20 +128,20 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
     const m = machine(["git", "terraform", "chromium", "postgres"], { sudo: "password" });
     const r = setup(m, "runtime", NOBODY);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("sudo apt-get update && sudo apt-get install -y bubblewrap kubernetes-client");
+    expect(r.err).toContain("sudo apt-get update && sudo apt-get install -y bubblewrap\n");
     expect(r.err).toContain("bwrap (bubblewrap): every tool run starts in a bubblewrap sandbox");
     expect(r.calls).toEqual(["sudo -n true"]);
   });
 
   it.runIf(asRoot)("not root, no sudo at all: the command to run as root", () => {
-    const r = setup(machine(["git", "terraform", "bwrap"]), "runtime", NOBODY);
+    const r = setup(machine(["git", "terraform"]), "runtime", NOBODY);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("su -c 'apt-get update && apt-get install -y kubernetes-client'");
+    expect(r.err).toContain("su -c 'apt-get update && apt-get install -y bubblewrap'");
     expect(r.calls).toEqual([]);
   });
 
   it("terraform missing: apt cannot install it, so it stops naming it before installing anything", () => {
-    const r = setup(machine(["git", "kubectl"]), "runtime");
+    const r = setup(machine(["git"]), "runtime");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/terraform: plans and applies run terraform \(or tofu\)/);
     expect(r.err).toContain("install -y bubblewrap");
