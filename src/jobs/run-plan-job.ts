@@ -30,6 +30,7 @@ import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { trustedBase } from "./trusted-base.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -126,7 +127,9 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+  const base = await trustedBase(deps, vcs, repo, pr);
+  const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
