@@ -11,7 +11,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
@@ -63,7 +63,7 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
-    if (!who.allowed) return answer(`Not planned: ${who.reasons.join("; ")}.`, "refused");
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Not planned: ${who.reasons.join("; ")}.`);
   }
   const newer = await newerPlanJob(deps.store, job);
   if (newer !== undefined) {
