@@ -4,6 +4,7 @@ import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
+import type { RepoConfig } from "../model/repo-config.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -126,7 +127,7 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file, pr.baseRef);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
@@ -145,7 +146,7 @@ async function planPullRequest(
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
-  const order = planOrder(config, resolved.all, projects);
+  const order = planOrder(config, resolved.all, projects, { plan: true });
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
@@ -182,11 +183,28 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  const gates = dependsOnNotes(config, projects);
+  const notice = warnings.length || gates.length ? [...gates, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
+}
+
+/**
+ * `depends_on` as Atlantis means it: the plans above ran regardless; the comment says which
+ * applies wait for which.
+ */
+function dependsOnNotes(config: RepoConfig, projects: readonly Project[]): string[] {
+  const byName = new Map(config.projects.map((p) => [p.name, p]));
+  return projects.flatMap((p) => {
+    const deps = byName.get(p.name)?.dependsOn ?? [];
+    if (deps.length === 0) return [];
+    const list = deps.map((d) => `\`${d}\``).join(", ");
+    return [
+      `\`${p.name}\` depends on ${list}: it is applied after ${deps.length === 1 ? "it" : "them"}, and not when ${deps.length === 1 ? "its" : "their"} apply fails (depends_on gates the apply only; this plan ran regardless).`,
+    ];
+  });
 }
 
 function withWarnings(text: string, warnings: string[]): string {

@@ -52,8 +52,16 @@ export interface ProjectConfig {
   autoplan: { enabled: boolean; whenModified: string[] };
   /** undefined = the server default. */
   applyRequirements?: Requirement[];
-  /** Names of projects that must be applied before this one. */
+  /**
+   * Names of projects that must be applied before this one (Atlantis' meaning: it gates the
+   * apply, never the plan). Names the file does not define are kept and ignored, as Atlantis does.
+   */
   dependsOn: string[];
+  /**
+   * Atlantis' `branch`, as written (`/^release-.*$/`): the project exists only for pull requests
+   * into a base branch the regex matches (loadRepoConfigs filters by the PR's base branch).
+   */
+  branch?: string;
   executionOrderGroup: number;
   /** A key of `RepoConfig.workflows`; undefined = the runner's default workflow. */
   workflow?: string;
@@ -70,12 +78,17 @@ export interface ProjectConfig {
 }
 
 export interface RepoConfig {
+  /** The format: Sluice's own, or Atlantis' (from `atlantis.yaml` or `atlantis.yml`). */
   source: ".sluice.yaml" | "atlantis.yaml" | "none";
+  /** The file it was read from, for messages (`atlantis.yml`); absent = named by `source`. */
+  file?: string;
   projects: ProjectConfig[];
   /** `ignore`: globs of dirs autodiscovery skips. */
   autodiscover: { enabled: boolean; ignore: string[] };
   parallelPlan: boolean;
   parallelApply: boolean;
+  /** Atlantis' `abort_on_execution_order_fail`: a failed execution_order_group stops the later groups. */
+  abortOnExecutionOrderFail?: boolean;
   /** false: PR worktrees hold every file (`sparse_checkout: false`); unset = sparse where safe. */
   sparseCheckout?: boolean;
   automerge: boolean;

@@ -51,11 +51,18 @@ describe("repo config: paths that leave the repository", () => {
 
   it.each(dirs)("refuses the project dir %j in both file formats", (dir) => {
     const quoted = JSON.stringify(dir);
-    for (const result of [sluice(`projects:\n  - dir: ${quoted}\n`), atlantis(`projects:\n  - dir: ${quoted}\n`)]) {
+    // Atlantis cleans "./" + dir: there a leading `/` names the repo root, never the server's.
+    const formats = dir === "/etc" ? [sluice] : [sluice, atlantis];
+    for (const result of formats.map((load) => load(`projects:\n  - dir: ${quoted}\n`))) {
       const [error, ...rest] = errors(result);
       expect(rest).toEqual([]);
       expect(error).toMatch(/^projects\[0\]\.dir: must be a relative path inside the repo, got .* \(line 3\)$/);
     }
+  });
+
+  it("reads atlantis.yaml's `/etc` as the repo's `etc`, as Atlantis does", () => {
+    const result = atlantis("projects:\n  - dir: /etc\n");
+    expect(result.ok && result.config.projects.map((p) => p.dir)).toEqual(["etc"]);
   });
 
   it.each([

@@ -7,7 +7,7 @@ import type { ProjectConfig, RepoConfig, WorkflowStep } from "../../src/model/re
 // custom workflow docs; each is read as-is and must give exactly this model and these warnings.
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/atlantis/${name}`, import.meta.url), "utf8");
-const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
+const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
 const INIT: WorkflowStep = { kind: "init", extraArgs: [] };
 const PLAN: WorkflowStep = { kind: "plan", extraArgs: [] };
 const APPLY: WorkflowStep = { kind: "apply", extraArgs: [] };
@@ -65,8 +65,10 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
           executionOrderGroup: 1,
           dependsOn: ["base"],
           workflow: "storefront-flow",
+          branch: "/release/",
         }),
       ],
+      abortOnExecutionOrderFail: true,
       autodiscover: { enabled: false, ignore: ["scratch/**"] },
       parallelPlan: true,
       parallelApply: true,
@@ -85,8 +87,6 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
       },
       warnings: [
         unsupported("delete_source_branch_on_merge"),
-        unsupported("abort_on_execution_order_fail"),
-        unsupported("projects[1].branch"),
         "`projects[1].terraform_version` (v1.8.2) is kept for reference only: Sluice downloads no Terraform and runs the server's binary",
         unsupported("projects[1].delete_source_branch_on_merge"),
         unsupported("projects[1].repo_locking"),
@@ -138,7 +138,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
     });
   });
 
-  it("execution-order.yaml: groups kept, abort_on_execution_order_fail reported", () => {
+  it("execution-order.yaml: groups kept, abort_on_execution_order_fail read", () => {
     expect(load("execution-order.yaml")).toEqual({
       ...ATLANTIS_DEFAULTS,
       projects: [
@@ -146,7 +146,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
         tf("backend", { executionOrderGroup: 1 }),
         tf("cdn", { executionOrderGroup: 2 }),
       ],
-      warnings: [unsupported("abort_on_execution_order_fail")],
+      abortOnExecutionOrderFail: true,
     });
   });
 
@@ -334,9 +334,9 @@ const INVALID: [string, string[]][] = [
     "unsafe.yaml",
     [
       "projects[0].dir: must be a relative path inside the repo, got ../../ (line 3)",
-      "projects[1].workspace: must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters), got ../../../../tmp/x (line 5)",
+      "projects[1].workspace: must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters), got ../../../../tmp/x (line 5)",
       "projects[2].dir: must be a relative path inside the repo, got / (line 6)",
-      'projects[3].name: must be a project name (letters, digits, `.`, `_`, `-`, `/`; starting with a letter or digit; at most 128 characters), got "bad name!" (line 7)',
+      'projects[3].name: must be a project name (letters, digits, `.`, `_`, `~`, `-`, `/`; not starting with `-` or `/`; at most 128 characters), got "bad name!" (line 7)',
     ],
   ],
   [
