@@ -22,7 +22,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { planRequest, type RunnerContext } from "./runner-request.js";
+import { planRequest, pullRequestStepVariables, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
 import { signPlan } from "./plan-signature.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -262,6 +262,18 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     dataDir,
     extraArgs: ctx.extraArgs,
     onOutput: (chunk) => run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+      extraArgs: ctx.extraArgs,
+    }),
   });
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {

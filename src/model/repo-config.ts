@@ -5,13 +5,16 @@ import type { RunnerKind } from "./project.js";
 export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners";
 
 /**
- * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'
- * `run: "cmd args"` strings are split with quote rules only (no expansion, no pipes). An Atlantis
- * `env` step with `command:` would need a shell, so it is reported, never turned into a step.
+ * One step of a custom workflow. A `.sluice.yaml` `run` is an argv array (a command line is split
+ * with quote rules only: no expansion, no pipes). An atlantis.yaml `run` is a shell script, as
+ * Atlantis runs it (`sh -c`, or its `shell` and `shellArgs`): `shell: true`, and `argv` is the
+ * shell, its arguments and the script last; it runs inside the sandbox like every tool run, and
+ * comes from the trusted config only. An Atlantis `env` step with `command:` is reported, never
+ * turned into a step.
  */
 export type WorkflowStep =
   | { kind: "init" | "plan" | "apply"; extraArgs: string[] }
-  | { kind: "run"; argv: string[]; env?: Record<string, string>; shell?: false }
+  | { kind: "run"; argv: string[]; env?: Record<string, string>; shell?: boolean }
   | { kind: "env"; name: string; value: string };
 
 export interface Workflow {

@@ -231,10 +231,12 @@ describe("repo config (property)", () => {
         }
         for (const workflow of Object.values(result.config.workflows)) {
           for (const s of [...workflow.plan, ...workflow.apply]) {
-            // No shell anywhere: a run step is an argv list, never a command line for sh -c.
+            // .sluice.yaml: a run step is an argv list, never a command line for sh -c. atlantis.yaml:
+            // a script for sh or bash, as Atlantis runs it (inside the sandbox, trusted config only).
             if (s.kind === "run") {
               expect(Array.isArray(s.argv)).toBe(true);
-              expect(s.shell).not.toBe(true);
+              if (asAtlantis) expect(["sh", "bash"]).toContain(s.argv[0]);
+              else expect(s.shell).not.toBe(true);
             }
           }
         }

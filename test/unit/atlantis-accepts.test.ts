@@ -103,3 +103,25 @@ describe("atlantis.yml", () => {
     expect(bad.ok === false && bad.file).toBe("atlantis.yml");
   });
 });
+
+describe("atlantis.yaml workflows as Atlantis reads them", () => {
+  const workflows = (body: string) => load({ atlantis: `version: 3\nworkflows:\n  w:\n${body}` }).workflows.w;
+
+  it("an empty `steps:` (or none) runs the default stage; `steps: []` runs none", () => {
+    const INIT = { kind: "init", extraArgs: [] };
+    const PLAN = { kind: "plan", extraArgs: [] };
+    expect(workflows("    plan:\n      steps:\n")?.plan).toEqual([INIT, PLAN]);
+    expect(workflows("    plan: {}\n")?.plan).toEqual([INIT, PLAN]);
+    expect(workflows("    plan:\n      steps: []\n")?.plan).toEqual([]);
+  });
+
+  it("`run` is a script for `sh -c`, or for the step's own shell and arguments", () => {
+    const steps = workflows(
+      "    plan:\n      steps:\n        - run: |\n            if true; then echo $PLANFILE; fi\n        - run:\n            command: echo hi\n            shell: bash\n            shellArgs: [-eu, -c]\n",
+    )?.plan;
+    expect(steps).toEqual([
+      { kind: "run", argv: ["sh", "-c", "if true; then echo $PLANFILE; fi\n"], shell: true },
+      { kind: "run", argv: ["bash", "-eu", "-c", "echo hi"], shell: true },
+    ]);
+  });
+});
