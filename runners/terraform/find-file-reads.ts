@@ -1,6 +1,8 @@
 import type { TfRead } from "../../src/model/project-tree.js";
 import { lexHcl, PATH_MARKS, type Token } from "./find-module-sources.js";
 
+const MAX_DEPTH = 4;
+
 /** Terraform's functions that read one file named by their first argument. */
 const FILE_FUNCTIONS: ReadonlySet<string> = new Set([
   "file",
@@ -24,9 +26,15 @@ const FILE_FUNCTIONS: ReadonlySet<string> = new Set([
  * counts the reading dir's whole tree. Relative literal paths are relative to the root module
  * (Terraform's working dir), as Terraform reads them.
  */
-export function findFileReads(tfText: string): TfRead[] {
+export function findFileReads(tfText: string, depth = 0): TfRead[] {
   const tokens = lexHcl(tfText).filter((t) => t.type !== "newline");
   const reads: TfRead[] = [];
+  // Reads inside interpolations (`"${file("${path.module}/a")}"`): their bodies are HCL too.
+  if (depth < MAX_DEPTH) {
+    for (const tok of tokens) {
+      if (tok.type === "string") for (const body of tok.templates ?? []) reads.push(...findFileReads(body, depth + 1));
+    }
+  }
   const consumed = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i] as Token;

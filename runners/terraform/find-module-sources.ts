@@ -60,9 +60,9 @@ export type Token =
   /**
    * value is undefined when the string holds a template (`${…}`, `%{…}`) or is unterminated;
    * `${path.module}`, `${path.root}` and `${path.cwd}` alone are kept, as PATH_MARKS. `prefix`:
-   * the literal text before the first other template.
+   * the literal text before the first other template; `templates`: the templates' bodies.
    */
-  | { type: "string"; value: string | undefined; prefix?: string }
+  | { type: "string"; value: string | undefined; prefix?: string; templates?: string[] }
   | { type: "punct"; value: string }
   | { type: "newline" };
 
@@ -97,7 +97,9 @@ export function lexHcl(text: string): Token[] {
     } else if (c === '"') {
       const str = readString(text, i);
       tokens.push(
-        str.prefix === undefined ? { type: "string", value: str.value } : { type: "string", value: str.value, prefix: str.prefix },
+        str.prefix === undefined
+          ? { type: "string", value: str.value }
+          : { type: "string", value: str.value, prefix: str.prefix, templates: str.templates ?? [] },
       );
       i = str.end;
     } else if (c === "<" && next === "<") {
@@ -128,15 +130,16 @@ export function lexHcl(text: string): Token[] {
 }
 
 /** Reads a quoted string starting at `start` (the opening quote). */
-function readString(text: string, start: number): { value: string | undefined; prefix?: string; end: number } {
+function readString(text: string, start: number): { value: string | undefined; prefix?: string; templates?: string[]; end: number } {
   let value = "";
   let literal = true;
   let prefix: string | undefined;
+  const templates: string[] = [];
   let i = start + 1;
   while (i < text.length) {
     const c = text[i] ?? "";
     const next = text[i + 1];
-    if (c === '"') return literal ? { value, end: i + 1 } : { value: undefined, prefix, end: i + 1 };
+    if (c === '"') return literal ? { value, end: i + 1 } : { value: undefined, prefix, templates, end: i + 1 };
     if (c === "\n") break;
     if (c === "\\") {
       const escaped = next === undefined ? undefined : ESCAPES[next];
@@ -154,9 +157,10 @@ function readString(text: string, start: number): { value: string | undefined; p
       const end = skipTemplate(text, i + 2);
       const ref = c === "$" ? PATH_REF.exec(text.slice(i + 2, end - 1)) : null;
       if (ref) value += PATH_MARKS[ref[1] as keyof typeof PATH_MARKS];
-      else if (literal) {
+      else {
+        templates.push(text.slice(i + 2, end - 1));
+        if (literal) prefix = value;
         literal = false;
-        prefix = value;
       }
       i = end;
       continue;

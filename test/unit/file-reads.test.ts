@@ -132,3 +132,11 @@ describe("affectedProjects from what each project reads", () => {
     ]);
   });
 });
+
+describe("findFileReads inside interpolations", () => {
+  it("finds a read in a template of a string, and in a heredoc-free nested one", () => {
+    expect(findFileReads('input = "${var.n}-${sha1(file("${path.module}/../s.yaml"))}"')).toEqual([
+      { fn: "file", base: "module", path: "../s.yaml" },
+    ]);
+  });
+});
