@@ -5,9 +5,9 @@ import type { NormalizeContext } from "./normalize-context.js";
 import { ENV_NAME_PATTERN } from "./sluice-schema.js";
 import { copyStep, DEFAULT_APPLY_STEPS, DEFAULT_PLAN_STEPS } from "./sluice-workflows.js";
 
-const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check"]);
+export const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check"]);
 const BUILT_IN = new Set(["init", "plan", "apply"] as const);
-const UNSUPPORTED_STEPS: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check", "version", "multienv"]);
+export const UNSUPPORTED_STEPS: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check", "version", "multienv"]);
 const SHELLS: ReadonlySet<string> = new Set(["sh", "bash"]);
 
 /**

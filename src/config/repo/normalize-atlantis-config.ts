@@ -6,7 +6,7 @@ import { type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { checkIgnorePaths, checkProjectName, checkWorkspace, cleanProjectDir, projectCore, warnVersion } from "./project-fields.js";
 
-const TOP_SUPPORTED = new Set([
+export const TOP_SUPPORTED = new Set([
   "version",
   "projects",
   "workflows",
@@ -16,8 +16,8 @@ const TOP_SUPPORTED = new Set([
   "autodiscover",
   "abort_on_execution_order_fail",
 ]);
-const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes"]);
-const PROJECT_SUPPORTED = new Set([
+export const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes"]);
+export const PROJECT_SUPPORTED = new Set([
   "name",
   "dir",
   "workspace",
@@ -30,7 +30,7 @@ const PROJECT_SUPPORTED = new Set([
   "workflow",
   "branch",
 ]);
-const PROJECT_UNSUPPORTED = new Set([
+export const PROJECT_UNSUPPORTED = new Set([
   "repo_locking",
   "repo_locks",
   "plan_requirements",
