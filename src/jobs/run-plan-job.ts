@@ -5,6 +5,7 @@ import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { RepoConfig } from "../model/repo-config.js";
+import { explainWhy } from "../projects/explain-why.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -112,7 +113,8 @@ async function planPullRequest(
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [queued, publisher.check({ state: "queued", results: [] })];
+  // `/plan --why` plans nothing: the check keeps what the last plan reported.
+  const progress: Promise<unknown>[] = [queued, ...(spec.command?.why ? [] : [publisher.check({ state: "queued", results: [] })])];
   const reported = async () => {
     await Promise.all(progress);
   };
@@ -143,6 +145,12 @@ async function planPullRequest(
     : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
+  // the last plan reported.
+  if (spec.command?.why) {
+    await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
+    return;
+  }
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
