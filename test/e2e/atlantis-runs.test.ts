@@ -26,10 +26,11 @@ resource "terraform_data" "env" {
 }
 `;
 
-async function planOf(name: string, files: Record<string, string>, change: Record<string, string>): Promise<string> {
+async function planOf(name: string, files: Record<string, string>, change: Record<string, string>, base?: string): Promise<string> {
   const repo = await h.sim.createRepo({ owner: "acme", name, files });
-  await h.sim.pushBranch(repo, { branch: "change", files: change });
-  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+  if (base) await h.sim.pushBranch(repo, { branch: base, files: {} });
+  await h.sim.pushBranch(repo, { branch: "change", files: change, ...(base ? { from: base } : {}) });
+  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice", ...(base ? { base } : {}) });
   await completed(h, repo, pr.headSha, "sluice/plan");
   return bot(h, repo, pr.number)
     .map((c) => c.body)
@@ -72,5 +73,27 @@ workflows:
     expect(plan).toContain("**`app`** (`app`, workspace `default`): `+1 ~0 -0`");
     expect(plan).toMatch(/pr \d+ into main, project app in default at app/);
     expect(plan).not.toContain("is not installed");
+  });
+
+  it("honours `branch`: a project exists only for pull requests into a base branch its regex matches", async () => {
+    const atlantis = `version: 3
+projects:
+  - name: live
+    dir: app
+    branch: /^main$/
+  - name: live
+    dir: app
+    workspace: release
+    branch: /^release-.*$/
+`;
+    const tf = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
+    const files = { "atlantis.yaml": atlantis, "app/main.tf": tf };
+    const change = { "app/main.tf": tf.replace('"a"', '"b"') };
+    const main = await planOf("branch-main", files, change);
+    expect(main).toContain("**`live`** (`app`, workspace `default`)");
+    expect(main).not.toContain("workspace `release`");
+    const release = await planOf("branch-release", files, change, "release-1");
+    expect(release).toContain("**`live`** (`app`, workspace `release`)");
+    expect(release).not.toContain("workspace `default`");
   });
 });
