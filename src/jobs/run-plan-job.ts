@@ -154,7 +154,9 @@ async function planPullRequest(
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
-  const order = planOrder(config, resolved.all, projects, { plan: true });
+  // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
+  // (plans in dependency order, a failed dependency stops its dependents' plans).
+  const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
@@ -191,7 +193,7 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const gates = dependsOnNotes(config, projects);
+  const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
   const notice = warnings.length || gates.length ? [...gates, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
