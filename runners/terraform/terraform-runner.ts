@@ -12,6 +12,7 @@ import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { initPlanShow, selectWorkspaceScript } from "./init-plan-show.js";
+import { shownStep, stepVariables } from "./step-variables.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
@@ -42,34 +43,6 @@ const DEFAULT_PLAN: WorkflowStep[] = [
   { kind: "plan", extraArgs: [] },
 ];
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
-
-/**
- * What Atlantis gives `run` steps, under the same names, so ported workflows keep working: the
- * pull request's (`req.stepVariables`: BASE_REPO_NAME, PULL_NUM, …), then the project's.
- */
-function stepVariables(
-  req: { project: PlanRequest["project"]; stepVariables?: Record<string, string> },
-  dir: string,
-  planFile: string,
-): Record<string, string> {
-  return {
-    ...req.stepVariables,
-    PLANFILE: planFile,
-    SHOWFILE: `${planFile}.json`,
-    WORKSPACE: req.project.workspace,
-    DIR: dir,
-    PROJECT_NAME: req.project.name,
-    REPO_REL_DIR: req.project.dir,
-  };
-}
-
-/** How a run step is shown in the output: the script of a shell step, else the argv. */
-function shownStep(step: Extract<WorkflowStep, { kind: "run" }>): { line: string; name: string } {
-  if (!step.shell) return { line: step.argv.join(" "), name: step.argv[0] ?? "" };
-  const script = step.argv[step.argv.length - 1] ?? "";
-  const first = script.trim().split(/\s+/)[0] ?? "";
-  return { line: script.trimEnd().replaceAll("\n", "\n> "), name: first };
-}
 
 const isRegularFile = (path: string) =>
   lstat(path).then(

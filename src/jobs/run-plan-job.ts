@@ -4,8 +4,8 @@ import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
-import type { RepoConfig } from "../model/repo-config.js";
 import { explainWhy } from "../projects/explain-why.js";
+import { dependsOnNotes } from "./depends-on-notes.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -199,22 +199,6 @@ async function planPullRequest(
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
-}
-
-/**
- * `depends_on` as Atlantis means it: the plans above ran regardless; the comment says which
- * applies wait for which.
- */
-function dependsOnNotes(config: RepoConfig, projects: readonly Project[]): string[] {
-  const byName = new Map(config.projects.map((p) => [p.name, p]));
-  return projects.flatMap((p) => {
-    const deps = byName.get(p.name)?.dependsOn ?? [];
-    if (deps.length === 0) return [];
-    const list = deps.map((d) => `\`${d}\``).join(", ");
-    return [
-      `\`${p.name}\` depends on ${list}: it is applied after ${deps.length === 1 ? "it" : "them"}, and not when ${deps.length === 1 ? "its" : "their"} apply fails (depends_on gates the apply only; this plan ran regardless).`,
-    ];
-  });
 }
 
 function withWarnings(text: string, warnings: string[]): string {
