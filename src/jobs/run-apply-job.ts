@@ -111,6 +111,7 @@ async function applyWith(
     pr.headSha,
     base.trusted ? trustedSha : { untrusted: base.why },
     deps.config.repo_config_file,
+    pr.baseRef,
   );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   if (merge && settings.applyOn !== "merge")

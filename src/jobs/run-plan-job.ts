@@ -4,6 +4,8 @@ import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
+import { explainWhy } from "../projects/explain-why.js";
+import { dependsOnNotes } from "./depends-on-notes.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -21,7 +23,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { planRequest, type RunnerContext } from "./runner-request.js";
+import { planRequest, pullRequestStepVariables, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
 import { signPlan } from "./plan-signature.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -115,7 +117,8 @@ async function planPullRequest(
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [queued, publisher.check({ state: "queued", results: [] })];
+  // `/plan --why` plans nothing: the check keeps what the last plan reported.
+  const progress: Promise<unknown>[] = [queued, ...(spec.command?.why ? [] : [publisher.check({ state: "queued", results: [] })])];
   const reported = async () => {
     await Promise.all(progress);
   };
@@ -132,7 +135,7 @@ async function planPullRequest(
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
   const base = await trustedBase(deps, vcs, repo, pr);
   const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
@@ -148,10 +151,18 @@ async function planPullRequest(
     : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
+  // the last plan reported.
+  if (spec.command?.why) {
+    await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
+    return;
+  }
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
-  const order = planOrder(config, resolved.all, projects);
+  // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
+  // (plans in dependency order, a failed dependency stops its dependents' plans).
+  const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
@@ -196,7 +207,9 @@ async function planPullRequest(
     const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());
     return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
   });
-  const notice = warnings.length || windows.length ? withWarnings(windows.join("\n"), warnings) : undefined;
+  const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
+  const notes = [...windows, ...gates];
+  const notice = warnings.length || notes.length ? [...notes, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
@@ -258,6 +271,18 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     dataDir,
     extraArgs: ctx.extraArgs,
     onOutput: (chunk) => run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+      extraArgs: ctx.extraArgs,
+    }),
   });
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {
