@@ -14,7 +14,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
-import { loadServerConfig } from "../config/server-config.js";
+import { loadServerConfig, type ServerConfig } from "../config/server-config.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
@@ -22,7 +22,7 @@ import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
-import picomatch from "picomatch";
+import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
@@ -45,6 +45,16 @@ export interface SluiceApp {
 }
 
 export type AppOverrides = JobRuntimeOverrides;
+
+/** What ingress decides with: the repository's own values of these server settings. */
+function ingressSettings(config: ServerConfig) {
+  return {
+    autoplanDrafts: config.autoplan_drafts,
+    atlantisPrefix: config.atlantis_prefix,
+    autoplan: config.autoplan,
+    allowCommands: config.allow_commands,
+  };
+}
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
@@ -105,11 +115,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const wake = () => jobs.wake();
   const ingress = createIngress({
     store,
-    repos: config.repos,
-    autoplanDrafts: config.autoplan_drafts,
-    atlantisPrefix: config.atlantis_prefix,
-    autoplan: config.autoplan,
-    allowCommands: config.allow_commands,
+    allowed: (fullName) => repoAllowed(config, fullName),
+    ...ingressSettings(config),
+    settingsFor: (fullName) => ingressSettings(serverConfigFor(config, fullName).config),
     onJob: wake,
     onDuplicate: metrics.webhookDuplicate,
     log,
@@ -226,14 +234,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     enrollRepos({
       list: () => listInstalledRepos(probot),
       store,
-      allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
+      allowed: (fullName) => repoAllowed(config, fullName),
       wake,
       log,
     }).catch((e: unknown) =>
       log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
     );
-  const enrollTimer =
-    config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
+  // Any repository's settings (top level or a `repos:` entry) may give it a schedule.
+  const driftAnywhere = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)].some(
+    (c) => c.drift?.schedule || c.allowed_overrides?.includes("drift"),
+  );
+  const enrollTimer = driftAnywhere ? setInterval(() => void enroll(), 3_600_000) : undefined;
   if (enrollTimer) {
     enrollTimer.unref();
     void enroll();

@@ -8,6 +8,7 @@ import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
+import { type RepoRule, repoEntrySchema } from "./repo-entries.js";
 import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
 const duration = z
@@ -97,8 +98,12 @@ const policiesSchema = z
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
   .object({
-    /** Repos Sluice acts on (globs over owner/name); empty = all repos the app is installed on. */
-    repos: z.array(z.string().min(1)).default([]),
+    /**
+     * Repos Sluice acts on (globs over owner/name; empty = all repos the app is installed on), and
+     * entries `{ id, <repository-level keys> }` whose settings win, key by key, for the
+     * repositories they match (the last matching entry wins; see repo-entries.ts).
+     */
+    repos: z.array(z.union([z.string().min(1), z.looseObject({ id: z.string() })])).default([]),
     /** Autoplan draft pull requests too. */
     autoplan_drafts: z.boolean().default(false),
     /** Plan pull requests whose head is in a fork (their code runs on this server at plan time). */
@@ -208,6 +213,8 @@ export const serverConfigSchema = z
     log_retention: duration.default(30 * 24 * 3600e3),
     /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
     policies: policiesSchema.optional(),
+    /** Whether `policies` check this repository's plans (Atlantis' `policy_check`); unset: `policies.repos` decides. */
+    policy_check: z.boolean().optional(),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
     /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
@@ -234,6 +241,10 @@ export const serverConfigSchema = z
 export type ServerConfig = z.output<typeof serverConfigSchema> & {
   /** `workflows`, normalized (steps split, defaults filled): what runners receive. */
   serverWorkflows: Record<string, Workflow>;
+  /** `repos`, as rules in their order (plain globs and entries), plus those of an Atlantis repos.yaml. */
+  repoRules: RepoRule[];
+  /** The file each top-level key was set in (keys left at their default are absent). */
+  keySources: Partial<Record<string, string>>;
 };
 
 export class ConfigError extends Error {
@@ -278,6 +289,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     }
   }
   const config = result.data;
+  const repoRules = readRepoEntries(config.repos, source, (i) => describeIssues(i, lineCounter));
   const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
   const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
   for (const [name, w] of Object.entries(config.workflows)) {
@@ -286,10 +298,14 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     if (w.policy_check && workflow)
       workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
   }
+  const named = (settings: Partial<Record<string, unknown>>, prefix: string) => [
+    ...(typeof settings.default_workflow === "string" ? [[`${prefix}default_workflow`, settings.default_workflow]] : []),
+    ...((settings.allowed_workflows as string[] | undefined) ?? []).map((w) => [`${prefix}allowed_workflows`, w]),
+  ];
   for (const [key, name] of [
-    ["default_workflow", config.default_workflow],
-    ...config.allowed_workflows.map((w) => ["allowed_workflows", w]),
-  ] as const) {
+    ...named(config, ""),
+    ...repoRules.flatMap((r) => named(r.settings, `${r.origin}.`)),
+  ]) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
       throw new ConfigError(
         `${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`,
@@ -297,7 +313,29 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     }
   }
   if (ctx.hasErrors()) throw new ConfigError(`${source}:\n${ctx.errors().join("\n")}`);
-  return { ...config, serverWorkflows };
+  const set = raw && typeof raw === "object" ? Object.keys(raw) : [];
+  return { ...config, serverWorkflows, repoRules, keySources: Object.fromEntries(set.map((k) => [k, source])) };
+}
+
+/** Each `repos:` item as a rule; entries checked key by key against the top level's rules. */
+function readRepoEntries(
+  repos: ServerConfig["repos"],
+  source: string,
+  describe: (issues: z.core.$ZodIssue[]) => string,
+): RepoRule[] {
+  const entry = repoEntrySchema(serverConfigSchema.shape);
+  const issues: z.core.$ZodIssue[] = [];
+  const rules = repos.map((item, i): RepoRule => {
+    if (typeof item === "string") return { id: item, allows: true, origin: `repos[${i}]`, settings: {} };
+    const parsed = entry.safeParse(item);
+    if (!parsed.success) issues.push(...parsed.error.issues.map((x) => ({ ...x, path: ["repos", i, ...x.path] })));
+    const { id, ...settings } = (parsed.data ?? { id: "" }) as { id: string } & Record<string, unknown>;
+    const custom = settings.allow_custom_workflows;
+    if (typeof custom === "boolean") settings.allow_custom_workflows = custom ? ["**"] : [];
+    return { id, allows: true, origin: `repos[${i}]`, settings };
+  });
+  if (issues.length) throw new ConfigError(`${source}:\n${describe(issues)}`);
+  return rules;
 }
 
 export function loadServerConfig(path: string | undefined): ServerConfig {
