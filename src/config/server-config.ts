@@ -302,10 +302,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     ...(typeof settings.default_workflow === "string" ? [[`${prefix}default_workflow`, settings.default_workflow]] : []),
     ...((settings.allowed_workflows as string[] | undefined) ?? []).map((w) => [`${prefix}allowed_workflows`, w]),
   ];
-  for (const [key, name] of [
-    ...named(config, ""),
-    ...repoRules.flatMap((r) => named(r.settings, `${r.origin}.`)),
-  ]) {
+  for (const [key, name] of [...named(config, ""), ...repoRules.flatMap((r) => named(r.settings, `${r.origin}.`))]) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
       throw new ConfigError(
         `${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`,
@@ -318,11 +315,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
 }
 
 /** Each `repos:` item as a rule; entries checked key by key against the top level's rules. */
-function readRepoEntries(
-  repos: ServerConfig["repos"],
-  source: string,
-  describe: (issues: z.core.$ZodIssue[]) => string,
-): RepoRule[] {
+function readRepoEntries(repos: ServerConfig["repos"], source: string, describe: (issues: z.core.$ZodIssue[]) => string): RepoRule[] {
   const entry = repoEntrySchema(serverConfigSchema.shape);
   const issues: z.core.$ZodIssue[] = [];
   const rules = repos.map((item, i): RepoRule => {
