@@ -14,7 +14,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
-import { loadServerConfig, type ServerConfig } from "../config/server-config.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
@@ -58,7 +59,7 @@ function ingressSettings(config: ServerConfig) {
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
-  const config = loadServerConfig(env.serverConfigPath);
+  const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
   // First: the console's generated session key (below) is written into the data dir.
   checkDataDir(env.dataDir);
   const consoleEnv = readConsoleEnv(process.env, env.dataDir);
@@ -154,6 +155,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       },
     },
   ];
+  // Keys read and not done (Atlantis' repos.yaml): named at start, never dropped in silence.
+  for (const u of config.unsupported) log.warn({ unsupported: u }, `server config: ${u}`);
+  readinessChecks.push({
+    name: "config",
+    check: async () => ({
+      ok: true,
+      detail: config.unsupported.length ? `keys not supported, ignored: ${config.unsupported.join("; ")}` : "every key is supported",
+    }),
+  });
   const apiBase = env.baseUrl ?? "https://api.github.com";
   const githubAuth = createGitHubAuthCheck({
     getApp: async () => {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { explainSettings, formatExplanation } from "../config/explain-settings.js";
-import { ConfigError, loadServerConfig } from "../config/server-config.js";
+import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
+import { ConfigError } from "../config/server-config.js";
 
 const USAGE = `usage: sluice config explain OWNER/REPO [--json]
 
 Prints every repository-level server setting of OWNER/REPO as this server resolves it (the
 top level, then the repos: entries that match), with where each value came from.
-Reads the same configuration as the server: SLUICE_SERVER_CONFIG (and a .env file here).`;
+Reads the same configuration as the server: SLUICE_SERVER_CONFIG, ATLANTIS_REPO_CONFIG and
+ATLANTIS_ENABLE_POLICY_CHECKS (and a .env file here).`;
 
 /** `sluice …` on an operator's shell. Exit codes: 0 done, 2 bad usage or bad configuration. */
 export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): number {
@@ -16,7 +18,7 @@ export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) 
     return 2;
   }
   try {
-    const config = loadServerConfig(env.SLUICE_SERVER_CONFIG || undefined);
+    const config = loadServerSettings(serverConfigFiles(env));
     const explanation = explainSettings(config, repo);
     out(rest.includes("--json") ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
     return 0;

@@ -1,5 +1,6 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
-import { ruleMatches, serverConfigFor } from "./server-config-for.js";
+import { ruleMatches } from "./repo-entries.js";
+import { serverConfigFor } from "./server-config-for.js";
 import type { ServerConfig } from "./server-config.js";
 
 /** One effective setting of a repository: its value, where it came from, and whether the repo's file may change it. */

@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import { z } from "zod";
 
 /**
@@ -31,6 +32,7 @@ export const REPO_LEVEL_KEYS = [
   "policy_check",
   "pre_workflow_hooks",
   "post_workflow_hooks",
+  "workflow_hook_timeout",
 ] as const;
 
 export type RepoLevelKey = (typeof REPO_LEVEL_KEYS)[number];
@@ -87,4 +89,13 @@ export function regexOf(id: string): RegExp | null | undefined {
   } catch {
     return null;
   }
+}
+
+/** Whether a `repos:` rule matches `owner/name` (globs and exact names ignore case, as GitHub does). */
+export function ruleMatches(rule: Pick<RepoRule, "id" | "host">, fullName: string): boolean {
+  const subject = rule.host ? `${rule.host}/${fullName}` : fullName;
+  const regex = regexOf(rule.id);
+  if (regex) return regex.test(subject);
+  if (regex === null) return false;
+  return picomatch(rule.id, { nocase: true })(subject);
 }

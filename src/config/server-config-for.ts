@@ -1,5 +1,5 @@
-import picomatch from "picomatch";
-import { REPO_LEVEL_KEYS, type RepoLevelKey, type RepoRule, regexOf } from "./repo-entries.js";
+import { atlantisSettingsFor } from "./atlantis-settings-for.js";
+import { REPO_LEVEL_KEYS, type RepoLevelKey, ruleMatches } from "./repo-entries.js";
 import type { ServerConfig } from "./server-config.js";
 
 /** The server config as it applies to one repository, and where each repository-level value came from. */
@@ -9,15 +9,6 @@ export interface ResolvedServerConfig {
   allowed: boolean;
   /** Per key: `default`, the file that set it, or the `repos:` entry that decided it. */
   sources: Record<RepoLevelKey, string>;
-}
-
-/** Whether a `repos:` rule matches `owner/name` (globs and exact names ignore case, as GitHub does). */
-export function ruleMatches(rule: Pick<RepoRule, "id" | "host">, fullName: string): boolean {
-  const subject = rule.host ? `${rule.host}/${fullName}` : fullName;
-  const regex = regexOf(rule.id);
-  if (regex) return regex.test(subject);
-  if (regex === null) return false;
-  return picomatch(rule.id, { nocase: true })(subject);
 }
 
 /** The allowlist: every plain glob and `{id}` entry of `repos:`; none at all = every installed repository. */
@@ -43,5 +34,20 @@ export function serverConfigFor(config: ServerConfig, fullName: string): Resolve
       sources[key] = `${rule.origin} (id: ${rule.id})`;
     }
   }
+  if (config.atlantis) {
+    const taken = sluiceSetKeys(config);
+    const fromAtlantis = atlantisSettingsFor(config.atlantis, fullName, Object.keys(config.serverWorkflows), taken);
+    for (const [key, value] of Object.entries(fromAtlantis.values) as [RepoLevelKey, unknown][]) {
+      resolved[key] = value === null ? undefined : value;
+      sources[key] = fromAtlantis.sources[key] ?? sources[key];
+    }
+  }
   return { config: resolved as ServerConfig, allowed: repoAllowed(config, fullName), sources };
+}
+
+/** Repository-level keys the Sluice file sets, at the top level or in a `repos:` entry. */
+export function sluiceSetKeys(config: Pick<ServerConfig, "keySources" | "repoRules">): Set<string> {
+  const keys = new Set<string>((REPO_LEVEL_KEYS as readonly string[]).filter((k) => config.keySources[k] !== undefined));
+  for (const rule of config.repoRules) for (const key of Object.keys(rule.settings)) keys.add(key);
+  return keys;
 }

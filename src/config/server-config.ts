@@ -9,6 +9,7 @@ import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
 import { type RepoRule, repoEntrySchema } from "./repo-entries.js";
+import type { AtlantisRepos } from "./read-atlantis-repos.js";
 import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
 const duration = z
@@ -35,7 +36,7 @@ const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
  * one `policy_check` step whose `extra_args` go to every `conftest test` run. Custom policy tools
  * (`run` steps here, Atlantis' `custom_policy_check`) are not supported.
  */
-const policyCheckStage = z.strictObject({
+export const policyCheckStage = z.strictObject({
   steps: z
     .array(
       z.union(
@@ -63,7 +64,7 @@ const policyOwnersSchema = z
   .strict();
 
 /** Atlantis' `policies` block (repos.yaml): top-level owners approve every set, a set's owners only that set. */
-const policiesSchema = z
+export const policiesSchema = z
   .object({
     owners: policyOwnersSchema.default({ users: [], teams: [] }),
     /** Approvals a failing set needs, unless the set says otherwise. */
@@ -94,6 +95,24 @@ const policiesSchema = z
       .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, "policy set names must be unique"),
   })
   .strict();
+
+/**
+ * A workflow hook (Atlantis' shape): a shell command run in the sandbox of the PR's checkout
+ * before (pre) or after (post) the command's workflows; `commands` limits it to some commands.
+ */
+export const workflowHookSchema = z.strictObject({
+  run: z.string().min(1),
+  description: z.string().optional(),
+  /** Default `sh`; a shell by name on the sandbox's PATH. */
+  shell: z
+    .string()
+    .regex(/^[A-Za-z0-9_.+-]+$/, "a shell by name, such as sh or bash")
+    .optional(),
+  /** Default `-c`; split on spaces, as Atlantis does. */
+  shellArgs: z.string().optional(),
+  /** Comma-separated commands it runs for (`plan`, `apply`, …); default: every command. */
+  commands: z.string().optional(),
+});
 
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
@@ -215,6 +234,12 @@ export const serverConfigSchema = z
     policies: policiesSchema.optional(),
     /** Whether `policies` check this repository's plans (Atlantis' `policy_check`); unset: `policies.repos` decides. */
     policy_check: z.boolean().optional(),
+    /** Run in the PR's checkout (sandboxed) before the command's workflows; may generate the repo's config. */
+    pre_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Run in the PR's checkout (sandboxed) after the command's workflows. */
+    post_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Time limit of one workflow hook; the whole process group is killed after it. */
+    workflow_hook_timeout: duration.default(10 * 60e3),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
     /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
@@ -245,6 +270,10 @@ export type ServerConfig = z.output<typeof serverConfigSchema> & {
   repoRules: RepoRule[];
   /** The file each top-level key was set in (keys left at their default are absent). */
   keySources: Partial<Record<string, string>>;
+  /** Atlantis' repos.yaml (ATLANTIS_REPO_CONFIG), whose entries apply with Atlantis' meaning. */
+  atlantis?: AtlantisRepos;
+  /** Keys read and not supported, each with its file and line: named at start (log, /readyz, console). */
+  unsupported: string[];
 };
 
 export class ConfigError extends Error {
@@ -311,7 +340,13 @@ export function parseServerConfig(text: string, source = "server config"): Serve
   }
   if (ctx.hasErrors()) throw new ConfigError(`${source}:\n${ctx.errors().join("\n")}`);
   const set = raw && typeof raw === "object" ? Object.keys(raw) : [];
-  return { ...config, serverWorkflows, repoRules, keySources: Object.fromEntries(set.map((k) => [k, source])) };
+  return {
+    ...config,
+    serverWorkflows,
+    repoRules,
+    keySources: Object.fromEntries(set.map((k) => [k, source])),
+    unsupported: [],
+  };
 }
 
 /** Each `repos:` item as a rule; entries checked key by key against the top level's rules. */

@@ -17,7 +17,7 @@ export interface ConsoleDeps {
   /** Absent when GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET are not set: pages say how to set them. */
   signIn?: SignInPort;
   metrics: Metrics;
-  config: Pick<ServerConfig, "admins" | "log_retention">;
+  config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported">>;
   /** Where PR links point: https://github.com, or the GitHub Enterprise host. */
   githubWebUrl: string;
   /** Tells the worker a job was enqueued (an unlock). */
@@ -59,7 +59,10 @@ export function createConsoleContext(deps: ConsoleDeps) {
   const baseUrl = (req: IncomingMessage) => deps.env.publicUrl ?? `http://${req.headers.host ?? "localhost"}`;
 
   function layout(viewer: Viewer | undefined, title: string, extra: Partial<LayoutData> = {}): LayoutData {
-    return viewer ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...extra } : { title, ...extra };
+    const unsupported = deps.config.unsupported?.length ? { unsupported: deps.config.unsupported } : {};
+    return viewer
+      ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...unsupported, ...extra }
+      : { title, ...extra };
   }
   const message = (
     res: ServerResponse,
