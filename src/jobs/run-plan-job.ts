@@ -30,6 +30,8 @@ import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { readCheckoutConfig } from "./read-checkout-config.js";
+import { hooksFor, runWorkflowHooks } from "./workflow-hooks.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -126,12 +128,35 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
+  const hookFacts = {
+    command: "plan",
+    pr,
+    repo,
+    user: spec.actor,
+    commentArgs: spec.command?.extraArgs ?? [],
+    projectName: spec.command?.filter.project,
+  };
+  const hooked = hooksFor(deps.config.pre_workflow_hooks, "plan").length > 0;
+  if (hooked) {
+    // A hook may read any file of the PR, and writes next to them (a generated atlantis.yaml).
+    await checkout.includeAll();
+    const pre = await runWorkflowHooks("pre", { deps, job, checkout, secrets, facts: hookFacts });
+    if (!pre.ok) {
+      return done(
+        publisher,
+        `⛔ ${pre.line}\nNo plan ran: the repository's pre-workflow hooks must succeed first (their output is in the job log).`,
+        true,
+      );
+    }
+  }
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
-  if (!configs.head.ok) {
-    const { file, errors } = configs.head;
+  // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
+  const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;
+  if (!head.ok) {
+    const { file, errors } = head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
-  const config = configs.head.config;
+  const config = head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
   const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
@@ -150,7 +175,7 @@ async function planPullRequest(
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
-    enabled: settings.sparseCheckout,
+    enabled: settings.sparseCheckout && !hooked,
     customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     extraArgs: spec.command?.extraArgs,
   });
@@ -182,6 +207,8 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
+  const post = await runWorkflowHooks("post", { deps, job, checkout, secrets, facts: hookFacts });
+  if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
   const notice = warnings.length ? withWarnings("", warnings) : undefined;
   await reported();
   const ordered = inOrder(projects, results);
