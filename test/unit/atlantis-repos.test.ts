@@ -183,3 +183,23 @@ describe("ATLANTIS_REPO_CONFIG: repos.yaml with Atlantis' meaning", () => {
     expect(serverConfigFor(both, "other/x").allowed).toBe(false);
   });
 });
+
+describe("Atlantis' policy-check cases decided server-side, their repos.yaml unchanged", () => {
+  const cases = join(import.meta.dirname, "../fixtures/atlantis-policy-cases");
+  it.each([
+    // case, ATLANTIS_ENABLE_POLICY_CHECKS, Atlantis' ExpPolicyChecks
+    ["policy-checks-disabled-repo-server-side", true, false],
+    ["policy-checks-enabled-repo-server-side", false, false],
+    ["policy-checks-disabled-previous-match", true, false],
+    // The same file with checks on and the repo's entry not turning them off: checked.
+    ["policy-checks-enabled-repo-server-side", true, true],
+  ])("%s (policy checks %s): checked %s", (name, policyChecks, checked) => {
+    const config = loadServerSettings({
+      atlantis: join(cases, name, "repos.yaml"),
+      atlantisPolicyChecks: policyChecks,
+      host: "github.com",
+    });
+    const repo = "runatlantis/atlantis-tests";
+    expect(policiesFor(serverConfigFor(config, repo).config, repo) !== undefined).toBe(checked);
+  });
+});
