@@ -85,11 +85,14 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
     does: "`[]` as Atlantis; any requirement is named at start (`/import` needs what `/apply` needs).",
   },
   "repos[].pre_workflow_hooks": {
-    support: "yes",
-    does: "Run in the sandbox of the PR's checkout with Atlantis' environment variables, before the command's workflows; a failure stops the plan.",
+    support: "partly",
+    does: "Run before each plan in the sandbox of the PR's checkout with Atlantis' environment variables; a failure stops the plan (Atlantis with `--fail-on-pre-workflow-hook-error`). Not run for `/apply`.",
   },
   "repos[].workflow": { support: "yes", does: "`default_workflow` (`default`: Sluice's built-in workflow)." },
-  "repos[].post_workflow_hooks": { support: "yes", does: "Run in the sandbox of the PR's checkout after the command's workflows." },
+  "repos[].post_workflow_hooks": {
+    support: "partly",
+    does: "Run after each plan in the sandbox of the PR's checkout; a failure is a warning in the comment. Not run for `/apply`.",
+  },
   "repos[].allowed_workflows": {
     support: "yes",
     does: "`allowed_workflows`; unset or empty: any server workflow, as in Atlantis, once `allowed_overrides` has `workflow`.",
