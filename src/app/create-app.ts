@@ -16,6 +16,7 @@ import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
+import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
@@ -138,6 +139,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     signIn: consoleEnv.oauth ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl }) : undefined,
     metrics,
     config,
+    explain: (repo) => explainSettings(config, repo),
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),

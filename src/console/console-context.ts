@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { Explanation } from "../config/explain-settings.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Permission } from "../model/pull-request.js";
 import type { Store } from "../store/store.js";
@@ -18,6 +19,8 @@ export interface ConsoleDeps {
   signIn?: SignInPort;
   metrics: Metrics;
   config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported">>;
+  /** A repository's effective server settings and their sources (the repo page), when the app gives it. */
+  explain?: (repo: string) => Explanation;
   /** Where PR links point: https://github.com, or the GitHub Enterprise host. */
   githubWebUrl: string;
   /** Tells the worker a job was enqueued (an unlock). */
