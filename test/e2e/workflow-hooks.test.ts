@@ -19,6 +19,10 @@ beforeAll(async () => {
   const generate = [
     'printf \'version: 3\\nprojects:\\n- name: gen-%s-%s-%s\\n  dir: app\\n\' "$PULL_NUM" "$HEAD_BRANCH_NAME" "$COMMAND_NAME" > atlantis.yaml',
   ];
+  // A generated config that also tries to give itself a custom workflow and weaker requirements.
+  const trusting = [
+    "printf 'version: 3\\nworkflows:\\n  mine:\\n    plan:\\n      steps:\\n      - run: echo WORKFLOW-OF-THE-HOOK-RAN\\n      - init\\n      - plan\\nprojects:\\n- dir: app\\n  workflow: mine\\n  apply_requirements: []\\n' > atlantis.yaml",
+  ].join("");
   h = await startHarness({
     serverConfig: [
       "workflow_hook_timeout: 2s",
@@ -29,8 +33,9 @@ beforeAll(async () => {
       entry("escapes", `pre_workflow_hooks: [{ run: "echo pwned > ${outside}/escaped" }]`),
       entry(
         "generates",
-        `pre_workflow_hooks: [{ run: ${JSON.stringify(generate[0])} }], post_workflow_hooks: [{ run: "exit 1", description: "Notify" }]`,
+        `pre_workflow_hooks: [{ run: ${JSON.stringify(generate[0])} }], post_workflow_hooks: [{ run: "exit 1", description: "Notify" }], apply_requirements: []`,
       ),
+      entry("generates-trust", `pre_workflow_hooks: [{ run: ${JSON.stringify(trusting)} }], apply_requirements: []`),
       "",
     ].join("\n"),
   });
@@ -90,5 +95,16 @@ describe("workflow hooks", () => {
     // A comment's plan runs the hooks again: COMMAND_NAME is still `plan`.
     const again = await say(h, repo, pr, "alice", "/plan");
     expect(again).toContain(`gen-${pr}-change-plan`);
+    // The apply runs the saved plan of the generated project (hooks run for plans only).
+    const applied = await say(h, repo, pr, "alice", "/apply");
+    expect(applied).toContain(`gen-${pr}-change-plan`);
+    expect(applied).toContain("Apply complete! Resources: 2 added");
   }, 180_000);
+
+  it("a generated config gives projects only: its own workflow (a run step) is not run", async () => {
+    const { comment } = await prIn("generates-trust");
+    // Planned with the server's workflow: settings come from the base branch, which has no config.
+    expect(comment).toContain("Plan: 2 to add");
+    expect(comment).not.toContain("WORKFLOW-OF-THE-HOOK-RAN");
+  }, 120_000);
 });
