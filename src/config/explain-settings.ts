@@ -1,6 +1,8 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
 import { ruleMatches } from "./repo-entries.js";
 import { serverConfigFor } from "./server-config-for.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { ignoredSettings, repoSettings } from "./repo-settings.js";
 import type { ServerConfig } from "./server-config.js";
 
 /** One effective setting of a repository: its value, where it came from, and whether the repo's file may change it. */
@@ -18,6 +20,8 @@ export interface Explanation {
   /** The `repos:` rules that admit the repository (empty and allowed: the server has no allowlist). */
   allowedBy: string[];
   settings: ExplainedSetting[];
+  /** With the repository's own config (its base branch's file): what it changes, and what it sets in vain. */
+  repoFile?: { source: string; overrides: { key: string; value: unknown; source: string }[]; ignored: string[] };
 }
 
 /** `allowed_overrides` names, by the server keys they let a repository's own config set. */
@@ -31,9 +35,10 @@ const OVERRIDE_OF: Partial<Record<RepoLevelKey, string>> = {
   drift: "drift",
 };
 
-/** Every repository-level setting of `fullName` as the server resolves it (pure). */
-export function explainSettings(config: ServerConfig, fullName: string): Explanation {
+/** Every repository-level setting of `fullName` as the server resolves it, and what its own config changes (pure). */
+export function explainSettings(config: ServerConfig, fullName: string, repoConfig?: RepoConfig): Explanation {
   const { config: resolved, allowed, sources } = serverConfigFor(config, fullName);
+  const repoFile = repoConfig && repoConfig.source !== "none" ? explainRepoFile(resolved, fullName, repoConfig) : undefined;
   const overrides = new Set<string>(resolved.allowed_overrides);
   return {
     repo: fullName,
@@ -45,7 +50,38 @@ export function explainSettings(config: ServerConfig, fullName: string): Explana
       source: sources[key],
       repoMayOverride: OVERRIDE_OF[key] !== undefined && overrides.has(OVERRIDE_OF[key]),
     })),
+    ...(repoFile ? { repoFile } : {}),
   };
+}
+
+/** The values the repository's own config decides, through `repoSettings` (the same code the jobs use). */
+function explainRepoFile(resolved: ServerConfig, fullName: string, repoConfig: RepoConfig): NonNullable<Explanation["repoFile"]> {
+  const settings = repoSettings(resolved, fullName, repoConfig);
+  const from = `${repoConfig.source} (allowed_overrides)`;
+  const overrides: { key: string; value: unknown; source: string }[] = [];
+  const top: [string, unknown, unknown][] = [
+    ["apply_on", settings.applyOn, resolved.apply_on],
+    ["approvals", settings.approvals, resolved.approvals],
+    ["automerge", settings.automerge, resolved.automerge],
+    ["apply_teams", settings.applyTeams, resolved.apply_teams],
+  ];
+  for (const [key, value, server] of top) {
+    if (JSON.stringify(value) !== JSON.stringify(server)) overrides.push({ key, value, source: from });
+  }
+  for (const p of repoConfig.projects) {
+    const project = { ...p, runner: p.runner ?? "terraform" } as unknown as Parameters<typeof settings.requirementsFor>[0];
+    const requirements = settings.requirementsFor(project);
+    if (JSON.stringify(requirements) !== JSON.stringify(resolved.apply_requirements))
+      overrides.push({ key: `apply_requirements (project ${p.name})`, value: requirements, source: from });
+    const workflow = settings.workflowFor(project);
+    if (p.workflow)
+      overrides.push({
+        key: `workflow (project ${p.name})`,
+        value: workflow.refusal ? "refused" : p.workflow,
+        source: workflow.refusal ?? `${repoConfig.source}`,
+      });
+  }
+  return { source: repoConfig.source, overrides, ignored: ignoredSettings(resolved, repoConfig) };
 }
 
 const show = (v: unknown): string => (v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v));
@@ -60,5 +96,12 @@ export function formatExplanation(e: Explanation): string {
     (s) =>
       `  ${s.key.padEnd(width)}  ${show(s.value)}  ← ${s.source}${s.repoMayOverride ? "; the repository's own config may override it (allowed_overrides)" : ""}`,
   );
-  return [head, ...lines].join("\n");
+  const file = e.repoFile;
+  if (!file) return [head, ...lines].join("\n");
+  const own = [
+    `The repository's own config (${file.source}):`,
+    ...(file.overrides.length ? file.overrides.map((o) => `  ${o.key}  ${show(o.value)}  ← ${o.source}`) : ["  changes none of the above"]),
+    ...file.ignored.map((i) => `  ignored: ${i}`),
+  ];
+  return [head, ...lines, ...own].join("\n");
 }
