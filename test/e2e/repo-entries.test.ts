@@ -14,6 +14,7 @@ beforeAll(async () => {
       "repos:",
       '  - "acme/*"',
       '  - { id: "/^acme/sandbox-.*$/", apply_requirements: [] }',
+      '  - { id: "acme/quiet", autoplan: false }',
       "",
     ].join("\n"),
   });
@@ -35,7 +36,8 @@ async function changedPr(owner: string, name: string) {
 const planned = (x: { repo: Repo; head: string }) => completed(h, x.repo, x.head, "sluice/plan");
 
 describe("repos: entries, through the real app", () => {
-  it("the sandbox repository applies unapproved, the prod one is refused, a repository outside repos: gets nothing", async () => {
+  it("the sandbox repository applies unapproved, the prod one is refused, a repository outside repos: gets nothing, one without autoplan plans on /plan only", async () => {
+    const quiet = await changedPr("acme", "quiet");
     const outside = await changedPr("other", "infra");
     const prod = await changedPr("acme", "prod-net");
     const sandbox = await changedPr("acme", "sandbox-net");
@@ -54,5 +56,11 @@ describe("repos: entries, through the real app", () => {
     expect(h.app.output()).toMatch(/"repo":"other\/infra"[^\n]*not in the server's allowlist/);
     expect(bot(h, outside.repo, outside.pr)).toEqual([]);
     expect(h.sim.checkRuns(outside.repo)).toEqual([]);
+
+    // Ingress decides with the repository's own settings too: no autoplan there, `/plan` still works.
+    expect(bot(h, quiet.repo, quiet.pr)).toEqual([]);
+    expect(h.sim.checkRuns(quiet.repo)).toEqual([]);
+    const onComment = await say(h, quiet.repo, quiet.pr, "bob", "/plan");
+    expect(onComment).toContain("+2 ~0 -0");
   }, 240_000);
 });
