@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { workflowHookSchema } from "./server-config.js";
+import { workflowHookSchema } from "./server-config-parts.js";
 
 // Atlantis' server-side repo config (`repos.yaml`, `--repo-config`), key for key as Atlantis
 // reads it. A key Atlantis does not know is an error (Atlantis refuses it too); a key Atlantis

@@ -8,7 +8,8 @@ import { createContext } from "./repo/normalize-context.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import { type AtlantisRepoEntry, atlantisReposSchema } from "./atlantis-repos-schema.js";
 import { regexOf } from "./repo-entries.js";
-import { ConfigError, policiesSchema, policyCheckStage, type ServerConfig } from "./server-config.js";
+import { ConfigError, type ServerConfig } from "./server-config.js";
+import { policiesSchema, policyCheckStage } from "./server-config-parts.js";
 
 /** An Atlantis `repos.yaml`, read with Atlantis' meaning: what the server config takes from it. */
 export interface AtlantisRepos {
