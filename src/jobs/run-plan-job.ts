@@ -31,7 +31,7 @@ import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { readCheckoutConfig } from "./read-checkout-config.js";
-import { hooksFor, runWorkflowHooks } from "./workflow-hooks.js";
+import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -136,19 +136,9 @@ async function planPullRequest(
     commentArgs: spec.command?.extraArgs ?? [],
     projectName: spec.command?.filter.project,
   };
-  const hooked = hooksFor(deps.config.pre_workflow_hooks, "plan").length > 0;
-  if (hooked) {
-    // A hook may read any file of the PR, and writes next to them (a generated atlantis.yaml).
-    await checkout.includeAll();
-    const pre = await runWorkflowHooks("pre", { deps, job, checkout, secrets, facts: hookFacts });
-    if (!pre.ok) {
-      return done(
-        publisher,
-        `⛔ ${pre.line}\nNo plan ran: the repository's pre-workflow hooks must succeed first (their output is in the job log).`,
-        true,
-      );
-    }
-  }
+  const hooks = await runPreHooks({ deps, job, checkout, secrets, facts: hookFacts });
+  if (hooks.refusal) return done(publisher, hooks.refusal, true);
+  const hooked = hooks.ran > 0;
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
   // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
   const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;

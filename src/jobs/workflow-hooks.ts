@@ -63,6 +63,23 @@ const describeHook = (h: Hook) => `\`${h.description ?? h.run.split("\n")[0]}\``
 
 export type HookOutcome = { ok: true; ran: number } | { ok: false; line: string };
 
+type HookContext = Parameters<typeof runWorkflowHooks>[1] & { checkout: Pick<Checkout, "dir" | "includeAll"> };
+
+/**
+ * Before a plan: the pre hooks, in a full checkout (a hook may read any file of the PR, and
+ * writes next to them: a generated atlantis.yaml). `refusal`: the comment's line when one failed.
+ */
+export async function runPreHooks(ctx: HookContext): Promise<{ ran: number; refusal?: string }> {
+  if (hooksFor(ctx.deps.config.pre_workflow_hooks, ctx.facts.command).length === 0) return { ran: 0 };
+  await ctx.checkout.includeAll();
+  const pre = await runWorkflowHooks("pre", ctx);
+  if (pre.ok) return { ran: pre.ran };
+  return {
+    ran: 0,
+    refusal: `⛔ ${pre.line}\nNo plan ran: the repository's pre-workflow hooks must succeed first (their output is in the job log).`,
+  };
+}
+
 /**
  * Runs the repository's pre or post workflow hooks for a command, one after the other, each in
  * the sandbox of the PR's checkout (writable: the checkout only) with a time limit; their output
