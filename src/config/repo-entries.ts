@@ -33,6 +33,7 @@ export const REPO_LEVEL_KEYS = [
   "pre_workflow_hooks",
   "post_workflow_hooks",
   "workflow_hook_timeout",
+  "trusted_branches",
 ] as const;
 
 export type RepoLevelKey = (typeof REPO_LEVEL_KEYS)[number];

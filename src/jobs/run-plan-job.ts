@@ -32,6 +32,7 @@ import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { readCheckoutConfig } from "./read-checkout-config.js";
 import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
+import { trustedBase } from "./trusted-base.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -139,7 +140,9 @@ async function planPullRequest(
   const hooks = await runPreHooks({ deps, job, checkout, secrets, facts: hookFacts });
   if (hooks.refusal) return done(publisher, hooks.refusal, true);
   const hooked = hooks.ran > 0;
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+  const base = await trustedBase(deps, vcs, repo, pr);
+  const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
   // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
   const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;
   if (!head.ok) {

@@ -39,10 +39,15 @@ export function checkRequirements(
   requirements: readonly Requirement[],
   approvalsNeeded: number,
   f: ApplyFacts,
-  planMadeAt?: string,
+  /**
+   * Approvals count from `from` on (when the plan, or an identical earlier plan of the same
+   * commits, was made); `changed` says how the plan differs from the one earlier approvals saw.
+   */
+  approvals: { from?: string; changed?: string } = {},
   /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
   codeOwners?: CodeOwnerFacts,
 ): Decision {
+  const planMadeAt = approvals.from;
   const decisions: Decision[] = [];
   for (const req of new Set(requirements)) {
     if (req === "approved") {
@@ -50,10 +55,11 @@ export function checkRequirements(
       const missing = approvalsNeeded - approvers.length;
       if (missing > 0) {
         const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
-        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it` : "";
+        const since = approvals.changed ? ` (the plan changed since: ${approvals.changed})` : "";
+        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "";
         decisions.push(
           refuse(
-            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access, given after the plan (the author's own approval does not count${note})`,
+            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access${planMadeAt === undefined ? "" : ", given after the plan"} (the author's own approval does not count${note})`,
           ),
         );
       }

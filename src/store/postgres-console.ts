@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS flags (
   name text PRIMARY KEY,
   value jsonb NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_sessions (
+  key text PRIMARY KEY,
+  login text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
 `;
 
 const APPLY_VIEW = `SELECT a.*, j.spec->>'actor' AS actor, p.head_sha AS head_sha
@@ -220,6 +225,18 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
         PAUSE,
         JSON.stringify(value),
       ]);
+    },
+
+    async openConsoleSession({ key, login, expiresAt }) {
+      await query("DELETE FROM console_sessions WHERE expires_at < now()");
+      await query("INSERT INTO console_sessions (key, login, expires_at) VALUES ($1, $2, $3)", [key, login, expiresAt]);
+    },
+    async consoleSessionLogin(key) {
+      const rows = await query<{ login: string }>("SELECT login FROM console_sessions WHERE key = $1 AND expires_at > now()", [key]);
+      return rows[0]?.login;
+    },
+    async endConsoleSession(key) {
+      await query("DELETE FROM console_sessions WHERE key = $1", [key]);
     },
 
     async stats() {

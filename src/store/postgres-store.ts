@@ -249,6 +249,13 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       );
       return rows.map(toPlan);
     },
+    async planHistory(repo, pr, key, headSha) {
+      const rows = await query<PlanRow>(
+        "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND project = $5 AND head_sha = $6 ORDER BY id",
+        [repo, pr, key.dir, key.workspace, key.project, headSha],
+      );
+      return rows.map(toPlan);
+    },
     async supersedePlans(repo, pr, keys) {
       if (keys?.length === 0) return 0;
       // The superseded plans' files are deleted in the same statement.

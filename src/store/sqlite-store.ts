@@ -376,6 +376,15 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
           .all(repo, pr) as PlanRow[]
       ).map(toPlan);
     },
+    async planHistory(repo, pr, key, headSha) {
+      return (
+        db
+          .prepare(
+            "SELECT * FROM plans WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND project = ? AND head_sha = ? ORDER BY id",
+          )
+          .all(repo, pr, key.dir, key.workspace, key.project, headSha) as PlanRow[]
+      ).map(toPlan);
+    },
     async supersedePlans(repo, pr, keys) {
       return supersedeTx(repo, pr, keys);
     },

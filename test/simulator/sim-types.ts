@@ -21,6 +21,8 @@ export interface SimRepo {
   /** Bare repository on disk. */
   dir: string;
   createdAt: string;
+  /** Branches with a protection rule (`protected: true` on GET /branches/{branch}). */
+  protectedBranches?: Set<string>;
 }
 
 export interface PullState {
