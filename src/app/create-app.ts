@@ -3,7 +3,7 @@ import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { exec } from "../../runners/exec.js";
-import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import { readConsoleEnv } from "../console/console-env.js";
@@ -22,12 +22,15 @@ import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { startAuditDeliverer } from "../audit/audit-deliverer.js";
+import { auditSinks } from "../audit/audit-sinks.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
+import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
 import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
@@ -56,6 +59,12 @@ function ingressSettings(config: ServerConfig) {
     autoplan: config.autoplan,
     allowCommands: config.allow_commands,
   };
+}
+
+/** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
+function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
+  const ms = (v: string | undefined) => (Number.isFinite(Number(v)) && Number(v) >= 10 ? Number(v) : undefined);
+  return { pollMs: ms(env.SLUICE_AUDIT_POLL_MS), retryBaseMs: ms(env.SLUICE_AUDIT_RETRY_BASE_MS) };
 }
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
@@ -133,6 +142,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
   });
   // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  let audit: ReturnType<typeof startAuditDeliverer> | undefined;
   const operationsConsole = createConsole({
     store,
     env: consoleEnv,
@@ -143,6 +153,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),
+    auditSinks: auditSinks(config).map((s) => ({ name: s.name, label: s.label })),
+    wakeAudit: () => audit?.wake(),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
@@ -178,13 +190,26 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   });
   readinessChecks.push(githubAuth.readiness);
+  const permissionsCheck = createInstallationPermissionsCheck({
+    listInstallations: async () => {
+      const octokit = await probot.auth();
+      const list = await octokit.paginate("GET /app/installations", { per_page: 100 });
+      return list.map((i) => ({
+        id: i.id,
+        account: (i.account && "login" in i.account ? i.account.login : undefined) ?? String(i.target_id),
+        permissions: i.permissions as Record<string, string | undefined>,
+      }));
+    },
+    log,
+  });
+  readinessChecks.push(permissionsCheck.readiness);
   // Tools are looked for once at start: a missing one is named now, not at the first pull request.
   const tools = findTools(
     toolProbes({
       terraform: config.terraform_binary,
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
-      kubectl: config.kubectl_binary,
+      kubectl: kubectlBinary(config.kubectl_binary),
       conftest: config.policies?.conftest_binary,
     }),
     exec,
@@ -240,7 +265,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     listenUrl: localUrl,
     log,
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
+  // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
+  audit = startAuditDeliverer({
+    store,
+    sinks: auditSinks(config),
+    log: log.child({ name: "audit-stream" }),
+    ...auditTimingFromEnv(process.env),
+  });
   // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
   const enroll = () =>
     enrollRepos({
@@ -269,6 +302,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
+      await audit?.stop();
       if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
+import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
 import { createContext } from "./repo/normalize-context.js";
 import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
@@ -87,7 +88,9 @@ export const serverConfigSchema = z
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */
-    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged", "code_owners"])).default(["approved", "mergeable"]),
+    apply_requirements: z
+      .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
+      .default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
     /**
@@ -205,6 +208,10 @@ export const serverConfigSchema = z
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
     permissions: z.array(permissionRule).default([]),
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    audit_stream: auditStreamSchema.optional(),
+    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    notifications: notificationsSchema.default([]),
   })
   .strict();
 

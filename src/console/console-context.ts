@@ -30,6 +30,10 @@ export interface ConsoleDeps {
   accessTtlMs?: number;
   /** How often the job event stream asks the store for new output. */
   eventPollMs?: number;
+  /** The audit stream and notifications, by store name, for the delivery log. */
+  auditSinks?: { name: string; label: string }[];
+  /** Tells the audit deliverer a redelivery was asked for. */
+  wakeAudit?(): void;
 }
 
 /** The signed-in user of a request, with what GitHub says they may read. */

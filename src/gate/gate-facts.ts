@@ -82,6 +82,8 @@ export interface GateFacts {
   destroy?: { destroys: boolean; allowed: boolean; what: string };
   /** Server policy checks over this plan (by its hash); state commands have no plan to check. */
   policies?: PolicyFact;
+  /** Drift roads with `verified_commits`: whether GitHub shows the default branch head being applied as verified. */
+  verifiedHead?: Decision;
   /** Reconcile: `/drift pause` (or a failed reconcile) stops it. */
   driftPause?: { actor: string; reason: string };
 }

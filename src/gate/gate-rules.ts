@@ -15,9 +15,9 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   comment: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
   button: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
   merge: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
-  "drift-issue": ["pause", "actor", "permission", "window", "plan", "lock", "policies"],
+  "drift-issue": ["pause", "actor", "permission", "window", "plan", "lock", "verified", "policies"],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
-  reconcile: ["pause", "actor", "window", "plan", "lock", "destroy", "policies", "drift-pause"],
+  reconcile: ["pause", "actor", "window", "plan", "lock", "verified", "destroy", "policies", "drift-pause"],
   import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
   "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
 };
@@ -122,6 +122,8 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
       return facts.permission ?? ALLOWED;
     case "window":
       return checkWindow(facts.window, facts.override);
+    case "verified":
+      return facts.verifiedHead ?? ALLOWED;
     case "plan":
       return checkPlan(facts.plan);
     case "changed":

@@ -21,7 +21,7 @@ export async function gatherPrFacts(
   pr: PullRequestInfo,
   settings: Pick<RepoSettings, "applyTeams">,
   token: string,
-  needs: { mergeable: boolean; undiverged: boolean },
+  needs: { mergeable: boolean; undiverged: boolean; verified?: boolean },
 ): Promise<ApplyFacts> {
   const { repo } = job.target;
   const actor = job.spec.actor;
@@ -45,6 +45,7 @@ export async function gatherPrFacts(
     permissions,
     mergeable,
     undiverged,
+    unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr.number) : [],
   };
 }
 

@@ -1,73 +1,42 @@
-import { dirname, join } from "node:path";
-import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
+import { join } from "node:path";
+import { repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
-import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import { checkApplier } from "../policy/check-apply-policy.js";
 import { planPolicyFact } from "./plan-policy-fact.js";
-import { compareChanges } from "../policy/compare-changes.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { ALLOWED } from "../policy/decision.js";
-import type { GatePass } from "../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { applyThroughGate } from "../gate/through-gate.js";
 import { gatherPrFacts, prGateFacts, prRequirementFacts } from "./pr-gate-facts.js";
 import { changeControlFacts } from "./change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
-import { dataPaths } from "../workspace/data-paths.js";
 import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
-import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
 import { removePlanCopy } from "./remove-plan-copy.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { applyRequest, planRequest } from "./runner-request.js";
+import { inOrder, runProjects } from "./run-projects.js";
+import type { ApplyContext } from "./apply-context.js";
+import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
+import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { type Secrets, secretsFor } from "./secrets.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
 import { trustedBase } from "./trusted-base.js";
 
-type Publisher = ReturnType<typeof createCommentPublisher>;
-
 const repoName = (job: Job) => repoFullName(job.target.repo);
-
-/** The project a plan was made for, with its settings from the head's config when it has any. */
-function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
-  const configured = config?.projects.find((p) => p.name === plan.project && p.dir === plan.dir && p.workspace === plan.workspace);
-  if (configured) return toProject(configured);
-  return { name: plan.project, dir: plan.dir, workspace: plan.workspace, runner: plan.runner as Project["runner"] };
-}
-
-interface ApplyContext {
-  job: Job;
-  deps: JobDeps;
-  vcs: VcsClient;
-  pr: PullRequestInfo;
-  token: string;
-  head: Checkout;
-  secrets: Secrets;
-  settings: RepoSettings;
-  headConfig: HeadConfig;
-  /** Apply on merge: the merge commit and its checkout. */
-  merge?: { sha: string; checkout: Checkout };
-  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
-  trustedSha?: string;
-}
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
 export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
@@ -85,7 +54,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     if (!who.allowed && !repoTeams) {
       const asked = { road: job.spec.trigger, repo: repoName(job), number: pr.number, actor: job.spec.actor };
       await passBeforeCheckout(deps.store, asked, undefined, who);
-      return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
+      return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
     }
   }
   const token = await vcs.cloneToken();
@@ -111,20 +80,6 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   } finally {
     for (const c of held) c.release();
   }
-}
-
-function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
-  const spec = job.spec.kind === "apply" ? job.spec : undefined;
-  return createCommentPublisher(vcs, deps, job, {
-    command: "apply",
-    headSha: pr.headSha,
-    trigger: {
-      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
-      user: job.spec.actor,
-    },
-    maxComments: deps.config.max_comments,
-    secrets,
-  });
 }
 
 async function applyWith(
@@ -167,7 +122,7 @@ async function applyWith(
       (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
     if (!atlantis) return;
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
   }
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
@@ -188,11 +143,6 @@ async function applyWith(
   } finally {
     await deps.store.endPrOperation(repoName(job), pr.number, "apply");
   }
-}
-
-/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
-async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
-  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
 }
 
 async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promise<void> {
@@ -229,6 +179,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const facts = await gatherPrFacts(deps, ctx.vcs, job, pr, settings, ctx.token, {
     mergeable: needs("mergeable"),
     undiverged: needs("undiverged"),
+    verified: plans.some((p) => requirementsOf(p).includes("verified_commits")),
   });
   // A merge was done by someone GitHub let merge; every other road asks who is applying.
   const actorAllowed = merged ? ALLOWED : checkApplier(facts);
@@ -250,7 +201,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const requirementsFor = (plan: PlanRecord) =>
     prRequirementFacts(deps, plan, {
       // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-      requirements: merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan),
+      requirements: merged
+        ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners" || r === "verified_commits")
+        : requirementsOf(plan),
       approvalsNeeded: settings.approvals,
       facts,
       codeOwners: codeOwners?.get(plan.dir),
@@ -347,116 +300,4 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     }
   }
   await publisher.final({ state: "done", results: ordered, notice });
-}
-
-/** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
-function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {
-  return dataPaths.projectPlans(ctx.deps.dataDir, ctx.job.target.repo, plan.pr, {
-    dir: plan.dir,
-    workspace: plan.workspace,
-    name: plan.project,
-  });
-}
-
-async function replanAtMerge(
-  ctx: ApplyContext,
-  plan: PlanRecord,
-  project: Project,
-  run: ProjectRun,
-): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
-  const { deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
-  const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
-  if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
-  const built = planRequest({ deps, settings, secrets }, project, {
-    checkoutDir: ctx.merge.checkout.dir,
-    // The merge commit's changes are measured from its first parent, the base before the merge.
-    baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-    dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
-    extraArgs: [],
-    onOutput: (chunk) => run.log.write(chunk),
-  });
-  if (!built.ok) return { ok: false, result: built.result };
-  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
-  const sandboxed = sandboxedExec(deps, ctx.job, project, {
-    writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir],
-  });
-  if (!sandboxed.ok) return fail(sandboxed.reason);
-  const outcome = await runner.plan(built.request, sandboxed.exec);
-  if (!outcome.ok)
-    return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
-  secrets.add(outcome.summary.sensitiveValues);
-  const diff = compareChanges(plan.summary, outcome.summary);
-  if (diff) {
-    return fail(
-      `not applied: the merge commit differs from the planned commit, and planning it gives other changes than the approved plan (${diff}). Open a pull request to plan and apply the difference.`,
-    );
-  }
-  return { ok: true, planFile: outcome.planFile };
-}
-
-async function applyOne(
-  ctx: ApplyContext,
-  pass: GatePass,
-  plan: PlanRecord,
-  project: Project,
-  target: { planFile: string; checkoutDir: string },
-  run: ProjectRun,
-): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
-  const { job, deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
-  if (!runner) {
-    return {
-      result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
-      sensitiveValues: [],
-    };
-  }
-  const built = applyRequest({ deps, settings, secrets }, project, {
-    checkoutDir: target.checkoutDir,
-    dataDir: dirname(target.planFile),
-    planFile: target.planFile,
-    onOutput: (chunk) => run.log.write(chunk),
-  });
-  if (!built.ok) return { result: built.result, sensitiveValues: [] };
-  const sandboxed = sandboxedExec(deps, job, project, {
-    writable: [target.checkoutDir, dirname(target.planFile)],
-    readable: [settings.kubeconfig],
-  });
-  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
-  // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
-  const applyId = await deps.store.recordApplyStart({
-    jobId: job.id,
-    repo: plan.repo,
-    pr: plan.pr,
-    project: plan.project,
-    planId: plan.id,
-  });
-  // A saved plan is used once, marked before the tool starts: an apply that dies midway (this
-  // process, or the runner throwing) must not leave it pending, nor its bytes in the store for
-  // another replica's `/apply` to run again.
-  await deps.store.markPlanApplied(plan.id);
-  const live = {
-    repo: plan.repo,
-    project: plan.project,
-    dir: project.dir,
-    workspace: project.workspace,
-    commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
-    source: ctx.merge ? ("merge" as const) : ("pr" as const),
-    number: plan.pr,
-    actor: job.spec.kind === "apply" ? job.spec.actor : "",
-    planHash: plan.planHash,
-  };
-  // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
-  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () =>
-    applyThroughGate(pass, runner, built.request, sandboxed.exec),
-  );
-  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-  // The counts shown are those of the plan file just verified and applied (files are never rewritten).
-  const summary = { ...plan.summary, sensitiveValues: [] };
-  return {
-    result: outcome.ok
-      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
-      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
-    sensitiveValues: outcome.sensitiveValues,
-  };
 }

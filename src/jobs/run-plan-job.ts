@@ -11,7 +11,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
@@ -33,6 +33,9 @@ import { reportPolicyCheck } from "./report-policy-check.js";
 import { readCheckoutConfig } from "./read-checkout-config.js";
 import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
 import { trustedBase } from "./trusted-base.js";
+import { projectPermission } from "./change-control-facts.js";
+import { windowState } from "../gate/apply-windows.js";
+import { inlineCode } from "../render/inline.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -62,7 +65,7 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
-    if (!who.allowed) return answer(`Not planned: ${who.reasons.join("; ")}.`, "refused");
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Not planned: ${who.reasons.join("; ")}.`);
   }
   const newer = await newerPlanJob(deps.store, job);
   if (newer !== undefined) {
@@ -192,6 +195,9 @@ async function planPullRequest(
     parallel: settings.parallelPlan,
     verb: "plan",
     step: async (project, run) => {
+      // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
+      const may = await projectPermission(deps, vcs, repo, project.name, "plan", spec.actor);
+      if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(ctx, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
       return result;
@@ -202,7 +208,12 @@ async function planPullRequest(
   secrets.add(sensitive);
   const post = await runWorkflowHooks("post", { deps, job, checkout, secrets, facts: hookFacts });
   if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
-  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
+  const windows = projects.flatMap((p) => {
+    const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());
+    return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
+  });
+  const notice = warnings.length || windows.length ? withWarnings(windows.join("\n"), warnings) : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
@@ -286,6 +297,15 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   );
   if (!lock.ok) {
     const holder = lock.heldBy.pr;
+    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "lock-wait",
+      repo,
+      project: project.name,
+      pr: pr.number,
+      detail: `plan waits for the lock held by #${holder}`,
+    });
     return {
       project,
       status: "refused",

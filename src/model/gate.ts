@@ -36,8 +36,10 @@ export type GateRule =
   | "changed"
   /** The project lock: held by this PR (PR roads), or held by no PR (drift roads). */
   | "lock"
-  /** Approvals, code owners, mergeable, undiverged (PR roads). */
+  /** Approvals, code owners, mergeable, undiverged, verified commits (PR roads). */
   | "requirements"
+  /** Pull mode's `verified_commits`: the default branch head being applied is verified by GitHub. */
+  | "verified"
   /** Destroy plans, and reconciles that destroy or replace, need the trusted `allow_destroy`. */
   | "destroy"
   /** Server policy checks over the very plan being applied. */

@@ -18,6 +18,8 @@ export interface ApplyFacts {
   mergeable: { ok: true } | { ok: false; why: string };
   /** The head contains the base branch tip. */
   undiverged: boolean;
+  /** For `verified_commits`: the PR's commits GitHub does not show as verified (empty when all are, or not asked). */
+  unverified?: readonly string[];
 }
 
 /** Who may apply: write access on the repo, or named by the server config. */
@@ -70,6 +72,20 @@ export function checkRequirements(
       );
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
+    } else if (req === "verified_commits") {
+      const unverified = f.unverified ?? [];
+      if (unverified.length) {
+        const list = unverified
+          .slice(0, 5)
+          .map((sha) => sha.slice(0, 7))
+          .join(", ");
+        const more = unverified.length > 5 ? ` and ${unverified.length - 5} more` : "";
+        decisions.push(
+          refuse(
+            `every commit must be verified by GitHub (signed with a key it trusts), and ${unverified.length === 1 ? "this one is" : "these are"} not: ${list}${more}`,
+          ),
+        );
+      }
     } else if (req === "undiverged") {
       if (!f.undiverged) {
         decisions.push(refuse("the branch is behind its base branch: merge or rebase the base branch into it, then plan again"));

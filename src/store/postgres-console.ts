@@ -195,11 +195,16 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
     },
 
     async recordAudit(e) {
-      const rows = await query<{ id: number }>(
-        "INSERT INTO audit_events (actor, action, repo, project, pr, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        [e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
-      );
-      return rows[0]?.id as number;
+      // Inserts take turns so that ids commit in order: the audit stream reads by id, and an id
+      // that committed after a larger one would be passed over (see audit-outbox-store.ts).
+      return inTransaction(pool, async (c) => {
+        await c.query("SELECT pg_advisory_xact_lock($1)", [advisoryKey("audit", "append")]);
+        const r = await c.query<{ id: number }>(
+          "INSERT INTO audit_events (actor, action, repo, project, pr, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+          [e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
+        );
+        return r.rows[0]?.id as number;
+      });
     },
     async auditEvents({ repo, action, actor, limit = 500 }) {
       const rows = await query<AuditRow>(

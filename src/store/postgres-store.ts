@@ -9,6 +9,7 @@ import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./po
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
+import { postgresAuditOutboxMethods } from "./postgres-audit-outbox.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
 import { postgresResultMethods } from "./postgres-results.js";
@@ -107,6 +108,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const store: PostgresStore = {
     ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
+    ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
     ...postgresResultMethods(pool, owner),
     owner,

@@ -6,6 +6,7 @@ import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
+import { sqliteAuditOutboxMethods } from "./sqlite-audit-outbox.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
@@ -353,6 +354,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   const store: Store = {
     ...drift,
     ...sqliteConsoleMethods(db),
+    ...sqliteAuditOutboxMethods(db),
     ...sqlitePolicyMethods(db),
     ...sqliteResultMethods(db),
     runExclusive(key, fn) {

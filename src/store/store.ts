@@ -1,6 +1,7 @@
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
+import type { AuditOutboxStore } from "./audit-outbox-store.js";
 import type { DriftIssue, DriftIssuePatch, NewDriftIssue } from "../model/drift-issue.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
@@ -135,7 +136,7 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore, ResultStore {
+export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutboxStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.

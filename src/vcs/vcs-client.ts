@@ -66,6 +66,8 @@ export interface VcsClient {
    */
   createComment(repo: RepoRef, pr: number, body: string, opts?: { mayExist?: boolean }): Promise<number>;
   updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  /** Sluice's own comment on this PR or issue whose first line is `firstLine` (a marker), with its text. */
+  ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined>;
   react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
   /** `externalId` identifies the run: a retry after a lost answer finds the run instead of making a second. */
   createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate, externalId?: string): Promise<number>;
@@ -76,6 +78,10 @@ export interface VcsClient {
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
   /** The repository's default branch and its head commit, read now. */
   defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
+  /** The PR's commits (base..head) that GitHub does not show as verified (signed with a key it trusts). */
+  unverifiedCommits(repo: RepoRef, pr: number): Promise<string[]>;
+  /** Whether GitHub shows this commit as verified. */
+  commitVerified(repo: RepoRef, sha: string): Promise<boolean>;
   /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */
   branchProtected(repo: RepoRef, branch: string): Promise<boolean>;
   /** Open issues (never pull requests) that carry `label`. */

@@ -106,6 +106,11 @@ export class FakeVcs implements VcsClient {
     c.history.push(body);
   }
 
+  async ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
+    const c = this.comments.find((x) => x.repo === repoFullName(repo) && x.pr === pr && x.body.split("\n", 1)[0] === firstLine);
+    return c ? { id: c.id, body: c.body } : undefined;
+  }
+
   async react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void> {
     this.reactions.push({ repo: repoFullName(repo), commentId, reaction });
   }
@@ -148,6 +153,19 @@ export class FakeVcs implements VcsClient {
 
   async defaultBranch(_repo: RepoRef): Promise<{ name: string; sha: string }> {
     return { ...this.defaultHead };
+  }
+
+  /** Commits GitHub shows as verified, as `unverifiedCommits` and `commitVerified` answer. */
+  verifiedCommits = new Set<string>();
+  /** The PR's commits, as `unverifiedCommits` lists them. */
+  prCommits: string[] = [];
+
+  async unverifiedCommits(_repo: RepoRef, _pr: number): Promise<string[]> {
+    return this.prCommits.filter((sha) => !this.verifiedCommits.has(sha));
+  }
+
+  async commitVerified(_repo: RepoRef, sha: string): Promise<boolean> {
+    return this.verifiedCommits.has(sha);
   }
 
   /** Branches GitHub shows as protected, as `branchProtected` answers. */

@@ -102,6 +102,10 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     }),
     says: "policy set `no_public` failed",
   },
+  verified: {
+    change: (f) => ({ ...f, verifiedHead: refuse("the default branch head aaaaaaa is not verified by GitHub") }),
+    says: "is not verified by GitHub",
+  },
   "drift-pause": { change: (f) => ({ ...f, driftPause: { actor: "carol", reason: "migrating" } }), says: "paused by carol (migrating)" },
 };
 

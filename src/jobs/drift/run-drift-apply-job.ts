@@ -23,7 +23,7 @@ import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
 import { recordDecision } from "../../gate/record-decision.js";
 import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
-import { changeControlFacts } from "../change-control-facts.js";
+import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
 import { markerFor } from "../../render/marker.js";
@@ -115,6 +115,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           headOf: "default branch",
         },
         lock: { road: "drift", heldByPr: lock?.pr },
+        verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
         policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
       });
       try {

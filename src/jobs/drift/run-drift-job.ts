@@ -28,7 +28,7 @@ import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import { passGate } from "../../gate/pass-gate.js";
 import { ALLOWED } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
-import { changeControlFacts } from "../change-control-facts.js";
+import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
@@ -312,6 +312,7 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
       headOf: "default branch",
     },
     lock: { road: "drift", heldByPr: lock?.pr },
+    verifiedHead: await verifiedHeadFact(ctx.vcs, repo, checkout.headSha, settings.requirementsFor(project)),
     destroy: {
       destroys: destroysSomething(outcome.summary),
       allowed: drift.allowDestroy,

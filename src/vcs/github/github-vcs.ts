@@ -40,6 +40,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
    * the app's own comments count; a user who posts the same marker gets nothing of ours.
    */
   async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    return (await findOwn(repo, pr, firstLine))?.id;
+  }
+  async function findOwn(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
     const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
@@ -47,7 +50,8 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       per_page: 100,
       request: request(),
     });
-    return comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
+    const found = comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine);
+    return found ? { id: found.id, body: found.body ?? "" } : undefined;
   }
   /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
   const uncertain = new Set<string>();
@@ -110,6 +114,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       await retry(`editing comment ${commentId}`, () =>
         octokit.rest.issues.updateComment({ ...ids(repo), comment_id: commentId, body, request: request() }),
       );
+    },
+    async ownComment(repo, pr, firstLine) {
+      return retry(`looking for comment ${firstLine}`, () => findOwn(repo, pr, firstLine));
     },
     async react(repo, commentId, content) {
       await retry(`reacting to comment ${commentId}`, () =>
@@ -194,6 +201,18 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         octokit.rest.repos.getBranch({ ...ids(repo), branch: data.default_branch, request: request() }),
       );
       return { name: data.default_branch, sha: branch.data.commit.sha };
+    },
+    async unverifiedCommits(repo, pr) {
+      const commits = await retry(`listing the commits of #${pr}`, () =>
+        octokit.paginate(octokit.rest.pulls.listCommits, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
+      );
+      return commits.filter((c) => c.commit.verification?.verified !== true).map((c) => c.sha);
+    },
+    async commitVerified(repo, sha) {
+      const { data } = await retry(`reading commit ${sha.slice(0, 7)}`, () =>
+        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
+      );
+      return data.commit.verification?.verified === true;
     },
     async branchProtected(repo, branch) {
       try {
