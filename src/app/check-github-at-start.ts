@@ -16,7 +16,7 @@ export async function checkGitHubAtStart(opts: {
   auth: ReturnType<typeof createGitHubAuthCheck>;
   /** GET /app/hook/config: the app's webhook URL on GitHub ("" when none is set). */
   hookUrl: () => Promise<string>;
-  config: Pick<ServerConfig, "automerge" | "allowed_overrides">;
+  config: Pick<ServerConfig, "automerge" | "allowed_overrides"> & Partial<Pick<ServerConfig, "repoRules">>;
   publicUrl?: string;
   proxyUrl?: string;
   listenUrl: string;
@@ -27,7 +27,9 @@ export async function checkGitHubAtStart(opts: {
   const address = describeWebhookAddress({ hookUrl, proxyUrl: opts.proxyUrl, publicUrl: opts.publicUrl, listenUrl: opts.listenUrl });
   opts.log[address.level]({ webhookUrl: address.url }, address.message);
   if (auth.state !== "ok") return;
-  const mayAutomerge = opts.config.automerge || opts.config.allowed_overrides.includes("automerge");
+  const mayAutomerge = [opts.config, ...(opts.config.repoRules ?? []).map((r) => r.settings as Partial<ServerConfig>)].some(
+    (c) => c.automerge || c.allowed_overrides?.includes("automerge"),
+  );
   const contents = auth.app.permissions.contents;
   if (mayAutomerge && contents !== "write") {
     opts.log.warn(

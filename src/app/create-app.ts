@@ -14,7 +14,9 @@ import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
-import { loadServerConfig } from "../config/server-config.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
+import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
@@ -24,7 +26,7 @@ import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
-import picomatch from "picomatch";
+import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
@@ -49,6 +51,16 @@ export interface SluiceApp {
 
 export type AppOverrides = JobRuntimeOverrides;
 
+/** What ingress decides with: the repository's own values of these server settings. */
+function ingressSettings(config: ServerConfig) {
+  return {
+    autoplanDrafts: config.autoplan_drafts,
+    atlantisPrefix: config.atlantis_prefix,
+    autoplan: config.autoplan,
+    allowCommands: config.allow_commands,
+  };
+}
+
 /** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
 function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
   const ms = (v: string | undefined) => (Number.isFinite(Number(v)) && Number(v) >= 10 ? Number(v) : undefined);
@@ -57,7 +69,7 @@ function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBas
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
-  const config = loadServerConfig(env.serverConfigPath);
+  const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
   // First: the console's generated session key (below) is written into the data dir.
   checkDataDir(env.dataDir);
   const consoleEnv = readConsoleEnv(process.env, env.dataDir);
@@ -114,11 +126,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const wake = () => jobs.wake();
   const ingress = createIngress({
     store,
-    repos: config.repos,
-    autoplanDrafts: config.autoplan_drafts,
-    atlantisPrefix: config.atlantis_prefix,
-    autoplan: config.autoplan,
-    allowCommands: config.allow_commands,
+    allowed: (fullName) => repoAllowed(config, fullName),
+    ...ingressSettings(config),
+    settingsFor: (fullName) => ingressSettings(serverConfigFor(config, fullName).config),
     onJob: wake,
     onDuplicate: metrics.webhookDuplicate,
     log,
@@ -139,6 +149,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     signIn: consoleEnv.oauth ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl }) : undefined,
     metrics,
     config,
+    explain: (repo) => explainSettings(config, repo),
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),
@@ -158,6 +169,15 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       },
     },
   ];
+  // Keys read and not done (Atlantis' repos.yaml): named at start, never dropped in silence.
+  for (const u of config.unsupported) log.warn({ unsupported: u }, `server config: ${u}`);
+  readinessChecks.push({
+    name: "config",
+    check: async () => ({
+      ok: true,
+      detail: config.unsupported.length ? `keys not supported, ignored: ${config.unsupported.join("; ")}` : "every key is supported",
+    }),
+  });
   const apiBase = env.baseUrl ?? "https://api.github.com";
   const githubAuth = createGitHubAuthCheck({
     getApp: async () => {
@@ -259,14 +279,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     enrollRepos({
       list: () => listInstalledRepos(probot),
       store,
-      allowed: config.repos.length ? picomatch(config.repos, { nocase: true }) : () => true,
+      allowed: (fullName) => repoAllowed(config, fullName),
       wake,
       log,
     }).catch((e: unknown) =>
       log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
     );
-  const enrollTimer =
-    config.drift.schedule || config.allowed_overrides.includes("drift") ? setInterval(() => void enroll(), 3_600_000) : undefined;
+  // Any repository's settings (top level or a `repos:` entry) may give it a schedule.
+  const driftAnywhere = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)].some(
+    (c) => c.drift?.schedule || c.allowed_overrides?.includes("drift"),
+  );
+  const enrollTimer = driftAnywhere ? setInterval(() => void enroll(), 3_600_000) : undefined;
   if (enrollTimer) {
     enrollTimer.unref();
     void enroll();

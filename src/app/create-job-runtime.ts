@@ -8,7 +8,7 @@ import { createRunners } from "../../runners/registry.js";
 import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import type { EnvConfig } from "../config/env-config.js";
 import { readConsoleEnv } from "../console/console-env.js";
-import { loadServerConfig } from "../config/server-config.js";
+import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
 import type { JobDeps } from "../jobs/job-deps.js";
 import { createOrphanWatch } from "../jobs/orphan-watch.js";
 import { recoverJobs } from "../jobs/recover-jobs.js";
@@ -68,7 +68,7 @@ export async function startJobRuntime(
   overrides: JobRuntimeOverrides = {},
   deliveriesFirst?: SharedArrayBuffer,
 ): Promise<JobRuntime> {
-  const config = loadServerConfig(env.serverConfigPath);
+  const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   const { log, logRedact } = createAppLogger(env, config);
   const consoleEnv = readConsoleEnv(process.env, env.dataDir);

@@ -9,26 +9,9 @@ import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
-import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h)$/, "a duration such as 90s, 30m or 2h")
-  .transform((s) => {
-    const m = /^(\d+)(ms|s|m|h)$/.exec(s);
-    const n = Number(m?.[1]);
-    const unit = m?.[2];
-    return unit === "ms" ? n : unit === "s" ? n * 1e3 : unit === "m" ? n * 60e3 : n * 3600e3;
-  })
-  // A zero timeout would kill every step the moment it starts.
-  .refine((ms) => ms > 0, "must be longer than 0");
-
-/** A size in bytes: `512Mi`, `4Gi`, `1G`, or a number of bytes. */
-const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const bytes = parseSize(v);
-  if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
-  return bytes ?? 0;
-});
+import { type RepoRule, repoEntrySchema } from "./repo-entries.js";
+import type { AtlantisRepos } from "./read-atlantis-repos.js";
+import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
 
 const repoProjectMatch = z.string().min(1).describe("REPO_GLOB or REPO_GLOB:PROJECT_GLOB");
 
@@ -66,76 +49,15 @@ const permissionRule = z.strictObject({
   approve_policies: principals.optional(),
 });
 
-/**
- * Atlantis' `policy_check` stage of a server workflow: `show` (Sluice always shows the plan) and
- * one `policy_check` step whose `extra_args` go to every `conftest test` run. Custom policy tools
- * (`run` steps here, Atlantis' `custom_policy_check`) are not supported.
- */
-const policyCheckStage = z.strictObject({
-  steps: z
-    .array(
-      z.union(
-        [
-          z.enum(["show", "policy_check"]),
-          z.strictObject({ policy_check: z.strictObject({ extra_args: z.array(z.string()).optional() }) }),
-        ],
-        {
-          error: "must be show or policy_check (with extra_args); custom policy check steps are not supported",
-        },
-      ),
-    )
-    .refine(
-      (steps) => steps.filter((s) => s === "policy_check" || typeof s === "object").length === 1,
-      "needs exactly one policy_check step",
-    ),
-});
-
-/** Who may `/approve_policies`: GitHub logins, and teams as `org/team-slug` or `team-slug` (the repo's owner). */
-const policyOwnersSchema = z
-  .object({
-    users: z.array(z.string().min(1)).default([]),
-    teams: z.array(z.string().regex(/^([A-Za-z0-9_.-]+\/)?[A-Za-z0-9_.-]+$/, "a team slug, or org/team-slug")).default([]),
-  })
-  .strict();
-
-/** Atlantis' `policies` block (repos.yaml): top-level owners approve every set, a set's owners only that set. */
-const policiesSchema = z
-  .object({
-    owners: policyOwnersSchema.default({ users: [], teams: [] }),
-    /** Approvals a failing set needs, unless the set says otherwise. */
-    approve_count: z.number().int().min(1).max(20).default(1),
-    /** Repos (globs over owner/name) whose plans are checked; empty = every repo (Atlantis' per-repo `policy_check`). */
-    repos: z.array(z.string().min(1)).default([]),
-    /** Default: `conftest` on PATH. */
-    conftest_binary: z.string().min(1).default("conftest"),
-    /** Atlantis downloads this version; Sluice downloads nothing and runs `conftest_binary`, so it is accepted and ignored. */
-    conftest_version: z.string().min(1).optional(),
-    policy_sets: z
-      .array(
-        z
-          .object({
-            name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only"),
-            /** An absolute directory of conftest (rego) policies on this server. */
-            path: z.string().refine((p) => p.startsWith("/"), "an absolute path on the Sluice server"),
-            /** Atlantis supports local policy dirs only; so does Sluice. */
-            source: z.literal("local"),
-            owners: policyOwnersSchema.optional(),
-            approve_count: z.number().int().min(1).max(20).optional(),
-            /** The pull request's author may not approve this set. */
-            prevent_self_approve: z.boolean().default(false),
-          })
-          .strict(),
-      )
-      .min(1, "at least one policy set")
-      .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, "policy set names must be unique"),
-  })
-  .strict();
-
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
   .object({
-    /** Repos Sluice acts on (globs over owner/name); empty = all repos the app is installed on. */
-    repos: z.array(z.string().min(1)).default([]),
+    /**
+     * Repos Sluice acts on (globs over owner/name; empty = all repos the app is installed on), and
+     * entries `{ id, <repository-level keys> }` whose settings win, key by key, for the
+     * repositories they match (the last matching entry wins; see repo-entries.ts).
+     */
+    repos: z.array(z.union([z.string().min(1), z.looseObject({ id: z.string() })])).default([]),
     /** Autoplan draft pull requests too. */
     autoplan_drafts: z.boolean().default(false),
     /** Plan pull requests whose head is in a fork (their code runs on this server at plan time). */
@@ -252,6 +174,14 @@ export const serverConfigSchema = z
     log_retention: duration.default(30 * 24 * 3600e3),
     /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
     policies: policiesSchema.optional(),
+    /** Whether `policies` check this repository's plans (Atlantis' `policy_check`); unset: `policies.repos` decides. */
+    policy_check: z.boolean().optional(),
+    /** Run in the PR's checkout (sandboxed) before the command's workflows; may generate the repo's config. */
+    pre_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Run in the PR's checkout (sandboxed) after the command's workflows. */
+    post_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Time limit of one workflow hook; the whole process group is killed after it. */
+    workflow_hook_timeout: duration.default(10 * 60e3),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
     /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
@@ -288,6 +218,14 @@ export const serverConfigSchema = z
 export type ServerConfig = z.output<typeof serverConfigSchema> & {
   /** `workflows`, normalized (steps split, defaults filled): what runners receive. */
   serverWorkflows: Record<string, Workflow>;
+  /** `repos`, as rules in their order (plain globs and entries), plus those of an Atlantis repos.yaml. */
+  repoRules: RepoRule[];
+  /** The file each top-level key was set in (keys left at their default are absent). */
+  keySources: Partial<Record<string, string>>;
+  /** Atlantis' repos.yaml (ATLANTIS_REPO_CONFIG), whose entries apply with Atlantis' meaning. */
+  atlantis?: AtlantisRepos;
+  /** Keys read and not supported, each with its file and line: named at start (log, /readyz, console). */
+  unsupported: string[];
 };
 
 export class ConfigError extends Error {
@@ -332,6 +270,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     }
   }
   const config = result.data;
+  const repoRules = readRepoEntries(config.repos, source, (i) => describeIssues(i, lineCounter));
   const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
   const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
   for (const [name, w] of Object.entries(config.workflows)) {
@@ -340,10 +279,11 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     if (w.policy_check && workflow)
       workflow.policyCheck = { extraArgs: typeof step === "object" ? (step.policy_check.extra_args ?? []) : [] };
   }
-  for (const [key, name] of [
-    ["default_workflow", config.default_workflow],
-    ...config.allowed_workflows.map((w) => ["allowed_workflows", w]),
-  ] as const) {
+  const named = (settings: Partial<Record<string, unknown>>, prefix: string) => [
+    ...(typeof settings.default_workflow === "string" ? [[`${prefix}default_workflow`, settings.default_workflow]] : []),
+    ...((settings.allowed_workflows as string[] | undefined) ?? []).map((w) => [`${prefix}allowed_workflows`, w]),
+  ];
+  for (const [key, name] of [...named(config, ""), ...repoRules.flatMap((r) => named(r.settings, `${r.origin}.`))]) {
     if (name !== undefined && !Object.hasOwn(serverWorkflows, name)) {
       throw new ConfigError(
         `${source}: ${key}: no server workflow named ${name} (defined: ${Object.keys(serverWorkflows).join(", ") || "none"})`,
@@ -351,7 +291,31 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     }
   }
   if (ctx.hasErrors()) throw new ConfigError(`${source}:\n${ctx.errors().join("\n")}`);
-  return { ...config, serverWorkflows };
+  const set = raw && typeof raw === "object" ? Object.keys(raw) : [];
+  return {
+    ...config,
+    serverWorkflows,
+    repoRules,
+    keySources: Object.fromEntries(set.map((k) => [k, source])),
+    unsupported: [],
+  };
+}
+
+/** Each `repos:` item as a rule; entries checked key by key against the top level's rules. */
+function readRepoEntries(repos: ServerConfig["repos"], source: string, describe: (issues: z.core.$ZodIssue[]) => string): RepoRule[] {
+  const entry = repoEntrySchema(serverConfigSchema.shape);
+  const issues: z.core.$ZodIssue[] = [];
+  const rules = repos.map((item, i): RepoRule => {
+    if (typeof item === "string") return { id: item, allows: true, origin: `repos[${i}]`, settings: {} };
+    const parsed = entry.safeParse(item);
+    if (!parsed.success) issues.push(...parsed.error.issues.map((x) => ({ ...x, path: ["repos", i, ...x.path] })));
+    const { id, ...settings } = (parsed.data ?? { id: "" }) as { id: string } & Record<string, unknown>;
+    const custom = settings.allow_custom_workflows;
+    if (typeof custom === "boolean") settings.allow_custom_workflows = custom ? ["**"] : [];
+    return { id, allows: true, origin: `repos[${i}]`, settings };
+  });
+  if (issues.length) throw new ConfigError(`${source}:\n${describe(issues)}`);
+  return rules;
 }
 
 export function loadServerConfig(path: string | undefined): ServerConfig {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { Explanation } from "../config/explain-settings.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Permission } from "../model/pull-request.js";
 import type { Store } from "../store/store.js";
@@ -17,7 +18,9 @@ export interface ConsoleDeps {
   /** Absent when GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET are not set: pages say how to set them. */
   signIn?: SignInPort;
   metrics: Metrics;
-  config: Pick<ServerConfig, "admins" | "log_retention">;
+  config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported">>;
+  /** A repository's effective server settings and their sources (the repo page), when the app gives it. */
+  explain?: (repo: string) => Explanation;
   /** Where PR links point: https://github.com, or the GitHub Enterprise host. */
   githubWebUrl: string;
   /** Tells the worker a job was enqueued (an unlock). */
@@ -63,7 +66,10 @@ export function createConsoleContext(deps: ConsoleDeps) {
   const baseUrl = (req: IncomingMessage) => deps.env.publicUrl ?? `http://${req.headers.host ?? "localhost"}`;
 
   function layout(viewer: Viewer | undefined, title: string, extra: Partial<LayoutData> = {}): LayoutData {
-    return viewer ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...extra } : { title, ...extra };
+    const unsupported = deps.config.unsupported?.length ? { unsupported: deps.config.unsupported } : {};
+    return viewer
+      ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...unsupported, ...extra }
+      : { title, ...extra };
   }
   const message = (
     res: ServerResponse,

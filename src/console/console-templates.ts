@@ -44,6 +44,8 @@ export interface LayoutData {
   pause?: { by: string; reason: string; at: string };
   flash?: string;
   script?: string;
+  /** Server config keys read and not supported (each with its file and line), for every signed-in page. */
+  unsupported?: string[];
 }
 
 /** A whole page: the named template inside the layout. Every value is HTML-escaped by Handlebars. */

@@ -9,6 +9,7 @@ import { SECURITY_HEADERS, sendJson } from "./http-replies.js";
 import { deliveriesPage, redeliver } from "./delivery-routes.js";
 import { audit, jobEvents, jobPage, locksPage, overview } from "./page-routes.js";
 import { callback, login, logout } from "./sign-in-routes.js";
+import { settingsPage } from "./settings-page.js";
 
 export type { ConsoleDeps } from "./console-context.js";
 
@@ -92,6 +93,7 @@ export function createConsole(deps: ConsoleDeps) {
             : undefined;
       if (path === "/pause") return method === "POST" ? page((v) => pause(ctx, req, res, v), "api") : undefined;
       if (path === "/logout") return method === "POST" ? page((v) => logout(ctx, req, res, v), "api") : undefined;
+      if (path === "/settings") return get ? page((v) => settingsPage(ctx, res, url, v)) : undefined;
       if (path === "/audit") return get ? page((v) => audit(ctx, res, url, v, "html")) : undefined;
       if (path === "/audit.csv") return get ? page((v) => audit(ctx, res, url, v, "csv"), "api") : undefined;
       if (path === "/audit.json") return get ? page((v) => audit(ctx, res, url, v, "json"), "api") : undefined;

@@ -1,4 +1,3 @@
-import picomatch from "picomatch";
 import { repoFullName } from "../model/repo.js";
 import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
@@ -6,8 +5,10 @@ import type { Delivery } from "./webhook-endpoint.js";
 
 export interface IngressOptions extends IngressSettings {
   store: Store;
-  /** Repo globs the server acts on; empty = every repo of the installation. */
-  repos: string[];
+  /** Whether the server acts on this repository (the `repos:` allowlist). */
+  allowed(fullName: string): boolean;
+  /** The settings of one repository (its `repos:` entries applied); default: the options' own. */
+  settingsFor?(fullName: string): IngressSettings;
   onJob: () => void;
   /** Metrics: a delivery (or replayed comment) seen before. */
   onDuplicate?: () => void;
@@ -16,16 +17,16 @@ export interface IngressOptions extends IngressSettings {
 
 /** Decides (pure), then persists the delivery and its job atomically, then wakes the worker. */
 export function createIngress(opts: IngressOptions) {
-  const allowed = opts.repos.length ? picomatch(opts.repos, { nocase: true }) : () => true;
   return async (delivery: Delivery): Promise<void> => {
-    const decision = eventToJob(delivery.name, delivery.payload, opts);
+    const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;
+    const decision = eventToJob(delivery.name, delivery.payload, (named && opts.settingsFor?.(named)) || opts);
     if ("ignore" in decision) {
       opts.log.debug({ deliveryId: delivery.id, event: delivery.name }, decision.ignore);
       return;
     }
     const { repo } = decision.job.target;
     const fullName = repoFullName(repo);
-    if (!allowed(fullName)) {
+    if (!opts.allowed(fullName)) {
       opts.log.info({ deliveryId: delivery.id, repo: fullName }, "repository is not in the server's allowlist: ignored");
       return;
     }

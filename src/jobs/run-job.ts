@@ -18,9 +18,14 @@ import { discardDriftIssuePlans } from "./drift/discard-drift-issue-plans.js";
 import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
 import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
+import { serverConfigFor } from "../config/server-config-for.js";
 
-/** Dispatches a job by kind. */
-export async function runJob(given: Job, deps: JobDeps): Promise<void> {
+/**
+ * Dispatches a job by kind, with the server config resolved for the job's repository (its
+ * `repos:` entries applied): every setting a job reads is that repository's.
+ */
+export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
+  const deps = { ...serverDeps, config: serverConfigFor(serverDeps.config, repoFullName(given.target.repo)).config };
   const job = await withPullRequest(given, deps);
   if (!job) return;
   const { repo, pr } = job.target;

@@ -32,6 +32,8 @@ import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { readCheckoutConfig } from "./read-checkout-config.js";
+import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
 import { trustedBase } from "./trusted-base.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
@@ -133,14 +135,27 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
+  const hookFacts = {
+    command: "plan",
+    pr,
+    repo,
+    user: spec.actor,
+    commentArgs: spec.command?.extraArgs ?? [],
+    projectName: spec.command?.filter.project,
+  };
+  const hooks = await runPreHooks({ deps, job, checkout, secrets, facts: hookFacts });
+  if (hooks.refusal) return done(publisher, hooks.refusal, true);
+  const hooked = hooks.ran > 0;
   const base = await trustedBase(deps, vcs, repo, pr);
   const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
-  if (!configs.head.ok) {
-    const { file, errors } = configs.head;
+  // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
+  const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;
+  if (!head.ok) {
+    const { file, errors } = head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
-  const config = configs.head.config;
+  const config = head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
   const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
 
@@ -167,7 +182,7 @@ async function planPullRequest(
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
-    enabled: settings.sparseCheckout,
+    enabled: settings.sparseCheckout && !hooked,
     customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     extraArgs: spec.command?.extraArgs,
   });
@@ -202,6 +217,8 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
+  const post = await runWorkflowHooks("post", { deps, job, checkout, secrets, facts: hookFacts });
+  if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
   // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
   const windows = projects.flatMap((p) => {
     const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());

@@ -1,0 +1,107 @@
+import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
+import { ruleMatches } from "./repo-entries.js";
+import { serverConfigFor } from "./server-config-for.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { ignoredSettings, repoSettings } from "./repo-settings.js";
+import type { ServerConfig } from "./server-config.js";
+
+/** One effective setting of a repository: its value, where it came from, and whether the repo's file may change it. */
+export interface ExplainedSetting {
+  key: RepoLevelKey;
+  value: unknown;
+  source: string;
+  /** The repository's own config (base branch) may set this over the server's value (`allowed_overrides`). */
+  repoMayOverride: boolean;
+}
+
+export interface Explanation {
+  repo: string;
+  allowed: boolean;
+  /** The `repos:` rules that admit the repository (empty and allowed: the server has no allowlist). */
+  allowedBy: string[];
+  settings: ExplainedSetting[];
+  /** With the repository's own config (its base branch's file): what it changes, and what it sets in vain. */
+  repoFile?: { source: string; overrides: { key: string; value: unknown; source: string }[]; ignored: string[] };
+}
+
+/** `allowed_overrides` names, by the server keys they let a repository's own config set. */
+const OVERRIDE_OF: Partial<Record<RepoLevelKey, string>> = {
+  apply_requirements: "apply_requirements",
+  approvals: "approvals",
+  apply_on: "apply_on",
+  automerge: "automerge",
+  default_workflow: "workflow",
+  apply_teams: "apply_teams",
+  drift: "drift",
+};
+
+/** Every repository-level setting of `fullName` as the server resolves it, and what its own config changes (pure). */
+export function explainSettings(config: ServerConfig, fullName: string, repoConfig?: RepoConfig): Explanation {
+  const { config: resolved, allowed, sources } = serverConfigFor(config, fullName);
+  const repoFile = repoConfig && repoConfig.source !== "none" ? explainRepoFile(resolved, fullName, repoConfig) : undefined;
+  const overrides = new Set<string>(resolved.allowed_overrides);
+  return {
+    repo: fullName,
+    allowed,
+    allowedBy: config.repoRules.filter((r) => r.allows && ruleMatches(r, fullName)).map((r) => `${r.origin} (${r.id})`),
+    settings: REPO_LEVEL_KEYS.map((key) => ({
+      key,
+      value: (resolved as Record<string, unknown>)[key],
+      source: sources[key],
+      repoMayOverride: OVERRIDE_OF[key] !== undefined && overrides.has(OVERRIDE_OF[key]),
+    })),
+    ...(repoFile ? { repoFile } : {}),
+  };
+}
+
+/** The values the repository's own config decides, through `repoSettings` (the same code the jobs use). */
+function explainRepoFile(resolved: ServerConfig, fullName: string, repoConfig: RepoConfig): NonNullable<Explanation["repoFile"]> {
+  const settings = repoSettings(resolved, fullName, repoConfig);
+  const from = `${repoConfig.source} (allowed_overrides)`;
+  const overrides: { key: string; value: unknown; source: string }[] = [];
+  const top: [string, unknown, unknown][] = [
+    ["apply_on", settings.applyOn, resolved.apply_on],
+    ["approvals", settings.approvals, resolved.approvals],
+    ["automerge", settings.automerge, resolved.automerge],
+    ["apply_teams", settings.applyTeams, resolved.apply_teams],
+  ];
+  for (const [key, value, server] of top) {
+    if (JSON.stringify(value) !== JSON.stringify(server)) overrides.push({ key, value, source: from });
+  }
+  for (const p of repoConfig.projects) {
+    const project = { ...p, runner: p.runner ?? "terraform" } as unknown as Parameters<typeof settings.requirementsFor>[0];
+    const requirements = settings.requirementsFor(project);
+    if (JSON.stringify(requirements) !== JSON.stringify(resolved.apply_requirements))
+      overrides.push({ key: `apply_requirements (project ${p.name})`, value: requirements, source: from });
+    const workflow = settings.workflowFor(project);
+    if (p.workflow)
+      overrides.push({
+        key: `workflow (project ${p.name})`,
+        value: workflow.refusal ? "refused" : p.workflow,
+        source: workflow.refusal ?? `${repoConfig.source}`,
+      });
+  }
+  return { source: repoConfig.source, overrides, ignored: ignoredSettings(resolved, repoConfig) };
+}
+
+const show = (v: unknown): string => (v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v));
+
+/** The explanation as the CLI prints it: one line per setting, its value and its source. */
+export function formatExplanation(e: Explanation): string {
+  const head = e.allowed
+    ? `${e.repo}: served (${e.allowedBy.length ? `repos: ${e.allowedBy.join(", ")}` : "no repos: allowlist, every installed repository"})`
+    : `${e.repo}: NOT served: it matches no plain glob or entry of repos:, so nothing runs for it`;
+  const width = Math.max(...e.settings.map((s) => s.key.length));
+  const lines = e.settings.map(
+    (s) =>
+      `  ${s.key.padEnd(width)}  ${show(s.value)}  ← ${s.source}${s.repoMayOverride ? "; the repository's own config may override it (allowed_overrides)" : ""}`,
+  );
+  const file = e.repoFile;
+  if (!file) return [head, ...lines].join("\n");
+  const own = [
+    `The repository's own config (${file.source}):`,
+    ...(file.overrides.length ? file.overrides.map((o) => `  ${o.key}  ${show(o.value)}  ← ${o.source}`) : ["  changes none of the above"]),
+    ...file.ignored.map((i) => `  ignored: ${i}`),
+  ];
+  return [head, ...lines, ...own].join("\n");
+}

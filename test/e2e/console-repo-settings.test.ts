@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatorAppEnv } from "../simulator/app-env.js";
+import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
+import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
+
+// The console's repo settings page: what `sluice config explain` prints, for a repo the viewer can read.
+let sim: Simulator;
+let app: AppProcess;
+
+async function signIn(base: string, login: string): Promise<string> {
+  const start = await fetch(`${base}/login`, { redirect: "manual" });
+  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  const authorize = new URL(start.headers.get("location") as string);
+  authorize.searchParams.set("login", login);
+  const back = await fetch(authorize, { redirect: "manual" });
+  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
+  expect(done.status).toBe(302);
+  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ webhookSecret: "s" });
+  const port = await freePort();
+  app = await startApp({
+    port,
+    serverConfig: 'apply_requirements: [approved]\nrepos:\n  - "acme/*"\n  - { id: "/^acme/sandbox-/", apply_requirements: [] }\n',
+    env: {
+      ...simulatorAppEnv(sim, "s"),
+      GITHUB_CLIENT_ID: sim.oauthClientId,
+      GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
+      SLUICE_SESSION_SECRET: "a-session-key-for-this-test-0123456789abcdef",
+      SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    },
+  });
+  sim.addUser("alice");
+  await sim.createRepo({ owner: "acme", name: "sandbox-1", files: { "README.md": "x" } });
+  await sim.createRepo({ owner: "acme", name: "secret", files: { "README.md": "x" } });
+  sim.setPermission("acme/sandbox-1", "alice", "read");
+}, 120_000);
+afterAll(async () => {
+  await app?.kill("SIGTERM");
+  await sim?.stop();
+  if (app) await removeDir(app.dataDir);
+});
+
+describe("console: /settings?repo=OWNER/NAME", () => {
+  it("shows each effective setting and its source to a reader of the repo, and nothing to others", async () => {
+    const cookie = await signIn(app.url, "alice");
+    const page = await fetch(`${app.url}/settings?repo=acme/sandbox-1`, { headers: { cookie } });
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    expect(html).toContain("Settings of acme/sandbox-1");
+    expect(html).toMatch(
+      /<code>apply_requirements<\/code><\/th>\s*<td><code>\[\]<\/code><\/td>\s*<td>repos\[1\] \(id: \/\^acme\/sandbox-\/\)/,
+    );
+    expect(html).toMatch(/<code>approvals<\/code><\/th>\s*<td><code>1<\/code><\/td>\s*<td>default/);
+    const hidden = await fetch(`${app.url}/settings?repo=acme/secret`, { headers: { cookie } });
+    expect(hidden.status).toBe(404);
+    expect(await hidden.text()).not.toContain("apply_requirements");
+  });
+});

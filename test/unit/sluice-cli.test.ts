@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/sluice.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const server = join(dir, "sluice.yaml");
+writeFileSync(
+  server,
+  'approvals: 1\napply_requirements: [approved, mergeable]\nallowed_overrides: [approvals]\nrepos:\n  - "acme/*"\n  - { id: "acme/prod-*", allowed_overrides: [approvals, apply_requirements] }\n',
+);
+const repoFile = join(dir, ".sluice.yaml");
+writeFileSync(
+  repoFile,
+  "version: 1\napprovals: 2\nautomerge: true\nprojects:\n  - name: net\n    dir: net\n    apply_requirements: [approved]\n",
+);
+
+function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runCli(
+    argv,
+    { SLUICE_SERVER_CONFIG: server },
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("sluice config explain --repo-config", () => {
+  it("shows what the repository's own file changes where the server lets it, and what it sets in vain", () => {
+    const web = cli("config", "explain", "acme/web", "--repo-config", repoFile);
+    expect(web.code, web.err).toBe(0);
+    expect(web.out).toContain("The repository's own config (.sluice.yaml):");
+    expect(web.out).toMatch(/approvals {2}2 {2}← \.sluice\.yaml \(allowed_overrides\)/);
+    // Not allowed for acme/web: the project's requirements stay the server's, and the file's automerge is named as ignored.
+    expect(web.out).not.toContain("apply_requirements (project net)");
+    expect(web.out).toContain("ignored: `automerge: true` in .sluice.yaml is ignored");
+
+    const prod = cli("config", "explain", "acme/prod-db", "--repo-config", repoFile);
+    expect(prod.out).toMatch(/apply_requirements \(project net\) {2}\["approved"\] {2}← \.sluice\.yaml/);
+  });
+
+  it("a repo file that is invalid or missing: exit code 2 with the reason", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "version: 1\nprojects: nope\n");
+    const r = cli("config", "explain", "acme/web", "--repo-config", bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("is invalid");
+    const missing = cli("config", "explain", "acme/web", "--repo-config", join(dir, "none.yaml"));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("ENOENT");
+    expect(cli("config", "explain", "acme/web", "--repo-config").code).toBe(2);
+  });
+});
