@@ -1,13 +1,30 @@
+import { resolveFrom } from "../../src/util/repo-path.js";
+import { changedReasons } from "../kustomize/kustomize-closure.js";
 import type { ProjectDetector } from "../runner.js";
 import { detectHelmProjects } from "./detect-helm-projects.js";
 
-const under = (dir: string, file: string) => dir === "." || file === dir || file.startsWith(`${dir}/`);
-
-/** A dir with `Chart.yaml`; touched by any change under it. */
+/**
+ * A dir with `Chart.yaml`; touched by any change under it (templates, values, vendored
+ * dependencies under `charts/`). A configured chart also follows its values files wherever they
+ * are (`values: [../../clusters/prod/app.yaml]`).
+ */
 export const helmDetector: ProjectDetector = {
   kind: "helm",
   detect(tree, changedFiles) {
     const projects = detectHelmProjects(tree.files);
-    return { projects, affected: projects.filter((p) => changedFiles.some((f) => under(p.dir, f))) };
+    const why = new Map<string, string[]>();
+    for (const p of projects) {
+      const reasons = changedReasons(p.dir, new Set([p.dir]), changedFiles);
+      if (reasons.length > 0) why.set(p.name, reasons);
+    }
+    return { projects, affected: projects.filter((p) => why.has(p.name)), why };
+  },
+  follow(project, _tree, changedFiles) {
+    const paths = new Set([project.dir]);
+    for (const file of project.helm?.values ?? []) {
+      const path = resolveFrom(project.dir, file);
+      if (path !== undefined) paths.add(path);
+    }
+    return changedReasons(project.dir, paths, changedFiles, () => "a values file of the chart");
   },
 };

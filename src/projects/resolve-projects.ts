@@ -13,6 +13,12 @@ export interface ResolvedProjects {
   all: Project[];
   /** Those the change touches (autoplan), sorted by dir. */
   affected: Project[];
+  /**
+   * Per affected project's name, the changed files that touch what it renders, one line each,
+   * where a tool's detector knows them (Helm, Kustomize). A project matched only by its
+   * `when_modified` globs has no entry.
+   */
+  why: Map<string, string[]>;
 }
 
 export function toProject(p: ProjectConfig): Project {
@@ -39,20 +45,36 @@ export function resolveProjects(
   const free = (p: Project) => !claimed.has(p.dir) && !ignored(p.dir);
 
   const affected = new Map<string, Project>();
+  const why = new Map<string, string[]>();
   for (const p of projectsForChanges(config, changedFiles)) affected.set(p.name, toProject(p));
+
+  const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
+  // A configured project follows what it renders too (bases outside its dir, values files elsewhere).
+  for (const p of config.projects) {
+    const follow = p.autoplan.enabled ? detectors.find((d) => d.kind === p.runner)?.follow : undefined;
+    const reasons = follow?.(toProject(p), tree, changed) ?? [];
+    if (reasons.length === 0) continue;
+    if (!affected.has(p.name)) affected.set(p.name, toProject(p));
+    why.set(p.name, reasons);
+  }
 
   const discovered: Project[] = [];
   if (config.autodiscover.enabled) {
-    const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
     for (const detector of detectors) {
       const found = detector.detect(tree, changed);
       discovered.push(...found.projects.filter(free));
-      for (const p of found.affected) if (free(p)) affected.set(p.name, p);
+      for (const p of found.affected) {
+        if (!free(p)) continue;
+        affected.set(p.name, p);
+        const reasons = found.why?.get(p.name);
+        if (reasons) why.set(p.name, reasons);
+      }
     }
   }
   const all = [...configured, ...discovered.sort((a, b) => compareStrings(a.dir, b.dir))];
   return {
     all,
     affected: [...affected.values()].sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace)),
+    why,
   };
 }

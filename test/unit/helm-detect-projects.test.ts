@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectHelmProjects } from "../../runners/helm/detect-helm-projects.js";
+import { helmDetector } from "../../runners/helm/helm-detector.js";
 
 describe("detectHelmProjects", () => {
   it("finds chart dirs, not subcharts, not ignored dirs", () => {
@@ -21,5 +22,25 @@ describe("detectHelmProjects", () => {
 
   it("a chart at the repo root owns every chart below it", () => {
     expect(detectHelmProjects(["Chart.yaml", "charts/sub/Chart.yaml"]).map((p) => p.dir)).toEqual(["."]);
+  });
+});
+
+describe("helmDetector.follow", () => {
+  it("a configured chart follows its values files wherever they are", () => {
+    const tree = { files: [], tfSources: new Map(), kustomizeRefs: new Map() };
+    const project = {
+      name: "ksm",
+      dir: "charts/ksm",
+      workspace: "default",
+      runner: "helm" as const,
+      helm: { values: ["../../clusters/prod/ksm.yaml"] },
+    };
+    expect(helmDetector.follow?.(project, tree, ["clusters/prod/ksm.yaml"])).toEqual([
+      "`clusters/prod/ksm.yaml` changed (a values file of the chart)",
+    ]);
+    expect(helmDetector.follow?.(project, tree, ["charts/ksm/charts/dep/values.yaml"])).toEqual([
+      "`charts/ksm/charts/dep/values.yaml` changed",
+    ]);
+    expect(helmDetector.follow?.(project, tree, ["clusters/staging/ksm.yaml"])).toEqual([]);
   });
 });
