@@ -74,18 +74,11 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
 /** A tool's projects in a repository, and those a change touches (pure over the tree). */
 export interface ProjectDetector {
   kind: RunnerKind;
-  detect(
-    tree: ProjectTree,
-    changedFiles: readonly string[],
-  ): {
-    projects: Project[];
-    affected: Project[];
-    /** Per affected project's name: which changed files touch it, one line each. */
-    why?: ReadonlyMap<string, string[]>;
-  };
+  /** Affected projects carry `why` where the detector knows which file touches them. */
+  detect(tree: ProjectTree, changedFiles: readonly string[]): { projects: Project[]; affected: Project[] };
   /**
    * A configured project of this kind: why a change touches what it renders (the files it reads
-   * wherever they are), one line each; empty when it does not. Its `when_modified` globs are
+   * wherever they are), one line each starting with the file in backticks; empty when it does not. Its `when_modified` globs are
    * matched besides, so a configured project is planned at least when an autodiscovered one is.
    */
   follow?(project: Project, tree: ProjectTree, changedFiles: readonly string[]): string[];

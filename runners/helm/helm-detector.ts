@@ -1,3 +1,4 @@
+import type { Project } from "../../src/model/project.js";
 import { resolveFrom } from "../../src/util/repo-path.js";
 import { changedReasons } from "../kustomize/kustomize-closure.js";
 import type { ProjectDetector } from "../runner.js";
@@ -12,12 +13,12 @@ export const helmDetector: ProjectDetector = {
   kind: "helm",
   detect(tree, changedFiles) {
     const projects = detectHelmProjects(tree.files);
-    const why = new Map<string, string[]>();
+    const affected: Project[] = [];
     for (const p of projects) {
-      const reasons = changedReasons(p.dir, new Set([p.dir]), changedFiles);
-      if (reasons.length > 0) why.set(p.name, reasons);
+      const why = changedReasons(p.dir, new Set([p.dir]), changedFiles);
+      if (why.length > 0) affected.push({ ...p, why });
     }
-    return { projects, affected: projects.filter((p) => why.has(p.name)), why };
+    return { projects, affected };
   },
   follow(project, _tree, changedFiles) {
     const paths = new Set([project.dir]);

@@ -13,12 +13,12 @@ export function kustomizeClosure(dir: string, refs: ReadonlyMap<string, readonly
 
 const under = (dir: string, file: string) => dir === "." || file === dir || file.startsWith(`${dir}/`);
 
-/** How many changed files a reason names before "and N more". */
-const LISTED = 3;
+/** How many changed files the reasons name before "N more changed files". */
+const LISTED = 4;
 
 /**
  * The reasons, one per changed file (at most a few, then a count), that a project reading
- * `paths` is touched: `` `base/deployment.yaml` changed (rendered through `base`) ``.
+ * `paths` is touched: `` `base/deployment.yaml`, rendered through `base` ``.
  * Empty when no changed file lies in `paths`.
  */
 export function changedReasons(
@@ -31,8 +31,9 @@ export function changedReasons(
   for (const file of changedFiles) {
     const via = under(own, file) ? own : [...paths].find((p) => under(p, file));
     if (via === undefined) continue;
-    hits.push(via === own ? `\`${file}\` changed` : `\`${file}\` changed (${how(via)})`);
+    hits.push(via === own ? `\`${file}\`` : `\`${file}\`, ${how(via)}`);
   }
   if (hits.length <= LISTED) return hits;
-  return [...hits.slice(0, LISTED), `and ${hits.length - LISTED} more changed files it renders`];
+  const more = hits.length - LISTED;
+  return [...hits.slice(0, LISTED), `${more} more changed ${more === 1 ? "file" : "files"}`];
 }

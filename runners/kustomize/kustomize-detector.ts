@@ -1,3 +1,4 @@
+import type { Project } from "../../src/model/project.js";
 import type { ProjectDetector } from "../runner.js";
 import { detectKustomizeProjects } from "./detect-kustomize-projects.js";
 import { changedReasons, kustomizeClosure } from "./kustomize-closure.js";
@@ -11,12 +12,12 @@ export const kustomizeDetector: ProjectDetector = {
   kind: "kustomize",
   detect(tree, changedFiles) {
     const kz = detectKustomizeProjects({ files: tree.files, refs: tree.kustomizeRefs });
-    const why = new Map<string, string[]>();
+    const affected: Project[] = [];
     for (const p of kz.projects) {
-      const reasons = changedReasons(p.dir, kustomizeClosure(p.dir, tree.kustomizeRefs), changedFiles);
-      if (reasons.length > 0) why.set(p.name, reasons);
+      const why = changedReasons(p.dir, kustomizeClosure(p.dir, tree.kustomizeRefs), changedFiles);
+      if (why.length > 0) affected.push({ ...p, why });
     }
-    return { projects: kz.projects, affected: kz.projects.filter((p) => why.has(p.name)), why };
+    return { projects: kz.projects, affected };
   },
   follow(project, tree, changedFiles) {
     return changedReasons(project.dir, kustomizeClosure(project.dir, tree.kustomizeRefs), changedFiles);

@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
 import type { ProjectDetector } from "../../runners/runner.js";
-import { projectsForChanges } from "../config/repo/match-when-modified.js";
+import { projectsForChanges, whenModifiedReasons } from "../config/repo/match-when-modified.js";
 import type { Project } from "../model/project.js";
 import type { ProjectTree } from "../model/project-tree.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
@@ -13,12 +13,6 @@ export interface ResolvedProjects {
   all: Project[];
   /** Those the change touches (autoplan), sorted by dir. */
   affected: Project[];
-  /**
-   * Per affected project's name, the changed files that touch what it renders, one line each,
-   * where a tool's detector knows them (Helm, Kustomize). A project matched only by its
-   * `when_modified` globs has no entry.
-   */
-  why: Map<string, string[]>;
 }
 
 export function toProject(p: ProjectConfig): Project {
@@ -45,8 +39,8 @@ export function resolveProjects(
   const free = (p: Project) => !claimed.has(p.dir) && !ignored(p.dir);
 
   const affected = new Map<string, Project>();
-  const why = new Map<string, string[]>();
-  for (const p of projectsForChanges(config, changedFiles)) affected.set(p.name, toProject(p));
+  for (const p of projectsForChanges(config, changedFiles))
+    affected.set(p.name, { ...toProject(p), why: whenModifiedReasons(p, changedFiles) });
 
   const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
   // A configured project follows what it renders too (bases outside its dir, values files elsewhere).
@@ -54,8 +48,11 @@ export function resolveProjects(
     const follow = p.autoplan.enabled ? detectors.find((d) => d.kind === p.runner)?.follow : undefined;
     const reasons = follow?.(toProject(p), tree, changed) ?? [];
     if (reasons.length === 0) continue;
-    if (!affected.has(p.name)) affected.set(p.name, toProject(p));
-    why.set(p.name, reasons);
+    const known = affected.get(p.name);
+    const said = known?.why ?? [];
+    // A file its when_modified matched already is named once.
+    const added = reasons.filter((r) => !said.some((w) => w.startsWith(r.slice(0, r.indexOf("`", 1) + 1))));
+    affected.set(p.name, { ...(known ?? toProject(p)), why: [...said, ...added] });
   }
 
   const discovered: Project[] = [];
@@ -63,18 +60,12 @@ export function resolveProjects(
     for (const detector of detectors) {
       const found = detector.detect(tree, changed);
       discovered.push(...found.projects.filter(free));
-      for (const p of found.affected) {
-        if (!free(p)) continue;
-        affected.set(p.name, p);
-        const reasons = found.why?.get(p.name);
-        if (reasons) why.set(p.name, reasons);
-      }
+      for (const p of found.affected) if (free(p)) affected.set(p.name, p);
     }
   }
   const all = [...configured, ...discovered.sort((a, b) => compareStrings(a.dir, b.dir))];
   return {
     all,
     affected: [...affected.values()].sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.workspace, b.workspace)),
-    why,
   };
 }

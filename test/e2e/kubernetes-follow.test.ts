@@ -66,6 +66,7 @@ describe("projects follow what they render", () => {
     // The diff kubectl kustomize gives for each overlay: the image line, once per overlay.
     expect(body.match(/-\s+image: ghcr\.io\/example\/shop:1\.0\.0/g)).toHaveLength(2);
     expect(body.match(/\+\s+image: ghcr\.io\/example\/shop:1\.1\.0/g)).toHaveLength(2);
+    expect(body.match(/why: `k8s\/base\/deployment\.yaml`, rendered through `k8s\/base`/g)).toHaveLength(2);
   });
 
   it("declared overlays are planned when a component they use changes", async () => {

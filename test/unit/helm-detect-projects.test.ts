@@ -36,11 +36,9 @@ describe("helmDetector.follow", () => {
       helm: { values: ["../../clusters/prod/ksm.yaml"] },
     };
     expect(helmDetector.follow?.(project, tree, ["clusters/prod/ksm.yaml"])).toEqual([
-      "`clusters/prod/ksm.yaml` changed (a values file of the chart)",
+      "`clusters/prod/ksm.yaml`, a values file of the chart",
     ]);
-    expect(helmDetector.follow?.(project, tree, ["charts/ksm/charts/dep/values.yaml"])).toEqual([
-      "`charts/ksm/charts/dep/values.yaml` changed",
-    ]);
+    expect(helmDetector.follow?.(project, tree, ["charts/ksm/charts/dep/values.yaml"])).toEqual(["`charts/ksm/charts/dep/values.yaml`"]);
     expect(helmDetector.follow?.(project, tree, ["clusters/staging/ksm.yaml"])).toEqual([]);
   });
 });

@@ -110,15 +110,16 @@ describe("kustomizeDetector", () => {
     const found = kustomizeDetector.detect(tree, ["apps/guestbook/service.yaml", "k8s/base/deployment.yaml"]);
     expect(found.projects.map((p) => p.dir)).toEqual(["apps/guestbook", "apps/guestbook-prod", "k8s/overlays/prod"]);
     expect(found.affected.map((p) => p.dir)).toEqual(["apps/guestbook", "apps/guestbook-prod", "k8s/overlays/prod"]);
-    expect(found.why?.get("apps/guestbook")).toEqual(["`apps/guestbook/service.yaml` changed"]);
-    expect(found.why?.get("apps/guestbook-prod")).toEqual(["`apps/guestbook/service.yaml` changed (rendered through `apps/guestbook`)"]);
-    expect(found.why?.get("k8s/overlays/prod")).toEqual(["`k8s/base/deployment.yaml` changed (rendered through `k8s/base`)"]);
+    const why = new Map(found.affected.map((p) => [p.name, p.why]));
+    expect(why.get("apps/guestbook")).toEqual(["`apps/guestbook/service.yaml`"]);
+    expect(why.get("apps/guestbook-prod")).toEqual(["`apps/guestbook/service.yaml`, rendered through `apps/guestbook`"]);
+    expect(why.get("k8s/overlays/prod")).toEqual(["`k8s/base/deployment.yaml`, rendered through `k8s/base`"]);
   });
 
   it("a declared project follows the same closure", () => {
     const project = { name: "prod", dir: "k8s/overlays/prod", workspace: "default", runner: "kustomize" as const };
     expect(kustomizeDetector.follow?.(project, tree, ["k8s/base/deployment.yaml"])).toEqual([
-      "`k8s/base/deployment.yaml` changed (rendered through `k8s/base`)",
+      "`k8s/base/deployment.yaml`, rendered through `k8s/base`",
     ]);
     expect(kustomizeDetector.follow?.(project, tree, ["apps/guestbook/service.yaml"])).toEqual([]);
   });

@@ -67,6 +67,28 @@ export function projectsForChanges(config: RepoConfig, changedFiles: string[]): 
   });
 }
 
+/**
+ * Why `projectsForChanges` picked a project: the changed files its `when_modified` matches (at
+ * most `limit`, then the count of the rest), each with the pattern that matched it last.
+ */
+export function whenModifiedReasons(project: ProjectConfig, changedFiles: readonly string[], limit = 4): string[] {
+  const compiled = compileProject(project);
+  const reasons: string[] = [];
+  let more = 0;
+  for (const file of prepareFiles(changedFiles)) {
+    let decided: CompiledPattern | undefined;
+    for (const p of compiled.patterns) {
+      if (p.exclude !== (decided !== undefined)) continue;
+      if (matches(p, file)) decided = p.exclude ? undefined : p;
+    }
+    if (decided === undefined) continue;
+    if (reasons.length >= limit) more++;
+    else reasons.push(`\`${file}\`, matches when_modified \`${decided.key}\``);
+  }
+  if (more > 0) reasons.push(`${more} more changed ${more === 1 ? "file" : "files"}`);
+  return reasons;
+}
+
 /** Per file, the last pattern that matches decides (moby's PatternMatcher, which Atlantis uses). */
 function matchWithExclusions(patterns: readonly CompiledPattern[], files: readonly string[]): boolean {
   const candidates = new Set<number>();
