@@ -37,6 +37,23 @@ export async function chartDependencies(chartDir: string, root = chartDir): Prom
 }
 
 /**
+ * The `file://` dependencies of a Chart.yaml's text, as paths relative to the chart dir; broken
+ * YAML gives none (helm reports it when the chart is planned).
+ */
+export function localChartDependencies(chartYaml: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parse(chartYaml, { maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  const list = isRecord(doc) && Array.isArray(doc.dependencies) ? doc.dependencies : [];
+  return list.flatMap((d) =>
+    isRecord(d) && typeof d.repository === "string" && d.repository.startsWith("file://") ? [d.repository.slice("file://".length)] : [],
+  );
+}
+
+/**
  * True when a declared dependency is not under `charts/` (unpacked dir or `<name>-<version>.tgz`):
  * then `helm dependency build` must fetch it. Vendored charts need no network.
  */
