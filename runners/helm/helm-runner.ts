@@ -8,13 +8,14 @@ import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
 import { renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
-import { chartAt, writeSecretSet } from "./chart-location.js";
+import { canarySecretSet } from "./canary-secrets.js";
+import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
 import { helmBinary } from "./helm-binary.js";
 import { helmLiveDiff } from "./helm-live-diff.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { renderChart } from "./render-chart.js";
+import { type RenderChartInput, renderChart } from "./render-chart.js";
 
 export interface HelmRunnerSettings {
   /** Default: `.tools/bin/helm` when present, else `helm` on PATH. */
@@ -80,6 +81,8 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     if (!headYaml.ok) return fail(headYaml);
     const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
     if (baseYaml && !baseYaml.ok) return fail(baseYaml);
+    const canary = await renderCanaries({ ...common, head, base, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
+    if (canary && !canary.ok) return fail(canary);
 
     // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
     const hashing = { key: randomBytes(32).toString("hex") };
@@ -90,6 +93,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       ignore: s.ignore,
       tool: "helm",
       hashing,
+      canary: canary?.renders,
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
@@ -110,4 +114,39 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
   } finally {
     await rm(secretDir, { recursive: true, force: true });
   }
+}
+
+type CanaryInput = Omit<RenderChartInput, "chart" | "side" | "setFiles"> & {
+  head: ChartLocation;
+  base: ChartLocation | undefined;
+  secretSet: Record<string, string>;
+  /** A private dir for the canary files. */
+  dir: string;
+};
+
+/**
+ * Both sides rendered again with every server-held secret replaced by a random canary, so the
+ * plan can tell which fields derive from a secret. None when the project uses no secret.
+ */
+async function renderCanaries(
+  i: CanaryInput,
+  exec: Exec,
+): Promise<
+  { ok: true; renders: { head: string; base?: string } } | { ok: false; failedStep: string; message: string; output: string } | undefined
+> {
+  if (Object.keys(i.secretSet).length === 0) return undefined;
+  const canaryDir = await mkdtemp(join(i.dir, "canary-"));
+  const setFiles = await writeSecretSet(canaryDir, canarySecretSet(i.secretSet));
+  const unsafe = (r: { ok: false; failedStep: string; message: string; output: string }) => ({
+    ok: false as const,
+    failedStep: r.failedStep.replace("template", "template with placeholder secrets"),
+    message: `${r.message}\nSluice renders the chart a second time with a random placeholder for each server-held secret (\`secret_set\`), to find the fields derived from them; that render failed, so nothing of this plan is shown.`,
+    output: r.output,
+  });
+  const head = await renderChart({ ...i, chart: i.head, side: "head", setFiles }, exec);
+  if (!head.ok) return unsafe(head);
+  if (!i.base) return { ok: true, renders: { head: head.yaml } };
+  const base = await renderChart({ ...i, chart: i.base, side: "base", setFiles }, exec);
+  if (!base.ok) return unsafe(base);
+  return { ok: true, renders: { head: head.yaml, base: base.yaml } };
 }

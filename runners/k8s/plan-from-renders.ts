@@ -2,6 +2,7 @@ import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { diffObjects, type ObjectDiff } from "./diff-objects.js";
 import type { SecretHashing } from "./hash-secret-values.js";
 import { invalidIgnorePath } from "./ignore-paths.js";
+import { maskSecretDerived } from "./mask-secret-derived.js";
 import { type K8sObject, objectKey } from "./k8s-object.js";
 import { parseManifests } from "./parse-manifests.js";
 import { renderObjectChanges } from "./render-object-changes.js";
@@ -16,6 +17,11 @@ export interface RendersInput {
   /** Tool name for the text ("helm", "kustomize"). */
   tool: string;
   hashing: SecretHashing;
+  /**
+   * The same renders with every server-held secret replaced by a random canary: fields that
+   * differ depend on a secret and are shown as keyed digests (mask-secret-derived.ts).
+   */
+  canary?: { base?: string; head: string };
 }
 
 export type RendersPlan =
@@ -44,6 +50,15 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   if (problems.length > 0) {
     return { ok: false, failedStep: "parse", message: `the ${input.tool} output is not a valid manifest stream:\n${problems.join("\n")}` };
   }
+  const derived = new Set<string>();
+  if (input.canary) {
+    const canaryHead = parseManifests(input.canary.head, input.defaultNamespace, input.hashing);
+    for (const note of maskSecretDerived(head.objects, canaryHead.objects, input.hashing)) derived.add(note);
+    if (base && input.canary.base !== undefined) {
+      const canaryBase = parseManifests(input.canary.base, input.defaultNamespace, input.hashing);
+      for (const note of maskSecretDerived(base.objects, canaryBase.objects, input.hashing)) derived.add(note);
+    }
+  }
   const diff = diffObjects(base?.objects ?? [], head.objects, { ignore: input.ignore });
   const deletedKeys = new Set(diff.changes.filter((c) => c.action === "delete").map((c) => c.key));
   const summary = summarizeObjectChanges(diff.changes);
@@ -51,9 +66,16 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   return {
     ok: true,
     summary,
-    output: renderObjectChanges(diff, input.tool),
+    output: renderObjectChanges(diff, input.tool) + derivedNote([...derived]),
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,
   };
+}
+
+/** Names each field shown as a digest because its value derives from a server-held secret. */
+function derivedNote(fields: readonly string[]): string {
+  if (fields.length === 0) return "";
+  const list = fields.map((f) => `- ${f}`).join("\n");
+  return `\nShown as keyed digests, because their values derive from a server-held secret (a guess cannot be checked against them):\n${list}\n`;
 }
