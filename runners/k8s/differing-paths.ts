@@ -42,7 +42,7 @@ function walk(x: unknown, y: unknown, at: ConcretePath, found: (path: ConcretePa
     return;
   }
   if (Array.isArray(x) && Array.isArray(y) && x.length === y.length) {
-    x.forEach((item, i) => walk(item, y[i], [...at, i], found));
+    for (const [i, item] of x.entries()) walk(item, y[i], [...at, i], found);
     return;
   }
   if (canonicalYaml(x) !== canonicalYaml(y)) found(at);
