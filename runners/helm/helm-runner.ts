@@ -81,6 +81,8 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     if (!headYaml.ok) return fail(headYaml);
     const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
     if (baseYaml && !baseYaml.ok) return fail(baseYaml);
+    // The same input again: what differs is regenerated on every render (a generated certificate), not a change.
+    const baseAgain = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
     const canary = await renderCanaries({ ...common, head, base, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
     if (canary && !canary.ok) return fail(canary);
 
@@ -94,6 +96,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       tool: "helm",
       hashing,
       canary: canary?.renders,
+      baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));

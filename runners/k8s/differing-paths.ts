@@ -9,9 +9,13 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * Where two renders of one project differ, per object key: the deepest paths whose values are not
  * equal (a key present on one side only, a list whose length differs, a different leaf). An
  * object rendered on one side only differs as a whole: path `[]`. A core Secret's `data` and
- * `stringData` are left out: they are keyed digests already.
+ * `stringData` (keyed digests already) are left out unless `secretValues` is set.
  */
-export function differingPaths(a: readonly K8sObject[], b: readonly K8sObject[]): Map<string, ConcretePath[]> {
+export function differingPaths(
+  a: readonly K8sObject[],
+  b: readonly K8sObject[],
+  opts: { secretValues?: boolean } = {},
+): Map<string, ConcretePath[]> {
   const other = new Map(b.map((o) => [objectKey(o), o]));
   const out = new Map<string, ConcretePath[]>();
   const add = (key: string, path: ConcretePath) => out.set(key, [...(out.get(key) ?? []), path]);
@@ -23,7 +27,7 @@ export function differingPaths(a: readonly K8sObject[], b: readonly K8sObject[])
       add(key, []);
       continue;
     }
-    const secret = o.kind === "Secret" && apiGroup(o.apiVersion) === "";
+    const secret = opts.secretValues !== true && o.kind === "Secret" && apiGroup(o.apiVersion) === "";
     walk(o.body, twin.body, [], (path) => {
       if (secret && (path[0] === "data" || path[0] === "stringData")) return;
       add(key, path);

@@ -74,6 +74,8 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   if (!headYaml.ok) return fail(headYaml.failedStep, headYaml.message, headYaml.output);
   const baseYaml = baseDir ? await render("base", baseDir) : undefined;
   if (baseYaml && !baseYaml.ok) return fail(baseYaml.failedStep, baseYaml.message, baseYaml.output);
+  // The same input again: what differs is regenerated on every render (a generator plugin), not a change.
+  const baseAgain = baseDir ? await render("base", baseDir) : undefined;
 
   // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
   const hashing = { key: randomBytes(32).toString("hex") };
@@ -84,6 +86,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     ignore,
     tool: "kustomize",
     hashing,
+    baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
   });
   if (!planned.ok) return fail(planned.failedStep, planned.message);
 
