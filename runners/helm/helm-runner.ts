@@ -52,7 +52,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     const message = "helm projects take no extra arguments; set values in the repo config (`values`, `set`)";
     return fail({ failedStep: "arguments", message });
   }
-  const invalid = invalidIgnorePath(s.ignore);
+  const invalid = s.problem ?? invalidIgnorePath(s.ignore);
   if (invalid) return fail({ failedStep: "config", message: invalid });
   const head = await chartAt(req.checkoutDir, project.dir, s.values, false);
   if (!head) return fail({ failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` });
@@ -70,6 +70,8 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       bin,
       release: s.release,
       namespace: s.namespace,
+      apiVersions: s.apiVersions,
+      kubeVersion: s.kubeVersion,
       set: s.set,
       setFiles: await writeSecretSet(secretDir, req.secretSet ?? {}),
       env: { ...req.env, ...helmEnv(req.dataDir) },

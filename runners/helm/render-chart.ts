@@ -10,6 +10,8 @@ export interface RenderChartInput {
   chart: ChartLocation;
   release: string;
   namespace: string;
+  apiVersions?: string[];
+  kubeVersion?: string;
   set: Record<string, string | number | boolean>;
   setFiles: Record<string, string>;
   /** "base" / "head", for messages. */
@@ -52,6 +54,17 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
 }
 
 /** A located chart with its release and values, as helm's argv builders take it. */
-export function chartInput(i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles">): HelmChartInput {
-  return { release: i.release, namespace: i.namespace, values: i.chart.values, set: i.set, setFiles: i.setFiles, chartDir: i.chart.dir };
+export function chartInput(
+  i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles" | "apiVersions" | "kubeVersion">,
+): HelmChartInput {
+  return {
+    release: i.release,
+    namespace: i.namespace,
+    values: i.chart.values,
+    set: i.set,
+    setFiles: i.setFiles,
+    chartDir: i.chart.dir,
+    apiVersions: i.apiVersions,
+    kubeVersion: i.kubeVersion,
+  };
 }

@@ -1,4 +1,5 @@
 import type { SecretHashing } from "./hash-secret-values.js";
+import type { IgnoreRule } from "./ignore-differences.js";
 import { createRedactor } from "../../src/util/redact.js";
 import type { ExecResult } from "../exec.js";
 import type { ObjectDiff } from "./diff-objects.js";
@@ -30,7 +31,7 @@ export interface LiveDiffCommon {
   env: Record<string, string>;
   /** The step timeout; the live diff takes at most LIVE_DIFF_TIMEOUT_MS of it. */
   timeoutMs: number;
-  ignore: string[];
+  ignore: readonly IgnoreRule[];
   /** The plan's key, so a Secret's marker here matches the one in the render diff. */
   hashing: SecretHashing;
   redact: (text: string) => string;

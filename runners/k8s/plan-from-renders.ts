@@ -2,6 +2,7 @@ import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { diffObjects, type ObjectDiff } from "./diff-objects.js";
 import type { SecretHashing } from "./hash-secret-values.js";
 import { differingPaths, formatPath } from "./differing-paths.js";
+import type { IgnoreRule } from "./ignore-differences.js";
 import { type ConcretePath, invalidIgnorePath, removeAt } from "./ignore-paths.js";
 import { maskSecretDerived } from "./mask-secret-derived.js";
 import { type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
@@ -14,7 +15,7 @@ export interface RendersInput {
   base: string | undefined;
   head: string;
   defaultNamespace: string;
-  ignore: string[];
+  ignore: readonly IgnoreRule[];
   /** Tool name for the text ("helm", "kustomize"). */
   tool: string;
   hashing: SecretHashing;

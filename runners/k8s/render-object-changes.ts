@@ -23,6 +23,11 @@ export function objectChangeBlocks(diff: ObjectDiff): string[] {
     const note = c.hiddenChanges > 0 ? ` (${c.hiddenChanges} ignored field${c.hiddenChanges === 1 ? "" : "s"} also changed)` : "";
     parts.push(`# ${VERB[c.action]} ${c.address}${note}\n${c.diff.trimEnd()}`);
   }
-  if (diff.hidden > 0) parts.push(`${diff.hidden} change${diff.hidden === 1 ? "" : "s"} hidden by ignore rules`);
+  if (diff.hidden > 0) {
+    const paths = Object.entries(diff.hiddenPaths ?? {}).map(([path, n]) => `\`${path}\` (${n} object${n === 1 ? "" : "s"})`);
+    parts.push(
+      `${diff.hidden} change${diff.hidden === 1 ? "" : "s"} hidden by ignore rules${paths.length > 0 ? `: ${paths.join(", ")}` : ""}`,
+    );
+  }
   return parts;
 }

@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
@@ -45,7 +46,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   });
   const project = req.project as KustomizeProject;
   const namespace = project.kustomize?.namespace ?? "default";
-  const ignore = project.kustomize?.ignore ?? [];
+  const rules = ignoreDifferenceRules(project.kustomize?.ignoreDifferences ?? []);
+  if (!rules.ok) return fail("config", rules.reason);
+  const ignore = [...(project.kustomize?.ignore ?? []), ...rules.rules];
   if (req.extraArgs.length > 0) return fail("arguments", "kustomize projects take no extra arguments");
   const invalid = invalidIgnorePath(ignore);
   if (invalid) return fail("config", invalid);
