@@ -5,6 +5,7 @@ import type { ProjectTree } from "../src/model/project-tree.js";
 import type { Workflow } from "../src/model/repo-config.js";
 import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
+import type { HelmRepository } from "./helm/helm-repositories.js";
 
 /**
  * The exec choke point as runners see it: injected, so argv building stays testable. `isolated`:
@@ -40,6 +41,8 @@ export interface PlanRequest {
   binary?: string;
   /** Also fill `summary.details` (attribute-level changes; drift checks). */
   details?: boolean;
+  /** Server `helm_repositories`, credentials resolved: where chart dependencies may come from. */
+  helmRepositories?: HelmRepository[];
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
   policyCheck?: PolicyCheckRequest;
 }
@@ -64,6 +67,7 @@ export interface ApplyRequest {
   secretSet?: Record<string, string>;
   workflow?: Workflow;
   binary?: string;
+  helmRepositories?: HelmRepository[];
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

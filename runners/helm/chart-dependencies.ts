@@ -58,19 +58,25 @@ export function localChartDependencies(chartYaml: string): string[] {
  * then `helm dependency build` must fetch it. Vendored charts need no network.
  */
 export async function needsDependencyBuild(chartDir: string, deps: readonly ChartDependency[]): Promise<boolean> {
-  if (deps.length === 0) return false;
+  return (await missingDependencies(chartDir, deps)).length > 0;
+}
+
+/** The declared dependencies that are not vendored under `charts/`. */
+export async function missingDependencies(chartDir: string, deps: readonly ChartDependency[]): Promise<ChartDependency[]> {
+  if (deps.length === 0) return [];
   let entries: string[];
   try {
     entries = await readdir(join(chartDir, "charts"));
   } catch {
-    return true;
+    return [...deps];
   }
+  const missing: ChartDependency[] = [];
   for (const dep of deps) {
     const packed = entries.some((e) => e.startsWith(`${dep.name}-`) && e.endsWith(".tgz"));
     if (packed || (await isFile(join(chartDir, "charts", dep.name, "Chart.yaml")))) continue;
-    return true;
+    missing.push(dep);
   }
-  return false;
+  return missing;
 }
 
 async function isFile(path: string): Promise<boolean> {

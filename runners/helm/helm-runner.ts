@@ -65,6 +65,8 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
   // A failed plan must not leave an older plan file behind to be applied.
   await rm(planFile, { force: true });
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  // A helm home of this run's own: repository lists, credentials and caches never outlive it.
+  const helmHome = await mkdtemp(join(req.dataDir, "helm-home-"));
   try {
     const common = {
       bin,
@@ -74,7 +76,10 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       kubeVersion: s.kubeVersion,
       set: s.set,
       setFiles: await writeSecretSet(secretDir, req.secretSet ?? {}),
-      env: { ...req.env, ...helmEnv(req.dataDir) },
+      env: { ...req.env, ...helmEnv(helmHome) },
+      projectDir: project.dir,
+      repositories: req.helmRepositories ?? [],
+      helmConfigHome: `${helmHome}/helm/config`,
       timeoutMs: req.timeoutMs,
       redact: req.redact,
       onOutput: req.onOutput,
@@ -118,6 +123,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
   } finally {
     await rm(secretDir, { recursive: true, force: true });
+    await rm(helmHome, { recursive: true, force: true });
   }
 }
 
