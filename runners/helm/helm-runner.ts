@@ -110,6 +110,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
     const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
     let output = `${notes}${planned.output}`;
+    let log = `${notes}${planned.logOutput}`;
     if (req.kubeconfig) {
       const live = await helmLiveDiff(
         { ...common, chart: head, kubeconfig: req.kubeconfig, ignore: s.ignore, hashing, knownSecrets: planned.summary.sensitiveValues },
@@ -118,8 +119,10 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       // Values read from the cluster (an old password) are redacted from everything posted, too.
       planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
       output += `\n${renderLiveDiff(live)}`;
+      log += `\n${renderLiveDiff(live)}`;
     }
-    req.onOutput?.(req.redact(output));
+    // The job log gets large objects in full; the PR gets their summary.
+    req.onOutput?.(req.redact(log));
     return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
   } finally {
     await rm(secretDir, { recursive: true, force: true });

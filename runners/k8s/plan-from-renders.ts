@@ -37,6 +37,8 @@ export type RendersPlan =
       ok: true;
       summary: PlanSummary;
       output: string;
+      /** The same with every diff in full, large objects too: for the job log, never the PR. */
+      logOutput: string;
       diff: ObjectDiff;
       /** Base objects with no head counterpart: what an apply must delete (for kubectl apply). */
       deleted: K8sObject[];
@@ -80,6 +82,7 @@ export function planFromRenders(input: RendersInput): RendersPlan {
     ok: true,
     summary,
     output: renderObjectChanges(diff, input.tool) + regeneratedNote(noise) + derivedNote([...derived]),
+    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + regeneratedNote(noise) + derivedNote([...derived]),
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,

@@ -98,6 +98,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
   await writeFile(planFile, encodeDeletions(toDelete) + headYaml.yaml, { mode: 0o600 });
   let output = planned.output;
+  let log = planned.logOutput;
   if (req.kubeconfig) {
     const live = await kustomizeLiveDiff(
       {
@@ -119,8 +120,10 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     // Values read from the cluster (an old key) are redacted from everything posted, too.
     planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
     output += `\n${renderLiveDiff(live)}`;
+    log += `\n${renderLiveDiff(live)}`;
   }
-  req.onOutput?.(req.redact(output));
+  // The job log gets large objects in full; the PR gets their summary.
+  req.onOutput?.(req.redact(log));
   return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
 }
 
