@@ -80,4 +80,41 @@ describe("large objects", () => {
       db.close();
     }
   });
+
+  it("when a push replaces a plan that spanned several comments, the old continuation comments are collapsed to one line", async () => {
+    const files = {
+      "charts/many/Chart.yaml": "apiVersion: v2\nname: many\nversion: 1.0.0\n",
+      "charts/many/values.yaml": "many: false\n",
+      "charts/many/templates/cms.yaml": `{{- if .Values.many }}{{- range $i := until 40 }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: part-{{ $i }}
+data:
+  text: {{ repeat 300 "0123456789" | quote }}
+{{- end }}{{- end }}
+`,
+    };
+    const repo = await h.sim.createRepo({ owner: "acme", name: "many-parts", files });
+    await h.sim.pushBranch(repo, { branch: "many", files: { "charts/many/values.yaml": "many: true\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "many", author: "alice" });
+    const planned = (sha: string) =>
+      h.sim.waitFor(() => h.sim.checkRuns(repo, sha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+        timeoutMs: 120_000,
+      });
+    await planned(pr.headSha);
+    const first = h.sim.comments(repo, pr.number).filter((c) => c.user === "sluice[bot]");
+    expect(first.length).toBeGreaterThan(1);
+
+    const pushedSha = await h.sim.pushBranch(repo, { branch: "many", files: { "charts/many/values.yaml": "many: false\n" } });
+    await planned(pushedSha);
+    await h.sim.waitFor(
+      () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("replaced by a newer plan")).length === first.length - 1,
+      { timeoutMs: 30_000, message: "the old continuation comments were not collapsed" },
+    );
+    const old = h.sim.comments(repo, pr.number).filter((c) => first.some((f) => f.id === c.id));
+    expect(old[0]?.body).toContain("Sluice plan for");
+    for (const c of old.slice(1)) expect(c.body.split("\n")).toHaveLength(2);
+  });
 });

@@ -105,6 +105,10 @@ export class FakeVcs implements VcsClient {
     c.history.push(body);
   }
 
+  async ownComments(repo: RepoRef, pr: number): Promise<{ id: number; body: string }[]> {
+    return this.comments.filter((c) => c.repo === repoFullName(repo) && c.pr === pr).map((c) => ({ id: c.id, body: c.body }));
+  }
+
   async react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void> {
     this.reactions.push({ repo: repoFullName(repo), commentId, reaction });
   }
