@@ -26,7 +26,7 @@ export async function collapseReplacedParts(
     const n = Number(job);
     if (!Number.isInteger(n) || n >= jobId) continue;
     const first = parts.find((p) => p.part === 1);
-    if (!first || !first.body.includes("Sluice plan for")) continue;
+    if (!first?.body.includes("Sluice plan for")) continue;
     for (const p of parts) {
       if (p.part < 2 || p.body.includes(COLLAPSED) || p.body.includes("_(this part is no longer used)_")) continue;
       await vcs.updateComment(repo, p.id, `${markerFor(job, p.part)}\n${COLLAPSED}`);
