@@ -113,7 +113,15 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     let log = `${notes}${planned.logOutput}`;
     if (req.kubeconfig) {
       const live = await helmLiveDiff(
-        { ...common, chart: head, kubeconfig: req.kubeconfig, ignore: s.ignore, hashing, knownSecrets: planned.summary.sensitiveValues },
+        {
+          ...common,
+          chart: head,
+          kubeconfig: req.kubeconfig,
+          ignore: s.ignore,
+          hashing,
+          knownSecrets: planned.summary.sensitiveValues,
+          secretDerived: planned.secretDerived,
+        },
         exec,
       );
       // Values read from the cluster (an old password) are redacted from everything posted, too.

@@ -43,6 +43,8 @@ export type RendersPlan =
       /** Base objects with no head counterpart: what an apply must delete (for kubectl apply). */
       deleted: K8sObject[];
       head: K8sObject[];
+      /** Fields derived from a server secret, by object key: the live diff masks them too. */
+      secretDerived: Map<string, ConcretePath[]>;
     }
   | { ok: false; failedStep: string; message: string };
 
@@ -64,12 +66,13 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   const regenerated =
     again && base ? differingPaths(base.objects, again.objects, { secretValues: true }) : new Map<string, ConcretePath[]>();
   const derived = new Set<string>();
+  const secretDerived = new Map<string, ConcretePath[]>();
   if (input.canary) {
     const canaryHead = parseManifests(input.canary.head, input.defaultNamespace, input.hashing);
-    for (const note of maskSecretDerived(head.objects, canaryHead.objects, input.hashing)) derived.add(note);
+    for (const note of maskSecretDerived(head.objects, canaryHead.objects, input.hashing, secretDerived)) derived.add(note);
     if (base && input.canary.base !== undefined) {
       const canaryBase = parseManifests(input.canary.base, input.defaultNamespace, input.hashing);
-      for (const note of maskSecretDerived(base.objects, canaryBase.objects, input.hashing)) derived.add(note);
+      for (const note of maskSecretDerived(base.objects, canaryBase.objects, input.hashing, secretDerived)) derived.add(note);
     }
   }
   const noise = dropRegenerated(regenerated, base?.objects ?? [], head.objects);
@@ -86,6 +89,7 @@ export function planFromRenders(input: RendersInput): RendersPlan {
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,
+    secretDerived,
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { compareLive } from "../../runners/k8s/compare-live.js";
 import { differingPaths, formatPath } from "../../runners/k8s/differing-paths.js";
 import { secretMarker } from "../../runners/k8s/hash-secret-values.js";
 import { maskSecretDerived } from "../../runners/k8s/mask-secret-derived.js";
@@ -55,5 +56,40 @@ describe("maskSecretDerived", () => {
     expect(formatPath(["metadata", "labels", "helm.sh/chart"])).toBe('metadata.labels["helm.sh/chart"]');
     expect(formatPath(["spec", "containers", 0, "env"])).toBe("spec.containers.0.env");
     expect(differingPaths(render("x"), render("x"))).toEqual(new Map());
+  });
+});
+
+describe("the live diff masks what the render found derived from a secret", () => {
+  it("a checksum annotation read from the cluster and from the dry run shows as keyed digests", async () => {
+    const doc = (sum: string, replicas: number) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  annotations:\n    checksum/secret: "${sum}"\nspec:\n  replicas: ${replicas}\n`;
+    const live = await compareLive(
+      {
+        bin: "helm",
+        env: {},
+        timeoutMs: 1000,
+        ignore: [],
+        hashing: { key: "k" },
+        redact: (s) => s,
+        knownSecrets: [],
+        secretDerived: new Map([["apps/Deployment/default/x", [["metadata", "annotations", "checksum/secret"]]]]),
+      },
+      (async () => ({ exitCode: 0, stdout: "", stderr: "", timedOut: false })) as never,
+      {
+        cwd: "/",
+        namespace: "default",
+        live: async () => ({ text: doc("aaaa1111", 1) }),
+        head: async () => ({ text: doc("bbbb2222", 2) }),
+        names: { live: "live", head: "head", invalid: "invalid" },
+        compared: "compared",
+      },
+    );
+    if (!live.ok) throw new Error(live.reason);
+    const text = live.diff.changes.map((c) => c.diff).join("\n");
+    expect(text).toContain(secretMarker("aaaa1111", { key: "k" }));
+    expect(text).toContain(secretMarker("bbbb2222", { key: "k" }));
+    expect(text).not.toContain("aaaa1111");
+    expect(text).not.toContain("bbbb2222");
+    expect(text).toMatch(/\+\s+replicas: 2/);
   });
 });
