@@ -78,7 +78,7 @@ export function diffObjects(base: readonly K8sObject[], head: readonly K8sObject
     if (diff !== "") changes.push({ key, address: objectAddress(o), action: "update", diff, hiddenChanges });
   }
   changes.sort((x, y) => ORDER[x.action] - ORDER[y.action] || compareText(x.address, y.address) || compareText(x.key, y.key));
-  return { changes, hidden, hiddenPaths };
+  return Object.keys(hiddenPaths).length > 0 ? { changes, hidden, hiddenPaths } : { changes, hidden };
 }
 
 function whole(key: string, o: K8sObject, action: "create" | "delete"): ObjectChange {
