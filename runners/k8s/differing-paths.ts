@@ -49,6 +49,12 @@ function walk(x: unknown, y: unknown, at: ConcretePath, found: (path: ConcretePa
     for (const [i, item] of x.entries()) walk(item, y[i], [...at, i], found);
     return;
   }
+  // Leaves are compared as they are; only mixed shapes (a list against a map) need the canonical form.
+  const primitive = (v: unknown) => v === null || typeof v !== "object";
+  if (primitive(x) && primitive(y)) {
+    if (x !== y) found(at);
+    return;
+  }
   if (canonicalYaml(x) !== canonicalYaml(y)) found(at);
 }
 
