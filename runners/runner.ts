@@ -45,6 +45,8 @@ export interface PlanRequest {
   helmRepositories?: HelmRepository[];
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
   policyCheck?: PolicyCheckRequest;
+  /** The pull request's Atlantis step variables for `run` steps (BASE_REPO_NAME, PULL_NUM, …). */
+  stepVariables?: Record<string, string>;
 }
 
 export type PlanOutcome =
@@ -68,6 +70,8 @@ export interface ApplyRequest {
   workflow?: Workflow;
   binary?: string;
   helmRepositories?: HelmRepository[];
+  /** As in PlanRequest. */
+  stepVariables?: Record<string, string>;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

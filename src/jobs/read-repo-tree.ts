@@ -3,7 +3,9 @@ import { localChartDependencies } from "../../runners/helm/chart-dependencies.js
 import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
+import { findFileReads } from "../../runners/terraform/find-file-reads.js";
 import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
+import type { TfRead } from "../model/project-tree.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
@@ -13,6 +15,8 @@ import type { GitWorkspace } from "../workspace/git-workspace.js";
  * `"source": ` (JSON): a cheap test before lexing.
  */
 const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
+/** A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test. */
+const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\.(?:module|root|cwd)\b/;
 /** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
 const BATCH = 256;
 
@@ -26,22 +30,28 @@ const isTerraform = (f: string) => (f.endsWith(".tf") || f.endsWith(".tf.json"))
 export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyMap<string, string>>;
 
 /**
- * Builds the pure ProjectTree of one commit: the file list, local module sources per dir, the
- * local references of each kustomization, and each chart's `file://` dependencies. The files come from `read` (git objects, so a
- * sparse checkout need not hold them, and a symlink yields its link text, never a server file).
+ * Builds the pure ProjectTree of one commit: the file list, local module sources and file reads
+ * per dir, the local references of each kustomization, and each chart's `file://` dependencies.
+ * The files come from `read` (git objects, so a sparse checkout need not hold them, and a symlink
+ * yields its link text, never a server file).
  */
 export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
   const texts = await read((f) => isTerraform(f) || isKustomization(f) || isChart(f));
   const tfFiles = [...texts.keys()].filter(isTerraform);
   const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
+  const tfReads = new Map<string, TfRead[]>();
   await inBatches(tfFiles, (f) => {
     const text = texts.get(f) ?? "";
+    const dir = posix.dirname(f);
     // Lexing is the costly part: only files that can hold one are lexed.
+    if (!f.endsWith(".json") && MAY_READ_FILES.test(text)) {
+      const reads = findFileReads(text);
+      if (reads.length > 0) tfReads.set(dir, [...(tfReads.get(dir) ?? []), ...reads]);
+    }
     if (!MAY_HAVE_LOCAL_SOURCE.test(text)) return;
     const sources = f.endsWith(".json") ? findModuleSourcesInJson(text) : findModuleSources(text);
     if (sources.length === 0) return;
-    const dir = posix.dirname(f);
     const list = tfSources.get(dir) ?? [];
     list.push(...sources);
     tfSources.set(dir, list);
@@ -55,7 +65,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
     const refs = localChartDependencies(texts.get(f) ?? "");
     if (refs.length > 0) chartRefs.set(posix.dirname(f), refs);
   }
-  return { files, tfSources, kustomizeRefs, chartRefs };
+  return { files, tfSources, kustomizeRefs, tfReads, chartRefs };
 }
 
 /** readRepoTree of a commit in the repo's mirror. */

@@ -4,6 +4,8 @@ import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
+import { explainWhy } from "../projects/explain-why.js";
+import { dependsOnNotes } from "./depends-on-notes.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -22,7 +24,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { planRequest, type RunnerContext } from "./runner-request.js";
+import { planRequest, pullRequestStepVariables, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
 import { signPlan } from "./plan-signature.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -112,7 +114,8 @@ async function planPullRequest(
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [queued, publisher.check({ state: "queued", results: [] })];
+  // `/plan --why` plans nothing: the check keeps what the last plan reported.
+  const progress: Promise<unknown>[] = [queued, ...(spec.command?.why ? [] : [publisher.check({ state: "queued", results: [] })])];
   const reported = async () => {
     await Promise.all(progress);
   };
@@ -127,7 +130,7 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file, pr.baseRef);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
@@ -148,10 +151,18 @@ async function planPullRequest(
     : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
+  // the last plan reported.
+  if (spec.command?.why) {
+    await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
+    return;
+  }
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
-  const order = planOrder(config, resolved.all, projects);
+  // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
+  // (plans in dependency order, a failed dependency stops its dependents' plans).
+  const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
@@ -188,7 +199,8 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
+  const notice = warnings.length || gates.length ? [...gates, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
@@ -250,6 +262,18 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     dataDir,
     extraArgs: ctx.extraArgs,
     onOutput: (chunk) => run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+      extraArgs: ctx.extraArgs,
+    }),
   });
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {

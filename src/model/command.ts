@@ -17,7 +17,8 @@ export function matchesFilter(item: { project: string; dir: string; workspace: s
 
 /** A comment command, already validated (flags known, values well-formed). */
 export type Command =
-  | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
+  /** `why`: `/plan --why` only says which projects the change plans and why; nothing runs. */
+  | { kind: "plan"; filter: ProjectFilter; extraArgs: string[]; why?: true }
   | { kind: "apply"; filter: ProjectFilter }
   | { kind: "unlock"; filter: ProjectFilter }
   /** Pull mode: `/drift` checks now; `pause`/`resume` stop and restart reconciliation of a project. */
