@@ -5,6 +5,7 @@ import type { ProjectTree } from "../src/model/project-tree.js";
 import type { Workflow } from "../src/model/repo-config.js";
 import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "./exec.js";
+import type { HelmRepository } from "./helm/helm-repositories.js";
 
 /**
  * The exec choke point as runners see it: injected, so argv building stays testable. `isolated`:
@@ -40,6 +41,8 @@ export interface PlanRequest {
   binary?: string;
   /** Also fill `summary.details` (attribute-level changes; drift checks). */
   details?: boolean;
+  /** Server `helm_repositories`, credentials resolved: where chart dependencies may come from. */
+  helmRepositories?: HelmRepository[];
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
   policyCheck?: PolicyCheckRequest;
   /** The pull request's Atlantis step variables for `run` steps (BASE_REPO_NAME, PULL_NUM, …). */
@@ -66,6 +69,7 @@ export interface ApplyRequest {
   secretSet?: Record<string, string>;
   workflow?: Workflow;
   binary?: string;
+  helmRepositories?: HelmRepository[];
   /** As in PlanRequest. */
   stepVariables?: Record<string, string>;
 }
@@ -78,7 +82,14 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
 /** A tool's projects in a repository, and those a change touches (pure over the tree). */
 export interface ProjectDetector {
   kind: RunnerKind;
+  /** Affected projects carry `why` where the detector knows which file touches them. */
   detect(tree: ProjectTree, changedFiles: readonly string[]): { projects: Project[]; affected: Project[] };
+  /**
+   * A configured project of this kind: why a change touches what it renders (the files it reads
+   * wherever they are), one line each starting with the file in backticks; empty when it does not. Its `when_modified` globs are
+   * matched besides, so a configured project is planned at least when an autodiscovered one is.
+   */
+  follow?(project: Project, tree: ProjectTree, changedFiles: readonly string[]): string[];
 }
 
 /** Each IaC tool is a strategy with this shape; adding a tool = one folder + one registry line. */

@@ -37,23 +37,46 @@ export async function chartDependencies(chartDir: string, root = chartDir): Prom
 }
 
 /**
+ * The `file://` dependencies of a Chart.yaml's text, as paths relative to the chart dir; broken
+ * YAML gives none (helm reports it when the chart is planned).
+ */
+export function localChartDependencies(chartYaml: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parse(chartYaml, { maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  const list = isRecord(doc) && Array.isArray(doc.dependencies) ? doc.dependencies : [];
+  return list.flatMap((d) =>
+    isRecord(d) && typeof d.repository === "string" && d.repository.startsWith("file://") ? [d.repository.slice("file://".length)] : [],
+  );
+}
+
+/**
  * True when a declared dependency is not under `charts/` (unpacked dir or `<name>-<version>.tgz`):
  * then `helm dependency build` must fetch it. Vendored charts need no network.
  */
 export async function needsDependencyBuild(chartDir: string, deps: readonly ChartDependency[]): Promise<boolean> {
-  if (deps.length === 0) return false;
+  return (await missingDependencies(chartDir, deps)).length > 0;
+}
+
+/** The declared dependencies that are not vendored under `charts/`. */
+export async function missingDependencies(chartDir: string, deps: readonly ChartDependency[]): Promise<ChartDependency[]> {
+  if (deps.length === 0) return [];
   let entries: string[];
   try {
     entries = await readdir(join(chartDir, "charts"));
   } catch {
-    return true;
+    return [...deps];
   }
+  const missing: ChartDependency[] = [];
   for (const dep of deps) {
     const packed = entries.some((e) => e.startsWith(`${dep.name}-`) && e.endsWith(".tgz"));
     if (packed || (await isFile(join(chartDir, "charts", dep.name, "Chart.yaml")))) continue;
-    return true;
+    missing.push(dep);
   }
-  return false;
+  return missing;
 }
 
 async function isFile(path: string): Promise<boolean> {

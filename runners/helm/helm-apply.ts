@@ -1,4 +1,7 @@
 import type { Project } from "../../src/model/project.js";
+import { differingPaths } from "../k8s/differing-paths.js";
+import { removeAt } from "../k8s/ignore-paths.js";
+import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -39,15 +42,21 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
   const redact = req.redactWith(outcome.sensitiveValues);
 
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  const helmHome = await mkdtemp(join(req.dataDir, "helm-home-"));
   try {
     const common = {
       bin,
       chart,
       release: s.release,
       namespace: s.namespace,
+      apiVersions: s.apiVersions,
+      kubeVersion: s.kubeVersion,
       set: s.set,
       setFiles: await writeSecretSet(secretDir, secretSet),
-      env: { ...req.env, ...helmEnv(req.dataDir) },
+      env: { ...req.env, ...helmEnv(helmHome) },
+      projectDir: project.dir,
+      repositories: req.helmRepositories ?? [],
+      helmConfigHome: `${helmHome}/helm/config`,
       timeoutMs: req.timeoutMs,
       redact,
       onOutput: req.onOutput,
@@ -56,6 +65,9 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
     if (!now.ok) return fail(now.message, now.output);
     const current = parseManifests(now.yaml, s.namespace, hashing);
     outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
+    // Fields regenerated on every render (a generated certificate) differ from the plan's by nature.
+    const again = await renderChart({ ...common, side: "head" }, exec);
+    if (again.ok) dropRegeneratedFields(current.objects, parseManifests(again.yaml, s.namespace, hashing).objects, saved.objects);
     const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
     if (drift.length > 0 || current.errors.length > 0) {
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
@@ -73,5 +85,20 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
     return outcome.done(r.stdout);
   } finally {
     await rm(secretDir, { recursive: true, force: true });
+    await rm(helmHome, { recursive: true, force: true });
+  }
+}
+
+/** Removes from `a` and `others` every field that differs between two renders `a` and `b` of the same input. */
+function dropRegeneratedFields(a: K8sObject[], b: readonly K8sObject[], others: readonly K8sObject[]): void {
+  const paths = differingPaths(a, b, { secretValues: true });
+  const byKey = new Map(others.map((o) => [objectKey(o), o]));
+  for (const o of a) {
+    for (const path of paths.get(objectKey(o)) ?? []) {
+      if (path.length === 0) continue;
+      removeAt(o.body, path);
+      const twin = byKey.get(objectKey(o));
+      if (twin) removeAt(twin.body, path);
+    }
   }
 }

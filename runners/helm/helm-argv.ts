@@ -12,6 +12,9 @@ export interface HelmChartInput {
   /** Value key -> file whose content is the value (secrets: the value never enters argv or `ps`). */
   setFiles?: Record<string, string>;
   chartDir: string;
+  /** Render time only: the cluster's APIs and version, which `helm template` cannot ask a cluster for. */
+  apiVersions?: string[];
+  kubeVersion?: string;
 }
 
 /**
@@ -38,7 +41,21 @@ export function valueArgs(input: Pick<HelmChartInput, "values" | "set" | "setFil
  * helm itself never upgrades crds/ later); test hooks are skipped (only `helm test` creates them).
  */
 export function helmTemplateArgv(input: HelmChartInput): string[] {
-  return ["template", input.release, input.chartDir, "--namespace", input.namespace, "--include-crds", "--skip-tests", ...valueArgs(input)];
+  const capabilities = [
+    ...(input.apiVersions ?? []).flatMap((v) => ["--api-versions", v]),
+    ...(input.kubeVersion !== undefined ? ["--kube-version", input.kubeVersion] : []),
+  ];
+  return [
+    "template",
+    input.release,
+    input.chartDir,
+    "--namespace",
+    input.namespace,
+    "--include-crds",
+    "--skip-tests",
+    ...capabilities,
+    ...valueArgs(input),
+  ];
 }
 
 /** Only needed when Chart.yaml lists dependencies that `charts/` lacks; `--skip-refresh` keeps it offline. */

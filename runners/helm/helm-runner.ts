@@ -8,13 +8,14 @@ import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
 import { renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
-import { chartAt, writeSecretSet } from "./chart-location.js";
+import { canarySecretSet } from "./canary-secrets.js";
+import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
 import { helmBinary } from "./helm-binary.js";
 import { helmLiveDiff } from "./helm-live-diff.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { renderChart } from "./render-chart.js";
+import { type RenderChartInput, renderChart } from "./render-chart.js";
 
 export interface HelmRunnerSettings {
   /** Default: `.tools/bin/helm` when present, else `helm` on PATH. */
@@ -51,7 +52,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     const message = "helm projects take no extra arguments; set values in the repo config (`values`, `set`)";
     return fail({ failedStep: "arguments", message });
   }
-  const invalid = invalidIgnorePath(s.ignore);
+  const invalid = s.problem ?? invalidIgnorePath(s.ignore);
   if (invalid) return fail({ failedStep: "config", message: invalid });
   const head = await chartAt(req.checkoutDir, project.dir, s.values, false);
   if (!head) return fail({ failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` });
@@ -64,14 +65,21 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
   // A failed plan must not leave an older plan file behind to be applied.
   await rm(planFile, { force: true });
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  // A helm home of this run's own: repository lists, credentials and caches never outlive it.
+  const helmHome = await mkdtemp(join(req.dataDir, "helm-home-"));
   try {
     const common = {
       bin,
       release: s.release,
       namespace: s.namespace,
+      apiVersions: s.apiVersions,
+      kubeVersion: s.kubeVersion,
       set: s.set,
       setFiles: await writeSecretSet(secretDir, req.secretSet ?? {}),
-      env: { ...req.env, ...helmEnv(req.dataDir) },
+      env: { ...req.env, ...helmEnv(helmHome) },
+      projectDir: project.dir,
+      repositories: req.helmRepositories ?? [],
+      helmConfigHome: `${helmHome}/helm/config`,
       timeoutMs: req.timeoutMs,
       redact: req.redact,
       onOutput: req.onOutput,
@@ -80,6 +88,10 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     if (!headYaml.ok) return fail(headYaml);
     const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
     if (baseYaml && !baseYaml.ok) return fail(baseYaml);
+    // The same input again: what differs is regenerated on every render (a generated certificate), not a change.
+    const baseAgain = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
+    const canary = await renderCanaries({ ...common, head, base, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
+    if (canary && !canary.ok) return fail(canary);
 
     // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
     const hashing = { key: randomBytes(32).toString("hex") };
@@ -90,24 +102,73 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       ignore: s.ignore,
       tool: "helm",
       hashing,
+      canary: canary?.renders,
+      baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
     await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
     const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
     let output = `${notes}${planned.output}`;
+    let log = `${notes}${planned.logOutput}`;
     if (req.kubeconfig) {
       const live = await helmLiveDiff(
-        { ...common, chart: head, kubeconfig: req.kubeconfig, ignore: s.ignore, hashing, knownSecrets: planned.summary.sensitiveValues },
+        {
+          ...common,
+          chart: head,
+          kubeconfig: req.kubeconfig,
+          ignore: s.ignore,
+          hashing,
+          knownSecrets: planned.summary.sensitiveValues,
+          secretDerived: planned.secretDerived,
+        },
         exec,
       );
       // Values read from the cluster (an old password) are redacted from everything posted, too.
       planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
       output += `\n${renderLiveDiff(live)}`;
+      log += `\n${renderLiveDiff(live)}`;
     }
-    req.onOutput?.(req.redact(output));
+    // The job log gets large objects in full; the PR gets their summary.
+    req.onOutput?.(req.redact(log));
     return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
   } finally {
     await rm(secretDir, { recursive: true, force: true });
+    await rm(helmHome, { recursive: true, force: true });
   }
+}
+
+type CanaryInput = Omit<RenderChartInput, "chart" | "side" | "setFiles"> & {
+  head: ChartLocation;
+  base: ChartLocation | undefined;
+  secretSet: Record<string, string>;
+  /** A private dir for the canary files. */
+  dir: string;
+};
+
+/**
+ * Both sides rendered again with every server-held secret replaced by a random canary, so the
+ * plan can tell which fields derive from a secret. None when the project uses no secret.
+ */
+async function renderCanaries(
+  i: CanaryInput,
+  exec: Exec,
+): Promise<
+  { ok: true; renders: { head: string; base?: string } } | { ok: false; failedStep: string; message: string; output: string } | undefined
+> {
+  if (Object.keys(i.secretSet).length === 0) return undefined;
+  const canaryDir = await mkdtemp(join(i.dir, "canary-"));
+  const setFiles = await writeSecretSet(canaryDir, canarySecretSet(i.secretSet));
+  const unsafe = (r: { ok: false; failedStep: string; message: string; output: string }) => ({
+    ok: false as const,
+    failedStep: r.failedStep.replace("template", "template with placeholder secrets"),
+    message: `${r.message}\nSluice renders the chart a second time with a random placeholder for each server-held secret (\`secret_set\`), to find the fields derived from them; that render failed, so nothing of this plan is shown.`,
+    output: r.output,
+  });
+  const head = await renderChart({ ...i, chart: i.head, side: "head", setFiles }, exec);
+  if (!head.ok) return unsafe(head);
+  if (!i.base) return { ok: true, renders: { head: head.yaml } };
+  const base = await renderChart({ ...i, chart: i.base, side: "base", setFiles }, exec);
+  if (!base.ok) return unsafe(base);
+  return { ok: true, renders: { head: head.yaml, base: base.yaml } };
 }

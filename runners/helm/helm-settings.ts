@@ -1,11 +1,17 @@
 import type { Project } from "../../src/model/project.js";
+import { HELM_DEFAULT_IGNORES, type IgnoreRule, ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 
 export interface ResolvedHelmSettings {
   release: string;
   namespace: string;
   values: string[];
   set: Record<string, string | number | boolean>;
-  ignore: string[];
+  /** The chart-version label defaults, `ignore` and `ignore_differences`. */
+  ignore: IgnoreRule[];
+  /** Why `ignore_differences` cannot be used, when it cannot. */
+  problem?: string;
+  apiVersions: string[];
+  kubeVersion?: string;
 }
 
 /** Helm release names: lowercase DNS-1123 label characters, at most 53. */
@@ -26,11 +32,15 @@ export function defaultReleaseName(dir: string): string {
 
 export function resolveHelmSettings(project: Project): ResolvedHelmSettings {
   const s = project.helm ?? {};
+  const rules = ignoreDifferenceRules(s.ignoreDifferences ?? []);
   return {
     release: s.release ?? defaultReleaseName(project.dir),
     namespace: s.namespace ?? "default",
     values: s.values ?? [],
     set: s.set ?? {},
-    ignore: s.ignore ?? [],
+    ignore: [...HELM_DEFAULT_IGNORES, ...(s.ignore ?? []), ...(rules.ok ? rules.rules : [])],
+    ...(rules.ok ? {} : { problem: rules.reason }),
+    apiVersions: s.apiVersions ?? [],
+    ...(s.kubeVersion !== undefined ? { kubeVersion: s.kubeVersion } : {}),
   };
 }

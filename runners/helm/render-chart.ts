@@ -1,17 +1,32 @@
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
-import { chartDependencies, needsDependencyBuild } from "./chart-dependencies.js";
+import { chartDependencies, missingDependencies } from "./chart-dependencies.js";
 import type { ChartLocation } from "./chart-location.js";
 import { type HelmChartInput, helmDependencyBuildArgv, helmTemplateArgv } from "./helm-argv.js";
+import {
+  allowedRepository,
+  type HelmRepository,
+  isRemote,
+  unavailableDependencyMessage,
+  writeHelmRepositoryConfig,
+} from "./helm-repositories.js";
 
 export interface RenderChartInput {
   bin: string;
   chart: ChartLocation;
   release: string;
   namespace: string;
+  apiVersions?: string[];
+  kubeVersion?: string;
   set: Record<string, string | number | boolean>;
   setFiles: Record<string, string>;
+  /** The project dir as the repo config names it, for messages. */
+  projectDir: string;
+  /** Server `helm_repositories`: the only places a dependency may be fetched from. */
+  repositories: readonly HelmRepository[];
+  /** This run's own `HELM_CONFIG_HOME` (repository list and registry logins are written there). */
+  helmConfigHome: string;
   /** "base" / "head", for messages. */
   side: string;
   env: Record<string, string>;
@@ -34,11 +49,24 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     if (!(e instanceof CheckoutFileError)) throw e;
     return { ok: false, failedStep: `checkout (${i.side})`, message: e.message, output: "" };
   }
-  if (await needsDependencyBuild(i.chart.dir, deps)) {
-    const dep = await exec(i.bin, helmDependencyBuildArgv(i.chart.dir), opts);
+  const missing = await missingDependencies(i.chart.dir, deps);
+  if (missing.length > 0) {
+    const step = `dependency build (${i.side})`;
+    const remote = missing.filter(isRemote);
+    // Checked before helm runs: its own advice (`helm repo add`) cannot be followed inside Sluice.
+    const refused = remote.find((d) => allowedRepository(d, i.repositories) === undefined);
+    if (refused) return { ok: false, failedStep: step, message: unavailableDependencyMessage(i.projectDir, refused), output: "" };
+    let env = opts.env;
+    if (remote.length > 0) {
+      const files = await writeHelmRepositoryConfig(i.helmConfigHome, i.repositories);
+      env = { ...env, HELM_REPOSITORY_CONFIG: files.repositoryConfig, HELM_REGISTRY_CONFIG: files.registryConfig };
+    }
+    // Only local and vendored charts: no index to refresh, no network.
+    const argv = remote.length > 0 ? ["dependency", "build", i.chart.dir] : helmDependencyBuildArgv(i.chart.dir);
+    const dep = await exec(i.bin, argv, { ...opts, env });
     if (dep.exitCode !== 0) {
-      const message = describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs);
-      return { ok: false, failedStep: `dependency build (${i.side})`, message, output: dep.stdout + dep.stderr };
+      const message = withoutRepoAddAdvice(describeExecFailure(`helm dependency build (${i.side})`, dep, i.timeoutMs));
+      return { ok: false, failedStep: step, message, output: withoutRepoAddAdvice(dep.stdout + dep.stderr) };
     }
   }
   const input = chartInput(i);
@@ -52,6 +80,25 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
 }
 
 /** A located chart with its release and values, as helm's argv builders take it. */
-export function chartInput(i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles">): HelmChartInput {
-  return { release: i.release, namespace: i.namespace, values: i.chart.values, set: i.set, setFiles: i.setFiles, chartDir: i.chart.dir };
+export function chartInput(
+  i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles" | "apiVersions" | "kubeVersion">,
+): HelmChartInput {
+  return {
+    release: i.release,
+    namespace: i.namespace,
+    values: i.chart.values,
+    set: i.set,
+    setFiles: i.setFiles,
+    chartDir: i.chart.dir,
+    apiVersions: i.apiVersions,
+    kubeVersion: i.kubeVersion,
+  };
+}
+
+/** helm's "please add the missing repos via 'helm repo add'" cannot be followed here: it is left out. */
+function withoutRepoAddAdvice(text: string): string {
+  return text.replace(
+    /[^\n]*helm repo add[^\n]*/gi,
+    "(a dependency's repository is not in the server's helm_repositories, or not reachable)",
+  );
 }

@@ -2,6 +2,7 @@ import type { ExecResult } from "../exec.js";
 import type { Exec } from "../runner.js";
 import { diffObjects } from "./diff-objects.js";
 import { type LiveDiff, type LiveDiffCommon, liveDiffFailure, liveDiffTimeout, tryExec } from "./live-diff.js";
+import { maskPaths } from "./mask-secret-derived.js";
 import { parseManifests } from "./parse-manifests.js";
 import { stripServerFields } from "./strip-server-fields.js";
 
@@ -55,6 +56,9 @@ export async function compareLive(i: LiveDiffCommon, exec: Exec, c: LiveComparis
   // a last-applied annotation (a Secret in clear): the same rule for every side.
   stripServerFields(before.objects);
   stripServerFields(after.objects);
+  // The cluster's release and the dry run hold the real secret's derivations (a checksum) too.
+  maskPaths(before.objects, i.secretDerived ?? new Map(), i.hashing);
+  maskPaths(after.objects, i.secretDerived ?? new Map(), i.hashing);
   return {
     ok: true,
     diff: diffObjects(before.objects, after.objects, { ignore: i.ignore }),

@@ -1,11 +1,12 @@
 import { canonicalYaml, compareText } from "./canonical-yaml.js";
+import { type IgnoreRule, ruleApplies, rulePath } from "./ignore-differences.js";
 import { type IgnoreSegment, matchPaths, parseIgnorePath, removeAt, valueAt } from "./ignore-paths.js";
 import { type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
 import { splitLines, unifiedDiff } from "./line-diff.js";
 
 export interface ObjectDiffOptions {
-  /** Field paths whose differences are hidden but counted; syntax in ignore-paths.ts. */
-  ignore: string[];
+  /** Field paths whose differences are hidden but counted (syntax in ignore-paths.ts), for all objects or some. */
+  ignore: readonly IgnoreRule[];
 }
 
 export type ObjectAction = "create" | "update" | "delete";
@@ -30,6 +31,8 @@ export interface ObjectDiff {
   changes: ObjectChange[];
   /** All differences hidden by ignore rules, including those of objects with no other change. */
   hidden: number;
+  /** Per ignore path: in how many objects it hid a difference. */
+  hiddenPaths?: Record<string, number>;
 }
 
 const ORDER: Record<ObjectAction, number> = { delete: 0, create: 1, update: 2 };
@@ -40,11 +43,12 @@ const ORDER: Record<ObjectAction, number> = { delete: 0, create: 1, update: 2 };
  * which config validation should have refused with `parseIgnorePath` first.
  */
 export function diffObjects(base: readonly K8sObject[], head: readonly K8sObject[], opts: ObjectDiffOptions): ObjectDiff {
-  const patterns = opts.ignore.map((path) => {
-    const parsed = parseIgnorePath(path);
+  const rules = opts.ignore.map((rule) => {
+    const parsed = parseIgnorePath(rulePath(rule));
     if (!parsed.ok) throw new Error(parsed.reason);
-    return parsed.segments;
+    return { rule, segments: parsed.segments };
   });
+  const hiddenPaths: Record<string, number> = {};
   const before = new Map(base.map((o) => [objectKey(o), o]));
   const after = new Map(head.map((o) => [objectKey(o), o]));
   const changes: ObjectChange[] = [];
@@ -61,13 +65,20 @@ export function diffObjects(base: readonly K8sObject[], head: readonly K8sObject
     }
     const a = structuredClone(old.body);
     const b = structuredClone(o.body);
-    const hiddenChanges = stripIgnored(a, b, patterns);
+    let hiddenChanges = 0;
+    for (const { rule, segments } of rules) {
+      if (!ruleApplies(rule, o)) continue;
+      const n = stripIgnored(a, b, segments);
+      if (n === 0) continue;
+      hiddenChanges += n;
+      hiddenPaths[rulePath(rule)] = (hiddenPaths[rulePath(rule)] ?? 0) + 1;
+    }
     hidden += hiddenChanges;
     const diff = unifiedDiff(canonicalYaml(a), canonicalYaml(b));
     if (diff !== "") changes.push({ key, address: objectAddress(o), action: "update", diff, hiddenChanges });
   }
   changes.sort((x, y) => ORDER[x.action] - ORDER[y.action] || compareText(x.address, y.address) || compareText(x.key, y.key));
-  return { changes, hidden };
+  return Object.keys(hiddenPaths).length > 0 ? { changes, hidden, hiddenPaths } : { changes, hidden };
 }
 
 function whole(key: string, o: K8sObject, action: "create" | "delete"): ObjectChange {
@@ -78,17 +89,15 @@ function whole(key: string, o: K8sObject, action: "create" | "delete"): ObjectCh
   return { key, address: objectAddress(o), action, diff, hiddenChanges: 0 };
 }
 
-/** Removes ignored fields from both sides (in place) and counts those that differed. */
-function stripIgnored(a: unknown, b: unknown, patterns: readonly IgnoreSegment[][]): number {
+/** Removes one rule's fields from both sides (in place) and counts those that differed. */
+function stripIgnored(a: unknown, b: unknown, segments: readonly IgnoreSegment[]): number {
   let count = 0;
-  for (const segments of patterns) {
-    const seen = new Map<string, (string | number)[]>();
-    for (const path of [...matchPaths(a, segments), ...matchPaths(b, segments)]) seen.set(JSON.stringify(path), path);
-    for (const path of seen.values()) {
-      if (canonical(valueAt(a, path)) !== canonical(valueAt(b, path))) count++;
-      removeAt(a, path);
-      removeAt(b, path);
-    }
+  const seen = new Map<string, (string | number)[]>();
+  for (const path of [...matchPaths(a, segments), ...matchPaths(b, segments)]) seen.set(JSON.stringify(path), path);
+  for (const path of seen.values()) {
+    if (canonical(valueAt(a, path)) !== canonical(valueAt(b, path))) count++;
+    removeAt(a, path);
+    removeAt(b, path);
   }
   return count;
 }

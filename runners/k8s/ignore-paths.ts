@@ -119,9 +119,9 @@ export function removeAt(value: unknown, path: ConcretePath): void {
 }
 
 /** The reason the first invalid path is refused, or undefined when all are valid. */
-export function invalidIgnorePath(paths: readonly string[]): string | undefined {
-  for (const path of paths) {
-    const parsed = parseIgnorePath(path);
+export function invalidIgnorePath(paths: readonly (string | { path: string })[]): string | undefined {
+  for (const rule of paths) {
+    const parsed = parseIgnorePath(typeof rule === "string" ? rule : rule.path);
     if (!parsed.ok) return parsed.reason;
   }
   return undefined;

@@ -1,4 +1,6 @@
 import type { SecretHashing } from "./hash-secret-values.js";
+import type { IgnoreRule } from "./ignore-differences.js";
+import type { ConcretePath } from "./ignore-paths.js";
 import { createRedactor } from "../../src/util/redact.js";
 import type { ExecResult } from "../exec.js";
 import type { ObjectDiff } from "./diff-objects.js";
@@ -30,12 +32,14 @@ export interface LiveDiffCommon {
   env: Record<string, string>;
   /** The step timeout; the live diff takes at most LIVE_DIFF_TIMEOUT_MS of it. */
   timeoutMs: number;
-  ignore: string[];
+  ignore: readonly IgnoreRule[];
   /** The plan's key, so a Secret's marker here matches the one in the render diff. */
   hashing: SecretHashing;
   redact: (text: string) => string;
   /** Secret values already known (render, secret set), also kept out of a failure reason. */
   knownSecrets: string[];
+  /** Fields the render found derived from a server secret, by object key: shown as keyed digests here too. */
+  secretDerived?: ReadonlyMap<string, readonly ConcretePath[]>;
 }
 
 export const LIVE_DIFF_TIMEOUT_MS = 120_000;

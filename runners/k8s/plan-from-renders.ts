@@ -1,8 +1,11 @@
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { diffObjects, type ObjectDiff } from "./diff-objects.js";
 import type { SecretHashing } from "./hash-secret-values.js";
-import { invalidIgnorePath } from "./ignore-paths.js";
-import { type K8sObject, objectKey } from "./k8s-object.js";
+import { differingPaths, formatPath } from "./differing-paths.js";
+import type { IgnoreRule } from "./ignore-differences.js";
+import { type ConcretePath, invalidIgnorePath, removeAt } from "./ignore-paths.js";
+import { maskSecretDerived } from "./mask-secret-derived.js";
+import { type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
 import { parseManifests } from "./parse-manifests.js";
 import { renderObjectChanges } from "./render-object-changes.js";
 import { summarizeObjectChanges } from "./summarize-object-changes.js";
@@ -12,10 +15,21 @@ export interface RendersInput {
   base: string | undefined;
   head: string;
   defaultNamespace: string;
-  ignore: string[];
+  ignore: readonly IgnoreRule[];
   /** Tool name for the text ("helm", "kustomize"). */
   tool: string;
   hashing: SecretHashing;
+  /**
+   * The same renders with every server-held secret replaced by a random canary: fields that
+   * differ depend on a secret and are shown as keyed digests (mask-secret-derived.ts).
+   */
+  canary?: { base?: string; head: string };
+  /**
+   * The base rendered a second time from the same input: fields that differ between the two
+   * (a certificate generated per render, a random password) are left out of the diff and the
+   * counts, and named once.
+   */
+  baseAgain?: string;
 }
 
 export type RendersPlan =
@@ -23,10 +37,14 @@ export type RendersPlan =
       ok: true;
       summary: PlanSummary;
       output: string;
+      /** The same with every diff in full, large objects too: for the job log, never the PR. */
+      logOutput: string;
       diff: ObjectDiff;
       /** Base objects with no head counterpart: what an apply must delete (for kubectl apply). */
       deleted: K8sObject[];
       head: K8sObject[];
+      /** Fields derived from a server secret, by object key: the live diff masks them too. */
+      secretDerived: Map<string, ConcretePath[]>;
     }
   | { ok: false; failedStep: string; message: string };
 
@@ -44,6 +62,21 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   if (problems.length > 0) {
     return { ok: false, failedStep: "parse", message: `the ${input.tool} output is not a valid manifest stream:\n${problems.join("\n")}` };
   }
+  const again = input.baseAgain === undefined || !base ? undefined : parseManifests(input.baseAgain, input.defaultNamespace, input.hashing);
+  const regenerated =
+    again && base ? differingPaths(base.objects, again.objects, { secretValues: true }) : new Map<string, ConcretePath[]>();
+  const derived = new Set<string>();
+  const secretDerived = new Map<string, ConcretePath[]>();
+  if (input.canary) {
+    const canaryHead = parseManifests(input.canary.head, input.defaultNamespace, input.hashing);
+    for (const note of maskSecretDerived(head.objects, canaryHead.objects, input.hashing, secretDerived)) derived.add(note);
+    if (base && input.canary.base !== undefined) {
+      const canaryBase = parseManifests(input.canary.base, input.defaultNamespace, input.hashing);
+      for (const note of maskSecretDerived(base.objects, canaryBase.objects, input.hashing, secretDerived)) derived.add(note);
+    }
+  }
+  const noise = dropRegenerated(regenerated, base?.objects ?? [], head.objects);
+  for (const field of noise) derived.delete(field);
   const diff = diffObjects(base?.objects ?? [], head.objects, { ignore: input.ignore });
   const deletedKeys = new Set(diff.changes.filter((c) => c.action === "delete").map((c) => c.key));
   const summary = summarizeObjectChanges(diff.changes);
@@ -51,9 +84,49 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   return {
     ok: true,
     summary,
-    output: renderObjectChanges(diff, input.tool),
+    output: renderObjectChanges(diff, input.tool) + regeneratedNote(noise) + derivedNote([...derived]),
+    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + regeneratedNote(noise) + derivedNote([...derived]),
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,
+    secretDerived,
   };
+}
+
+/** Names each field shown as a digest because its value derives from a server-held secret. */
+function derivedNote(fields: readonly string[]): string {
+  if (fields.length === 0) return "";
+  const list = fields.map((f) => `- ${f}`).join("\n");
+  return `\nShown as keyed digests, because their values derive from a server-held secret (a guess cannot be checked against them):\n${list}\n`;
+}
+
+/**
+ * Removes, in place, each field that differs between two renders of the base from the base and
+ * head objects with that identity; returns the fields as notes name them. An object whose name
+ * itself changes per render cannot be matched and is left as it is.
+ */
+function dropRegenerated(
+  regenerated: ReadonlyMap<string, ConcretePath[]>,
+  base: readonly K8sObject[],
+  head: readonly K8sObject[],
+): string[] {
+  const fields: string[] = [];
+  if (regenerated.size === 0) return fields;
+  const heads = new Map(head.map((o) => [objectKey(o), o]));
+  for (const o of base) {
+    const key = objectKey(o);
+    for (const path of regenerated.get(key) ?? []) {
+      if (path.length === 0) continue;
+      fields.push(`\`${formatPath(path)}\` of ${objectAddress(o)}`);
+      removeAt(o.body, path);
+      const twin = heads.get(key);
+      if (twin) removeAt(twin.body, path);
+    }
+  }
+  return fields;
+}
+
+function regeneratedNote(fields: readonly string[]): string {
+  if (fields.length === 0) return "";
+  return `\nRegenerated on every render (left out of the diff and the counts): ${fields.join(", ")}\n`;
 }

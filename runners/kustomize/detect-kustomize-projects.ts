@@ -11,7 +11,7 @@ export interface KustomizeTree {
 }
 
 export interface DiscoveredKustomizations {
-  /** Kustomization dirs no other kustomization uses, sorted by dir. */
+  /** Kustomization dirs, sorted by dir, but for bases and components (see detectKustomizeProjects). */
   projects: Project[];
   /** Base dir -> the kustomization dirs using it directly (overlays or other bases). */
   bases: Map<string, Set<string>>;
@@ -19,10 +19,19 @@ export interface DiscoveredKustomizations {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A URL, a `github.com/…` remote, or inline YAML (a patch written in place). */
+const notLocalPath = (entry: string) =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || /\n|: /.test(entry);
+
+/** `key=path` (a generator file under another key) -> `path`. */
+const generatorFile = (entry: string) => entry.slice(entry.indexOf("=") + 1);
+
 /**
- * The local entries of `resources`, `bases` and `components` in a kustomization file; remote ones
- * (URLs, `github.com/…`) are left out. Entries may be files or dirs: the caller keeps those that
- * resolve to a kustomization dir. Broken YAML gives no refs; the plan reports it properly.
+ * Every local path a kustomization file names: `resources`, `bases` and `components` (files or
+ * dirs), and the files of patches, generators, transformers, replacements, CRDs and
+ * configurations. Remote entries (URLs, `github.com/…`) and inline patches are left out. The
+ * caller keeps entries resolving to a kustomization dir as bases (followed in turn); the others
+ * are files the render reads. Broken YAML gives no refs; the plan reports it properly.
  */
 export function kustomizationRefs(text: string): string[] {
   let doc: unknown;
@@ -33,22 +42,47 @@ export function kustomizationRefs(text: string): string[] {
   }
   if (!isRecord(doc)) return [];
   const refs: string[] = [];
-  for (const key of ["resources", "bases", "components"]) {
-    const list = doc[key];
-    if (!Array.isArray(list)) continue;
-    for (const entry of list) {
-      if (typeof entry !== "string" || /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry))
-        continue;
-      refs.push(entry);
+  const add = (entry: unknown) => {
+    if (typeof entry === "string" && entry !== "" && !notLocalPath(entry)) refs.push(entry);
+  };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const key of [
+    "resources",
+    "bases",
+    "components",
+    "patchesStrategicMerge",
+    "crds",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+  ])
+    for (const entry of list(doc[key])) add(entry);
+  for (const key of ["patches", "patchesJson6902", "replacements"])
+    for (const entry of list(doc[key])) if (isRecord(entry)) add(entry.path);
+  for (const key of ["configMapGenerator", "secretGenerator"]) {
+    for (const gen of list(doc[key])) {
+      if (!isRecord(gen)) continue;
+      for (const f of list(gen.files)) if (typeof f === "string") add(generatorFile(f));
+      for (const f of list(gen.envs)) add(f);
+      add(gen.env);
     }
   }
+  if (isRecord(doc.openapi)) add(doc.openapi.path);
   return refs;
 }
 
+/** Kustomizations used by others that are no deployable unit of their own, by convention. */
+const isBaseOnly = (dir: string) => {
+  const segments = dir.split("/");
+  return ["base", "bases"].includes(segments[segments.length - 1] ?? "") || segments.includes("components");
+};
+
 /**
- * Autodiscovery: every dir with a kustomization file is a project named after its dir, unless
- * another kustomization uses it (a base or component): then it is planned through its users,
- * as a Terraform module is.
+ * Autodiscovery: every dir with a kustomization file is a project named after its dir. One that
+ * other kustomizations use is planned through its users, and is a project of its own too unless
+ * it is a base or component by name (a last segment `base` or `bases`, or under `components/`):
+ * an app that is also another's base changes its own objects as well.
  */
 export function detectKustomizeProjects(tree: KustomizeTree): DiscoveredKustomizations {
   const dirs = new Set<string>();
@@ -73,7 +107,7 @@ export function detectKustomizeProjects(tree: KustomizeTree): DiscoveredKustomiz
     }
   }
   const projects = [...dirs]
-    .filter((dir) => !bases.has(dir))
+    .filter((dir) => !(bases.has(dir) && isBaseOnly(dir)))
     .sort(compareStrings)
     .map((dir): Project => ({ name: dir, dir, workspace: "default", runner: "kustomize" }));
   return { projects, bases };

@@ -1,30 +1,25 @@
+import type { Project } from "../../src/model/project.js";
 import type { ProjectDetector } from "../runner.js";
 import { detectKustomizeProjects } from "./detect-kustomize-projects.js";
+import { changedReasons, kustomizeClosure } from "./kustomize-closure.js";
 
-const under = (dir: string, file: string) => dir === "." || file === dir || file.startsWith(`${dir}/`);
-
-/** A kustomization dir; touched by a change under it or under any base it uses, transitively. */
+/**
+ * A kustomization dir; touched by a change to anything its kustomization renders from, through
+ * bases, components, patches and generators' files, transitively. A configured kustomize
+ * project follows the same closure.
+ */
 export const kustomizeDetector: ProjectDetector = {
   kind: "kustomize",
   detect(tree, changedFiles) {
     const kz = detectKustomizeProjects({ files: tree.files, refs: tree.kustomizeRefs });
-    const affected = kz.projects.filter((p) => changedFiles.some((f) => usesChanged(p.dir, f, kz.bases)));
+    const affected: Project[] = [];
+    for (const p of kz.projects) {
+      const why = changedReasons(p.dir, kustomizeClosure(p.dir, tree.kustomizeRefs), changedFiles);
+      if (why.length > 0) affected.push({ ...p, why });
+    }
     return { projects: kz.projects, affected };
   },
+  follow(project, tree, changedFiles) {
+    return changedReasons(project.dir, kustomizeClosure(project.dir, tree.kustomizeRefs), changedFiles);
+  },
 };
-
-function usesChanged(dir: string, file: string, bases: Map<string, Set<string>>): boolean {
-  if (under(dir, file)) return true;
-  const seen = new Set<string>();
-  const stack = [...bases.keys()].filter((b) => under(b, file));
-  while (stack.length) {
-    const base = stack.pop() as string;
-    if (seen.has(base)) continue;
-    seen.add(base);
-    for (const user of bases.get(base) ?? []) {
-      if (user === dir) return true;
-      stack.push(user);
-    }
-  }
-  return false;
-}

@@ -5,6 +5,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
@@ -46,7 +47,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   });
   const project = req.project as KustomizeProject;
   const namespace = project.kustomize?.namespace ?? "default";
-  const ignore = project.kustomize?.ignore ?? [];
+  const rules = ignoreDifferenceRules(project.kustomize?.ignoreDifferences ?? []);
+  if (!rules.ok) return fail("config", rules.reason);
+  const ignore = [...(project.kustomize?.ignore ?? []), ...rules.rules];
   if (req.extraArgs.length > 0) return fail("arguments", "kustomize projects take no extra arguments");
   const invalid = invalidIgnorePath(ignore);
   if (invalid) return fail("config", invalid);
@@ -75,6 +78,8 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   if (!headYaml.ok) return fail(headYaml.failedStep, headYaml.message, headYaml.output);
   const baseYaml = baseDir ? await render("base", baseDir) : undefined;
   if (baseYaml && !baseYaml.ok) return fail(baseYaml.failedStep, baseYaml.message, baseYaml.output);
+  // The same input again: what differs is regenerated on every render (a generator plugin), not a change.
+  const baseAgain = baseDir ? await render("base", baseDir) : undefined;
 
   // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
   const hashing = { key: randomBytes(32).toString("hex") };
@@ -85,6 +90,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     ignore,
     tool: "kustomize",
     hashing,
+    baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
   });
   if (!planned.ok) return fail(planned.failedStep, planned.message);
 
@@ -93,6 +99,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
   await writeFile(planFile, encodeDeletions(toDelete) + headYaml.yaml, { mode: 0o600 });
   let output = planned.output;
+  let log = planned.logOutput;
   if (req.kubeconfig) {
     const live = await kustomizeLiveDiff(
       {
@@ -114,8 +121,10 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     // Values read from the cluster (an old key) are redacted from everything posted, too.
     planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
     output += `\n${renderLiveDiff(live)}`;
+    log += `\n${renderLiveDiff(live)}`;
   }
-  req.onOutput?.(req.redact(output));
+  // The job log gets large objects in full; the PR gets their summary.
+  req.onOutput?.(req.redact(log));
   return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
 }
 

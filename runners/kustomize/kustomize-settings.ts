@@ -1,4 +1,4 @@
-import type { Project } from "../../src/model/project.js";
+import type { IgnoreDifference, Project } from "../../src/model/project.js";
 
 /** A kustomize project's settings from the repo config; proposed as `Project.kustomize`. */
 export interface KustomizeProjectSettings {
@@ -6,6 +6,7 @@ export interface KustomizeProjectSettings {
   namespace?: string;
   /** Field paths whose differences are hidden (see runners/k8s/ignore-paths.ts). */
   ignore?: string[];
+  ignoreDifferences?: IgnoreDifference[];
 }
 
 export type KustomizeProject = Project & { kustomize?: KustomizeProjectSettings };

@@ -83,6 +83,29 @@ export const serverConfigSchema = z
     secrets: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE"))
       .default({}),
+    /**
+     * Chart repositories and OCI registries (`oci://host/path`) helm may fetch chart dependencies
+     * from, with credentials from the server's environment; any other dependency must be vendored.
+     */
+    helm_repositories: z
+      .array(
+        z.strictObject({
+          url: z.string().regex(/^(https?|oci):\/\/[^\s]+$/, "must be an http(s):// chart repository or an oci:// registry URL"),
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]+$/)
+            .optional(),
+          username: z
+            .string()
+            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
+            .optional(),
+          password: z
+            .string()
+            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
+            .optional(),
+        }),
+      )
+      .default([]),
     /** Timeout for one tool step (init, plan, show, apply); the default workflow's init + plan run as one tool run with twice this. */
     step_timeout: duration.default(30 * 60e3),
     /** How many projects plan at once on this replica. */

@@ -7,6 +7,7 @@ import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js
 import type { JobDeps } from "./job-deps.js";
 import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
+import { collapseReplacedParts } from "./collapse-replaced-parts.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 
 export interface Progress {
@@ -96,6 +97,14 @@ export function createCommentPublisher(
     logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
   });
 
+  /** A push replaced every older plan: their continuation comments are stale now (best effort). */
+  async function collapseOlder(): Promise<void> {
+    if (fixed.command !== "plan" || fixed.trigger.text !== "autoplan") return;
+    await collapseReplacedParts(vcs, job.target.repo, job.target.pr, job.id).catch((e: unknown) =>
+      deps.log.warn({ jobId: job.id }, `collapsing older plan comments failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
   /** Comment and check updates may be started without waiting: each kind still reaches GitHub in order. */
   const inOrder = new KeyedMutex();
 
@@ -167,6 +176,7 @@ export function createCommentPublisher(
         try {
           await postFinal(result);
           await deps.store.markResultPosted(job.id);
+          await collapseOlder();
           return;
         } catch (e) {
           const retryable = e instanceof VcsError && e.retryable;
@@ -180,8 +190,9 @@ export function createCommentPublisher(
         }
       }
     },
-    check(p: Progress): Promise<void> {
-      return inOrder.run("check", () => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
+    async check(p: Progress): Promise<void> {
+      await inOrder.run("check", () => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
+      if (p.state === "done") await collapseOlder();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { localChartDependencies } from "../../runners/helm/chart-dependencies.js";
 import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
@@ -22,6 +23,7 @@ const BATCH = 256;
 // Called for each of a big repo's 200,000 paths: a cheap suffix test before the name is cut out.
 const isKustomization = (f: string) =>
   /ustomization(\.ya?ml)?$/.test(f) && (KUSTOMIZATION_FILES as readonly string[]).includes(f.slice(f.lastIndexOf("/") + 1));
+const isChart = (f: string) => f === "Chart.yaml" || f.endsWith("/Chart.yaml");
 const isTerraform = (f: string) => (f.endsWith(".tf") || f.endsWith(".tf.json")) && !/(^|\/)\.terraform\//.test(f);
 
 /** Reads the files of one commit that `select` accepts: path -> text; a file left out contributes nothing. */
@@ -29,11 +31,12 @@ export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyM
 
 /**
  * Builds the pure ProjectTree of one commit: the file list, local module sources and file reads
- * per dir, and the local references of each kustomization. The files come from `read` (git objects, so a
- * sparse checkout need not hold them, and a symlink yields its link text, never a server file).
+ * per dir, the local references of each kustomization, and each chart's `file://` dependencies.
+ * The files come from `read` (git objects, so a sparse checkout need not hold them, and a symlink
+ * yields its link text, never a server file).
  */
 export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
-  const texts = await read((f) => isTerraform(f) || isKustomization(f));
+  const texts = await read((f) => isTerraform(f) || isKustomization(f) || isChart(f));
   const tfFiles = [...texts.keys()].filter(isTerraform);
   const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
@@ -57,7 +60,12 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
   await inBatches(kustomizations, (f) => {
     kustomizeRefs.set(posix.dirname(f), kustomizationRefs(texts.get(f) ?? ""));
   });
-  return { files, tfSources, kustomizeRefs, tfReads };
+  const chartRefs = new Map<string, string[]>();
+  for (const f of files.filter(isChart)) {
+    const refs = localChartDependencies(texts.get(f) ?? "");
+    if (refs.length > 0) chartRefs.set(posix.dirname(f), refs);
+  }
+  return { files, tfSources, kustomizeRefs, tfReads, chartRefs };
 }
 
 /** readRepoTree of a commit in the repo's mirror. */

@@ -18,6 +18,7 @@ import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
+import { untrustedSettings } from "../config/untrusted-settings.js";
 import { planOrder } from "./plan-order.js";
 import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
@@ -157,7 +158,12 @@ async function planPullRequest(
   }
   const config = head.config;
   const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
-  const warnings = [...config.warnings, ...configs.warnings, ...ignoredSettings(deps.config, config)];
+  const warnings = [
+    ...config.warnings,
+    ...configs.warnings,
+    ...ignoredSettings(deps.config, config),
+    ...untrustedSettings(config, configs.trusted),
+  ];
 
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;

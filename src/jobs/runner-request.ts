@@ -1,3 +1,4 @@
+import { resolveHelmRepositories } from "../../runners/helm/helm-repositories.js";
 import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -38,6 +39,8 @@ function common(ctx: RunnerContext, project: Project) {
   const secretSet = resolveSecretSet(project, settings);
   if ("missing" in secretSet) return { refusal: `secret \`${secretSet.missing}\` is not defined on this Sluice server` };
   ctx.secrets.add(Object.values(secretSet.values));
+  const helmRepositories = project.runner === "helm" ? resolveHelmRepositories(deps.config.helm_repositories ?? [], process.env) : [];
+  ctx.secrets.add(helmRepositories.flatMap((r) => (r.password === undefined ? [] : [r.password])));
   return {
     fields: {
       project,
@@ -47,6 +50,7 @@ function common(ctx: RunnerContext, project: Project) {
       workflow: workflow.workflow,
       kubeconfig: settings.kubeconfig,
       binary: settings.binaryFor(project),
+      helmRepositories,
     },
   };
 }

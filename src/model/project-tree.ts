@@ -4,8 +4,10 @@ export interface ProjectTree {
   files: string[];
   /** Per dir: the local module sources found in that dir's `.tf` / `.tf.json` files. */
   tfSources: Map<string, string[]>;
-  /** Local `resources`/`bases`/`components` of each kustomization dir. */
+  /** Local paths each kustomization names (resources, bases, components, patches, generators' files…). */
   kustomizeRefs: Map<string, string[]>;
+  /** Per chart dir: its `file://` dependencies, relative to it (read with Chart.yaml files; absent = none known). */
+  chartRefs?: Map<string, string[]>;
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
 }

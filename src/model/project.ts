@@ -1,6 +1,19 @@
 /** The IaC tool that plans and applies a project. */
 export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
 
+/**
+ * Differences to leave out of a Kubernetes plan, as Argo CD's `ignoreDifferences`: for objects of
+ * a group / kind / name / namespace (each optional), fields named by JSON pointers or plain jq paths.
+ */
+export interface IgnoreDifference {
+  group?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  jqPathExpressions?: string[];
+}
+
 /** A helm project's settings from the repo config (base branch). */
 export interface HelmSettings {
   /** Release name; default: the chart dir's last segment, made a valid release name. */
@@ -18,11 +31,17 @@ export interface HelmSettings {
   secretSet?: Record<string, string>;
   /** Field paths whose differences are hidden (see runners/k8s/ignore-paths.ts). */
   ignore?: string[];
+  ignoreDifferences?: IgnoreDifference[];
+  /** `helm template --api-versions`: APIs the target cluster serves (`.Capabilities.APIVersions`). */
+  apiVersions?: string[];
+  /** `helm template --kube-version` (`.Capabilities.KubeVersion`). */
+  kubeVersion?: string;
 }
 
 export interface KustomizeSettings {
   namespace?: string;
   ignore?: string[];
+  ignoreDifferences?: IgnoreDifference[];
 }
 
 /** One plannable unit: a directory of a repo, planned in one workspace by one runner. */

@@ -1,5 +1,5 @@
 import type { DriftInput } from "./drift.js";
-import type { RunnerKind } from "./project.js";
+import type { IgnoreDifference, RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
 export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners" | "verified_commits";
@@ -34,11 +34,15 @@ export interface HelmSettings {
   secretSet: Record<string, string>;
   /** Field paths to leave out of diffs, e.g. `metadata.annotations.checksum/config`. */
   ignore: string[];
+  ignoreDifferences?: IgnoreDifference[];
+  apiVersions?: string[];
+  kubeVersion?: string;
 }
 
 export interface KustomizeSettings {
   namespace?: string;
   ignore: string[];
+  ignoreDifferences?: IgnoreDifference[];
 }
 
 /** A project as the repository config defines it; a superset of `Project`. */

@@ -42,9 +42,21 @@ export function resolveProjects(
   for (const p of projectsForChanges(config, changedFiles))
     affected.set(p.name, { ...toProject(p), why: whenModifiedReasons(p, changedFiles) });
 
+  const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
+  // A configured project follows what it renders too (bases outside its dir, values files elsewhere).
+  for (const p of config.projects) {
+    const follow = p.autoplan.enabled ? detectors.find((d) => d.kind === p.runner)?.follow : undefined;
+    const reasons = follow?.(toProject(p), tree, changed) ?? [];
+    if (reasons.length === 0) continue;
+    const known = affected.get(p.name);
+    const said = known?.why ?? [];
+    // A file its when_modified matched already is named once.
+    const added = reasons.filter((r) => !said.some((w) => w.startsWith(r.slice(0, r.indexOf("`", 1) + 1))));
+    affected.set(p.name, { ...(known ?? toProject(p)), why: [...said, ...added] });
+  }
+
   const discovered: Project[] = [];
   if (config.autodiscover.enabled) {
-    const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
     for (const detector of detectors) {
       const found = detector.detect(tree, changed);
       discovered.push(...found.projects.filter(free));

@@ -2,7 +2,7 @@ import { isLocalSource } from "../../runners/terraform/find-module-sources.js";
 import type { Project } from "../model/project.js";
 import type { RepoTree } from "../model/project-tree.js";
 import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
-import { localClosure } from "./local-closure.js";
+import { localClosure } from "../util/local-closure.js";
 
 /** What a job's worktree must hold: some dirs (plus the root's files), or every file and why. */
 export type CheckoutScope = { sparse: true; dirs: string[] } | { sparse: false; reason: string };

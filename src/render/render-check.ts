@@ -2,6 +2,7 @@ import type { PlanSummary } from "../model/plan-summary.js";
 import { cleanText } from "./clean-text.js";
 import { commandLabel, noticeBlock, pendingLine } from "./comment-parts.js";
 import { cutText } from "./cut-text.js";
+import { inlineCode } from "./inline.js";
 import { planCounts } from "./plan-counts.js";
 import { projectView } from "./project-view.js";
 import { createRedactor, type Redactor } from "../util/redact.js";
@@ -48,7 +49,7 @@ export function renderCheck(input: CommentInput, redact: Redactor = createRedact
           pending: pendingLine(input, clean, 100),
         }
       : {
-          totals: `**${planCounts(totals)}** in ${n} ${n === 1 ? "project" : "projects"}${failed > 0 ? `, ${failed} failed` : ""}${refused > 0 ? `, ${refused} refused` : ""}`,
+          totals: totalsLine(input, totals, summaries.length, clean),
           notice,
           pending: pendingLine(input, clean, 100),
         };
@@ -109,8 +110,16 @@ function checkTitle(
         .split("\n", 1)[0] ?? "";
     return first ? cutText(first.replace(/\s+/g, " "), 120) : "Nothing to do";
   }
-  if (failed > 0) return `${failed} of ${n} ${n === 1 ? "project" : "projects"} failed`;
-  if (refused > 0) return `${refused} of ${n} ${n === 1 ? "project" : "projects"} refused`;
+  const names = (status: "error" | "refused") =>
+    cutText(
+      input.results
+        .filter((r) => r.status === status)
+        .map((r) => facts.clean(r.project.name))
+        .join(", "),
+      80,
+    );
+  if (failed > 0) return `${failed} of ${n} ${n === 1 ? "project" : "projects"} failed: ${names("error")}`;
+  if (refused > 0) return `${refused} of ${n} ${n === 1 ? "project" : "projects"} refused: ${names("refused")}`;
   const counts = planCounts(totals);
   if (input.command === "apply") return `Applied ${counts}`;
   // A teardown is named in the title, where reviewers and the merge box see it first.
@@ -119,4 +128,23 @@ function checkTitle(
   return totals.changes
     ? `${counts} in ${n} ${n === 1 ? "project" : "projects"}`
     : `No changes in ${n} ${n === 1 ? "project" : "projects"}`;
+}
+
+/**
+ * The summary's first line. Counts cover only the projects that produced a plan: a failed
+ * project has no counts, and zeros for it would read as "no changes". Failed and refused
+ * projects are named, with the step a failure stopped at.
+ */
+function totalsLine(input: CommentInput, totals: Totals, counted: number, clean: (text: string) => string): string {
+  const n = input.results.length;
+  const failed = input.results.flatMap((r) =>
+    r.status === "error" ? [`${inlineCode(clean(r.project.name))} (at ${inlineCode(clean(r.failedStep))})`] : [],
+  );
+  const refused = input.results.flatMap((r) => (r.status === "refused" ? [inlineCode(clean(r.project.name))] : []));
+  if (failed.length === 0 && refused.length === 0) return `**${planCounts(totals)}** in ${n} ${n === 1 ? "project" : "projects"}`;
+  const parts: string[] = [];
+  if (counted > 0) parts.push(`**${planCounts(totals)}** in ${counted} of ${n} ${n === 1 ? "project" : "projects"}`);
+  if (failed.length > 0) parts.push(`**${failed.length} failed**: ${failed.join(", ")}`);
+  if (refused.length > 0) parts.push(`**${refused.length} refused**: ${refused.join(", ")}`);
+  return parts.join("; ");
 }

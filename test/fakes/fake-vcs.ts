@@ -107,8 +107,11 @@ export class FakeVcs implements VcsClient {
   }
 
   async ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
-    const c = this.comments.find((x) => x.repo === repoFullName(repo) && x.pr === pr && x.body.split("\n", 1)[0] === firstLine);
-    return c ? { id: c.id, body: c.body } : undefined;
+    return (await this.ownComments(repo, pr)).find((c) => c.body.split("\n", 1)[0] === firstLine);
+  }
+
+  async ownComments(repo: RepoRef, pr: number): Promise<{ id: number; body: string }[]> {
+    return this.comments.filter((c) => c.repo === repoFullName(repo) && c.pr === pr).map((c) => ({ id: c.id, body: c.body }));
   }
 
   async react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void> {

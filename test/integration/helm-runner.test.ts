@@ -103,8 +103,8 @@ describe("helm runner (real helm)", () => {
     expect(out.planFile).toBe(join(run.dataDir, "rendered.yaml"));
     expect((await stat(out.planFile)).mode & 0o777).toBe(0o600);
     expect(await readFile(out.planFile, "utf8")).toContain("kind: Deployment");
-    // The vendored subchart needs no dependency build.
-    expect(run.argvs.map((a) => a[0])).toEqual(["template", "template"]);
+    // The vendored subchart needs no dependency build; the base renders twice (fields regenerated on every render).
+    expect(run.argvs.map((a) => a[0])).toEqual(["template", "template", "template"]);
     expect(run.argvs[0]?.slice(0, 7)).toEqual([
       "template",
       "web",
@@ -176,7 +176,7 @@ describe("helm runner (real helm)", () => {
       await edit(join(chart, "Chart.yaml"), "file://charts/cache", "file://../cache");
     });
     const run = await plan(dirs);
-    expect(run.argvs.map((a) => a[0])).toEqual(["dependency", "template", "template"]);
+    expect(run.argvs.map((a) => a[0])).toEqual(["dependency", "template", "template", "template"]);
     expect(run.argvs[0]?.slice(0, 2)).toEqual(["dependency", "build"]);
     expect(planned(run).summary.hasChanges).toBe(false);
   });
@@ -209,7 +209,9 @@ describe("helm runner (real helm)", () => {
       ignore: ['metadata.labels["helm.sh/chart"]', 'spec.template.metadata.annotations["checksum/config"]'],
     });
     expect(planned(both).summary.hasChanges).toBe(false);
-    expect(planned(both).output).toBe("No changes: helm renders the same objects at base and head.\n\n5 changes hidden by ignore rules\n");
+    expect(planned(both).output).toMatch(
+      /^No changes: helm renders the same objects at base and head\.\n\n5 changes hidden by ignore rules: /,
+    );
   });
 
   it("passes secretSet values through files, never argv, and never shows them", async () => {

@@ -81,11 +81,12 @@ function planned(outcome: PlanOutcome) {
 const addresses = (o: PlanOutcome) => planned(o).summary.resources.map((r) => `${r.action} ${r.address}`);
 
 describe("kustomize runner (real kubectl kustomize)", () => {
-  it("finds no change between equal checkouts and renders each side once", async () => {
+  it("finds no change between equal checkouts; renders the head once and the base twice (to find regenerated fields)", async () => {
     const run = await plan(await checkouts());
     expect(planned(run.outcome).summary.hasChanges).toBe(false);
     expect(run.argvs).toEqual([
       ["kustomize", expect.stringMatching(/head\/deploy\/overlays\/prod$/)],
+      ["kustomize", expect.stringMatching(/base\/deploy\/overlays\/prod$/)],
       ["kustomize", expect.stringMatching(/base\/deploy\/overlays\/prod$/)],
     ]);
   });
@@ -138,7 +139,7 @@ describe("kustomize runner (real kubectl kustomize)", () => {
       ignore: ["spec.template.spec.containers.*.image"],
     });
     expect(planned(run.outcome).output).toBe(
-      "No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules\n",
+      "No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules: `spec.template.spec.containers.*.image` (1 object)\n",
     );
   });
 

@@ -152,8 +152,9 @@ describe("helm live diff (recorded cluster outputs)", () => {
       upgrade: result({ stdout: await fixture("helm-upgrade-dry-run.json") }),
     });
     planned(run.outcome);
-    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "get", "upgrade"]);
-    const [get, upgrade] = run.calls.slice(2);
+    // Head, base, base again (regenerated fields), then both with placeholder secrets (derived fields).
+    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "template", "template", "template", "get", "upgrade"]);
+    const [get, upgrade] = run.calls.slice(5);
     expect(get?.args).toEqual(["get", "manifest", "web", "--namespace", "apps", "--kubeconfig", KUBECONFIG]);
     expect(upgrade?.args).toEqual([
       "upgrade",
@@ -175,7 +176,9 @@ describe("helm live diff (recorded cluster outputs)", () => {
       // Not streamed to the job log (the output holds Secrets), and capped well below the step timeout.
       expect(call?.opts.onOutput).toBeUndefined();
       expect(call?.opts.timeoutMs).toBe(120_000);
-      expect(call?.opts.env).toMatchObject({ HELM_CONFIG_HOME: `${run.dataDir}/helm/config`, HELM_NO_PLUGINS: "1" });
+      // A helm home of this run's own, under the project's data dir (removed when the plan ends).
+      expect(call?.opts.env).toMatchObject({ HELM_NO_PLUGINS: "1" });
+      expect(call?.opts.env?.HELM_CONFIG_HOME).toMatch(new RegExp(`^${run.dataDir}/helm-home-[^/]+/helm/config$`));
     }
   });
 
@@ -227,7 +230,7 @@ describe("helm live diff (recorded cluster outputs)", () => {
       ].join("\n"),
     );
     // Nothing more is tried against a cluster that did not answer.
-    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "get"]);
+    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "template", "template", "template", "get"]);
   });
 
   it("redacts Secret values a failing dry run echoes, including ones only the cluster had", async () => {
@@ -274,6 +277,6 @@ describe("helm live diff (recorded cluster outputs)", () => {
   it("adds nothing without a kubeconfig", async () => {
     const run = await plan({}, { kubeconfig: undefined });
     expect(planned(run.outcome).output).not.toContain("Live diff");
-    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template"]);
+    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "template", "template", "template"]);
   });
 });

@@ -196,6 +196,7 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
     expect(run.calls.map((c) => c.args)).toEqual([
       ["kustomize", expect.stringMatching(/head\/deploy\/overlays\/prod$/)],
       ["kustomize", expect.stringMatching(/base\/deploy\/overlays\/prod$/)],
+      ["kustomize", expect.stringMatching(/base\/deploy\/overlays\/prod$/)],
       ["get", "--ignore-not-found", "-o", "yaml", "--kubeconfig", KUBECONFIG, "--namespace", "prod", "-f", run.planFile],
       [
         "apply",
@@ -212,7 +213,7 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
         run.planFile,
       ],
     ]);
-    for (const call of run.calls.slice(2)) {
+    for (const call of run.calls.slice(3)) {
       expect(call.opts.onOutput).toBeUndefined();
       expect(call.opts.timeoutMs).toBe(120_000);
       // The repo's credentials reach kubectl (exec credential plugins need them); nothing else is added.
@@ -241,7 +242,7 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
     );
     expect(planned(run.outcome).summary.resources).toEqual([{ address: "Service/prod/api", action: "delete" }]);
     const deletions = join(run.dataDir, "live-deletions.yaml");
-    expect(run.calls[2]?.args).toEqual([
+    expect(run.calls[3]?.args).toEqual([
       "get",
       "--ignore-not-found",
       "-o",
@@ -285,7 +286,7 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
         "",
       ].join("\n"),
     );
-    expect(run.calls.map((c) => c.args[0])).toEqual(["kustomize", "kustomize", "get"]);
+    expect(run.calls.map((c) => c.args[0])).toEqual(["kustomize", "kustomize", "kustomize", "get"]);
     // The plan file is saved as without a kubeconfig: apply does not depend on the live diff.
     expect(await readFile(out.planFile, "utf8")).toContain("replicas: 5");
   });
@@ -342,6 +343,6 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
   it("adds nothing without a kubeconfig", async () => {
     const run = await plan({}, bumpReplicas, { kubeconfig: undefined });
     expect(planned(run.outcome).output).not.toContain("Live diff");
-    expect(run.calls.map((c) => c.args[0])).toEqual(["kustomize", "kustomize"]);
+    expect(run.calls.map((c) => c.args[0])).toEqual(["kustomize", "kustomize", "kustomize"]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { HELM_DEFAULT_IGNORES } from "../../runners/k8s/ignore-differences.js";
 import { chartDependencies, needsDependencyBuild } from "../../runners/helm/chart-dependencies.js";
 import {
   helmDependencyBuildArgv,
@@ -57,6 +58,22 @@ describe("helm argv", () => {
       "--include-crds",
       "--skip-tests",
       ...valueTail,
+    ]);
+  });
+
+  it("template with the cluster's API versions and Kubernetes version from the project settings", () => {
+    const argv = helmTemplateArgv({
+      ...chart,
+      apiVersions: ["monitoring.coreos.com/v1/ServiceMonitor", "autoscaling.k8s.io/v1"],
+      kubeVersion: "1.29",
+    });
+    expect(argv.slice(7, 13)).toEqual([
+      "--api-versions",
+      "monitoring.coreos.com/v1/ServiceMonitor",
+      "--api-versions",
+      "autoscaling.k8s.io/v1",
+      "--kube-version",
+      "1.29",
     ]);
   });
 
@@ -125,7 +142,9 @@ describe("helm settings", () => {
       namespace: "default",
       values: [],
       set: {},
-      ignore: [],
+      // Chart-version labels are ignored by default.
+      ignore: [...HELM_DEFAULT_IGNORES],
+      apiVersions: [],
     });
   });
 

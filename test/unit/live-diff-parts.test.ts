@@ -164,7 +164,7 @@ describe("renderLiveDiff", () => {
         "-  k: 1",
         "+  k: 2",
         "",
-        "1 change hidden by ignore rules",
+        "1 change hidden by ignore rules: `data.at` (1 object)",
         "",
       ].join("\n"),
     );

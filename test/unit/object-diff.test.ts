@@ -207,7 +207,12 @@ describe("ignore rules", () => {
 
   it("hide differences and count them, including objects with nothing else changed", () => {
     const d = diff(DEPLOYMENT, bumped, ['metadata.labels["helm.sh/chart"]', "spec.template.metadata.annotations.checksum/config"]);
-    expect(d).toEqual({ changes: [], hidden: 2 });
+    expect(d).toEqual({
+      changes: [],
+      hidden: 2,
+      // Per path, how many objects it hid a difference in: the one-line summary.
+      hiddenPaths: { 'metadata.labels["helm.sh/chart"]': 1, "spec.template.metadata.annotations.checksum/config": 1 },
+    });
   });
 
   it("count the hidden fields of an object that also has a visible change", () => {
@@ -221,12 +226,20 @@ describe("ignore rules", () => {
 
   it("count a field present on one side only", () => {
     const withoutLabel = DEPLOYMENT.replace("    helm.sh/chart: web-0.1.0\n", "");
-    expect(diff(DEPLOYMENT, withoutLabel, ['metadata.labels["helm.sh/chart"]'])).toEqual({ changes: [], hidden: 1 });
+    expect(diff(DEPLOYMENT, withoutLabel, ['metadata.labels["helm.sh/chart"]'])).toEqual({
+      changes: [],
+      hidden: 1,
+      hiddenPaths: { 'metadata.labels["helm.sh/chart"]': 1 },
+    });
   });
 
   it("match list items with * and indexes", () => {
     const newImages = DEPLOYMENT.replace("nginx:1.27", "nginx:1.28").replace("envoy:1", "envoy:2");
-    expect(diff(DEPLOYMENT, newImages, ["spec.template.spec.containers.*.image"])).toEqual({ changes: [], hidden: 2 });
+    expect(diff(DEPLOYMENT, newImages, ["spec.template.spec.containers.*.image"])).toEqual({
+      changes: [],
+      hidden: 2,
+      hiddenPaths: { "spec.template.spec.containers.*.image": 1 },
+    });
     const d = diff(DEPLOYMENT, newImages, ["spec.template.spec.containers.0.image"]);
     expect(d.hidden).toBe(1);
     expect(d.changes[0]?.diff).toContain("         - name: sidecar\n-          image: envoy:1\n+          image: envoy:2\n");

@@ -21,13 +21,13 @@ describe("renderCheck", () => {
           { project: project("dns"), status: "error", failedStep: "init", message: "exit 1", output: "" },
         ],
       }),
-      "1 of 2 projects failed",
+      "1 of 2 projects failed: dns",
       "failure",
     ],
     [
       "a refusal",
       input({ results: [{ project: project("net"), status: "refused", reason: "locked by #12", output: "" }] }),
-      "1 of 1 project refused",
+      "1 of 1 project refused: net",
       "failure",
     ],
     ["queued", input({ state: "queued" }), "Queued", "neutral"],
@@ -48,6 +48,20 @@ describe("renderCheck", () => {
     const check = renderCheck(data);
     expect(check.title).toBe(title);
     expect(check.conclusion).toBe(conclusion);
+  });
+
+  it("a failed project's counts are never zeros: the summary counts planned projects only and names the failed ones", () => {
+    const failedOnly = renderCheck(
+      input({ results: [{ project: project("dns"), status: "error", failedStep: "template (head)", message: "x", output: "" }] }),
+    );
+    expect(failedOnly.summary).not.toContain("+0 ~0 -0");
+    expect(failedOnly.summary).toContain("**1 failed**: `dns` (at `template (head)`)");
+    const mixed = renderCheck(
+      input({
+        results: [planned("net", mixedSummary), { project: project("dns"), status: "error", failedStep: "init", message: "x", output: "" }],
+      }),
+    );
+    expect(mixed.summary).toContain("**+2 ~1 -2** in 1 of 2 projects; **1 failed**: `dns` (at `init`)");
   });
 
   it("lists every project while they fit, and says how many did not", () => {

@@ -56,6 +56,40 @@ describe("resolveProjects over the tools' detectors", () => {
     expect(r.affected[0]?.why).toEqual(["`envs/prod/main.tf`, matches when_modified `envs/prod/**/*.tf`"]);
   });
 
+  it("a configured overlay follows its bases, a configured chart its values files; a file when_modified matched is named once", () => {
+    const project = (name: string, dir: string, runner: "helm" | "kustomize", extra = {}) => ({
+      name,
+      dir,
+      workspace: "default",
+      runner,
+      autoplan: { enabled: true, whenModified: ["**/*.yaml"] },
+      dependsOn: [],
+      executionOrderGroup: 0,
+      ...extra,
+    });
+    const config: RepoConfig = {
+      ...defaultRepoConfig(),
+      source: ".sluice.yaml",
+      autodiscover: { enabled: false, ignore: [] },
+      projects: [
+        project("prod", "k8s/overlays/prod", "kustomize"),
+        project("web", "charts/web", "helm", { helm: { values: ["../../clusters/prod/web.yaml"] } }),
+      ],
+    };
+    const r = resolveProjects(
+      config,
+      tree,
+      ["k8s/base/kustomization.yaml", "clusters/prod/web.yaml", "charts/web/values.yaml"],
+      PROJECT_DETECTORS,
+    );
+    expect(names(r.affected)).toEqual(["helm:web", "kustomize:prod"]);
+    expect(r.affected[0]?.why).toEqual([
+      "`charts/web/values.yaml`, matches when_modified `charts/web/**/*.yaml`",
+      "`clusters/prod/web.yaml`, a values file of the chart",
+    ]);
+    expect(r.affected[1]?.why).toEqual(["`k8s/base/kustomization.yaml`, rendered through `k8s/base`"]);
+  });
+
   it("finds nothing when autodiscovery is off, and nothing without detectors", () => {
     const off = { ...defaultRepoConfig(), autodiscover: { enabled: false, ignore: [] } };
     expect(resolveProjects(off, tree, ["envs/dev/main.tf"], PROJECT_DETECTORS).all).toEqual([]);

@@ -1,5 +1,5 @@
 import type { DriftInput } from "../../model/drift.js";
-import type { RunnerKind } from "../../model/project.js";
+import type { IgnoreDifference, RunnerKind } from "../../model/project.js";
 import type { HelmSettings, KustomizeSettings, ProjectConfig, RepoConfig } from "../../model/repo-config.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
 import type { KeyPath } from "./format-path.js";
@@ -136,6 +136,9 @@ function normalizeHelm(raw: NonNullable<SluiceProjectInput["helm"]>, dir: string
     secretSet: { ...(raw.secret_set ?? {}) },
     ignore: [...(raw.ignore ?? [])],
   };
+  if (raw.ignore_differences !== undefined) helm.ignoreDifferences = raw.ignore_differences.map(ignoreDifference);
+  if (raw.api_versions !== undefined) helm.apiVersions = [...raw.api_versions];
+  if (raw.kube_version !== undefined) helm.kubeVersion = raw.kube_version;
   if (raw.release !== undefined) helm.release = raw.release;
   if (raw.namespace !== undefined) helm.namespace = raw.namespace;
   return helm;
@@ -144,5 +147,20 @@ function normalizeHelm(raw: NonNullable<SluiceProjectInput["helm"]>, dir: string
 function normalizeKustomize(raw: NonNullable<SluiceProjectInput["kustomize"]>): KustomizeSettings {
   const kustomize: KustomizeSettings = { ignore: [...(raw.ignore ?? [])] };
   if (raw.namespace !== undefined) kustomize.namespace = raw.namespace;
+  if (raw.ignore_differences !== undefined) kustomize.ignoreDifferences = raw.ignore_differences.map(ignoreDifference);
   return kustomize;
+}
+
+type RawIgnoreDifference = NonNullable<NonNullable<SluiceProjectInput["helm"]>["ignore_differences"]>[number];
+
+function ignoreDifference(raw: RawIgnoreDifference): IgnoreDifference {
+  const out: IgnoreDifference = {
+    jsonPointers: [...(raw.json_pointers ?? []), ...(raw.jsonPointers ?? [])],
+    jqPathExpressions: [...(raw.jq_path_expressions ?? []), ...(raw.jqPathExpressions ?? [])],
+  };
+  if (raw.group !== undefined) out.group = raw.group;
+  if (raw.kind !== undefined) out.kind = raw.kind;
+  if (raw.name !== undefined) out.name = raw.name;
+  if (raw.namespace !== undefined) out.namespace = raw.namespace;
+  return out;
 }

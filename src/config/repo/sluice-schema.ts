@@ -50,6 +50,18 @@ export const stage = z.strictObject({ steps: z.array(stepSchema).optional() });
 /** Named workflows: in `.sluice.yaml`, and (operator-written) in the server config. */
 export const workflowsSchema = z.record(text, z.strictObject({ plan: stage.optional(), apply: stage.optional() }));
 
+/** Argo CD's `ignoreDifferences` entry; its camelCase keys are taken as they are pasted. */
+const ignoreDifference = z.strictObject({
+  group: z.string().optional(),
+  kind: text.optional(),
+  name: text.optional(),
+  namespace: text.optional(),
+  json_pointers: textList.optional(),
+  jq_path_expressions: textList.optional(),
+  jsonPointers: textList.optional(),
+  jqPathExpressions: textList.optional(),
+});
+
 const helm = z.strictObject({
   release: z
     .string()
@@ -66,6 +78,18 @@ const helm = z.strictObject({
     .optional()
     .describe("Helm value path -> the NAME of a secret in the server config (never the secret itself)."),
   ignore: textList.optional().describe("Field paths left out of diffs, e.g. metadata.annotations.checksum/config."),
+  ignore_differences: z
+    .array(ignoreDifference)
+    .optional()
+    .describe("As Argo CD's ignoreDifferences: per group/kind/name, json_pointers or jq_path_expressions."),
+  api_versions: textList
+    .optional()
+    .describe("helm template --api-versions: APIs the cluster serves, e.g. monitoring.coreos.com/v1/ServiceMonitor."),
+  kube_version: z
+    .string()
+    .regex(/^v?\d+\.\d+(\.\d+)?$/, "must be a Kubernetes version such as 1.30 or v1.30.2")
+    .optional()
+    .describe("helm template --kube-version."),
 });
 
 const kustomize = z.strictObject({
@@ -74,6 +98,7 @@ const kustomize = z.strictObject({
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name")
     .optional(),
   ignore: textList.optional(),
+  ignore_differences: z.array(ignoreDifference).optional(),
 });
 
 /** `org/team-slug`, as GitHub names teams in CODEOWNERS and the teams API. */

@@ -39,10 +39,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
    * Our comments start with a unique marker line: find one that an earlier attempt created. Only
    * the app's own comments count; a user who posts the same marker gets nothing of ours.
    */
-  async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
-    return (await findOwn(repo, pr, firstLine))?.id;
-  }
-  async function findOwn(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
+  async function ownComments(repo: RepoRef, pr: number): Promise<{ id: number; body: string }[]> {
     const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
@@ -50,8 +47,13 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       per_page: 100,
       request: request(),
     });
-    const found = comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine);
-    return found ? { id: found.id, body: found.body ?? "" } : undefined;
+    return comments.filter((c) => c.user?.type === "Bot" && c.user.login === self).map((c) => ({ id: c.id, body: c.body ?? "" }));
+  }
+  async function findOwn(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
+    return (await ownComments(repo, pr)).find((c) => c.body.split("\n", 1)[0] === firstLine);
+  }
+  async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    return (await findOwn(repo, pr, firstLine))?.id;
   }
   /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
   const uncertain = new Set<string>();
@@ -118,6 +120,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     async ownComment(repo, pr, firstLine) {
       return retry(`looking for comment ${firstLine}`, () => findOwn(repo, pr, firstLine));
     },
+    ownComments: (repo, pr) => retry(`listing comments of #${pr}`, () => ownComments(repo, pr)),
     async react(repo, commentId, content) {
       await retry(`reacting to comment ${commentId}`, () =>
         octokit.rest.reactions.createForIssueComment({ ...ids(repo), comment_id: commentId, content, request: request() }),

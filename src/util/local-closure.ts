@@ -1,4 +1,4 @@
-import { resolveFrom } from "../util/repo-path.js";
+import { resolveFrom } from "./repo-path.js";
 
 /**
  * The repo paths `starts` reach through local references (Terraform module sources, kustomize
