@@ -65,8 +65,23 @@ suite(`the audit outbox on PostgreSQL with two replicas${available.ok ? "" : `: 
   it("lets one replica hold a sink at a time, and the other take it when it lets go", async () => {
     const [a, b] = stores as [PostgresStore, PostgresStore];
     let release = () => {};
-    const held = a.withAuditSink("claim-test", () => new Promise<void>((r) => (release = r)));
-    await vi.waitFor(async () => expect(await b.withAuditSink("claim-test", async () => 1)).toEqual({ claimed: false }));
+    let holding = false;
+    // `a` takes the sink and keeps it until released (asked again if `b` happened to hold it first).
+    const held = (async () => {
+      for (;;) {
+        const got = await a.withAuditSink(
+          "claim-test",
+          () =>
+            new Promise<void>((r) => {
+              holding = true;
+              release = r;
+            }),
+        );
+        if (got.claimed) return;
+      }
+    })();
+    await vi.waitFor(() => expect(holding).toBe(true), { timeout: 30_000, interval: 20 });
+    expect(await b.withAuditSink("claim-test", async () => 1)).toEqual({ claimed: false });
     release();
     await held;
     expect(await b.withAuditSink("claim-test", async () => 2)).toEqual({ claimed: true, value: 2 });
