@@ -114,7 +114,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           };
         }
         const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir] });
+        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
         if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
         const outcome = await runner.state?.(
           {

@@ -113,7 +113,13 @@ export class GitWorkspace {
       const outer = redact;
       redact = (s) => outer(s.split(token).join("[redacted]").split(basic).join("[redacted]"));
     }
-    const r = await exec("git", gitArgv(gitDir, args, opts.workTree), { cwd: gitDir, env, timeoutMs: this.timeoutMs, redact, input: opts.input });
+    const r = await exec("git", gitArgv(gitDir, args, opts.workTree), {
+      cwd: gitDir,
+      env,
+      timeoutMs: this.timeoutMs,
+      redact,
+      input: opts.input,
+    });
     if (r.exitCode === null || !(opts.okCodes ?? [0]).includes(r.exitCode)) {
       throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
     }
@@ -371,7 +377,16 @@ export class GitWorkspace {
         throw e;
       });
       const full = { include: async () => undefined, includeAll: async () => undefined };
-      return { dir: made.dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release: made.release, ...full };
+      return {
+        dir: made.dir,
+        headSha: req.sha,
+        baseSha: req.sha,
+        files,
+        changedFiles: [],
+        mergeBase: req.sha,
+        release: made.release,
+        ...full,
+      };
     });
   }
 
