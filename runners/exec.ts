@@ -191,10 +191,15 @@ async function supervise(run: Run, pid: number | undefined, ended: Promise<Ended
   }, run.timeoutMs);
   const stopWatch =
     pid && run.sandbox
-      ? watchLimits(pid, run.sandbox.limits, (hit) => {
-          limit = hit;
-          signalTree(pid, "SIGKILL");
-        })
+      ? watchLimits(
+          pid,
+          run.sandbox.limits,
+          (hit) => {
+            limit = hit;
+            signalTree(pid, "SIGKILL");
+          },
+          { sandboxTmp: run.sandbox.bwrap !== undefined },
+        )
       : () => undefined;
   const end = await ended;
   stopWatch();

@@ -36,7 +36,7 @@ export function sandboxCommand(
   }
   return {
     file: run.bwrap.path,
-    args: bwrapArgv({ mounts, network: run.bwrap.network, cwd }, inner),
+    args: bwrapArgv({ mounts, network: run.bwrap.network, cwd, tmpSizeBytes: run.limits.memoryBytes }, inner),
     // Sluice's home and temp dir are not in the sandbox; tools that cache under them get the private /tmp.
     env: { HOME: "/tmp", TMPDIR: "/tmp" },
   };

@@ -37,6 +37,7 @@ beforeAll(async () => {
       "        - plan",
       "allowed_workflows: [scripted]",
       'network: { "acme/holds-net:fenced": none }',
+      "limits: { memory: 256Mi }",
       "",
     ].join("\n"),
   });
@@ -162,5 +163,28 @@ describe("network: none", () => {
     expect(hits).toContain("/probe-open");
     expect(body).toContain("`renamed`");
     expect(hits).not.toContain("/probe-fenced");
+  });
+});
+
+describe("limits", () => {
+  it("files in the sandbox's /tmp count in the memory limit: a run holding more there than the limit is stopped for it", async () => {
+    const fill = "head -c 400M /dev/zero > /tmp/fill || echo write-stopped\nsleep 3\necho survived\n";
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "holds-mem",
+      files: {
+        ".sluice.yaml": scriptedConfig,
+        "app/main.tf": tfProject("app"),
+        "app/prepare.sh": "true\n",
+        "other/main.tf": tfProject("other"),
+      },
+    });
+    await h.sim.pushBranch(repo, { branch: "c", files: { "app/main.tf": tfProject("app", 2), "app/prepare.sh": fill } });
+    const pr = await h.sim.openPullRequest(repo, { head: "c", author: "mallory" });
+    const check = await completedCheck(h, repo, pr.headSha, "sluice/plan");
+    const body = botComments(h, repo, pr.number)[0]?.body ?? "";
+    expect(body).toContain("the memory limit (256 MiB) was exceeded");
+    expect(body).not.toContain("survived");
+    expect(check.conclusion).toBe("failure");
   });
 });
