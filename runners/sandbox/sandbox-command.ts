@@ -7,6 +7,8 @@ export interface SandboxRun {
   /** Absent: the server says `sandbox: off`. */
   bwrap?: { path: string; mounts: readonly Mount[]; network: boolean };
   limits: SandboxLimits;
+  /** The run's own dirs (checkout, plan dir): what `limits.diskBytes` counts, with /tmp. */
+  diskDirs?: readonly string[];
 }
 
 export interface SandboxCommand {

@@ -24,6 +24,7 @@ import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import picomatch from "picomatch";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
 import { createGitHubAuthCheck } from "./github-auth-check.js";
@@ -114,6 +115,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     onDuplicate: metrics.webhookDuplicate,
     log,
   });
+  // Room kept for deliveries when runs (or anything else) fill the data volume.
+  const reserve = new DiskReserve(dataPaths.reserve(env.dataDir), config.data_reserve);
+  await reserve.ensure().catch(() => false);
   const endpoint = createWebhookEndpoint({
     secret: env.webhookSecret,
     // Straight to ingress: the signature is checked here already, and Probot's event context (an
@@ -121,6 +125,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     receive: ingress,
     log,
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
+    reserve: config.data_reserve > 0 ? reserveKeeper(reserve) : undefined,
   });
   // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
   const operationsConsole = createConsole({

@@ -69,6 +69,8 @@ export class GitWorkspace {
   private readonly inUse = new Map<string, number>();
   /** The origin URL this process last wrote into each mirror's config. */
   private readonly originUrls = new Map<string, string>();
+  /** Worktrees being freed after a run filled them (see freeIfOverQuota). */
+  private readonly freeing = new Set<Promise<void>>();
   /** The newest tree listings (mirror + commit -> listing), oldest first. */
   private readonly listings = new Map<string, TreeListing>();
 
@@ -76,6 +78,11 @@ export class GitWorkspace {
     private readonly dataDir: string,
     private readonly redact: (s: string) => string = (s) => s,
     private readonly timeoutMs = 10 * 60_000,
+    /**
+     * A worktree holding more than this when its last job lets go of it (a run filled it past
+     * `limits.disk` and was stopped) is discarded at once instead of at the PR's next checkout.
+     */
+    private readonly discardOverBytes?: number,
   ) {}
 
   mirrorDir(repo: RepoRef): string {
@@ -234,8 +241,25 @@ export class GitWorkspace {
       released = true;
       const left = (this.inUse.get(dir) ?? 1) - 1;
       if (left > 0) this.inUse.set(dir, left);
-      else this.inUse.delete(dir);
+      else {
+        this.inUse.delete(dir);
+        this.freeIfOverQuota(dir);
+      }
     };
+  }
+
+  /** Frees the space of a worktree a run filled past the quota, as soon as no job holds it. */
+  private freeIfOverQuota(dir: string): void {
+    const limit = this.discardOverBytes;
+    if (!limit) return;
+    const done = (async () => {
+      const r = await exec("du", ["-s", "-B1", "-x", "--", dir], { cwd: "/", timeoutMs: this.timeoutMs });
+      const used = Number(/^(\d+)/.exec(r.stdout)?.[1] ?? 0);
+      if (used <= limit || this.inUse.has(dir)) return;
+      await this.discard(dir);
+    })().catch(() => undefined);
+    this.freeing.add(done);
+    void done.finally(() => this.freeing.delete(done));
   }
 
   /** Fetches base and PR head and returns a new worktree at headSha (see writeCheckout). */
