@@ -20,7 +20,7 @@ export interface WebhookEndpointOptions {
   /** Metrics: signed deliveries by event, and refusals by reason. */
   count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request"): void };
   /** The data dir's reserve (see DiskReserve): given up when the volume is full, kept again after. */
-  reserve?: { release(): Promise<boolean>; afterWrite(): void };
+  reserve?: { release(): Promise<boolean>; afterWrite(): Promise<void> };
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -151,7 +151,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
       opts.log.error({ deliveryId: id, err: e instanceof Error ? e.message : String(e) }, "could not persist delivery");
       return reply(res, 500, "could not persist the delivery");
     }
-    opts.reserve?.afterWrite();
+    void opts.reserve?.afterWrite();
     return reply(res, 202, "accepted");
   };
 }

@@ -70,16 +70,20 @@ export class DiskReserve {
  * The reserve as the webhook endpoint uses it: given up on a full volume, and written again
  * (in the background, at most once a minute) after a delivery was stored while it is missing.
  */
-export function reserveKeeper(reserve: DiskReserve, now: () => number = Date.now): { release(): Promise<boolean>; afterWrite(): void } {
+export function reserveKeeper(
+  reserve: DiskReserve,
+  now: () => number = Date.now,
+): { release(): Promise<boolean>; afterWrite(): Promise<void> } {
   let busy = false;
   let last = Number.NEGATIVE_INFINITY;
   return {
     release: () => reserve.release(),
-    afterWrite() {
+    /** Resolves when the reserve was looked after (callers need not wait). */
+    async afterWrite() {
       if (busy || now() - last < 60_000) return;
       busy = true;
       last = now();
-      void reserve
+      await reserve
         .ensure()
         .catch(() => false)
         .finally(() => {
