@@ -233,7 +233,7 @@ export class GitWorkspace {
   }
 
   /** Marks a worktree in use until the returned release is called (once; later calls do nothing). */
-  private hold(dir: string): () => void {
+  private hold(dir: string, key: string): () => void {
     this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
     let released = false;
     return () => {
@@ -243,21 +243,24 @@ export class GitWorkspace {
       if (left > 0) this.inUse.set(dir, left);
       else {
         this.inUse.delete(dir);
-        this.freeIfOverQuota(dir);
+        this.freeIfOverQuota(dir, key);
       }
     };
   }
 
   /** Frees the space of a worktree a run filled past the quota, as soon as no job holds it. */
-  private freeIfOverQuota(dir: string): void {
+  private freeIfOverQuota(dir: string, key: string): void {
     const limit = this.discardOverBytes;
     if (!limit) return;
-    const done = (async () => {
-      const r = await exec("du", ["-s", "-B1", "-x", "--", dir], { cwd: "/", timeoutMs: this.timeoutMs });
-      const used = Number(/^(\d+)/.exec(r.stdout)?.[1] ?? 0);
-      if (used <= limit || this.inUse.has(dir)) return;
-      await this.discard(dir);
-    })().catch(() => undefined);
+    // Under the repo's lock, like every checkout: a new worktree of the same name is never taken for this one.
+    const done = this.repoLocks
+      .run(key, async () => {
+        if (this.inUse.has(dir)) return;
+        const r = await exec("du", ["-s", "-B1", "-x", "--", dir], { cwd: "/", timeoutMs: this.timeoutMs });
+        const used = Number(/^(\d+)/.exec(r.stdout)?.[1] ?? 0);
+        if (used > limit) await this.discard(dir);
+      })
+      .catch(() => undefined);
     this.freeing.add(done);
     void done.finally(() => this.freeing.delete(done));
   }
@@ -276,7 +279,7 @@ export class GitWorkspace {
       ]);
       // Awaited below; a worktree that fails first must not leave it unhandled.
       reads.catch(() => undefined);
-      const made = await this.writeCheckout(mirror, this.prDir(req.repo, req.pr), req.headSha, req.sparse === true);
+      const made = await this.writeCheckout(key, mirror, this.prDir(req.repo, req.pr), req.headSha, req.sparse === true);
       const [{ files }, diff, base] = await reads.catch((e: unknown) => {
         made.release();
         throw e;
@@ -289,7 +292,7 @@ export class GitWorkspace {
         changedFiles: splitZ(diff),
         mergeBase: base.trim(),
         release: made.release,
-        ...made.widening(key),
+        ...made.widening,
       };
     });
   }
@@ -302,12 +305,12 @@ export class GitWorkspace {
    * and no other run gets it. The new one is named after the commit, or after it with a suffix
    * while a job still holds a worktree of that name. Sparse: only the root's files at first.
    */
-  private async writeCheckout(mirror: string, root: string, sha: string, sparse: boolean) {
+  private async writeCheckout(key: string, mirror: string, root: string, sha: string, sparse: boolean) {
     await this.discardIdle(root);
     await mkdir(root, { recursive: true });
     let dir = join(root, sha);
     for (let n = 2; this.inUse.has(dir) || (await exists(dir)); n++) dir = join(root, `${sha}-${n}`);
-    const release = this.hold(dir);
+    const release = this.hold(dir, key);
     const index = this.indexFile(dir);
     const written = { all: !sparse, dirs: new Set<string>() };
     try {
@@ -321,7 +324,7 @@ export class GitWorkspace {
       await this.discard(dir).catch(() => undefined);
       throw e;
     }
-    const widening = (key: string): Pick<Checkout, "include" | "includeAll"> => ({
+    const widening: Pick<Checkout, "include" | "includeAll"> = {
       include: (dirs) =>
         this.repoLocks.run(key, async () => {
           const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "" && !written.dirs.has(d));
@@ -343,7 +346,7 @@ export class GitWorkspace {
           await this.git(mirror, ["checkout-index", "--all", "--force"], { workTree: dir, index });
           written.all = true;
         }),
-    });
+    };
     return { dir, release, widening };
   }
 
@@ -395,7 +398,7 @@ export class GitWorkspace {
       if (!(await this.hasCommit(mirror, req.sha))) {
         await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", req.sha], { token: req.token });
       }
-      const made = await this.writeCheckout(mirror, this.prDir(req.repo, 0), req.sha, false);
+      const made = await this.writeCheckout(repoFullName(req.repo), mirror, this.prDir(req.repo, 0), req.sha, false);
       const { files } = await this.listTree(mirror, req.sha).catch((e: unknown) => {
         made.release();
         throw e;
