@@ -9,6 +9,8 @@
  * Sluice alone; runs never see the mirror) and from the values below, never from the system's or
  * the user's config; hooks, fsmonitor, ssh commands and attribute files point nowhere. Filter and
  * textconv drivers exist only in config, so a PR's `.gitattributes` naming one starts nothing.
+ * `safe.directory` needs no setting: its ownership check guards the discovery of a repository,
+ * and git here never discovers one; the mirror is Sluice's own dir.
  */
 
 /** `-c` settings in front of every git command. */
