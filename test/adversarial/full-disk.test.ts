@@ -43,6 +43,9 @@ afterAll(async () => {
   await h?.app.kill("SIGTERM");
   try {
     execFileSync("umount", [mnt]);
+  } catch {
+    // Something still holds a file there: detach it now, the kernel frees it when released.
+    execFileSync("umount", ["-l", mnt]);
   } finally {
     await h?.stop();
     rmSync(root, { recursive: true, force: true });
