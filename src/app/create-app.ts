@@ -117,7 +117,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
   // Room kept for deliveries when runs (or anything else) fill the data volume.
   const reserve = new DiskReserve(dataPaths.reserve(env.dataDir), config.data_reserve);
-  await reserve.ensure().catch(() => false);
+  // In the background: writing it must not delay the start (it is there within a second or so).
+  void reserve.ensure().catch(() => false);
   const endpoint = createWebhookEndpoint({
     secret: env.webhookSecret,
     // Straight to ingress: the signature is checked here already, and Probot's event context (an

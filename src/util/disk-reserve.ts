@@ -45,7 +45,7 @@ export class DiskReserve {
       for (let done = 0; done < this.bytes; done += CHUNK) {
         await handle.write(zeros, 0, Math.min(CHUNK, this.bytes - done));
       }
-      await handle.sync();
+      // Blocks are allocated by the writes; durability is not needed (it is rewritten when missing).
       return true;
     } catch {
       await rm(this.file, { force: true });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,6 +103,9 @@ describe("disk", () => {
   it("a full volume neither loses deliveries nor answers 500: the reserve records them, or a 503 says why", async () => {
     const repo = await prWith("echo fine\n");
     const counted = storeCounts(mnt).deliveries;
+    await h.sim.waitFor(() => existsSync(join(mnt, "reserve")) && statSync(join(mnt, "reserve")).size >= 16 * 1024 * 1024, {
+      message: "the data dir's reserve was never written",
+    });
     const filler = fill("filler.bin");
     const opened = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
     // Recorded in the space the reserve gave up.
