@@ -10,13 +10,11 @@ export const LIVE_DIFF_TITLE = "Live diff against the cluster (server-side dry-r
  */
 export function renderLiveDiff(live: LiveDiff): string {
   if (!live.ok) {
-    return (
-      [
-        `== ${LIVE_DIFF_TITLE}: not available ==`,
-        live.reason,
-        "The render diff above is complete; only the comparison with the cluster is missing.",
-      ].join("\n") + "\n"
-    );
+    return `${[
+      `== ${LIVE_DIFF_TITLE}: not available ==`,
+      live.reason,
+      "The render diff above is complete; only the comparison with the cluster is missing.",
+    ].join("\n")}\n`;
   }
   const { changes } = live.diff;
   const n = (action: "create" | "update" | "delete") => changes.filter((c) => c.action === action).length;

@@ -12,6 +12,7 @@ import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { initPlanShow } from "./init-plan-show.js";
+import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
@@ -248,6 +249,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       const summary = summarizePlan(json.ok ? json.plan : showJson);
       if (!summary.ok) return fail("show", summary.error);
       if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
+      // What init really loaded (a templated `source` too), for the code owners of the apply.
+      summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
       // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
       // regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
       const backend = readCheckoutFile(env.TF_DATA_DIR as string, "terraform.tfstate");

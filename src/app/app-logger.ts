@@ -31,6 +31,9 @@ export function createAppLogger(env: EnvConfig, config: ServerConfig): { log: Lo
       .map((ref) => process.env[ref.slice("env:".length)])
       .filter((v): v is string => typeof v === "string" && v.length > 0),
     ...(databasePassword ? [databasePassword] : []),
+    // The stream's HMAC key, and receiver URLs (a Slack webhook URL is its own credential).
+    ...(config.audit_stream ? [config.audit_stream.secret, config.audit_stream.url] : []),
+    ...config.notifications.map((n) => n.url),
   ];
   const logRedact = createRedactor({ secrets: appSecrets, patterns: redactPatterns });
   const log = pino({

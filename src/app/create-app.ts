@@ -20,6 +20,8 @@ import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { startAuditDeliverer } from "../audit/audit-deliverer.js";
+import { auditSinks } from "../audit/audit-sinks.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import picomatch from "picomatch";
@@ -46,6 +48,12 @@ export interface SluiceApp {
 }
 
 export type AppOverrides = JobRuntimeOverrides;
+
+/** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
+function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
+  const ms = (v: string | undefined) => (Number.isFinite(Number(v)) && Number(v) >= 10 ? Number(v) : undefined);
+  return { pollMs: ms(env.SLUICE_AUDIT_POLL_MS), retryBaseMs: ms(env.SLUICE_AUDIT_RETRY_BASE_MS) };
+}
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
@@ -129,6 +137,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     reserve: config.data_reserve > 0 ? reserveKeeper(reserve) : undefined,
   });
   // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  let audit: ReturnType<typeof startAuditDeliverer> | undefined;
   const operationsConsole = createConsole({
     store,
     env: consoleEnv,
@@ -138,6 +147,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),
+    auditSinks: auditSinks(config).map((s) => ({ name: s.name, label: s.label })),
+    wakeAudit: () => audit?.wake(),
   });
 
   // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
@@ -227,6 +238,13 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
+  // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
+  audit = startAuditDeliverer({
+    store,
+    sinks: auditSinks(config),
+    log: log.child({ name: "audit-stream" }),
+    ...auditTimingFromEnv(process.env),
+  });
   // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
   const enroll = () =>
     enrollRepos({
@@ -252,6 +270,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
+      await audit?.stop();
       if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -145,6 +145,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
   const positionals: string[] = [];
   const takesPositionals = keyword === "import" || keyword === "state";
   let clearApprovals = false;
+  let overrideWindow = false;
   // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
   let destroy = false;
 
@@ -154,6 +155,14 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
       if (driftAction !== "pause")
         return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
       return driftCommand(driftAction, filter, tokens.slice(i + 1).join(" "));
+    }
+    if (token === "--" && keyword === "apply" && overrideWindow) {
+      const reason = tokens
+        .slice(i + 1)
+        .join(" ")
+        .trim();
+      if (!reason) return invalid(`${cmd} --override-window needs a reason after \`--\`: it is recorded in the audit`);
+      return ok({ kind: "apply", filter, overrideWindow: { reason } });
     }
     if (token === "--") {
       if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
@@ -189,6 +198,10 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
       continue;
     }
 
+    if (keyword === "apply" && token === "--override-window") {
+      overrideWindow = true;
+      continue;
+    }
     // Atlantis' spelling: forget the policy approvals of the current plans instead of adding one.
     if (keyword === "approve_policies" && token === "--clear-policy-approval") {
       clearApprovals = true;
@@ -222,6 +235,9 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     if (sub !== "rm") return invalid(`${cmd} supports \`rm\` only: \`${display} rm [-p PROJECT] ADDRESS…\``);
     if (addresses.length === 0) return invalid(`\`${display} rm\` needs at least one resource address`);
     return ok({ kind: "state_rm", filter, addresses });
+  }
+  if (keyword === "apply" && overrideWindow) {
+    return invalid(`${cmd} --override-window needs a reason after \`--\`: it is recorded in the audit`);
   }
   return ok({ kind: keyword, filter });
 }

@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
+import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
 import { createContext } from "./repo/normalize-context.js";
 import { stage } from "./repo/sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
@@ -27,6 +28,42 @@ const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const bytes = parseSize(v);
   if (bytes === undefined) ctx.addIssue({ code: "custom", message: "a size such as 512Mi, 4Gi or 1G" });
   return bytes ?? 0;
+});
+
+const repoProjectMatch = z.string().min(1).describe("REPO_GLOB or REPO_GLOB:PROJECT_GLOB");
+
+const timezone = z
+  .string()
+  .default("Etc/UTC")
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as Europe/Berlin");
+
+/** An apply window: a cron of its starts and how long each lasts, in a time zone. */
+const applyWindow = z
+  .strictObject({ match: repoProjectMatch, allow: cronSchema.optional(), deny: cronSchema.optional(), duration, timezone })
+  .refine((w) => (w.allow === undefined) !== (w.deny === undefined), "give exactly one of `allow` or `deny`");
+
+const instant = z.iso.datetime({ offset: true }).describe("an ISO 8601 instant, e.g. 2026-12-20T00:00:00Z");
+const freeze = z
+  .strictObject({ match: repoProjectMatch, from: instant, to: instant, reason: z.string().default("") })
+  .refine((f) => Date.parse(f.from) < Date.parse(f.to), "`from` must be before `to`");
+
+const principals = z.array(z.string().min(1)).describe("users, and teams as org/team-slug");
+/** Per-project permissions: each named action is limited to the listed users and teams. */
+const permissionRule = z.strictObject({
+  match: repoProjectMatch,
+  plan: principals.optional(),
+  apply: principals.optional(),
+  unlock: principals.optional(),
+  state: principals.optional(),
+  destroy: principals.optional(),
+  approve_policies: principals.optional(),
 });
 
 /**
@@ -129,7 +166,9 @@ export const serverConfigSchema = z
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */
-    apply_requirements: z.array(z.enum(["approved", "mergeable", "undiverged", "code_owners"])).default(["approved", "mergeable"]),
+    apply_requirements: z
+      .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
+      .default(["approved", "mergeable"]),
     /** Approvals the `approved` requirement needs. */
     approvals: z.number().int().min(0).max(20).default(1),
     /**
@@ -151,6 +190,11 @@ export const serverConfigSchema = z
       .default([]),
     /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
     allow_destroy: z.boolean().default(false),
+    /**
+     * Base branches besides the default branch whose repo config is trusted (globs), honoured only
+     * while GitHub shows the branch as protected: a PR into any other branch gets the server's settings.
+     */
+    trusted_branches: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z
       .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"]))
@@ -237,6 +281,16 @@ export const serverConfigSchema = z
     data_reserve: z.union([z.literal(0), size]).default(64 * 1024 ** 2),
     /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
     network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
+    /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
+    apply_windows: z.array(applyWindow).default([]),
+    /** Dated change freezes, with the reason every refusal quotes. */
+    freezes: z.array(freeze).default([]),
+    /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
+    permissions: z.array(permissionRule).default([]),
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    audit_stream: auditStreamSchema.optional(),
+    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    notifications: notificationsSchema.default([]),
   })
   .strict();
 

@@ -4,7 +4,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import type { Permission } from "../model/pull-request.js";
 import type { Store } from "../store/store.js";
 import type { ConsoleEnv } from "./console-env.js";
-import { type ConsoleSession, csrfToken, csrfValid, getSession, sessionOptions } from "./console-session.js";
+import { type ConsoleSession, csrfToken, csrfValid, getSession, sessionKey, sessionOptions } from "./console-session.js";
 import { type LayoutData, renderPage } from "./console-templates.js";
 import { readForm, redirect, sendHtml, sendJson } from "./http-replies.js";
 import type { Metrics } from "./metrics.js";
@@ -27,6 +27,10 @@ export interface ConsoleDeps {
   accessTtlMs?: number;
   /** How often the job event stream asks the store for new output. */
   eventPollMs?: number;
+  /** The audit stream and notifications, by store name, for the delivery log. */
+  auditSinks?: { name: string; label: string }[];
+  /** Tells the audit deliverer a redelivery was asked for. */
+  wakeAudit?(): void;
 }
 
 /** The signed-in user of a request, with what GitHub says they may read. */
@@ -85,7 +89,11 @@ export function createConsoleContext(deps: ConsoleDeps) {
       return undefined;
     }
     const s = await session(req, res);
-    if (!s.login || !s.token) {
+    // The store decides on every request: a session signed out (on any replica) or expired is
+    // over, whatever cookie comes with it.
+    const open = s.login && s.token && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
+    if (!s.login || !s.token || open?.toLowerCase() !== s.login.toLowerCase()) {
+      if (s.login) s.destroy();
       if (kind === "api") sendJson(res, 401, { error: "sign in first", signIn: "/login" });
       else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
       return undefined;
@@ -96,6 +104,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
     } catch (e) {
       if (!(e instanceof SignInExpired)) throw e;
       access.forget(s.login);
+      if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
       s.destroy();
       if (kind === "api") sendJson(res, 401, { error: "your GitHub sign-in expired: sign in again", signIn: "/login" });
       else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);

@@ -1,8 +1,11 @@
+import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
 
 export interface ConsoleSessionData {
+  /** The server-side session this cookie belongs to (random): the store says whether it is still open. */
+  sid?: string;
   login?: string;
   /** The GitHub user token (user-to-server, expires after 8 hours): sealed in the cookie, never shown. */
   token?: string;
@@ -14,14 +17,15 @@ export interface ConsoleSessionData {
 
 export type ConsoleSession = IronSession<ConsoleSessionData>;
 
-const SESSION_TTL_S = 8 * 3600;
+export const SESSION_TTL_S = 8 * 3600;
 // CommonJS module: its default export is the constructor, callable without `new`.
 const tokens = Tokens();
 
 /**
- * The session lives in one sealed cookie (iron-session: encrypted and authenticated with the
- * session key), so every replica reads it without a session table. HttpOnly, SameSite=Lax, and
- * Secure whenever the console is served over TLS.
+ * The session's data lives in one sealed cookie (iron-session: encrypted and authenticated with
+ * the session key), with the id of a session the store keeps: a cookie opens pages only while its
+ * session is open there, so sign-out ends it on every replica, copies of the cookie included.
+ * HttpOnly, SameSite=Lax, and Secure whenever the console is served over TLS.
  */
 export function sessionOptions(password: string, secure: boolean) {
   return {
@@ -34,6 +38,16 @@ export function sessionOptions(password: string, secure: boolean) {
 
 export function getSession(req: IncomingMessage, res: ServerResponse, options: ReturnType<typeof sessionOptions>): Promise<ConsoleSession> {
   return getIronSession<ConsoleSessionData>(req, res, options);
+}
+
+/** A new session id: 256 random bits. */
+export function newSessionId(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** What the store keeps of a session id: its digest, so the table alone opens no session. */
+export function sessionKey(sid: string): string {
+  return createHash("sha256").update(sid).digest("hex");
 }
 
 /** Per-session CSRF secret; each form gets a fresh salted token for it (@fastify/csrf). */

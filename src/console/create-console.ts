@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pause, unlock, unlockConfirm } from "./action-routes.js";
 import { type ConsoleDeps, createConsoleContext, type Viewer } from "./console-context.js";
 import { SECURITY_HEADERS, sendJson } from "./http-replies.js";
+import { deliveriesPage, redeliver } from "./delivery-routes.js";
 import { audit, jobEvents, jobPage, locksPage, overview } from "./page-routes.js";
 import { callback, login, logout } from "./sign-in-routes.js";
 
@@ -94,6 +95,9 @@ export function createConsole(deps: ConsoleDeps) {
       if (path === "/audit") return get ? page((v) => audit(ctx, res, url, v, "html")) : undefined;
       if (path === "/audit.csv") return get ? page((v) => audit(ctx, res, url, v, "csv"), "api") : undefined;
       if (path === "/audit.json") return get ? page((v) => audit(ctx, res, url, v, "json"), "api") : undefined;
+      if (path === "/audit/deliveries") return get ? page((v) => deliveriesPage(ctx, res, url, v, "html")) : undefined;
+      if (path === "/audit/deliveries.json") return get ? page((v) => deliveriesPage(ctx, res, url, v, "json"), "api") : undefined;
+      if (path === "/audit/deliveries/redeliver") return method === "POST" ? page((v) => redeliver(ctx, req, res, v), "api") : undefined;
       const job = /^\/jobs\/(\d{1,12})(\/events)?$/.exec(path);
       if (job) {
         const id = Number(job[1]);

@@ -46,9 +46,3 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
-
-/** A local path to return to after sign-in; anything else (another host, `//x`, `/\x`) is dropped. */
-export function safeReturnPath(value: string | null | undefined): string {
-  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value.length > 500 ? "/" : value;
-}

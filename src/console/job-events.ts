@@ -11,6 +11,12 @@ export interface JobEventsOptions {
   heartbeatMs?: number;
   /** Ends the stream (the server is stopping); the browser reconnects to another replica or later. */
   signal?: AbortSignal;
+  /**
+   * Whether the viewer's session is still open, asked every `sessionCheckMs` (default 5 s): a
+   * stream opened before a sign-out (on any replica) stops, and the browser's reconnect is refused.
+   */
+  signedIn?: () => Promise<boolean>;
+  sessionCheckMs?: number;
 }
 
 /**
@@ -42,6 +48,7 @@ export async function streamJobEvents(
   });
   let status = "";
   let lastBeat = Date.now();
+  let lastSessionCheck = Date.now();
   // Output written just before the job finished may still be on its way to the store: the stream
   // ends after two quiet reads once the job is finished.
   let quietAfterFinish = 0;
@@ -60,6 +67,10 @@ export async function streamJobEvents(
     if (!job || quietAfterFinish >= 2) {
       res.write("event: end\ndata: {}\n\n");
       break;
+    }
+    if (opts.signedIn && Date.now() - lastSessionCheck >= (opts.sessionCheckMs ?? 5_000)) {
+      lastSessionCheck = Date.now();
+      if (!(await opts.signedIn())) break;
     }
     if (chunks.length === 500) continue;
     if (Date.now() - lastBeat > (opts.heartbeatMs ?? 15_000)) {

@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConsoleContext, Viewer } from "./console-context.js";
-import { newCsrfSecret } from "./console-session.js";
-import { redirect, safeReturnPath } from "./http-replies.js";
+import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
+import { redirect } from "./http-replies.js";
+import { safeReturnPath } from "./return-path.js";
 
 // GitHub's OAuth web flow: /login sends the browser to GitHub with a fresh state kept in the
 // session; /login/callback checks the state, trades the code for a user token and signs in.
@@ -19,7 +20,7 @@ export async function login(ctx: ConsoleContext, req: IncomingMessage, res: Serv
     );
   const s = await session(req, res);
   s.oauthState = randomBytes(24).toString("hex");
-  s.returnTo = safeReturnPath(url.searchParams.get("return"));
+  s.returnTo = safeReturnPath(url.searchParams.get("return"), baseUrl(req));
   await s.save();
   redirect(res, deps.signIn.authorizeUrl(s.oauthState, `${baseUrl(req)}/login/callback`));
 }
@@ -50,7 +51,16 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, "GitHub sign-in failed");
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
-  const returnTo = safeReturnPath(s.returnTo);
+  const returnTo = safeReturnPath(s.returnTo, baseUrl(req));
+  // A new session each sign-in; one this browser held before ends.
+  if (s.sid) await deps.store.endConsoleSession(sessionKey(s.sid));
+  const sid = newSessionId();
+  await deps.store.openConsoleSession({
+    key: sessionKey(sid),
+    login: user.login,
+    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
+  });
+  s.sid = sid;
   s.login = user.login;
   s.token = user.token;
   s.csrfSecret = newCsrfSecret();
@@ -66,6 +76,8 @@ export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   const form = await postForm(req, res, v);
   if (!form) return;
   ctx.access?.forget(v.login);
+  // Ended in the store first: a copy of this cookie is refused by every replica from now on.
+  if (v.session.sid) await ctx.store.endConsoleSession(sessionKey(v.session.sid));
   v.session.destroy();
   message(res, 200, undefined, "Signed out", "You are signed out of the Sluice console.", { href: "/login", text: "Sign in" });
 }

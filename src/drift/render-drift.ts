@@ -6,9 +6,8 @@ import type { Redactor } from "../util/redact.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
 
 export const DRIFT_CHECK = "sluice/drift";
-/** Every issue body starts with this marker; the project name follows, URI-encoded. */
+/** Every issue body starts with this marker (for people and searches); the project name follows, URI-encoded. */
 const ISSUE_MARKER = "<!-- sluice:drift project=";
-const STATE_MARKER = "<!-- sluice:drift-state ";
 /** Room for the table and the list; the check and issue limits are 65,535 characters. */
 const BODY_BUDGET = 60_000;
 const MAX_RESOURCE_LINES = 200;
@@ -23,7 +22,11 @@ export function issueMarker(project: string): string {
   return `${ISSUE_MARKER}${encodeURIComponent(project)} -->`;
 }
 
-/** The project a drift issue belongs to, from its first line; undefined for any other issue. */
+/**
+ * The project named on the first line of an issue body; undefined for any other text. Anyone can
+ * write that line: it decides nothing, except which project an issue the app itself opened before
+ * the store kept drift issues belongs to (adopted once; see sync-drift-issues.ts).
+ */
 export function projectOfIssue(body: string): string | undefined {
   const first = body.split("\n", 1)[0] ?? "";
   if (!first.startsWith(ISSUE_MARKER) || !first.endsWith(" -->")) return undefined;
@@ -34,25 +37,11 @@ export function projectOfIssue(body: string): string | undefined {
   }
 }
 
-/** What an issue remembers between runs, kept in a hidden line of its body. */
-export interface IssueState {
+/** What the issue shows of its plan; the store keeps the same (the text is only for people). */
+export interface IssueShows {
   firstSeen: string;
-  /** The plan the issue shows: what `/apply` on the issue applies. */
-  planId: number;
   headSha: string;
   planHash: string;
-  /** Issue comments holding the full plan, edited in place on each run. */
-  comments: number[];
-}
-
-export function readIssueState(body: string): IssueState | undefined {
-  const line = body.split("\n").find((l) => l.startsWith(STATE_MARKER));
-  if (!line) return undefined;
-  try {
-    return JSON.parse(line.slice(STATE_MARKER.length, -" -->".length)) as IssueState;
-  } catch {
-    return undefined;
-  }
 }
 
 function counts(resources: DriftedResource[]): { outside: number; git: number } {
@@ -77,7 +66,12 @@ function resultCell(r: ProjectDrift, issueUrl: (project: string) => string | und
       if (reverted(r)) return `🔁 drift reverted: git's state applied (${escapeText(driftWords(r.resources), 200)})`;
       const url = issueUrl(r.project.name);
       const link = url ? ` ([issue](${url}))` : "";
-      const rec = r.reconcile?.done ? " · reconciling failed" : r.reconcile ? " · not reconciled" : "";
+      // A gate refusal says why, so the check's reader knows what to fix (a pause, a policy, a lock).
+      const rec = r.reconcile?.done
+        ? " · reconciling failed"
+        : r.reconcile
+          ? ` · not reconciled, ⛔ refused: ${escapeText(r.reconcile.reason, 300)}`
+          : "";
       return `❌ drift: ${escapeText(driftWords(r.resources), 200)}${link}${rec}`;
     }
     case "skipped":
@@ -149,7 +143,7 @@ function resourceLines(resources: DriftedResource[], budget: number): string[] {
 export interface IssueFacts {
   branch: string;
   sha: string;
-  state: IssueState;
+  shows: IssueShows;
   lastSeen: string;
   live?: { commitSha: string; source: string; number: number; finishedAt?: string };
   paused?: { actor: string; reason: string };
@@ -177,10 +171,10 @@ export function renderDriftIssue(
     "| | |",
     "| --- | --- |",
     `| Project | ${inlineCode(p.name)} (dir ${inlineCode(p.dir)}, workspace ${inlineCode(p.workspace)}) |`,
-    `| First seen | ${facts.state.firstSeen} |`,
+    `| First seen | ${facts.shows.firstSeen} |`,
     `| Last seen | ${facts.lastSeen} |`,
     `| Live commit | ${live} |`,
-    `| Plan | made at ${short(facts.state.headSha)}, sha256 ${inlineCode(facts.state.planHash.slice(0, 16))} |`,
+    `| Plan | made at ${short(facts.shows.headSha)}, sha256 ${inlineCode(facts.shows.planHash.slice(0, 16))} |`,
     "",
   ];
   const budget = Math.floor(BODY_BUDGET / 2);
@@ -199,8 +193,6 @@ export function renderDriftIssue(
   sections.push(
     "Comment `/apply` on this issue to apply the plan shown here and put git's state back (write access or the server's `apply_users`). " +
       "It is refused when the default branch moved or a newer drift check ran: the issue is updated on each run, and closed once the project is back in line.",
-    "",
-    `${STATE_MARKER}${JSON.stringify(facts.state)} -->`,
   );
   return { title: issueTitle(p.name), body: redact(sections.join("\n")) };
 }

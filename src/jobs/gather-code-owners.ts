@@ -1,19 +1,20 @@
 import type { RepoRef } from "../model/repo.js";
 import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, ownersOf, parseCodeOwners } from "../policy/code-owners.js";
-import { discoverTerraformProjects } from "../../runners/terraform/discover-terraform-projects.js";
+import { discoverTerraformProjects, terraformDirs } from "../../runners/terraform/discover-terraform-projects.js";
+import { projectFiles } from "../projects/project-files.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { CheckoutFileError } from "../util/read-checkout-file.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 
-const under = (dir: string, file: string) => dir === "." || file.startsWith(`${dir}/`);
-
 /**
  * The facts `code_owners` decides on, per project dir: the base branch's CODEOWNERS (trusted: a
  * PR cannot make itself its own owner), the head's files each plan depends on (the project's dir
- * and the local modules it uses, transitively; a nested project's files are its own), and which
- * approvers are members of the teams that own them (GitHub counts child teams' members).
+ * and the local modules it uses, transitively, as the HCL text names them and as Terraform loaded
+ * them: `loaded`, per project dir, from the module manifest of its plan run, which only adds; a
+ * nested project's files are its own, nested on the trusted commit's tree or the head's), and
+ * which approvers are members of the teams that own them (GitHub counts child teams' members).
  */
 export async function gatherCodeOwners(
   deps: Pick<JobDeps, "workspace">,
@@ -23,6 +24,7 @@ export async function gatherCodeOwners(
   trustedSha: string,
   projectDirs: readonly string[],
   approvers: readonly string[],
+  loaded: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<Map<string, CodeOwnerFacts>> {
   let source: string | undefined;
   let text = "";
@@ -39,22 +41,22 @@ export async function gatherCodeOwners(
     }
   }
   const rules = parseCodeOwners(text);
-  const tree = await readRepoTreeAt(deps.workspace, repo, head.headSha, head.files);
+  const [tree, trustedFiles] = await Promise.all([
+    readRepoTreeAt(deps.workspace, repo, head.headSha, head.files),
+    deps.workspace.filesAt(repo, trustedSha),
+  ]);
   const discovered = discoverTerraformProjects(tree);
-  const tfDirs = new Set([...discovered.projects.map((p) => p.dir), ...discovered.modules.keys()]);
+  const headView = new Set([...discovered.projects.map((p) => p.dir), ...discovered.modules.keys()]);
+  const trustedView = terraformDirs(trustedFiles);
 
   const byDir = new Map<string, { files: string[] }>();
   const teams = new Set<string>();
   for (const dir of new Set(projectDirs)) {
-    const dirs = dependencyDirs(dir, discovered.modules);
-    const known = new Set([...tfDirs, ...dirs]);
-    // A file belongs to the nearest Terraform dir above it: a nested project's files are not this plan's.
-    const nearest = (file: string) => [...known].filter((d) => under(d, file)).sort((a, b) => b.length - a.length)[0];
-    const files = head.files.filter((f) => {
-      const owner = nearest(f);
-      return owner !== undefined && dirs.includes(owner);
-    });
-    byDir.set(dir, { files });
+    // Modules Terraform loaded count with the ones the text names (and the modules those use).
+    const users = new Map(discovered.modules);
+    for (const m of loaded.get(dir) ?? []) if (m !== dir) users.set(m, new Set([...(users.get(m) ?? []), dir]));
+    const dirs = dependencyDirs(dir, users);
+    byDir.set(dir, { files: projectFiles(head.files, dirs, [trustedView, headView]) });
   }
   // Only the teams that own one of these files are asked about, each for the approvers only.
   for (const { files } of byDir.values()) {
@@ -69,4 +71,11 @@ export async function gatherCodeOwners(
     teamMembers.set(team, members);
   }
   return new Map([...byDir].map(([dir, { files }]) => [dir, { source, rules, files, teamMembers }]));
+}
+
+/** Per project dir, the module dirs Terraform loaded for its plans (several workspaces: all of them). */
+export function loadedModules(plans: readonly { dir: string; summary: { moduleDirs?: readonly string[] } }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of plans) out.set(p.dir, [...new Set([...(out.get(p.dir) ?? []), ...(p.summary.moduleDirs ?? [])])]);
+  return out;
 }

@@ -30,10 +30,15 @@ export async function loadRepoConfigs(
   workspace: GitWorkspace,
   repo: RepoRef,
   headSha: string,
-  trustedSha: string,
+  /** The trusted commit, or why there is none (a base branch that is not trusted: server settings only). */
+  trustedSha: string | { untrusted: string },
   /** The server's `repo_config_file`. */
   sluiceFile: string = SLUICE_FILE,
 ): Promise<{ head: HeadConfig; trusted?: RepoConfig; warnings: string[] }> {
+  if (typeof trustedSha !== "string") {
+    const [head] = (await readConfigs(workspace, repo, [headSha], sluiceFile)) as [HeadConfig];
+    return { head, warnings: [trustedSha.untrusted] };
+  }
   if (trustedSha === headSha) {
     const [head] = (await readConfigs(workspace, repo, [headSha], sluiceFile)) as [HeadConfig];
     return { head, trusted: head.ok ? head.config : undefined, warnings: [] };

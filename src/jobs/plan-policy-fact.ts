@@ -9,7 +9,10 @@ import type { JobDeps } from "./job-deps.js";
 export const policyChecked = (runner: string) => runner === "terraform" || runner === "opentofu";
 
 /** The `policies` gate fact of one saved plan: its stored outcome and the approvals given for its hash. */
-export async function planPolicyFact(deps: Pick<JobDeps, "config" | "store">, plan: PlanRecord): Promise<PolicyFact> {
+export async function planPolicyFact(
+  deps: Pick<JobDeps, "config" | "store">,
+  plan: Pick<PlanRecord, "repo" | "pr" | "planHash" | "runner">,
+): Promise<PolicyFact> {
   const rules = policyRules(policiesFor(deps.config, plan.repo));
   if (rules.length === 0 || !policyChecked(plan.runner)) return { passed: true };
   const key = { repo: plan.repo, pr: plan.pr, planHash: plan.planHash };

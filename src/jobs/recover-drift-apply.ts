@@ -1,4 +1,4 @@
-import { DRIFT_CHECK, issueTitle } from "../drift/render-drift.js";
+import { DRIFT_CHECK } from "../drift/render-drift.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { ApplyRecord } from "../store/store.js";
@@ -41,9 +41,10 @@ export async function recoverDriftApply(deps: JobDeps, job: Job, applies: readon
     await vcs.createComment(job.target.repo, job.target.pr, text);
     return;
   }
-  const issues = await vcs.openIssues(job.target.repo, "sluice:drift");
+  // The project's open drift issue as the store knows it (never found by an issue's text).
+  const issues = await deps.store.openDriftIssues(repo);
   for (const [i, project] of projects.entries()) {
-    const issue = issues.find((x) => x.title === issueTitle(project));
+    const issue = issues.find((x) => x.project === project);
     if (issue) await vcs.createComment(job.target.repo, issue.number, notices[i] as string);
   }
   // The check the stopped run left in progress was made on the head it checked out: the newest

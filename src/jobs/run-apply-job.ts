@@ -1,69 +1,42 @@
-import { dirname, join } from "node:path";
-import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
+import { join } from "node:path";
+import { repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
-import type { Permission, PullRequestInfo } from "../model/pull-request.js";
-import type { RepoConfig } from "../model/repo-config.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
-import { type ApplyFacts, checkApplier, checkRequirements, mergeability } from "../policy/check-apply-policy.js";
-import { checkPlanGates } from "../policy/check-plan-gates.js";
+import { checkApplier } from "../policy/check-apply-policy.js";
 import { planPolicyFact } from "./plan-policy-fact.js";
-import { checkAppliesPaused } from "../policy/check-applies-paused.js";
-import { compareChanges } from "../policy/compare-changes.js";
-import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
-import type { Decision } from "../policy/decision.js";
+import { approvingReviewers } from "../policy/count-approvals.js";
+import { ALLOWED } from "../policy/decision.js";
+import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
+import { refusalText } from "../gate/decide.js";
+import { gatherPrFacts, prGateFacts, prRequirementFacts } from "./pr-gate-facts.js";
+import { changeControlFacts } from "./change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
-import { dataPaths } from "../workspace/data-paths.js";
-import { memberOfTeams } from "./apply-teams.js";
-import { gatherCodeOwners } from "./gather-code-owners.js";
+import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
 import { authorizeCommand } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
-import { type HeadConfig, loadRepoConfigs } from "./load-repo-configs.js";
+import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
 import { removePlanCopy } from "./remove-plan-copy.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import { recordLiveApply } from "./drift/record-live-apply.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { applyRequest, planRequest } from "./runner-request.js";
+import { inOrder, runProjects } from "./run-projects.js";
+import type { ApplyContext } from "./apply-context.js";
+import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
+import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { type Secrets, secretsFor } from "./secrets.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
-
-type Publisher = ReturnType<typeof createCommentPublisher>;
+import { trustedBase } from "./trusted-base.js";
 
 const repoName = (job: Job) => repoFullName(job.target.repo);
-
-/** The project a plan was made for, with its settings from the head's config when it has any. */
-function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
-  const configured = config?.projects.find((p) => p.name === plan.project && p.dir === plan.dir && p.workspace === plan.workspace);
-  if (configured) return toProject(configured);
-  return { name: plan.project, dir: plan.dir, workspace: plan.workspace, runner: plan.runner as Project["runner"] };
-}
-
-interface ApplyContext {
-  job: Job;
-  deps: JobDeps;
-  vcs: VcsClient;
-  pr: PullRequestInfo;
-  token: string;
-  head: Checkout;
-  secrets: Secrets;
-  settings: RepoSettings;
-  headConfig: HeadConfig;
-  /** Apply on merge: the merge commit and its checkout. */
-  merge?: { sha: string; checkout: Checkout };
-  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
-  trustedSha?: string;
-}
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
 export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
@@ -78,8 +51,11 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
     const repoTeams = deps.config.allowed_overrides.includes("apply_teams");
-    if (!who.allowed && !repoTeams)
+    if (!who.allowed && !repoTeams) {
+      const asked = { road: job.spec.trigger, repo: repoName(job), number: pr.number, actor: job.spec.actor };
+      await passBeforeCheckout(deps.store, asked, undefined, who);
       return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
+    }
   }
   const token = await vcs.cloneToken();
   secrets.add([token]);
@@ -106,20 +82,6 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
   }
 }
 
-function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
-  const spec = job.spec.kind === "apply" ? job.spec : undefined;
-  return createCommentPublisher(vcs, deps, job, {
-    command: "apply",
-    headSha: pr.headSha,
-    trigger: {
-      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
-      user: job.spec.actor,
-    },
-    maxComments: deps.config.max_comments,
-    secrets,
-  });
-}
-
 async function applyWith(
   job: Job,
   deps: JobDeps,
@@ -142,7 +104,14 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trustedSha, deps.config.repo_config_file);
+  const base = await trustedBase(deps, vcs, repo, pr);
+  const configs = await loadRepoConfigs(
+    deps.workspace,
+    repo,
+    pr.headSha,
+    base.trusted ? trustedSha : { untrusted: base.why },
+    deps.config.repo_config_file,
+  );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   if (merge && settings.applyOn !== "merge")
     return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
@@ -176,38 +145,6 @@ async function applyWith(
   }
 }
 
-/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
-async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
-  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
-}
-
-async function gatherFacts(ctx: ApplyContext, needs: { mergeable: boolean; undiverged: boolean }): Promise<ApplyFacts> {
-  const { job, deps, vcs, pr } = ctx;
-  const { repo } = job.target;
-  const actor = job.spec.actor;
-  const reviews = await vcs.reviews(repo, pr.number);
-  const commenterPermission = await vcs.permissionOf(repo, actor);
-  const permissions = new Map<string, Permission>();
-  for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
-  const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
-  const undiverged = needs.undiverged
-    ? await deps.workspace.contains(repo, job.target.cloneUrl, ctx.token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
-    : true;
-  return {
-    commenter: actor,
-    commenterPermission,
-    allowedByServer:
-      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
-      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, ctx.settings.applyTeams, actor)) !== undefined),
-    author: pr.author,
-    headSha: pr.headSha,
-    reviews,
-    permissions,
-    mergeable,
-    undiverged,
-  };
-}
-
 async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promise<void> {
   const { job, deps, pr, secrets, settings } = ctx;
   if (job.spec.kind !== "apply") return;
@@ -220,9 +157,12 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     return refuseAll(publisher, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
   }
   const config = ctx.headConfig.config;
-  // The emergency brake (console, admins): no apply runs while it is on.
-  const paused = checkAppliesPaused(await deps.store.appliesPaused());
-  if (!paused.allowed) return refuseAll(publisher, paused.reasons.join(" "));
+  const road = spec.trigger;
+  // The emergency brake (console, admins) is the gate's first rule: asked now, before anything
+  // else runs, and again for each project inside its run lock.
+  const who = { road, repo, number: pr.number, actor: spec.actor };
+  const early = await passBeforeCheckout(deps.store, who, await deps.store.appliesPaused(), ALLOWED);
+  if (!early.allowed) return refuseAll(publisher, refusalText(early.reasons));
 
   const plans = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => matchesFilter(p, spec.command?.filter));
   if (plans.length === 0) {
@@ -236,14 +176,16 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const planOf = new Map(plans.map((p) => [projectOf.get(p.id) as Project, p]));
   const requirementsOf = (p: PlanRecord) => settings.requirementsFor(projectOf.get(p.id) as Project);
   const needs = (r: "mergeable" | "undiverged") => !merged && plans.some((p) => requirementsOf(p).includes(r));
-  const facts = await gatherFacts(ctx, { mergeable: needs("mergeable"), undiverged: needs("undiverged") });
-  if (!merged) {
-    const who = checkApplier(facts);
-    if (!who.allowed) return refuseAll(publisher, `Not applied: ${who.reasons.join("; ")}.`);
-  }
-  // What the PR's changes touch, from its own diff: a plan of any other project was never part of what was reviewed.
+  const facts = await gatherPrFacts(deps, ctx.vcs, job, pr, settings, ctx.token, {
+    mergeable: needs("mergeable"),
+    undiverged: needs("undiverged"),
+    verified: plans.some((p) => requirementsOf(p).includes("verified_commits")),
+  });
+  // A merge was done by someone GitHub let merge; every other road asks who is applying.
+  const actorAllowed = merged ? ALLOWED : checkApplier(facts);
+  const asked = await passBeforeCheckout(deps.store, who, undefined, actorAllowed);
+  if (!asked.allowed) return refuseAll(publisher, `${refusalText(asked.reasons)}.`);
   const resolved = await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config);
-  const changedDirs = new Set(resolved.affected.map((p) => p.dir));
   const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
     ? await gatherCodeOwners(
         deps,
@@ -253,13 +195,19 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         ctx.trustedSha ?? pr.baseSha,
         plans.map((p) => p.dir),
         approvingReviewers(facts.reviews),
+        loadedModules(plans),
       )
     : undefined;
-  const requirementsFor = (plan: PlanRecord): Decision => {
-    // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-    const requirements = merged ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners") : requirementsOf(plan);
-    return checkRequirements(requirements, settings.approvals, facts, plan.createdAt, codeOwners?.get(plan.dir));
-  };
+  const requirementsFor = (plan: PlanRecord) =>
+    prRequirementFacts(deps, plan, {
+      // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
+      requirements: merged
+        ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners" || r === "verified_commits")
+        : requirementsOf(plan),
+      approvalsNeeded: settings.approvals,
+      facts,
+      codeOwners: codeOwners?.get(plan.dir),
+    });
 
   const projects = [...planOf.keys()];
   const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
@@ -294,23 +242,33 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
       const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`), deps.planKey);
       try {
-        const gates = checkPlanGates({
-          plan,
-          pr,
-          merged,
-          clickedSha: spec.checkSha,
-          allowDestroy: settings.allowDestroyFor(project),
-          changedByPr: changedDirs.has(plan.dir),
-          requirements: requirementsFor(plan),
-          stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
-          lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
-            (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
+        // The gate, inside the run lock: nothing can replace, discard or unlock the plan, or pause
+        // applies unseen, between this decision and the tool.
+        const decision = await passGate(
+          deps.store,
+          prGateFacts(
+            { road, job, pr, plan, project, settings, merged },
+            {
+              pause: await deps.store.appliesPaused(),
+              actorAllowed,
+              // A merge applies what its merger's PR was approved for; their permission was to merge.
+              ...(await changeControlFacts(deps, ctx.vcs, job.target.repo, project.name, {
+                actor: spec.actor,
+                actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
+                override: spec.command?.overrideWindow,
+              })),
+              clickedSha: spec.checkSha,
+              requirements: await requirementsFor(plan),
+              stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
+              lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
+                (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
+              ),
+              file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
+              policies: await planPolicyFact(deps, plan),
+            },
           ),
-          fileIntact: here.ok,
-          fileProblem: here.ok ? undefined : here.reason,
-          policies: await planPolicyFact(deps, plan),
-        });
-        if (!gates.allowed) return refuse(gates.reasons.join("; "));
+        );
+        if (!decision.allowed) return refuse(decision.reasons.join("; "));
         if (!here.ok) return refuse(here.reason);
         let target = { planFile: here.planFile, checkoutDir: ctx.head.dir };
         if (ctx.merge && !sameTree) {
@@ -320,7 +278,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
           if (!again.ok) return again.result;
           target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
         }
-        const applied = await applyOne(ctx, plan, project, target, run);
+        const applied = await applyOne(ctx, decision.pass, plan, project, target, run);
         sensitive.push(...applied.sensitiveValues);
         return applied.result;
       } finally {
@@ -342,115 +300,4 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     }
   }
   await publisher.final({ state: "done", results: ordered, notice });
-}
-
-/** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
-function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {
-  return dataPaths.projectPlans(ctx.deps.dataDir, ctx.job.target.repo, plan.pr, {
-    dir: plan.dir,
-    workspace: plan.workspace,
-    name: plan.project,
-  });
-}
-
-async function replanAtMerge(
-  ctx: ApplyContext,
-  plan: PlanRecord,
-  project: Project,
-  run: ProjectRun,
-): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
-  const { deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
-  const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
-  if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
-  const built = planRequest({ deps, settings, secrets }, project, {
-    checkoutDir: ctx.merge.checkout.dir,
-    // The merge commit's changes are measured from its first parent, the base before the merge.
-    baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-    dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
-    extraArgs: [],
-    onOutput: (chunk) => run.log.write(chunk),
-  });
-  if (!built.ok) return { ok: false, result: built.result };
-  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
-  const sandboxed = sandboxedExec(deps, ctx.job, project, {
-    writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir],
-    settings,
-  });
-  if (!sandboxed.ok) return fail(sandboxed.reason);
-  const outcome = await runner.plan(built.request, sandboxed.exec);
-  if (!outcome.ok)
-    return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
-  secrets.add(outcome.summary.sensitiveValues);
-  const diff = compareChanges(plan.summary, outcome.summary);
-  if (diff) {
-    return fail(
-      `not applied: the merge commit differs from the planned commit, and planning it gives other changes than the approved plan (${diff}). Open a pull request to plan and apply the difference.`,
-    );
-  }
-  return { ok: true, planFile: outcome.planFile };
-}
-
-async function applyOne(
-  ctx: ApplyContext,
-  plan: PlanRecord,
-  project: Project,
-  target: { planFile: string; checkoutDir: string },
-  run: ProjectRun,
-): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
-  const { job, deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
-  if (!runner) {
-    return {
-      result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
-      sensitiveValues: [],
-    };
-  }
-  const built = applyRequest({ deps, settings, secrets }, project, {
-    checkoutDir: target.checkoutDir,
-    dataDir: dirname(target.planFile),
-    planFile: target.planFile,
-    onOutput: (chunk) => run.log.write(chunk),
-  });
-  if (!built.ok) return { result: built.result, sensitiveValues: [] };
-  const sandboxed = sandboxedExec(deps, job, project, {
-    writable: [target.checkoutDir, dirname(target.planFile)],
-    readable: [settings.kubeconfig],
-    settings,
-  });
-  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
-  // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
-  const applyId = await deps.store.recordApplyStart({
-    jobId: job.id,
-    repo: plan.repo,
-    pr: plan.pr,
-    project: plan.project,
-    planId: plan.id,
-  });
-  // A saved plan is used once, marked before the tool starts: an apply that dies midway (this
-  // process, or the runner throwing) must not leave it pending, nor its bytes in the store for
-  // another replica's `/apply` to run again.
-  await deps.store.markPlanApplied(plan.id);
-  const live = {
-    repo: plan.repo,
-    project: plan.project,
-    dir: project.dir,
-    workspace: project.workspace,
-    commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
-    source: ctx.merge ? ("merge" as const) : ("pr" as const),
-    number: plan.pr,
-    actor: job.spec.kind === "apply" ? job.spec.actor : "",
-    planHash: plan.planHash,
-  };
-  // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
-  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () => runner.apply(built.request, sandboxed.exec));
-  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-  // The counts shown are those of the plan file just verified and applied (files are never rewritten).
-  const summary = { ...plan.summary, sensitiveValues: [] };
-  return {
-    result: outcome.ok
-      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
-      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
-    sensitiveValues: outcome.sensitiveValues,
-  };
 }

@@ -7,6 +7,7 @@ import { inlineCode } from "../render/inline.js";
 import { markerFor } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand } from "./authorize-command.js";
+import { projectPermission } from "./change-control-facts.js";
 import type { JobDeps } from "./job-deps.js";
 import { policyChecked } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
@@ -79,6 +80,12 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
   let approved = 0;
   let refused = 0;
   for (const plan of plans) {
+    const allowed = await projectPermission(deps, vcs, job.target.repo, plan.project, "approve_policies", actor);
+    if (!allowed.allowed) {
+      refused++;
+      lines.push(`- ${inlineCode(plan.project)}: not approved: ${allowed.reasons.join("; ")}`);
+      continue;
+    }
     const key = { repo, pr: pr.number, planHash: plan.planHash };
     const check = await deps.store.policyCheckOf(key);
     const sets = approvableSets(rules, check, actor, memberOf, self);

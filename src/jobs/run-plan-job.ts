@@ -30,6 +30,8 @@ import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { withoutSecrets } from "./without-secrets.js";
 import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { trustedBase } from "./trusted-base.js";
+import { projectPermission } from "./change-control-facts.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -126,7 +128,9 @@ async function planPullRequest(
     );
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+  const base = await trustedBase(deps, vcs, repo, pr);
+  const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
@@ -174,6 +178,9 @@ async function planPullRequest(
     parallel: settings.parallelPlan,
     verb: "plan",
     step: async (project, run) => {
+      // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
+      const may = await projectPermission(deps, vcs, repo, project.name, "plan", spec.actor);
+      if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(ctx, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
       return result;
@@ -267,6 +274,15 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   );
   if (!lock.ok) {
     const holder = lock.heldBy.pr;
+    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "lock-wait",
+      repo,
+      project: project.name,
+      pr: pr.number,
+      detail: `plan waits for the lock held by #${holder}`,
+    });
     return {
       project,
       status: "refused",

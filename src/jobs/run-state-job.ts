@@ -19,11 +19,21 @@ import { runProjects } from "./run-projects.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import { secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import type { Road } from "../model/gate.js";
+import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
+import { changeStateThroughGate } from "../gate/through-gate.js";
+import { gatherCodeOwners } from "./gather-code-owners.js";
+import { gatherPrFacts } from "./pr-gate-facts.js";
+import { approvingReviewers } from "../policy/count-approvals.js";
+import { trustedBase } from "./trusted-base.js";
+import { changeControlFacts } from "./change-control-facts.js";
 
 /**
  * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to
- * review, so they take what an apply takes (write access, the project lock, the run lock) and
- * discard the PR's plans of the project afterwards: those were made against the old state.
+ * review, so they are applies at the gate: write access, no pause, only a project the PR changes,
+ * the project's requirements (approvals of the live head, as there is no plan to postdate), the
+ * project lock and the run lock. The PR's plans of the project are discarded afterwards: they
+ * were made against the old state.
  */
 export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   if (job.spec.kind !== "state") throw new Error(`runStateJob got a ${job.spec.kind} job`);
@@ -37,6 +47,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   const operation: StateOperation =
     command.kind === "import" ? { kind: "import", address: command.address, id: command.id } : { kind: "rm", addresses: command.addresses };
   const name = operation.kind === "import" ? "import" : "state rm";
+  const road: Road = operation.kind === "import" ? "import" : "state-rm";
   const reply = async (outcome: StateReply["outcome"], project?: Project) => {
     if (job.commentIds.length > 0) return;
     const body = renderStateReply(
@@ -49,7 +60,9 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   const refuse = (reason: string, project?: Project) => reply({ kind: "refused", reason }, project);
 
   const who = await authorizeCommand(vcs, deps, job, operation.kind === "import" ? "import" : "remove resources from state", "write");
-  if (!who.allowed) return refuse(`${who.reasons.join("; ")}.`);
+  const asked = { road, repo: repoFullName(repo), number: pr.number, actor: spec.actor };
+  const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), who);
+  if (!early.allowed) return refuse(early.reasons.join("; "));
   if (pr.state !== "open") return refuse("This pull request is closed: nothing was changed.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
     return refuse("This pull request comes from a fork, and this server does not run forks (server setting `allow_fork_prs`).");
@@ -69,7 +82,9 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       baseSha: pr.baseSha,
       baseRef: pr.baseRef,
     });
-    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, pr.baseSha, deps.config.repo_config_file);
+    const base = await trustedBase(deps, vcs, repo, pr);
+    const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
     if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
     const config = configs.head.config;
     const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
@@ -98,25 +113,55 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       parallel: false,
       verb: "apply",
       step: async (p, run): Promise<ProjectResult> => {
-        const lock = await deps.store.takeLock(
-          { repo: repoFullName(repo), dir: p.dir, workspace: p.workspace, project: p.name, scope: settings.lockScopeFor(p), pr: pr.number },
-          job.target,
-        );
-        if (!lock.ok) {
-          const url = siblingPrUrl(pr.htmlUrl, lock.heldBy.pr);
-          const holder = `#${lock.heldBy.pr}`;
-          return {
-            project: p,
-            status: "refused",
-            reason: `locked by ${holder}: the project's state belongs to that pull request until it merges or closes`,
-            link: { text: holder, url },
-            output: "",
-          };
+        const changedByPr = resolved.affected.some((a) => a.dir === p.dir && a.workspace === p.workspace);
+        // A project the PR does not change is refused by the gate; its lock is not taken for that.
+        const lock = changedByPr
+          ? await deps.store.takeLock(
+              {
+                repo: repoFullName(repo),
+                dir: p.dir,
+                workspace: p.workspace,
+                project: p.name,
+                scope: settings.lockScopeFor(p),
+                pr: pr.number,
+              },
+              job.target,
+            )
+          : ({ ok: false, heldBy: undefined } as const);
+        const requirements = settings.requirementsFor(p);
+        const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
+        const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
+          mergeable: needs("mergeable"),
+          undiverged: needs("undiverged"),
+          verified: requirements.includes("verified_commits"),
+        });
+        const codeOwners = requirements.includes("code_owners")
+          ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
+          : undefined;
+        const decision = await passGate(deps.store, {
+          road,
+          repo: repoFullName(repo),
+          project: p.name,
+          number: pr.number,
+          actor: spec.actor,
+          pause: await deps.store.appliesPaused(),
+          actorAllowed: who,
+          ...(await changeControlFacts(deps, vcs, repo, p.name, { actor: spec.actor, actions: ["state"] })),
+          changedByPr,
+          lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
+          requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+        });
+        if (!decision.allowed) {
+          const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
+          const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
+          return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
         }
         const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
         const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
         if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
-        const outcome = await runner.state?.(
+        const outcome = await changeStateThroughGate(
+          decision.pass,
+          runner,
           {
             project: p,
             checkoutDir: at.dir,
@@ -130,7 +175,6 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           },
           sandboxed.exec,
         );
-        if (!outcome) return { project: p, status: "refused", reason: `${p.runner} projects have no state`, output: "" };
         // Whatever happened, the state may have changed: plans made before it no longer describe it
         // (all plans of the dir + workspace unless the project has a backend of its own there).
         const scope = settings.lockScopeFor(p);

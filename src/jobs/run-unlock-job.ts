@@ -8,6 +8,7 @@ import { releaseLocks } from "./release-locks.js";
 import { authorizeCommand } from "./authorize-command.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { secretsFor } from "./secrets.js";
+import { projectPermission } from "./change-control-facts.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
 export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
@@ -38,13 +39,23 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   const repo = repoFullName(job.target.repo);
   const held = await deps.store.locksOf(repo, job.target.pr);
   const chosen = held.filter((l) => matchesFilter(l, filter));
-  const released = chosen.length ? await releaseLocks(deps, job, chosen) : [];
+  // The server's per-project `permissions` may name who may unlock a project, beyond write access.
+  const denied: string[] = [];
+  const mayRelease: typeof chosen = [];
+  for (const l of chosen) {
+    const d = await projectPermission(deps, vcs, job.target.repo, l.project, "unlock", job.spec.actor);
+    if (d.allowed) mayRelease.push(l);
+    else denied.push(`- ${inlineCode(l.project)}: ${d.reasons.join("; ")}`);
+  }
+  const released = mayRelease.length ? await releaseLocks(deps, job, mayRelease) : [];
   const lines = released.map((l) => `- ${inlineCode(l.project)} (${inlineCode(l.dir)}, workspace ${inlineCode(l.workspace)})`);
-  const body = released.length
-    ? `Released ${released.length} lock${released.length === 1 ? "" : "s"}; their plans were discarded:\n\n${lines.join("\n")}`
-    : held.length
-      ? "No lock of this pull request matches that filter; nothing was released."
-      : "This pull request holds no locks; nothing was released.";
+  const kept = denied.length ? `\n\nNot released:\n\n${denied.join("\n")}` : "";
+  const body =
+    (released.length
+      ? `Released ${released.length} lock${released.length === 1 ? "" : "s"}; their plans were discarded:\n\n${lines.join("\n")}`
+      : held.length
+        ? "No lock of this pull request matches that filter; nothing was released."
+        : "This pull request holds no locks; nothing was released.") + kept;
   await reply(body);
   if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
 }

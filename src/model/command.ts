@@ -18,7 +18,8 @@ export function matchesFilter(item: { project: string; dir: string; workspace: s
 /** A comment command, already validated (flags known, values well-formed). */
 export type Command =
   | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
-  | { kind: "apply"; filter: ProjectFilter }
+  /** `--override-window -- REASON`: a server admin applies outside the project's apply window (audited). */
+  | { kind: "apply"; filter: ProjectFilter; overrideWindow?: { reason: string } }
   | { kind: "unlock"; filter: ProjectFilter }
   /** Pull mode: `/drift` checks now; `pause`/`resume` stop and restart reconciliation of a project. */
   | { kind: "drift"; action: "check" | "pause" | "resume"; filter: ProjectFilter; reason?: string }

@@ -58,6 +58,11 @@ export interface PlanSummary {
   changeHashes?: Record<string, string>;
   /** Planned with `-destroy`: a teardown of everything the project manages, applied only where `allow_destroy` says so. */
   destroyPlan?: boolean;
+  /**
+   * Repo dirs (`.` = root) of the local modules Terraform loaded for this plan, from its module
+   * manifest: they add code owners to the apply, whatever the HCL text seems to say.
+   */
+  moduleDirs?: string[];
   /** What the reader should know about this plan (e.g. state that goes away with the checkout). */
   warnings?: string[];
 }

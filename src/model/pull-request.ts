@@ -11,6 +11,8 @@ export interface PullRequestInfo {
   headRepo: string;
   baseSha: string;
   baseRef: string;
+  /** The repository's default branch: trusted settings come from it (or from a protected `trusted_branches` entry). */
+  defaultBranch: string;
   htmlUrl: string;
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;

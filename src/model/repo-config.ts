@@ -2,7 +2,7 @@ import type { DriftInput } from "./drift.js";
 import type { RunnerKind } from "./project.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
-export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners";
+export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners" | "verified_commits";
 
 /**
  * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'

@@ -18,6 +18,8 @@ export interface ApplyFacts {
   mergeable: { ok: true } | { ok: false; why: string };
   /** The head contains the base branch tip. */
   undiverged: boolean;
+  /** For `verified_commits`: the PR's commits GitHub does not show as verified (empty when all are, or not asked). */
+  unverified?: readonly string[];
 }
 
 /** Who may apply: write access on the repo, or named by the server config. */
@@ -39,10 +41,15 @@ export function checkRequirements(
   requirements: readonly Requirement[],
   approvalsNeeded: number,
   f: ApplyFacts,
-  planMadeAt?: string,
+  /**
+   * Approvals count from `from` on (when the plan, or an identical earlier plan of the same
+   * commits, was made); `changed` says how the plan differs from the one earlier approvals saw.
+   */
+  approvals: { from?: string; changed?: string } = {},
   /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
   codeOwners?: CodeOwnerFacts,
 ): Decision {
+  const planMadeAt = approvals.from;
   const decisions: Decision[] = [];
   for (const req of new Set(requirements)) {
     if (req === "approved") {
@@ -50,10 +57,11 @@ export function checkRequirements(
       const missing = approvalsNeeded - approvers.length;
       if (missing > 0) {
         const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
-        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it` : "";
+        const since = approvals.changed ? ` (the plan changed since: ${approvals.changed})` : "";
+        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "";
         decisions.push(
           refuse(
-            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access, given after the plan (the author's own approval does not count${note})`,
+            `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access${planMadeAt === undefined ? "" : ", given after the plan"} (the author's own approval does not count${note})`,
           ),
         );
       }
@@ -64,6 +72,20 @@ export function checkRequirements(
       );
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));
+    } else if (req === "verified_commits") {
+      const unverified = f.unverified ?? [];
+      if (unverified.length) {
+        const list = unverified
+          .slice(0, 5)
+          .map((sha) => sha.slice(0, 7))
+          .join(", ");
+        const more = unverified.length > 5 ? ` and ${unverified.length - 5} more` : "";
+        decisions.push(
+          refuse(
+            `every commit must be verified by GitHub (signed with a key it trusts), and ${unverified.length === 1 ? "this one is" : "these are"} not: ${list}${more}`,
+          ),
+        );
+      }
     } else if (req === "undiverged") {
       if (!f.undiverged) {
         decisions.push(refuse("the branch is behind its base branch: merge or rebase the base branch into it, then plan again"));

@@ -80,9 +80,18 @@ export interface PauseState {
   at: string;
 }
 
+/** A signed-in console session as the store keeps it: the key is a digest of the id the cookie holds. */
+export interface ConsoleSessionRecord {
+  key: string;
+  login: string;
+  /** ISO time after which the session is over, signed out or not. */
+  expiresAt: string;
+}
+
 /**
  * What the console reads and writes: job logs (so any replica serves them and they survive
- * restarts), a view of every project, the audit trail and the global "pause applies" flag.
+ * restarts), a view of every project, the audit trail, the global "pause applies" flag and the
+ * signed-in sessions (so a sign-out ends a session on every replica).
  */
 export interface ConsoleStore {
   /**
@@ -109,6 +118,13 @@ export interface ConsoleStore {
   appliesPaused(): Promise<PauseState | undefined>;
   /** Sets (or, with undefined, clears) the global pause of applies. */
   setAppliesPaused(pause: Omit<PauseState, "at"> | undefined): Promise<void>;
+
+  /** Records a session at sign-in (and forgets the expired ones). */
+  openConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  /** The login of a session that is open and not expired, else undefined: asked on every console request. */
+  consoleSessionLogin(key: string): Promise<string | undefined>;
+  /** Ends a session (sign-out): every replica refuses its cookie from then on. */
+  endConsoleSession(key: string): Promise<void>;
 
   /** For metrics: jobs waiting and running, project locks held. */
   stats(): Promise<{ queuedJobs: number; runningJobs: number; locks: number }>;

@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS flags (
   name text PRIMARY KEY,
   value jsonb NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_sessions (
+  key text PRIMARY KEY,
+  login text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
 `;
 
 const APPLY_VIEW = `SELECT a.*, j.spec->>'actor' AS actor, p.head_sha AS head_sha
@@ -190,11 +195,16 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
     },
 
     async recordAudit(e) {
-      const rows = await query<{ id: number }>(
-        "INSERT INTO audit_events (actor, action, repo, project, pr, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        [e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
-      );
-      return rows[0]?.id as number;
+      // Inserts take turns so that ids commit in order: the audit stream reads by id, and an id
+      // that committed after a larger one would be passed over (see audit-outbox-store.ts).
+      return inTransaction(pool, async (c) => {
+        await c.query("SELECT pg_advisory_xact_lock($1)", [advisoryKey("audit", "append")]);
+        const r = await c.query<{ id: number }>(
+          "INSERT INTO audit_events (actor, action, repo, project, pr, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+          [e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
+        );
+        return r.rows[0]?.id as number;
+      });
     },
     async auditEvents({ repo, action, actor, limit = 500 }) {
       const rows = await query<AuditRow>(
@@ -220,6 +230,18 @@ export function postgresConsoleMethods(pool: pg.Pool): ConsoleStore {
         PAUSE,
         JSON.stringify(value),
       ]);
+    },
+
+    async openConsoleSession({ key, login, expiresAt }) {
+      await query("DELETE FROM console_sessions WHERE expires_at < now()");
+      await query("INSERT INTO console_sessions (key, login, expires_at) VALUES ($1, $2, $3)", [key, login, expiresAt]);
+    },
+    async consoleSessionLogin(key) {
+      const rows = await query<{ login: string }>("SELECT login FROM console_sessions WHERE key = $1 AND expires_at > now()", [key]);
+      return rows[0]?.login;
+    },
+    async endConsoleSession(key) {
+      await query("DELETE FROM console_sessions WHERE key = $1", [key]);
     },
 
     async stats() {

@@ -4,9 +4,10 @@ import type { JobTarget } from "../model/job.js";
 import { type LiveRow, toLive, toLock, type LockRow } from "./postgres-rows.js";
 import { inTransaction } from "./postgres-transaction.js";
 import type { DriftMethods } from "./store.js";
+import { POSTGRES_DRIFT_ISSUES_SCHEMA, postgresDriftIssueMethods } from "./postgres-drift-issues.js";
 
 /** Pull mode's tables in the shared store; times of schedules are epoch ms (bigint), as in SQLite. */
-export const POSTGRES_DRIFT_SCHEMA = `
+export const POSTGRES_DRIFT_SCHEMA = `${POSTGRES_DRIFT_ISSUES_SCHEMA}
 CREATE TABLE IF NOT EXISTS drift_schedules (
   repo text NOT NULL,
   cron text NOT NULL,
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS drift_checks (
 export function postgresDriftMethods(pool: pg.Pool, owner: string): DriftMethods {
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
   return {
+    ...postgresDriftIssueMethods(pool),
     async appliedByPr(repo, pr, dir, workspace) {
       const rows = await query(
         `SELECT 1 FROM applies a JOIN plans p ON p.id = a.plan_id

@@ -9,6 +9,7 @@ import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./po
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
 import { inTransaction } from "./postgres-transaction.js";
+import { postgresAuditOutboxMethods } from "./postgres-audit-outbox.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
 import { postgresResultMethods } from "./postgres-results.js";
@@ -107,6 +108,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const store: PostgresStore = {
     ...postgresDriftMethods(pool, owner),
     ...postgresConsoleMethods(pool),
+    ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
     ...postgresResultMethods(pool, owner),
     owner,
@@ -246,6 +248,13 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const rows = await query<PlanRow>(
         "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND status = 'pending' ORDER BY dir, workspace, project",
         [repo, pr],
+      );
+      return rows.map(toPlan);
+    },
+    async planHistory(repo, pr, key, headSha) {
+      const rows = await query<PlanRow>(
+        "SELECT * FROM plans WHERE repo = $1 AND pr = $2 AND dir = $3 AND workspace = $4 AND project = $5 AND head_sha = $6 ORDER BY id",
+        [repo, pr, key.dir, key.workspace, key.project, headSha],
       );
       return rows.map(toPlan);
     },

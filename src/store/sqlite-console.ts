@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS flags (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_sessions (
+  key TEXT PRIMARY KEY,
+  login TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
 `;
 
 type StreamRow = rows.StreamRow<Lite>;
@@ -217,6 +222,20 @@ export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
         PAUSE,
         JSON.stringify(value),
       );
+    },
+
+    async openConsoleSession({ key, login, expiresAt }) {
+      db.prepare("DELETE FROM console_sessions WHERE expires_at < ?").run(now());
+      db.prepare("INSERT INTO console_sessions (key, login, expires_at) VALUES (?, ?, ?)").run(key, login, expiresAt);
+    },
+    async consoleSessionLogin(key) {
+      const row = db.prepare("SELECT login FROM console_sessions WHERE key = ? AND expires_at > ?").get(key, now()) as
+        | { login: string }
+        | undefined;
+      return row?.login;
+    },
+    async endConsoleSession(key) {
+      db.prepare("DELETE FROM console_sessions WHERE key = ?").run(key);
     },
 
     async stats() {

@@ -5,9 +5,10 @@ import type { LiveRow } from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import type { DriftMethods, LockRecord } from "./store.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
+import { SQLITE_DRIFT_ISSUES_SCHEMA, sqliteDriftIssueMethods } from "./sqlite-drift-issues.js";
 
-/** Pull mode's tables in the embedded store: schedules, pauses and the live record. */
-export const SQLITE_DRIFT_SCHEMA = `
+/** Pull mode's tables in the embedded store: schedules, pauses, the live record and drift issues. */
+export const SQLITE_DRIFT_SCHEMA = `${SQLITE_DRIFT_ISSUES_SCHEMA}
 CREATE TABLE IF NOT EXISTS drift_schedules (
   repo TEXT NOT NULL,
   cron TEXT NOT NULL,
@@ -99,6 +100,7 @@ export function sqliteDriftMethods(
   });
 
   return {
+    ...sqliteDriftIssueMethods(db),
     async appliedByPr(repo, pr, dir, workspace) {
       const row = db
         .prepare(

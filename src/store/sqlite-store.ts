@@ -6,6 +6,7 @@ import { KeyedMutex } from "../util/keyed-mutex.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
+import { sqliteAuditOutboxMethods } from "./sqlite-audit-outbox.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
@@ -353,6 +354,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   const store: Store = {
     ...drift,
     ...sqliteConsoleMethods(db),
+    ...sqliteAuditOutboxMethods(db),
     ...sqlitePolicyMethods(db),
     ...sqliteResultMethods(db),
     runExclusive(key, fn) {
@@ -374,6 +376,15 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         db
           .prepare("SELECT * FROM plans WHERE repo = ? AND pr = ? AND status = 'pending' ORDER BY dir, workspace, project")
           .all(repo, pr) as PlanRow[]
+      ).map(toPlan);
+    },
+    async planHistory(repo, pr, key, headSha) {
+      return (
+        db
+          .prepare(
+            "SELECT * FROM plans WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND project = ? AND head_sha = ? ORDER BY id",
+          )
+          .all(repo, pr, key.dir, key.workspace, key.project, headSha) as PlanRow[]
       ).map(toPlan);
     },
     async supersedePlans(repo, pr, keys) {

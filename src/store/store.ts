@@ -1,6 +1,8 @@
 import type { Job, JobSpec, JobStatus, JobTarget } from "../model/job.js";
 import type { PlanSummary } from "../model/plan-summary.js";
 import type { DriftCheck, DriftPause, DriftSchedule } from "../model/drift.js";
+import type { AuditOutboxStore } from "./audit-outbox-store.js";
+import type { DriftIssue, DriftIssuePatch, NewDriftIssue } from "../model/drift-issue.js";
 import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 import type { ResultStore } from "./result-store.js";
@@ -134,7 +136,7 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore, ResultStore {
+export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutboxStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
@@ -172,6 +174,11 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore {
    * deleted then), and for plans saved before the store kept files.
    */
   planFile(planId: number): Promise<PlanFile | undefined>;
+  /**
+   * Every plan of one project in a PR made for `headSha` (pending, applied or superseded), oldest
+   * first: the gate follows re-plans that changed nothing back to the plan an approval saw.
+   */
+  planHistory(repo: string, pr: number, key: Required<ProjectKey>, headSha: string): Promise<PlanRecord[]>;
   /** Supersedes pending plans of a PR (all of them, or those matching the given keys) and deletes their files. */
   supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
   /** Marks a plan used (applied or failed: never applied twice) and deletes its file. */
@@ -239,6 +246,18 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore {
   recordDriftCheck(check: DriftCheck): Promise<void>;
   /** The last drift check of every project, by repo then project. */
   driftChecks(): Promise<DriftCheck[]>;
+  /**
+   * Records an issue Sluice opened (or adopted) for a project, open, showing no plan yet. It
+   * becomes the project's only open drift issue: any other open one of the project is closed in
+   * the same step. Recording a number again changes nothing.
+   */
+  recordDriftIssue(issue: NewDriftIssue): Promise<void>;
+  /** A drift issue Sluice knows by its number (open or closed); undefined for any other issue. */
+  driftIssue(repo: string, number: number): Promise<DriftIssue | undefined>;
+  /** A repo's open drift issues, by project. */
+  openDriftIssues(repo: string): Promise<DriftIssue[]>;
+  /** Changes what the store keeps of a known drift issue (nothing for an unknown number). */
+  updateDriftIssue(repo: string, number: number, patch: DriftIssuePatch): Promise<void>;
 
   /** Answers when the store can be reached (for /readyz). */
   ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
@@ -271,4 +290,9 @@ export type DriftMethods = Pick<
   | "driftPauses"
   | "recordDriftCheck"
   | "driftChecks"
+  | DriftIssueMethodName
 >;
+
+/** The drift issue part of the drift methods (each adapter keeps it in a file of its own). */
+export type DriftIssueMethodName = "recordDriftIssue" | "driftIssue" | "openDriftIssues" | "updateDriftIssue";
+export type DriftIssueMethods = Pick<Store, DriftIssueMethodName>;

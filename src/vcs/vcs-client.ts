@@ -34,6 +34,10 @@ export interface IssueInfo {
   state: "open" | "closed";
   labels: string[];
   htmlUrl: string;
+  /** Who opened the issue (its login; "" when GitHub names nobody). */
+  author: string;
+  /** Opened by this app's own Bot account: only the adapter knows which account that is. */
+  byApp: boolean;
 }
 
 export type DeploymentState = "in_progress" | "success" | "failure" | "error";
@@ -72,6 +76,12 @@ export interface VcsClient {
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
   /** The repository's default branch and its head commit, read now. */
   defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
+  /** The PR's commits (base..head) that GitHub does not show as verified (signed with a key it trusts). */
+  unverifiedCommits(repo: RepoRef, pr: number): Promise<string[]>;
+  /** Whether GitHub shows this commit as verified. */
+  commitVerified(repo: RepoRef, sha: string): Promise<boolean>;
+  /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */
+  branchProtected(repo: RepoRef, branch: string): Promise<boolean>;
   /** Open issues (never pull requests) that carry `label`. */
   openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]>;
   issue(repo: RepoRef, number: number): Promise<IssueInfo>;

@@ -368,6 +368,42 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(audit).toEqual([]);
   });
 
+  it("returns after sign-in only to the console's own pages, as the browser reads the path", async () => {
+    const signInFrom = async (returnTo: string) => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${app.url}/login?return=${encodeURIComponent(returnTo)}`);
+      await page.fill("#login_field", "bob");
+      await page.click("button[type=submit]");
+      // Wherever the console sends the browser next: its own page, or (before the fix) another host.
+      await page.waitForURL((u) => u.host !== new URL(sim.url).host, { timeout: 30_000 });
+      return page.url();
+    };
+    expect(await signInFrom("/locks")).toBe(`${app.url}/locks`);
+    // Chromium drops the tab and reads `//evil.example/x`: another host, so the console's overview instead.
+    for (const hostile of ["/\t/evil.example/x", "/\\evil.example", "//evil.example", "javascript:alert(1)"])
+      expect([hostile, await signInFrom(hostile)]).toEqual([hostile, `${app.url}/`]);
+  });
+
+  it("ends the session on sign-out: a copy of its cookie opens nothing afterwards", async () => {
+    const page = await signIn("bob");
+    const copied = (await page.context().cookies(app.url)).filter((c) => c.name === "sluice_session");
+    expect(copied).toHaveLength(1);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForLoadState();
+    expect(await page.textContent("main")).toContain("You are signed out");
+
+    const other = await browser.newContext();
+    contexts.push(other);
+    await other.addCookies(copied);
+    const stolen = await other.newPage();
+    await stolen.goto(`${app.url}/locks`);
+    expect(stolen.url()).toContain(`${sim.url}/login/oauth/authorize`);
+    const api = await stolen.request.get(`${app.url}/audit.json`);
+    expect(api.status()).toBe(401);
+  });
+
   it("pauses applies for an admin: an apply is refused on the PR with who and why", async () => {
     const page = await signIn("alice");
     await page.locator("details.pause-control summary").click();

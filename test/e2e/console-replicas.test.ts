@@ -90,4 +90,35 @@ suite(`the console with several replicas on PostgreSQL${available.ok ? "" : `: $
     // The overview of either replica lists the project.
     expect(await (await fetch(`${b.url}/`, { headers: { cookie } })).text()).toMatch(/acme\/shared[\s\S]*net/);
   });
+
+  it("refuses a session cookie copied before sign-out on every replica, and lets the browser sign in again", async () => {
+    const [a, b] = apps as [AppProcess, AppProcess];
+    sim.setPermission("acme/shared", "bob", "read");
+    const cookie = await signIn(a.url, "bob");
+    const copy = cookie;
+    for (const base of [a.url, b.url])
+      expect([base, (await fetch(`${base}/locks`, { headers: { cookie: copy } })).status]).toEqual([base, 200]);
+
+    // Signed out on replica b, with the form's CSRF token.
+    const page = await (await fetch(`${b.url}/`, { headers: { cookie } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const out = await fetch(`${b.url}/logout`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded", origin: b.url },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+      redirect: "manual",
+    });
+    expect(out.status).toBe(200);
+
+    for (const base of [a.url, b.url]) {
+      const pageAfter = await fetch(`${base}/locks`, { headers: { cookie: copy }, redirect: "manual" });
+      expect([base, pageAfter.status, pageAfter.headers.get("location")]).toEqual([base, 302, "/login?return=%2Flocks"]);
+      const api = await fetch(`${base}/audit.json`, { headers: { cookie: copy } });
+      expect([base, api.status]).toEqual([base, 401]);
+    }
+    // Signing in again gives a new session that works, the old cookie still does not.
+    const again = await signIn(b.url, "bob");
+    expect((await fetch(`${a.url}/locks`, { headers: { cookie: again } })).status).toBe(200);
+    expect((await fetch(`${a.url}/locks`, { headers: { cookie: copy }, redirect: "manual" })).status).toBe(302);
+  });
 });

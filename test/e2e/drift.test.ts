@@ -104,7 +104,7 @@ async function stateInput(stateFile: string): Promise<unknown[]> {
  * would want ("not the latest drift check's plan"); she reads the issue again and asks again.
  */
 async function applyFromIssue(repo: Repo, issue: number): Promise<void> {
-  const answers = () => h.sim.comments(repo, issue).filter((c) => /Applied the plan|Not applied/.test(c.body));
+  const answers = () => h.sim.comments(repo, issue).filter((c) => /Applied the plan|⛔ refused/.test(c.body));
   for (let attempt = 0; attempt < 5; attempt++) {
     const seen = answers().length;
     await h.sim.comment(repo, issue, { user: "alice", body: "/apply" });
@@ -138,8 +138,8 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
 
     // /apply on the issue by someone without write access: refused, nothing applied.
     await h.sim.comment(repo, issue.number, { user: "rita", body: "/apply" });
-    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("Not applied")), { message: "no refusal" });
-    expect(h.sim.comments(repo, issue.number).find((c) => c.body.includes("Not applied"))?.body).toContain("needs write access");
+    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("⛔ refused")), { message: "no refusal" });
+    expect(h.sim.comments(repo, issue.number).find((c) => c.body.includes("⛔ refused"))?.body).toContain("needs write access");
 
     // By alice: the plan the issue shows is applied, and the next run closes the issue.
     const seen = driftChecks(repo, sha).length;
@@ -391,8 +391,8 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
 
     await h.sim.pushDefaultBranch(repo, { "docs/README.md": "moved on\n" });
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 1, { message: "no refusal", timeoutMs: 60_000 });
-    expect(replies(issue.number, "Not applied")[0]?.body).toContain("the default branch moved since this plan");
+    await h.sim.waitFor(() => replies(issue.number, "⛔ refused").length === 1, { message: "no refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "⛔ refused")[0]?.body).toContain("the default branch moved since this plan");
     expect(await stateInput(state).catch(() => [])).toEqual([]);
 
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p net" });
@@ -403,8 +403,8 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
     // The plan is used once.
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => replies(issue.number, "Not applied").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
-    expect(replies(issue.number, "Not applied")[1]?.body).toContain("no current plan");
+    await h.sim.waitFor(() => replies(issue.number, "⛔ refused").length === 2, { message: "no second refusal", timeoutMs: 60_000 });
+    expect(replies(issue.number, "⛔ refused")[1]?.body).toContain("no current plan");
   });
 
   it("a drift issue closed by hand discards its plan, bytes in the store included, and says so on the issue", async () => {
@@ -432,7 +432,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(kept()).toEqual({ pending: 0, bytes: 0 });
     // Reopened by hand, it has nothing to apply.
     await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
-    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("Not applied")), { message: "no refusal" });
+    await h.sim.waitFor(() => h.sim.comments(repo, issue.number).some((c) => c.body.includes("⛔ refused")), { message: "no refusal" });
     expect(await stateInput(state).catch(() => [])).toEqual([]);
   });
 

@@ -35,6 +35,7 @@ describe("/import and /state rm", () => {
     for (const [u, role] of [
       ["alice", "write"],
       ["bob", "write"],
+      ["carol", "write"],
       ["rita", "read"],
     ] as const)
       h.sim.setPermission("acme/imports", u, role);
@@ -48,6 +49,11 @@ describe("/import and /state rm", () => {
     );
     expect(await stateResources(state)).toEqual([]);
 
+    // A state change is an apply at the gate: the project's requirements hold (here, an approval of the head).
+    const unapproved = await say(repo, pr.number, "bob", "/import -d net terraform_data.net_0 existing-id");
+    expect(unapproved).toContain("needs 1 more approval of the current commit");
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.approve(repo, pr.number, "carol");
     const imported = await say(repo, pr.number, "bob", "/import -d net terraform_data.net_0 existing-id");
     expect(imported).toContain("✅ done");
     expect(imported).toContain("Import successful");

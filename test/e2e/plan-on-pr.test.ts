@@ -285,7 +285,7 @@ describe("ingress", () => {
       installation: { id: h.sim.installationId },
       sender: { login: "bob" },
     };
-    const wrong = await h.sim.deliver("issue_comment", payload, { signature: "sha256=" + "0".repeat(64) });
+    const wrong = await h.sim.deliver("issue_comment", payload, { signature: `sha256=${"0".repeat(64)}` });
     const none = await h.sim.deliver("issue_comment", payload, { signature: null });
     const sha1 = await h.sim.deliver("issue_comment", payload, { sha1Only: true });
     expect([wrong.status, none.status, sha1.status]).toEqual([401, 401, 401]);

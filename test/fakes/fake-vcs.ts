@@ -34,6 +34,7 @@ export function fakePullRequest(over: Partial<PullRequestInfo> = {}): PullReques
     headRepo: "acme/infra",
     baseSha: "b".repeat(40),
     baseRef: "main",
+    defaultBranch: "main",
     htmlUrl: "https://github.example/acme/infra/pull/1",
     mergeable: true,
     mergeableState: "clean",
@@ -149,6 +150,26 @@ export class FakeVcs implements VcsClient {
     return { ...this.defaultHead };
   }
 
+  /** Commits GitHub shows as verified, as `unverifiedCommits` and `commitVerified` answer. */
+  verifiedCommits = new Set<string>();
+  /** The PR's commits, as `unverifiedCommits` lists them. */
+  prCommits: string[] = [];
+
+  async unverifiedCommits(_repo: RepoRef, _pr: number): Promise<string[]> {
+    return this.prCommits.filter((sha) => !this.verifiedCommits.has(sha));
+  }
+
+  async commitVerified(_repo: RepoRef, sha: string): Promise<boolean> {
+    return this.verifiedCommits.has(sha);
+  }
+
+  /** Branches GitHub shows as protected, as `branchProtected` answers. */
+  protectedBranches = new Set<string>();
+
+  async branchProtected(_repo: RepoRef, branch: string): Promise<boolean> {
+    return this.protectedBranches.has(branch);
+  }
+
   async openIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {
     return this.issues
       .filter((i) => i.repo === repoFullName(repo) && i.state === "open" && i.labels.includes(label))
@@ -171,6 +192,8 @@ export class FakeVcs implements VcsClient {
       state: "open",
       labels: [...issue.labels],
       htmlUrl: `https://github.example/${repoFullName(repo)}/issues/${number}`,
+      author: "sluice[bot]",
+      byApp: true,
     };
     this.issues.push({ ...info, repo: repoFullName(repo) });
     return info;

@@ -17,6 +17,7 @@ type WorkspacePort = Pick<
   | "readFileAt"
   | "readFilesAtPaths"
   | "readFilesAt"
+  | "filesAt"
   | "sparseHazards"
   | "removePr"
 >;
@@ -104,6 +105,10 @@ export class FakeWorkspace implements WorkspacePort {
 
   async readFilesAt(_repo: RepoRef, sha: string, select: (path: string) => boolean): Promise<Map<string, string>> {
     return new Map(Object.entries(this.at(sha).files).filter(([p]) => select(p)));
+  }
+
+  async filesAt(_repo: RepoRef, sha: string): Promise<string[]> {
+    return Object.keys(this.at(sha).files).sort();
   }
 
   async sparseHazards(): Promise<string | undefined> {

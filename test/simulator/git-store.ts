@@ -154,6 +154,12 @@ export class GitStore {
     return gitText(args, { gitDir: dir, env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
   }
 
+  /** Commits reachable from `head` and not from `base`, oldest first (GitHub's order for a PR's commits). */
+  async commitsBetween(dir: string, base: string, head: string): Promise<string[]> {
+    const out = await gitText(["rev-list", "--reverse", `${base}..${head}`], { gitDir: dir });
+    return out ? out.split("\n") : [];
+  }
+
   async commitCount(dir: string, base: string, head: string): Promise<number> {
     return Number(await gitText(["rev-list", "--count", `${base}..${head}`], { gitDir: dir }));
   }

@@ -105,7 +105,7 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
       name,
       commit: { sha, url: `${a}/commits/${sha}`, html_url: `${repo.htmlUrl}/commit/${sha}` },
       _links: { html: `${repo.htmlUrl}/tree/${name}`, self: `${a}/branches/${name}` },
-      protected: false,
+      protected: repo.protectedBranches?.has(name) ?? false,
       protection_url: `${a}/branches/${name}/protection`,
     };
     return ok(body);

@@ -1,9 +1,10 @@
 import type { components } from "@octokit/openapi-types";
 import { pullRequestJson } from "./github-shapes.js";
-import { notFound, ok } from "./rest-reply.js";
+import { notFound, ok, paginate } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
 import type { SimState } from "./sim-state.js";
+import type { SimRepo } from "./sim-types.js";
 
 type S = components["schemas"];
 
@@ -21,9 +22,60 @@ export function teamMembership(state: SimState, team: string, login: string): "a
   return undefined;
 }
 
+/** A commit as GitHub's REST API shows it, with the signature verification GitHub computed. */
+function commitJson(core: SimCore, repo: SimRepo, sha: string) {
+  const { ctx } = core;
+  const verified = repo.verifiedCommits?.has(sha) ?? false;
+  const a = `${ctx.api}/repos/${repo.fullName}`;
+  return {
+    sha,
+    node_id: `C_${sha.slice(0, 12)}`,
+    url: `${a}/commits/${sha}`,
+    html_url: `${repo.htmlUrl}/commit/${sha}`,
+    comments_url: `${a}/commits/${sha}/comments`,
+    commit: {
+      url: `${a}/git/commits/${sha}`,
+      message: "",
+      comment_count: 0,
+      tree: { sha: "", url: "" },
+      author: null,
+      committer: null,
+      verification: {
+        verified,
+        reason: verified ? "valid" : "unsigned",
+        signature: null,
+        payload: null,
+        verified_at: verified ? core.now() : null,
+      },
+    },
+    author: null,
+    committer: null,
+    parents: [],
+  } satisfies Partial<S["commit"]>;
+}
+
 /** Teams and the commit → pull requests lookup. */
 export function registerNativeRoutes(router: RestRouter, core: SimCore): void {
   const { ctx, state } = core;
+
+  router.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "token", async (req) => {
+    const repo = core.repoOr404(req.params);
+    const pr = core.pullOr404(repo, req.params.pull_number);
+    const shas = await core.git.commitsBetween(repo.dir, pr.baseSha, pr.headSha);
+    const { page, headers } = paginate(req, shas, `${ctx.api}/repos/${repo.fullName}/pulls/${pr.number}/commits`);
+    return ok(
+      page.map((sha) => commitJson(core, repo, sha)),
+      200,
+      headers,
+    );
+  });
+
+  router.add("GET", "/repos/{owner}/{repo}/commits/{ref}", "token", async (req) => {
+    const repo = core.repoOr404(req.params);
+    const sha = await core.git.resolve(repo.dir, req.params.ref ?? "");
+    if (!sha) throw notFound();
+    return ok(commitJson(core, repo, sha));
+  });
 
   router.add("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", "token", (req) => {
     const team = `${req.params.org}/${req.params.team_slug}`;

@@ -54,7 +54,7 @@ export function registerRepoRoutes(router: RestRouter, core: SimCore): void {
         name: found.path.slice(found.path.lastIndexOf("/") + 1),
         path: found.path,
         // GitHub wraps base64 at 60 columns; decoders must cope, so the simulator does it too.
-        content: (found.content.toString("base64").match(/.{1,60}/g) ?? []).join("\n") + "\n",
+        content: `${(found.content.toString("base64").match(/.{1,60}/g) ?? []).join("\n")}\n`,
         sha: found.sha,
       };
       return ok(body);

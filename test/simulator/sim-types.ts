@@ -21,6 +21,10 @@ export interface SimRepo {
   /** Bare repository on disk. */
   dir: string;
   createdAt: string;
+  /** Branches with a protection rule (`protected: true` on GET /branches/{branch}). */
+  protectedBranches?: Set<string>;
+  /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
+  verifiedCommits?: Set<string>;
 }
 
 export interface PullState {

@@ -218,6 +218,16 @@ export class SimulatorScenario {
   }
 
   /** A plain issue opened by a human (no webhook: Sluice does not act on issues being opened). */
+  /** Marks a commit as signed with a key GitHub verifies (its `verification.verified` becomes true). */
+  verifyCommit(repo: SimRepo, sha: string): void {
+    repo.verifiedCommits = new Set([...(repo.verifiedCommits ?? []), sha]);
+  }
+
+  /** Gives the branch a protection rule, as a repository admin would in its settings. */
+  protectBranch(repo: SimRepo, branch: string): void {
+    repo.protectedBranches = new Set([...(repo.protectedBranches ?? []), branch]);
+  }
+
   openIssue(repo: SimRepo, opts: { title: string; body?: string; author: string; labels?: string[] }): IssueState {
     const { state } = this.core;
     this.addUser(opts.author);

@@ -760,6 +760,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2 });
   });
 
+  it("keeps console sessions until sign-out or expiry, the same on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    await a.openConsoleSession({ key: "k1", login: "Alice", expiresAt: later });
+    await a.openConsoleSession({ key: "k2", login: "Alice", expiresAt: later });
+    await a.openConsoleSession({ key: "old", login: "bob", expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(await b.consoleSessionLogin("k1")).toBe("Alice");
+    expect(await b.consoleSessionLogin("old")).toBeUndefined();
+    expect(await b.consoleSessionLogin("nope")).toBeUndefined();
+    await b.endConsoleSession("k1");
+    expect(await a.consoleSessionLogin("k1")).toBeUndefined();
+    // Another session of the same user stays open.
+    expect(await a.consoleSessionLogin("k2")).toBe("Alice");
+    await b.endConsoleSession("k1");
+  });
+
   it("keeps the audit trail and the global pause of applies", async () => {
     await fresh();
     const [a, b] = await twoStores();
@@ -1119,6 +1136,67 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       ["acme/other", "dns", "freeze"],
     ]);
     expect((await after.driftPauses("acme/other")).map((p) => p.project)).toEqual(["dns"]);
+  });
+
+  it("keeps the drift issues Sluice opened: one open per project, its plan comments and shown plan, across replicas and restarts", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const seen = "2026-03-04T05:06:07.000Z";
+    const shown = { id: 3, hash: "f".repeat(64), headSha: "a".repeat(40) };
+    expect(await a.driftIssue("acme/infra", 40)).toBeUndefined();
+    expect(await a.openDriftIssues("acme/infra")).toEqual([]);
+    await a.recordDriftIssue({ repo: "acme/infra", project: "net", number: 40, firstSeen: seen });
+    // Recording a number again changes nothing.
+    await b.recordDriftIssue({ repo: "acme/infra", project: "app", number: 40, firstSeen: "2027-01-01T00:00:00.000Z" });
+    expect(await b.driftIssue("acme/infra", 40)).toEqual({
+      repo: "acme/infra",
+      project: "net",
+      number: 40,
+      firstSeen: seen,
+      commentIds: [],
+      open: true,
+    });
+    await b.updateDriftIssue("acme/infra", 40, { commentIds: [7, 8], plan: shown });
+    expect(await a.driftIssue("acme/infra", 40)).toMatchObject({ commentIds: [7, 8], plan: shown, open: true });
+    // The same number in another repo is another issue; an unknown number is not made up.
+    expect(await a.driftIssue("acme/other", 40)).toBeUndefined();
+    await a.updateDriftIssue("acme/infra", 99, { open: true, commentIds: [1] });
+    expect(await a.driftIssue("acme/infra", 99)).toBeUndefined();
+
+    // A new issue for the project becomes its only open one.
+    await a.recordDriftIssue({ repo: "acme/infra", project: "net", number: 45, firstSeen: seen });
+    await a.recordDriftIssue({ repo: "acme/infra", project: "app", number: 46, firstSeen: seen });
+    expect((await b.openDriftIssues("acme/infra")).map((i) => [i.project, i.number])).toEqual([
+      ["app", 46],
+      ["net", 45],
+    ]);
+    expect(await b.driftIssue("acme/infra", 40)).toMatchObject({ open: false, commentIds: [7, 8] });
+    // A cleared plan is gone; a closed issue is no longer open.
+    await b.updateDriftIssue("acme/infra", 45, { plan: shown });
+    await b.updateDriftIssue("acme/infra", 45, { plan: null });
+    expect(await a.driftIssue("acme/infra", 45)).not.toHaveProperty("plan");
+    await a.updateDriftIssue("acme/infra", 46, { open: false });
+    expect((await b.openDriftIssues("acme/infra")).map((i) => i.number)).toEqual([45]);
+
+    // Two replicas recording issues of one project at once: one of them is its open issue.
+    await Promise.all([
+      a.recordDriftIssue({ repo: "acme/infra", project: "dns", number: 50, firstSeen: seen }),
+      b.recordDriftIssue({ repo: "acme/infra", project: "dns", number: 51, firstSeen: seen }),
+    ]);
+    expect((await a.openDriftIssues("acme/infra")).filter((i) => i.project === "dns")).toHaveLength(1);
+
+    await a.close();
+    await b.close();
+    const after = await env.open();
+    expect(await after.driftIssue("acme/infra", 45)).toEqual({
+      repo: "acme/infra",
+      project: "net",
+      number: 45,
+      firstSeen: seen,
+      commentIds: [],
+      open: true,
+    });
+    expect(await after.driftIssue("acme/infra", 40)).toMatchObject({ plan: shown, open: false });
   });
 
   it.runIf(adapter.shared)("creates the schema once when several replicas start together", async () => {

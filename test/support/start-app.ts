@@ -103,7 +103,7 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
     return code;
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   let exitedEarly = false;
   void exit.then(() => {
     exitedEarly = true;
@@ -118,7 +118,7 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the app did not start in 30 s:\n${out}`);
+      throw new Error(`the app did not start in 90 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -129,6 +129,22 @@ describe("gatherCodeOwners", () => {
     expect(ownersOf(facts.get("net")?.rules ?? [], "net/main.tf")).toEqual(["@alice"]);
   });
 
+  it("judges nesting on the trusted tree too, and adds the modules Terraform loaded", async () => {
+    const base = {
+      CODEOWNERS: "/net/ @alice\n/net/policies/ @mona\n/modules/ @max\n",
+      "net/main.tf": "",
+      "net/policies/rules.json": "{}",
+      "modules/x/main.tf": "",
+    };
+    const headFiles = { ...base, "net/policies/empty.tf": "" };
+    const workspace = new FakeWorkspace().commit("head", headFiles).commit("base", base).asGitWorkspace();
+    const at = { headSha: "head", files: Object.keys(headFiles).sort() } as Checkout;
+    const facts = await gatherCodeOwners({ workspace }, vcs, repo, at, "base", ["net"], [], new Map([["net", ["modules/x"]]]));
+    expect(facts.get("net")?.files).toEqual(["modules/x/main.tf", "net/main.tf", "net/policies/empty.tf", "net/policies/rules.json"]);
+    const without = await gatherCodeOwners({ workspace }, vcs, repo, at, "base", ["net"], []);
+    expect(without.get("net")?.files).not.toContain("modules/x/main.tf");
+  });
+
   it("does not pass over a CODEOWNERS file it cannot read: the apply stops with the reason", async () => {
     const workspace = new DirAtGithubPath().commit("head", files).commit("base", files).asGitWorkspace();
     await expect(gatherCodeOwners({ workspace }, vcs, repo, head, "base", ["net"], [])).rejects.toThrow("too big");

@@ -39,8 +39,8 @@ afterEach(async () => {
   await new Promise((r) => s.close(r));
 });
 
-async function serve(job: ReturnType<typeof fakeJob>, after: number): Promise<string> {
-  server = createServer((req, res) => void streamJobEvents(req, res, job.store, 7, after, { pollMs: 5 }));
+async function serve(job: ReturnType<typeof fakeJob>, after: number, signedIn?: () => Promise<boolean>): Promise<string> {
+  server = createServer((req, res) => void streamJobEvents(req, res, job.store, 7, after, { pollMs: 5, signedIn, sessionCheckMs: 0 }));
   await new Promise<void>((r) => server?.listen(0, "127.0.0.1", () => r()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -73,6 +73,21 @@ describe("job event stream", () => {
     job.finish();
     await readUntil("event: end");
     expect(text.indexOf("three")).toBeLessThan(text.indexOf('"status":"done"'));
+  });
+
+  it("stops a stream whose session was signed out, without the end event", async () => {
+    const job = fakeJob();
+    job.add("net", "before\n");
+    let open = true;
+    const url = await serve(job, 0, async () => open);
+    const response = await fetch(url);
+    const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    let text = "";
+    while (!text.includes("before")) text += new TextDecoder().decode((await reader.read()).value);
+    open = false;
+    job.add("net", "after\n");
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+    expect(text).not.toContain("event: end");
   });
 
   it("resumes after the browser's Last-Event-ID when it reconnects", async () => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { auditRows, toCsv } from "../../src/console/audit-rows.js";
-import { safeReturnPath } from "../../src/console/http-replies.js";
+import { safeReturnPath } from "../../src/console/return-path.js";
 import { createMetrics } from "../../src/console/metrics.js";
 import { renderPage } from "../../src/console/console-templates.js";
 import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";
 import type { DriftCheck } from "../../src/model/drift.js";
 import type { Permission } from "../../src/model/pull-request.js";
 import type { LiveApply } from "../../src/store/store.js";
-import { checkAppliesPaused } from "../../src/policy/check-applies-paused.js";
 import type { ApplyView, LockView, PlanRun, ProjectActivity } from "../../src/store/console-store.js";
 import { fitLogChunk } from "../../src/store/fit-log-chunk.js";
 
@@ -204,19 +203,54 @@ describe("small console parts", () => {
     expect(fitLogChunk(10, "a", 10)).toEqual({ text: "", full: true });
   });
 
-  it("refuses applies while paused, saying who and why", () => {
-    expect(checkAppliesPaused(undefined)).toEqual({ allowed: true });
-    const d = checkAppliesPaused({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
-    expect(d.allowed).toBe(false);
-    expect(!d.allowed && d.reasons[0]).toBe(
-      "Applies are paused on this Sluice server (by root at 2026-03-04 05:06 UTC: incident 42). Nothing was applied; comment `/apply` again once an admin resumes them.",
-    );
-  });
-
-  it("returns after sign-in only to local paths", () => {
-    expect(safeReturnPath("/jobs/3?x=1")).toBe("/jobs/3?x=1");
-    for (const bad of [null, "", "https://evil.example", "//evil.example", "/\\evil.example", "jobs"])
-      expect(safeReturnPath(bad)).toBe("/");
+  it("returns after sign-in only to the console's own pages, parsing the path as a browser does", () => {
+    const origin = "https://sluice.example.com";
+    const kept: [string, string][] = [
+      ["/", "/"],
+      ["/jobs/3?x=1", "/jobs/3?x=1"],
+      ["/locks", "/locks"],
+      ["/locks/unlock?repo=acme%2Finfra&pr=3", "/locks/unlock?repo=acme%2Finfra&pr=3"],
+      ["/audit?repo=acme/infra", "/audit?repo=acme/infra"],
+      ["https://sluice.example.com/jobs/9", "/jobs/9"],
+      ["/./jobs/4", "/jobs/4"],
+      ["/jobs/5#log", "/jobs/5"],
+    ];
+    for (const [given, back] of kept) expect([given, safeReturnPath(given, origin)]).toEqual([given, back]);
+    const hostile = [
+      null,
+      "",
+      "jobs",
+      "https://evil.example",
+      "//evil.example",
+      "/\\evil.example",
+      "\\\\evil.example",
+      "/\t/evil.example/x",
+      "/\n/evil.example/x",
+      "\t//evil.example",
+      " //evil.example",
+      "/\r\n/evil.example",
+      "/%09/evil.example",
+      "/%2F/evil.example",
+      "/%5Cevil.example",
+      "/.//evil.example",
+      "/jobs/../\\evil.example",
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "java\tscript:alert(1)",
+      "data:text/html,<script>alert(1)</script>",
+      "http://sluice.example.com/jobs/3",
+      "https://user:pw@sluice.example.com/jobs/3",
+      "https://sluice.example.com.evil.example/jobs/3",
+      "https:evil.example",
+      "/api/github/webhooks",
+      "/login",
+      "/logout",
+      "/metrics",
+      "/jobs/3/events",
+      "/jobs/x",
+      `/jobs/${"1".repeat(600)}`,
+    ];
+    for (const bad of hostile) expect([bad, safeReturnPath(bad, origin)]).toEqual([bad, "/"]);
   });
 
   it("names every metric sluice_* and reads the store's gauges at scrape time", async () => {

@@ -10,7 +10,7 @@ import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
 import { planDefaultHead } from "../../src/jobs/drift/plan-default-head.js";
-import { issueMarker, projectOfIssue, readIssueState, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
+import { issueMarker, projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -300,14 +300,15 @@ describe("drift reports", () => {
     expect(text.title).toBe("Drift in 1 of 1 project");
   });
 
-  it("the issue: marker, state for /apply, attributes, redacted; a 2,000-resource drift still fits", () => {
-    const state = { firstSeen: "2026-01-01T00:00:00Z", planId: 4, headSha: "a".repeat(40), planHash: "f".repeat(64), comments: [9] };
-    const facts = { branch: "main", sha: "a".repeat(40), state, lastSeen: "2026-01-02T00:00:00Z", onDrift: "report" as const };
+  it("the issue: marker, the plan it shows (no hidden state), attributes, redacted; a 2,000-resource drift still fits", () => {
+    const shows = { firstSeen: "2026-01-01T00:00:00Z", headSha: "a".repeat(40), planHash: "f".repeat(64) };
+    const facts = { branch: "main", sha: "a".repeat(40), shows, lastSeen: "2026-01-02T00:00:00Z", onDrift: "report" as const };
     const { title, body } = renderDriftIssue(drifted, facts, redact);
     expect(title).toBe("Drift: project net");
     expect(body.split("\n")[0]).toBe(issueMarker("net"));
     expect(projectOfIssue(body)).toBe("net");
-    expect(readIssueState(body)).toEqual(state);
+    expect(body).toContain(`made at aaaaaaa, sha256 \`${"f".repeat(16)}\``);
+    expect(body).not.toContain("sluice:drift-state");
     expect(body).toContain('`input`: `"[redacted]"` → `"git"`');
     expect(body).not.toContain("hunter2");
     const first = drifted.resources[0];
@@ -319,7 +320,6 @@ describe("drift reports", () => {
     const big = renderDriftIssue(many, facts, redact).body;
     expect(big.length).toBeLessThan(65_536);
     expect(big).toContain("more (see the full plan below)");
-    expect(readIssueState(big)).toEqual(state);
     expect(projectOfIssue("<!-- sluice:drift project=%E0%A4%A -->")).toBeUndefined();
     expect(projectOfIssue("Some issue")).toBeUndefined();
   });

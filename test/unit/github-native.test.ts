@@ -7,8 +7,6 @@ import type { RepoConfig } from "../../src/model/repo-config.js";
 import { eventToJob, mergeGroupPulls } from "../../src/ingress/event-to-job.js";
 import { APPLY_ACTION, applyActions, offersApply } from "../../src/jobs/check-actions.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
-import { checkPlanGates, type PlanGateFacts } from "../../src/policy/check-plan-gates.js";
-import { ALLOWED } from "../../src/policy/decision.js";
 import { renderCheck } from "../../src/render/render-check.js";
 import { renderComments } from "../../src/render/render-comment.js";
 import { createRedactor } from "../../src/util/redact.js";
@@ -153,34 +151,6 @@ describe("merge groups", () => {
     });
     expect("job" in d && d.job.target.pr).toBe(3);
     expect("ignore" in decide("merge_group", { action: "destroyed", merge_group: { head_sha: SHA } })).toBe(true);
-  });
-});
-
-const gates: PlanGateFacts = {
-  plan: { headSha: SHA, baseSha: "b".repeat(40) },
-  pr: { headSha: SHA, baseSha: "b".repeat(40) },
-  merged: false,
-  changedByPr: true,
-  requirements: ALLOWED,
-  stillPending: true,
-  lockHeld: true,
-  fileIntact: true,
-  policies: { passed: true },
-};
-
-describe("apply gates for buttons and destroy plans", () => {
-  it("a click on the check of another commit is stale, even when a plan of the head exists", () => {
-    const d = checkPlanGates({ ...gates, clickedSha: "e".repeat(40) });
-    expect(d.allowed ? "" : d.reasons.join()).toContain("the button was on the check of eeeeeee");
-    expect(checkPlanGates({ ...gates, clickedSha: SHA })).toEqual(ALLOWED);
-  });
-
-  it("a destroy plan needs allow_destroy; an ordinary plan does not", () => {
-    const destroy = { ...gates, plan: { ...gates.plan, summary: { destroyPlan: true } } };
-    const d = checkPlanGates(destroy);
-    expect(d.allowed ? "" : d.reasons.join()).toContain("allow_destroy: true");
-    expect(checkPlanGates({ ...destroy, allowDestroy: true })).toEqual(ALLOWED);
-    expect(checkPlanGates({ ...gates, allowDestroy: false })).toEqual(ALLOWED);
   });
 });
 

@@ -296,7 +296,7 @@ const INVALID: [string, string[]][] = [
       "projects[0].execution_order_group: must be a number, got first (line 8)",
       "projects[0].depends_on: must be a list, got network (line 9)",
       "projects[0].autoplan.when_modified: must be a list, got *.tf (line 12)",
-      "projects[0].apply_requirements[1]: must be one of approved, mergeable, undiverged, code_owners, got reviewed (line 13)",
+      "projects[0].apply_requirements[1]: must be one of approved, mergeable, undiverged, code_owners, verified_commits, got reviewed (line 13)",
       "projects[1].dir: is required (line 14)",
     ],
   ],

@@ -31,7 +31,7 @@ const PROJECT_UNSUPPORTED = new Set([
   "custom_policy_check",
   "policy_check",
 ]);
-const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged", "code_owners"]);
+const REQUIREMENTS: ReadonlySet<string> = new Set<Requirement>(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]);
 
 /**
  * The second stage for atlantis.yaml: Atlantis' meaning, Sluice's model. Keys Sluice does not act

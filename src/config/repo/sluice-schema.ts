@@ -78,7 +78,7 @@ const kustomize = z.strictObject({
 /** `org/team-slug`, as GitHub names teams in CODEOWNERS and the teams API. */
 export const TEAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export const requirementSchema = z.enum(["approved", "mergeable", "undiverged", "code_owners"]);
+export const requirementSchema = z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]);
 
 const drift = z
   .strictObject({

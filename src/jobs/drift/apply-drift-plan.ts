@@ -10,8 +10,12 @@ import type { Project } from "../../model/project.js";
 import { type RepoRef, repoFullName } from "../../model/repo.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
 import { recordLiveApply } from "./record-live-apply.js";
+import type { GatePass } from "../../gate/decide.js";
+import { applyThroughGate } from "../../gate/through-gate.js";
 
 export interface DriftApply {
+  /** The gate's decision for this project on this road. */
+  pass: GatePass;
   deps: JobDeps;
   vcs: VcsClient;
   job: Job;
@@ -35,8 +39,8 @@ export interface DriftApply {
 export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; message: string; output: string };
 
 /**
- * Applies a saved drift plan (the caller holds the project's run lock and has checked the plan is
- * the current one), recorded in the live record and as a GitHub Deployment. The request is built
+ * Applies a saved drift plan (the caller holds the project's run lock and the gate's pass),
+ * recorded in the live record and as a GitHub Deployment. The request is built
  * by `applyRequest`, as for a PR apply.
  */
 export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> {
@@ -84,7 +88,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         approvers: [],
         planHash: a.planHash,
       },
-      () => runner.apply(built.request, sandboxed.exec),
+      () => applyThroughGate(a.pass, runner, built.request, sandboxed.exec),
     );
     await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     secrets.add(outcome.sensitiveValues);

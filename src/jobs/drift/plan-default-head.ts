@@ -20,9 +20,15 @@ export interface DefaultHeadPlan {
   secrets: Secrets;
 }
 
-/** Where drift plans of a project live: the PR-number slot 0, which no pull request has. */
+/**
+ * Where drift plans of a project live: the PR-number slot 0, which no pull request has. Their
+ * policy checks are kept under the same slot, by plan hash.
+ */
+export const DRIFT_SLOT = 0;
+
+/** Where drift plans of a project live (the slot of `DRIFT_SLOT`). */
 export function driftPlanDir(dataDir: string, repo: RepoRef, project: Pick<Project, "dir" | "workspace" | "name">): string {
-  return dataPaths.projectPlans(dataDir, repo, 0, project);
+  return dataPaths.projectPlans(dataDir, repo, DRIFT_SLOT, project);
 }
 
 /**
@@ -56,12 +62,13 @@ export async function planDefaultHead(
     });
     // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
     if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
-    // Drift checks report; policy checks gate PR applies, so none runs here.
-    const request = { ...built.request, details: true, policyCheck: undefined };
+    // The policy checks run here too: a drift plan may be applied (reconcile, `/apply` on its
+    // issue), and the gate holds every apply to the server's policies.
+    const request = { ...built.request, details: true };
     // The default branch's code runs in the same sandbox as a PR's.
     const sandboxed = sandboxedExec(deps, ctx.job, project, {
       writable: [ctx.checkoutDir, request.dataDir],
-      readable: [settings.kubeconfig],
+      readable: [settings.kubeconfig, ...(request.policyCheck?.sets.map((s) => s.path) ?? [])],
       settings,
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);

@@ -17,9 +17,15 @@ import { stripControl } from "../../util/sanitize.js";
 import { planFileHere } from "../plan-file-here.js";
 import { removePlanCopy } from "../remove-plan-copy.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
-import { driftPlanDir } from "./plan-default-head.js";
+import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
+import { refusalText } from "../../gate/decide.js";
+import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
+import { recordDecision } from "../../gate/record-decision.js";
+import { ALLOWED, refuse } from "../../policy/decision.js";
+import { planPolicyFact } from "../plan-policy-fact.js";
+import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { projectOfIssue, readIssueState } from "../../drift/render-drift.js";
+import { driftIssueOf } from "./drift-issue-of.js";
 import { markerFor } from "../../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
@@ -44,23 +50,32 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };
   void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const who = await mayRunDrift(deps, vcs, repo, spec.actor);
-  if (!who.ok) return reply(`Not applied: ${who.reason}.`);
+  const may = await mayRunDrift(deps, vcs, repo, spec.actor);
+  const actorAllowed = may.ok ? ALLOWED : refuse(may.reason);
+  const asked = { road: "drift-issue" as const, repo: name, number, actor: spec.actor };
+  const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), actorAllowed);
+  if (!early.allowed) return reply(`${refusalText(early.reasons)}. Nothing was applied.`);
 
-  const issue = await vcs.issue(repo, number);
-  const projectName = projectOfIssue(issue.body);
-  const shown = readIssueState(issue.body);
-  if (issue.state !== "open" || projectName === undefined || !shown) {
-    return reply("Not applied: this is not an open drift issue of Sluice's, so there is no plan to apply here.");
+  const issue = await driftIssueOf(deps.store, vcs, repo, number);
+  if (!issue.ok) {
+    // No plan Sluice made is here: the gate's plan rule, recorded like its other refusals.
+    await recordDecision(
+      deps.store,
+      { ...asked, project: "" },
+      { allowed: false, rule: "plan", reasons: [issue.reason], road: asked.road },
+    );
+    return reply(`${refusalText([issue.reason])}.`);
   }
+  const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
   try {
     const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
-    if (!configs.head.ok) return reply(`Not applied: ${configs.head.file} on ${head.name} is invalid.`);
+    if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
     const settings = repoSettings(deps.config, name, configs.trusted);
     const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
     const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
-    if (!project) return reply(`Not applied: project ${inlineCode(projectName)} is no longer configured on ${head.name}.`);
+    if (!project)
+      return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
       // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
       const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
@@ -69,18 +84,8 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
         };
       }
-      if (plan.planHash !== shown.planHash || plan.id !== shown.planId) {
-        return { refused: "the plan this issue shows is not the latest drift check's plan. Reload the issue and read the plan again" };
-      }
-      if (plan.headSha !== head.sha) {
-        return {
-          refused: `the default branch moved since this plan (${short(plan.headSha)} → ${short(head.sha)}). Comment \`/drift -p ${projectName}\` to plan the new head`,
-        };
-      }
       if (plan.dir !== project.dir || plan.workspace !== project.workspace)
         return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
-      const lock = await deps.store.lockOn(name, project.dir, project.workspace);
-      if (lock) return { refused: `#${lock.pr} holds the project's lock: apply or close that pull request first` };
       // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
       const here = await planFileHere(
         deps.store,
@@ -88,10 +93,37 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
         deps.planKey,
       );
+      const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+      // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
+      const decision = await passGate(deps.store, {
+        ...asked,
+        project: project.name,
+        pause: await deps.store.appliesPaused(),
+        actorAllowed,
+        ...(await changeControlFacts(deps, vcs, repo, project.name, {
+          actor: spec.actor,
+          actions: ["apply"],
+          override: spec.command.overrideWindow,
+        })),
+        plan: {
+          madeFor: { headSha: plan.headSha },
+          live: { headSha: head.sha },
+          // The plan the issue shows is the one that may be applied, nothing newer or older.
+          stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
+          file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
+          replan: `Comment \`/drift -p ${projectName}\` to check again.`,
+          headOf: "default branch",
+        },
+        lock: { road: "drift", heldByPr: lock?.pr },
+        verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
+        policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
+      });
       try {
-        if (!here.ok) return { refused: `${here.reason}. Comment \`/drift -p ${projectName}\` to check again` };
+        if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
+        if (!here.ok) return { refused: here.reason };
         await deps.store.markPlanApplied(plan.id);
         return await applyDriftPlan({
+          pass: decision.pass,
           deps,
           vcs,
           job,
@@ -112,7 +144,15 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
       }
     });
-    if ("refused" in outcome) return reply(`Not applied: ${outcome.refused}.`);
+    if ("refused" in outcome) {
+      if (!outcome.decided)
+        await recordDecision(
+          deps.store,
+          { ...asked, project: projectName },
+          { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
+        );
+      return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+    }
     if (!outcome.ok) {
       const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
       const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));

@@ -24,7 +24,11 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js";
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { planDefaultHead } from "./plan-default-head.js";
+import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
+import { passGate } from "../../gate/pass-gate.js";
+import { ALLOWED } from "../../policy/decision.js";
+import { planPolicyFact } from "../plan-policy-fact.js";
+import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
@@ -281,22 +285,50 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     planFile,
     planHash: await hashFile(planFile),
   };
+  // Kept by plan hash: whichever road applies this plan (reconcile, `/apply` on its issue), the gate reads it.
+  if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   const drift = settings.driftFor(project);
   if (drift.onDrift !== "apply") return drifted;
 
-  // Pull mode: put git's state back, within the same run lock, unless a rule says no.
-  // Read now, under the run lock: a pause set while this run was planning other projects counts.
-  const paused = (await deps.store.driftPauses(name)).find((p) => p.project === project.name);
-  const refuse = (reason: string, heldBy?: number) => ({
-    ...drifted,
-    reconcile: { done: false as const, reason, ...(heldBy !== undefined ? { heldBy } : {}) },
+  // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
+  // read now, under the run lock: a pause set while this run planned other projects counts.
+  const decision = await passGate(deps.store, {
+    road: "reconcile",
+    repo: name,
+    project: project.name,
+    number: 0,
+    actor: "sluice",
+    pause: await deps.store.appliesPaused(),
+    // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
+    actorAllowed: ALLOWED,
+    ...(await changeControlFacts(deps, ctx.vcs, repo, project.name, { actor: "sluice", actions: [] })),
+    plan: {
+      madeFor: { headSha: checkout.headSha },
+      live: { headSha: checkout.headSha },
+      // Made by this run, under this run lock, and hashed after the tool ended.
+      stillPending: true,
+      file: { ok: true },
+      replan: `Comment \`/drift -p ${project.name}\` to check again.`,
+      headOf: "default branch",
+    },
+    lock: { road: "drift", heldByPr: lock?.pr },
+    verifiedHead: await verifiedHeadFact(ctx.vcs, repo, checkout.headSha, settings.requirementsFor(project)),
+    destroy: {
+      destroys: destroysSomething(outcome.summary),
+      allowed: drift.allowDestroy,
+      what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
+    },
+    policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
+    driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
   });
-  if (paused) return refuse(`reconciliation is paused by ${paused.actor} (${paused.reason})`);
-  if (lock) return refuse(`#${lock.pr} holds the project's lock`, lock.pr);
-  if (!drift.allowDestroy && destroysSomething(outcome.summary)) {
-    return refuse("the plan destroys or replaces resources, and `allow_destroy` is not set for this project");
+  if (!decision.allowed) {
+    return {
+      ...drifted,
+      reconcile: { done: false, reason: decision.reasons.join("; "), ...(decision.rule === "lock" && lock ? { heldBy: lock.pr } : {}) },
+    };
   }
   const applied = await applyDriftPlan({
+    pass: decision.pass,
     deps,
     vcs: ctx.vcs,
     job,

@@ -11,8 +11,9 @@ import type { Redactor } from "../../util/redact.js";
 import { DRIFT_LABEL } from "../../model/drift.js";
 import type { IssueInfo, VcsClient } from "../../vcs/vcs-client.js";
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
-import { type IssueState, projectOfIssue, readIssueState, renderClosingComment, renderDriftIssue } from "../../drift/render-drift.js";
+import { type IssueShows, renderClosingComment, renderDriftIssue } from "../../drift/render-drift.js";
 import { markerFor } from "../../render/marker.js";
+import { type OpenDriftIssue, openDriftIssuesOf } from "./open-drift-issues.js";
 
 export interface IssueSync {
   deps: JobDeps;
@@ -26,38 +27,41 @@ export interface IssueSync {
 }
 
 /**
- * One open issue per drifted project, found again by the marker on its first line: created once,
- * edited in place on each run (its full plan in comments, also edited in place), and closed with
- * a comment when a run finds the project back in line. Returns the open issue of each project.
+ * One open issue per drifted project, found again through the store (never by its text): created
+ * once, edited in place on each run (its full plan in comments Sluice created on it, also edited in
+ * place), and closed with a comment when a run finds the project back in line. Returns the open
+ * issue of each project.
  */
 export async function syncDriftIssues(s: IssueSync): Promise<Map<string, IssueInfo>> {
-  const { vcs, repo, run } = s;
-  const open = new Map<string, IssueInfo>();
-  for (const issue of (await vcs.openIssues(repo, DRIFT_LABEL)).sort((a, b) => a.number - b.number)) {
-    const project = projectOfIssue(issue.body);
-    if (project !== undefined && !open.has(project)) open.set(project, issue);
-  }
+  const { deps, vcs, repo, run } = s;
+  const name = repoFullName(repo);
+  const projects = run.results.map((r) => r.project.name);
+  const { open, gone } = await openDriftIssuesOf(deps, vcs, repo, projects, run.at);
+  for (const number of gone) await supersede(s, number);
   const urls = new Map<string, IssueInfo>();
   for (const r of run.results) {
-    const issue = open.get(r.project.name);
+    const known = open.get(r.project.name);
     const reconciled = r.status === "drifted" && r.reconcile?.done === true && r.reconcile.outcome === "applied";
     if (r.status === "in-line" || reconciled) {
-      if (!issue) continue;
+      if (!known) continue;
+      const number = known.issue.number;
       const closing = s.redact(renderClosingComment(r.project.name, run.sha, reconciled ? "applied" : "in-line"));
-      await vcs.createComment(repo, issue.number, `${markerFor(`${s.job.id}-closed-${r.project.name}`, 1)}\n${closing}`);
-      await vcs.updateIssue(repo, issue.number, { state: "closed" });
-      await supersede(s, issue.number);
+      await vcs.createComment(repo, number, `${markerFor(`${s.job.id}-closed-${r.project.name}`, 1)}\n${closing}`);
+      await vcs.updateIssue(repo, number, { state: "closed" });
+      await deps.store.updateDriftIssue(name, number, { open: false, plan: null });
+      await supersede(s, number);
       continue;
     }
     if (r.status !== "drifted") {
       // No current plan for this project: whatever the issue shows may no longer be applied.
-      if (issue) {
-        await supersede(s, issue.number);
-        urls.set(r.project.name, issue);
+      if (known) {
+        await deps.store.updateDriftIssue(name, known.issue.number, { plan: null });
+        await supersede(s, known.issue.number);
+        urls.set(r.project.name, known.issue);
       }
       continue;
     }
-    urls.set(r.project.name, await upsertIssue(s, r, issue));
+    urls.set(r.project.name, await upsertIssue(s, r, known));
   }
   return urls;
 }
@@ -65,31 +69,27 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, IssueIn
 async function upsertIssue(
   s: IssueSync,
   r: Extract<ProjectDrift, { status: "drifted" }>,
-  existing: IssueInfo | undefined,
+  known: OpenDriftIssue | undefined,
 ): Promise<IssueInfo> {
   const { deps, vcs, repo, run } = s;
-  const previous = existing ? readIssueState(existing.body) : undefined;
-  const state: IssueState = {
-    firstSeen: previous?.firstSeen ?? run.at,
-    planId: 0,
-    headSha: run.sha,
-    planHash: r.planHash,
-    comments: previous?.comments ?? [],
-  };
-  const live = (await deps.store.liveApplies(repoFullName(repo), r.project.name)).find((l) => l.outcome === "succeeded");
+  const name = repoFullName(repo);
+  const shows: IssueShows = { firstSeen: known?.record.firstSeen ?? run.at, headSha: run.sha, planHash: r.planHash };
+  const live = (await deps.store.liveApplies(name, r.project.name)).find((l) => l.outcome === "succeeded");
   const facts = () => ({
     branch: run.branch,
     sha: run.sha,
-    state,
+    shows,
     lastSeen: run.at,
     live: live ? { commitSha: live.commitSha, source: live.source, number: live.number, finishedAt: live.finishedAt } : undefined,
     paused: s.pausedOf(r.project.name),
     onDrift: s.onDriftOf(r.project.name),
   });
-  let issue = existing;
+  let issue = known?.issue;
   if (!issue) {
     const { title, body } = renderDriftIssue(r, facts(), s.redact);
     issue = await vcs.createIssue(repo, { title, body, labels: [DRIFT_LABEL] });
+    // Recorded at once: only issues the store knows are ever taken for Sluice's.
+    await deps.store.recordDriftIssue({ repo: name, project: r.project.name, number: issue.number, firstSeen: run.at });
   }
   // The plan the issue shows is what `/apply` on it may run: saved under the issue's number.
   await supersede(s, issue.number);
@@ -100,7 +100,7 @@ async function upsertIssue(
   if (!file.bytes)
     deps.log.warn({ jobId: s.job.id, project: r.project.name, bytes: file.size }, "plan file too large to keep in the store");
   const newPlan = {
-    repo: repoFullName(repo),
+    repo: name,
     pr: issue.number,
     project: r.project.name,
     dir: r.project.dir,
@@ -114,14 +114,19 @@ async function upsertIssue(
     jobId: s.job.id,
   };
   const plan = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
-  state.planId = plan.id;
-  state.comments = await syncPlanComments(s, r, issue.number, state.comments);
+  const commentIds = await syncPlanComments(s, r, issue.number, known?.record.commentIds ?? []);
   const { title, body } = renderDriftIssue(r, facts(), s.redact);
   await vcs.updateIssue(repo, issue.number, { title, body, state: "open" });
+  // Shown once the issue shows it: an `/apply` before that is refused, as the issue still shows the older plan.
+  await deps.store.updateDriftIssue(name, issue.number, { commentIds, plan: { id: plan.id, hash: r.planHash, headSha: run.sha } });
   return issue;
 }
 
-/** The full plan, split like PR comments; the same comments are edited on every run. */
+/**
+ * The full plan, split like PR comments; the same comments are edited on every run. `ids` are the
+ * store's: comments Sluice created on this issue. A new one is looked for first among the app's own
+ * comments on this issue (one an earlier run created but did not get to record), never elsewhere.
+ */
 async function syncPlanComments(
   s: IssueSync,
   r: Extract<ProjectDrift, { status: "drifted" }>,
@@ -147,7 +152,7 @@ async function syncPlanComments(
       await s.vcs.updateComment(s.repo, id, body);
       out.push(id);
     } else {
-      out.push(await s.vcs.createComment(s.repo, issue, body));
+      out.push(await s.vcs.createComment(s.repo, issue, body, { mayExist: true }));
     }
   }
   // Comments a longer plan needed before: emptied, kept so the ids stay stable.

@@ -75,6 +75,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         headRepo: data.head.repo?.full_name ?? "",
         baseSha: data.base.sha,
         baseRef: data.base.ref,
+        defaultBranch: data.base.repo.default_branch,
         htmlUrl: data.html_url,
         mergeable: data.mergeable ?? null,
         mergeableState: data.mergeable_state ?? "unknown",
@@ -194,6 +195,29 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       );
       return { name: data.default_branch, sha: branch.data.commit.sha };
     },
+    async unverifiedCommits(repo, pr) {
+      const commits = await retry(`listing the commits of #${pr}`, () =>
+        octokit.paginate(octokit.rest.pulls.listCommits, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
+      );
+      return commits.filter((c) => c.commit.verification?.verified !== true).map((c) => c.sha);
+    },
+    async commitVerified(repo, sha) {
+      const { data } = await retry(`reading commit ${sha.slice(0, 7)}`, () =>
+        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
+      );
+      return data.commit.verification?.verified === true;
+    },
+    async branchProtected(repo, branch) {
+      try {
+        const { data } = await retry(`reading branch ${branch}`, () =>
+          octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
+        );
+        return data.protected === true;
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) return false;
+        throw e;
+      }
+    },
     async openIssues(repo, label) {
       const list = await retry(`listing issues labelled ${label}`, () =>
         octokit.paginate(octokit.rest.issues.listForRepo, {
@@ -204,15 +228,17 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           request: request(),
         }),
       );
-      return list.filter((i) => !i.pull_request).map(issueInfo);
+      const self = await opts.appSlug();
+      return list.filter((i) => !i.pull_request).map((i) => issueInfo(i, self));
     },
     async issue(repo, number) {
       const { data } = await retry(`reading issue #${number}`, () =>
         octokit.rest.issues.get({ ...ids(repo), issue_number: number, request: request() }),
       );
-      return issueInfo(data);
+      return issueInfo(data, await opts.appSlug());
     },
     async createIssue(repo, issue) {
+      const self = await opts.appSlug();
       const find = async () => {
         const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
           ...ids(repo),
@@ -221,12 +247,13 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           per_page: 100,
           request: request(),
         });
-        const found = open.find((i) => !i.pull_request && i.title === issue.title);
-        return found ? issueInfo(found) : undefined;
+        // Only an issue of the app's own: anyone may open one with the same title and labels.
+        const found = open.map((i) => issueInfo(i, self)).find((i) => i.byApp && i.title === issue.title);
+        return found;
       };
       return retry(
         `opening issue ${issue.title}`,
-        async () => issueInfo((await octokit.rest.issues.create({ ...ids(repo), ...issue, request: request() })).data),
+        async () => issueInfo((await octokit.rest.issues.create({ ...ids(repo), ...issue, request: request() })).data, self),
         find,
       );
     },
@@ -296,14 +323,19 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
   };
 }
 
-function issueInfo(i: {
-  number: number;
-  title: string;
-  body?: string | null;
-  state: string;
-  labels: (string | { name?: string })[];
-  html_url: string;
-}): IssueInfo {
+function issueInfo(
+  i: {
+    number: number;
+    title: string;
+    body?: string | null;
+    state: string;
+    labels: (string | { name?: string })[];
+    html_url: string;
+    user?: { login: string; type?: string } | null;
+  },
+  appSlug: string,
+): IssueInfo {
+  const author = i.user?.login ?? "";
   return {
     number: i.number,
     title: i.title,
@@ -311,5 +343,7 @@ function issueInfo(i: {
     state: i.state === "closed" ? "closed" : "open",
     labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))),
     htmlUrl: i.html_url,
+    author,
+    byApp: i.user?.type === "Bot" && author === `${appSlug}[bot]`,
   };
 }

@@ -1,0 +1,79 @@
+import { Cron } from "croner";
+import picomatch from "picomatch";
+
+/** An `apply_windows` entry of the server config, as parsed (duration in ms). */
+export interface ApplyWindow {
+  match: string;
+  allow?: string;
+  deny?: string;
+  duration: number;
+  timezone: string;
+}
+
+/** A `freezes` entry: no change from `from` until `to` (ISO instants). */
+export interface Freeze {
+  match: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+export type WindowState = { open: true } | { open: false; why: string; opensAt?: string };
+
+/** `REPO_GLOB[:PROJECT_GLOB]`, both sides globs; no project side matches every project. */
+export function matchesRepoProject(match: string, repo: string, project: string): boolean {
+  const cut = match.indexOf(":");
+  const repoGlob = cut < 0 ? match : match.slice(0, cut);
+  const projectGlob = cut < 0 ? "*" : match.slice(cut + 1);
+  return picomatch.isMatch(repo, repoGlob, { dot: true }) && picomatch.isMatch(project, projectGlob, { dot: true });
+}
+
+const cron = (w: ApplyWindow, expr: string) => new Cron(expr, { paused: true, timezone: w.timezone });
+
+/** The start of the occurrence of `expr` that `now` falls in, if any. */
+function openOccurrence(w: ApplyWindow, expr: string, now: Date): Date | undefined {
+  const start = cron(w, expr).previousRuns(1, now)[0];
+  return start && now.getTime() - start.getTime() < w.duration ? start : undefined;
+}
+
+const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+/**
+ * Whether a project may be changed now: inside one of its `allow` windows when it has any, in
+ * none of its `deny` windows, and in no freeze. A closed state says why and, when it can be
+ * known, when it opens (the earliest of the reasons that close it, taken one at a time).
+ */
+export function windowState(
+  windows: readonly ApplyWindow[],
+  freezes: readonly Freeze[],
+  repo: string,
+  project: string,
+  now: Date,
+): WindowState {
+  const mine = windows.filter((w) => matchesRepoProject(w.match, repo, project));
+  const freeze = freezes.find(
+    (f) => matchesRepoProject(f.match, repo, project) && Date.parse(f.from) <= now.getTime() && now.getTime() < Date.parse(f.to),
+  );
+  if (freeze) {
+    return {
+      open: false,
+      why: `a change freeze is on until ${stamp(new Date(freeze.to))} (${freeze.reason})`,
+      opensAt: stamp(new Date(freeze.to)),
+    };
+  }
+  for (const w of mine) {
+    const start = w.deny ? openOccurrence(w, w.deny, now) : undefined;
+    if (w.deny && start) {
+      const ends = new Date(start.getTime() + w.duration);
+      return { open: false, why: `a deny window (\`${w.deny}\`, ${w.timezone}) is on until ${stamp(ends)}`, opensAt: stamp(ends) };
+    }
+  }
+  const allows = mine.filter((w): w is ApplyWindow & { allow: string } => w.allow !== undefined);
+  if (allows.length === 0 || allows.some((w) => openOccurrence(w, w.allow, now))) return { open: true };
+  const next = allows
+    .map((w) => cron(w, w.allow).nextRun(now))
+    .filter((d): d is Date => d !== null)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  const list = allows.map((w) => `\`${w.allow}\` (${w.timezone})`).join(", ");
+  return { open: false, why: `it is outside the project's apply windows (${list})`, opensAt: next ? stamp(next) : undefined };
+}

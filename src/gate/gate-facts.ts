@@ -1,0 +1,89 @@
+import type { Road } from "../model/gate.js";
+import type { Requirement } from "../model/repo-config.js";
+import type { ApplyFacts } from "../policy/check-apply-policy.js";
+import type { CodeOwnerFacts } from "../policy/code-owners.js";
+import type { Decision } from "../policy/decision.js";
+import type { PolicyFact } from "../policy/policy-status.js";
+import type { WindowState } from "./apply-windows.js";
+
+/** The console's emergency brake, as the store holds it. */
+export interface AppliesPause {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** The saved plan a road wants to apply, as verified inside the project's run lock. */
+export interface PlanFacts {
+  /** The commits the plan was made for (base: PR roads only). */
+  madeFor: { headSha: string; baseSha?: string };
+  /** The live commits now: the PR's head and base, or the default branch head for drift roads. */
+  live: { headSha: string; baseSha?: string };
+  /** An apply from a check run's "Apply" button: the head SHA that check run was made for. */
+  clickedSha?: string;
+  /** Still the pending plan (no newer plan, not used, not discarded). */
+  stillPending: boolean;
+  /** The file about to be applied has the sha256 recorded when the plan was made. */
+  file: { ok: true } | { ok: false; reason: string };
+  /** What the reply tells the user to do for a fresh plan (`/plan`, `/drift -p X`). */
+  replan: string;
+  /** Whose head `live` is: a pull request's, or the default branch's (drift roads). */
+  headOf: "pull request" | "default branch";
+}
+
+/** A pull request's requirements and what they are judged on. */
+export interface RequirementFacts {
+  requirements: readonly Requirement[];
+  approvalsNeeded: number;
+  facts: ApplyFacts;
+  /**
+   * Approvals count from this instant on: when the plan was made, or when an earlier plan of the
+   * same commits with identical changes was made (a re-plan that changed nothing keeps approvals).
+   * Undefined for state commands, which have no plan: approvals of the live head count.
+   */
+  approvalsFrom?: string;
+  /** When approvals given before `approvalsFrom` exist: how the plan changed since they were given. */
+  changedSinceEarlier?: string;
+  /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
+  codeOwners?: CodeOwnerFacts;
+}
+
+/**
+ * Everything the gate decides on, for one project on one road. The job gathers these facts (from
+ * GitHub, git and the store, inside the project's run lock); the gate only reads them.
+ */
+export interface GateFacts {
+  road: Road;
+  repo: string;
+  /** The trusted project's name (found by its dir and workspace on the trusted branch). */
+  project: string;
+  /** The pull request or drift issue; 0 for a reconcile. */
+  number: number;
+  /** Who asked ("sluice" for a reconcile). */
+  actor: string;
+  pause: AppliesPause | undefined;
+  /** Who asked may do this on this road (write access, `apply_users`/`apply_teams`, or the trusted `on_drift: apply`). */
+  actorAllowed: Decision;
+  /** The server's per-project `permissions` for this action (absent: no rule names it, write access is enough). */
+  permission?: Decision;
+  /** The project's apply windows and freezes, now. */
+  window: WindowState;
+  /** `/apply --override-window -- reason`: honoured only for the server's admins. */
+  override?: { by: string; reason: string; admin: boolean };
+  /** Absent for state commands, which apply no plan. */
+  plan?: PlanFacts;
+  /** PR roads: this PR holds the project's lock. Drift roads: the PR holding it, if any. */
+  lock: { road: "pr"; held: boolean; heldByPr?: number } | { road: "drift"; heldByPr: number | undefined };
+  /** State commands: the pull request's own changes touch the project. */
+  changedByPr?: boolean;
+  /** PR roads. */
+  requirements?: RequirementFacts;
+  /** A destroy plan, or a reconcile that destroys or replaces: allowed only by the trusted `allow_destroy`. */
+  destroy?: { destroys: boolean; allowed: boolean; what: string };
+  /** Server policy checks over this plan (by its hash); state commands have no plan to check. */
+  policies?: PolicyFact;
+  /** Drift roads with `verified_commits`: whether GitHub shows the default branch head being applied as verified. */
+  verifiedHead?: Decision;
+  /** Reconcile: `/drift pause` (or a failed reconcile) stops it. */
+  driftPause?: { actor: string; reason: string };
+}

@@ -1,0 +1,151 @@
+import type { GateRule, Road } from "../model/gate.js";
+import { checkRequirements } from "../policy/check-apply-policy.js";
+import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
+import { describeBlocking } from "../policy/policy-status.js";
+import type { AppliesPause, GateFacts, PlanFacts } from "./gate-facts.js";
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * Which rules each road takes. Every road takes the pause and the actor; every road that applies
+ * a plan takes the plan, the lock and the policy checks on that plan. A road added to `Road`
+ * without a row here does not compile.
+ */
+export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
+  comment: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  button: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  merge: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
+  "drift-issue": ["pause", "actor", "permission", "window", "plan", "lock", "verified", "policies"],
+  // A reconcile outside its window is not a failure: it waits, and the next check tries again.
+  reconcile: ["pause", "actor", "window", "plan", "lock", "verified", "destroy", "policies", "drift-pause"],
+  import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
+  "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
+};
+
+/** While applies are paused, every road is refused with who paused and why. */
+export function checkPause(pause: AppliesPause | undefined): Decision {
+  if (!pause) return ALLOWED;
+  const reason = pause.reason.trim() ? `: ${pause.reason.trim()}` : "";
+  return refuse(
+    `Applies are paused on this Sluice server (by ${pause.by} at ${pause.at.slice(0, 16).replace("T", " ")} UTC${reason}). Nothing was applied; comment \`/apply\` again once an admin resumes them.`,
+  );
+}
+
+function checkPlan(plan: PlanFacts | undefined): Decision {
+  if (!plan) return refuse("there is no saved plan to apply");
+  // The button belongs to the check run of one commit: a click there never applies a plan of another.
+  if (plan.clickedSha !== undefined && plan.clickedSha !== plan.live.headSha) {
+    return refuse(
+      `the plan is stale: the button was on the check of ${short(plan.clickedSha)} but the pull request head is now ${short(plan.live.headSha)}. Use the newest \`sluice/plan\` check, or comment \`/plan\` to plan again.`,
+    );
+  }
+  if (plan.madeFor.headSha !== plan.live.headSha) {
+    const [made, live] = [short(plan.madeFor.headSha), short(plan.live.headSha)];
+    return refuse(
+      plan.headOf === "default branch"
+        ? `the default branch moved since this plan (${made} → ${live}). ${plan.replan}`
+        : `the plan is stale: it was made for ${made} but the pull request head is now ${live}. ${plan.replan}`,
+    );
+  }
+  if (plan.live.baseSha !== undefined && plan.madeFor.baseSha !== plan.live.baseSha) {
+    return refuse(
+      `the base branch moved since this plan (${short(plan.madeFor.baseSha ?? "")} → ${short(plan.live.baseSha)}). ${plan.replan}`,
+    );
+  }
+  if (!plan.stillPending) return refuse(`the plan was replaced or discarded while this apply waited. ${plan.replan}`);
+  if (!plan.file.ok) return refuse(`${plan.file.reason}. ${plan.replan}`);
+  return ALLOWED;
+}
+
+function checkLock(lock: GateFacts["lock"]): Decision {
+  if (lock.road === "pr") {
+    if (lock.held) return ALLOWED;
+    if (lock.heldByPr !== undefined)
+      return refuse(`locked by #${lock.heldByPr}: the project belongs to that pull request until it merges or closes`);
+    return refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again");
+  }
+  return lock.heldByPr === undefined
+    ? ALLOWED
+    : refuse(`#${lock.heldByPr} holds the project's lock: apply or close that pull request first`);
+}
+
+function checkChanged(changed: boolean | undefined): Decision {
+  return changed
+    ? ALLOWED
+    : refuse(
+        "this pull request does not change the project, so what it reviews does not cover the project's state: run it from a pull request that changes the project",
+      );
+}
+
+function checkRequirementsOf(facts: GateFacts): Decision {
+  const r = facts.requirements;
+  if (!r) return refuse("the pull request's requirements could not be read");
+  return checkRequirements(
+    r.requirements,
+    r.approvalsNeeded,
+    r.facts,
+    { from: r.approvalsFrom, changed: r.changedSinceEarlier },
+    r.codeOwners,
+  );
+}
+
+function checkDestroy(destroy: GateFacts["destroy"]): Decision {
+  if (!destroy?.destroys || destroy.allowed) return ALLOWED;
+  return refuse(destroy.what);
+}
+
+function checkPolicies(policies: GateFacts["policies"]): Decision {
+  if (!policies) return refuse("the policy checks of this plan are unknown");
+  return policies.passed ? ALLOWED : refuse(describeBlocking(policies.blocking));
+}
+
+function checkWindow(window: GateFacts["window"], override: GateFacts["override"]): Decision {
+  if (window.open) return ALLOWED;
+  if (override?.admin) return ALLOWED;
+  const opens = window.opensAt ? `; it may next be applied from ${window.opensAt}` : "";
+  const denied = override ? `; \`--override-window\` is for this server's admins only, and @${override.by} is not one` : "";
+  return refuse(`outside the apply window: ${window.why}${opens}${denied}`);
+}
+
+function checkDriftPause(pause: GateFacts["driftPause"]): Decision {
+  return pause ? refuse(`reconciliation is paused by ${pause.actor} (${pause.reason})`) : ALLOWED;
+}
+
+/** One rule over the facts. */
+export function checkRule(rule: GateRule, facts: GateFacts): Decision {
+  switch (rule) {
+    case "pause":
+      return checkPause(facts.pause);
+    case "actor":
+      return facts.actorAllowed;
+    case "permission":
+      return facts.permission ?? ALLOWED;
+    case "window":
+      return checkWindow(facts.window, facts.override);
+    case "verified":
+      return facts.verifiedHead ?? ALLOWED;
+    case "plan":
+      return checkPlan(facts.plan);
+    case "changed":
+      return checkChanged(facts.changedByPr);
+    case "lock":
+      return checkLock(facts.lock);
+    case "requirements":
+      return checkRequirementsOf(facts);
+    case "destroy":
+      return checkDestroy(facts.destroy);
+    case "policies":
+      return checkPolicies(facts.policies);
+    case "drift-pause":
+      return checkDriftPause(facts.driftPause);
+  }
+}
+
+/**
+ * The rules that need no checkout, asked before anything is cloned so that a paused server or a
+ * user without access gets nothing run; the full decision follows inside the run lock.
+ */
+export function checkBeforeCheckout(pause: AppliesPause | undefined, actorAllowed: Decision): Decision {
+  const paused = checkPause(pause);
+  return paused.allowed ? actorAllowed : paused;
+}

@@ -1,0 +1,25 @@
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { Job } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { Checkout } from "../workspace/git-workspace.js";
+import type { JobDeps } from "./job-deps.js";
+import type { HeadConfig } from "./load-repo-configs.js";
+import type { Secrets } from "./secrets.js";
+
+/** What one apply job of a pull request (a comment, the button, or a merge) works with. */
+export interface ApplyContext {
+  job: Job;
+  deps: JobDeps;
+  vcs: VcsClient;
+  pr: PullRequestInfo;
+  token: string;
+  head: Checkout;
+  secrets: Secrets;
+  settings: RepoSettings;
+  headConfig: HeadConfig;
+  /** Apply on merge: the merge commit and its checkout. */
+  merge?: { sha: string; checkout: Checkout };
+  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
+  trustedSha?: string;
+}

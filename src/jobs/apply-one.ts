@@ -1,0 +1,127 @@
+import { dirname, join } from "node:path";
+import type { Project } from "../model/project.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { GatePass } from "../gate/decide.js";
+import { applyThroughGate } from "../gate/through-gate.js";
+import { compareChanges } from "../policy/compare-changes.js";
+import type { PlanRecord } from "../store/store.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import type { ApplyContext } from "./apply-context.js";
+import { recordLiveApply } from "./drift/record-live-apply.js";
+import type { ProjectRun } from "./run-projects.js";
+import { applyRequest, planRequest } from "./runner-request.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
+
+/** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
+export function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {
+  return dataPaths.projectPlans(ctx.deps.dataDir, ctx.job.target.repo, plan.pr, {
+    dir: plan.dir,
+    workspace: plan.workspace,
+    name: plan.project,
+  });
+}
+
+export async function replanAtMerge(
+  ctx: ApplyContext,
+  plan: PlanRecord,
+  project: Project,
+  run: ProjectRun,
+): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
+  const { deps, secrets, settings } = ctx;
+  const runner = deps.runners[project.runner];
+  const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
+  if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
+  const built = planRequest({ deps, settings, secrets }, project, {
+    checkoutDir: ctx.merge.checkout.dir,
+    // The merge commit's changes are measured from its first parent, the base before the merge.
+    baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
+    dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
+    extraArgs: [],
+    onOutput: (chunk) => run.log.write(chunk),
+  });
+  if (!built.ok) return { ok: false, result: built.result };
+  // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+  const sandboxed = sandboxedExec(deps, ctx.job, project, {
+    writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir],
+    settings,
+  });
+  if (!sandboxed.ok) return fail(sandboxed.reason);
+  const outcome = await runner.plan(built.request, sandboxed.exec);
+  if (!outcome.ok)
+    return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
+  secrets.add(outcome.summary.sensitiveValues);
+  const diff = compareChanges(plan.summary, outcome.summary);
+  if (diff) {
+    return fail(
+      `not applied: the merge commit differs from the planned commit, and planning it gives other changes than the approved plan (${diff}). Open a pull request to plan and apply the difference.`,
+    );
+  }
+  return { ok: true, planFile: outcome.planFile };
+}
+
+export async function applyOne(
+  ctx: ApplyContext,
+  pass: GatePass,
+  plan: PlanRecord,
+  project: Project,
+  target: { planFile: string; checkoutDir: string },
+  run: ProjectRun,
+): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
+  const { job, deps, secrets, settings } = ctx;
+  const runner = deps.runners[project.runner];
+  if (!runner) {
+    return {
+      result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
+      sensitiveValues: [],
+    };
+  }
+  const built = applyRequest({ deps, settings, secrets }, project, {
+    checkoutDir: target.checkoutDir,
+    dataDir: dirname(target.planFile),
+    planFile: target.planFile,
+    onOutput: (chunk) => run.log.write(chunk),
+  });
+  if (!built.ok) return { result: built.result, sensitiveValues: [] };
+  const sandboxed = sandboxedExec(deps, job, project, {
+    writable: [target.checkoutDir, dirname(target.planFile)],
+    readable: [settings.kubeconfig],
+    settings,
+  });
+  if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
+  // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.
+  const applyId = await deps.store.recordApplyStart({
+    jobId: job.id,
+    repo: plan.repo,
+    pr: plan.pr,
+    project: plan.project,
+    planId: plan.id,
+  });
+  // A saved plan is used once, marked before the tool starts: an apply that dies midway (this
+  // process, or the runner throwing) must not leave it pending, nor its bytes in the store for
+  // another replica's `/apply` to run again.
+  await deps.store.markPlanApplied(plan.id);
+  const live = {
+    repo: plan.repo,
+    project: plan.project,
+    dir: project.dir,
+    workspace: project.workspace,
+    commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
+    source: ctx.merge ? ("merge" as const) : ("pr" as const),
+    number: plan.pr,
+    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    planHash: plan.planHash,
+  };
+  // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
+  const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () =>
+    applyThroughGate(pass, runner, built.request, sandboxed.exec),
+  );
+  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
+  // The counts shown are those of the plan file just verified and applied (files are never rewritten).
+  const summary = { ...plan.summary, sensitiveValues: [] };
+  return {
+    result: outcome.ok
+      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
+      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
+    sensitiveValues: outcome.sensitiveValues,
+  };
+}

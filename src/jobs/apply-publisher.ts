@@ -1,0 +1,39 @@
+import type { Job } from "../model/job.js";
+import type { Project } from "../model/project.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { toProject } from "../projects/resolve-projects.js";
+import type { PlanRecord } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import type { JobDeps } from "./job-deps.js";
+import { createCommentPublisher } from "./publish-comments.js";
+import type { Secrets } from "./secrets.js";
+
+export type Publisher = ReturnType<typeof createCommentPublisher>;
+
+/** The project a plan was made for, with its settings from the head's config when it has any. */
+export function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
+  const configured = config?.projects.find((p) => p.name === plan.project && p.dir === plan.dir && p.workspace === plan.workspace);
+  if (configured) return toProject(configured);
+  return { name: plan.project, dir: plan.dir, workspace: plan.workspace, runner: plan.runner as Project["runner"] };
+}
+
+/** The apply comment and `sluice/apply` check of a job. */
+export function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
+  const spec = job.spec.kind === "apply" ? job.spec : undefined;
+  return createCommentPublisher(vcs, deps, job, {
+    command: "apply",
+    headSha: pr.headSha,
+    trigger: {
+      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
+      user: job.spec.actor,
+    },
+    maxComments: deps.config.max_comments,
+    secrets,
+  });
+}
+
+/** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
+export async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
+  await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });
+}

@@ -1,0 +1,51 @@
+/**
+ * The roads by which Sluice changes infrastructure. Every one of them passes the gate
+ * (src/gate/): a new road is a new member here, and the gate's table must say which rules it takes.
+ */
+export type Road =
+  /** `/apply` on a pull request. */
+  | "comment"
+  /** The "Apply" action of a `sluice/plan` check run. */
+  | "button"
+  /** Apply on merge (`apply_on: merge`). */
+  | "merge"
+  /** `/apply` on a drift issue: the plan the issue shows. */
+  | "drift-issue"
+  /** `on_drift: apply`: a drift check putting git's state back by itself. */
+  | "reconcile"
+  /** `/import ADDRESS ID` on a pull request. */
+  | "import"
+  /** `/state rm ADDRESS…` on a pull request. */
+  | "state-rm";
+
+export const ROADS: readonly Road[] = ["comment", "button", "merge", "drift-issue", "reconcile", "import", "state-rm"];
+
+/** The gate's rules, each one named in a refusal's audit record. */
+export type GateRule =
+  /** The server-wide stop (`/applies pause`, the console's brake). */
+  | "pause"
+  /** Who asked may do this on this road. */
+  | "actor"
+  /** The server's per-project `permissions` name who may take this action on the project. */
+  | "permission"
+  /** The project's apply windows and change freezes (a server admin may override one apply). */
+  | "window"
+  /** The plan is the verified, still pending plan of the live commit. */
+  | "plan"
+  /** A state command touches only a project the pull request changes. */
+  | "changed"
+  /** The project lock: held by this PR (PR roads), or held by no PR (drift roads). */
+  | "lock"
+  /** Approvals, code owners, mergeable, undiverged, verified commits (PR roads). */
+  | "requirements"
+  /** Pull mode's `verified_commits`: the default branch head being applied is verified by GitHub. */
+  | "verified"
+  /** Destroy plans, and reconciles that destroy or replace, need the trusted `allow_destroy`. */
+  | "destroy"
+  /** Server policy checks over the very plan being applied. */
+  | "policies"
+  /** `/drift pause` stops reconciliation of a project. */
+  | "drift-pause";
+
+/** A road's PR-ness: the requirements of a pull request apply only where there is one. */
+export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge", "import", "state-rm"]);

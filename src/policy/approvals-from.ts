@@ -1,0 +1,28 @@
+import type { StoredSummary } from "../store/store.js";
+import { compareChanges } from "./compare-changes.js";
+
+interface PlanOfHistory {
+  id: number;
+  headSha: string;
+  baseSha: string;
+  createdAt: string;
+  summary: Pick<StoredSummary, "resources" | "outputs" | "changeHashes">;
+}
+
+/**
+ * From when approvals count for `plan`: its own time, or the time of the earliest plan before it
+ * of the same commits whose changes (addresses, actions, value digests) are identical at every
+ * step, so a re-plan that changed nothing keeps the approvals given after the first. When the
+ * chain stops at a plan that differs, `changed` says how, for the refusal.
+ */
+export function approvalsFrom(history: readonly PlanOfHistory[], plan: PlanOfHistory): { from: string; changed?: string } {
+  const earlier = history.filter((p) => p.id < plan.id).sort((a, b) => b.id - a.id);
+  let from = plan;
+  for (const p of earlier) {
+    if (p.headSha !== plan.headSha || p.baseSha !== plan.baseSha) break;
+    const changed = compareChanges(p.summary, from.summary);
+    if (changed) return { from: from.createdAt, changed };
+    from = p;
+  }
+  return { from: from.createdAt };
+}

@@ -1,0 +1,144 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { completed, say } from "./trust-holes-support.js";
+
+// Change control at the gate: apply windows, freezes, per-project permissions, verified commits.
+// The windows are built around the real clock: one that opens for a minute a year is closed now,
+// a freeze from an hour ago to tomorrow is on now; no test waits for time to pass.
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+const hour = 3600e3;
+
+beforeAll(async () => {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  h = await startHarness({
+    serverConfig: [
+      "apply_requirements: []",
+      "admins: [alice]",
+      "allowed_overrides: [apply_requirements, drift]",
+      "drift:",
+      '  schedule: "0 0 1 1 *"',
+      "apply_windows:",
+      '  - match: "acme/cc-window:prod"',
+      '    allow: "0 0 1 1 *"',
+      "    duration: 1m",
+      "    timezone: Europe/Berlin",
+      "freezes:",
+      '  - match: "acme/cc-freeze"',
+      `    from: "${iso(Date.now() - hour)}"`,
+      `    to: "${iso(Date.now() + 24 * hour)}"`,
+      "    reason: year-end freeze",
+      "permissions:",
+      '  - match: "acme/cc-perm:prod"',
+      "    apply: [carol, acme/sre]",
+      "    unlock: [carol]",
+      "",
+    ].join("\n"),
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function prodPr(name: string, files: (state: string) => Record<string, string> = () => ({})) {
+  const state = join(h.stateDir, `${name}.tfstate`);
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { "prod/main.tf": statefulProject("prod", state, 0), ...files(state) },
+  });
+  for (const [u, role] of [
+    ["alice", "admin"],
+    ["bob", "write"],
+    ["carol", "write"],
+    ["dave", "write"],
+  ] as const)
+    h.sim.setPermission(repo, u, role);
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": statefulProject("prod", state, 1) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  return { repo, pr, state };
+}
+
+function audit(repo: Repo): { action: string; actor: string; detail: string }[] {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT action, actor, detail FROM audit_events WHERE repo = ? ORDER BY id").all(repo.fullName) as {
+      action: string;
+      actor: string;
+      detail: string;
+    }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("change control at the gate", { timeout: 300_000 }, () => {
+  it("outside its apply window a project is refused with when it opens; an admin's override applies and is audited", async () => {
+    const { repo, pr, state } = await prodPr("cc-window");
+    const refused = await say(h, repo, pr.number, "bob", "/apply");
+    expect(refused).toContain("outside the apply window: it is outside the project's apply windows (`0 0 1 1 *` (Europe/Berlin))");
+    expect(refused).toMatch(/it may next be applied from \d{4}-01-0[1] |it may next be applied from \d{4}-12-31 23:00 UTC/);
+    const notAdmin = (await say(h, repo, pr.number, "bob", "/apply --override-window -- hotfix for INC-7")).replace(/\u200b/g, "");
+    expect(notAdmin).toContain("is for this server's admins only, and @bob is not one");
+    expect(await stateResources(state)).toEqual([]);
+
+    const applied = await say(h, repo, pr.number, "alice", "/apply --override-window -- hotfix for INC-7");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
+    const events = audit(repo);
+    expect(events.filter((e) => e.action === "gate-refused" && e.detail.includes("rule: window")).length).toBe(2);
+    expect(events.find((e) => e.action === "gate-allowed")).toMatchObject({
+      actor: "alice",
+      detail: expect.stringContaining("window overridden by @alice (it is outside the project's apply windows"),
+    });
+    expect(events.find((e) => e.action === "gate-allowed")?.detail).toContain("hotfix for INC-7");
+  });
+
+  it("a reconcile during a freeze waits for it, and says until when", async () => {
+    const state = join(h.stateDir, "cc-freeze.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "cc-freeze",
+      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
+    });
+    h.sim.setPermission(repo, "alice", "admin");
+    await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const host = h.sim.openIssue(repo, { title: "drift host", author: "alice" });
+    const report = await say(h, repo, host.number, "alice", "/drift", "**Drift check**");
+    expect(report).toContain("not reconciled, ⛔ refused: outside the apply window: a change freeze is on until");
+    expect(report).toContain("(year-end freeze)");
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a project's permissions rule lets only the named users and teams apply it, beyond write access", async () => {
+    const { repo, pr, state } = await prodPr("cc-perm");
+    const refused = await say(h, repo, pr.number, "dave", "/apply");
+    expect(refused).toContain("the server's permissions rule `acme/cc-perm:prod` lets only `carol`, `acme/sre` apply this project");
+    expect(await stateResources(state)).toEqual([]);
+    const unlock = await say(h, repo, pr.number, "dave", "/unlock", "Not released");
+    expect(unlock).toContain("lets only `carol` unlock this project");
+    const applied = await say(h, repo, pr.number, "carol", "/apply");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
+  });
+
+  it("`verified_commits`: an unverified commit blocks the apply, named; once GitHub verifies it, it applies", async () => {
+    const { repo, pr, state } = await prodPr("cc-verified", () => ({
+      ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [verified_commits]\n",
+    }));
+    const refused = await say(h, repo, pr.number, "bob", "/apply");
+    expect(refused).toContain(
+      `every commit must be verified by GitHub (signed with a key it trusts), and this one is not: ${pr.headSha.slice(0, 7)}`,
+    );
+    expect(await stateResources(state)).toEqual([]);
+    h.sim.verifyCommit(repo, pr.headSha);
+    const applied = await say(h, repo, pr.number, "bob", "/apply");
+    expect(applied).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
+  });
+});
