@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesWith } from "../adversarial/support.js";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
 
 // Pull mode under `kill -9`: a reconcile (`on_drift: apply`) killed while terraform applies is
@@ -38,6 +39,11 @@ describe("a reconcile killed mid-apply", () => {
     expect(driftRuns(repo, sha).at(-1)?.status).toBe("in_progress");
 
     await h.restart();
+    // Nothing of the killed apply outlives the app (its sleep would hold the state's lock).
+    await h.sim.waitFor(() => processesWith(started).length === 0, {
+      message: "the killed apply's processes outlived the app",
+      timeoutMs: 30_000,
+    });
 
     await h.sim.waitFor(() => driftRuns(repo, sha).at(-1)?.status === "completed", {
       message: "the sluice/drift check stayed in progress",
@@ -48,8 +54,8 @@ describe("a reconcile killed mid-apply", () => {
     expect(check?.output.summary).toContain("Interrupted: Sluice stopped while reconciling project `net`");
     // Later ticks check the project and report it paused; they apply nothing.
     await h.sim.waitFor(() => driftIssues(repo).some((i) => i.body.includes("was interrupted when Sluice stopped")), {
-      message: "no drift issue says the project is paused after the interrupted reconcile",
-      timeoutMs: 60_000,
+      message: `no drift issue says the project is paused after the interrupted reconcile; checks: ${JSON.stringify(driftRuns(repo, sha).map((c) => (c.output.summary ?? "").slice(0, 200)))}`,
+      timeoutMs: 120_000,
     });
     const seen = driftRuns(repo, sha).length;
     await h.sim.waitFor(() => driftRuns(repo, sha).filter((c, i) => i >= seen && c.status === "completed").length >= 2, {
