@@ -104,6 +104,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/sluice --creat
 WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json /app/app.yml ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
+# dist/ is what `npm run build` (scripts/build.ts) makes: the compiled code and, beside it, every
+# non-TypeScript file of src/ and runners/ (templates, assets) that the code reads at run time.
 COPY --from=build --chown=root:root /app/dist ./dist
 ENV NODE_ENV=production \
     SLUICE_DATA_DIR=/var/lib/sluice/data \

@@ -9,6 +9,7 @@ import { appCost, overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
+import { whichProjects } from "./which-projects.js";
 import { type BenchOptions, benchOptions } from "./support/bench-options.js";
 import { type Figure, formatFigure } from "./support/figure.js";
 import { load1, machineInfo } from "./support/machine-info.js";
@@ -17,6 +18,7 @@ import { writeResults } from "./support/write-results.js";
 const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["rendering", rendering],
   ["mapping", mapping],
+  ["which-projects", whichProjects],
   ["ingress", ingress],
   ["overhead", overhead],
   ["app-cost", appCost],

@@ -9,7 +9,7 @@ const TOOLS: Record<string, { what: string; install: string; setting: string }> 
   helm: { what: "Helm", install: "`npm run setup:helm` in Sluice's checkout, or see helm.sh/docs/intro/install", setting: "helm_binary" },
   kubectl: {
     what: "kubectl (it includes `kubectl kustomize`)",
-    install: "`apt-get install kubernetes-client`, or see kubernetes.io/docs/tasks/tools",
+    install: "`npm run setup` in Sluice's checkout (kubectl into `.tools/bin`), or see kubernetes.io/docs/tasks/tools",
     setting: "kubectl_binary",
   },
   bwrap: { what: "bubblewrap", install: "`apt-get install bubblewrap`", setting: "sandbox" },

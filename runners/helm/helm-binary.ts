@@ -16,8 +16,22 @@ function findPackageRoot(from: string): string {
   }
 }
 
+export function toolsBinPath(tool: "helm" | "kubectl", repoRoot: string = REPO_ROOT): string {
+  return join(repoRoot, ".tools", "bin", tool);
+}
+
 export function toolsHelmPath(repoRoot: string = REPO_ROOT): string {
-  return join(repoRoot, ".tools", "bin", "helm");
+  return toolsBinPath("helm", repoRoot);
+}
+
+/**
+ * kubectl as helm: the configured binary when one other than the default is set; else
+ * `.tools/bin/kubectl` when the setup put one there; else `kubectl` on PATH.
+ */
+export function kubectlBinary(configured?: string, repoRoot: string = REPO_ROOT): string {
+  if (configured && configured !== "kubectl") return configured;
+  const tools = toolsBinPath("kubectl", repoRoot);
+  return existsSync(tools) ? tools : "kubectl";
 }
 
 /** The configured binary; else `.tools/bin/helm` when the installer put one there; else `helm` on PATH. */

@@ -1,3 +1,4 @@
+import { kubectlBinary } from "../helm/helm-binary.js";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -23,7 +24,7 @@ export interface KustomizeRunnerSettings {
 const identity = (s: string) => s;
 
 export function createKustomizeRunner(settings: KustomizeRunnerSettings = {}): K8sRunner {
-  const bin = settings.kubectlBinary ?? "kubectl";
+  const bin = kubectlBinary(settings.kubectlBinary);
   return {
     kind: "kustomize",
     needsBase: true,

@@ -43,7 +43,8 @@ export function findModuleSources(tfText: string): string[] {
       const end = tokens[i + 3];
       const endsHere = end === undefined || end.type === "newline" || (end.type === "punct" && end.value === "}");
       if (eq?.type !== "punct" || eq.value !== "=" || str?.type !== "string" || !endsHere) continue;
-      if (str.value !== undefined && isLocalSource(str.value) && !found.includes(str.value)) found.push(str.value);
+      const local = str.value !== undefined && isLocalSource(str.value) && !str.value.includes("\u0000");
+      if (local && str.value !== undefined && !found.includes(str.value)) found.push(str.value);
     }
   }
   return found;
@@ -54,10 +55,14 @@ export function isLocalSource(source: string): boolean {
   return source.startsWith("./") || source.startsWith("../");
 }
 
-type Token =
+export type Token =
   | { type: "ident"; value: string }
-  /** value is undefined when the string holds a template (`${…}`, `%{…}`) or is unterminated. */
-  | { type: "string"; value: string | undefined }
+  /**
+   * value is undefined when the string holds a template (`${…}`, `%{…}`) or is unterminated;
+   * `${path.module}`, `${path.root}` and `${path.cwd}` alone are kept, as PATH_MARKS. `prefix`:
+   * the literal text before the first other template; `templates`: the templates' bodies.
+   */
+  | { type: "string"; value: string | undefined; prefix?: string; templates?: string[] }
   | { type: "punct"; value: string }
   | { type: "newline" };
 
@@ -68,7 +73,11 @@ const IDENT_PART = /[A-Za-z0-9_-]/;
 const HEREDOC = /<<-?([A-Za-z_][A-Za-z0-9_-]*)\r?\n/y;
 const ESCAPES: Readonly<Record<string, string>> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
 
-function lexHcl(text: string): Token[] {
+/** Stand-ins for `${path.module}` / `${path.root}` / `${path.cwd}` in a string token's value. */
+export const PATH_MARKS = { module: "\u0000module\u0000", root: "\u0000root\u0000", cwd: "\u0000cwd\u0000" } as const;
+const PATH_REF = /^\s*path\.(module|root|cwd)\s*$/;
+
+export function lexHcl(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -87,7 +96,11 @@ function lexHcl(text: string): Token[] {
       i = close < 0 ? text.length : close + 2;
     } else if (c === '"') {
       const str = readString(text, i);
-      tokens.push({ type: "string", value: str.value });
+      tokens.push(
+        str.prefix === undefined
+          ? { type: "string", value: str.value }
+          : { type: "string", value: str.value, prefix: str.prefix, templates: str.templates ?? [] },
+      );
       i = str.end;
     } else if (c === "<" && next === "<") {
       HEREDOC.lastIndex = i;
@@ -117,14 +130,16 @@ function lexHcl(text: string): Token[] {
 }
 
 /** Reads a quoted string starting at `start` (the opening quote). */
-function readString(text: string, start: number): { value: string | undefined; end: number } {
+function readString(text: string, start: number): { value: string | undefined; prefix?: string; templates?: string[]; end: number } {
   let value = "";
   let literal = true;
+  let prefix: string | undefined;
+  const templates: string[] = [];
   let i = start + 1;
   while (i < text.length) {
     const c = text[i] ?? "";
     const next = text[i + 1];
-    if (c === '"') return { value: literal ? value : undefined, end: i + 1 };
+    if (c === '"') return literal ? { value, end: i + 1 } : { value: undefined, prefix, templates, end: i + 1 };
     if (c === "\n") break;
     if (c === "\\") {
       const escaped = next === undefined ? undefined : ESCAPES[next];
@@ -139,8 +154,15 @@ function readString(text: string, start: number): { value: string | undefined; e
       continue;
     }
     if ((c === "$" || c === "%") && next === "{") {
-      literal = false;
-      i = skipTemplate(text, i + 2);
+      const end = skipTemplate(text, i + 2);
+      const ref = c === "$" ? PATH_REF.exec(text.slice(i + 2, end - 1)) : null;
+      if (ref) value += PATH_MARKS[ref[1] as keyof typeof PATH_MARKS];
+      else {
+        templates.push(text.slice(i + 2, end - 1));
+        if (literal) prefix = value;
+        literal = false;
+      }
+      i = end;
       continue;
     }
     value += c;

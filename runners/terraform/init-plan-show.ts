@@ -37,6 +37,18 @@ const END_THE_REST = [
 ];
 
 /**
+ * Selects the workspace, creating it when the backend has none of that name: `workspace select
+ * -or-create=true` (Terraform 1.4+, OpenTofu), else `select`, else `workspace new`; only the last
+ * attempt's errors are shown. TF_WORKSPACE is unset for it (and for init): terraform refuses to
+ * select a workspace that variable overrides, and init with it set fails on a backend that does not
+ * have that workspace yet.
+ */
+export function selectWorkspaceScript(bin: string, workspace: string): string {
+  const ws = (...args: string[]) => command([bin, "workspace", ...args]);
+  return `(unset TF_WORKSPACE; ${ws("select", "-or-create=true", workspace)} 2>/dev/null || ${ws("select", workspace)} 2>/dev/null || ${ws("new", workspace)})`;
+}
+
+/**
  * `terraform init`, `plan` and `show -json` in ONE tool run: one sandbox start per project instead
  * of two or three (on small projects a sandbox's start-up is a tenth of the plan's own time).
  *
@@ -56,6 +68,8 @@ export async function initPlanShow(
   planArgs: readonly string[],
   planFile: string,
   opts: ExecOptions,
+  /** Not `default`: selected after init, and created when missing (selectWorkspaceScript). */
+  workspace = "default",
 ): Promise<InitPlanShow> {
   const id = randomUUID();
   const initMark = `sluice-init-${id}`;
@@ -69,7 +83,7 @@ export async function initPlanShow(
   });
   const report = (mark: string) => `printf '\\n%s %s\\n' ${quote(mark)} "$s"; [ "$s" -eq 0 ] || exit 0`;
   const script = [
-    `{ ${command([bin, ...initArgv()])}; s=$?; ${report(initMark)}; "$@"; s=$?`,
+    `{ (unset TF_WORKSPACE; ${command([bin, ...initArgv()])}); s=$?${workspace === "default" ? "" : `; [ "$s" -ne 0 ] || { ${selectWorkspaceScript(bin, workspace)}; s=$?; }`}; ${report(initMark)}; "$@"; s=$?`,
     ...(exec.isolated ? END_THE_REST : []),
     `${report(planMark)}; } 2>&1`,
     'read go && [ "$go" = go ] || exit 0',

@@ -11,8 +11,9 @@ import { localStateInCheckout, localStateWarning } from "./local-state-warning.j
 import { restoreLockFile } from "./restore-lock-file.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { summarizePlan } from "./summarize-plan.js";
-import { initPlanShow } from "./init-plan-show.js";
+import { initPlanShow, selectWorkspaceScript } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
+import { shownStep, stepVariables } from "./step-variables.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
@@ -44,18 +45,6 @@ const DEFAULT_PLAN: WorkflowStep[] = [
 ];
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
 
-/** What Atlantis gives `run` steps, under the same names, so ported workflows keep working. */
-function stepVariables(req: { project: PlanRequest["project"] }, dir: string, planFile: string): Record<string, string> {
-  return {
-    PLANFILE: planFile,
-    SHOWFILE: `${planFile}.json`,
-    WORKSPACE: req.project.workspace,
-    DIR: dir,
-    PROJECT_NAME: req.project.name,
-    REPO_REL_DIR: req.project.dir,
-  };
-}
-
 const isRegularFile = (path: string) =>
   lstat(path).then(
     (s) => s.isFile(),
@@ -77,7 +66,10 @@ export interface TerraformRunnerOptions {
 export function createTerraformRunner(kind: "terraform" | "opentofu", opts: TerraformRunnerOptions = {}): Runner {
   const defaultBin = terraformBinary(kind, opts.binary);
 
-  /** init, under the plugin cache's download lock when this project may download providers. */
+  /**
+   * init, under the plugin cache's download lock when this project may download providers; then
+   * the project's workspace, created when the backend has none of that name (as Atlantis does).
+   */
   async function init(
     bin: string,
     exec: Exec,
@@ -85,10 +77,15 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     base: ExecOptions,
     checkoutDir: string,
     projectDir: string,
+    workspace: string,
   ): Promise<ExecResult> {
+    const { TF_WORKSPACE: _selected, ...env } = base.env ?? {};
     const run = (access = { writable: [] as string[] }) =>
-      exec(bin, [...initArgv(), ...extraArgs], { ...base, sandboxWrite: access.writable });
-    return opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run();
+      exec(bin, [...initArgv(), ...extraArgs], { ...base, env, sandboxWrite: access.writable });
+    const r = await (opts.pluginCache ? opts.pluginCache.guard(checkoutDir, projectDir, run) : run());
+    if (r.exitCode !== 0 || workspace === "default") return r;
+    const s = await exec("/bin/sh", ["-c", selectWorkspaceScript(bin, workspace)], { ...base, env });
+    return { ...s, stdout: r.stdout + s.stdout, stderr: r.stderr + s.stderr };
   }
 
   /**
@@ -111,7 +108,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (step.kind === "env") stepEnv[step.name] = step.value;
       if (step.kind !== "init") continue;
       const base = { cwd: projectDir, env: { ...env, ...stepEnv }, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput };
-      const r = await init(bin, exec, step.extraArgs, base, req.checkoutDir, projectDir);
+      const r = await init(bin, exec, step.extraArgs, base, req.checkoutDir, projectDir, req.project.workspace);
       if (r.exitCode !== 0) {
         const message = `${describeFailure(bin, "init", r, req.timeoutMs)} (the plan was made on another replica: this one sets up the project before applying it)`;
         return { message, output: r.stdout + r.stderr };
@@ -146,7 +143,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         redact: req.redact,
         onOutput: req.onOutput,
       };
-      const initialized = await init(bin, exec, [], base, req.checkoutDir, dir.path);
+      const initialized = await init(bin, exec, [], base, req.checkoutDir, dir.path, req.project.workspace);
       if (initialized.exitCode !== 0) {
         return fail("init", describeFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
       }
@@ -197,7 +194,9 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       if (!req.workflow && findBinary(bin)) {
         const all = { ...base(), timeoutMs: 3 * req.timeoutMs };
         const run = async (access: { writable: string[] }) =>
-          access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, req.extraArgs), planFile, all);
+          access.writable.length
+            ? undefined
+            : initPlanShow(exec, bin, planArgv(planFile, req.extraArgs), planFile, all, req.project.workspace);
         const batched = opts.pluginCache ? await opts.pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
         if (batched && !batched.ok) {
           const message = batched.problem ?? describeFailure(bin, batched.step, batched.result, all.timeoutMs);
@@ -213,7 +212,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
         if (step.kind === "env") {
           stepEnv[step.name] = step.value;
         } else if (step.kind === "init") {
-          const r = await init(bin, exec, step.extraArgs, base(stepEnv), req.checkoutDir, dir.path);
+          const r = await init(bin, exec, step.extraArgs, base(stepEnv), req.checkoutDir, dir.path, req.project.workspace);
           if (r.exitCode !== 0) return fail("init", describeFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
         } else if (step.kind === "plan") {
           const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
@@ -224,8 +223,9 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
           if (!file) continue;
           const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
           const r = await exec(file, args, { ...base(vars), pty: true });
-          shown += `$ ${step.argv.join(" ")}\n${r.stdout}`;
-          if (r.exitCode !== 0) return fail(`run ${file}`, describeFailure(file, "step", r, req.timeoutMs), shown);
+          const { line, name } = shownStep(step);
+          shown += `$ ${line}\n${r.stdout}`;
+          if (r.exitCode !== 0) return fail(`run ${name}`, describeFailure(name, "step", r, req.timeoutMs), shown);
         }
       }
       if (!(await exists(planFile))) {
@@ -344,8 +344,9 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
           const [file, ...args] = step.argv;
           if (!file) continue;
           const r = await exec(file, args, opts({ ...stepVariables(req, dir.path, req.planFile), ...stepEnv, ...step.env }));
-          output += `$ ${step.argv.join(" ")}\n${r.stdout}`;
-          if (r.exitCode !== 0) return fail(describeFailure(file, "step", r, req.timeoutMs), output);
+          const { line, name } = shownStep(step);
+          output += `$ ${line}\n${r.stdout}`;
+          if (r.exitCode !== 0) return fail(describeFailure(name, "step", r, req.timeoutMs), output);
         }
         // init and plan steps have no place in an apply: the saved plan is what gets applied.
       }

@@ -3,7 +3,7 @@ import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { exec } from "../../runners/exec.js";
-import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import { readConsoleEnv } from "../console/console-env.js";
@@ -29,6 +29,7 @@ import { type ReadinessCheck, readiness } from "./readiness.js";
 import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
+import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
 import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
@@ -175,13 +176,26 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
   });
   readinessChecks.push(githubAuth.readiness);
+  const permissionsCheck = createInstallationPermissionsCheck({
+    listInstallations: async () => {
+      const octokit = await probot.auth();
+      const list = await octokit.paginate("GET /app/installations", { per_page: 100 });
+      return list.map((i) => ({
+        id: i.id,
+        account: (i.account && "login" in i.account ? i.account.login : undefined) ?? String(i.target_id),
+        permissions: i.permissions as Record<string, string | undefined>,
+      }));
+    },
+    log,
+  });
+  readinessChecks.push(permissionsCheck.readiness);
   // Tools are looked for once at start: a missing one is named now, not at the first pull request.
   const tools = findTools(
     toolProbes({
       terraform: config.terraform_binary,
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
-      kubectl: config.kubectl_binary,
+      kubectl: kubectlBinary(config.kubectl_binary),
       conftest: config.policies?.conftest_binary,
     }),
     exec,
@@ -237,6 +251,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     listenUrl: localUrl,
     log,
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from "node:path";
-import { helmBinary } from "../../runners/helm/helm-binary.js";
+import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
 import type { SandboxSettings } from "../../runners/sandbox/sandbox.js";
 import { ConfigError, type ServerConfig } from "../config/server-config.js";
 
@@ -39,7 +39,7 @@ export function sandboxSettings(
       config.terraform_binary,
       config.tofu_binary,
       helmBinary(config.helm_binary),
-      config.kubectl_binary,
+      kubectlBinary(config.kubectl_binary),
       ...(config.policies ? [config.policies.conftest_binary] : []),
     ],
   };

@@ -148,6 +148,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
   let overrideWindow = false;
   // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
   let destroy = false;
+  let why = false;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
@@ -167,6 +168,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     if (token === "--") {
       if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
       if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
+      if (why) return invalid(`\`${display} --why\` plans nothing, so it takes no Terraform arguments`);
       const extra = validateExtraArgs(tokens.slice(i + 1));
       if (!extra.ok) return invalid(extra.reason);
       const args = destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
@@ -174,6 +176,10 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     }
     if (keyword === "plan" && token === "-destroy") {
       destroy = true;
+      continue;
+    }
+    if (keyword === "plan" && token === "--why") {
+      why = true;
       continue;
     }
 
@@ -220,7 +226,9 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: strin
     return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
   }
 
-  if (keyword === "plan") return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [] });
+  if (keyword === "plan" && why && destroy) return invalid(`\`${display} --why\` plans nothing, so \`-destroy\` has no meaning with it`);
+  if (keyword === "plan")
+    return ok({ kind: "plan", filter, extraArgs: destroy ? ["-destroy"] : [], ...(why ? { why: true as const } : {}) });
   if (keyword === "approve_policies") return ok({ kind: "approve_policies", filter, clear: clearApprovals });
   if (keyword === "drift") return driftCommand(driftAction, filter, "");
   if (keyword === "import") {

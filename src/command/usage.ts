@@ -4,6 +4,7 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | Command | What it does |
 | --- | --- |
 | \`/plan [-p PROJECT] [-d DIR] [-w WORKSPACE] [-- TERRAFORM_ARGS…]\` | Plan the projects this pull request changes, or only the ones selected |
+| \`/plan --why [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Say which projects this pull request's changes plan, and why; plan nothing |
 | \`/apply [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Apply the saved plans made for the current head commit |
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |

@@ -1,3 +1,4 @@
+import { countApprovals } from "../policy/count-approvals.js";
 import type { ConsoleStore } from "../store/console-store.js";
 import type { GateDecision } from "./decide.js";
 import type { GateFacts } from "./gate-facts.js";
@@ -8,7 +9,8 @@ import type { GateFacts } from "./gate-facts.js";
  */
 export async function recordDecision(
   store: Pick<ConsoleStore, "recordAudit">,
-  facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor"> & Partial<Pick<GateFacts, "window" | "override">>,
+  facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor"> &
+    Partial<Pick<GateFacts, "window" | "override" | "requirements">>,
   decision: GateDecision,
 ): Promise<GateDecision> {
   // An admin's override of a closed window is what an auditor asks about first: it is in the record.
@@ -16,6 +18,10 @@ export async function recordDecision(
     decision.allowed && facts.window && !facts.window.open && facts.override?.admin
       ? `; window overridden by @${facts.override.by} (${facts.window.why}): ${facts.override.reason}`
       : "";
+  // Who approved what was applied: the approvals the gate counted, for an auditor reading the stream.
+  const r = facts.requirements;
+  const approvers = decision.allowed && r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
+  const approved = approvers.length ? `; approvers: ${approvers.join(", ")}` : "";
   await store.recordAudit({
     actor: facts.actor,
     action: decision.allowed ? "gate-allowed" : "gate-refused",
@@ -23,7 +29,7 @@ export async function recordDecision(
     project: facts.project,
     pr: facts.number,
     detail: decision.allowed
-      ? `road: ${facts.road}${overridden}`
+      ? `road: ${facts.road}${approved}${overridden}`
       : `road: ${facts.road}; rule: ${decision.rule}; ${decision.reasons.join("; ")}`,
   });
   return decision;

@@ -185,7 +185,10 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
   return { ignore: `${event} events are not acted on` };
 }
 
-/** A comment on a plain issue: `/drift` anywhere, `/apply` on a drift issue; everything else is left alone. */
+/**
+ * A comment on a plain issue: `/drift` and `/applies` anywhere, `/apply` on a drift issue; everything
+ * else is left alone.
+ */
 function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
   const user = p.comment?.user;
   if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
@@ -199,7 +202,7 @@ function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings)
     // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
     const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
     const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
-    const ours = is("drift") || (isDriftIssue && is("apply"));
+    const ours = is("drift") || is("applies") || (isDriftIssue && is("apply"));
     if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
     return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: user?.login ?? actor } } };
   }
@@ -210,7 +213,7 @@ function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings)
   const commandLine = firstLine(p.comment?.body);
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
   if (
-    (cmd.kind === "drift" || (cmd.kind === "apply" && isDriftIssue)) &&
+    (cmd.kind === "drift" || cmd.kind === "applies" || (cmd.kind === "apply" && isDriftIssue)) &&
     settings.allowCommands &&
     !settings.allowCommands.includes(word)
   ) {
@@ -219,6 +222,9 @@ function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings)
   }
   if (cmd.kind === "drift") {
     return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  if (cmd.kind === "applies") {
+    return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
   }
   if (cmd.kind === "apply" && isDriftIssue) {
     return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };

@@ -2,11 +2,14 @@ import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { Store } from "../store/store.js";
 
-/** Plans that would do the same thing: the same selection and arguments (autoplan = a bare `/plan`). */
+/**
+ * Plans that would do the same thing: the same selection and arguments (autoplan = a bare
+ * `/plan`); `/plan --why` plans nothing, so it never stands in for a plan.
+ */
 function planKey(job: Job): string | undefined {
   if (job.spec.kind !== "plan") return undefined;
   const command = job.spec.command;
-  return JSON.stringify([command?.filter ?? {}, command?.extraArgs ?? []]);
+  return JSON.stringify([command?.filter ?? {}, command?.extraArgs ?? [], command?.why === true]);
 }
 
 /**

@@ -2,7 +2,9 @@ import { posix } from "node:path";
 import { kustomizationRefs } from "../../runners/kustomize/detect-kustomize-projects.js";
 import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.js";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
+import { findFileReads } from "../../runners/terraform/find-file-reads.js";
 import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
+import type { TfRead } from "../model/project-tree.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
@@ -12,6 +14,8 @@ import type { GitWorkspace } from "../workspace/git-workspace.js";
  * `"source": ` (JSON): a cheap test before lexing.
  */
 const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
+/** A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test. */
+const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\.(?:module|root|cwd)\b/;
 /** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
 const BATCH = 256;
 
@@ -24,8 +28,8 @@ const isTerraform = (f: string) => (f.endsWith(".tf") || f.endsWith(".tf.json"))
 export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyMap<string, string>>;
 
 /**
- * Builds the pure ProjectTree of one commit: the file list, local module sources per dir, and
- * the local references of each kustomization. The files come from `read` (git objects, so a
+ * Builds the pure ProjectTree of one commit: the file list, local module sources and file reads
+ * per dir, and the local references of each kustomization. The files come from `read` (git objects, so a
  * sparse checkout need not hold them, and a symlink yields its link text, never a server file).
  */
 export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
@@ -33,13 +37,18 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
   const tfFiles = [...texts.keys()].filter(isTerraform);
   const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
+  const tfReads = new Map<string, TfRead[]>();
   await inBatches(tfFiles, (f) => {
     const text = texts.get(f) ?? "";
+    const dir = posix.dirname(f);
     // Lexing is the costly part: only files that can hold one are lexed.
+    if (!f.endsWith(".json") && MAY_READ_FILES.test(text)) {
+      const reads = findFileReads(text);
+      if (reads.length > 0) tfReads.set(dir, [...(tfReads.get(dir) ?? []), ...reads]);
+    }
     if (!MAY_HAVE_LOCAL_SOURCE.test(text)) return;
     const sources = f.endsWith(".json") ? findModuleSourcesInJson(text) : findModuleSources(text);
     if (sources.length === 0) return;
-    const dir = posix.dirname(f);
     const list = tfSources.get(dir) ?? [];
     list.push(...sources);
     tfSources.set(dir, list);
@@ -48,7 +57,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
   await inBatches(kustomizations, (f) => {
     kustomizeRefs.set(posix.dirname(f), kustomizationRefs(texts.get(f) ?? ""));
   });
-  return { files, tfSources, kustomizeRefs };
+  return { files, tfSources, kustomizeRefs, tfReads };
 }
 
 /** readRepoTree of a commit in the repo's mirror. */

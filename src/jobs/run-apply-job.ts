@@ -19,7 +19,7 @@ import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { planOrder } from "./plan-order.js";
@@ -54,7 +54,7 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     if (!who.allowed && !repoTeams) {
       const asked = { road: job.spec.trigger, repo: repoName(job), number: pr.number, actor: job.spec.actor };
       await passBeforeCheckout(deps.store, asked, undefined, who);
-      return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
+      return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
     }
   }
   const token = await vcs.cloneToken();
@@ -111,6 +111,7 @@ async function applyWith(
     pr.headSha,
     base.trusted ? trustedSha : { untrusted: base.why },
     deps.config.repo_config_file,
+    pr.baseRef,
   );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
   if (merge && settings.applyOn !== "merge")
@@ -122,7 +123,7 @@ async function applyWith(
       (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
     if (!atlantis) return;
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return refuseAll(publisherFor(vcs, deps, job, pr, false, secrets), `Not applied: ${who.reasons.join("; ")}.`);
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
   }
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);

@@ -6,7 +6,7 @@ import { approvableSets, describeOwners, policyRules, policyStatus, type PolicyS
 import { inlineCode } from "../render/inline.js";
 import { markerFor } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { projectPermission } from "./change-control-facts.js";
 import type { JobDeps } from "./job-deps.js";
 import { policyChecked } from "./plan-policy-fact.js";
@@ -63,7 +63,7 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
   if (spec.command.clear) {
     // Clearing only takes approvals away: anyone who may apply may do it.
     const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
-    if (!who.allowed) return reply(`Nothing was cleared: ${who.reasons.join("; ")}.`, "-1");
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was cleared: ${who.reasons.join("; ")}.`);
     let cleared = 0;
     for (const p of plans) cleared += await deps.store.clearPolicyApprovals({ repo, pr: pr.number, planHash: p.planHash });
     await reportPolicyCheck(deps, vcs, job, pr, redact);

@@ -80,7 +80,14 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
   });
   const dataRoot = join(deps.dataDir, "merge-groups", `job-${job.id}`);
   try {
-    const configs = await loadRepoConfigs(deps.workspace, repo, spec.headSha, spec.baseSha);
+    const configs = await loadRepoConfigs(
+      deps.workspace,
+      repo,
+      spec.headSha,
+      spec.baseSha,
+      undefined,
+      spec.baseRef.replace(/^refs\/heads\//, ""),
+    );
     if (!configs.head.ok) {
       return finish([], `${configs.head.file} is invalid in the merge group:\n${configs.head.errors.join("\n")}`, true);
     }

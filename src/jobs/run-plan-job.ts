@@ -4,6 +4,8 @@ import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
+import { explainWhy } from "../projects/explain-why.js";
+import { dependsOnNotes } from "./depends-on-notes.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
@@ -11,7 +13,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { offersApply } from "./check-actions.js";
 import { newerPlanJob } from "./coalesce-plans.js";
 import type { JobDeps } from "./job-deps.js";
@@ -21,7 +23,7 @@ import { createCommentPublisher } from "./publish-comments.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
 import { scopeCheckout } from "./scope-checkout.js";
 import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { planRequest, type RunnerContext } from "./runner-request.js";
+import { planRequest, pullRequestStepVariables, type RunnerContext } from "./runner-request.js";
 import { planFileWarning, readPlanFile } from "./read-plan-file.js";
 import { signPlan } from "./plan-signature.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -32,6 +34,8 @@ import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { trustedBase } from "./trusted-base.js";
 import { projectPermission } from "./change-control-facts.js";
+import { windowState } from "../gate/apply-windows.js";
+import { inlineCode } from "../render/inline.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -61,7 +65,7 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   if (spec.trigger !== "autoplan") {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
-    if (!who.allowed) return answer(`Not planned: ${who.reasons.join("; ")}.`, "refused");
+    if (!who.allowed) return replyRefused(vcs, deps, job, `Not planned: ${who.reasons.join("; ")}.`);
   }
   const newer = await newerPlanJob(deps.store, job);
   if (newer !== undefined) {
@@ -113,7 +117,8 @@ async function planPullRequest(
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
-  const progress: Promise<unknown>[] = [queued, publisher.check({ state: "queued", results: [] })];
+  // `/plan --why` plans nothing: the check keeps what the last plan reported.
+  const progress: Promise<unknown>[] = [queued, ...(spec.command?.why ? [] : [publisher.check({ state: "queued", results: [] })])];
   const reported = async () => {
     await Promise.all(progress);
   };
@@ -130,7 +135,7 @@ async function planPullRequest(
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
   const base = await trustedBase(deps, vcs, repo, pr);
   const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   if (!configs.head.ok) {
     const { file, errors } = configs.head;
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
@@ -146,10 +151,18 @@ async function planPullRequest(
     : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
+  // the last plan reported.
+  if (spec.command?.why) {
+    await publisher.publish({ state: "done", results: [], notice: explainWhy(projects, checkout.changedFiles), tone: "info" });
+    return;
+  }
   if (projects.length === 0) {
     return done(publisher, withWarnings("No project is affected by the changes in this pull request.", warnings));
   }
-  const order = planOrder(config, resolved.all, projects);
+  // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
+  // (plans in dependency order, a failed dependency stops its dependents' plans).
+  const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
@@ -189,7 +202,14 @@ async function planPullRequest(
 
   // Sensitive values are known only once each plan is shown: everything posted is redacted with all of them.
   secrets.add(sensitive);
-  const notice = warnings.length ? withWarnings("", warnings) : undefined;
+  // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
+  const windows = projects.flatMap((p) => {
+    const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());
+    return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
+  });
+  const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
+  const notes = [...windows, ...gates];
+  const notice = warnings.length || notes.length ? [...notes, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
@@ -251,6 +271,18 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     dataDir,
     extraArgs: ctx.extraArgs,
     onOutput: (chunk) => run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+      extraArgs: ctx.extraArgs,
+    }),
   });
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {

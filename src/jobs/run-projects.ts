@@ -42,20 +42,26 @@ export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>
   const blocked = opts.blocked ?? ((p: Project, blocker: string) => dependencyFailed(p, blocker, opts.verb) as R);
   const results = new Map<string, R>();
   const failed = new Set<string>();
+  // Failures of earlier waves only: a wave's own projects run whatever happens beside them.
+  const failedBefore = new Set<string>();
   for (const [i, wave] of order.waves.entries()) {
+    for (const name of failed) failedBefore.add(name);
     const one = (project: Project) =>
       deps.store.runExclusive(projectKey(opts.repo, project), () =>
         deps.projectQueue.add(async () => {
           const blocker = order.dependsOn(project).find((d) => failed.has(d));
-          const result = blocker
-            ? blocked(project, blocker)
-            : await withLog(deps, opts.job, project, (log) => {
-                deps.log.info(
-                  { jobId: opts.job.id, project: project.name, wave: i + 1 },
-                  `${opts.verb === "plan" ? "planning" : "applying"} project`,
-                );
-                return opts.step(project, { log });
-              });
+          const aborted = order.abortOnFailure !== undefined && i > 0 && failedBefore.size > 0;
+          const result = aborted
+            ? (abortedRun(project, [...failedBefore][0] as string, opts.verb, order.abortOnFailure as string) as R)
+            : blocker
+              ? blocked(project, blocker)
+              : await withLog(deps, opts.job, project, (log) => {
+                  deps.log.info(
+                    { jobId: opts.job.id, project: project.name, wave: i + 1 },
+                    `${opts.verb === "plan" ? "planning" : "applying"} project`,
+                  );
+                  return opts.step(project, { log });
+                });
           if (!succeeded(result)) failed.add(project.name);
           results.set(projectId(project), result);
         }),
@@ -87,6 +93,16 @@ function dependencyFailed(project: Project, blocker: string, verb: "plan" | "app
     status: "error",
     failedStep: "depends_on",
     message: `not ${did}: it depends on \`${blocker}\`, whose ${verb} did not succeed`,
+    output: "",
+  };
+}
+
+function abortedRun(project: Project, failed: string, verb: "plan" | "apply", setting: string): ProjectResult {
+  return {
+    project,
+    status: "error",
+    failedStep: "execution_order_group",
+    message: `not ${verb === "apply" ? "applied" : "planned"}: \`${failed}\` of an earlier execution_order_group failed, and ${setting} is set`,
     output: "",
   };
 }

@@ -10,7 +10,7 @@ import { renderStateReply, type StateReply } from "../render/render-state-reply.
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
 import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
@@ -62,7 +62,11 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
   const who = await authorizeCommand(vcs, deps, job, operation.kind === "import" ? "import" : "remove resources from state", "write");
   const asked = { road, repo: repoFullName(repo), number: pr.number, actor: spec.actor };
   const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), who);
-  if (!early.allowed) return refuse(early.reasons.join("; "));
+  if (!early.allowed) {
+    // A refusal for who asked is one comment per user and PR, as for every command; a pause is the reply itself.
+    if (who.allowed) return refuse(early.reasons.join("; "));
+    return replyRefused(vcs, deps, job, `Nothing was changed: ${early.reasons.join("; ")}.`);
+  }
   if (pr.state !== "open") return refuse("This pull request is closed: nothing was changed.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
     return refuse("This pull request comes from a fork, and this server does not run forks (server setting `allow_fork_prs`).");

@@ -5,7 +5,7 @@ import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
-import { authorizeCommand } from "./authorize-command.js";
+import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { secretsFor } from "./secrets.js";
 import { projectPermission } from "./change-control-facts.js";
@@ -31,11 +31,7 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
   };
   // Releasing a lock discards the plans made under it: as sensitive as applying them.
   const who = await authorizeCommand(vcs, deps, job, "unlock", "write");
-  if (!who.allowed) {
-    await reply(`Nothing was released: ${who.reasons.join("; ")}.`);
-    if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "-1").catch(() => undefined);
-    return;
-  }
+  if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was released: ${who.reasons.join("; ")}.`);
   const repo = repoFullName(job.target.repo);
   const held = await deps.store.locksOf(repo, job.target.pr);
   const chosen = held.filter((l) => matchesFilter(l, filter));

@@ -60,7 +60,14 @@ const refused = (project: Project, reason: string): { ok: false; result: Project
 export function planRequest(
   ctx: RunnerContext,
   project: Project,
-  where: { checkoutDir: string; baseCheckoutDir?: string; dataDir: string; extraArgs: string[]; onOutput?: (chunk: string) => void },
+  where: {
+    checkoutDir: string;
+    baseCheckoutDir?: string;
+    dataDir: string;
+    extraArgs: string[];
+    onOutput?: (chunk: string) => void;
+    stepVariables?: Record<string, string>;
+  },
 ): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
@@ -72,6 +79,39 @@ export function planRequest(
       redact: ctx.secrets.redact,
       policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
     },
+  };
+}
+
+/**
+ * Atlantis' step variables of a pull request, for `run` steps. `COMMENT_ARGS` is Atlantis' own
+ * encoding: the extra arguments, each character backslash-escaped, joined by commas.
+ */
+export function pullRequestStepVariables(pr: {
+  repo: { owner: string; name: string };
+  headRepo?: string;
+  number: number;
+  url: string;
+  author: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  user: string;
+  extraArgs: readonly string[];
+}): Record<string, string> {
+  const [headOwner, headName] = (pr.headRepo ?? `${pr.repo.owner}/${pr.repo.name}`).split("/");
+  return {
+    BASE_REPO_OWNER: pr.repo.owner,
+    BASE_REPO_NAME: pr.repo.name,
+    HEAD_REPO_OWNER: headOwner ?? pr.repo.owner,
+    HEAD_REPO_NAME: headName ?? pr.repo.name,
+    HEAD_BRANCH_NAME: pr.headRef,
+    HEAD_COMMIT: pr.headSha,
+    BASE_BRANCH_NAME: pr.baseRef,
+    PULL_NUM: String(pr.number),
+    PULL_URL: pr.url,
+    PULL_AUTHOR: pr.author,
+    USER_NAME: pr.user,
+    COMMENT_ARGS: pr.extraArgs.map((a) => [...a].map((c) => `\\${c}`).join("")).join(","),
   };
 }
 
@@ -90,7 +130,13 @@ export function policyCheckFor(policies: RepoSettings["policies"], project: Proj
 export function applyRequest(
   ctx: RunnerContext,
   project: Project,
-  where: { checkoutDir: string; planFile: string; dataDir: string; onOutput?: (chunk: string) => void },
+  where: {
+    checkoutDir: string;
+    planFile: string;
+    dataDir: string;
+    onOutput?: (chunk: string) => void;
+    stepVariables?: Record<string, string>;
+  },
 ): Built<ApplyRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);

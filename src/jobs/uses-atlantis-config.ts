@@ -1,3 +1,4 @@
+import { ATLANTIS_FILE, ATLANTIS_YML } from "../config/repo/load-repo-config.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
@@ -32,5 +33,5 @@ export async function usesAtlantisConfig(deps: JobDeps, job: Job, vcs: VcsClient
     checkout.release();
   }
   const { head } = await loadRepoConfigs(deps.workspace, repo, sha, sha, deps.config.repo_config_file);
-  return head.ok ? head.config.source === "atlantis.yaml" : head.file === "atlantis.yaml";
+  return head.ok ? head.config.source === "atlantis.yaml" : head.file === ATLANTIS_FILE || head.file === ATLANTIS_YML;
 }

@@ -17,7 +17,8 @@ export function matchesFilter(item: { project: string; dir: string; workspace: s
 
 /** A comment command, already validated (flags known, values well-formed). */
 export type Command =
-  | { kind: "plan"; filter: ProjectFilter; extraArgs: string[] }
+  /** `why`: `/plan --why` only says which projects the change plans and why; nothing runs. */
+  | { kind: "plan"; filter: ProjectFilter; extraArgs: string[]; why?: true }
   /** `--override-window -- REASON`: a server admin applies outside the project's apply window (audited). */
   | { kind: "apply"; filter: ProjectFilter; overrideWindow?: { reason: string } }
   | { kind: "unlock"; filter: ProjectFilter }

@@ -36,6 +36,13 @@ export interface Project {
   runner: RunnerKind;
   helm?: HelmSettings;
   kustomize?: KustomizeSettings;
+  /**
+   * Why a change plans this project, one sentence per reason (set on affected projects only):
+   * which changed file, and through which module, read or pattern, e.g.
+   * "`modules/x/a.yaml`, read by module `modules/x`". Backtick-quoted parts render as code; the
+   * comment shows them on a line starting "why:".
+   */
+  why?: string[];
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

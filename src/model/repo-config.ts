@@ -5,13 +5,16 @@ import type { RunnerKind } from "./project.js";
 export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners" | "verified_commits";
 
 /**
- * One step of a custom workflow. There is no shell anywhere: `run` is an argv array, and Atlantis'
- * `run: "cmd args"` strings are split with quote rules only (no expansion, no pipes). An Atlantis
- * `env` step with `command:` would need a shell, so it is reported, never turned into a step.
+ * One step of a custom workflow. A `.sluice.yaml` `run` is an argv array (a command line is split
+ * with quote rules only: no expansion, no pipes). An atlantis.yaml `run` is a shell script, as
+ * Atlantis runs it (`sh -c`, or its `shell` and `shellArgs`): `shell: true`, and `argv` is the
+ * shell, its arguments and the script last; it runs inside the sandbox like every tool run, and
+ * comes from the trusted config only. An Atlantis `env` step with `command:` is reported, never
+ * turned into a step.
  */
 export type WorkflowStep =
   | { kind: "init" | "plan" | "apply"; extraArgs: string[] }
-  | { kind: "run"; argv: string[]; env?: Record<string, string>; shell?: false }
+  | { kind: "run"; argv: string[]; env?: Record<string, string>; shell?: boolean }
   | { kind: "env"; name: string; value: string };
 
 export interface Workflow {
@@ -52,8 +55,16 @@ export interface ProjectConfig {
   autoplan: { enabled: boolean; whenModified: string[] };
   /** undefined = the server default. */
   applyRequirements?: Requirement[];
-  /** Names of projects that must be applied before this one. */
+  /**
+   * Names of projects that must be applied before this one (Atlantis' meaning: it gates the
+   * apply, never the plan). Names the file does not define are kept and ignored, as Atlantis does.
+   */
   dependsOn: string[];
+  /**
+   * Atlantis' `branch`, as written (`/^release-.*$/`): the project exists only for pull requests
+   * into a base branch the regex matches (loadRepoConfigs filters by the PR's base branch).
+   */
+  branch?: string;
   executionOrderGroup: number;
   /** A key of `RepoConfig.workflows`; undefined = the runner's default workflow. */
   workflow?: string;
@@ -70,12 +81,17 @@ export interface ProjectConfig {
 }
 
 export interface RepoConfig {
+  /** The format: Sluice's own, or Atlantis' (from `atlantis.yaml` or `atlantis.yml`). */
   source: ".sluice.yaml" | "atlantis.yaml" | "none";
+  /** The file it was read from, for messages (`atlantis.yml`); absent = named by `source`. */
+  file?: string;
   projects: ProjectConfig[];
   /** `ignore`: globs of dirs autodiscovery skips. */
   autodiscover: { enabled: boolean; ignore: string[] };
   parallelPlan: boolean;
   parallelApply: boolean;
+  /** Atlantis' `abort_on_execution_order_fail`: a failed execution_order_group stops the later groups. */
+  abortOnExecutionOrderFail?: boolean;
   /** false: PR worktrees hold every file (`sparse_checkout: false`); unset = sparse where safe. */
   sparseCheckout?: boolean;
   automerge: boolean;

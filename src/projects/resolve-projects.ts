@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
 import type { ProjectDetector } from "../../runners/runner.js";
-import { projectsForChanges } from "../config/repo/match-when-modified.js";
+import { projectsForChanges, whenModifiedReasons } from "../config/repo/match-when-modified.js";
 import type { Project } from "../model/project.js";
 import type { ProjectTree } from "../model/project-tree.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
@@ -39,7 +39,8 @@ export function resolveProjects(
   const free = (p: Project) => !claimed.has(p.dir) && !ignored(p.dir);
 
   const affected = new Map<string, Project>();
-  for (const p of projectsForChanges(config, changedFiles)) affected.set(p.name, toProject(p));
+  for (const p of projectsForChanges(config, changedFiles))
+    affected.set(p.name, { ...toProject(p), why: whenModifiedReasons(p, changedFiles) });
 
   const discovered: Project[] = [];
   if (config.autodiscover.enabled) {

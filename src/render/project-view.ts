@@ -21,6 +21,8 @@ export interface ProjectView {
   label: string;
   /** The plan's policy checks (markdown lines); "" when none ran. */
   policy?: string;
+  /** "why: …" — which changed files planned the project, and through what; "" when not known. */
+  why?: string;
 }
 
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
@@ -35,7 +37,13 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   const head = `**${label}** ${where}`;
   const output = clean(result.output ?? "");
   // Whitespace alone is not worth a collapsible block.
-  const base = { label, output: output.trim() === "" ? "" : output, failed: false, changes: [] as string[] };
+  const base = {
+    label,
+    why: whyLine(project.why, clean),
+    output: output.trim() === "" ? "" : output,
+    failed: false,
+    changes: [] as string[],
+  };
 
   switch (result.status) {
     case "planned": {
@@ -81,6 +89,16 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   }
 }
 
+const WHY_LISTED = 5;
+
+/** One line for a project's reasons: the first few, the rest counted (a PR may touch thousands of files). */
+export function whyLine(why: readonly string[] | undefined, clean: CleanText): string {
+  if (!why || why.length === 0) return "";
+  const shown = why.slice(0, WHY_LISTED).map((w) => escapeText(clean(w), 300));
+  const more = why.length > WHY_LISTED ? `; and ${why.length - WHY_LISTED} more` : "";
+  return `why: ${shown.join("; ")}${more}`;
+}
+
 /** The change list for at most `cap` lines; the rest is counted. */
 export function renderChanges(lines: readonly string[], cap: number): string {
   if (lines.length === 0) return "";
@@ -92,5 +110,11 @@ export function renderChanges(lines: readonly string[], cap: number): string {
 }
 
 export function renderSection(view: ProjectView, cap: number, output = ""): string {
-  return templates.project({ summary: view.summary, policy: view.policy ?? "", changes: renderChanges(view.changes, cap), output });
+  return templates.project({
+    summary: view.summary,
+    why: view.why ?? "",
+    policy: view.policy ?? "",
+    changes: renderChanges(view.changes, cap),
+    output,
+  });
 }

@@ -32,6 +32,8 @@ export interface CommentView {
 
 export interface ProjectSectionView {
   summary: string;
+  /** "why: …" line; "" when the project's reasons are not known. */
+  why: string;
   /** The plan's policy checks; "" when none ran. */
   policy: string;
   changes: string;

@@ -66,6 +66,8 @@ export interface VcsClient {
    */
   createComment(repo: RepoRef, pr: number, body: string, opts?: { mayExist?: boolean }): Promise<number>;
   updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  /** Sluice's own comment on this PR or issue whose first line is `firstLine` (a marker), with its text. */
+  ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined>;
   react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void>;
   /** `externalId` identifies the run: a retry after a lost answer finds the run instead of making a second. */
   createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate, externalId?: string): Promise<number>;

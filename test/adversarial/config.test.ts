@@ -51,11 +51,18 @@ describe("repo config: paths that leave the repository", () => {
 
   it.each(dirs)("refuses the project dir %j in both file formats", (dir) => {
     const quoted = JSON.stringify(dir);
-    for (const result of [sluice(`projects:\n  - dir: ${quoted}\n`), atlantis(`projects:\n  - dir: ${quoted}\n`)]) {
+    // Atlantis cleans "./" + dir: there a leading `/` names the repo root, never the server's.
+    const formats = dir === "/etc" ? [sluice] : [sluice, atlantis];
+    for (const result of formats.map((load) => load(`projects:\n  - dir: ${quoted}\n`))) {
       const [error, ...rest] = errors(result);
       expect(rest).toEqual([]);
       expect(error).toMatch(/^projects\[0\]\.dir: must be a relative path inside the repo, got .* \(line 3\)$/);
     }
+  });
+
+  it("reads atlantis.yaml's `/etc` as the repo's `etc`, as Atlantis does", () => {
+    const result = atlantis("projects:\n  - dir: /etc\n");
+    expect(result.ok && result.config.projects.map((p) => p.dir)).toEqual(["etc"]);
   });
 
   it.each([
@@ -224,10 +231,12 @@ describe("repo config (property)", () => {
         }
         for (const workflow of Object.values(result.config.workflows)) {
           for (const s of [...workflow.plan, ...workflow.apply]) {
-            // No shell anywhere: a run step is an argv list, never a command line for sh -c.
+            // .sluice.yaml: a run step is an argv list, never a command line for sh -c. atlantis.yaml:
+            // a script for sh or bash, as Atlantis runs it (inside the sandbox, trusted config only).
             if (s.kind === "run") {
               expect(Array.isArray(s.argv)).toBe(true);
-              expect(s.shell).not.toBe(true);
+              if (asAtlantis) expect(["sh", "bash"]).toContain(s.argv[0]);
+              else expect(s.shell).not.toBe(true);
             }
           }
         }

@@ -437,7 +437,7 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
 });
 
 if (!browserAvailable && !process.env.CI) {
-  // A laptop without chromium may skip; CI must not (it installs chromium: .ci/run).
+  // A laptop without chromium may skip; CI must not (npm test's setup installs chromium: scripts/setup-system.ts).
   describe("console in a browser", () => {
     it.skip(`skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set SLUICE_CHROMIUM)`, () => undefined);
   });

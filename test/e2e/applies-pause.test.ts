@@ -44,4 +44,22 @@ describe("/applies pause|resume: the global apply lock from a comment", () => {
     expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 180_000);
+
+  it("works on a plain issue too, as README says: pause there refuses /apply on a PR; resume there lifts it", async () => {
+    const state = join(h.stateDir, "ops.tfstate");
+    for (const u of ["alice", "bob"]) h.sim.setPermission("acme/ops", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "ops", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    const issue = h.sim.openIssue(repo, { title: "change freeze", author: "alice" });
+    expect(await say(repo, issue.number, "bob", "/applies pause")).toContain("only this server's admins");
+    expect(await say(repo, issue.number, "alice", "/applies pause -- quarter end")).toContain(
+      "Applies are paused on this Sluice server (quarter end)",
+    );
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
+    await h.sim.waitFor(() => /Plan: 1 to add/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("quarter end");
+    expect(await stateResources(state)).toEqual([]);
+    expect(await say(repo, issue.number, "alice", "sluice applies resume")).toContain("Applies are resumed");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+  }, 180_000);
 });

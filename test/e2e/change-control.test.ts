@@ -80,6 +80,8 @@ function audit(repo: Repo): { action: string; actor: string; detail: string }[] 
 describe("change control at the gate", { timeout: 300_000 }, () => {
   it("outside its apply window a project is refused with when it opens; an admin's override applies and is audited", async () => {
     const { repo, pr, state } = await prodPr("cc-window");
+    const plan = h.sim.comments(repo, pr.number).find((c) => c.user === "sluice[bot]")?.body ?? "";
+    expect(plan).toContain("⏰ `prod` may not be applied now: it is outside the project's apply windows");
     const refused = await say(h, repo, pr.number, "bob", "/apply");
     expect(refused).toContain("outside the apply window: it is outside the project's apply windows (`0 0 1 1 *` (Europe/Berlin))");
     expect(refused).toMatch(/it may next be applied from \d{4}-01-0[1] |it may next be applied from \d{4}-12-31 23:00 UTC/);

@@ -1,20 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../simulator/github-simulator.js";
 import { tfProject } from "../support/harness.js";
-import { removeDir, startApp } from "../support/start-app.js";
+import { freePort, removeDir, startApp } from "../support/start-app.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 // Inside the repo, so the compiled code finds node_modules as dist/ does.
 const OUT = join(ROOT, `.test-dist-${process.pid}`);
+const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
 
 beforeAll(() => {
-  // What `npm run build` does (tsc, then the templates next to the compiled renderer), into a folder of our own.
-  execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", OUT], { stdio: "pipe" });
-  cpSync(join(ROOT, "src/render/templates"), join(OUT, "src/render/templates"), { recursive: true });
-});
+  // `npm run build`'s own script, into a folder of our own: what the tests run is what production runs.
+  execFileSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "scripts/build.ts"), "--out-dir", OUT], { stdio: "pipe" });
+}, 120_000);
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 describe("production runs the compiled JavaScript", () => {
@@ -48,4 +49,94 @@ describe("production runs the compiled JavaScript", () => {
       await removeDir(app.dataDir);
     }
   });
+
+  it.runIf(existsSync(CHROMIUM) || process.env.CI)(
+    "the compiled console, signed in, serves every page and every asset it links (templates and assets are in the build)",
+    async () => {
+      const sim = await startSimulator({ webhookSecret: "s" });
+      const port = await freePort();
+      const app = await startApp({
+        entry: join(OUT, "src/main.js"),
+        port,
+        env: {
+          APP_ID: String(sim.appId),
+          PRIVATE_KEY: sim.privateKeyPem,
+          WEBHOOK_SECRET: "s",
+          GHE_HOST: sim.host,
+          GHE_PROTOCOL: "http",
+          GITHUB_CLIENT_ID: sim.oauthClientId,
+          GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
+          SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+          SLUICE_SESSION_SECRET: "session-secret-for-the-compiled-console-0123456789",
+        },
+        serverConfig: "admins: [alice]\n",
+      });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+      try {
+        sim.setWebhookTarget(app.url);
+        sim.setPermission("acme/console", "alice", "write");
+        const repo = await sim.createRepo({ owner: "acme", name: "console", files: { "net/main.tf": tfProject("net") } });
+        await sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+        const pr = await sim.openPullRequest(repo, { head: "grow", author: "alice" });
+        await sim.waitFor(() => sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+          timeoutMs: 60_000,
+        });
+
+        const page = await (await browser.newContext()).newPage();
+        // Every answer the browser gets, the pages' stylesheets, scripts and modules included.
+        const answers = new Map<string, number>();
+        page.on("response", (r) => answers.set(new URL(r.url()).pathname, r.status()));
+        await page.goto(`${app.url}/`);
+        await page.fill("#login_field", "alice");
+        await page.click("button[type=submit]");
+        await page.waitForURL(`${app.url}/`);
+        expect(answers.get("/"), "the overview after sign-in").toBe(200);
+        expect(await page.textContent(".who")).toBe("alice");
+
+        const lock = `repo=acme%2Fconsole&dir=net&workspace=default&pr=${pr.number}`;
+        // One page per console template (message: a lock that is not held).
+        const pages: [string, number][] = [
+          ["/", 200],
+          ["/locks", 200],
+          ["/audit", 200],
+          ["/jobs/1", 200],
+          [`/locks/unlock?${lock}`, 200],
+          [`/locks/unlock?${lock.replace(/pr=\d+/, "pr=999")}`, 409],
+        ];
+        for (const [path, status] of pages) {
+          const r = await page.goto(`${app.url}${path}`);
+          await page.waitForLoadState("networkidle");
+          expect([path, r?.status()]).toEqual([path, status]);
+          expect(await page.textContent(".who"), path).toBe("alice");
+        }
+        const rendered = new Set(["overview", "locks", "audit", "job", "unlock", "message", "layout"]);
+        const templates = readdirSync(join(ROOT, "src/console/templates")).map((f) => f.replace(/\.hbs$/, ""));
+        expect(
+          templates.filter((t) => !rendered.has(t)),
+          "a console template no page of this test renders",
+        ).toEqual([]);
+
+        const assets = [...answers].filter(([path]) => path.startsWith("/assets/"));
+        expect(assets.map(([path]) => path).sort()).toEqual(["/assets/ansi_up.js", "/assets/console.css", "/assets/job.js"]);
+        expect(assets.filter(([, status]) => status !== 200)).toEqual([]);
+        expect([...answers].filter(([, status]) => status >= 500)).toEqual([]);
+      } finally {
+        await browser.close();
+        await app.kill();
+        await sim.stop();
+        await removeDir(app.dataDir);
+      }
+    },
+    180_000,
+  );
 });

@@ -194,10 +194,14 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
 
   it("a PR into a branch its author pushed is judged by the server's settings, not that branch's config", async () => {
     const { repo, state } = await newRepo("gate-base-branch", (s) => ({
-      ".sluice.yaml": "version: 1\napply_requirements: [approved]\n",
+      ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [approved]\n",
       "prod/main.tf": statefulProject("prod", s("prod"), 0),
     }));
-    await h.sim.pushBranch(repo, { branch: "sneaky", from: "main", files: { ".sluice.yaml": "version: 1\napply_requirements: []\n" } });
+    await h.sim.pushBranch(repo, {
+      branch: "sneaky",
+      from: "main",
+      files: { ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: []\n" },
+    });
     await h.sim.pushBranch(repo, { branch: "grow", from: "sneaky", files: { "prod/main.tf": statefulProject("prod", state("prod"), 1) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", base: "sneaky", author: "bob" });
     await completed(h, repo, pr.headSha, "sluice/plan");
@@ -212,10 +216,14 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
 
   it("a base branch in `trusted_branches` gives its config only while GitHub shows it protected", async () => {
     const { repo, state } = await newRepo("gate-release-branch", (s) => ({
-      ".sluice.yaml": "version: 1\napply_requirements: [approved]\n",
+      ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [approved]\n",
       "prod/main.tf": statefulProject("prod", s("prod"), 0),
     }));
-    await h.sim.pushBranch(repo, { branch: "release/1", from: "main", files: { ".sluice.yaml": "version: 1\napply_requirements: []\n" } });
+    await h.sim.pushBranch(repo, {
+      branch: "release/1",
+      from: "main",
+      files: { ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: []\n" },
+    });
     await h.sim.pushBranch(repo, {
       branch: "grow",
       from: "release/1",

@@ -86,7 +86,9 @@ describe("autoplan", () => {
     expect(body).toContain("`envs/prod`");
     expect(body).toContain("`envs/staging`");
     expect(body).not.toContain("`other`");
-    expect(body).not.toContain("`modules/vpc`");
+    // The module is no project of its own: no line of its own; the why-lines name it.
+    expect(body).not.toContain("**`modules/vpc`**");
+    expect(body).toContain("why: `modules/vpc/main.tf`, in module `modules/vpc`");
   });
 
   it("a Terraform syntax error gives a failure comment with the failing step and a failed check", async () => {

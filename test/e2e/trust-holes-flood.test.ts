@@ -54,28 +54,29 @@ function lastFinalSeq(repo: Repo, pr: number, afterSeq: number): number {
 }
 
 describe("issue #10.10: a comment flood", () => {
-  it("60 `/plan` comments by a read-only stranger: 60 refusals, no plan of A, and another PR still gets its plan", async () => {
+  it("60 `/plan` comments by a read-only stranger: one refusal comment with the count, no plan of A, and another PR still gets its plan", async () => {
     const name = "flood-stranger";
     grant(name);
     const repo = await h.sim.createRepo({ owner: "acme", name, files: { "a/main.tf": tfProject("a"), "b/main.tf": tfProject("b") } });
     await h.sim.pushBranch(repo, { branch: "a", files: { "a/main.tf": tfProject("a", 2) } });
     // A draft: no autoplan, so every plan of A would come from the flood.
     const a = await h.sim.openPullRequest(repo, { head: "a", author: "alice", draft: true });
-    for (let i = 0; i < 60; i++) await h.sim.comment(repo, a.number, { user: "rita", body: "/plan" });
+    const commands: number[] = [];
+    for (let i = 0; i < 60; i++) commands.push((await h.sim.comment(repo, a.number, { user: "rita", body: "/plan" })).commentId);
 
     const refusal = "needs write access";
+    // Every command answered: a 👎 on each, and the one refusal comment counts them all.
     await h.sim.waitFor(
-      () => {
-        const replies = bot(h, repo, a.number);
-        // Stop early on the first finished reply that is not a refusal: the assertions below say what it was.
-        if (replies.some((c) => FINAL.test(c.body) && !c.body.includes(refusal))) return true;
-        return replies.length >= 60 && replies.every((c) => c.body.includes(refusal) || FINAL.test(c.body));
+      () => commands.every((id) => h.sim.reactions(id).includes("-1")) && bot(h, repo, a.number).some((c) => c.body.includes("60 times")),
+      {
+        message: `not every /plan was answered: ${JSON.stringify(bot(h, repo, a.number).map((c) => c.body.slice(0, 300)))}`,
+        timeoutMs: 240_000,
       },
-      { message: `not every /plan was answered: ${bot(h, repo, a.number).length} replies`, timeoutMs: 240_000 },
     );
     const replies = bot(h, repo, a.number);
-    for (const c of replies) expect(c.body, c.body).toContain(refusal);
-    expect(replies).toHaveLength(60);
+    expect(replies.map((c) => c.body.split("\n")[1])).toEqual(["<!-- sluice:refusals=60 -->"]);
+    expect(replies[0]?.body).toContain(refusal);
+    expect(replies[0]?.body).toContain("⛔ refused @\u200brita's commands on this pull request 60 times");
 
     await h.sim.pushBranch(repo, { branch: "b", from: "main", files: { "b/main.tf": tfProject("b", 2) } });
     const b = await h.sim.openPullRequest(repo, { head: "b", author: "alice" });
@@ -87,6 +88,19 @@ describe("issue #10.10: a comment flood", () => {
       .checkRuns(repo, a.headSha)
       .filter((c) => c.name === "sluice/plan" && COUNTS.test(`${c.output.title} ${c.output.summary}`));
     expect(counted).toEqual([]);
+
+    // A writer's plan, then more refusals: the plan stays the PR's latest comment, the refusal is edited.
+    await h.sim.comment(repo, a.number, { user: "alice", body: "/plan" });
+    await h.sim.waitFor(() => bot(h, repo, a.number).some((c) => c.body.includes("terraform_data.a_1") && FINAL.test(c.body)), {
+      timeoutMs: 120_000,
+    });
+    const more = (await h.sim.comment(repo, a.number, { user: "rita", body: "/plan" })).commentId;
+    await h.sim.waitFor(() => h.sim.reactions(more).includes("-1") && bot(h, repo, a.number)[0]?.body.includes("61 times") === true, {
+      timeoutMs: 60_000,
+    });
+    const after = bot(h, repo, a.number);
+    expect(after).toHaveLength(2);
+    expect(after[1]?.body).toContain("terraform_data.a_1");
   }, 360_000);
 
   it("10 `/plan` comments by a writer coalesce, every one is answered, and a PR opened after them is planned first", async () => {

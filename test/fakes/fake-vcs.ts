@@ -106,6 +106,11 @@ export class FakeVcs implements VcsClient {
     c.history.push(body);
   }
 
+  async ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
+    const c = this.comments.find((x) => x.repo === repoFullName(repo) && x.pr === pr && x.body.split("\n", 1)[0] === firstLine);
+    return c ? { id: c.id, body: c.body } : undefined;
+  }
+
   async react(repo: RepoRef, commentId: number, reaction: "eyes" | "+1" | "-1" | "confused"): Promise<void> {
     this.reactions.push({ repo: repoFullName(repo), commentId, reaction });
   }

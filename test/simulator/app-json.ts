@@ -4,14 +4,6 @@ import { userJson } from "./user-json.js";
 
 type S = components["schemas"];
 
-export const APP_PERMISSIONS: S["app-permissions"] = {
-  checks: "write",
-  contents: "read",
-  issues: "write",
-  metadata: "read",
-  pull_requests: "write",
-};
-
 export const APP_EVENTS = ["issue_comment", "issues", "pull_request", "pull_request_review", "push"];
 
 export function appJson(ctx: ShapeCtx): NonNullable<S["integration"]> {
@@ -28,7 +20,7 @@ export function appJson(ctx: ShapeCtx): NonNullable<S["integration"]> {
     html_url: `${ctx.web}/apps/${ctx.app.slug}`,
     created_at: at,
     updated_at: at,
-    permissions: { ...APP_PERMISSIONS },
+    permissions: { ...ctx.app.permissions } as S["app-permissions"],
     events: [...APP_EVENTS],
     installations_count: 1,
   };
@@ -50,7 +42,7 @@ export function installationJson(ctx: ShapeCtx): S["installation"] {
     client_id: `Iv1.sim${ctx.app.id}`,
     target_id: account.id,
     target_type: "Organization",
-    permissions: { ...APP_PERMISSIONS },
+    permissions: { ...ctx.app.permissions } as S["app-permissions"],
     events: [...APP_EVENTS],
     created_at: at,
     updated_at: at,

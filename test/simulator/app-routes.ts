@@ -1,5 +1,5 @@
 import type { components } from "@octokit/openapi-types";
-import { APP_PERMISSIONS, appJson, installationJson } from "./app-json.js";
+import { appJson, installationJson } from "./app-json.js";
 import { notFound, ok, paginate } from "./rest-reply.js";
 import { repositoryJson } from "./repository-json.js";
 import type { RestRouter } from "./rest-router.js";
@@ -49,7 +49,7 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
     const body: components["schemas"]["installation-token"] = {
       token: minted.token,
       expires_at: new Date(minted.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      permissions: { ...APP_PERMISSIONS },
+      permissions: { ...ctx.app.permissions } as components["schemas"]["app-permissions"],
       repository_selection: "all",
     };
     return ok(body, 201);

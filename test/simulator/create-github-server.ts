@@ -6,6 +6,7 @@ import type { RestRouter } from "./rest-router.js";
 import { isGitPath, serveGitHttp, type GitHttpDeps } from "./serve-git-http.js";
 import type { SimCore } from "./sim-core.js";
 import type { CallRecord, FailRule } from "./sim-types.js";
+import { enforceInstallationPermissions } from "./installation-permissions.js";
 import { verifyAppJwt } from "./verify-app-jwt.js";
 
 export interface ServerDeps {
@@ -76,6 +77,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     body = await readJson(req);
     const user = route.auth === "user" ? authorizeUser(deps.core, req.headers.authorization) : undefined;
     const token = route.auth === "user" || route.auth === "none" ? null : authorize(deps.core, route.auth, req.headers.authorization);
+    if (route.auth === "token") enforceInstallationPermissions(route.route, deps.core.ctx.app.permissions);
     reply = await route.handler({ method, path, params: route.params, query: url.searchParams, body, headers: req.headers, token, user });
   } catch (e) {
     if (!(e instanceof RestError)) throw e;

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { registerAppRoutes } from "./app-routes.js";
+import { manifestPermissions } from "./installation-permissions.js";
 import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
 import { registerIssueRoutes } from "./issue-routes.js";
@@ -62,6 +63,11 @@ export interface SimulatorOptions {
   installationId?: number;
   /** GitHub sends the app issue_comment events for its own comments too (default true). */
   echoAppEvents?: boolean;
+  /**
+   * What the installation granted (default: app.yml's `default_permissions`). Calls with the
+   * installation token that need more are refused as GitHub refuses them.
+   */
+  permissions?: Record<string, string>;
   /** How long a delivery waits for the app's answer (default 15 s; GitHub gives up after 10 s). */
   deliveryTimeoutMs?: number;
 }
@@ -110,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       installationId: opts.installationId ?? 100,
       botLogin: `${slug}[bot]`,
       owner: `${slug}-dev`,
+      permissions: opts.permissions ? { ...opts.permissions } : manifestPermissions(),
     },
   };
   ctx.state.ensureUser(ctx.app.botLogin, "Bot");
@@ -149,6 +156,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     git: {
       root: core.git.root,
       state: ctx.state,
+      permissions: () => ctx.app.permissions,
       onAccess: (r) => parts.gitAccess.push(r),
       onWants: (r) => parts.gitWants.push(r),
       // Only the app pushes over HTTP (tests use pushBranch), so it is the sender.
@@ -205,6 +213,11 @@ export class Simulator extends SimulatorScenario {
     this.gitWants = parts.gitWants;
     this.server = parts.server;
     this.root = parts.root;
+  }
+
+  /** Changes what the installation granted, as an owner accepting (or never accepting) new permissions does. */
+  setInstallationPermissions(permissions: Record<string, string>): void {
+    this.core.ctx.app.permissions = { ...permissions };
   }
 
   get deliveries(): DeliveryRecord[] {

@@ -5,6 +5,7 @@ export type RouteAuth = "jwt" | "token" | "user" | "none";
 export type RouteHandler = (req: RestRequest) => Promise<RestReply> | RestReply;
 
 interface Route {
+  template: string;
   method: string;
   regex: RegExp;
   names: string[];
@@ -13,6 +14,8 @@ interface Route {
 }
 
 export interface RouteMatch {
+  /** The route as registered: `GET /repos/{owner}/{repo}`. */
+  route: string;
   auth: RouteAuth;
   handler: RouteHandler;
   params: Record<string, string>;
@@ -28,7 +31,7 @@ export class RestRouter {
       names.push(name);
       return plus ? "(.*)" : "([^/]+)";
     });
-    this.routes.push({ method, regex: new RegExp(`^${source}/?$`), names, auth, handler });
+    this.routes.push({ template, method, regex: new RegExp(`^${source}/?$`), names, auth, handler });
     return this;
   }
 
@@ -41,7 +44,7 @@ export class RestRouter {
       r.names.forEach((n, i) => {
         params[n] = decodeURIComponent(m[i + 1] ?? "");
       });
-      return { auth: r.auth, handler: r.handler, params };
+      return { route: `${r.method} ${r.template}`, auth: r.auth, handler: r.handler, params };
     }
     return null;
   }

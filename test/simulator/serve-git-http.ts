@@ -8,6 +8,8 @@ import type { GitAccessRecord, GitWantRecord, SimRepo } from "./sim-types.js";
 export interface GitHttpDeps {
   root: string;
   state: SimState;
+  /** What the installation granted: fetching needs contents: read, pushing contents: write. */
+  permissions(): Record<string, string>;
   onAccess(record: GitAccessRecord): void;
   /** After a successful push, so open PRs can follow their branches. */
   onPushed(repo: SimRepo): void;
@@ -56,6 +58,13 @@ export function serveGitHttp(req: IncomingMessage, res: ServerResponse, url: URL
     res.end("Invalid username or token. Password authentication is not supported for Git operations.\n");
     req.resume();
     return Promise.resolve(401);
+  }
+  const contents = deps.permissions().contents ?? "none";
+  if (contents === "none" || (receive && contents === "read")) {
+    res.writeHead(403, { "content-type": "text/plain" });
+    res.end(`Permission to ${m[1]}/${m[2]}.git denied to ${receive ? "push" : "fetch"}: the installation has contents: ${contents}.\n`);
+    req.resume();
+    return Promise.resolve(403);
   }
   const repo: SimRepo | undefined = deps.state.repo(m[1] ?? "", m[2] ?? "");
   if (!repo) {

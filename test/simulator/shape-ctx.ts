@@ -8,6 +8,11 @@ export interface AppInfo {
   /** `<slug>[bot]`: the account the app acts as with an installation token. */
   botLogin: string;
   owner: string;
+  /**
+   * What the installation granted (default: app.yml's `default_permissions`, as a fresh install
+   * of Sluice's manifest). Calls with an installation token that need more get GitHub's 403.
+   */
+  permissions: Record<string, string>;
 }
 
 /** What rendering needs: where the fake GitHub lives and who is who. */

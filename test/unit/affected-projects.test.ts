@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Project } from "../../src/model/project.js";
+import type { TfRead } from "../../src/model/project-tree.js";
 import { affectedProjects } from "../../runners/terraform/affected-projects.js";
 import { discoverTerraformProjects, type RepoTree } from "../../runners/terraform/discover-terraform-projects.js";
 
 const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });
-const tree = (files: string[], sources: Record<string, string[]> = {}): RepoTree => ({
+const tree = (files: string[], sources: Record<string, string[]> = {}, reads: Record<string, TfRead[]> = {}): RepoTree => ({
   files,
   tfSources: new Map(Object.entries(sources)),
+  tfReads: new Map(Object.entries(reads)),
 });
 
 // A typical monorepo: a root project, two environments sharing a vpc module that uses a subnets
@@ -96,7 +98,9 @@ describe("affectedProjects", () => {
     ["project .tf", ["envs/prod/main.tf"], ["envs/prod"]],
     ["project tfvars", ["envs/prod/terraform.tfvars"], ["envs/prod"]],
     ["project tfvars with another name", ["envs/staging/staging.tfvars"], ["envs/staging"]],
-    ["tfvars.json in a subfolder of a project", ["envs/prod/vars/extra.tfvars.json"], ["envs/prod"]],
+    // Terraform reads var files from the root module's dir (or a workflow names them there); one
+    // in a subfolder is a test fixture or an example until the code reads it.
+    ["tfvars.json in a subfolder of a project is not read", ["envs/prod/vars/extra.tfvars.json"], []],
     ["project lock file", ["envs/prod/.terraform.lock.hcl"], ["envs/prod"]],
     ["project README is ignored", ["envs/prod/README.md"], []],
     ["files under .terraform are ignored", ["envs/prod/.terraform/modules/vpc/main.tf"], []],
@@ -104,8 +108,8 @@ describe("affectedProjects", () => {
     ["tf.json project", ["dns/main.tf.json"], ["dns"]],
     ["non-terraform file in a project subfolder", ["dns/scripts/gen.py"], []],
     ["module change reaches both users", ["modules/vpc/main.tf"], ["envs/prod", "envs/staging"]],
-    ["any file in a module counts", ["modules/vpc/templates/user-data.sh"], ["envs/prod", "envs/staging"]],
-    ["even a module README", ["modules/vpc/README.md"], ["envs/prod", "envs/staging"]],
+    ["a module file nothing reads plans nothing", ["modules/vpc/templates/user-data.sh"], []],
+    ["a module README plans nothing", ["modules/vpc/README.md"], []],
     ["module used by a module: transitive", ["modules/subnets/main.tf"], ["envs/prod", "envs/staging"]],
     ["unused module dir is its own project", ["modules/unused/main.tf"], ["modules/unused"]],
     [
@@ -125,8 +129,12 @@ describe("affectedProjects", () => {
     expect(affectedProjects(REPO, changed).map((p) => p.dir)).toEqual(dirs);
   });
 
-  it("returns the discovered project objects", () => {
-    expect(affectedProjects(REPO, ["envs/staging/main.tf"])).toEqual([tf("envs/staging")]);
+  it("returns the discovered project objects, with why", () => {
+    expect(affectedProjects(REPO, ["envs/staging/main.tf"])).toEqual([{ ...tf("envs/staging"), why: ["`envs/staging/main.tf`"] }]);
+    expect(affectedProjects(REPO, ["modules/subnets/main.tf"]).map((p) => p.why)).toEqual([
+      ["`modules/subnets/main.tf`, in module `modules/subnets`"],
+      ["`modules/subnets/main.tf`, in module `modules/subnets`"],
+    ]);
   });
 
   it("stops on module cycles and still reaches the projects", () => {
@@ -155,9 +163,12 @@ describe("affectedProjects", () => {
     const sources: Record<string, string[]> = {};
     const projectDir = (i: number) => `stacks/team${i % 10}/svc${i % 100}/p${i}`;
     const moduleDir = (m: number) => `modules/m${m}`;
+    const reads: Record<string, TfRead[]> = {};
     for (let m = 0; m < 100; m++) {
       files.push(`${moduleDir(m)}/main.tf`, `${moduleDir(m)}/variables.tf`, `${moduleDir(m)}/files/a.json`);
       if (m < 99) sources[moduleDir(m)] = [`../m${m + 1}`];
+      // Each module reads its JSON: `jsondecode(file("${path.module}/files/a.json"))`.
+      reads[moduleDir(m)] = [{ fn: "file", base: "module", path: "files/a.json" }];
     }
     for (let i = 0; i < 1000; i++) {
       const dir = projectDir(i);
@@ -165,7 +176,7 @@ describe("affectedProjects", () => {
       sources[dir] = [`${"../".repeat(4)}${moduleDir(i % 100)}`];
     }
     for (let f = 0; files.length < 20_000; f++) files.push(`docs/section${f % 50}/page${f}.md`);
-    const repo = tree(files, sources);
+    const repo = tree(files, sources, reads);
 
     const changed = [
       "modules/m98/main.tf", // used by m97 (and so on up to m0): every project using m0..m98

@@ -7,11 +7,12 @@ import type { ProjectConfig, RepoConfig, WorkflowStep } from "../../src/model/re
 // custom workflow docs; each is read as-is and must give exactly this model and these warnings.
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/atlantis/${name}`, import.meta.url), "utf8");
-const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
+const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
 const INIT: WorkflowStep = { kind: "init", extraArgs: [] };
 const PLAN: WorkflowStep = { kind: "plan", extraArgs: [] };
 const APPLY: WorkflowStep = { kind: "apply", extraArgs: [] };
-const run = (...argv: string[]): WorkflowStep => ({ kind: "run", argv });
+/** An atlantis.yaml `run`: a script for `sh -c` (or the step's shell), as Atlantis runs it. */
+const sh = (script: string, shell = "sh", args = ["-c"]): WorkflowStep => ({ kind: "run", argv: [shell, ...args, script], shell: true });
 
 function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
   return {
@@ -46,8 +47,6 @@ function load(name: string): RepoConfig {
 
 const unsupported = (key: string, detail?: string) =>
   `\`${key}\` is not supported by Sluice and was ignored${detail ? ` (${detail})` : ""}`;
-const shellSyntax = (key: string, what: string) =>
-  `\`${key}\` uses shell syntax (${what}) that Sluice does not interpret: it runs the command without a shell`;
 
 describe("atlantis.yaml fixtures -> the normalized model", () => {
   it("all-keys.yaml: every Atlantis key, supported or reported", () => {
@@ -65,8 +64,10 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
           executionOrderGroup: 1,
           dependsOn: ["base"],
           workflow: "storefront-flow",
+          branch: "/release/",
         }),
       ],
+      abortOnExecutionOrderFail: true,
       autodiscover: { enabled: false, ignore: ["scratch/**"] },
       parallelPlan: true,
       parallelApply: true,
@@ -74,19 +75,17 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
       workflows: {
         "storefront-flow": {
           plan: [
-            run("./bin/prepare", "--env", "shop"),
-            run("./bin/prepare", "--quiet"),
+            sh("./bin/prepare --env shop"),
+            sh("./bin/prepare --quiet"),
             INIT,
             { kind: "plan", extraArgs: ["-lock", "false"] },
-            run("./bin/notify", "planned"),
+            sh("./bin/notify planned"),
           ],
-          apply: [run("echo", "applying"), APPLY],
+          apply: [sh("echo applying"), APPLY],
         },
       },
       warnings: [
         unsupported("delete_source_branch_on_merge"),
-        unsupported("abort_on_execution_order_fail"),
-        unsupported("projects[1].branch"),
         "`projects[1].terraform_version` (v1.8.2) is kept for reference only: Sluice downloads no Terraform and runs the server's binary",
         unsupported("projects[1].delete_source_branch_on_merge"),
         unsupported("projects[1].repo_locking"),
@@ -138,7 +137,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
     });
   });
 
-  it("execution-order.yaml: groups kept, abort_on_execution_order_fail reported", () => {
+  it("execution-order.yaml: groups kept, abort_on_execution_order_fail read", () => {
     expect(load("execution-order.yaml")).toEqual({
       ...ATLANTIS_DEFAULTS,
       projects: [
@@ -146,7 +145,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
         tf("backend", { executionOrderGroup: 1 }),
         tf("cdn", { executionOrderGroup: 2 }),
       ],
-      warnings: [unsupported("abort_on_execution_order_fail")],
+      abortOnExecutionOrderFail: true,
     });
   });
 
@@ -162,7 +161,7 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
     expect(load("autodiscover-disabled.yaml")).toEqual({ ...ATLANTIS_DEFAULTS, projects: [] });
   });
 
-  it("custom-workflows.yaml: tfvars workflows, custom commands split into argv, Terragrunt", () => {
+  it("custom-workflows.yaml: tfvars workflows, custom commands run by their shell, Terragrunt", () => {
     expect(load("custom-workflows.yaml")).toEqual({
       ...ATLANTIS_DEFAULTS,
       projects: [
@@ -182,33 +181,33 @@ describe("atlantis.yaml fixtures -> the normalized model", () => {
         },
         handmade: {
           plan: [
-            run("terraform", "init", "-input=false"),
-            run("terraform", "workspace", "select", "$WORKSPACE"),
-            run("terraform", "plan", "-input=false", "-refresh", "-out", "$PLANFILE"),
+            sh("terraform init -input=false"),
+            sh("terraform workspace select $WORKSPACE"),
+            sh("terraform plan -input=false -refresh -out $PLANFILE"),
           ],
-          apply: [run("terraform", "apply", "$PLANFILE")],
+          apply: [sh("terraform apply $PLANFILE")],
         },
         terragrunt: {
           plan: [
             { kind: "env", name: "TF_IN_AUTOMATION", value: "true" },
-            run("terragrunt", "plan", "-input=false", "-out=plan.tfplan"),
-            run("terragrunt", "show", "plan.tfplan"),
+            sh("terragrunt plan -input=false -out=plan.tfplan", "bash"),
+            sh("terragrunt show plan.tfplan\n"),
           ],
-          apply: [run("terragrunt", "apply", "plan.tfplan")],
+          apply: [sh("terragrunt apply plan.tfplan")],
         },
       },
       warnings: [
         unsupported("workflows.production.import"),
         unsupported("workflows.production.state_rm"),
         unsupported("workflows.handmade.plan.steps[0].run.output", "output is always shown, redacted"),
-        shellSyntax("workflows.handmade.plan.steps[1].run", "`$`"),
-        shellSyntax("workflows.handmade.plan.steps[2].run", "`$`"),
-        shellSyntax("workflows.handmade.apply.steps[0].run", "`$`"),
         unsupported("workflows.handmade.policy_check"),
-        unsupported("workflows.terragrunt.plan.steps[0].env.command", "it needs a shell; the env step was skipped"),
+        unsupported(
+          "workflows.terragrunt.plan.steps[0].env.command",
+          "Sluice sets an env step from its `value` only; the env step was skipped",
+        ),
         unsupported("workflows.terragrunt.plan.steps[3].multienv", "`multienv` step"),
-        unsupported("workflows.terragrunt.apply.steps[0].run.shell", "pwsh: Sluice runs commands without a shell"),
-        unsupported("workflows.terragrunt.apply.steps[0].run.shellArgs", "Sluice runs commands without a shell"),
+        unsupported("workflows.terragrunt.apply.steps[0].run.shell", "pwsh: Sluice runs `sh` or `bash`; this step runs with `sh -c`"),
+        unsupported("workflows.terragrunt.apply.steps[0].run.shellArgs", "they belong to the shell Sluice does not run"),
       ],
     });
   });
@@ -334,9 +333,9 @@ const INVALID: [string, string[]][] = [
     "unsafe.yaml",
     [
       "projects[0].dir: must be a relative path inside the repo, got ../../ (line 3)",
-      "projects[1].workspace: must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters), got ../../../../tmp/x (line 5)",
+      "projects[1].workspace: must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters), got ../../../../tmp/x (line 5)",
       "projects[2].dir: must be a relative path inside the repo, got / (line 6)",
-      'projects[3].name: must be a project name (letters, digits, `.`, `_`, `-`, `/`; starting with a letter or digit; at most 128 characters), got "bad name!" (line 7)',
+      'projects[3].name: must be a project name (letters, digits, `.`, `_`, `~`, `-`, `/`; not starting with `-` or `/`; at most 128 characters), got "bad name!" (line 7)',
     ],
   ],
   [
@@ -344,7 +343,6 @@ const INVALID: [string, string[]][] = [
     [
       "workflows.broken.plan.steps[0]: unknown step plann; expected init, plan, apply, run or env (line 6)",
       "workflows.broken.plan.steps[1]: a step must have exactly one key, got init, plan (line 7)",
-      "workflows.broken.plan.steps[2].run: unterminated single quote (`'`) (line 9)",
       "workflows.broken.plan.steps[3].env: value and command cannot both be set (line 10)",
       "workflows.broken.plan.steps[4].env.name: is required (line 14)",
       "workflows.broken.plan.steps[5]: must be a step name or a mapping with one key, got 42 (line 16)",

@@ -252,19 +252,19 @@ describe("parseComment: invalid commands get exact reasons", () => {
     ["/plan -p -net", "`-p` needs a value"],
     [
       "/plan -p=-net",
-      "invalid project name `-net`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      "invalid project name `-net`: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
     ],
     [
       "/plan -p 'a b'",
-      "invalid project name `a b`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      "invalid project name `a b`: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
     ],
     [
-      "/plan -p .hidden",
-      "invalid project name `.hidden`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      "/plan -p /net",
+      "invalid project name `/net`: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
     ],
     [
       `/plan -p ${"a".repeat(129)}`,
-      `invalid project name \`${"a".repeat(80)}…\`: use letters, digits, \`.\`, \`_\`, \`-\` and \`/\`, start with a letter or digit, at most 128 characters`,
+      `invalid project name \`${"a".repeat(80)}…\`: use letters, digits, \`.\`, \`_\`, \`~\`, \`-\` and \`/\`, not starting with \`-\` or \`/\`, at most 128 characters`,
     ],
     ["/plan -d /etc", "invalid dir `/etc`: it must be relative to the repository root"],
     ["/plan -d ../other", "invalid dir `../other`: it must not contain `..`"],
@@ -276,29 +276,29 @@ describe("parseComment: invalid commands get exact reasons", () => {
     ["/plan -d=-rf", "invalid dir `-rf`: it must not start with `-`"],
     ["/plan -d ./-rf", "invalid dir `./-rf`: it must not start with `-`"],
     [
-      "/plan -w 'a&&b'",
-      "invalid workspace `a&&b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+      "/plan -w 'a b'",
+      "invalid workspace `a b`: no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters",
     ],
     [
       "/plan -w '$(id)'",
-      "invalid workspace `$(id)`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+      "invalid workspace `$(id)`: no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters",
     ],
     [
       "/plan -w a/b",
-      "invalid workspace `a/b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+      "invalid workspace `a/b`: no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters",
     ],
     [
       "/plan -w a..b",
-      "invalid workspace `a..b`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+      "invalid workspace `a..b`: no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters",
     ],
     [
       "/plan -w=-x",
-      "invalid workspace `-x`: use letters, digits, `_`, `.` and `-` (no `..`), start with a letter, digit or `_`, at most 90 characters",
+      "invalid workspace `-x`: no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters",
     ],
     // user input with backticks cannot break out of its code span
     [
       "/plan -p `x`",
-      "invalid project name `` `x` ``: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+      "invalid project name `` `x` ``: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
     ],
     ["/dep`loy", "unknown command ``/dep`loy``"],
     [
@@ -325,13 +325,13 @@ describe("parseComment: shell metacharacters are never interpreted", () => {
     [
       "/plan -p 'net;id'",
       invalid(
-        "invalid project name `net;id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+        "invalid project name `net;id`: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
       ),
     ],
     [
       "/plan -p net&&id",
       invalid(
-        "invalid project name `net&&id`: use letters, digits, `.`, `_`, `-` and `/`, start with a letter or digit, at most 128 characters",
+        "invalid project name `net&&id`: use letters, digits, `.`, `_`, `~`, `-` and `/`, not starting with `-` or `/`, at most 128 characters",
       ),
     ],
     ["/plan -d 'a;rm -rf /x'", plan({ dir: "a;rm -rf /x" })],

@@ -59,10 +59,10 @@ describe("the registration manifest Sluice serves", () => {
   it("asks for the least: contents read only (write only for automerge, documented in app.yml)", () => {
     expect(appYml.default_permissions).toEqual({
       contents: "read",
-      pull_requests: "write",
+      pull_requests: "read",
       issues: "write",
       checks: "write",
-      statuses: "read",
+      deployments: "write",
       metadata: "read",
       merge_queues: "read",
       members: "read",

@@ -80,6 +80,25 @@ const cases: Record<string, CommentInput> = {
       planned("app", summary(), "No changes. Your infrastructure matches the configuration.\n"),
     ],
   }),
+  "why-lines": input({
+    triggerText: "autoplan",
+    results: [
+      {
+        ...planned("net", summary(), "No changes.\n"),
+        project: {
+          ...project("net"),
+          why: [
+            "`modules/x/a.yaml`, read by module `modules/x` (`file` in `modules/x/main.tf`)",
+            "`README_*[x](y)@alice#1`, under `envs/net`, which `file(var.p)` may read (computed path)",
+          ],
+        },
+      },
+      {
+        ...planned("dns", summary(), "No changes.\n"),
+        project: { ...project("dns"), why: Array.from({ length: 8 }, (_, i) => `\`envs/dns/f${i}.tf\``) },
+      },
+    ],
+  }),
   queued: input({ state: "queued" }),
   running: input({ state: "running", pending: ["net", "dns", "app"] }),
   "log-link": input({

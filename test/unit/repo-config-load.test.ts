@@ -5,7 +5,7 @@ import type { Project } from "../../src/model/project.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/repo-config/sluice/${name}`, import.meta.url), "utf8");
-const TF_DEFAULT = ["**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", "**/.terraform.lock.hcl"];
+const TF_DEFAULT = ["**/*.tf*", "**/*.tofu", "**/*.tofu.json", "**/terragrunt.hcl", "**/.terraform.lock.hcl"];
 
 function tf(dir: string, more: Partial<ProjectConfig> = {}): ProjectConfig {
   return {
@@ -280,9 +280,9 @@ const INVALID: [string, string[]][] = [
   [
     "unsafe-workspace.yaml",
     [
-      "projects[0].workspace: must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters), got ../../../../tmp/x (line 4)",
-      "projects[1].workspace: must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters), got a..b (line 6)",
-      "projects[2].workspace: must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters), got -rf (line 8)",
+      "projects[0].workspace: must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters), got ../../../../tmp/x (line 4)",
+      "projects[1].workspace: must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters), got a..b (line 6)",
+      "projects[2].workspace: must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters), got -rf (line 8)",
     ],
   ],
   [
@@ -331,7 +331,7 @@ const INVALID: [string, string[]][] = [
       "projects[1].depends_on[2]: a project cannot depend on itself (line 8)",
       "projects[2].name: duplicate project name network (also projects[0] on line 3) (line 11)",
       "projects[3]: dir app and workspace default are already used by projects[1] on line 6; projects that share a dir and workspace must each have a `name` (line 13)",
-      'projects[5].name: must be a project name (letters, digits, `.`, `_`, `-`, `/`; starting with a letter or digit; at most 128 characters), got "my app" (line 16)',
+      'projects[5].name: must be a project name (letters, digits, `.`, `_`, `~`, `-`, `/`; not starting with `-` or `/`; at most 128 characters), got "my app" (line 16)',
     ],
   ],
   [

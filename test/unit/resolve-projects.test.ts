@@ -52,6 +52,8 @@ describe("resolveProjects over the tools' detectors", () => {
     const r = resolveProjects(config, tree, ["charts/web/Chart.yaml", "envs/prod/main.tf"], PROJECT_DETECTORS);
     expect(names(r.all)).toEqual(["opentofu:prod", "terraform:envs/dev", "kustomize:k8s/overlays/prod"]);
     expect(names(r.affected)).toEqual(["opentofu:prod"]);
+    // Why it is planned: the changed file and the when_modified pattern that matched it.
+    expect(r.affected[0]?.why).toEqual(["`envs/prod/main.tf`, matches when_modified `envs/prod/**/*.tf`"]);
   });
 
   it("finds nothing when autodiscovery is off, and nothing without detectors", () => {

@@ -23,6 +23,7 @@ const project = z.looseObject({
   depends_on: textList,
   execution_order_group: z.number().int().nullish(),
   workflow: scalarText.nullish(),
+  branch: scalarText.nullish(),
 });
 
 export const atlantisConfigSchema = z.looseObject({
@@ -32,6 +33,7 @@ export const atlantisConfigSchema = z.looseObject({
   automerge: z.boolean().nullish(),
   parallel_plan: z.boolean().nullish(),
   parallel_apply: z.boolean().nullish(),
+  abort_on_execution_order_fail: z.boolean().nullish(),
   autodiscover: z.looseObject({ mode: z.enum(["auto", "enabled", "disabled"]).nullish(), ignore_paths: textList }).nullish(),
 });
 

@@ -3,16 +3,17 @@ import type { AtlantisConfigInput } from "./atlantis-schema.js";
 import { formatPath, type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { ENV_NAME_PATTERN } from "./sluice-schema.js";
-import { copyStep, DEFAULT_APPLY_STEPS, DEFAULT_PLAN_STEPS, runStep } from "./sluice-workflows.js";
+import { copyStep, DEFAULT_APPLY_STEPS, DEFAULT_PLAN_STEPS } from "./sluice-workflows.js";
 
-const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check"]);
+export const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check"]);
 const BUILT_IN = new Set(["init", "plan", "apply"] as const);
-const UNSUPPORTED_STEPS: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check", "version", "multienv"]);
+export const UNSUPPORTED_STEPS: ReadonlySet<string> = new Set(["import", "state_rm", "policy_check", "version", "multienv"]);
 const SHELLS: ReadonlySet<string> = new Set(["sh", "bash"]);
 
 /**
- * Atlantis workflows as Atlantis reads them: a null or missing stage runs the default steps,
- * `steps: []` runs none. Whatever Sluice cannot run the same way is a warning naming the key.
+ * Atlantis workflows as Atlantis reads them: a null or missing stage, or a stage whose `steps` is
+ * empty or missing (`steps:`), runs the default steps; `steps: []` runs none. Whatever Sluice
+ * cannot run the same way is a warning naming the key.
  */
 export function normalizeAtlantisWorkflows(input: AtlantisConfigInput["workflows"], ctx: NormalizeContext): Record<string, Workflow> {
   const workflows: Record<string, Workflow> = {};
@@ -26,7 +27,8 @@ export function normalizeAtlantisWorkflows(input: AtlantisConfigInput["workflows
       const raw = workflow?.[key];
       if (raw === null || raw === undefined) return defaults.map(copyStep);
       for (const k of Object.keys(raw)) if (k !== "steps") unknownKey(ctx, [...base, key, k]);
-      return (raw.steps ?? []).flatMap((step, i) => {
+      if (raw.steps === null || raw.steps === undefined) return defaults.map(copyStep);
+      return raw.steps.flatMap((step, i) => {
         const converted = convertStep(step, [...base, key, "steps", i], ctx);
         return converted === undefined ? [] : [converted];
       });
@@ -90,8 +92,12 @@ function builtInStep(kind: "init" | "plan" | "apply", value: unknown, path: KeyP
   return args === undefined ? undefined : { kind, extraArgs: args };
 }
 
+/**
+ * Atlantis runs `run` with `sh -c` (or the step's `shell` and `shellArgs`): so does Sluice, inside
+ * the sandbox, with Atlantis' step variables ($PLANFILE, $WORKSPACE, …) in the environment.
+ */
 function atlantisRunStep(value: unknown, path: KeyPath, ctx: NormalizeContext): WorkflowStep | undefined {
-  if (typeof value === "string") return runStep(value, undefined, path, ctx);
+  if (typeof value === "string") return shellStep(value, "sh", ["-c"], path, ctx);
   if (!isRecord(value)) {
     ctx.error(path, `must be a command line or a mapping with command, got ${showValue(value)}`);
     return undefined;
@@ -105,17 +111,33 @@ function atlantisRunStep(value: unknown, path: KeyPath, ctx: NormalizeContext): 
     ctx.error([...path, "command"], message);
     return undefined;
   }
-  if (shell !== undefined && shell !== null && !(typeof shell === "string" && SHELLS.has(shell))) {
-    ctx.unsupported([...path, "shell"], `${showValue(shell)}: Sluice runs commands without a shell`);
+  let shellName = "sh";
+  let ownShell = true;
+  if (shell !== undefined && shell !== null) {
+    ownShell = typeof shell === "string" && SHELLS.has(shell);
+    if (ownShell) shellName = shell as string;
+    else ctx.unsupported([...path, "shell"], `${showValue(shell)}: Sluice runs \`sh\` or \`bash\`; this step runs with \`sh -c\``);
   }
-  const defaultArgs = shellArgs === "-c" || (Array.isArray(shellArgs) && shellArgs.length === 1 && shellArgs[0] === "-c");
-  if (shellArgs !== undefined && shellArgs !== null && !defaultArgs) {
-    ctx.unsupported([...path, "shellArgs"], "Sluice runs commands without a shell");
-  }
+  let args = ["-c"];
+  if (!ownShell) {
+    if (shellArgs !== undefined && shellArgs !== null)
+      ctx.unsupported([...path, "shellArgs"], "they belong to the shell Sluice does not run");
+  } else if (Array.isArray(shellArgs) && shellArgs.every((a) => typeof a === "string")) args = shellArgs as string[];
+  else if (typeof shellArgs === "string") args = shellArgs.split(/\s+/).filter((a) => a !== "");
+  else if (shellArgs !== undefined && shellArgs !== null)
+    ctx.error([...path, "shellArgs"], `must be a string or a list of strings, got ${showValue(shellArgs)}`);
   if (output !== undefined && output !== null && output !== "show") {
     ctx.unsupported([...path, "output"], "output is always shown, redacted");
   }
-  return runStep(command, undefined, [...path, "command"], ctx);
+  return shellStep(command, shellName, args, [...path, "command"], ctx);
+}
+
+function shellStep(command: string, shell: string, shellArgs: string[], path: KeyPath, ctx: NormalizeContext): WorkflowStep | undefined {
+  if (command.trim() === "") {
+    ctx.error(path, "must not be empty");
+    return undefined;
+  }
+  return { kind: "run", argv: [shell, ...shellArgs, command], shell: true };
 }
 
 function envStep(value: unknown, path: KeyPath, ctx: NormalizeContext): WorkflowStep | undefined {
@@ -137,7 +159,7 @@ function envStep(value: unknown, path: KeyPath, ctx: NormalizeContext): Workflow
     return undefined;
   }
   if (command !== undefined) {
-    ctx.unsupported([...path, "command"], "it needs a shell; the env step was skipped");
+    ctx.unsupported([...path, "command"], "Sluice sets an env step from its `value` only; the env step was skipped");
     return undefined;
   }
   // Go decodes `value:` with nothing after it as the empty string.

@@ -1,6 +1,6 @@
 import type { ProjectConfig, Workflow } from "../../model/repo-config.js";
 import { findDependsOnCycle } from "./check-project-graph.js";
-import type { KeyPath } from "./format-path.js";
+import { formatPath, type KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 
 /** A normalized project and where it was written (`["projects", 3]`). */
@@ -17,15 +17,22 @@ export interface PlacedProject {
  * their locks and plans are told apart by name), with a warning when two of them would share a
  * backend; unique names, `depends_on` naming known projects, no cycle, and no dependency on a
  * project that a later `execution_order_group` runs.
+ *
+ * `atlantis`: as Atlantis loads atlantis.yaml, the `depends_on` checks are warnings (Atlantis
+ * checks none of them: a dependency is only looked at when the dependent is applied), and
+ * projects with a `branch` are checked for clashes only once the base branch has chosen among
+ * them (`projectsForBaseBranch`).
  */
 export function checkProjects(
   placed: readonly PlacedProject[],
   ctx: NormalizeContext,
   workflows: Readonly<Record<string, Workflow>> = {},
+  opts: { atlantis?: boolean } = {},
 ): void {
   const byKey = new Map<string, PlacedProject[]>();
   const byName = new Map<string, PlacedProject>();
   for (const entry of placed) {
+    if (opts.atlantis && entry.project.branch !== undefined) continue;
     const { project, path } = entry;
     const key = `${project.dir}\u0000${project.workspace}`;
     const sameKey = byKey.get(key) ?? [];
@@ -56,35 +63,40 @@ export function checkProjects(
     byName.set(project.name, entry);
   }
 
+  for (const entry of placed) if (!byName.has(entry.project.name)) byName.set(entry.project.name, entry);
+  const problem = (path: KeyPath, message: string) =>
+    opts.atlantis ? ctx.warn(`\`${formatPath(path)}\`: ${message}`, path) : ctx.error(path, message);
+
   let unknown = false;
   for (const { project, path } of placed) {
     project.dependsOn.forEach((dep, i) => {
       if (dep === project.name) {
-        ctx.error([...path, "depends_on", i], "a project cannot depend on itself");
+        problem([...path, "depends_on", i], `a project cannot depend on itself${opts.atlantis ? "; its apply can never run" : ""}`);
         unknown = true;
       } else if (!byName.has(dep)) {
-        ctx.error([...path, "depends_on", i], `no project named ${dep}`);
+        problem([...path, "depends_on", i], `no project named ${dep}${opts.atlantis ? " in this file; ignored, as Atlantis does" : ""}`);
         unknown = true;
       }
     });
   }
-  if (unknown) return;
+  if (unknown && !opts.atlantis) return;
 
   const cycle = findDependsOnCycle(placed.map((p) => p.project));
   if (cycle !== undefined) {
     const first = byName.get(cycle[0] ?? "");
-    ctx.error(first === undefined ? [] : [...first.path, "depends_on"], `depends_on cycle: ${cycle.join(" -> ")}`);
-    return;
+    problem(
+      first === undefined ? [] : [...first.path, "depends_on"],
+      `depends_on cycle: ${cycle.join(" -> ")}${opts.atlantis ? "; none of these projects can be applied" : ""}`,
+    );
+    if (!opts.atlantis) return;
   }
 
   for (const { project, path } of placed) {
     project.dependsOn.forEach((dep, i) => {
       const target = byName.get(dep)?.project;
       if (target === undefined || target.executionOrderGroup <= project.executionOrderGroup) return;
-      ctx.error(
-        [...path, "depends_on", i],
-        `${dep} is in execution_order_group ${target.executionOrderGroup}, which runs after this project's group ${project.executionOrderGroup}`,
-      );
+      const message = `${dep} is in execution_order_group ${target.executionOrderGroup}, which runs after this project's group ${project.executionOrderGroup}`;
+      problem([...path, "depends_on", i], opts.atlantis ? `${message}: apply ${dep} first (a later \`/apply\`), as in Atlantis` : message);
     });
   }
 }

@@ -20,6 +20,8 @@ export interface LoadRepoConfigOptions {
 
 export const SLUICE_FILE = ".sluice.yaml";
 export const ATLANTIS_FILE = "atlantis.yaml";
+/** Atlantis itself refuses this name ("rename using the .yaml extension"); Sluice reads it when atlantis.yaml is absent. */
+export const ATLANTIS_YML = "atlantis.yml";
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const MAX_ERRORS = 30;
 
@@ -45,22 +47,42 @@ export function defaultRepoConfig(): RepoConfig {
  * throws: any problem comes back as `{ ok: false }` with one message per problem, each naming the
  * key path and line.
  */
-export function loadRepoConfig(files: { sluice?: string; atlantis?: string }, opts: LoadRepoConfigOptions = {}): RepoConfigResult {
+export function loadRepoConfig(
+  files: { sluice?: string; atlantis?: string; atlantisYml?: string },
+  opts: LoadRepoConfigOptions = {},
+): RepoConfigResult {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const sluiceFile = opts.sluiceFile ?? SLUICE_FILE;
+  const atlantisFile = files.atlantis === undefined && files.atlantisYml !== undefined ? ATLANTIS_YML : ATLANTIS_FILE;
   try {
     if (files.sluice !== undefined) {
       const result = loadSluice(files.sluice, maxBytes, sluiceFile);
-      if (result.ok && files.atlantis !== undefined) {
-        result.config.warnings.unshift(`${ATLANTIS_FILE} was ignored because ${sluiceFile} exists`);
+      for (const [name, text] of [
+        [ATLANTIS_FILE, files.atlantis],
+        [ATLANTIS_YML, files.atlantisYml],
+      ] as const) {
+        if (result.ok && text !== undefined) result.config.warnings.unshift(`${name} was ignored because ${sluiceFile} exists`);
       }
       return result;
     }
-    if (files.atlantis !== undefined) return loadAtlantis(files.atlantis, maxBytes);
+    const atlantisText = files.atlantis ?? files.atlantisYml;
+    if (atlantisText !== undefined) {
+      const result = loadAtlantis(atlantisText, maxBytes, atlantisFile);
+      if (result.ok && atlantisFile === ATLANTIS_YML) {
+        result.config.file = ATLANTIS_YML;
+        result.config.warnings.unshift(
+          `${ATLANTIS_YML} was read as atlantis.yaml (Atlantis itself refuses this name and asks for the .yaml extension)`,
+        );
+      }
+      if (result.ok && atlantisFile === ATLANTIS_FILE && files.atlantisYml !== undefined) {
+        result.config.warnings.unshift(`${ATLANTIS_YML} was ignored because ${ATLANTIS_FILE} exists`);
+      }
+      return result;
+    }
     return { ok: true, config: defaultRepoConfig() };
   } catch (e) {
     // A bug must not take the webhook handler down with it; the message says where to look.
-    const file = files.sluice !== undefined ? sluiceFile : ATLANTIS_FILE;
+    const file = files.sluice !== undefined ? sluiceFile : atlantisFile;
     const reason = e instanceof Error ? e.message : String(e);
     return { ok: false, file, errors: [`(root): internal error while reading the config: ${reason}`] };
   }
@@ -73,8 +95,8 @@ function loadSluice(text: string, maxBytes: number, file: string): RepoConfigRes
   });
 }
 
-function loadAtlantis(text: string, maxBytes: number): RepoConfigResult {
-  return loadFile(ATLANTIS_FILE, text, maxBytes, (yaml, ctx) => {
+function loadAtlantis(text: string, maxBytes: number, file: string): RepoConfigResult {
+  return loadFile(file, text, maxBytes, (yaml, ctx) => {
     const parsed = atlantisConfigSchema.safeParse(yaml);
     return parsed.success ? normalizeAtlantisConfig(parsed.data, yaml as Record<string, unknown>, ctx) : { issues: parsed.error.issues };
   });

@@ -2,13 +2,22 @@ import type { ProjectConfig, RepoConfig, Requirement } from "../../model/repo-co
 import type { AtlantisConfigInput, AtlantisProjectInput } from "./atlantis-schema.js";
 import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-workflows.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
-import type { KeyPath } from "./format-path.js";
+import { type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { checkIgnorePaths, checkProjectName, checkWorkspace, cleanProjectDir, projectCore, warnVersion } from "./project-fields.js";
 
-const TOP_SUPPORTED = new Set(["version", "projects", "workflows", "automerge", "parallel_plan", "parallel_apply", "autodiscover"]);
-const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes", "abort_on_execution_order_fail"]);
-const PROJECT_SUPPORTED = new Set([
+export const TOP_SUPPORTED = new Set([
+  "version",
+  "projects",
+  "workflows",
+  "automerge",
+  "parallel_plan",
+  "parallel_apply",
+  "autodiscover",
+  "abort_on_execution_order_fail",
+]);
+export const TOP_UNSUPPORTED = new Set(["delete_source_branch_on_merge", "allowed_regexp_prefixes"]);
+export const PROJECT_SUPPORTED = new Set([
   "name",
   "dir",
   "workspace",
@@ -19,9 +28,9 @@ const PROJECT_SUPPORTED = new Set([
   "depends_on",
   "execution_order_group",
   "workflow",
-]);
-const PROJECT_UNSUPPORTED = new Set([
   "branch",
+]);
+export const PROJECT_UNSUPPORTED = new Set([
   "repo_locking",
   "repo_locks",
   "plan_requirements",
@@ -53,7 +62,7 @@ export function normalizeAtlantisConfig(input: AtlantisConfigInput, raw: Record<
       placed.push({ project: normalized, path, named: project.name !== null && project.name !== undefined });
     }
   });
-  checkProjects(placed, ctx, workflows);
+  checkProjects(placed, ctx, workflows, { atlantis: true });
 
   const autodiscover = input.autodiscover;
   if (isRecord(raw.autodiscover)) {
@@ -70,6 +79,7 @@ export function normalizeAtlantisConfig(input: AtlantisConfigInput, raw: Record<
     },
     parallelPlan: input.parallel_plan ?? false,
     parallelApply: input.parallel_apply ?? false,
+    ...(input.abort_on_execution_order_fail ? { abortOnExecutionOrderFail: true } : {}),
     automerge: input.automerge ?? false,
     applyOn: "comment",
     approvals: 1,
@@ -89,8 +99,10 @@ function normalizeProject(
     const value = raw[key];
     return value === null || value === undefined ? undefined : scalarText(value, [...path, key], ctx);
   };
-  const rawDir = text("dir") ?? "";
+  // Atlantis cleans `"./" + dir`: a leading `/` means the repo root, not the server's.
+  const rawDir = (text("dir") ?? "").replace(/^\/+(?=.)/, "");
   const dir = cleanProjectDir(rawDir, [...path, "dir"], ctx);
+  const branch = text("branch");
   const workspace = checkWorkspace(text("workspace") ?? "default", [...path, "workspace"], ctx);
   const rawName = text("name");
   const name = rawName === undefined || rawName === "" ? undefined : checkProjectName(rawName, [...path, "name"], ctx);
@@ -111,10 +123,16 @@ function normalizeProject(
           : texts(raw.autoplan.when_modified, [...path, "autoplan", "when_modified"], ctx),
       dependsOn: () => texts(raw.depends_on, [...path, "depends_on"], ctx),
       executionOrderGroup: raw.execution_order_group ?? undefined,
+      atlantis: true,
     },
     path,
     ctx,
   );
+  if (branch !== undefined) {
+    const regex = branchRegex(branch);
+    if (typeof regex === "string") ctx.error([...path, "branch"], regex);
+    else project.branch = branch;
+  }
   if (isRecord(raw.autoplan)) {
     warnKeys(raw.autoplan, [...path, "autoplan"], new Set(["enabled", "when_modified"]), new Set(), ctx);
   }
@@ -143,6 +161,22 @@ function normalizeProject(
     warnVersion(path, version, ctx);
   }
   return project;
+}
+
+/**
+ * Atlantis' `branch`: a regex between slashes (`/^main$/`), matched anywhere in the base branch
+ * name unless anchored. Go's inline `(?i)` flag becomes JavaScript's `i`.
+ */
+export function branchRegex(text: string): RegExp | string {
+  if (text.length < 2 || !text.startsWith("/") || !text.endsWith("/"))
+    return `must be a regex that begins and ends with a slash \`/\`, got ${showValue(text)}`;
+  const body = text.slice(1, -1);
+  const insensitive = body.startsWith("(?i)");
+  try {
+    return new RegExp(insensitive ? body.slice(4) : body, insensitive ? "i" : "");
+  } catch (e) {
+    return `is not a valid regex (${e instanceof Error ? e.message : String(e)}), got ${showValue(text)}`;
+  }
 }
 
 function warnKeys(

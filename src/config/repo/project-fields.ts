@@ -4,14 +4,16 @@ import type { RunnerKind } from "../../model/project.js";
 import type { ProjectConfig } from "../../model/repo-config.js";
 import { formatPath, type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
+import { compileWhenModified } from "./atlantis-pattern.js";
 import { RELATIVE_TO_DIR, resolvePattern } from "./resolve-pattern.js";
 import { WORKSPACE_MESSAGE } from "./sluice-schema.js";
 
+/** Atlantis' default `when_modified` (its `DefaultAutoPlanWhenModified`). */
 export const TERRAFORM_WHEN_MODIFIED: readonly string[] = [
-  "**/*.tf",
-  "**/*.tf.json",
-  "**/*.tfvars",
-  "**/*.tfvars.json",
+  "**/*.tf*",
+  "**/*.tofu",
+  "**/*.tofu.json",
+  "**/terragrunt.hcl",
   "**/.terraform.lock.hcl",
 ];
 // Charts and kustomizations are built from any file in their dir (templates, values, patches).
@@ -50,18 +52,46 @@ export function checkProjectName(raw: string, path: KeyPath, ctx: NormalizeConte
   if (PROJECT_NAME.test(raw)) return raw;
   ctx.error(
     path,
-    `must be a project name (letters, digits, \`.\`, \`_\`, \`-\`, \`/\`; starting with a letter or digit; at most 128 characters), got ${showValue(raw)}`,
+    `must be a project name (letters, digits, \`.\`, \`_\`, \`~\`, \`-\`, \`/\`; not starting with \`-\` or \`/\`; at most 128 characters), got ${showValue(raw)}`,
   );
   return undefined;
 }
 
-/** Checks each `when_modified` glob against the project dir; returns them as written (trimmed). */
-export function checkWhenModified(dir: string, patterns: readonly string[], path: KeyPath, ctx: NormalizeContext): string[] {
+/**
+ * Checks each `when_modified` pattern. In atlantis.yaml as Atlantis would: only what moby's matcher
+ * cannot compile (an unclosed `[`, a trailing `\\`) is an error, as Atlantis fails every autoplan
+ * on it; a pattern joined to the dir that climbs above the root is kept (it never matches, as in
+ * Atlantis), with a warning. `.sluice.yaml` is stricter: such a pattern, an absolute one, or `..`
+ * after a glob is a mistake to point out. Returns them as written (trimmed).
+ */
+export function checkWhenModified(
+  dir: string,
+  patterns: readonly string[],
+  path: KeyPath,
+  ctx: NormalizeContext,
+  atlantis = false,
+): string[] {
   const kept: string[] = [];
   patterns.forEach((raw, i) => {
-    const resolved = resolvePattern(dir, raw);
-    if (resolved.ok) kept.push(raw.trim());
-    else ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
+    if (!atlantis) {
+      const resolved = resolvePattern(dir, raw);
+      if (!resolved.ok) {
+        ctx.error([...path, i], `${resolved.reason}, got ${showValue(raw)}`);
+        return;
+      }
+    }
+    const compiled = compileWhenModified(dir, raw);
+    if (compiled !== undefined && !compiled.ok) {
+      ctx.error([...path, i], `${compiled.reason}, got ${showValue(raw)}`);
+      return;
+    }
+    if (compiled?.pattern.text.startsWith("../") || compiled?.pattern.text === "..") {
+      ctx.warn(
+        `\`${formatPath([...path, i])}\` (${showValue(raw)}) points above the repository root from \`${dir}\`: it never matches a changed file (as in Atlantis)`,
+        [...path, i],
+      );
+    }
+    kept.push(raw.trim());
   });
   return kept;
 }
@@ -81,6 +111,8 @@ export function projectCore(
     whenModified?: readonly string[];
     dependsOn: () => readonly string[];
     executionOrderGroup?: number;
+    /** atlantis.yaml: `when_modified` checked as Atlantis checks it (checkWhenModified). */
+    atlantis?: boolean;
   },
   path: KeyPath,
   ctx: NormalizeContext,
@@ -92,7 +124,13 @@ export function projectCore(
     runner: f.runner,
     autoplan: {
       enabled: f.autoplanEnabled ?? true,
-      whenModified: checkWhenModified(f.dir, f.whenModified ?? defaultWhenModified(f.runner), [...path, "autoplan", "when_modified"], ctx),
+      whenModified: checkWhenModified(
+        f.dir,
+        f.whenModified ?? defaultWhenModified(f.runner),
+        [...path, "autoplan", "when_modified"],
+        ctx,
+        f.atlantis,
+      ),
     },
     dependsOn: [...new Set(f.dependsOn())],
     executionOrderGroup: f.executionOrderGroup ?? 0,

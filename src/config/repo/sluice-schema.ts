@@ -10,7 +10,8 @@ import { cronSchema } from "../../util/cron.js";
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 export const BINARY_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
-export const WORKSPACE_MESSAGE = "must be a workspace name (letters, digits, `_`, `.`, `-`, no `..`, at most 90 characters)";
+export const WORKSPACE_MESSAGE =
+  "must be a workspace name (no `/`, `\\`, `..`, `$`, spaces or control characters, not starting with `-` or `~`, at most 90 characters)";
 
 const text = z.string().min(1);
 const textList = z.array(text);

@@ -40,6 +40,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
    * the app's own comments count; a user who posts the same marker gets nothing of ours.
    */
   async function findOwnByFirstLine(repo: RepoRef, pr: number, firstLine: string): Promise<number | undefined> {
+    return (await findOwn(repo, pr, firstLine))?.id;
+  }
+  async function findOwn(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {
     const self = `${await opts.appSlug()}[bot]`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...ids(repo),
@@ -47,7 +50,8 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       per_page: 100,
       request: request(),
     });
-    return comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine)?.id;
+    const found = comments.find((c) => c.user?.type === "Bot" && c.user.login === self && (c.body ?? "").split("\n", 1)[0] === firstLine);
+    return found ? { id: found.id, body: found.body ?? "" } : undefined;
   }
   /** Markers whose create failed without a clear answer: the comment may exist, look before writing. */
   const uncertain = new Set<string>();
@@ -110,6 +114,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       await retry(`editing comment ${commentId}`, () =>
         octokit.rest.issues.updateComment({ ...ids(repo), comment_id: commentId, body, request: request() }),
       );
+    },
+    async ownComment(repo, pr, firstLine) {
+      return retry(`looking for comment ${firstLine}`, () => findOwn(repo, pr, firstLine));
     },
     async react(repo, commentId, content) {
       await retry(`reacting to comment ${commentId}`, () =>

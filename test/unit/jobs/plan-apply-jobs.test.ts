@@ -168,6 +168,26 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(body).toContain("depends on `net`");
     expect(lastCheck("sluice/plan")).toMatchObject({ status: "completed", conclusion: "failure" });
   });
+
+  it("atlantis.yaml: plans a project whose dependency failed to plan (depends_on gates the apply only), and says so", async () => {
+    const config = ["version: 3", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join(
+      "\n",
+    );
+    const { runner } = await setup({
+      head: { "net/main.tf": "", "app/main.tf": "", "atlantis.yaml": config },
+      script: {
+        plan: (p) =>
+          p.name === "net"
+            ? { ok: false, failedStep: "plan", message: "net is broken", output: "", durationMs: 1 }
+            : { ok: true, summary: summaryOf(1) },
+      },
+    });
+    await runPlanJob(await autoplan(), deps);
+    expect(runner.planned.sort()).toEqual(["app", "net"]);
+    const body = deps.vcs.bodiesOn(1).join("\n");
+    expect(body).toContain("net is broken");
+    expect(body).toContain("depends on `net`: it is applied after it, and not when its apply fails");
+  });
 });
 
 describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { PlanOrder } from "../../../src/jobs/plan-order.js";
+import { defaultRepoConfig } from "../../../src/config/repo/load-repo-config.js";
+import { type PlanOrder, planOrder } from "../../../src/jobs/plan-order.js";
+import type { RepoConfig } from "../../../src/model/repo-config.js";
 import { inOrder, runProjects } from "../../../src/jobs/run-projects.js";
 import { sandboxedExec } from "../../../src/jobs/sandboxed-exec.js";
 import type { Job } from "../../../src/model/job.js";
@@ -135,6 +137,55 @@ describe("runProjects", () => {
     expect(byName.get("app")).toMatchObject({ message: "not applied: it depends on `net`, whose apply did not succeed" });
     // web is stopped too, though its own step never ran: the failure travels down the chain.
     expect(byName.get("web")).toMatchObject({ status: "error", message: "not applied: it depends on `app`, whose apply did not succeed" });
+  });
+
+  it("plans as Atlantis does: depends_on stops no plan; abort_on_execution_order_fail stops the later groups", async () => {
+    const [net, app, web] = [tf("net"), tf("app"), tf("web")];
+    const config = (abort: boolean): RepoConfig => ({
+      ...defaultRepoConfig(),
+      ...(abort ? { abortOnExecutionOrderFail: true } : {}),
+      projects: [net, app, web].map((p, i) => ({
+        name: p.name,
+        dir: p.dir,
+        workspace: p.workspace,
+        runner: p.runner,
+        autoplan: { enabled: true, whenModified: [] },
+        dependsOn: p.name === "app" ? ["net"] : [],
+        executionOrderGroup: i === 2 ? 1 : 0,
+      })),
+    });
+    const plans = async (abort: boolean) => {
+      deps = await fakeJobDeps();
+      const ran: string[] = [];
+      const planOrdered = planOrder(config(abort), [net, app, web], [net, app, web], { plan: true });
+      if (!planOrdered.ok) throw new Error(planOrdered.error);
+      const results = await runProjects({
+        deps,
+        job: await newJob(),
+        repo: "acme/infra",
+        order: planOrdered,
+        parallel: false,
+        verb: "plan",
+        step: async (p) => {
+          ran.push(p.name);
+          return p.name === "net" ? failed(p) : planned(p);
+        },
+      });
+      await deps.store.close();
+      return { ran, byName: new Map([...results.values()].map((r) => [r.project.name, r])) };
+    };
+    // Without the setting: app's plan runs although net's failed (depends_on gates applies only).
+    const plain = await plans(false);
+    expect(plain.ran).toEqual(["net", "app", "web"]);
+    expect(plain.byName.get("app")?.status).toBe("planned");
+    // With it: group 0 failed, so group 1 (web) is not planned; app, in group 0, still is.
+    const aborting = await plans(true);
+    expect(aborting.ran).toEqual(["net", "app"]);
+    expect(aborting.byName.get("web")).toMatchObject({
+      status: "error",
+      failedStep: "execution_order_group",
+      message: "not planned: `net` of an earlier execution_order_group failed, and abort_on_execution_order_fail is set",
+    });
   });
 
   it("keys results by identity: two workspaces of one dir never get each other's result", async () => {

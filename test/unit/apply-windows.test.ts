@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { type ApplyWindow, type Freeze, matchesRepoProject, windowState } from "../../src/gate/apply-windows.js";
+
+// The clock is the test's: every case passes its own `now`.
+const at = (iso: string) => new Date(iso);
+const H = 3600e3;
+
+const weekdays: ApplyWindow = { match: "acme/*:prod*", allow: "0 9 * * 1-5", duration: 8 * H, timezone: "Europe/Berlin" };
+const friday: ApplyWindow = { match: "acme/*", deny: "0 16 * * 5", duration: 2 * H, timezone: "Europe/Berlin" };
+const yearEnd: Freeze = { match: "acme/*", from: "2026-12-20T00:00:00Z", to: "2027-01-04T00:00:00Z", reason: "year-end freeze" };
+
+describe("apply windows and freezes", () => {
+  it("matches REPO_GLOB[:PROJECT_GLOB]", () => {
+    expect(matchesRepoProject("acme/*:prod*", "acme/infra", "prod-eu")).toBe(true);
+    expect(matchesRepoProject("acme/*:prod*", "acme/infra", "staging")).toBe(false);
+    expect(matchesRepoProject("acme/*", "acme/infra", "anything")).toBe(true);
+    expect(matchesRepoProject("acme/*", "other/infra", "prod")).toBe(false);
+  });
+
+  it.each<[string, string, boolean, string?]>([
+    // Tuesday 2026-11-24, 10:00 in Berlin (09:00 UTC): inside 09:00-17:00 Berlin.
+    ["2026-11-24T09:00:00Z", "prod", true],
+    // Tuesday 17:30 Berlin: closed; opens Wednesday 09:00 Berlin = 08:00 UTC.
+    ["2026-11-24T16:30:00Z", "prod", false, "2026-11-25 08:00 UTC"],
+    // Saturday: opens Monday 09:00 Berlin.
+    ["2026-11-28T12:00:00Z", "prod", false, "2026-11-30 08:00 UTC"],
+    // A project no allow window matches is open unless denied.
+    ["2026-11-28T12:00:00Z", "staging", true],
+    // Friday 16:30 Berlin: the deny window (16:00-18:00 Berlin) closes everything until 17:00 UTC.
+    ["2026-11-27T15:30:00Z", "staging", false, "2026-11-27 17:00 UTC"],
+    ["2026-11-27T15:30:00Z", "prod", false, "2026-11-27 17:00 UTC"],
+    // During the freeze, whatever the windows say; it opens when the freeze ends.
+    ["2026-12-22T09:00:00Z", "prod", false, "2027-01-04 00:00 UTC"],
+    ["2027-01-04T09:00:00Z", "prod", true],
+  ])("at %s, project %s: open %s (opens at %s)", (now, project, open, opensAt) => {
+    const s = windowState([weekdays, friday], [yearEnd], "acme/infra", project, at(now));
+    expect(s.open).toBe(open);
+    if (!s.open) expect(s.opensAt).toBe(opensAt);
+  });
+
+  it("says why a project is closed", () => {
+    const freeze = windowState([weekdays], [yearEnd], "acme/infra", "prod", at("2026-12-22T09:00:00Z"));
+    expect(freeze).toMatchObject({ open: false, why: "a change freeze is on until 2027-01-04 00:00 UTC (year-end freeze)" });
+    const outside = windowState([weekdays], [], "acme/infra", "prod", at("2026-11-28T12:00:00Z"));
+    expect(outside).toMatchObject({ open: false, why: "it is outside the project's apply windows (`0 9 * * 1-5` (Europe/Berlin))" });
+    const denied = windowState([friday], [], "acme/infra", "net", at("2026-11-27T15:30:00Z"));
+    expect(denied).toMatchObject({ open: false, why: "a deny window (`0 16 * * 5`, Europe/Berlin) is on until 2026-11-27 17:00 UTC" });
+  });
+});

@@ -1,0 +1,142 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform (HCL) text, whose ${…} is HCL's
+import { describe, expect, it } from "vitest";
+import { findFileReads } from "../../runners/terraform/find-file-reads.js";
+import { affectedProjects } from "../../runners/terraform/affected-projects.js";
+import { readRepoTree } from "../../src/jobs/read-repo-tree.js";
+
+// A PR's Terraform projects from what each project reads: its dir's configuration, its modules,
+// and the files its code (or a module's) reads, wherever they are. Nothing else plans.
+
+describe("findFileReads", () => {
+  it.each<[string, string, unknown[]]>([
+    ["file with path.module", 'x = file("${path.module}/a.yaml")', [{ fn: "file", base: "module", path: "a.yaml" }]],
+    ["yamldecode(file(…))", 'x = yamldecode(file("${path.module}/cfg/a.yaml"))', [{ fn: "file", base: "module", path: "cfg/a.yaml" }]],
+    [
+      "templatefile with path.root",
+      'x = templatefile("${path.root}/t/u.tpl", {})',
+      [{ fn: "templatefile", base: "root", path: "t/u.tpl" }],
+    ],
+    ["path.cwd is the root", 'x = file("${path.cwd}/a")', [{ fn: "file", base: "root", path: "a" }]],
+    ["a relative literal is relative to the root", 'x = file("cfg/a.json")', [{ fn: "file", base: "root", path: "cfg/a.json" }]],
+    ["an absolute path is outside the repo", 'x = file("/etc/hosts")', []],
+    [
+      "fileset with a bare path.module",
+      'x = fileset(path.module, "f/*.yaml")',
+      [{ fn: "fileset", base: "module", path: "", pattern: "f/*.yaml" }],
+    ],
+    [
+      "the factory pattern: fileset, then file of each",
+      'x = { for f in fileset("${path.module}/factory", "*.yaml") : f => yamldecode(file("${path.module}/factory/${f}")) }',
+      [{ fn: "fileset", base: "module", path: "factory", pattern: "*.yaml" }],
+    ],
+    ["a computed path", "x = file(var.path)", [{ fn: "file", computed: true }]],
+    ["a computed name under the module", 'x = file("${path.module}/${var.name}.yaml")', [{ fn: "file", computed: true, under: "module" }]],
+    [
+      "a path string for another reader (archive_file)",
+      'source_dir = "${path.module}/lambda"',
+      [{ fn: "path", base: "module", path: "lambda" }],
+    ],
+    [
+      "climbing out of the module",
+      'x = file("${path.module}/../../boot/a.yaml")',
+      [{ fn: "file", base: "module", path: "../../boot/a.yaml" }],
+    ],
+    ["not in comments", '# file("${path.module}/a")\n// file("b")\n/* templatefile("c", {}) */', []],
+    ["not an attribute named file", 'file = "a.txt"', []],
+  ])("%s", (_, text, reads) => {
+    expect(findFileReads(text)).toEqual(reads);
+  });
+});
+
+/** A repository given as files and texts, read as a job reads it. */
+async function repo(files: Record<string, string>) {
+  const texts = new Map(Object.entries(files));
+  return readRepoTree(async (select) => new Map([...texts].filter(([path]) => select(path))), Object.keys(files));
+}
+
+const MONOREPO = {
+  "README.md": "# infra\n",
+  "CHANGELOG.md": "",
+  ".github/workflows/ci.yml": "on: push\n",
+  "envs/prod/main.tf":
+    'module "eks" {\n  source = "../../modules/eks"\n}\nlocals {\n  ud = templatefile("${path.module}/assets/user-data.tpl", {})\n}\n',
+  "envs/prod/assets/user-data.tpl": "#!/bin/sh\n",
+  "envs/prod/README.md": "",
+  "envs/prod/tests/fixture.tfvars": "x = 1\n",
+  "envs/staging/main.tf": 'module "eks" {\n  source = "../../modules/eks"\n}\n',
+  "modules/eks/main.tf": 'locals {\n  addons = yamldecode(file("${path.module}/../../bootstrap/addons.yaml"))\n}\n',
+  "modules/eks/README.md": "",
+  "modules/eks/CHANGELOG.md": "",
+  "bootstrap/addons.yaml": "a: 1\n",
+  "stages/network/main.tf":
+    'locals {\n  subnets = { for f in fileset("${path.module}/data/subnets", "*.yaml") : f => yamldecode(file("${path.module}/data/subnets/${f}")) }\n}\n',
+  "stages/network/data/subnets/a.yaml": "",
+  "stages/network/data/subnets/README.md": "",
+  "stages/dynamic/main.tf": "locals {\n  c = file(var.config)\n}\n",
+  "stages/dynamic/conf/x.json": "",
+};
+
+async function planned(changed: string[]) {
+  const tree = await repo(MONOREPO);
+  return affectedProjects(tree, changed).map((p) => ({ dir: p.dir, why: p.why }));
+}
+
+describe("affectedProjects from what each project reads", () => {
+  it.each([
+    ["a README at the root", ["README.md"]],
+    ["a CHANGELOG and CI files", ["CHANGELOG.md", ".github/workflows/ci.yml"]],
+    ["a module's README and CHANGELOG", ["modules/eks/README.md", "modules/eks/CHANGELOG.md"]],
+    ["a project's README", ["envs/prod/README.md"]],
+    ["test tfvars no project reads", ["envs/prod/tests/fixture.tfvars"]],
+    ["a file in the factory dir the pattern leaves out", ["stages/network/data/subnets/README.md"]],
+  ])("%s plans nothing", async (_, changed) => {
+    expect(await planned(changed)).toEqual([]);
+  });
+
+  it("a template the project reads plans the project", async () => {
+    expect(await planned(["envs/prod/assets/user-data.tpl"])).toEqual([
+      { dir: "envs/prod", why: ["`envs/prod/assets/user-data.tpl`, read by the project (`templatefile`)"] },
+    ]);
+  });
+
+  it("a file a module reads from outside any Terraform dir plans every project using the module", async () => {
+    const why = ["`bootstrap/addons.yaml`, read by module `modules/eks` (`file`)"];
+    expect(await planned(["bootstrap/addons.yaml"])).toEqual([
+      { dir: "envs/prod", why },
+      { dir: "envs/staging", why },
+    ]);
+  });
+
+  it("a file of a fileset factory dir plans the stage reading it", async () => {
+    expect(await planned(["stages/network/data/subnets/a.yaml"])).toEqual([
+      { dir: "stages/network", why: ["`stages/network/data/subnets/a.yaml`, read by the project (`fileset`)"] },
+    ]);
+  });
+
+  it("a computed read counts the reading dir's tree, and says so", async () => {
+    expect(await planned(["stages/dynamic/conf/x.json"])).toEqual([
+      {
+        dir: "stages/dynamic",
+        why: ["`stages/dynamic/conf/x.json`, under `stages/dynamic`, which `file` in the project may read (a computed path)"],
+      },
+    ]);
+  });
+
+  it("module configuration still reaches every user, and several reasons are listed", async () => {
+    expect(await planned(["modules/eks/main.tf", "envs/prod/assets/user-data.tpl"])).toEqual([
+      {
+        dir: "envs/prod",
+        why: ["`modules/eks/main.tf`, in module `modules/eks`", "`envs/prod/assets/user-data.tpl`, read by the project (`templatefile`)"],
+      },
+      { dir: "envs/staging", why: ["`modules/eks/main.tf`, in module `modules/eks`"] },
+    ]);
+  });
+});
+
+describe("findFileReads inside interpolations", () => {
+  it("finds a read in a template of a string, and in a heredoc-free nested one", () => {
+    expect(findFileReads('input = "${var.n}-${sha1(file("${path.module}/../s.yaml"))}"')).toEqual([
+      { fn: "file", base: "module", path: "../s.yaml" },
+    ]);
+  });
+});
