@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import * as pty from "node-pty";
 import { childEnv } from "./child-env.js";
-import { watchLimits } from "./sandbox/limit-watch.js";
+import { parseDuTotal, watchDisk } from "./sandbox/disk-watch.js";
+import { sandboxTmpBytes, watchLimits } from "./sandbox/limit-watch.js";
 import { descendants, readProcStats } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
-import { type LimitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
+import { type LimitHit, limitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
 import { findBinary } from "./sandbox/sandbox.js";
 import { createSpawner, type SpawnedTool } from "./spawner/spawner.js";
 
@@ -191,18 +192,54 @@ async function supervise(run: Run, pid: number | undefined, ended: Promise<Ended
   }, run.timeoutMs);
   const stopWatch =
     pid && run.sandbox
-      ? watchLimits(pid, run.sandbox.limits, (hit) => {
-          limit = hit;
+      ? watchLimits(
+          pid,
+          run.sandbox.limits,
+          (hit) => {
+            limit = hit;
+            signalTree(pid, "SIGKILL");
+          },
+          { sandboxTmp: run.sandbox.bwrap !== undefined },
+        )
+      : () => undefined;
+  const disk = run.sandbox?.limits.diskBytes;
+  const measureDisk = () => diskUse(run.sandbox?.diskDirs ?? [], pid, run.sandbox?.bwrap !== undefined);
+  const stopDisk =
+    pid && disk && run.sandbox?.diskDirs?.length
+      ? watchDisk(disk, measureDisk, () => {
+          limit ??= limitHit("disk", run.sandbox?.limits ?? {});
           signalTree(pid, "SIGKILL");
         })
       : () => undefined;
   const end = await ended;
   stopWatch();
+  stopDisk();
   clearTimeout(timer);
   if (killTimer) clearTimeout(killTimer);
   if (timedOut) killGroup(pid, "SIGKILL");
   limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
+  // A run that wrote past the quota between two measures and ended is over it all the same.
+  if (!limit && disk && run.sandbox?.diskDirs?.length && (await measureDisk().catch(() => 0)) > disk) {
+    limit = limitHit("disk", run.sandbox.limits);
+  }
   return { ...end, timedOut, limit };
+}
+
+/**
+ * What a run holds on disk: its own dirs (checkout, plan dir), walked by GNU `du` (by file
+ * descriptors: a tree of any depth is counted), and the files in its sandbox's /tmp.
+ */
+async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
+  const r = await exec("du", ["-s", "-B1", "-x", "--", ...dirs], { cwd: "/", timeoutMs: 60_000 });
+  let tmp = 0;
+  if (sandboxed && pid) {
+    try {
+      tmp = sandboxTmpBytes(readProcStats(), pid);
+    } catch {
+      // No /proc: the dirs are still counted.
+    }
+  }
+  return parseDuTotal(r.stdout) + tmp;
 }
 
 /** Past this much held-back text, live output is released anyway (a line that never ends). */

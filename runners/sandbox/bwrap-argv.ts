@@ -32,6 +32,11 @@ export interface BwrapSpec {
   network: boolean;
   /** Working directory inside the sandbox; must be under a mount. */
   cwd: string;
+  /**
+   * Size of the private /tmp (a tmpfs: its pages are memory). Set to the run's memory limit, so
+   * that files in /tmp cannot hold more than the limit allows (the watcher counts them too).
+   */
+  tmpSizeBytes?: number;
 }
 
 export const SANDBOX_UID = 65534;
@@ -87,6 +92,8 @@ export function bwrapArgv(spec: BwrapSpec, command: readonly string[]): string[]
     "/proc",
     "--dev",
     "/dev",
+    // --size applies to the next --tmpfs only (bubblewrap 0.5 and later).
+    ...(spec.tmpSizeBytes ? ["--size", String(spec.tmpSizeBytes)] : []),
     "--tmpfs",
     "/tmp",
   ];

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { allocatedSince, lastPid, readProcStats, treeUsage } from "./process-tree.js";
+import { readFileSync, statfsSync } from "node:fs";
+import { allocatedSince, descendants, lastPid, type ProcStat, readProcStats, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
 /** How often a run's process tree is measured. A run can overshoot its memory limit by what it allocates in this time. */
@@ -26,23 +26,53 @@ function pageBytes(): number {
   return pageSize;
 }
 
+/** statfs magic of tmpfs. */
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Bytes held in the sandbox's private /tmp: a tmpfs, whose files are memory no process's RSS
+ * shows. Read through a process inside the sandbox (`/proc/PID/root` is its view of the file
+ * system); 0 when there is none yet or the file system there is no tmpfs (never the host's /tmp).
+ */
+export function sandboxTmpBytes(stats: readonly ProcStat[], rootPid: number, proc = "/proc"): number {
+  for (const p of descendants(stats, rootPid)) {
+    if (p.pid === rootPid) continue;
+    try {
+      const fs = statfsSync(`${proc}/${p.pid}/root/tmp`);
+      if (fs.type !== TMPFS_MAGIC) continue;
+      return (fs.blocks - fs.bfree) * fs.bsize;
+    } catch {
+      // Gone, or not yet in its namespace: the next one.
+    }
+  }
+  return 0;
+}
+
 /**
  * Measures the processes under `rootPid` (the sandbox: bwrap and everything it started, which all
  * stay its descendants because the sandbox's init reaps orphans) and calls `onHit` once when the
- * run's memory or task count reaches its limit. Returns a stop function.
+ * run's memory or task count reaches its limit. Memory is the processes' resident memory plus,
+ * with `sandboxTmp`, what the files in the sandbox's /tmp hold. Returns a stop function.
  */
-export function watchLimits(rootPid: number, limits: SandboxLimits, onHit: (hit: LimitHit) => void): () => void {
+export function watchLimits(
+  rootPid: number,
+  limits: SandboxLimits,
+  onHit: (hit: LimitHit) => void,
+  opts: { sandboxTmp?: boolean } = {},
+): () => void {
   if (!limits.memoryBytes && !limits.processes) return () => undefined;
   let stopped = false;
   const page = pageBytes();
   const tick = () => {
     if (stopped) return;
     try {
-      const usage = treeUsage(readProcStats("/proc", allocatedSince(rootPid, lastPid())), rootPid);
+      const stats = readProcStats("/proc", allocatedSince(rootPid, lastPid()));
+      const usage = treeUsage(stats, rootPid);
+      const tmp = () => (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;
         onHit(limitHit("processes", limits));
-      } else if (limits.memoryBytes && usage.rssPages * page > limits.memoryBytes) {
+      } else if (limits.memoryBytes && usage.rssPages * page + tmp() > limits.memoryBytes) {
         stopped = true;
         onHit(limitHit("memory", limits));
       }

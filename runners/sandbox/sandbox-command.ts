@@ -7,6 +7,8 @@ export interface SandboxRun {
   /** Absent: the server says `sandbox: off`. */
   bwrap?: { path: string; mounts: readonly Mount[]; network: boolean };
   limits: SandboxLimits;
+  /** The run's own dirs (checkout, plan dir): what `limits.diskBytes` counts, with /tmp. */
+  diskDirs?: readonly string[];
 }
 
 export interface SandboxCommand {
@@ -36,7 +38,7 @@ export function sandboxCommand(
   }
   return {
     file: run.bwrap.path,
-    args: bwrapArgv({ mounts, network: run.bwrap.network, cwd }, inner),
+    args: bwrapArgv({ mounts, network: run.bwrap.network, cwd, tmpSizeBytes: run.limits.memoryBytes }, inner),
     // Sluice's home and temp dir are not in the sandbox; tools that cache under them get the private /tmp.
     env: { HOME: "/tmp", TMPDIR: "/tmp" },
   };

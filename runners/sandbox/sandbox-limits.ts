@@ -4,7 +4,7 @@
  * outside (limit-watch.ts), because RLIMIT_NPROC does not bind a sandbox started by root and no
  * rlimit caps the memory of a whole process tree.
  */
-export type LimitName = "memory" | "processes" | "file_size";
+export type LimitName = "memory" | "processes" | "file_size" | "disk";
 
 export interface SandboxLimits {
   /** Resident memory of every process of the run together, in bytes. */
@@ -13,6 +13,8 @@ export interface SandboxLimits {
   processes?: number;
   /** Largest file the run may write, in bytes. */
   fileSizeBytes?: number;
+  /** What the run's own dirs (checkout, plan dir) and its /tmp may hold together, in bytes. */
+  diskBytes?: number;
 }
 
 export interface LimitHit {
@@ -55,10 +57,8 @@ export function formatSize(bytes: number): string {
 }
 
 export function limitHit(name: LimitName, limits: SandboxLimits): LimitHit {
-  const value =
-    name === "processes"
-      ? `${limits.processes} processes and threads`
-      : formatSize((name === "memory" ? limits.memoryBytes : limits.fileSizeBytes) ?? 0);
+  const bytes = { memory: limits.memoryBytes, file_size: limits.fileSizeBytes, disk: limits.diskBytes, processes: 0 }[name];
+  const value = name === "processes" ? `${limits.processes} processes and threads` : formatSize(bytes ?? 0);
   const label = name === "file_size" ? "file size" : name;
   return { name, message: `the ${label} limit (${value}) was exceeded` };
 }

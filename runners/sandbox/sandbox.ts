@@ -91,6 +91,7 @@ export async function createSandbox(settings: SandboxSettings, exec: RawExec): P
   ];
   const runFor = (scope: RunScope): SandboxRun => ({
     limits: settings.limits,
+    diskDirs: scope.writable,
     bwrap:
       settings.mode === "on"
         ? {

@@ -28,6 +28,7 @@ import { enrollRepos } from "../drift/enroll-repos.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
 import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
@@ -133,6 +134,10 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     onDuplicate: metrics.webhookDuplicate,
     log,
   });
+  // Room kept for deliveries when runs (or anything else) fill the data volume.
+  const reserve = new DiskReserve(dataPaths.reserve(env.dataDir), config.data_reserve);
+  // In the background: writing it must not delay the start (it is there within a second or so).
+  void reserve.ensure().catch(() => false);
   const endpoint = createWebhookEndpoint({
     secret: env.webhookSecret,
     // Straight to ingress: the signature is checked here already, and Probot's event context (an
@@ -140,6 +145,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     receive: ingress,
     log,
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
+    reserve: config.data_reserve > 0 ? reserveKeeper(reserve) : undefined,
   });
   // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
   let audit: ReturnType<typeof startAuditDeliverer> | undefined;

@@ -116,7 +116,7 @@ export async function startJobRuntime(
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
-    workspace: new GitWorkspace(env.dataDir, logRedact),
+    workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk),
     runners: reportMissingTools(
       createRunners({
         pluginCacheDir,

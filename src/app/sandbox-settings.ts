@@ -27,7 +27,12 @@ export function sandboxSettings(
     mode: config.sandbox,
     bwrapPath: env.SLUICE_BWRAP_PATH || "bwrap",
     paths,
-    limits: { memoryBytes: config.limits.memory, processes: config.limits.processes, fileSizeBytes: config.limits.file_size },
+    limits: {
+      memoryBytes: config.limits.memory,
+      processes: config.limits.processes,
+      fileSizeBytes: config.limits.file_size,
+      diskBytes: config.limits.disk,
+    },
     readOnlyFiles: [files.cliConfig],
     pluginCacheDir: files.pluginCacheDir,
     toolBinaries: [

@@ -2,6 +2,7 @@ import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
 import type { Project } from "../model/project.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
+import { type NetworkMode, networkForNames } from "../../runners/sandbox/network-policy.js";
 import { lockScope } from "./lock-scope.js";
 import { policiesFor } from "./policies-for.js";
 import type { ServerConfig } from "./server-config.js";
@@ -39,6 +40,24 @@ export interface RepoSettings {
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
   secretSetFor(project: Project): Record<string, string>;
+  /**
+   * The server's `network` rule for the project's runs, by the trusted identity of its dir and
+   * workspace (see trustedNames); `none` when any of them is fenced.
+   */
+  networkFor(project: Pick<Project, "dir" | "workspace" | "name">): NetworkMode;
+}
+
+/**
+ * Every name the project is known by where it counts: the trusted config's project(s) on its dir
+ * and workspace, or, when the trusted config has none there, the name autodiscovery gives the dir
+ * (the dir itself); and the name the PR gives it. A sandbox rule fences the project when it fences
+ * any of these, so a PR cannot step out of a rule by renaming its project.
+ */
+export function trustedNames(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">): string[] {
+  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  const one = trustedProjectFor(trusted, project);
+  const names = one ? [one.name] : here.length ? here.map((p) => p.name) : [project.dir];
+  return [...new Set([...names, project.name])];
 }
 
 /**
@@ -172,6 +191,9 @@ export function repoSettings(
     },
     secretSetFor(project) {
       return trustedOf(project)?.helm?.secretSet ?? {};
+    },
+    networkFor(project) {
+      return networkForNames(server.network, repoFullName, trustedNames(trusted, project));
     },
   };
 }

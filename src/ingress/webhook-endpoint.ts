@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isDiskFull } from "../util/disk-reserve.js";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -18,6 +19,8 @@ export interface WebhookEndpointOptions {
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Metrics: signed deliveries by event, and refusals by reason. */
   count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request"): void };
+  /** The data dir's reserve (see DiskReserve): given up when the volume is full, kept again after. */
+  reserve?: { release(): Promise<boolean>; afterWrite(): Promise<void> };
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -139,13 +142,51 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
       return reply(res, 400, "payload is not JSON");
     }
     opts.count?.received(name);
+    const delivery = { id, name, payload };
     try {
-      await opts.receive({ id, name, payload });
+      await opts.receive(delivery);
     } catch (e) {
+      if (isDiskFull(e)) return receiveOnFullDisk(opts, delivery, res, e);
       // Not persisted: a 5xx makes the delivery show as failed in GitHub, where it can be redelivered.
       opts.log.error({ deliveryId: id, err: e instanceof Error ? e.message : String(e) }, "could not persist delivery");
       return reply(res, 500, "could not persist the delivery");
     }
+    void opts.reserve?.afterWrite();
     return reply(res, 202, "accepted");
   };
+}
+
+/**
+ * The data volume is full (a run, or anything else, filled it): the reserve is given up and the
+ * delivery stored with its space; with no reserve left, a 503 says why, and GitHub shows the
+ * delivery as failed, to be redelivered once space is freed.
+ */
+async function receiveOnFullDisk(
+  opts: WebhookEndpointOptions,
+  delivery: { id: string; name: string; payload: unknown },
+  res: ServerResponse,
+  first: unknown,
+): Promise<void> {
+  const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  if (opts.reserve && (await opts.reserve.release())) {
+    opts.log.error(
+      { deliveryId: delivery.id, err: text(first) },
+      "the data volume is full: gave up the reserve to record this delivery; free space on it",
+    );
+    try {
+      await opts.receive(delivery);
+      return reply(res, 202, "accepted");
+    } catch (e) {
+      if (!isDiskFull(e)) {
+        opts.log.error({ deliveryId: delivery.id, err: text(e) }, "could not persist delivery");
+        return reply(res, 500, "could not persist the delivery");
+      }
+    }
+  }
+  opts.log.error(
+    { deliveryId: delivery.id, err: text(first) },
+    "the data volume is full: delivery not recorded (answered 503); free space, then redeliver it",
+  );
+  res.setHeader("Retry-After", "60");
+  return reply(res, 503, "the data volume of this Sluice server is full: the delivery was not recorded; redeliver it once space is freed");
 }

@@ -43,6 +43,7 @@ export async function replanAtMerge(
   // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
   const sandboxed = sandboxedExec(deps, ctx.job, project, {
     writable: [ctx.merge.checkout.dir, built.request.baseCheckoutDir, built.request.dataDir],
+    settings,
   });
   if (!sandboxed.ok) return fail(sandboxed.reason);
   const outcome = await runner.plan(built.request, sandboxed.exec);
@@ -84,6 +85,7 @@ export async function applyOne(
   const sandboxed = sandboxedExec(deps, job, project, {
     writable: [target.checkoutDir, dirname(target.planFile)],
     readable: [settings.kubeconfig],
+    settings,
   });
   if (!sandboxed.ok) return { result: { project, status: "refused", reason: sandboxed.reason, output: "" }, sensitiveValues: [] };
   // Recorded before the tool starts: if this process dies mid-apply, the restart reports it.

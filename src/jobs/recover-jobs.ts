@@ -4,6 +4,7 @@ import type { UnpostedJobResult } from "../store/result-store.js";
 import { VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher, createResultPoster } from "./publish-comments.js";
+import { recoverDriftApply } from "./recover-drift-apply.js";
 import { secretsFor } from "./secrets.js";
 
 const INTERRUPTED =
@@ -13,7 +14,8 @@ const INTERRUPTED =
  * Work a stopped process (a restart, or another replica that died) left behind. Answers it had
  * stored but not posted are posted now, once. Jobs it left running: one whose answer is stored is
  * finished; a plan is safe to run again and is re-queued; an apply that may have started is never
- * retried: it is reported as interrupted, and its locks stay held. Safe to run at any time: the
+ * retried: it is reported as interrupted, and its locks stay held (a reconcile or a drift issue's
+ * apply: on its issue and check, and its projects are paused). Safe to run at any time: the
  * store hands each orphan to one replica only.
  */
 export async function recoverJobs(deps: JobDeps): Promise<void> {
@@ -46,6 +48,13 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await deps.store.updateJob(job.id, { status: "interrupted", error: "process stopped during apply" });
     await deps.store.clearPrOperationsOf(job.id);
     deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "an apply was interrupted by a restart; not retried");
+    // Pull mode's applies belong to no pull request: reported on their issue and check instead.
+    if (job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
+      await recoverDriftApply(deps, job, started).catch((e: unknown) =>
+        deps.log.error({ jobId: job.id, err: errorText(e) }, "could not report an interrupted drift apply"),
+      );
+      continue;
+    }
     await reportInterrupted(deps, job).catch((e: unknown) =>
       deps.log.error({ jobId: job.id, err: errorText(e) }, "could not report an interrupted apply"),
     );

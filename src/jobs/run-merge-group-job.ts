@@ -134,6 +134,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
         const sandboxed = sandboxedExec(deps, job, project, {
           writable: [checkout.dir, built.request.dataDir],
           readable: [settings.kubeconfig],
+          settings,
         });
         if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
         const outcome = await runner.plan(built.request, sandboxed.exec);

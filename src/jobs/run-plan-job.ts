@@ -313,6 +313,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     writable: [checkout.dir, ctx.baseDir, dataDir],
     // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
     readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
+    settings: ctx.run.settings,
   });
   if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(

@@ -161,7 +161,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
           return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
         }
         const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir] });
+        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
         if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
         const outcome = await changeStateThroughGate(
           decision.pass,

@@ -23,5 +23,7 @@ export const dataPaths = {
   projectPlans: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
     join(dataDir, "plans", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
+  /** Space held back for the store when the volume fills (see DiskReserve). */
+  reserve: (dataDir: string) => join(dataDir, "reserve"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { exec } from "../../runners/exec.js";
+import { GIT_ENV, gitArgv } from "./git-command.js";
 import { GitError } from "./git-error.js";
 
 /**
@@ -30,10 +31,9 @@ const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
 /** A file function given a parent path, in any file (a template calls them too). */
 const TEMPLATE_READ = String.raw`(file|dirname)[a-z0-9]*\s*\([^)]*\.\.`;
 
-const ENV = { GIT_CONFIG_NOSYSTEM: "1" };
-
-async function git(cwd: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]) {
-  const r = await exec("git", args, { cwd, env: ENV, timeoutMs: opts.timeoutMs, redact: opts.redact, input });
+/** Always on the mirror by name, with git's settings pinned (git-command.ts). */
+async function git(mirror: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]) {
+  const r = await exec("git", gitArgv(mirror, args), { cwd: mirror, env: GIT_ENV, timeoutMs: opts.timeoutMs, redact: opts.redact, input });
   if (r.exitCode === null || !okCodes.includes(r.exitCode)) {
     throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
   }

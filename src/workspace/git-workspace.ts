@@ -1,12 +1,16 @@
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, readdir, readFile, rename, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
-import { dataPaths } from "./data-paths.js";
-import { GitError } from "./git-error.js";
-import { listTree, readBlobs, readPaths, sparseHazards, type TreeListing } from "./git-objects.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
+import { removeTree } from "../util/remove-tree.js";
+import { conePaths } from "./cone-paths.js";
+import { dataPaths } from "./data-paths.js";
+import { GIT_ENV, gitArgv } from "./git-command.js";
+import { GitError } from "./git-error.js";
+import { listTree, readBlobs, readPaths, sparseHazards, type TreeListing } from "./git-objects.js";
 
 export { GitError } from "./git-error.js";
 
@@ -52,9 +56,12 @@ export interface Checkout {
 }
 
 /**
- * The git adapter: one bare mirror per repo, one worktree per PR head SHA. The installation
- * token reaches git through an http.extraHeader set in git's environment, so it is neither in
- * argv (visible in `ps`) nor in the mirror's config on disk.
+ * The git adapter: one bare mirror per repo, and for each job a new worktree of plain files (no
+ * `.git`) written from the mirror through an index of Sluice's own. A run can write its worktree,
+ * so git never works in one after it was handed out and no worktree is handed out twice (see
+ * writeCheckout); every git command names the mirror and pins its settings (git-command.ts). The
+ * installation token reaches git through an http.extraHeader set in git's environment, so it is
+ * neither in argv (visible in `ps`) nor in the mirror's config on disk.
  */
 export class GitWorkspace {
   private readonly repoLocks = new KeyedMutex();
@@ -62,6 +69,8 @@ export class GitWorkspace {
   private readonly inUse = new Map<string, number>();
   /** The origin URL this process last wrote into each mirror's config. */
   private readonly originUrls = new Map<string, string>();
+  /** Worktrees being freed after a run filled them (see freeIfOverQuota). */
+  private readonly freeing = new Set<Promise<void>>();
   /** The newest tree listings (mirror + commit -> listing), oldest first. */
   private readonly listings = new Map<string, TreeListing>();
 
@@ -69,6 +78,11 @@ export class GitWorkspace {
     private readonly dataDir: string,
     private readonly redact: (s: string) => string = (s) => s,
     private readonly timeoutMs = 10 * 60_000,
+    /**
+     * A worktree holding more than this when its last job lets go of it (a run filled it past
+     * `limits.disk` and was stopped) is discarded at once instead of at the PR's next checkout.
+     */
+    private readonly discardOverBytes?: number,
   ) {}
 
   mirrorDir(repo: RepoRef): string {
@@ -79,16 +93,21 @@ export class GitWorkspace {
     return dataPaths.prWorktrees(this.dataDir, repo, pr);
   }
 
-  private async git(args: string[], opts: { cwd: string; token?: string; redact?: (s: string) => string }) {
-    const env: Record<string, string> = {
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_ASKPASS: "/bin/false",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "sluice",
-      GIT_AUTHOR_EMAIL: "sluice@localhost",
-      GIT_COMMITTER_NAME: "sluice",
-      GIT_COMMITTER_EMAIL: "sluice@localhost",
-    };
+  /** Where a checkout's own index lives: beside the worktrees, never inside one (a run sees only its checkout). */
+  private indexFile(dir: string): string {
+    return `${dir}.index`.replace(`${join(this.dataDir, "worktrees")}/`, `${join(this.dataDir, "checkout-index")}/`);
+  }
+
+  /**
+   * One git command on `gitDir` (a mirror), hardened as git-command.ts says; `workTree` only when
+   * writing a fresh checkout, with `index` as its index. Throws GitError when git fails.
+   */
+  private async git(
+    gitDir: string,
+    args: string[],
+    opts: { token?: string; redact?: (s: string) => string; workTree?: string; index?: string; input?: string; okCodes?: number[] } = {},
+  ) {
+    const env: Record<string, string> = { ...GIT_ENV, ...(opts.index ? { GIT_INDEX_FILE: opts.index } : {}) };
     let redact = opts.redact ?? this.redact;
     if (opts.token) {
       const basic = Buffer.from(`x-access-token:${opts.token}`).toString("base64");
@@ -101,11 +120,21 @@ export class GitWorkspace {
       const outer = redact;
       redact = (s) => outer(s.split(token).join("[redacted]").split(basic).join("[redacted]"));
     }
-    const r = await exec("git", args, { cwd: opts.cwd, env, timeoutMs: this.timeoutMs, redact });
-    if (r.exitCode !== 0) {
+    const r = await exec("git", gitArgv(gitDir, args, opts.workTree), {
+      cwd: gitDir,
+      env,
+      timeoutMs: this.timeoutMs,
+      redact,
+      input: opts.input,
+    });
+    if (r.exitCode === null || !(opts.okCodes ?? [0]).includes(r.exitCode)) {
       throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
     }
-    return r.stdout;
+    return { stdout: r.stdout, exitCode: r.exitCode };
+  }
+
+  private async gitOut(gitDir: string, args: string[], opts: { token?: string } = {}): Promise<string> {
+    return (await this.git(gitDir, args, opts)).stdout;
   }
 
   private async ensureMirror(repo: RepoRef, cloneUrl: string): Promise<string> {
@@ -116,24 +145,20 @@ export class GitWorkspace {
     );
     if (!exists) {
       await mkdir(mirror, { recursive: true });
-      await this.git(["init", "--bare", "--quiet", mirror], { cwd: mirror });
+      await this.git(mirror, ["init", "--bare", "--quiet"]);
     }
     // The clone URL can change (repo renamed or transferred): always take the payload's (once per
     // URL change: this process is the only writer of its mirrors' config).
     if (!exists || this.originUrls.get(mirror) !== cloneUrl) {
-      await this.git(["config", "remote.origin.url", cloneUrl], { cwd: mirror });
+      await this.git(mirror, ["config", "remote.origin.url", cloneUrl]);
       this.originUrls.set(mirror, cloneUrl);
     }
     return mirror;
   }
 
   private async hasCommit(mirror: string, sha: string): Promise<boolean> {
-    try {
-      await this.git(["cat-file", "-e", `${sha}^{commit}`], { cwd: mirror });
-      return true;
-    } catch {
-      return false;
-    }
+    const r = await this.git(mirror, ["cat-file", "-e", `${sha}^{commit}`], { okCodes: [0, 1, 128] });
+    return r.exitCode === 0;
   }
 
   /**
@@ -148,9 +173,7 @@ export class GitWorkspace {
       ["rev-list", "--objects", "--no-object-names", "--missing=print", "--no-walk", ...shas],
       ["rev-list", "--objects", "--no-object-names", "--missing=print", ...shas, "--not", "--all"],
     ];
-    const results = await Promise.all(
-      walks.map((args) => exec("git", args, { cwd: mirror, env: { GIT_CONFIG_NOSYSTEM: "1" }, timeoutMs: this.timeoutMs })),
-    );
+    const results = await Promise.all(walks.map((args) => this.git(mirror, args, { okCodes: [0, 1, 128] })));
     // A missing commit or tree ends the walk with an error; a missing blob is printed as `?<id>`.
     return results.every((r) => r.exitCode === 0 && !/^\?/m.test(r.stdout));
   }
@@ -170,13 +193,13 @@ export class GitWorkspace {
     if (known && (await this.isComplete(mirror, shas))) return;
     const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
     const fetch = async (extra: string[]) => {
-      await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { cwd: mirror, token: req.token });
+      await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { token: req.token });
       // Nearly always the refs brought both, and this walk is the only look needed.
       if (await this.isComplete(mirror, shas)) return true;
       // The PR moved on between the API read and the fetch, or the base was force-pushed.
       const present = await Promise.all(shas.map((sha) => this.hasCommit(mirror, sha)));
       for (const [i, sha] of shas.entries()) {
-        if (!present[i]) await this.git(["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { cwd: mirror, token: req.token });
+        if (!present[i]) await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { token: req.token });
       }
       return this.isComplete(mirror, shas);
     };
@@ -202,25 +225,15 @@ export class GitWorkspace {
     );
   }
 
-  /**
-   * Throws the broken mirror away and starts a new one. Idle worktrees of the repo go too (they
-   * belong to the old mirror); one a job is using now stays until its PR is cleaned up.
-   */
+  /** Throws the broken mirror away and starts a new one (checkouts are plain files: none depends on it). */
   private async recloneMirror(repo: RepoRef, cloneUrl: string): Promise<void> {
-    await rm(this.mirrorDir(repo), { recursive: true, force: true });
+    await removeTree(this.mirrorDir(repo));
     this.originUrls.delete(this.mirrorDir(repo));
-    const root = dirname(this.prDir(repo, 0));
-    for (const pr of await readdir(root).catch(() => [] as string[])) {
-      for (const sha of await readdir(join(root, pr)).catch(() => [] as string[])) {
-        const dir = join(root, pr, sha);
-        if (!this.inUse.has(dir)) await rm(dir, { recursive: true, force: true });
-      }
-    }
     await this.ensureMirror(repo, cloneUrl);
   }
 
   /** Marks a worktree in use until the returned release is called (once; later calls do nothing). */
-  private hold(dir: string): () => void {
+  private hold(dir: string, key: string): () => void {
     this.inUse.set(dir, (this.inUse.get(dir) ?? 0) + 1);
     let released = false;
     return () => {
@@ -228,146 +241,179 @@ export class GitWorkspace {
       released = true;
       const left = (this.inUse.get(dir) ?? 1) - 1;
       if (left > 0) this.inUse.set(dir, left);
-      else this.inUse.delete(dir);
+      else {
+        this.inUse.delete(dir);
+        this.freeIfOverQuota(dir, key);
+      }
     };
   }
 
-  /** Fetches base and PR head and returns a worktree at headSha (reused when it exists). */
+  /** Frees the space of a worktree a run filled past the quota, as soon as no job holds it. */
+  private freeIfOverQuota(dir: string, key: string): void {
+    const limit = this.discardOverBytes;
+    if (!limit) return;
+    // Under the repo's lock, like every checkout: a new worktree of the same name is never taken for this one.
+    const done = this.repoLocks
+      .run(key, async () => {
+        if (this.inUse.has(dir)) return;
+        const r = await exec("du", ["-s", "-B1", "-x", "--", dir], { cwd: "/", timeoutMs: this.timeoutMs });
+        const used = Number(/^(\d+)/.exec(r.stdout)?.[1] ?? 0);
+        if (used > limit) await this.discard(dir);
+      })
+      .catch(() => undefined);
+    this.freeing.add(done);
+    void done.finally(() => this.freeing.delete(done));
+  }
+
+  /** Fetches base and PR head and returns a new worktree at headSha (see writeCheckout). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
       const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
       await this.completeMirror(req, mirror);
-      const dir = join(this.prDir(req.repo, req.pr), req.headSha);
       // Reads of the mirror, independent of each other and of the worktree: side by side with it.
       const reads = Promise.all([
         this.listTree(mirror, req.headSha),
-        this.git(["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`], { cwd: mirror }),
-        this.git(["merge-base", req.baseSha, req.headSha], { cwd: mirror }),
+        this.gitOut(mirror, ["diff", "--name-only", "-z", "--no-renames", `${req.baseSha}...${req.headSha}`]),
+        this.gitOut(mirror, ["merge-base", req.baseSha, req.headSha]),
       ]);
       // Awaited below; a worktree that fails first must not leave it unhandled.
       reads.catch(() => undefined);
-      await this.prepareWorktree(req, mirror, dir);
-      const release = this.hold(dir);
+      const made = await this.writeCheckout(key, mirror, this.prDir(req.repo, req.pr), req.headSha, req.sparse === true);
       const [{ files }, diff, base] = await reads.catch((e: unknown) => {
-        release();
+        made.release();
         throw e;
       });
-      const changedFiles = splitZ(diff);
-      const mergeBase = base.trim();
       return {
-        dir,
+        dir: made.dir,
         headSha: req.headSha,
         baseSha: req.baseSha,
         files,
-        changedFiles,
-        mergeBase,
-        release,
-        ...this.widening(req.repo, dir),
+        changedFiles: splitZ(diff),
+        mergeBase: base.trim(),
+        release: made.release,
+        ...made.widening,
       };
     });
   }
 
-  /** The PR's worktree at headSha: made (or an idle one moved here), or widened when it must hold every file. */
-  private async prepareWorktree(req: CheckoutRequest, mirror: string, dir: string): Promise<void> {
-    const present = await stat(join(dir, ".git")).then(
-      () => true,
-      () => false,
-    );
-    const sparse = req.sparse === true;
-    if (present) {
-      // Another job left it sparse: this one reads anything.
-      if (!sparse) await this.widenAll(dir);
-      return;
+  /**
+   * A new worktree at `sha` under `root`: plain files written by git from the mirror and an index
+   * of Sluice's own (outside every worktree), with no `.git` in it. Every earlier worktree under
+   * `root` that no job holds is discarded first: a run may have written it (a `.git` of its own,
+   * hooks, attributes, links, a tree too deep for path names), so no later git command enters it
+   * and no other run gets it. The new one is named after the commit, or after it with a suffix
+   * while a job still holds a worktree of that name. Sparse: only the root's files at first.
+   */
+  private async writeCheckout(key: string, mirror: string, root: string, sha: string, sparse: boolean) {
+    await this.discardIdle(root);
+    await mkdir(root, { recursive: true });
+    let dir = join(root, sha);
+    for (let n = 2; this.inUse.has(dir) || (await exists(dir)); n++) dir = join(root, `${sha}-${n}`);
+    const release = this.hold(dir, key);
+    const index = this.indexFile(dir);
+    const written = { all: !sparse, dirs: new Set<string>() };
+    try {
+      await mkdir(dir);
+      await mkdir(join(index, ".."), { recursive: true });
+      await this.git(mirror, ["read-tree", sha], { index });
+      if (sparse) await this.writePaths(mirror, dir, index, conePaths((await this.listTree(mirror, sha)).files, []));
+      else await this.git(mirror, ["checkout-index", "--all", "--force"], { workTree: dir, index });
+    } catch (e) {
+      release();
+      await this.discard(dir).catch(() => undefined);
+      throw e;
     }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(this.prDir(req.repo, req.pr), { recursive: true });
-    if (await this.reuseIdleWorktree(req, mirror, dir)) return;
-    await this.addWorktree(mirror, dir, req.headSha, sparse).catch(async () => {
-      // A worktree whose dir went without git (removed by hand, lost in a crash) is still
-      // registered and blocks its path: forget those, then once more.
-      await rm(dir, { recursive: true, force: true });
-      await this.git(["worktree", "prune"], { cwd: mirror });
-      await this.addWorktree(mirror, dir, req.headSha, sparse);
-    });
-  }
-
-  /** A new worktree at `sha`: every file, or (sparse) only the root's files. */
-  private async addWorktree(mirror: string, dir: string, sha: string, sparse: boolean): Promise<void> {
-    if (!sparse) {
-      await this.git(["worktree", "add", "--quiet", "--detach", dir, sha], { cwd: mirror });
-      return;
-    }
-    await this.git(["worktree", "add", "--quiet", "--no-checkout", "--detach", dir, sha], { cwd: mirror });
-    // Cone mode with no dir: the root's files only. It is per worktree (config.worktree).
-    await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
-    await this.git(["checkout", "--quiet", "--force", "--detach", sha], { cwd: dir });
-  }
-
-  private async isSparse(dir: string): Promise<boolean> {
-    const r = await exec("git", ["config", "--get", "--bool", "core.sparseCheckout"], {
-      cwd: dir,
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-    });
-    return r.stdout.trim() === "true";
-  }
-
-  private async widenAll(dir: string): Promise<void> {
-    if (await this.isSparse(dir)) await this.git(["sparse-checkout", "disable"], { cwd: dir });
-  }
-
-  /** include/includeAll of a Checkout: under the repo's lock, like every other change to its worktrees. */
-  private widening(repo: RepoRef, dir: string): Pick<Checkout, "include" | "includeAll"> {
-    const key = repoFullName(repo);
-    return {
+    const widening: Pick<Checkout, "include" | "includeAll"> = {
       include: (dirs) =>
         this.repoLocks.run(key, async () => {
-          const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "");
-          if (wanted.length === 0 || !(await this.isSparse(dir))) return;
-          await this.git(["sparse-checkout", "add", "--", ...wanted], { cwd: dir });
+          const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "" && !written.dirs.has(d));
+          if (written.all || wanted.length === 0) return;
+          const before = conePaths((await this.listTree(mirror, sha)).files, [...written.dirs]);
+          const now = conePaths((await this.listTree(mirror, sha)).files, [...written.dirs, ...wanted]);
+          const had = new Set(before);
+          await this.writePaths(
+            mirror,
+            dir,
+            index,
+            now.filter((p) => !had.has(p)),
+          );
+          for (const d of wanted) written.dirs.add(d);
         }),
-      includeAll: () => this.repoLocks.run(key, () => this.widenAll(dir)),
+      includeAll: () =>
+        this.repoLocks.run(key, async () => {
+          if (written.all) return;
+          await this.git(mirror, ["checkout-index", "--all", "--force"], { workTree: dir, index });
+          written.all = true;
+        }),
     };
+    return { dir, release, widening };
+  }
+
+  /** Writes these paths of the checkout's index into its (fresh) worktree. */
+  private async writePaths(mirror: string, dir: string, index: string, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.git(mirror, ["checkout-index", "--force", "-z", "--stdin"], { workTree: dir, index, input: `${paths.join("\0")}\0` });
+  }
+
+  /** Discards every worktree under `root` that no job of this process holds. */
+  private async discardIdle(root: string): Promise<void> {
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      const dir = join(root, name);
+      if (!this.inUse.has(dir)) await this.discard(dir);
+    }
   }
 
   /**
-   * Pull mode: a worktree at `sha`, the head of `branch` (the default branch), not tied to a PR.
-   * Worktrees of older heads that no job uses are removed, so only the live one stays on disk.
+   * Takes a worktree out of every path Sluice uses at once (a rename into the trash), then removes
+   * it (see removeTree), with its index.
+   */
+  private async discard(dir: string): Promise<void> {
+    const trash = join(this.dataDir, "worktrees", ".trash");
+    await mkdir(trash, { recursive: true });
+    const away = join(trash, randomBytes(8).toString("hex"));
+    const moved = await rename(dir, away).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return false;
+        throw e;
+      },
+    );
+    await removeTree(this.indexFile(dir)).catch(() => undefined);
+    if (moved) await removeTree(away);
+  }
+
+  /**
+   * Pull mode: a new worktree at `sha`, the head of `branch` (the default branch), not tied to a
+   * PR. Older ones that no job holds are discarded, so only the live one stays on disk.
    */
   async checkoutBranchHead(req: { repo: RepoRef; cloneUrl: string; token: string; branch: string; sha: string }): Promise<Checkout> {
     return this.repoLocks.run(repoFullName(req.repo), async () => {
       const mirror = await this.ensureMirror(req.repo, req.cloneUrl);
       if (!(await this.hasCommit(mirror, req.sha))) {
-        await this.git(["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${req.branch}:refs/sluice/base/${req.branch}`], {
-          cwd: mirror,
+        await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${req.branch}:refs/sluice/base/${req.branch}`], {
           token: req.token,
         });
       }
       if (!(await this.hasCommit(mirror, req.sha))) {
-        await this.git(["fetch", "--quiet", "--no-tags", "origin", req.sha], { cwd: mirror, token: req.token });
+        await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", req.sha], { token: req.token });
       }
-      const root = this.prDir(req.repo, 0);
-      const dir = join(root, req.sha);
-      const present = await stat(join(dir, ".git")).then(
-        () => true,
-        () => false,
-      );
-      if (!present) {
-        await rm(dir, { recursive: true, force: true });
-        await this.git(["worktree", "prune"], { cwd: mirror });
-        await mkdir(root, { recursive: true });
-        await this.git(["worktree", "add", "--quiet", "--detach", dir, req.sha], { cwd: mirror });
-        for (const old of await readdir(root).catch(() => [] as string[])) {
-          const path = join(root, old);
-          if (path === dir || this.inUse.has(path)) continue;
-          await this.git(["worktree", "remove", "--force", path], { cwd: mirror }).catch(() => rm(path, { recursive: true, force: true }));
-        }
-      }
-      const release = this.hold(dir);
-      const { files } = await this.listTree(mirror, req.sha);
+      const made = await this.writeCheckout(repoFullName(req.repo), mirror, this.prDir(req.repo, 0), req.sha, false);
+      const { files } = await this.listTree(mirror, req.sha).catch((e: unknown) => {
+        made.release();
+        throw e;
+      });
       const full = { include: async () => undefined, includeAll: async () => undefined };
-      return { dir, headSha: req.sha, baseSha: req.sha, files, changedFiles: [], mergeBase: req.sha, release, ...full };
+      return {
+        dir: made.dir,
+        headSha: req.sha,
+        baseSha: req.sha,
+        files,
+        changedFiles: [],
+        mergeBase: req.sha,
+        release: made.release,
+        ...full,
+      };
     });
   }
 
@@ -378,51 +424,8 @@ export class GitWorkspace {
   async changedBetween(repo: RepoRef, from: string, to: string, paths: string[]): Promise<boolean | undefined> {
     const mirror = this.mirrorDir(repo);
     if (!(await this.hasCommit(mirror, from))) return undefined;
-    const r = await exec("git", ["diff", "--quiet", from, to, "--", ...paths], {
-      cwd: mirror,
-      env: { GIT_CONFIG_NOSYSTEM: "1" },
-      timeoutMs: this.timeoutMs,
-    });
-    if (r.exitCode === 0) return false;
-    if (r.exitCode === 1) return true;
-    throw new GitError("git diff failed", r.stderr.trim());
-  }
-
-  /**
-   * Writing out every file of a big monorepo is the slowest part of a plan (20,000 files: ~20 s on
-   * a slow disk). An idle worktree of the same repo (this PR's first) is moved to the new commit
-   * instead, which rewrites only the files that differ. Untracked files are removed, so it is as
-   * clean as a new one. Returns false when there is none or moving fails (then a new one is made).
-   */
-  private async reuseIdleWorktree(req: CheckoutRequest, mirror: string, dir: string): Promise<boolean> {
-    const root = dirname(this.prDir(req.repo, req.pr));
-    const prs = await readdir(root).catch(() => [] as string[]);
-    const ordered = [String(req.pr), ...prs.filter((p) => p !== String(req.pr))];
-    for (const pr of ordered) {
-      for (const sha of await readdir(join(root, pr)).catch(() => [] as string[])) {
-        const candidate = join(root, pr, sha);
-        if (candidate === dir || this.inUse.has(candidate)) continue;
-        try {
-          await this.git(["worktree", "move", candidate, dir], { cwd: mirror });
-        } catch {
-          continue;
-        }
-        try {
-          // Narrowed before the move to the new commit, so only the dirs kept are rewritten.
-          if (req.sparse) await this.git(["sparse-checkout", "set", "--cone"], { cwd: dir });
-          else await this.widenAll(dir);
-          await this.git(["checkout", "--quiet", "--force", "--detach", req.headSha], { cwd: dir });
-          // Walks only what is on disk: in a sparse worktree, the root and the dirs kept.
-          await this.git(["clean", "-ffdxq"], { cwd: dir });
-          return true;
-        } catch {
-          await this.git(["worktree", "remove", "--force", dir], { cwd: mirror }).catch(() => undefined);
-          await rm(dir, { recursive: true, force: true });
-          return false;
-        }
-      }
-    }
-    return false;
+    const r = await this.git(mirror, ["diff", "--quiet", from, to, "--", ...paths], { okCodes: [0, 1] });
+    return r.exitCode === 1;
   }
 
   /**
@@ -440,6 +443,7 @@ export class GitWorkspace {
     return this.repoLocks.run(key, async () => {
       const mirror = await this.ensureMirror(repo, cloneUrl);
       await this.git(
+        mirror,
         [
           "fetch",
           "--quiet",
@@ -448,16 +452,10 @@ export class GitWorkspace {
           `+refs/heads/${baseRef}:refs/sluice/base/${baseRef}`,
           `+refs/pull/${pr.number}/head:refs/sluice/pull/${pr.number}`,
         ],
-        { cwd: mirror, token },
+        { token },
       );
-      const r = await exec("git", ["merge-base", "--is-ancestor", `refs/sluice/base/${baseRef}`, sha], {
-        cwd: mirror,
-        env: { GIT_CONFIG_NOSYSTEM: "1" },
-        timeoutMs: this.timeoutMs,
-      });
-      if (r.exitCode === 0) return true;
-      if (r.exitCode === 1) return false;
-      throw new GitError("git merge-base failed", r.stderr.trim());
+      const r = await this.git(mirror, ["merge-base", "--is-ancestor", `refs/sluice/base/${baseRef}`, sha], { okCodes: [0, 1] });
+      return r.exitCode === 0;
     });
   }
 
@@ -468,17 +466,14 @@ export class GitWorkspace {
   async fetchBranch(repo: RepoRef, cloneUrl: string, token: string, branch: string): Promise<string> {
     return this.repoLocks.run(repoFullName(repo), async () => {
       const mirror = await this.ensureMirror(repo, cloneUrl);
-      await this.git(["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], {
-        cwd: mirror,
-        token,
-      });
-      return (await this.git(["rev-parse", `refs/sluice/base/${branch}^{commit}`], { cwd: mirror })).trim();
+      await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], { token });
+      return (await this.gitOut(mirror, ["rev-parse", `refs/sluice/base/${branch}^{commit}`])).trim();
     });
   }
 
   /** The first parent of a commit already in the mirror (the base branch before a merge). */
   async firstParent(repo: RepoRef, sha: string): Promise<string> {
-    return (await this.git(["rev-parse", `${sha}^1`], { cwd: this.mirrorDir(repo) })).trim();
+    return (await this.gitOut(this.mirrorDir(repo), ["rev-parse", `${sha}^1`])).trim();
   }
 
   /**
@@ -486,7 +481,7 @@ export class GitWorkspace {
    * parent of each merge commit): in a merge queue's group, the head of each queued PR.
    */
   async mergedHeads(repo: RepoRef, baseSha: string, headSha: string): Promise<string[]> {
-    const out = await this.git(["rev-list", "--first-parent", "--parents", `${baseSha}..${headSha}`], { cwd: this.mirrorDir(repo) });
+    const out = await this.gitOut(this.mirrorDir(repo), ["rev-list", "--first-parent", "--parents", `${baseSha}..${headSha}`]);
     return out
       .split("\n")
       .map((line) => line.trim().split(" "))
@@ -496,7 +491,7 @@ export class GitWorkspace {
 
   /** The tree id of a commit already in the mirror: equal trees mean identical content. */
   async treeOf(repo: RepoRef, sha: string): Promise<string> {
-    return (await this.git(["rev-parse", `${sha}^{tree}`], { cwd: this.mirrorDir(repo) })).trim();
+    return (await this.gitOut(this.mirrorDir(repo), ["rev-parse", `${sha}^{tree}`])).trim();
   }
 
   /**
@@ -586,24 +581,28 @@ export class GitWorkspace {
     return (await this.listTree(this.mirrorDir(repo), sha)).files;
   }
 
-  /** Removes every worktree of a PR (on close or merge). */
+  /** Removes every worktree of a PR (on close or merge), whatever its runs left in them. */
   async removePr(repo: RepoRef, pr: number): Promise<void> {
     const key = repoFullName(repo);
     await this.repoLocks.run(key, async () => {
-      await rm(this.prDir(repo, pr), { recursive: true, force: true });
+      await this.discard(this.prDir(repo, pr));
+      await removeTree(this.indexFile(this.prDir(repo, pr)).replace(/\.index$/, ""));
       const mirror = this.mirrorDir(repo);
-      if (
-        await stat(mirror).then(
-          () => true,
-          () => false,
-        )
-      ) {
-        await this.git(["worktree", "prune"], { cwd: mirror });
-        await this.git(["update-ref", "-d", `refs/sluice/pull/${pr}`], { cwd: mirror }).catch(() => undefined);
+      if (await exists(join(mirror, "HEAD"))) {
+        // Worktrees made by older versions were registered in the mirror.
+        await this.git(mirror, ["worktree", "prune"]).catch(() => undefined);
+        await this.git(mirror, ["update-ref", "-d", `refs/sluice/pull/${pr}`]).catch(() => undefined);
       }
     });
   }
 }
+
+/** Whether anything is at `path` (a symlink counts; it is not followed). */
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 function splitZ(out: string): string[] {
   return out.split("\0").filter((s) => s.length > 0);

@@ -7,7 +7,7 @@ import type { RepoRef } from "../../src/model/repo.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";
 
 // The git adapter's side of sparse checkouts: files read from git objects in one batch, and
-// worktrees that hold some dirs, grow on request, and shrink only when reused for another commit.
+// worktrees that hold some dirs and grow on request; each checkout is a new one.
 
 const repo: RepoRef = { owner: "acme", name: "mono" };
 const env = {
@@ -173,7 +173,7 @@ describe("sparse worktrees", () => {
     expect(onDisk(full.dir)).toContain("b/same.tf");
   });
 
-  it("an idle worktree reused for another commit is narrowed to the root's files again, with no leftovers", async () => {
+  it("a new checkout never holds what an earlier one's run left: the old worktree is discarded, the new one is fresh", async () => {
     await ws.removePr(repo, 1);
     await ws.removePr(repo, 2);
     const old = await ws.checkout(request(3, first, false));
@@ -184,19 +184,23 @@ describe("sparse worktrees", () => {
     expect(onDisk(next.dir)).toEqual(["README.md"]);
     await next.include(["c"]);
     expect(onDisk(next.dir)).toEqual(["README.md", "c/deep/x.txt"]);
+    expect(readdirSync(dirname(next.dir))).toEqual([second]);
   });
 
-  it("a worktree whose dir went without git (removed by hand) does not block the next checkout of it", async () => {
-    await ws.removePr(repo, 3);
-    const gone = await ws.checkout(request(4, first, true));
-    gone.release();
-    rmSync(gone.dir, { recursive: true, force: true });
-    // Still registered in the mirror: a plain `git worktree add` of the same path is refused.
-    expect(git(ws.mirrorDir(repo), ["worktree", "list", "--porcelain"])).toContain(gone.dir);
-    const again = await ws.checkout(request(4, first, true));
-    again.release();
-    expect(again.dir).toBe(gone.dir);
-    expect(onDisk(again.dir)).toEqual(["README.md"]);
+  it("a worktree holds no .git: git works on the mirror and an index of Sluice's own", async () => {
+    const c = await ws.checkout(request(4, first, false));
+    c.release();
+    expect(readdirSync(c.dir)).not.toContain(".git");
+    expect(git(ws.mirrorDir(repo), ["worktree", "list", "--porcelain"])).not.toContain(c.dir);
+  });
+
+  it("two jobs at the same head get two worktrees; the one still held is not discarded", async () => {
+    const a = await ws.checkout(request(5, first, false));
+    const b = await ws.checkout(request(5, first, false));
+    expect(b.dir).not.toBe(a.dir);
+    expect(onDisk(a.dir)).toContain("b/same.tf");
+    a.release();
+    b.release();
   });
 });
 

@@ -24,7 +24,13 @@ export interface Harness {
 
 /** The real app (production entry point) against the GitHub simulator, on free ports. */
 export async function startHarness(
-  opts: { serverConfig?: string; env?: Record<string, string>; beforeStart?: (sim: Simulator) => Promise<void> } = {},
+  opts: {
+    serverConfig?: string;
+    env?: Record<string, string>;
+    beforeStart?: (sim: Simulator) => Promise<void>;
+    /** The app's data dir (e.g. a small file system of the test's); default: a new temp dir. */
+    dataDir?: string;
+  } = {},
 ): Promise<Harness> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
   const sim = await startSimulator({ webhookSecret: secret });
@@ -39,7 +45,7 @@ export async function startHarness(
     sim,
     secret,
     stateDir,
-    app: await startApp({ env, serverConfig: opts.serverConfig }),
+    app: await startApp({ env, serverConfig: opts.serverConfig, dataDir: opts.dataDir }),
     async restart({ signal = "SIGKILL" } = {}) {
       await h.app.kill(signal);
       h.app = await startApp({ env, serverConfig: opts.serverConfig, dataDir: h.app.dataDir, port: h.app.port });

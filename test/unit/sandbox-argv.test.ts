@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bwrapArgv, type Mount, systemMounts } from "../../runners/sandbox/bwrap-argv.js";
-import { networkFor } from "../../runners/sandbox/network-policy.js";
+import { networkFor, networkForNames } from "../../runners/sandbox/network-policy.js";
+import { trustedNames } from "../../src/config/repo-settings.js";
 import { resolveMounts, sandboxCommand } from "../../runners/sandbox/sandbox-command.js";
 import { toolMounts } from "../../runners/sandbox/sandbox.js";
 
@@ -108,6 +109,13 @@ describe("sandboxCommand", () => {
     expect(cmd.env).toEqual({ HOME: "/tmp", TMPDIR: "/tmp" });
   });
 
+  it("sizes the private /tmp (a tmpfs: memory) to the memory limit: --size right before --tmpfs", () => {
+    const args = sandboxCommand(run, "terraform", ["init"], plan).args;
+    expect(args.slice(args.indexOf("--tmpfs") - 2, args.indexOf("--tmpfs") + 2)).toEqual(["--size", String(1 << 30), "--tmpfs", "/tmp"]);
+    const unsized = sandboxCommand({ ...run, limits: {} }, "terraform", ["init"], plan).args;
+    expect(unsized).not.toContain("--size");
+  });
+
   it("makes a read-only mount writable for one command only (a plugin cache download)", () => {
     const flagOf = (args: string[], target: string) => args[args.lastIndexOf(target) - 2];
     expect(flagOf(sandboxCommand(run, "terraform", ["init"], plan).args, "/cache")).toBe("--ro-bind");
@@ -186,5 +194,26 @@ describe("networkFor", () => {
   });
   it("keeps the network when no rule is given", () => {
     expect(networkFor({}, "acme/x", "y")).toBe("on");
+  });
+});
+
+describe("networkForNames (a project by its trusted identity)", () => {
+  const rules = { "acme/infra:prod": "none", "acme/infra:open": "on" } as const;
+  const trusted = {
+    projects: [
+      { name: "prod", dir: "prod", workspace: "default" },
+      { name: "open", dir: "open", workspace: "default" },
+    ],
+  } as unknown as Parameters<typeof trustedNames>[0];
+  it.each([
+    ["a PR renaming prod's project", { name: "renamed", dir: "prod", workspace: "default" }, "none"],
+    ["a PR naming another dir's project prod", { name: "prod", dir: "open", workspace: "default" }, "none"],
+    ["the open project as it is", { name: "open", dir: "open", workspace: "default" }, "on"],
+    ["a dir the trusted config does not know, known by its dir", { name: "x", dir: "prod2", workspace: "default" }, "on"],
+  ])("%s", (_label, project, expected) => {
+    expect(networkForNames(rules, "acme/infra", trustedNames(trusted, project))).toBe(expected);
+  });
+  it("with no trusted config, the dir's autodiscovered name counts", () => {
+    expect(networkForNames(rules, "acme/infra", trustedNames(undefined, { name: "mine", dir: "prod", workspace: "default" }))).toBe("none");
   });
 });

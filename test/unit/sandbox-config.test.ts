@@ -7,17 +7,19 @@ describe("server config: sandbox keys", () => {
     const c = parseServerConfig("");
     expect(c.sandbox).toBe("on");
     expect(c.sandbox_paths).toEqual([]);
-    expect(c.limits).toEqual({ memory: 4 * 1024 ** 3, processes: 2048, file_size: 2 * 1024 ** 3 });
+    expect(c.limits).toEqual({ memory: 4 * 1024 ** 3, processes: 2048, file_size: 2 * 1024 ** 3, disk: 8 * 1024 ** 3 });
+    expect(c.data_reserve).toBe(64 * 1024 ** 2);
     expect(c.network).toEqual({});
   });
 
   it("reads on/off (and YAML booleans), sizes, paths and network rules", () => {
     const c = parseServerConfig(
-      'sandbox: off\nsandbox_paths: [/srv/state]\nlimits: { memory: 512Mi, file_size: 1G }\nnetwork: { "acme/vault": none }\n',
+      'sandbox: off\nsandbox_paths: [/srv/state]\nlimits: { memory: 512Mi, file_size: 1G, disk: 2Gi }\ndata_reserve: 0\nnetwork: { "acme/vault": none }\n',
     );
     expect(c.sandbox).toBe("off");
     expect(c.sandbox_paths).toEqual(["/srv/state"]);
-    expect(c.limits).toEqual({ memory: 512 * 1024 ** 2, processes: 2048, file_size: 1e9 });
+    expect(c.limits).toEqual({ memory: 512 * 1024 ** 2, processes: 2048, file_size: 1e9, disk: 2 * 1024 ** 3 });
+    expect(c.data_reserve).toBe(0);
     expect(c.network).toEqual({ "acme/vault": "none" });
     expect(parseServerConfig("sandbox: true\n").sandbox).toBe("on");
     expect(parseServerConfig("sandbox: false\n").sandbox).toBe("off");
@@ -43,7 +45,12 @@ describe("sandboxSettings", () => {
     expect(s.paths).toEqual(["/srv/state", "/srv/creds"]);
     expect(s.bwrapPath).toBe("bwrap");
     expect(s.readOnlyFiles).toEqual(["/data/terraformrc"]);
-    expect(s.limits).toEqual({ memoryBytes: c.limits.memory, processes: c.limits.processes, fileSizeBytes: c.limits.file_size });
+    expect(s.limits).toEqual({
+      memoryBytes: c.limits.memory,
+      processes: c.limits.processes,
+      fileSizeBytes: c.limits.file_size,
+      diskBytes: c.limits.disk,
+    });
   });
   it("takes the bwrap binary from SLUICE_BWRAP_PATH", () => {
     expect(sandboxSettings(parseServerConfig(""), files, { SLUICE_BWRAP_PATH: "/opt/bwrap" }).bwrapPath).toBe("/opt/bwrap");

@@ -60,6 +60,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
     const sandboxed = sandboxedExec(deps, a.job, project, {
       writable: [a.checkoutDir, dirname(a.planFile)],
       readable: [settings.kubeconfig],
+      settings,
     });
     if (!sandboxed.ok) return { ok: false, message: sandboxed.reason, output: "" };
     // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and

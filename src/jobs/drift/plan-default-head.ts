@@ -69,6 +69,7 @@ export async function planDefaultHead(
     const sandboxed = sandboxedExec(deps, ctx.job, project, {
       writable: [ctx.checkoutDir, request.dataDir],
       readable: [settings.kubeconfig, ...(request.policyCheck?.sets.map((s) => s.path) ?? [])],
+      settings,
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
     return await runner.plan(request, sandboxed.exec);

@@ -285,7 +285,7 @@ describe("runProjects", () => {
       parallel: true,
       verb: "plan",
       step: async (p) => {
-        const made = sandboxedExec(deps, job, p, { writable: [] });
+        const made = sandboxedExec(deps, job, p, { writable: [], settings: { networkFor: () => "on" } });
         if (!made.ok) throw new Error(made.reason);
         isolated = made.exec.isolated;
         await outside();

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesWith } from "../adversarial/support.js";
+import { type Harness, startHarness, statefulProject } from "../support/harness.js";
+
+// Pull mode under `kill -9`: a reconcile (`on_drift: apply`) killed while terraform applies is
+// reported on its check and issue, its project is paused as a failed reconcile is, and no later
+// schedule tick applies it again until a person resumes it.
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: `drift:\n  schedule: "*/2 * * * * *"\nallowed_overrides: [drift]\n` });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const driftRuns = (repo: Repo, sha: string) => h.sim.checkRuns(repo, sha).filter((c) => c.name === "sluice/drift");
+const driftIssues = (repo: Repo) => h.sim.issues(repo).filter((i) => i.labels.includes("sluice:drift"));
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
+
+describe("a reconcile killed mid-apply", () => {
+  it("is reported on its check and issue, pauses the project, and is not applied again by a later tick", async () => {
+    const state = join(h.stateDir, "slow.tfstate");
+    const started = join(h.stateDir, "slow-applies.log");
+    // The apply writes a line when it starts, then takes long enough to be killed in the middle.
+    const slow = `resource "terraform_data" "slow" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "echo started >> ${started}; sleep 60"\n  }\n}\n`;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "drift-kill",
+      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 1, slow) },
+    });
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await h.sim.waitFor(() => lines(started).length === 1, { message: "the reconcile never started applying", timeoutMs: 60_000 });
+    expect(driftRuns(repo, sha).at(-1)?.status).toBe("in_progress");
+
+    await h.restart();
+    // Nothing of the killed apply outlives the app (its sleep would hold the state's lock).
+    await h.sim.waitFor(() => processesWith(started).length === 0, {
+      message: "the killed apply's processes outlived the app",
+      timeoutMs: 30_000,
+    });
+
+    await h.sim.waitFor(() => driftRuns(repo, sha).at(-1)?.status === "completed", {
+      message: "the sluice/drift check stayed in progress",
+      timeoutMs: 60_000,
+    });
+    const check = driftRuns(repo, sha).at(-1);
+    expect(check?.conclusion).toBe("failure");
+    expect(check?.output.summary).toContain("Interrupted: Sluice stopped while reconciling project `net`");
+    // Later ticks check the project and report it paused; they apply nothing.
+    await h.sim.waitFor(() => driftIssues(repo).some((i) => i.body.includes("was interrupted when Sluice stopped")), {
+      message: `no drift issue says the project is paused after the interrupted reconcile; checks: ${JSON.stringify(driftRuns(repo, sha).map((c) => (c.output.summary ?? "").slice(0, 200)))}`,
+      timeoutMs: 120_000,
+    });
+    const seen = driftRuns(repo, sha).length;
+    await h.sim.waitFor(() => driftRuns(repo, sha).filter((c, i) => i >= seen && c.status === "completed").length >= 2, {
+      message: "no later drift checks",
+      timeoutMs: 60_000,
+    });
+    expect(lines(started)).toEqual(["started"]);
+  }, 240_000);
+});
