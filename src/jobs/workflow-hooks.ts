@@ -1,3 +1,5 @@
+import { repoFullName } from "../model/repo.js";
+import { networkForNames } from "../../runners/sandbox/network-policy.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -99,7 +101,14 @@ export async function runWorkflowHooks(
   const hooks = hooksFor(when === "pre" ? deps.config.pre_workflow_hooks : deps.config.post_workflow_hooks, ctx.facts.command);
   if (hooks.length === 0) return { ok: true, ran: 0 };
   const key = `\`${HOOK_LOG[when]}\``;
-  const sandboxed = sandboxedExec(deps, job, { name: HOOK_LOG[when] }, { writable: [checkout.dir] });
+  // Hooks belong to no project: the repository's own network rule (`REPO` or `REPO:*`) decides.
+  const network = { networkFor: () => networkForNames(deps.config.network, repoFullName(job.target.repo), [HOOK_LOG[when]]) };
+  const sandboxed = sandboxedExec(
+    deps,
+    job,
+    { name: HOOK_LOG[when], dir: ".", workspace: "default" },
+    { writable: [checkout.dir], settings: network },
+  );
   if (!sandboxed.ok) return { ok: false, line: `${key}: not run: ${sandboxed.reason}` };
   const log = openJobLog(deps, job, HOOK_LOG[when]);
   try {

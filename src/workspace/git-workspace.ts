@@ -5,7 +5,7 @@ import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
-import { removeTree } from "../util/remove-tree.js";
+import { removeTree } from "./remove-tree.js";
 import { conePaths } from "./cone-paths.js";
 import { dataPaths } from "./data-paths.js";
 import { GIT_ENV, gitArgv } from "./git-command.js";

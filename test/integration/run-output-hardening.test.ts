@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDuTotal } from "../../runners/sandbox/disk-watch.js";
 import { DiskReserve, isDiskFull, reserveKeeper } from "../../src/util/disk-reserve.js";
-import { removeTree } from "../../src/util/remove-tree.js";
+import { removeTree } from "../../src/workspace/remove-tree.js";
 import { conePaths } from "../../src/workspace/cone-paths.js";
 import { GIT_ENV, gitArgv } from "../../src/workspace/git-command.js";
 import { hashFile } from "../../src/workspace/hash-file.js";
