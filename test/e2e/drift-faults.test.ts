@@ -28,7 +28,9 @@ describe("a reconcile killed mid-apply", () => {
     const state = join(h.stateDir, "slow.tfstate");
     const started = join(h.stateDir, "slow-applies.log");
     // The apply writes a line when it starts, then takes long enough to be killed in the middle.
-    const slow = `resource "terraform_data" "slow" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "echo started >> ${started}; sleep 60"\n  }\n}\n`;
+    // `after` waits for `slow`: whatever Terraform saved of the killed run, `after` is not in the
+    // state, so every later check finds the project drifted (and reports it paused).
+    const slow = `resource "terraform_data" "slow" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "echo started >> ${started}; sleep 60"\n  }\n}\n\nresource "terraform_data" "after" {\n  input = "y"\n  depends_on = [terraform_data.slow]\n}\n`;
     const repo = await h.sim.createRepo({
       owner: "acme",
       name: "drift-kill",
