@@ -48,6 +48,3 @@ export const notificationsSchema = z.array(
     events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).default(["apply", "refused", "drift", "lock-wait"]),
   }),
 );
-
-export type AuditStreamConfig = z.output<typeof auditStreamSchema>;
-export type NotificationConfig = z.output<typeof notificationsSchema>[number];
