@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helmBinary } from "../../runners/helm/helm-binary.js";
 import { installHelm } from "../../scripts/install-helm.js";
 import { type Harness, startHarness } from "../support/harness.js";
+import { planPr as planPrOf } from "./kubernetes-support.js";
 
 const USER = "charts-reader";
 const PASSWORD = "chart-repo-pass-5d1e";
@@ -72,23 +73,7 @@ const app = (repository: string) => ({
   "charts/app/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: b\n",
 });
 
-let n = 0;
-async function planPr(files: Record<string, string>, change: Record<string, string>) {
-  n++;
-  const repo = await h.sim.createRepo({ owner: "acme", name: `deps-${n}`, files });
-  await h.sim.pushBranch(repo, { branch: "c", files: change });
-  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-    timeoutMs: 90_000,
-  });
-  const check = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan");
-  const body = h.sim
-    .comments(repo, pr.number)
-    .filter((c) => c.user === "sluice[bot]")
-    .map((c) => c.body)
-    .join("\n");
-  return { check, body };
-}
+const planPr = (files: Record<string, string>, change: Record<string, string | null>) => planPrOf(h, "deps", files, change);
 
 describe("chart dependencies", () => {
   it("a dependency from a repository the server allows is fetched with the server's credentials", async () => {

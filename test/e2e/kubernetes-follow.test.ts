@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installHelm } from "../../scripts/install-helm.js";
 import { fixtureFiles } from "../support/fixture-files.js";
 import { type Harness, startHarness } from "../support/harness.js";
+import { edit, planPr as planPrOf } from "./kubernetes-support.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;
 let platform: Record<string, string>;
-let n = 0;
 beforeAll(async () => {
   await installHelm();
   h = await startHarness();
@@ -19,27 +19,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function planPr(files: Record<string, string>, change: Record<string, string | null>) {
-  n++;
-  const repo = await h.sim.createRepo({ owner: "acme", name: `follow-${n}`, files });
-  await h.sim.pushBranch(repo, { branch: "c", files: change });
-  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-    timeoutMs: 90_000,
-  });
-  const check = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan");
-  const body = h.sim
-    .comments(repo, pr.number)
-    .filter((c) => c.user === "sluice[bot]")
-    .map((c) => c.body)
-    .join("\n");
-  return { check, body };
-}
-
-const edit = (text: string | undefined, from: string, to: string) => {
-  if (!text?.includes(from)) throw new Error(`fixture lacks ${from}`);
-  return text.replace(from, to);
-};
+const planPr = (files: Record<string, string>, change: Record<string, string | null>) => planPrOf(h, "follow", files, change);
 
 const overlaysConfig = `version: 1
 projects:

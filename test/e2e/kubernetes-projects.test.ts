@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installHelm } from "../../scripts/install-helm.js";
 import { fixtureFiles } from "../support/fixture-files.js";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { edit, planPr as planPrOf } from "./kubernetes-support.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;
 let files: Record<string, string>;
-let n = 0;
 beforeAll(async () => {
   await installHelm();
   h = await startHarness();
@@ -23,27 +23,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function planPr(change: Record<string, string | null>) {
-  n++;
-  const repo = await h.sim.createRepo({ owner: "acme", name: `k8s-${n}`, files });
-  await h.sim.pushBranch(repo, { branch: "c", files: change });
-  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-    timeoutMs: 90_000,
-  });
-  const checks = h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan");
-  const body = h.sim
-    .comments(repo, pr.number)
-    .filter((c) => c.user === "sluice[bot]")
-    .map((c) => c.body)
-    .join("\n");
-  return { repo, pr, checks, body };
-}
-
-const edit = (text: string, from: string, to: string) => {
-  if (!text.includes(from)) throw new Error(`fixture lacks ${from}`);
-  return text.replace(from, to);
-};
+const planPr = (change: Record<string, string | null>) => planPrOf(h, "k8s", files, change);
 
 describe("helm and kustomize projects", () => {
   it("a values change shows exactly the changed Deployment field", async () => {
