@@ -4,14 +4,8 @@ import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
 import type { Decision } from "../policy/decision.js";
 import type { PolicyFact } from "../policy/policy-status.js";
+import type { PauseState } from "../store/console-store.js";
 import type { WindowState } from "./apply-windows.js";
-
-/** The console's emergency brake, as the store holds it. */
-export interface AppliesPause {
-  by: string;
-  reason: string;
-  at: string;
-}
 
 /** The saved plan a road wants to apply, as verified inside the project's run lock. */
 export interface PlanFacts {
@@ -61,7 +55,8 @@ export interface GateFacts {
   number: number;
   /** Who asked ("sluice" for a reconcile). */
   actor: string;
-  pause: AppliesPause | undefined;
+  /** The console's emergency brake (`/applies pause`), as the store holds it. */
+  pause: PauseState | undefined;
   /** Who asked may do this on this road (write access, `apply_users`/`apply_teams`, or the trusted `on_drift: apply`). */
   actorAllowed: Decision;
   /** The server's per-project `permissions` for this action (absent: no rule names it, write access is enough). */

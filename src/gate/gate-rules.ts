@@ -2,7 +2,8 @@ import type { GateRule, Road } from "../model/gate.js";
 import { checkRequirements } from "../policy/check-apply-policy.js";
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import { describeBlocking } from "../policy/policy-status.js";
-import type { AppliesPause, GateFacts, PlanFacts } from "./gate-facts.js";
+import type { PauseState } from "../store/console-store.js";
+import type { GateFacts, PlanFacts } from "./gate-facts.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -23,7 +24,7 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
 };
 
 /** While applies are paused, every road is refused with who paused and why. */
-export function checkPause(pause: AppliesPause | undefined): Decision {
+export function checkPause(pause: PauseState | undefined): Decision {
   if (!pause) return ALLOWED;
   const reason = pause.reason.trim() ? `: ${pause.reason.trim()}` : "";
   return refuse(
@@ -145,7 +146,7 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
  * The rules that need no checkout, asked before anything is cloned so that a paused server or a
  * user without access gets nothing run; the full decision follows inside the run lock.
  */
-export function checkBeforeCheckout(pause: AppliesPause | undefined, actorAllowed: Decision): Decision {
+export function checkBeforeCheckout(pause: PauseState | undefined, actorAllowed: Decision): Decision {
   const paused = checkPause(pause);
   return paused.allowed ? actorAllowed : paused;
 }

@@ -1,7 +1,8 @@
 import type { ConsoleStore } from "../store/console-store.js";
 import type { Decision } from "../policy/decision.js";
 import { type GateDecision, decide } from "./decide.js";
-import type { AppliesPause, GateFacts } from "./gate-facts.js";
+import type { PauseState } from "../store/console-store.js";
+import type { GateFacts } from "./gate-facts.js";
 import { checkBeforeCheckout } from "./gate-rules.js";
 import { recordDecision } from "./record-decision.js";
 
@@ -17,12 +18,7 @@ export function passGate(store: Store, facts: GateFacts): Promise<GateDecision> 
  * The pause and who asked, before anything is cloned or planned: a refusal here is recorded like
  * any other (for every project of the command, named ""), and nothing runs.
  */
-export async function passBeforeCheckout(
-  store: Store,
-  who: Who,
-  pause: AppliesPause | undefined,
-  actorAllowed: Decision,
-): Promise<Decision> {
+export async function passBeforeCheckout(store: Store, who: Who, pause: PauseState | undefined, actorAllowed: Decision): Promise<Decision> {
   const d = checkBeforeCheckout(pause, actorAllowed);
   if (!d.allowed) {
     await recordDecision(

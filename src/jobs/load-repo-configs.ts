@@ -1,6 +1,7 @@
 import { ATLANTIS_FILE, ATLANTIS_YML, loadRepoConfig, SLUICE_FILE } from "../config/repo/load-repo-config.js";
 import { projectsForBaseBranch } from "../config/repo/projects-for-base-branch.js";
 import type { RepoConfig } from "../model/repo-config.js";
+import type { TrustedCommit } from "./trusted-commit.js";
 import type { RepoRef } from "../model/repo.js";
 import type { GitWorkspace } from "../workspace/git-workspace.js";
 
@@ -36,7 +37,7 @@ export async function loadRepoConfigs(
   repo: RepoRef,
   headSha: string,
   /** The trusted commit, or why there is none (a base branch that is not trusted: server settings only). */
-  trustedSha: string | { untrusted: string },
+  trustedSha: TrustedCommit,
   /** The server's `repo_config_file`. */
   sluiceFile: string = SLUICE_FILE,
   /** The pull request's base branch: projects with an Atlantis `branch` that does not match it are left out. */

@@ -34,7 +34,7 @@ import type { ApplyContext } from "./apply-context.js";
 import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { type Secrets, secretsFor } from "./secrets.js";
-import { trustedBase } from "./trusted-base.js";
+import { trustedCommit } from "./trusted-commit.js";
 
 const repoName = (job: Job) => repoFullName(job.target.repo);
 
@@ -104,12 +104,11 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const base = await trustedBase(deps, vcs, repo, pr);
   const configs = await loadRepoConfigs(
     deps.workspace,
     repo,
     pr.headSha,
-    base.trusted ? trustedSha : { untrusted: base.why },
+    await trustedCommit(deps, vcs, repo, pr, trustedSha),
     deps.config.repo_config_file,
     pr.baseRef,
   );

@@ -35,7 +35,7 @@ import { policyView } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { readCheckoutConfig } from "./read-checkout-config.js";
 import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
-import { trustedBase } from "./trusted-base.js";
+import { trustedCommit } from "./trusted-commit.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
@@ -147,8 +147,7 @@ async function planPullRequest(
   const hooks = await runPreHooks({ deps, job, checkout, secrets, facts: hookFacts });
   if (hooks.refusal) return done(publisher, hooks.refusal, true);
   const hooked = hooks.ran > 0;
-  const base = await trustedBase(deps, vcs, repo, pr);
-  const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+  const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
   const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;

@@ -25,7 +25,7 @@ import { changeStateThroughGate } from "../gate/through-gate.js";
 import { gatherCodeOwners } from "./gather-code-owners.js";
 import { gatherPrFacts } from "./pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
-import { trustedBase } from "./trusted-base.js";
+import { trustedCommit } from "./trusted-commit.js";
 import { changeControlFacts } from "./change-control-facts.js";
 
 /**
@@ -86,8 +86,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       baseSha: pr.baseSha,
       baseRef: pr.baseRef,
     });
-    const base = await trustedBase(deps, vcs, repo, pr);
-    const trusted = base.trusted ? pr.baseSha : { untrusted: base.why };
+    const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
     const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
     if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
     const config = configs.head.config;
