@@ -7,10 +7,10 @@ import { compareChanges } from "../policy/compare-changes.js";
 import type { PlanRecord } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyContext } from "./apply-context.js";
-import { recordLiveApply } from "./drift/record-live-apply.js";
-import type { ProjectRun } from "./run-projects.js";
-import { applyRequest, planRequest } from "./runner-request.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import { recordLiveApply } from "../drift/record-live-apply.js";
+import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { applyRequest, planRequest } from "../tool-runs/runner-request.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 
 /** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
 export function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {

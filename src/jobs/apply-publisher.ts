@@ -5,9 +5,9 @@ import type { RepoConfig } from "../model/repo-config.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "./job-deps.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import type { Secrets } from "./secrets.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { createCommentPublisher } from "../job-output/publish-comments.js";
+import type { Secrets } from "../job-context/secrets.js";
 
 export type Publisher = ReturnType<typeof createCommentPublisher>;
 

@@ -4,9 +4,9 @@ import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "./job-deps.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import { secretsFor } from "./secrets.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { createCommentPublisher } from "../job-output/publish-comments.js";
+import { secretsFor } from "../job-context/secrets.js";
 
 /**
  * A pull request merged while it still had plans that were never applied, in a repo that applies

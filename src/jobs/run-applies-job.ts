@@ -2,8 +2,8 @@ import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { markerFor } from "../render/marker.js";
 import { escapeText } from "../render/escape-text.js";
-import type { JobDeps } from "./job-deps.js";
-import { secretsFor } from "./secrets.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { secretsFor } from "../job-context/secrets.js";
 
 /**
  * `/applies pause [-- reason]` and `/applies resume`: the same emergency brake as the console's

@@ -6,13 +6,13 @@ import { approvableSets, describeOwners, policyRules, policyStatus, type PolicyS
 import { inlineCode } from "../render/inline.js";
 import { markerFor } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import { projectPermission } from "./change-control-facts.js";
-import type { JobDeps } from "./job-deps.js";
-import { policyChecked } from "./plan-policy-fact.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { policyChecked } from "../authorization/plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
-import { secretsFor } from "./secrets.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import { secretsFor } from "../job-context/secrets.js";
+import { usesAtlantisConfig } from "../repo-reading/uses-atlantis-config.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
 async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {

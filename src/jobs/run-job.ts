@@ -5,7 +5,7 @@ import { renderInvalid, renderUsage } from "../render/render-usage.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import type { JobDeps } from "./job-deps.js";
+import type { JobDeps } from "../job-context/job-deps.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
 import { runApprovePoliciesJob } from "./run-approve-policies-job.js";
@@ -14,10 +14,10 @@ import { runPlanJob } from "./run-plan-job.js";
 import { runAppliesJob } from "./run-applies-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
-import { discardDriftIssuePlans } from "./drift/discard-drift-issue-plans.js";
-import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
-import { runDriftJob } from "./drift/run-drift-job.js";
-import { secretsFor } from "./secrets.js";
+import { discardDriftIssuePlans } from "../drift/discard-drift-issue-plans.js";
+import { runDriftApplyJob } from "../drift/run-drift-apply-job.js";
+import { runDriftJob } from "../drift/run-drift-job.js";
+import { secretsFor } from "../job-context/secrets.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 
 /**

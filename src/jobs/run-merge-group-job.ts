@@ -10,15 +10,15 @@ import { renderCheck } from "../render/render-check.js";
 import type { PlanRecord } from "../store/store.js";
 import type { CheckUpdate, VcsClient } from "../vcs/vcs-client.js";
 import type { Permission } from "../model/pull-request.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { planOrder } from "./plan-order.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
-import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, runProjects } from "./run-projects.js";
-import { planRequest } from "./runner-request.js";
-import { secretsFor } from "./secrets.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { planOrder } from "../tool-runs/plan-order.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import { scopeCheckout } from "../repo-reading/scope-checkout.js";
+import { inOrder, runProjects } from "../tool-runs/run-projects.js";
+import { planRequest } from "../tool-runs/runner-request.js";
+import { secretsFor } from "../job-context/secrets.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 
 const CHECK = "sluice/plan";
 

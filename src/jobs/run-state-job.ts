@@ -10,23 +10,23 @@ import { renderStateReply, type StateReply } from "../render/render-state-reply.
 import { dataPaths } from "../workspace/data-paths.js";
 import type { Checkout } from "../workspace/git-workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { siblingPrUrl } from "./run-plan-job.js";
-import { runProjects } from "./run-projects.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
-import { secretsFor } from "./secrets.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import { runProjects } from "../tool-runs/run-projects.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { secretsFor } from "../job-context/secrets.js";
+import { usesAtlantisConfig } from "../repo-reading/uses-atlantis-config.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { changeStateThroughGate } from "../gate/through-gate.js";
-import { gatherCodeOwners } from "./gather-code-owners.js";
-import { gatherPrFacts } from "./pr-gate-facts.js";
+import { gatherCodeOwners } from "../repo-reading/gather-code-owners.js";
+import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
-import { trustedCommit } from "./trusted-commit.js";
-import { changeControlFacts } from "./change-control-facts.js";
+import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { changeControlFacts } from "../authorization/change-control-facts.js";
 
 /**
  * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to

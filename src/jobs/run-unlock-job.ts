@@ -3,12 +3,12 @@ import { markerFor } from "../render/marker.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
-import type { JobDeps } from "./job-deps.js";
+import type { JobDeps } from "../job-context/job-deps.js";
 import { releaseLocks } from "./release-locks.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
-import { secretsFor } from "./secrets.js";
-import { projectPermission } from "./change-control-facts.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { usesAtlantisConfig } from "../repo-reading/uses-atlantis-config.js";
+import { secretsFor } from "../job-context/secrets.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
 export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {

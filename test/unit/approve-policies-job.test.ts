@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runApprovePoliciesJob } from "../../src/jobs/run-approve-policies-job.js";
-import { planPolicyFact } from "../../src/jobs/plan-policy-fact.js";
+import { planPolicyFact } from "../../src/authorization/plan-policy-fact.js";
 import type { Job } from "../../src/model/job.js";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";

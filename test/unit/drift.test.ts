@@ -9,14 +9,14 @@ import { ConfigError, parseServerConfig } from "../../src/config/server-config.j
 import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift.js";
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
-import { planDefaultHead } from "../../src/jobs/drift/plan-default-head.js";
+import { planDefaultHead } from "../../src/drift/plan-default-head.js";
 import { issueMarker, projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { eventToJob } from "../../src/ingress/event-to-job.js";
-import type { JobDeps } from "../../src/jobs/job-deps.js";
-import { secretsFor } from "../../src/jobs/secrets.js";
+import type { JobDeps } from "../../src/job-context/job-deps.js";
+import { secretsFor } from "../../src/job-context/secrets.js";
 import type { Job } from "../../src/model/job.js";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { Project } from "../../src/model/project.js";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { secretsFor } from "../../src/jobs/secrets.js";
+import { secretsFor } from "../../src/job-context/secrets.js";
 import { createRedactor } from "../../src/util/redact.js";
 
 const deps = { redactPatterns: [], appRedactor: createRedactor({ secrets: ["app-private-key-material"] }) };

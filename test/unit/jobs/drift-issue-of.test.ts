@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { NOT_A_DRIFT_ISSUE, driftIssueOf } from "../../../src/jobs/drift/drift-issue-of.js";
-import { openDriftIssuesOf } from "../../../src/jobs/drift/open-drift-issues.js";
+import { NOT_A_DRIFT_ISSUE, driftIssueOf } from "../../../src/drift/drift-issue-of.js";
+import { openDriftIssuesOf } from "../../../src/drift/open-drift-issues.js";
 import { DRIFT_LABEL } from "../../../src/model/drift.js";
 import { openSqliteStore } from "../../../src/store/sqlite-store.js";
 import type { IssueInfo } from "../../../src/vcs/vcs-client.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createOrphanWatch } from "../../../src/jobs/orphan-watch.js";
+import { createOrphanWatch } from "../../../src/queue/orphan-watch.js";
 
 /** A watch whose looks answer `answers` in turn; counts recoveries. */
 function watch(answers: boolean[]) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { recoverJobs } from "../../../src/jobs/recover-jobs.js";
+import { recoverJobs } from "../../../src/queue/recover-jobs.js";
 import type { Job, JobSpec } from "../../../src/model/job.js";
 import type { JobResult } from "../../../src/model/job-result.js";
 import { markerFor } from "../../../src/render/marker.js";

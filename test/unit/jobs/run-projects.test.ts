@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultRepoConfig } from "../../../src/config/repo/load-repo-config.js";
-import { type PlanOrder, planOrder } from "../../../src/jobs/plan-order.js";
+import { type PlanOrder, planOrder } from "../../../src/tool-runs/plan-order.js";
 import type { RepoConfig } from "../../../src/model/repo-config.js";
-import { inOrder, runProjects } from "../../../src/jobs/run-projects.js";
-import { sandboxedExec } from "../../../src/jobs/sandboxed-exec.js";
+import { inOrder, runProjects } from "../../../src/tool-runs/run-projects.js";
+import { sandboxedExec } from "../../../src/tool-runs/sandboxed-exec.js";
 import type { Job } from "../../../src/model/job.js";
 import type { ProjectResult } from "../../../src/model/project-result.js";
 import { type Project, projectId } from "../../../src/model/project.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { openJobLog } from "../../../src/jobs/store-job-log.js";
+import { openJobLog } from "../../../src/tool-runs/store-job-log.js";
 import type { Job } from "../../../src/model/job.js";
 import type { NewLogChunk } from "../../../src/store/console-store.js";
 
