@@ -1,6 +1,6 @@
 import type { Job } from "../model/job.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../model/workspace.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { Secrets } from "../job-context/secrets.js";
 

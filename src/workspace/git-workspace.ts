@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, readFile, rename, stat } from "node:fs/promises"
 import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
+import type { Checkout, CheckoutRequest, Workspace } from "../model/workspace.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 import { removeTree } from "./remove-tree.js";
@@ -13,47 +14,10 @@ import { GitError } from "./git-error.js";
 import { listTree, readBlobs, readPaths, sparseHazards, type TreeListing } from "./git-objects.js";
 
 export { GitError } from "./git-error.js";
+export type { Checkout, CheckoutRequest } from "../model/workspace.js";
 
 /** Tree listings kept: a 200,000-file listing takes some 30 MB. */
 const LISTINGS_KEPT = 2;
-
-export interface CheckoutRequest {
-  repo: RepoRef;
-  cloneUrl: string;
-  token: string;
-  pr: number;
-  headSha: string;
-  baseSha: string;
-  baseRef: string;
-  /**
-   * Write only the files at the repo root at first; the job then adds the dirs it needs
-   * (`Checkout.include`) or everything (`Checkout.includeAll`). Default: every file.
-   */
-  sparse?: boolean;
-}
-
-export interface Checkout {
-  /** Absolute path of the worktree at headSha. */
-  dir: string;
-  headSha: string;
-  baseSha: string;
-  /** Every file path at headSha. */
-  files: string[];
-  /** Paths changed between the merge base of base and head, and head (both sides of renames). */
-  changedFiles: string[];
-  /** The merge base of base and head: what the PR's changes are measured against. */
-  mergeBase: string;
-  /** The caller is done with the worktree: it may be reused for another commit. */
-  release(): void;
-  /**
-   * Writes these dirs (repo paths, `.` = the root's files) to a sparse worktree too, with the
-   * files directly in each of their parents (git's cone mode); a full worktree has them already.
-   * A worktree only ever grows while a job holds it.
-   */
-  include(dirs: readonly string[]): Promise<void>;
-  /** Writes every file (the dirs a job needs cannot be known). */
-  includeAll(): Promise<void>;
-}
 
 /**
  * The git adapter: one bare mirror per repo, and for each job a new worktree of plain files (no
@@ -63,7 +27,7 @@ export interface Checkout {
  * installation token reaches git through an http.extraHeader set in git's environment, so it is
  * neither in argv (visible in `ps`) nor in the mirror's config on disk.
  */
-export class GitWorkspace {
+export class GitWorkspace implements Workspace {
   private readonly repoLocks = new KeyedMutex();
   /** Worktrees a job is using right now (path -> users): never moved away under it. */
   private readonly inUse = new Map<string, number>();
