@@ -117,26 +117,26 @@ export async function startJobRuntime(
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk),
-    runners: reportMissingTools(
-      createRunners({
-        pluginCacheDir,
-        terraformBinary: config.terraform_binary,
-        tofuBinary: config.tofu_binary,
-        helmBinary: config.helm_binary,
-        kubectlBinary: config.kubectl_binary,
-      }),
-    ),
+    tools: {
+      runners: reportMissingTools(
+        createRunners({
+          pluginCacheDir,
+          terraformBinary: config.terraform_binary,
+          tofuBinary: config.tofu_binary,
+          helmBinary: config.helm_binary,
+          kubectlBinary: config.kubectl_binary,
+        }),
+      ),
+      sandbox,
+      env: { TF_CLI_CONFIG_FILE: cliConfig },
+      ...projectQueues(config.parallel),
+    },
     config,
     log,
     dataDir: env.dataDir,
-    ...projectQueues(config.parallel),
-    runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
-    redactPatterns,
-    appRedactor: logRedact,
-    reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
-    sandbox,
+    redaction: { app: logRedact, patterns: redactPatterns },
+    reporting: { retry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 }, publicUrl: consoleEnv.publicUrl },
     wake: () => notify(),
-    publicUrl: consoleEnv.publicUrl,
     planKey: planSigningKey(env.webhookSecret),
   };
 

@@ -48,7 +48,7 @@ const perUser = new KeyedMutex();
  */
 export async function replyRefused(
   vcs: VcsClient,
-  deps: Pick<JobDeps, "redactPatterns" | "appRedactor">,
+  deps: Pick<JobDeps, "redaction">,
   job: Job,
   text: string,
 ): Promise<void> {

@@ -45,7 +45,7 @@ export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; mess
  */
 export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> {
   const { deps, project, settings, secrets } = a;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) return { ok: false, message: `no runner for ${project.runner} projects on this server`, output: "" };
   const log = openJobLog(deps, a.job, `${project.name}-apply`);
   try {

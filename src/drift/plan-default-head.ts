@@ -44,7 +44,7 @@ export async function planDefaultHead(
   log: Pick<JobLogWriter, "write">,
 ): Promise<PlanOutcome | { skipped: string }> {
   const { deps, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
   if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
   if ((project.runner === "helm" || project.runner === "kustomize") && !settings.kubeconfig) {

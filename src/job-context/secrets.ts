@@ -20,16 +20,16 @@ export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
  * prints of the app's own credentials is redacted like any other secret. Those are matched by a
  * redactor built once at startup (a private key makes it large); each job adds a small one.
  */
-export function secretsFor(deps: Pick<JobDeps, "redactPatterns" | "appRedactor">): Secrets {
+export function secretsFor(deps: Pick<JobDeps, "redaction">): Secrets {
   const known = new Set<string>();
   const s: Secrets = {
-    redact: chainRedactors(deps.appRedactor, createRedactor({ patterns: deps.redactPatterns })),
+    redact: chainRedactors(deps.redaction.app, createRedactor({ patterns: deps.redaction.patterns })),
     add(values) {
       const before = known.size;
       for (const v of values) known.add(v);
       // Every project adds its secret set, most often none or the same: the matcher is rebuilt only for new ones.
       if (known.size === before) return;
-      s.redact = chainRedactors(deps.appRedactor, createRedactor({ secrets: [...known], patterns: deps.redactPatterns }));
+      s.redact = chainRedactors(deps.redaction.app, createRedactor({ secrets: [...known], patterns: deps.redaction.patterns }));
     },
   };
   return s;

@@ -94,7 +94,7 @@ export function createCommentPublisher(
     pending: p.pending,
     notice: p.notice,
     tone: p.tone ?? (p.failed ? "failed" : undefined),
-    logUrl: deps.publicUrl ? `${deps.publicUrl}/jobs/${job.id}` : undefined,
+    logUrl: deps.reporting.publicUrl ? `${deps.reporting.publicUrl}/jobs/${job.id}` : undefined,
   });
 
   /** A push replaced every older plan: their continuation comments are stale now (best effort). */
@@ -170,7 +170,7 @@ export function createCommentPublisher(
     async final(p: Progress): Promise<void> {
       const result = resultOf(p);
       await deps.store.saveResult(job.id, result);
-      const { baseMs, forMs } = deps.reportRetry;
+      const { baseMs, forMs } = deps.reporting.retry;
       const deadline = Date.now() + forMs;
       for (let attempt = 0; ; attempt++) {
         try {

@@ -28,7 +28,7 @@ export async function replanAtMerge(
   run: ProjectRun,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
   const { deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
   const built = planRequest({ deps, settings, secrets }, project, {
@@ -68,7 +68,7 @@ export async function applyOne(
   run: ProjectRun,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
   const { job, deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) {
     return {
       result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },

@@ -121,7 +121,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
       parallel: settings.parallelPlan,
       verb: "plan",
       step: async (project, run) => {
-        const runner = deps.runners[project.runner];
+        const runner = deps.tools.runners[project.runner];
         if (!runner)
           return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
         const built = planRequest({ deps, settings, secrets }, project, {

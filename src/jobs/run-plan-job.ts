@@ -199,7 +199,7 @@ async function planPullRequest(
   for (const p of progress) p.catch(() => undefined);
 
   // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
-  const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
+  const needsBase = projects.some((p) => deps.tools.runners[p.runner]?.needsBase);
   const baseDir = needsBase ? (await checkoutAt(checkout.mergeBase, checkout.mergeBase)).dir : undefined;
   const sensitive: string[] = [];
   const ctx: PlanContext = { job, deps, pr, checkout, baseDir, run: { deps, settings, secrets }, extraArgs: spec.command?.extraArgs ?? [] };
@@ -276,7 +276,7 @@ interface PlanContext {
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
 async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
   const { job, deps, pr, checkout } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) {
     const message = `no runner for ${project.runner} projects on this server`;
     return { project, status: "error", failedStep: "runner", message, output: "" };

@@ -102,7 +102,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
       const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
       return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
     }
-    const runner = deps.runners[project.runner];
+    const runner = deps.tools.runners[project.runner];
     if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
     const dirProblem = await projectDirProblem(checkout.dir, project.dir);
     if (dirProblem) return refuse(dirProblem, project);
@@ -170,7 +170,7 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
             checkoutDir: at.dir,
             dataDir,
             operation,
-            env: deps.runnerEnv,
+            env: deps.tools.env,
             timeoutMs: deps.config.step_timeout,
             redact: secrets.redact,
             onOutput: (chunk) => run.log.write(chunk),

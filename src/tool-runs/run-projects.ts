@@ -12,7 +12,7 @@ export interface ProjectRun {
 }
 
 export interface RunProjectsOptions<R = ProjectResult> {
-  deps: Pick<JobDeps, "store" | "projectQueue" | "config" | "log">;
+  deps: Pick<JobDeps, "store" | "tools" | "config" | "log">;
   job: Job;
   repo: string;
   order: Extract<PlanOrder, { ok: true }>;
@@ -48,7 +48,7 @@ export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>
     for (const name of failed) failedBefore.add(name);
     const one = (project: Project) =>
       deps.store.runExclusive(projectKey(opts.repo, project), () =>
-        deps.projectQueue.add(async () => {
+        deps.tools.projectQueue.add(async () => {
           const blocker = order.dependsOn(project).find((d) => failed.has(d));
           const aborted = order.abortOnFailure !== undefined && i > 0 && failedBefore.size > 0;
           const result = aborted

@@ -10,7 +10,7 @@ import { chainRedactors, type Secrets } from "../job-context/secrets.js";
 
 /** What every tool run of a project gets from the job: settings, secrets and server limits. */
 export interface RunnerContext {
-  deps: Pick<JobDeps, "runnerEnv" | "config">;
+  deps: Pick<JobDeps, "tools" | "config">;
   settings: RepoSettings;
   secrets: Secrets;
 }
@@ -44,7 +44,7 @@ function common(ctx: RunnerContext, project: Project) {
   return {
     fields: {
       project,
-      env: deps.runnerEnv,
+      env: deps.tools.env,
       timeoutMs: deps.config.step_timeout,
       secretSet: secretSet.values,
       workflow: workflow.workflow,

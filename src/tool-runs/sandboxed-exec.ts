@@ -14,13 +14,13 @@ import type { JobDeps } from "../job-context/job-deps.js";
  * A refusal when the sandbox cannot start.
  */
 export function sandboxedExec(
-  deps: Pick<JobDeps, "sandbox" | "toolSlots">,
+  deps: Pick<JobDeps, "tools">,
   _job: Pick<Job, "target">,
   project: Pick<Project, "name" | "dir" | "workspace">,
   paths: { writable: (string | undefined)[]; readable?: (string | undefined)[]; settings: Pick<RepoSettings, "networkFor"> },
 ): { ok: true; exec: Exec } | { ok: false; reason: string } {
   const present = (list: (string | undefined)[] = []) => list.filter((p): p is string => typeof p === "string" && p.length > 0);
-  const made = deps.sandbox.execFor({
+  const made = deps.tools.sandbox.execFor({
     writable: present(paths.writable),
     readable: present(paths.readable),
     network: paths.settings.networkFor(project),
@@ -28,7 +28,7 @@ export function sandboxedExec(
   if (!made.ok) return made;
   const { exec } = made;
   const slotted: Exec = Object.assign(
-    (file: string, args: string[], opts: ExecOptions) => deps.toolSlots.add(() => exec(file, args, opts)),
+    (file: string, args: string[], opts: ExecOptions) => deps.tools.toolSlots.add(() => exec(file, args, opts)),
     {
       isolated: exec.isolated,
     },

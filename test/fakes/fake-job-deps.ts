@@ -49,27 +49,28 @@ export async function fakeJobDeps(
     store: opts.store ?? openSqliteStore(":memory:"),
     vcsFor: async () => vcs,
     workspace: fakeWorkspace,
-    runners: opts.runners ?? {},
     config: parseServerConfig(opts.serverConfig ?? ""),
     log: memoryLog(),
     dataDir,
-    ...projectQueues(opts.concurrency ?? 4),
-    runnerEnv: {},
-    appRedactor: createRedactor(),
-    redactPatterns: [],
-    reportRetry: { baseMs: 1, forMs: 0 },
+    tools: {
+      runners: opts.runners ?? {},
+      env: {},
+      ...projectQueues(opts.concurrency ?? 4),
+      // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
+      sandbox: {
+        status: { mode: "off" },
+        warnings: [],
+        execFor: () => ({
+          ok: true,
+          exec: async (file) => {
+            throw new Error(`fake job deps: nothing may be spawned (${file})`);
+          },
+        }),
+      },
+    },
+    redaction: { app: createRedactor(), patterns: [] },
+    reporting: { retry: { baseMs: 1, forMs: 0 } },
     wake: () => {},
     planKey: Buffer.from("test plan key"),
-    // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
-    sandbox: {
-      status: { mode: "off" },
-      warnings: [],
-      execFor: () => ({
-        ok: true,
-        exec: async (file) => {
-          throw new Error(`fake job deps: nothing may be spawned (${file})`);
-        },
-      }),
-    },
   };
 }

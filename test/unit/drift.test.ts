@@ -329,36 +329,37 @@ describe("Helm and Kustomize drift", () => {
   const helm: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm" };
   const seen: PlanRequest[] = [];
   const deps = {
-    runners: {
-      helm: {
-        kind: "helm",
-        needsBase: true,
-        async plan(req: PlanRequest): Promise<PlanOutcome> {
-          seen.push(req);
-          return { ok: true, summary: summary(), output: "", planFile: "/x/plan", durationMs: 1 };
+    tools: {
+      runners: {
+        helm: {
+          kind: "helm",
+          needsBase: true,
+          async plan(req: PlanRequest): Promise<PlanOutcome> {
+            seen.push(req);
+            return { ok: true, summary: summary(), output: "", planFile: "/x/plan", durationMs: 1 };
+          },
+          apply: async () => ({ ok: true, output: "", durationMs: 0, sensitiveValues: [] }),
         },
-        apply: async () => ({ ok: true, output: "", durationMs: 0, sensitiveValues: [] }),
       },
+      // The fake runner never spawns: an exec that is called is a test bug.
+      sandbox: {
+        status: { mode: "off" },
+        warnings: [],
+        execFor: () => ({
+          ok: true,
+          exec: async (file: string) => {
+            throw new Error(`nothing may be spawned (${file})`);
+          },
+        }),
+      },
+      env: {},
     },
     config: parseServerConfig(""),
-    // Job output goes to the store (src/jobs/store-job-log.ts); these tests do not read it.
+    // Job output goes to the store (src/tool-runs/store-job-log.ts); these tests do not read it.
     store: { appendJobLog: async () => true },
-    // The fake runner never spawns: an exec that is called is a test bug.
-    sandbox: {
-      status: { mode: "off" },
-      warnings: [],
-      execFor: () => ({
-        ok: true,
-        exec: async (file: string) => {
-          throw new Error(`nothing may be spawned (${file})`);
-        },
-      }),
-    },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
-    runnerEnv: {},
-    redactPatterns: [],
-    appRedactor: createRedactor(),
+    redaction: { patterns: [], app: createRedactor() },
   } as unknown as JobDeps;
   const ctx = (kubeconfig?: string) => ({
     deps,

@@ -252,8 +252,8 @@ describe("runProjects", () => {
     let tools = 0;
     let mostTools = 0;
     let outsideWhileSlotsFull = 0;
-    deps.sandbox = {
-      ...deps.sandbox,
+    deps.tools.sandbox = {
+      ...deps.tools.sandbox,
       execFor: () => ({
         ok: true,
         exec: Object.assign(
