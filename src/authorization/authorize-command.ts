@@ -46,12 +46,7 @@ const perUser = new KeyedMutex();
  * repeats a command (or a flood of them) never pushes the PR's plan up out of sight. The
  * command's comment gets a 👎.
  */
-export async function replyRefused(
-  vcs: VcsClient,
-  deps: Pick<JobDeps, "redaction">,
-  job: Job,
-  text: string,
-): Promise<void> {
+export async function replyRefused(vcs: VcsClient, deps: Pick<JobDeps, "redaction">, job: Job, text: string): Promise<void> {
   const { repo, pr } = job.target;
   const actor = job.spec.actor;
   const redact = secretsFor(deps).redact;
