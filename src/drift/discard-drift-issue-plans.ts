@@ -1,8 +1,7 @@
-import type { Job } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
+import type { SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { inlineCode } from "../render/inline.js";
-import { markerFor } from "../render/marker.js";
-import type { JobDeps } from "../job-context/job-deps.js";
 
 /**
  * A drift issue closed by hand (or by another bot): `/apply` needs an open issue, so the plan it
@@ -10,17 +9,17 @@ import type { JobDeps } from "../job-context/job-deps.js";
  * the next check. Said on the issue when there was a plan to discard: when Sluice closes an issue
  * itself, it has discarded the plan already and says nothing more.
  */
-export async function discardDriftIssuePlans(job: Job, deps: JobDeps): Promise<void> {
+export async function discardDriftIssuePlans(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
+  const { job, deps } = ctx;
   const { repo, pr: issue } = job.target;
   const discarded = await deps.store.supersedePlans(repoFullName(repo), issue);
   deps.log.info({ jobId: job.id, repo: repoFullName(repo), issue, discarded }, "drift issue closed: its plan was discarded");
-  if (discarded === 0 || job.commentIds.length > 0) return;
-  const vcs = await deps.vcsFor(job);
-  const by = job.spec.kind === "cleanup" ? job.spec.actor : "";
-  const text = [
-    `This issue was closed${by ? ` by ${inlineCode(by)}` : ""}, so the plan it showed was discarded: \`/apply\` here applies nothing.`,
-    "If the project still drifts, the next drift check opens a new issue; comment `/drift` on any issue to check now.",
-  ].join(" ");
-  const id = await vcs.createComment(repo, issue, `${markerFor(String(job.id), 1)}\n${text}`);
-  await deps.store.updateJob(job.id, { commentIds: [id] });
+  if (discarded === 0) return;
+  const by = job.spec.actor;
+  await ctx.reply(
+    [
+      `This issue was closed${by ? ` by ${inlineCode(by)}` : ""}, so the plan it showed was discarded: \`/apply\` here applies nothing.`,
+      "If the project still drifts, the next drift check opens a new issue; comment `/drift` on any issue to check now.",
+    ].join(" "),
+  );
 }

@@ -25,7 +25,7 @@ export async function enrollRepos(opts: EnrollOptions): Promise<number> {
     if (!opts.allowed(name)) continue;
     const { duplicate } = await opts.store.recordDelivery(`sluice-drift-enroll:${name}:${hour}`, "internal", {
       target: { installationId: r.installationId, repo: r.repo, cloneUrl: r.cloneUrl, pr: 0 },
-      spec: { kind: "drift", trigger: "push", actor: "sluice" },
+      spec: { kind: "drift-schedule-sync", actor: "sluice" },
     });
     if (!duplicate) queued++;
   }

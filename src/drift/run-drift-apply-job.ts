@@ -1,11 +1,10 @@
 import { join } from "node:path";
 import { repoSettings } from "../config/repo-settings.js";
-import type { JobDeps } from "../job-context/job-deps.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
-import { secretsFor } from "../job-context/secrets.js";
 import { matchesFilter } from "../model/command.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import { projectKey } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
@@ -26,7 +25,6 @@ import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
-import { markerFor } from "../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -36,19 +34,12 @@ const short = (sha: string) => sha.slice(0, 7);
  * head, bound by its hash), under the project's run lock, for users with write access or in
  * `apply_users`. A drift issue has no reviews, so PR approval requirements do not apply.
  */
-export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "drift-apply") throw new Error(`runDriftApplyJob got a ${job.spec.kind} job`);
+export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): Promise<void> {
+  const { job, deps, vcs, secrets, reply } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
   const name = repoFullName(repo);
   const number = job.target.pr;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
-  const reply = async (text: string) => {
-    if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(repo, number, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
-    await deps.store.updateJob(job.id, { commentIds: [id] });
-  };
   void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const may = await mayRunDrift(deps, vcs, repo, spec.actor);
   const actorAllowed = may.ok ? ALLOWED : refuse(may.reason);
@@ -67,105 +58,101 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     return reply(`${refusalText([issue.reason])}.`);
   }
   const { project: projectName, shown } = issue;
-  const { head, checkout } = await checkoutDefaultHead(deps, vcs, job, secrets);
-  try {
-    const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
-    if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
-    const settings = repoSettings(deps.config, name, configs.trusted);
-    const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
-    const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
-    if (!project)
-      return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
-    const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
-      // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
-      const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
-      if (!plan || !matchesFilter(plan, spec.command.filter)) {
-        return {
-          refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
-        };
-      }
-      if (plan.dir !== project.dir || plan.workspace !== project.workspace)
-        return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
-      // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
-      const here = await planFileHere(
-        deps.store,
-        plan,
-        join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
-        deps.planKey,
-      );
-      const lock = await deps.store.lockOn(name, project.dir, project.workspace);
-      // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
-      const decision = await passGate(deps.store, {
-        ...asked,
-        project: project.name,
-        pause: await deps.store.appliesPaused(),
-        actorAllowed,
-        ...(await changeControlFacts(deps, vcs, repo, project.name, {
-          actor: spec.actor,
-          actions: ["apply"],
-          override: spec.command.overrideWindow,
-        })),
-        plan: {
-          madeFor: { headSha: plan.headSha },
-          live: { headSha: head.sha },
-          // The plan the issue shows is the one that may be applied, nothing newer or older.
-          stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
-          file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
-          replan: `Comment \`/drift -p ${projectName}\` to check again.`,
-          headOf: "default branch",
-        },
-        lock: { road: "drift", heldByPr: lock?.pr },
-        verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
-        policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
-      });
-      try {
-        if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
-        if (!here.ok) return { refused: here.reason };
-        await deps.store.markPlanApplied(plan.id);
-        return await applyDriftPlan({
-          pass: decision.pass,
-          deps,
-          vcs,
-          job,
-          repo,
-          project,
-          settings,
-          secrets,
-          checkoutDir: checkout.dir,
-          planFile: here.planFile,
-          planHash: plan.planHash,
-          commitSha: head.sha,
-          source: "drift-issue",
-          planId: plan.id,
-          number,
-          actor: spec.actor,
-        });
-      } finally {
-        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
-      }
-    });
-    if ("refused" in outcome) {
-      if (!outcome.decided)
-        await recordDecision(
-          deps.store,
-          { ...asked, project: projectName },
-          { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
-        );
-      return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+  const { head, checkout } = await checkoutDefaultHead(ctx);
+  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+  if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
+  const settings = repoSettings(deps.config, name, configs.trusted);
+  const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
+  const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
+  if (!project)
+    return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
+  const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
+    // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
+    const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
+    if (!plan || !matchesFilter(plan, spec.command.filter)) {
+      return {
+        refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
+      };
     }
-    if (!outcome.ok) {
-      const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
-      const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
-      return reply(
-        `❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`,
-      );
-    }
-    deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
-    // The issue stays open until a drift check sees the project back in line and closes it.
-    await reply(
-      `✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`,
+    if (plan.dir !== project.dir || plan.workspace !== project.workspace)
+      return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
+    // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
+    const here = await planFileHere(
+      deps.store,
+      plan,
+      join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
+      deps.planKey,
     );
-  } finally {
-    checkout.release();
+    const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+    // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
+    const decision = await passGate(deps.store, {
+      ...asked,
+      project: project.name,
+      pause: await deps.store.appliesPaused(),
+      actorAllowed,
+      ...(await changeControlFacts(deps, vcs, repo, project.name, {
+        actor: spec.actor,
+        actions: ["apply"],
+        override: spec.command.overrideWindow,
+      })),
+      plan: {
+        madeFor: { headSha: plan.headSha },
+        live: { headSha: head.sha },
+        // The plan the issue shows is the one that may be applied, nothing newer or older.
+        stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
+        file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
+        replan: `Comment \`/drift -p ${projectName}\` to check again.`,
+        headOf: "default branch",
+      },
+      lock: { road: "drift", heldByPr: lock?.pr },
+      verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
+      policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
+    });
+    try {
+      if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
+      if (!here.ok) return { refused: here.reason };
+      await deps.store.markPlanApplied(plan.id);
+      return await applyDriftPlan({
+        pass: decision.pass,
+        deps,
+        vcs,
+        job,
+        repo,
+        project,
+        settings,
+        secrets,
+        checkoutDir: checkout.dir,
+        planFile: here.planFile,
+        planHash: plan.planHash,
+        commitSha: head.sha,
+        source: "drift-issue",
+        planId: plan.id,
+        number,
+        actor: spec.actor,
+      });
+    } finally {
+      if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
+    }
+  });
+  if ("refused" in outcome) {
+    if (!outcome.decided)
+      await recordDecision(
+        deps.store,
+        { ...asked, project: projectName },
+        { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
+      );
+    return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
   }
+  if (!outcome.ok) {
+    const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
+    const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
+    return reply(
+      `❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`,
+    );
+  }
+  deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
+  // The issue stays open until a drift check sees the project back in line and closes it.
+  await reply(
+    `✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`,
+  );
 }

@@ -1,5 +1,5 @@
 import type { RepoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { JobWith, SpecOf } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../model/workspace.js";
@@ -9,7 +9,7 @@ import type { Secrets } from "../job-context/secrets.js";
 
 /** What one apply job of a pull request (a comment, the button, or a merge) works with. */
 export interface ApplyContext {
-  job: Job;
+  job: JobWith<SpecOf<"apply">>;
   deps: JobDeps;
   vcs: VcsClient;
   pr: PullRequestInfo;

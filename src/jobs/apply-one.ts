@@ -108,7 +108,7 @@ export async function applyOne(
     commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
     source: ctx.merge ? ("merge" as const) : ("pr" as const),
     number: plan.pr,
-    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    actor: job.spec.actor,
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").

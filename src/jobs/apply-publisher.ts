@@ -1,4 +1,4 @@
-import type { Job } from "../model/job.js";
+import type { JobWith, SpecOf } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
@@ -19,13 +19,20 @@ export function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Pr
 }
 
 /** The apply comment and `sluice/apply` check of a job. */
-export function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
-  const spec = job.spec.kind === "apply" ? job.spec : undefined;
+export function publisherFor(
+  vcs: VcsClient,
+  deps: JobDeps,
+  job: JobWith<SpecOf<"apply">>,
+  pr: PullRequestInfo,
+  merged: boolean,
+  secrets: Secrets,
+): Publisher {
+  const spec = job.spec;
   return createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
     trigger: {
-      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
+      text: merged ? "apply on merge" : spec.trigger === "button" ? "Apply button of sluice/plan" : (spec.commandLine ?? "/apply"),
       user: job.spec.actor,
     },
     maxComments: deps.config.max_comments,

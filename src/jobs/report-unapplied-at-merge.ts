@@ -1,12 +1,10 @@
 import { ignoredSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "../job-context/job-deps.js";
 import { createCommentPublisher } from "../job-output/publish-comments.js";
-import { secretsFor } from "../job-context/secrets.js";
 
 /**
  * A pull request merged while it still had plans that were never applied, in a repo that applies
@@ -14,12 +12,11 @@ import { secretsFor } from "../job-context/secrets.js";
  * the server ignored), instead of the merge passing for an apply.
  */
 export async function reportUnappliedAtMerge(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
+  ctx: JobContext<SpecOf<"apply">>,
   pr: PullRequestInfo,
   merged: RepoConfig | undefined,
 ): Promise<void> {
+  const { job, deps, vcs } = ctx;
   const plans = await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number);
   if (plans.length === 0) return;
   const names = [...new Set(plans.map((p) => `\`${p.project}\``))].join(", ");
@@ -33,9 +30,9 @@ export async function reportUnappliedAtMerge(
   const publisher = createCommentPublisher(vcs, deps, job, {
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: "merge", user: job.spec.kind === "apply" ? job.spec.actor : "sluice" },
+    trigger: { text: "merge", user: job.spec.actor },
     maxComments: deps.config.max_comments,
-    secrets: secretsFor(deps),
+    secrets: ctx.secrets,
   });
   await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
   deps.log.warn({ jobId: job.id, pr: pr.number, plans: plans.length }, "pull request merged with unapplied plans: said so on the PR");

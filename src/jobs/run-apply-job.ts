@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
-import type { Job } from "../model/job.js";
+import type { Job, SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -16,11 +17,9 @@ import { gatherPrFacts, prGateFacts, prRequirementFacts } from "../authorization
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../model/workspace.js";
 import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
-import type { JobDeps } from "../job-context/job-deps.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { planOrder } from "../tool-runs/plan-order.js";
 import { planFileHere } from "../tool-runs/plan-file-here.js";
@@ -33,20 +32,19 @@ import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import type { ApplyContext } from "./apply-context.js";
 import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
-import { type Secrets, secretsFor } from "../job-context/secrets.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 
-const repoName = (job: Job) => repoFullName(job.target.repo);
+const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
+
+type ApplyJob = JobContext<SpecOf<"apply">>;
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
-export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "apply") throw new Error(`runApplyJob got a ${job.spec.kind} job`);
+export async function runApplyJob(jobCtx: ApplyJob): Promise<void> {
+  const { job, deps, vcs } = jobCtx;
   const { repo } = job.target;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (job.spec.trigger !== "merge" && !job.spec.viaAtlantis) {
+  if (job.spec.trigger !== "merge") {
     // Who asked is checked before anything is cloned: a user without access gets nothing run.
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
@@ -58,10 +56,9 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     }
   }
   const token = await vcs.cloneToken();
-  secrets.add([token]);
-  const held: Checkout[] = [];
-  const checkoutAt = async (sha: string, baseSha: string) => {
-    const c = await deps.workspace.checkout({
+  jobCtx.secrets.add([token]);
+  const checkoutAt = (sha: string, baseSha: string) =>
+    jobCtx.checkout({
       repo,
       cloneUrl: job.target.cloneUrl,
       token,
@@ -72,26 +69,16 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
       // What the applies read is written once the plans to apply are known (scopeCheckout).
       sparse: deps.config.sparse_checkout,
     });
-    held.push(c);
-    return c;
-  };
-  try {
-    await applyWith(job, deps, vcs, pr, token, secrets, checkoutAt);
-  } finally {
-    for (const c of held) c.release();
-  }
+  await applyWith(jobCtx, pr, token, checkoutAt);
 }
 
 async function applyWith(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
+  jobCtx: ApplyJob,
   pr: PullRequestInfo,
   token: string,
-  secrets: Secrets,
   checkoutAt: (sha: string, baseSha: string) => Promise<Checkout>,
 ): Promise<void> {
-  if (job.spec.kind !== "apply") return;
+  const { job, deps, vcs, secrets } = jobCtx;
   const spec = job.spec;
   const { repo } = job.target;
 
@@ -113,17 +100,7 @@ async function applyWith(
     pr.baseRef,
   );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge")
-    return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
-  if (spec.viaAtlantis) {
-    // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
-    const atlantis =
-      deps.config.atlantis_prefix === "always" ||
-      (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
-    if (!atlantis) return;
-    const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
-  }
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined, secrets);
@@ -147,7 +124,6 @@ async function applyWith(
 
 async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promise<void> {
   const { job, deps, pr, secrets, settings } = ctx;
-  if (job.spec.kind !== "apply") return;
   const spec = job.spec;
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;

@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { repoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { Job, SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { repoFullName } from "../model/repo.js";
 import { compareChanges } from "../policy/compare-changes.js";
@@ -17,7 +18,6 @@ import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projec
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import { planRequest } from "../tool-runs/runner-request.js";
-import { secretsFor } from "../job-context/secrets.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 
 const CHECK = "sluice/plan";
@@ -29,12 +29,10 @@ const CHECK = "sluice/plan";
  * project, the group's plan makes exactly the approved changes (addresses, actions, values).
  * Nothing is locked or saved: the apply happens when the queue lands the commit (apply on merge).
  */
-export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "merge_group") throw new Error(`runMergeGroupJob got a ${job.spec.kind} job`);
+export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): Promise<void> {
+  const { job, deps, vcs, secrets } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   const input = (state: "queued" | "running" | "done", results: ProjectResult[], notice?: string) => ({
     jobId: String(job.id),
     command: "plan" as const,
@@ -68,7 +66,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await deps.workspace.checkout({
+  const checkout = await ctx.checkout({
     repo,
     cloneUrl: job.target.cloneUrl,
     token,
@@ -169,7 +167,6 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     await finish([], `Sluice could not plan the merge group: ${e instanceof Error ? e.message : String(e)}`, true).catch(() => undefined);
     throw e;
   } finally {
-    checkout.release();
     await rm(dataRoot, { recursive: true, force: true });
   }
 }

@@ -12,7 +12,7 @@ export function driftInterruptedNotice(road: "reconcile" | "drift-issue", projec
 }
 
 /**
- * A pull-mode apply a stopped process left: a reconcile (`on_drift: apply`, job kind `drift`) or
+ * A pull-mode apply a stopped process left: a reconcile (`on_drift: apply`, in a `drift-check` job) or
  * `/apply` on a drift issue (`drift-apply`, the issue is `target.pr`). Neither is a pull request,
  * so it is reported where it started: each project it was applying is paused as a failed reconcile
  * is (the next ticks report it and apply nothing until a person resumes it), the drift issue says

@@ -49,7 +49,8 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await deps.store.clearPrOperationsOf(job.id);
     deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "an apply was interrupted by a restart; not retried");
     // Pull mode's applies belong to no pull request: reported on their issue and check instead.
-    if (job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
+    // (`drift`: a check queued by an earlier version, which reconciled too.)
+    if (job.spec.kind === "drift-check" || job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
       await recoverDriftApply(deps, job, started).catch((e: unknown) =>
         deps.log.error({ jobId: job.id, err: errorText(e) }, "could not report an interrupted drift apply"),
       );

@@ -86,7 +86,7 @@ describe("ingress for pull mode", () => {
           pr: 0,
           payloadHeadSha: "a".repeat(40),
         },
-        spec: { kind: "drift", trigger: "push", actor: "alice" },
+        spec: { kind: "drift-schedule-sync", actor: "alice" },
       },
     });
     expect(eventToJob("push", { ...base, ref: "refs/heads/feature" }, settings)).toEqual({
@@ -109,9 +109,9 @@ describe("ingress for pull mode", () => {
       job: {
         target: { pr: 12 },
         spec: {
-          kind: "drift",
+          kind: "drift-check",
           trigger: "comment",
-          command: { action: "check", filter: { project: "net" } },
+          filter: { project: "net" },
           commentId: 77,
           actor: "alice",
         },
@@ -412,7 +412,7 @@ describe("the drift scheduler", () => {
         expect([...fromA, ...fromB]).toHaveLength(1);
         expect(woken).toBe(1);
         const job = await store.getJob([...fromA, ...fromB][0] as number);
-        expect(job?.spec).toEqual({ kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" });
+        expect(job?.spec).toEqual({ kind: "drift-check", trigger: "schedule", projects: ["net"], actor: "sluice" });
         expect(job?.target).toEqual(target);
         expect(await a.tick()).toEqual([]);
         expect(await store.dueDriftSchedules(now)).toEqual([]);
