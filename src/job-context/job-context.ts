@@ -1,5 +1,6 @@
 import type { Job, JobSpec, JobWith } from "../model/job.js";
 import type { Checkout, CheckoutRequest } from "../model/workspace.js";
+import { createCommentPublisher, type Publisher, type PublisherFixed } from "../job-output/publish-comments.js";
 import { markerFor } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
@@ -7,8 +8,8 @@ import { type Secrets, secretsFor } from "./secrets.js";
 
 /**
  * What one job works with, made once by the dispatcher: the job (its spec narrowed to its kind),
- * the installation's VCS client, the job's growing redaction, the short reply, and checkouts
- * that are all released when the job ends, however it ends.
+ * the installation's VCS client, the job's growing redaction, its comment and check (publisher),
+ * the short reply, and checkouts that are all released when the job ends, however it ends.
  */
 export interface JobContext<S extends JobSpec = JobSpec> {
   job: JobWith<S>;
@@ -21,6 +22,8 @@ export interface JobContext<S extends JobSpec = JobSpec> {
    * answers once).
    */
   reply(text: string): Promise<void>;
+  /** The job's comment and check run (plans and applies), edited in place as the job moves on. */
+  publisher(fixed: Omit<PublisherFixed, "maxComments" | "secrets">): Publisher;
   /** A worktree held until the job ends. */
   checkout(req: CheckoutRequest): Promise<Checkout>;
   /** A worktree of a branch's tip (drift: the default branch), held until the job ends. */
@@ -54,6 +57,7 @@ export async function openJobContext(job: Job, deps: JobDeps, given?: VcsClient)
       answered = true;
       await deps.store.updateJob(job.id, { commentIds: [id] });
     },
+    publisher: (fixed) => createCommentPublisher(vcs, deps, job, { ...fixed, maxComments: deps.config.max_comments, secrets }),
     checkout: (req) => hold(deps.workspace.checkout(req)),
     checkoutBranchHead: (req) => hold(deps.workspace.checkoutBranchHead(req)),
     close() {

@@ -5,6 +5,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Workspace } from "../model/workspace.js";
+import type { Reporting } from "../job-output/publish-comments.js";
 import type { Store } from "../store/store.js";
 import type { Redactor } from "../util/redact.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
@@ -47,12 +48,7 @@ export interface JobDeps {
   log: JobLog;
   dataDir: string;
   redaction: RedactionDeps;
-  /** How comments and checks are posted: retries of a finished job's result while GitHub is down, links to the console. */
-  reporting: {
-    retry: { baseMs: number; forMs: number };
-    /** SLUICE_PUBLIC_URL without a trailing slash: comments link to the console's job pages. */
-    publicUrl?: string;
-  };
+  reporting: Reporting;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
   /** Signs the plans kept in the store and checks them before an apply (src/tool-runs/plan-signature.ts). */

@@ -4,8 +4,8 @@ import { type CommentInput, markerFor, renderComments } from "../render/render-c
 import type { Job } from "../model/job.js";
 import type { JobResult } from "../model/job-result.js";
 import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js";
-import type { JobDeps } from "../job-context/job-deps.js";
-import type { Secrets } from "../job-context/secrets.js";
+import type { Store } from "../store/store.js";
+import type { Redactor } from "../util/redact.js";
 import { applyActions } from "./check-actions.js";
 import { collapseReplacedParts } from "./collapse-replaced-parts.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
@@ -24,12 +24,38 @@ export interface Progress {
 
 const CHECK_NAME = { plan: "sluice/plan", apply: "sluice/apply" } as const;
 
+/** How a job's answers reach GitHub: how long a finished job keeps trying while GitHub is down, links to the console. */
+export interface Reporting {
+  retry: { baseMs: number; forMs: number };
+  /** SLUICE_PUBLIC_URL without a trailing slash: comments link to the console's job pages. */
+  publicUrl?: string;
+}
+
+/** What posting needs of the app: the job's row (its comment ids and result), a log, the reporting settings. */
+export interface PublishDeps {
+  store: Pick<Store, "updateJob" | "saveResult" | "markResultPosted">;
+  log: { warn(obj: object, msg: string): void };
+  reporting: Reporting;
+}
+
+/** What a publisher is fixed to for the whole job. */
+export interface PublisherFixed {
+  command: "plan" | "apply";
+  headSha: string;
+  trigger: { text: string; user: string };
+  maxComments: number;
+  /** The job's redaction, read at each post: it grows as the job learns secrets. */
+  secrets: { redact: Redactor };
+}
+
+export type Publisher = ReturnType<typeof createCommentPublisher>;
+
 /**
  * Posts a job's comment parts and check run, editing those the job already has (their ids live in
  * the job row, so another process edits the same ones). `mayExist`: a replica that died may have
  * created a part without recording its id, so look for it (by its marker) before creating it.
  */
-export function createResultPoster(vcs: VcsClient, deps: Pick<JobDeps, "store">, job: Job, opts: { mayExist?: boolean } = {}) {
+export function createResultPoster(vcs: VcsClient, deps: Pick<PublishDeps, "store">, job: Job, opts: { mayExist?: boolean } = {}) {
   const { repo, pr } = job.target;
   const commentIds = [...job.commentIds];
   let checkRunId = job.checkRunId;
@@ -68,19 +94,7 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<JobDeps, "store">,
  * One comment per command, edited in place as the job moves on; the ids live in the job row so a
  * restarted job edits the same comments. Also owns the job's check run.
  */
-export function createCommentPublisher(
-  vcs: VcsClient,
-  deps: JobDeps,
-  job: Job,
-  fixed: {
-    command: "plan" | "apply";
-    headSha: string;
-    trigger: { text: string; user: string };
-    maxComments: number;
-    /** The job's redaction, read at each post: it grows as the job learns secrets. */
-    secrets: Pick<Secrets, "redact">;
-  },
-) {
+export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: Job, fixed: PublisherFixed) {
   const poster = createResultPoster(vcs, deps, job);
 
   const input = (p: Progress): CommentInput => ({

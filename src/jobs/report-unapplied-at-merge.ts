@@ -4,7 +4,6 @@ import type { JobContext } from "../job-context/job-context.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
-import { createCommentPublisher } from "../job-output/publish-comments.js";
 
 /**
  * A pull request merged while it still had plans that were never applied, in a repo that applies
@@ -16,7 +15,7 @@ export async function reportUnappliedAtMerge(
   pr: PullRequestInfo,
   merged: RepoConfig | undefined,
 ): Promise<void> {
-  const { job, deps, vcs } = ctx;
+  const { job, deps } = ctx;
   const plans = await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number);
   if (plans.length === 0) return;
   const names = [...new Set(plans.map((p) => `\`${p.project}\``))].join(", ");
@@ -27,12 +26,10 @@ export async function reportUnappliedAtMerge(
       "Open a pull request to plan and apply them.",
     ...ignored,
   ].join("\n");
-  const publisher = createCommentPublisher(vcs, deps, job, {
+  const publisher = ctx.publisher({
     command: "apply",
     headSha: pr.headSha,
     trigger: { text: "merge", user: job.spec.actor },
-    maxComments: deps.config.max_comments,
-    secrets: ctx.secrets,
   });
   await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
   deps.log.warn({ jobId: job.id, pr: pr.number, plans: plans.length }, "pull request merged with unapplied plans: said so on the PR");

@@ -103,7 +103,7 @@ async function applyWith(
   if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined, secrets);
+  const publisher = publisherFor(jobCtx, pr, merge !== undefined);
   await publisher.publish({ state: "queued", results: [] });
   const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
   if (!op.ok) {

@@ -6,7 +6,7 @@ import { windowState } from "../gate/apply-windows.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { offersApply } from "../job-output/check-actions.js";
-import { createCommentPublisher } from "../job-output/publish-comments.js";
+import type { Publisher } from "../job-output/publish-comments.js";
 import type { Job, SpecOf } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -27,7 +27,6 @@ import { dependsOnNotes } from "./depends-on-notes.js";
 import { type PlanContext, planProject } from "./plan-project.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 
-type Publisher = ReturnType<typeof createCommentPublisher>;
 type PlanJob = JobContext<SpecOf<"plan">>;
 
 const FORK_REFUSAL =
@@ -35,18 +34,16 @@ const FORK_REFUSAL =
 
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
 export async function runPlanJob(ctx: PlanJob): Promise<void> {
-  const { job, deps, vcs, secrets } = ctx;
+  const { job, deps, vcs } = ctx;
   const spec = job.spec;
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
-  const publisher = createCommentPublisher(vcs, deps, job, {
+  const publisher = ctx.publisher({
     command: "plan",
     headSha: pr.headSha,
     trigger: {
       text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"),
       user: spec.actor,
     },
-    maxComments: deps.config.max_comments,
-    secrets,
   });
   const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone });
   if (spec.trigger !== "autoplan") {
