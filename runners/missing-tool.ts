@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { RunnerKind } from "../src/model/project.js";
 import type { ApplyOutcome, PlanOutcome, Runner } from "./runner.js";
+import { errorMessage } from "../src/util/errors.js";
 
 /** How to get each tool, and the server setting that points Sluice at another binary. */
 const TOOLS: Record<string, { what: string; install: string; setting: string }> = {
@@ -33,7 +34,7 @@ export function missingToolMessage(binary: string, kind?: RunnerKind): string {
 
 /** The binary a spawn failure names, when the failure is "no such file" (exec says "could not start X: …ENOENT…"). */
 export function missingBinaryOf(e: unknown): string | undefined {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   const m = /^could not start (\S+): [\s\S]*\bENOENT\b/.exec(message);
   return m?.[1];
 }

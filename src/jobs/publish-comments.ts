@@ -9,6 +9,7 @@ import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
 import { collapseReplacedParts } from "./collapse-replaced-parts.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface Progress {
   state: CommentInput["state"];
@@ -101,7 +102,7 @@ export function createCommentPublisher(
   async function collapseOlder(): Promise<void> {
     if (fixed.command !== "plan" || fixed.trigger.text !== "autoplan") return;
     await collapseReplacedParts(vcs, job.target.repo, job.target.pr, job.id).catch((e: unknown) =>
-      deps.log.warn({ jobId: job.id }, `collapsing older plan comments failed: ${e instanceof Error ? e.message : String(e)}`),
+      deps.log.warn({ jobId: job.id }, `collapsing older plan comments failed: ${errorMessage(e)}`),
     );
   }
 
@@ -157,7 +158,7 @@ export function createCommentPublisher(
      */
     async fault(e: unknown): Promise<void> {
       const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
-      const notice = `Sluice could not finish this ${fixed.command}: ${e instanceof Error ? e.message : String(e)}${detail}`;
+      const notice = `Sluice could not finish this ${fixed.command}: ${errorMessage(e)}${detail}`;
       await this.publish({ state: "done", results: [], notice, tone: "failed" }).catch(() => undefined);
       await this.check({ state: "done", results: [], notice, failed: true }).catch(() => undefined);
     },

@@ -26,6 +26,7 @@ import type { Job, JobSpec, JobTarget } from "../model/job.js";
 import { type DeliveriesFirst, signalDeliveries, yieldingToDeliveries } from "./deliveries-first.js";
 import { groupCommit } from "./sqlite-group-commit.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
+import { errorMessage } from "../util/errors.js";
 
 /** The lock tables: keyed by scope ("" the whole dir + workspace, or one named project there). */
 function lockTables(locks: string, waiters: string): string {
@@ -476,7 +477,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         db.prepare("SELECT 1").get();
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `SQLite: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `SQLite: ${errorMessage(e)}` };
       }
     },
     async close() {

@@ -37,6 +37,7 @@ import { driftCheckOf } from "../../drift/drift-check-of.js";
 import type { IssueInfo } from "../../vcs/vcs-client.js";
 import { inOrder, type ProjectRun, runProjects } from "../run-projects.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
+import { errorMessage } from "../../util/errors.js";
 
 interface DriftContext {
   job: Job;
@@ -174,11 +175,8 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project, log: ProjectRun["log"]) =>
       checkProject(ctx, project, log).catch((e: unknown): ProjectDrift => {
-        deps.log.error(
-          { jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) },
-          "drift check of a project failed",
-        );
-        return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
+        deps.log.error({ jobId: job.id, project: project.name, err: errorMessage(e) }, "drift check of a project failed");
+        return { project, status: "error", step: "drift check", message: errorMessage(e), output: "" };
       });
     // The same orchestration as PR plans: the project's run lock (never beside an apply of it), then a slot, then its log.
     const checked = await runProjects<ProjectDrift>({
@@ -214,7 +212,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       });
     } catch (e) {
       // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
-      const message = secrets.redact(e instanceof Error ? e.message : String(e));
+      const message = secrets.redact(errorMessage(e));
       await vcs
         .updateCheck(repo, check, {
           status: "completed",
