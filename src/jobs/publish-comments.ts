@@ -1,6 +1,6 @@
 import type { ProjectResult } from "../model/project-result.js";
 import { renderCheck } from "../render/render-check.js";
-import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
+import { type CommentInput, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";
 import type { JobResult } from "../model/job-result.js";
 import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js";
@@ -10,6 +10,7 @@ import { applyActions } from "./check-actions.js";
 import { collapseReplacedParts } from "./collapse-replaced-parts.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { errorMessage } from "../util/errors.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 export interface Progress {
   state: CommentInput["state"];
@@ -51,7 +52,7 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<JobDeps, "store">,
       // An earlier, longer version of this comment had more parts: empty the ones now unused.
       for (const [i, id] of commentIds.entries()) {
         if (i < bodies.length) continue;
-        await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
+        await vcs.updateComment(repo, id, printComment({ marker: jobMarker(job.id, i + 1), text: "_(this part is no longer used)_" }));
       }
     },
     async check(command: JobResult["command"], headSha: string, update: CheckUpdate): Promise<void> {

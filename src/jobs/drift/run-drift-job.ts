@@ -32,12 +32,12 @@ import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js
 import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
-import { markerFor } from "../../render/marker.js";
 import { driftCheckOf } from "../../drift/drift-check-of.js";
 import type { IssueInfo } from "../../vcs/vcs-client.js";
 import { inOrder, type ProjectRun, runProjects } from "../run-projects.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 import { errorMessage } from "../../util/errors.js";
+import { jobMarker, printComment } from "../../render/comment-body.js";
 
 interface DriftContext {
   job: Job;
@@ -67,7 +67,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   const reply = async (text: string) => {
     if (spec.trigger === "comment" && job.commentIds.length === 0) {
-      const id = await vcs.createComment(repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+      const id = await vcs.createComment(repo, job.target.pr, printComment({ marker: jobMarker(job.id), text: secrets.redact(text) }));
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }
   };

@@ -2,8 +2,8 @@ import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../../model/repo.js";
 import { type CheckUpdate, type IssueInfo, type VcsClient, VcsError } from "../vcs-client.js";
 import type { PullRequestInfo, Review } from "../../model/pull-request.js";
-import { parseMarker } from "../../render/marker.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
+import { isOurs } from "../../render/comment-body.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -91,7 +91,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       // Every comment Sluice writes is idempotent: it starts with its marker, so a retry after a
       // lost answer finds it instead of posting it twice.
       const firstLine = body.split("\n", 1)[0] ?? "";
-      if (!parseMarker(firstLine)) throw new Error("a Sluice comment must start with its marker line (render/marker.ts)");
+      if (!isOurs(body)) throw new Error("a Sluice comment must start with its marker line (render/comment-body.ts)");
       const key = `${repo.owner}/${repo.name}#${pr} ${firstLine}`;
       const find = () => findOwnByFirstLine(repo, pr, firstLine);
       if (uncertain.has(key) || createOpts?.mayExist) {
