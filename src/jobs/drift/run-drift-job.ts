@@ -18,7 +18,7 @@ import { selectProjects } from "../../projects/select-projects.js";
 import { escapeText } from "../../render/escape-text.js";
 import { inlineCode } from "../../render/inline.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
-import type { Checkout } from "../../workspace/git-workspace.js";
+import type { Checkout } from "../../workspace/workspace.js";
 import { hashFile } from "../../workspace/hash-file.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js";
