@@ -1,3 +1,4 @@
+import { errorMessage } from "../util/errors.js";
 import { applyRecords } from "./apply-records.js";
 import { auditOutbox } from "./audit-outbox.js";
 import { consoleReads } from "./console-reads.js";
@@ -34,7 +35,7 @@ export function sqlStore(driver: StoreDriver): Store {
         await driver.db.get("SELECT 1 AS ok");
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `${driver.label}: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `${driver.label}: ${errorMessage(e)}` };
       }
     },
     close: () => driver.close(),
