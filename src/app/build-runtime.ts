@@ -15,6 +15,7 @@ import { createAppLogger } from "./app-logger.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { createProbot } from "./create-probot.js";
 import { sandboxSettings } from "./sandbox-settings.js";
+import { startSandbox } from "./start-sandbox.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 
 /** What both threads are built on, each its own: settings, log, the tools' sandbox, a store connection, GitHub. */
@@ -52,9 +53,10 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
   if (pluginCacheDir) mkdirSync(pluginCacheDir, { recursive: true });
-  const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
+  const paths = { dataDir: env.dataDir, cliConfig, pluginCacheDir };
   // Said once, by the thread that starts first: the job thread builds the same sandbox from the same settings.
-  if (side.thread === "http") reportSandbox(sandbox, log);
+  const sandbox =
+    side.thread === "http" ? await startSandbox(config, paths, log) : await createSandbox(sandboxSettings(config, paths), exec);
 
   const storeOptions = { runLockSessions: config.parallel, log: log.child({ name: "store" }) };
   const store =
@@ -69,18 +71,4 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
         });
   const probot = createProbot(env, log);
   return { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot };
-}
-
-function reportSandbox(sandbox: Sandbox, log: Logger): void {
-  for (const warning of sandbox.warnings) log.warn(warning);
-  if (sandbox.status.mode === "off") {
-    log.warn(
-      "sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)",
-    );
-  } else if (!sandbox.status.ok) {
-    log.error(
-      { reason: sandbox.status.reason },
-      "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)",
-    );
-  }
 }

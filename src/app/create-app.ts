@@ -1,9 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
-import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
-import { exec } from "../../runners/exec.js";
 import { startJobThread } from "./start-job-thread.js";
 import { buildRuntime } from "./build-runtime.js";
 import type { JobRuntimeOverrides } from "./create-job-runtime.js";
@@ -18,18 +15,16 @@ import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
-import { enrollRepos } from "../drift/enroll-repos.js";
-import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
-import { type ReadinessCheck, readiness } from "./readiness.js";
 import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
-import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
-import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import { createReadinessChecks } from "./readiness-checks.js";
+import { routeRequest } from "./route-request.js";
+import { startDriftEnrollment } from "./start-drift-enrollment.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -121,92 +116,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     wakeAudit: () => audit?.wake(),
   });
 
-  // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
-  const readinessChecks: ReadinessCheck[] = [
-    { name: "store", check: () => store.ping() },
-    {
-      name: "sandbox",
-      check: async () => {
-        const s = sandbox.status;
-        if (s.mode === "off") return { ok: true, detail: "off: tool runs are not sandboxed" };
-        return s.ok ? { ok: true } : { ok: false, reason: `bubblewrap cannot start, no tools run: ${s.reason}` };
-      },
-    },
-  ];
-  // Keys read and not done (Atlantis' repos.yaml): named at start, never dropped in silence.
-  for (const u of config.unsupported) log.warn({ unsupported: u }, `server config: ${u}`);
-  readinessChecks.push({
-    name: "config",
-    check: async () => ({
-      ok: true,
-      detail: config.unsupported.length ? `keys not supported, ignored: ${config.unsupported.join("; ")}` : "every key is supported",
-    }),
-  });
-  const apiBase = env.baseUrl ?? "https://api.github.com";
-  const githubAuth = createGitHubAuthCheck({
-    getApp: async () => {
-      const { data } = await (await probot.auth()).request("GET /app");
-      if (!data) throw new Error("GET /app answered without a body");
-      return { id: data.id, slug: data.slug, name: data.name, permissions: data.permissions };
-    },
-    apiBase,
-    appId: env.appId,
-    log,
-  });
-  readinessChecks.push(githubAuth.readiness);
-  const permissionsCheck = createInstallationPermissionsCheck({
-    listInstallations: async () => {
-      const octokit = await probot.auth();
-      const list = await octokit.paginate("GET /app/installations", { per_page: 100 });
-      return list.map((i) => ({
-        id: i.id,
-        account: (i.account && "login" in i.account ? i.account.login : undefined) ?? String(i.target_id),
-        permissions: i.permissions as Record<string, string | undefined>,
-      }));
-    },
-    log,
-  });
-  readinessChecks.push(permissionsCheck.readiness);
-  // Tools are looked for once at start: a missing one is named now, not at the first pull request.
-  const tools = findTools(
-    toolProbes({
-      terraform: config.terraform_binary,
-      tofu: config.tofu_binary,
-      helm: helmBinary(config.helm_binary),
-      kubectl: kubectlBinary(config.kubectl_binary),
-      conftest: config.policies?.conftest_binary,
-    }),
-    exec,
-  ).then((found) => {
-    const report = describeTools(found);
-    log[report.degraded ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
-    return report;
-  });
-  readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
+  const { readinessChecks, githubAuth, permissionsCheck } = createReadinessChecks({ store, sandbox, config, probot, env, log });
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    if (path === WEBHOOK_PATH) {
-      void endpoint(req, res).catch((e) => {
-        log.error({ err: String(e) }, "webhook endpoint fault");
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-      return;
-    }
-    if (path === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
-      return;
-    }
-    if (path === "/readyz") {
-      void readiness(readinessChecks).then((report) =>
-        res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report)),
-      );
-      return;
-    }
-    void operationsConsole.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
-    });
-  });
+  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, log }));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -238,26 +150,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log: log.child({ name: "audit-stream" }),
     ...auditTimingFromEnv(process.env),
   });
-  // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
-  const enroll = () =>
-    enrollRepos({
-      list: () => listInstalledRepos(probot),
-      store,
-      allowed: (fullName) => repoAllowed(config, fullName),
-      wake,
-      log,
-    }).catch((e: unknown) =>
-      log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
-    );
-  // Any repository's settings (top level or a `repos:` entry) may give it a schedule.
-  const driftAnywhere = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)].some(
-    (c) => c.drift?.schedule || c.allowed_overrides?.includes("drift"),
-  );
-  const enrollTimer = driftAnywhere ? setInterval(() => void enroll(), 3_600_000) : undefined;
-  if (enrollTimer) {
-    enrollTimer.unref();
-    void enroll();
-  }
+  const stopEnrollment = startDriftEnrollment({ probot, store, config, wake, log });
 
   return {
     server,
@@ -267,7 +160,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       operationsConsole.stop();
       drift.stop();
       await audit?.stop();
-      if (enrollTimer) clearInterval(enrollTimer);
+      stopEnrollment();
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();

@@ -1,5 +1,5 @@
 import type { JobContext } from "../job-context/job-context.js";
-import type { Checkout } from "../model/workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 
 /**
  * The default branch's live head, checked out for the rest of the job: what git says should be

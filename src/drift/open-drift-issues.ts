@@ -2,7 +2,7 @@ import { DRIFT_LABEL } from "../model/drift.js";
 import type { DriftIssue } from "../model/drift-issue.js";
 import type { RepoRef } from "../model/repo.js";
 import { repoFullName } from "../model/repo.js";
-import { parseDriftIssueBody } from "./drift-issue-body.js";
+import { projectOfIssue } from "./render-drift.js";
 import { type IssueInfo, type VcsClient, VcsError } from "../vcs/vcs-client.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
@@ -56,9 +56,7 @@ export async function openDriftIssuesOf(
   for (const issue of (await vcs.openIssues(repo, DRIFT_LABEL)).sort((a, b) => a.number - b.number)) {
     if ([...open.values()].some((o) => o.issue.number === issue.number)) continue;
     if (await deps.store.driftIssue(name, issue.number)) continue;
-    // Anyone can write that first line: it decides nothing but which project an issue the app
-    // itself opened before the store kept drift issues belongs to (adopted once, below).
-    const project = parseDriftIssueBody(issue.body)?.project;
+    const project = projectOfIssue(issue.body);
     if (!issue.byApp || project === undefined || !wanted.has(project) || open.has(project)) {
       deps.log.info(
         { repo: name, issue: issue.number, author: issue.author, project },

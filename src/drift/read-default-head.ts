@@ -4,7 +4,7 @@ import type { ProjectTree } from "../model/project-tree.js";
 import type { Project } from "../model/project.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
-import type { Checkout } from "../model/workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";

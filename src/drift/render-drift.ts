@@ -3,8 +3,8 @@ import type { CheckConclusion } from "../vcs/vcs-client.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
 import type { Redactor } from "../util/redact.js";
-import { printDriftIssueBody } from "./drift-issue-body.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
+import { parseMarker, printComment } from "../render/comment-body.js";
 
 export const DRIFT_CHECK = "sluice/drift";
 /** Room for the table and the list; the check and issue limits are 65,535 characters. */
@@ -15,6 +15,16 @@ const short = (sha: string) => sha.slice(0, 7);
 
 export function issueTitle(project: string): string {
   return `Drift: project ${project}`;
+}
+
+/**
+ * The project named on the first line of an issue body; undefined for any other text. Anyone can
+ * write that line: it decides nothing, except which project an issue the app itself opened before
+ * the store kept drift issues belongs to (adopted once; see sync-drift-issues.ts).
+ */
+export function projectOfIssue(body: string): string | undefined {
+  const marker = parseMarker(body);
+  return marker?.kind === "drift-issue" ? marker.project : undefined;
 }
 
 /** What the issue shows of its plan; the store keeps the same (the text is only for people). */
@@ -173,7 +183,8 @@ export function renderDriftIssue(
     "Comment `/apply` on this issue to apply the plan shown here and put git's state back (write access or the server's `apply_users`). " +
       "It is refused when the default branch moved or a newer drift check ran: the issue is updated on each run, and closed once the project is back in line.",
   );
-  return { title: issueTitle(p.name), body: redact(printDriftIssueBody({ project: p.name, text: sections.join("\n") })) };
+  const body = printComment({ marker: { kind: "drift-issue", project: p.name }, text: sections.join("\n") });
+  return { title: issueTitle(p.name), body: redact(body) };
 }
 
 export function renderClosingComment(project: string, sha: string, how: "in-line" | "applied"): string {

@@ -14,6 +14,7 @@ import { mayRunDrift } from "./may-run-drift.js";
 import { readDefaultHead } from "./read-default-head.js";
 import { DRIFT_CHECK, renderDriftCheck } from "./render-drift.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * A drift check: `/drift [-p|-d|-w]`, or a schedule that came due. Plans the default branch head
@@ -73,7 +74,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
   // A fault in one project (git, the store) is that project's error, not the end of the run.
   const checkOne = (project: Project, log: ProjectRun["log"]) =>
     checkDriftProject(drift, project, log).catch((e: unknown): ProjectDrift => {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       deps.log.error({ jobId: job.id, project: project.name, err: message }, "drift check of a project failed");
       return { project, status: "error", step: "drift check", message, output: "" };
     });
@@ -109,7 +110,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     });
   } catch (e) {
     // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
-    const message = secrets.redact(e instanceof Error ? e.message : String(e));
+    const message = secrets.redact(errorMessage(e));
     await vcs
       .updateCheck(repo, check, {
         status: "completed",

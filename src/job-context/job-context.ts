@@ -1,7 +1,7 @@
 import type { Job, JobSpec, JobWith } from "../model/job.js";
-import type { Checkout, CheckoutRequest } from "../model/workspace.js";
+import type { Checkout, CheckoutRequest } from "../workspace/workspace.js";
 import { createCommentPublisher, type Publisher, type PublisherFixed } from "../job-output/publish-comments.js";
-import { markerFor } from "../render/marker.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { JobDeps } from "./job-deps.js";
 import { type Secrets, secretsFor } from "./secrets.js";
@@ -53,7 +53,11 @@ export async function openJobContext(job: Job, deps: JobDeps, given?: VcsClient)
     secrets,
     async reply(text) {
       if (answered) return;
-      const id = await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+      const id = await vcs.createComment(
+        job.target.repo,
+        job.target.pr,
+        printComment({ marker: jobMarker(job.id), text: secrets.redact(text) }),
+      );
       answered = true;
       await deps.store.updateJob(job.id, { commentIds: [id] });
     },

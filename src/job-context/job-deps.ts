@@ -4,7 +4,7 @@ import type { Sandbox } from "../../runners/sandbox/sandbox.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { RunnerKind } from "../model/project.js";
-import type { Workspace } from "../model/workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 import type { Reporting } from "../job-output/publish-comments.js";
 import type { Store } from "../store/store.js";
 import type { Redactor } from "../util/redact.js";

@@ -2,7 +2,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { JobWith, SpecOf } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { Checkout } from "../model/workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { HeadConfig } from "../repo-reading/load-repo-configs.js";
 import type { Secrets } from "../job-context/secrets.js";

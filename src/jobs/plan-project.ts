@@ -8,7 +8,7 @@ import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
-import type { Checkout } from "../model/workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { signPlan } from "../tool-runs/plan-signature.js";
 import { planFileWarning, readPlanFile } from "../tool-runs/read-plan-file.js";
 import { planRequest, pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";

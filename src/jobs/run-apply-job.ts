@@ -17,7 +17,7 @@ import { gatherPrFacts, prGateFacts, prRequirementFacts } from "../authorization
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
-import type { Checkout } from "../model/workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
@@ -33,6 +33,7 @@ import type { ApplyContext } from "./apply-context.js";
 import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { errorMessage } from "../util/errors.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -272,7 +273,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       await ctx.vcs.merge(job.target.repo, pr.number, "merge");
       notice = "Every project is applied: the pull request was merged (automerge).";
     } catch (e) {
-      notice = `Every project is applied, but automerge failed: ${e instanceof Error ? e.message : String(e)}`;
+      notice = `Every project is applied, but automerge failed: ${errorMessage(e)}`;
     }
   }
   await publisher.final({ state: "done", results: ordered, notice });

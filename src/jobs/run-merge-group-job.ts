@@ -19,6 +19,7 @@ import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import { planRequest } from "../tool-runs/runner-request.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
 
@@ -164,7 +165,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
     });
     await finish(inOrder(projects, results));
   } catch (e) {
-    await finish([], `Sluice could not plan the merge group: ${e instanceof Error ? e.message : String(e)}`, true).catch(() => undefined);
+    await finish([], `Sluice could not plan the merge group: ${errorMessage(e)}`, true).catch(() => undefined);
     throw e;
   } finally {
     await rm(dataRoot, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { projectsForBaseBranch } from "../config/repo/projects-for-base-branch.j
 import type { RepoConfig } from "../model/repo-config.js";
 import type { TrustedCommit } from "./trusted-commit.js";
 import type { RepoRef } from "../model/repo.js";
-import type { Workspace } from "../model/workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
 

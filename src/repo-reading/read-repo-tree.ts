@@ -8,7 +8,7 @@ import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sou
 import type { TfRead } from "../model/project-tree.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
-import type { Workspace } from "../model/workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 /**
  * A local module source is a string starting `./` or `../` after `source =` (HCL) or

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { RepoRef } from "../../src/model/repo.js";
-import type { Checkout, CheckoutRequest, Workspace } from "../../src/model/workspace.js";
+import type { BranchHeadRequest, Checkout, CheckoutRequest, Workspace } from "../../src/workspace/workspace.js";
 
 type Files = Record<string, string>;
 
@@ -61,8 +61,8 @@ export class FakeWorkspace implements Workspace {
     };
   }
 
-  /** A branch's tip is checked out like any commit (the fake has no branches: `sha` names it). */
-  async checkoutBranchHead(req: { repo: RepoRef; cloneUrl: string; token: string; branch: string; sha: string }): Promise<Checkout> {
+  /** The branch head as a checkout of the commit against itself (nothing changed). */
+  async checkoutBranchHead(req: BranchHeadRequest): Promise<Checkout> {
     return this.checkout({ ...req, pr: 0, headSha: req.sha, baseSha: req.sha, baseRef: req.branch });
   }
 
@@ -70,13 +70,13 @@ export class FakeWorkspace implements Workspace {
     const before = this.commits.get(from)?.files;
     if (!before) return undefined;
     const after = this.at(to).files;
-    const under = (file: string) => paths.some((p) => p === "." || file === p || file.startsWith(`${p}/`));
-    const files = new Set([...Object.keys(before), ...Object.keys(after)].filter(under));
-    return [...files].some((f) => before[f] !== after[f]);
+    const inPaths = (p: string) => paths.some((d) => d === "." || p === d || p.startsWith(`${d}/`));
+    const all = new Set([...Object.keys(before), ...Object.keys(after)].filter(inPaths));
+    return [...all].some((p) => before[p] !== after[p]);
   }
 
   async mergedHeads(): Promise<string[]> {
-    throw new Error("fake workspace: merge commits are not modelled (merge groups are tested end to end)");
+    throw new Error("fake workspace: mergedHeads is not scripted");
   }
 
   async contains(): Promise<boolean> {

@@ -3,7 +3,7 @@ import { gatherCodeOwners } from "../../src/repo-reading/gather-code-owners.js";
 import type { RepoRef } from "../../src/model/repo.js";
 import { checkCodeOwners, dependencyDirs, ownersOf, parseCodeOwners } from "../../src/policy/code-owners.js";
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
-import type { Checkout } from "../../src/model/workspace.js";
+import type { Checkout } from "../../src/workspace/workspace.js";
 import { FakeWorkspace } from "../fakes/fake-workspace.js";
 
 const RULES = parseCodeOwners(`# Lines starting with '#' are comments.

@@ -10,8 +10,8 @@ import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
 import { planDefaultHead } from "../../src/drift/plan-default-head.js";
-import { parseDriftIssueBody } from "../../src/drift/drift-issue-body.js";
-import { renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
+import { projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
+import { printMarker } from "../../src/render/comment-body.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -306,8 +306,8 @@ describe("drift reports", () => {
     const facts = { branch: "main", sha: "a".repeat(40), shows, lastSeen: "2026-01-02T00:00:00Z", onDrift: "report" as const };
     const { title, body } = renderDriftIssue(drifted, facts, redact);
     expect(title).toBe("Drift: project net");
-    expect(body.split("\n")[0]).toBe("<!-- sluice:drift project=net -->");
-    expect(parseDriftIssueBody(body)?.project).toBe("net");
+    expect(body.split("\n")[0]).toBe(printMarker({ kind: "drift-issue", project: "net" }));
+    expect(projectOfIssue(body)).toBe("net");
     expect(body).toContain(`made at aaaaaaa, sha256 \`${"f".repeat(16)}\``);
     expect(body).not.toContain("sluice:drift-state");
     expect(body).toContain('`input`: `"[redacted]"` → `"git"`');
@@ -321,8 +321,8 @@ describe("drift reports", () => {
     const big = renderDriftIssue(many, facts, redact).body;
     expect(big.length).toBeLessThan(65_536);
     expect(big).toContain("more (see the full plan below)");
-    expect(parseDriftIssueBody("<!-- sluice:drift project=%E0%A4%A -->")).toBeUndefined();
-    expect(parseDriftIssueBody("Some issue")).toBeUndefined();
+    expect(projectOfIssue("<!-- sluice:drift project=%E0%A4%A -->")).toBeUndefined();
+    expect(projectOfIssue("Some issue")).toBeUndefined();
   });
 });
 

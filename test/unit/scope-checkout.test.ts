@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scopeCheckout } from "../../src/repo-reading/scope-checkout.js";
 import type { Project } from "../../src/model/project.js";
-import type { Checkout, Workspace } from "../../src/model/workspace.js";
+import type { Checkout, Workspace } from "../../src/workspace/workspace.js";
 
 const repo = { owner: "acme", name: "infra" };
 const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });

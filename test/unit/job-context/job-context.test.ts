@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openJobContext } from "../../../src/job-context/job-context.js";
 import { dispatch } from "../../../src/jobs/run-job.js";
+import { parseMarker } from "../../../src/render/comment-body.js";
 import type { Job } from "../../../src/model/job.js";
-import { parseMarker } from "../../../src/render/marker.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
 
 const REPO = { owner: "acme", name: "infra" };
@@ -34,7 +34,7 @@ describe("the job context", () => {
     await ctx.reply("a second answer");
     expect(deps.vcs.comments).toHaveLength(1);
     const body = deps.vcs.comments[0]?.body ?? "";
-    expect(parseMarker(body)).toEqual({ jobId: String(job.id), part: 1 });
+    expect(parseMarker(body)).toEqual({ kind: "job", jobId: String(job.id), part: 1 });
     expect(body).not.toContain("s3cr3t-value");
     // The comment is the job's: a restart of the job finds it and answers nothing more.
     const again = await openJobContext((await deps.store.getJob(job.id)) as Job, deps);
