@@ -16,6 +16,8 @@ import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { shownStep, stepVariables } from "./step-variables.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
+import { plannedOutputs } from "./planned-outputs.js";
+import { readOutputs } from "./read-outputs.js";
 import { resourceDetails } from "./resource-details.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
@@ -119,6 +121,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   return {
     kind,
+    outputs: async (req, exec) =>
+      readOutputs(req.binary ?? defaultBin, exec, req, opts.pluginCache ? await opts.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {}),
     async state(req: StateRequest, exec: Exec): Promise<StateOutcome> {
       const bin = req.binary ?? defaultBin;
       const started = performance.now();
@@ -248,6 +252,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
       const json = parsePlanJson(showJson);
       const summary = summarizePlan(json.ok ? json.plan : showJson);
       if (!summary.ok) return fail("show", summary.error);
+      const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
       if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
       // What init really loaded (a templated `source` too), for the code owners of the apply.
       summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
@@ -264,7 +269,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
             })
           : undefined;
       if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
-      if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+      if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs };
       // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
       // to this server, and removed once checked: it holds sensitive values in clear.
       const showFile = `${planFile}.json`;
@@ -280,7 +285,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
           timeoutMs: req.timeoutMs,
           redact: (text) => sensitive(req.redact(text)),
         });
-        return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+        return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs };
       } finally {
         await rm(showFile, { force: true });
       }
