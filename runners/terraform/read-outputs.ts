@@ -12,7 +12,12 @@ const identity = (s: string) => s;
  * it. The JSON holds sensitive values in clear, so it is neither streamed nor redacted here: the
  * caller registers the sensitive ones before anything is posted.
  */
-export async function readOutputs(bin: string, exec: Exec, req: OutputsRequest, extraEnv: Record<string, string> = {}): Promise<OutputsOutcome> {
+export async function readOutputs(
+  bin: string,
+  exec: Exec,
+  req: OutputsRequest,
+  extraEnv: Record<string, string> = {},
+): Promise<OutputsOutcome> {
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return { ok: false, failedStep: "checkout", message: dir.reason, output: "" };
   await mkdir(req.dataDir, { recursive: true });
@@ -25,7 +30,12 @@ export async function readOutputs(bin: string, exec: Exec, req: OutputsRequest, 
   }
   const shown = await exec(bin, ["output", "-json", "-no-color"], { ...base, env, redact: identity, onOutput: undefined });
   if (shown.exitCode !== 0) {
-    return { ok: false, failedStep: "output", message: `${bin} output exited with code ${shown.exitCode}`, output: req.redact(shown.stderr) };
+    return {
+      ok: false,
+      failedStep: "output",
+      message: `${bin} output exited with code ${shown.exitCode}`,
+      output: req.redact(shown.stderr),
+    };
   }
   const parsed = parseOutputJson(shown.stdout);
   return parsed.ok ? { ok: true, outputs: parsed.outputs } : { ok: false, failedStep: "output", message: parsed.error, output: "" };

@@ -122,7 +122,12 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   return {
     kind,
     outputs: async (req, exec) =>
-      readOutputs(req.binary ?? defaultBin, exec, req, opts.pluginCache ? await opts.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {}),
+      readOutputs(
+        req.binary ?? defaultBin,
+        exec,
+        req,
+        opts.pluginCache ? await opts.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {},
+      ),
     async state(req: StateRequest, exec: Exec): Promise<StateOutcome> {
       const bin = req.binary ?? defaultBin;
       const started = performance.now();

@@ -54,13 +54,19 @@ export function readInputRefs(
   };
   const terraform = runner === "terraform" || runner === "opentofu";
   if (raw.inputs_from !== undefined && !terraform) {
-    ctx.error([...path, "inputs_from"], `sets Terraform variables: it is for terraform and opentofu projects, not runner ${runner} (a helm project takes \`values_from\`)`);
+    ctx.error(
+      [...path, "inputs_from"],
+      `sets Terraform variables: it is for terraform and opentofu projects, not runner ${runner} (a helm project takes \`values_from\`)`,
+    );
   } else {
     const inputs = read("inputs_from", raw.inputs_from, TF_IDENTIFIER, "Terraform variable names");
     if (inputs !== undefined) out.inputsFrom = inputs;
   }
   if (raw.values_from !== undefined && runner !== "helm") {
-    ctx.error([...path, "values_from"], `sets a Helm release's values: it is for helm projects, not runner ${runner} (a terraform project takes \`inputs_from\`)`);
+    ctx.error(
+      [...path, "values_from"],
+      `sets a Helm release's values: it is for helm projects, not runner ${runner} (a terraform project takes \`inputs_from\`)`,
+    );
   } else {
     const values = read("values_from", raw.values_from, HELM_VALUE_KEY, "dotted Helm value keys such as image.tag");
     if (values !== undefined) out.valuesFrom = values;
