@@ -4,13 +4,15 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import { inputDigest } from "../inputs/input-digest.js";
 import { sensitiveTexts } from "../inputs/input-value-text.js";
 import { producersToRead, type ResolvedInputs, resolveInputs, type TrustedMapping } from "../inputs/resolve-inputs.js";
-import type { ProjectConfig } from "../model/repo-config.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import type { OutputValues } from "../model/project-inputs.js";
 import type { JobDeps } from "./job-deps.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import type { Secrets } from "./secrets.js";
+
+/** A project of the trusted config, as far as its mappings go. */
+export type TrustedProject = Pick<Project, "name" | "dir" | "workspace" | "inputsFrom" | "valuesFrom">;
 
 /** Where a job reads producers' outputs: its checkout, the repo's projects, and a scratch dir of its own. */
 export interface InputsContext {
@@ -24,7 +26,7 @@ export interface InputsContext {
   /** A private dir for the tool's data (TF_DATA_DIR); removed after each read. */
   scratchDir: string;
   /** The trusted config's projects (base branch); undefined = none is trusted (no sensitive output passes). */
-  trustedProjects: readonly ProjectConfig[] | undefined;
+  trustedProjects: readonly TrustedProject[] | undefined;
   onOutput?: (chunk: string) => void;
 }
 
@@ -97,7 +99,7 @@ export async function gatherInputs(
 }
 
 /** The same project (name, dir, workspace) in the trusted config maps `key` to the same output. */
-export function trustedMapping(trusted: readonly ProjectConfig[] | undefined, project: Project): TrustedMapping {
+export function trustedMapping(trusted: readonly TrustedProject[] | undefined, project: Project): TrustedMapping {
   const same = trusted?.find((p) => p.name === project.name && p.dir === project.dir && p.workspace === project.workspace);
   return (kind, key, ref) => {
     const mapped = (kind === "var" ? same?.inputsFrom : same?.valuesFrom)?.[key];

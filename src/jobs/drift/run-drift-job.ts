@@ -49,6 +49,8 @@ interface DriftContext {
   pauses: DriftPause[];
   /** The default branch head's files and local references, to follow a project's modules. */
   tree: ProjectTree;
+  /** Every project of the default branch: producers of `inputs_from` / `values_from` are found here. */
+  all: Project[];
 }
 
 /**
@@ -170,6 +172,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       secrets,
       pauses: await deps.store.driftPauses(name),
       tree,
+      all,
     };
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project, log: ProjectRun["log"]) =>
@@ -255,7 +258,12 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
-  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project, log);
+  // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
+  const outcome = await planDefaultHead(
+    { deps, job, repo, checkoutDir: checkout.dir, settings, secrets, all: ctx.all, trustedProjects: ctx.all },
+    project,
+    log,
+  );
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
