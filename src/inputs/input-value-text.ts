@@ -7,8 +7,8 @@
 export function tfVarText(value: unknown): string {
   if (typeof value === "string") return value;
   return JSON.stringify(value ?? null)
-    .replaceAll("${", "$${")
-    .replaceAll("%{", "%%{");
+    .replaceAll("${", () => "$${")
+    .replaceAll("%{", () => "%%{");
 }
 
 /** The text of a value as a file helm reads with `--set-file` (sensitive values): strings as they are, others as JSON. */

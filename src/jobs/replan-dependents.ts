@@ -32,10 +32,9 @@ export async function replanDependents(
   }
   if (replan.length === 0) return undefined;
   deps.wake();
-  return replan
-    .map(
-      ({ name, producers }) =>
-        `🔁 ${name} takes outputs of ${producers.join(", ")}, just applied: Sluice plans it again with the real values (/plan -p ${name}); comment /apply -p ${name} once that plan is posted.`,
-    )
-    .join("\n");
+  // One line: the comment shows a notice's first line as prose.
+  const takes = replan.map(({ name, producers }) => `${name} takes outputs of ${producers.join(", ")}, just applied`).join("; ");
+  const commands = replan.map(({ name }) => `/plan -p ${name}`).join(", ");
+  const one = replan.length === 1 ? (replan[0] as { name: string }).name : "NAME";
+  return `🔁 ${takes}: Sluice plans ${replan.length === 1 ? "it" : "them"} again with the real values (${commands}); comment /apply -p ${one} once ${replan.length === 1 ? "that plan is" : "each plan is"} posted.`;
 }
