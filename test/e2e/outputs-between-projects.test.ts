@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,7 +26,8 @@ afterAll(async () => {
 
 const SECRET = "tok-Zq81-very-secret-value";
 // A hostile string: helm's `--set` syntax, an HCL template and a newline must all stay one value.
-const HOSTILE = 'v2,evil=1 ${file("/etc/passwd")}';
+const DOLLAR = "$";
+const HOSTILE = `v2,evil=1 ${DOLLAR}{file("/etc/passwd")}`;
 
 const backend = (name: string) => `terraform {\n  backend "local" {\n    path = "${join(stateDir, `${name}.tfstate`)}"\n  }\n}\n`;
 
@@ -141,7 +142,7 @@ describe("outputs passed between projects", () => {
     expect(first).toContain("left unset (nothing in its state yet)");
     // web: the planned tag is known now and reaches the chart as one value; the vpc is not known yet.
     expect(first).toContain("input vpc ← network.vpc_id is known only after network is applied");
-    expect(first).toContain('+  tag: v2,evil=1 ${file("/etc/passwd")}');
+    expect(first).toContain(`+  tag: ${HOSTILE}`);
     expect(first).not.toMatch(/^\s*[+-]?\s*evil:/m);
     // The sensitive output reached app (its plan has the token resource) and no comment shows it.
     expect(first).not.toContain(SECRET);
@@ -172,7 +173,7 @@ describe("outputs passed between projects", () => {
     const webPlan = planRows(h.app.dataDir, repo, pr.number).find((p) => p.project === "web" && p.status === "pending");
     const rendered = await readFile(webPlan?.plan_path ?? "", "utf8");
     expect(rendered, replans).toContain('vpc: "vpc-1"');
-    expect(rendered).toContain('tag: "v2,evil=1 ${file(\\"/etc/passwd\\")}"');
+    expect(rendered).toContain(`tag: ${JSON.stringify(HOSTILE)}`);
     expect(replans).not.toContain(SECRET);
 
     // Another pipeline applies network with a new vpc: app's plan used vpc-1, so its apply is refused.
@@ -216,5 +217,35 @@ projects:
       .join("\n");
     expect(body).toContain("inputs_from cycle: a -> b -> a");
     expect(body).toContain(".sluice.yaml is invalid");
+  });
+
+  it("a pull request's own mapping cannot take a sensitive output; an output the producer lacks is named", async () => {
+    const name = "outputs-attack";
+    h.sim.setPermission(`acme/${name}`, "alice", "write");
+    const base =
+      "version: 1\nprojects:\n  - name: network\n    dir: network\n  - name: app\n    dir: app\n  - name: other\n    dir: other\n";
+    const leaking = `${base.replace("    dir: app\n", "    dir: app\n    inputs_from:\n      leak: network.token\n")}    inputs_from:\n      x: network.nope\n`;
+    const variable = (v: string) => `variable "${v}" {\n  default = ""\n}\n\nresource "terraform_data" "r" {\n  input = var.${v}\n}\n`;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: {
+        ".sluice.yaml": base,
+        "network/main.tf": network("vpc-9", "v9"),
+        "app/main.tf": variable("leak"),
+        "other/main.tf": variable("x"),
+      },
+    });
+    const changed = { ".sluice.yaml": leaking, "network/main.tf": network("vpc-9", "v10"), "app/main.tf": `${variable("leak")}# 2\n` };
+    await h.sim.pushBranch(repo, { branch: "leak", files: { ...changed, "other/main.tf": `${variable("x")}# 2\n` } });
+    const pr = await h.sim.openPullRequest(repo, { head: "leak", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const body = text(bot(h, repo, pr.number));
+    expect(body).toContain(
+      "plan failed at inputs: input leak takes network.token, a sensitive output: a sensitive output is passed only through a mapping the default branch's config has",
+    );
+    expect(body).toContain("input x takes network.nope, but project network has no output `nope`; it has `image_tag`, `token`, `vpc_id`");
+    expect(body).not.toContain(SECRET);
+    expect(planRows(h.app.dataDir, repo, pr.number).map((p) => p.project)).toEqual(["network"]);
   });
 });
