@@ -29,6 +29,11 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     plan: (req, exec) => terraformPlan(req, exec, ctx),
     apply: (req, exec) => terraformApply(req, exec, ctx),
     outputs: async (req, exec) =>
-      readOutputs(req.binary ?? ctx.defaultBin, exec, req, ctx.pluginCache ? await ctx.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {}),
+      readOutputs(
+        req.binary ?? ctx.defaultBin,
+        exec,
+        req,
+        ctx.pluginCache ? await ctx.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {},
+      ),
   };
 }

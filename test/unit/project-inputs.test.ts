@@ -161,13 +161,15 @@ describe("which projects a change plans", () => {
   });
 });
 
+const D = "$";
+
 describe("values as a tool takes them", () => {
   it.each<[unknown, string]>([
     ["vpc-123", "vpc-123"],
-    ['a"b\nc ${x}', 'a"b\nc ${x}'],
+    [`a"b\nc ${D}{x}`, `a"b\nc ${D}{x}`],
     [3, "3"],
     [true, "true"],
-    [["a", '${file("/etc/passwd")}'], '["a","$${file(\\"/etc/passwd\\")}"]'],
+    [["a", `${D}{file("/etc/passwd")}`], `["a","${D}${D}{file(\\"/etc/passwd\\")}"]`],
     [{ k: "%{if x}y%{endif}" }, '{"k":"%%{if x}y%%{endif}"}'],
     [null, "null"],
   ])("TF_VAR_ text of %j", (value, text) => {
