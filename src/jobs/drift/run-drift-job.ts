@@ -25,6 +25,7 @@ import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js"
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
+import { inputsFact } from "../inputs-fact.js";
 import { passGate } from "../../gate/pass-gate.js";
 import { ALLOWED } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
@@ -298,6 +299,8 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
 
   // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
   // read now, under the run lock: a pause set while this run planned other projects counts.
+  const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
+  const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
@@ -326,6 +329,7 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     },
     policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
+    inputs: inputs.fact,
   });
   if (!decision.allowed) {
     return {
@@ -347,6 +351,7 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
     source: "reconcile",
+    inputs: inputs.inputs,
     planId: 0,
     number: 0,
     actor: "sluice",
