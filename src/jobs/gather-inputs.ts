@@ -28,6 +28,11 @@ export interface InputsContext {
   /** The trusted config's projects (base branch); undefined = none is trusted (no sensitive output passes). */
   trustedProjects: readonly TrustedProject[] | undefined;
   onOutput?: (chunk: string) => void;
+  /**
+   * Producers' outputs already read by this job, by name: a plan job reads each producer's state
+   * once however many dependents it plans (nothing it runs applies anything meanwhile).
+   */
+  read?: Map<string, OutputValues>;
 }
 
 export type ReadOutputs = { ok: true; outputs: Map<string, OutputValues> } | { ok: false; error: string };
@@ -39,6 +44,11 @@ export type ReadOutputs = { ok: true; outputs: Map<string, OutputValues> } | { o
 export async function readProducerOutputs(ctx: InputsContext, names: readonly string[]): Promise<ReadOutputs> {
   const outputs = new Map<string, OutputValues>();
   for (const name of names) {
+    const known = ctx.read?.get(name);
+    if (known) {
+      outputs.set(name, known);
+      continue;
+    }
     const project = ctx.all.find((p) => p.name === name);
     if (!project) return { ok: false, error: `no project named ${name} in this repository` };
     const runner = ctx.deps.runners[project.runner];
@@ -67,6 +77,7 @@ export async function readProducerOutputs(ctx: InputsContext, names: readonly st
       if (!read.ok) return { ok: false, error: `reading the outputs of ${name} failed at ${read.failedStep}: ${read.message}` };
       ctx.secrets.add(Object.values(read.outputs).flatMap((o) => (o.sensitive ? sensitiveTexts(o.value) : [])));
       outputs.set(name, read.outputs);
+      ctx.read?.set(name, read.outputs);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -22,9 +22,10 @@ export function planInputs(
   secrets: Secrets,
   where: Pick<InputsContext, "checkoutDir" | "all" | "scratchDir" | "trustedProjects">,
 ): PlanInputs {
+  const read = new Map<string, OutputValues>();
   return {
     produced: new Map(),
-    context: (onOutput) => ({ deps, job, settings, secrets, ...where, onOutput }),
+    context: (onOutput) => ({ deps, job, settings, secrets, ...where, onOutput, read }),
   };
 }
 
