@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { repoFullName } from "../model/repo.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
-import type { Tx, TxBody } from "./db/db.js";
+import type { Param, Tx, TxBody } from "./db/db.js";
 import { type JobRow, records } from "./record-rows.js";
 import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
 import type { Store } from "./store.js";
@@ -93,8 +93,8 @@ export function jobQueue(driver: StoreDriver): JobQueue {
     async updateJob(id, patch) {
       await db.tx(function* (t) {
         const sets = ["updated_at = ?"];
-        const values: unknown[] = [now()];
-        const set = (column: string, value: unknown) => {
+        const values: Param[] = [now()];
+        const set = (column: string, value: Param) => {
           sets.push(`${column} = ?`);
           values.push(value);
         };
@@ -107,7 +107,7 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         if (patch.commentIds !== undefined) set("comment_ids", patch.commentIds);
         if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
         if (patch.error !== undefined) set("error", patch.error);
-        yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...(values as string[]), id]);
+        yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...values, id]);
       });
     },
     async runningJobs() {

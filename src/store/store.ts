@@ -275,24 +275,6 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   close(): Promise<void>;
 }
 
-/** The pull-mode part of the store (drift schedules, checks, pauses, the live record), as each adapter builds it. */
-export type DriftMethods = Pick<
-  Store,
-  | "appliedByPr"
-  | "lockOn"
-  | "recordLiveApplyStart"
-  | "recordLiveApplyEnd"
-  | "liveApplies"
-  | "syncDriftSchedules"
-  | "dueDriftSchedules"
-  | "claimDriftRun"
-  | "setDriftPause"
-  | "driftPauses"
-  | "recordDriftCheck"
-  | "driftChecks"
-  | DriftIssueMethodName
->;
-
-/** The drift issue part of the drift methods (each adapter keeps it in a file of its own). */
+/** The drift issue part of the store (drift-issues.ts). */
 export type DriftIssueMethodName = "recordDriftIssue" | "driftIssue" | "openDriftIssues" | "updateDriftIssue";
 export type DriftIssueMethods = Pick<Store, DriftIssueMethodName>;
