@@ -161,6 +161,11 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   requeueJob(id: number): Promise<void>;
   /** Enqueues a job Sluice decided on by itself (e.g. re-plan after a lock release). */
   enqueueInternal(target: JobTarget, spec: JobSpec): Promise<number>;
+  /**
+   * Enqueues a job Sluice decided on by itself unless one was ever enqueued under `key` (e.g. the
+   * enrolment of a repo, once per repo and hour, across replicas and restarts); undefined then.
+   */
+  enqueueInternalOnce(key: string, target: JobTarget, spec: JobSpec): Promise<number | undefined>;
 
   /**
    * Saves a plan with its file, and supersedes any earlier pending plan for the same PR + dir +
