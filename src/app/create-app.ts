@@ -25,6 +25,7 @@ import { dataPaths } from "../workspace/data-paths.js";
 import { createReadinessChecks } from "./readiness-checks.js";
 import { routeRequest } from "./route-request.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
+import { errorMessage } from "../util/errors.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -140,7 +141,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     proxyUrl: env.webhookProxyUrl,
     listenUrl: localUrl,
     log,
-  }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.

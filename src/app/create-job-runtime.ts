@@ -12,6 +12,7 @@ import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
 import { buildRuntime } from "./build-runtime.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface JobRuntimeOverrides {
   retry?: RetryPolicy;
@@ -162,7 +163,7 @@ export async function startJobRuntime(
       });
       recover = env.databaseUrl
         ? setInterval(
-            () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+            () => void lookForOrphans().catch((e: unknown) => log.error({ err: errorMessage(e) }, "recovery failed")),
             recoveryIntervalFromEnv(process.env),
           )
         : undefined;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { errorMessage } from "../util/errors.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 
 /** The app's one port: webhooks, /healthz, /readyz, and the console for everything else. */
@@ -15,7 +16,7 @@ export function routeRequest(deps: {
     const path = (req.url ?? "/").split("?", 1)[0];
     if (path === WEBHOOK_PATH) {
       void endpoint(req, res).catch((e) => {
-        log.error({ err: String(e) }, "webhook endpoint fault");
+        log.error({ err: errorMessage(e) }, "webhook endpoint fault");
         if (!res.headersSent) res.writeHead(500).end();
       });
       return;

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { passGate } from "../gate/pass-gate.js";
+import { inputsFact } from "../tool-runs/inputs-fact.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { DriftPause } from "../model/drift.js";
 import type { Project } from "../model/project.js";
@@ -20,7 +21,7 @@ import { sourceDirsOf } from "./source-dirs-of.js";
 
 /** What checking one project of a drift check works with: the job's context and the default branch head. */
 export type DriftContext = Pick<JobContext, "job" | "deps" | "vcs" | "secrets"> &
-  Pick<DefaultHead, "checkout" | "settings" | "tree"> & {
+  Pick<DefaultHead, "checkout" | "settings" | "tree" | "all"> & {
     branch: string;
     pauses: DriftPause[];
   };
@@ -36,7 +37,12 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
-  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project, log);
+  // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
+  const outcome = await planDefaultHead(
+    { deps, job, repo, checkoutDir: checkout.dir, settings, secrets, all: ctx.all, trustedProjects: ctx.all },
+    project,
+    log,
+  );
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
@@ -73,6 +79,8 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
 
   // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
   // read now, under the run lock: a pause set while this run planned other projects counts.
+  const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
+  const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
@@ -101,6 +109,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     },
     policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
+    inputs: inputs.fact,
   });
   if (!decision.allowed) {
     return {
@@ -122,6 +131,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
     source: "reconcile",
+    inputs: inputs.inputs,
     planId: 0,
     number: 0,
     actor: "sluice",

@@ -68,6 +68,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     checkout: read.checkout,
     settings: read.settings,
     tree: read.tree,
+    all: read.all,
     branch: head.name,
     pauses: await deps.store.driftPauses(name),
   };

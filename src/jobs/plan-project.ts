@@ -1,4 +1,4 @@
-import { readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { withoutSecrets } from "../job-context/without-secrets.js";
@@ -13,6 +13,7 @@ import { signPlan } from "../tool-runs/plan-signature.js";
 import { planFileWarning, readPlanFile } from "../tool-runs/read-plan-file.js";
 import { planRequest, pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
@@ -30,6 +31,7 @@ export interface PlanContext {
   baseDir?: string;
   run: RunnerContext;
   extraArgs: string[];
+  inputs: PlanInputs;
   /** Who asked (an autoplan: the PR's author), for the steps' variables. */
   actor: string;
 }
@@ -48,25 +50,33 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
   // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
   const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
-  const built = planRequest(ctx.run, project, {
-    checkoutDir: checkout.dir,
-    baseCheckoutDir: ctx.baseDir,
-    dataDir,
-    extraArgs: ctx.extraArgs,
-    onOutput: (chunk) => run.log.write(chunk),
-    stepVariables: pullRequestStepVariables({
-      repo: job.target.repo,
-      headRepo: pr.headRepo,
-      number: pr.number,
-      url: pr.htmlUrl,
-      author: pr.author,
-      headRef: pr.headRef,
-      headSha: pr.headSha,
-      baseRef: pr.baseRef,
-      user: ctx.actor,
+  await mkdir(dataDir, { recursive: true });
+  const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
+  if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
+  const built = planRequest(
+    ctx.run,
+    project,
+    {
+      checkoutDir: checkout.dir,
+      baseCheckoutDir: ctx.baseDir,
+      dataDir,
       extraArgs: ctx.extraArgs,
-    }),
-  });
+      onOutput: (chunk) => run.log.write(chunk),
+      stepVariables: pullRequestStepVariables({
+        repo: job.target.repo,
+        headRepo: pr.headRepo,
+        number: pr.number,
+        url: pr.htmlUrl,
+        author: pr.author,
+        headRef: pr.headRef,
+        headSha: pr.headSha,
+        baseRef: pr.baseRef,
+        user: ctx.actor,
+        extraArgs: ctx.extraArgs,
+      }),
+    },
+    runInputs(inputs.resolved),
+  );
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {
     // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
@@ -111,7 +121,9 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };
   }
-  const marked = markDestroy(planned, ctx.extraArgs);
+  // What this plan's outputs will be: the values its dependents in this job are planned with.
+  if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
+  const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
   const read = await readPlanFile(marked.planFile);
   if (!read.ok)

@@ -26,6 +26,9 @@ import { newerPlanJob } from "./coalesce-plans.js";
 import { dependsOnNotes } from "./depends-on-notes.js";
 import { type PlanContext, planProject } from "./plan-project.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { producersOutside, withDependents } from "../inputs/with-dependents.js";
+import { planInputs } from "../tool-runs/plan-inputs.js";
+import { dataPaths } from "../workspace/data-paths.js";
 
 type PlanJob = JobContext<SpecOf<"plan">>;
 
@@ -132,7 +135,7 @@ async function planPullRequest(
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
   const selection = spec.command
     ? selectProjects(resolved.all, resolved.affected, spec.command.filter, { strictWorkspaces: strict })
-    : { projects: resolved.affected };
+    : { projects: withDependents(resolved.all, resolved.affected) };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
@@ -150,7 +153,7 @@ async function planPullRequest(
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
-  await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+  await scopeCheckout(deps, repo, checkout, resolved.tree, [...projects, ...producersOutside(resolved.all, projects)], {
     enabled: settings.sparseCheckout && !hooked,
     customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     extraArgs: spec.command?.extraArgs,
@@ -166,6 +169,12 @@ async function planPullRequest(
   const needsBase = projects.some((p) => deps.tools.runners[p.runner]?.needsBase);
   const baseDir = needsBase ? (await checkoutAt(checkout.mergeBase, checkout.mergeBase)).dir : undefined;
   const sensitive: string[] = [];
+  const inputs = planInputs(deps, job, settings, secrets, {
+    checkoutDir: checkout.dir,
+    all: resolved.all,
+    scratchDir: dataPaths.prPlans(deps.dataDir, repo, pr.number),
+    trustedProjects: configs.trusted?.projects,
+  });
   const planning: PlanContext = {
     job,
     deps,
@@ -175,6 +184,7 @@ async function planPullRequest(
     run: { deps, settings, secrets },
     extraArgs: spec.command?.extraArgs ?? [],
     actor: spec.actor,
+    inputs,
   };
   const results = await runProjects({
     deps,
