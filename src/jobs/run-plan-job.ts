@@ -183,7 +183,10 @@ async function planPullRequest(
   // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
   // (plans in dependency order, a failed dependency stops its dependents' plans).
   const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
-  if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
+  if (!order.ok) {
+    const where = config.source === "none" ? "The projects' dependencies are invalid" : `The project graph in ${config.source} is invalid`;
+    return done(publisher, `${where}: ${order.error}`, true);
+  }
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {

@@ -1,5 +1,5 @@
 /** The IaC tool that plans and applies a project. */
-export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
+export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize" | "terragrunt";
 
 /**
  * Differences to leave out of a Kubernetes plan, as Argo CD's `ignoreDifferences`: for objects of
@@ -62,6 +62,11 @@ export interface Project {
    * comment shows them on a line starting "why:".
    */
   why?: string[];
+  /**
+   * Projects (by name) this one must follow, found by its tool (Terragrunt `dependency` blocks):
+   * ordered as the repo config's `depends_on` is.
+   */
+  dependsOn?: string[];
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */
