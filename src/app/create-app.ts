@@ -216,6 +216,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
       kubectl: kubectlBinary(config.kubectl_binary),
+      terragrunt: config.terragrunt_binary,
       conftest: config.policies?.conftest_binary,
     }),
     exec,
