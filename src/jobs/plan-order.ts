@@ -69,7 +69,7 @@ function toolCycle(all: Project[]): string | undefined {
   if (found.length === 0) return undefined;
   const cycle = findDependsOnCycle(found.map((p) => ({ name: p.name, dependsOn: p.dependsOn ?? [] })));
   if (!cycle) return undefined;
-  return `Terragrunt dependency cycle: ${cycle.map((n) => `\`${n}\``).join(" -> ")} (each unit's \`dependency\` blocks): Terragrunt cannot order these units, so none is planned`;
+  return `Terragrunt dependency cycle: ${cycle.map((n) => `\`${n}\``).join(" → ")} (each unit's \`dependency\` blocks): Terragrunt cannot order these units, so none is planned`;
 }
 
 function planWaves(config: RepoConfig, projects: Project[]): PlanOrder {

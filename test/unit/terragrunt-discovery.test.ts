@@ -161,7 +161,7 @@ describe("Terragrunt units: order and cycles", () => {
     expect(planOrder(config, projects, touched)).toEqual({
       ok: false,
       error:
-        "Terragrunt dependency cycle: `a` -> `b` -> `c` -> `a` (each unit's `dependency` blocks): Terragrunt cannot order these units, so none is planned",
+        "Terragrunt dependency cycle: `a` → `b` → `c` → `a` (each unit's `dependency` blocks): Terragrunt cannot order these units, so none is planned",
     });
   });
 });
