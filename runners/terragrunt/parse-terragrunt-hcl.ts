@@ -4,6 +4,10 @@ import type { TgFile, TgPath, TgRef } from "../../src/model/project-tree.js";
 
 /** Functions whose first argument names a file Terragrunt reads. */
 const READ_FUNCTIONS = new Set(["read_terragrunt_config", "file", "templatefile", "read_tfvars_file", "find_in_parent_folders"]);
+const READ_CALL = /^(?:read_terragrunt_config|file|templatefile|read_tfvars_file|find_in_parent_folders)\s*\(/;
+const READ_CALL_ANYWHERE = /\b(?:read_terragrunt_config|file|templatefile|read_tfvars_file|find_in_parent_folders)\s*\(/;
+/** The blocks whose attributes name paths (`include`, `dependency`, `dependencies`, `terraform`). */
+const PATH_BLOCK = /^(?:include|dependency|dependencies|terraform)\b/;
 
 let loading: Promise<Parser> | undefined;
 
@@ -37,26 +41,22 @@ export function parseTerragruntHcl(parser: Parser, text: string): TgFile {
     const root = tree.rootNode;
     if (root.hasError) return { refs: [], error: `HCL syntax error near line ${firstError(root) + 1}` };
     const refs: TgRef[] = [];
-    const body = root.namedChildren.find((n) => n?.type === "body");
-    for (const item of body ? children(body) : []) {
-      if (item.type !== "block") continue;
-      const [type, ...labels] = blockHead(item);
-      const attrs = blockAttributes(item);
-      if (type === "include") {
-        const path = attrs.get("path");
-        if (path) refs.push({ kind: "include", name: labels[0] ?? "", path: pathOf(path) });
-      } else if (type === "dependency") {
-        const path = attrs.get("config_path");
-        if (path) refs.push({ kind: "dependency", name: labels[0] ?? "", path: pathOf(path) });
-      } else if (type === "dependencies") {
-        const paths = attrs.get("paths");
-        for (const element of paths ? tupleElements(paths) : []) refs.push({ kind: "dependency", path: pathOf(element) });
-      } else if (type === "terraform") {
-        const source = attrs.get("source");
-        if (source) refs.push({ kind: "source", path: pathOf(source, true) });
+    // Node objects cost most of the time after the parse itself: only the top-level blocks that
+    // name paths and the calls of functions that read files are made into nodes.
+    const cursor = root.walk();
+    try {
+      if (cursor.gotoFirstChild() && cursor.nodeType === "body" && cursor.gotoFirstChild()) {
+        do {
+          if (cursor.nodeType === "block" && PATH_BLOCK.test(cursor.nodeText)) blockRefs(cursor.currentNode, refs);
+        } while (cursor.gotoNextSibling());
       }
+    } finally {
+      cursor.delete();
     }
-    for (const call of functionCalls(root)) refs.push(call);
+    if (READ_CALL_ANYWHERE.test(text)) {
+      const calls = root.descendantsOfType("function_call").filter((n): n is Node => n !== null && READ_CALL.test(n.text));
+      refs.push(...functionCalls(calls));
+    }
     return { refs };
   } finally {
     tree.delete();
@@ -104,11 +104,30 @@ function tupleElements(expression: Node): Node[] {
   return tuple?.type === "tuple" ? children(tuple).filter((n) => n.type === "expression") : [];
 }
 
+/** What the blocks Terragrunt reads paths from say: `include`, `dependency`, `dependencies`, `terraform`. */
+function blockRefs(item: Node, refs: TgRef[]): void {
+  const [type, ...labels] = blockHead(item);
+  if (type !== "include" && type !== "dependency" && type !== "dependencies" && type !== "terraform") return;
+  const attrs = blockAttributes(item);
+  if (type === "include") {
+    const path = attrs.get("path");
+    if (path) refs.push({ kind: "include", name: labels[0] ?? "", path: pathOf(path) });
+  } else if (type === "dependency") {
+    const path = attrs.get("config_path");
+    if (path) refs.push({ kind: "dependency", name: labels[0] ?? "", path: pathOf(path) });
+  } else if (type === "dependencies") {
+    const paths = attrs.get("paths");
+    for (const element of paths ? tupleElements(paths) : []) refs.push({ kind: "dependency", path: pathOf(element) });
+  } else {
+    const source = attrs.get("source");
+    if (source) refs.push({ kind: "source", path: pathOf(source, true) });
+  }
+}
+
 /** Every call of a function that reads a file, with its first argument as a path. */
-function functionCalls(root: Node): TgRef[] {
+function functionCalls(found: Node[]): TgRef[] {
   const refs: TgRef[] = [];
-  for (const call of root.descendantsOfType("function_call")) {
-    if (!call) continue;
+  for (const call of found) {
     const [name, args] = children(call);
     if (!name || !READ_FUNCTIONS.has(name.text)) continue;
     const first = args?.type === "function_arguments" ? children(args)[0] : undefined;
