@@ -80,12 +80,17 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
 
 /** readRepoTree of a commit in the repo's mirror. */
 export async function readRepoTreeAt(
-  workspace: Pick<GitWorkspace, "readFilesAt">,
+  workspace: Pick<GitWorkspace, "readFilesAt"> & Partial<Pick<GitWorkspace, "symlinksAt">>,
   repo: RepoRef,
   sha: string,
   files: string[],
 ): Promise<ProjectTree> {
-  return readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files);
+  const [tree, symlinks] = await Promise.all([
+    readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files),
+    workspace.symlinksAt?.(repo, sha),
+  ]);
+  if (symlinks?.size) tree.symlinks = symlinks;
+  return tree;
 }
 
 async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> {

@@ -10,6 +10,8 @@ export interface ProjectTree {
   chartRefs?: Map<string, string[]>;
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
+  /** Symlinks of the commit -> their link text (as written: relative or absolute); absent = none known. */
+  symlinks?: Map<string, string>;
   /** Per `.hcl` file of a repo with Terragrunt units: what it includes, reads and depends on (absent = none read). */
   terragrunt?: Map<string, TgFile>;
 }
