@@ -44,10 +44,12 @@ export function parseTerragruntHcl(parser: Parser, text: string): TgFile {
     // Node objects cost most of the time after the parse itself: only the top-level blocks that
     // name paths and the calls of functions that read files are made into nodes.
     const cursor = root.walk();
+    // A getter whose value moves with the cursor: read afresh each time (not narrowed).
+    const at = (): string => cursor.nodeType;
     try {
-      if (cursor.gotoFirstChild() && cursor.nodeType === "body" && cursor.gotoFirstChild()) {
+      if (cursor.gotoFirstChild() && at() === "body" && cursor.gotoFirstChild()) {
         do {
-          if (cursor.nodeType === "block" && PATH_BLOCK.test(cursor.nodeText)) blockRefs(cursor.currentNode, refs);
+          if (at() === "block" && PATH_BLOCK.test(cursor.nodeText)) blockRefs(cursor.currentNode, refs);
         } while (cursor.gotoNextSibling());
       }
     } finally {

@@ -26,7 +26,7 @@ beforeAll(async () => {
     "modules/db/main.tf": [
       'variable "name" {\n  type = string\n}',
       'variable "password" {\n  type      = string\n  sensitive = true\n}',
-      'terraform {\n  backend "local" {\n    path = "' + join(root, "${var.name}.tfstate") + '"\n  }\n}',
+      `terraform {\n  backend "local" {\n    path = "${join(root, "state.tfstate")}"\n  }\n}`,
       'resource "terraform_data" "db" {\n  input = var.name\n}',
       'resource "terraform_data" "secret" {\n  input = var.password\n}',
       'output "id" {\n  value = terraform_data.db.input\n}\n',
@@ -39,7 +39,7 @@ beforeAll(async () => {
   };
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text.replaceAll("${var.name}.tfstate", "state.tfstate"));
+    await writeFile(join(checkout, path), text);
   }
 });
 afterAll(async () => {

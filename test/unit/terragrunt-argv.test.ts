@@ -50,7 +50,7 @@ describe("terragrunt argv (terragrunt's current CLI: no terragrunt- flag prefix,
     const calls: { file: string; args: string[]; opts: ExecOptions }[] = [];
     const exec: Exec = async (file, args, opts): Promise<ExecResult> => {
       calls.push({ file, args, opts });
-      return { exitCode: 1, timedOut: false, stdout: "boom", stderr: "" };
+      return { exitCode: 1, timedOut: false, stdout: "boom", stderr: "", durationMs: 0 };
     };
     const runner = createTerragruntRunner({ binary: "/opt/tg/terragrunt", terraformBinary: "tofu" });
     const req = {
