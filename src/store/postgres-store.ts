@@ -16,6 +16,7 @@ import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 import { JOBS_CHANNEL, listenForJobs } from "./postgres-job-notices.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface PostgresStoreOptions {
   /** Readable start of this replica's owner id (default: host name); pid and random bits follow. */
@@ -369,7 +370,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         await pool.query("SELECT 1");
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `PostgreSQL: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `PostgreSQL: ${errorMessage(e)}` };
       }
     },
     async close() {

@@ -28,6 +28,7 @@ import { groupCommit } from "./db/sqlite-group-commit.js";
 import { sqliteDb } from "./db/sqlite-db.js";
 import { migrate } from "./db/migrate.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
+import { errorMessage } from "../util/errors.js";
 
 /** Row shapes as better-sqlite3 returns them: JSON as text, timestamps as ISO strings. */
 type JobRow = rows.JobRow<Lite>;
@@ -358,7 +359,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         db.prepare("SELECT 1").get();
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `SQLite: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `SQLite: ${errorMessage(e)}` };
       }
     },
     async close() {
