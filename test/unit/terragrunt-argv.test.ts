@@ -10,6 +10,8 @@ import {
 } from "../../runners/terragrunt/terragrunt-argv.js";
 import type { ExecOptions, ExecResult } from "../../runners/exec.js";
 import type { Exec } from "../../runners/runner.js";
+import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
+import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 
 const flags = { tfPath: "terraform1.9", downloadDir: "/data/p/terragrunt-cache" };
@@ -74,5 +76,31 @@ describe("terragrunt argv (terragrunt's current CLI: no terragrunt- flag prefix,
     ]);
     expect(calls[0]?.opts.cwd).toBe(req.checkoutDir);
     await rm(req.dataDir, { recursive: true, force: true });
+  });
+});
+
+describe("terragrunt settings", () => {
+  it("a repo may say runner: terragrunt, never which terragrunt binary runs (a server setting only)", () => {
+    const ok = loadRepoConfig({ sluice: "version: 1\nprojects:\n  - name: db\n    dir: live/db\n    runner: terragrunt\n" });
+    expect(ok.ok && ok.config.projects.map((p) => [p.name, p.runner])).toEqual([["db", "terragrunt"]]);
+    const refused = loadRepoConfig({
+      sluice: "version: 1\nprojects:\n  - name: db\n    dir: live/db\n    runner: terragrunt\n    terragrunt_binary: /tmp/evil\n",
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? [] : refused.errors.join("\n")).toContain("terragrunt_binary");
+  });
+
+  it("the server probes terragrunt at start and names it when missing", async () => {
+    const probes = toolProbes({ terraform: "terraform", tofu: "tofu", helm: "helm", kubectl: "kubectl", terragrunt: "/opt/terragrunt" });
+    const exec: Exec = async (file) => {
+      if (file === "/opt/terragrunt") throw new Error("could not start /opt/terragrunt: spawn /opt/terragrunt ENOENT");
+      const stdout = file === "terraform" ? '{"terraform_version":"1.11.4"}' : file === "helm" ? "v4.0.1" : "bubblewrap 0.8.0\n";
+      return { exitCode: 0, timedOut: false, stdout, stderr: "", durationMs: 0 };
+    };
+    const found = describeTools(await findTools(probes, exec));
+    expect(found.cannotServe).toContain("terragrunt");
+    expect(found.message).toMatch(/missing: .*\/opt\/terragrunt \(/);
+    const probe = probes.find((p) => p.binary === "/opt/terragrunt");
+    expect(probe?.version("terragrunt version v0.77.1\n")).toBe("0.77.1");
   });
 });
