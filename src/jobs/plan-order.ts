@@ -63,6 +63,19 @@ export function planOrder(config: RepoConfig, all: Project[], projects: Project[
   return { ok: true, waves, dependsOn };
 }
 
+/**
+ * Projects rebuilt from saved plans know nothing of what their tool found: each takes the
+ * `dependsOn` of the same project in `found` (the head's resolved projects), so applies keep the
+ * plans' order. Changes the projects in place (callers key maps by these objects).
+ */
+export function carryDependsOn(projects: Project[], found: readonly Project[]): void {
+  const byName = new Map(found.filter((p) => p.dependsOn?.length).map((p) => [p.name, p]));
+  for (const p of projects) {
+    const same = byName.get(p.name);
+    if (!p.dependsOn && same && same.dir === p.dir && same.runner === p.runner) p.dependsOn = same.dependsOn;
+  }
+}
+
 /** A cycle of dependencies a tool found (Terragrunt's `dependency` blocks), named unit by unit. */
 function toolCycle(all: Project[]): string | undefined {
   const found = all.filter((p) => p.dependsOn?.length);

@@ -32,7 +32,7 @@ const FILES = {
   "env/prod/terragrunt.hcl": [
     'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}',
     'terraform {\n  source = "../../modules/svc"\n}',
-    'dependency "db" {\n  config_path = "../../db"\n  mock_outputs = {\n    id = "db-mock"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show"]\n}',
+    'dependency "db" {\n  config_path = "../../db"\n  mock_outputs = {\n    id = "db-mock"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show", "apply"]\n}',
     'inputs = {\n  name = "app-on-${dependency.db.outputs.id}"\n}\n',
   ].join("\n"),
 };
@@ -69,6 +69,17 @@ describe("Terragrunt units", () => {
     expect(why).toContain("2 projects would be planned");
     expect(why).toContain("why: terragrunt.hcl of env/prod includes env/common.hcl");
     expect(why).toContain("why: dependency of db, which this change plans");
+
+    // Applies follow the same order: the saved plans, the dependency first.
+    const applied = await say(h, repo, pr.number, "alice", "/apply");
+    expect(applied, applied).toContain("Apply complete!");
+    const applies = h.app
+      .output()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"applying project"'))
+      .map((l) => JSON.parse(l) as { project: string; wave: number })
+      .map((l) => `${l.project} (wave ${l.wave})`);
+    expect(applies).toEqual(["db (wave 1)", "env/prod (wave 2)"]);
   });
 
   it("a dependency cycle is refused with the cycle named, and nothing is planned", async () => {

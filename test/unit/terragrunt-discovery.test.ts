@@ -6,7 +6,7 @@ import { terraformDetector } from "../../runners/terraform/terraform-detector.js
 import { discoverTerragruntUnits } from "../../runners/terragrunt/discover-terragrunt-units.js";
 import { isTerragruntConfigFile, readTerragruntFiles } from "../../runners/terragrunt/read-terragrunt-files.js";
 import { terragruntDetector } from "../../runners/terragrunt/terragrunt-detector.js";
-import { planOrder } from "../../src/jobs/plan-order.js";
+import { carryDependsOn, planOrder } from "../../src/jobs/plan-order.js";
 import type { ProjectTree, TfRead } from "../../src/model/project-tree.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 import { resolveProjects } from "../../src/projects/resolve-projects.js";
@@ -148,6 +148,21 @@ describe("Terragrunt units: order and cycles", () => {
     const { projects, affected: touched } = terragruntDetector.detect(tree, ["env/common.hcl"]);
     const order = planOrder(config, projects, touched);
     expect(order.ok && order.waves.map((w) => w.map((p) => p.dir))).toEqual([["env/prod/db"], ["env/prod/app"]]);
+  });
+
+  it("applies in the same order: projects rebuilt from saved plans take the dependencies found at the head", async () => {
+    const tree = await treeOf(LIVE);
+    const { projects } = terragruntDetector.detect(tree, []);
+    const fromPlans = [
+      { name: "env/prod/app", dir: "env/prod/app", workspace: "default", runner: "terragrunt" as const },
+      { name: "env/prod/db", dir: "env/prod/db", workspace: "default", runner: "terragrunt" as const },
+    ];
+    const before = planOrder(config, fromPlans, fromPlans);
+    expect(before.ok && before.waves.length).toBe(1);
+    carryDependsOn(fromPlans, projects);
+    const order = planOrder(config, fromPlans, fromPlans);
+    expect(order.ok && order.waves.map((w) => w.map((p) => p.dir))).toEqual([["env/prod/db"], ["env/prod/app"]]);
+    expect(order.ok && order.dependsOn(fromPlans[0] as (typeof fromPlans)[0])).toEqual(["env/prod/db"]);
   });
 
   it("refuses a dependency cycle, naming it", async () => {
