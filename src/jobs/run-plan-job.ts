@@ -39,6 +39,7 @@ import { trustedCommit } from "./trusted-commit.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
+import { terragruntProblems } from "../../runners/terragrunt/terragrunt-problems.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -171,6 +172,7 @@ async function planPullRequest(
     : { projects: resolved.affected };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  warnings.push(...terragruntProblems(resolved.tree, projects));
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
   // the last plan reported.
   if (spec.command?.why) {

@@ -82,6 +82,24 @@ describe("Terragrunt units", () => {
     expect(applies).toEqual(["db (wave 1)", "env/prod (wave 2)"]);
   });
 
+  it("a unit that includes a file outside the repository: discovery does not read it and says so; terragrunt, in the sandbox, cannot either", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "hostile", files: { "modules/svc/main.tf": MODULE, "README.md": "# x\n" } });
+    h.sim.setPermission("acme/hostile", "mallory", "write");
+    const unit =
+      'include "x" {\n  path = "../../../../../../etc/passwd"\n}\nterraform {\n  source = "../modules/svc"\n}\ninputs = {\n  name = "x"\n  env = "y"\n}\n';
+    await h.sim.pushBranch(repo, { branch: "steal", files: { "app/terragrunt.hcl": unit } });
+    const pr = await h.sim.openPullRequest(repo, { head: "steal", author: "mallory" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const body = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(body).toContain(
+      "⚠️ Terragrunt unit `app`: `app/terragrunt.hcl` names `../../../../../../etc/passwd`, outside the repository: not read",
+    );
+    expect(body).toContain("**`app`**");
+    expect(body).not.toMatch(/root:x:0:0/);
+  });
+
   it("a dependency cycle is refused with the cycle named, and nothing is planned", async () => {
     const repo = await h.sim.createRepo({
       owner: "acme",
