@@ -1,4 +1,4 @@
-import { findDependsOnCycle, orderProjects } from "../config/repo/check-project-graph.js";
+import { findDependsOnCycle, orderProjects, waitsFor } from "../config/repo/check-project-graph.js";
 import type { Project } from "../model/project.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 
@@ -15,15 +15,22 @@ export type PlanOrder =
 /**
  * Waves to run `projects` in: `depends_on` and `execution_order_group` from the repo config;
  * autodiscovered projects have neither and run in the first wave, unless their tool says what
- * they depend on (Terragrunt units' `dependency` blocks): then they follow it, cycles refused. `dependsOn` gives every
- * project a project depends on, transitively, so a failure can stop all of its dependents.
+ * they depend on (Terragrunt units' `dependency` blocks): then they follow it, cycles refused.
+ * `dependsOn` gives every project a project depends on, transitively, so a failure can stop all
+ * of its dependents.
  *
  * `plan: true` gives Atlantis' meaning for plans: `depends_on` gates only the apply, so plans run
  * in `execution_order_group` order alone and a failed plan stops nothing, unless the config sets
  * `abort_on_execution_order_fail` (then a failed group stops the later ones).
  */
 export function planOrder(config: RepoConfig, all: Project[], projects: Project[], opts: { plan?: boolean } = {}): PlanOrder {
-  if (opts.plan) return planWaves(config, projects);
+  if (opts.plan) {
+    if (!config.projects.some((p) => p.inputsFrom || p.valuesFrom)) return planWaves(config, projects);
+    // Atlantis' meaning for depends_on, but a project that takes another's outputs plans after it.
+    const inputsOnly = { ...config, projects: config.projects.map((p) => ({ ...p, dependsOn: [] })) };
+    const order = planOrder(inputsOnly, all, projects);
+    return order.ok && config.abortOnExecutionOrderFail ? { ...order, abortOnFailure: "abort_on_execution_order_fail" } : order;
+  }
   const byName = new Map(config.projects.map((p) => [p.name, p]));
   // A tool's dependency on a dir the repo config claims under another name orders nothing.
   const names = new Set([...all, ...projects].map((p) => p.name));
@@ -52,11 +59,16 @@ export function planOrder(config: RepoConfig, all: Project[], projects: Project[
   const waves = order.waves.map((wave) => wave.map((n) => selected.get(n.name) as Project));
   const dependsOn = (p: Project): string[] => {
     const out = new Set<string>();
-    const stack = [...(nodes.get(p.name)?.dependsOn ?? byName.get(p.name)?.dependsOn ?? [])];
+    // Configured projects wait for what the config says; autodiscovered ones for what their tool found.
+    const waits = (name: string) => {
+      const c = nodes.get(name) ?? byName.get(name);
+      return c ? waitsFor(c) : [];
+    };
+    const stack = waits(p.name);
     for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
       if (out.has(name)) continue;
       out.add(name);
-      stack.push(...(nodes.get(name)?.dependsOn ?? byName.get(name)?.dependsOn ?? []));
+      stack.push(...waits(name));
     }
     return [...out];
   };
