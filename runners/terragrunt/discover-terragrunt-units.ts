@@ -108,7 +108,8 @@ export function followUnit(
           : item.asUnit
             ? dir
             : own;
-      const where = resolveTgPath(ref.path, { baseDir, unitDir: dir, exists });
+      const includedDir = item.file === start ? undefined : own;
+      const where = resolveTgPath(ref.path, { baseDir, unitDir: dir, exists, ...(includedDir ? { includedDir } : {}) });
       if ("outside" in where) {
         unit.problems.push(`\`${item.file}\` names \`${where.outside}\`, outside the repository: not read`);
         continue;

@@ -187,7 +187,23 @@ function pathOf(expression: Node, source = false): TgPath {
   const tail = hclUnescape(rest.map((n) => n.text).join("")).replace(/^\/+/, "");
   if (base === "get_terragrunt_dir") return { kind: "unit", path: subdirOf(tail) || "." };
   if (base === "get_repo_root") return { kind: "repo", path: subdirOf(tail) || "." };
+  if (base === "get_parent_terragrunt_dir") return { kind: "including", path: subdirOf(tail) || "." };
+  // "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/x.hcl": beside the file found.
+  const found = call?.type === "function_call" ? besideParent(call) : undefined;
+  if (found !== undefined) return { kind: "parent", name: found, then: subdirOf(tail) || "." };
   return computed(expression);
+}
+
+/** `dirname(find_in_parent_folders("x"))`: the name looked for; undefined for anything else. */
+function besideParent(call: Node): string | undefined {
+  const [name, args] = children(call);
+  if (name?.text !== "dirname" || args?.type !== "function_arguments") return undefined;
+  const inner = children(children(args)[0] as Node)[0];
+  if (inner?.type !== "function_call") return undefined;
+  const [fn, innerArgs] = children(inner);
+  if (fn?.text !== "find_in_parent_folders") return undefined;
+  const first = innerArgs?.type === "function_arguments" ? children(innerArgs)[0] : undefined;
+  return first ? literalOf(first) : "terragrunt.hcl";
 }
 
 /** A source address's `//subdir` part is where Terraform runs: `../modules//vpc` -> `../modules/vpc`. */

@@ -9,6 +9,8 @@ export interface PathContext {
   baseDir: string;
   /** The unit's dir: `get_terragrunt_dir()`, and where `find_in_parent_folders` starts. */
   unitDir: string;
+  /** The dir of the included file being read (`get_parent_terragrunt_dir()`); absent in the unit's own file. */
+  includedDir?: string;
   /** Is this repo path a file of the tree? */
   exists: (path: string) => boolean;
 }
@@ -26,8 +28,14 @@ export function resolveTgPath(path: TgPath, ctx: PathContext): Resolved {
       return within(resolveFrom(ctx.unitDir, path.path), `\${get_terragrunt_dir()}/${path.path}`);
     case "repo":
       return within(cleanRepoPath(path.path), `\${get_repo_root()}/${path.path}`);
-    case "parent":
-      return findInParentFolders(ctx.unitDir, path.name, ctx.exists);
+    case "including":
+      if (ctx.includedDir === undefined) return { unknown: `\${get_parent_terragrunt_dir()}/${path.path}` };
+      return within(resolveFrom(ctx.includedDir, path.path), `\${get_parent_terragrunt_dir()}/${path.path}`);
+    case "parent": {
+      const found = findInParentFolders(ctx.unitDir, path.name, ctx.exists);
+      if (path.then === undefined || !("path" in found)) return found;
+      return within(resolveFrom(parentDir(found.path), path.then), `\${dirname(find_in_parent_folders("${path.name}"))}/${path.then}`);
+    }
     case "absolute":
       return { outside: path.text };
     default:

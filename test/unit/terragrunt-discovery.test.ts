@@ -140,6 +140,35 @@ describe("Terragrunt units: what a change plans, and why", () => {
   });
 });
 
+describe("Terragrunt units: the _envcommon layout (Gruntwork's example live repo)", () => {
+  const FILES = {
+    "root.hcl": 'terraform {\n  source = "${get_parent_terragrunt_dir()}/modules//${path_relative_to_include()}"\n}\n',
+    "_envcommon/mysql.hcl":
+      'locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl"))\n}\nterraform {\n  source = "${get_parent_terragrunt_dir()}/../modules/mysql"\n}\n',
+    "modules/mysql/main.tf": 'resource "terraform_data" "db" {}\n',
+    "prod/env.hcl": 'locals {\n  env = "prod"\n}\n',
+    "prod/mysql/terragrunt.hcl": [
+      'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}',
+      'include "envcommon" {\n  path   = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/mysql.hcl"\n  expose = true\n}\n',
+    ].join("\n"),
+  };
+
+  it("follows an include beside a parent file, and sources relative to the included file", async () => {
+    expect(await affected(FILES, ["_envcommon/mysql.hcl", "prod/env.hcl", "modules/mysql/main.tf"])).toEqual([
+      {
+        dir: "prod/mysql",
+        why: [
+          "`terragrunt.hcl` of `prod/mysql` includes `_envcommon/mysql.hcl`",
+          "`terragrunt.hcl` of `prod/mysql` includes `_envcommon/mysql.hcl`, which reads `prod/env.hcl` (`read_terragrunt_config`)",
+          "`modules/mysql/main.tf`, in the Terraform source `modules/mysql` of `prod/mysql`",
+        ],
+      },
+    ]);
+    // root.hcl's source is built from path_relative_to_include(): computed, not followed.
+    expect(discoverTerragruntUnits(await treeOf(FILES)).units.get("prod/mysql")?.sources).toEqual(["modules/mysql"]);
+  });
+});
+
 describe("Terragrunt units: order and cycles", () => {
   const config = { projects: [], source: "none" } as unknown as RepoConfig;
 
