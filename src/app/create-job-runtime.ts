@@ -125,6 +125,7 @@ export async function startJobRuntime(
         tofuBinary: config.tofu_binary,
         helmBinary: config.helm_binary,
         kubectlBinary: config.kubectl_binary,
+        terragruntBinary: config.terragrunt_binary,
       }),
     ),
     config,

@@ -22,7 +22,7 @@ import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
 import { loadRepoConfigs } from "./load-repo-configs.js";
-import { planOrder } from "./plan-order.js";
+import { carryDependsOn, planOrder } from "./plan-order.js";
 import { planFileHere } from "./plan-file-here.js";
 import { removePlanCopy } from "./remove-plan-copy.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
@@ -228,6 +228,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     });
 
   const projects = [...planOf.keys()];
+  carryDependsOn(projects, resolved.all);
   const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
   const order = planOrder(config, all, projects);
   const waves = order.ok ? order : { ok: true as const, waves: [projects], dependsOn: () => [] };

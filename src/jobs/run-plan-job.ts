@@ -39,6 +39,7 @@ import { trustedCommit } from "./trusted-commit.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
+import { terragruntProblems } from "../../runners/terragrunt/terragrunt-problems.js";
 import { producersOutside, withDependents } from "../inputs/with-dependents.js";
 import { inputsBeforePlan, type PlanInputs, planInputs, runInputs, withInputRecords } from "./plan-inputs.js";
 
@@ -173,6 +174,7 @@ async function planPullRequest(
     : { projects: withDependents(resolved.all, resolved.affected) };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  warnings.push(...terragruntProblems(resolved.tree, projects));
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
   // the last plan reported.
   if (spec.command?.why) {
@@ -185,7 +187,10 @@ async function planPullRequest(
   // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
   // (plans in dependency order, a failed dependency stops its dependents' plans).
   const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
-  if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
+  if (!order.ok) {
+    const where = config.source === "none" ? "The projects' dependencies are invalid" : `The project graph in ${config.source} is invalid`;
+    return done(publisher, `${where}: ${order.error}`, true);
+  }
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, [...projects, ...producersOutside(resolved.all, projects)], {

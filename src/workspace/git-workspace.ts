@@ -254,6 +254,15 @@ export class GitWorkspace implements Workspace {
     return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions);
   }
 
+  /** The symlinks of a commit and their link texts (never what they point to). */
+  async symlinksAt(repo: RepoRef, sha: string): Promise<Map<string, string>> {
+    const mirror = this.mirrorDir(repo);
+    const listing = await this.listings.get(mirror, sha);
+    const links = new Set(listing.symlinks ?? []);
+    if (links.size === 0) return new Map();
+    return readBlobs(mirror, listing, (p) => links.has(p), 4096, this.objectOptions);
+  }
+
   /** Every path at a commit already in the mirror (what `Checkout.files` holds). */
   async filesAt(repo: RepoRef, sha: string): Promise<string[]> {
     return (await this.listings.get(this.mirrorDir(repo), sha)).files;
