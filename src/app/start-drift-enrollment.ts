@@ -13,7 +13,7 @@ import { listInstalledRepos } from "../vcs/github/installed-repos.js";
  */
 export function startDriftEnrollment(deps: {
   probot: Probot;
-  store: Pick<Store, "recordDelivery">;
+  store: Pick<Store, "enqueueInternalOnce">;
   config: ServerConfig;
   wake: () => void;
   log: Logger;
