@@ -1,5 +1,6 @@
 import type { Tx, TxBody } from "./db.js";
 import { baseline } from "./migration-1-baseline.js";
+import { jobColumns } from "./migration-2-job-columns.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -12,4 +13,5 @@ export interface Migration {
 /** The schema's history. Append only: a migration that shipped is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "baseline: the tables of earlier releases, reconciled", up: baseline },
+  { version: 2, name: "jobs: repo, pr, kind and source columns", up: jobColumns },
 ];
