@@ -190,7 +190,7 @@ function pathOf(expression: Node, source = false): TgPath {
   if (base === "get_parent_terragrunt_dir") return { kind: "including", path: subdirOf(tail) || "." };
   // "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/x.hcl": beside the file found.
   const found = call?.type === "function_call" ? besideParent(call) : undefined;
-  if (found !== undefined) return { kind: "parent", name: found, then: subdirOf(tail) || "." };
+  if (found !== undefined) return { kind: "parent", name: found, beside: subdirOf(tail) || "." };
   return computed(expression);
 }
 

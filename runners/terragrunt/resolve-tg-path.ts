@@ -33,8 +33,8 @@ export function resolveTgPath(path: TgPath, ctx: PathContext): Resolved {
       return within(resolveFrom(ctx.includedDir, path.path), `\${get_parent_terragrunt_dir()}/${path.path}`);
     case "parent": {
       const found = findInParentFolders(ctx.unitDir, path.name, ctx.exists);
-      if (path.then === undefined || !("path" in found)) return found;
-      return within(resolveFrom(parentDir(found.path), path.then), `\${dirname(find_in_parent_folders("${path.name}"))}/${path.then}`);
+      if (path.beside === undefined || !("path" in found)) return found;
+      return within(resolveFrom(parentDir(found.path), path.beside), `\${dirname(find_in_parent_folders("${path.name}"))}/${path.beside}`);
     }
     case "absolute":
       return { outside: path.text };

@@ -38,7 +38,7 @@ export type TfRead =
  */
 export type TgPath =
   | { kind: "relative" | "unit" | "repo" | "including"; path: string }
-  | { kind: "parent"; name: string; then?: string }
+  | { kind: "parent"; name: string; beside?: string }
   | { kind: "absolute" | "remote" | "computed"; text: string };
 
 /** A reference from a Terragrunt file to another file or dir. */
