@@ -54,7 +54,7 @@ export class GitWorkspace implements Workspace {
     return (await this.git(gitDir, args, opts)).stdout;
   }
 
-  /** Fetches base and PR head and returns a new worktree at headSha (see writeCheckout). */
+  /** Fetches base and PR head and returns a new worktree at headSha (see Worktrees.write). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
