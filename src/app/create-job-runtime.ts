@@ -101,6 +101,7 @@ export async function startJobRuntime(
           tofuBinary: config.tofu_binary,
           helmBinary: config.helm_binary,
           kubectlBinary: config.kubectl_binary,
+          terragruntBinary: config.terragrunt_binary,
         }),
       ),
       sandbox,

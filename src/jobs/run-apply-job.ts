@@ -21,7 +21,7 @@ import type { Checkout } from "../workspace/workspace.js";
 import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
-import { planOrder } from "../tool-runs/plan-order.js";
+import { carryDependsOn, planOrder } from "../tool-runs/plan-order.js";
 import { planFileHere } from "../tool-runs/plan-file-here.js";
 import { removePlanCopy } from "../tool-runs/remove-plan-copy.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
@@ -202,6 +202,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     });
 
   const projects = [...planOf.keys()];
+  carryDependsOn(projects, resolved.all);
   const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
   const order = planOrder(config, all, projects);
   const waves = order.ok ? order : { ok: true as const, waves: [projects], dependsOn: () => [] };

@@ -26,6 +26,7 @@ import { newerPlanJob } from "./coalesce-plans.js";
 import { dependsOnNotes } from "./depends-on-notes.js";
 import { type PlanContext, planProject } from "./plan-project.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { terragruntProblems } from "../../runners/terragrunt/terragrunt-problems.js";
 import { producersOutside, withDependents } from "../inputs/with-dependents.js";
 import { planInputs } from "../tool-runs/plan-inputs.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -138,6 +139,7 @@ async function planPullRequest(
     : { projects: withDependents(resolved.all, resolved.affected) };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  warnings.push(...terragruntProblems(resolved.tree, projects));
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
   // the last plan reported.
   if (spec.command?.why) {
@@ -150,7 +152,10 @@ async function planPullRequest(
   // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
   // (plans in dependency order, a failed dependency stops its dependents' plans).
   const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
-  if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
+  if (!order.ok) {
+    const where = config.source === "none" ? "The projects' dependencies are invalid" : `The project graph in ${config.source} is invalid`;
+    return done(publisher, `${where}: ${order.error}`, true);
+  }
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, [...projects, ...producersOutside(resolved.all, projects)], {
