@@ -1,6 +1,7 @@
 import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
 import type { Project } from "../model/project.js";
+import { type CredentialChoice, credentialRuleFor } from "../credentials/credential-rule-for.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import { type NetworkMode, networkForNames } from "../../runners/sandbox/network-policy.js";
 import { lockScope } from "./lock-scope.js";
@@ -45,6 +46,20 @@ export interface RepoSettings {
    * workspace (see trustedNames); `none` when any of them is fenced.
    */
   networkFor(project: Pick<Project, "dir" | "workspace" | "name">): NetworkMode;
+  /** The server's `credentials` rule for the project, by its trusted identity only (see trustedIdentity). */
+  credentialsFor(project: Pick<Project, "dir" | "workspace" | "name">): CredentialChoice;
+}
+
+/**
+ * What the project is known as by the trusted config alone: its project on the same dir and
+ * workspace (told apart by name when there are several), else every project there, else the dir
+ * (autodiscovery's name). Unlike trustedNames, never a name the pull request chose by itself.
+ */
+export function trustedIdentity(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">): string[] {
+  const one = trustedProjectFor(trusted, project);
+  if (one) return [one.name];
+  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  return here.length ? here.map((p) => p.name) : [project.dir];
 }
 
 /**
@@ -194,6 +209,9 @@ export function repoSettings(
     },
     networkFor(project) {
       return networkForNames(server.network, repoFullName, trustedNames(trusted, project));
+    },
+    credentialsFor(project) {
+      return credentialRuleFor(server.credentials, repoFullName, trustedIdentity(trusted, project));
     },
   };
 }

@@ -10,6 +10,7 @@ import { normalizeSluiceWorkflows } from "./repo/sluice-workflows.js";
 import { createLocator } from "./repo/yaml-locator.js";
 import type { Workflow } from "../model/repo-config.js";
 import { type RepoRule, repoEntrySchema } from "./repo-entries.js";
+import { credentialRuleSchema } from "./credentials-schema.js";
 import type { AtlantisRepos } from "./read-atlantis-repos.js";
 import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
 
@@ -236,6 +237,8 @@ export const serverConfigSchema = z
     network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
     /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
     apply_windows: z.array(applyWindow).default([]),
+    /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): README, Cloud credentials. */
+    credentials: z.array(credentialRuleSchema).default([]),
     /** Dated change freezes, with the reason every refusal quotes. */
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
