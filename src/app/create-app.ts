@@ -13,6 +13,8 @@ import type { JobRuntimeOverrides } from "./create-job-runtime.js";
 import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
 import { createConsole } from "../console/create-console.js";
+import { issuerRoutes } from "../credentials/issuer-routes.js";
+import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { createMetrics } from "../console/metrics.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
@@ -226,8 +228,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   });
   readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
 
+  // The OIDC issuer's documents (per-phase cloud credentials): only with a public URL to be the issuer.
+  const oidcDocs = consoleEnv.publicUrl ? issuerRoutes(createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store })) : undefined;
   const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (oidcDocs?.(path, res)) return;
     if (path === WEBHOOK_PATH) {
       void endpoint(req, res).catch((e) => {
         log.error({ err: String(e) }, "webhook endpoint fault");

@@ -19,6 +19,7 @@ import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
+import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { createAppLogger } from "./app-logger.js";
 import { sandboxSettings } from "./sandbox-settings.js";
 
@@ -137,6 +138,7 @@ export async function startJobRuntime(
     sandbox,
     wake: () => notify(),
     publicUrl: consoleEnv.publicUrl,
+    oidcIssuer: consoleEnv.publicUrl ? createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store }) : undefined,
     planKey: planSigningKey(env.webhookSecret),
   };
 

@@ -1,6 +1,7 @@
 import type PQueue from "p-queue";
 import type { Runner } from "../../runners/runner.js";
 import type { Sandbox } from "../../runners/sandbox/sandbox.js";
+import type { OidcIssuer } from "../credentials/oidc-issuer.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Redactor } from "../util/redact.js";
@@ -43,6 +44,8 @@ export interface JobDeps {
   sandbox: Sandbox;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
+  /** Sluice as an OIDC issuer of run tokens; absent without SLUICE_PUBLIC_URL. */
+  oidcIssuer?: OidcIssuer;
   /** Signs the plans kept in the store and checks them before an apply (plan-signature.ts). */
   planKey: Buffer;
 }

@@ -6,6 +6,7 @@ import { POSTGRES_AUDIT_OUTBOX_SCHEMA } from "./postgres-audit-outbox.js";
 import { POSTGRES_CONSOLE_SCHEMA } from "./postgres-console.js";
 import { POSTGRES_POLICY_SCHEMA } from "./postgres-policies.js";
 import { POSTGRES_RESULTS_SCHEMA } from "./postgres-results.js";
+import { POSTGRES_SIGNING_KEYS_SCHEMA } from "./postgres-signing-keys.js";
 
 /**
  * The shared store's tables: the SQLite adapter's, with database time, jsonb for structured
@@ -141,5 +142,6 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
     await client.query(POSTGRES_AUDIT_OUTBOX_SCHEMA);
     await client.query(POSTGRES_POLICY_SCHEMA);
     await client.query(POSTGRES_RESULTS_SCHEMA);
+    await client.query(POSTGRES_SIGNING_KEYS_SCHEMA);
   });
 }

@@ -12,6 +12,7 @@ import { inTransaction } from "./postgres-transaction.js";
 import { postgresAuditOutboxMethods } from "./postgres-audit-outbox.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
+import { postgresSigningKeyMethods } from "./postgres-signing-keys.js";
 import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
@@ -110,6 +111,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresConsoleMethods(pool),
     ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
+    ...postgresSigningKeyMethods(pool),
     ...postgresResultMethods(pool, owner),
     owner,
     recordDelivery,

@@ -10,6 +10,7 @@ import { sqliteAuditOutboxMethods } from "./sqlite-audit-outbox.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
+import { sqliteSigningKeyMethods } from "./sqlite-signing-keys.js";
 import { sqliteResultMethods } from "./sqlite-results.js";
 import {
   type JobPatch,
@@ -356,6 +357,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ...sqliteConsoleMethods(db),
     ...sqliteAuditOutboxMethods(db),
     ...sqlitePolicyMethods(db),
+    ...sqliteSigningKeyMethods(db),
     ...sqliteResultMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
