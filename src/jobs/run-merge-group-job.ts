@@ -19,6 +19,7 @@ import { inOrder, runProjects } from "./run-projects.js";
 import { planRequest } from "./runner-request.js";
 import { secretsFor } from "./secrets.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
+import { runCredentials, runWithCredentials } from "./run-credentials.js";
 
 const CHECK = "sluice/plan";
 
@@ -137,7 +138,17 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
           settings,
         });
         if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
-        const outcome = await runner.plan(built.request, sandboxed.exec);
+        const prepared = await runCredentials(deps, settings, secrets, project, "plan", {
+          repository: repoFullName(job.target.repo),
+          head_sha: spec.headSha,
+          base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
+          actor: spec.actor,
+        });
+        const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
+          runner.plan({ ...built.request, redact: secrets.redact }, exec),
+        );
+        if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
+        const outcome = ran.value;
         if (!outcome.ok) {
           return {
             project,

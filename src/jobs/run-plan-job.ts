@@ -39,6 +39,7 @@ import { trustedCommit } from "./trusted-commit.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
+import { runCredentials, runWithCredentials } from "./run-credentials.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -345,10 +346,23 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
       output: "",
     };
   }
-  const planned = await runner.plan(built.request, sandboxed.exec);
+  const prepared = await runCredentials(deps, ctx.run.settings, ctx.run.secrets, project, "plan", {
+    repository: repo,
+    pull_request: pr.number,
+    head_sha: pr.headSha,
+    base_ref: pr.baseRef,
+    actor: job.spec.actor,
+  });
+  // The redaction is read after the credentials are made: it holds their values and token.
+  const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
+    runner.plan({ ...built.request, redact: ctx.run.secrets.redact }, exec),
+  );
+  if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
+  const planned = ran.value;
+  const credentials = ran.identity;
   if (!planned.ok) {
     const { failedStep, message, output, durationMs } = planned;
-    return { project, status: "error", failedStep, message, output, durationMs };
+    return { project, status: "error", failedStep, message, output, durationMs, credentials };
   }
   const marked = markDestroy(planned, ctx.extraArgs);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
@@ -382,6 +396,7 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     output: outcome.output,
     durationMs: outcome.durationMs,
     policy: policyView(deps, outcome.policy),
+    credentials,
   };
 }
 

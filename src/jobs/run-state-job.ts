@@ -22,6 +22,7 @@ import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { changeStateThroughGate } from "../gate/through-gate.js";
+import { runCredentials } from "./run-credentials.js";
 import { gatherCodeOwners } from "./gather-code-owners.js";
 import { gatherPrFacts } from "./pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
@@ -172,11 +173,20 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
             operation,
             env: deps.runnerEnv,
             timeoutMs: deps.config.step_timeout,
-            redact: secrets.redact,
+            // Read when output comes: by then it holds the apply credentials too.
+            redact: (text) => secrets.redact(text),
             onOutput: (chunk) => run.log.write(chunk),
             binary: settings.binaryFor(p),
           },
           sandboxed.exec,
+          (admitted) =>
+            runCredentials(deps, settings, secrets, p, "apply", {
+              repository: admitted.repo,
+              pull_request: admitted.number,
+              head_sha: pr.headSha,
+              base_ref: pr.baseRef,
+              actor: admitted.actor,
+            }),
         );
         // Whatever happened, the state may have changed: plans made before it no longer describe it
         // (all plans of the dir + workspace unless the project has a backend of its own there).

@@ -7,7 +7,8 @@ import type { Secrets } from "../secrets.js";
 import type { JobLogWriter } from "../store-job-log.js";
 import type { Job } from "../../model/job.js";
 import type { Project } from "../../model/project.js";
-import type { RepoRef } from "../../model/repo.js";
+import { type RepoRef, repoFullName } from "../../model/repo.js";
+import { runCredentials, runWithCredentials } from "../run-credentials.js";
 import { dataPaths } from "../../workspace/data-paths.js";
 
 export interface DefaultHeadPlan {
@@ -16,6 +17,8 @@ export interface DefaultHeadPlan {
   repo: RepoRef;
   /** Worktree at the default branch head. */
   checkoutDir: string;
+  /** The commit checked out (the plan token's `head_sha`). */
+  headSha?: string;
   settings: RepoSettings;
   secrets: Secrets;
 }
@@ -72,6 +75,14 @@ export async function planDefaultHead(
       settings,
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
-    return await runner.plan(request, sandboxed.exec);
+    // A drift check runs the default branch's code with the plan set: it changes nothing.
+    const prepared = await runCredentials(deps, settings, ctx.secrets, project, "plan", {
+      repository: repoFullName(ctx.repo),
+      head_sha: ctx.headSha ?? "",
+      base_ref: "",
+      actor: ctx.job.spec.actor,
+    });
+    const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...request, redact: ctx.secrets.redact }, exec));
+    return ran.ok ? ran.value : failed("credentials", ran.reason);
   }
 }

@@ -135,6 +135,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           planFile: here.planFile,
           planHash: plan.planHash,
           commitSha: head.sha,
+          defaultBranch: head.name,
           source: "drift-issue",
           planId: plan.id,
           number,

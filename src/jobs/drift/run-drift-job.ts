@@ -255,7 +255,11 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
-  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project, log);
+  const outcome = await planDefaultHead(
+    { deps, job, repo, checkoutDir: checkout.dir, headSha: checkout.headSha, settings, secrets },
+    project,
+    log,
+  );
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
