@@ -5,6 +5,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { createOidcIssuer } from "../../src/credentials/oidc-issuer.js";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -775,6 +777,33 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Another session of the same user stays open.
     expect(await a.consoleSessionLogin("k2")).toBe("Alice");
     await b.endConsoleSession("k1");
+  });
+
+  it("keeps the OIDC signing keys for every replica: a token one mints verifies with the key set the other serves", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const minter = createOidcIssuer({ issuer: "https://sluice.example", keys: a });
+    const server = createOidcIssuer({ issuer: "https://sluice.example", keys: b });
+    const claims = {
+      repository: "acme/infra",
+      project: "net",
+      workspace: "default",
+      phase: "plan" as const,
+      head_sha: "a",
+      base_ref: "main",
+      actor: "bob",
+    };
+    const { token } = await minter.mint(claims, "aud", 60_000);
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await server.jwks()), { audience: "aud" });
+    expect(payload.sub).toBe("repo:acme/infra:project:net:workspace:default:phase:plan");
+    // Both sign with the one key: no second key appears when the other replica mints.
+    await server.mint(claims, "aud", 60_000);
+    expect((await a.signingKeys()).length).toBe(1);
+    await a.addSigningKey({ kid: "k", alg: "RS256", privateJwk: "{}", publicJwk: "{}", createdAt: 1, signsFrom: 2 });
+    await a.addSigningKey({ kid: "k", alg: "RS256", privateJwk: "{}", publicJwk: "{}", createdAt: 9, signsFrom: 9 });
+    expect((await b.signingKeys()).find((k) => k.kid === "k")?.signsFrom).toBe(2);
+    await b.removeSigningKey("k");
+    expect((await a.signingKeys()).map((k) => k.kid)).not.toContain("k");
   });
 
   it("keeps the audit trail and the global pause of applies", async () => {
