@@ -30,6 +30,8 @@ export async function startHarness(
     beforeStart?: (sim: Simulator) => Promise<void>;
     /** The app's data dir (e.g. a small file system of the test's); default: a new temp dir. */
     dataDir?: string;
+    /** The app's port, when the test must know it first (SLUICE_PUBLIC_URL); default: a free one. */
+    port?: number;
   } = {},
 ): Promise<Harness> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;
@@ -45,7 +47,7 @@ export async function startHarness(
     sim,
     secret,
     stateDir,
-    app: await startApp({ env, serverConfig: opts.serverConfig, dataDir: opts.dataDir }),
+    app: await startApp({ env, serverConfig: opts.serverConfig, dataDir: opts.dataDir, port: opts.port }),
     async restart({ signal = "SIGKILL" } = {}) {
       await h.app.kill(signal);
       h.app = await startApp({ env, serverConfig: opts.serverConfig, dataDir: h.app.dataDir, port: h.app.port });
