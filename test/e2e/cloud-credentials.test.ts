@@ -97,20 +97,9 @@ const assumeRole = async (role: string, token: string) =>
   ).status;
 
 /** What the PR's code runs: it writes out its environment and whatever files it can reach. */
-function dumpScript(seen: string): string {
-  return [
-    'phase=$1; dir=$(basename "$PWD"); out=' + seen + "/$phase-$dir-$(date +%s%N)",
-    `mkdir -p ${seen}`,
-    "{",
-    '  echo "== env"; env | sort',
-    '  for f in /etc/sluice-test/apply.conf "${AWS_WEB_IDENTITY_TOKEN_FILE:-/none}"; do echo "-- $f"; cat "$f" 2>&1; echo; done',
-    `  echo "-- data dir"; ls -laR ${h.app.dataDir}/run-credentials 2>&1`,
-    '  echo "-- /proc"; for p in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$p" 2>/dev/null; done',
-    '} > "$out.txt" 2>&1',
-    'if [ -n "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ]; then cp "$AWS_WEB_IDENTITY_TOKEN_FILE" "$out.token"; fi',
-    'echo "dumped PLAN_SECRET=${PLAN_SECRET:-unset} APPLY_SECRET=${APPLY_SECRET:-unset}"',
-    "",
-  ].join("\n");
+async function dumpScript(seen: string): Promise<string> {
+  const text = await readFile(join(import.meta.dirname, "../fixtures/credentials/dump.sh"), "utf8");
+  return text.replaceAll("@SEEN@", seen).replaceAll("@DATA@", h.app.dataDir);
 }
 
 const provisioner = '\nresource "terraform_data" "dump" {\n  provisioner "local-exec" {\n    command = "sh ../dump.sh apply"\n  }\n}\n';
@@ -143,7 +132,7 @@ async function repoWithPr(files: (seen: string) => Record<string, string>, chang
   const seen = join(h.stateDir, name);
   await mkdir(seen, { recursive: true });
   for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "dump.sh": dumpScript(seen), ...files(seen) } });
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "dump.sh": await dumpScript(seen), ...files(seen) } });
   await h.sim.pushBranch(repo, { branch: "change", files: change });
   const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
   return { repo, pr, seen, name };

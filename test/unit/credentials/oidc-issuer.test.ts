@@ -6,7 +6,6 @@ import type { RunClaims } from "../../../src/model/credentials.js";
 import { memorySigningKeyStore, type SigningKeyRecord } from "../../../src/store/signing-key-store.js";
 
 const HOUR = 3600e3;
-const DAY = 24 * HOUR;
 const claims: RunClaims = {
   repository: "acme/infra",
   project: "prod",
