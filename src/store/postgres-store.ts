@@ -8,11 +8,12 @@ import { postgresDriftMethods } from "./postgres-drift.js";
 import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
-import { inTransaction } from "./postgres-transaction.js";
+import { inTransaction } from "./db/postgres-transaction.js";
 import { postgresAuditOutboxMethods } from "./postgres-audit-outbox.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
-import { postgresSigningKeyMethods } from "./postgres-signing-keys.js";
+import { signingKeyMethods } from "./signing-keys.js";
+import { postgresDb } from "./db/postgres-db.js";
 import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
@@ -63,7 +64,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   pool.on("error", (e) => log.warn({ err: e.message }, "idle database connection failed"));
   sessions.on("error", (e) => log.warn({ err: e.message }, "idle run-lock connection failed"));
 
-  const liveness = await ensurePostgresSchema(pool)
+  const liveness = await ensurePostgresSchema(config)
     .then(() => ReplicaLiveness.start(config, owner, log))
     .catch(async (e: unknown) => {
       await Promise.allSettled([pool.end(), sessions.end()]);
@@ -111,7 +112,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresConsoleMethods(pool),
     ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
-    ...postgresSigningKeyMethods(pool),
+    ...signingKeyMethods(postgresDb(pool)),
     ...postgresResultMethods(pool, owner),
     owner,
     recordDelivery,
