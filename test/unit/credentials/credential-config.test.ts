@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainSettings, formatExplanation } from "../../../src/config/explain-settings.js";
 import { repoSettings } from "../../../src/config/repo-settings.js";
@@ -61,6 +63,20 @@ describe("credentials in the server config", () => {
     ["an oidc block that says nothing of where the token goes", "plan: { oidc: { audience: x } }", "aws_role_arn, gcp_provider"],
   ])("refuses %s, naming the key", (_what, set, message) => {
     expect(errorOf(`credentials:\n  - match: "acme/*"\n    ${set}\n`)).toContain(message);
+  });
+});
+
+describe("README's examples", () => {
+  const readme = readFileSync(join(import.meta.dirname, "../../../README.md"), "utf8");
+  it("the Cloud credentials example is a valid server config", () => {
+    const section = readme.slice(readme.indexOf("## Cloud credentials"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(parseServerConfig(yaml).credentials.map((r) => r.match)).toEqual(["acme/infra:prod-*", "acme/*"]);
+  });
+  it("the server config reference's credentials are valid", () => {
+    const section = readme.slice(readme.indexOf("## Server config (`SLUICE_SERVER_CONFIG`)"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(parseServerConfig(yaml.slice(yaml.indexOf("\ncredentials:"))).credentials).toHaveLength(1);
   });
 });
 
