@@ -129,25 +129,36 @@ export async function applyOne(
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
+  let credentials: string | undefined;
   const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () =>
-    applyThroughGate(pass, runner, built.request, sandboxed.exec, async (admitted) =>
-      runCredentials(deps, settings, secrets, project, "apply", {
+    applyThroughGate(pass, runner, built.request, sandboxed.exec, async (admitted) => {
+      const prepared = await runCredentials(deps, settings, secrets, project, "apply", {
         repository: admitted.repo,
         pull_request: admitted.number,
         head_sha: live.commitSha,
         base_ref: ctx.pr.baseRef,
         actor: admitted.actor,
         approvers: await approversOf(ctx),
-      }),
-    ),
+      });
+      if (prepared.ok) credentials = prepared.creds.identity || undefined;
+      return prepared;
+    }),
   );
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   // The counts shown are those of the plan file just verified and applied (files are never rewritten).
   const summary = { ...plan.summary, sensitiveValues: [] };
   return {
     result: outcome.ok
-      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
-      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
+      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs, credentials }
+      : {
+          project,
+          status: "error",
+          failedStep: "apply",
+          message: outcome.message,
+          output: outcome.output,
+          durationMs: outcome.durationMs,
+          credentials,
+        },
     sensitiveValues: outcome.sensitiveValues,
   };
 }

@@ -211,6 +211,13 @@ describe("per-phase cloud credentials", () => {
     expect(await assumeRole(PLAN_ROLE, planToken)).toBe(200);
     expect(await assumeRole(PLAN_ROLE, applyToken)).toBe(403);
 
+    await h.sim.waitFor(
+      () => bot(repo, pr.number).some((c) => c.body.includes(`(apply): OIDC (audience sts.amazonaws.com): AWS role ${APPLY_ROLE}`)),
+      {
+        timeoutMs: 60_000,
+        message: "the apply's comment does not name its identity",
+      },
+    );
     // Every comment names identities, never a value or a token.
     const all = bot(repo, pr.number)
       .map((c) => c.body)
