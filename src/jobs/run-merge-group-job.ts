@@ -20,6 +20,7 @@ import { planRequest } from "./runner-request.js";
 import { secretsFor } from "./secrets.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import { runCredentials, runWithCredentials } from "./run-credentials.js";
+import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
 
@@ -177,7 +178,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     });
     await finish(inOrder(projects, results));
   } catch (e) {
-    await finish([], `Sluice could not plan the merge group: ${e instanceof Error ? e.message : String(e)}`, true).catch(() => undefined);
+    await finish([], `Sluice could not plan the merge group: ${errorMessage(e)}`, true).catch(() => undefined);
     throw e;
   } finally {
     checkout.release();

@@ -1,6 +1,6 @@
 import type { Tx, TxBody } from "./db.js";
 
-/** Version 2: the OIDC issuer's signing keys (times as epoch milliseconds, the key rotation's unit). */
+/** Version 3: the OIDC issuer's signing keys (times as epoch milliseconds, the key rotation's unit). */
 export function* signingKeysTable(t: Tx): TxBody<void> {
   const big = t.dialect.types.bigint;
   yield* t.exec(`CREATE TABLE IF NOT EXISTS signing_keys (
