@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createProbot } from "./create-probot.js";
 import { planSigningKey } from "../jobs/plan-signature.js";
 import { projectQueues } from "../jobs/project-queues.js";
+import { clearRunCredentials } from "../jobs/run-credentials.js";
 import { exec } from "../../runners/exec.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
@@ -77,6 +78,7 @@ export async function startJobRuntime(
   // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
   const cliConfig = dataPaths.cliConfig(env.dataDir);
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
+  clearRunCredentials(env.dataDir);
   if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
   // Its warnings were logged by the HTTP thread, which built the same sandbox from the same settings.

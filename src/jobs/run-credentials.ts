@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { credentialedExec } from "../../runners/credentialed-exec.js";
 import type { Exec } from "../../runners/runner.js";
@@ -7,6 +8,16 @@ import type { CredentialPhase, RunClaims } from "../model/credentials.js";
 import type { Project } from "../model/project.js";
 import type { JobDeps } from "./job-deps.js";
 import type { Secrets } from "./secrets.js";
+
+const runRoot = (dataDir: string) => join(dataDir, "run-credentials");
+
+/**
+ * Token files a process that died mid-run left behind (valid for minutes still): removed when the
+ * job runtime starts, before any run of this data dir can make new ones.
+ */
+export function clearRunCredentials(dataDir: string): void {
+  rmSync(runRoot(dataDir), { recursive: true, force: true });
+}
 
 const NO_CREDENTIALS = { env: {}, mounts: [], identity: "", dispose: async () => undefined };
 
@@ -35,7 +46,7 @@ export function runCredentials(
     claims: { ...claims, workspace: project.workspace },
     ttlMs: phase === "plan" ? PLAN_TTL_MS : Math.max(APPLY_MIN_TTL_MS, deps.config.step_timeout),
     issuer: deps.oidcIssuer,
-    runRoot: join(deps.dataDir, "run-credentials"),
+    runRoot: runRoot(deps.dataDir),
     sandboxOn: deps.sandbox.status.mode === "on",
     addSecrets: (values) => secrets.add(values),
   });

@@ -7,6 +7,7 @@ import { ConfigError, parseServerConfig } from "../../../src/config/server-confi
 import { credentialRuleFor } from "../../../src/credentials/credential-rule-for.js";
 import type { RepoConfig } from "../../../src/model/repo-config.js";
 import type { Project } from "../../../src/model/project.js";
+import { projectView, renderSection } from "../../../src/render/project-view.js";
 
 const CONFIG = `
 credentials:
@@ -116,5 +117,20 @@ describe("which rule a project gets", () => {
     expect(text).toContain("env TF_VAR_db_password");
     expect(text).not.toContain("PROD_DB_PASSWORD");
     expect(formatExplanation(explainSettings(config, "other/repo"))).toContain("credentials  none");
+  });
+});
+
+describe("the comment's credentials line", () => {
+  const result = {
+    project: project("net", "net"),
+    output: "",
+    status: "refused" as const,
+    reason: "locked",
+  };
+  it("names the identity, escaped, and is absent when the server has no rules", () => {
+    const view = projectView({ ...result, credentials: "`acme/*` (plan): env A_B <b>" }, "plan", (t) => t);
+    expect(view.credentials).toBe("credentials: `acme/*` (plan): env A\\_B &lt;b&gt;");
+    expect(renderSection(view, 10)).toContain("credentials: `acme/*` (plan)");
+    expect(projectView(result, "plan", (t) => t).credentials).toBe("");
   });
 });
