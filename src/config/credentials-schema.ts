@@ -5,10 +5,14 @@ import { isForbiddenEnvName } from "../../runners/child-env.js";
  * The server config's `credentials:` rules. Values are references to the server's environment or
  * files, never secrets written in the config; a pull request can neither choose nor widen them.
  */
+/** Variables Sluice sets for every run itself (where the plan and the sandbox's home are): not credentials. */
+const SET_BY_SLUICE = new Set(["PATH", "HOME", "TMPDIR", "TF_DATA_DIR", "TF_CLI_CONFIG_FILE", "TF_PLUGIN_CACHE_DIR", "TF_IN_AUTOMATION"]);
+
 const variableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
-  .refine((n) => !isForbiddenEnvName(n), "is one of Sluice's own credentials: it never reaches a tool run");
+  .refine((n) => !isForbiddenEnvName(n), "is one of Sluice's own credentials: it never reaches a tool run")
+  .refine((n) => !SET_BY_SLUICE.has(n), "is set by Sluice for every run; it is not a credential");
 
 const valueRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, "must be env:VARIABLE or file:/absolute/path");
 
@@ -54,10 +58,20 @@ const oidc = z
     message: "name where the token goes: aws_role_arn, gcp_provider, azure_client_id/azure_tenant_id or token_path",
   });
 
+/** A record whose keys are checked one by one: a record's own key check would only say "Invalid key". */
+function keysChecked(key: z.ZodType<string>, value: z.ZodType<string>) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const k of Object.keys(record)) {
+      const checked = key.safeParse(k);
+      if (!checked.success) ctx.addIssue({ code: "custom", path: [k], message: checked.error.issues[0]?.message ?? "invalid" });
+    }
+  });
+}
+
 export const credentialSetSchema = z.strictObject({
-  env: z.record(variableName, valueRef).default({}),
+  env: keysChecked(variableName, valueRef).default({}),
   pass_env: z.array(variableName).default([]),
-  files: z.record(sandboxTarget, absolute).default({}),
+  files: keysChecked(sandboxTarget, absolute).default({}),
   oidc: oidc.optional(),
 });
 

@@ -54,6 +54,8 @@ describe("credentials in the server config", () => {
       "plan: { pass_env: [GITHUB_TOKEN] }",
       "credentials.0.plan.pass_env.0: is one of Sluice's own credentials",
     ],
+    ["a file mounted over /dev", "apply: { files: { /dev/x: /etc/x } }", "credentials.0.apply.files./dev/x: must be a path of its own"],
+    ["a variable Sluice sets itself", "apply: { env: { TF_DATA_DIR: env:X } }", "credentials.0.apply.env.TF_DATA_DIR: is set by Sluice"],
     [
       "half an Azure identity",
       `apply: { oidc: { audience: x, azure_client_id: "${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}" } }`,
