@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import type { Runner } from "../runner.js";
+import { readOutputs } from "./read-outputs.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { terraformApply } from "./terraform-apply.js";
 import { terraformBinary } from "./terraform-argv.js";
@@ -26,5 +28,12 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     state: (req, exec) => terraformState(req, exec, ctx),
     plan: (req, exec) => terraformPlan(req, exec, ctx),
     apply: (req, exec) => terraformApply(req, exec, ctx),
+    outputs: async (req, exec) =>
+      readOutputs(
+        req.binary ?? ctx.defaultBin,
+        exec,
+        req,
+        ctx.pluginCache ? await ctx.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {},
+      ),
   };
 }

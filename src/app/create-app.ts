@@ -35,6 +35,7 @@ import { issuerRoutes } from "../credentials/issuer-routes.js";
 import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
 import { startSandbox } from "./start-sandbox.js";
+import { errorMessage } from "../util/errors.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -174,7 +175,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     proxyUrl: env.webhookProxyUrl,
     listenUrl: localUrl,
     log,
-  }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.

@@ -23,6 +23,7 @@ import { GitWorkspace } from "../workspace/git-workspace.js";
 import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { createAppLogger } from "./app-logger.js";
 import { sandboxSettings } from "./sandbox-settings.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface JobRuntimeOverrides {
   retry?: RetryPolicy;
@@ -127,6 +128,7 @@ export async function startJobRuntime(
         tofuBinary: config.tofu_binary,
         helmBinary: config.helm_binary,
         kubectlBinary: config.kubectl_binary,
+        terragruntBinary: config.terragrunt_binary,
       }),
     ),
     config,
@@ -191,7 +193,7 @@ export async function startJobRuntime(
       });
       recover = env.databaseUrl
         ? setInterval(
-            () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+            () => void lookForOrphans().catch((e: unknown) => log.error({ err: errorMessage(e) }, "recovery failed")),
             recoveryIntervalFromEnv(process.env),
           )
         : undefined;

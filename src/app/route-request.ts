@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { type ReadinessCheck, readiness } from "./readiness.js";
+import { errorMessage } from "../util/errors.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 
 /** The app's one port: webhooks, /healthz, /readyz, the OIDC issuer's documents, and the console for everything else. */
@@ -18,7 +19,7 @@ export function routeRequest(deps: {
     if (deps.oidcDocs?.(path, res)) return;
     if (path === WEBHOOK_PATH) {
       void endpoint(req, res).catch((e) => {
-        log.error({ err: String(e) }, "webhook endpoint fault");
+        log.error({ err: errorMessage(e) }, "webhook endpoint fault");
         if (!res.headersSent) res.writeHead(500).end();
       });
       return;

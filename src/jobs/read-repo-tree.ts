@@ -5,6 +5,8 @@ import { KUSTOMIZATION_FILES } from "../../runners/kustomize/kustomize-settings.
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
 import { findFileReads } from "../../runners/terraform/find-file-reads.js";
 import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sources.js";
+import { UNIT_FILE } from "../../runners/terragrunt/discover-terragrunt-units.js";
+import { isTerragruntConfigFile, readTerragruntFiles } from "../../runners/terragrunt/read-terragrunt-files.js";
 import type { TfRead } from "../model/project-tree.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
@@ -31,12 +33,15 @@ export type ReadFiles = (select: (path: string) => boolean) => Promise<ReadonlyM
 
 /**
  * Builds the pure ProjectTree of one commit: the file list, local module sources and file reads
- * per dir, the local references of each kustomization, and each chart's `file://` dependencies.
+ * per dir, the local references of each kustomization, each chart's `file://` dependencies, and
+ * what each Terragrunt file includes, reads and depends on.
  * The files come from `read` (git objects, so a sparse checkout need not hold them, and a symlink
  * yields its link text, never a server file).
  */
 export async function readRepoTree(read: ReadFiles, files: string[]): Promise<ProjectTree> {
-  const texts = await read((f) => isTerraform(f) || isKustomization(f) || isChart(f));
+  // Terragrunt's `.hcl` files are read only in a repo with at least one unit.
+  const terragrunt = files.some((f) => f === UNIT_FILE || f.endsWith(`/${UNIT_FILE}`));
+  const texts = await read((f) => isTerraform(f) || isKustomization(f) || isChart(f) || (terragrunt && isTerragruntConfigFile(f)));
   const tfFiles = [...texts.keys()].filter(isTerraform);
   const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
@@ -65,17 +70,27 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
     const refs = localChartDependencies(texts.get(f) ?? "");
     if (refs.length > 0) chartRefs.set(posix.dirname(f), refs);
   }
-  return { files, tfSources, kustomizeRefs, tfReads, chartRefs };
+  const tree: ProjectTree = { files, tfSources, kustomizeRefs, tfReads, chartRefs };
+  if (terragrunt) {
+    const hcl = new Map([...texts].filter(([f]) => isTerragruntConfigFile(f)));
+    tree.terragrunt = await readTerragruntFiles(hcl);
+  }
+  return tree;
 }
 
 /** readRepoTree of a commit in the repo's mirror. */
 export async function readRepoTreeAt(
-  workspace: Pick<Workspace, "readFilesAt">,
+  workspace: Pick<Workspace, "readFilesAt" | "symlinksAt">,
   repo: RepoRef,
   sha: string,
   files: string[],
 ): Promise<ProjectTree> {
-  return readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files);
+  const [tree, symlinks] = await Promise.all([
+    readRepoTree((select) => workspace.readFilesAt(repo, sha, select), files),
+    workspace.symlinksAt?.(repo, sha),
+  ]);
+  if (symlinks?.size) tree.symlinks = symlinks;
+  return tree;
 }
 
 async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> {

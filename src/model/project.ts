@@ -1,5 +1,7 @@
+import type { ProjectInputs } from "./project-inputs.js";
+
 /** The IaC tool that plans and applies a project. */
-export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
+export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize" | "terragrunt";
 
 /**
  * Differences to leave out of a Kubernetes plan, as Argo CD's `ignoreDifferences`: for objects of
@@ -45,7 +47,7 @@ export interface KustomizeSettings {
 }
 
 /** One plannable unit: a directory of a repo, planned in one workspace by one runner. */
-export interface Project {
+export interface Project extends ProjectInputs {
   /** Unique within the repo; autodiscovered projects are named after their dir. */
   name: string;
   /** Relative to the repo root, POSIX separators, no leading "./", "." for the root. */
@@ -62,6 +64,11 @@ export interface Project {
    * comment shows them on a line starting "why:".
    */
   why?: string[];
+  /**
+   * Projects (by name) this one must follow, found by its tool (Terragrunt `dependency` blocks):
+   * ordered as the repo config's `depends_on` is.
+   */
+  dependsOn?: string[];
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

@@ -57,8 +57,8 @@ export function driftSchedules({ db }: StoreDriver): DriftSchedules {
           [run.next, run.repo, run.cron, run.due],
         );
         if (!claimed) return undefined;
-        const deliveryId = `sluice-drift:${run.repo}:${run.cron}:${run.due}`;
-        return yield* enqueue(t, { deliveryId, source: "schedule", target: json<JobTarget>(claimed.target), spec });
+        const key = `sluice-drift:${run.repo}:${run.cron}:${run.due}`;
+        return yield* enqueue(t, { deliveryId: key, source: "schedule", onceKey: key, target: json<JobTarget>(claimed.target), spec });
       });
     },
     async setDriftPause(repo, project, pause) {

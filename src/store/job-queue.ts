@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { repoFullName } from "../model/repo.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
-import type { Tx, TxBody } from "./db/db.js";
+import type { Param, Tx, TxBody } from "./db/db.js";
 import { type JobRow, records } from "./record-rows.js";
 import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
 import type { Store } from "./store.js";
@@ -12,17 +12,40 @@ export const JOBS_CHANNEL = "sluice_jobs";
 /** Where a job came from: a GitHub delivery, Sluice's own decision, or a drift schedule. */
 export type JobSource = "webhook" | "internal" | "schedule";
 
-/** Inserts a queued job inside the caller's transaction and announces it; returns its id. */
-export function* enqueue(t: Tx, job: { deliveryId: string; source: JobSource; target: JobTarget; spec: JobSpec }): TxBody<number> {
+export interface NewJob {
+  deliveryId: string;
+  source: JobSource;
+  target: JobTarget;
+  spec: JobSpec;
+  /** Queues the job only if no job was ever queued under this key. */
+  onceKey?: string;
+}
+
+/**
+ * Inserts a queued job inside the caller's transaction and announces it; returns its id, or
+ * undefined when its `onceKey` was used before (the unique index decides, also across replicas).
+ */
+export function* enqueue(t: Tx, job: NewJob): TxBody<number | undefined> {
   const at = now();
   const row = yield* t.get<{ id: number }>(
-    `INSERT INTO jobs (delivery_id, source, target, spec, repo, pr, kind, status, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`,
-    [job.deliveryId, job.source, job.target, job.spec, repoFullName(job.target.repo), job.target.pr, job.spec.kind, at, at],
+    `INSERT INTO jobs (delivery_id, source, once_key, target, spec, repo, pr, kind, status, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (once_key) DO NOTHING RETURNING id`,
+    [
+      job.deliveryId,
+      job.source,
+      job.onceKey ?? null,
+      job.target,
+      job.spec,
+      repoFullName(job.target.repo),
+      job.target.pr,
+      job.spec.kind,
+      at,
+      at,
+    ],
   );
-  const id = row?.id as number;
-  yield* t.notify(JOBS_CHANNEL, String(id));
-  return id;
+  if (!row) return undefined;
+  yield* t.notify(JOBS_CHANNEL, String(row.id));
+  return row.id;
 }
 
 class Duplicate extends Error {}
@@ -31,7 +54,15 @@ const toJob = (r: JobRow) => records.toJob(r);
 
 export type JobQueue = Pick<
   Store,
-  "recordDelivery" | "claimNextJob" | "activeJobsOf" | "getJob" | "updateJob" | "runningJobs" | "requeueJob" | "enqueueInternal"
+  | "recordDelivery"
+  | "claimNextJob"
+  | "activeJobsOf"
+  | "getJob"
+  | "updateJob"
+  | "runningJobs"
+  | "requeueJob"
+  | "enqueueInternal"
+  | "enqueueInternalOnce"
 >;
 
 /** The job queue: deliveries recorded once, jobs claimed fairly, recovered when their process is gone. */
@@ -49,7 +80,7 @@ export function jobQueue(driver: StoreDriver): JobQueue {
           // Throwing rolls the delivery row back too: a replay leaves no trace.
           for (const key of alsoKeys) if ((yield* insert(key)).changes === 0) throw new Duplicate();
           if (!job) return { duplicate: false };
-          const jobId = yield* enqueue(t, { deliveryId, source: "webhook", ...job });
+          const jobId = (yield* enqueue(t, { deliveryId, source: "webhook", ...job })) as number;
           yield* t.run("UPDATE deliveries SET job_id = ? WHERE id = ?", [jobId, deliveryId]);
           return { duplicate: false, jobId };
         })
@@ -59,7 +90,12 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         });
     },
     async enqueueInternal(target, spec) {
-      return db.tx((t) => enqueue(t, { deliveryId: `sluice-internal-${randomUUID()}`, source: "internal", target, spec }));
+      return (await db.tx((t) =>
+        enqueue(t, { deliveryId: `sluice-internal-${randomUUID()}`, source: "internal", target, spec }),
+      )) as number;
+    },
+    async enqueueInternalOnce(key, target, spec) {
+      return db.tx((t) => enqueue(t, { deliveryId: `sluice-internal-${randomUUID()}`, source: "internal", onceKey: key, target, spec }));
     },
     async claimNextJob() {
       // Fairness first (jobs of PRs, then repos, with the fewest running jobs), then age. On
@@ -93,8 +129,8 @@ export function jobQueue(driver: StoreDriver): JobQueue {
     async updateJob(id, patch) {
       await db.tx(function* (t) {
         const sets = ["updated_at = ?"];
-        const values: unknown[] = [now()];
-        const set = (column: string, value: unknown) => {
+        const values: Param[] = [now()];
+        const set = (column: string, value: Param) => {
           sets.push(`${column} = ?`);
           values.push(value);
         };
@@ -107,7 +143,7 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         if (patch.commentIds !== undefined) set("comment_ids", patch.commentIds);
         if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
         if (patch.error !== undefined) set("error", patch.error);
-        yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...(values as string[]), id]);
+        yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...values, id]);
       });
     },
     async runningJobs() {

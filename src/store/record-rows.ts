@@ -1,5 +1,6 @@
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 import type { ApplyView, AuditEvent, LockView, LogStream } from "./console-store.js";
+import { bool, json } from "./db/db.js";
 import { type ApplyRecord, type LiveApply, type LockRecord, type PlanRecord, scopesConflict } from "./store.js";
 
 /** `planHash` -> `plan_hash`: the column name of a record field. */
@@ -18,8 +19,8 @@ type C = ColumnTypes;
 
 /**
  * A record's row: its fields under their column names; JSON fields and timestamps in the
- * adapter's column types; an optional field is a nullable column. The records in store.ts are
- * the one field list, so a field added there is a column both adapters must map.
+ * drivers' column types; an optional field is a nullable column. The records in store.ts are
+ * the one field list, so a field added there is a column the mappers below must read.
  */
 type RowOf<R, Json extends keyof R, Time extends keyof R> = {
   [K in keyof R as SnakeCase<K & string>]-?: K extends Json
@@ -31,10 +32,7 @@ type RowOf<R, Json extends keyof R, Time extends keyof R> = {
         : R[K];
 };
 
-// check_run_id is a bigint column: node-postgres returns it as a string.
-export type JobRow = Omit<RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt">, "check_run_id"> & {
-  check_run_id: number | string | null;
-};
+export type JobRow = RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt">;
 export type PlanRow = RowOf<PlanRecord, "summary", "createdAt">;
 export type LockRow = RowOf<LockRecord, never, "createdAt">;
 export type ApplyRow = RowOf<ApplyRecord, never, "startedAt" | "finishedAt">;
@@ -59,16 +57,9 @@ export type StreamRow = Omit<RowOf<LogStream, never, "startedAt" | "updatedAt">,
   truncated: C["bool"];
 };
 
-const read = {
-  json: (v: string): unknown => JSON.parse(v),
-  time: (v: string): string => v,
-  bigint: (v: number): number => v,
-  bool: (v: number): boolean => v === 1,
-};
-
 /** Row -> record converters: one set, for rows of either database. */
 function recordMappers() {
-  const time = (v: string | null) => (v === null ? undefined : read.time(v));
+  const time = (v: string | null) => v ?? undefined;
   const toLock = (r: LockRow): LockRecord => ({
     repo: r.repo,
     dir: r.dir,
@@ -76,7 +67,7 @@ function recordMappers() {
     project: r.project,
     scope: r.scope,
     pr: r.pr,
-    createdAt: read.time(r.created_at),
+    createdAt: r.created_at,
   });
   const toApply = (r: ApplyRow): ApplyRecord => ({
     id: r.id,
@@ -86,21 +77,21 @@ function recordMappers() {
     project: r.project,
     planId: r.plan_id,
     status: r.status,
-    startedAt: read.time(r.started_at),
+    startedAt: r.started_at,
     finishedAt: time(r.finished_at),
   });
   return {
     toJob: (r: JobRow): Job => ({
       id: r.id,
       deliveryId: r.delivery_id,
-      target: read.json(r.target) as JobTarget,
-      spec: read.json(r.spec) as JobSpec,
+      target: json(r.target) as JobTarget,
+      spec: json(r.spec) as JobSpec,
       status: r.status,
       attempts: r.attempts,
-      commentIds: read.json(r.comment_ids) as number[],
-      checkRunId: r.check_run_id === null ? undefined : Number(r.check_run_id),
-      createdAt: read.time(r.created_at),
-      updatedAt: read.time(r.updated_at),
+      commentIds: json(r.comment_ids) as number[],
+      checkRunId: r.check_run_id ?? undefined,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     }),
     toPlan: (r: PlanRow): PlanRecord => ({
       id: r.id,
@@ -114,10 +105,10 @@ function recordMappers() {
       baseSha: r.base_sha,
       planPath: r.plan_path,
       planHash: r.plan_hash,
-      summary: read.json(r.summary) as PlanRecord["summary"],
+      summary: json(r.summary) as PlanRecord["summary"],
       status: r.status,
       jobId: r.job_id,
-      createdAt: read.time(r.created_at),
+      createdAt: r.created_at,
     }),
     toLock,
     /** Each lock with the PRs waiting for it (waiters in the order given). */
@@ -130,7 +121,7 @@ function recordMappers() {
       })),
     toAudit: (r: AuditRow): AuditEvent => ({
       id: r.id,
-      at: read.time(r.at),
+      at: r.at,
       actor: r.actor,
       action: r.action,
       repo: r.repo ?? undefined,
@@ -150,12 +141,12 @@ function recordMappers() {
       source: r.source,
       number: r.number,
       actor: r.actor,
-      approvers: read.json(r.approvers) as string[],
+      approvers: json(r.approvers) as string[],
       planHash: r.plan_hash,
       outcome: r.outcome,
-      ...(r.deployment_id !== null ? { deploymentId: read.bigint(r.deployment_id) } : {}),
-      startedAt: read.time(r.started_at),
-      ...(r.finished_at !== null ? { finishedAt: read.time(r.finished_at) } : {}),
+      ...(r.deployment_id !== null ? { deploymentId: r.deployment_id } : {}),
+      startedAt: r.started_at,
+      ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
     }),
     toStream: (r: StreamRow): LogStream => ({
       jobId: r.job_id,
@@ -163,10 +154,10 @@ function recordMappers() {
       repo: r.repo,
       pr: r.pr,
       kind: r.kind,
-      bytes: read.bigint(r.bytes),
-      truncated: read.bool(r.truncated),
-      startedAt: read.time(r.started_at),
-      updatedAt: read.time(r.updated_at),
+      bytes: r.bytes,
+      truncated: bool(r.truncated),
+      startedAt: r.started_at,
+      updatedAt: r.updated_at,
     }),
   };
 }

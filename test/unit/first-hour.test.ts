@@ -256,7 +256,13 @@ describe("tools found at start", () => {
         throw new Error("disk full");
       },
     };
-    const runners = reportMissingTools({ terraform: throwing, opentofu: throwing, helm: throwing, kustomize: throwing });
+    const runners = reportMissingTools({
+      terraform: throwing,
+      opentofu: throwing,
+      helm: throwing,
+      kustomize: throwing,
+      terragrunt: throwing,
+    });
     const outcome = await runners.helm.plan({} as never, fakeExec);
     expect(outcome).toMatchObject({ ok: false, failedStep: "tool" });
     expect(outcome.ok ? "" : outcome.message).toBe(

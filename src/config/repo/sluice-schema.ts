@@ -122,7 +122,7 @@ const project = z.strictObject({
     .regex(WORKSPACE_NAME, WORKSPACE_MESSAGE)
     .refine((w) => !w.includes(".."), WORKSPACE_MESSAGE)
     .optional(),
-  runner: z.enum(["terraform", "opentofu", "helm", "kustomize"]).optional(),
+  runner: z.enum(["terraform", "opentofu", "helm", "kustomize", "terragrunt"]).optional(),
   autoplan: z
     .strictObject({
       enabled: z.boolean().optional(),
@@ -131,6 +131,14 @@ const project = z.strictObject({
     .optional(),
   apply_requirements: z.array(requirementSchema).optional(),
   depends_on: textList.optional(),
+  inputs_from: z
+    .record(text, z.string())
+    .optional()
+    .describe("Terraform variable -> PROJECT.OUTPUT: the variable takes that project's output (planned, or from its state)."),
+  values_from: z
+    .record(text, z.string())
+    .optional()
+    .describe("Helm value key (dotted, e.g. image.tag) -> PROJECT.OUTPUT: the release's value takes that project's output."),
   execution_order_group: z.number().int().optional(),
   workflow: text.optional(),
   terraform_version: text.optional(),
