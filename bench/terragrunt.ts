@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the generated files are Terragrunt and Terraform (HCL)
 import { PROJECT_DETECTORS } from "../runners/registry.js";
 import { clearTerragruntParseCache } from "../runners/terragrunt/read-terragrunt-files.js";
-import { readRepoTree } from "../src/jobs/read-repo-tree.js";
+import { readRepoTree } from "../src/repo-reading/read-repo-tree.js";
 import type { ProjectTree } from "../src/model/project-tree.js";
 import type { BenchOptions } from "./support/bench-options.js";
 import { exactly, type Figure, figure } from "./support/figure.js";

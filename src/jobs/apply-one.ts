@@ -7,12 +7,11 @@ import { compareChanges } from "../policy/compare-changes.js";
 import type { PlanRecord } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyContext } from "./apply-context.js";
-import { recordLiveApply } from "./drift/record-live-apply.js";
-import type { ProjectRun } from "./run-projects.js";
-import { applyRequest, planRequest, type RunInputs } from "./runner-request.js";
-import type { InputsContext } from "./gather-inputs.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
-import { runCredentials, runWithCredentials } from "./run-credentials.js";
+import { recordLiveApply } from "../drift/record-live-apply.js";
+import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { applyRequest, planRequest, type RunInputs } from "../tool-runs/runner-request.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 
 /** Who approved the pull request's head (the apply token's `approvers`); asked only when credentials are configured. */
 async function approversOf(ctx: ApplyContext): Promise<string[]> {
@@ -20,6 +19,7 @@ async function approversOf(ctx: ApplyContext): Promise<string[]> {
   const reviews = await ctx.vcs.reviews(ctx.job.target.repo, ctx.pr.number).catch(() => []);
   return [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.commitId === ctx.pr.headSha).map((r) => r.user))];
 }
+import type { InputsContext } from "../tool-runs/gather-inputs.js";
 
 /** A Terraform apply runs the saved plan, which holds its variables: inputs are for tools that render again. */
 const terraformLike = (p: Project) => p.runner === "terraform" || p.runner === "opentofu";
@@ -41,7 +41,7 @@ export async function replanAtMerge(
   inputs?: RunInputs,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
   const { deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
   const built = planRequest(
@@ -97,7 +97,7 @@ export async function applyOne(
   inputs?: RunInputs,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
   const { job, deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) {
     return {
       result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
@@ -142,7 +142,7 @@ export async function applyOne(
     commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
     source: ctx.merge ? ("merge" as const) : ("pr" as const),
     number: plan.pr,
-    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    actor: job.spec.actor,
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").

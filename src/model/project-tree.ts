@@ -32,8 +32,8 @@ export type TfRead =
  * A path in a Terragrunt file, as far as it can be known without running Terragrunt: a literal
  * relative to the file's dir (`relative`), to the unit's dir (`${get_terragrunt_dir()}/…`), to the
  * repo root (`${get_repo_root()}/…`), to the included file's dir (`${get_parent_terragrunt_dir()}/…`),
- * the first parent dir of the unit holding `name` (`find_in_parent_folders("name")`; `then`: a
- * path beside it, `${dirname(find_in_parent_folders("name"))}/then`), a path outside every repo (`absolute`), a remote source
+ * the first parent dir of the unit holding `name` (`find_in_parent_folders("name")`; `beside`: a
+ * path beside it, `${dirname(find_in_parent_folders("name"))}/beside`), a path outside every repo (`absolute`), a remote source
  * (`remote`), or anything else (`computed`).
  */
 export type TgPath =

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRepoTreeAt } from "../../src/jobs/read-repo-tree.js";
+import { readRepoTreeAt } from "../../src/repo-reading/read-repo-tree.js";
 import { listTree, readBlobs } from "../../src/workspace/git-objects.js";
 
 // Real git: a commit's symlinks are listed as such, and read as their link text, never as the

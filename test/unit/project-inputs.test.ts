@@ -8,8 +8,8 @@ import { producersToRead, resolveInputs } from "../../src/inputs/resolve-inputs.
 import { describeStaleInputs, staleInputs } from "../../src/inputs/stale-inputs.js";
 import { dependentsToReplan } from "../../src/inputs/dependents-to-replan.js";
 import { producersOutside, withDependents } from "../../src/inputs/with-dependents.js";
-import { trustedMapping } from "../../src/jobs/gather-inputs.js";
-import { planOrder } from "../../src/jobs/plan-order.js";
+import { planOrder } from "../../src/tool-runs/plan-order.js";
+import { trustedMapping } from "../../src/tool-runs/gather-inputs.js";
 import type { Project } from "../../src/model/project.js";
 import type { OutputValues } from "../../src/model/project-inputs.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";

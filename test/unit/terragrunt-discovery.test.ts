@@ -6,7 +6,7 @@ import { terraformDetector } from "../../runners/terraform/terraform-detector.js
 import { discoverTerragruntUnits } from "../../runners/terragrunt/discover-terragrunt-units.js";
 import { isTerragruntConfigFile, readTerragruntFiles } from "../../runners/terragrunt/read-terragrunt-files.js";
 import { terragruntDetector } from "../../runners/terragrunt/terragrunt-detector.js";
-import { carryDependsOn, planOrder } from "../../src/jobs/plan-order.js";
+import { carryDependsOn, planOrder } from "../../src/tool-runs/plan-order.js";
 import type { ProjectTree, TfRead } from "../../src/model/project-tree.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 import { resolveProjects } from "../../src/projects/resolve-projects.js";
