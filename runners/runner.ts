@@ -100,9 +100,24 @@ export interface Runner {
   plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
   /** Applies exactly the saved plan file; never re-plans. */
   apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;
+  /** The root module's outputs after an apply in the same data dir (read-only). Absent: the tool has none. */
+  outputs?(req: OutputsRequest, exec: Exec): Promise<OutputsOutcome>;
   /** Absent: the tool has no state of its own to import into or remove from (Helm, Kustomize). */
   state?(req: StateRequest, exec: Exec): Promise<StateOutcome>;
 }
+
+export interface OutputsRequest {
+  project: Project;
+  checkoutDir: string;
+  /** The data dir the apply used (its TF_DATA_DIR is read again). */
+  dataDir: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  binary?: string;
+}
+
+/** Non-sensitive outputs only, by name; sensitive ones are left out, never read into Sluice. */
+export type OutputsOutcome = { ok: true; values: Record<string, unknown> } | { ok: false; message: string };
 
 /** `/import` and `/state rm`: change the project's state directly, with no saved plan. */
 export type StateOperation = { kind: "import"; address: string; id: string } | { kind: "rm"; addresses: string[] };

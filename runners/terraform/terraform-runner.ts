@@ -16,6 +16,7 @@ import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { shownStep, stepVariables } from "./step-variables.js";
 import { findBinary } from "../sandbox/sandbox.js";
 import { parsePlanJson } from "./parse-plan-json.js";
+import { readOutputs } from "./read-outputs.js";
 import { resourceDetails } from "./resource-details.js";
 import { applyArgv, initArgv, planArgv, showJsonArgv, stateArgv, terraformBinary, terraformEnv } from "./terraform-argv.js";
 
@@ -119,6 +120,7 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
 
   return {
     kind,
+    outputs: (req, exec) => readOutputs(req.binary ?? defaultBin, req, exec),
     async state(req: StateRequest, exec: Exec): Promise<StateOutcome> {
       const bin = req.binary ?? defaultBin;
       const started = performance.now();

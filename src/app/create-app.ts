@@ -22,6 +22,7 @@ import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { enrollRepos } from "../drift/enroll-repos.js";
@@ -273,6 +274,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
+  const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,
@@ -308,6 +310,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
+      previews.stop();
       await audit?.stop();
       if (enrollTimer) clearInterval(enrollTimer);
       await relay?.stop();

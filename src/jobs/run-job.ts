@@ -19,6 +19,13 @@ import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
 import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
 import { serverConfigFor } from "../config/server-config-for.js";
+import { runPreviewJob } from "./preview/run-preview-job.js";
+
+async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
+  const jobId = await deps.store.enqueueInternal({ ...job.target }, { kind: "preview", action: "sync", actor: job.spec.actor });
+  deps.log.info({ jobId, pr: job.target.pr }, "preview sync queued");
+  deps.wake();
+}
 
 /**
  * Dispatches a job by kind, with the server config resolved for the job's repository (its
@@ -31,7 +38,14 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
   const { repo, pr } = job.target;
   switch (job.spec.kind) {
     case "plan":
-      return runPlanJob(job, deps);
+      try {
+        return await runPlanJob(job, deps);
+      } finally {
+        // A pull request opened or pushed: its previews follow its head (a job of their own).
+        if (job.spec.trigger === "autoplan") await enqueuePreviewSync(job, deps);
+      }
+    case "preview":
+      return runPreviewJob(job, deps);
     case "apply":
       return runApplyJob(job, deps);
     case "unlock":
@@ -67,6 +81,24 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
         // change is live, or the apply failed.
         await runApplyJob({ ...job, spec: { kind: "apply", trigger: "merge", actor: job.spec.actor, mergeSha: job.spec.mergeSha } }, deps);
       }
+      // Before the PR's worktrees go: each preview's destroy plans the commit it was applied from.
+      await runPreviewJob(
+        {
+          ...job,
+          spec: {
+            kind: "preview",
+            action: "destroy",
+            reason: job.spec.merged ? "the pull request was merged" : "the pull request was closed",
+            actor: job.spec.actor,
+          },
+        },
+        deps,
+      ).catch((e: unknown) =>
+        deps.log.error(
+          { jobId: job.id, err: e instanceof Error ? e.message : String(e) },
+          "preview destroy at close failed; the sweep retries it",
+        ),
+      );
       const released = await releaseLocks(deps, job);
       // A closed PR's plans are never applied: all of them go, with their files in the store.
       await deps.store.supersedePlans(repoFullName(repo), pr);

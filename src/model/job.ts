@@ -93,7 +93,8 @@ export type JobSpec =
        * is both; `extend` pushes the TTL back. `project`: one preview only (the sweep, the console).
        */
       kind: "preview";
-      action: "sync" | "destroy" | "recreate" | "extend";
+      /** `check`: the sweep asks whether the PR is still open (a close Sluice never heard of). */
+      action: "sync" | "destroy" | "recreate" | "extend" | "check";
       /** Why, in the PR's and the audit's words: "the pull request was closed", "its `ttl` passed". */
       reason?: string;
       project?: string;

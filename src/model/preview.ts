@@ -1,4 +1,5 @@
 import type { JobTarget } from "./job.js";
+import type { RunnerKind } from "./project.js";
 
 /** A project's `preview:` setting, from the trusted config only, after normalization. */
 export interface PreviewSettings {
@@ -30,6 +31,10 @@ export interface PreviewRecord {
   dir: string;
   /** The preview's own workspace (`pr-12`), never a workspace of the project's real ones. */
   workspace: string;
+  runner: RunnerKind;
+  /** The variables it was applied with: its destroy plan needs the same. */
+  varFiles: string[];
+  vars: Record<string, string>;
   status: PreviewStatus;
   /** The commit last applied (destroys plan that commit's config, even after the PR closed). */
   headSha: string;
@@ -49,6 +54,8 @@ export interface PreviewRecord {
   nextAttemptAt?: number;
   /** The last outcome, one line, for the PR and the console. */
   lastResult: string;
+  /** The last plan's counts (`+2 ~0 -0`), shown beside the result. */
+  lastPlan?: string;
   updatedAt: number;
 }
 

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { inTransaction } from "./postgres-transaction.js";
 import { POSTGRES_DRIFT_SCHEMA } from "./postgres-drift.js";
+import { POSTGRES_PREVIEWS_SCHEMA } from "./postgres-previews.js";
 import { POSTGRES_AUDIT_OUTBOX_SCHEMA } from "./postgres-audit-outbox.js";
 import { POSTGRES_CONSOLE_SCHEMA } from "./postgres-console.js";
 import { POSTGRES_POLICY_SCHEMA } from "./postgres-policies.js";
@@ -137,6 +138,7 @@ export async function ensurePostgresSchema(pool: pg.Pool): Promise<void> {
     await client.query(POSTGRES_SCHEMA);
     await client.query(POSTGRES_LOCK_KEYS_MIGRATION);
     await client.query(POSTGRES_DRIFT_SCHEMA);
+    await client.query(POSTGRES_PREVIEWS_SCHEMA);
     await client.query(POSTGRES_CONSOLE_SCHEMA);
     await client.query(POSTGRES_AUDIT_OUTBOX_SCHEMA);
     await client.query(POSTGRES_POLICY_SCHEMA);

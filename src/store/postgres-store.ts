@@ -5,6 +5,7 @@ import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { postgresDriftMethods } from "./postgres-drift.js";
+import { postgresPreviewMethods } from "./postgres-previews.js";
 import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
@@ -111,6 +112,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
     ...postgresResultMethods(pool, owner),
+    ...postgresPreviewMethods(pool),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {

@@ -9,6 +9,7 @@ import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteAuditOutboxMethods } from "./sqlite-audit-outbox.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
 import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
+import { SQLITE_PREVIEWS_SCHEMA, sqlitePreviewMethods } from "./sqlite-previews.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import { sqliteResultMethods } from "./sqlite-results.js";
 import {
@@ -178,6 +179,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     db.exec("ALTER TABLE plan_files ADD COLUMN mac TEXT");
   }
   db.exec(SQLITE_DRIFT_SCHEMA);
+  db.exec(SQLITE_PREVIEWS_SCHEMA);
 
   const now = () => new Date().toISOString();
   const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (id, event, received_at) VALUES (?, ?, ?)");
@@ -357,6 +359,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ...sqliteAuditOutboxMethods(db),
     ...sqlitePolicyMethods(db),
     ...sqliteResultMethods(db),
+    ...sqlitePreviewMethods(db),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
