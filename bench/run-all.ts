@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { dbPort } from "./db-port.js";
 import { drift } from "./drift.js";
 import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
@@ -29,6 +30,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
   ["replicas", replicaThroughput],
+  ["db-port", dbPort],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { RunnerKind } from "../src/model/project.js";
 import type { ApplyOutcome, PlanOutcome, Runner } from "./runner.js";
+import { ToolMissingError } from "./spawn-error.js";
 
 /** How to get each tool, and the server setting that points Sluice at another binary. */
 const TOOLS: Record<string, { what: string; install: string; setting: string }> = {
@@ -31,11 +32,9 @@ export function missingToolMessage(binary: string, kind?: RunnerKind): string {
   return `\`${binary}\` is not installed on this Sluice server (not found on its PATH)${projects}. Install ${info.what} (${info.install}), or point the server setting \`${info.setting}\` at it, then comment \`/plan\` again.`;
 }
 
-/** The binary a spawn failure names, when the failure is "no such file" (exec says "could not start X: …ENOENT…"). */
+/** The binary a spawn failure names, when the failure is that the binary is not there. */
 export function missingBinaryOf(e: unknown): string | undefined {
-  const message = e instanceof Error ? e.message : String(e);
-  const m = /^could not start (\S+): [\s\S]*\bENOENT\b/.exec(message);
-  return m?.[1];
+  return e instanceof ToolMissingError ? e.binary : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import type { RunnerKind } from "../src/model/project.js";
 import { missingBinaryOf } from "./missing-tool.js";
 import type { Exec } from "./runner.js";
+import { errorMessage } from "../src/util/errors.js";
 
 export interface ToolProbe {
   /** The configured binary (name on PATH, or a path). */
@@ -87,7 +88,7 @@ export async function findTools(probes: ToolProbe[], exec: Exec): Promise<ToolFo
           reason: `\`${p.binary} ${p.args.join(" ")}\` ${r.timedOut ? "timed out" : `exited with ${r.exitCode ?? r.signal}`}`,
         };
       } catch (e) {
-        return { ...base, found: false, reason: missingBinaryOf(e) ? "not found on PATH" : e instanceof Error ? e.message : String(e) };
+        return { ...base, found: false, reason: missingBinaryOf(e) ? "not found on PATH" : errorMessage(e) };
       }
     }),
   );

@@ -3,6 +3,7 @@ import { startSluice } from "./app/create-app.js";
 import { EnvError, readEnvConfig } from "./config/env-config.js";
 import { ConfigError } from "./config/server-config.js";
 import { startManifestSetup } from "./app/manifest-setup.js";
+import { errorMessage } from "./util/errors.js";
 
 /** Production entry point: `npm start`. Exit codes: 0 stopped cleanly, 1 fault, 2 bad configuration. */
 async function main(): Promise<void> {
@@ -41,6 +42,6 @@ main().catch((e: unknown) => {
     console.error(`sluice: ${e.message}`);
     process.exit(2);
   }
-  console.error(`sluice: could not start: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`sluice: could not start: ${errorMessage(e)}`);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import type { ConcretePath } from "./ignore-paths.js";
 import { createRedactor } from "../../src/util/redact.js";
 import type { ExecResult } from "../exec.js";
 import type { ObjectDiff } from "./diff-objects.js";
+import { errorMessage } from "../../src/util/errors.js";
 
 /**
  * The comparison of the cluster as it is with what applying the head would make of it. Never a
@@ -71,6 +72,6 @@ export async function tryExec(run: () => Promise<ExecResult>): Promise<ExecResul
   try {
     return await run();
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }

@@ -5,6 +5,7 @@ import type { Exec } from "../runner.js";
 import { type Mount, SYSTEM_PATHS, systemMounts } from "./bwrap-argv.js";
 import type { SandboxRun } from "./sandbox-command.js";
 import type { SandboxLimits } from "./sandbox-limits.js";
+import { errorMessage } from "../../src/util/errors.js";
 
 export interface SandboxSettings {
   mode: "on" | "off";
@@ -126,6 +127,6 @@ async function probe(settings: SandboxSettings, runFor: (scope: RunScope) => San
     const why = (r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ");
     return { mode: "on", ok: false, reason: `${settings.bwrapPath} failed (exit ${r.exitCode ?? r.signal}): ${why || "no message"}` };
   } catch (e) {
-    return { mode: "on", ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return { mode: "on", ok: false, reason: errorMessage(e) };
   }
 }

@@ -7,6 +7,6 @@ export type ToSpawner =
 /** What the spawner reports, in order per id: spawned (or failed), output, then exited. */
 export type FromSpawner =
   | { type: "spawned"; id: number; pid: number }
-  | { type: "failed"; id: number; message: string }
+  | { type: "failed"; id: number; message: string; code?: string }
   | { type: "output"; id: number; fd: 1 | 2; data: Buffer }
   | { type: "exited"; id: number; code: number | null; signal: string | null };

@@ -44,7 +44,7 @@ function start(m: Extract<ToSpawner, { type: "spawn" }>): void {
     // Own process group (detached), so the app can end a tool with everything it started.
     child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: [m.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   } catch (e) {
-    send({ type: "failed", id: m.id, message: (e as Error).message });
+    send({ type: "failed", id: m.id, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code });
     return;
   }
   children.set(m.id, child);
@@ -56,7 +56,7 @@ function start(m: Extract<ToSpawner, { type: "spawn" }>): void {
   child.once("error", (e) => {
     if (started) return;
     children.delete(m.id);
-    send({ type: "failed", id: m.id, message: e.message });
+    send({ type: "failed", id: m.id, message: e.message, code: (e as NodeJS.ErrnoException).code });
   });
   child.stdin?.on("error", () => undefined);
   child.stdout?.on("data", (data: Buffer) => relay(m.id, 1, data));

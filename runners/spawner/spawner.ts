@@ -23,7 +23,7 @@ export interface SpawnRequest {
 
 interface Run {
   started(pid: number): void;
-  failed(message: string): void;
+  failed(message: string, code?: string): void;
   output(fd: 1 | 2, data: Buffer): void;
   exited(code: number | null, signal: string | null): void;
 }
@@ -52,7 +52,7 @@ export function createSpawner(): { spawn(req: SpawnRequest): Promise<SpawnedTool
     else {
       runs.delete(m.id);
       holdOpen();
-      if (m.type === "failed") run.failed(m.message);
+      if (m.type === "failed") run.failed(m.message, m.code);
       else run.exited(m.code, m.signal);
     }
   };
@@ -114,7 +114,8 @@ export function createSpawner(): { spawn(req: SpawnRequest): Promise<SpawnedTool
                   })
                 : undefined,
             }),
-          failed: (message) => reject(new Error(message)),
+          // The system's code (ENOENT, EACCES) travels with it: exec tells a missing tool by it.
+          failed: (message, code) => reject(Object.assign(new Error(message), { code })),
           output: (fd, data) => (fd === 1 ? stdout : stderr).write(data),
           exited: (code, signal) => {
             // Resolved once the reader has had all the output, not merely once it was relayed.

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvError } from "../config/env-config.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * Creates the data dir and proves it is writable by writing into it: a root-owned volume mounted
@@ -14,7 +15,7 @@ export function checkDataDir(dir: string): void {
     writeFileSync(probe, "");
     rmSync(probe, { force: true });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    const code = (e as NodeJS.ErrnoException).code ?? errorMessage(e);
     throw new EnvError(`SLUICE_DATA_DIR: cannot write ${dir} (${code}); create it and give the user Sluice runs as write access`);
   }
 }

@@ -40,6 +40,7 @@ import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { sandboxSettings } from "./sandbox-settings.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import { errorMessage } from "../util/errors.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -290,9 +291,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       allowed: (fullName) => repoAllowed(config, fullName),
       wake,
       log,
-    }).catch((e: unknown) =>
-      log.warn({ err: e instanceof Error ? e.message : String(e) }, "drift: could not enroll installed repositories"),
-    );
+    }).catch((e: unknown) => log.warn({ err: errorMessage(e) }, "drift: could not enroll installed repositories"));
   // Any repository's settings (top level or a `repos:` entry) may give it a schedule.
   const driftAnywhere = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)].some(
     (c) => c.drift?.schedule || c.allowed_overrides?.includes("drift"),

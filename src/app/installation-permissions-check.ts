@@ -1,5 +1,6 @@
 import { describeMissing, type MissingPermission, missingPermissions } from "./github-permissions.js";
 import type { ReadinessCheck } from "./readiness.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface InstallationGrant {
   id: number;
@@ -65,7 +66,7 @@ export function createInstallationPermissionsCheck(opts: {
           return { state: "read", shortfalls, at: now() };
         },
         (e: unknown): State => {
-          const reason = e instanceof Error ? e.message : String(e);
+          const reason = errorMessage(e);
           opts.log.warn({ err: reason }, `could not read the installations' permissions: ${reason}`);
           return { state: "failed", reason, at: now() };
         },

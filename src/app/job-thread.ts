@@ -3,6 +3,7 @@ import type { EnvConfig } from "../config/env-config.js";
 import { type JobRuntimeOverrides, startJobRuntime } from "./create-job-runtime.js";
 import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
 import { lowerThreadPriority } from "./lower-thread-priority.js";
+import { errorMessage } from "../util/errors.js";
 
 /** The job thread's nice value (0 = the HTTP thread's). The tools it starts inherit it. */
 const JOB_THREAD_NICE = 10;
@@ -38,7 +39,7 @@ port.on("message", (m: ToJobThread) => {
       port.close();
     },
     (e: unknown) => {
-      post({ type: "stop-failed", message: e instanceof Error ? e.message : String(e) });
+      post({ type: "stop-failed", message: errorMessage(e) });
       port.close();
     },
   );

@@ -1,5 +1,6 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * Lowers the calling thread's CPU priority (Linux: each thread has its own nice value; the
@@ -14,6 +15,6 @@ export function lowerThreadPriority(nice: number): { ok: true; tid: number } | {
     setPriority(tid, nice);
     return { ok: true, tid };
   } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return { ok: false, reason: errorMessage(e) };
   }
 }

@@ -6,6 +6,7 @@ import { ProbotOctokit } from "probot";
 import { SmeeClient } from "smee-client";
 import { apiBaseUrl } from "../config/env-config.js";
 import { hookTarget, registrationManifest } from "./registration-manifest.js";
+import { errorMessage } from "../util/errors.js";
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -157,7 +158,7 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
   });
   const server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {
-      log(`sluice: registration failed: ${e instanceof Error ? e.message : String(e)}`);
+      log(`sluice: registration failed: ${errorMessage(e)}`);
       if (!res.headersSent)
         res.writeHead(502, { "content-type": "text/plain" }).end("GitHub did not accept the registration; see the server log");
     });

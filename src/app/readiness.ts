@@ -1,3 +1,4 @@
+import { errorMessage } from "../util/errors.js";
 /**
  * What `/readyz` asks before it says yes. Each part of the app that can be broken while the
  * process still runs (store, GitHub credentials, sandbox, tools) adds one named check.
@@ -21,7 +22,7 @@ export async function readiness(checks: readonly ReadinessCheck[]): Promise<Read
       try {
         return { name: c.name, ...(await c.check()) };
       } catch (e) {
-        return { name: c.name, ok: false as const, reason: e instanceof Error ? e.message : String(e) };
+        return { name: c.name, ok: false as const, reason: errorMessage(e) };
       }
     }),
   );

@@ -1,4 +1,5 @@
 import { SmeeClient } from "smee-client";
+import { errorMessage } from "../util/errors.js";
 
 export interface RelayLog {
   debug(obj: object, msg: string): void;
@@ -37,8 +38,7 @@ export function startWebhookRelay(source: string, target: string, log: RelayLog)
     previousOpen?.(ev);
   };
   void client.start().catch((e: unknown) => {
-    if (!warned)
-      log.warn({ source }, `webhook relay: cannot connect to ${source} yet (${e instanceof Error ? e.message : String(e)}); retrying`);
+    if (!warned) log.warn({ source }, `webhook relay: cannot connect to ${source} yet (${errorMessage(e)}); retrying`);
     warned = true;
   });
   return { stop: () => client.stop() };

@@ -3,6 +3,7 @@ import { type AuditPayload, auditPayload } from "./audit-payload.js";
 import type { AuditSink } from "./audit-sinks.js";
 import { postEvent } from "./post-event.js";
 import { signBody } from "./sign-body.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface DelivererOptions {
   store: AuditOutboxStore;
@@ -93,7 +94,7 @@ export function startAuditDeliverer(opts: DelivererOptions): { wake(): void; sto
         // Another replica delivers this sink now: look again later, in case it stops.
         outcome = r.claimed ? r.value : "idle";
       } catch (e) {
-        log.warn({ sink: sink.label, err: e instanceof Error ? e.message : String(e) }, "audit delivery round failed");
+        log.warn({ sink: sink.label, err: errorMessage(e) }, "audit delivery round failed");
         outcome = "failed";
       }
       if (outcome === "more") {

@@ -1,11 +1,12 @@
 import type { AttemptOutcome } from "../store/audit-outbox-store.js";
+import { errorMessage } from "../util/errors.js";
 
 /** What a failed attempt records: the receiver's status, or why it could not be reached. */
 function describeFailure(e: unknown): string {
   if (e instanceof Error && e.name === "TimeoutError") return "no answer in time";
   if (e instanceof Error && e.name === "AbortError") return "stopped";
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  return cause?.code ?? cause?.message ?? errorMessage(e);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { resolve } from "node:path";
+import { errorMessage } from "../util/errors.js";
 
 /** Settings from the environment (the Probot conventions plus Sluice's own). */
 export interface EnvConfig {
@@ -43,7 +44,7 @@ export function checkPrivateKey(pem: string, variable: string): void {
   try {
     type = createPrivateKey(pem).asymmetricKeyType;
   } catch (e) {
-    const reason = e instanceof Error ? e.message.replace(/^error:[0-9A-F]+:/i, "") : String(e);
+    const reason = errorMessage(e).replace(/^error:[0-9A-F]+:/i, "");
     throw new EnvError(
       `${variable}: not a valid PEM private key (${reason}); use the .pem file GitHub generated for the app, or its base64`,
     );

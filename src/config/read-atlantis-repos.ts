@@ -10,6 +10,7 @@ import { type AtlantisRepoEntry, atlantisReposSchema } from "./atlantis-repos-sc
 import { regexOf } from "./repo-entries.js";
 import { ConfigError, type ServerConfig } from "./server-config.js";
 import { policiesSchema, policyCheckStage } from "./server-config-parts.js";
+import { errorMessage } from "../util/errors.js";
 
 /** An Atlantis `repos.yaml`, read with Atlantis' meaning: what the server config takes from it. */
 export interface AtlantisRepos {
@@ -40,7 +41,7 @@ export function readAtlantisRepos(text: string, opts: { source: string; host: st
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new ConfigError(`${source}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(`${source}: invalid YAML: ${errorMessage(e)}`);
   }
   const parsed = atlantisReposSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(`${source}:\n${describe(parsed.error.issues).join("\n")}`);

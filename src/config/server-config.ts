@@ -12,6 +12,7 @@ import type { Workflow } from "../model/repo-config.js";
 import { type RepoRule, repoEntrySchema } from "./repo-entries.js";
 import type { AtlantisRepos } from "./read-atlantis-repos.js";
 import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
+import { errorMessage } from "../util/errors.js";
 
 const repoProjectMatch = z.string().min(1).describe("REPO_GLOB or REPO_GLOB:PROJECT_GLOB");
 
@@ -294,7 +295,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // The library's alias-expansion guard throws a plain error: still a configuration problem.
-    throw new ConfigError(`${source}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(`${source}: invalid YAML: ${errorMessage(e)}`);
   }
   const result = serverConfigSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${source}:\n${describeIssues(result.error.issues, lineCounter)}`);

@@ -10,6 +10,7 @@ import { deliveriesPage, redeliver } from "./delivery-routes.js";
 import { audit, jobEvents, jobPage, locksPage, overview } from "./page-routes.js";
 import { callback, login, logout } from "./sign-in-routes.js";
 import { settingsPage } from "./settings-page.js";
+import { errorMessage } from "../util/errors.js";
 
 export type { ConsoleDeps } from "./console-context.js";
 
@@ -35,7 +36,7 @@ export function createConsole(deps: ConsoleDeps) {
     store
       .pruneJobLogs(new Date(Date.now() - deps.config.log_retention).toISOString())
       .then((n) => n && deps.log.info({ jobs: n }, "job logs past their retention removed"))
-      .catch((e: unknown) => deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, "could not prune job logs"));
+      .catch((e: unknown) => deps.log.warn({ err: errorMessage(e) }, "could not prune job logs"));
   void prune();
   const pruneTimer = setInterval(prune, 3600_000);
   pruneTimer.unref();
@@ -117,7 +118,7 @@ export function createConsole(deps: ConsoleDeps) {
     try {
       await route();
     } catch (e) {
-      deps.log.error({ err: e instanceof Error ? e.message : String(e), path }, "console request failed");
+      deps.log.error({ err: errorMessage(e), path }, "console request failed");
       // Never a stack trace: a short message, the details are in the server log.
       if (!res.headersSent) sendJson(res, 500, { error: "the console could not answer this request; the server log has the details" });
       else res.end();

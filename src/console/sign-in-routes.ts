@@ -4,6 +4,7 @@ import type { ConsoleContext, Viewer } from "./console-context.js";
 import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
 import { redirect } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
+import { errorMessage } from "../util/errors.js";
 
 // GitHub's OAuth web flow: /login sends the browser to GitHub with a fresh state kept in the
 // session; /login/callback checks the state, trades the code for a user token and signs in.
@@ -48,7 +49,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   try {
     user = await deps.signIn.signIn(code, state, `${baseUrl(req)}/login/callback`);
   } catch (e) {
-    deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, "GitHub sign-in failed");
+    deps.log.warn({ err: errorMessage(e) }, "GitHub sign-in failed");
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
   const returnTo = safeReturnPath(s.returnTo, baseUrl(req));

@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.js";
 import { nextRunAfter } from "../util/cron.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface DriftSchedulerOptions {
   store: Pick<Store, "dueDriftSchedules" | "claimDriftRun">;
@@ -47,7 +48,7 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
     return running;
   };
   const timer = setInterval(() => {
-    tick().catch((e: unknown) => opts.log.error({ err: e instanceof Error ? e.message : String(e) }, "drift scheduler tick failed"));
+    tick().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "drift scheduler tick failed"));
   }, opts.tickMs ?? 250);
   timer.unref();
   return { tick, stop: () => clearInterval(timer) };

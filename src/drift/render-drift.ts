@@ -4,10 +4,9 @@ import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
 import type { Redactor } from "../util/redact.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
+import { parseMarker, printComment } from "../render/comment-body.js";
 
 export const DRIFT_CHECK = "sluice/drift";
-/** Every issue body starts with this marker (for people and searches); the project name follows, URI-encoded. */
-const ISSUE_MARKER = "<!-- sluice:drift project=";
 /** Room for the table and the list; the check and issue limits are 65,535 characters. */
 const BODY_BUDGET = 60_000;
 const MAX_RESOURCE_LINES = 200;
@@ -18,23 +17,14 @@ export function issueTitle(project: string): string {
   return `Drift: project ${project}`;
 }
 
-export function issueMarker(project: string): string {
-  return `${ISSUE_MARKER}${encodeURIComponent(project)} -->`;
-}
-
 /**
  * The project named on the first line of an issue body; undefined for any other text. Anyone can
  * write that line: it decides nothing, except which project an issue the app itself opened before
  * the store kept drift issues belongs to (adopted once; see sync-drift-issues.ts).
  */
 export function projectOfIssue(body: string): string | undefined {
-  const first = body.split("\n", 1)[0] ?? "";
-  if (!first.startsWith(ISSUE_MARKER) || !first.endsWith(" -->")) return undefined;
-  try {
-    return decodeURIComponent(first.slice(ISSUE_MARKER.length, -" -->".length));
-  } catch {
-    return undefined;
-  }
+  const marker = parseMarker(body);
+  return marker?.kind === "drift-issue" ? marker.project : undefined;
 }
 
 /** What the issue shows of its plan; the store keeps the same (the text is only for people). */
@@ -163,7 +153,6 @@ export function renderDriftIssue(
     ? `${short(facts.live.commitSha)} (${facts.live.source === "reconcile" ? "reconciled by Sluice" : `${facts.live.source === "drift-issue" ? "issue" : "PR"} #${facts.live.number}`}${facts.live.finishedAt ? `, ${facts.live.finishedAt}` : ""})`
     : "none on record (no apply of this project through Sluice yet)";
   const sections: string[] = [
-    issueMarker(p.name),
     `## Drift in project ${inlineCode(p.name)}`,
     "",
     `Sluice planned the default branch ${inlineCode(facts.branch)} at ${short(facts.sha)}: what is live differs from git (${escapeText(driftWords(r.resources), 200)}).`,
@@ -194,7 +183,8 @@ export function renderDriftIssue(
     "Comment `/apply` on this issue to apply the plan shown here and put git's state back (write access or the server's `apply_users`). " +
       "It is refused when the default branch moved or a newer drift check ran: the issue is updated on each run, and closed once the project is back in line.",
   );
-  return { title: issueTitle(p.name), body: redact(sections.join("\n")) };
+  const body = printComment({ marker: { kind: "drift-issue", project: p.name }, text: sections.join("\n") });
+  return { title: issueTitle(p.name), body: redact(body) };
 }
 
 export function renderClosingComment(project: string, sha: string, how: "in-line" | "applied"): string {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isDiskFull } from "../util/disk-reserve.js";
+import { errorMessage } from "../util/errors.js";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -148,7 +149,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
     } catch (e) {
       if (isDiskFull(e)) return receiveOnFullDisk(opts, delivery, res, e);
       // Not persisted: a 5xx makes the delivery show as failed in GitHub, where it can be redelivered.
-      opts.log.error({ deliveryId: id, err: e instanceof Error ? e.message : String(e) }, "could not persist delivery");
+      opts.log.error({ deliveryId: id, err: errorMessage(e) }, "could not persist delivery");
       return reply(res, 500, "could not persist the delivery");
     }
     void opts.reserve?.afterWrite();
@@ -167,10 +168,9 @@ async function receiveOnFullDisk(
   res: ServerResponse,
   first: unknown,
 ): Promise<void> {
-  const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
   if (opts.reserve && (await opts.reserve.release())) {
     opts.log.error(
-      { deliveryId: delivery.id, err: text(first) },
+      { deliveryId: delivery.id, err: errorMessage(first) },
       "the data volume is full: gave up the reserve to record this delivery; free space on it",
     );
     try {
@@ -178,13 +178,13 @@ async function receiveOnFullDisk(
       return reply(res, 202, "accepted");
     } catch (e) {
       if (!isDiskFull(e)) {
-        opts.log.error({ deliveryId: delivery.id, err: text(e) }, "could not persist delivery");
+        opts.log.error({ deliveryId: delivery.id, err: errorMessage(e) }, "could not persist delivery");
         return reply(res, 500, "could not persist the delivery");
       }
     }
   }
   opts.log.error(
-    { deliveryId: delivery.id, err: text(first) },
+    { deliveryId: delivery.id, err: errorMessage(first) },
     "the data volume is full: delivery not recorded (answered 503); free space, then redeliver it",
   );
   res.setHeader("Retry-After", "60");

@@ -2,7 +2,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import type { HeadConfig } from "./load-repo-configs.js";
 import type { Secrets } from "./secrets.js";

@@ -5,12 +5,12 @@ import { checkCommandPermission } from "../policy/check-command-permission.js";
 import type { Decision } from "../policy/decision.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
-import { markerFor } from "../render/marker.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
 import type { JobDeps } from "./job-deps.js";
 import { secretsFor } from "./secrets.js";
+import { jobMarker, parseComment, printComment, printMarker } from "../render/comment-body.js";
 
 /**
  * Asks GitHub who the commenter is to this repo before anything is cloned, planned or locked: a
@@ -34,9 +34,8 @@ export async function authorizeCommand(
 }
 
 /** The marker of a user's one refusal comment on a PR (the login folded: GitHub logins ignore case). */
-export const refusalMarker = (actor: string) => markerFor(`refused-${actor.toLowerCase()}`, 1);
+export const refusalMarker = (actor: string) => jobMarker(`refused-${actor.toLowerCase()}`);
 
-const COUNT = /^<!-- sluice:refusals=(\d{1,9}) -->$/m;
 /** Refusals of one user on one PR, one at a time in this process: the count is read, then written. */
 const perUser = new KeyedMutex();
 
@@ -58,16 +57,15 @@ export async function replyRefused(
   const marker = refusalMarker(actor);
   const command = "commandLine" in job.spec ? job.spec.commandLine : undefined;
   await perUser.run(`${repoFullName(repo)}#${pr} ${actor.toLowerCase()}`, async () => {
-    const earlier = await vcs.ownComment(repo, pr, marker);
-    const count = Number(COUNT.exec(earlier?.body ?? "")?.[1] ?? 0) + 1;
+    const earlier = await vcs.ownComment(repo, pr, printMarker(marker));
+    const count = (parseComment(earlier?.body ?? "")?.refusals ?? 0) + 1;
     const times = count === 1 ? "once" : `${count} times`;
-    const body = [
-      marker,
-      `<!-- sluice:refusals=${count} -->`,
+    const shown = [
       `**Sluice** · ⛔ refused @\u200b${escapeText(actor)}'s commands on this pull request ${times}. One comment per user, edited in place however often it happens.`,
       "",
       `Latest${command ? ` (${inlineCode(redact(command))})` : ""}: ${escapeText(redact(text))}`,
     ].join("\n");
+    const body = printComment({ marker, refusals: count, text: shown });
     if (earlier) await vcs.updateComment(repo, earlier.id, body);
     // Another replica may have written it meanwhile: then that one is found and kept.
     else await vcs.createComment(repo, pr, body, { mayExist: true });

@@ -1,6 +1,6 @@
 import type { RepoRef } from "../model/repo.js";
-import { markerFor, parseMarker } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
+import { jobMarker, parseMarker, printComment } from "../render/comment-body.js";
 
 const COLLAPSED = "_(continuation of an earlier plan, replaced by a newer plan below)_";
 
@@ -18,7 +18,7 @@ export async function collapseReplacedParts(
   const jobs = new Map<string, { id: number; body: string; part: number }[]>();
   for (const c of await vcs.ownComments(repo, pr)) {
     const marker = parseMarker(c.body);
-    if (!marker) continue;
+    if (marker?.kind !== "job") continue;
     jobs.set(marker.jobId, [...(jobs.get(marker.jobId) ?? []), { ...c, part: marker.part }]);
   }
   let edited = 0;
@@ -29,7 +29,7 @@ export async function collapseReplacedParts(
     if (!first?.body.includes("Sluice plan for")) continue;
     for (const p of parts) {
       if (p.part < 2 || p.body.includes(COLLAPSED) || p.body.includes("_(this part is no longer used)_")) continue;
-      await vcs.updateComment(repo, p.id, `${markerFor(job, p.part)}\n${COLLAPSED}`);
+      await vcs.updateComment(repo, p.id, printComment({ marker: jobMarker(job, p.part), text: COLLAPSED }));
       edited++;
     }
   }

@@ -1,5 +1,6 @@
 import { classifyGitHubFault } from "../vcs/github-fault.js";
 import { VcsError } from "../vcs/vcs-client.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * The log line of a failed job. A GitHub call that never got an answer (refused connection, DNS,
@@ -7,7 +8,7 @@ import { VcsError } from "../vcs/vcs-client.js";
  * which would otherwise read as GitHub failing.
  */
 export function describeJobFault(e: unknown): { message: string; cause?: "network" | "github" } {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   const fromGitHubCall = e instanceof VcsError || (e as { name?: unknown } | null)?.name === "HttpError";
   if (!fromGitHubCall) return { message };
   const fault = classifyGitHubFault(e);

@@ -4,7 +4,7 @@ import { discoverTerraformProjects, terraformDirs } from "../../runners/terrafor
 import { projectFiles } from "../projects/project-files.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { CheckoutFileError } from "../util/read-checkout-file.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 

@@ -7,7 +7,7 @@ import type { Redactor } from "../util/redact.js";
 import type { Job } from "../model/job.js";
 import type { Store } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { GitWorkspace } from "../workspace/git-workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 export interface JobLog {
   info(obj: object, msg: string): void;
@@ -20,7 +20,7 @@ export interface JobDeps {
   store: Store;
   /** The GitHub client of the job's installation; its retries are logged with the job's delivery id. */
   vcsFor(job: Pick<Job, "id" | "deliveryId" | "target">): Promise<VcsClient>;
-  workspace: GitWorkspace;
+  workspace: Workspace;
   runners: Partial<Record<RunnerKind, Runner>>;
   config: ServerConfig;
   log: JobLog;

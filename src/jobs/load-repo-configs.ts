@@ -3,7 +3,7 @@ import { projectsForBaseBranch } from "../config/repo/projects-for-base-branch.j
 import type { RepoConfig } from "../model/repo-config.js";
 import type { TrustedCommit } from "./trusted-commit.js";
 import type { RepoRef } from "../model/repo.js";
-import type { GitWorkspace } from "../workspace/git-workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
 
@@ -12,7 +12,7 @@ export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: s
  * runs), never through the checkout: a config file that is a symlink yields its link text, not the
  * file it points at on the server.
  */
-async function readConfigs(workspace: GitWorkspace, repo: RepoRef, shas: readonly string[], sluiceFile: string, baseBranch?: string) {
+async function readConfigs(workspace: Workspace, repo: RepoRef, shas: readonly string[], sluiceFile: string, baseBranch?: string) {
   const names = [sluiceFile, ATLANTIS_FILE, ATLANTIS_YML];
   const texts = await workspace.readFilesAtPaths(
     repo,
@@ -33,7 +33,7 @@ async function readConfigs(workspace: GitWorkspace, repo: RepoRef, shas: readonl
  * settings and says so; a broken head config stops the job with its errors.
  */
 export async function loadRepoConfigs(
-  workspace: GitWorkspace,
+  workspace: Workspace,
   repo: RepoRef,
   headSha: string,
   /** The trusted commit, or why there is none (a base branch that is not trusted: server settings only). */

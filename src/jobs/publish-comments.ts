@@ -1,6 +1,6 @@
 import type { ProjectResult } from "../model/project-result.js";
 import { renderCheck } from "../render/render-check.js";
-import { type CommentInput, markerFor, renderComments } from "../render/render-comment.js";
+import { type CommentInput, renderComments } from "../render/render-comment.js";
 import type { Job } from "../model/job.js";
 import type { JobResult } from "../model/job-result.js";
 import { type CheckUpdate, type VcsClient, VcsError } from "../vcs/vcs-client.js";
@@ -9,6 +9,8 @@ import type { Secrets } from "./secrets.js";
 import { applyActions } from "./check-actions.js";
 import { collapseReplacedParts } from "./collapse-replaced-parts.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
+import { errorMessage } from "../util/errors.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 export interface Progress {
   state: CommentInput["state"];
@@ -50,7 +52,7 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<JobDeps, "store">,
       // An earlier, longer version of this comment had more parts: empty the ones now unused.
       for (const [i, id] of commentIds.entries()) {
         if (i < bodies.length) continue;
-        await vcs.updateComment(repo, id, `${markerFor(String(job.id), i + 1)}\n_(this part is no longer used)_`);
+        await vcs.updateComment(repo, id, printComment({ marker: jobMarker(job.id, i + 1), text: "_(this part is no longer used)_" }));
       }
     },
     async check(command: JobResult["command"], headSha: string, update: CheckUpdate): Promise<void> {
@@ -101,7 +103,7 @@ export function createCommentPublisher(
   async function collapseOlder(): Promise<void> {
     if (fixed.command !== "plan" || fixed.trigger.text !== "autoplan") return;
     await collapseReplacedParts(vcs, job.target.repo, job.target.pr, job.id).catch((e: unknown) =>
-      deps.log.warn({ jobId: job.id }, `collapsing older plan comments failed: ${e instanceof Error ? e.message : String(e)}`),
+      deps.log.warn({ jobId: job.id }, `collapsing older plan comments failed: ${errorMessage(e)}`),
     );
   }
 
@@ -157,7 +159,7 @@ export function createCommentPublisher(
      */
     async fault(e: unknown): Promise<void> {
       const detail = e instanceof Error && "output" in e && e.output ? `\n${String(e.output)}` : "";
-      const notice = `Sluice could not finish this ${fixed.command}: ${e instanceof Error ? e.message : String(e)}${detail}`;
+      const notice = `Sluice could not finish this ${fixed.command}: ${errorMessage(e)}${detail}`;
       await this.publish({ state: "done", results: [], notice, tone: "failed" }).catch(() => undefined);
       await this.check({ state: "done", results: [], notice, failed: true }).catch(() => undefined);
     },

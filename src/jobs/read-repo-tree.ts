@@ -8,7 +8,7 @@ import { findModuleSourcesInJson } from "../../runners/terraform/find-module-sou
 import type { TfRead } from "../model/project-tree.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ProjectTree } from "../projects/resolve-projects.js";
-import type { GitWorkspace } from "../workspace/git-workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 /**
  * A local module source is a string starting `./` or `../` after `source =` (HCL) or
@@ -70,7 +70,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
 
 /** readRepoTree of a commit in the repo's mirror. */
 export async function readRepoTreeAt(
-  workspace: Pick<GitWorkspace, "readFilesAt">,
+  workspace: Pick<Workspace, "readFilesAt">,
   repo: RepoRef,
   sha: string,
   files: string[],

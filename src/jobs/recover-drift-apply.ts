@@ -1,9 +1,9 @@
 import { DRIFT_CHECK } from "../drift/render-drift.js";
-import { markerFor } from "../render/marker.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { ApplyRecord } from "../store/store.js";
 import type { JobDeps } from "./job-deps.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 /** What an interrupted pull-mode apply says, on its issue and check. */
 export function driftInterruptedNotice(road: "reconcile" | "drift-issue", project: string): string {
@@ -39,14 +39,19 @@ export async function recoverDriftApply(deps: JobDeps, job: Job, applies: readon
   const notices = projects.map((p) => driftInterruptedNotice(road, p));
   if (road === "drift-issue") {
     const text = notices.length ? notices.join("\n\n") : driftInterruptedNotice(road, "?").replace(" project `?`", " a project");
-    await vcs.createComment(job.target.repo, job.target.pr, `${markerFor(`interrupted-${job.id}`, 1)}\n${text}`);
+    await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker: jobMarker(`interrupted-${job.id}`), text }));
     return;
   }
   // The project's open drift issue as the store knows it (never found by an issue's text).
   const issues = await deps.store.openDriftIssues(repo);
   for (const [i, project] of projects.entries()) {
     const issue = issues.find((x) => x.project === project);
-    if (issue) await vcs.createComment(job.target.repo, issue.number, `${markerFor(`interrupted-${job.id}-${i}`, 1)}\n${notices[i]}`);
+    if (issue)
+      await vcs.createComment(
+        job.target.repo,
+        issue.number,
+        printComment({ marker: jobMarker(`interrupted-${job.id}-${i}`), text: notices[i] ?? "" }),
+      );
   }
   // The check the stopped run left in progress was made on the head it checked out: the newest
   // of that name GitHub shows on the head is this one, completed.

@@ -6,6 +6,7 @@ import type { JobDeps } from "./job-deps.js";
 import { createCommentPublisher, createResultPoster } from "./publish-comments.js";
 import { recoverDriftApply } from "./recover-drift-apply.js";
 import { secretsFor } from "./secrets.js";
+import { errorMessage } from "../util/errors.js";
 
 const INTERRUPTED =
   "Interrupted: Sluice stopped while this apply was running. It may have applied part of the plan. The project lock is kept and nothing is retried automatically: check the state, then comment `/plan` and `/apply` again.";
@@ -27,7 +28,7 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
       const refused = e instanceof VcsError && !e.retryable;
       if (refused) await deps.store.markResultPosted(orphan.jobId);
       deps.log.error(
-        { jobId: orphan.jobId, err: errorText(e), givenUp: refused },
+        { jobId: orphan.jobId, err: errorMessage(e), givenUp: refused },
         "could not post the result a stopped process left unposted",
       );
     });
@@ -59,12 +60,12 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     // Pull mode's applies belong to no pull request: reported on their issue and check instead.
     if (job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
       await recoverDriftApply(deps, job, started).catch((e: unknown) =>
-        deps.log.error({ jobId: job.id, err: errorText(e) }, "could not report an interrupted drift apply"),
+        deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not report an interrupted drift apply"),
       );
       continue;
     }
     await reportInterrupted(deps, job).catch((e: unknown) =>
-      deps.log.error({ jobId: job.id, err: errorText(e) }, "could not report an interrupted apply"),
+      deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not report an interrupted apply"),
     );
   }
 }
@@ -106,8 +107,4 @@ async function reportInterrupted(deps: JobDeps, job: Job): Promise<void> {
   const result = publisher.render({ state: "done", results: [], notice: INTERRUPTED, tone: "failed", failed: true });
   await deps.store.saveResult(job.id, result);
   await post(deps, job, result);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { JobLog } from "./job-deps.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * Removes the copy of a stored plan once its apply is over. The apply's sandbox had the copy's dir
@@ -9,9 +10,6 @@ import type { JobLog } from "./job-deps.js";
  */
 export async function removePlanCopy(copyDir: string, log: Pick<JobLog, "warn">): Promise<void> {
   await rm(copyDir, { recursive: true, force: true }).catch((e: unknown) =>
-    log.warn(
-      { dir: copyDir, err: e instanceof Error ? e.message : String(e) },
-      "could not remove the copy of an applied plan (it holds the plan's sensitive values)",
-    ),
+    log.warn({ dir: copyDir, err: errorMessage(e) }, "could not remove the copy of an applied plan (it holds the plan's sensitive values)"),
   );
 }

@@ -2,7 +2,7 @@ import { PROJECT_DETECTORS } from "../../runners/registry.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import type { RepoRef } from "../model/repo.js";
 import { type ProjectTree, type ResolvedProjects, resolveProjects } from "../projects/resolve-projects.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
 

@@ -1,9 +1,9 @@
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
-import { markerFor } from "../render/marker.js";
 import { escapeText } from "../render/escape-text.js";
 import type { JobDeps } from "./job-deps.js";
 import { secretsFor } from "./secrets.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 /**
  * `/applies pause [-- reason]` and `/applies resume`: the same emergency brake as the console's
@@ -17,7 +17,7 @@ export async function runAppliesJob(job: Job, deps: JobDeps): Promise<void> {
   const redact = secretsFor(deps).redact;
   const reply = async (text: string, reaction: "+1" | "-1") => {
     if (job.commentIds.length === 0) {
-      const body = `${markerFor(String(job.id), 1)}\n${redact(`**Sluice applies**\n\n${text}`)}`;
+      const body = printComment({ marker: jobMarker(job.id), text: redact(`**Sluice applies**\n\n${text}`) });
       const id = await vcs.createComment(job.target.repo, job.target.pr, body);
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }

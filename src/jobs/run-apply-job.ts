@@ -17,7 +17,7 @@ import { changeControlFacts } from "./change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";
@@ -35,6 +35,7 @@ import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { trustedCommit } from "./trusted-commit.js";
+import { errorMessage } from "../util/errors.js";
 
 const repoName = (job: Job) => repoFullName(job.target.repo);
 
@@ -296,7 +297,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       await ctx.vcs.merge(job.target.repo, pr.number, "merge");
       notice = "Every project is applied: the pull request was merged (automerge).";
     } catch (e) {
-      notice = `Every project is applied, but automerge failed: ${e instanceof Error ? e.message : String(e)}`;
+      notice = `Every project is applied, but automerge failed: ${errorMessage(e)}`;
     }
   }
   await publisher.final({ state: "done", results: ordered, notice });

@@ -4,7 +4,6 @@ import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { approvableSets, describeOwners, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
-import { markerFor } from "../render/marker.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { projectPermission } from "./change-control-facts.js";
@@ -13,6 +12,7 @@ import { policyChecked } from "./plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { secretsFor } from "./secrets.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
 async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {
@@ -42,7 +42,7 @@ export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<vo
       const id = await vcs.createComment(
         job.target.repo,
         pr.number,
-        `${markerFor(String(job.id), 1)}\n${redact(`**Sluice approve_policies**\n\n${body}`)}`,
+        printComment({ marker: jobMarker(job.id), text: redact(`**Sluice approve_policies**\n\n${body}`) }),
       );
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }

@@ -1,6 +1,5 @@
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
-import { markerFor } from "../render/marker.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -19,6 +18,7 @@ import { runDriftApplyJob } from "./drift/run-drift-apply-job.js";
 import { runDriftJob } from "./drift/run-drift-job.js";
 import { secretsFor } from "./secrets.js";
 import { serverConfigFor } from "../config/server-config-for.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 import { runPreviewJob } from "./preview/run-preview-job.js";
 
 async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
@@ -66,7 +66,7 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
       const vcs = await deps.vcsFor(job);
       const redact = secretsFor(deps).redact;
       const text = job.spec.body === "help" ? renderUsage(USAGE) : renderInvalid(job.spec.reason ?? "invalid command", USAGE, redact);
-      const body = `${markerFor(String(job.id), 1)}\n${text}`;
+      const body = printComment({ marker: jobMarker(job.id), text });
       if (job.commentIds.length === 0) {
         const id = await vcs.createComment(repo, pr, body);
         await deps.store.updateJob(job.id, { commentIds: [id] });

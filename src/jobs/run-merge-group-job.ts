@@ -19,6 +19,7 @@ import { inOrder, runProjects } from "./run-projects.js";
 import { planRequest } from "./runner-request.js";
 import { secretsFor } from "./secrets.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
+import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
 
@@ -166,7 +167,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     });
     await finish(inOrder(projects, results));
   } catch (e) {
-    await finish([], `Sluice could not plan the merge group: ${e instanceof Error ? e.message : String(e)}`, true).catch(() => undefined);
+    await finish([], `Sluice could not plan the merge group: ${errorMessage(e)}`, true).catch(() => undefined);
     throw e;
   } finally {
     checkout.release();

@@ -8,7 +8,7 @@ import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
 import { renderStateReply, type StateReply } from "../render/render-state-reply.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import type { JobDeps } from "./job-deps.js";

@@ -1,5 +1,4 @@
 import { inlineCode } from "../render/inline.js";
-import { markerFor } from "../render/marker.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
@@ -9,6 +8,7 @@ import { authorizeCommand, replyRefused } from "./authorize-command.js";
 import { usesAtlantisConfig } from "./uses-atlantis-config.js";
 import { secretsFor } from "./secrets.js";
 import { projectPermission } from "./change-control-facts.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
 export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
@@ -25,7 +25,7 @@ export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
     const id = await vcs.createComment(
       job.target.repo,
       job.target.pr,
-      `${markerFor(String(job.id), 1)}\n${redact(`**Sluice unlock**\n\n${body}`)}`,
+      printComment({ marker: jobMarker(job.id), text: redact(`**Sluice unlock**\n\n${body}`) }),
     );
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };

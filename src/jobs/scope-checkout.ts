@@ -2,7 +2,7 @@ import type { Project } from "../model/project.js";
 import type { RepoTree } from "../model/project-tree.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { type CheckoutScope, sparseCheckoutDirs } from "../projects/sparse-checkout-dirs.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "./job-deps.js";
 
 /**

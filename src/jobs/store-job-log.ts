@@ -1,6 +1,7 @@
 import type { Job } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "./job-deps.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface JobLogWriter {
   write(chunk: string): void;
@@ -49,8 +50,7 @@ export function openJobLog(
         if (!(await deps.store.appendJobLog({ ...base, text }, maxBytes))) full = true;
       } catch (e) {
         // The job goes on without its live log rather than failing over it; said once.
-        if (!failed)
-          deps.log.warn({ jobId: job.id, project, err: e instanceof Error ? e.message : String(e) }, "could not store job output");
+        if (!failed) deps.log.warn({ jobId: job.id, project, err: errorMessage(e) }, "could not store job output");
         failed = true;
       }
     }

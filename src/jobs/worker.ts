@@ -1,6 +1,7 @@
 import type { Job } from "../model/job.js";
 import type { Store } from "../store/store.js";
 import { describeJobFault } from "./describe-job-fault.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface WorkerLog {
   info(obj: object, msg: string): void;
@@ -57,7 +58,7 @@ export class Worker {
       await this.runJob(job);
       await this.store.updateJob(job.id, { status: "done" });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       const fault = describeJobFault(e);
       this.log.error({ jobId: job.id, deliveryId: job.deliveryId, err: fault.message, cause: fault.cause }, "job failed");
       await this.store.updateJob(job.id, { status: "failed", error: message }).catch(() => undefined);

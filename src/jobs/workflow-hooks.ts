@@ -3,7 +3,7 @@ import { networkForNames } from "../../runners/sandbox/network-policy.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
-import type { Checkout } from "../workspace/git-workspace.js";
+import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "./job-deps.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import type { Secrets } from "./secrets.js";

@@ -2,13 +2,13 @@ import type { PreviewRecord } from "../model/preview.js";
 import { cutText } from "../render/cut-text.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
-import { markerFor } from "../render/marker.js";
+import { jobMarker, printMarker } from "../render/comment-body.js";
 import { renderOutputBlock } from "../render/output-block.js";
 import { formatDuration } from "../util/duration.js";
 import { previewExpiresAt } from "./preview-expiry.js";
 
 /** The first line of the one preview comment of a pull request, edited in place by every preview job. */
-export const PREVIEW_MARKER = markerFor("preview", 1);
+export const PREVIEW_MARKER = printMarker(jobMarker("preview", 1));
 
 const STATUS: Record<PreviewRecord["status"], string> = {
   applying: "⏳ applying",

@@ -1,7 +1,7 @@
-import { markerFor } from "./marker.js";
 import { fitChunk, renderOutputBlock } from "./output-block.js";
 import type { ProjectView } from "./project-view.js";
 import { type CommentView, templates } from "./templates.js";
+import { jobMarker, printMarker } from "./comment-body.js";
 
 /** A continuation with less room than this left starts the next chunk in the next comment. */
 const MIN_CHUNK = 200;
@@ -27,7 +27,7 @@ export function layoutContinuations(
 ): { pages: string[][]; cut: number } {
   // Worst-case header: the largest part number and total.
   const empty = templates.continuation({
-    marker: markerFor(jobId, maxComments),
+    marker: printMarker(jobMarker(jobId, maxComments)),
     command: frame.command,
     sha: frame.sha,
     part: maxComments,
@@ -37,7 +37,7 @@ export function layoutContinuations(
   });
   const blockCost = (block: string) =>
     templates.continuation({
-      marker: markerFor(jobId, maxComments),
+      marker: printMarker(jobMarker(jobId, maxComments)),
       command: frame.command,
       sha: frame.sha,
       part: maxComments,

@@ -15,12 +15,10 @@ import {
 } from "./comment-parts.js";
 import { layoutContinuations } from "./layout-continuations.js";
 import { fillFirst, layoutFirst } from "./layout-first.js";
-import { markerFor } from "./marker.js";
 import { projectView } from "./project-view.js";
 import type { Redactor } from "../util/redact.js";
 import { type CommentView, templates } from "./templates.js";
-
-export { markerFor, parseMarker } from "./marker.js";
+import { jobMarker, printComment, printMarker } from "./comment-body.js";
 
 /** GitHub's limit for a comment body, in UTF-16 code units as its API counts them. */
 export const MAX_COMMENT = 65_536;
@@ -57,7 +55,7 @@ export function renderComments(input: CommentInput, redact: Redactor, opts: Rend
   const totalOutput = views.reduce((n, v) => n + v.output.length, 0);
 
   const frame: CommentView = {
-    marker: markerFor(input.jobId, 1),
+    marker: printMarker(jobMarker(input.jobId, 1)),
     command,
     sha: shortSha(input.headSha),
     state: stateLabel(input),
@@ -98,7 +96,7 @@ export function renderComments(input: CommentInput, redact: Redactor, opts: Rend
   });
   const rest = pages.map((blocks, index) =>
     templates.continuation({
-      marker: markerFor(input.jobId, index + 2),
+      marker: printMarker(jobMarker(input.jobId, index + 2)),
       command,
       sha: frame.sha,
       part: index + 2,
@@ -112,6 +110,9 @@ export function renderComments(input: CommentInput, redact: Redactor, opts: Rend
 
 /** Last line of defence if a layout bug ever produced an oversized comment: never post it. */
 function overflowed(jobId: string, frame: CommentView, index: number, maxLength: number): string {
-  const body = `${markerFor(jobId, index + 1)}\n### Sluice ${frame.command} for ${frame.sha}\n\nThis part could not be rendered within the size limit.`;
+  const body = printComment({
+    marker: jobMarker(jobId, index + 1),
+    text: `### Sluice ${frame.command} for ${frame.sha}\n\nThis part could not be rendered within the size limit.`,
+  });
   return body.slice(0, maxLength);
 }

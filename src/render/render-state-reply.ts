@@ -1,10 +1,10 @@
 import { cutIndex } from "./cut-text.js";
 import { escapeText } from "./escape-text.js";
 import { inlineCode } from "./inline.js";
-import { markerFor } from "./marker.js";
 import { renderOutputBlock } from "./output-block.js";
 import type { Redactor } from "../util/redact.js";
 import { stripControl } from "../util/sanitize.js";
+import { jobMarker, printMarker } from "./comment-body.js";
 
 export interface StateReply {
   jobId: number;
@@ -31,7 +31,7 @@ export function renderStateReply(r: StateReply, redact: Redactor): string {
     ? `**${inlineCode(r.project.name)}** (${inlineCode(r.project.dir)}, workspace ${inlineCode(r.project.workspace)})`
     : "";
   const lines = [
-    markerFor(String(r.jobId), 1),
+    printMarker(jobMarker(r.jobId)),
     `### Sluice ${r.operation} · ${state}`,
     "",
     `${inlineCode(clean(r.commandLine))} by @​${escapeText(r.user)}`,

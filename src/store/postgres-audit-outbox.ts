@@ -2,28 +2,7 @@ import type pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { type AuditOutboxStore, type DeliveryRow, toDelivery } from "./audit-outbox-store.js";
 import { type AuditRow, toAudit } from "./postgres-rows.js";
-import { inTransaction } from "./postgres-transaction.js";
-
-export const POSTGRES_AUDIT_OUTBOX_SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit_sinks (
-  sink text PRIMARY KEY,
-  delivered_up_to integer NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS audit_deliveries (
-  sink text NOT NULL,
-  event_id integer NOT NULL,
-  status text NOT NULL,
-  status_code integer,
-  attempts integer NOT NULL,
-  last_error text,
-  redeliver boolean NOT NULL DEFAULT false,
-  first_attempt_at timestamptz NOT NULL DEFAULT now(),
-  last_attempt_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (sink, event_id)
-);
-CREATE INDEX IF NOT EXISTS audit_deliveries_latest ON audit_deliveries (last_attempt_at);
-`;
+import { inTransaction } from "./db/postgres-transaction.js";
 
 /**
  * The outbox of the shared store. A sink is delivered by whichever replica holds its session

@@ -1,25 +1,8 @@
 import type pg from "pg";
 import type { DriftIssue } from "../model/drift-issue.js";
 import { advisoryKey } from "./advisory-key.js";
-import { inTransaction } from "./postgres-transaction.js";
+import { inTransaction } from "./db/postgres-transaction.js";
 import type { DriftIssueMethods } from "./store.js";
-
-/** Drift issues Sluice opened: at most one open per project (the partial unique index). */
-export const POSTGRES_DRIFT_ISSUES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS drift_issues (
-  repo text NOT NULL,
-  number integer NOT NULL,
-  project text NOT NULL,
-  first_seen text NOT NULL,
-  comment_ids jsonb NOT NULL DEFAULT '[]',
-  plan_id integer,
-  plan_hash text,
-  head_sha text,
-  open boolean NOT NULL DEFAULT true,
-  PRIMARY KEY (repo, number)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS drift_issues_open ON drift_issues (repo, project) WHERE open;
-`;
 
 interface Row {
   repo: string;

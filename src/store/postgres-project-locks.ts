@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
 import { type LockRow, toLock } from "./postgres-rows.js";
-import { inTransaction } from "./postgres-transaction.js";
+import { inTransaction } from "./db/postgres-transaction.js";
 import type { JobTarget } from "../model/job.js";
 import { type LockRecord, type ProjectKey, type Store, keyMatches, scopesConflict } from "./store.js";
 

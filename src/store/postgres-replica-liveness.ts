@@ -1,5 +1,6 @@
 import pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface StoreLog {
   warn(obj: object, msg: string): void;
@@ -67,7 +68,7 @@ export class ReplicaLiveness {
     this.timer = setTimeout(() => {
       if (this.stopped) return;
       this.connect().catch((e: unknown) => {
-        this.log.warn({ owner: this.owner, err: e instanceof Error ? e.message : String(e) }, "could not mark this replica alive again");
+        this.log.warn({ owner: this.owner, err: errorMessage(e) }, "could not mark this replica alive again");
         this.reconnect(Math.min(delayMs * 2, 30_000));
       });
     }, delayMs);

@@ -1,20 +1,8 @@
 import type pg from "pg";
 import type { JobResult } from "../model/job-result.js";
 import { deadOwnersOf } from "./postgres-replica-liveness.js";
-import { inTransaction } from "./postgres-transaction.js";
+import { inTransaction } from "./db/postgres-transaction.js";
 import { isUnposted, type ResultStore, type StoredJobResult } from "./result-store.js";
-
-export const POSTGRES_RESULTS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS job_results (
-  job_id integer PRIMARY KEY,
-  result jsonb,
-  status text NOT NULL,
-  owner text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  posted_at timestamptz
-);
-CREATE INDEX IF NOT EXISTS job_results_unposted ON job_results (job_id) WHERE status = 'unposted';
-`;
 
 interface ResultRow {
   job_id: number;

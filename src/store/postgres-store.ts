@@ -5,11 +5,12 @@ import { advisoryKey } from "./advisory-key.js";
 import { releaseProjectLocks, takeProjectLock } from "./postgres-project-locks.js";
 import { ensurePostgresSchema } from "./postgres-schema.js";
 import { postgresDriftMethods } from "./postgres-drift.js";
-import { postgresPreviewMethods } from "./postgres-previews.js";
+import { previewMethods } from "./preview-store.js";
+import { postgresDb } from "./db/postgres-db.js";
 import { anyDeadOwner, deadOwnersOf, ReplicaLiveness, type StoreLog } from "./postgres-replica-liveness.js";
 import { type ApplyRow, type JobRow, type LockRow, type PlanRow, toApply, toJob, toLock, toPlan } from "./postgres-rows.js";
 import { PostgresRunLocks } from "./postgres-run-locks.js";
-import { inTransaction } from "./postgres-transaction.js";
+import { inTransaction } from "./db/postgres-transaction.js";
 import { postgresAuditOutboxMethods } from "./postgres-audit-outbox.js";
 import { postgresConsoleMethods } from "./postgres-console.js";
 import { postgresPolicyMethods } from "./postgres-policies.js";
@@ -17,6 +18,7 @@ import { postgresResultMethods } from "./postgres-results.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Store } from "./store.js";
 import { JOBS_CHANNEL, listenForJobs } from "./postgres-job-notices.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface PostgresStoreOptions {
   /** Readable start of this replica's owner id (default: host name); pid and random bits follow. */
@@ -63,7 +65,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   pool.on("error", (e) => log.warn({ err: e.message }, "idle database connection failed"));
   sessions.on("error", (e) => log.warn({ err: e.message }, "idle run-lock connection failed"));
 
-  const liveness = await ensurePostgresSchema(pool)
+  const liveness = await ensurePostgresSchema(config)
     .then(() => ReplicaLiveness.start(config, owner, log))
     .catch(async (e: unknown) => {
       await Promise.allSettled([pool.end(), sessions.end()]);
@@ -112,7 +114,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...postgresAuditOutboxMethods(pool),
     ...postgresPolicyMethods(pool),
     ...postgresResultMethods(pool, owner),
-    ...postgresPreviewMethods(pool),
+    ...previewMethods(postgresDb(pool)),
     owner,
     recordDelivery,
     async enqueueInternal(target, spec) {
@@ -371,7 +373,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         await pool.query("SELECT 1");
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `PostgreSQL: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `PostgreSQL: ${errorMessage(e)}` };
       }
     },
     async close() {

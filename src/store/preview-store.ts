@@ -1,4 +1,5 @@
 import type { PreviewKey, PreviewRecord } from "../model/preview.js";
+import { type Db, json } from "./db/db.js";
 
 /**
  * Pull requests' previews: what is live where, for the jobs that apply and destroy them, the sweep
@@ -17,4 +18,41 @@ export interface PreviewStore {
 /** Live previews of a repository besides those of `pr`: what `max_previews` counts. */
 export function previewsCounted(all: readonly PreviewRecord[], pr: number): number {
   return new Set(all.filter((p) => p.pr !== pr && p.status !== "destroyed").map((p) => p.pr)).size;
+}
+
+// A pool without the port's row types hands PostgreSQL's JSON back parsed: both shapes are read.
+const toRecord = (row: { record: string | PreviewRecord }) =>
+  typeof row.record === "string" ? json<PreviewRecord>(row.record) : row.record;
+
+/** The previews' queries, written once for both databases. */
+export function previewMethods(db: Db): PreviewStore {
+  return {
+    async savePreview(p) {
+      await db.run(
+        `INSERT INTO previews (repo, pr, project, status, record) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo, pr, project) DO UPDATE SET status = excluded.status, record = excluded.record`,
+        [p.repo, p.pr, p.project, p.status, JSON.stringify(p)],
+      );
+    },
+    async previewsOf(repo, pr) {
+      const rows =
+        pr === undefined
+          ? await db.all<{ record: string }>("SELECT record FROM previews WHERE repo = ? ORDER BY pr, project", [repo])
+          : await db.all<{ record: string }>("SELECT record FROM previews WHERE repo = ? AND pr = ? ORDER BY project", [repo, pr]);
+      return rows.map(toRecord);
+    },
+    async activePreviews() {
+      return (await db.all<{ record: string }>("SELECT record FROM previews WHERE status <> 'destroyed' ORDER BY repo, pr, project")).map(
+        toRecord,
+      );
+    },
+    async getPreview(k) {
+      const row = await db.get<{ record: string }>("SELECT record FROM previews WHERE repo = ? AND pr = ? AND project = ?", [
+        k.repo,
+        k.pr,
+        k.project,
+      ]);
+      return row ? toRecord(row) : undefined;
+    },
+  };
 }

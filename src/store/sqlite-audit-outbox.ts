@@ -4,30 +4,8 @@ import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
 
-export const SQLITE_AUDIT_OUTBOX_SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit_sinks (
-  sink TEXT PRIMARY KEY,
-  delivered_up_to INTEGER NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_deliveries (
-  sink TEXT NOT NULL,
-  event_id INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  status_code INTEGER,
-  attempts INTEGER NOT NULL,
-  last_error TEXT,
-  redeliver INTEGER NOT NULL DEFAULT 0,
-  first_attempt_at TEXT NOT NULL,
-  last_attempt_at TEXT NOT NULL,
-  PRIMARY KEY (sink, event_id)
-);
-CREATE INDEX IF NOT EXISTS audit_deliveries_latest ON audit_deliveries (last_attempt_at);
-`;
-
 /** The outbox of the embedded store: one process per data dir, so the claim is this process's own. */
 export function sqliteAuditOutboxMethods(db: Database.Database): AuditOutboxStore {
-  db.exec(SQLITE_AUDIT_OUTBOX_SCHEMA);
   const now = () => new Date().toISOString();
   const held = new Set<string>();
 

@@ -8,50 +8,6 @@ import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
 
-export const SQLITE_CONSOLE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS log_streams (
-  job_id INTEGER NOT NULL,
-  project TEXT NOT NULL,
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  bytes INTEGER NOT NULL DEFAULT 0,
-  truncated INTEGER NOT NULL DEFAULT 0,
-  started_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (job_id, project)
-);
-CREATE INDEX IF NOT EXISTS log_streams_project ON log_streams(kind, repo, project, job_id);
-CREATE TABLE IF NOT EXISTS job_logs (
-  job_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  project TEXT NOT NULL,
-  text TEXT NOT NULL,
-  PRIMARY KEY (job_id, seq)
-);
-CREATE INDEX IF NOT EXISTS applies_project ON applies(repo, project, id);
-CREATE INDEX IF NOT EXISTS plans_job ON plans(job_id);
-CREATE TABLE IF NOT EXISTS audit_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  repo TEXT,
-  project TEXT,
-  pr INTEGER,
-  detail TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS flags (
-  name TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS console_sessions (
-  key TEXT PRIMARY KEY,
-  login TEXT NOT NULL,
-  expires_at TEXT NOT NULL
-);
-`;
-
 type StreamRow = rows.StreamRow<Lite>;
 type ApplyViewRow = rows.ApplyViewRow<Lite>;
 const { toStream, toApplyView, toLockViews, toAudit } = sqliteRecords;
@@ -63,7 +19,6 @@ const PAUSE = "applies_paused";
 
 /** The console's part of the embedded store (see ConsoleStore). */
 export function sqliteConsoleMethods(db: Database.Database): ConsoleStore {
-  db.exec(SQLITE_CONSOLE_SCHEMA);
   const now = () => new Date().toISOString();
 
   const jobUsage = db.prepare(

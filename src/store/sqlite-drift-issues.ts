@@ -3,23 +3,6 @@ import type { DriftIssue } from "../model/drift-issue.js";
 import type { DriftIssueMethods } from "./store.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
 
-/** Drift issues Sluice opened: at most one open per project (the partial unique index). */
-export const SQLITE_DRIFT_ISSUES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS drift_issues (
-  repo TEXT NOT NULL,
-  number INTEGER NOT NULL,
-  project TEXT NOT NULL,
-  first_seen TEXT NOT NULL,
-  comment_ids TEXT NOT NULL DEFAULT '[]',
-  plan_id INTEGER,
-  plan_hash TEXT,
-  head_sha TEXT,
-  open INTEGER NOT NULL DEFAULT 1,
-  PRIMARY KEY (repo, number)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS drift_issues_open ON drift_issues (repo, project) WHERE open = 1;
-`;
-
 interface Row {
   repo: string;
   number: number;

@@ -5,55 +5,7 @@ import type { LiveRow } from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import type { DriftMethods, LockRecord } from "./store.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
-import { SQLITE_DRIFT_ISSUES_SCHEMA, sqliteDriftIssueMethods } from "./sqlite-drift-issues.js";
-
-/** Pull mode's tables in the embedded store: schedules, pauses, the live record and drift issues. */
-export const SQLITE_DRIFT_SCHEMA = `${SQLITE_DRIFT_ISSUES_SCHEMA}
-CREATE TABLE IF NOT EXISTS drift_schedules (
-  repo TEXT NOT NULL,
-  cron TEXT NOT NULL,
-  projects TEXT NOT NULL,
-  target TEXT NOT NULL,
-  next_run_at INTEGER NOT NULL,
-  PRIMARY KEY (repo, cron)
-);
-CREATE TABLE IF NOT EXISTS drift_pauses (
-  repo TEXT NOT NULL,
-  project TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (repo, project)
-);
-CREATE TABLE IF NOT EXISTS live_applies (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  repo TEXT NOT NULL,
-  project TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  commit_sha TEXT NOT NULL,
-  source TEXT NOT NULL,
-  number INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  approvers TEXT NOT NULL,
-  plan_hash TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  deployment_id INTEGER,
-  started_at TEXT NOT NULL,
-  finished_at TEXT
-);
-CREATE INDEX IF NOT EXISTS live_applies_project ON live_applies (repo, project, id);
-CREATE TABLE IF NOT EXISTS drift_checks (
-  repo TEXT NOT NULL,
-  project TEXT NOT NULL,
-  status TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  issue INTEGER,
-  issue_url TEXT,
-  checked_at TEXT NOT NULL,
-  PRIMARY KEY (repo, project)
-);
-`;
+import { sqliteDriftIssueMethods } from "./sqlite-drift-issues.js";
 
 /**
  * The drift methods over one SQLite database. `enqueue` inserts a job (and its delivery row) inside

@@ -3,32 +3,11 @@ import type { PolicyApproval, PolicyCheck } from "../model/policy-check.js";
 import type { PolicyStore } from "./policy-store.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
 
-const SQLITE_POLICY_SCHEMA = `
-CREATE TABLE IF NOT EXISTS policy_checks (
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  plan_hash TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (repo, pr, plan_hash)
-);
-CREATE TABLE IF NOT EXISTS policy_approvals (
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  plan_hash TEXT NOT NULL,
-  policy_set TEXT NOT NULL,
-  user TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (repo, pr, plan_hash, policy_set, user)
-);
-`;
-
 export function sqlitePolicyMethods(db: Database.Database): PolicyStore {
-  db.exec(SQLITE_POLICY_SCHEMA);
   const now = () => new Date().toISOString();
   const approve = writeTransaction(db, (repo: string, pr: number, hash: string, user: string, sets: string[]) => {
     const insert = db.prepare(
-      "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, user, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, login, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     );
     for (const set of sets) insert.run(repo, pr, hash, set, user, now());
   });
@@ -50,9 +29,9 @@ export function sqlitePolicyMethods(db: Database.Database): PolicyStore {
     },
     async policyApprovals(k) {
       const rows = db
-        .prepare("SELECT policy_set, user FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? ORDER BY rowid")
-        .all(k.repo, k.pr, k.planHash) as { policy_set: string; user: string }[];
-      return rows.map((r): PolicyApproval => ({ policySet: r.policy_set, user: r.user }));
+        .prepare("SELECT policy_set, login FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? ORDER BY id")
+        .all(k.repo, k.pr, k.planHash) as { policy_set: string; login: string }[];
+      return rows.map((r): PolicyApproval => ({ policySet: r.policy_set, user: r.login }));
     },
     async clearPolicyApprovals(k) {
       return db.prepare("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ?").run(k.repo, k.pr, k.planHash).changes;

@@ -2,16 +2,6 @@ import type Database from "better-sqlite3";
 import type { JobResult } from "../model/job-result.js";
 import { isUnposted, type ResultStore, type StoredJobResult } from "./result-store.js";
 
-const SQLITE_RESULTS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS job_results (
-  job_id INTEGER PRIMARY KEY,
-  result TEXT,
-  status TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  posted_at TEXT
-);
-`;
-
 interface ResultRow {
   job_id: number;
   result: string | null;
@@ -25,7 +15,6 @@ const toStored = (r: ResultRow): StoredJobResult =>
 
 /** The results outbox in the embedded store: one process, so every unposted row at start is orphaned. */
 export function sqliteResultMethods(db: Database.Database): ResultStore {
-  db.exec(SQLITE_RESULTS_SCHEMA);
   const now = () => new Date().toISOString();
   const save = db.prepare(
     `INSERT INTO job_results (job_id, result, status, created_at) VALUES (?, ?, 'unposted', ?)

@@ -8,10 +8,10 @@ import type * as rows from "./record-rows.js";
 import { type Lite, sqliteRecords } from "./sqlite-rows.js";
 import { sqliteAuditOutboxMethods } from "./sqlite-audit-outbox.js";
 import { sqliteConsoleMethods } from "./sqlite-console.js";
-import { SQLITE_DRIFT_SCHEMA, sqliteDriftMethods } from "./sqlite-drift.js";
-import { SQLITE_PREVIEWS_SCHEMA, sqlitePreviewMethods } from "./sqlite-previews.js";
+import { sqliteDriftMethods } from "./sqlite-drift.js";
 import { sqlitePolicyMethods } from "./sqlite-policies.js";
 import { sqliteResultMethods } from "./sqlite-results.js";
+import { previewMethods } from "./preview-store.js";
 import {
   type JobPatch,
   type LockRecord,
@@ -25,122 +25,11 @@ import {
 } from "./store.js";
 import type { Job, JobSpec, JobTarget } from "../model/job.js";
 import { type DeliveriesFirst, signalDeliveries, yieldingToDeliveries } from "./deliveries-first.js";
-import { groupCommit } from "./sqlite-group-commit.js";
+import { groupCommit } from "./db/sqlite-group-commit.js";
+import { sqliteDb } from "./db/sqlite-db.js";
+import { migrate } from "./db/migrate.js";
 import { writeTransaction } from "./sqlite-write-tx.js";
-
-/** The lock tables: keyed by scope ("" the whole dir + workspace, or one named project there). */
-function lockTables(locks: string, waiters: string): string {
-  return `CREATE TABLE ${locks} (
-  repo TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  project TEXT NOT NULL,
-  scope TEXT NOT NULL DEFAULT '',
-  pr INTEGER NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (repo, dir, workspace, scope)
-);
-CREATE TABLE ${waiters} (
-  repo TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  scope TEXT NOT NULL DEFAULT '',
-  pr INTEGER NOT NULL,
-  target TEXT NOT NULL,
-  PRIMARY KEY (repo, dir, workspace, scope, pr)
-);`;
-}
-
-/**
- * Databases from before named projects shared a dir: locks and waiters were keyed by dir +
- * workspace, one pending plan per PR + dir + workspace. The tables are rebuilt with the scope
- * column (old locks and waiters cover the whole dir + workspace, scope "": nothing they blocked
- * becomes free) and the old plan index is dropped, in one transaction.
- */
-function migrateLockKeys(db: Database.Database): void {
-  const hasScope = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === "scope");
-  writeTransaction(db, () => {
-    if (!hasScope("locks") || !hasScope("lock_waiters")) {
-      db.exec(lockTables("locks_v2", "lock_waiters_v2"));
-      db.exec(`INSERT INTO locks_v2 (repo, dir, workspace, project, scope, pr, created_at)
-                 SELECT repo, dir, workspace, project, '', pr, created_at FROM locks;
-               INSERT INTO lock_waiters_v2 (repo, dir, workspace, scope, pr, target)
-                 SELECT repo, dir, workspace, '', pr, target FROM lock_waiters;
-               DROP TABLE locks;
-               DROP TABLE lock_waiters;
-               ALTER TABLE locks_v2 RENAME TO locks;
-               ALTER TABLE lock_waiters_v2 RENAME TO lock_waiters;`);
-    }
-    db.exec("DROP INDEX IF EXISTS plans_pending");
-  })();
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS deliveries (
-  id TEXT PRIMARY KEY,
-  event TEXT NOT NULL,
-  job_id INTEGER,
-  received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  delivery_id TEXT NOT NULL,
-  target TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  comment_ids TEXT NOT NULL DEFAULT '[]',
-  check_run_id INTEGER,
-  error TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
-CREATE TABLE IF NOT EXISTS plans (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  project TEXT NOT NULL,
-  dir TEXT NOT NULL,
-  workspace TEXT NOT NULL,
-  runner TEXT NOT NULL,
-  head_sha TEXT NOT NULL,
-  base_sha TEXT NOT NULL,
-  plan_path TEXT NOT NULL,
-  plan_hash TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  status TEXT NOT NULL,
-  job_id INTEGER NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS plans_pending_project ON plans(repo, pr, dir, workspace, project) WHERE status = 'pending';
-CREATE TABLE IF NOT EXISTS plan_files (
-  plan_id INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
-  sha256 TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  bytes BLOB,
-  mac TEXT
-);
-${lockTables("IF NOT EXISTS locks", "IF NOT EXISTS lock_waiters")}
-CREATE TABLE IF NOT EXISTS pr_operations (
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  op TEXT NOT NULL,
-  job_id INTEGER NOT NULL,
-  PRIMARY KEY (repo, pr, op)
-);
-CREATE TABLE IF NOT EXISTS applies (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  job_id INTEGER NOT NULL,
-  repo TEXT NOT NULL,
-  pr INTEGER NOT NULL,
-  project TEXT NOT NULL,
-  plan_id INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  finished_at TEXT
-);
-`;
+import { errorMessage } from "../util/errors.js";
 
 /** Row shapes as better-sqlite3 returns them: JSON as text, timestamps as ISO strings. */
 type JobRow = rows.JobRow<Lite>;
@@ -172,14 +61,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.exec(SCHEMA);
-  migrateLockKeys(db);
-  // plan_files made before plans were signed.
-  if (!(db.pragma("table_info(plan_files)") as { name: string }[]).some((c) => c.name === "mac")) {
-    db.exec("ALTER TABLE plan_files ADD COLUMN mac TEXT");
-  }
-  db.exec(SQLITE_DRIFT_SCHEMA);
-  db.exec(SQLITE_PREVIEWS_SCHEMA);
+  const waiting = opts.deliveriesFirst?.side === "deliveries" ? signalDeliveries(opts.deliveriesFirst.flag) : undefined;
+  const port = sqliteDb(db, { busyTimeoutMs: BUSY_TIMEOUT_MS, waiting });
+  port.txSync((t) => migrate(t));
 
   const now = () => new Date().toISOString();
   const insertDelivery = db.prepare("INSERT OR IGNORE INTO deliveries (id, event, received_at) VALUES (?, ?, ?)");
@@ -202,10 +86,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
   );
 
-  const recordGrouped = groupCommit(db, recordTx, {
-    busyTimeoutMs: BUSY_TIMEOUT_MS,
-    waiting: opts.deliveriesFirst?.side === "deliveries" ? signalDeliveries(opts.deliveriesFirst.flag) : undefined,
-  });
+  const grouped = groupCommit(db, { busyTimeoutMs: BUSY_TIMEOUT_MS, waiting });
+  const recordGrouped = (...args: Parameters<typeof recordTx>) => grouped(() => recordTx(...args));
 
   const repoOf = (t: string) => `json_extract(${t}.target, '$.repo.owner') || '/' || json_extract(${t}.target, '$.repo.name')`;
   // Fairness first (jobs of PRs, then repos, with the fewest running jobs), then age. The running
@@ -359,7 +241,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ...sqliteAuditOutboxMethods(db),
     ...sqlitePolicyMethods(db),
     ...sqliteResultMethods(db),
-    ...sqlitePreviewMethods(db),
+    ...previewMethods(port),
     runExclusive(key, fn) {
       return runLocks.run(key, fn);
     },
@@ -479,7 +361,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         db.prepare("SELECT 1").get();
         return { ok: true as const };
       } catch (e) {
-        return { ok: false as const, reason: `SQLite: ${e instanceof Error ? e.message : String(e)}` };
+        return { ok: false as const, reason: `SQLite: ${errorMessage(e)}` };
       }
     },
     async close() {

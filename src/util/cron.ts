@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
+import { errorMessage } from "./errors.js";
 
 /** Why a cron expression is refused, or undefined when croner accepts it with 5 or 6 fields. */
 export function cronProblem(expr: string): string | undefined {
@@ -10,7 +11,7 @@ export function cronProblem(expr: string): string | undefined {
     new Cron(expr, { paused: true });
     return undefined;
   } catch (e) {
-    return `is not a valid cron expression: ${e instanceof Error ? e.message.replace(/^CronPattern: /, "") : String(e)}`;
+    return `is not a valid cron expression: ${errorMessage(e).replace(/^CronPattern: /, "")}`;
   }
 }
 

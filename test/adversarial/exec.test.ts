@@ -1,9 +1,12 @@
-import { existsSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exec, liveRedactor } from "../../runners/exec.js";
+import { exec } from "../../runners/exec.js";
+import { liveRedactor } from "../../runners/live-redactor.js";
+import { missingBinaryOf } from "../../runners/missing-tool.js";
+import { SpawnError, ToolMissingError } from "../../runners/spawn-error.js";
 import { createRedactor } from "../../src/util/redact.js";
 
 // The spawn choke point under hostile output. Live output (job logs) is redacted chunk by chunk as
@@ -131,5 +134,48 @@ describe("pty runs", () => {
     expect(r.exitCode).toBe(0);
     expect(existsSync(done)).toBe(true);
     rmSync(done, { force: true });
+  });
+});
+
+describe("spawn failures are typed, not read from a message", () => {
+  for (const pty of [false, true]) {
+    const mode = pty ? "pty" : "pipe";
+
+    it(`${mode}: a binary that is not there is a ToolMissingError naming it`, async () => {
+      const run = exec("sluice-no-such-tool", ["plan"], { cwd: tmpdir(), pty });
+      await expect(run).rejects.toBeInstanceOf(ToolMissingError);
+      await expect(run).rejects.toThrow(/^could not start sluice-no-such-tool: /);
+      expect(missingBinaryOf(await run.catch((e: unknown) => e))).toBe("sluice-no-such-tool");
+    });
+  }
+
+  it("a binary that is there but cannot be run is a spawn failure, not a missing tool", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-noexec-"));
+    try {
+      const tool = join(dir, "terraform");
+      writeFileSync(tool, "#!/bin/sh\necho hi\n");
+      chmodSync(tool, 0o644);
+      const e = await exec(tool, ["version"], { cwd: dir }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(SpawnError);
+      expect(e).not.toBeInstanceOf(ToolMissingError);
+      expect(e).toMatchObject({ binary: tool, code: "EACCES" });
+      expect(missingBinaryOf(e)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a working directory that is gone is not reported as a missing tool", async () => {
+    const e = await exec("sh", ["-c", "true"], { cwd: join(tmpdir(), "sluice-gone-dir-that-does-not-exist") }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SpawnError);
+    expect(missingBinaryOf(e)).toBeUndefined();
+    expect((e as Error).message).toContain("working directory");
+  });
+
+  it("output that reads like a spawn failure is just output", async () => {
+    // A PR can make a tool print anything; only the spawn itself decides what is missing.
+    const r = await exec("sh", ["-c", "echo 'could not start terraform: spawn terraform ENOENT' >&2; exit 1"], { cwd: tmpdir() });
+    expect(r.exitCode).toBe(1);
+    expect(missingBinaryOf(new Error(r.stderr))).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { createRedactor } from "../../src/util/redact.js";
 import { renderCheck } from "../../src/render/render-check.js";
-import { type CommentInput, MAX_COMMENT, parseMarker, renderComments } from "../../src/render/render-comment.js";
+import { type CommentInput, MAX_COMMENT, renderComments } from "../../src/render/render-comment.js";
+import { parseMarker } from "../../src/render/comment-body.js";
 import { renderInvalid } from "../../src/render/render-usage.js";
 import { secretVariants } from "../../src/util/secret-variants.js";
 import { input, planned, project, summary } from "../golden/fixtures.js";
@@ -37,7 +38,7 @@ function expectSafe(bodies: string[], jobId: string, secrets: string[], maxComme
   bodies.forEach((body, i) => {
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT);
     expect(structure(body).problems).toEqual([]);
-    expect(parseMarker(body)).toEqual({ jobId, part: i + 1 });
+    expect(parseMarker(body)).toEqual({ kind: "job", jobId, part: i + 1 });
     expect(UNPAIRED_SURROGATE.test(body)).toBe(false);
     // eslint-disable-next-line no-control-regex
     expect(body).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);

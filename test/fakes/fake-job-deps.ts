@@ -48,7 +48,7 @@ export async function fakeJobDeps(
     fakeWorkspace,
     store: opts.store ?? openSqliteStore(":memory:"),
     vcsFor: async () => vcs,
-    workspace: fakeWorkspace.asGitWorkspace(),
+    workspace: fakeWorkspace,
     runners: opts.runners ?? {},
     config: parseServerConfig(opts.serverConfig ?? ""),
     log: memoryLog(),

@@ -2,32 +2,16 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { RepoRef } from "../../src/model/repo.js";
-import type { Checkout, CheckoutRequest, GitWorkspace } from "../../src/workspace/git-workspace.js";
+import type { BranchHeadRequest, Checkout, CheckoutRequest, Workspace } from "../../src/workspace/workspace.js";
 
 type Files = Record<string, string>;
-
-/** The workspace methods jobs call: the fake implements each with the real signature. */
-type WorkspacePort = Pick<
-  GitWorkspace,
-  | "checkout"
-  | "contains"
-  | "fetchBranch"
-  | "firstParent"
-  | "treeOf"
-  | "readFileAt"
-  | "readFilesAtPaths"
-  | "readFilesAt"
-  | "filesAt"
-  | "sparseHazards"
-  | "removePr"
->;
 
 /**
  * Commits as plain file maps instead of git: a checkout writes the commit's files into a temp
  * dir (the jobs read project files from disk), changed files are the paths that differ from the
  * base commit. No git process is started.
  */
-export class FakeWorkspace implements WorkspacePort {
+export class FakeWorkspace implements Workspace {
   private readonly commits = new Map<string, { files: Files; parent?: string }>();
   readonly checkouts: CheckoutRequest[] = [];
   /** Worktrees handed out and not released yet. */
@@ -77,6 +61,24 @@ export class FakeWorkspace implements WorkspacePort {
     };
   }
 
+  /** The branch head as a checkout of the commit against itself (nothing changed). */
+  async checkoutBranchHead(req: BranchHeadRequest): Promise<Checkout> {
+    return this.checkout({ ...req, pr: 0, headSha: req.sha, baseSha: req.sha, baseRef: req.branch });
+  }
+
+  async changedBetween(_repo: RepoRef, from: string, to: string, paths: string[]): Promise<boolean | undefined> {
+    const before = this.commits.get(from)?.files;
+    if (!before) return undefined;
+    const after = this.at(to).files;
+    const inPaths = (p: string) => paths.some((d) => d === "." || p === d || p.startsWith(`${d}/`));
+    const all = new Set([...Object.keys(before), ...Object.keys(after)].filter(inPaths));
+    return [...all].some((p) => before[p] !== after[p]);
+  }
+
+  async mergedHeads(): Promise<string[]> {
+    throw new Error("fake workspace: mergedHeads is not scripted");
+  }
+
   async contains(): Promise<boolean> {
     return true;
   }
@@ -116,11 +118,6 @@ export class FakeWorkspace implements WorkspacePort {
   }
 
   async removePr(): Promise<void> {}
-
-  /** The fake where the jobs expect the git adapter (it has private fields, so no structural match). */
-  asGitWorkspace(): GitWorkspace {
-    return this as unknown as GitWorkspace;
-  }
 
   async dispose(): Promise<void> {
     if (this.root) await rm(this.root, { recursive: true, force: true });

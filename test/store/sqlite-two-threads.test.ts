@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobSpec, JobTarget } from "../../src/model/job.js";
-import { groupCommit } from "../../src/store/sqlite-group-commit.js";
+import { groupCommit } from "../../src/store/db/sqlite-group-commit.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 
 const target: JobTarget = { installationId: 7, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://example.test/a.git", pr: 1 };
@@ -48,12 +48,13 @@ describe("the embedded store shared by the HTTP thread and the job thread", () =
     const db = new Database(":memory:");
     db.exec("CREATE TABLE t (v TEXT NOT NULL)");
     const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
-    const one = db.transaction((v: string) => {
+    const one = (v: string) => {
       insert.run(v);
       if (v === "bad") throw new Error("refused");
       return v;
-    });
-    const record = groupCommit(db, one, { busyTimeoutMs: 5000 });
+    };
+    const grouped = groupCommit(db, { busyTimeoutMs: 5000 });
+    const record = (v: string) => grouped(() => one(v));
     const outcomes = await Promise.allSettled([record("a"), record("bad"), record("b")]);
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(db.prepare("SELECT v FROM t ORDER BY v").all()).toEqual([{ v: "a" }, { v: "b" }]);

@@ -53,7 +53,7 @@ const needsOf = (rule: (typeof ENDPOINT_PERMISSIONS)[string]): readonly Permissi
 describe("app.yml asks for what Sluice's calls need, and nothing more", () => {
   const calls = callsInSource();
   // git fetches with the installation token (`x-access-token`): a call Octokit does not make.
-  const gitFetch = readFileSync(join(ROOT, "src/workspace/git-workspace.ts"), "utf8").includes("x-access-token");
+  const gitFetch = readFileSync(join(ROOT, "src/workspace/run-git.ts"), "utf8").includes("x-access-token");
 
   it("finds the calls (the scan itself works), git fetches included", () => {
     expect(calls.has("POST /repos/{owner}/{repo}/deployments")).toBe(true);

@@ -3,7 +3,7 @@ import { gatherCodeOwners } from "../../src/jobs/gather-code-owners.js";
 import type { RepoRef } from "../../src/model/repo.js";
 import { checkCodeOwners, dependencyDirs, ownersOf, parseCodeOwners } from "../../src/policy/code-owners.js";
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
-import type { Checkout } from "../../src/workspace/git-workspace.js";
+import type { Checkout } from "../../src/workspace/workspace.js";
 import { FakeWorkspace } from "../fakes/fake-workspace.js";
 
 const RULES = parseCodeOwners(`# Lines starting with '#' are comments.
@@ -123,7 +123,7 @@ describe("gatherCodeOwners", () => {
   const vcs = { teamMember: async () => false };
 
   it("takes the next place when one holds a dir of that name, as GitHub does", async () => {
-    const workspace = new DirAtGithubPath().commit("head", files).commit("trusted", files).asGitWorkspace();
+    const workspace = new DirAtGithubPath().commit("head", files).commit("trusted", files);
     const facts = await gatherCodeOwners({ workspace }, vcs, repo, head, "trusted", ["net"], []);
     expect(facts.get("net")).toMatchObject({ source: "CODEOWNERS", files: ["net/main.tf"] });
     expect(ownersOf(facts.get("net")?.rules ?? [], "net/main.tf")).toEqual(["@alice"]);
@@ -137,7 +137,7 @@ describe("gatherCodeOwners", () => {
       "modules/x/main.tf": "",
     };
     const headFiles = { ...base, "net/policies/empty.tf": "" };
-    const workspace = new FakeWorkspace().commit("head", headFiles).commit("base", base).asGitWorkspace();
+    const workspace = new FakeWorkspace().commit("head", headFiles).commit("base", base);
     const at = { headSha: "head", files: Object.keys(headFiles).sort() } as Checkout;
     const facts = await gatherCodeOwners({ workspace }, vcs, repo, at, "base", ["net"], [], new Map([["net", ["modules/x"]]]));
     expect(facts.get("net")?.files).toEqual(["modules/x/main.tf", "net/main.tf", "net/policies/empty.tf", "net/policies/rules.json"]);
@@ -146,7 +146,7 @@ describe("gatherCodeOwners", () => {
   });
 
   it("does not pass over a CODEOWNERS file it cannot read: the apply stops with the reason", async () => {
-    const workspace = new DirAtGithubPath().commit("head", files).commit("base", files).asGitWorkspace();
+    const workspace = new DirAtGithubPath().commit("head", files).commit("base", files);
     await expect(gatherCodeOwners({ workspace }, vcs, repo, head, "base", ["net"], [])).rejects.toThrow("too big");
   });
 });

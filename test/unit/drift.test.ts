@@ -10,7 +10,8 @@ import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
 import { planDefaultHead } from "../../src/jobs/drift/plan-default-head.js";
-import { issueMarker, projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
+import { projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
+import { printMarker } from "../../src/render/comment-body.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -305,7 +306,7 @@ describe("drift reports", () => {
     const facts = { branch: "main", sha: "a".repeat(40), shows, lastSeen: "2026-01-02T00:00:00Z", onDrift: "report" as const };
     const { title, body } = renderDriftIssue(drifted, facts, redact);
     expect(title).toBe("Drift: project net");
-    expect(body.split("\n")[0]).toBe(issueMarker("net"));
+    expect(body.split("\n")[0]).toBe(printMarker({ kind: "drift-issue", project: "net" }));
     expect(projectOfIssue(body)).toBe("net");
     expect(body).toContain(`made at aaaaaaa, sha256 \`${"f".repeat(16)}\``);
     expect(body).not.toContain("sluice:drift-state");

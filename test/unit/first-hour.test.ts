@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { missingBinaryOf, missingToolMessage, reportMissingTools, toolOf } from "../../runners/missing-tool.js";
 import type { Runner } from "../../runners/runner.js";
+import { SpawnError, ToolMissingError } from "../../runners/spawn-error.js";
 import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
 import { describeAuthFailure } from "../../src/app/github-auth-check.js";
 import { storeOpenError, withOpenTimeout } from "../../src/app/store-open-error.js";
@@ -208,7 +209,7 @@ describe("tools found at start", () => {
   };
   const fakeExec = async (file: string) => {
     const a = answers[file];
-    if (!a || a === "ENOENT") throw new Error(`could not start ${file}: Command failed with ENOENT: ${file}\nspawn ${file} ENOENT`);
+    if (!a || a === "ENOENT") throw new ToolMissingError(file, `spawn ${file} ENOENT`);
     return { ...a, stderr: "", timedOut: false, durationMs: 1 };
   };
 
@@ -249,7 +250,7 @@ describe("tools found at start", () => {
     const throwing: Runner = {
       kind: "helm",
       plan: async () => {
-        throw new Error("could not start /opt/helm: Command failed with ENOENT: /opt/helm template\nspawn /opt/helm ENOENT");
+        throw new ToolMissingError("/opt/helm", "spawn /opt/helm ENOENT");
       },
       apply: async () => {
         throw new Error("disk full");
@@ -274,8 +275,11 @@ describe("tools found at start", () => {
   });
 
   it("only spawn failures for a missing file count as a missing tool", () => {
-    expect(missingBinaryOf(new Error("could not start tofu: spawn tofu ENOENT"))).toBe("tofu");
-    expect(missingBinaryOf(new Error("could not start tofu: spawn tofu EACCES"))).toBeUndefined();
+    expect(missingBinaryOf(new ToolMissingError("tofu", "spawn tofu ENOENT"))).toBe("tofu");
+    expect(missingBinaryOf(new SpawnError("tofu", "spawn tofu EACCES", "EACCES"))).toBeUndefined();
+    // Text is no proof: an error (or output) that only reads like a missing tool is another fault.
+    expect(missingBinaryOf(new Error("could not start tofu: spawn tofu ENOENT"))).toBeUndefined();
+    expect(missingBinaryOf("could not start tofu: spawn tofu ENOENT")).toBeUndefined();
     expect(missingToolMessage("make")).toContain("`make` is not installed");
   });
 });

@@ -3,7 +3,6 @@ import { cutIndex, cutText } from "../../src/render/cut-text.js";
 import { escapeText } from "../../src/render/escape-text.js";
 import { fence, longestBacktickRun } from "../../src/render/fence.js";
 import { inlineCode } from "../../src/render/inline.js";
-import { markerFor, parseMarker } from "../../src/render/marker.js";
 import { structure } from "../golden/markdown-checks.js";
 
 describe("fence", () => {
@@ -115,25 +114,5 @@ describe("cutIndex", () => {
     const zalgo = `a${"\u0301".repeat(100)}`;
     expect(cutIndex(zalgo, 0, 50)).toBeGreaterThan(0);
     expect(cutText("abcdef", 4)).toBe("abc…");
-  });
-});
-
-describe("markers", () => {
-  it("round-trips", () => {
-    expect(markerFor("17", 1)).toBe("<!-- sluice:job=17 part=1 -->");
-    expect(parseMarker(`${markerFor("17", 3)}\n### x`)).toEqual({ jobId: "17", part: 3 });
-    expect(parseMarker(`${markerFor("a b-->c", 2)}\r\nrest`)).toEqual({ jobId: "a b-->c", part: 2 });
-  });
-
-  it("cannot be ended early by the job id", () => {
-    expect(markerFor("x -->y", 1)).not.toMatch(/-->.*-->/);
-  });
-
-  it("reads only the first line", () => {
-    expect(parseMarker(`hello\n${markerFor("17", 1)}`)).toBeUndefined();
-    expect(parseMarker(` ${markerFor("17", 1)}`)).toBeUndefined();
-    expect(parseMarker("<!-- sluice:job=17 part=0 -->")).toBeUndefined();
-    expect(parseMarker("<!-- sluice:job=%E0%A4%A part=1 -->")).toBeUndefined();
-    expect(parseMarker("")).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@ import type { ResourceAction } from "../../src/model/plan-summary.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { renderCheck } from "../../src/render/render-check.js";
 import { createRedactor } from "../../src/util/redact.js";
-import { type CommentInput, parseMarker, renderComments } from "../../src/render/render-comment.js";
+import { type CommentInput, renderComments } from "../../src/render/render-comment.js";
+import { parseMarker } from "../../src/render/comment-body.js";
 import { summary } from "../golden/fixtures.js";
 import { structure, UNPAIRED_SURROGATE, withoutCodeSpans } from "../golden/markdown-checks.js";
 
@@ -137,7 +138,7 @@ describe("renderComments (property)", () => {
           expect(body).not.toContain(SECRET);
           if (sensitiveKnown) expect(body).not.toContain(SENSITIVE);
           expect(body).not.toContain("\x1b");
-          expect(parseMarker(body)).toEqual({ jobId: data.jobId, part: i + 1 });
+          expect(parseMarker(body)).toEqual({ kind: "job", jobId: data.jobId, part: i + 1 });
           // Nothing user-derived is live markdown: no mention, reference, foreign HTML or marker.
           const live = interpreted(body);
           expect(live).not.toMatch(/@[\p{L}\p{N}_]/u);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scopeCheckout } from "../../src/jobs/scope-checkout.js";
 import type { Project } from "../../src/model/project.js";
-import type { Checkout, GitWorkspace } from "../../src/workspace/git-workspace.js";
+import type { Checkout, Workspace } from "../../src/workspace/workspace.js";
 
 const repo = { owner: "acme", name: "infra" };
 const tf = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terraform" });
@@ -27,7 +27,7 @@ function setup(hazard?: string) {
       calls.push(`hazards ${dirs.join(" ")}`);
       return hazard;
     },
-  } as unknown as GitWorkspace;
+  } as unknown as Workspace;
   const log = { info: (obj: object) => logged.push(JSON.stringify(obj)), warn: () => undefined, error: () => undefined };
   return { calls, logged, checkout, deps: { workspace, log } };
 }

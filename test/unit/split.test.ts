@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { createRedactor, REDACTED } from "../../src/util/redact.js";
-import { MAX_COMMENT, parseMarker, renderComments } from "../../src/render/render-comment.js";
+import { MAX_COMMENT, renderComments } from "../../src/render/render-comment.js";
+import { parseMarker } from "../../src/render/comment-body.js";
 import { stripControl } from "../../src/util/sanitize.js";
 import { input, mixedSummary, planned, project, summary } from "../golden/fixtures.js";
 import { outputFences, reassemble, structure, UNPAIRED_SURROGATE } from "../golden/markdown-checks.js";
@@ -15,7 +16,7 @@ function checkComments(bodies: string[], maxLength: number, jobId = "17"): void 
     expect(body.length).toBeLessThanOrEqual(maxLength);
     expect(UNPAIRED_SURROGATE.test(body)).toBe(false);
     expect(structure(body).problems).toEqual([]);
-    expect(parseMarker(body)).toEqual({ jobId, part: i + 1 });
+    expect(parseMarker(body)).toEqual({ kind: "job", jobId, part: i + 1 });
     if (i > 0) expect(body).toContain(`(part ${i + 1} of ${bodies.length})`);
   });
 }

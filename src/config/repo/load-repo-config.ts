@@ -8,6 +8,7 @@ import { normalizeSluiceConfig } from "./normalize-sluice-config.js";
 import { readYaml, withMore } from "./read-yaml.js";
 import { sluiceConfigSchema } from "./sluice-schema.js";
 import type { YamlLocator } from "./yaml-locator.js";
+import { errorMessage } from "../../util/errors.js";
 
 export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
 
@@ -83,7 +84,7 @@ export function loadRepoConfig(
   } catch (e) {
     // A bug must not take the webhook handler down with it; the message says where to look.
     const file = files.sluice !== undefined ? sluiceFile : atlantisFile;
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errorMessage(e);
     return { ok: false, file, errors: [`(root): internal error while reading the config: ${reason}`] };
   }
 }

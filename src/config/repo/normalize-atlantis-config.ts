@@ -5,6 +5,7 @@ import { checkProjects, type PlacedProject } from "./check-projects.js";
 import { type KeyPath, showValue } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { checkIgnorePaths, checkProjectName, checkWorkspace, cleanProjectDir, projectCore, warnVersion } from "./project-fields.js";
+import { errorMessage } from "../../util/errors.js";
 
 export const TOP_SUPPORTED = new Set([
   "version",
@@ -175,7 +176,7 @@ export function branchRegex(text: string): RegExp | string {
   try {
     return new RegExp(insensitive ? body.slice(4) : body, insensitive ? "i" : "");
   } catch (e) {
-    return `is not a valid regex (${e instanceof Error ? e.message : String(e)}), got ${showValue(text)}`;
+    return `is not a valid regex (${errorMessage(e)}), got ${showValue(text)}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { formatPath, type KeyPath } from "./format-path.js";
 import { createLocator, type YamlLocator } from "./yaml-locator.js";
+import { errorMessage } from "../../util/errors.js";
 
 export type ReadYamlResult = { ok: true; data: unknown; locator: YamlLocator } | { ok: false; errors: string[] };
 
@@ -69,7 +70,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): ReadYamlResult {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     // measureDocument already bounds expansion; this is the library's own guard, kept as a backstop.
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errorMessage(e);
     return { ok: false, errors: [`(root): YAML aliases are used too often (${reason}) (line 1)`] };
   }
   return { ok: true, data, locator: createLocator(doc, lineOf) };

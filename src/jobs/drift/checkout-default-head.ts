@@ -1,6 +1,6 @@
 import type { Job } from "../../model/job.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
-import type { Checkout } from "../../workspace/git-workspace.js";
+import type { Checkout } from "../../workspace/workspace.js";
 import type { JobDeps } from "../job-deps.js";
 import type { Secrets } from "../secrets.js";
 

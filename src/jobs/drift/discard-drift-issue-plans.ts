@@ -1,8 +1,8 @@
 import type { Job } from "../../model/job.js";
 import { repoFullName } from "../../model/repo.js";
 import { inlineCode } from "../../render/inline.js";
-import { markerFor } from "../../render/marker.js";
 import type { JobDeps } from "../job-deps.js";
+import { jobMarker, printComment } from "../../render/comment-body.js";
 
 /**
  * A drift issue closed by hand (or by another bot): `/apply` needs an open issue, so the plan it
@@ -21,6 +21,6 @@ export async function discardDriftIssuePlans(job: Job, deps: JobDeps): Promise<v
     `This issue was closed${by ? ` by ${inlineCode(by)}` : ""}, so the plan it showed was discarded: \`/apply\` here applies nothing.`,
     "If the project still drifts, the next drift check opens a new issue; comment `/drift` on any issue to check now.",
   ].join(" ");
-  const id = await vcs.createComment(repo, issue, `${markerFor(String(job.id), 1)}\n${text}`);
+  const id = await vcs.createComment(repo, issue, printComment({ marker: jobMarker(job.id), text }));
   await deps.store.updateJob(job.id, { commentIds: [id] });
 }

@@ -3,6 +3,7 @@ import type { RepoRef } from "../../model/repo.js";
 import { approvingReviewers } from "../../policy/count-approvals.js";
 import type { NewLiveApply } from "../../store/store.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
+import { errorMessage } from "../../util/errors.js";
 
 /**
  * Wraps one apply so it lands in the live record and on GitHub as a Deployment (environment = the
@@ -22,7 +23,7 @@ export async function recordLiveApply<T extends { ok: boolean }>(
   }
   const id = await deps.store.recordLiveApplyStart({ ...rec, approvers: approvers ?? [] });
   const warn = (what: string) => (e: unknown) => {
-    deps.log.warn({ repo: rec.repo, project: rec.project, err: e instanceof Error ? e.message : String(e) }, what);
+    deps.log.warn({ repo: rec.repo, project: rec.project, err: errorMessage(e) }, what);
     return undefined;
   };
   const by =

@@ -26,8 +26,8 @@ import { planPolicyFact } from "../plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { driftIssueOf } from "./drift-issue-of.js";
-import { markerFor } from "../../render/marker.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
+import { jobMarker, printComment } from "../../render/comment-body.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -46,7 +46,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   const reply = async (text: string) => {
     if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(repo, number, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+    const id = await vcs.createComment(repo, number, printComment({ marker: jobMarker(job.id), text: secrets.redact(text) }));
     await deps.store.updateJob(job.id, { commentIds: [id] });
   };
   void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);

@@ -18,7 +18,7 @@ import { selectProjects } from "../../projects/select-projects.js";
 import { escapeText } from "../../render/escape-text.js";
 import { inlineCode } from "../../render/inline.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
-import type { Checkout } from "../../workspace/git-workspace.js";
+import type { Checkout } from "../../workspace/workspace.js";
 import { hashFile } from "../../workspace/hash-file.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
 import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js";
@@ -32,11 +32,12 @@ import { changeControlFacts, verifiedHeadFact } from "../change-control-facts.js
 import { DRIFT_CHECK, renderDriftCheck } from "../../drift/render-drift.js";
 import { schedulesOf } from "../../drift/schedules-of.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
-import { markerFor } from "../../render/marker.js";
 import { driftCheckOf } from "../../drift/drift-check-of.js";
 import type { IssueInfo } from "../../vcs/vcs-client.js";
 import { inOrder, type ProjectRun, runProjects } from "../run-projects.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
+import { errorMessage } from "../../util/errors.js";
+import { jobMarker, printComment } from "../../render/comment-body.js";
 
 interface DriftContext {
   job: Job;
@@ -66,7 +67,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
   const secrets = secretsFor(deps);
   const reply = async (text: string) => {
     if (spec.trigger === "comment" && job.commentIds.length === 0) {
-      const id = await vcs.createComment(repo, job.target.pr, `${markerFor(String(job.id), 1)}\n${secrets.redact(text)}`);
+      const id = await vcs.createComment(repo, job.target.pr, printComment({ marker: jobMarker(job.id), text: secrets.redact(text) }));
       await deps.store.updateJob(job.id, { commentIds: [id] });
     }
   };
@@ -174,11 +175,8 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project, log: ProjectRun["log"]) =>
       checkProject(ctx, project, log).catch((e: unknown): ProjectDrift => {
-        deps.log.error(
-          { jobId: job.id, project: project.name, err: e instanceof Error ? e.message : String(e) },
-          "drift check of a project failed",
-        );
-        return { project, status: "error", step: "drift check", message: e instanceof Error ? e.message : String(e), output: "" };
+        deps.log.error({ jobId: job.id, project: project.name, err: errorMessage(e) }, "drift check of a project failed");
+        return { project, status: "error", step: "drift check", message: errorMessage(e), output: "" };
       });
     // The same orchestration as PR plans: the project's run lock (never beside an apply of it), then a slot, then its log.
     const checked = await runProjects<ProjectDrift>({
@@ -214,7 +212,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       });
     } catch (e) {
       // The check must not stay "in progress" forever: say the report failed, then let the worker log it.
-      const message = secrets.redact(e instanceof Error ? e.message : String(e));
+      const message = secrets.redact(errorMessage(e));
       await vcs
         .updateCheck(repo, check, {
           status: "completed",

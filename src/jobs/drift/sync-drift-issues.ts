@@ -12,8 +12,8 @@ import { DRIFT_LABEL } from "../../model/drift.js";
 import type { IssueInfo, VcsClient } from "../../vcs/vcs-client.js";
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
 import { type IssueShows, renderClosingComment, renderDriftIssue } from "../../drift/render-drift.js";
-import { markerFor } from "../../render/marker.js";
 import { type OpenDriftIssue, openDriftIssuesOf } from "./open-drift-issues.js";
+import { jobMarker, printComment } from "../../render/comment-body.js";
 
 export interface IssueSync {
   deps: JobDeps;
@@ -46,7 +46,7 @@ export async function syncDriftIssues(s: IssueSync): Promise<Map<string, IssueIn
       if (!known) continue;
       const number = known.issue.number;
       const closing = s.redact(renderClosingComment(r.project.name, run.sha, reconciled ? "applied" : "in-line"));
-      await vcs.createComment(repo, number, `${markerFor(`${s.job.id}-closed-${r.project.name}`, 1)}\n${closing}`);
+      await vcs.createComment(repo, number, printComment({ marker: jobMarker(`${s.job.id}-closed-${r.project.name}`), text: closing }));
       await vcs.updateIssue(repo, number, { state: "closed" });
       await deps.store.updateDriftIssue(name, number, { open: false, plan: null });
       await supersede(s, number);
@@ -160,7 +160,10 @@ async function syncPlanComments(
     await s.vcs.updateComment(
       s.repo,
       id,
-      `${markerFor(`drift-${r.project.name}`, bodies.length + i + 1)}\n_(This part of an earlier plan is no longer used.)_`,
+      printComment({
+        marker: jobMarker(`drift-${r.project.name}`, bodies.length + i + 1),
+        text: "_(This part of an earlier plan is no longer used.)_",
+      }),
     );
   }
   return [...out, ...ids.slice(bodies.length)];

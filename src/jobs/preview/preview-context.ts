@@ -4,7 +4,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import type { PullRequestInfo } from "../../model/pull-request.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
-import type { Checkout } from "../../workspace/git-workspace.js";
+import type { Checkout } from "../../workspace/workspace.js";
 import type { JobDeps } from "../job-deps.js";
 import type { Secrets } from "../secrets.js";
 
@@ -37,7 +37,7 @@ export function previewUrl(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length > 2000) return undefined;
   try {
     const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : undefined;
+    return url.protocol === "https:" || url.protocol === "http:" ? value : undefined;
   } catch {
     return undefined;
   }

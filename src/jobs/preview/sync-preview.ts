@@ -112,6 +112,12 @@ export async function syncPreview(
       }
       const url = preview.urlOutput ? previewUrl(applied.outputs[preview.urlOutput]) : undefined;
       await status("success", `preview of #${pr.number} at ${ctx.checkout.headSha.slice(0, 7)}`, url);
+      // GitHub leaves a transient environment's older deployments active: the one this replaced is ended here.
+      if (active && earlier.deploymentId !== undefined && earlier.deploymentId !== deployment) {
+        await vcs
+          .setDeploymentStatus(job.target.repo, earlier.deploymentId, "inactive", `replaced by ${ctx.checkout.headSha.slice(0, 7)}`)
+          .catch(() => undefined);
+      }
       const urlNote = preview.urlOutput && !url ? `; output \`${preview.urlOutput}\` is not an http(s) URL` : "";
       return {
         record: await save({

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { recoverJobs } from "../../../src/jobs/recover-jobs.js";
 import type { Job, JobSpec } from "../../../src/model/job.js";
 import type { JobResult } from "../../../src/model/job-result.js";
-import { markerFor } from "../../../src/render/marker.js";
+import { jobMarker, printMarker } from "../../../src/render/comment-body.js";
+
+const markerFor = (jobId: string, part: number) => printMarker(jobMarker(jobId, part));
 import { VcsError } from "../../../src/vcs/vcs-client.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
 

@@ -9,32 +9,30 @@ export interface GroupCommitOptions {
   waiting?: (yes: boolean) => void;
 }
 
-type Waiter<A, R> = { args: A; resolve(r: R): void; reject(e: unknown): void };
+type Waiter = { fn: () => unknown; resolve(r: unknown): void; reject(e: unknown): void };
 
 /**
- * Calls that arrive together share one commit (one fsync), and the event loop never sleeps on the
- * write lock. `one` must be a transaction function: inside the group it runs in a savepoint of its
- * own, so a call that throws is rolled back alone and only its caller gets the error. Each promise
- * resolves after the commit that made its call durable.
+ * Write transactions that arrive together share one commit (one fsync), and the event loop never
+ * sleeps on the write lock. Inside the group each call runs in a savepoint of its own, so a call
+ * that throws is rolled back alone and only its caller gets the error. Each promise resolves after
+ * the commit that made its call durable.
  *
  * Why: better-sqlite3 waits for a busy lock by sleeping in the calling thread (SQLite's busy
- * handler: 1, 2, 5, 10… ms). The job thread writes to the same file, so a webhook's insert would
- * stall every request on the HTTP thread. Here a busy lock is retried from a timer instead, and
- * what arrives meanwhile joins the group.
+ * handler: 1, 2, 5, 10… ms). Two threads write to the same file (HTTP and jobs), so a webhook's
+ * insert would stall every request on the HTTP thread. Here a busy lock is retried from a timer
+ * instead, and what arrives meanwhile joins the group.
  */
-export function groupCommit<A extends unknown[], R>(
-  db: Database.Database,
-  one: (...args: A) => R,
-  opts: GroupCommitOptions,
-): (...args: A) => Promise<R> {
+export function groupCommit(db: Database.Database, opts: GroupCommitOptions): <R>(fn: () => R) => Promise<R> {
   const giveUpAfterMs = opts.giveUpAfterMs ?? opts.busyTimeoutMs;
-  let pending: Waiter<A, R>[] = [];
+  let pending: Waiter[] = [];
   let scheduled = false;
   let waitingSince: number | undefined;
-  const all = db.transaction((group: Waiter<A, R>[]) =>
-    group.map((w): { ok: true; value: R } | { ok: false; error: unknown } => {
+  // A transaction function called inside another runs in a savepoint.
+  const one = db.transaction((fn: () => unknown) => fn());
+  const all = db.transaction((group: Waiter[]) =>
+    group.map((w): { ok: true; value: unknown } | { ok: false; error: unknown } => {
       try {
-        return { ok: true, value: one(...w.args) };
+        return { ok: true, value: one(w.fn) };
       } catch (error) {
         return { ok: false, error };
       }
@@ -82,9 +80,9 @@ export function groupCommit<A extends unknown[], R>(
     else setImmediate(flush);
   };
 
-  return (...args: A) =>
+  return <R>(fn: () => R) =>
     new Promise<R>((resolve, reject) => {
-      pending.push({ args, resolve, reject });
+      pending.push({ fn, resolve: resolve as (r: unknown) => void, reject });
       schedule(0);
     });
 }

@@ -1,0 +1,57 @@
+import type { ExecResult } from "./exec.js";
+import type { ExecRun } from "./exec-run.js";
+import { captureOutput } from "./capture-output.js";
+import { liveRedactor } from "./live-redactor.js";
+import { spawnError } from "./spawn-error.js";
+import { createSpawner, type SpawnedTool } from "./spawner/spawner.js";
+import { superviseRun } from "./supervise-run.js";
+
+/** One spawner per thread that starts tools (the job thread's, mostly); started on first use. */
+const spawner = createSpawner();
+
+export async function execPipe(run: ExecRun): Promise<ExecResult> {
+  const started = performance.now();
+  let child: SpawnedTool;
+  try {
+    child = await spawner.spawn({
+      file: run.file,
+      args: run.args,
+      cwd: run.cwd,
+      env: run.env,
+      stdin: run.stdin !== undefined || run.input !== undefined,
+    });
+  } catch (e) {
+    throw spawnError(run.file, run.cwd, e, run.redact);
+  }
+  if (child.stdin) {
+    // The child may end without reading what is still to come.
+    child.stdin.on("error", () => undefined);
+    if (run.stdin) run.stdin.pipe(child.stdin);
+    else child.stdin.end(run.input);
+  }
+  const out = captureOutput();
+  const err = captureOutput();
+  const emit = run.onOutput ?? (() => undefined);
+  const liveOut = liveRedactor(run.redact, emit);
+  const liveErr = liveRedactor(run.redact, emit);
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (c: string) => {
+    out.push(c);
+    if (run.onOutput) liveOut.push(c);
+  });
+  child.stderr.on("data", (c: string) => {
+    err.push(c);
+    if (run.onOutput) liveErr.push(c);
+  });
+  const ended = child.exited.then(({ exitCode, signal }) => ({ exitCode, signal: signal ?? undefined }));
+  const end = await superviseRun(run, child.pid, ended);
+  liveOut.flush();
+  liveErr.flush();
+  return {
+    ...end,
+    stdout: run.redact(out.text()),
+    stderr: run.redact(err.text()),
+    durationMs: performance.now() - started,
+  };
+}

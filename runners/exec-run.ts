@@ -1,0 +1,27 @@
+import type { Readable } from "node:stream";
+import type { SandboxRun } from "./sandbox/sandbox-command.js";
+
+/** One spawn, as both the pipe and the pty path take it (exec.ts builds it from ExecOptions). */
+export interface ExecRun {
+  /** The command as the caller named it, for messages (`file` may be bwrap). */
+  label: string;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  grace: number;
+  redact: (s: string) => string;
+  onOutput?: (chunk: string) => void;
+  sandbox?: SandboxRun;
+  /** What the run holds on disk now (its dirs and its sandbox's /tmp), for the disk limit. */
+  measureDisk: (pid: number | undefined) => Promise<number>;
+  input?: string;
+  stdin?: Readable;
+}
+
+/** How a run ended, before the supervisor adds what it saw (timeout, limit). */
+export interface RunEnded {
+  exitCode: number | null;
+  signal?: string;
+}

@@ -1,0 +1,66 @@
+/** Past this much held-back text, live output is released anyway (a line that never ends). */
+const MAX_HELD = 1024 * 1024;
+const OPEN_KEY = /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----/g;
+const CLOSE_KEY = /-----END[ A-Z0-9]*PRIVATE KEY-----/;
+
+/**
+ * Redacts output as it streams without ever letting out part of a secret that a read split in
+ * two: text is released only up to a line end, keeping back as many lines as the longest known
+ * secret spans and any private key block not yet closed, and only when redacting the released
+ * part alone gives what redacting it together with the rest does (no match crosses the cut).
+ */
+export function liveRedactor(redact: (s: string) => string, emit: (s: string) => void) {
+  const secrets = (redact as { secrets?: readonly string[] }).secrets ?? [];
+  // A pty turns each \n into \r\n: both spellings of a multi-line secret can start in the output.
+  const multiline = secrets.filter((x) => x.includes("\n")).flatMap((x) => [x, x.replace(/\r?\n/g, "\r\n")]);
+  const longest = multiline.reduce((n, x) => Math.max(n, x.length), 0);
+  let held = "";
+  // Output that arrives after the end (a pty may deliver its last read late) goes out at once.
+  let ended = false;
+  const cutPoint = (): number => {
+    let cut = held.lastIndexOf("\n") + 1;
+    // A multi-line secret may have begun and not be complete yet: hold back from the start of the
+    // line where it could begin (not a fixed number of lines, which held a short run's whole
+    // output until it ended when the app's private key is among the secrets).
+    for (let p = Math.max(0, held.length - longest); p < cut; p++) {
+      const c = held.charCodeAt(p);
+      const rest = held.length - p;
+      if (multiline.some((x) => x.charCodeAt(0) === c && x.length > rest && x.startsWith(held.slice(p)))) {
+        cut = held.lastIndexOf("\n", p - 1) + 1;
+        break;
+      }
+    }
+    for (const open of held.matchAll(OPEN_KEY)) {
+      if (open.index < cut && !CLOSE_KEY.test(held.slice(open.index))) {
+        cut = open.index;
+        break;
+      }
+    }
+    return cut;
+  };
+  const release = () => {
+    if (held) emit(redact(held));
+    held = "";
+  };
+  return {
+    push(chunk: string): void {
+      held += chunk;
+      if (ended || held.length > MAX_HELD) {
+        release();
+        return;
+      }
+      const cut = cutPoint();
+      if (cut <= 0) return;
+      const head = redact(held.slice(0, cut));
+      const tail = held.slice(cut);
+      if (redact(held) !== head + redact(tail)) return;
+      held = tail;
+      if (head) emit(head);
+    },
+    /** Releases everything held; call when the output ends. */
+    flush(): void {
+      ended = true;
+      release();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import type { ExecOptions } from "../exec.js";
+import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { describeStepFailure } from "./describe-step-failure.js";
+import { isRegularFile, pathExists } from "./file-kind.js";
+import { shownStep, stepVariables } from "./step-variables.js";
+import { summarizePlan } from "./summarize-plan.js";
+import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
+import { initAgain } from "./terraform-init.js";
+import type { TerraformContext } from "./terraform-runner.js";
+
+const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
+const identity = (s: string) => s;
+
+/**
+ * Applies the saved plan, and only it: the project set up again when the plan was made elsewhere,
+ * the plan frozen read-only for every step, its sensitive values learnt before any output.
+ */
+export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: TerraformContext): Promise<ApplyOutcome> {
+  const { defaultBin, pluginCache } = ctx;
+  const bin = req.binary ?? defaultBin;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const dir = await resolveInside(req.checkoutDir, req.project.dir);
+  if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+  const env: Record<string, string> = {
+    ...req.env,
+    ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
+    ...terraformEnv(req.dataDir, req.project.workspace),
+  };
+  // A plan made on another replica (or copied from the store) comes without TF_DATA_DIR: its
+  // providers, modules and backend are set up again, as the plan's workflow did, before anything reads the plan.
+  if (!(await pathExists(env.TF_DATA_DIR as string))) {
+    const failed = await initAgain(pluginCache, bin, exec, req, env, dir.path);
+    if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
+  }
+  if (!(await isRegularFile(req.planFile))) {
+    return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
+  }
+  // The saved plan was verified before this apply: no code the apply starts may change it.
+  const frozen = [req.planFile];
+  // The saved plan says which values are sensitive: learn them before anything is printed.
+  const show = await exec(bin, showJsonArgv(req.planFile), {
+    cwd: dir.path,
+    env,
+    timeoutMs: req.timeoutMs,
+    redact: identity,
+    sandboxReadOnly: frozen,
+  });
+  const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
+  const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
+  const redact = req.redactWith(sensitiveValues);
+  const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
+  if (!summary?.ok) return fail(`the saved plan could not be read: ${summary ? summary.error : redact(show.stderr).trim()}`);
+
+  let output = "";
+  const stepEnv: Record<string, string> = {};
+  for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {
+    const options = (extra: Record<string, string>): ExecOptions => ({
+      cwd: dir.path,
+      env: { ...env, ...extra },
+      timeoutMs: req.timeoutMs,
+      redact,
+      onOutput: req.onOutput,
+      pty: true,
+      sandboxReadOnly: frozen,
+    });
+    if (step.kind === "env") {
+      stepEnv[step.name] = step.value;
+    } else if (step.kind === "apply") {
+      const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], options(stepEnv));
+      output += r.stdout;
+      if (r.exitCode !== 0) return fail(describeStepFailure(bin, "apply", r, req.timeoutMs), output);
+    } else if (step.kind === "run") {
+      const [file, ...args] = step.argv;
+      if (!file) continue;
+      const r = await exec(file, args, options({ ...stepVariables(req, dir.path, req.planFile), ...stepEnv, ...step.env }));
+      const { line, name } = shownStep(step);
+      output += `$ ${line}\n${r.stdout}`;
+      if (r.exitCode !== 0) return fail(describeStepFailure(name, "step", r, req.timeoutMs), output);
+    }
+    // init and plan steps have no place in an apply: the saved plan is what gets applied.
+  }
+  return { ok: true, output, durationMs: elapsed(), sensitiveValues };
+}

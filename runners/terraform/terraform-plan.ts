@@ -1,0 +1,180 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createRedactor } from "../../src/util/redact.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import { runPolicyCheck } from "../conftest/run-policy-check.js";
+import type { ExecOptions } from "../exec.js";
+import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
+import { findBinary } from "../sandbox/sandbox.js";
+import { describeStepFailure } from "./describe-step-failure.js";
+import { isRegularFile, pathExists } from "./file-kind.js";
+import { initPlanShow } from "./init-plan-show.js";
+import { loadedModuleDirs } from "./loaded-module-dirs.js";
+import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
+import { parsePlanJson } from "./parse-plan-json.js";
+import { resourceDetails } from "./resource-details.js";
+import { shownStep, stepVariables } from "./step-variables.js";
+import { summarizePlan } from "./summarize-plan.js";
+import { planArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
+import { DEFAULT_PLAN, terraformInit } from "./terraform-init.js";
+import type { TerraformContext } from "./terraform-runner.js";
+
+const identity = (s: string) => s;
+
+/** `-var-file` paths come from a PR comment: they must resolve inside the checkout. */
+async function checkVarFiles(checkoutDir: string, projectDir: string, args: readonly string[]) {
+  for (const arg of args) {
+    const m = /^-var-file=(.*)$/.exec(arg);
+    if (!m?.[1]) continue;
+    const inside = await resolveInside(checkoutDir, join(projectDir, m[1]));
+    if (!inside.ok) return inside.reason;
+  }
+  return undefined;
+}
+
+/**
+ * The plan workflow of a project: its steps (or init, plan and show in one run), the summary of
+ * `show -json`, what init loaded, a local state warning, and the policy check when configured.
+ */
+export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: TerraformContext): Promise<PlanOutcome> {
+  const { defaultBin, pluginCache } = ctx;
+  const bin = req.binary ?? defaultBin;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
+    ok: false,
+    failedStep,
+    message,
+    output,
+    durationMs: elapsed(),
+  });
+  const dir = await resolveInside(req.checkoutDir, req.project.dir);
+  if (!dir.ok) return fail("checkout", dir.reason);
+  const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, req.extraArgs);
+  if (varFileProblem) return fail("arguments", varFileProblem);
+  await mkdir(req.dataDir, { recursive: true });
+  const planFile = join(req.dataDir, "plan.tfplan");
+  await rm(planFile, { force: true });
+  const env: Record<string, string> = {
+    ...req.env,
+    ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
+    ...terraformEnv(req.dataDir, req.project.workspace),
+  };
+  const base = (extra: Record<string, string> = {}): ExecOptions => ({
+    cwd: dir.path,
+    env: { ...env, ...extra },
+    timeoutMs: req.timeoutMs,
+    redact: req.redact,
+    onOutput: req.onOutput,
+  });
+
+  let shown = "";
+  // Set when init, plan and show ran as one tool run; else show runs on its own below.
+  let showJson: string | undefined;
+  const stepEnv: Record<string, string> = {};
+  let steps = req.workflow?.plan ?? DEFAULT_PLAN;
+  // The default workflow: init, plan and show in one tool run (one sandbox start), unless init
+  // may download providers (then steps run alone, init with the cache writable under the
+  // download lock) or the binary is missing (the plain path says so).
+  if (!req.workflow && findBinary(bin)) {
+    const all = { ...base(), timeoutMs: 3 * req.timeoutMs };
+    const run = async (access: { writable: string[] }) =>
+      access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, req.extraArgs), planFile, all, req.project.workspace);
+    const batched = pluginCache ? await pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
+    if (batched && !batched.ok) {
+      const message = batched.problem ?? describeStepFailure(bin, batched.step, batched.result, all.timeoutMs);
+      return fail(batched.step, message, batched.output);
+    }
+    if (batched?.ok) {
+      shown += batched.planOutput;
+      showJson = batched.json;
+      steps = [];
+    }
+  }
+  for (const step of steps) {
+    if (step.kind === "env") {
+      stepEnv[step.name] = step.value;
+    } else if (step.kind === "init") {
+      const r = await terraformInit(
+        pluginCache,
+        bin,
+        exec,
+        step.extraArgs,
+        base(stepEnv),
+        req.checkoutDir,
+        dir.path,
+        req.project.workspace,
+      );
+      if (r.exitCode !== 0) return fail("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
+    } else if (step.kind === "plan") {
+      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
+      if (r.exitCode !== 0) return fail("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
+      shown += r.stdout;
+    } else if (step.kind === "run") {
+      const [file, ...args] = step.argv;
+      if (!file) continue;
+      const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
+      const r = await exec(file, args, { ...base(vars), pty: true });
+      const { line, name } = shownStep(step);
+      shown += `$ ${line}\n${r.stdout}`;
+      if (r.exitCode !== 0) return fail(`run ${name}`, describeStepFailure(name, "step", r, req.timeoutMs), shown);
+    }
+  }
+  if (!(await pathExists(planFile))) {
+    return fail("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
+  }
+  if (!(await isRegularFile(planFile))) return fail("plan", "the plan file the workflow left is not a regular file", shown);
+  if (showJson === undefined) {
+    // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here
+    // on the plan file is read-only to the sandbox: a provider that `show` starts cannot change
+    // the plan after it was shown, so what is hashed and applied is what the comment shows.
+    const show = await exec(bin, showJsonArgv(planFile), {
+      ...base(stepEnv),
+      redact: identity,
+      onOutput: undefined,
+      sandboxReadOnly: [planFile],
+    });
+    if (show.exitCode !== 0) return fail("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+    showJson = show.stdout;
+  }
+  const json = parsePlanJson(showJson);
+  const summary = summarizePlan(json.ok ? json.plan : showJson);
+  if (!summary.ok) return fail("show", summary.error);
+  if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
+  // What init really loaded (a templated `source` too), for the code owners of the apply.
+  summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
+  // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
+  // regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
+  const backend = readCheckoutFile(env.TF_DATA_DIR as string, "terraform.tfstate");
+  const localState =
+    backend.ok || backend.problem === "missing"
+      ? localStateInCheckout({
+          backendState: backend.ok ? backend.text : undefined,
+          projectDir: dir.path,
+          checkoutDir: req.checkoutDir,
+          workspace: req.project.workspace,
+        })
+      : undefined;
+  if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
+  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+  // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
+  // to this server, and removed once checked: it holds sensitive values in clear.
+  const showFile = `${planFile}.json`;
+  // A workflow step may have left anything at that name: never written through (wx, after rm).
+  await rm(showFile, { recursive: true, force: true });
+  await writeFile(showFile, showJson, { mode: 0o600, flag: "wx" });
+  const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+  try {
+    const policy = await runPolicyCheck(exec, req.policyCheck, {
+      showFile,
+      cwd: dir.path,
+      env: base(stepEnv).env as Record<string, string>,
+      timeoutMs: req.timeoutMs,
+      redact: (text) => sensitive(req.redact(text)),
+    });
+    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+  } finally {
+    await rm(showFile, { force: true });
+  }
+}

@@ -1,0 +1,17 @@
+import type { Tx, TxBody } from "./db.js";
+import { baseline } from "./migration-1-baseline.js";
+import { previews } from "./migration-2-previews.js";
+
+export interface Migration {
+  /** 1, 2, 3…: applied in this order, each once per database. */
+  version: number;
+  name: string;
+  /** Runs inside the migration's transaction; DDL written once with `t.dialect.types`. */
+  up(t: Tx): TxBody<void>;
+}
+
+/** The schema's history. Append only: a migration that shipped is never edited. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "baseline: the tables of earlier releases, reconciled", up: baseline },
+  { version: 2, name: "previews", up: previews },
+];

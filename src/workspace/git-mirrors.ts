@@ -1,0 +1,122 @@
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { RepoRef } from "../model/repo.js";
+import { dataPaths } from "./data-paths.js";
+import { GitError } from "./git-error.js";
+import { removeTree } from "./remove-tree.js";
+import type { RunGit } from "./run-git.js";
+import type { CheckoutRequest } from "./workspace.js";
+
+/**
+ * One bare mirror per repository in the data dir: made on first use, its origin kept at the
+ * payload's clone URL, and made to hold a checkout's commits completely, repaired (refetched,
+ * re-cloned) when objects went missing.
+ */
+export class GitMirrors {
+  /** The origin URL this process last wrote into each mirror's config. */
+  private readonly originUrls = new Map<string, string>();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly git: RunGit,
+  ) {}
+
+  dir(repo: RepoRef): string {
+    return dataPaths.mirror(this.dataDir, repo);
+  }
+
+  async ensure(repo: RepoRef, cloneUrl: string): Promise<string> {
+    const mirror = this.dir(repo);
+    const exists = await stat(join(mirror, "HEAD")).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await mkdir(mirror, { recursive: true });
+      await this.git(mirror, ["init", "--bare", "--quiet"]);
+    }
+    // The clone URL can change (repo renamed or transferred): always take the payload's (once per
+    // URL change: this process is the only writer of its mirrors' config).
+    if (!exists || this.originUrls.get(mirror) !== cloneUrl) {
+      await this.git(mirror, ["config", "remote.origin.url", cloneUrl]);
+      this.originUrls.set(mirror, cloneUrl);
+    }
+    return mirror;
+  }
+
+  async hasCommit(mirror: string, sha: string): Promise<boolean> {
+    const r = await this.git(mirror, ["cat-file", "-e", `${sha}^{commit}`], { okCodes: [0, 1, 128] });
+    return r.exitCode === 0;
+  }
+
+  /**
+   * Whether the mirror holds everything a checkout of these commits reads: each commit's whole
+   * tree (trees and blobs) and its history back to what the refs already hold. A commit object
+   * alone proves nothing: a fetch cut short (disk full, dropped connection) leaves commits whose
+   * trees or blobs never arrived, and objects can go missing after a fetch. Cheap: only the tips'
+   * trees and the history no ref covers are walked; blobs are looked up, not read.
+   */
+  private async isComplete(mirror: string, shas: string[]): Promise<boolean> {
+    const walks = [
+      ["rev-list", "--objects", "--no-object-names", "--missing=print", "--no-walk", ...shas],
+      ["rev-list", "--objects", "--no-object-names", "--missing=print", ...shas, "--not", "--all"],
+    ];
+    const results = await Promise.all(walks.map((args) => this.git(mirror, args, { okCodes: [0, 1, 128] })));
+    // A missing commit or tree ends the walk with an error; a missing blob is printed as `?<id>`.
+    return results.every((r) => r.exitCode === 0 && !/^\?/m.test(r.stdout));
+  }
+
+  /**
+   * Makes the mirror hold head and base completely: fetch when anything is missing, then, when a
+   * normal fetch cannot repair it (objects lost behind refs that say they are there, so the
+   * server is told "have"), fetch everything again as a fresh clone would (`--refetch`), and as
+   * the last resort re-clone the mirror from scratch.
+   */
+  async complete(req: CheckoutRequest, mirror: string): Promise<void> {
+    const shas = [req.headSha, req.baseSha];
+    // A new head (the PR's ref here is elsewhere) is fetched without a walk first: the walk would
+    // only find it missing. A ref packed by `git gc` reads as absent: one fetch too many, no harm.
+    const ref = await readFile(join(mirror, "refs", "sluice", "pull", String(req.pr)), "utf8").catch(() => "");
+    const known = ref.trim() === req.headSha;
+    if (known && (await this.isComplete(mirror, shas))) return;
+    const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
+    const fetch = async (extra: string[]) => {
+      await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { token: req.token });
+      // Nearly always the refs brought both, and this walk is the only look needed.
+      if (await this.isComplete(mirror, shas)) return true;
+      // The PR moved on between the API read and the fetch, or the base was force-pushed.
+      const present = await Promise.all(shas.map((sha) => this.hasCommit(mirror, sha)));
+      for (const [i, sha] of shas.entries()) {
+        if (!present[i]) await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { token: req.token });
+      }
+      return this.isComplete(mirror, shas);
+    };
+    try {
+      if (await fetch([])) return;
+    } catch (e) {
+      // The commits came another way (another PR's ref, a mirror cloned whole): no fetch was needed.
+      if (!known && (await this.isComplete(mirror, shas))) return;
+      throw e;
+    }
+    // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
+    // refetching everything would not bring it.
+    for (const sha of shas) {
+      if (!(await this.hasCommit(mirror, sha)))
+        throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
+    }
+    if (await fetch(["--refetch"]).catch(() => false)) return;
+    await this.reclone(req.repo, req.cloneUrl);
+    if (await fetch([])) return;
+    throw new GitError(
+      `the repository mirror lacks objects of ${req.headSha.slice(0, 12)} or ${req.baseSha.slice(0, 12)} even after fetching again and re-cloning`,
+      "",
+    );
+  }
+
+  /** Throws the broken mirror away and starts a new one (checkouts are plain files: none depends on it). */
+  private async reclone(repo: RepoRef, cloneUrl: string): Promise<void> {
+    await removeTree(this.dir(repo));
+    this.originUrls.delete(this.dir(repo));
+    await this.ensure(repo, cloneUrl);
+  }
+}
