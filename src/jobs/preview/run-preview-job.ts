@@ -127,9 +127,12 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
 
   /** Returns whether any project has a preview (so the comment is worth posting). */
   async function syncAll(): Promise<boolean> {
-    const settings = await settingsAt(pr.headSha);
-    const trustedProjects = settings.configs.trusted?.projects ?? [];
-    const wanted = trustedProjects.filter((p) => settings.previewFor(p) !== undefined && (!spec.project || p.name === spec.project));
+    // The trusted config decides first, read at the base: nothing of a PR (a fork's least of all)
+    // is fetched for a repository without previews.
+    await deps.workspace.fetchBranch(repo, job.target.cloneUrl, token, pr.baseRef);
+    const base = await settingsAt(pr.baseSha);
+    const trustedProjects = base.configs.trusted?.projects ?? [];
+    const wanted = trustedProjects.filter((p) => base.previewFor(p) !== undefined && (!spec.project || p.name === spec.project));
     if (!wanted.length) return false;
     if (pr.headRepo !== name && !deps.config.previews_from_forks) {
       notices.push(
@@ -139,9 +142,10 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     }
     // Who pushed must be a writer: a preview applies the PR's code with the project's credentials.
     const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
-    const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
     const checkout = await checkoutAt(pr.headSha);
     try {
+      const settings = await settingsAt(pr.headSha);
+      const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
       for (const p of wanted) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
