@@ -39,6 +39,10 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     if (!actorAllowed.allowed) return replyRefused(vcs, deps, job, `Not done: ${actorAllowed.reasons.join("; ")}.`);
   }
   const mine = (await deps.store.previewsOf(name, pr.number)).filter((p) => !spec.project || p.project === spec.project);
+  deps.log.info(
+    { jobId: job.id, repo: name, pr: pr.number, action: spec.action, previews: mine.map((p) => `${p.project}:${p.status}`) },
+    `preview ${spec.action}${spec.reason ? `: ${spec.reason}` : ""}`,
+  );
   const notices: string[] = [];
   const outputs = new Map<string, string>();
   const post = () => postPreviewComment(deps, vcs, repo, pr.number, notices, outputs, secrets.redact, now());
