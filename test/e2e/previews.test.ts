@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
+import { freePort } from "../support/start-app.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -14,11 +15,31 @@ let n = 0;
 
 // The sweep looks every half second here, so a preview whose TTL passed goes without a wait of minutes.
 beforeAll(async () => {
+  const port = await freePort();
   h = await startHarness({
     serverConfig: "allowed_overrides: [preview]\nmax_previews: 2\n",
-    env: { SLUICE_PREVIEW_SWEEP_MS: "500" },
+    port,
+    env: (sim) => ({
+      SLUICE_PREVIEW_SWEEP_MS: "500",
+      GITHUB_CLIENT_ID: sim.oauthClientId,
+      GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
+      SLUICE_SESSION_SECRET: "a-session-key-for-the-previews-test-0123456789",
+      SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    }),
   });
 });
+
+/** Signs in through the simulator's OAuth pages with plain HTTP; returns the session cookie. */
+async function signIn(login: string): Promise<string> {
+  const start = await fetch(`${h.app.url}/login`, { redirect: "manual" });
+  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  const authorize = new URL(start.headers.get("location") as string);
+  authorize.searchParams.set("login", login);
+  const back = await fetch(authorize, { redirect: "manual" });
+  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
+  expect(done.status).toBe(302);
+  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
+}
 afterAll(async () => {
   await h?.stop();
 });
@@ -258,6 +279,39 @@ describe("previews", { timeout: 300_000 }, () => {
     await waitComment(r.repo, a.number, /🗑️ destroyed/, "/preview destroy did nothing");
     await h.sim.pushToPullRequest(r.repo, c.number, { "README.md": "c2\n" });
     await waitComment(r.repo, c.number, /✅ live/, "no preview of c after a place was freed");
+  });
+
+  it("the console lists live previews with age, TTL, owner PR and last result; a writer destroys one there, a reader cannot", async () => {
+    const r = await newRepo();
+    const pr = await openPr(r.repo, "console", { "app/main.tf": r.tf("v2") });
+    await waitComment(r.repo, pr.number, /✅ live/, "no live preview");
+    await untilIdle(h.app.dataDir);
+    const reader = await signIn("mallory");
+    const page = await (await fetch(`${h.app.url}/previews`, { headers: { cookie: reader } })).text();
+    expect(page).toContain(r.repo.fullName);
+    expect(page).toContain(`pr-${pr.number}`);
+    expect(page).toContain("<td>3d</td>");
+    expect(page).toContain("applied ");
+    expect(page).not.toContain('<button type="submit">Destroy</button>');
+    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const destroy = (cookie: string, csrf: string) =>
+      fetch(`${h.app.url}/previews/destroy`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: csrf, repo: r.repo.fullName, pr: String(pr.number), project: "app" }).toString(),
+      });
+    expect((await destroy(reader, csrfOf(page))).status).toBe(403);
+    const writer = await signIn("alice");
+    const writerPage = await (await fetch(`${h.app.url}/previews`, { headers: { cookie: writer } })).text();
+    expect(writerPage).toContain("Destroy</button>");
+    expect((await destroy(writer, "forged")).status).not.toBe(303);
+    expect((await destroy(writer, csrfOf(writerPage))).status).toBe(303);
+    await waitComment(r.repo, pr.number, /🗑️ destroyed/, "the console's destroy did nothing");
+    expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
+    expect(rows("SELECT actor FROM audit_events WHERE action = 'preview-destroy' AND repo = ?", r.repo.fullName)).toEqual([
+      { actor: "alice" },
+    ]);
   });
 
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
