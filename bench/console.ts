@@ -30,7 +30,9 @@ function populate(file: string): void {
   const target = (repo: string, pr: number) =>
     JSON.stringify({ installationId: 1, repo: { owner: "acme", name: repo.split("/")[1] }, cloneUrl: "x", pr });
   db.transaction(() => {
-    const job = db.prepare("INSERT INTO jobs (id, delivery_id, target, spec, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const job = db.prepare(
+      "INSERT INTO jobs (id, delivery_id, target, spec, status, created_at, updated_at, repo, pr, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
     const stream = db.prepare(
       "INSERT INTO log_streams (job_id, project, repo, pr, kind, bytes, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -68,6 +70,9 @@ function populate(file: string): void {
         status,
         at(id),
         at(id),
+        p.repo,
+        pr,
+        kind,
       );
       stream.run(id, p.name, p.repo, pr, kind, 400, at(id), at(id));
       for (let s = 1; s <= 3; s++) chunk.run(id, s, p.name, `line ${s} of job ${id}: terraform_data.${p.name}: Creating...\n`);
@@ -178,11 +183,12 @@ async function populatePostgres(url: string): Promise<void> {
     const ts = "timestamptz '2026-01-01' + id * interval '1 minute'";
     const repo = `'acme/repo-' || ((id % ${PROJECTS}) % ${REPOS})`;
     const name = `'project-' || (id % ${PROJECTS})`;
-    await client.query(`INSERT INTO jobs (id, delivery_id, target, spec, status, created_at, updated_at)
+    await client.query(`INSERT INTO jobs (id, delivery_id, target, spec, status, created_at, updated_at, repo, pr, kind)
       SELECT id, 'd-' || id,
         jsonb_build_object('installationId', 1, 'repo', jsonb_build_object('owner', 'acme', 'name', 'repo-' || ((id % ${PROJECTS}) % ${REPOS})), 'cloneUrl', 'x', 'pr', 1 + id % 500),
         jsonb_build_object('kind', CASE WHEN id % 5 = 0 THEN 'apply' ELSE 'plan' END, 'trigger', 'comment', 'actor', 'user-' || (id % 30)),
-        CASE WHEN id > ${JOBS - 20} THEN 'running' WHEN id % 37 = 0 THEN 'failed' ELSE 'done' END, ${ts}, ${ts}
+        CASE WHEN id > ${JOBS - 20} THEN 'running' WHEN id % 37 = 0 THEN 'failed' ELSE 'done' END, ${ts}, ${ts},
+        ${repo}, 1 + id % 500, CASE WHEN id % 5 = 0 THEN 'apply' ELSE 'plan' END
       FROM generate_series(1, ${JOBS}) id`);
     await client.query(`INSERT INTO log_streams (job_id, project, repo, pr, kind, bytes, started_at, updated_at)
       SELECT id, ${name}, ${repo}, 1 + id % 500, CASE WHEN id % 5 = 0 THEN 'apply' ELSE 'plan' END, 400, ${ts}, ${ts} FROM generate_series(1, ${JOBS}) id`);

@@ -1,6 +1,7 @@
 import type { PolicyCheck } from "../src/model/policy-check.js";
 import type { PlanSummary } from "../src/model/plan-summary.js";
 import type { Project, RunnerKind } from "../src/model/project.js";
+import type { InputValues, OutputValues } from "../src/model/project-inputs.js";
 import type { ProjectTree } from "../src/model/project-tree.js";
 import type { Workflow } from "../src/model/repo-config.js";
 import type { PolicyCheckRequest } from "./conftest/run-policy-check.js";
@@ -47,10 +48,21 @@ export interface PlanRequest {
   policyCheck?: PolicyCheckRequest;
   /** The pull request's Atlantis step variables for `run` steps (BASE_REPO_NAME, PULL_NUM, …). */
   stepVariables?: Record<string, string>;
+  /** Values from other projects' outputs (`values_from`); Terraform's come as `TF_VAR_` in `env`. */
+  inputs?: InputValues;
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; output: string; planFile: string; durationMs: number; policy?: PolicyCheck }
+  | {
+      ok: true;
+      summary: PlanSummary;
+      output: string;
+      planFile: string;
+      durationMs: number;
+      policy?: PolicyCheck;
+      /** Terraform: the root outputs as planned (values in clear: never logged or stored). */
+      outputs?: OutputValues;
+    }
   | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
 
 export interface ApplyRequest {
@@ -72,6 +84,8 @@ export interface ApplyRequest {
   helmRepositories?: HelmRepository[];
   /** As in PlanRequest. */
   stepVariables?: Record<string, string>;
+  /** As in PlanRequest: a Helm apply renders the release again with the same values. */
+  inputs?: InputValues;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (
@@ -100,24 +114,16 @@ export interface Runner {
   plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome>;
   /** Applies exactly the saved plan file; never re-plans. */
   apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;
-  /** The root module's outputs after an apply in the same data dir (read-only). Absent: the tool has none. */
-  outputs?(req: OutputsRequest, exec: Exec): Promise<OutputsOutcome>;
   /** Absent: the tool has no state of its own to import into or remove from (Helm, Kustomize). */
   state?(req: StateRequest, exec: Exec): Promise<StateOutcome>;
+  /** The root outputs in the project's state, read through the tool (`output -json`); absent: the tool has none. */
+  outputs?(req: OutputsRequest, exec: Exec): Promise<OutputsOutcome>;
 }
 
-export interface OutputsRequest {
-  project: Project;
-  checkoutDir: string;
-  /** The data dir the apply used (its TF_DATA_DIR is read again). */
-  dataDir: string;
-  env: Record<string, string>;
-  timeoutMs: number;
-  binary?: string;
-}
+/** Reads state only: init, then `output -json`. */
+export type OutputsRequest = Omit<StateRequest, "operation">;
 
-/** Non-sensitive outputs only, by name; sensitive ones are left out, never read into Sluice. */
-export type OutputsOutcome = { ok: true; values: Record<string, unknown> } | { ok: false; message: string };
+export type OutputsOutcome = { ok: true; outputs: OutputValues } | { ok: false; failedStep: string; message: string; output: string };
 
 /** `/import` and `/state rm`: change the project's state directly, with no saved plan. */
 export type StateOperation = { kind: "import"; address: string; id: string } | { kind: "rm"; addresses: string[] };

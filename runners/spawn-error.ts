@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { errorMessage } from "../src/util/errors.js";
 
 /**
  * A tool that could not be started at all, as opposed to one that ran and failed (that is an
@@ -31,7 +32,7 @@ export class ToolMissingError extends SpawnError {
  */
 export function spawnError(binary: string, cwd: string, cause: unknown, redact: (s: string) => string): SpawnError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const reason = redact(cause instanceof Error ? cause.message : String(cause));
+  const reason = redact(errorMessage(cause));
   if (code === "ENOENT" && existsSync(cwd)) return new ToolMissingError(binary, reason);
   if (code === "ENOENT") return new SpawnError(binary, `its working directory ${cwd} does not exist`, code);
   return new SpawnError(binary, reason, code);

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     app.stop().then(
       () => process.exit(0),
       (e) => {
-        app.log.error({ err: String(e) }, "error while stopping");
+        app.log.error({ err: errorMessage(e) }, "error while stopping");
         process.exit(1);
       },
     );

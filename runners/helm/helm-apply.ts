@@ -52,6 +52,7 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
       apiVersions: s.apiVersions,
       kubeVersion: s.kubeVersion,
       set: s.set,
+      setJson: req.inputs?.values,
       setFiles: await writeSecretSet(secretDir, secretSet),
       env: { ...req.env, ...helmEnv(helmHome) },
       projectDir: project.dir,

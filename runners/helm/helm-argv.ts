@@ -9,6 +9,8 @@ export interface HelmChartInput {
   /** Absolute values file paths, in precedence order (later wins). */
   values: string[];
   set: Record<string, string | number | boolean>;
+  /** Values from other projects' outputs (`values_from`): any JSON, always as `--set-json`, after `set`. */
+  setJson?: Record<string, unknown>;
   /** Value key -> file whose content is the value (secrets: the value never enters argv or `ps`). */
   setFiles?: Record<string, string>;
   chartDir: string;
@@ -22,13 +24,18 @@ export interface HelmChartInput {
  * passes a string as written. Numbers and booleans go as JSON so their type is exact.
  * Sorted by key, so the same config always gives the same argv.
  */
-export function valueArgs(input: Pick<HelmChartInput, "values" | "set" | "setFiles">): string[] {
+export function valueArgs(input: Pick<HelmChartInput, "values" | "set" | "setJson" | "setFiles">): string[] {
   const out: string[] = [];
   for (const file of input.values) out.push("--values", file);
   for (const key of Object.keys(input.set).sort()) {
     const value = input.set[key];
     if (typeof value === "string") out.push("--set-literal", `${key}=${value}`);
     else out.push("--set-json", `${key}=${JSON.stringify(value)}`);
+  }
+  // A value of any shape is one JSON text (newlines and quotes escaped): it cannot become a
+  // second assignment, a flag or a path.
+  for (const key of Object.keys(input.setJson ?? {}).sort()) {
+    out.push("--set-json", `${key}=${JSON.stringify(input.setJson?.[key] ?? null)}`);
   }
   for (const key of Object.keys(input.setFiles ?? {}).sort()) {
     out.push("--set-file", `${key}=${input.setFiles?.[key] ?? ""}`);

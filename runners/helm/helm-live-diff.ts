@@ -7,7 +7,9 @@ import { releaseManifest } from "./release-manifest.js";
 import { chartInput, type RenderChartInput } from "./render-chart.js";
 
 /** The head chart as rendered for the plan; the secret-set files must exist until this returns. */
-export interface HelmLiveDiffInput extends LiveDiffCommon, Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles"> {
+export interface HelmLiveDiffInput
+  extends LiveDiffCommon,
+    Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setJson" | "setFiles"> {
   kubeconfig: string;
 }
 

@@ -75,6 +75,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       apiVersions: s.apiVersions,
       kubeVersion: s.kubeVersion,
       set: s.set,
+      setJson: req.inputs?.values,
       setFiles: await writeSecretSet(secretDir, req.secretSet ?? {}),
       env: { ...req.env, ...helmEnv(helmHome) },
       projectDir: project.dir,
@@ -86,11 +87,13 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     };
     const headYaml = await renderChart({ ...common, chart: head, side: "head" }, exec);
     if (!headYaml.ok) return fail(headYaml);
-    const baseYaml = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
+    // The base side takes the producers' current outputs: an output change shows as the release's change.
+    const baseSetJson = req.inputs?.baseValues;
+    const baseYaml = base ? await renderChart({ ...common, setJson: baseSetJson, chart: base, side: "base" }, exec) : undefined;
     if (baseYaml && !baseYaml.ok) return fail(baseYaml);
     // The same input again: what differs is regenerated on every render (a generated certificate), not a change.
-    const baseAgain = base ? await renderChart({ ...common, chart: base, side: "base" }, exec) : undefined;
-    const canary = await renderCanaries({ ...common, head, base, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
+    const baseAgain = base ? await renderChart({ ...common, setJson: baseSetJson, chart: base, side: "base" }, exec) : undefined;
+    const canary = await renderCanaries({ ...common, head, base, baseSetJson, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
     if (canary && !canary.ok) return fail(canary);
 
     // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
@@ -142,6 +145,7 @@ type CanaryInput = Omit<RenderChartInput, "chart" | "side" | "setFiles"> & {
   head: ChartLocation;
   base: ChartLocation | undefined;
   secretSet: Record<string, string>;
+  baseSetJson?: Record<string, unknown>;
   /** A private dir for the canary files. */
   dir: string;
 };
@@ -168,7 +172,7 @@ async function renderCanaries(
   const head = await renderChart({ ...i, chart: i.head, side: "head", setFiles }, exec);
   if (!head.ok) return unsafe(head);
   if (!i.base) return { ok: true, renders: { head: head.yaml } };
-  const base = await renderChart({ ...i, chart: i.base, side: "base", setFiles }, exec);
+  const base = await renderChart({ ...i, setJson: i.baseSetJson, chart: i.base, side: "base", setFiles }, exec);
   if (!base.ok) return unsafe(base);
   return { ok: true, renders: { head: head.yaml, base: base.yaml } };
 }

@@ -20,6 +20,8 @@ export interface RenderChartInput {
   apiVersions?: string[];
   kubeVersion?: string;
   set: Record<string, string | number | boolean>;
+  /** `values_from`: other projects' outputs, as `--set-json`. */
+  setJson?: Record<string, unknown>;
   setFiles: Record<string, string>;
   /** The project dir as the repo config names it, for messages. */
   projectDir: string;
@@ -81,13 +83,14 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
 
 /** A located chart with its release and values, as helm's argv builders take it. */
 export function chartInput(
-  i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setFiles" | "apiVersions" | "kubeVersion">,
+  i: Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setJson" | "setFiles" | "apiVersions" | "kubeVersion">,
 ): HelmChartInput {
   return {
     release: i.release,
     namespace: i.namespace,
     values: i.chart.values,
     set: i.set,
+    setJson: i.setJson,
     setFiles: i.setFiles,
     chartDir: i.chart.dir,
     apiVersions: i.apiVersions,

@@ -1,37 +1,42 @@
-import { stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { Exec, OutputsOutcome, OutputsRequest } from "../runner.js";
-import { terraformEnv } from "./terraform-argv.js";
+import { parseOutputJson } from "./planned-outputs.js";
+import { initArgv, terraformEnv } from "./terraform-argv.js";
 
-/** `terraform output -json` in the apply's data dir and workspace; sensitive outputs are dropped. */
-export async function readOutputs(bin: string, req: OutputsRequest, exec: Exec): Promise<OutputsOutcome> {
+const identity = (s: string) => s;
+
+/**
+ * A project's outputs from its state, through the tool (`init`, then `output -json`), in the
+ * sandbox like every tool run: Sluice never reads a state file itself, wherever the backend keeps
+ * it. The JSON holds sensitive values in clear, so it is neither streamed nor redacted here: the
+ * caller registers the sensitive ones before anything is posted.
+ */
+export async function readOutputs(
+  bin: string,
+  exec: Exec,
+  req: OutputsRequest,
+  extraEnv: Record<string, string> = {},
+): Promise<OutputsOutcome> {
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
-  if (!dir.ok) return { ok: false, message: dir.reason };
-  const env = { ...req.env, ...terraformEnv(req.dataDir, req.project.workspace) };
-  const initialized = await stat(env.TF_DATA_DIR as string).then(
-    () => true,
-    () => false,
-  );
-  if (!initialized) return { ok: false, message: "the project was not initialized here (no apply ran in this data dir)" };
-  // The JSON may hold sensitive values: never logged, never streamed; parsed and filtered here.
-  const r = await exec(bin, ["output", "-json", "-no-color"], { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: (s) => s });
-  if (r.exitCode !== 0) return { ok: false, message: `${bin} output exited with code ${r.exitCode}` };
-  return parseOutputs(r.stdout);
-}
-
-/** Pure: the JSON of `terraform output -json`, sensitive outputs left out. */
-export function parseOutputs(json: string): OutputsOutcome {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return { ok: false, message: "the outputs are not JSON" };
+  if (!dir.ok) return { ok: false, failedStep: "checkout", message: dir.reason, output: "" };
+  await mkdir(req.dataDir, { recursive: true });
+  const env = { ...req.env, ...extraEnv, ...terraformEnv(req.dataDir, req.project.workspace) };
+  const { TF_WORKSPACE: _selected, ...initEnv } = env;
+  const base = { cwd: dir.path, timeoutMs: req.timeoutMs, redact: req.redact, onOutput: req.onOutput };
+  const init = await exec(bin, initArgv(), { ...base, env: initEnv });
+  if (init.exitCode !== 0) {
+    return { ok: false, failedStep: "init", message: `${bin} init exited with code ${init.exitCode}`, output: init.stdout + init.stderr };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    return { ok: false, message: "the outputs are not an object" };
-  const values: Record<string, unknown> = {};
-  for (const [name, output] of Object.entries(parsed as Record<string, { sensitive?: unknown; value?: unknown }>)) {
-    if (output && typeof output === "object" && output.sensitive !== true) values[name] = output.value;
+  const shown = await exec(bin, ["output", "-json", "-no-color"], { ...base, env, redact: identity, onOutput: undefined });
+  if (shown.exitCode !== 0) {
+    return {
+      ok: false,
+      failedStep: "output",
+      message: `${bin} output exited with code ${shown.exitCode}`,
+      output: req.redact(shown.stderr),
+    };
   }
-  return { ok: true, values };
+  const parsed = parseOutputJson(shown.stdout);
+  return parsed.ok ? { ok: true, outputs: parsed.outputs } : { ok: false, failedStep: "output", message: parsed.error, output: "" };
 }

@@ -16,6 +16,7 @@ import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
 import { shownStep, stepVariables } from "./step-variables.js";
 import { summarizePlan } from "./summarize-plan.js";
+import { plannedOutputs } from "./planned-outputs.js";
 import { planArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { DEFAULT_PLAN, terraformInit } from "./terraform-init.js";
 import type { TerraformContext } from "./terraform-runner.js";
@@ -140,6 +141,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   }
   const json = parsePlanJson(showJson);
   const summary = summarizePlan(json.ok ? json.plan : showJson);
+  // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
+  const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
   if (!summary.ok) return fail("show", summary.error);
   if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
   // What init really loaded (a templated `source` too), for the code owners of the apply.
@@ -157,7 +160,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
         })
       : undefined;
   if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
-  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed() };
+  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs };
   // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
   // to this server, and removed once checked: it holds sensitive values in clear.
   const showFile = `${planFile}.json`;
@@ -173,7 +176,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
       timeoutMs: req.timeoutMs,
       redact: (text) => sensitive(req.redact(text)),
     });
-    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy };
+    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs };
   } finally {
     await rm(showFile, { force: true });
   }

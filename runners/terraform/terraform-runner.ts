@@ -1,10 +1,11 @@
+import { join } from "node:path";
 import type { Runner } from "../runner.js";
+import { readOutputs } from "./read-outputs.js";
 import type { PluginCache } from "./plugin-cache.js";
 import { terraformApply } from "./terraform-apply.js";
 import { terraformBinary } from "./terraform-argv.js";
 import { terraformPlan } from "./terraform-plan.js";
 import { terraformState } from "./terraform-state.js";
-import { readOutputs } from "./read-outputs.js";
 
 export interface TerraformRunnerOptions {
   binary?: string;
@@ -25,8 +26,14 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
   return {
     kind,
     state: (req, exec) => terraformState(req, exec, ctx),
-    outputs: (req, exec) => readOutputs(req.binary ?? ctx.defaultBin, req, exec),
     plan: (req, exec) => terraformPlan(req, exec, ctx),
     apply: (req, exec) => terraformApply(req, exec, ctx),
+    outputs: async (req, exec) =>
+      readOutputs(
+        req.binary ?? ctx.defaultBin,
+        exec,
+        req,
+        ctx.pluginCache ? await ctx.pluginCache.envFor(join(req.checkoutDir, req.project.dir)) : {},
+      ),
   };
 }

@@ -2,10 +2,6 @@ import { createServer, type Server } from "node:http";
 import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { exec } from "../../runners/exec.js";
-import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
-import { describeTools, findTools, toolProbes } from "../../runners/tool-inventory.js";
-import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import { readConsoleEnv } from "../console/console-env.js";
 import { createAppLogger } from "./app-logger.js";
 import { startJobThread } from "./start-job-thread.js";
@@ -25,21 +21,19 @@ import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
-import { enrollRepos } from "../drift/enroll-repos.js";
-import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
-import { type ReadinessCheck, readiness } from "./readiness.js";
 import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
-import { createInstallationPermissionsCheck } from "./installation-permissions-check.js";
-import { createGitHubAuthCheck } from "./github-auth-check.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
-import { sandboxSettings } from "./sandbox-settings.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import { createReadinessChecks } from "./readiness-checks.js";
+import { routeRequest } from "./route-request.js";
+import { startDriftEnrollment } from "./start-drift-enrollment.js";
+import { startSandbox } from "./start-sandbox.js";
 import { errorMessage } from "../util/errors.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
@@ -83,18 +77,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
 
   const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
-  const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
-  for (const warning of sandbox.warnings) log.warn(warning);
-  if (sandbox.status.mode === "off") {
-    log.warn(
-      "sandbox: off — tool runs are not sandboxed: a pull request's code can read everything this process can (data dir, server config, private key, /proc)",
-    );
-  } else if (!sandbox.status.ok) {
-    log.error(
-      { reason: sandbox.status.reason },
-      "the sandbox (bubblewrap) cannot start: Sluice will run no tools until it can (or the server config says `sandbox: off`)",
-    );
-  }
+  const sandbox = await startSandbox(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }, log);
 
   // The embedded store's two connections (this thread's, the job thread's): deliveries commit first.
   const deliveriesFirst = deliveriesFirstFlag();
@@ -165,92 +148,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     wakeAudit: () => audit?.wake(),
   });
 
-  // Parts that can break while the process runs add a check here; /readyz answers 503 naming them.
-  const readinessChecks: ReadinessCheck[] = [
-    { name: "store", check: () => store.ping() },
-    {
-      name: "sandbox",
-      check: async () => {
-        const s = sandbox.status;
-        if (s.mode === "off") return { ok: true, detail: "off: tool runs are not sandboxed" };
-        return s.ok ? { ok: true } : { ok: false, reason: `bubblewrap cannot start, no tools run: ${s.reason}` };
-      },
-    },
-  ];
-  // Keys read and not done (Atlantis' repos.yaml): named at start, never dropped in silence.
-  for (const u of config.unsupported) log.warn({ unsupported: u }, `server config: ${u}`);
-  readinessChecks.push({
-    name: "config",
-    check: async () => ({
-      ok: true,
-      detail: config.unsupported.length ? `keys not supported, ignored: ${config.unsupported.join("; ")}` : "every key is supported",
-    }),
-  });
-  const apiBase = env.baseUrl ?? "https://api.github.com";
-  const githubAuth = createGitHubAuthCheck({
-    getApp: async () => {
-      const { data } = await (await probot.auth()).request("GET /app");
-      if (!data) throw new Error("GET /app answered without a body");
-      return { id: data.id, slug: data.slug, name: data.name, permissions: data.permissions };
-    },
-    apiBase,
-    appId: env.appId,
-    log,
-  });
-  readinessChecks.push(githubAuth.readiness);
-  const permissionsCheck = createInstallationPermissionsCheck({
-    listInstallations: async () => {
-      const octokit = await probot.auth();
-      const list = await octokit.paginate("GET /app/installations", { per_page: 100 });
-      return list.map((i) => ({
-        id: i.id,
-        account: (i.account && "login" in i.account ? i.account.login : undefined) ?? String(i.target_id),
-        permissions: i.permissions as Record<string, string | undefined>,
-      }));
-    },
-    log,
-  });
-  readinessChecks.push(permissionsCheck.readiness);
-  // Tools are looked for once at start: a missing one is named now, not at the first pull request.
-  const tools = findTools(
-    toolProbes({
-      terraform: config.terraform_binary,
-      tofu: config.tofu_binary,
-      helm: helmBinary(config.helm_binary),
-      kubectl: kubectlBinary(config.kubectl_binary),
-      conftest: config.policies?.conftest_binary,
-    }),
-    exec,
-  ).then((found) => {
-    const report = describeTools(found);
-    log[report.degraded ? "warn" : "info"]({ tools: found, cannotServe: report.cannotServe }, report.message);
-    return report;
-  });
-  readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
+  const { readinessChecks, githubAuth, permissionsCheck } = createReadinessChecks({ store, sandbox, config, probot, env, log });
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    if (path === WEBHOOK_PATH) {
-      void endpoint(req, res).catch((e) => {
-        log.error({ err: String(e) }, "webhook endpoint fault");
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-      return;
-    }
-    if (path === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
-      return;
-    }
-    if (path === "/readyz") {
-      void readiness(readinessChecks).then((report) =>
-        res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report)),
-      );
-      return;
-    }
-    void operationsConsole.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
-    });
-  });
+  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, log }));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -272,7 +172,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     proxyUrl: env.webhookProxyUrl,
     listenUrl: localUrl,
     log,
-  }).catch((e: unknown) => log.error({ err: String(e) }, "GitHub check at start failed"));
+  }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
@@ -283,24 +183,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log: log.child({ name: "audit-stream" }),
     ...auditTimingFromEnv(process.env),
   });
-  // Server-wide schedules reach every installed repo: enrolled at start and then hourly.
-  const enroll = () =>
-    enrollRepos({
-      list: () => listInstalledRepos(probot),
-      store,
-      allowed: (fullName) => repoAllowed(config, fullName),
-      wake,
-      log,
-    }).catch((e: unknown) => log.warn({ err: errorMessage(e) }, "drift: could not enroll installed repositories"));
-  // Any repository's settings (top level or a `repos:` entry) may give it a schedule.
-  const driftAnywhere = [config, ...config.repoRules.map((r) => r.settings as Partial<ServerConfig>)].some(
-    (c) => c.drift?.schedule || c.allowed_overrides?.includes("drift"),
-  );
-  const enrollTimer = driftAnywhere ? setInterval(() => void enroll(), 3_600_000) : undefined;
-  if (enrollTimer) {
-    enrollTimer.unref();
-    void enroll();
-  }
+  const stopEnrollment = startDriftEnrollment({ probot, store, config, wake, log });
 
   return {
     server,
@@ -311,7 +194,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       drift.stop();
       previews.stop();
       await audit?.stop();
-      if (enrollTimer) clearInterval(enrollTimer);
+      stopEnrollment();
       await relay?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();

@@ -21,6 +21,7 @@ import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
 import { createAppLogger } from "./app-logger.js";
 import { sandboxSettings } from "./sandbox-settings.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface JobRuntimeOverrides {
   retry?: RetryPolicy;
@@ -187,7 +188,7 @@ export async function startJobRuntime(
       });
       recover = env.databaseUrl
         ? setInterval(
-            () => void lookForOrphans().catch((e: unknown) => log.error({ err: String(e) }, "recovery failed")),
+            () => void lookForOrphans().catch((e: unknown) => log.error({ err: errorMessage(e) }, "recovery failed")),
             recoveryIntervalFromEnv(process.env),
           )
         : undefined;

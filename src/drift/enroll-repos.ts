@@ -4,7 +4,7 @@ import type { Store } from "../store/store.js";
 
 export interface EnrollOptions {
   list(): Promise<InstalledRepo[]>;
-  store: Pick<Store, "recordDelivery">;
+  store: Pick<Store, "enqueueInternalOnce">;
   /** The server's `repos` allowlist. */
   allowed(fullName: string): boolean;
   wake(): void;
@@ -23,11 +23,12 @@ export async function enrollRepos(opts: EnrollOptions): Promise<number> {
   for (const r of await opts.list()) {
     const name = repoFullName(r.repo);
     if (!opts.allowed(name)) continue;
-    const { duplicate } = await opts.store.recordDelivery(`sluice-drift-enroll:${name}:${hour}`, "internal", {
-      target: { installationId: r.installationId, repo: r.repo, cloneUrl: r.cloneUrl, pr: 0 },
-      spec: { kind: "drift", trigger: "push", actor: "sluice" },
-    });
-    if (!duplicate) queued++;
+    const jobId = await opts.store.enqueueInternalOnce(
+      `sluice-drift-enroll:${name}:${hour}`,
+      { installationId: r.installationId, repo: r.repo, cloneUrl: r.cloneUrl, pr: 0 },
+      { kind: "drift", trigger: "push", actor: "sluice" },
+    );
+    if (jobId !== undefined) queued++;
   }
   if (queued) {
     opts.log.info({ repos: queued }, "drift: installed repositories enrolled for their schedules");

@@ -5,6 +5,7 @@ import type { CodeOwnerFacts } from "../policy/code-owners.js";
 import type { Decision } from "../policy/decision.js";
 import type { PolicyFact } from "../policy/policy-status.js";
 import type { PauseState } from "../store/console-store.js";
+import type { StaleInput } from "../inputs/stale-inputs.js";
 import type { WindowState } from "./apply-windows.js";
 
 /** The saved plan a road wants to apply, as verified inside the project's run lock. */
@@ -79,6 +80,11 @@ export interface GateFacts {
   policies?: PolicyFact;
   /** Drift roads with `verified_commits`: whether GitHub shows the default branch head being applied as verified. */
   verifiedHead?: Decision;
+  /**
+   * Plans that took other projects' outputs: those that differ now, or why the producers' state
+   * could not be read. Absent: the plan took none.
+   */
+  inputs?: { stale: StaleInput[] } | { unreadable: string };
   /** Reconcile: `/drift pause` (or a failed reconcile) stops it. */
   driftPause?: { actor: string; reason: string };
 }

@@ -3,6 +3,7 @@ import { checkRequirements } from "../policy/check-apply-policy.js";
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import { describeBlocking } from "../policy/policy-status.js";
 import type { PauseState } from "../store/console-store.js";
+import { describeStaleInputs } from "../inputs/stale-inputs.js";
 import type { GateFacts, PlanFacts } from "./gate-facts.js";
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -13,12 +14,12 @@ const short = (sha: string) => sha.slice(0, 7);
  * without a row here does not compile.
  */
 export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
-  comment: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
-  button: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
-  merge: ["pause", "actor", "permission", "window", "plan", "lock", "requirements", "destroy", "policies"],
-  "drift-issue": ["pause", "actor", "permission", "window", "plan", "lock", "verified", "policies"],
+  comment: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
+  button: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
+  merge: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
+  "drift-issue": ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "verified", "policies"],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
-  reconcile: ["pause", "actor", "window", "plan", "lock", "verified", "destroy", "policies", "drift-pause"],
+  reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "policies", "drift-pause"],
   import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
   "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
   // A preview runs in a workspace of its own: the lock asked is that workspace's (another PR
@@ -63,6 +64,12 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
   if (!plan.stillPending) return refuse(`the plan was replaced or discarded while this apply waited. ${plan.replan}`);
   if (!plan.file.ok) return refuse(`${plan.file.reason}. ${plan.replan}`);
   return ALLOWED;
+}
+
+function checkInputs(inputs: GateFacts["inputs"], project: string): Decision {
+  if (!inputs) return ALLOWED;
+  if ("unreadable" in inputs) return refuse(`the outputs this plan takes from other projects could not be checked: ${inputs.unreadable}`);
+  return inputs.stale.length ? refuse(describeStaleInputs(inputs.stale, project)) : ALLOWED;
 }
 
 function checkLock(lock: GateFacts["lock"]): Decision {
@@ -134,6 +141,8 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
       return facts.verifiedHead ?? ALLOWED;
     case "plan":
       return checkPlan(facts.plan);
+    case "inputs":
+      return checkInputs(facts.inputs, facts.project);
     case "changed":
       return checkChanged(facts.changedByPr);
     case "lock":

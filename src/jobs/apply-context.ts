@@ -1,5 +1,6 @@
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
+import type { ProjectConfig } from "../model/repo-config.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/workspace.js";
@@ -22,4 +23,6 @@ export interface ApplyContext {
   merge?: { sha: string; checkout: Checkout };
   /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
   trustedSha?: string;
+  /** That commit's projects (their `inputs_from` / `values_from` say which sensitive outputs may pass). */
+  trustedProjects?: ProjectConfig[];
 }

@@ -9,8 +9,12 @@ import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyContext } from "./apply-context.js";
 import { recordLiveApply } from "./drift/record-live-apply.js";
 import type { ProjectRun } from "./run-projects.js";
-import { applyRequest, planRequest } from "./runner-request.js";
+import { applyRequest, planRequest, type RunInputs } from "./runner-request.js";
+import type { InputsContext } from "./gather-inputs.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
+
+/** A Terraform apply runs the saved plan, which holds its variables: inputs are for tools that render again. */
+const terraformLike = (p: Project) => p.runner === "terraform" || p.runner === "opentofu";
 
 /** This replica's dir for the plan's project in its PR (the plan itself may have been made on another replica). */
 export function plansDirOf(ctx: ApplyContext, plan: PlanRecord): string {
@@ -26,19 +30,25 @@ export async function replanAtMerge(
   plan: PlanRecord,
   project: Project,
   run: ProjectRun,
+  inputs?: RunInputs,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
   const { deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
-  const built = planRequest({ deps, settings, secrets }, project, {
-    checkoutDir: ctx.merge.checkout.dir,
-    // The merge commit's changes are measured from its first parent, the base before the merge.
-    baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
-    dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
-    extraArgs: [],
-    onOutput: (chunk) => run.log.write(chunk),
-  });
+  const built = planRequest(
+    { deps, settings, secrets },
+    project,
+    {
+      checkoutDir: ctx.merge.checkout.dir,
+      // The merge commit's changes are measured from its first parent, the base before the merge.
+      baseCheckoutDir: runner.needsBase ? ctx.head.dir : undefined,
+      dataDir: join(plansDirOf(ctx, plan), `merge-${ctx.job.id}`),
+      extraArgs: [],
+      onOutput: (chunk) => run.log.write(chunk),
+    },
+    inputs,
+  );
   if (!built.ok) return { ok: false, result: built.result };
   // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
   const sandboxed = sandboxedExec(deps, ctx.job, project, {
@@ -66,6 +76,8 @@ export async function applyOne(
   project: Project,
   target: { planFile: string; checkoutDir: string },
   run: ProjectRun,
+  /** Other projects' outputs, for tools that render again at apply (Helm). */
+  inputs?: RunInputs,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
   const { job, deps, secrets, settings } = ctx;
   const runner = deps.runners[project.runner];
@@ -75,12 +87,17 @@ export async function applyOne(
       sensitiveValues: [],
     };
   }
-  const built = applyRequest({ deps, settings, secrets }, project, {
-    checkoutDir: target.checkoutDir,
-    dataDir: dirname(target.planFile),
-    planFile: target.planFile,
-    onOutput: (chunk) => run.log.write(chunk),
-  });
+  const built = applyRequest(
+    { deps, settings, secrets },
+    project,
+    {
+      checkoutDir: target.checkoutDir,
+      dataDir: dirname(target.planFile),
+      planFile: target.planFile,
+      onOutput: (chunk) => run.log.write(chunk),
+    },
+    terraformLike(project) ? undefined : inputs,
+  );
   if (!built.ok) return { result: built.result, sensitiveValues: [] };
   const sandboxed = sandboxedExec(deps, job, project, {
     writable: [target.checkoutDir, dirname(target.planFile)],
@@ -123,5 +140,20 @@ export async function applyOne(
       ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
       : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
     sensitiveValues: outcome.sensitiveValues,
+  };
+}
+
+/** Where an apply job reads the producers' outputs of a plan's project: its head checkout, a scratch dir beside the plan's. */
+export function inputsContext(ctx: ApplyContext, all: readonly Project[], plan: PlanRecord): InputsContext {
+  const { deps, job, settings, secrets } = ctx;
+  return {
+    deps,
+    job,
+    settings,
+    secrets,
+    checkoutDir: (ctx.merge?.checkout ?? ctx.head).dir,
+    all,
+    scratchDir: plansDirOf(ctx, plan),
+    trustedProjects: ctx.trustedProjects,
   };
 }

@@ -1,4 +1,4 @@
-import { orderProjects } from "../config/repo/check-project-graph.js";
+import { orderProjects, waitsFor } from "../config/repo/check-project-graph.js";
 import type { Project } from "../model/project.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 
@@ -22,7 +22,13 @@ export type PlanOrder =
  * `abort_on_execution_order_fail` (then a failed group stops the later ones).
  */
 export function planOrder(config: RepoConfig, all: Project[], projects: Project[], opts: { plan?: boolean } = {}): PlanOrder {
-  if (opts.plan) return planWaves(config, projects);
+  if (opts.plan) {
+    if (!config.projects.some((p) => p.inputsFrom || p.valuesFrom)) return planWaves(config, projects);
+    // Atlantis' meaning for depends_on, but a project that takes another's outputs plans after it.
+    const inputsOnly = { ...config, projects: config.projects.map((p) => ({ ...p, dependsOn: [] })) };
+    const order = planOrder(inputsOnly, all, projects);
+    return order.ok && config.abortOnExecutionOrderFail ? { ...order, abortOnFailure: "abort_on_execution_order_fail" } : order;
+  }
   const byName = new Map(config.projects.map((p) => [p.name, p]));
   const nodes = new Map<string, ProjectConfig>();
   const node = (p: Project): ProjectConfig => {
@@ -47,11 +53,15 @@ export function planOrder(config: RepoConfig, all: Project[], projects: Project[
   const waves = order.waves.map((wave) => wave.map((n) => selected.get(n.name) as Project));
   const dependsOn = (p: Project): string[] => {
     const out = new Set<string>();
-    const stack = [...(byName.get(p.name)?.dependsOn ?? [])];
+    const waits = (name: string) => {
+      const c = byName.get(name);
+      return c ? waitsFor(c) : [];
+    };
+    const stack = waits(p.name);
     for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
       if (out.has(name)) continue;
       out.add(name);
-      stack.push(...(byName.get(name)?.dependsOn ?? []));
+      stack.push(...waits(name));
     }
     return [...out];
   };

@@ -78,6 +78,7 @@ export function prGateFacts(
   },
   rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override"> & {
     clickedSha?: string;
+    inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;
     file: { ok: true } | { ok: false; reason: string };
@@ -113,5 +114,6 @@ export function prGateFacts(
       what: "this is a destroy plan (`-destroy`): it would tear down everything the project manages, and the project does not set `allow_destroy: true` in the trusted config (server config, or the base branch's repo config)",
     },
     policies: rest.policies,
+    inputs: rest.inputs,
   };
 }

@@ -35,6 +35,10 @@ import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { type Secrets, secretsFor } from "./secrets.js";
 import { trustedCommit } from "./trusted-commit.js";
+import { inputsFact } from "./inputs-fact.js";
+import { replanDependents } from "./replan-dependents.js";
+import { inputsContext } from "./apply-one.js";
+import { producersOutside } from "../inputs/with-dependents.js";
 import { errorMessage } from "../util/errors.js";
 
 const repoName = (job: Job) => repoFullName(job.target.repo);
@@ -135,7 +139,20 @@ async function applyWith(
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
     return;
   }
-  const ctx: ApplyContext = { job, deps, vcs, pr, token, head, secrets, settings, headConfig: configs.head, merge, trustedSha };
+  const ctx: ApplyContext = {
+    job,
+    deps,
+    vcs,
+    pr,
+    token,
+    head,
+    secrets,
+    settings,
+    headConfig: configs.head,
+    merge,
+    trustedSha,
+    trustedProjects: configs.trusted?.projects,
+  };
   try {
     await applyPullRequest(ctx, publisher);
   } catch (e) {
@@ -218,11 +235,12 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
     : true;
   const scoping = { enabled: settings.sparseCheckout, customWorkflow: (p: Project) => settings.workflowFor(p).workflow !== undefined };
-  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, projects, scoping);
+  const scoped = [...projects, ...producersOutside(all, projects)];
+  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, scoped, scoping);
   if (ctx.merge && !sameTree) {
     const merge = ctx.merge.checkout;
     const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
-    await scopeCheckout(deps, job.target.repo, merge, mergeTree, projects, scoping);
+    await scopeCheckout(deps, job.target.repo, merge, mergeTree, scoped, scoping);
   }
   const names = projects.map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: names });
@@ -243,6 +261,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
       const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`), deps.planKey);
       try {
+        const pending = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => p.id !== plan.id).map((p) => p.project);
+        const inputs = await inputsFact(inputsContext(ctx, all, plan), plan.summary, project, new Set(pending));
         // The gate, inside the run lock: nothing can replace, discard or unlock the plan, or pause
         // applies unseen, between this decision and the tool.
         const decision = await passGate(
@@ -266,6 +286,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
               ),
               file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
               policies: await planPolicyFact(deps, plan),
+              inputs: inputs.fact,
             },
           ),
         );
@@ -275,11 +296,11 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
         if (ctx.merge && !sameTree) {
           // The merged tree differs from the planned one: plan again at the merge commit and
           // apply only if it would make exactly the approved changes, values included.
-          const again = await replanAtMerge(ctx, plan, project, run);
+          const again = await replanAtMerge(ctx, plan, project, run, inputs.inputs);
           if (!again.ok) return again.result;
           target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
         }
-        const applied = await applyOne(ctx, decision.pass, plan, project, target, run);
+        const applied = await applyOne(ctx, decision.pass, plan, project, target, run, inputs.inputs);
         sensitive.push(...applied.sensitiveValues);
         return applied.result;
       } finally {
@@ -291,7 +312,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
 
   const ordered = inOrder(projects, results);
   const allApplied = ordered.every((r) => r.status === "applied");
-  let notice: string | undefined;
+  const waiting = (await deps.store.pendingPlans(repo, pr.number)).map((p) => p.project);
+  let notice = await replanDependents(deps, job, all, ordered, waiting);
   if (allApplied && settings.automerge && !merged && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
     try {
       await ctx.vcs.merge(job.target.repo, pr.number, "merge");

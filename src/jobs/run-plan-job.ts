@@ -1,4 +1,4 @@
-import { readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
@@ -39,6 +39,8 @@ import { trustedCommit } from "./trusted-commit.js";
 import { projectPermission } from "./change-control-facts.js";
 import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
+import { producersOutside, withDependents } from "../inputs/with-dependents.js";
+import { inputsBeforePlan, type PlanInputs, planInputs, runInputs, withInputRecords } from "./plan-inputs.js";
 
 type Publisher = ReturnType<typeof createCommentPublisher>;
 
@@ -168,7 +170,7 @@ async function planPullRequest(
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
   const selection = spec.command
     ? selectProjects(resolved.all, resolved.affected, spec.command.filter, { strictWorkspaces: strict })
-    : { projects: resolved.affected };
+    : { projects: withDependents(resolved.all, resolved.affected) };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
@@ -186,7 +188,7 @@ async function planPullRequest(
   if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
-  await scopeCheckout(deps, repo, checkout, resolved.tree, projects, {
+  await scopeCheckout(deps, repo, checkout, resolved.tree, [...projects, ...producersOutside(resolved.all, projects)], {
     enabled: settings.sparseCheckout && !hooked,
     customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     extraArgs: spec.command?.extraArgs,
@@ -202,7 +204,22 @@ async function planPullRequest(
   const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
   const baseDir = needsBase ? (await checkoutAt(checkout.mergeBase, checkout.mergeBase)).dir : undefined;
   const sensitive: string[] = [];
-  const ctx: PlanContext = { job, deps, pr, checkout, baseDir, run: { deps, settings, secrets }, extraArgs: spec.command?.extraArgs ?? [] };
+  const inputs = planInputs(deps, job, settings, secrets, {
+    checkoutDir: checkout.dir,
+    all: resolved.all,
+    scratchDir: dataPaths.prPlans(deps.dataDir, repo, pr.number),
+    trustedProjects: configs.trusted?.projects,
+  });
+  const ctx: PlanContext = {
+    job,
+    deps,
+    pr,
+    checkout,
+    baseDir,
+    run: { deps, settings, secrets },
+    extraArgs: spec.command?.extraArgs ?? [],
+    inputs,
+  };
   const results = await runProjects({
     deps,
     job,
@@ -271,6 +288,7 @@ interface PlanContext {
   baseDir?: string;
   run: RunnerContext;
   extraArgs: string[];
+  inputs: PlanInputs;
 }
 
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
@@ -287,25 +305,33 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
   // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
   const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
-  const built = planRequest(ctx.run, project, {
-    checkoutDir: checkout.dir,
-    baseCheckoutDir: ctx.baseDir,
-    dataDir,
-    extraArgs: ctx.extraArgs,
-    onOutput: (chunk) => run.log.write(chunk),
-    stepVariables: pullRequestStepVariables({
-      repo: job.target.repo,
-      headRepo: pr.headRepo,
-      number: pr.number,
-      url: pr.htmlUrl,
-      author: pr.author,
-      headRef: pr.headRef,
-      headSha: pr.headSha,
-      baseRef: pr.baseRef,
-      user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+  await mkdir(dataDir, { recursive: true });
+  const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
+  if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
+  const built = planRequest(
+    ctx.run,
+    project,
+    {
+      checkoutDir: checkout.dir,
+      baseCheckoutDir: ctx.baseDir,
+      dataDir,
       extraArgs: ctx.extraArgs,
-    }),
-  });
+      onOutput: (chunk) => run.log.write(chunk),
+      stepVariables: pullRequestStepVariables({
+        repo: job.target.repo,
+        headRepo: pr.headRepo,
+        number: pr.number,
+        url: pr.htmlUrl,
+        author: pr.author,
+        headRef: pr.headRef,
+        headSha: pr.headSha,
+        baseRef: pr.baseRef,
+        user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
+        extraArgs: ctx.extraArgs,
+      }),
+    },
+    runInputs(inputs.resolved),
+  );
   if (!built.ok) return built.result;
   const sandboxed = sandboxedExec(deps, job, project, {
     // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
@@ -350,7 +376,9 @@ async function planProject(ctx: PlanContext, project: Project, run: ProjectRun):
     const { failedStep, message, output, durationMs } = planned;
     return { project, status: "error", failedStep, message, output, durationMs };
   }
-  const marked = markDestroy(planned, ctx.extraArgs);
+  // What this plan's outputs will be: the values its dependents in this job are planned with.
+  if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
+  const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
   // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
   const read = await readPlanFile(marked.planFile);
   if (!read.ok)

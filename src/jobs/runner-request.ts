@@ -4,6 +4,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Workflow } from "../model/repo-config.js";
 import type { Project } from "../model/project.js";
+import type { InputValues } from "../model/project-inputs.js";
 import { createRedactor } from "../util/redact.js";
 import type { JobDeps } from "./job-deps.js";
 import { chainRedactors, type Secrets } from "./secrets.js";
@@ -60,6 +61,23 @@ const refused = (project: Project, reason: string): { ok: false; result: Project
   result: { project, status: "refused", reason, output: "" },
 });
 
+/** Other projects' outputs for a tool run (gather-inputs.ts): `TF_VAR_` entries and Helm values. */
+export interface RunInputs {
+  env: Record<string, string>;
+  values: InputValues;
+}
+
+/** The request with a project's inputs: Terraform's in its env, Helm's as values, sensitive ones as files. */
+function withInputs<T extends { env: Record<string, string>; secretSet?: Record<string, string> }>(request: T, inputs?: RunInputs): T {
+  if (!inputs) return request;
+  return {
+    ...request,
+    env: { ...request.env, ...inputs.env },
+    secretSet: { ...(request.secretSet ?? {}), ...inputs.values.secretValues },
+    inputs: inputs.values,
+  };
+}
+
 /** The one place a plan request is built: PR plans, re-plans at merge and drift checks. */
 export function planRequest(
   ctx: RunnerContext,
@@ -72,17 +90,21 @@ export function planRequest(
     onOutput?: (chunk: string) => void;
     stepVariables?: Record<string, string>;
   },
+  inputs?: RunInputs,
 ): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
   return {
     ok: true,
-    request: {
-      ...c.fields,
-      ...where,
-      redact: ctx.secrets.redact,
-      policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
-    },
+    request: withInputs(
+      {
+        ...c.fields,
+        ...where,
+        redact: ctx.secrets.redact,
+        policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
+      },
+      inputs,
+    ),
   };
 }
 
@@ -141,16 +163,20 @@ export function applyRequest(
     onOutput?: (chunk: string) => void;
     stepVariables?: Record<string, string>;
   },
+  inputs?: RunInputs,
 ): Built<ApplyRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
-  const secretValues = Object.values(c.fields.secretSet);
+  const secretValues = [...Object.values(c.fields.secretSet), ...Object.values(inputs?.values.secretValues ?? {})];
   return {
     ok: true,
-    request: {
-      ...c.fields,
-      ...where,
-      redactWith: (values) => chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues] })),
-    },
+    request: withInputs(
+      {
+        ...c.fields,
+        ...where,
+        redactWith: (values) => chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues] })),
+      },
+      inputs,
+    ),
   };
 }

@@ -49,6 +49,8 @@ export type GateRule =
   | "window"
   /** The plan is the verified, still pending plan of the live commit. */
   | "plan"
+  /** The outputs the plan took from other projects (`inputs_from`, `values_from`) are still theirs. */
+  | "inputs"
   /** A state command touches only a project the pull request changes. */
   | "changed"
   /** The project lock: held by this PR (PR roads), or held by no PR (drift roads). */

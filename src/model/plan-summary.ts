@@ -1,3 +1,5 @@
+import type { InputRecord } from "./project-inputs.js";
+
 /**
  * What one resource instance will undergo. "replace" covers both delete-then-create and
  * create-then-delete; "forget" removes from state without destroying (Terraform >= 1.7).
@@ -65,4 +67,6 @@ export interface PlanSummary {
   moduleDirs?: string[];
   /** What the reader should know about this plan (e.g. state that goes away with the checkout). */
   warnings?: string[];
+  /** What the plan used for each `inputs_from` / `values_from` input: the apply gate compares it with the producer's outputs. */
+  inputs?: InputRecord[];
 }

@@ -1,3 +1,5 @@
+import type { ProjectInputs } from "./project-inputs.js";
+
 /** The IaC tool that plans and applies a project. */
 export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
 
@@ -45,7 +47,7 @@ export interface KustomizeSettings {
 }
 
 /** One plannable unit: a directory of a repo, planned in one workspace by one runner. */
-export interface Project {
+export interface Project extends ProjectInputs {
   /** Unique within the repo; autodiscovered projects are named after their dir. */
   name: string;
   /** Relative to the repo root, POSIX separators, no leading "./", "." for the root. */

@@ -1,6 +1,7 @@
 import type { DriftInput } from "./drift.js";
 import type { PreviewSettings } from "./preview.js";
 import type { IgnoreDifference, RunnerKind } from "./project.js";
+import type { ProjectInputs } from "./project-inputs.js";
 
 /** What must hold before `/apply` may run, as in Atlantis' `apply_requirements`. */
 export type Requirement = "approved" | "mergeable" | "undiverged" | "code_owners" | "verified_commits";
@@ -47,7 +48,7 @@ export interface KustomizeSettings {
 }
 
 /** A project as the repository config defines it; a superset of `Project`. */
-export interface ProjectConfig {
+export interface ProjectConfig extends ProjectInputs {
   name: string;
   /** Relative to the repo root, POSIX separators, no leading "./", "." for the root. */
   dir: string;

@@ -19,6 +19,8 @@ export function toProject(p: ProjectConfig): Project {
   const project: Project = { name: p.name, dir: p.dir, workspace: p.workspace, runner: p.runner };
   if (p.helm) project.helm = p.helm;
   if (p.kustomize) project.kustomize = p.kustomize;
+  if (p.inputsFrom) project.inputsFrom = p.inputsFrom;
+  if (p.valuesFrom) project.valuesFrom = p.valuesFrom;
   return project;
 }
 

@@ -1,7 +1,5 @@
 import pg from "pg";
-
-/** The channel every replica listens on; a queued job is announced on it when its transaction commits. */
-export const JOBS_CHANNEL = "sluice_jobs";
+import { JOBS_CHANNEL } from "./job-queue.js";
 
 /**
  * Tells this replica at once when any replica queues a job (PostgreSQL LISTEN/NOTIFY) instead of

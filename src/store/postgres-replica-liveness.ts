@@ -1,5 +1,6 @@
 import pg from "pg";
 import { advisoryKey } from "./advisory-key.js";
+import type { Db, Tx, TxBody } from "./db/db.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface StoreLog {
@@ -84,54 +85,39 @@ export class ReplicaLiveness {
 }
 
 /**
- * The owners among `owners` whose replica is gone, decided inside the caller's transaction:
- * `pg_try_advisory_xact_lock` succeeds only when no live session holds the owner's lock. The
- * transaction keeps the lock until it ends, so two replicas recovering at once never both see
- * the same owner as dead: the second one's try fails and it leaves that owner's rows alone.
+ * Those of `owners` (other than `self`) whose replica is gone, decided inside the caller's
+ * transaction: `pg_try_advisory_xact_lock` succeeds only when no live session holds the owner's
+ * lock. The transaction keeps the lock until it ends, so two replicas recovering at once never
+ * both see the same owner as dead: the second one's try fails and it leaves that owner's rows alone.
  */
-export async function deadOwners(client: pg.PoolClient, owners: string[]): Promise<string[]> {
+export function* deadReplicas(t: Tx, owners: string[], self: string): TxBody<string[]> {
   const dead: string[] = [];
   for (const owner of owners) {
-    const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1::bigint) AS ok", [advisoryKey("replica", owner)]);
-    if (r.rows[0]?.ok) dead.push(owner);
+    if (owner === self) continue;
+    const r = yield* t.get<{ ok: number }>("SELECT pg_try_advisory_xact_lock(CAST(? AS bigint)) AS ok", [advisoryKey("replica", owner)]);
+    if (r?.ok) dead.push(owner);
   }
   return dead;
 }
 
-/** The owners (other than `self`) of `table`'s rows in `status` whose replica is gone. */
-export async function deadOwnersOf(
-  client: pg.PoolClient,
-  table: "jobs" | "applies" | "job_results",
-  status: string,
-  self: string,
-): Promise<string[]> {
-  const owners = await client.query<{ owner: string }>(
-    `SELECT DISTINCT owner FROM ${table} WHERE status = $2 AND owner IS NOT NULL AND owner <> $1`,
-    [self, status],
-  );
-  return deadOwners(
-    client,
-    owners.rows.map((r) => r.owner),
-  );
-}
-
 /**
  * Whether any replica other than `self` died leaving work behind (a running job, a started apply,
- * an unposted result): two statements and no transaction, cheap enough to ask every few seconds.
- * The locks are tried and dropped within the one statement; the recovery that follows decides
- * again, inside its own transactions (see deadOwners).
+ * an unposted result): cheap enough to ask every few seconds. Each lock is tried and dropped
+ * within its statement; the recovery that follows decides again, inside its own transactions.
  */
-export async function anyDeadOwner(pool: pg.Pool, self: string): Promise<boolean> {
-  const owners = await pool.query<{ owner: string }>(
-    `SELECT owner FROM jobs WHERE status = 'running' AND owner <> $1
-     UNION SELECT owner FROM applies WHERE status = 'started' AND owner <> $1
-     UNION SELECT owner FROM job_results WHERE status = 'unposted' AND owner <> $1`,
-    [self],
+export async function anyDeadReplica(db: Db, self: string): Promise<boolean> {
+  const owners = await db.all<{ owner: string }>(
+    `SELECT owner FROM jobs WHERE status = 'running' AND owner <> ?
+     UNION SELECT owner FROM applies WHERE status = 'started' AND owner <> ?
+     UNION SELECT owner FROM live_applies WHERE outcome = 'started' AND owner <> ?
+     UNION SELECT owner FROM job_results WHERE status = 'unposted' AND owner <> ?`,
+    [self, self, self, self],
   );
-  if (owners.rows.length === 0) return false;
-  const keys = owners.rows.map((r) => advisoryKey("replica", r.owner));
-  const tried = await pool.query<{ free: boolean }>("SELECT bool_or(pg_try_advisory_xact_lock(k)) AS free FROM unnest($1::bigint[]) AS k", [
-    keys,
-  ]);
-  return tried.rows[0]?.free === true;
+  for (const { owner } of owners) {
+    const r = await db.get<{ free: number }>("SELECT pg_try_advisory_xact_lock(CAST(? AS bigint)) AS free", [
+      advisoryKey("replica", owner),
+    ]);
+    if (r?.free) return true;
+  }
+  return false;
 }

@@ -162,6 +162,11 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   requeueJob(id: number): Promise<void>;
   /** Enqueues a job Sluice decided on by itself (e.g. re-plan after a lock release). */
   enqueueInternal(target: JobTarget, spec: JobSpec): Promise<number>;
+  /**
+   * Enqueues a job Sluice decided on by itself unless one was ever enqueued under `key` (e.g. the
+   * enrolment of a repo, once per repo and hour, across replicas and restarts); undefined then.
+   */
+  enqueueInternalOnce(key: string, target: JobTarget, spec: JobSpec): Promise<number | undefined>;
 
   /**
    * Saves a plan with its file, and supersedes any earlier pending plan for the same PR + dir +
@@ -276,24 +281,6 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   close(): Promise<void>;
 }
 
-/** The pull-mode part of the store (drift schedules, checks, pauses, the live record), as each adapter builds it. */
-export type DriftMethods = Pick<
-  Store,
-  | "appliedByPr"
-  | "lockOn"
-  | "recordLiveApplyStart"
-  | "recordLiveApplyEnd"
-  | "liveApplies"
-  | "syncDriftSchedules"
-  | "dueDriftSchedules"
-  | "claimDriftRun"
-  | "setDriftPause"
-  | "driftPauses"
-  | "recordDriftCheck"
-  | "driftChecks"
-  | DriftIssueMethodName
->;
-
-/** The drift issue part of the drift methods (each adapter keeps it in a file of its own). */
+/** The drift issue part of the store (drift-issues.ts). */
 export type DriftIssueMethodName = "recordDriftIssue" | "driftIssue" | "openDriftIssues" | "updateDriftIssue";
 export type DriftIssueMethods = Pick<Store, DriftIssueMethodName>;

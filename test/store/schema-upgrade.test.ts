@@ -37,7 +37,7 @@ const spec: JobSpec = { kind: "apply", trigger: "comment", actor: "octocat" };
 const result = { kind: "reply", body: "done" };
 const j = (v: unknown) => `'${JSON.stringify(v)}'`;
 
-/** Rows of every kind an older release kept (the first job and plan: id 1), in each database's own spelling of booleans and bytes. */
+/** Rows of every kind an older release kept (the first job and plan: id 1; job 2 an internal one under a made-up delivery), in each database's own spelling of booleans and bytes. */
 function rows(d: "sqlite" | "postgres"): string {
   const yes = d === "sqlite" ? "1" : "true";
   const bytes = d === "sqlite" ? "X'00FF10'" : "decode('00ff10', 'hex')";
@@ -46,6 +46,9 @@ function rows(d: "sqlite" | "postgres"): string {
 INSERT INTO deliveries (id, event, job_id, received_at) VALUES ('d-1', 'issue_comment', 1, '${T}');
 INSERT INTO jobs (delivery_id, target, spec, status, attempts, comment_ids, check_run_id, created_at, updated_at)
   VALUES ('d-1', ${j(target(1))}, ${j(spec)}, 'queued', 0, '[5]', 9000000000, '${T}', '${T}');
+INSERT INTO deliveries (id, event, job_id, received_at) VALUES ('sluice-internal-abc', 'internal', 2, '${T}');
+INSERT INTO jobs (delivery_id, target, spec, status, attempts, comment_ids, created_at, updated_at)
+  VALUES ('sluice-internal-abc', ${j(target(4))}, ${j(spec)}, 'done', 1, '[]', '${T}', '${T}');
 INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
   VALUES ('acme/infra', 1, 'net', 'net', 'default', 'terraform', 'h1', 'b1', '/data/net.tfplan', 'abc', ${j(summary)}, 'pending', 1, '${T}');
 INSERT INTO plan_files (plan_id, sha256, size, bytes, mac) VALUES (1, 'abc', 3, ${bytes}, 'm1');
@@ -100,12 +103,27 @@ async function readsBack(store: Store): Promise<void> {
     heldBy: { pr: 1, createdAt: T },
   });
   expect(await store.recordDelivery("d-1", "issue_comment", { target: target(1), spec })).toEqual({ duplicate: true });
-  expect((await store.recordDelivery("d-2", "issue_comment", { target: target(1), spec })).jobId).toBe(2);
+  // The queue filters on the columns filled from the old jobs' JSON.
+  expect((await store.activeJobsOf("acme/infra", 1)).map((job) => job.id)).toEqual([1]);
+  expect(await store.lastJobTarget("acme/infra", 4)).toEqual(target(4));
+  expect((await store.recordDelivery("d-2", "issue_comment", { target: target(1), spec })).jobId).toBe(3);
   const released = await store.releaseLocks("acme/infra", 1);
   expect(released.waiters.map((w) => w.pr).sort()).toEqual([2, 3]);
 }
 
 const latest = MIGRATIONS.at(-1)?.version;
+
+/** Jobs as columns now say, and deliveries that are GitHub's only (the made-up one is gone). */
+function expectJobColumns(jobs: unknown[], deliveries: unknown[]): void {
+  expect(jobs).toEqual([
+    { id: 1, repo: "acme/infra", pr: 1, kind: "apply", source: "webhook" },
+    { id: 2, repo: "acme/infra", pr: 4, kind: "apply", source: "internal" },
+    { id: 3, repo: "acme/infra", pr: 1, kind: "apply", source: "webhook" },
+  ]);
+  expect(deliveries).toEqual([{ id: "d-1" }, { id: "d-2" }]);
+}
+const JOBS = "SELECT id, repo, pr, kind, source FROM jobs ORDER BY id";
+const DELIVERIES = "SELECT id FROM deliveries ORDER BY id";
 
 describe("a database made before schema versions is upgraded in place", () => {
   it("SQLite: the rows of the last release read back through the new store", async () => {
@@ -121,10 +139,11 @@ describe("a database made before schema versions is upgraded in place", () => {
       await store.close();
       const db = new Database(file);
       expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({ v: latest });
+      expectJobColumns(db.prepare(JOBS).all(), db.prepare(DELIVERIES).all());
       db.close();
       // Opening again applies nothing and keeps the rows.
       const again = openSqliteStore(file);
-      expect(await again.getJob(2)).toMatchObject({ deliveryId: "d-2" });
+      expect(await again.getJob(3)).toMatchObject({ deliveryId: "d-2" });
       await again.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -161,8 +180,9 @@ describe("a database made before schema versions is upgraded in place", () => {
       await readsBack(store);
       await store.close();
       expect(await sql("SELECT MAX(version) AS v FROM schema_version")).toEqual([{ v: latest }]);
+      expectJobColumns(await sql(JOBS), await sql(DELIVERIES));
       const again = await open();
-      expect(await again.getJob(2)).toMatchObject({ deliveryId: "d-2" });
+      expect(await again.getJob(3)).toMatchObject({ deliveryId: "d-2" });
       await again.close();
     } finally {
       await db.stop();

@@ -317,6 +317,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.claimNextJob()).toBeUndefined();
   });
 
+  it("enqueues an internal job once per key, however many replicas ask at once, and never as a delivery", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const asked = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).enqueueInternalOnce("sluice-drift-enroll:acme/infra:7", target(0), spec)),
+    );
+    const queued = asked.filter((id) => id !== undefined);
+    expect(queued).toHaveLength(1);
+    expect(await a.enqueueInternalOnce("sluice-drift-enroll:acme/infra:7", target(0), spec)).toBeUndefined();
+    // Another key, and keyless internal jobs, are not held back by it.
+    expect(await b.enqueueInternalOnce("sluice-drift-enroll:acme/infra:8", target(0), spec)).toEqual(expect.any(Number));
+    expect(await a.enqueueInternal(target(0), spec)).not.toBe(await a.enqueueInternal(target(0), spec));
+    // A key is no delivery id: a webhook delivery under the same text is recorded as new.
+    expect(await a.recordDelivery("sluice-drift-enroll:acme/infra:7", "ping", undefined)).toEqual({ duplicate: false });
+    expect((await a.getJob(queued[0] as number))?.spec).toEqual(spec);
+  });
+
   it("updates, requeues and re-claims a job", async () => {
     await fresh();
     const s = await env.open();

@@ -79,6 +79,10 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     change: (f) => ({ ...f, plan: f.plan && { ...f.plan, live: { ...f.plan.live, headSha: C } } }),
     says: "ccccccc",
   },
+  inputs: {
+    change: (f) => ({ ...f, inputs: { stale: [{ from: "network.vpc_id", producer: "network", notApplied: false }] } }),
+    says: "inputs from network.vpc_id changed since this plan (network was applied); re-plan with /plan -p net",
+  },
   changed: { change: (f) => ({ ...f, changedByPr: false }), says: "does not change the project" },
   lock: {
     change: (f) => ({ ...f, lock: f.lock.road === "pr" ? { road: "pr", held: false, heldByPr: 12 } : { road: "drift", heldByPr: 12 } }),

@@ -24,6 +24,7 @@ const project = z.looseObject({
   execution_order_group: z.number().int().nullish(),
   workflow: scalarText.nullish(),
   branch: scalarText.nullish(),
+  inputs_from: z.record(z.string(), z.string()).nullish(),
 });
 
 export const atlantisConfigSchema = z.looseObject({

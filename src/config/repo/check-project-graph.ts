@@ -1,8 +1,22 @@
+import { producersOf } from "../../model/project-inputs.js";
 import type { ProjectConfig } from "../../model/repo-config.js";
 
 export type OrderResult = { ok: true; waves: ProjectConfig[][] } | { ok: false; error: string };
 
 type GraphNode = Pick<ProjectConfig, "name" | "dependsOn">;
+
+/**
+ * What a project waits for: its `depends_on`, and the projects whose outputs it takes
+ * (`inputs_from`, `values_from`), which must plan and apply before it.
+ */
+export function waitsFor(p: Pick<ProjectConfig, "dependsOn" | "inputsFrom" | "valuesFrom">): string[] {
+  return [...new Set([...p.dependsOn, ...producersOf(p)])];
+}
+
+/** The graph of `waitsFor`, as nodes findDependsOnCycle reads. */
+export function waitGraph(projects: readonly ProjectConfig[]): GraphNode[] {
+  return projects.map((p) => ({ name: p.name, dependsOn: waitsFor(p) }));
+}
 
 export interface OrderOptions {
   /**
@@ -30,9 +44,14 @@ export function orderProjects(projects: ProjectConfig[], opts: OrderOptions = {}
     for (const dep of p.dependsOn) {
       if (!byName.has(dep)) return { ok: false, error: `project ${p.name} depends on unknown project ${dep}` };
     }
+    for (const producer of producersOf(p)) {
+      if (!byName.has(producer)) return { ok: false, error: `project ${p.name} takes inputs from unknown project ${producer}` };
+    }
   }
   const cycle = findDependsOnCycle([...byName.values()]);
   if (cycle !== undefined) return { ok: false, error: `depends_on cycle: ${cycle.join(" -> ")}` };
+  const inputCycle = findDependsOnCycle(waitGraph([...byName.values()]));
+  if (inputCycle !== undefined) return { ok: false, error: `inputs_from cycle: ${inputCycle.join(" -> ")}` };
 
   const selected = new Set(projects);
   const deps = new Map<ProjectConfig, ProjectConfig[]>();
@@ -75,14 +94,14 @@ function selectedDependencies(
 ): ProjectConfig[] {
   const found = new Set<ProjectConfig>();
   const visited = new Set<string>([p.name]);
-  const stack = [...p.dependsOn];
+  const stack = waitsFor(p);
   for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
     if (visited.has(name)) continue;
     visited.add(name);
     const dep = byName.get(name);
     if (dep === undefined) continue;
     if (selected.has(dep)) found.add(dep);
-    else stack.push(...dep.dependsOn);
+    else stack.push(...waitsFor(dep));
   }
   return [...found];
 }

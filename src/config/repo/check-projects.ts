@@ -1,5 +1,5 @@
 import type { ProjectConfig, Workflow } from "../../model/repo-config.js";
-import { findDependsOnCycle } from "./check-project-graph.js";
+import { findDependsOnCycle, waitGraph } from "./check-project-graph.js";
 import { formatPath, type KeyPath } from "./format-path.js";
 import type { NormalizeContext } from "./normalize-context.js";
 
@@ -80,6 +80,8 @@ export function checkProjects(
     });
   }
   if (unknown && !opts.atlantis) return;
+  // Outputs between projects are Sluice's own: errors in either file, since a plan cannot run without them.
+  if (!checkInputs(placed, byName, ctx)) return;
 
   const cycle = findDependsOnCycle(placed.map((p) => p.project));
   if (cycle !== undefined) {
@@ -99,6 +101,37 @@ export function checkProjects(
       problem([...path, "depends_on", i], opts.atlantis ? `${message}: apply ${dep} first (a later \`/apply\`), as in Atlantis` : message);
     });
   }
+}
+
+/**
+ * `inputs_from` / `values_from`: each names another project of the file, and no project waits for
+ * itself through them (with `depends_on`, which orders the same way). False when an error was reported.
+ */
+function checkInputs(placed: readonly PlacedProject[], byName: ReadonlyMap<string, PlacedProject>, ctx: NormalizeContext): boolean {
+  let ok = true;
+  for (const { project, path } of placed) {
+    for (const key of ["inputsFrom", "valuesFrom"] as const) {
+      for (const [name, ref] of Object.entries(project[key] ?? {})) {
+        const at = [...path, key === "inputsFrom" ? "inputs_from" : "values_from", name];
+        if (ref.project === project.name) {
+          ctx.error(at, `a project cannot take inputs from its own outputs (${ref.project}.${ref.output})`);
+          ok = false;
+        } else if (!byName.has(ref.project)) {
+          ctx.error(at, `no project named ${ref.project} in this file (for output ${ref.output})`);
+          ok = false;
+        }
+      }
+    }
+  }
+  if (!ok) return false;
+  const cycle = findDependsOnCycle(waitGraph(placed.map((p) => p.project)));
+  if (cycle === undefined || findDependsOnCycle(placed.map((p) => p.project)) !== undefined) return true;
+  const first = byName.get(cycle[0] ?? "");
+  ctx.error(
+    first === undefined ? [] : first.path,
+    `inputs_from cycle: ${cycle.join(" -> ")} (each of these projects would wait for another's outputs, through inputs_from, values_from or depends_on)`,
+  );
+  return false;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AtlantisConfigInput, AtlantisProjectInput } from "./atlantis-schem
 import { normalizeAtlantisWorkflows, scalarText, unknownKey } from "./atlantis-workflows.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
 import { type KeyPath, showValue } from "./format-path.js";
+import { readInputRefs } from "./input-refs.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { checkIgnorePaths, checkProjectName, checkWorkspace, cleanProjectDir, projectCore, warnVersion } from "./project-fields.js";
 import { errorMessage } from "../../util/errors.js";
@@ -30,6 +31,8 @@ export const PROJECT_SUPPORTED = new Set([
   "execution_order_group",
   "workflow",
   "branch",
+  // Sluice's own: a Terraform variable from another project's output.
+  "inputs_from",
 ]);
 export const PROJECT_UNSUPPORTED = new Set([
   "repo_locking",
@@ -129,6 +132,7 @@ function normalizeProject(
     path,
     ctx,
   );
+  Object.assign(project, readInputRefs({ inputs_from: raw.inputs_from ?? undefined }, runner, path, ctx));
   if (branch !== undefined) {
     const regex = branchRegex(branch);
     if (typeof regex === "string") ctx.error([...path, "branch"], regex);

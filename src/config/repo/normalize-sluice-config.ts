@@ -3,6 +3,7 @@ import type { IgnoreDifference, RunnerKind } from "../../model/project.js";
 import type { HelmSettings, KustomizeSettings, ProjectConfig, RepoConfig } from "../../model/repo-config.js";
 import { checkProjects, type PlacedProject } from "./check-projects.js";
 import type { KeyPath } from "./format-path.js";
+import { readInputRefs } from "./input-refs.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import {
   checkIgnorePaths,
@@ -92,6 +93,7 @@ function normalizeProject(
     path,
     ctx,
   );
+  Object.assign(project, readInputRefs(raw, runner, path, ctx));
   if (raw.apply_requirements !== undefined) project.applyRequirements = [...new Set(raw.apply_requirements)];
   if (raw.workflow !== undefined) project.workflow = raw.workflow;
   if (raw.allow_destroy !== undefined) project.allowDestroy = raw.allow_destroy;

@@ -142,6 +142,14 @@ const project = z.strictObject({
     .optional(),
   apply_requirements: z.array(requirementSchema).optional(),
   depends_on: textList.optional(),
+  inputs_from: z
+    .record(text, z.string())
+    .optional()
+    .describe("Terraform variable -> PROJECT.OUTPUT: the variable takes that project's output (planned, or from its state)."),
+  values_from: z
+    .record(text, z.string())
+    .optional()
+    .describe("Helm value key (dotted, e.g. image.tag) -> PROJECT.OUTPUT: the release's value takes that project's output."),
   execution_order_group: z.number().int().optional(),
   workflow: text.optional(),
   terraform_version: text.optional(),

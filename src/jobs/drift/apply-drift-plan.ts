@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import type { RepoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
-import { applyRequest } from "../runner-request.js";
+import { applyRequest, type RunInputs } from "../runner-request.js";
 import { sandboxedExec } from "../sandboxed-exec.js";
 import type { Secrets } from "../secrets.js";
 import { openJobLog } from "../store-job-log.js";
@@ -34,6 +34,8 @@ export interface DriftApply {
   /** The drift issue, or 0 for reconciliation. */
   number: number;
   actor: string;
+  /** Other projects' outputs, for tools that render again at apply (Helm); the gate checked them. */
+  inputs?: RunInputs;
 }
 
 export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; message: string; output: string };
@@ -49,12 +51,17 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
   if (!runner) return { ok: false, message: `no runner for ${project.runner} projects on this server`, output: "" };
   const log = openJobLog(deps, a.job, `${project.name}-apply`);
   try {
-    const built = applyRequest({ deps, settings, secrets }, project, {
-      checkoutDir: a.checkoutDir,
-      dataDir: dirname(a.planFile),
-      planFile: a.planFile,
-      onOutput: (chunk) => log.write(chunk),
-    });
+    const built = applyRequest(
+      { deps, settings, secrets },
+      project,
+      {
+        checkoutDir: a.checkoutDir,
+        dataDir: dirname(a.planFile),
+        planFile: a.planFile,
+        onOutput: (chunk) => log.write(chunk),
+      },
+      project.runner === "helm" ? a.inputs : undefined,
+    );
     if (!built.ok)
       return { ok: false, message: "reason" in built.result ? built.result.reason : "the apply could not be prepared", output: "" };
     const sandboxed = sandboxedExec(deps, a.job, project, {

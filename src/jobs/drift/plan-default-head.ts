@@ -2,6 +2,8 @@ import type { PlanOutcome } from "../../../runners/runner.js";
 import type { RepoSettings } from "../../config/repo-settings.js";
 import type { JobDeps } from "../job-deps.js";
 import { planRequest } from "../runner-request.js";
+import { gatherInputs, hasInputs, type TrustedProject } from "../gather-inputs.js";
+import { runInputs, withInputRecords } from "../plan-inputs.js";
 import { sandboxedExec } from "../sandboxed-exec.js";
 import type { Secrets } from "../secrets.js";
 import type { JobLogWriter } from "../store-job-log.js";
@@ -18,6 +20,9 @@ export interface DefaultHeadPlan {
   checkoutDir: string;
   settings: RepoSettings;
   secrets: Secrets;
+  /** Every project of the default branch, for `inputs_from` / `values_from` (their producers' state is read). */
+  all?: readonly Project[];
+  trustedProjects?: readonly TrustedProject[];
 }
 
 /**
@@ -53,13 +58,36 @@ export async function planDefaultHead(
     };
   }
   {
-    const built = planRequest({ deps, settings, secrets: ctx.secrets }, project, {
-      checkoutDir: ctx.checkoutDir,
-      baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
-      dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
-      extraArgs: [],
-      onOutput: (chunk) => log.write(chunk),
-    });
+    // A dependent is checked with its producers' outputs as their state holds them now.
+    const inputs = hasInputs(project)
+      ? await gatherInputs(
+          {
+            deps,
+            job: ctx.job,
+            settings,
+            secrets: ctx.secrets,
+            checkoutDir: ctx.checkoutDir,
+            all: ctx.all ?? [],
+            scratchDir: dataPaths.prPlans(deps.dataDir, ctx.repo, DRIFT_SLOT),
+            trustedProjects: ctx.trustedProjects,
+            onOutput: (chunk) => log.write(chunk),
+          },
+          project,
+        )
+      : undefined;
+    if (inputs && !inputs.ok) return failed("inputs", inputs.error);
+    const built = planRequest(
+      { deps, settings, secrets: ctx.secrets },
+      project,
+      {
+        checkoutDir: ctx.checkoutDir,
+        baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
+        dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
+        extraArgs: [],
+        onOutput: (chunk) => log.write(chunk),
+      },
+      runInputs(inputs),
+    );
     // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
     if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
     // The policy checks run here too: a drift plan may be applied (reconcile, `/apply` on its
@@ -72,6 +100,7 @@ export async function planDefaultHead(
       settings,
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
-    return await runner.plan(request, sandboxed.exec);
+    const planned = await runner.plan(request, sandboxed.exec);
+    return planned.ok ? withInputRecords(planned, inputs) : planned;
   }
 }

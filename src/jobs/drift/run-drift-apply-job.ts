@@ -20,6 +20,7 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
 import { refusalText } from "../../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../../gate/pass-gate.js";
+import { inputsFact } from "../inputs-fact.js";
 import { recordDecision } from "../../gate/record-decision.js";
 import { ALLOWED, refuse } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
@@ -73,7 +74,8 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
     if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
     const settings = repoSettings(deps.config, name, configs.trusted);
     const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
-    const project = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all.find((p) => p.name === projectName);
+    const all = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all;
+    const project = all.find((p) => p.name === projectName);
     if (!project)
       return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
     const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
@@ -94,6 +96,10 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         deps.planKey,
       );
       const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+      // The default branch's config is the trusted one.
+      const scratchDir = driftPlanDir(deps.dataDir, repo, project);
+      const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
+      const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
       // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
       const decision = await passGate(deps.store, {
         ...asked,
@@ -117,6 +123,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
         lock: { road: "drift", heldByPr: lock?.pr },
         verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
         policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
+        inputs: inputs.fact,
       });
       try {
         if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
@@ -136,6 +143,7 @@ export async function runDriftApplyJob(job: Job, deps: JobDeps): Promise<void> {
           planHash: plan.planHash,
           commitSha: head.sha,
           source: "drift-issue",
+          inputs: inputs.inputs,
           planId: plan.id,
           number,
           actor: spec.actor,

@@ -25,6 +25,7 @@ import { classifyDrift, destroysSomething } from "../../drift/classify-drift.js"
 import type { DriftRun, ProjectDrift } from "../../drift/drift-result.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
+import { inputsFact } from "../inputs-fact.js";
 import { passGate } from "../../gate/pass-gate.js";
 import { ALLOWED } from "../../policy/decision.js";
 import { planPolicyFact } from "../plan-policy-fact.js";
@@ -50,6 +51,8 @@ interface DriftContext {
   pauses: DriftPause[];
   /** The default branch head's files and local references, to follow a project's modules. */
   tree: ProjectTree;
+  /** Every project of the default branch: producers of `inputs_from` / `values_from` are found here. */
+  all: Project[];
 }
 
 /**
@@ -171,6 +174,7 @@ export async function runDriftJob(job: Job, deps: JobDeps): Promise<void> {
       secrets,
       pauses: await deps.store.driftPauses(name),
       tree,
+      all,
     };
     // A fault in one project (git, the store) is that project's error, not the end of the run.
     const checkOne = (project: Project, log: ProjectRun["log"]) =>
@@ -253,7 +257,12 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
   }
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
-  const outcome = await planDefaultHead({ deps, job, repo, checkoutDir: checkout.dir, settings, secrets }, project, log);
+  // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
+  const outcome = await planDefaultHead(
+    { deps, job, repo, checkoutDir: checkout.dir, settings, secrets, all: ctx.all, trustedProjects: ctx.all },
+    project,
+    log,
+  );
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
@@ -290,6 +299,8 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
 
   // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
   // read now, under the run lock: a pause set while this run planned other projects counts.
+  const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
+  const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
@@ -318,6 +329,7 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     },
     policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
+    inputs: inputs.fact,
   });
   if (!decision.allowed) {
     return {
@@ -339,6 +351,7 @@ async function checkProject(ctx: DriftContext, project: Project, log: ProjectRun
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
     source: "reconcile",
+    inputs: inputs.inputs,
     planId: 0,
     number: 0,
     actor: "sluice",

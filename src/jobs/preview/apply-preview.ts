@@ -12,7 +12,7 @@ import { applyRequest } from "../runner-request.js";
 import { sandboxedExec } from "../sandboxed-exec.js";
 import type { JobLogWriter } from "../store-job-log.js";
 import type { PreviewPlan } from "./plan-preview.js";
-import { type PreviewContext, previewProject } from "./preview-context.js";
+import { type PreviewContext, previewProject, shownOutputs } from "./preview-context.js";
 
 export type PreviewApplied =
   | { ok: true; output: string; outputs: Record<string, unknown> }
@@ -90,9 +90,10 @@ export async function applyPreview(
       dataDir: plan.dataDir,
       env: deps.runnerEnv,
       timeoutMs: deps.config.step_timeout,
+      redact: secrets.redact,
       binary: settings.binaryFor(project),
     },
     sandboxed.exec,
   );
-  return { ok: true, output: applied.output, outputs: read.ok ? read.values : {} };
+  return { ok: true, output: applied.output, outputs: read.ok ? shownOutputs(read.outputs) : {} };
 }

@@ -3,6 +3,7 @@ import type { Job } from "../../model/job.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import type { PullRequestInfo } from "../../model/pull-request.js";
+import type { OutputValues } from "../../model/project-inputs.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
 import type { Checkout } from "../../workspace/workspace.js";
 import type { JobDeps } from "../job-deps.js";
@@ -41,4 +42,9 @@ export function previewUrl(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Sensitive outputs never leave the runner's answer: only known, non-sensitive values can become a preview's URL. */
+export function shownOutputs(outputs: OutputValues): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).flatMap(([k, o]) => (o.sensitive || !o.known ? [] : [[k, o.value]])));
 }

@@ -1,6 +1,7 @@
 import type { Tx, TxBody } from "./db.js";
 import { baseline } from "./migration-1-baseline.js";
-import { previews } from "./migration-2-previews.js";
+import { jobColumns } from "./migration-2-job-columns.js";
+import { previews } from "./migration-3-previews.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -13,5 +14,6 @@ export interface Migration {
 /** The schema's history. Append only: a migration that shipped is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "baseline: the tables of earlier releases, reconciled", up: baseline },
-  { version: 2, name: "previews", up: previews },
+  { version: 2, name: "jobs: repo, pr, kind and source columns", up: jobColumns },
+  { version: 3, name: "previews", up: previews },
 ];

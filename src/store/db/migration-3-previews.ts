@@ -1,6 +1,6 @@
 import type { Tx, TxBody } from "./db.js";
 
-/** Version 2: pull requests' previews, one row per repo, PR and project (the record as JSON). */
+/** Version 3: pull requests' previews, one row per repo, PR and project (the record as JSON). */
 export function* previews(t: Tx): TxBody<void> {
   const d = t.dialect;
   yield* t.exec(`CREATE TABLE IF NOT EXISTS previews (

@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { type ReadinessCheck, readiness } from "./readiness.js";
+import { errorMessage } from "../util/errors.js";
+import { WEBHOOK_PATH } from "./webhook-address.js";
+
+/** The app's one port: webhooks, /healthz, /readyz, and the console for everything else. */
+export function routeRequest(deps: {
+  endpoint: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readinessChecks: readonly ReadinessCheck[];
+  console: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
+  log: Logger;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const { endpoint, readinessChecks, log } = deps;
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0];
+    if (path === WEBHOOK_PATH) {
+      void endpoint(req, res).catch((e) => {
+        log.error({ err: errorMessage(e) }, "webhook endpoint fault");
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === "/readyz") {
+      void readiness(readinessChecks).then((report) =>
+        res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report)),
+      );
+      return;
+    }
+    void deps.console.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    });
+  };
+}

@@ -1,0 +1,209 @@
+import { cpus } from "node:os";
+import { z } from "zod";
+import { cronSchema } from "../util/cron.js";
+import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
+import { applyWindow, freeze, permissionRule } from "./change-control-schema.js";
+import { stage } from "./repo/sluice-schema.js";
+import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
+
+/** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
+export const serverConfigSchema = z
+  .object({
+    /**
+     * Repos Sluice acts on (globs over owner/name; empty = all repos the app is installed on), and
+     * entries `{ id, <repository-level keys> }` whose settings win, key by key, for the
+     * repositories they match (the last matching entry wins; see repo-entries.ts).
+     */
+    repos: z.array(z.union([z.string().min(1), z.looseObject({ id: z.string() })])).default([]),
+    /** Autoplan draft pull requests too. */
+    autoplan_drafts: z.boolean().default(false),
+    /** Plan pull requests whose head is in a fork (their code runs on this server at plan time). */
+    allow_fork_prs: z.boolean().default(false),
+    /**
+     * A PR's worktree holds only what its plans read (the root's files, project and local module
+     * dirs) when that is known for sure; false: every file, always.
+     */
+    sparse_checkout: z.boolean().default(true),
+    /** Extra regular expressions whose matches are redacted from everything posted or logged. */
+    redact_patterns: z.array(z.string().min(1)).default([]),
+    terraform_binary: z.string().min(1).default("terraform"),
+    tofu_binary: z.string().min(1).default("tofu"),
+    /** Default: `.tools/bin/helm` when the setup step installed it, else `helm` on PATH. */
+    helm_binary: z.string().min(1).optional(),
+    kubectl_binary: z.string().min(1).default("kubectl"),
+    /** Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. */
+    kubeconfigs: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /**
+     * Secrets runners may receive, by name: the value is read from the server's environment
+     * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).
+     */
+    secrets: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE"))
+      .default({}),
+    /**
+     * Chart repositories and OCI registries (`oci://host/path`) helm may fetch chart dependencies
+     * from, with credentials from the server's environment; any other dependency must be vendored.
+     */
+    helm_repositories: z
+      .array(
+        z.strictObject({
+          url: z.string().regex(/^(https?|oci):\/\/[^\s]+$/, "must be an http(s):// chart repository or an oci:// registry URL"),
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]+$/)
+            .optional(),
+          username: z
+            .string()
+            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
+            .optional(),
+          password: z
+            .string()
+            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
+            .optional(),
+        }),
+      )
+      .default([]),
+    /** Timeout for one tool step (init, plan, show, apply); the default workflow's init + plan run as one tool run with twice this. */
+    step_timeout: duration.default(30 * 60e3),
+    /** How many projects plan at once on this replica. */
+    parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
+    /** Requirements every project must meet before apply, unless a repo may override them. */
+    apply_requirements: z
+      .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
+      .default(["approved", "mergeable"]),
+    /** Approvals the `approved` requirement needs. */
+    approvals: z.number().int().min(0).max(20).default(1),
+    /**
+     * The least repository permission `/plan` needs (a plan is what a merge or `/apply` applies).
+     * `/apply`, `/unlock` and anything that changes state need write access.
+     */
+    plan_permission: z.enum(["read", "triage", "write", "maintain", "admin"]).default("write"),
+    /**
+     * Whether `atlantis plan|apply|unlock` comments are Sluice's: only in repos configured by
+     * atlantis.yaml (Atlantis may still serve the others), in every repo (Sluice replaced Atlantis
+     * everywhere, autodiscovery included), or never.
+     */
+    atlantis_prefix: z.enum(["with-atlantis-yaml", "always", "never"]).default("with-atlantis-yaml"),
+    /** GitHub users allowed to apply in every repo, in addition to users with write access. */
+    apply_users: z.array(z.string().min(1)).default([]),
+    /** GitHub teams (`org/team-slug`) whose members, nested teams included, may apply in every repo. */
+    apply_teams: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a team as org/team-slug"))
+      .default([]),
+    /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
+    allow_destroy: z.boolean().default(false),
+    /**
+     * Base branches besides the default branch whose repo config is trusted (globs), honoured only
+     * while GitHub shows the branch as protected: a PR into any other branch gets the server's settings.
+     */
+    trusted_branches: z.array(z.string().min(1)).default([]),
+    /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
+    allowed_overrides: z
+      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift", "preview"]))
+      .default([]),
+    /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
+    allow_custom_workflows: z.array(z.string().min(1)).default([]),
+    /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
+    plugin_cache: z.boolean().default(true),
+    /** Merge the pull request once every planned project is applied, unless the repo config says otherwise. */
+    automerge: z.boolean().default(false),
+    /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
+    apply_on: z.enum(["comment", "merge"]).default("comment"),
+    /** Live previews a repository may have at once; a pull request past the cap is told so and gets none. */
+    max_previews: z.number().int().min(0).default(10),
+    /** Previews of pull requests from forks (their code is applied, not only planned). */
+    previews_from_forks: z.boolean().default(false),
+    /** Pull mode defaults: when to check the default branch for drift, and what to do about it. */
+    drift: z
+      .strictObject({
+        schedule: cronSchema.optional(),
+        on_drift: z.enum(["report", "apply"]).default("report"),
+        allow_destroy: z.boolean().default(false),
+      })
+      .default({ on_drift: "report", allow_destroy: false }),
+    /**
+     * Workflows written by the operator (same shape as `.sluice.yaml`'s, `run` steps included: the
+     * operator is trusted). Repos pick one by name when it is in `allowed_workflows`;
+     * `default_workflow` runs for projects that name none.
+     */
+    workflows: z
+      .record(
+        z.string().min(1),
+        z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }),
+      )
+      .default({}),
+    allowed_workflows: z.array(z.string().min(1)).default([]),
+    default_workflow: z.string().min(1).optional(),
+    /** Plan pull requests when they open or change; false: only on `/plan`. */
+    autoplan: z.boolean().default(true),
+    /** The file name of Sluice's repo config (at the repository root). */
+    repo_config_file: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\.ya?ml$/, "a file name at the repository root, ending in .yaml or .yml")
+      .refine((f) => f !== "atlantis.yaml", "atlantis.yaml is read as Atlantis' own format")
+      .default(".sluice.yaml"),
+    /** Commands this server answers; the others get a reply saying they are disabled. */
+    allow_commands: z
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]),
+    /** Most comments one command may post before the output is truncated. */
+    max_comments: z.number().int().min(1).max(50).default(10),
+    /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
+    log_max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    /** How long job output is kept in the store (the job record itself stays). */
+    log_retention: duration.default(30 * 24 * 3600e3),
+    /** Conftest policy checks over every Terraform/OpenTofu plan, in Atlantis' repos.yaml shape. */
+    policies: policiesSchema.optional(),
+    /** Whether `policies` check this repository's plans (Atlantis' `policy_check`); unset: `policies.repos` decides. */
+    policy_check: z.boolean().optional(),
+    /** Run in the PR's checkout (sandboxed) before the command's workflows; may generate the repo's config. */
+    pre_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Run in the PR's checkout (sandboxed) after the command's workflows. */
+    post_workflow_hooks: z.array(workflowHookSchema).default([]),
+    /** Time limit of one workflow hook; the whole process group is killed after it. */
+    workflow_hook_timeout: duration.default(10 * 60e3),
+    /** GitHub logins that may pause and resume applies on this server from the console. */
+    admins: z.array(z.string().min(1)).default([]),
+    /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
+    sandbox: z
+      .union([z.enum(["on", "off"]), z.boolean()])
+      .transform((v) => (v === true || v === "on" ? "on" : "off"))
+      .default("on"),
+    /** Host paths every run may read and write (a local state dir, a credentials file); also SLUICE_SANDBOX_PATHS. */
+    sandbox_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /**
+     * Per run: resident memory of all its processes (with the files in its /tmp), tasks (processes
+     * and threads), largest file written, and what its checkout, plan dir and /tmp hold together.
+     */
+    limits: z
+      .object({
+        memory: size.default(4 * 1024 ** 3),
+        processes: z.number().int().min(8).max(1_000_000).default(2048),
+        file_size: size.default(2 * 1024 ** 3),
+        disk: size.default(8 * 1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Space kept free in the data dir (a file of this size, given up when the volume is full) so
+     * that webhooks are still recorded when runs or anything else filled the volume; 0 = none.
+     */
+    data_reserve: z.union([z.literal(0), size]).default(64 * 1024 ** 2),
+    /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
+    network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
+    /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
+    apply_windows: z.array(applyWindow).default([]),
+    /** Dated change freezes, with the reason every refusal quotes. */
+    freezes: z.array(freeze).default([]),
+    /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
+    permissions: z.array(permissionRule).default([]),
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    audit_stream: auditStreamSchema.optional(),
+    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    notifications: notificationsSchema.default([]),
+  })
+  .strict();

@@ -1,0 +1,91 @@
+import { type ApplyRow, type LiveRow, records } from "./record-rows.js";
+import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
+import type { ApplyRecord, Store } from "./store.js";
+
+export type ApplyRecords = Pick<
+  Store,
+  | "recordApplyStart"
+  | "recordApplyEnd"
+  | "interruptStartedApplies"
+  | "appliedByPr"
+  | "recordLiveApplyStart"
+  | "recordLiveApplyEnd"
+  | "liveApplies"
+>;
+
+/**
+ * PR applies and the live record (every apply, whatever started it). Both carry the process that
+ * started them, so only applies of a process that is gone are marked interrupted.
+ */
+export function applyRecords(driver: StoreDriver): ApplyRecords {
+  const { db } = driver;
+  return {
+    async recordApplyStart(a) {
+      const row = await db.get<{ id: number }>(
+        "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, owner, started_at) VALUES (?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id",
+        [a.jobId, a.repo, a.pr, a.project, a.planId, driver.owner, now()],
+      );
+      return row?.id as number;
+    },
+    async recordApplyEnd(id, status) {
+      await db.run("UPDATE applies SET status = ?, finished_at = ? WHERE id = ?", [status, now(), id]);
+    },
+    async interruptStartedApplies() {
+      const rows = await db.tx(function* (t) {
+        const owners = yield* t.all<{ owner: string }>(
+          `SELECT owner FROM applies WHERE status = 'started' AND owner IS NOT NULL
+           UNION SELECT owner FROM live_applies WHERE outcome = 'started' AND owner IS NOT NULL`,
+        );
+        const dead = orphanedBy(
+          yield* driver.deadOwners(
+            t,
+            owners.map((r) => r.owner),
+          ),
+        );
+        const at = now();
+        const interrupted = yield* t.all<ApplyRow>(
+          `UPDATE applies SET status = 'interrupted', finished_at = ? WHERE status = 'started' AND ${dead.sql} RETURNING *`,
+          [at, ...dead.params],
+        );
+        // The live record's rows of those processes say so too.
+        yield* t.run(`UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started' AND ${dead.sql}`, [
+          at,
+          ...dead.params,
+        ]);
+        return interrupted;
+      });
+      return rows.map(records.toApply).sort((a: ApplyRecord, b: ApplyRecord) => a.id - b.id);
+    },
+    async appliedByPr(repo, pr, dir, workspace) {
+      const row = await db.get(
+        `SELECT 1 AS applied FROM applies a JOIN plans p ON p.id = a.plan_id
+         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ? LIMIT 1`,
+        [repo, pr, dir, workspace],
+      );
+      return row !== undefined;
+    },
+    async recordLiveApplyStart(a) {
+      const row = await db.get<{ id: number }>(
+        `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id`,
+        [a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, a.approvers, a.planHash, driver.owner, now()],
+      );
+      return row?.id as number;
+    },
+    async recordLiveApplyEnd(id, outcome, deploymentId) {
+      await db.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
+        outcome,
+        now(),
+        deploymentId ?? null,
+        id,
+      ]);
+    },
+    async liveApplies(repo, project) {
+      const rows = await db.all<LiveRow>(
+        "SELECT * FROM live_applies WHERE repo = ? AND (CAST(? AS TEXT) IS NULL OR project = ?) ORDER BY id DESC",
+        [repo, project ?? null, project ?? null],
+      );
+      return rows.map(records.toLive);
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { JobStatus, JobTarget } from "../model/job.js";
+import type { ConsoleStore, PauseState, PlanRun } from "./console-store.js";
+import { json } from "./db/db.js";
+import type { JobLogs } from "./job-logs.js";
+import { mergeActivity } from "./merge-activity.js";
+import { type ApplyViewRow, type AuditRow, type LockRow, records, type WaiterRow } from "./record-rows.js";
+import { type StoreDriver, now } from "./store-driver.js";
+import type { PlanRecord } from "./store.js";
+
+const APPLY_VIEW = `SELECT a.*, j.spec->>'actor' AS actor, p.head_sha AS head_sha
+  FROM applies a LEFT JOIN jobs j ON j.id = a.job_id LEFT JOIN plans p ON p.id = a.plan_id`;
+
+const PAUSE = "applies_paused";
+
+interface PlanRunRow {
+  repo: string;
+  project: string;
+  job_id: number;
+  pr: number;
+  updated_at: string;
+  job_status: JobStatus;
+  plan_status: PlanRecord["status"] | null;
+  summary: string | null;
+  head_sha: string | null;
+}
+
+/** What the console reads and writes besides job logs: activity, locks, the audit trail, the pause flag, sessions. */
+export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobLogs> {
+  const latestApplies = async (where: string) =>
+    (
+      await db.all<ApplyViewRow>(`${APPLY_VIEW} JOIN (SELECT MAX(id) AS id FROM applies ${where} GROUP BY repo, project) m ON m.id = a.id`)
+    ).map(records.toApplyView);
+  return {
+    async projectActivity() {
+      const plans = await db.all<PlanRunRow>(
+        `SELECT s.repo, s.project, s.job_id, s.pr, s.updated_at, j.status AS job_status, p.status AS plan_status, p.summary, p.head_sha
+         FROM log_streams s
+         JOIN (SELECT repo, project, MAX(job_id) AS job_id FROM log_streams WHERE kind = 'plan' GROUP BY repo, project) m
+           ON m.repo = s.repo AND m.project = s.project AND m.job_id = s.job_id
+         JOIN jobs j ON j.id = s.job_id
+         LEFT JOIN plans p ON p.job_id = s.job_id AND p.repo = s.repo AND p.project = s.project`,
+      );
+      const runs = plans.map((r): PlanRun & { repo: string; project: string } => ({
+        repo: r.repo,
+        project: r.project,
+        jobId: r.job_id,
+        pr: r.pr,
+        jobStatus: r.job_status,
+        planStatus: r.plan_status ?? undefined,
+        summary: r.summary ? json<PlanRecord["summary"]>(r.summary) : undefined,
+        headSha: r.head_sha ?? undefined,
+        at: r.updated_at,
+      }));
+      return mergeActivity(runs, await latestApplies(""), await latestApplies("WHERE status = 'succeeded'"));
+    },
+    async allLocks() {
+      const locks = await db.all<LockRow>("SELECT * FROM locks ORDER BY repo, project, workspace");
+      const waiters = await db.all<WaiterRow>("SELECT repo, dir, workspace, scope, pr FROM lock_waiters ORDER BY pr");
+      return records.toLockViews(locks, waiters);
+    },
+    async lastJobTarget(repo, pr) {
+      const row = await db.get<{ target: string }>("SELECT target FROM jobs WHERE repo = ? AND pr = ? ORDER BY id DESC LIMIT 1", [
+        repo,
+        pr,
+      ]);
+      return row ? json<JobTarget>(row.target) : undefined;
+    },
+    async applyHistory({ repo, limit = 500 }) {
+      const rows = await db.all<ApplyViewRow>(`${APPLY_VIEW} WHERE (CAST(? AS TEXT) IS NULL OR a.repo = ?) ORDER BY a.id DESC LIMIT ?`, [
+        repo ?? null,
+        repo ?? null,
+        limit,
+      ]);
+      return rows.map(records.toApplyView);
+    },
+
+    async recordAudit(e) {
+      // Inserts take turns so that ids commit in order: the audit stream reads by id, and an id
+      // that committed after a larger one would be passed over (see audit-outbox-store.ts).
+      return db.tx(function* (t) {
+        yield* t.serialize("audit", "append");
+        const row = yield* t.get<{ id: number }>(
+          "INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          [now(), e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
+        );
+        return row?.id as number;
+      });
+    },
+    async auditEvents({ repo, action, actor, limit = 500 }) {
+      const rows = await db.all<AuditRow>(
+        `SELECT * FROM audit_events
+         WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) AND (CAST(? AS TEXT) IS NULL OR action = ?) AND (CAST(? AS TEXT) IS NULL OR lower(actor) = lower(?))
+         ORDER BY id DESC LIMIT ?`,
+        [repo ?? null, repo ?? null, action ?? null, action ?? null, actor ?? null, actor ?? null, limit],
+      );
+      return rows.map(records.toAudit);
+    },
+
+    async appliesPaused() {
+      const row = await db.get<{ value: string }>("SELECT value FROM flags WHERE name = ?", [PAUSE]);
+      return row ? json<PauseState>(row.value) : undefined;
+    },
+    async setAppliesPaused(pause) {
+      if (!pause) {
+        await db.run("DELETE FROM flags WHERE name = ?", [PAUSE]);
+        return;
+      }
+      const value: PauseState = { by: pause.by, reason: pause.reason, at: now() };
+      await db.run("INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [PAUSE, value]);
+    },
+
+    async openConsoleSession({ key, login, expiresAt }) {
+      await db.run("DELETE FROM console_sessions WHERE expires_at < ?", [now()]);
+      await db.run("INSERT INTO console_sessions (key, login, expires_at) VALUES (?, ?, ?)", [key, login, expiresAt]);
+    },
+    async consoleSessionLogin(key) {
+      const row = await db.get<{ login: string }>("SELECT login FROM console_sessions WHERE key = ? AND expires_at > ?", [key, now()]);
+      return row?.login;
+    },
+    async endConsoleSession(key) {
+      await db.run("DELETE FROM console_sessions WHERE key = ?", [key]);
+    },
+
+    async stats() {
+      const row = await db.get<{ queued: number; running: number; locks: number }>(
+        `SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'queued') AS queued,
+                (SELECT COUNT(*) FROM jobs WHERE status = 'running') AS running,
+                (SELECT COUNT(*) FROM locks) AS locks`,
+      );
+      return { queuedJobs: row?.queued ?? 0, runningJobs: row?.running ?? 0, locks: row?.locks ?? 0 };
+    },
+  };
+}

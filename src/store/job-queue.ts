@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import { repoFullName } from "../model/repo.js";
+import type { Job, JobSpec, JobTarget } from "../model/job.js";
+import type { Param, Tx, TxBody } from "./db/db.js";
+import { type JobRow, records } from "./record-rows.js";
+import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
+import type { Store } from "./store.js";
+
+/** The channel on which a queued job is announced when its transaction commits (PostgreSQL). */
+export const JOBS_CHANNEL = "sluice_jobs";
+
+/** Where a job came from: a GitHub delivery, Sluice's own decision, or a drift schedule. */
+export type JobSource = "webhook" | "internal" | "schedule";
+
+export interface NewJob {
+  deliveryId: string;
+  source: JobSource;
+  target: JobTarget;
+  spec: JobSpec;
+  /** Queues the job only if no job was ever queued under this key. */
+  onceKey?: string;
+}
+
+/**
+ * Inserts a queued job inside the caller's transaction and announces it; returns its id, or
+ * undefined when its `onceKey` was used before (the unique index decides, also across replicas).
+ */
+export function* enqueue(t: Tx, job: NewJob): TxBody<number | undefined> {
+  const at = now();
+  const row = yield* t.get<{ id: number }>(
+    `INSERT INTO jobs (delivery_id, source, once_key, target, spec, repo, pr, kind, status, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (once_key) DO NOTHING RETURNING id`,
+    [
+      job.deliveryId,
+      job.source,
+      job.onceKey ?? null,
+      job.target,
+      job.spec,
+      repoFullName(job.target.repo),
+      job.target.pr,
+      job.spec.kind,
+      at,
+      at,
+    ],
+  );
+  if (!row) return undefined;
+  yield* t.notify(JOBS_CHANNEL, String(row.id));
+  return row.id;
+}
+
+class Duplicate extends Error {}
+
+const toJob = (r: JobRow) => records.toJob(r);
+
+export type JobQueue = Pick<
+  Store,
+  | "recordDelivery"
+  | "claimNextJob"
+  | "activeJobsOf"
+  | "getJob"
+  | "updateJob"
+  | "runningJobs"
+  | "requeueJob"
+  | "enqueueInternal"
+  | "enqueueInternalOnce"
+>;
+
+/** The job queue: deliveries recorded once, jobs claimed fairly, recovered when their process is gone. */
+export function jobQueue(driver: StoreDriver): JobQueue {
+  const { db } = driver;
+  return {
+    async recordDelivery(deliveryId, event, job, alsoKeys = []) {
+      // ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so across
+      // replicas exactly one transaction records the delivery and its job.
+      return db
+        .tx(function* (t) {
+          const insert = (id: string) =>
+            t.run("INSERT INTO deliveries (id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", [id, event, now()]);
+          if ((yield* insert(deliveryId)).changes === 0) return { duplicate: true };
+          // Throwing rolls the delivery row back too: a replay leaves no trace.
+          for (const key of alsoKeys) if ((yield* insert(key)).changes === 0) throw new Duplicate();
+          if (!job) return { duplicate: false };
+          const jobId = (yield* enqueue(t, { deliveryId, source: "webhook", ...job })) as number;
+          yield* t.run("UPDATE deliveries SET job_id = ? WHERE id = ?", [jobId, deliveryId]);
+          return { duplicate: false, jobId };
+        })
+        .catch((e: unknown) => {
+          if (e instanceof Duplicate) return { duplicate: true };
+          throw e;
+        });
+    },
+    async enqueueInternal(target, spec) {
+      return (await db.tx((t) =>
+        enqueue(t, { deliveryId: `sluice-internal-${randomUUID()}`, source: "internal", target, spec }),
+      )) as number;
+    },
+    async enqueueInternalOnce(key, target, spec) {
+      return db.tx((t) => enqueue(t, { deliveryId: `sluice-internal-${randomUUID()}`, source: "internal", onceKey: key, target, spec }));
+    },
+    async claimNextJob() {
+      // Fairness first (jobs of PRs, then repos, with the fewest running jobs), then age. On
+      // PostgreSQL a job another replica is claiming right now is passed over, not waited for.
+      const row = await db.get<JobRow>(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, owner = ?, updated_at = ?
+         WHERE status = 'queued' AND id = (
+           SELECT q.id FROM jobs q WHERE q.status = 'queued'
+           ORDER BY
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.repo = q.repo AND r.pr = q.pr),
+             (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.repo = q.repo),
+             q.id
+           LIMIT 1 ${db.dialect.skipLocked}
+         )
+         RETURNING *`,
+        [driver.owner, now()],
+      );
+      return row ? toJob(row) : undefined;
+    },
+    async activeJobsOf(repo, pr) {
+      const rows = await db.all<JobRow>("SELECT * FROM jobs WHERE status IN ('queued', 'running') AND repo = ? AND pr = ? ORDER BY id", [
+        repo,
+        pr,
+      ]);
+      return rows.map(toJob);
+    },
+    async getJob(id) {
+      const row = await db.get<JobRow>("SELECT * FROM jobs WHERE id = ?", [id]);
+      return row ? toJob(row) : undefined;
+    },
+    async updateJob(id, patch) {
+      await db.tx(function* (t) {
+        const sets = ["updated_at = ?"];
+        const values: Param[] = [now()];
+        const set = (column: string, value: Param) => {
+          sets.push(`${column} = ?`);
+          values.push(value);
+        };
+        if (patch.status !== undefined) set("status", patch.status);
+        if (patch.pr !== undefined) {
+          const row = yield* t.get<{ target: string }>("SELECT target FROM jobs WHERE id = ?", [id]);
+          if (row) set("target", { ...(JSON.parse(row.target) as JobTarget), pr: patch.pr });
+          set("pr", patch.pr);
+        }
+        if (patch.commentIds !== undefined) set("comment_ids", patch.commentIds);
+        if (patch.checkRunId !== undefined) set("check_run_id", patch.checkRunId);
+        if (patch.error !== undefined) set("error", patch.error);
+        yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...values, id]);
+      });
+    },
+    async runningJobs() {
+      // Adopting the rows (owner = us) in the transaction that found their owner gone means another
+      // process recovering at the same time cannot return them too.
+      const rows = await db.tx(function* (t) {
+        const owners = yield* t.all<{ owner: string }>("SELECT DISTINCT owner FROM jobs WHERE status = 'running' AND owner IS NOT NULL");
+        const dead = orphanedBy(
+          yield* driver.deadOwners(
+            t,
+            owners.map((r) => r.owner),
+          ),
+        );
+        return yield* t.all<JobRow>(`UPDATE jobs SET owner = ?, updated_at = ? WHERE status = 'running' AND ${dead.sql} RETURNING *`, [
+          driver.owner,
+          now(),
+          ...dead.params,
+        ]);
+      });
+      return rows.map(toJob).sort((a: Job, b: Job) => a.id - b.id);
+    },
+    async requeueJob(id) {
+      await db.run("UPDATE jobs SET status = 'queued', owner = NULL, updated_at = ? WHERE id = ?", [now(), id]);
+    },
+  };
+}

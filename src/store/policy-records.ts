@@ -1,0 +1,46 @@
+import type { PolicyApproval, PolicyCheck } from "../model/policy-check.js";
+import { json } from "./db/db.js";
+import type { PolicyStore } from "./policy-store.js";
+import { type StoreDriver, now } from "./store-driver.js";
+
+/** Policy check outcomes and approvals, keyed by the plan's hash. */
+export function policyRecords({ db }: StoreDriver): PolicyStore {
+  return {
+    async savePolicyCheck(k, check) {
+      await db.run(
+        `INSERT INTO policy_checks (repo, pr, plan_hash, outcome, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo, pr, plan_hash) DO UPDATE SET outcome = excluded.outcome, created_at = excluded.created_at`,
+        [k.repo, k.pr, k.planHash, check, now()],
+      );
+    },
+    async policyCheckOf(k) {
+      const row = await db.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
+        k.repo,
+        k.pr,
+        k.planHash,
+      ]);
+      return row ? json<PolicyCheck>(row.outcome) : undefined;
+    },
+    async approvePolicies(k, user, sets) {
+      // One transaction: all sets are recorded, or none.
+      await db.tx(function* (t) {
+        for (const set of sets) {
+          yield* t.run(
+            "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, login, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [k.repo, k.pr, k.planHash, set, user, now()],
+          );
+        }
+      });
+    },
+    async policyApprovals(k) {
+      const rows = await db.all<{ policy_set: string; login: string }>(
+        "SELECT policy_set, login FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? ORDER BY id",
+        [k.repo, k.pr, k.planHash],
+      );
+      return rows.map((r): PolicyApproval => ({ policySet: r.policy_set, user: r.login }));
+    },
+    async clearPolicyApprovals(k) {
+      return (await db.run("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ?", [k.repo, k.pr, k.planHash])).changes;
+    },
+  };
+}

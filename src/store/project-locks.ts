@@ -1,0 +1,125 @@
+import type { JobTarget } from "../model/job.js";
+import { type LockRow, records } from "./record-rows.js";
+import { type StoreDriver, now } from "./store-driver.js";
+import { type Store, keyMatches, scopesConflict } from "./store.js";
+
+export type ProjectLocks = Pick<
+  Store,
+  "takeLock" | "locksOf" | "releaseLocks" | "lockOn" | "beginPrOperation" | "endPrOperation" | "clearPrOperationsOf"
+>;
+
+/** The key every take and release of locks on one dir + workspace takes turns on. */
+const place = (repo: string, dir: string, workspace: string) => JSON.stringify([repo, dir, workspace]);
+
+/**
+ * Project locks (rule 4) and per-PR operations. A named lock and a whole-dir lock ("") have
+ * different primary keys, so no unique key can decide between two concurrent takes on one dir +
+ * workspace: takes and releases there take turns instead, and each sees the committed outcome of
+ * the one before (a waiter row committed before a release reads it).
+ */
+export function projectLocks({ db }: StoreDriver): ProjectLocks {
+  return {
+    async takeLock(lock, waiter) {
+      const at = [lock.repo, lock.dir, lock.workspace];
+      return db.tx(function* (t) {
+        yield* t.serialize("lock", place(lock.repo, lock.dir, lock.workspace));
+        const here = yield* t.all<LockRow>("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at", at);
+        const holder = here.find((h) => h.pr !== lock.pr && scopesConflict(h.scope, lock.scope));
+        if (holder) {
+          yield* t.run(
+            `INSERT INTO lock_waiters (repo, dir, workspace, scope, pr, target) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (repo, dir, workspace, scope, pr) DO UPDATE SET target = excluded.target`,
+            [...at, lock.scope, lock.pr, waiter],
+          );
+          return { ok: false as const, heldBy: records.toLock(holder) };
+        }
+        yield* t.run(
+          `INSERT INTO locks (repo, dir, workspace, project, scope, pr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (repo, dir, workspace, scope) DO NOTHING`,
+          [...at, lock.project, lock.scope, lock.pr, now()],
+        );
+        yield* t.run("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?", [
+          ...at,
+          lock.scope,
+          lock.pr,
+        ]);
+        return { ok: true as const };
+      });
+    },
+    async locksOf(repo, pr) {
+      const rows = await db.all<LockRow>("SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace, scope", [repo, pr]);
+      return rows.map(records.toLock);
+    },
+    async releaseLocks(repo, pr, keys) {
+      return db.tx(function* (t) {
+        const chosen = (rows: LockRow[]) => rows.filter((l) => !keys || keys.some((k) => keyMatches(k, l)));
+        const first = chosen(yield* t.all<LockRow>("SELECT * FROM locks WHERE repo = ? AND pr = ?", [repo, pr]));
+        // Sorted, so two releases never wait on each other's places in opposite orders.
+        const places = [...new Set(first.map((l) => place(repo, l.dir, l.workspace)))].sort();
+        for (const p of places) yield* t.serialize("lock", p);
+        const held = yield* t.all<LockRow>(
+          `SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace, scope ${db.dialect.forUpdate}`,
+          [repo, pr],
+        );
+        const mine = chosen(held).filter((l) => places.includes(place(repo, l.dir, l.workspace)));
+        const waiters = new Map<number, JobTarget>();
+        for (const l of mine) {
+          const at = [l.repo, l.dir, l.workspace];
+          yield* t.run("DELETE FROM locks WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?", [...at, l.scope, pr]);
+          const waiting = yield* t.all<{ scope: string; pr: number; target: string }>(
+            "SELECT scope, pr, target FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ?",
+            at,
+          );
+          // Only those waiting for a scope this lock blocked: a PR on another named project was never blocked by it.
+          for (const w of waiting.filter((r) => scopesConflict(r.scope, l.scope))) {
+            waiters.set(w.pr, JSON.parse(w.target) as JobTarget);
+            yield* t.run("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?", [
+              ...at,
+              w.scope,
+              w.pr,
+            ]);
+          }
+        }
+        // A closed PR waits for nothing any more.
+        if (!keys) yield* t.run("DELETE FROM lock_waiters WHERE repo = ? AND pr = ?", [repo, pr]);
+        return { released: mine.map(records.toLock), waiters: [...waiters.values()] };
+      });
+    },
+    // Any lock on the dir and workspace (whole or one named project's) keeps drift from acting there.
+    async lockOn(repo, dir, workspace) {
+      const row = await db.get<LockRow>("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at LIMIT 1", [
+        repo,
+        dir,
+        workspace,
+      ]);
+      return row ? records.toLock(row) : undefined;
+    },
+
+    async beginPrOperation(repo, pr, op, jobId) {
+      for (;;) {
+        const inserted = await db.run("INSERT INTO pr_operations (repo, pr, op, job_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [
+          repo,
+          pr,
+          op,
+          jobId,
+        ]);
+        if (inserted.changes === 1) return { ok: true };
+        const held = await db.get<{ job_id: number }>("SELECT job_id FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?", [
+          repo,
+          pr,
+          op,
+        ]);
+        // Ended between the two statements: try again.
+        if (!held) continue;
+        if (held.job_id === jobId) return { ok: true };
+        return { ok: false, jobId: held.job_id };
+      }
+    },
+    async endPrOperation(repo, pr, op) {
+      await db.run("DELETE FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?", [repo, pr, op]);
+    },
+    async clearPrOperationsOf(jobId) {
+      await db.run("DELETE FROM pr_operations WHERE job_id = ?", [jobId]);
+    },
+  };
+}

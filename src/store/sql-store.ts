@@ -1,0 +1,45 @@
+import { errorMessage } from "../util/errors.js";
+import { applyRecords } from "./apply-records.js";
+import { auditOutbox } from "./audit-outbox.js";
+import { consoleReads } from "./console-reads.js";
+import { driftIssues } from "./drift-issues.js";
+import { driftSchedules } from "./drift-schedules.js";
+import { jobLogs } from "./job-logs.js";
+import { jobQueue } from "./job-queue.js";
+import { jobResults } from "./job-results.js";
+import { policyRecords } from "./policy-records.js";
+import { previewMethods } from "./preview-store.js";
+import { projectLocks } from "./project-locks.js";
+import { savedPlans } from "./saved-plans.js";
+import type { StoreDriver } from "./store-driver.js";
+import type { Store } from "./store.js";
+
+/** The store, each aggregate written once against the database port; `driver` supplies what differs. */
+export function sqlStore(driver: StoreDriver): Store {
+  return {
+    ...jobQueue(driver),
+    ...savedPlans(driver),
+    ...projectLocks(driver),
+    ...applyRecords(driver),
+    ...driftSchedules(driver),
+    ...driftIssues(driver),
+    ...policyRecords(driver),
+    ...jobResults(driver),
+    ...auditOutbox(driver),
+    ...jobLogs(driver),
+    ...consoleReads(driver),
+    ...previewMethods(driver.db),
+    runExclusive: driver.runExclusive,
+    ...(driver.watchNewJobs ? { watchNewJobs: driver.watchNewJobs } : {}),
+    ...(driver.anyOrphans ? { anyOrphans: driver.anyOrphans } : {}),
+    async ping() {
+      try {
+        await driver.db.get("SELECT 1 AS ok");
+        return { ok: true as const };
+      } catch (e) {
+        return { ok: false as const, reason: `${driver.label}: ${errorMessage(e)}` };
+      }
+    },
+    close: () => driver.close(),
+  };
+}
