@@ -27,7 +27,8 @@ beforeAll(async () => {
       SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
     }),
   });
-});
+  // The app's first start (and the sandbox's) is slow on a loaded machine.
+}, 180_000);
 
 /** Signs in through the simulator's OAuth pages with plain HTTP; returns the session cookie. */
 async function signIn(login: string): Promise<string> {

@@ -71,6 +71,10 @@ describe("preview workspaces: never production's, never a path", () => {
       [withPreview('      workspace: "../{number}"\n'), "projects[0].preview.workspace"],
       [withPreview("      ttl: soon\n"), "projects[0].preview.ttl"],
       [withPreview("      var_files: [../../../etc/passwd]\n"), "projects[0].preview.var_files[0]"],
+      [
+        "version: 1\nprojects:\n  - name: web\n    dir: web\n    runner: helm\n    preview: {}\n",
+        "projects[0].preview: is supported for terraform and opentofu projects only",
+      ],
     ] as const) {
       const r = load(yaml);
       expect(r.ok).toBe(false);

@@ -102,7 +102,11 @@ function normalizeProject(
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
   if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
   if (raw.drift !== undefined) project.drift = driftInput(raw.drift);
-  if (raw.preview !== undefined) {
+  if (raw.preview !== undefined && runner !== "terraform" && runner !== "opentofu") {
+    // A Helm or Kustomize preview would render into the project's own namespace: refused until
+    // previews get namespaces of their own.
+    ctx.error([...path, "preview"], `is supported for terraform and opentofu projects only, not runner ${runner}`);
+  } else if (raw.preview !== undefined) {
     const preview = normalizePreview(raw.preview, dir, [...path, "preview"], ctx);
     if (preview) project.preview = preview;
   }

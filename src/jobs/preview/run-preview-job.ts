@@ -136,7 +136,13 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     await deps.workspace.fetchBranch(repo, job.target.cloneUrl, token, pr.baseRef);
     const base = await settingsAt(pr.baseSha);
     const trustedProjects = base.configs.trusted?.projects ?? [];
-    const wanted = trustedProjects.filter((p) => base.previewFor(p) !== undefined && (!spec.project || p.name === spec.project));
+    // Only Terraform and OpenTofu projects have workspaces of their own (the config refuses the others too).
+    const wanted = trustedProjects.filter(
+      (p) =>
+        base.previewFor(p) !== undefined &&
+        (p.runner === "terraform" || p.runner === "opentofu") &&
+        (!spec.project || p.name === spec.project),
+    );
     if (!wanted.length) return false;
     if (pr.headRepo !== name && !deps.config.previews_from_forks) {
       notices.push(
