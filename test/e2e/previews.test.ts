@@ -326,6 +326,10 @@ describe("previews", { timeout: 300_000 }, () => {
     await untilIdle(h.app.dataDir);
     expect(previewComment(r.repo, pr.number)).toBe("");
     expect(deploymentsOf(r.repo, pr.number)).toEqual([]);
+    // Closing a PR that had no preview says nothing about previews either.
+    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    expect(previewComment(r.repo, pr.number)).toBe("");
     expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
 
     // The trusted config itself: a second project on the dir already uses the workspace PR #1 would get.

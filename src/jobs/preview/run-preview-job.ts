@@ -43,17 +43,20 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     { jobId: job.id, repo: name, pr: pr.number, action: spec.action, previews: mine.map((p) => `${p.project}:${p.status}`) },
     `preview ${spec.action}${spec.reason ? `: ${spec.reason}` : ""}`,
   );
+  // A PR closed (or checked) with nothing live: nothing to destroy and nothing to say on it.
+  const live = mine.filter((p) => p.status !== "destroyed");
+  if ((spec.action === "destroy" || spec.action === "check") && !live.length && !byCommand) return;
   const notices: string[] = [];
   const outputs = new Map<string, string>();
   const post = () => postPreviewComment(deps, vcs, repo, pr.number, notices, outputs, secrets.redact, now());
 
   if (spec.action === "extend") {
-    const live = mine.filter((p) => p.status === "live" || p.status === "failed");
-    if (!live.length) notices.push("There is no live preview to extend.");
-    for (const p of live) {
+    const extendable = mine.filter((p) => p.status === "live" || p.status === "failed");
+    if (!extendable.length) notices.push("There is no live preview to extend.");
+    for (const p of extendable) {
       await deps.store.savePreview({ ...p, extendedUntil: now() + (spec.extendMs ?? 0), updatedAt: now() });
     }
-    if (live.length)
+    if (extendable.length)
       notices.push(`@\u200b${spec.actor} extended the previews by ${formatDuration(spec.extendMs ?? 0)} (never past \`max_age\`).`);
     return post();
   }
