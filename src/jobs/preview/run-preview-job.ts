@@ -108,6 +108,11 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     }
   }
   if (pr.state !== "open") return post();
+  // Pushes in a row: the newest queued sync applies the newest head; this one would only be replaced.
+  const newer = (await deps.store.activeJobsOf(name, pr.number)).some(
+    (j) => j.id > job.id && j.status === "queued" && j.spec.kind === "preview" && (j.spec.action === "sync" || j.spec.action === "recreate"),
+  );
+  if (newer && spec.action === "sync") return;
   const synced = await syncAll();
   if (synced || mine.length || notices.length) await post();
 
