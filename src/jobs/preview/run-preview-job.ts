@@ -107,7 +107,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       return post();
     }
   }
-  if (pr.state !== "open") return post();
+  // A closed PR is not synced; a recreate's destroy above still reports what it did.
+  if (pr.state !== "open") return spec.action === "recreate" && live.length ? post() : undefined;
   // Pushes in a row: the newest queued sync applies the newest head; this one would only be replaced.
   const newer = (await deps.store.activeJobsOf(name, pr.number)).some(
     (j) => j.id > job.id && j.status === "queued" && j.spec.kind === "preview" && (j.spec.action === "sync" || j.spec.action === "recreate"),
