@@ -1,3 +1,4 @@
+import { errorMessage } from "../util/errors.js";
 import { rm } from "node:fs/promises";
 import { USAGE } from "../command/usage.js";
 import { renderInvalid, renderUsage } from "../render/render-usage.js";
@@ -20,8 +21,15 @@ import { secretsFor } from "./secrets.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { runPreviewJob } from "./preview/run-preview-job.js";
+import { wantsPreviews } from "./preview/wants-previews.js";
 
 async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
+  // Only where the trusted config asks for previews: other repositories see no preview job.
+  const wanted = await wantsPreviews(deps, job).catch((e: unknown) => {
+    deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not read whether the PR wants previews");
+    return false;
+  });
+  if (!wanted) return;
   const jobId = await deps.store.enqueueInternal({ ...job.target }, { kind: "preview", action: "sync", actor: job.spec.actor });
   deps.log.info({ jobId, pr: job.target.pr }, "preview sync queued");
   deps.wake();
@@ -94,10 +102,7 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
         },
         deps,
       ).catch((e: unknown) =>
-        deps.log.error(
-          { jobId: job.id, err: e instanceof Error ? e.message : String(e) },
-          "preview destroy at close failed; the sweep retries it",
-        ),
+        deps.log.error({ jobId: job.id, err: errorMessage(e) }, "preview destroy at close failed; the sweep retries it"),
       );
       const released = await releaseLocks(deps, job);
       // A closed PR's plans are never applied: all of them go, with their files in the store.

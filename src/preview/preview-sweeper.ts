@@ -1,3 +1,4 @@
+import { errorMessage } from "../util/errors.js";
 import type { JobSpec } from "../model/job.js";
 import type { PreviewRecord } from "../model/preview.js";
 import type { Store } from "../store/store.js";
@@ -76,8 +77,7 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
     });
     return running;
   };
-  const tick = () =>
-    void sweep().catch((e: unknown) => opts.log.error({ err: e instanceof Error ? e.message : String(e) }, "preview sweep failed"));
+  const tick = () => void sweep().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "preview sweep failed"));
   tick();
   const timer = setInterval(tick, opts.intervalMs ?? 60_000);
   timer.unref();

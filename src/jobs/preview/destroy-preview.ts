@@ -1,3 +1,4 @@
+import { errorMessage } from "../../util/errors.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import { projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
@@ -56,7 +57,9 @@ export async function destroyPreview(
       if (record.deploymentId !== undefined) {
         await vcs
           .setDeploymentStatus(job.target.repo, record.deploymentId, "inactive", `preview destroyed: ${reason}`)
-          .catch((e: unknown) => deps.log.warn({ jobId: job.id, err: String(e) }, "could not mark the preview's deployment inactive"));
+          .catch((e: unknown) =>
+            deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not mark the preview's deployment inactive"),
+          );
       }
       const { nextAttemptAt: _next, ...rest } = record;
       Object.assign(record, { ...rest, nextAttemptAt: undefined });

@@ -28,24 +28,24 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   const spec = job.spec;
   const { repo } = job.target;
   const name = repoFullName(repo);
+  const byCommand = spec.commentId !== undefined;
+  const mine = (await deps.store.previewsOf(name, job.target.pr)).filter((p) => !spec.project || p.project === spec.project);
+  // A PR closed (or checked) with nothing live: nothing to destroy, nothing to say, nothing to ask GitHub.
+  const live = mine.filter((p) => p.status !== "destroyed");
+  if ((spec.action === "destroy" || spec.action === "check") && !live.length && !byCommand) return;
   const vcs = await deps.vcsFor(job);
   const secrets = secretsFor(deps);
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  const byCommand = spec.commentId !== undefined;
   let actorAllowed: Decision = ALLOWED;
   if (byCommand) {
     void vcs.react(repo, spec.commentId as number, "eyes").catch(() => undefined);
     actorAllowed = await authorizeCommand(vcs, deps, job, "preview", "write");
     if (!actorAllowed.allowed) return replyRefused(vcs, deps, job, `Not done: ${actorAllowed.reasons.join("; ")}.`);
   }
-  const mine = (await deps.store.previewsOf(name, pr.number)).filter((p) => !spec.project || p.project === spec.project);
   deps.log.info(
     { jobId: job.id, repo: name, pr: pr.number, action: spec.action, previews: mine.map((p) => `${p.project}:${p.status}`) },
     `preview ${spec.action}${spec.reason ? `: ${spec.reason}` : ""}`,
   );
-  // A PR closed (or checked) with nothing live: nothing to destroy and nothing to say on it.
-  const live = mine.filter((p) => p.status !== "destroyed");
-  if ((spec.action === "destroy" || spec.action === "check") && !live.length && !byCommand) return;
   const notices: string[] = [];
   const outputs = new Map<string, string>();
   const post = () => postPreviewComment(deps, vcs, repo, pr.number, notices, outputs, secrets.redact, now());
@@ -111,7 +111,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   if (pr.state !== "open") return spec.action === "recreate" && live.length ? post() : undefined;
   // Pushes in a row: the newest queued sync applies the newest head; this one would only be replaced.
   const newer = (await deps.store.activeJobsOf(name, pr.number)).some(
-    (j) => j.id > job.id && j.status === "queued" && j.spec.kind === "preview" && (j.spec.action === "sync" || j.spec.action === "recreate"),
+    (j) =>
+      j.id > job.id && j.status === "queued" && j.spec.kind === "preview" && (j.spec.action === "sync" || j.spec.action === "recreate"),
   );
   if (newer && spec.action === "sync") return;
   const synced = await syncAll();

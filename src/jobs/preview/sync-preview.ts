@@ -1,3 +1,4 @@
+import { errorMessage } from "../../util/errors.js";
 import type { PreviewRecord, PreviewSettings } from "../../model/preview.js";
 import { type Project, projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
@@ -96,7 +97,9 @@ export async function syncPreview(
           ? Promise.resolve()
           : vcs
               .setDeploymentStatus(job.target.repo, deployment, state, text, url ? { environmentUrl: url } : undefined)
-              .catch((e: unknown) => deps.log.warn({ jobId: job.id, err: String(e) }, "could not set the preview's deployment status"));
+              .catch((e: unknown) =>
+                deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not set the preview's deployment status"),
+              );
       await status("in_progress", `applying the preview of #${pr.number}`);
       const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log);
       if (!applied.ok) {
