@@ -6,7 +6,7 @@ import { PROJECT_DETECTORS } from "../runners/registry.js";
 import { affectedProjects } from "../runners/terraform/affected-projects.js";
 import { discoverTerraformProjects } from "../runners/terraform/discover-terraform-projects.js";
 import { loadRepoConfig } from "../src/config/repo/load-repo-config.js";
-import { readRepoTreeAt } from "../src/jobs/read-repo-tree.js";
+import { readRepoTreeAt } from "../src/repo-reading/read-repo-tree.js";
 import type { RepoRef } from "../src/model/repo.js";
 import { resolveProjects } from "../src/projects/resolve-projects.js";
 import { GitWorkspace } from "../src/workspace/git-workspace.js";

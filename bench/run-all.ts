@@ -10,6 +10,7 @@ import { appCost, overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
+import { terragruntDiscovery } from "./terragrunt.js";
 import { whichProjects } from "./which-projects.js";
 import { type BenchOptions, benchOptions } from "./support/bench-options.js";
 import { type Figure, formatFigure } from "./support/figure.js";
@@ -20,6 +21,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["rendering", rendering],
   ["mapping", mapping],
   ["which-projects", whichProjects],
+  ["terragrunt", terragruntDiscovery],
   ["ingress", ingress],
   ["overhead", overhead],
   ["app-cost", appCost],

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { promisify } from "node:util";
 import { affectedProjects } from "../runners/terraform/affected-projects.js";
-import { readRepoTree } from "../src/jobs/read-repo-tree.js";
+import { readRepoTree } from "../src/repo-reading/read-repo-tree.js";
 import type { BenchOptions } from "./support/bench-options.js";
 import { exactly, type Figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";

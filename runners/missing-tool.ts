@@ -13,6 +13,7 @@ const TOOLS: Record<string, { what: string; install: string; setting: string }> 
     install: "`npm run setup` in Sluice's checkout (kubectl into `.tools/bin`), or see kubernetes.io/docs/tasks/tools",
     setting: "kubectl_binary",
   },
+  terragrunt: { what: "Terragrunt", install: "see terragrunt.gruntwork.io/docs/getting-started/install", setting: "terragrunt_binary" },
   bwrap: { what: "bubblewrap", install: "`apt-get install bubblewrap`", setting: "sandbox" },
 };
 

@@ -7,6 +7,8 @@ import type { ProjectDetector, Runner } from "./runner.js";
 import { createPluginCache } from "./terraform/plugin-cache.js";
 import { terraformDetector } from "./terraform/terraform-detector.js";
 import { createTerraformRunner } from "./terraform/terraform-runner.js";
+import { terragruntDetector } from "./terragrunt/terragrunt-detector.js";
+import { createTerragruntRunner } from "./terragrunt/terragrunt-runner.js";
 
 export interface RunnerSettings {
   /** Shared provider cache dir for terraform and tofu; absent = none. */
@@ -15,6 +17,7 @@ export interface RunnerSettings {
   tofuBinary?: string;
   helmBinary?: string;
   kubectlBinary?: string;
+  terragruntBinary?: string;
 }
 
 /** One line per tool. */
@@ -25,6 +28,7 @@ export function createRunners(settings: RunnerSettings = {}): Record<RunnerKind,
     opentofu: createTerraformRunner("opentofu", { binary: settings.tofuBinary, pluginCache }),
     helm: createHelmRunner({ helmBinary: settings.helmBinary }),
     kustomize: createKustomizeRunner({ kubectlBinary: settings.kubectlBinary }),
+    terragrunt: createTerragruntRunner({ binary: settings.terragruntBinary, terraformBinary: settings.terraformBinary }),
   };
 }
 
@@ -32,4 +36,4 @@ export function createRunners(settings: RunnerSettings = {}): Record<RunnerKind,
  * How autodiscovery finds each tool's projects, one line per tool (OpenTofu projects are found as
  * Terraform ones; a config or `runner:` says which binary runs them).
  */
-export const PROJECT_DETECTORS: readonly ProjectDetector[] = [terraformDetector, helmDetector, kustomizeDetector];
+export const PROJECT_DETECTORS: readonly ProjectDetector[] = [terraformDetector, helmDetector, kustomizeDetector, terragruntDetector];

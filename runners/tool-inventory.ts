@@ -35,6 +35,8 @@ export function toolProbes(binaries: {
   tofu: string;
   helm: string;
   kubectl: string;
+  /** Absent: no terragrunt probe (callers that predate Terragrunt units). */
+  terragrunt?: string;
   bwrap?: string;
   /** Only when the server config has `policies`. */
   conftest?: string;
@@ -56,6 +58,17 @@ export function toolProbes(binaries: {
       },
       serves: ["kustomize"],
     },
+    ...(binaries.terragrunt
+      ? [
+          {
+            // `terragrunt --version` prints "terragrunt version v0.77.0".
+            binary: binaries.terragrunt,
+            args: ["--version"],
+            version: (s: string) => /version\s+v?(\S+)/.exec(s)?.[1],
+            serves: ["terragrunt" as const],
+          },
+        ]
+      : []),
     // The sandbox runs every tool inside bwrap; no project kind needs it by itself.
     { binary: binaries.bwrap ?? "bwrap", args: ["--version"], version: (s) => /bubblewrap\s+(\S+)/.exec(s)?.[1], serves: [] },
     ...(binaries.conftest

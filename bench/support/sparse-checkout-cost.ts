@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readRepoTreeAt } from "../../src/jobs/read-repo-tree.js";
-import { scopeCheckout } from "../../src/jobs/scope-checkout.js";
+import { readRepoTreeAt } from "../../src/repo-reading/read-repo-tree.js";
+import { scopeCheckout } from "../../src/repo-reading/scope-checkout.js";
 import type { Project } from "../../src/model/project.js";
 import type { RepoRef } from "../../src/model/repo.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";

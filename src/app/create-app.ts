@@ -1,39 +1,31 @@
 import { createServer, type Server } from "node:http";
-import { createProbot } from "./create-probot.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { readConsoleEnv } from "../console/console-env.js";
-import { createAppLogger } from "./app-logger.js";
 import { startJobThread } from "./start-job-thread.js";
+import { buildRuntime } from "./build-runtime.js";
 import type { JobRuntimeOverrides } from "./create-job-runtime.js";
-import { existsSync, writeFileSync } from "node:fs";
 import type { EnvConfig } from "../config/env-config.js";
 import { createConsole } from "../console/create-console.js";
 import { createMetrics } from "../console/metrics.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
 import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
-import { openStore } from "../store/open-store.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
 import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
-import { checkDataDir } from "./check-data-dir.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 import { startWebhookRelay } from "./webhook-relay.js";
-import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { createReadinessChecks } from "./readiness-checks.js";
 import { routeRequest } from "./route-request.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
-import { startSandbox } from "./start-sandbox.js";
 import { errorMessage } from "../util/errors.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
@@ -66,32 +58,10 @@ function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBas
 
 /** Builds and starts Sluice: store, the job thread, Probot (auth checks), the console and the HTTP endpoint. */
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
-  const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
-  // First: the console's generated session key (below) is written into the data dir.
-  checkDataDir(env.dataDir);
-  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
-  const { log } = createAppLogger(env, config);
-
-  // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
-  const cliConfig = dataPaths.cliConfig(env.dataDir);
-  if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
-
-  const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
-  const sandbox = await startSandbox(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }, log);
-
   // The embedded store's two connections (this thread's, the job thread's): deliveries commit first.
   const deliveriesFirst = deliveriesFirstFlag();
-  const store = await withOpenTimeout(
-    openStore(
-      env.databaseUrl,
-      env.dataDir,
-      { runLockSessions: config.parallel, log: log.child({ name: "store" }) },
-      { deliveriesFirst: { flag: deliveriesFirst, side: "deliveries" } },
-    ),
-    env.databaseUrl,
-  ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)));
+  const { config, consoleEnv, log, sandbox, store, probot } = await buildRuntime(env, { thread: "http", deliveriesFirst });
   const metrics = createMetrics(store);
-  const probot = createProbot(env, log);
 
   // Jobs run on a thread of their own (its own store connection, GitHub clients, workspace): this
   // thread's event loop only verifies, persists and answers webhooks, and serves the console.

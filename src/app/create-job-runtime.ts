@@ -1,26 +1,17 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { createProbot } from "./create-probot.js";
-import { planSigningKey } from "../jobs/plan-signature.js";
-import { projectQueues } from "../jobs/project-queues.js";
-import { exec } from "../../runners/exec.js";
+import { planSigningKey } from "../tool-runs/plan-signature.js";
+import { projectQueues } from "../queue/project-queues.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
-import { createSandbox } from "../../runners/sandbox/sandbox.js";
 import type { EnvConfig } from "../config/env-config.js";
-import { readConsoleEnv } from "../console/console-env.js";
-import { loadServerSettings, serverConfigFiles } from "../config/load-server-settings.js";
-import type { JobDeps } from "../jobs/job-deps.js";
-import { createOrphanWatch } from "../jobs/orphan-watch.js";
-import { recoverJobs } from "../jobs/recover-jobs.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { createOrphanWatch } from "../queue/orphan-watch.js";
+import { recoverJobs } from "../queue/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
-import { Worker } from "../jobs/worker.js";
-import { openStore } from "../store/open-store.js";
+import { Worker } from "../queue/worker.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
-import { dataPaths } from "../workspace/data-paths.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
-import { createAppLogger } from "./app-logger.js";
-import { sandboxSettings } from "./sandbox-settings.js";
+import { buildRuntime } from "./build-runtime.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface JobRuntimeOverrides {
@@ -59,9 +50,8 @@ function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
 
 /**
  * Everything that runs jobs: its own store connection, GitHub clients, workspace, runners and
- * worker. It runs on a thread of its own (job-thread.ts), so that the HTTP thread only verifies,
- * persists and answers webhooks. The HTTP thread has already checked the data dir, created the
- * store's schema, taken the data dir's process lock and reported the sandbox's status.
+ * worker, built like the HTTP thread's (build-runtime.ts). It runs on a thread of its own
+ * (job-thread.ts), so that the HTTP thread only verifies, persists and answers webhooks.
  */
 export async function startJobRuntime(
   env: EnvConfig,
@@ -69,26 +59,11 @@ export async function startJobRuntime(
   overrides: JobRuntimeOverrides = {},
   deliveriesFirst?: SharedArrayBuffer,
 ): Promise<JobRuntime> {
-  const config = loadServerSettings(serverConfigFiles(process.env, env.serverConfigPath));
+  const { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot } = await buildRuntime(env, {
+    thread: "jobs",
+    deliveriesFirst,
+  });
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
-  const { log, logRedact } = createAppLogger(env, config);
-  const consoleEnv = readConsoleEnv(process.env, env.dataDir);
-
-  // Our own (empty) CLI config: the machine's TF_CLI_CONFIG_FILE and ~/.terraformrc do not apply.
-  const cliConfig = dataPaths.cliConfig(env.dataDir);
-  if (!existsSync(cliConfig)) writeFileSync(cliConfig, "# managed by sluice\n");
-  if (config.plugin_cache) mkdirSync(dataPaths.pluginCache(env.dataDir), { recursive: true });
-  const pluginCacheDir = config.plugin_cache ? dataPaths.pluginCache(env.dataDir) : undefined;
-  // Its warnings were logged by the HTTP thread, which built the same sandbox from the same settings.
-  const sandbox = await createSandbox(sandboxSettings(config, { dataDir: env.dataDir, cliConfig, pluginCacheDir }), exec);
-
-  const store = await openStore(
-    env.databaseUrl,
-    env.dataDir,
-    { runLockSessions: config.parallel, log: log.child({ name: "store" }) },
-    { processLockHeld: true, deliveriesFirst: deliveriesFirst && { flag: deliveriesFirst, side: "jobs" } },
-  );
-  const probot = createProbot(env, log);
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
   // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
@@ -118,26 +93,27 @@ export async function startJobRuntime(
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
     workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk),
-    runners: reportMissingTools(
-      createRunners({
-        pluginCacheDir,
-        terraformBinary: config.terraform_binary,
-        tofuBinary: config.tofu_binary,
-        helmBinary: config.helm_binary,
-        kubectlBinary: config.kubectl_binary,
-      }),
-    ),
+    tools: {
+      runners: reportMissingTools(
+        createRunners({
+          pluginCacheDir,
+          terraformBinary: config.terraform_binary,
+          tofuBinary: config.tofu_binary,
+          helmBinary: config.helm_binary,
+          kubectlBinary: config.kubectl_binary,
+          terragruntBinary: config.terragrunt_binary,
+        }),
+      ),
+      sandbox,
+      env: { TF_CLI_CONFIG_FILE: cliConfig },
+      ...projectQueues(config.parallel),
+    },
     config,
     log,
     dataDir: env.dataDir,
-    ...projectQueues(config.parallel),
-    runnerEnv: { TF_CLI_CONFIG_FILE: cliConfig },
-    redactPatterns,
-    appRedactor: logRedact,
-    reportRetry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 },
-    sandbox,
+    redaction: { app: logRedact, patterns: redactPatterns },
+    reporting: { retry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 }, publicUrl: consoleEnv.publicUrl },
     wake: () => notify(),
-    publicUrl: consoleEnv.publicUrl,
     planKey: planSigningKey(env.webhookSecret),
   };
 

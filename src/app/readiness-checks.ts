@@ -78,6 +78,7 @@ export function createReadinessChecks(deps: {
       tofu: config.tofu_binary,
       helm: helmBinary(config.helm_binary),
       kubectl: kubectlBinary(config.kubectl_binary),
+      terragrunt: config.terragrunt_binary,
       conftest: config.policies?.conftest_binary,
     }),
     exec,

@@ -40,6 +40,7 @@ export function sandboxSettings(
       config.tofu_binary,
       helmBinary(config.helm_binary),
       kubectlBinary(config.kubectl_binary),
+      config.terragrunt_binary,
       ...(config.policies ? [config.policies.conftest_binary] : []),
     ],
   };

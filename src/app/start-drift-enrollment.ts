@@ -2,8 +2,7 @@ import type { Logger } from "pino";
 import type { Probot } from "probot";
 import { repoAllowed } from "../config/server-config-for.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { enrollRepos } from "../drift/enroll-repos.js";
-import type { Store } from "../store/store.js";
+import { type EnrollOptions, enrollRepos } from "../drift/enroll-repos.js";
 import { errorMessage } from "../util/errors.js";
 import { listInstalledRepos } from "../vcs/github/installed-repos.js";
 
@@ -13,7 +12,7 @@ import { listInstalledRepos } from "../vcs/github/installed-repos.js";
  */
 export function startDriftEnrollment(deps: {
   probot: Probot;
-  store: Pick<Store, "enqueueInternalOnce">;
+  store: EnrollOptions["store"];
   config: ServerConfig;
   wake: () => void;
   log: Logger;

@@ -31,6 +31,8 @@ export const serverConfigSchema = z
     /** Default: `.tools/bin/helm` when the setup step installed it, else `helm` on PATH. */
     helm_binary: z.string().min(1).optional(),
     kubectl_binary: z.string().min(1).default("kubectl"),
+    /** Terragrunt units run this binary (it runs `terraform_binary`, or a project's `terraform_binary`). */
+    terragrunt_binary: z.string().min(1).default("terragrunt"),
     /** Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. */
     kubeconfigs: z.record(z.string().min(1), z.string().min(1)).default({}),
     /**

@@ -28,7 +28,7 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
       const next = nextRunAfter(s.cron, at) ?? Number.MAX_SAFE_INTEGER;
       const jobId = await opts.store.claimDriftRun(
         { repo: s.repo, cron: s.cron, due: s.nextRunAt, next },
-        { kind: "drift", trigger: "schedule", projects: s.projects, actor: "sluice" },
+        { kind: "drift-check", trigger: "schedule", projects: s.projects, actor: "sluice" },
       );
       if (jobId === undefined) continue;
       jobs.push(jobId);

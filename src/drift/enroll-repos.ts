@@ -26,7 +26,7 @@ export async function enrollRepos(opts: EnrollOptions): Promise<number> {
     const jobId = await opts.store.enqueueInternalOnce(
       `sluice-drift-enroll:${name}:${hour}`,
       { installationId: r.installationId, repo: r.repo, cloneUrl: r.cloneUrl, pr: 0 },
-      { kind: "drift", trigger: "push", actor: "sluice" },
+      { kind: "drift-schedule-sync", actor: "sluice" },
     );
     if (jobId !== undefined) queued++;
   }

@@ -1,5 +1,6 @@
 import { parseComment } from "../command/parse-comment.js";
 import { DRIFT_LABEL } from "../model/drift.js";
+import { driftCommandSpec } from "../drift/drift-command-spec.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
@@ -114,7 +115,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       p.after,
     );
     if (typeof target === "string") return { ignore: target };
-    return { job: { target, spec: { kind: "drift", trigger: "push", actor } } };
+    return { job: { target, spec: { kind: "drift-schedule-sync", actor } } };
   }
 
   if (event === "issues") {
@@ -162,7 +163,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
     if (cmd.kind === "drift") {
-      return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+      return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
     }
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
@@ -227,7 +228,7 @@ function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings)
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
   if (cmd.kind === "drift") {
-    return { job: { target, spec: { kind: "drift", trigger: "comment", command: cmd, commandLine, commentId, actor: by } } };
+    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
   }
   if (cmd.kind === "applies") {
     return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };

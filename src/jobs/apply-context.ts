@@ -1,16 +1,16 @@
 import type { RepoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { JobWith, SpecOf } from "../model/job.js";
 import type { ProjectConfig } from "../model/repo-config.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/workspace.js";
-import type { JobDeps } from "./job-deps.js";
-import type { HeadConfig } from "./load-repo-configs.js";
-import type { Secrets } from "./secrets.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import type { HeadConfig } from "../repo-reading/load-repo-configs.js";
+import type { Secrets } from "../job-context/secrets.js";
 
 /** What one apply job of a pull request (a comment, the button, or a merge) works with. */
 export interface ApplyContext {
-  job: Job;
+  job: JobWith<SpecOf<"apply">>;
   deps: JobDeps;
   vcs: VcsClient;
   pr: PullRequestInfo;

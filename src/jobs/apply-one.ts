@@ -7,11 +7,11 @@ import { compareChanges } from "../policy/compare-changes.js";
 import type { PlanRecord } from "../store/store.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyContext } from "./apply-context.js";
-import { recordLiveApply } from "./drift/record-live-apply.js";
-import type { ProjectRun } from "./run-projects.js";
-import { applyRequest, planRequest, type RunInputs } from "./runner-request.js";
-import type { InputsContext } from "./gather-inputs.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import { recordLiveApply } from "../drift/record-live-apply.js";
+import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { applyRequest, planRequest, type RunInputs } from "../tool-runs/runner-request.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import type { InputsContext } from "../tool-runs/gather-inputs.js";
 
 /** A Terraform apply runs the saved plan, which holds its variables: inputs are for tools that render again. */
 const terraformLike = (p: Project) => p.runner === "terraform" || p.runner === "opentofu";
@@ -33,7 +33,7 @@ export async function replanAtMerge(
   inputs?: RunInputs,
 ): Promise<{ ok: true; planFile: string } | { ok: false; result: ProjectResult }> {
   const { deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   const fail = (reason: string) => ({ ok: false as const, result: { project, status: "refused" as const, reason, output: "" } });
   if (!runner || !ctx.merge) return fail(`no runner for ${project.runner} projects`);
   const built = planRequest(
@@ -80,7 +80,7 @@ export async function applyOne(
   inputs?: RunInputs,
 ): Promise<{ result: ProjectResult; sensitiveValues: string[] }> {
   const { job, deps, secrets, settings } = ctx;
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) {
     return {
       result: { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" },
@@ -125,7 +125,7 @@ export async function applyOne(
     commitSha: ctx.merge?.sha ?? ctx.pr.headSha,
     source: ctx.merge ? ("merge" as const) : ("pr" as const),
     number: plan.pr,
-    actor: job.spec.kind === "apply" ? job.spec.actor : "",
+    actor: job.spec.actor,
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").

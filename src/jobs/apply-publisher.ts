@@ -1,15 +1,13 @@
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "./job-deps.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import type { Secrets } from "./secrets.js";
+import type { JobContext } from "../job-context/job-context.js";
+import type { Publisher } from "../job-output/publish-comments.js";
 
-export type Publisher = ReturnType<typeof createCommentPublisher>;
+export type { Publisher };
 
 /** The project a plan was made for, with its settings from the head's config when it has any. */
 export function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Project {
@@ -19,17 +17,15 @@ export function projectFor(plan: PlanRecord, config: RepoConfig | undefined): Pr
 }
 
 /** The apply comment and `sluice/apply` check of a job. */
-export function publisherFor(vcs: VcsClient, deps: JobDeps, job: Job, pr: PullRequestInfo, merged: boolean, secrets: Secrets): Publisher {
-  const spec = job.spec.kind === "apply" ? job.spec : undefined;
-  return createCommentPublisher(vcs, deps, job, {
+export function publisherFor(ctx: JobContext<SpecOf<"apply">>, pr: PullRequestInfo, merged: boolean): Publisher {
+  const spec = ctx.job.spec;
+  return ctx.publisher({
     command: "apply",
     headSha: pr.headSha,
     trigger: {
-      text: merged ? "apply on merge" : spec?.trigger === "button" ? "Apply button of sluice/plan" : (spec?.commandLine ?? "/apply"),
-      user: job.spec.actor,
+      text: merged ? "apply on merge" : spec.trigger === "button" ? "Apply button of sluice/plan" : (spec.commandLine ?? "/apply"),
+      user: spec.actor,
     },
-    maxComments: deps.config.max_comments,
-    secrets,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Job } from "../model/job.js";
 import type { LockRecord, ProjectKey } from "../store/store.js";
 import { repoFullName } from "../model/repo.js";
-import type { JobDeps } from "./job-deps.js";
+import type { JobDeps } from "../job-context/job-deps.js";
 
 /**
  * Releases a PR's locks (all, or some), drops the plans made under them, and re-plans every PR

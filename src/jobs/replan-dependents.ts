@@ -1,8 +1,8 @@
 import { dependentsToReplan } from "../inputs/dependents-to-replan.js";
-import type { Job } from "../model/job.js";
+import type { JobWith, SpecOf } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
-import type { JobDeps } from "./job-deps.js";
+import type { JobDeps } from "../job-context/job-deps.js";
 
 /**
  * After an apply: every project of the pull request (a pending plan) that takes outputs of a
@@ -11,12 +11,12 @@ import type { JobDeps } from "./job-deps.js";
  */
 export async function replanDependents(
   deps: Pick<JobDeps, "store" | "wake" | "log">,
-  job: Job,
+  job: JobWith<SpecOf<"apply">>,
   all: readonly Project[],
   results: readonly ProjectResult[],
   pending: readonly string[],
 ): Promise<string | undefined> {
-  if (job.spec.kind !== "apply" || job.spec.trigger === "merge") return undefined;
+  if (job.spec.trigger === "merge") return undefined;
   const applied = results.filter((r) => r.status === "applied").map((r) => r.project.name);
   const replan = dependentsToReplan(all, applied, pending);
   for (const { name } of replan) {

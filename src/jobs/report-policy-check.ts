@@ -5,8 +5,8 @@ import { repoFullName } from "../model/repo.js";
 import { describeBlocking, policyRules } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "./job-deps.js";
-import { planPolicyFact, policyChecked } from "./plan-policy-fact.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { planPolicyFact, policyChecked } from "../authorization/plan-policy-fact.js";
 
 /** The check run that shows the policy state of a PR's head, as Atlantis' `atlantis/policy_check` status. */
 export const POLICY_CHECK_NAME = "sluice/policy_check";

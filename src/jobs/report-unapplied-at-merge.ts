@@ -1,12 +1,9 @@
 import { ignoredSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { repoFullName } from "../model/repo.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
-import type { JobDeps } from "./job-deps.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import { secretsFor } from "./secrets.js";
 
 /**
  * A pull request merged while it still had plans that were never applied, in a repo that applies
@@ -14,12 +11,11 @@ import { secretsFor } from "./secrets.js";
  * the server ignored), instead of the merge passing for an apply.
  */
 export async function reportUnappliedAtMerge(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
+  ctx: JobContext<SpecOf<"apply">>,
   pr: PullRequestInfo,
   merged: RepoConfig | undefined,
 ): Promise<void> {
+  const { job, deps } = ctx;
   const plans = await deps.store.pendingPlans(repoFullName(job.target.repo), pr.number);
   if (plans.length === 0) return;
   const names = [...new Set(plans.map((p) => `\`${p.project}\``))].join(", ");
@@ -30,12 +26,10 @@ export async function reportUnappliedAtMerge(
       "Open a pull request to plan and apply them.",
     ...ignored,
   ].join("\n");
-  const publisher = createCommentPublisher(vcs, deps, job, {
+  const publisher = ctx.publisher({
     command: "apply",
     headSha: pr.headSha,
-    trigger: { text: "merge", user: job.spec.kind === "apply" ? job.spec.actor : "sluice" },
-    maxComments: deps.config.max_comments,
-    secrets: secretsFor(deps),
+    trigger: { text: "merge", user: job.spec.actor },
   });
   await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
   deps.log.warn({ jobId: job.id, pr: pr.number, plans: plans.length }, "pull request merged with unapplied plans: said so on the PR");

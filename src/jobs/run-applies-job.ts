@@ -1,26 +1,18 @@
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
-import type { JobDeps } from "./job-deps.js";
-import { secretsFor } from "./secrets.js";
-import { jobMarker, printComment } from "../render/comment-body.js";
 
 /**
  * `/applies pause [-- reason]` and `/applies resume`: the same emergency brake as the console's
  * "Pause applies", from any PR or issue, for the server's `admins` only. While paused, every
  * `/apply`, button click and apply on merge is refused with who paused and why.
  */
-export async function runAppliesJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "applies") throw new Error(`runAppliesJob got a ${job.spec.kind} job`);
+export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise<void> {
+  const { job, deps, vcs } = ctx;
   const { command, actor, commentId } = job.spec;
-  const vcs = await deps.vcsFor(job);
-  const redact = secretsFor(deps).redact;
   const reply = async (text: string, reaction: "+1" | "-1") => {
-    if (job.commentIds.length === 0) {
-      const body = printComment({ marker: jobMarker(job.id), text: redact(`**Sluice applies**\n\n${text}`) });
-      const id = await vcs.createComment(job.target.repo, job.target.pr, body);
-      await deps.store.updateJob(job.id, { commentIds: [id] });
-    }
+    await ctx.reply(`**Sluice applies**\n\n${text}`);
     await vcs.react(job.target.repo, commentId, reaction).catch(() => undefined);
   };
   const admin = deps.config.admins.some((a) => a.toLowerCase() === actor.toLowerCase());

@@ -1,57 +1,53 @@
 import { join } from "node:path";
 import { repoSettings } from "../config/repo-settings.js";
 import { matchesFilter } from "../model/command.js";
-import type { Job } from "../model/job.js";
+import type { Job, SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { checkApplier } from "../policy/check-apply-policy.js";
-import { planPolicyFact } from "./plan-policy-fact.js";
+import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { ALLOWED } from "../policy/decision.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { gatherPrFacts, prGateFacts, prRequirementFacts } from "./pr-gate-facts.js";
-import { changeControlFacts } from "./change-control-facts.js";
+import { gatherPrFacts, prGateFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
+import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
 import type { Checkout } from "../workspace/workspace.js";
-import { gatherCodeOwners, loadedModules } from "./gather-code-owners.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { planOrder } from "./plan-order.js";
-import { planFileHere } from "./plan-file-here.js";
-import { removePlanCopy } from "./remove-plan-copy.js";
+import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { carryDependsOn, planOrder } from "../tool-runs/plan-order.js";
+import { planFileHere } from "../tool-runs/plan-file-here.js";
+import { removePlanCopy } from "../tool-runs/remove-plan-copy.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
-import { readRepoTreeAt } from "./read-repo-tree.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
-import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, runProjects } from "./run-projects.js";
+import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import { scopeCheckout } from "../repo-reading/scope-checkout.js";
+import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import type { ApplyContext } from "./apply-context.js";
-import { applyOne, plansDirOf, replanAtMerge } from "./apply-one.js";
+import { applyOne, inputsContext, plansDirOf, replanAtMerge } from "./apply-one.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
-import { type Secrets, secretsFor } from "./secrets.js";
-import { trustedCommit } from "./trusted-commit.js";
-import { inputsFact } from "./inputs-fact.js";
-import { replanDependents } from "./replan-dependents.js";
-import { inputsContext } from "./apply-one.js";
+import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { inputsFact } from "../tool-runs/inputs-fact.js";
+import { finishApply } from "./finish-apply.js";
 import { producersOutside } from "../inputs/with-dependents.js";
-import { errorMessage } from "../util/errors.js";
 
-const repoName = (job: Job) => repoFullName(job.target.repo);
+const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
+
+type ApplyJob = JobContext<SpecOf<"apply">>;
 
 /** `/apply` (or apply on merge): only saved plans of the live head and base, for allowed users. */
-export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "apply") throw new Error(`runApplyJob got a ${job.spec.kind} job`);
+export async function runApplyJob(jobCtx: ApplyJob): Promise<void> {
+  const { job, deps, vcs } = jobCtx;
   const { repo } = job.target;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (job.spec.trigger !== "merge" && !job.spec.viaAtlantis) {
+  if (job.spec.trigger !== "merge") {
     // Who asked is checked before anything is cloned: a user without access gets nothing run.
     const who = await authorizeCommand(vcs, deps, job, "apply", "write");
     // A base branch's `apply_teams` is known only after the clone: then the applier check below decides.
@@ -63,10 +59,9 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
     }
   }
   const token = await vcs.cloneToken();
-  secrets.add([token]);
-  const held: Checkout[] = [];
-  const checkoutAt = async (sha: string, baseSha: string) => {
-    const c = await deps.workspace.checkout({
+  jobCtx.secrets.add([token]);
+  const checkoutAt = (sha: string, baseSha: string) =>
+    jobCtx.checkout({
       repo,
       cloneUrl: job.target.cloneUrl,
       token,
@@ -77,26 +72,16 @@ export async function runApplyJob(job: Job, deps: JobDeps): Promise<void> {
       // What the applies read is written once the plans to apply are known (scopeCheckout).
       sparse: deps.config.sparse_checkout,
     });
-    held.push(c);
-    return c;
-  };
-  try {
-    await applyWith(job, deps, vcs, pr, token, secrets, checkoutAt);
-  } finally {
-    for (const c of held) c.release();
-  }
+  await applyWith(jobCtx, pr, token, checkoutAt);
 }
 
 async function applyWith(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
+  jobCtx: ApplyJob,
   pr: PullRequestInfo,
   token: string,
-  secrets: Secrets,
   checkoutAt: (sha: string, baseSha: string) => Promise<Checkout>,
 ): Promise<void> {
-  if (job.spec.kind !== "apply") return;
+  const { job, deps, vcs, secrets } = jobCtx;
   const spec = job.spec;
   const { repo } = job.target;
 
@@ -118,20 +103,10 @@ async function applyWith(
     pr.baseRef,
   );
   const settings = repoSettings(deps.config, repoName(job), configs.trusted);
-  if (merge && settings.applyOn !== "merge")
-    return reportUnappliedAtMerge(job, deps, vcs, pr, configs.head.ok ? configs.head.config : undefined);
-  if (spec.viaAtlantis) {
-    // Ours when atlantis.yaml configures the repo, also when it is broken: then the answer is its errors.
-    const atlantis =
-      deps.config.atlantis_prefix === "always" ||
-      (configs.head.ok ? configs.head.config.source === "atlantis.yaml" : configs.head.file === "atlantis.yaml");
-    if (!atlantis) return;
-    const who = await authorizeCommand(vcs, deps, job, "apply", "write");
-    if (!who.allowed) return replyRefused(vcs, deps, job, `Not applied: ${who.reasons.join("; ")}.`);
-  }
+  if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const publisher = publisherFor(vcs, deps, job, pr, merge !== undefined, secrets);
+  const publisher = publisherFor(jobCtx, pr, merge !== undefined);
   await publisher.publish({ state: "queued", results: [] });
   const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
   if (!op.ok) {
@@ -165,7 +140,6 @@ async function applyWith(
 
 async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promise<void> {
   const { job, deps, pr, secrets, settings } = ctx;
-  if (job.spec.kind !== "apply") return;
   const spec = job.spec;
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;
@@ -228,6 +202,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     });
 
   const projects = [...planOf.keys()];
+  carryDependsOn(projects, resolved.all);
   const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
   const order = planOrder(config, all, projects);
   const waves = order.ok ? order : { ok: true as const, waves: [projects], dependsOn: () => [] };
@@ -310,17 +285,5 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   });
   secrets.add(sensitive);
 
-  const ordered = inOrder(projects, results);
-  const allApplied = ordered.every((r) => r.status === "applied");
-  const waiting = (await deps.store.pendingPlans(repo, pr.number)).map((p) => p.project);
-  let notice = await replanDependents(deps, job, all, ordered, waiting);
-  if (allApplied && settings.automerge && !merged && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
-    try {
-      await ctx.vcs.merge(job.target.repo, pr.number, "merge");
-      notice = "Every project is applied: the pull request was merged (automerge).";
-    } catch (e) {
-      notice = `Every project is applied, but automerge failed: ${errorMessage(e)}`;
-    }
-  }
-  await publisher.final({ state: "done", results: ordered, notice });
+  await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged });
 }

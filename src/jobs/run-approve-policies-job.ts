@@ -1,18 +1,15 @@
 import { policiesFor } from "../config/policies-for.js";
 import { matchesFilter } from "../model/command.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { approvableSets, describeOwners, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import { projectPermission } from "./change-control-facts.js";
-import type { JobDeps } from "./job-deps.js";
-import { policyChecked } from "./plan-policy-fact.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
+import { policyChecked } from "../authorization/plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
-import { secretsFor } from "./secrets.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
-import { jobMarker, printComment } from "../render/comment-body.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
 async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {
@@ -30,22 +27,13 @@ async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, us
  * policy sets of the PR's current plans. Approvals are recorded per plan hash: a new plan needs
  * them again. Sets that could not be evaluated cannot be approved (they fail closed).
  */
-export async function runApprovePoliciesJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "approve_policies") throw new Error(`runApprovePoliciesJob got a ${job.spec.kind} job`);
+export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_policies">>): Promise<void> {
+  const { job, deps, vcs } = ctx;
   const spec = job.spec;
-  const vcs = await deps.vcsFor(job);
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
-  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
-  const redact = secretsFor(deps).redact;
+  const redact = ctx.secrets.redact;
   const reply = async (body: string, reaction: "+1" | "-1") => {
-    if (job.commentIds.length === 0) {
-      const id = await vcs.createComment(
-        job.target.repo,
-        pr.number,
-        printComment({ marker: jobMarker(job.id), text: redact(`**Sluice approve_policies**\n\n${body}`) }),
-      );
-      await deps.store.updateJob(job.id, { commentIds: [id] });
-    }
+    await ctx.reply(`**Sluice approve_policies**\n\n${body}`);
     await vcs.react(job.target.repo, spec.commentId, reaction).catch(() => undefined);
   };
   const repo = repoFullName(job.target.repo);

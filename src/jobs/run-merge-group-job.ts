@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { repoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { Job, SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { repoFullName } from "../model/repo.js";
 import { compareChanges } from "../policy/compare-changes.js";
@@ -10,15 +11,14 @@ import { renderCheck } from "../render/render-check.js";
 import type { PlanRecord } from "../store/store.js";
 import type { CheckUpdate, VcsClient } from "../vcs/vcs-client.js";
 import type { Permission } from "../model/pull-request.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { planOrder } from "./plan-order.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
-import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, runProjects } from "./run-projects.js";
-import { planRequest } from "./runner-request.js";
-import { secretsFor } from "./secrets.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { planOrder } from "../tool-runs/plan-order.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import { scopeCheckout } from "../repo-reading/scope-checkout.js";
+import { inOrder, runProjects } from "../tool-runs/run-projects.js";
+import { planRequest } from "../tool-runs/runner-request.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
@@ -30,12 +30,10 @@ const CHECK = "sluice/plan";
  * project, the group's plan makes exactly the approved changes (addresses, actions, values).
  * Nothing is locked or saved: the apply happens when the queue lands the commit (apply on merge).
  */
-export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "merge_group") throw new Error(`runMergeGroupJob got a ${job.spec.kind} job`);
+export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): Promise<void> {
+  const { job, deps, vcs, secrets } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   const input = (state: "queued" | "running" | "done", results: ProjectResult[], notice?: string) => ({
     jobId: String(job.id),
     command: "plan" as const,
@@ -69,7 +67,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  const checkout = await deps.workspace.checkout({
+  const checkout = await ctx.checkout({
     repo,
     cloneUrl: job.target.cloneUrl,
     token,
@@ -122,7 +120,7 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
       parallel: settings.parallelPlan,
       verb: "plan",
       step: async (project, run) => {
-        const runner = deps.runners[project.runner];
+        const runner = deps.tools.runners[project.runner];
         if (!runner)
           return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
         const built = planRequest({ deps, settings, secrets }, project, {
@@ -170,7 +168,6 @@ export async function runMergeGroupJob(job: Job, deps: JobDeps): Promise<void> {
     await finish([], `Sluice could not plan the merge group: ${errorMessage(e)}`, true).catch(() => undefined);
     throw e;
   } finally {
-    checkout.release();
     await rm(dataRoot, { recursive: true, force: true });
   }
 }

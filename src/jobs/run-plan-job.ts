@@ -1,70 +1,53 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { ignoredSettings, repoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
-import type { ProjectResult } from "../model/project-result.js";
+import { repoSettings, ignoredSettings } from "../config/repo-settings.js";
+import { untrustedSettings } from "../config/untrusted-settings.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { windowState } from "../gate/apply-windows.js";
+import type { JobContext } from "../job-context/job-context.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { offersApply } from "../job-output/check-actions.js";
+import type { Publisher } from "../job-output/publish-comments.js";
+import type { Job, SpecOf } from "../model/job.js";
 import type { Project } from "../model/project.js";
-import { explainWhy } from "../projects/explain-why.js";
-import { dependsOnNotes } from "./depends-on-notes.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
+import { explainWhy } from "../projects/explain-why.js";
 import { selectProjects } from "../projects/select-projects.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
-import { dataPaths } from "../workspace/data-paths.js";
-import type { Checkout } from "../workspace/workspace.js";
-import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import { offersApply } from "./check-actions.js";
-import { newerPlanJob } from "./coalesce-plans.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { untrustedSettings } from "../config/untrusted-settings.js";
-import { planOrder } from "./plan-order.js";
-import { createCommentPublisher } from "./publish-comments.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
-import { scopeCheckout } from "./scope-checkout.js";
-import { inOrder, type ProjectRun, runProjects } from "./run-projects.js";
-import { planRequest, pullRequestStepVariables, type RunnerContext } from "./runner-request.js";
-import { planFileWarning, readPlanFile } from "./read-plan-file.js";
-import { signPlan } from "./plan-signature.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
-import { type Secrets, secretsFor } from "./secrets.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
-import { withoutSecrets } from "./without-secrets.js";
-import { policyView } from "./plan-policy-fact.js";
-import { reportPolicyCheck } from "./report-policy-check.js";
-import { readCheckoutConfig } from "./read-checkout-config.js";
-import { runPreHooks, runWorkflowHooks } from "./workflow-hooks.js";
-import { trustedCommit } from "./trusted-commit.js";
-import { projectPermission } from "./change-control-facts.js";
-import { windowState } from "../gate/apply-windows.js";
 import { inlineCode } from "../render/inline.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { readCheckoutConfig } from "../repo-reading/read-checkout-config.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import { scopeCheckout } from "../repo-reading/scope-checkout.js";
+import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { planOrder } from "../tool-runs/plan-order.js";
+import { inOrder, runProjects } from "../tool-runs/run-projects.js";
+import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
+import { newerPlanJob } from "./coalesce-plans.js";
+import { dependsOnNotes } from "./depends-on-notes.js";
+import { type PlanContext, planProject } from "./plan-project.js";
+import { reportPolicyCheck } from "./report-policy-check.js";
+import { terragruntProblems } from "../../runners/terragrunt/terragrunt-problems.js";
 import { producersOutside, withDependents } from "../inputs/with-dependents.js";
-import { inputsBeforePlan, type PlanInputs, planInputs, runInputs, withInputRecords } from "./plan-inputs.js";
+import { planInputs } from "../tool-runs/plan-inputs.js";
+import { dataPaths } from "../workspace/data-paths.js";
 
-type Publisher = ReturnType<typeof createCommentPublisher>;
+type PlanJob = JobContext<SpecOf<"plan">>;
 
 const FORK_REFUSAL =
   "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).";
 
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
-export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "plan") throw new Error(`runPlanJob got a ${job.spec.kind} job`);
+export async function runPlanJob(ctx: PlanJob): Promise<void> {
+  const { job, deps, vcs } = ctx;
   const spec = job.spec;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
-  // `atlantis plan` is for repos moving from Atlantis; elsewhere another bot may own that word.
-  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
-  const publisher = createCommentPublisher(vcs, deps, job, {
+  const publisher = ctx.publisher({
     command: "plan",
     headSha: pr.headSha,
     trigger: {
       text: spec.trigger === "autoplan" ? "autoplan" : spec.trigger === "rerun" ? "Re-run of sluice/plan" : (spec.commandLine ?? "/plan"),
       user: spec.actor,
     },
-    maxComments: deps.config.max_comments,
-    secrets,
   });
   const answer = (notice: string, tone: "refused" | "info") => publisher.publish({ state: "done", results: [], notice, tone });
   if (spec.trigger !== "autoplan") {
@@ -82,21 +65,12 @@ export async function runPlanJob(job: Job, deps: JobDeps): Promise<void> {
   const queued = publisher.publish({ state: "queued", results: [] });
   // Awaited with the other progress posts; a job that ends before them must not leave it unhandled.
   queued.catch(() => undefined);
-  const held: Checkout[] = [];
   try {
-    await planPullRequest(job, deps, vcs, pr, publisher, secrets, held, queued);
+    await planPullRequest(ctx, pr, publisher, queued);
   } catch (e) {
     await publisher.fault(e);
     throw e;
-  } finally {
-    for (const c of held) c.release();
   }
-}
-
-async function hold(held: Checkout[], pending: Promise<Checkout>): Promise<Checkout> {
-  const checkout = await pending;
-  held.push(checkout);
-  return checkout;
 }
 
 async function done(publisher: Publisher, notice: string, failed = false): Promise<void> {
@@ -105,18 +79,13 @@ async function done(publisher: Publisher, notice: string, failed = false): Promi
 }
 
 async function planPullRequest(
-  job: Job,
-  deps: JobDeps,
-  vcs: VcsClient,
+  ctx: PlanJob,
   pr: PullRequestInfo,
   publisher: Publisher,
-  secrets: Secrets,
-  /** Worktrees this job uses, released when it ends. */
-  held: Checkout[],
   /** The queued comment, posting. */
   queued: Promise<void>,
 ): Promise<void> {
-  if (job.spec.kind !== "plan") return;
+  const { job, deps, vcs, secrets } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
@@ -132,10 +101,7 @@ async function planPullRequest(
   const token = await vcs.cloneToken();
   secrets.add([token]);
   const checkoutAt = (headSha: string, baseSha: string, sparse = false) =>
-    hold(
-      held,
-      deps.workspace.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef, sparse }),
-    );
+    ctx.checkout({ repo, cloneUrl: job.target.cloneUrl, token, pr: pr.number, headSha, baseSha, baseRef: pr.baseRef, sparse });
   // The PR's own worktree holds only what its plans read (scopeCheckout, once they are known).
   const checkout = await checkoutAt(pr.headSha, pr.baseSha, deps.config.sparse_checkout);
   const hookFacts = {
@@ -173,6 +139,7 @@ async function planPullRequest(
     : { projects: withDependents(resolved.all, resolved.affected) };
   if ("error" in selection) return done(publisher, selection.error, true);
   const projects = selection.projects;
+  warnings.push(...terragruntProblems(resolved.tree, projects));
   // `/plan --why`: the reasons in the reply, and nothing planned or locked; the check keeps what
   // the last plan reported.
   if (spec.command?.why) {
@@ -185,7 +152,10 @@ async function planPullRequest(
   // atlantis.yaml: Atlantis' meaning (depends_on gates applies only); .sluice.yaml keeps its own
   // (plans in dependency order, a failed dependency stops its dependents' plans).
   const order = planOrder(config, resolved.all, projects, { plan: config.source === "atlantis.yaml" });
-  if (!order.ok) return done(publisher, `The project graph in ${config.source} is invalid: ${order.error}`, true);
+  if (!order.ok) {
+    const where = config.source === "none" ? "The projects' dependencies are invalid" : `The project graph in ${config.source} is invalid`;
+    return done(publisher, `${where}: ${order.error}`, true);
+  }
 
   await supersedeOutdatedPlans(deps, job, pr, spec.command ? undefined : projects);
   await scopeCheckout(deps, repo, checkout, resolved.tree, [...projects, ...producersOutside(resolved.all, projects)], {
@@ -201,7 +171,7 @@ async function planPullRequest(
   for (const p of progress) p.catch(() => undefined);
 
   // Helm and Kustomize plans diff renders: they need the tree the PR's changes start from.
-  const needsBase = projects.some((p) => deps.runners[p.runner]?.needsBase);
+  const needsBase = projects.some((p) => deps.tools.runners[p.runner]?.needsBase);
   const baseDir = needsBase ? (await checkoutAt(checkout.mergeBase, checkout.mergeBase)).dir : undefined;
   const sensitive: string[] = [];
   const inputs = planInputs(deps, job, settings, secrets, {
@@ -210,7 +180,7 @@ async function planPullRequest(
     scratchDir: dataPaths.prPlans(deps.dataDir, repo, pr.number),
     trustedProjects: configs.trusted?.projects,
   });
-  const ctx: PlanContext = {
+  const planning: PlanContext = {
     job,
     deps,
     pr,
@@ -218,6 +188,7 @@ async function planPullRequest(
     baseDir,
     run: { deps, settings, secrets },
     extraArgs: spec.command?.extraArgs ?? [],
+    actor: spec.actor,
     inputs,
   };
   const results = await runProjects({
@@ -231,7 +202,7 @@ async function planPullRequest(
       // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
       const may = await projectPermission(deps, vcs, repo, project.name, "plan", spec.actor);
       if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
-      const result = await planProject(ctx, project, run);
+      const result = await planProject(planning, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
       return result;
     },
@@ -274,162 +245,3 @@ async function supersedeOutdatedPlans(deps: JobDeps, job: Job, pr: PullRequestIn
   );
   if (stale.length) await deps.store.supersedePlans(repo, pr.number, stale);
 }
-
-/** The URL of another PR of the same repo, from this PR's URL. */
-export function siblingPrUrl(htmlUrl: string, number: number): string {
-  return htmlUrl.replace(/\/pull\/\d+$/, `/pull/${number}`);
-}
-
-interface PlanContext {
-  job: Job;
-  deps: JobDeps;
-  pr: PullRequestInfo;
-  checkout: Checkout;
-  baseDir?: string;
-  run: RunnerContext;
-  extraArgs: string[];
-  inputs: PlanInputs;
-}
-
-/** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
-async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
-  const { job, deps, pr, checkout } = ctx;
-  const runner = deps.runners[project.runner];
-  if (!runner) {
-    const message = `no runner for ${project.runner} projects on this server`;
-    return { project, status: "error", failedStep: "runner", message, output: "" };
-  }
-  const repo = repoFullName(job.target.repo);
-  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
-  if (dirProblem) return { project, status: "error", failedStep: "checkout", message: dirProblem, output: "" };
-  const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
-  // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
-  const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
-  await mkdir(dataDir, { recursive: true });
-  const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
-  if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
-  const built = planRequest(
-    ctx.run,
-    project,
-    {
-      checkoutDir: checkout.dir,
-      baseCheckoutDir: ctx.baseDir,
-      dataDir,
-      extraArgs: ctx.extraArgs,
-      onOutput: (chunk) => run.log.write(chunk),
-      stepVariables: pullRequestStepVariables({
-        repo: job.target.repo,
-        headRepo: pr.headRepo,
-        number: pr.number,
-        url: pr.htmlUrl,
-        author: pr.author,
-        headRef: pr.headRef,
-        headSha: pr.headSha,
-        baseRef: pr.baseRef,
-        user: job.spec.kind === "plan" ? job.spec.actor : pr.author,
-        extraArgs: ctx.extraArgs,
-      }),
-    },
-    runInputs(inputs.resolved),
-  );
-  if (!built.ok) return built.result;
-  const sandboxed = sandboxedExec(deps, job, project, {
-    // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
-    writable: [checkout.dir, ctx.baseDir, dataDir],
-    // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
-    readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
-    settings: ctx.run.settings,
-  });
-  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
-  const lock = await deps.store.takeLock(
-    {
-      repo,
-      dir: project.dir,
-      workspace: project.workspace,
-      project: project.name,
-      scope: ctx.run.settings.lockScopeFor(project),
-      pr: pr.number,
-    },
-    job.target,
-  );
-  if (!lock.ok) {
-    const holder = lock.heldBy.pr;
-    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
-    await deps.store.recordAudit({
-      actor: job.spec.actor,
-      action: "lock-wait",
-      repo,
-      project: project.name,
-      pr: pr.number,
-      detail: `plan waits for the lock held by #${holder}`,
-    });
-    return {
-      project,
-      status: "refused",
-      reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
-      link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
-      output: "",
-    };
-  }
-  const planned = await runner.plan(built.request, sandboxed.exec);
-  if (!planned.ok) {
-    const { failedStep, message, output, durationMs } = planned;
-    return { project, status: "error", failedStep, message, output, durationMs };
-  }
-  // What this plan's outputs will be: the values its dependents in this job are planned with.
-  if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
-  const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
-  // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
-  const read = await readPlanFile(marked.planFile);
-  if (!read.ok)
-    return { project, status: "error", failedStep: "plan", message: read.reason, output: marked.output, durationMs: marked.durationMs };
-  const file = read.file;
-  const outcome = withWarning(marked, planFileWarning(file));
-  if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
-  const newPlan = {
-    repo,
-    pr: pr.number,
-    project: project.name,
-    dir: project.dir,
-    workspace: project.workspace,
-    runner: project.runner,
-    headSha: pr.headSha,
-    baseSha: pr.baseSha,
-    planPath: outcome.planFile,
-    planHash: file.sha256,
-    summary: withoutSecrets(outcome.summary),
-    jobId: job.id,
-  };
-  const saved = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
-  if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
-  await removeOlderPlans(projectPlans, dataDir);
-  return {
-    project,
-    status: "planned",
-    summary: outcome.summary,
-    output: outcome.output,
-    durationMs: outcome.durationMs,
-    policy: policyView(deps, outcome.policy),
-  };
-}
-
-/** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */
-async function removeOlderPlans(projectPlans: string, keep: string): Promise<void> {
-  for (const entry of await readdir(projectPlans).catch(() => [] as string[])) {
-    const dir = join(projectPlans, entry);
-    if (dir !== keep) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
-function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
-  return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
-}
-
-/** A warning about the plan, shown with its summary in the comment. */
-function withWarning<T extends { summary: ProjectResultSummary }>(outcome: T, warning: string | undefined): T {
-  if (!warning) return outcome;
-  return { ...outcome, summary: { ...outcome.summary, warnings: [...(outcome.summary.warnings ?? []), warning] } };
-}
-
-type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];

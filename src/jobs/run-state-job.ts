@@ -1,32 +1,29 @@
 import { join } from "node:path";
 import type { StateOperation } from "../../runners/runner.js";
 import { repoSettings } from "../config/repo-settings.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
 import { renderStateReply, type StateReply } from "../render/render-state-reply.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import type { Checkout } from "../workspace/workspace.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import type { JobDeps } from "./job-deps.js";
-import { loadRepoConfigs } from "./load-repo-configs.js";
-import { resolveCheckoutProjects } from "./resolve-checkout-projects.js";
-import { siblingPrUrl } from "./run-plan-job.js";
-import { runProjects } from "./run-projects.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
-import { secretsFor } from "./secrets.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import { siblingPrUrl } from "./plan-project.js";
+import { runProjects } from "../tool-runs/run-projects.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { changeStateThroughGate } from "../gate/through-gate.js";
-import { gatherCodeOwners } from "./gather-code-owners.js";
-import { gatherPrFacts } from "./pr-gate-facts.js";
+import { gatherCodeOwners } from "../repo-reading/gather-code-owners.js";
+import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
-import { trustedCommit } from "./trusted-commit.js";
-import { changeControlFacts } from "./change-control-facts.js";
+import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { changeControlFacts } from "../authorization/change-control-facts.js";
 
 /**
  * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to
@@ -35,28 +32,23 @@ import { changeControlFacts } from "./change-control-facts.js";
  * project lock and the run lock. The PR's plans of the project are discarded afterwards: they
  * were made against the old state.
  */
-export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "state") throw new Error(`runStateJob got a ${job.spec.kind} job`);
+export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<void> {
+  const { job, deps, vcs, secrets } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
-  const vcs = await deps.vcsFor(job);
-  const secrets = secretsFor(deps);
   const pr = await vcs.pullRequest(repo, job.target.pr);
-  if (spec.viaAtlantis && !(await usesAtlantisConfig(deps, job, vcs, pr))) return;
   const command = spec.command;
   const operation: StateOperation =
     command.kind === "import" ? { kind: "import", address: command.address, id: command.id } : { kind: "rm", addresses: command.addresses };
   const name = operation.kind === "import" ? "import" : "state rm";
   const road: Road = operation.kind === "import" ? "import" : "state-rm";
-  const reply = async (outcome: StateReply["outcome"], project?: Project) => {
-    if (job.commentIds.length > 0) return;
-    const body = renderStateReply(
-      { jobId: job.id, operation: name, commandLine: spec.commandLine ?? `/${name}`, user: spec.actor, project, outcome },
-      secrets.redact,
+  const reply = (outcome: StateReply["outcome"], project?: Project) =>
+    ctx.reply(
+      renderStateReply(
+        { operation: name, commandLine: spec.commandLine ?? `/${name}`, user: spec.actor, project, outcome },
+        secrets.redact,
+      ),
     );
-    const id = await vcs.createComment(repo, job.target.pr, body);
-    await deps.store.updateJob(job.id, { commentIds: [id] });
-  };
   const refuse = (reason: string, project?: Project) => reply({ kind: "refused", reason }, project);
 
   const who = await authorizeCommand(vcs, deps, job, operation.kind === "import" ? "import" : "remove resources from state", "write");
@@ -75,127 +67,122 @@ export async function runStateJob(job: Job, deps: JobDeps): Promise<void> {
 
   const token = await vcs.cloneToken();
   secrets.add([token]);
-  let checkout: Checkout | undefined;
-  try {
-    checkout = await deps.workspace.checkout({
-      repo,
-      cloneUrl: job.target.cloneUrl,
-      token,
-      pr: pr.number,
-      headSha: pr.headSha,
-      baseSha: pr.baseSha,
-      baseRef: pr.baseRef,
-    });
-    const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
-    const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
-    if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
-    const config = configs.head.config;
-    const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
-    const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
-    const selection = selectProjects(resolved.all, resolved.affected, command.filter, {
-      strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
-    });
-    if ("error" in selection) return refuse(selection.error);
-    const [project, ...more] = selection.projects;
-    if (!project) return refuse("No project is affected by this pull request: choose one with `-p` or `-d`.");
-    if (more.length) {
-      const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
-      return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
-    }
-    const runner = deps.runners[project.runner];
-    if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
-    const dirProblem = await projectDirProblem(checkout.dir, project.dir);
-    if (dirProblem) return refuse(dirProblem, project);
-
-    const at = checkout;
-    const results = await runProjects({
-      deps,
-      job,
-      repo: repoFullName(repo),
-      order: { ok: true, waves: [[project]], dependsOn: () => [] },
-      parallel: false,
-      verb: "apply",
-      step: async (p, run): Promise<ProjectResult> => {
-        const changedByPr = resolved.affected.some((a) => a.dir === p.dir && a.workspace === p.workspace);
-        // A project the PR does not change is refused by the gate; its lock is not taken for that.
-        const lock = changedByPr
-          ? await deps.store.takeLock(
-              {
-                repo: repoFullName(repo),
-                dir: p.dir,
-                workspace: p.workspace,
-                project: p.name,
-                scope: settings.lockScopeFor(p),
-                pr: pr.number,
-              },
-              job.target,
-            )
-          : ({ ok: false, heldBy: undefined } as const);
-        const requirements = settings.requirementsFor(p);
-        const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
-        const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
-          mergeable: needs("mergeable"),
-          undiverged: needs("undiverged"),
-          verified: requirements.includes("verified_commits"),
-        });
-        const codeOwners = requirements.includes("code_owners")
-          ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
-          : undefined;
-        const decision = await passGate(deps.store, {
-          road,
-          repo: repoFullName(repo),
-          project: p.name,
-          number: pr.number,
-          actor: spec.actor,
-          pause: await deps.store.appliesPaused(),
-          actorAllowed: who,
-          ...(await changeControlFacts(deps, vcs, repo, p.name, { actor: spec.actor, actions: ["state"] })),
-          changedByPr,
-          lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
-          requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
-        });
-        if (!decision.allowed) {
-          const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
-          const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
-          return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
-        }
-        const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-        const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
-        if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
-        const outcome = await changeStateThroughGate(
-          decision.pass,
-          runner,
-          {
-            project: p,
-            checkoutDir: at.dir,
-            dataDir,
-            operation,
-            env: deps.runnerEnv,
-            timeoutMs: deps.config.step_timeout,
-            redact: secrets.redact,
-            onOutput: (chunk) => run.log.write(chunk),
-            binary: settings.binaryFor(p),
-          },
-          sandboxed.exec,
-        );
-        // Whatever happened, the state may have changed: plans made before it no longer describe it
-        // (all plans of the dir + workspace unless the project has a backend of its own there).
-        const scope = settings.lockScopeFor(p);
-        await deps.store.supersedePlans(repoFullName(repo), pr.number, [
-          { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
-        ]);
-        if (!outcome.ok)
-          return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
-        return { project: p, status: "applied", output: outcome.output };
-      },
-    });
-    const result = [...results.values()][0];
-    if (!result) return refuse("nothing ran", project);
-    if (result.status === "applied") return reply({ kind: "done", output: result.output }, project);
-    if (result.status === "error")
-      return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
-    return refuse(result.status === "refused" ? result.reason : "not run", project);
-  } finally {
-    checkout?.release();
+  const checkout = await ctx.checkout({
+    repo,
+    cloneUrl: job.target.cloneUrl,
+    token,
+    pr: pr.number,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    baseRef: pr.baseRef,
+  });
+  const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
+  if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
+  const config = configs.head.config;
+  const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+  const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
+  const selection = selectProjects(resolved.all, resolved.affected, command.filter, {
+    strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
+  });
+  if ("error" in selection) return refuse(selection.error);
+  const [project, ...more] = selection.projects;
+  if (!project) return refuse("No project is affected by this pull request: choose one with `-p` or `-d`.");
+  if (more.length) {
+    const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
+    return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
   }
+  const runner = deps.tools.runners[project.runner];
+  if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
+  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
+  if (dirProblem) return refuse(dirProblem, project);
+
+  const at = checkout;
+  const results = await runProjects({
+    deps,
+    job,
+    repo: repoFullName(repo),
+    order: { ok: true, waves: [[project]], dependsOn: () => [] },
+    parallel: false,
+    verb: "apply",
+    step: async (p, run): Promise<ProjectResult> => {
+      const changedByPr = resolved.affected.some((a) => a.dir === p.dir && a.workspace === p.workspace);
+      // A project the PR does not change is refused by the gate; its lock is not taken for that.
+      const lock = changedByPr
+        ? await deps.store.takeLock(
+            {
+              repo: repoFullName(repo),
+              dir: p.dir,
+              workspace: p.workspace,
+              project: p.name,
+              scope: settings.lockScopeFor(p),
+              pr: pr.number,
+            },
+            job.target,
+          )
+        : ({ ok: false, heldBy: undefined } as const);
+      const requirements = settings.requirementsFor(p);
+      const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
+      const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
+        mergeable: needs("mergeable"),
+        undiverged: needs("undiverged"),
+        verified: requirements.includes("verified_commits"),
+      });
+      const codeOwners = requirements.includes("code_owners")
+        ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
+        : undefined;
+      const decision = await passGate(deps.store, {
+        road,
+        repo: repoFullName(repo),
+        project: p.name,
+        number: pr.number,
+        actor: spec.actor,
+        pause: await deps.store.appliesPaused(),
+        actorAllowed: who,
+        ...(await changeControlFacts(deps, vcs, repo, p.name, { actor: spec.actor, actions: ["state"] })),
+        changedByPr,
+        lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
+        requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+      });
+      if (!decision.allowed) {
+        const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
+        const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
+        return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
+      }
+      const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
+      const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
+      if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
+      const outcome = await changeStateThroughGate(
+        decision.pass,
+        runner,
+        {
+          project: p,
+          checkoutDir: at.dir,
+          dataDir,
+          operation,
+          env: deps.tools.env,
+          timeoutMs: deps.config.step_timeout,
+          redact: secrets.redact,
+          onOutput: (chunk) => run.log.write(chunk),
+          binary: settings.binaryFor(p),
+        },
+        sandboxed.exec,
+      );
+      // Whatever happened, the state may have changed: plans made before it no longer describe it
+      // (all plans of the dir + workspace unless the project has a backend of its own there).
+      const scope = settings.lockScopeFor(p);
+      await deps.store.supersedePlans(repoFullName(repo), pr.number, [
+        { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
+      ]);
+      if (!outcome.ok)
+        return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
+      return { project: p, status: "applied", output: outcome.output };
+    },
+  });
+  const result = [...results.values()][0];
+  if (!result) return refuse("nothing ran", project);
+  if (result.status === "applied") return reply({ kind: "done", output: result.output }, project);
+  if (result.status === "error")
+    return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
+  return refuse(result.status === "refused" ? result.reason : "not run", project);
 }

@@ -1,34 +1,17 @@
 import { inlineCode } from "../render/inline.js";
 import { matchesFilter } from "../model/command.js";
-import type { Job } from "../model/job.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
-import type { JobDeps } from "./job-deps.js";
 import { releaseLocks } from "./release-locks.js";
-import { authorizeCommand, replyRefused } from "./authorize-command.js";
-import { usesAtlantisConfig } from "./uses-atlantis-config.js";
-import { secretsFor } from "./secrets.js";
-import { projectPermission } from "./change-control-facts.js";
-import { jobMarker, printComment } from "../render/comment-body.js";
+import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
-export async function runUnlockJob(job: Job, deps: JobDeps): Promise<void> {
-  if (job.spec.kind !== "unlock") throw new Error(`runUnlockJob got a ${job.spec.kind} job`);
+export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<void> {
+  const { job, deps, vcs } = ctx;
   const { filter } = job.spec.command;
-  const vcs = await deps.vcsFor(job);
-  if (job.spec.viaAtlantis) {
-    const pr = await vcs.pullRequest(job.target.repo, job.target.pr);
-    if (!(await usesAtlantisConfig(deps, job, vcs, pr))) return;
-  }
-  const redact = secretsFor(deps).redact;
-  const reply = async (body: string) => {
-    if (job.commentIds.length > 0) return;
-    const id = await vcs.createComment(
-      job.target.repo,
-      job.target.pr,
-      printComment({ marker: jobMarker(job.id), text: redact(`**Sluice unlock**\n\n${body}`) }),
-    );
-    await deps.store.updateJob(job.id, { commentIds: [id] });
-  };
+  const reply = (body: string) => ctx.reply(`**Sluice unlock**\n\n${body}`);
   // Releasing a lock discards the plans made under it: as sensitive as applying them.
   const who = await authorizeCommand(vcs, deps, job, "unlock", "write");
   if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was released: ${who.reasons.join("; ")}.`);

@@ -1,4 +1,4 @@
-import type { Command } from "./command.js";
+import type { Command, ProjectFilter } from "./command.js";
 import type { RepoRef } from "./repo.js";
 
 /** What a job must do, decided at ingress from the webhook alone (pure). */
@@ -49,16 +49,33 @@ export type JobSpec =
       viaAtlantis?: boolean;
     }
   | {
-      /** Pull mode: a drift check of the default branch head, or `/drift pause|resume`. */
-      kind: "drift";
-      trigger: "schedule" | "comment" | "push";
-      command?: Extract<Command, { kind: "drift" }>;
+      /** Pull mode: plan the default branch head of projects (all that match, or those whose schedule came due). */
+      kind: "drift-check";
+      trigger: "schedule" | "comment";
+      /** `/drift [-p|-d|-w]`: which projects. */
+      filter?: ProjectFilter;
       /** Scheduled runs: the projects whose schedule came due. */
       projects?: string[];
       commandLine?: string;
       commentId?: number;
       actor: string;
     }
+  | {
+      /** `/drift pause -p X -- reason` and `/drift resume -p X`: stop and restart reconciling one project. */
+      kind: "drift-pause";
+      action: "pause" | "resume";
+      project: string;
+      reason?: string;
+      commandLine?: string;
+      commentId?: number;
+      actor: string;
+    }
+  | {
+      /** The default branch moved: the repo's drift schedules follow its config. */
+      kind: "drift-schedule-sync";
+      actor: string;
+    }
+  | LegacyDriftSpec
   | {
       /** `/apply` on a drift issue: the plan the issue shows (target.pr is the issue). */
       kind: "drift-apply";
@@ -109,6 +126,21 @@ export type JobSpec =
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean };
 
+/**
+ * The one `drift` kind of earlier versions, which meant four commands (a check, pause, resume, a
+ * schedule refresh). Never made any more; a job stored before an upgrade is still read and run
+ * as the kind it meant (src/drift/upgrade-drift-spec.ts).
+ */
+export interface LegacyDriftSpec {
+  kind: "drift";
+  trigger: "schedule" | "comment" | "push";
+  command?: Extract<Command, { kind: "drift" }>;
+  projects?: string[];
+  commandLine?: string;
+  commentId?: number;
+  actor: string;
+}
+
 /** The fields every job carries: where it runs. */
 export interface JobTarget {
   installationId: number;
@@ -133,3 +165,9 @@ export interface Job {
   createdAt: string;
   updatedAt: string;
 }
+
+/** One kind's spec: what the dispatcher hands a use case once it has looked at the kind. */
+export type SpecOf<K extends JobSpec["kind"]> = Extract<JobSpec, { kind: K }>;
+
+/** A job whose spec is known to be `S`. */
+export type JobWith<S extends JobSpec> = Omit<Job, "spec"> & { spec: S };

@@ -10,6 +10,10 @@ export interface ProjectTree {
   chartRefs?: Map<string, string[]>;
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
+  /** Symlinks of the commit -> their link text (as written: relative or absolute); absent = none known. */
+  symlinks?: Map<string, string>;
+  /** Per `.hcl` file of a repo with Terragrunt units: what it includes, reads and depends on (absent = none read). */
+  terragrunt?: Map<string, TgFile>;
 }
 
 /** The part of the tree Terraform discovery reads. */
@@ -23,3 +27,31 @@ export type RepoTree = Pick<ProjectTree, "files" | "tfSources" | "tfReads">;
 export type TfRead =
   | { fn: string; base: "module" | "root"; path: string; pattern?: string }
   | { fn: string; computed: true; under?: "module" | "root" };
+
+/**
+ * A path in a Terragrunt file, as far as it can be known without running Terragrunt: a literal
+ * relative to the file's dir (`relative`), to the unit's dir (`${get_terragrunt_dir()}/…`), to the
+ * repo root (`${get_repo_root()}/…`), to the included file's dir (`${get_parent_terragrunt_dir()}/…`),
+ * the first parent dir of the unit holding `name` (`find_in_parent_folders("name")`; `beside`: a
+ * path beside it, `${dirname(find_in_parent_folders("name"))}/beside`), a path outside every repo (`absolute`), a remote source
+ * (`remote`), or anything else (`computed`).
+ */
+export type TgPath =
+  | { kind: "relative" | "unit" | "repo" | "including"; path: string }
+  | { kind: "parent"; name: string; beside?: string }
+  | { kind: "absolute" | "remote" | "computed"; text: string };
+
+/** A reference from a Terragrunt file to another file or dir. */
+export interface TgRef {
+  /** `include` (a block), `read` (a function reading a file), `dependency` (a block or `dependencies.paths`), `source` (`terraform.source`). */
+  kind: "include" | "read" | "dependency" | "source";
+  /** The block's label (`include "root"`, `dependency "db"`) or the function's name (`read_terragrunt_config`). */
+  name?: string;
+  path: TgPath;
+}
+
+/** What one Terragrunt file says, or why it could not be read (`error`). */
+export interface TgFile {
+  refs: TgRef[];
+  error?: string;
+}

@@ -1,7 +1,7 @@
 import type { ProjectInputs } from "./project-inputs.js";
 
 /** The IaC tool that plans and applies a project. */
-export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize";
+export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize" | "terragrunt";
 
 /**
  * Differences to leave out of a Kubernetes plan, as Argo CD's `ignoreDifferences`: for objects of
@@ -64,6 +64,11 @@ export interface Project extends ProjectInputs {
    * comment shows them on a line starting "why:".
    */
   why?: string[];
+  /**
+   * Projects (by name) this one must follow, found by its tool (Terragrunt `dependency` blocks):
+   * ordered as the repo config's `depends_on` is.
+   */
+  dependsOn?: string[];
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

@@ -5,6 +5,7 @@ import type { Project } from "../model/project.js";
 import type { ProjectTree } from "../model/project-tree.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
+import { relabelAliases, symlinkAliases } from "./symlink-aliases.js";
 
 export type { ProjectTree } from "../model/project-tree.js";
 
@@ -40,11 +41,15 @@ export function resolveProjects(
   const ignored = config.autodiscover.ignore.length ? picomatch(config.autodiscover.ignore, { dot: true }) : () => false;
   const free = (p: Project) => !claimed.has(p.dir) && !ignored(p.dir);
 
-  const affected = new Map<string, Project>();
-  for (const p of projectsForChanges(config, changedFiles))
-    affected.set(p.name, { ...toProject(p), why: whenModifiedReasons(p, changedFiles) });
+  const clean = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
+  // A change read through a symlink elsewhere in the repo counts at the link's path too.
+  const aliases = symlinkAliases(tree.symlinks, clean);
+  const changed = aliases.length ? [...clean, ...aliases.map((a) => a.path)] : clean;
+  const seen = aliases.length ? [...changedFiles, ...aliases.map((a) => a.path)] : changedFiles;
 
-  const changed = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
+  const affected = new Map<string, Project>();
+  for (const p of projectsForChanges(config, seen)) affected.set(p.name, { ...toProject(p), why: whenModifiedReasons(p, seen) });
+
   // A configured project follows what it renders too (bases outside its dir, values files elsewhere).
   for (const p of config.projects) {
     const follow = p.autoplan.enabled ? detectors.find((d) => d.kind === p.runner)?.follow : undefined;
@@ -65,6 +70,7 @@ export function resolveProjects(
       for (const p of found.affected) if (free(p)) affected.set(p.name, p);
     }
   }
+  if (aliases.length) for (const [name, p] of affected) affected.set(name, { ...p, why: relabelAliases(p.why ?? [], aliases) });
   const all = [...configured, ...discovered.sort((a, b) => compareStrings(a.dir, b.dir))];
   return {
     all,

@@ -4,10 +4,8 @@ import { inlineCode } from "./inline.js";
 import { renderOutputBlock } from "./output-block.js";
 import type { Redactor } from "../util/redact.js";
 import { stripControl } from "../util/sanitize.js";
-import { jobMarker, printMarker } from "./comment-body.js";
 
 export interface StateReply {
-  jobId: number;
   /** "import" or "state rm". */
   operation: string;
   commandLine: string;
@@ -22,7 +20,7 @@ export interface StateReply {
 /** Leaves room for the frame around the output within GitHub's 65,536 characters. */
 const MAX_OUTPUT = 60_000;
 
-/** The one comment `/import` and `/state rm` answer with: what ran, where, and the tool's output. */
+/** The one comment `/import` and `/state rm` answer with (the job adds its marker): what ran, where, and the tool's output. */
 export function renderStateReply(r: StateReply, redact: Redactor): string {
   const clean = (text: string) => redact(stripControl(text));
   const o = r.outcome;
@@ -30,13 +28,7 @@ export function renderStateReply(r: StateReply, redact: Redactor): string {
   const where = r.project
     ? `**${inlineCode(r.project.name)}** (${inlineCode(r.project.dir)}, workspace ${inlineCode(r.project.workspace)})`
     : "";
-  const lines = [
-    printMarker(jobMarker(r.jobId)),
-    `### Sluice ${r.operation} · ${state}`,
-    "",
-    `${inlineCode(clean(r.commandLine))} by @​${escapeText(r.user)}`,
-    "",
-  ];
+  const lines = [`### Sluice ${r.operation} · ${state}`, "", `${inlineCode(clean(r.commandLine))} by @​${escapeText(r.user)}`, ""];
   if (o.kind === "refused") lines.push(`${where}${where ? ": " : ""}${escapeText(clean(o.reason))}`);
   if (o.kind === "failed") lines.push(`${where}: ${r.operation} failed at ${inlineCode(o.step)}: ${escapeText(clean(o.message))}`);
   if (o.kind === "done") {

@@ -44,7 +44,7 @@ export interface PlanFile {
   size: number;
   bytes?: Buffer;
   /**
-   * The plan's signature (src/jobs/plan-signature.ts): an HMAC of its identity and sha256 under a
+   * The plan's signature (src/tool-runs/plan-signature.ts): an HMAC of its identity and sha256 under a
    * key every replica derives from the webhook secret, which the database does not hold.
    */
   mac?: string;

@@ -18,6 +18,8 @@ export interface TreeListing {
   files: string[];
   /** The blob id of each of `files` (same index; "" for a submodule). */
   ids: string[];
+  /** The paths of `files` that are symlinks (mode 120000; their blob is the link text). */
+  symlinks?: string[];
 }
 
 /** Ids one `git cat-file --batch-check` is asked for. */
@@ -46,16 +48,18 @@ export async function listTree(mirror: string, sha: string, opts: GitObjectOptio
   const out = await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], { ...opts, redact: (s) => s });
   const files: string[] = [];
   const ids: string[] = [];
+  const symlinks: string[] = [];
   // `<6-digit mode> <type> <id>\t<path>\0`, 200,000 times: read at offsets, no string per entry.
   for (let at = 0; at < out.length; ) {
     const end = out.indexOf("\0", at);
     const tab = out.indexOf("\t", at);
     if (end < 0 || tab < 0 || tab > end) break;
     files.push(out.slice(tab + 1, end));
+    if (out.startsWith("120000", at)) symlinks.push(out.slice(tab + 1, end));
     ids.push(out.startsWith("blob ", at + 7) ? out.slice(at + 12, tab) : "");
     at = end + 1;
   }
-  return { files, ids };
+  return { files, ids, symlinks };
 }
 
 /**

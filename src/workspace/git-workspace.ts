@@ -54,7 +54,7 @@ export class GitWorkspace implements Workspace {
     return (await this.git(gitDir, args, opts)).stdout;
   }
 
-  /** Fetches base and PR head and returns a new worktree at headSha (see writeCheckout). */
+  /** Fetches base and PR head and returns a new worktree at headSha (see Worktrees.write). */
   async checkout(req: CheckoutRequest): Promise<Checkout> {
     const key = repoFullName(req.repo);
     return this.repoLocks.run(key, async () => {
@@ -252,6 +252,15 @@ export class GitWorkspace implements Workspace {
     moduleSources: ReadonlyMap<string, readonly string[]>,
   ): Promise<string | undefined> {
     return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions);
+  }
+
+  /** The symlinks of a commit and their link texts (never what they point to). */
+  async symlinksAt(repo: RepoRef, sha: string): Promise<Map<string, string>> {
+    const mirror = this.mirrorDir(repo);
+    const listing = await this.listings.get(mirror, sha);
+    const links = new Set(listing.symlinks ?? []);
+    if (links.size === 0) return new Map();
+    return readBlobs(mirror, listing, (p) => links.has(p), 4096, this.objectOptions);
   }
 
   /** Every path at a commit already in the mirror (what `Checkout.files` holds). */

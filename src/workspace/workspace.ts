@@ -79,6 +79,8 @@ export interface Workspace {
   readFileAt(repo: RepoRef, sha: string, path: string, maxBytes?: number): Promise<string | undefined>;
   /** The files at a commit that `select` accepts (path -> text); files over `maxBytes` are left out. */
   readFilesAt(repo: RepoRef, sha: string, select: (path: string) => boolean, maxBytes?: number): Promise<Map<string, string>>;
+  /** The symlinks at a commit and their link texts; absent in fakes that have none. */
+  symlinksAt?(repo: RepoRef, sha: string): Promise<Map<string, string>>;
   /** Every path at a commit (what `Checkout.files` holds). */
   filesAt(repo: RepoRef, sha: string): Promise<string[]>;
   /** Why a plan in these dirs might read a file outside them, or undefined. */

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
-import { projectQueues } from "../../src/jobs/project-queues.js";
+import { projectQueues } from "../../src/queue/project-queues.js";
 import type { Runner } from "../../runners/runner.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import type { JobDeps, JobLog } from "../../src/jobs/job-deps.js";
+import type { JobDeps, JobLog } from "../../src/job-context/job-deps.js";
 import type { RunnerKind } from "../../src/model/project.js";
 import { createRedactor } from "../../src/util/redact.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -49,27 +49,28 @@ export async function fakeJobDeps(
     store: opts.store ?? openSqliteStore(":memory:"),
     vcsFor: async () => vcs,
     workspace: fakeWorkspace,
-    runners: opts.runners ?? {},
     config: parseServerConfig(opts.serverConfig ?? ""),
     log: memoryLog(),
     dataDir,
-    ...projectQueues(opts.concurrency ?? 4),
-    runnerEnv: {},
-    appRedactor: createRedactor(),
-    redactPatterns: [],
-    reportRetry: { baseMs: 1, forMs: 0 },
+    tools: {
+      runners: opts.runners ?? {},
+      env: {},
+      ...projectQueues(opts.concurrency ?? 4),
+      // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
+      sandbox: {
+        status: { mode: "off" },
+        warnings: [],
+        execFor: () => ({
+          ok: true,
+          exec: async (file) => {
+            throw new Error(`fake job deps: nothing may be spawned (${file})`);
+          },
+        }),
+      },
+    },
+    redaction: { app: createRedactor(), patterns: [] },
+    reporting: { retry: { baseMs: 1, forMs: 0 } },
     wake: () => {},
     planKey: Buffer.from("test plan key"),
-    // Fake runners never spawn: a tool run that reaches this exec is a test bug, said as such.
-    sandbox: {
-      status: { mode: "off" },
-      warnings: [],
-      execFor: () => ({
-        ok: true,
-        exec: async (file) => {
-          throw new Error(`fake job deps: nothing may be spawned (${file})`);
-        },
-      }),
-    },
   };
 }

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { notHereReason, planFileWarning, readPlanFile } from "../../src/jobs/read-plan-file.js";
+import { notHereReason, planFileWarning, readPlanFile } from "../../src/tool-runs/read-plan-file.js";
 
 let dir: string | undefined;
 afterEach(async () => {

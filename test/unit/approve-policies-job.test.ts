@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runApprovePoliciesJob } from "../../src/jobs/run-approve-policies-job.js";
-import { planPolicyFact } from "../../src/jobs/plan-policy-fact.js";
+import { runJob } from "../../src/jobs/run-job.js";
+import { planPolicyFact } from "../../src/authorization/plan-policy-fact.js";
 import type { Job } from "../../src/model/job.js";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
@@ -68,7 +68,7 @@ async function setup(check: PolicyCheck) {
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
   const run = async (actor: string, clear = false) => {
     const before = deps.vcs.bodiesOn(1).length;
-    await runApprovePoliciesJob(approveJob(actor, clear), deps);
+    await runJob(approveJob(actor, clear), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
   return { deps, plan, run, fact: () => planPolicyFact(deps, plan) };
@@ -111,7 +111,7 @@ describe("/approve_policies on the fakes", () => {
   it("answers when policies are off, or there is no current plan", async () => {
     const off = await fakeJobDeps();
     off.vcs.setPullRequest();
-    await runApprovePoliciesJob(approveJob("sec"), off);
+    await runJob(approveJob("sec"), off);
     expect(off.vcs.bodiesOn(1).join("")).toContain("Policy checks are not configured on this Sluice server");
 
     const { deps, run } = await setup(failed("a"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatherCodeOwners } from "../../src/jobs/gather-code-owners.js";
+import { gatherCodeOwners } from "../../src/repo-reading/gather-code-owners.js";
 import type { RepoRef } from "../../src/model/repo.js";
 import { checkCodeOwners, dependencyDirs, ownersOf, parseCodeOwners } from "../../src/policy/code-owners.js";
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";

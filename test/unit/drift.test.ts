@@ -9,15 +9,15 @@ import { ConfigError, parseServerConfig } from "../../src/config/server-config.j
 import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift.js";
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
-import { planDefaultHead } from "../../src/jobs/drift/plan-default-head.js";
+import { planDefaultHead } from "../../src/drift/plan-default-head.js";
 import { projectOfIssue, renderDriftCheck, renderDriftIssue } from "../../src/drift/render-drift.js";
 import { printMarker } from "../../src/render/comment-body.js";
 import { schedulesOf } from "../../src/drift/schedules-of.js";
 import { startDriftScheduler } from "../../src/drift/drift-scheduler.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { eventToJob } from "../../src/ingress/event-to-job.js";
-import type { JobDeps } from "../../src/jobs/job-deps.js";
-import { secretsFor } from "../../src/jobs/secrets.js";
+import type { JobDeps } from "../../src/job-context/job-deps.js";
+import { secretsFor } from "../../src/job-context/secrets.js";
 import type { Job } from "../../src/model/job.js";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { Project } from "../../src/model/project.js";
@@ -87,7 +87,7 @@ describe("ingress for pull mode", () => {
           pr: 0,
           payloadHeadSha: "a".repeat(40),
         },
-        spec: { kind: "drift", trigger: "push", actor: "alice" },
+        spec: { kind: "drift-schedule-sync", actor: "alice" },
       },
     });
     expect(eventToJob("push", { ...base, ref: "refs/heads/feature" }, settings)).toEqual({
@@ -110,9 +110,9 @@ describe("ingress for pull mode", () => {
       job: {
         target: { pr: 12 },
         spec: {
-          kind: "drift",
+          kind: "drift-check",
           trigger: "comment",
-          command: { action: "check", filter: { project: "net" } },
+          filter: { project: "net" },
           commentId: 77,
           actor: "alice",
         },
@@ -330,36 +330,37 @@ describe("Helm and Kustomize drift", () => {
   const helm: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm" };
   const seen: PlanRequest[] = [];
   const deps = {
-    runners: {
-      helm: {
-        kind: "helm",
-        needsBase: true,
-        async plan(req: PlanRequest): Promise<PlanOutcome> {
-          seen.push(req);
-          return { ok: true, summary: summary(), output: "", planFile: "/x/plan", durationMs: 1 };
+    tools: {
+      runners: {
+        helm: {
+          kind: "helm",
+          needsBase: true,
+          async plan(req: PlanRequest): Promise<PlanOutcome> {
+            seen.push(req);
+            return { ok: true, summary: summary(), output: "", planFile: "/x/plan", durationMs: 1 };
+          },
+          apply: async () => ({ ok: true, output: "", durationMs: 0, sensitiveValues: [] }),
         },
-        apply: async () => ({ ok: true, output: "", durationMs: 0, sensitiveValues: [] }),
       },
+      // The fake runner never spawns: an exec that is called is a test bug.
+      sandbox: {
+        status: { mode: "off" },
+        warnings: [],
+        execFor: () => ({
+          ok: true,
+          exec: async (file: string) => {
+            throw new Error(`nothing may be spawned (${file})`);
+          },
+        }),
+      },
+      env: {},
     },
     config: parseServerConfig(""),
-    // Job output goes to the store (src/jobs/store-job-log.ts); these tests do not read it.
+    // Job output goes to the store (src/tool-runs/store-job-log.ts); these tests do not read it.
     store: { appendJobLog: async () => true },
-    // The fake runner never spawns: an exec that is called is a test bug.
-    sandbox: {
-      status: { mode: "off" },
-      warnings: [],
-      execFor: () => ({
-        ok: true,
-        exec: async (file: string) => {
-          throw new Error(`nothing may be spawned (${file})`);
-        },
-      }),
-    },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
-    runnerEnv: {},
-    redactPatterns: [],
-    appRedactor: createRedactor(),
+    redaction: { patterns: [], app: createRedactor() },
   } as unknown as JobDeps;
   const ctx = (kubeconfig?: string) => ({
     deps,
@@ -412,7 +413,7 @@ describe("the drift scheduler", () => {
         expect([...fromA, ...fromB]).toHaveLength(1);
         expect(woken).toBe(1);
         const job = await store.getJob([...fromA, ...fromB][0] as number);
-        expect(job?.spec).toEqual({ kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" });
+        expect(job?.spec).toEqual({ kind: "drift-check", trigger: "schedule", projects: ["net"], actor: "sluice" });
         expect(job?.target).toEqual(target);
         expect(await a.tick()).toEqual([]);
         expect(await store.dueDriftSchedules(now)).toEqual([]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { findFileReads } from "../../runners/terraform/find-file-reads.js";
 import { affectedProjects } from "../../runners/terraform/affected-projects.js";
-import { readRepoTree } from "../../src/jobs/read-repo-tree.js";
+import { readRepoTree } from "../../src/repo-reading/read-repo-tree.js";
 
 // A PR's Terraform projects from what each project reads: its dir's configuration, its modules,
 // and the files its code (or a module's) reads, wherever they are. Nothing else plans.

@@ -11,7 +11,7 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { ignoredSettings } from "../../src/config/repo-settings.js";
 import { EnvError, readEnvConfig } from "../../src/config/env-config.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import { describeJobFault } from "../../src/jobs/describe-job-fault.js";
+import { describeJobFault } from "../../src/queue/describe-job-fault.js";
 import { classifyGitHubFault } from "../../src/vcs/github-fault.js";
 import { VcsError } from "../../src/vcs/vcs-client.js";
 
@@ -256,7 +256,13 @@ describe("tools found at start", () => {
         throw new Error("disk full");
       },
     };
-    const runners = reportMissingTools({ terraform: throwing, opentofu: throwing, helm: throwing, kustomize: throwing });
+    const runners = reportMissingTools({
+      terraform: throwing,
+      opentofu: throwing,
+      helm: throwing,
+      kustomize: throwing,
+      terragrunt: throwing,
+    });
     const outcome = await runners.helm.plan({} as never, fakeExec);
     expect(outcome).toMatchObject({ ok: false, failedStep: "tool" });
     expect(outcome.ok ? "" : outcome.message).toBe(

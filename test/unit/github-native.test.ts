@@ -5,7 +5,7 @@ import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 import { eventToJob, mergeGroupPulls } from "../../src/ingress/event-to-job.js";
-import { APPLY_ACTION, applyActions, offersApply } from "../../src/jobs/check-actions.js";
+import { APPLY_ACTION, applyActions, offersApply } from "../../src/job-output/check-actions.js";
 import type { ProjectResult } from "../../src/model/project-result.js";
 import { renderCheck } from "../../src/render/render-check.js";
 import { renderComments } from "../../src/render/render-comment.js";

@@ -67,6 +67,36 @@ const FORBIDDEN: { rule: string; from: RegExp; to: RegExp; why: string }[] = [
     to: /.*/,
     why: "src/model is the domain vocabulary every layer shares: it imports none of them",
   },
+  {
+    rule: "src/job-context -/-> the folders that use it",
+    from: /^src\/job-context$/,
+    to: /^src\/(jobs|drift|queue|tool-runs|repo-reading|authorization)$/,
+    why: "the job context (deps, secrets, reply, publisher) is what every job part builds on: it knows none of them",
+  },
+  {
+    rule: "src/job-output -/-> job parts",
+    from: /^src\/job-output$/,
+    to: /^src\/(jobs|drift|queue|tool-runs|repo-reading|authorization|job-context)$/,
+    why: "posting comments and checks knows a job's row and its GitHub client, not what the job did to get there: the context offers it",
+  },
+  {
+    rule: "tool runs, repo reading, authorization -/-> use cases and the queue",
+    from: /^src\/(tool-runs|repo-reading|authorization)$/,
+    to: /^src\/(jobs|drift|queue)$/,
+    why: "these are the parts use cases are made of: a part never calls a use case",
+  },
+  {
+    rule: "src/drift -/-> src/jobs",
+    from: /^src\/drift$/,
+    to: /^src\/jobs$/,
+    why: "pull mode builds on the same parts as the pull-request jobs, never on those jobs (the dispatcher in src/jobs calls drift's)",
+  },
+  {
+    rule: "src/queue -/-> use cases",
+    from: /^src\/queue$/,
+    to: /^src\/jobs$/,
+    why: "the worker is handed the dispatcher by the composition root: queueing knows no job kind's code",
+  },
 ];
 
 function cycles(edges: Edge[]): string[][] {
@@ -97,6 +127,10 @@ describe("import graph (DESIGN's data flow)", () => {
     expect(has("src/jobs", "src/store")).toBe(true);
     expect(has("src/jobs", "runners")).toBe(true);
     expect(has("runners", "src/model")).toBe(true);
+    expect(has("src/jobs", "src/drift")).toBe(true);
+    expect(has("src/drift", "src/tool-runs")).toBe(true);
+    expect(has("src/queue", "src/job-context")).toBe(true);
+    expect(has("src/job-context", "src/job-output")).toBe(true);
   });
 
   it.each(FORBIDDEN)("$rule: $why", ({ from, to }) => {

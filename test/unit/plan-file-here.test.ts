@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { planFileHere } from "../../src/jobs/plan-file-here.js";
-import { planSigningKey, signPlan } from "../../src/jobs/plan-signature.js";
+import { planFileHere } from "../../src/tool-runs/plan-file-here.js";
+import { planSigningKey, signPlan } from "../../src/tool-runs/plan-signature.js";
 
 let dir: string;
 beforeEach(async () => {

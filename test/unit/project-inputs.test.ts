@@ -8,7 +8,8 @@ import { producersToRead, resolveInputs } from "../../src/inputs/resolve-inputs.
 import { describeStaleInputs, staleInputs } from "../../src/inputs/stale-inputs.js";
 import { dependentsToReplan } from "../../src/inputs/dependents-to-replan.js";
 import { producersOutside, withDependents } from "../../src/inputs/with-dependents.js";
-import { planOrder } from "../../src/jobs/plan-order.js";
+import { planOrder } from "../../src/tool-runs/plan-order.js";
+import { trustedMapping } from "../../src/tool-runs/gather-inputs.js";
 import type { Project } from "../../src/model/project.js";
 import type { OutputValues } from "../../src/model/project-inputs.js";
 import type { ProjectConfig, RepoConfig } from "../../src/model/repo-config.js";
@@ -268,5 +269,19 @@ describe("staleInputs (the gate's inputs rule)", () => {
   });
   it("an output that went away is stale", () => {
     expect(staleInputs(records.slice(0, 1), new Map([["net", {}]]), new Set(), digest)).toHaveLength(1);
+  });
+});
+
+describe("trustedMapping (which sensitive outputs a plan may take)", () => {
+  const base = [proj("app", { inputsFrom: { token: ref("net.token") } })];
+  it("only a mapping the trusted config has, for the same project, key and output", () => {
+    const same = trustedMapping(base, proj("app", { inputsFrom: { token: ref("net.token") } }));
+    expect(same("var", "token", ref("net.token"))).toBe(true);
+    expect(same("var", "token", ref("net.other"))).toBe(false);
+    expect(same("var", "leak", ref("net.token"))).toBe(false);
+    expect(same("value", "token", ref("net.token"))).toBe(false);
+    // The same name on another dir is another project: a PR cannot borrow a trusted mapping by renaming.
+    expect(trustedMapping(base, { ...proj("app"), dir: "elsewhere" })("var", "token", ref("net.token"))).toBe(false);
+    expect(trustedMapping(undefined, proj("app"))("var", "token", ref("net.token"))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chartDependencies } from "../../runners/helm/chart-dependencies.js";
 import { chartAt } from "../../runners/helm/chart-location.js";
 import { createPluginCache } from "../../runners/terraform/plugin-cache.js";
-import { readRepoTree } from "../../src/jobs/read-repo-tree.js";
+import { readRepoTree } from "../../src/repo-reading/read-repo-tree.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError, readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 // Issue #10, "also trusted": files Sluice itself reads from a checkout are read with a size cap,

@@ -229,7 +229,7 @@ describe("loadRepoConfig: small cases", () => {
     [
       "an unknown runner",
       "projects: [{dir: a, runner: pulumi}]\n",
-      ["projects[0].runner: must be one of terraform, opentofu, helm, kustomize, got pulumi (line 2)"],
+      ["projects[0].runner: must be one of terraform, opentofu, helm, kustomize, terragrunt, got pulumi (line 2)"],
     ],
     [
       "ignore paths outside the repo",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scopeCheckout } from "../../src/jobs/scope-checkout.js";
+import { scopeCheckout } from "../../src/repo-reading/scope-checkout.js";
 import type { Project } from "../../src/model/project.js";
 import type { Checkout, Workspace } from "../../src/workspace/workspace.js";
 

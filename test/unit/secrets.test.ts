@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
-import { secretsFor } from "../../src/jobs/secrets.js";
+import { secretsFor } from "../../src/job-context/secrets.js";
 import { createRedactor } from "../../src/util/redact.js";
 
-const deps = { redactPatterns: [], appRedactor: createRedactor({ secrets: ["app-private-key-material"] }) };
+const deps = { redaction: { patterns: [], app: createRedactor({ secrets: ["app-private-key-material"] }) } };
 
 it("redacts what it learns, and keeps its redactor when nothing new is added (every project adds its secret set)", () => {
   const secrets = secretsFor(deps);

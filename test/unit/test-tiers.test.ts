@@ -58,6 +58,6 @@ describe("unit tier", () => {
     expect(STARTS_SOMETHING.some((s) => s.pattern.test("../../runners/exec.js"))).toBe(true);
     expect(STARTS_SOMETHING.some((s) => s.pattern.test("node:child_process"))).toBe(true);
     expect(STARTS_SOMETHING.some((s) => s.pattern.test("../simulator/github-simulator.js"))).toBe(true);
-    expect(STARTS_SOMETHING.some((s) => s.pattern.test("../../src/jobs/run-projects.js"))).toBe(false);
+    expect(STARTS_SOMETHING.some((s) => s.pattern.test("../../src/tool-runs/run-projects.js"))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hookEnv, hooksFor } from "../../src/jobs/workflow-hooks.js";
+import { hookEnv, hooksFor } from "../../src/tool-runs/workflow-hooks.js";
 
 describe("workflow hooks (pure parts)", () => {
   it.each([

@@ -133,7 +133,7 @@ const project = z.strictObject({
     .regex(WORKSPACE_NAME, WORKSPACE_MESSAGE)
     .refine((w) => !w.includes(".."), WORKSPACE_MESSAGE)
     .optional(),
-  runner: z.enum(["terraform", "opentofu", "helm", "kustomize"]).optional(),
+  runner: z.enum(["terraform", "opentofu", "helm", "kustomize", "terragrunt"]).optional(),
   autoplan: z
     .strictObject({
       enabled: z.boolean().optional(),

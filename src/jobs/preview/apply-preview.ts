@@ -6,11 +6,11 @@ import type { PreviewRecord } from "../../model/preview.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
 import { hashFile } from "../../workspace/hash-file.js";
-import { changeControlFacts } from "../change-control-facts.js";
-import { planPolicyFact } from "../plan-policy-fact.js";
-import { applyRequest } from "../runner-request.js";
-import { sandboxedExec } from "../sandboxed-exec.js";
-import type { JobLogWriter } from "../store-job-log.js";
+import { changeControlFacts } from "../../authorization/change-control-facts.js";
+import { planPolicyFact } from "../../authorization/plan-policy-fact.js";
+import { applyRequest } from "../../tool-runs/runner-request.js";
+import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
+import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import type { PreviewPlan } from "./plan-preview.js";
 import { type PreviewContext, previewProject, shownOutputs } from "./preview-context.js";
 
@@ -64,7 +64,7 @@ export async function applyPreview(
   };
   const decision = await passGate(deps.store, facts);
   if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) return { ok: false, refused: false, message: `no runner for ${project.runner} projects`, output: "" };
   const built = applyRequest({ deps, settings, secrets }, project, {
     checkoutDir: checkout.dir,
@@ -88,7 +88,7 @@ export async function applyPreview(
       project,
       checkoutDir: checkout.dir,
       dataDir: plan.dataDir,
-      env: deps.runnerEnv,
+      env: deps.tools.env,
       timeoutMs: deps.config.step_timeout,
       redact: secrets.redact,
       binary: settings.binaryFor(project),

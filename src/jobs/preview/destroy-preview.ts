@@ -4,7 +4,7 @@ import { projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
 import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
 import { planCounts } from "../../render/plan-counts.js";
-import { openJobLog } from "../store-job-log.js";
+import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
 import type { PreviewContext } from "./preview-context.js";

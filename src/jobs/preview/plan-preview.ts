@@ -3,9 +3,9 @@ import type { PreviewRecord } from "../../model/preview.js";
 import { repoFullName } from "../../model/repo.js";
 import { dataPaths } from "../../workspace/data-paths.js";
 import { hashFile } from "../../workspace/hash-file.js";
-import { planRequest } from "../runner-request.js";
-import { sandboxedExec } from "../sandboxed-exec.js";
-import type { JobLogWriter } from "../store-job-log.js";
+import { planRequest } from "../../tool-runs/runner-request.js";
+import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
+import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import { type PreviewContext, previewArgs, previewProject } from "./preview-context.js";
 
 export type PreviewPlan = Extract<PlanOutcome, { ok: true }> & { planHash: string; dataDir: string };
@@ -23,7 +23,7 @@ export async function planPreview(
   const { deps, settings, secrets, checkout } = ctx;
   const project = previewProject(preview);
   const fail = (failedStep: string, message: string) => ({ ok: false as const, failedStep, message, output: "", durationMs: 0 });
-  const runner = deps.runners[project.runner];
+  const runner = deps.tools.runners[project.runner];
   if (!runner) return fail("runner", `no runner for ${project.runner} projects on this server`);
   const dataDir = dataPaths.previewData(deps.dataDir, ctx.job.target.repo, preview.pr, project);
   const built = planRequest({ deps, settings, secrets }, project, {

@@ -2,7 +2,7 @@ import type { RepoRef } from "../../model/repo.js";
 import { repoFullName } from "../../model/repo.js";
 import { PREVIEW_MARKER, renderPreviewComment } from "../../preview/render-preview.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
-import type { JobDeps } from "../job-deps.js";
+import type { JobDeps } from "../../job-context/job-deps.js";
 
 /** The PR's one preview comment, edited in place with every preview of the PR as the store has them now. */
 export async function postPreviewComment(

@@ -6,8 +6,8 @@ import type { PullRequestInfo } from "../../model/pull-request.js";
 import type { OutputValues } from "../../model/project-inputs.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
 import type { Checkout } from "../../workspace/workspace.js";
-import type { JobDeps } from "../job-deps.js";
-import type { Secrets } from "../secrets.js";
+import type { JobDeps } from "../../job-context/job-deps.js";
+import type { Secrets } from "../../job-context/secrets.js";
 
 /** What every step of a preview job reads: the PR, its trusted settings, one checkout. */
 export interface PreviewContext {

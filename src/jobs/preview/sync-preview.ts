@@ -6,7 +6,7 @@ import type { Decision } from "../../policy/decision.js";
 import { previewEnvironment } from "../../preview/render-preview.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { previewsCounted } from "../../store/preview-store.js";
-import { openJobLog } from "../store-job-log.js";
+import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
 import { type PreviewContext, previewUrl } from "./preview-context.js";

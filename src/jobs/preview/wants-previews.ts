@@ -1,9 +1,9 @@
 import { repoSettings } from "../../config/repo-settings.js";
 import type { Job } from "../../model/job.js";
 import { repoFullName } from "../../model/repo.js";
-import type { JobDeps } from "../job-deps.js";
-import { loadRepoConfigs } from "../load-repo-configs.js";
-import { trustedCommit } from "../trusted-commit.js";
+import type { JobDeps } from "../../job-context/job-deps.js";
+import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
+import { trustedCommit } from "../../repo-reading/trusted-commit.js";
 
 /**
  * Whether a pull request's trusted config gives any project a preview, read at its base (the

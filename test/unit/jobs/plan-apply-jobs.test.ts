@@ -2,8 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runApplyJob } from "../../../src/jobs/run-apply-job.js";
-import { runPlanJob } from "../../../src/jobs/run-plan-job.js";
+import { runJob } from "../../../src/jobs/run-job.js";
 import type { Job, JobSpec } from "../../../src/model/job.js";
 import type { PullRequestInfo } from "../../../src/model/pull-request.js";
 import type { PlanRecord } from "../../../src/store/store.js";
@@ -59,7 +58,7 @@ const lastCheck = (name: string) =>
 describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("plans the affected project, saves the plan with its hash, takes the lock, and reports it", async () => {
     const { runner } = await setup({ base: { "other/main.tf": "" }, head: { "app/main.tf": 'resource "terraform_data" "x" {}' } });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned).toEqual(["app"]);
     const plans = await deps.store.pendingPlans("acme/infra", 1);
     expect(plans).toMatchObject([{ project: "app", dir: "app", workspace: "default", headSha: HEAD, baseSha: BASE }]);
@@ -73,7 +72,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("refuses a /plan from a user without write access before anything is checked out", async () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     deps.vcs.permissions.set("mallory", "read");
-    await runPlanJob(await planComment("mallory"), deps);
+    await runJob(await planComment("mallory"), deps);
     expect(runner.planned).toEqual([]);
     expect(deps.fakeWorkspace.checkouts).toEqual([]);
     expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/Not planned/);
@@ -83,7 +82,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     const other = { installationId: 1, repo: REPO, cloneUrl: "x", pr: 2 };
     await deps.store.takeLock({ repo: "acme/infra", dir: "app", workspace: "default", project: "app", scope: "", pr: 2 }, other);
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned).toEqual([]);
     // The PR number is kept from being a mention with a zero-width space after the `#`.
     expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/locked by #\u200b?2: that pull request holds this project/);
@@ -93,7 +92,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("plans nothing on a closed pull request", async () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, state: "closed" });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned).toEqual([]);
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain("closed");
   });
@@ -102,7 +101,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     const first = await planComment();
     const newer = await planComment();
-    await runPlanJob(first, deps);
+    await runJob(first, deps);
     expect(runner.planned).toEqual([]);
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain(`Superseded by a newer \`/plan\` of this pull request (job ${newer.id})`);
   });
@@ -116,7 +115,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
       "",
     ].join("\n");
     const { runner } = await setup({ head: { "app/main.tf": "", ".sluice.yaml": config } });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned.sort()).toEqual(["app", "app-staging"]);
     const plans = await deps.store.pendingPlans("acme/infra", 1);
     expect(plans.map((p) => [p.project, p.workspace])).toEqual([
@@ -141,7 +140,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
       }
       return outcome;
     };
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
     expect((await stat(secret)).mode & 0o777).toBe(0o600);
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain("the plan file is not a regular file");
@@ -161,7 +160,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
             : { ok: true, summary: summaryOf(1) },
       },
     });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned).toEqual(["net"]);
     const body = deps.vcs.bodiesOn(1).join("\n");
     expect(body).toContain("net is broken");
@@ -182,7 +181,7 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
             : { ok: true, summary: summaryOf(1) },
       },
     });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(runner.planned.sort()).toEqual(["app", "net"]);
     const body = deps.vcs.bodiesOn(1).join("\n");
     expect(body).toContain("net is broken");
@@ -194,7 +193,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
   /** A plan of `app`, approved after it by a user with write access (the default requirement). */
   async function planned(): Promise<{ runner: FakeRunner; pr: PullRequestInfo }> {
     const s = await setup({ head: { "app/main.tf": "" } });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(s.runner.planned).toEqual(["app"]);
     deps.vcs.permissions.set("bob", "write");
     const later = new Date(Date.now() + 2000).toISOString();
@@ -206,7 +205,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
 
   it("applies the saved plan of the live head for a user with write access", async () => {
     const { runner } = await planned();
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual(["app"]);
     const applied = runner.calls.find((c) => c.verb === "apply")?.request;
     const plan = (await deps.store.pendingPlans("acme/infra", 1))[0];
@@ -223,7 +222,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     deps.vcs.reviewsOf.set(1, [
       { user: "bob", state: "APPROVED", commitId: moved, submittedAt: new Date(Date.now() + 2000).toISOString() },
     ]);
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the plan is stale: it was made for hhhhhhh");
     expect(lastCheck("sluice/apply")).toMatchObject({ status: "completed", conclusion: "failure" });
@@ -235,7 +234,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     if (!plan) throw new Error("no plan");
     await chmod(plan.planPath, 0o600);
     await writeFile(plan.planPath, "something else\n");
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the saved plan file changed since it was made (its sha256 is not the one recorded)");
   });
@@ -246,7 +245,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     if (!plan) throw new Error("no plan");
     await rm(plan.planPath);
     await mkdir(plan.planPath);
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     // A dir in its place: the careful open refuses it (EINVAL: not a regular file), never reads through it.
     expect(applyText()).toMatch(/the saved plan file on this replica cannot be read \((EISDIR|EINVAL)\)/);
@@ -279,7 +278,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
       seen = { planFile: req.planFile, text: await readFile(req.planFile, "utf8"), mode: (await stat(req.planFile)).mode & 0o777 };
       return apply(req);
     };
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual(["app"]);
     expect(seen?.planFile.startsWith(deps.dataDir)).toBe(true);
     expect(seen).toMatchObject({ text: "plan of app default app\n", mode: 0o400 });
@@ -300,7 +299,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
         return f && { ...f, bytes: Buffer.from("plan of something else\n") };
       },
     };
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the store's copy of the saved plan changed since it was made (its sha256 is not the one recorded)");
   });
@@ -310,7 +309,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     await onAnotherReplica();
     const store = deps.store;
     deps.store = { ...store, planFile: async (id) => ({ sha256: (await store.planFile(id))?.sha256 ?? "", size: 80 * 1024 * 1024 }) };
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("the saved plan file (80.0 MiB) is over the 64.0 MiB Sluice keeps in its store");
   });
@@ -324,13 +323,13 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     runner.apply = async () => {
       throw new Error("gone midway");
     };
-    await expect(runApplyJob(await applyComment(), deps)).rejects.toThrow("gone midway");
+    await expect(runJob(await applyComment(), deps)).rejects.toThrow("gone midway");
     runner.apply = apply;
     expect(await deps.store.pendingPlans("acme/infra", 1)).toEqual([]);
     expect(await deps.store.planFile(plan.id)).toBeUndefined();
     await rm(deps.dataDir, { recursive: true, force: true });
     deps.dataDir = await mkdtemp(join(tmpdir(), "sluice-replica-b-"));
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(deps.vcs.bodiesOn(1).at(-1)).toContain("Nothing to apply");
   });
@@ -338,7 +337,7 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("refuses a user without write access, and applies nothing", async () => {
     const { runner } = await planned();
     deps.vcs.permissions.set("mallory", "read");
-    await runApplyJob(await applyComment("mallory"), deps);
+    await runJob(await applyComment("mallory"), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toMatch(/Not applied: .*mallory/);
   });
@@ -346,14 +345,14 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
   it("refuses without an approval given after the plan (the default requirement)", async () => {
     const { runner } = await planned();
     deps.vcs.reviewsOf.set(1, []);
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(applyText()).toContain("needs 1 more approval");
   });
 
   it("refuses when there is no plan to apply", async () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
-    await runApplyJob(await applyComment(), deps);
+    await runJob(await applyComment(), deps);
     expect(runner.applied).toEqual([]);
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain("Nothing to apply");
   });
@@ -372,13 +371,13 @@ describe("apply on merge (fake VCS, runner and workspace; SQLite in memory)", ()
       script,
       serverConfig: "allowed_overrides: [apply_on]\n",
     });
-    await runPlanJob(await autoplan(), deps);
+    await runJob(await autoplan(), deps);
     expect(s.runner.planned).toEqual(["app"]);
     deps.vcs.permissions.set("bob", "write");
     deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: HEAD, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
     deps.fakeWorkspace.commit(MERGE, { ".sluice.yaml": APPLY_ON_MERGE, ...mergeFiles }, BASE);
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, state: "closed", merged: true });
-    await runApplyJob(await job({ kind: "apply", trigger: "merge", actor: "alice", mergeSha: MERGE }), deps);
+    await runJob(await job({ kind: "apply", trigger: "merge", actor: "alice", mergeSha: MERGE }), deps);
     return s.runner;
   }
 

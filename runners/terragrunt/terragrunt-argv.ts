@@ -1,0 +1,45 @@
+/**
+ * argv builders for terragrunt, after its current CLI (0.73 and later, 1.x): flags without the
+ * old `terragrunt-` prefix, a shortcut command (`plan`, `show`, `apply`) passing Terraform's own
+ * flags through. Pure, so the exact command lines are unit-tested.
+ */
+
+export interface TerragruntFlags {
+  /** The Terraform (or OpenTofu) binary terragrunt runs (`--tf-path`). */
+  tfPath: string;
+  /** Where terragrunt copies the unit's source (`--download-dir`): Sluice's scratch dir, never the checkout. */
+  downloadDir: string;
+}
+
+function globalFlags(flags: TerragruntFlags): string[] {
+  return ["--non-interactive", "--tf-path", flags.tfPath, "--download-dir", flags.downloadDir];
+}
+
+export function terragruntPlanArgv(flags: TerragruntFlags, planFile: string, extraArgs: readonly string[]): string[] {
+  return ["plan", ...globalFlags(flags), "-input=false", "-no-color", `-out=${planFile}`, ...extraArgs];
+}
+
+export function terragruntShowJsonArgv(flags: TerragruntFlags, planFile: string): string[] {
+  return ["show", ...globalFlags(flags), "-json", "-no-color", planFile];
+}
+
+export function terragruntApplyArgv(flags: TerragruntFlags, planFile: string): string[] {
+  return ["apply", ...globalFlags(flags), "-input=false", "-no-color", planFile];
+}
+
+/**
+ * The same settings as environment variables (`TG_` prefix), for what terragrunt starts on its
+ * own (a dependency's `output`), and Terraform's automation settings, passed on by terragrunt. No
+ * TF_DATA_DIR: terragrunt runs Terraform in each unit's (and each dependency's) own copy, under
+ * the download dir.
+ */
+export function terragruntEnv(flags: TerragruntFlags): Record<string, string> {
+  return {
+    TG_NON_INTERACTIVE: "true",
+    TG_TF_PATH: flags.tfPath,
+    TG_DOWNLOAD_DIR: flags.downloadDir,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+  };
+}

@@ -1,0 +1,128 @@
+import { lstat, mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import type { ExecOptions, ExecResult } from "../exec.js";
+import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import { resourceDetails } from "../terraform/resource-details.js";
+import { parsePlanJson } from "../terraform/parse-plan-json.js";
+import { summarizePlan } from "../terraform/summarize-plan.js";
+import { type TerragruntFlags, terragruntApplyArgv, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
+
+const identity = (s: string) => s;
+
+export interface TerragruntRunnerOptions {
+  /** Server setting `terragrunt_binary`; default `terragrunt` on PATH. */
+  binary?: string;
+  /** The Terraform binary terragrunt runs (server `terraform_binary`); a project's `terraform_binary` wins. */
+  terraformBinary?: string;
+}
+
+function describeFailure(bin: string, step: string, r: ExecResult, timeoutMs: number): string {
+  if (r.limit) return `${bin} ${step} was stopped: ${r.limit.message} (server setting \`limits\`)`;
+  if (r.timedOut) return `${bin} ${step} timed out after ${Math.round(timeoutMs / 1000)} s and was stopped`;
+  if (r.signal) return `${bin} ${step} was killed by ${r.signal}`;
+  return `${bin} ${step} exited with code ${r.exitCode}`;
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Terragrunt units: `terragrunt plan -out`, `show -json` of that plan (summarized as Terraform's
+ * are), `apply` of exactly that file; each a run of its own in the sandbox, like every tool run.
+ * Terragrunt copies the unit's source into the project's private scratch dir (`--download-dir`),
+ * never into the checkout. Custom workflows are Terraform's: a terragrunt project runs the default.
+ */
+export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runner {
+  const bin = opts.binary ?? "terragrunt";
+  const flagsFor = (dataDir: string, tfPath?: string): TerragruntFlags => ({
+    tfPath: tfPath ?? opts.terraformBinary ?? "terraform",
+    downloadDir: join(dataDir, "terragrunt-cache"),
+  });
+
+  return {
+    kind: "terragrunt",
+    async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
+      const started = performance.now();
+      const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
+        ok: false,
+        failedStep,
+        message,
+        output,
+        durationMs: performance.now() - started,
+      });
+      const dir = await resolveInside(req.checkoutDir, req.project.dir);
+      if (!dir.ok) return fail("checkout", dir.reason);
+      if (!(await exists(join(dir.path, "terragrunt.hcl")))) return fail("checkout", `\`${req.project.dir}\` has no terragrunt.hcl`);
+      await mkdir(req.dataDir, { recursive: true });
+      const planFile = join(req.dataDir, "plan.tfplan");
+      await rm(planFile, { force: true });
+      const flags = flagsFor(req.dataDir, req.binary);
+      const base: ExecOptions = {
+        cwd: dir.path,
+        env: { ...req.env, ...terragruntEnv(flags) },
+        timeoutMs: req.timeoutMs,
+        redact: req.redact,
+        onOutput: req.onOutput,
+      };
+      const plan = await exec(bin, terragruntPlanArgv(flags, planFile, req.extraArgs), { ...base, pty: true });
+      if (plan.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
+      const file = await lstat(planFile).catch(() => undefined);
+      if (!file?.isFile()) return fail("plan", `${bin} plan made no plan file`, plan.stdout);
+      // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
+      // is read-only to the run that shows it.
+      const show = await exec(bin, terragruntShowJsonArgv(flags, planFile), {
+        ...base,
+        redact: identity,
+        onOutput: undefined,
+        sandboxReadOnly: [planFile],
+      });
+      if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+      const json = parsePlanJson(show.stdout);
+      const summary = summarizePlan(json.ok ? json.plan : show.stdout);
+      if (!summary.ok) return fail("show", summary.error);
+      if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
+      return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: performance.now() - started };
+    },
+
+    async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+      const started = performance.now();
+      const elapsed = () => performance.now() - started;
+      const dir = await resolveInside(req.checkoutDir, req.project.dir);
+      if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+      const file = await lstat(req.planFile).catch(() => undefined);
+      if (!file?.isFile())
+        return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
+      const flags = flagsFor(req.dataDir, req.binary);
+      const env = { ...req.env, ...terragruntEnv(flags) };
+      const frozen = [req.planFile];
+      // The saved plan says which values are sensitive: learn them before anything is printed.
+      const show = await exec(bin, terragruntShowJsonArgv(flags, req.planFile), {
+        cwd: dir.path,
+        env,
+        timeoutMs: req.timeoutMs,
+        redact: identity,
+        sandboxReadOnly: frozen,
+      });
+      const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
+      const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
+      const redact = req.redactWith(sensitiveValues);
+      const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
+      if (!summary?.ok) return fail(`the saved plan could not be read: ${summary ? summary.error : redact(show.stderr).trim()}`);
+      const r = await exec(bin, terragruntApplyArgv(flags, req.planFile), {
+        cwd: dir.path,
+        env,
+        timeoutMs: req.timeoutMs,
+        redact,
+        onOutput: req.onOutput,
+        pty: true,
+        sandboxReadOnly: frozen,
+      });
+      if (r.exitCode !== 0) return fail(describeFailure(bin, "apply", r, req.timeoutMs), r.stdout);
+      return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues };
+    },
+  };
+}

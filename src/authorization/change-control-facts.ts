@@ -1,0 +1,74 @@
+import { matchesRepoProject, windowState } from "../gate/apply-windows.js";
+import type { GateFacts } from "../gate/gate-facts.js";
+import type { RepoRef } from "../model/repo.js";
+import { repoFullName } from "../model/repo.js";
+import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { memberOfTeams } from "./apply-teams.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+
+export type ControlledAction = "plan" | "apply" | "unlock" | "state" | "destroy" | "approve_policies";
+
+/** The server's change control for one project now: its permission rules for the actions, its windows, an admin's override. */
+export async function changeControlFacts(
+  deps: Pick<JobDeps, "config">,
+  vcs: VcsClient,
+  repo: RepoRef,
+  project: string,
+  who: { actor: string; actions: readonly ControlledAction[]; override?: { reason: string } },
+  now: Date = new Date(),
+): Promise<Pick<GateFacts, "permission" | "window" | "override">> {
+  const name = repoFullName(repo);
+  const permissions: Decision[] = [];
+  for (const action of who.actions) permissions.push(await projectPermission(deps, vcs, repo, project, action, who.actor));
+  const refused = permissions.find((d) => !d.allowed);
+  const isAdmin = deps.config.admins.some((a) => a.toLowerCase() === who.actor.toLowerCase());
+  return {
+    permission: refused ?? ALLOWED,
+    window: windowState(deps.config.apply_windows, deps.config.freezes, name, project, now),
+    override: who.override ? { by: who.actor, reason: who.override.reason, admin: isAdmin } : undefined,
+  };
+}
+
+const VERB: Record<ControlledAction, string> = {
+  plan: "plan",
+  apply: "apply",
+  unlock: "unlock",
+  state: "change the state of",
+  destroy: "destroy",
+  approve_policies: "approve the failed policy checks of",
+};
+
+/** The first `permissions` rule matching the project that names the action decides; none: write access suffices. */
+export async function projectPermission(
+  deps: Pick<JobDeps, "config">,
+  vcs: Pick<VcsClient, "teamMember">,
+  repo: RepoRef,
+  project: string,
+  action: ControlledAction,
+  actor: string,
+): Promise<Decision> {
+  const name = repoFullName(repo);
+  const rule = deps.config.permissions.find((r) => matchesRepoProject(r.match, name, project) && r[action] !== undefined);
+  const allowed = rule?.[action];
+  if (!rule || !allowed) return ALLOWED;
+  const users = allowed.filter((p) => !p.includes("/")).map((u) => u.replace(/^@/, "").toLowerCase());
+  if (users.includes(actor.toLowerCase())) return ALLOWED;
+  const teams = allowed.filter((p) => p.includes("/")).map((t) => t.replace(/^@/, ""));
+  if (teams.length > 0 && (await memberOfTeams(vcs, teams, actor)) !== undefined) return ALLOWED;
+  return refuse(
+    `the server's permissions rule \`${rule.match}\` lets only ${allowed.map((p) => `\`${p}\``).join(", ")} ${VERB[action]} this project, and @\u200b${actor} is not one of them`,
+  );
+}
+
+/** Pull mode's `verified_commits`: the default branch head being applied must be verified by GitHub. */
+export async function verifiedHeadFact(
+  vcs: Pick<VcsClient, "commitVerified">,
+  repo: RepoRef,
+  sha: string,
+  requirements: readonly string[],
+): Promise<Decision | undefined> {
+  if (!requirements.includes("verified_commits")) return undefined;
+  if (await vcs.commitVerified(repo, sha)) return ALLOWED;
+  return refuse(`the default branch head ${sha.slice(0, 7)} is not verified by GitHub, and the project requires \`verified_commits\``);
+}

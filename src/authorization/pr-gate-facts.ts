@@ -1,0 +1,119 @@
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { Job } from "../model/job.js";
+import type { Road } from "../model/gate.js";
+import type { Project } from "../model/project.js";
+import type { Permission, PullRequestInfo } from "../model/pull-request.js";
+import type { GateFacts, RequirementFacts } from "../gate/gate-facts.js";
+import { approvalsFrom } from "../policy/approvals-from.js";
+import { type ApplyFacts, mergeability } from "../policy/check-apply-policy.js";
+import type { CodeOwnerFacts } from "../policy/code-owners.js";
+import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
+import type { PlanRecord } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { memberOfTeams } from "./apply-teams.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+
+/** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
+export async function gatherPrFacts(
+  deps: Pick<JobDeps, "config" | "workspace">,
+  vcs: VcsClient,
+  job: Job,
+  pr: PullRequestInfo,
+  settings: Pick<RepoSettings, "applyTeams">,
+  token: string,
+  needs: { mergeable: boolean; undiverged: boolean; verified?: boolean },
+): Promise<ApplyFacts> {
+  const { repo } = job.target;
+  const actor = job.spec.actor;
+  const reviews = await vcs.reviews(repo, pr.number);
+  const commenterPermission = await vcs.permissionOf(repo, actor);
+  const permissions = new Map<string, Permission>();
+  for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
+  const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
+  const undiverged = needs.undiverged
+    ? await deps.workspace.contains(repo, job.target.cloneUrl, token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
+    : true;
+  return {
+    commenter: actor,
+    commenterPermission,
+    allowedByServer:
+      deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase()) ||
+      (!WRITE_ACCESS.has(commenterPermission) && (await memberOfTeams(vcs, settings.applyTeams, actor)) !== undefined),
+    author: pr.author,
+    headSha: pr.headSha,
+    reviews,
+    permissions,
+    mergeable,
+    undiverged,
+    unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr.number) : [],
+  };
+}
+
+/** A pull request's requirements for one project's plan (approvals counted from the plan, or an identical re-plan's start). */
+export async function prRequirementFacts(
+  deps: Pick<JobDeps, "store">,
+  plan: PlanRecord,
+  r: { requirements: RequirementFacts["requirements"]; approvalsNeeded: number; facts: ApplyFacts; codeOwners?: CodeOwnerFacts },
+): Promise<RequirementFacts> {
+  const history = await deps.store.planHistory(
+    plan.repo,
+    plan.pr,
+    { dir: plan.dir, workspace: plan.workspace, project: plan.project },
+    plan.headSha,
+  );
+  const since = approvalsFrom(history, plan);
+  return { ...r, approvalsFrom: since.from, changedSinceEarlier: since.changed };
+}
+
+/** The gate's facts for one plan on a PR road; the caller adds what it reads inside the run lock. */
+export function prGateFacts(
+  f: {
+    road: Road;
+    job: Job;
+    pr: PullRequestInfo;
+    plan: PlanRecord;
+    project: Project;
+    settings: Pick<RepoSettings, "allowDestroyFor">;
+    merged: boolean;
+  },
+  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override"> & {
+    clickedSha?: string;
+    inputs?: GateFacts["inputs"];
+    stillPending: boolean;
+    lockHeld: boolean;
+    file: { ok: true } | { ok: false; reason: string };
+  },
+): GateFacts {
+  const { plan, pr } = f;
+  return {
+    road: f.road,
+    repo: plan.repo,
+    project: f.project.name,
+    number: pr.number,
+    actor: f.job.spec.actor,
+    pause: rest.pause,
+    actorAllowed: rest.actorAllowed,
+    permission: rest.permission,
+    window: rest.window,
+    override: rest.override,
+    plan: {
+      madeFor: { headSha: plan.headSha, baseSha: plan.baseSha },
+      // At merge the base has moved by definition; the merge commit is re-planned and compared instead.
+      live: { headSha: pr.headSha, baseSha: f.merged ? undefined : pr.baseSha },
+      clickedSha: rest.clickedSha,
+      stillPending: rest.stillPending,
+      file: rest.file,
+      replan: "Comment `/plan` to plan again.",
+      headOf: "pull request",
+    },
+    lock: { road: "pr", held: rest.lockHeld },
+    requirements: rest.requirements,
+    destroy: {
+      destroys: plan.summary.destroyPlan === true,
+      allowed: f.settings.allowDestroyFor(f.project),
+      what: "this is a destroy plan (`-destroy`): it would tear down everything the project manages, and the project does not set `allow_destroy: true` in the trusted config (server config, or the base branch's repo config)",
+    },
+    policies: rest.policies,
+    inputs: rest.inputs,
+  };
+}

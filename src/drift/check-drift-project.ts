@@ -1,0 +1,161 @@
+import { constants } from "node:fs";
+import { copyFile, lstat, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
+import { planPolicyFact } from "../authorization/plan-policy-fact.js";
+import { passGate } from "../gate/pass-gate.js";
+import { inputsFact } from "../tool-runs/inputs-fact.js";
+import type { JobContext } from "../job-context/job-context.js";
+import type { DriftPause } from "../model/drift.js";
+import type { Project } from "../model/project.js";
+import { repoFullName } from "../model/repo.js";
+import { ALLOWED } from "../policy/decision.js";
+import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { hashFile } from "../workspace/hash-file.js";
+import { applyDriftPlan } from "./apply-drift-plan.js";
+import { classifyDrift, destroysSomething } from "./classify-drift.js";
+import type { ProjectDrift } from "./drift-result.js";
+import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
+import type { DefaultHead } from "./read-default-head.js";
+import { sourceDirsOf } from "./source-dirs-of.js";
+
+/** What checking one project of a drift check works with: the job's context and the default branch head. */
+export type DriftContext = Pick<JobContext, "job" | "deps" | "vcs" | "secrets"> &
+  Pick<DefaultHead, "checkout" | "settings" | "tree" | "all"> & {
+    branch: string;
+    pauses: DriftPause[];
+  };
+
+/** One project, under its run lock: plan, classify, maybe reconcile. */
+export async function checkDriftProject(ctx: DriftContext, project: Project, log: ProjectRun["log"]): Promise<ProjectDrift> {
+  const { job, deps, checkout, settings, secrets } = ctx;
+  const repo = job.target.repo;
+  const name = repoFullName(repo);
+  // With apply-before-merge, a PR applied but not merged legitimately differs from the default branch.
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  if (lock && (await deps.store.appliedByPr(name, lock.pr, project.dir, project.workspace))) {
+    return { project, status: "skipped", reason: `#${lock.pr} applied, not merged yet`, appliedBy: lock.pr };
+  }
+  deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
+  // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
+  const outcome = await planDefaultHead(
+    { deps, job, repo, checkoutDir: checkout.dir, settings, secrets, all: ctx.all, trustedProjects: ctx.all },
+    project,
+    log,
+  );
+  if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
+  if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
+  secrets.add(outcome.summary.sensitiveValues);
+  if (!outcome.summary.hasChanges) return { project, status: "in-line" };
+
+  // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
+  // while a newer check is planning the same project.
+  const planFile = join(dirname(outcome.planFile), `plan-${job.id}.tfplan`);
+  // The sandbox had this dir writable: no end of the copy is a symlink it left (a file of Sluice's
+  // own copied into the store as the plan, or overwritten with it).
+  if (!(await lstat(outcome.planFile)).isFile()) {
+    const message = "the plan file is not a regular file (a symlink or other special file was left in its place)";
+    return { project, status: "error", step: "plan", message, output: outcome.output };
+  }
+  await rm(planFile, { recursive: true, force: true });
+  await copyFile(outcome.planFile, planFile, constants.COPYFILE_EXCL);
+  const live = (await deps.store.liveApplies(name, project.name)).find((l) => l.outcome === "succeeded");
+  const changed = live
+    ? await deps.workspace.changedBetween(repo, live.commitSha, checkout.headSha, sourceDirsOf(project.dir, ctx.tree))
+    : undefined;
+  const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
+    project,
+    status: "drifted",
+    resources: classifyDrift(outcome.summary, changed),
+    summary: outcome.summary,
+    output: outcome.output,
+    planFile,
+    planHash: await hashFile(planFile),
+  };
+  // Kept by plan hash: whichever road applies this plan (reconcile, `/apply` on its issue), the gate reads it.
+  if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
+  const drift = settings.driftFor(project);
+  if (drift.onDrift !== "apply") return drifted;
+
+  // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
+  // read now, under the run lock: a pause set while this run planned other projects counts.
+  const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
+  const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
+  const decision = await passGate(deps.store, {
+    road: "reconcile",
+    repo: name,
+    project: project.name,
+    number: 0,
+    actor: "sluice",
+    pause: await deps.store.appliesPaused(),
+    // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
+    actorAllowed: ALLOWED,
+    ...(await changeControlFacts(deps, ctx.vcs, repo, project.name, { actor: "sluice", actions: [] })),
+    plan: {
+      madeFor: { headSha: checkout.headSha },
+      live: { headSha: checkout.headSha },
+      // Made by this run, under this run lock, and hashed after the tool ended.
+      stillPending: true,
+      file: { ok: true },
+      replan: `Comment \`/drift -p ${project.name}\` to check again.`,
+      headOf: "default branch",
+    },
+    lock: { road: "drift", heldByPr: lock?.pr },
+    verifiedHead: await verifiedHeadFact(ctx.vcs, repo, checkout.headSha, settings.requirementsFor(project)),
+    destroy: {
+      destroys: destroysSomething(outcome.summary),
+      allowed: drift.allowDestroy,
+      what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
+    },
+    policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
+    driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
+    inputs: inputs.fact,
+  });
+  if (!decision.allowed) {
+    return {
+      ...drifted,
+      reconcile: { done: false, reason: decision.reasons.join("; "), ...(decision.rule === "lock" && lock ? { heldBy: lock.pr } : {}) },
+    };
+  }
+  const applied = await applyDriftPlan({
+    pass: decision.pass,
+    deps,
+    vcs: ctx.vcs,
+    job,
+    repo,
+    project,
+    settings,
+    secrets,
+    checkoutDir: checkout.dir,
+    planFile,
+    planHash: drifted.planHash,
+    commitSha: checkout.headSha,
+    source: "reconcile",
+    inputs: inputs.inputs,
+    planId: 0,
+    number: 0,
+    actor: "sluice",
+  });
+  await deps.store.recordAudit({
+    actor: "sluice",
+    action: "reconcile",
+    repo: name,
+    project: project.name,
+    detail: applied.ok
+      ? `applied ${checkout.headSha.slice(0, 7)}`
+      : `failed at ${checkout.headSha.slice(0, 7)}: ${secrets.redact(applied.message)}`,
+  });
+  // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
+  if (applied.ok) await rm(planFile, { force: true });
+  // A failed apply is not tried again on every tick: the project is paused until someone resumes it.
+  else
+    await deps.store.setDriftPause(name, project.name, {
+      actor: "sluice",
+      reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\``,
+    });
+  deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
+  return {
+    ...drifted,
+    reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message },
+  };
+}

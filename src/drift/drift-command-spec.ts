@@ -1,0 +1,20 @@
+import type { Command } from "../model/command.js";
+import type { SpecOf } from "../model/job.js";
+
+/** The job a `/drift` comment asks for: a check, or a project's pause or resume. */
+export function driftCommandSpec(
+  cmd: Extract<Command, { kind: "drift" }>,
+  from: { commandLine?: string; commentId?: number; actor: string },
+): SpecOf<"drift-check"> | SpecOf<"drift-pause"> {
+  const { commandLine, commentId, actor } = from;
+  const asked = { ...(commandLine !== undefined ? { commandLine } : {}), ...(commentId !== undefined ? { commentId } : {}), actor };
+  if (cmd.action === "check") return { kind: "drift-check", trigger: "comment", filter: cmd.filter, ...asked };
+  return {
+    kind: "drift-pause",
+    action: cmd.action,
+    // Pausing names a project: the job says so when it is missing or unknown (not the parser).
+    project: cmd.filter.project ?? "",
+    ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}),
+    ...asked,
+  };
+}

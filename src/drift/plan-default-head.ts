@@ -1,0 +1,106 @@
+import type { PlanOutcome } from "../../runners/runner.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { planRequest } from "../tool-runs/runner-request.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import type { Secrets } from "../job-context/secrets.js";
+import type { JobLogWriter } from "../tool-runs/store-job-log.js";
+import type { Job } from "../model/job.js";
+import type { Project } from "../model/project.js";
+import type { RepoRef } from "../model/repo.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import { gatherInputs, hasInputs, type TrustedProject } from "../tool-runs/gather-inputs.js";
+import { runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
+
+export interface DefaultHeadPlan {
+  deps: JobDeps;
+  job: Job;
+  repo: RepoRef;
+  /** Worktree at the default branch head. */
+  checkoutDir: string;
+  settings: RepoSettings;
+  secrets: Secrets;
+  /** Every project of the default branch, for `inputs_from` / `values_from` (their producers' state is read). */
+  all?: readonly Project[];
+  trustedProjects?: readonly TrustedProject[];
+}
+
+/**
+ * Where drift plans of a project live: the PR-number slot 0, which no pull request has. Their
+ * policy checks are kept under the same slot, by plan hash.
+ */
+export const DRIFT_SLOT = 0;
+
+/** Where drift plans of a project live (the slot of `DRIFT_SLOT`). */
+export function driftPlanDir(dataDir: string, repo: RepoRef, project: Pick<Project, "dir" | "workspace" | "name">): string {
+  return dataPaths.projectPlans(dataDir, repo, DRIFT_SLOT, project);
+}
+
+/**
+ * Plans one project at the default branch head, read-only: no project lock is taken (the caller
+ * holds the run lock, so no apply of the project runs meanwhile). The request is built by
+ * `planRequest`, as for a PR plan. Helm and Kustomize projects diff against the same tree
+ * (nothing changes in git) plus the live cluster, which needs a kubeconfig: without one they are
+ * not planned at all.
+ */
+export async function planDefaultHead(
+  ctx: DefaultHeadPlan,
+  project: Project,
+  log: Pick<JobLogWriter, "write">,
+): Promise<PlanOutcome | { skipped: string }> {
+  const { deps, settings } = ctx;
+  const runner = deps.tools.runners[project.runner];
+  const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
+  if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
+  if ((project.runner === "helm" || project.runner === "kustomize") && !settings.kubeconfig) {
+    return {
+      skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
+    };
+  }
+  {
+    // A dependent is checked with its producers' outputs as their state holds them now.
+    const inputs = hasInputs(project)
+      ? await gatherInputs(
+          {
+            deps,
+            job: ctx.job,
+            settings,
+            secrets: ctx.secrets,
+            checkoutDir: ctx.checkoutDir,
+            all: ctx.all ?? [],
+            scratchDir: dataPaths.prPlans(deps.dataDir, ctx.repo, DRIFT_SLOT),
+            trustedProjects: ctx.trustedProjects,
+            onOutput: (chunk) => log.write(chunk),
+          },
+          project,
+        )
+      : undefined;
+    if (inputs && !inputs.ok) return failed("inputs", inputs.error);
+    const built = planRequest(
+      { deps, settings, secrets: ctx.secrets },
+      project,
+      {
+        checkoutDir: ctx.checkoutDir,
+        baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
+        dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
+        extraArgs: [],
+        onOutput: (chunk) => log.write(chunk),
+      },
+      runInputs(inputs),
+    );
+    // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
+    if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
+    // The policy checks run here too: a drift plan may be applied (reconcile, `/apply` on its
+    // issue), and the gate holds every apply to the server's policies.
+    const request = { ...built.request, details: true };
+    // The default branch's code runs in the same sandbox as a PR's.
+    const sandboxed = sandboxedExec(deps, ctx.job, project, {
+      writable: [ctx.checkoutDir, request.dataDir],
+      readable: [settings.kubeconfig, ...(request.policyCheck?.sets.map((s) => s.path) ?? [])],
+      settings,
+    });
+    if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
+    const planned = await runner.plan(request, sandboxed.exec);
+    return planned.ok ? withInputRecords(planned, inputs) : planned;
+  }
+}

@@ -1,0 +1,59 @@
+import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
+import type { JobContext } from "../job-context/job-context.js";
+import type { ProjectTree } from "../model/project-tree.js";
+import type { Project } from "../model/project.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { repoFullName } from "../model/repo.js";
+import type { Checkout } from "../workspace/workspace.js";
+import { resolveProjects } from "../projects/resolve-projects.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
+import { PROJECT_DETECTORS } from "../../runners/registry.js";
+import { checkoutDefaultHead } from "./checkout-default-head.js";
+import { DRIFT_CHECK } from "./render-drift.js";
+import { schedulesOf } from "./schedules-of.js";
+
+/** The default branch head as every drift job starts from it: checked out, configured, its projects known. */
+export interface DefaultHead {
+  head: { name: string; sha: string };
+  checkout: Checkout;
+  config: RepoConfig;
+  settings: RepoSettings;
+  /** Its files and local references, to follow a project's modules. */
+  tree: ProjectTree;
+  all: Project[];
+}
+
+/**
+ * Checks out and reads the default branch head, and keeps the repo's stored drift schedules in
+ * line with its config (every drift job does: a schedule changes with the branch). An invalid
+ * config fails the `sluice/drift` check on that head and is said with `say`; then undefined.
+ */
+export async function readDefaultHead(ctx: JobContext, say: (text: string) => Promise<void>): Promise<DefaultHead | undefined> {
+  const { job, deps, vcs, secrets } = ctx;
+  const repo = job.target.repo;
+  const name = repoFullName(repo);
+  const { head, checkout } = await checkoutDefaultHead(ctx);
+  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+  if (!configs.head.ok) {
+    const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;
+    await vcs.createCheck(repo, DRIFT_CHECK, head.sha, {
+      status: "completed",
+      conclusion: "failure",
+      title: "Invalid repository config",
+      summary: secrets.redact(text),
+    });
+    await say(text);
+    return undefined;
+  }
+  const config = configs.head.config;
+  const settings = repoSettings(deps.config, name, configs.trusted);
+  const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
+  const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
+  await deps.store.syncDriftSchedules(
+    name,
+    { ...job.target, pr: 0, payloadHeadSha: undefined },
+    schedulesOf(all, (p) => settings.driftFor(p).schedule, Date.now()),
+  );
+  return { head, checkout, config, settings, tree, all };
+}

@@ -1,0 +1,166 @@
+import { join } from "node:path";
+import { repoSettings } from "../config/repo-settings.js";
+import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
+import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
+import { matchesFilter } from "../model/command.js";
+import type { SpecOf } from "../model/job.js";
+import type { JobContext } from "../job-context/job-context.js";
+import { projectKey } from "../model/project.js";
+import { repoFullName } from "../model/repo.js";
+import { resolveProjects } from "../projects/resolve-projects.js";
+import { PROJECT_DETECTORS } from "../../runners/registry.js";
+import { escapeText } from "../render/escape-text.js";
+import { longestBacktickRun } from "../render/fence.js";
+import { inlineCode } from "../render/inline.js";
+import { stripControl } from "../util/sanitize.js";
+import { planFileHere } from "../tool-runs/plan-file-here.js";
+import { removePlanCopy } from "../tool-runs/remove-plan-copy.js";
+import { applyDriftPlan } from "./apply-drift-plan.js";
+import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
+import { refusalText } from "../gate/decide.js";
+import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
+import { recordDecision } from "../gate/record-decision.js";
+import { inputsFact } from "../tool-runs/inputs-fact.js";
+import { ALLOWED, refuse } from "../policy/decision.js";
+import { planPolicyFact } from "../authorization/plan-policy-fact.js";
+import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
+import { mayRunDrift } from "./may-run-drift.js";
+import { driftIssueOf } from "./drift-issue-of.js";
+import { checkoutDefaultHead } from "./checkout-default-head.js";
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * `/apply` on a drift issue: applies exactly the plan the issue shows (made at the default branch
+ * head, bound by its hash), under the project's run lock, for users with write access or in
+ * `apply_users`. A drift issue has no reviews, so PR approval requirements do not apply.
+ */
+export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): Promise<void> {
+  const { job, deps, vcs, secrets, reply } = ctx;
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const number = job.target.pr;
+  void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+  const may = await mayRunDrift(deps, vcs, repo, spec.actor);
+  const actorAllowed = may.ok ? ALLOWED : refuse(may.reason);
+  const asked = { road: "drift-issue" as const, repo: name, number, actor: spec.actor };
+  const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), actorAllowed);
+  if (!early.allowed) return reply(`${refusalText(early.reasons)}. Nothing was applied.`);
+
+  const issue = await driftIssueOf(deps.store, vcs, repo, number);
+  if (!issue.ok) {
+    // No plan Sluice made is here: the gate's plan rule, recorded like its other refusals.
+    await recordDecision(
+      deps.store,
+      { ...asked, project: "" },
+      { allowed: false, rule: "plan", reasons: [issue.reason], road: asked.road },
+    );
+    return reply(`${refusalText([issue.reason])}.`);
+  }
+  const { project: projectName, shown } = issue;
+  const { head, checkout } = await checkoutDefaultHead(ctx);
+  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+  if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
+  const settings = repoSettings(deps.config, name, configs.trusted);
+  const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
+  const all = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all;
+  const project = all.find((p) => p.name === projectName);
+  if (!project)
+    return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
+  const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
+    // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
+    const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
+    if (!plan || !matchesFilter(plan, spec.command.filter)) {
+      return {
+        refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
+      };
+    }
+    if (plan.dir !== project.dir || plan.workspace !== project.workspace)
+      return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
+    // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
+    const here = await planFileHere(
+      deps.store,
+      plan,
+      join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
+      deps.planKey,
+    );
+    const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+    // The default branch's config is the trusted one.
+    const scratchDir = driftPlanDir(deps.dataDir, repo, project);
+    const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
+    const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
+    // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
+    const decision = await passGate(deps.store, {
+      ...asked,
+      project: project.name,
+      pause: await deps.store.appliesPaused(),
+      actorAllowed,
+      ...(await changeControlFacts(deps, vcs, repo, project.name, {
+        actor: spec.actor,
+        actions: ["apply"],
+        override: spec.command.overrideWindow,
+      })),
+      plan: {
+        madeFor: { headSha: plan.headSha },
+        live: { headSha: head.sha },
+        // The plan the issue shows is the one that may be applied, nothing newer or older.
+        stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
+        file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
+        replan: `Comment \`/drift -p ${projectName}\` to check again.`,
+        headOf: "default branch",
+      },
+      lock: { road: "drift", heldByPr: lock?.pr },
+      verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
+      policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
+      inputs: inputs.fact,
+    });
+    try {
+      if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
+      if (!here.ok) return { refused: here.reason };
+      await deps.store.markPlanApplied(plan.id);
+      return await applyDriftPlan({
+        pass: decision.pass,
+        deps,
+        vcs,
+        job,
+        repo,
+        project,
+        settings,
+        secrets,
+        checkoutDir: checkout.dir,
+        planFile: here.planFile,
+        planHash: plan.planHash,
+        commitSha: head.sha,
+        source: "drift-issue",
+        inputs: inputs.inputs,
+        planId: plan.id,
+        number,
+        actor: spec.actor,
+      });
+    } finally {
+      if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
+    }
+  });
+  if ("refused" in outcome) {
+    if (!outcome.decided)
+      await recordDecision(
+        deps.store,
+        { ...asked, project: projectName },
+        { allowed: false, rule: "plan", reasons: [outcome.refused], road: asked.road },
+      );
+    return reply(`${refusalText([outcome.refused])}. Nothing was applied.`);
+  }
+  if (!outcome.ok) {
+    const output = stripControl(secrets.redact(outcome.output)).slice(-20_000);
+    const fence = "`".repeat(Math.max(3, longestBacktickRun(output) + 1));
+    return reply(
+      `❌ Applying the plan of ${inlineCode(projectName)} failed: ${escapeText(outcome.message, 400)}\n\n${fence}\n${output}\n${fence}`,
+    );
+  }
+  deps.log.info({ jobId: job.id, repo: name, project: projectName, issue: number }, "drift issue applied");
+  // The issue stays open until a drift check sees the project back in line and closes it.
+  await reply(
+    `✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`,
+  );
+}

@@ -1,0 +1,45 @@
+import type { JobContext } from "../job-context/job-context.js";
+import type { SpecOf } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
+import { escapeText } from "../render/escape-text.js";
+import { inlineCode } from "../render/inline.js";
+import { mayRunDrift } from "./may-run-drift.js";
+import { readDefaultHead } from "./read-default-head.js";
+
+/**
+ * `/drift pause -p X -- reason` and `/drift resume -p X`: stop and restart reconciling a project.
+ * Drift checks still report a paused project; nothing is applied to it by itself.
+ */
+export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): Promise<void> {
+  const { job, deps, vcs } = ctx;
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
+  const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+  if (!who.ok) return ctx.reply(`Not run: ${who.reason}.`);
+  const read = await readDefaultHead(ctx, ctx.reply);
+  if (!read) return;
+  const { head, all } = read;
+  // Pausing names a project of the default branch: a typo must not look like a pause.
+  const project = spec.project;
+  if (!all.some((p) => p.name === project)) {
+    const names =
+      all
+        .map((p) => inlineCode(p.name))
+        .slice(0, 20)
+        .join(", ") || "none";
+    return ctx.reply(`Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${names}).`);
+  }
+  if (spec.action === "pause") {
+    const reason = spec.reason ?? "";
+    await deps.store.setDriftPause(name, project, { actor: spec.actor, reason });
+    await deps.store.recordAudit({ actor: spec.actor, action: "drift-pause", repo: name, project, pr: job.target.pr, detail: reason });
+    return ctx.reply(
+      `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(reason, 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
+    );
+  }
+  await deps.store.setDriftPause(name, project, undefined);
+  await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr, detail: "" });
+  return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
+}

@@ -1,0 +1,36 @@
+import { createRedactor, type Redactor } from "../util/redact.js";
+import type { JobDeps } from "./job-deps.js";
+
+/** Redaction grows as a job learns secrets: the clone token first, sensitive plan values last. */
+export interface Secrets {
+  redact: Redactor;
+  add(values: Iterable<string>): void;
+}
+
+/** Applies `outer` after `inner`; reports the secrets of both (live output holds back by them). */
+export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
+  return Object.assign((text: string) => outer(inner(text)), {
+    secrets: [...inner.secrets, ...outer.secrets],
+    patterns: outer.patterns,
+  });
+}
+
+/**
+ * A PR's code can read this server's files and its process environment (/proc): whatever it
+ * prints of the app's own credentials is redacted like any other secret. Those are matched by a
+ * redactor built once at startup (a private key makes it large); each job adds a small one.
+ */
+export function secretsFor(deps: Pick<JobDeps, "redaction">): Secrets {
+  const known = new Set<string>();
+  const s: Secrets = {
+    redact: chainRedactors(deps.redaction.app, createRedactor({ patterns: deps.redaction.patterns })),
+    add(values) {
+      const before = known.size;
+      for (const v of values) known.add(v);
+      // Every project adds its secret set, most often none or the same: the matcher is rebuilt only for new ones.
+      if (known.size === before) return;
+      s.redact = chainRedactors(deps.redaction.app, createRedactor({ secrets: [...known], patterns: deps.redaction.patterns }));
+    },
+  };
+  return s;
+}

@@ -1,0 +1,180 @@
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { withoutSecrets } from "../job-context/without-secrets.js";
+import { policyView } from "../authorization/plan-policy-fact.js";
+import type { Job } from "../model/job.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Project } from "../model/project.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import { repoFullName } from "../model/repo.js";
+import type { Checkout } from "../workspace/workspace.js";
+import { signPlan } from "../tool-runs/plan-signature.js";
+import { planFileWarning, readPlanFile } from "../tool-runs/read-plan-file.js";
+import { planRequest, pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";
+import type { ProjectRun } from "../tool-runs/run-projects.js";
+import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
+import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import { projectDirProblem } from "../workspace/project-dir.js";
+
+/** The URL of another PR of the same repo, from this PR's URL. */
+export function siblingPrUrl(htmlUrl: string, number: number): string {
+  return htmlUrl.replace(/\/pull\/\d+$/, `/pull/${number}`);
+}
+
+export interface PlanContext {
+  job: Job;
+  deps: JobDeps;
+  pr: PullRequestInfo;
+  checkout: Checkout;
+  baseDir?: string;
+  run: RunnerContext;
+  extraArgs: string[];
+  inputs: PlanInputs;
+  /** Who asked (an autoplan: the PR's author), for the steps' variables. */
+  actor: string;
+}
+
+/** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
+export async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
+  const { job, deps, pr, checkout } = ctx;
+  const runner = deps.tools.runners[project.runner];
+  if (!runner) {
+    const message = `no runner for ${project.runner} projects on this server`;
+    return { project, status: "error", failedStep: "runner", message, output: "" };
+  }
+  const repo = repoFullName(job.target.repo);
+  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
+  if (dirProblem) return { project, status: "error", failedStep: "checkout", message: dirProblem, output: "" };
+  const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
+  // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
+  const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
+  await mkdir(dataDir, { recursive: true });
+  const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
+  if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
+  const built = planRequest(
+    ctx.run,
+    project,
+    {
+      checkoutDir: checkout.dir,
+      baseCheckoutDir: ctx.baseDir,
+      dataDir,
+      extraArgs: ctx.extraArgs,
+      onOutput: (chunk) => run.log.write(chunk),
+      stepVariables: pullRequestStepVariables({
+        repo: job.target.repo,
+        headRepo: pr.headRepo,
+        number: pr.number,
+        url: pr.htmlUrl,
+        author: pr.author,
+        headRef: pr.headRef,
+        headSha: pr.headSha,
+        baseRef: pr.baseRef,
+        user: ctx.actor,
+        extraArgs: ctx.extraArgs,
+      }),
+    },
+    runInputs(inputs.resolved),
+  );
+  if (!built.ok) return built.result;
+  const sandboxed = sandboxedExec(deps, job, project, {
+    // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
+    writable: [checkout.dir, ctx.baseDir, dataDir],
+    // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
+    readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
+    settings: ctx.run.settings,
+  });
+  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
+  const lock = await deps.store.takeLock(
+    {
+      repo,
+      dir: project.dir,
+      workspace: project.workspace,
+      project: project.name,
+      scope: ctx.run.settings.lockScopeFor(project),
+      pr: pr.number,
+    },
+    job.target,
+  );
+  if (!lock.ok) {
+    const holder = lock.heldBy.pr;
+    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "lock-wait",
+      repo,
+      project: project.name,
+      pr: pr.number,
+      detail: `plan waits for the lock held by #${holder}`,
+    });
+    return {
+      project,
+      status: "refused",
+      reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
+      link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
+      output: "",
+    };
+  }
+  const planned = await runner.plan(built.request, sandboxed.exec);
+  if (!planned.ok) {
+    const { failedStep, message, output, durationMs } = planned;
+    return { project, status: "error", failedStep, message, output, durationMs };
+  }
+  // What this plan's outputs will be: the values its dependents in this job are planned with.
+  if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
+  const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
+  // The bytes go into the store too: whichever replica takes the `/apply` applies exactly them.
+  const read = await readPlanFile(marked.planFile);
+  if (!read.ok)
+    return { project, status: "error", failedStep: "plan", message: read.reason, output: marked.output, durationMs: marked.durationMs };
+  const file = read.file;
+  const outcome = withWarning(marked, planFileWarning(file));
+  if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
+  const newPlan = {
+    repo,
+    pr: pr.number,
+    project: project.name,
+    dir: project.dir,
+    workspace: project.workspace,
+    runner: project.runner,
+    headSha: pr.headSha,
+    baseSha: pr.baseSha,
+    planPath: outcome.planFile,
+    planHash: file.sha256,
+    summary: withoutSecrets(outcome.summary),
+    jobId: job.id,
+  };
+  const saved = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
+  if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
+  await removeOlderPlans(projectPlans, dataDir);
+  return {
+    project,
+    status: "planned",
+    summary: outcome.summary,
+    output: outcome.output,
+    durationMs: outcome.durationMs,
+    policy: policyView(deps, outcome.policy),
+  };
+}
+
+/** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */
+async function removeOlderPlans(projectPlans: string, keep: string): Promise<void> {
+  for (const entry of await readdir(projectPlans).catch(() => [] as string[])) {
+    const dir = join(projectPlans, entry);
+    if (dir !== keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A `-destroy` plan is recorded as one on its summary: the comment, the check and the apply gate all see it. */
+function markDestroy<T extends { summary: ProjectResultSummary }>(outcome: T, extraArgs: string[]): T {
+  return extraArgs.includes("-destroy") ? { ...outcome, summary: { ...outcome.summary, destroyPlan: true } } : outcome;
+}
+
+/** A warning about the plan, shown with its summary in the comment. */
+function withWarning<T extends { summary: ProjectResultSummary }>(outcome: T, warning: string | undefined): T {
+  if (!warning) return outcome;
+  return { ...outcome, summary: { ...outcome.summary, warnings: [...(outcome.summary.warnings ?? []), warning] } };
+}
+
+type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];

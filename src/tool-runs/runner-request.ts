@@ -1,0 +1,182 @@
+import { resolveHelmRepositories } from "../../runners/helm/helm-repositories.js";
+import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { ProjectResult } from "../model/project-result.js";
+import type { Workflow } from "../model/repo-config.js";
+import type { Project } from "../model/project.js";
+import type { InputValues } from "../model/project-inputs.js";
+import { createRedactor } from "../util/redact.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import { chainRedactors, type Secrets } from "../job-context/secrets.js";
+
+/** What every tool run of a project gets from the job: settings, secrets and server limits. */
+export interface RunnerContext {
+  deps: Pick<JobDeps, "tools" | "config">;
+  settings: RepoSettings;
+  secrets: Secrets;
+}
+
+type Built<T> = { ok: true; request: T } | { ok: false; result: ProjectResult };
+
+/** Helm `secret_set`: value key -> server secret name, from the trusted config only. */
+export function resolveSecretSet(
+  project: Project,
+  settings: Pick<RepoSettings, "secret" | "secretSetFor">,
+): { values: Record<string, string> } | { missing: string } {
+  const values: Record<string, string> = {};
+  for (const [key, name] of Object.entries(settings.secretSetFor(project))) {
+    const value = settings.secret(name);
+    if (value === undefined) return { missing: name };
+    values[key] = value;
+  }
+  return { values };
+}
+
+/** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
+function common(ctx: RunnerContext, project: Project) {
+  const { settings, deps } = ctx;
+  const workflow = settings.workflowFor(project);
+  if (workflow.refusal) return { refusal: workflow.refusal };
+  const secretSet = resolveSecretSet(project, settings);
+  if ("missing" in secretSet) return { refusal: `secret \`${secretSet.missing}\` is not defined on this Sluice server` };
+  ctx.secrets.add(Object.values(secretSet.values));
+  const helmRepositories = project.runner === "helm" ? resolveHelmRepositories(deps.config.helm_repositories ?? [], process.env) : [];
+  ctx.secrets.add(helmRepositories.flatMap((r) => (r.password === undefined ? [] : [r.password])));
+  return {
+    fields: {
+      project,
+      env: deps.tools.env,
+      timeoutMs: deps.config.step_timeout,
+      secretSet: secretSet.values,
+      workflow: workflow.workflow,
+      kubeconfig: settings.kubeconfig,
+      binary: settings.binaryFor(project),
+      helmRepositories,
+    },
+  };
+}
+
+const refused = (project: Project, reason: string): { ok: false; result: ProjectResult } => ({
+  ok: false,
+  result: { project, status: "refused", reason, output: "" },
+});
+
+/** Other projects' outputs for a tool run (gather-inputs.ts): `TF_VAR_` entries and Helm values. */
+export interface RunInputs {
+  env: Record<string, string>;
+  values: InputValues;
+}
+
+/** The request with a project's inputs: Terraform's in its env, Helm's as values, sensitive ones as files. */
+function withInputs<T extends { env: Record<string, string>; secretSet?: Record<string, string> }>(request: T, inputs?: RunInputs): T {
+  if (!inputs) return request;
+  return {
+    ...request,
+    env: { ...request.env, ...inputs.env },
+    secretSet: { ...(request.secretSet ?? {}), ...inputs.values.secretValues },
+    inputs: inputs.values,
+  };
+}
+
+/** The one place a plan request is built: PR plans, re-plans at merge and drift checks. */
+export function planRequest(
+  ctx: RunnerContext,
+  project: Project,
+  where: {
+    checkoutDir: string;
+    baseCheckoutDir?: string;
+    dataDir: string;
+    extraArgs: string[];
+    onOutput?: (chunk: string) => void;
+    stepVariables?: Record<string, string>;
+  },
+  inputs?: RunInputs,
+): Built<PlanRequest> {
+  const c = common(ctx, project);
+  if (!c.fields) return refused(project, c.refusal);
+  return {
+    ok: true,
+    request: withInputs(
+      {
+        ...c.fields,
+        ...where,
+        redact: ctx.secrets.redact,
+        policyCheck: policyCheckFor(ctx.settings.policies, project, c.fields.workflow),
+      },
+      inputs,
+    ),
+  };
+}
+
+/**
+ * Atlantis' step variables of a pull request, for `run` steps. `COMMENT_ARGS` is Atlantis' own
+ * encoding: the extra arguments, each character backslash-escaped, joined by commas.
+ */
+export function pullRequestStepVariables(pr: {
+  repo: { owner: string; name: string };
+  headRepo?: string;
+  number: number;
+  url: string;
+  author: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  user: string;
+  extraArgs: readonly string[];
+}): Record<string, string> {
+  const [headOwner, headName] = (pr.headRepo ?? `${pr.repo.owner}/${pr.repo.name}`).split("/");
+  return {
+    BASE_REPO_OWNER: pr.repo.owner,
+    BASE_REPO_NAME: pr.repo.name,
+    HEAD_REPO_OWNER: headOwner ?? pr.repo.owner,
+    HEAD_REPO_NAME: headName ?? pr.repo.name,
+    HEAD_BRANCH_NAME: pr.headRef,
+    HEAD_COMMIT: pr.headSha,
+    BASE_BRANCH_NAME: pr.baseRef,
+    PULL_NUM: String(pr.number),
+    PULL_URL: pr.url,
+    PULL_AUTHOR: pr.author,
+    USER_NAME: pr.user,
+    COMMENT_ARGS: pr.extraArgs.map((a) => [...a].map((c) => `\\${c}`).join("")).join(","),
+  };
+}
+
+/** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */
+export function policyCheckFor(policies: RepoSettings["policies"], project: Project, workflow?: Workflow): PlanRequest["policyCheck"] {
+  if (!policies || !(project.runner === "terraform" || project.runner === "opentofu")) return undefined;
+  return {
+    binary: policies.conftest_binary,
+    sets: policies.policy_sets.map((s) => ({ name: s.name, path: s.path })),
+    // Only server workflows carry a policy_check stage: a repository cannot loosen the checks.
+    extraArgs: workflow?.policyCheck?.extraArgs ?? [],
+  };
+}
+
+/** The one place an apply request is built. */
+export function applyRequest(
+  ctx: RunnerContext,
+  project: Project,
+  where: {
+    checkoutDir: string;
+    planFile: string;
+    dataDir: string;
+    onOutput?: (chunk: string) => void;
+    stepVariables?: Record<string, string>;
+  },
+  inputs?: RunInputs,
+): Built<ApplyRequest> {
+  const c = common(ctx, project);
+  if (!c.fields) return refused(project, c.refusal);
+  const secretValues = [...Object.values(c.fields.secretSet), ...Object.values(inputs?.values.secretValues ?? {})];
+  return {
+    ok: true,
+    request: withInputs(
+      {
+        ...c.fields,
+        ...where,
+        redactWith: (values) => chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues] })),
+      },
+      inputs,
+    ),
+  };
+}

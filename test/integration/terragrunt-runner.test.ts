@@ -1,0 +1,147 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { Exec } from "../../runners/runner.js";
+import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
+import type { Project } from "../../src/model/project.js";
+
+// terragrunt cannot be installed here: the stand-in follows its documented CLI and runs the real
+// terraform (README: Terragrunt support was not run against a real terragrunt).
+const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
+
+let root = "";
+let checkout = "";
+let cliConfig = "";
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-terragrunt-"));
+  checkout = join(root, "checkout");
+  cliConfig = join(root, "terraform.rc");
+  await writeFile(cliConfig, "");
+  const files: Record<string, string> = {
+    "modules/db/main.tf": [
+      'variable "name" {\n  type = string\n}',
+      'variable "password" {\n  type      = string\n  sensitive = true\n}',
+      `terraform {\n  backend "local" {\n    path = "${join(root, "state.tfstate")}"\n  }\n}`,
+      'resource "terraform_data" "db" {\n  input = var.name\n}',
+      'resource "terraform_data" "secret" {\n  input = var.password\n}',
+      'output "id" {\n  value = terraform_data.db.input\n}\n',
+    ].join("\n"),
+    "live/common.hcl": 'inputs = {\n  password = "hunter2-secret"\n}\n',
+    "live/db/terragrunt.hcl":
+      'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules//db"\n}\ninputs = {\n  name = "db"\n}\n',
+    "live/app/terragrunt.hcl":
+      'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules/db"\n}\ndependency "db" {\n  config_path = "../db"\n  mock_outputs = {\n    id = "mock-db"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show"]\n}\ninputs = {\n  name = "app-on-${dependency.db.outputs.id}"\n}\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(checkout, path)), { recursive: true });
+    await writeFile(join(checkout, path), text);
+  }
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
+const redact = (s: string) => s.replaceAll("hunter2-secret", "[redacted]");
+
+function recording(): { exec: Exec; calls: { file: string; args: string[] }[] } {
+  const calls: { file: string; args: string[] }[] = [];
+  return {
+    calls,
+    exec: (file, args, opts) => {
+      calls.push({ file, args });
+      return exec(file, args, opts);
+    },
+  };
+}
+
+describe("terragrunt runner through the stand-in and real terraform", () => {
+  const runner = createTerragruntRunner({ binary: STAND_IN });
+  const env = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "" });
+
+  it("plans a unit from its included inputs and local source, shows the plan as Terraform's, applies exactly that file", async () => {
+    const dataDir = join(root, "data-db");
+    const r = recording();
+    const plan = await runner.plan(
+      { project: unit("live/db"), checkoutDir: checkout, dataDir, extraArgs: [], env: env(), timeoutMs: 60_000, redact },
+      r.exec,
+    );
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    expect(r.calls.map((c) => c.args[0])).toEqual(["plan", "show"]);
+    expect(plan.summary).toMatchObject({ add: 2, change: 0, destroy: 0 });
+    // The sensitive input is known from the plan JSON, and the plan's text never shows it.
+    expect(plan.summary.sensitiveValues).toContain("hunter2-secret");
+    expect(plan.output).not.toContain("hunter2-secret");
+    // The source was copied into the scratch dir, never into the checkout.
+    expect(existsSync(join(checkout, "live/db/.terragrunt-cache"))).toBe(false);
+    expect((await readdir(join(dataDir, "terragrunt-cache"))).length).toBe(1);
+
+    const applied = recording();
+    const result = await runner.apply(
+      {
+        project: unit("live/db"),
+        checkoutDir: checkout,
+        dataDir,
+        planFile: plan.planFile,
+        env: env(),
+        timeoutMs: 60_000,
+        redactWith: () => redact,
+      },
+      applied.exec,
+    );
+    expect(result).toMatchObject({ ok: true, sensitiveValues: ["hunter2-secret"] });
+    expect(applied.calls.map((c) => c.args[0])).toEqual(["show", "apply"]);
+    expect(applied.calls[1]?.args.at(-1)).toBe(plan.planFile);
+    const state = JSON.parse(await readFile(join(root, "state.tfstate"), "utf8")) as { outputs: { id: { value: string } } };
+    expect(state.outputs.id.value).toBe("db");
+  });
+
+  it("plans a dependent unit with its dependency's mock outputs", async () => {
+    const plan = await runner.plan(
+      {
+        project: unit("live/app"),
+        checkoutDir: checkout,
+        dataDir: join(root, "data-app"),
+        extraArgs: [],
+        env: env(),
+        timeoutMs: 60_000,
+        redact,
+      },
+      exec,
+    );
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    expect(plan.output).toContain('"app-on-mock-db"');
+  });
+
+  it("a failing terragrunt is a failed plan with its message, not a fault", async () => {
+    await mkdir(join(checkout, "live/broken"), { recursive: true });
+    await writeFile(join(checkout, "live/broken/terragrunt.hcl"), 'terraform {\n  source = "../../modules/nope"\n}\n');
+    const plan = await runner.plan(
+      {
+        project: unit("live/broken"),
+        checkoutDir: checkout,
+        dataDir: join(root, "data-broken"),
+        extraArgs: [],
+        env: env(),
+        timeoutMs: 60_000,
+        redact,
+      },
+      exec,
+    );
+    expect(plan).toMatchObject({ ok: false, failedStep: "plan", message: expect.stringContaining("exited with code 1") });
+    expect(plan.ok ? "" : plan.output).toContain("is not a directory");
+  });
+
+  it("a project dir without terragrunt.hcl, or outside the checkout, is refused before anything runs", async () => {
+    const r = recording();
+    const base = { checkoutDir: checkout, dataDir: join(root, "data-x"), extraArgs: [], env: env(), timeoutMs: 60_000, redact };
+    expect(await runner.plan({ ...base, project: unit("modules/db") }, r.exec)).toMatchObject({ ok: false, failedStep: "checkout" });
+    expect(await runner.plan({ ...base, project: unit("../..") }, r.exec)).toMatchObject({ ok: false, failedStep: "checkout" });
+    expect(r.calls).toEqual([]);
+  });
+});

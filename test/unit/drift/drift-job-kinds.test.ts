@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { driftCommandSpec } from "../../../src/drift/drift-command-spec.js";
+import { upgradeDriftSpec } from "../../../src/drift/upgrade-drift-spec.js";
+import { runJob } from "../../../src/jobs/run-job.js";
+import type { Job, JobSpec, LegacyDriftSpec } from "../../../src/model/job.js";
+import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+
+const REPO = { owner: "acme", name: "infra" };
+const MAIN = "d".repeat(40);
+const NET = { "net/main.tf": 'resource "terraform_data" "x" {}\n' };
+
+describe("a drift job kind per command", () => {
+  it.each<[string, LegacyDriftSpec, JobSpec]>([
+    ["a push", { kind: "drift", trigger: "push", actor: "alice" }, { kind: "drift-schedule-sync", actor: "alice" }],
+    [
+      "a schedule",
+      { kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" },
+      { kind: "drift-check", trigger: "schedule", projects: ["net"], actor: "sluice" },
+    ],
+    [
+      "/drift -p net",
+      {
+        kind: "drift",
+        trigger: "comment",
+        command: { kind: "drift", action: "check", filter: { project: "net" } },
+        commandLine: "/drift -p net",
+        commentId: 7,
+        actor: "alice",
+      },
+      { kind: "drift-check", trigger: "comment", filter: { project: "net" }, commandLine: "/drift -p net", commentId: 7, actor: "alice" },
+    ],
+    [
+      "/drift pause -p net -- migration",
+      {
+        kind: "drift",
+        trigger: "comment",
+        command: { kind: "drift", action: "pause", filter: { project: "net" }, reason: "migration" },
+        commentId: 7,
+        actor: "alice",
+      },
+      { kind: "drift-pause", action: "pause", project: "net", reason: "migration", commentId: 7, actor: "alice" },
+    ],
+    [
+      "/drift resume (no project: the job says so)",
+      { kind: "drift", trigger: "comment", command: { kind: "drift", action: "resume", filter: {} }, commentId: 7, actor: "alice" },
+      { kind: "drift-pause", action: "resume", project: "", commentId: 7, actor: "alice" },
+    ],
+  ])("a stored `drift` job of %s is read as the kind it meant", (_, legacy, today) => {
+    expect(upgradeDriftSpec(legacy)).toEqual(today);
+  });
+
+  it("a /drift comment today makes the same spec an upgraded one does", () => {
+    const cmd = { kind: "drift" as const, action: "pause" as const, filter: { project: "net" }, reason: "r" };
+    const from = { commandLine: "/drift pause -p net -- r", commentId: 3, actor: "bob" };
+    expect(driftCommandSpec(cmd, from)).toEqual(upgradeDriftSpec({ kind: "drift", trigger: "comment", command: cmd, ...from }));
+  });
+});
+
+describe("a `drift` job queued before an upgrade", () => {
+  let deps: FakeJobDeps;
+  afterEach(async () => {
+    await deps?.store.close();
+    await deps?.fakeWorkspace.dispose();
+  });
+
+  async function stored(spec: JobSpec, pr: number): Promise<Job> {
+    deps.fakeWorkspace.commit(MAIN, NET);
+    deps.vcs.permissions.set("alice", "write");
+    deps.vcs.permissions.set("mallory", "read");
+    const id = await deps.store.enqueueInternal({ installationId: 1, repo: REPO, cloneUrl: "http://git.example/acme/infra.git", pr }, spec);
+    const job = await deps.store.getJob(id);
+    if (!job) throw new Error("job not stored");
+    return job;
+  }
+
+  const pause = (actor: string, project = "net"): LegacyDriftSpec => ({
+    kind: "drift",
+    trigger: "comment",
+    command: { kind: "drift", action: "pause", filter: { project }, reason: "db migration" },
+    commandLine: `/drift pause -p ${project} -- db migration`,
+    commentId: 41,
+    actor,
+  });
+
+  it("still runs after the upgrade: a stored pause pauses the project and says so, once", async () => {
+    deps = await fakeJobDeps();
+    const job = await stored(pause("alice"), 12);
+    await runJob(job, deps);
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "alice", reason: "db migration" }]);
+    expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("Reconciliation of project `net` is paused")]);
+    // Run again (a restart while it ran): the answer is not posted twice.
+    const again = await deps.store.getJob(job.id);
+    if (!again) throw new Error("job gone");
+    await runJob(again, deps);
+    expect(deps.vcs.comments).toHaveLength(1);
+    expect(deps.fakeWorkspace.inUse).toBe(0);
+  });
+
+  it("keeps its guards: a stored pause by a user without write access changes nothing", async () => {
+    deps = await fakeJobDeps();
+    await runJob(await stored(pause("mallory"), 12), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+    expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("Not run: @\u200bmallory needs write access")]);
+  });
+
+  it("keeps its guards: a stored pause of a project the default branch does not have is refused by name", async () => {
+    deps = await fakeJobDeps();
+    await runJob(await stored(pause("alice", "nett"), 12), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+    expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("there is no project `nett`")]);
+  });
+
+  it("a stored push refreshes the schedules from the default branch's config", async () => {
+    deps = await fakeJobDeps({ serverConfig: 'drift: { schedule: "0 * * * *" }\n' });
+    await runJob(await stored({ kind: "drift", trigger: "push", actor: "alice" }, 0), deps);
+    expect(await deps.store.dueDriftSchedules(Number.MAX_SAFE_INTEGER)).toMatchObject([
+      { repo: "acme/infra", cron: "0 * * * *", projects: ["net"] },
+    ]);
+    expect(deps.vcs.comments).toEqual([]);
+    expect(deps.fakeWorkspace.inUse).toBe(0);
+  });
+});

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { recoverJobs } from "../../../src/queue/recover-jobs.js";
+import type { Job, JobSpec } from "../../../src/model/job.js";
+import type { JobResult } from "../../../src/model/job-result.js";
+import { jobMarker, printMarker } from "../../../src/render/comment-body.js";
+
+const markerFor = (jobId: string, part: number) => printMarker(jobMarker(jobId, part));
+import { VcsError } from "../../../src/vcs/vcs-client.js";
+import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+
+const REPO = { owner: "acme", name: "infra" };
+const HEAD = "h".repeat(40);
+
+let deps: FakeJobDeps;
+afterEach(async () => {
+  await deps?.store.close();
+  await deps?.fakeWorkspace.dispose();
+});
+
+/** A job a stopped process had claimed (running), with the comment parts it had created. */
+async function leftRunning(spec: JobSpec, parts: string[] = []): Promise<Job> {
+  const id = await deps.store.enqueueInternal(
+    { installationId: 1, repo: REPO, cloneUrl: "http://git.example/acme/infra.git", pr: 1 },
+    spec,
+  );
+  const claimed = await deps.store.claimNextJob();
+  if (claimed?.id !== id) throw new Error("job not claimed");
+  const commentIds: number[] = [];
+  for (const body of parts) commentIds.push(await deps.vcs.createComment(REPO, 1, body));
+  await deps.store.updateJob(id, { commentIds });
+  return (await deps.store.getJob(id)) as Job;
+}
+
+const plan: JobSpec = { kind: "plan", trigger: "autoplan", actor: "alice" };
+const apply: JobSpec = { kind: "apply", trigger: "comment", command: { kind: "apply", filter: {} }, commandLine: "/apply", actor: "alice" };
+
+const result = (job: Job, parts: string[]): JobResult => ({
+  command: job.spec.kind === "apply" ? "apply" : "plan",
+  headSha: HEAD,
+  comments: parts.map((text, i) => `${markerFor(String(job.id), i + 1)}\n${text}`),
+  check: { status: "completed", conclusion: "success", title: "+1 ~0 -0", summary: "done" },
+});
+
+/** Every GitHub write the fake saw: comment creations and edits, check creations and updates. */
+const writes = () =>
+  deps.vcs.comments.reduce((n, c) => n + c.history.length, 0) + deps.vcs.checks.reduce((n, c) => n + c.updates.length, 0);
+
+describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => {
+  it("posts a stored answer the stopped process had not posted, once, and does not run its job again", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const job = await leftRunning(apply, [`${markerFor("1", 1)}\nqueued`]);
+    // The process created part 2 but stopped before recording its id.
+    await deps.vcs.createComment(REPO, 1, `${markerFor(String(job.id), 2)}\nold part 2`);
+    await deps.store.saveResult(job.id, result(job, ["applied", "part 2"]));
+
+    await recoverJobs(deps);
+
+    expect(deps.vcs.bodiesOn(1)).toEqual([`${markerFor("1", 1)}\napplied`, `${markerFor("1", 2)}\npart 2`]);
+    expect(deps.vcs.checks).toMatchObject([{ name: "sluice/apply", headSha: HEAD, externalId: `sluice-job-${job.id}` }]);
+    expect(await deps.store.resultOf(job.id)).toMatchObject({ posted: true });
+    expect(await deps.store.getJob(job.id)).toMatchObject({ status: "done", commentIds: deps.vcs.comments.map((c) => c.id) });
+    const after = writes();
+    await recoverJobs(deps);
+    expect(writes()).toBe(after);
+    expect(deps.vcs.bodiesOn(1).join("\n")).not.toMatch(/Interrupted/);
+  });
+
+  it("finishes a job whose answer was posted, and re-queues a plan that had none", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const answered = await leftRunning(plan, [`${markerFor("1", 1)}\nplanned`]);
+    await deps.store.saveResult(answered.id, result(answered, ["planned"]));
+    await deps.store.markResultPosted(answered.id);
+    const unanswered = await leftRunning(plan);
+    const before = writes();
+
+    await recoverJobs(deps);
+
+    expect(writes()).toBe(before);
+    expect((await deps.store.getJob(answered.id))?.status).toBe("done");
+    expect((await deps.store.getJob(unanswered.id))?.status).toBe("queued");
+  });
+
+  it("gives up on a stored answer GitHub refuses outright (the PR is gone), and keeps one it may post later", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const gone = await leftRunning(apply, [`${markerFor("1", 1)}\nrunning`]);
+    await deps.store.saveResult(gone.id, result(gone, ["applied"]));
+    const later = await leftRunning(plan, [`${markerFor("2", 1)}\nrunning`]);
+    await deps.store.saveResult(later.id, result(later, ["planned"]));
+    const update = deps.vcs.updateComment.bind(deps.vcs);
+    deps.vcs.updateComment = async (repo, id, body) => {
+      if (body.includes("applied")) throw new VcsError("Not Found", 404, false);
+      if (body.includes("planned")) throw new VcsError("Bad Gateway", 502, true);
+      return update(repo, id, body);
+    };
+
+    await recoverJobs(deps);
+
+    expect(await deps.store.resultOf(gone.id)).toEqual({ jobId: gone.id, posted: true });
+    expect(await deps.store.resultOf(later.id)).toMatchObject({ posted: false });
+    expect(await deps.store.orphanedResults()).toMatchObject([{ jobId: later.id }]);
+  });
+
+  it("reports an apply with no answer as interrupted, keeps that answer, and never re-queues it", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const job = await leftRunning(apply, [`${markerFor("1", 1)}\nrunning`]);
+
+    await recoverJobs(deps);
+
+    expect(deps.vcs.bodiesOn(1)).toHaveLength(1);
+    expect(deps.vcs.bodiesOn(1)[0]).toMatch(/Interrupted: Sluice stopped while this apply was running/);
+    expect(deps.vcs.checks.at(-1)?.updates.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(await deps.store.getJob(job.id)).toMatchObject({ status: "interrupted" });
+    expect(await deps.store.resultOf(job.id)).toMatchObject({ posted: true });
+    expect(await deps.store.claimNextJob()).toBeUndefined();
+  });
+});

@@ -1,0 +1,257 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt (HCL) text, whose ${…} is HCL's
+import { describe, expect, it } from "vitest";
+import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
+import { findFileReads } from "../../runners/terraform/find-file-reads.js";
+import { terraformDetector } from "../../runners/terraform/terraform-detector.js";
+import { discoverTerragruntUnits } from "../../runners/terragrunt/discover-terragrunt-units.js";
+import { isTerragruntConfigFile, readTerragruntFiles } from "../../runners/terragrunt/read-terragrunt-files.js";
+import { terragruntDetector } from "../../runners/terragrunt/terragrunt-detector.js";
+import { carryDependsOn, planOrder } from "../../src/tool-runs/plan-order.js";
+import type { ProjectTree, TfRead } from "../../src/model/project-tree.js";
+import type { RepoConfig } from "../../src/model/repo-config.js";
+import { resolveProjects } from "../../src/projects/resolve-projects.js";
+
+/** A tree as readRepoTree builds it, from the files' texts (the .hcl ones parsed for real). */
+async function treeOf(files: Record<string, string>): Promise<ProjectTree> {
+  const paths = Object.keys(files);
+  const tfSources = new Map<string, string[]>();
+  const tfReads = new Map<string, TfRead[]>();
+  for (const [path, text] of Object.entries(files)) {
+    if (!path.endsWith(".tf")) continue;
+    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    tfSources.set(dir, [...(tfSources.get(dir) ?? []), ...findModuleSources(text)]);
+    tfReads.set(dir, [...(tfReads.get(dir) ?? []), ...findFileReads(text)]);
+  }
+  const hcl = new Map(Object.entries(files).filter(([p]) => isTerragruntConfigFile(p)));
+  return { files: paths, tfSources, tfReads, kustomizeRefs: new Map(), terragrunt: await readTerragruntFiles(hcl) };
+}
+
+const LIVE = {
+  "README.md": "# live\n",
+  "root.hcl": 'locals {\n  org = "acme"\n}\n',
+  "env/common.hcl": 'locals {\n  account = read_terragrunt_config("account.hcl")\n}\n',
+  "env/account.hcl": 'locals {\n  id = "123"\n}\n',
+  "env/prod/region.hcl": 'locals {\n  region = "eu-west-1"\n}\n',
+  "modules/vpc/main.tf":
+    'module "sub" {\n  source = "../sub"\n}\nresource "terraform_data" "x" {\n  input = templatefile("${path.module}/tpl/net.tpl", {})\n}\n',
+  "modules/vpc/tpl/net.tpl": "net\n",
+  "modules/sub/main.tf": 'resource "terraform_data" "y" {}\n',
+  "env/prod/db/terragrunt.hcl": [
+    'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}',
+    'include "env" {\n  path = "${get_terragrunt_dir()}/../../common.hcl"\n}',
+    'terraform {\n  source = "../../../modules//vpc"\n}',
+    'inputs = {\n  name = "db"\n}\n',
+  ].join("\n"),
+  "env/prod/app/terragrunt.hcl": [
+    'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}',
+    'locals {\n  region = read_terragrunt_config(find_in_parent_folders("region.hcl"))\n}',
+    'dependency "db" {\n  config_path = "../db"\n  mock_outputs = { id = "x" }\n}',
+    "inputs = {\n  db = dependency.db.outputs.id\n}\n",
+  ].join("\n"),
+  "env/prod/app/extra.tfvars": 'x = "1"\n',
+};
+
+const affected = async (files: Record<string, string>, changed: string[]) =>
+  terragruntDetector.detect(await treeOf(files), changed).affected.map((p) => ({ dir: p.dir, why: p.why }));
+
+describe("Terragrunt units: discovery", () => {
+  it("finds each unit, its dependencies, and leaves its source module to Terragrunt", async () => {
+    const tree = await treeOf(LIVE);
+    const found = terragruntDetector.detect(tree, []);
+    expect(found.projects).toEqual([
+      { name: "env/prod/app", dir: "env/prod/app", workspace: "default", runner: "terragrunt", dependsOn: ["env/prod/db"] },
+      { name: "env/prod/db", dir: "env/prod/db", workspace: "default", runner: "terragrunt" },
+    ]);
+    // modules/vpc is the db unit's source: not a Terraform project of its own (modules/sub is vpc's module).
+    expect(terraformDetector.detect(tree, []).projects).toEqual([]);
+    const unit = discoverTerragruntUnits(tree).units.get("env/prod/db");
+    expect([...(unit?.reads.keys() ?? [])]).toEqual(["root.hcl", "env/common.hcl", "env/account.hcl"]);
+    expect(unit?.sources).toEqual(["modules/vpc"]);
+  });
+
+  it("a root terragrunt.hcl that units include is configuration, not a unit", async () => {
+    const files = {
+      "terragrunt.hcl": 'remote_state {\n  backend = "local"\n}\n',
+      "a/terragrunt.hcl": "include {\n  path = find_in_parent_folders()\n}\n",
+      "b/terragrunt.hcl": 'include "root" {\n  path = "../terragrunt.hcl"\n}\n',
+    };
+    expect(terragruntDetector.detect(await treeOf(files), []).projects.map((p) => p.dir)).toEqual(["a", "b"]);
+    expect(await affected(files, ["terragrunt.hcl"])).toEqual([
+      { dir: "a", why: ["`terragrunt.hcl` of `a` includes `terragrunt.hcl`"] },
+      { dir: "b", why: ["`terragrunt.hcl` of `b` includes `terragrunt.hcl`"] },
+    ]);
+  });
+});
+
+describe("Terragrunt units: what a change plans, and why", () => {
+  it.each([
+    [
+      "the common included file plans both units, the dependent one through its dependency",
+      ["env/common.hcl"],
+      [
+        { dir: "env/prod/app", why: ["dependency of `env/prod/db`, which this change plans"] },
+        { dir: "env/prod/db", why: ["`terragrunt.hcl` of `env/prod/db` includes `env/common.hcl`"] },
+      ],
+    ],
+    [
+      "a file read by an included file names the chain",
+      ["env/account.hcl"],
+      [
+        { dir: "env/prod/app", why: ["dependency of `env/prod/db`, which this change plans"] },
+        {
+          dir: "env/prod/db",
+          why: ["`terragrunt.hcl` of `env/prod/db` includes `env/common.hcl`, which reads `env/account.hcl` (`read_terragrunt_config`)"],
+        },
+      ],
+    ],
+    [
+      "a file found by find_in_parent_folders plans only the unit reading it",
+      ["env/prod/region.hcl"],
+      [{ dir: "env/prod/app", why: ["`terragrunt.hcl` of `env/prod/app` reads `env/prod/region.hcl` (`read_terragrunt_config`)"] }],
+    ],
+    [
+      "the source module, a module it uses and a file it reads, as Terraform counts them",
+      ["modules/vpc/main.tf", "modules/sub/main.tf", "modules/vpc/tpl/net.tpl"],
+      [
+        { dir: "env/prod/app", why: ["dependency of `env/prod/db`, which this change plans"] },
+        {
+          dir: "env/prod/db",
+          why: [
+            "`modules/vpc/main.tf`, in the Terraform source `modules/vpc` of `env/prod/db`",
+            "`modules/sub/main.tf`, in module `modules/sub`, in the Terraform source `modules/vpc` of `env/prod/db`",
+            "`modules/vpc/tpl/net.tpl`, read by the project (`templatefile`), in the Terraform source `modules/vpc` of `env/prod/db`",
+          ],
+        },
+      ],
+    ],
+    ["a file of the unit's own dir", ["env/prod/app/extra.tfvars"], [{ dir: "env/prod/app", why: ["`env/prod/app/extra.tfvars`"] }]],
+    ["a README plans nothing", ["README.md"], []],
+  ])("%s", async (_name, changed, expected) => {
+    expect(await affected(LIVE, changed)).toEqual(expected);
+  });
+
+  it("a configured runner: terragrunt project follows the same reads", async () => {
+    const tree = await treeOf(LIVE);
+    const project = { name: "db", dir: "env/prod/db", workspace: "default", runner: "terragrunt" as const };
+    expect(terragruntDetector.follow?.(project, tree, ["env/account.hcl"])).toEqual([
+      "`terragrunt.hcl` of `env/prod/db` includes `env/common.hcl`, which reads `env/account.hcl` (`read_terragrunt_config`)",
+    ]);
+    expect(terragruntDetector.follow?.(project, tree, ["README.md"])).toEqual([]);
+  });
+});
+
+describe("Terragrunt units: the _envcommon layout (Gruntwork's example live repo)", () => {
+  const FILES = {
+    "root.hcl": 'terraform {\n  source = "${get_parent_terragrunt_dir()}/modules//${path_relative_to_include()}"\n}\n',
+    "_envcommon/mysql.hcl":
+      'locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl"))\n}\nterraform {\n  source = "${get_parent_terragrunt_dir()}/../modules/mysql"\n}\n',
+    "modules/mysql/main.tf": 'resource "terraform_data" "db" {}\n',
+    "prod/env.hcl": 'locals {\n  env = "prod"\n}\n',
+    "prod/mysql/terragrunt.hcl": [
+      'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}',
+      'include "envcommon" {\n  path   = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/mysql.hcl"\n  expose = true\n}\n',
+    ].join("\n"),
+  };
+
+  it("follows an include beside a parent file, and sources relative to the included file", async () => {
+    expect(await affected(FILES, ["_envcommon/mysql.hcl", "prod/env.hcl", "modules/mysql/main.tf"])).toEqual([
+      {
+        dir: "prod/mysql",
+        why: [
+          "`terragrunt.hcl` of `prod/mysql` includes `_envcommon/mysql.hcl`",
+          "`terragrunt.hcl` of `prod/mysql` includes `_envcommon/mysql.hcl`, which reads `prod/env.hcl` (`read_terragrunt_config`)",
+          "`modules/mysql/main.tf`, in the Terraform source `modules/mysql` of `prod/mysql`",
+        ],
+      },
+    ]);
+    // root.hcl's source is built from path_relative_to_include(): computed, not followed.
+    expect(discoverTerragruntUnits(await treeOf(FILES)).units.get("prod/mysql")?.sources).toEqual(["modules/mysql"]);
+  });
+});
+
+describe("Terragrunt units: order and cycles", () => {
+  const config = { projects: [], source: "none" } as unknown as RepoConfig;
+
+  it("plans a unit after the units it depends on", async () => {
+    const tree = await treeOf(LIVE);
+    const { projects, affected: touched } = terragruntDetector.detect(tree, ["env/common.hcl"]);
+    const order = planOrder(config, projects, touched);
+    expect(order.ok && order.waves.map((w) => w.map((p) => p.dir))).toEqual([["env/prod/db"], ["env/prod/app"]]);
+  });
+
+  it("applies in the same order: projects rebuilt from saved plans take the dependencies found at the head", async () => {
+    const tree = await treeOf(LIVE);
+    const { projects } = terragruntDetector.detect(tree, []);
+    const fromPlans = [
+      { name: "env/prod/app", dir: "env/prod/app", workspace: "default", runner: "terragrunt" as const },
+      { name: "env/prod/db", dir: "env/prod/db", workspace: "default", runner: "terragrunt" as const },
+    ];
+    const before = planOrder(config, fromPlans, fromPlans);
+    expect(before.ok && before.waves.length).toBe(1);
+    carryDependsOn(fromPlans, projects);
+    const order = planOrder(config, fromPlans, fromPlans);
+    expect(order.ok && order.waves.map((w) => w.map((p) => p.dir))).toEqual([["env/prod/db"], ["env/prod/app"]]);
+    expect(order.ok && order.dependsOn(fromPlans[0] as (typeof fromPlans)[0])).toEqual(["env/prod/db"]);
+  });
+
+  it("refuses a dependency cycle, naming it", async () => {
+    const files = {
+      "a/terragrunt.hcl": 'dependency "b" {\n  config_path = "../b"\n}\n',
+      "b/terragrunt.hcl": 'dependencies {\n  paths = ["../c"]\n}\n',
+      "c/terragrunt.hcl": 'dependency "a" {\n  config_path = "../a"\n}\n',
+    };
+    const { projects, affected: touched } = terragruntDetector.detect(await treeOf(files), ["a/terragrunt.hcl"]);
+    expect(touched.map((p) => p.dir)).toEqual(["a", "b", "c"]);
+    expect(planOrder(config, projects, touched)).toEqual({
+      ok: false,
+      error:
+        "Terragrunt dependency cycle: `a` → `b` → `c` → `a` (each unit's `dependency` blocks): Terragrunt cannot order these units, so none is planned",
+    });
+  });
+});
+
+describe("Terragrunt units: hostile configuration", () => {
+  it("never follows a path out of the repository, and says so", async () => {
+    const files = {
+      "x/terragrunt.hcl": [
+        'include "up" {\n  path = "../../../../etc/passwd"\n}',
+        'include "abs" {\n  path = "/etc/shadow"\n}',
+        'locals {\n  a = read_terragrunt_config("/root/.ssh/id_rsa")\n  b = file("${get_terragrunt_dir()}/../../../proc/self/environ")\n  c = read_terragrunt_config(find_in_parent_folders("../../../../etc/hosts"))\n}',
+        'terraform {\n  source = "/opt/module"\n}',
+        'dependency "out" {\n  config_path = "../../.."\n}\n',
+      ].join("\n"),
+    };
+    const tree = await treeOf(files);
+    const unit = discoverTerragruntUnits(tree).units.get("x");
+    expect(unit?.reads.size).toBe(0);
+    expect(unit?.sources).toEqual([]);
+    expect(unit?.dependencies).toEqual([]);
+    expect(unit?.problems).toEqual([
+      "`x/terragrunt.hcl` names `../../../../etc/passwd`, outside the repository: not read",
+      "`x/terragrunt.hcl` names `/etc/shadow`, outside the repository: not read",
+      "`x/terragrunt.hcl` names `/opt/module`, outside the repository: not read",
+      "`x/terragrunt.hcl` names `../../..`, outside the repository: not read",
+      "`x/terragrunt.hcl` names `/root/.ssh/id_rsa`, outside the repository: not read",
+      "`x/terragrunt.hcl` names `${get_terragrunt_dir()}/../../../proc/self/environ`, outside the repository: not read",
+      '`x/terragrunt.hcl` names `find_in_parent_folders("../../../../etc/hosts")`, outside the repository: not read',
+    ]);
+  });
+
+  it("a file that is not HCL is a problem of its unit, not a crash; the unit is still planned by its own files", async () => {
+    const files = { "x/terragrunt.hcl": 'include "root" {\n  path = \n', "x/main.tf": "" };
+    const tree = await treeOf(files);
+    expect(discoverTerragruntUnits(tree).units.get("x")?.problems).toEqual(["`x/terragrunt.hcl`: HCL syntax error near line 1"]);
+    expect(terragruntDetector.detect(tree, ["x/terragrunt.hcl"]).affected.map((p) => p.why)).toEqual([["`x/terragrunt.hcl`"]]);
+  });
+
+  it("autodiscover.ignore leaves a unit out, and Terraform does not take its dir", async () => {
+    const tree = await treeOf(LIVE);
+    const config = {
+      projects: [],
+      autodiscover: { enabled: true, ignore: ["env/prod/app"] },
+      source: "none",
+    } as unknown as RepoConfig;
+    const resolved = resolveProjects(config, tree, ["env/common.hcl"], [terraformDetector, terragruntDetector]);
+    expect(resolved.all.map((p) => `${p.runner}:${p.dir}`)).toEqual(["terragrunt:env/prod/db"]);
+  });
+});
