@@ -13,6 +13,7 @@ import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
@@ -148,6 +149,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
+  const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,
@@ -164,6 +166,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
+      previews.stop();
       await audit?.stop();
       stopEnrollment();
       await relay?.stop();

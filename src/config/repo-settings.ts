@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
+import type { PreviewSettings } from "../model/preview.js";
 import type { Project } from "../model/project.js";
 import { type CredentialChoice, credentialRuleFor } from "../credentials/credential-rule-for.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
@@ -37,6 +38,8 @@ export interface RepoSettings {
   kubeconfig?: string;
   /** Pull mode: the server's defaults, under the repo's (top level, then per project) when allowed. */
   driftFor(project: Pick<Project, "name">): DriftSettings;
+  /** The trusted project's `preview:`, when the server lets repositories set it; else none. */
+  previewFor(project: Pick<Project, "dir" | "workspace" | "name">): PreviewSettings | undefined;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
@@ -198,6 +201,10 @@ export function repoSettings(
       if (!may("drift")) return base;
       // Drift runs on the default branch, whose config is the trusted one: its names are its own.
       return { ...base, ...trusted?.drift, ...trusted?.projects.find((p) => p.name === project.name)?.drift };
+    },
+    previewFor(project) {
+      // From the trusted config only, found by what the project is: a PR never opts itself in.
+      return may("preview") ? trustedProjectFor(trusted, project)?.preview : undefined;
     },
     secret(name) {
       const ref = server.secrets[name];

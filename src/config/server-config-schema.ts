@@ -102,7 +102,7 @@ export const serverConfigSchema = z
     trusted_branches: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z
-      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"]))
+      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift", "preview"]))
       .default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
@@ -112,6 +112,10 @@ export const serverConfigSchema = z
     automerge: z.boolean().default(false),
     /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
     apply_on: z.enum(["comment", "merge"]).default("comment"),
+    /** Live previews a repository may have at once; a pull request past the cap is told so and gets none. */
+    max_previews: z.number().int().min(0).default(10),
+    /** Previews of pull requests from forks (their code is applied, not only planned). */
+    previews_from_forks: z.boolean().default(false),
     /** Pull mode defaults: when to check the default branch for drift, and what to do about it. */
     drift: z
       .strictObject({
@@ -143,8 +147,8 @@ export const serverConfigSchema = z
       .default(".sluice.yaml"),
     /** Commands this server answers; the others get a reply saying they are disabled. */
     allow_commands: z
-      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]))
-      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]),
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */

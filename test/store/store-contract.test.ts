@@ -1,3 +1,4 @@
+import type { PreviewRecord } from "../../src/model/preview.js";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -334,6 +335,44 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A key is no delivery id: a webhook delivery under the same text is recorded as new.
     expect(await a.recordDelivery("sluice-drift-enroll:acme/infra:7", "ping", undefined)).toEqual({ duplicate: false });
     expect((await a.getJob(queued[0] as number))?.spec).toEqual(spec);
+  });
+
+  it("keeps each preview's record, one per repo, PR and project, and lists the ones not destroyed on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const preview = (pr: number, project: string, status: PreviewRecord["status"]): PreviewRecord => ({
+      repo: "acme/web",
+      pr,
+      project,
+      dir: project,
+      workspace: `pr-${pr}`,
+      runner: "terraform",
+      varFiles: ["preview.tfvars"],
+      vars: { flavor: "preview" },
+      status,
+      headSha: "a".repeat(40),
+      target: target(pr),
+      createdAt: 1000,
+      lastPushAt: 2000,
+      ttlMs: 3600_000,
+      destroyAttempts: 0,
+      lastResult: "applied aaaaaaa",
+      updatedAt: 2000,
+    });
+    await a.savePreview(preview(1, "app", "applying"));
+    await a.savePreview(preview(1, "app", "live"));
+    await a.savePreview(preview(1, "api", "destroyed"));
+    await a.savePreview(preview(2, "app", "destroy-failed"));
+    await a.savePreview({ ...preview(1, "app", "live"), repo: "acme/other" });
+    expect(await b.getPreview({ repo: "acme/web", pr: 1, project: "app" })).toEqual(preview(1, "app", "live"));
+    expect((await b.previewsOf("acme/web", 1)).map((p) => `${p.project}:${p.status}`)).toEqual(["api:destroyed", "app:live"]);
+    expect((await b.previewsOf("acme/web")).map((p) => `${p.pr}/${p.project}`)).toEqual(["1/api", "1/app", "2/app"]);
+    expect((await b.activePreviews()).map((p) => `${p.repo}#${p.pr}/${p.project}:${p.status}`)).toEqual([
+      "acme/other#1/app:live",
+      "acme/web#1/app:live",
+      "acme/web#2/app:destroy-failed",
+    ]);
+    expect(await b.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toBeUndefined();
   });
 
   it("updates, requeues and re-claims a job", async () => {

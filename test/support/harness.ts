@@ -26,7 +26,10 @@ export interface Harness {
 export async function startHarness(
   opts: {
     serverConfig?: string;
-    env?: Record<string, string>;
+    /** Extra environment; a function when it needs the simulator (its OAuth client for the console). */
+    env?: Record<string, string> | ((sim: Simulator) => Record<string, string>);
+    /** The app's port (when the environment names it, e.g. SLUICE_PUBLIC_URL); default: a free one. */
+    port?: number;
     beforeStart?: (sim: Simulator) => Promise<void>;
     /** The app's data dir (e.g. a small file system of the test's); default: a new temp dir. */
     dataDir?: string;
@@ -41,7 +44,7 @@ export async function startHarness(
   const env = {
     ...simulatorAppEnv(sim, secret),
     SLUICE_SANDBOX_PATHS: stateDir,
-    ...opts.env,
+    ...(typeof opts.env === "function" ? opts.env(sim) : opts.env),
   };
   const h: Harness = {
     sim,
