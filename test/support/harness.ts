@@ -33,8 +33,6 @@ export async function startHarness(
     beforeStart?: (sim: Simulator) => Promise<void>;
     /** The app's data dir (e.g. a small file system of the test's); default: a new temp dir. */
     dataDir?: string;
-    /** The app's port, when the test must know it first (SLUICE_PUBLIC_URL); default: a free one. */
-    port?: number;
   } = {},
 ): Promise<Harness> {
   const secret = `whsec-${randomBytes(12).toString("hex")}`;

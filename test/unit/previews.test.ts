@@ -50,6 +50,7 @@ describe("preview workspaces: never production's, never a path", () => {
     ["pr/{number}", "may hold only"],
     ["{number}-{number}x", "may hold only"],
     ["preview_{number}", undefined],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template an attacker writes with an HCL-style placeholder
     ["pr-{number}-${var}", "may hold only"],
   ])("template %s", (template, problem) => {
     const p = templateProblem(template);
