@@ -47,6 +47,8 @@ export interface ExecOptions {
    * run, are read-only inside). A path that is neither (a symlink a step left) refuses the run.
    */
   sandboxReadOnly?: string[];
+  /** Host files or dirs mounted read-only at another path inside the sandbox (a run's credentials). */
+  sandboxMounts?: { source: string; target: string }[];
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
   /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
@@ -81,7 +83,10 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
   });
   const sandbox = opts.sandbox && {
     ...opts.sandbox,
-    bwrap: bwrap && { ...bwrap, mounts: [...resolveMounts(bwrap.mounts), ...frozen] },
+    bwrap: bwrap && {
+      ...bwrap,
+      mounts: [...resolveMounts([...bwrap.mounts, ...(opts.sandboxMounts ?? []).map((m) => ({ ...m, writable: false }))]), ...frozen],
+    },
   };
   const childPath = childEnv(opts.env).PATH ?? "";
   // bwrap, and the shell a pty run starts in, would only report the missing tool in their output:

@@ -13,6 +13,7 @@ import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
+import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
@@ -24,6 +25,8 @@ import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { createReadinessChecks } from "./readiness-checks.js";
 import { routeRequest } from "./route-request.js";
+import { issuerRoutes } from "../credentials/issuer-routes.js";
+import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
 import { errorMessage } from "../util/errors.js";
 
@@ -119,7 +122,9 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
 
   const { readinessChecks, githubAuth, permissionsCheck } = createReadinessChecks({ store, sandbox, config, probot, env, log });
 
-  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, log }));
+  // The OIDC issuer of per-phase cloud credentials: only with a public URL to be the issuer.
+  const oidcDocs = consoleEnv.publicUrl ? issuerRoutes(createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store })) : undefined;
+  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, oidcDocs, log }));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -144,6 +149,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
+  const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,
@@ -160,6 +166,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     async stop() {
       operationsConsole.stop();
       drift.stop();
+      previews.stop();
       await audit?.stop();
       stopEnrollment();
       await relay?.stop();

@@ -12,6 +12,8 @@ import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
 import { buildRuntime } from "./build-runtime.js";
+import { createOidcIssuer } from "../credentials/oidc-issuer.js";
+import { clearRunCredentials } from "../tool-runs/run-credentials.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface JobRuntimeOverrides {
@@ -64,6 +66,8 @@ export async function startJobRuntime(
     deliveriesFirst,
   });
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
+  // Token dirs a process that died mid-run left behind (valid minutes still); no run has started yet.
+  clearRunCredentials(env.dataDir);
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
   // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
@@ -114,6 +118,7 @@ export async function startJobRuntime(
     redaction: { app: logRedact, patterns: redactPatterns },
     reporting: { retry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 }, publicUrl: consoleEnv.publicUrl },
     wake: () => notify(),
+    oidcIssuer: consoleEnv.publicUrl ? createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store }) : undefined,
     planKey: planSigningKey(env.webhookSecret),
   };
 

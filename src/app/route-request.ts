@@ -4,16 +4,19 @@ import { type ReadinessCheck, readiness } from "./readiness.js";
 import { errorMessage } from "../util/errors.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
 
-/** The app's one port: webhooks, /healthz, /readyz, and the console for everything else. */
+/** The app's one port: webhooks, /healthz, /readyz, the OIDC issuer's documents, and the console for everything else. */
 export function routeRequest(deps: {
   endpoint: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readinessChecks: readonly ReadinessCheck[];
   console: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
+  /** The OIDC issuer's discovery and key set; absent without SLUICE_PUBLIC_URL. */
+  oidcDocs?: (path: string, res: ServerResponse) => boolean;
   log: Logger;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const { endpoint, readinessChecks, log } = deps;
   return (req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (deps.oidcDocs?.(path, res)) return;
     if (path === WEBHOOK_PATH) {
       void endpoint(req, res).catch((e) => {
         log.error({ err: errorMessage(e) }, "webhook endpoint fault");

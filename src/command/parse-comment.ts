@@ -2,6 +2,7 @@ import type { Command, ParseResult, ProjectFilter } from "../model/command.js";
 import { commandSkeleton } from "./command-skeleton.js";
 import { codePointName, markdownCode } from "./markdown-code.js";
 import { tokenizeArgs } from "./tokenize-args.js";
+import { parsePreview } from "./parse-preview.js";
 import { type FilterKey, validateFilterValue } from "./validate-filter-value.js";
 import { validateExtraArgs } from "./validate-extra-args.js";
 
@@ -12,7 +13,7 @@ export interface ParseCommentOptions {
   allowAtlantisPrefix?: boolean;
 }
 
-type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "drift" | "help";
+type Keyword = "plan" | "apply" | "unlock" | "import" | "state" | "approve_policies" | "applies" | "drift" | "preview" | "help";
 type Address = { type: "none" } | { type: "invalid"; reason: string } | { type: "ours"; keyword: Keyword; display: string; rest: string };
 
 const KEYWORDS: ReadonlySet<string> = new Set<Keyword>([
@@ -24,6 +25,7 @@ const KEYWORDS: ReadonlySet<string> = new Set<Keyword>([
   "approve_policies",
   "applies",
   "drift",
+  "preview",
   "help",
 ]);
 const MAX_POSITIONAL = 512;
@@ -61,6 +63,7 @@ export function parseComment(body: string, opts: ParseCommentOptions = {}): Pars
   if (address.type === "invalid") return address;
   if (address.keyword === "help") return ok({ kind: "help" });
   if (address.keyword === "applies") return parseApplies(address.display, address.rest);
+  if (address.keyword === "preview") return parsePreview(address.display, address.rest);
   return parseArgs(address.keyword, address.display, address.rest);
 }
 
@@ -131,7 +134,7 @@ function lookalike(typed: string, meant: string): Address {
   return invalid(`${markdownCode(typed)} looks like \`${meant}\` but contains a lookalike character${which}; type it in plain ASCII`);
 }
 
-function parseArgs(keyword: Exclude<Keyword, "help" | "applies">, display: string, rest: string): ParseResult {
+function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, display: string, rest: string): ParseResult {
   const tokenized = tokenizeArgs(rest);
   if (!tokenized.ok) return invalid(tokenized.reason);
   let tokens = tokenized.tokens;

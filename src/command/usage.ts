@@ -12,6 +12,7 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/approve_policies [-p PROJECT] [-d DIR] [-w WORKSPACE] [--clear-policy-approval]\` | Policy owners: approve the failed policy checks of the current plans (or clear the approvals) |
 | \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
 | \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |
+| \`/preview destroy\`, \`/preview recreate\`, \`/preview extend DURATION\` \`[-p PROJECT]\` | Tear down, rebuild, or keep longer (\`24h\`, \`3d\`) this pull request's previews (writers) |
 | \`/applies pause [-- REASON]\`, \`/applies resume\` | Pause or resume every apply on this server (admins only) |
 | \`/help\` | Show this help |
 

@@ -1,6 +1,8 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
 import { ruleMatches } from "./repo-entries.js";
 import { serverConfigFor } from "./server-config-for.js";
+import picomatch from "picomatch";
+import { describeSet } from "../credentials/describe-set.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { ignoredSettings, repoSettings } from "./repo-settings.js";
 import type { ServerConfig } from "./server-config.js";
@@ -20,6 +22,8 @@ export interface Explanation {
   /** The `repos:` rules that admit the repository (empty and allowed: the server has no allowlist). */
   allowedBy: string[];
   settings: ExplainedSetting[];
+  /** `credentials` rules whose repository side matches, in order (first match wins per project), by name only. */
+  credentials: { match: string; plan: string; apply: string }[];
   /** With the repository's own config (its base branch's file): what it changes, and what it sets in vain. */
   repoFile?: { source: string; overrides: { key: string; value: unknown; source: string }[]; ignored: string[] };
 }
@@ -50,8 +54,21 @@ export function explainSettings(config: ServerConfig, fullName: string, repoConf
       source: sources[key],
       repoMayOverride: OVERRIDE_OF[key] !== undefined && overrides.has(OVERRIDE_OF[key]),
     })),
+    credentials: credentialRulesOf(config, fullName),
     ...(repoFile ? { repoFile } : {}),
   };
+}
+
+/** The server's credential rules that can apply to the repository's projects (names, never values). */
+function credentialRulesOf(config: ServerConfig, fullName: string): Explanation["credentials"] {
+  const repoSide = (match: string) => (match.includes(":") ? match.slice(0, match.indexOf(":")) : match);
+  return config.credentials
+    .filter((r) => picomatch(repoSide(r.match), { nocase: true })(fullName))
+    .map((r) => ({
+      match: r.match,
+      plan: r.plan ? describeSet(r.plan) : "none",
+      apply: r.apply ? describeSet(r.apply) : "none",
+    }));
 }
 
 /** The values the repository's own config decides, through `repoSettings` (the same code the jobs use). */
@@ -96,6 +113,13 @@ export function formatExplanation(e: Explanation): string {
     (s) =>
       `  ${s.key.padEnd(width)}  ${show(s.value)}  ← ${s.source}${s.repoMayOverride ? "; the repository's own config may override it (allowed_overrides)" : ""}`,
   );
+  const creds = e.credentials.length
+    ? [
+        "  credentials (first matching rule per project, by its trusted name):",
+        ...e.credentials.flatMap((c) => [`    ${c.match}`, `      plan:  ${c.plan}`, `      apply: ${c.apply}`]),
+      ]
+    : ["  credentials  none: no rule matches this repository, so its runs get no cloud credentials"];
+  lines.push(...creds);
   const file = e.repoFile;
   if (!file) return [head, ...lines].join("\n");
   const own = [

@@ -20,6 +20,8 @@ export const REPO_LEVEL_KEYS = [
   "automerge",
   "apply_on",
   "drift",
+  "max_previews",
+  "previews_from_forks",
   "autoplan",
   "autoplan_drafts",
   "allow_fork_prs",

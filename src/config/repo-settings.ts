@@ -1,6 +1,8 @@
 import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
+import type { PreviewSettings } from "../model/preview.js";
 import type { Project } from "../model/project.js";
+import { type CredentialChoice, credentialRuleFor } from "../credentials/credential-rule-for.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import { type NetworkMode, networkForNames } from "../../runners/sandbox/network-policy.js";
 import { lockScope } from "./lock-scope.js";
@@ -36,6 +38,8 @@ export interface RepoSettings {
   kubeconfig?: string;
   /** Pull mode: the server's defaults, under the repo's (top level, then per project) when allowed. */
   driftFor(project: Pick<Project, "name">): DriftSettings;
+  /** The trusted project's `preview:`, when the server lets repositories set it; else none. */
+  previewFor(project: Pick<Project, "dir" | "workspace" | "name">): PreviewSettings | undefined;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
@@ -45,6 +49,20 @@ export interface RepoSettings {
    * workspace (see trustedNames); `none` when any of them is fenced.
    */
   networkFor(project: Pick<Project, "dir" | "workspace" | "name">): NetworkMode;
+  /** The server's `credentials` rule for the project, by its trusted identity only (see trustedIdentity). */
+  credentialsFor(project: Pick<Project, "dir" | "workspace" | "name">): CredentialChoice;
+}
+
+/**
+ * What the project is known as by the trusted config alone: its project on the same dir and
+ * workspace (told apart by name when there are several), else every project there, else the dir
+ * (autodiscovery's name). Unlike trustedNames, never a name the pull request chose by itself.
+ */
+export function trustedIdentity(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">): string[] {
+  const one = trustedProjectFor(trusted, project);
+  if (one) return [one.name];
+  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
+  return here.length ? here.map((p) => p.name) : [project.dir];
 }
 
 /**
@@ -184,6 +202,10 @@ export function repoSettings(
       // Drift runs on the default branch, whose config is the trusted one: its names are its own.
       return { ...base, ...trusted?.drift, ...trusted?.projects.find((p) => p.name === project.name)?.drift };
     },
+    previewFor(project) {
+      // From the trusted config only, found by what the project is: a PR never opts itself in.
+      return may("preview") ? trustedProjectFor(trusted, project)?.preview : undefined;
+    },
     secret(name) {
       const ref = server.secrets[name];
       if (!ref) return undefined;
@@ -194,6 +216,9 @@ export function repoSettings(
     },
     networkFor(project) {
       return networkForNames(server.network, repoFullName, trustedNames(trusted, project));
+    },
+    credentialsFor(project) {
+      return credentialRuleFor(server.credentials, repoFullName, trustedIdentity(trusted, project));
     },
   };
 }

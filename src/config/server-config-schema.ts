@@ -5,6 +5,7 @@ import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js
 import { applyWindow, freeze, permissionRule } from "./change-control-schema.js";
 import { stage } from "./repo/sluice-schema.js";
 import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
+import { credentialRuleSchema } from "./credentials-schema.js";
 
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
@@ -101,7 +102,7 @@ export const serverConfigSchema = z
     trusted_branches: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z
-      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift"]))
+      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift", "preview"]))
       .default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
@@ -111,6 +112,10 @@ export const serverConfigSchema = z
     automerge: z.boolean().default(false),
     /** When to apply: on an `/apply` comment, or when the PR merges; the repo config may choose. */
     apply_on: z.enum(["comment", "merge"]).default("comment"),
+    /** Live previews a repository may have at once; a pull request past the cap is told so and gets none. */
+    max_previews: z.number().int().min(0).default(10),
+    /** Previews of pull requests from forks (their code is applied, not only planned). */
+    previews_from_forks: z.boolean().default(false),
     /** Pull mode defaults: when to check the default branch for drift, and what to do about it. */
     drift: z
       .strictObject({
@@ -142,8 +147,8 @@ export const serverConfigSchema = z
       .default(".sluice.yaml"),
     /** Commands this server answers; the others get a reply saying they are disabled. */
     allow_commands: z
-      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]))
-      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "help"]),
+      .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]))
+      .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]),
     /** Most comments one command may post before the output is truncated. */
     max_comments: z.number().int().min(1).max(50).default(10),
     /** Most bytes of tool output kept per job for the console (the rest is cut with a notice). */
@@ -195,6 +200,8 @@ export const serverConfigSchema = z
     network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
     /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
     apply_windows: z.array(applyWindow).default([]),
+    /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): README, Cloud credentials. */
+    credentials: z.array(credentialRuleSchema).default([]),
     /** Dated change freezes, with the reason every refusal quotes. */
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */

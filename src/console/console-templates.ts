@@ -37,7 +37,7 @@ function template(name: string): HandlebarsTemplateDelegate {
 
 export interface LayoutData {
   title: string;
-  nav?: "overview" | "locks" | "audit";
+  nav?: "overview" | "locks" | "previews" | "audit";
   user?: string;
   csrf?: string;
   admin?: boolean;

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { pause, unlock, unlockConfirm } from "./action-routes.js";
+import { destroyPreviewAction, previewsPage } from "./preview-routes.js";
 import { type ConsoleDeps, createConsoleContext, type Viewer } from "./console-context.js";
 import { SECURITY_HEADERS, sendJson } from "./http-replies.js";
 import { deliveriesPage, redeliver } from "./delivery-routes.js";
@@ -92,6 +93,8 @@ export function createConsole(deps: ConsoleDeps) {
           : method === "POST"
             ? page((v) => unlock(ctx, req, res, v), "api")
             : undefined;
+      if (path === "/previews") return get ? page((v) => previewsPage(ctx, res, url, v)) : undefined;
+      if (path === "/previews/destroy") return method === "POST" ? page((v) => destroyPreviewAction(ctx, req, res, v), "api") : undefined;
       if (path === "/pause") return method === "POST" ? page((v) => pause(ctx, req, res, v), "api") : undefined;
       if (path === "/logout") return method === "POST" ? page((v) => logout(ctx, req, res, v), "api") : undefined;
       if (path === "/settings") return get ? page((v) => settingsPage(ctx, res, url, v)) : undefined;

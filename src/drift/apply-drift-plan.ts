@@ -12,6 +12,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 import { recordLiveApply } from "./record-live-apply.js";
 import type { GatePass } from "../gate/decide.js";
 import { applyThroughGate } from "../gate/through-gate.js";
+import { runCredentials } from "../tool-runs/run-credentials.js";
 
 export interface DriftApply {
   /** The gate's decision for this project on this road. */
@@ -28,6 +29,8 @@ export interface DriftApply {
   planHash: string;
   /** The default branch head the plan was made at: what becomes live. */
   commitSha: string;
+  /** The default branch's name (the apply token's `base_ref`). */
+  defaultBranch?: string;
   source: "drift-issue" | "reconcile";
   /** The saved plan being applied (0 when reconciling a plan that was never saved). */
   planId: number;
@@ -95,7 +98,16 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         approvers: [],
         planHash: a.planHash,
       },
-      () => applyThroughGate(a.pass, runner, built.request, sandboxed.exec),
+      () =>
+        applyThroughGate(a.pass, runner, built.request, sandboxed.exec, (admitted) =>
+          runCredentials(deps, settings, secrets, project, "apply", {
+            repository: admitted.repo,
+            ...(a.number > 0 ? { drift_issue: a.number } : {}),
+            head_sha: a.commitSha,
+            base_ref: a.defaultBranch ?? "",
+            actor: admitted.actor,
+          }),
+        ),
     );
     await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
     secrets.add(outcome.sensitiveValues);

@@ -7,7 +7,8 @@ import type { Secrets } from "../job-context/secrets.js";
 import type { JobLogWriter } from "../tool-runs/store-job-log.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
-import type { RepoRef } from "../model/repo.js";
+import { type RepoRef, repoFullName } from "../model/repo.js";
+import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { gatherInputs, hasInputs, type TrustedProject } from "../tool-runs/gather-inputs.js";
 import { runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
@@ -18,6 +19,8 @@ export interface DefaultHeadPlan {
   repo: RepoRef;
   /** Worktree at the default branch head. */
   checkoutDir: string;
+  /** The commit checked out (the plan token's `head_sha`). */
+  headSha?: string;
   settings: RepoSettings;
   secrets: Secrets;
   /** Every project of the default branch, for `inputs_from` / `values_from` (their producers' state is read). */
@@ -100,7 +103,16 @@ export async function planDefaultHead(
       settings,
     });
     if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
-    const planned = await runner.plan(request, sandboxed.exec);
+    // A drift check runs the default branch's code with the plan set: it changes nothing.
+    const prepared = await runCredentials(deps, settings, ctx.secrets, project, "plan", {
+      repository: repoFullName(ctx.repo),
+      head_sha: ctx.headSha ?? "",
+      base_ref: "",
+      actor: ctx.job.spec.actor,
+    });
+    const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...request, redact: ctx.secrets.redact }, exec));
+    if (!ran.ok) return failed("credentials", ran.reason);
+    const planned = ran.value;
     return planned.ok ? withInputRecords(planned, inputs) : planned;
   }
 }

@@ -132,6 +132,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
         planFile: here.planFile,
         planHash: plan.planHash,
         commitSha: head.sha,
+        defaultBranch: head.name,
         source: "drift-issue",
         inputs: inputs.inputs,
         planId: plan.id,

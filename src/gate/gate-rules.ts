@@ -22,6 +22,13 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "policies", "drift-pause"],
   import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
   "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
+  // A preview runs in a workspace of its own: the lock asked is that workspace's (another PR
+  // holding it refuses), never the project's real one, which stays with the PRs that change it.
+  "preview-apply": ["pause", "actor", "permission", "window", "plan", "lock", "policies"],
+  // Tearing a preview down does not wait for a window: a preview kept alive by a freeze is the
+  // leak this road exists to stop. A paused server still stops it (the destroy is retried later).
+  "preview-destroy": ["pause", "actor", "plan", "lock", "policies"],
+  "scheduled-destroy": ["pause", "actor", "window", "plan", "lock", "policies"],
 };
 
 /** While applies are paused, every road is refused with who paused and why. */

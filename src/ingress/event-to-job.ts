@@ -56,6 +56,7 @@ const COMMAND_WORD: Record<string, string> = {
   approve_policies: "approve_policies",
   applies: "applies",
   drift: "drift",
+  preview: "preview",
   help: "help",
 };
 
@@ -172,6 +173,11 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     }
     if (cmd.kind === "applies") {
       return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
+    }
+    if (cmd.kind === "preview") {
+      const { action, filter, extendMs } = cmd;
+      const spec = { kind: "preview" as const, action, project: filter.project, extendMs, commandLine, commentId, actor: by };
+      return { job: { target, spec } };
     }
     if (cmd.kind === "approve_policies") {
       return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

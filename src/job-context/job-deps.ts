@@ -7,6 +7,7 @@ import type { RunnerKind } from "../model/project.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { Reporting } from "../job-output/publish-comments.js";
 import type { Store } from "../store/store.js";
+import type { OidcIssuer } from "../credentials/oidc-issuer.js";
 import type { Redactor } from "../util/redact.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 
@@ -51,6 +52,8 @@ export interface JobDeps {
   reporting: Reporting;
   /** Tells the worker a job was enqueued from inside another job. */
   wake(): void;
+  /** Sluice as an OIDC issuer of run tokens; absent without SLUICE_PUBLIC_URL. */
+  oidcIssuer?: OidcIssuer;
   /** Signs the plans kept in the store and checks them before an apply (src/tool-runs/plan-signature.ts). */
   planKey: Buffer;
 }

@@ -11,6 +11,14 @@ import { recordLiveApply } from "../drift/record-live-apply.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { applyRequest, planRequest, type RunInputs } from "../tool-runs/runner-request.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
+
+/** Who approved the pull request's head (the apply token's `approvers`); asked only when credentials are configured. */
+async function approversOf(ctx: ApplyContext): Promise<string[]> {
+  if (ctx.deps.config.credentials.length === 0) return [];
+  const reviews = await ctx.vcs.reviews(ctx.job.target.repo, ctx.pr.number).catch(() => []);
+  return [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.commitId === ctx.pr.headSha).map((r) => r.user))];
+}
 import type { InputsContext } from "../tool-runs/gather-inputs.js";
 
 /** A Terraform apply runs the saved plan, which holds its variables: inputs are for tools that render again. */
@@ -56,7 +64,16 @@ export async function replanAtMerge(
     settings,
   });
   if (!sandboxed.ok) return fail(sandboxed.reason);
-  const outcome = await runner.plan(built.request, sandboxed.exec);
+  const prepared = await runCredentials(deps, settings, secrets, project, "plan", {
+    repository: plan.repo,
+    pull_request: plan.pr,
+    head_sha: ctx.merge.sha,
+    base_ref: ctx.pr.baseRef,
+    actor: ctx.job.spec.actor,
+  });
+  const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...built.request, redact: secrets.redact }, exec));
+  if (!ran.ok) return fail(ran.reason);
+  const outcome = ran.value;
   if (!outcome.ok)
     return fail(`the merge commit differs from the planned commit and planning it failed at ${outcome.failedStep}: ${outcome.message}`);
   secrets.add(outcome.summary.sensitiveValues);
@@ -129,16 +146,36 @@ export async function applyOne(
     planHash: plan.planHash,
   };
   // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
+  let credentials: string | undefined;
   const outcome = await recordLiveApply(deps, ctx.vcs, job.target.repo, live, () =>
-    applyThroughGate(pass, runner, built.request, sandboxed.exec),
+    applyThroughGate(pass, runner, built.request, sandboxed.exec, async (admitted) => {
+      const prepared = await runCredentials(deps, settings, secrets, project, "apply", {
+        repository: admitted.repo,
+        pull_request: admitted.number,
+        head_sha: live.commitSha,
+        base_ref: ctx.pr.baseRef,
+        actor: admitted.actor,
+        approvers: await approversOf(ctx),
+      });
+      if (prepared.ok) credentials = prepared.creds.identity || undefined;
+      return prepared;
+    }),
   );
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   // The counts shown are those of the plan file just verified and applied (files are never rewritten).
   const summary = { ...plan.summary, sensitiveValues: [] };
   return {
     result: outcome.ok
-      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs }
-      : { project, status: "error", failedStep: "apply", message: outcome.message, output: outcome.output, durationMs: outcome.durationMs },
+      ? { project, status: "applied", summary, output: outcome.output, durationMs: outcome.durationMs, credentials }
+      : {
+          project,
+          status: "error",
+          failedStep: "apply",
+          message: outcome.message,
+          output: outcome.output,
+          durationMs: outcome.durationMs,
+          credentials,
+        },
     sensitiveValues: outcome.sensitiveValues,
   };
 }

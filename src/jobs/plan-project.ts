@@ -15,6 +15,7 @@ import { planRequest, pullRequestStepVariables, type RunnerContext } from "../to
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 
@@ -116,10 +117,23 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
       output: "",
     };
   }
-  const planned = await runner.plan(built.request, sandboxed.exec);
+  const prepared = await runCredentials(deps, ctx.run.settings, ctx.run.secrets, project, "plan", {
+    repository: repo,
+    pull_request: pr.number,
+    head_sha: pr.headSha,
+    base_ref: pr.baseRef,
+    actor: job.spec.actor,
+  });
+  // The redaction is read after the credentials are made: it holds their values and token.
+  const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
+    runner.plan({ ...built.request, redact: ctx.run.secrets.redact }, exec),
+  );
+  if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
+  const planned = ran.value;
+  const credentials = ran.identity;
   if (!planned.ok) {
     const { failedStep, message, output, durationMs } = planned;
-    return { project, status: "error", failedStep, message, output, durationMs };
+    return { project, status: "error", failedStep, message, output, durationMs, credentials };
   }
   // What this plan's outputs will be: the values its dependents in this job are planned with.
   if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
@@ -155,6 +169,7 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
     output: outcome.output,
     durationMs: outcome.durationMs,
     policy: policyView(deps, outcome.policy),
+    credentials,
   };
 }
 

@@ -1,3 +1,5 @@
+import { errorMessage } from "../util/errors.js";
+import { runPreviewJob } from "./preview/run-preview-job.js";
 import { rm } from "node:fs/promises";
 import { discardDriftIssuePlans } from "../drift/discard-drift-issue-plans.js";
 import { type JobContext, narrowed, openJobContext } from "../job-context/job-context.js";
@@ -24,6 +26,19 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
       applying.close();
     }
   }
+  // Before the PR's worktrees go: each preview's destroy plans the commit it was applied from.
+  await runPreviewJob(
+    {
+      ...job,
+      spec: {
+        kind: "preview",
+        action: "destroy",
+        reason: spec.merged ? "the pull request was merged" : "the pull request was closed",
+        actor: spec.actor,
+      },
+    },
+    deps,
+  ).catch((e: unknown) => deps.log.error({ jobId: job.id, err: errorMessage(e) }, "preview destroy at close failed; the sweep retries it"));
   const released = await releaseLocks(deps, job);
   // A closed PR's plans are never applied: all of them go, with their files in the store.
   await deps.store.supersedePlans(repoFullName(repo), pr);

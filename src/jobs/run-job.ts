@@ -1,3 +1,6 @@
+import { errorMessage } from "../util/errors.js";
+import { runPreviewJob } from "./preview/run-preview-job.js";
+import { wantsPreviews } from "./preview/wants-previews.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 import { type JobContext, narrowed, openJobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
@@ -18,6 +21,18 @@ import { runPlanJob } from "./run-plan-job.js";
 import { runReplyJob } from "./run-reply-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+
+/** Only where the trusted config asks for previews: other repositories see no preview job. */
+async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
+  const wanted = await wantsPreviews(deps, job).catch((e: unknown) => {
+    deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not read whether the PR wants previews");
+    return false;
+  });
+  if (!wanted) return;
+  const jobId = await deps.store.enqueueInternal({ ...job.target }, { kind: "preview", action: "sync", actor: job.spec.actor });
+  deps.log.info({ jobId, pr: job.target.pr }, "preview sync queued");
+  deps.wake();
+}
 
 /**
  * Runs a job: with the server config resolved for its repository (its `repos:` entries applied,
@@ -42,7 +57,12 @@ export function dispatch(ctx: JobContext): Promise<void> {
   const spec = ctx.job.spec;
   switch (spec.kind) {
     case "plan":
-      return runPlanJob(narrowed(ctx, spec));
+      return runPlanJob(narrowed(ctx, spec)).finally(() =>
+        // A pull request opened or pushed: its previews follow its head (a job of their own).
+        spec.trigger === "autoplan" ? enqueuePreviewSync(ctx.job, ctx.deps) : undefined,
+      );
+    case "preview":
+      return runPreviewJob(ctx.job, ctx.deps);
     case "apply":
       return runApplyJob(narrowed(ctx, spec));
     case "unlock":

@@ -19,6 +19,7 @@ import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import { planRequest } from "../tool-runs/runner-request.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
@@ -136,7 +137,17 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
           settings,
         });
         if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
-        const outcome = await runner.plan(built.request, sandboxed.exec);
+        const prepared = await runCredentials(deps, settings, secrets, project, "plan", {
+          repository: repoFullName(job.target.repo),
+          head_sha: spec.headSha,
+          base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
+          actor: spec.actor,
+        });
+        const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
+          runner.plan({ ...built.request, redact: secrets.redact }, exec),
+        );
+        if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
+        const outcome = ran.value;
         if (!outcome.ok) {
           return {
             project,

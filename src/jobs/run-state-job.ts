@@ -16,6 +16,7 @@ import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projec
 import { siblingPrUrl } from "./plan-project.js";
 import { runProjects } from "../tool-runs/run-projects.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import { runCredentials } from "../tool-runs/run-credentials.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { changeStateThroughGate } from "../gate/through-gate.js";
@@ -162,11 +163,20 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
           operation,
           env: deps.tools.env,
           timeoutMs: deps.config.step_timeout,
-          redact: secrets.redact,
+          // Read when output comes: by then it holds the apply credentials too.
+          redact: (text) => secrets.redact(text),
           onOutput: (chunk) => run.log.write(chunk),
           binary: settings.binaryFor(p),
         },
         sandboxed.exec,
+        (admitted) =>
+          runCredentials(deps, settings, secrets, p, "apply", {
+            repository: admitted.repo,
+            pull_request: admitted.number,
+            head_sha: pr.headSha,
+            base_ref: pr.baseRef,
+            actor: admitted.actor,
+          }),
       );
       // Whatever happened, the state may have changed: plans made before it no longer describe it
       // (all plans of the dir + workspace unless the project has a backend of its own there).

@@ -32,6 +32,8 @@ export type Command =
   | { kind: "approve_policies"; filter: ProjectFilter; clear: boolean }
   /** `/applies pause|resume`: stop or restart every apply on this server (admins only). */
   | { kind: "applies"; action: "pause" | "resume"; reason?: string }
+  /** `/preview destroy|recreate|extend DURATION [-p PROJECT]`: this pull request's previews (writers). */
+  | { kind: "preview"; action: "destroy" | "recreate" | "extend"; filter: ProjectFilter; extendMs?: number }
   | { kind: "help" };
 
 /**

@@ -16,9 +16,26 @@ export type Road =
   /** `/import ADDRESS ID` on a pull request. */
   | "import"
   /** `/state rm ADDRESS…` on a pull request. */
-  | "state-rm";
+  | "state-rm"
+  /** A pull request's preview: its own workspace planned and applied when the PR opens or changes. */
+  | "preview-apply"
+  /** A preview torn down: the PR closed, its TTL passed, `/preview destroy`, or the console. */
+  | "preview-destroy"
+  /** `destroy_at` / `idle_ttl` of a workspace that is not a preview. */
+  | "scheduled-destroy";
 
-export const ROADS: readonly Road[] = ["comment", "button", "merge", "drift-issue", "reconcile", "import", "state-rm"];
+export const ROADS: readonly Road[] = [
+  "comment",
+  "button",
+  "merge",
+  "drift-issue",
+  "reconcile",
+  "import",
+  "state-rm",
+  "preview-apply",
+  "preview-destroy",
+  "scheduled-destroy",
+];
 
 /** The gate's rules, each one named in a refusal's audit record. */
 export type GateRule =

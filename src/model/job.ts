@@ -103,6 +103,24 @@ export type JobSpec =
       pulls: number[];
       actor: string;
     }
+  | {
+      /**
+       * A pull request's previews: `sync` plans and applies them at the PR's head (opened, pushed);
+       * `destroy` tears them down (closed, TTL, sweep, `/preview destroy`, the console); `recreate`
+       * is both; `extend` pushes the TTL back. `project`: one preview only (the sweep, the console).
+       */
+      kind: "preview";
+      /** `check`: the sweep asks whether the PR is still open (a close Sluice never heard of). */
+      action: "sync" | "destroy" | "recreate" | "extend" | "check";
+      /** Why, in the PR's and the audit's words: "the pull request was closed", "its `ttl` passed". */
+      reason?: string;
+      project?: string;
+      /** `extend`: how much longer, in milliseconds. */
+      extendMs?: number;
+      commandLine?: string;
+      commentId?: number;
+      actor: string;
+    }
   | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */

@@ -15,6 +15,8 @@ export type ProjectResult = {
   /** Output of the tool for humans (plan text, or the failing step's output). Not yet redacted. */
   output: string;
   durationMs?: number;
+  /** Which credentials the run had, by name (rule, role, variable names), never a value. */
+  credentials?: string;
 } & (
   | {
       status: "planned";

@@ -1,4 +1,5 @@
 import type { DriftInput } from "./drift.js";
+import type { PreviewSettings } from "./preview.js";
 import type { IgnoreDifference, RunnerKind } from "./project.js";
 import type { ProjectInputs } from "./project-inputs.js";
 
@@ -83,6 +84,8 @@ export interface ProjectConfig extends ProjectInputs {
   drift?: DriftInput;
   /** A `-destroy` plan of this project may be applied (trusted config only). */
   allowDestroy?: boolean;
+  /** A preview per pull request (trusted config only, where the server allows it). */
+  preview?: PreviewSettings;
 }
 
 export interface RepoConfig {

@@ -40,6 +40,14 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
       deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "a stopped process had finished this job; not run again");
       continue;
     }
+    // A preview's apply is never run again by itself (the sweep marks it failed); a destroy is
+    // finished: requeued like a plan, it plans the destroy again from the state as it is now.
+    const previewApply = job.spec.kind === "preview" && (job.spec.action === "sync" || job.spec.action === "recreate");
+    if (previewApply) {
+      await deps.store.updateJob(job.id, { status: "interrupted", error: "process stopped during a preview apply" });
+      deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "a preview apply was interrupted by a restart; not retried");
+      continue;
+    }
     const mayHaveApplied = job.spec.kind === "apply" || job.spec.kind === "drift-apply" || touched.has(job.id);
     if (!mayHaveApplied) {
       deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");

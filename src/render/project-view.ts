@@ -23,6 +23,8 @@ export interface ProjectView {
   policy?: string;
   /** "why: …" — which changed files planned the project, and through what; "" when not known. */
   why?: string;
+  /** "credentials: …" — the identity the run had (names only); "" when the server has no rules. */
+  credentials?: string;
 }
 
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
@@ -40,6 +42,7 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
   const base = {
     label,
     why: whyLine(project.why, clean),
+    credentials: result.credentials ? `credentials: ${escapeText(clean(result.credentials), 400)}` : "",
     output: output.trim() === "" ? "" : output,
     failed: false,
     changes: [] as string[],
@@ -113,6 +116,7 @@ export function renderSection(view: ProjectView, cap: number, output = ""): stri
   return templates.project({
     summary: view.summary,
     why: view.why ?? "",
+    credentials: view.credentials ?? "",
     policy: view.policy ?? "",
     changes: renderChanges(view.changes, cap),
     output,

@@ -34,6 +34,8 @@ export interface ProjectSectionView {
   summary: string;
   /** "why: …" line; "" when the project's reasons are not known. */
   why: string;
+  /** "credentials: …" line; "" when the server has no credential rules. */
+  credentials: string;
   /** The plan's policy checks; "" when none ran. */
   policy: string;
   changes: string;

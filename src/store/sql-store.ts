@@ -8,8 +8,10 @@ import { jobLogs } from "./job-logs.js";
 import { jobQueue } from "./job-queue.js";
 import { jobResults } from "./job-results.js";
 import { policyRecords } from "./policy-records.js";
+import { previewMethods } from "./preview-store.js";
 import { projectLocks } from "./project-locks.js";
 import { savedPlans } from "./saved-plans.js";
+import { signingKeyMethods } from "./signing-keys.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -27,6 +29,8 @@ export function sqlStore(driver: StoreDriver): Store {
     ...auditOutbox(driver),
     ...jobLogs(driver),
     ...consoleReads(driver),
+    ...signingKeyMethods(driver.db),
+    ...previewMethods(driver.db),
     runExclusive: driver.runExclusive,
     ...(driver.watchNewJobs ? { watchNewJobs: driver.watchNewJobs } : {}),
     ...(driver.anyOrphans ? { anyOrphans: driver.anyOrphans } : {}),

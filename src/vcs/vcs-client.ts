@@ -40,7 +40,7 @@ export interface IssueInfo {
   byApp: boolean;
 }
 
-export type DeploymentState = "in_progress" | "success" | "failure" | "error";
+export type DeploymentState = "in_progress" | "success" | "failure" | "error" | "inactive";
 
 /** A GitHub API failure, as domain code sees it. */
 export class VcsError extends Error {
@@ -93,8 +93,15 @@ export interface VcsClient {
   createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo>;
   updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void>;
   /** A GitHub Deployment of `sha` to `environment` (the project name); returns its id. */
-  createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number>;
-  setDeploymentStatus(repo: RepoRef, deploymentId: number, state: DeploymentState, description: string): Promise<void>;
+  createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string; transient?: boolean }): Promise<number>;
+  /** `environmentUrl`: where the deployed environment answers (a preview's URL). */
+  setDeploymentStatus(
+    repo: RepoRef,
+    deploymentId: number,
+    state: DeploymentState,
+    description: string,
+    opts?: { environmentUrl?: string },
+  ): Promise<void>;
   /** An active member of the team `org/teamSlug`, directly or through a child team (GitHub counts both). */
   teamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
   /** Open pull requests whose head is this commit (for events that name a commit, not a PR). */

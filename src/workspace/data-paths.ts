@@ -22,6 +22,12 @@ export const dataPaths = {
   /** A project's plans in one PR: one subdir per plan run, so no plan file is ever overwritten. */
   projectPlans: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
     join(dataDir, "plans", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
+  /**
+   * A preview's plans and TF_DATA_DIR: apart from the PR's plans, which go when the PR closes,
+   * while the preview's destroy still needs them.
+   */
+  previewData: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
+    join(dataDir, "previews", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
   /** Space held back for the store when the volume fills (see DiskReserve). */
   reserve: (dataDir: string) => join(dataDir, "reserve"),

@@ -82,7 +82,7 @@ export function deploymentJson(ctx: ShapeCtx, d: DeploymentSimState): S["deploym
     updated_at: d.statuses.at(-1)?.createdAt ?? d.createdAt,
     statuses_url: `${a}/deployments/${d.id}/statuses`,
     repository_url: a,
-    transient_environment: false,
+    transient_environment: d.transient,
     production_environment: false,
   };
 }
@@ -106,7 +106,7 @@ export function deploymentStatusJson(
     updated_at: s.createdAt,
     deployment_url: `${a}/deployments/${d.id}`,
     repository_url: a,
-    environment_url: "",
+    environment_url: s.environmentUrl,
     log_url: "",
   };
 }

@@ -123,6 +123,7 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
       sha,
       ref,
       environment: stringField(req.body, "environment") ?? "production",
+      transient: req.body !== null && typeof req.body === "object" && (req.body as Record<string, unknown>).transient_environment === true,
       description: stringField(req.body, "description") ?? null,
       creator: ctx.app.botLogin,
       createdAt: core.now(),
@@ -160,6 +161,7 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
       id: state.nextId("deploymentStatus"),
       state: st,
       description: stringField(req.body, "description") ?? "",
+      environmentUrl: stringField(req.body, "environment_url") ?? "",
       createdAt: core.now(),
     };
     d.statuses.push(s);

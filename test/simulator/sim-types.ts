@@ -229,8 +229,10 @@ export interface DeploymentSimState {
   sha: string;
   ref: string;
   environment: string;
+  /** `transient_environment`: the environment goes away (a pull request's preview). */
+  transient: boolean;
   description: string | null;
   creator: string;
   createdAt: string;
-  statuses: { id: number; state: string; description: string; createdAt: string }[];
+  statuses: { id: number; state: string; description: string; environmentUrl: string; createdAt: string }[];
 }

@@ -1,3 +1,4 @@
+import type { PreviewRecord } from "../../src/model/preview.js";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,6 +6,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { createOidcIssuer } from "../../src/credentials/oidc-issuer.js";
 import { advisoryKey } from "../../src/store/advisory-key.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -332,6 +335,44 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A key is no delivery id: a webhook delivery under the same text is recorded as new.
     expect(await a.recordDelivery("sluice-drift-enroll:acme/infra:7", "ping", undefined)).toEqual({ duplicate: false });
     expect((await a.getJob(queued[0] as number))?.spec).toEqual(spec);
+  });
+
+  it("keeps each preview's record, one per repo, PR and project, and lists the ones not destroyed on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const preview = (pr: number, project: string, status: PreviewRecord["status"]): PreviewRecord => ({
+      repo: "acme/web",
+      pr,
+      project,
+      dir: project,
+      workspace: `pr-${pr}`,
+      runner: "terraform",
+      varFiles: ["preview.tfvars"],
+      vars: { flavor: "preview" },
+      status,
+      headSha: "a".repeat(40),
+      target: target(pr),
+      createdAt: 1000,
+      lastPushAt: 2000,
+      ttlMs: 3600_000,
+      destroyAttempts: 0,
+      lastResult: "applied aaaaaaa",
+      updatedAt: 2000,
+    });
+    await a.savePreview(preview(1, "app", "applying"));
+    await a.savePreview(preview(1, "app", "live"));
+    await a.savePreview(preview(1, "api", "destroyed"));
+    await a.savePreview(preview(2, "app", "destroy-failed"));
+    await a.savePreview({ ...preview(1, "app", "live"), repo: "acme/other" });
+    expect(await b.getPreview({ repo: "acme/web", pr: 1, project: "app" })).toEqual(preview(1, "app", "live"));
+    expect((await b.previewsOf("acme/web", 1)).map((p) => `${p.project}:${p.status}`)).toEqual(["api:destroyed", "app:live"]);
+    expect((await b.previewsOf("acme/web")).map((p) => `${p.pr}/${p.project}`)).toEqual(["1/api", "1/app", "2/app"]);
+    expect((await b.activePreviews()).map((p) => `${p.repo}#${p.pr}/${p.project}:${p.status}`)).toEqual([
+      "acme/other#1/app:live",
+      "acme/web#1/app:live",
+      "acme/web#2/app:destroy-failed",
+    ]);
+    expect(await b.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toBeUndefined();
   });
 
   it("updates, requeues and re-claims a job", async () => {
@@ -792,6 +833,33 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Another session of the same user stays open.
     expect(await a.consoleSessionLogin("k2")).toBe("Alice");
     await b.endConsoleSession("k1");
+  });
+
+  it("keeps the OIDC signing keys for every replica: a token one mints verifies with the key set the other serves", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const minter = createOidcIssuer({ issuer: "https://sluice.example", keys: a });
+    const server = createOidcIssuer({ issuer: "https://sluice.example", keys: b });
+    const claims = {
+      repository: "acme/infra",
+      project: "net",
+      workspace: "default",
+      phase: "plan" as const,
+      head_sha: "a",
+      base_ref: "main",
+      actor: "bob",
+    };
+    const { token } = await minter.mint(claims, "aud", 60_000);
+    const { payload } = await jwtVerify(token, createLocalJWKSet(await server.jwks()), { audience: "aud" });
+    expect(payload.sub).toBe("repo:acme/infra:project:net:workspace:default:phase:plan");
+    // Both sign with the one key: no second key appears when the other replica mints.
+    await server.mint(claims, "aud", 60_000);
+    expect((await a.signingKeys()).length).toBe(1);
+    await a.addSigningKey({ kid: "k", alg: "RS256", privateJwk: "{}", publicJwk: "{}", createdAt: 1, signsFrom: 2 });
+    await a.addSigningKey({ kid: "k", alg: "RS256", privateJwk: "{}", publicJwk: "{}", createdAt: 9, signsFrom: 9 });
+    expect((await b.signingKeys()).find((k) => k.kid === "k")?.signsFrom).toBe(2);
+    await b.removeSigningKey("k");
+    expect((await a.signingKeys()).map((k) => k.kid)).not.toContain("k");
   });
 
   it("keeps the audit trail and the global pause of applies", async () => {

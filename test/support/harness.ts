@@ -26,7 +26,10 @@ export interface Harness {
 export async function startHarness(
   opts: {
     serverConfig?: string;
-    env?: Record<string, string>;
+    /** Extra environment; a function when it needs the simulator (its OAuth client for the console). */
+    env?: Record<string, string> | ((sim: Simulator) => Record<string, string>);
+    /** The app's port (when the environment names it, e.g. SLUICE_PUBLIC_URL); default: a free one. */
+    port?: number;
     beforeStart?: (sim: Simulator) => Promise<void>;
     /** The app's data dir (e.g. a small file system of the test's); default: a new temp dir. */
     dataDir?: string;
@@ -39,13 +42,13 @@ export async function startHarness(
   const env = {
     ...simulatorAppEnv(sim, secret),
     SLUICE_SANDBOX_PATHS: stateDir,
-    ...opts.env,
+    ...(typeof opts.env === "function" ? opts.env(sim) : opts.env),
   };
   const h: Harness = {
     sim,
     secret,
     stateDir,
-    app: await startApp({ env, serverConfig: opts.serverConfig, dataDir: opts.dataDir }),
+    app: await startApp({ env, serverConfig: opts.serverConfig, dataDir: opts.dataDir, port: opts.port }),
     async restart({ signal = "SIGKILL" } = {}) {
       await h.app.kill(signal);
       h.app = await startApp({ env, serverConfig: opts.serverConfig, dataDir: h.app.dataDir, port: h.app.port });

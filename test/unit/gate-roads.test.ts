@@ -136,7 +136,8 @@ describe("the gate: every road through every rule", () => {
     for (const road of ROADS) {
       const rules = ROAD_RULES[road];
       expect(rules.slice(0, 2)).toEqual(["pause", "actor"]);
-      expect(rules).toEqual(expect.arrayContaining(["lock", "window"]));
+      // A preview's teardown is the one road a window does not hold back (a frozen preview is a leak).
+      expect(rules).toEqual(expect.arrayContaining(road === "preview-destroy" ? ["lock"] : ["lock", "window"]));
       if (rules.includes("plan")) expect(rules).toContain("policies");
       else expect(rules).toEqual(expect.arrayContaining(["changed", "requirements"]));
       if (PR_ROADS.has(road)) expect(rules).toContain("requirements");
@@ -144,6 +145,12 @@ describe("the gate: every road through every rule", () => {
     // Pull mode's roads get the pause and policy checks as PRs do.
     expect(ROAD_RULES["drift-issue"]).toEqual(expect.arrayContaining(["pause", "policies"]));
     expect(ROAD_RULES.reconcile).toEqual(expect.arrayContaining(["pause", "policies", "destroy", "drift-pause"]));
+    // Previews: never the PR requirements (a preview is what reviewers look at), always the pause and the plan.
+    for (const road of ["preview-apply", "preview-destroy", "scheduled-destroy"] as const) {
+      expect(ROAD_RULES[road]).toEqual(expect.arrayContaining(["pause", "plan", "lock"]));
+      expect(ROAD_RULES[road]).not.toContain("requirements");
+    }
+    expect(ROAD_RULES["preview-apply"]).toContain("window");
   });
 
   it("a rule a road does not take does not stop it (reconcile has no reviews; a drift issue no requirements)", () => {

@@ -16,6 +16,7 @@ import {
 } from "./project-fields.js";
 import type { SluiceConfigInput, SluiceProjectInput } from "./sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./sluice-workflows.js";
+import { normalizePreview } from "./normalize-preview.js";
 
 /** The second stage for `.sluice.yaml`: schema-valid input -> the model, or errors in `ctx`. */
 export function normalizeSluiceConfig(input: SluiceConfigInput, ctx: NormalizeContext): RepoConfig {
@@ -101,6 +102,14 @@ function normalizeProject(
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
   if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
   if (raw.drift !== undefined) project.drift = driftInput(raw.drift);
+  if (raw.preview !== undefined && runner !== "terraform" && runner !== "opentofu") {
+    // A Helm or Kustomize preview would render into the project's own namespace: refused until
+    // previews get namespaces of their own.
+    ctx.error([...path, "preview"], `is supported for terraform and opentofu projects only, not runner ${runner}`);
+  } else if (raw.preview !== undefined) {
+    const preview = normalizePreview(raw.preview, dir, [...path, "preview"], ctx);
+    if (preview) project.preview = preview;
+  }
   return project;
 }
 

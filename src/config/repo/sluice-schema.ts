@@ -114,6 +114,17 @@ const drift = z
   })
   .describe("Pull mode: a trusted setting, honoured when the server's allowed_overrides lists drift.");
 
+const preview = z
+  .strictObject({
+    workspace: z.string().default("pr-{number}").describe("The preview's workspace; {number} is the pull request's number."),
+    var_files: textList.optional().describe("-var-file paths for the preview, relative to the project dir."),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a variable name"), scalar).optional(),
+    url_output: text.optional().describe("The Terraform output holding the preview's URL."),
+    ttl: z.string().optional().describe("Destroyed this long after the last push, e.g. 72h or 3d."),
+    max_age: z.string().optional().describe("Destroyed this long after it was created, whatever happens."),
+  })
+  .describe("A running copy per pull request: a trusted setting, honoured when the server's allowed_overrides lists preview.");
+
 const project = z.strictObject({
   name: text.optional().describe("Defaults to the dir, plus -WORKSPACE when the workspace is not default."),
   dir: z.string().describe("Relative to the repository root; `.` is the root."),
@@ -150,6 +161,7 @@ const project = z.strictObject({
     .optional()
     .describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
   drift: drift.optional(),
+  preview: preview.optional(),
 });
 
 export const sluiceConfigSchema = z

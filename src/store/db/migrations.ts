@@ -1,6 +1,8 @@
 import type { Tx, TxBody } from "./db.js";
 import { baseline } from "./migration-1-baseline.js";
 import { jobColumns } from "./migration-2-job-columns.js";
+import { signingKeysTable } from "./migration-3-signing-keys.js";
+import { previews } from "./migration-4-previews.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -14,4 +16,6 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "baseline: the tables of earlier releases, reconciled", up: baseline },
   { version: 2, name: "jobs: repo, pr, kind and source columns", up: jobColumns },
+  { version: 3, name: "signing_keys: the OIDC issuer's keys, shared by replicas", up: signingKeysTable },
+  { version: 4, name: "previews", up: previews },
 ];

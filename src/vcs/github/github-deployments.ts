@@ -19,20 +19,22 @@ export function gitHubDeployments({
           // Sluice applied it already: no merge of the default branch, no required contexts to wait on.
           auto_merge: false,
           required_contexts: [],
-          transient_environment: false,
+          // A preview's environment goes away with its pull request.
+          transient_environment: d.transient === true,
           request: request(),
         }),
       );
       if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${data.message ?? "no reason given"}`);
       return data.id;
     },
-    async setDeploymentStatus(repo, deploymentId, state, description) {
+    async setDeploymentStatus(repo, deploymentId, state, description, opts) {
       await retry(`setting deployment ${deploymentId} to ${state}`, () =>
         octokit.rest.repos.createDeploymentStatus({
           ...ids(repo),
           deployment_id: deploymentId,
           state,
           description: description.slice(0, 140),
+          ...(opts?.environmentUrl ? { environment_url: opts.environmentUrl } : {}),
           request: request(),
         }),
       );

@@ -1,0 +1,99 @@
+import type { GateFacts } from "../../gate/gate-facts.js";
+import { passGate } from "../../gate/pass-gate.js";
+import { applyThroughGate } from "../../gate/through-gate.js";
+import type { Road } from "../../model/gate.js";
+import type { PreviewRecord } from "../../model/preview.js";
+import { repoFullName } from "../../model/repo.js";
+import type { Decision } from "../../policy/decision.js";
+import { hashFile } from "../../workspace/hash-file.js";
+import { changeControlFacts } from "../../authorization/change-control-facts.js";
+import { planPolicyFact } from "../../authorization/plan-policy-fact.js";
+import { applyRequest } from "../../tool-runs/runner-request.js";
+import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
+import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
+import type { PreviewPlan } from "./plan-preview.js";
+import { type PreviewContext, previewProject, shownOutputs } from "./preview-context.js";
+
+export type PreviewApplied =
+  | { ok: true; output: string; outputs: Record<string, unknown> }
+  | { ok: false; refused: boolean; message: string; output: string };
+
+/**
+ * Asks the gate for this preview's road, then applies exactly the plan just made. Inside the
+ * preview's run lock: the lock fact is the preview workspace's own (another PR holding it
+ * refuses), never the project's real workspaces'.
+ */
+export async function applyPreview(
+  ctx: PreviewContext,
+  preview: PreviewRecord,
+  plan: PreviewPlan,
+  road: Extract<Road, "preview-apply" | "preview-destroy">,
+  actorAllowed: Decision,
+  log: Pick<JobLogWriter, "write">,
+): Promise<PreviewApplied> {
+  const { deps, vcs, settings, secrets, checkout, job } = ctx;
+  const repo = job.target.repo;
+  const name = repoFullName(repo);
+  const project = previewProject(preview);
+  const live = road === "preview-apply" ? (await vcs.pullRequest(repo, preview.pr)).headSha : checkout.headSha;
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  const hashNow = await hashFile(plan.planFile).catch(() => "");
+  const facts: GateFacts = {
+    road,
+    repo: name,
+    project: project.name,
+    number: preview.pr,
+    actor: ctx.actor,
+    pause: await deps.store.appliesPaused(),
+    actorAllowed,
+    ...(await changeControlFacts(deps, vcs, repo, project.name, {
+      actor: ctx.actor,
+      actions: road === "preview-apply" && ctx.actor !== "sluice" ? ["apply"] : [],
+    })),
+    plan: {
+      madeFor: { headSha: checkout.headSha },
+      // A push while this plan ran makes it stale: the push's own sync applies the newer commit.
+      live: { headSha: live },
+      stillPending: true,
+      file: hashNow === plan.planHash ? { ok: true } : { ok: false, reason: "the preview's plan file changed after it was made" },
+      replan: "The next push plans the preview again; `/preview recreate` does it now.",
+      headOf: "pull request",
+    },
+    lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
+    policies: await planPolicyFact(deps, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
+  };
+  const decision = await passGate(deps.store, facts);
+  if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };
+  const runner = deps.tools.runners[project.runner];
+  if (!runner) return { ok: false, refused: false, message: `no runner for ${project.runner} projects`, output: "" };
+  const built = applyRequest({ deps, settings, secrets }, project, {
+    checkoutDir: checkout.dir,
+    dataDir: plan.dataDir,
+    planFile: plan.planFile,
+    onOutput: (chunk) => log.write(chunk),
+  });
+  if (!built.ok) return { ok: false, refused: true, message: "reason" in built.result ? built.result.reason : "not prepared", output: "" };
+  const sandboxed = sandboxedExec(deps, job, project, {
+    writable: [checkout.dir, plan.dataDir],
+    readable: [settings.kubeconfig],
+    settings,
+  });
+  if (!sandboxed.ok) return { ok: false, refused: false, message: sandboxed.reason, output: "" };
+  const applied = await applyThroughGate(decision.pass, runner, built.request, sandboxed.exec);
+  secrets.add(applied.sensitiveValues);
+  if (!applied.ok) return { ok: false, refused: false, message: applied.message, output: applied.output };
+  if (road === "preview-destroy" || !runner.outputs) return { ok: true, output: applied.output, outputs: {} };
+  const read = await runner.outputs(
+    {
+      project,
+      checkoutDir: checkout.dir,
+      dataDir: plan.dataDir,
+      env: deps.tools.env,
+      timeoutMs: deps.config.step_timeout,
+      redact: secrets.redact,
+      binary: settings.binaryFor(project),
+    },
+    sandboxed.exec,
+  );
+  return { ok: true, output: applied.output, outputs: read.ok ? shownOutputs(read.outputs) : {} };
+}

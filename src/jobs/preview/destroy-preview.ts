@@ -1,0 +1,79 @@
+import { errorMessage } from "../../util/errors.js";
+import type { PreviewRecord } from "../../model/preview.js";
+import { projectKey } from "../../model/project.js";
+import type { Decision } from "../../policy/decision.js";
+import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
+import { planCounts } from "../../render/plan-counts.js";
+import { openJobLog } from "../../tool-runs/store-job-log.js";
+import { applyPreview } from "./apply-preview.js";
+import { planPreview } from "./plan-preview.js";
+import type { PreviewContext } from "./preview-context.js";
+import type { SyncOutcome } from "./sync-preview.js";
+
+/**
+ * Tears one preview down: a destroy plan of the commit it was applied from, applied through the
+ * gate on the `preview-destroy` road; the deployment goes `inactive`. A failure is kept with the
+ * time of the next attempt (backoff), which the sweep honours: nothing is forgotten.
+ */
+export async function destroyPreview(
+  ctx: PreviewContext,
+  preview: PreviewRecord,
+  reason: string,
+  actorAllowed: Decision,
+): Promise<SyncOutcome> {
+  const { deps, vcs, job } = ctx;
+  const record: PreviewRecord = { ...preview, status: "destroying", lastResult: `destroying: ${reason}`, updatedAt: ctx.now() };
+  await deps.store.savePreview(record);
+  const save = async (patch: Partial<PreviewRecord>) => {
+    Object.assign(record, patch, { updatedAt: ctx.now() });
+    await deps.store.savePreview(record);
+    return record;
+  };
+  const failed = async (what: string, output = "") => {
+    const attempts = record.destroyAttempts + 1;
+    const next = nextDestroyAttempt(attempts, ctx.now());
+    deps.log.warn(
+      { jobId: job.id, repo: record.repo, pr: record.pr, project: record.project, attempts },
+      `preview destroy failed: ${what}`,
+    );
+    return {
+      record: await save({
+        status: "destroy-failed",
+        destroyAttempts: attempts,
+        nextAttemptAt: next,
+        lastResult: `destroy failed: ${what}`,
+      }),
+      output,
+      notice: `${record.project}: the preview's destroy failed (attempt ${attempts}): ${what}. Sluice tries again from ${new Date(next).toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+    };
+  };
+  return deps.store.runExclusive(projectKey(record.repo, { dir: record.dir, workspace: record.workspace }), async () => {
+    const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
+    try {
+      const plan = await planPreview(ctx, record, true, log);
+      if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
+      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log);
+      if (!applied.ok) return failed(applied.refused ? `⛔ refused: ${applied.message}` : applied.message, plan.output);
+      if (record.deploymentId !== undefined) {
+        await vcs
+          .setDeploymentStatus(job.target.repo, record.deploymentId, "inactive", `preview destroyed: ${reason}`)
+          .catch((e: unknown) =>
+            deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not mark the preview's deployment inactive"),
+          );
+      }
+      const { nextAttemptAt: _next, ...rest } = record;
+      Object.assign(record, { ...rest, nextAttemptAt: undefined });
+      return {
+        record: await save({
+          status: "destroyed",
+          destroyAttempts: 0,
+          lastResult: `destroyed: ${reason}`,
+          lastPlan: planCounts(plan.summary),
+        }),
+        output: plan.output,
+      };
+    } finally {
+      log.end();
+    }
+  });
+}

@@ -1,0 +1,51 @@
+import type { PlanOutcome } from "../../../runners/runner.js";
+import type { PreviewRecord } from "../../model/preview.js";
+import { repoFullName } from "../../model/repo.js";
+import { dataPaths } from "../../workspace/data-paths.js";
+import { hashFile } from "../../workspace/hash-file.js";
+import { planRequest } from "../../tool-runs/runner-request.js";
+import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
+import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
+import { type PreviewContext, previewArgs, previewProject } from "./preview-context.js";
+
+export type PreviewPlan = Extract<PlanOutcome, { ok: true }> & { planHash: string; dataDir: string };
+
+/**
+ * Plans a preview (or its destroy, `-destroy`) in its own workspace and data dir, with its
+ * variables, sandboxed like any plan of the PR's code. The caller holds the preview's run lock.
+ */
+export async function planPreview(
+  ctx: PreviewContext,
+  preview: PreviewRecord,
+  destroy: boolean,
+  log: Pick<JobLogWriter, "write">,
+): Promise<PreviewPlan | Extract<PlanOutcome, { ok: false }>> {
+  const { deps, settings, secrets, checkout } = ctx;
+  const project = previewProject(preview);
+  const fail = (failedStep: string, message: string) => ({ ok: false as const, failedStep, message, output: "", durationMs: 0 });
+  const runner = deps.tools.runners[project.runner];
+  if (!runner) return fail("runner", `no runner for ${project.runner} projects on this server`);
+  const dataDir = dataPaths.previewData(deps.dataDir, ctx.job.target.repo, preview.pr, project);
+  const built = planRequest({ deps, settings, secrets }, project, {
+    checkoutDir: checkout.dir,
+    baseCheckoutDir: runner.needsBase ? checkout.dir : undefined,
+    dataDir,
+    extraArgs: [...(destroy ? ["-destroy"] : []), ...previewArgs(preview)],
+    onOutput: (chunk) => log.write(chunk),
+  });
+  if (!built.ok) return fail("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
+  const sandboxed = sandboxedExec(deps, ctx.job, project, {
+    writable: [checkout.dir, dataDir],
+    readable: [settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
+    settings,
+  });
+  if (!sandboxed.ok) return fail("sandbox", sandboxed.reason);
+  const outcome = await runner.plan(built.request, sandboxed.exec);
+  if (!outcome.ok) return outcome;
+  secrets.add(outcome.summary.sensitiveValues);
+  const planHash = await hashFile(outcome.planFile);
+  // The gate reads the policy outcome by plan hash, as for every other plan it lets through.
+  if (outcome.policy)
+    await deps.store.savePolicyCheck({ repo: repoFullName(ctx.job.target.repo), pr: preview.pr, planHash }, outcome.policy);
+  return { ...outcome, planHash, dataDir };
+}

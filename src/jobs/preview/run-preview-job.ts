@@ -1,0 +1,189 @@
+import { repoSettings } from "../../config/repo-settings.js";
+import type { Job } from "../../model/job.js";
+import type { PreviewRecord } from "../../model/preview.js";
+import { repoFullName } from "../../model/repo.js";
+import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
+import { previewWorkspace } from "../../preview/preview-workspace.js";
+import { formatDuration } from "../../util/duration.js";
+import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
+import type { JobDeps } from "../../job-context/job-deps.js";
+import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
+import { secretsFor } from "../../job-context/secrets.js";
+import { trustedCommit } from "../../repo-reading/trusted-commit.js";
+import { destroyPreview } from "./destroy-preview.js";
+import type { PreviewContext } from "./preview-context.js";
+import { postPreviewComment } from "./post-preview-comment.js";
+import { type SyncOutcome, syncPreview } from "./sync-preview.js";
+
+type Spec = Extract<Job["spec"], { kind: "preview" }>;
+
+/**
+ * A pull request's previews: synced to its head when it opens or changes, destroyed when it
+ * closes or their time is up, and `/preview destroy|recreate|extend` from writers. Every apply
+ * and destroy passes the gate (preview-apply, preview-destroy); the PR's preview comment says
+ * where each one stands.
+ */
+export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number = Date.now): Promise<void> {
+  if (job.spec.kind !== "preview") throw new Error(`runPreviewJob got a ${job.spec.kind} job`);
+  const spec = job.spec;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const byCommand = spec.commentId !== undefined;
+  const mine = (await deps.store.previewsOf(name, job.target.pr)).filter((p) => !spec.project || p.project === spec.project);
+  // A PR closed (or checked) with nothing live: nothing to destroy, nothing to say, nothing to ask GitHub.
+  const live = mine.filter((p) => p.status !== "destroyed");
+  if ((spec.action === "destroy" || spec.action === "check") && !live.length && !byCommand) return;
+  const vcs = await deps.vcsFor(job);
+  const secrets = secretsFor(deps);
+  const pr = await vcs.pullRequest(repo, job.target.pr);
+  let actorAllowed: Decision = ALLOWED;
+  if (byCommand) {
+    void vcs.react(repo, spec.commentId as number, "eyes").catch(() => undefined);
+    actorAllowed = await authorizeCommand(vcs, deps, job, "preview", "write");
+    if (!actorAllowed.allowed) return replyRefused(vcs, deps, job, `Not done: ${actorAllowed.reasons.join("; ")}.`);
+  }
+  deps.log.info(
+    { jobId: job.id, repo: name, pr: pr.number, action: spec.action, previews: mine.map((p) => `${p.project}:${p.status}`) },
+    `preview ${spec.action}${spec.reason ? `: ${spec.reason}` : ""}`,
+  );
+  const notices: string[] = [];
+  const outputs = new Map<string, string>();
+  const post = () => postPreviewComment(deps, vcs, repo, pr.number, notices, outputs, secrets.redact, now());
+
+  if (spec.action === "extend") {
+    const extendable = mine.filter((p) => p.status === "live" || p.status === "failed");
+    if (!extendable.length) notices.push("There is no live preview to extend.");
+    for (const p of extendable) {
+      await deps.store.savePreview({ ...p, extendedUntil: now() + (spec.extendMs ?? 0), updatedAt: now() });
+    }
+    if (extendable.length)
+      notices.push(`@\u200b${spec.actor} extended the previews by ${formatDuration(spec.extendMs ?? 0)} (never past \`max_age\`).`);
+    return post();
+  }
+
+  const token = await vcs.cloneToken();
+  secrets.add([token]);
+  const checkoutAt = (sha: string) =>
+    deps.workspace.checkout({
+      repo,
+      cloneUrl: job.target.cloneUrl,
+      token,
+      pr: pr.number,
+      headSha: sha,
+      baseSha: pr.baseSha,
+      baseRef: pr.baseRef,
+    });
+  const context = (checkout: PreviewContext["checkout"], settings: PreviewContext["settings"], actor: string): PreviewContext => ({
+    job,
+    deps,
+    vcs,
+    secrets,
+    pr,
+    settings,
+    checkout,
+    actor,
+    now,
+  });
+  const record = (project: string, o: SyncOutcome) => {
+    if (o.notice) notices.push(o.notice);
+    if (o.output) outputs.set(project, secrets.redact(o.output));
+  };
+
+  if (spec.action === "check") {
+    // A close Sluice missed (it was down, the delivery was lost): the sweep's question, answered here.
+    if (pr.state === "open") return;
+    await destroyAll(
+      mine.filter((p) => p.status !== "destroyed"),
+      pr.merged ? "the pull request was merged" : "the pull request was closed",
+    );
+    return post();
+  }
+  if (spec.action === "destroy" || spec.action === "recreate") {
+    const targets = mine.filter((p) => p.status !== "destroyed");
+    const reason = spec.reason ?? `\`/preview ${spec.action}\` by @\u200b${spec.actor}`;
+    await destroyAll(targets, reason);
+    if (spec.action === "destroy") {
+      if (!targets.length && byCommand) notices.push("There is no preview to destroy.");
+      return post();
+    }
+  }
+  // A closed PR is not synced; a recreate's destroy above still reports what it did.
+  if (pr.state !== "open") return spec.action === "recreate" && live.length ? post() : undefined;
+  // Pushes in a row: the newest queued sync applies the newest head; this one would only be replaced.
+  const newer = (await deps.store.activeJobsOf(name, pr.number)).some(
+    (j) =>
+      j.id > job.id && j.status === "queued" && j.spec.kind === "preview" && (j.spec.action === "sync" || j.spec.action === "recreate"),
+  );
+  if (newer && spec.action === "sync") return;
+  const synced = await syncAll();
+  if (synced || mine.length || notices.length) await post();
+
+  async function destroyAll(targets: PreviewRecord[], reason: string): Promise<void> {
+    // Each preview is destroyed with the config it was applied from (the PR may have moved or closed since).
+    for (const sha of new Set(targets.map((p) => p.headSha))) {
+      const checkout = await checkoutAt(sha);
+      try {
+        const settings = await settingsAt(sha);
+        for (const p of targets.filter((t) => t.headSha === sha)) {
+          record(p.project, await destroyPreview(context(checkout, settings, byCommand ? spec.actor : "sluice"), p, reason, actorAllowed));
+        }
+      } finally {
+        checkout.release();
+      }
+    }
+  }
+
+  async function settingsAt(sha: string) {
+    const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
+    const configs = await loadRepoConfigs(deps.workspace, repo, sha, trusted, deps.config.repo_config_file, pr.baseRef);
+    return { ...repoSettings(deps.config, name, configs.trusted), configs };
+  }
+
+  /** Returns whether any project has a preview (so the comment is worth posting). */
+  async function syncAll(): Promise<boolean> {
+    // The trusted config decides first, read at the base: nothing of a PR (a fork's least of all)
+    // is fetched for a repository without previews.
+    await deps.workspace.fetchBranch(repo, job.target.cloneUrl, token, pr.baseRef);
+    const base = await settingsAt(pr.baseSha);
+    const trustedProjects = base.configs.trusted?.projects ?? [];
+    // Only Terraform and OpenTofu projects have workspaces of their own (the config refuses the others too).
+    const wanted = trustedProjects.filter(
+      (p) =>
+        base.previewFor(p) !== undefined &&
+        (p.runner === "terraform" || p.runner === "opentofu") &&
+        (!spec.project || p.name === spec.project),
+    );
+    if (!wanted.length) return false;
+    if (pr.headRepo !== name && !deps.config.previews_from_forks) {
+      notices.push(
+        "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
+      );
+      return true;
+    }
+    // Who pushed must be a writer: a preview applies the PR's code with the project's credentials.
+    const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
+    const checkout = await checkoutAt(pr.headSha);
+    try {
+      const settings = await settingsAt(pr.headSha);
+      const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
+      for (const p of wanted) {
+        const preview = settings.previewFor(p);
+        if (!preview) continue;
+        const real = [...trustedProjects, ...headProjects].filter((q) => q.dir === p.dir).map((q) => q.workspace);
+        const ws = previewWorkspace(preview.workspace, pr.number, real);
+        if (!ws.ok) {
+          notices.push(`No preview of ${p.name}: ${ws.reason}.`);
+          continue;
+        }
+        const actor = spec.actor || "sluice";
+        const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
+        record(p.name, await syncPreview(context(checkout, settings, actor), p, preview, ws.workspace, allowed));
+      }
+    } finally {
+      checkout.release();
+    }
+    return true;
+  }
+}
+
+export type { Spec as PreviewSpec };

@@ -1,0 +1,139 @@
+import { errorMessage } from "../../util/errors.js";
+import type { PreviewRecord, PreviewSettings } from "../../model/preview.js";
+import { type Project, projectKey } from "../../model/project.js";
+import { repoFullName } from "../../model/repo.js";
+import type { Decision } from "../../policy/decision.js";
+import { previewEnvironment } from "../../preview/render-preview.js";
+import { planCounts } from "../../render/plan-counts.js";
+import { previewsCounted } from "../../store/preview-store.js";
+import { openJobLog } from "../../tool-runs/store-job-log.js";
+import { applyPreview } from "./apply-preview.js";
+import { planPreview } from "./plan-preview.js";
+import { type PreviewContext, previewUrl } from "./preview-context.js";
+
+export interface SyncOutcome {
+  record?: PreviewRecord;
+  /** Said on the PR: a refusal, the cap, a failure. */
+  notice?: string;
+  /** This run's plan output, for the comment. */
+  output?: string;
+}
+
+/**
+ * Brings one project's preview to the PR's head: plan its workspace, pass the gate, apply, and
+ * show it as a GitHub Deployment with the URL output. `workspace` was checked against the
+ * repository's real workspaces by the caller.
+ */
+export async function syncPreview(
+  ctx: PreviewContext,
+  project: Project,
+  preview: PreviewSettings,
+  workspace: string,
+  actorAllowed: Decision,
+): Promise<SyncOutcome> {
+  const { deps, vcs, pr, job } = ctx;
+  const repo = repoFullName(job.target.repo);
+  const earlier = await deps.store.getPreview({ repo, pr: pr.number, project: project.name });
+  const active = earlier && earlier.status !== "destroyed";
+  if (!active) {
+    const counted = previewsCounted(await deps.store.previewsOf(repo), pr.number);
+    if (counted >= deps.config.max_previews) {
+      return {
+        notice: `No preview of ${project.name}: this repository has ${counted} live previews, the most this server allows (server setting \`max_previews\`: ${deps.config.max_previews}). Close a pull request, or \`/preview destroy\` on one, and push again.`,
+      };
+    }
+  }
+  const now = ctx.now();
+  const record: PreviewRecord = {
+    repo,
+    pr: pr.number,
+    project: project.name,
+    dir: project.dir,
+    workspace,
+    runner: project.runner,
+    varFiles: preview.varFiles,
+    vars: preview.vars,
+    status: "applying",
+    headSha: ctx.checkout.headSha,
+    target: { ...job.target, pr: pr.number, payloadHeadSha: undefined },
+    createdAt: active ? earlier.createdAt : now,
+    lastPushAt: now,
+    ...(active && earlier.extendedUntil ? { extendedUntil: earlier.extendedUntil } : {}),
+    ...(preview.ttlMs ? { ttlMs: preview.ttlMs } : {}),
+    ...(preview.maxAgeMs ? { maxAgeMs: preview.maxAgeMs } : {}),
+    ...(active && earlier.url ? { url: earlier.url } : {}),
+    ...(active && earlier.deploymentId ? { deploymentId: earlier.deploymentId } : {}),
+    destroyAttempts: 0,
+    lastResult: `applying ${ctx.checkout.headSha.slice(0, 7)}`,
+    updatedAt: now,
+  };
+  // Written before anything runs: a crash leaves a row the sweep finds, never an unknown preview.
+  await deps.store.savePreview(record);
+  const previewProjectKey = projectKey(repo, { dir: project.dir, workspace });
+  return deps.store.runExclusive(previewProjectKey, async () => {
+    const log = openJobLog(deps, job, `${project.name}-preview`);
+    try {
+      const save = async (patch: Partial<PreviewRecord>) => {
+        Object.assign(record, patch, { updatedAt: ctx.now() });
+        await deps.store.savePreview(record);
+        return record;
+      };
+      const plan = await planPreview(ctx, record, false, log);
+      if (!plan.ok) {
+        const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
+        return { record: await save({ status: "failed", lastResult: message }), output: plan.output };
+      }
+      const lastPlan = planCounts(plan.summary);
+      const deployment = await vcs
+        .createDeployment(job.target.repo, {
+          sha: ctx.checkout.headSha,
+          environment: previewEnvironment(project.name, pr.number),
+          description: `sluice preview of #${pr.number}`,
+          transient: true,
+        })
+        .catch(() => undefined);
+      const status = (state: "in_progress" | "success" | "failure", text: string, url?: string) =>
+        deployment === undefined
+          ? Promise.resolve()
+          : vcs
+              .setDeploymentStatus(job.target.repo, deployment, state, text, url ? { environmentUrl: url } : undefined)
+              .catch((e: unknown) =>
+                deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not set the preview's deployment status"),
+              );
+      await status("in_progress", `applying the preview of #${pr.number}`);
+      const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log);
+      if (!applied.ok) {
+        await status("failure", applied.refused ? "refused" : "apply failed");
+        const what = applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`;
+        // A refused first apply leaves nothing behind; a refused update leaves the earlier preview as it was.
+        const next = applied.refused && active ? earlier.status : applied.refused ? "destroyed" : "failed";
+        return {
+          record: await save({ status: next, lastResult: what, lastPlan }),
+          output: plan.output,
+          notice: `${project.name}: ${what}`,
+        };
+      }
+      const url = preview.urlOutput ? previewUrl(applied.outputs[preview.urlOutput]) : undefined;
+      await status("success", `preview of #${pr.number} at ${ctx.checkout.headSha.slice(0, 7)}`, url);
+      // GitHub leaves a transient environment's older deployments active: the one this replaced is ended here.
+      if (active && earlier.deploymentId !== undefined && earlier.deploymentId !== deployment) {
+        await vcs
+          .setDeploymentStatus(job.target.repo, earlier.deploymentId, "inactive", `replaced by ${ctx.checkout.headSha.slice(0, 7)}`)
+          .catch(() => undefined);
+      }
+      const urlNote = preview.urlOutput && !url ? `; output \`${preview.urlOutput}\` is not an http(s) URL` : "";
+      return {
+        record: await save({
+          status: "live",
+          lastResult: `applied ${ctx.checkout.headSha.slice(0, 7)}${urlNote}`,
+          lastPlan,
+          ...(url ? { url } : {}),
+          ...(deployment !== undefined ? { deploymentId: deployment } : {}),
+        }),
+        output: plan.output,
+      };
+    } finally {
+      log.end();
+    }
+  });
+}

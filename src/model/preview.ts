@@ -1,0 +1,62 @@
+import type { JobTarget } from "./job.js";
+import type { RunnerKind } from "./project.js";
+
+/** A project's `preview:` setting, from the trusted config only, after normalization. */
+export interface PreviewSettings {
+  /** The workspace name template; `{number}` is the pull request's number. */
+  workspace: string;
+  /** `-var-file` paths, relative to the project dir. */
+  varFiles: string[];
+  vars: Record<string, string>;
+  /** The Terraform output that holds the preview's URL (the deployment's `environment_url`). */
+  urlOutput?: string;
+  /** Destroyed this long after the last push (or `/preview extend`). */
+  ttlMs?: number;
+  /** Destroyed this long after it was first applied, whatever happens. */
+  maxAgeMs?: number;
+}
+
+/**
+ * applying/destroying: a job is at it (or a process died at it: the sweep finishes a destroy);
+ * live: applied; failed: the last apply failed (it stays until destroyed); destroy-failed: retried
+ * with backoff; destroyed: gone, kept for the console's history.
+ */
+export type PreviewStatus = "applying" | "live" | "failed" | "destroying" | "destroy-failed" | "destroyed";
+
+/** One pull request's preview of one project, as the store keeps it. Times are epoch milliseconds. */
+export interface PreviewRecord {
+  repo: string;
+  pr: number;
+  project: string;
+  dir: string;
+  /** The preview's own workspace (`pr-12`), never a workspace of the project's real ones. */
+  workspace: string;
+  runner: RunnerKind;
+  /** The variables it was applied with: its destroy plan needs the same. */
+  varFiles: string[];
+  vars: Record<string, string>;
+  status: PreviewStatus;
+  /** The commit last applied (destroys plan that commit's config, even after the PR closed). */
+  headSha: string;
+  /** Where to find the PR and its repository again: the sweep enqueues jobs with it. */
+  target: JobTarget;
+  url?: string;
+  deploymentId?: number;
+  createdAt: number;
+  /** The last push applied; the TTL counts from here. */
+  lastPushAt: number;
+  /** `/preview extend`: kept at least until then (never past `max_age`). */
+  extendedUntil?: number;
+  ttlMs?: number;
+  maxAgeMs?: number;
+  destroyAttempts: number;
+  /** A failed destroy is tried again from then on. */
+  nextAttemptAt?: number;
+  /** The last outcome, one line, for the PR and the console. */
+  lastResult: string;
+  /** The last plan's counts (`+2 ~0 -0`), shown beside the result. */
+  lastPlan?: string;
+  updatedAt: number;
+}
+
+export type PreviewKey = Pick<PreviewRecord, "repo" | "pr" | "project">;

@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { explainSettings, formatExplanation } from "../../../src/config/explain-settings.js";
+import { repoSettings } from "../../../src/config/repo-settings.js";
+import { ConfigError, parseServerConfig } from "../../../src/config/server-config.js";
+import { credentialRuleFor } from "../../../src/credentials/credential-rule-for.js";
+import type { RepoConfig } from "../../../src/model/repo-config.js";
+import type { Project } from "../../../src/model/project.js";
+import { projectView, renderSection } from "../../../src/render/project-view.js";
+
+const CONFIG = `
+credentials:
+  - match: "acme/infra:prod"
+    plan:
+      oidc: { audience: sts.amazonaws.com, aws_role_arn: "arn:aws:iam::123456789012:role/prod-plan" }
+    apply:
+      oidc: { audience: sts.amazonaws.com, aws_role_arn: "arn:aws:iam::123456789012:role/prod-apply" }
+      env: { TF_VAR_db_password: "env:PROD_DB_PASSWORD" }
+  - match: "acme/*"
+    plan: { pass_env: [AWS_REGION] }
+`;
+
+function errorOf(yaml: string): string {
+  try {
+    parseServerConfig(yaml);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const project = (name: string, dir: string): Project => ({ name, dir, workspace: "default", runner: "terraform" });
+/** A base branch's config with these projects (only what matching reads). */
+const trusted = (...projects: { name: string; dir: string }[]) =>
+  ({ source: ".sluice.yaml", projects: projects.map((p) => ({ ...p, workspace: "default" })) }) as unknown as RepoConfig;
+
+describe("credentials in the server config", () => {
+  it("parses rules with defaults filled", () => {
+    const config = parseServerConfig(CONFIG);
+    expect(config.credentials).toHaveLength(2);
+    expect(config.credentials[1]?.plan).toEqual({ env: {}, pass_env: ["AWS_REGION"], files: {} });
+  });
+
+  it.each([
+    [
+      "env value that is a secret itself",
+      "plan: { env: { A: hunter2 } }",
+      "credentials.0.plan.env.A: must be env:VARIABLE or file:/absolute/path",
+    ],
+    [
+      "one of Sluice's own credentials",
+      "plan: { pass_env: [GITHUB_TOKEN] }",
+      "credentials.0.plan.pass_env.0: is one of Sluice's own credentials",
+    ],
+    ["a file mounted over /dev", "apply: { files: { /dev/x: /etc/x } }", "credentials.0.apply.files./dev/x: must be a path of its own"],
+    ["a variable Sluice sets itself", "apply: { env: { TF_DATA_DIR: env:X } }", "credentials.0.apply.env.TF_DATA_DIR: is set by Sluice"],
+    [
+      "half an Azure identity",
+      `apply: { oidc: { audience: x, azure_client_id: "${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}" } }`,
+      "azure_tenant_id",
+    ],
+    ["a token mounted over /proc", "plan: { oidc: { audience: x, token_path: /proc/self/environ } }", "credentials.0.plan.oidc.token_path"],
+    ["a key Sluice does not know", "plan: { secrets: {} }", "credentials.0.plan"],
+    ["an oidc block that says nothing of where the token goes", "plan: { oidc: { audience: x } }", "aws_role_arn, gcp_provider"],
+  ])("refuses %s, naming the key", (_what, set, message) => {
+    expect(errorOf(`credentials:\n  - match: "acme/*"\n    ${set}\n`)).toContain(message);
+  });
+});
+
+describe("README's examples", () => {
+  const readme = readFileSync(join(import.meta.dirname, "../../../README.md"), "utf8");
+  it("the Cloud credentials example is a valid server config", () => {
+    const section = readme.slice(readme.indexOf("## Cloud credentials"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(parseServerConfig(yaml).credentials.map((r) => r.match)).toEqual(["acme/infra:prod-*", "acme/*"]);
+  });
+  it("the server config reference's credentials are valid", () => {
+    const section = readme.slice(readme.indexOf("## Server config (`SLUICE_SERVER_CONFIG`)"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(parseServerConfig(yaml.slice(yaml.indexOf("\ncredentials:"))).credentials).toHaveLength(1);
+  });
+});
+
+describe("which rule a project gets", () => {
+  const config = parseServerConfig(CONFIG);
+
+  it("matches by the trusted project: a PR renaming dev to prod gets dev's rule, not prod's", () => {
+    const settings = repoSettings(config, "acme/infra", trusted({ name: "dev", dir: "envs/dev" }, { name: "prod", dir: "envs/prod" }));
+    const renamed = settings.credentialsFor(project("prod", "envs/dev"));
+    expect(renamed.rule?.match).toBe("acme/*");
+    expect(settings.credentialsFor(project("prod", "envs/prod")).rule?.match).toBe("acme/infra:prod");
+  });
+
+  it("an autodiscovered project is known by its dir, whatever a PR's new config names it", () => {
+    const settings = repoSettings(config, "acme/infra", undefined);
+    // The token's subject names the dir too: a trust policy for `project:prod` never sees this run.
+    expect(settings.credentialsFor(project("prod", "envs/dev"))).toMatchObject({ name: "acme/*", subject: "envs/dev" });
+  });
+
+  it("gives none when nothing matches, and says so", () => {
+    const choice = repoSettings(config, "other/repo", undefined).credentialsFor(project("x", "x"));
+    expect(choice.rule).toBeUndefined();
+    expect("why" in choice && choice.why).toContain("no `credentials` rule");
+  });
+
+  it("gives none when the trusted names of one dir match different rules", () => {
+    const rules = config.credentials;
+    const choice = credentialRuleFor(rules, "acme/infra", ["prod", "staging"]);
+    expect(choice.rule).toBeUndefined();
+    expect(credentialRuleFor(rules, "acme/infra", ["a", "b"]).rule?.match).toBe("acme/*");
+  });
+
+  it("config explain lists the rules of a repository by name, never a value", () => {
+    const text = formatExplanation(explainSettings(config, "acme/infra"));
+    expect(text).toContain("acme/infra:prod");
+    expect(text).toContain("AWS role arn:aws:iam::123456789012:role/prod-apply");
+    expect(text).toContain("env TF_VAR_db_password");
+    expect(text).not.toContain("PROD_DB_PASSWORD");
+    expect(formatExplanation(explainSettings(config, "other/repo"))).toContain("credentials  none");
+  });
+});
+
+describe("the comment's credentials line", () => {
+  const result = {
+    project: project("net", "net"),
+    output: "",
+    status: "refused" as const,
+    reason: "locked",
+  };
+  it("names the identity, escaped, and is absent when the server has no rules", () => {
+    const view = projectView({ ...result, credentials: "`acme/*` (plan): env A_B <b>" }, "plan", (t) => t);
+    expect(view.credentials).toBe("credentials: `acme/*` (plan): env A\\_B &lt;b&gt;");
+    expect(renderSection(view, 10)).toContain("credentials: `acme/*` (plan)");
+    expect(projectView(result, "plan", (t) => t).credentials).toBe("");
+  });
+});
