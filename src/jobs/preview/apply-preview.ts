@@ -8,6 +8,7 @@ import type { Decision } from "../../policy/decision.js";
 import { hashFile } from "../../workspace/hash-file.js";
 import { changeControlFacts } from "../../authorization/change-control-facts.js";
 import { planPolicyFact } from "../../authorization/plan-policy-fact.js";
+import { runCredentials } from "../../tool-runs/run-credentials.js";
 import { applyRequest } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
@@ -79,7 +80,16 @@ export async function applyPreview(
     settings,
   });
   if (!sandboxed.ok) return { ok: false, refused: false, message: sandboxed.reason, output: "" };
-  const applied = await applyThroughGate(decision.pass, runner, built.request, sandboxed.exec);
+  // The apply set exists only once the gate allowed this preview's road, as for every apply.
+  const applied = await applyThroughGate(decision.pass, runner, built.request, sandboxed.exec, (admitted) =>
+    runCredentials(deps, settings, secrets, project, "apply", {
+      repository: admitted.repo,
+      pull_request: preview.pr,
+      head_sha: checkout.headSha,
+      base_ref: ctx.pr.baseRef,
+      actor: admitted.actor,
+    }),
+  );
   secrets.add(applied.sensitiveValues);
   if (!applied.ok) return { ok: false, refused: false, message: applied.message, output: applied.output };
   if (road === "preview-destroy" || !runner.outputs) return { ok: true, output: applied.output, outputs: {} };

@@ -3,6 +3,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import { repoFullName } from "../../model/repo.js";
 import { dataPaths } from "../../workspace/data-paths.js";
 import { hashFile } from "../../workspace/hash-file.js";
+import { runCredentials, runWithCredentials } from "../../tool-runs/run-credentials.js";
 import { planRequest } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
@@ -40,7 +41,17 @@ export async function planPreview(
     settings,
   });
   if (!sandboxed.ok) return fail("sandbox", sandboxed.reason);
-  const outcome = await runner.plan(built.request, sandboxed.exec);
+  // A preview's plan runs the PR's code: it gets the project's plan set, never the apply set.
+  const prepared = await runCredentials(deps, settings, secrets, project, "plan", {
+    repository: repoFullName(ctx.job.target.repo),
+    pull_request: preview.pr,
+    head_sha: checkout.headSha,
+    base_ref: ctx.pr.baseRef,
+    actor: ctx.actor,
+  });
+  const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan(built.request, exec));
+  if (!ran.ok) return fail("credentials", ran.reason);
+  const outcome = ran.value;
   if (!outcome.ok) return outcome;
   secrets.add(outcome.summary.sensitiveValues);
   const planHash = await hashFile(outcome.planFile);
