@@ -13,9 +13,10 @@ const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d
 export function parseDestroyAt(text: string): number | undefined {
   if (!ISO.test(text)) return undefined;
   const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
   // Date.parse rolls 2026-02-30 over to March: such a date is refused, not moved.
-  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== new Date(text.slice(0, 10)).toISOString().slice(0, 10))
-    return undefined;
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (!Number.isFinite(ms) || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
   return ms;
 }
 
