@@ -14,5 +14,6 @@ export interface LastApply {
   at: number;
   /** The PR (or drift issue) that applied it; 0 when none. */
   number: number;
-  source: "pr" | "merge" | "drift-issue" | "reconcile";
+  /** `scheduled-destroy`: the last thing done to it was its scheduled destroy. */
+  source: "pr" | "merge" | "drift-issue" | "reconcile" | "scheduled-destroy";
 }

@@ -16,7 +16,8 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
  * Whether a workspace's scheduled destroy has come (pure: the trusted schedule, the workspace's
  * last successful apply, now). `destroy_at` fires once its time passed, unless the workspace was
  * applied again after it (someone brought it back on purpose); `idle_ttl` fires that long after
- * the last apply, and never for a workspace Sluice never applied.
+ * the last apply, and never for a workspace Sluice never applied. The destroy itself is written
+ * to the live record (source `scheduled-destroy`): until the next apply, nothing is due again.
  */
 export function scheduledDestroyDue(
   where: { repo: string; project: string; workspace: string },
@@ -24,7 +25,8 @@ export function scheduledDestroyDue(
   last: LastApply | undefined,
   now: number,
 ): DueDestroy | undefined {
-  if (!schedule) return undefined;
+  // Destroyed by its schedule and not applied since: there is nothing to destroy (never twice).
+  if (!schedule || last?.source === "scheduled-destroy") return undefined;
   const key = `scheduled-destroy:${where.repo}:${where.project}:${where.workspace}`;
   const at = schedule.destroyAt;
   if (at !== undefined && now >= at && !(last && last.at > at)) {
@@ -39,7 +41,15 @@ export function scheduledDestroyDue(
 
 /** The newest successful apply of one workspace in the live record, or undefined. */
 export function lastApplyOf(
-  applies: readonly { id: number; dir: string; workspace: string; outcome: string; finishedAt?: string; number: number; source: LastApply["source"] }[],
+  applies: readonly {
+    id: number;
+    dir: string;
+    workspace: string;
+    outcome: string;
+    finishedAt?: string;
+    number: number;
+    source: LastApply["source"];
+  }[],
   dir: string,
   workspace: string,
 ): LastApply | undefined {

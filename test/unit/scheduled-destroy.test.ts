@@ -3,6 +3,7 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { parseDestroyAt } from "../../src/config/repo/normalize-destroy-schedule.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
+import { scheduledDestroyText } from "../../src/jobs/preview/report-scheduled-destroy.js";
 import { lastApplyOf, scheduledDestroyDue } from "../../src/preview/scheduled-destroy-due.js";
 
 const H = 3600_000;
@@ -114,5 +115,29 @@ describe("when the destroy comes (clock injected)", () => {
     ];
     expect(lastApplyOf(rows, "app", "staging")).toEqual({ id: 5, at: T0 + D, number: 5, source: "pr" });
     expect(lastApplyOf(rows, "other", "staging")).toBeUndefined();
+  });
+});
+
+describe("after a scheduled destroy, nothing is due until the next apply", () => {
+  it("the live record's scheduled-destroy row stops both keys; an apply after it re-arms idle_ttl", () => {
+    const both = { destroyAt: T0, idleTtlMs: D };
+    const destroyed = { id: 9, at: T0 + H, number: 0, source: "scheduled-destroy" as const };
+    expect(scheduledDestroyDue(where, both, destroyed, T0 + 100 * D)).toBeUndefined();
+    const reapplied = { id: 10, at: T0 + 2 * D, number: 12, source: "pr" as const };
+    expect(scheduledDestroyDue(where, both, reapplied, T0 + 3 * D)?.onceKey).toBe("scheduled-destroy:acme/web:app:staging:idle:10");
+  });
+});
+
+describe("the report", () => {
+  const base = { project: { ...app, runner: "terraform" as const }, reason: "its `idle_ttl` (3d) passed", last: undefined };
+  const head = { name: "main", sha: "b".repeat(40) };
+  it("says what was destroyed, why and from which commit; a failure says it is retried, its message escaped", () => {
+    const ok = scheduledDestroyText({ ...base, head, outcome: { ok: true, counts: "+0 ~0 -2" } });
+    expect(ok).toContain("🗑️ scheduled destroy of `app` (workspace `staging`): destroyed (+0 ~0 -2)");
+    expect(ok).toContain("`main` at bbbbbbb");
+    const bad = scheduledDestroyText({ ...base, head, outcome: { ok: false, message: "boom <img src=x> @someone" } });
+    expect(bad).toContain("tried again within the hour");
+    expect(bad).not.toContain("<img");
+    expect(bad).not.toContain(" @someone");
   });
 });

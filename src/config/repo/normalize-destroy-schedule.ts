@@ -30,7 +30,10 @@ export function normalizeDestroySchedule(
   if (raw.destroy_at === undefined && raw.idle_ttl === undefined) return undefined;
   if (runner !== "terraform" && runner !== "opentofu") {
     // The destroy is a `-destroy` plan: Helm and Kustomize have none.
-    ctx.error([...path, raw.destroy_at === undefined ? "idle_ttl" : "destroy_at"], `is supported for terraform and opentofu projects only, not runner ${runner}`);
+    ctx.error(
+      [...path, raw.destroy_at === undefined ? "idle_ttl" : "destroy_at"],
+      `is supported for terraform and opentofu projects only, not runner ${runner}`,
+    );
     return undefined;
   }
   let ok = true;
