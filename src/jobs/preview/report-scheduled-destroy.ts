@@ -2,6 +2,7 @@ import type { JobContext } from "../../job-context/job-context.js";
 import type { LastApply } from "../../model/destroy-schedule.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
+import { jobMarker, printMarker } from "../../render/comment-body.js";
 import { escapeText } from "../../render/escape-text.js";
 import { inlineCode } from "../../render/inline.js";
 import { errorMessage } from "../../util/errors.js";
@@ -36,7 +37,8 @@ export async function reportScheduledDestroy(ctx: JobContext, r: ScheduledDestro
   else deps.log.warn(fields, `scheduled destroy failed: ${r.outcome.message}`);
   // A refusal (a pause, an apply window) is tried again every hour: logged, not posted every time.
   if (!r.outcome.ok && r.outcome.message.startsWith("⛔")) return;
-  const body = secrets.redact(scheduledDestroyText(r));
+  // The job's own marker first: a comment Sluice posts is always known as its own.
+  const body = `${printMarker(jobMarker(job.id))}\n${secrets.redact(scheduledDestroyText(r))}`;
   const pr = r.last && (r.last.source === "pr" || r.last.source === "merge") && r.last.number > 0 ? r.last.number : undefined;
   try {
     if (pr !== undefined) await vcs.createComment(repo, pr, body);
