@@ -5,13 +5,12 @@ import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { isRegularFile, pathExists } from "./file-kind.js";
 import { shownStep, stepVariables } from "./step-variables.js";
-import { summarizePlan } from "./summarize-plan.js";
+import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
-const identity = (s: string) => s;
 
 /**
  * Applies the saved plan, and only it: the project set up again when the plan was made elsewhere,
@@ -40,19 +39,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   }
   // The saved plan was verified before this apply: no code the apply starts may change it.
   const frozen = [req.planFile];
-  // The saved plan says which values are sensitive: learn them before anything is printed.
-  const show = await exec(bin, showJsonArgv(req.planFile), {
-    cwd: dir.path,
-    env,
-    timeoutMs: req.timeoutMs,
-    redact: identity,
-    sandboxReadOnly: frozen,
-  });
-  const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
-  const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
-  const redact = req.redactWith(sensitiveValues);
+  const saved = await readSavedPlan(exec, bin, showJsonArgv(req.planFile), req, { cwd: dir.path, env });
+  const { sensitiveValues } = saved;
   const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
-  if (!summary?.ok) return fail(`the saved plan could not be read: ${summary ? summary.error : redact(show.stderr).trim()}`);
+  if (!saved.ok) return fail(saved.message);
+  const { redact } = saved;
 
   let output = "";
   const stepEnv: Record<string, string> = {};

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import { Language, type Node, Parser } from "web-tree-sitter";
+import { Language, type Node, Parser, type TreeCursor } from "web-tree-sitter";
+import { copySubtree, type NodeKinds, nodeKinds, type SyntaxNode } from "./syntax-tree.js";
 import type { TgFile, TgPath, TgRef } from "../../src/model/project-tree.js";
 
 /** Functions whose first argument names a file Terragrunt reads. */
@@ -9,19 +10,33 @@ const READ_CALL_ANYWHERE = /\b(?:read_terragrunt_config|file|templatefile|read_t
 /** The blocks whose attributes name paths (`include`, `dependency`, `dependencies`, `terraform`). */
 const PATH_BLOCK = /^(?:include|dependency|dependencies|terraform)\b/;
 
-let loading: Promise<Parser> | undefined;
+let loading: Promise<HclParser> | undefined;
+
+/** The parser with what the walk over its trees needs to know of the grammar's node types. */
+export interface HclParser {
+  parser: Parser;
+  kinds: NodeKinds;
+}
 
 /**
  * The HCL2 parser (tree-sitter's HCL grammar, run as WebAssembly): loaded once per process, on
  * first use, so servers with no Terragrunt repository never pay for it.
  */
-export function hclParser(): Promise<Parser> {
+export function hclParser(): Promise<HclParser> {
   loading ??= (async () => {
     await Parser.init();
-    const wasm = createRequire(import.meta.url).resolve("@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm");
+    const require = createRequire(import.meta.url);
+    const language = await Language.load(require.resolve("@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm"));
+    const types: {
+      type: string;
+      named: boolean;
+      children?: unknown;
+      fields?: unknown;
+    }[] = require("@tree-sitter-grammars/tree-sitter-hcl/src/node-types.json");
+    const leaves = new Set(types.filter((t) => t.named && !t.children && !t.fields).map((t) => t.type));
     const parser = new Parser();
-    parser.setLanguage(await Language.load(wasm));
-    return parser;
+    parser.setLanguage(language);
+    return { parser, kinds: nodeKinds(language, leaves) };
   })();
   return loading;
 }
@@ -34,52 +49,66 @@ export function hclParser(): Promise<Parser> {
  * when it is a literal, or a literal after `get_terragrunt_dir()` / `get_repo_root()`, or a
  * `find_in_parent_folders("name")`; anything else is `computed`.
  */
-export function parseTerragruntHcl(parser: Parser, text: string): TgFile {
+export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string): TgFile {
   const tree = parser.parse(text);
   if (!tree) return { refs: [], error: "the file could not be parsed" };
   try {
     const root = tree.rootNode;
     if (root.hasError) return { refs: [], error: `HCL syntax error near line ${firstError(root) + 1}` };
     const refs: TgRef[] = [];
-    // Node objects cost most of the time after the parse itself: only the top-level blocks that
-    // name paths and the calls of functions that read files are made into nodes.
+    const calls: SyntaxNode[] = [];
+    const anyCall = READ_CALL_ANYWHERE.test(text);
     const cursor = root.walk();
-    // A getter whose value moves with the cursor: read afresh each time (not narrowed).
-    const at = (): string => cursor.nodeType;
     try {
-      if (cursor.gotoFirstChild() && at() === "body" && cursor.gotoFirstChild()) {
+      // Only the top-level items that can say anything are copied out of WebAssembly: the blocks
+      // that name paths, and the items whose text calls a function that reads a file.
+      if (toBody(cursor) && cursor.gotoFirstChild()) {
         do {
-          if (at() === "block" && PATH_BLOCK.test(cursor.nodeText)) blockRefs(cursor.currentNode, refs);
+          const start = cursor.startIndex;
+          const end = cursor.endIndex;
+          const pathBlock = cursor.nodeTypeId === kinds.block && PATH_BLOCK.test(text.slice(start, start + 13));
+          const callIn = anyCall && READ_CALL_ANYWHERE.test(text.slice(start, end));
+          if (!pathBlock && !callIn) continue;
+          const item = copySubtree(cursor.currentNode, text, kinds, (n) => {
+            if (callIn && n.type === "function_call" && READ_CALL.test(n.text)) calls.push(n);
+          });
+          if (pathBlock) blockRefs(item, refs);
         } while (cursor.gotoNextSibling());
       }
     } finally {
       cursor.delete();
     }
-    if (READ_CALL_ANYWHERE.test(text)) {
-      const calls = root.descendantsOfType("function_call").filter((n): n is Node => n !== null && READ_CALL.test(n.text));
-      refs.push(...functionCalls(calls));
-    }
+    refs.push(...functionCalls(calls));
     return { refs };
   } finally {
     tree.delete();
   }
 }
 
-function children(node: Node): Node[] {
-  return node.namedChildren.filter((n): n is Node => n !== null);
+/** From the file's root to its body: a comment before the first item comes before the body. */
+function toBody(cursor: TreeCursor): boolean {
+  if (!cursor.gotoFirstChild()) return false;
+  for (;;) {
+    if (cursor.nodeType === "body") return true;
+    if (!cursor.gotoNextSibling()) return false;
+  }
+}
+
+function children(node: SyntaxNode): SyntaxNode[] {
+  return node.children;
 }
 
 function firstError(node: Node): number {
   const stack = [node];
   for (let n = stack.pop(); n; n = stack.pop()) {
     if (n.type === "ERROR" || n.isMissing) return n.startPosition.row;
-    stack.push(...children(n).reverse());
+    stack.push(...n.namedChildren.filter((c): c is Node => c !== null).reverse());
   }
   return node.startPosition.row;
 }
 
 /** `dependency "db" {` -> ["dependency", "db"]. */
-function blockHead(block: Node): string[] {
+function blockHead(block: SyntaxNode): string[] {
   const head: string[] = [];
   for (const n of children(block)) {
     if (n.type === "identifier") head.push(n.text);
@@ -90,8 +119,8 @@ function blockHead(block: Node): string[] {
 }
 
 /** A block's attributes by name (their expressions); nested blocks are left out. */
-function blockAttributes(block: Node): Map<string, Node> {
-  const attrs = new Map<string, Node>();
+function blockAttributes(block: SyntaxNode): Map<string, SyntaxNode> {
+  const attrs = new Map<string, SyntaxNode>();
   const body = children(block).find((n) => n.type === "body");
   for (const a of body ? children(body) : []) {
     if (a.type !== "attribute") continue;
@@ -101,13 +130,13 @@ function blockAttributes(block: Node): Map<string, Node> {
   return attrs;
 }
 
-function tupleElements(expression: Node): Node[] {
-  const tuple = children(expression)[0]?.type === "collection_value" ? children(children(expression)[0] as Node)[0] : undefined;
+function tupleElements(expression: SyntaxNode): SyntaxNode[] {
+  const tuple = children(expression)[0]?.type === "collection_value" ? children(children(expression)[0] as SyntaxNode)[0] : undefined;
   return tuple?.type === "tuple" ? children(tuple).filter((n) => n.type === "expression") : [];
 }
 
 /** What the blocks Terragrunt reads paths from say: `include`, `dependency`, `dependencies`, `terraform`. */
-function blockRefs(item: Node, refs: TgRef[]): void {
+function blockRefs(item: SyntaxNode, refs: TgRef[]): void {
   const [type, ...labels] = blockHead(item);
   if (type !== "include" && type !== "dependency" && type !== "dependencies" && type !== "terraform") return;
   const attrs = blockAttributes(item);
@@ -127,7 +156,7 @@ function blockRefs(item: Node, refs: TgRef[]): void {
 }
 
 /** Every call of a function that reads a file, with its first argument as a path. */
-function functionCalls(found: Node[]): TgRef[] {
+function functionCalls(found: SyntaxNode[]): TgRef[] {
   const refs: TgRef[] = [];
   for (const call of found) {
     const [name, args] = children(call);
@@ -147,22 +176,22 @@ function functionCalls(found: Node[]): TgRef[] {
 }
 
 /** A `find_in_parent_folders(…)` that is the argument of a reading function or an `include`'s `path`. */
-function usedInPlace(call: Node): boolean {
+function usedInPlace(call: SyntaxNode): boolean {
   const expression = call.parent;
   const holder = expression?.parent;
   if (holder?.type === "function_arguments") {
     const fn = holder.parent ? children(holder.parent)[0]?.text : undefined;
-    return fn !== undefined && READ_FUNCTIONS.has(fn) && children(holder)[0]?.id === expression?.id;
+    return fn !== undefined && READ_FUNCTIONS.has(fn) && children(holder)[0] === expression;
   }
   if (holder?.type !== "attribute" || children(holder)[0]?.text !== "path") return false;
   const block = holder.parent?.parent;
   return block?.type === "block" && children(block)[0]?.text === "include";
 }
 
-const computed = (node: Node): TgPath => ({ kind: "computed", text: node.text.slice(0, 200) });
+const computed = (node: SyntaxNode): TgPath => ({ kind: "computed", text: node.text.slice(0, 200) });
 
 /** What an expression says about a path (or a source address, `source`). */
-function pathOf(expression: Node, source = false): TgPath {
+function pathOf(expression: SyntaxNode, source = false): TgPath {
   const literal = literalOf(expression);
   if (literal !== undefined) return literalPath(literal, source);
   const inner = children(expression)[0];
@@ -195,10 +224,10 @@ function pathOf(expression: Node, source = false): TgPath {
 }
 
 /** `dirname(find_in_parent_folders("x"))`: the name looked for; undefined for anything else. */
-function besideParent(call: Node): string | undefined {
+function besideParent(call: SyntaxNode): string | undefined {
   const [name, args] = children(call);
   if (name?.text !== "dirname" || args?.type !== "function_arguments") return undefined;
-  const inner = children(children(args)[0] as Node)[0];
+  const inner = children(children(args)[0] as SyntaxNode)[0];
   if (inner?.type !== "function_call") return undefined;
   const [fn, innerArgs] = children(inner);
   if (fn?.text !== "find_in_parent_folders") return undefined;
@@ -219,7 +248,7 @@ function literalPath(text: string, source: boolean): TgPath {
 }
 
 /** The value of an expression that is a plain string (no interpolation), or undefined. */
-function literalOf(expression: Node): string | undefined {
+function literalOf(expression: SyntaxNode): string | undefined {
   const inner = expression.type === "expression" ? children(expression)[0] : expression;
   if (inner?.type === "literal_value") {
     const s = children(inner)[0];
@@ -234,7 +263,7 @@ function literalOf(expression: Node): string | undefined {
   return undefined;
 }
 
-function literalText(stringLit: Node): string | undefined {
+function literalText(stringLit: SyntaxNode): string | undefined {
   const parts = children(stringLit).filter((n) => n.type !== "quoted_template_start" && n.type !== "quoted_template_end");
   return parts.every((n) => n.type === "template_literal") ? hclUnescape(parts.map((n) => n.text).join("")) : undefined;
 }

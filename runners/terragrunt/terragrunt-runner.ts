@@ -5,6 +5,7 @@ import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
 import { resourceDetails } from "../terraform/resource-details.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
+import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
 import { type TerragruntFlags, terragruntApplyArgv, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
 
@@ -99,19 +100,11 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const flags = flagsFor(req.dataDir, req.binary);
       const env = { ...req.env, ...terragruntEnv(flags) };
       const frozen = [req.planFile];
-      // The saved plan says which values are sensitive: learn them before anything is printed.
-      const show = await exec(bin, terragruntShowJsonArgv(flags, req.planFile), {
-        cwd: dir.path,
-        env,
-        timeoutMs: req.timeoutMs,
-        redact: identity,
-        sandboxReadOnly: frozen,
-      });
-      const summary = show.exitCode === 0 ? summarizePlan(show.stdout) : undefined;
-      const sensitiveValues = summary?.ok ? summary.summary.sensitiveValues : [];
-      const redact = req.redactWith(sensitiveValues);
+      const saved = await readSavedPlan(exec, bin, terragruntShowJsonArgv(flags, req.planFile), req, { cwd: dir.path, env });
+      const { sensitiveValues } = saved;
       const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
-      if (!summary?.ok) return fail(`the saved plan could not be read: ${summary ? summary.error : redact(show.stderr).trim()}`);
+      if (!saved.ok) return fail(saved.message);
+      const { redact } = saved;
       const r = await exec(bin, terragruntApplyArgv(flags, req.planFile), {
         cwd: dir.path,
         env,
