@@ -65,30 +65,36 @@ function shiftTime(repo: string, ms: number) {
   });
 }
 
+/** A repo whose default branch has `base` as config; a PR (with `head` as config) grows `app` and is applied. */
+async function appliedPr(name: string, base: string, head: string) {
+  const wsDir = join(await mkdtemp(join(h.stateDir, "sched-")), "ws");
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { ".sluice.yaml": base, "app/main.tf": tf(wsDir, "v1"), "README.md": "x\n" },
+  });
+  h.sim.setPermission(repo, "alice", "write");
+  await h.sim.pushBranch(repo, { branch: "grow", files: { ".sluice.yaml": head, "app/main.tf": tf(wsDir, "v2") } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow" });
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+    message: "no plan",
+    timeoutMs: 120_000,
+  });
+  await h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" });
+  const state = join(wsDir, "staging", "terraform.tfstate");
+  await h.sim
+    .waitFor(async () => (await stateResources(state)).length === 1, { message: "not applied", timeoutMs: 120_000 })
+    .catch((e: unknown) => {
+      console.error(h.sim.comments(repo, pr.number).map((c) => c.body.slice(0, 1500)));
+      throw e;
+    });
+  await untilIdle(h.app.dataDir);
+  return { repo, pr, state };
+}
+
 describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () => {
   it("idle_ttl: destroyed once through the gate, said on the PR that applied it; not destroyed again", async () => {
-    const wsDir = join(await mkdtemp(join(h.stateDir, "sched-")), "ws");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name: "scheduled",
-      files: { ".sluice.yaml": CONFIG, "app/main.tf": tf(wsDir, "v1"), "README.md": "x\n" },
-    });
-    h.sim.setPermission(repo, "alice", "write");
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "app/main.tf": tf(wsDir, "v2") } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow" });
-    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-      message: "no plan",
-      timeoutMs: 120_000,
-    });
-    await h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" });
-    const state = join(wsDir, "staging", "terraform.tfstate");
-    await h.sim
-      .waitFor(async () => (await stateResources(state)).length === 1, { message: "not applied", timeoutMs: 120_000 })
-      .catch((e: unknown) => {
-        console.error(h.sim.comments(repo, pr.number).map((c) => c.body.slice(0, 1500)));
-        throw e;
-      });
-    await untilIdle(h.app.dataDir);
+    const { repo, pr, state } = await appliedPr("scheduled", CONFIG, CONFIG);
     // Merged: its lock on the workspace is released (a PR holding it would refuse the destroy).
     await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
     await untilIdle(h.app.dataDir);
@@ -130,5 +136,21 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await untilIdle(h.app.dataDir);
     expect(said()).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toHaveLength(1);
+  });
+
+  it("attack: a PR that adds idle_ttl to its own config and is applied sets nothing; the base branch's config decides", async () => {
+    const plain = CONFIG.replace("    idle_ttl: 1h\n", "");
+    const { repo, pr, state } = await appliedPr("sneaky", plain, CONFIG);
+    // Closed unmerged: its lock goes, so nothing but the config could keep the workspace alive.
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    shiftTime(repo.fullName, 48 * 3600_000);
+    await h.sim.waitFor(() => rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy-check:${repo.fullName}:%`).length > 0, {
+      message: "no scheduled destroy check",
+      timeoutMs: 60_000,
+    });
+    await untilIdle(h.app.dataDir);
+    expect(await stateResources(state)).toHaveLength(1);
+    expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toEqual([]);
   });
 });
