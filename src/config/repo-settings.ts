@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
+import type { DestroySchedule } from "../model/destroy-schedule.js";
 import type { PreviewSettings } from "../model/preview.js";
 import type { Project } from "../model/project.js";
 import { type CredentialChoice, credentialRuleFor } from "../credentials/credential-rule-for.js";
@@ -40,6 +41,8 @@ export interface RepoSettings {
   driftFor(project: Pick<Project, "name">): DriftSettings;
   /** The trusted project's `preview:`, when the server lets repositories set it; else none. */
   previewFor(project: Pick<Project, "dir" | "workspace" | "name">): PreviewSettings | undefined;
+  /** The trusted project's `destroy_at` / `idle_ttl`, under the same rule as `preview:`; else none. */
+  destroyScheduleFor(project: Pick<Project, "dir" | "workspace" | "name">): DestroySchedule | undefined;
   /** Secret values by server secret name (read from the server's environment). */
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
@@ -205,6 +208,10 @@ export function repoSettings(
     previewFor(project) {
       // From the trusted config only, found by what the project is: a PR never opts itself in.
       return may("preview") ? trustedProjectFor(trusted, project)?.preview : undefined;
+    },
+    destroyScheduleFor(project) {
+      // Destroying a workspace is a preview's kind of power: the same opt-in, the same trusted config.
+      return may("preview") ? trustedProjectFor(trusted, project)?.destroySchedule : undefined;
     },
     secret(name) {
       const ref = server.secrets[name];

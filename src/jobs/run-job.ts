@@ -1,5 +1,6 @@
 import { errorMessage } from "../util/errors.js";
 import { runPreviewJob } from "./preview/run-preview-job.js";
+import { runScheduledDestroyJob } from "./preview/run-scheduled-destroy-job.js";
 import { wantsPreviews } from "./preview/wants-previews.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 import { type JobContext, narrowed, openJobContext } from "../job-context/job-context.js";
@@ -63,6 +64,8 @@ export function dispatch(ctx: JobContext): Promise<void> {
       );
     case "preview":
       return runPreviewJob(ctx.job, ctx.deps);
+    case "scheduled-destroy":
+      return runScheduledDestroyJob(narrowed(ctx, spec));
     case "apply":
       return runApplyJob(narrowed(ctx, spec));
     case "unlock":
@@ -111,7 +114,7 @@ async function commandIsOurs(ctx: JobContext): Promise<boolean> {
 }
 
 /** Kinds that work on the default branch: their pr 0 means "no pull request", not one to look up. */
-const DEFAULT_BRANCH_KINDS = new Set<Job["spec"]["kind"]>(["drift", "drift-check", "drift-schedule-sync"]);
+const DEFAULT_BRANCH_KINDS = new Set<Job["spec"]["kind"]>(["drift", "drift-check", "drift-schedule-sync", "scheduled-destroy"]);
 
 /**
  * A check event that listed no PR (GitHub leaves out PRs from forks) carries pr 0 and the check's

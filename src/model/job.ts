@@ -121,6 +121,17 @@ export type JobSpec =
       commentId?: number;
       actor: string;
     }
+  | {
+      /**
+       * `destroy_at` / `idle_ttl` of ordinary workspaces, on the default branch (target.pr 0):
+       * without `project` it finds what is due and queues one job per workspace, once ever;
+       * with `project` it destroys that workspace.
+       */
+      kind: "scheduled-destroy";
+      project?: string;
+      reason?: string;
+      actor: string;
+    }
   | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */

@@ -1,3 +1,4 @@
+import type { DestroySchedule } from "./destroy-schedule.js";
 import type { DriftInput } from "./drift.js";
 import type { PreviewSettings } from "./preview.js";
 import type { IgnoreDifference, RunnerKind } from "./project.js";
@@ -86,6 +87,8 @@ export interface ProjectConfig extends ProjectInputs {
   allowDestroy?: boolean;
   /** A preview per pull request (trusted config only, where the server allows it). */
   preview?: PreviewSettings;
+  /** `destroy_at` / `idle_ttl` of the project's own workspace (trusted config only, where the server allows `preview`). */
+  destroySchedule?: DestroySchedule;
 }
 
 export interface RepoConfig {

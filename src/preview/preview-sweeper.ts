@@ -2,10 +2,11 @@ import { errorMessage } from "../util/errors.js";
 import type { JobSpec } from "../model/job.js";
 import type { PreviewRecord } from "../model/preview.js";
 import type { Store } from "../store/store.js";
+import { queueScheduledDestroys, type ScheduledDestroyStore } from "./queue-scheduled-destroys.js";
 import { sweepPreviews } from "./sweep-previews.js";
 
 export interface PreviewSweeperOptions {
-  store: Pick<Store, "activePreviews" | "activeJobsOf" | "enqueueInternal" | "savePreview">;
+  store: Pick<Store, "activePreviews" | "activeJobsOf" | "enqueueInternal" | "savePreview"> & ScheduledDestroyStore;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   wake(): void;
   /** How often the store is swept (SLUICE_PREVIEW_SWEEP_MS; default a minute). */
@@ -17,7 +18,8 @@ export interface PreviewSweeperOptions {
 
 /**
  * Nothing leaks: at start and then on an interval, previews whose time is up, whose destroy
- * failed or was interrupted, or whose PR closed unheard are turned into preview jobs.
+ * failed or was interrupted, or whose PR closed unheard are turned into preview jobs; and, hourly,
+ * every repository gets a check of its workspaces' `destroy_at` / `idle_ttl`.
  */
 export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Promise<number>; stop(): void } {
   const now = opts.now ?? Date.now;
@@ -68,6 +70,10 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
         await enqueue(p, { kind: "preview", action: "check", actor: "sluice" }, "preview check queued: is its pull request still open?");
       }
     }
+    // Ordinary workspaces' `destroy_at` / `idle_ttl`: a check per repository, at most hourly.
+    const checks = await queueScheduledDestroys(opts.store, at, opts.checkEveryMs ?? 3600_000);
+    if (checks.length) opts.log.info({ jobIds: checks }, "scheduled destroy checks queued");
+    queued += checks.length;
     if (queued) opts.wake();
     return queued;
   };

@@ -110,7 +110,8 @@ export interface LiveApply {
   dir: string;
   workspace: string;
   commitSha: string;
-  source: "pr" | "merge" | "drift-issue" | "reconcile";
+  /** `scheduled-destroy`: the workspace was destroyed by its `destroy_at` / `idle_ttl` (nothing of it is live). */
+  source: "pr" | "merge" | "drift-issue" | "reconcile" | "scheduled-destroy";
   /** The PR or issue number; 0 for reconciliation. */
   number: number;
   actor: string;

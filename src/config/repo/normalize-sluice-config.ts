@@ -16,6 +16,7 @@ import {
 } from "./project-fields.js";
 import type { SluiceConfigInput, SluiceProjectInput } from "./sluice-schema.js";
 import { normalizeSluiceWorkflows } from "./sluice-workflows.js";
+import { normalizeDestroySchedule } from "./normalize-destroy-schedule.js";
 import { normalizePreview } from "./normalize-preview.js";
 
 /** The second stage for `.sluice.yaml`: schema-valid input -> the model, or errors in `ctx`. */
@@ -110,6 +111,8 @@ function normalizeProject(
     const preview = normalizePreview(raw.preview, dir, [...path, "preview"], ctx);
     if (preview) project.preview = preview;
   }
+  const destroySchedule = normalizeDestroySchedule(raw, runner, path, ctx);
+  if (destroySchedule) project.destroySchedule = destroySchedule;
   return project;
 }
 

@@ -162,6 +162,14 @@ const project = z.strictObject({
     .describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
   drift: drift.optional(),
   preview: preview.optional(),
+  destroy_at: z
+    .string()
+    .optional()
+    .describe("Destroy this project's workspace once at this ISO 8601 time, e.g. 2026-12-31T18:00:00Z (trusted, like preview)."),
+  idle_ttl: z
+    .string()
+    .optional()
+    .describe("Destroy this project's workspace this long after its last apply, e.g. 72h or 14d (trusted, like preview)."),
 });
 
 export const sluiceConfigSchema = z

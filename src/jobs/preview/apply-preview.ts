@@ -3,6 +3,7 @@ import { passGate } from "../../gate/pass-gate.js";
 import { applyThroughGate } from "../../gate/through-gate.js";
 import type { Road } from "../../model/gate.js";
 import type { PreviewRecord } from "../../model/preview.js";
+import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
 import { hashFile } from "../../workspace/hash-file.js";
@@ -25,17 +26,17 @@ export type PreviewApplied =
  * refuses), never the project's real workspaces'.
  */
 export async function applyPreview(
-  ctx: PreviewContext,
+  ctx: Omit<PreviewContext, "pr">,
   preview: PreviewRecord,
   plan: PreviewPlan,
-  road: Extract<Road, "preview-apply" | "preview-destroy">,
+  road: Extract<Road, "preview-apply" | "preview-destroy" | "scheduled-destroy">,
   actorAllowed: Decision,
   log: Pick<JobLogWriter, "write">,
+  project: Project = previewProject(preview),
 ): Promise<PreviewApplied> {
   const { deps, vcs, settings, secrets, checkout, job } = ctx;
   const repo = job.target.repo;
   const name = repoFullName(repo);
-  const project = previewProject(preview);
   const live = road === "preview-apply" ? (await vcs.pullRequest(repo, preview.pr)).headSha : checkout.headSha;
   const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   const hashNow = await hashFile(plan.planFile).catch(() => "");
@@ -57,8 +58,11 @@ export async function applyPreview(
       live: { headSha: live },
       stillPending: true,
       file: hashNow === plan.planHash ? { ok: true } : { ok: false, reason: "the preview's plan file changed after it was made" },
-      replan: "The next push plans the preview again; `/preview recreate` does it now.",
-      headOf: "pull request",
+      replan:
+        road === "scheduled-destroy"
+          ? "The next sweep plans the destroy again."
+          : "The next push plans the preview again; `/preview recreate` does it now.",
+      headOf: road === "scheduled-destroy" ? "default branch" : "pull request",
     },
     lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
     policies: await planPolicyFact(deps, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
@@ -92,7 +96,7 @@ export async function applyPreview(
   );
   secrets.add(applied.sensitiveValues);
   if (!applied.ok) return { ok: false, refused: false, message: applied.message, output: applied.output };
-  if (road === "preview-destroy" || !runner.outputs) return { ok: true, output: applied.output, outputs: {} };
+  if (road !== "preview-apply" || !runner.outputs) return { ok: true, output: applied.output, outputs: {} };
   const read = await runner.outputs(
     {
       project,

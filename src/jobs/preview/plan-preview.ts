@@ -1,5 +1,6 @@
 import type { PlanOutcome } from "../../../runners/runner.js";
 import type { PreviewRecord } from "../../model/preview.js";
+import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { dataPaths } from "../../workspace/data-paths.js";
 import { hashFile } from "../../workspace/hash-file.js";
@@ -16,13 +17,14 @@ export type PreviewPlan = Extract<PlanOutcome, { ok: true }> & { planHash: strin
  * variables, sandboxed like any plan of the PR's code. The caller holds the preview's run lock.
  */
 export async function planPreview(
-  ctx: PreviewContext,
+  ctx: Omit<PreviewContext, "pr">,
   preview: PreviewRecord,
   destroy: boolean,
   log: Pick<JobLogWriter, "write">,
+  /** A scheduled destroy plans the real project (its workflow and settings), not a preview's copy. */
+  project: Project = previewProject(preview),
 ): Promise<PreviewPlan | Extract<PlanOutcome, { ok: false }>> {
   const { deps, settings, secrets, checkout } = ctx;
-  const project = previewProject(preview);
   const fail = (failedStep: string, message: string) => ({ ok: false as const, failedStep, message, output: "", durationMs: 0 });
   const runner = deps.tools.runners[project.runner];
   if (!runner) return fail("runner", `no runner for ${project.runner} projects on this server`);
