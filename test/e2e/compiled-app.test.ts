@@ -114,6 +114,7 @@ describe("production runs the compiled JavaScript", () => {
           [`/locks/unlock?${lock.replace(/pr=\d+/, "pr=999")}`, 409],
           ["/audit/deliveries", 200],
           ["/settings?repo=acme%2Fconsole", 200],
+          ["/previews", 200],
         ];
         for (const [path, status] of pages) {
           const r = await page.goto(`${app.url}${path}`);
@@ -121,7 +122,7 @@ describe("production runs the compiled JavaScript", () => {
           expect([path, r?.status()]).toEqual([path, status]);
           expect(await page.textContent(".who"), path).toBe("alice");
         }
-        const rendered = new Set(["overview", "locks", "audit", "job", "unlock", "message", "layout", "deliveries", "settings"]);
+        const rendered = new Set(["overview", "locks", "audit", "job", "unlock", "message", "layout", "deliveries", "settings", "previews"]);
         const templates = readdirSync(join(ROOT, "src/console/templates")).map((f) => f.replace(/\.hbs$/, ""));
         expect(
           templates.filter((t) => !rendered.has(t)),

@@ -14,7 +14,7 @@ import { applyRequest } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import type { PreviewPlan } from "./plan-preview.js";
-import { type PreviewContext, previewProject, shownOutputs } from "./preview-context.js";
+import { baseRefOf, type PreviewRun, previewProject, shownOutputs } from "./preview-context.js";
 
 export type PreviewApplied =
   | { ok: true; output: string; outputs: Record<string, unknown> }
@@ -26,7 +26,7 @@ export type PreviewApplied =
  * refuses), never the project's real workspaces'.
  */
 export async function applyPreview(
-  ctx: Omit<PreviewContext, "pr">,
+  ctx: PreviewRun,
   preview: PreviewRecord,
   plan: PreviewPlan,
   road: Extract<Road, "preview-apply" | "preview-destroy" | "scheduled-destroy">,
@@ -90,7 +90,7 @@ export async function applyPreview(
       repository: admitted.repo,
       pull_request: preview.pr,
       head_sha: checkout.headSha,
-      base_ref: ctx.pr.baseRef,
+      base_ref: baseRefOf(ctx),
       actor: admitted.actor,
     }),
   );

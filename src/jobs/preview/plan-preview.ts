@@ -8,7 +8,7 @@ import { runCredentials, runWithCredentials } from "../../tool-runs/run-credenti
 import { planRequest } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
-import { type PreviewContext, previewArgs, previewProject } from "./preview-context.js";
+import { baseRefOf, type PreviewRun, previewArgs, previewProject } from "./preview-context.js";
 
 export type PreviewPlan = Extract<PlanOutcome, { ok: true }> & { planHash: string; dataDir: string };
 
@@ -17,7 +17,7 @@ export type PreviewPlan = Extract<PlanOutcome, { ok: true }> & { planHash: strin
  * variables, sandboxed like any plan of the PR's code. The caller holds the preview's run lock.
  */
 export async function planPreview(
-  ctx: Omit<PreviewContext, "pr">,
+  ctx: PreviewRun,
   preview: PreviewRecord,
   destroy: boolean,
   log: Pick<JobLogWriter, "write">,
@@ -48,7 +48,7 @@ export async function planPreview(
     repository: repoFullName(ctx.job.target.repo),
     pull_request: preview.pr,
     head_sha: checkout.headSha,
-    base_ref: ctx.pr.baseRef,
+    base_ref: baseRefOf(ctx),
     actor: ctx.actor,
   });
   const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan(built.request, exec));

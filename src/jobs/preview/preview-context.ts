@@ -23,6 +23,17 @@ export interface PreviewContext {
   now(): number;
 }
 
+/**
+ * What a preview's plan and apply run with: a preview's context, or a scheduled destroy's, which
+ * has no pull request and names the branch its run tokens claim instead.
+ */
+export type PreviewRun = Omit<PreviewContext, "pr"> & ({ pr: PullRequestInfo } | { pr?: undefined; branch: string });
+
+/** The `base_ref` a run of this preview claims: the PR's base, or the branch a scheduled destroy read. */
+export function baseRefOf(run: PreviewRun): string {
+  return run.pr ? run.pr.baseRef : run.branch;
+}
+
 /** The tool arguments of a preview's variables; `-var-file` paths are checked inside the checkout by the runner. */
 export function previewArgs(p: Pick<PreviewRecord, "varFiles" | "vars">): string[] {
   return [...p.varFiles.map((f) => `-var-file=${f}`), ...Object.entries(p.vars).map(([k, v]) => `-var=${k}=${v}`)];

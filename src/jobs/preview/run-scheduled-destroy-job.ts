@@ -82,7 +82,7 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
       lastResult: "",
       updatedAt: at,
     };
-    const pc = { job, deps, vcs, secrets, settings: read.settings, checkout: read.checkout, actor: "sluice", now };
+    const pc = { job, deps, vcs, secrets, settings: read.settings, checkout: read.checkout, actor: "sluice", now, branch: read.head.name };
     const log = openJobLog(deps, job, `${project.name}-scheduled-destroy`);
     let outcome: { ok: true; counts: string } | { ok: false; message: string };
     try {
