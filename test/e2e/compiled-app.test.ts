@@ -122,7 +122,18 @@ describe("production runs the compiled JavaScript", () => {
           expect([path, r?.status()]).toEqual([path, status]);
           expect(await page.textContent(".who"), path).toBe("alice");
         }
-        const rendered = new Set(["overview", "locks", "audit", "job", "unlock", "message", "layout", "deliveries", "settings", "previews"]);
+        const rendered = new Set([
+          "overview",
+          "locks",
+          "audit",
+          "job",
+          "unlock",
+          "message",
+          "layout",
+          "deliveries",
+          "settings",
+          "previews",
+        ]);
         const templates = readdirSync(join(ROOT, "src/console/templates")).map((f) => f.replace(/\.hbs$/, ""));
         expect(
           templates.filter((t) => !rendered.has(t)),
