@@ -26,7 +26,7 @@ export function createRunners(settings: RunnerSettings = {}): Record<RunnerKind,
   return {
     terraform: createTerraformRunner("terraform", { binary: settings.terraformBinary, pluginCache }),
     opentofu: createTerraformRunner("opentofu", { binary: settings.tofuBinary, pluginCache }),
-    helm: createHelmRunner({ helmBinary: settings.helmBinary }),
+    helm: createHelmRunner({ helmBinary: settings.helmBinary, kubectlBinary: settings.kubectlBinary }),
     kustomize: createKustomizeRunner({ kubectlBinary: settings.kubectlBinary }),
     terragrunt: createTerragruntRunner({ binary: settings.terragruntBinary, terraformBinary: settings.terraformBinary }),
   };

@@ -50,6 +50,11 @@ export interface PlanRequest {
   stepVariables?: Record<string, string>;
   /** Values from other projects' outputs (`values_from`); Terraform's come as `TF_VAR_` in `env`. */
   inputs?: InputValues;
+  /**
+   * Plan the removal of everything the project holds (Terraform's `-destroy`; for a Helm or
+   * Kustomize preview, its objects and its namespace).
+   */
+  destroy?: boolean;
 }
 
 export type PlanOutcome =

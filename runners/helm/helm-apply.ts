@@ -12,7 +12,9 @@ import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
-import { helmEnv, helmUpgradeArgv } from "./helm-argv.js";
+import { readDestroyPlan } from "../k8s/destroy-plan.js";
+import { teardownPreview } from "../k8s/teardown-preview.js";
+import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { chartInput, renderChart } from "./render-chart.js";
 
@@ -22,21 +24,33 @@ import { chartInput, renderChart } from "./render-chart.js";
  * renders differently, nothing is applied and the user is asked to plan again. Not run here: there
  * is no cluster on the build machines; the argv is unit-tested.
  */
-export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
-  const req = plain as ApplyRequest;
+export async function applyHelm(bins: { helm: string; kubectl: string }, req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
+  const bin = bins.helm;
   const project = req.project as Project;
   const s = resolveHelmSettings(project);
   const secretSet = req.secretSet ?? {};
   const outcome = k8sApplyOutcome(Object.values(secretSet));
   const fail = outcome.fail;
   if (!req.kubeconfig) return fail(NO_KUBECONFIG);
+  const savedText = await readSavedPlan(req.planFile);
+  if (!savedText.ok) return fail(savedText.message);
+  if (readDestroyPlan(savedText.text)) {
+    return teardownPreview({ project, kubeconfig: req.kubeconfig, kubectl: bins.kubectl, req, outcome }, exec, () =>
+      exec(bin, helmUninstallArgv(s.release, s.namespace, req.kubeconfig as string), {
+        cwd: req.dataDir,
+        env: { ...req.env, ...helmEnv(req.dataDir) },
+        timeoutMs: req.timeoutMs,
+        redact: req.redactWith(outcome.sensitiveValues),
+        onOutput: req.onOutput,
+        pty: true,
+      }).then((r) => ({ ...r, step: "helm uninstall" })),
+    );
+  }
   const chart = await chartAt(req.checkoutDir, project.dir, s.values, false);
   if (!chart) return fail(`\`${project.dir}\` has no Chart.yaml`);
   if (!chart.ok) return fail(chart.message);
 
   const hashing = { key: randomBytes(32).toString("hex") };
-  const savedText = await readSavedPlan(req.planFile);
-  if (!savedText.ok) return fail(savedText.message);
   const saved = parseManifests(savedText.text, s.namespace, hashing);
   outcome.sensitiveValues = [...outcome.sensitiveValues, ...saved.secretValues];
   const redact = req.redactWith(outcome.sensitiveValues);
@@ -74,7 +88,7 @@ export async function applyHelm(bin: string, plain: ApplyRequest, exec: Exec): P
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
       return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
     }
-    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
+    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig, createNamespace: project.previewNamespace !== undefined }), {
       cwd: chart.dir,
       env: common.env,
       timeoutMs: req.timeoutMs,

@@ -70,8 +70,17 @@ export function helmDependencyBuildArgv(chartDir: string): string[] {
   return ["dependency", "build", chartDir, "--skip-refresh"];
 }
 
-export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
-  return ["upgrade", "--install", "--atomic", "--wait", ...releaseArgs(input)];
+/** `createNamespace`: a preview's own namespace, which the first install creates. */
+export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string; createNamespace?: boolean }): string[] {
+  return ["upgrade", "--install", "--atomic", "--wait", ...(input.createNamespace ? ["--create-namespace"] : []), ...releaseArgs(input)];
+}
+
+/**
+ * A preview's teardown: the release and every object it holds, hooks included; a release already
+ * gone (a teardown retried after a crash) is not an error. `--ignore-not-found` needs helm 3.13+.
+ */
+export function helmUninstallArgv(release: string, namespace: string, kubeconfig: string): string[] {
+  return ["uninstall", release, "--namespace", namespace, "--wait", "--ignore-not-found", "--kubeconfig", kubeconfig];
 }
 
 /**

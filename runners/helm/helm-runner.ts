@@ -2,7 +2,10 @@ import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { saveDestroyPlan } from "../k8s/save-destroy-plan.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
+import { parseManifests } from "../k8s/parse-manifests.js";
+import { namespaceEscapes } from "../k8s/preview-namespace.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
@@ -12,7 +15,7 @@ import { canarySecretSet } from "./canary-secrets.js";
 import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
-import { helmBinary } from "./helm-binary.js";
+import { helmBinary, kubectlBinary } from "./helm-binary.js";
 import { helmLiveDiff } from "./helm-live-diff.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { type RenderChartInput, renderChart } from "./render-chart.js";
@@ -20,6 +23,8 @@ import { type RenderChartInput, renderChart } from "./render-chart.js";
 export interface HelmRunnerSettings {
   /** Default: `.tools/bin/helm` when present, else `helm` on PATH. */
   helmBinary?: string;
+  /** Deletes a preview's namespace after its release is uninstalled. */
+  kubectlBinary?: string;
 }
 
 /**
@@ -29,11 +34,12 @@ export interface HelmRunnerSettings {
  */
 export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
   const bin = helmBinary(settings.helmBinary);
+  const kubectl = kubectlBinary(settings.kubectlBinary);
   return {
     kind: "helm",
     needsBase: true,
     plan: (req: PlanRequest, exec: Exec) => planHelm(bin, req, exec),
-    apply: (req: ApplyRequest, exec: Exec) => applyHelm(bin, req, exec),
+    apply: (req: ApplyRequest, exec: Exec) => applyHelm({ helm: bin, kubectl }, req, exec),
   };
 }
 
@@ -54,7 +60,14 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
   }
   const invalid = s.problem ?? invalidIgnorePath(s.ignore);
   if (invalid) return fail({ failedStep: "config", message: invalid });
+  if (req.destroy && !project.previewNamespace) {
+    return fail({ failedStep: "arguments", message: "a helm project is destroyed only as a preview (its own namespace)" });
+  }
   const head = await chartAt(req.checkoutDir, project.dir, s.values, false);
+  if (req.destroy && (!head || !head.ok)) {
+    const problem = head ? head.message : `\`${project.dir}\` has no Chart.yaml`;
+    return saveDestroyPlan(req, { problem }, s.namespace, "helm", started);
+  }
   if (!head) return fail({ failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` });
   if (!head.ok) return fail(head);
   const base = req.baseCheckoutDir ? await chartAt(req.baseCheckoutDir, project.dir, s.values, true) : undefined;
@@ -86,7 +99,12 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       onOutput: req.onOutput,
     };
     const headYaml = await renderChart({ ...common, chart: head, side: "head" }, exec);
+    if (req.destroy) return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, s.namespace, "helm", started);
     if (!headYaml.ok) return fail(headYaml);
+    const escapes = project.previewNamespace
+      ? namespaceEscapes(parseManifests(headYaml.yaml, s.namespace).objects, s.namespace)
+      : undefined;
+    if (escapes) return fail({ failedStep: "preview namespace", message: escapes });
     // The base side takes the producers' current outputs: an output change shows as the release's change.
     const baseSetJson = req.inputs?.baseValues;
     const baseYaml = base ? await renderChart({ ...common, setJson: baseSetJson, chart: base, side: "base" }, exec) : undefined;

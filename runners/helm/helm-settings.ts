@@ -35,7 +35,8 @@ export function resolveHelmSettings(project: Project): ResolvedHelmSettings {
   const rules = ignoreDifferenceRules(s.ignoreDifferences ?? []);
   return {
     release: s.release ?? defaultReleaseName(project.dir),
-    namespace: s.namespace ?? "default",
+    // A preview's namespace is its own, whatever the project's config says.
+    namespace: project.previewNamespace ?? s.namespace ?? "default",
     values: s.values ?? [],
     set: s.set ?? {},
     ignore: [...HELM_DEFAULT_IGNORES, ...(s.ignore ?? []), ...(rules.ok ? rules.rules : [])],

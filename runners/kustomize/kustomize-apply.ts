@@ -6,6 +6,8 @@ import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
+import { readDestroyPlan } from "../k8s/destroy-plan.js";
+import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
 import type { KustomizeProject } from "./kustomize-settings.js";
@@ -26,8 +28,19 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   // Only to learn the Secret values, so kubectl's output is redacted with them.
   outcome.sensitiveValues = parseManifests(saved, "default").secretValues;
   const redact = req.redactWith(outcome.sensitiveValues);
-  const target = { kubeconfig: req.kubeconfig, namespace: project.kustomize?.namespace };
+  const target = { kubeconfig: req.kubeconfig, namespace: project.previewNamespace ?? project.kustomize?.namespace };
   const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
+  const teardown = readDestroyPlan(saved);
+  if (teardown) {
+    // The namespace itself goes last (teardown-preview.ts), once what the plan named is deleted.
+    const objects = teardown.filter((o) => o.kind !== "Namespace");
+    return teardownPreview({ project, kubeconfig: req.kubeconfig, kubectl: bin, req, outcome }, exec, async () => {
+      if (objects.length === 0) return undefined;
+      const file = join(req.dataDir, DELETIONS_FILE);
+      await writeFile(file, deletionManifest(objects), { mode: 0o600 });
+      return { ...(await exec(bin, kubectlDeleteArgv(file, target), opts)), step: "kubectl delete" };
+    });
+  }
 
   const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
   if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);

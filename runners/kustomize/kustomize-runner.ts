@@ -2,11 +2,14 @@ import { kubectlBinary } from "../helm/helm-binary.js";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
+import { saveDestroyPlan } from "../k8s/save-destroy-plan.js";
+import { parseManifests } from "../k8s/parse-manifests.js";
+import { namespaceEscapes, previewNamespaceManifest } from "../k8s/preview-namespace.js";
 import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/deletion-header.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { LIVE_DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
@@ -16,7 +19,7 @@ import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js"
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
 import { kustomizeLiveDiff } from "./kustomize-live-diff.js";
-import { KUSTOMIZATION_FILES, type KustomizeProject } from "./kustomize-settings.js";
+import { KUSTOMIZATION_FILES, type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
 
 export interface KustomizeRunnerSettings {
   kubectlBinary?: string;
@@ -46,20 +49,24 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     durationMs: performance.now() - started,
   });
   const project = req.project as KustomizeProject;
-  const namespace = project.kustomize?.namespace ?? "default";
+  const namespace = kustomizeNamespace(project);
+  const preview = project.previewNamespace;
+  if (req.destroy && !preview) return fail("arguments", "a kustomize project is destroyed only as a preview (its own namespace)");
   const rules = ignoreDifferenceRules(project.kustomize?.ignoreDifferences ?? []);
   if (!rules.ok) return fail("config", rules.reason);
   const ignore = [...(project.kustomize?.ignore ?? []), ...rules.rules];
   if (req.extraArgs.length > 0) return fail("arguments", "kustomize projects take no extra arguments");
   const invalid = invalidIgnorePath(ignore);
   if (invalid) return fail("config", invalid);
-  const head = await resolveInside(req.checkoutDir, project.dir);
-  if (!head.ok) return fail("checkout", head.reason);
-  if (!hasKustomization(head.path)) return fail("checkout", `\`${project.dir}\` has no kustomization.yaml`);
   const planFile = join(req.dataDir, RENDERED_FILE);
   // A failed plan must not leave an older plan file behind to be applied.
   await rm(planFile, { force: true });
   await rm(join(req.dataDir, LIVE_DELETIONS_FILE), { force: true });
+  await mkdir(req.dataDir, { recursive: true });
+  const head = await resolveInside(req.checkoutDir, project.dir);
+  const headProblem = !head.ok ? head.reason : hasKustomization(head.path) ? undefined : `\`${project.dir}\` has no kustomization.yaml`;
+  if (req.destroy && preview && (headProblem || !head.ok)) return saveDestroyPlan(req, { problem: headProblem ?? "" }, preview, "kustomize", started);
+  if (headProblem || !head.ok) return fail("checkout", headProblem ?? "");
   let baseDir: string | undefined;
   if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
     const base = await resolveInside(req.baseCheckoutDir, project.dir);
@@ -67,7 +74,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     baseDir = base.path;
   }
 
-  const render = async (side: string, dir: string) => {
+  const render = async (side: string, projectDir: string) => {
+    // A preview renders through a kustomization of its own that moves everything into its namespace.
+    const dir = preview ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview) : projectDir;
     // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
     const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
     if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
@@ -75,7 +84,10 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
   };
   const headYaml = await render("head", head.path);
+  if (req.destroy && preview) return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, preview, "kustomize", started);
   if (!headYaml.ok) return fail(headYaml.failedStep, headYaml.message, headYaml.output);
+  const escapes = preview ? namespaceEscapes(parseManifests(headYaml.yaml, namespace).objects, namespace) : undefined;
+  if (escapes) return fail("preview namespace", escapes);
   const baseYaml = baseDir ? await render("base", baseDir) : undefined;
   if (baseYaml && !baseYaml.ok) return fail(baseYaml.failedStep, baseYaml.message, baseYaml.output);
   // The same input again: what differs is regenerated on every render (a generator plugin), not a change.
@@ -94,7 +106,6 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   });
   if (!planned.ok) return fail(planned.failedStep, planned.message);
 
-  await mkdir(req.dataDir, { recursive: true });
   // generateName objects have no fixed name to delete.
   const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
   await writeFile(planFile, encodeDeletions(toDelete) + headYaml.yaml, { mode: 0o600 });
@@ -107,7 +118,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
         renderFile: planFile,
         renderHasObjects: planned.head.length > 0,
         deletionsFile: toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined,
-        target: { kubeconfig: req.kubeconfig, namespace: project.kustomize?.namespace },
+        target: { kubeconfig: req.kubeconfig, namespace: preview ?? project.kustomize?.namespace },
         cwd: req.dataDir,
         env: req.env,
         timeoutMs: req.timeoutMs,
@@ -126,6 +137,25 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   // The job log gets large objects in full; the PR gets their summary.
   req.onOutput?.(req.redact(log));
   return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+}
+
+/**
+ * A kustomization in the preview's data dir whose resources are the preview's Namespace and the
+ * project: kustomize's own namespace transformer then puts every namespaced object in the
+ * preview's namespace (references such as a RoleBinding's subjects included). kustomize takes
+ * only relative paths to other kustomizations.
+ */
+async function writePreviewKustomization(wrapper: string, projectDir: string, namespace: string): Promise<string> {
+  await mkdir(wrapper, { recursive: true });
+  await writeFile(join(wrapper, "namespace.yaml"), previewNamespaceManifest(namespace), { mode: 0o600 });
+  const kustomization = {
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    namespace,
+    resources: ["namespace.yaml", relative(wrapper, projectDir)],
+  };
+  await writeFile(join(wrapper, "kustomization.yaml"), JSON.stringify(kustomization, null, 2), { mode: 0o600 });
+  return wrapper;
 }
 
 async function writeLiveDeletions(dataDir: string, objects: readonly ObjectIdentity[]): Promise<string> {

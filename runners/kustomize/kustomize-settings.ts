@@ -12,3 +12,8 @@ export interface KustomizeProjectSettings {
 export type KustomizeProject = Project & { kustomize?: KustomizeProjectSettings };
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
+
+/** Where objects that name no namespace go: a preview's own namespace, else the config's, else "default". */
+export function kustomizeNamespace(project: KustomizeProject): string {
+  return project.previewNamespace ?? project.kustomize?.namespace ?? "default";
+}

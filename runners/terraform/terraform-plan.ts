@@ -52,7 +52,9 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   });
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return fail("checkout", dir.reason);
-  const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, req.extraArgs);
+  // A destroy plan is Terraform's `-destroy`, after the request's own arguments.
+  const extraArgs = [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])];
+  const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, extraArgs);
   if (varFileProblem) return fail("arguments", varFileProblem);
   await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, "plan.tfplan");
@@ -81,7 +83,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   if (!req.workflow && findBinary(bin)) {
     const all = { ...base(), timeoutMs: 3 * req.timeoutMs };
     const run = async (access: { writable: string[] }) =>
-      access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, req.extraArgs), planFile, all, req.project.workspace);
+      access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, extraArgs), planFile, all, req.project.workspace);
     const batched = pluginCache ? await pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
     if (batched && !batched.ok) {
       const message = batched.problem ?? describeStepFailure(bin, batched.step, batched.result, all.timeoutMs);
@@ -109,7 +111,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
       );
       if (r.exitCode !== 0) return fail("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
     } else if (step.kind === "plan") {
-      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...req.extraArgs]), { ...base(stepEnv), pty: true });
+      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...extraArgs]), { ...base(stepEnv), pty: true });
       if (r.exitCode !== 0) return fail("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
       shown += r.stdout;
     } else if (step.kind === "run") {

@@ -3,13 +3,19 @@ import type { RunnerKind } from "./project.js";
 
 /** A project's `preview:` setting, from the trusted config only, after normalization. */
 export interface PreviewSettings {
-  /** The workspace name template; `{number}` is the pull request's number. */
+  /**
+   * The workspace name template (for Helm and Kustomize, the namespace's); `{number}` is the
+   * pull request's number.
+   */
   workspace: string;
-  /** `-var-file` paths, relative to the project dir. */
+  /** `-var-file` paths (Helm: values files), relative to the project dir. */
   varFiles: string[];
+  /** `-var` values (Helm: values set on top of the project's `set`). */
   vars: Record<string, string>;
   /** The Terraform output that holds the preview's URL (the deployment's `environment_url`). */
   urlOutput?: string;
+  /** The preview's URL with `{number}` for the pull request's number, when no output gives it. */
+  urlTemplate?: string;
   /** Destroyed this long after the last push (or `/preview extend`). */
   ttlMs?: number;
   /** Destroyed this long after it was first applied, whatever happens. */
@@ -29,7 +35,10 @@ export interface PreviewRecord {
   pr: number;
   project: string;
   dir: string;
-  /** The preview's own workspace (`pr-12`), never a workspace of the project's real ones. */
+  /**
+   * The preview's own workspace (`pr-12`), never a workspace of the project's real ones; for Helm
+   * and Kustomize, its own namespace, created and deleted with it.
+   */
   workspace: string;
   runner: RunnerKind;
   /** The variables it was applied with: its destroy plan needs the same. */

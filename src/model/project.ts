@@ -69,6 +69,12 @@ export interface Project extends ProjectInputs {
    * ordered as the repo config's `depends_on` is.
    */
   dependsOn?: string[];
+  /**
+   * A Helm or Kustomize preview's own namespace (set by previews, never read from a config file):
+   * everything renders into it, nothing may land outside it, the apply creates it and a destroy
+   * deletes it.
+   */
+  previewNamespace?: string;
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

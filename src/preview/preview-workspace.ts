@@ -1,5 +1,12 @@
 /** What a workspace template may contain besides `{number}`: letters, digits, `-` and `_`. */
 const TEMPLATE = /^[A-Za-z0-9_-]*\{number\}[A-Za-z0-9_-]*$/;
+/** A namespace is a DNS-1123 label: lowercase letters, digits and `-`, starting and ending alphanumeric. */
+const NAMESPACE_TEMPLATE = /^([a-z0-9][a-z0-9-]*)?\{number\}([a-z0-9-]*[a-z0-9])?$/;
+/** A namespace name's limit; a template leaves room for a pull request number of 9 digits. */
+const NAMESPACE_MAX = 63;
+
+/** Whether a preview of this runner lives in a Kubernetes namespace (else a Terraform workspace). */
+export const previewsByNamespace = (runner: string) => runner === "helm" || runner === "kustomize";
 
 /** Why a `preview.workspace` template is refused, or undefined when it is fine (config load time). */
 export function templateProblem(template: string): string | undefined {
@@ -8,23 +15,35 @@ export function templateProblem(template: string): string | undefined {
   return undefined;
 }
 
+/** Why a `preview.namespace` template is refused, or undefined when it is fine (config load time). */
+export function namespaceTemplateProblem(template: string): string | undefined {
+  if (!template.includes("{number}")) return "must contain {number}, so that every pull request gets a namespace of its own";
+  if (!NAMESPACE_TEMPLATE.test(template)) {
+    return "must be a Kubernetes namespace name around one {number}: lowercase letters, digits and -, starting and ending with a letter or digit";
+  }
+  if (template.length - "{number}".length + 9 > NAMESPACE_MAX) return `leaves no room for a pull request number (at most ${NAMESPACE_MAX} characters)`;
+  return undefined;
+}
+
 /**
- * The preview workspace of pull request `pr`, or why there is none: never `default`, never a
- * workspace one of the repository's real projects uses (a preview's state must not mix with
- * production's), never a path. Checked again here because the real workspaces are known only now.
+ * The preview workspace (or, for Helm and Kustomize, namespace) of pull request `pr`, or why
+ * there is none: never `default` (nor, the template holding a number, a namespace Kubernetes
+ * owns), never one the repository's real projects uses (a preview's state must not mix with production's, and its namespace is
+ * deleted with it), never a path. Checked again here because the real ones are known only now.
  */
 export function previewWorkspace(
   template: string,
   pr: number,
   realWorkspaces: readonly string[],
+  kind: "workspace" | "namespace" = "workspace",
 ): { ok: true; workspace: string } | { ok: false; reason: string } {
-  const problem = templateProblem(template);
-  if (problem) return { ok: false, reason: `\`preview.workspace\` ${problem}` };
+  const problem = kind === "namespace" ? namespaceTemplateProblem(template) : templateProblem(template);
+  if (problem) return { ok: false, reason: `\`preview.${kind}\` ${problem}` };
   if (!Number.isSafeInteger(pr) || pr <= 0) return { ok: false, reason: `#${pr} is not a pull request number` };
   const workspace = template.replace("{number}", String(pr));
-  if (workspace === "default") return { ok: false, reason: "a preview never uses the `default` workspace" };
+  if (workspace === "default") return { ok: false, reason: `a preview never uses the \`default\` ${kind}` };
   if (realWorkspaces.includes(workspace)) {
-    return { ok: false, reason: `workspace \`${workspace}\` belongs to a project of this repository, not to a preview` };
+    return { ok: false, reason: `${kind} \`${workspace}\` belongs to a project of this repository, not to a preview` };
   }
   return { ok: true, workspace };
 }

@@ -6,6 +6,7 @@ import { jobMarker, printMarker } from "../render/comment-body.js";
 import { renderOutputBlock } from "../render/output-block.js";
 import { formatDuration } from "../util/duration.js";
 import { previewExpiresAt } from "./preview-expiry.js";
+import { previewsByNamespace } from "./preview-workspace.js";
 
 /** The first line of the one preview comment of a pull request, edited in place by every preview job. */
 export const PREVIEW_MARKER = printMarker(jobMarker("preview", 1));
@@ -48,7 +49,7 @@ export function renderPreviewComment(
             : `${when(expires)} (in ${formatDuration(Math.max(0, Math.round((expires - now) / 60_000)) * 60_000 || 60_000)}) or when the PR closes`;
       const url = p.url && p.status === "live" ? `[${escapeText(p.url, 200)}](${encodeURI(p.url)})` : "—";
       lines.push(
-        `| ${inlineCode(p.project)} | ${inlineCode(p.workspace)} | ${STATUS[p.status]} | ${url} | ${p.lastPlan ?? "—"} | ${gone} | ${escapeText(p.lastResult, 300).replace(/\|/g, "\\|")} |`,
+        `| ${inlineCode(p.project)} | ${inlineCode(p.workspace)}${previewsByNamespace(p.runner) ? " (namespace)" : ""} | ${STATUS[p.status]} | ${url} | ${p.lastPlan ?? "—"} | ${gone} | ${escapeText(p.lastResult, 300).replace(/\|/g, "\\|")} |`,
       );
     }
     lines.push("");

@@ -87,6 +87,7 @@ export function planRequest(
     baseCheckoutDir?: string;
     dataDir: string;
     extraArgs: string[];
+    destroy?: boolean;
     onOutput?: (chunk: string) => void;
     stepVariables?: Record<string, string>;
   },

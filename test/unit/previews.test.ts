@@ -72,9 +72,12 @@ describe("preview workspaces: never production's, never a path", () => {
       [withPreview('      workspace: "../{number}"\n'), "projects[0].preview.workspace"],
       [withPreview("      ttl: soon\n"), "projects[0].preview.ttl"],
       [withPreview("      var_files: [../../../etc/passwd]\n"), "projects[0].preview.var_files[0]"],
+      [withPreview('      namespace: "pr-{number}"\n'), "projects[0].preview.namespace: is not a setting of terraform previews"],
+      [withPreview("      vars: { a.b: 1 }\n"), 'projects[0].preview.vars: "a.b" is not a Terraform variable name'],
+      [withPreview("      url: ftp://x/{number}\n"), "projects[0].preview.url: must be an http(s) URL"],
       [
-        "version: 1\nprojects:\n  - name: web\n    dir: web\n    runner: helm\n    preview: {}\n",
-        "projects[0].preview: is supported for terraform and opentofu projects only",
+        "version: 1\nprojects:\n  - name: web\n    dir: web\n    runner: terragrunt\n    preview: {}\n",
+        "projects[0].preview: is not supported for terragrunt units",
       ],
     ] as const) {
       const r = load(yaml);
@@ -235,10 +238,12 @@ describe("what a preview shows and passes on", () => {
   });
 
   it("variables become -var-file and -var arguments (the runner checks the files stay inside the checkout)", () => {
-    expect(previewArgs({ varFiles: ["preview.tfvars"], vars: { flavor: "preview" } })).toEqual([
+    expect(previewArgs({ varFiles: ["preview.tfvars"], vars: { flavor: "preview" }, runner: "terraform" })).toEqual([
       "-var-file=preview.tfvars",
       "-var=flavor=preview",
     ]);
+    // A Helm preview's values are in its project, never arguments (helm projects take none).
+    expect(previewArgs({ varFiles: ["values-preview.yaml"], vars: { replicas: "1" }, runner: "helm" })).toEqual([]);
   });
 
   it("the comment: Sluice's marker first, each preview's row, values escaped", () => {

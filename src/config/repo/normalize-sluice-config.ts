@@ -103,12 +103,11 @@ function normalizeProject(
   if (raw.helm !== undefined) project.helm = normalizeHelm(raw.helm, dir, [...path, "helm"], ctx);
   if (raw.kustomize !== undefined) project.kustomize = normalizeKustomize(raw.kustomize);
   if (raw.drift !== undefined) project.drift = driftInput(raw.drift);
-  if (raw.preview !== undefined && runner !== "terraform" && runner !== "opentofu") {
-    // A Helm or Kustomize preview would render into the project's own namespace: refused until
-    // previews get namespaces of their own.
-    ctx.error([...path, "preview"], `is supported for terraform and opentofu projects only, not runner ${runner}`);
+  if (raw.preview !== undefined && runner === "terragrunt") {
+    // A unit's workspace is terragrunt's to choose (its generated backends): no preview copy of it.
+    ctx.error([...path, "preview"], "is not supported for terragrunt units");
   } else if (raw.preview !== undefined) {
-    const preview = normalizePreview(raw.preview, dir, [...path, "preview"], ctx);
+    const preview = normalizePreview(raw.preview, runner, dir, [...path, "preview"], ctx);
     if (preview) project.preview = preview;
   }
   const destroySchedule = normalizeDestroySchedule(raw, runner, path, ctx);

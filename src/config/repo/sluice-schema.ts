@@ -116,10 +116,23 @@ const drift = z
 
 const preview = z
   .strictObject({
-    workspace: z.string().default("pr-{number}").describe("The preview's workspace; {number} is the pull request's number."),
-    var_files: textList.optional().describe("-var-file paths for the preview, relative to the project dir."),
-    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a variable name"), scalar).optional(),
-    url_output: text.optional().describe("The Terraform output holding the preview's URL."),
+    workspace: z
+      .string()
+      .optional()
+      .describe("Terraform/OpenTofu: the preview's workspace (default pr-{number}); {number} is the pull request's number."),
+    namespace: z
+      .string()
+      .optional()
+      .describe("Helm/Kustomize: the preview's own namespace (default pr-{number}), created with it and deleted with it."),
+    var_files: textList
+      .optional()
+      .describe("Terraform: -var-file paths; Helm: values files. Relative to the project dir."),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a variable name or a dotted Helm value key"), scalar)
+      .optional()
+      .describe("Terraform: -var values; Helm: values set on top of the project's `set`."),
+    url_output: text.optional().describe("Terraform: the output holding the preview's URL."),
+    url: text.optional().describe("The preview's URL, {number} being the pull request's number, e.g. https://pr-{number}.preview.example.com."),
     ttl: z.string().optional().describe("Destroyed this long after the last push, e.g. 72h or 3d."),
     max_age: z.string().optional().describe("Destroyed this long after it was created, whatever happens."),
   })

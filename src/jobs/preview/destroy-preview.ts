@@ -1,13 +1,13 @@
 import { errorMessage } from "../../util/errors.js";
 import type { PreviewRecord } from "../../model/preview.js";
-import { projectKey } from "../../model/project.js";
+import { type Project, projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
 import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
-import type { PreviewContext } from "./preview-context.js";
+import { type PreviewContext, previewProject } from "./preview-context.js";
 import type { SyncOutcome } from "./sync-preview.js";
 
 /**
@@ -20,6 +20,8 @@ export async function destroyPreview(
   preview: PreviewRecord,
   reason: string,
   actorAllowed: Decision,
+  /** The base branch's project of this preview, when it still has one: what its tool renders with. */
+  trusted?: Project,
 ): Promise<SyncOutcome> {
   const { deps, vcs, job } = ctx;
   const record: PreviewRecord = { ...preview, status: "destroying", lastResult: `destroying: ${reason}`, updatedAt: ctx.now() };
@@ -50,9 +52,10 @@ export async function destroyPreview(
   return deps.store.runExclusive(projectKey(record.repo, { dir: record.dir, workspace: record.workspace }), async () => {
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
-      const plan = await planPreview(ctx, record, true, log);
+      const runAs = previewProject(record, trusted);
+      const plan = await planPreview(ctx, record, true, log, runAs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
-      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log);
+      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log, runAs);
       if (!applied.ok) return failed(applied.refused ? `⛔ refused: ${applied.message}` : applied.message, plan.output);
       if (record.deploymentId !== undefined) {
         await vcs

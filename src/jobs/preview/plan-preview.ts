@@ -31,9 +31,11 @@ export async function planPreview(
   const dataDir = dataPaths.previewData(deps.dataDir, ctx.job.target.repo, preview.pr, project);
   const built = planRequest({ deps, settings, secrets }, project, {
     checkoutDir: checkout.dir,
-    baseCheckoutDir: runner.needsBase ? checkout.dir : undefined,
+    // A Helm or Kustomize preview is new in its own namespace: everything it renders is a create
+    // (with a kubeconfig, the live diff shows what the cluster already has).
     dataDir,
-    extraArgs: [...(destroy ? ["-destroy"] : []), ...previewArgs(preview)],
+    extraArgs: previewArgs(preview),
+    destroy,
     onOutput: (chunk) => log.write(chunk),
   });
   if (!built.ok) return fail("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");

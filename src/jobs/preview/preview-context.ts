@@ -1,4 +1,5 @@
 import type { RepoSettings } from "../../config/repo-settings.js";
+import { previewsByNamespace } from "../../preview/preview-workspace.js";
 import type { Job } from "../../model/job.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
@@ -34,14 +35,49 @@ export function baseRefOf(run: PreviewRun): string {
   return run.pr ? run.pr.baseRef : run.branch;
 }
 
-/** The tool arguments of a preview's variables; `-var-file` paths are checked inside the checkout by the runner. */
-export function previewArgs(p: Pick<PreviewRecord, "varFiles" | "vars">): string[] {
+/**
+ * The tool arguments of a Terraform preview's variables; `-var-file` paths are checked inside the
+ * checkout by the runner. Helm and Kustomize take none (their variables are in the project).
+ */
+export function previewArgs(p: Pick<PreviewRecord, "varFiles" | "vars" | "runner">): string[] {
+  if (previewsByNamespace(p.runner)) return [];
   return [...p.varFiles.map((f) => `-var-file=${f}`), ...Object.entries(p.vars).map(([k, v]) => `-var=${k}=${v}`)];
 }
 
-/** The project as the preview runs it: the same dir and name, the preview's own workspace. */
-export function previewProject(p: Pick<PreviewRecord, "project" | "dir" | "workspace" | "runner">): Project {
-  return { name: p.project, dir: p.dir, workspace: p.workspace, runner: p.runner };
+/**
+ * The project as the preview runs it: the same dir and name, the preview's own workspace. From
+ * the trusted project (when the base branch still has it) it keeps what its tool renders with; a
+ * Helm or Kustomize preview goes into its own namespace, with its values on top of the project's.
+ */
+export function previewProject(p: Pick<PreviewRecord, "project" | "dir" | "workspace" | "runner" | "varFiles" | "vars">, trusted?: Project): Project {
+  const project: Project = { name: p.project, dir: p.dir, workspace: p.workspace, runner: p.runner };
+  if (p.runner === "helm") {
+    const helm = trusted?.helm ?? {};
+    return {
+      ...project,
+      helm: { ...helm, values: [...(helm.values ?? []), ...p.varFiles], set: { ...(helm.set ?? {}), ...p.vars } },
+      previewNamespace: p.workspace,
+    };
+  }
+  if (p.runner === "kustomize") return { ...project, ...(trusted?.kustomize ? { kustomize: trusted.kustomize } : {}), previewNamespace: p.workspace };
+  return project;
+}
+
+/**
+ * The repository's settings as a preview of `trusted` reads them: its workflow, secrets, binary,
+ * network and credentials rules are the trusted project's, never looked up by the preview's own
+ * workspace (which no rule names). Without a trusted project, the settings as they are.
+ */
+export function previewSettings(settings: RepoSettings, trusted: Project | undefined): RepoSettings {
+  if (!trusted) return settings;
+  return {
+    ...settings,
+    workflowFor: () => settings.workflowFor(trusted),
+    secretSetFor: () => settings.secretSetFor(trusted),
+    binaryFor: () => settings.binaryFor(trusted),
+    networkFor: () => settings.networkFor(trusted),
+    credentialsFor: () => settings.credentialsFor(trusted),
+  };
 }
 
 /** Only http(s) URLs become a deployment's `environment_url` or a link in the comment. */

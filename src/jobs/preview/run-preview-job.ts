@@ -1,9 +1,10 @@
 import { repoSettings } from "../../config/repo-settings.js";
 import type { Job } from "../../model/job.js";
 import type { PreviewRecord } from "../../model/preview.js";
+import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
-import { previewWorkspace } from "../../preview/preview-workspace.js";
+import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
@@ -11,7 +12,7 @@ import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
 import { trustedCommit } from "../../repo-reading/trusted-commit.js";
 import { destroyPreview } from "./destroy-preview.js";
-import type { PreviewContext } from "./preview-context.js";
+import { type PreviewContext, previewSettings } from "./preview-context.js";
 import { postPreviewComment } from "./post-preview-comment.js";
 import { type SyncOutcome, syncPreview } from "./sync-preview.js";
 
@@ -125,7 +126,11 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       try {
         const settings = await settingsAt(sha);
         for (const p of targets.filter((t) => t.headSha === sha)) {
-          record(p.project, await destroyPreview(context(checkout, settings, byCommand ? spec.actor : "sluice"), p, reason, actorAllowed));
+          // The base branch's project by this name, if it still has one (a renamed or removed
+          // project's preview is still destroyed, with the settings as they are).
+          const trusted = settings.configs.trusted?.projects.find((q) => q.name === p.project && q.runner === p.runner);
+          const ctx = context(checkout, previewSettings(settings, trusted), byCommand ? spec.actor : "sluice");
+          record(p.project, await destroyPreview(ctx, p, reason, actorAllowed, trusted));
         }
       } finally {
         checkout.release();
@@ -146,12 +151,9 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     await deps.workspace.fetchBranch(repo, job.target.cloneUrl, token, pr.baseRef);
     const base = await settingsAt(pr.baseSha);
     const trustedProjects = base.configs.trusted?.projects ?? [];
-    // Only Terraform and OpenTofu projects have workspaces of their own (the config refuses the others too).
+    // Terragrunt units have no preview (the config refuses it too).
     const wanted = trustedProjects.filter(
-      (p) =>
-        base.previewFor(p) !== undefined &&
-        (p.runner === "terraform" || p.runner === "opentofu") &&
-        (!spec.project || p.name === spec.project),
+      (p) => base.previewFor(p) !== undefined && p.runner !== "terragrunt" && (!spec.project || p.name === spec.project),
     );
     if (!wanted.length) return false;
     if (pr.headRepo !== name && !deps.config.previews_from_forks) {
@@ -169,21 +171,34 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       for (const p of wanted) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
-        const real = [...trustedProjects, ...headProjects].filter((q) => q.dir === p.dir).map((q) => q.workspace);
-        const ws = previewWorkspace(preview.workspace, pr.number, real);
+        const byNamespace = previewsByNamespace(p.runner);
+        const real = byNamespace
+          ? realNamespaces([...trustedProjects, ...headProjects])
+          : [...trustedProjects, ...headProjects].filter((q) => q.dir === p.dir).map((q) => q.workspace);
+        const ws = previewWorkspace(preview.workspace, pr.number, real, byNamespace ? "namespace" : "workspace");
         if (!ws.ok) {
           notices.push(`No preview of ${p.name}: ${ws.reason}.`);
           continue;
         }
         const actor = spec.actor || "sluice";
         const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
-        record(p.name, await syncPreview(context(checkout, settings, actor), p, preview, ws.workspace, allowed));
+        record(p.name, await syncPreview(context(checkout, previewSettings(settings, p), actor), p, preview, ws.workspace, allowed));
       }
     } finally {
       checkout.release();
     }
     return true;
   }
+}
+
+/**
+ * Every namespace the repository's Helm and Kustomize projects render into (base and head
+ * configs): a preview namespace is deleted with its preview, so it may never be one of these.
+ */
+function realNamespaces(projects: readonly Project[]): string[] {
+  return projects.flatMap((q) =>
+    q.runner === "helm" ? [q.helm?.namespace ?? "default"] : q.runner === "kustomize" ? [q.kustomize?.namespace ?? "default"] : [],
+  );
 }
 
 export type { Spec as PreviewSpec };

@@ -3,13 +3,14 @@ import type { PreviewRecord, PreviewSettings } from "../../model/preview.js";
 import { type Project, projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
+import { previewsByNamespace } from "../../preview/preview-workspace.js";
 import { previewEnvironment } from "../../preview/render-preview.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { previewsCounted } from "../../store/preview-store.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
-import { type PreviewContext, previewUrl } from "./preview-context.js";
+import { type PreviewContext, previewProject, previewUrl } from "./preview-context.js";
 
 export interface SyncOutcome {
   record?: PreviewRecord;
@@ -21,8 +22,9 @@ export interface SyncOutcome {
 
 /**
  * Brings one project's preview to the PR's head: plan its workspace, pass the gate, apply, and
- * show it as a GitHub Deployment with the URL output. `workspace` was checked against the
- * repository's real workspaces by the caller.
+ * show it as a GitHub Deployment with the URL (an output, or the `url` template). `workspace` (a
+ * Helm or Kustomize preview's namespace) was checked against the repository's real ones by the
+ * caller; `project` is the trusted project, and `ctx.settings` read as its preview's (previewSettings).
  */
 export async function syncPreview(
   ctx: PreviewContext,
@@ -33,6 +35,12 @@ export async function syncPreview(
 ): Promise<SyncOutcome> {
   const { deps, vcs, pr, job } = ctx;
   const repo = repoFullName(job.target.repo);
+  if (previewsByNamespace(project.runner) && !ctx.settings.kubeconfig) {
+    // Said before anything runs: a preview that can never be applied is not planned either.
+    return {
+      notice: `No preview of ${project.name}: this server has no kubeconfig for ${repo} (server setting \`kubeconfigs\`), so there is no cluster to run it in.`,
+    };
+  }
   const earlier = await deps.store.getPreview({ repo, pr: pr.number, project: project.name });
   const active = earlier && earlier.status !== "destroyed";
   if (!active) {
@@ -69,6 +77,7 @@ export async function syncPreview(
   };
   // Written before anything runs: a crash leaves a row the sweep finds, never an unknown preview.
   await deps.store.savePreview(record);
+  const runAs = previewProject(record, project);
   const previewProjectKey = projectKey(repo, { dir: project.dir, workspace });
   return deps.store.runExclusive(previewProjectKey, async () => {
     const log = openJobLog(deps, job, `${project.name}-preview`);
@@ -78,7 +87,7 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
-      const plan = await planPreview(ctx, record, false, log);
+      const plan = await planPreview(ctx, record, false, log, runAs);
       if (!plan.ok) {
         const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
         return { record: await save({ status: "failed", lastResult: message }), output: plan.output };
@@ -101,7 +110,7 @@ export async function syncPreview(
                 deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not set the preview's deployment status"),
               );
       await status("in_progress", `applying the preview of #${pr.number}`);
-      const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log);
+      const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log, runAs);
       if (!applied.ok) {
         await status("failure", applied.refused ? "refused" : "apply failed");
         const what = applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`;
@@ -113,7 +122,9 @@ export async function syncPreview(
           notice: `${project.name}: ${what}`,
         };
       }
-      const url = preview.urlOutput ? previewUrl(applied.outputs[preview.urlOutput]) : undefined;
+      const url = preview.urlOutput
+        ? previewUrl(applied.outputs[preview.urlOutput])
+        : previewUrl(preview.urlTemplate?.replace("{number}", String(pr.number)));
       await status("success", `preview of #${pr.number} at ${ctx.checkout.headSha.slice(0, 7)}`, url);
       // GitHub leaves a transient environment's older deployments active: the one this replaced is ended here.
       if (active && earlier.deploymentId !== undefined && earlier.deploymentId !== deployment) {

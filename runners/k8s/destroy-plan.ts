@@ -1,0 +1,74 @@
+import type { PlanSummary, ResourceChange } from "../../src/model/plan-summary.js";
+import { decodeDeletions, encodeDeletions, type ObjectIdentity } from "./deletion-header.js";
+import { objectAddress } from "./k8s-object.js";
+import { parseManifests } from "./parse-manifests.js";
+
+/**
+ * The first line of a Kubernetes destroy plan (a preview's teardown). What follows is the
+ * identities of the objects it removes, as deletion lines; no object bodies, so no Secret value.
+ * The plan file is hashed like any other, so the apply removes exactly what was shown.
+ */
+const DESTROY_MARKER = "# sluice:destroy";
+
+export function encodeDestroyPlan(objects: readonly ObjectIdentity[]): string {
+  return `${DESTROY_MARKER}\n${encodeDeletions(objects)}`;
+}
+
+/** The objects a saved destroy plan removes; undefined when the saved plan is not a destroy plan. */
+export function readDestroyPlan(planText: string): ObjectIdentity[] | undefined {
+  const newline = planText.indexOf("\n");
+  const first = newline < 0 ? planText : planText.slice(0, newline);
+  if (first !== DESTROY_MARKER) return undefined;
+  return decodeDeletions(newline < 0 ? "" : planText.slice(newline + 1));
+}
+
+export interface K8sDestroyPlan {
+  summary: PlanSummary;
+  output: string;
+  /** The plan file's content. */
+  text: string;
+}
+
+/**
+ * A preview's teardown as a plan (pure): every object of the render at the commit it was applied
+ * from is deleted, then its namespace, which takes anything the render no longer names with it.
+ * `render` is undefined when the project could not be rendered: the namespace still goes, so a
+ * preview whose chart broke does not outlive its pull request.
+ */
+export function destroyPlanOf(render: { yaml: string } | { problem: string }, namespace: string, tool: string): K8sDestroyPlan {
+  const parsed = "yaml" in render ? parseManifests(render.yaml, namespace) : undefined;
+  const all = parsed?.objects ?? [];
+  // Only what is inside the preview's namespace is ever deleted, whatever the render says now.
+  const inside = all.filter((o) => o.namespace === namespace);
+  const outside = all.filter((o) => o.namespace !== namespace && !(o.kind === "Namespace" && o.name === namespace));
+  // generateName objects have no fixed name to delete; the namespace's deletion takes them.
+  const objects = inside.filter((o) => !o.name.endsWith("*"));
+  const identities: ObjectIdentity[] = [
+    ...objects.map(({ apiVersion, kind, namespace: ns, name }) => ({ apiVersion, kind, namespace: ns, name })),
+    { apiVersion: "v1", kind: "Namespace", namespace: "", name: namespace },
+  ];
+  const resources: ResourceChange[] = identities.map((o) => ({ address: objectAddress(o), action: "delete" }));
+  const summary: PlanSummary = {
+    add: 0,
+    change: 0,
+    destroy: resources.length,
+    replace: 0,
+    move: 0,
+    import: 0,
+    forget: 0,
+    resources,
+    moves: [],
+    outputs: [],
+    hasChanges: true,
+    sensitiveValues: parsed?.secretValues ?? [],
+  };
+  const what =
+    "problem" in render
+      ? `The ${tool} project could not be rendered at the applied commit (${render.problem}); what it created is removed with its namespace.`
+      : `Objects: 0 to create, 0 to update, ${objects.length} to delete, then namespace \`${namespace}\` with anything left in it.`;
+  const list = resources.map((r) => `- ${r.address}`).join("\n");
+  const kept = outside.length
+    ? `\nLeft alone, because they are outside the preview's namespace: ${outside.map((o) => objectAddress(o)).join(", ")}.\n`
+    : "";
+  return { summary, output: `Preview teardown. ${what}\n\n${list}\n${kept}`, text: encodeDestroyPlan(identities) };
+}

@@ -1,0 +1,41 @@
+import { type K8sObject, objectAddress } from "./k8s-object.js";
+
+/**
+ * A preview of a Helm or Kustomize project lives in a namespace of its own, which Sluice creates
+ * with the preview and deletes with it. These labels say so on the namespace, for an operator
+ * looking at the cluster.
+ */
+export const PREVIEW_NAMESPACE_LABELS = { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" } as const;
+
+/** The Namespace object of a preview, as a manifest (a kustomize preview renders it with the rest). */
+export function previewNamespaceManifest(namespace: string): string {
+  const labels = Object.entries(PREVIEW_NAMESPACE_LABELS)
+    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+    .join("\n");
+  return `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(namespace)}\n  labels:\n${labels}\n`;
+}
+
+/**
+ * Why a preview's render may not be applied, or undefined when it stays inside its namespace.
+ * Deleting the namespace is how a preview goes away, so everything it creates must be in it: an
+ * object in another namespace (a chart that hard-codes `namespace: prod`) would overwrite
+ * production's and outlive the preview; a cluster-scoped one (a ClusterRole, a CRD) is shared
+ * with every other namespace. The preview's own Namespace object is the one exception.
+ */
+export function namespaceEscapes(objects: readonly K8sObject[], namespace: string): string | undefined {
+  const outside = objects.filter((o) =>
+    o.namespace === "" ? !(o.kind === "Namespace" && o.name === namespace) : o.namespace !== namespace,
+  );
+  if (outside.length === 0) return undefined;
+  const listed = outside
+    .slice(0, 10)
+    .map((o) => `\`${objectAddress(o)}\``)
+    .join(", ");
+  const more = outside.length > 10 ? ` and ${outside.length - 10} more` : "";
+  return `a preview lives in namespace \`${namespace}\` only, which it is destroyed with, but the render also holds ${listed}${more} (cluster-wide, or in another namespace): those would be shared with, or overwrite, what runs outside the preview`;
+}
+
+/** `kubectl delete namespace`: the last step of a preview's destroy; a namespace already gone is fine. */
+export function kubectlDeleteNamespaceArgv(namespace: string, kubeconfig: string): string[] {
+  return ["delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--kubeconfig", kubeconfig];
+}

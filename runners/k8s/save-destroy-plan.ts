@@ -1,0 +1,21 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PlanOutcome, PlanRequest } from "../runner.js";
+import { destroyPlanOf } from "./destroy-plan.js";
+import { RENDERED_FILE } from "./plan-files.js";
+
+/** A preview's teardown plan (destroy-plan.ts), saved where the apply finds a plan. */
+export async function saveDestroyPlan(
+  req: PlanRequest,
+  render: { yaml: string } | { problem: string },
+  namespace: string,
+  tool: "helm" | "kustomize",
+  started: number,
+): Promise<PlanOutcome> {
+  const plan = destroyPlanOf(render, namespace, tool);
+  await mkdir(req.dataDir, { recursive: true });
+  const planFile = join(req.dataDir, RENDERED_FILE);
+  await writeFile(planFile, plan.text, { mode: 0o600 });
+  req.onOutput?.(req.redact(plan.output));
+  return { ok: true, summary: plan.summary, output: plan.output, planFile, durationMs: performance.now() - started };
+}

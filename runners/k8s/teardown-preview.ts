@@ -1,0 +1,43 @@
+import type { Project } from "../../src/model/project.js";
+import type { ExecResult } from "../exec.js";
+import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { describeExecFailure } from "./describe-exec-failure.js";
+import type { k8sApplyOutcome } from "./k8s-apply-outcome.js";
+import { kubectlDeleteNamespaceArgv } from "./preview-namespace.js";
+
+export interface Teardown {
+  project: Project;
+  kubeconfig: string;
+  kubectl: string;
+  req: ApplyRequest;
+  outcome: ReturnType<typeof k8sApplyOutcome>;
+}
+
+/**
+ * Applies a preview's destroy plan: the tool removes what the preview created (`helm uninstall`,
+ * `kubectl delete` of the planned objects), then its namespace goes, with anything left in it.
+ * Only a project carrying a preview namespace is torn down: a destroy plan can never delete a
+ * namespace of the project's real releases.
+ */
+export async function teardownPreview(
+  t: Teardown,
+  exec: Exec,
+  removeObjects: () => Promise<(ExecResult & { step: string }) | undefined>,
+): Promise<ApplyOutcome> {
+  const { req, outcome } = t;
+  const namespace = t.project.previewNamespace;
+  if (!namespace) return outcome.fail("a destroy plan of a Kubernetes project applies only to a preview's own namespace");
+  const removed = await removeObjects();
+  if (removed && removed.exitCode !== 0) return outcome.fail(describeExecFailure(removed.step, removed, req.timeoutMs), removed.stdout);
+  const deleted = await exec(t.kubectl, kubectlDeleteNamespaceArgv(namespace, t.kubeconfig), {
+    cwd: req.dataDir,
+    env: req.env,
+    timeoutMs: req.timeoutMs,
+    redact: req.redactWith(outcome.sensitiveValues),
+    onOutput: req.onOutput,
+    pty: true,
+  });
+  const output = (removed?.stdout ?? "") + deleted.stdout;
+  if (deleted.exitCode !== 0) return outcome.fail(describeExecFailure("kubectl delete namespace", deleted, req.timeoutMs), output);
+  return outcome.done(output);
+}
