@@ -88,14 +88,18 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
       return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
     }
-    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig, createNamespace: project.previewNamespace !== undefined }), {
-      cwd: chart.dir,
-      env: common.env,
-      timeoutMs: req.timeoutMs,
-      redact: req.redactWith(outcome.sensitiveValues),
-      onOutput: req.onOutput,
-      pty: true,
-    });
+    const r = await exec(
+      bin,
+      helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig, createNamespace: project.previewNamespace !== undefined }),
+      {
+        cwd: chart.dir,
+        env: common.env,
+        timeoutMs: req.timeoutMs,
+        redact: req.redactWith(outcome.sensitiveValues),
+        onOutput: req.onOutput,
+        pty: true,
+      },
+    );
     if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
     return outcome.done(r.stdout);
   } finally {

@@ -64,12 +64,10 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     return fail({ failedStep: "arguments", message: "a helm project is destroyed only as a preview (its own namespace)" });
   }
   const head = await chartAt(req.checkoutDir, project.dir, s.values, false);
-  if (req.destroy && (!head || !head.ok)) {
-    const problem = head ? head.message : `\`${project.dir}\` has no Chart.yaml`;
-    return saveDestroyPlan(req, { problem }, s.namespace, "helm", started);
+  if (!head?.ok) {
+    const problem = head ?? { failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` };
+    return req.destroy ? saveDestroyPlan(req, { problem: problem.message }, s.namespace, "helm", started) : fail(problem);
   }
-  if (!head) return fail({ failedStep: "checkout", message: `\`${project.dir}\` has no Chart.yaml` });
-  if (!head.ok) return fail(head);
   const base = req.baseCheckoutDir ? await chartAt(req.baseCheckoutDir, project.dir, s.values, true) : undefined;
   if (base && !base.ok) return fail(base);
 

@@ -65,7 +65,8 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   await mkdir(req.dataDir, { recursive: true });
   const head = await resolveInside(req.checkoutDir, project.dir);
   const headProblem = !head.ok ? head.reason : hasKustomization(head.path) ? undefined : `\`${project.dir}\` has no kustomization.yaml`;
-  if (req.destroy && preview && (headProblem || !head.ok)) return saveDestroyPlan(req, { problem: headProblem ?? "" }, preview, "kustomize", started);
+  if (req.destroy && preview && (headProblem || !head.ok))
+    return saveDestroyPlan(req, { problem: headProblem ?? "" }, preview, "kustomize", started);
   if (headProblem || !head.ok) return fail("checkout", headProblem ?? "");
   let baseDir: string | undefined;
   if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
@@ -84,7 +85,8 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
   };
   const headYaml = await render("head", head.path);
-  if (req.destroy && preview) return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, preview, "kustomize", started);
+  if (req.destroy && preview)
+    return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, preview, "kustomize", started);
   if (!headYaml.ok) return fail(headYaml.failedStep, headYaml.message, headYaml.output);
   const escapes = preview ? namespaceEscapes(parseManifests(headYaml.yaml, namespace).objects, namespace) : undefined;
   if (escapes) return fail("preview namespace", escapes);

@@ -69,7 +69,10 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         redact: req.redact,
         onOutput: req.onOutput,
       };
-      const plan = await exec(bin, terragruntPlanArgv(flags, planFile, [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])]), { ...base, pty: true });
+      const plan = await exec(bin, terragruntPlanArgv(flags, planFile, [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])]), {
+        ...base,
+        pty: true,
+      });
       if (plan.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
       const file = await lstat(planFile).catch(() => undefined);
       if (!file?.isFile()) return fail("plan", `${bin} plan made no plan file`, plan.stdout);

@@ -21,7 +21,8 @@ export function namespaceTemplateProblem(template: string): string | undefined {
   if (!NAMESPACE_TEMPLATE.test(template)) {
     return "must be a Kubernetes namespace name around one {number}: lowercase letters, digits and -, starting and ending with a letter or digit";
   }
-  if (template.length - "{number}".length + 9 > NAMESPACE_MAX) return `leaves no room for a pull request number (at most ${NAMESPACE_MAX} characters)`;
+  if (template.length - "{number}".length + 9 > NAMESPACE_MAX)
+    return `leaves no room for a pull request number (at most ${NAMESPACE_MAX} characters)`;
   return undefined;
 }
 

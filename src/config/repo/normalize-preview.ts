@@ -49,7 +49,8 @@ export function normalizePreview(
       if (!TERRAFORM_VARIABLE.test(name)) error("vars", `${JSON.stringify(name)} is not a Terraform variable name`);
     }
   }
-  if (raw.url !== undefined && !/^https?:\/\/[^\s]+$/.test(raw.url)) error("url", "must be an http(s) URL such as https://pr-{number}.preview.example.com");
+  if (raw.url !== undefined && !/^https?:\/\/[^\s]+$/.test(raw.url))
+    error("url", "must be an http(s) URL such as https://pr-{number}.preview.example.com");
   const varFiles: string[] = [];
   (raw.var_files ?? []).forEach((file, i) => {
     const clean = checkProjectFile(dir, file, [...path, "var_files", i], ctx);

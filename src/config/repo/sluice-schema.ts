@@ -124,15 +124,15 @@ const preview = z
       .string()
       .optional()
       .describe("Helm/Kustomize: the preview's own namespace (default pr-{number}), created with it and deleted with it."),
-    var_files: textList
-      .optional()
-      .describe("Terraform: -var-file paths; Helm: values files. Relative to the project dir."),
+    var_files: textList.optional().describe("Terraform: -var-file paths; Helm: values files. Relative to the project dir."),
     vars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a variable name or a dotted Helm value key"), scalar)
       .optional()
       .describe("Terraform: -var values; Helm: values set on top of the project's `set`."),
     url_output: text.optional().describe("Terraform: the output holding the preview's URL."),
-    url: text.optional().describe("The preview's URL, {number} being the pull request's number, e.g. https://pr-{number}.preview.example.com."),
+    url: text
+      .optional()
+      .describe("The preview's URL, {number} being the pull request's number, e.g. https://pr-{number}.preview.example.com."),
     ttl: z.string().optional().describe("Destroyed this long after the last push, e.g. 72h or 3d."),
     max_age: z.string().optional().describe("Destroyed this long after it was created, whatever happens."),
   })

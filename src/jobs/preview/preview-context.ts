@@ -49,7 +49,10 @@ export function previewArgs(p: Pick<PreviewRecord, "varFiles" | "vars" | "runner
  * the trusted project (when the base branch still has it) it keeps what its tool renders with; a
  * Helm or Kustomize preview goes into its own namespace, with its values on top of the project's.
  */
-export function previewProject(p: Pick<PreviewRecord, "project" | "dir" | "workspace" | "runner" | "varFiles" | "vars">, trusted?: Project): Project {
+export function previewProject(
+  p: Pick<PreviewRecord, "project" | "dir" | "workspace" | "runner" | "varFiles" | "vars">,
+  trusted?: Project,
+): Project {
   const project: Project = { name: p.project, dir: p.dir, workspace: p.workspace, runner: p.runner };
   if (p.runner === "helm") {
     const helm = trusted?.helm ?? {};
@@ -59,7 +62,8 @@ export function previewProject(p: Pick<PreviewRecord, "project" | "dir" | "works
       previewNamespace: p.workspace,
     };
   }
-  if (p.runner === "kustomize") return { ...project, ...(trusted?.kustomize ? { kustomize: trusted.kustomize } : {}), previewNamespace: p.workspace };
+  if (p.runner === "kustomize")
+    return { ...project, ...(trusted?.kustomize ? { kustomize: trusted.kustomize } : {}), previewNamespace: p.workspace };
   return project;
 }
 

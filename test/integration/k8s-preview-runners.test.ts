@@ -1,0 +1,227 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createHelmRunner } from "../../runners/helm/helm-runner.js";
+import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
+import type { ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../../runners/runner.js";
+import type { Project } from "../../src/model/project.js";
+import { installHelm } from "../../scripts/install-helm.js";
+
+/**
+ * Helm and Kustomize previews with the real tools for everything that needs no cluster (`helm
+ * template`, `kubectl kustomize`); what would reach a cluster (upgrade, uninstall, apply, delete)
+ * goes to a fake exec and is asserted by its argv: there is no cluster on these machines.
+ */
+const CHART = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
+const KUSTOMIZE = fileURLToPath(new URL("../fixtures/kustomize/app/", import.meta.url));
+const KUBECONFIG = "/etc/sluice/kube/acme.yaml";
+
+let helmPath = "";
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  helmPath = (await installHelm()).path;
+  root = await mkdtemp(join(tmpdir(), "sluice-k8s-preview-"));
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const helmProject: Project = {
+  name: "web",
+  dir: "charts/web",
+  workspace: "pr-7",
+  runner: "helm",
+  helm: { release: "web", namespace: "prod", values: ["values-prod.yaml"], set: { replicaCount: 1 } },
+  previewNamespace: "pr-7",
+};
+const kustomizeProject: Project = {
+  name: "site",
+  dir: "deploy/overlays/prod",
+  workspace: "pr-7",
+  runner: "kustomize",
+  kustomize: { namespace: "prod" },
+  previewNamespace: "pr-7",
+};
+
+async function checkout(kind: "helm" | "kustomize", change?: (dir: string) => Promise<void>) {
+  const dir = join(root, String(++n));
+  const head = join(dir, "head");
+  const projectRoot = kind === "helm" ? join(head, "charts/web") : join(head, "deploy");
+  await cp(kind === "helm" ? CHART : KUSTOMIZE, projectRoot, { recursive: true });
+  await change?.(projectRoot);
+  return { head, dataDir: join(dir, "data") };
+}
+
+/** Real tools; every call recorded. */
+function recording() {
+  const calls: string[][] = [];
+  const run: Exec = async (file, args, opts) => {
+    calls.push(args);
+    if (["upgrade", "uninstall", "apply", "delete"].includes(args[0] ?? "")) {
+      return { exitCode: 0, timedOut: false, stdout: `${args[0]} done\n`, stderr: "", durationMs: 1 };
+    }
+    return exec(file, args, opts);
+  };
+  return { calls, run };
+}
+
+async function plan(runner: Runner, project: Project, where: { head: string; dataDir: string }, destroy = false) {
+  const r = recording();
+  const req: PlanRequest = {
+    project,
+    checkoutDir: where.head,
+    dataDir: where.dataDir,
+    extraArgs: [],
+    env: {},
+    timeoutMs: 60_000,
+    redact: (s) => s,
+    destroy,
+  };
+  return { outcome: await runner.plan(req, r.run), calls: r.calls };
+}
+
+function ok(outcome: PlanOutcome) {
+  if (!outcome.ok) throw new Error(`plan failed at ${outcome.failedStep}: ${outcome.message}`);
+  return outcome;
+}
+
+async function apply(runner: Runner, project: Project, where: { head: string; dataDir: string }, planFile: string) {
+  const r = recording();
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: where.head,
+    dataDir: where.dataDir,
+    planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: KUBECONFIG,
+  };
+  return { outcome: await runner.apply(req, r.run), calls: r.calls };
+}
+
+const helm = () => createHelmRunner({ helmBinary: helmPath, kubectlBinary: "kubectl" });
+
+describe("a Helm preview (real helm template)", () => {
+  it("renders into its own namespace whatever the project's namespace is; the first install creates it", async () => {
+    const where = await checkout("helm");
+    const planned = ok((await plan(helm(), helmProject, where)).outcome);
+    const addresses = planned.summary.resources.map((r) => r.address);
+    expect(addresses.length).toBeGreaterThan(2);
+    expect(addresses.every((a) => a.split("/")[1] === "pr-7")).toBe(true);
+    const applied = await apply(helm(), helmProject, where, planned.planFile);
+    expect(applied.outcome.ok).toBe(true);
+    const upgrade = applied.calls.find((c) => c[0] === "upgrade") ?? [];
+    expect(upgrade.slice(0, 6)).toEqual(["upgrade", "--install", "--atomic", "--wait", "--create-namespace", "web"]);
+    expect(upgrade.slice(upgrade.indexOf("--namespace"), upgrade.indexOf("--namespace") + 2)).toEqual(["--namespace", "pr-7"]);
+  });
+
+  it("a chart that writes into another namespace is refused before anything is applied", async () => {
+    const where = await checkout("helm", (dir) =>
+      writeFile(join(dir, "templates/escape.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: takeover\n  namespace: prod\n"),
+    );
+    const { outcome } = await plan(helm(), helmProject, where);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.failedStep).toBe("preview namespace");
+    expect(outcome.message).toContain("`ConfigMap/prod/takeover`");
+  });
+
+  it("the teardown: a destroy plan of what it rendered, applied as helm uninstall then the namespace's deletion", async () => {
+    const where = await checkout("helm");
+    const planned = ok((await plan(helm(), helmProject, where, true)).outcome);
+    expect(planned.summary.add + planned.summary.change).toBe(0);
+    expect(planned.summary.resources.at(-1)).toEqual({ address: "Namespace/pr-7", action: "delete" });
+    expect(planned.summary.resources.every((r) => r.action === "delete")).toBe(true);
+    // The chart's Secret value is known for redaction, and is not in the plan file.
+    expect(planned.summary.sensitiveValues).toContain("fixture-db-password-1");
+    expect(await readFile(planned.planFile, "utf8")).not.toContain("fixture-db-password-1");
+    const applied = await apply(helm(), helmProject, where, planned.planFile);
+    expect(applied.outcome.ok).toBe(true);
+    expect(applied.calls).toEqual([
+      ["uninstall", "web", "--namespace", "pr-7", "--wait", "--ignore-not-found", "--kubeconfig", KUBECONFIG],
+      ["delete", "namespace", "pr-7", "--ignore-not-found", "--wait=true", "--kubeconfig", KUBECONFIG],
+    ]);
+  });
+
+  it("a chart that no longer renders is still torn down", async () => {
+    const where = await checkout("helm", (dir) => rm(join(dir, "Chart.yaml")));
+    const planned = ok((await plan(helm(), helmProject, where, true)).outcome);
+    expect(planned.output).toContain("could not be rendered");
+    const applied = await apply(helm(), helmProject, where, planned.planFile);
+    expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
+      ["uninstall", "web"],
+      ["delete", "namespace"],
+    ]);
+  });
+
+  it("no destroy plan for a project that is not a preview, and no namespace deletion from one", async () => {
+    const where = await checkout("helm");
+    const real = { ...helmProject, workspace: "default", previewNamespace: undefined };
+    const { outcome } = await plan(helm(), real, where, true);
+    expect(outcome.ok ? "" : outcome.message).toBe("a helm project is destroyed only as a preview (its own namespace)");
+    // A saved destroy plan handed to a real project's apply deletes nothing.
+    const planned = ok((await plan(helm(), helmProject, where, true)).outcome);
+    const applied = await apply(helm(), real, where, planned.planFile);
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("applies only to a preview's own namespace");
+    expect(applied.calls).toEqual([]);
+  });
+});
+
+describe("a Kustomize preview (real kubectl kustomize)", () => {
+  const kustomize = () => createKustomizeRunner();
+
+  it("kustomize's namespace transformer moves every object into the preview's namespace, the Namespace first", async () => {
+    const where = await checkout("kustomize");
+    const planned = ok((await plan(kustomize(), kustomizeProject, where)).outcome);
+    expect(planned.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual([
+      "create Deployment/pr-7/api",
+      "create Namespace/pr-7",
+      "create Secret/pr-7/api-credentials",
+      "create Service/pr-7/api",
+    ]);
+    const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile);
+    expect(applied.outcome.ok).toBe(true);
+    expect(applied.calls[0]?.slice(0, 6)).toEqual([
+      "apply",
+      "--server-side",
+      "--field-manager=sluice",
+      "--kubeconfig",
+      KUBECONFIG,
+      "--namespace",
+    ]);
+    expect(applied.calls[0]?.[6]).toBe("pr-7");
+  });
+
+  it("a cluster-scoped object is refused by name", async () => {
+    const where = await checkout("kustomize", async (dir) => {
+      await writeFile(
+        join(dir, "base/role.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: everything\n",
+      );
+      const k = join(dir, "base/kustomization.yaml");
+      await writeFile(k, (await readFile(k, "utf8")).replace("  - service.yaml\n", "  - service.yaml\n  - role.yaml\n"));
+    });
+    const { outcome } = await plan(kustomize(), kustomizeProject, where);
+    expect(outcome.ok ? "" : outcome.message).toContain("`ClusterRole/everything`");
+  });
+
+  it("the teardown deletes the planned objects inside the namespace, then the namespace", async () => {
+    const where = await checkout("kustomize");
+    const planned = ok((await plan(kustomize(), kustomizeProject, where, true)).outcome);
+    const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile);
+    expect(applied.outcome.ok).toBe(true);
+    expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
+      ["delete", "--ignore-not-found"],
+      ["delete", "namespace"],
+    ]);
+    const deletions = await readFile(join(where.dataDir, "deletions.yaml"), "utf8");
+    expect(deletions.match(/namespace: "pr-7"/g)?.length).toBe(3);
+    expect(deletions).not.toContain("prod");
+    expect(deletions).not.toContain('kind: "Namespace"');
+  });
+});
