@@ -48,6 +48,7 @@ function ingressSettings(config: ServerConfig) {
     autoplanDrafts: config.autoplan_drafts,
     atlantisPrefix: config.atlantis_prefix,
     autoplan: config.autoplan,
+    previews: config.allowed_overrides.includes("preview"),
     allowCommands: config.allow_commands,
   };
 }

@@ -42,6 +42,8 @@ export interface IngressSettings {
   atlantisPrefix?: "with-atlantis-yaml" | "always" | "never";
   /** Server setting `autoplan`; default true. */
   autoplan?: boolean;
+  /** The server lets repositories have previews (`allowed_overrides: [preview]`). */
+  previews?: boolean;
   /** Server setting `allow_commands`; default: every command. */
   allowCommands?: readonly string[];
 }
@@ -97,7 +99,11 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
-    if (settings.autoplan === false) return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
+    if (settings.autoplan === false) {
+      // Previews follow the PR's head whether or not its plans do; the job reads whether it has any.
+      if (settings.previews) return { job: { target, spec: { kind: "preview", action: "sync", actor } } };
+      return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
+    }
     if (p.pull_request?.draft && !settings.autoplanDrafts) {
       return { ignore: "draft pull request: autoplan of drafts is off" };
     }

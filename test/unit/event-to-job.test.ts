@@ -44,6 +44,14 @@ describe("eventToJob and server-side switches", () => {
     expect(kindOf("/plan", { autoplanDrafts: false, autoplan: false })).toBe("plan");
   });
 
+  it("autoplan: false still keeps previews at the PR's head where the server allows previews", () => {
+    const d = eventToJob("pull_request", { ...opened, action: "synchronize" }, { autoplanDrafts: false, autoplan: false, previews: true });
+    expect("job" in d ? d.job.spec : undefined).toEqual({ kind: "preview", action: "sync", actor: "alice" });
+    // A closed PR is cleaned up as ever (its previews are destroyed there).
+    const closed = eventToJob("pull_request", { ...opened, action: "closed" }, { autoplanDrafts: false, autoplan: false, previews: true });
+    expect("job" in closed ? closed.job.spec.kind : undefined).toBe("cleanup");
+  });
+
   it("a command not in allow_commands gets a reply saying so", () => {
     const d = eventToJob("issue_comment", comment("/import a.b id"), { autoplanDrafts: false, allowCommands: ["plan", "apply"] });
     expect("job" in d && d.job.spec.kind === "reply" ? d.job.spec.reason : "").toBe(
