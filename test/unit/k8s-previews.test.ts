@@ -11,6 +11,7 @@ import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewProject, previewSettings } from "../../src/jobs/preview/preview-context.js";
 import type { Project } from "../../src/model/project.js";
 import { namespaceTemplateProblem, previewWorkspace } from "../../src/preview/preview-workspace.js";
+import { producersFirst } from "../../src/preview/producers-first.js";
 import { renderPreviewComment } from "../../src/preview/render-preview.js";
 
 const load = (yaml: string) => loadRepoConfig({ sluice: yaml });
@@ -263,5 +264,27 @@ describe("a preview never reaches outside its namespace", () => {
       0,
     );
     expect(body).toContain("| `web` | `pr-7` (namespace) | ✅ live |");
+  });
+});
+
+describe("previews of projects that take other projects' outputs", () => {
+  const p = (name: string, from: string[] = []) => ({
+    name,
+    inputsFrom: Object.fromEntries(from.map((f, i) => [`v${i}`, { project: f, output: "o" }])),
+  });
+
+  it("producers come first, dependents after; the given order stays otherwise", () => {
+    const order = producersFirst([p("app", ["db", "net"]), p("db", ["net"]), p("web"), p("net")]).map((x) => x.name);
+    expect(order).toEqual(["web", "net", "db", "app"]);
+    // A producer without a preview (not in the list) does not hold its dependent back.
+    expect(producersFirst([p("app", ["prod-db"]), p("web")]).map((x) => x.name)).toEqual(["app", "web"]);
+  });
+
+  it("a cycle (which the config refuses) keeps every project", () => {
+    expect(
+      producersFirst([p("a", ["b"]), p("b", ["a"]), p("c")])
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["a", "b", "c"]);
   });
 });

@@ -10,7 +10,7 @@ import { hashFile } from "../../workspace/hash-file.js";
 import { changeControlFacts } from "../../authorization/change-control-facts.js";
 import { planPolicyFact } from "../../authorization/plan-policy-fact.js";
 import { runCredentials } from "../../tool-runs/run-credentials.js";
-import { applyRequest } from "../../tool-runs/runner-request.js";
+import { applyRequest, type RunInputs } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import type { PreviewPlan } from "./plan-preview.js";
@@ -33,6 +33,8 @@ export async function applyPreview(
   actorAllowed: Decision,
   log: Pick<JobLogWriter, "write">,
   project: Project = previewProject(preview),
+  /** The inputs its plan was made with: a Helm apply renders again with them. */
+  inputs?: RunInputs,
 ): Promise<PreviewApplied> {
   const { deps, vcs, settings, secrets, checkout, job } = ctx;
   const repo = job.target.repo;
@@ -71,12 +73,17 @@ export async function applyPreview(
   if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };
   const runner = deps.tools.runners[project.runner];
   if (!runner) return { ok: false, refused: false, message: `no runner for ${project.runner} projects`, output: "" };
-  const built = applyRequest({ deps, settings, secrets }, project, {
-    checkoutDir: checkout.dir,
-    dataDir: plan.dataDir,
-    planFile: plan.planFile,
-    onOutput: (chunk) => log.write(chunk),
-  });
+  const built = applyRequest(
+    { deps, settings, secrets },
+    project,
+    {
+      checkoutDir: checkout.dir,
+      dataDir: plan.dataDir,
+      planFile: plan.planFile,
+      onOutput: (chunk) => log.write(chunk),
+    },
+    inputs,
+  );
   if (!built.ok) return { ok: false, refused: true, message: "reason" in built.result ? built.result.reason : "not prepared", output: "" };
   const sandboxed = sandboxedExec(deps, job, project, {
     writable: [checkout.dir, plan.dataDir],

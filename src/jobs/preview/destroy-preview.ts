@@ -7,6 +7,7 @@ import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
+import { previewInputs } from "./preview-inputs.js";
 import { type PreviewContext, previewProject } from "./preview-context.js";
 import type { SyncOutcome } from "./sync-preview.js";
 
@@ -22,6 +23,8 @@ export async function destroyPreview(
   actorAllowed: Decision,
   /** The base branch's project of this preview, when it still has one: what its tool renders with. */
   trusted?: Project,
+  /** Producers' previews by name, for the destroy plan's `inputs_from` (a variable without a default needs a value). */
+  inputsFrom: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
 ): Promise<SyncOutcome> {
   const { deps, vcs, job } = ctx;
   const record: PreviewRecord = { ...preview, status: "destroying", lastResult: `destroying: ${reason}`, updatedAt: ctx.now() };
@@ -53,9 +56,11 @@ export async function destroyPreview(
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);
-      const plan = await planPreview(ctx, record, true, log, runAs);
+      const gathered = trusted ? await previewInputs(ctx, trusted, inputsFrom.trusted, inputsFrom.previews) : { ok: true as const };
+      if (!gathered.ok) return failed(gathered.error);
+      const plan = await planPreview(ctx, record, true, log, runAs, gathered.inputs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
-      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log, runAs);
+      const applied = await applyPreview(ctx, record, plan, "preview-destroy", actorAllowed, log, runAs, gathered.inputs);
       if (!applied.ok) return failed(applied.refused ? `⛔ refused: ${applied.message}` : applied.message, plan.output);
       if (record.deploymentId !== undefined) {
         await vcs

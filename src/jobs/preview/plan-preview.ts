@@ -5,7 +5,7 @@ import { repoFullName } from "../../model/repo.js";
 import { dataPaths } from "../../workspace/data-paths.js";
 import { hashFile } from "../../workspace/hash-file.js";
 import { runCredentials, runWithCredentials } from "../../tool-runs/run-credentials.js";
-import { planRequest } from "../../tool-runs/runner-request.js";
+import { planRequest, type RunInputs } from "../../tool-runs/runner-request.js";
 import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import { baseRefOf, type PreviewRun, previewArgs, previewProject } from "./preview-context.js";
@@ -23,21 +23,28 @@ export async function planPreview(
   log: Pick<JobLogWriter, "write">,
   /** A scheduled destroy plans the real project (its workflow and settings), not a preview's copy. */
   project: Project = previewProject(preview),
+  /** Other projects' outputs (`inputs_from`, `values_from`), read by previewInputs. */
+  inputs?: RunInputs,
 ): Promise<PreviewPlan | Extract<PlanOutcome, { ok: false }>> {
   const { deps, settings, secrets, checkout } = ctx;
   const fail = (failedStep: string, message: string) => ({ ok: false as const, failedStep, message, output: "", durationMs: 0 });
   const runner = deps.tools.runners[project.runner];
   if (!runner) return fail("runner", `no runner for ${project.runner} projects on this server`);
   const dataDir = dataPaths.previewData(deps.dataDir, ctx.job.target.repo, preview.pr, project);
-  const built = planRequest({ deps, settings, secrets }, project, {
-    checkoutDir: checkout.dir,
-    // A Helm or Kustomize preview is new in its own namespace: everything it renders is a create
-    // (with a kubeconfig, the live diff shows what the cluster already has).
-    dataDir,
-    extraArgs: previewArgs(preview),
-    destroy,
-    onOutput: (chunk) => log.write(chunk),
-  });
+  const built = planRequest(
+    { deps, settings, secrets },
+    project,
+    {
+      checkoutDir: checkout.dir,
+      // A Helm or Kustomize preview is new in its own namespace: everything it renders is a create
+      // (with a kubeconfig, the live diff shows what the cluster already has).
+      dataDir,
+      extraArgs: previewArgs(preview),
+      destroy,
+      onOutput: (chunk) => log.write(chunk),
+    },
+    inputs,
+  );
   if (!built.ok) return fail("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
   const sandboxed = sandboxedExec(deps, ctx.job, project, {
     writable: [checkout.dir, dataDir],

@@ -4,6 +4,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
+import { producersFirst } from "../../preview/producers-first.js";
 import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
@@ -12,7 +13,7 @@ import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
 import { trustedCommit } from "../../repo-reading/trusted-commit.js";
 import { destroyPreview } from "./destroy-preview.js";
-import { type PreviewContext, previewSettings } from "./preview-context.js";
+import { type PreviewContext, previewProject, previewSettings } from "./preview-context.js";
 import { postPreviewComment } from "./post-preview-comment.js";
 import { type SyncOutcome, syncPreview } from "./sync-preview.js";
 
@@ -120,21 +121,28 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   if (synced || mine.length || notices.length) await post();
 
   async function destroyAll(targets: PreviewRecord[], reason: string): Promise<void> {
-    // Each preview is destroyed with the config it was applied from (the PR may have moved or closed since).
-    for (const sha of new Set(targets.map((p) => p.headSha))) {
-      const checkout = await checkoutAt(sha);
-      try {
-        const settings = await settingsAt(sha);
-        for (const p of targets.filter((t) => t.headSha === sha)) {
-          // The base branch's project by this name, if it still has one (a renamed or removed
-          // project's preview is still destroyed, with the settings as they are).
-          const trusted = settings.configs.trusted?.projects.find((q) => q.name === p.project && q.runner === p.runner);
-          const ctx = context(checkout, previewSettings(settings, trusted), byCommand ? spec.actor : "sluice");
-          record(p.project, await destroyPreview(ctx, p, reason, actorAllowed, trusted));
-        }
-      } finally {
-        checkout.release();
+    // Each preview is destroyed with the config it was applied from (the PR may have moved or
+    // closed since); dependents before the producers whose previews they read.
+    const checkouts = new Map<string, Awaited<ReturnType<typeof checkoutAt>>>();
+    const settingsBySha = new Map<string, Awaited<ReturnType<typeof settingsAt>>>();
+    try {
+      const trustedList = (await settingsAt(pr.baseSha)).configs.trusted?.projects ?? [];
+      // The base branch's project by this name, if it still has one (a renamed or removed
+      // project's preview is still destroyed, with the settings as they are).
+      const trustedOf = (r: PreviewRecord) => trustedList.find((q) => q.name === r.project && q.runner === r.runner);
+      const previews = new Map(mine.filter((r) => r.status !== "destroyed").map((r) => [r.project, previewProject(r, trustedOf(r))]));
+      const ordered = producersFirst(targets.map((r) => ({ ...trustedOf(r), name: r.project, record: r }))).reverse();
+      for (const { record: p } of ordered) {
+        const checkout = checkouts.get(p.headSha) ?? (await checkoutAt(p.headSha));
+        checkouts.set(p.headSha, checkout);
+        const settings = settingsBySha.get(p.headSha) ?? (await settingsAt(p.headSha));
+        settingsBySha.set(p.headSha, settings);
+        const trusted = trustedOf(p);
+        const ctx = context(checkout, previewSettings(settings, trusted), byCommand ? spec.actor : "sluice");
+        record(p.project, await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews }));
       }
+    } finally {
+      for (const c of checkouts.values()) c.release();
     }
   }
 
@@ -168,7 +176,19 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     try {
       const settings = await settingsAt(pr.headSha);
       const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
-      for (const p of wanted) {
+      // Producers' previews, for their dependents' inputs: those already there, then each one this run applies.
+      const previews = new Map(
+        mine
+          .filter((r) => r.status !== "destroyed")
+          .map((r) => [
+            r.project,
+            previewProject(
+              r,
+              wanted.find((q) => q.name === r.project),
+            ),
+          ]),
+      );
+      for (const p of producersFirst(wanted)) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
         const byNamespace = previewsByNamespace(p.runner);
@@ -182,7 +202,10 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
         }
         const actor = spec.actor || "sluice";
         const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
-        record(p.name, await syncPreview(context(checkout, previewSettings(settings, p), actor), p, preview, ws.workspace, allowed));
+        const ctx = context(checkout, previewSettings(settings, p), actor);
+        const synced = await syncPreview(ctx, p, preview, ws.workspace, allowed, { trusted: trustedProjects, previews });
+        record(p.name, synced);
+        if (synced.record && synced.record.status !== "destroyed") previews.set(p.name, previewProject(synced.record, p));
       }
     } finally {
       checkout.release();

@@ -10,6 +10,7 @@ import { previewsCounted } from "../../store/preview-store.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
+import { previewInputs } from "./preview-inputs.js";
 import { type PreviewContext, previewProject, previewUrl } from "./preview-context.js";
 
 export interface SyncOutcome {
@@ -32,6 +33,8 @@ export async function syncPreview(
   preview: PreviewSettings,
   workspace: string,
   actorAllowed: Decision,
+  /** Producers' previews by name, for this project's `inputs_from` / `values_from` (preview-inputs.ts). */
+  inputsFrom: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
 ): Promise<SyncOutcome> {
   const { deps, vcs, pr, job } = ctx;
   const repo = repoFullName(job.target.repo);
@@ -87,7 +90,12 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
-      const plan = await planPreview(ctx, record, false, log, runAs);
+      const gathered = await previewInputs(ctx, project, inputsFrom.trusted, inputsFrom.previews);
+      if (!gathered.ok) {
+        const message = `not planned: ${gathered.error}`;
+        return { record: await save({ status: "failed", lastResult: message }), notice: `${project.name}: ${message}` };
+      }
+      const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs);
       if (!plan.ok) {
         const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
         return { record: await save({ status: "failed", lastResult: message }), output: plan.output };
@@ -110,7 +118,7 @@ export async function syncPreview(
                 deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not set the preview's deployment status"),
               );
       await status("in_progress", `applying the preview of #${pr.number}`);
-      const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log, runAs);
+      const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log, runAs, gathered.inputs);
       if (!applied.ok) {
         await status("failure", applied.refused ? "refused" : "apply failed");
         const what = applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`;
