@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, stateResources } from "../support/harness.js";
+
+// A preview that takes other projects' outputs (`inputs_from`): from the producer's own preview
+// when the producer has one in the same pull request, else from the producer's real state.
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "allowed_overrides: [preview]\n" });
+}, 180_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+const backend = (dir: string, name: string) =>
+  `terraform {\n  backend "local" {\n    path          = "${join(dir, `${name}.tfstate`)}"\n    workspace_dir = "${join(dir, `${name}-ws`)}"\n  }\n}\n`;
+
+// Production's database, applied before Sluice: it has no preview, so previews read its state.
+const db = (dir: string) => `${backend(dir, "db")}
+resource "terraform_data" "db" {
+  input = "prod-db"
+}
+output "dsn" {
+  value = terraform_data.db.output
+}
+`;
+const network = (dir: string) => `${backend(dir, "network")}
+resource "terraform_data" "vpc" {
+  input = "vpc-\${terraform.workspace}"
+}
+output "vpc_id" {
+  value = terraform_data.vpc.output
+}
+`;
+// No defaults: the preview's plan, and its destroy plan, fail without the inputs.
+const app = (dir: string, version: string) => `${backend(dir, "app")}
+variable "vpc_id" {
+  type = string
+}
+variable "dsn" {
+  type = string
+}
+resource "terraform_data" "app" {
+  input = "\${var.vpc_id} \${var.dsn} ${version}"
+}
+`;
+
+const CONFIG = `version: 1
+projects:
+  - name: app
+    dir: app
+    inputs_from:
+      vpc_id: network.vpc_id
+      dsn: db.dsn
+    preview: {}
+  - name: network
+    dir: network
+    preview: {}
+  - name: db
+    dir: db
+`;
+
+async function inputs(stateFile: string): Promise<unknown[]> {
+  const state = JSON.parse(await readFile(stateFile, "utf8").catch(() => "{}")) as {
+    resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[];
+  };
+  return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
+}
+
+const comment = (repo: Parameters<Harness["sim"]["comments"]>[0], pr: number) =>
+  h.sim.comments(repo, pr).find((c) => c.user === "sluice[bot]" && c.body.includes("previews of this pull request"))?.body ?? "";
+
+describe("previews with inputs from other projects", { timeout: 300_000 }, () => {
+  it("the dependent's preview reads its producer's preview and the real state of a producer without one; both are destroyed at close", async () => {
+    const dir = await mkdtemp(join(h.stateDir, "preview-inputs-"));
+    const seed = join(dir, "seed");
+    await mkdir(seed);
+    await writeFile(join(seed, "main.tf"), db(dir));
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+    const run = promisify(execFile);
+    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
+    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
+    await rm(seed, { recursive: true, force: true });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "preview-inputs",
+      files: {
+        ".sluice.yaml": CONFIG,
+        "db/main.tf": db(dir),
+        "network/main.tf": network(dir),
+        "app/main.tf": app(dir, "v1"),
+      },
+    });
+    h.sim.setPermission(repo, "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "feature", files: { "app/main.tf": app(dir, "v2") } });
+    const pr = await h.sim.openPullRequest(repo, { head: "feature", author: "alice", title: "feature" });
+    const ws = (name: string) => join(dir, `${name}-ws`, `pr-${pr.number}`, "terraform.tfstate");
+
+    await h.sim.waitFor(() => (comment(repo, pr.number).match(/✅ live/g) ?? []).length === 2, {
+      message: "the two previews did not go live",
+      timeoutMs: 180_000,
+    });
+    expect(await inputs(ws("network"))).toEqual([`vpc-pr-${pr.number}`]);
+    expect(await inputs(ws("app"))).toEqual([`vpc-pr-${pr.number} prod-db v2`]);
+    const prodDb = await readFile(join(dir, "db.tfstate"), "utf8");
+
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    await h.sim.waitFor(() => (comment(repo, pr.number).match(/🗑️ destroyed/g) ?? []).length === 2, {
+      message: "the previews were not both destroyed",
+      timeoutMs: 180_000,
+    });
+    expect(await stateResources(ws("app"))).toEqual([]);
+    expect(await stateResources(ws("network"))).toEqual([]);
+    // Production's state was only read.
+    expect(await readFile(join(dir, "db.tfstate"), "utf8")).toBe(prodDb);
+  });
+});
