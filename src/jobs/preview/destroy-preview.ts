@@ -24,7 +24,7 @@ export async function destroyPreview(
   /** The base branch's project of this preview, when it still has one: what its tool renders with. */
   trusted?: Project,
   /** Producers' previews by name, for the destroy plan's `inputs_from` (a variable without a default needs a value). */
-  inputsFrom: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
+  from: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
 ): Promise<SyncOutcome> {
   const { deps, vcs, job } = ctx;
   const record: PreviewRecord = { ...preview, status: "destroying", lastResult: `destroying: ${reason}`, updatedAt: ctx.now() };
@@ -56,7 +56,7 @@ export async function destroyPreview(
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);
-      const gathered = trusted ? await previewInputs(ctx, trusted, inputsFrom.trusted, inputsFrom.previews) : { ok: true as const };
+      const gathered = trusted ? await previewInputs(ctx, trusted, from.trusted, from.previews) : { ok: true as const };
       if (!gathered.ok) return failed(gathered.error);
       const plan = await planPreview(ctx, record, true, log, runAs, gathered.inputs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);

@@ -25,6 +25,8 @@ export async function planPreview(
   project: Project = previewProject(preview),
   /** Other projects' outputs (`inputs_from`, `values_from`), read by previewInputs. */
   inputs?: RunInputs,
+  /** Helm and Kustomize: the commit the live preview was applied from, so the plan shows what this one changes. */
+  baseCheckoutDir?: string,
 ): Promise<PreviewPlan | Extract<PlanOutcome, { ok: false }>> {
   const { deps, settings, secrets, checkout } = ctx;
   const fail = (failedStep: string, message: string) => ({ ok: false as const, failedStep, message, output: "", durationMs: 0 });
@@ -36,8 +38,9 @@ export async function planPreview(
     project,
     {
       checkoutDir: checkout.dir,
-      // A Helm or Kustomize preview is new in its own namespace: everything it renders is a create
-      // (with a kubeconfig, the live diff shows what the cluster already has).
+      // Without it, a Helm or Kustomize preview is new in its own namespace: everything it renders
+      // is a create (with a kubeconfig, the live diff shows what the cluster already has).
+      baseCheckoutDir: runner.needsBase && !destroy ? baseCheckoutDir : undefined,
       dataDir,
       extraArgs: previewArgs(preview),
       destroy,
@@ -47,7 +50,7 @@ export async function planPreview(
   );
   if (!built.ok) return fail("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
   const sandboxed = sandboxedExec(deps, ctx.job, project, {
-    writable: [checkout.dir, dataDir],
+    writable: [checkout.dir, dataDir, ...(baseCheckoutDir ? [baseCheckoutDir] : [])],
     readable: [settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
     settings,
   });

@@ -173,6 +173,17 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     // Who pushed must be a writer: a preview applies the PR's code with the project's credentials.
     const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
     const checkout = await checkoutAt(pr.headSha);
+    const bases = new Map<string, Awaited<ReturnType<typeof checkoutAt>> | undefined>();
+    // The commit a live Helm or Kustomize preview was applied from: its plan is the diff from there.
+    const baseOf = async (p: Project) => {
+      const live = mine.find((r) => r.project === p.name && r.status === "live");
+      if (!live || !previewsByNamespace(p.runner) || live.headSha === pr.headSha) return live ? checkout : undefined;
+      if (!bases.has(live.headSha)) {
+        // A commit gone with a force-push: the plan shows everything as new, as for a first preview.
+        bases.set(live.headSha, await checkoutAt(live.headSha).catch(() => undefined));
+      }
+      return bases.get(live.headSha);
+    };
     try {
       const settings = await settingsAt(pr.headSha);
       const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
@@ -203,12 +214,15 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
         const actor = spec.actor || "sluice";
         const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
         const ctx = context(checkout, previewSettings(settings, p), actor);
-        const synced = await syncPreview(ctx, p, preview, ws.workspace, allowed, { trusted: trustedProjects, previews });
+        const base = await baseOf(p);
+        const from = { trusted: trustedProjects, previews, baseCheckoutDir: base?.dir };
+        const synced = await syncPreview(ctx, p, preview, ws.workspace, allowed, from);
         record(p.name, synced);
         if (synced.record && synced.record.status !== "destroyed") previews.set(p.name, previewProject(synced.record, p));
       }
     } finally {
       checkout.release();
+      for (const b of bases.values()) b?.release();
     }
     return true;
   }

@@ -33,8 +33,14 @@ export async function syncPreview(
   preview: PreviewSettings,
   workspace: string,
   actorAllowed: Decision,
-  /** Producers' previews by name, for this project's `inputs_from` / `values_from` (preview-inputs.ts). */
-  inputsFrom: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
+  /**
+   * Producers' previews by name, for this project's `inputs_from` / `values_from` (preview-inputs.ts);
+   * the checkout of the commit its live preview was applied from (Helm, Kustomize).
+   */
+  from: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project>; baseCheckoutDir?: string } = {
+    trusted: [],
+    previews: new Map(),
+  },
 ): Promise<SyncOutcome> {
   const { deps, vcs, pr, job } = ctx;
   const repo = repoFullName(job.target.repo);
@@ -90,12 +96,12 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
-      const gathered = await previewInputs(ctx, project, inputsFrom.trusted, inputsFrom.previews);
+      const gathered = await previewInputs(ctx, project, from.trusted, from.previews);
       if (!gathered.ok) {
         const message = `not planned: ${gathered.error}`;
         return { record: await save({ status: "failed", lastResult: message }), notice: `${project.name}: ${message}` };
       }
-      const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs);
+      const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs, from.baseCheckoutDir);
       if (!plan.ok) {
         const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
         return { record: await save({ status: "failed", lastResult: message }), output: plan.output };
