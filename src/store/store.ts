@@ -232,6 +232,8 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number): Promise<void>;
   /** The live record of a repo (one project, or all), newest first. */
   liveApplies(repo: string, project?: string): Promise<LiveApply[]>;
+  /** Repositories (`owner/name`) with a successful apply in the live record, by any road. */
+  appliedRepos(): Promise<string[]>;
 
   /**
    * Replaces a repo's drift schedules with `schedules` (one per cron expression). A schedule whose

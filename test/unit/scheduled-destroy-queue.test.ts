@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Job, JobSpec, JobTarget } from "../../src/model/job.js";
+import { queueScheduledDestroys } from "../../src/preview/queue-scheduled-destroys.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
+
+const H = 3600_000;
+const DRIFT: JobSpec = { kind: "drift-check", trigger: "schedule", actor: "sluice" };
+const T0 = Date.parse("2026-12-01T00:00:00Z");
+const target = (repo: string, pr: number, installationId = 1): JobTarget => ({
+  installationId,
+  repo: { owner: repo.split("/")[0] as string, name: repo.split("/")[1] as string },
+  cloneUrl: `http://git.example/${repo}.git`,
+  pr,
+  ...(pr ? { payloadHeadSha: "a".repeat(40) } : {}),
+});
+
+async function applied(
+  store: Store,
+  repo: string,
+  source: "pr" | "reconcile" | "drift-issue",
+  outcome: "succeeded" | "failed" = "succeeded",
+) {
+  const id = await store.recordLiveApplyStart({
+    repo,
+    project: "app",
+    dir: "app",
+    workspace: "staging",
+    commitSha: "b".repeat(40),
+    source,
+    number: source === "pr" ? 7 : 0,
+    actor: "sluice",
+    approvers: [],
+    planHash: "h",
+  });
+  await store.recordLiveApplyEnd(id, outcome);
+}
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+describe("which repositories the hourly scheduled destroy check covers", () => {
+  it("every repository with a successful apply by any road, reconcile alone included, with its latest job's target", async () => {
+    store = openSqliteStore(":memory:");
+    // Applied only by reconcile: its jobs are drift jobs of the default branch, no pull request.
+    await store.enqueueInternal(target("acme/drifty", 0, 1), DRIFT);
+    await store.enqueueInternal(target("acme/drifty", 0, 2), DRIFT);
+    await applied(store, "acme/drifty", "reconcile");
+    // Applied through a pull request.
+    await store.enqueueInternal(target("acme/web", 7), { kind: "reply", body: "help", commentId: 1, actor: "alice" });
+    await applied(store, "acme/web", "pr");
+    // Only a failed apply: nothing of it is live.
+    await store.enqueueInternal(target("acme/failed", 0), DRIFT);
+    await applied(store, "acme/failed", "reconcile", "failed");
+    // Applied (a record from an older install) but no job to take a target from: left out, not a fault.
+    await applied(store, "acme/gone", "drift-issue");
+
+    const queued = await queueScheduledDestroys(store, T0);
+    const jobs = (await Promise.all(queued.map((id) => store?.getJob(id)))) as Job[];
+    expect(jobs.map((j) => `${j.target.repo.owner}/${j.target.repo.name}`).sort()).toEqual(["acme/drifty", "acme/web"]);
+    const drifty = jobs.find((j) => j.target.repo.name === "drifty");
+    // The newest job's installation; a check of the default branch: no pull request, no head.
+    expect(drifty?.target).toEqual({ ...target("acme/drifty", 0, 2) });
+    expect(drifty?.spec).toEqual({ kind: "scheduled-destroy", actor: "sluice" });
+    expect(jobs.find((j) => j.target.repo.name === "web")?.target).toEqual({ ...target("acme/web", 0) });
+
+    // Once an hour per repository, across replicas and restarts: the hour is in the once-key.
+    expect(await queueScheduledDestroys(store, T0 + H - 1)).toEqual([]);
+    expect(await queueScheduledDestroys(store, T0 + H)).toHaveLength(2);
+  });
+});
