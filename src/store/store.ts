@@ -7,6 +7,7 @@ import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 import type { PreviewStore } from "./preview-store.js";
 import type { ResultStore } from "./result-store.js";
+import type { ScheduledDestroyAttemptStore } from "./scheduled-destroy-attempts.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
@@ -139,7 +140,14 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutboxStore, SigningKeyStore, PreviewStore {
+export interface Store
+  extends ConsoleStore,
+    PolicyStore,
+    ResultStore,
+    AuditOutboxStore,
+    SigningKeyStore,
+    PreviewStore,
+    ScheduledDestroyAttemptStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
