@@ -124,3 +124,19 @@ describe("the report of a failed attempt", () => {
     expect(text).toContain("destroyed on attempt 3 (+0 ~0 -1)");
   });
 });
+
+describe("the report of a failed run shows the tool's diagnostics", () => {
+  it("the summary as the sentence, the diagnostics fenced (a backtick in them cannot break out)", () => {
+    const text = scheduledDestroyText({
+      project: { name: "app", dir: "app", workspace: "staging", runner: "terraform" as const },
+      reason: "its `idle_ttl` (1h) passed",
+      last: undefined,
+      head: { name: "main", sha: "c".repeat(40) },
+      attempt: 1,
+      nextAt: T0 + H,
+      outcome: { ok: false, refused: false, message: "terraform apply exited with code 1\nError: boom ``` <b>x</b>" },
+    });
+    expect(text).toContain("failed (attempt 1), because its `idle_ttl` (1h) passed: terraform apply exited with code 1. It is tried again");
+    expect(text).toContain("\n\n````\nError: boom ``` <b>x</b>\n````");
+  });
+});

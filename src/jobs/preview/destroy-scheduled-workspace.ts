@@ -5,6 +5,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { ALLOWED } from "../../policy/decision.js";
+import { errorExcerpt } from "../../render/error-excerpt.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { errorMessage } from "../../util/errors.js";
@@ -53,8 +54,12 @@ export async function destroyScheduledWorkspace(
     const plan = await planPreview(pc, record, true, log, project);
     if (!plan.ok) return { ok: false, refused: false, message: `plan at ${plan.failedStep}: ${plan.message}` };
     const applied = await applyPreview(pc, record, plan, "scheduled-destroy", ALLOWED, log, project);
-    if (!applied.ok)
-      return { ok: false, refused: applied.refused, message: applied.refused ? `⛔ refused: ${applied.message}` : applied.message };
+    if (!applied.ok && applied.refused) return { ok: false, refused: true, message: `⛔ refused: ${applied.message}` };
+    if (!applied.ok) {
+      // The tool's own diagnostics say why (its exit code does not), and a changed cause is a new report.
+      const why = errorExcerpt(applied.output);
+      return { ok: false, refused: false, message: why ? `${applied.message}\n${why}` : applied.message };
+    }
     const id = await deps.store.recordLiveApplyStart({
       repo: name,
       project: project.name,

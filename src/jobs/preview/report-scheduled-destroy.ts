@@ -3,7 +3,9 @@ import type { LastApply } from "../../model/destroy-schedule.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { jobMarker, printMarker } from "../../render/comment-body.js";
+import { cutText } from "../../render/cut-text.js";
 import { escapeText } from "../../render/escape-text.js";
+import { fence } from "../../render/fence.js";
 import { inlineCode } from "../../render/inline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { ScheduledDestroyOutcome } from "./destroy-scheduled-workspace.js";
@@ -36,7 +38,11 @@ export function scheduledDestroyText(r: Omit<ScheduledDestroyResult, "post">): s
   }
   const head = r.outcome.refused ? `⛔ scheduled destroy of ${what} was refused` : `❌ scheduled destroy of ${what} failed`;
   const next = r.nextAt === undefined ? "It is tried again" : `It is tried again from ${iso(r.nextAt)}`;
-  return `**Sluice** · ${head} (attempt ${r.attempt}), because ${r.reason}: ${escapeText(r.outcome.message, 2000)}. ${next}; each failed attempt waits twice as long as the one before (1 h, 2 h, 4 h …, at most a day). The same failure is not said here again; a different one, or the destroy, is.`;
+  // The first line is the sentence; the tool's diagnostics after it are shown as they are, fenced.
+  const [summary = "", ...rest] = r.outcome.message.split("\n");
+  const detail = rest.join("\n").trim();
+  const shown = detail ? `\n\n${fence(cutText(detail, 4000))}` : "";
+  return `**Sluice** · ${head} (attempt ${r.attempt}), because ${r.reason}: ${escapeText(summary, 2000)}. ${next}; each failed attempt waits twice as long as the one before (1 h, 2 h, 4 h …, at most a day). The same failure is not said here again; a different one, or the destroy, is.${shown}`;
 }
 
 /**
