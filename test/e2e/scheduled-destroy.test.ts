@@ -163,7 +163,7 @@ describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
     // Within its backoff: the next check queues no attempt.
     await db.nextCheck(repo.fullName);
     expect(db.attempts(repo.fullName)[0]?.attempts).toBe(1);
-    expect(rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy:${repo.fullName}:%:try:2`)).toEqual([]);
+    expect(rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy:${repo.fullName}:%:try:2:%`)).toEqual([]);
 
     // The backoff over: attempt 2 fails alike, and is not said again.
     db.backoffOver(repo.fullName);

@@ -54,8 +54,11 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
         deps.log.info(fields, `scheduled destroy waits: the last attempt failed; the next is from ${iso(attempt.waitUntil)}`);
         continue;
       }
-      // One job per attempt, across replicas: the attempt's number is in the once-key.
-      const jobId = await deps.store.enqueueInternalOnce(`${due.onceKey}:try:${attempt.attempt}`, job.target, {
+      // One job per attempt and hour, across replicas. The hour too: a job that died before it
+      // counted its attempt (a fault while checking out) leaves the attempt to the next hour's
+      // check; one that counted it makes any later job of the same attempt wait (checked in the lock).
+      const slot = Math.floor(now() / 3600_000);
+      const jobId = await deps.store.enqueueInternalOnce(`${due.onceKey}:try:${attempt.attempt}:${slot}`, job.target, {
         kind: "scheduled-destroy",
         project: project.name,
         reason: due.reason,
