@@ -51,7 +51,10 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
       const fields = { jobId: job.id, repo: name, project: project.name };
       const attempt = await attemptOf(project, due.onceKey);
       if (!attempt.go) {
-        deps.log.info(fields, `scheduled destroy waits: the last attempt failed; the next is from ${iso(attempt.waitUntil)}`);
+        deps.log.info(
+          fields,
+          `scheduled destroy waits: the last attempt failed or was refused; the next is from ${iso(attempt.waitUntil)}`,
+        );
         continue;
       }
       // One job per attempt and hour, across replicas. The hour too: a job that died before it
