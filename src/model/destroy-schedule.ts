@@ -17,3 +17,23 @@ export interface LastApply {
   /** `scheduled-destroy`: the last thing done to it was its scheduled destroy. */
   source: "pr" | "merge" | "drift-issue" | "reconcile" | "scheduled-destroy";
 }
+
+/**
+ * The attempts at one workspace's scheduled destroy, kept in the store between the hourly checks
+ * (and across restarts and replicas) so that a failed or refused destroy backs off instead of
+ * being tried, and said, every hour. Times are epoch ms.
+ */
+export interface DestroyAttempts {
+  /** The due destroy these attempts are for (`DueDestroy.onceKey`): another one starts from 1. */
+  onceKey: string;
+  /** Attempts started so far (an attempt a crash cut short counts too). */
+  attempts: number;
+  /** When the last attempt started. */
+  startedAt: number;
+  /** No attempt before this. */
+  nextAt: number;
+  /** The last attempt's failure or refusal, redacted: a report is posted only when it changes. */
+  message?: string;
+  /** The issue its reports go to, when no pull request applied the workspace. */
+  issue?: number;
+}

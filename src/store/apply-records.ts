@@ -11,6 +11,7 @@ export type ApplyRecords = Pick<
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
   | "liveApplies"
+  | "appliedRepos"
 >;
 
 /**
@@ -86,6 +87,11 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         [repo, project ?? null, project ?? null],
       );
       return rows.map(records.toLive);
+    },
+    async appliedRepos() {
+      return (await db.all<{ repo: string }>("SELECT DISTINCT repo FROM live_applies WHERE outcome = 'succeeded' ORDER BY repo")).map(
+        (r) => r.repo,
+      );
     },
   };
 }

@@ -59,10 +59,10 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
       return records.toLockViews(locks, waiters);
     },
     async lastJobTarget(repo, pr) {
-      const row = await db.get<{ target: string }>("SELECT target FROM jobs WHERE repo = ? AND pr = ? ORDER BY id DESC LIMIT 1", [
-        repo,
-        pr,
-      ]);
+      const row =
+        pr === undefined
+          ? await db.get<{ target: string }>("SELECT target FROM jobs WHERE repo = ? ORDER BY id DESC LIMIT 1", [repo])
+          : await db.get<{ target: string }>("SELECT target FROM jobs WHERE repo = ? AND pr = ? ORDER BY id DESC LIMIT 1", [repo, pr]);
       return row ? json<JobTarget>(row.target) : undefined;
     },
     async applyHistory({ repo, limit = 500 }) {

@@ -107,8 +107,12 @@ export interface ConsoleStore {
 
   projectActivity(): Promise<ProjectActivity[]>;
   allLocks(): Promise<LockView[]>;
-  /** The target of the latest job of a PR, to enqueue work for it (e.g. an unlock from the console). */
-  lastJobTarget(repo: string, pr: number): Promise<JobTarget | undefined>;
+  /**
+   * The target of the latest job of a PR, to enqueue work for it (e.g. an unlock from the console);
+   * without `pr`, of the repository's latest job of any kind (a drift check, say), for work on its
+   * default branch.
+   */
+  lastJobTarget(repo: string, pr?: number): Promise<JobTarget | undefined>;
   /** Applies, newest first. */
   applyHistory(filter: { repo?: string; limit?: number }): Promise<ApplyView[]>;
 

@@ -11,6 +11,7 @@ import { policyRecords } from "./policy-records.js";
 import { previewMethods } from "./preview-store.js";
 import { projectLocks } from "./project-locks.js";
 import { savedPlans } from "./saved-plans.js";
+import { scheduledDestroyAttemptMethods } from "./scheduled-destroy-attempts.js";
 import { signingKeyMethods } from "./signing-keys.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
@@ -31,6 +32,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...consoleReads(driver),
     ...signingKeyMethods(driver.db),
     ...previewMethods(driver.db),
+    ...scheduledDestroyAttemptMethods(driver.db),
     runExclusive: driver.runExclusive,
     ...(driver.watchNewJobs ? { watchNewJobs: driver.watchNewJobs } : {}),
     ...(driver.anyOrphans ? { anyOrphans: driver.anyOrphans } : {}),

@@ -7,6 +7,7 @@ import type { ConsoleStore } from "./console-store.js";
 import type { PolicyStore } from "./policy-store.js";
 import type { PreviewStore } from "./preview-store.js";
 import type { ResultStore } from "./result-store.js";
+import type { ScheduledDestroyAttemptStore } from "./scheduled-destroy-attempts.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
@@ -139,7 +140,14 @@ export interface JobPatch {
  * inserting the delivery id and the job in one transaction so a delivery is acted on once,
  * also across restarts.
  */
-export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutboxStore, SigningKeyStore, PreviewStore {
+export interface Store
+  extends ConsoleStore,
+    PolicyStore,
+    ResultStore,
+    AuditOutboxStore,
+    SigningKeyStore,
+    PreviewStore,
+    ScheduledDestroyAttemptStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.
@@ -232,6 +240,8 @@ export interface Store extends ConsoleStore, PolicyStore, ResultStore, AuditOutb
   recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number): Promise<void>;
   /** The live record of a repo (one project, or all), newest first. */
   liveApplies(repo: string, project?: string): Promise<LiveApply[]>;
+  /** Repositories (`owner/name`) with a successful apply in the live record, by any road. */
+  appliedRepos(): Promise<string[]>;
 
   /**
    * Replaces a repo's drift schedules with `schedules` (one per cron expression). A schedule whose

@@ -1,11 +1,15 @@
-import { mkdtemp } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { appDb, appliedPr as appliedPrOf, scheduledDestroyLog } from "../support/scheduled-destroy-app.js";
 import { untilIdle } from "../support/until-idle.js";
 
 let h: Harness;
+let db: ReturnType<typeof appDb>;
+const rows = <T>(sql: string, ...args: unknown[]) => db.rows<T>(sql, ...args);
+const shiftTime = (repo: string, ms: number) => db.shiftTime(repo, ms);
+const appliedPr = (name: string, base: string, head: string, extra = "") => appliedPrOf(h, name, base, head, extra);
 
 // The sweep looks every half second here; the hourly check and the live record's times are shifted in the store.
 beforeAll(async () => {
@@ -13,6 +17,7 @@ beforeAll(async () => {
     serverConfig: "allowed_overrides: [preview]\napply_requirements: []\napprovals: 0\n",
     env: () => ({ SLUICE_PREVIEW_SWEEP_MS: "500" }),
   });
+  db = appDb(h);
 }, 180_000);
 afterAll(async () => {
   await h?.stop();
@@ -25,72 +30,6 @@ projects:
     workspace: staging
     idle_ttl: 1h
 `;
-
-const tf = (wsDir: string, version: string) => `terraform {
-  backend "local" {
-    workspace_dir = "${wsDir}"
-  }
-}
-resource "terraform_data" "web" {
-  input = "\${terraform.workspace}-${version}"
-}
-`;
-
-function write(fn: (db: Database.Database) => void) {
-  const db = new Database(join(h.app.dataDir, "sluice.db"), { fileMustExist: true });
-  try {
-    fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-function rows<T>(sql: string, ...args: unknown[]): T[] {
-  let out: T[] = [];
-  write((db) => {
-    out = db.prepare(sql).all(...args) as T[];
-  });
-  return out;
-}
-
-/** The app's clock is its own: the workspace's last apply is moved back, and this hour's check forgotten. */
-function shiftTime(repo: string, ms: number) {
-  write((db) => {
-    for (const r of db.prepare("SELECT id, finished_at FROM live_applies WHERE repo = ?").all(repo) as {
-      id: number;
-      finished_at: string;
-    }[])
-      db.prepare("UPDATE live_applies SET finished_at = ? WHERE id = ?").run(new Date(Date.parse(r.finished_at) - ms).toISOString(), r.id);
-    db.prepare("UPDATE jobs SET once_key = NULL WHERE once_key LIKE ?").run(`scheduled-destroy-check:${repo}:%`);
-  });
-}
-
-/** A repo whose default branch has `base` as config; a PR (with `head` as config) grows `app` and is applied. */
-async function appliedPr(name: string, base: string, head: string) {
-  const wsDir = join(await mkdtemp(join(h.stateDir, "sched-")), "ws");
-  const repo = await h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: { ".sluice.yaml": base, "app/main.tf": tf(wsDir, "v1"), "README.md": "x\n" },
-  });
-  h.sim.setPermission(repo, "alice", "write");
-  await h.sim.pushBranch(repo, { branch: "grow", files: { ".sluice.yaml": head, "app/main.tf": tf(wsDir, "v2") } });
-  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow" });
-  await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
-    message: "no plan",
-    timeoutMs: 120_000,
-  });
-  await h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" });
-  const state = join(wsDir, "staging", "terraform.tfstate");
-  await h.sim
-    .waitFor(async () => (await stateResources(state)).length === 1, { message: "not applied", timeoutMs: 120_000 })
-    .catch((e: unknown) => {
-      console.error(h.sim.comments(repo, pr.number).map((c) => c.body.slice(0, 1500)));
-      throw e;
-    });
-  await untilIdle(h.app.dataDir);
-  return { repo, pr, state };
-}
 
 describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () => {
   it("idle_ttl: destroyed once through the gate, said on the PR that applied it; not destroyed again", async () => {
@@ -113,11 +52,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
       .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
       .catch((e: unknown) => {
         // The app's own account, for the failure's reader.
-        const lines = h.app
-          .output()
-          .split("\n")
-          .filter((l) => /scheduled|destroy/i.test(l));
-        console.error(lines.slice(-30).join("\n"), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
+        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
         throw e;
       });
     expect(said()[0]?.body).toContain("destroyed (");
@@ -152,5 +87,98 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await untilIdle(h.app.dataDir);
     expect(await stateResources(state)).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toEqual([]);
+  });
+});
+
+// Long past: the workspace's apply is moved before it, or the apply would count as bringing it back.
+const AT_CONFIG = `version: 1
+projects:
+  - name: app
+    dir: app
+    workspace: staging
+    destroy_at: "2001-01-01T00:00:00Z"
+`;
+const WHY = "`destroy_at` (2001-01-01T00:00:00Z) passed";
+
+describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
+  const said = (repo: Parameters<typeof h.sim.comments>[0], pr: number) =>
+    h.sim.comments(repo, pr).filter((c) => c.body.includes("scheduled destroy of `app`"));
+  const report = (repo: Parameters<typeof h.sim.comments>[0], pr: number, n: number) =>
+    h.sim
+      .waitFor(() => said(repo, pr).length >= n, { message: `no scheduled destroy report #${n}`, timeoutMs: 120_000 })
+      .catch((e: unknown) => {
+        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
+        throw e;
+      });
+  const gateAllowed = (repo: string) =>
+    rows<{ detail: string }>("SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'", repo).filter((r) =>
+      r.detail.startsWith("road: scheduled-destroy"),
+    );
+
+  it("its time passed: destroyed once through the gate, the state read back empty, said on the PR; never again", async () => {
+    const { repo, pr, state } = await appliedPr("doomed", AT_CONFIG, AT_CONFIG);
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    // Applied after its destroy_at (now): brought back on purpose, so left alone.
+    db.appliedAt(repo.fullName, new Date().toISOString());
+    await db.nextCheck(repo.fullName);
+    expect(await stateResources(state)).toHaveLength(1);
+    expect(said(repo, pr.number)).toEqual([]);
+
+    db.appliedAt(repo.fullName, "2000-06-01T00:00:00Z");
+    await report(repo, pr.number, 1);
+    expect(said(repo, pr.number)[0]?.body).toContain("destroyed (+0 ~0 -1)");
+    expect(said(repo, pr.number)[0]?.body).toContain(WHY);
+    expect(await stateResources(state)).toEqual([]);
+    expect(gateAllowed(repo.fullName)).toHaveLength(1);
+    // A success keeps no attempts.
+    expect(db.attempts(repo.fullName)).toEqual([]);
+
+    await untilIdle(h.app.dataDir);
+    await db.nextCheck(repo.fullName);
+    expect(said(repo, pr.number)).toHaveLength(1);
+    expect(gateAllowed(repo.fullName)).toHaveLength(1);
+  });
+
+  it("a failing destroy is said once, waits out its backoff, is tried again without being said again, and its success is said", async () => {
+    // Its destroy-time provisioner fails while the hold file exists.
+    const hold = join(h.stateDir, "hold-stubborn");
+    await writeFile(hold, "x\n");
+    const provisioner = `  provisioner "local-exec" {\n    when    = destroy\n    command = "test ! -e ${hold}"\n  }\n`;
+    const { repo, pr, state } = await appliedPr("stubborn", AT_CONFIG, AT_CONFIG, provisioner);
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+
+    db.appliedAt(repo.fullName, "2000-06-01T00:00:00Z");
+    await report(repo, pr.number, 1);
+    await untilIdle(h.app.dataDir);
+    const first = said(repo, pr.number)[0]?.body ?? "";
+    expect(first).toContain("failed (attempt 1)");
+    expect(first).toContain("tried again from");
+    // The tool's own words, not only its exit code.
+    expect(first).toContain("Error: local-exec provisioner error");
+    expect(await stateResources(state)).toHaveLength(1);
+    const [kept] = db.attempts(repo.fullName);
+    expect(kept?.attempts).toBe(1);
+    // Within its backoff: the next check queues no attempt.
+    await db.nextCheck(repo.fullName);
+    expect(db.attempts(repo.fullName)[0]?.attempts).toBe(1);
+    expect(rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy:${repo.fullName}:%:try:2:%`)).toEqual([]);
+
+    // The backoff over: attempt 2 fails alike, and is not said again.
+    db.backoffOver(repo.fullName);
+    await db.nextCheck(repo.fullName);
+    expect(db.attempts(repo.fullName)[0]).toMatchObject({ attempts: 2, message: kept?.message });
+    expect(db.attempts(repo.fullName)[0]?.nextAt).toBeGreaterThan(kept?.nextAt ?? 0);
+    expect(said(repo, pr.number)).toHaveLength(1);
+    expect(await stateResources(state)).toHaveLength(1);
+
+    // The cause gone: attempt 3 destroys it, and says so.
+    await rm(hold);
+    db.backoffOver(repo.fullName);
+    await report(repo, pr.number, 2);
+    expect(said(repo, pr.number)[1]?.body).toContain("destroyed on attempt 3");
+    expect(await stateResources(state)).toEqual([]);
+    expect(db.attempts(repo.fullName)).toEqual([]);
   });
 });

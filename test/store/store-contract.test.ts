@@ -375,6 +375,52 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toBeUndefined();
   });
 
+  it("scheduled destroys: the attempts kept per workspace, the repos applied by any road, a repo's latest job, on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const ws = { repo: "acme/infra", project: "net", workspace: "staging" };
+    const kept = {
+      onceKey: "scheduled-destroy:acme/infra:net:staging:at:1",
+      attempts: 2,
+      startedAt: 1000,
+      nextAt: 7_201_000,
+      message: "boom",
+    };
+    await a.saveDestroyAttempts(ws, { ...kept, attempts: 1 });
+    await a.saveDestroyAttempts(ws, { ...kept, issue: 9 });
+    await a.saveDestroyAttempts({ ...ws, workspace: "demo" }, kept);
+    expect(await b.destroyAttempts(ws)).toEqual({ ...kept, issue: 9 });
+    await b.saveDestroyAttempts(ws, undefined);
+    expect(await a.destroyAttempts(ws)).toBeUndefined();
+    expect(await a.destroyAttempts({ ...ws, workspace: "demo" })).toEqual(kept);
+
+    const live = async (repo: string, source: "reconcile" | "pr", outcome: "succeeded" | "failed") => {
+      const id = await a.recordLiveApplyStart({
+        ...ws,
+        repo,
+        dir: "net",
+        commitSha: "c1",
+        source,
+        number: 0,
+        actor: "sluice",
+        approvers: [],
+        planHash: "p",
+      });
+      await a.recordLiveApplyEnd(id, outcome);
+    };
+    await live("acme/reconciled", "reconcile", "succeeded");
+    await live("acme/reconciled", "reconcile", "succeeded");
+    await live("acme/broken", "pr", "failed");
+    await live("acme/infra", "pr", "succeeded");
+    expect(await b.appliedRepos()).toEqual(["acme/infra", "acme/reconciled"]);
+
+    await a.enqueueInternal(target(3), spec);
+    await a.enqueueInternal({ ...target(0), installationId: 8 }, { kind: "drift-check", trigger: "schedule", actor: "sluice" });
+    expect(await b.lastJobTarget("acme/infra")).toEqual({ ...target(0), installationId: 8 });
+    expect(await b.lastJobTarget("acme/infra", 3)).toEqual(target(3));
+    expect(await b.lastJobTarget("acme/none")).toBeUndefined();
+  });
+
   it("updates, requeues and re-claims a job", async () => {
     await fresh();
     const s = await env.open();

@@ -129,14 +129,20 @@ describe("after a scheduled destroy, nothing is due until the next apply", () =>
 });
 
 describe("the report", () => {
-  const base = { project: { ...app, runner: "terraform" as const }, reason: "its `idle_ttl` (3d) passed", last: undefined };
+  const base = { project: { ...app, runner: "terraform" as const }, reason: "its `idle_ttl` (3d) passed", last: undefined, attempt: 1 };
   const head = { name: "main", sha: "b".repeat(40) };
-  it("says what was destroyed, why and from which commit; a failure says it is retried, its message escaped", () => {
+  it("says what was destroyed, why and from which commit; a failure says when it is tried again, its message escaped", () => {
     const ok = scheduledDestroyText({ ...base, head, outcome: { ok: true, counts: "+0 ~0 -2" } });
     expect(ok).toContain("🗑️ scheduled destroy of `app` (workspace `staging`): destroyed (+0 ~0 -2)");
     expect(ok).toContain("`main` at bbbbbbb");
-    const bad = scheduledDestroyText({ ...base, head, outcome: { ok: false, message: "boom <img src=x> @someone" } });
-    expect(bad).toContain("tried again within the hour");
+    const bad = scheduledDestroyText({
+      ...base,
+      head,
+      nextAt: T0 + H,
+      outcome: { ok: false, refused: false, message: "boom <img src=x> @someone" },
+    });
+    expect(bad).toContain("❌ scheduled destroy of `app` (workspace `staging`) failed (attempt 1)");
+    expect(bad).toContain("tried again from 2026-12-01T01:00:00Z");
     expect(bad).not.toContain("<img");
     expect(bad).not.toContain(" @someone");
   });

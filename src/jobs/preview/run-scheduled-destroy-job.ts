@@ -1,54 +1,73 @@
 import { readDefaultHead } from "../../drift/read-default-head.js";
+import { windowState } from "../../gate/apply-windows.js";
 import type { JobContext } from "../../job-context/job-context.js";
 import type { SpecOf } from "../../model/job.js";
-import type { PreviewRecord } from "../../model/preview.js";
+import type { Project } from "../../model/project.js";
 import { projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
-import { ALLOWED } from "../../policy/decision.js";
+import {
+  nextScheduledDestroyAttempt,
+  reportScheduledDestroyOutcome,
+  scheduledDestroyAttempt,
+  windowOpensAtMs,
+} from "../../preview/scheduled-destroy-backoff.js";
 import { lastApplyOf, scheduledDestroyDue } from "../../preview/scheduled-destroy-due.js";
-import { planCounts } from "../../render/plan-counts.js";
-import { openJobLog } from "../../tool-runs/store-job-log.js";
-import { errorMessage } from "../../util/errors.js";
-import { applyPreview } from "./apply-preview.js";
-import { planPreview } from "./plan-preview.js";
+import { destroyScheduledWorkspace } from "./destroy-scheduled-workspace.js";
 import { reportScheduledDestroy } from "./report-scheduled-destroy.js";
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+// A failure's message is kept to compare with the next one's, not to be read in full.
+const KEPT_MESSAGE = 4000;
 
 /**
  * `destroy_at` / `idle_ttl` of ordinary workspaces, read from the default branch's (trusted)
- * config. Without a project: what is due is queued, one job per workspace and hour. With one: the
- * workspace is destroyed the way a preview is (a `-destroy` plan of the default branch head,
- * applied through the gate on the `scheduled-destroy` road), checked again inside its run lock and
- * written to the live record, so that it is never destroyed twice.
+ * config. Without a project: each workspace that is due gets a job for its next attempt, unless a
+ * failed or refused attempt makes it wait (1 h, 2 h, 4 h … at most a day). With one: the attempt,
+ * checked again inside the workspace's run lock, counted in the store before it starts.
  */
 export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-destroy">>, now: () => number = Date.now): Promise<void> {
-  const { job, deps, vcs, secrets } = ctx;
+  const { job, deps, secrets } = ctx;
   const spec = job.spec;
   const name = repoFullName(job.target.repo);
   const read = await readDefaultHead(ctx, async (text) => {
     deps.log.warn({ jobId: job.id, repo: name }, `scheduled destroy skipped: ${text}`);
   });
   if (!read) return;
+  const where = (project: Project) => ({ repo: name, project: project.name, workspace: project.workspace });
   const dueNow = async () => {
     const applies = await deps.store.liveApplies(name);
     return read.all.flatMap((project) => {
       if (spec.project !== undefined && project.name !== spec.project) return [];
       const last = lastApplyOf(applies, project.dir, project.workspace);
-      const where = { repo: name, project: project.name, workspace: project.workspace };
-      const due = scheduledDestroyDue(where, read.settings.destroyScheduleFor(project), last, now());
+      const due = scheduledDestroyDue(where(project), read.settings.destroyScheduleFor(project), last, now());
       return due ? [{ project, last, due }] : [];
     });
   };
+  const attemptOf = async (project: Project, onceKey: string) =>
+    scheduledDestroyAttempt(await deps.store.destroyAttempts(where(project)), onceKey, now());
+
   if (spec.project === undefined) {
-    // One job per workspace and hour: a failed or refused destroy (a pause, a window) is tried
-    // again an hour later; a succeeded one is in the live record and never due again.
     for (const { project, due } of await dueNow()) {
-      const jobId = await deps.store.enqueueInternalOnce(`${due.onceKey}:${Math.floor(now() / 3600_000)}`, job.target, {
+      const fields = { jobId: job.id, repo: name, project: project.name };
+      const attempt = await attemptOf(project, due.onceKey);
+      if (!attempt.go) {
+        deps.log.info(
+          fields,
+          `scheduled destroy waits: the last attempt failed or was refused; the next is from ${iso(attempt.waitUntil)}`,
+        );
+        continue;
+      }
+      // One job per attempt and hour, across replicas. The hour too: a job that died before it
+      // counted its attempt (a fault while checking out) leaves the attempt to the next hour's
+      // check; one that counted it makes any later job of the same attempt wait (checked in the lock).
+      const slot = Math.floor(now() / 3600_000);
+      const jobId = await deps.store.enqueueInternalOnce(`${due.onceKey}:try:${attempt.attempt}:${slot}`, job.target, {
         kind: "scheduled-destroy",
         project: project.name,
         reason: due.reason,
         actor: "sluice",
       });
-      if (jobId !== undefined) deps.log.info({ jobId, repo: name, project: project.name }, `scheduled destroy queued: ${due.reason}`);
+      if (jobId !== undefined) deps.log.info({ ...fields, jobId, attempt: attempt.attempt }, `scheduled destroy queued: ${due.reason}`);
     }
     deps.wake();
     return;
@@ -63,55 +82,29 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
       return;
     }
     const { project, last, due } = found;
-    const at = now();
-    const record: PreviewRecord = {
-      repo: name,
-      pr: 0,
-      project: project.name,
-      dir: project.dir,
-      workspace: project.workspace,
-      runner: project.runner,
-      varFiles: [],
-      vars: {},
-      status: "destroying",
-      headSha: read.head.sha,
-      target: job.target,
-      createdAt: at,
-      lastPushAt: at,
-      destroyAttempts: 0,
-      lastResult: "",
-      updatedAt: at,
-    };
-    const pc = { job, deps, vcs, secrets, settings: read.settings, checkout: read.checkout, actor: "sluice", now, branch: read.head.name };
-    const log = openJobLog(deps, job, `${project.name}-scheduled-destroy`);
-    let outcome: { ok: true; counts: string } | { ok: false; message: string };
-    try {
-      const plan = await planPreview(pc, record, true, log, project);
-      if (!plan.ok) outcome = { ok: false, message: `plan at ${plan.failedStep}: ${plan.message}` };
-      else {
-        const applied = await applyPreview(pc, record, plan, "scheduled-destroy", ALLOWED, log, project);
-        if (applied.ok) {
-          const id = await deps.store.recordLiveApplyStart({
-            repo: name,
-            project: project.name,
-            dir: project.dir,
-            workspace: project.workspace,
-            commitSha: read.head.sha,
-            source: "scheduled-destroy",
-            number: 0,
-            actor: "sluice",
-            approvers: [],
-            planHash: plan.planHash,
-          });
-          await deps.store.recordLiveApplyEnd(id, "succeeded");
-          outcome = { ok: true, counts: planCounts(plan.summary) };
-        } else outcome = { ok: false, message: applied.refused ? `⛔ refused: ${applied.message}` : applied.message };
-      }
-    } catch (e) {
-      outcome = { ok: false, message: errorMessage(e) };
-    } finally {
-      log.end();
+    const attempt = await attemptOf(project, due.onceKey);
+    if (!attempt.go) {
+      deps.log.info({ jobId: job.id, repo: name, project: project.name }, `scheduled destroy not tried before ${iso(attempt.waitUntil)}`);
+      return;
     }
-    await reportScheduledDestroy(ctx, { project, reason: due.reason, last, outcome, head: read.head });
+    const startedAt = now();
+    const kept = { onceKey: due.onceKey, attempts: attempt.attempt, startedAt, message: attempt.previous, issue: attempt.issue };
+    // Counted before anything runs: an attempt a crash cuts short still pushes the next one back.
+    await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt: nextScheduledDestroyAttempt(attempt.attempt, startedAt) });
+    const outcome = await destroyScheduledWorkspace(ctx, read, project, now);
+    const report = { project, reason: due.reason, last, outcome, head: read.head, attempt: attempt.attempt, issue: attempt.issue };
+    if (outcome.ok) {
+      await deps.store.saveDestroyAttempts(where(project), undefined);
+      await reportScheduledDestroy(ctx, { ...report, post: true });
+      return;
+    }
+    const message = secrets.redact(outcome.message).slice(0, KEPT_MESSAGE);
+    const window = windowState(deps.config.apply_windows, deps.config.freezes, name, project.name, new Date(startedAt));
+    const nextAt = nextScheduledDestroyAttempt(attempt.attempt, startedAt, window.open ? undefined : windowOpensAtMs(window.opensAt));
+    const post = reportScheduledDestroyOutcome({ ok: false, message }, attempt.previous);
+    await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt, message });
+    const said = await reportScheduledDestroy(ctx, { ...report, nextAt, post });
+    // The issue a first report opened takes the next ones.
+    if (said.issue !== kept.issue) await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt, message, issue: said.issue });
   });
 }
