@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PreviewRecord } from "../model/preview.js";
 import { previewExpiresAt } from "../preview/preview-expiry.js";
+import { previewsByNamespace } from "../preview/preview-workspace.js";
 import { formatDuration } from "../util/duration.js";
 import type { ConsoleContext, Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
@@ -20,6 +21,8 @@ export function previewRows(previews: readonly PreviewRecord[], now: number) {
       pr: p.pr,
       project: p.project,
       workspace: p.workspace,
+      // A Helm or Kustomize preview's "workspace" is the namespace it lives in, and goes with.
+      where: previewsByNamespace(p.runner) ? "namespace" : "workspace",
       status: p.status,
       url: p.url && /^https?:\/\//.test(p.url) ? p.url : undefined,
       age: roundMinutes(now - p.createdAt),

@@ -5,10 +5,12 @@ import { destroyPlanOf, encodeDestroyPlan, readDestroyPlan } from "../../runners
 import { parseManifests } from "../../runners/k8s/parse-manifests.js";
 import { kubectlDeleteNamespaceArgv, namespaceEscapes, previewNamespaceManifest } from "../../runners/k8s/preview-namespace.js";
 import { kustomizeNamespace } from "../../runners/kustomize/kustomize-settings.js";
+import { previewRows } from "../../src/console/preview-routes.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewProject, previewSettings } from "../../src/jobs/preview/preview-context.js";
+import type { PreviewRecord } from "../../src/model/preview.js";
 import type { Project } from "../../src/model/project.js";
 import { namespaceTemplateProblem, previewWorkspace } from "../../src/preview/preview-workspace.js";
 import { producersFirst } from "../../src/preview/producers-first.js";
@@ -237,33 +239,31 @@ describe("a preview never reaches outside its namespace", () => {
     ]);
   });
 
-  it("the comment says a Helm preview's name is a namespace", () => {
-    const body = renderPreviewComment(
-      [
-        {
-          repo: "acme/web",
-          pr: 7,
-          project: "web",
-          dir: "charts/web",
-          workspace: "pr-7",
-          runner: "helm",
-          varFiles: [],
-          vars: {},
-          status: "live",
-          headSha: "a".repeat(40),
-          target: { installationId: 1, repo: { owner: "acme", name: "web" }, cloneUrl: "http://x/acme/web.git", pr: 7 },
-          createdAt: 0,
-          lastPushAt: 0,
-          destroyAttempts: 0,
-          lastResult: "applied aaaaaaa",
-          updatedAt: 0,
-        },
-      ],
-      [],
-      new Map(),
-      0,
-    );
+  it("the comment and the console say a Helm preview's name is a namespace", () => {
+    const records: PreviewRecord[] = [
+      {
+        repo: "acme/web",
+        pr: 7,
+        project: "web",
+        dir: "charts/web",
+        workspace: "pr-7",
+        runner: "helm",
+        varFiles: [],
+        vars: {},
+        status: "live",
+        headSha: "a".repeat(40),
+        target: { installationId: 1, repo: { owner: "acme", name: "web" }, cloneUrl: "http://x/acme/web.git", pr: 7 },
+        createdAt: 0,
+        lastPushAt: 0,
+        destroyAttempts: 0,
+        lastResult: "applied aaaaaaa",
+        updatedAt: 0,
+      },
+    ];
+    const body = renderPreviewComment(records, [], new Map(), 0);
     expect(body).toContain("| `web` | `pr-7` (namespace) | ✅ live |");
+    expect(previewRows(records, 0)[0]).toMatchObject({ workspace: "pr-7", where: "namespace" });
+    expect(previewRows([{ ...(records[0] as PreviewRecord), runner: "terraform" }], 0)[0]?.where).toBe("workspace");
   });
 });
 
