@@ -70,9 +70,8 @@ export function helmDependencyBuildArgv(chartDir: string): string[] {
   return ["dependency", "build", chartDir, "--skip-refresh"];
 }
 
-/** `createNamespace`: a preview's own namespace, which the first install creates. */
-export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string; createNamespace?: boolean }): string[] {
-  return ["upgrade", "--install", "--atomic", "--wait", ...(input.createNamespace ? ["--create-namespace"] : []), ...releaseArgs(input)];
+export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
+  return ["upgrade", "--install", "--atomic", "--wait", ...releaseArgs(input)];
 }
 
 /**

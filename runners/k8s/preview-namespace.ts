@@ -39,3 +39,37 @@ export function namespaceEscapes(objects: readonly K8sObject[], namespace: strin
 export function kubectlDeleteNamespaceArgv(namespace: string, kubeconfig: string): string[] {
   return ["delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--kubeconfig", kubeconfig];
 }
+
+/** The namespace as the cluster has it (JSON), or nothing when there is none. */
+export function kubectlGetNamespaceArgv(namespace: string, kubeconfig: string): string[] {
+  return ["get", "namespace", namespace, "--ignore-not-found", "-o", "json", "--kubeconfig", kubeconfig];
+}
+
+/** Creates (never adopts: an existing namespace is an error) the objects of a file. */
+export function kubectlCreateArgv(file: string, kubeconfig: string): string[] {
+  return ["create", "-f", file, "--kubeconfig", kubeconfig];
+}
+
+export type NamespaceOwner = { kind: "absent" } | { kind: "ours" } | { kind: "foreign"; message: string };
+
+/**
+ * Whose the namespace is, from `kubectl get namespace -o json` (pure): absent, a Sluice preview's
+ * (it carries the preview labels), or someone else's, which a preview never writes into, adopts or
+ * deletes, whatever its name.
+ */
+export function namespaceOwner(getOutput: string, namespace: string): NamespaceOwner {
+  if (getOutput.trim() === "") return { kind: "absent" };
+  let labels: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(getOutput) as { metadata?: { labels?: Record<string, unknown> } };
+    labels = parsed.metadata?.labels ?? {};
+  } catch {
+    return { kind: "foreign", message: `the cluster's answer about namespace \`${namespace}\` could not be read` };
+  }
+  const ours = Object.entries(PREVIEW_NAMESPACE_LABELS).every(([k, v]) => labels[k] === v);
+  if (ours) return { kind: "ours" };
+  return {
+    kind: "foreign",
+    message: `namespace \`${namespace}\` exists and is not a Sluice preview's (it lacks the label \`sluice.dev/preview: "true"\`): a preview never writes into, adopts or deletes a namespace it did not create`,
+  };
+}

@@ -3,6 +3,7 @@ import type { ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { describeExecFailure } from "./describe-exec-failure.js";
 import type { k8sApplyOutcome } from "./k8s-apply-outcome.js";
+import { ownNamespace } from "./own-namespace.js";
 import { kubectlDeleteNamespaceArgv } from "./preview-namespace.js";
 
 export interface Teardown {
@@ -16,8 +17,9 @@ export interface Teardown {
 /**
  * Applies a preview's destroy plan: the tool removes what the preview created (`helm uninstall`,
  * `kubectl delete` of the planned objects), then its namespace goes, with anything left in it.
- * Only a project carrying a preview namespace is torn down: a destroy plan can never delete a
- * namespace of the project's real releases.
+ * Only a project carrying a preview namespace is torn down, and only when the cluster's namespace
+ * is a preview's (labelled so when Sluice created it): a destroy plan never deletes a namespace of
+ * the project's real releases, nor anything in a namespace it did not create.
  */
 export async function teardownPreview(
   t: Teardown,
@@ -27,13 +29,18 @@ export async function teardownPreview(
   const { req, outcome } = t;
   const namespace = t.project.previewNamespace;
   if (!namespace) return outcome.fail("a destroy plan of a Kubernetes project applies only to a preview's own namespace");
+  const redact = req.redactWith(outcome.sensitiveValues);
+  const own = await ownNamespace({ namespace, kubeconfig: t.kubeconfig, kubectl: t.kubectl, req, redact }, exec, false);
+  if (!own.ok) return outcome.fail(own.message, own.output);
+  // Gone already (a teardown finished by an earlier attempt, or never applied): nothing is left to remove.
+  if (own.owner.kind === "absent") return outcome.done(`namespace ${namespace} is not in the cluster: nothing to remove\n`);
   const removed = await removeObjects();
   if (removed && removed.exitCode !== 0) return outcome.fail(describeExecFailure(removed.step, removed, req.timeoutMs), removed.stdout);
   const deleted = await exec(t.kubectl, kubectlDeleteNamespaceArgv(namespace, t.kubeconfig), {
     cwd: req.dataDir,
     env: req.env,
     timeoutMs: req.timeoutMs,
-    redact: req.redactWith(outcome.sensitiveValues),
+    redact,
     onOutput: req.onOutput,
     pty: true,
   });

@@ -56,14 +56,21 @@ async function checkout(kind: "helm" | "kustomize", change?: (dir: string) => Pr
   return { head, dataDir: join(dir, "data") };
 }
 
-/** Real tools; every call recorded. */
-function recording() {
+type ClusterNamespace = "absent" | "ours" | "foreign";
+const NAMESPACE_JSON: Record<ClusterNamespace, string> = {
+  absent: "",
+  ours: JSON.stringify({ metadata: { name: "pr-7", labels: { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" } } }),
+  foreign: JSON.stringify({ metadata: { name: "pr-7", labels: { team: "payments" } } }),
+};
+
+/** Real tools for rendering; the cluster's side answered here (its namespace as `ns` says); every call recorded. */
+function recording(ns: ClusterNamespace = "absent") {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
-    if (["upgrade", "uninstall", "apply", "delete"].includes(args[0] ?? "")) {
-      return { exitCode: 0, timedOut: false, stdout: `${args[0]} done\n`, stderr: "", durationMs: 1 };
-    }
+    const answer = (stdout: string) => ({ exitCode: 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
+    if (args[0] === "get" && args[1] === "namespace") return answer(NAMESPACE_JSON[ns]);
+    if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
     return exec(file, args, opts);
   };
   return { calls, run };
@@ -89,8 +96,8 @@ function ok(outcome: PlanOutcome) {
   return outcome;
 }
 
-async function apply(runner: Runner, project: Project, where: { head: string; dataDir: string }, planFile: string) {
-  const r = recording();
+async function apply(runner: Runner, project: Project, where: { head: string; dataDir: string }, planFile: string, ns?: ClusterNamespace) {
+  const r = recording(ns);
   const req: ApplyRequest = {
     project,
     checkoutDir: where.head,
@@ -107,7 +114,7 @@ async function apply(runner: Runner, project: Project, where: { head: string; da
 const helm = () => createHelmRunner({ helmBinary: helmPath, kubectlBinary: "kubectl" });
 
 describe("a Helm preview (real helm template)", () => {
-  it("renders into its own namespace whatever the project's namespace is; the first install creates it", async () => {
+  it("renders into its own namespace whatever the project's namespace is; the first install creates it, labelled", async () => {
     const where = await checkout("helm");
     const planned = ok((await plan(helm(), helmProject, where)).outcome);
     const addresses = planned.summary.resources.map((r) => r.address);
@@ -115,9 +122,30 @@ describe("a Helm preview (real helm template)", () => {
     expect(addresses.every((a) => a.split("/")[1] === "pr-7")).toBe(true);
     const applied = await apply(helm(), helmProject, where, planned.planFile);
     expect(applied.outcome.ok).toBe(true);
+    expect(applied.calls.filter((c) => c[0] !== "template").map((c) => c.slice(0, 3))).toEqual([
+      ["get", "namespace", "pr-7"],
+      ["create", "-f", join(where.dataDir, "preview-namespace.yaml")],
+      ["upgrade", "--install", "--atomic"],
+    ]);
+    expect(await readFile(join(where.dataDir, "preview-namespace.yaml"), "utf8")).toContain('sluice.dev/preview: "true"');
     const upgrade = applied.calls.find((c) => c[0] === "upgrade") ?? [];
-    expect(upgrade.slice(0, 6)).toEqual(["upgrade", "--install", "--atomic", "--wait", "--create-namespace", "web"]);
     expect(upgrade.slice(upgrade.indexOf("--namespace"), upgrade.indexOf("--namespace") + 2)).toEqual(["--namespace", "pr-7"]);
+    // The next push: the namespace is there, the preview's own; it is not created again.
+    const again = await apply(helm(), helmProject, where, planned.planFile, "ours");
+    expect(again.calls.filter((c) => c[0] === "create")).toEqual([]);
+    expect(again.calls.some((c) => c[0] === "upgrade")).toBe(true);
+  });
+
+  it("a namespace of that name that Sluice did not create is never written into nor torn down", async () => {
+    const where = await checkout("helm");
+    const planned = ok((await plan(helm(), helmProject, where)).outcome);
+    const applied = await apply(helm(), helmProject, where, planned.planFile, "foreign");
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("exists and is not a Sluice preview's");
+    expect(applied.calls.filter((c) => ["upgrade", "create"].includes(c[0] ?? ""))).toEqual([]);
+    const teardown = ok((await plan(helm(), helmProject, where, true)).outcome);
+    const destroyed = await apply(helm(), helmProject, where, teardown.planFile, "foreign");
+    expect(destroyed.outcome.ok).toBe(false);
+    expect(destroyed.calls).toEqual([["get", "namespace", "pr-7", "--ignore-not-found", "-o", "json", "--kubeconfig", KUBECONFIG]]);
   });
 
   it("a chart that writes into another namespace is refused before anything is applied", async () => {
@@ -140,9 +168,10 @@ describe("a Helm preview (real helm template)", () => {
     // The chart's Secret value is known for redaction, and is not in the plan file.
     expect(planned.summary.sensitiveValues).toContain("fixture-db-password-1");
     expect(await readFile(planned.planFile, "utf8")).not.toContain("fixture-db-password-1");
-    const applied = await apply(helm(), helmProject, where, planned.planFile);
+    const applied = await apply(helm(), helmProject, where, planned.planFile, "ours");
     expect(applied.outcome.ok).toBe(true);
     expect(applied.calls).toEqual([
+      ["get", "namespace", "pr-7", "--ignore-not-found", "-o", "json", "--kubeconfig", KUBECONFIG],
       ["uninstall", "web", "--namespace", "pr-7", "--wait", "--ignore-not-found", "--kubeconfig", KUBECONFIG],
       ["delete", "namespace", "pr-7", "--ignore-not-found", "--wait=true", "--kubeconfig", KUBECONFIG],
     ]);
@@ -152,11 +181,16 @@ describe("a Helm preview (real helm template)", () => {
     const where = await checkout("helm", (dir) => rm(join(dir, "Chart.yaml")));
     const planned = ok((await plan(helm(), helmProject, where, true)).outcome);
     expect(planned.output).toContain("could not be rendered");
-    const applied = await apply(helm(), helmProject, where, planned.planFile);
+    const applied = await apply(helm(), helmProject, where, planned.planFile, "ours");
     expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
+      ["get", "namespace"],
       ["uninstall", "web"],
       ["delete", "namespace"],
     ]);
+    // Already gone (an earlier attempt finished it): nothing to remove, and that is a success.
+    const gone = await apply(helm(), helmProject, where, planned.planFile, "absent");
+    expect(gone.outcome.ok).toBe(true);
+    expect(gone.calls.map((c) => c[0])).toEqual(["get"]);
   });
 
   it("no destroy plan for a project that is not a preview, and no namespace deletion from one", async () => {
@@ -186,6 +220,7 @@ describe("a Kustomize preview (real kubectl kustomize)", () => {
     ]);
     const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile);
     expect(applied.outcome.ok).toBe(true);
+    expect(applied.calls.shift()?.slice(0, 3)).toEqual(["get", "namespace", "pr-7"]);
     expect(applied.calls[0]?.slice(0, 6)).toEqual([
       "apply",
       "--server-side",
@@ -213,9 +248,10 @@ describe("a Kustomize preview (real kubectl kustomize)", () => {
   it("the teardown deletes the planned objects inside the namespace, then the namespace", async () => {
     const where = await checkout("kustomize");
     const planned = ok((await plan(kustomize(), kustomizeProject, where, true)).outcome);
-    const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile);
+    const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile, "ours");
     expect(applied.outcome.ok).toBe(true);
     expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
+      ["get", "namespace"],
       ["delete", "--ignore-not-found"],
       ["delete", "namespace"],
     ]);

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { helmUninstallArgv, helmUpgradeArgv } from "../../runners/helm/helm-argv.js";
+import { helmUninstallArgv } from "../../runners/helm/helm-argv.js";
 import { resolveHelmSettings } from "../../runners/helm/helm-settings.js";
 import { destroyPlanOf, encodeDestroyPlan, readDestroyPlan } from "../../runners/k8s/destroy-plan.js";
 import { parseManifests } from "../../runners/k8s/parse-manifests.js";
-import { kubectlDeleteNamespaceArgv, namespaceEscapes, previewNamespaceManifest } from "../../runners/k8s/preview-namespace.js";
+import {
+  kubectlCreateArgv,
+  kubectlDeleteNamespaceArgv,
+  kubectlGetNamespaceArgv,
+  namespaceEscapes,
+  namespaceOwner,
+  previewNamespaceManifest,
+} from "../../runners/k8s/preview-namespace.js";
 import { kustomizeNamespace } from "../../runners/kustomize/kustomize-settings.js";
 import { previewRows } from "../../src/console/preview-routes.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
@@ -202,22 +209,25 @@ describe("a preview never reaches outside its namespace", () => {
     expect(readDestroyPlan(encodeDestroyPlan([]))).toEqual([]);
   });
 
-  it("argv: the first install creates the namespace; the teardown uninstalls, then deletes the namespace", () => {
-    const chart = { release: "web", namespace: "pr-7", values: [], set: {}, chartDir: "/c/web", kubeconfig: "/k.yaml" };
-    expect(helmUpgradeArgv({ ...chart, createNamespace: true })).toEqual([
-      "upgrade",
-      "--install",
-      "--atomic",
-      "--wait",
-      "--create-namespace",
-      "web",
-      "/c/web",
-      "--namespace",
+  it("argv: the namespace is looked up and created by kubectl (labelled); the teardown uninstalls, then deletes the namespace", () => {
+    expect(kubectlGetNamespaceArgv("pr-7", "/k.yaml")).toEqual([
+      "get",
+      "namespace",
       "pr-7",
+      "--ignore-not-found",
+      "-o",
+      "json",
       "--kubeconfig",
       "/k.yaml",
     ]);
-    expect(helmUpgradeArgv(chart)).not.toContain("--create-namespace");
+    expect(kubectlCreateArgv("/d/preview-namespace.yaml", "/k.yaml")).toEqual([
+      "create",
+      "-f",
+      "/d/preview-namespace.yaml",
+      "--kubeconfig",
+      "/k.yaml",
+    ]);
+    expect(previewNamespaceManifest("pr-7")).toContain('sluice.dev/preview: "true"');
     expect(helmUninstallArgv("web", "pr-7", "/k.yaml")).toEqual([
       "uninstall",
       "web",
@@ -237,6 +247,21 @@ describe("a preview never reaches outside its namespace", () => {
       "--kubeconfig",
       "/k.yaml",
     ]);
+  });
+
+  it("a namespace is the preview's only when it carries the preview labels", () => {
+    const labelled = (labels: Record<string, string>) => JSON.stringify({ kind: "Namespace", metadata: { name: "pr-7", labels } });
+    expect(namespaceOwner("", "pr-7")).toEqual({ kind: "absent" });
+    expect(namespaceOwner(labelled({ "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" }), "pr-7")).toEqual({
+      kind: "ours",
+    });
+    for (const text of [labelled({}), labelled({ "sluice.dev/preview": "true" }), "not json"]) {
+      expect(namespaceOwner(text, "pr-7").kind).toBe("foreign");
+    }
+    const foreign = namespaceOwner(labelled({ team: "payments" }), "pr-7");
+    expect(foreign.kind === "foreign" ? foreign.message : "").toContain(
+      "a preview never writes into, adopts or deletes a namespace it did not create",
+    );
   });
 
   it("the comment and the console say a Helm preview's name is a namespace", () => {

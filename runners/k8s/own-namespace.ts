@@ -1,0 +1,44 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ApplyRequest, Exec } from "../runner.js";
+import { describeExecFailure } from "./describe-exec-failure.js";
+import {
+  kubectlCreateArgv,
+  kubectlGetNamespaceArgv,
+  type NamespaceOwner,
+  namespaceOwner,
+  previewNamespaceManifest,
+} from "./preview-namespace.js";
+
+export type OwnNamespace =
+  | { ok: true; owner: Exclude<NamespaceOwner, { kind: "foreign" }> }
+  | { ok: false; message: string; output: string };
+
+/**
+ * Before a preview writes to or deletes from the cluster: its namespace must be absent or carry
+ * the preview labels. `create`: an absent one is created with those labels first (`kubectl
+ * create`, which fails rather than adopt a namespace made meanwhile).
+ */
+export async function ownNamespace(
+  t: { namespace: string; kubeconfig: string; kubectl: string; req: ApplyRequest; redact: (s: string) => string },
+  exec: Exec,
+  create: boolean,
+): Promise<OwnNamespace> {
+  const opts = { cwd: t.req.dataDir, env: t.req.env, timeoutMs: t.req.timeoutMs, redact: t.redact };
+  const got = await exec(t.kubectl, kubectlGetNamespaceArgv(t.namespace, t.kubeconfig), opts);
+  if (got.exitCode !== 0)
+    return { ok: false, message: describeExecFailure("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
+  const owner = namespaceOwner(got.stdout, t.namespace);
+  if (owner.kind === "foreign") return { ok: false, message: owner.message, output: "" };
+  if (owner.kind === "ours" || !create) return { ok: true, owner };
+  const file = join(t.req.dataDir, "preview-namespace.yaml");
+  await writeFile(file, previewNamespaceManifest(t.namespace), { mode: 0o600 });
+  const made = await exec(t.kubectl, kubectlCreateArgv(file, t.kubeconfig), { ...opts, onOutput: t.req.onOutput });
+  if (made.exitCode !== 0)
+    return {
+      ok: false,
+      message: describeExecFailure("kubectl create namespace", made, t.req.timeoutMs),
+      output: made.stdout + made.stderr,
+    };
+  return { ok: true, owner: { kind: "ours" } };
+}
