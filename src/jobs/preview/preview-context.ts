@@ -67,6 +67,16 @@ export function previewProject(
   return project;
 }
 
+/** The base branch's project a preview is of, when the base branch still has it (by name and tool). */
+export function trustedProjectOf(p: Pick<PreviewRecord, "project" | "runner">, trusted: readonly Project[]): Project | undefined {
+  return trusted.find((q) => q.name === p.project && q.runner === p.runner);
+}
+
+/** The projects the previews not yet destroyed run as, by project name: where their dependents read outputs. */
+export function previewProjects(records: readonly PreviewRecord[], trusted: readonly Project[]): Map<string, Project> {
+  return new Map(records.filter((r) => r.status !== "destroyed").map((r) => [r.project, previewProject(r, trustedProjectOf(r, trusted))]));
+}
+
 /**
  * The repository's settings as a preview of `trusted` reads them: its workflow, secrets, binary,
  * network and credentials rules are the trusted project's, never looked up by the preview's own

@@ -13,7 +13,7 @@ import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
 import { trustedCommit } from "../../repo-reading/trusted-commit.js";
 import { destroyPreview } from "./destroy-preview.js";
-import { type PreviewContext, previewProject, previewSettings } from "./preview-context.js";
+import { type PreviewContext, previewProject, previewProjects, previewSettings, trustedProjectOf } from "./preview-context.js";
 import { postPreviewComment } from "./post-preview-comment.js";
 import { type SyncOutcome, syncPreview } from "./sync-preview.js";
 
@@ -129,8 +129,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       const trustedList = (await settingsAt(pr.baseSha)).configs.trusted?.projects ?? [];
       // The base branch's project by this name, if it still has one (a renamed or removed
       // project's preview is still destroyed, with the settings as they are).
-      const trustedOf = (r: PreviewRecord) => trustedList.find((q) => q.name === r.project && q.runner === r.runner);
-      const previews = new Map(mine.filter((r) => r.status !== "destroyed").map((r) => [r.project, previewProject(r, trustedOf(r))]));
+      const trustedOf = (r: PreviewRecord) => trustedProjectOf(r, trustedList);
+      const previews = previewProjects(mine, trustedList);
       const ordered = producersFirst(targets.map((r) => ({ ...trustedOf(r), name: r.project, record: r }))).reverse();
       for (const { record: p } of ordered) {
         const checkout = checkouts.get(p.headSha) ?? (await checkoutAt(p.headSha));
@@ -177,7 +177,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     // The commit a live Helm or Kustomize preview was applied from: its plan is the diff from there.
     const baseOf = async (p: Project) => {
       const live = mine.find((r) => r.project === p.name && r.status === "live");
-      if (!live || !previewsByNamespace(p.runner) || live.headSha === pr.headSha) return live ? checkout : undefined;
+      if (!live || !previewsByNamespace(p.runner)) return undefined;
+      if (live.headSha === pr.headSha) return checkout;
       if (!bases.has(live.headSha)) {
         // A commit gone with a force-push: the plan shows everything as new, as for a first preview.
         bases.set(live.headSha, await checkoutAt(live.headSha).catch(() => undefined));
@@ -188,17 +189,7 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       const settings = await settingsAt(pr.headSha);
       const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
       // Producers' previews, for their dependents' inputs: those already there, then each one this run applies.
-      const previews = new Map(
-        mine
-          .filter((r) => r.status !== "destroyed")
-          .map((r) => [
-            r.project,
-            previewProject(
-              r,
-              wanted.find((q) => q.name === r.project),
-            ),
-          ]),
-      );
+      const previews = previewProjects(mine, trustedProjects);
       for (const p of producersFirst(wanted)) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
