@@ -39,7 +39,18 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   deps.log.info({ jobId: job.id, project: project.name }, "drift check: planning the default branch head");
   // The default branch's config is the trusted one: its mappings may pass sensitive outputs.
   const outcome = await planDefaultHead(
-    { deps, job, repo, checkoutDir: checkout.dir, headSha: checkout.headSha, settings, secrets, all: ctx.all, trustedProjects: ctx.all },
+    {
+      deps,
+      job,
+      repo,
+      checkoutDir: checkout.dir,
+      headSha: checkout.headSha,
+      branch: ctx.branch,
+      settings,
+      secrets,
+      all: ctx.all,
+      trustedProjects: ctx.all,
+    },
     project,
     log,
   );

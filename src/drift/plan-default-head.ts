@@ -21,6 +21,8 @@ export interface DefaultHeadPlan {
   checkoutDir: string;
   /** The commit checked out (the plan token's `head_sha`). */
   headSha?: string;
+  /** The default branch's name (the plan token's `base_ref`: the branch whose head is planned). */
+  branch?: string;
   settings: RepoSettings;
   secrets: Secrets;
   /** Every project of the default branch, for `inputs_from` / `values_from` (their producers' state is read). */
@@ -107,7 +109,7 @@ export async function planDefaultHead(
     const prepared = await runCredentials(deps, settings, ctx.secrets, project, "plan", {
       repository: repoFullName(ctx.repo),
       head_sha: ctx.headSha ?? "",
-      base_ref: "",
+      base_ref: ctx.branch ?? "",
       actor: ctx.job.spec.actor,
     });
     const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...request, redact: ctx.secrets.redact }, exec));

@@ -233,6 +233,29 @@ describe("per-phase cloud credentials", () => {
     for (const never of [APPLY_VALUE, FILE_VALUE, APPLY_ROLE, applyToken, "run-credentials/apply-"]) expect(later).not.toContain(never);
   }, 300_000);
 
+  it("a drift check's plan token claims the default branch it planned, and no pull request", async () => {
+    const state = join(h.stateDir, `net-${n + 1}.tfstate`);
+    const { repo, pr, seen, name } = await repoWithPr(
+      () => ({ ".sluice.yaml": repoConfig(), "net/main.tf": statefulProject("net", state, 0), "other/main.tf": "" }),
+      { "README.md": "a change that plans no project\n" },
+    );
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/drift -p net" });
+    await h.sim.waitFor(async () => (await seenFiles(seen, "plan-net")).some((f) => f.name.endsWith(".token")), {
+      timeoutMs: 120_000,
+      message: "the drift check's plan did not run with a token",
+    });
+    const token = (await seenFiles(seen, "plan-net")).find((f) => f.name.endsWith(".token"))?.text ?? "";
+    const jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(token, jwks, { issuer: url, audience: "sts.amazonaws.com" });
+    expect(payload).toMatchObject({
+      sub: `repo:acme/${name}:project:net:workspace:default:phase:plan`,
+      phase: "plan",
+      base_ref: "main",
+      head_sha: pr.baseSha,
+    });
+    expect(payload.pull_request).toBeUndefined();
+  }, 200_000);
+
   it("a PR that renames a project in its repo config to a project with credentials gets none", async () => {
     const state = join(h.stateDir, `other-${n + 1}.tfstate`);
     const { repo, pr, seen } = await repoWithPr(
