@@ -82,6 +82,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     output: outcome.output,
     planFile,
     planHash: await hashFile(planFile),
+    ...(outcome.credentials ? { credentials: outcome.credentials } : {}),
   };
   // Kept by plan hash: whichever road applies this plan (reconcile, `/apply` on its issue), the gate reads it.
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);

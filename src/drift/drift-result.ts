@@ -13,6 +13,8 @@ export type ProjectDrift = { project: Project } & (
       output: string;
       planFile: string;
       planHash: string;
+      /** The cloud identity the drift plan ran with, as plan comments name it ("`rule` (plan): …"); never a value. */
+      credentials?: string;
       /** Sluice re-applied git's state (on_drift: apply), or why it did not. */
       reconcile?:
         | { done: true; outcome: "applied" | "failed"; message?: string }

@@ -52,7 +52,7 @@ export async function planDefaultHead(
   ctx: DefaultHeadPlan,
   project: Project,
   log: Pick<JobLogWriter, "write">,
-): Promise<PlanOutcome | { skipped: string }> {
+): Promise<(PlanOutcome & { credentials?: string }) | { skipped: string }> {
   const { deps, settings } = ctx;
   const runner = deps.tools.runners[project.runner];
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
@@ -115,6 +115,8 @@ export async function planDefaultHead(
     const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...request, redact: ctx.secrets.redact }, exec));
     if (!ran.ok) return failed("credentials", ran.reason);
     const planned = ran.value;
-    return planned.ok ? withInputRecords(planned, inputs) : planned;
+    // The identity the plan ran with (names only; "" when the server has no credential rules).
+    const credentials = ran.identity || undefined;
+    return { ...(planned.ok ? withInputRecords(planned, inputs) : planned), ...(credentials ? { credentials } : {}) };
   }
 }

@@ -164,6 +164,7 @@ export function renderDriftIssue(
     `| Last seen | ${facts.lastSeen} |`,
     `| Live commit | ${live} |`,
     `| Plan | made at ${short(facts.shows.headSha)}, sha256 ${inlineCode(facts.shows.planHash.slice(0, 16))} |`,
+    ...(r.credentials ? [`| Credentials | ${escapeText(r.credentials, 400)} |`] : []),
     "",
   ];
   const budget = Math.floor(BODY_BUDGET / 2);

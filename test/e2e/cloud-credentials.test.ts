@@ -236,7 +236,8 @@ describe("per-phase cloud credentials", () => {
   it("a drift check's plan token claims the default branch it planned, and no pull request", async () => {
     const state = join(h.stateDir, `net-${n + 1}.tfstate`);
     const { repo, pr, seen, name } = await repoWithPr(
-      () => ({ ".sluice.yaml": repoConfig(), "net/main.tf": statefulProject("net", state, 0), "other/main.tf": "" }),
+      // One resource in git that was never applied: the drift check finds it ("in git, not applied").
+      () => ({ ".sluice.yaml": repoConfig(), "net/main.tf": statefulProject("net", state, 1), "other/main.tf": "" }),
       { "README.md": "a change that plans no project\n" },
     );
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/drift -p net" });
@@ -254,6 +255,11 @@ describe("per-phase cloud credentials", () => {
       head_sha: pr.baseSha,
     });
     expect(payload.pull_request).toBeUndefined();
+    // The drift issue names the identity the plan ran with, never a value.
+    const issueOf = () => h.sim.issues(repo).find((i) => i.title === "Drift: project net");
+    await h.sim.waitFor(() => issueOf() !== undefined, { timeoutMs: 60_000, message: "no drift issue" });
+    expect(issueOf()?.body).toContain(`| Credentials | \`acme/creds-*:net\` (plan): OIDC (audience sts.amazonaws.com): AWS role ${PLAN_ROLE}`);
+    expect(issueOf()?.body).not.toContain(PLAN_VALUE);
   }, 200_000);
 
   it("a PR that renames a project in its repo config to a project with credentials gets none", async () => {

@@ -312,6 +312,16 @@ describe("drift reports", () => {
     expect(body).not.toContain("sluice:drift-state");
     expect(body).toContain('`input`: `"[redacted]"` → `"git"`');
     expect(body).not.toContain("hunter2");
+    // The identity the drift plan ran with, as plan comments name it; none shown when the server has no rules.
+    expect(body).not.toContain("| Credentials |");
+    const withIdentity = renderDriftIssue(
+      { ...drifted, credentials: "`acme/*:net` (plan): OIDC (audience sts.amazonaws.com): AWS role arn:aws:iam::1:role/plan|x" },
+      facts,
+      redact,
+    ).body;
+    expect(withIdentity).toContain(
+      "| Credentials | `acme/*:net` (plan): OIDC (audience sts.amazonaws.com): AWS role arn:aws:iam::1:role/plan\\|x |",
+    );
     const first = drifted.resources[0];
     if (!first) throw new Error("the fixture has a drifted resource");
     const many = {
