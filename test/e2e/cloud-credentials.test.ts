@@ -258,7 +258,9 @@ describe("per-phase cloud credentials", () => {
     // The drift issue names the identity the plan ran with, never a value.
     const issueOf = () => h.sim.issues(repo).find((i) => i.title === "Drift: project net");
     await h.sim.waitFor(() => issueOf() !== undefined, { timeoutMs: 60_000, message: "no drift issue" });
-    expect(issueOf()?.body).toContain(`| Credentials | \`acme/creds-*:net\` (plan): OIDC (audience sts.amazonaws.com): AWS role ${PLAN_ROLE}`);
+    expect(issueOf()?.body).toContain(
+      `| Credentials | \`acme/creds-*:net\` (plan): OIDC (audience sts.amazonaws.com): AWS role ${PLAN_ROLE}`,
+    );
     expect(issueOf()?.body).not.toContain(PLAN_VALUE);
   }, 200_000);
 
