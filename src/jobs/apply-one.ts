@@ -9,7 +9,7 @@ import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyContext } from "./apply-context.js";
 import { recordLiveApply } from "../drift/record-live-apply.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
-import { applyRequest, planRequest, type RunInputs } from "../tool-runs/runner-request.js";
+import { applyRequest, pullRequestStepVariables, planRequest, type RunInputs } from "../tool-runs/runner-request.js";
 import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 
@@ -112,6 +112,19 @@ export async function applyOne(
       dataDir: dirname(target.planFile),
       planFile: target.planFile,
       onOutput: (chunk) => run.log.write(chunk),
+      // An apply's `run` steps see the pull request as its plan's did (an apply takes no extra arguments).
+      stepVariables: pullRequestStepVariables({
+        repo: job.target.repo,
+        headRepo: ctx.pr.headRepo,
+        number: ctx.pr.number,
+        url: ctx.pr.htmlUrl,
+        author: ctx.pr.author,
+        headRef: ctx.pr.headRef,
+        headSha: ctx.pr.headSha,
+        baseRef: ctx.pr.baseRef,
+        user: job.spec.actor,
+        extraArgs: [],
+      }),
     },
     terraformLike(project) ? undefined : inputs,
   );

@@ -75,6 +75,32 @@ workflows:
     expect(plan).not.toContain("is not installed");
   });
 
+  it("an apply's `run` steps get the pull request's variables too", async () => {
+    const atlantis = `version: 3
+projects:
+  - dir: app
+    workflow: scripted
+workflows:
+  scripted:
+    apply:
+      steps:
+        - run: echo "applying pr $PULL_NUM of $PULL_AUTHOR for $USER_NAME into $BASE_BRANCH_NAME at $HEAD_COMMIT"
+        - apply
+`;
+    const tf = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
+    const repo = await h.sim.createRepo({ owner: "acme", name: "apply-steps", files: { "atlantis.yaml": atlantis, "app/main.tf": tf } });
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "app/main.tf": tf.replace('"a"', '"b"') } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await completed(h, repo, pr.headSha, "sluice/apply");
+    const said = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(said).toContain(`applying pr ${pr.number} of alice for bob into main at ${pr.headSha}`);
+  });
+
   it("honours `branch`: a project exists only for pull requests into a base branch its regex matches", async () => {
     const atlantis = `version: 3
 projects:
