@@ -1,22 +1,18 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installHelm, installKubectl } from "../../scripts/install-helm.js";
 import { fixtureFiles } from "../support/fixture-files.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import type { Harness } from "../support/harness.js";
 import {
   clusterNamespace,
   clusterNamespaces,
   clusterObject,
   clusterRelease,
   namespaceFiles,
-  newCluster,
-  REPO_ROOT,
-  STAND_IN,
   type StandInCluster,
   standIn,
+  startStandInHarness,
 } from "../support/k8s-stand-in.js";
 import { allowedRoads, previewComment, previewDeployments, waitPreviewComment } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
@@ -31,34 +27,18 @@ const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;
 let clusters: string;
-/** One cluster per test, each reached through the kubeconfig the server maps to its repositories. */
-const cluster: Record<"helm" | "kustomize" | "attack", StandInCluster> = {} as never;
+let cluster: Record<"helm" | "kustomize" | "attack", StandInCluster>;
+let stop: () => Promise<void>;
 let chart: Record<string, string>;
 let overlay: Record<string, string>;
 
 beforeAll(async () => {
-  // The stand-ins run the real helm and kubectl for everything that needs no cluster.
-  await installHelm();
-  await installKubectl();
-  clusters = await mkdtemp(join(tmpdir(), "sluice-clusters-"));
-  for (const name of ["helm", "kustomize", "attack"] as const) cluster[name] = await newCluster(clusters, name);
-  const serverConfig = [
-    "allowed_overrides: [preview]",
-    `helm_binary: ${JSON.stringify(STAND_IN.helm)}`,
-    `kubectl_binary: ${JSON.stringify(STAND_IN.kubectl)}`,
-    "kubeconfigs:",
-    ...Object.entries(cluster).map(([name, c]) => `  ${JSON.stringify(`acme/${name}-*`)}: ${JSON.stringify(c.kubeconfig)}`),
-    // Runs are sandboxed: the stand-ins read the real binaries and node_modules, and write the cluster.
-    `sandbox_paths: ${JSON.stringify([REPO_ROOT, clusters])}`,
-    "",
-  ].join("\n");
-  h = await startHarness({ serverConfig });
+  ({ h, root: clusters, cluster, stop } = await startStandInHarness(["helm", "kustomize", "attack"] as const));
   chart = await fixtureFiles(`${FIXTURES}/charts/web`, "charts/web");
   overlay = await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app");
 }, 180_000);
 afterAll(async () => {
-  await h?.stop();
-  if (clusters) await rm(clusters, { recursive: true, force: true });
+  await stop?.();
 });
 
 const HELM_CONFIG = `version: 1

@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { installHelm, installKubectl } from "../../scripts/install-helm.js";
+import { type Harness, startHarness } from "./harness.js";
 
 /**
  * The helm and kubectl stand-ins (test/fixtures/k8s-stand-in/) and their file "cluster": what a
@@ -85,4 +88,40 @@ export async function namespaceFiles(c: StandInCluster, namespace: string): Prom
     for (const entry of (await readdir(dir)).sort()) out[join(sub, entry)] = await readFile(join(dir, entry), "utf8");
   }
   return out;
+}
+
+/**
+ * The app with the stand-ins as its helm and kubectl and one new cluster per name, reached by the
+ * repositories `acme/<name>-*` (a test of its own per cluster: PR numbers, and so preview
+ * namespaces, start at 1 in every repository). Previews are allowed. `stop` removes the clusters.
+ */
+export async function startStandInHarness<N extends string>(
+  names: readonly N[],
+): Promise<{ h: Harness; root: string; cluster: Record<N, StandInCluster>; stop(): Promise<void> }> {
+  // The stand-ins run the real helm and kubectl for everything that needs no cluster.
+  await installHelm();
+  await installKubectl();
+  const root = await mkdtemp(join(tmpdir(), "sluice-clusters-"));
+  const cluster = {} as Record<N, StandInCluster>;
+  for (const name of names) cluster[name] = await newCluster(root, name);
+  const serverConfig = [
+    "allowed_overrides: [preview]",
+    `helm_binary: ${JSON.stringify(STAND_IN.helm)}`,
+    `kubectl_binary: ${JSON.stringify(STAND_IN.kubectl)}`,
+    "kubeconfigs:",
+    ...names.map((name) => `  ${JSON.stringify(`acme/${name}-*`)}: ${JSON.stringify(cluster[name].kubeconfig)}`),
+    // Runs are sandboxed: the stand-ins read the real binaries and node_modules, and write the clusters.
+    `sandbox_paths: ${JSON.stringify([REPO_ROOT, root])}`,
+    "",
+  ].join("\n");
+  const h = await startHarness({ serverConfig });
+  return {
+    h,
+    root,
+    cluster,
+    async stop() {
+      await h.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }
