@@ -115,6 +115,11 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect((await clusterObject(c, ns, "ConfigMap", "web-web"))?.data?.GREETING).toBe("preview-v2");
     expect((await clusterRelease(c, ns, "web"))?.version).toBe(1);
     expect(await clusterNamespaces(c)).toEqual([ns, "prod"].sort());
+    // Sluice made the namespace, labelled as a preview's (helm's --create-namespace would not label it).
+    expect((await clusterNamespace(c, ns))?.metadata.labels).toMatchObject({
+      "sluice.dev/preview": "true",
+      "app.kubernetes.io/managed-by": "sluice",
+    });
     const [deployment] = previewDeployments(h, repo, "web", pr.number);
     expect(deployment?.transient).toBe(true);
     expect(deployment?.statuses.at(-1)).toMatchObject({ state: "success", environmentUrl: `https://pr-${pr.number}.preview.example.test` });
@@ -216,7 +221,7 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect(allowedRoads(h, repo).filter((r) => r === "preview-destroy")).toHaveLength(1);
   });
 
-  it("attacks: a template writing into prod gets no preview and prod is untouched; a repository with no kubeconfig is told", async () => {
+  it("attacks: a template writing into prod gets no preview, nor does a PR whose namespace someone else made; prod is untouched; a repository with no kubeconfig is told", async () => {
     const c = cluster.attack;
     const prod = await installProduction(c);
     const repo = await newRepo("attack-1", { ...chart, ".sluice.yaml": HELM_CONFIG });
@@ -230,6 +235,26 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect(await clusterNamespaces(c)).toEqual(["prod"]);
     expect(await namespaceFiles(c, "prod")).toEqual(prod);
     expect(allowedRoads(h, repo)).not.toContain("preview-apply");
+
+    // A namespace someone else made, with the name the next preview would get: never written into.
+    const foreign = await newRepo("attack-2", { ...chart, ".sluice.yaml": HELM_CONFIG });
+    const theirs = join(clusters, "theirs.yaml");
+    await writeFile(
+      theirs,
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pr-1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: theirs\n  namespace: pr-1\n",
+    );
+    await standIn("kubectl", ["apply", "--server-side", "--kubeconfig", c.kubeconfig, "-f", theirs], join(clusters, "operator-kubectl"));
+    const before = await namespaceFiles(c, "pr-1");
+    const taken = await openPr(foreign, {
+      "charts/web/values.yaml": edit(chart["charts/web/values.yaml"], "greeting: hello", "greeting: hi"),
+    });
+    expect(taken.number).toBe(1);
+    const refused = await waitPreviewComment(h, foreign, taken.number, /not a Sluice preview/, "the foreign namespace was not refused");
+    expect(refused).not.toContain("✅ live");
+    await untilIdle(h.app.dataDir);
+    expect(await namespaceFiles(c, "pr-1")).toEqual(before);
+    expect(await clusterRelease(c, "pr-1", "web")).toBeUndefined();
+    expect(await namespaceFiles(c, "prod")).toEqual(prod);
 
     const elsewhere = await newRepo("nokube/helm-2", { ...chart, ".sluice.yaml": HELM_CONFIG });
     const other = await openPr(elsewhere, {
