@@ -100,6 +100,17 @@ async function openPr(repo: Awaited<ReturnType<typeof newRepo>>, files: Record<s
   return h.sim.openPullRequest(repo, { head: "feature", author: "alice", title: "feature" });
 }
 
+/** The live diff section of the PR's own plan comment (not the preview's), from its header on. */
+function livePlanDiff(repo: Awaited<ReturnType<typeof newRepo>>, pr: number): string {
+  const plans = h.sim
+    .comments(repo, pr)
+    .filter((x) => x.user === "sluice[bot]" && !x.body.includes("previews of this pull request"))
+    .map((x) => x.body)
+    .join("\n");
+  const at = plans.indexOf("== Live diff against the cluster");
+  return at < 0 ? "" : plans.slice(at);
+}
+
 describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 300_000 }, () => {
   it("helm: open → live in namespace pr-N with the preview's values and URL; push → upgraded; close → namespace gone; prod untouched", async () => {
     const c = cluster.helm;
@@ -125,12 +136,7 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect(deployment?.statuses.at(-1)).toMatchObject({ state: "success", environmentUrl: `https://pr-${pr.number}.preview.example.test` });
     // The PR's own plan of production compared the chart with the release installed in prod.
     await untilIdle(h.app.dataDir);
-    const planComment = h.sim
-      .comments(repo, pr.number)
-      .filter((x) => x.user === "sluice[bot]" && !x.body.includes("previews of this pull request"))
-      .map((x) => x.body)
-      .join("\n");
-    const live = planComment.slice(planComment.indexOf("== Live diff against the cluster"));
+    const live = livePlanDiff(repo, pr.number);
     expect(live).toMatch(/^== Live diff against the cluster \(server-side dry-run\): 0 to create, 2 to update, 0 to delete ==/);
     expect(live).toMatch(/-\s+GREETING: hello\n\+\s+GREETING: preview-v2/);
 
@@ -182,6 +188,12 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     const ns = `pr-${pr.number}`;
     const body = await waitPreviewComment(h, repo, pr.number, /✅ live/, "no live preview");
     expect(body).toContain(`https://pr-${pr.number}.app.example.test`);
+    // The PR's own plan of production compared the overlay with what the cluster holds in prod.
+    await untilIdle(h.app.dataDir);
+    expect(livePlanDiff(repo, pr.number)).toMatch(
+      /^== Live diff against the cluster \(server-side dry-run\): 0 to create, 1 to update, 0 to delete ==/,
+    );
+    expect(livePlanDiff(repo, pr.number)).toMatch(/-\s+replicas: 3\n\+\s+replicas: 2/);
     expect(await clusterNamespaces(c)).toEqual([ns, "prod"].sort());
     expect((await clusterObject(c, ns, "Deployment", "api"))?.spec?.replicas).toBe(2);
     expect((await clusterObject(c, ns, "Secret", "api-credentials"))?.data?.API_KEY).toBe(
