@@ -97,6 +97,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
         true,
       );
       if (!own.ok) return fail(own.message, own.output);
+      if (own.owner.kind === "foreign") return fail(own.owner.message);
     }
     const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
       cwd: chart.dir,

@@ -10,14 +10,13 @@ import {
   previewNamespaceManifest,
 } from "./preview-namespace.js";
 
-export type OwnNamespace =
-  | { ok: true; owner: Exclude<NamespaceOwner, { kind: "foreign" }> }
-  | { ok: false; message: string; output: string };
+export type OwnNamespace = { ok: true; owner: NamespaceOwner } | { ok: false; message: string; output: string };
 
 /**
- * Before a preview writes to or deletes from the cluster: its namespace must be absent or carry
- * the preview labels. `create`: an absent one is created with those labels first (`kubectl
- * create`, which fails rather than adopt a namespace made meanwhile).
+ * Before a preview writes to or deletes from the cluster: whose its namespace is (absent, the
+ * preview's own by its labels, or someone else's, which the caller leaves alone). `create`: an
+ * absent one is created with those labels first (`kubectl create`, which fails rather than adopt
+ * a namespace made meanwhile). Not ok: the cluster could not be asked, or the creation failed.
  */
 export async function ownNamespace(
   t: { namespace: string; kubeconfig: string; kubectl: string; req: ApplyRequest; redact: (s: string) => string },
@@ -29,8 +28,7 @@ export async function ownNamespace(
   if (got.exitCode !== 0)
     return { ok: false, message: describeExecFailure("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
   const owner = namespaceOwner(got.stdout, t.namespace);
-  if (owner.kind === "foreign") return { ok: false, message: owner.message, output: "" };
-  if (owner.kind === "ours" || !create) return { ok: true, owner };
+  if (owner.kind !== "absent" || !create) return { ok: true, owner };
   const file = join(t.req.dataDir, "preview-namespace.yaml");
   await writeFile(file, previewNamespaceManifest(t.namespace), { mode: 0o600 });
   const made = await exec(t.kubectl, kubectlCreateArgv(file, t.kubeconfig), { ...opts, onOutput: t.req.onOutput });

@@ -34,6 +34,9 @@ export async function teardownPreview(
   if (!own.ok) return outcome.fail(own.message, own.output);
   // Gone already (a teardown finished by an earlier attempt, or never applied): nothing is left to remove.
   if (own.owner.kind === "absent") return outcome.done(`namespace ${namespace} is not in the cluster: nothing to remove\n`);
+  // Someone else's namespace under the preview's name: the preview was refused there and put
+  // nothing in it, so the teardown is done without touching it (a retry could never succeed).
+  if (own.owner.kind === "foreign") return outcome.done(`${own.owner.message}; left as it is: nothing of this preview's is in it\n`);
   const removed = await removeObjects();
   if (removed && removed.exitCode !== 0) return outcome.fail(describeExecFailure(removed.step, removed, req.timeoutMs), removed.stdout);
   const deleted = await exec(t.kubectl, kubectlDeleteNamespaceArgv(namespace, t.kubeconfig), {

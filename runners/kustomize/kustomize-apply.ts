@@ -51,6 +51,7 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
       false,
     );
     if (!own.ok) return fail(own.message, own.output);
+    if (own.owner.kind === "foreign") return fail(own.owner.message);
   }
   const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
   if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);

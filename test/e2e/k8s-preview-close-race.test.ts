@@ -39,11 +39,9 @@ projects:
 `;
 
 describe("a close during a preview's sync", { timeout: 300_000 }, () => {
-  // Fails today, on the last assertion: the push's deployment stays `success` after the destroy.
-  // runPreviewJob reads the preview records before destroyPreview waits for the run lock, so the
-  // destroy ends the deployment of the record it read (the open's), not the one the sync it
-  // waited for made. Drop `.fails` with the fix (see the k8s-e2e branch's report).
-  it.fails("the destroy runs after the sync and every deployment of the preview ends inactive", async () => {
+  // The destroy reads the preview again once it holds the run lock: the deployment the push's
+  // sync made while the destroy waited is ended too.
+  it("the destroy runs after the sync and every deployment of the preview ends inactive", async () => {
     const files: Record<string, string> = { ...(await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app")), ".sluice.yaml": CONFIG };
     const repo = await h.sim.createRepo({ owner: "acme", name: "race-1", files });
     h.sim.setPermission(repo, "alice", "write");

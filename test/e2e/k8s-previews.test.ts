@@ -267,6 +267,11 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect(await namespaceFiles(c, "pr-1")).toEqual(before);
     expect(await clusterRelease(c, "pr-1", "web")).toBeUndefined();
     expect(await namespaceFiles(c, "prod")).toEqual(prod);
+    // Its close ends the preview (no retry could do more) and still leaves their namespace alone.
+    await h.sim.closePullRequest(foreign, taken.number, { user: "alice" });
+    await waitPreviewComment(h, foreign, taken.number, /🗑️ destroyed/, "the refused preview did not end at close");
+    await untilIdle(h.app.dataDir);
+    expect(await namespaceFiles(c, "pr-1")).toEqual(before);
 
     const elsewhere = await newRepo("nokube/helm-2", { ...chart, ".sluice.yaml": HELM_CONFIG });
     const other = await openPr(elsewhere, {

@@ -53,6 +53,13 @@ export async function destroyPreview(
     };
   };
   return deps.store.runExclusive(projectKey(record.repo, { dir: record.dir, workspace: record.workspace }), async () => {
+    // Read again under the run lock: a sync that held it (a push just before the close) may have
+    // applied since, with a deployment of its own that this destroy must end too. Its commit's
+    // objects are torn down by the plan of the checkout at hand: the state (Terraform) or the
+    // namespace (Helm, Kustomize) holds them whatever commit made them.
+    const fresh = await deps.store.getPreview({ repo: record.repo, pr: record.pr, project: record.project });
+    if (fresh?.status === "destroyed") return { record: fresh };
+    if (fresh) await save({ ...fresh, status: "destroying", lastResult: record.lastResult });
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);
