@@ -32,7 +32,7 @@ export interface K8sDestroyPlan {
 /**
  * A preview's teardown as a plan (pure): every object of the render at the commit it was applied
  * from is deleted, then its namespace, which takes anything the render no longer names with it.
- * `render` is undefined when the project could not be rendered: the namespace still goes, so a
+ * `render` is a problem when the project could not be rendered: the namespace still goes, so a
  * preview whose chart broke does not outlive its pull request.
  */
 export function destroyPlanOf(render: { yaml: string } | { problem: string }, namespace: string, tool: string): K8sDestroyPlan {

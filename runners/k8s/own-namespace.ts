@@ -10,7 +10,9 @@ import {
   previewNamespaceManifest,
 } from "./preview-namespace.js";
 
-export type OwnNamespace = { ok: true; owner: NamespaceOwner } | { ok: false; message: string; output: string };
+export type OwnNamespace =
+  | { ok: true; owner: Exclude<NamespaceOwner, { kind: "unknown" }> }
+  | { ok: false; message: string; output: string };
 
 /**
  * Before a preview writes to or deletes from the cluster: whose its namespace is (absent, the
@@ -28,6 +30,7 @@ export async function ownNamespace(
   if (got.exitCode !== 0)
     return { ok: false, message: describeExecFailure("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
   const owner = namespaceOwner(got.stdout, t.namespace);
+  if (owner.kind === "unknown") return { ok: false, message: owner.message, output: "" };
   if (owner.kind !== "absent" || !create) return { ok: true, owner };
   const file = join(t.req.dataDir, "preview-namespace.yaml");
   await writeFile(file, previewNamespaceManifest(t.namespace), { mode: 0o600 });

@@ -50,7 +50,12 @@ export function kubectlCreateArgv(file: string, kubeconfig: string): string[] {
   return ["create", "-f", file, "--kubeconfig", kubeconfig];
 }
 
-export type NamespaceOwner = { kind: "absent" } | { kind: "ours" } | { kind: "foreign"; message: string };
+export type NamespaceOwner =
+  | { kind: "absent" }
+  | { kind: "ours" }
+  | { kind: "foreign"; message: string }
+  /** The cluster's answer could not be read: nobody can say whose the namespace is. */
+  | { kind: "unknown"; message: string };
 
 /**
  * Whose the namespace is, from `kubectl get namespace -o json` (pure): absent, a Sluice preview's
@@ -64,7 +69,7 @@ export function namespaceOwner(getOutput: string, namespace: string): NamespaceO
     const parsed = JSON.parse(getOutput) as { metadata?: { labels?: Record<string, unknown> } };
     labels = parsed.metadata?.labels ?? {};
   } catch {
-    return { kind: "foreign", message: `the cluster's answer about namespace \`${namespace}\` could not be read` };
+    return { kind: "unknown", message: `the cluster's answer about namespace \`${namespace}\` could not be read` };
   }
   const ours = Object.entries(PREVIEW_NAMESPACE_LABELS).every(([k, v]) => labels[k] === v);
   if (ours) return { kind: "ours" };
