@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
+import { previewComment, stateInputs } from "../support/previews.js";
 
 // A preview that takes other projects' outputs (`inputs_from`): from the producer's own preview
 // when the producer has one in the same pull request, else from the producer's real state.
@@ -64,16 +65,6 @@ projects:
     dir: db
 `;
 
-async function inputs(stateFile: string): Promise<unknown[]> {
-  const state = JSON.parse(await readFile(stateFile, "utf8").catch(() => "{}")) as {
-    resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[];
-  };
-  return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
-}
-
-const comment = (repo: Parameters<Harness["sim"]["comments"]>[0], pr: number) =>
-  h.sim.comments(repo, pr).find((c) => c.user === "sluice[bot]" && c.body.includes("previews of this pull request"))?.body ?? "";
-
 describe("previews with inputs from other projects", { timeout: 300_000 }, () => {
   it("the dependent's preview reads its producer's preview and the real state of a producer without one; both are destroyed at close", async () => {
     const dir = await mkdtemp(join(h.stateDir, "preview-inputs-"));
@@ -100,16 +91,16 @@ describe("previews with inputs from other projects", { timeout: 300_000 }, () =>
     const pr = await h.sim.openPullRequest(repo, { head: "feature", author: "alice", title: "feature" });
     const ws = (name: string) => join(dir, `${name}-ws`, `pr-${pr.number}`, "terraform.tfstate");
 
-    await h.sim.waitFor(() => (comment(repo, pr.number).match(/✅ live/g) ?? []).length === 2, {
+    await h.sim.waitFor(() => (previewComment(h, repo, pr.number).match(/✅ live/g) ?? []).length === 2, {
       message: "the two previews did not go live",
       timeoutMs: 180_000,
     });
-    expect(await inputs(ws("network"))).toEqual([`vpc-pr-${pr.number}`]);
-    expect(await inputs(ws("app"))).toEqual([`vpc-pr-${pr.number} prod-db v2`]);
+    expect(await stateInputs(ws("network"))).toEqual([`vpc-pr-${pr.number}`]);
+    expect(await stateInputs(ws("app"))).toEqual([`vpc-pr-${pr.number} prod-db v2`]);
     const prodDb = await readFile(join(dir, "db.tfstate"), "utf8");
 
     await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
-    await h.sim.waitFor(() => (comment(repo, pr.number).match(/🗑️ destroyed/g) ?? []).length === 2, {
+    await h.sim.waitFor(() => (previewComment(h, repo, pr.number).match(/🗑️ destroyed/g) ?? []).length === 2, {
       message: "the previews were not both destroyed",
       timeoutMs: 180_000,
     });

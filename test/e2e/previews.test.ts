@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { untilIdle } from "../support/until-idle.js";
 import { freePort } from "../support/start-app.js";
+import { previewComment, previewDeployments, stateInputs, storeRows, waitPreviewComment } from "../support/previews.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -77,18 +78,6 @@ output "url" {
 ${extra}`;
 }
 
-/** The `input` of every resource in a local state file. */
-async function inputs(stateFile: string): Promise<unknown[]> {
-  try {
-    const state = JSON.parse(await readFile(stateFile, "utf8")) as {
-      resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[];
-    };
-    return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
-  } catch {
-    return [];
-  }
-}
-
 /** A repo whose production state was applied by hand before Sluice: what no preview may touch. */
 async function newRepo(opts: { config?: string; extra?: string } = {}) {
   n++;
@@ -123,36 +112,6 @@ async function newRepo(opts: { config?: string; extra?: string } = {}) {
   };
 }
 
-function rows<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
-const previewComment = (repo: Repo, pr: number) =>
-  h.sim.comments(repo, pr).find((c) => c.user === "sluice[bot]" && c.body.includes("previews of this pull request"))?.body ?? "";
-
-async function waitComment(repo: Repo, pr: number, pattern: RegExp, message: string) {
-  await h.sim
-    .waitFor(() => pattern.test(previewComment(repo, pr)), { message, timeoutMs: 120_000 })
-    .catch((e: unknown) => {
-      // The app's own account of the previews and the last jobs, for the failure's reader.
-      const said = h.app
-        .output()
-        .split("\n")
-        .filter((l) => /preview/i.test(l))
-        .slice(-30);
-      console.error(previewComment(repo, pr), said.join("\n"), rows("SELECT id, status, error, spec FROM jobs ORDER BY id DESC LIMIT 5"));
-      throw e;
-    });
-  return previewComment(repo, pr);
-}
-
-const deploymentsOf = (repo: Repo, pr: number) => h.sim.deployments(repo).filter((d) => d.environment === `preview/app/pr-${pr}`);
-
 async function openPr(repo: Repo, branch: string, files: Record<string, string>, opts: { author?: string; headRepo?: string } = {}) {
   await h.sim.pushBranch(repo, { branch, files });
   return h.sim.openPullRequest(repo, {
@@ -167,35 +126,36 @@ describe("previews", { timeout: 300_000 }, () => {
   it("open → applied in its own workspace with the URL on the deployment; push → updated; close → destroyed and inactive; production untouched", async () => {
     const r = await newRepo();
     const pr = await openPr(r.repo, "feature", { "app/main.tf": r.tf("v2") });
-    const body = await waitComment(r.repo, pr.number, /✅ live/, "no live preview");
+    const body = await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
     const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
-    expect(await inputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
     expect(body).toContain(`https://pr-${pr.number}.preview.example.test`);
-    const [deployment] = deploymentsOf(r.repo, pr.number);
+    const [deployment] = previewDeployments(h, r.repo, "app", pr.number);
     expect(deployment?.transient).toBe(true);
     expect(deployment?.statuses.at(-1)).toMatchObject({ state: "success", environmentUrl: `https://pr-${pr.number}.preview.example.test` });
 
     const push = await h.sim.pushToPullRequest(r.repo, pr.number, { "app/main.tf": r.tf("v3") });
-    await h.sim.waitFor(async () => (await inputs(wsState)).includes(`pr-${pr.number}-preview-v3`), {
+    await h.sim.waitFor(async () => (await stateInputs(wsState)).includes(`pr-${pr.number}-preview-v3`), {
       message: "the push did not update the preview",
       timeoutMs: 120_000,
     });
-    await waitComment(r.repo, pr.number, new RegExp(`applied ${push.headSha.slice(0, 7)}`), "the comment does not show the push");
+    await waitPreviewComment(h, r.repo, pr.number, new RegExp(`applied ${push.headSha.slice(0, 7)}`), "the comment does not show the push");
     await untilIdle(h.app.dataDir);
     // The PR's own plan holds production's lock (its plan of the default workspace); the preview took none.
-    const locks = rows<{ workspace: string; pr: number }>("SELECT workspace, pr FROM locks WHERE repo = ?", r.repo.fullName);
+    const locks = storeRows<{ workspace: string; pr: number }>(h, "SELECT workspace, pr FROM locks WHERE repo = ?", r.repo.fullName);
     expect(locks).toEqual([{ workspace: "default", pr: pr.number }]);
 
     await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
-    await waitComment(r.repo, pr.number, /🗑️ destroyed/, "the preview was not destroyed at close");
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed/, "the preview was not destroyed at close");
     expect(await stateResources(wsState)).toEqual([]);
-    expect(deploymentsOf(r.repo, pr.number).every((d) => d.statuses.at(-1)?.state === "inactive")).toBe(true);
+    expect(previewDeployments(h, r.repo, "app", pr.number).every((d) => d.statuses.at(-1)?.state === "inactive")).toBe(true);
     // Production: the state as applied before Sluice, byte for byte, and no lock left.
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
     await untilIdle(h.app.dataDir);
-    expect(rows("SELECT * FROM locks WHERE repo = ?", r.repo.fullName)).toEqual([]);
+    expect(storeRows(h, "SELECT * FROM locks WHERE repo = ?", r.repo.fullName)).toEqual([]);
     // Every apply and destroy was a gate decision on a preview road.
-    const roads = rows<{ detail: string }>(
+    const roads = storeRows<{ detail: string }>(
+      h,
       "SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'",
       r.repo.fullName,
     ).map((a) => a.detail);
@@ -206,7 +166,7 @@ describe("previews", { timeout: 300_000 }, () => {
   it("a preview whose TTL passed with no push is destroyed by the sweep", async () => {
     const r = await newRepo();
     const pr = await openPr(r.repo, "ttl", { "app/main.tf": r.tf("v2") });
-    await waitComment(r.repo, pr.number, /✅ live/, "no live preview");
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
     await untilIdle(h.app.dataDir);
     // The clock the sweep reads is the app's: the preview's last push is moved 73 hours back instead.
     const db = new Database(join(h.app.dataDir, "sluice.db"), { fileMustExist: true });
@@ -219,9 +179,9 @@ describe("previews", { timeout: 300_000 }, () => {
     } finally {
       db.close();
     }
-    await waitComment(r.repo, pr.number, /🗑️ destroyed \|.*ttl.{0,2} passed with no push/, "the TTL did not destroy the preview");
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed \|.*ttl.{0,2} passed with no push/, "the TTL did not destroy the preview");
     expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
-    expect(deploymentsOf(r.repo, pr.number).at(-1)?.statuses.at(-1)?.state).toBe("inactive");
+    expect(previewDeployments(h, r.repo, "app", pr.number).at(-1)?.statuses.at(-1)?.state).toBe("inactive");
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
   });
 
@@ -238,7 +198,7 @@ describe("previews", { timeout: 300_000 }, () => {
 `;
     const r = await newRepo({ extra });
     const pr = await openPr(r.repo, "crash", { "app/main.tf": r.tf("v2") });
-    await waitComment(r.repo, pr.number, /✅ live/, "no live preview");
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
     await untilIdle(h.app.dataDir);
     await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
     await h.sim.waitFor(
@@ -250,7 +210,7 @@ describe("previews", { timeout: 300_000 }, () => {
       { message: "the destroy never started", timeoutMs: 120_000 },
     );
     await h.restart();
-    await waitComment(r.repo, pr.number, /🗑️ destroyed/, "the restart did not finish the destroy");
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed/, "the restart did not finish the destroy");
     expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
   });
@@ -258,34 +218,34 @@ describe("previews", { timeout: 300_000 }, () => {
   it("a fork gets no preview; a PR past max_previews is told; a reader's /preview is refused", async () => {
     const r = await newRepo();
     const fork = await openPr(r.repo, "forked", { "app/main.tf": r.tf("v2") }, { headRepo: "mallory/previews-fork" });
-    await waitComment(r.repo, fork.number, /comes from a fork/, "the fork was not told");
+    await waitPreviewComment(h, r.repo, fork.number, /comes from a fork/, "the fork was not told");
     const a = await openPr(r.repo, "a", { "README.md": "a\n" });
     const b = await openPr(r.repo, "b", { "README.md": "b\n" });
-    await waitComment(r.repo, a.number, /✅ live/, "no preview of a");
-    await waitComment(r.repo, b.number, /✅ live/, "no preview of b");
+    await waitPreviewComment(h, r.repo, a.number, /✅ live/, "no preview of a");
+    await waitPreviewComment(h, r.repo, b.number, /✅ live/, "no preview of b");
     const c = await openPr(r.repo, "c", { "README.md": "c\n" });
-    const told = await waitComment(r.repo, c.number, /max_previews/, "the cap was not said");
+    const told = await waitPreviewComment(h, r.repo, c.number, /max_previews/, "the cap was not said");
     expect(told).toContain("2 live previews");
     await untilIdle(h.app.dataDir);
-    expect(deploymentsOf(r.repo, fork.number)).toEqual([]);
-    expect(deploymentsOf(r.repo, c.number)).toEqual([]);
+    expect(previewDeployments(h, r.repo, "app", fork.number)).toEqual([]);
+    expect(previewDeployments(h, r.repo, "app", c.number)).toEqual([]);
     expect(await stateResources(join(r.wsDir, `pr-${fork.number}`, "terraform.tfstate"))).toEqual([]);
 
     await h.sim.comment(r.repo, a.number, { user: "mallory", body: "/preview destroy" });
     await h.sim.waitFor(() => h.sim.comments(r.repo, a.number).some((c) => c.body.includes("⛔ refused")), { message: "no refusal" });
     await untilIdle(h.app.dataDir);
-    expect(previewComment(r.repo, a.number)).toContain("✅ live");
+    expect(previewComment(h, r.repo, a.number)).toContain("✅ live");
     // A writer's destroy frees a place: the next push of c gets its preview.
     await h.sim.comment(r.repo, a.number, { user: "alice", body: "/preview destroy" });
-    await waitComment(r.repo, a.number, /🗑️ destroyed/, "/preview destroy did nothing");
+    await waitPreviewComment(h, r.repo, a.number, /🗑️ destroyed/, "/preview destroy did nothing");
     await h.sim.pushToPullRequest(r.repo, c.number, { "README.md": "c2\n" });
-    await waitComment(r.repo, c.number, /✅ live/, "no preview of c after a place was freed");
+    await waitPreviewComment(h, r.repo, c.number, /✅ live/, "no preview of c after a place was freed");
   });
 
   it("the console lists live previews with age, TTL, owner PR and last result; a writer destroys one there, a reader cannot", async () => {
     const r = await newRepo();
     const pr = await openPr(r.repo, "console", { "app/main.tf": r.tf("v2") });
-    await waitComment(r.repo, pr.number, /✅ live/, "no live preview");
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
     await untilIdle(h.app.dataDir);
     const reader = await signIn("mallory");
     const page = await (await fetch(`${h.app.url}/previews`, { headers: { cookie: reader } })).text();
@@ -308,9 +268,9 @@ describe("previews", { timeout: 300_000 }, () => {
     expect(writerPage).toContain("Destroy</button>");
     expect((await destroy(writer, "forged")).status).not.toBe(303);
     expect((await destroy(writer, csrfOf(writerPage))).status).toBe(303);
-    await waitComment(r.repo, pr.number, /🗑️ destroyed/, "the console's destroy did nothing");
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed/, "the console's destroy did nothing");
     expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
-    expect(rows("SELECT actor FROM audit_events WHERE action = 'preview-destroy' AND repo = ?", r.repo.fullName)).toEqual([
+    expect(storeRows(h, "SELECT actor FROM audit_events WHERE action = 'preview-destroy' AND repo = ?", r.repo.fullName)).toEqual([
       { actor: "alice" },
     ]);
   });
@@ -324,12 +284,12 @@ describe("previews", { timeout: 300_000 }, () => {
       timeoutMs: 120_000,
     });
     await untilIdle(h.app.dataDir);
-    expect(previewComment(r.repo, pr.number)).toBe("");
-    expect(deploymentsOf(r.repo, pr.number)).toEqual([]);
+    expect(previewComment(h, r.repo, pr.number)).toBe("");
+    expect(previewDeployments(h, r.repo, "app", pr.number)).toEqual([]);
     // Closing a PR that had no preview says nothing about previews either.
     await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
     await untilIdle(h.app.dataDir);
-    expect(previewComment(r.repo, pr.number)).toBe("");
+    expect(previewComment(h, r.repo, pr.number)).toBe("");
     expect(await stateResources(join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate"))).toEqual([]);
 
     // The trusted config itself: a second project on the dir already uses the workspace PR #1 would get.
@@ -337,7 +297,7 @@ describe("previews", { timeout: 300_000 }, () => {
     const s = await newRepo({ config: clash });
     const first = await openPr(s.repo, "clash", { "README.md": "x\n" });
     expect(first.number).toBe(1);
-    const told = await waitComment(s.repo, first.number, /belongs to a project of this repository/, "the clash was not refused");
+    const told = await waitPreviewComment(h, s.repo, first.number, /belongs to a project of this repository/, "the clash was not refused");
     expect(told).not.toContain("✅ live");
     expect(await readFile(s.prodState, "utf8")).toBe(s.prodBytes);
   });

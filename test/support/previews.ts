@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Harness } from "./harness.js";
@@ -49,4 +50,12 @@ export function allowedRoads(h: Harness, repo: Repo): string[] {
   return storeRows<{ detail: string }>(h, "SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'", repo.fullName).map(
     (a) => /^road: ([\w-]+)/.exec(a.detail)?.[1] ?? a.detail,
   );
+}
+
+/** The `input` of every resource in a local Terraform state file ([] when there is none yet). */
+export async function stateInputs(stateFile: string): Promise<unknown[]> {
+  const state = JSON.parse(await readFile(stateFile, "utf8").catch(() => "{}")) as {
+    resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[];
+  };
+  return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
 }
