@@ -1,7 +1,8 @@
-import type { PlanSummary, ResourceChange } from "../../src/model/plan-summary.js";
+import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { decodeDeletions, encodeDeletions, type ObjectIdentity } from "./deletion-header.js";
-import { objectAddress } from "./k8s-object.js";
+import { objectAddress, objectKey } from "./k8s-object.js";
 import { parseManifests } from "./parse-manifests.js";
+import { summarizeObjectChanges } from "./summarize-object-changes.js";
 
 /**
  * The first line of a Kubernetes destroy plan (a preview's teardown). What follows is the
@@ -47,21 +48,12 @@ export function destroyPlanOf(render: { yaml: string } | { problem: string }, na
     ...objects.map(({ apiVersion, kind, namespace: ns, name }) => ({ apiVersion, kind, namespace: ns, name })),
     { apiVersion: "v1", kind: "Namespace", namespace: "", name: namespace },
   ];
-  const resources: ResourceChange[] = identities.map((o) => ({ address: objectAddress(o), action: "delete" }));
-  const summary: PlanSummary = {
-    add: 0,
-    change: 0,
-    destroy: resources.length,
-    replace: 0,
-    move: 0,
-    import: 0,
-    forget: 0,
-    resources,
-    moves: [],
-    outputs: [],
-    hasChanges: true,
-    sensitiveValues: parsed?.secretValues ?? [],
-  };
+  // Deletions of named objects: their digests are of the identity (a destroy changes no values).
+  const summary = summarizeObjectChanges(
+    identities.map((o) => ({ key: objectKey(o), address: objectAddress(o), action: "delete", diff: objectKey(o), hiddenChanges: 0 })),
+  );
+  summary.sensitiveValues = parsed?.secretValues ?? [];
+  const resources = summary.resources;
   const what =
     "problem" in render
       ? `The ${tool} project could not be rendered at the applied commit (${render.problem}); what it created is removed with its namespace.`

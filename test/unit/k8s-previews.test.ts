@@ -17,11 +17,11 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewProject, previewSettings } from "../../src/jobs/preview/preview-context.js";
-import type { PreviewRecord } from "../../src/model/preview.js";
 import type { Project } from "../../src/model/project.js";
 import { namespaceTemplateProblem, previewWorkspace } from "../../src/preview/preview-workspace.js";
 import { producersFirst } from "../../src/preview/producers-first.js";
 import { renderPreviewComment } from "../../src/preview/render-preview.js";
+import { previewRecord } from "../support/preview-record.js";
 
 const load = (yaml: string) => loadRepoConfig({ sluice: yaml });
 const helmWith = (preview: string) =>
@@ -267,30 +267,11 @@ describe("a preview never reaches outside its namespace", () => {
   });
 
   it("the comment and the console say a Helm preview's name is a namespace", () => {
-    const records: PreviewRecord[] = [
-      {
-        repo: "acme/web",
-        pr: 7,
-        project: "web",
-        dir: "charts/web",
-        workspace: "pr-7",
-        runner: "helm",
-        varFiles: [],
-        vars: {},
-        status: "live",
-        headSha: "a".repeat(40),
-        target: { installationId: 1, repo: { owner: "acme", name: "web" }, cloneUrl: "http://x/acme/web.git", pr: 7 },
-        createdAt: 0,
-        lastPushAt: 0,
-        destroyAttempts: 0,
-        lastResult: "applied aaaaaaa",
-        updatedAt: 0,
-      },
-    ];
+    const records = [previewRecord({ project: "web", dir: "charts/web", runner: "helm" })];
     const body = renderPreviewComment(records, [], new Map(), 0);
     expect(body).toContain("| `web` | `pr-7` (namespace) | ✅ live |");
     expect(previewRows(records, 0)[0]).toMatchObject({ workspace: "pr-7", where: "namespace" });
-    expect(previewRows([{ ...(records[0] as PreviewRecord), runner: "terraform" }], 0)[0]?.where).toBe("workspace");
+    expect(previewRows([previewRecord({ runner: "terraform" })], 0)[0]?.where).toBe("workspace");
   });
 });
 

@@ -4,13 +4,14 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewArgs, previewUrl, shownOutputs } from "../../src/jobs/preview/preview-context.js";
-import type { PreviewRecord } from "../../src/model/preview.js";
 import { expiredBecause, nextDestroyAttempt, previewExpiresAt } from "../../src/preview/preview-expiry.js";
 import { previewWorkspace, templateProblem } from "../../src/preview/preview-workspace.js";
 import { PREVIEW_MARKER, renderPreviewComment } from "../../src/preview/render-preview.js";
 import { sweepPreviews } from "../../src/preview/sweep-previews.js";
 import { previewsCounted } from "../../src/store/preview-store.js";
 import { parseDuration } from "../../src/util/duration.js";
+import type { PreviewRecord } from "../../src/model/preview.js";
+import { previewRecord as record } from "../support/preview-record.js";
 
 const H = 3600_000;
 const app = { name: "app", dir: "app", workspace: "default", runner: "terraform" as const };
@@ -19,28 +20,6 @@ function load(yaml: string) {
   return loadRepoConfig({ sluice: yaml });
 }
 const withPreview = (preview: string) => `version: 1\nprojects:\n  - name: app\n    dir: app\n    preview:\n${preview}`;
-
-function record(over: Partial<PreviewRecord> = {}): PreviewRecord {
-  return {
-    repo: "acme/web",
-    pr: 7,
-    project: "app",
-    dir: "app",
-    workspace: "pr-7",
-    runner: "terraform",
-    varFiles: [],
-    vars: {},
-    status: "live",
-    headSha: "a".repeat(40),
-    target: { installationId: 1, repo: { owner: "acme", name: "web" }, cloneUrl: "http://x/acme/web.git", pr: 7 },
-    createdAt: 0,
-    lastPushAt: 0,
-    destroyAttempts: 0,
-    lastResult: "applied aaaaaaa",
-    updatedAt: 0,
-    ...over,
-  };
-}
 
 describe("preview workspaces: never production's, never a path", () => {
   it.each([
