@@ -86,12 +86,12 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
   },
   "repos[].pre_workflow_hooks": {
     support: "partly",
-    does: "Run before each plan in the sandbox of the PR's checkout with Atlantis' environment variables; a failure stops the plan (Atlantis with `--fail-on-pre-workflow-hook-error`). Not run for `/apply`.",
+    does: "Run before each plan and each apply of a pull request (`commands` as Atlantis) in the sandbox of the PR's checkout with Atlantis' environment variables; a failure stops the plan or apply (Atlantis with `--fail-on-pre-workflow-hook-error`). Not run for other commands.",
   },
   "repos[].workflow": { support: "yes", does: "`default_workflow` (`default`: Sluice's built-in workflow)." },
   "repos[].post_workflow_hooks": {
     support: "partly",
-    does: "Run after each plan in the sandbox of the PR's checkout; a failure is a warning in the comment. Not run for `/apply`.",
+    does: "Run after each plan and each apply of a pull request in the sandbox of the PR's checkout; a failure is a warning in the comment. Not run for other commands.",
   },
   "repos[].allowed_workflows": {
     support: "yes",

@@ -13,7 +13,8 @@ import { replanDependents } from "./replan-dependents.js";
 export async function finishApply(
   ctx: Pick<ApplyContext, "job" | "deps" | "vcs" | "pr">,
   publisher: Publisher,
-  done: { ordered: ProjectResult[]; all: Project[]; automerge: boolean },
+  /** `warning`: said after the rest (a post-workflow hook that failed). */
+  done: { ordered: ProjectResult[]; all: Project[]; automerge: boolean; warning?: string },
 ): Promise<void> {
   const { job, deps, pr } = ctx;
   const repo = repoFullName(job.target.repo);
@@ -28,5 +29,6 @@ export async function finishApply(
       notice = `Every project is applied, but automerge failed: ${errorMessage(e)}`;
     }
   }
-  await publisher.final({ state: "done", results: done.ordered, notice });
+  const said = [notice, done.warning].filter((t) => t !== undefined && t !== "").join("\n\n");
+  await publisher.final({ state: "done", results: done.ordered, ...(said ? { notice: said } : {}) });
 }

@@ -35,6 +35,7 @@ import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-pub
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { finishApply } from "./finish-apply.js";
+import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
@@ -217,6 +218,17 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
     await scopeCheckout(deps, job.target.repo, merge, mergeTree, scoped, scoping);
   }
+  // The server's workflow hooks for `apply` (Atlantis' `commands: apply`), in the PR's checkout.
+  const hookFacts = {
+    command: "apply",
+    pr,
+    repo: job.target.repo,
+    user: spec.actor,
+    commentArgs: [],
+    projectName: spec.command?.filter.project,
+  };
+  const hooks = await runPreHooks({ deps, job, checkout: ctx.head, secrets, facts: hookFacts });
+  if (hooks.refusal) return refuseAll(publisher, hooks.refusal);
   const names = projects.map((p) => p.name);
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });
@@ -284,6 +296,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     },
   });
   secrets.add(sensitive);
-
-  await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged });
+  const post = await runWorkflowHooks("post", { deps, job, checkout: ctx.head, secrets, facts: hookFacts });
+  const warning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
+  await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged, warning });
 }

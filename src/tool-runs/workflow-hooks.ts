@@ -68,8 +68,10 @@ export type HookOutcome = { ok: true; ran: number } | { ok: false; line: string 
 type HookContext = Parameters<typeof runWorkflowHooks>[1] & { checkout: Pick<Checkout, "dir" | "includeAll"> };
 
 /**
- * Before a plan: the pre hooks, in a full checkout (a hook may read any file of the PR, and
- * writes next to them: a generated atlantis.yaml). `refusal`: the comment's line when one failed.
+ * Before a plan or an apply: the pre hooks, in a full checkout (a hook may read any file of the
+ * PR, and writes next to them: a generated atlantis.yaml). `refusal`: the comment's line when one
+ * failed. An apply runs saved plans whatever a hook writes (a Helm apply's render is compared with
+ * its plan), so a hook cannot change what is applied, only stop it.
  */
 export async function runPreHooks(ctx: HookContext): Promise<{ ran: number; refusal?: string }> {
   if (hooksFor(ctx.deps.config.pre_workflow_hooks, ctx.facts.command).length === 0) return { ran: 0 };
@@ -78,7 +80,7 @@ export async function runPreHooks(ctx: HookContext): Promise<{ ran: number; refu
   if (pre.ok) return { ran: pre.ran };
   return {
     ran: 0,
-    refusal: `⛔ ${pre.line}\nNo plan ran: the repository's pre-workflow hooks must succeed first (their output is in the job log).`,
+    refusal: `⛔ ${pre.line}\n${ctx.facts.command === "apply" ? "Nothing was applied" : "No plan ran"}: the repository's pre-workflow hooks must succeed first (their output is in the job log).`,
   };
 }
 

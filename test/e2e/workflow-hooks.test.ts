@@ -36,6 +36,10 @@ beforeAll(async () => {
         `pre_workflow_hooks: [{ run: ${JSON.stringify(generate[0])} }], post_workflow_hooks: [{ run: "exit 1", description: "Notify" }], apply_requirements: []`,
       ),
       entry("generates-trust", `pre_workflow_hooks: [{ run: ${JSON.stringify(trusting)} }], apply_requirements: []`),
+      entry(
+        "apply-hook",
+        'pre_workflow_hooks: [{ run: "echo change window closed; exit 4", description: "Ask the change board", commands: apply }], apply_requirements: []',
+      ),
       "",
     ].join("\n"),
   });
@@ -95,10 +99,22 @@ describe("workflow hooks", () => {
     // A comment's plan runs the hooks again: COMMAND_NAME is still `plan`.
     const again = await say(h, repo, pr, "alice", "/plan");
     expect(again).toContain(`gen-${pr}-change-plan`);
-    // The apply runs the saved plan of the generated project (hooks run for plans only).
+    // The apply runs the saved plan of the generated project, whatever the hooks write for `apply`;
+    // its failing post hook is a warning there too.
     const applied = await say(h, repo, pr, "alice", "/apply");
     expect(applied).toContain(`gen-${pr}-change-plan`);
     expect(applied).toContain("Apply complete! Resources: 2 added");
+    expect(applied).toContain("`post_workflow_hooks`: hook `Notify` failed (exit code 1)");
+  }, 180_000);
+
+  it("a hook for `apply` only: plans run, and an apply is stopped when it fails, saying which hook and why", async () => {
+    h.sim.setPermission("acme/apply-hook", "alice", "write");
+    const { repo, pr, check } = await prIn("apply-hook");
+    expect(check.conclusion).toBe("success");
+    const refused = await say(h, repo, pr, "alice", "/apply");
+    expect(refused).toContain("`pre_workflow_hooks`: hook `Ask the change board` failed (exit code 4): change window closed");
+    expect(refused).toContain("Nothing was applied");
+    expect(refused).not.toContain("Apply complete");
   }, 180_000);
 
   it("a generated config gives projects only: its own workflow (a run step) is not run", async () => {
