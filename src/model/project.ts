@@ -75,6 +75,12 @@ export interface Project extends ProjectInputs {
    * deletes it.
    */
   previewNamespace?: string;
+  /**
+   * Whose preview that namespace is (`OWNER/REPO#PR:PROJECT`), written on it when it is created
+   * and required of it before anything is written into or deleted from it: a namespace of the
+   * same name made for another repository's, pull request's or project's preview is not this one's.
+   */
+  previewOf?: string;
 }
 
 /** Lock / serialization key: at most one plan or apply per key at a time. */

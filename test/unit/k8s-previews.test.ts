@@ -96,6 +96,8 @@ describe("Helm and Kustomize previews: a namespace of their own", () => {
       helm: { release: "web", namespace: "prod", values: ["values.yaml"], set: { replicaCount: 3, tier: "gold" } },
     };
     const record = {
+      repo: "acme/web",
+      pr: 7,
       project: "web",
       dir: "charts/web",
       workspace: "pr-7",
@@ -105,6 +107,7 @@ describe("Helm and Kustomize previews: a namespace of their own", () => {
     };
     const project = previewProject(record, trusted);
     expect(project.previewNamespace).toBe("pr-7");
+    expect(project.previewOf).toBe("acme/web#7:web");
     const s = resolveHelmSettings(project);
     expect(s).toMatchObject({
       release: "web",
@@ -138,7 +141,7 @@ describe("Helm and Kustomize previews: a namespace of their own", () => {
     const settings = repoSettings(server, "acme/web", cfg.config);
     const trusted = cfg.config.projects[0] as Project;
     const preview = previewProject(
-      { project: "web", dir: "charts/web", workspace: "pr-7", runner: "helm", varFiles: [], vars: {} },
+      { repo: "acme/web", pr: 7, project: "web", dir: "charts/web", workspace: "pr-7", runner: "helm", varFiles: [], vars: {} },
       trusted,
     );
     expect(settings.secretSetFor(preview)).toEqual({});

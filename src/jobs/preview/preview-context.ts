@@ -50,20 +50,22 @@ export function previewArgs(p: Pick<PreviewRecord, "varFiles" | "vars" | "runner
  * Helm or Kustomize preview goes into its own namespace, with its values on top of the project's.
  */
 export function previewProject(
-  p: Pick<PreviewRecord, "project" | "dir" | "workspace" | "runner" | "varFiles" | "vars">,
+  p: Pick<PreviewRecord, "repo" | "pr" | "project" | "dir" | "workspace" | "runner" | "varFiles" | "vars">,
   trusted?: Project,
 ): Project {
   const project: Project = { name: p.project, dir: p.dir, workspace: p.workspace, runner: p.runner };
+  const previewOf = `${p.repo}#${p.pr}:${p.project}`;
   if (p.runner === "helm") {
     const helm = trusted?.helm ?? {};
     return {
       ...project,
       helm: { ...helm, values: [...(helm.values ?? []), ...p.varFiles], set: { ...(helm.set ?? {}), ...p.vars } },
       previewNamespace: p.workspace,
+      previewOf,
     };
   }
   if (p.runner === "kustomize")
-    return { ...project, ...(trusted?.kustomize ? { kustomize: trusted.kustomize } : {}), previewNamespace: p.workspace };
+    return { ...project, ...(trusted?.kustomize ? { kustomize: trusted.kustomize } : {}), previewNamespace: p.workspace, previewOf };
   return project;
 }
 
