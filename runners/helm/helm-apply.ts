@@ -13,7 +13,7 @@ import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
-import { ownNamespace } from "../k8s/own-namespace.js";
+import { ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { resolveHelmSettings } from "./helm-settings.js";
@@ -89,10 +89,12 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
       return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
     }
-    if (project.previewNamespace) {
+    const preview = previewOfProject(project);
+    if (preview) {
       // A preview's namespace is created labelled as one (helm's --create-namespace would not), or must be so already.
       const own = await ownNamespace(
-        { namespace: project.previewNamespace, kubeconfig: req.kubeconfig, kubectl: bins.kubectl, req, redact: common.redact },
+        preview,
+        { kubeconfig: req.kubeconfig, kubectl: bins.kubectl, req, redact: common.redact },
         exec,
         true,
       );

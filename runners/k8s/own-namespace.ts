@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Project } from "../../src/model/project.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { describeExecFailure } from "./describe-exec-failure.js";
 import {
@@ -21,19 +22,20 @@ export type OwnNamespace =
  * a namespace made meanwhile). Not ok: the cluster could not be asked, or the creation failed.
  */
 export async function ownNamespace(
-  t: { namespace: string; kubeconfig: string; kubectl: string; req: ApplyRequest; redact: (s: string) => string },
+  preview: { namespace: string; of: string },
+  t: { kubeconfig: string; kubectl: string; req: ApplyRequest; redact: (s: string) => string },
   exec: Exec,
   create: boolean,
 ): Promise<OwnNamespace> {
   const opts = { cwd: t.req.dataDir, env: t.req.env, timeoutMs: t.req.timeoutMs, redact: t.redact };
-  const got = await exec(t.kubectl, kubectlGetNamespaceArgv(t.namespace, t.kubeconfig), opts);
+  const got = await exec(t.kubectl, kubectlGetNamespaceArgv(preview.namespace, t.kubeconfig), opts);
   if (got.exitCode !== 0)
     return { ok: false, message: describeExecFailure("kubectl get namespace", got, t.req.timeoutMs), output: got.stderr };
-  const owner = namespaceOwner(got.stdout, t.namespace);
+  const owner = namespaceOwner(got.stdout, preview.namespace, preview.of);
   if (owner.kind === "unknown") return { ok: false, message: owner.message, output: "" };
   if (owner.kind !== "absent" || !create) return { ok: true, owner };
   const file = join(t.req.dataDir, "preview-namespace.yaml");
-  await writeFile(file, previewNamespaceManifest(t.namespace), { mode: 0o600 });
+  await writeFile(file, previewNamespaceManifest(preview.namespace, preview.of), { mode: 0o600 });
   const made = await exec(t.kubectl, kubectlCreateArgv(file, t.kubeconfig), { ...opts, onOutput: t.req.onOutput });
   if (made.exitCode !== 0)
     return {
@@ -42,4 +44,10 @@ export async function ownNamespace(
       output: made.stdout + made.stderr,
     };
   return { ok: true, owner: { kind: "ours" } };
+}
+
+/** The namespace a preview project runs in and whose preview it is (previewProject sets both). */
+export function previewOfProject(project: Project): { namespace: string; of: string } | undefined {
+  if (!project.previewNamespace) return undefined;
+  return { namespace: project.previewNamespace, of: project.previewOf ?? project.name };
 }

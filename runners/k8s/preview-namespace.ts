@@ -7,12 +7,19 @@ import { type K8sObject, objectAddress } from "./k8s-object.js";
  */
 export const PREVIEW_NAMESPACE_LABELS = { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" } as const;
 
+/**
+ * Whose preview the namespace is (`OWNER/REPO#PR:PROJECT`): two repositories on one cluster, or
+ * two projects of one repository, may give their previews the same namespace name; each writes
+ * into and deletes only the one made for it.
+ */
+export const PREVIEW_OF_ANNOTATION = "sluice.dev/preview-of";
+
 /** The Namespace object of a preview, as a manifest (a kustomize preview renders it with the rest). */
-export function previewNamespaceManifest(namespace: string): string {
+export function previewNamespaceManifest(namespace: string, previewOf: string): string {
   const labels = Object.entries(PREVIEW_NAMESPACE_LABELS)
     .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
     .join("\n");
-  return `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(namespace)}\n  labels:\n${labels}\n`;
+  return `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(namespace)}\n  labels:\n${labels}\n  annotations:\n    ${PREVIEW_OF_ANNOTATION}: ${JSON.stringify(previewOf)}\n`;
 }
 
 /**
@@ -62,17 +69,27 @@ export type NamespaceOwner =
  * (it carries the preview labels), or someone else's, which a preview never writes into, adopts or
  * deletes, whatever its name.
  */
-export function namespaceOwner(getOutput: string, namespace: string): NamespaceOwner {
+export function namespaceOwner(getOutput: string, namespace: string, previewOf: string): NamespaceOwner {
   if (getOutput.trim() === "") return { kind: "absent" };
   let labels: Record<string, unknown> = {};
+  let annotations: Record<string, unknown> = {};
   try {
-    const parsed = JSON.parse(getOutput) as { metadata?: { labels?: Record<string, unknown> } };
+    const parsed = JSON.parse(getOutput) as { metadata?: { labels?: Record<string, unknown>; annotations?: Record<string, unknown> } };
     labels = parsed.metadata?.labels ?? {};
+    annotations = parsed.metadata?.annotations ?? {};
   } catch {
     return { kind: "unknown", message: `the cluster's answer about namespace \`${namespace}\` could not be read` };
   }
-  const ours = Object.entries(PREVIEW_NAMESPACE_LABELS).every(([k, v]) => labels[k] === v);
-  if (ours) return { kind: "ours" };
+  const preview = Object.entries(PREVIEW_NAMESPACE_LABELS).every(([k, v]) => labels[k] === v);
+  const of = annotations[PREVIEW_OF_ANNOTATION];
+  if (preview && of === previewOf) return { kind: "ours" };
+  if (preview) {
+    const whose = typeof of === "string" ? `the preview ${of}` : "another preview";
+    return {
+      kind: "foreign",
+      message: `namespace \`${namespace}\` belongs to ${whose}, not to ${previewOf}: give this project's previews a namespace template of their own (e.g. \`web-pr-{number}\`)`,
+    };
+  }
   return {
     kind: "foreign",
     message: `namespace \`${namespace}\` exists and is not a Sluice preview's (it lacks the label \`sluice.dev/preview: "true"\`): a preview never writes into, adopts or deletes a namespace it did not create`,

@@ -3,7 +3,7 @@ import type { ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { describeExecFailure } from "./describe-exec-failure.js";
 import type { k8sApplyOutcome } from "./k8s-apply-outcome.js";
-import { ownNamespace } from "./own-namespace.js";
+import { ownNamespace, previewOfProject } from "./own-namespace.js";
 import { kubectlDeleteNamespaceArgv } from "./preview-namespace.js";
 
 export interface Teardown {
@@ -27,10 +27,11 @@ export async function teardownPreview(
   removeObjects: () => Promise<(ExecResult & { step: string }) | undefined>,
 ): Promise<ApplyOutcome> {
   const { req, outcome } = t;
-  const namespace = t.project.previewNamespace;
-  if (!namespace) return outcome.fail("a destroy plan of a Kubernetes project applies only to a preview's own namespace");
+  const preview = previewOfProject(t.project);
+  if (!preview) return outcome.fail("a destroy plan of a Kubernetes project applies only to a preview's own namespace");
+  const namespace = preview.namespace;
   const redact = req.redactWith(outcome.sensitiveValues);
-  const own = await ownNamespace({ namespace, kubeconfig: t.kubeconfig, kubectl: t.kubectl, req, redact }, exec, false);
+  const own = await ownNamespace(preview, { kubeconfig: t.kubeconfig, kubectl: t.kubectl, req, redact }, exec, false);
   if (!own.ok) return outcome.fail(own.message, own.output);
   // Gone already (a teardown finished by an earlier attempt, or never applied): nothing is left to remove.
   if (own.owner.kind === "absent") return outcome.done(`namespace ${namespace} is not in the cluster: nothing to remove\n`);

@@ -7,7 +7,7 @@ import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
-import { ownNamespace } from "../k8s/own-namespace.js";
+import { ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
@@ -43,13 +43,10 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
     });
   }
 
-  if (project.previewNamespace) {
-    // The render creates the namespace, labelled as a preview's; one that exists must be so already.
-    const own = await ownNamespace(
-      { namespace: project.previewNamespace, kubeconfig: req.kubeconfig, kubectl: bin, req, redact },
-      exec,
-      false,
-    );
+  const preview = previewOfProject(project);
+  if (preview) {
+    // The render creates the namespace, labelled as this preview's; one that exists must be so already.
+    const own = await ownNamespace(preview, { kubeconfig: req.kubeconfig, kubectl: bin, req, redact }, exec, false);
     if (!own.ok) return fail(own.message, own.output);
     if (own.owner.kind === "foreign") return fail(own.owner.message);
   }

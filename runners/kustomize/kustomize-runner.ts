@@ -77,7 +77,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
 
   const render = async (side: string, projectDir: string) => {
     // A preview renders through a kustomization of its own that moves everything into its namespace.
-    const dir = preview ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview) : projectDir;
+    const dir = preview
+      ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview, project.previewOf ?? project.name)
+      : projectDir;
     // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
     const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
     if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
@@ -147,9 +149,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
  * preview's namespace (references such as a RoleBinding's subjects included). kustomize takes
  * only relative paths to other kustomizations.
  */
-async function writePreviewKustomization(wrapper: string, projectDir: string, namespace: string): Promise<string> {
+async function writePreviewKustomization(wrapper: string, projectDir: string, namespace: string, previewOf: string): Promise<string> {
   await mkdir(wrapper, { recursive: true });
-  await writeFile(join(wrapper, "namespace.yaml"), previewNamespaceManifest(namespace), { mode: 0o600 });
+  await writeFile(join(wrapper, "namespace.yaml"), previewNamespaceManifest(namespace, previewOf), { mode: 0o600 });
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",

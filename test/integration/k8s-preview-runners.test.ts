@@ -37,6 +37,7 @@ const helmProject: Project = {
   runner: "helm",
   helm: { release: "web", namespace: "prod", values: ["values-prod.yaml"], set: { replicaCount: 1 } },
   previewNamespace: "pr-7",
+  previewOf: "acme/infra#7:web",
 };
 const kustomizeProject: Project = {
   name: "site",
@@ -45,6 +46,7 @@ const kustomizeProject: Project = {
   runner: "kustomize",
   kustomize: { namespace: "prod" },
   previewNamespace: "pr-7",
+  previewOf: "acme/infra#7:site",
 };
 
 async function checkout(kind: "helm" | "kustomize", change?: (dir: string) => Promise<void>) {
@@ -57,19 +59,22 @@ async function checkout(kind: "helm" | "kustomize", change?: (dir: string) => Pr
 }
 
 type ClusterNamespace = "absent" | "ours" | "foreign";
-const NAMESPACE_JSON: Record<ClusterNamespace, string> = {
-  absent: "",
-  ours: JSON.stringify({ metadata: { name: "pr-7", labels: { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" } } }),
-  foreign: JSON.stringify({ metadata: { name: "pr-7", labels: { team: "payments" } } }),
-};
+const SLUICE_LABELS = { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" };
+/** The cluster's answer about namespace pr-7, made for preview `of` where it is ours. */
+const namespaceJson = (ns: ClusterNamespace, of = "") =>
+  ({
+    absent: "",
+    ours: JSON.stringify({ metadata: { name: "pr-7", labels: SLUICE_LABELS, annotations: { "sluice.dev/preview-of": of } } }),
+    foreign: JSON.stringify({ metadata: { name: "pr-7", labels: { team: "payments" } } }),
+  })[ns];
 
 /** Real tools for rendering; the cluster's side answered here (its namespace as `ns` says); every call recorded. */
-function recording(ns: ClusterNamespace = "absent") {
+function recording(ns: ClusterNamespace = "absent", of = "") {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
-    if (args[0] === "get" && args[1] === "namespace") return answer(NAMESPACE_JSON[ns]);
+    if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
     return exec(file, args, opts);
   };
@@ -96,8 +101,16 @@ function ok(outcome: PlanOutcome) {
   return outcome;
 }
 
-async function apply(runner: Runner, project: Project, where: { head: string; dataDir: string }, planFile: string, ns?: ClusterNamespace) {
-  const r = recording(ns);
+async function apply(
+  runner: Runner,
+  project: Project,
+  where: { head: string; dataDir: string },
+  planFile: string,
+  ns?: ClusterNamespace,
+  /** Whose preview the cluster's namespace was made for (default: this project's). */
+  madeFor = project.previewOf,
+) {
+  const r = recording(ns, madeFor);
   const req: ApplyRequest = {
     project,
     checkoutDir: where.head,
@@ -134,6 +147,21 @@ describe("a Helm preview (real helm template)", () => {
     const again = await apply(helm(), helmProject, where, planned.planFile, "ours");
     expect(again.calls.filter((c) => c[0] === "create")).toEqual([]);
     expect(again.calls.some((c) => c[0] === "upgrade")).toBe(true);
+  });
+
+  it("another preview's namespace of the same name (another repository or project) is not this one's", async () => {
+    const where = await checkout("helm");
+    const planned = ok((await plan(helm(), helmProject, where)).outcome);
+    const theirs = await apply(
+      helm(),
+      { ...helmProject, previewOf: "acme/other#7:web" },
+      where,
+      planned.planFile,
+      "ours",
+      helmProject.previewOf,
+    );
+    expect(theirs.outcome.ok ? "" : theirs.outcome.message).toContain("belongs to the preview acme/infra#7:web, not to acme/other#7:web");
+    expect(theirs.calls.filter((c) => ["upgrade", "create"].includes(c[0] ?? ""))).toEqual([]);
   });
 
   it("a namespace of that name that Sluice did not create is never written into nor torn down", async () => {

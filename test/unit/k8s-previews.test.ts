@@ -156,7 +156,7 @@ describe("a preview never reaches outside its namespace", () => {
   const cm = (ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n${ns ? `  namespace: ${ns}\n` : ""}`;
 
   it("objects in its namespace (or naming none) and its own Namespace pass", () => {
-    expect(namespaceEscapes(render([cm(), cm("pr-7"), previewNamespaceManifest("pr-7")]), "pr-7")).toBeUndefined();
+    expect(namespaceEscapes(render([cm(), cm("pr-7"), previewNamespaceManifest("pr-7", "acme/web#7:web")]), "pr-7")).toBeUndefined();
   });
 
   it("an object in another namespace, or a cluster-scoped one, is refused by name", () => {
@@ -164,7 +164,7 @@ describe("a preview never reaches outside its namespace", () => {
       render([
         cm("prod"),
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin\n",
-        previewNamespaceManifest("prod"),
+        previewNamespaceManifest("prod", "acme/web#7:web"),
       ]),
       "pr-7",
     );
@@ -179,7 +179,7 @@ describe("a preview never reaches outside its namespace", () => {
         yaml: [
           cm(),
           cm("prod"),
-          previewNamespaceManifest("pr-7"),
+          previewNamespaceManifest("pr-7", "acme/web#7:web"),
           "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2-secret\n",
         ].join("---\n"),
       },
@@ -230,7 +230,7 @@ describe("a preview never reaches outside its namespace", () => {
       "--kubeconfig",
       "/k.yaml",
     ]);
-    expect(previewNamespaceManifest("pr-7")).toContain('sluice.dev/preview: "true"');
+    expect(previewNamespaceManifest("pr-7", "acme/web#7:web")).toContain('sluice.dev/preview: "true"');
     expect(helmUninstallArgv("web", "pr-7", "/k.yaml")).toEqual([
       "uninstall",
       "web",
@@ -252,21 +252,27 @@ describe("a preview never reaches outside its namespace", () => {
     ]);
   });
 
-  it("a namespace is the preview's only when it carries the preview labels", () => {
-    const labelled = (labels: Record<string, string>) => JSON.stringify({ kind: "Namespace", metadata: { name: "pr-7", labels } });
-    expect(namespaceOwner("", "pr-7")).toEqual({ kind: "absent" });
-    expect(namespaceOwner(labelled({ "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" }), "pr-7")).toEqual({
-      kind: "ours",
-    });
-    for (const text of [labelled({}), labelled({ "sluice.dev/preview": "true" })]) {
-      expect(namespaceOwner(text, "pr-7").kind).toBe("foreign");
+  it("a namespace is the preview's only when it carries the preview labels and names this preview", () => {
+    const OF = "acme/web#7:web";
+    const ns = (labels: Record<string, string>, annotations: Record<string, string> = {}) =>
+      JSON.stringify({ kind: "Namespace", metadata: { name: "pr-7", labels, annotations } });
+    const sluice = { "app.kubernetes.io/managed-by": "sluice", "sluice.dev/preview": "true" };
+    expect(namespaceOwner("", "pr-7", OF)).toEqual({ kind: "absent" });
+    expect(namespaceOwner(ns(sluice, { "sluice.dev/preview-of": OF }), "pr-7", OF)).toEqual({ kind: "ours" });
+    for (const text of [ns({}), ns({ "sluice.dev/preview": "true" }, { "sluice.dev/preview-of": OF }), ns(sluice)]) {
+      expect(namespaceOwner(text, "pr-7", OF).kind).toBe("foreign");
     }
+    // Another repository's (or project's) preview of the same name is not this one's.
+    const other = namespaceOwner(ns(sluice, { "sluice.dev/preview-of": "acme/api#7:api" }), "pr-7", OF);
+    expect(other.kind === "foreign" ? other.message : "").toContain("belongs to the preview acme/api#7:api, not to acme/web#7:web");
     // An answer that cannot be read says nothing of the owner: not "someone else's", which a teardown would leave.
-    expect(namespaceOwner("not json", "pr-7").kind).toBe("unknown");
-    const foreign = namespaceOwner(labelled({ team: "payments" }), "pr-7");
+    expect(namespaceOwner("not json", "pr-7", OF).kind).toBe("unknown");
+    const foreign = namespaceOwner(ns({ team: "payments" }), "pr-7", OF);
     expect(foreign.kind === "foreign" ? foreign.message : "").toContain(
       "a preview never writes into, adopts or deletes a namespace it did not create",
     );
+    // The namespace Sluice creates says whose it is.
+    expect(previewNamespaceManifest("pr-7", OF)).toContain(`sluice.dev/preview-of: "${OF}"`);
   });
 
   it("the comment and the console say a Helm preview's name is a namespace", () => {
