@@ -1,6 +1,7 @@
 /**
- * argv builders for helm (pure, so the exact command lines are unit-tested). Works with helm 3.12+
- * and helm 4: `--set-literal` needs 3.12; `--atomic` is deprecated in helm 4 in favour of
+ * argv builders for helm (pure, so the exact command lines are unit-tested). Works with helm 3.13+
+ * and helm 4: `--set-literal` needs 3.12, a preview teardown's `uninstall --ignore-not-found`
+ * 3.13; `--atomic` is deprecated in helm 4 in favour of
  * `--rollback-on-failure` but still accepted, and `--wait` alone means "watcher" there.
  */
 export interface HelmChartInput {

@@ -54,10 +54,12 @@ export function destroyPlanOf(render: { yaml: string } | { problem: string }, na
   );
   summary.sensitiveValues = parsed?.secretValues ?? [];
   const resources = summary.resources;
+  // Helm removes what its release holds (`helm uninstall`), whatever the chart renders now.
+  const how = tool === "helm" ? "`helm uninstall` removes what the release holds" : `${objects.length} objects are deleted`;
   const what =
     "problem" in render
-      ? `The ${tool} project could not be rendered at the applied commit (${render.problem}); what it created is removed with its namespace.`
-      : `Objects: 0 to create, 0 to update, ${objects.length} to delete, then namespace \`${namespace}\` with anything left in it.`;
+      ? `The ${tool} project could not be rendered at the commit of its last sync (${render.problem}); what it created is removed with its namespace.`
+      : `Objects: 0 to create, 0 to update, ${objects.length} to delete: ${how}, then namespace \`${namespace}\` goes with anything left in it.`;
   const list = resources.map((r) => `- ${r.address}`).join("\n");
   const kept = outside.length
     ? `\nLeft alone, because they are outside the preview's namespace: ${outside.map((o) => objectAddress(o)).join(", ")}.\n`

@@ -38,8 +38,14 @@ export async function teardownPreview(
   // Someone else's namespace under the preview's name: the preview was refused there and put
   // nothing in it, so the teardown is done without touching it (a retry could never succeed).
   if (own.owner.kind === "foreign") return outcome.done(`${own.owner.message}; left as it is: nothing of this preview's is in it\n`);
+  // A removal that fails (a kind whose CRD is gone, an uninstall hook that fails, an older helm)
+  // is said, and the namespace still goes: it holds everything the preview made, the release's
+  // own records included, so a retry could only fail the same way.
   const removed = await removeObjects();
-  if (removed && removed.exitCode !== 0) return outcome.fail(describeExecFailure(removed.step, removed, req.timeoutMs), removed.stdout);
+  const removalFailed =
+    removed && removed.exitCode !== 0
+      ? `${describeExecFailure(removed.step, removed, req.timeoutMs)}; the namespace's deletion removes what is left\n`
+      : "";
   const deleted = await exec(t.kubectl, kubectlDeleteNamespaceArgv(namespace, t.kubeconfig), {
     cwd: req.dataDir,
     env: req.env,
@@ -48,7 +54,7 @@ export async function teardownPreview(
     onOutput: req.onOutput,
     pty: true,
   });
-  const output = (removed?.stdout ?? "") + deleted.stdout;
+  const output = (removed?.stdout ?? "") + removalFailed + deleted.stdout;
   if (deleted.exitCode !== 0) return outcome.fail(describeExecFailure("kubectl delete namespace", deleted, req.timeoutMs), output);
   return outcome.done(output);
 }

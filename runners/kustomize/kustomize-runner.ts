@@ -64,10 +64,10 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   await rm(join(req.dataDir, LIVE_DELETIONS_FILE), { force: true });
   await mkdir(req.dataDir, { recursive: true });
   const head = await resolveInside(req.checkoutDir, project.dir);
-  const headProblem = !head.ok ? head.reason : hasKustomization(head.path) ? undefined : `\`${project.dir}\` has no kustomization.yaml`;
-  if (req.destroy && preview && (headProblem || !head.ok))
-    return saveDestroyPlan(req, { problem: headProblem ?? "" }, preview, "kustomize", started);
-  if (headProblem || !head.ok) return fail("checkout", headProblem ?? "");
+  if (!head.ok || !hasKustomization(head.path)) {
+    const problem = head.ok ? `\`${project.dir}\` has no kustomization.yaml` : head.reason;
+    return req.destroy && preview ? saveDestroyPlan(req, { problem }, preview, "kustomize", started) : fail("checkout", problem);
+  }
   let baseDir: string | undefined;
   if (req.baseCheckoutDir && hasKustomization(join(req.baseCheckoutDir, project.dir))) {
     const base = await resolveInside(req.baseCheckoutDir, project.dir);

@@ -69,11 +69,11 @@ const namespaceJson = (ns: ClusterNamespace, of = "") =>
   })[ns];
 
 /** Real tools for rendering; the cluster's side answered here (its namespace as `ns` says); every call recorded. */
-function recording(ns: ClusterNamespace = "absent", of = "") {
+function recording(ns: ClusterNamespace = "absent", of = "", failing?: string) {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
-    const answer = (stdout: string) => ({ exitCode: 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
+    const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
     return exec(file, args, opts);
@@ -109,8 +109,10 @@ async function apply(
   ns?: ClusterNamespace,
   /** Whose preview the cluster's namespace was made for (default: this project's). */
   madeFor = project.previewOf,
+  /** A cluster call that fails (exit 1), by its first argument. */
+  failing?: string,
 ) {
-  const r = recording(ns, madeFor);
+  const r = recording(ns, madeFor, failing);
   const req: ApplyRequest = {
     project,
     checkoutDir: where.head,
@@ -213,6 +215,15 @@ describe("a Helm preview (real helm template)", () => {
     expect(planned.output).toContain("could not be rendered");
     const applied = await apply(helm(), helmProject, where, planned.planFile, "ours");
     expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
+      ["get", "namespace"],
+      ["uninstall", "web"],
+      ["delete", "namespace"],
+    ]);
+    // An uninstall that fails (a hook, an older helm) is said, and the namespace still goes with everything in it.
+    const stuck = await apply(helm(), helmProject, where, planned.planFile, "ours", helmProject.previewOf, "uninstall");
+    expect(stuck.outcome.ok).toBe(true);
+    expect(stuck.outcome.output).toContain("helm uninstall exited with code 1; the namespace's deletion removes what is left");
+    expect(stuck.calls.map((c) => c.slice(0, 2))).toEqual([
       ["get", "namespace"],
       ["uninstall", "web"],
       ["delete", "namespace"],

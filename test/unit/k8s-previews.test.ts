@@ -206,7 +206,7 @@ describe("a preview never reaches outside its namespace", () => {
   it("a project that no longer renders still loses its namespace; an ordinary render is no destroy plan", () => {
     const plan = destroyPlanOf({ problem: "Chart.yaml is missing" }, "pr-7", "helm");
     expect(plan.summary.resources).toEqual([{ address: "Namespace/pr-7", action: "delete" }]);
-    expect(plan.output).toContain("could not be rendered at the applied commit (Chart.yaml is missing)");
+    expect(plan.output).toContain("could not be rendered at the commit of its last sync (Chart.yaml is missing)");
     expect(readDestroyPlan(cm())).toBeUndefined();
     expect(readDestroyPlan(`# sluice:delete {"kind":"ConfigMap"}\n${cm()}`)).toBeUndefined();
     expect(readDestroyPlan(encodeDestroyPlan([]))).toEqual([]);
