@@ -15,9 +15,11 @@ import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
 import { ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
-import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
+import { helmDiffDryRunArgv, helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
+import { namespaceEscapes } from "../k8s/preview-namespace.js";
+import { releaseObjectsText } from "./release-manifest.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { chartInput, renderChart } from "./render-chart.js";
+import { chartInput, type RenderChartInput, renderChart } from "./render-chart.js";
 
 /**
  * `helm upgrade --install --atomic --wait` of the head chart. helm cannot apply a saved render, so
@@ -100,6 +102,10 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       );
       if (!own.ok) return fail(own.message, own.output);
       if (own.owner.kind === "foreign") return fail(own.owner.message);
+      // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
+      // `lookup` against the cluster): the server-side dry run of this very upgrade must stay inside too.
+      const inside = await upgradeStaysInside(bin, common, req, preview.namespace, exec);
+      if (inside !== undefined) return fail(inside);
     }
     const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
       cwd: chart.dir,
@@ -115,6 +121,31 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     await rm(secretDir, { recursive: true, force: true });
     await rm(helmHome, { recursive: true, force: true });
   }
+}
+
+/**
+ * Why the upgrade would write outside the preview's namespace (its manifest and hooks, as the API
+ * server validates them without persisting), or undefined when it stays inside. The output holds
+ * Secrets in clear: parsed here, never shown.
+ */
+async function upgradeStaysInside(
+  bin: string,
+  common: Omit<RenderChartInput, "side">,
+  req: ApplyRequest,
+  namespace: string,
+  exec: Exec,
+): Promise<string | undefined> {
+  const dry = await exec(bin, helmDiffDryRunArgv({ ...chartInput(common), kubeconfig: req.kubeconfig as string }), {
+    cwd: common.chart.dir,
+    env: common.env,
+    timeoutMs: req.timeoutMs,
+    redact: (s) => s,
+  });
+  if (dry.exitCode !== 0) return `${describeExecFailure("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied`;
+  const text = releaseObjectsText(dry.stdout);
+  if (text === undefined) return "helm upgrade --dry-run=server did not print a release as JSON: nothing was applied";
+  const escapes = namespaceEscapes(parseManifests(text, namespace).objects, namespace);
+  return escapes ? `the upgrade itself would render differently from the plan: ${escapes}` : undefined;
 }
 
 /** Removes from `a` and `others` every field that differs between two renders `a` and `b` of the same input. */

@@ -24,3 +24,21 @@ export function releaseManifest(stdout: string): string | undefined {
   if (manifest === undefined) return "";
   return typeof manifest === "string" ? manifest : undefined;
 }
+
+/**
+ * Every object a release printed as JSON holds: its manifest and its hooks' (a hook is created in
+ * the cluster too). `undefined` when the text is not a release.
+ */
+export function releaseObjectsText(stdout: string): string | undefined {
+  const manifest = releaseManifest(stdout);
+  if (manifest === undefined) return undefined;
+  const { hooks } = JSON.parse(stdout.slice(stdout.search(/^\{/m))) as { hooks?: unknown };
+  const hookManifests = Array.isArray(hooks)
+    ? hooks.flatMap((h) =>
+        typeof h === "object" && h !== null && typeof (h as { manifest?: unknown }).manifest === "string"
+          ? [(h as { manifest: string }).manifest]
+          : [],
+      )
+    : [];
+  return [manifest, ...hookManifests].join("\n---\n");
+}

@@ -22,7 +22,9 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
  */
 export function parseManifests(yamlText: string, defaultNamespace: string, hashing: SecretHashing = {}): ParsedManifests {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false });
+  // Merge keys (`<<: *anchor`) as helm's and kubectl's YAML parsers apply them: a namespace set
+  // through one must be seen where they would see it.
+  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false, merge: true });
   const errors: string[] = [];
   const secretValues: string[] = [];
   const byKey = new Map<string, K8sObject>();

@@ -69,12 +69,20 @@ const namespaceJson = (ns: ClusterNamespace, of = "") =>
   })[ns];
 
 /** Real tools for rendering; the cluster's side answered here (its namespace as `ns` says); every call recorded. */
-function recording(ns: ClusterNamespace = "absent", of = "", failing?: string) {
+/** What a server-side dry run of the upgrade renders: by default the same as `helm template` (a ConfigMap in pr-7). */
+const DRY_RUN = JSON.stringify({
+  name: "web",
+  manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: pr-7\n",
+  hooks: [],
+});
+
+function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, dryRun = DRY_RUN) {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
+    if (args[0] === "upgrade" && args.includes("--dry-run=server")) return answer(dryRun);
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
     return exec(file, args, opts);
   };
@@ -111,8 +119,10 @@ async function apply(
   madeFor = project.previewOf,
   /** A cluster call that fails (exit 1), by its first argument. */
   failing?: string,
+  /** What the upgrade's server-side dry run prints. */
+  dryRun?: string,
 ) {
-  const r = recording(ns, madeFor, failing);
+  const r = recording(ns, madeFor, failing, dryRun);
   const req: ApplyRequest = {
     project,
     checkoutDir: where.head,
@@ -140,6 +150,7 @@ describe("a Helm preview (real helm template)", () => {
     expect(applied.calls.filter((c) => c[0] !== "template").map((c) => c.slice(0, 3))).toEqual([
       ["get", "namespace", "pr-7"],
       ["create", "-f", join(where.dataDir, "preview-namespace.yaml")],
+      ["upgrade", "--install", "--dry-run=server"],
       ["upgrade", "--install", "--atomic"],
     ]);
     expect(await readFile(join(where.dataDir, "preview-namespace.yaml"), "utf8")).toContain('sluice.dev/preview: "true"');
@@ -149,6 +160,20 @@ describe("a Helm preview (real helm template)", () => {
     const again = await apply(helm(), helmProject, where, planned.planFile, "ours");
     expect(again.calls.filter((c) => c[0] === "create")).toEqual([]);
     expect(again.calls.some((c) => c[0] === "upgrade")).toBe(true);
+  });
+
+  it("an upgrade that would render outside the namespace (IsUpgrade, lookup) is stopped by its own dry run", async () => {
+    const where = await checkout("helm");
+    const planned = ok((await plan(helm(), helmProject, where)).outcome);
+    const sneaky = JSON.stringify({
+      name: "web",
+      manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: pr-7\n",
+      hooks: [{ manifest: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: prod\n" }],
+    });
+    const applied = await apply(helm(), helmProject, where, planned.planFile, "ours", helmProject.previewOf, undefined, sneaky);
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("the upgrade itself would render differently from the plan");
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("`Job/prod/migrate`");
+    expect(applied.calls.filter((c) => c[0] === "upgrade" && !c.includes("--dry-run=server"))).toEqual([]);
   });
 
   it("another preview's namespace of the same name (another repository or project) is not this one's", async () => {

@@ -173,6 +173,11 @@ describe("a preview never reaches outside its namespace", () => {
     expect(why).toContain("`Namespace/prod`");
   });
 
+  it("a namespace set through a YAML merge key is seen where helm and kubectl would see it", () => {
+    const merged = "apiVersion: v1\nkind: ConfigMap\ndata: &b\n  namespace: prod\nmetadata:\n  <<: *b\n  name: sneak\n";
+    expect(namespaceEscapes(render([merged]), "pr-7")).toContain("`ConfigMap/prod/sneak`");
+  });
+
   it("the destroy plan deletes only what is inside the namespace, then the namespace; round trip through the plan file", () => {
     const plan = destroyPlanOf(
       {
