@@ -13,7 +13,7 @@ import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
-import { ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
+import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import { helmDiffDryRunArgv, helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { namespaceEscapes } from "../k8s/preview-namespace.js";
@@ -104,7 +104,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       if (own.owner.kind === "foreign") return fail(own.owner.message);
       // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
       // `lookup` against the cluster): the server-side dry run of this very upgrade must stay inside too.
-      const inside = await upgradeStaysInside(bin, common, req, preview.namespace, exec);
+      const inside = await upgradeStaysInside({ bin, kubectl: bins.kubectl }, common, req, preview.namespace, exec);
       if (inside !== undefined) return fail(inside);
     }
     const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
@@ -129,13 +129,15 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
  * Secrets in clear: parsed here, never shown.
  */
 async function upgradeStaysInside(
-  bin: string,
+  bins: { bin: string; kubectl: string },
   common: Omit<RenderChartInput, "side">,
   req: ApplyRequest,
   namespace: string,
   exec: Exec,
 ): Promise<string | undefined> {
-  const dry = await exec(bin, helmDiffDryRunArgv({ ...chartInput(common), kubeconfig: req.kubeconfig as string }), {
+  const kinds = await clusterKindsOf({ kubeconfig: req.kubeconfig as string, kubectl: bins.kubectl, req, redact: common.redact }, exec);
+  if (!kinds.ok) return `${kinds.message}: which kinds are cluster-wide is unknown, so nothing was applied`;
+  const dry = await exec(bins.bin, helmDiffDryRunArgv({ ...chartInput(common), kubeconfig: req.kubeconfig as string }), {
     cwd: common.chart.dir,
     env: common.env,
     timeoutMs: req.timeoutMs,
@@ -144,7 +146,7 @@ async function upgradeStaysInside(
   if (dry.exitCode !== 0) return `${describeExecFailure("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied`;
   const text = releaseObjectsText(dry.stdout);
   if (text === undefined) return "helm upgrade --dry-run=server did not print a release as JSON: nothing was applied";
-  const escapes = namespaceEscapes(parseManifests(text, namespace).objects, namespace);
+  const escapes = namespaceEscapes(parseManifests(text, namespace).objects, namespace, kinds.kinds);
   return escapes ? `the upgrade itself would render differently from the plan: ${escapes}` : undefined;
 }
 

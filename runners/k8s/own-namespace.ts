@@ -4,6 +4,8 @@ import type { Project } from "../../src/model/project.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { describeExecFailure } from "./describe-exec-failure.js";
 import {
+  clusterScopedKinds,
+  kubectlClusterKindsArgv,
   kubectlCreateArgv,
   kubectlGetNamespaceArgv,
   type NamespaceOwner,
@@ -50,4 +52,23 @@ export async function ownNamespace(
 export function previewOfProject(project: Project): { namespace: string; of: string } | undefined {
   if (!project.previewNamespace) return undefined;
   return { namespace: project.previewNamespace, of: project.previewOf ?? project.name };
+}
+
+/**
+ * Which kinds the cluster keeps outside namespaces, asked of the cluster itself: a custom kind (a
+ * ClusterIssuer, a ClusterPolicy) looks namespaced to any list Sluice could keep. A partial answer
+ * (an API group that did not answer discovery) is used as far as it goes; none at all is a failure.
+ */
+export async function clusterKindsOf(
+  t: { kubeconfig: string; kubectl: string; req: ApplyRequest; redact: (s: string) => string },
+  exec: Exec,
+): Promise<{ ok: true; kinds: Set<string> } | { ok: false; message: string; output: string }> {
+  const opts = { cwd: t.req.dataDir, env: t.req.env, timeoutMs: t.req.timeoutMs, redact: t.redact };
+  const got = await exec(t.kubectl, kubectlClusterKindsArgv(t.kubeconfig), opts);
+  const kinds = clusterScopedKinds(got.stdout);
+  if (kinds.size === 0) {
+    const failed = got.exitCode !== 0 ? describeExecFailure("kubectl api-resources", got, t.req.timeoutMs) : undefined;
+    return { ok: false, message: failed ?? "kubectl api-resources listed no cluster-scoped kind", output: got.stderr };
+  }
+  return { ok: true, kinds };
 }

@@ -1,4 +1,7 @@
-import { type K8sObject, objectAddress } from "./k8s-object.js";
+import { apiGroup, type K8sObject, objectAddress } from "./k8s-object.js";
+
+/** `group/Kind` (`core/Namespace`, `cert-manager.io/ClusterIssuer`): how kinds are told apart across API groups. */
+export const kindKey = (o: { apiVersion: string; kind: string }): string => `${apiGroup(o.apiVersion) || "core"}/${o.kind}`;
 
 /**
  * A preview of a Helm or Kustomize project lives in a namespace of its own, which Sluice creates
@@ -29,14 +32,19 @@ export function previewNamespaceManifest(namespace: string, previewOf: string): 
  * production's and outlive the preview; a cluster-scoped one (a ClusterRole, a CRD) is shared
  * with every other namespace. The preview's own Namespace object is the one exception.
  */
-export function namespaceEscapes(objects: readonly K8sObject[], namespace: string): string | undefined {
+export function namespaceEscapes(
+  objects: readonly K8sObject[],
+  namespace: string,
+  /** What the cluster says is cluster-scoped (clusterScopedKinds): custom kinds too, which no list here knows. */
+  clusterKinds: ReadonlySet<string> = new Set(),
+): string | undefined {
   const outside = objects.filter((o) =>
-    o.namespace === "" ? !(o.kind === "Namespace" && o.name === namespace) : o.namespace !== namespace,
+    o.namespace === "" || clusterKinds.has(kindKey(o)) ? !(o.kind === "Namespace" && o.name === namespace) : o.namespace !== namespace,
   );
   if (outside.length === 0) return undefined;
   const listed = outside
     .slice(0, 10)
-    .map((o) => `\`${objectAddress(o)}\``)
+    .map((o) => `\`${clusterKinds.has(kindKey(o)) ? `${o.kind}/${o.name}` : objectAddress(o)}\``)
     .join(", ");
   const more = outside.length > 10 ? ` and ${outside.length - 10} more` : "";
   return `a preview lives in namespace \`${namespace}\` only, which it is destroyed with, but the render also holds ${listed}${more} (cluster-wide, or in another namespace): those would be shared with, or overwrite, what runs outside the preview`;
@@ -94,4 +102,25 @@ export function namespaceOwner(getOutput: string, namespace: string, previewOf: 
     kind: "foreign",
     message: `namespace \`${namespace}\` exists and is not a Sluice preview's (it lacks the label \`sluice.dev/preview: "true"\`): a preview never writes into, adopts or deletes a namespace it did not create`,
   };
+}
+
+/** The cluster's cluster-scoped resources, as a table (NAME SHORTNAMES APIVERSION NAMESPACED KIND). */
+export function kubectlClusterKindsArgv(kubeconfig: string): string[] {
+  return ["api-resources", "--namespaced=false", "--no-headers", "--kubeconfig", kubeconfig];
+}
+
+/**
+ * The `group/Kind` keys of `kubectl api-resources --namespaced=false --no-headers` (pure): read
+ * from the end of each row, since the SHORTNAMES column may be empty.
+ */
+export function clusterScopedKinds(table: string): Set<string> {
+  const kinds = new Set<string>();
+  for (const line of table.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4) continue;
+    const kind = cols[cols.length - 1] as string;
+    const apiVersion = cols[cols.length - 3] as string;
+    kinds.add(kindKey({ apiVersion, kind }));
+  }
+  return kinds;
 }

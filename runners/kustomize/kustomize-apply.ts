@@ -7,7 +7,8 @@ import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { DELETIONS_FILE } from "../k8s/plan-files.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
-import { ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
+import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
+import { kindKey, namespaceEscapes } from "../k8s/preview-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
@@ -31,11 +32,17 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   const redact = req.redactWith(outcome.sensitiveValues);
   const target = { kubeconfig: req.kubeconfig, namespace: project.previewNamespace ?? project.kustomize?.namespace };
   const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
+  const preview = previewOfProject(project);
+  const kubectl = { kubeconfig: req.kubeconfig, kubectl: bin, req, redact };
   const teardown = readDestroyPlan(saved);
   if (teardown) {
-    // The namespace itself goes last (teardown-preview.ts), once what the plan named is deleted.
-    const objects = teardown.filter((o) => o.kind !== "Namespace");
     return teardownPreview({ project, kubeconfig: req.kubeconfig, kubectl: bin, req, outcome }, exec, async () => {
+      const kinds = await clusterKindsOf(kubectl, exec);
+      if (!kinds.ok)
+        return { exitCode: 1, timedOut: false, stdout: `${kinds.message}\n`, stderr: "", durationMs: 0, step: "kubectl api-resources" };
+      // Only namespaced objects of the preview's own namespace, as the cluster counts them; the
+      // namespace itself goes last (teardown-preview.ts).
+      const objects = teardown.filter((o) => o.kind !== "Namespace" && o.namespace === preview?.namespace && !kinds.kinds.has(kindKey(o)));
       if (objects.length === 0) return undefined;
       const file = join(req.dataDir, DELETIONS_FILE);
       await writeFile(file, deletionManifest(objects), { mode: 0o600 });
@@ -43,16 +50,21 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
     });
   }
 
-  const preview = previewOfProject(project);
   if (preview) {
     // The render creates the namespace, labelled as this preview's; one that exists must be so already.
-    const own = await ownNamespace(preview, { kubeconfig: req.kubeconfig, kubectl: bin, req, redact }, exec, false);
+    const own = await ownNamespace(preview, kubectl, exec, false);
     if (!own.ok) return fail(own.message, own.output);
     if (own.owner.kind === "foreign") return fail(own.owner.message);
+    // Kinds the cluster keeps outside namespaces (custom ones too) were not known when it was planned.
+    const kinds = await clusterKindsOf(kubectl, exec);
+    if (!kinds.ok) return fail(`${kinds.message}: which kinds are cluster-wide is unknown, so nothing was applied`, kinds.output);
+    const escapes = namespaceEscapes(parseManifests(saved, preview.namespace).objects, preview.namespace, kinds.kinds);
+    if (escapes) return fail(escapes);
   }
   const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
   if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
-  const toDelete = decodeDeletions(saved);
+  // A preview deletes only inside its namespace, whatever the plan file's header says.
+  const toDelete = decodeDeletions(saved).filter((o) => !preview || o.namespace === preview.namespace);
   if (toDelete.length === 0) return done(applied.stdout);
   const deletions = join(req.dataDir, DELETIONS_FILE);
   await writeFile(deletions, deletionManifest(toDelete), { mode: 0o600 });

@@ -76,6 +76,13 @@ const DRY_RUN = JSON.stringify({
   hooks: [],
 });
 
+const API_RESOURCES = [
+  "namespaces        ns   v1                             false   Namespace",
+  "clusterroles           rbac.authorization.k8s.io/v1   false   ClusterRole",
+  "clusterissuers         cert-manager.io/v1             false   ClusterIssuer",
+  "",
+].join("\n");
+
 function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, dryRun = DRY_RUN) {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
@@ -83,6 +90,8 @@ function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, d
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
     if (args[0] === "upgrade" && args.includes("--dry-run=server")) return answer(dryRun);
+    // Discovery: a custom cluster-wide kind (cert-manager's) that no list of Sluice's knows.
+    if (args[0] === "api-resources") return answer(API_RESOURCES);
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
     return exec(file, args, opts);
   };
@@ -150,6 +159,7 @@ describe("a Helm preview (real helm template)", () => {
     expect(applied.calls.filter((c) => c[0] !== "template").map((c) => c.slice(0, 3))).toEqual([
       ["get", "namespace", "pr-7"],
       ["create", "-f", join(where.dataDir, "preview-namespace.yaml")],
+      ["api-resources", "--namespaced=false", "--no-headers"],
       ["upgrade", "--install", "--dry-run=server"],
       ["upgrade", "--install", "--atomic"],
     ]);
@@ -287,6 +297,7 @@ describe("a Kustomize preview (real kubectl kustomize)", () => {
     const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile);
     expect(applied.outcome.ok).toBe(true);
     expect(applied.calls.shift()?.slice(0, 3)).toEqual(["get", "namespace", "pr-7"]);
+    expect(applied.calls.shift()?.[0]).toBe("api-resources");
     expect(applied.calls[0]?.slice(0, 6)).toEqual([
       "apply",
       "--server-side",
@@ -296,6 +307,30 @@ describe("a Kustomize preview (real kubectl kustomize)", () => {
       "--namespace",
     ]);
     expect(applied.calls[0]?.[6]).toBe("pr-7");
+  });
+
+  it("a custom kind the cluster keeps outside namespaces is refused at apply, and never deleted by a teardown", async () => {
+    const issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt-prod\n";
+    const where = await checkout("kustomize", async (dir) => {
+      await writeFile(join(dir, "base/issuer.yaml"), issuer);
+      const k = join(dir, "base/kustomization.yaml");
+      await writeFile(k, (await readFile(k, "utf8")).replace("  - service.yaml\n", "  - service.yaml\n  - issuer.yaml\n"));
+    });
+    // No list of Sluice's knows the kind: kustomize puts it in pr-7 and the plan passes.
+    const planned = ok((await plan(kustomize(), kustomizeProject, where)).outcome);
+    expect(planned.summary.resources.map((r) => r.address)).toContain("ClusterIssuer/pr-7/letsencrypt-prod");
+    // The cluster says it is cluster-wide: nothing is applied.
+    const applied = await apply(kustomize(), kustomizeProject, where, planned.planFile, "ours");
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("`ClusterIssuer/letsencrypt-prod`");
+    expect(applied.calls.filter((c) => c[0] === "apply")).toEqual([]);
+    // A teardown of a plan that names it deletes everything else, never it.
+    const teardown = ok((await plan(kustomize(), kustomizeProject, where, true)).outcome);
+    expect(teardown.summary.resources.map((r) => r.address)).toContain("ClusterIssuer/pr-7/letsencrypt-prod");
+    const destroyed = await apply(kustomize(), kustomizeProject, where, teardown.planFile, "ours");
+    expect(destroyed.outcome.ok).toBe(true);
+    const deletions = await readFile(join(where.dataDir, "deletions.yaml"), "utf8");
+    expect(deletions).toContain('kind: "Deployment"');
+    expect(deletions).not.toContain("ClusterIssuer");
   });
 
   it("a cluster-scoped object is refused by name", async () => {
@@ -318,6 +353,7 @@ describe("a Kustomize preview (real kubectl kustomize)", () => {
     expect(applied.outcome.ok).toBe(true);
     expect(applied.calls.map((c) => c.slice(0, 2))).toEqual([
       ["get", "namespace"],
+      ["api-resources", "--namespaced=false"],
       ["delete", "--ignore-not-found"],
       ["delete", "namespace"],
     ]);

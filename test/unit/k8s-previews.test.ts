@@ -4,6 +4,8 @@ import { resolveHelmSettings } from "../../runners/helm/helm-settings.js";
 import { destroyPlanOf, encodeDestroyPlan, readDestroyPlan } from "../../runners/k8s/destroy-plan.js";
 import { parseManifests } from "../../runners/k8s/parse-manifests.js";
 import {
+  clusterScopedKinds,
+  kubectlClusterKindsArgv,
   kubectlCreateArgv,
   kubectlDeleteNamespaceArgv,
   kubectlGetNamespaceArgv,
@@ -171,6 +173,26 @@ describe("a preview never reaches outside its namespace", () => {
     expect(why).toContain("`ConfigMap/prod/cfg`");
     expect(why).toContain("`ClusterRole/admin`");
     expect(why).toContain("`Namespace/prod`");
+  });
+
+  it("the cluster's own list of cluster-wide kinds decides, custom kinds included", () => {
+    const table = [
+      "namespaces                 ns     v1                             false   Namespace",
+      "clusterroles                      rbac.authorization.k8s.io/v1   false   ClusterRole",
+      "clusterissuers                    cert-manager.io/v1             false   ClusterIssuer",
+      "",
+    ].join("\n");
+    const kinds = clusterScopedKinds(table);
+    expect([...kinds].sort()).toEqual(["cert-manager.io/ClusterIssuer", "core/Namespace", "rbac.authorization.k8s.io/ClusterRole"]);
+    const issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt-prod\n";
+    // Without the cluster's word the custom kind looks namespaced (it is given pr-7); with it, it is refused.
+    expect(namespaceEscapes(render([issuer]), "pr-7")).toBeUndefined();
+    expect(namespaceEscapes(render([issuer]), "pr-7", kinds)).toContain("`ClusterIssuer/letsencrypt-prod`");
+    // Same kind name, another group: not the cluster-wide one.
+    expect(
+      namespaceEscapes(render(["apiVersion: example.com/v1\nkind: ClusterIssuer\nmetadata:\n  name: x\n"]), "pr-7", kinds),
+    ).toBeUndefined();
+    expect(kubectlClusterKindsArgv("/k.yaml")).toEqual(["api-resources", "--namespaced=false", "--no-headers", "--kubeconfig", "/k.yaml"]);
   });
 
   it("a namespace set through a YAML merge key is seen where helm and kubectl would see it", () => {
