@@ -99,13 +99,15 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
+    // A draft gets nothing by itself, previews included, whether or not autoplan is on: the
+    // same rule as the autoplan's (its previews follow from ready_for_review).
+    if (p.pull_request?.draft && !settings.autoplanDrafts) {
+      return { ignore: "draft pull request: autoplan of drafts is off" };
+    }
     if (settings.autoplan === false) {
       // Previews follow the PR's head whether or not its plans do; the job reads whether it has any.
       if (settings.previews) return { job: { target, spec: { kind: "preview", action: "sync", actor } } };
       return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
-    }
-    if (p.pull_request?.draft && !settings.autoplanDrafts) {
-      return { ignore: "draft pull request: autoplan of drafts is off" };
     }
     return { job: { target, spec: { kind: "plan", trigger: "autoplan", actor } } };
   }

@@ -22,3 +22,21 @@ export function producersFirst<T extends ProjectInputs & { name: string }>(proje
   }
   return out;
 }
+
+/**
+ * `targets` and every project of `all` that takes outputs from one of them, transitively: what a
+ * producer's teardown takes down first, so that no dependent's preview outlives its producer's
+ * (nor is destroyed later with production's values standing in for its producer's).
+ */
+export function withDependents<T extends ProjectInputs & { name: string }>(targets: readonly T[], all: readonly T[]): T[] {
+  const out = new Map(targets.map((t) => [t.name, t]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (out.has(p.name) || !producersOf(p).some((q) => out.has(q))) continue;
+      out.set(p.name, p);
+      grew = true;
+    }
+  }
+  return [...out.values()];
+}

@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
-import { previewComment, stateInputs } from "../support/previews.js";
+import { allowedRoads, previewComment, stateInputs } from "../support/previews.js";
+import { untilIdle } from "../support/until-idle.js";
 
 // A preview that takes other projects' outputs (`inputs_from`): from the producer's own preview
-// when the producer has one in the same pull request, else from the producer's real state.
+// when the producer has one in the same pull request, else (a producer without previews) from
+// its real state; a producer's teardown takes its dependents' previews first.
 
 let h: Harness;
 beforeAll(async () => {
@@ -65,36 +67,41 @@ projects:
     dir: db
 `;
 
+/** Production's db applied, a repository of the three projects, and a PR whose two previews went live. */
+async function livePreviews(name: string) {
+  const dir = await mkdtemp(join(h.stateDir, `${name}-`));
+  const seed = join(dir, "seed");
+  await mkdir(seed);
+  await writeFile(join(seed, "main.tf"), db(dir));
+  const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  const run = promisify(execFile);
+  await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
+  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
+  await rm(seed, { recursive: true, force: true });
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: {
+      ".sluice.yaml": CONFIG,
+      "db/main.tf": db(dir),
+      "network/main.tf": network(dir),
+      "app/main.tf": app(dir, "v1"),
+    },
+  });
+  h.sim.setPermission(repo, "alice", "write");
+  await h.sim.pushBranch(repo, { branch: "feature", files: { "app/main.tf": app(dir, "v2") } });
+  const pr = await h.sim.openPullRequest(repo, { head: "feature", author: "alice", title: "feature" });
+  const ws = (project: string) => join(dir, `${project}-ws`, `pr-${pr.number}`, "terraform.tfstate");
+  await h.sim.waitFor(() => (previewComment(h, repo, pr.number).match(/✅ live/g) ?? []).length === 2, {
+    message: "the two previews did not go live",
+    timeoutMs: 180_000,
+  });
+  return { dir, repo, pr, ws };
+}
+
 describe("previews with inputs from other projects", { timeout: 300_000 }, () => {
   it("the dependent's preview reads its producer's preview and the real state of a producer without one; both are destroyed at close", async () => {
-    const dir = await mkdtemp(join(h.stateDir, "preview-inputs-"));
-    const seed = join(dir, "seed");
-    await mkdir(seed);
-    await writeFile(join(seed, "main.tf"), db(dir));
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    const run = promisify(execFile);
-    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
-    await rm(seed, { recursive: true, force: true });
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name: "preview-inputs",
-      files: {
-        ".sluice.yaml": CONFIG,
-        "db/main.tf": db(dir),
-        "network/main.tf": network(dir),
-        "app/main.tf": app(dir, "v1"),
-      },
-    });
-    h.sim.setPermission(repo, "alice", "write");
-    await h.sim.pushBranch(repo, { branch: "feature", files: { "app/main.tf": app(dir, "v2") } });
-    const pr = await h.sim.openPullRequest(repo, { head: "feature", author: "alice", title: "feature" });
-    const ws = (name: string) => join(dir, `${name}-ws`, `pr-${pr.number}`, "terraform.tfstate");
-
-    await h.sim.waitFor(() => (previewComment(h, repo, pr.number).match(/✅ live/g) ?? []).length === 2, {
-      message: "the two previews did not go live",
-      timeoutMs: 180_000,
-    });
+    const { dir, repo, pr, ws } = await livePreviews("preview-inputs");
     expect(await stateInputs(ws("network"))).toEqual([`vpc-pr-${pr.number}`]);
     expect(await stateInputs(ws("app"))).toEqual([`vpc-pr-${pr.number} prod-db v2`]);
     const prodDb = await readFile(join(dir, "db.tfstate"), "utf8");
@@ -108,5 +115,23 @@ describe("previews with inputs from other projects", { timeout: 300_000 }, () =>
     expect(await stateResources(ws("network"))).toEqual([]);
     // Production's state was only read.
     expect(await readFile(join(dir, "db.tfstate"), "utf8")).toBe(prodDb);
+  });
+
+  it("a job naming the dependent alone reads the producer's preview; the producer's teardown takes the dependent first", async () => {
+    const { repo, pr, ws } = await livePreviews("preview-inputs-by-name");
+    const app = `vpc-pr-${pr.number} prod-db v2`;
+    // network has no real state: a destroy plan of app reading it in place of network's preview fails.
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/preview recreate -p app" });
+    await untilIdle(h.app.dataDir, 180_000);
+    expect(previewComment(h, repo, pr.number)).not.toContain("destroy failed");
+    expect(allowedRoads(h, repo).filter((r) => r === "preview-destroy")).toHaveLength(1);
+    expect((previewComment(h, repo, pr.number).match(/✅ live/g) ?? []).length).toBe(2);
+    expect(await stateInputs(ws("app"))).toEqual([app]);
+
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/preview destroy -p network" });
+    await untilIdle(h.app.dataDir, 180_000);
+    expect((previewComment(h, repo, pr.number).match(/🗑️ destroyed/g) ?? []).length).toBe(2);
+    expect(await stateResources(ws("app"))).toEqual([]);
+    expect(await stateResources(ws("network"))).toEqual([]);
   });
 });

@@ -52,6 +52,21 @@ describe("eventToJob and server-side switches", () => {
     expect("job" in closed ? closed.job.spec.kind : undefined).toBe("cleanup");
   });
 
+  it("a draft gets no preview sync with autoplan off, as it gets nothing with autoplan on", () => {
+    const draft = { ...opened, pull_request: { ...opened.pull_request, draft: true } };
+    const off = { autoplanDrafts: false, autoplan: false, previews: true };
+    expect(eventToJob("pull_request", draft, off)).toEqual({ ignore: "draft pull request: autoplan of drafts is off" });
+    expect(eventToJob("pull_request", draft, { ...off, autoplan: true })).toEqual({
+      ignore: "draft pull request: autoplan of drafts is off",
+    });
+    // Drafts allowed by the server: the preview sync, as for any other PR.
+    const allowed = eventToJob("pull_request", draft, { ...off, autoplanDrafts: true });
+    expect("job" in allowed ? allowed.job.spec : undefined).toEqual({ kind: "preview", action: "sync", actor: "alice" });
+    // Marked ready: the preview follows.
+    const ready = eventToJob("pull_request", { ...opened, action: "ready_for_review" }, off);
+    expect("job" in ready ? ready.job.spec.kind : undefined).toBe("preview");
+  });
+
   it("a command not in allow_commands gets a reply saying so", () => {
     const d = eventToJob("issue_comment", comment("/import a.b id"), { autoplanDrafts: false, allowCommands: ["plan", "apply"] });
     expect("job" in d && d.job.spec.kind === "reply" ? d.job.spec.reason : "").toBe(

@@ -147,9 +147,10 @@ describe("Helm and Kustomize previews: a namespace of their own", () => {
       trusted,
     );
     expect(settings.secretSetFor(preview)).toEqual({});
-    expect(previewSettings(settings, trusted).secretSetFor(preview)).toEqual({ apiToken: "WEB_TOKEN" });
-    expect(previewSettings(settings, trusted).workflowFor(preview).workflow).toBeDefined();
-    expect(previewSettings(settings, undefined)).toBe(settings);
+    const asPreview = previewSettings(settings, [{ project: preview, trusted }]);
+    expect(asPreview.secretSetFor(preview)).toEqual({ apiToken: "WEB_TOKEN" });
+    expect(asPreview.workflowFor(preview).workflow).toBeDefined();
+    expect(previewSettings(settings, [{ project: preview, trusted: undefined }])).toBe(settings);
   });
 });
 

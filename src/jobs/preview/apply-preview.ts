@@ -39,7 +39,12 @@ export async function applyPreview(
   const { deps, vcs, settings, secrets, checkout, job } = ctx;
   const repo = job.target.repo;
   const name = repoFullName(repo);
-  const live = road === "preview-apply" ? (await vcs.pullRequest(repo, preview.pr)).headSha : checkout.headSha;
+  const pull = road === "preview-apply" ? await vcs.pullRequest(repo, preview.pr) : undefined;
+  // A close while this plan ran: its destroy may be waiting for this run lock; applying now would
+  // bring up a preview of a closed pull request for that destroy to take down again.
+  if (pull && pull.state !== "open")
+    return { ok: false, refused: true, message: "the pull request was closed while its preview was planned: not applied", output: "" };
+  const live = pull ? pull.headSha : checkout.headSha;
   const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   const hashNow = await hashFile(plan.planFile).catch(() => "");
   const facts: GateFacts = {

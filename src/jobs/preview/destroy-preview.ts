@@ -3,11 +3,12 @@ import type { PreviewRecord } from "../../model/preview.js";
 import { type Project, projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
 import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
+import { previewsByNamespace } from "../../preview/preview-workspace.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
-import { previewInputs } from "./preview-inputs.js";
+import { type PreviewProducers, previewInputs } from "./preview-inputs.js";
 import { type PreviewContext, previewProject } from "./preview-context.js";
 import type { SyncOutcome } from "./sync-preview.js";
 
@@ -24,7 +25,7 @@ export async function destroyPreview(
   /** The base branch's project of this preview, when it still has one: what its tool renders with. */
   trusted?: Project,
   /** Producers' previews by name, for the destroy plan's `inputs_from` (a variable without a default needs a value). */
-  from: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project> } = { trusted: [], previews: new Map() },
+  from: { trusted: readonly Project[] } & PreviewProducers = { trusted: [], previews: new Map() },
 ): Promise<SyncOutcome> {
   const { deps, vcs, job } = ctx;
   const record: PreviewRecord = { ...preview, status: "destroying", lastResult: `destroying: ${reason}`, updatedAt: ctx.now() };
@@ -34,24 +35,7 @@ export async function destroyPreview(
     await deps.store.savePreview(record);
     return record;
   };
-  const failed = async (what: string, output = "") => {
-    const attempts = record.destroyAttempts + 1;
-    const next = nextDestroyAttempt(attempts, ctx.now());
-    deps.log.warn(
-      { jobId: job.id, repo: record.repo, pr: record.pr, project: record.project, attempts },
-      `preview destroy failed: ${what}`,
-    );
-    return {
-      record: await save({
-        status: "destroy-failed",
-        destroyAttempts: attempts,
-        nextAttemptAt: next,
-        lastResult: `destroy failed: ${what}`,
-      }),
-      output,
-      notice: `${record.project}: the preview's destroy failed (attempt ${attempts}): ${what}. Sluice tries again from ${new Date(next).toISOString().slice(0, 16).replace("T", " ")} UTC.`,
-    };
-  };
+  const failed = (what: string, output = "") => destroyFailed(ctx, record, what, output);
   return deps.store.runExclusive(projectKey(record.repo, { dir: record.dir, workspace: record.workspace }), async () => {
     // Read again under the run lock: a sync that held it (a push just before the close) may have
     // applied since, with a deployment of its own that this destroy must end too. Its commit's
@@ -63,7 +47,10 @@ export async function destroyPreview(
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);
-      const gathered = trusted ? await previewInputs(ctx, trusted, from.trusted, from.previews) : { ok: true as const };
+      // A Helm or Kustomize teardown deletes what the namespace holds and needs no inputs: reading
+      // them could only fail, and a failure here would keep the teardown retrying for ever.
+      const gathered =
+        trusted && !previewsByNamespace(record.runner) ? await previewInputs(ctx, trusted, from.trusted, from) : { ok: true as const };
       if (!gathered.ok) return failed(gathered.error);
       const plan = await planPreview(ctx, record, true, log, runAs, gathered.inputs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
@@ -91,4 +78,35 @@ export async function destroyPreview(
       log.end();
     }
   });
+}
+
+/**
+ * A destroy that did not happen: kept as `destroy failed` with the time of the next attempt
+ * (backoff), said on the PR and logged.
+ */
+export async function destroyFailed(
+  ctx: Pick<PreviewContext, "deps" | "job" | "now">,
+  record: PreviewRecord,
+  what: string,
+  output = "",
+): Promise<SyncOutcome> {
+  const attempts = record.destroyAttempts + 1;
+  const next = nextDestroyAttempt(attempts, ctx.now());
+  ctx.deps.log.warn(
+    { jobId: ctx.job.id, repo: record.repo, pr: record.pr, project: record.project, attempts },
+    `preview destroy failed: ${what}`,
+  );
+  Object.assign(record, {
+    status: "destroy-failed",
+    destroyAttempts: attempts,
+    nextAttemptAt: next,
+    lastResult: `destroy failed: ${what}`,
+    updatedAt: ctx.now(),
+  });
+  await ctx.deps.store.savePreview(record);
+  return {
+    record,
+    output,
+    notice: `${record.project}: the preview's destroy failed (attempt ${attempts}): ${what}. Sluice tries again from ${new Date(next).toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+  };
 }

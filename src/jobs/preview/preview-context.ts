@@ -74,25 +74,46 @@ export function trustedProjectOf(p: Pick<PreviewRecord, "project" | "runner">, t
   return trusted.find((q) => q.name === p.project && q.runner === p.runner);
 }
 
-/** The projects the previews not yet destroyed run as, by project name: where their dependents read outputs. */
-export function previewProjects(records: readonly PreviewRecord[], trusted: readonly Project[]): Map<string, Project> {
-  return new Map(records.filter((r) => r.status !== "destroyed").map((r) => [r.project, previewProject(r, trustedProjectOf(r, trusted))]));
+/** A preview as it runs (name, dir, its own workspace) and the base branch's project it is of (undefined: none now). */
+export interface PreviewAs {
+  project: Project;
+  trusted: Project | undefined;
 }
 
 /**
- * The repository's settings as a preview of `trusted` reads them: its workflow, secrets, binary,
- * network and credentials rules are the trusted project's, never looked up by the preview's own
- * workspace (which no rule names). Without a trusted project, the settings as they are.
+ * The previews of `records` not yet destroyed, by project name: where their dependents read
+ * outputs (the caller picks which records count: a sync only those there now).
  */
-export function previewSettings(settings: RepoSettings, trusted: Project | undefined): RepoSettings {
-  if (!trusted) return settings;
+export function previewProjects(records: readonly PreviewRecord[], trusted: readonly Project[]): Map<string, PreviewAs> {
+  return new Map(
+    records
+      .filter((r) => r.status !== "destroyed")
+      .map((r) => {
+        const of = trustedProjectOf(r, trusted);
+        return [r.project, { project: previewProject(r, of), trusted: of }];
+      }),
+  );
+}
+
+/**
+ * The repository's settings as a job of previews reads them: each preview it names (the one it
+ * runs, and the producers' previews whose outputs it reads) gets its trusted project's workflow,
+ * secrets, binary, network and credentials rules, never looked up by its preview workspace (which
+ * no rule names). Every other project (a producer without a preview) is looked up as it is, so
+ * each project's outputs are read under its own rules, never the consumer's.
+ */
+export function previewSettings(settings: RepoSettings, previews: Iterable<PreviewAs>): RepoSettings {
+  const known = [...previews].filter((p): p is { project: Project; trusted: Project } => p.trusted !== undefined);
+  if (!known.length) return settings;
+  const as = <T extends Pick<Project, "name" | "dir" | "workspace">>(q: T): T | Project =>
+    known.find(({ project: p }) => p.name === q.name && p.dir === q.dir && p.workspace === q.workspace)?.trusted ?? q;
   return {
     ...settings,
-    workflowFor: () => settings.workflowFor(trusted),
-    secretSetFor: () => settings.secretSetFor(trusted),
-    binaryFor: () => settings.binaryFor(trusted),
-    networkFor: () => settings.networkFor(trusted),
-    credentialsFor: () => settings.credentialsFor(trusted),
+    workflowFor: (q) => settings.workflowFor(as(q)),
+    secretSetFor: (q) => settings.secretSetFor(as(q)),
+    binaryFor: (q) => settings.binaryFor(as(q)),
+    networkFor: (q) => settings.networkFor(as(q)),
+    credentialsFor: (q) => settings.credentialsFor(as(q)),
   };
 }
 

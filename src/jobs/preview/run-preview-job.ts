@@ -4,7 +4,8 @@ import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
-import { producersFirst } from "../../preview/producers-first.js";
+import { producersFirst, withDependents } from "../../preview/producers-first.js";
+import { producersOf } from "../../model/project-inputs.js";
 import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
@@ -12,7 +13,7 @@ import type { JobDeps } from "../../job-context/job-deps.js";
 import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
 import { trustedCommit } from "../../repo-reading/trusted-commit.js";
-import { destroyPreview } from "./destroy-preview.js";
+import { destroyFailed, destroyPreview } from "./destroy-preview.js";
 import { type PreviewContext, previewProject, previewProjects, previewSettings, trustedProjectOf } from "./preview-context.js";
 import { postPreviewComment } from "./post-preview-comment.js";
 import { type SyncOutcome, syncPreview } from "./sync-preview.js";
@@ -32,6 +33,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   const name = repoFullName(repo);
   const byCommand = spec.commentId !== undefined;
   const mine = (await deps.store.previewsOf(name, job.target.pr)).filter((p) => !spec.project || p.project === spec.project);
+  // Previews a recreate destroyed with its project's (their producer's), synced again with it.
+  const retaken = new Set<string>();
   // A PR closed (or checked) with nothing live: nothing to destroy, nothing to say, nothing to ask GitHub.
   const live = mine.filter((p) => p.status !== "destroyed");
   if ((spec.action === "destroy" || spec.action === "check") && !live.length && !byCommand) return;
@@ -103,7 +106,7 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   if (spec.action === "destroy" || spec.action === "recreate") {
     const targets = mine.filter((p) => p.status !== "destroyed");
     const reason = spec.reason ?? `\`/preview ${spec.action}\` by @\u200b${spec.actor}`;
-    await destroyAll(targets, reason);
+    for (const n of await destroyAll(targets, reason)) retaken.add(n);
     if (spec.action === "destroy") {
       if (!targets.length && byCommand) notices.push("There is no preview to destroy.");
       return post();
@@ -120,7 +123,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
   const synced = await syncAll();
   if (synced || mine.length || notices.length) await post();
 
-  async function destroyAll(targets: PreviewRecord[], reason: string): Promise<void> {
+  /** Returns the projects whose previews it destroyed (dependents of the targets included). */
+  async function destroyAll(targets: PreviewRecord[], reason: string): Promise<string[]> {
     // Each preview is destroyed with the config it was applied from (the PR may have moved or
     // closed since); dependents before the producers whose previews they read.
     const checkouts = new Map<string, Awaited<ReturnType<typeof checkoutAt>>>();
@@ -130,17 +134,33 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
       // The base branch's project by this name, if it still has one (a renamed or removed
       // project's preview is still destroyed, with the settings as they are).
       const trustedOf = (r: PreviewRecord) => trustedProjectOf(r, trustedList);
-      const previews = previewProjects(mine, trustedList);
-      const ordered = producersFirst(targets.map((r) => ({ ...trustedOf(r), name: r.project, record: r }))).reverse();
-      for (const { record: p } of ordered) {
+      // Every preview of the PR, whatever this job names: a dependent's destroy plan reads its
+      // producer's preview, and a producer's teardown takes its dependents' first.
+      const standing = (await deps.store.previewsOf(name, pr.number)).filter((r) => r.status !== "destroyed");
+      const withRecord = (r: PreviewRecord) => ({ ...trustedOf(r), name: r.project, record: r });
+      const taken = withDependents(targets.map(withRecord), standing.map(withRecord));
+      const previews = previewProjects(standing, trustedList);
+      const left = new Set<string>();
+      for (const { record: p } of producersFirst(taken).reverse()) {
+        const dependent = taken.find((d) => left.has(d.name) && producersOf(d).includes(p.project));
+        if (dependent) {
+          // Its dependent still stands (its destroy failed): the producer waits, and the retry takes both.
+          left.add(p.project);
+          record(p.project, await destroyFailed({ deps, job, now }, p, `its dependent ${dependent.name}'s preview is not destroyed yet`));
+          continue;
+        }
         const checkout = checkouts.get(p.headSha) ?? (await checkoutAt(p.headSha));
         checkouts.set(p.headSha, checkout);
         const settings = settingsBySha.get(p.headSha) ?? (await settingsAt(p.headSha));
         settingsBySha.set(p.headSha, settings);
         const trusted = trustedOf(p);
-        const ctx = context(checkout, previewSettings(settings, trusted), byCommand ? spec.actor : "sluice");
-        record(p.project, await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews }));
+        const self = { project: previewProject(p, trusted), trusted };
+        const ctx = context(checkout, previewSettings(settings, [self]), byCommand ? spec.actor : "sluice");
+        const done = await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews });
+        record(p.project, done);
+        if (done.record?.status !== "destroyed") left.add(p.project);
       }
+      return taken.map((t) => t.name).filter((n) => !left.has(n));
     } finally {
       for (const c of checkouts.values()) c.release();
     }
@@ -160,9 +180,8 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     const base = await settingsAt(pr.baseSha);
     const trustedProjects = base.configs.trusted?.projects ?? [];
     // Terragrunt units have no preview (the config refuses it too).
-    const wanted = trustedProjects.filter(
-      (p) => base.previewFor(p) !== undefined && p.runner !== "terragrunt" && (!spec.project || p.name === spec.project),
-    );
+    const previewable = trustedProjects.filter((p) => base.previewFor(p) !== undefined && p.runner !== "terragrunt");
+    const wanted = previewable.filter((p) => !spec.project || p.name === spec.project || retaken.has(p.name));
     if (!wanted.length) return false;
     if (pr.headRepo !== name && !deps.config.previews_from_forks) {
       notices.push(
@@ -173,10 +192,12 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     // Who pushed must be a writer: a preview applies the PR's code with the project's credentials.
     const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
     const checkout = await checkoutAt(pr.headSha);
+    // Read now, not at the job's start: a recreate above destroyed some of them.
+    const records = await deps.store.previewsOf(name, pr.number);
     const bases = new Map<string, Awaited<ReturnType<typeof checkoutAt>> | undefined>();
     // The commit a live Helm or Kustomize preview was applied from: its plan is the diff from there.
     const baseOf = async (p: Project) => {
-      const live = mine.find((r) => r.project === p.name && r.status === "live");
+      const live = records.find((r) => r.project === p.name && r.status === "live");
       if (!live || !previewsByNamespace(p.runner)) return undefined;
       if (live.headSha === pr.headSha) return checkout;
       if (!bases.has(live.headSha)) {
@@ -188,8 +209,15 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
     try {
       const settings = await settingsAt(pr.headSha);
       const headProjects = settings.configs.head.ok ? settings.configs.head.config.projects : [];
-      // Producers' previews, for their dependents' inputs: those already there, then each one this run applies.
-      const previews = previewProjects(mine, trustedProjects);
+      // Producers' previews, for their dependents' inputs: those there now (whatever this job
+      // names), then each one this run applies. A producer that takes part in previews is read
+      // from its preview only: with none now, its dependents are not planned.
+      const there = (r: PreviewRecord) => r.status === "live" || r.status === "failed";
+      const previews = previewProjects(records.filter(there), trustedProjects);
+      const previewOnly = new Set([
+        ...previewable.map((p) => p.name),
+        ...records.filter((r) => r.status !== "destroyed").map((r) => r.project),
+      ]);
       for (const p of producersFirst(wanted)) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
@@ -204,12 +232,13 @@ export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number =
         }
         const actor = spec.actor || "sluice";
         const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
-        const ctx = context(checkout, previewSettings(settings, p), actor);
+        const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), actor);
         const base = await baseOf(p);
-        const from = { trusted: trustedProjects, previews, baseCheckoutDir: base?.dir };
+        const from = { trusted: trustedProjects, previews, previewOnly, baseCheckoutDir: base?.dir };
         const synced = await syncPreview(ctx, p, preview, ws.workspace, allowed, from);
         record(p.name, synced);
-        if (synced.record && synced.record.status !== "destroyed") previews.set(p.name, previewProject(synced.record, p));
+        if (synced.record && there(synced.record)) previews.set(p.name, { project: previewProject(synced.record, p), trusted: p });
+        else if (synced.record) previews.delete(p.name);
       }
     } finally {
       checkout.release();

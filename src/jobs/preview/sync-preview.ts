@@ -10,7 +10,7 @@ import { previewsCounted } from "../../store/preview-store.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
-import { previewInputs } from "./preview-inputs.js";
+import { type PreviewProducers, previewInputs } from "./preview-inputs.js";
 import { type PreviewContext, previewProject, previewUrl } from "./preview-context.js";
 
 export interface SyncOutcome {
@@ -34,10 +34,11 @@ export async function syncPreview(
   workspace: string,
   actorAllowed: Decision,
   /**
-   * Producers' previews by name, for this project's `inputs_from` / `values_from` (preview-inputs.ts);
+   * Producers' previews by name, and those read only from a preview, for this project's
+   * `inputs_from` / `values_from` (preview-inputs.ts);
    * the checkout of the commit its live preview was applied from (Helm, Kustomize).
    */
-  from: { trusted: readonly Project[]; previews: ReadonlyMap<string, Project>; baseCheckoutDir?: string } = {
+  from: { trusted: readonly Project[]; baseCheckoutDir?: string } & PreviewProducers = {
     trusted: [],
     previews: new Map(),
   },
@@ -96,7 +97,7 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
-      const gathered = await previewInputs(ctx, project, from.trusted, from.previews);
+      const gathered = await previewInputs(ctx, project, from.trusted, from);
       if (!gathered.ok) {
         const message = `not planned: ${gathered.error}`;
         return { record: await save({ status: "failed", lastResult: message }), notice: `${project.name}: ${message}` };
