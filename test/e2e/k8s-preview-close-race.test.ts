@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureFiles } from "../support/fixture-files.js";
 import type { Harness } from "../support/harness.js";
-import { clusterNamespaces, type StandInCluster, startStandInHarness } from "../support/k8s-stand-in.js";
+import { clusterNamespaces, KUSTOMIZE_PREVIEW_CONFIG, type StandInCluster, startStandInHarness } from "../support/k8s-stand-in.js";
 import { previewDeployments, storeRows, waitPreviewComment } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
 import { edit } from "./kubernetes-support.js";
@@ -29,20 +29,14 @@ afterAll(async () => {
   await stop?.();
 });
 
-const CONFIG = `version: 1
-projects:
-  - name: app
-    dir: k8s/app/overlays/prod
-    runner: kustomize
-    preview:
-      url: "https://pr-{number}.app.example.test"
-`;
-
 describe("a close during a preview's sync", { timeout: 300_000 }, () => {
   // The destroy reads the preview again once it holds the run lock: the deployment the push's
   // sync made while the destroy waited is ended too.
   it("the destroy runs after the sync and every deployment of the preview ends inactive", async () => {
-    const files: Record<string, string> = { ...(await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app")), ".sluice.yaml": CONFIG };
+    const files: Record<string, string> = {
+      ...(await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app")),
+      ".sluice.yaml": KUSTOMIZE_PREVIEW_CONFIG,
+    };
     const repo = await h.sim.createRepo({ owner: "acme", name: "race-1", files });
     h.sim.setPermission(repo, "alice", "write");
     await h.sim.pushBranch(repo, {

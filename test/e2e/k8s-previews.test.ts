@@ -13,6 +13,7 @@ import {
   type StandInCluster,
   standIn,
   startStandInHarness,
+  KUSTOMIZE_PREVIEW_CONFIG,
 } from "../support/k8s-stand-in.js";
 import { allowedRoads, previewComment, previewDeployments, waitPreviewComment } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
@@ -49,15 +50,6 @@ projects:
     preview:
       url: "https://pr-{number}.preview.example.test"
       vars: { replicaCount: 1 }
-`;
-
-const KUSTOMIZE_CONFIG = `version: 1
-projects:
-  - name: app
-    dir: k8s/app/overlays/prod
-    runner: kustomize
-    preview:
-      url: "https://pr-{number}.app.example.test"
 `;
 
 /** Production's release, installed by hand before Sluice, as an operator would: what no preview may touch. */
@@ -182,7 +174,7 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     const prod = await namespaceFiles(c, "prod");
     expect((await clusterObject(c, "prod", "Deployment", "api"))?.spec?.replicas).toBe(3);
 
-    const repo = await newRepo("kustomize-1", { ...overlay, ".sluice.yaml": KUSTOMIZE_CONFIG });
+    const repo = await newRepo("kustomize-1", { ...overlay, ".sluice.yaml": KUSTOMIZE_PREVIEW_CONFIG });
     const replicas = overlay["k8s/app/overlays/prod/replicas.yaml"];
     const pr = await openPr(repo, { "k8s/app/overlays/prod/replicas.yaml": edit(replicas, "replicas: 3", "replicas: 2") });
     const ns = `pr-${pr.number}`;

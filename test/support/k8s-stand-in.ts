@@ -16,6 +16,16 @@ export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const DIR = join(REPO_ROOT, "test/fixtures/k8s-stand-in");
 export const STAND_IN = { helm: join(DIR, "helm"), kubectl: join(DIR, "kubectl") } as const;
 
+/** The trusted config of a repository whose prod Kustomize overlay (test/fixtures/kustomize/app under k8s/app) has previews. */
+export const KUSTOMIZE_PREVIEW_CONFIG = `version: 1
+projects:
+  - name: app
+    dir: k8s/app/overlays/prod
+    runner: kustomize
+    preview:
+      url: "https://pr-{number}.app.example.test"
+`;
+
 export interface StandInCluster {
   /** The cluster's objects, one file each. */
   dir: string;
