@@ -1,6 +1,6 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Project } from "../../src/model/project.js";
+import { writeNewFile } from "../../src/util/write-new-file.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { describeExecFailure } from "./describe-exec-failure.js";
 import {
@@ -37,7 +37,7 @@ export async function ownNamespace(
   if (owner.kind === "unknown") return { ok: false, message: owner.message, output: "" };
   if (owner.kind !== "absent" || !create) return { ok: true, owner };
   const file = join(t.req.dataDir, "preview-namespace.yaml");
-  await writeFile(file, previewNamespaceManifest(preview.namespace, preview.of), { mode: 0o600 });
+  await writeNewFile(file, previewNamespaceManifest(preview.namespace, preview.of));
   const made = await exec(t.kubectl, kubectlCreateArgv(file, t.kubeconfig), { ...opts, onOutput: t.req.onOutput });
   if (made.exitCode !== 0)
     return {

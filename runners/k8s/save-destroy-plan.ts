@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { writeNewFile } from "../../src/util/write-new-file.js";
 import type { PlanOutcome, PlanRequest } from "../runner.js";
 import { destroyPlanOf } from "./destroy-plan.js";
 import { RENDERED_FILE } from "./plan-files.js";
@@ -15,7 +16,7 @@ export async function saveDestroyPlan(
   const plan = destroyPlanOf(render, namespace, tool);
   await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, RENDERED_FILE);
-  await writeFile(planFile, plan.text, { mode: 0o600 });
+  await writeNewFile(planFile, plan.text);
   req.onOutput?.(req.redact(plan.output));
   return { ok: true, summary: plan.summary, output: plan.output, planFile, durationMs: performance.now() - started };
 }

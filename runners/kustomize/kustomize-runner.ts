@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { writeNewFile } from "../../src/util/write-new-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import { ignoreDifferenceRules } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
@@ -150,15 +151,17 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
  * only relative paths to other kustomizations.
  */
 async function writePreviewKustomization(wrapper: string, projectDir: string, namespace: string, previewOf: string): Promise<string> {
+  // Made anew each time: nothing a run may have left in the data dir is written through.
+  await rm(wrapper, { recursive: true, force: true });
   await mkdir(wrapper, { recursive: true });
-  await writeFile(join(wrapper, "namespace.yaml"), previewNamespaceManifest(namespace, previewOf), { mode: 0o600 });
+  await writeNewFile(join(wrapper, "namespace.yaml"), previewNamespaceManifest(namespace, previewOf));
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace,
     resources: ["namespace.yaml", relative(wrapper, projectDir)],
   };
-  await writeFile(join(wrapper, "kustomization.yaml"), JSON.stringify(kustomization, null, 2), { mode: 0o600 });
+  await writeNewFile(join(wrapper, "kustomization.yaml"), JSON.stringify(kustomization, null, 2));
   return wrapper;
 }
 
