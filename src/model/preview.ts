@@ -1,5 +1,6 @@
 import type { JobTarget } from "./job.js";
 import type { RunnerKind } from "./project.js";
+import type { InputValues } from "./project-inputs.js";
 
 /** A project's `preview:` setting, from the trusted config only, after normalization. */
 export interface PreviewSettings {
@@ -65,6 +66,12 @@ export interface PreviewRecord {
   lastResult: string;
   /** The last plan's counts (`+2 ~0 -0`), shown beside the result. */
   lastPlan?: string;
+  /**
+   * The other projects' outputs its last apply was made with (`inputs_from` / `values_from`):
+   * its destroy plan takes the same, whatever its producers hold (or no longer hold) by then.
+   * Sensitive values among them are kept as the store keeps plans, and never shown.
+   */
+  appliedInputs?: { env: Record<string, string>; values: InputValues };
   updatedAt: number;
 }
 

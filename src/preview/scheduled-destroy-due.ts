@@ -39,10 +39,15 @@ export function scheduledDestroyDue(
   return undefined;
 }
 
-/** The newest successful apply of one workspace in the live record, or undefined. */
+/**
+ * The newest successful apply of one project's workspace in the live record, or undefined. By
+ * project as well as dir and workspace: named projects may share both (`-backend-config`), and
+ * one's apply says nothing of when the other was last used.
+ */
 export function lastApplyOf(
   applies: readonly {
     id: number;
+    project: string;
     dir: string;
     workspace: string;
     outcome: string;
@@ -50,12 +55,12 @@ export function lastApplyOf(
     number: number;
     source: LastApply["source"];
   }[],
-  dir: string,
-  workspace: string,
+  project: { name: string; dir: string; workspace: string },
 ): LastApply | undefined {
   let best: LastApply | undefined;
   for (const a of applies) {
-    if (a.dir !== dir || a.workspace !== workspace || a.outcome !== "succeeded" || !a.finishedAt) continue;
+    if (a.project !== project.name || a.dir !== project.dir || a.workspace !== project.workspace) continue;
+    if (a.outcome !== "succeeded" || !a.finishedAt) continue;
     const at = Date.parse(a.finishedAt);
     if (Number.isFinite(at) && (!best || at > best.at)) best = { id: a.id, at, number: a.number, source: a.source };
   }

@@ -1,4 +1,5 @@
 import { repoFullName } from "../model/repo.js";
+import { errorMessage } from "../util/errors.js";
 import { networkForNames } from "../../runners/sandbox/network-policy.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
@@ -117,13 +118,18 @@ export async function runWorkflowHooks(
     for (const hook of hooks) {
       log.write(`$ ${hook.run}\n`);
       const args = (hook.shellArgs ?? "-c").split(" ").filter(Boolean);
-      const result = await sandboxed.exec(hook.shell ?? "sh", [...args, hook.run], {
-        cwd: checkout.dir,
-        env: hookEnv({ ...ctx.facts, dir: checkout.dir }),
-        timeoutMs: deps.config.workflow_hook_timeout,
-        redact: ctx.secrets.redact,
-        onOutput: (chunk) => log.write(chunk),
-      });
+      // A hook that cannot start (its `shell` is not installed) is a failed hook, said like any
+      // other, never a crash of the plan or apply it surrounds.
+      const result = await sandboxed
+        .exec(hook.shell ?? "sh", [...args, hook.run], {
+          cwd: checkout.dir,
+          env: hookEnv({ ...ctx.facts, dir: checkout.dir }),
+          timeoutMs: deps.config.workflow_hook_timeout,
+          redact: ctx.secrets.redact,
+          onOutput: (chunk) => log.write(chunk),
+        })
+        .catch((e: unknown) => ({ started: errorMessage(e) }));
+      if ("started" in result) return { ok: false, line: `${key}: hook ${describeHook(hook)} could not start: ${result.started}` };
       if (result.exitCode === 0 && !result.timedOut) continue;
       const why = result.timedOut
         ? `did not finish within its time limit (${Math.round(deps.config.workflow_hook_timeout / 1000)}s, server setting \`workflow_hook_timeout\`) and was stopped`

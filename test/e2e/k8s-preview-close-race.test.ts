@@ -30,8 +30,8 @@ afterAll(async () => {
 });
 
 describe("a close during a preview's sync", { timeout: 300_000 }, () => {
-  // The destroy reads the preview again once it holds the run lock: the deployment the push's
-  // sync made while the destroy waited is ended too.
+  // The destroy waits for the sync (one preview job of a pull request at a time) and reads the
+  // preview again under its run lock: the deployment the push's sync made is ended too.
   it("the destroy runs after the sync and every deployment of the preview ends inactive", async () => {
     const files: Record<string, string> = {
       ...(await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app")),
@@ -55,14 +55,20 @@ describe("a close during a preview's sync", { timeout: 300_000 }, () => {
     await h.sim.pushToPullRequest(repo, pr.number, { "k8s/app/base/deployment.yaml": edit(base, "api:1.0.0", "api:1.1.0") });
     await h.sim.waitFor(() => existsSync(join(c.dir, ".held")), { message: "the push's apply never started", timeoutMs: 150_000 });
     await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
-    // The close's destroy has begun (it marks the preview before it waits for the run lock).
+    // The close's job has started: its previews' destroy waits for the sync, which holds the pull request's previews.
     await h.sim.waitFor(
       () =>
-        storeRows<{ record: string }>(h, "SELECT record FROM previews WHERE repo = ?", repo.fullName).some((r) =>
-          r.record.includes('"status":"destroying"'),
+        storeRows<{ spec: string }>(h, "SELECT spec FROM jobs WHERE repo = ? AND status = 'running'", repo.fullName).some((r) =>
+          r.spec.includes('"kind":"cleanup"'),
         ),
       { message: "the close did not start the destroy", timeoutMs: 150_000 },
     );
+    // Nothing of the preview was marked for destroying while the sync still ran.
+    expect(
+      storeRows<{ record: string }>(h, "SELECT record FROM previews WHERE repo = ?", repo.fullName).some((r) =>
+        r.record.includes('"status":"destroying"'),
+      ),
+    ).toBe(false);
     await rm(join(c.dir, ".hold-apply"));
 
     await waitPreviewComment(h, repo, pr.number, /🗑️ destroyed/, "the preview was not destroyed at close");

@@ -36,6 +36,7 @@ beforeAll(async () => {
         `pre_workflow_hooks: [{ run: ${JSON.stringify(generate[0])} }], post_workflow_hooks: [{ run: "exit 1", description: "Notify" }], apply_requirements: []`,
       ),
       entry("generates-trust", `pre_workflow_hooks: [{ run: ${JSON.stringify(trusting)} }], apply_requirements: []`),
+      entry("no-shell", 'pre_workflow_hooks: [{ run: "true", description: "Needs zsh", shell: "no-such-shell" }]'),
       entry(
         "apply-hook",
         'pre_workflow_hooks: [{ run: "echo change window closed; exit 4", description: "Ask the change board", commands: apply }], apply_requirements: []',
@@ -116,6 +117,12 @@ describe("workflow hooks", () => {
     expect(refused).toContain("Nothing was applied");
     expect(refused).not.toContain("Apply complete");
   }, 180_000);
+
+  it("a hook whose shell is not installed is a failed hook, said as such, not a crash", async () => {
+    const { comment } = await prIn("no-shell");
+    expect(comment).toContain("`pre_workflow_hooks`: hook `Needs zsh` could not start");
+    expect(comment).toContain("No plan ran");
+  }, 120_000);
 
   it("a generated config gives projects only: its own workflow (a run step) is not run", async () => {
     const { comment } = await prIn("generates-trust");

@@ -97,8 +97,9 @@ describe("when the destroy comes (clock injected)", () => {
   });
 
   it("the last apply is the newest succeeded one of that very workspace", () => {
-    const row = (id: number, workspace: string, outcome: string, finishedAt?: string) => ({
+    const row = (id: number, workspace: string, outcome: string, finishedAt?: string, project = "app") => ({
       id,
+      project,
       dir: "app",
       workspace,
       outcome,
@@ -112,9 +113,13 @@ describe("when the destroy comes (clock injected)", () => {
       row(3, "default", "succeeded", "2026-12-04T00:00:00Z"),
       row(4, "staging", "started"),
       row(5, "staging", "succeeded", "2026-12-02T00:00:00Z"),
+      // Another named project on the same dir and workspace (its own -backend-config): not this one's apply.
+      row(6, "staging", "succeeded", "2026-12-09T00:00:00Z", "app-green"),
     ];
-    expect(lastApplyOf(rows, "app", "staging")).toEqual({ id: 5, at: T0 + D, number: 5, source: "pr" });
-    expect(lastApplyOf(rows, "other", "staging")).toBeUndefined();
+    const app = { name: "app", dir: "app", workspace: "staging" };
+    expect(lastApplyOf(rows, app)).toEqual({ id: 5, at: T0 + D, number: 5, source: "pr" });
+    expect(lastApplyOf(rows, { ...app, dir: "other" })).toBeUndefined();
+    expect(lastApplyOf(rows, { ...app, name: "app-green" })?.id).toBe(6);
   });
 });
 

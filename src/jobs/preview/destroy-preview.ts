@@ -47,10 +47,14 @@ export async function destroyPreview(
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);
-      // A Helm or Kustomize teardown deletes what the namespace holds and needs no inputs: reading
-      // them could only fail, and a failure here would keep the teardown retrying for ever.
-      const gathered =
-        trusted && !previewsByNamespace(record.runner) ? await previewInputs(ctx, trusted, from.trusted, from) : { ok: true as const };
+      // The inputs its last apply used, when it kept them: its producers may be gone or changed.
+      // A Helm or Kustomize teardown deletes what the namespace holds and needs none: reading them
+      // could only fail, and a failure here would keep the teardown retrying for ever.
+      const gathered = record.appliedInputs
+        ? { ok: true as const, inputs: record.appliedInputs }
+        : trusted && !previewsByNamespace(record.runner)
+          ? await previewInputs(ctx, trusted, from.trusted, from)
+          : { ok: true as const };
       if (!gathered.ok) return failed(gathered.error);
       const plan = await planPreview(ctx, record, true, log, runAs, gathered.inputs);
       if (!plan.ok) return failed(`plan at ${plan.failedStep}: ${plan.message}`, plan.output);
@@ -90,6 +94,10 @@ export async function destroyFailed(
   what: string,
   output = "",
 ): Promise<SyncOutcome> {
+  // Read again: the record may be older than the store's (a waiting producer's was read at the
+  // job's start), and its newer fields must not be written over.
+  const fresh = await ctx.deps.store.getPreview({ repo: record.repo, pr: record.pr, project: record.project });
+  if (fresh && fresh.updatedAt > record.updatedAt) Object.assign(record, fresh);
   const attempts = record.destroyAttempts + 1;
   const next = nextDestroyAttempt(attempts, ctx.now());
   ctx.deps.log.warn(

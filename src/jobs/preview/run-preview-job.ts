@@ -26,7 +26,13 @@ type Spec = Extract<Job["spec"], { kind: "preview" }>;
  * and destroy passes the gate (preview-apply, preview-destroy); the PR's preview comment says
  * where each one stands.
  */
-export async function runPreviewJob(job: Job, deps: JobDeps, now: () => number = Date.now): Promise<void> {
+export function runPreviewJob(job: Job, deps: JobDeps, now: () => number = Date.now): Promise<void> {
+  // One preview job of a pull request at a time, across replicas: a close's teardown and a push's
+  // sync (or two syncs) never interleave, so neither acts on what the other is changing.
+  return deps.store.runExclusive(`preview|${repoFullName(job.target.repo)}|${job.target.pr}`, () => previewJob(job, deps, now));
+}
+
+async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<void> {
   if (job.spec.kind !== "preview") throw new Error(`runPreviewJob got a ${job.spec.kind} job`);
   const spec = job.spec;
   const { repo } = job.target;

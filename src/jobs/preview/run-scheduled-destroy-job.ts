@@ -38,7 +38,7 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
     const applies = await deps.store.liveApplies(name);
     return read.all.flatMap((project) => {
       if (spec.project !== undefined && project.name !== spec.project) return [];
-      const last = lastApplyOf(applies, project.dir, project.workspace);
+      const last = lastApplyOf(applies, project);
       const due = scheduledDestroyDue(where(project), read.settings.destroyScheduleFor(project), last, now());
       return due ? [{ project, last, due }] : [];
     });

@@ -81,6 +81,8 @@ export async function syncPreview(
     ...(preview.maxAgeMs ? { maxAgeMs: preview.maxAgeMs } : {}),
     ...(active && earlier.url ? { url: earlier.url } : {}),
     ...(active && earlier.deploymentId ? { deploymentId: earlier.deploymentId } : {}),
+    // What the preview as it stands was applied with, until an apply of this sync runs.
+    ...(active && earlier.appliedInputs ? { appliedInputs: earlier.appliedInputs } : {}),
     destroyAttempts: 0,
     lastResult: `applying ${ctx.checkout.headSha.slice(0, 7)}`,
     updatedAt: now,
@@ -131,8 +133,10 @@ export async function syncPreview(
         const what = applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`;
         // A refused first apply leaves nothing behind; a refused update leaves the earlier preview as it was.
         const next = applied.refused && active ? earlier.status : applied.refused ? "destroyed" : "failed";
+        // An apply that ran (and failed) may have changed the preview with this sync's inputs.
+        const ran = applied.refused ? {} : { appliedInputs: gathered.inputs };
         return {
-          record: await save({ status: next, lastResult: what, lastPlan }),
+          record: await save({ status: next, lastResult: what, lastPlan, ...ran }),
           output: plan.output,
           notice: `${project.name}: ${what}`,
         };
@@ -153,6 +157,7 @@ export async function syncPreview(
           status: "live",
           lastResult: `applied ${ctx.checkout.headSha.slice(0, 7)}${urlNote}`,
           lastPlan,
+          appliedInputs: gathered.inputs,
           ...(url ? { url } : {}),
           ...(deployment !== undefined ? { deploymentId: deployment } : {}),
         }),
