@@ -32,7 +32,7 @@ export interface DestroyAttempts {
   startedAt: number;
   /** No attempt before this. */
   nextAt: number;
-  /** The last attempt's failure or refusal, redacted: a report is posted only when it changes. */
+  /** The last failure or refusal said on the PR or issue, redacted: a report is posted only when it changes. */
   message?: string;
   /** The issue its reports go to, when no pull request applied the workspace. */
   issue?: number;

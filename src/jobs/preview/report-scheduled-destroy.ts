@@ -52,21 +52,21 @@ export function scheduledDestroyText(r: Omit<ScheduledDestroyResult, "post">): s
  * the next attempt may be a day away, and the thread would fill with the same words); a failure
  * to post is logged too, never fatal.
  */
-export async function reportScheduledDestroy(ctx: JobContext, r: ScheduledDestroyResult): Promise<{ issue?: number }> {
+export async function reportScheduledDestroy(ctx: JobContext, r: ScheduledDestroyResult): Promise<{ issue?: number; posted: boolean }> {
   const { job, deps, vcs, secrets } = ctx;
   const repo = job.target.repo;
   const fields = { jobId: job.id, repo: repoFullName(repo), project: r.project.name, workspace: r.project.workspace };
   const tries = { ...fields, attempt: r.attempt, ...(r.nextAt === undefined ? {} : { nextAttemptAt: iso(r.nextAt) }) };
   if (r.outcome.ok) deps.log.info(tries, `scheduled destroy done: ${r.reason}`);
   else deps.log.warn(tries, `scheduled destroy failed: ${secrets.redact(r.outcome.message)}`);
-  if (!r.post) return { issue: r.issue };
+  if (!r.post) return { issue: r.issue, posted: false };
   // The job's own marker first: a comment Sluice posts is always known as its own.
   const body = `${printMarker(jobMarker(job.id))}\n${secrets.redact(scheduledDestroyText(r))}`;
   const pr = r.last && (r.last.source === "pr" || r.last.source === "merge") && r.last.number > 0 ? r.last.number : undefined;
   try {
     if (pr !== undefined) {
       await vcs.createComment(repo, pr, body);
-      return {};
+      return { posted: true };
     }
     // No pull request to tell: an issue, one per destroy. A failure's issue gets the later
     // reports as comments, and is closed by the destroy: the problem it tracked is over.
@@ -76,12 +76,13 @@ export async function reportScheduledDestroy(ctx: JobContext, r: ScheduledDestro
         body,
         labels: [],
       });
-      return { issue: opened.number };
+      return { issue: opened.number, posted: true };
     }
     await vcs.createComment(repo, r.issue, body);
     if (r.outcome.ok) await vcs.updateIssue(repo, r.issue, { state: "closed" });
+    return { issue: r.issue, posted: true };
   } catch (e) {
     deps.log.warn({ ...fields, err: errorMessage(e) }, "could not post the scheduled destroy's report");
   }
-  return { issue: r.issue };
+  return { issue: r.issue, posted: false };
 }

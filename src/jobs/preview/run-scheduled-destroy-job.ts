@@ -102,9 +102,11 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
     const window = windowState(deps.config.apply_windows, deps.config.freezes, name, project.name, new Date(startedAt));
     const nextAt = nextScheduledDestroyAttempt(attempt.attempt, startedAt, window.open ? undefined : windowOpensAtMs(window.opensAt));
     const post = reportScheduledDestroyOutcome({ ok: false, message }, attempt.previous);
-    await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt, message });
+    await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt });
     const said = await reportScheduledDestroy(ctx, { ...report, nextAt, post });
-    // The issue a first report opened takes the next ones.
-    if (said.issue !== kept.issue) await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt, message, issue: said.issue });
+    // The message kept is the last one said: one that could not be posted is said at the next
+    // attempt. The issue a first report opened takes the next ones.
+    const shown = !post || said.posted ? message : attempt.previous;
+    await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt, message: shown, issue: said.issue });
   });
 }
