@@ -1,10 +1,13 @@
-import { rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources } from "../support/harness.js";
 import { appDb, appliedPr as appliedPrOf, scheduledDestroyLog } from "../support/scheduled-destroy-app.js";
 import { untilIdle } from "../support/until-idle.js";
 
+const run = promisify(execFile);
 let h: Harness;
 let db: ReturnType<typeof appDb>;
 const rows = <T>(sql: string, ...args: unknown[]) => db.rows<T>(sql, ...args);
@@ -114,6 +117,51 @@ describe("destroy_at of an ordinary workspace", { timeout: 300_000 }, () => {
     rows<{ detail: string }>("SELECT detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'", repo).filter((r) =>
       r.detail.startsWith("road: scheduled-destroy"),
     );
+
+  it("a workspace that takes another project's outputs is destroyed with them (a variable without a default)", async () => {
+    const dir = await mkdtemp(join(h.stateDir, "sched-inputs-"));
+    const network = `terraform {\n  backend "local" {\n    path = "${join(dir, "network.tfstate")}"\n  }\n}\nresource "terraform_data" "vpc" {\n  input = "vpc-1"\n}\noutput "vpc_id" {\n  value = terraform_data.vpc.output\n}\n`;
+    const app = (v: string) =>
+      `terraform {\n  backend "local" {\n    workspace_dir = "${join(dir, "ws")}"\n  }\n}\nvariable "vpc_id" {\n  type = string\n}\nresource "terraform_data" "app" {\n  input = "\${var.vpc_id}-${v}"\n}\n`;
+    const config = `version: 1\nprojects:\n  - name: network\n    dir: network\n  - name: app\n    dir: app\n    workspace: staging\n    idle_ttl: 1h\n    inputs_from:\n      vpc_id: network.vpc_id\n`;
+    // Production's network, applied before Sluice: its state is read, never changed.
+    const seed = join(dir, "seed");
+    await mkdir(seed);
+    await writeFile(join(seed, "main.tf"), network);
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
+    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "sched-inputs",
+      files: { ".sluice.yaml": config, "network/main.tf": network, "app/main.tf": app("v1") },
+    });
+    h.sim.setPermission(repo, "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "app/main.tf": app("v2") } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan",
+      timeoutMs: 120_000,
+    });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/apply -p app" });
+    const state = join(dir, "ws", "staging", "terraform.tfstate");
+    await h.sim.waitFor(async () => (await stateResources(state)).length === 1, { message: "not applied", timeoutMs: 120_000 });
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    const networkState = await readFile(join(dir, "network.tfstate"), "utf8");
+
+    shiftTime(repo.fullName, 2 * 3600_000);
+    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
+    await h.sim
+      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
+      .catch((e: unknown) => {
+        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec FROM jobs ORDER BY id DESC LIMIT 6"));
+        throw e;
+      });
+    expect(said()[0]?.body).toContain("destroyed (");
+    expect(await stateResources(state)).toEqual([]);
+    expect(await readFile(join(dir, "network.tfstate"), "utf8")).toBe(networkState);
+  });
 
   it("its time passed: destroyed once through the gate, the state read back empty, said on the PR; never again", async () => {
     const { repo, pr, state } = await appliedPr("doomed", AT_CONFIG, AT_CONFIG);

@@ -9,6 +9,10 @@ import { errorExcerpt } from "../../render/error-excerpt.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
 import { errorMessage } from "../../util/errors.js";
+import { mkdir } from "node:fs/promises";
+import { dataPaths } from "../../workspace/data-paths.js";
+import { gatherInputs, hasInputs } from "../../tool-runs/gather-inputs.js";
+import { runInputs } from "../../tool-runs/plan-inputs.js";
 import { applyPreview } from "./apply-preview.js";
 import { planPreview } from "./plan-preview.js";
 
@@ -51,9 +55,20 @@ export async function destroyScheduledWorkspace(
   const pc = { job, deps, vcs, secrets, settings: read.settings, checkout: read.checkout, actor: "sluice", now, branch: read.head.name };
   const log = openJobLog(deps, job, `${project.name}-scheduled-destroy`);
   try {
-    const plan = await planPreview(pc, record, true, log, project);
+    // A project that takes other projects' outputs is destroyed with their values as their state
+    // holds them now (as a drift check plans it): a variable without a default needs one. They
+    // are read in the default branch's slot (no pull request has 0).
+    const scratchDir = dataPaths.prPlans(deps.dataDir, job.target.repo, 0);
+    const context = { deps, job, settings: read.settings, secrets, checkoutDir: read.checkout.dir, all: read.all, scratchDir };
+    const inputs = hasInputs(project)
+      ? await mkdir(scratchDir, { recursive: true }).then(() =>
+          gatherInputs({ ...context, trustedProjects: read.all, onOutput: (chunk) => log.write(chunk) }, project),
+        )
+      : undefined;
+    if (inputs && !inputs.ok) return { ok: false, refused: false, message: `its inputs from other projects: ${inputs.error}` };
+    const plan = await planPreview(pc, record, true, log, project, runInputs(inputs));
     if (!plan.ok) return { ok: false, refused: false, message: `plan at ${plan.failedStep}: ${plan.message}` };
-    const applied = await applyPreview(pc, record, plan, "scheduled-destroy", ALLOWED, log, project);
+    const applied = await applyPreview(pc, record, plan, "scheduled-destroy", ALLOWED, log, project, runInputs(inputs));
     if (!applied.ok && applied.refused) return { ok: false, refused: true, message: `⛔ refused: ${applied.message}` };
     if (!applied.ok) {
       // The tool's own diagnostics say why (its exit code does not), and a changed cause is a new report.
