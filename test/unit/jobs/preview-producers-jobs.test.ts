@@ -135,6 +135,20 @@ describe("a dependent's preview never outlives its producer's", () => {
     expect(network.nextAttemptAt).toBeGreaterThan(0);
   });
 
+  it("a dependent's teardown uses the inputs its apply used: a producer that no longer gives them blocks nothing", async () => {
+    const runner = await setup();
+    await run({});
+    expect((await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "app" }))?.appliedInputs?.env.TF_VAR_vpc_id).toBe("vpc-pr-1");
+    // The producer's outputs cannot be read any more (renamed, its backend gone).
+    runner.outputsFail = true;
+    const readsBefore = runner.reads.length;
+    await run({ action: "destroy", reason: "the pull request was closed", actor: "sluice" });
+    // App's destroy plan took the value its apply used, and nothing was read for it.
+    expect(vpcOf(runner, true)).toEqual(["vpc-pr-1"]);
+    expect(runner.reads.length).toBe(readsBefore);
+    expect([await status("app"), await status("network")]).toEqual(["destroyed", "destroyed"]);
+  });
+
   it("`/preview recreate -p network` brings app's preview back after network's", async () => {
     const runner = await setup();
     await run({});
