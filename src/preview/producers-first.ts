@@ -28,7 +28,7 @@ export function producersFirst<T extends ProjectInputs & { name: string }>(proje
  * producer's teardown takes down first, so that no dependent's preview outlives its producer's
  * (nor is destroyed later with production's values standing in for its producer's).
  */
-export function withDependents<T extends ProjectInputs & { name: string }>(targets: readonly T[], all: readonly T[]): T[] {
+export function withPreviewDependents<T extends ProjectInputs & { name: string }>(targets: readonly T[], all: readonly T[]): T[] {
   const out = new Map(targets.map((t) => [t.name, t]));
   for (let grew = true; grew; ) {
     grew = false;

@@ -5,7 +5,7 @@ import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewProject, previewProjects, previewSettings } from "../../src/jobs/preview/preview-context.js";
 import { previewInputs } from "../../src/jobs/preview/preview-inputs.js";
 import type { Project } from "../../src/model/project.js";
-import { producersFirst, withDependents } from "../../src/preview/producers-first.js";
+import { producersFirst, withPreviewDependents } from "../../src/preview/producers-first.js";
 import { previewRecord } from "../support/preview-record.js";
 
 // A preview and its producers' previews: whose rules each is read under, and which previews a
@@ -89,14 +89,14 @@ describe("previews and their producers", () => {
       ...(from ? { inputsFrom: { x: { project: from, output: "x" } } } : {}),
     });
     const all = [p("app", "network"), p("network", "base"), p("base"), p("web", "app"), p("other")];
-    const taken = withDependents([p("network", "base")], all);
+    const taken = withPreviewDependents([p("network", "base")], all);
     expect(taken.map((t) => t.name).sort()).toEqual(["app", "network", "web"]);
     expect(
       producersFirst(taken)
         .reverse()
         .map((t) => t.name),
     ).toEqual(["web", "app", "network"]);
-    expect(withDependents([p("other")], all).map((t) => t.name)).toEqual(["other"]);
+    expect(withPreviewDependents([p("other")], all).map((t) => t.name)).toEqual(["other"]);
   });
 
   it("a producer that must be read from a preview and has none: the dependent's inputs say so, nothing is read", async () => {

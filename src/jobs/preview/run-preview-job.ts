@@ -4,7 +4,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
-import { producersFirst, withDependents } from "../../preview/producers-first.js";
+import { producersFirst, withPreviewDependents } from "../../preview/producers-first.js";
 import { producersOf } from "../../model/project-inputs.js";
 import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
@@ -144,7 +144,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
       // producer's preview, and a producer's teardown takes its dependents' first.
       const standing = (await deps.store.previewsOf(name, pr.number)).filter((r) => r.status !== "destroyed");
       const withRecord = (r: PreviewRecord) => ({ ...trustedOf(r), name: r.project, record: r });
-      const taken = withDependents(targets.map(withRecord), standing.map(withRecord));
+      const taken = withPreviewDependents(targets.map(withRecord), standing.map(withRecord));
       const previews = previewProjects(standing, trustedList);
       const left = new Set<string>();
       for (const { record: p } of producersFirst(taken).reverse()) {
