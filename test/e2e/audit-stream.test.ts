@@ -6,6 +6,7 @@ import { verifySignature } from "../../src/audit/sign-body.js";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { schemaProblems } from "../support/json-schema-check.js";
 import { freePort } from "../support/start-app.js";
+import { signIn } from "../support/console-sign-in.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 interface Got {
@@ -104,18 +105,6 @@ async function say(repo: Repo, pr: number, user: string, body: string): Promise<
   await h.sim.comment(repo, pr, { user, body });
   await h.sim.waitFor(() => /Sluice applies|·\s*(✅|❌|⛔)/.test(bot(repo, pr)[before]?.body ?? ""), { timeoutMs: 90_000 });
   return bot(repo, pr)[before]?.body ?? "";
-}
-
-/** Signs in through the simulator's OAuth pages with plain HTTP; returns the session cookie. */
-async function signIn(base: string, login: string): Promise<string> {
-  const start = await fetch(`${base}/login`, { redirect: "manual" });
-  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  const authorize = new URL(start.headers.get("location") as string);
-  authorize.searchParams.set("login", login);
-  const back = await fetch(authorize, { redirect: "manual" });
-  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
-  expect(done.status).toBe(302);
-  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
 }
 
 /** Each event once (delivery is at least once), in the order first received. */

@@ -4,6 +4,7 @@ import { postgresAvailability, startPostgres, type TestPostgres } from "../suppo
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
 import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
 import { simulatorAppEnv } from "../simulator/app-env.js";
+import { signIn } from "../support/console-sign-in.js";
 
 const available = postgresAvailability();
 // In CI a missing PostgreSQL is a failure, not a skip (see .ci/run).
@@ -13,18 +14,6 @@ let db: TestPostgres;
 let sim: Simulator;
 const apps: AppProcess[] = [];
 let envFor: (port: number) => Record<string, string>;
-
-/** Signs in through the simulator's OAuth pages with plain HTTP; returns the session cookie. */
-async function signIn(base: string, login: string): Promise<string> {
-  const start = await fetch(`${base}/login`, { redirect: "manual" });
-  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  const authorize = new URL(start.headers.get("location") as string);
-  authorize.searchParams.set("login", login);
-  const back = await fetch(authorize, { redirect: "manual" });
-  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
-  expect(done.status).toBe(302);
-  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
-}
 
 beforeAll(async () => {
   if (!available.ok && !process.env.CI) return;

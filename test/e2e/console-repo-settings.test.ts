@@ -2,21 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatorAppEnv } from "../simulator/app-env.js";
 import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
 import { type AppProcess, freePort, removeDir, startApp } from "../support/start-app.js";
+import { signIn } from "../support/console-sign-in.js";
 
 // The console's repo settings page: what `sluice config explain` prints, for a repo the viewer can read.
 let sim: Simulator;
 let app: AppProcess;
-
-async function signIn(base: string, login: string): Promise<string> {
-  const start = await fetch(`${base}/login`, { redirect: "manual" });
-  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  const authorize = new URL(start.headers.get("location") as string);
-  authorize.searchParams.set("login", login);
-  const back = await fetch(authorize, { redirect: "manual" });
-  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
-  expect(done.status).toBe(302);
-  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
-}
 
 beforeAll(async () => {
   sim = await startSimulator({ webhookSecret: "s" });

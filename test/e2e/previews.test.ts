@@ -8,6 +8,7 @@ import { type Harness, startHarness, stateResources } from "../support/harness.j
 import { untilIdle } from "../support/until-idle.js";
 import { freePort } from "../support/start-app.js";
 import { previewComment, previewDeployments, stateInputs, storeRows, waitPreviewComment } from "../support/previews.js";
+import { signIn } from "../support/console-sign-in.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -31,17 +32,6 @@ beforeAll(async () => {
   // The app's first start (and the sandbox's) is slow on a loaded machine.
 }, 180_000);
 
-/** Signs in through the simulator's OAuth pages with plain HTTP; returns the session cookie. */
-async function signIn(login: string): Promise<string> {
-  const start = await fetch(`${h.app.url}/login`, { redirect: "manual" });
-  const pending = (start.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  const authorize = new URL(start.headers.get("location") as string);
-  authorize.searchParams.set("login", login);
-  const back = await fetch(authorize, { redirect: "manual" });
-  const done = await fetch(back.headers.get("location") as string, { redirect: "manual", headers: { cookie: pending } });
-  expect(done.status).toBe(302);
-  return (done.headers.get("set-cookie") ?? "").split(";")[0] as string;
-}
 afterAll(async () => {
   await h?.stop();
 });
@@ -247,7 +237,7 @@ describe("previews", { timeout: 300_000 }, () => {
     const pr = await openPr(r.repo, "console", { "app/main.tf": r.tf("v2") });
     await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
     await untilIdle(h.app.dataDir);
-    const reader = await signIn("mallory");
+    const reader = await signIn(h.app.url, "mallory");
     const page = await (await fetch(`${h.app.url}/previews`, { headers: { cookie: reader } })).text();
     expect(page).toContain(r.repo.fullName);
     expect(page).toContain(`pr-${pr.number}`);
@@ -263,7 +253,7 @@ describe("previews", { timeout: 300_000 }, () => {
         body: new URLSearchParams({ _csrf: csrf, repo: r.repo.fullName, pr: String(pr.number), project: "app" }).toString(),
       });
     expect((await destroy(reader, csrfOf(page))).status).toBe(403);
-    const writer = await signIn("alice");
+    const writer = await signIn(h.app.url, "alice");
     const writerPage = await (await fetch(`${h.app.url}/previews`, { headers: { cookie: writer } })).text();
     expect(writerPage).toContain("Destroy</button>");
     expect((await destroy(writer, "forged")).status).not.toBe(303);
