@@ -6,6 +6,7 @@ import { ingress } from "./ingress.js";
 import { largeRepoPlan, sparseCheckout } from "./large-repo.js";
 import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
+import { memoryAdmission } from "./memory-admission.js";
 import { appCost, overhead } from "./overhead.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
@@ -28,6 +29,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["sparse-checkout", sparseCheckout],
   ["large-repo", largeRepoPlan],
   ["memory", memory],
+  ["memory-admission", memoryAdmission],
   ["drift", drift],
   ["console", consoleOverview],
   ["sandbox", sandboxCost],

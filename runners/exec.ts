@@ -7,7 +7,7 @@ import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
 import { parseDuTotal } from "./sandbox/disk-watch.js";
 import { sandboxTmpBytes } from "./sandbox/limit-watch.js";
-import { readProcStats } from "./sandbox/process-tree.js";
+import { readTree } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
 import type { LimitHit } from "./sandbox/sandbox-limits.js";
 import { findBinary } from "./sandbox/sandbox.js";
@@ -61,6 +61,8 @@ export interface ExecResult {
   timedOut: boolean;
   /** A sandbox limit the run reached; it was killed for it. */
   limit?: LimitHit;
+  /** The largest memory its processes held together, as the sandbox's limit watch measured it (steps over ~250 ms). */
+  peakMemoryBytes?: number;
   /** stdout (pty: the merged output). Redacted. */
   stdout: string;
   /** stderr (pty: empty). Redacted. */
@@ -122,7 +124,7 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   let tmp = 0;
   if (sandboxed && pid) {
     try {
-      tmp = sandboxTmpBytes(readProcStats(), pid);
+      tmp = sandboxTmpBytes(readTree(pid), pid);
     } catch {
       // No /proc: the dirs are still counted.
     }

@@ -94,8 +94,17 @@ export interface ApplyRequest {
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (
-  | { ok: true }
-  | { ok: false; message: string }
+  | {
+      ok: true;
+      /** Terraform: the state read back through the backend after the apply (serials before and after). */
+      readBack?: { serialBefore: number; serialAfter: number; checked: number };
+    }
+  | {
+      ok: false;
+      message: string;
+      /** A state terraform could not save (`errored.tfstate`, read with care): Sluice keeps it. */
+      erroredState?: Buffer;
+    }
 );
 
 /** A tool's projects in a repository, and those a change touches (pure over the tree). */

@@ -1,7 +1,7 @@
 import type { ExecRun, RunEnded } from "./exec-run.js";
 import { watchDisk } from "./sandbox/disk-watch.js";
 import { watchLimits } from "./sandbox/limit-watch.js";
-import { descendants, readProcStats } from "./sandbox/process-tree.js";
+import { readTree } from "./sandbox/process-tree.js";
 import { type LimitHit, limitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
 
 export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -23,7 +23,7 @@ function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   let tree: { pid: number }[] = [];
   try {
-    tree = descendants(readProcStats(), pid);
+    tree = readTree(pid).filter((p) => p.pid !== pid);
   } catch {
     // No /proc: the process group is still signalled.
   }
@@ -50,7 +50,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
     signalTree(pid, "SIGTERM");
     killTimer = setTimeout(() => signalTree(pid, "SIGKILL"), run.grace);
   }, run.timeoutMs);
-  const stopWatch =
+  const watch =
     pid && run.sandbox
       ? watchLimits(
           pid,
@@ -61,7 +61,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
           },
           { sandboxTmp: run.sandbox.bwrap !== undefined },
         )
-      : () => undefined;
+      : undefined;
   const disk = run.sandbox?.limits.diskBytes;
   const measureDisk = () => run.measureDisk(pid);
   const stopDisk =
@@ -72,7 +72,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
         })
       : () => undefined;
   const end = await ended;
-  stopWatch();
+  watch?.stop();
   stopDisk();
   clearTimeout(timer);
   if (killTimer) clearTimeout(killTimer);
@@ -82,5 +82,5 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
   if (!limit && disk && run.sandbox?.diskDirs?.length && (await measureDisk().catch(() => 0)) > disk) {
     limit = limitHit("disk", run.sandbox.limits);
   }
-  return { ...end, timedOut, limit };
+  return { ...end, timedOut, limit, peakMemoryBytes: watch?.peakBytes() };
 }

@@ -71,8 +71,14 @@ export function helmDependencyBuildArgv(chartDir: string): string[] {
   return ["dependency", "build", chartDir, "--skip-refresh"];
 }
 
+/**
+ * With server-held secrets in the values, the chart's NOTES.txt is not printed: it is rendered
+ * with the real secrets, after no placeholder render could tell what in it derives from them
+ * (`--hide-notes`, helm 3.16+).
+ */
 export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
-  return ["upgrade", "--install", "--atomic", "--wait", ...releaseArgs(input)];
+  const notes = Object.keys(input.setFiles ?? {}).length > 0 ? ["--hide-notes"] : [];
+  return ["upgrade", "--install", "--atomic", "--wait", ...notes, ...releaseArgs(input)];
 }
 
 /**

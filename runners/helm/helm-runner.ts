@@ -13,12 +13,13 @@ import { renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { canarySecretSet } from "./canary-secrets.js";
 import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
+import { failureWithoutSecrets } from "./failure-without-secrets.js";
 import { helmEnv } from "./helm-argv.js";
 import { applyHelm } from "./helm-apply.js";
 import { helmBinary, kubectlBinary } from "./helm-binary.js";
 import { helmLiveDiff } from "./helm-live-diff.js";
 import { resolveHelmSettings } from "./helm-settings.js";
-import { type RenderChartInput, renderChart } from "./render-chart.js";
+import { type RenderChartInput, type RenderChartResult, renderChart } from "./render-chart.js";
 
 export interface HelmRunnerSettings {
   /** Default: `.tools/bin/helm` when present, else `helm` on PATH. */
@@ -76,6 +77,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
   // A failed plan must not leave an older plan file behind to be applied.
   await rm(planFile, { force: true });
   const secretDir = await mkdtemp(join(req.dataDir, "secret-set-"));
+  const hasSecrets = Object.keys(req.secretSet ?? {}).length > 0;
   // A helm home of this run's own: repository lists, credentials and caches never outlive it.
   const helmHome = await mkdtemp(join(req.dataDir, "helm-home-"));
   try {
@@ -96,7 +98,15 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       redact: req.redact,
       onOutput: req.onOutput,
     };
-    const headYaml = await renderChart({ ...common, chart: head, side: "head" }, exec);
+    // The same renders with placeholders for the secrets, for a failure whose message may hold one.
+    const placeholderFiles = hasSecrets
+      ? await writeSecretSet(await mkdtemp(join(secretDir, "placeholder-")), canarySecretSet(req.secretSet ?? {}))
+      : {};
+    const placeholder = (input: RenderChartInput) =>
+      hasSecrets ? () => renderChart({ ...input, setFiles: placeholderFiles }, exec) : undefined;
+    const headInput = { ...common, chart: head, side: "head" };
+    const headRender = await renderChart(headInput, exec);
+    const headYaml: RenderChartResult = headRender.ok ? headRender : await failureWithoutSecrets(headRender, placeholder(headInput));
     if (req.destroy) return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, s.namespace, "helm", started);
     if (!headYaml.ok) return fail(headYaml);
     const escapes = project.previewNamespace
@@ -105,8 +115,9 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     if (escapes) return fail({ failedStep: "preview namespace", message: escapes });
     // The base side takes the producers' current outputs: an output change shows as the release's change.
     const baseSetJson = req.inputs?.baseValues;
-    const baseYaml = base ? await renderChart({ ...common, setJson: baseSetJson, chart: base, side: "base" }, exec) : undefined;
-    if (baseYaml && !baseYaml.ok) return fail(baseYaml);
+    const baseInput = base ? { ...common, setJson: baseSetJson, chart: base, side: "base" } : undefined;
+    const baseYaml = baseInput ? await renderChart(baseInput, exec) : undefined;
+    if (baseYaml && !baseYaml.ok) return fail(await failureWithoutSecrets(baseYaml, baseInput && placeholder(baseInput)));
     // The same input again: what differs is regenerated on every render (a generated certificate), not a change.
     const baseAgain = base ? await renderChart({ ...common, setJson: baseSetJson, chart: base, side: "base" }, exec) : undefined;
     const canary = await renderCanaries({ ...common, head, base, baseSetJson, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);

@@ -7,6 +7,8 @@ export interface K8sObject {
   name: string;
   /** The whole document as parsed (Secret values already replaced by hashes). */
   body: unknown;
+  /** The template that rendered it, from helm's `# Source:` comment; absent for other tools. */
+  source?: string;
 }
 
 /**

@@ -61,12 +61,19 @@ export function parseManifests(yamlText: string, defaultNamespace: string, hashi
         errors.push(`${label}: ${object}`);
         continue;
       }
+      const source = sourceOf(doc.contents?.commentBefore);
+      if (source) object.source = source;
       const key = objectKey(object);
       if (byKey.has(key)) errors.push(`${label}: duplicate object ${key}; the last one wins`);
       byKey.set(key, object);
     }
   }
   return { objects: [...byKey.values()], errors, secretValues };
+}
+
+/** The template named by helm's `# Source: chart/templates/x.yaml` line, when the comment starts with one. */
+function sourceOf(comment: string | null | undefined): string | undefined {
+  return comment?.split("\n")[0]?.match(/^ ?Source: ([\w./@-]+)$/)?.[1];
 }
 
 function isList(value: Record<string, unknown>): boolean {

@@ -1,9 +1,11 @@
 import type { PlanSummary } from "../../src/model/plan-summary.js";
+import { changedFields } from "./changed-fields.js";
 import { diffObjects, type ObjectDiff } from "./diff-objects.js";
 import type { SecretHashing } from "./hash-secret-values.js";
 import { differingPaths, formatPath } from "./differing-paths.js";
 import type { IgnoreRule } from "./ignore-differences.js";
 import { type ConcretePath, invalidIgnorePath, removeAt } from "./ignore-paths.js";
+import { maskChecksums } from "./mask-checksums.js";
 import { maskSecretDerived } from "./mask-secret-derived.js";
 import { type K8sObject, objectAddress, objectKey } from "./k8s-object.js";
 import { parseManifests } from "./parse-manifests.js";
@@ -68,19 +70,32 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   const derived = new Set<string>();
   const secretDerived = new Map<string, ConcretePath[]>();
   if (input.canary) {
-    const canaryHead = parseManifests(input.canary.head, input.defaultNamespace, input.hashing);
-    for (const note of maskSecretDerived(head.objects, canaryHead.objects, input.hashing, secretDerived)) derived.add(note);
-    if (base && input.canary.base !== undefined) {
-      const canaryBase = parseManifests(input.canary.base, input.defaultNamespace, input.hashing);
-      for (const note of maskSecretDerived(base.objects, canaryBase.objects, input.hashing, secretDerived)) derived.add(note);
+    const problems = new Set<string>();
+    const sides: [K8sObject[], string | undefined][] = [[head.objects, input.canary.head]];
+    if (base) sides.push([base.objects, input.canary.base]);
+    for (const [objects, canaryYaml] of sides) {
+      if (canaryYaml === undefined) continue;
+      const found = maskSecretDerived(
+        objects,
+        parseManifests(canaryYaml, input.defaultNamespace, input.hashing).objects,
+        input.hashing,
+        secretDerived,
+      );
+      for (const note of found.notes) derived.add(note);
+      for (const problem of found.problems) problems.add(problem);
     }
+    if (problems.size > 0) return { ok: false, failedStep: "secret-derived", message: secretShapesMessage([...problems]) };
   }
+  // After the canaries (they name what derives from a server secret), before the diff.
+  maskChecksums(head.objects, input.hashing, secretDerived);
+  if (base) maskChecksums(base.objects, input.hashing, secretDerived);
   const noise = dropRegenerated(regenerated, base?.objects ?? [], head.objects);
   for (const field of noise) derived.delete(field);
   const diff = diffObjects(base?.objects ?? [], head.objects, { ignore: input.ignore });
   const deletedKeys = new Set(diff.changes.filter((c) => c.action === "delete").map((c) => c.key));
   const summary = summarizeObjectChanges(diff.changes);
   summary.sensitiveValues = [...new Set([...(base?.secretValues ?? []), ...head.secretValues])];
+  summary.changedAttributes = changedFields(diff.changes, base?.objects ?? [], head.objects);
   return {
     ok: true,
     summary,
@@ -91,6 +106,18 @@ export function planFromRenders(input: RendersInput): RendersPlan {
     head: head.objects,
     secretDerived,
   };
+}
+
+/**
+ * Why a plan whose render a secret shapes is not shown. The lines name objects by what the
+ * secrets do not change (kind, template, the address of an object both renders have).
+ */
+function secretShapesMessage(problems: readonly string[]): string {
+  return [
+    "a server-held secret (`secret_set`, or a sensitive output in `values_from`) shapes what the chart renders, not only values:",
+    ...problems.map((p) => `- ${p}`),
+    "Sluice shows a value derived from a secret as a keyed digest, but a name, namespace or key cannot be masked without hiding what changes, so nothing of this plan is shown. Keep secrets in values (a Secret's data, an env value), out of names and keys.",
+  ].join("\n");
 }
 
 /** Names each field shown as a digest because its value derives from a server-held secret. */

@@ -1,5 +1,5 @@
 import { readFileSync, statfsSync } from "node:fs";
-import { allocatedSince, descendants, lastPid, type ProcStat, readProcStats, treeUsage } from "./process-tree.js";
+import { descendants, type ProcStat, readTree, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
 /** How often a run's process tree is measured. A run can overshoot its memory limit by what it allocates in this time. */
@@ -52,27 +52,30 @@ export function sandboxTmpBytes(stats: readonly ProcStat[], rootPid: number, pro
  * Measures the processes under `rootPid` (the sandbox: bwrap and everything it started, which all
  * stay its descendants because the sandbox's init reaps orphans) and calls `onHit` once when the
  * run's memory or task count reaches its limit. Memory is the processes' resident memory plus,
- * with `sandboxTmp`, what the files in the sandbox's /tmp hold. Returns a stop function.
+ * with `sandboxTmp`, what the files in the sandbox's /tmp hold. Returns a stop function and the
+ * largest memory measured (what the memory budget learns of the run's project).
  */
 export function watchLimits(
   rootPid: number,
   limits: SandboxLimits,
   onHit: (hit: LimitHit) => void,
   opts: { sandboxTmp?: boolean } = {},
-): () => void {
-  if (!limits.memoryBytes && !limits.processes) return () => undefined;
+): { stop: () => void; peakBytes: () => number | undefined } {
+  if (!limits.memoryBytes && !limits.processes) return { stop: () => undefined, peakBytes: () => undefined };
   let stopped = false;
+  let peak: number | undefined;
   const page = pageBytes();
   const tick = () => {
     if (stopped) return;
     try {
-      const stats = readProcStats("/proc", allocatedSince(rootPid, lastPid()));
+      const stats = readTree(rootPid);
       const usage = treeUsage(stats, rootPid);
-      const tmp = () => (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
+      const memory = usage.rssPages * page + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
+      peak = Math.max(peak ?? 0, memory);
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;
         onHit(limitHit("processes", limits));
-      } else if (limits.memoryBytes && usage.rssPages * page + tmp() > limits.memoryBytes) {
+      } else if (limits.memoryBytes && memory > limits.memoryBytes) {
         stopped = true;
         onHit(limitHit("memory", limits));
       }
@@ -87,9 +90,12 @@ export function watchLimits(
     timer.unref();
   }, WATCH_START_MS);
   first.unref();
-  return () => {
-    stopped = true;
-    clearTimeout(first);
-    if (timer) clearInterval(timer);
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(first);
+      if (timer) clearInterval(timer);
+    },
+    peakBytes: () => peak,
   };
 }

@@ -18,11 +18,3 @@ export function networkFor(rules: Readonly<Record<string, NetworkMode>>, repoFul
   }
   return "on";
 }
-
-/**
- * The rule for a project known by several names (its trusted identity and the PR's name for it):
- * `none` when the rule for any of them says `none`.
- */
-export function networkForNames(rules: Readonly<Record<string, NetworkMode>>, repoFullName: string, names: readonly string[]): NetworkMode {
-  return names.some((n) => networkFor(rules, repoFullName, n) === "none") ? "none" : "on";
-}

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 /** What the limit watch needs of one process, from `/proc/PID/stat`. */
 export interface ProcStat {
@@ -95,4 +95,57 @@ export function readProcStats(proc = "/proc", keep: (pid: number) => boolean = (
     }
   }
   return stats;
+}
+
+const childrenFiles = new Map<string, boolean>();
+
+/** Whether the kernel lists each task's children (`/proc/PID/task/TID/children`, CONFIG_PROC_CHILDREN). */
+function hasChildrenFiles(proc: string): boolean {
+  let has = childrenFiles.get(proc);
+  if (has === undefined) {
+    has = existsSync(`${proc}/self/task/${process.pid}/children`) || existsSync(`${proc}/1/task/1/children`);
+    childrenFiles.set(proc, has);
+  }
+  return has;
+}
+
+/** The children of `pid` as its tasks list them (a child is listed by the thread that started it). */
+function childrenOf(proc: string, pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`${proc}/${pid}/task`)) {
+    const text = readFileSync(`${proc}/${pid}/task/${tid}/children`, "utf8");
+    for (const c of text.split(" ")) if (c) out.push(Number(c));
+  }
+  return out;
+}
+
+/**
+ * `root` and every descendant of it, as far as they can be read: walked down from `root` through
+ * the kernel's children lists, so a measure costs what the run's own tree holds, never a scan of
+ * every process on the host (which the busy host of many parallel runs made the job thread's
+ * largest cost). Without children lists, the scan of processes allocated since `root`.
+ */
+export function readTree(root: number, proc = "/proc"): ProcStat[] {
+  if (!hasChildrenFiles(proc)) {
+    const stats = readProcStats(proc, allocatedSince(root, lastPid(proc)));
+    const top = stats.find((s) => s.pid === root);
+    return [...(top ? [top] : []), ...descendants(stats, root)];
+  }
+  const found: ProcStat[] = [];
+  const seen = new Set<number>();
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    try {
+      const s = parseStat(readFileSync(`${proc}/${pid}/stat`, "utf8"));
+      if (!s) continue;
+      found.push(s);
+      stack.push(...childrenOf(proc, pid));
+    } catch {
+      // The process ended while we looked: its children, if any, are the init's now (inside the sandbox).
+    }
+  }
+  return found;
 }

@@ -28,6 +28,12 @@ interface Run {
   exited(code: number | null, signal: string | null): void;
 }
 
+/**
+ * A spawner with no tool to run ends after this long: an idle Sluice holds no spawner (each is
+ * a Node process of ~40 MB), and a burst of runs pays one start (~50 ms) for all of them.
+ */
+export const SPAWNER_IDLE_MS = 30_000;
+
 /** Run from the TypeScript sources (tsx: tests, benchmarks), not from dist/. */
 const fromSource = () => import.meta.url.endsWith(".ts");
 
@@ -36,13 +42,31 @@ const fromSource = () => import.meta.url.endsWith(".ts");
  * after it died; tools it was running when it died are reported killed (their sandboxes die with
  * it: bwrap's --die-with-parent).
  */
-export function createSpawner(): { spawn(req: SpawnRequest): Promise<SpawnedTool> } {
+export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnRequest): Promise<SpawnedTool>; running(): boolean } {
   let proc: ChildProcess | undefined;
   let nextId = 1;
+  let idle: NodeJS.Timeout | undefined;
   const runs = new Map<number, Run>();
   const send = (m: ToSpawner) => proc?.send(m);
-  // The channel keeps the app alive only while a tool runs through it.
-  const holdOpen = () => (runs.size > 0 ? proc?.channel?.ref() : proc?.channel?.unref());
+  // The channel keeps the app alive only while a tool runs through it; once none has run for a
+  // while the spawner is let go (it exits when its channel closes) and started again on demand.
+  const holdOpen = () => {
+    if (idle) clearTimeout(idle);
+    idle = undefined;
+    if (runs.size > 0) {
+      proc?.channel?.ref();
+      return;
+    }
+    proc?.channel?.unref();
+    const current = proc;
+    idle = setTimeout(() => {
+      if (runs.size === 0 && proc === current && current?.connected) {
+        proc = undefined;
+        current.disconnect();
+      }
+    }, idleMs);
+    idle.unref();
+  };
 
   const onMessage = (m: FromSpawner) => {
     const run = runs.get(m.id);
@@ -70,7 +94,9 @@ export function createSpawner(): { spawn(req: SpawnRequest): Promise<SpawnedTool
     child.on("message", onMessage);
     child.on("error", () => undefined);
     child.once("exit", (code, signal) => {
-      if (proc === child) proc = undefined;
+      // A spawner let go when idle ran nothing; the runs now are another one's.
+      if (proc !== child) return;
+      proc = undefined;
       const lost = [...runs.values()];
       runs.clear();
       for (const run of lost) {
@@ -84,6 +110,7 @@ export function createSpawner(): { spawn(req: SpawnRequest): Promise<SpawnedTool
   };
 
   return {
+    running: () => proc?.connected === true,
     spawn(req) {
       ensure();
       const id = nextId++;

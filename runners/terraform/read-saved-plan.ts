@@ -1,10 +1,11 @@
+import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { ApplyRequest, Exec } from "../runner.js";
 import { summarizePlan } from "./summarize-plan.js";
 
 const identity = (s: string) => s;
 
 export type SavedPlanRead =
-  | { ok: true; sensitiveValues: string[]; redact: (text: string) => string }
+  | { ok: true; sensitiveValues: string[]; redact: (text: string) => string; summary: PlanSummary }
   | { ok: false; message: string; sensitiveValues: string[] };
 
 /**
@@ -36,5 +37,5 @@ export async function readSavedPlan(
       sensitiveValues,
     };
   }
-  return { ok: true, sensitiveValues, redact };
+  return { ok: true, sensitiveValues, redact, summary: summary.summary };
 }

@@ -1,4 +1,5 @@
 import type { OutputChange, PlanSummary, ResourceAction, ResourceChange } from "../../src/model/plan-summary.js";
+import { changedAttributes } from "./changed-attributes.js";
 import { classifyActions } from "./classify-actions.js";
 import { hashChange } from "./hash-change.js";
 import { collectSensitiveValues, sensitiveOutputNames } from "./collect-sensitive-values.js";
@@ -26,6 +27,7 @@ function summarize(plan: PlanJson): PlanSummary {
   const resources: ResourceChange[] = [];
   const moves: PlanSummary["moves"] = [];
   const changeHashes: Record<string, string> = {};
+  const attributes: Record<string, string[]> = {};
 
   for (const rc of plan.resource_changes ?? []) {
     const classified = classifyActions(rc.change.actions);
@@ -52,6 +54,7 @@ function summarize(plan: PlanJson): PlanSummary {
     if (classified.action === "replace") counts.replace++;
 
     changeHashes[address] = hashChange(rc.change);
+    if (classified.action === "update" || classified.action === "replace") attributes[address] = changedAttributes(rc.change);
     const entry: ResourceChange = { address, action: classified.action };
     if (rc.action_reason) entry.reason = rc.action_reason;
     if (previousAddress !== undefined) entry.previousAddress = previousAddress;
@@ -85,6 +88,9 @@ function summarize(plan: PlanJson): PlanSummary {
     formatVersion: plan.format_version,
   };
   if (Object.keys(changeHashes).length) summary.changeHashes = changeHashes;
+  // Set whenever a resource changes: its absence then means "planned before Sluice recorded it"
+  // (rules that need it fail closed).
+  if (resources.length) summary.changedAttributes = attributes;
   if (plan.terraform_version) summary.terraformVersion = plan.terraform_version;
   return summary;
 }

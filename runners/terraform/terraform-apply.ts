@@ -1,3 +1,5 @@
+import { lstat, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions } from "../exec.js";
@@ -8,6 +10,7 @@ import { shownStep, stepVariables } from "./step-variables.js";
 import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
+import { checkReadBack, parseStatePull, pullState } from "./state-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
@@ -44,6 +47,10 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
   if (!saved.ok) return fail(saved.message);
   const { redact } = saved;
+  // What the backend holds before: the read-back after the apply must find it moved.
+  const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+  const before = await pullState(exec, bin, readAt);
+  if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
 
   let output = "";
   const stepEnv: Record<string, string> = {};
@@ -62,7 +69,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     } else if (step.kind === "apply") {
       const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], options(stepEnv));
       output += r.stdout;
-      if (r.exitCode !== 0) return fail(describeStepFailure(bin, "apply", r, req.timeoutMs), output);
+      if (r.exitCode !== 0)
+        return { ...fail(describeStepFailure(bin, "apply", r, req.timeoutMs), output), ...(await erroredState(dir.path)) };
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
       if (!file) continue;
@@ -73,5 +81,27 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     }
     // init and plan steps have no place in an apply: the saved plan is what gets applied.
   }
-  return { ok: true, output, durationMs: elapsed(), sensitiveValues };
+  // Reported as applied only once the state is where the backend says, read back by a fresh run.
+  const after = await pullState(exec, bin, readAt);
+  if ("error" in after) return fail(`the apply ran, but its state could not be read back through the backend: ${after.error}`, output);
+  const check = checkReadBack(saved.summary, before, after);
+  if (!check.ok) return fail(check.message, output);
+  const { serialBefore, serialAfter, checked } = check;
+  return { ok: true, output, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
+}
+
+const ERRORED_MAX = 64 * 1024 ** 2;
+
+/**
+ * The state terraform wrote beside the config when the backend refused it (`errored.tfstate`):
+ * a file the run wrote, read as hostile input (a regular file, not a link, of bounded size, a
+ * state by its shape), and handed to Sluice to keep before the worktree goes.
+ */
+async function erroredState(dir: string): Promise<{ erroredState?: Buffer }> {
+  const file = join(dir, "errored.tfstate");
+  const st = await lstat(file).catch(() => undefined);
+  if (!st?.isFile() || st.size > ERRORED_MAX) return {};
+  const bytes = await readFile(file);
+  const parsed = parseStatePull(bytes.toString("utf8"));
+  return "error" in parsed ? {} : { erroredState: bytes };
 }

@@ -34,6 +34,10 @@ export function createAppLogger(env: EnvConfig, config: ServerConfig): { log: Lo
     // The stream's HMAC key, and receiver URLs (a Slack webhook URL is its own credential).
     ...(config.audit_stream ? [config.audit_stream.secret, config.audit_stream.url] : []),
     ...config.notifications.map((n) => n.url),
+    // The SSO providers' client secrets.
+    ...config.sso
+      .map((p) => process.env[p.client_secret.slice("env:".length)])
+      .filter((v): v is string => typeof v === "string" && v.length > 0),
   ];
   const logRedact = createRedactor({ secrets: appSecrets, patterns: redactPatterns });
   const log = pino({

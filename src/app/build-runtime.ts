@@ -68,6 +68,7 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
       : await openStore(env.databaseUrl, env.dataDir, storeOptions, {
           processLockHeld: true,
           deliveriesFirst: side.deliveriesFirst && { flag: side.deliveriesFirst, side: "jobs" },
+          durability: "normal",
         });
   const probot = createProbot(env, log);
   return { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot };

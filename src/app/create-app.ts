@@ -5,7 +5,8 @@ import { startJobThread } from "./start-job-thread.js";
 import { buildRuntime } from "./build-runtime.js";
 import type { JobRuntimeOverrides } from "./create-job-runtime.js";
 import type { EnvConfig } from "../config/env-config.js";
-import { createConsole } from "../console/create-console.js";
+import { type ConsoleDeps, createConsole } from "../console/create-console.js";
+import { createApi } from "../api/create-api.js";
 import { createMetrics } from "../console/metrics.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { explainSettings } from "../config/explain-settings.js";
@@ -29,6 +30,7 @@ import { issuerRoutes } from "../credentials/issuer-routes.js";
 import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { startDriftEnrollment } from "./start-drift-enrollment.js";
 import { errorMessage } from "../util/errors.js";
+import { startSsoProviders } from "../sso/sso-providers.js";
 
 export { WEBHOOK_PATH } from "./webhook-address.js";
 
@@ -105,9 +107,11 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
     reserve: config.data_reserve > 0 ? reserveKeeper(reserve) : undefined,
   });
-  // Sign-in, pages, live logs and /metrics, on the same port (DESIGN.md "Console").
+  // Sign-in, pages, live logs and /metrics, on the same port (docs/design.md, "Console").
   let audit: ReturnType<typeof startAuditDeliverer> | undefined;
-  const operationsConsole = createConsole({
+  const sso = startSsoProviders(config.sso, { publicUrl: consoleEnv.publicUrl, env: process.env, log: log.child({ name: "sso" }) });
+  const consoleDeps: ConsoleDeps = {
+    sso: sso.providers,
     store,
     env: consoleEnv,
     signIn: consoleEnv.oauth ? createGitHubSignIn({ ...consoleEnv.oauth, baseUrl: env.baseUrl }) : undefined,
@@ -119,13 +123,17 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log: log.child({ name: "console" }),
     auditSinks: auditSinks(config).map((s) => ({ name: s.name, label: s.label })),
     wakeAudit: () => audit?.wake(),
-  });
+  };
+  const operationsConsole = createConsole(consoleDeps);
+  // The API under /api/v1/: answers 404 to everything unless server config `api.enabled`.
+  const api = createApi({ ...consoleDeps, sso: sso.providers, enabled: config.api.enabled, maxTokenDays: config.api.max_token_days });
 
   const { readinessChecks, githubAuth, permissionsCheck } = createReadinessChecks({ store, sandbox, config, probot, env, log });
+  readinessChecks.push(...sso.readiness);
 
   // The OIDC issuer of per-phase cloud credentials: only with a public URL to be the issuer.
   const oidcDocs = consoleEnv.publicUrl ? issuerRoutes(createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store })) : undefined;
-  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, oidcDocs, log }));
+  const server = createServer(routeRequest({ endpoint, readinessChecks, console: operationsConsole, api, oidcDocs, log }));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -166,6 +174,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     async stop() {
       operationsConsole.stop();
+      sso.stop();
       drift.stop();
       previews.stop();
       await audit?.stop();

@@ -110,7 +110,7 @@ export async function startJobRuntime(
       ),
       sandbox,
       env: { TF_CLI_CONFIG_FILE: cliConfig },
-      ...projectQueues(config.parallel),
+      ...projectQueues(config.parallel, config.memory_budget),
     },
     config,
     log,

@@ -9,6 +9,8 @@ export function routeRequest(deps: {
   endpoint: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readinessChecks: readonly ReadinessCheck[];
   console: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
+  /** The API under /api/v1/ (it answers 404 itself while off). */
+  api?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
   /** The OIDC issuer's discovery and key set; absent without SLUICE_PUBLIC_URL. */
   oidcDocs?: (path: string, res: ServerResponse) => boolean;
   log: Logger;
@@ -31,6 +33,18 @@ export function routeRequest(deps: {
     if (path === "/readyz") {
       void readiness(readinessChecks).then((report) =>
         res.writeHead(report.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(report)),
+      );
+      return;
+    }
+    if (deps.api && path.startsWith("/api/v1")) {
+      void deps.api(req, res, path).then(
+        (handled) => {
+          if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+        },
+        (e: unknown) => {
+          log.error({ err: errorMessage(e) }, "API fault");
+          if (!res.headersSent) res.writeHead(500).end();
+        },
       );
       return;
     }

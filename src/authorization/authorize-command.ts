@@ -24,7 +24,9 @@ export async function authorizeCommand(
   needed: Permission,
 ): Promise<Decision> {
   const actor = job.spec.actor;
-  const permission = await vcs.permissionOf(job.target.repo, actor);
+  // Someone the console signed in without GitHub: the role it checked stands for GitHub's answer.
+  const grant = "grant" in job.spec ? job.spec.grant : undefined;
+  const permission = grant ?? (await vcs.permissionOf(job.target.repo, actor));
   const named = deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase());
   const enough = checkCommandPermission(verb, { user: actor, permission, allowedByServer: named, needed });
   // Teams are asked about only when the repo permission is not enough: no extra calls for most users.

@@ -1,7 +1,8 @@
-import { matchesRepoProject, windowState } from "../gate/apply-windows.js";
+import { windowState } from "../gate/apply-windows.js";
+import { describeIdentity, ruleCovers } from "../config/trusted-identity.js";
+import type { TrustedIdentity } from "../model/trusted-identity.js";
 import type { GateFacts } from "../gate/gate-facts.js";
 import type { RepoRef } from "../model/repo.js";
-import { repoFullName } from "../model/repo.js";
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
@@ -9,23 +10,25 @@ import type { JobDeps } from "../job-context/job-deps.js";
 
 export type ControlledAction = "plan" | "apply" | "unlock" | "state" | "destroy" | "approve_policies";
 
-/** The server's change control for one project now: its permission rules for the actions, its windows, an admin's override. */
+/**
+ * The server's change control for one project now, found by its trusted identity: its permission
+ * rules for the actions, its windows, an admin's override.
+ */
 export async function changeControlFacts(
   deps: Pick<JobDeps, "config">,
   vcs: VcsClient,
-  repo: RepoRef,
-  project: string,
+  project: TrustedIdentity,
   who: { actor: string; actions: readonly ControlledAction[]; override?: { reason: string } },
   now: Date = new Date(),
-): Promise<Pick<GateFacts, "permission" | "window" | "override">> {
-  const name = repoFullName(repo);
+): Promise<Pick<GateFacts, "permission" | "window" | "override" | "identity">> {
   const permissions: Decision[] = [];
-  for (const action of who.actions) permissions.push(await projectPermission(deps, vcs, repo, project, action, who.actor));
+  for (const action of who.actions) permissions.push(await projectPermission(deps, vcs, project, action, who.actor));
   const refused = permissions.find((d) => !d.allowed);
   const isAdmin = deps.config.admins.some((a) => a.toLowerCase() === who.actor.toLowerCase());
   return {
+    identity: describeIdentity(project),
     permission: refused ?? ALLOWED,
-    window: windowState(deps.config.apply_windows, deps.config.freezes, name, project, now),
+    window: windowState(deps.config.apply_windows, deps.config.freezes, project, now),
     override: who.override ? { by: who.actor, reason: who.override.reason, admin: isAdmin } : undefined,
   };
 }
@@ -39,17 +42,18 @@ const VERB: Record<ControlledAction, string> = {
   approve_policies: "approve the failed policy checks of",
 };
 
-/** The first `permissions` rule matching the project that names the action decides; none: write access suffices. */
+/**
+ * The first `permissions` rule covering the project's trusted identity that names the action
+ * decides; none: write access suffices.
+ */
 export async function projectPermission(
   deps: Pick<JobDeps, "config">,
   vcs: Pick<VcsClient, "teamMember">,
-  repo: RepoRef,
-  project: string,
+  project: TrustedIdentity,
   action: ControlledAction,
   actor: string,
 ): Promise<Decision> {
-  const name = repoFullName(repo);
-  const rule = deps.config.permissions.find((r) => matchesRepoProject(r.match, name, project) && r[action] !== undefined);
+  const rule = deps.config.permissions.find((r) => ruleCovers(r.match, project, "restrict") && r[action] !== undefined);
   const allowed = rule?.[action];
   if (!rule || !allowed) return ALLOWED;
   const users = allowed.filter((p) => !p.includes("/")).map((u) => u.replace(/^@/, "").toLowerCase());

@@ -7,10 +7,11 @@ import type { GateFacts, RequirementFacts } from "../gate/gate-facts.js";
 import { approvalsFrom } from "../policy/approvals-from.js";
 import { type ApplyFacts, mergeability } from "../policy/check-apply-policy.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
-import { approvingReviewers, WRITE_ACCESS } from "../policy/count-approvals.js";
+import { approvingReviewers, countApprovals, WRITE_ACCESS } from "../policy/count-approvals.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
+import { agentFacts, planRuleFacts } from "./plan-rule-facts.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 /** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
@@ -46,6 +47,7 @@ export async function gatherPrFacts(
     mergeable,
     undiverged,
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr.number) : [],
+    agents: deps.config.agents,
   };
 }
 
@@ -76,7 +78,10 @@ export function prGateFacts(
     settings: Pick<RepoSettings, "allowDestroyFor">;
     merged: boolean;
   },
-  rest: Pick<GateFacts, "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override"> & {
+  rest: Pick<
+    GateFacts,
+    "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override" | "planRules" | "agents"
+  > & {
     clickedSha?: string;
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
@@ -115,5 +120,44 @@ export function prGateFacts(
     },
     policies: rest.policies,
     inputs: rest.inputs,
+    planRules: rest.planRules,
+    agents: rest.agents,
   };
+}
+
+/**
+ * The plan rules and agents of one plan on a PR road: the trusted rules of the project, the
+ * plan's stored content, an `--override-protect`, the approvals a `destroy:` rule counts, and
+ * whether the pull request was proposed by an agent (its author, or whoever made the plan).
+ */
+export async function prPlanRuleFacts(
+  deps: Pick<JobDeps, "config" | "store">,
+  vcs: Pick<VcsClient, "teamMember">,
+  f: {
+    job: Job;
+    pr: PullRequestInfo;
+    plan: PlanRecord;
+    project: Project;
+    settings: Pick<RepoSettings, "planRulesFor">;
+    requirements: RequirementFacts | undefined;
+    override?: { reason: string };
+  },
+): Promise<Pick<GateFacts, "planRules" | "agents">> {
+  const r = f.requirements;
+  const approvers = r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
+  const planRules = await planRuleFacts(vcs, {
+    repo: f.plan.repo,
+    project: f.project.name,
+    rules: f.settings.planRulesFor(f.project),
+    summary: f.plan.summary,
+    runner: f.plan.runner,
+    actor: f.job.spec.actor,
+    override: f.override,
+    approvers,
+    agents: deps.config.agents,
+  });
+  // An agent's push: its push event started the plan, so the plan's job names it.
+  const planner = deps.config.agents.length ? (await deps.store.getJob(f.plan.jobId))?.spec.actor : undefined;
+  const agents = agentFacts(deps.config, f.job.spec.actor, [f.pr.author, planner]);
+  return { planRules, ...(agents ? { agents } : {}) };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from "node:fs";
-import { basename } from "node:path";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { declaredAddresses } from "../../runners/terraform/declared-addresses.js";
 import { pathToFileURL } from "node:url";
 import { explainSettings, formatExplanation } from "../config/explain-settings.js";
 import { ATLANTIS_FILE, loadRepoConfig } from "../config/repo/load-repo-config.js";
@@ -14,9 +15,27 @@ const USAGE = `usage: sluice config explain OWNER/REPO [--repo-config FILE] [--j
 Prints every repository-level server setting of OWNER/REPO as this server resolves it (the
 top level, then the repos: entries that match), with where each value came from.
 With --repo-config, FILE is the repository's own config as its base branch has it (.sluice.yaml
-or atlantis.yaml): the values it changes, and those it sets in vain, are shown too.
+or atlantis.yaml): the values it changes, and those it sets in vain, are shown too; the .tf files
+beside it (a checkout) are read for \`protect\` patterns that match nothing, shown as warnings.
 Reads the same configuration as the server: SLUICE_SERVER_CONFIG, ATLANTIS_REPO_CONFIG and
 ATLANTIS_ENABLE_POLICY_CHECKS (and a .env file here).`;
+
+const SKIP = new Set([".git", ".terraform", "node_modules"]);
+const MAX_FILES = 5000;
+
+/** The resource and module addresses the `.tf` files under `root` declare (a checkout; bounded). */
+function declaredIn(root: string): string[] {
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".tf") && !f.split(/[\\/]/).some((part) => SKIP.has(part)))
+    .slice(0, MAX_FILES);
+  return files.flatMap((f) => {
+    try {
+      return declaredAddresses(readFileSync(join(root, f), "utf8"));
+    } catch {
+      return [];
+    }
+  });
+}
 
 /** `sluice …` on an operator's shell. Exit codes: 0 done, 2 bad usage or bad configuration. */
 export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): number {
@@ -42,7 +61,8 @@ export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) 
       }
       repoConfig = loaded.config;
     }
-    const explanation = explainSettings(config, repo, repoConfig);
+    // The repository's files beside its config: its `protect` patterns are checked against them.
+    const explanation = explainSettings(config, repo, repoConfig, repoFile ? declaredIn(dirname(repoFile)) : undefined);
     out(json ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
     return 0;
   } catch (e) {

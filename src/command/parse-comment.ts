@@ -149,6 +149,7 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, di
   const takesPositionals = keyword === "import" || keyword === "state";
   let clearApprovals = false;
   let overrideWindow = false;
+  let overrideProtect = false;
   // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
   let destroy = false;
   let why = false;
@@ -160,13 +161,19 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, di
         return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
       return driftCommand(driftAction, filter, tokens.slice(i + 1).join(" "));
     }
-    if (token === "--" && keyword === "apply" && overrideWindow) {
+    if (token === "--" && keyword === "apply" && (overrideWindow || overrideProtect)) {
       const reason = tokens
         .slice(i + 1)
         .join(" ")
         .trim();
-      if (!reason) return invalid(`${cmd} --override-window needs a reason after \`--\`: it is recorded in the audit`);
-      return ok({ kind: "apply", filter, overrideWindow: { reason } });
+      if (!reason)
+        return invalid(`${cmd} ${overrideFlags(overrideWindow, overrideProtect)} needs a reason after \`--\`: it is recorded in the audit`);
+      return ok({
+        kind: "apply",
+        filter,
+        ...(overrideWindow ? { overrideWindow: { reason } } : {}),
+        ...(overrideProtect ? { overrideProtect: { reason } } : {}),
+      });
     }
     if (token === "--") {
       if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
@@ -211,6 +218,10 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, di
       overrideWindow = true;
       continue;
     }
+    if (keyword === "apply" && token === "--override-protect") {
+      overrideProtect = true;
+      continue;
+    }
     // Atlantis' spelling: forget the policy approvals of the current plans instead of adding one.
     if (keyword === "approve_policies" && token === "--clear-policy-approval") {
       clearApprovals = true;
@@ -247,11 +258,14 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, di
     if (addresses.length === 0) return invalid(`\`${display} rm\` needs at least one resource address`);
     return ok({ kind: "state_rm", filter, addresses });
   }
-  if (keyword === "apply" && overrideWindow) {
-    return invalid(`${cmd} --override-window needs a reason after \`--\`: it is recorded in the audit`);
+  if (keyword === "apply" && (overrideWindow || overrideProtect)) {
+    return invalid(`${cmd} ${overrideFlags(overrideWindow, overrideProtect)} needs a reason after \`--\`: it is recorded in the audit`);
   }
   return ok({ kind: keyword, filter });
 }
+
+const overrideFlags = (window: boolean, protect: boolean) =>
+  [window ? "--override-window" : "", protect ? "--override-protect" : ""].filter(Boolean).join(" ");
 
 /** `/drift`, `/drift pause -p X -- reason`, `/drift resume -p X`: pausing names one project and says why. */
 function driftCommand(action: "check" | "pause" | "resume", filter: ProjectFilter, reason: string): ParseResult {

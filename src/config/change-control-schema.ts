@@ -6,7 +6,7 @@ import { duration } from "./server-config-parts.js";
 
 const repoProjectMatch = z.string().min(1).describe("REPO_GLOB or REPO_GLOB:PROJECT_GLOB");
 
-const timezone = z
+export const timezone = z
   .string()
   .default("Etc/UTC")
   .refine((tz) => {

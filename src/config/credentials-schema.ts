@@ -79,4 +79,11 @@ export const credentialRuleSchema = z.strictObject({
   match: z.string().min(1).describe("REPO_GLOB or REPO_GLOB:PROJECT_GLOB"),
   plan: credentialSetSchema.optional(),
   apply: credentialSetSchema.optional(),
+  /** A preview's runs (`phase:preview-plan|preview-apply`): never the production sets above. */
+  preview: z.strictObject({ plan: credentialSetSchema.optional(), apply: credentialSetSchema.optional() }).optional(),
+});
+
+/** Server `new_projects`: what a project the base branch does not have gets (credentials: none unless set here). */
+export const newProjectsSchema = z.strictObject({
+  credentials: z.strictObject({ plan: credentialSetSchema.optional(), apply: credentialSetSchema.optional() }).optional(),
 });

@@ -1,9 +1,13 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
+import { describeIdentity, ruleCovers } from "./trusted-identity.js";
+import type { TrustedIdentity } from "../model/trusted-identity.js";
+import type { CredentialChoice } from "../model/credentials.js";
 import { ruleMatches } from "./repo-entries.js";
 import { serverConfigFor } from "./server-config-for.js";
 import picomatch from "picomatch";
 import { describeSet } from "../credentials/describe-set.js";
 import type { RepoConfig } from "../model/repo-config.js";
+import { unmatchedProtectPatterns } from "./protect-warnings.js";
 import { ignoredSettings, repoSettings } from "./repo-settings.js";
 import type { ServerConfig } from "./server-config.js";
 
@@ -25,7 +29,17 @@ export interface Explanation {
   /** `credentials` rules whose repository side matches, in order (first match wins per project), by name only. */
   credentials: { match: string; plan: string; apply: string }[];
   /** With the repository's own config (its base branch's file): what it changes, and what it sets in vain. */
-  repoFile?: { source: string; overrides: { key: string; value: unknown; source: string }[]; ignored: string[] };
+  repoFile?: {
+    source: string;
+    overrides: { key: string; value: unknown; source: string }[];
+    ignored: string[];
+    /** Each project's trusted identity and the server rules it matched by it. */
+    projects: { name: string; identity: string; matched: string[] }[];
+  };
+  /** The server's `agents` (server-wide): they may plan, never apply, approve or override. */
+  agents: string[];
+  /** What looks wrong, e.g. a `protect` pattern that matches nothing the repository declares. */
+  warnings: string[];
 }
 
 /** `allowed_overrides` names, by the server keys they let a repository's own config set. */
@@ -37,10 +51,18 @@ const OVERRIDE_OF: Partial<Record<RepoLevelKey, string>> = {
   default_workflow: "workflow",
   apply_teams: "apply_teams",
   drift: "drift",
+  destroy: "destroy",
+  auto_approve: "auto_approve",
 };
 
 /** Every repository-level setting of `fullName` as the server resolves it, and what its own config changes (pure). */
-export function explainSettings(config: ServerConfig, fullName: string, repoConfig?: RepoConfig): Explanation {
+export function explainSettings(
+  config: ServerConfig,
+  fullName: string,
+  repoConfig?: RepoConfig,
+  /** Resource and module addresses the repository's .tf files declare (when its files were given): `protect` is checked against them. */
+  declared?: readonly string[],
+): Explanation {
   const { config: resolved, allowed, sources } = serverConfigFor(config, fullName);
   const repoFile = repoConfig && repoConfig.source !== "none" ? explainRepoFile(resolved, fullName, repoConfig) : undefined;
   const overrides = new Set<string>(resolved.allowed_overrides);
@@ -56,7 +78,27 @@ export function explainSettings(config: ServerConfig, fullName: string, repoConf
     })),
     credentials: credentialRulesOf(config, fullName),
     ...(repoFile ? { repoFile } : {}),
+    agents: config.agents,
+    warnings: declared ? protectWarnings(resolved, repoConfig, declared) : [],
   };
+}
+
+/** Each `protect` pattern, the server's and the repository's projects', that matches nothing declared. */
+function protectWarnings(resolved: ServerConfig, repoConfig: RepoConfig | undefined, declared: readonly string[]): string[] {
+  const own = (repoConfig?.projects ?? []).flatMap((p) => (p.protect ?? []).map((pattern) => ({ pattern, where: `project ${p.name}` })));
+  const all = [...resolved.protect.map((pattern) => ({ pattern, where: "server config" })), ...own];
+  const unmatched = new Set(
+    unmatchedProtectPatterns(
+      all.map((a) => a.pattern),
+      declared,
+    ),
+  );
+  return all
+    .filter((a) => unmatched.has(a.pattern))
+    .map(
+      (a) =>
+        `protect pattern \`${a.pattern}\` (${a.where}) matches no resource or module this repository's .tf files declare (remote modules are not read): it protects nothing here`,
+    );
 }
 
 /** The server's credential rules that can apply to the repository's projects (names, never values). */
@@ -90,6 +132,19 @@ function explainRepoFile(resolved: ServerConfig, fullName: string, repoConfig: R
     const requirements = settings.requirementsFor(project);
     if (JSON.stringify(requirements) !== JSON.stringify(resolved.apply_requirements))
       overrides.push({ key: `apply_requirements (project ${p.name})`, value: requirements, source: from });
+    const rules = settings.planRulesFor(project);
+    const ownProtect = rules.protect.filter((r) => r.source !== "server config").map((r) => r.pattern);
+    if (ownProtect.length)
+      overrides.push({ key: `protect (project ${p.name})`, value: ownProtect, source: `${repoConfig.source} (adds to the server's)` });
+    for (const [key, rule] of [
+      ["destroy", rules.destroy],
+      ["auto_approve", rules.autoApprove],
+    ] as const) {
+      if (rule && rule.source !== "server config") {
+        const { source: _, ...value } = rule;
+        overrides.push({ key: `${key} (project ${p.name})`, value, source: from });
+      }
+    }
     const workflow = settings.workflowFor(project);
     if (p.workflow)
       overrides.push({
@@ -98,7 +153,24 @@ function explainRepoFile(resolved: ServerConfig, fullName: string, repoConfig: R
         source: workflow.refusal ?? `${repoConfig.source}`,
       });
   }
-  return { source: repoConfig.source, overrides, ignored: ignoredSettings(resolved, repoConfig) };
+  const projects = repoConfig.projects.map((p) => {
+    const id = settings.identityOf(p);
+    return { name: p.name, identity: describeIdentity(id), matched: rulesMatched(resolved, id, settings.credentialsFor(p)) };
+  });
+  return { source: repoConfig.source, overrides, ignored: ignoredSettings(resolved, repoConfig), projects };
+}
+
+/** The server rules a project's trusted identity matches, each named by its `match` (never a value). */
+function rulesMatched(config: ServerConfig, id: TrustedIdentity, credentials: CredentialChoice): string[] {
+  const covers = (match: string) => ruleCovers(match, id, "restrict");
+  const network = Object.entries(config.network).find(([m]) => covers(m));
+  return [
+    ...config.permissions.filter((r) => covers(r.match)).map((r) => `permissions \`${r.match}\``),
+    ...config.apply_windows.filter((w) => covers(w.match)).map((w) => `apply_windows \`${w.match}\``),
+    ...config.freezes.filter((f) => covers(f.match)).map((f) => `freezes \`${f.match}\` (${f.reason})`),
+    ...(network ? [`network \`${network[0]}\`: ${network[1]}`] : []),
+    credentials.rule ? `credentials \`${credentials.name}\`` : `credentials: none (${credentials.why})`,
+  ];
 }
 
 const show = (v: unknown): string => (v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v));
@@ -120,12 +192,20 @@ export function formatExplanation(e: Explanation): string {
       ]
     : ["  credentials  none: no rule matches this repository, so its runs get no cloud credentials"];
   lines.push(...creds);
+  lines.push(
+    e.agents.length
+      ? `  agents  ${e.agents.join(", ")}  ← server config (server-wide): they may plan, never apply, approve or override`
+      : "  agents  none named",
+  );
+  lines.push(...e.warnings.map((w) => `  ⚠ warning: ${w}`));
   const file = e.repoFile;
   if (!file) return [head, ...lines].join("\n");
   const own = [
     `The repository's own config (${file.source}):`,
     ...(file.overrides.length ? file.overrides.map((o) => `  ${o.key}  ${show(o.value)}  ← ${o.source}`) : ["  changes none of the above"]),
     ...file.ignored.map((i) => `  ignored: ${i}`),
+    "Projects, by their trusted identity (the base branch's project on the same dir and workspace):",
+    ...file.projects.flatMap((p) => [`  ${p.name}: ${p.identity}`, ...p.matched.map((m) => `    ${m}`)]),
   ];
   return [head, ...lines, ...own].join("\n");
 }

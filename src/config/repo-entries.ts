@@ -36,6 +36,10 @@ export const REPO_LEVEL_KEYS = [
   "post_workflow_hooks",
   "workflow_hook_timeout",
   "trusted_branches",
+  "protect",
+  "protect_owners",
+  "destroy",
+  "auto_approve",
 ] as const;
 
 export type RepoLevelKey = (typeof REPO_LEVEL_KEYS)[number];

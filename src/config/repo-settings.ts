@@ -3,9 +3,12 @@ import type { DriftSettings } from "../model/drift.js";
 import type { DestroySchedule } from "../model/destroy-schedule.js";
 import type { PreviewSettings } from "../model/preview.js";
 import type { Project } from "../model/project.js";
-import { type CredentialChoice, credentialRuleFor } from "../credentials/credential-rule-for.js";
+import { type CredentialChoice, credentialRuleFor } from "./credential-rule-for.js";
+import type { BaseProject, TrustedIdentity } from "../model/trusted-identity.js";
+import type { PlanRules } from "../model/plan-content.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
-import { type NetworkMode, networkForNames } from "../../runners/sandbox/network-policy.js";
+import type { NetworkMode } from "../../runners/sandbox/network-policy.js";
+import { baseProjectsOf, identityOf, ruleCovers } from "./trusted-identity.js";
 import { lockScope } from "./lock-scope.js";
 import { policiesFor } from "./policies-for.js";
 import type { ServerConfig } from "./server-config.js";
@@ -16,6 +19,12 @@ import type { ServerConfig } from "./server-config.js";
  * (trusted: it was reviewed and merged), never from the pull request's own changes.
  */
 export interface RepoSettings {
+  /**
+   * The project's trusted identity (the base branch's project on its dir and workspace), computed
+   * once per project for the job: every trusted lookup below is found by it, never by the name
+   * the pull request gives the project.
+   */
+  identityOf(project: Pick<Project, "dir" | "workspace" | "name">): TrustedIdentity;
   applyOn: "comment" | "merge";
   /** The server's policy checks, when they apply to this repo (`policies.repos`). */
   policies: ServerConfig["policies"];
@@ -47,38 +56,16 @@ export interface RepoSettings {
   secret(name: string): string | undefined;
   /** Helm `secret_set` of the trusted project (value key -> server secret name); never the PR's. */
   secretSetFor(project: Project): Record<string, string>;
-  /**
-   * The server's `network` rule for the project's runs, by the trusted identity of its dir and
-   * workspace (see trustedNames); `none` when any of them is fenced.
-   */
+  /** The server's `network` rule for the project's runs, by its trusted identity (the first rule covering it). */
   networkFor(project: Pick<Project, "dir" | "workspace" | "name">): NetworkMode;
-  /** The server's `credentials` rule for the project, by its trusted identity only (see trustedIdentity). */
+  /** The server's `credentials` rule for the project, by its trusted identity; a new project's: `new_projects`. */
   credentialsFor(project: Pick<Project, "dir" | "workspace" | "name">): CredentialChoice;
-}
-
-/**
- * What the project is known as by the trusted config alone: its project on the same dir and
- * workspace (told apart by name when there are several), else every project there, else the dir
- * (autodiscovery's name). Unlike trustedNames, never a name the pull request chose by itself.
- */
-export function trustedIdentity(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">): string[] {
-  const one = trustedProjectFor(trusted, project);
-  if (one) return [one.name];
-  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
-  return here.length ? here.map((p) => p.name) : [project.dir];
-}
-
-/**
- * Every name the project is known by where it counts: the trusted config's project(s) on its dir
- * and workspace, or, when the trusted config has none there, the name autodiscovery gives the dir
- * (the dir itself); and the name the PR gives it. A sandbox rule fences the project when it fences
- * any of these, so a PR cannot step out of a rule by renaming its project.
- */
-export function trustedNames(trusted: RepoConfig | undefined, project: Pick<Project, "dir" | "workspace" | "name">): string[] {
-  const here = (trusted?.projects ?? []).filter((p) => p.dir === project.dir && p.workspace === project.workspace);
-  const one = trustedProjectFor(trusted, project);
-  const names = one ? [one.name] : here.length ? here.map((p) => p.name) : [project.dir];
-  return [...new Set([...names, project.name])];
+  /**
+   * The rules that read the project's plans: the server's `protect` plus the trusted project's,
+   * and `destroy` / `auto_approve` from the trusted project where `allowed_overrides` lets it, else
+   * the server's. Never from the pull request's own config.
+   */
+  planRulesFor(project: Pick<Project, "dir" | "workspace" | "name">): PlanRules;
 }
 
 /**
@@ -120,6 +107,16 @@ export function ignoredSettings(server: ServerConfig, config: RepoConfig | undef
     if (!allowed(key) && repoValue !== serverValue)
       note(`${key}: ${show(repoValue)}`, key, `the server's \`${key}: ${show(serverValue)}\``);
   }
+  for (const p of config.projects) {
+    if (p.destroyRule && !allowed("destroy"))
+      note(`destroy\` of project \`${p.name}`, "destroy", server.destroy ? "the server's `destroy`" : "no destroy rule");
+    if (p.autoApprove && !allowed("auto_approve"))
+      note(
+        `auto_approve\` of project \`${p.name}`,
+        "auto_approve",
+        server.auto_approve ? "the server's `auto_approve`" : "no auto-approval",
+      );
+  }
   if (!allowed("apply_requirements")) {
     for (const p of config.projects) {
       const own = p.applyRequirements;
@@ -135,20 +132,40 @@ export function ignoredSettings(server: ServerConfig, config: RepoConfig | undef
   return out;
 }
 
+/**
+ * `baseProjects`: the base branch's projects, who the PR's projects are (see baseProjectsOf);
+ * default: the trusted config's own, which is all of them when its autodiscovery is off.
+ */
 export function repoSettings(
   server: ServerConfig,
   repoFullName: string,
   base: RepoConfig | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  baseProjects: readonly BaseProject[] = baseProjectsOf(base, undefined),
 ): RepoSettings {
   // A repo without a config file has nothing to override with: its defaults are not choices.
   const trusted = base && base.source !== "none" ? base : undefined;
+  const identities = new Map<string, TrustedIdentity>();
+  const identityOfProject = (project: Pick<Project, "dir" | "workspace" | "name">) => {
+    const key = JSON.stringify([project.dir, project.workspace, project.name]);
+    const known = identities.get(key);
+    if (known) return known;
+    const id = identityOf(repoFullName, baseProjects, project);
+    identities.set(key, id);
+    return id;
+  };
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = server.allow_custom_workflows.some((g) => picomatch(g, { nocase: true })(repoFullName));
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true })(repoFullName))?.[1];
-  const trustedOf = (project: Project) => trustedProjectFor(trusted, project);
+  // The trusted config's entry of the project's identity (an autodiscovered identity has none).
+  const trustedOf = (project: Pick<Project, "dir" | "workspace" | "name">) => {
+    const id = identityOfProject(project);
+    if (id.kind !== "known") return undefined;
+    return trusted?.projects.find((p) => p.name === id.name && p.dir === id.dir && p.workspace === id.workspace);
+  };
 
   return {
+    identityOf: identityOfProject,
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
     policies: policiesFor(server, repoFullName),
     automerge: may("automerge") && trusted ? trusted.automerge : server.automerge,
@@ -207,11 +224,11 @@ export function repoSettings(
     },
     previewFor(project) {
       // From the trusted config only, found by what the project is: a PR never opts itself in.
-      return may("preview") ? trustedProjectFor(trusted, project)?.preview : undefined;
+      return may("preview") ? trustedOf(project)?.preview : undefined;
     },
     destroyScheduleFor(project) {
       // Destroying a workspace is a preview's kind of power: the same opt-in, the same trusted config.
-      return may("preview") ? trustedProjectFor(trusted, project)?.destroySchedule : undefined;
+      return may("preview") ? trustedOf(project)?.destroySchedule : undefined;
     },
     secret(name) {
       const ref = server.secrets[name];
@@ -222,10 +239,48 @@ export function repoSettings(
       return trustedOf(project)?.helm?.secretSet ?? {};
     },
     networkFor(project) {
-      return networkForNames(server.network, repoFullName, trustedNames(trusted, project));
+      const id = identityOfProject(project);
+      return Object.entries(server.network).find(([match]) => ruleCovers(match, id, "restrict"))?.[1] ?? "on";
     },
     credentialsFor(project) {
-      return credentialRuleFor(server.credentials, repoFullName, trustedIdentity(trusted, project));
+      return credentialRuleFor(server.credentials, identityOfProject(project), server.new_projects.credentials);
     },
+    planRulesFor(project) {
+      return planRulesOf(server, trusted?.source ?? "", trustedOf(project), may);
+    },
+  };
+}
+
+/** See RepoSettings.planRulesFor. */
+function planRulesOf(
+  server: ServerConfig,
+  file: string,
+  own: ReturnType<typeof trustedProjectFor>,
+  may: (key: OverrideKey) => boolean,
+): PlanRules {
+  const fromServer = "server config";
+  const fromRepo = `${file} (project ${own?.name ?? ""})`;
+  // Protection only ever adds refusals: the base branch's is honoured without an override.
+  const protect = [
+    ...server.protect.map((pattern) => ({ pattern, source: fromServer })),
+    ...(own?.protect ?? []).map((pattern) => ({ pattern, source: fromRepo })),
+  ];
+  const destroy =
+    may("destroy") && own?.destroyRule
+      ? { ...own.destroyRule, source: fromRepo }
+      : server.destroy
+        ? { ...server.destroy, source: fromServer }
+        : undefined;
+  const autoApprove =
+    may("auto_approve") && own?.autoApprove
+      ? { ...own.autoApprove, source: fromRepo }
+      : server.auto_approve
+        ? { ...server.auto_approve, source: fromServer }
+        : undefined;
+  return {
+    protect,
+    owners: [...new Set([...server.admins, ...server.protect_owners])],
+    ...(destroy ? { destroy } : {}),
+    ...(autoApprove ? { autoApprove } : {}),
   };
 }

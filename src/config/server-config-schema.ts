@@ -5,7 +5,9 @@ import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js
 import { applyWindow, freeze, permissionRule } from "./change-control-schema.js";
 import { stage } from "./repo/sluice-schema.js";
 import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
-import { credentialRuleSchema } from "./credentials-schema.js";
+import { credentialRuleSchema, newProjectsSchema } from "./credentials-schema.js";
+import { apiSchema, ssoSchema } from "./sso-config-schema.js";
+import { agentsSchema, autoApproveSchema, destroyRuleSchema, protectOwnersSchema, protectSchema } from "./plan-rules-schema.js";
 
 /** SLUICE_SERVER_CONFIG: operator settings no pull request can change. */
 export const serverConfigSchema = z
@@ -102,7 +104,20 @@ export const serverConfigSchema = z
     trusted_branches: z.array(z.string().min(1)).default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z
-      .array(z.enum(["apply_requirements", "approvals", "apply_on", "automerge", "workflow", "apply_teams", "drift", "preview"]))
+      .array(
+        z.enum([
+          "apply_requirements",
+          "approvals",
+          "apply_on",
+          "automerge",
+          "workflow",
+          "apply_teams",
+          "drift",
+          "preview",
+          "destroy",
+          "auto_approve",
+        ]),
+      )
       .default([]),
     /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
     allow_custom_workflows: z.array(z.string().min(1)).default([]),
@@ -171,11 +186,23 @@ export const serverConfigSchema = z
     workflow_hook_timeout: duration.default(10 * 60e3),
     /** GitHub logins that may pause and resume applies on this server from the console. */
     admins: z.array(z.string().min(1)).default([]),
+    /** Console sign-in with GitHub (the App's OAuth client); false leaves only the `sso` providers. */
+    github_sign_in: z.boolean().default(true),
+    /** OpenID Connect providers of console sign-in, their groups mapped to roles (docs: Single sign-on). */
+    sso: ssoSchema,
+    /** The automation API under /api/v1/ (off: every path of it answers 404). */
+    api: apiSchema,
     /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
     sandbox: z
       .union([z.enum(["on", "off"]), z.boolean()])
       .transform((v) => (v === true || v === "on" ? "on" : "off"))
       .default("on"),
+    /**
+     * Memory all tool runs of this replica may hold together; a run waits ("queued: waiting for
+     * memory") until what its project last peaked at fits. Default: three quarters of the memory
+     * this process may use (its container's limit, else the machine's).
+     */
+    memory_budget: size.optional(),
     /** Host paths every run may read and write (a local state dir, a credentials file); also SLUICE_SANDBOX_PATHS. */
     sandbox_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
     /**
@@ -202,6 +229,11 @@ export const serverConfigSchema = z
     apply_windows: z.array(applyWindow).default([]),
     /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): README, Cloud credentials. */
     credentials: z.array(credentialRuleSchema).default([]),
+    /**
+     * Projects the base branch does not have (a PR's new dir): they match only repository-wide
+     * rules, and get credentials from here alone.
+     */
+    new_projects: newProjectsSchema.default({}),
     /** Dated change freezes, with the reason every refusal quotes. */
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
@@ -210,5 +242,14 @@ export const serverConfigSchema = z
     audit_stream: auditStreamSchema.optional(),
     /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
     notifications: notificationsSchema.default([]),
+    /** Rules that read the plan (docs: Rules that read the plan): protected addresses, and who may override them. */
+    protect: protectSchema.default([]),
+    protect_owners: protectOwnersSchema.default([]),
+    /** What a `-destroy` plan needs besides `allow_destroy`: approvals from teams, a window of its own. */
+    destroy: destroyRuleSchema.optional(),
+    /** When the `approved` requirement counts as met by what the plan does. */
+    auto_approve: autoApproveSchema.optional(),
+    /** Agents: they may plan, never apply, approve or override; their pull requests need a human's approval. */
+    agents: agentsSchema.default([]),
   })
   .strict();

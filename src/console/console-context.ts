@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Explanation } from "../config/explain-settings.js";
 import type { ServerConfig } from "../config/server-config.js";
-import type { Permission } from "../model/pull-request.js";
 import type { Store } from "../store/store.js";
 import type { ConsoleEnv } from "./console-env.js";
 import { type ConsoleSession, csrfToken, csrfValid, getSession, sessionKey, sessionOptions } from "./console-session.js";
@@ -11,6 +10,10 @@ import { readForm, redirect, sendHtml, sendJson } from "./http-replies.js";
 import type { Metrics } from "./metrics.js";
 import { createRepoAccess } from "./repo-access.js";
 import { type SignInPort, SignInExpired } from "./sign-in-port.js";
+import type { Principal } from "./principal.js";
+import { readable as principalReads } from "./principal.js";
+import { accessFromGrants, holdsEverywhere } from "../sso/role-grants.js";
+import type { SsoProvider } from "../sso/sso-provider.js";
 
 export interface ConsoleDeps {
   store: Store;
@@ -18,7 +21,9 @@ export interface ConsoleDeps {
   /** Absent when GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET are not set: pages say how to set them. */
   signIn?: SignInPort;
   metrics: Metrics;
-  config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported">>;
+  config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported" | "github_sign_in" | "api">>;
+  /** The OpenID Connect providers of server config `sso`, by name. */
+  sso?: ReadonlyMap<string, SsoProvider>;
   /** A repository's effective server settings and their sources (the repo page), when the app gives it. */
   explain?: (repo: string) => Explanation;
   /** Where PR links point: https://github.com, or the GitHub Enterprise host. */
@@ -36,19 +41,21 @@ export interface ConsoleDeps {
   wakeAudit?(): void;
 }
 
-/** The signed-in user of a request, with what GitHub says they may read. */
-export interface Viewer {
+/** The signed-in user of a request, with what they may read and do. */
+export interface Viewer extends Principal {
+  /** As pages show it: the GitHub login, or the user's name at the SSO provider. */
   login: string;
-  token: string;
+  /** GitHub sign-in only: the user token. */
+  token?: string;
   session: ConsoleSession;
-  access: Map<string, Permission>;
-  admin: boolean;
 }
 
 export const FLASH: Record<string, string> = {
   unlock: "Unlock queued: the lock is released in a moment, and the pull requests waiting for it are planned again.",
   pause: "Applies are paused: every apply is refused until an admin resumes them.",
   resume: "Applies are resumed.",
+  "drift-pause": "Reconciliation of the project is paused: drift checks still report it, nothing is applied to it by itself.",
+  "drift-resume": "Reconciliation of the project is resumed.",
 };
 
 /** What every console route shares: sessions, who is signed in, what they may read, page layout. */
@@ -68,7 +75,15 @@ export function createConsoleContext(deps: ConsoleDeps) {
   function layout(viewer: Viewer | undefined, title: string, extra: Partial<LayoutData> = {}): LayoutData {
     const unsupported = deps.config.unsupported?.length ? { unsupported: deps.config.unsupported } : {};
     return viewer
-      ? { title, user: viewer.login, csrf: csrfToken(viewer.session), admin: viewer.admin, ...unsupported, ...extra }
+      ? {
+          title,
+          user: viewer.login,
+          csrf: csrfToken(viewer.session),
+          admin: viewer.admin,
+          pauser: viewer.mayPause,
+          ...unsupported,
+          ...extra,
+        }
       : { title, ...extra };
   }
   const message = (
@@ -80,9 +95,12 @@ export function createConsoleContext(deps: ConsoleDeps) {
     link?: { href: string; text: string },
   ) => sendHtml(res, status, renderPage("message", layout(viewer, heading), { heading, text, link }));
 
+  const githubOn = () => deps.config.github_sign_in !== false && deps.signIn !== undefined && access !== undefined;
+  const sso = deps.sso ?? new Map<string, SsoProvider>();
+
   /** The signed-in user, or an answer already sent: a redirect to sign in for pages, 401 otherwise. */
   async function viewerOf(req: IncomingMessage, res: ServerResponse, url: URL, kind: "page" | "api"): Promise<Viewer | undefined> {
-    if (!deps.signIn || !access) {
+    if (!githubOn() && sso.size === 0) {
       if (kind === "api") sendJson(res, 401, { error: "sign-in is not configured on this server" });
       else
         message(
@@ -90,38 +108,61 @@ export function createConsoleContext(deps: ConsoleDeps) {
           503,
           undefined,
           "Sign-in is not configured",
-          "The console needs the GitHub App's OAuth client: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (and SLUICE_PUBLIC_URL), then restart Sluice.",
+          "The console needs a way to sign in: the GitHub App's OAuth client (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, with SLUICE_PUBLIC_URL) or an OpenID Connect provider (server config `sso`), then restart Sluice.",
         );
       return undefined;
     }
     const s = await session(req, res);
-    // The store decides on every request: a session signed out (on any replica) or expired is
-    // over, whatever cookie comes with it.
-    const open = s.login && s.token && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
-    if (!s.login || !s.token || open?.toLowerCase() !== s.login.toLowerCase()) {
+    const toSignIn = async (error: string) => {
+      if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
       if (s.login) s.destroy();
-      if (kind === "api") sendJson(res, 401, { error: "sign in first", signIn: "/login" });
+      if (kind === "api") sendJson(res, 401, { error, signIn: "/login" });
       else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
       return undefined;
+    };
+    // The store decides on every request: a session signed out (on any replica) or expired is
+    // over, whatever cookie comes with it.
+    const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
+    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return toSignIn("sign in first");
+    if (s.sso !== undefined) {
+      // A provider taken out of the server config signs its users out.
+      if (!sso.has(s.sso)) return toSignIn("sign in again");
+      const grants = s.grants ?? [];
+      return {
+        login: s.username ?? s.login,
+        actor: s.login,
+        via: `the console (SSO ${s.sso})`,
+        session: s,
+        access: accessFromGrants(grants, await store.knownRepos()),
+        admin: holdsEverywhere(grants, "admin"),
+        mayPause: holdsEverywhere(grants, "operator"),
+        granted: true,
+      };
     }
+    // GitHub sign-in turned off: its sessions are over too.
+    if (!s.token || !githubOn() || !access) return toSignIn("sign in first");
     try {
       const repos = await access.of(s.login, s.token);
-      return { login: s.login, token: s.token, session: s, access: repos, admin: admins.has(s.login.toLowerCase()) };
+      const admin = admins.has(s.login.toLowerCase());
+      return {
+        login: s.login,
+        actor: s.login,
+        via: "the console",
+        token: s.token,
+        session: s,
+        access: repos,
+        admin,
+        mayPause: admin,
+        granted: false,
+      };
     } catch (e) {
       if (!(e instanceof SignInExpired)) throw e;
       access.forget(s.login);
-      if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
-      s.destroy();
-      if (kind === "api") sendJson(res, 401, { error: "your GitHub sign-in expired: sign in again", signIn: "/login" });
-      else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
-      return undefined;
+      return toSignIn("your GitHub sign-in expired: sign in again");
     }
   }
 
-  const readable = (v: Viewer, repo: string) => {
-    const p = v.access.get(repo.toLowerCase());
-    return p !== undefined && p !== "none";
-  };
+  const readable = (v: Viewer, repo: string) => principalReads(v, repo);
 
   /** POST forms: a CSRF token of this session, and (when the browser says) our own origin. */
   async function postForm(req: IncomingMessage, res: ServerResponse, v: Viewer): Promise<URLSearchParams | undefined> {
@@ -146,7 +187,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
     return store.appliesPaused();
   }
 
-  return { deps, store, access, session, baseUrl, layout, message, viewerOf, readable, postForm, pauseState };
+  return { deps, store, access, sso, githubOn, session, baseUrl, layout, message, viewerOf, readable, postForm, pauseState };
 }
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvError } from "../config/env-config.js";
 
-/** The console's settings from the environment (see DESIGN.md "Console"). */
+/** The console's settings from the environment (see docs/design.md, "Console"). */
 export interface ConsoleEnv {
   /** SLUICE_PUBLIC_URL without a trailing slash. */
   publicUrl?: string;

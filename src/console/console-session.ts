@@ -2,13 +2,24 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
+import type { RoleGrant } from "../sso/role-grants.js";
+import type { PendingSsoSignIn } from "../sso/sso-sign-in.js";
 
 export interface ConsoleSessionData {
   /** The server-side session this cookie belongs to (random): the store says whether it is still open. */
   sid?: string;
+  /** GitHub sign-in: the login; SSO: the actor, `sso:<provider>:<user>` (what the store's session names). */
   login?: string;
   /** The GitHub user token (user-to-server, expires after 8 hours): sealed in the cookie, never shown. */
   token?: string;
+  /** The SSO provider that signed the user in (absent: GitHub). */
+  sso?: string;
+  /** SSO: the user's name at the provider, as pages show it. */
+  username?: string;
+  /** SSO: the roles the user's groups gave at sign-in. */
+  grants?: RoleGrant[];
+  /** Between /login/sso/<name> and its callback: state, nonce and PKCE verifier, used once. */
+  ssoPending?: PendingSsoSignIn;
   csrfSecret?: string;
   /** Between /login and /login/callback. */
   oauthState?: string;

@@ -37,10 +37,12 @@ function template(name: string): HandlebarsTemplateDelegate {
 
 export interface LayoutData {
   title: string;
-  nav?: "overview" | "locks" | "previews" | "audit";
+  nav?: "overview" | "locks" | "previews" | "audit" | "tokens";
   user?: string;
   csrf?: string;
   admin?: boolean;
+  /** May pause and resume applies. */
+  pauser?: boolean;
   pause?: { by: string; reason: string; at: string };
   flash?: string;
   script?: string;

@@ -3,14 +3,16 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { pause, unlock, unlockConfirm } from "./action-routes.js";
-import { destroyPreviewAction, previewsPage } from "./preview-routes.js";
+import { driftPause, pause, unlock, unlockConfirm } from "./action-routes.js";
+import { destroyPreview, previewsPage } from "./preview-routes.js";
 import { type ConsoleDeps, createConsoleContext, type Viewer } from "./console-context.js";
 import { SECURITY_HEADERS, sendJson } from "./http-replies.js";
 import { deliveriesPage, redeliver } from "./delivery-routes.js";
 import { audit, jobEvents, jobPage, locksPage, overview } from "./page-routes.js";
 import { callback, login, logout } from "./sign-in-routes.js";
+import { loginChoice, ssoCallback, ssoLogin } from "./sso-routes.js";
 import { settingsPage } from "./settings-page.js";
+import { issueTokenForm, revokeTokenForm, tokensPage } from "./token-pages.js";
 import { errorMessage } from "../util/errors.js";
 
 export type { ConsoleDeps } from "./console-context.js";
@@ -77,7 +79,14 @@ export function createConsole(deps: ConsoleDeps) {
     const route = (() => {
       if (path === "/metrics") return get ? () => metrics(req, res) : undefined;
       if (path in ASSETS) return get ? () => asset(res, path) : undefined;
-      if (path === "/login") return get ? () => login(ctx, req, res, url) : undefined;
+      if (path === "/login") return get ? () => loginChoice(ctx, res, url, () => login(ctx, req, res, url)) : undefined;
+      if (path === "/login/github") return get ? () => login(ctx, req, res, url) : undefined;
+      const sso = /^\/login\/sso\/([a-z0-9][a-z0-9_-]{0,39})(\/callback)?$/.exec(path);
+      if (sso) {
+        const name = sso[1] as string;
+        if (!get) return undefined;
+        return sso[2] ? () => ssoCallback(ctx, req, res, url, name) : () => ssoLogin(ctx, req, res, url, name);
+      }
       if (path === "/login/callback") return get ? () => callback(ctx, req, res, url) : undefined;
       const page =
         (fn: (v: Viewer) => Promise<void>, kind: "page" | "api" = "page") =>
@@ -94,9 +103,17 @@ export function createConsole(deps: ConsoleDeps) {
             ? page((v) => unlock(ctx, req, res, v), "api")
             : undefined;
       if (path === "/previews") return get ? page((v) => previewsPage(ctx, res, url, v)) : undefined;
-      if (path === "/previews/destroy") return method === "POST" ? page((v) => destroyPreviewAction(ctx, req, res, v), "api") : undefined;
+      if (path === "/previews/destroy") return method === "POST" ? page((v) => destroyPreview(ctx, req, res, v), "api") : undefined;
+      if (path === "/drift/pause") return method === "POST" ? page((v) => driftPause(ctx, req, res, v), "api") : undefined;
       if (path === "/pause") return method === "POST" ? page((v) => pause(ctx, req, res, v), "api") : undefined;
       if (path === "/logout") return method === "POST" ? page((v) => logout(ctx, req, res, v), "api") : undefined;
+      if (path === "/tokens")
+        return get
+          ? page((v) => tokensPage(ctx, res, url, v))
+          : method === "POST"
+            ? page((v) => issueTokenForm(ctx, req, res, v), "api")
+            : undefined;
+      if (path === "/tokens/revoke") return method === "POST" ? page((v) => revokeTokenForm(ctx, req, res, v), "api") : undefined;
       if (path === "/settings") return get ? page((v) => settingsPage(ctx, res, url, v)) : undefined;
       if (path === "/audit") return get ? page((v) => audit(ctx, res, url, v, "html")) : undefined;
       if (path === "/audit.csv") return get ? page((v) => audit(ctx, res, url, v, "csv"), "api") : undefined;

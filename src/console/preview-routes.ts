@@ -7,6 +7,8 @@ import type { ConsoleContext, Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
 import { canWrite } from "./overview-rows.js";
+import { destroyPreviewAction } from "./console-actions.js";
+import { refused } from "./action-routes.js";
 
 // Previews not yet destroyed, and the operator's *Destroy*: the same preview job `/preview destroy` runs.
 
@@ -45,36 +47,11 @@ export async function previewsPage(ctx: ConsoleContext, res: ServerResponse, url
   );
 }
 
-export async function destroyPreviewAction(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
-  const { deps, store, message, postForm, readable } = ctx;
-  const form = await postForm(req, res, v);
+export async function destroyPreview(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
+  const form = await ctx.postForm(req, res, v);
   if (!form) return;
-  const back = { href: "/previews", text: "Previews" };
   const key = { repo: form.get("repo") ?? "", pr: Number(form.get("pr")), project: form.get("project") ?? "" };
-  const preview = readable(v, key.repo) ? await store.getPreview(key) : undefined;
-  if (!preview || preview.status === "destroyed")
-    return message(res, 404, v, "No such preview", "There is no such live preview you can see.", back);
-  if (!canWrite(v.access.get(preview.repo.toLowerCase())))
-    return message(res, 403, v, "Not allowed", `Destroying a preview needs write access to ${preview.repo}.`, back);
-  const jobId = await store.enqueueInternal(preview.target, {
-    kind: "preview",
-    action: "destroy",
-    project: preview.project,
-    reason: `destroyed from the Sluice console by @\u200b${v.login}`,
-    actor: v.login,
-  });
-  await store.recordAudit({
-    actor: v.login,
-    action: "preview-destroy",
-    repo: preview.repo,
-    project: preview.project,
-    pr: preview.pr,
-    detail: `workspace ${preview.workspace}; queued from the console (job ${jobId})`,
-  });
-  deps.log.info(
-    { user: v.login, repo: preview.repo, pr: preview.pr, project: preview.project, jobId },
-    "preview destroy from the console queued",
-  );
-  deps.wake();
+  const done = await destroyPreviewAction(ctx.deps, v, key);
+  if (refused(ctx, res, v, done, { href: "/previews", text: "Previews" })) return;
   redirect(res, "/previews?done=destroy", 303);
 }

@@ -14,7 +14,8 @@ export async function settingsPage(ctx: ConsoleContext, res: ServerResponse, url
   const { deps, layout, message, readable } = ctx;
   // A repository the viewer cannot read has no settings for them.
   if (!/^[^/\s]+\/[^/\s]+$/.test(repo) || !readable(v, repo) || !deps.explain)
-    return message(res, 404, v, "No such repository", `There is no repository ${repo || "(none given)"} you can see.`, {
+    // The same answer whether it does not exist or is not the viewer's: a name is never echoed.
+    return message(res, 404, v, "No such repository", "There is no such repository you can see.", {
       href: "/",
       text: "Overview",
     });

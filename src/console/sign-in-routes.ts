@@ -11,6 +11,11 @@ import { errorMessage } from "../util/errors.js";
 
 export async function login(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
   const { deps, session, baseUrl, message } = ctx;
+  if (deps.config.github_sign_in === false)
+    return message(res, 404, undefined, "GitHub sign-in is off", "This server signs in with its SSO providers only.", {
+      href: "/login",
+      text: "Sign in",
+    });
   if (!deps.signIn)
     return message(
       res,
@@ -28,6 +33,8 @@ export async function login(ctx: ConsoleContext, req: IncomingMessage, res: Serv
 
 export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
   const { deps, session, baseUrl, message } = ctx;
+  if (deps.config.github_sign_in === false)
+    return message(res, 404, undefined, "GitHub sign-in is off", "This server signs in with its SSO providers only.");
   if (!deps.signIn) return message(res, 503, undefined, "Sign-in is not configured", "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.");
   const s = await session(req, res);
   const state = url.searchParams.get("state") ?? "";
@@ -64,6 +71,9 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   s.sid = sid;
   s.login = user.login;
   s.token = user.token;
+  s.sso = undefined;
+  s.username = undefined;
+  s.grants = undefined;
   s.csrfSecret = newCsrfSecret();
   s.oauthState = undefined;
   s.returnTo = undefined;
@@ -76,7 +86,7 @@ export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: Ser
   const { message, postForm } = ctx;
   const form = await postForm(req, res, v);
   if (!form) return;
-  ctx.access?.forget(v.login);
+  if (v.token) ctx.access?.forget(v.login);
   // Ended in the store first: a copy of this cookie is refused by every replica from now on.
   if (v.session.sid) await ctx.store.endConsoleSession(sessionKey(v.session.sid));
   v.session.destroy();

@@ -29,9 +29,13 @@ export interface OidcIssuer {
   discovery(): Record<string, unknown>;
 }
 
-/** `repo:OWNER/REPO:project:NAME:workspace:WS:phase:plan|apply`: what trust policies match on. */
-export function subjectOf(c: Pick<RunClaims, "repository" | "project" | "workspace" | "phase">): string {
-  return `repo:${c.repository}:project:${c.project}:workspace:${c.workspace}:phase:${c.phase}`;
+/**
+ * `repo:OWNER/REPO:project:NAME:workspace:WS:phase:PHASE`: what trust policies match on. A new
+ * project (not on the base branch) is `:new-project:DIR:`, which no named project's policy accepts.
+ */
+export function subjectOf(c: Pick<RunClaims, "repository" | "project" | "workspace" | "phase" | "new_project">): string {
+  const kind = c.new_project ? "new-project" : "project";
+  return `repo:${c.repository}:${kind}:${c.project}:workspace:${c.workspace}:phase:${c.phase}`;
 }
 
 /** The issuer URL: SLUICE_PUBLIC_URL without a trailing slash. */
@@ -113,6 +117,7 @@ export function createOidcIssuer(opts: { issuer: string; keys: SigningKeyStore; 
           "project",
           "workspace",
           "phase",
+          "new_project",
           "pull_request",
           "drift_issue",
           "head_sha",

@@ -1,7 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CredentialChoice } from "./credential-rule-for.js";
-import type { CredentialPhase, RunClaims, RunCredentials } from "../model/credentials.js";
+import {
+  type CredentialChoice,
+  type CredentialPhase,
+  credentialSetFor,
+  type RunClaims,
+  type RunCredentials,
+} from "../model/credentials.js";
 import type { OidcIssuer } from "./oidc-issuer.js";
 import { describeSet } from "./describe-set.js";
 import { oidcProviderSetup } from "./oidc-provider-setup.js";
@@ -32,7 +37,7 @@ const REDACT_FILE_MAX = 64 * 1024;
 export async function prepareRunCredentials(req: CredentialRequest): Promise<Prepared> {
   const { choice, phase } = req;
   if (!choice.rule) return { ok: true, creds: { env: {}, mounts: [], identity: `none (${choice.why})`, dispose: NONE } };
-  const set = choice.rule[phase];
+  const set = credentialSetFor(choice.rule, phase);
   const label = `\`${choice.name}\` (${phase})`;
   if (!set) return { ok: true, creds: { env: {}, mounts: [], identity: `${label}: none for this phase`, dispose: NONE } };
   const fail = (what: string) => ({ ok: false as const, reason: `credentials ${label}: ${what}` });
@@ -65,9 +70,8 @@ export async function prepareRunCredentials(req: CredentialRequest): Promise<Pre
     const oidc = set.oidc;
     if (!req.issuer) return fail("oidc needs SLUICE_PUBLIC_URL: it is the token's issuer, where providers fetch its keys");
     if (!req.sandboxOn && oidc.token_path) return fail("oidc.token_path can only be mounted by the sandbox, which is off on this server");
-    if (!choice.subject)
-      return fail("oidc needs one trusted name for the project (its token's subject); the base branch's config has several here");
-    const minted = await req.issuer.mint({ ...req.claims, project: choice.subject, phase }, oidc.audience, req.ttlMs);
+    const claims = { ...req.claims, project: choice.subject, phase, ...(choice.newProject ? { new_project: true } : {}) };
+    const minted = await req.issuer.mint(claims, oidc.audience, req.ttlMs);
     req.addSecrets([minted.token]);
     mkdirSync(req.runRoot, { recursive: true, mode: 0o700 });
     const runDir = mkdtempSync(join(req.runRoot, `${phase}-`));

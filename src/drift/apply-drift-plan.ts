@@ -1,18 +1,14 @@
-import { dirname } from "node:path";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { JobDeps } from "../job-context/job-deps.js";
-import { applyRequest, type RunInputs } from "../tool-runs/runner-request.js";
-import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
+import type { RunInputs } from "../tool-runs/runner-request.js";
 import type { Secrets } from "../job-context/secrets.js";
 import { openJobLog } from "../tool-runs/store-job-log.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
-import { type RepoRef, repoFullName } from "../model/repo.js";
+import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
-import { recordLiveApply } from "./record-live-apply.js";
 import type { GatePass } from "../gate/decide.js";
-import { applyThroughGate } from "../gate/through-gate.js";
-import { runCredentials } from "../tool-runs/run-credentials.js";
 
 export interface DriftApply {
   /** The gate's decision for this project on this road. */
@@ -50,68 +46,30 @@ export type DriftApplyOutcome = { ok: true; output: string } | { ok: false; mess
  */
 export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> {
   const { deps, project, settings, secrets } = a;
-  const runner = deps.tools.runners[project.runner];
-  if (!runner) return { ok: false, message: `no runner for ${project.runner} projects on this server`, output: "" };
   const log = openJobLog(deps, a.job, `${project.name}-apply`);
   try {
-    const built = applyRequest(
-      { deps, settings, secrets },
-      project,
-      {
-        checkoutDir: a.checkoutDir,
-        dataDir: dirname(a.planFile),
-        planFile: a.planFile,
-        onOutput: (chunk) => log.write(chunk),
+    const ran = await createProjectRunner({ deps, job: a.job, vcs: a.vcs, settings, secrets }).apply(a.pass, project, {
+      checkoutDir: a.checkoutDir,
+      planFile: a.planFile,
+      onOutput: (chunk) => log.write(chunk),
+      inputs: project.runner === "helm" ? a.inputs : undefined,
+      claims: (admitted) => ({
+        repository: admitted.repo,
+        ...(a.number > 0 ? { drift_issue: a.number } : {}),
+        head_sha: a.commitSha,
+        base_ref: a.defaultBranch ?? "",
+        actor: admitted.actor,
+      }),
+      // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
+      // nothing applies again by itself (correctness rule 8).
+      record: {
+        planId: a.planId,
+        // A drift issue's saved plan is used once; a reconcile applies a plan it never saved.
+        markPlanUsed: a.planId > 0,
+        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, approvers: [], planHash: a.planHash },
       },
-      project.runner === "helm" ? a.inputs : undefined,
-    );
-    if (!built.ok)
-      return { ok: false, message: "reason" in built.result ? built.result.reason : "the apply could not be prepared", output: "" };
-    const sandboxed = sandboxedExec(deps, a.job, project, {
-      writable: [a.checkoutDir, dirname(a.planFile)],
-      readable: [settings.kubeconfig],
-      settings,
     });
-    if (!sandboxed.ok) return { ok: false, message: sandboxed.reason, output: "" };
-    // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
-    // nothing applies again by itself (correctness rule 8).
-    const applyId = await deps.store.recordApplyStart({
-      jobId: a.job.id,
-      repo: repoFullName(a.repo),
-      pr: a.number,
-      project: project.name,
-      planId: a.planId,
-    });
-    const outcome = await recordLiveApply(
-      deps,
-      a.vcs,
-      a.repo,
-      {
-        repo: repoFullName(a.repo),
-        project: project.name,
-        dir: project.dir,
-        workspace: project.workspace,
-        commitSha: a.commitSha,
-        source: a.source,
-        number: a.number,
-        actor: a.actor,
-        approvers: [],
-        planHash: a.planHash,
-      },
-      () =>
-        applyThroughGate(a.pass, runner, built.request, sandboxed.exec, (admitted) =>
-          runCredentials(deps, settings, secrets, project, "apply", {
-            repository: admitted.repo,
-            ...(a.number > 0 ? { drift_issue: a.number } : {}),
-            head_sha: a.commitSha,
-            base_ref: a.defaultBranch ?? "",
-            actor: admitted.actor,
-          }),
-        ),
-    );
-    await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
-    secrets.add(outcome.sensitiveValues);
-    return outcome.ok ? { ok: true, output: outcome.output } : { ok: false, message: outcome.message, output: outcome.output };
+    return ran.ok ? { ok: true, output: ran.output } : { ok: false, message: ran.message, output: ran.output };
   } finally {
     log.end();
   }

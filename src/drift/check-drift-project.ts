@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { passGate } from "../gate/pass-gate.js";
+import { planRuleFacts } from "../authorization/plan-rule-facts.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { DriftPause } from "../model/drift.js";
@@ -102,7 +103,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     pause: await deps.store.appliesPaused(),
     // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
     actorAllowed: ALLOWED,
-    ...(await changeControlFacts(deps, ctx.vcs, repo, project.name, { actor: "sluice", actions: [] })),
+    ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), { actor: "sluice", actions: [] })),
     plan: {
       madeFor: { headSha: checkout.headSha },
       live: { headSha: checkout.headSha },
@@ -122,6 +123,15 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: (await deps.store.driftPauses(name)).find((p) => p.project === project.name),
     inputs: inputs.fact,
+    planRules: await planRuleFacts(ctx.vcs, {
+      repo: name,
+      project: project.name,
+      rules: settings.planRulesFor(project),
+      summary: outcome.summary,
+      runner: project.runner,
+      actor: "sluice",
+      agents: deps.config.agents,
+    }),
   });
   if (!decision.allowed) {
     return {

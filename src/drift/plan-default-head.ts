@@ -1,14 +1,12 @@
 import type { PlanOutcome } from "../../runners/runner.js";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { JobDeps } from "../job-context/job-deps.js";
-import { planRequest } from "../tool-runs/runner-request.js";
-import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
 import type { Secrets } from "../job-context/secrets.js";
 import type { JobLogWriter } from "../tool-runs/store-job-log.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
-import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { gatherInputs, hasInputs, type TrustedProject } from "../tool-runs/gather-inputs.js";
 import { runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
@@ -54,9 +52,7 @@ export async function planDefaultHead(
   log: Pick<JobLogWriter, "write">,
 ): Promise<(PlanOutcome & { credentials?: string }) | { skipped: string }> {
   const { deps, settings } = ctx;
-  const runner = deps.tools.runners[project.runner];
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
-  if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
   if ((project.runner === "helm" || project.runner === "kustomize") && !settings.kubeconfig) {
     return {
       skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
@@ -81,42 +77,24 @@ export async function planDefaultHead(
         )
       : undefined;
     if (inputs && !inputs.ok) return failed("inputs", inputs.error);
-    const built = planRequest(
-      { deps, settings, secrets: ctx.secrets },
-      project,
-      {
-        checkoutDir: ctx.checkoutDir,
-        baseCheckoutDir: runner.needsBase ? ctx.checkoutDir : undefined,
-        dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
-        extraArgs: [],
-        onOutput: (chunk) => log.write(chunk),
-      },
-      runInputs(inputs),
-    );
-    // A workflow this server refuses, or a secret it does not have: the project's error, said as is.
-    if (!built.ok) return failed("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
     // The policy checks run here too: a drift plan may be applied (reconcile, `/apply` on its
-    // issue), and the gate holds every apply to the server's policies.
-    const request = { ...built.request, details: true };
-    // The default branch's code runs in the same sandbox as a PR's.
-    const sandboxed = sandboxedExec(deps, ctx.job, project, {
-      writable: [ctx.checkoutDir, request.dataDir],
-      readable: [settings.kubeconfig, ...(request.policyCheck?.sets.map((s) => s.path) ?? [])],
-      settings,
+    // issue), and the gate holds every apply to the server's policies. A drift check runs the
+    // default branch's code in the same sandbox as a PR's, with the plan set: it changes nothing.
+    const ran = await createProjectRunner({ deps, job: ctx.job, settings, secrets: ctx.secrets }).plan(project, {
+      checkoutDir: ctx.checkoutDir,
+      baseCheckoutDir: ctx.checkoutDir,
+      dataDir: driftPlanDir(deps.dataDir, ctx.repo, project),
+      extraArgs: [],
+      details: true,
+      onOutput: (chunk) => log.write(chunk),
+      inputs: runInputs(inputs),
+      claims: { repository: repoFullName(ctx.repo), head_sha: ctx.headSha ?? "", base_ref: ctx.branch ?? "", actor: ctx.job.spec.actor },
     });
-    if (!sandboxed.ok) return failed("sandbox", sandboxed.reason);
-    // A drift check runs the default branch's code with the plan set: it changes nothing.
-    const prepared = await runCredentials(deps, settings, ctx.secrets, project, "plan", {
-      repository: repoFullName(ctx.repo),
-      head_sha: ctx.headSha ?? "",
-      base_ref: ctx.branch ?? "",
-      actor: ctx.job.spec.actor,
-    });
-    const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan({ ...request, redact: ctx.secrets.redact }, exec));
-    if (!ran.ok) return failed("credentials", ran.reason);
-    const planned = ran.value;
     // The identity the plan ran with (names only; "" when the server has no credential rules).
-    const credentials = ran.identity || undefined;
+    const credentials = ran.credentials;
+    const planned: PlanOutcome = ran.ok
+      ? ran.value
+      : { ok: false, failedStep: ran.failedStep, message: ran.message, output: ran.output ?? "", durationMs: ran.durationMs ?? 0 };
     return { ...(planned.ok ? withInputRecords(planned, inputs) : planned), ...(credentials ? { credentials } : {}) };
   }
 }

@@ -19,6 +19,7 @@ import { applyDriftPlan } from "./apply-drift-plan.js";
 import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
 import { refusalText } from "../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
+import { agentFacts, planRuleFacts } from "../authorization/plan-rule-facts.js";
 import { recordDecision } from "../gate/record-decision.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { ALLOWED, refuse } from "../policy/decision.js";
@@ -62,9 +63,10 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   const { head, checkout } = await checkoutDefaultHead(ctx);
   const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
   if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
-  const settings = repoSettings(deps.config, name, configs.trusted);
   const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
   const all = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all;
+  // The default branch's head is the trusted commit: its projects are who they are.
+  const settings = repoSettings(deps.config, name, configs.trusted, process.env, all);
   const project = all.find((p) => p.name === projectName);
   if (!project)
     return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
@@ -96,7 +98,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
       project: project.name,
       pause: await deps.store.appliesPaused(),
       actorAllowed,
-      ...(await changeControlFacts(deps, vcs, repo, project.name, {
+      ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
         actor: spec.actor,
         actions: ["apply"],
         override: spec.command.overrideWindow,
@@ -114,11 +116,22 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
       verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
       policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
       inputs: inputs.fact,
+      planRules: await planRuleFacts(vcs, {
+        repo: name,
+        project: project.name,
+        rules: settings.planRulesFor(project),
+        summary: plan.summary,
+        runner: plan.runner,
+        actor: spec.actor,
+        override: spec.command.overrideProtect,
+        agents: deps.config.agents,
+      }),
+      agents: agentFacts(deps.config, spec.actor, []),
     });
     try {
       if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
       if (!here.ok) return { refused: here.reason };
-      await deps.store.markPlanApplied(plan.id);
+      // The saved plan is marked used by the project runner, after the apply's start is recorded.
       return await applyDriftPlan({
         pass: decision.pass,
         deps,

@@ -1,5 +1,6 @@
 import { Cron } from "croner";
-import picomatch from "picomatch";
+import { ruleCovers } from "../config/trusted-identity.js";
+import type { TrustedIdentity } from "../model/trusted-identity.js";
 
 /** An `apply_windows` entry of the server config, as parsed (duration in ms). */
 export interface ApplyWindow {
@@ -20,14 +21,6 @@ export interface Freeze {
 
 export type WindowState = { open: true } | { open: false; why: string; opensAt?: string };
 
-/** `REPO_GLOB[:PROJECT_GLOB]`, both sides globs; no project side matches every project. */
-export function matchesRepoProject(match: string, repo: string, project: string): boolean {
-  const cut = match.indexOf(":");
-  const repoGlob = cut < 0 ? match : match.slice(0, cut);
-  const projectGlob = cut < 0 ? "*" : match.slice(cut + 1);
-  return picomatch.isMatch(repo, repoGlob, { dot: true }) && picomatch.isMatch(project, projectGlob, { dot: true });
-}
-
 const cron = (w: ApplyWindow, expr: string) => new Cron(expr, { paused: true, timezone: w.timezone });
 
 /** The start of the occurrence of `expr` that `now` falls in, if any. */
@@ -43,17 +36,14 @@ const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UT
  * none of its `deny` windows, and in no freeze. A closed state says why and, when it can be
  * known, when it opens (the earliest of the reasons that close it, taken one at a time).
  */
-export function windowState(
-  windows: readonly ApplyWindow[],
-  freezes: readonly Freeze[],
-  repo: string,
-  project: string,
-  now: Date,
-): WindowState {
-  const mine = windows.filter((w) => matchesRepoProject(w.match, repo, project));
-  const freeze = freezes.find(
-    (f) => matchesRepoProject(f.match, repo, project) && Date.parse(f.from) <= now.getTime() && now.getTime() < Date.parse(f.to),
-  );
+export function windowState(windows: readonly ApplyWindow[], freezes: readonly Freeze[], project: TrustedIdentity, now: Date): WindowState {
+  const covers = (r: { match: string }) => ruleCovers(r.match, project, "restrict");
+  return windowsState(windows.filter(covers), freezes.filter(covers), now);
+}
+
+/** The same over windows and freezes already chosen for a project (a rule's own window). */
+export function windowsState(mine: readonly ApplyWindow[], freezes: readonly Freeze[], now: Date): WindowState {
+  const freeze = freezes.find((f) => Date.parse(f.from) <= now.getTime() && now.getTime() < Date.parse(f.to));
   if (freeze) {
     return {
       open: false,

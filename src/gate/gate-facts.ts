@@ -7,6 +7,7 @@ import type { PolicyFact } from "../policy/policy-status.js";
 import type { PauseState } from "../store/console-store.js";
 import type { StaleInput } from "../inputs/stale-inputs.js";
 import type { WindowState } from "./apply-windows.js";
+import type { PlanContent, PlanRules } from "../model/plan-content.js";
 
 /** The saved plan a road wants to apply, as verified inside the project's run lock. */
 export interface PlanFacts {
@@ -24,6 +25,23 @@ export interface PlanFacts {
   replan: string;
   /** Whose head `live` is: a pull request's, or the default branch's (drift roads). */
   headOf: "pull request" | "default branch";
+}
+
+/** What the plan would do, and the trusted rules that read it (`protect`, `destroy`, `auto_approve`). */
+export interface PlanRuleFacts {
+  /** From the saved plan's stored summary; unreadable: rules that need it fail closed. */
+  content: PlanContent | { unreadable: string };
+  rules: PlanRules;
+  /** `/apply --override-protect -- reason`, and whether who asked is one of `rules.owners`. */
+  overrideProtect?: { by: string; reason: string; owner: boolean };
+  /** A `-destroy` plan under a `destroy:` rule: the counted approvers from its teams, and its window now. */
+  destroy?: { approvers: string[]; window: WindowState };
+}
+
+/** The server's `agents`: who asked is one, and the agent that proposed what is applied (the PR's author or pusher). */
+export interface AgentFacts {
+  actor: boolean;
+  proposedBy?: string;
 }
 
 /** A pull request's requirements and what they are judged on. */
@@ -50,8 +68,10 @@ export interface RequirementFacts {
 export interface GateFacts {
   road: Road;
   repo: string;
-  /** The trusted project's name (found by its dir and workspace on the trusted branch). */
+  /** The project's name in this job (the one the gate's pass is for). */
   project: string;
+  /** Its trusted identity as the audit names it (`OWNER/REPO:NAME`, or a new project's dir): what every rule was found by. */
+  identity?: string;
   /** The pull request or drift issue; 0 for a reconcile. */
   number: number;
   /** Who asked ("sluice" for a reconcile). */
@@ -87,4 +107,8 @@ export interface GateFacts {
   inputs?: { stale: StaleInput[] } | { unreadable: string };
   /** Reconcile: `/drift pause` (or a failed reconcile) stops it. */
   driftPause?: { actor: string; reason: string };
+  /** Roads that apply a plan: the plan's content and the trusted rules over it (absent: not gathered, refused). */
+  planRules?: PlanRuleFacts;
+  /** Absent: the server names no agents. */
+  agents?: AgentFacts;
 }

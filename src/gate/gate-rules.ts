@@ -5,6 +5,7 @@ import { describeBlocking } from "../policy/policy-status.js";
 import type { PauseState } from "../store/console-store.js";
 import { describeStaleInputs } from "../inputs/stale-inputs.js";
 import type { GateFacts, PlanFacts } from "./gate-facts.js";
+import { approvalMode, checkAgent, checkDestroyRule, checkProtect } from "./plan-rule-checks.js";
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -14,21 +15,23 @@ const short = (sha: string) => sha.slice(0, 7);
  * without a row here does not compile.
  */
 export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
-  comment: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
-  button: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
-  merge: ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "policies"],
-  "drift-issue": ["pause", "actor", "permission", "window", "plan", "inputs", "lock", "verified", "policies"],
+  comment: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
+  button: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
+  merge: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
+  "drift-issue": ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "verified", "protect", "policies"],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
-  reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "policies", "drift-pause"],
-  import: ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
-  "state-rm": ["pause", "actor", "permission", "window", "changed", "lock", "requirements"],
+  reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "protect", "policies", "drift-pause"],
+  import: ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
+  "state-rm": ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
   // A preview runs in a workspace of its own: the lock asked is that workspace's (another PR
   // holding it refuses), never the project's real one, which stays with the PRs that change it.
-  "preview-apply": ["pause", "actor", "permission", "window", "plan", "lock", "policies"],
+  "preview-apply": ["pause", "actor", "agent", "permission", "window", "plan", "lock", "protect", "policies"],
   // Tearing a preview down does not wait for a window: a preview kept alive by a freeze is the
   // leak this road exists to stop. A paused server still stops it (the destroy is retried later).
+  // Nor does `protect` stop it: it destroys the pull request's own copy, which nobody could
+  // override for a closed pull request.
   "preview-destroy": ["pause", "actor", "plan", "lock", "policies"],
-  "scheduled-destroy": ["pause", "actor", "window", "plan", "lock", "policies"],
+  "scheduled-destroy": ["pause", "actor", "window", "plan", "lock", "protect", "policies"],
 };
 
 /** While applies are paused, every road is refused with who paused and why. */
@@ -95,18 +98,29 @@ function checkChanged(changed: boolean | undefined): Decision {
 function checkRequirementsOf(facts: GateFacts): Decision {
   const r = facts.requirements;
   if (!r) return refuse("the pull request's requirements could not be read");
-  return checkRequirements(
-    r.requirements,
-    r.approvalsNeeded,
-    r.facts,
-    { from: r.approvalsFrom, changed: r.changedSinceEarlier },
-    r.codeOwners,
-  );
+  // State commands have no plan: only an agent's proposal changes how approvals are judged.
+  const mode = approvalMode(facts);
+  const requirements =
+    mode.kind === "auto"
+      ? r.requirements.filter((q) => q !== "approved")
+      : mode.kind === "agent" && !r.requirements.includes("approved")
+        ? [...r.requirements, "approved" as const]
+        : r.requirements;
+  const needed = mode.kind === "agent" ? Math.max(1, r.approvalsNeeded) : r.approvalsNeeded;
+  const d = checkRequirements(requirements, needed, r.facts, { from: r.approvalsFrom, changed: r.changedSinceEarlier }, r.codeOwners);
+  if (d.allowed) return d;
+  const why =
+    mode.kind === "agent"
+      ? `the pull request was proposed by the agent @\u200b${mode.agent}: it needs a human's approval of the current commit, whatever \`auto_approve\` says`
+      : mode.kind === "reviews"
+        ? mode.note
+        : undefined;
+  return why ? refuse(...d.reasons, why) : d;
 }
 
-function checkDestroy(destroy: GateFacts["destroy"]): Decision {
-  if (!destroy?.destroys || destroy.allowed) return ALLOWED;
-  return refuse(destroy.what);
+function checkDestroy(destroy: GateFacts["destroy"], planRules: GateFacts["planRules"]): Decision {
+  if (destroy?.destroys && !destroy.allowed) return refuse(destroy.what);
+  return checkDestroyRule(planRules);
 }
 
 function checkPolicies(policies: GateFacts["policies"]): Decision {
@@ -150,11 +164,15 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
     case "requirements":
       return checkRequirementsOf(facts);
     case "destroy":
-      return checkDestroy(facts.destroy);
+      return checkDestroy(facts.destroy, facts.planRules);
     case "policies":
       return checkPolicies(facts.policies);
     case "drift-pause":
       return checkDriftPause(facts.driftPause);
+    case "agent":
+      return checkAgent(facts.agents, facts.actor);
+    case "protect":
+      return checkProtect(facts.planRules);
   }
 }
 

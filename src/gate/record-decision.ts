@@ -2,6 +2,8 @@ import { countApprovals } from "../policy/count-approvals.js";
 import type { ConsoleStore } from "../store/console-store.js";
 import type { GateDecision } from "./decide.js";
 import type { GateFacts } from "./gate-facts.js";
+import { approvalMode } from "./plan-rule-checks.js";
+import { protectedChanges } from "./plan-rules.js";
 
 /**
  * Every decision, allowed or refused, is an audit event: who asked, on which road, for which
@@ -10,7 +12,7 @@ import type { GateFacts } from "./gate-facts.js";
 export async function recordDecision(
   store: Pick<ConsoleStore, "recordAudit">,
   facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor"> &
-    Partial<Pick<GateFacts, "window" | "override" | "requirements">>,
+    Partial<Pick<GateFacts, "window" | "override" | "requirements" | "identity" | "planRules" | "agents">>,
   decision: GateDecision,
 ): Promise<GateDecision> {
   // An admin's override of a closed window is what an auditor asks about first: it is in the record.
@@ -22,6 +24,9 @@ export async function recordDecision(
   const r = facts.requirements;
   const approvers = decision.allowed && r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
   const approved = approvers.length ? `; approvers: ${approvers.join(", ")}` : "";
+  // Which project every rule was found by: an auditor sees a renamed project as what it is.
+  const identity = facts.identity ? `; identity: ${facts.identity}` : "";
+  const rules = decision.allowed ? planRulesAudit(facts) : "";
   await store.recordAudit({
     actor: facts.actor,
     action: decision.allowed ? "gate-allowed" : "gate-refused",
@@ -29,8 +34,27 @@ export async function recordDecision(
     project: facts.project,
     pr: facts.number,
     detail: decision.allowed
-      ? `road: ${facts.road}${approved}${overridden}`
-      : `road: ${facts.road}; rule: ${decision.rule}; ${decision.reasons.join("; ")}`,
+      ? `road: ${facts.road}${approved}${overridden}${rules}${identity}`
+      : `road: ${facts.road}; rule: ${decision.rule}; ${decision.reasons.join("; ")}${identity}`,
   });
   return decision;
+}
+
+/** What the plan rules did for an allowed change: an auto-approval and its rule, an owner's override, an agent's proposal. */
+function planRulesAudit(facts: Partial<Pick<GateFacts, "requirements" | "planRules" | "agents">>): string {
+  const out: string[] = [];
+  const mode = approvalMode(facts);
+  // Said only where the approval requirement was there to be met.
+  if (mode.kind === "auto" && facts.requirements?.requirements.includes("approved"))
+    out.push(`${mode.why} (auto_approve from ${mode.source})`);
+  if (mode.kind === "agent") out.push(`proposed by agent @${mode.agent}`);
+  const p = facts.planRules;
+  if (p?.overrideProtect?.owner && !("unreadable" in p.content)) {
+    const hits = protectedChanges(p.content, p.rules.protect);
+    if (hits.length)
+      out.push(
+        `protection overridden by @${p.overrideProtect.by} (${hits.map((h) => `${h.action} ${h.address}`).join(", ")}): ${p.overrideProtect.reason}`,
+      );
+  }
+  return out.map((o) => `; ${o}`).join("");
 }

@@ -35,6 +35,19 @@ export type Digest = (value: unknown) => string;
  */
 export type TrustedMapping = (kind: InputRecord["kind"], key: string, ref: OutputRef) => boolean;
 
+/**
+ * The consumer's variable declarations, read from its configuration before any value reaches it
+ * (runners/terraform/read-variable-declarations.ts); `ok: false` says why they cannot be had.
+ */
+export type ConsumerVariables =
+  | {
+      ok: true;
+      variables: ReadonlyMap<string, { sensitive: boolean; file: string }>;
+      /** Calls whose result terraform does not mark sensitive (`nonsensitive`, `can`, `try`), as `file: name()`. */
+      unmarking: readonly string[];
+    }
+  | { ok: false; error: string };
+
 interface Entry {
   kind: InputRecord["kind"];
   key: string;
@@ -72,6 +85,7 @@ export function resolveInputs(
   producers: ProducerOutputs,
   digest: Digest,
   trusted: TrustedMapping,
+  declared: ConsumerVariables,
 ): ResolvedInputs {
   const env: Record<string, string> = {};
   const values: InputValues = { values: {}, baseValues: {}, secretValues: {} };
@@ -100,6 +114,8 @@ export function resolveInputs(
         error: `input ${key} takes ${from}, a sensitive output: a sensitive output is passed only through a mapping the default branch's config has (\`${setting}\` of ${project.name}); merge the mapping first, or make the output non-sensitive`,
       };
     }
+    const undeclassified = sensitiveAnywhere && kind === "var" ? sensitiveVariableProblem(project.name, key, from, declared) : undefined;
+    if (undeclassified) return { ok: false, error: undeclassified };
     const source: InputRecord["source"] = plannedValue?.known ? "planned" : currentValue ? "current" : "unset";
     records.push({ kind, key, from, source, ...(afterApply ? { afterApply } : {}), digest: digest(used?.value) });
     if (afterApply) {
@@ -120,4 +136,26 @@ export function resolveInputs(
     if (kind === "value" && currentValue !== undefined && !currentValue.sensitive) values.baseValues[key] = currentValue.value;
   }
   return { ok: true, env, values, records, notes, sensitive };
+}
+
+/**
+ * Why a sensitive output may not go into variable `key` of `consumer`, or undefined when it may.
+ * Sluice's redaction finds a secret by its text; what the consumer's configuration computes from
+ * it (`upper()`, `join("-", split("", …))`) only terraform can follow, and terraform hides it only
+ * when the variable is sensitive and nothing strips the mark.
+ */
+export function sensitiveVariableProblem(consumer: string, key: string, from: string, declared: ConsumerVariables): string | undefined {
+  const head = `input ${key} takes ${from}, a sensitive output`;
+  if (!declared.ok) return `${head}, and Sluice cannot check how ${consumer} declares variable \`${key}\`: ${declared.error}`;
+  const variable = declared.variables.get(key);
+  if (!variable) {
+    return `${head}, but ${consumer} declares no variable \`${key}\`: declare it with \`sensitive = true\`, or remove the mapping`;
+  }
+  if (!variable.sensitive) {
+    return `${head}, but variable \`${key}\` of ${consumer} (${variable.file}) is not declared \`sensitive = true\`: terraform would print what ${consumer} computes from it (upper(), join(), …) in the plan. Add \`sensitive = true\` to the variable`;
+  }
+  if (declared.unmarking.length > 0) {
+    return `${head}, but ${consumer} calls functions whose results terraform does not mark sensitive even when computed from a secret (${declared.unmarking.join(", ")}): a project that takes a sensitive output may not call nonsensitive(), can() or try(), in its own files or its local modules`;
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { RunnerKind } from "../model/project.js";
 import type { Workspace } from "../workspace/workspace.js";
+import type { MemoryBudget } from "../../runners/memory-budget.js";
 import type { Reporting } from "../job-output/publish-comments.js";
 import type { Store } from "../store/store.js";
 import type { OidcIssuer } from "../credentials/oidc-issuer.js";
@@ -28,6 +29,8 @@ export interface ToolDeps {
   projectQueue: PQueue;
   /** Tool runs at once on this replica (`parallel`): every exec of a project's run takes one. */
   toolSlots: PQueue;
+  /** Tool runs admitted by memory too (`memory_budget`): a run that does not fit waits for one that ends. */
+  memory: MemoryBudget;
 }
 
 /** What every job's redaction starts from (src/job-context/secrets.ts). */

@@ -7,6 +7,7 @@ import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { HeadConfig } from "../repo-reading/load-repo-configs.js";
 import type { Secrets } from "../job-context/secrets.js";
+import type { ProjectRunner } from "../tool-runs/project-runner.js";
 
 /** What one apply job of a pull request (a comment, the button, or a merge) works with. */
 export interface ApplyContext {
@@ -25,4 +26,6 @@ export interface ApplyContext {
   trustedSha?: string;
   /** That commit's projects (their `inputs_from` / `values_from` say which sensitive outputs may pass). */
   trustedProjects?: ProjectConfig[];
+  /** Where the projects' tools run (the job's one project runner). */
+  tools: ProjectRunner;
 }

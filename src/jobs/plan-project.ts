@@ -3,6 +3,9 @@ import { join } from "node:path";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { withoutSecrets } from "../job-context/without-secrets.js";
 import { policyView } from "../authorization/plan-policy-fact.js";
+import { agentFacts } from "../authorization/plan-rule-facts.js";
+import { planContent } from "../gate/plan-content.js";
+import { planRuleNotes } from "../gate/plan-rule-notes.js";
 import type { Job } from "../model/job.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
@@ -11,13 +14,11 @@ import { repoFullName } from "../model/repo.js";
 import type { Checkout } from "../workspace/workspace.js";
 import { signPlan } from "../tool-runs/plan-signature.js";
 import { planFileWarning, readPlanFile } from "../tool-runs/read-plan-file.js";
-import { planRequest, pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";
+import { pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";
+import type { ProjectRunner } from "../tool-runs/project-runner.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
-import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
-import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import { projectDirProblem } from "../workspace/project-dir.js";
 
 /** The URL of another PR of the same repo, from this PR's URL. */
 export function siblingPrUrl(htmlUrl: string, number: number): string {
@@ -31,6 +32,8 @@ export interface PlanContext {
   checkout: Checkout;
   baseDir?: string;
   run: RunnerContext;
+  /** Where the project's tools run (the job's one project runner). */
+  tools: ProjectRunner;
   extraArgs: string[];
   inputs: PlanInputs;
   /** Who asked (an autoplan: the PR's author), for the steps' variables. */
@@ -40,53 +43,15 @@ export interface PlanContext {
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
 export async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
   const { job, deps, pr, checkout } = ctx;
-  const runner = deps.tools.runners[project.runner];
-  if (!runner) {
-    const message = `no runner for ${project.runner} projects on this server`;
-    return { project, status: "error", failedStep: "runner", message, output: "" };
-  }
   const repo = repoFullName(job.target.repo);
-  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
-  if (dirProblem) return { project, status: "error", failedStep: "checkout", message: dirProblem, output: "" };
+  const cannot = await ctx.tools.check(project, checkout.dir);
+  if (cannot) return { project, status: "error", failedStep: cannot.failedStep, message: cannot.message, output: "" };
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
   // Each plan run writes its own directory: a plan file, once recorded with its hash, is never rewritten.
   const dataDir = join(projectPlans, `plan-${job.id}-${Date.now().toString(36)}`);
   await mkdir(dataDir, { recursive: true });
   const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
   if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
-  const built = planRequest(
-    ctx.run,
-    project,
-    {
-      checkoutDir: checkout.dir,
-      baseCheckoutDir: ctx.baseDir,
-      dataDir,
-      extraArgs: ctx.extraArgs,
-      onOutput: (chunk) => run.log.write(chunk),
-      stepVariables: pullRequestStepVariables({
-        repo: job.target.repo,
-        headRepo: pr.headRepo,
-        number: pr.number,
-        url: pr.htmlUrl,
-        author: pr.author,
-        headRef: pr.headRef,
-        headSha: pr.headSha,
-        baseRef: pr.baseRef,
-        user: ctx.actor,
-        extraArgs: ctx.extraArgs,
-      }),
-    },
-    runInputs(inputs.resolved),
-  );
-  if (!built.ok) return built.result;
-  const sandboxed = sandboxedExec(deps, job, project, {
-    // The base checkout is writable too: `helm dependency build` of the base chart writes its charts/.
-    writable: [checkout.dir, ctx.baseDir, dataDir],
-    // conftest reads the server's policy dirs (read-only; only plans that are policy-checked see them).
-    readable: [ctx.run.settings.kubeconfig, ...(built.request.policyCheck?.sets.map((s) => s.path) ?? [])],
-    settings: ctx.run.settings,
-  });
-  if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
   const lock = await deps.store.takeLock(
     {
       repo,
@@ -117,24 +82,36 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
       output: "",
     };
   }
-  const prepared = await runCredentials(deps, ctx.run.settings, ctx.run.secrets, project, "plan", {
-    repository: repo,
-    pull_request: pr.number,
-    head_sha: pr.headSha,
-    base_ref: pr.baseRef,
-    actor: job.spec.actor,
+  const ran = await ctx.tools.plan(project, {
+    checkoutDir: checkout.dir,
+    baseCheckoutDir: ctx.baseDir,
+    dataDir,
+    extraArgs: ctx.extraArgs,
+    onOutput: (chunk) => run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: ctx.actor,
+      extraArgs: ctx.extraArgs,
+    }),
+    inputs: runInputs(inputs.resolved),
+    claims: { repository: repo, pull_request: pr.number, head_sha: pr.headSha, base_ref: pr.baseRef, actor: job.spec.actor },
   });
-  // The redaction is read after the credentials are made: it holds their values and token.
-  const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
-    runner.plan({ ...built.request, redact: ctx.run.secrets.redact }, exec),
-  );
-  if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
-  const planned = ran.value;
-  const credentials = ran.identity;
-  if (!planned.ok) {
-    const { failedStep, message, output, durationMs } = planned;
-    return { project, status: "error", failedStep, message, output, durationMs, credentials };
+  const credentials = ran.credentials;
+  if (!ran.ok) {
+    const { message, failedStep, durationMs } = ran;
+    const output = ran.output ?? "";
+    return ran.refused
+      ? { project, status: "refused", reason: message, output }
+      : { project, status: "error", failedStep, message, output, durationMs, credentials };
   }
+  const planned = ran.value;
   // What this plan's outputs will be: the values its dependents in this job are planned with.
   if (planned.outputs) ctx.inputs.produced.set(project.name, planned.outputs);
   const marked = withInputRecords(markDestroy(planned, ctx.extraArgs), inputs.resolved);
@@ -162,6 +139,7 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   const saved = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
   if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
   await removeOlderPlans(projectPlans, dataDir);
+  const rules = await planRulesOnPlan(ctx, project, outcome.summary);
   return {
     project,
     status: "planned",
@@ -170,7 +148,25 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
     durationMs: outcome.durationMs,
     policy: policyView(deps, outcome.policy),
     credentials,
+    ...(rules.length ? { rules } : {}),
   };
+}
+
+/** What the trusted plan rules say of the new plan; an agent's proposal is also an audit event. */
+async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: ProjectResultSummary): Promise<string[]> {
+  const { deps, job, pr } = ctx;
+  const proposedBy = agentFacts(deps.config, job.spec.actor, [pr.author, job.spec.actor])?.proposedBy;
+  if (proposedBy) {
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "agent-proposed",
+      repo: repoFullName(job.target.repo),
+      project: project.name,
+      pr: pr.number,
+      detail: `planned ${pr.headSha.slice(0, 7)}, proposed by agent @${proposedBy}: applying it needs a human's approval of this commit`,
+    });
+  }
+  return planRuleNotes(ctx.run.settings.planRulesFor(project), planContent(summary, project.runner), proposedBy);
 }
 
 /** Earlier plan runs of the project are superseded now; nothing applies them (we hold the run lock). */

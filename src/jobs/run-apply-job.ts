@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { repoSettings } from "../config/repo-settings.js";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job, SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
@@ -13,7 +14,7 @@ import { approvingReviewers } from "../policy/count-approvals.js";
 import { ALLOWED } from "../policy/decision.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { gatherPrFacts, prGateFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
+import { gatherPrFacts, prGateFacts, prPlanRuleFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
@@ -95,15 +96,9 @@ async function applyWith(
     trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
-  const configs = await loadRepoConfigs(
-    deps.workspace,
-    repo,
-    pr.headSha,
-    await trustedCommit(deps, vcs, repo, pr, trustedSha),
-    deps.config.repo_config_file,
-    pr.baseRef,
-  );
-  const settings = repoSettings(deps.config, repoName(job), configs.trusted);
+  const trusted = await trustedCommit(deps, vcs, repo, pr, trustedSha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
+  const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
@@ -128,6 +123,7 @@ async function applyWith(
     merge,
     trustedSha,
     trustedProjects: configs.trusted?.projects,
+    tools: createProjectRunner({ deps, job, vcs, settings, secrets }),
   };
   try {
     await applyPullRequest(ctx, publisher);
@@ -250,6 +246,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
       try {
         const pending = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => p.id !== plan.id).map((p) => p.project);
         const inputs = await inputsFact(inputsContext(ctx, all, plan), plan.summary, project, new Set(pending));
+        const requirements = await requirementsFor(plan);
+        const override = spec.command?.overrideProtect;
         // The gate, inside the run lock: nothing can replace, discard or unlock the plan, or pause
         // applies unseen, between this decision and the tool.
         const decision = await passGate(
@@ -260,13 +258,14 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
               pause: await deps.store.appliesPaused(),
               actorAllowed,
               // A merge applies what its merger's PR was approved for; their permission was to merge.
-              ...(await changeControlFacts(deps, ctx.vcs, job.target.repo, project.name, {
+              ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
                 actor: spec.actor,
                 actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
                 override: spec.command?.overrideWindow,
               })),
               clickedSha: spec.checkSha,
-              requirements: await requirementsFor(plan),
+              requirements,
+              ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
               stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
               lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
                 (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),

@@ -10,6 +10,8 @@ import { authorizeCommand, replyRefused } from "../authorization/authorize-comma
 import { projectPermission } from "../authorization/change-control-facts.js";
 import { policyChecked } from "../authorization/plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
+import { ALLOWED } from "../policy/decision.js";
+import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
 async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {
@@ -67,8 +69,11 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   const lines: string[] = [];
   let approved = 0;
   let refused = 0;
+  // Found by who each planned project is on the base branch, never by the name the PR gave it.
+  const settings = deps.config.permissions.length ? await baseSettingsOf(deps, vcs, job, pr) : undefined;
   for (const plan of plans) {
-    const allowed = await projectPermission(deps, vcs, job.target.repo, plan.project, "approve_policies", actor);
+    const identity = settings?.identityOf({ name: plan.project, dir: plan.dir, workspace: plan.workspace });
+    const allowed = identity ? await projectPermission(deps, vcs, identity, "approve_policies", actor) : ALLOWED;
     if (!allowed.allowed) {
       refused++;
       lines.push(`- ${inlineCode(plan.project)}: not approved: ${allowed.reasons.join("; ")}`);

@@ -1,6 +1,8 @@
 import { rm } from "node:fs/promises";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
+import { trustedSettings } from "../repo-reading/trusted-settings.js";
 import { join } from "node:path";
-import { repoSettings } from "../config/repo-settings.js";
 import type { Job, SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -17,9 +19,6 @@ import { planOrder } from "../tool-runs/plan-order.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
-import { planRequest } from "../tool-runs/runner-request.js";
-import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
-import { runCredentials, runWithCredentials } from "../tool-runs/run-credentials.js";
 import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
@@ -92,7 +91,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       return finish([], `${configs.head.file} is invalid in the merge group:\n${configs.head.errors.join("\n")}`, true);
     }
     const config = configs.head.config;
-    const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+    const settings = await trustedSettings(deps, repo, configs.trusted, { sha: spec.baseSha, config: configs.trusted });
     const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
     const projects = resolved.affected;
     if (projects.length === 0) return finish([], "No project is affected by the merge group.");
@@ -113,6 +112,13 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       summary: "Planning.",
     });
 
+    const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
+    const planningInputs = planInputs(deps, job, settings, secrets, {
+      checkoutDir: checkout.dir,
+      all: resolved.all,
+      scratchDir: dataRoot,
+      trustedProjects: configs.trusted?.projects,
+    });
     const results = await runProjects<ProjectResult>({
       deps,
       job,
@@ -121,44 +127,29 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       parallel: settings.parallelPlan,
       verb: "plan",
       step: async (project, run) => {
-        const runner = deps.tools.runners[project.runner];
-        if (!runner)
-          return { project, status: "error", failedStep: "runner", message: `no runner for ${project.runner} projects`, output: "" };
-        const built = planRequest({ deps, settings, secrets }, project, {
+        // As a PR's plan: the producers' outputs it takes, the policy sets and kubeconfig mounted.
+        const inputs = await inputsBeforePlan(planningInputs, project, (chunk) => run.log.write(chunk));
+        if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
+        const ran = await tools.plan(project, {
           checkoutDir: checkout.dir,
           dataDir: join(dataRoot, `${project.dir.replace(/\//g, "_")}-${project.workspace}`),
           extraArgs: [],
           onOutput: (chunk) => run.log.write(chunk),
+          inputs: runInputs(inputs.resolved),
+          claims: {
+            repository: repoFullName(job.target.repo),
+            head_sha: spec.headSha,
+            base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
+            actor: spec.actor,
+          },
         });
-        if (!built.ok) return built.result;
-        const sandboxed = sandboxedExec(deps, job, project, {
-          writable: [checkout.dir, built.request.dataDir],
-          readable: [settings.kubeconfig],
-          settings,
-        });
-        if (!sandboxed.ok) return { project, status: "refused", reason: sandboxed.reason, output: "" };
-        const prepared = await runCredentials(deps, settings, secrets, project, "plan", {
-          repository: repoFullName(job.target.repo),
-          head_sha: spec.headSha,
-          base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
-          actor: spec.actor,
-        });
-        const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) =>
-          runner.plan({ ...built.request, redact: secrets.redact }, exec),
-        );
-        if (!ran.ok) return { project, status: "refused", reason: ran.reason, output: "" };
-        const outcome = ran.value;
-        if (!outcome.ok) {
-          return {
-            project,
-            status: "error",
-            failedStep: outcome.failedStep,
-            message: outcome.message,
-            output: outcome.output,
-            durationMs: outcome.durationMs,
-          };
+        if (!ran.ok && ran.refused) return { project, status: "refused", reason: ran.message, output: ran.output ?? "" };
+        if (!ran.ok) {
+          const { failedStep, message, durationMs } = ran;
+          return { project, status: "error", failedStep, message, output: ran.output ?? "", durationMs };
         }
-        secrets.add(outcome.summary.sensitiveValues);
+        const outcome = ran.value;
+        if (outcome.outputs) planningInputs.produced.set(project.name, outcome.outputs);
         for (const plan of approved.filter((p) => p.dir === project.dir && p.workspace === project.workspace)) {
           const diff = compareChanges(plan.summary, outcome.summary);
           if (diff) {

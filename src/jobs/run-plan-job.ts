@@ -1,4 +1,6 @@
-import { repoSettings, ignoredSettings } from "../config/repo-settings.js";
+import { ignoredSettings } from "../config/repo-settings.js";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { untrustedSettings } from "../config/untrusted-settings.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
@@ -124,7 +126,7 @@ async function planPullRequest(
     return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
   }
   const config = head.config;
-  const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+  const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   const warnings = [
     ...config.warnings,
     ...configs.warnings,
@@ -187,6 +189,7 @@ async function planPullRequest(
     checkout,
     baseDir,
     run: { deps, settings, secrets },
+    tools: createProjectRunner({ deps, job, vcs, settings, secrets }),
     extraArgs: spec.command?.extraArgs ?? [],
     actor: spec.actor,
     inputs,
@@ -200,7 +203,7 @@ async function planPullRequest(
     verb: "plan",
     step: async (project, run) => {
       // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
-      const may = await projectPermission(deps, vcs, repo, project.name, "plan", spec.actor);
+      const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", spec.actor);
       if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(planning, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);
@@ -214,7 +217,7 @@ async function planPullRequest(
   if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
   // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
   const windows = projects.flatMap((p) => {
-    const w = windowState(deps.config.apply_windows, deps.config.freezes, repoFullName(repo), p.name, new Date());
+    const w = windowState(deps.config.apply_windows, deps.config.freezes, settings.identityOf(p), new Date());
     return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
   });
   const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];

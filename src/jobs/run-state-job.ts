@@ -1,6 +1,7 @@
 import { join } from "node:path";
+import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import type { StateOperation } from "../../runners/runner.js";
-import { repoSettings } from "../config/repo-settings.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -9,17 +10,14 @@ import { repoFullName } from "../model/repo.js";
 import { selectProjects } from "../projects/select-projects.js";
 import { renderStateReply, type StateReply } from "../render/render-state-reply.js";
 import { dataPaths } from "../workspace/data-paths.js";
-import { projectDirProblem } from "../workspace/project-dir.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { siblingPrUrl } from "./plan-project.js";
 import { runProjects } from "../tool-runs/run-projects.js";
-import { sandboxedExec } from "../tool-runs/sandboxed-exec.js";
-import { runCredentials } from "../tool-runs/run-credentials.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
-import { changeStateThroughGate } from "../gate/through-gate.js";
+import { agentFacts } from "../authorization/plan-rule-facts.js";
 import { gatherCodeOwners } from "../repo-reading/gather-code-owners.js";
 import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
@@ -81,7 +79,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
   if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
   const config = configs.head.config;
-  const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+  const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const selection = selectProjects(resolved.all, resolved.affected, command.filter, {
     strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
@@ -93,10 +91,10 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
     return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
   }
-  const runner = deps.tools.runners[project.runner];
-  if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
-  const dirProblem = await projectDirProblem(checkout.dir, project.dir);
-  if (dirProblem) return refuse(dirProblem, project);
+  if (!deps.tools.runners[project.runner]?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
+  const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
+  const cannot = await tools.check(project, checkout.dir);
+  if (cannot) return refuse(cannot.message, project);
 
   const at = checkout;
   const results = await runProjects({
@@ -140,10 +138,11 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
         actor: spec.actor,
         pause: await deps.store.appliesPaused(),
         actorAllowed: who,
-        ...(await changeControlFacts(deps, vcs, repo, p.name, { actor: spec.actor, actions: ["state"] })),
+        ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
         changedByPr,
         lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
         requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+        agents: agentFacts(deps.config, spec.actor, [pr.author]),
       });
       if (!decision.allowed) {
         const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
@@ -151,33 +150,20 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
         return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
       }
       const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-      const sandboxed = sandboxedExec(deps, job, p, { writable: [at.dir, dataDir], settings });
-      if (!sandboxed.ok) return { project: p, status: "refused", reason: sandboxed.reason, output: "" };
-      const outcome = await changeStateThroughGate(
-        decision.pass,
-        runner,
-        {
-          project: p,
-          checkoutDir: at.dir,
-          dataDir,
-          operation,
-          env: deps.tools.env,
-          timeoutMs: deps.config.step_timeout,
-          // Read when output comes: by then it holds the apply credentials too.
-          redact: (text) => secrets.redact(text),
-          onOutput: (chunk) => run.log.write(chunk),
-          binary: settings.binaryFor(p),
-        },
-        sandboxed.exec,
-        (admitted) =>
-          runCredentials(deps, settings, secrets, p, "apply", {
-            repository: admitted.repo,
-            pull_request: admitted.number,
-            head_sha: pr.headSha,
-            base_ref: pr.baseRef,
-            actor: admitted.actor,
-          }),
-      );
+      const outcome = await tools.state(decision.pass, p, {
+        checkoutDir: at.dir,
+        dataDir,
+        operation,
+        onOutput: (chunk) => run.log.write(chunk),
+        claims: (admitted) => ({
+          repository: admitted.repo,
+          pull_request: admitted.number,
+          head_sha: pr.headSha,
+          base_ref: pr.baseRef,
+          actor: admitted.actor,
+        }),
+      });
+      if (!outcome.ok && outcome.refused) return { project: p, status: "refused", reason: outcome.message, output: outcome.output };
       // Whatever happened, the state may have changed: plans made before it no longer describe it
       // (all plans of the dir + workspace unless the project has a backend of its own there).
       const scope = settings.lockScopeFor(p);

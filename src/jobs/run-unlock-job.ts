@@ -6,6 +6,8 @@ import { repoFullName } from "../model/repo.js";
 import { releaseLocks } from "./release-locks.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
+import { ALLOWED } from "../policy/decision.js";
+import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 
 /** `/unlock [-p|-d|-w]`: answers with exactly what it released. */
 export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<void> {
@@ -21,8 +23,21 @@ export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<v
   // The server's per-project `permissions` may name who may unlock a project, beyond write access.
   const denied: string[] = [];
   const mayRelease: typeof chosen = [];
+  // Found by who each locked project is on the base branch, never by the name the PR gave it.
+  const settings =
+    chosen.length && deps.config.permissions.length
+      ? await baseSettingsOf(deps, vcs, job, await vcs.pullRequest(job.target.repo, job.target.pr))
+      : undefined;
   for (const l of chosen) {
-    const d = await projectPermission(deps, vcs, job.target.repo, l.project, "unlock", job.spec.actor);
+    const d = settings
+      ? await projectPermission(
+          deps,
+          vcs,
+          settings.identityOf({ name: l.project, dir: l.dir, workspace: l.workspace }),
+          "unlock",
+          job.spec.actor,
+        )
+      : ALLOWED;
     if (d.allowed) mayRelease.push(l);
     else denied.push(`- ${inlineCode(l.project)}: ${d.reasons.join("; ")}`);
   }

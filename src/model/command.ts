@@ -20,7 +20,8 @@ export type Command =
   /** `why`: `/plan --why` only says which projects the change plans and why; nothing runs. */
   | { kind: "plan"; filter: ProjectFilter; extraArgs: string[]; why?: true }
   /** `--override-window -- REASON`: a server admin applies outside the project's apply window (audited). */
-  | { kind: "apply"; filter: ProjectFilter; overrideWindow?: { reason: string } }
+  /** `--override-protect -- REASON`: an owner applies a plan that destroys or replaces a protected address (audited). */
+  | { kind: "apply"; filter: ProjectFilter; overrideWindow?: { reason: string }; overrideProtect?: { reason: string } }
   | { kind: "unlock"; filter: ProjectFilter }
   /** Pull mode: `/drift` checks now; `pause`/`resume` stop and restart reconciliation of a project. */
   | { kind: "drift"; action: "check" | "pause" | "resume"; filter: ProjectFilter; reason?: string }

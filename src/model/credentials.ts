@@ -1,5 +1,5 @@
 /** Which credentials a tool run gets: a plan (and drift check) runs the PR's code before review. */
-export type CredentialPhase = "plan" | "apply";
+export type CredentialPhase = "plan" | "apply" | "preview-plan" | "preview-apply";
 
 /** The OIDC part of a credential set: Sluice mints a token for the run, with provider conventions. */
 export interface OidcSettings {
@@ -30,6 +30,15 @@ export interface CredentialRule {
   match: string;
   plan?: CredentialSet;
   apply?: CredentialSet;
+  /** A preview's sets: a preview never gets `plan` or `apply` (production's). */
+  preview?: { plan?: CredentialSet; apply?: CredentialSet };
+}
+
+/** The set of a rule for one phase: a preview's come from its `preview:` key only. */
+export function credentialSetFor(rule: CredentialRule, phase: CredentialPhase): CredentialSet | undefined {
+  if (phase === "preview-plan") return rule.preview?.plan;
+  if (phase === "preview-apply") return rule.preview?.apply;
+  return rule[phase];
 }
 
 /** What the token says about the run it was minted for (the `sub` is built from these). */
@@ -38,6 +47,8 @@ export interface RunClaims {
   project: string;
   workspace: string;
   phase: CredentialPhase;
+  /** The project is new (not on the base branch): `project` is its dir and the `sub` says `new-project`. */
+  new_project?: boolean;
   pull_request?: number;
   drift_issue?: number;
   head_sha: string;
@@ -59,3 +70,16 @@ export interface RunCredentials {
   /** Removes the token files; called when the run ends, however it ends. */
   dispose(): Promise<void>;
 }
+
+/** The rule that gives a project its credentials, and how comments name it. */
+export type CredentialChoice =
+  | {
+      rule: CredentialRule;
+      index: number;
+      name: string;
+      /** The project's name in its token's `sub`: its trusted identity's name, or a new project's dir. */
+      subject: string;
+      /** A new project's token says so in its `sub` (`:new-project:DIR:`), so no trust policy of a named project accepts it. */
+      newProject?: boolean;
+    }
+  | { rule?: undefined; why: string };

@@ -48,7 +48,7 @@ export interface DriftPause {
   createdAt: string;
 }
 
-/** The drift issue label (DESIGN.md "Pull mode"): `/apply` on a plain issue acts only on these. */
+/** The drift issue label (docs/design.md, "Contracts of the second wave"): `/apply` on a plain issue acts only on these. */
 export const DRIFT_LABEL = "sluice:drift";
 
 /**

@@ -59,12 +59,19 @@ export type GateRule =
   | "requirements"
   /** Pull mode's `verified_commits`: the default branch head being applied is verified by GitHub. */
   | "verified"
-  /** Destroy plans, and reconciles that destroy or replace, need the trusted `allow_destroy`. */
+  /**
+   * Destroy plans, and reconciles that destroy or replace, need the trusted `allow_destroy`; a
+   * `-destroy` plan under a trusted `destroy:` rule also needs its approvals and its window.
+   */
   | "destroy"
   /** Server policy checks over the very plan being applied. */
   | "policies"
   /** `/drift pause` stops reconciliation of a project. */
-  | "drift-pause";
+  | "drift-pause"
+  /** The server's `agents` may plan, never apply or override. */
+  | "agent"
+  /** A plan that destroys or replaces a `protect`ed address needs an owner's `--override-protect`. */
+  | "protect";
 
 /** A road's PR-ness: the requirements of a pull request apply only where there is one. */
 export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge", "import", "state-rm"]);

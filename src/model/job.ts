@@ -1,3 +1,4 @@
+import type { Permission } from "./pull-request.js";
 import type { Command, ProjectFilter } from "./command.js";
 import type { RepoRef } from "./repo.js";
 
@@ -38,6 +39,11 @@ export type JobSpec =
       commentId?: number;
       actor: string;
       viaAtlantis?: boolean;
+      /**
+       * Set only by the console and the API for someone signed in without GitHub (SSO, an API
+       * token): the permission their role gives in the repository, used instead of asking GitHub.
+       */
+      grant?: Permission;
     }
   | {
       kind: "state";

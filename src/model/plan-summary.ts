@@ -69,4 +69,11 @@ export interface PlanSummary {
   warnings?: string[];
   /** What the plan used for each `inputs_from` / `values_from` input: the apply gate compares it with the producer's outputs. */
   inputs?: InputRecord[];
+  /**
+   * Per updated or replaced resource (by address): the names of the top-level attributes that
+   * change (Kubernetes objects: the changed top-level fields, `metadata.*` one level deeper, e.g.
+   * `metadata.labels`). Names only, never values. Absent in plans made before Sluice recorded it:
+   * rules that need it (`auto_approve` `only_tags`) then fail closed.
+   */
+  changedAttributes?: Record<string, string[]>;
 }

@@ -23,6 +23,8 @@ export type ProjectResult = {
       summary: PlanSummary;
       /** Server policy checks over this plan (absent when none are configured). */
       policy?: PolicyView;
+      /** What the trusted plan rules say of this plan (protected changes, auto-approval, agents), as sentences. */
+      rules?: string[];
     }
   | { status: "applied"; summary?: PlanSummary }
   | { status: "error"; failedStep: string; message: string }

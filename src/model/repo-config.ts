@@ -1,6 +1,7 @@
 import type { DestroySchedule } from "./destroy-schedule.js";
 import type { DriftInput } from "./drift.js";
 import type { PreviewSettings } from "./preview.js";
+import type { AutoApproveRule, DestroyRule } from "./plan-content.js";
 import type { IgnoreDifference, RunnerKind } from "./project.js";
 import type { ProjectInputs } from "./project-inputs.js";
 
@@ -89,6 +90,12 @@ export interface ProjectConfig extends ProjectInputs {
   preview?: PreviewSettings;
   /** `destroy_at` / `idle_ttl` of the project's own workspace (trusted config only, where the server allows `preview`). */
   destroySchedule?: DestroySchedule;
+  /** Added to the server's `protect` (trusted config only). */
+  protect?: string[];
+  /** What a `-destroy` plan needs (trusted config only, where the server allows `destroy`). */
+  destroyRule?: DestroyRule;
+  /** When the approval requirement counts as met (trusted config only, where the server allows `auto_approve`). */
+  autoApprove?: AutoApproveRule;
 }
 
 export interface RepoConfig {

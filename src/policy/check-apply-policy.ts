@@ -20,6 +20,8 @@ export interface ApplyFacts {
   undiverged: boolean;
   /** For `verified_commits`: the PR's commits GitHub does not show as verified (empty when all are, or not asked). */
   unverified?: readonly string[];
+  /** The server's `agents`: their approvals never count. */
+  agents?: readonly string[];
 }
 
 /** Who may apply: write access on the repo, or named by the server config. */
@@ -58,7 +60,12 @@ export function checkRequirements(
       if (missing > 0) {
         const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
         const since = approvals.changed ? ` (the plan changed since: ${approvals.changed})` : "";
-        const note = early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "";
+        const agents = ignored.filter((i) => i.why === "is an agent").map((i) => `@${i.user}`);
+        const note =
+          (early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "") +
+          (agents.length
+            ? `; ${agents.join(", ")} ${agents.length === 1 ? "is an agent" : "are agents"} (server setting \`agents\`), whose approval never counts`
+            : "");
         decisions.push(
           refuse(
             `needs ${missing} more approval${missing === 1 ? "" : "s"} of the current commit from ${missing === 1 ? "a user" : "users"} with write access${planMadeAt === undefined ? "" : ", given after the plan"} (the author's own approval does not count${note})`,

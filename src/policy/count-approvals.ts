@@ -1,4 +1,5 @@
 import type { Permission, Review } from "../model/pull-request.js";
+import { isAgent } from "./is-agent.js";
 
 export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
 
@@ -9,7 +10,7 @@ export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain
  */
 export function countApprovals(
   reviews: readonly Review[],
-  facts: { author: string; headSha: string; permissions: ReadonlyMap<string, Permission> },
+  facts: { author: string; headSha: string; permissions: ReadonlyMap<string, Permission>; agents?: readonly string[] },
   /** When the plan being applied was made: an approval given before it did not see it. */
   planMadeAt?: string,
 ): { approvers: string[]; ignored: { user: string; why: string }[] } {
@@ -24,6 +25,8 @@ export function countApprovals(
     if (r.state !== "APPROVED") continue;
     if (r.user.toLowerCase() === facts.author.toLowerCase()) {
       ignored.push({ user: r.user, why: "is the author" });
+    } else if (isAgent(r.user, facts.agents ?? [])) {
+      ignored.push({ user: r.user, why: "is an agent" });
     } else if (r.commitId !== facts.headSha) {
       ignored.push({ user: r.user, why: "approved an earlier commit" });
     } else if (planMadeAt !== undefined && Date.parse(r.submittedAt) < wholeSecond(planMadeAt)) {

@@ -25,6 +25,8 @@ export interface ProjectView {
   why?: string;
   /** "credentials: …" — the identity the run had (names only); "" when the server has no rules. */
   credentials?: string;
+  /** The trusted plan rules' notes, one line each; "" when none applies. */
+  rules?: string;
 }
 
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
@@ -53,12 +55,13 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       const s = result.summary;
       // A teardown must not look like any other plan: it says so first, in words and in bold.
       const policy = renderPolicy(result.policy, clean);
+      const rules = (result.rules ?? []).map((r) => escapeText(clean(r))).join("  \n");
       const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
       const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
-      if (!s.hasChanges) return { ...base, policy, summary: `${head}: ${banner}✅ no changes${warnings}` };
+      if (!s.hasChanges) return { ...base, policy, rules, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, policy, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
+      return { ...base, policy, rules, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
@@ -117,6 +120,7 @@ export function renderSection(view: ProjectView, cap: number, output = ""): stri
     summary: view.summary,
     why: view.why ?? "",
     credentials: view.credentials ?? "",
+    rules: view.rules ?? "",
     policy: view.policy ?? "",
     changes: renderChanges(view.changes, cap),
     output,

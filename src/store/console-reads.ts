@@ -53,6 +53,9 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
       }));
       return mergeActivity(runs, await latestApplies(""), await latestApplies("WHERE status = 'succeeded'"));
     },
+    async knownRepos() {
+      return (await db.all<{ repo: string }>("SELECT DISTINCT repo FROM jobs WHERE repo <> ''")).map((r) => r.repo);
+    },
     async allLocks() {
       const locks = await db.all<LockRow>("SELECT * FROM locks ORDER BY repo, project, workspace");
       const waiters = await db.all<WaiterRow>("SELECT repo, dir, workspace, scope, pr FROM lock_waiters ORDER BY pr");

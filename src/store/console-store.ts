@@ -106,6 +106,8 @@ export interface ConsoleStore {
   pruneJobLogs(before: string): Promise<number>;
 
   projectActivity(): Promise<ProjectActivity[]>;
+  /** Every repository (owner/name) Sluice ran a job for: what a role given by repository globs can cover. */
+  knownRepos(): Promise<string[]>;
   allLocks(): Promise<LockView[]>;
   /**
    * The target of the latest job of a PR, to enqueue work for it (e.g. an unlock from the console);

@@ -99,6 +99,8 @@ export function savedPlans({ db }: StoreDriver): SavedPlans {
         yield* t.run("UPDATE plans SET status = 'applied' WHERE id = ?", [planId]);
         yield* t.run("DELETE FROM plan_files WHERE plan_id = ?", [planId]);
       });
+      // The last record before the tool starts: the apply's start and its used plan outlive any crash.
+      await db.durable();
     },
   };
 }

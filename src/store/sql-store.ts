@@ -13,6 +13,7 @@ import { projectLocks } from "./project-locks.js";
 import { savedPlans } from "./saved-plans.js";
 import { scheduledDestroyAttemptMethods } from "./scheduled-destroy-attempts.js";
 import { signingKeyMethods } from "./signing-keys.js";
+import { apiTokenMethods } from "./api-tokens.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -31,6 +32,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...jobLogs(driver),
     ...consoleReads(driver),
     ...signingKeyMethods(driver.db),
+    ...apiTokenMethods(driver.db),
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
     runExclusive: driver.runExclusive,

@@ -18,6 +18,12 @@ export interface SqliteStoreOptions {
   processLockHeld?: boolean;
   /** The two threads' writes to one file: deliveries before jobs (deliveries-first.ts). */
   deliveriesFirst?: DeliveriesFirst;
+  /**
+   * `normal`: commits reach the WAL without an fsync each (they survive the process crashing,
+   * not the machine); the job thread's, whose records before a tool changes anything are made
+   * durable by `Db.durable`. Default `full`: every commit is synced (deliveries acknowledged to GitHub).
+   */
+  durability?: "full" | "normal";
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -31,7 +37,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   }
   const raw = new Database(file);
   raw.pragma("journal_mode = WAL");
-  raw.pragma("synchronous = FULL");
+  raw.pragma(`synchronous = ${opts.durability === "normal" ? "NORMAL" : "FULL"}`);
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const waiting = opts.deliveriesFirst?.side === "deliveries" ? signalDeliveries(opts.deliveriesFirst.flag) : undefined;
   const db = sqliteDb(raw, { busyTimeoutMs: BUSY_TIMEOUT_MS, waiting });

@@ -9,6 +9,7 @@ import type { PreviewStore } from "./preview-store.js";
 import type { ResultStore } from "./result-store.js";
 import type { ScheduledDestroyAttemptStore } from "./scheduled-destroy-attempts.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
+import type { ApiTokenStore } from "./api-token-store.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -146,6 +147,7 @@ export interface Store
     ResultStore,
     AuditOutboxStore,
     SigningKeyStore,
+    ApiTokenStore,
     PreviewStore,
     ScheduledDestroyAttemptStore {
   /**

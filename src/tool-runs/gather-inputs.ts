@@ -3,12 +3,19 @@ import { join } from "node:path";
 import type { RepoSettings } from "../config/repo-settings.js";
 import { inputDigest } from "../inputs/input-digest.js";
 import { sensitiveTexts } from "../inputs/input-value-text.js";
-import { producersToRead, type ResolvedInputs, resolveInputs, type TrustedMapping } from "../inputs/resolve-inputs.js";
+import {
+  type ConsumerVariables,
+  producersToRead,
+  type ResolvedInputs,
+  resolveInputs,
+  type TrustedMapping,
+} from "../inputs/resolve-inputs.js";
+import { readVariableDeclarations } from "../../runners/terraform/read-variable-declarations.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
 import type { OutputValues } from "../model/project-inputs.js";
 import type { JobDeps } from "../job-context/job-deps.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import { createProjectRunner } from "./project-runner.js";
 import type { Secrets } from "../job-context/secrets.js";
 
 /** A project of the trusted config, as far as its mappings go. */
@@ -16,9 +23,9 @@ export type TrustedProject = Pick<Project, "name" | "dir" | "workspace" | "input
 
 /** Where a job reads producers' outputs: its checkout, the repo's projects, and a scratch dir of its own. */
 export interface InputsContext {
-  deps: Pick<JobDeps, "tools" | "config" | "planKey">;
-  job: Pick<Job, "target">;
-  settings: Pick<RepoSettings, "networkFor" | "binaryFor">;
+  deps: JobDeps;
+  job: Pick<Job, "id" | "target">;
+  settings: RepoSettings;
   secrets: Secrets;
   checkoutDir: string;
   /** Every project of the repository at this checkout, to find producers by name. */
@@ -51,30 +58,12 @@ export async function readProducerOutputs(ctx: InputsContext, names: readonly st
     }
     const project = ctx.all.find((p) => p.name === name);
     if (!project) return { ok: false, error: `no project named ${name} in this repository` };
-    const runner = ctx.deps.tools.runners[project.runner];
-    if (!runner?.outputs) return { ok: false, error: `project ${name} is a ${project.runner} project: it has no outputs to take` };
     const dataDir = await mkdtemp(join(ctx.scratchDir, "outputs-"));
     try {
-      const sandboxed = sandboxedExec(ctx.deps, ctx.job, project, {
-        // init may write the project's lock file into the checkout.
-        writable: [ctx.checkoutDir, dataDir],
-        settings: ctx.settings,
-      });
-      if (!sandboxed.ok) return { ok: false, error: sandboxed.reason };
-      const read = await runner.outputs(
-        {
-          project,
-          checkoutDir: ctx.checkoutDir,
-          dataDir,
-          env: ctx.deps.tools.env,
-          timeoutMs: ctx.deps.config.step_timeout,
-          redact: ctx.secrets.redact,
-          onOutput: ctx.onOutput,
-          binary: ctx.settings.binaryFor(project),
-        },
-        sandboxed.exec,
-      );
-      if (!read.ok) return { ok: false, error: `reading the outputs of ${name} failed at ${read.failedStep}: ${read.message}` };
+      const ran = await createProjectRunner(ctx).outputs(project, { checkoutDir: ctx.checkoutDir, dataDir, onOutput: ctx.onOutput });
+      if (!ran.ok && ran.failedStep === "outputs") return { ok: false, error: ran.message };
+      if (!ran.ok) return { ok: false, error: `reading the outputs of ${name} failed at ${ran.failedStep}: ${ran.message}` };
+      const read = ran.value;
       ctx.secrets.add(Object.values(read.outputs).flatMap((o) => (o.sensitive ? sensitiveTexts(o.value) : [])));
       outputs.set(name, read.outputs);
       ctx.read?.set(name, read.outputs);
@@ -104,9 +93,26 @@ export async function gatherInputs(
     { planned, current: current.outputs },
     (v) => inputDigest(ctx.deps.planKey, v),
     trustedMapping(ctx.trustedProjects, project),
+    await consumerVariables(ctx, project),
   );
   if (resolved.ok) ctx.secrets.add(resolved.sensitive);
   return resolved;
+}
+
+/**
+ * How the project declares its variables, from its files in the checkout, before any value
+ * reaches it; read only for a project that takes variables. A sensitive output goes only into a
+ * terraform project's variable declared sensitive (see `sensitiveVariableProblem`).
+ */
+export async function consumerVariables(ctx: Pick<InputsContext, "checkoutDir">, project: Project): Promise<ConsumerVariables> {
+  if (Object.keys(project.inputsFrom ?? {}).length === 0) return { ok: true, variables: new Map(), unmarking: [] };
+  if (project.runner !== "terraform") {
+    return {
+      ok: false,
+      error: `its variables are declared where Sluice does not read them (a ${project.runner} project); pass sensitive outputs to terraform projects only`,
+    };
+  }
+  return readVariableDeclarations(ctx.checkoutDir, project.dir);
 }
 
 /** The same project (name, dir, workspace) in the trusted config maps `key` to the same output. */

@@ -17,8 +17,8 @@ export interface PlanInputs {
 
 export function planInputs(
   deps: InputsContext["deps"] & Pick<JobDeps, "dataDir">,
-  job: Pick<Job, "target">,
-  settings: Pick<RepoSettings, "networkFor" | "binaryFor">,
+  job: Pick<Job, "id" | "target">,
+  settings: RepoSettings,
   secrets: Secrets,
   where: Pick<InputsContext, "checkoutDir" | "all" | "scratchDir" | "trustedProjects">,
 ): PlanInputs {

@@ -44,7 +44,7 @@ export function runCredentials(
     choice: settings.credentialsFor(project),
     phase,
     claims: { ...claims, workspace: project.workspace },
-    ttlMs: phase === "plan" ? PLAN_TTL_MS : Math.max(APPLY_MIN_TTL_MS, deps.config.step_timeout),
+    ttlMs: phase === "plan" || phase === "preview-plan" ? PLAN_TTL_MS : Math.max(APPLY_MIN_TTL_MS, deps.config.step_timeout),
     issuer: deps.oidcIssuer,
     runRoot: runRoot(deps.dataDir),
     sandboxOn: deps.tools.sandbox.status.mode === "on",

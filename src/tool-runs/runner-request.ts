@@ -6,6 +6,7 @@ import type { Workflow } from "../model/repo-config.js";
 import type { Project } from "../model/project.js";
 import type { InputValues } from "../model/project-inputs.js";
 import { createRedactor } from "../util/redact.js";
+import { ambiguousReason } from "../config/trusted-identity.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { chainRedactors, type Secrets } from "../job-context/secrets.js";
 
@@ -35,6 +36,8 @@ export function resolveSecretSet(
 /** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
 function common(ctx: RunnerContext, project: Project) {
   const { settings, deps } = ctx;
+  const identity = settings.identityOf(project);
+  if (identity.kind === "ambiguous") return { refusal: ambiguousReason(identity) };
   const workflow = settings.workflowFor(project);
   if (workflow.refusal) return { refusal: workflow.refusal };
   const secretSet = resolveSecretSet(project, settings);
@@ -78,21 +81,21 @@ function withInputs<T extends { env: Record<string, string>; secretSet?: Record<
   };
 }
 
+/** Where a plan runs and what the road adds to it. */
+export interface PlanWhere {
+  checkoutDir: string;
+  /** The base checkout, for tools whose plan is a diff of renders (written to by `helm dependency build`). */
+  baseCheckoutDir?: string;
+  dataDir: string;
+  extraArgs: string[];
+  destroy?: boolean;
+  details?: boolean;
+  onOutput?: (chunk: string) => void;
+  stepVariables?: Record<string, string>;
+}
+
 /** The one place a plan request is built: PR plans, re-plans at merge and drift checks. */
-export function planRequest(
-  ctx: RunnerContext,
-  project: Project,
-  where: {
-    checkoutDir: string;
-    baseCheckoutDir?: string;
-    dataDir: string;
-    extraArgs: string[];
-    destroy?: boolean;
-    onOutput?: (chunk: string) => void;
-    stepVariables?: Record<string, string>;
-  },
-  inputs?: RunInputs,
-): Built<PlanRequest> {
+export function planRequest(ctx: RunnerContext, project: Project, where: PlanWhere, inputs?: RunInputs): Built<PlanRequest> {
   const c = common(ctx, project);
   if (!c.fields) return refused(project, c.refusal);
   return {

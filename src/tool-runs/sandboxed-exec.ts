@@ -2,7 +2,8 @@ import type { ExecOptions } from "../../runners/exec.js";
 import type { Exec } from "../../runners/runner.js";
 import type { Job } from "../model/job.js";
 import type { RepoSettings } from "../config/repo-settings.js";
-import type { Project } from "../model/project.js";
+import { type Project, projectKey } from "../model/project.js";
+import { repoFullName } from "../model/repo.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 /**
@@ -15,7 +16,7 @@ import type { JobDeps } from "../job-context/job-deps.js";
  */
 export function sandboxedExec(
   deps: Pick<JobDeps, "tools">,
-  _job: Pick<Job, "target">,
+  job: Pick<Job, "target">,
   project: Pick<Project, "name" | "dir" | "workspace">,
   paths: { writable: (string | undefined)[]; readable?: (string | undefined)[]; settings: Pick<RepoSettings, "networkFor"> },
 ): { ok: true; exec: Exec } | { ok: false; reason: string } {
@@ -27,8 +28,24 @@ export function sandboxedExec(
   });
   if (!made.ok) return made;
   const { exec } = made;
+  const projectPart = projectKey(repoFullName(job.target.repo), project);
+  // A tool slot first (`parallel`), then room in the memory budget for what this project's runs
+  // were last seen to peak at; the waiting is said in the run's live log.
+  const admitted = async (file: string, args: string[], opts: ExecOptions) => {
+    // Learned per project and step (`terraform plan` holds more than `terraform init`).
+    const key = { project: projectPart, step: `${file.slice(file.lastIndexOf("/") + 1)} ${args[0] ?? ""}` };
+    const release = await deps.tools.memory.admit(key, (why) => opts.onOutput?.(`${why}\n`));
+    let peak: number | undefined;
+    try {
+      const result = await exec(file, args, opts);
+      peak = result.peakMemoryBytes;
+      return result;
+    } finally {
+      release(peak);
+    }
+  };
   const slotted: Exec = Object.assign(
-    (file: string, args: string[], opts: ExecOptions) => deps.tools.toolSlots.add(() => exec(file, args, opts)),
+    (file: string, args: string[], opts: ExecOptions) => deps.tools.toolSlots.add(() => admitted(file, args, opts)),
     {
       isolated: exec.isolated,
     },

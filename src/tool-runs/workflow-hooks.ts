@@ -1,12 +1,12 @@
 import { repoFullName } from "../model/repo.js";
 import { errorMessage } from "../util/errors.js";
-import { networkForNames } from "../../runners/sandbox/network-policy.js";
+import { networkFor } from "../../runners/sandbox/network-policy.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Job } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "../job-context/job-deps.js";
-import { sandboxedExec } from "./sandboxed-exec.js";
+import { hookSandbox } from "./project-runner.js";
 import type { Secrets } from "../job-context/secrets.js";
 import { openJobLog } from "./store-job-log.js";
 
@@ -105,13 +105,8 @@ export async function runWorkflowHooks(
   if (hooks.length === 0) return { ok: true, ran: 0 };
   const key = `\`${HOOK_LOG[when]}\``;
   // Hooks belong to no project: the repository's own network rule (`REPO` or `REPO:*`) decides.
-  const network = { networkFor: () => networkForNames(deps.config.network, repoFullName(job.target.repo), [HOOK_LOG[when]]) };
-  const sandboxed = sandboxedExec(
-    deps,
-    job,
-    { name: HOOK_LOG[when], dir: ".", workspace: "default" },
-    { writable: [checkout.dir], settings: network },
-  );
+  const network = { networkFor: () => networkFor(deps.config.network, repoFullName(job.target.repo), HOOK_LOG[when]) };
+  const sandboxed = hookSandbox(deps, job, HOOK_LOG[when], checkout.dir, network);
   if (!sandboxed.ok) return { ok: false, line: `${key}: not run: ${sandboxed.reason}` };
   const log = openJobLog(deps, job, HOOK_LOG[when]);
   try {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { stripControl } from "./sanitize.js";
 
 /** Secrets shorter than this are ignored: redacting "abc" everywhere would wreck the output. */
@@ -12,6 +13,13 @@ const MIN_BASE64_SECRET = 8;
  * string too — git sends `Authorization: Basic base64("x-access-token:" + token)`. For an
  * embedded secret only the base64 characters that depend on the secret's bytes alone are stable,
  * so the edges are trimmed.
+ *
+ * Also what a template or script most often makes of a secret on the way out: its upper- and
+ * lower-case forms, JSON as Go writes it (terraform's `show -json` escapes `<`, `>` and `&`), hex
+ * of its bytes, base64url, and the hex and base64 digests a checksum annotation or `sha256()`
+ * prints (a posted digest lets a reader test guesses offline). A transform not listed here
+ * (`join("-", split("", …))`) is not found by text: terraform's sensitive marks and the canary
+ * renders of Kubernetes plans cover those.
  */
 export function secretVariants(secret: string): string[] {
   const variants = new Set<string>([secret, stripControl(secret)]);
@@ -22,10 +30,23 @@ export function secretVariants(secret: string): string[] {
   } catch {
     // Lone surrogates cannot be URI-encoded; such a secret cannot appear URI-encoded either.
   }
-  variants.add(JSON.stringify(secret).slice(1, -1));
+  const json = JSON.stringify(secret).slice(1, -1);
+  variants.add(json);
+  variants.add(goJson(json));
+  variants.add(secret.toUpperCase());
+  variants.add(secret.toLowerCase());
 
   const bytes = Buffer.from(secret, "utf8");
   if (bytes.length >= MIN_BASE64_SECRET) {
+    variants.add(bytes.toString("hex"));
+    variants.add(bytes.toString("hex").toUpperCase());
+    variants.add(bytes.toString("base64url").replace(/=+$/, ""));
+    for (const algorithm of ["sha256", "sha1", "md5", "sha512"]) {
+      const digest = createHash(algorithm).update(bytes).digest();
+      variants.add(digest.toString("hex"));
+      variants.add(digest.toString("hex").toUpperCase());
+      variants.add(digest.toString("base64").replace(/=+$/, ""));
+    }
     for (const offset of [0, 1, 2]) {
       const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
       const encoded = padded.toString("base64").replace(/=+$/, "");
@@ -37,4 +58,9 @@ export function secretVariants(secret: string): string[] {
     }
   }
   return [...variants].filter((v) => v.length >= MIN_SECRET);
+}
+
+/** JSON text as Go's encoder writes it: HTML-sensitive characters and the JS line separators as \u escapes. */
+function goJson(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

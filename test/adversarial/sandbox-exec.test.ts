@@ -130,6 +130,20 @@ for (const pty of [false, true]) {
       expect(processesWith("sleep 5151")).toEqual([]);
     });
 
+    it("says how much memory the run's processes held at most (what the memory budget learns)", async () => {
+      // 32 MiB held for a second, in a child of the shell: the whole tree is measured.
+      const held = await run()("sh", ["-c", "perl -e 'my $x = \"x\" x (32 << 20); sleep 1; print length($x)'"], {
+        cwd: dirs.checkout,
+        pty,
+      });
+      expect(held.exitCode).toBe(0);
+      expect(held.peakMemoryBytes).toBeGreaterThan(30 * 1024 ** 2);
+      expect(held.peakMemoryBytes).toBeLessThan(110 * 1024 ** 2);
+      // Control: a run that holds little is measured as little.
+      const small = await run()("sh", ["-c", "sleep 1"], { cwd: dirs.checkout, pty });
+      expect(small.peakMemoryBytes).toBeLessThan(16 * 1024 ** 2);
+    });
+
     it("a timeout ends everything it started, also what left its session with setsid", async () => {
       const marker = pty ? "6161" : "6162";
       const r = await run()("sh", ["-c", `setsid sleep ${marker} & sleep ${marker}`], {

@@ -6,8 +6,7 @@
  * and the waiting PR planned again once the first one merges. Exits non-zero when a step does not
  * end as it should (a failed plan first of all), printing what Sluice said.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Harness, startHarness, statefulProject, tfProject } from "../support/harness.js";
 
@@ -54,12 +53,24 @@ function expectStep(ok: boolean, what: string, h: Harness, repo: Repo, pr: numbe
 }
 
 async function walkThrough(h: Harness): Promise<void> {
-  const stateDir = await mkdtemp(join(tmpdir(), "sluice-demo-"));
+  // The network's local state lives in a dir the server lets runs keep (SLUICE_SANDBOX_PATHS):
+  // a state written anywhere else would be gone with the run's sandbox.
+  const stateDir = await mkdtemp(join(h.stateDir, "demo-"));
   try {
     await walkThroughWith(h, join(stateDir, "network.tfstate"));
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }
+}
+
+/** The resource addresses the state file holds (what the apply left, read as terraform wrote it). */
+async function stateAddresses(file: string): Promise<string[]> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  if (!text) return [];
+  const state = JSON.parse(text) as { resources?: { type: string; name: string; instances: { index_key?: number | string }[] }[] };
+  return (state.resources ?? []).flatMap((r) =>
+    r.instances.map((i) => `${r.type}.${r.name}${i.index_key === undefined ? "" : `[${i.index_key}]`}`),
+  );
 }
 
 async function walkThroughWith(h: Harness, state: string): Promise<void> {
@@ -122,7 +133,16 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   const applied = await completedCheck(h, repo, pr.headSha, "sluice/apply", 2);
   expectStep(applied.conclusion === "success", "the approved /apply did not succeed", h, repo, pr.number);
-  line(`   sluice/apply: ${applied.conclusion} — ${applied.output.title ?? ""}. State file: ${state}`);
+  const held = await stateAddresses(state);
+  expectStep(
+    held.length === 3,
+    `the state file does not hold the 3 resources the apply reported (it holds ${held.length})`,
+    h,
+    repo,
+    pr.number,
+  );
+  line(`   sluice/apply: ${applied.conclusion} — ${applied.output.title ?? ""}.`);
+  line(`   The state file ${state} now holds ${held.length} resources (${held.join(", ")}).`);
 
   line();
   line(`5. #${pr.number} merges: its lock is released and #${other.number} is planned again by itself.`);
@@ -135,7 +155,17 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
     repo,
     other.number,
   );
-  line(`   sluice/plan on #${other.number}: ${replanned.conclusion} — ${replanned.output.title ?? ""}`);
+  // carol's branch keeps 2 of the 3 resources the first PR applied: one destroy, nothing created again.
+  expectStep(
+    /\+0 ~0 -1/.test(replanned.output.title ?? ""),
+    `#${other.number}'s new plan is not the one destroy the applied state calls for (${replanned.output.title ?? ""})`,
+    h,
+    repo,
+    other.number,
+  );
+  line(
+    `   sluice/plan on #${other.number}: ${replanned.conclusion} — ${replanned.output.title ?? ""}: planned against the state #${pr.number} applied.`,
+  );
 
   for (const number of [pr.number, other.number]) {
     for (const c of h.sim.comments(repo, number)) {

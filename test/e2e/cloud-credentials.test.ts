@@ -280,4 +280,26 @@ describe("per-phase cloud credentials", () => {
     expect(planOther?.text).not.toContain("AWS_ROLE_ARN");
     expect(bot(repo, pr.number)[0]?.body).toContain("credentials: none");
   }, 200_000);
+
+  it("a new dir named like a project (its dir is the project's name) gets no credentials; the project itself does", async () => {
+    // The base branch has `net` at dir `infra/net`; the PR adds a dir `net/` and names it `scratch`.
+    // Before identities, a dir the trusted config did not know was known by its dir: `net`.
+    const state = (p: string) => join(h.stateDir, `${p}-${n + 1}.tfstate`);
+    const base = repoConfig().replace("{ name: net, dir: net, workflow: dump }", "{ name: net, dir: infra/net }");
+    const { repo, pr } = await repoWithPr(
+      () => ({ ".sluice.yaml": base, "infra/net/main.tf": statefulProject("net", state("net"), 0), "other/main.tf": "" }),
+      {
+        ".sluice.yaml": `${base}  - { name: scratch, dir: net }\n`,
+        "net/main.tf": statefulProject("scratch", state("scratch"), 1),
+        "infra/net/main.tf": statefulProject("net", state("net"), 1),
+      },
+    );
+    await planned(repo, pr.number);
+    const comment = bot(repo, pr.number)[0]?.body ?? "";
+    const section = (name: string) => comment.slice(comment.indexOf(`\`${name}\``)).split("\n---")[0] ?? "";
+    expect(section("scratch")).toContain("credentials: none (a new project (not on the base branch)");
+    expect(section("scratch")).not.toContain("acme/creds-*:net");
+    // Control: the real net, at its own dir, gets its rule.
+    expect(comment).toContain("credentials: `acme/creds-*:net` (plan)");
+  }, 200_000);
 });

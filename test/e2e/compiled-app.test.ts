@@ -68,8 +68,10 @@ describe("production runs the compiled JavaScript", () => {
           GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
           SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
           SLUICE_SESSION_SECRET: "session-secret-for-the-compiled-console-0123456789",
+          SSO_CORP_SECRET: "corp-client-secret",
         },
-        serverConfig: "admins: [alice]\n",
+        // An OpenID provider that is down: the sign-in page lists it (unavailable) beside GitHub.
+        serverConfig: `admins: [alice]\nsso:\n  - {name: corp, issuer: 'http://127.0.0.1:${await freePort()}', client_id: sluice, client_secret: 'env:SSO_CORP_SECRET', roles: {viewer: [eng]}}\n`,
       });
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -97,6 +99,9 @@ describe("production runs the compiled JavaScript", () => {
         const answers = new Map<string, number>();
         page.on("response", (r) => answers.set(new URL(r.url()).pathname, r.status()));
         await page.goto(`${app.url}/`);
+        // The compiled sign-in page: both ways to sign in, the provider that is down said as such.
+        expect(await page.textContent("body")).toContain("corp");
+        await page.click("a[href^='/login/github']");
         await page.fill("#login_field", "alice");
         await page.click("button[type=submit]");
         await page.waitForURL(`${app.url}/`);
@@ -115,6 +120,7 @@ describe("production runs the compiled JavaScript", () => {
           ["/audit/deliveries", 200],
           ["/settings?repo=acme%2Fconsole", 200],
           ["/previews", 200],
+          ["/tokens", 200],
         ];
         for (const [path, status] of pages) {
           const r = await page.goto(`${app.url}${path}`);
@@ -133,6 +139,8 @@ describe("production runs the compiled JavaScript", () => {
           "deliveries",
           "settings",
           "previews",
+          "login",
+          "tokens",
         ]);
         const templates = readdirSync(join(ROOT, "src/console/templates")).map((f) => f.replace(/\.hbs$/, ""));
         expect(

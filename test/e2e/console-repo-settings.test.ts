@@ -46,6 +46,12 @@ describe("console: /settings?repo=OWNER/NAME", () => {
     expect(html).toMatch(/<code>approvals<\/code><\/th>\s*<td><code>1<\/code><\/td>\s*<td>default/);
     const hidden = await fetch(`${app.url}/settings?repo=acme/secret`, { headers: { cookie } });
     expect(hidden.status).toBe(404);
-    expect(await hidden.text()).not.toContain("apply_requirements");
+    const hiddenText = await hidden.text();
+    expect(hiddenText).not.toContain("apply_requirements");
+    // It names nothing: the same page as for a repository that does not exist.
+    expect(hiddenText).not.toContain("acme/secret");
+    const missing = await (await fetch(`${app.url}/settings?repo=acme/no-such-repo`, { headers: { cookie } })).text();
+    const noCsrf = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, "");
+    expect(noCsrf(hiddenText)).toBe(noCsrf(missing));
   });
 });

@@ -39,6 +39,9 @@ describe("npm run demo", () => {
     expect(r.output).toContain("the network is locked by #1");
     expect(r.output).toContain("refused: it needs an approval");
     expect(r.output).toContain("sluice/apply: success");
+    // What the demo says of the state is read from the state file itself.
+    expect(r.output).toMatch(/The state file \S+network\.tfstate now holds 3 resources/);
+    expect(r.output).toMatch(/\+0 ~0 -1 .*planned against the state #1 applied/);
     expect(r.output).toContain("#2 is planned again by itself");
   });
 

@@ -216,6 +216,24 @@ describe("merge queue", () => {
     expect(bot(repo, p1.number)).toHaveLength(1);
   });
 
+  it("a merge group plans a project that takes another's outputs with them, as the PR's plan did", async () => {
+    const config =
+      "version: 1\nprojects:\n  - { name: net, dir: net }\n  - name: app\n    dir: app\n    inputs_from: { vpc_id: net.vpc_id }\n";
+    const net = (v: string) => `output "vpc_id" {\n  value = "vpc-${v}"\n}\n`;
+    // No default: without its input, app's plan fails (-input=false).
+    const app = (v: string) =>
+      `variable "vpc_id" {\n  type = string\n}\nresource "terraform_data" "app" {\n  input = "\${var.vpc_id}-${v}"\n}\n`;
+    const repo = await newRepo({ ".sluice.yaml": config, "net/main.tf": net("1"), "app/main.tf": app("1") });
+    await h.sim.pushBranch(repo, { branch: "both", files: { "net/main.tf": net("2"), "app/main.tf": app("2") } });
+    const pr = await h.sim.openPullRequest(repo, { head: "both", author: "alice" });
+    expect((await completed(repo, pr.headSha, "sluice/plan")).conclusion).toBe("success");
+    await h.sim.approve(repo, pr.number, "bob");
+    const group = await h.sim.enqueueMergeGroup(repo, [pr.number]);
+    const check = await completed(repo, group.headSha, "sluice/plan");
+    expect(check.output.summary).toContain("`app`");
+    expect(check.conclusion).toBe("success");
+  });
+
   it("fails when the merged result changes the resources of an approved plan", async () => {
     const repo = await newRepo({ "a/main.tf": tfProject("a") });
     await h.sim.pushBranch(repo, { branch: "x", files: { "a/x.tf": tfProject("x") } });

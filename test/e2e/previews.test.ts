@@ -232,6 +232,21 @@ describe("previews", { timeout: 300_000 }, () => {
     await waitPreviewComment(h, r.repo, c.number, /✅ live/, "no preview of c after a place was freed");
   });
 
+  it("a read-only author's PR gets no preview, even when a writer asks; nothing is deployed or locked (control: a writer's PR)", async () => {
+    const r = await newRepo();
+    const theirs = await openPr(r.repo, "by-reader", { "app/main.tf": r.tf("v2") }, { author: "mallory" });
+    await waitPreviewComment(h, r.repo, theirs.number, /No preview/, "the reader's PR was not told");
+    // A writer asking for it changes nothing: the code is the author's.
+    await h.sim.comment(r.repo, theirs.number, { user: "alice", body: "/preview recreate" });
+    await waitPreviewComment(h, r.repo, theirs.number, /the pull request's author/, "the author's permission was not said");
+    await untilIdle(h.app.dataDir);
+    expect(previewDeployments(h, r.repo, "app", theirs.number)).toEqual([]);
+    expect(await stateResources(join(r.wsDir, `pr-${theirs.number}`, "terraform.tfstate"))).toEqual([]);
+    const mine = await openPr(r.repo, "by-writer", { "app/main.tf": r.tf("v3") });
+    await waitPreviewComment(h, r.repo, mine.number, /✅ live/, "no preview of the writer's PR");
+    expect(previewDeployments(h, r.repo, "app", mine.number).length).toBeGreaterThan(0);
+  });
+
   it("the console lists live previews with age, TTL, owner PR and last result; a writer destroys one there, a reader cannot", async () => {
     const r = await newRepo();
     const pr = await openPr(r.repo, "console", { "app/main.tf": r.tf("v2") });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
+import { createSpawner } from "../../runners/spawner/spawner.js";
 
 /** Tools are started by the spawner process, not by the app: what that must not change. */
 const alive = (pid: number) => {
@@ -80,6 +81,29 @@ describe("the spawner process", () => {
     expect(r.exitCode).toBe(0);
     // Without the hold-back the spawner held most of the 512 MiB by then.
     expect(peakMb).toBeLessThan(256);
+  });
+
+  it("an idle spawner is let go, and the next tool starts a new one; a running tool keeps it", async () => {
+    const spawner = createSpawner(300);
+    const run = async (script: string) => {
+      const tool = await spawner.spawn({ file: "/bin/sh", args: ["-c", script], cwd: "/", env: {}, stdin: false });
+      let out = "";
+      tool.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      tool.stderr.resume();
+      await tool.exited;
+      return out.trim();
+    };
+    const first = Number(await run("echo $PPID"));
+    expect(spawner.running()).toBe(true);
+    // A tool that runs longer than the idle time keeps its spawner.
+    expect(Number(await run("sleep 0.6; echo $PPID"))).toBe(first);
+    await waitFor("the idle spawner to end", () => !alive(first) || readFileSync(`/proc/${first}/stat`, "utf8").includes(") Z "), 5_000);
+    expect(spawner.running()).toBe(false);
+    const second = Number(await run("echo $PPID"));
+    expect(second).not.toBe(first);
+    expect(cmdline(second)).toContain("spawner-process");
   });
 
   it("when the app dies, the tools it started die with it (sandbox or not)", async () => {

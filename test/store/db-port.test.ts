@@ -113,3 +113,30 @@ describe.each(drivers)("database port: $name", (driver) => {
       await expect(db.tx((t) => migrate(t))).rejects.toBeInstanceOf(SchemaTooNewError);
     }));
 });
+
+describe("durability of the embedded store", () => {
+  it("the job thread commits without an fsync each (NORMAL); `durable` syncs the WAL they are in, and they read back after reopening", async () => {
+    const { mkdtempSync, rmSync, statSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "sluice-durable-"));
+    const file = join(dir, "sluice.db");
+    try {
+      const raw = new Database(file);
+      raw.pragma("journal_mode = WAL");
+      raw.pragma("synchronous = NORMAL");
+      const db = sqliteDb(raw, { busyTimeoutMs: 1000 });
+      await db.tx((t) => migrate(t));
+      await db.run("CREATE TABLE marks (n INTEGER)");
+      await db.run("INSERT INTO marks (n) VALUES (?)", [7]);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      await db.durable();
+      raw.close();
+      const again = new Database(file);
+      expect(again.prepare("SELECT n FROM marks").get()).toEqual({ n: 7 });
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

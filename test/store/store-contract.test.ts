@@ -881,6 +881,50 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await b.endConsoleSession("k1");
   });
 
+  it("keeps API tokens as digests: usable until revoked or expired, the same on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const t = await a.addApiToken({
+      name: "ci",
+      digest: "d1",
+      scopes: ["read", "operate"],
+      repos: ["acme/*"],
+      createdBy: "alice",
+      expiresAt: later,
+    });
+    await a.addApiToken({
+      name: "old",
+      digest: "d2",
+      scopes: ["read"],
+      repos: [],
+      createdBy: "alice",
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+    expect(t).toMatchObject({ name: "ci", scopes: ["read", "operate"], repos: ["acme/*"], createdBy: "alice", expiresAt: later });
+    expect(await b.usableApiToken("d1")).toMatchObject({ id: t.id, name: "ci", lastUsedAt: expect.any(String) });
+    // Control: an expired token and an unknown digest are not usable.
+    expect(await b.usableApiToken("d2")).toBeUndefined();
+    expect(await b.usableApiToken("nope")).toBeUndefined();
+    expect((await a.apiTokens()).map((x) => x.name)).toEqual(["old", "ci"]);
+    expect(await b.revokeApiToken(t.id, "root")).toBe(true);
+    expect(await a.revokeApiToken(t.id, "root")).toBe(false);
+    expect(await a.usableApiToken("d1")).toBeUndefined();
+    expect((await a.apiTokens()).find((x) => x.id === t.id)).toMatchObject({ revokedBy: "root", revokedAt: expect.any(String) });
+    // Nothing in the table is the token: only the digest the caller gave.
+    await expect(
+      a.addApiToken({ name: "dup", digest: "d1", scopes: ["read"], repos: [], createdBy: "x", expiresAt: later }),
+    ).rejects.toThrow();
+  });
+
+  it("lists the repositories it ran jobs for", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    expect(await b.knownRepos()).toEqual([]);
+    await a.enqueueInternal(target(1), { kind: "unlock", command: { kind: "unlock", filter: {} }, actor: "x" } as JobSpec);
+    expect(await b.knownRepos()).toEqual(["acme/infra"]);
+  });
+
   it("keeps the OIDC signing keys for every replica: a token one mints verifies with the key set the other serves", async () => {
     await fresh();
     const [a, b] = await twoStores();

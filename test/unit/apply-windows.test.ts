@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { type ApplyWindow, type Freeze, matchesRepoProject, windowState } from "../../src/gate/apply-windows.js";
+import { ruleCovers } from "../../src/config/trusted-identity.js";
+import { type ApplyWindow, type Freeze, windowState } from "../../src/gate/apply-windows.js";
+import type { TrustedIdentity } from "../../src/model/trusted-identity.js";
+
+const known = (name: string, repo = "acme/infra", dir = name): TrustedIdentity => ({
+  kind: "known",
+  repo,
+  name,
+  dir,
+  workspace: "default",
+});
 
 // The clock is the test's: every case passes its own `now`.
 const at = (iso: string) => new Date(iso);
@@ -10,11 +20,11 @@ const friday: ApplyWindow = { match: "acme/*", deny: "0 16 * * 5", duration: 2 *
 const yearEnd: Freeze = { match: "acme/*", from: "2026-12-20T00:00:00Z", to: "2027-01-04T00:00:00Z", reason: "year-end freeze" };
 
 describe("apply windows and freezes", () => {
-  it("matches REPO_GLOB[:PROJECT_GLOB]", () => {
-    expect(matchesRepoProject("acme/*:prod*", "acme/infra", "prod-eu")).toBe(true);
-    expect(matchesRepoProject("acme/*:prod*", "acme/infra", "staging")).toBe(false);
-    expect(matchesRepoProject("acme/*", "acme/infra", "anything")).toBe(true);
-    expect(matchesRepoProject("acme/*", "other/infra", "prod")).toBe(false);
+  it("matches REPO_GLOB[:PROJECT_GLOB] by the project's trusted identity", () => {
+    expect(ruleCovers("acme/*:prod*", known("prod-eu"), "restrict")).toBe(true);
+    expect(ruleCovers("acme/*:prod*", known("staging"), "restrict")).toBe(false);
+    expect(ruleCovers("acme/*", known("anything"), "restrict")).toBe(true);
+    expect(ruleCovers("acme/*", known("prod", "other/infra"), "restrict")).toBe(false);
   });
 
   it.each<[string, string, boolean, string?]>([
@@ -33,17 +43,17 @@ describe("apply windows and freezes", () => {
     ["2026-12-22T09:00:00Z", "prod", false, "2027-01-04 00:00 UTC"],
     ["2027-01-04T09:00:00Z", "prod", true],
   ])("at %s, project %s: open %s (opens at %s)", (now, project, open, opensAt) => {
-    const s = windowState([weekdays, friday], [yearEnd], "acme/infra", project, at(now));
+    const s = windowState([weekdays, friday], [yearEnd], known(project), at(now));
     expect(s.open).toBe(open);
     if (!s.open) expect(s.opensAt).toBe(opensAt);
   });
 
   it("says why a project is closed", () => {
-    const freeze = windowState([weekdays], [yearEnd], "acme/infra", "prod", at("2026-12-22T09:00:00Z"));
+    const freeze = windowState([weekdays], [yearEnd], known("prod"), at("2026-12-22T09:00:00Z"));
     expect(freeze).toMatchObject({ open: false, why: "a change freeze is on until 2027-01-04 00:00 UTC (year-end freeze)" });
-    const outside = windowState([weekdays], [], "acme/infra", "prod", at("2026-11-28T12:00:00Z"));
+    const outside = windowState([weekdays], [], known("prod"), at("2026-11-28T12:00:00Z"));
     expect(outside).toMatchObject({ open: false, why: "it is outside the project's apply windows (`0 9 * * 1-5` (Europe/Berlin))" });
-    const denied = windowState([friday], [], "acme/infra", "net", at("2026-11-27T15:30:00Z"));
+    const denied = windowState([friday], [], known("net"), at("2026-11-27T15:30:00Z"));
     expect(denied).toMatchObject({ open: false, why: "a deny window (`0 16 * * 5`, Europe/Berlin) is on until 2026-11-27 17:00 UTC" });
   });
 });

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PlanOutcome, PlanRequest } from "../../runners/runner.js";
 import { resourceDetails } from "../../runners/terraform/resource-details.js";
@@ -372,6 +375,9 @@ describe("Helm and Kustomize drift", () => {
     dataDir: "/tmp/sluice-drift-unit",
     redaction: { patterns: [], app: createRedactor() },
   } as unknown as JobDeps;
+  // The project runner checks the project's dir is in the checkout, on every road.
+  const checkoutDir = mkdtempSync(join(tmpdir(), "sluice-drift-unit-"));
+  mkdirSync(join(checkoutDir, helm.dir), { recursive: true });
   const ctx = (kubeconfig?: string) => ({
     deps,
     job: {
@@ -380,7 +386,7 @@ describe("Helm and Kustomize drift", () => {
       spec: { kind: "drift", trigger: "comment", actor: "alice" },
     } as unknown as Job,
     repo: { owner: "acme", name: "infra" },
-    checkoutDir: "/checkout",
+    checkoutDir,
     settings: { ...repoSettings(parseServerConfig(""), "acme/infra", undefined), kubeconfig },
     secrets: secretsFor(deps),
   });
@@ -396,8 +402,8 @@ describe("Helm and Kustomize drift", () => {
     expect("ok" in r && r.ok).toBe(true);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
-      checkoutDir: "/checkout",
-      baseCheckoutDir: "/checkout",
+      checkoutDir,
+      baseCheckoutDir: checkoutDir,
       kubeconfig: "/etc/kube/config",
       details: true,
       extraArgs: [],

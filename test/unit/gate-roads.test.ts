@@ -7,6 +7,7 @@ import type { GateFacts } from "../../src/gate/gate-facts.js";
 import { checkPause, checkRule, ROAD_RULES } from "../../src/gate/gate-rules.js";
 import { applyThroughGate, changeStateThroughGate } from "../../src/gate/through-gate.js";
 import { type GateRule, PR_ROADS, ROADS, type Road } from "../../src/model/gate.js";
+import type { PlanContent, PlanRules } from "../../src/model/plan-content.js";
 import { ALLOWED, refuse } from "../../src/policy/decision.js";
 
 const A = "a".repeat(40);
@@ -24,6 +25,29 @@ const prFacts = {
   mergeable: { ok: true as const },
   undiverged: true,
 };
+
+/** A plan's content: by default one update of `terraform_data.app`. */
+function content(parts: Partial<PlanContent> = {}): PlanContent {
+  return {
+    empty: false,
+    counts: { create: 0, update: 1, delete: 0, replace: 0, read: 0, forget: 0 },
+    changes: 1,
+    destroys: [],
+    replaces: [],
+    types: ["terraform_data"],
+    attributes: { "terraform_data.app": ["input", "output"] },
+    onlyTags: false,
+    outputs: [],
+    destroyPlan: false,
+    ...parts,
+  };
+}
+const DB = { address: "module.data.aws_db_instance.main", type: "aws_db_instance" };
+const rules = (r: Partial<PlanRules> = {}): PlanRules => ({
+  protect: [{ pattern: "aws_db_instance.*", source: "server config" }],
+  owners: ["root", "acme/dba"],
+  ...r,
+});
 
 /** Facts under which every rule of `road` passes. */
 function passing(road: Road): GateFacts {
@@ -57,6 +81,8 @@ function passing(road: Road): GateFacts {
     destroy: { destroys: true, allowed: true, what: "destroys without allow_destroy" },
     policies: state ? undefined : { passed: true },
     driftPause: undefined,
+    planRules: state ? undefined : { content: content(), rules: rules() },
+    agents: { actor: false },
   };
 }
 
@@ -111,6 +137,14 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     says: "is not verified by GitHub",
   },
   "drift-pause": { change: (f) => ({ ...f, driftPause: { actor: "carol", reason: "migrating" } }), says: "paused by carol (migrating)" },
+  agent: {
+    change: (f) => ({ ...f, agents: { actor: true } }),
+    says: "is an agent (server setting `agents`): an agent may open pull requests and plan, never apply",
+  },
+  protect: {
+    change: (f) => ({ ...f, planRules: { content: content({ replaces: [DB] }), rules: rules() } }),
+    says: "protected: the plan replaces `module.data.aws_db_instance.main` (protect: `aws_db_instance.*`); it needs an owner's override, `/apply --override-protect -- REASON` by one of `root`, `acme/dba`",
+  },
 };
 
 const cells = ROADS.flatMap((road) => ROAD_RULES[road].map((rule) => ({ road, rule })));
@@ -151,6 +185,17 @@ describe("the gate: every road through every rule", () => {
       expect(ROAD_RULES[road]).not.toContain("requirements");
     }
     expect(ROAD_RULES["preview-apply"]).toContain("window");
+    // Rules that read the plan: every road that applies a plan takes `protect` (a preview's
+    // teardown destroys only the pull request's own copy, which no one could override once it
+    // closed); every road a person or an App asks by takes `agent`.
+    for (const road of ROADS) {
+      const rules = ROAD_RULES[road];
+      if (rules.includes("plan") && road !== "preview-destroy") expect(rules, road).toContain("protect");
+      const askedBySomeone = !["reconcile", "preview-destroy", "scheduled-destroy"].includes(road);
+      expect(rules.includes("agent"), road).toBe(askedBySomeone);
+    }
+    // A `-destroy` plan's own rule rides on `destroy`, on the roads that apply a pull request's plan.
+    for (const road of ["comment", "button", "merge"] as const) expect(ROAD_RULES[road]).toContain("destroy");
   });
 
   it("a rule a road does not take does not stop it (reconcile has no reviews; a drift issue no requirements)", () => {
@@ -205,6 +250,23 @@ describe("the gate is structural: nothing changes infrastructure without its pas
     expect(offenders.sort()).toEqual(["runners/missing-tool.ts", "src/gate/through-gate.ts"]);
   });
 
+  it("one project runner: only src/tool-runs/project-runner.ts opens a sandbox, mints credentials or goes through the gate's doors", () => {
+    const doors = /\b(sandboxedExec|runCredentials|runWithCredentials|applyThroughGate|changeStateThroughGate)\(/;
+    const files = ["src", "runners"].flatMap((d) =>
+      readdirSync(join(ROOT, d), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+        .map((e) => relative(ROOT, join(e.parentPath, e.name))),
+    );
+    const callers = files.filter((f) => doors.test(readFileSync(join(ROOT, f), "utf8")));
+    expect(callers.sort()).toEqual([
+      // Where they are defined.
+      "src/gate/through-gate.ts",
+      "src/tool-runs/project-runner.ts",
+      "src/tool-runs/run-credentials.ts",
+      "src/tool-runs/sandboxed-exec.ts",
+    ]);
+  });
+
   it("refuses a forged pass and a pass for another project, before the tool is called", async () => {
     let called = 0;
     const runner = {
@@ -245,5 +307,122 @@ describe("the gate is structural: nothing changes infrastructure without its pas
     expect(called).toBe(0);
     await applyThroughGate(apply.pass, runner, req, async () => ({}) as never);
     expect(called).toBe(1);
+  });
+});
+
+describe("the gate's plan rules: protect, destroy, auto_approve, agents", () => {
+  const reasons = (d: ReturnType<typeof decide>) => (d.allowed ? "" : d.reasons.join(" "));
+  const protectedReplace = (f: GateFacts): GateFacts => BREAK.protect.change(f);
+
+  it("an owner's `--override-protect` lets the protected change through; anyone else's is refused and told why", () => {
+    const f = protectedReplace(passing("comment"));
+    const p = f.planRules as NonNullable<GateFacts["planRules"]>;
+    expect(decide({ ...f, planRules: { ...p, overrideProtect: { by: "root", reason: "migrating to aurora", owner: true } } }).allowed).toBe(
+      true,
+    );
+    const d = decide({ ...f, planRules: { ...p, overrideProtect: { by: "bob", reason: "please", owner: false } } });
+    expect(reasons(d)).toContain("@\u200bbob is not an owner");
+  });
+
+  it("protects destroys as well as replaces, and nothing else; no pattern, no refusal", () => {
+    const f = passing("merge");
+    const withContent = (c: PlanContent, r: PlanRules = rules()) => decide({ ...f, planRules: { content: c, rules: r } });
+    expect(reasons(withContent(content({ destroys: [DB] })))).toContain("destroys `module.data.aws_db_instance.main`");
+    expect(withContent(content({ types: ["aws_db_instance"] })).allowed).toBe(true);
+    expect(withContent(content({ replaces: [DB] }), rules({ protect: [] })).allowed).toBe(true);
+  });
+
+  it("fails closed: plan rules not gathered, or a plan that cannot be read where something is protected", () => {
+    expect(decide({ ...passing("reconcile"), planRules: undefined })).toMatchObject({ allowed: false, rule: "protect" });
+    const unreadable = decide({ ...passing("drift-issue"), planRules: { content: { unreadable: "no summary" }, rules: rules() } });
+    expect(reasons(unreadable)).toContain("this plan could not be read (no summary)");
+  });
+
+  it("a `-destroy` plan under a `destroy:` rule needs its approvals from its teams, inside its window", () => {
+    const destroy = { approvals: 2, teams: ["acme/sre"], source: "server config" };
+    const f = passing("comment");
+    const planRules = (approvers: string[], open: boolean) => ({
+      content: content({ destroyPlan: true }),
+      rules: rules({ protect: [], destroy }),
+      destroy: {
+        approvers,
+        window: open
+          ? { open: true as const }
+          : { open: false as const, why: "it is outside `0 9 * * 1`", opensAt: "2026-01-05 09:00 UTC" },
+      },
+    });
+    const few = decide({ ...f, planRules: planRules(["carol"], true) });
+    expect(few).toMatchObject({ allowed: false, rule: "destroy" });
+    expect(reasons(few)).toContain(
+      "needs 2 approvals of the current commit from members of `acme/sre`, given after the plan (counted: @\u200bcarol); 1 more needed",
+    );
+    const closed = decide({ ...f, planRules: planRules(["carol", "dan"], false) });
+    expect(reasons(closed)).toContain(
+      "outside the destroy window: it is outside `0 9 * * 1`; a destroy may next be applied from 2026-01-05 09:00 UTC",
+    );
+    expect(decide({ ...f, planRules: planRules(["carol", "dan"], true) }).allowed).toBe(true);
+    // Not a destroy plan: the rule has nothing to say.
+    expect(decide({ ...f, planRules: { ...planRules([], false), content: content() } }).allowed).toBe(true);
+  });
+
+  describe("auto_approve and agents", () => {
+    const unreviewed = (road: Road = "comment"): GateFacts => {
+      const f = passing(road);
+      const r = f.requirements as NonNullable<GateFacts["requirements"]>;
+      return { ...f, requirements: { ...r, facts: { ...r.facts, reviews: [] } } };
+    };
+    const tagsOnly = (f: GateFacts, agents?: GateFacts["agents"]): GateFacts => ({
+      ...f,
+      agents,
+      planRules: {
+        content: content({ onlyTags: true, attributes: { "terraform_data.app": ["tags"] } }),
+        rules: rules({ autoApprove: { when: ["only_tags"], source: "server config" } }),
+      },
+    });
+
+    it("a met rule counts as the approvals; an unmet one says why, with the approvals still missing", () => {
+      expect(decide(unreviewed()).allowed).toBe(false);
+      expect(decide(tagsOnly(unreviewed())).allowed).toBe(true);
+      const f = tagsOnly(unreviewed());
+      const p = f.planRules as NonNullable<GateFacts["planRules"]>;
+      const d = decide({ ...f, planRules: { ...p, content: content() } });
+      expect(reasons(d)).toContain("needs 1 more approval");
+      expect(reasons(d)).toContain("not auto-approved: none of `only_tags` holds");
+    });
+
+    it("only the approvals are waived: the policy checks and the other requirements still hold", () => {
+      const f = tagsOnly(unreviewed());
+      expect(decide({ ...f, policies: BREAK.policies.change(f).policies })).toMatchObject({ allowed: false, rule: "policies" });
+      const r = f.requirements as NonNullable<GateFacts["requirements"]>;
+      const conflicted = {
+        ...r,
+        requirements: ["approved", "mergeable"] as const,
+        facts: { ...r.facts, mergeable: { ok: false as const, why: "it has merge conflicts" } },
+      };
+      expect(reasons(decide({ ...f, requirements: { ...conflicted, requirements: [...conflicted.requirements] } }))).toContain(
+        "merge conflicts",
+      );
+    });
+
+    it("an agent's pull request needs a human's approval whatever auto_approve says; a human's approval is accepted", () => {
+      const f = tagsOnly(unreviewed(), { actor: false, proposedBy: "renovate[bot]" });
+      const d = decide(f);
+      expect(reasons(d)).toContain("proposed by the agent @\u200brenovate[bot]: it needs a human's approval of the current commit");
+      const r = f.requirements as NonNullable<GateFacts["requirements"]>;
+      const human = { ...r, facts: { ...r.facts, reviews: prFacts.reviews } };
+      expect(decide({ ...f, requirements: human }).allowed).toBe(true);
+      // Even where the project requires no approval at all.
+      expect(decide({ ...f, requirements: { ...r, requirements: [] } }).allowed).toBe(false);
+    });
+
+    it("an agent's approval never counts, and the refusal says so", () => {
+      const f = unreviewed();
+      const r = f.requirements as NonNullable<GateFacts["requirements"]>;
+      const review = { user: "renovate[bot]", state: "APPROVED" as const, commitId: A, submittedAt: "2026-01-01T00:00:10Z" };
+      const facts = { ...r.facts, reviews: [review], permissions: new Map([["renovate[bot]", "write" as const]]) };
+      expect(decide({ ...f, requirements: { ...r, facts } }).allowed).toBe(true);
+      const d = decide({ ...f, requirements: { ...r, facts: { ...facts, agents: ["*[bot]"] } } });
+      expect(reasons(d)).toContain("@renovate[bot] is an agent (server setting `agents`), whose approval never counts");
+    });
   });
 });

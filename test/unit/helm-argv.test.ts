@@ -77,12 +77,19 @@ describe("helm argv", () => {
     ]);
   });
 
+  it("upgrade hides the chart's notes when server secrets are among the values (notes render with them)", () => {
+    const argv = helmUpgradeArgv({ ...chart, setFiles: { "db.password": "/tmp/s/v0" }, kubeconfig: "/k.yaml" });
+    expect(argv.slice(0, 5)).toEqual(["upgrade", "--install", "--atomic", "--wait", "--hide-notes"]);
+    expect(helmUpgradeArgv({ ...chart, setFiles: {}, kubeconfig: "/k.yaml" })).not.toContain("--hide-notes");
+  });
+
   it("upgrade --install --atomic --wait with the kubeconfig", () => {
     expect(helmUpgradeArgv({ ...chart, kubeconfig: "/etc/sluice/kube/acme.yaml" })).toEqual([
       "upgrade",
       "--install",
       "--atomic",
       "--wait",
+      "--hide-notes",
       "web",
       "/repo/charts/web",
       "--namespace",

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * DESIGN's data flow, checked on the source: which folder may import which. A folder is
+ * The data flow of docs/design.md, checked on the source: which folder may import which. A folder is
  * `src/<name>` (files directly in src/ are the composition root, "src"), and `runners` as a whole.
  */
 const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), "../.."));
@@ -45,7 +45,7 @@ function importEdges(): Edge[] {
   return edges;
 }
 
-/** Folders a folder must not import, with the reason DESIGN gives. */
+/** Folders a folder must not import, with the reason docs/design.md gives. */
 const FORBIDDEN: { rule: string; from: RegExp; to: RegExp; why: string }[] = [
   {
     rule: "src/policy -/-> src/vcs",
@@ -119,7 +119,7 @@ function cycles(edges: Edge[]): string[][] {
   return found;
 }
 
-describe("import graph (DESIGN's data flow)", () => {
+describe("import graph (docs/design.md's data flow)", () => {
   const edges = importEdges();
 
   it("reads the imports (the rules below would pass vacuously otherwise)", () => {

@@ -32,7 +32,8 @@ const render = (pw: string, extra = "") =>
 describe("maskSecretDerived", () => {
   it("replaces each field a canary changes by the keyed digest of its real value and names it; Secret values stay as hashed", () => {
     const real = render("hunter22");
-    const notes = maskSecretDerived(real, render("zzzzzzzzzzzzzzzz"), { key: "k" });
+    const { notes, problems } = maskSecretDerived(real, render("zzzzzzzzzzzzzzzz"), { key: "k" });
+    expect(problems).toEqual([]);
     expect(notes).toEqual([
       "`metadata.annotations.checksum/secret` of ConfigMap/default/c",
       "`data.dsn` of ConfigMap/default/c",
@@ -45,11 +46,41 @@ describe("maskSecretDerived", () => {
     expect(JSON.stringify(real)).not.toContain('"56"');
   });
 
-  it("an object the real secret alone renders keeps only its identity", () => {
-    const real = render("a", "---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: only-real }\ndata: { x: y }\n");
-    const notes = maskSecretDerived(real, render("b"), { key: "k" });
-    expect(notes).toContain("`(the whole object)` of ConfigMap/default/only-real");
-    expect(JSON.stringify(real.find((o) => o.name === "only-real")?.body)).not.toContain('"y"');
+  it("an object the real secret alone renders is a problem named by kind and template, never by its name", () => {
+    const withSource = (name: string) =>
+      parseManifests(
+        `---\n# Source: web/templates/x.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { x: y }\n`,
+        "default",
+      ).objects;
+    const found = maskSecretDerived(withSource("cm-HUNTER22"), withSource("cm-ZZZZZZZZ"), { key: "k" });
+    expect(found).toEqual({
+      notes: [],
+      problems: [
+        "a ConfigMap (from web/templates/x.yaml) exists only with the real secrets: its name or namespace derives from a secret, or the chart renders it for the secret's exact value",
+      ],
+    });
+    // A source line the canary render lacks was printed by the template itself: not quoted.
+    const forged = (s: string) =>
+      parseManifests(`---\n# Source: ${s}\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${s} }\n`, "default").objects;
+    expect(maskSecretDerived(forged("hunter22"), forged("zzzzzzzz"), {}).problems[0]).toBe(
+      "a ConfigMap exists only with the real secrets: its name or namespace derives from a secret, or the chart renders it for the secret's exact value",
+    );
+  });
+
+  it("a map key that changes with the secret is a problem naming the map, not the key; values beside it are masked", () => {
+    const keyed = (pw: string) =>
+      parseManifests(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: { "l-${pw}": "1" }\ndata:\n  ${pw}: x\n  dsn: "u:${pw}"\n  plain: p\n`,
+        "default",
+      ).objects;
+    const real = keyed("hunter22");
+    const found = maskSecretDerived(real, keyed("zzzzzzzz"), { key: "k" });
+    expect(found.problems).toEqual([
+      "a key under `metadata.labels` of ConfigMap/default/c derives from a secret",
+      "a key under `data` of ConfigMap/default/c derives from a secret",
+    ]);
+    expect(found.notes).toEqual(["`data.dsn` of ConfigMap/default/c"]);
+    expect(JSON.stringify(found)).not.toMatch(/hunter22|zzzzzzzz/);
   });
 
   it("paths read as ignore paths", () => {

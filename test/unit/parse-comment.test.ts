@@ -577,3 +577,29 @@ describe("parseComment: /applies pause|resume", () => {
     expect(r.type === "invalid" ? r.reason : "").toContain("/applies pause [-- REASON]");
   });
 });
+
+describe("/apply --override-protect", () => {
+  it.each([
+    [
+      "/apply --override-protect -- replacing the db on purpose",
+      { kind: "apply", filter: {}, overrideProtect: { reason: "replacing the db on purpose" } },
+    ],
+    ["/apply -p db --override-protect -- ok", { kind: "apply", filter: { project: "db" }, overrideProtect: { reason: "ok" } }],
+    [
+      "/apply --override-window --override-protect -- incident 7",
+      { kind: "apply", filter: {}, overrideWindow: { reason: "incident 7" }, overrideProtect: { reason: "incident 7" } },
+    ],
+  ])("%s", (body, command) => {
+    expect(parseComment(body)).toEqual({ type: "command", command });
+  });
+
+  it.each(["/apply --override-protect", "/apply --override-protect --   "])("%s needs a reason", (body) => {
+    const r = parseComment(body);
+    expect(r.type).toBe("invalid");
+    expect(JSON.stringify(r)).toContain("--override-protect needs a reason after");
+  });
+
+  it("is for /apply only", () => {
+    expect(parseComment("/plan --override-protect -- x").type).toBe("invalid");
+  });
+});

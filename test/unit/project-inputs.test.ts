@@ -4,7 +4,7 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { parseOutputRef } from "../../src/config/repo/input-refs.js";
 import { canonicalJson, inputDigest } from "../../src/inputs/input-digest.js";
 import { sensitiveTexts, tfVarText } from "../../src/inputs/input-value-text.js";
-import { producersToRead, resolveInputs } from "../../src/inputs/resolve-inputs.js";
+import { type ConsumerVariables, producersToRead, resolveInputs } from "../../src/inputs/resolve-inputs.js";
 import { describeStaleInputs, staleInputs } from "../../src/inputs/stale-inputs.js";
 import { dependentsToReplan } from "../../src/inputs/dependents-to-replan.js";
 import { producersOutside, withDependents } from "../../src/inputs/with-dependents.js";
@@ -194,6 +194,15 @@ describe("values as a tool takes them", () => {
 const out = (value: unknown, more: Partial<OutputValues[string]> = {}) => ({ value, known: true, sensitive: false, ...more });
 const digest = (v: unknown) => `d:${canonicalJson(v)}`;
 const trustAll = () => true;
+/** app's variables as its configuration declares them: the token sensitive. */
+const declared: ConsumerVariables = {
+  ok: true,
+  variables: new Map([
+    ["vpc_id", { sensitive: false, file: "app/main.tf" }],
+    ["token", { sensitive: true, file: "app/main.tf" }],
+  ]),
+  unmarking: [],
+};
 
 describe("resolveInputs", () => {
   const app = proj("app", { inputsFrom: { vpc_id: ref("net.vpc_id"), token: ref("net.token") } });
@@ -201,7 +210,7 @@ describe("resolveInputs", () => {
 
   it("takes the planned value when known, the current one when known only after apply, unset when neither", () => {
     const planned = new Map([["net", { vpc_id: out(undefined, { known: false }), token: out("s3cret-tok", { sensitive: true }) }]]);
-    const r = resolveInputs(app, { planned, current: new Map() }, digest, trustAll);
+    const r = resolveInputs(app, { planned, current: new Map() }, digest, trustAll, declared);
     expect(r.ok && r.env).toEqual({ TF_VAR_token: "s3cret-tok" });
     expect(r.ok && r.records).toEqual([
       { kind: "var", key: "vpc_id", from: "net.vpc_id", source: "unset", afterApply: true, digest: "d:undefined" },
@@ -215,6 +224,7 @@ describe("resolveInputs", () => {
       { planned, current: new Map([["net", { vpc_id: out("vpc-1"), token: out("old-token", { sensitive: true }) }]]) },
       digest,
       trustAll,
+      declared,
     );
     expect(withState.ok && withState.env.TF_VAR_vpc_id).toBe("vpc-1");
     expect(withState.ok && withState.notes[0]).toContain("planned with its current value");
@@ -223,7 +233,7 @@ describe("resolveInputs", () => {
   it("Helm: plain values as JSON, sensitive ones as files, the base side from state", () => {
     const current = new Map([["net", { tag: out("v1"), token: out("pw-123456", { sensitive: true }) }]]);
     const planned = new Map([["net", { tag: out("v2"), token: out("pw-123456", { sensitive: true }) }]]);
-    const r = resolveInputs(web, { planned, current }, digest, trustAll);
+    const r = resolveInputs(web, { planned, current }, digest, trustAll, declared);
     expect(r.ok && r.values).toEqual({
       values: { "image.tag": "v2" },
       baseValues: { "image.tag": "v1" },
@@ -234,15 +244,53 @@ describe("resolveInputs", () => {
   });
 
   it("names an output the producer does not have, and refuses a sensitive one without a trusted mapping", () => {
-    const r = resolveInputs(app, { planned: new Map([["net", { vpc: out("x") }]]), current: new Map() }, digest, trustAll);
+    const r = resolveInputs(app, { planned: new Map([["net", { vpc: out("x") }]]), current: new Map() }, digest, trustAll, declared);
     expect(!r.ok && r.error).toBe("input vpc_id takes net.vpc_id, but project net has no output `vpc_id`; it has `vpc`");
     const current = new Map([["net", { vpc_id: out("v"), token: out("t0ken-value", { sensitive: true }) }]]);
-    const refused = resolveInputs(app, { planned: new Map(), current }, digest, (kind, key) => !(kind === "var" && key === "token"));
+    const refused = resolveInputs(
+      app,
+      { planned: new Map(), current },
+      digest,
+      (kind, key) => !(kind === "var" && key === "token"),
+      declared,
+    );
     expect(!refused.ok && refused.error).toContain("input token takes net.token, a sensitive output");
   });
 
+  it.each<[string, ConsumerVariables, string | undefined]>([
+    ["declared sensitive (control)", declared, undefined],
+    [
+      "declared without sensitive",
+      { ...declared, variables: new Map([["token", { sensitive: false, file: "app/vars.tf" }]]) },
+      "input token takes net.token, a sensitive output, but variable `token` of app (app/vars.tf) is not declared `sensitive = true`: terraform would print what app computes from it (upper(), join(), …) in the plan. Add `sensitive = true` to the variable",
+    ],
+    [
+      "not declared at all",
+      { ...declared, variables: new Map() },
+      "input token takes net.token, a sensitive output, but app declares no variable `token`: declare it with `sensitive = true`, or remove the mapping",
+    ],
+    [
+      "declared sensitive, but the configuration strips the mark",
+      { ...declared, unmarking: ["`app/main.tf`: nonsensitive()", "`mod/x.tf`: can()"] },
+      "input token takes net.token, a sensitive output, but app calls functions whose results terraform does not mark sensitive even when computed from a secret (`app/main.tf`: nonsensitive(), `mod/x.tf`: can()): a project that takes a sensitive output may not call nonsensitive(), can() or try(), in its own files or its local modules",
+    ],
+    [
+      "declarations that cannot be read",
+      { ok: false, error: "`app/main.tf` has an HCL syntax error" },
+      "input token takes net.token, a sensitive output, and Sluice cannot check how app declares variable `token`: `app/main.tf` has an HCL syntax error",
+    ],
+  ])("a sensitive output into a variable %s", (_name, vars, error) => {
+    const current = new Map([["net", { vpc_id: out("v"), token: out("t0ken-value", { sensitive: true }) }]]);
+    const r = resolveInputs(app, { planned: new Map(), current }, digest, trustAll, vars);
+    if (error === undefined) expect(r.ok && r.env.TF_VAR_token).toBe("t0ken-value");
+    else expect(r).toEqual({ ok: false, error });
+    // A plain output needs no sensitive variable.
+    const plain = new Map([["net", { vpc_id: out("v"), token: out("not-secret") }]]);
+    expect(resolveInputs(app, { planned: new Map(), current: plain }, digest, trustAll, vars).ok).toBe(true);
+  });
+
   it("a producer with no state yet leaves inputs unset, said so", () => {
-    const r = resolveInputs(app, { planned: new Map(), current: new Map([["net", {}]]) }, digest, trustAll);
+    const r = resolveInputs(app, { planned: new Map(), current: new Map([["net", {}]]) }, digest, trustAll, declared);
     expect(r.ok && r.env).toEqual({});
     expect(r.ok && r.notes).toHaveLength(2);
   });

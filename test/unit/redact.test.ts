@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createRedactor, extendRedactor, REDACTED, type Redactor } from "../../src/util/redact.js";
 
@@ -96,6 +97,33 @@ describe("createRedactor: registered secrets", () => {
       // Whatever is left cannot decode back to the token.
       expect(Buffer.from(out.replace("Proxy-Header: ", "").replace(REDACTED, ""), "base64").toString()).not.toContain(TOKEN.slice(8));
     }
+  });
+
+  it.each<[string, (secret: string) => string]>([
+    ["upper-case", (x) => x.toUpperCase()],
+    ["lower-case", (x) => x.toLowerCase()],
+    [
+      "Go's JSON escapes (terraform show -json)",
+      (x) => JSON.stringify(x).slice(1, -1).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026"),
+    ],
+    ["hex of its bytes", (x) => Buffer.from(x).toString("hex")],
+    ["base64url", (x) => Buffer.from(x).toString("base64url")],
+    ["its sha256 (a checksum annotation, sha256())", (x) => createHash("sha256").update(x).digest("hex")],
+    ["its sha256 in base64 (base64sha256())", (x) => createHash("sha256").update(x).digest("base64")],
+    ["its sha1", (x) => createHash("sha1").update(x).digest("hex")],
+    ["its md5", (x) => createHash("md5").update(x).digest("hex")],
+    ["base64 inside a longer base64 run (a Secret's data)", (x) => Buffer.from(`user:${x}`).toString("base64")],
+    ["URL-encoded", (x) => encodeURIComponent(x)],
+  ])("redacts the %s form of a registered secret", (_name, derive) => {
+    const secret = "Db-Pa55<w&rd>/x";
+    const redact = createRedactor({ secrets: [secret] });
+    const form = derive(secret);
+    const out = redact(`value: ${form} end`);
+    expect(out).toContain(REDACTED);
+    expect(out).not.toContain(form);
+    expect(out.startsWith("value: ")).toBe(true);
+    // Control: another secret's forms are left alone.
+    expect(createRedactor({ secrets: ["other-secret-value"] })(`value: ${form} end`)).toBe(`value: ${form} end`);
   });
 
   it("redacts secrets after control stripping too (CRLF-normalized multi-line values)", () => {

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bwrapArgv, type Mount, systemMounts } from "../../runners/sandbox/bwrap-argv.js";
-import { networkFor, networkForNames } from "../../runners/sandbox/network-policy.js";
-import { trustedNames } from "../../src/config/repo-settings.js";
+import { networkFor } from "../../runners/sandbox/network-policy.js";
+import { repoSettings } from "../../src/config/repo-settings.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
 import { resolveMounts, sandboxCommand } from "../../runners/sandbox/sandbox-command.js";
 import { toolMounts } from "../../runners/sandbox/sandbox.js";
 
@@ -197,23 +198,24 @@ describe("networkFor", () => {
   });
 });
 
-describe("networkForNames (a project by its trusted identity)", () => {
+describe("network rules by a project's trusted identity", () => {
   const rules = { "acme/infra:prod": "none", "acme/infra:open": "on" } as const;
-  const trusted = {
-    projects: [
-      { name: "prod", dir: "prod", workspace: "default" },
-      { name: "open", dir: "open", workspace: "default" },
-    ],
-  } as unknown as Parameters<typeof trustedNames>[0];
+  const base = [
+    { name: "prod", dir: "prod", workspace: "default" },
+    { name: "open", dir: "open", workspace: "default" },
+  ];
+  const server = parseServerConfig("network: {}");
+  const settings = repoSettings({ ...server, network: rules }, "acme/infra", undefined, {}, base);
   it.each([
     ["a PR renaming prod's project", { name: "renamed", dir: "prod", workspace: "default" }, "none"],
-    ["a PR naming another dir's project prod", { name: "prod", dir: "open", workspace: "default" }, "none"],
+    ["a PR naming another dir's project prod (it is open)", { name: "prod", dir: "open", workspace: "default" }, "on"],
     ["the open project as it is", { name: "open", dir: "open", workspace: "default" }, "on"],
-    ["a dir the trusted config does not know, known by its dir", { name: "x", dir: "prod2", workspace: "default" }, "on"],
+    ["a new dir, whatever it is named", { name: "prod", dir: "prod2", workspace: "default" }, "on"],
   ])("%s", (_label, project, expected) => {
-    expect(networkForNames(rules, "acme/infra", trustedNames(trusted, project))).toBe(expected);
+    expect(settings.networkFor(project)).toBe(expected);
   });
-  it("with no trusted config, the dir's autodiscovered name counts", () => {
-    expect(networkForNames(rules, "acme/infra", trustedNames(undefined, { name: "mine", dir: "prod", workspace: "default" }))).toBe("none");
+  it("a repository-wide fence covers new and nested projects too", () => {
+    const fenced = repoSettings({ ...server, network: { "ACME/*": "none" } }, "acme/infra", undefined, {}, base);
+    expect(fenced.networkFor({ name: "x", dir: "envs/new/deep", workspace: "default" })).toBe("none");
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allocatedSince, descendants, parseStat, treeUsage } from "../../runners/sandbox/process-tree.js";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { allocatedSince, descendants, parseStat, readTree, treeUsage } from "../../runners/sandbox/process-tree.js";
 import { formatSize, limitHit, parseSize, prlimitArgv, rlimitHit } from "../../runners/sandbox/sandbox-limits.js";
 
 describe("parseSize", () => {
@@ -64,5 +67,43 @@ describe("process tree", () => {
     const wrapped = allocatedSince(32000, 40);
     expect([39, 40, 41, 31999, 32000, 32767].map(wrapped)).toEqual([true, true, false, false, true, true]);
     expect(allocatedSince(5, undefined)(1)).toBe(true);
+  });
+});
+
+describe("readTree (a run's own processes, walked down from its root)", () => {
+  /** A /proc of files: each process with its stat line and, per task, the children it started. */
+  function fakeProc(procs: { pid: number; ppid: number; tasks: Record<number, number[]> }[]): string {
+    const root = mkdtempSync(join(tmpdir(), "sluice-proc-"));
+    mkdirSync(join(root, "1", "task", "1"), { recursive: true });
+    writeFileSync(join(root, "1", "task", "1", "children"), "");
+    for (const p of procs) {
+      for (const [tid, children] of Object.entries(p.tasks)) {
+        mkdirSync(join(root, String(p.pid), "task", tid), { recursive: true });
+        writeFileSync(join(root, String(p.pid), "task", tid, "children"), children.map((c) => `${c} `).join(""));
+      }
+      const fields = ["S", String(p.ppid), ...Array(15).fill("0"), String(Object.keys(p.tasks).length), "0", "0", "0", "7"];
+      writeFileSync(join(root, String(p.pid), "stat"), `${p.pid} (tool (x)) ${fields.join(" ")}`);
+    }
+    return root;
+  }
+  it("finds children started by any thread, and nothing outside the tree", () => {
+    const proc = fakeProc([
+      { pid: 100, ppid: 1, tasks: { 100: [101] } },
+      // A Go program: its children were started by other threads than the main one.
+      { pid: 101, ppid: 100, tasks: { 101: [], 105: [102], 106: [103] } },
+      { pid: 102, ppid: 101, tasks: { 102: [] } },
+      { pid: 103, ppid: 101, tasks: { 103: [] } },
+      { pid: 200, ppid: 1, tasks: { 200: [] } },
+    ]);
+    const tree = readTree(100, proc);
+    expect(tree.map((s) => s.pid).sort()).toEqual([100, 101, 102, 103]);
+    expect(treeUsage(tree, 100)).toEqual({ tasks: 5, rssPages: 21 });
+  });
+  it("a process that ended while it was read is left out, its siblings are not", () => {
+    const proc = fakeProc([
+      { pid: 100, ppid: 1, tasks: { 100: [101, 999] } },
+      { pid: 101, ppid: 100, tasks: { 101: [] } },
+    ]);
+    expect(readTree(100, proc).map((s) => s.pid)).toEqual([100, 101]);
   });
 });

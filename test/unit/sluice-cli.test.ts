@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -53,5 +53,75 @@ describe("sluice config explain --repo-config", () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("ENOENT");
     expect(cli("config", "explain", "acme/web", "--repo-config").code).toBe(2);
+  });
+});
+
+describe("sluice config explain: rules that read the plan", () => {
+  const checkout = mkdtempSync(join(tmpdir(), "sluice-cli-plan-rules-"));
+  afterAll(() => rmSync(checkout, { recursive: true, force: true }));
+  const serverFile = join(checkout, "server.yaml");
+  writeFileSync(
+    serverFile,
+    [
+      'protect: ["aws_db_instance.*", "module.vpc.*", "aws_dynamodb_table.*"]',
+      'agents: ["*[bot]"]',
+      "auto_approve: {when: [empty]}",
+      "allowed_overrides: [auto_approve]",
+      "",
+    ].join("\n"),
+  );
+  const repo = join(checkout, ".sluice.yaml");
+  writeFileSync(
+    repo,
+    [
+      "version: 1",
+      "projects:",
+      "  - name: db",
+      "    dir: db",
+      '    protect: ["aws_s3_bucket.logs", "aws_s3_bucket.typo"]',
+      "    auto_approve: {when: [only_tags]}",
+      "    destroy: {approvals: 2}",
+      "",
+    ].join("\n"),
+  );
+  mkdirSync(join(checkout, "db", "modules", "rds"), { recursive: true });
+  writeFileSync(
+    join(checkout, "db", "main.tf"),
+    'module "vpc" {\n  source = "./modules/rds"\n}\nresource "aws_s3_bucket" "logs" {}\n# resource "aws_dynamodb_table" "old" {}\n',
+  );
+  writeFileSync(join(checkout, "db", "modules", "rds", "main.tf"), 'resource "aws_db_instance" "main" {\n  engine = "postgres"\n}\n');
+
+  const run = (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runCli(
+      argv,
+      { SLUICE_SERVER_CONFIG: serverFile },
+      (s) => out.push(s),
+      (s) => err.push(s),
+    );
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+
+  it("shows protect, auto_approve, agents and the project's own rules, and warns of a pattern that matches nothing", () => {
+    const r = run("config", "explain", "acme/db", "--repo-config", repo);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/protect +\["aws_db_instance\.\*","module\.vpc\.\*","aws_dynamodb_table\.\*"\] +← server config/);
+    expect(r.out).toContain("agents  *[bot]  ← server config (server-wide)");
+    expect(r.out).toContain('protect (project db)  ["aws_s3_bucket.logs","aws_s3_bucket.typo"]  ← .sluice.yaml (adds to the server\'s)');
+    expect(r.out).toContain('auto_approve (project db)  {"when":["only_tags"]}  ← .sluice.yaml (allowed_overrides)');
+    // `destroy` is not in this server's allowed_overrides: named as ignored, never applied in silence.
+    expect(r.out).toContain("`destroy` of project `db` in .sluice.yaml is ignored");
+    const warnings = r.out.split("\n").filter((l) => l.includes("⚠ warning"));
+    // A resource in a comment is not declared; one in a local module is.
+    expect(warnings).toEqual([
+      expect.stringContaining("`aws_dynamodb_table.*` (server config) matches no resource or module"),
+      expect.stringContaining("`aws_s3_bucket.typo` (project db) matches no resource or module"),
+    ]);
+  });
+
+  it("without the repository's files nothing is checked, and nothing warns", () => {
+    const r = run("config", "explain", "acme/db");
+    expect(r.out).not.toContain("⚠ warning");
   });
 });

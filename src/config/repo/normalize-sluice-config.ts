@@ -110,6 +110,9 @@ function normalizeProject(
     const preview = normalizePreview(raw.preview, runner, dir, [...path, "preview"], ctx);
     if (preview) project.preview = preview;
   }
+  if (raw.protect !== undefined) project.protect = raw.protect;
+  if (raw.destroy !== undefined) project.destroyRule = raw.destroy;
+  if (raw.auto_approve !== undefined) project.autoApprove = raw.auto_approve;
   const destroySchedule = normalizeDestroySchedule(raw, runner, path, ctx);
   if (destroySchedule) project.destroySchedule = destroySchedule;
   return project;

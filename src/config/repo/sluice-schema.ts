@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
 import { cronSchema } from "../../util/cron.js";
+import { autoApproveSchema, destroyRuleSchema, protectSchema } from "../plan-rules-schema.js";
 
 // The first stage of `.sluice.yaml`: shapes and types only, every object strict so a typo is an
 // error rather than a silently ignored key. Paths, names across projects and the project graph are
@@ -175,6 +176,13 @@ const project = z.strictObject({
     .describe("Let a `/plan -- -destroy` plan of this project be applied. Read from the base branch only."),
   drift: drift.optional(),
   preview: preview.optional(),
+  protect: protectSchema.optional().describe("Added to the server's `protect` for this project (read from the base branch only)."),
+  destroy: destroyRuleSchema
+    .optional()
+    .describe("What a -destroy plan of this project needs; honoured when the server's allowed_overrides lists destroy."),
+  auto_approve: autoApproveSchema
+    .optional()
+    .describe("When this project's approval requirement counts as met; honoured when the server's allowed_overrides lists auto_approve."),
   destroy_at: z
     .string()
     .optional()

@@ -1,6 +1,7 @@
 import type { GateFacts } from "../../gate/gate-facts.js";
+import { createProjectRunner } from "../../tool-runs/project-runner.js";
 import { passGate } from "../../gate/pass-gate.js";
-import { applyThroughGate } from "../../gate/through-gate.js";
+import { agentFacts, planRuleFacts } from "../../authorization/plan-rule-facts.js";
 import type { Road } from "../../model/gate.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
@@ -9,9 +10,7 @@ import type { Decision } from "../../policy/decision.js";
 import { hashFile } from "../../workspace/hash-file.js";
 import { changeControlFacts } from "../../authorization/change-control-facts.js";
 import { planPolicyFact } from "../../authorization/plan-policy-fact.js";
-import { runCredentials } from "../../tool-runs/run-credentials.js";
-import { applyRequest, type RunInputs } from "../../tool-runs/runner-request.js";
-import { sandboxedExec } from "../../tool-runs/sandboxed-exec.js";
+import type { RunInputs } from "../../tool-runs/runner-request.js";
 import type { JobLogWriter } from "../../tool-runs/store-job-log.js";
 import type { PreviewPlan } from "./plan-preview.js";
 import { baseRefOf, type PreviewRun, previewProject, shownOutputs } from "./preview-context.js";
@@ -55,7 +54,7 @@ export async function applyPreview(
     actor: ctx.actor,
     pause: await deps.store.appliesPaused(),
     actorAllowed,
-    ...(await changeControlFacts(deps, vcs, repo, project.name, {
+    ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
       actor: ctx.actor,
       actions: road === "preview-apply" && ctx.actor !== "sluice" ? ["apply"] : [],
     })),
@@ -73,53 +72,39 @@ export async function applyPreview(
     },
     lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
     policies: await planPolicyFact(deps, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
+    planRules: await planRuleFacts(vcs, {
+      repo: name,
+      project: project.name,
+      rules: settings.planRulesFor(project),
+      summary: plan.summary,
+      runner: project.runner,
+      actor: ctx.actor,
+      agents: deps.config.agents,
+    }),
+    agents: agentFacts(deps.config, ctx.actor, [pull?.author]),
   };
   const decision = await passGate(deps.store, facts);
   if (!decision.allowed) return { ok: false, refused: true, message: decision.reasons.join("; "), output: "" };
-  const runner = deps.tools.runners[project.runner];
-  if (!runner) return { ok: false, refused: false, message: `no runner for ${project.runner} projects`, output: "" };
-  const built = applyRequest(
-    { deps, settings, secrets },
-    project,
-    {
-      checkoutDir: checkout.dir,
-      dataDir: plan.dataDir,
-      planFile: plan.planFile,
-      onOutput: (chunk) => log.write(chunk),
-    },
+  const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
+  // The apply set exists only once the gate allowed this preview's road, as for every apply: the
+  // rule's preview set for a preview, the project's own for a scheduled destroy of a real workspace.
+  const applied = await tools.apply(decision.pass, project, {
+    checkoutDir: checkout.dir,
+    planFile: plan.planFile,
+    onOutput: (chunk) => log.write(chunk),
     inputs,
-  );
-  if (!built.ok) return { ok: false, refused: true, message: "reason" in built.result ? built.result.reason : "not prepared", output: "" };
-  const sandboxed = sandboxedExec(deps, job, project, {
-    writable: [checkout.dir, plan.dataDir],
-    readable: [settings.kubeconfig],
-    settings,
-  });
-  if (!sandboxed.ok) return { ok: false, refused: false, message: sandboxed.reason, output: "" };
-  // The apply set exists only once the gate allowed this preview's road, as for every apply.
-  const applied = await applyThroughGate(decision.pass, runner, built.request, sandboxed.exec, (admitted) =>
-    runCredentials(deps, settings, secrets, project, "apply", {
+    preview: road !== "scheduled-destroy",
+    claims: (admitted) => ({
       repository: admitted.repo,
       pull_request: preview.pr,
       head_sha: checkout.headSha,
       base_ref: baseRefOf(ctx),
       actor: admitted.actor,
     }),
-  );
-  secrets.add(applied.sensitiveValues);
-  if (!applied.ok) return { ok: false, refused: false, message: applied.message, output: applied.output };
-  if (road !== "preview-apply" || !runner.outputs) return { ok: true, output: applied.output, outputs: {} };
-  const read = await runner.outputs(
-    {
-      project,
-      checkoutDir: checkout.dir,
-      dataDir: plan.dataDir,
-      env: deps.tools.env,
-      timeoutMs: deps.config.step_timeout,
-      redact: secrets.redact,
-      binary: settings.binaryFor(project),
-    },
-    sandboxed.exec,
-  );
-  return { ok: true, output: applied.output, outputs: read.ok ? shownOutputs(read.outputs) : {} };
+  });
+  if (!applied.ok)
+    return { ok: false, refused: applied.refused && applied.failedStep !== "apply", message: applied.message, output: applied.output };
+  if (road !== "preview-apply") return { ok: true, output: applied.output, outputs: {} };
+  const read = await tools.outputs(project, { checkoutDir: checkout.dir, dataDir: plan.dataDir });
+  return { ok: true, output: applied.output, outputs: read.ok ? shownOutputs(read.value.outputs) : {} };
 }

@@ -109,11 +109,13 @@ export function previewSettings(settings: RepoSettings, previews: Iterable<Previ
     known.find(({ project: p }) => p.name === q.name && p.dir === q.dir && p.workspace === q.workspace)?.trusted ?? q;
   return {
     ...settings,
+    identityOf: (q) => settings.identityOf(as(q)),
     workflowFor: (q) => settings.workflowFor(as(q)),
     secretSetFor: (q) => settings.secretSetFor(as(q)),
     binaryFor: (q) => settings.binaryFor(as(q)),
     networkFor: (q) => settings.networkFor(as(q)),
     credentialsFor: (q) => settings.credentialsFor(as(q)),
+    planRulesFor: (q) => settings.planRulesFor(as(q)),
   };
 }
 

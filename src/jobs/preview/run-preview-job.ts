@@ -1,9 +1,9 @@
-import { repoSettings } from "../../config/repo-settings.js";
+import { pullRequestSettings } from "../../repo-reading/trusted-settings.js";
 import type { Job } from "../../model/job.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
-import { ALLOWED, type Decision, refuse } from "../../policy/decision.js";
+import { ALLOWED, type Decision } from "../../policy/decision.js";
 import { producersFirst, withPreviewDependents } from "../../preview/producers-first.js";
 import { producersOf } from "../../model/project-inputs.js";
 import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
@@ -175,7 +175,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
   async function settingsAt(sha: string) {
     const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
     const configs = await loadRepoConfigs(deps.workspace, repo, sha, trusted, deps.config.repo_config_file, pr.baseRef);
-    return { ...repoSettings(deps.config, name, configs.trusted), configs };
+    return { ...(await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted)), configs };
   }
 
   /** Returns whether any project has a preview (so the comment is worth posting). */
@@ -195,8 +195,22 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
       );
       return true;
     }
-    // Who pushed must be a writer: a preview applies the PR's code with the project's credentials.
+    // Who pushed must be a writer, and so must the PR's author: a preview applies the author's code
+    // with the project's preview credentials. Decided before anything is planned, locked or deployed.
     const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
+    const asAuthor = { ...job, spec: { ...job.spec, actor: pr.author, grant: undefined } } as Job;
+    const author =
+      pr.author.toLowerCase() === (spec.actor ?? "").toLowerCase()
+        ? pusher
+        : await authorizeCommand(vcs, deps, asAuthor, "preview", "write");
+    if (!pusher.allowed || !author.allowed) {
+      const why = [
+        ...(pusher.allowed ? [] : pusher.reasons),
+        ...(author.allowed ? [] : author.reasons.map((r) => `the pull request's author: ${r}`)),
+      ];
+      notices.push(`No preview: ${why.join("; ")}.`);
+      return true;
+    }
     const checkout = await checkoutAt(pr.headSha);
     // Read now, not at the job's start: a recreate above destroyed some of them.
     const records = await deps.store.previewsOf(name, pr.number);
@@ -237,7 +251,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
           continue;
         }
         const actor = spec.actor || "sluice";
-        const allowed = pusher.allowed ? pusher : refuse(...pusher.reasons);
+        const allowed = pusher;
         const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), actor);
         const base = await baseOf(p);
         const from = { trusted: trustedProjects, previews, previewOnly, baseCheckoutDir: base?.dir };

@@ -99,7 +99,7 @@ export async function runScheduledDestroyJob(ctx: JobContext<SpecOf<"scheduled-d
       return;
     }
     const message = secrets.redact(outcome.message).slice(0, KEPT_MESSAGE);
-    const window = windowState(deps.config.apply_windows, deps.config.freezes, name, project.name, new Date(startedAt));
+    const window = windowState(deps.config.apply_windows, deps.config.freezes, read.settings.identityOf(project), new Date(startedAt));
     const nextAt = nextScheduledDestroyAttempt(attempt.attempt, startedAt, window.open ? undefined : windowOpensAtMs(window.opensAt));
     const post = reportScheduledDestroyOutcome({ ok: false, message }, attempt.previous);
     await deps.store.saveDestroyAttempts(where(project), { ...kept, nextAt });

@@ -1,6 +1,5 @@
-import { repoSettings } from "../../config/repo-settings.js";
+import { pullRequestSettings } from "../../repo-reading/trusted-settings.js";
 import type { Job } from "../../model/job.js";
-import { repoFullName } from "../../model/repo.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { trustedCommit } from "../../repo-reading/trusted-commit.js";
@@ -19,6 +18,6 @@ export async function wantsPreviews(deps: JobDeps, job: Job): Promise<boolean> {
   await deps.workspace.fetchBranch(repo, job.target.cloneUrl, await vcs.cloneToken(), pr.baseRef);
   const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.baseSha, trusted, deps.config.repo_config_file, pr.baseRef);
-  const settings = repoSettings(deps.config, repoFullName(repo), configs.trusted);
+  const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   return (configs.trusted?.projects ?? []).some((p) => settings.previewFor(p) !== undefined);
 }

@@ -90,6 +90,12 @@ export interface Db {
   run(sql: string, params?: Param[]): Promise<RunResult>;
   /** Runs `body` in one transaction; it commits when the body returns and rolls back when it throws. */
   tx<T>(body: (t: Tx) => TxBody<T>): Promise<T>;
+  /**
+   * Makes every commit so far survive a crash of the machine, not only of the process: the
+   * barrier before a tool changes infrastructure (a connection that commits with less than a
+   * full sync — the embedded job thread's — is made durable here).
+   */
+  durable(): Promise<void>;
 }
 
 /** The operations of a transaction, for any driver: each yields its op and returns the driver's answer. */

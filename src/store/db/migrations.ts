@@ -3,6 +3,7 @@ import { baseline } from "./migration-1-baseline.js";
 import { jobColumns } from "./migration-2-job-columns.js";
 import { signingKeysTable } from "./migration-3-signing-keys.js";
 import { previews } from "./migration-4-previews.js";
+import { apiTokensTable } from "./migration-5-api-tokens.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "jobs: repo, pr, kind and source columns", up: jobColumns },
   { version: 3, name: "signing_keys: the OIDC issuer's keys, shared by replicas", up: signingKeysTable },
   { version: 4, name: "previews", up: previews },
+  { version: 5, name: "api_tokens: tokens of the API, stored as digests", up: apiTokensTable },
 ];

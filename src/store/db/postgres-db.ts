@@ -85,6 +85,8 @@ export function postgresDb(pool: pg.Pool): PostgresDb {
     async run(sql, values = []) {
       return { changes: (await query(pool, sql, values)).rowCount ?? 0 };
     },
+    // PostgreSQL's commits are durable when they return (synchronous_commit, its default).
+    async durable() {},
     tx<T>(body: (t: Tx) => TxBody<T>) {
       return inTransaction(pool, async (c) => {
         const gen = body(ops);

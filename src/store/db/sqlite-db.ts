@@ -1,3 +1,4 @@
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { type Db, type DbOp, type Dialect, type Param, type RunResult, type Tx, type TxBody, txOps } from "./db.js";
 import { type GroupCommitOptions, groupCommit } from "./sqlite-group-commit.js";
@@ -25,6 +26,8 @@ export interface SqliteDb extends Db {
 }
 
 const MAX_CACHED_STATEMENTS = 1000;
+/** `PRAGMA synchronous` as SQLite reports it: 2 = FULL. */
+const FULL = 2;
 
 /**
  * better-sqlite3 behind the port. Statements are prepared once per SQL text. Transactions take
@@ -93,6 +96,20 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions): Sql
     },
     tx<T>(body: (t: Tx) => TxBody<T>) {
       return grouped(() => drive(body));
+    },
+    async durable() {
+      // With `synchronous = NORMAL` a commit reaches the WAL without an fsync; syncing the WAL
+      // file makes every commit in it durable (a checkpoint syncs the database file itself).
+      if (raw.memory || raw.pragma("synchronous", { simple: true }) === FULL) return;
+      let fd: number | undefined;
+      try {
+        fd = openSync(`${raw.name}-wal`, "r");
+        fsyncSync(fd);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
     },
     txSync<T>(body: (t: Tx) => TxBody<T>) {
       return immediate(body) as T;

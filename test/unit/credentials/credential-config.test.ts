@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { explainSettings, formatExplanation } from "../../../src/config/explain-settings.js";
 import { repoSettings } from "../../../src/config/repo-settings.js";
 import { ConfigError, parseServerConfig } from "../../../src/config/server-config.js";
-import { credentialRuleFor } from "../../../src/credentials/credential-rule-for.js";
+import { credentialRuleFor } from "../../../src/config/credential-rule-for.js";
 import type { RepoConfig } from "../../../src/model/repo-config.js";
 import type { Project } from "../../../src/model/project.js";
 import { projectView, renderSection } from "../../../src/render/project-view.js";
@@ -94,22 +94,24 @@ describe("which rule a project gets", () => {
   });
 
   it("an autodiscovered project is known by its dir, whatever a PR's new config names it", () => {
-    const settings = repoSettings(config, "acme/infra", undefined);
+    const settings = repoSettings(config, "acme/infra", undefined, {}, [{ name: "envs/dev", dir: "envs/dev", workspace: "default" }]);
     // The token's subject names the dir too: a trust policy for `project:prod` never sees this run.
     expect(settings.credentialsFor(project("prod", "envs/dev"))).toMatchObject({ name: "acme/*", subject: "envs/dev" });
   });
 
   it("gives none when nothing matches, and says so", () => {
-    const choice = repoSettings(config, "other/repo", undefined).credentialsFor(project("x", "x"));
+    const x = [{ name: "x", dir: "x", workspace: "default" }];
+    const choice = repoSettings(config, "other/repo", undefined, {}, x).credentialsFor(project("x", "x"));
     expect(choice.rule).toBeUndefined();
     expect("why" in choice && choice.why).toContain("no `credentials` rule");
   });
 
-  it("gives none when the trusted names of one dir match different rules", () => {
+  it("gives none to a dir the base branch has as several projects when the PR names none of them", () => {
     const rules = config.credentials;
-    const choice = credentialRuleFor(rules, "acme/infra", ["prod", "staging"]);
+    const here = { repo: "acme/infra", dir: "d", workspace: "default" };
+    const choice = credentialRuleFor(rules, { kind: "ambiguous", names: ["prod", "staging"], ...here });
     expect(choice.rule).toBeUndefined();
-    expect(credentialRuleFor(rules, "acme/infra", ["a", "b"]).rule?.match).toBe("acme/*");
+    expect(credentialRuleFor(rules, { kind: "known", name: "a", ...here }).rule?.match).toBe("acme/*");
   });
 
   it("config explain lists the rules of a repository by name, never a value", () => {

@@ -2,12 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import { NO_PLAN_RULES } from "../../fakes/no-plan-rules.js";
 import { describe, expect, it } from "vitest";
 import { credentialedExec } from "../../../runners/credentialed-exec.js";
 import type { ExecOptions } from "../../../runners/exec.js";
 import type { Exec } from "../../../runners/runner.js";
 import { parseServerConfig } from "../../../src/config/server-config.js";
-import { credentialRuleFor } from "../../../src/credentials/credential-rule-for.js";
+import { credentialRuleFor } from "../../../src/config/credential-rule-for.js";
 import { createOidcIssuer } from "../../../src/credentials/oidc-issuer.js";
 import { oidcProviderSetup, sessionName } from "../../../src/credentials/oidc-provider-setup.js";
 import { type CredentialRequest, prepareRunCredentials } from "../../../src/credentials/prepare-run-credentials.js";
@@ -37,7 +38,7 @@ const issuer = createOidcIssuer({ issuer: "https://sluice.example", keys: memory
 function request(phase: "plan" | "apply", over: Partial<CredentialRequest> = {}) {
   const added: string[] = [];
   const req: CredentialRequest = {
-    choice: credentialRuleFor(config.credentials, "acme/infra", ["net"]),
+    choice: credentialRuleFor(config.credentials, { kind: "known", repo: "acme/infra", name: "net", dir: "net", workspace: "default" }),
     phase,
     claims: { repository: "acme/infra", workspace: "default", pull_request: 7, head_sha: "a".repeat(40), base_ref: "main", actor: "bob" },
     ttlMs: 600e3,
@@ -107,7 +108,9 @@ describe("a run's credentials", () => {
   });
 
   it("a project with no rule gets nothing, and the comment says why", async () => {
-    const { creds } = await prepared("apply", { choice: credentialRuleFor(config.credentials, "other/repo", ["x"]) });
+    const { creds } = await prepared("apply", {
+      choice: credentialRuleFor(config.credentials, { kind: "known", repo: "other/repo", name: "x", dir: "x", workspace: "default" }),
+    });
     expect(creds).toMatchObject({ env: {}, mounts: [] });
     expect(creds.identity).toBe("none (no `credentials` rule of this server matches the project)");
   });
@@ -215,6 +218,7 @@ describe("apply credentials are made from the gate's pass", () => {
       },
       policies: { passed: true },
       destroy: { destroys: false, allowed: true, what: "" },
+      planRules: NO_PLAN_RULES,
       driftPause: undefined,
     } as never);
     if (!d.allowed) throw new Error(`expected a pass: ${d.reasons}`);

@@ -1,0 +1,28 @@
+/** A resource change's before / after, as `terraform show -json` gives them. */
+interface Change {
+  before?: unknown;
+  after?: unknown;
+  after_unknown?: unknown;
+}
+
+const asRecord = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * The top-level attributes an update or replace changes (before ≠ after, or known only after
+ * apply), sorted. Names only, never values: the summary is stored and shown, and rules such as
+ * `auto_approve: {when: [only_tags]}` read it after the plan's JSON is gone.
+ */
+export function changedAttributes(change: Change): string[] {
+  const before = asRecord(change.before);
+  const after = asRecord(change.after);
+  const unknown = asRecord(change.after_unknown);
+  const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+  const out: string[] = [];
+  for (const key of keys) {
+    // A value known only after apply may well change: counted as a change, never as "same".
+    if (unknown[key] !== undefined && unknown[key] !== false) out.push(key);
+    else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out.push(key);
+  }
+  return out.sort();
+}

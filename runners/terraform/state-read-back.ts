@@ -1,0 +1,86 @@
+import type { PlanSummary } from "../../src/model/plan-summary.js";
+import type { Exec } from "../runner.js";
+
+/** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
+export interface StateSnapshot {
+  serial: number;
+  lineage: string;
+  /** Resource instance addresses (`module.x.type.name[key]`) of managed resources. */
+  addresses: Set<string>;
+}
+
+interface RawState {
+  serial?: number;
+  lineage?: string;
+  resources?: { mode?: string; module?: string; type?: string; name?: string; instances?: { index_key?: string | number }[] }[];
+}
+
+const key = (k: string | number | undefined) => (k === undefined ? "" : typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`);
+
+/**
+ * Parses `terraform state pull`: empty output is no state yet (serial 0). A file that is not a
+ * state (the output of a tool a workflow wrapped, garbage) is a fault of the read, said as such.
+ */
+export function parseStatePull(text: string): StateSnapshot | { error: string } {
+  if (text.trim() === "") return { serial: 0, lineage: "", addresses: new Set() };
+  let raw: RawState;
+  try {
+    raw = JSON.parse(text) as RawState;
+  } catch {
+    return { error: "the backend's answer is not a Terraform state (not JSON)" };
+  }
+  if (typeof raw.serial !== "number" || typeof raw.lineage !== "string") return { error: "the backend's answer has no serial and lineage" };
+  const addresses = new Set<string>();
+  for (const r of raw.resources ?? []) {
+    if (r.mode !== "managed" || !r.type || !r.name) continue;
+    const base = `${r.module ? `${r.module}.` : ""}${r.type}.${r.name}`;
+    for (const i of r.instances ?? []) addresses.add(`${base}${key(i.index_key)}`);
+  }
+  return { serial: raw.serial, lineage: raw.lineage, addresses };
+}
+
+/** Reads the state through the project's backend, in a run of its own (a fresh process, after the apply's). */
+export async function pullState(
+  exec: Exec,
+  bin: string,
+  where: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<StateSnapshot | { error: string }> {
+  const r = await exec(bin, ["state", "pull"], { cwd: where.cwd, env: where.env, timeoutMs: where.timeoutMs, redact: (t) => t });
+  if (r.exitCode !== 0) {
+    const why = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
+    return { error: `\`terraform state pull\` failed: ${why.slice(0, 300)}` };
+  }
+  return parseStatePull(r.stdout);
+}
+
+export type ReadBack = { ok: true; serialBefore: number; serialAfter: number; checked: number } | { ok: false; message: string };
+
+/**
+ * Whether the state read back after an apply is the one the plan made: it moved (serial advanced,
+ * or a new lineage), what the plan created is there and what it destroyed is gone. A plan that
+ * changes no resource may leave the serial as it was.
+ */
+export function checkReadBack(plan: Pick<PlanSummary, "resources">, before: StateSnapshot, after: StateSnapshot): ReadBack {
+  const changed = plan.resources.filter((r) => r.action !== "read");
+  const creates = changed.filter((r) => r.action === "create" || r.action === "replace").map((r) => r.address);
+  const destroys = changed.filter((r) => r.action === "delete" || r.action === "forget").map((r) => r.address);
+  const moved = after.serial > before.serial || (after.lineage !== "" && after.lineage !== before.lineage);
+  const problems: string[] = [];
+  if (changed.length > 0 && !moved) problems.push(`its serial is still ${after.serial}`);
+  const missing = creates.filter((a) => !after.addresses.has(a));
+  if (missing.length) problems.push(`it lacks what the plan created (${list(missing)})`);
+  const left = destroys.filter((a) => after.addresses.has(a));
+  if (left.length) problems.push(`it still holds what the plan destroyed (${list(left)})`);
+  if (problems.length === 0)
+    return { ok: true, serialBefore: before.serial, serialAfter: after.serial, checked: creates.length + destroys.length };
+  return {
+    ok: false,
+    message: `the tool said the apply succeeded, but the state read back through the backend is not what it applied: ${problems.join("; ")}. The state may have been written where the backend does not keep it; nothing is reported as applied.`,
+  };
+}
+
+const list = (addresses: string[]) =>
+  `${addresses
+    .slice(0, 5)
+    .map((a) => `\`${a}\``)
+    .join(", ")}${addresses.length > 5 ? ` and ${addresses.length - 5} more` : ""}`;

@@ -1,0 +1,130 @@
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import * as oidc from "openid-client";
+import type { Principal } from "../console/principal.js";
+import { TOKEN_PREFIX, tokenDigest } from "../console/token-actions.js";
+import type { ApiTokenRecord, ApiTokenStore, TokenScope } from "../store/api-token-store.js";
+import { accessFromGrants, type ConsoleRole, holdsEverywhere, type RoleGrant } from "../sso/role-grants.js";
+import { describeOidcError } from "../sso/oidc-error.js";
+import { CLOCK_TOLERANCE_S, type SsoProvider } from "../sso/sso-provider.js";
+import { identityFromClaims } from "../sso/sso-sign-in.js";
+
+/** A caller of the API: a principal, and the scopes its token carries. */
+export interface ApiCaller extends Principal {
+  scopes: ReadonlySet<TokenScope>;
+}
+
+export type ApiAuth = { ok: true; caller: ApiCaller } | { ok: false; error: string };
+
+const SCOPE_ROLE: Record<TokenScope, ConsoleRole> = { read: "viewer", operate: "operator", admin: "admin" };
+const ROLE_SCOPES: Record<ConsoleRole, TokenScope[]> = {
+  viewer: ["read"],
+  operator: ["read", "operate"],
+  admin: ["read", "operate", "admin"],
+};
+
+/** The caller an issued token stands for: its highest scope as a role, over its repositories. */
+export function tokenCaller(t: ApiTokenRecord, repos: readonly string[]): ApiCaller {
+  const top = (["admin", "operate", "read"] as const).find((s) => t.scopes.includes(s)) ?? "read";
+  const grants: RoleGrant[] = [{ role: SCOPE_ROLE[top], ...(t.repos.length ? { repos: t.repos } : {}) }];
+  return {
+    actor: `token:${t.id}:${t.name}`,
+    via: `the API (token ${t.id} ${t.name})`,
+    access: accessFromGrants(grants, repos),
+    admin: holdsEverywhere(grants, "admin"),
+    mayPause: holdsEverywhere(grants, "operator"),
+    granted: true,
+    scopes: new Set(ROLE_SCOPES[SCOPE_ROLE[top]]),
+  };
+}
+
+function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>, repos: readonly string[]): ApiCaller {
+  const who = identityFromClaims(provider, claims);
+  const scopes = new Set<TokenScope>();
+  for (const g of who.grants) for (const s of ROLE_SCOPES[g.role]) scopes.add(s);
+  return {
+    actor: who.actor,
+    via: `the API (SSO ${provider.name})`,
+    access: accessFromGrants(who.grants, repos),
+    admin: holdsEverywhere(who.grants, "admin"),
+    mayPause: holdsEverywhere(who.grants, "operator"),
+    granted: true,
+    scopes,
+  };
+}
+
+type AuthStore = ApiTokenStore & { knownRepos(): Promise<string[]> };
+
+/**
+ * Who a bearer token is: a token an admin issued (looked up by digest: not revoked, not expired),
+ * a provider's JWT access token (RFC 9068 `at+jwt`, checked against the provider's key set:
+ * issuer, audience = client_id or `api_audiences`, expiry), or a provider's opaque access token
+ * (asked of its userinfo endpoint; with several providers the caller names one in
+ * `X-Sluice-Provider`, so a token never goes to a provider it is not from).
+ */
+export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string, SsoProvider> }) {
+  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  const keysOf = (p: SsoProvider, client: oidc.Configuration) => {
+    let ks = keySets.get(p.name);
+    const uri = client.serverMetadata().jwks_uri;
+    if (!ks && uri) {
+      ks = createRemoteJWKSet(new URL(uri));
+      keySets.set(p.name, ks);
+    }
+    return ks;
+  };
+
+  async function fromJwt(token: string, repos: string[]): Promise<ApiAuth> {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      return { ok: false, error: "the bearer token is not a well-formed JWT" };
+    }
+    const provider = [...deps.sso.values()].find((p) => p.client()?.serverMetadata().issuer === iss);
+    const client = provider?.client();
+    if (!provider || !client) return { ok: false, error: "the token's issuer is not one of this server's SSO providers" };
+    const keys = keysOf(provider, client);
+    if (!keys) return { ok: false, error: `${provider.name} publishes no key set (jwks_uri)` };
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: client.serverMetadata().issuer,
+        audience: [provider.settings.client_id, ...provider.settings.api_audiences],
+        // An ID token is no access token: only RFC 9068's type passes.
+        typ: "at+jwt",
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      return { ok: true, caller: ssoCaller(provider, payload, repos) };
+    } catch (e) {
+      return { ok: false, error: `the access token was refused: ${describeOidcError(e)}` };
+    }
+  }
+
+  async function fromUserinfo(token: string, named: string | undefined, repos: string[]): Promise<ApiAuth> {
+    const providers = [...deps.sso.values()];
+    const provider = named ? deps.sso.get(named) : providers.length === 1 ? providers[0] : undefined;
+    if (!provider)
+      return { ok: false, error: named ? `no SSO provider named ${named}` : "name the token's provider in the X-Sluice-Provider header" };
+    const client = provider.client();
+    if (!client) return { ok: false, error: `${provider.name} is unavailable (see /readyz)` };
+    try {
+      const claims = await oidc.fetchUserInfo(client, token, oidc.skipSubjectCheck);
+      return { ok: true, caller: ssoCaller(provider, claims, repos) };
+    } catch (e) {
+      return { ok: false, error: `${provider.name} did not accept the access token: ${describeOidcError(e)}` };
+    }
+  }
+
+  return async function authenticate(authorization: string | undefined, providerHeader: string | undefined): Promise<ApiAuth> {
+    const m = /^Bearer ([\x21-\x7e]{1,8192})$/.exec(authorization ?? "");
+    if (!m) return { ok: false, error: "send a bearer token: Authorization: Bearer <token>" };
+    const token = m[1] as string;
+    const repos = await deps.store.knownRepos();
+    if (token.startsWith(TOKEN_PREFIX)) {
+      const record = await deps.store.usableApiToken(tokenDigest(token));
+      if (!record) return { ok: false, error: "the token is unknown, revoked or expired" };
+      return { ok: true, caller: tokenCaller(record, repos) };
+    }
+    if (token.split(".").length === 3) return fromJwt(token, repos);
+    return fromUserinfo(token, providerHeader, repos);
+  };
+}

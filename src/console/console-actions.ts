@@ -1,0 +1,169 @@
+import type { LockView } from "../store/console-store.js";
+import type { Store } from "../store/store.js";
+import { canWrite } from "./overview-rows.js";
+import { type Principal, readable } from "./principal.js";
+
+// What the console and the API change, written once: both check the same rules, queue the same
+// jobs (`/unlock`'s, `/preview destroy`'s) or set the same store flags, and write the same audit
+// events, naming who acted and how they got in.
+
+/** A refusal as a value: the console renders it as a page, the API as JSON with the same message. */
+export interface Refusal {
+  ok: false;
+  status: number;
+  heading: string;
+  text: string;
+}
+export type Outcome<T> = { ok: true; value: T } | Refusal;
+
+const refuse = (status: number, heading: string, text: string): Refusal => ({ ok: false, status, heading, text });
+
+export interface ActionDeps {
+  store: Store;
+  wake(): void;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export interface LockRef {
+  repo: string;
+  pr: number;
+  project?: string | null;
+  dir: string | null;
+  workspace: string | null;
+}
+
+/** The lock named, if the principal may release it and that PR still holds it. */
+export async function lockToRelease(deps: ActionDeps, p: Principal, ref: LockRef): Promise<Outcome<LockView>> {
+  if (!readable(p, ref.repo)) return refuse(404, "No such lock", "There is no such lock you can see.");
+  if (!canWrite(p.access.get(ref.repo.toLowerCase()))) return refuse(403, "Not allowed", `Unlocking needs write access to ${ref.repo}.`);
+  // Named projects on one dir + workspace hold locks of their own: the project picks one (older links name none).
+  const lock = (await deps.store.allLocks()).find(
+    (l) =>
+      l.repo === ref.repo &&
+      l.dir === ref.dir &&
+      l.workspace === ref.workspace &&
+      l.pr === ref.pr &&
+      (!ref.project || l.project === ref.project),
+  );
+  if (!lock) return refuse(409, "Lock already released", "That lock is no longer held by that pull request.");
+  return { ok: true, value: lock };
+}
+
+/** Releases a lock through the same job `/unlock -p PROJECT -d DIR -w WS` runs. */
+export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef): Promise<Outcome<{ jobId: number }>> {
+  const found = await lockToRelease(deps, p, ref);
+  if (!found.ok) return found;
+  const lock = found.value;
+  const target = await deps.store.lastJobTarget(lock.repo, lock.pr);
+  if (!target)
+    return refuse(
+      409,
+      "Cannot unlock here",
+      `Sluice has no job of #${lock.pr} to act for; comment \`/unlock\` on the pull request instead.`,
+    );
+  const jobId = await deps.store.enqueueInternal(target, {
+    kind: "unlock",
+    command: { kind: "unlock", filter: { project: lock.project, dir: lock.dir, workspace: lock.workspace } },
+    commandLine: `unlock ${lock.project} (from ${p.via})`,
+    actor: p.actor,
+    ...(p.granted ? { grant: p.access.get(lock.repo.toLowerCase()) } : {}),
+  });
+  await deps.store.recordAudit({
+    actor: p.actor,
+    action: "unlock",
+    repo: lock.repo,
+    project: lock.project,
+    pr: lock.pr,
+    detail: `released from ${p.via} (dir ${lock.dir}, workspace ${lock.workspace}; job ${jobId})${lock.waiting.length ? `; re-planning ${lock.waiting.map((w) => `#${w}`).join(", ")}` : ""}`,
+  });
+  deps.log.info({ user: p.actor, via: p.via, repo: lock.repo, project: lock.project, pr: lock.pr, jobId }, "unlock queued");
+  deps.wake();
+  return { ok: true, value: { jobId } };
+}
+
+/** Pauses or resumes every apply of the server (a store flag the apply job checks). */
+export async function pauseAction(
+  deps: ActionDeps,
+  p: Principal,
+  action: string | null,
+  reasonGiven: string | null,
+): Promise<Outcome<{ action: "pause" | "resume" }>> {
+  if (!p.mayPause)
+    return refuse(
+      403,
+      "Not allowed",
+      "Only the server's admins (server config `admins`) and operators of every repository may pause or resume applies.",
+    );
+  if (action === "pause") {
+    const reason = (reasonGiven ?? "").trim().slice(0, 200);
+    if (!reason) return refuse(400, "A reason is needed", "Say why applies are paused: it is shown on every pull request they block.");
+    await deps.store.setAppliesPaused({ by: p.actor, reason });
+    await deps.store.recordAudit({ actor: p.actor, action: "pause", detail: `${reason} (from ${p.via})` });
+  } else if (action === "resume") {
+    await deps.store.setAppliesPaused(undefined);
+    await deps.store.recordAudit({ actor: p.actor, action: "resume", detail: `applies resumed (from ${p.via})` });
+  } else {
+    return refuse(400, "Unknown action", "Expected pause or resume.");
+  }
+  deps.log.warn({ user: p.actor, via: p.via, action }, `applies ${action === "pause" ? "paused" : "resumed"}`);
+  return { ok: true, value: { action } };
+}
+
+/** Destroys a live preview through the same preview job `/preview destroy` runs. */
+export async function destroyPreviewAction(
+  deps: ActionDeps,
+  p: Principal,
+  key: { repo: string; pr: number; project: string },
+): Promise<Outcome<{ jobId: number }>> {
+  const preview = readable(p, key.repo) ? await deps.store.getPreview(key) : undefined;
+  if (!preview || preview.status === "destroyed") return refuse(404, "No such preview", "There is no such live preview you can see.");
+  if (!canWrite(p.access.get(preview.repo.toLowerCase())))
+    return refuse(403, "Not allowed", `Destroying a preview needs write access to ${preview.repo}.`);
+  const jobId = await deps.store.enqueueInternal(preview.target, {
+    kind: "preview",
+    action: "destroy",
+    project: preview.project,
+    reason: `destroyed from ${p.via} by @\u200b${p.actor}`,
+    actor: p.actor,
+  });
+  await deps.store.recordAudit({
+    actor: p.actor,
+    action: "preview-destroy",
+    repo: preview.repo,
+    project: preview.project,
+    pr: preview.pr,
+    detail: `workspace ${preview.workspace}; queued from ${p.via} (job ${jobId})`,
+  });
+  deps.log.info(
+    { user: p.actor, via: p.via, repo: preview.repo, pr: preview.pr, project: preview.project, jobId },
+    "preview destroy queued",
+  );
+  deps.wake();
+  return { ok: true, value: { jobId } };
+}
+
+/**
+ * Pauses or resumes reconciliation of a project Sluice checks for drift (`/drift pause|resume`'s
+ * effect): drift checks still report it, nothing is applied to it by itself while paused.
+ */
+export async function driftPauseAction(
+  deps: ActionDeps,
+  p: Principal,
+  req: { repo: string; project: string; action: "pause" | "resume"; reason?: string },
+): Promise<Outcome<{ action: "pause" | "resume" }>> {
+  const known = readable(p, req.repo) && (await deps.store.driftChecks()).some((c) => c.repo === req.repo && c.project === req.project);
+  if (!known) return refuse(404, "No such project", "There is no such project checked for drift that you can see.");
+  if (!canWrite(p.access.get(req.repo.toLowerCase())))
+    return refuse(403, "Not allowed", `Pausing reconciliation needs write access to ${req.repo}.`);
+  const reason = (req.reason ?? "").trim().slice(0, 300);
+  if (req.action === "pause" && !reason) return refuse(400, "A reason is needed", "Say why reconciliation is paused.");
+  await deps.store.setDriftPause(req.repo, req.project, req.action === "pause" ? { actor: p.actor, reason } : undefined);
+  await deps.store.recordAudit({
+    actor: p.actor,
+    action: req.action === "pause" ? "drift-pause" : "drift-resume",
+    repo: req.repo,
+    project: req.project,
+    detail: `${req.action === "pause" ? `${reason} ` : ""}(from ${p.via})`,
+  });
+  return { ok: true, value: { action: req.action } };
+}

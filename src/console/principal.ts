@@ -1,0 +1,28 @@
+import type { Permission } from "../model/pull-request.js";
+
+/**
+ * Who acts in the console or through the API, whichever way they signed in: what the audit trail
+ * calls them, what they may read and change. Pages and API routes decide with this alone.
+ */
+export interface Principal {
+  /** A GitHub login, `sso:<provider>:<user>` or `token:<id>:<name>`: never one for another. */
+  actor: string;
+  /** How they got in, for the audit trail: "the console (GitHub sign-in)", "the API (token 3 ci)"… */
+  via: string;
+  /** Repositories they may read (lower-case owner/name), with what they may do there. */
+  access: Map<string, Permission>;
+  /** Server-wide admin: the audit stream's deliveries, API tokens. */
+  admin: boolean;
+  /** May pause and resume every apply of the server. */
+  mayPause: boolean;
+  /**
+   * Signed in without GitHub (SSO, an API token): the jobs they queue carry the permission the
+   * console gave, since GitHub knows nothing of them.
+   */
+  granted: boolean;
+}
+
+export const readable = (p: Pick<Principal, "access">, repo: string) => {
+  const perm = p.access.get(repo.toLowerCase());
+  return perm !== undefined && perm !== "none";
+};

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { beginSsoSignIn, finishSsoSignIn } from "../sso/sso-sign-in.js";
+import { describeOidcError } from "../sso/oidc-error.js";
+import type { ConsoleContext } from "./console-context.js";
+import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
+import { renderPage } from "./console-templates.js";
+import { redirect, sendHtml } from "./http-replies.js";
+import { safeReturnPath } from "./return-path.js";
+
+// OpenID Connect sign-in: /login/sso/<name> sends the browser to the provider (code flow with
+// PKCE, a fresh state and nonce kept in the session); /login/sso/<name>/callback trades the code,
+// has openid-client validate the ID token, maps the groups to roles and opens a session.
+
+const redirectUri = (ctx: ConsoleContext, req: IncomingMessage, name: string) => `${ctx.baseUrl(req)}/login/sso/${name}/callback`;
+
+/** `/login`: the ways to sign in; straight to GitHub when it is the only one (as before SSO). */
+export async function loginChoice(ctx: ConsoleContext, res: ServerResponse, url: URL, github: () => Promise<void>) {
+  if (ctx.sso.size === 0) return github();
+  const back = url.searchParams.get("return");
+  const query = back ? `?return=${encodeURIComponent(back)}` : "";
+  const providers = [...ctx.sso.values()].map((p) => {
+    const status = p.status();
+    return { href: `/login/sso/${p.name}${query}`, label: p.name, unavailable: status.ok ? undefined : "see /readyz" };
+  });
+  if (ctx.githubOn()) providers.push({ href: `/login/github${query}`, label: "GitHub", unavailable: undefined });
+  sendHtml(res, 200, renderPage("login", ctx.layout(undefined, "Sign in"), { providers }));
+}
+
+export async function ssoLogin(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL, name: string) {
+  const provider = ctx.sso.get(name);
+  if (!provider)
+    return ctx.message(res, 404, undefined, "No such sign-in", "This server has no sign-in by that name.", {
+      href: "/login",
+      text: "Sign in",
+    });
+  const client = provider.client();
+  const status = provider.status();
+  if (!client || !status.ok) {
+    return ctx.message(
+      res,
+      503,
+      undefined,
+      "Sign-in unavailable",
+      `Sign-in with ${name} is unavailable: ${status.ok ? "the provider is not ready yet" : status.reason}. The server's /readyz names the problem too.`,
+      { href: "/login", text: "Other ways to sign in" },
+    );
+  }
+  const s = await ctx.session(req, res);
+  const { url: to, pending } = await beginSsoSignIn(provider, client, redirectUri(ctx, req, name));
+  s.ssoPending = pending;
+  s.returnTo = safeReturnPath(url.searchParams.get("return"), ctx.baseUrl(req));
+  await s.save();
+  redirect(res, to);
+}
+
+export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL, name: string) {
+  const { deps, message } = ctx;
+  const again = { href: `/login/sso/${name}`, text: "Sign in again" };
+  const provider = ctx.sso.get(name);
+  const client = provider?.client();
+  if (!provider || !client) return message(res, 404, undefined, "No such sign-in", "This server has no sign-in by that name ready.");
+  const s = await ctx.session(req, res);
+  const pending = s.ssoPending;
+  // Used once, whatever happens next: a replayed callback finds nothing to finish.
+  s.ssoPending = undefined;
+  await s.save();
+  if (url.searchParams.get("error"))
+    return message(
+      res,
+      403,
+      undefined,
+      "Sign-in cancelled",
+      `${name} did not sign you in (${url.searchParams.get("error")?.slice(0, 80)}).`,
+      again,
+    );
+  if (!pending || pending.provider !== name)
+    return message(
+      res,
+      400,
+      undefined,
+      "Sign-in failed",
+      "This sign-in link is not the one this browser started (or it was used already).",
+      again,
+    );
+  const callbackUrl = new URL(`${redirectUri(ctx, req, name)}${url.search}`);
+  let who: Awaited<ReturnType<typeof finishSsoSignIn>>;
+  try {
+    who = await finishSsoSignIn(provider, client, callbackUrl, pending);
+  } catch (e) {
+    const reason = describeOidcError(e);
+    deps.log.warn({ provider: name, reason }, `SSO sign-in with ${name} refused`);
+    return message(res, 401, undefined, "Sign-in failed", `${name}'s answer was refused: ${reason}`, again);
+  }
+  const returnTo = safeReturnPath(s.returnTo, ctx.baseUrl(req));
+  if (s.sid) await deps.store.endConsoleSession(sessionKey(s.sid));
+  const sid = newSessionId();
+  await deps.store.openConsoleSession({
+    key: sessionKey(sid),
+    login: who.actor,
+    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
+  });
+  s.sid = sid;
+  s.login = who.actor;
+  s.token = undefined;
+  s.sso = name;
+  s.username = who.username;
+  s.grants = who.grants;
+  s.csrfSecret = newCsrfSecret();
+  s.returnTo = undefined;
+  await s.save();
+  deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
+  redirect(res, returnTo);
+}

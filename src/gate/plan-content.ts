@@ -1,0 +1,102 @@
+import type { PlanContent, ResourceRef } from "../model/plan-content.js";
+import type { PlanSummary, ResourceAction } from "../model/plan-summary.js";
+
+type Summary = Omit<PlanSummary, "sensitiveValues">;
+
+/** Attributes that only label a resource, by kind of project. */
+const TERRAFORM_TAGS: ReadonlySet<string> = new Set(["tags", "tags_all", "labels", "terraform_labels", "effective_labels"]);
+const K8S_TAGS: ReadonlySet<string> = new Set(["metadata.labels", "metadata.annotations"]);
+
+const isK8s = (runner: string) => runner === "helm" || runner === "kustomize";
+
+/**
+ * What a plan would do, for the trusted plan rules. Pure over the stored summary: a plan applied
+ * later (another replica, a button click) is judged on exactly what was recorded when it was made.
+ */
+export function planContent(summary: Summary, runner: string): PlanContent {
+  const counts: Record<ResourceAction, number> = { create: 0, update: 0, delete: 0, replace: 0, read: 0, forget: 0 };
+  const destroys: ResourceRef[] = [];
+  const replaces: ResourceRef[] = [];
+  const types = new Set<string>();
+  const typeOf = (address: string) => (isK8s(runner) ? k8sKind(address) : terraformType(address));
+  for (const r of summary.resources) {
+    counts[r.action]++;
+    if (r.action === "read") continue;
+    const ref = { address: r.address, type: typeOf(r.address) };
+    types.add(ref.type);
+    if (r.action === "delete") destroys.push(ref);
+    if (r.action === "replace") replaces.push(ref);
+  }
+  const changes = summary.resources.filter((r) => r.action !== "read").length + summary.moves.length;
+  return {
+    empty: !summary.hasChanges,
+    counts,
+    changes,
+    destroys,
+    replaces,
+    types: [...types].sort(),
+    ...(summary.changedAttributes ? { attributes: summary.changedAttributes } : {}),
+    onlyTags: onlyTags(summary, isK8s(runner) ? K8S_TAGS : TERRAFORM_TAGS),
+    outputs: summary.outputs,
+    destroyPlan: summary.destroyPlan === true,
+  };
+}
+
+function onlyTags(summary: Summary, tags: ReadonlySet<string>): PlanContent["onlyTags"] {
+  if (!summary.hasChanges || summary.destroyPlan) return false;
+  const changed = summary.resources.filter((r) => r.action !== "read");
+  if (changed.length === 0 || changed.some((r) => r.action !== "update" || r.importing || r.previousAddress !== undefined)) return false;
+  // Outputs, moves and imports are more than a relabelling, whatever the resources do.
+  if (summary.outputs.length || summary.moves.length || summary.import || summary.forget) return false;
+  const attributes = summary.changedAttributes;
+  if (!attributes) return { unknown: "the plan does not record which attributes change (it was made by an older Sluice): plan again" };
+  for (const r of changed) {
+    const names = attributes[r.address];
+    if (!names) return { unknown: `the plan does not record which attributes of \`${r.address}\` change` };
+    if (names.length === 0 || names.some((n) => !tags.has(n))) return false;
+  }
+  return true;
+}
+
+/** `module.a.aws_db_instance.main["x"]` → `aws_db_instance`; `data.x.y` → `x` (data sources keep their type). */
+export function terraformType(address: string): string {
+  const parts = splitAddress(address.replace(/ \(deposed [^)]*\)$/, ""));
+  let i = 0;
+  while (parts[i] === "module" && i + 2 < parts.length) i += 2;
+  if (parts[i] === "data" && i + 1 < parts.length) i++;
+  return parts[i] ?? address;
+}
+
+/** Splits on dots outside `[...]` index keys (which may hold dots and quoted brackets), dropping the keys. */
+function splitAddress(address: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < address.length; i++) {
+    const ch = address[i];
+    if (quoted) {
+      if (ch === "\\") i++;
+      else if (ch === '"') quoted = false;
+      continue;
+    }
+    if (depth > 0) {
+      if (ch === '"') quoted = true;
+      else if (ch === "]") depth--;
+      continue;
+    }
+    if (ch === "[") depth++;
+    else if (ch === ".") {
+      parts.push(current);
+      current = "";
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** `Deployment/web/api` or `ClusterRole/view` → the kind. */
+function k8sKind(address: string): string {
+  const cut = address.indexOf("/");
+  return cut < 0 ? address : address.slice(0, cut);
+}

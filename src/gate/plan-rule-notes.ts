@@ -1,0 +1,33 @@
+import type { PlanContent, PlanRules } from "../model/plan-content.js";
+import { autoApproval, protectedChanges } from "./plan-rules.js";
+
+const SHOWN = 5;
+
+/**
+ * What the trusted plan rules say of a plan, as sentences for its comment (backticks mark code;
+ * the renderer cleans and escapes them): what is protected, whether it is auto-approved, what a
+ * destroy plan needs, and who proposed it when that is an agent. Empty when no rule applies.
+ */
+export function planRuleNotes(rules: PlanRules, content: PlanContent, proposedBy?: string): string[] {
+  const notes: string[] = [];
+  if (proposedBy) {
+    notes.push(
+      `🤖 proposed by the agent @${proposedBy}: an agent may plan, never apply or approve; applying this needs a human's approval of this commit`,
+    );
+  }
+  const hits = protectedChanges(content, rules.protect);
+  if (hits.length) {
+    const shown = hits.slice(0, SHOWN).map((h) => `${h.action} \`${h.address}\``);
+    const more = hits.length > SHOWN ? ` and ${hits.length - SHOWN} more` : "";
+    notes.push(`🛡️ protected: ${shown.join(", ")}${more}; needs an owner's override (\`/apply --override-protect -- REASON\`)`);
+  }
+  if (content.destroyPlan && rules.destroy) {
+    const d = rules.destroy;
+    const from = d.teams.length ? ` from ${d.teams.map((t) => `\`${t}\``).join(", ")}` : "";
+    const window = d.window ? `, inside its window \`${d.window.allow ?? `not ${d.window.deny}`}\` (${d.window.timezone})` : "";
+    notes.push(`🧨 destroy rule: needs ${d.approvals} approval${d.approvals === 1 ? "" : "s"}${from}${window}`);
+  }
+  const auto = proposedBy ? undefined : autoApproval(content, rules.autoApprove);
+  if (auto) notes.push(auto.met ? `✅ ${auto.why}` : auto.why);
+  return notes;
+}

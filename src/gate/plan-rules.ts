@@ -1,0 +1,73 @@
+import type { AutoApproveCondition, PlanContent, PlanRules, ResourceRef } from "../model/plan-content.js";
+import { addressMatches } from "../policy/address-matches.js";
+
+export { addressMatches };
+
+/** The destroys and replaces of the plan that a `protect` pattern matches, each with the first pattern that does. */
+export function protectedChanges(
+  content: PlanContent,
+  protect: PlanRules["protect"],
+): { address: string; action: "destroys" | "replaces"; pattern: string }[] {
+  const out: { address: string; action: "destroys" | "replaces"; pattern: string }[] = [];
+  const scan = (refs: ResourceRef[], action: "destroys" | "replaces") => {
+    for (const r of refs) {
+      const hit = protect.find((p) => addressMatches(p.pattern, r.address));
+      if (hit) out.push({ address: r.address, action, pattern: hit.pattern });
+    }
+  };
+  scan(content.destroys, "destroys");
+  scan(content.replaces, "replaces");
+  return out;
+}
+
+const CONDITION_TEXT: Record<AutoApproveCondition, string> = {
+  empty: "the plan changes nothing",
+  only_tags: "only tags changed",
+  no_destroy: "nothing is destroyed or replaced",
+};
+
+/** Whether `auto_approve` meets the approval requirement for this plan, and in words why (or why not). */
+export function autoApproval(
+  content: PlanContent | { unreadable: string },
+  rule: PlanRules["autoApprove"],
+): { met: true; why: string } | { met: false; why: string } | undefined {
+  if (!rule) return undefined;
+  if ("unreadable" in content) return { met: false, why: `not auto-approved: the plan could not be read (${content.unreadable})` };
+  const unmet: string[] = [];
+  let met: AutoApproveCondition | undefined;
+  for (const condition of rule.when) {
+    const holds = conditionHolds(content, condition);
+    if (holds === true) {
+      met = condition;
+      break;
+    }
+    if (holds !== false) unmet.push(holds.unknown);
+  }
+  if (!met) {
+    const why = unmet.length ? unmet.join("; ") : `none of ${rule.when.map((w) => `\`${w}\``).join(", ")} holds`;
+    return { met: false, why: `not auto-approved: ${why}` };
+  }
+  if (rule.max_changes !== undefined && content.changes > rule.max_changes)
+    return { met: false, why: `not auto-approved: ${content.changes} changes, more than \`max_changes: ${rule.max_changes}\`` };
+  if (rule.types) {
+    const patterns = rule.types;
+    const other = content.types.filter((t) => !patterns.some((p) => addressMatches(p, t)));
+    if (other.length) return { met: false, why: `not auto-approved: ${other.map((t) => `\`${t}\``).join(", ")} not in \`types\`` };
+  }
+  const limits = [
+    rule.max_changes !== undefined ? `at most ${rule.max_changes} changes` : "",
+    rule.types ? `types ${rule.types.map((t) => `\`${t}\``).join(", ")}` : "",
+  ].filter(Boolean);
+  return { met: true, why: `auto-approved: ${CONDITION_TEXT[met]}${limits.length ? ` (${limits.join(", ")})` : ""}` };
+}
+
+function conditionHolds(content: PlanContent, condition: AutoApproveCondition): boolean | { unknown: string } {
+  switch (condition) {
+    case "empty":
+      return content.empty;
+    case "only_tags":
+      return content.onlyTags;
+    case "no_destroy":
+      return !content.destroyPlan && content.destroys.length === 0 && content.replaces.length === 0;
+  }
+}

@@ -1,0 +1,65 @@
+import picomatch from "picomatch";
+import type { RoleEntry } from "../config/sso-config-schema.js";
+import type { Permission } from "../model/pull-request.js";
+
+export type ConsoleRole = "viewer" | "operator" | "admin";
+
+/** A role a user holds, in every repository (no `repos`) or in those matching the globs. */
+export interface RoleGrant {
+  role: ConsoleRole;
+  repos?: string[];
+}
+
+const ROLES: readonly ConsoleRole[] = ["viewer", "operator", "admin"];
+/** What a role is worth where the console asks GitHub's questions (read to look, write to act). */
+const PERMISSION: Record<ConsoleRole, Permission> = { viewer: "read", operator: "write", admin: "admin" };
+const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+
+/** The claim's groups: a list of strings, or one string (some providers send a single group so). */
+export function groupsOf(claim: unknown): string[] {
+  if (typeof claim === "string") return [claim];
+  if (Array.isArray(claim)) return claim.filter((g): g is string => typeof g === "string");
+  return [];
+}
+
+/** The roles the user's groups give (group names compare exactly, as the provider spells them). */
+export function grantsFromGroups(roles: Partial<Record<ConsoleRole, RoleEntry[]>>, groups: readonly string[]): RoleGrant[] {
+  const have = new Set(groups);
+  const grants: RoleGrant[] = [];
+  for (const role of ROLES) {
+    for (const entry of roles[role] ?? []) {
+      const group = typeof entry === "string" ? entry : entry.group;
+      if (!have.has(group)) continue;
+      grants.push(typeof entry === "string" ? { role } : { role, repos: [...entry.repos] });
+    }
+  }
+  return grants;
+}
+
+const matches = (globs: readonly string[], repo: string) => picomatch.isMatch(repo, [...globs], { nocase: true, dot: true });
+
+/** The user's permission in one repository: the highest role that covers it, none when no role does. */
+export function permissionIn(grants: readonly RoleGrant[], repo: string): Permission {
+  let best: Permission = "none";
+  for (const g of grants) {
+    if (g.repos && !matches(g.repos, repo)) continue;
+    const p = PERMISSION[g.role];
+    if (RANK[p] > RANK[best]) best = p;
+  }
+  return best;
+}
+
+/** What the console reads access from: each known repository (lower-case owner/name) the grants cover. */
+export function accessFromGrants(grants: readonly RoleGrant[], repos: Iterable<string>): Map<string, Permission> {
+  const access = new Map<string, Permission>();
+  for (const repo of repos) {
+    const p = permissionIn(grants, repo);
+    if (p !== "none") access.set(repo.toLowerCase(), p);
+  }
+  return access;
+}
+
+/** Holds `role` (or a higher one) in every repository: server-wide acts (pause applies, tokens) need it. */
+export function holdsEverywhere(grants: readonly RoleGrant[], role: ConsoleRole): boolean {
+  return grants.some((g) => !g.repos && ROLES.indexOf(g.role) >= ROLES.indexOf(role));
+}

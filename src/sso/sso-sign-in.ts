@@ -1,0 +1,81 @@
+import * as oidc from "openid-client";
+import { grantsFromGroups, groupsOf, type RoleGrant } from "./role-grants.js";
+import type { SsoProvider } from "./sso-provider.js";
+
+/** What the browser's session holds between `/login/sso/<name>` and its callback: used once. */
+export interface PendingSsoSignIn {
+  provider: string;
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+/** A user the provider signed in, as the console and the audit trail name them. */
+export interface SsoIdentity {
+  /** `sso:<provider>:<username>`: a GitHub login has no colon, so the two never meet. */
+  actor: string;
+  username: string;
+  subject: string;
+  grants: RoleGrant[];
+}
+
+/** The authorization URL (code flow, PKCE S256, state, nonce) and what to keep for the callback. */
+export async function beginSsoSignIn(provider: SsoProvider, client: oidc.Configuration, redirectUri: string) {
+  const pending: PendingSsoSignIn = {
+    provider: provider.name,
+    state: oidc.randomState(),
+    nonce: oidc.randomNonce(),
+    verifier: oidc.randomPKCECodeVerifier(),
+  };
+  const url = oidc.buildAuthorizationUrl(client, {
+    redirect_uri: redirectUri,
+    scope: provider.settings.scopes.join(" "),
+    response_type: "code",
+    code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+    code_challenge_method: "S256",
+    state: pending.state,
+    nonce: pending.nonce,
+  });
+  return { url: url.href, pending };
+}
+
+/**
+ * Trades the code for tokens; openid-client checks the state, the ID token's signature against the
+ * provider's key set, its issuer, audience, expiry and nonce. The groups come from the ID token,
+ * or from userinfo when the provider leaves them out of it.
+ */
+export async function finishSsoSignIn(
+  provider: SsoProvider,
+  client: oidc.Configuration,
+  callbackUrl: URL,
+  pending: PendingSsoSignIn,
+): Promise<SsoIdentity> {
+  const tokens = await oidc.authorizationCodeGrant(client, callbackUrl, {
+    pkceCodeVerifier: pending.verifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    idTokenExpected: true,
+  });
+  const claims = tokens.claims();
+  if (!claims) throw new Error("the provider sent no ID token");
+  let all: Record<string, unknown> = claims;
+  if (claims[provider.settings.groups_claim] === undefined && tokens.access_token) {
+    all = { ...(await oidc.fetchUserInfo(client, tokens.access_token, claims.sub)), ...claims };
+  }
+  return identityFromClaims(provider, all);
+}
+
+/** The identity and roles of a user from their claims (ID token, userinfo or a JWT access token). */
+export function identityFromClaims(provider: Pick<SsoProvider, "name" | "settings">, claims: Record<string, unknown>): SsoIdentity {
+  const subject = String(claims.sub ?? "");
+  const pick = (v: unknown) => (typeof v === "string" && v.trim() ? v : undefined);
+  const raw = pick(claims[provider.settings.username_claim]) ?? pick(claims.email) ?? subject;
+  // Shown on pages and written to the audit trail: no control characters or spaces, bounded.
+  const username = raw.replace(/[\s\p{Cc}]+/gu, "_").slice(0, 100);
+  return {
+    actor: `sso:${provider.name}:${username}`,
+    username,
+    subject,
+    grants: grantsFromGroups(provider.settings.roles, groupsOf(claims[provider.settings.groups_claim])),
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ApplyOutcome } from "../../runners/runner.js";
+import type { Project } from "../model/project.js";
+import type { RepoRef } from "../model/repo.js";
+import { dataPaths } from "../workspace/data-paths.js";
+import type { ApplyRecord, ProjectRunnerContext } from "./project-runner.js";
+import { recordLiveApply } from "./record-live-apply.js";
+
+/**
+ * An apply's records, in one order for every road: the apply's start (a crash mid-apply is found
+ * at restart), the saved plan marked used (never applied twice; durable before the tool starts),
+ * the live record and its Deployment around the tool, and the apply's end.
+ */
+export async function recorded(
+  ctx: ProjectRunnerContext,
+  project: Project,
+  rec: ApplyRecord,
+  run: () => Promise<ApplyOutcome>,
+): Promise<ApplyOutcome> {
+  const { deps, job, vcs } = ctx;
+  if (!vcs) throw new Error("an apply with records needs the job's GitHub client");
+  const repo: RepoRef = job.target.repo;
+  const repoName = `${repo.owner}/${repo.name}`;
+  const applyId = await deps.store.recordApplyStart({
+    jobId: job.id,
+    repo: repoName,
+    pr: rec.live.number,
+    project: project.name,
+    planId: rec.planId,
+  });
+  if (rec.markPlanUsed) await deps.store.markPlanApplied(rec.planId);
+  const live = { ...rec.live, repo: repoName, project: project.name, dir: project.dir, workspace: project.workspace };
+  const outcome = await recordLiveApply(deps, vcs, repo, live, run).catch(async (e: unknown) => {
+    await deps.store.recordApplyEnd(applyId, "failed");
+    throw e;
+  });
+  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
+  return outcome;
+}
+
+/**
+ * A state terraform could not save, kept before its worktree goes (a file only the server holds,
+ * 0600, never posted), with an audit event; the reply says where it is and how to finish.
+ */
+export async function keepState(ctx: ProjectRunnerContext, project: Project, bytes: Buffer, message: string): Promise<string> {
+  const { deps, job } = ctx;
+  const dir = dataPaths.keptStates(deps.dataDir, job.target.repo, project);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `errored-job${job.id}-${Date.now()}.tfstate`);
+  await writeFile(file, bytes, { mode: 0o600, flag: "wx" });
+  await deps.store.recordAudit({
+    actor: "sluice",
+    action: "state-kept",
+    repo: `${job.target.repo.owner}/${job.target.repo.name}`,
+    project: project.name,
+    pr: job.target.pr,
+    detail: `terraform could not save the state; kept at ${file}`,
+  });
+  return `${message}. Terraform could not save the state it made (errored.tfstate): Sluice kept it on its server at \`${file}\`, and nothing retries by itself. Push it to the backend from there (\`terraform state push\` with the project's backend), then plan again.`;
+}

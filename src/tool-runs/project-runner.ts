@@ -1,0 +1,260 @@
+import { dirname } from "node:path";
+import type { ApplyOutcome, OutputsOutcome, PlanOutcome, Runner, StateOperation, StateOutcome } from "../../runners/runner.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { GatePass } from "../gate/decide.js";
+import { applyThroughGate, changeStateThroughGate } from "../gate/through-gate.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import type { Secrets } from "../job-context/secrets.js";
+import type { CredentialPhase, RunClaims } from "../model/credentials.js";
+import type { Job } from "../model/job.js";
+import type { Project } from "../model/project.js";
+import type { NewLiveApply } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { projectDirProblem } from "../workspace/project-dir.js";
+import { keepState, recorded } from "./apply-records.js";
+import { runCredentials, runWithCredentials } from "./run-credentials.js";
+import { applyRequest, type PlanWhere, planRequest, type RunInputs } from "./runner-request.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
+
+/** A project's tool run as every road gets it back: its value, or why it did not run or failed. */
+export type ToolRun<T> =
+  | { ok: true; value: T; credentials?: string }
+  | { ok: false; refused: boolean; failedStep: string; message: string; credentials?: string; output?: string; durationMs?: number };
+
+/** The claims of a run's token, beside the project, workspace and phase the runner fills in. */
+export type Claims = Omit<RunClaims, "project" | "phase" | "workspace">;
+
+/** Where and how one plan runs: the road's part of it. */
+export interface PlanAt extends PlanWhere {
+  inputs?: RunInputs;
+  onOutput: (chunk: string) => void;
+  claims: Claims;
+  /** A preview's plan: the credentials rule's `preview` set. */
+  preview?: boolean;
+}
+
+/** What an apply records around the tool (PR and drift roads; a preview's Deployment is its own). */
+export interface ApplyRecord {
+  /** The saved plan applied (0: none was saved) and whether it is marked used before the tool starts. */
+  planId: number;
+  markPlanUsed: boolean;
+  live: Omit<NewLiveApply, "approvers" | "repo" | "project" | "dir" | "workspace"> & { approvers?: string[] };
+}
+
+export interface ApplyAt {
+  checkoutDir: string;
+  planFile: string;
+  stepVariables?: Record<string, string>;
+  /** Other projects' outputs, for tools that render again at apply (Helm). */
+  inputs?: RunInputs;
+  onOutput: (chunk: string) => void;
+  /** The token's claims, made once the gate's pass is admitted (an apply's approvers are read then). */
+  claims: (pass: GatePass) => Promise<Claims> | Claims;
+  preview?: boolean;
+  record?: ApplyRecord;
+}
+
+export interface StateAt {
+  checkoutDir: string;
+  dataDir: string;
+  operation: StateOperation;
+  onOutput: (chunk: string) => void;
+  claims: (pass: GatePass) => Promise<Claims> | Claims;
+}
+
+/** A run whose tools only read (producers' outputs, workflow hooks): its dirs and its exec. */
+export interface ToolAt {
+  checkoutDir: string;
+  dataDir: string;
+}
+
+/**
+ * The one place a project's tools start, for every road: PR plans and applies, re-plans at merge,
+ * merge queues, previews, drift checks and applies, `/import` and `/state rm`, producers' outputs.
+ * It finds the runner and checks the project's dir, builds the request, mounts into the sandbox
+ * what the request names (writable: the checkouts and the data dir; read-only: the kubeconfig and
+ * the policy sets), gives plans the plan credentials and applies the apply credentials minted from
+ * the gate's pass, redacts with the job's secrets as they are when output arrives, and keeps an
+ * apply's records in one order. Built once per job, after its settings are known.
+ */
+export interface ProjectRunner {
+  /** Why the project cannot run here (no runner, its dir missing or outside the checkout); before a lock is taken. */
+  check(project: Project, checkoutDir: string): Promise<Extract<ToolRun<never>, { ok: false }> | undefined>;
+  plan(project: Project, at: PlanAt): Promise<ToolRun<Extract<PlanOutcome, { ok: true }>>>;
+  apply(
+    pass: GatePass,
+    project: Project,
+    at: ApplyAt,
+  ): Promise<ToolRun<ApplyOutcome & { ok: true }> & { sensitiveValues: string[]; output: string }>;
+  state(pass: GatePass, project: Project, at: StateAt): Promise<ToolRun<Extract<StateOutcome, { ok: true }>> & { output: string }>;
+  outputs(project: Project, at: ToolAt & { onOutput?: (chunk: string) => void }): Promise<ToolRun<Extract<OutputsOutcome, { ok: true }>>>;
+}
+
+export interface ProjectRunnerContext {
+  deps: JobDeps;
+  job: Pick<Job, "id" | "target">;
+  /** For an apply's records (its Deployment); a job that only plans may have none. */
+  vcs?: VcsClient;
+  settings: RepoSettings;
+  secrets: Secrets;
+}
+
+const refused = (failedStep: string, message: string) => ({ ok: false as const, refused: true, failedStep, message });
+const failed = (failedStep: string, message: string) => ({ ok: false as const, refused: false, failedStep, message });
+const present = (list: (string | undefined)[]) => list.filter((p): p is string => typeof p === "string" && p.length > 0);
+
+export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
+  const { deps, job, settings, secrets } = ctx;
+  // Read when output arrives: credentials and sensitive values join the secrets after the request is built.
+  const redact = (text: string) => secrets.redact(text);
+
+  async function prepare(project: Project, checkoutDir: string): Promise<{ runner: Runner } | ReturnType<typeof failed>> {
+    const runner = deps.tools.runners[project.runner];
+    if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
+    const problem = await projectDirProblem(checkoutDir, project.dir);
+    if (problem) return failed("checkout", problem);
+    return { runner };
+  }
+
+  function execFor(project: Project, writable: (string | undefined)[], readable: (string | undefined)[]) {
+    return sandboxedExec(deps, job, project, { writable: present(writable), readable: present(readable), settings });
+  }
+
+  const phaseOf = (preview: boolean | undefined, apply: boolean): CredentialPhase =>
+    preview ? (apply ? "preview-apply" : "preview-plan") : apply ? "apply" : "plan";
+
+  /** Apply credentials exist only once the gate admitted the pass, and only for the run it opens. */
+  const mintFor =
+    (project: Project, preview: boolean | undefined, claims: ApplyAt["claims"], seen: { identity?: string }) => async (pass: GatePass) => {
+      const prepared = await runCredentials(deps, settings, secrets, project, phaseOf(preview, true), await claims(pass));
+      if (prepared.ok) seen.identity = prepared.creds.identity || undefined;
+      return prepared;
+    };
+
+  return {
+    async check(project, checkoutDir) {
+      const ready = await prepare(project, checkoutDir);
+      return "runner" in ready ? undefined : ready;
+    },
+
+    async plan(project, at) {
+      const ready = await prepare(project, at.checkoutDir);
+      if (!("runner" in ready)) return ready;
+      const { runner } = ready;
+      const { inputs, claims: _claims, preview: _preview, ...where } = at;
+      const built = planRequest(
+        { deps, settings, secrets },
+        project,
+        { ...where, baseCheckoutDir: runner.needsBase ? at.baseCheckoutDir : undefined },
+        inputs,
+      );
+      if (!built.ok) return refused("settings", "reason" in built.result ? built.result.reason : "the plan could not be prepared");
+      const req = { ...built.request, redact };
+      const sandboxed = execFor(
+        project,
+        [req.checkoutDir, req.baseCheckoutDir, req.dataDir],
+        [req.kubeconfig, ...(req.policyCheck?.sets.map((s) => s.path) ?? [])],
+      );
+      if (!sandboxed.ok) return refused("sandbox", sandboxed.reason);
+      const prepared = await runCredentials(deps, settings, secrets, project, phaseOf(at.preview, false), at.claims);
+      const ran = await runWithCredentials(prepared, sandboxed.exec, (exec) => runner.plan(req, exec));
+      if (!ran.ok) return refused("credentials", ran.reason);
+      const outcome = ran.value;
+      const credentials = ran.identity || undefined;
+      if (!outcome.ok)
+        return { ...failed(outcome.failedStep, outcome.message), credentials, output: outcome.output, durationMs: outcome.durationMs };
+      secrets.add(outcome.summary.sensitiveValues);
+      return { ok: true, value: outcome, credentials };
+    },
+
+    async apply(pass, project, at) {
+      const none = { sensitiveValues: [] as string[], output: "" };
+      const ready = await prepare(project, at.checkoutDir);
+      if (!("runner" in ready)) return { ...ready, ...none };
+      const { runner } = ready;
+      const dataDir = dirname(at.planFile);
+      const built = applyRequest(
+        { deps, settings, secrets },
+        project,
+        { checkoutDir: at.checkoutDir, dataDir, planFile: at.planFile, onOutput: at.onOutput, stepVariables: at.stepVariables },
+        at.inputs,
+      );
+      if (!built.ok)
+        return { ...refused("settings", "reason" in built.result ? built.result.reason : "the apply could not be prepared"), ...none };
+      const req = built.request;
+      const sandboxed = execFor(project, [req.checkoutDir, dataDir], [req.kubeconfig]);
+      if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), ...none };
+      const seen: { identity?: string } = {};
+      const run = () => applyThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, at.preview, at.claims, seen));
+      const outcome = at.record ? await recorded(ctx, project, at.record, run) : await run();
+      secrets.add(outcome.sensitiveValues);
+      const kept = { sensitiveValues: outcome.sensitiveValues, output: outcome.output, credentials: seen.identity };
+      if (!outcome.ok && outcome.erroredState)
+        return { ...failed("apply", await keepState(ctx, project, outcome.erroredState, outcome.message)), ...kept };
+      if (!outcome.ok) return { ...failed("apply", outcome.message), ...kept };
+      return { ok: true, value: outcome, ...kept };
+    },
+
+    async state(pass, project, at) {
+      const ready = await prepare(project, at.checkoutDir);
+      if (!("runner" in ready)) return { ...ready, output: "" };
+      const { runner } = ready;
+      const sandboxed = execFor(project, [at.checkoutDir, at.dataDir], []);
+      if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), output: "" };
+      const seen: { identity?: string } = {};
+      const req = {
+        project,
+        checkoutDir: at.checkoutDir,
+        dataDir: at.dataDir,
+        operation: at.operation,
+        env: deps.tools.env,
+        timeoutMs: deps.config.step_timeout,
+        redact,
+        onOutput: at.onOutput,
+        binary: settings.binaryFor(project),
+      };
+      const outcome = await changeStateThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, false, at.claims, seen));
+      if (!outcome.ok) return { ...failed(outcome.failedStep, outcome.message), output: outcome.output, credentials: seen.identity };
+      return { ok: true, value: outcome, output: outcome.output, credentials: seen.identity };
+    },
+
+    async outputs(project, at) {
+      const ready = await prepare(project, at.checkoutDir);
+      if (!("runner" in ready)) return ready;
+      const { runner } = ready;
+      if (!runner.outputs) return failed("outputs", `project ${project.name} is a ${project.runner} project: it has no outputs to take`);
+      // init may write the project's lock file into the checkout.
+      const sandboxed = execFor(project, [at.checkoutDir, at.dataDir], []);
+      if (!sandboxed.ok) return refused("sandbox", sandboxed.reason);
+      const read = await runner.outputs(
+        {
+          project,
+          checkoutDir: at.checkoutDir,
+          dataDir: at.dataDir,
+          env: deps.tools.env,
+          timeoutMs: deps.config.step_timeout,
+          redact,
+          onOutput: at.onOutput,
+          binary: settings.binaryFor(project),
+        },
+        sandboxed.exec,
+      );
+      if (!read.ok) return failed(read.failedStep, read.message);
+      return { ok: true, value: read };
+    },
+  };
+}
+
+/**
+ * The sandbox of a workflow hook: hooks belong to no project and run before a job's settings are
+ * read (a pre hook may change the config), so the repository's own network rule decides.
+ */
+export function hookSandbox(
+  deps: Pick<JobDeps, "tools">,
+  job: Pick<Job, "target">,
+  name: string,
+  checkoutDir: string,
+  network: Pick<RepoSettings, "networkFor">,
+) {
+  return sandboxedExec(deps, job, { name, dir: ".", workspace: "default" }, { writable: [checkoutDir], settings: network });
+}

@@ -1,0 +1,108 @@
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "../support/harness.js";
+import { bot, completed } from "./trust-holes-support.js";
+
+// A sensitive output passed by `inputs_from` goes only into a variable terraform itself treats as
+// sensitive: what the consumer computes from it (a trivial transform) is then hidden by terraform,
+// not left to Sluice's redaction, which finds a secret by its text only. Real terraform.
+
+let h: Harness;
+let stateDir: string;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: []\n" });
+  stateDir = await mkdtemp(join(h.stateDir, "derived-"));
+}, 180_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+const PASSWORD = "pw-Zq81-derived";
+/** What the attacks print: the password spelled out and upper-cased. */
+const FORMS = [PASSWORD, PASSWORD.split("").join("-"), PASSWORD.toUpperCase()];
+
+const backend = (name: string) => `terraform {\n  backend "local" {\n    path = "${join(stateDir, `${name}.tfstate`)}"\n  }\n}\n`;
+
+const db = (repo: string) => `${backend(`${repo}-db`)}
+resource "terraform_data" "db" {
+  input = "db-1"
+}
+
+output "db_password" {
+  value     = "${PASSWORD}"
+  sensitive = true
+}
+`;
+
+/** The consumer: the variable as `declaration` says, and what the PR computes from it. */
+const app = (repo: string, declaration: string, uses: string) => `${backend(`${repo}-app`)}
+variable "db_password" {
+  type = string
+${declaration}}
+
+resource "terraform_data" "spelled" {
+  input = ${uses}
+}
+
+resource "terraform_data" "upper" {
+  input = upper(var.db_password)
+}
+`;
+
+const CONFIG =
+  "version: 1\nprojects:\n  - name: db\n    dir: db\n  - name: app\n    dir: app\n    inputs_from:\n      db_password: db.db_password\n";
+const SPELL = 'join("-", split("", var.db_password))';
+
+/** Opens a PR whose head has `head` as app's main.tf; the base branch maps the input (trusted). All comments. */
+async function planApp(name: string, head: string): Promise<string> {
+  h.sim.setPermission(`acme/${name}`, "alice", "write");
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { ".sluice.yaml": CONFIG, "db/main.tf": db(name), "app/main.tf": app(name, "  sensitive = true\n", "var.db_password") },
+  });
+  // db changes too: planned in the same job, its output is known to app's plan.
+  await h.sim.pushBranch(repo, { branch: "change", files: { "app/main.tf": head, "db/main.tf": `${db(name)}# 2\n` } });
+  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  return bot(h, repo, pr.number)
+    .map((c) => c.body)
+    .join("\n")
+    .replaceAll("\\_", "_");
+}
+
+describe("a sensitive output passed between projects, transformed by the consumer", () => {
+  it("into a variable not declared sensitive: refused before terraform sees it, saying which variable and the fix", async () => {
+    const body = await planApp("derived-plain", app("derived-plain", "", SPELL));
+    // First what a reader sees: on a server without the rule, terraform prints the transforms.
+    for (const form of FORMS) expect(body).not.toContain(form);
+    expect(body).toContain(
+      "input db_password takes db.db_password, a sensitive output, but variable `db_password` of app (app/main.tf) is not declared `sensitive = true`",
+    );
+    expect(body).toContain("Add `sensitive = true` to the variable");
+  });
+
+  it("into a sensitive variable whose mark the configuration strips (nonsensitive): refused", async () => {
+    const body = await planApp("derived-strip", app("derived-strip", "  sensitive = true\n", `nonsensitive(${SPELL})`));
+    // First what a reader sees: on a server without the rule, terraform prints the transforms.
+    for (const form of FORMS) expect(body).not.toContain(form);
+    expect(body).toContain("app calls functions whose results terraform does not mark sensitive even when computed from a secret");
+    expect(body).toContain("`app/main.tf`: nonsensitive()");
+  });
+
+  it("into a sensitive variable tested by can(): refused (terraform leaves can()'s answer unmarked, a guess oracle)", async () => {
+    const body = await planApp("derived-can", app("derived-can", "  sensitive = true\n", `can(regex("^pw-Zq81", var.db_password))`));
+    // terraform 1.11 would print `input = true` here: the password starts with the guess.
+    expect(body).not.toMatch(/input\s+= true/);
+    expect(body).toContain("`app/main.tf`: can()");
+  });
+
+  it("control: into a variable declared sensitive, the plan runs and terraform hides every transform", async () => {
+    const body = await planApp("derived-ok", app("derived-ok", "  sensitive = true\n", SPELL));
+    expect(body).toContain("**`app`** (`app`, workspace `default`): `+2 ~0 -0`");
+    expect(body).toContain("(sensitive value)");
+    expect(body).not.toContain("plan failed");
+    for (const form of FORMS) expect(body).not.toContain(form);
+  });
+});

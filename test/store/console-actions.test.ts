@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { destroyPreviewAction, driftPauseAction, pauseAction, unlockAction } from "../../src/console/console-actions.js";
+import type { Principal } from "../../src/console/principal.js";
+import type { JobTarget } from "../../src/model/job.js";
+import type { Permission } from "../../src/model/pull-request.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
+
+/**
+ * The actions the console's forms and the API share, on a real (embedded) store: each rule
+ * refuses the attacker and lets the control through, and each act is audited with who and how.
+ */
+let dir: string;
+let store: Store;
+const target: JobTarget = {
+  repo: { owner: "acme", name: "infra" },
+  pr: 7,
+  installationId: 1,
+  cloneUrl: "http://127.0.0.1:1/acme/infra.git",
+} as unknown as JobTarget;
+
+const who = (permission: Permission | undefined, extra: Partial<Principal> = {}): Principal => ({
+  actor: `sso:corp:${permission ?? "nobody"}`,
+  via: "the API (SSO corp)",
+  access: new Map(permission ? [["acme/infra", permission]] : []),
+  admin: false,
+  mayPause: false,
+  granted: true,
+  ...extra,
+});
+const deps = () => ({ store, wake: () => undefined, log: { info: () => undefined, warn: () => undefined } });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sluice-actions-"));
+  store = await openSqliteStore(join(dir, "sluice.db"));
+  await store.enqueueInternal(target, { kind: "unlock", command: { kind: "unlock", filter: {} }, actor: "seed" });
+  await store.recordDriftCheck({ repo: "acme/infra", project: "net", status: "drifted", reason: "", checkedAt: new Date().toISOString() });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("console actions shared by the console and the API", () => {
+  it("drift pause: unseen 404, a viewer 403, an operator pauses and resumes, audited with who and how", async () => {
+    const req = { repo: "acme/infra", project: "net", action: "pause" as const, reason: "db migration" };
+    expect(await driftPauseAction(deps(), who(undefined), req)).toMatchObject({ ok: false, status: 404 });
+    expect(await driftPauseAction(deps(), who("write"), { ...req, project: "nope" })).toMatchObject({ ok: false, status: 404 });
+    expect(await driftPauseAction(deps(), who("read"), req)).toMatchObject({ ok: false, status: 403 });
+    expect(await driftPauseAction(deps(), who("write"), { ...req, reason: " " })).toMatchObject({ ok: false, status: 400 });
+    expect(await store.driftPauses("acme/infra")).toEqual([]);
+    expect(await driftPauseAction(deps(), who("write"), req)).toEqual({ ok: true, value: { action: "pause" } });
+    expect(await store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sso:corp:write", reason: "db migration" }]);
+    expect(await driftPauseAction(deps(), who("write"), { ...req, action: "resume" })).toMatchObject({ ok: true });
+    expect(await store.driftPauses("acme/infra")).toEqual([]);
+    const events = await store.auditEvents({ repo: "acme/infra" });
+    expect(events.map((e) => [e.action, e.actor, e.detail])).toEqual([
+      ["drift-resume", "sso:corp:write", "(from the API (SSO corp))"],
+      ["drift-pause", "sso:corp:write", "db migration (from the API (SSO corp))"],
+    ]);
+  });
+
+  it("pause of every apply: an operator of some repositories is refused, one of all pauses (audited)", async () => {
+    expect(await pauseAction(deps(), who("write"), "pause", "incident")).toMatchObject({ ok: false, status: 403 });
+    expect(await store.appliesPaused()).toBeUndefined();
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", "incident")).toMatchObject({ ok: true });
+    expect(await store.appliesPaused()).toMatchObject({ by: "sso:corp:write", reason: "incident" });
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "resume", null)).toMatchObject({ ok: true });
+    expect((await store.auditEvents({ action: "pause" }))[0]).toMatchObject({
+      actor: "sso:corp:write",
+      detail: "incident (from the API (SSO corp))",
+    });
+  });
+
+  it("unlock and preview destroy: nothing unseen is named, a viewer cannot act", async () => {
+    const lock = { repo: "acme/infra", pr: 7, dir: "net", workspace: "default" };
+    expect(await unlockAction(deps(), who(undefined), lock)).toMatchObject({
+      ok: false,
+      status: 404,
+      text: "There is no such lock you can see.",
+    });
+    expect(await unlockAction(deps(), who("read"), lock)).toMatchObject({ ok: false, status: 403 });
+    // Control: a writer gets past both rules (no lock is held: 409, nothing queued).
+    expect(await unlockAction(deps(), who("write"), lock)).toMatchObject({ ok: false, status: 409 });
+    const preview = { repo: "acme/infra", pr: 7, project: "net" };
+    expect(await destroyPreviewAction(deps(), who(undefined), preview)).toMatchObject({ ok: false, status: 404 });
+  });
+});

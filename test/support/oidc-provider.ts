@@ -1,0 +1,96 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import Provider from "oidc-provider";
+
+/**
+ * A real OpenID provider (panva's oidc-provider, OpenID certified) on a loopback port, for the
+ * SSO tests. Its dev interactions sign in any login (password: anything); `accounts` gives their
+ * groups. `tamper` rewrites the token endpoint's answer (forged, expired, replayed ID tokens);
+ * `clockOffsetS` shifts the Date header it answers with (a skewed clock).
+ */
+export interface TestOidcProvider {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Signs a JWT with the provider's own key (a token it could have issued). */
+  sign(claims: Record<string, unknown>, opts?: { typ?: string; expiresIn?: string | number }): Promise<string>;
+  /** Signs with a key the provider never published (a forgery). */
+  forge(claims: Record<string, unknown>): Promise<string>;
+  /** Rewrites the next token responses' body (undefined: leave them). */
+  tamper?: (body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** The ID tokens the token endpoint gave, in order. */
+  idTokens: string[];
+  /** The access tokens it gave (opaque: userinfo answers for them). */
+  accessTokens: string[];
+  clockOffsetS: number;
+  stop(): Promise<void>;
+}
+
+export interface OidcProviderOptions {
+  port: number;
+  redirectUris: string[];
+  accounts: Record<string, { groups: string[]; email?: string }>;
+  clientSecret?: string;
+}
+
+export async function startOidcProvider(opts: OidcProviderOptions): Promise<TestOidcProvider> {
+  const issuer = `http://127.0.0.1:${opts.port}`;
+  const clientId = "sluice-console";
+  const clientSecret = opts.clientSecret ?? "client-secret-of-the-test-provider-0123";
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: "test-key-1", alg: "RS256", use: "sig" };
+  const forger = await generateKeyPair("RS256", { extractable: true });
+  const claimsOf = (id: string) => {
+    const a = opts.accounts[id];
+    return { sub: id, preferred_username: id, email: a?.email ?? `${id}@example.test`, groups: a?.groups ?? [] };
+  };
+  const provider = new Provider(issuer, {
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ["code"] }],
+    jwks: { keys: [jwk] },
+    cookies: { keys: ["cookie-key-of-the-test-provider-0123456789"] },
+    claims: { openid: ["sub"], profile: ["preferred_username", "groups"], email: ["email"] },
+    // Scope claims in userinfo only (the default): Sluice reads the groups from there when the ID token lacks them.
+    findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => claimsOf(id) }),
+    features: {
+      devInteractions: { enabled: true },
+    },
+  });
+  const handle: TestOidcProvider = {
+    issuer,
+    clientId,
+    clientSecret,
+    idTokens: [],
+    accessTokens: [],
+    clockOffsetS: 0,
+    async sign(claims, o = {}) {
+      const t = new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string, typ: o.typ ?? "JWT" });
+      if (!("iat" in claims)) t.setIssuedAt();
+      if (!("exp" in claims)) t.setExpirationTime(o.expiresIn ?? "10m");
+      return t.sign(privateKey);
+    },
+    async forge(claims) {
+      return new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string }).sign(forger.privateKey);
+    },
+    async stop() {
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  provider.use(async (ctx: { path: string; body: unknown; set(k: string, v: string): void }, next: () => Promise<void>) => {
+    await next();
+    if (handle.clockOffsetS) ctx.set("Date", new Date(Date.now() + handle.clockOffsetS * 1000).toUTCString());
+    if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
+      const body = ctx.body as Record<string, unknown>;
+      if (typeof body.id_token === "string") handle.idTokens.push(body.id_token);
+      if (typeof body.access_token === "string") handle.accessTokens.push(body.access_token);
+      if (handle.tamper) ctx.body = await handle.tamper(body);
+    }
+  });
+  const server: Server = provider.listen(opts.port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", reject);
+  });
+  void (server.address() as AddressInfo);
+  return handle;
+}

@@ -1,0 +1,164 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NO_PLAN_RULES } from "../fakes/no-plan-rules.js";
+import { describe, expect, it } from "vitest";
+import type { PlanRequest, Runner } from "../../runners/runner.js";
+import { repoSettings } from "../../src/config/repo-settings.js";
+import { decide, type GatePass } from "../../src/gate/decide.js";
+import { secretsFor } from "../../src/job-context/secrets.js";
+import type { Job } from "../../src/model/job.js";
+import type { Project } from "../../src/model/project.js";
+import { createProjectRunner } from "../../src/tool-runs/project-runner.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+
+/**
+ * The one project runner (issue #43): what every road gets the same, checked on the runner itself
+ * with a fake tool and a recording sandbox: the missing-dir message, the mounts derived from the
+ * request, and the redaction read when output arrives.
+ */
+const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
+const job = {
+  id: 7,
+  target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 3 },
+  spec: { kind: "plan", trigger: "comment", actor: "alice" },
+} as unknown as Job;
+const claims = { repository: "acme/infra", pull_request: 3, head_sha: "a".repeat(40), base_ref: "main", actor: "alice" };
+
+async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
+  const seen: PlanRequest[] = [];
+  const scopes: { writable: string[]; readable: string[] }[] = [];
+  const runner: Runner = {
+    kind: "terraform",
+    async plan(req) {
+      seen.push(req);
+      return {
+        ok: true,
+        summary: { add: 0, change: 0, destroy: 0, sensitiveValues: [] } as never,
+        output: "",
+        planFile: "/x",
+        durationMs: 1,
+      };
+    },
+    apply: async () => ({ ok: true, output: "", durationMs: 0, sensitiveValues: [] }),
+    state: async () => ({ ok: true, output: "", durationMs: 0 }),
+    ...tool,
+  };
+  const deps = await fakeJobDeps({ runners: { terraform: runner }, serverConfig });
+  deps.tools.sandbox = {
+    ...deps.tools.sandbox,
+    execFor: (scope) => {
+      scopes.push({ writable: [...scope.writable], readable: [...scope.readable] });
+      return { ok: true, exec: Object.assign(async () => ({ exitCode: 0, stdout: "", stderr: "", timedOut: false, durationMs: 0 }), {}) };
+    },
+  };
+  const settings = repoSettings(deps.config, "acme/infra", undefined, {}, [{ name: "net", dir: "net", workspace: "default" }]);
+  const secrets = secretsFor(deps);
+  const tools = createProjectRunner({ deps, job, vcs: deps.vcs, settings, secrets });
+  const checkout = await mkdtemp(join(tmpdir(), "sluice-runner-unit-"));
+  return { deps, tools, secrets, seen, scopes, checkout };
+}
+
+/** A pass for `net` on the given road, as the gate gives it. */
+function passFor(road: "comment" | "import"): GatePass {
+  const d = decide({
+    road,
+    repo: "acme/infra",
+    project: "net",
+    number: 3,
+    actor: "alice",
+    pause: undefined,
+    actorAllowed: { allowed: true },
+    window: { open: true },
+    lock: { road: "pr", held: true },
+    changedByPr: true,
+    requirements: { requirements: [], approvalsNeeded: 0, facts: {} as never },
+    ...(road === "comment"
+      ? {
+          plan: {
+            madeFor: { headSha: "a" },
+            live: { headSha: "a" },
+            stillPending: true,
+            file: { ok: true },
+            replan: "",
+            headOf: "pull request",
+          },
+          policies: { passed: true },
+          destroy: { destroys: false, allowed: true, what: "" },
+          planRules: NO_PLAN_RULES,
+        }
+      : {}),
+  } as never);
+  if (!d.allowed) throw new Error(`expected a pass: ${d.reasons.join("; ")}`);
+  return d.pass;
+}
+
+describe("the project runner", () => {
+  it("a missing project dir is the same refusal on every road, before anything runs", async () => {
+    const { tools, seen, scopes, checkout } = await setUp();
+    const at = { onOutput: () => undefined };
+    const results = [
+      await tools.check(project, checkout),
+      await tools.plan(project, { ...at, checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], claims }),
+      await tools.apply(passFor("comment"), project, {
+        ...at,
+        checkoutDir: checkout,
+        planFile: join(checkout, ".d/plan"),
+        claims: () => claims,
+      }),
+      await tools.state(passFor("import"), project, {
+        ...at,
+        checkoutDir: checkout,
+        dataDir: join(checkout, ".d"),
+        operation: { kind: "rm", addresses: ["x.y"] },
+        claims: () => claims,
+      }),
+      await tools.outputs(project, { checkoutDir: checkout, dataDir: join(checkout, ".d") }),
+    ];
+    const said = results.map((r) => (r && !r.ok ? `${r.failedStep}: ${r.message}` : "ran"));
+    expect(new Set(said).size).toBe(1);
+    expect(said[0]).toMatch(/^checkout: .*net/);
+    expect(seen).toEqual([]);
+    expect(scopes).toEqual([]);
+    // Control: with the dir there, the plan runs.
+    await mkdir(join(checkout, "net"));
+    const ran = await tools.plan(project, { ...at, checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], claims });
+    expect(ran.ok).toBe(true);
+  });
+
+  it("mounts what the request names: checkouts and data dir writable, kubeconfig and policy sets read-only", async () => {
+    const policies = await mkdtemp(join(tmpdir(), "sluice-policies-"));
+    const config = `kubeconfigs: { "acme/*": /etc/kube/config }\npolicies:\n  policy_sets: [{ name: base, path: ${policies}, source: local, owners: { users: [alice] } }]\n`;
+    const { tools, scopes, checkout } = await setUp(config);
+    await mkdir(join(checkout, "net"));
+    const base = await mkdtemp(join(tmpdir(), "sluice-base-"));
+    const ran = await tools.plan(project, {
+      checkoutDir: checkout,
+      baseCheckoutDir: base,
+      dataDir: join(checkout, ".d"),
+      extraArgs: [],
+      onOutput: () => undefined,
+      claims,
+    });
+    expect(ran.ok).toBe(true);
+    expect(scopes).toHaveLength(1);
+    expect(scopes[0]?.writable).toEqual([checkout, join(checkout, ".d")]);
+    expect(scopes[0]?.readable).toEqual(["/etc/kube/config", policies]);
+  });
+
+  it("redacts with the job's secrets as they are when output arrives, not when the request was built", async () => {
+    let printed = "";
+    const { tools, secrets, checkout } = await setUp("", {
+      async plan(req) {
+        // Credentials and sensitive values join the secrets after the request is built.
+        secrets.add(["late-secret-value-4242"]);
+        printed = req.redact("token: late-secret-value-4242");
+        return { ok: false, failedStep: "plan", message: "", output: "", durationMs: 0 };
+      },
+    });
+    await mkdir(join(checkout, "net"));
+    await tools.plan(project, { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims });
+    expect(printed).not.toContain("late-secret-value-4242");
+    expect(printed).toContain("token: ");
+  });
+});

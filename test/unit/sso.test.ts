@@ -1,0 +1,184 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { authorizeCommand } from "../../src/authorization/authorize-command.js";
+import type { JobDeps } from "../../src/job-context/job-deps.js";
+import type { Job } from "../../src/model/job.js";
+import type { VcsClient } from "../../src/vcs/vcs-client.js";
+import { tokenCaller } from "../../src/api/api-auth.js";
+import { API_ROUTES } from "../../src/api/create-api.js";
+import { openApiDocument } from "../../src/api/openapi.js";
+import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
+import { accessFromGrants, grantsFromGroups, groupsOf, holdsEverywhere, permissionIn } from "../../src/sso/role-grants.js";
+import { identityFromClaims } from "../../src/sso/sso-sign-in.js";
+
+const roles = {
+  viewer: ["eng", { group: "contractors", repos: ["acme/web-*"] }],
+  operator: [{ group: "sre", repos: ["acme/infra"] }],
+  admin: ["platform"],
+};
+
+describe("roles from groups", () => {
+  it.each([
+    ["no group maps to a role", ["sales"], "acme/infra", "none"],
+    ["a plain group: every repository", ["eng"], "acme/infra", "read"],
+    ["a group limited by globs: a match", ["contractors"], "Acme/Web-Shop", "read"],
+    ["a group limited by globs: no match", ["contractors"], "acme/infra", "none"],
+    ["the highest role wins", ["eng", "sre"], "acme/infra", "write"],
+    ["an operator elsewhere is a viewer here", ["eng", "sre"], "acme/web-shop", "read"],
+    ["admin everywhere", ["platform"], "other/repo", "admin"],
+    ["group names are exact", ["ENG"], "acme/infra", "none"],
+  ] as const)("%s", (_name, groups, repo, permission) => {
+    expect(permissionIn(grantsFromGroups(roles, groups), repo)).toBe(permission);
+  });
+
+  it("a user mapped to no role sees no repository (control: a viewer sees them all)", () => {
+    const known = ["acme/infra", "acme/web-shop"];
+    expect([...accessFromGrants(grantsFromGroups(roles, ["sales"]), known)]).toEqual([]);
+    expect([...accessFromGrants(grantsFromGroups(roles, ["eng"]), known).keys()]).toEqual(known);
+  });
+
+  it("server-wide acts need the role without a repository limit", () => {
+    expect(holdsEverywhere(grantsFromGroups(roles, ["sre"]), "operator")).toBe(false);
+    expect(holdsEverywhere(grantsFromGroups(roles, ["platform"]), "operator")).toBe(true);
+    expect(holdsEverywhere(grantsFromGroups(roles, ["eng"]), "operator")).toBe(false);
+  });
+
+  it.each([
+    [
+      ["a", "b"],
+      ["a", "b"],
+    ],
+    ["a", ["a"]],
+    [undefined, []],
+    [[1, "x", null], ["x"]],
+  ])("reads the groups claim %j", (claim, groups) => {
+    expect(groupsOf(claim)).toEqual(groups);
+  });
+
+  it("names an SSO user so no GitHub login can be mistaken for them", () => {
+    const provider = {
+      name: "corp",
+      settings: parseServerConfig(
+        "sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: {viewer: [eng]}}]\n",
+      ).sso[0] as never,
+    };
+    expect(identityFromClaims(provider, { sub: "123", preferred_username: "alice", groups: ["eng"] })).toEqual({
+      actor: "sso:corp:alice",
+      username: "alice",
+      subject: "123",
+      grants: [{ role: "viewer" }],
+    });
+    expect(identityFromClaims(provider, { sub: "123", email: "a b@x" }).actor).toBe("sso:corp:a_b@x");
+    expect(identityFromClaims(provider, { sub: "123" }).actor).toBe("sso:corp:123");
+  });
+});
+
+describe("server config: sso, github_sign_in, api", () => {
+  it("defaults: GitHub sign-in on, no provider, the API off", () => {
+    const c = parseServerConfig("");
+    expect(c.github_sign_in).toBe(true);
+    expect(c.sso).toEqual([]);
+    expect(c.api).toEqual({ enabled: false, max_token_days: 365 });
+  });
+
+  it.each([
+    ["a secret written in the file", "client_secret: hunter2", "client_secret: must be env:VARIABLE"],
+    ["plain http to a remote issuer", "issuer: 'http://id.example'", "issuer: an https:// URL"],
+    ["an unknown role", "roles: {owner: [x]}", "roles"],
+  ])("refuses %s", (_name, line, message) => {
+    const base = { name: "corp", issuer: "'https://id.example'", client_id: "c", client_secret: "'env:X'" } as Record<string, string>;
+    const [key] = line.split(":") as [string];
+    const fields = Object.entries(base)
+      .filter(([k]) => k !== key)
+      .map(([k, v]) => `${k}: ${v}`);
+    expect(() => parseServerConfig(`sso: [{${[...fields, line].join(", ")}}]\n`)).toThrow(ConfigError);
+    expect(() => parseServerConfig(`sso: [{${[...fields, line].join(", ")}}]\n`)).toThrow(message);
+  });
+
+  it("refuses two providers of one name, and accepts http on loopback (control)", () => {
+    const one = "{name: corp, issuer: 'http://127.0.0.1:9', client_id: c, client_secret: 'env:X'}";
+    expect(parseServerConfig(`sso: [${one}]\n`).sso[0]?.issuer).toBe("http://127.0.0.1:9");
+    expect(() => parseServerConfig(`sso: [${one}, ${one}]\n`)).toThrow("two providers have the same name");
+  });
+});
+
+describe("API", () => {
+  it("describes every route in /api/v1/openapi.json, with its scope and schemas", () => {
+    const doc = openApiDocument(API_ROUTES) as {
+      paths: Record<string, Record<string, { "x-sluice-scope": string; requestBody?: unknown }>>;
+    };
+    for (const r of API_ROUTES) {
+      const op = doc.paths[r.path]?.[r.method.toLowerCase()];
+      expect(op?.["x-sluice-scope"], `${r.method} ${r.path}`).toBe(r.scope);
+      expect(Boolean(op?.requestBody)).toBe(Boolean(r.body));
+    }
+    expect(JSON.stringify(doc)).toContain('"reason"');
+    // Every reference resolves inside the document (from its root, as OpenAPI reads them).
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const target = ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+      expect([ref, target !== undefined]).toEqual([ref, true]);
+    }
+  });
+
+  it("every operation needs the operate or admin scope; every read needs read", () => {
+    for (const r of API_ROUTES)
+      expect([r.method, r.path, r.scope]).toEqual([
+        r.method,
+        r.path,
+        r.method === "GET" ? (r.path.includes("tokens") ? "admin" : "read") : r.path.includes("tokens") ? "admin" : "operate",
+      ]);
+  });
+
+  it("an issued token stands for its highest scope over its repositories only", () => {
+    const base = { id: 3, name: "ci", createdBy: "alice", createdAt: "", expiresAt: "" };
+    const read = tokenCaller({ ...base, scopes: ["read"], repos: ["acme/*"] }, ["acme/infra", "other/x"]);
+    expect([...read.access]).toEqual([["acme/infra", "read"]]);
+    expect([...read.scopes]).toEqual(["read"]);
+    expect(read.actor).toBe("token:3:ci");
+    expect(read.mayPause).toBe(false);
+    const op = tokenCaller({ ...base, scopes: ["operate"], repos: [] }, ["acme/infra"]);
+    expect([...op.scopes]).toEqual(["read", "operate"]);
+    expect(op.mayPause).toBe(true);
+    expect(op.admin).toBe(false);
+  });
+});
+
+describe("a job queued for someone signed in without GitHub", () => {
+  const repo = { owner: "acme", name: "infra" };
+  const job = (grant?: "read" | "write") =>
+    ({
+      id: 1,
+      target: { repo, pr: 1 },
+      spec: { kind: "unlock", command: { kind: "unlock", filter: {} }, actor: "sso:corp:otto", ...(grant ? { grant } : {}) },
+    }) as unknown as Job;
+  const asked: string[] = [];
+  const vcs = {
+    permissionOf: async (_r: unknown, user: string) => {
+      asked.push(user);
+      return "none" as const;
+    },
+  } as unknown as VcsClient;
+  const deps = { config: { apply_users: [], apply_teams: [] } } as unknown as Pick<JobDeps, "config">;
+
+  it("is decided with the permission the console granted, not GitHub's answer (control: without a grant GitHub decides)", async () => {
+    expect((await authorizeCommand(vcs, deps, job("write"), "unlock", "write")).allowed).toBe(true);
+    expect(asked).toEqual([]);
+    expect((await authorizeCommand(vcs, deps, job("read"), "unlock", "write")).allowed).toBe(false);
+    expect((await authorizeCommand(vcs, deps, job(), "unlock", "write")).allowed).toBe(false);
+    expect(asked).toEqual(["sso:corp:otto"]);
+  });
+
+  it("is never made from a webhook: nothing in ingress sets a grant (control: the console's actions do)", () => {
+    const dir = join(import.meta.dirname, "../../src/ingress");
+    const ingress = readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8"));
+    expect(ingress.some((text) => text.includes('kind: "unlock"'))).toBe(true);
+    expect(ingress.filter((text) => /\bgrant\b/.test(text))).toEqual([]);
+    expect(readFileSync(join(import.meta.dirname, "../../src/console/console-actions.ts"), "utf8")).toMatch(/\bgrant\b/);
+  });
+});

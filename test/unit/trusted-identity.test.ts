@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { projectPermission } from "../../src/authorization/change-control-facts.js";
+import { explainSettings, formatExplanation } from "../../src/config/explain-settings.js";
+import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
+import { repoSettings } from "../../src/config/repo-settings.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { baseProjectsOf, identityOf, ruleCovers } from "../../src/config/trusted-identity.js";
+import { subjectOf } from "../../src/credentials/oidc-issuer.js";
+import { windowState } from "../../src/gate/apply-windows.js";
+import type { RepoConfig } from "../../src/model/repo-config.js";
+
+/**
+ * The outside review's attacks on trust keyed by names (issue #42): each lookup is asked with the
+ * name, dir or config a pull request chose, beside a control that proves the rule itself works.
+ */
+const repoConfig = (yaml: string): RepoConfig => {
+  const r = loadRepoConfig({ sluice: yaml });
+  if (!r.ok) throw new Error(r.errors.join("\n"));
+  return r.config;
+};
+const base = repoConfig(
+  [
+    "version: 1",
+    "projects:",
+    "  - { name: prod, dir: prod, apply_requirements: [approved] }",
+    "  - { name: staging, dir: staging }",
+    "  - { name: envs-prod, dir: envs/prod }",
+    "",
+  ].join("\n"),
+);
+const server = parseServerConfig(`
+allowed_overrides: [apply_requirements]
+apply_requirements: []
+network: { "acme/infra:prod": none }
+permissions:
+  - { match: "acme/infra:prod", apply: [alice], unlock: [alice], state: [alice], plan: [alice, bob], approve_policies: [alice] }
+freezes:
+  - { match: "acme/infra:hotfix", from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", reason: "hotfix freeze" }
+  - { match: "acme/infra:prod", from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", reason: "prod freeze" }
+credentials:
+  - match: "acme/infra:prod"
+    apply: { env: { CLOUD_KEY: "env:PROD_KEY" }, oidc: { audience: sts.amazonaws.com, aws_role_arn: "arn:aws:iam::123456789012:role/prod" } }
+  - match: "acme/infra:staging"
+    apply: { env: { CLOUD_KEY: "env:STAGING_KEY" } }
+`);
+const settings = repoSettings(server, "acme/infra", base);
+const at = (name: string, dir: string) => ({ name, dir, workspace: "default", runner: "terraform" as const });
+const noTeams = { teamMember: async () => false };
+const now = new Date("2026-06-01T00:00:00Z");
+
+describe("a PR renaming prod: every trusted lookup still finds prod", () => {
+  const renamed = at("staging", "prod");
+  const control = at("prod", "prod");
+  it("its identity is prod's", () => {
+    expect(settings.identityOf(renamed)).toMatchObject({ kind: "known", name: "prod" });
+  });
+  it.each([
+    ["apply", "bob"],
+    ["unlock", "bob"],
+    ["state", "bob"],
+    ["approve_policies", "bob"],
+    ["plan", "carol"],
+  ] as const)("%s by %s is refused as for prod", async (action, who) => {
+    const decision = await projectPermission({ config: server }, noTeams, settings.identityOf(renamed), action, who);
+    expect(decision.allowed).toBe(false);
+    expect((await projectPermission({ config: server }, noTeams, settings.identityOf(control), action, who)).allowed).toBe(false);
+    expect((await projectPermission({ config: server }, noTeams, settings.identityOf(control), action, "alice")).allowed).toBe(true);
+  });
+  it("named hotfix, it is still in prod's freeze (and not hotfix's)", () => {
+    const asHotfix = windowState([], server.freezes, settings.identityOf(at("hotfix", "prod")), now);
+    expect(asHotfix).toMatchObject({ open: false, why: expect.stringContaining("prod freeze") });
+    // Control: the staging project is open.
+    expect(windowState([], server.freezes, settings.identityOf(at("staging", "staging")), now).open).toBe(true);
+  });
+  it("keeps prod's credentials, network fence and requirements", () => {
+    expect(settings.credentialsFor(renamed)).toMatchObject({ name: "acme/infra:prod", subject: "prod" });
+    expect(settings.networkFor(renamed)).toBe("none");
+    expect(settings.requirementsFor(renamed)).toEqual(["approved"]);
+    // Control: staging as it is.
+    expect(settings.credentialsFor(at("staging", "staging"))).toMatchObject({ name: "acme/infra:staging" });
+    expect(settings.networkFor(at("staging", "staging"))).toBe("on");
+  });
+});
+
+describe("a new dir named like a project gets nothing of it", () => {
+  // The base branch has `prod` at dir prod; the PR adds dir `scratch/` and calls it prod, and
+  // another dir `envs/prod2` named `envs-prod`.
+  const impostors = [at("prod", "scratch"), at("envs-prod", "envs/prod2")];
+  it.each(impostors)("%o is new", (p) => {
+    expect(settings.identityOf(p)).toMatchObject({ kind: "new" });
+    const choice = settings.credentialsFor(p);
+    expect(choice.rule).toBeUndefined();
+    expect(settings.networkFor(p)).toBe("on");
+  });
+  it("gets only the server's new_projects credentials, whose token says new-project", () => {
+    const withNew = parseServerConfig(`
+credentials: [{ match: "acme/*", apply: { env: { K: "env:K" } } }]
+new_projects:
+  credentials: { apply: { oidc: { audience: sts.amazonaws.com, aws_role_arn: "arn:aws:iam::123456789012:role/sandbox" } } }
+`);
+    const s = repoSettings(withNew, "acme/infra", base);
+    const choice = s.credentialsFor(at("prod", "scratch"));
+    expect(choice).toMatchObject({ name: "new_projects", subject: "scratch", newProject: true });
+    // Control: a known project gets the repository-wide rule.
+    expect(s.credentialsFor(at("prod", "prod"))).toMatchObject({ name: "acme/*", subject: "prod" });
+    const sub = subjectOf({ repository: "acme/infra", project: "scratch", workspace: "default", phase: "apply", new_project: true });
+    expect(sub).toBe("repo:acme/infra:new-project:scratch:workspace:default:phase:apply");
+    expect(sub).not.toContain(":project:");
+  });
+  it("under autodiscovery, a dir is known only if the base branch has it", () => {
+    const files = ["prod/main.tf", "modules/x/main.tf", "charts/web/Chart.yaml", "k/kustomization.yaml", "README.md"];
+    const found = baseProjectsOf(undefined, files).map((p) => p.dir);
+    expect(found).toEqual(expect.arrayContaining(["prod", "charts/web", "k"]));
+    const s = repoSettings(server, "acme/infra", undefined, {}, baseProjectsOf(undefined, files));
+    expect(s.identityOf(at("whatever", "prod"))).toMatchObject({ kind: "known", name: "prod" });
+    expect(s.identityOf(at("prod", "prod-copy"))).toMatchObject({ kind: "new" });
+    expect(s.credentialsFor(at("prod", "prod-copy")).rule).toBeUndefined();
+    expect(s.credentialsFor(at("whatever", "prod")).rule?.match).toBe("acme/infra:prod");
+  });
+});
+
+describe("rules as operators read them", () => {
+  const envsProd = identityOf("acme/infra", [{ name: "envs/prod", dir: "envs/prod", workspace: "default" }], at("x", "envs/prod"));
+  it.each([
+    ["acme/infra", true],
+    ["acme/*", true],
+    ["ACME/Infra", true],
+    ["acme/infra:envs/*", true],
+    ["acme/infra:prod", false],
+    ["other/*", false],
+  ])("%s covers the nested project envs/prod: %s", (match, covered) => {
+    expect(ruleCovers(match, envsProd, "restrict")).toBe(covered);
+  });
+  it("a repository-wide freeze covers nested and new projects", () => {
+    const freeze = [{ match: "acme/*", from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", reason: "year" }];
+    expect(windowState([], freeze, envsProd, now).open).toBe(false);
+    expect(windowState([], freeze, settings.identityOf(at("n", "brand/new")), now).open).toBe(false);
+    expect(windowState([], freeze, { ...envsProd, repo: "other/repo" }, now).open).toBe(true);
+  });
+});
+
+describe("several base projects on one dir and workspace", () => {
+  const shared = repoConfig("version: 1\nprojects:\n  - { name: a, dir: d }\n  - { name: b, dir: d }\n");
+  const s = repoSettings(server, "acme/infra", shared);
+  it("are told apart by name; an unknown name is ambiguous and gets no credentials", () => {
+    expect(s.identityOf(at("b", "d"))).toMatchObject({ kind: "known", name: "b" });
+    expect(s.identityOf(at("c", "d"))).toMatchObject({ kind: "ambiguous", names: ["a", "b"] });
+    expect(s.credentialsFor(at("c", "d")).rule).toBeUndefined();
+  });
+});
+
+describe("config explain", () => {
+  it("prints each project's identity and the rules it matched", () => {
+    const text = formatExplanation(explainSettings(server, "acme/infra", base));
+    expect(text).toContain("  prod: acme/infra:prod");
+    expect(text).toContain("permissions `acme/infra:prod`");
+    expect(text).toContain("freezes `acme/infra:prod` (prod freeze)");
+    expect(text).toContain("network `acme/infra:prod`: none");
+    // Control: staging matches only its own credentials rule.
+    const staging = text.slice(text.indexOf("  staging: acme/infra:staging"), text.indexOf("  envs-prod:"));
+    expect(staging).toContain("credentials `acme/infra:staging`");
+    expect(staging).not.toContain("permissions");
+  });
+});
