@@ -26,11 +26,16 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
     const jobs: number[] = [];
     for (const s of await opts.store.dueDriftSchedules(at)) {
       const next = nextRunAfter(s.cron, at) ?? Number.MAX_SAFE_INTEGER;
-      const jobId = await opts.store.claimDriftRun(
+      const claim = await opts.store.claimDriftRun(
         { repo: s.repo, cron: s.cron, due: s.nextRunAt, next },
         { kind: "drift-check", trigger: "schedule", projects: s.projects, actor: "sluice" },
       );
-      if (jobId === undefined) continue;
+      if (claim === undefined) continue;
+      if ("behind" in claim) {
+        opts.log.info({ repo: s.repo, cron: s.cron, queuedJobId: claim.behind }, "scheduled drift check folded into the one still queued");
+        continue;
+      }
+      const { jobId } = claim;
       jobs.push(jobId);
       opts.log.info(
         { jobId, repo: s.repo, cron: s.cron, projects: s.projects.length, due: new Date(s.nextRunAt).toISOString() },

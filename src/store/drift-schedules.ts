@@ -57,8 +57,18 @@ export function driftSchedules({ db }: StoreDriver): DriftSchedules {
           [run.next, run.repo, run.cron, run.due],
         );
         if (!claimed) return undefined;
-        const key = `sluice-drift:${run.repo}:${run.cron}:${run.due}`;
-        return yield* enqueue(t, { deliveryId: key, source: "schedule", onceKey: key, target: json<JobTarget>(claimed.target), spec });
+        // The schedule's previous run has not started yet: it will check the same default branch
+        // head, so this run is folded into it instead of queued behind it (a busy worker with a
+        // frequent schedule would otherwise pile up runs without end).
+        const prefix = `sluice-drift:${run.repo}:${run.cron}:`;
+        const waiting = yield* t.get<{ id: number }>(
+          "SELECT id FROM jobs WHERE repo = ? AND source = 'schedule' AND status = 'queued' AND substr(once_key, 1, length(?)) = ? ORDER BY id LIMIT 1",
+          [run.repo, prefix, prefix],
+        );
+        if (waiting) return { behind: waiting.id };
+        const key = `${prefix}${run.due}`;
+        const id = yield* enqueue(t, { deliveryId: key, source: "schedule", onceKey: key, target: json<JobTarget>(claimed.target), spec });
+        return id === undefined ? undefined : { jobId: id };
       });
     },
     async setDriftPause(repo, project, pause) {

@@ -255,9 +255,13 @@ export interface Store
   /**
    * Claims one due run: moves the schedule from `due` to `next` and enqueues `spec` for the
    * schedule's repo, in one transaction. Exactly one caller gets the job id, across replicas and
-   * restarts; the others (and a repeat) get undefined.
+   * restarts; the others (and a repeat) get undefined. While the schedule's previous run is still
+   * queued the claim moves the schedule on and queues nothing: `behind` names the run that will do it.
    */
-  claimDriftRun(run: { repo: string; cron: string; due: number; next: number }, spec: JobSpec): Promise<number | undefined>;
+  claimDriftRun(
+    run: { repo: string; cron: string; due: number; next: number },
+    spec: JobSpec,
+  ): Promise<{ jobId: number } | { behind: number } | undefined>;
   /** Pauses (`pause` given) or resumes reconciliation of a project. */
   setDriftPause(repo: string, project: string, pause: { actor: string; reason: string } | undefined): Promise<void>;
   /** Pauses of one repo, or (no repo) of every repo, for the console. */

@@ -293,7 +293,7 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     await h.sim.waitFor(() => checksRun().length === 2, { message: "no second /drift reply", timeoutMs: 60_000 });
     // Sluice closed it itself (the drift is gone): its issues.closed event discards nothing more and says nothing.
     await h.sim.waitFor(() => closings() > closedBefore, { message: "no issues.closed event for Sluice's own closing" });
-    await untilIdle(h.app.dataDir);
+    await untilIdle(h.app.dataDir, 60_000, repo);
     expect(h.sim.comments(repo, issue.number).some((c) => c.body.includes("was discarded"))).toBe(false);
     await editState(state, secret, edited);
     await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });

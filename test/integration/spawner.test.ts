@@ -62,8 +62,8 @@ describe("the spawner process", () => {
 
   it("holds back a tool's output while the app does not take it, instead of piling it up", async () => {
     let said = "";
-    // 512 MiB of output, as fast as a pipe takes it, after naming the spawner.
-    const running = exec("/bin/sh", ["-c", "echo $PPID; exec head -c 536870912 /dev/zero"], {
+    // 256 MiB of output, as fast as a pipe takes it, after naming the spawner.
+    const running = exec("/bin/sh", ["-c", "echo $PPID; exec head -c 268435456 /dev/zero"], {
       cwd: "/",
       onOutput: (c) => {
         said ||= c;
@@ -79,8 +79,8 @@ describe("the spawner process", () => {
     const peakMb = Number(/VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${spawnerPid}/status`, "utf8"))?.[1]) / 1024;
     const r = await running;
     expect(r.exitCode).toBe(0);
-    // Without the hold-back the spawner held most of the 512 MiB by then.
-    expect(peakMb).toBeLessThan(256);
+    // Without the hold-back the spawner held most of the 256 MiB by then (it starts at ~50 MB).
+    expect(peakMb).toBeLessThan(160);
   });
 
   it("an idle spawner is let go, and the next tool starts a new one; a running tool keeps it", async () => {

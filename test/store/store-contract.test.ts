@@ -1184,8 +1184,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Both replicas see the same due run and race for it 10 times: one job in total.
     const run = { repo: "acme/infra", cron: "*/5 * * * *", due: 1_000, next: 2_000 };
     const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claimDriftRun(run, driftSpec)));
-    const won = claims.filter((c): c is number => c !== undefined);
+    const won = claims.flatMap((c) => (c && "jobId" in c ? [c.jobId] : []));
     expect(won).toHaveLength(1);
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
     expect(await a.getJob(won[0] as number)).toMatchObject({ spec: driftSpec, target: target(0), status: "queued" });
     expect(await a.dueDriftSchedules(1_999)).toEqual([]);
     // Syncing the same cron again (config reloaded) keeps the stored next run; a new cron starts fresh.
@@ -1199,8 +1200,12 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     if (b !== a) await b.close();
     const c = await env.open();
     expect((await c.dueDriftSchedules(5_000)).map((d) => d.cron)).toEqual(["*/5 * * * *", "0 * * * *"]);
-    expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toEqual(expect.any(Number));
+    // The 1_000 run has not started: the 2_000 run is folded into it, and the schedule moves on.
+    expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toEqual({ behind: won[0] });
     expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toBeUndefined();
+    // Once it runs, the next due run is queued as a job of its own.
+    expect((await c.claimNextJob())?.id).toBe(won[0]);
+    expect(await c.claimDriftRun({ ...run, due: 3_000, next: 4_000 }, driftSpec)).toEqual({ jobId: expect.any(Number) });
     // A cron dropped from the config disappears.
     await c.syncDriftSchedules("acme/infra", target(0), []);
     expect(await c.dueDriftSchedules(1e15)).toEqual([]);

@@ -435,6 +435,11 @@ describe("the drift scheduler", () => {
         expect(await store.dueDriftSchedules(now)).toEqual([]);
         expect((await store.dueDriftSchedules(Date.parse("2026-01-01T10:11:00Z")))[0]?.nextRunAt).toBe(Date.parse("2026-01-01T10:11:00Z"));
         now = Date.parse("2026-01-01T10:11:00Z");
+        // The first run has not started yet: this one is folded into it, and the schedule moves on.
+        expect(await b.tick()).toEqual([]);
+        expect(await store.dueDriftSchedules(now)).toEqual([]);
+        expect((await store.claimNextJob())?.id).toBe(job?.id);
+        now = Date.parse("2026-01-01T10:12:00Z");
         expect(await b.tick()).toHaveLength(1);
       } finally {
         a.stop();
