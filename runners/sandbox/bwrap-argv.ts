@@ -110,6 +110,10 @@ export function bwrapArgv(spec: BwrapSpec, command: readonly string[]): string[]
     const flag = `--${m.writable ? "" : "ro-"}bind${m.optional ? "-try" : ""}`;
     argv.push(flag, m.source, m.target);
   }
-  argv.push("--chdir", spec.cwd, "--", ...command);
+  // The root bwrap builds the mounts on is a tmpfs the run's user owns: left writable, a tool
+  // writing anywhere but its mounts (a local state whose path is not mounted) would succeed into
+  // a file that vanishes with the sandbox. Read-only, the write fails where the tool can say so.
+  // Only the root mount is remounted: the writable binds under it stay writable.
+  argv.push("--remount-ro", "/", "--chdir", spec.cwd, "--", ...command);
   return argv;
 }

@@ -90,13 +90,27 @@ for (const pty of [false, true]) {
         `echo s > ${dirs.shared}/s.txt && echo wrote-shared`,
         `touch ${dirs.cache}/x 2>/dev/null || echo cache-read-only`,
         `cat ${dirs.other}/secret.txt 2>/dev/null || echo other-invisible`,
+        // A write anywhere but its mounts fails, instead of landing in a root that vanishes
+        // with the sandbox (a local state whose path is not mounted); the private /tmp is its own.
+        "echo s > /state.tfstate 2>/dev/null || echo root-read-only",
+        "mkdir -p /opt/sluice-not-mounted 2>/dev/null || echo unmounted-read-only",
+        "echo t > /tmp/t && echo wrote-tmp",
         "ls /proc | grep -c '^[0-9]'",
       ].join("; ");
       const r = await run()("sh", ["-c", script], { cwd: dirs.checkout, pty });
       expect(r.exitCode).toBe(0);
       const out = r.stdout.replace(/\r/g, "");
       expect(out).toMatch(/^65534\n/);
-      for (const word of ["wrote-checkout", "wrote-shared", "cache-read-only", "other-invisible"]) expect(out).toContain(word);
+      for (const word of [
+        "wrote-checkout",
+        "wrote-shared",
+        "cache-read-only",
+        "other-invisible",
+        "root-read-only",
+        "unmounted-read-only",
+        "wrote-tmp",
+      ])
+        expect(out).toContain(word);
       expect(out).not.toContain("other-secret");
       expect(await readFile(join(dirs.checkout, "out.txt"), "utf8")).toBe("w\n");
     });

@@ -48,6 +48,8 @@ describe("bwrapArgv", () => {
       "--bind",
       "/real/data/worktrees/acme__net/7/abc",
       checkout,
+      "--remount-ro",
+      "/",
       "--chdir",
       `${checkout}/net`,
       "--",
