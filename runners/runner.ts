@@ -42,6 +42,8 @@ export interface PlanRequest {
   binary?: string;
   /** Also fill `summary.details` (attribute-level changes; drift checks). */
   details?: boolean;
+  /** Where a sandboxed run's writes outlive it (`sandbox_paths`): a local state elsewhere is refused at plan. */
+  keptPaths?: readonly string[];
   /** Server `helm_repositories`, credentials resolved: where chart dependencies may come from. */
   helmRepositories?: HelmRepository[];
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */

@@ -39,6 +39,8 @@ export interface Sandbox {
   execFor(scope: RunScope): { ok: true; exec: Exec } | { ok: false; reason: string };
   /** Operator-facing problems found at startup (missing `sandbox_paths`). */
   warnings: string[];
+  /** Host paths whose writes outlive a run (`sandbox_paths`): the rest of what a run writes goes with its sandbox. */
+  keptPaths: readonly string[];
 }
 
 type RawExec = (file: string, args: string[], opts: ExecOptions) => Promise<ExecResult>;
@@ -110,6 +112,7 @@ export async function createSandbox(settings: SandboxSettings, exec: RawExec): P
   return {
     status,
     warnings,
+    keptPaths: settings.paths,
     execFor(scope) {
       if (status.mode === "on" && !status.ok) return { ok: false, reason: NO_SANDBOX_REASON };
       const sandbox = runFor(scope);

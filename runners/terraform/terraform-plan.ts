@@ -11,7 +11,7 @@ import { describeStepFailure } from "./describe-step-failure.js";
 import { isRegularFile, pathExists } from "./file-kind.js";
 import { initPlanShow } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
-import { localStateInCheckout, localStateWarning } from "./local-state-warning.js";
+import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { resourceDetails } from "./resource-details.js";
 import { shownStep, stepVariables } from "./step-variables.js";
@@ -152,16 +152,23 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
   // regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
   const backend = readCheckoutFile(env.TF_DATA_DIR as string, "terraform.tfstate");
-  const localState =
+  const place =
     backend.ok || backend.problem === "missing"
-      ? localStateInCheckout({
+      ? statePlace({
           backendState: backend.ok ? backend.text : undefined,
           projectDir: dir.path,
           checkoutDir: req.checkoutDir,
           workspace: req.project.workspace,
+          keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
         })
-      : undefined;
-  if (localState) summary.summary.warnings = [...(summary.summary.warnings ?? []), localStateWarning(localState)];
+      : ({ kind: "unknown" } as const);
+  // Refused before any apply can write a state the sandbox throws away (the read-only root makes
+  // that write fail anyway; this says so at plan, with the fix).
+  const refusal = stateRefusal(place);
+  if (refusal) return fail("state", refusal, shown);
+  summary.summary.stateAt = describeStatePlace(place);
+  const warning = localStateWarning(place);
+  if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
   if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs };
   // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
   // to this server, and removed once checked: it holds sensitive values in clear.

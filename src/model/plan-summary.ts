@@ -65,6 +65,8 @@ export interface PlanSummary {
    * manifest: they add code owners to the apply, whatever the HCL text seems to say.
    */
   moduleDirs?: string[];
+  /** Where the project's state lives, as its backend said at init (Terraform/OpenTofu); shown with the plan. */
+  stateAt?: string;
   /** What the reader should know about this plan (e.g. state that goes away with the checkout). */
   warnings?: string[];
   /** What the plan used for each `inputs_from` / `values_from` input: the apply gate compares it with the producer's outputs. */

@@ -27,6 +27,8 @@ export interface ProjectView {
   credentials?: string;
   /** The trusted plan rules' notes, one line each; "" when none applies. */
   rules?: string;
+  /** "state: …" — where the project's state lives, as its backend said; "" when not known. */
+  state?: string;
 }
 
 /** What a `-destroy` plan's line starts with, in the comment and the check. */
@@ -56,12 +58,13 @@ export function projectView(result: ProjectResult, command: "plan" | "apply", cl
       // A teardown must not look like any other plan: it says so first, in words and in bold.
       const policy = renderPolicy(result.policy, clean);
       const rules = (result.rules ?? []).map((r) => escapeText(clean(r))).join("  \n");
+      const state = s.stateAt ? `state: ${escapeText(clean(s.stateAt), 400)}` : "";
       const banner = s.destroyPlan ? `${DESTROY_BANNER} ` : "";
       const warnings = (s.warnings ?? []).map((w) => ` — ⚠️ ${escapeText(clean(w))}`).join("");
-      if (!s.hasChanges) return { ...base, policy, rules, summary: `${head}: ${banner}✅ no changes${warnings}` };
+      if (!s.hasChanges) return { ...base, policy, rules, state, summary: `${head}: ${banner}✅ no changes${warnings}` };
       const extras = planExtras(s);
       const counts = `${inlineCode(planCounts(s))}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
-      return { ...base, policy, rules, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
+      return { ...base, policy, rules, state, summary: `${head}: ${banner}${counts}${warnings}`, changes: changeLines(s, clean) };
     }
     case "applied": {
       const s = result.summary;
@@ -120,6 +123,7 @@ export function renderSection(view: ProjectView, cap: number, output = ""): stri
     summary: view.summary,
     why: view.why ?? "",
     credentials: view.credentials ?? "",
+    state: view.state ?? "",
     rules: view.rules ?? "",
     policy: view.policy ?? "",
     changes: renderChanges(view.changes, cap),

@@ -36,6 +36,8 @@ export interface ProjectSectionView {
   why: string;
   /** "credentials: …" line; "" when the server has no credential rules. */
   credentials: string;
+  /** "state: …" line, where the project's state lives; "" when not known. */
+  state: string;
   /** The trusted plan rules' notes; "" when none applies. */
   rules: string;
   /** The plan's policy checks; "" when none ran. */

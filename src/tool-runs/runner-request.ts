@@ -54,6 +54,7 @@ function common(ctx: RunnerContext, project: Project) {
       workflow: workflow.workflow,
       kubeconfig: settings.kubeconfig,
       binary: settings.binaryFor(project),
+      keptPaths: deps.tools.sandbox.keptPaths,
       helmRepositories,
     },
   };

@@ -60,6 +60,7 @@ export async function fakeJobDeps(
       sandbox: {
         status: { mode: "off" },
         warnings: [],
+        keptPaths: [],
         execFor: () => ({
           ok: true,
           exec: async (file) => {
