@@ -142,7 +142,11 @@ export type OutputsRequest = Omit<StateRequest, "operation">;
 export type OutputsOutcome = { ok: true; outputs: OutputValues } | { ok: false; failedStep: string; message: string; output: string };
 
 /** `/import` and `/state rm`: change the project's state directly, with no saved plan. */
-export type StateOperation = { kind: "import"; address: string; id: string } | { kind: "rm"; addresses: string[] };
+export type StateOperation =
+  | { kind: "import"; address: string; id: string }
+  | { kind: "rm"; addresses: string[] }
+  /** `state push` of a state file Sluice kept (a path in the run's data dir), read back after. */
+  | { kind: "push"; file: string };
 
 export interface StateRequest {
   project: Project;
@@ -159,4 +163,12 @@ export interface StateRequest {
 
 export type StateOutcome =
   | { ok: true; output: string; durationMs: number }
-  | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
+  | {
+      ok: false;
+      failedStep: string;
+      message: string;
+      output: string;
+      durationMs: number;
+      /** A state terraform could not save (`errored.tfstate`, read with care): Sluice keeps it. */
+      erroredState?: Buffer;
+    };

@@ -1,5 +1,3 @@
-import { lstat, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions } from "../exec.js";
@@ -10,7 +8,8 @@ import { shownStep, stepVariables } from "./step-variables.js";
 import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
-import { checkReadBack, parseStatePull, pullState } from "./state-read-back.js";
+import { checkReadBack, pullState } from "./state-read-back.js";
+import { erroredState } from "./errored-state.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
@@ -88,20 +87,4 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   if (!check.ok) return fail(check.message, output);
   const { serialBefore, serialAfter, checked } = check;
   return { ok: true, output, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
-}
-
-const ERRORED_MAX = 64 * 1024 ** 2;
-
-/**
- * The state terraform wrote beside the config when the backend refused it (`errored.tfstate`):
- * a file the run wrote, read as hostile input (a regular file, not a link, of bounded size, a
- * state by its shape), and handed to Sluice to keep before the worktree goes.
- */
-async function erroredState(dir: string): Promise<{ erroredState?: Buffer }> {
-  const file = join(dir, "errored.tfstate");
-  const st = await lstat(file).catch(() => undefined);
-  if (!st?.isFile() || st.size > ERRORED_MAX) return {};
-  const bytes = await readFile(file);
-  const parsed = parseStatePull(bytes.toString("utf8"));
-  return "error" in parsed ? {} : { erroredState: bytes };
 }

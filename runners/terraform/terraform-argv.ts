@@ -16,7 +16,9 @@ export function showJsonArgv(planFile: string): string[] {
 
 /** `import` / `state rm`; addresses and ids never start with `-` (the comment parser refuses them). */
 export function stateArgv(op: StateOperation): string[] {
-  return op.kind === "import" ? ["import", "-input=false", "-no-color", op.address, op.id] : ["state", "rm", ...op.addresses];
+  if (op.kind === "import") return ["import", "-input=false", "-no-color", op.address, op.id];
+  if (op.kind === "push") return ["state", "push", op.file];
+  return ["state", "rm", ...op.addresses];
 }
 
 export function applyArgv(planFile: string): string[] {

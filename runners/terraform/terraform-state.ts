@@ -1,13 +1,15 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions } from "../exec.js";
 import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { terraformInit } from "./terraform-init.js";
+import { erroredState } from "./errored-state.js";
+import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
-/** `import` or `state rm` in a project: init, then the one state command, under a pty. */
+/** `import`, `state rm` or `state push` in a project: init, then the one state command, under a pty. */
 export async function terraformState(req: StateRequest, exec: Exec, ctx: TerraformContext): Promise<StateOutcome> {
   const { defaultBin, pluginCache } = ctx;
   const bin = req.binary ?? defaultBin;
@@ -22,13 +24,14 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return fail("checkout", dir.reason);
   await mkdir(req.dataDir, { recursive: true });
+  const env: Record<string, string> = {
+    ...req.env,
+    ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
+    ...terraformEnv(req.dataDir, req.project.workspace),
+  };
   const base: ExecOptions = {
     cwd: dir.path,
-    env: {
-      ...req.env,
-      ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
-      ...terraformEnv(req.dataDir, req.project.workspace),
-    },
+    env,
     timeoutMs: req.timeoutMs,
     redact: req.redact,
     onOutput: req.onOutput,
@@ -37,8 +40,36 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   if (initialized.exitCode !== 0) {
     return fail("init", describeStepFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
   }
-  const step = req.operation.kind === "import" ? "import" : "state rm";
-  const r = await exec(bin, stateArgv(req.operation), { ...base, pty: true });
-  if (r.exitCode !== 0) return fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout);
+  const op = req.operation;
+  const step = op.kind === "import" ? "import" : op.kind === "push" ? "state push" : "state rm";
+  const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+  const before = op.kind === "push" ? await pullState(exec, bin, read) : undefined;
+  if (before && "error" in before) return fail("state pull", `the backend's state could not be read before the push: ${before.error}`);
+  const r = await exec(bin, stateArgv(op), { ...base, pty: true });
+  if (r.exitCode !== 0)
+    return { ...fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout), ...(await erroredState(dir.path)) };
+  if (op.kind === "push") {
+    // Pushed only once the backend gives back the state that was pushed.
+    const problem = pushedReadBack(await readFile(op.file, "utf8"), before as StateSnapshot, await pullState(exec, bin, read));
+    if (problem) return fail("read back", problem, r.stdout);
+  }
   return { ok: true, output: r.stdout, durationMs: performance.now() - started };
+}
+
+/**
+ * Why the state read back after a push is not the one pushed, if it is not: the same lineage at
+ * the pushed serial or later, holding every resource pushed. Terraform gives a state pushed into
+ * an empty backend a lineage of its own, so there only the resources are compared.
+ */
+export function pushedReadBack(pushedText: string, before: StateSnapshot, after: StateSnapshot | { error: string }): string | undefined {
+  if ("error" in after) return `the state was pushed, but could not be read back through the backend: ${after.error}`;
+  const pushed = parseStatePull(pushedText);
+  if ("error" in pushed) return `the kept state is not a Terraform state: ${pushed.error}`;
+  const wasEmpty = before.lineage === "" && before.serial === 0;
+  if (!wasEmpty && (after.lineage !== pushed.lineage || after.serial < pushed.serial))
+    return `the backend holds lineage ${after.lineage || "(none)"} serial ${after.serial} after the push, not the pushed lineage ${pushed.lineage} serial ${pushed.serial}`;
+  const missing = [...pushed.addresses].filter((a) => !after.addresses.has(a));
+  if (missing.length)
+    return `the backend's state after the push lacks ${missing.length} of the pushed resources (${missing.slice(0, 5).join(", ")})`;
+  return undefined;
 }

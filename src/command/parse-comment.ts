@@ -254,7 +254,14 @@ function parseArgs(keyword: Exclude<Keyword, "help" | "applies" | "preview">, di
   }
   if (keyword === "state") {
     const [sub, ...addresses] = positionals;
-    if (sub !== "rm") return invalid(`${cmd} supports \`rm\` only: \`${display} rm [-p PROJECT] ADDRESS…\``);
+    if (sub === "push-errored") {
+      if (addresses.length > 0) return invalid(`\`${display} push-errored\` takes no address: \`${display} push-errored -p PROJECT\``);
+      return ok({ kind: "state_push", filter });
+    }
+    if (sub !== "rm")
+      return invalid(
+        `${cmd} supports \`rm\` and \`push-errored\`: \`${display} rm [-p PROJECT] ADDRESS…\` or \`${display} push-errored -p PROJECT\``,
+      );
     if (addresses.length === 0) return invalid(`\`${display} rm\` needs at least one resource address`);
     return ok({ kind: "state_rm", filter, addresses });
   }

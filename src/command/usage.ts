@@ -9,6 +9,7 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
 | \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
+| \`/state push-errored [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Push the state Sluice kept when terraform could not save it, and release the project's hold |
 | \`/approve_policies [-p PROJECT] [-d DIR] [-w WORKSPACE] [--clear-policy-approval]\` | Policy owners: approve the failed policy checks of the current plans (or clear the approvals) |
 | \`/drift [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Check the default branch for drift now (on any issue or pull request) |
 | \`/drift pause -p PROJECT -- REASON\`, \`/drift resume -p PROJECT\` | Stop or restart reconciling a project |

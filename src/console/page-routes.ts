@@ -27,12 +27,13 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
         : undefined,
     q: q.get("q") || undefined,
   };
-  const [activity, locks, pause, checks, pauses] = await Promise.all([
+  const [activity, locks, pause, checks, pauses, holds] = await Promise.all([
     store.projectActivity(),
     store.allLocks(),
     pauseState(),
     store.driftChecks(),
     store.driftPauses(),
+    store.stateHolds(),
   ]);
   const drift = {
     checks,
@@ -52,6 +53,7 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
     200,
     renderPage("overview", layout(v, "Overview", { nav: "overview", pause, flash: FLASH[q.get("done") ?? ""] }), {
       rows: shown,
+      holds: holds.filter((h) => ctx.readable(v, h.repo)),
       shown: shown.length,
       total,
       more: rows.length > shown.length,

@@ -23,6 +23,10 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "protect", "policies", "drift-pause"],
   import: ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
   "state-rm": ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
+  // Apply's rules, but for the window and the PR's changes: the push records in the backend what an
+  // apply already did in the cloud (a freeze must not keep the backend blind to it), and the hold
+  // may come from a drift road, with no PR that changes the project.
+  "state-push": ["pause", "actor", "agent", "permission", "lock", "requirements"],
   // A preview runs in a workspace of its own: the lock asked is that workspace's (another PR
   // holding it refuses), never the project's real one, which stays with the PRs that change it.
   "preview-apply": ["pause", "actor", "agent", "permission", "window", "plan", "lock", "protect", "policies"],

@@ -34,10 +34,11 @@ export function changeStateThroughGate(
   credentials?: ApplyCredentials,
 ): Promise<StateOutcome> {
   admit(pass, req.project.name);
-  if (pass.road !== "import" && pass.road !== "state-rm") throw new Error(`a ${pass.road} pass does not open a state change`);
+  if (pass.road !== "import" && pass.road !== "state-rm" && pass.road !== "state-push")
+    throw new Error(`a ${pass.road} pass does not open a state change`);
   const state = runner.state?.bind(runner);
   if (!state) throw new Error(`${runner.kind} projects have no state`);
-  return withCredentials(
+  return withCredentials<StateOutcome>(
     pass,
     exec,
     credentials,

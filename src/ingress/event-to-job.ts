@@ -55,6 +55,7 @@ const COMMAND_WORD: Record<string, string> = {
   unlock: "unlock",
   import: "import",
   state_rm: "state",
+  state_push: "state",
   approve_policies: "approve_policies",
   applies: "applies",
   drift: "drift",
@@ -176,7 +177,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     if (cmd.kind === "apply") {
       return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
-    if (cmd.kind === "import" || cmd.kind === "state_rm") {
+    if (cmd.kind === "import" || cmd.kind === "state_rm" || cmd.kind === "state_push") {
       return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
     }
     if (cmd.kind === "applies") {

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { createProjectRunner, type StateAt } from "../tool-runs/project-runner.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
-import type { StateOperation } from "../../runners/runner.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
@@ -24,8 +23,14 @@ import { approvingReviewers } from "../policy/count-approvals.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 
+const STATE_COMMANDS: Record<SpecOf<"state">["command"]["kind"], { name: string; road: Road; verb: string }> = {
+  import: { name: "import", road: "import", verb: "import" },
+  state_rm: { name: "state rm", road: "state-rm", verb: "remove resources from state" },
+  state_push: { name: "state push-errored", road: "state-push", verb: "push a kept state" },
+};
+
 /**
- * `/import ADDRESS ID` and `/state rm ADDRESS…`: they change a project's state with no plan to
+ * `/import ADDRESS ID`, `/state rm ADDRESS…` and `/state push-errored`: they change a project's state with no plan to
  * review, so they are applies at the gate: write access, no pause, only a project the PR changes,
  * the project's requirements (approvals of the live head, as there is no plan to postdate), the
  * project lock and the run lock. The PR's plans of the project are discarded afterwards: they
@@ -37,10 +42,13 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const { repo } = job.target;
   const pr = await vcs.pullRequest(repo, job.target.pr);
   const command = spec.command;
-  const operation: StateOperation =
-    command.kind === "import" ? { kind: "import", address: command.address, id: command.id } : { kind: "rm", addresses: command.addresses };
-  const name = operation.kind === "import" ? "import" : "state rm";
-  const road: Road = operation.kind === "import" ? "import" : "state-rm";
+  const operation: StateAt["operation"] =
+    command.kind === "import"
+      ? { kind: "import", address: command.address, id: command.id }
+      : command.kind === "state_push"
+        ? { kind: "push-errored" }
+        : { kind: "rm", addresses: command.addresses };
+  const { name, road, verb } = STATE_COMMANDS[command.kind];
   const reply = (outcome: StateReply["outcome"], project?: Project) =>
     ctx.reply(
       renderStateReply(
@@ -50,7 +58,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     );
   const refuse = (reason: string, project?: Project) => reply({ kind: "refused", reason }, project);
 
-  const who = await authorizeCommand(vcs, deps, job, operation.kind === "import" ? "import" : "remove resources from state", "write");
+  const who = await authorizeCommand(vcs, deps, job, verb, "write");
   const asked = { road, repo: repoFullName(repo), number: pr.number, actor: spec.actor };
   const early = await passBeforeCheckout(deps.store, asked, await deps.store.appliesPaused(), who);
   if (!early.allowed) {
@@ -93,7 +101,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   }
   if (!deps.tools.runners[project.runner]?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
   const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
-  const cannot = await tools.check(project, checkout.dir);
+  const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
 
   const at = checkout;
@@ -107,19 +115,21 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     step: async (p, run): Promise<ProjectResult> => {
       const changedByPr = resolved.affected.some((a) => a.dir === p.dir && a.workspace === p.workspace);
       // A project the PR does not change is refused by the gate; its lock is not taken for that.
-      const lock = changedByPr
-        ? await deps.store.takeLock(
-            {
-              repo: repoFullName(repo),
-              dir: p.dir,
-              workspace: p.workspace,
-              project: p.name,
-              scope: settings.lockScopeFor(p),
-              pr: pr.number,
-            },
-            job.target,
-          )
-        : ({ ok: false, heldBy: undefined } as const);
+      // A held project's push takes it whatever the PR changes: the hold may come from a drift road.
+      const lock =
+        changedByPr || road === "state-push"
+          ? await deps.store.takeLock(
+              {
+                repo: repoFullName(repo),
+                dir: p.dir,
+                workspace: p.workspace,
+                project: p.name,
+                scope: settings.lockScopeFor(p),
+                pr: pr.number,
+              },
+              job.target,
+            )
+          : ({ ok: false, heldBy: undefined } as const);
       const requirements = settings.requirementsFor(p);
       const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
       const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {

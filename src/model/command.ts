@@ -29,6 +29,8 @@ export type Command =
   | { kind: "import"; filter: ProjectFilter; address: string; id: string }
   /** `/state rm ADDRESS…`: forget resources without destroying them. */
   | { kind: "state_rm"; filter: ProjectFilter; addresses: string[] }
+  /** `/state push-errored`: push the state Sluice kept when terraform could not save it, and release the project's hold. */
+  | { kind: "state_push"; filter: ProjectFilter }
   /** `/approve_policies`: a policy owner lifts failed policy checks of the current plans (or clears approvals). */
   | { kind: "approve_policies"; filter: ProjectFilter; clear: boolean }
   /** `/applies pause|resume`: stop or restart every apply on this server (admins only). */

@@ -17,6 +17,8 @@ export type Road =
   | "import"
   /** `/state rm ADDRESS…` on a pull request. */
   | "state-rm"
+  /** `/state push-errored` on a pull request: the state Sluice kept when terraform could not save it. */
+  | "state-push"
   /** A pull request's preview: its own workspace planned and applied when the PR opens or changes. */
   | "preview-apply"
   /** A preview torn down: the PR closed, its TTL passed, `/preview destroy`, or the console. */
@@ -32,6 +34,7 @@ export const ROADS: readonly Road[] = [
   "reconcile",
   "import",
   "state-rm",
+  "state-push",
   "preview-apply",
   "preview-destroy",
   "scheduled-destroy",
@@ -74,4 +77,4 @@ export type GateRule =
   | "protect";
 
 /** A road's PR-ness: the requirements of a pull request apply only where there is one. */
-export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge", "import", "state-rm"]);
+export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge", "import", "state-rm", "state-push"]);

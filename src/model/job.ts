@@ -47,8 +47,8 @@ export type JobSpec =
     }
   | {
       kind: "state";
-      /** `/import` or `/state rm`: changes the project's state, so it is guarded like an apply. */
-      command: Extract<Command, { kind: "import" | "state_rm" }>;
+      /** `/import`, `/state rm` or `/state push-errored`: changes the project's state, so it is guarded like an apply. */
+      command: Extract<Command, { kind: "import" | "state_rm" | "state_push" }>;
       commandLine?: string;
       commentId: number;
       actor: string;

@@ -14,6 +14,7 @@ import { savedPlans } from "./saved-plans.js";
 import { scheduledDestroyAttemptMethods } from "./scheduled-destroy-attempts.js";
 import { signingKeyMethods } from "./signing-keys.js";
 import { apiTokenMethods } from "./api-tokens.js";
+import { stateHoldMethods } from "./state-holds.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -33,6 +34,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...consoleReads(driver),
     ...signingKeyMethods(driver.db),
     ...apiTokenMethods(driver.db),
+    ...stateHoldMethods(driver.db),
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
     runExclusive: driver.runExclusive,

@@ -10,6 +10,7 @@ import type { ResultStore } from "./result-store.js";
 import type { ScheduledDestroyAttemptStore } from "./scheduled-destroy-attempts.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
 import type { ApiTokenStore } from "./api-token-store.js";
+import type { StateHoldStore } from "../model/state-hold.js";
 
 export type StoredSummary = Omit<PlanSummary, "sensitiveValues">;
 
@@ -148,6 +149,7 @@ export interface Store
     AuditOutboxStore,
     SigningKeyStore,
     ApiTokenStore,
+    StateHoldStore,
     PreviewStore,
     ScheduledDestroyAttemptStore {
   /**

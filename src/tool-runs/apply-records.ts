@@ -1,9 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { ApplyOutcome } from "../../runners/runner.js";
 import type { Project } from "../model/project.js";
 import type { RepoRef } from "../model/repo.js";
-import { dataPaths } from "../workspace/data-paths.js";
 import type { ApplyRecord, ProjectRunnerContext } from "./project-runner.js";
 import { recordLiveApply } from "./record-live-apply.js";
 
@@ -37,25 +34,4 @@ export async function recorded(
   });
   await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
   return outcome;
-}
-
-/**
- * A state terraform could not save, kept before its worktree goes (a file only the server holds,
- * 0600, never posted), with an audit event; the reply says where it is and how to finish.
- */
-export async function keepState(ctx: ProjectRunnerContext, project: Project, bytes: Buffer, message: string): Promise<string> {
-  const { deps, job } = ctx;
-  const dir = dataPaths.keptStates(deps.dataDir, job.target.repo, project);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `errored-job${job.id}-${Date.now()}.tfstate`);
-  await writeFile(file, bytes, { mode: 0o600, flag: "wx" });
-  await deps.store.recordAudit({
-    actor: "sluice",
-    action: "state-kept",
-    repo: `${job.target.repo.owner}/${job.target.repo.name}`,
-    project: project.name,
-    pr: job.target.pr,
-    detail: `terraform could not save the state; kept at ${file}`,
-  });
-  return `${message}. Terraform could not save the state it made (errored.tfstate): Sluice kept it on its server at \`${file}\`, and nothing retries by itself. Push it to the backend from there (\`terraform state push\` with the project's backend), then plan again.`;
 }

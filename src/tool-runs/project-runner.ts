@@ -1,4 +1,5 @@
-import { dirname } from "node:path";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { ApplyOutcome, OutputsOutcome, PlanOutcome, Runner, StateOperation, StateOutcome } from "../../runners/runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { GatePass } from "../gate/decide.js";
@@ -11,7 +12,8 @@ import type { Project } from "../model/project.js";
 import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
-import { keepState, recorded } from "./apply-records.js";
+import { recorded } from "./apply-records.js";
+import { holdOn, holdReason, keepState, releaseHold } from "./state-holds.js";
 import { runCredentials, runWithCredentials } from "./run-credentials.js";
 import { applyRequest, type PlanWhere, planRequest, type RunInputs } from "./runner-request.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -57,7 +59,8 @@ export interface ApplyAt {
 export interface StateAt {
   checkoutDir: string;
   dataDir: string;
-  operation: StateOperation;
+  /** `push-errored`: the state Sluice kept when terraform could not save it, pushed; the hold then released. */
+  operation: StateOperation | { kind: "push-errored" };
   onOutput: (chunk: string) => void;
   claims: (pass: GatePass) => Promise<Claims> | Claims;
 }
@@ -78,8 +81,11 @@ export interface ToolAt {
  * apply's records in one order. Built once per job, after its settings are known.
  */
 export interface ProjectRunner {
-  /** Why the project cannot run here (no runner, its dir missing or outside the checkout); before a lock is taken. */
-  check(project: Project, checkoutDir: string): Promise<Extract<ToolRun<never>, { ok: false }> | undefined>;
+  /**
+   * Why the project cannot run here (no runner, its dir missing or outside the checkout, held
+   * over a state terraform could not save unless `heldOk`: the push of that state); before a lock is taken.
+   */
+  check(project: Project, checkoutDir: string, heldOk?: boolean): Promise<Extract<ToolRun<never>, { ok: false }> | undefined>;
   plan(project: Project, at: PlanAt): Promise<ToolRun<Extract<PlanOutcome, { ok: true }>>>;
   apply(
     pass: GatePass,
@@ -108,11 +114,14 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
   // Read when output arrives: credentials and sensitive values join the secrets after the request is built.
   const redact = (text: string) => secrets.redact(text);
 
-  async function prepare(project: Project, checkoutDir: string): Promise<{ runner: Runner } | ReturnType<typeof failed>> {
+  /** `heldOk`: the one run a held project takes, the push of its kept state. */
+  async function prepare(project: Project, checkoutDir: string, heldOk = false): Promise<{ runner: Runner } | ReturnType<typeof failed>> {
     const runner = deps.tools.runners[project.runner];
     if (!runner) return failed("runner", `no runner for ${project.runner} projects on this server`);
     const problem = await projectDirProblem(checkoutDir, project.dir);
     if (problem) return failed("checkout", problem);
+    const hold = heldOk ? undefined : await holdOn(ctx, project);
+    if (hold) return refused("held", holdReason(hold, project));
     return { runner };
   }
 
@@ -132,8 +141,8 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
     };
 
   return {
-    async check(project, checkoutDir) {
-      const ready = await prepare(project, checkoutDir);
+    async check(project, checkoutDir, heldOk) {
+      const ready = await prepare(project, checkoutDir, heldOk);
       return "runner" in ready ? undefined : ready;
     },
 
@@ -196,9 +205,24 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
     },
 
     async state(pass, project, at) {
-      const ready = await prepare(project, at.checkoutDir);
+      const pushing = at.operation.kind === "push-errored";
+      const ready = await prepare(project, at.checkoutDir, pushing);
       if (!("runner" in ready)) return { ...ready, output: "" };
       const { runner } = ready;
+      const hold = pushing ? await holdOn(ctx, project) : undefined;
+      const kept = hold && (await deps.store.heldState(hold.id));
+      if (pushing && !kept) return { ...refused("held", `${project.name} is not held: Sluice keeps no state of it to push`), output: "" };
+      let operation: StateOperation;
+      if (at.operation.kind === "push-errored") {
+        // The kept state goes into the run's own data dir, made anew: never written through a link a run left.
+        const file = join(at.dataDir, "errored.tfstate");
+        await mkdir(at.dataDir, { recursive: true });
+        await rm(file, { force: true, recursive: true });
+        await writeFile(file, kept as Buffer, { mode: 0o600, flag: "wx" });
+        operation = { kind: "push", file };
+      } else {
+        operation = at.operation;
+      }
       const sandboxed = execFor(project, [at.checkoutDir, at.dataDir], []);
       if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), output: "" };
       const seen: { identity?: string } = {};
@@ -206,7 +230,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         project,
         checkoutDir: at.checkoutDir,
         dataDir: at.dataDir,
-        operation: at.operation,
+        operation,
         env: deps.tools.env,
         timeoutMs: deps.config.step_timeout,
         redact,
@@ -214,7 +238,11 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         binary: settings.binaryFor(project),
       };
       const outcome = await changeStateThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, false, at.claims, seen));
-      if (!outcome.ok) return { ...failed(outcome.failedStep, outcome.message), output: outcome.output, credentials: seen.identity };
+      const ran = { output: outcome.output, credentials: seen.identity };
+      if (!outcome.ok && outcome.erroredState)
+        return { ...failed(outcome.failedStep, await keepState(ctx, project, outcome.erroredState, outcome.message)), ...ran };
+      if (!outcome.ok) return { ...failed(outcome.failedStep, outcome.message), ...ran };
+      if (hold) await releaseHold(ctx, project, hold, pass.actor);
       return { ok: true, value: outcome, output: outcome.output, credentials: seen.identity };
     },
 

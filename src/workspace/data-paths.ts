@@ -32,7 +32,4 @@ export const dataPaths = {
   /** Space held back for the store when the volume fills (see DiskReserve). */
   reserve: (dataDir: string) => join(dataDir, "reserve"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
-  /** States terraform could not save (`errored.tfstate`), kept by Sluice: never removed with a worktree. */
-  keptStates: (dataDir: string, repo: RepoRef, project: { dir: string; workspace: string; name: string }) =>
-    join(dataDir, "kept-states", slug(repo), projectSlug(project.dir, project.workspace, project.name)),
 };

@@ -1,15 +1,15 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
-import { completed, say } from "./trust-holes-support.js";
+import { bot, completed, say } from "./trust-holes-support.js";
 
 /**
- * Issue #44 with real terraform in the sandbox: an apply is reported as applied only once its
- * state is read back through the backend; a state terraform could not save is kept.
+ * Issue #44 with real terraform in the sandbox: a local state the sandbox would lose is refused at
+ * plan; a state terraform could not save is kept, its project held until the state is pushed.
  */
 let h: Harness;
 let outside: string;
@@ -64,41 +64,74 @@ async function prWith(files: Record<string, string>, change: Record<string, stri
 }
 
 describe("state is never lost", () => {
-  it("a local state the sandbox does not keep: the apply is not reported as applied; one it keeps is, and its file holds it", async () => {
+  it("a local state the sandbox does not keep is refused at plan, with the setting that fixes it; one it keeps is applied, and its file holds it", async () => {
     const lost = join(outside, "net.tfstate");
     const { repo, pr } = await prWith(
       { "net/main.tf": statefulProject("vpc", lost, 1) },
       { "net/main.tf": statefulProject("vpc", lost, 2) },
     );
+    const plan = h.sim.checkRuns(repo, pr.headSha).find((c) => c.name === "sluice/plan" && c.status === "completed");
+    expect(plan?.conclusion).toBe("failure");
+    const planned = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(planned).toContain(lost);
+    expect(planned).toContain("sandbox_paths");
     const reply = await say(h, repo, pr.number, "alice", "/apply");
-    expect(reply).toContain("state read back through the backend");
-    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+    expect(reply).not.toContain("✅");
     expect(await readdir(outside)).toEqual([]);
 
-    // Control: the same project with its state where the server lets runs keep it.
+    // Control: the same project with its state where the server lets runs keep it; the plan says where it lives.
     const kept = join(h.stateDir, "kept-net.tfstate");
     const ok = await prWith({ "net/main.tf": statefulProject("vpc", kept, 1) }, { "net/main.tf": statefulProject("vpc", kept, 2) });
-    const applied = await say(h, ok.repo, ok.pr.number, "alice", "/apply");
+    expect(
+      bot(h, ok.repo, ok.pr.number)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain(`state: local file ${"`"}${kept}${"`"}`);
+    await say(h, ok.repo, ok.pr.number, "alice", "/apply");
     expect((await completed(h, ok.repo, ok.pr.headSha, "sluice/apply")).conclusion).toBe("success");
-    expect(applied).not.toContain("state read back through the backend is not");
     expect(await stateResources(kept)).toHaveLength(2);
   }, 300_000);
 
-  it("a state the backend refused (errored.tfstate) is kept by Sluice, and the reply says where", async () => {
+  it("a state the backend refused (errored.tfstate) is kept and its project held; /state push-errored pushes it and releases the hold", async () => {
     const httpProject = `terraform {\n  backend "http" {\n    address = "${backendUrl}"\n  }\n}\n\n${tfProject("web", 1)}`;
     http.state = undefined;
     http.refuseWrites = true;
     const { repo, pr } = await prWith({ "web/main.tf": httpProject }, { "web/main.tf": httpProject + tfProject("extra", 1) });
+    expect(
+      bot(h, repo, pr.number)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain("state: `http` backend");
     const reply = await say(h, repo, pr.number, "alice", "/apply");
     expect(http.posts).toBeGreaterThan(0);
     expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
     expect(reply).toContain("errored.tfstate");
-    const where = /kept it on its server at `([^`]+\.tfstate)`/.exec(reply)?.[1];
-    expect(where).toBeDefined();
-    const kept = JSON.parse(await readFile(where as string, "utf8")) as { resources: { name: string }[] };
-    // What terraform made and could not save is all there.
-    expect(kept.resources.map((r) => r.name).sort()).toEqual(["extra_0", "web_0"]);
+    expect(reply).toContain("/state push-errored -p web");
     // Control: the backend itself still holds nothing (the write was refused).
     expect(http.state).toBeUndefined();
+
+    // Held: nothing plans over a state the backend does not have, whoever asks.
+    const plan = await say(h, repo, pr.number, "alice", "/plan", "is held");
+    expect(plan).toContain("is held");
+    // The push goes through the gate: a reader may not push.
+    h.sim.setPermission(repo, "rita", "read");
+    const refused = await say(h, repo, pr.number, "rita", "/state push-errored -p web", "push a kept state");
+    expect(refused).toContain("push a kept state");
+    expect(http.state).toBeUndefined();
+
+    http.refuseWrites = false;
+    const pushed = await say(h, repo, pr.number, "alice", "/state push-errored -p web", "state push-errored");
+    expect(pushed).not.toContain("❌");
+    // What terraform made and could not save is all in the backend now.
+    const state = JSON.parse(http.state ?? "{}") as { resources?: { name: string }[] };
+    expect((state.resources ?? []).map((r) => r.name).sort()).toEqual(["extra_0", "web_0"]);
+    // Released: the project plans again, and the plan finds nothing left to do.
+    await say(h, repo, pr.number, "alice", "/plan");
+    const replanned = bot(h, repo, pr.number).at(-1)?.body ?? "";
+    expect(replanned).toContain("no changes");
+    const again = await say(h, repo, pr.number, "alice", "/state push-errored -p web", "not held");
+    expect(again).toContain("not held");
   }, 300_000);
 });

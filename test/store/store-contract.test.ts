@@ -917,6 +917,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     ).rejects.toThrow();
   });
 
+  it("keeps a state terraform could not save with its hold, until released, the same on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const state = Buffer.from('{"version":4,"serial":3,"lineage":"l-1","resources":[]}');
+    const base = { repo: "acme/infra", dir: "envs/net", workspace: "default", project: "net", pr: 7, jobId: 12, message: "Error: 500" };
+    expect(await b.openStateHold("acme/infra", "envs/net", "default")).toBeUndefined();
+    const hold = await a.holdState({ ...base, state });
+    expect(hold).toMatchObject({ ...base, id: expect.any(Number), createdAt: expect.any(String) });
+    expect(await b.openStateHold("acme/infra", "envs/net", "default")).toEqual(hold);
+    // Control: another workspace or dir of the repo is not held.
+    expect(await b.openStateHold("acme/infra", "envs/net", "staging")).toBeUndefined();
+    expect(await b.openStateHold("acme/infra", "envs", "default")).toBeUndefined();
+    expect(Buffer.from((await b.heldState(hold.id)) ?? "").equals(state)).toBe(true);
+    expect(await a.stateHolds()).toEqual([hold]);
+    expect(await b.releaseStateHold(hold.id, "alice")).toBe(true);
+    expect(await a.releaseStateHold(hold.id, "alice")).toBe(false);
+    expect(await a.openStateHold("acme/infra", "envs/net", "default")).toBeUndefined();
+    expect(await a.stateHolds()).toEqual([]);
+    // Once pushed, the backend holds the state: the store no longer does.
+    expect(await a.heldState(hold.id)).toBeUndefined();
+  });
+
   it("lists the repositories it ran jobs for", async () => {
     await fresh();
     const [a, b] = await twoStores();

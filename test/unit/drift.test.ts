@@ -370,7 +370,7 @@ describe("Helm and Kustomize drift", () => {
     },
     config: parseServerConfig(""),
     // Job output goes to the store (src/tool-runs/store-job-log.ts); these tests do not read it.
-    store: { appendJobLog: async () => true },
+    store: { appendJobLog: async () => true, openStateHold: async () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
     redaction: { patterns: [], app: createRedactor() },

@@ -52,7 +52,7 @@ const rules = (r: Partial<PlanRules> = {}): PlanRules => ({
 /** Facts under which every rule of `road` passes. */
 function passing(road: Road): GateFacts {
   const pr = PR_ROADS.has(road);
-  const state = road === "import" || road === "state-rm";
+  const state = road === "import" || road === "state-rm" || road === "state-push";
   return {
     road,
     repo: "acme/infra",
@@ -170,10 +170,13 @@ describe("the gate: every road through every rule", () => {
     for (const road of ROADS) {
       const rules = ROAD_RULES[road];
       expect(rules.slice(0, 2)).toEqual(["pause", "actor"]);
-      // A preview's teardown is the one road a window does not hold back (a frozen preview is a leak).
-      expect(rules).toEqual(expect.arrayContaining(road === "preview-destroy" ? ["lock"] : ["lock", "window"]));
+      // A window does not hold back a preview's teardown (a frozen preview is a leak), nor the push
+      // of a kept state (it records what an apply already did in the cloud).
+      const unwindowed = road === "preview-destroy" || road === "state-push";
+      expect(rules).toEqual(expect.arrayContaining(unwindowed ? ["lock"] : ["lock", "window"]));
       if (rules.includes("plan")) expect(rules).toContain("policies");
-      else expect(rules).toEqual(expect.arrayContaining(["changed", "requirements"]));
+      // A state command on a PR takes the PR's requirements; one that is not a push also needs the PR to change the project.
+      else expect(rules).toEqual(expect.arrayContaining(road === "state-push" ? ["requirements"] : ["changed", "requirements"]));
       if (PR_ROADS.has(road)) expect(rules).toContain("requirements");
     }
     // Pull mode's roads get the pause and policy checks as PRs do.

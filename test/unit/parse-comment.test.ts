@@ -511,13 +511,15 @@ describe("parseComment: properties", () => {
   });
 });
 
-describe("parseComment: /import and /state rm", () => {
+describe("parseComment: /import, /state rm and /state push-errored", () => {
   it.each<[string, unknown]>([
     ["/import aws_s3_bucket.b my-bucket", { kind: "import", filter: {}, address: "aws_s3_bucket.b", id: "my-bucket" }],
     ["atlantis import -d net terraform_data.x id-1", { kind: "import", filter: { dir: "net" }, address: "terraform_data.x", id: "id-1" }],
     ["/import -p app 'module.m.x[\"a b\"]' id", { kind: "import", filter: { project: "app" }, address: 'module.m.x["a b"]', id: "id" }],
     ["/state rm a.b c.d", { kind: "state_rm", filter: {}, addresses: ["a.b", "c.d"] }],
     ["sluice state rm -w staging a.b", { kind: "state_rm", filter: { workspace: "staging" }, addresses: ["a.b"] }],
+    ["/state push-errored -p net", { kind: "state_push", filter: { project: "net" } }],
+    ["/state push-errored", { kind: "state_push", filter: {} }],
   ])("%s", (body, command) => {
     expect(parseComment(body, { allowAtlantisPrefix: true })).toEqual({ type: "command", command });
   });
@@ -526,7 +528,8 @@ describe("parseComment: /import and /state rm", () => {
     ["/import a.b", "takes a resource address and an id"],
     ["/import a.b id extra", "takes a resource address and an id"],
     ["/import a.b -state=/tmp/x", "unknown flag"],
-    ["/state list", "supports `rm` only"],
+    ["/state list", "supports `rm` and `push-errored`"],
+    ["/state push-errored -p net a.b", "takes no address"],
     ["/state rm", "needs at least one resource address"],
     ["/state rm a.b -- -lock=false", "does not take extra arguments"],
   ])("%s is refused: %s", (body, reason) => {

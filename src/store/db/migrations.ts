@@ -4,6 +4,7 @@ import { jobColumns } from "./migration-2-job-columns.js";
 import { signingKeysTable } from "./migration-3-signing-keys.js";
 import { previews } from "./migration-4-previews.js";
 import { apiTokensTable } from "./migration-5-api-tokens.js";
+import { stateHoldsTable } from "./migration-6-state-holds.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "signing_keys: the OIDC issuer's keys, shared by replicas", up: signingKeysTable },
   { version: 4, name: "previews", up: previews },
   { version: 5, name: "api_tokens: tokens of the API, stored as digests", up: apiTokensTable },
+  { version: 6, name: "state_holds: states terraform could not save, and their held projects", up: stateHoldsTable },
 ];

@@ -1,0 +1,65 @@
+import type { StateHold, StateHoldStore } from "../model/state-hold.js";
+import type { Db } from "./db/db.js";
+import { now } from "./store-driver.js";
+
+interface Row {
+  id: number;
+  repo: string;
+  dir: string;
+  workspace: string;
+  project: string;
+  pr: number;
+  job_id: number;
+  message: string;
+  created_at: string;
+}
+
+const COLUMNS = "id, repo, dir, workspace, project, pr, job_id, message, created_at";
+
+const toHold = (r: Row): StateHold => ({
+  id: Number(r.id),
+  repo: r.repo,
+  dir: r.dir,
+  workspace: r.workspace,
+  project: r.project,
+  pr: Number(r.pr),
+  jobId: Number(r.job_id),
+  message: r.message,
+  createdAt: r.created_at,
+});
+
+/** The held states' queries, written once for both databases. */
+export function stateHoldMethods(db: Db): StateHoldStore {
+  return {
+    async holdState(h) {
+      const row = await db.get<Row>(
+        `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        [h.repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.state, now()],
+      );
+      return toHold(row as Row);
+    },
+    async openStateHold(repo, dir, workspace) {
+      const row = await db.get<Row>(
+        `SELECT ${COLUMNS} FROM state_holds WHERE repo = ? AND dir = ? AND workspace = ? AND released_at IS NULL ORDER BY id LIMIT 1`,
+        [repo, dir, workspace],
+      );
+      return row ? toHold(row) : undefined;
+    },
+    async heldState(id) {
+      const row = await db.get<{ state: Buffer | null }>("SELECT state FROM state_holds WHERE id = ?", [id]);
+      return row?.state ?? undefined;
+    },
+    async stateHolds() {
+      return (await db.all<Row>(`SELECT ${COLUMNS} FROM state_holds WHERE released_at IS NULL ORDER BY id`)).map(toHold);
+    },
+    async releaseStateHold(id, by) {
+      // The state leaves the store with the hold: once pushed, the backend holds it.
+      const r = await db.run("UPDATE state_holds SET released_at = ?, released_by = ?, state = NULL WHERE id = ? AND released_at IS NULL", [
+        now(),
+        by,
+        id,
+      ]);
+      return r.changes > 0;
+    },
+  };
+}
