@@ -60,6 +60,8 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     },
     `drift-${job.id}`,
   );
+  // Kept with the job: a restart after a reconcile was cut short completes this check, not a new one.
+  await deps.store.updateJob(job.id, { checkRunId: check });
   const drift: DriftContext = {
     job,
     deps,

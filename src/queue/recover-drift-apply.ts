@@ -53,20 +53,16 @@ export async function recoverDriftApply(deps: JobDeps, job: Job, applies: readon
         printComment({ marker: jobMarker(`interrupted-${job.id}-${i}`), text: notices[i] ?? "" }),
       );
   }
-  // The check the stopped run left in progress was made on the head it checked out: the newest
-  // of that name GitHub shows on the head is this one, completed.
+  const update = {
+    status: "completed" as const,
+    conclusion: "failure" as const,
+    title: "Interrupted: a reconcile may have applied part of its plan",
+    summary: notices.join("\n\n") || "Sluice stopped during this drift check's reconcile.",
+  };
+  // The check the stopped run left in progress is completed, once: never a second of the same id.
+  if (job.checkRunId !== undefined) return vcs.updateCheck(job.target.repo, job.checkRunId, update);
+  // A job of an earlier version kept no check id: the head it checked out gets the completed one.
   const live = projects.length ? (await deps.store.liveApplies(repo, projects[0])).find((a) => a.source === "reconcile") : undefined;
   const sha = live?.commitSha ?? (await vcs.defaultBranch(job.target.repo)).sha;
-  await vcs.createCheck(
-    job.target.repo,
-    DRIFT_CHECK,
-    sha,
-    {
-      status: "completed",
-      conclusion: "failure",
-      title: "Interrupted: a reconcile may have applied part of its plan",
-      summary: notices.join("\n\n") || "Sluice stopped during this drift check's reconcile.",
-    },
-    `drift-${job.id}`,
-  );
+  await vcs.createCheck(job.target.repo, DRIFT_CHECK, sha, update, `drift-${job.id}`);
 }

@@ -38,7 +38,8 @@ describe("a reconcile killed mid-apply", () => {
     });
     const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
     await h.sim.waitFor(() => lines(started).length === 1, { message: "the reconcile never started applying", timeoutMs: 60_000 });
-    expect(driftRuns(repo, sha).at(-1)?.status).toBe("in_progress");
+    const cut = driftRuns(repo, sha).at(-1);
+    expect(cut?.status).toBe("in_progress");
 
     await h.restart();
     // Nothing of the killed apply outlives the app (its sleep would hold the state's lock).
@@ -53,6 +54,9 @@ describe("a reconcile killed mid-apply", () => {
     });
     const check = driftRuns(repo, sha).at(-1);
     expect(check?.conclusion).toBe("failure");
+    // The check the killed run left is the one completed: no second run of its id, none left in progress.
+    expect(check?.id).toBe(cut?.id);
+    expect(driftRuns(repo, sha).filter((c) => c.external_id === cut?.external_id)).toHaveLength(1);
     expect(check?.output.summary).toContain("Interrupted: Sluice stopped while reconciling project `net`");
     // Later ticks check the project and report it paused; they apply nothing.
     await h.sim.waitFor(() => driftIssues(repo).some((i) => i.body.includes("was interrupted when Sluice stopped")), {

@@ -94,7 +94,10 @@ export interface CommentView {
   history: string[];
 }
 
-export type CheckRunView = Pick<CheckRunState, "id" | "name" | "head_sha" | "status" | "conclusion" | "output" | "history" | "actions">;
+export type CheckRunView = Pick<
+  CheckRunState,
+  "id" | "name" | "head_sha" | "status" | "conclusion" | "external_id" | "output" | "history" | "actions"
+>;
 
 /** Starts a fake GitHub on 127.0.0.1 (REST under /api/v3, git smart HTTP, signed webhooks out). */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -242,6 +245,7 @@ export class Simulator extends SimulatorScenario {
         head_sha: r.head_sha,
         status: r.status,
         conclusion: r.conclusion,
+        external_id: r.external_id,
         output: { ...r.output },
         history: [...r.history],
         actions: [...r.actions],
