@@ -15,6 +15,7 @@ import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
+import { healSweepFromEnv, startHealSweeper } from "../heal/heal-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
@@ -159,6 +160,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
+  const heal = startHealSweeper({ store, log: log.child({ name: "heal" }), wake, intervalMs: healSweepFromEnv(process.env) });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,
@@ -177,6 +179,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       sso.stop();
       drift.stop();
       previews.stop();
+      heal.stop();
       await audit?.stop();
       stopEnrollment();
       await relay?.stop();

@@ -53,8 +53,8 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
       this.set((await store.driftChecks()).filter((c) => c.status === "drifted").length);
     },
   });
-  // One store read per scrape serves all three gauges.
-  let snapshot: Promise<{ queuedJobs: number; runningJobs: number; locks: number }> | undefined;
+  // One store read per scrape serves the gauges below.
+  let snapshot: Promise<{ queuedJobs: number; runningJobs: number; locks: number; healed: number }> | undefined;
   const read = () => {
     snapshot ??= store.stats().finally(() => setTimeout(() => (snapshot = undefined), 0));
     return snapshot;
@@ -81,6 +81,14 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     registers: [registry],
     async collect() {
       this.set((await read()).locks);
+    },
+  });
+  new Gauge({
+    name: "sluice_prs_healed",
+    help: "Pull requests found closed whose close event never arrived: their locks and previews released by Sluice's reconcile (all replicas)",
+    registers: [registry],
+    async collect() {
+      this.set((await read()).healed);
     },
   });
 

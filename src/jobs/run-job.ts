@@ -1,3 +1,4 @@
+import { runHealJob } from "./run-heal-job.js";
 import { errorMessage } from "../util/errors.js";
 import { runPreviewJob } from "./preview/run-preview-job.js";
 import { runScheduledDestroyJob } from "./preview/run-scheduled-destroy-job.js";
@@ -82,6 +83,8 @@ export function dispatch(ctx: JobContext): Promise<void> {
       return runReplyJob(narrowed(ctx, spec));
     case "cleanup":
       return runCleanupJob(narrowed(ctx, spec));
+    case "heal":
+      return runHealJob(narrowed(ctx, spec));
     case "drift-check":
       return runDriftCheckJob(narrowed(ctx, spec));
     case "drift-pause":

@@ -141,7 +141,12 @@ export type JobSpec =
   | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */
-  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean };
+  | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean }
+  /**
+   * Sluice holds something of this pull request (a lock): is it still open on GitHub? A PR found
+   * closed gets what its lost `closed` event would have done, never the apply on merge.
+   */
+  | { kind: "heal"; actor: string };
 
 /**
  * The one `drift` kind of earlier versions, which meant four commands (a check, pause, resume, a

@@ -132,6 +132,6 @@ export interface ConsoleStore {
   /** Ends a session (sign-out): every replica refuses its cookie from then on. */
   endConsoleSession(key: string): Promise<void>;
 
-  /** For metrics: jobs waiting and running, project locks held. */
-  stats(): Promise<{ queuedJobs: number; runningJobs: number; locks: number }>;
+  /** For metrics: jobs waiting and running, project locks held, pull requests healed (closed unheard). */
+  stats(): Promise<{ queuedJobs: number; runningJobs: number; locks: number; healed: number }>;
 }

@@ -1,11 +1,12 @@
 import type { JobTarget } from "../model/job.js";
+import { json } from "./db/db.js";
 import { type LockRow, records } from "./record-rows.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import { type Store, keyMatches, scopesConflict } from "./store.js";
 
 export type ProjectLocks = Pick<
   Store,
-  "takeLock" | "locksOf" | "releaseLocks" | "lockOn" | "beginPrOperation" | "endPrOperation" | "clearPrOperationsOf"
+  "takeLock" | "locksOf" | "releaseLocks" | "lockHolders" | "lockOn" | "beginPrOperation" | "endPrOperation" | "clearPrOperationsOf"
 >;
 
 /** The key every take and release of locks on one dir + workspace takes turns on. */
@@ -45,6 +46,14 @@ export function projectLocks({ db }: StoreDriver): ProjectLocks {
         ]);
         return { ok: true as const };
       });
+    },
+    async lockHolders() {
+      // A lock is only ever taken by a job of its PR: that job's target reaches the PR on GitHub.
+      const rows = await db.all<{ target: string | null }>(
+        `SELECT (SELECT j.target FROM jobs j WHERE j.repo = l.repo AND j.pr = l.pr ORDER BY j.id DESC LIMIT 1) AS target
+         FROM (SELECT DISTINCT repo, pr FROM locks) l ORDER BY l.repo, l.pr`,
+      );
+      return rows.flatMap((r) => (r.target === null ? [] : [json<JobTarget>(r.target)]));
     },
     async locksOf(repo, pr) {
       const rows = await db.all<LockRow>("SELECT * FROM locks WHERE repo = ? AND pr = ? ORDER BY dir, workspace, scope", [repo, pr]);

@@ -216,6 +216,8 @@ export interface Store
    * and returns the released locks and the PRs waiting on a scope that conflicts with one of them.
    */
   releaseLocks(repo: string, pr: number, keys?: ProjectKey[]): Promise<{ released: LockRecord[]; waiters: JobTarget[] }>;
+  /** Each pull request that holds a lock, as its newest job names it (its installation and clone URL). */
+  lockHolders(): Promise<JobTarget[]>;
 
   /** Marks one operation (e.g. "apply") as running for a PR; false when one already is. */
   beginPrOperation(repo: string, pr: number, op: string, jobId: number): Promise<{ ok: true } | { ok: false; jobId: number }>;

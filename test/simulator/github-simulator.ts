@@ -299,6 +299,23 @@ export class Simulator extends SimulatorScenario {
     this.faults.clear();
   }
 
+  /**
+   * Runs `act` while GitHub cannot reach the app (an outage, a restart, a proxy answering 502):
+   * its webhook deliveries fail and are recorded so; GitHub does not deliver them again by itself.
+   */
+  async unreachable<T>(act: () => Promise<T>): Promise<T> {
+    const { webhooks } = this.core;
+    const [target, spread] = [webhooks.target, webhooks.spread];
+    webhooks.target = null;
+    webhooks.spread = [];
+    try {
+      return await act();
+    } finally {
+      webhooks.target = target;
+      webhooks.spread = spread;
+    }
+  }
+
   /** Mints an installation token directly, for tests that act as the app without a JWT. */
   mintToken(): string {
     return this.core.state.mintToken(this.installationId).token;

@@ -861,7 +861,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     ]);
     expect(await b.lastJobTarget("acme/infra", 1)).toEqual(target(1));
     expect(await b.lastJobTarget("acme/infra", 99)).toBeUndefined();
-    expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2 });
+    expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2, healed: 0 });
   });
 
   it("keeps console sessions until sign-out or expiry, the same on every replica", async () => {

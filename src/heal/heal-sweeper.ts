@@ -1,0 +1,50 @@
+import type { Store } from "../store/store.js";
+import { errorMessage } from "../util/errors.js";
+
+export interface HealSweeperOptions {
+  store: Pick<Store, "lockHolders" | "activeJobsOf" | "enqueueInternal">;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  wake(): void;
+  /** How often (SLUICE_HEAL_MS; default five minutes). At start too. */
+  intervalMs?: number;
+}
+
+/**
+ * GitHub does not deliver a webhook again by itself: a `closed` event lost to an outage or a
+ * restart would keep its pull request's locks for good. At start and then on an interval, each
+ * pull request that holds a lock and has no job in flight gets a `heal` job, which asks GitHub
+ * whether it is still open (one request per such PR; none for a PR Sluice holds nothing of).
+ */
+export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<number>; stop(): void } {
+  let running: Promise<number> | undefined;
+  const sweepOnce = async (): Promise<number> => {
+    let queued = 0;
+    for (const target of await opts.store.lockHolders()) {
+      const repo = `${target.repo.owner}/${target.repo.name}`;
+      // A job of the PR in flight will see it as it is (and a queued heal is one).
+      if ((await opts.store.activeJobsOf(repo, target.pr)).length) continue;
+      const jobId = await opts.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
+      opts.log.info({ jobId, repo, pr: target.pr }, "heal check queued: is the pull request holding locks still open?");
+      queued++;
+    }
+    if (queued) opts.wake();
+    return queued;
+  };
+  const sweep = () => {
+    running ??= sweepOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const tick = () => void sweep().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "heal sweep failed"));
+  tick();
+  const timer = setInterval(tick, opts.intervalMs ?? 300_000);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
+}
+
+/** SLUICE_HEAL_MS, when it is a positive number of milliseconds. */
+export function healSweepFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const ms = Number(env.SLUICE_HEAL_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
