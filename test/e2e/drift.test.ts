@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { untilIdle } from "../support/until-idle.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
@@ -21,6 +21,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
+});
+// A finished test's repos would otherwise be checked every 3 seconds until the file ends: on two
+// loaded cores that load starves the later tests. Their own config now says yearly (a push to
+// the default branch syncs the schedule, as it would for a user).
+afterEach(async () => {
+  for (const repo of made.splice(0)) {
+    await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n' });
+  }
 });
 
 const driftIssues = (repo: Repo) => h.sim.issues(repo).filter((i) => i.labels.includes("sluice:drift"));
@@ -47,10 +55,14 @@ async function checkStartedAfterNow(repo: Repo, sha: string) {
   return all()[index] as ReturnType<typeof all>[number];
 }
 
+/** Repos made by the running test: once it ends they are put on a yearly schedule (see afterEach). */
+const made: Repo[] = [];
+
 async function newRepo(files: (state: string) => Record<string, string>) {
   n++;
   const state = join(stateDir, `net-${n}.tfstate`);
   const repo = await h.sim.createRepo({ owner: "acme", name: `drift-${n}`, files: files(state) });
+  made.push(repo);
   h.sim.setPermission(repo, "alice", "write");
   h.sim.setPermission(repo, "rita", "read");
   return { repo, state };
