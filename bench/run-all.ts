@@ -8,6 +8,7 @@ import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
 import { memoryAdmission } from "./memory-admission.js";
 import { appCost, overhead } from "./overhead.js";
+import { readBack } from "./read-back.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
 import { sandboxCost } from "./sandbox.js";
@@ -33,6 +34,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["drift", drift],
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
+  ["read-back", readBack],
   ["replicas", replicaThroughput],
   ["db-port", dbPort],
 ];

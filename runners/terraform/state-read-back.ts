@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
+import { readZipEntry } from "../helm/read-zip-entry.js";
 import type { Exec } from "../runner.js";
 
 /** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
@@ -37,6 +39,24 @@ export function parseStatePull(text: string): StateSnapshot | { error: string } 
     for (const i of r.instances ?? []) addresses.add(`${base}${key(i.index_key)}`);
   }
   return { serial: raw.serial, lineage: raw.lineage, addresses };
+}
+
+const PRIOR_MAX = 64 * 1024 ** 2;
+
+/**
+ * The state a saved plan was made against (its `tfstate` entry), which is what the backend holds
+ * when terraform accepts the plan for an apply. Undefined when the plan file is not a zip with a
+ * readable state in it (a custom workflow's): the backend is then asked.
+ */
+export async function priorState(planFile: string): Promise<StateSnapshot | undefined> {
+  try {
+    const entry = readZipEntry(await readFile(planFile), "tfstate", PRIOR_MAX);
+    if (!entry) return undefined;
+    const parsed = parseStatePull(entry.toString("utf8"));
+    return "error" in parsed ? undefined : parsed;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the state through the project's backend, in a run of its own (a fresh process, after the apply's). */

@@ -8,7 +8,7 @@ import { shownStep, stepVariables } from "./step-variables.js";
 import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
-import { checkReadBack, pullState } from "./state-read-back.js";
+import { checkReadBack, priorState, pullState } from "./state-read-back.js";
 import { erroredState } from "./errored-state.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
@@ -46,9 +46,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
   if (!saved.ok) return fail(saved.message);
   const { redact } = saved;
-  // What the backend holds before: the read-back after the apply must find it moved.
+  // What the backend holds before: the read-back after the apply must find it moved. Terraform
+  // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
+  // and keeps that state in the plan file: read there, it saves a terraform run per apply.
   const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
-  const before = await pullState(exec, bin, readAt);
+  const before = (await priorState(req.planFile)) ?? (await pullState(exec, bin, readAt));
   if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
 
   let output = "";
