@@ -8,14 +8,14 @@ import type { EnvConfig } from "../config/env-config.js";
 import { type ConsoleDeps, createConsole } from "../console/create-console.js";
 import { createApi } from "../api/create-api.js";
 import { createMetrics } from "../console/metrics.js";
-import type { ServerConfig } from "../config/server-config.js";
+import { ingressSettings } from "../ingress/event-to-job.js";
 import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
-import { healSweepFromEnv, startHealSweeper } from "../heal/heal-sweeper.js";
+import { startHealSweeper } from "../heal/heal-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
@@ -44,17 +44,6 @@ export interface SluiceApp {
 }
 
 export type AppOverrides = JobRuntimeOverrides;
-
-/** What ingress decides with: the repository's own values of these server settings. */
-function ingressSettings(config: ServerConfig) {
-  return {
-    autoplanDrafts: config.autoplan_drafts,
-    atlantisPrefix: config.atlantis_prefix,
-    autoplan: config.autoplan,
-    previews: config.allowed_overrides.includes("preview"),
-    allowCommands: config.allow_commands,
-  };
-}
 
 /** SLUICE_AUDIT_POLL_MS, SLUICE_AUDIT_RETRY_BASE_MS: how often the audit stream looks for events, first retry wait. */
 function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBaseMs?: number } {
@@ -160,7 +149,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
   const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
-  const heal = startHealSweeper({ store, log: log.child({ name: "heal" }), wake, intervalMs: healSweepFromEnv(process.env) });
+  const heal = startHealSweeper({ store, log: log.child({ name: "heal" }), wake, intervalMs: config.reconcile_interval });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,

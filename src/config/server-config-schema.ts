@@ -70,6 +70,11 @@ export const serverConfigSchema = z
       .default([]),
     /** Timeout for one tool step (init, plan, show, apply); the default workflow's init + plan run as one tool run with twice this. */
     step_timeout: duration.default(30 * 60e3),
+    /**
+     * How often Sluice compares what it holds (locks, saved plans) with GitHub, for the events
+     * GitHub could not deliver: at start too.
+     */
+    reconcile_interval: duration.default(5 * 60e3),
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */

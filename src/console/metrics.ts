@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { ConsoleStore } from "../store/console-store.js";
+import type { ConsoleStore, StoreStats } from "../store/console-store.js";
+import { RECONCILED_KINDS } from "../model/reconciled.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -54,7 +55,7 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     },
   });
   // One store read per scrape serves the gauges below.
-  let snapshot: Promise<{ queuedJobs: number; runningJobs: number; locks: number; healed: number }> | undefined;
+  let snapshot: Promise<StoreStats> | undefined;
   const read = () => {
     snapshot ??= store.stats().finally(() => setTimeout(() => (snapshot = undefined), 0));
     return snapshot;
@@ -83,12 +84,16 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
       this.set((await read()).locks);
     },
   });
-  new Gauge({
-    name: "sluice_prs_healed",
-    help: "Pull requests found closed whose close event never arrived: their locks and previews released by Sluice's reconcile (all replicas)",
+  new Counter({
+    name: "sluice_reconciled_total",
+    help: "Healing acts of the reconcile with GitHub, by what the lost webhook was (pr-closed, head-moved); all replicas",
+    labelNames: ["kind"],
     registers: [registry],
     async collect() {
-      this.set((await read()).healed);
+      const counts = (await read()).reconciled;
+      // A count kept in the store (every replica's acts), not in this process: set, not added to.
+      this.reset();
+      for (const kind of RECONCILED_KINDS) this.inc({ kind }, counts[kind]);
     },
   });
 

@@ -5,8 +5,8 @@ export interface HealSweeperOptions {
   store: Pick<Store, "lockHolders" | "activeJobsOf" | "enqueueInternal">;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   wake(): void;
-  /** How often (SLUICE_HEAL_MS; default five minutes). At start too. */
-  intervalMs?: number;
+  /** How often (server setting `reconcile_interval`). At start too. */
+  intervalMs: number;
 }
 
 /**
@@ -38,13 +38,7 @@ export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<n
   };
   const tick = () => void sweep().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "heal sweep failed"));
   tick();
-  const timer = setInterval(tick, opts.intervalMs ?? 300_000);
+  const timer = setInterval(tick, opts.intervalMs);
   timer.unref();
   return { sweep, stop: () => clearInterval(timer) };
-}
-
-/** SLUICE_HEAL_MS, when it is a positive number of milliseconds. */
-export function healSweepFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const ms = Number(env.SLUICE_HEAL_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

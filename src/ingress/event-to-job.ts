@@ -2,6 +2,7 @@ import { parseComment } from "../command/parse-comment.js";
 import { DRIFT_LABEL } from "../model/drift.js";
 import { driftCommandSpec } from "../drift/drift-command-spec.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
+import type { ServerConfig } from "../config/server-config.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
 export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { ignore: string };
@@ -84,6 +85,34 @@ function firstLine(body: string | undefined): string {
   );
 }
 
+/**
+ * What a pull request's new head gets (opened, pushed to, reopened, ready for review): its
+ * autoplan, or its previews' sync when autoplan is off; the same when the heal sweep finds a head
+ * whose event never arrived.
+ */
+export function headMovedSpec(draft: boolean, settings: IngressSettings, actor: string): JobSpec | { ignore: string } {
+  // A draft gets nothing by itself, previews included, whether or not autoplan is on: the
+  // same rule as the autoplan's (its previews follow from ready_for_review).
+  if (draft && !settings.autoplanDrafts) return { ignore: "draft pull request: autoplan of drafts is off" };
+  if (settings.autoplan === false) {
+    // Previews follow the PR's head whether or not its plans do; the job reads whether it has any.
+    if (settings.previews) return { kind: "preview", action: "sync", actor };
+    return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
+  }
+  return { kind: "plan", trigger: "autoplan", actor };
+}
+
+/** What ingress decides with: the repository's own values of these server settings. */
+export function ingressSettings(config: ServerConfig): IngressSettings {
+  return {
+    autoplanDrafts: config.autoplan_drafts,
+    atlantisPrefix: config.atlantis_prefix,
+    autoplan: config.autoplan,
+    previews: config.allowed_overrides.includes("preview"),
+    allowCommands: config.allow_commands,
+  };
+}
+
 /** Pure: maps a verified webhook to the job it asks for. Everything else is ignored, with a reason. */
 export function eventToJob(event: string, payload: unknown, settings: IngressSettings): IngressDecision {
   const p = (payload ?? {}) as Payload;
@@ -100,17 +129,8 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
       return { job: { target, spec: { kind: "cleanup", merged, mergeSha, actor } } };
     }
     if (!p.action || !AUTOPLAN_ACTIONS.has(p.action)) return { ignore: `pull_request.${p.action} is not acted on` };
-    // A draft gets nothing by itself, previews included, whether or not autoplan is on: the
-    // same rule as the autoplan's (its previews follow from ready_for_review).
-    if (p.pull_request?.draft && !settings.autoplanDrafts) {
-      return { ignore: "draft pull request: autoplan of drafts is off" };
-    }
-    if (settings.autoplan === false) {
-      // Previews follow the PR's head whether or not its plans do; the job reads whether it has any.
-      if (settings.previews) return { job: { target, spec: { kind: "preview", action: "sync", actor } } };
-      return { ignore: "autoplan is off on this server (server setting `autoplan`)" };
-    }
-    return { job: { target, spec: { kind: "plan", trigger: "autoplan", actor } } };
+    const spec = headMovedSpec(p.pull_request?.draft === true, settings, actor);
+    return "ignore" in spec ? spec : { job: { target, spec } };
   }
 
   if (event === "push") {

@@ -4,29 +4,35 @@ import type { SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { runCleanupJob } from "./run-cleanup-job.js";
-
-/** Why a healing act happened, in every audit record and log line it leaves. */
-export const HEALED = "reconciled, the webhook was not received";
+import { HEALED, reconciledDetail } from "../model/reconciled.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import { headMovedSpec, ingressSettings } from "../ingress/event-to-job.js";
+import { serverConfigFor } from "../config/server-config-for.js";
 
 /**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
  * closed gets what its lost `closed` event would have done (locks, previews, worktrees and plans
  * released), never the apply on merge: a merge Sluice did not hear of is not applied late, it is
- * said on the PR for a person to act on. An open one is left as it is.
+ * said on the PR for a person to act on. An open one whose head Sluice never heard of gets what
+ * its lost `synchronize` would have (see healHead). A failed read of GitHub fails the job before
+ * anything is released.
  */
 export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void> {
   const { job, deps, vcs } = ctx;
   const { repo, pr: number } = job.target;
   const pr = await vcs.pullRequest(repo, number);
-  if (pr.state === "open") return;
+  if (pr.state === "open") return healHead(ctx, pr);
   const locks = await deps.store.locksOf(repoFullName(repo), number);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
   await deps.store.recordAudit({
     actor: "sluice",
-    action: "pr-closed-healed",
+    action: "reconciled",
     repo: repoFullName(repo),
     pr: number,
-    detail: `${HEALED}: #${number} is ${pr.merged ? "merged" : "closed"}; released ${locks.length} lock(s): ${locks.map((l) => l.project).join(", ")}`,
+    detail: reconciledDetail(
+      "pr-closed",
+      `#${number} is ${pr.merged ? "merged" : "closed"}; released ${locks.length} lock(s): ${locks.map((l) => l.project).join(", ")}`,
+    ),
   });
   deps.log.warn(
     { jobId: job.id, repo: repoFullName(repo), pr: number, merged: pr.merged, locks: locks.length },
@@ -37,4 +43,40 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     ? `Sluice did not receive this pull request's merge event (${HEALED}): it released its locks (${projects}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
     : `Sluice did not receive this pull request's close event (${HEALED}): it released its locks (${projects}).`;
   await vcs.createComment(repo, number, printComment({ marker: jobMarker(`healed-${job.id}`), text }));
+}
+
+/**
+ * The PR's head moved and no event said so (its `synchronize` lost): its saved plans are of an
+ * older commit, so `/apply` is refused and nobody is told why. It gets the job that event would
+ * have queued (autoplan, or its previews' sync; nothing for a draft unless drafts are planned),
+ * once per head.
+ */
+async function healHead(ctx: JobContext<SpecOf<"heal">>, pr: PullRequestInfo): Promise<void> {
+  const { job, deps } = ctx;
+  const name = repoFullName(job.target.repo);
+  const { number, headSha } = pr;
+  if ((await deps.store.pendingPlans(name, number)).some((p) => p.headSha === headSha)) return;
+  if (await deps.store.heardOfHead(name, number, headSha)) return;
+  const spec = headMovedSpec(pr.draft, ingressSettings(serverConfigFor(deps.config, name).config), "sluice");
+  if ("ignore" in spec) {
+    deps.log.info({ jobId: job.id, repo: name, pr: number, headSha }, `a head Sluice never heard of is left as it is: ${spec.ignore}`);
+    return;
+  }
+  const queued = await deps.store.enqueueInternalOnce(
+    `heal-head:${name}#${number}@${headSha}`,
+    { ...job.target, payloadHeadSha: headSha },
+    spec,
+  );
+  if (queued === undefined) return;
+  await deps.store.recordAudit({
+    actor: "sluice",
+    action: "reconciled",
+    repo: name,
+    pr: number,
+    detail: reconciledDetail(
+      "head-moved",
+      `#${number} is at ${headSha.slice(0, 7)}, which no event named; queued job ${queued} (${spec.kind})`,
+    ),
+  });
+  deps.log.warn({ jobId: job.id, repo: name, pr: number, headSha, queued }, `pull request head moved: ${HEALED}`);
 }

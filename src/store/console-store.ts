@@ -1,3 +1,4 @@
+import type { ReconciledKind } from "../model/reconciled.js";
 import type { JobStatus, JobTarget } from "../model/job.js";
 import type { ApplyRecord, LockRecord, StoredSummary } from "./store.js";
 
@@ -132,6 +133,13 @@ export interface ConsoleStore {
   /** Ends a session (sign-out): every replica refuses its cookie from then on. */
   endConsoleSession(key: string): Promise<void>;
 
-  /** For metrics: jobs waiting and running, project locks held, pull requests healed (closed unheard). */
-  stats(): Promise<{ queuedJobs: number; runningJobs: number; locks: number; healed: number }>;
+  /** For metrics: jobs waiting and running, project locks held, healing acts of the reconcile by kind. */
+  stats(): Promise<StoreStats>;
+}
+
+export interface StoreStats {
+  queuedJobs: number;
+  runningJobs: number;
+  locks: number;
+  reconciled: Record<ReconciledKind, number>;
 }

@@ -57,6 +57,7 @@ export type JobQueue = Pick<
   | "recordDelivery"
   | "claimNextJob"
   | "activeJobsOf"
+  | "heardOfHead"
   | "getJob"
   | "updateJob"
   | "runningJobs"
@@ -121,6 +122,15 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         pr,
       ]);
       return rows.map(toJob);
+    },
+    async heardOfHead(repo, pr, headSha) {
+      // Only GitHub's own events carry a head (opened, synchronize, a check's commit); so do the
+      // heal sweep's jobs, so that a head is healed once.
+      const row = await db.get<{ one: number }>(
+        "SELECT 1 AS one FROM jobs WHERE repo = ? AND pr = ? AND target->>'payloadHeadSha' = ? LIMIT 1",
+        [repo, pr, headSha],
+      );
+      return row !== undefined;
     },
     async getJob(id) {
       const row = await db.get<JobRow>("SELECT * FROM jobs WHERE id = ?", [id]);

@@ -169,6 +169,8 @@ export interface Store
   claimNextJob(): Promise<Job | undefined>;
   /** Queued and running jobs of one PR (repo as `owner/name`), oldest first. */
   activeJobsOf(repo: string, pr: number): Promise<Job[]>;
+  /** Whether a job of this PR was ever queued for `headSha` (an event that named it, or a heal of it). */
+  heardOfHead(repo: string, pr: number, headSha: string): Promise<boolean>;
   getJob(id: number): Promise<Job | undefined>;
   updateJob(id: number, patch: JobPatch): Promise<void>;
   /** Jobs left running by a previous process (crash or kill): the caller decides their fate. */

@@ -11,7 +11,7 @@ import { bot, completed } from "./trust-holes-support.js";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ env: { SLUICE_HEAL_MS: "1000" } });
+  h = await startHarness({ serverConfig: "reconcile_interval: 1s\n" });
 }, 120_000);
 afterAll(async () => {
   await h?.stop();
@@ -64,12 +64,48 @@ describe("a pull request closed while its webhook was lost", () => {
     });
     const said = bot(h, repo, gone.number).find((c) => c.body.includes("merge event"))?.body ?? "";
     expect(said).toContain("never run late");
-    expect(rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'pr-closed-healed'")[0]?.detail).toContain(
-      "reconciled, the webhook was not received",
-    );
+    expect(
+      rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'pr-closed:%'")[0]?.detail,
+    ).toContain("reconciled, the webhook was not received");
     // Control: the open PR keeps its lock through the same sweeps.
     expect(locks()).toEqual([{ pr: open.number, project: "app" }]);
     // Nothing was applied for the merge.
     expect(h.sim.deployments(repo)).toEqual([]);
+  }, 180_000);
+
+  it("plans a head whose push event was lost, once; a GitHub error during the sweep releases nothing", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "heal-head", files: { "net/main.tf": tfProject("net", 1) } });
+    h.sim.setPermission(repo, "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+
+    // GitHub answers 502 to the sweep's read of the PR: the job fails, nothing is released.
+    h.sim.failNext({ method: "GET", pathPattern: new RegExp(`/repos/acme/heal-head/pulls/${pr.number}$`), status: 502, times: 3 });
+    await h.sim.waitFor(() => h.sim.calls.filter((r) => r.status === 502 && r.path.endsWith(`/heal-head/pulls/${pr.number}`)).length >= 1, {
+      message: "the sweep never asked GitHub",
+      timeoutMs: 30_000,
+    });
+    expect(locks().filter((l) => l.pr === pr.number)).toEqual([{ pr: pr.number, project: "net" }]);
+
+    const { headSha, delivery } = await h.sim.unreachable(() =>
+      h.sim.pushToPullRequest(repo, pr.number, { "net/main.tf": tfProject("net", 3) }),
+    );
+    expect(delivery.status).toBe(0);
+    const plan = await completed(h, repo, headSha, "sluice/plan");
+    expect(plan.conclusion).toBe("success");
+    const healed = () =>
+      rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'head-moved:%'");
+    expect(healed()[0]?.detail).toContain(`#${pr.number} is at ${headSha.slice(0, 7)}`);
+    // Later sweeps see the head planned: one plan of it, one record (the sweep runs every second).
+    const sweepsBefore = h.sim.calls.filter((r) => r.path.endsWith(`/heal-head/pulls/${pr.number}`)).length;
+    await h.sim.waitFor(() => h.sim.calls.filter((r) => r.path.endsWith(`/heal-head/pulls/${pr.number}`)).length >= sweepsBefore + 2, {
+      message: "no later sweep",
+      timeoutMs: 30_000,
+    });
+    expect(healed()).toHaveLength(1);
+    expect(h.sim.checkRuns(repo, headSha).filter((c) => c.name === "sluice/plan")).toHaveLength(1);
+    // Control: the head whose event arrived was planned by that event alone.
+    expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan")).toHaveLength(1);
   }, 180_000);
 });

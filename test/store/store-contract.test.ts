@@ -231,6 +231,19 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.activeJobsOf("acme/infra", 3)).length).toBe(0);
   });
 
+  it("knows which heads of a PR an event or a heal named", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    await a.recordDelivery("d-head", "pull_request", { target: { ...target(1), payloadHeadSha: "a".repeat(40) }, spec });
+    await a.recordDelivery("d-comment", "issue_comment", { target: target(1), spec });
+    expect(await b.heardOfHead("acme/infra", 1, "a".repeat(40))).toBe(true);
+    expect(await b.heardOfHead("acme/infra", 1, "b".repeat(40))).toBe(false);
+    // Another PR's head is not this one's.
+    expect(await b.heardOfHead("acme/infra", 2, "a".repeat(40))).toBe(false);
+    await a.enqueueInternalOnce("heal-head", { ...target(1), payloadHeadSha: "b".repeat(40) }, spec);
+    expect(await b.heardOfHead("acme/infra", 1, "b".repeat(40))).toBe(true);
+  });
+
   it("answers a ping while open", async () => {
     await fresh();
     expect(await (await env.open()).ping()).toEqual({ ok: true });
