@@ -6,6 +6,10 @@ import { jobMarker, printComment } from "../render/comment-body.js";
 import { runCleanupJob } from "./run-cleanup-job.js";
 import { HEALED, reconciledDetail } from "../model/reconciled.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
+import type { Job } from "../model/job.js";
+import { checkJobIds, orphanChecks } from "../heal/orphan-checks.js";
+import { postStoredResult } from "../queue/recover-jobs.js";
+import { isUnposted } from "../store/result-store.js";
 import { headMovedSpec, ingressSettings } from "../ingress/event-to-job.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 
@@ -13,15 +17,18 @@ import { serverConfigFor } from "../config/server-config-for.js";
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
  * closed gets what its lost `closed` event would have done (locks, previews, worktrees and plans
  * released), never the apply on merge: a merge Sluice did not hear of is not applied late, it is
- * said on the PR for a person to act on. An open one whose head Sluice never heard of gets what
- * its lost `synchronize` would have (see healHead). A failed read of GitHub fails the job before
- * anything is released.
+ * said on the PR for a person to act on. An open one has the check runs its ended jobs left
+ * `in_progress` completed, and a head Sluice never heard of gets what its lost `synchronize`
+ * would have (see healHead). A failed read of GitHub fails the job before anything is released.
  */
 export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void> {
   const { job, deps, vcs } = ctx;
   const { repo, pr: number } = job.target;
   const pr = await vcs.pullRequest(repo, number);
-  if (pr.state === "open") return healHead(ctx, pr);
+  if (pr.state === "open") {
+    await completeOrphanChecks(ctx, pr);
+    return healHead(ctx, pr);
+  }
   const locks = await deps.store.locksOf(repoFullName(repo), number);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
   await deps.store.recordAudit({
@@ -79,4 +86,45 @@ async function healHead(ctx: JobContext<SpecOf<"heal">>, pr: PullRequestInfo): P
     ),
   });
   deps.log.warn({ jobId: job.id, repo: name, pr: number, headSha, queued }, `pull request head moved: ${HEALED}`);
+}
+
+/**
+ * A check run on the PR's head that a job of Sluice's left `in_progress` when it ended (GitHub
+ * refused its last update, or the process died first) would stay so for good, blocking a merge
+ * that requires it: it gets the job's kept final answer, or is completed as cancelled with the
+ * reason when none was kept.
+ */
+async function completeOrphanChecks(ctx: JobContext<SpecOf<"heal">>, pr: PullRequestInfo): Promise<void> {
+  const { job, deps, vcs } = ctx;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const checks = await vcs.checkRuns(repo, pr.headSha);
+  const jobs = new Map<number, Job>();
+  for (const id of checkJobIds(checks.filter((c) => c.status !== "completed"))) {
+    const found = await deps.store.getJob(id);
+    if (found && repoFullName(found.target.repo) === name && found.target.pr === pr.number) jobs.set(id, found);
+  }
+  for (const { check, job: ended } of orphanChecks(checks, jobs)) {
+    // A final answer kept but never accepted by GitHub is the job's real one: posted, not cancelled.
+    const stored = await deps.store.resultOf(ended.id);
+    const kept = stored !== undefined && isUnposted(stored);
+    if (kept) {
+      await postStoredResult(deps, ended, stored.result);
+    } else {
+      const summary = `Sluice's job ${ended.id} ended (${ended.status}) without completing this check: ${HEALED}. Comment the command again to run it.`;
+      await vcs.updateCheck(repo, check.id, { status: "completed", conclusion: "cancelled", title: "Cancelled: its job ended", summary });
+    }
+    const did = kept ? "completed with its job's kept answer" : "completed as cancelled";
+    await deps.store.recordAudit({
+      actor: "sluice",
+      action: "reconciled",
+      repo: name,
+      pr: pr.number,
+      detail: reconciledDetail("check-orphaned", `check run ${check.id} (${check.name}) of job ${ended.id} ${did}`),
+    });
+    deps.log.warn(
+      { jobId: job.id, repo: name, pr: pr.number, checkRunId: check.id, of: ended.id },
+      `check run left in progress ${did}: ${HEALED}`,
+    );
+  }
 }

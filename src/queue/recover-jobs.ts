@@ -80,12 +80,13 @@ async function finish(deps: JobDeps, job: Job, status: "done"): Promise<void> {
 async function postOrphanedResult(deps: JobDeps, orphan: UnpostedJobResult): Promise<void> {
   const job = await deps.store.getJob(orphan.jobId);
   if (!job) return;
-  await post(deps, job, orphan.result);
+  await postStoredResult(deps, job, orphan.result);
   deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "posted the result a stopped process had not posted");
   if (job.status === "running" || job.status === "queued") await finish(deps, job, "done");
 }
 
-async function post(deps: JobDeps, job: Job, result: JobResult): Promise<void> {
+/** Posts a job's kept final answer (its comments and check run) and marks it posted. */
+export async function postStoredResult(deps: JobDeps, job: Job, result: JobResult): Promise<void> {
   const vcs = await deps.vcsFor(job);
   // The stopped process may have created a comment part without recording its id.
   const poster = createResultPoster(vcs, deps, job, { mayExist: true });
@@ -107,5 +108,5 @@ async function reportInterrupted(deps: JobDeps, job: Job): Promise<void> {
   });
   const result = publisher.render({ state: "done", results: [], notice: INTERRUPTED, tone: "failed", failed: true });
   await deps.store.saveResult(job.id, result);
-  await post(deps, job, result);
+  await postStoredResult(deps, job, result);
 }

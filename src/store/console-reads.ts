@@ -125,18 +125,23 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
     },
 
     async stats() {
-      const row = await db.get<{ queued: number; running: number; locks: number; closed: number; heads: number }>(
+      const row = await db.get<{ queued: number; running: number; locks: number; closed: number; heads: number; checks: number }>(
         `SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'queued') AS queued,
                 (SELECT COUNT(*) FROM jobs WHERE status = 'running') AS running,
                 (SELECT COUNT(*) FROM locks) AS locks,
                 (SELECT COUNT(*) FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'pr-closed:%') AS closed,
-                (SELECT COUNT(*) FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'head-moved:%') AS heads`,
+                (SELECT COUNT(*) FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'head-moved:%') AS heads,
+                (SELECT COUNT(*) FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'check-orphaned:%') AS checks`,
       );
       return {
         queuedJobs: Number(row?.queued ?? 0),
         runningJobs: Number(row?.running ?? 0),
         locks: Number(row?.locks ?? 0),
-        reconciled: { "pr-closed": Number(row?.closed ?? 0), "head-moved": Number(row?.heads ?? 0) },
+        reconciled: {
+          "pr-closed": Number(row?.closed ?? 0),
+          "head-moved": Number(row?.heads ?? 0),
+          "check-orphaned": Number(row?.checks ?? 0),
+        },
       };
     },
   };

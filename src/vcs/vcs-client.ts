@@ -2,9 +2,12 @@ import type { Permission, PullRequestInfo, Review } from "../model/pull-request.
 import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
+  id: number;
   name: string;
   status: string;
   conclusion: string | null;
+  /** What the app that made it named it by (Sluice: `sluice-job-N`). */
+  externalId: string | null;
 }
 
 export type CheckStatus = "queued" | "in_progress" | "completed";

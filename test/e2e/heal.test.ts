@@ -108,4 +108,32 @@ describe("a pull request closed while its webhook was lost", () => {
     // Control: the head whose event arrived was planned by that event alone.
     expect(h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan")).toHaveLength(1);
   }, 180_000);
+
+  it("completes as cancelled a check run its ended job left in progress", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "heal-check", files: { "net/main.tf": tfProject("net", 1) } });
+    h.sim.setPermission(repo, "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
+    // GitHub refuses every update of the plan's check run: the job fails with its run left open.
+    h.sim.failNext({ method: "PATCH", pathPattern: /\/repos\/acme\/heal-check\/check-runs\/\d+$/, status: 422, times: 10_000 });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    const jobs = () => rows<{ status: string }>(`SELECT status FROM jobs WHERE repo = 'acme/heal-check' AND kind = 'plan'`);
+    await h.sim.waitFor(() => jobs().length > 0 && jobs().every((j) => j.status === "failed"), {
+      message: "the plan job did not end",
+      timeoutMs: 120_000,
+    });
+    const plan = () => h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan");
+    // Control: left open while GitHub refuses (the sweeps' own updates are refused too).
+    expect(plan()).toHaveLength(1);
+    expect(plan()[0]?.status).not.toBe("completed");
+    h.sim.clearFaults();
+    await h.sim.waitFor(() => plan()[0]?.status === "completed", {
+      message: "the orphaned check run was never completed",
+      timeoutMs: 60_000,
+    });
+    expect(plan()[0]?.conclusion).toBe("cancelled");
+    expect(plan()[0]?.output.summary).toContain("reconciled, the webhook was not received");
+    expect(
+      rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'check-orphaned:%'"),
+    ).toHaveLength(1);
+  }, 180_000);
 });

@@ -262,7 +262,12 @@ describe("small console parts", () => {
       checkedAt: "2026-03-04T05:06:07.000Z",
     });
     const metrics = createMetrics({
-      stats: async () => ({ queuedJobs: 3, runningJobs: 1, locks: 7, reconciled: { "pr-closed": 2, "head-moved": 4 } }),
+      stats: async () => ({
+        queuedJobs: 3,
+        runningJobs: 1,
+        locks: 7,
+        reconciled: { "pr-closed": 2, "head-moved": 4, "check-orphaned": 1 },
+      }),
       driftChecks: async () => [
         check("a", "drifted"),
         check("b", "in-line"),
@@ -290,6 +295,7 @@ describe("small console parts", () => {
     expect(text).toContain("sluice_locks_held 7");
     expect(text).toContain(`sluice_reconciled_total{kind="pr-closed"} 2`);
     expect(text).toContain(`sluice_reconciled_total{kind="head-moved"} 4`);
+    expect(text).toContain(`sluice_reconciled_total{kind="check-orphaned"} 1`);
     expect(text).toContain("sluice_projects_drifted 2");
   });
 });

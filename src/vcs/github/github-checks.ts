@@ -55,7 +55,13 @@ export function gitHubChecks({
       const runs = await retry(`reading check runs of ${sha.slice(0, 7)}`, () =>
         octokit.paginate(octokit.rest.checks.listForRef, { ...ids(repo), ref: sha, per_page: 100, request: request() }),
       );
-      return runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }));
+      return runs.map((r) => ({
+        id: r.id,
+        name: r.name,
+        status: r.status,
+        conclusion: r.conclusion ?? null,
+        externalId: r.external_id ?? null,
+      }));
     },
   };
 }
