@@ -44,6 +44,8 @@ export interface PlanRequest {
   details?: boolean;
   /** Where a sandboxed run's writes outlive it (`sandbox_paths`): a local state elsewhere is refused at plan. */
   keptPaths?: readonly string[];
+  /** Server `allow_checkout_state`: a local state inside the checkout may be applied (else the plan says it will be refused). */
+  checkoutStateAllowed?: boolean;
   /** Server `helm_repositories`, credentials resolved: where chart dependencies may come from. */
   helmRepositories?: HelmRepository[];
   /** Server `policies`: conftest runs over the plan JSON after the plan (Terraform/OpenTofu only). */
@@ -93,6 +95,8 @@ export interface ApplyRequest {
   stepVariables?: Record<string, string>;
   /** As in PlanRequest: a Helm apply renders the release again with the same values. */
   inputs?: InputValues;
+  /** Server `allow_checkout_state`: unless true, a Terraform apply whose state is a local file inside the checkout is refused. */
+  checkoutStateAllowed?: boolean;
 }
 
 export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues: string[] } & (

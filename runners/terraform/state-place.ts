@@ -72,7 +72,14 @@ export function stateRefusal(place: StatePlace): string | undefined {
   return `state is a local file at \`${place.path}\`, in ${where}: an apply would write it into the sandbox and lose it. Add its directory to \`sandbox_paths\` in the server config (or \`SLUICE_SANDBOX_PATHS\`), or use a remote backend.`;
 }
 
-export function localStateWarning(place: StatePlace): string | undefined {
+export function localStateWarning(place: StatePlace, allowed: boolean): string | undefined {
   if (place.kind !== "local" || place.inCheckout === undefined) return undefined;
-  return `state is a local file inside the checkout (\`${place.inCheckout}\`): Sluice removes the checkout when the pull request closes, and this state with it. Use a remote backend, or a local \`path\` in a directory the server lists in \`sandbox_paths\`.`;
+  return allowed
+    ? `state is a local file inside the checkout (\`${place.inCheckout}\`): Sluice removes the checkout when the job ends, and this state with it (the server allows it: \`allow_checkout_state\`). Use a remote backend, or a local \`path\` in a directory the server lists in \`sandbox_paths\`.`
+    : checkoutStateRefusal(place.inCheckout);
+}
+
+/** Why an apply is refused: its state would be written into the checkout and removed with it. */
+export function checkoutStateRefusal(inCheckout: string): string {
+  return `state is a local file inside the checkout (\`${inCheckout}\`): Sluice removes the checkout when the job ends, and this state with it, so an apply is refused. Use a remote backend, or a local \`path\` in a directory the server lists in \`sandbox_paths\`; a server whose states are meant to be thrown away sets \`allow_checkout_state: true\`.`;
 }

@@ -11,6 +11,8 @@ import { initAgain } from "./terraform-init.js";
 import { checkReadBack, priorState, pullState } from "./state-read-back.js";
 import { erroredState } from "./errored-state.js";
 import type { TerraformContext } from "./terraform-runner.js";
+import { checkoutStateRefusal, statePlace } from "./state-place.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 const DEFAULT_APPLY: WorkflowStep[] = [{ kind: "apply", extraArgs: [] }];
 
@@ -36,6 +38,10 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     const failed = await initAgain(pluginCache, bin, exec, req, env, dir.path);
     if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
   }
+  // A state written into the checkout goes with it: refused before anything runs, unless allowed.
+  const inCheckout = checkoutState(env.TF_DATA_DIR as string, dir.path, req);
+  if (inCheckout !== undefined && req.checkoutStateAllowed !== true)
+    return { ok: false, message: checkoutStateRefusal(inCheckout), output: "", durationMs: elapsed(), sensitiveValues: [] };
   if (!(await isRegularFile(req.planFile))) {
     return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
   }
@@ -89,4 +95,20 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   if (!check.ok) return fail(check.message, output);
   const { serialBefore, serialAfter, checked } = check;
   return { ok: true, output, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
+}
+
+/**
+ * The state's path inside the checkout when the backend terraform resolved at init (its file in
+ * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there.
+ */
+function checkoutState(dataDir: string, projectDir: string, req: ApplyRequest): string | undefined {
+  const backend = readCheckoutFile(dataDir, "terraform.tfstate");
+  if (!backend.ok && backend.problem !== "missing") return undefined;
+  const place = statePlace({
+    backendState: backend.ok ? backend.text : undefined,
+    projectDir,
+    checkoutDir: req.checkoutDir,
+    workspace: req.project.workspace,
+  });
+  return place.kind === "local" ? place.inCheckout : undefined;
 }

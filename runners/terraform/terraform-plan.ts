@@ -167,7 +167,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const refusal = stateRefusal(place);
   if (refusal) return fail("state", refusal, shown);
   summary.summary.stateAt = describeStatePlace(place);
-  const warning = localStateWarning(place);
+  const warning = localStateWarning(place, req.checkoutStateAllowed === true);
   if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
   if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs };
   // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private

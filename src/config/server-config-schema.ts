@@ -75,6 +75,11 @@ export const serverConfigSchema = z
      * GitHub could not deliver: at start too.
      */
     reconcile_interval: duration.default(5 * 60e3),
+    /**
+     * A Terraform state kept as a local file inside the checkout is lost with it: an apply of such
+     * a project is refused unless this is true (a state meant to be thrown away: examples, tests).
+     */
+    allow_checkout_state: z.boolean().default(false),
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
     /** Requirements every project must meet before apply, unless a repo may override them. */

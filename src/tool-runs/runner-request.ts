@@ -55,6 +55,7 @@ function common(ctx: RunnerContext, project: Project) {
       kubeconfig: settings.kubeconfig,
       binary: settings.binaryFor(project),
       keptPaths: deps.tools.sandbox.keptPaths,
+      checkoutStateAllowed: deps.config.allow_checkout_state,
       helmRepositories,
     },
   };

@@ -19,7 +19,8 @@ let backendUrl: string;
 const http = { state: undefined as string | undefined, refuseWrites: false, posts: 0 };
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "apply_requirements: []\n" });
+  // The server's default: a state inside the checkout is not applied (the harness allows it elsewhere).
+  h = await startHarness({ serverConfig: "apply_requirements: []\nallow_checkout_state: false\n" });
   // A dir the server does not let runs keep (not under SLUICE_SANDBOX_PATHS): inside the sandbox it is gone.
   outside = await mkdtemp(join(tmpdir(), "sluice-not-kept-"));
   backend = createServer((req, res) => {
@@ -91,6 +92,24 @@ describe("state is never lost", () => {
     ).toContain(`state: local file ${"`"}${kept}${"`"}`);
     await say(h, ok.repo, ok.pr.number, "alice", "/apply");
     expect((await completed(h, ok.repo, ok.pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    expect(await stateResources(kept)).toHaveLength(2);
+  }, 300_000);
+
+  it("a local state inside the checkout is refused at apply, said at plan; a kept one in the same pull request is applied", async () => {
+    const kept = join(h.stateDir, "kept-app.tfstate");
+    const { repo, pr } = await prWith(
+      { "lost/main.tf": tfProject("lost", 1), "app/main.tf": statefulProject("app", kept, 1) },
+      { "lost/main.tf": tfProject("lost", 2), "app/main.tf": statefulProject("app", kept, 2) },
+    );
+    const planned = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(planned).toContain("state is a local file inside the checkout (`lost/terraform.tfstate`)");
+    expect(planned).toContain("an apply is refused");
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+    expect(reply).toContain("`allow_checkout_state: true`");
+    // Control: the project whose state the server keeps was applied by the same command.
     expect(await stateResources(kept)).toHaveLength(2);
   }, 300_000);
 

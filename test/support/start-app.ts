@@ -78,9 +78,9 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
     ...opts.env,
   };
   // Beside the data dir, not in it (the sandbox tests check a run cannot read it); gone with the app.
-  const configFile = opts.serverConfig !== undefined ? join(dataDir, "..", `server-config-${port}.yaml`) : undefined;
+  const configFile = env.SLUICE_SERVER_CONFIG === undefined ? join(dataDir, "..", `server-config-${port}.yaml`) : undefined;
   if (configFile !== undefined) {
-    await writeFile(configFile, opts.serverConfig as string);
+    await writeFile(configFile, withCheckoutState(opts.serverConfig ?? ""));
     env.SLUICE_SERVER_CONFIG = configFile;
   }
   const argv = opts.entry ? [opts.entry] : ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")];
@@ -138,4 +138,13 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The tests' projects keep a throwaway state in the checkout (`tfProject`): their applies are
+ * allowed, unless a test's own config says `allow_checkout_state` (its refusal is tested so).
+ */
+function withCheckoutState(config: string): string {
+  if (/^allow_checkout_state:/m.test(config)) return config;
+  return `${config}${config === "" || config.endsWith("\n") ? "" : "\n"}allow_checkout_state: true\n`;
 }

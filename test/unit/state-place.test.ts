@@ -18,12 +18,18 @@ describe("statePlace", () => {
       "prod",
       "envs/net/ws/prod/terraform.tfstate",
     ],
-  ])("%s → in the checkout at %s: warned, not refused", (_label, state, workspace, expected) => {
-    const place = statePlace({ backendState: state, projectDir, checkoutDir, workspace, keptPaths: [] });
-    expect(place).toMatchObject({ kind: "local", inCheckout: expected });
-    expect(localStateWarning(place)).toContain(expected);
-    expect(stateRefusal(place)).toBeUndefined();
-  });
+  ])(
+    "%s → in the checkout at %s: warned at plan that an apply is refused unless the server allows it",
+    (_label, state, workspace, expected) => {
+      const place = statePlace({ backendState: state, projectDir, checkoutDir, workspace, keptPaths: [] });
+      expect(place).toMatchObject({ kind: "local", inCheckout: expected });
+      expect(localStateWarning(place, false)).toContain(expected);
+      expect(localStateWarning(place, false)).toContain("an apply is refused");
+      expect(localStateWarning(place, false)).toContain("`allow_checkout_state: true`");
+      expect(localStateWarning(place, true)).not.toContain("refused");
+      expect(stateRefusal(place)).toBeUndefined();
+    },
+  );
 
   it("a local state under sandbox_paths is kept: neither warned nor refused", () => {
     const place = statePlace({
@@ -35,7 +41,7 @@ describe("statePlace", () => {
     });
     expect(place).toEqual({ kind: "local", path: "/srv/state/net.tfstate", kept: true });
     expect(stateRefusal(place)).toBeUndefined();
-    expect(localStateWarning(place)).toBeUndefined();
+    expect(localStateWarning(place, false)).toBeUndefined();
     expect(describeStatePlace(place)).toBe("local file `/srv/state/net.tfstate`");
   });
 
@@ -68,7 +74,7 @@ describe("statePlace", () => {
   ])("%s → neither warned nor refused, and said", (_label, state, workspace, said) => {
     const place = statePlace({ backendState: state, projectDir, checkoutDir, workspace, keptPaths: [] });
     expect(stateRefusal(place)).toBeUndefined();
-    expect(localStateWarning(place)).toBeUndefined();
+    expect(localStateWarning(place, false)).toBeUndefined();
     expect(describeStatePlace(place)).toContain(said);
   });
 });
