@@ -1,4 +1,5 @@
 import type { Job } from "../model/job.js";
+import type { LiveApply } from "../store/store.js";
 import type { JobResult } from "../model/job-result.js";
 import type { UnpostedJobResult } from "../store/result-store.js";
 import { VcsError } from "../vcs/vcs-client.js";
@@ -11,6 +12,9 @@ import { errorMessage } from "../util/errors.js";
 const INTERRUPTED =
   "Interrupted: Sluice stopped while this apply was running. It may have applied part of the plan. The project lock is kept and nothing is retried automatically: check the state, then comment `/plan` and `/apply` again.";
 
+/** GitHub limits a deployment status's description to 140 characters. */
+const DEPLOYMENT_INTERRUPTED = "interrupted: Sluice stopped during this apply; it may have applied part of the plan; not retried";
+
 /**
  * Work a stopped process (a restart, or another replica that died) left behind. Answers it had
  * stored but not posted are posted now, once. Jobs it left running: one whose answer is stored is
@@ -20,7 +24,7 @@ const INTERRUPTED =
  * store hands each orphan to one replica only.
  */
 export async function recoverJobs(deps: JobDeps): Promise<void> {
-  const started = await deps.store.interruptStartedApplies();
+  const { applies: started, live } = await deps.store.interruptStartedApplies();
   const touched = new Set(started.map((a) => a.jobId));
   for (const orphan of await deps.store.orphanedResults()) {
     await postOrphanedResult(deps, orphan).catch(async (e: unknown) => {
@@ -57,6 +61,9 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await deps.store.updateJob(job.id, { status: "interrupted", error: "process stopped during apply" });
     await deps.store.clearPrOperationsOf(job.id);
     deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "an apply was interrupted by a restart; not retried");
+    await endDeployments(deps, job, live).catch((e: unknown) =>
+      deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not complete the Deployment of an interrupted apply"),
+    );
     // Pull mode's applies belong to no pull request: reported on their issue and check instead.
     // (`drift`: a check queued by an earlier version, which reconciled too.)
     if (job.spec.kind === "drift-check" || job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
@@ -68,6 +75,21 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await reportInterrupted(deps, job).catch((e: unknown) =>
       deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not report an interrupted apply"),
     );
+  }
+}
+
+/**
+ * The GitHub Deployments an interrupted job's applies left `in_progress` (the live record keeps
+ * their ids from the moment they exist): each ended once, as an error, with what may have happened.
+ */
+async function endDeployments(deps: JobDeps, job: Job, live: readonly LiveApply[]): Promise<void> {
+  const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
+  const mine = live.filter((l) => l.repo === repo && l.number === job.target.pr && l.deploymentId !== undefined);
+  if (!mine.length) return;
+  const vcs = await deps.vcsFor(job);
+  for (const l of mine) {
+    await vcs.setDeploymentStatus(job.target.repo, l.deploymentId as number, "error", DEPLOYMENT_INTERRUPTED);
+    deps.log.warn({ jobId: job.id, project: l.project, deploymentId: l.deploymentId }, "the Deployment of an interrupted apply was ended");
   }
 }
 

@@ -10,6 +10,7 @@ export type ApplyRecords = Pick<
   | "appliedByPr"
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
+  | "recordLiveApplyDeployment"
   | "liveApplies"
   | "appliedRepos"
 >;
@@ -49,13 +50,16 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
           [at, ...dead.params],
         );
         // The live record's rows of those processes say so too.
-        yield* t.run(`UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started' AND ${dead.sql}`, [
-          at,
-          ...dead.params,
-        ]);
-        return interrupted;
+        const live = yield* t.all<LiveRow>(
+          `UPDATE live_applies SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'started' AND ${dead.sql} RETURNING *`,
+          [at, ...dead.params],
+        );
+        return { interrupted, live };
       });
-      return rows.map(records.toApply).sort((a: ApplyRecord, b: ApplyRecord) => a.id - b.id);
+      return {
+        applies: rows.interrupted.map(records.toApply).sort((a: ApplyRecord, b: ApplyRecord) => a.id - b.id),
+        live: rows.live.map(records.toLive).sort((a, b) => a.id - b.id),
+      };
     },
     async appliedByPr(repo, pr, dir, workspace) {
       const row = await db.get(
@@ -80,6 +84,9 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         deploymentId ?? null,
         id,
       ]);
+    },
+    async recordLiveApplyDeployment(id, deploymentId) {
+      await db.run("UPDATE live_applies SET deployment_id = ? WHERE id = ?", [deploymentId, id]);
     },
     async liveApplies(repo, project) {
       const rows = await db.all<LiveRow>(

@@ -236,8 +236,11 @@ export interface Store
   /** Recorded before the tool is spawned, so a crash leaves a trace. */
   recordApplyStart(a: Omit<ApplyRecord, "id" | "status" | "startedAt" | "finishedAt">): Promise<number>;
   recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;
-  /** Marks applies left "started" by a dead process as interrupted and returns them. */
-  interruptStartedApplies(): Promise<ApplyRecord[]>;
+  /**
+   * Marks applies left "started" by a dead process as interrupted, and their rows of the live
+   * record too, and returns both: each to one caller only (its Deployment is completed once).
+   */
+  interruptStartedApplies(): Promise<{ applies: ApplyRecord[]; live: LiveApply[] }>;
   /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
   /** Who holds the lock of a project, if anyone. */
@@ -246,6 +249,8 @@ export interface Store
   /** Records an apply in the live record before the tool starts. */
   recordLiveApplyStart(a: NewLiveApply): Promise<number>;
   recordLiveApplyEnd(id: number, outcome: "succeeded" | "failed", deploymentId?: number): Promise<void>;
+  /** The GitHub Deployment of a live apply, kept as soon as it exists: an apply a crash interrupts still completes it. */
+  recordLiveApplyDeployment(id: number, deploymentId: number): Promise<void>;
   /** The live record of a repo (one project, or all), newest first. */
   liveApplies(repo: string, project?: string): Promise<LiveApply[]>;
   /** Repositories (`owner/name`) with a successful apply in the live record, by any road. */

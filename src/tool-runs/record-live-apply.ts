@@ -31,8 +31,10 @@ export async function recordLiveApply<T extends { ok: boolean }>(
   const deployment = await vcs
     .createDeployment(repo, { sha: rec.commitSha, environment: rec.project, description: `sluice apply: ${by}` })
     .catch(warn("could not create the GitHub deployment"));
-  if (deployment !== undefined)
+  if (deployment !== undefined) {
+    await deps.store.recordLiveApplyDeployment(id, deployment);
     await vcs.setDeploymentStatus(repo, deployment, "in_progress", `applying (${by})`).catch(warn("could not set the deployment status"));
+  }
   let result: T;
   try {
     result = await apply();

@@ -58,6 +58,12 @@ describe("a reconcile killed mid-apply", () => {
     expect(check?.id).toBe(cut?.id);
     expect(driftRuns(repo, sha).filter((c) => c.external_id === cut?.external_id)).toHaveLength(1);
     expect(check?.output.summary).toContain("Interrupted: Sluice stopped while reconciling project `net`");
+    // The reconcile's Deployment is ended once too, not left in progress.
+    await h.sim.waitFor(() => h.sim.deployments(repo).some((d) => d.statuses.at(-1)?.state === "error"), {
+      message: "the interrupted reconcile's Deployment stayed in progress",
+      timeoutMs: 30_000,
+    });
+    expect(h.sim.deployments(repo).map((d) => d.statuses.map((st) => st.state))).toEqual([["in_progress", "error"]]);
     // Later ticks check the project and report it paused; they apply nothing.
     await h.sim.waitFor(() => driftIssues(repo).some((i) => i.body.includes("was interrupted when Sluice stopped")), {
       message: `no drift issue says the project is paused after the interrupted reconcile; checks: ${JSON.stringify(driftRuns(repo, sha).map((c) => (c.output.summary ?? "").slice(0, 200)))}`,

@@ -60,6 +60,10 @@ describe("restarts", () => {
     const reply = bot(repo, pr.number)[1]?.body ?? "";
     expect(reply).toContain("Interrupted");
     expect(reply).toContain("lock is kept");
+    // Its Deployment is ended once, as an error saying what may have happened (not left in progress).
+    const [deployment] = h.sim.deployments(repo);
+    expect(deployment?.statuses.map((st) => st.state)).toEqual(["in_progress", "error"]);
+    expect(deployment?.statuses.at(-1)?.description).toContain("interrupted");
     // The lock is still held: another PR touching the project is told so.
     await h.sim.pushBranch(repo, { branch: "other", from: "main", files: { "net/other.tf": tfProject("other") } });
     const other = await h.sim.openPullRequest(repo, { head: "other", author: "bob" });

@@ -693,7 +693,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
 
     const after = await env.open();
     const interrupted = await eventually(
-      () => after.interruptStartedApplies(),
+      async () => (await after.interruptStartedApplies()).applies,
       (r) => r.length > 0,
     );
     expect(interrupted).toHaveLength(1);
@@ -706,7 +706,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       planId: 1,
       status: "interrupted",
     });
-    expect(await after.interruptStartedApplies()).toEqual([]);
+    expect(await after.interruptStartedApplies()).toEqual({ applies: [], live: [] });
     const running = await after.runningJobs();
     expect(running.map((j) => j.id)).toEqual([planJob, applyJob]);
     expect(running.every((j) => j.status === "running")).toBe(true);
@@ -874,7 +874,17 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     ]);
     expect(await b.lastJobTarget("acme/infra", 1)).toEqual(target(1));
     expect(await b.lastJobTarget("acme/infra", 99)).toBeUndefined();
-    expect(await b.stats()).toEqual({ queuedJobs: 3, runningJobs: 0, locks: 2, healed: 0 });
+    expect(await b.stats()).toEqual({
+      queuedJobs: 3,
+      runningJobs: 0,
+      locks: 2,
+      reconciled: { "pr-closed": 0, "head-moved": 0, "check-orphaned": 0 },
+    });
+    // Healing acts counted by their kind, whichever replica recorded them; other audit records are not.
+    for (const detail of ["head-moved: a", "head-moved: b", "check-orphaned: c"])
+      await a.recordAudit({ actor: "sluice", action: "reconciled", detail });
+    await a.recordAudit({ actor: "sluice", action: "pause", detail: "pr-closed: not a healing act" });
+    expect((await b.stats()).reconciled).toEqual({ "pr-closed": 0, "head-moved": 2, "check-orphaned": 1 });
   });
 
   it("keeps console sessions until sign-out or expiry, the same on every replica", async () => {
@@ -1161,7 +1171,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
 
     // B and C start while A is alive and busy: nothing of A's is theirs to recover.
     const [b, c] = [await env.open(), await env.open()];
-    expect(await b.interruptStartedApplies()).toEqual([]);
+    expect(await b.interruptStartedApplies()).toEqual({ applies: [], live: [] });
     expect(await b.runningJobs()).toEqual([]);
     expect(await c.runningJobs()).toEqual([]);
     expect((await b.getJob(jobs[0] as number))?.status).toBe("running");
@@ -1169,7 +1179,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A dies. B and C recover at the same time: each job and apply goes to exactly one of them.
     await a.close();
     const applies = await eventually(
-      async () => (await Promise.all([b.interruptStartedApplies(), c.interruptStartedApplies()])).flat(),
+      async () => (await Promise.all([b.interruptStartedApplies(), c.interruptStartedApplies()])).flatMap((r) => r.applies),
       (r) => r.length > 0,
     );
     expect(applies.map((x) => x.id)).toEqual([applyId]);
@@ -1179,7 +1189,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Adopted by a live replica now: nobody else recovers them again.
     const d = await env.open();
     expect(await d.runningJobs()).toEqual([]);
-    expect(await d.interruptStartedApplies()).toEqual([]);
+    expect(await d.interruptStartedApplies()).toEqual({ applies: [], live: [] });
   });
 
   it.runIf(adapter.shared)("marks a replica alive again after its liveness session is cut", async () => {
@@ -1296,13 +1306,18 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       approvers: [],
       planHash: "e".repeat(64),
     });
+    // Its Deployment is kept as soon as GitHub made it, before the tool runs.
+    await s.recordLiveApplyDeployment(liveCrashed, 7_000_000_002);
     await s.close();
     const after = await env.open();
     const interrupted = await eventually(
       () => after.interruptStartedApplies(),
-      (r) => r.length > 0,
+      (r) => r.applies.length > 0,
     );
-    expect(interrupted.map((a) => a.id)).toEqual([crashed]);
+    expect(interrupted.applies.map((a) => a.id)).toEqual([crashed]);
+    // The live rows come back once, with their Deployment to end.
+    expect(interrupted.live).toMatchObject([{ id: liveCrashed, outcome: "interrupted", deploymentId: 7_000_000_002 }]);
+    expect((await after.interruptStartedApplies()).live).toEqual([]);
     expect((await after.liveApplies("acme/infra", "net")).find((l) => l.id === liveCrashed)).toMatchObject({ outcome: "interrupted" });
   });
 
