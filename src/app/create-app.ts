@@ -9,6 +9,7 @@ import { type ConsoleDeps, createConsole } from "../console/create-console.js";
 import { createApi } from "../api/create-api.js";
 import { createMetrics } from "../console/metrics.js";
 import { ingressSettings } from "../ingress/event-to-job.js";
+import { githubHosts } from "../ingress/delivery-hosts.js";
 import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
@@ -82,6 +83,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     settingsFor: (fullName) => ingressSettings(serverConfigFor(config, fullName).config),
     onJob: wake,
     onDuplicate: metrics.webhookDuplicate,
+    hosts: githubHosts(env.baseUrl),
+    onRefused: metrics.webhookRejected,
     log,
   });
   // Room kept for deliveries when runs (or anything else) fill the data volume.

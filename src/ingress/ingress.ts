@@ -2,6 +2,7 @@ import { repoFullName } from "../model/repo.js";
 import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
+import { foreignHost, type GithubHosts } from "./delivery-hosts.js";
 
 export interface IngressOptions extends IngressSettings {
   store: Store;
@@ -12,12 +13,22 @@ export interface IngressOptions extends IngressSettings {
   onJob: () => void;
   /** Metrics: a delivery (or replayed comment) seen before. */
   onDuplicate?: () => void;
-  log: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** Where the configured GitHub is: a delivery whose repository URLs name another host is refused. */
+  hosts: GithubHosts;
+  /** Metrics: a delivery refused for what it says (a repository URL on another host). */
+  onRefused?: (reason: string) => void;
+  log: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 /** Decides (pure), then persists the delivery and its job atomically, then wakes the worker. */
 export function createIngress(opts: IngressOptions) {
   return async (delivery: Delivery): Promise<void> => {
+    const foreign = foreignHost(delivery.payload, opts.hosts);
+    if (foreign) {
+      opts.onRefused?.("foreign_host");
+      opts.log.warn({ deliveryId: delivery.id, event: delivery.name }, `delivery refused, nothing fetched: ${foreign}`);
+      return;
+    }
     const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;
     const decision = eventToJob(delivery.name, delivery.payload, (named && opts.settingsFor?.(named)) || opts);
     if ("ignore" in decision) {

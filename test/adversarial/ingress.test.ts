@@ -168,6 +168,45 @@ describe("size limit", () => {
   });
 });
 
+describe("repository URLs on another host (Atlantis' advisory: a clone with the installation token elsewhere)", () => {
+  it("a signed delivery whose clone, html or API URL names another host is refused: no job, no fetch, no token", async () => {
+    const before = await quiet();
+    const logged = h.app.output().length;
+    const base = planComment(9_500);
+    const evil = "http://evil.example:9";
+    const cases: [string, Record<string, string>][] = [
+      ["clone_url", { clone_url: `${evil}/acme/ingress.git` }],
+      ["html_url", { html_url: `${evil}/acme/ingress` }],
+      ["url (the API)", { url: `${evil}/api/v3/repos/acme/ingress` }],
+      ["a clone URL that is not a URL", { clone_url: "not a url" }],
+    ];
+    for (const [what, fields] of cases) {
+      const r = await h.sim.deliver("issue_comment", {
+        ...base,
+        comment: { ...base.comment, id: 9_500 + cases.length },
+        repository: { ...base.repository, ...fields },
+      });
+      expect(r.status, what).toBeLessThan(300);
+    }
+    await settle(h);
+    expect(effects(h)).toEqual(before);
+    const said = h.app.output().slice(logged);
+    expect(said).toContain("delivery refused, nothing fetched: repository.clone_url is on evil.example:9, not on the configured GitHub");
+    expect(said).toContain("repository.url is on evil.example:9");
+    expect(said).not.toContain("job queued");
+
+    // Control: the same comment with the repository's real URLs is acted on.
+    const replies = botComments(h, repo, pr.number).length;
+    const ok = await h.sim.deliver("issue_comment", {
+      ...base,
+      repository: { ...base.repository, html_url: `${h.sim.url}/acme/ingress`, url: `${h.sim.url}/api/v3/repos/acme/ingress` },
+    });
+    expect(ok.status).toBe(202);
+    expect(storeCounts(h.app.dataDir).jobs).toBe(before.jobs + 1);
+    await nextReply(h, repo, pr.number, replies);
+  });
+});
+
 describe("redelivery", () => {
   it("a delivery id seen before is not acted on again, after the job is long done", async () => {
     const before = await quiet();

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { foreignHost, githubHosts } from "../../src/ingress/delivery-hosts.js";
+
+describe("foreignHost", () => {
+  const dotcom = githubHosts();
+  const repository = {
+    clone_url: "https://github.com/acme/infra.git",
+    html_url: "https://github.com/acme/infra",
+    url: "https://api.github.com/repos/acme/infra",
+  };
+
+  it("accepts github.com's web and API hosts, case aside, and payloads without a repository", () => {
+    expect(foreignHost({ repository }, dotcom)).toBeUndefined();
+    expect(foreignHost({ repository: { ...repository, clone_url: "https://GitHub.com/acme/infra.git" } }, dotcom)).toBeUndefined();
+    expect(foreignHost({ action: "created" }, dotcom)).toBeUndefined();
+  });
+
+  it("refuses a URL on another host, the API host where the web host belongs, or a lookalike", () => {
+    expect(foreignHost({ repository: { ...repository, clone_url: "https://evil.example/acme/infra.git" } }, dotcom)).toContain(
+      "repository.clone_url is on evil.example",
+    );
+    expect(foreignHost({ repository: { ...repository, clone_url: "https://api.github.com/acme/infra.git" } }, dotcom)).toContain(
+      "clone_url",
+    );
+    expect(foreignHost({ repository: { ...repository, html_url: "https://github.com.evil.example/acme" } }, dotcom)).toContain("html_url");
+    expect(foreignHost({ repository: { ...repository, url: "https://github.com/repos/acme/infra" } }, dotcom)).toContain("repository.url");
+  });
+
+  it("GitHub Enterprise Server: one host, its port included", () => {
+    const ghe = githubHosts("https://ghe.acme.test:8443/api/v3");
+    const on = (host: string) => ({
+      repository: { clone_url: `https://${host}/acme/infra.git`, url: `https://${host}/api/v3/repos/acme/infra` },
+    });
+    expect(foreignHost(on("ghe.acme.test:8443"), ghe)).toBeUndefined();
+    expect(foreignHost(on("ghe.acme.test"), ghe)).toContain("not on the configured GitHub (ghe.acme.test:8443)");
+  });
+});
