@@ -119,8 +119,9 @@ describe("GitHub credentials at start", () => {
 
   it("GitHub that cannot be reached is reported as a problem on this side, not GitHub's: in /readyz and in a job's log", async () => {
     const closed = await freePort();
-    // The simulator only sends the webhook; the app's API calls go to a port nobody listens on.
-    const sim = await startSimulator({ webhookSecret: "s" });
+    // The simulator only sends the webhook, naming the unreachable GitHub as its own (as a GitHub
+    // behind a proxy this side cannot pass would); the app's API calls go to a port nobody listens on.
+    const sim = await startSimulator({ webhookSecret: "s", advertisedUrl: `http://127.0.0.1:${closed}` });
     const app = await startApp({
       env: {
         APP_ID: String(sim.appId),

@@ -132,8 +132,10 @@ describe("a pull request closed while its webhook was lost", () => {
     });
     expect(plan()[0]?.conclusion).toBe("cancelled");
     expect(plan()[0]?.output.summary).toContain("reconciled, the webhook was not received");
-    expect(
-      rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'check-orphaned:%'"),
-    ).toHaveLength(1);
+    // The record follows GitHub's answer: wait for it rather than race it.
+    const recorded = () =>
+      rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'reconciled' AND detail LIKE 'check-orphaned:%'");
+    await h.sim.waitFor(() => recorded().length > 0, { message: "the completion was not recorded", timeoutMs: 10_000 });
+    expect(recorded()).toHaveLength(1);
   }, 180_000);
 });

@@ -70,6 +70,11 @@ export interface SimulatorOptions {
   permissions?: Record<string, string>;
   /** How long a delivery waits for the app's answer (default 15 s; GitHub gives up after 10 s). */
   deliveryTimeoutMs?: number;
+  /**
+   * The URL GitHub names as its own in payloads and answers (default: where the simulator
+   * listens): a GitHub whose deliveries arrive but whose API this side cannot reach.
+   */
+  advertisedUrl?: string;
 }
 
 export interface SimulatorParts {
@@ -82,6 +87,8 @@ export interface SimulatorParts {
   rejectedComments: RejectedComment[];
   privateKeyPem: string;
   server: Server;
+  /** Where the simulator listens. */
+  url: string;
   root: string;
   oauth: { clientId: string; clientSecret: string };
 }
@@ -171,9 +178,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  ctx.web = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
+  ctx.web = opts.advertisedUrl ?? url;
   ctx.api = `${ctx.web}/api/v3`;
-  return new Simulator({ ...parts, server, oauth });
+  return new Simulator({ ...parts, server, oauth, url });
 }
 
 /** The test-facing handle: scenario verbs come from SimulatorScenario, inspection and lifecycle live here. */
@@ -201,7 +209,7 @@ export class Simulator extends SimulatorScenario {
 
   constructor(parts: SimulatorParts) {
     super(parts.core);
-    this.url = parts.core.ctx.web;
+    this.url = parts.url;
     this.host = new URL(this.url).host;
     this.appId = parts.core.ctx.app.id;
     this.installationId = parts.core.ctx.app.installationId;

@@ -54,8 +54,18 @@ export function allowedRoads(h: Harness, repo: Repo): string[] {
 
 /** The `input` of every resource in a local Terraform state file ([] when there is none yet). */
 export async function stateInputs(stateFile: string): Promise<unknown[]> {
-  const state = JSON.parse(await readFile(stateFile, "utf8").catch(() => "{}")) as {
-    resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[];
-  };
-  return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
+  type State = { resources?: { instances: { attributes: { input?: { value: unknown } } }[] }[] };
+  // Terraform rewrites the file in place: a read while it writes sees a cut JSON; read again.
+  for (let tries = 0; ; tries++) {
+    const text = await readFile(stateFile, "utf8").catch(() => "{}");
+    let state: State;
+    try {
+      state = JSON.parse(text) as State;
+    } catch (err) {
+      if (tries >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    return (state.resources ?? []).flatMap((r) => r.instances.map((i) => i.attributes.input?.value));
+  }
 }
