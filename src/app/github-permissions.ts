@@ -31,7 +31,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "PATCH /repos/{owner}/{repo}/issues/{issue_number}": COMMENT_WRITE,
   "GET /repos/{owner}/{repo}/pulls/{pull_number}": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews": [{ pull_requests: "read" }],
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits": [{ pull_requests: "read" }],
+  "GET /repos/{owner}/{repo}/compare/{basehead}": [{ contents: "read" }],
   "GET /repos/{owner}/{repo}/commits/{ref}": [{ contents: "read" }],
   "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge": [{ contents: "write" }],
   "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls": [{ pull_requests: "read" }],

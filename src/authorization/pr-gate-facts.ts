@@ -46,7 +46,7 @@ export async function gatherPrFacts(
     permissions,
     mergeable,
     undiverged,
-    unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr.number) : [],
+    unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
     agents: deps.config.agents,
   };
 }

@@ -83,8 +83,11 @@ export interface VcsClient {
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
   /** The repository's default branch and its head commit, read now. */
   defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
-  /** The PR's commits (base..head) that GitHub does not show as verified (signed with a key it trusts). */
-  unverifiedCommits(repo: RepoRef, pr: number): Promise<string[]>;
+  /**
+   * The PR's commits (since the merge base of its base and head), however many, that GitHub does
+   * not show as verified (signed with a key it trusts). Fails when GitHub lists fewer than it counts.
+   */
+  unverifiedCommits(repo: RepoRef, pr: Pick<PullRequestInfo, "baseSha" | "headSha">): Promise<string[]>;
   /** Whether GitHub shows this commit as verified. */
   commitVerified(repo: RepoRef, sha: string): Promise<boolean>;
   /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */

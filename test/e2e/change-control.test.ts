@@ -143,4 +143,26 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     expect(applied).toMatch(/✅ applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
   });
+
+  it("`verified_commits` reads every commit of a long pull request, past the 250 of GitHub's list of a PR's commits", async () => {
+    const { repo, pr, state } = await prodPr("cc-verified-long", () => ({
+      ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [verified_commits]\n",
+    }));
+    h.sim.verifyCommit(repo, pr.headSha);
+    const shas = await h.sim.pushManyCommits(repo, pr.number, 259);
+    // The 255th commit of the PR: past the list GitHub gives of a pull request's commits.
+    const late = shas[253] as string;
+    for (const sha of shas) if (sha !== late) h.sim.verifyCommit(repo, sha);
+    const head = shas.at(-1) as string;
+    await completed(h, repo, head, "sluice/plan");
+    const refused = await say(h, repo, pr.number, "bob", "/apply");
+    expect(refused).toContain(
+      `every commit must be verified by GitHub (signed with a key it trusts), and this one is not: ${late.slice(0, 7)}`,
+    );
+    expect(await stateResources(state)).toEqual([]);
+    // Control: once GitHub verifies it, all 260 are, and the apply runs.
+    h.sim.verifyCommit(repo, late);
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
+  }, 240_000);
 });

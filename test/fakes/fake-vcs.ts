@@ -163,7 +163,7 @@ export class FakeVcs implements VcsClient {
   /** The PR's commits, as `unverifiedCommits` lists them. */
   prCommits: string[] = [];
 
-  async unverifiedCommits(_repo: RepoRef, _pr: number): Promise<string[]> {
+  async unverifiedCommits(_repo: RepoRef, _pr: Pick<PullRequestInfo, "baseSha" | "headSha">): Promise<string[]> {
     return this.prCommits.filter((sha) => !this.verifiedCommits.has(sha));
   }
 

@@ -148,6 +148,10 @@ export class GitStore {
     return r.stdout.toString("utf8").split("\n")[0]?.trim() || null;
   }
 
+  async treeOf(dir: string, commit: string): Promise<string> {
+    return gitText(["rev-parse", "--verify", `${commit}^{tree}`], { gitDir: dir });
+  }
+
   async commitTree(dir: string, tree: string, parents: string[], message: string): Promise<string> {
     const date = this.nextDate();
     const args = ["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message];

@@ -8,6 +8,9 @@ import type { SimRepo } from "./sim-types.js";
 
 type S = components["schemas"];
 
+/** GitHub's cap on a pull request's commit list, and on a comparison read without pagination. */
+const PR_COMMITS_CAP = 250;
+
 /**
  * A user's membership of a team as GitHub reports it: their own, or else "active" through any
  * child team (GitHub: "the response includes members of child teams"), else none.
@@ -61,10 +64,46 @@ export function registerNativeRoutes(router: RestRouter, core: SimCore): void {
   router.add("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "token", async (req) => {
     const repo = core.repoOr404(req.params);
     const pr = core.pullOr404(repo, req.params.pull_number);
-    const shas = await core.git.commitsBetween(repo.dir, pr.baseSha, pr.headSha);
+    // GitHub lists at most 250 commits of a pull request ("use the List commits endpoint" beyond).
+    const shas = (await core.git.commitsBetween(repo.dir, pr.baseSha, pr.headSha)).slice(0, PR_COMMITS_CAP);
     const { page, headers } = paginate(req, shas, `${ctx.api}/repos/${repo.fullName}/pulls/${pr.number}/commits`);
     return ok(
       page.map((sha) => commitJson(core, repo, sha)),
+      200,
+      headers,
+    );
+  });
+
+  // Compare two commits: the commits of `head` since its merge base with `base`, oldest first; up
+  // to 250 without pagination parameters, all of them page by page with `per_page`/`page`.
+  router.add("GET", "/repos/{owner}/{repo}/compare/{basehead}", "token", async (req) => {
+    const repo = core.repoOr404(req.params);
+    const [baseRef, headRef, ...rest] = (req.params.basehead ?? "").split("...");
+    if (!baseRef || !headRef || rest.length) throw notFound();
+    const [base, head] = [await core.git.resolve(repo.dir, baseRef), await core.git.resolve(repo.dir, headRef)];
+    if (!base || !head) throw notFound();
+    const all = await core.git.commitsBetween(repo.dir, base, head);
+    const paged = req.query.has("per_page") || req.query.has("page");
+    const { page, headers } = paged
+      ? paginate(req, all, `${ctx.api}/repos/${repo.fullName}/compare/${req.params.basehead}`)
+      : { page: all.slice(0, PR_COMMITS_CAP), headers: {} };
+    const behind = await core.git.commitsBetween(repo.dir, head, base);
+    const a = `${ctx.api}/repos/${repo.fullName}`;
+    return ok(
+      {
+        url: `${a}/compare/${req.params.basehead}`,
+        html_url: `${repo.htmlUrl}/compare/${req.params.basehead}`,
+        permalink_url: `${repo.htmlUrl}/compare/${base}...${head}`,
+        diff_url: `${repo.htmlUrl}/compare/${req.params.basehead}.diff`,
+        patch_url: `${repo.htmlUrl}/compare/${req.params.basehead}.patch`,
+        base_commit: commitJson(core, repo, base),
+        merge_base_commit: commitJson(core, repo, base),
+        status: all.length && behind.length ? "diverged" : all.length ? "ahead" : behind.length ? "behind" : "identical",
+        ahead_by: all.length,
+        behind_by: behind.length,
+        total_commits: all.length,
+        commits: page.map((sha) => commitJson(core, repo, sha)),
+      },
       200,
       headers,
     );

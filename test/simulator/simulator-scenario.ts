@@ -218,6 +218,28 @@ export class SimulatorScenario {
   }
 
   /** A plain issue opened by a human (no webhook: Sluice does not act on issues being opened). */
+  /**
+   * Adds `count` commits that change nothing on a PR's branch in one push (a long-lived branch,
+   * a squash nobody did), then sends `synchronize`; returns their shas, oldest first.
+   */
+  async pushManyCommits(repo: SimRepo, number: number, count: number): Promise<string[]> {
+    const pr = this.pullOf(repo, number);
+    const { git } = this.core;
+    const shas = await git.withLock(repo.dir, async () => {
+      let parent = await this.resolveRev(repo, `refs/heads/${pr.headRef}`);
+      const tree = await git.treeOf(repo.dir, parent);
+      const made: string[] = [];
+      for (let i = 0; i < count; i++) {
+        parent = await git.commitTree(repo.dir, tree, [parent], `Commit ${i + 1} of ${count}`);
+        made.push(parent);
+      }
+      await git.updateRef(repo.dir, `refs/heads/${pr.headRef}`, parent);
+      return made;
+    });
+    await this.core.syncPullHeads(repo, null, pr.headRef);
+    return shas;
+  }
+
   /** Marks a commit as signed with a key GitHub verifies (its `verification.verified` becomes true). */
   verifyCommit(repo: SimRepo, sha: string): void {
     repo.verifiedCommits = new Set([...(repo.verifiedCommits ?? []), sha]);
