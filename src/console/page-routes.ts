@@ -125,8 +125,16 @@ export async function jobEvents(
 
 export async function locksPage(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {
   const { deps, store, layout, readable, pauseState } = ctx;
-  const [locks, pause] = await Promise.all([store.allLocks(), pauseState()]);
-  const visible = locks.filter((l) => readable(v, l.repo)).map((l) => ({ ...l, canWrite: canWrite(v.access.get(l.repo.toLowerCase())) }));
+  const [locks, pause, holds] = await Promise.all([store.allLocks(), pauseState(), store.stateHolds()]);
+  // A hold is keyed by dir and workspace (the project's trusted identity), as the lock's place is.
+  const held = new Set(holds.map((h) => JSON.stringify([h.repo, h.dir, h.workspace])));
+  const visible = locks
+    .filter((l) => readable(v, l.repo))
+    .map((l) => ({
+      ...l,
+      canWrite: canWrite(v.access.get(l.repo.toLowerCase())),
+      held: held.has(JSON.stringify([l.repo, l.dir, l.workspace])),
+    }));
   sendHtml(
     res,
     200,

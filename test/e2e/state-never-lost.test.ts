@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
 import { bot, completed, say } from "./trust-holes-support.js";
+import { signIn } from "../support/console-sign-in.js";
+import { freePort } from "../support/start-app.js";
 
 /**
  * Issue #44 with real terraform in the sandbox: a local state the sandbox would lose is refused at
@@ -20,7 +22,18 @@ const http = { state: undefined as string | undefined, refuseWrites: false, post
 
 beforeAll(async () => {
   // The server's default: a state inside the checkout is not applied (the harness allows it elsewhere).
-  h = await startHarness({ serverConfig: "apply_requirements: []\nallow_checkout_state: false\n" });
+  const port = await freePort();
+  h = await startHarness({
+    serverConfig: "apply_requirements: []\nallow_checkout_state: false\n",
+    port,
+    // The console, to read the locks page.
+    env: (sim) => ({
+      GITHUB_CLIENT_ID: sim.oauthClientId,
+      GITHUB_CLIENT_SECRET: sim.oauthClientSecret,
+      SLUICE_SESSION_SECRET: "a-session-key-for-the-state-test-0123456789",
+      SLUICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    }),
+  });
   // A dir the server does not let runs keep (not under SLUICE_SANDBOX_PATHS): inside the sandbox it is gone.
   outside = await mkdtemp(join(tmpdir(), "sluice-not-kept-"));
   backend = createServer((req, res) => {
@@ -134,6 +147,10 @@ describe("state is never lost", () => {
     // Held: nothing plans over a state the backend does not have, whoever asks.
     const plan = await say(h, repo, pr.number, "alice", "/plan", "is held");
     expect(plan).toContain("is held");
+    // The console shows the lock as held, and why.
+    const cookie = await signIn(h.app.url, "alice");
+    const locksPage = async () => (await fetch(`${h.app.url}/locks`, { headers: { cookie } })).text();
+    expect(await locksPage()).toContain("held: unsaved state");
     // The push goes through the gate: a reader may not push.
     h.sim.setPermission(repo, "rita", "read");
     const refused = await say(h, repo, pr.number, "rita", "/state push-errored -p web", "push a kept state");
@@ -146,6 +163,10 @@ describe("state is never lost", () => {
     // What terraform made and could not save is all in the backend now.
     const state = JSON.parse(http.state ?? "{}") as { resources?: { name: string }[] };
     expect((state.resources ?? []).map((r) => r.name).sort()).toEqual(["extra_0", "web_0"]);
+    // Control: released, the lock is an ordinary one again.
+    const page = await locksPage();
+    expect(page).toContain("web");
+    expect(page).not.toContain("held: unsaved state");
     // Released: the project plans again, and the plan finds nothing left to do.
     await say(h, repo, pr.number, "alice", "/plan");
     const replanned = bot(h, repo, pr.number).at(-1)?.body ?? "";

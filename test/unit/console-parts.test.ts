@@ -253,6 +253,24 @@ describe("small console parts", () => {
     for (const bad of hostile) expect([bad, safeReturnPath(bad, origin)]).toEqual([bad, "/"]);
   });
 
+  it("marks a lock whose project is held over a state terraform could not save", () => {
+    const lock = (project: string, held: boolean) => ({
+      repo: "acme/infra",
+      project,
+      dir: project,
+      workspace: "default",
+      pr: 3,
+      createdAt: "2026-03-04T05:06:07.000Z",
+      waiting: [],
+      canWrite: false,
+      held,
+    });
+    const html = renderPage("locks", { title: "Locks" }, { locks: [lock("net", true), lock("app", false)], web: "https://github.example" });
+    const row = (project: string) => html.split("<tr>").find((r) => r.includes(`<span class="name">${project}</span>`)) ?? "";
+    expect(row("net")).toContain("held: unsaved state");
+    expect(row("app")).not.toContain("held");
+  });
+
   it("names every metric sluice_* and reads the store's gauges at scrape time", async () => {
     const check = (project: string, status: DriftCheck["status"]): DriftCheck => ({
       repo: "acme/infra",
