@@ -13,7 +13,7 @@ export const auditPayloadSchema = z
     action: z
       .string()
       .describe(
-        "gate-allowed, gate-refused, lock-wait, unlock, pause, resume, drift-pause, drift-resume, reconcile… (also the X-Sluice-Event header)",
+        "What happened: one of the actions listed in docs/reference/audit-events.md (gate-allowed, gate-refused, lock-wait, unlock, pause, resume, reconcile, …); also the X-Sluice-Event header",
       ),
     actor: z.string().describe("The GitHub login that asked, or `sluice` for what Sluice did by itself"),
     repo: z.string().optional().describe("owner/name; absent for server-wide events (pause, resume)"),

@@ -1,3 +1,4 @@
+import type { AuditAction } from "../model/audit-action.js";
 import type { ReconciledKind } from "../model/reconciled.js";
 import type { JobStatus, JobTarget } from "../model/job.js";
 import type { ApplyRecord, LockRecord, StoredSummary } from "./store.js";
@@ -60,7 +61,7 @@ export interface AuditEvent {
   id: number;
   at: string;
   actor: string;
-  /** unlock, pause, resume, drift… (applies come from the apply records). */
+  /** One of AUDIT_ACTIONS (src/model/audit-action.ts); applies come from the apply records. */
   action: string;
   repo?: string;
   project?: string;
@@ -119,7 +120,8 @@ export interface ConsoleStore {
   /** Applies, newest first. */
   applyHistory(filter: { repo?: string; limit?: number }): Promise<ApplyView[]>;
 
-  recordAudit(event: Omit<AuditEvent, "id" | "at">): Promise<number>;
+  /** Events read back may hold actions of older releases; a new one is always one of AUDIT_ACTIONS. */
+  recordAudit(event: Omit<AuditEvent, "id" | "at" | "action"> & { action: AuditAction }): Promise<number>;
   auditEvents(filter: AuditFilter): Promise<AuditEvent[]>;
 
   appliesPaused(): Promise<PauseState | undefined>;

@@ -1,3 +1,4 @@
+import type { AuditAction } from "../../src/model/audit-action.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +41,7 @@ function fakeReceiver() {
   return r;
 }
 
-const record = (store: Store, repo: string, project: string, action = "gate-allowed", detail = "road: comment") =>
+const record = (store: Store, repo: string, project: string, action: AuditAction = "gate-allowed", detail = "road: comment") =>
   store.recordAudit({ actor: "alice", action, repo, project, pr: 1, detail });
 
 describe("signing", () => {
