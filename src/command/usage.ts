@@ -6,6 +6,8 @@ export const USAGE = `**Sluice commands** go on the first line of a pull request
 | \`/plan [-p PROJECT] [-d DIR] [-w WORKSPACE] [-- TERRAFORM_ARGS…]\` | Plan the projects this pull request changes, or only the ones selected |
 | \`/plan --why [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Say which projects this pull request's changes plan, and why; plan nothing |
 | \`/apply [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Apply the saved plans made for the current head commit |
+| \`/apply [-p…] --override-window -- REASON\` | Server admins: apply once outside the project's apply window or freeze; the reason is audited |
+| \`/apply [-p…] --override-protect -- REASON\` | A protected resource's owners: apply a plan that destroys or replaces it; the reason is audited |
 | \`/unlock [-p PROJECT] [-d DIR] [-w WORKSPACE]\` | Release this pull request's project locks and discard its plans |
 | \`/import [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS ID\` | Import an existing object into one project's state |
 | \`/state rm [-p PROJECT] [-d DIR] [-w WORKSPACE] ADDRESS…\` | Remove resources from one project's state (nothing is destroyed) |
