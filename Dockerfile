@@ -89,8 +89,8 @@ RUN url="https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/k
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim
-# bubblewrap: every tool run starts in a sandbox (README, Sandbox). It needs unprivileged user
-# namespaces in the container: see README for the Docker and Kubernetes settings. prlimit (the
+# bubblewrap: every tool run starts in a sandbox (docs/sandbox.md). It needs unprivileged user
+# namespaces in the container: see docs/sandbox.md for the Docker and Kubernetes settings. prlimit (the
 # sandbox's rlimits) comes with util-linux, which every Debian image has.
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
     && rm -rf /var/lib/apt/lists/*

@@ -36,7 +36,7 @@ export function systemNeeds(env: NeedsEnv = {}): SystemNeed[] {
       name: "terraform",
       probes: [{ command: "terraform" }, { command: "tofu" }],
       mode: "runtime",
-      why: "plans and applies run terraform (or tofu); it is not in Debian: install it from HashiCorp (README, Quick start)",
+      why: "plans and applies run terraform (or tofu); it is not in Debian: install it from HashiCorp (README, Try it in a minute)",
     },
     {
       name: "bwrap",

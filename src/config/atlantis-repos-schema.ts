@@ -59,7 +59,7 @@ export const atlantisReposSchema = z.strictObject({
 export type Support = "yes" | "partly" | "no";
 
 /**
- * What Sluice does with each key of `repos.yaml`: README's mapping table is rendered from this
+ * What Sluice does with each key of `repos.yaml`: the mapping table of docs/atlantis.md is rendered from this
  * (a test compares them), and every key of the schemas above has a line here.
  */
 export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: string }> = {
@@ -125,7 +125,7 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
   external_stores: { support: "no", does: "Named at start; plans are kept in Sluice's store." },
 };
 
-/** README's "what Sluice does with each key" table, rendered from ATLANTIS_REPOS_KEYS. */
+/** The "what Sluice does with each key" table of docs/atlantis.md, rendered from ATLANTIS_REPOS_KEYS. */
 export function atlantisKeysTable(): string {
   const word: Record<Support, string> = { yes: "yes", partly: "partly", no: "no" };
   const rows = Object.entries(ATLANTIS_REPOS_KEYS).map(([key, k]) => `| \`${key}\` | ${word[k.support]} | ${k.does} |`);

@@ -3,7 +3,7 @@ import { cronSchema } from "../util/cron.js";
 import { timezone } from "./change-control-schema.js";
 import { duration } from "./server-config-parts.js";
 
-/** The trusted rules that read a plan (README: Rules that read the plan), in the server's and the repo's config. */
+/** The trusted rules that read a plan (docs/plan-rules.md), in the server's and the repo's config. */
 
 const TEAM = /^@?[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 

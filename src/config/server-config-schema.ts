@@ -81,7 +81,7 @@ export const serverConfigSchema = z
      */
     allow_checkout_state: z.boolean().default(false),
     /** How many projects plan at once on this replica. */
-    parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
+    parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)).meta({ defaultText: "the number of CPU cores" }),
     /** Requirements every project must meet before apply, unless a repo may override them. */
     apply_requirements: z
       .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
@@ -202,7 +202,7 @@ export const serverConfigSchema = z
     sso: ssoSchema,
     /** The automation API under /api/v1/ (off: every path of it answers 404). */
     api: apiSchema,
-    /** Every tool run in a bubblewrap sandbox (see README, Sandbox); `off` only when said. */
+    /** Every tool run in a bubblewrap sandbox (docs/sandbox.md); `off` only when said. */
     sandbox: z
       .union([z.enum(["on", "off"]), z.boolean()])
       .transform((v) => (v === true || v === "on" ? "on" : "off"))
@@ -237,7 +237,7 @@ export const serverConfigSchema = z
     network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
     /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
     apply_windows: z.array(applyWindow).default([]),
-    /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): README, Cloud credentials. */
+    /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): docs/cloud-credentials.md. */
     credentials: z.array(credentialRuleSchema).default([]),
     /**
      * Projects the base branch does not have (a PR's new dir): they match only repository-wide
@@ -248,9 +248,9 @@ export const serverConfigSchema = z
     freezes: z.array(freeze).default([]),
     /** Who may do what in matching projects, beyond repository write access (which stays the floor). */
     permissions: z.array(permissionRule).default([]),
-    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (README, Audit stream). */
+    /** Every audit event, signed with HMAC-SHA256, to an endpoint the operator controls (docs/audit-stream.md). */
     audit_stream: auditStreamSchema.optional(),
-    /** Slack or JSON messages for some events of some repos/projects (README, Notifications). */
+    /** Slack or JSON messages for some events of some repos/projects (docs/audit-stream.md). */
     notifications: notificationsSchema.default([]),
     /** Rules that read the plan (docs: Rules that read the plan): protected addresses, and who may override them. */
     protect: protectSchema.default([]),

@@ -14,7 +14,10 @@ import { type AppProcess, freePort, removeDir, startApp } from "../support/start
  * tests below follow one story (plan, live apply, unlock, other users, metrics).
  */
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
-const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
+// `npm run docs:screenshots` points this at the manual's pictures; a test run leaves them in test/artifacts.
+const ARTIFACTS = process.env.SLUICE_SCREENSHOTS_DIR
+  ? resolve(process.env.SLUICE_SCREENSHOTS_DIR)
+  : resolve(import.meta.dirname, "../artifacts");
 const SECRET = `corp-${"5e".repeat(16)}`;
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 const SESSION_SECRET = "session-secret-for-the-console-tests-0123456789";

@@ -8,13 +8,13 @@ import {
   atlantisReposSchema,
 } from "../../src/config/atlantis-repos-schema.js";
 
-const README = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+const PAGE = readFileSync(join(import.meta.dirname, "../../docs/atlantis.md"), "utf8");
 
-describe("README's repos.yaml table is what the parser does", () => {
+describe("docs/atlantis.md's repos.yaml table is what the parser does", () => {
   it("the table between its markers is the one rendered from the parser's key list", () => {
     const start = "<!-- atlantis-repos-keys:start -->\n";
-    const table = README.slice(README.indexOf(start) + start.length, README.indexOf("<!-- atlantis-repos-keys:end -->"));
-    expect(README).toContain(start);
+    const table = PAGE.slice(PAGE.indexOf(start) + start.length, PAGE.indexOf("<!-- atlantis-repos-keys:end -->"));
+    expect(PAGE).toContain(start);
     expect(table.trim()).toBe(atlantisKeysTable());
   });
 

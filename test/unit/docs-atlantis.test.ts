@@ -4,16 +4,17 @@ import { UNSUPPORTED_STAGES, UNSUPPORTED_STEPS } from "../../src/config/repo/atl
 import { PROJECT_SUPPORTED, PROJECT_UNSUPPORTED, TOP_SUPPORTED, TOP_UNSUPPORTED } from "../../src/config/repo/normalize-atlantis-config.js";
 import { TERRAFORM_WHEN_MODIFIED } from "../../src/config/repo/project-fields.js";
 
-// README's Atlantis section is the user's list of what differs from Atlantis: held to the parser,
-// so a key the parser stops supporting (or starts supporting) cannot go unmentioned.
+// The manual's Atlantis compatibility section (docs/repo-config.md) is the user's list of what
+// differs from Atlantis: held to the parser, so a key the parser stops supporting (or starts
+// supporting) cannot go unmentioned.
 
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const section = readme.slice(readme.indexOf("**Atlantis compatibility.**"), readme.indexOf("## Sluice for Atlantis users"));
+const page = readFileSync(new URL("../../docs/repo-config.md", import.meta.url), "utf8");
+const section = page.slice(page.indexOf("**Atlantis compatibility.**"));
 const differences = section.slice(section.indexOf("<!-- atlantis-differences -->"), section.indexOf("<!-- /atlantis-differences -->"));
 const readsParagraph = section.slice(0, section.indexOf("Values are checked"));
 const codes = (text: string) => new Set([...text.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string));
 
-describe("README: Atlantis compatibility", () => {
+describe("docs/repo-config.md: Atlantis compatibility", () => {
   it("names every key the parser reads", () => {
     const named = codes(readsParagraph);
     for (const key of [...TOP_SUPPORTED, ...PROJECT_SUPPORTED]) expect(named, key).toContain(key);

@@ -69,16 +69,14 @@ describe("credentials in the server config", () => {
   });
 });
 
-describe("README's examples", () => {
-  const readme = readFileSync(join(import.meta.dirname, "../../../README.md"), "utf8");
+describe("the manual's examples", () => {
+  const page = (name: string) => readFileSync(join(import.meta.dirname, "../../../docs", name), "utf8");
   it("the Cloud credentials example is a valid server config", () => {
-    const section = readme.slice(readme.indexOf("## Cloud credentials"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(page("cloud-credentials.md"))?.[1] ?? "";
     expect(parseServerConfig(yaml).credentials.map((r) => r.match)).toEqual(["acme/infra:prod-*", "acme/*"]);
   });
-  it("the server config reference's credentials are valid", () => {
-    const section = readme.slice(readme.indexOf("## Server config (`SLUICE_SERVER_CONFIG`)"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  it("the server config page's credentials are valid", () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(page("server-config.md"))?.[1] ?? "";
     expect(parseServerConfig(yaml.slice(yaml.indexOf("\ncredentials:"))).credentials).toHaveLength(1);
   });
 });
