@@ -86,7 +86,7 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
   });
   new Counter({
     name: "sluice_reconciled_total",
-    help: "Healing acts of the reconcile with GitHub, by what the lost webhook was (pr-closed, head-moved); all replicas",
+    help: `Healing acts of the reconcile with GitHub, by what a lost webhook left undone (${RECONCILED_KINDS.join(", ")}); all replicas`,
     labelNames: ["kind"],
     registers: [registry],
     async collect() {
