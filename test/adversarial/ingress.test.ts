@@ -183,17 +183,23 @@ describe("repository URLs on another host (Atlantis' advisory: a clone with the 
     for (const [what, fields] of cases) {
       const r = await h.sim.deliver("issue_comment", {
         ...base,
-        comment: { ...base.comment, id: 9_500 + cases.length },
+        comment: { ...base.comment, id: 9_500 + cases.findIndex(([w]) => w === what) },
         repository: { ...base.repository, ...fields },
       });
       expect(r.status, what).toBeLessThan(300);
     }
     await settle(h);
     expect(effects(h)).toEqual(before);
-    const said = h.app.output().slice(logged);
-    expect(said).toContain("delivery refused, nothing fetched: repository.clone_url is on evil.example:9, not on the configured GitHub");
-    expect(said).toContain("repository.url is on evil.example:9");
-    expect(said).not.toContain("job queued");
+    // Log lines reach the output a moment after the answers: wait for the last case's.
+    const said = () => h.app.output().slice(logged);
+    await h.sim.waitFor(() => said().includes("repository.clone_url is not a URL"), {
+      message: "the last refusal was not logged",
+      timeoutMs: 10_000,
+    });
+    expect(said()).toContain("delivery refused, nothing fetched: repository.clone_url is on evil.example:9, not on the configured GitHub");
+    expect(said()).toContain("repository.html_url is on evil.example:9");
+    expect(said()).toContain("repository.url is on evil.example:9");
+    expect(said()).not.toContain("job queued");
 
     // Control: the same comment with the repository's real URLs is acted on.
     const replies = botComments(h, repo, pr.number).length;
