@@ -38,6 +38,9 @@ type PlanJob = JobContext<SpecOf<"plan">>;
 const FORK_REFUSAL =
   "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).";
 
+const AUTHOR_MAY_NOT_PLAN = (reasons: string[]) =>
+  `Not planned automatically: ${reasons.join("; ")}, and the code of a pull request is its author's. Nothing is locked; someone who may plan can comment \`/plan\`.`;
+
 /** A plan job: autoplan or `/plan`, from the live PR head to the rendered comment and check. */
 export async function runPlanJob(ctx: PlanJob): Promise<void> {
   const { job, deps, vcs } = ctx;
@@ -56,6 +59,11 @@ export async function runPlanJob(ctx: PlanJob): Promise<void> {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
     if (!who.allowed) return replyRefused(vcs, deps, job, `Not planned: ${who.reasons.join("; ")}.`);
+  } else {
+    // The code planned is the author's, whoever pushed last: an author who may not plan gets no
+    // autoplan, so a pull request of theirs holds no lock that another one would wait behind.
+    const author = await authorizeCommand(vcs, deps, { ...job, spec: { ...spec, actor: pr.author } }, "plan", deps.config.plan_permission);
+    if (!author.allowed) return answer(AUTHOR_MAY_NOT_PLAN(author.reasons), "info");
   }
   const newer = await newerPlanJob(deps.store, job);
   if (newer !== undefined) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { storeRows } from "../support/previews.js";
 import { bot, completed, nextSecond, say, seedState } from "./trust-holes-support.js";
 
 // Issue #10, items 2 and 5: commands that create or discard plans or locks need write access, and
@@ -134,5 +135,34 @@ describe("issue #10.5: a stranger's /unlock", () => {
     expect(otherBody).toContain(`locked by #${pr.number}`);
     expect(applied).toMatch(/✅ applied/);
     expect(await stateResources(appState)).toEqual(["terraform_data.app_0"]);
+  });
+
+  it("a read author's pull request is not autoplanned and locks nothing; a writer's on the same project plans; a writer's /plan on it does", async () => {
+    grant(h, "reader-autoplan");
+    const appState = join(stateDir, "reader-autoplan-app.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "reader-autoplan",
+      files: { "app/main.tf": statefulProject("app", appState, 0) },
+    });
+    await h.sim.pushBranch(repo, { branch: "theirs", files: { "app/main.tf": statefulProject("app", appState, 1) } });
+    const theirs = await h.sim.openPullRequest(repo, { head: "theirs", author: "rita", title: "a reader's change" });
+    const told = () => (bot(h, repo, theirs.number)[0]?.body ?? "").replace(/\u200b/g, "");
+    await h.sim.waitFor(() => told().includes("Not planned automatically"), { message: "the reader's PR was not told", timeoutMs: 60_000 });
+    expect(told()).toContain("Not planned automatically: @rita needs write access to this repository to plan (has read access)");
+    expect(told()).toContain("Nothing is locked");
+    expect(storeRows(h, "SELECT pr FROM locks WHERE repo = ?", repo.fullName)).toEqual([]);
+
+    // A writer's pull request on the same project is planned, not told it is locked.
+    await h.sim.pushBranch(repo, { branch: "mine", from: "main", files: { "app/mine.tf": tfProject("mine") } });
+    const mine = await h.sim.openPullRequest(repo, { head: "mine", author: "carol", title: "a writer's change" });
+    expect((await completed(h, repo, mine.headSha, "sluice/plan")).conclusion).toBe("success");
+    expect((bot(h, repo, mine.number)[0]?.body ?? "").replace(/\u200b/g, "")).not.toContain("locked by");
+
+    // Control: a writer may still plan the reader's pull request, by asking; then the lock is the writer's doing.
+    await say(h, repo, mine.number, "carol", "/unlock");
+    const planned = await say(h, repo, theirs.number, "alice", "/plan");
+    expect(planned).toMatch(/planned/);
+    expect(storeRows(h, "SELECT pr FROM locks WHERE repo = ?", repo.fullName)).toEqual([{ pr: theirs.number }]);
   });
 });

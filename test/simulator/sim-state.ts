@@ -105,6 +105,11 @@ export class SimState {
     this.roles.set(`${repoFullName}:${login}`.toLowerCase(), role);
   }
 
+  /** Whether a role was given (a user with none set has `none`). */
+  hasRole(repoFullName: string, login: string): boolean {
+    return this.roles.has(`${repoFullName}:${login}`.toLowerCase());
+  }
+
   role(repo: SimRepo, login: string): Role {
     return this.roles.get(`${repo.fullName}:${login}`.toLowerCase()) ?? "none";
   }

@@ -146,6 +146,10 @@ export class SimulatorScenario {
   ): Promise<{ number: number; headSha: string; baseSha: string; delivery: DeliveryResult }> {
     const { state, git } = this.core;
     this.addUser(opts.author);
+    // A branch of the repository itself was pushed by its author, which GitHub allows only with
+    // write access: an author the test gave no role has it. A role the test set stands.
+    const sameRepo = opts.headRepo === undefined || opts.headRepo.toLowerCase() === repo.fullName.toLowerCase();
+    if (sameRepo && !state.hasRole(repo.fullName, opts.author)) state.setRole(repo.fullName, opts.author, "write");
     const base = opts.base ?? repo.defaultBranch;
     const headSha = await this.resolveRev(repo, `refs/heads/${opts.head}`);
     const baseSha = await this.resolveRev(repo, `refs/heads/${base}`);

@@ -78,6 +78,28 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/Not planned/);
   });
 
+  it("does not autoplan a pull request whose author may not plan: nothing checked out, nothing locked, said why", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD, baseSha: BASE, author: "mallory" });
+    deps.vcs.permissions.set("mallory", "read");
+    await runJob(await autoplan(), deps);
+    expect(runner.planned).toEqual([]);
+    expect(deps.fakeWorkspace.checkouts).toEqual([]);
+    expect(await deps.store.locksOf("acme/infra", 1)).toEqual([]);
+    // The renderer keeps `@mallory` from being a mention with a zero-width space.
+    expect(
+      deps.vcs
+        .bodiesOn(1)
+        .join("\n")
+        .replace(/\u200b/g, ""),
+    ).toContain("Not planned automatically: @mallory needs write access to this repository to plan");
+    // Control: the same autoplan, its author a writer, plans and locks.
+    deps.vcs.permissions.set("mallory", "write");
+    await runJob(await autoplan(), deps);
+    expect(runner.planned).toEqual(["app"]);
+    expect(await deps.store.locksOf("acme/infra", 1)).toMatchObject([{ dir: "app", pr: 1 }]);
+  });
+
   it("tells a PR who holds the project's lock, and plans nothing there", async () => {
     const { runner } = await setup({ head: { "app/main.tf": "" } });
     const other = { installationId: 1, repo: REPO, cloneUrl: "x", pr: 2 };
