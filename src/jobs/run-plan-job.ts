@@ -38,6 +38,10 @@ type PlanJob = JobContext<SpecOf<"plan">>;
 const FORK_REFUSAL =
   "This pull request comes from a fork. A plan runs the PR's code on the Sluice server, so this server does not plan forks (server setting `allow_fork_prs`).";
 
+/** A pull request from a fork, on a server that does not plan forks. */
+const refusedFork = (pr: PullRequestInfo, job: Job, deps: JobDeps) =>
+  pr.headRepo !== repoFullName(job.target.repo) && !deps.config.allow_fork_prs;
+
 const AUTHOR_MAY_NOT_PLAN = (reasons: string[]) =>
   `Not planned automatically: ${reasons.join("; ")}, and the code of a pull request is its author's. Nothing is locked; someone who may plan can comment \`/plan\`.`;
 
@@ -59,9 +63,10 @@ export async function runPlanJob(ctx: PlanJob): Promise<void> {
     // A plan is what a merge or `/apply` later applies: making one needs the permission first.
     const who = await authorizeCommand(vcs, deps, job, "plan", deps.config.plan_permission);
     if (!who.allowed) return replyRefused(vcs, deps, job, `Not planned: ${who.reasons.join("; ")}.`);
-  } else {
+  } else if (pr.state === "open" && !refusedFork(pr, job, deps)) {
     // The code planned is the author's, whoever pushed last: an author who may not plan gets no
     // autoplan, so a pull request of theirs holds no lock that another one would wait behind.
+    // (A closed PR or a fork this server does not plan is told that, below.)
     const author = await authorizeCommand(vcs, deps, { ...job, spec: { ...spec, actor: pr.author } }, "plan", deps.config.plan_permission);
     if (!author.allowed) return answer(AUTHOR_MAY_NOT_PLAN(author.reasons), "info");
   }
@@ -99,7 +104,7 @@ async function planPullRequest(
   const spec = job.spec;
   const { repo } = job.target;
   if (pr.state !== "open") return done(publisher, "This pull request is closed: nothing was planned.");
-  if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) return done(publisher, FORK_REFUSAL);
+  if (refusedFork(pr, job, deps)) return done(publisher, FORK_REFUSAL);
   // GitHub calls that only report progress overlap the fetch and the plans instead of delaying them.
   // `/plan --why` plans nothing: the check keeps what the last plan reported.
   const progress: Promise<unknown>[] = [queued, ...(spec.command?.why ? [] : [publisher.check({ state: "queued", results: [] })])];

@@ -50,7 +50,8 @@ suite(`the console with several replicas on PostgreSQL${available.ok ? "" : `: $
     sim.setPermission("acme/shared", "alice", "read");
     const repo = await sim.createRepo({ owner: "acme", name: "shared", files: { "net/main.tf": tfProject("net", 0) } });
     await sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": tfProject("net", 2) } });
-    const pr = await sim.openPullRequest(repo, { head: "c", author: "alice" });
+    // A writer's pull request (its autoplan needs that); alice only reads it in the console.
+    const pr = await sim.openPullRequest(repo, { head: "c", author: "carol" });
     await sim.waitFor(() => sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
       timeoutMs: 60_000,
     });
