@@ -95,7 +95,7 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
   },
   "repos[].allowed_workflows": {
     support: "yes",
-    does: "`allowed_workflows`; unset or empty: any server workflow, as in Atlantis, once `allowed_overrides` has `workflow`.",
+    does: "`allowed_workflows`; unset or empty: any server workflow, as in Atlantis, once `allowed_overrides` has `workflow`; a repository without `allow_custom_workflows` then uses none of its own (Atlantis 0.49).",
   },
   "repos[].allowed_overrides": {
     support: "partly",

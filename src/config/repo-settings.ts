@@ -196,6 +196,14 @@ export function repoSettings(
           refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
         };
       }
+      // A server that offers repositories its own workflows binds them to those, as Atlantis does
+      // (0.49): unless the repository may define custom workflows, its config cannot bring one of
+      // its own, not even one named like a server workflow.
+      if (!customAllowed && server.allowed_workflows.length > 0) {
+        return {
+          refusal: `workflow \`${name}\` is defined in the base branch's config, but this server lets this repository use only the server's workflows (server settings \`allowed_workflows\`: ${server.allowed_workflows.map((w) => `\`${w}\``).join(", ")}; \`allow_custom_workflows\` does not name it)`,
+        };
+      }
       const custom = [...own.plan, ...own.apply].some((s) => s.kind === "run");
       if (custom && !customAllowed) {
         return {

@@ -160,6 +160,10 @@ export const serverConfigSchema = z
         z.strictObject({ plan: stage.optional(), apply: stage.optional(), policy_check: policyCheckStage.optional() }),
       )
       .default({}),
+    /**
+     * Server workflows a repository's project may pick by name. Not empty, it also binds the
+     * repository: unless `allow_custom_workflows` names it, a workflow of its own config is refused.
+     */
     allowed_workflows: z.array(z.string().min(1)).default([]),
     default_workflow: z.string().min(1).optional(),
     /** Plan pull requests when they open or change; false: only on `/plan`. */

@@ -25,6 +25,8 @@ beforeAll(async () => {
       `        - run: [sh, -c, 'echo "$PROJECT_NAME" >> ${join(marks, "ran.log")}']`,
       "        - plan",
       "allowed_workflows: [shared]",
+      "allowed_overrides: [workflow]",
+      "allow_custom_workflows: [acme/custom-ok]",
       "",
     ].join("\n"),
     env: { SLUICE_SANDBOX_PATHS: marks },
@@ -61,5 +63,41 @@ describe("server-side repo settings", () => {
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/import terraform_data.core_1 x" });
     await h.sim.waitFor(() => bot(repo, pr.number).length === 2, { timeoutMs: 60_000 });
     expect(bot(repo, pr.number)[1]?.body).toContain("`import` is disabled on this Sluice server");
+  }, 150_000);
+
+  it("a repository's own workflow does not run where the server offers its workflows (Atlantis 0.49's allowed_workflows); allowed custom workflows do", async () => {
+    h.sim.setPermission("acme/canary", "bob", "write");
+    h.sim.setPermission("acme/custom-ok", "bob", "write");
+    // The workflow a base branch brings: a canary that would show in the plan it makes.
+    const config = [
+      "version: 1",
+      "projects:",
+      "  - name: core",
+      "    dir: core",
+      "    workflow: canary",
+      "workflows:",
+      "  canary:",
+      "    plan:",
+      "      steps: [init, {plan: {extra_args: [-var=canary=own-workflow]}}]",
+      "",
+    ].join("\n");
+    const tf = (n: number) =>
+      `variable "canary" {\n  default = "server"\n}\nresource "terraform_data" "c${n}" {\n  input = var.canary\n}\n`;
+    const planOf = async (name: string) => {
+      const repo = await h.sim.createRepo({ owner: "acme", name, files: { "infra.yaml": config, "core/main.tf": tf(1) } });
+      await h.sim.pushBranch(repo, { branch: "c", files: { "core/main.tf": tf(2) } });
+      const pr = await h.sim.openPullRequest(repo, { head: "c", author: "alice" });
+      await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });
+      await h.sim.waitFor(() => /·\s*(✅|❌|⛔)/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+      return bot(repo, pr.number)[0]?.body ?? "";
+    };
+    const refused = await planOf("canary");
+    expect(refused).toContain(
+      "workflow `canary` is defined in the base branch's config, but this server lets this repository use only the server's workflows",
+    );
+    expect(refused).not.toContain("own-workflow");
+    // Control: the same config where the server allows the repository custom workflows runs its own.
+    const allowed = await planOf("custom-ok");
+    expect(allowed).toContain("own-workflow");
   }, 150_000);
 });

@@ -96,21 +96,21 @@ describe("repoSettings: trusted settings attach to what a project is, never to t
   });
 });
 
+const SERVER_WORKFLOWS = [
+  "workflows:",
+  "  shared:",
+  "    plan:",
+  "      steps: [init, {run: [make, check]}, plan]",
+  "  base:",
+  "    plan:",
+  "      steps: [init, {plan: {extra_args: [-lock-timeout=5m]}}]",
+  "allowed_workflows: [shared]",
+  "default_workflow: base",
+  "",
+].join("\n");
+
 describe("repoSettings: server workflows (repos.yaml's workflows and allowed_workflows)", () => {
-  const server = parseServerConfig(
-    [
-      "workflows:",
-      "  shared:",
-      "    plan:",
-      "      steps: [init, {run: [make, check]}, plan]",
-      "  base:",
-      "    plan:",
-      "      steps: [init, {plan: {extra_args: [-lock-timeout=5m]}}]",
-      "allowed_workflows: [shared]",
-      "default_workflow: base",
-      "",
-    ].join("\n"),
-  );
+  const server = parseServerConfig(SERVER_WORKFLOWS);
   const project = (workflow?: string) =>
     repo(`version: 1\nprojects:\n  - name: net\n    dir: net\n${workflow ? `    workflow: ${workflow}\n` : ""}`);
 
@@ -124,6 +124,28 @@ describe("repoSettings: server workflows (repos.yaml's workflows and allowed_wor
     expect(repoSettings(server, "acme/infra", project("nope")).workflowFor(net).refusal).toContain(
       "is not defined in the base branch's config",
     );
+  });
+
+  it("a repository's own workflow is refused where the server offers its own, even named like one; allow_custom_workflows lets it run (as Atlantis 0.49)", () => {
+    const own = (name: string) =>
+      repo(
+        `version: 1\nprojects:\n  - name: net\n    dir: net\n    workflow: ${name}\nworkflows:\n  ${name}:\n    plan:\n      steps: [init, {plan: {extra_args: [-var=canary=own]}}]\n`,
+      );
+    const picks = parseServerConfig(`${SERVER_WORKFLOWS}allowed_overrides: [workflow]\n`);
+    for (const name of ["canary", "shared"]) {
+      const refusal = repoSettings(picks, "acme/infra", own(name)).workflowFor(net).refusal;
+      expect(refusal, name).toContain("use only the server's workflows");
+      expect(refusal, name).toContain("`allowed_workflows`: `shared`");
+    }
+    // Control: a repository allowed custom workflows runs its own.
+    const custom = parseServerConfig(`${SERVER_WORKFLOWS}allowed_overrides: [workflow]\nallow_custom_workflows: [acme/infra]\n`);
+    expect(repoSettings(custom, "acme/infra", own("canary")).workflowFor(net).workflow?.plan[1]).toEqual({
+      kind: "plan",
+      extraArgs: ["-var=canary=own"],
+    });
+    // Control: a server that offers none leaves the repository's own workflow (without run steps) to allowed_overrides.
+    const none = parseServerConfig("allowed_overrides: [workflow]\n");
+    expect(repoSettings(none, "acme/infra", own("canary")).workflowFor(net).refusal).toBeUndefined();
   });
 
   it("projects that name no workflow run default_workflow", () => {
