@@ -35,8 +35,8 @@ export function buildMatcher(needles: readonly string[]): Matcher {
       firstCode[node] = code;
       firstChild[node] = child;
     } else {
-      let rest = more.get(node);
-      if (!rest) more.set(node, (rest = new Map()));
+      const rest = more.get(node) ?? new Map<number, number>();
+      more.set(node, rest);
       rest.set(code, child);
     }
     return child;
