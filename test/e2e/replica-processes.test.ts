@@ -79,10 +79,14 @@ async function ownerOf(jobId: number): Promise<AppProcess | undefined> {
   return started.find((a) => a.pid === pid);
 }
 
+/**
+ * The jobs a PR's events and commands made, in order. A replica's start queues a `heal` job for each
+ * PR holding a lock (the reconcile with GitHub), and any replica may run it: not the PR's own.
+ */
 async function jobsOf(repo: SimRepo, pr: number) {
   const { rows } = await sql.query<{ id: number; kind: string; status: string; attempts: number; owner: string | null }>(
     `SELECT id, spec->>'kind' AS kind, status, attempts, owner FROM jobs
-     WHERE target->'repo'->>'name' = $1 AND (target->>'pr')::int = $2 ORDER BY id`,
+     WHERE target->'repo'->>'name' = $1 AND (target->>'pr')::int = $2 AND spec->>'kind' <> 'heal' ORDER BY id`,
     [repo.name, pr],
   );
   return rows;
