@@ -73,9 +73,15 @@ describe("SSO providers set up wrong", () => {
     expect(check("noenv")?.reason).toContain("client_secret: the variable SSO_NOT_SET is not set in the server's environment");
     // The secrets themselves are nowhere in the answer.
     expect(JSON.stringify(ready.body)).not.toContain(good.clientSecret);
+    // Each provider's line is logged when its own check ends, which may be after /readyz answered.
+    const lines = [
+      ...["down", "wrongsecret", "skewed", "noenv"].map((name) => `SSO provider ${name}: sign-in unavailable: `),
+      "SSO provider good: ready",
+    ];
+    const deadline = Date.now() + 15_000;
+    while (lines.some((l) => !app.output().includes(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const log = app.output();
-    for (const name of ["down", "wrongsecret", "skewed", "noenv"]) expect(log).toContain(`SSO provider ${name}: sign-in unavailable: `);
-    expect(log).toContain("SSO provider good: ready");
+    for (const line of lines) expect(log).toContain(line);
     expect(log).not.toContain(good.clientSecret);
   });
 
