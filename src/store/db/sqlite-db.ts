@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import type Database from "better-sqlite3";
 import { type Db, type DbOp, type Dialect, type Param, type RunResult, type Tx, type TxBody, txOps } from "./db.js";
 import { type GroupCommitOptions, groupCommit } from "./sqlite-group-commit.js";
@@ -26,8 +26,6 @@ export interface SqliteDb extends Db {
 }
 
 const MAX_CACHED_STATEMENTS = 1000;
-/** `PRAGMA synchronous` as SQLite reports it: 2 = FULL. */
-const FULL = 2;
 
 /**
  * better-sqlite3 behind the port. Statements are prepared once per SQL text. Transactions take
@@ -36,7 +34,11 @@ const FULL = 2;
  * once with SQLITE_BUSY when the other wrote in between. Transactions arriving together share one
  * commit (see groupCommit).
  */
-export function sqliteDb(raw: Database.Database, group: GroupCommitOptions): SqliteDb {
+export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts: { syncOffThread?: boolean } = {}): SqliteDb {
+  // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
+  // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
+  const syncWal = raw.memory ? undefined : walSyncer(`${raw.name}-wal`);
+  const syncEachWrite = opts.syncOffThread ? syncWal : undefined;
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = statements.get(sql);
@@ -80,19 +82,25 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions): Sql
     return step.value;
   };
   const immediate = raw.transaction(<T>(body: (t: Tx) => TxBody<T>) => drive(body)).immediate;
-  const grouped = groupCommit(raw, group);
+  const grouped = groupCommit(raw, { ...group, afterCommit: syncEachWrite });
+  const written = async <T>(value: T): Promise<T> => {
+    await syncEachWrite?.();
+    return value;
+  };
 
   return {
     dialect: SQLITE_DIALECT,
     raw,
     async all<R>(sql: string, values: Param[] = []) {
-      return all(sql, values) as R[];
+      const rows = all(sql, values) as R[];
+      return prepare(sql).readonly ? rows : written(rows);
     },
     async get<R>(sql: string, values: Param[] = []) {
-      return all(sql, values)[0] as R | undefined;
+      const row = all(sql, values)[0] as R | undefined;
+      return prepare(sql).readonly ? row : written(row);
     },
     async run(sql, values = []) {
-      return run(sql, values);
+      return written(run(sql, values));
     },
     tx<T>(body: (t: Tx) => TxBody<T>) {
       return grouped(() => drive(body));
@@ -100,19 +108,55 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions): Sql
     async durable() {
       // With `synchronous = NORMAL` a commit reaches the WAL without an fsync; syncing the WAL
       // file makes every commit in it durable (a checkpoint syncs the database file itself).
-      if (raw.memory || raw.pragma("synchronous", { simple: true }) === FULL) return;
-      let fd: number | undefined;
-      try {
-        fd = openSync(`${raw.name}-wal`, "r");
-        fsyncSync(fd);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+      await syncWal?.();
     },
     txSync<T>(body: (t: Tx) => TxBody<T>) {
       return immediate(body) as T;
     },
+  };
+}
+
+/**
+ * fsyncs the WAL file in the thread pool, coalesced (see coalesced). A commit a checkpoint moved
+ * into the database file before the sync is durable too: the checkpoint synced that file.
+ */
+export function walSyncer(walFile: string): () => Promise<void> {
+  return coalesced(async () => {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(walFile, "r");
+      await handle.sync();
+    } catch (e) {
+      // No WAL file: nothing was written through it since the last checkpoint removed it.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    } finally {
+      await handle?.close();
+    }
+  });
+}
+
+/**
+ * `run` as callers share it: each caller is answered by the first run that started after it
+ * called. One runs at a time, and at most one more waits behind it for everyone who came meanwhile.
+ */
+export function coalesced(run: () => Promise<void>): () => Promise<void> {
+  let inFlight: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const current = run().finally(() => {
+      if (inFlight === current) inFlight = undefined;
+    });
+    inFlight = current;
+    return current;
+  };
+  return () => {
+    if (!inFlight) return start();
+    queued ??= inFlight
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return start();
+      });
+    return queued;
   };
 }

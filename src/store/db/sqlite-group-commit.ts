@@ -7,6 +7,11 @@ export interface GroupCommitOptions {
   giveUpAfterMs?: number;
   /** Told when calls start waiting (true) and when they are all committed or failed (false). */
   waiting?: (yes: boolean) => void;
+  /**
+   * Makes a commit durable once it has returned (an fsync of the WAL in the thread pool): the
+   * group's callers are answered after it, and the thread takes the next group meanwhile.
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 type Waiter = { fn: () => unknown; resolve(r: unknown): void; reject(e: unknown): void };
@@ -67,11 +72,19 @@ export function groupCommit(db: Database.Database, opts: GroupCommitOptions): <R
     pending = [];
     waitingSince = undefined;
     opts.waiting?.(false);
-    group.forEach((w, i) => {
-      const o = outcomes[i];
-      if (o?.ok) w.resolve(o.value);
-      else w.reject(o?.error);
-    });
+    const answer = (synced?: { error: unknown }) =>
+      group.forEach((w, i) => {
+        const o = outcomes[i];
+        if (!o?.ok) w.reject(o?.error);
+        else if (synced) w.reject(synced.error);
+        else w.resolve(o.value);
+      });
+    if (!opts.afterCommit) answer();
+    else
+      opts.afterCommit().then(
+        () => answer(),
+        (error: unknown) => answer({ error }),
+      );
   };
   const schedule = (delayMs: number) => {
     if (scheduled) return;

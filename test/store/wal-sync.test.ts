@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { coalesced } from "../../src/store/db/sqlite-db.js";
+import { groupCommit } from "../../src/store/db/sqlite-group-commit.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+
+/** A promise and the functions that settle it. */
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const turns = (n: number) =>
+  new Promise<void>((resolve) => {
+    const turn = (left: number) => (left === 0 ? resolve() : setImmediate(() => turn(left - 1)));
+    turn(n);
+  });
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("commits made durable off the event loop (the deliveries' connection)", () => {
+  it("a caller is answered by a sync that started after it called; callers meanwhile share the next one", async () => {
+    const runs: ReturnType<typeof deferred>[] = [];
+    const sync = coalesced(() => {
+      const d = deferred();
+      runs.push(d);
+      return d.promise;
+    });
+    const answered: string[] = [];
+    const call = (name: string) => sync().then(() => answered.push(name));
+    void call("a");
+    expect(runs).toHaveLength(1);
+    void call("b");
+    void call("c");
+    // b and c came while the first sync ran: it may not answer them.
+    expect(runs).toHaveLength(1);
+    runs[0]?.resolve();
+    await turns(5);
+    expect(answered).toEqual(["a"]);
+    expect(runs).toHaveLength(2);
+    void call("d");
+    runs[1]?.resolve();
+    await turns(5);
+    expect(answered).toEqual(["a", "b", "c"]);
+    expect(runs).toHaveLength(3);
+    runs[2]?.resolve();
+    await turns(5);
+    expect(answered).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("a failed sync fails the callers it was to answer, and the next callers get a sync of their own", async () => {
+    let n = 0;
+    const sync = coalesced(async () => {
+      n++;
+      if (n === 1) throw new Error("EIO");
+    });
+    await expect(sync()).rejects.toThrow("EIO");
+    await expect(sync()).resolves.toBeUndefined();
+    expect(n).toBe(2);
+  });
+
+  it("a group's callers are answered only once the sync after its commit is done; a failed sync fails them, though committed", async () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT NOT NULL)");
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    let sync = deferred();
+    const grouped = groupCommit(db, { busyTimeoutMs: 5000, afterCommit: () => sync.promise });
+    let settled = false;
+    const first = grouped(() => insert.run("a")).finally(() => {
+      settled = true;
+    });
+    await turns(10);
+    // Committed (readable on the connection), not yet answered.
+    expect(db.prepare("SELECT v FROM t").all()).toEqual([{ v: "a" }]);
+    expect(settled).toBe(false);
+    sync.resolve();
+    await first;
+    sync = deferred();
+    const second = grouped(() => insert.run("b"));
+    await turns(10);
+    sync.reject(new Error("EIO"));
+    await expect(second).rejects.toThrow("EIO");
+    // Control: without afterCommit a group is answered as soon as it commits.
+    const plain = groupCommit(db, { busyTimeoutMs: 5000 });
+    await expect(plain(() => insert.run("c"))).resolves.toBeDefined();
+    db.close();
+  });
+
+  it("the store's connection commits with synchronous = NORMAL, and what it answered is there after reopening", async () => {
+    dir = await mkdtemp(join(tmpdir(), "sluice-walsync-"));
+    const file = join(dir, "sluice.db");
+    const store = openSqliteStore(file);
+    const target = { installationId: 7, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://example.test/a.git", pr: 1 };
+    const recorded = await store.recordDelivery("d-1", "issue_comment", {
+      target,
+      spec: { kind: "reply", body: "help", commentId: 1, actor: "alice" },
+    });
+    expect(recorded.duplicate).toBe(false);
+    await store.close();
+    const again = new Database(file);
+    expect(again.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(again.prepare("SELECT COUNT(*) AS n FROM jobs").get()).toEqual({ n: 1 });
+    again.close();
+  });
+});
