@@ -4,12 +4,12 @@ import { type Figure, figure } from "./support/figure.js";
 import { waitIdle } from "./support/jobs-db.js";
 import { runIfMain } from "./support/run-if-main.js";
 import { sampleMemory } from "./support/sample-memory.js";
-import { type BenchApp, processMemory, spawnerPid, startBenchApp } from "./support/start-bench-app.js";
+import { type BenchApp, descendantPids, processMemory, spawnerPid, startBenchApp } from "./support/start-bench-app.js";
+import { mb } from "./support/stats.js";
 import { projectName, tfData } from "./support/tf-repo-files.js";
 
 const PROJECTS = 20;
 const RESOURCES = 20;
-const mb = (x: number) => `${x.toFixed(0)} MB`;
 
 function change(tag: string, only?: number): Record<string, string> {
   const files: Record<string, string> = {};
@@ -71,6 +71,8 @@ export async function memory(opts: BenchOptions): Promise<Figure[]> {
   const app = await startBenchApp({ serverConfig: `parallel: ${PROJECTS}\n` });
   try {
     const start = await settledRss(app.pid);
+    const idleTree = descendantPids(app.pid);
+    const idleTreeRss = idleTree.reduce((sum, p) => sum + processMemory(p).rssMb, start);
     const files: Record<string, string> = { "README.md": "# memory\n" };
     for (let i = 0; i < PROJECTS; i++) files[`${projectName(i)}/main.tf`] = tfData(projectName(i), 1);
     const repo = await app.sim.createRepo({ owner: "acme", name: "memory", files });
@@ -111,6 +113,13 @@ export async function memory(opts: BenchOptions): Promise<Figure[]> {
         "%",
         { max: 10, label: "≤ 10 %" },
         `the app's own process: RSS after start ${mb(start)} → ${mb(end)}`,
+      ),
+      figure(
+        "memory.idle RSS of the tree",
+        idleTreeRss,
+        "MB",
+        undefined,
+        `the app and every process under it, 3 s after start: ${idleTree.length} besides the app (as the image runs it: no npm wrapper)`,
       ),
       figure("memory.spawner RSS after the plans", spawnerRss, "MB", undefined, "the spawner process that starts the tools"),
       figure(

@@ -3,9 +3,10 @@ import type { BenchOptions } from "./support/bench-options.js";
 import { compareWithShell } from "./support/compare-with-shell.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
-import { startBenchApp } from "./support/start-bench-app.js";
+import { sampleMemory } from "./support/sample-memory.js";
+import { descendantPids, spawnerPid, startBenchApp } from "./support/start-bench-app.js";
 import { makeStandInTerraform } from "./support/stand-in-terraform.js";
-import { ms, sec } from "./support/stats.js";
+import { mb, ms, sec } from "./support/stats.js";
 import { flatChange, flatRepo, projectName } from "./support/tf-repo-files.js";
 
 /** Issue #17's targets (earlier ones were 1.15 and 1.10). */
@@ -35,6 +36,9 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
         dirs: dirs.slice(0, count),
         expectTitle: `+${2 * count} ~0 -0 in ${count} ${count === 1 ? "project" : "projects"}`,
       });
+      // The app's whole process tree (spawner, bwrap, the tools) and Sluice's own part of it.
+      const tree = sampleMemory(app.pid, 25, () => descendantPids(app.pid));
+      const own = sampleMemory(app.pid, 25, () => [spawnerPid(app.pid)]);
       const c = await compareWithShell(app, repo, {
         label: `n${n}`,
         reps,
@@ -42,15 +46,28 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
         change: planOf(n),
         warmChange: planOf(Math.min(n, 20)),
       });
-      figures.push(
-        figure(
+      const [treePeak, ownPeak] = [tree.stop(), own.stop()];
+      figures.push({
+        ...figure(
           `overhead.ratio N=${n}`,
           c.ratio,
           "x",
           TARGETS[n],
           `shell ${sec(c.shellMs)}, app ${sec(c.appMs)} (medians); ratio: median of ${reps} adjacent app/shell pairs, parallel ${parallel}`,
         ),
-      );
+        noise: c.noise,
+      });
+      if (n === 100) {
+        figures.push(
+          figure(
+            `memory.peak RSS of the tree, ${n} plans`,
+            treePeak,
+            "MB",
+            { max: 300, strict: true, label: "< 300 MB" },
+            `the app, its spawner, bwrap and the tools (${parallel} at a time), sampled every 25 ms over the N=${n} runs; Sluice's own processes: ${mb(ownPeak)}`,
+          ),
+        );
+      }
     }
   } finally {
     await app.stop();

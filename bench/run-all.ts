@@ -15,7 +15,8 @@ import { sandboxCost } from "./sandbox.js";
 import { terragruntDiscovery } from "./terragrunt.js";
 import { whichProjects } from "./which-projects.js";
 import { type BenchOptions, benchOptions } from "./support/bench-options.js";
-import { type Figure, formatFigure } from "./support/figure.js";
+import { type Figure, formatFigure, missedBeyondNoise } from "./support/figure.js";
+import { goalsTable } from "./support/goals.js";
 import { load1, machineInfo } from "./support/machine-info.js";
 import { writeResults } from "./support/write-results.js";
 
@@ -40,7 +41,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */
-async function main(): Promise<void> {
+async function main(): Promise<boolean> {
   const opts = benchOptions();
   const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const startedAt = new Date();
@@ -72,13 +73,18 @@ async function main(): Promise<void> {
   const file = join(import.meta.dirname, "results", "latest.md");
   await writeResults(file, { startedAt, minutes, quick: opts.quick, machine, loadAtStart, loadAtEnd: load1(), figures, errors });
   const missed = figures.filter((f) => f.verdict === "MISS").length;
+  const beyondNoise = figures.filter(missedBeyondNoise);
+  console.log(`\n${goalsTable(figures)}\n`);
   console.log(
-    `# ${figures.length} figures, ${missed} missed, ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`,
+    `# ${figures.length} figures, ${missed} missed (${beyondNoise.length} by more than their measured noise), ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`,
   );
+  // The budget: a figure past its goal by more than the noise its run measured, or a benchmark
+  // that could not finish, fails the run.
+  return beyondNoise.length + errors.length === 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (kept) => process.exit(kept ? 0 : 1),
   (e: unknown) => {
     console.error(e);
     process.exit(1);

@@ -10,7 +10,7 @@ import { runShellBaseline } from "./support/run-shell-baseline.js";
 import { type Figure, figure } from "./support/figure.js";
 import { runIfMain } from "./support/run-if-main.js";
 import { startBenchApp } from "./support/start-bench-app.js";
-import { median, ms, pairedRatio, sec } from "./support/stats.js";
+import { median, ms, pairedNoise, pairedRatio, sec } from "./support/stats.js";
 import { flatChange, flatRepo, projectName } from "./support/tf-repo-files.js";
 
 /**
@@ -149,15 +149,16 @@ async function overheadOnOff(opts: BenchOptions): Promise<Figure[]> {
       }
       // "Unchanged within noise": the app with the sandbox at most 5 % slower than without, on the
       // same plans, run for run (not a ratio of two shell ratios, which carries the shell's ±5-10 % twice).
-      figures.push(
-        figure(
+      figures.push({
+        ...figure(
           `sandbox.overhead N=${n} on/off`,
           pairs,
           "x",
           { max: 1.05, label: "≤ 1.05" },
           `app on ${sec(on)} / off ${sec(off)} (medians); ratio: median of ${reps} adjacent on/off pairs`,
         ),
-      );
+        noise: pairedNoise(times.on, times.off),
+      });
     }
   } finally {
     await apps.on.stop();

@@ -3,13 +3,15 @@ import { cloneCheckout } from "./clone-checkout.js";
 import { type AppPlanRun, planThroughApp } from "./plan-through-app.js";
 import { runShellBaseline } from "./run-shell-baseline.js";
 import type { BenchApp } from "./start-bench-app.js";
-import { median, pairedRatio } from "./stats.js";
+import { median, pairedNoise, pairedRatio } from "./stats.js";
 
 export interface Comparison {
   appMs: number;
   shellMs: number;
   /** The median of the pairs' ratios (app run i / shell run i). */
   ratio: number;
+  /** Half the spread of the pairs' ratios, as a fraction of the median (pairedNoise). */
+  noise: number;
   appRuns: AppPlanRun[];
   shellRuns: number[];
 }
@@ -77,7 +79,11 @@ export async function compareWithShell(
       appRuns.map((r) => r.ms),
       shellRuns,
     );
-    return { appMs, shellMs, ratio, appRuns, shellRuns };
+    const noise = pairedNoise(
+      appRuns.map((r) => r.ms),
+      shellRuns,
+    );
+    return { appMs, shellMs, ratio, noise, appRuns, shellRuns };
   } finally {
     await checkout.remove();
   }

@@ -11,6 +11,13 @@ export interface Figure {
   baseline: string;
   /** 1-minute load average when the figure was taken (set by run-all), to judge noise. */
   load?: number;
+  /**
+   * The run-to-run noise this run measured for the figure, as a fraction of its value (the spread
+   * of its paired ratios); a miss within it is not counted as a regression by `npm run bench`.
+   */
+  noise?: number;
+  /** The bound the verdict was checked against, for the noise rule. */
+  bound?: { max?: number; min?: number };
 }
 
 /** A figure checked against an upper bound (`strict`: value < bound, else value ≤ bound). */
@@ -23,18 +30,30 @@ export function figure(
 ): Figure {
   if (!bound) return { name, value, unit, target: "-", verdict: "INFO", baseline };
   const ok = Number.isFinite(value) && (bound.strict ? value < bound.max : value <= bound.max);
-  return { name, value, unit, target: bound.label, verdict: ok ? "PASS" : "MISS", baseline };
+  return { name, value, unit, target: bound.label, verdict: ok ? "PASS" : "MISS", baseline, bound: { max: bound.max } };
 }
 
 /** A figure checked against a lower bound (value ≥ min), e.g. a speed-up. */
 export function atLeast(name: string, value: number, unit: string, min: number, baseline: string): Figure {
   const ok = Number.isFinite(value) && value >= min;
-  return { name, value, unit, target: `≥ ${min}`, verdict: ok ? "PASS" : "MISS", baseline };
+  return { name, value, unit, target: `≥ ${min}`, verdict: ok ? "PASS" : "MISS", baseline, bound: { min } };
 }
 
 /** A figure that must equal `expected` exactly (counts: acknowledged deliveries, jobs). */
 export function exactly(name: string, value: number, unit: string, expected: number, baseline: string): Figure {
   return { name, value, unit, target: `= ${expected}`, verdict: value === expected ? "PASS" : "MISS", baseline };
+}
+
+/**
+ * A miss by more than the noise its run measured: the value is past its bound even when moved
+ * toward it by that noise. A figure with no noise measured misses beyond it at any distance.
+ */
+export function missedBeyondNoise(f: Figure): boolean {
+  if (f.verdict !== "MISS") return false;
+  const slack = Math.abs(f.value) * (f.noise ?? 0);
+  if (f.bound?.max !== undefined) return f.value - slack > f.bound.max;
+  if (f.bound?.min !== undefined) return f.value + slack < f.bound.min;
+  return true;
 }
 
 /** Rounds for display: 3 significant digits below 100, integers above. */
@@ -46,5 +65,6 @@ export function formatValue(value: number): string {
 
 /** `name  value unit  target  baseline(...)  VERDICT` */
 export function formatFigure(f: Figure): string {
-  return `${f.name.padEnd(34)}  ${`${formatValue(f.value)} ${f.unit}`.padEnd(12)}  target ${f.target.padEnd(9)}  baseline(${f.baseline})  ${f.verdict}`;
+  const noise = f.noise ? ` ±${Math.round(f.noise * 100)} %` : "";
+  return `${f.name.padEnd(34)}  ${`${formatValue(f.value)} ${f.unit}${noise}`.padEnd(12)}  target ${f.target.padEnd(9)}  baseline(${f.baseline})  ${f.verdict}`;
 }

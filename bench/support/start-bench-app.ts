@@ -145,6 +145,33 @@ export function spawnerPid(appPid: number): number | undefined {
   return undefined;
 }
 
+/** Every process under `pid` (the spawner, bwrap, the tools), by the kernel's children lists of each thread. */
+export function descendantPids(pid: number): number[] {
+  const found: number[] = [];
+  const visit = (p: number) => {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // Gone meanwhile.
+    }
+    for (const task of tasks) {
+      let children: string[] = [];
+      try {
+        children = readFileSync(`/proc/${p}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+      } catch {
+        // Gone meanwhile.
+      }
+      for (const child of children) {
+        found.push(Number(child));
+        visit(Number(child));
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
+
 /** VmRSS and VmHWM (peak) of a process, in MiB. */
 export function processMemory(pid: number): { rssMb: number; hwmMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

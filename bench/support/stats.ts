@@ -11,6 +11,16 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): number 
   return median(a.map((t, i) => t / (b[i] as number)));
 }
 
+/**
+ * How far run-to-run noise moves a paired ratio, as a fraction of it: half the spread of the
+ * pairs' ratios over their median (0 with fewer than two pairs: nothing measured it).
+ */
+export function pairedNoise(a: readonly number[], b: readonly number[]): number {
+  const ratios = a.map((t, i) => t / (b[i] as number));
+  if (ratios.length < 2) return 0;
+  return (Math.max(...ratios) - Math.min(...ratios)) / 2 / median(ratios);
+}
+
 /** Nearest-rank percentile (p in 0..100). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -21,3 +31,4 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 export const sec = (x: number) => `${(x / 1000).toFixed(2)} s`;
+export const mb = (x: number) => `${x.toFixed(0)} MB`;
