@@ -50,6 +50,7 @@ export function exactly(name: string, value: number, unit: string, expected: num
  */
 export function missedBeyondNoise(f: Figure): boolean {
   if (f.verdict !== "MISS") return false;
+  if (!Number.isFinite(f.value)) return true;
   const slack = Math.abs(f.value) * (f.noise ?? 0);
   if (f.bound?.max !== undefined) return f.value - slack > f.bound.max;
   if (f.bound?.min !== undefined) return f.value + slack < f.bound.min;

@@ -8,7 +8,9 @@ export function sampleMemory(pid: number, everyMs = 50, others: () => (number | 
   let max = 0;
   const rss = (p: number | undefined) => {
     try {
-      return p === undefined ? 0 : processMemory(p).rssMb;
+      // A zombie (exited, not yet reaped) has no VmRSS: it holds none.
+      const rss = p === undefined ? 0 : processMemory(p).rssMb;
+      return Number.isFinite(rss) ? rss : 0;
     } catch {
       return 0; // the process is gone
     }

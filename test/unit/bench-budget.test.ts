@@ -20,6 +20,8 @@ describe("the benchmark budget (npm run bench's exit code)", () => {
     expect(missedBeyondNoise(within)).toBe(false);
     expect(missedBeyondNoise(beyond)).toBe(true);
     expect(missedBeyondNoise(unmeasured)).toBe(true);
+    // A figure that could not be measured is a miss, whatever noise it claims.
+    expect(missedBeyondNoise({ ...figure("x", Number.NaN, "MB", bound, ""), noise: 0.5 })).toBe(true);
     // Control: a pass is never counted, whatever its noise.
     expect(missedBeyondNoise({ ...figure("x", 1.0, "x", bound, ""), noise: 0.5 })).toBe(false);
     // Lower bounds the same way.
