@@ -1,6 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the generated files are Terragrunt and Terraform (HCL)
 import { PROJECT_DETECTORS } from "../runners/registry.js";
-import { clearTerragruntParseCache } from "../runners/terragrunt/read-terragrunt-files.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  clearTerragruntParseCache,
+  flushKeptTerragruntParses,
+  keepTerragruntParsesIn,
+} from "../runners/terragrunt/read-terragrunt-files.js";
 import { readRepoTree } from "../src/repo-reading/read-repo-tree.js";
 import type { ProjectTree } from "../src/model/project-tree.js";
 import type { BenchOptions } from "./support/bench-options.js";
@@ -95,7 +102,7 @@ function median(xs: number[]): number {
 /**
  * Figures: discovery of 6,000 generated Terragrunt units (read the tree, parse every `.hcl`, follow
  * includes and reads, find what one change plans), cold (nothing parsed yet) and warm (the parse
- * cache of an earlier pull request); and the change graph of 1,000 units in 20,000 files. The
+ * cache of an earlier pull request), and after a restart (the parses kept in the data dir); and the change graph of 1,000 units in 20,000 files. The
  * baseline, measured in the same run: Terraform discovery of the same repo written as plain
  * Terraform root modules (Sluice's existing lexer-based reading).
  */
@@ -119,6 +126,23 @@ export async function terragruntDiscovery(opts: BenchOptions): Promise<Figure[]>
     const t = await discover(unitsTf, ["modules/m07/main.tf"]);
     tf.push(t.ms);
     tfCpu.push(t.cpuMs);
+  }
+  // A restart: the parses kept by the run before it (the data dir's file), nothing in memory.
+  const keptDir = await mkdtemp(join(tmpdir(), "sluice-bench-tg-"));
+  const afterRestart: number[] = [];
+  try {
+    const problems: string[] = [];
+    keepTerragruntParsesIn(join(keptDir, "terragrunt-parses.json"), (m) => problems.push(m));
+    clearTerragruntParseCache();
+    await discover(units, ["live/acct-03/region-2/region.hcl"]);
+    await flushKeptTerragruntParses();
+    for (let i = 0; i < runs; i++) {
+      clearTerragruntParseCache();
+      afterRestart.push((await discover(units, ["live/acct-03/region-2/region.hcl"])).ms);
+    }
+    if (problems.length) throw new Error(problems.join("; "));
+  } finally {
+    await rm(keptDir, { recursive: true, force: true });
   }
   const tfMs = median(tf);
   const base = (ms: number) =>
@@ -147,6 +171,13 @@ export async function terragruntDiscovery(opts: BenchOptions): Promise<Figure[]>
       `CPU time of the cold discovery; Terraform's: ${median(tfCpu).toFixed(0)} ms; ratio ${(median(coldCpu) / median(tfCpu)).toFixed(2)}`,
     ),
     figure("terragrunt.discover-6000-warm", median(warm), "ms", { max: 1000, strict: true, label: "< 1 s" }, base(median(warm))),
+    figure(
+      "terragrunt.discover-6000-after-restart",
+      median(afterRestart),
+      "ms",
+      { max: 1000, strict: true, label: "< 1 s" },
+      `the first PR after a restart: the parses the process before kept in the data dir, read back; ${base(median(afterRestart))}`,
+    ),
     exactly(
       "terragrunt.units-found",
       counts.projects,

@@ -8,7 +8,8 @@ export const GOALS: { row: string; figure: string }[] = [
   { row: "peak RSS of the app's process tree during 100 plans", figure: "memory.peak RSS of the tree, 100 plans" },
   { row: "drift check of 200 projects vs a shell loop", figure: "drift.ratio N=200" },
   { row: "50 changed of 1,000 projects", figure: "large-repo.ratio 50 of 1000" },
-  { row: "Terragrunt discovery, 6,000 units, first PR after a start", figure: "terragrunt.discover-6000-cold" },
+  { row: "Terragrunt discovery, 6,000 units, first PR after a start", figure: "terragrunt.discover-6000-after-restart" },
+  { row: "the same, nothing parsed before (a new server)", figure: "terragrunt.discover-6000-cold" },
   { row: "app cost per planned project (stand-in tool)", figure: "overhead.app cost per project" },
 ];
 

@@ -1,11 +1,56 @@
 import { createHash } from "node:crypto";
 import type { TgFile } from "../../src/model/project-tree.js";
 import { isIgnoredPath } from "../../src/util/repo-path.js";
+import { readKeptParses, writeKeptParses } from "./parse-cache-file.js";
 import { hclParser, parseTerragruntHcl } from "./parse-terragrunt-hcl.js";
 
 /** Parsed files kept by content: a monorepo's next pull request re-parses only what changed. */
 const CACHE_LIMIT = 50_000;
 const cache = new Map<string, TgFile>();
+
+/** How long after new parses the kept file is written (a burst of PRs writes it once). */
+const KEEP_AFTER_MS = 2_000;
+
+/**
+ * Where the parses outlive the process (the data dir): the first PR after a restart parses only
+ * what changed since. Read once, at the first discovery; written after new parses.
+ */
+let kept: { file: string; loaded?: Promise<void>; timer?: NodeJS.Timeout; onProblem: (message: string) => void } | undefined;
+
+export function keepTerragruntParsesIn(file: string, onProblem: (message: string) => void): void {
+  if (kept?.timer) clearTimeout(kept.timer);
+  kept = { file, onProblem };
+}
+
+function loadKept(): Promise<void> {
+  if (!kept) return Promise.resolve();
+  const k = kept;
+  k.loaded ??= readKeptParses(k.file).then(({ parses, problem }) => {
+    if (problem) k.onProblem(`Terragrunt parses not taken from the last run (they are made again): ${problem}`);
+    for (const [key, parsed] of parses) if (!cache.has(key) && cache.size < CACHE_LIMIT) cache.set(key, parsed);
+  });
+  return k.loaded;
+}
+
+function keepSoon(): void {
+  const k = kept;
+  if (!k || k.timer) return;
+  k.timer = setTimeout(() => {
+    k.timer = undefined;
+    writeKeptParses(k.file, cache).catch((e: unknown) =>
+      k.onProblem(`Terragrunt parses not kept for the next start: ${(e as NodeJS.ErrnoException).code ?? String(e)}`),
+    );
+  }, KEEP_AFTER_MS);
+  k.timer.unref();
+}
+
+/** Writes the kept parses now (a benchmark's restart; a test). */
+export async function flushKeptTerragruntParses(): Promise<void> {
+  if (!kept) return;
+  if (kept.timer) clearTimeout(kept.timer);
+  kept.timer = undefined;
+  await writeKeptParses(kept.file, cache);
+}
 
 /** The `.hcl` files Terragrunt configuration may live in (lock files and tool caches are not). */
 export function isTerragruntConfigFile(path: string): boolean {
@@ -19,23 +64,29 @@ export function isTerragruntConfigFile(path: string): boolean {
  */
 export async function readTerragruntFiles(texts: ReadonlyMap<string, string>, yieldEvery = 256): Promise<Map<string, TgFile>> {
   const parser = await hclParser();
+  await loadKept();
   const out = new Map<string, TgFile>();
   let n = 0;
+  let parsedNew = false;
   for (const [path, text] of texts) {
-    const key = createHash("sha1").update(text).digest("base64");
+    // SHA-256: a PR must not be able to make a file of its own collide with another's key.
+    const key = createHash("sha256").update(text).digest("base64");
     let parsed = cache.get(key);
     if (!parsed) {
       parsed = parseTerragruntHcl(parser, text);
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
       cache.set(key, parsed);
+      parsedNew = true;
     }
     out.set(path, parsed);
     if (++n % yieldEvery === 0) await new Promise((r) => setImmediate(r));
   }
+  if (parsedNew) keepSoon();
   return out;
 }
 
-/** Forgets parsed files (benchmarks measure a cold start). */
+/** Forgets parsed files as a restart does (benchmarks measure a cold start): the kept file is read again at the next discovery. */
 export function clearTerragruntParseCache(): void {
   cache.clear();
+  if (kept) kept.loaded = undefined;
 }

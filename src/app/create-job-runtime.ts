@@ -2,6 +2,8 @@ import { planSigningKey } from "../tool-runs/plan-signature.js";
 import { projectQueues } from "../queue/project-queues.js";
 import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
+import { keepTerragruntParsesIn } from "../../runners/terragrunt/read-terragrunt-files.js";
+import { dataPaths } from "../workspace/data-paths.js";
 import type { EnvConfig } from "../config/env-config.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { createOrphanWatch } from "../queue/orphan-watch.js";
@@ -68,6 +70,8 @@ export async function startJobRuntime(
   const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Token dirs a process that died mid-run left behind (valid minutes still); no run has started yet.
   clearRunCredentials(env.dataDir);
+  // Only this thread discovers projects: the one writer of the kept parses.
+  keepTerragruntParsesIn(dataPaths.terragruntParses(env.dataDir), (message) => log.warn(message));
 
   const retry = overrides.retry ?? retryFromEnv(process.env);
   // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.

@@ -32,4 +32,6 @@ export const dataPaths = {
   /** Space held back for the store when the volume fills (see DiskReserve). */
   reserve: (dataDir: string) => join(dataDir, "reserve"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),
+  /** Terragrunt files parsed, by content: kept for the next start (read-terragrunt-files.ts). */
+  terragruntParses: (dataDir: string) => join(dataDir, "terragrunt-parses.json"),
 };
