@@ -7,12 +7,16 @@ import { median, pairedNoise, pairedRatio } from "./stats.js";
 
 export interface Comparison {
   appMs: number;
-  /** The baseline as issue #45 states it: a fresh clone of the PR's commit, then the plans. */
+  /** The plans alone, in a checkout made before the shell's clock started: the baseline of the goals. */
   shellMs: number;
-  /** The plans alone, in a checkout made before the clock started (a stricter baseline). */
-  shellPlansMs: number;
-  /** The same pairing against the plans alone. */
-  ratioPlansOnly: number;
+  /**
+   * Issue #45's wording of the baseline: a fresh clone of the PR's commit, then the plans. Kept
+   * beside the goal, not as it: a clone of a large repo takes 1 to 17 s on this VM's disk (file
+   * creation slows after churn), which would let the disk decide the ratio.
+   */
+  shellWithCloneMs: number;
+  /** The same pairing against clone + plans. */
+  ratioWithClone: number;
   /** The median of the pairs' ratios (app run i / shell run i). */
   ratio: number;
   /** Half the spread of the pairs' ratios, as a fraction of the median (pairedNoise). */
@@ -93,21 +97,17 @@ export async function compareWithShell(
       if (!appFirst) appRuns.push(await viaApp(`r${r}`));
       log(r);
     }
-    const appMs = median(appRuns.map((r) => r.ms));
-    const shellMs = median(shellRuns);
-    const ratio = pairedRatio(
-      appRuns.map((r) => r.ms),
-      shellRuns,
-    );
-    const noise = pairedNoise(
-      appRuns.map((r) => r.ms),
-      shellRuns,
-    );
-    const ratioPlansOnly = pairedRatio(
-      appRuns.map((r) => r.ms),
-      shellPlans,
-    );
-    return { appMs, shellMs, shellPlansMs: median(shellPlans), ratio, ratioPlansOnly, noise, appRuns, shellRuns };
+    const app = appRuns.map((r) => r.ms);
+    return {
+      appMs: median(app),
+      shellMs: median(shellPlans),
+      ratio: pairedRatio(app, shellPlans),
+      noise: pairedNoise(app, shellPlans),
+      shellWithCloneMs: median(shellRuns),
+      ratioWithClone: pairedRatio(app, shellRuns),
+      appRuns,
+      shellRuns: shellPlans,
+    };
   } finally {
     await checkout.remove();
   }
