@@ -18,6 +18,16 @@ export function buildOnce(): Promise<unknown> {
   return built;
 }
 
+/**
+ * The node flags `npm start` (and the image's CMD, which a test keeps equal) runs the app with:
+ * a benchmark measures the app as it runs in production.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const argv = start.split(/\s+/);
+  return argv.slice(1, argv.indexOf("dist/src/main.js"));
+}
+
 export interface BenchApp {
   sim: Simulator;
   secret: string;
@@ -70,11 +80,15 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
   await buildOnce();
   // BENCH_CPU_PROF=<dir>: every app process writes a V8 CPU profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...(opts.nodeFlags ?? []), join(ROOT, "dist/src/main.js")], {
-    cwd: dataDir,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...startFlags(), ...profile, ...(opts.nodeFlags ?? []), join(ROOT, "dist/src/main.js")],
+    {
+      cwd: dataDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let tail = "";
   const keep = (c: Buffer) => {
     tail = (tail + c.toString()).slice(-16_384);
