@@ -3,11 +3,14 @@ import { nextRunAfter } from "../util/cron.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface DriftSchedulerOptions {
-  store: Pick<Store, "dueDriftSchedules" | "claimDriftRun">;
+  store: Pick<Store, "dueDriftSchedules" | "nextDriftDueAt" | "claimDriftRun">;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Tells the worker a job was enqueued. */
   wake(): void;
-  /** How often due schedules are looked for (default 250 ms: a run starts well within a second of its due time). */
+  /**
+   * The longest wait between two looks at the schedules (default 1 s): how soon a schedule another
+   * thread or replica wrote is seen. A run already known is started by a timer at its due time.
+   */
   tickMs?: number;
   now?: () => number;
 }
@@ -52,9 +55,33 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
     });
     return running;
   };
-  const timer = setInterval(() => {
-    tick().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "drift scheduler tick failed"));
-  }, opts.tickMs ?? 250);
-  timer.unref();
-  return { tick, stop: () => clearInterval(timer) };
+  const most = opts.tickMs ?? 1_000;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  // After each look, sleep until the earliest due run or `most`, whichever comes first: a run
+  // starts at its due time instead of up to a polling interval late.
+  const arm = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      tick()
+        .catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "drift scheduler tick failed"))
+        .then(() => opts.store.nextDriftDueAt())
+        .then(
+          (due) => arm(due === undefined ? most : Math.min(most, Math.max(0, due - now()))),
+          (e: unknown) => {
+            opts.log.error({ err: errorMessage(e) }, "drift scheduler could not read the next due run");
+            arm(most);
+          },
+        );
+    }, delayMs);
+    timer.unref();
+  };
+  arm(most);
+  return {
+    tick,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

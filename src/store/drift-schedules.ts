@@ -7,7 +7,14 @@ import type { Store } from "./store.js";
 
 export type DriftSchedules = Pick<
   Store,
-  "syncDriftSchedules" | "dueDriftSchedules" | "claimDriftRun" | "setDriftPause" | "driftPauses" | "recordDriftCheck" | "driftChecks"
+  | "syncDriftSchedules"
+  | "dueDriftSchedules"
+  | "nextDriftDueAt"
+  | "claimDriftRun"
+  | "setDriftPause"
+  | "driftPauses"
+  | "recordDriftCheck"
+  | "driftChecks"
 >;
 
 interface CheckRow {
@@ -47,6 +54,10 @@ export function driftSchedules({ db }: StoreDriver): DriftSchedules {
       return rows.map(
         (r): DriftSchedule => ({ repo: r.repo, cron: r.cron, projects: json<string[]>(r.projects), nextRunAt: r.next_run_at }),
       );
+    },
+    async nextDriftDueAt() {
+      const row = await db.get<{ at: number | null }>("SELECT MIN(next_run_at) AS at FROM drift_schedules", []);
+      return row?.at ?? undefined;
     },
     async claimDriftRun(run, spec) {
       // The conditional UPDATE is the claim: a second claimer's UPDATE waits for the first to

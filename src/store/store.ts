@@ -263,6 +263,8 @@ export interface Store
   syncDriftSchedules(repo: string, target: JobTarget, schedules: Omit<DriftSchedule, "repo">[]): Promise<void>;
   /** Schedules whose next run is at or before `now` (epoch ms). */
   dueDriftSchedules(now: number): Promise<DriftSchedule[]>;
+  /** The earliest next run of any schedule (epoch ms), or undefined when there is none. */
+  nextDriftDueAt(): Promise<number | undefined>;
   /**
    * Claims one due run: moves the schedule from `due` to `next` and enqueues `spec` for the
    * schedule's repo, in one transaction. Exactly one caller gets the job id, across replicas and

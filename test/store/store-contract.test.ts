@@ -1222,7 +1222,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const driftSpec: JobSpec = { kind: "drift", trigger: "schedule", projects: ["net"], actor: "sluice" };
+    expect(await b.nextDriftDueAt()).toBeUndefined();
     await a.syncDriftSchedules("acme/infra", target(0), [{ cron: "*/5 * * * *", projects: ["net", "app"], nextRunAt: 1_000 }]);
+    expect(await b.nextDriftDueAt()).toBe(1_000);
     expect(await b.dueDriftSchedules(999)).toEqual([]);
     const due = await b.dueDriftSchedules(1_000);
     expect(due).toEqual([{ repo: "acme/infra", cron: "*/5 * * * *", projects: ["net", "app"], nextRunAt: 1_000 }]);
@@ -1245,6 +1247,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     if (b !== a) await b.close();
     const c = await env.open();
     expect((await c.dueDriftSchedules(5_000)).map((d) => d.cron)).toEqual(["*/5 * * * *", "0 * * * *"]);
+    expect(await c.nextDriftDueAt()).toBe(2_000);
     // The 1_000 run has not started: the 2_000 run is folded into it, and the schedule moves on.
     expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toEqual({ behind: won[0] });
     expect(await c.claimDriftRun({ ...run, due: 2_000, next: 3_000 }, driftSpec)).toBeUndefined();

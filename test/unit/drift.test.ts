@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { PlanOutcome, PlanRequest } from "../../runners/runner.js";
 import { resourceDetails } from "../../runners/terraform/resource-details.js";
 import { parsePlanJson } from "../../runners/terraform/parse-plan-json.js";
@@ -446,6 +446,42 @@ describe("the drift scheduler", () => {
         b.stop();
       }
     } finally {
+      await store.close();
+    }
+  });
+
+  it("starts a run at its due time, not at the next look: a timer to the earliest due run, looks at most tickMs apart", async () => {
+    const realTimeout = globalThis.setTimeout;
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const store = openSqliteStore(":memory:");
+    const t0 = Date.parse("2026-01-01T10:00:00Z");
+    vi.setSystemTime(t0);
+    let woken = 0;
+    let onWake = () => undefined as void;
+    const s = startDriftScheduler({ store, log: quiet, wake: () => (woken++, onWake()), tickMs: 10_000 });
+    try {
+      // Written after the scheduler started (as a push's config does): seen at the first look.
+      await store.syncDriftSchedules("acme/infra", target, [{ cron: "15 0 10 * * *", projects: ["net"], nextRunAt: t0 + 15_000 }]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(await store.nextDriftDueAt()).toBe(t0 + 15_000);
+      expect(woken).toBe(0);
+      // The claim's commit is real I/O: wait for it in real time, while the fake clock stands at
+      // 15 s (polling every tickMs would next look at 20 s, and never get there).
+      const woke = new Promise<boolean>((resolve) => {
+        onWake = () => resolve(true);
+        realTimeout(() => resolve(false), 10_000);
+      });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await woke).toBe(true);
+      expect(Date.now()).toBe(t0 + 15_000);
+      expect((await store.claimNextJob())?.spec).toMatchObject({ kind: "drift-check", trigger: "schedule", projects: ["net"] });
+      // The next run is a day on: the scheduler keeps looking every tickMs and claims nothing.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(woken).toBe(1);
+    } finally {
+      s.stop();
+      vi.useRealTimers();
       await store.close();
     }
   });
