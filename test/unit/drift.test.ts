@@ -457,7 +457,7 @@ describe("the drift scheduler", () => {
     const t0 = Date.parse("2026-01-01T10:00:00Z");
     vi.setSystemTime(t0);
     let woken = 0;
-    let onWake = () => undefined as void;
+    let onWake: () => void = () => undefined;
     const s = startDriftScheduler({ store, log: quiet, wake: () => (woken++, onWake()), tickMs: 10_000 });
     try {
       // Written after the scheduler started (as a push's config does): seen at the first look.
