@@ -458,7 +458,15 @@ describe("the drift scheduler", () => {
     vi.setSystemTime(t0);
     let woken = 0;
     let onWake: () => void = () => undefined;
-    const s = startDriftScheduler({ store, log: quiet, wake: () => (woken++, onWake()), tickMs: 10_000 });
+    const s = startDriftScheduler({
+      store,
+      log: quiet,
+      wake: () => {
+        woken++;
+        onWake();
+      },
+      tickMs: 10_000,
+    });
     try {
       // Written after the scheduler started (as a push's config does): seen at the first look.
       await store.syncDriftSchedules("acme/infra", target, [{ cron: "15 0 10 * * *", projects: ["net"], nextRunAt: t0 + 15_000 }]);
