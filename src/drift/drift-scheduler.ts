@@ -56,6 +56,14 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
     return running;
   };
   const most = opts.tickMs ?? 1_000;
+  // A run still due after a look (its claim failed, or raced another replica's): looked at again
+  // after this, not at once, so a claim that keeps failing is no busy loop.
+  const retryMs = Math.min(most, 250);
+  const untilDue = (due: number | undefined) => {
+    if (due === undefined) return most;
+    const left = due - now();
+    return left > 0 ? Math.min(most, left) : retryMs;
+  };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   // After each look, sleep until the earliest due run or `most`, whichever comes first: a run
@@ -67,7 +75,7 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
         .catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "drift scheduler tick failed"))
         .then(() => opts.store.nextDriftDueAt())
         .then(
-          (due) => arm(due === undefined ? most : Math.min(most, Math.max(0, due - now()))),
+          (due) => arm(untilDue(due)),
           (e: unknown) => {
             opts.log.error({ err: errorMessage(e) }, "drift scheduler could not read the next due run");
             arm(most);

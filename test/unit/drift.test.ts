@@ -450,6 +450,37 @@ describe("the drift scheduler", () => {
     }
   });
 
+  it("a run whose claim keeps failing is looked at again a quarter of a second later, not in a busy loop", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const t0 = Date.parse("2026-01-01T10:00:00Z");
+    vi.setSystemTime(t0);
+    let claims = 0;
+    const errors: string[] = [];
+    const store = {
+      dueDriftSchedules: async () => [{ repo: "acme/infra", cron: "* * * * *", projects: ["net"], nextRunAt: t0 - 1 }],
+      nextDriftDueAt: async () => t0 - 1,
+      claimDriftRun: async () => {
+        claims++;
+        throw new Error("database is locked");
+      },
+    };
+    const s = startDriftScheduler({
+      store,
+      log: { info: () => undefined, error: (_o, msg) => errors.push(msg) },
+      wake: () => undefined,
+      tickMs: 10_000,
+    });
+    try {
+      await vi.advanceTimersByTimeAsync(10_000 + 1_000);
+      // The first look at 10 s, then every 250 ms: 5 claims in the second after it.
+      expect(claims).toBe(5);
+      expect(errors.every((m) => m === "drift scheduler tick failed")).toBe(true);
+    } finally {
+      s.stop();
+      vi.useRealTimers();
+    }
+  });
+
   it("starts a run at its due time, not at the next look: a timer to the earliest due run, looks at most tickMs apart", async () => {
     const realTimeout = globalThis.setTimeout;
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
