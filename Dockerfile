@@ -107,7 +107,9 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 # dist/ is what `npm run build` (scripts/build.ts) makes: the compiled code and, beside it, every
 # non-TypeScript file of src/ and runners/ (templates, assets) that the code reads at run time.
 COPY --from=build --chown=root:root /app/dist ./dist
+# MALLOC_ARENA_MAX: as `npm start` runs the app (docs/performance.md says what it saves).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     SLUICE_DATA_DIR=/var/lib/sluice/data \
     PORT=3000 \
     CHECKPOINT_DISABLE=1

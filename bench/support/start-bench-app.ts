@@ -19,13 +19,15 @@ export function buildOnce(): Promise<unknown> {
 }
 
 /**
- * The node flags `npm start` (and the image's CMD, which a test keeps equal) runs the app with:
- * a benchmark measures the app as it runs in production.
+ * The environment and node flags `npm start` (and the image, which a test keeps equal) runs the
+ * app with: a benchmark measures the app as it runs in production.
  */
-export function startFlags(): string[] {
+export function startCommand(): { env: Record<string, string>; flags: string[] } {
   const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  const argv = start.split(/\s+/);
-  return argv.slice(1, argv.indexOf("dist/src/main.js"));
+  const words = start.split(/\s+/);
+  const node = words.indexOf("node");
+  const env = Object.fromEntries(words.slice(0, node).map((w) => w.split("=", 2) as [string, string]));
+  return { env, flags: words.slice(node + 1, words.indexOf("dist/src/main.js")) };
 }
 
 export interface BenchApp {
@@ -60,7 +62,9 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
   const work = await mkdtemp(join(tmpdir(), "sluice-bench-"));
   const dataDir = join(work, "data");
   const port = await freePort();
+  const start = startCommand();
   const env: Record<string, string> = {
+    ...start.env,
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/tmp",
     LANG: "C.UTF-8",
@@ -82,7 +86,7 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...startFlags(), ...profile, ...(opts.nodeFlags ?? []), join(ROOT, "dist/src/main.js")],
+    [...start.flags, ...profile, ...(opts.nodeFlags ?? []), join(ROOT, "dist/src/main.js")],
     {
       cwd: dataDir,
       env,
