@@ -58,8 +58,10 @@ describe("Dockerfile", () => {
     const words = start.split(" ");
     const node = words.indexOf("node");
     expect(node).toBeGreaterThan(0);
-    const env = dockerfile.match(/^ENV (?:.*\\\n)*.*$/m)?.[0] ?? "";
-    for (const assignment of words.slice(0, node)) expect(env.split(/\s+/)).toContain(assignment);
+    // The ENV instructions of the image's last stage (the one that runs).
+    const runStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    const env = [...runStage.matchAll(/^ENV (?:.*\\\n)*.*$/gm)].flatMap((m) => m[0].split(/\s+/));
+    for (const assignment of words.slice(0, node)) expect(env).toContain(assignment);
     expect(dockerfile).toContain(`CMD ${JSON.stringify(words.slice(node))}`.replaceAll('","', '", "'));
     expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap/);
     expect(dockerfile).not.toContain("tsx");
