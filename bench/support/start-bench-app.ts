@@ -26,7 +26,8 @@ export function startCommand(): { env: Record<string, string>; flags: string[] }
   const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
   const words = start.split(/\s+/);
   const node = words.indexOf("node");
-  const env = Object.fromEntries(words.slice(0, node).map((w) => w.split("=", 2) as [string, string]));
+  // NAME=value: the value is all after the first `=` (it may hold more).
+  const env = Object.fromEntries(words.slice(0, node).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
   return { env, flags: words.slice(node + 1, words.indexOf("dist/src/main.js")) };
 }
 

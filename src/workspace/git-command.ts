@@ -36,8 +36,8 @@ export const PINNED_CONFIG: readonly (readonly [string, string])[] = [
   ["protocol.http.allow", "always"],
   ["uploadpack.packObjectsHook", ""],
   // Worktrees are written by 4 processes at once: creating a file waits on the disk far more than
-  // on a CPU (1,000 files of a sparse worktree: 430-550 ms alone, 270-300 ms with 4 on a 2-core
-  // VM). Git keeps to one below its threshold of 100 files.
+  // on a CPU (the 950 files of a 50-of-1,000-project sparse worktree: 1,100-1,380 ms with one,
+  // 680-820 ms with 4 on a 2-core VM; docs/performance.md). Git keeps to one below 100 files.
   ["checkout.workers", "4"],
   ["gc.auto", "0"],
   ["maintenance.auto", "false"],
