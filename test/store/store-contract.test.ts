@@ -231,6 +231,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.activeJobsOf("acme/infra", 3)).length).toBe(0);
   });
 
+  it("claims fairly between repositories: an idle repository's PR goes before a busy one's other PR", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const other = (pr: number): JobTarget => ({ ...target(pr), repo: { owner: "acme", name: "web" } });
+    const first = (await a.recordDelivery("d-infra-1", "pull_request", { target: target(1), spec })).jobId as number;
+    const busyRepo = (await a.recordDelivery("d-infra-2", "pull_request", { target: target(2), spec })).jobId as number;
+    const idleRepo = (await a.recordDelivery("d-web-3", "pull_request", { target: other(3), spec })).jobId as number;
+    expect((await a.claimNextJob())?.id).toBe(first);
+    // PR 2 has nothing running, but its repository has: acme/web's PR, although newer, goes first.
+    expect((await b.claimNextJob())?.id).toBe(idleRepo);
+    expect((await a.claimNextJob())?.id).toBe(busyRepo);
+    expect(await b.claimNextJob()).toBeUndefined();
+  });
+
   it("knows which heads of a PR an event or a heal named", async () => {
     await fresh();
     const [a, b] = await twoStores();

@@ -46,8 +46,11 @@ export interface Dialect {
     bigint: string;
     blob: string;
   };
-  /** Ends a SELECT that picks a row to claim: rows another transaction is claiming are passed over (PostgreSQL). */
-  skipLocked: string;
+  /**
+   * Ends a SELECT that picks a row of `alias` to claim: rows another transaction is claiming are
+   * passed over (PostgreSQL). Only that table's rows are locked, so the SELECT may join aggregates.
+   */
+  skipLocked(alias: string): string;
   /** Ends a SELECT whose rows the transaction is about to change: they stay as read until it ends (PostgreSQL). */
   forUpdate: string;
 }

@@ -14,7 +14,7 @@ export const POSTGRES_DIALECT: Dialect = {
     bigint: "bigint",
     blob: "bytea",
   },
-  skipLocked: "FOR UPDATE SKIP LOCKED",
+  skipLocked: (alias) => `FOR UPDATE OF ${alias} SKIP LOCKED`,
   forUpdate: "FOR UPDATE",
 };
 

@@ -14,7 +14,7 @@ export const SQLITE_DIALECT: Dialect = {
     bigint: "INTEGER",
     blob: "BLOB",
   },
-  skipLocked: "",
+  skipLocked: () => "",
   forUpdate: "",
 };
 
