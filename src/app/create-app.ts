@@ -13,7 +13,7 @@ import { githubHosts } from "../ingress/delivery-hosts.js";
 import { explainSettings } from "../config/explain-settings.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
-import { deliveriesFirstFlag } from "../store/deliveries-first.js";
+import { deliveriesFirstFlag, receivingDelivery } from "../store/deliveries-first.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startHealSweeper } from "../heal/heal-sweeper.js";
@@ -99,6 +99,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     log,
     count: { received: metrics.webhookReceived, rejected: metrics.webhookRejected },
     reserve: config.data_reserve > 0 ? reserveKeeper(reserve) : undefined,
+    receiving: receivingDelivery(deliveriesFirst),
   });
   // Sign-in, pages, live logs and /metrics, on the same port (docs/design.md, "Console").
   let audit: ReturnType<typeof startAuditDeliverer> | undefined;

@@ -17,6 +17,7 @@ import { buildRuntime } from "./build-runtime.js";
 import { createOidcIssuer } from "../credentials/oidc-issuer.js";
 import { clearRunCredentials } from "../tool-runs/run-credentials.js";
 import { errorMessage } from "../util/errors.js";
+import { afterDeliveries } from "../store/deliveries-first.js";
 
 export interface JobRuntimeOverrides {
   retry?: RetryPolicy;
@@ -140,7 +141,9 @@ export async function startJobRuntime(
   // what its `parallel` tool slots can start soon: a job it claimed waits for this replica alone,
   // while one left queued goes to whichever replica frees up first.
   const maxJobs = env.databaseUrl ? Math.max(4, 2 * config.parallel) : 32;
-  const worker = new Worker(store, (job) => timed(job.spec.kind, () => runJob(job, deps)), log, maxJobs);
+  // A burst of deliveries is answered first: new jobs start between deliveries (see afterDeliveries).
+  const beforeClaim = deliveriesFirst && afterDeliveries(deliveriesFirst);
+  const worker = new Worker(store, (job) => timed(job.spec.kind, () => runJob(job, deps)), log, maxJobs, beforeClaim);
   // Until start(): nothing is claimed (recovery's own wake-ups included; start() looks anyway).
   let claiming = false;
   const notify = () => {

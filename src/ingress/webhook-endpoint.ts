@@ -22,6 +22,8 @@ export interface WebhookEndpointOptions {
   count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request"): void };
   /** The data dir's reserve (see DiskReserve): given up when the volume is full, kept again after. */
   reserve?: { release(): Promise<boolean>; afterWrite(): Promise<void> };
+  /** Told when a delivery starts to be received; the function it returns, once it is answered. */
+  receiving?: () => () => void;
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -101,6 +103,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
 export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
   const limit = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const answered = opts.receiving?.();
+    try {
+      await handle(req, res);
+    } finally {
+      answered?.();
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") {
       opts.count?.rejected("method");
       return reply(res, 405, "webhooks are POSTed");
@@ -154,7 +165,7 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
     }
     void opts.reserve?.afterWrite();
     return reply(res, 202, "accepted");
-  };
+  }
 }
 
 /**

@@ -23,6 +23,8 @@ export class Worker {
     private readonly runJob: (job: Job) => Promise<void>,
     private readonly log: WorkerLog,
     private readonly maxJobs = 32,
+    /** Awaited before each claim: while this process receives deliveries, new jobs wait (bounded). */
+    private readonly beforeClaim?: () => Promise<void>,
   ) {}
 
   notify(): void {
@@ -43,6 +45,8 @@ export class Worker {
 
   private async pump(): Promise<void> {
     while (!this.stopping && this.running.size < this.maxJobs) {
+      await this.beforeClaim?.();
+      if (this.stopping) return;
       const job = await this.store.claimNextJob();
       if (!job) return;
       const p = this.execute(job).finally(() => {

@@ -13,16 +13,20 @@ export interface DeliveriesFirst {
 /** Longest a job-thread store call waits: a bound, in case the HTTP thread stops mid-flush. */
 const MAX_HOLD_MS = 200;
 
+/** The flag's cells: deliveries waiting for the write lock; deliveries being received. */
+const WAITING = 0;
+const RECEIVING = 1;
+
 export function deliveriesFirstFlag(): SharedArrayBuffer {
-  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  return new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
 }
 
 /** HTTP thread: raise while deliveries wait for the write lock, lower once they are committed. */
 export function signalDeliveries(flag: SharedArrayBuffer): (waiting: boolean) => void {
   const cell = new Int32Array(flag);
   return (waiting) => {
-    Atomics.store(cell, 0, waiting ? 1 : 0);
-    if (!waiting) Atomics.notify(cell, 0);
+    Atomics.store(cell, WAITING, waiting ? 1 : 0);
+    if (!waiting) Atomics.notify(cell, WAITING);
   };
 }
 
@@ -35,9 +39,50 @@ export function yieldingToDeliveries<T extends object>(target: T, flag: SharedAr
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         // Returns at once when the flag is down; blocks this (worker) thread only.
-        Atomics.wait(cell, 0, 1, maxHoldMs);
+        Atomics.wait(cell, WAITING, 1, maxHoldMs);
         return (value as (...a: unknown[]) => unknown).apply(obj, args);
       };
     },
   });
+}
+
+/**
+ * HTTP thread: counts a delivery from its first byte to its answer; call the returned function
+ * once it is answered (whatever the answer).
+ */
+export function receivingDelivery(flag: SharedArrayBuffer): () => () => void {
+  const cell = new Int32Array(flag);
+  return () => {
+    Atomics.add(cell, RECEIVING, 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (Atomics.sub(cell, RECEIVING, 1) === 1) Atomics.notify(cell, RECEIVING);
+    };
+  };
+}
+
+// Node has had Atomics.waitAsync since 16; TypeScript types it from lib ES2024 only.
+type WaitAsync = (cell: Int32Array, index: number, value: number, timeoutMs: number) => { value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/** Longest a new job waits for deliveries being received: a bound, so a steady stream cannot starve the queue. */
+const MAX_CLAIM_HOLD_MS = 50;
+
+/**
+ * Job thread: resolves once no delivery is being received, or after `maxHoldMs`. Called before a
+ * new job is claimed, so that a burst of deliveries is acknowledged without the jobs it queued
+ * competing for the same cores; jobs already running go on.
+ */
+export function afterDeliveries(flag: SharedArrayBuffer, maxHoldMs = MAX_CLAIM_HOLD_MS): () => Promise<void> {
+  const cell = new Int32Array(flag);
+  return async () => {
+    const deadline = performance.now() + maxHoldMs;
+    for (let n = Atomics.load(cell, RECEIVING); n > 0; n = Atomics.load(cell, RECEIVING)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await waitAsync(cell, RECEIVING, n, left).value;
+    }
+  };
 }

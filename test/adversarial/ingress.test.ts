@@ -228,6 +228,33 @@ describe("redelivery", () => {
     expect(h.sim.checkRuns(repo)).toHaveLength(checks);
   });
 
+  it("a webhook request held open mid-body does not hold the job queue: a /plan still runs while it hangs", async () => {
+    // New jobs wait while deliveries are being received (acks first), but only a bounded time: a
+    // client that never finishes its body must not stop every job.
+    const { request } = await import("node:http");
+    const held = request(webhookUrl(), {
+      method: "POST",
+      headers: { ...headers("issue_comment", "held-open", Buffer.alloc(0), sign(h.secret, Buffer.from("x"))), "content-length": "100000" },
+    });
+    let answered = false;
+    held.on("response", () => {
+      answered = true;
+    });
+    held.on("error", () => undefined);
+    held.write(Buffer.alloc(1000, 0x20));
+    try {
+      await settle(h);
+      const replies = botComments(h, repo, pr.number).length;
+      await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });
+      expect(await nextReply(h, repo, pr.number, replies)).toMatch(/Plan/);
+      // The control: the hanging request was still being received all along.
+      expect(answered).toBe(false);
+      expect(held.destroyed).toBe(false);
+    } finally {
+      held.destroy();
+    }
+  });
+
   it("a redelivered command comment runs once", async () => {
     const replies = botComments(h, repo, pr.number).length;
     const { delivery } = await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { deliveriesFirstFlag, signalDeliveries } from "../../src/store/deliveries-first.js";
+import { afterDeliveries, deliveriesFirstFlag, receivingDelivery, signalDeliveries } from "../../src/store/deliveries-first.js";
 
 /**
  * The job thread's side runs on a real worker thread (Atomics.wait blocks the thread that calls
@@ -52,5 +52,33 @@ describe("deliveries first (the embedded store's two threads)", () => {
     } finally {
       await thread.terminate();
     }
+  });
+
+  it("starts a new job only once the deliveries being received are answered, or after its bound", async () => {
+    const flag = deliveriesFirstFlag();
+    const receiving = receivingDelivery(flag);
+    // Bound far beyond the test's own time: only an answer can let the claim through.
+    const claimable = afterDeliveries(flag, 60_000);
+    let claimed = false;
+    await claimable();
+    const first = receiving();
+    const second = receiving();
+    const waiting = claimable().then(() => {
+      claimed = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    first();
+    first(); // Answered twice by mistake: counted once.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(claimed).toBe(false);
+    second();
+    await waiting;
+    expect(claimed).toBe(true);
+    // A steady stream cannot hold a claim longer than the bound.
+    receiving();
+    const bounded = afterDeliveries(flag, 30);
+    await expect(Promise.race([bounded().then(() => "claimed"), new Promise((r) => setTimeout(() => r("held"), 5_000))])).resolves.toBe(
+      "claimed",
+    );
   });
 });
