@@ -8,6 +8,7 @@ import { mapping } from "./mapping.js";
 import { memory } from "./memory.js";
 import { memoryAdmission } from "./memory-admission.js";
 import { appCost, overhead } from "./overhead.js";
+import { queueClaim } from "./queue-claim.js";
 import { readBack } from "./read-back.js";
 import { rendering } from "./rendering.js";
 import { replicaThroughput } from "./replicas.js";
@@ -38,6 +39,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["read-back", readBack],
   ["replicas", replicaThroughput],
   ["db-port", dbPort],
+  ["queue-claim", queueClaim],
 ];
 
 /** `npm run bench [-- --quick]`: every benchmark in turn, figures on stdout, bench/results/latest.md. */
