@@ -54,7 +54,8 @@ export function createIngress(opts: IngressOptions) {
       opts.log.info({ deliveryId: delivery.id }, "delivery already received: not acted on again");
       return;
     }
-    opts.log.info({ deliveryId: delivery.id, jobId, repo: fullName, kind: decision.job.spec.kind }, "job queued");
+    // At debug: the ack path writes nothing else; the job thread logs "job started" when it takes it.
+    opts.log.debug({ deliveryId: delivery.id, jobId, repo: fullName, kind: decision.job.spec.kind }, "job queued");
     opts.onJob();
   };
 }

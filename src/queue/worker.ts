@@ -1,4 +1,5 @@
 import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
 import type { Store } from "../store/store.js";
 import { describeJobFault } from "./describe-job-fault.js";
 import { errorMessage } from "../util/errors.js";
@@ -58,6 +59,11 @@ export class Worker {
   }
 
   private async execute(job: Job): Promise<void> {
+    const { repo, pr } = job.target;
+    this.log.info(
+      { jobId: job.id, deliveryId: job.deliveryId, repo: repoFullName(repo), pr, kind: job.spec.kind, queuedAt: job.createdAt },
+      "job started",
+    );
     try {
       await this.runJob(job);
       await this.store.updateJob(job.id, { status: "done" });

@@ -89,7 +89,7 @@ describe("signatures", () => {
     }
     await settle(h);
     expect(effects(h)).toEqual(before);
-    expect(h.app.output().slice(logged)).not.toContain("job queued");
+    expect(h.app.output().slice(logged)).not.toContain("job started");
 
     // Control: the same payload, signed, is acted on.
     const replies = botComments(h, repo, pr.number).length;
@@ -97,6 +97,7 @@ describe("signatures", () => {
     expect(ok.status).toBe(202);
     expect(storeCounts(h.app.dataDir).jobs).toBe(before.jobs + 1);
     await nextReply(h, repo, pr.number, replies);
+    expect(h.app.output().slice(logged)).toContain("job started");
   });
 
   it("the signature covers the bytes received, not their UTF-8 decoding", async () => {
@@ -199,7 +200,7 @@ describe("repository URLs on another host (Atlantis' advisory: a clone with the 
     expect(said()).toContain("delivery refused, nothing fetched: repository.clone_url is on evil.example:9, not on the configured GitHub");
     expect(said()).toContain("repository.html_url is on evil.example:9");
     expect(said()).toContain("repository.url is on evil.example:9");
-    expect(said()).not.toContain("job queued");
+    expect(said()).not.toContain("job started");
 
     // Control: the same comment with the repository's real URLs is acted on.
     const replies = botComments(h, repo, pr.number).length;
@@ -210,6 +211,7 @@ describe("repository URLs on another host (Atlantis' advisory: a clone with the 
     expect(ok.status).toBe(202);
     expect(storeCounts(h.app.dataDir).jobs).toBe(before.jobs + 1);
     await nextReply(h, repo, pr.number, replies);
+    expect(said()).toContain("job started");
   });
 });
 
