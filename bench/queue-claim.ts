@@ -26,8 +26,9 @@ const spec: JobSpec = { kind: "plan", trigger: "autoplan", actor: "octocat" };
 /**
  * What a fair claim costs: the store's claimNextJob (the PR, then the repository with the fewest
  * running jobs first, then age) taking a burst of queued jobs, 30 running at a time, against a
- * plain oldest-first claim over the same rows on the same SQLite file. Two shapes: one PR's
- * burst, and the same burst spread over 40 PRs in 7 repositories.
+ * plain oldest-first claim (the same UPDATE, through its own connection) over the same rows on
+ * the same SQLite file, which of the two goes first alternating. Two shapes: one PR's burst, and
+ * the same burst spread over 40 PRs in 7 repositories.
  */
 export async function queueClaim(opts: BenchOptions): Promise<Figure[]> {
   const rounds = opts.quick ? 1 : 3;
@@ -56,12 +57,20 @@ export async function queueClaim(opts: BenchOptions): Promise<Figure[]> {
             }
             return performance.now() - t0;
           };
-          fair.push(await claimAll(() => store.claimNextJob()));
-          raw.exec("UPDATE jobs SET status = 'queued'");
+          // The same UPDATE as the store's claim (attempts, owner, time, every column back), oldest first.
           const oldest = raw.prepare(
-            "UPDATE jobs SET status = 'running' WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING id",
+            `UPDATE jobs SET status = 'running', attempts = attempts + 1, owner = 'bench', updated_at = ?
+             WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *`,
           );
-          fifo.push(await claimAll(async () => oldest.get() as { id: number } | undefined));
+          const sides = [
+            async () => fair.push(await claimAll(() => store.claimNextJob())),
+            async () => fifo.push(await claimAll(async () => oldest.get(new Date().toISOString()) as { id: number } | undefined)),
+          ];
+          // Which goes first alternates: the second finds a file the first has warmed.
+          for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+            raw.exec("UPDATE jobs SET status = 'queued'");
+            await side();
+          }
         } finally {
           raw.close();
           await store.close();

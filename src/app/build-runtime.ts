@@ -36,8 +36,8 @@ export interface Runtime {
 /**
  * `http`: the thread that starts first: it checks the data dir, says what the sandbox can do,
  * creates the store's schema and takes the data dir's process lock. `jobs`: the job thread, started
- * after that, on its own connection. On the embedded store, the `deliveriesFirst` flag lets
- * webhook deliveries commit before job writes.
+ * after that, on its own connection. The `deliveriesFirst` flag lets webhook deliveries commit
+ * before job writes (embedded store) and be answered before new jobs start (either store).
  */
 export type RuntimeSide = { thread: "http"; deliveriesFirst: SharedArrayBuffer } | { thread: "jobs"; deliveriesFirst?: SharedArrayBuffer };
 

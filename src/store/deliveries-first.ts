@@ -1,9 +1,15 @@
 /**
- * Deliveries go first: the HTTP thread and the job thread write to one SQLite file, and SQLite
+ * Deliveries go first, in two ways, over memory the HTTP thread and the job thread share.
+ *
+ * The store's writes (embedded store only): the two threads write to one SQLite file, and SQLite
  * has no fairness between writers. A job thread with many jobs writes again the moment its last
- * write ends, so a webhook's commit could wait behind dozens of them (each an fsync). A flag shared
- * between the two threads says "deliveries are waiting"; while it is up, the job thread holds its
- * next store call (never one in progress) until the deliveries are committed.
+ * write ends, so a webhook's commit could wait behind dozens of them (each an fsync). A flag says
+ * "deliveries are waiting"; while it is up, the job thread holds its next store call (never one in
+ * progress) until the deliveries are committed.
+ *
+ * New jobs (either store): while deliveries are being received, the job thread starts no new job,
+ * for a bounded time (see afterDeliveries), so that a burst is answered before its jobs compete
+ * for the same cores.
  */
 export interface DeliveriesFirst {
   flag: SharedArrayBuffer;
@@ -47,19 +53,30 @@ export function yieldingToDeliveries<T extends object>(target: T, flag: SharedAr
 }
 
 /**
- * HTTP thread: counts a delivery from its first byte to its answer; call the returned function
- * once it is answered (whatever the answer).
+ * Longest one request counts as being received. A delivery from GitHub is read and answered in a
+ * few milliseconds; a request is counted before its signature can be checked, so one that is
+ * kept open (anyone can send one) stops counting after this.
  */
-export function receivingDelivery(flag: SharedArrayBuffer): () => () => void {
+export const MAX_RECEIVING_MS = 100;
+
+/**
+ * HTTP thread: counts a delivery from the moment its request is handled until its answer, or for
+ * `maxMs` at most; call the returned function once it is answered (whatever the answer).
+ */
+export function receivingDelivery(flag: SharedArrayBuffer, maxMs = MAX_RECEIVING_MS): () => () => void {
   const cell = new Int32Array(flag);
   return () => {
     Atomics.add(cell, RECEIVING, 1);
     let done = false;
-    return () => {
+    const end = () => {
       if (done) return;
       done = true;
+      clearTimeout(cap);
       if (Atomics.sub(cell, RECEIVING, 1) === 1) Atomics.notify(cell, RECEIVING);
     };
+    const cap = setTimeout(end, maxMs);
+    cap.unref();
+    return end;
   };
 }
 
@@ -82,7 +99,9 @@ export function afterDeliveries(flag: SharedArrayBuffer, maxHoldMs = MAX_CLAIM_H
     for (let n = Atomics.load(cell, RECEIVING); n > 0; n = Atomics.load(cell, RECEIVING)) {
       const left = deadline - performance.now();
       if (left <= 0) return;
-      await waitAsync(cell, RECEIVING, n, left).value;
+      const waited = waitAsync(cell, RECEIVING, n, left).value;
+      // Changed in between ("not-equal" at once): look again on the next turn, not in a tight loop.
+      await (typeof waited === "string" ? new Promise((r) => setImmediate(r)) : waited);
     }
   };
 }
