@@ -57,7 +57,7 @@ export function yieldingToDeliveries<T extends object>(target: T, flag: SharedAr
  * few milliseconds; a request is counted before its signature can be checked, so one that is
  * kept open (anyone can send one) stops counting after this.
  */
-export const MAX_RECEIVING_MS = 100;
+const MAX_RECEIVING_MS = 100;
 
 /**
  * HTTP thread: counts a delivery from the moment its request is handled until its answer, or for
