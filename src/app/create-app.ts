@@ -19,7 +19,7 @@ import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-swe
 import { startHealSweeper } from "../heal/heal-sweeper.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
-import { repoAllowed, serverConfigFor } from "../config/server-config-for.js";
+import { settingsByRepo } from "../ingress/settings-by-repo.js";
 import { DiskReserve, reserveKeeper } from "../util/disk-reserve.js";
 import { checkGitHubAtStart } from "./check-github-at-start.js";
 import { WEBHOOK_PATH } from "./webhook-address.js";
@@ -78,9 +78,8 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   const wake = () => jobs.wake();
   const ingress = createIngress({
     store,
-    allowed: (fullName) => repoAllowed(config, fullName),
     ...ingressSettings(config),
-    settingsFor: (fullName) => ingressSettings(serverConfigFor(config, fullName).config),
+    ...settingsByRepo(config),
     onJob: wake,
     onDuplicate: metrics.webhookDuplicate,
     hosts: githubHosts(env.baseUrl),

@@ -72,18 +72,22 @@ export function jobQueue(driver: StoreDriver): JobQueue {
   return {
     async recordDelivery(deliveryId, event, job, alsoKeys = []) {
       // ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so across
-      // replicas exactly one transaction records the delivery and its job.
+      // replicas exactly one transaction records the delivery and its job. The job goes in first
+      // so that the delivery row is written once, with its job's id.
       return db
         .tx(function* (t) {
+          const jobId = job ? ((yield* enqueue(t, { deliveryId, source: "webhook", ...job })) as number) : undefined;
           const insert = (id: string) =>
-            t.run("INSERT INTO deliveries (id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", [id, event, now()]);
-          if ((yield* insert(deliveryId)).changes === 0) return { duplicate: true };
-          // Throwing rolls the delivery row back too: a replay leaves no trace.
+            t.run("INSERT INTO deliveries (id, event, job_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", [
+              id,
+              event,
+              jobId ?? null,
+              now(),
+            ]);
+          // Throwing rolls the job and the rows before back too: a replay leaves no trace.
+          if ((yield* insert(deliveryId)).changes === 0) throw new Duplicate();
           for (const key of alsoKeys) if ((yield* insert(key)).changes === 0) throw new Duplicate();
-          if (!job) return { duplicate: false };
-          const jobId = (yield* enqueue(t, { deliveryId, source: "webhook", ...job })) as number;
-          yield* t.run("UPDATE deliveries SET job_id = ? WHERE id = ?", [jobId, deliveryId]);
-          return { duplicate: false, jobId };
+          return jobId === undefined ? { duplicate: false } : { duplicate: false, jobId };
         })
         .catch((e: unknown) => {
           if (e instanceof Duplicate) return { duplicate: true };

@@ -69,8 +69,11 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     label: "SQLite",
     async close() {
-      raw.close();
-      unlock();
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
     },
   });
   return opts.deliveriesFirst?.side === "jobs" ? yieldingToDeliveries(store, opts.deliveriesFirst.flag) : store;

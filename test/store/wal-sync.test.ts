@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { readdirSync, readlinkSync } from "node:fs";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -114,4 +115,29 @@ describe("commits made durable off the event loop (the deliveries' connection)",
     expect(again.prepare("SELECT COUNT(*) AS n FROM jobs").get()).toEqual({ n: 1 });
     again.close();
   });
+
+  it("keeps one handle on the WAL for its syncs, and lets it go when the store closes", async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "sluice-walsync-")));
+    const file = join(dir, "sluice.db");
+    const store = openSqliteStore(file);
+    const target = { installationId: 7, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://example.test/a.git", pr: 1 };
+    const spec = { kind: "reply" as const, body: "help" as const, commentId: 1, actor: "alice" };
+    for (const id of ["d-1", "d-2", "d-3"]) await store.recordDelivery(id, "issue_comment", { target, spec });
+    // SQLite's own, and the one the syncs share (the control: not one per sync, not none).
+    expect(handlesOn(`${file}-wal`)).toBe(2);
+    await store.close();
+    expect(handlesOn(`${file}-wal`)).toBe(0);
+  });
 });
+
+/** This process's open file descriptors on `path`, also once it was deleted (SQLite deletes the WAL on close). */
+function handlesOn(path: string): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target === path || target === `${path} (deleted)`;
+    } catch {
+      return false;
+    }
+  }).length;
+}

@@ -3,6 +3,8 @@ import { policiesFor } from "../../src/config/policies-for.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { repoAllowed, serverConfigFor } from "../../src/config/server-config-for.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
+import { ingressSettings } from "../../src/ingress/event-to-job.js";
+import { settingsByRepo } from "../../src/ingress/settings-by-repo.js";
 
 const server = parseServerConfig(
   [
@@ -91,5 +93,23 @@ describe("serverConfigFor: per key, the last matching repos: entry wins over the
   ])("a bad entry is a start error naming the key and line: %s", (text, message) => {
     expect(() => parseServerConfig(text)).toThrow(ConfigError);
     expect(() => parseServerConfig(text)).toThrow(message);
+  });
+});
+
+describe("settingsByRepo: ingress's view of each repository, worked out once", () => {
+  const config = parseServerConfig(
+    ["autoplan: true", "repos:", '  - "acme/*"', '  - { id: "acme/quiet", autoplan: false }', ""].join("\n"),
+    "sluice.yaml",
+  );
+  it("gives each repository its own entries' settings and allowlist verdict, the same on every call", () => {
+    const byRepo = settingsByRepo(config);
+    for (let call = 0; call < 2; call++) {
+      expect(byRepo.settingsFor("acme/quiet")).toEqual(ingressSettings(serverConfigFor(config, "acme/quiet").config));
+      expect(byRepo.settingsFor("acme/quiet").autoplan).toBe(false);
+      // Control: the entry applies to its repository only.
+      expect(byRepo.settingsFor("acme/web").autoplan).toBe(true);
+      expect(byRepo.allowed("acme/web")).toBe(true);
+      expect(byRepo.allowed("other/web")).toBe(false);
+    }
   });
 });

@@ -23,6 +23,8 @@ export interface SqliteDb extends Db {
   /** Runs `body` in a write transaction now, without group commit (opening the store, before anything else runs). */
   txSync<T>(body: (t: Tx) => TxBody<T>): T;
   readonly raw: Database.Database;
+  /** Closes the connection and the WAL handle kept for syncing it. */
+  close(): Promise<void>;
 }
 
 const MAX_CACHED_STATEMENTS = 1000;
@@ -37,8 +39,8 @@ const MAX_CACHED_STATEMENTS = 1000;
 export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts: { syncOffThread?: boolean } = {}): SqliteDb {
   // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
   // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
-  const syncWal = raw.memory ? undefined : walSyncer(`${raw.name}-wal`);
-  const syncEachWrite = opts.syncOffThread ? syncWal : undefined;
+  const wal = raw.memory ? undefined : walSyncer(`${raw.name}-wal`);
+  const syncEachWrite = opts.syncOffThread ? wal?.sync : undefined;
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = statements.get(sql);
@@ -108,7 +110,11 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
     async durable() {
       // With `synchronous = NORMAL` a commit reaches the WAL without an fsync; syncing the WAL
       // file makes every commit in it durable (a checkpoint syncs the database file itself).
-      await syncWal?.();
+      await wal?.sync();
+    },
+    async close() {
+      await wal?.close();
+      raw.close();
     },
     txSync<T>(body: (t: Tx) => TxBody<T>) {
       return immediate(body) as T;
@@ -119,20 +125,36 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
 /**
  * fsyncs the WAL file in the thread pool, coalesced (see coalesced). A commit a checkpoint moved
  * into the database file before the sync is durable too: the checkpoint synced that file.
+ *
+ * The file is opened once and kept: SQLite keeps a WAL file (same inode, reset or truncated by
+ * checkpoints) while any connection to the database is open, and this connection is until
+ * `close`. Opening and closing it around each fsync cost the HTTP thread two more thread-pool
+ * round trips per group of deliveries.
  */
-export function walSyncer(walFile: string): () => Promise<void> {
-  return coalesced(async () => {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(walFile, "r");
-      await handle.sync();
-    } catch (e) {
-      // No WAL file: nothing was written through it since the last checkpoint removed it.
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    } finally {
-      await handle?.close();
+export function walSyncer(walFile: string): { sync: () => Promise<void>; close: () => Promise<void> } {
+  let handle: FileHandle | undefined;
+  const sync = coalesced(async () => {
+    if (!handle) {
+      try {
+        handle = await open(walFile, "r");
+      } catch (e) {
+        // No WAL file yet: nothing was written through it; the next sync opens it.
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw e;
+      }
     }
+    await handle.sync();
   });
+  return {
+    sync,
+    async close() {
+      // The last sync runs out first: a commit it answers is synced before the handle goes.
+      await sync().catch(() => undefined);
+      const h = handle;
+      handle = undefined;
+      await h?.close();
+    },
+  };
 }
 
 /**

@@ -43,6 +43,9 @@ export function groupCommit(db: Database.Database, opts: GroupCommitOptions): <R
       }
     }),
   ).immediate;
+  // Prepared once: `db.pragma` prepares its statement on every call, twice per group.
+  const noBusyWait = db.prepare("PRAGMA busy_timeout = 0");
+  const ownBusyWait = db.prepare(`PRAGMA busy_timeout = ${opts.busyTimeoutMs}`);
 
   const flush = () => {
     scheduled = false;
@@ -51,7 +54,7 @@ export function groupCommit(db: Database.Database, opts: GroupCommitOptions): <R
     opts.waiting?.(true);
     let outcomes: ReturnType<typeof all>;
     try {
-      db.pragma("busy_timeout = 0");
+      noBusyWait.get();
       outcomes = all(group);
     } catch (e) {
       // SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT): try again shortly.
@@ -67,7 +70,7 @@ export function groupCommit(db: Database.Database, opts: GroupCommitOptions): <R
       for (const w of group) w.reject(e);
       return;
     } finally {
-      if (db.open) db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+      if (db.open) ownBusyWait.get();
     }
     pending = [];
     waitingSince = undefined;
