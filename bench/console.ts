@@ -22,8 +22,8 @@ const PROJECTS = 2_000;
 const JOBS = 10_000;
 
 /** 10,000 jobs over 2,000 projects in 40 repos, written straight into a fresh store file. */
-function populate(file: string): void {
-  openSqliteStore(file).close();
+async function populate(file: string): Promise<void> {
+  await openSqliteStore(file).close();
   const db = new Database(file);
   const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
   const project = (i: number) => ({ repo: `acme/repo-${i % REPOS}`, name: `project-${i}` });
@@ -218,13 +218,13 @@ async function populatePostgres(url: string): Promise<void> {
 export async function consoleOverview(opts: BenchOptions): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-console-"));
   const file = join(dir, "sluice.db");
-  populate(file);
+  await populate(file);
   const figures: Figure[] = [];
   const store = openSqliteStore(file);
   try {
     figures.push(...(await measureOverview(store, "", opts)));
   } finally {
-    store.close();
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   }
   if (!postgresAvailability().ok) return figures;

@@ -69,11 +69,13 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     label: "SQLite",
     async close() {
+      let walClosed: Promise<void> | undefined;
       try {
-        await db.close();
+        walClosed = db.close();
       } finally {
         unlock();
       }
+      await walClosed;
     },
   });
   return opts.deliveriesFirst?.side === "jobs" ? yieldingToDeliveries(store, opts.deliveriesFirst.flag) : store;

@@ -128,6 +128,20 @@ describe("commits made durable off the event loop (the deliveries' connection)",
     await store.close();
     expect(handlesOn(`${file}-wal`)).toBe(0);
   });
+
+  it("closing lets the data dir go at once; the WAL handle follows", async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "sluice-walsync-")));
+    const file = join(dir, "sluice.db");
+    const first = openSqliteStore(file);
+    await first.recordDelivery("d-1", "ping", undefined);
+    const closing = first.close();
+    // Before the close has resolved: the same data dir opens again (a caller that did not wait).
+    const second = openSqliteStore(file);
+    await closing;
+    expect(await second.recordDelivery("d-1", "ping", undefined)).toEqual({ duplicate: true });
+    await second.close();
+    expect(handlesOn(`${file}-wal`)).toBe(0);
+  });
 });
 
 /** This process's open file descriptors on `path`, also once it was deleted (SQLite deletes the WAL on close). */

@@ -23,7 +23,7 @@ export interface SqliteDb extends Db {
   /** Runs `body` in a write transaction now, without group commit (opening the store, before anything else runs). */
   txSync<T>(body: (t: Tx) => TxBody<T>): T;
   readonly raw: Database.Database;
-  /** Closes the connection and the WAL handle kept for syncing it. */
+  /** Closes the connection at once, and the WAL handle kept for syncing it when the promise resolves. */
   close(): Promise<void>;
 }
 
@@ -112,9 +112,11 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
       // file makes every commit in it durable (a checkpoint syncs the database file itself).
       await wal?.sync();
     },
-    async close() {
-      await wal?.close();
+    close() {
+      // The connection closes now, as before there was a handle to close (its data dir lock can
+      // go at once); the handle once a sync still running is done.
       raw.close();
+      return wal?.close() ?? Promise.resolve();
     },
     txSync<T>(body: (t: Tx) => TxBody<T>) {
       return immediate(body) as T;
@@ -148,7 +150,7 @@ export function walSyncer(walFile: string): { sync: () => Promise<void>; close: 
   return {
     sync,
     async close() {
-      // The last sync runs out first: a commit it answers is synced before the handle goes.
+      // A sync still running ends first (a commit it answers is synced before the handle goes).
       await sync().catch(() => undefined);
       const h = handle;
       handle = undefined;
