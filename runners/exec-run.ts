@@ -18,8 +18,6 @@ export interface ExecRun {
   measureDisk: (pid: number | undefined) => Promise<number>;
   input?: string;
   stdin?: Readable;
-  /** See ExecOptions.onExit. */
-  onExit?: (peakMemoryBytes: number | undefined) => void;
 }
 
 /** How a run ended, before the supervisor adds what it saw (timeout, limit). */

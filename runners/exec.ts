@@ -53,12 +53,6 @@ export interface ExecOptions {
   input?: string;
   /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
   stdin?: Readable;
-  /**
-   * Told once the run's processes are gone (a sandboxed run's with it), with the peak the limit
-   * watch saw: before the last disk measure, so that its tool slot and memory go to the next run
-   * while the measure runs. Not called when the spawn fails.
-   */
-  onExit?: (peakMemoryBytes: number | undefined) => void;
 }
 
 export interface ExecResult {
@@ -117,7 +111,6 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     measureDisk: (pid) => diskUse(sandbox?.diskDirs ?? [], pid, sandbox?.bwrap !== undefined),
     input: opts.input,
     stdin: opts.stdin,
-    onExit: opts.onExit,
   };
   return opts.pty ? execPty(run) : execPipe(run);
 }

@@ -77,12 +77,10 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
   clearTimeout(timer);
   if (killTimer) clearTimeout(killTimer);
   if (timedOut) killGroup(pid, "SIGKILL");
-  const peakMemoryBytes = watch?.peakBytes();
-  run.onExit?.(peakMemoryBytes);
   limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
   // A run that wrote past the quota between two measures and ended is over it all the same.
   if (!limit && disk && run.sandbox?.diskDirs?.length && (await measureDisk().catch(() => 0)) > disk) {
     limit = limitHit("disk", run.sandbox.limits);
   }
-  return { ...end, timedOut, limit, peakMemoryBytes };
+  return { ...end, timedOut, limit, peakMemoryBytes: watch?.peakBytes() };
 }

@@ -1,4 +1,4 @@
-import type { ExecOptions, ExecResult } from "../../runners/exec.js";
+import type { ExecOptions } from "../../runners/exec.js";
 import type { Exec } from "../../runners/runner.js";
 import type { Job } from "../model/job.js";
 import type { RepoSettings } from "../config/repo-settings.js";
@@ -30,40 +30,22 @@ export function sandboxedExec(
   const { exec } = made;
   const projectPart = projectKey(repoFullName(job.target.repo), project);
   // A tool slot first (`parallel`), then room in the memory budget for what this project's runs
-  // were last seen to peak at; the waiting is said in the run's live log. Both go back once the
-  // run's processes are gone (`onExit`), not after the last disk measure that follows.
-  const admitted = async (file: string, args: string[], opts: ExecOptions, freeSlot: () => void) => {
+  // were last seen to peak at; the waiting is said in the run's live log.
+  const admitted = async (file: string, args: string[], opts: ExecOptions) => {
     // Learned per project and step (`terraform plan` holds more than `terraform init`).
     const key = { project: projectPart, step: `${file.slice(file.lastIndexOf("/") + 1)} ${args[0] ?? ""}` };
     const release = await deps.tools.memory.admit(key, (why) => opts.onOutput?.(`${why}\n`));
-    let released = false;
-    const letGo = (peak: number | undefined) => {
-      if (!released) release(peak);
-      released = true;
-      freeSlot();
-    };
+    let peak: number | undefined;
     try {
-      return await exec(file, args, {
-        ...opts,
-        onExit: (peak) => {
-          letGo(peak);
-          opts.onExit?.(peak);
-        },
-      });
+      const result = await exec(file, args, opts);
+      peak = result.peakMemoryBytes;
+      return result;
     } finally {
-      letGo(undefined);
+      release(peak);
     }
   };
   const slotted: Exec = Object.assign(
-    (file: string, args: string[], opts: ExecOptions) =>
-      new Promise<ExecResult>((resolve, reject) => {
-        void deps.tools.toolSlots.add(
-          () =>
-            new Promise<void>((freeSlot) => {
-              admitted(file, args, opts, freeSlot).then(resolve, reject).finally(freeSlot);
-            }),
-        );
-      }),
+    (file: string, args: string[], opts: ExecOptions) => deps.tools.toolSlots.add(() => admitted(file, args, opts)),
     {
       isolated: exec.isolated,
     },

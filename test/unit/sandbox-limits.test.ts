@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allocatedSince, descendants, parseStat, readTree, treeUsage } from "../../runners/sandbox/process-tree.js";
 import { formatSize, limitHit, parseSize, prlimitArgv, rlimitHit } from "../../runners/sandbox/sandbox-limits.js";
-import type { ExecRun } from "../../runners/exec-run.js";
-import { superviseRun } from "../../runners/supervise-run.js";
 
 describe("parseSize", () => {
   it.each([
@@ -107,33 +105,5 @@ describe("readTree (a run's own processes, walked down from its root)", () => {
       { pid: 101, ppid: 100, tasks: { 101: [] } },
     ]);
     expect(readTree(100, proc).map((s) => s.pid)).toEqual([100, 101]);
-  });
-});
-
-describe("superviseRun", () => {
-  it("tells of the exit before the last disk measure, and a run that filled its quota at the end is still over it", async () => {
-    const order: string[] = [];
-    const run: ExecRun = {
-      label: "terraform",
-      file: "terraform",
-      args: [],
-      cwd: "/",
-      env: {},
-      timeoutMs: 60_000,
-      grace: 1_000,
-      redact: (s) => s,
-      sandbox: { limits: { diskBytes: 100 }, diskDirs: ["/checkout"] },
-      measureDisk: async () => {
-        order.push("measure");
-        return 101;
-      },
-      onExit: (peak) => order.push(`exit, peak ${peak}`),
-    };
-    const end = await superviseRun(run, undefined, Promise.resolve({ exitCode: 0 }));
-    expect(order).toEqual(["exit, peak undefined", "measure"]);
-    expect(end.limit?.name).toBe("disk");
-    // Control: under the quota, no limit.
-    const under = await superviseRun({ ...run, measureDisk: async () => 100 }, undefined, Promise.resolve({ exitCode: 0 }));
-    expect(under.limit).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import { type PlanOrder, planOrder } from "../../../src/tool-runs/plan-order.js"
 import type { RepoConfig } from "../../../src/model/repo-config.js";
 import { inOrder, runProjects } from "../../../src/tool-runs/run-projects.js";
 import { sandboxedExec } from "../../../src/tool-runs/sandboxed-exec.js";
-import type { ExecOptions } from "../../../runners/exec.js";
 import type { Job } from "../../../src/model/job.js";
 import type { ProjectResult } from "../../../src/model/project-result.js";
 import { type Project, projectId } from "../../../src/model/project.js";
@@ -301,51 +300,5 @@ describe("runProjects", () => {
     expect(outsideWhileSlotsFull).toBeGreaterThan(0);
     // The slot wrapper keeps what the sandbox says of its exec.
     expect(isolated).toBe(true);
-  });
-
-  it("gives a run's tool slot and memory to the next run once its processes are gone, before its last disk measure ends", async () => {
-    deps = await fakeJobDeps({ concurrency: 1 });
-    const events: string[] = [];
-    const measured: Record<string, () => void> = {};
-    deps.tools.sandbox = {
-      ...deps.tools.sandbox,
-      execFor: () => ({
-        ok: true,
-        exec: Object.assign(
-          async (_file: string, args: string[], opts: ExecOptions) => {
-            const name = args[0] ?? "";
-            events.push(`start ${name}`);
-            await new Promise((r) => setImmediate(r));
-            // As superviseRun does: told of the exit with the peak, then the last disk measure.
-            events.push(`exit ${name}`);
-            opts.onExit?.(64 * 1024 ** 2);
-            await new Promise<void>((r) => {
-              measured[name] = r;
-            });
-            events.push(`measured ${name}`);
-            return { exitCode: 0, timedOut: false, stdout: "", stderr: "", durationMs: 1, peakMemoryBytes: 64 * 1024 ** 2 };
-          },
-          { isolated: true },
-        ),
-      }),
-    };
-    const job = await newJob();
-    const made = sandboxedExec(deps, job, tf("a"), { writable: [], settings: { networkFor: () => "on" } });
-    if (!made.ok) throw new Error(made.reason);
-    const first = made.exec("terraform", ["one"], { cwd: "/" });
-    const second = made.exec("terraform", ["two"], { cwd: "/" });
-    for (let i = 0; i < 20 && !events.includes("start two"); i++) await new Promise((r) => setImmediate(r));
-    // One slot: the second run started while the first's measure was still going on.
-    expect(events).toEqual(["start one", "exit one", "start two"]);
-    // Its memory went back, with its peak learned for its next run; only the second's is held.
-    expect(deps.tools.memory.estimate({ project: "acme/infra|a|default", step: "terraform one" })).toBe(64 * 1024 ** 2);
-    expect(deps.tools.memory.inUse()).toBe(deps.tools.memory.estimate({ project: "acme/infra|a|default", step: "terraform two" }));
-    measured.one?.();
-    await first;
-    for (let i = 0; i < 20 && !measured.two; i++) await new Promise((r) => setImmediate(r));
-    measured.two?.();
-    await second;
-    expect(events).toEqual(["start one", "exit one", "start two", "measured one", "exit two", "measured two"]);
-    expect(deps.tools.memory.inUse()).toBe(0);
   });
 });
