@@ -1,10 +1,10 @@
 import { readdirSync, readlinkSync } from "node:fs";
-import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { coalesced } from "../../src/store/db/sqlite-db.js";
+import { coalesced, walSyncer } from "../../src/store/db/sqlite-db.js";
 import { groupCommit } from "../../src/store/db/sqlite-group-commit.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 
@@ -127,6 +127,27 @@ describe("commits made durable off the event loop (the deliveries' connection)",
     expect(handlesOn(`${file}-wal`)).toBe(2);
     await store.close();
     expect(handlesOn(`${file}-wal`)).toBe(0);
+  });
+
+  it("syncs the WAL beside the real file of a database reached through a symlink", async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "sluice-walsync-")));
+    await mkdir(join(dir, "volume"));
+    const real = join(dir, "volume", "sluice.db");
+    const link = join(dir, "sluice.db");
+    await symlink(real, link);
+    const store = openSqliteStore(link);
+    await store.recordDelivery("d-1", "ping", undefined);
+    // SQLite's and the syncs' (the control: the path beside the link has no WAL to sync).
+    expect(handlesOn(`${real}-wal`)).toBe(2);
+    await store.close();
+  });
+
+  it("a WAL missing while its connection is open in WAL mode fails the sync instead of skipping it", async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "sluice-walsync-")));
+    const missing = join(dir, "gone.db-wal");
+    await expect(walSyncer(missing, () => true).sync()).rejects.toThrow(/ENOENT/);
+    // Control: with no connection that needs it (closed, or not in WAL mode), nothing to sync.
+    await expect(walSyncer(missing, () => false).sync()).resolves.toBeUndefined();
   });
 
   it("closing lets the data dir go at once; the WAL handle follows", async () => {

@@ -39,7 +39,13 @@ const MAX_CACHED_STATEMENTS = 1000;
 export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts: { syncOffThread?: boolean } = {}): SqliteDb {
   // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
   // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
-  const wal = raw.memory ? undefined : walSyncer(`${raw.name}-wal`);
+  // Next to the file SQLite opened, not the path it was given: for a database reached through a
+  // symlink SQLite puts the WAL beside the real file, and syncing the path's would sync nothing.
+  const walMode = !raw.memory && raw.pragma("journal_mode", { simple: true }) === "wal";
+  const file = raw.memory
+    ? undefined
+    : (raw.pragma("database_list") as { name: string; file: string }[]).find((d) => d.name === "main")?.file;
+  const wal = file ? walSyncer(`${file}-wal`, () => walMode && raw.open) : undefined;
   const syncEachWrite = opts.syncOffThread ? wal?.sync : undefined;
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
@@ -113,10 +119,16 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
       await wal?.sync();
     },
     close() {
-      // The connection closes now, as before there was a handle to close (its data dir lock can
-      // go at once); the handle once a sync still running is done.
-      raw.close();
-      return wal?.close() ?? Promise.resolve();
+      // The handle after a last sync; the connection now, as before there was a handle to close
+      // (its data dir lock can go at once).
+      const walClosed = wal?.close() ?? Promise.resolve();
+      try {
+        raw.close();
+      } catch (e) {
+        void walClosed.catch(() => undefined);
+        throw e;
+      }
+      return walClosed;
     },
     txSync<T>(body: (t: Tx) => TxBody<T>) {
       return immediate(body) as T;
@@ -133,15 +145,19 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
  * `close`. Opening and closing it around each fsync cost the HTTP thread two more thread-pool
  * round trips per group of deliveries.
  */
-export function walSyncer(walFile: string): { sync: () => Promise<void>; close: () => Promise<void> } {
+export function walSyncer(walFile: string, mustExist: () => boolean): { sync: () => Promise<void>; close: () => Promise<void> } {
   let handle: FileHandle | undefined;
+  let closed = false;
   const sync = coalesced(async () => {
+    if (closed) return;
     if (!handle) {
       try {
         handle = await open(walFile, "r");
       } catch (e) {
-        // No WAL file yet: nothing was written through it; the next sync opens it.
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+        // No WAL: the database is not in WAL mode (SQLite syncs each commit itself), or its last
+        // connection closed and SQLite checkpointed and removed it. Missing while this
+        // connection is open in WAL mode, it is an error, never a sync skipped in silence.
+        if ((e as NodeJS.ErrnoException).code === "ENOENT" && !mustExist()) return;
         throw e;
       }
     }
@@ -150,8 +166,9 @@ export function walSyncer(walFile: string): { sync: () => Promise<void>; close: 
   return {
     sync,
     async close() {
-      // A sync still running ends first (a commit it answers is synced before the handle goes).
+      // A last sync covers every commit made before the close; syncs asked for later do nothing.
       await sync().catch(() => undefined);
+      closed = true;
       const h = handle;
       handle = undefined;
       await h?.close();
