@@ -1,3 +1,4 @@
+import { errorMessage } from "../util/errors.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Probot } from "probot";
@@ -59,16 +60,29 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
     side.thread === "http" ? await startSandbox(config, paths, log) : await createSandbox(sandboxSettings(config, paths), exec);
 
   const storeOptions = { runLockSessions: config.parallel, log: log.child({ name: "store" }) };
+  // Ends the thread's process (the job thread's end ends it through its onDeath): no commit after
+  // a failed fsync may be acknowledged, and a restart recovers the store from what is on disk.
+  const onSyncFailure = (e: unknown) => {
+    log.fatal(
+      { err: errorMessage(e) },
+      "the store's write-ahead log could not be synced to disk: exiting so that the store is recovered from what is on disk; check the data volume",
+    );
+    process.exit(1);
+  };
   const store =
     side.thread === "http"
       ? await withOpenTimeout(
-          openStore(env.databaseUrl, env.dataDir, storeOptions, { deliveriesFirst: { flag: side.deliveriesFirst, side: "deliveries" } }),
+          openStore(env.databaseUrl, env.dataDir, storeOptions, {
+            deliveriesFirst: { flag: side.deliveriesFirst, side: "deliveries" },
+            onSyncFailure,
+          }),
           env.databaseUrl,
         ).catch((e: unknown) => Promise.reject(storeOpenError(e, env.databaseUrl)))
       : await openStore(env.databaseUrl, env.dataDir, storeOptions, {
           processLockHeld: true,
           deliveriesFirst: side.deliveriesFirst && { flag: side.deliveriesFirst, side: "jobs" },
           durability: "normal",
+          onSyncFailure,
         });
   const probot = createProbot(env, log);
   return { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot };

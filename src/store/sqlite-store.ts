@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
    * durable by `Db.durable`. Default `full`: every commit is synced (deliveries acknowledged to GitHub).
    */
   durability?: "full" | "normal";
+  /** The WAL could not be synced to disk (see sqliteDb): the caller ends the process. */
+  onSyncFailure?: (e: unknown) => void;
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -42,7 +44,14 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   raw.pragma("synchronous = NORMAL");
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const waiting = opts.deliveriesFirst?.side === "deliveries" ? signalDeliveries(opts.deliveriesFirst.flag) : undefined;
-  const db = sqliteDb(raw, { busyTimeoutMs: BUSY_TIMEOUT_MS, waiting }, { syncOffThread: opts.durability !== "normal" });
+  const db = sqliteDb(
+    raw,
+    { busyTimeoutMs: BUSY_TIMEOUT_MS, waiting },
+    {
+      syncOffThread: opts.durability !== "normal",
+      onSyncFailure: opts.onSyncFailure,
+    },
+  );
   db.txSync((t) => migrate(t));
 
   // One process per data dir (see data-dir-lock.ts), and only its job thread runs jobs and

@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync, unlinkSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -148,6 +148,28 @@ describe("commits made durable off the event loop (the deliveries' connection)",
     await expect(walSyncer(missing, () => true).sync()).rejects.toThrow(/ENOENT/);
     // Control: with no connection that needs it (closed, or not in WAL mode), nothing to sync.
     await expect(walSyncer(missing, () => false).sync()).resolves.toBeUndefined();
+  });
+
+  it("a WAL that cannot be synced fails the writes it was to answer and tells the store's owner once", async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), "sluice-walsync-")));
+    const failures: unknown[] = [];
+    const onSyncFailure = (e: unknown) => failures.push(e);
+    // Control: a WAL that syncs.
+    const fine = openSqliteStore(join(dir, "fine.db"), { onSyncFailure });
+    expect((await fine.recordDelivery("d-1", "ping", undefined)).duplicate).toBe(false);
+    await fine.close();
+    expect(failures).toEqual([]);
+    // Removed under the open connection before the first sync (SQLite writes on through its own
+    // handle): every sync of it fails from now on.
+    const file = join(dir, "broken.db");
+    const broken = openSqliteStore(file, { onSyncFailure });
+    unlinkSync(`${file}-wal`);
+    // Two groups, one after the other: each fails; the owner hears of it once.
+    await expect(broken.recordDelivery("d-1", "ping", undefined)).rejects.toThrow(/ENOENT/);
+    await expect(broken.recordDelivery("d-2", "ping", undefined)).rejects.toThrow(/ENOENT/);
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0])).toMatch(/ENOENT/);
+    await broken.close();
   });
 
   it("closing lets the data dir go at once; the WAL handle follows", async () => {

@@ -36,7 +36,19 @@ const MAX_CACHED_STATEMENTS = 1000;
  * once with SQLITE_BUSY when the other wrote in between. Transactions arriving together share one
  * commit (see groupCommit).
  */
-export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts: { syncOffThread?: boolean } = {}): SqliteDb {
+export function sqliteDb(
+  raw: Database.Database,
+  group: GroupCommitOptions,
+  opts: {
+    syncOffThread?: boolean;
+    /**
+     * Told when the WAL could not be synced. After a failed fsync the kernel may have dropped the
+     * unwritten pages and report the next fsync as a success, so no later commit can be called
+     * durable: the process should end and reopen the file (SQLite recovers what is on disk).
+     */
+    onSyncFailure?: (e: unknown) => void;
+  } = {},
+): SqliteDb {
   // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
   // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
   // Next to the file SQLite opened, not the path it was given: for a database reached through a
@@ -46,7 +58,20 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
     ? undefined
     : (raw.pragma("database_list") as { name: string; file: string }[]).find((d) => d.name === "main")?.file;
   const wal = file ? walSyncer(`${file}-wal`, () => walMode && raw.open) : undefined;
-  const syncEachWrite = opts.syncOffThread ? wal?.sync : undefined;
+  let syncFailed = false;
+  const syncWal =
+    wal &&
+    (async () => {
+      try {
+        await wal.sync();
+      } catch (e) {
+        // Once: every caller a failed sync was to answer gets its error.
+        if (!syncFailed) opts.onSyncFailure?.(e);
+        syncFailed = true;
+        throw e;
+      }
+    });
+  const syncEachWrite = opts.syncOffThread ? syncWal : undefined;
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = statements.get(sql);
@@ -116,7 +141,7 @@ export function sqliteDb(raw: Database.Database, group: GroupCommitOptions, opts
     async durable() {
       // With `synchronous = NORMAL` a commit reaches the WAL without an fsync; syncing the WAL
       // file makes every commit in it durable (a checkpoint syncs the database file itself).
-      await wal?.sync();
+      await syncWal?.();
     },
     close() {
       // The handle after a last sync; the connection now, as before there was a handle to close
