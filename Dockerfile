@@ -91,8 +91,9 @@ RUN url="https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/k
 FROM node:${NODE_VERSION}-bookworm-slim
 # bubblewrap: every tool run starts in a sandbox (docs/sandbox.md). It needs unprivileged user
 # namespaces in the container: see docs/sandbox.md for the Docker and Kubernetes settings. prlimit (the
-# sandbox's rlimits) comes with util-linux, which every Debian image has.
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
+# sandbox's rlimits) comes with util-linux, which every Debian image has. python3 runs the spawner
+# that starts every tool (runners/spawner/spawner.py).
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap python3 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /out/terraform /out/tofu /out/helm /out/kubectl /usr/local/bin/
 # An unprivileged user, and its data dir created and owned before the volume is declared: Docker

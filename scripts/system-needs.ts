@@ -46,6 +46,13 @@ export function systemNeeds(env: NeedsEnv = {}): SystemNeed[] {
       why: "every tool run starts in a bubblewrap sandbox",
     },
     {
+      name: "python3",
+      package: "python3",
+      probes: [{ command: "python3" }],
+      mode: "runtime",
+      why: "Sluice starts every tool through a small Python process (runners/spawner/spawner.py)",
+    },
+    {
       name: "chromium",
       package: "chromium",
       probes: [{ file: env.SLUICE_CHROMIUM ?? "/usr/bin/chromium" }],

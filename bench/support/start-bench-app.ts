@@ -143,7 +143,7 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
 
 /**
  * The app's spawner process (runners/spawner/), once it has started one: a child of one of the
- * app's threads (the job thread's, which starts tools) running spawner-process.
+ * app's threads (the job thread's, which starts tools) running spawner.py.
  */
 export function spawnerPid(appPid: number): number | undefined {
   for (const task of readdirSync(`/proc/${appPid}/task`)) {
@@ -155,7 +155,7 @@ export function spawnerPid(appPid: number): number | undefined {
     }
     for (const child of children) {
       try {
-        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("spawner-process")) return Number(child);
+        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("spawner.py")) return Number(child);
       } catch {
         // Gone meanwhile.
       }

@@ -1,6 +1,8 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { PassThrough, type Readable, Writable } from "node:stream";
+import { encodeFrame, frameReader } from "./spawner-frames.js";
 import type { FromSpawner, ToSpawner } from "./spawner-messages.js";
 
 export interface SpawnedTool {
@@ -29,43 +31,54 @@ interface Run {
 }
 
 /**
- * A spawner with no tool to run ends after this long: an idle Sluice holds no spawner (each is
- * a Node process of ~40 MB), and a burst of runs pays one start (~50 ms) for all of them.
+ * A spawner with no tool to run ends after this long: an idle Sluice holds no spawner, and a
+ * burst of runs pays one start (~50 ms) for all of them.
  */
 export const SPAWNER_IDLE_MS = 30_000;
 
-/** The spawner's young generation (see ensure()). */
-export const SPAWNER_HEAP_FLAG = "--max-semi-space-size=1";
+/** The interpreter the spawner runs in (looked up on the app's PATH). */
+export const SPAWNER_PYTHON = "python3";
 
-/** Run from the TypeScript sources (tsx: tests, benchmarks), not from dist/. */
-const fromSource = () => import.meta.url.endsWith(".ts");
+/** What a tool start reports when the spawner itself cannot start. */
+export const spawnerMissing = (why: string) =>
+  `Sluice's spawner could not start (${why}): Sluice starts every tool through \`${SPAWNER_PYTHON} runners/spawner/spawner.py\`; install Python 3.8 or later (Debian: apt-get install python3-minimal)`;
 
 /**
- * Starts tools through the spawner process (spawner-process.ts), started on first use and again
- * after it died; tools it was running when it died are reported killed (their sandboxes die with
- * it: bwrap's --die-with-parent).
+ * Starts tools through the spawner process (spawner.py: posix_spawn(3), no copy of the app's
+ * memory per start), started on first use and again after it died; tools it was running when it
+ * died are reported killed (their sandboxes die with it: bwrap's --die-with-parent).
  */
 export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnRequest): Promise<SpawnedTool>; running(): boolean } {
   let proc: ChildProcess | undefined;
   let nextId = 1;
   let idle: NodeJS.Timeout | undefined;
   const runs = new Map<number, Run>();
-  const send = (m: ToSpawner) => proc?.send(m);
-  // The channel keeps the app alive only while a tool runs through it; once none has run for a
-  // while the spawner is let go (it exits when its channel closes) and started again on demand.
+  const send = (m: ToSpawner) => {
+    if (!proc?.stdin?.writable) return;
+    const { data, ...header } = m as ToSpawner & { data?: Buffer };
+    proc.stdin.write(encodeFrame(header, data));
+  };
+  // The pipes keep the app alive only while a tool runs through them; once none has run for a
+  // while the spawner is let go (its stdin ends, so it exits) and started again on demand.
+  const refPipes = (p: ChildProcess | undefined, held: boolean) => {
+    for (const s of [p?.stdin, p?.stdout] as ({ ref?(): void; unref?(): void } | null | undefined)[]) {
+      if (held) s?.ref?.();
+      else s?.unref?.();
+    }
+  };
   const holdOpen = () => {
     if (idle) clearTimeout(idle);
     idle = undefined;
     if (runs.size > 0) {
-      proc?.channel?.ref();
+      refPipes(proc, true);
       return;
     }
-    proc?.channel?.unref();
+    refPipes(proc, false);
     const current = proc;
     idle = setTimeout(() => {
-      if (runs.size === 0 && proc === current && current?.connected) {
+      if (runs.size === 0 && proc === current && current) {
         proc = undefined;
-        current.disconnect();
+        current.stdin?.end();
       }
     }, idleMs);
     idle.unref();
@@ -75,7 +88,7 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
     const run = runs.get(m.id);
     if (!run) return;
     if (m.type === "spawned") run.started(m.pid);
-    else if (m.type === "output") run.output(m.fd, Buffer.from(m.data));
+    else if (m.type === "output") run.output(m.fd, m.data);
     else {
       runs.delete(m.id);
       holdOpen();
@@ -84,39 +97,41 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
     }
   };
 
+  const lose = (child: ChildProcess, why: string) => {
+    // A spawner let go when idle ran nothing; the runs now are another one's.
+    if (proc !== child) return;
+    proc = undefined;
+    const lost = [...runs.values()];
+    runs.clear();
+    for (const run of lost) {
+      run.failed(why);
+      run.exited(null, "SIGKILL");
+    }
+  };
+
   const ensure = (): ChildProcess => {
-    if (proc?.connected) return proc;
-    const entry = new URL(fromSource() ? "./spawner-process.ts" : "./spawner-process.js", import.meta.url);
-    const child = fork(entry, [], {
-      // Not the app's flags (a CPU profile, a heap size): a loader only when running from source.
-      // A young generation of 1 MB semi-spaces instead of up to 16: what it relays is garbage at
-      // once, and with the default the spawner grew to ~100 MB, which every fork of a tool copies
-      // the page tables of.
-      execArgv: [SPAWNER_HEAP_FLAG, ...(fromSource() ? ["--import", import.meta.resolve("tsx/esm")] : [])],
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    if (proc) return proc;
+    const script = join(import.meta.dirname, "spawner.py");
+    // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib only).
+    const child = spawn(SPAWNER_PYTHON, ["-I", "-S", script], {
+      stdio: ["pipe", "pipe", "inherit"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
     });
-    child.on("message", onMessage);
-    child.on("error", () => undefined);
-    child.once("exit", (code, signal) => {
-      // A spawner let go when idle ran nothing; the runs now are another one's.
-      if (proc !== child) return;
-      proc = undefined;
-      const lost = [...runs.values()];
-      runs.clear();
-      for (const run of lost) {
-        run.failed(`the spawner process exited (${signal ?? `code ${code}`})`);
-        run.exited(null, "SIGKILL");
-      }
-    });
+    child.stdout?.on(
+      "data",
+      frameReader((header, payload) => onMessage({ ...(header as FromSpawner), data: payload } as FromSpawner)),
+    );
+    child.stdin?.on("error", () => undefined);
+    child.on("error", (e) => lose(child, spawnerMissing(e.message)));
+    // After its output was read to the end: what it reported before it ended still counts.
+    child.once("close", (code, signal) => lose(child, `the spawner process exited (${signal ?? `code ${code}`})`));
     child.unref();
     proc = child;
     return child;
   };
 
   return {
-    running: () => proc?.connected === true,
+    running: () => proc !== undefined,
     spawn(req) {
       ensure();
       const id = nextId++;

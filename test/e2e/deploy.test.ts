@@ -63,7 +63,7 @@ describe("Dockerfile", () => {
     const env = [...runStage.matchAll(/^ENV (?:.*\\\n)*.*$/gm)].flatMap((m) => m[0].split(/\s+/));
     for (const assignment of words.slice(0, node)) expect(env).toContain(assignment);
     expect(dockerfile).toContain(`CMD ${JSON.stringify(words.slice(node))}`.replaceAll('","', '", "'));
-    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap/);
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap python3/);
     expect(dockerfile).not.toContain("tsx");
   });
 

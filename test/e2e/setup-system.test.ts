@@ -60,7 +60,7 @@ function machine(present: string[], opts: { sudo?: "ok" | "password" } = {}): Ma
   writeFileSync(
     join(m.bin, "apt-get"),
     `${fake("apt-get")}[ "$1" = install ] || exit 0\nfor p in "$@"; do case "$p" in\n` +
-      `  bubblewrap) exe ${m.bin}/bwrap ;;\n  kubernetes-client) exe ${m.bin}/kubectl ;;\n  git) exe ${m.bin}/git ;;\n` +
+      `  bubblewrap) exe ${m.bin}/bwrap ;;\n  python3) exe ${m.bin}/python3 ;;\n  kubernetes-client) exe ${m.bin}/kubectl ;;\n  git) exe ${m.bin}/git ;;\n` +
       `  chromium) exe ${m.chromium} ;;\n  postgresql) /bin/mkdir -p ${m.pgRoot}/15/bin && exe ${m.pgRoot}/15/bin/initdb ;;\nesac; done\n`,
   );
   chmodSync(join(m.bin, "apt-get"), 0o755);
@@ -85,7 +85,7 @@ function setup(m: Machine, mode: "runtime" | "test", as?: number) {
   return { code: r.status, out: r.stdout, err: r.stderr, calls: readFileSync(m.log, "utf8").trim().split("\n").filter(Boolean) };
 }
 
-const ALL = ["git", "terraform", "bwrap", "chromium", "postgres"];
+const ALL = ["git", "terraform", "bwrap", "python3", "chromium", "postgres"];
 const asRoot = process.getuid?.() === 0;
 
 describe("setup-system: what npm's pre-hooks install, and when they stop", () => {
@@ -95,14 +95,14 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
     expect(r.calls).toEqual([]);
   });
 
-  it("npm start / demo need bubblewrap, not the tests' chromium and PostgreSQL", () => {
-    const r = setup(machine(["git", "terraform", "bwrap"]), "runtime");
+  it("npm start / demo need bubblewrap and python3, not the tests' chromium and PostgreSQL", () => {
+    const r = setup(machine(["git", "terraform", "bwrap", "python3"]), "runtime");
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.calls).toEqual([]);
   });
 
   it.runIf(asRoot)("as root: apt-get installs exactly the missing packages, then the command goes on", () => {
-    const m = machine(["git", "terraform"]);
+    const m = machine(["git", "terraform", "python3"]);
     const r = setup(m, "test");
     expect(r.code, r.err).toBe(0);
     expect(r.calls).toEqual(["apt-get update -q", "apt-get install -y -q bubblewrap chromium postgresql"]);
@@ -112,7 +112,7 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
   });
 
   it.runIf(asRoot)("not root, sudo without a password: the same install through sudo -n", () => {
-    const m = machine(["git", "terraform", "chromium", "postgres"], { sudo: "ok" });
+    const m = machine(["git", "terraform", "python3", "chromium", "postgres"], { sudo: "ok" });
     const r = setup(m, "test", NOBODY);
     expect(r.code, r.err).toBe(0);
     expect(r.calls).toEqual([
@@ -125,7 +125,7 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
   });
 
   it.runIf(asRoot)("not root, sudo asks for a password: stops at once with the exact command, installs nothing", () => {
-    const m = machine(["git", "terraform", "chromium", "postgres"], { sudo: "password" });
+    const m = machine(["git", "terraform", "python3", "chromium", "postgres"], { sudo: "password" });
     const r = setup(m, "runtime", NOBODY);
     expect(r.code).toBe(1);
     expect(r.err).toContain("sudo apt-get update && sudo apt-get install -y bubblewrap\n");
@@ -136,7 +136,8 @@ describe("setup-system: what npm's pre-hooks install, and when they stop", () =>
   it.runIf(asRoot)("not root, no sudo at all: the command to run as root", () => {
     const r = setup(machine(["git", "terraform"]), "runtime", NOBODY);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("su -c 'apt-get update && apt-get install -y bubblewrap'");
+    expect(r.err).toContain("su -c 'apt-get update && apt-get install -y bubblewrap python3'");
+    expect(r.err).toContain("python3 (python3): Sluice starts every tool through a small Python process");
     expect(r.calls).toEqual([]);
   });
 

@@ -36,7 +36,7 @@ describe("the spawner process", () => {
     const [line, ppid, value] = r.stdout.trim().split(" ");
     expect([line, value]).toEqual(["typed", "given"]);
     expect(Number(ppid)).not.toBe(process.pid);
-    expect(cmdline(Number(ppid))).toContain("spawner-process");
+    expect(cmdline(Number(ppid))).toContain("spawner.py");
   });
 
   it("a spawner that dies reports its running tool killed, and the next tool starts in a new one", async () => {
@@ -50,7 +50,7 @@ describe("the spawner process", () => {
     // The tool's first line names its parent, the spawner.
     await waitFor("the tool", () => said.includes("\n"));
     const spawnerPid = Number(said.trim());
-    expect(cmdline(spawnerPid)).toContain("spawner-process");
+    expect(cmdline(spawnerPid)).toContain("spawner.py");
     process.kill(spawnerPid, "SIGKILL");
     const r = await running;
     expect(r.exitCode).toBeNull();
@@ -103,7 +103,7 @@ describe("the spawner process", () => {
     expect(spawner.running()).toBe(false);
     const second = Number(await run("echo $PPID"));
     expect(second).not.toBe(first);
-    expect(cmdline(second)).toContain("spawner-process");
+    expect(cmdline(second)).toContain("spawner.py");
   });
 
   it("when the app dies, the tools it started die with it (sandbox or not)", async () => {
@@ -122,5 +122,57 @@ void exec("/bin/sh", ["-c", "echo tool=$$; exec sleep 60"], { cwd: "/", onOutput
     expect(alive(tool)).toBe(true);
     app.kill("SIGKILL");
     await waitFor("the tool to end", () => !alive(tool) || readFileSync(`/proc/${tool}/stat`, "utf8").includes(") Z "));
+  });
+
+  it("starts each tool with every signal at its default (the spawner ignores SIGPIPE, as Python does)", async () => {
+    const r = await exec("/bin/sh", ["-c", 'grep SigIgn /proc/self/status; echo "$PPID"'], { cwd: "/" });
+    const [line, ppid] = r.stdout.trim().split("\n");
+    // /bin/sh reads its own status through grep, a child it starts with what it inherited. Signals
+    // 1-31 at their default; glibc's posix_spawn leaves its two internal ones (32, 33) ignored,
+    // which every program linked with glibc sets up again at its start.
+    const ignored = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/.exec(line ?? "")?.[1] ?? "ff"}`);
+    expect(ignored & 0x7fffffffn).toBe(0n);
+    // Control: the spawner itself ignores SIGPIPE (bit 13), so without the reset the tools would too.
+    const spawnerIgnored = /SigIgn:\s+([0-9a-f]+)/.exec(readFileSync(`/proc/${ppid}/status`, "utf8"))?.[1] ?? "0";
+    expect(BigInt(`0x${spawnerIgnored}`) & (1n << 12n)).not.toBe(0n);
+  });
+
+  it("a tool that does not read its stdin holds up no other tool", async () => {
+    let said = "";
+    // 4 MiB for a tool that never reads: far more than its pipe takes.
+    const sleeper = exec("/bin/sh", ["-c", "echo $$; exec sleep 10"], {
+      cwd: "/",
+      input: "x".repeat(4 << 20),
+      onOutput: (c) => {
+        said += c;
+      },
+    });
+    await waitFor("the sleeper", () => said.includes("\n"));
+    const pid = Number(said.trim());
+    const other = await exec("/bin/sh", ["-c", "echo ran"], { cwd: "/" });
+    expect(other.stdout.trim()).toBe("ran");
+    // The other tool ran while the sleeper still held its unread stdin.
+    expect(alive(pid)).toBe(true);
+    process.kill(pid, "SIGTERM");
+    expect((await sleeper).signal).toBe("SIGTERM");
+  });
+
+  it("without python3 on PATH, a start fails saying what to install", async () => {
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const spawner = createSpawner(300);
+      await expect(spawner.spawn({ file: "/bin/true", args: [], cwd: "/", env: {}, stdin: false })).rejects.toThrow(
+        /spawner could not start \(spawn python3 ENOENT\).*install Python 3\.8 or later/,
+      );
+      expect(spawner.running()).toBe(false);
+    } finally {
+      process.env.PATH = path;
+    }
+    // Control: the same start with python3 found.
+    const tool = await createSpawner(300).spawn({ file: "/bin/true", args: [], cwd: "/", env: {}, stdin: false });
+    tool.stdout.resume();
+    tool.stderr.resume();
+    expect(await tool.exited).toEqual({ exitCode: 0, signal: null });
   });
 });

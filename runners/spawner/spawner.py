@@ -1,0 +1,264 @@
+"""The spawner: a small process that starts every tool for the app and relays its output.
+
+Node starts a child by forking the whole calling process (~4 ms of CPU per start here, most of it
+copying page tables in the kernel); posix_spawn(3) starts it without a copy (~0.2 ms). The app
+talks to this process over its stdin and stdout, in frames (see spawner-frames.ts): a 4-byte
+header length, a 4-byte payload length (big-endian), a JSON header, then the payload's bytes.
+
+App to spawner: {"type":"spawn","id","file","args","cwd","env","stdin"}, {"type":"stdin","id"}
+with the bytes as payload, {"type":"stdin-end","id"}.
+Spawner to app, in order per id: {"type":"spawned","id","pid"} or {"type":"failed","id",
+"message","code"}, {"type":"output","id","fd"} with the bytes, then {"type":"exited","id","code",
+"signal"} once the tool has exited and both its output pipes have ended.
+
+The app's end of stdin closing (the app exited or let this spawner go) kills every tool still
+running, with its process group, and ends this process.
+"""
+
+import errno
+import json
+import os
+import selectors
+import signal
+import struct
+import sys
+
+HEADER = struct.Struct(">II")
+READ_SIZE = 65536
+# Every signal back to its default in the tools (this process ignores SIGPIPE, as Python does).
+DEFAULT_SIGNALS = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+
+out = sys.stdout.buffer.raw if hasattr(sys.stdout.buffer, "raw") else sys.stdout.buffer
+sel = selectors.DefaultSelector()
+# id -> tool: {"pid", "open": set of fds still to end, "status": wait status once reaped,
+# "stdin": fd or None, "pending": bytes still to write to stdin, "end_stdin": bool}
+tools = {}
+by_pid = {}
+
+
+def send(header, payload=b""):
+    body = json.dumps(header, separators=(",", ":")).encode()
+    data = HEADER.pack(len(body), len(payload)) + body + payload
+    # Blocking writes: while the app does not take what was relayed, no tool's output is read
+    # on, so each tool is held back by its own pipe instead of piling up here.
+    view = memoryview(data)
+    while view:
+        n = os.write(1, view)
+        view = view[n:]
+
+
+def find(file, env):
+    """The program a name means: as given when it holds a slash, else the first on the tool's PATH."""
+    if "/" in file:
+        return file
+    for d in env.get("PATH", "/usr/bin:/bin").split(":"):
+        candidate = os.path.join(d or ".", file)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+
+
+def failed(tool_id, file, e):
+    code = errno.errorcode.get(getattr(e, "errno", None) or 0, "EINVAL") if isinstance(e, OSError) else "EINVAL"
+    send({"type": "failed", "id": tool_id, "message": f"spawn {file} {code}", "code": code})
+
+
+def start(m):
+    tool_id, file = m["id"], m["file"]
+    fds = []
+    try:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        fds += [out_r, out_w, err_r, err_w]
+        if m.get("stdin"):
+            in_r, in_w = os.pipe()
+            fds += [in_r, in_w]
+            stdin_action = (os.POSIX_SPAWN_DUP2, in_r, 0)
+        else:
+            in_w = None
+            stdin_action = (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+        env = m["env"]
+        # One thread: the working directory is this process's for the length of the call, and a
+        # relative PATH entry or path means the tool's directory, as it would for a forked child.
+        os.chdir(m["cwd"])
+        try:
+            pid = os.posix_spawn(
+                find(file, env),
+                [file, *m["args"]],
+                env,
+                file_actions=[stdin_action, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
+                # Own session and process group, so the app can end a tool with all it started.
+                setsid=True,
+                setsigdef=DEFAULT_SIGNALS,
+                setsigmask=[],
+            )
+        finally:
+            os.chdir("/")
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        for fd in fds:
+            os.close(fd)
+        failed(tool_id, file, e)
+        return
+    os.close(out_w)
+    os.close(err_w)
+    if in_w is not None:
+        os.close(in_r)
+        os.set_blocking(in_w, False)
+    tool = {"id": tool_id, "pid": pid, "open": {out_r, err_r}, "status": None, "stdin": in_w, "pending": b"", "end_stdin": False}
+    tools[tool_id] = tool
+    by_pid[pid] = tool
+    sel.register(out_r, selectors.EVENT_READ, (tool, 1))
+    sel.register(err_r, selectors.EVENT_READ, (tool, 2))
+    send({"type": "spawned", "id": tool_id, "pid": pid})
+
+
+def finish_if_done(tool):
+    if tool["status"] is None or tool["open"]:
+        return
+    close_stdin(tool)
+    del tools[tool["id"]]
+    status = tool["status"]
+    if os.WIFSIGNALED(status):
+        code, sig = None, signal.Signals(os.WTERMSIG(status)).name
+    else:
+        code, sig = os.WEXITSTATUS(status), None
+    send({"type": "exited", "id": tool["id"], "code": code, "signal": sig})
+
+
+def close_stdin(tool):
+    fd = tool["stdin"]
+    if fd is None:
+        return
+    try:
+        sel.unregister(fd)
+    except KeyError:
+        pass
+    os.close(fd)
+    tool["stdin"] = None
+    tool["pending"] = b""
+
+
+def write_stdin(tool):
+    """What the app sent for the tool's stdin, as far as its pipe takes it now (never blocking)."""
+    fd = tool["stdin"]
+    if fd is None:
+        return
+    try:
+        while tool["pending"]:
+            n = os.write(fd, tool["pending"])
+            tool["pending"] = tool["pending"][n:]
+    except BlockingIOError:
+        pass
+    except OSError:
+        # The tool closed its stdin (EPIPE): what is left is not for anyone.
+        close_stdin(tool)
+        return
+    want_write = bool(tool["pending"])
+    key = sel.get_map().get(fd)
+    if want_write and key is None:
+        sel.register(fd, selectors.EVENT_WRITE, (tool, 0))
+    elif not want_write and key is not None:
+        sel.unregister(fd)
+    if not want_write and tool["end_stdin"]:
+        close_stdin(tool)
+
+
+def reap():
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        tool = by_pid.pop(pid, None)
+        if tool is not None:
+            tool["status"] = status
+            finish_if_done(tool)
+
+
+def on_message(header, payload):
+    kind = header.get("type")
+    if kind == "spawn":
+        start(header)
+        return
+    tool = tools.get(header.get("id"))
+    if tool is None:
+        return
+    if kind == "stdin":
+        if tool["stdin"] is not None:
+            tool["pending"] += payload
+            write_stdin(tool)
+    elif kind == "stdin-end":
+        tool["end_stdin"] = True
+        write_stdin(tool)
+
+
+def kill_all():
+    for tool in tools.values():
+        try:
+            os.killpg(tool["pid"], signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def main():
+    os.chdir("/")
+    # SIGCHLD wakes the loop through a pipe; the handler itself does nothing.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    sel.register(wake_r, selectors.EVENT_READ, ("wake", 0))
+    sel.register(0, selectors.EVENT_READ, ("app", 0))
+    pending = bytearray()
+    while True:
+        for key, _ in sel.select():
+            what, fd_no = key.data
+            if what == "wake":
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+                reap()
+            elif what == "app":
+                chunk = os.read(0, READ_SIZE)
+                if not chunk:
+                    return
+                pending += chunk
+                while len(pending) >= HEADER.size:
+                    hlen, plen = HEADER.unpack_from(pending)
+                    if len(pending) < HEADER.size + hlen + plen:
+                        break
+                    header = json.loads(pending[HEADER.size : HEADER.size + hlen])
+                    payload = bytes(pending[HEADER.size + hlen : HEADER.size + hlen + plen])
+                    del pending[: HEADER.size + hlen + plen]
+                    on_message(header, payload)
+            elif fd_no == 0:
+                write_stdin(what)
+            else:
+                tool = what
+                data = os.read(key.fd, READ_SIZE)
+                if data:
+                    send({"type": "output", "id": tool["id"], "fd": fd_no}, data)
+                else:
+                    sel.unregister(key.fd)
+                    os.close(key.fd)
+                    tool["open"].discard(key.fd)
+                    finish_if_done(tool)
+        # A SIGCHLD that arrived between select() and the handler's wake-up is caught next round;
+        # reaping here as well keeps an exit from waiting on unrelated activity.
+        reap()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:
+        # The app is gone: nothing to tell it.
+        pass
+    finally:
+        # However this process ends (the app gone, a write to it failing), no tool outlives it.
+        kill_all()
