@@ -15,23 +15,28 @@ The app's end of stdin closing (the app exited or let this spawner go) kills eve
 running, with its process group, and ends this process.
 """
 
-import errno
-import json
-import os
-import selectors
-import signal
-import struct
 import sys
+
+# Before anything a newer Python has: the app tells this exit code apart (spawner.ts).
+if sys.version_info < (3, 8):
+    sys.stderr.write("sluice spawner: needs Python 3.8 or later\n")
+    sys.exit(3)
+
+import errno  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import selectors  # noqa: E402
+import signal  # noqa: E402
+import struct  # noqa: E402
 
 HEADER = struct.Struct(">II")
 READ_SIZE = 65536
 # Every signal back to its default in the tools (this process ignores SIGPIPE, as Python does).
 DEFAULT_SIGNALS = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
 
-out = sys.stdout.buffer.raw if hasattr(sys.stdout.buffer, "raw") else sys.stdout.buffer
 sel = selectors.DefaultSelector()
 # id -> tool: {"pid", "open": set of fds still to end, "status": wait status once reaped,
-# "stdin": fd or None, "pending": bytes still to write to stdin, "end_stdin": bool}
+# "stdin": fd or None, "pending": bytearray still to write to stdin, "end_stdin": bool}
 tools = {}
 by_pid = {}
 
@@ -48,14 +53,36 @@ def send(header, payload=b""):
 
 
 def find(file, env):
-    """The program a name means: as given when it holds a slash, else the first on the tool's PATH."""
+    """The program a name means: as given when it holds a slash, else the first executable file on
+    the tool's PATH; as execvp(3) does, a file found but not executable is EACCES, none ENOENT."""
     if "/" in file:
         return file
+    denied = False
     for d in env.get("PATH", "/usr/bin:/bin").split(":"):
         candidate = os.path.join(d or ".", file)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+        if os.path.isfile(candidate):
+            if os.access(candidate, os.X_OK):
+                return candidate
+            denied = True
+    code = errno.EACCES if denied else errno.ENOENT
+    raise OSError(code, os.strerror(code))
+
+
+def spawn_tool(path, argv, env, file_actions):
+    common = dict(
+        file_actions=file_actions,
+        # Own session and process group, so the app can end a tool with all it started.
+        setsid=True,
+        setsigdef=DEFAULT_SIGNALS,
+        setsigmask=[],
+    )
+    try:
+        return os.posix_spawn(path, argv, env, **common)
+    except OSError as e:
+        # A script without a #! line: run by the shell, as execvp(3) (and so Node) does.
+        if e.errno != errno.ENOEXEC:
+            raise
+        return os.posix_spawn("/bin/sh", ["sh", path, *argv[1:]], env, **common)
 
 
 def failed(tool_id, file, e):
@@ -82,16 +109,8 @@ def start(m):
         # relative PATH entry or path means the tool's directory, as it would for a forked child.
         os.chdir(m["cwd"])
         try:
-            pid = os.posix_spawn(
-                find(file, env),
-                [file, *m["args"]],
-                env,
-                file_actions=[stdin_action, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
-                # Own session and process group, so the app can end a tool with all it started.
-                setsid=True,
-                setsigdef=DEFAULT_SIGNALS,
-                setsigmask=[],
-            )
+            file_actions = [stdin_action, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+            pid = spawn_tool(find(file, env), [file, *m["args"]], env, file_actions)
         finally:
             os.chdir("/")
     except (OSError, ValueError, TypeError, KeyError) as e:
@@ -104,12 +123,20 @@ def start(m):
     if in_w is not None:
         os.close(in_r)
         os.set_blocking(in_w, False)
-    tool = {"id": tool_id, "pid": pid, "open": {out_r, err_r}, "status": None, "stdin": in_w, "pending": b"", "end_stdin": False}
+    tool = {"id": tool_id, "pid": pid, "open": {out_r, err_r}, "status": None, "stdin": in_w, "pending": bytearray(), "end_stdin": False}
     tools[tool_id] = tool
     by_pid[pid] = tool
     sel.register(out_r, selectors.EVENT_READ, (tool, 1))
     sel.register(err_r, selectors.EVENT_READ, (tool, 2))
     send({"type": "spawned", "id": tool_id, "pid": pid})
+
+
+def signal_name(n):
+    """SIGKILL, SIGTERM, …; a real-time signal has no name of its own in Python (Node: SIGRT…)."""
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"SIG{n}"
 
 
 def finish_if_done(tool):
@@ -119,7 +146,7 @@ def finish_if_done(tool):
     del tools[tool["id"]]
     status = tool["status"]
     if os.WIFSIGNALED(status):
-        code, sig = None, signal.Signals(os.WTERMSIG(status)).name
+        code, sig = None, signal_name(os.WTERMSIG(status))
     else:
         code, sig = os.WEXITSTATUS(status), None
     send({"type": "exited", "id": tool["id"], "code": code, "signal": sig})
@@ -135,7 +162,7 @@ def close_stdin(tool):
         pass
     os.close(fd)
     tool["stdin"] = None
-    tool["pending"] = b""
+    tool["pending"] = bytearray()
 
 
 def write_stdin(tool):
@@ -146,7 +173,8 @@ def write_stdin(tool):
     try:
         while tool["pending"]:
             n = os.write(fd, tool["pending"])
-            tool["pending"] = tool["pending"][n:]
+            # In place: a large input is not copied again after every write the pipe takes.
+            del tool["pending"][:n]
     except BlockingIOError:
         pass
     except OSError:
@@ -180,7 +208,10 @@ def reap():
 def on_message(header, payload):
     kind = header.get("type")
     if kind == "spawn":
-        start(header)
+        try:
+            start(header)
+        except Exception as e:  # noqa: BLE001
+            failed(header.get("id"), header.get("file"), e)
         return
     tool = tools.get(header.get("id"))
     if tool is None:
@@ -204,6 +235,10 @@ def kill_all():
 
 def main():
     os.chdir("/")
+    # A terminal's Ctrl-C or hang-up reaches the app's whole process group: the app shuts down
+    # and waits for its runs, so the spawner stays until the app lets it go (its stdin ends).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # SIGCHLD wakes the loop through a pipe; the handler itself does nothing.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -215,48 +250,70 @@ def main():
     pending = bytearray()
     while True:
         for key, _ in sel.select():
-            what, fd_no = key.data
-            if what == "wake":
-                try:
-                    while os.read(wake_r, 512):
-                        pass
-                except BlockingIOError:
-                    pass
-                reap()
-            elif what == "app":
-                chunk = os.read(0, READ_SIZE)
-                if not chunk:
-                    return
-                pending += chunk
-                while len(pending) >= HEADER.size:
-                    hlen, plen = HEADER.unpack_from(pending)
-                    if len(pending) < HEADER.size + hlen + plen:
-                        break
-                    header = json.loads(pending[HEADER.size : HEADER.size + hlen])
-                    payload = bytes(pending[HEADER.size + hlen : HEADER.size + hlen + plen])
-                    del pending[: HEADER.size + hlen + plen]
-                    on_message(header, payload)
-            elif fd_no == 0:
-                write_stdin(what)
-            else:
-                tool = what
-                data = os.read(key.fd, READ_SIZE)
-                if data:
-                    send({"type": "output", "id": tool["id"], "fd": fd_no}, data)
-                else:
-                    sel.unregister(key.fd)
-                    os.close(key.fd)
-                    tool["open"].discard(key.fd)
-                    finish_if_done(tool)
+            try:
+                pending = on_event(key, wake_r, pending)
+            except AppGone:
+                return
+            except (BrokenPipeError, ConnectionResetError):
+                raise
+            except Exception as e:  # noqa: BLE001
+                # One tool's trouble is not every tool's: the others run on.
+                sys.stderr.write(f"sluice spawner: {type(e).__name__}: {e}\n")
         # A SIGCHLD that arrived between select() and the handler's wake-up is caught next round;
         # reaping here as well keeps an exit from waiting on unrelated activity.
+        try:
+            reap()
+        except (BrokenPipeError, ConnectionResetError):
+            raise
+        except Exception as e:  # noqa: BLE001
+            sys.stderr.write(f"sluice spawner: {type(e).__name__}: {e}\n")
+
+
+class AppGone(Exception):
+    pass
+
+
+def on_event(key, wake_r, pending):
+    what, fd_no = key.data
+    if what == "wake":
+        try:
+            while os.read(wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
         reap()
+    elif what == "app":
+        chunk = os.read(0, READ_SIZE)
+        if not chunk:
+            raise AppGone()
+        pending += chunk
+        while len(pending) >= HEADER.size:
+            hlen, plen = HEADER.unpack_from(pending)
+            if len(pending) < HEADER.size + hlen + plen:
+                break
+            header = json.loads(pending[HEADER.size : HEADER.size + hlen])
+            payload = bytes(pending[HEADER.size + hlen : HEADER.size + hlen + plen])
+            del pending[: HEADER.size + hlen + plen]
+            on_message(header, payload)
+    elif fd_no == 0:
+        write_stdin(what)
+    else:
+        tool = what
+        data = os.read(key.fd, READ_SIZE)
+        if data:
+            send({"type": "output", "id": tool["id"], "fd": fd_no}, data)
+        else:
+            sel.unregister(key.fd)
+            os.close(key.fd)
+            tool["open"].discard(key.fd)
+            finish_if_done(tool)
+    return pending
 
 
 if __name__ == "__main__":
     try:
         main()
-    except BrokenPipeError:
+    except (BrokenPipeError, ConnectionResetError):
         # The app is gone: nothing to tell it.
         pass
     finally:

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PassThrough, type Readable, Writable } from "node:stream";
 import { encodeFrame, frameReader } from "./spawner-frames.js";
 import type { FromSpawner, ToSpawner } from "./spawner-messages.js";
@@ -41,7 +41,27 @@ export const SPAWNER_PYTHON = "python3";
 
 /** What a tool start reports when the spawner itself cannot start. */
 export const spawnerMissing = (why: string) =>
-  `Sluice's spawner could not start (${why}): Sluice starts every tool through \`${SPAWNER_PYTHON} runners/spawner/spawner.py\`; install Python 3.8 or later (Debian: apt-get install python3-minimal)`;
+  `Sluice's spawner could not start (${why}): Sluice starts every tool through \`${SPAWNER_PYTHON} runners/spawner/spawner.py\`; install Python 3.8 or later (Debian: apt-get install python3)`;
+
+/** ES2024's String.prototype.toWellFormed (Node 20 has it; the ES2023 lib does not declare it). */
+const wellFormed = (s: string) => (s as string & { toWellFormed(): string }).toWellFormed();
+
+/**
+ * What Node's own spawn would start: a lone surrogate becomes U+FFFD (as Node encodes it to UTF-8)
+ * and the working directory is absolute (the spawner's own is /).
+ */
+function wellFormedRequest(req: SpawnRequest): SpawnRequest {
+  return {
+    ...req,
+    file: wellFormed(req.file),
+    args: req.args.map(wellFormed),
+    cwd: resolve(wellFormed(req.cwd)),
+    env: Object.fromEntries(Object.entries(req.env).map(([k, v]) => [wellFormed(k), wellFormed(v)])),
+  };
+}
+
+/** The spawner's exit code when its Python is too old (spawner.py's first lines). */
+const PYTHON_TOO_OLD = 3;
 
 /**
  * Starts tools through the spawner process (spawner.py: posix_spawn(3), no copy of the app's
@@ -112,8 +132,9 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
   const ensure = (): ChildProcess => {
     if (proc) return proc;
     const script = join(import.meta.dirname, "spawner.py");
-    // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib only).
-    const child = spawn(SPAWNER_PYTHON, ["-I", "-S", script], {
+    // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib
+    // only); -X utf8: paths, arguments and the environment are UTF-8 whatever the locale, as Node's.
+    const child = spawn(SPAWNER_PYTHON, ["-I", "-S", "-X", "utf8", script], {
       stdio: ["pipe", "pipe", "inherit"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
     });
@@ -124,7 +145,14 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
     child.stdin?.on("error", () => undefined);
     child.on("error", (e) => lose(child, spawnerMissing(e.message)));
     // After its output was read to the end: what it reported before it ended still counts.
-    child.once("close", (code, signal) => lose(child, `the spawner process exited (${signal ?? `code ${code}`})`));
+    child.once("close", (code, signal) =>
+      lose(
+        child,
+        code === PYTHON_TOO_OLD
+          ? spawnerMissing(`${SPAWNER_PYTHON} is older than 3.8`)
+          : `the spawner process exited (${signal ?? `code ${code}`})`,
+      ),
+    );
     child.unref();
     proc = child;
     return child;
@@ -173,7 +201,7 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
           },
         });
         holdOpen();
-        send({ type: "spawn", id, ...req });
+        send({ type: "spawn", id, ...wellFormedRequest(req) });
       });
     },
   };
