@@ -1,5 +1,6 @@
 import type { ExecRun, RunEnded } from "./exec-run.js";
 import { watchDisk } from "./sandbox/disk-watch.js";
+import { holdDiskDirs } from "./sandbox/shared-disk-dirs.js";
 import { watchLimits } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
 import { type LimitHit, limitHit, rlimitHit } from "./sandbox/sandbox-limits.js";
@@ -64,23 +65,30 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
       : undefined;
   const disk = run.sandbox?.limits.diskBytes;
   const measureDisk = () => run.measureDisk(pid);
+  const diskDirs = disk ? (run.sandbox?.diskDirs ?? []) : [];
+  const held = holdDiskDirs(diskDirs);
   const stopDisk =
-    pid && disk && run.sandbox?.diskDirs?.length
-      ? watchDisk(disk, measureDisk, () => {
-          limit ??= limitHit("disk", run.sandbox?.limits ?? {});
+    pid && diskDirs.length
+      ? watchDisk(disk ?? 0, measureDisk, () => {
+          limit ??= limitHit("disk", run.sandbox?.limits ?? {}, held.shared());
           signalTree(pid, "SIGKILL");
         })
       : () => undefined;
-  const end = await ended;
-  watch?.stop();
-  stopDisk();
-  clearTimeout(timer);
-  if (killTimer) clearTimeout(killTimer);
-  if (timedOut) killGroup(pid, "SIGKILL");
-  limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
-  // A run that wrote past the quota between two measures and ended is over it all the same.
-  if (!limit && disk && run.sandbox?.diskDirs?.length && (await measureDisk().catch(() => 0)) > disk) {
-    limit = limitHit("disk", run.sandbox.limits);
+  let end: RunEnded;
+  try {
+    end = await ended;
+    watch?.stop();
+    stopDisk();
+    clearTimeout(timer);
+    if (killTimer) clearTimeout(killTimer);
+    if (timedOut) killGroup(pid, "SIGKILL");
+    limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
+    // A run that wrote past the quota between two measures and ended is over it all the same.
+    if (!limit && disk && diskDirs.length && (await measureDisk().catch(() => 0)) > disk) {
+      limit = limitHit("disk", run.sandbox?.limits ?? {}, held.shared());
+    }
+  } finally {
+    held.release();
   }
   return { ...end, timedOut, limit, peakMemoryBytes: watch?.peakBytes() };
 }

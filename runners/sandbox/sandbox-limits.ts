@@ -56,11 +56,16 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-export function limitHit(name: LimitName, limits: SandboxLimits): LimitHit {
+/** `sharedDisk`: the run's dirs were written by other runs too while it ran (see shared-disk-dirs.ts). */
+export function limitHit(name: LimitName, limits: SandboxLimits, sharedDisk = false): LimitHit {
   const bytes = { memory: limits.memoryBytes, file_size: limits.fileSizeBytes, disk: limits.diskBytes, processes: 0 }[name];
   const value = name === "processes" ? `${limits.processes} processes and threads` : formatSize(bytes ?? 0);
   const label = name === "file_size" ? "file size" : name;
-  return { name, message: `the ${label} limit (${value}) was exceeded` };
+  const shared =
+    name === "disk" && sharedDisk
+      ? " by its checkout, which other projects' runs wrote to at the same time (the limit counts the checkout as a whole)"
+      : "";
+  return { name, message: `the ${label} limit (${value}) was exceeded${shared}` };
 }
 
 /**
