@@ -247,53 +247,51 @@ def main():
     signal.signal(signal.SIGCHLD, lambda *_: None)
     sel.register(wake_r, selectors.EVENT_READ, ("wake", 0))
     sel.register(0, selectors.EVENT_READ, ("app", 0))
-    pending = bytearray()
     while True:
         for key, _ in sel.select():
-            try:
-                pending = on_event(key, wake_r, pending)
-            except AppGone:
-                return
-            except (BrokenPipeError, ConnectionResetError):
-                raise
-            except Exception as e:  # noqa: BLE001
-                # One tool's trouble is not every tool's: the others run on.
-                sys.stderr.write(f"sluice spawner: {type(e).__name__}: {e}\n")
-        # A SIGCHLD that arrived between select() and the handler's wake-up is caught next round;
-        # reaping here as well keeps an exit from waiting on unrelated activity.
-        try:
-            reap()
-        except (BrokenPipeError, ConnectionResetError):
-            raise
-        except Exception as e:  # noqa: BLE001
-            sys.stderr.write(f"sluice spawner: {type(e).__name__}: {e}\n")
+            guarded(on_event, key)
+        # Every exit is reaped here, once per round (a SIGCHLD only wakes the loop).
+        guarded(reap)
 
 
 class AppGone(Exception):
     pass
 
 
-def on_event(key, wake_r, pending):
+def guarded(step, *args):
+    """One tool's trouble is not every tool's: an error is logged and the others run on."""
+    try:
+        step(*args)
+    except (AppGone, BrokenPipeError, ConnectionResetError):
+        raise
+    except Exception as e:  # noqa: BLE001
+        sys.stderr.write(f"sluice spawner: {type(e).__name__}: {e}\n")
+
+
+# Frames from the app not yet whole.
+inbox = bytearray()
+
+
+def on_event(key):
     what, fd_no = key.data
     if what == "wake":
         try:
-            while os.read(wake_r, 512):
+            while os.read(key.fd, 512):
                 pass
         except BlockingIOError:
             pass
-        reap()
     elif what == "app":
         chunk = os.read(0, READ_SIZE)
         if not chunk:
             raise AppGone()
-        pending += chunk
-        while len(pending) >= HEADER.size:
-            hlen, plen = HEADER.unpack_from(pending)
-            if len(pending) < HEADER.size + hlen + plen:
+        inbox.extend(chunk)
+        while len(inbox) >= HEADER.size:
+            hlen, plen = HEADER.unpack_from(inbox)
+            if len(inbox) < HEADER.size + hlen + plen:
                 break
-            header = json.loads(pending[HEADER.size : HEADER.size + hlen])
-            payload = bytes(pending[HEADER.size + hlen : HEADER.size + hlen + plen])
-            del pending[: HEADER.size + hlen + plen]
+            header = json.loads(inbox[HEADER.size : HEADER.size + hlen])
+            payload = bytes(inbox[HEADER.size + hlen : HEADER.size + hlen + plen])
+            del inbox[: HEADER.size + hlen + plen]
             on_message(header, payload)
     elif fd_no == 0:
         write_stdin(what)
@@ -307,14 +305,13 @@ def on_event(key, wake_r, pending):
             os.close(key.fd)
             tool["open"].discard(key.fd)
             finish_if_done(tool)
-    return pending
 
 
 if __name__ == "__main__":
     try:
         main()
-    except (BrokenPipeError, ConnectionResetError):
-        # The app is gone: nothing to tell it.
+    except (AppGone, BrokenPipeError, ConnectionResetError):
+        # The app is gone (its end of stdin closed, or a write to it failed): nothing to tell it.
         pass
     finally:
         # However this process ends (the app gone, a write to it failing), no tool outlives it.
