@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { startSluice } from "./app/create-app.js";
 import { EnvError, readEnvConfig } from "./config/env-config.js";
 import { ConfigError } from "./config/server-config.js";
-import { startManifestSetup } from "./app/manifest-setup.js";
 import { errorMessage } from "./util/errors.js";
 
 /** Production entry point: `npm start`. Exit codes: 0 stopped cleanly, 1 fault, 2 bad configuration. */
@@ -15,6 +14,8 @@ async function main(): Promise<void> {
   const env = process.env;
   if (!env.APP_ID && !env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH && !env.WEBHOOK_SECRET && env.NODE_ENV !== "production") {
     // First run: register the GitHub App through Probot's manifest flow; it writes .env.
+    // Loaded only for the first run: the registration flow (and its smee.io client) is not the server's.
+    const { startManifestSetup } = await import("./app/manifest-setup.js");
     await startManifestSetup();
     return;
   }

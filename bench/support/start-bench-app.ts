@@ -109,7 +109,8 @@ export async function startBenchApp(opts: BenchAppOptions = {}): Promise<BenchAp
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (gone) throw new Error(`the app exited during start:\n${tail}`);
-    const ok = await fetch(`${url}/healthz`).then(
+    // Bounded, as test/support/start-app.ts says: a dropped connection can leave a fetch pending.
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
       (r) => r.ok,
       () => false,
     );

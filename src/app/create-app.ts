@@ -139,7 +139,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // A relay on this machine reaches the endpoint over loopback unless the server listens on one address only.
   const localHost = env.host === "0.0.0.0" || env.host === "::" ? "127.0.0.1" : env.host;
   const localUrl = `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`;
-  const relay = env.webhookProxyUrl ? startWebhookRelay(env.webhookProxyUrl, `${localUrl}${WEBHOOK_PATH}`, log) : undefined;
+  const relay = env.webhookProxyUrl ? await startWebhookRelay(env.webhookProxyUrl, `${localUrl}${WEBHOOK_PATH}`, log) : undefined;
   void checkGitHubAtStart({
     auth: githubAuth,
     hookUrl: async () => (await (await probot.auth()).request("GET /app/hook/config")).data.url ?? "",

@@ -1,4 +1,3 @@
-import { SmeeClient } from "smee-client";
 import { errorMessage } from "../util/errors.js";
 
 export interface RelayLog {
@@ -13,7 +12,9 @@ export interface RelayLog {
  * all, to Sluice's own webhook endpoint, where the signature is checked as for a direct delivery.
  * The connection is retried by the event source; start does not wait for it.
  */
-export function startWebhookRelay(source: string, target: string, log: RelayLog): { stop(): Promise<void> } {
+export async function startWebhookRelay(source: string, target: string, log: RelayLog): Promise<{ stop(): Promise<void> }> {
+  // Loaded only with WEBHOOK_PROXY_URL set: the client and its HTTP library stay out of other servers' memory.
+  const { SmeeClient } = await import("smee-client");
   let warned = false;
   const client = new SmeeClient({
     source,

@@ -1,5 +1,5 @@
 import { dataPaths } from "../workspace/data-paths.js";
-import { openPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
+import type { PostgresStoreOptions } from "./postgres-store.js";
 import { openSqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -15,7 +15,11 @@ export async function openStore(
 ): Promise<Store> {
   if (!databaseUrl) return openSqliteStore(dataPaths.store(dataDir), sqlite);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
-  if (scheme === "postgres" || scheme === "postgresql") return openPostgresStore(databaseUrl, postgres);
+  if (scheme === "postgres" || scheme === "postgresql") {
+    // Loaded only here: each of the app's two threads would otherwise hold the driver's code unused.
+    const { openPostgresStore } = await import("./postgres-store.js");
+    return openPostgresStore(databaseUrl, postgres);
+  }
   // Never echo the URL: it usually carries a password.
   throw new Error(
     `DATABASE_URL: unsupported scheme ${scheme ? `"${scheme}:"` : "(none)"}; use postgres://user:password@host:5432/db, or leave it unset for the embedded SQLite store`,

@@ -111,7 +111,9 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
   for (;;) {
     if (exitedEarly) throw new Error(`the app exited during start:\n${out}`);
     try {
-      const r = await fetch(`${url}/healthz`);
+      // Bounded: a connection the other end drops without an answer can leave a fetch pending
+      // forever (seen with a port another process holds), and the exit check above must run again.
+      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (r.ok) break;
     } catch {
       // not listening yet
