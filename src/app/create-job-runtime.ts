@@ -68,7 +68,6 @@ export async function startJobRuntime(
     thread: "jobs",
     deliveriesFirst,
   });
-  const redactPatterns = config.redact_patterns.map((p) => new RegExp(p, "g"));
   // Token dirs a process that died mid-run left behind (valid minutes still); no run has started yet.
   clearRunCredentials(env.dataDir);
   // Only this thread discovers projects: the one writer of the kept parses.
@@ -120,7 +119,7 @@ export async function startJobRuntime(
     config,
     log,
     dataDir: env.dataDir,
-    redaction: { app: logRedact, patterns: redactPatterns },
+    redaction: { app: logRedact },
     reporting: { retry: { baseMs: retry.baseDelayMs, forMs: 60 * 60_000 }, publicUrl: consoleEnv.publicUrl },
     wake: () => notify(),
     oidcIssuer: consoleEnv.publicUrl ? createOidcIssuer({ issuer: consoleEnv.publicUrl, keys: store }) : undefined,

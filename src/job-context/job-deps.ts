@@ -35,10 +35,11 @@ export interface ToolDeps {
 
 /** What every job's redaction starts from (src/job-context/secrets.ts). */
 export interface RedactionDeps {
-  /** Redacts the app's own credentials (webhook secret, private key, server secrets): built once. */
+  /**
+   * Redacts the app's own credentials (webhook secret, private key, server secrets) and applies the
+   * built-in and configured patterns (redact_patterns): built once. A job's secrets chain after it.
+   */
   app: Redactor;
-  /** Compiled redact_patterns of the server config. */
-  patterns: RegExp[];
 }
 
 /** Everything a job needs, handed in by the app so jobs stay free of construction details. */

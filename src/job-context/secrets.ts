@@ -7,11 +7,16 @@ export interface Secrets {
   add(values: Iterable<string>): void;
 }
 
-/** Applies `outer` after `inner`; reports the secrets of both (live output holds back by them). */
+/**
+ * Applies `outer` after `inner`; reports the secrets of both (live output holds back by them).
+ * `inner` starts from the app's redactor, which applies the built-in and configured patterns:
+ * `outer` adds secrets only (createRedactor's `builtIn: false`, no patterns), or every text
+ * would go through the same patterns once per link.
+ */
 export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
   return Object.assign((text: string) => outer(inner(text)), {
     secrets: [...inner.secrets, ...outer.secrets],
-    patterns: outer.patterns,
+    patterns: [...inner.patterns, ...outer.patterns],
   });
 }
 
@@ -23,13 +28,13 @@ export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
 export function secretsFor(deps: Pick<JobDeps, "redaction">): Secrets {
   const known = new Set<string>();
   const s: Secrets = {
-    redact: chainRedactors(deps.redaction.app, createRedactor({ patterns: deps.redaction.patterns })),
+    redact: deps.redaction.app,
     add(values) {
       const before = known.size;
       for (const v of values) known.add(v);
       // Every project adds its secret set, most often none or the same: the matcher is rebuilt only for new ones.
       if (known.size === before) return;
-      s.redact = chainRedactors(deps.redaction.app, createRedactor({ secrets: [...known], patterns: deps.redaction.patterns }));
+      s.redact = chainRedactors(deps.redaction.app, createRedactor({ secrets: [...known], builtIn: false }));
     },
   };
   return s;

@@ -180,7 +180,8 @@ export function applyRequest(
       {
         ...c.fields,
         ...where,
-        redactWith: (values) => chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues] })),
+        redactWith: (values) =>
+          chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues], builtIn: false })),
       },
       inputs,
     ),

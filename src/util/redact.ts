@@ -69,14 +69,15 @@ function globalCopy(pattern: RegExp): RegExp {
  * Linear in the text: secrets go through one Aho-Corasick scan, patterns through one regex pass
  * each.
  */
-export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: RegExp[] } = {}): Redactor {
+export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: RegExp[]; builtIn?: boolean } = {}): Redactor {
   const secrets = [...new Set(opts.secrets ?? [])]
     .filter((s) => typeof s === "string" && s.length >= MIN_SECRET)
     .sort((a, b) => b.length - a.length);
   const needles = [...new Set(secrets.flatMap(secretVariants))];
   const matcher = needles.length > 0 ? buildMatcher(needles) : undefined;
   const userPatterns = [...(opts.patterns ?? [])];
-  const patterns = [...BUILT_IN, ...userPatterns].map(globalCopy);
+  // builtIn false: a redactor chained after one that already applies them (see chainRedactors).
+  const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
 
   const redact = (text: string): string => {
     const spans: [number, number][] = [];

@@ -69,7 +69,7 @@ export async function fakeJobDeps(
         }),
       },
     },
-    redaction: { app: createRedactor(), patterns: [] },
+    redaction: { app: createRedactor() },
     reporting: { retry: { baseMs: 1, forMs: 0 } },
     wake: () => {},
     planKey: Buffer.from("test plan key"),

@@ -373,7 +373,7 @@ describe("Helm and Kustomize drift", () => {
     store: { appendJobLog: async () => true, openStateHold: async () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     dataDir: "/tmp/sluice-drift-unit",
-    redaction: { patterns: [], app: createRedactor() },
+    redaction: { app: createRedactor() },
   } as unknown as JobDeps;
   // The project runner checks the project's dir is in the checkout, on every road.
   const checkoutDir = mkdtempSync(join(tmpdir(), "sluice-drift-unit-"));

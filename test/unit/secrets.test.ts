@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { secretsFor } from "../../src/job-context/secrets.js";
 import { createRedactor } from "../../src/util/redact.js";
 
-const deps = { redaction: { patterns: [], app: createRedactor({ secrets: ["app-private-key-material"] }) } };
+const deps = { redaction: { app: createRedactor({ secrets: ["app-private-key-material"] }) } };
 
 it("redacts what it learns, and keeps its redactor when nothing new is added (every project adds its secret set)", () => {
   const secrets = secretsFor(deps);
@@ -16,4 +16,21 @@ it("redacts what it learns, and keeps its redactor when nothing new is added (ev
   const out = secrets.redact("clone-token-1234567 helm-value-7654321 app-private-key-material plain");
   expect(out).not.toMatch(/clone-token|helm-value|app-private/);
   expect(out).toContain("plain");
+});
+
+it("a job's redactor adds its secrets to the app's, which alone applies the built-in and configured patterns", () => {
+  const app = createRedactor({ secrets: ["app-private-key-material"], patterns: [/corp-[0-9]{6}/g] });
+  const secrets = secretsFor({ redaction: { app } });
+  const token = `ghp_${"a".repeat(36)}`;
+  expect(secrets.redact).toBe(app);
+  secrets.add(["clone-token-1234567"]);
+  const out = secrets.redact(`${token} corp-123456 clone-token-1234567 app-private-key-material plain`);
+  expect(out).not.toMatch(/ghp_|corp-|clone-token|app-private/);
+  expect(out).toContain("plain");
+  // The configured patterns stay reported, so a redactor extended from this one keeps them.
+  expect(secrets.redact.patterns.map(String)).toEqual(["/corp-[0-9]{6}/g"]);
+  // The job's own part matches its secrets only: the patterns are not run a second time.
+  const own = createRedactor({ secrets: ["clone-token-1234567"], builtIn: false });
+  expect(own(`${token} clone-token-1234567`)).toBe(`${token} [redacted]`);
+  expect(createRedactor({ secrets: ["clone-token-1234567"] })(`${token}`)).toBe("[redacted]");
 });
