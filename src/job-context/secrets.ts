@@ -8,12 +8,13 @@ export interface Secrets {
 }
 
 /**
- * Applies `outer` after `inner`; reports the secrets of both (live output holds back by them).
- * `inner` starts from the app's redactor, which applies the built-in and configured patterns:
- * `outer` adds secrets only (createRedactor's `builtIn: false`, no patterns), or every text
- * would go through the same patterns once per link.
+ * `inner`, then `secrets`; reports the secrets of both (live output holds back by them). `inner`
+ * starts from the app's redactor, which applies the built-in and configured patterns, so the link
+ * added here matches its secrets only: every text would otherwise go through the same patterns
+ * once per link.
  */
-export function chainRedactors(inner: Redactor, outer: Redactor): Redactor {
+export function withSecrets(inner: Redactor, secrets: Iterable<string>): Redactor {
+  const outer = createRedactor({ secrets, builtIn: false });
   return Object.assign((text: string) => outer(inner(text)), {
     secrets: [...inner.secrets, ...outer.secrets],
     patterns: [...inner.patterns, ...outer.patterns],
@@ -34,7 +35,7 @@ export function secretsFor(deps: Pick<JobDeps, "redaction">): Secrets {
       for (const v of values) known.add(v);
       // Every project adds its secret set, most often none or the same: the matcher is rebuilt only for new ones.
       if (known.size === before) return;
-      s.redact = chainRedactors(deps.redaction.app, createRedactor({ secrets: [...known], builtIn: false }));
+      s.redact = withSecrets(deps.redaction.app, known);
     },
   };
   return s;

@@ -5,10 +5,9 @@ import type { ProjectResult } from "../model/project-result.js";
 import type { Workflow } from "../model/repo-config.js";
 import type { Project } from "../model/project.js";
 import type { InputValues } from "../model/project-inputs.js";
-import { createRedactor } from "../util/redact.js";
 import { ambiguousReason } from "../config/trusted-identity.js";
 import type { JobDeps } from "../job-context/job-deps.js";
-import { chainRedactors, type Secrets } from "../job-context/secrets.js";
+import { type Secrets, withSecrets } from "../job-context/secrets.js";
 
 /** What every tool run of a project gets from the job: settings, secrets and server limits. */
 export interface RunnerContext {
@@ -180,8 +179,7 @@ export function applyRequest(
       {
         ...c.fields,
         ...where,
-        redactWith: (values) =>
-          chainRedactors(ctx.secrets.redact, createRedactor({ secrets: [...values, ...secretValues], builtIn: false })),
+        redactWith: (values) => withSecrets(ctx.secrets.redact, [...values, ...secretValues]),
       },
       inputs,
     ),

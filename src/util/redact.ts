@@ -76,7 +76,7 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   const needles = [...new Set(secrets.flatMap(secretVariants))];
   const matcher = needles.length > 0 ? buildMatcher(needles) : undefined;
   const userPatterns = [...(opts.patterns ?? [])];
-  // builtIn false: a redactor chained after one that already applies them (see chainRedactors).
+  // builtIn false: a redactor chained after one that already applies them (see withSecrets).
   const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
 
   const redact = (text: string): string => {
