@@ -79,16 +79,12 @@ export class GitMirrors {
     const ref = await readFile(join(mirror, "refs", "sluice", "pull", String(req.pr)), "utf8").catch(() => "");
     const known = ref.trim() === req.headSha;
     if (known && (await this.isComplete(mirror, shas))) return;
-    const refspecs = [`+refs/heads/${req.baseRef}:refs/sluice/base/${req.baseRef}`, `+refs/pull/${req.pr}/head:refs/sluice/pull/${req.pr}`];
+    // The commits the API named, by id: git then asks the server for no list of refs (one request
+    // of three), and what is checked out is what the job read, even when the branch moved since.
+    // GitHub serves any commit its refs reach; the refs here keep them from `git gc`.
+    const refspecs = [`+${req.baseSha}:refs/sluice/base/${req.baseRef}`, `+${req.headSha}:refs/sluice/pull/${req.pr}`];
     const fetch = async (extra: string[]) => {
       await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { token: req.token });
-      // Nearly always the refs brought both, and this walk is the only look needed.
-      if (await this.isComplete(mirror, shas)) return true;
-      // The PR moved on between the API read and the fetch, or the base was force-pushed.
-      const present = await Promise.all(shas.map((sha) => this.hasCommit(mirror, sha)));
-      for (const [i, sha] of shas.entries()) {
-        if (!present[i]) await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", sha], { token: req.token });
-      }
       return this.isComplete(mirror, shas);
     };
     try {
@@ -96,13 +92,11 @@ export class GitMirrors {
     } catch (e) {
       // The commits came another way (another PR's ref, a mirror cloned whole): no fetch was needed.
       if (!known && (await this.isComplete(mirror, shas))) return;
+      // A commit GitHub no longer serves (force-pushed away, then collected) is not a broken
+      // mirror: refetching everything would not bring it.
+      const gone = /not our ref ([0-9a-f]{40,64})/.exec(e instanceof GitError ? e.output || e.message : String(e))?.[1];
+      if (gone) throw new GitError(`commit ${gone.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
       throw e;
-    }
-    // A commit GitHub did not send at all (force-pushed away meanwhile) is not a broken mirror:
-    // refetching everything would not bring it.
-    for (const sha of shas) {
-      if (!(await this.hasCommit(mirror, sha)))
-        throw new GitError(`commit ${sha.slice(0, 12)} could not be fetched (force-pushed away?)`, "");
     }
     if (await fetch(["--refetch"]).catch(() => false)) return;
     await this.reclone(req.repo, req.cloneUrl);
