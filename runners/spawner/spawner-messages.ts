@@ -4,8 +4,9 @@ export type ToSpawner =
   | { type: "stdin"; id: number; data: Buffer }
   | { type: "stdin-end"; id: number };
 
-/** What the spawner reports, in order per id: spawned (or failed), output, then exited. */
+/** What the spawner reports: ready (once, first), then in order per id: spawned (or failed), output, then exited. */
 export type FromSpawner =
+  | { type: "ready"; executable: string }
   | { type: "spawned"; id: number; pid: number }
   | { type: "failed"; id: number; message: string; code?: string }
   | { type: "output"; id: number; fd: 1 | 2; data: Buffer }

@@ -7,7 +7,9 @@ header length, a 4-byte payload length (big-endian), a JSON header, then the pay
 
 App to spawner: {"type":"spawn","id","file","args","cwd","env","stdin"}, {"type":"stdin","id"}
 with the bytes as payload, {"type":"stdin-end","id"}.
-Spawner to app, in order per id: {"type":"spawned","id","pid"} or {"type":"failed","id",
+Spawner to app, first {"type":"ready","executable"}: the interpreter it runs in (a later start
+can run that file directly instead of looking `python3` up again, through a version manager's
+shim, say); then, in order per id: {"type":"spawned","id","pid"} or {"type":"failed","id",
 "message","code"}, {"type":"output","id","fd"} with the bytes, then {"type":"exited","id","code",
 "signal"} once the tool has exited and both its output pipes have ended.
 
@@ -247,6 +249,7 @@ def main():
     signal.signal(signal.SIGCHLD, lambda *_: None)
     sel.register(wake_r, selectors.EVENT_READ, ("wake", 0))
     sel.register(0, selectors.EVENT_READ, ("app", 0))
+    send({"type": "ready", "executable": sys.executable})
     while True:
         for key, _ in sel.select():
             guarded(on_event, key)

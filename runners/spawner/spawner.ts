@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { PassThrough, type Readable, Writable } from "node:stream";
 import { encodeFrame, frameReader } from "./spawner-frames.js";
 import type { FromSpawner, ToSpawner } from "./spawner-messages.js";
@@ -73,6 +74,9 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
   let nextId = 1;
   let idle: NodeJS.Timeout | undefined;
   const runs = new Map<number, Run>();
+  // The file the last spawner said it runs in: started directly, a later spawner skips the PATH
+  // lookup and whatever `python3` is there (a version manager's shim costs ~0.5 s per start).
+  let interpreter: string | undefined;
   const send = (m: ToSpawner) => {
     if (!proc?.stdin?.writable) return;
     const { data, ...header } = m as ToSpawner & { data?: Buffer };
@@ -105,6 +109,10 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
   };
 
   const onMessage = (m: FromSpawner) => {
+    if (m.type === "ready") {
+      if (isAbsolute(m.executable)) interpreter = m.executable;
+      return;
+    }
     const run = runs.get(m.id);
     if (!run) return;
     if (m.type === "spawned") run.started(m.pid);
@@ -134,7 +142,8 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
     const script = join(import.meta.dirname, "spawner.py");
     // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib
     // only); -X utf8: paths, arguments and the environment are UTF-8 whatever the locale, as Node's.
-    const child = spawn(SPAWNER_PYTHON, ["-I", "-S", "-X", "utf8", script], {
+    const python = interpreter !== undefined && existsSync(interpreter) ? interpreter : SPAWNER_PYTHON;
+    const child = spawn(python, ["-I", "-S", "-X", "utf8", script], {
       stdio: ["pipe", "pipe", "inherit"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
     });

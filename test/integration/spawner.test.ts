@@ -17,6 +17,17 @@ const alive = (pid: number) => {
 };
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
 const ROOT = join(import.meta.dirname, "../..");
+/** The file `python3` on PATH runs as (through a shim, the interpreter behind it). */
+const pythonExecutable = () =>
+  new Promise<string>((res, rej) => {
+    const p = spawn("python3", ["-c", "import sys; print(sys.executable)"]);
+    let out = "";
+    p.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    p.once("error", rej);
+    p.once("close", () => res(out.trim()));
+  });
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -105,6 +116,31 @@ describe("the spawner process", () => {
     const second = Number(await run("echo $PPID"));
     expect(second).not.toBe(first);
     expect(cmdline(second)).toContain("spawner.py");
+  });
+
+  it("a later spawner runs the interpreter the first one ran in, without looking python3 up again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-shim-"));
+    const log = join(dir, "started");
+    const real = await pythonExecutable();
+    // A version manager's shim: the first start goes through it, as `python3` on PATH.
+    writeFileSync(join(dir, "python3"), `#!/bin/sh\necho "$$" >> ${log}\nexec ${real} "$@"\n`);
+    chmodSync(join(dir, "python3"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path}`;
+    try {
+      const spawner = createSpawner(200);
+      const ppidOf = async () => Number((await startTool(spawner, { args: ["-c", "echo $PPID"] })).out.toString().trim());
+      const first = await ppidOf();
+      await waitFor("the idle spawner to end", () => !spawner.running(), 5_000);
+      const second = await ppidOf();
+      expect(second).not.toBe(first);
+      // Control: the first start went through the shim; the second did not.
+      expect(readFileSync(log, "utf8").trim().split("\n")).toHaveLength(1);
+      expect(cmdline(second).split(" ")[0]).toBe(real);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("when the app dies, the tools it started die with it (sandbox or not)", async () => {
