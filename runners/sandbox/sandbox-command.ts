@@ -52,7 +52,8 @@ export function sandboxCommand(
 export function resolveMounts(mounts: readonly Mount[]): Mount[] {
   const resolved = mounts.map((m) => {
     try {
-      return { ...m, source: realpathSync(m.source) };
+      // realpath(3), not Node's walk with an lstat per path component: this runs at every spawn.
+      return { ...m, source: realpathSync.native(m.source) };
     } catch {
       return { ...m, optional: true };
     }
