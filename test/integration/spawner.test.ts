@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,16 +18,7 @@ const alive = (pid: number) => {
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
 const ROOT = join(import.meta.dirname, "../..");
 /** The file `python3` on PATH runs as (through a shim, the interpreter behind it). */
-const pythonExecutable = () =>
-  new Promise<string>((res, rej) => {
-    const p = spawn("python3", ["-c", "import sys; print(sys.executable)"]);
-    let out = "";
-    p.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    p.once("error", rej);
-    p.once("close", () => res(out.trim()));
-  });
+const pythonExecutable = () => execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -121,7 +112,7 @@ describe("the spawner process", () => {
   it("a later spawner runs the interpreter the first one ran in, without looking python3 up again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-shim-"));
     const log = join(dir, "started");
-    const real = await pythonExecutable();
+    const real = pythonExecutable();
     // A version manager's shim: the first start goes through it, as `python3` on PATH.
     writeFileSync(join(dir, "python3"), `#!/bin/sh\necho "$$" >> ${log}\nexec ${real} "$@"\n`);
     chmodSync(join(dir, "python3"), 0o755);
