@@ -9,6 +9,12 @@ import { superviseRun } from "./supervise-run.js";
 /** One spawner per thread that starts tools (the job thread's, mostly); started on first use. */
 const spawner = createSpawner();
 
+/**
+ * Ends this thread's spawner now if it runs nothing: the HTTP thread runs tools only to check
+ * them at start, and the job thread's spawner is the one that should stay (11 MB each).
+ */
+export const releaseSpawner = (): void => spawner.release();
+
 export async function execPipe(run: ExecRun): Promise<ExecResult> {
   const started = performance.now();
   let child: SpawnedTool;

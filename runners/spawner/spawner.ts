@@ -69,7 +69,12 @@ const PYTHON_TOO_OLD = 3;
  * memory per start), started on first use and again after it died; tools it was running when it
  * died are reported killed (their sandboxes die with it: bwrap's --die-with-parent).
  */
-export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnRequest): Promise<SpawnedTool>; running(): boolean } {
+export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
+  spawn(req: SpawnRequest): Promise<SpawnedTool>;
+  running(): boolean;
+  /** Lets the spawner go now if it runs nothing, instead of after the idle time (a later tool starts another). */
+  release(): void;
+} {
   let proc: ChildProcess | undefined;
   let nextId = 1;
   let idle: NodeJS.Timeout | undefined;
@@ -90,6 +95,11 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
       else s?.unref?.();
     }
   };
+  const letGo = () => {
+    const current = proc;
+    proc = undefined;
+    current?.stdin?.end();
+  };
   const holdOpen = () => {
     if (idle) clearTimeout(idle);
     idle = undefined;
@@ -100,10 +110,7 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
     refPipes(proc, false);
     const current = proc;
     idle = setTimeout(() => {
-      if (runs.size === 0 && proc === current && current) {
-        proc = undefined;
-        current.stdin?.end();
-      }
+      if (runs.size === 0 && proc === current) letGo();
     }, idleMs);
     idle.unref();
   };
@@ -169,6 +176,12 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): { spawn(req: SpawnReque
 
   return {
     running: () => proc !== undefined,
+    release() {
+      if (runs.size > 0) return;
+      if (idle) clearTimeout(idle);
+      idle = undefined;
+      letGo();
+    },
     spawn(req) {
       ensure();
       const id = nextId++;

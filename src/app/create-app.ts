@@ -27,6 +27,7 @@ import { startWebhookRelay } from "./webhook-relay.js";
 import { createGitHubSignIn } from "../vcs/github/github-sign-in.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { createReadinessChecks } from "./readiness-checks.js";
+import { releaseSpawner } from "../../runners/exec-pipe.js";
 import { routeRequest } from "./route-request.js";
 import { issuerRoutes } from "../credentials/issuer-routes.js";
 import { createOidcIssuer } from "../credentials/oidc-issuer.js";
@@ -121,7 +122,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   // The API under /api/v1/: answers 404 to everything unless server config `api.enabled`.
   const api = createApi({ ...consoleDeps, sso: sso.providers, enabled: config.api.enabled, maxTokenDays: config.api.max_token_days });
 
-  const { readinessChecks, githubAuth, permissionsCheck } = createReadinessChecks({ store, sandbox, config, probot, env, log });
+  const { readinessChecks, githubAuth, permissionsCheck, toolsChecked } = createReadinessChecks({
+    store,
+    sandbox,
+    config,
+    probot,
+    env,
+    log,
+  });
+  // The tool checks were this thread's last tool runs: its spawner goes now, not 30 s idle later.
+  void toolsChecked.finally(releaseSpawner).catch(() => undefined);
   readinessChecks.push(...sso.readiness);
 
   // The OIDC issuer of per-phase cloud credentials: only with a public URL to be the issuer.

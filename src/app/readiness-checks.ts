@@ -88,5 +88,5 @@ export function createReadinessChecks(deps: {
     return report;
   });
   readinessChecks.push({ name: "tools", check: async () => ({ ok: true, detail: (await tools).message }) });
-  return { readinessChecks, githubAuth, permissionsCheck };
+  return { readinessChecks, githubAuth, permissionsCheck, toolsChecked: tools };
 }

@@ -109,6 +109,34 @@ describe("the spawner process", () => {
     expect(cmdline(second)).toContain("spawner.py");
   });
 
+  it("release() lets an idle spawner go at once, not while it runs a tool", async () => {
+    // The idle time is far longer than the test: only release() can end the spawner here.
+    const spawner = createSpawner(600_000);
+    const started = await spawner.spawn({ file: "/bin/sh", args: ["-c", "read x; echo $PPID"], cwd: "/", env: {}, stdin: true });
+    let out = "";
+    started.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    started.stderr.resume();
+    // Control: asked while the tool runs, the spawner stays and the tool ends as it would.
+    spawner.release();
+    expect(spawner.running()).toBe(true);
+    started.stdin?.end("go\n");
+    expect((await started.exited).exitCode).toBe(0);
+    const first = Number(out.trim());
+    expect(cmdline(first)).toContain("spawner.py");
+    spawner.release();
+    expect(spawner.running()).toBe(false);
+    await waitFor(
+      "the released spawner to end",
+      () => !alive(first) || readFileSync(`/proc/${first}/stat`, "utf8").includes(") Z "),
+      5_000,
+    );
+    const next = await startTool(spawner, { args: ["-c", "echo $PPID"] });
+    expect(Number(next.out.toString().trim())).not.toBe(first);
+    spawner.release();
+  });
+
   it("a later spawner runs the interpreter the first one ran in, without looking python3 up again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-shim-"));
     const log = join(dir, "started");
