@@ -2,7 +2,6 @@ import { Worker } from "node:worker_threads";
 import type { EnvConfig } from "../config/env-config.js";
 import type { JobMetricsPort, JobRuntime, JobRuntimeOverrides } from "./create-job-runtime.js";
 import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
-import { JOB_THREAD_SEMI_SPACE_MB, withYoungGeneration } from "./young-generation.js";
 
 /** Run from the TypeScript sources (tsx: tests, benchmarks, `npm run dev`), not from dist/. */
 const fromSource = () => import.meta.url.endsWith(".ts");
@@ -25,15 +24,13 @@ export interface JobThreadOptions {
  */
 export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
   const workerData = { env: opts.env, overrides: opts.overrides ?? {}, deliveriesFirst: opts.deliveriesFirst };
-  const thread = withYoungGeneration(JOB_THREAD_SEMI_SPACE_MB, () =>
-    fromSource()
-      ? // tsx registers its loader on the main thread only: the thread registers it, then loads the entry.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL("./job-thread.ts", import.meta.url).href)}); });`,
-          { eval: true, workerData },
-        )
-      : new Worker(new URL("./job-thread.js", import.meta.url), { workerData }),
-  );
+  const thread = fromSource()
+    ? // tsx registers its loader on the main thread only: the thread registers it, then loads the entry.
+      new Worker(
+        `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL("./job-thread.ts", import.meta.url).href)}); });`,
+        { eval: true, workerData },
+      )
+    : new Worker(new URL("./job-thread.js", import.meta.url), { workerData });
   const send = (m: ToJobThread) => thread.postMessage(m);
   let stopping = false;
   let dead = false;
