@@ -74,8 +74,8 @@ export async function overhead(opts: BenchOptions): Promise<Figure[]> {
         const tree = sampleMemory(app.pid, 25, () => descendantPids(app.pid));
         const own = sampleMemory(app.pid, 25, () => [spawnerPid(app.pid)]);
         for (const tag of ["mem1", "mem2"]) {
-          const c = planOf(n)(tag);
-          await planThroughApp(app, repo, { branch: `n${n}-${tag}`, files: c.files, expectTitle: c.expectTitle });
+          const change = planOf(n)(tag);
+          await planThroughApp(app, repo, { branch: `n${n}-${tag}`, files: change.files, expectTitle: change.expectTitle });
         }
         const [treePeak, ownPeak] = [tree.stop(), own.stop()];
         figures.push(

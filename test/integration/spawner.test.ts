@@ -15,6 +15,8 @@ const alive = (pid: number) => {
     return false;
   }
 };
+/** Gone, or exited and not reaped yet (a zombie). */
+const ended = (pid: number) => !alive(pid) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
 const ROOT = join(import.meta.dirname, "../..");
 /** The file `python3` on PATH runs as (through a shim, the interpreter behind it). */
@@ -102,7 +104,7 @@ describe("the spawner process", () => {
     expect(spawner.running()).toBe(true);
     // A tool that runs longer than the idle time keeps its spawner.
     expect(Number(await run("sleep 0.6; echo $PPID"))).toBe(first);
-    await waitFor("the idle spawner to end", () => !alive(first) || readFileSync(`/proc/${first}/stat`, "utf8").includes(") Z "), 5_000);
+    await waitFor("the idle spawner to end", () => ended(first), 5_000);
     expect(spawner.running()).toBe(false);
     const second = Number(await run("echo $PPID"));
     expect(second).not.toBe(first);
@@ -127,11 +129,7 @@ describe("the spawner process", () => {
     expect(cmdline(first)).toContain("spawner.py");
     spawner.release();
     expect(spawner.running()).toBe(false);
-    await waitFor(
-      "the released spawner to end",
-      () => !alive(first) || readFileSync(`/proc/${first}/stat`, "utf8").includes(") Z "),
-      5_000,
-    );
+    await waitFor("the released spawner to end", () => ended(first), 5_000);
     const next = await startTool(spawner, { args: ["-c", "echo $PPID"] });
     expect(Number(next.out.toString().trim())).not.toBe(first);
     spawner.release();
@@ -177,7 +175,7 @@ void exec("/bin/sh", ["-c", "echo tool=$$; exec sleep 60"], { cwd: "/", onOutput
     const tool = Number(/tool=(\d+)/.exec(out)?.[1]);
     expect(alive(tool)).toBe(true);
     app.kill("SIGKILL");
-    await waitFor("the tool to end", () => !alive(tool) || readFileSync(`/proc/${tool}/stat`, "utf8").includes(") Z "));
+    await waitFor("the tool to end", () => ended(tool));
   });
 
   it("starts each tool with every signal at its default (the spawner ignores SIGPIPE, as Python does)", async () => {
