@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { RepoRef } from "../model/repo.js";
 import { dataPaths } from "./data-paths.js";
@@ -6,6 +6,9 @@ import { GitError } from "./git-error.js";
 import { removeTree } from "./remove-tree.js";
 import type { RunGit } from "./run-git.js";
 import type { CheckoutRequest } from "./workspace.js";
+
+/** Packs a mirror collects before the small ones are rolled into one (see GitMirrors.fetch). */
+export const PACKS_BEFORE_ROLL_UP = 32;
 
 /**
  * One bare mirror per repository in the data dir: made on first use, its origin kept at the
@@ -19,7 +22,24 @@ export class GitMirrors {
   constructor(
     private readonly dataDir: string,
     private readonly git: RunGit,
+    private readonly packsBeforeRollUp = PACKS_BEFORE_ROLL_UP,
   ) {}
+
+  /**
+   * One fetch into the mirror (`args`: what follows `git fetch --quiet --no-tags`: the remote, the
+   * refspecs, options such as `--refetch`).
+   * Each fetch keeps its pack as it came (git-command.ts), so a mirror gains a pack per PR: every
+   * object lookup searches them all. Once there are `packsBeforeRollUp`, the small ones are rolled
+   * into one with their sizes kept in a geometric progression (`git repack --geometric=2`): the
+   * big pack of the first fetch is not rewritten, and no object is dropped (unreachable ones
+   * included), so nothing a reader of the mirror holds goes missing.
+   */
+  async fetch(mirror: string, args: string[], token: string): Promise<void> {
+    await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...args], { token });
+    const names = await readdir(join(mirror, "objects", "pack")).catch(() => [] as string[]);
+    if (names.filter((n) => n.endsWith(".pack")).length < this.packsBeforeRollUp) return;
+    await this.git(mirror, ["repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"]);
+  }
 
   dir(repo: RepoRef): string {
     return dataPaths.mirror(this.dataDir, repo);
@@ -84,7 +104,7 @@ export class GitMirrors {
     // GitHub serves any commit its refs reach; the refs here keep them from `git gc`.
     const refspecs = [`+${req.baseSha}:refs/sluice/base/${req.baseRef}`, `+${req.headSha}:refs/sluice/pull/${req.pr}`];
     const fetch = async (extra: string[]) => {
-      await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...extra, "origin", ...refspecs], { token: req.token });
+      await this.fetch(mirror, [...extra, "origin", ...refspecs], req.token);
       return this.isComplete(mirror, shas);
     };
     try {

@@ -94,12 +94,10 @@ export class GitWorkspace implements Workspace {
     return this.repoLocks.run(repoFullName(req.repo), async () => {
       const mirror = await this.mirrors.ensure(req.repo, req.cloneUrl);
       if (!(await this.mirrors.hasCommit(mirror, req.sha))) {
-        await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${req.branch}:refs/sluice/base/${req.branch}`], {
-          token: req.token,
-        });
+        await this.mirrors.fetch(mirror, ["origin", `+refs/heads/${req.branch}:refs/sluice/base/${req.branch}`], req.token);
       }
       if (!(await this.mirrors.hasCommit(mirror, req.sha))) {
-        await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", req.sha], { token: req.token });
+        await this.mirrors.fetch(mirror, ["origin", req.sha], req.token);
       }
       const made = await this.worktrees.write(repoFullName(req.repo), mirror, this.prDir(req.repo, 0), req.sha, false);
       const { files } = await this.listings.get(mirror, req.sha).catch((e: unknown) => {
@@ -145,17 +143,10 @@ export class GitWorkspace implements Workspace {
     const { baseRef, headSha: sha } = pr;
     return this.repoLocks.run(key, async () => {
       const mirror = await this.mirrors.ensure(repo, cloneUrl);
-      await this.git(
+      await this.mirrors.fetch(
         mirror,
-        [
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "origin",
-          `+refs/heads/${baseRef}:refs/sluice/base/${baseRef}`,
-          `+refs/pull/${pr.number}/head:refs/sluice/pull/${pr.number}`,
-        ],
-        { token },
+        ["origin", `+refs/heads/${baseRef}:refs/sluice/base/${baseRef}`, `+refs/pull/${pr.number}/head:refs/sluice/pull/${pr.number}`],
+        token,
       );
       const r = await this.git(mirror, ["merge-base", "--is-ancestor", `refs/sluice/base/${baseRef}`, sha], { okCodes: [0, 1] });
       return r.exitCode === 0;
@@ -169,7 +160,7 @@ export class GitWorkspace implements Workspace {
   async fetchBranch(repo: RepoRef, cloneUrl: string, token: string, branch: string): Promise<string> {
     return this.repoLocks.run(repoFullName(repo), async () => {
       const mirror = await this.mirrors.ensure(repo, cloneUrl);
-      await this.git(mirror, ["fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], { token });
+      await this.mirrors.fetch(mirror, ["origin", `+refs/heads/${branch}:refs/sluice/base/${branch}`], token);
       return (await this.gitOut(mirror, ["rev-parse", `refs/sluice/base/${branch}^{commit}`])).trim();
     });
   }

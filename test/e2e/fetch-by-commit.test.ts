@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -24,11 +24,11 @@ afterAll(async () => {
 
 const git = (dir: string, args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
 
-async function setUp(name: string) {
+async function setUp(name: string, packsBeforeRollUp?: number) {
   const repo = await sim.createRepo({ owner: "acme", name, files: { "net/main.tf": "# net\n" } });
   const headSha = await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": "# net, changed\n" } });
   const pr = await sim.openPullRequest(repo, { head: "change", author: "alice" });
-  const mirrors = new GitMirrors(join(root, name), createRunGit({ timeoutMs: 60_000, redact: (s) => s }));
+  const mirrors = new GitMirrors(join(root, name), createRunGit({ timeoutMs: 60_000, redact: (s) => s }), packsBeforeRollUp);
   const ref = { owner: "acme", name };
   const mirror = await mirrors.ensure(ref, repo.cloneUrl);
   const baseSha = git(sim.repoDir(repo), ["rev-parse", "refs/heads/main"]);
@@ -66,4 +66,27 @@ it("a commit the server does not have is reported as such, not as a broken mirro
   // Control: the same mirror fetches the real head.
   await mirrors.complete(req, mirror);
   expect(git(mirror, ["rev-parse", `refs/sluice/pull/${req.pr}`])).toBe(req.headSha);
+});
+
+it("keeps each fetch's pack as it came, no object written as a file of its own, and rolls the small packs up once there are enough", async () => {
+  const { repo, mirrors, mirror, req } = await setUp("packs", 4);
+  const packs = async () => (await readdir(join(mirror, "objects", "pack"))).filter((n) => n.endsWith(".pack")).length;
+  const loose = () => Number(/^count: (\d+)$/m.exec(git(mirror, ["count-objects", "-v"]))?.[1]);
+  const heads = [req.headSha];
+  await mirrors.complete(req, mirror);
+  // Control: below the threshold every fetch adds its pack, and nothing is rolled up.
+  for (let n = 2; n <= 3; n++) {
+    heads.push(await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": `# net, change ${n}\n` } }));
+    await mirrors.complete({ ...req, headSha: heads.at(-1) as string }, mirror);
+    expect(await packs()).toBe(n);
+    expect(loose()).toBe(0);
+  }
+  heads.push(await sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": "# net, change 4\n" } }));
+  await mirrors.complete({ ...req, headSha: heads.at(-1) as string }, mirror);
+  // The fourth pack: the small ones became one; every commit fetched is still whole.
+  expect(await packs()).toBeLessThan(4);
+  expect(loose()).toBe(0);
+  const walk = git(mirror, ["rev-list", "--objects", "--missing=print", req.baseSha, ...heads]);
+  expect(walk).not.toMatch(/^\?/m);
+  expect(walk.split("\n").length).toBeGreaterThan(heads.length * 3);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
@@ -18,10 +18,20 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const git = (dir: string, args: string[], input?: string) =>
+const git = (dir: string, args: string[], input?: string | Buffer) =>
   execFileSync("git", args, { cwd: dir, input, encoding: "utf8", env: { PATH: process.env.PATH ?? "", GIT_CONFIG_NOSYSTEM: "1" } }).trim();
 const mirrorOf = (repo: Repo) => join(h.app.dataDir, "repos", `acme__${repo.name}.git`);
 const looseObject = (mirror: string, id: string) => join(mirror, "objects", id.slice(0, 2), id.slice(2));
+
+/** A fetch keeps its pack (git-command.ts): its objects written out one file each, so that single ones can be lost. */
+function unpackAll(mirror: string) {
+  const dir = join(mirror, "objects", "pack");
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".pack"))) {
+    const pack = readFileSync(join(dir, name));
+    for (const ext of [".pack", ".idx", ".rev"]) rmSync(join(dir, name.replace(/\.pack$/, ext)), { force: true });
+    git(mirror, ["unpack-objects", "-q"], pack);
+  }
+}
 
 async function planned(repo: Repo, sha: string, count = 1) {
   await h.sim.waitFor(
@@ -70,6 +80,7 @@ it("objects lost after a fetch (refs say the commit is there): the next plan of 
   // The blobs of the head's files vanish from the mirror, and the worktree is gone (as after a
   // restart that cleaned up): a new worktree must be written from the mirror.
   const mirror = mirrorOf(repo);
+  unpackAll(mirror);
   for (const path of ["net/main.tf", "net/more.tf"]) {
     const blob = git(mirror, ["rev-parse", `${pr.headSha}:${path}`]);
     expect(existsSync(looseObject(mirror, blob)), `${path} is a loose object`).toBe(true);
