@@ -100,7 +100,7 @@ export async function startJobRuntime(
         onRetry: (message, delayMs) =>
           log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
       }),
-    workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk),
+    workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk, (message) => log.warn(message)),
     tools: {
       runners: reportMissingTools(
         createRunners({

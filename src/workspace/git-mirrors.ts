@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { RepoRef } from "../model/repo.js";
+import { errorMessage } from "../util/errors.js";
 import { dataPaths } from "./data-paths.js";
 import { GitError } from "./git-error.js";
 import { removeTree } from "./remove-tree.js";
@@ -19,26 +20,37 @@ export class GitMirrors {
   /** The origin URL this process last wrote into each mirror's config. */
   private readonly originUrls = new Map<string, string>();
 
+  private readonly packsBeforeRollUp: number;
+  private readonly warn: (message: string) => void;
+
   constructor(
     private readonly dataDir: string,
     private readonly git: RunGit,
-    private readonly packsBeforeRollUp = PACKS_BEFORE_ROLL_UP,
-  ) {}
+    opts: { packsBeforeRollUp?: number; warn?: (message: string) => void } = {},
+  ) {
+    this.packsBeforeRollUp = opts.packsBeforeRollUp ?? PACKS_BEFORE_ROLL_UP;
+    this.warn = opts.warn ?? (() => undefined);
+  }
 
   /**
    * One fetch into the mirror (`args`: what follows `git fetch --quiet --no-tags`: the remote, the
    * refspecs, options such as `--refetch`).
    * Each fetch keeps its pack as it came (git-command.ts), so a mirror gains a pack per PR: every
    * object lookup searches them all. Once there are `packsBeforeRollUp`, the small ones are rolled
-   * into one with their sizes kept in a geometric progression (`git repack --geometric=2`): the
-   * big pack of the first fetch is not rewritten, and no object is dropped (unreachable ones
-   * included), so nothing a reader of the mirror holds goes missing.
+   * into one with their sizes kept in a geometric progression (`git repack --geometric=2`; loose
+   * objects go into it too): the big pack of the first fetch is not rewritten, and no
+   * object is dropped (unreachable ones included), so nothing a reader of the mirror holds goes
+   * missing. A roll-up that fails is logged, not the fetch's failure: git writes the new pack
+   * before it deletes any, so the mirror is as whole as before, and the next fetch tries again.
    */
   async fetch(mirror: string, args: string[], token: string): Promise<void> {
     await this.git(mirror, ["fetch", "--quiet", "--no-tags", ...args], { token });
     const names = await readdir(join(mirror, "objects", "pack")).catch(() => [] as string[]);
     if (names.filter((n) => n.endsWith(".pack")).length < this.packsBeforeRollUp) return;
-    await this.git(mirror, ["repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"]);
+    await this.git(mirror, ["repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"]).catch((e: unknown) => {
+      const why = e instanceof GitError && e.output ? `${e.message}: ${e.output.slice(0, 500)}` : errorMessage(e);
+      this.warn(`the packs of mirror ${mirror} were not rolled up (the next fetch tries again): ${why}`);
+    });
   }
 
   dir(repo: RepoRef): string {

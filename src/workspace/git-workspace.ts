@@ -34,10 +34,12 @@ export class GitWorkspace implements Workspace {
     timeoutMs = 10 * 60_000,
     /** See Worktrees: a worktree a run filled past this is discarded once no job holds it. */
     discardOverBytes?: number,
+    /** For the operator's log: what went wrong without failing a job (see GitMirrors.fetch). */
+    warn?: (message: string) => void,
   ) {
     this.objectOptions = { timeoutMs, redact };
     this.git = createRunGit(this.objectOptions);
-    this.mirrors = new GitMirrors(dataDir, this.git);
+    this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);
     this.worktrees = new Worktrees(dataDir, this.git, this.repoLocks, this.listings, timeoutMs, discardOverBytes);
   }
