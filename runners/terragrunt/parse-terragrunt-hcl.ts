@@ -9,6 +9,8 @@ const READ_CALL = /^(?:read_terragrunt_config|file|templatefile|read_tfvars_file
 const READ_CALL_ANYWHERE = /\b(?:read_terragrunt_config|file|templatefile|read_tfvars_file|find_in_parent_folders)\s*\(/;
 /** The blocks whose attributes name paths (`include`, `dependency`, `dependencies`, `terraform`). */
 const PATH_BLOCK = /^(?:include|dependency|dependencies|terraform)\b/;
+/** The attributes of those blocks that name a path (blockRefs reads them). */
+const PATH_ATTRIBUTE = /^(?:path|config_path|paths|source)\b/;
 
 let loading: Promise<HclParser> | undefined;
 
@@ -69,9 +71,15 @@ export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string): 
           const pathBlock = cursor.nodeTypeId === kinds.block && PATH_BLOCK.test(text.slice(start, start + 13));
           const callIn = anyCall && READ_CALL_ANYWHERE.test(text.slice(start, end));
           if (!pathBlock && !callIn) continue;
-          const item = copySubtree(cursor.currentNode, text, kinds, (n) => {
-            if (callIn && n.type === "function_call" && READ_CALL.test(n.text)) calls.push(n);
-          });
+          const item = copySubtree(
+            cursor.currentNode,
+            text,
+            kinds,
+            (n) => {
+              if (callIn && n.type === "function_call" && READ_CALL.test(n.text)) calls.push(n);
+            },
+            (n) => needed(n, pathBlock, callIn),
+          );
           if (pathBlock) blockRefs(item, refs);
         } while (cursor.gotoNextSibling());
       }
@@ -83,6 +91,18 @@ export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string): 
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * Whether an item's node is copied with its children: an attribute or nested block only when it
+ * calls a function that reads a file, or (directly in a path block's body) names a path; so a
+ * `dependency` block's `mock_outputs`, however big, stays in WebAssembly.
+ */
+function needed(n: SyntaxNode, pathBlock: boolean, callIn: boolean): boolean {
+  if (n.type !== "attribute" && n.type !== "block") return true;
+  if (n.parent === undefined) return true;
+  if (callIn && READ_CALL_ANYWHERE.test(n.text)) return true;
+  return pathBlock && n.type === "attribute" && n.parent.parent?.parent === undefined && PATH_ATTRIBUTE.test(n.text);
 }
 
 /** From the file's root to its body: a comment before the first item comes before the body. */

@@ -47,21 +47,22 @@ export function nodeKinds(language: Language, leafTypes: ReadonlySet<string>): N
 /**
  * Copies a node and the named nodes under it as `SyntaxNode`s (tree-sitter's `namedChildren`),
  * in document order, each seen by `visit` before its children. `text` is the parsed text (the
- * nodes' indexes are indexes into it).
+ * nodes' indexes are indexes into it). A node `descend` says no to is copied without its children.
  */
 export function copySubtree(
   node: Node,
   text: string,
   kinds: NodeKinds,
   visit: (node: SyntaxNode) => void,
+  descend: (node: SyntaxNode) => boolean = () => true,
   parent?: SyntaxNode,
 ): SyntaxNode {
   const id = node.typeId;
   const copied = new SyntaxNode(kinds.names[id] ?? "ERROR", text, node.startIndex, node.endIndex, parent);
   visit(copied);
-  if (kinds.leaf[id]) return copied;
+  if (kinds.leaf[id] || !descend(copied)) return copied;
   for (const child of node.namedChildren) {
-    if (child) copied.children.push(copySubtree(child, text, kinds, visit, copied));
+    if (child) copied.children.push(copySubtree(child, text, kinds, visit, descend, copied));
   }
   return copied;
 }

@@ -33,6 +33,36 @@ describe("the copied syntax tree", () => {
     tree.delete();
   });
 
+  it("copies a node `descend` refuses without its children, and the rest as before", async () => {
+    const hcl = await hclParser();
+    const tree = hcl.parser.parse(SAMPLE);
+    if (!tree) throw new Error("not parsed");
+    const attributes = (n: SyntaxNode): SyntaxNode[] => [...(n.type === "attribute" ? [n] : []), ...n.children.flatMap(attributes)];
+    const pruned = copySubtree(
+      tree.rootNode,
+      SAMPLE,
+      hcl.kinds,
+      () => undefined,
+      (n) => n.type !== "attribute",
+    );
+    expect(attributes(pruned).map((a) => [a.text.split(" ")[0], a.children.length])).toEqual([
+      ["path", 0],
+      ["r", 0],
+      ["n", 0],
+      ["b", 0],
+      ["x", 0],
+      ["l", 0],
+      ["o", 0],
+      ["source", 0],
+      ["commands", 0],
+      ["inputs", 0],
+    ]);
+    // Control: the same tree copied whole has every attribute's name and value.
+    const whole = copySubtree(tree.rootNode, SAMPLE, hcl.kinds, () => undefined);
+    expect(attributes(whole).filter((a) => a.children.length === 0)).toEqual([]);
+    tree.delete();
+  });
+
   it("a file that names nothing discovery reads can still be invalid: every file is parsed, none skipped by its text", async () => {
     const hcl = await hclParser();
     expect(parseTerragruntHcl(hcl, 'locals {\n  region = "eu"\n}\n')).toEqual({ refs: [] });
@@ -41,6 +71,26 @@ describe("the copied syntax tree", () => {
 });
 
 describe("what a file names", () => {
+  it("finds what a path block names and every reading call in it, its other attributes left uncopied", async () => {
+    const hcl = await hclParser();
+    const text = [
+      'dependency "db" {',
+      '  config_path = "../db"',
+      '  mock_outputs = { id = "mock", nested = { more = [1, 2, 3] } }',
+      '  mock_outputs_merge_strategy_with_state = "shallow"',
+      "}",
+      'dependency "vpc" {',
+      '  config_path = "../vpc"',
+      '  mock_outputs = { cidr = file("mock-cidr.txt") }',
+      "}",
+    ].join("\n");
+    expect(parseTerragruntHcl(hcl, text).refs).toEqual([
+      { kind: "dependency", name: "db", path: { kind: "relative", path: "../db" } },
+      { kind: "dependency", name: "vpc", path: { kind: "relative", path: "../vpc" } },
+      { kind: "read", name: "file", path: { kind: "relative", path: "mock-cidr.txt" } },
+    ]);
+  });
+
   it("sees the blocks of a file that begins with a comment (the comment comes before the file's body)", async () => {
     const hcl = await hclParser();
     const text = '# the unit\ninclude "root" {\n  path = "../root.hcl"\n}\nterraform {\n  source = "../m"\n}\n';
