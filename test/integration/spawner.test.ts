@@ -15,8 +15,15 @@ const alive = (pid: number) => {
     return false;
   }
 };
-/** Gone, or exited and not reaped yet (a zombie). */
-const ended = (pid: number) => !alive(pid) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+/** Gone, or exited and not reaped yet (a zombie); one read, so a reaping in between is "gone", not an error. */
+const ended = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw e;
+  }
+};
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
 const ROOT = join(import.meta.dirname, "../..");
 /** The file `python3` on PATH runs as (through a shim, the interpreter behind it). */
