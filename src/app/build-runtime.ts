@@ -1,7 +1,6 @@
 import { errorMessage } from "../util/errors.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type { Logger } from "pino";
-import type { Probot } from "probot";
 import { exec } from "../../runners/exec.js";
 import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
 import type { EnvConfig } from "../config/env-config.js";
@@ -14,12 +13,11 @@ import type { Redactor } from "../util/redact.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { createAppLogger } from "./app-logger.js";
 import { checkDataDir } from "./check-data-dir.js";
-import { createProbot } from "./create-probot.js";
 import { sandboxSettings } from "./sandbox-settings.js";
 import { startSandbox } from "./start-sandbox.js";
 import { storeOpenError, withOpenTimeout } from "./store-open-error.js";
 
-/** What both threads are built on, each its own: settings, log, the tools' sandbox, a store connection, GitHub. */
+/** What both threads are built on, each its own: settings, log, the tools' sandbox, a store connection. */
 export interface Runtime {
   config: ServerConfig;
   consoleEnv: ConsoleEnv;
@@ -31,7 +29,6 @@ export interface Runtime {
   pluginCacheDir?: string;
   sandbox: Sandbox;
   store: Store;
-  probot: Probot;
 }
 
 /**
@@ -84,6 +81,5 @@ export async function buildRuntime(env: EnvConfig, side: RuntimeSide): Promise<R
           durability: "normal",
           onSyncFailure,
         });
-  const probot = createProbot(env, log);
-  return { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot };
+  return { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store };
 }

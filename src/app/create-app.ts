@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { startJobThread } from "./start-job-thread.js";
 import { buildRuntime } from "./build-runtime.js";
+import { createProbot } from "./create-probot.js";
 import type { JobRuntimeOverrides } from "./create-job-runtime.js";
 import type { EnvConfig } from "../config/env-config.js";
 import { type ConsoleDeps, createConsole } from "../console/create-console.js";
@@ -57,7 +58,8 @@ function auditTimingFromEnv(env: NodeJS.ProcessEnv): { pollMs?: number; retryBas
 export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}): Promise<SluiceApp> {
   // The embedded store's two connections (this thread's, the job thread's): deliveries commit first.
   const deliveriesFirst = deliveriesFirstFlag();
-  const { config, consoleEnv, log, sandbox, store, probot } = await buildRuntime(env, { thread: "http", deliveriesFirst });
+  const { config, consoleEnv, log, sandbox, store } = await buildRuntime(env, { thread: "http", deliveriesFirst });
+  const probot = createProbot(env, log);
   const metrics = createMetrics(store);
 
   // Jobs run on a thread of their own (its own store connection, GitHub clients, workspace): this

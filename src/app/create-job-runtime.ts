@@ -10,6 +10,7 @@ import { createOrphanWatch } from "../queue/orphan-watch.js";
 import { recoverJobs } from "../queue/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../queue/worker.js";
+import { createGitHubApp } from "../vcs/github/github-app.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
@@ -64,7 +65,7 @@ export async function startJobRuntime(
   overrides: JobRuntimeOverrides = {},
   deliveriesFirst?: SharedArrayBuffer,
 ): Promise<JobRuntime> {
-  const { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store, probot } = await buildRuntime(env, {
+  const { config, consoleEnv, log, logRedact, cliConfig, pluginCacheDir, sandbox, store } = await buildRuntime(env, {
     thread: "jobs",
     deliveriesFirst,
   });
@@ -73,13 +74,14 @@ export async function startJobRuntime(
   // Only this thread discovers projects: the one writer of the kept parses.
   keepTerragruntParsesIn(dataPaths.terragruntParses(env.dataDir), (message) => log.warn(message));
 
+  const github = createGitHubApp(env, log);
   const retry = overrides.retry ?? retryFromEnv(process.env);
   // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
   let slug: Promise<string> | undefined;
   const appSlug = () => {
-    slug ??= probot
-      .auth()
-      .then((app) => app.rest.apps.getAuthenticated())
+    slug ??= github
+      .app()
+      .rest.apps.getAuthenticated()
       .then(({ data }) => {
         if (!data?.slug) throw new Error("GitHub did not say the app's slug");
         return data.slug;
@@ -92,7 +94,7 @@ export async function startJobRuntime(
   const deps: JobDeps = {
     store,
     vcsFor: async (job) =>
-      createGitHubVcs(await probot.auth(job.target.installationId), {
+      createGitHubVcs(await github.installation(job.target.installationId), {
         retry,
         requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
         appSlug,

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import type { EnvConfig } from "../config/env-config.js";
 
-/** The app's Probot (GitHub auth): one per thread, the HTTP thread's and the job thread's. */
+/** The HTTP thread's Probot (GitHub auth, webhooks); the job thread has src/vcs/github/github-app.ts. */
 export function createProbot(env: Pick<EnvConfig, "appId" | "privateKey" | "webhookSecret" | "baseUrl">, log: Logger): Probot {
   return new Probot({
     appId: env.appId,

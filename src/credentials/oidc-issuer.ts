@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
+import type { JWK } from "jose";
 import type { RunClaims } from "../model/credentials.js";
 import type { SigningKeyStore } from "../store/signing-key-store.js";
 import { DEFAULT_KEY_POLICY, type KeyPolicy, keyActions } from "./key-rotation.js";
@@ -43,7 +43,14 @@ export function issuerUrl(publicUrl: string): string {
   return publicUrl.replace(/\/+$/, "");
 }
 
+/**
+ * jose is loaded when a key is made or a token signed: most servers never issue one, and both
+ * threads would otherwise hold its ~180 modules from the start.
+ */
+const jose = () => import("jose");
+
 async function newKey(signsFrom: number, now: number) {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await jose();
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub);
@@ -85,6 +92,7 @@ export function createOidcIssuer(opts: { issuer: string; keys: SigningKeyStore; 
       const iat = Math.floor(now() / 1000);
       const exp = iat + Math.max(1, Math.floor(Math.min(ttlMs, policy.maxTokenMs) / 1000));
       const jti = randomUUID();
+      const { importJWK, SignJWT } = await jose();
       const privateKey = await importJWK(JSON.parse(key.privateJwk) as JWK, SIGNING_ALG);
       const token = await new SignJWT({ ...claims, jti })
         .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "JWT" })

@@ -16,6 +16,39 @@ const NONE = -1;
  * rest (a Map per node held ~12 MB per redactor for a server's own secrets).
  */
 export function buildMatcher(needles: readonly string[]): Matcher {
+  const { codes, children, fails, outs, more, rootAscii, rootOther } = buildAutomaton(needles);
+  const step = (node: number, code: number): number | undefined =>
+    codes[node] === code ? (children[node] as number) : more.get(node)?.get(code);
+  const fromRoot = (code: number): number => (code < 128 ? (rootAscii[code] as number) : (rootOther.get(code) ?? 0));
+  return {
+    scan(text, onMatch) {
+      let node = 0;
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (node === 0) {
+          node = fromRoot(code);
+          if (node === 0) continue;
+        } else {
+          let child = step(node, code);
+          while (child === undefined && node !== 0) {
+            node = fails[node] as number;
+            child = node === 0 ? fromRoot(code) || undefined : step(node, code);
+          }
+          node = child ?? 0;
+        }
+        const length = outs[node] as number;
+        if (length > 0) onMatch(i + 1 - length, i + 1);
+      }
+    },
+  };
+}
+
+/**
+ * The matcher's tables. Built in a function of its own: the growable arrays the build uses are
+ * captured by its helper closures, and a matcher whose scan shared their scope kept them (~2.5 MB
+ * for a server's own secrets) beside the typed arrays it reads.
+ */
+function buildAutomaton(needles: readonly string[]) {
   const firstCode: number[] = [NONE];
   const firstChild: number[] = [0];
   const more = new Map<number, Map<number, number>>();
@@ -75,8 +108,6 @@ export function buildMatcher(needles: readonly string[]): Matcher {
   const children = Int32Array.from(firstChild);
   const fails = Int32Array.from(fail);
   const outs = Int32Array.from(out);
-  const step = (node: number, code: number): number | undefined =>
-    codes[node] === code ? (children[node] as number) : more.get(node)?.get(code);
   // Most of a text matches nothing and is read at the root: its children by code unit, ASCII in
   // a table (0: none, the root is never a child).
   const rootAscii = new Int32Array(128);
@@ -85,26 +116,5 @@ export function buildMatcher(needles: readonly string[]): Matcher {
     if (code < 128) rootAscii[code] = child;
     else rootOther.set(code, child);
   }
-  const fromRoot = (code: number): number => (code < 128 ? (rootAscii[code] as number) : (rootOther.get(code) ?? 0));
-  return {
-    scan(text, onMatch) {
-      let node = 0;
-      for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (node === 0) {
-          node = fromRoot(code);
-          if (node === 0) continue;
-        } else {
-          let child = step(node, code);
-          while (child === undefined && node !== 0) {
-            node = fails[node] as number;
-            child = node === 0 ? fromRoot(code) || undefined : step(node, code);
-          }
-          node = child ?? 0;
-        }
-        const length = outs[node] as number;
-        if (length > 0) onMatch(i + 1 - length, i + 1);
-      }
-    },
-  };
+  return { codes, children, fails, outs, more, rootAscii, rootOther };
 }

@@ -50,3 +50,14 @@ it("the server's two threads do not load the PostgreSQL driver or the webhook re
     expect.arrayContaining(["pg", "smee-client"]),
   );
 }, 60_000);
+
+// The job thread makes installation tokens and REST calls; Probot (webhooks, its server, its
+// plugins) is the HTTP thread's. jose is loaded when a run's OIDC token is first signed.
+it("the job thread loads neither Probot nor jose; the HTTP thread loads Probot", async () => {
+  const jobs = await packagesLoadedBy(["src/app/create-job-runtime.ts"]);
+  expect(jobs).toContain("@octokit/auth-app");
+  expect(jobs).not.toContain("probot");
+  expect(jobs).not.toContain("jose");
+  // Control: the same detection sees Probot in the HTTP thread's graph.
+  expect(await packagesLoadedBy(["src/app/create-app.ts"])).toContain("probot");
+}, 60_000);

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { createGitHubApp } from "../../src/vcs/github/github-app.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
 import type { SimRepo } from "../simulator/sim-types.js";
@@ -148,6 +150,25 @@ describe("GitHub simulator: REST behaviour", () => {
     expect(pr.head.sha).toBe(headSha);
     const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: "acme", repo: "infra", pull_number: 1, per_page: 2 });
     expect(files).toHaveLength(6);
+    expect(sim.unknownCalls).toEqual([]);
+  });
+
+  it("works for the job thread's GitHub App: JWT, one installation token shared by every job, pagination", async () => {
+    const github = createGitHubApp(
+      { appId: String(sim.appId), privateKey: sim.privateKeyPem, baseUrl: `${sim.url}/api/v3` },
+      pino({ level: "silent" }),
+    );
+    const { data: app } = await github.app().rest.apps.getAuthenticated();
+    expect(app?.slug).toBeTruthy();
+    const tokensBefore = sim.issuedTokens.length;
+    const first = await github.installation(sim.installationId);
+    const { data: pr } = await first.rest.pulls.get({ owner: "acme", repo: "infra", pull_number: 1 });
+    expect(pr.head.sha).toBe(headSha);
+    const second = await github.installation(sim.installationId);
+    const files = await second.paginate(second.rest.pulls.listFiles, { owner: "acme", repo: "infra", pull_number: 1, per_page: 2 });
+    expect(files).toHaveLength(6);
+    // One token for both jobs' Octokits: a token per job would cost a round trip each and GitHub's limits.
+    expect(sim.issuedTokens.length - tokensBefore).toBe(1);
     expect(sim.unknownCalls).toEqual([]);
   });
 

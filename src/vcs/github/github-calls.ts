@@ -1,8 +1,8 @@
-import type { ProbotOctokit } from "probot";
+import type { Octokit } from "@octokit/rest";
 import type { RepoRef } from "../../model/repo.js";
 import { type RetryPolicy, withRetry } from "./with-retry.js";
 
-export type Octokit = InstanceType<typeof ProbotOctokit>;
+export type { Octokit };
 
 export interface GitHubVcsOptions {
   retry: RetryPolicy;
