@@ -10,6 +10,12 @@ export interface ProjectTree {
   chartRefs?: Map<string, string[]>;
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
+  /**
+   * Dirs whose Terraform code may read a file: a file function, `templatefile`, a `path.module`,
+   * `path.root` or `path.cwd` reference, or a `.tf`/`.tf.json` file not read, or a `.tofu` file
+   * (not read). A module dir not in it reads no file of its subdirs. Absent = not known (any dir may).
+   */
+  tfMayRead?: Set<string>;
   /** Symlinks of the commit -> their link text (as written: relative or absolute); absent = none known. */
   symlinks?: Map<string, string>;
   /** Per `.hcl` file of a repo with Terragrunt units: what it includes, reads and depends on (absent = none read). */
@@ -17,7 +23,7 @@ export interface ProjectTree {
 }
 
 /** The part of the tree Terraform discovery reads. */
-export type RepoTree = Pick<ProjectTree, "files" | "tfSources" | "tfReads">;
+export type RepoTree = Pick<ProjectTree, "files" | "tfSources" | "tfReads" | "tfMayRead">;
 
 /**
  * A file read found in a Terraform dir's code: a path relative to the module's own dir or to the

@@ -4,8 +4,11 @@ import type { RepoTree } from "../model/project-tree.js";
 import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
 import { localClosure } from "../util/local-closure.js";
 
-/** What a job's worktree must hold: some dirs (plus the root's files), or every file and why. */
-export type CheckoutScope = { sparse: true; dirs: string[] } | { sparse: false; reason: string };
+/**
+ * What a job's worktree must hold: some dirs (plus the root's files), or every file and why.
+ * `shallow`: those of `dirs` of which only the files directly in them are needed.
+ */
+export type CheckoutScope = { sparse: true; dirs: string[]; shallow?: string[] } | { sparse: false; reason: string };
 
 /**
  * Dirs that would take more argv than this get every file: the hazard check names each dir in
@@ -26,7 +29,7 @@ const SPARSE_RUNNERS: ReadonlySet<string> = new Set(["terraform", "opentofu"]);
  * (values files, patches and generators may name any path), or a module source leading out of
  * the repo root (the tool reports that itself, with the whole tree present as before).
  */
-export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: readonly Project[]): CheckoutScope {
+export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources" | "tfMayRead">, projects: readonly Project[]): CheckoutScope {
   const other = projects.find((p) => !SPARSE_RUNNERS.has(p.runner));
   if (other) return { sparse: false, reason: `${other.runner} project ${other.name} may read files outside its dir` };
   const sourcesOf = new Map<string, string[]>();
@@ -49,5 +52,20 @@ export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources">, projects: 
   // `git sparse-checkout add` refuses these in cone mode (the job would fail), and its file is line-based.
   const odd = [...dirs].find((d) => /[*?[\]\\\p{Cc}]/u.test(d));
   if (odd !== undefined) return { sparse: false, reason: `dir ${JSON.stringify(odd)} has a character git's cone mode does not take` };
-  return { sparse: true, dirs: [...dirs].sort(compareStrings) };
+  const shallow = shallowModuleDirs(tree, starts, dirs);
+  return { sparse: true, dirs: [...dirs].sort(compareStrings), ...(shallow.length ? { shallow } : {}) };
+}
+
+/**
+ * The local module dirs whose subdirs no plan reads. Terraform loads a module from the files
+ * directly in its dir; only its own code can reach below it, through `path.module` or a file
+ * function (`tfMayRead`), since every relative path is Terraform's working dir's, the project's,
+ * which is written whole. A module's `examples/` and `test/` dirs are most of its files. Not
+ * when a project is the repo root: its relative paths reach any dir.
+ */
+function shallowModuleDirs(tree: Pick<RepoTree, "tfMayRead">, starts: readonly string[], dirs: ReadonlySet<string>): string[] {
+  const mayRead = tree.tfMayRead;
+  if (mayRead === undefined || starts.includes(".")) return [];
+  const projectDirs = new Set(starts);
+  return [...dirs].filter((d) => !projectDirs.has(d) && !mayRead.has(d)).sort(compareStrings);
 }

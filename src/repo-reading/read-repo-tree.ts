@@ -46,11 +46,14 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
   const kustomizations = files.filter(isKustomization);
   const tfSources = new Map<string, string[]>();
   const tfReads = new Map<string, TfRead[]>();
+  const tfMayRead = unreadTerraformDirs(files, texts);
   await inBatches(tfFiles, (f) => {
     const text = texts.get(f) ?? "";
     const dir = posix.dirname(f);
+    const mayRead = MAY_READ_FILES.test(text);
+    if (mayRead) tfMayRead.add(dir);
     // Lexing is the costly part: only files that can hold one are lexed.
-    if (!f.endsWith(".json") && MAY_READ_FILES.test(text)) {
+    if (mayRead && !f.endsWith(".json")) {
       const reads = findFileReads(text);
       if (reads.length > 0) tfReads.set(dir, [...(tfReads.get(dir) ?? []), ...reads]);
     }
@@ -70,7 +73,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
     const refs = localChartDependencies(texts.get(f) ?? "");
     if (refs.length > 0) chartRefs.set(posix.dirname(f), refs);
   }
-  const tree: ProjectTree = { files, tfSources, kustomizeRefs, tfReads, chartRefs };
+  const tree: ProjectTree = { files, tfSources, kustomizeRefs, tfReads, tfMayRead, chartRefs };
   if (terragrunt) {
     const hcl = new Map([...texts].filter(([f]) => isTerragruntConfigFile(f)));
     tree.terragrunt = await readTerragruntFiles(hcl);
@@ -91,6 +94,15 @@ export async function readRepoTreeAt(
   ]);
   if (symlinks?.size) tree.symlinks = symlinks;
   return tree;
+}
+
+/** Dirs with Terraform code this read did not look at: a file too large to read, OpenTofu's own `.tofu` files. */
+function unreadTerraformDirs(files: readonly string[], texts: ReadonlyMap<string, string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    if (f.endsWith(".tofu") || f.endsWith(".tofu.json") || (isTerraform(f) && !texts.has(f))) dirs.add(posix.dirname(f));
+  }
+  return dirs;
 }
 
 async function inBatches<T>(items: T[], each: (item: T) => void): Promise<void> {

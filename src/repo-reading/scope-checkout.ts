@@ -7,7 +7,8 @@ import type { JobDeps } from "../job-context/job-deps.js";
 
 /**
  * Writes to a sparse worktree what the runs of `projects` read: their dirs and local module dirs
- * (the root's files are there already), or every file when that set cannot be known for sure:
+ * (a module's subdirs only when its code may read a file; the root's files are there already),
+ * or every file when that set cannot be known for sure:
  * a helm or kustomize project, a custom workflow (its `run` steps may read any file), extra
  * arguments (`-var-file=../x`), `sparse_checkout: false` in the base branch's repo config, or a symlink or parent path (`..`) in the dirs' Terraform files.
  */
@@ -15,13 +16,13 @@ export async function scopeCheckout(
   deps: Pick<JobDeps, "workspace" | "log">,
   repo: RepoRef,
   checkout: Checkout,
-  tree: Pick<RepoTree, "tfSources">,
+  tree: Pick<RepoTree, "tfSources" | "tfMayRead">,
   projects: readonly Project[],
   opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
 ): Promise<CheckoutScope> {
   const scope = await neededScope(deps, repo, checkout, tree, projects, opts);
   if (scope.sparse) {
-    await checkout.include(scope.dirs);
+    await checkout.include(scope.dirs, scope.shallow);
   } else {
     deps.log.info({ repo: repoFullName(repo), sha: checkout.headSha, reason: scope.reason }, "writing every file of the checkout");
     await checkout.includeAll();
@@ -33,7 +34,7 @@ async function neededScope(
   deps: Pick<JobDeps, "workspace">,
   repo: RepoRef,
   checkout: Checkout,
-  tree: Pick<RepoTree, "tfSources">,
+  tree: Pick<RepoTree, "tfSources" | "tfMayRead">,
   projects: readonly Project[],
   opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
 ): Promise<CheckoutScope> {

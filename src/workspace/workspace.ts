@@ -31,9 +31,10 @@ export interface Checkout {
   /**
    * Writes these dirs (repo paths, `.` = the root's files) to a sparse worktree too, with the
    * files directly in each of their parents (git's cone mode); a full worktree has them already.
-   * A worktree only ever grows while a job holds it.
+   * Of a dir also in `shallow`, only the files directly in it. A worktree only ever grows while a
+   * job holds it.
    */
-  include(dirs: readonly string[]): Promise<void>;
+  include(dirs: readonly string[], shallow?: readonly string[]): Promise<void>;
   /** Writes every file (the dirs a job needs cannot be known). */
   includeAll(): Promise<void>;
 }

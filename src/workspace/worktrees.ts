@@ -86,7 +86,8 @@ export class Worktrees {
     for (let n = 2; this.inUse.has(dir) || (await exists(dir)); n++) dir = join(root, `${sha}-${n}`);
     const release = this.hold(dir, key);
     const index = this.indexFile(dir);
-    const written = { all: !sparse, dirs: new Set<string>() };
+    // The dirs written whole, and those written without their subdirs.
+    const written = { all: !sparse, dirs: new Set<string>(), shallow: new Set<string>() };
     try {
       await mkdir(dir);
       await mkdir(join(index, ".."), { recursive: true });
@@ -99,12 +100,18 @@ export class Worktrees {
       throw e;
     }
     const widening: Pick<Checkout, "include" | "includeAll"> = {
-      include: (dirs) =>
+      include: (dirs, shallow = []) =>
         this.locks.run(key, async () => {
-          const wanted = [...new Set(dirs)].filter((d) => d !== "." && d !== "" && !written.dirs.has(d));
+          const filesOnly = new Set(shallow);
+          const wanted = [...new Set(dirs)].filter(
+            (d) => d !== "." && d !== "" && !written.dirs.has(d) && !(filesOnly.has(d) && written.shallow.has(d)),
+          );
           if (written.all || wanted.length === 0) return;
-          const before = conePaths((await this.listings.get(mirror, sha)).files, [...written.dirs]);
-          const now = conePaths((await this.listings.get(mirror, sha)).files, [...written.dirs, ...wanted]);
+          const { files } = await this.listings.get(mirror, sha);
+          const before = conePaths(files, [...written.dirs, ...written.shallow], [...written.shallow]);
+          const whole = wanted.filter((d) => !filesOnly.has(d));
+          const stillShallow = [...written.shallow, ...wanted.filter((d) => filesOnly.has(d))].filter((d) => !whole.includes(d));
+          const now = conePaths(files, [...written.dirs, ...wanted, ...written.shallow], stillShallow);
           const had = new Set(before);
           await this.writePaths(
             mirror,
@@ -112,7 +119,11 @@ export class Worktrees {
             index,
             now.filter((p) => !had.has(p)),
           );
-          for (const d of wanted) written.dirs.add(d);
+          for (const d of whole) {
+            written.dirs.add(d);
+            written.shallow.delete(d);
+          }
+          for (const d of stillShallow) written.shallow.add(d);
         }),
       includeAll: () =>
         this.locks.run(key, async () => {

@@ -119,6 +119,33 @@ describe("sparse checkout", () => {
     expect(onDisk.filter((f) => f.startsWith("teams/b/") || f.startsWith("other/") || f.startsWith("modules/unused/"))).toEqual([]);
   }, 120_000);
 
+  it("a module's subdirs are written only when its code may read a file: its examples/ stay out, its templates/ come", async () => {
+    const files = {
+      ...monorepo(),
+      "modules/net/examples/basic/main.tf": moduleUsing("ex", "../.."),
+      "modules/net/examples/basic/README.md": "# example\n",
+      "modules/tpl/main.tf": MODULE(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's own interpolation
+        '\noutput "greeting" {\n  value = templatefile("${path.module}/templates/hello.tpl", { name = var.name })\n}\n',
+      ),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a template's own interpolation
+      "modules/tpl/templates/hello.tpl": "hello ${name}\n",
+      "modules/tpl/examples/basic/README.md": "# example\n",
+    };
+    const change = {
+      "teams/a/svc1/main.tf": `${moduleUsing("svc1", "../../../modules/net")}\nmodule "tpl" {\n  source = "../../../modules/tpl"\n  name   = "v2"\n}\n`,
+    };
+    const { repo, pr } = await openPr(files, change);
+    const check = await completed(repo, pr.headSha, "sluice/plan");
+    expect(check.conclusion, JSON.stringify(check.output)).toBe("success");
+    expect(botText(repo, pr.number)).toContain("module.tpl.terraform_data.m");
+    const onDisk = filesOnDisk(repo, pr.number, pr.headSha);
+    // The module that reads a file gets all of its dir, examples too: what it reads is not known exactly.
+    expect(onDisk).toEqual(expect.arrayContaining(["modules/tpl/templates/hello.tpl", "modules/tpl/examples/basic/README.md"]));
+    expect(onDisk).toEqual(expect.arrayContaining(["modules/net/main.tf", "modules/net/README.md", "modules/dns/main.tf"]));
+    expect(onDisk.filter((f) => f.startsWith("modules/net/examples/"))).toEqual([]);
+  }, 120_000);
+
   it("a project reading a file outside its dir (path.module + ../) gets every file, and plans", async () => {
     const reads = `${tfProject("svc3")}\noutput "greeting" {\n  value = file("\${path.module}/../../../shared/greeting.txt")\n}\n`;
     const { repo, pr } = await openPr(monorepo(), { "teams/b/svc3/main.tf": reads });

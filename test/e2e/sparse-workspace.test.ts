@@ -164,6 +164,21 @@ describe("sparse worktrees", () => {
     }
   });
 
+  it("a shallow dir gets its own files first, and its subdirs once it is asked for whole", async () => {
+    const c = await ws.checkout(request(9, first, true));
+    try {
+      await c.include(["c", "m"], ["c"]);
+      expect(onDisk(c.dir)).toEqual(["README.md", "m/main.tf"]);
+      // Asked for shallow again: nothing more.
+      await c.include(["c"], ["c"]);
+      expect(onDisk(c.dir)).toEqual(["README.md", "m/main.tf"]);
+      await c.include(["c"]);
+      expect(onDisk(c.dir)).toEqual(["README.md", "c/deep/x.txt", "m/main.tf"]);
+    } finally {
+      c.release();
+    }
+  });
+
   it("a full checkout of a head whose worktree is sparse gets every file", async () => {
     const sparse = await ws.checkout(request(2, first, true));
     sparse.release();

@@ -26,6 +26,16 @@ describe("conePaths", () => {
   ])("%j", (dirs, expected) => {
     expect(conePaths(files, dirs)).toEqual(expected);
   });
+
+  it("a shallow dir gives only the files directly in it; named whole too, or below a whole dir, everything", () => {
+    expect(conePaths(files, ["a/b", "m"], ["a/b"])).toEqual(["README.md", "a/main.tf", "a/b/y.tf", "m/main.tf"]);
+    // Control: the same dirs, none shallow.
+    expect(conePaths(files, ["a/b", "m"])).toEqual(["README.md", "a/main.tf", "a/b/c/x.tf", "a/b/y.tf", "a/b/c/d/z.tf", "m/main.tf"]);
+    // Under a dir written whole, a shallow one's subdirs come with it.
+    expect(conePaths(files, ["a", "a/b"], ["a/b"])).toEqual(["README.md", "a/main.tf", "a/b/c/x.tf", "a/b/y.tf", "a/b/c/d/z.tf"]);
+    // `shallow` names only some of `dirs`: one not in `dirs` adds nothing.
+    expect(conePaths(files, ["m"], ["other"])).toEqual(["README.md", "m/main.tf"]);
+  });
 });
 
 describe("gitArgv and GIT_ENV", () => {

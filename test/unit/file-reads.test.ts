@@ -140,3 +140,29 @@ describe("findFileReads inside interpolations", () => {
     ]);
   });
 });
+
+describe("readRepoTree's tfMayRead", () => {
+  it("names the dirs whose Terraform code may read a file, and those it did not read", async () => {
+    const tree = await repo({
+      "modules/plain/main.tf": 'variable "n" {}\noutput "n" {\n  value = var.n\n}\n',
+      "modules/plain/examples/a/notes.md": "",
+      "modules/tpl/main.tf": 'output "t" {\n  value = templatefile("${path.module}/t/x.tpl", {})\n}\n',
+      "modules/zip/main.tf": 'data "archive_file" "z" {\n  source_dir = path.module\n}\n',
+      "modules/json/main.tf.json": '{"output": {"f": {"value": "${file(\\"${path.module}/x\\")}"}}}',
+      "modules/tofu/main.tofu": 'output "x" {\n  value = 1\n}\n',
+      "modules/tofu/main.tf": "",
+      "envs/prod/main.tf": 'module "p" {\n  source = "../../modules/plain"\n}\n',
+    });
+    expect([...(tree.tfMayRead ?? [])].sort()).toEqual(["modules/json", "modules/tofu", "modules/tpl", "modules/zip"]);
+  });
+
+  it("a Terraform file too large to read counts as one that may read", async () => {
+    const files = { "modules/big/main.tf": "", "modules/small/main.tf": "" };
+    // The reader leaves out what it would not read (a file over the size limit).
+    const tree = await readRepoTree(
+      async (select) => new Map(Object.entries(files).filter(([path]) => select(path) && path !== "modules/big/main.tf")),
+      Object.keys(files),
+    );
+    expect([...(tree.tfMayRead ?? [])]).toEqual(["modules/big"]);
+  });
+});

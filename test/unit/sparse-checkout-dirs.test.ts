@@ -60,4 +60,26 @@ describe("sparseCheckoutDirs", () => {
       dirs: [".", "modules/a"],
     });
   });
+
+  it("a local module dir whose code reads no file is shallow (its files, not its subdirs); a project's dir never", () => {
+    const t = {
+      tfSources: new Map(Object.entries({ "teams/a": ["../../modules/net", "../../modules/cfg"], "modules/net": ["../dns"] })),
+      tfMayRead: new Set(["modules/cfg"]),
+    };
+    expect(sparseCheckoutDirs(t, [tf("teams/a")])).toEqual({
+      sparse: true,
+      dirs: ["modules/cfg", "modules/dns", "modules/net", "teams/a"],
+      shallow: ["modules/dns", "modules/net"],
+    });
+    // A module that is also a project of the change is written whole.
+    expect(sparseCheckoutDirs(t, [tf("teams/a"), tf("modules/net")])).toMatchObject({ shallow: ["modules/dns"] });
+    // The root as a project: its relative paths reach any dir, so no module is shallow.
+    const fromRoot = new Map([...t.tfSources, [".", ["./modules/net"]]]);
+    expect(sparseCheckoutDirs({ ...t, tfSources: fromRoot }, [tf(".")])).toEqual({
+      sparse: true,
+      dirs: [".", "modules/dns", "modules/net"],
+    });
+    // Not known what the dirs read (no tfMayRead): nothing is shallow.
+    expect(sparseCheckoutDirs({ tfSources: t.tfSources }, [tf("teams/a")])).not.toHaveProperty("shallow");
+  });
 });
