@@ -11,9 +11,11 @@ export interface ProjectTree {
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
   /**
-   * Dirs whose Terraform code may read a file: a file function, `templatefile`, a `path.module`,
-   * `path.root` or `path.cwd` reference, or a `.tf`/`.tf.json` file not read, or a `.tofu` file
-   * (not read). A module dir not in it reads no file of its subdirs. Absent = not known (any dir may).
+   * Dirs whose Terraform code may read a file or a dir below them: a file function,
+   * `templatefile`, a `path.module`, `path.root` or `path.cwd` reference, a module `source` the
+   * lexers may not follow (an expression, a template, a backslash, a JSON escape), a `.tf`/`.tf.json`
+   * file not read, or a `.tofu` file (not read). A module dir not in it reads nothing of its
+   * subdirs. Absent = not known (any dir may).
    */
   tfMayRead?: Set<string>;
   /** Symlinks of the commit -> their link text (as written: relative or absolute); absent = none known. */

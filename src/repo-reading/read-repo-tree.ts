@@ -17,8 +17,17 @@ import type { Workspace } from "../workspace/workspace.js";
  * `"source": ` (JSON): a cheap test before lexing.
  */
 const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
-/** A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test. */
-const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\.(?:module|root|cwd)\b/;
+/**
+ * A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path, spaced as HCL allows:
+ * `path. module`): the same kind of test.
+ */
+const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\s*\.\s*(?:module|root|cwd)\b/;
+/**
+ * A `source` the lexers may not follow to a dir below: not a plain quoted literal (an expression,
+ * which OpenTofu evaluates), or one with a template, a backslash (Terraform takes `.\x` for `./x`;
+ * JSON writes `\/`) or a JSON `\u` escape.
+ */
+const UNFOLLOWED_SOURCE = /\bsource"?\s*[=:]\s*(?:[^\s"]|"[^"\n]*(?:\\|\$\{|%\{))/;
 /** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
 const BATCH = 256;
 
@@ -51,7 +60,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
     const text = texts.get(f) ?? "";
     const dir = posix.dirname(f);
     const mayRead = MAY_READ_FILES.test(text);
-    if (mayRead) tfMayRead.add(dir);
+    if (mayRead || UNFOLLOWED_SOURCE.test(text) || (f.endsWith(".json") && text.includes("\\u"))) tfMayRead.add(dir);
     // Lexing is the costly part: only files that can hold one are lexed.
     if (mayRead && !f.endsWith(".json")) {
       const reads = findFileReads(text);

@@ -44,6 +44,6 @@ async function neededScope(
   if (opts.extraArgs?.length) return { sparse: false, reason: "the command has extra arguments" };
   const scope = sparseCheckoutDirs(tree, projects);
   if (!scope.sparse || scope.dirs.length === 0) return scope;
-  const hazard = await deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs, tree.tfSources);
+  const hazard = await deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs, tree.tfSources, scope.shallow);
   return hazard === undefined ? scope : { sparse: false, reason: hazard };
 }

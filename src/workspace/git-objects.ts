@@ -185,18 +185,31 @@ export async function sparseHazards(
   dirs: readonly string[],
   moduleSources: ReadonlyMap<string, readonly string[]>,
   opts: GitObjectOptions,
+  /** Those of `dirs` written without their subdirs: only their own files are looked at. */
+  shallow: readonly string[] = [],
 ): Promise<string | undefined> {
+  const filesOnly = new Set(shallow);
   const below = dirs.filter((d) => d !== ".");
   // Literal: a dir named `:x` is not pathspec magic for `x`.
   const literal = below.map((d) => `:(top,literal)${d}`);
-  const specs = dirs.flatMap((d) => {
-    const base = d === "." ? "" : `${d}/`;
-    // Root: only the root's own files (cone mode writes those); a dir: everything below it.
-    const deep = d === "." ? "" : "**/";
-    return ["*.tf", "*.tf.json", "*.tofu", "*.tofu.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${base}${deep}${ext}`);
-  });
+  // Root: only the root's own files (cone mode writes those), as for a shallow dir; a dir:
+  // everything below it.
+  const inDir = (d: string) => (d === "." ? "" : filesOnly.has(d) ? `${d}/` : `${d}/**/`);
+  const specs = dirs.flatMap((d) =>
+    ["*.tf", "*.tf.json", "*.tofu", "*.tofu.json", "*.tfvars", "*.tfvars.json"].map((ext) => `:(top,glob)${inDir(d)}${ext}`),
+  );
   // A template (any name) may call file functions too: `${file("../x")}` in a templatefile() template.
-  const every = dirs.map((d) => (d === "." ? ":(top,glob)*" : `:(top,glob)${d}/**`));
+  const every = dirs.map((d) => `:(top,glob)${inDir(d)}*`);
+  const deep = new Set(below.filter((d) => !filesOnly.has(d)));
+  // What the worktree gets of the listed entries: those directly in a shallow dir, or below a dir
+  // written whole (each entry's ancestors looked up).
+  const written = (entry: string) => {
+    const path = entry.slice(entry.indexOf("\t") + 1);
+    let at = path.lastIndexOf("/");
+    if (filesOnly.has(at < 0 ? "." : path.slice(0, at))) return true;
+    for (; at > 0; at = path.lastIndexOf("/", at - 1)) if (deep.has(path.slice(0, at))) return true;
+    return false;
+  };
   // Four reads of the commit that do not depend on each other: side by side, judged in order.
   // Exit 1 of a grep: nothing matched.
   const [deepEntries, rootEntries, parentReads, templateReads] = await Promise.all([
@@ -206,7 +219,8 @@ export async function sparseHazards(
     git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]),
     git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]),
   ]);
-  for (const entry of [...splitZ(deepEntries), ...splitZ(rootEntries)]) {
+  const listed = splitZ(deepEntries);
+  for (const entry of [...(filesOnly.size ? listed.filter(written) : listed), ...splitZ(rootEntries)]) {
     const [meta = "", path = ""] = entry.split("\t", 2);
     const mode = meta.split(" ")[0];
     if (mode === "120000") return `\`${path}\` is a symlink`;

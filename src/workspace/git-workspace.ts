@@ -243,8 +243,9 @@ export class GitWorkspace implements Workspace {
     sha: string,
     dirs: readonly string[],
     moduleSources: ReadonlyMap<string, readonly string[]>,
+    shallow?: readonly string[],
   ): Promise<string | undefined> {
-    return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions);
+    return sparseHazards(this.mirrorDir(repo), sha, dirs, moduleSources, this.objectOptions, shallow);
   }
 
   /** The symlinks of a commit and their link texts (never what they point to). */

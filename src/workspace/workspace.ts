@@ -90,6 +90,8 @@ export interface Workspace {
     sha: string,
     dirs: readonly string[],
     moduleSources: ReadonlyMap<string, readonly string[]>,
+    /** Those of `dirs` a sparse worktree gets without their subdirs. */
+    shallow?: readonly string[],
   ): Promise<string | undefined>;
   /** Removes every worktree of a PR (on close or merge), whatever its runs left in them. */
   removePr(repo: RepoRef, pr: number): Promise<void>;

@@ -84,6 +84,13 @@ beforeAll(() => {
       'resource "terraform_data" "x" {\n  provisioner "file" {\n    source      = "../secret.txt"\n    destination = "/tmp/x"\n  }\n}\n',
   });
   symlinkSync("/etc/passwd", join(src, "b", "link.tf"));
+  // A module whose examples a shallow worktree leaves out: a symlink, a parent path, a template's read.
+  mkdirSync(join(src, "n", "examples"), { recursive: true });
+  writeFileSync(join(src, "n", "main.tf"), "# module\n");
+  writeFileSync(join(src, "n", "examples", "main.tf"), 'locals {\n  x = file("../../secret.txt")\n}\n');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template's own interpolation
+  writeFileSync(join(src, "n", "examples", "t.tpl"), '${file("../x")}\n');
+  symlinkSync("/etc/passwd", join(src, "n", "examples", "link.tf"));
   // A dir name git would take for pathspec magic (`:name` = `name` from the top).
   mkdirSync(join(src, ":x"));
   symlinkSync("../README.md", join(src, ":x", "link.tf"));
@@ -229,6 +236,14 @@ describe("sparseHazards", () => {
   it("names a symlink in the dirs; nothing for plain dirs", async () => {
     expect(await ws.sparseHazards(repo, first, ["a", "m", "e", "j", "."], sources)).toBeUndefined();
     expect(await ws.sparseHazards(repo, second, ["b"], sources)).toBe("`b/link.tf` is a symlink");
+  });
+
+  it("of a shallow dir, only its own files count: its subdirs are not written", async () => {
+    expect(await ws.sparseHazards(repo, second, ["a", "n"], sources, ["n"])).toBeUndefined();
+    // Control: the same dir written whole.
+    expect(await ws.sparseHazards(repo, second, ["a", "n"], sources)).toBe("`n/examples/link.tf` is a symlink");
+    // Its own files still count: `b` shallow keeps its symlink.
+    expect(await ws.sparseHazards(repo, second, ["b"], sources, ["b"])).toBe("`b/link.tf` is a symlink");
   });
 
   it("a dir whose name looks like pathspec magic is looked at as named", async () => {

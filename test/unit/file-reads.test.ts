@@ -156,6 +156,27 @@ describe("readRepoTree's tfMayRead", () => {
     expect([...(tree.tfMayRead ?? [])].sort()).toEqual(["modules/json", "modules/tofu", "modules/tpl", "modules/zip"]);
   });
 
+  it("names a dir whose module sources the lexers may not follow to a subdir, or whose path refs are spaced", async () => {
+    const tree = await repo({
+      "m/plain/main.tf": 'module "sub" {\n  source = "./sub"\n}\nmodule "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n',
+      "m/plain.json/main.tf.json": '{"module": {"sub": {"source": "./sub"}}}',
+      "m/backslash/main.tf": 'module "sub" {\n  source = ".\\\\sub"\n}\n',
+      "m/templated/main.tf": 'module "sub" {\n  source = "./${var.d}"\n}\n',
+      "m/expression/main.tf": 'module "sub" {\n  source = local.dir\n}\n',
+      "m/escaped/main.tf.json": '{"module": {"sub": {"source": ".\\/sub"}}}',
+      "m/unicode/main.tf.json": '{"output": {"d": {"value": "${path\\u002emodule}"}}}',
+      "m/spaced/main.tf": 'data "archive_file" "z" {\n  source_dir = path. module\n}\n',
+    });
+    expect([...(tree.tfMayRead ?? [])].sort()).toEqual([
+      "m/backslash",
+      "m/escaped",
+      "m/expression",
+      "m/spaced",
+      "m/templated",
+      "m/unicode",
+    ]);
+  });
+
   it("a Terraform file too large to read counts as one that may read", async () => {
     const files = { "modules/big/main.tf": "", "modules/small/main.tf": "" };
     // The reader leaves out what it would not read (a file over the size limit).
