@@ -20,30 +20,38 @@ export async function scopeCheckout(
   projects: readonly Project[],
   opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
 ): Promise<CheckoutScope> {
-  const scope = await neededScope(deps, repo, checkout, tree, projects, opts);
+  const scope = sparseScope(tree, projects, opts);
+  if (scope.sparse && scope.dirs.length > 0) {
+    // The dirs are written while the hazard check reads git: on a hazard every file follows, a
+    // superset of them. (A 50-of-1,000 PR's check takes 20-60 ms, its dirs' files 0.4-1 s here.)
+    const [hazard] = await Promise.all([
+      deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs, tree.tfSources, scope.shallow),
+      checkout.include(scope.dirs, scope.shallow),
+    ]);
+    if (hazard === undefined) return scope;
+    return everyFile(deps, repo, checkout, hazard);
+  }
   if (scope.sparse) {
     await checkout.include(scope.dirs, scope.shallow);
-  } else {
-    deps.log.info({ repo: repoFullName(repo), sha: checkout.headSha, reason: scope.reason }, "writing every file of the checkout");
-    await checkout.includeAll();
+    return scope;
   }
-  return scope;
+  return everyFile(deps, repo, checkout, scope.reason);
 }
 
-async function neededScope(
-  deps: Pick<JobDeps, "workspace">,
-  repo: RepoRef,
-  checkout: Checkout,
+async function everyFile(deps: Pick<JobDeps, "log">, repo: RepoRef, checkout: Checkout, reason: string): Promise<CheckoutScope> {
+  deps.log.info({ repo: repoFullName(repo), sha: checkout.headSha, reason }, "writing every file of the checkout");
+  await checkout.includeAll();
+  return { sparse: false, reason };
+}
+
+function sparseScope(
   tree: Pick<RepoTree, "tfSources" | "tfMayRead">,
   projects: readonly Project[],
   opts: { enabled: boolean; customWorkflow: (p: Project) => boolean; extraArgs?: readonly string[] },
-): Promise<CheckoutScope> {
+): CheckoutScope {
   if (!opts.enabled) return { sparse: false, reason: "sparse_checkout is off for this repository" };
   const custom = projects.find(opts.customWorkflow);
   if (custom) return { sparse: false, reason: `project ${custom.name} has a custom workflow` };
   if (opts.extraArgs?.length) return { sparse: false, reason: "the command has extra arguments" };
-  const scope = sparseCheckoutDirs(tree, projects);
-  if (!scope.sparse || scope.dirs.length === 0) return scope;
-  const hazard = await deps.workspace.sparseHazards(repo, checkout.headSha, scope.dirs, tree.tfSources, scope.shallow);
-  return hazard === undefined ? scope : { sparse: false, reason: hazard };
+  return sparseCheckoutDirs(tree, projects);
 }
