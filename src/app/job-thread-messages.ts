@@ -7,5 +7,7 @@ export type FromJobThread =
   | { type: "ready"; priorityNotLowered?: string }
   | { type: "job-finished"; kind: string; outcome: "done" | "failed"; seconds: number }
   | { type: "rate-limit"; remaining: number }
+  /** The job thread's V8 heap, in bytes: the process metrics (`sluice_nodejs_*`) are the HTTP thread's. */
+  | { type: "heap"; used: number; size: number }
   | { type: "stopped" }
   | { type: "stop-failed"; message: string };

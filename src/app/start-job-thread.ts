@@ -9,7 +9,8 @@ const fromSource = () => import.meta.url.endsWith(".ts");
 export interface JobThreadOptions {
   env: EnvConfig;
   overrides?: JobRuntimeOverrides;
-  metrics: JobMetricsPort;
+  /** The runtime's reports, and the job thread's heap (jobThreadHeap: bytes used, the heap's size). */
+  metrics: JobMetricsPort & { jobThreadHeap(used: number, size: number): void };
   /** Shared with the HTTP thread's store: see store/deliveries-first.ts. */
   deliveriesFirst: SharedArrayBuffer;
   log: { warn(obj: object, msg: string): void };
@@ -46,6 +47,7 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
     thread.on("message", (m: FromJobThread) => {
       if (m.type === "job-finished") opts.metrics.jobFinished(m.kind, m.outcome, m.seconds);
       else if (m.type === "rate-limit") opts.metrics.rateLimitRemaining(m.remaining);
+      else if (m.type === "heap") opts.metrics.jobThreadHeap(m.used, m.size);
       else if (m.type === "stopped") stopped?.();
       else if (m.type === "stop-failed") stopFailed?.(new Error(m.message));
       else if (m.type === "ready") {

@@ -46,6 +46,16 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     help: "Requests left in the current GitHub rate-limit window (last answer seen)",
     registers: [registry],
   });
+  const jobThreadHeapUsed = new Gauge({
+    name: "sluice_job_thread_heap_used_bytes",
+    help: "The job thread's V8 heap in use, in bytes (sluice_nodejs_heap_* are the HTTP thread's); reported every 15 s",
+    registers: [registry],
+  });
+  const jobThreadHeapSize = new Gauge({
+    name: "sluice_job_thread_heap_size_bytes",
+    help: "The job thread's V8 heap size, in bytes (what V8 has taken for it); reported every 15 s",
+    registers: [registry],
+  });
   new Gauge({
     name: "sluice_projects_drifted",
     help: "Projects whose live state differs from git at their last drift check",
@@ -108,6 +118,10 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
       durations.observe({ kind }, seconds);
     },
     rateLimitRemaining: (n: number) => rateLimit.set(n),
+    jobThreadHeap(used: number, size: number): void {
+      jobThreadHeapUsed.set(used);
+      jobThreadHeapSize.set(size);
+    },
   };
 }
 

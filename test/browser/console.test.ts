@@ -264,6 +264,9 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(metric(after, "sluice_projects_drifted")).toBe(0);
     expect(after).toMatch(/^sluice_process_cpu_user_seconds_total /m);
     expect(after).toMatch(/^sluice_nodejs_heap_size_used_bytes /m);
+    // The job thread's own heap, told apart from the HTTP thread's (reported at its start, then every 15 s).
+    expect(metric(after, "sluice_job_thread_heap_used_bytes")).toBeGreaterThan(1_000_000);
+    expect(metric(after, "sluice_job_thread_heap_size_bytes")).toBeGreaterThanOrEqual(metric(after, "sluice_job_thread_heap_used_bytes"));
   });
 
   it("never stores, streams or shows a secret the plan printed", async () => {

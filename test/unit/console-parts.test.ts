@@ -298,6 +298,7 @@ describe("small console parts", () => {
     metrics.webhookRejected("signature");
     metrics.jobFinished("plan", "done", 0.7);
     metrics.jobFinished("apply", "failed", 3);
+    metrics.jobThreadHeap(25_000_000, 31_000_000);
     const text = await metrics.registry.metrics();
     const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] as string);
     expect(names.length).toBeGreaterThan(15);
@@ -315,5 +316,7 @@ describe("small console parts", () => {
     expect(text).toContain(`sluice_reconciled_total{kind="head-moved"} 4`);
     expect(text).toContain(`sluice_reconciled_total{kind="check-orphaned"} 1`);
     expect(text).toContain("sluice_projects_drifted 2");
+    expect(text).toContain("sluice_job_thread_heap_used_bytes 25000000");
+    expect(text).toContain("sluice_job_thread_heap_size_bytes 31000000");
   });
 });
