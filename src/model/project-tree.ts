@@ -11,11 +11,10 @@ export interface ProjectTree {
   /** Per Terraform dir: the files its code reads (`file`, `templatefile`, `fileset`, …); absent = not read. */
   tfReads?: Map<string, TfRead[]>;
   /**
-   * Dirs whose Terraform code may read a file or a dir below them: a file function,
-   * `templatefile`, a `path.module`, `path.root` or `path.cwd` reference, a module `source` the
-   * lexers may not follow (an expression, a template, a backslash, a JSON escape), a `.tf`/`.tf.json`
-   * file not read, or a `.tofu` file (not read). A module dir not in it reads nothing of its
-   * subdirs. Absent = not known (any dir may).
+   * Dirs whose Terraform code may read a file or a dir below them, judged on the raw text: a file
+   * function, a `path.` reference (however spaced), a JSON escape, a local module source into the
+   * dir, a `source` not written as a plain literal, a `.tf`/`.tf.json` file not read, or a `.tofu`
+   * file (not read). A module dir not in it reads nothing of its subdirs. Absent = not known.
    */
   tfMayRead?: Set<string>;
   /** Symlinks of the commit -> their link text (as written: relative or absolute); absent = none known. */

@@ -18,16 +18,20 @@ import type { Workspace } from "../workspace/workspace.js";
  */
 const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
 /**
- * A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path, spaced as HCL allows:
- * `path. module`): the same kind of test.
+ * A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test.
  */
-const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\s*\.\s*(?:module|root|cwd)\b/;
+const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\.(?:module|root|cwd)\b/;
 /**
- * A `source` the lexers may not follow to a dir below: not a plain quoted literal (an expression,
- * which OpenTofu evaluates), or one with a template, a backslash (Terraform takes `.\x` for `./x`;
- * JSON writes `\/`) or a JSON `\u` escape.
+ * `path` and then `.`, however HCL lets them be spaced or commented (`path. module`,
+ * `path /* c *\/ .module`): a reference to a dir this module may read below. Raw text, not the
+ * lexer's tokens: a construct the lexer does not follow must not hide it.
  */
-const UNFOLLOWED_SOURCE = /\bsource"?\s*[=:]\s*(?:[^\s"]|"[^"\n]*(?:\\|\$\{|%\{))/;
+const PATH_REF = /\bpath(?:\s|\/\*[\s\S]*?\*\/|(?:#|\/\/)[^\n]*\n)*\./;
+/**
+ * A `source` written as a plain quoted literal on the same line, with no escape or template: its
+ * value is read as written (a local one is then checked for reaching below the file's dir).
+ */
+const SOURCE_LITERAL = /\bsource[ \t]*=[ \t]*"([^"\\$%{\n]*)"|"source"\s*:\s*"([^"\\]*)"/g;
 /** Files lexed between yields to the event loop, so webhooks are still answered promptly. */
 const BATCH = 256;
 
@@ -60,7 +64,7 @@ export async function readRepoTree(read: ReadFiles, files: string[]): Promise<Pr
     const text = texts.get(f) ?? "";
     const dir = posix.dirname(f);
     const mayRead = MAY_READ_FILES.test(text);
-    if (mayRead || UNFOLLOWED_SOURCE.test(text) || (f.endsWith(".json") && text.includes("\\u"))) tfMayRead.add(dir);
+    if (mayRead || mayReachBelow(text, f.endsWith(".json"), dir)) tfMayRead.add(dir);
     // Lexing is the costly part: only files that can hold one are lexed.
     if (mayRead && !f.endsWith(".json")) {
       const reads = findFileReads(text);
@@ -103,6 +107,31 @@ export async function readRepoTreeAt(
   ]);
   if (symlinks?.size) tree.symlinks = symlinks;
   return tree;
+}
+
+/**
+ * Whether a Terraform file's text may reach a dir below its own (`dir`), judged on the raw text so
+ * that nothing the lexers misread can hide it: a `path.…` reference, a JSON escape, a local
+ * module source leading below `dir`, or any other `source` (a word anywhere, a comment's too)
+ * that is not a plain literal, such as an expression OpenTofu evaluates or one with a comment in it.
+ */
+function mayReachBelow(text: string, json: boolean, dir: string): boolean {
+  if (PATH_REF.test(text) || (json && text.includes("\\u"))) return true;
+  const words = text.match(/\bsource\b/g)?.length ?? 0;
+  if (words === 0) return false;
+  let plain = 0;
+  for (const m of text.matchAll(SOURCE_LITERAL)) {
+    const value = m[1] ?? m[2] ?? "";
+    if (value.startsWith(".") && leadsBelow(dir, value)) return true;
+    plain++;
+  }
+  return plain !== words;
+}
+
+/** Whether a local source (`./sub`, `../m/sub`, `..//x`) names `dir` or a dir below it. */
+function leadsBelow(dir: string, source: string): boolean {
+  const to = posix.normalize(posix.join(dir, source));
+  return dir === "." || to === dir || to.startsWith(`${dir}/`);
 }
 
 /** Dirs with Terraform code this read did not look at: a file too large to read, OpenTofu's own `.tofu` files. */

@@ -156,23 +156,43 @@ describe("readRepoTree's tfMayRead", () => {
     expect([...(tree.tfMayRead ?? [])].sort()).toEqual(["modules/json", "modules/tofu", "modules/tpl", "modules/zip"]);
   });
 
-  it("names a dir whose module sources the lexers may not follow to a subdir, or whose path refs are spaced", async () => {
+  it("names a dir whose code may reach a dir below it, judged on the raw text: no misread construct hides it", async () => {
     const tree = await repo({
-      "m/plain/main.tf": 'module "sub" {\n  source = "./sub"\n}\nmodule "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n',
-      "m/plain.json/main.tf.json": '{"module": {"sub": {"source": "./sub"}}}',
+      // Not flagged: sources that cannot lead below (a registry module, a provider, a sibling).
+      "m/plain/main.tf":
+        'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\nmodule "dns" {\n  source = "../dns"\n}\nterraform {\n  required_providers {\n    aws = {\n      source = "hashicorp/aws"\n    }\n  }\n}\nresource "aws_iam_role" "r" {\n  path = "/"\n}\n',
+      "m/plain.json/main.tf.json": '{"module": {"dns": {"source": "../dns"}}}',
+      // Flagged: a local module below, however written or hidden from the lexers.
+      "m/sub/main.tf": 'module "sub" {\n  source = "./sub"\n}\n',
+      "m/self/main.tf": 'module "sub" {\n  source = "../self/sub"\n}\n',
+      "m/sub.json/main.tf.json": '{"module": {"sub": {"source": "./sub"}}}',
+      "m/twice.json/main.tf.json": '{"module": {"s": {"source": "./sub"}}, "module": {"t": {"source": "registry.example/x/y"}}}',
       "m/backslash/main.tf": 'module "sub" {\n  source = ".\\\\sub"\n}\n',
       "m/templated/main.tf": 'module "sub" {\n  source = "./${var.d}"\n}\n',
       "m/expression/main.tf": 'module "sub" {\n  source = local.dir\n}\n',
+      "m/commented/main.tf": 'module "s" {\n  source /* "x" */ = "../elsewhere"\n}\n',
+      "m/heredoc/main.tf": 'locals {\n  a = <<ÉOT\n{\nÉOT\n}\nmodule "s" {\n  source = "./sub"\n}\n',
+      "m/newline/main.tf": 'locals {\n  a = "${\n  1}" == "{{"\n}\nmodule "s" {\n  source = "./sub"\n}\n',
       "m/escaped/main.tf.json": '{"module": {"sub": {"source": ".\\/sub"}}}',
+      // Flagged: a path reference, however spaced or commented, or escaped in JSON.
       "m/unicode/main.tf.json": '{"output": {"d": {"value": "${path\\u002emodule}"}}}',
       "m/spaced/main.tf": 'data "archive_file" "z" {\n  source_dir = path. module\n}\n',
+      "m/comment-path/main.tf": 'data "local_file" "x" {\n  filename = "${path /* c */ .module}/files/x.yaml"\n}\n',
     });
     expect([...(tree.tfMayRead ?? [])].sort()).toEqual([
       "m/backslash",
+      "m/comment-path",
+      "m/commented",
       "m/escaped",
       "m/expression",
+      "m/heredoc",
+      "m/newline",
+      "m/self",
       "m/spaced",
+      "m/sub",
+      "m/sub.json",
       "m/templated",
+      "m/twice.json",
       "m/unicode",
     ]);
   });
