@@ -58,10 +58,10 @@ export function sparseCheckoutDirs(tree: Pick<RepoTree, "tfSources" | "tfMayRead
 
 /**
  * The local module dirs whose subdirs no plan reads. Terraform loads a module from the files
- * directly in its dir; only its own code can reach below it, through `path.module` or a file
- * function (`tfMayRead`), since every relative path is Terraform's working dir's, the project's,
- * which is written whole. A module's `examples/` and `test/` dirs are most of its files. Not
- * when a project is the repo root: its relative paths reach any dir.
+ * directly in its dir; only its own code can reach below it (a `path.module` read, a `./sub`
+ * module: `tfMayRead` says which dirs may), since every relative path is Terraform's working
+ * dir's, the project's, which is written whole. A module's `examples/` and `test/` dirs are most
+ * of its files. Not when a project is the repo root: its relative paths reach any dir.
  */
 function shallowModuleDirs(tree: Pick<RepoTree, "tfMayRead">, starts: readonly string[], dirs: ReadonlySet<string>): string[] {
   const mayRead = tree.tfMayRead;
