@@ -17,9 +17,7 @@ import type { Workspace } from "../workspace/workspace.js";
  * `"source": ` (JSON): a cheap test before lexing.
  */
 const MAY_HAVE_LOCAL_SOURCE = /source(?:[^"]*|"\s*:\s*)"\.{1,2}\//;
-/**
- * A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test.
- */
+/** A file read (`file(`, `templatefile(`, `fileset(`, a `path.module` path): the same kind of test. */
 const MAY_READ_FILES = /\bfile[a-z0-9]*\s*\(|\btemplatefile\s*\(|\bpath\.(?:module|root|cwd)\b/;
 /**
  * `path` and then `.`, however HCL lets them be spaced or commented (`path. module`,

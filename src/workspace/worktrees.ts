@@ -86,8 +86,8 @@ export class Worktrees {
     for (let n = 2; this.inUse.has(dir) || (await exists(dir)); n++) dir = join(root, `${sha}-${n}`);
     const release = this.hold(dir, key);
     const index = this.indexFile(dir);
-    // The dirs written whole, and those written without their subdirs.
-    const written = { all: !sparse, dirs: new Set<string>(), shallow: new Set<string>() };
+    // Each dir written: whole (true) or without its subdirs (false).
+    const written = { all: !sparse, dirs: new Map<string, boolean>() };
     try {
       await mkdir(dir);
       await mkdir(join(index, ".."), { recursive: true });
@@ -103,27 +103,28 @@ export class Worktrees {
       include: (dirs, shallow = []) =>
         this.locks.run(key, async () => {
           const filesOnly = new Set(shallow);
+          // A dir once whole stays whole.
           const wanted = [...new Set(dirs)].filter(
-            (d) => d !== "." && d !== "" && !written.dirs.has(d) && !(filesOnly.has(d) && written.shallow.has(d)),
+            (d) => d !== "." && d !== "" && !written.dirs.get(d) && !(filesOnly.has(d) && written.dirs.has(d)),
           );
           if (written.all || wanted.length === 0) return;
           const { files } = await this.listings.get(mirror, sha);
-          const before = conePaths(files, [...written.dirs, ...written.shallow], [...written.shallow]);
-          const whole = wanted.filter((d) => !filesOnly.has(d));
-          const stillShallow = [...written.shallow, ...wanted.filter((d) => filesOnly.has(d))].filter((d) => !whole.includes(d));
-          const now = conePaths(files, [...written.dirs, ...wanted, ...written.shallow], stillShallow);
-          const had = new Set(before);
+          const cone = (all: ReadonlyMap<string, boolean>) =>
+            conePaths(
+              files,
+              [...all.keys()],
+              [...all].filter(([, whole]) => !whole).map(([d]) => d),
+            );
+          const next = new Map(written.dirs);
+          for (const d of wanted) next.set(d, !filesOnly.has(d));
+          const had = new Set(cone(written.dirs));
           await this.writePaths(
             mirror,
             dir,
             index,
-            now.filter((p) => !had.has(p)),
+            cone(next).filter((p) => !had.has(p)),
           );
-          for (const d of whole) {
-            written.dirs.add(d);
-            written.shallow.delete(d);
-          }
-          for (const d of stillShallow) written.shallow.add(d);
+          written.dirs = next;
         }),
       includeAll: () =>
         this.locks.run(key, async () => {
