@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type AppProcess, startApp } from "../support/start-app.js";
+import { type AppProcess, removeDir, startApp } from "../support/start-app.js";
 import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
@@ -19,6 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await replica?.kill("SIGTERM");
+  if (replica) await removeDir(replica.dataDir);
   await h?.stop();
   await db?.stop();
 });

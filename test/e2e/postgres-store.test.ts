@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
-import { startApp } from "../support/start-app.js";
+import { removeDir, startApp } from "../support/start-app.js";
 import { simulatorAppEnv } from "../simulator/app-env.js";
 
 const available = postgresAvailability();
@@ -48,6 +48,7 @@ suite(`the app on PostgreSQL (DATABASE_URL)${available.ok ? "" : `: ${available.
     } finally {
       h.sim.setWebhookTarget(h.app.url);
       await replica.kill("SIGTERM");
+      await removeDir(replica.dataDir);
     }
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

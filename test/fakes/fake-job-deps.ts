@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { onTestFinished } from "vitest";
+import { removeAfterTest } from "../support/temp-dir.js";
 import { projectQueues } from "../../src/queue/project-queues.js";
 import type { Runner } from "../../runners/runner.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
@@ -24,11 +24,6 @@ export interface FakeJobDeps extends JobDeps {
   vcs: FakeVcs;
   fakeWorkspace: FakeWorkspace;
   log: ReturnType<typeof memoryLog>;
-}
-
-/** The data dir goes with the test that made it (a run of the suite left ~1,400 behind). */
-function removeAfterTest(dir: string): void {
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
 }
 
 /**

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { testDir } from "../support/temp-dir.js";
 import { describe, expect, it, vi } from "vitest";
 import type { PlanOutcome, PlanRequest } from "../../runners/runner.js";
 import { resourceDetails } from "../../runners/terraform/resource-details.js";
@@ -376,7 +376,7 @@ describe("Helm and Kustomize drift", () => {
     redaction: { app: createRedactor() },
   } as unknown as JobDeps;
   // The project runner checks the project's dir is in the checkout, on every road.
-  const checkoutDir = mkdtempSync(join(tmpdir(), "sluice-drift-unit-"));
+  const checkoutDir = testDir("sluice-drift-unit-");
   mkdirSync(join(checkoutDir, helm.dir), { recursive: true });
   const ctx = (kubeconfig?: string) => ({
     deps,

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { testDir } from "../support/temp-dir.js";
 import { NO_PLAN_RULES } from "../fakes/no-plan-rules.js";
 import { describe, expect, it } from "vitest";
 import type { PlanRequest, Runner } from "../../runners/runner.js";
@@ -55,7 +55,7 @@ async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
   const settings = repoSettings(deps.config, "acme/infra", undefined, {}, [{ name: "net", dir: "net", workspace: "default" }]);
   const secrets = secretsFor(deps);
   const tools = createProjectRunner({ deps, job, vcs: deps.vcs, settings, secrets });
-  const checkout = await mkdtemp(join(tmpdir(), "sluice-runner-unit-"));
+  const checkout = testDir("sluice-runner-unit-");
   return { deps, tools, secrets, seen, scopes, checkout };
 }
 
@@ -127,11 +127,11 @@ describe("the project runner", () => {
   });
 
   it("mounts what the request names: checkouts and data dir writable, kubeconfig and policy sets read-only", async () => {
-    const policies = await mkdtemp(join(tmpdir(), "sluice-policies-"));
+    const policies = testDir("sluice-policies-");
     const config = `kubeconfigs: { "acme/*": /etc/kube/config }\npolicies:\n  policy_sets: [{ name: base, path: ${policies}, source: local, owners: { users: [alice] } }]\n`;
     const { tools, scopes, checkout } = await setUp(config);
     await mkdir(join(checkout, "net"));
-    const base = await mkdtemp(join(tmpdir(), "sluice-base-"));
+    const base = testDir("sluice-base-");
     const ran = await tools.plan(project, {
       checkoutDir: checkout,
       baseCheckoutDir: base,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { testDir } from "../support/temp-dir.js";
 import { allocatedSince, descendants, parseStat, readTree, treeUsage } from "../../runners/sandbox/process-tree.js";
 import { formatSize, limitHit, parseSize, prlimitArgv, rlimitHit } from "../../runners/sandbox/sandbox-limits.js";
 
@@ -73,7 +73,7 @@ describe("process tree", () => {
 describe("readTree (a run's own processes, walked down from its root)", () => {
   /** A /proc of files: each process with its stat line and, per task, the children it started. */
   function fakeProc(procs: { pid: number; ppid: number; tasks: Record<number, number[]> }[]): string {
-    const root = mkdtempSync(join(tmpdir(), "sluice-proc-"));
+    const root = testDir("sluice-proc-");
     mkdirSync(join(root, "1", "task", "1"), { recursive: true });
     writeFileSync(join(root, "1", "task", "1", "children"), "");
     for (const p of procs) {

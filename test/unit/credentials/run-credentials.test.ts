@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { testDir } from "../../support/temp-dir.js";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { NO_PLAN_RULES } from "../../fakes/no-plan-rules.js";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ import { applyThroughGate } from "../../../src/gate/through-gate.js";
 import type { RunCredentials } from "../../../src/model/credentials.js";
 import { memorySigningKeyStore } from "../../../src/store/signing-key-store.js";
 
-const dir = mkdtempSync(join(tmpdir(), "sluice-creds-"));
+const dir = testDir("sluice-creds-");
 const secretFile = join(dir, "apply-secret");
 writeFileSync(secretFile, "file-secret-value\n");
 const config = parseServerConfig(`
