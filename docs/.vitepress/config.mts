@@ -62,6 +62,7 @@ export const sidebar = [
       { text: "Sandbox", link: "/sandbox" },
       { text: "Trusted identity, memory, durability", link: "/identity-memory-durability" },
       { text: "Performance", link: "/performance" },
+      { text: "Performance: the runs", link: "/performance-history" },
       { text: "What is not run here", link: "/not-run" },
       { text: "Known gaps", link: "/known-gaps" },
     ],

@@ -37,7 +37,7 @@ export const PINNED_CONFIG: readonly (readonly [string, string])[] = [
   ["uploadpack.packObjectsHook", ""],
   // Worktrees are written by 4 processes at once: creating a file waits on the disk far more than
   // on a CPU (the 950 files of a 50-of-1,000-project sparse worktree: 1,100-1,380 ms with one,
-  // 680-820 ms with 4 on a 2-core VM; docs/performance.md). Git keeps to one below 100 files.
+  // 680-820 ms with 4 on a 2-core VM; docs/performance-history.md). Git keeps to one below 100 files.
   ["checkout.workers", "4"],
   ["gc.auto", "0"],
   // A fetch keeps the pack it received instead of writing each object as a file of its own:
