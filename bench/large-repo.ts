@@ -24,6 +24,13 @@ export async function sparseCheckout(opts: BenchOptions): Promise<Figure[]> {
       undefined,
       `sparse ${ms(c.sparseMs)} (tree read + 50 dirs and their modules), full worktree ${ms(c.fullMs)}, median of ${reps}`,
     ),
+    figure(
+      "large-repo.sparse worktree copied by cp -r",
+      c.copyMs,
+      "ms",
+      undefined,
+      `its ${c.sparseFiles} files into a new dir of the same data dir, each right after removing one: what creating them costs on this disk at that moment (the sparse checkout: ${ms(c.sparseMs)}); median of ${reps}`,
+    ),
   ];
 }
 
