@@ -5,7 +5,7 @@ import type { JobDeps } from "../job-context/job-deps.js";
 import type { Secrets } from "../job-context/secrets.js";
 import type { JobLogWriter } from "../tool-runs/store-job-log.js";
 import type { Job } from "../model/job.js";
-import type { Project } from "../model/project.js";
+import { isKubernetesRunner, type Project } from "../model/project.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { gatherInputs, hasInputs, type TrustedProject } from "../tool-runs/gather-inputs.js";
@@ -53,7 +53,7 @@ export async function planDefaultHead(
 ): Promise<(PlanOutcome & { credentials?: string }) | { skipped: string }> {
   const { deps, settings } = ctx;
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
-  if ((project.runner === "helm" || project.runner === "kustomize") && !settings.kubeconfig) {
+  if (isKubernetesRunner(project.runner) && !settings.kubeconfig) {
     return {
       skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
     };

@@ -1,3 +1,4 @@
+import { isKubernetesRunner } from "../model/project.js";
 import type { PlanContent, ResourceRef } from "../model/plan-content.js";
 import type { PlanSummary, ResourceAction } from "../model/plan-summary.js";
 
@@ -6,8 +7,6 @@ type Summary = Omit<PlanSummary, "sensitiveValues">;
 /** Attributes that only label a resource, by kind of project. */
 const TERRAFORM_TAGS: ReadonlySet<string> = new Set(["tags", "tags_all", "labels", "terraform_labels", "effective_labels"]);
 const K8S_TAGS: ReadonlySet<string> = new Set(["metadata.labels", "metadata.annotations"]);
-
-const isK8s = (runner: string) => runner === "helm" || runner === "kustomize";
 
 /**
  * What a plan would do, for the trusted plan rules. Pure over the stored summary: a plan applied
@@ -18,7 +17,7 @@ export function planContent(summary: Summary, runner: string): PlanContent {
   const destroys: ResourceRef[] = [];
   const replaces: ResourceRef[] = [];
   const types = new Set<string>();
-  const typeOf = (address: string) => (isK8s(runner) ? k8sKind(address) : terraformType(address));
+  const typeOf = (address: string) => (isKubernetesRunner(runner) ? k8sKind(address) : terraformType(address));
   for (const r of summary.resources) {
     counts[r.action]++;
     if (r.action === "read") continue;
@@ -36,7 +35,7 @@ export function planContent(summary: Summary, runner: string): PlanContent {
     replaces,
     types: [...types].sort(),
     ...(summary.changedAttributes ? { attributes: summary.changedAttributes } : {}),
-    onlyTags: onlyTags(summary, isK8s(runner) ? K8S_TAGS : TERRAFORM_TAGS),
+    onlyTags: onlyTags(summary, isKubernetesRunner(runner) ? K8S_TAGS : TERRAFORM_TAGS),
     outputs: summary.outputs,
     destroyPlan: summary.destroyPlan === true,
   };

@@ -3,6 +3,9 @@ import type { ProjectInputs } from "./project-inputs.js";
 /** The IaC tool that plans and applies a project. */
 export type RunnerKind = "terraform" | "opentofu" | "helm" | "kustomize" | "terragrunt";
 
+/** Runners whose projects are Kubernetes manifests: they diff against and apply to a cluster, through the repo's kubeconfig. */
+export const isKubernetesRunner = (runner: RunnerKind | string): boolean => runner === "helm" || runner === "kustomize";
+
 /**
  * Differences to leave out of a Kubernetes plan, as Argo CD's `ignoreDifferences`: for objects of
  * a group / kind / name / namespace (each optional), fields named by JSON pointers or plain jq paths.

@@ -1,11 +1,13 @@
+import { readFileSync } from "node:fs";
 import { resolveHelmRepositories } from "../../runners/helm/helm-repositories.js";
 import type { ApplyRequest, PlanRequest } from "../../runners/runner.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Workflow } from "../model/repo-config.js";
-import type { Project } from "../model/project.js";
+import { isKubernetesRunner, type Project } from "../model/project.js";
 import type { InputValues } from "../model/project-inputs.js";
 import { ambiguousReason } from "../config/trusted-identity.js";
+import { kubeconfigSecrets } from "../credentials/kubeconfig-secrets.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { type Secrets, withSecrets } from "../job-context/secrets.js";
 
@@ -32,6 +34,22 @@ export function resolveSecretSet(
   return { values };
 }
 
+/**
+ * The repo's kubeconfig, for the runners that talk to a cluster only: it is what Helm and
+ * Kustomize apply with, so no other project's run (a Terraform plan's `file()`) may see it.
+ */
+const kubeconfigFor = (project: Project, settings: Pick<RepoSettings, "kubeconfig">) =>
+  isKubernetesRunner(project.runner) ? settings.kubeconfig : undefined;
+
+/** Its text, or nothing when it cannot be read (the tool run then says why, with the path). */
+function readKubeconfig(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
 function common(ctx: RunnerContext, project: Project) {
   const { settings, deps } = ctx;
@@ -44,6 +62,8 @@ function common(ctx: RunnerContext, project: Project) {
   ctx.secrets.add(Object.values(secretSet.values));
   const helmRepositories = project.runner === "helm" ? resolveHelmRepositories(deps.config.helm_repositories ?? [], process.env) : [];
   ctx.secrets.add(helmRepositories.flatMap((r) => (r.password === undefined ? [] : [r.password])));
+  const kubeconfig = kubeconfigFor(project, settings);
+  if (kubeconfig) ctx.secrets.add(kubeconfigSecrets(readKubeconfig(kubeconfig)));
   return {
     fields: {
       project,
@@ -51,7 +71,7 @@ function common(ctx: RunnerContext, project: Project) {
       timeoutMs: deps.config.step_timeout,
       secretSet: secretSet.values,
       workflow: workflow.workflow,
-      kubeconfig: settings.kubeconfig,
+      kubeconfig,
       binary: settings.binaryFor(project),
       keptPaths: deps.tools.sandbox.keptPaths,
       checkoutStateAllowed: deps.config.allow_checkout_state,

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installHelm } from "../../scripts/install-helm.js";
@@ -9,14 +10,21 @@ import { bot, completed, nextSecond, say } from "./trust-holes-support.js";
 // may not decide. Each test fails on the code before the fix and says so in its assertions.
 
 const TOKEN = "tr0ub4dor-deploy-token-8c1f";
+const KUBE_TOKEN = "k8s-admin-token-7f3c9a1be2d44c0e";
 
 let h: Harness;
 let stateDir: string;
+let kubeDir: string;
+let kubeconfig: string;
 
 beforeAll(async () => {
   await installHelm();
+  kubeDir = await mkdtemp(join(tmpdir(), "sluice-kube-"));
+  kubeconfig = join(kubeDir, "acme.kubeconfig");
+  await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: ${KUBE_TOKEN}\n`);
   h = await startHarness({
     serverConfig: [
+      `kubeconfigs: { "acme/kube-*": ${kubeconfig} }`,
       "apply_requirements: [approved]",
       "allowed_overrides: [apply_requirements]",
       "secrets:",
@@ -31,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   await rm(stateDir, { recursive: true, force: true });
+  await rm(kubeDir, { recursive: true, force: true });
 });
 
 function grant(name: string) {
@@ -163,5 +172,22 @@ describe("issue #10.7: nothing of a fork is fetched unless allow_fork_prs allows
     const served = h.sim.gitWants.filter((w) => w.repo === repo.fullName && w.wants.includes(pr.headSha));
     expect(served, "the fork's head commit was fetched").toEqual([]);
     for (const c of bot(h, repo, pr.number)) expect(c.body).not.toContain("terraform_data.app_");
+  });
+});
+
+describe("the repo's kubeconfig (what Helm and Kustomize apply with) reaches their runs only", () => {
+  it("a PR's Terraform plan that reads it with file() gets nothing: it is not in the sandbox", async () => {
+    // The control, a Helm run getting it mounted and its token redacted: test/unit/project-runner.test.ts.
+    grant("kube-leak");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "kube-leak", files: { "README.md": "x\n" } });
+    const leak = `output "k" {\n  value = try(file("${kubeconfig}"), "unreadable")\n}\n\nresource "terraform_data" "x" {\n  input = "a"\n}\n`;
+    await h.sim.pushBranch(repo, { branch: "steal", files: { "steal/main.tf": leak } });
+    const pr = await h.sim.openPullRequest(repo, { head: "steal", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const text = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(text).toContain("unreadable");
+    expect(text).not.toContain(KUBE_TOKEN);
   });
 });

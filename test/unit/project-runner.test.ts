@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { testDir } from "../support/temp-dir.js";
 import { NO_PLAN_RULES } from "../fakes/no-plan-rules.js";
@@ -44,7 +44,7 @@ async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
     state: async () => ({ ok: true, output: "", durationMs: 0 }),
     ...tool,
   };
-  const deps = await fakeJobDeps({ runners: { terraform: runner }, serverConfig });
+  const deps = await fakeJobDeps({ runners: { terraform: runner, helm: { ...runner, kind: "helm" } }, serverConfig });
   deps.tools.sandbox = {
     ...deps.tools.sandbox,
     execFor: (scope) => {
@@ -126,10 +126,10 @@ describe("the project runner", () => {
     expect(ran.ok).toBe(true);
   });
 
-  it("mounts what the request names: checkouts and data dir writable, kubeconfig and policy sets read-only", async () => {
+  it("mounts what the request names: checkouts and data dir writable, policy sets read-only (a Terraform plan: no kubeconfig)", async () => {
     const policies = testDir("sluice-policies-");
     const config = `kubeconfigs: { "acme/*": /etc/kube/config }\npolicies:\n  policy_sets: [{ name: base, path: ${policies}, source: local, owners: { users: [alice] } }]\n`;
-    const { tools, scopes, checkout } = await setUp(config);
+    const { tools, scopes, seen, checkout } = await setUp(config);
     await mkdir(join(checkout, "net"));
     const base = testDir("sluice-base-");
     const ran = await tools.plan(project, {
@@ -143,7 +143,29 @@ describe("the project runner", () => {
     expect(ran.ok).toBe(true);
     expect(scopes).toHaveLength(1);
     expect(scopes[0]?.writable).toEqual([checkout, join(checkout, ".d")]);
-    expect(scopes[0]?.readable).toEqual(["/etc/kube/config", policies]);
+    expect(scopes[0]?.readable).toEqual([policies]);
+    expect(seen[0]?.kubeconfig).toBeUndefined();
+  });
+
+  it("gives the repo's kubeconfig to Helm and Kustomize runs only, its credentials redacted; a Terraform plan never sees it", async () => {
+    const dir = testDir("sluice-kube-");
+    const kubeconfig = join(dir, "config");
+    const token = "k8s-admin-token-7f3c9a1be2d44c0e";
+    await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: ${token}\n`);
+    const { tools, scopes, seen, secrets, checkout } = await setUp(`kubeconfigs: { "acme/*": ${kubeconfig} }\n`);
+    await mkdir(join(checkout, "net"));
+    await mkdir(join(checkout, "web"));
+    const at = { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims };
+    expect((await tools.plan(project, at)).ok).toBe(true);
+    expect(scopes[0]?.readable).toEqual([]);
+    expect(seen[0]?.kubeconfig).toBeUndefined();
+    expect(secrets.redact(`token: ${token}`)).toContain(token);
+    // Control: a Helm project of the same repo gets it mounted, and its token is a secret of the job.
+    const web: Project = { name: "web", dir: "web", workspace: "default", runner: "helm" };
+    expect((await tools.plan(web, at)).ok).toBe(true);
+    expect(scopes[1]?.readable).toEqual([kubeconfig]);
+    expect(seen[1]?.kubeconfig).toBe(kubeconfig);
+    expect(secrets.redact(`token: ${token}`)).not.toContain(token);
   });
 
   it("redacts with the job's secrets as they are when output arrives, not when the request was built", async () => {
