@@ -36,7 +36,7 @@ export async function loadRepoConfigs(
   workspace: Workspace,
   repo: RepoRef,
   headSha: string,
-  /** The trusted commit, or why there is none (a base branch that is not trusted: server settings only). */
+  /** The trusted commit, or why the base's is not (then no trusted config here: pullRequestSettings reads the default branch's). */
   trustedSha: TrustedCommit,
   /** The server's `repo_config_file`. */
   sluiceFile: string = SLUICE_FILE,

@@ -4,7 +4,7 @@ import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
-/** The commit whose repo config is trusted, or why none is (then only the server's settings apply). */
+/** The commit whose repo config is trusted, or why the base's is not (then the default branch's head is: pullRequestSettings). */
 export type TrustedCommit = string | { untrusted: string };
 
 /**
@@ -25,11 +25,11 @@ export async function trustedCommit(
   const listed = deps.config.trusted_branches.some((glob) => picomatch.isMatch(pr.baseRef, glob, { dot: true }));
   if (!listed) {
     return {
-      untrusted: `the base branch \`${pr.baseRef}\` is not the default branch nor in the server's \`trusted_branches\`, so only the server's settings apply to this pull request (requirements, workflows, apply_on); its repo config still lists the projects`,
+      untrusted: `the base branch \`${pr.baseRef}\` is not the default branch nor in the server's \`trusted_branches\`, so the default branch's repo config says who this pull request's projects are and which rules they keep (requirements, workflows, apply_on); the base branch's only lists the projects`,
     };
   }
   if (await vcs.branchProtected(repo, pr.baseRef)) return baseSha;
   return {
-    untrusted: `the base branch \`${pr.baseRef}\` is in the server's \`trusted_branches\` but GitHub does not show it as protected, so only the server's settings apply to this pull request; protect the branch to trust its repo config`,
+    untrusted: `the base branch \`${pr.baseRef}\` is in the server's \`trusted_branches\` but GitHub does not show it as protected, so the default branch's repo config says who this pull request's projects are and which rules they keep; protect the branch to trust its repo config`,
   };
 }

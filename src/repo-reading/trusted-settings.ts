@@ -31,9 +31,11 @@ export async function trustedSettings(
 }
 
 /**
- * A pull request's settings: identities from the trusted commit; when the base branch is not
- * trusted, from the default branch's head, since anyone who may push to the base branch could
- * rename its projects there.
+ * A pull request's settings: identities and trusted settings from the trusted commit; when the
+ * base branch is not trusted, both from the default branch's head, since anyone who may push to
+ * the base branch could rename its projects there. Both from one commit: a project known as the
+ * default branch's `prod` (its credentials, permissions, windows) is judged by that `prod`'s rules
+ * too (`protect`, its requirements), not by the server's alone.
  */
 export async function pullRequestSettings(
   deps: Pick<JobDeps, "config" | "workspace">,
@@ -47,7 +49,7 @@ export async function pullRequestSettings(
   if (typeof trusted === "string") return trustedSettings(deps, repo, trustedConfig, { sha: trusted, config: trustedConfig });
   const sha = await deps.workspace.fetchBranch(repo, job.target.cloneUrl, await vcs.cloneToken(), pr.defaultBranch);
   const read = await loadRepoConfigs(deps.workspace, repo, sha, sha, deps.config.repo_config_file);
-  return trustedSettings(deps, repo, trustedConfig, { sha, config: read.trusted });
+  return trustedSettings(deps, repo, read.trusted, { sha, config: read.trusted });
 }
 
 /**

@@ -192,7 +192,7 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
     expect(bot(h, repo, pr.number).length).toBeGreaterThan(0);
   });
 
-  it("a PR into a branch its author pushed is judged by the server's settings, not that branch's config", async () => {
+  it("a PR into a branch its author pushed is judged by the default branch's config, not that branch's", async () => {
     const { repo, state } = await newRepo("gate-base-branch", (s) => ({
       ".sluice.yaml": "version: 1\nprojects:\n  - name: prod\n    dir: prod\n    apply_requirements: [approved]\n",
       "prod/main.tf": statefulProject("prod", s("prod"), 0),
@@ -212,6 +212,29 @@ describe("the gate on a pull request's roads", { timeout: 300_000 }, () => {
     const reply = await say(h, repo, pr.number, "bob", "/apply");
     expect(await stateResources(state("prod")), reply).toEqual([]);
     expect(reply).toContain("needs 1 more approval");
+  });
+
+  it("a PR into a branch its author pushed keeps the default branch's `protect` of its project (control: without it, the same PR applies)", async () => {
+    const withDb = (state: string) => statefulProject("prod", state, 0, `resource "terraform_data" "db" {\n  input = "precious"\n}\n`);
+    const withoutDb = (state: string) => statefulProject("prod", state, 0, `resource "terraform_data" "other" {\n  input = "x"\n}\n`);
+    const dropDbIntoSide = async (name: string, mainConfig: string) => {
+      const { repo, state } = await newRepo(name, (s) => ({ ".sluice.yaml": mainConfig, "prod/main.tf": withDb(s("prod")) }));
+      await seedState(withDb(state("prod")));
+      await h.sim.pushBranch(repo, { branch: "side", from: "main", files: { "README.md": "side\n" } });
+      await h.sim.pushBranch(repo, { branch: "drop", from: "side", files: { "prod/main.tf": withoutDb(state("prod")) } });
+      const pr = await h.sim.openPullRequest(repo, { head: "drop", base: "side", author: "bob" });
+      await completed(h, repo, pr.headSha, "sluice/plan");
+      await nextSecond();
+      await h.sim.approve(repo, pr.number, "carol");
+      const reply = await say(h, repo, pr.number, "bob", "/apply");
+      return { reply, resources: await stateResources(state("prod")) };
+    };
+    const projects = "version: 1\nprojects:\n  - name: prod\n    dir: prod\n";
+    const attack = await dropDbIntoSide("gate-side-protect", `${projects}    protect: ["terraform_data.db"]\n`);
+    expect(attack.resources, attack.reply).toContain("terraform_data.db");
+    expect(attack.reply).toContain("protected");
+    const control = await dropDbIntoSide("gate-side-unprotected", projects);
+    expect(control.resources, control.reply).toEqual(["terraform_data.other"]);
   });
 
   it("a base branch in `trusted_branches` gives its config only while GitHub shows it protected", async () => {
