@@ -34,7 +34,7 @@ export async function readDefaultHead(ctx: JobContext, say: (text: string) => Pr
   const repo = job.target.repo;
   const name = repoFullName(repo);
   const { head, checkout } = await checkoutDefaultHead(ctx);
-  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;
     await vcs.createCheck(repo, DRIFT_CHECK, head.sha, {

@@ -61,7 +61,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   }
   const { project: projectName, shown } = issue;
   const { head, checkout } = await checkoutDefaultHead(ctx);
-  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha);
+  const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha, deps.config.repo_config_file);
   if (!configs.head.ok) return reply(`${refusalText([`${configs.head.file} on ${head.name} is invalid`])}. Nothing was applied.`);
   const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
   const all = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all;

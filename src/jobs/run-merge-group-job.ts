@@ -84,7 +84,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       repo,
       spec.headSha,
       spec.baseSha,
-      undefined,
+      deps.config.repo_config_file,
       spec.baseRef.replace(/^refs\/heads\//, ""),
     );
     if (!configs.head.ok) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { say } from "./trust-holes-support.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
     serverConfig: [
       "autoplan: false",
       "repo_config_file: infra.yaml",
-      "allow_commands: [plan, apply, unlock, help]",
+      "allow_commands: [plan, apply, unlock, help, drift]",
       "workflows:",
       "  shared:",
       "    plan:",
@@ -63,6 +64,23 @@ describe("server-side repo settings", () => {
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/import terraform_data.core_1 x" });
     await h.sim.waitFor(() => bot(repo, pr.number).length === 2, { timeoutMs: 60_000 });
     expect(bot(repo, pr.number)[1]?.body).toContain("`import` is disabled on this Sluice server");
+  }, 150_000);
+
+  it("a drift check reads the projects from the custom config file too (its workflow runs, as on a PR)", async () => {
+    h.sim.setPermission("acme/serverside-drift", "alice", "admin");
+    const config = "version: 1\nprojects:\n  - name: core\n    dir: core\n    workflow: shared\n";
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "serverside-drift",
+      files: { "infra.yaml": config, "core/main.tf": tfProject("core") },
+    });
+    const ran = async () => (await readFile(join(marks, "ran.log"), "utf8").catch(() => "")).split("\n").filter((l) => l === "core").length;
+    const before = await ran();
+    const host = h.sim.openIssue(repo, { title: "drift host", author: "alice" });
+    const reply = await say(h, repo, host.number, "alice", "/drift", "**Drift check**");
+    expect(reply).toContain("core");
+    // The server workflow infra.yaml names ran: the project came from infra.yaml, not from autodiscovery.
+    expect(await ran()).toBe(before + 1);
   }, 150_000);
 
   it("a repository's own workflow does not run where the server offers its workflows (Atlantis 0.49's allowed_workflows); allowed custom workflows do", async () => {
