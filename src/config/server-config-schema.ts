@@ -36,8 +36,21 @@ export const serverConfigSchema = z
     kubectl_binary: z.string().min(1).default("kubectl"),
     /** Terragrunt units run this binary (it runs `terraform_binary`, or a project's `terraform_binary`). */
     terragrunt_binary: z.string().min(1).default("terragrunt"),
-    /** Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. */
-    kubeconfigs: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /**
+     * Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. One
+     * path serves plans (live diff, Helm's server-side dry run) and applies; `{apply, plan}` gives
+     * plans their own, with fewer rights (a PR's chart runs `lookup` in its plan): without `plan`,
+     * plans have no cluster.
+     */
+    kubeconfigs: z
+      .record(
+        z.string().min(1),
+        z.preprocess(
+          (given) => (typeof given === "string" ? { apply: given, plan: given } : given),
+          z.object({ apply: z.string().min(1), plan: z.string().min(1).optional() }).strict(),
+        ),
+      )
+      .default({}),
     /**
      * Secrets runners may receive, by name: the value is read from the server's environment
      * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).

@@ -53,9 +53,9 @@ export async function planDefaultHead(
 ): Promise<(PlanOutcome & { credentials?: string }) | { skipped: string }> {
   const { deps, settings } = ctx;
   const failed = (failedStep: string, message: string): PlanOutcome => ({ ok: false, failedStep, message, output: "", durationMs: 0 });
-  if (isKubernetesRunner(project.runner) && !settings.kubeconfig) {
+  if (isKubernetesRunner(project.runner) && !settings.kubeconfig?.plan) {
     return {
-      skipped: `no kubeconfig is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
+      skipped: `no kubeconfig for plans is configured for this repository (server setting \`kubeconfigs\`): a ${project.runner} project's drift is a live diff against its cluster`,
     };
   }
   {

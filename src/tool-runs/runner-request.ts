@@ -35,11 +35,11 @@ export function resolveSecretSet(
 }
 
 /**
- * The repo's kubeconfig, for the runners that talk to a cluster only: it is what Helm and
- * Kustomize apply with, so no other project's run (a Terraform plan's `file()`) may see it.
+ * The repo's kubeconfig for this phase, for the runners that talk to a cluster only: it is what Helm
+ * and Kustomize diff and apply with, so no other project's run (a Terraform plan's `file()`) may see it.
  */
-const kubeconfigFor = (project: Project, settings: Pick<RepoSettings, "kubeconfig">) =>
-  isKubernetesRunner(project.runner) ? settings.kubeconfig : undefined;
+const kubeconfigFor = (project: Project, settings: Pick<RepoSettings, "kubeconfig">, phase: "plan" | "apply") =>
+  isKubernetesRunner(project.runner) ? settings.kubeconfig?.[phase] : undefined;
 
 /** Its text, or nothing when it cannot be read (the tool run then says why, with the path). */
 function readKubeconfig(path: string): string {
@@ -51,7 +51,7 @@ function readKubeconfig(path: string): string {
 }
 
 /** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
-function common(ctx: RunnerContext, project: Project) {
+function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   const { settings, deps } = ctx;
   const identity = settings.identityOf(project);
   if (identity.kind === "ambiguous") return { refusal: ambiguousReason(identity) };
@@ -62,7 +62,7 @@ function common(ctx: RunnerContext, project: Project) {
   ctx.secrets.add(Object.values(secretSet.values));
   const helmRepositories = project.runner === "helm" ? resolveHelmRepositories(deps.config.helm_repositories ?? [], process.env) : [];
   ctx.secrets.add(helmRepositories.flatMap((r) => (r.password === undefined ? [] : [r.password])));
-  const kubeconfig = kubeconfigFor(project, settings);
+  const kubeconfig = kubeconfigFor(project, settings, phase);
   if (kubeconfig) ctx.secrets.add(kubeconfigSecrets(readKubeconfig(kubeconfig)));
   return {
     fields: {
@@ -117,7 +117,7 @@ export interface PlanWhere {
 
 /** The one place a plan request is built: PR plans, re-plans at merge and drift checks. */
 export function planRequest(ctx: RunnerContext, project: Project, where: PlanWhere, inputs?: RunInputs): Built<PlanRequest> {
-  const c = common(ctx, project);
+  const c = common(ctx, project, "plan");
   if (!c.fields) return refused(project, c.refusal);
   return {
     ok: true,
@@ -190,7 +190,7 @@ export function applyRequest(
   },
   inputs?: RunInputs,
 ): Built<ApplyRequest> {
-  const c = common(ctx, project);
+  const c = common(ctx, project, "apply");
   if (!c.fields) return refused(project, c.refusal);
   const secretValues = [...Object.values(c.fields.secretSet), ...Object.values(inputs?.values.secretValues ?? {})];
   return {

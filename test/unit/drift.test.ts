@@ -387,13 +387,16 @@ describe("Helm and Kustomize drift", () => {
     } as unknown as Job,
     repo: { owner: "acme", name: "infra" },
     checkoutDir,
-    settings: { ...repoSettings(parseServerConfig(""), "acme/infra", undefined), kubeconfig },
+    settings: {
+      ...repoSettings(parseServerConfig(""), "acme/infra", undefined),
+      kubeconfig: kubeconfig === undefined ? undefined : { apply: kubeconfig, plan: kubeconfig },
+    },
     secrets: secretsFor(deps),
   });
 
   it("without a kubeconfig: skipped with the reason, nothing run", async () => {
     const r = await planDefaultHead(ctx(), helm, { write: () => undefined });
-    expect(r).toEqual({ skipped: expect.stringContaining("no kubeconfig is configured") });
+    expect(r).toEqual({ skipped: expect.stringContaining("no kubeconfig for plans is configured") });
     expect(seen).toEqual([]);
   });
 

@@ -60,11 +60,11 @@ async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
 }
 
 /** A pass for `net` on the given road, as the gate gives it. */
-function passFor(road: "comment" | "import"): GatePass {
+function passFor(road: "comment" | "import", projectName = "net"): GatePass {
   const d = decide({
     road,
     repo: "acme/infra",
-    project: "net",
+    project: projectName,
     number: 3,
     actor: "alice",
     pause: undefined,
@@ -166,6 +166,40 @@ describe("the project runner", () => {
     expect(scopes[1]?.readable).toEqual([kubeconfig]);
     expect(seen[1]?.kubeconfig).toBe(kubeconfig);
     expect(secrets.redact(`token: ${token}`)).not.toContain(token);
+  });
+
+  it("a Helm plan gets the plan kubeconfig, its apply the apply one; with none for plans, a plan has no cluster", async () => {
+    const dir = testDir("sluice-kube-");
+    const [view, deploy] = [join(dir, "view"), join(dir, "deploy")];
+    for (const f of [view, deploy]) await writeFile(f, "apiVersion: v1\nkind: Config\nusers: []\n");
+    const web: Project = { name: "web", dir: "web", workspace: "default", runner: "helm" };
+    const applied: string[] = [];
+    const tool = {
+      apply: async (req: { kubeconfig?: string }) => {
+        applied.push(req.kubeconfig ?? "none");
+        return { ok: true, output: "", durationMs: 0, sensitiveValues: [] };
+      },
+    };
+    for (const [given, plans] of [
+      [`{ apply: ${deploy}, plan: ${view} }`, view],
+      [`{ apply: ${deploy} }`, undefined],
+    ] as const) {
+      const { tools, seen, checkout } = await setUp(`kubeconfigs: { "acme/*": ${given} }\n`, tool as never);
+      await mkdir(join(checkout, "web"));
+      const at = { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims };
+      expect((await tools.plan(web, at)).ok).toBe(true);
+      expect(seen[0]?.kubeconfig).toBe(plans);
+      const planFile = join(checkout, ".d", "plan");
+      await mkdir(join(checkout, ".d"), { recursive: true });
+      await writeFile(planFile, "x");
+      await tools.apply(passFor("comment", "web"), web, {
+        checkoutDir: checkout,
+        planFile,
+        onOutput: () => undefined,
+        claims: () => claims,
+      } as never);
+    }
+    expect(applied).toEqual([deploy, deploy]);
   });
 
   it("redacts with the job's secrets as they are when output arrives, not when the request was built", async () => {

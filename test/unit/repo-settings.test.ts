@@ -67,8 +67,17 @@ describe("repoSettings: the trusted config may only set what the server allows",
 
   it("kubeconfigs match repos by glob", () => {
     const s = repoSettings(parseServerConfig('kubeconfigs:\n  "acme/*": /etc/sluice/acme.kubeconfig\n'), "acme/infra", base);
-    expect(s.kubeconfig).toBe("/etc/sluice/acme.kubeconfig");
+    expect(s.kubeconfig).toEqual({ apply: "/etc/sluice/acme.kubeconfig", plan: "/etc/sluice/acme.kubeconfig" });
     expect(repoSettings(parseServerConfig(""), "acme/infra", base).kubeconfig).toBeUndefined();
+  });
+
+  it("kubeconfigs may give plans their own file, or none", () => {
+    const config = parseServerConfig(
+      'kubeconfigs:\n  "acme/infra": { apply: /etc/k/deploy, plan: /etc/k/view }\n  "acme/*": { apply: /etc/k/deploy }\n',
+    );
+    expect(repoSettings(config, "acme/infra", base).kubeconfig).toEqual({ apply: "/etc/k/deploy", plan: "/etc/k/view" });
+    expect(repoSettings(config, "acme/web", base).kubeconfig).toEqual({ apply: "/etc/k/deploy" });
+    expect(() => parseServerConfig('kubeconfigs:\n  "acme/*": { plan: /etc/k/view }\n')).toThrow(/apply/);
   });
 });
 
