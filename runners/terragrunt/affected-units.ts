@@ -28,11 +28,14 @@ export function affectedUnits(tree: ProjectTree, changedFiles: readonly string[]
     const owner = nearestUnit(file, found.units);
     if (owner !== undefined) add(owner, `\`${file}\``);
   }
-  for (const unit of found.units.values())
+  for (const unit of found.units.values()) {
+    // Past discovery's bounds what the unit reads is not known: any change may be one of them.
+    if (unit.everyChange !== undefined) add(unit.dir, unit.everyChange);
     for (const file of files) {
       const why = unit.reads.get(file);
       if (why !== undefined) add(unit.dir, why);
     }
+  }
   for (const [source, why] of sourceReasons(tree, files, found.units)) {
     for (const unit of found.units.values()) {
       if (!unit.sources.includes(source)) continue;

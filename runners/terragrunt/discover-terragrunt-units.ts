@@ -18,6 +18,11 @@ export interface UnitFacts {
   dependencies: { dir: string; name?: string }[];
   /** What discovery could not follow, for the plan comment. */
   problems: string[];
+  /**
+   * Set when its configuration names more files than discovery follows (the why-line): the unit
+   * is planned on every change, since what it reads past the bound is not known.
+   */
+  everyChange?: string;
 }
 
 export interface TerragruntUnits {
@@ -32,6 +37,19 @@ const isUnitFile = (f: string) =>
   (f === UNIT_FILE || f.endsWith(`/${UNIT_FILE}`)) && !isIgnoredPath(f) && !f.includes(".terragrunt-cache/");
 
 const VERB: Record<string, string> = { include: "includes", read: "reads" };
+
+/**
+ * Bounds on what discovery keeps: the files one unit's configuration reaches, and the
+ * (unit, file) pairs of a whole tree. A PR's own files are parsed on the server, outside any
+ * sandbox: a shared file naming 20,000 others, included by 600 units, would otherwise make 12
+ * million why-lines (3.5 GB). Real configurations reach tens of files per unit.
+ */
+export const DISCOVERY_BOUNDS = { filesPerUnit: 1_000, pairs: 200_000 } as const;
+
+/** A why-line's chain of includes and reads, kept readable when a chain is long: its start and its end. */
+const MAX_WHY = 600;
+const shortened = (line: string) =>
+  line.length <= MAX_WHY ? line : `${line.slice(0, MAX_WHY / 3)} … ${line.slice(line.length - (2 * MAX_WHY) / 3)}`;
 
 /**
  * Autodiscovery of Terragrunt units: every dir with a `terragrunt.hcl` that no other unit
@@ -58,8 +76,9 @@ function discover(tree: Pick<ProjectTree, "files" | "terragrunt">): TerragruntUn
   const exists = (p: string) => fileSet.has(p);
   const facts = new Map<string, UnitFacts>();
   const included = new Set<string>();
+  const budget = { pairs: DISCOVERY_BOUNDS.pairs };
   for (const file of candidates) {
-    const unit = followUnit(parentDir(file), tree.terragrunt ?? new Map(), exists);
+    const unit = followUnit(parentDir(file), tree.terragrunt ?? new Map(), exists, budget);
     facts.set(unit.dir, unit);
     for (const path of unit.includes) included.add(path);
   }
@@ -86,8 +105,17 @@ export function followUnit(
   dir: string,
   parsed: ReadonlyMap<string, { refs: TgRef[]; error?: string }>,
   exists: (p: string) => boolean,
+  /** What the tree's discovery may still keep (DISCOVERY_BOUNDS.pairs), shared by its units. */
+  budget: { pairs: number } = { pairs: DISCOVERY_BOUNDS.pairs },
 ): UnitFacts {
   const unit: UnitFacts = { dir, reads: new Map(), includes: [], sources: [], dependencies: [], problems: [] };
+  const bounded = (why: string) => {
+    unit.everyChange = why;
+    unit.problems.push(`${why}: it is planned on every change`);
+    return unit;
+  };
+  if (budget.pairs <= 0)
+    return bounded(`the repository's Terragrunt files name more than ${DISCOVERY_BOUNDS.pairs} files in all, more than Sluice follows`);
   const start = dir === "." ? UNIT_FILE : `${dir}/${UNIT_FILE}`;
   // Each file with the why-line that reached it; an included file is evaluated as the unit's own
   // (its relative paths are the unit's), a read one on its own.
@@ -124,8 +152,17 @@ export function followUnit(
         if (ref.kind === "include" && item.file === start) unit.includes.push(path);
         if (unit.reads.has(path)) continue;
         const fn = ref.kind === "read" && ref.name ? ` (\`${ref.name}\`)` : "";
-        const line = `${prefix} ${VERB[ref.kind]} \`${path}\`${fn}`;
+        const line = shortened(`${prefix} ${VERB[ref.kind]} \`${path}\`${fn}`);
         unit.reads.set(path, line);
+        budget.pairs--;
+        if (unit.reads.size >= DISCOVERY_BOUNDS.filesPerUnit) {
+          return bounded(`its configuration names more than ${DISCOVERY_BOUNDS.filesPerUnit} files, more than Sluice follows`);
+        }
+        if (budget.pairs <= 0) {
+          return bounded(
+            `the repository's Terragrunt files name more than ${DISCOVERY_BOUNDS.pairs} files in all, more than Sluice follows`,
+          );
+        }
         if (path.endsWith(".hcl") && !seen.has(path)) {
           seen.add(path);
           queue.push({ file: path, line, asUnit: ref.kind === "include" && item.asUnit });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
 import { findFileReads } from "../../runners/terraform/find-file-reads.js";
 import { terraformDetector } from "../../runners/terraform/terraform-detector.js";
-import { discoverTerragruntUnits } from "../../runners/terragrunt/discover-terragrunt-units.js";
+import { DISCOVERY_BOUNDS, discoverTerragruntUnits } from "../../runners/terragrunt/discover-terragrunt-units.js";
 import { isTerragruntConfigFile, readTerragruntFiles } from "../../runners/terragrunt/read-terragrunt-files.js";
 import { terragruntDetector } from "../../runners/terragrunt/terragrunt-detector.js";
 import { carryDependsOn, planOrder } from "../../src/tool-runs/plan-order.js";
@@ -253,5 +253,49 @@ describe("Terragrunt units: hostile configuration", () => {
     } as unknown as RepoConfig;
     const resolved = resolveProjects(config, tree, ["env/common.hcl"], [terraformDetector, terragruntDetector]);
     expect(resolved.all.map((p) => `${p.runner}:${p.dir}`)).toEqual(["terragrunt:env/prod/db"]);
+  });
+});
+
+describe("discovery of a PR's Terragrunt files is bounded (they are parsed on the server, outside the sandbox)", () => {
+  /** One shared root.hcl naming `refs` files, included by `units` tiny units. */
+  const shared = (units: number, refs: number) => {
+    const files: Record<string, string> = {
+      "root.hcl": `locals {\n${Array.from({ length: refs }, (_, i) => `  a${i} = file("d/${i}")\n`).join("")}}\n`,
+    };
+    for (let u = 0; u < units; u++) files[`u/${u}/terragrunt.hcl`] = 'include "r" {\n  path = find_in_parent_folders("root.hcl")\n}\n';
+    return files;
+  };
+  const pairs = (found: ReturnType<typeof discoverTerragruntUnits>) => [...found.units.values()].reduce((n, u) => n + u.reads.size, 0);
+
+  it("600 units sharing a file that names 20,000 others keep at most the bound, and each is planned on any change", async () => {
+    const found = discoverTerragruntUnits(await treeOf(shared(600, 20_000)));
+    expect(found.projects).toHaveLength(600);
+    // Unbounded, this tree made 12 million why-lines (3.5 GB).
+    expect(pairs(found)).toBeLessThanOrEqual(DISCOVERY_BOUNDS.pairs);
+    const units = [...found.units.values()];
+    expect(units.every((u) => u.reads.size <= DISCOVERY_BOUNDS.filesPerUnit)).toBe(true);
+    expect(units.every((u) => u.everyChange !== undefined)).toBe(true);
+    expect(units[0]?.problems.join("\n")).toContain("more than Sluice follows: it is planned on every change");
+    // What a unit reads past the bound is not known: a change anywhere plans it, never misses it.
+    const tree = await treeOf(shared(600, 20_000));
+    expect(terragruntDetector.detect(tree, ["d/19999"]).affected).toHaveLength(600);
+  });
+
+  it("control: the same shape within the bounds follows every file, and a change plans only the units that read it", async () => {
+    const tree = await treeOf({ ...shared(3, 50), "other/terragrunt.hcl": 'locals {\n  x = "y"\n}\n' });
+    const found = discoverTerragruntUnits(tree);
+    expect([...found.units.values()].every((u) => u.everyChange === undefined)).toBe(true);
+    expect(pairs(found)).toBe(3 * 51);
+    expect(terragruntDetector.detect(tree, ["u/0/d/49"]).affected.map((p) => p.dir)).toEqual(["u/0"]);
+    expect(terragruntDetector.detect(tree, ["root.hcl"]).affected.map((p) => p.dir)).toEqual(["u/0", "u/1", "u/2"]);
+  });
+
+  it("a long chain of reads gives why-lines of bounded length", async () => {
+    const files: Record<string, string> = { "u/terragrunt.hcl": 'locals {\n  c = read_terragrunt_config("../c/0.hcl")\n}\n' };
+    for (let i = 0; i < 300; i++) files[`c/${i}.hcl`] = `locals {\n  c = read_terragrunt_config("${i + 1}.hcl")\n}\n`;
+    const unit = discoverTerragruntUnits(await treeOf(files)).units.get("u");
+    expect(unit?.reads.size).toBe(301);
+    expect(Math.max(...[...(unit?.reads.values() ?? [])].map((l) => l.length))).toBeLessThan(700);
+    expect(unit?.reads.get("c/300.hcl")).toContain("`c/300.hcl`");
   });
 });
