@@ -184,7 +184,10 @@ export const readRoutes: ApiRoute[] = [
         deps.store.applyHistory({ repo: filter.repo, limit: query.limit }),
         deps.store.auditEvents({ ...filter, limit: query.limit }),
       ]);
-      return { status: 200, body: auditRows(applies, events, (repo) => readable(c, repo), filter).slice(0, query.limit) };
+      return {
+        status: 200,
+        body: auditRows(applies, events, { readable: (repo) => readable(c, repo), admin: c.admin }, filter).slice(0, query.limit),
+      };
     },
   }),
   route({

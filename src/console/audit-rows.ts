@@ -14,14 +14,21 @@ export interface AuditRow {
 export const AUDIT_COLUMNS = ["at", "actor", "action", "repo", "project", "pr", "detail"] as const;
 
 /**
+ * Events of no repository that only admins take, and see: an API token's name and repository
+ * globs, an audit sink's redelivery. They would tell any reader the names of repositories and
+ * automation the reader may not see.
+ */
+const ADMIN_ONLY_ACTIONS: ReadonlySet<string> = new Set(["api-token-issue", "api-token-revoke", "audit-redeliver"]);
+
+/**
  * The audit trail: applies (from the apply records) and console/drift actions (from the audit
  * events), newest first, limited to repos the user can read; events without a repo (a global
- * pause) are shown to everyone signed in.
+ * pause) are shown to everyone signed in, the admins' own (ADMIN_ONLY_ACTIONS) to admins.
  */
 export function auditRows(
   applies: ApplyView[],
   events: AuditEvent[],
-  readable: (repo: string) => boolean,
+  viewer: { readable: (repo: string) => boolean; admin: boolean },
   filter: { repo?: string; action?: string; actor?: string },
 ): AuditRow[] {
   const fromApplies = applies.map(
@@ -49,7 +56,7 @@ export function auditRows(
   );
   const actor = filter.actor?.toLowerCase();
   return [...fromApplies, ...fromEvents]
-    .filter((r) => !r.repo || readable(r.repo))
+    .filter((r) => (r.repo ? viewer.readable(r.repo) : viewer.admin || !ADMIN_ONLY_ACTIONS.has(r.action)))
     .filter((r) => !filter.repo || r.repo.toLowerCase() === filter.repo.toLowerCase())
     .filter((r) => !filter.action || r.action === filter.action)
     .filter((r) => !actor || r.actor.toLowerCase() === actor)

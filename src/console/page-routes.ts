@@ -153,7 +153,7 @@ export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, 
     store.applyHistory({ repo: filter.repo, limit: 5000 }),
     store.auditEvents({ ...filter, limit: 5000 }),
   ]);
-  const rows = auditRows(applies, events, (repo) => readable(v, repo), filter);
+  const rows = auditRows(applies, events, { readable: (repo) => readable(v, repo), admin: v.admin === true }, filter);
   if (format === "csv") {
     res.writeHead(200, {
       ...SECURITY_HEADERS,

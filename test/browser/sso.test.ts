@@ -301,8 +301,12 @@ describe.runIf(run)("single sign-on in a browser, two replicas", () => {
     const audit = (await (await api("/api/v1/audit?action=unlock", reader)).json()) as { actor: string; detail: string }[];
     expect(audit[0]?.actor).toMatch(/^token:\d+:ops$/);
     expect(audit[0]?.detail).toMatch(/released from the API \(token \d+ ops\)/);
-    const issued = (await (await api("/api/v1/audit?action=api-token-issue", reader)).json()) as { actor: string }[];
+    // Token events name other tokens and their repositories: an admin's token reads them, a reader's none.
+    const admin = await issue("auditor", ["read", "admin"]);
+    const issued = (await (await api("/api/v1/audit?action=api-token-issue", admin)).json()) as { actor: string }[];
+    expect(issued.length).toBeGreaterThanOrEqual(4);
     expect(issued.every((e) => e.actor === "sso:corp:ada")).toBe(true);
+    expect(await (await api("/api/v1/audit?action=api-token-issue", reader)).json()).toEqual([]);
   });
 
   it("an operator unlocks from the console; the audit names the SSO identity and provider", async () => {

@@ -173,7 +173,7 @@ describe("audit rows and CSV", () => {
     { id: 1, at: "2026-01-01T03:00:00.000Z", actor: "root", action: "pause", detail: '=HYPERLINK("http://evil")', pr: undefined },
     { id: 2, at: "2026-01-01T02:00:00.000Z", actor: "bob", action: "unlock", repo: "acme/secret", project: "vault", pr: 4, detail: "x" },
   ];
-  const readable = (repo: string) => repo === "acme/infra";
+  const readable = { readable: (repo: string) => repo === "acme/infra", admin: false };
 
   it("merges applies and events newest first, hiding repos the user cannot read", () => {
     const rows = auditRows([apply({ headSha: "abcdef1234" })], events, readable, {});
@@ -183,6 +183,25 @@ describe("audit rows and CSV", () => {
     ]);
     expect(auditRows([apply()], events, readable, { action: "apply", actor: "ALICE" })).toHaveLength(1);
     expect(auditRows([apply()], events, readable, { repo: "acme/infra" }).map((r) => r.action)).toEqual(["apply"]);
+  });
+
+  it("shows an admin's own events of no repository (API tokens, redeliveries) to admins only; a global pause to everyone", () => {
+    const tokenEvents = [
+      ...events,
+      {
+        id: 3,
+        at: "2026-01-01T04:00:00.000Z",
+        actor: "root",
+        action: "api-token-issue",
+        detail: "token 3 ci-payments: scopes operate; repos acme/secret-payments",
+        pr: undefined,
+      },
+      { id: 4, at: "2026-01-01T05:00:00.000Z", actor: "root", action: "audit-redeliver", detail: "event 9 to siem", pr: undefined },
+    ];
+    const shown = (admin: boolean) => auditRows([], tokenEvents, { ...readable, admin }, {}).map((r) => r.action);
+    expect(shown(false)).toEqual(["pause"]);
+    // Control: an admin sees them, and still no repository the admin cannot read.
+    expect(shown(true)).toEqual(["audit-redeliver", "api-token-issue", "pause"]);
   });
 
   it("writes RFC 4180 CSV that a spreadsheet never evaluates", () => {
