@@ -106,12 +106,37 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
       return { ok: false, error: named ? `no SSO provider named ${named}` : "name the token's provider in the X-Sluice-Provider header" };
     const client = provider.client();
     if (!client) return { ok: false, error: `${provider.name} is unavailable (see /readyz)` };
+    const issuedHere = await issuedToSluice(provider, client, token);
+    if (issuedHere !== true) return { ok: false, error: issuedHere };
     try {
       const claims = await oidc.fetchUserInfo(client, token, oidc.skipSubjectCheck);
       return { ok: true, caller: ssoCaller(provider, claims, repos) };
     } catch (e) {
       return { ok: false, error: `${provider.name} did not accept the access token: ${describeOidcError(e)}` };
     }
+  }
+
+  /**
+   * Whether the provider issued this opaque token to Sluice (its introspection endpoint names the
+   * client or audience), or why not: userinfo answers for a token of any client of the user, so a
+   * token another application holds would otherwise act here with the user's roles.
+   */
+  async function issuedToSluice(provider: SsoProvider, client: oidc.Configuration, token: string): Promise<true | string> {
+    if (!client.serverMetadata().introspection_endpoint) {
+      if (provider.settings.api_userinfo_tokens) return true;
+      return `${provider.name} has no token introspection endpoint, so Sluice cannot tell whether an opaque access token was issued to it: use a JWT access token or a Sluice API token (or set \`api_userinfo_tokens: true\` for this provider)`;
+    }
+    let found: oidc.IntrospectionResponse;
+    try {
+      found = await oidc.tokenIntrospection(client, token);
+    } catch (e) {
+      return `${provider.name} could not check the access token: ${describeOidcError(e)}`;
+    }
+    if (found.active !== true) return `${provider.name} says the access token is not active`;
+    const ours = [provider.settings.client_id, ...provider.settings.api_audiences];
+    const aud = found.aud === undefined ? [] : Array.isArray(found.aud) ? found.aud : [found.aud];
+    if (found.client_id === provider.settings.client_id || aud.some((a) => ours.includes(a))) return true;
+    return `the access token was issued to another client of ${provider.name}${found.client_id ? ` (\`${found.client_id}\`)` : ""}, not to Sluice`;
   }
 
   return async function authenticate(authorization: string | undefined, providerHeader: string | undefined): Promise<ApiAuth> {

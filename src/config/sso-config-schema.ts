@@ -34,6 +34,13 @@ export const ssoProviderSchema = z.strictObject({
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(["openid", "profile", "email"]),
   /** Audiences a JWT access token presented to the API may carry besides `client_id`. */
   api_audiences: z.array(z.string().min(1)).default([]),
+  /**
+   * An opaque access token is checked at the provider's introspection endpoint (RFC 7662): it must
+   * be active and issued to `client_id` (or for one of `api_audiences`). A provider without one
+   * gets opaque tokens refused, unless this is true: then its userinfo endpoint alone decides,
+   * and a token the provider gave any other application of the user's works too.
+   */
+  api_userinfo_tokens: z.boolean().default(false),
   roles: z
     .strictObject({
       viewer: z.array(roleEntrySchema).default([]),

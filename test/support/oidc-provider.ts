@@ -23,6 +23,8 @@ export interface TestOidcProvider {
   idTokens: string[];
   /** The access tokens it gave (opaque: userinfo answers for them). */
   accessTokens: string[];
+  /** An opaque access token of `account`, issued to `clientId` (another application's: OTHER_CLIENT). */
+  mintAccessToken(account: string, clientId: string): Promise<string>;
   clockOffsetS: number;
   stop(): Promise<void>;
 }
@@ -32,7 +34,12 @@ export interface OidcProviderOptions {
   redirectUris: string[];
   accounts: Record<string, { groups: string[]; email?: string }>;
   clientSecret?: string;
+  /** Token introspection (RFC 7662), on unless false. */
+  introspection?: boolean;
 }
+
+/** A second application registered at the same provider: its users' tokens are not Sluice's. */
+export const OTHER_CLIENT = "another-app";
 
 export async function startOidcProvider(opts: OidcProviderOptions): Promise<TestOidcProvider> {
   const issuer = `http://127.0.0.1:${opts.port}`;
@@ -46,7 +53,15 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     return { sub: id, preferred_username: id, email: a?.email ?? `${id}@example.test`, groups: a?.groups ?? [] };
   };
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ["code"] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ["code"] },
+      {
+        client_id: OTHER_CLIENT,
+        client_secret: "secret-of-another-app-0123456789",
+        redirect_uris: ["http://127.0.0.1/cb"],
+        response_types: ["code"],
+      },
+    ],
     jwks: { keys: [jwk] },
     cookies: { keys: ["cookie-key-of-the-test-provider-0123456789"] },
     claims: { openid: ["sub"], profile: ["preferred_username", "groups"], email: ["email"] },
@@ -54,6 +69,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => claimsOf(id) }),
     features: {
       devInteractions: { enabled: true },
+      introspection: { enabled: opts.introspection !== false },
     },
   });
   const handle: TestOidcProvider = {
@@ -68,6 +84,14 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Test
       if (!("iat" in claims)) t.setIssuedAt();
       if (!("exp" in claims)) t.setExpirationTime(o.expiresIn ?? "10m");
       return t.sign(privateKey);
+    },
+    async mintAccessToken(account, client) {
+      const found = await provider.Client.find(client);
+      if (!found) throw new Error(`no client ${client}`);
+      const grant = new provider.Grant({ accountId: account, clientId: client });
+      grant.addOIDCScope("openid profile email");
+      const grantId = await grant.save();
+      return new provider.AccessToken({ accountId: account, client: found, grantId, scope: "openid profile email" }).save();
     },
     async forge(claims) {
       return new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: jwk.kid as string }).sign(forger.privateKey);

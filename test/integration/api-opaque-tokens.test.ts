@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiAuth } from "../../src/api/api-auth.js";
+import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
+import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
+import { OTHER_CLIENT, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
+import { freePort } from "../support/start-app.js";
+
+/**
+ * An opaque access token on the API, against a real OpenID provider: userinfo answers for a token
+ * of ANY client of the user, so only one the provider says it issued to Sluice (introspection)
+ * stands for the user; another application's token of the same user would otherwise act here.
+ */
+const quiet = { info: () => undefined, error: () => undefined };
+const idps: TestOidcProvider[] = [];
+const providers: SsoProvider[] = [];
+
+async function setUp(opts: { introspection: boolean; userinfoTokens?: boolean }) {
+  const idp = await startOidcProvider({
+    port: await freePort(),
+    redirectUris: ["http://127.0.0.1:1/login/sso/corp/callback"],
+    accounts: { ada: { groups: ["platform"] } },
+    introspection: opts.introspection,
+  });
+  idps.push(idp);
+  const settings = ssoProviderSchema.parse({
+    name: "corp",
+    issuer: idp.issuer,
+    client_id: idp.clientId,
+    client_secret: "env:SSO_SECRET",
+    roles: { admin: ["platform"] },
+    ...(opts.userinfoTokens ? { api_userinfo_tokens: true } : {}),
+  });
+  const provider = createSsoProvider(settings, {
+    redirectUri: "http://127.0.0.1:1/login/sso/corp/callback",
+    env: { SSO_SECRET: idp.clientSecret },
+    log: quiet,
+  });
+  providers.push(provider);
+  await provider.start();
+  expect(provider.status()).toMatchObject({ ok: true });
+  const store = { usableApiToken: async () => undefined, knownRepos: async () => ["acme/infra"] };
+  const auth = createApiAuth({ store: store as never, sso: new Map([["corp", provider]]) });
+  return { idp, as: (token: string) => auth(`Bearer ${token}`, undefined) };
+}
+
+afterAll(async () => {
+  for (const p of providers) p.stop();
+  for (const idp of idps) await idp.stop();
+});
+
+describe("an opaque access token on the API", () => {
+  let withIntrospection: Awaited<ReturnType<typeof setUp>>;
+  beforeAll(async () => {
+    withIntrospection = await setUp({ introspection: true });
+  });
+
+  it("stands for its user when the provider issued it to Sluice (control)", async () => {
+    const { idp, as } = withIntrospection;
+    const r = await as(await idp.mintAccessToken("ada", idp.clientId));
+    expect(r).toMatchObject({ ok: true, caller: { actor: "sso:corp:ada", admin: true } });
+  });
+
+  it("is refused when the provider issued it to another application, though userinfo answers for it", async () => {
+    const { idp, as } = withIntrospection;
+    const r = await as(await idp.mintAccessToken("ada", OTHER_CLIENT));
+    expect(r).toEqual({ ok: false, error: `the access token was issued to another client of corp (\`${OTHER_CLIENT}\`), not to Sluice` });
+  });
+
+  it("is refused by a provider that cannot introspect, unless the operator lets userinfo decide", async () => {
+    const strict = await setUp({ introspection: false });
+    const refused = await strict.as(await strict.idp.mintAccessToken("ada", strict.idp.clientId));
+    expect(refused).toMatchObject({ ok: false, error: expect.stringContaining("corp has no token introspection endpoint") });
+    const lax = await setUp({ introspection: false, userinfoTokens: true });
+    expect(await lax.as(await lax.idp.mintAccessToken("ada", OTHER_CLIENT))).toMatchObject({ ok: true, caller: { actor: "sso:corp:ada" } });
+  });
+});
