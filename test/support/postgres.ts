@@ -63,8 +63,18 @@ export async function createTestDatabase(adminUrl: string): Promise<TestPostgres
   return {
     url: url.toString(),
     async stop() {
-      // WITH (FORCE) ends sessions a failed test left open (PostgreSQL 13+).
-      await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withClient(adminUrl, async (c) => {
+        // A pool just ended may still be closing its sessions: FORCE would end one mid-close, and
+        // its client, no longer listened to, throws the server's "terminating connection" at
+        // whatever test runs then. Give them a moment to go by themselves.
+        for (let waited = 0; waited < 2_000; waited += 20) {
+          const open = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+          if (open.rows[0]?.n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        // WITH (FORCE) ends sessions a failed test left open (PostgreSQL 13+).
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
     },
   };
 }
