@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
-import { trustedSettings } from "../repo-reading/trusted-settings.js";
+import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
+import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { join } from "node:path";
 import type { Job, SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
@@ -79,19 +80,17 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
   });
   const dataRoot = join(deps.dataDir, "merge-groups", `job-${job.id}`);
   try {
-    const configs = await loadRepoConfigs(
-      deps.workspace,
-      repo,
-      spec.headSha,
-      spec.baseSha,
-      deps.config.repo_config_file,
-      spec.baseRef.replace(/^refs\/heads\//, ""),
-    );
+    // The queue's target branch is trusted as a pull request's base is: the default branch, or a
+    // protected one the server lists; otherwise the default branch head's config decides.
+    const baseRef = spec.baseRef.replace(/^refs\/heads\//, "");
+    const defaultBranch = (await vcs.defaultBranch(repo)).name;
+    const trusted = await trustedCommit(deps, vcs, repo, { baseRef, defaultBranch }, spec.baseSha);
+    const configs = await loadRepoConfigs(deps.workspace, repo, spec.headSha, trusted, deps.config.repo_config_file, baseRef);
     if (!configs.head.ok) {
       return finish([], `${configs.head.file} is invalid in the merge group:\n${configs.head.errors.join("\n")}`, true);
     }
     const config = configs.head.config;
-    const settings = await trustedSettings(deps, repo, configs.trusted, { sha: spec.baseSha, config: configs.trusted });
+    const settings = await pullRequestSettings(deps, vcs, job, { defaultBranch }, trusted, configs.trusted);
     const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
     const projects = resolved.affected;
     if (projects.length === 0) return finish([], "No project is affected by the merge group.");
