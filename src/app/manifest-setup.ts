@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
@@ -18,7 +19,15 @@ export interface SetupOptions {
   /** Writes the new variables to `.env`. */
   saveEnv: (vars: Record<string, string>) => void;
   log: (line: string) => void;
+  /**
+   * Printed only in the server's log (the address to open carries it): the page needs it, and
+   * GitHub must bring it back as the flow's `state`. Whoever else reaches this port registers nothing.
+   */
+  token: string;
 }
+
+const sameToken = (given: string | null, token: string) =>
+  given !== null && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
 
 function setupBaseUrl(req: IncomingMessage): string {
   const proto = String(req.headers["x-forwarded-proto"] ?? "http").split(",")[0];
@@ -36,6 +45,11 @@ function githubWebUrl(env: NodeJS.ProcessEnv): string {
  * that is exchanged for APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, written to `.env`.
  */
 export function createSetupHandler(opts: SetupOptions) {
+  // One registration per process: a second code (another app's) never replaces the first's credentials.
+  let registration: "open" | "converting" | "done" = "open";
+  const text = (res: ServerResponse, status: number, body: string): void => {
+    res.writeHead(status, { "content-type": "text/plain" }).end(body);
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://setup");
     const base = setupBaseUrl(req);
@@ -50,6 +64,9 @@ export function createSetupHandler(opts: SetupOptions) {
       return;
     }
     if (req.method === "GET" && url.pathname === "/") {
+      if (!sameToken(url.searchParams.get("token"), opts.token)) {
+        return text(res, 403, "Open the address this server printed in its log: it carries the one-time token that lets you register.");
+      }
       const warning = hook.warning ? `<p><strong>Warning:</strong> ${escapeHtml(hook.warning)}</p>` : "";
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Register Sluice</title></head>
@@ -57,7 +74,7 @@ export function createSetupHandler(opts: SetupOptions) {
 <h1>Register Sluice as a GitHub App</h1>
 <p>GitHub will send webhooks to <code>${escapeHtml(hook.url)}</code>.</p>
 ${warning}
-<form action="${escapeHtml(githubWebUrl(opts.env))}" method="post">
+<form action="${escapeHtml(`${githubWebUrl(opts.env)}?state=${encodeURIComponent(opts.token)}`)}" method="post">
 <input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">
 <button type="submit">Register the GitHub App</button>
 </form>
@@ -66,12 +83,26 @@ ${warning}
       return;
     }
     if (req.method === "GET" && url.pathname === "/setup/callback") {
-      const code = url.searchParams.get("code");
-      if (!code || !/^[\w-]{1,200}$/.test(code)) {
-        res.writeHead(400, { "content-type": "text/plain" }).end("code missing or invalid");
-        return;
+      if (registration !== "open") {
+        return text(res, 410, "This server has registered its GitHub App already (or is doing so): restart it to start over.");
       }
-      const app = await opts.convert(code);
+      if (!sameToken(url.searchParams.get("state"), opts.token)) {
+        return text(
+          res,
+          403,
+          "This registration did not start from this server's page (its state is missing or wrong): nothing was saved.",
+        );
+      }
+      const code = url.searchParams.get("code");
+      if (!code || !/^[\w-]{1,200}$/.test(code)) return text(res, 400, "code missing or invalid");
+      registration = "converting";
+      let app: Record<string, unknown>;
+      try {
+        app = await opts.convert(code);
+      } catch (e) {
+        registration = "open";
+        throw e;
+      }
       const vars: Record<string, string> = {
         APP_ID: String(app.id),
         PRIVATE_KEY: `"${String(app.pem).trim()}"`,
@@ -80,6 +111,7 @@ ${warning}
       if (app.client_id) vars.GITHUB_CLIENT_ID = String(app.client_id);
       if (app.client_secret) vars.GITHUB_CLIENT_SECRET = String(app.client_secret);
       opts.saveEnv(vars);
+      registration = "done";
       opts.log(
         `sluice: registered GitHub App ${String(app.slug ?? app.id)}; credentials written to .env. Stop this process and run \`npm start\` again.`,
       );
@@ -148,6 +180,7 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
     }
   }
   const appYml = readFileSync(findAppYml(), "utf8");
+  const token = randomBytes(16).toString("hex");
   const octokit = new ProbotOctokit({ baseUrl: apiBaseUrl(env) ?? "https://api.github.com" });
   const handler = createSetupHandler({
     env,
@@ -155,6 +188,7 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
     convert: async (code) => (await octokit.request("POST /app-manifests/{code}/conversions", { code })).data as Record<string, unknown>,
     saveEnv: (vars) => saveEnvFile(envFile, vars),
     log,
+    token,
   });
   const server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {
@@ -167,5 +201,7 @@ export async function startManifestSetup(env: NodeJS.ProcessEnv = process.env): 
   const host = env.HOST || "0.0.0.0";
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  log(`sluice: no APP_ID / PRIVATE_KEY / WEBHOOK_SECRET yet. Open http://${shown}:${port}/ to register the GitHub App from app.yml.`);
+  log(
+    `sluice: no APP_ID / PRIVATE_KEY / WEBHOOK_SECRET yet. Open http://${shown}:${port}/?token=${token} to register the GitHub App from app.yml (the token is this process's: only who reads this log may register).`,
+  );
 }

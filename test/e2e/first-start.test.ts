@@ -248,11 +248,15 @@ describe("the first start, from no credentials to a running app", () => {
     const setup = await startApp({ env });
     let app: AppProcess | undefined;
     try {
-      const page = await (await fetch(`${setup.url}/`)).text();
+      // The address to open, with its one-time token, is in the server's log only.
+      const token = /\/\?token=([0-9a-f]{32}) to register/.exec(setup.output())?.[1];
+      expect(token, setup.output()).toBeDefined();
+      expect((await fetch(`${setup.url}/`)).status).toBe(403);
+      const page = await (await fetch(`${setup.url}/?token=${token}`)).text();
       expect(page).toContain("<code>https://sluice.example.com/api/github/webhooks</code>");
-      expect(page).toContain(`action="http://${sim.host}/settings/apps/new"`);
-      // GitHub sends the browser back with a one-time code.
-      const back = await fetch(`${setup.url}/setup/callback?code=first-hour-code`, { redirect: "manual" });
+      expect(page).toContain(`action="http://${sim.host}/settings/apps/new?state=${token}"`);
+      // GitHub sends the browser back with a one-time code and the state.
+      const back = await fetch(`${setup.url}/setup/callback?code=first-hour-code&state=${token}`, { redirect: "manual" });
       expect(back.status).toBe(302);
       expect(back.headers.get("location")).toMatch(/\/apps\/[\w-]+\/installations\/new$/);
       expect(setup.output()).toContain("credentials written to .env");

@@ -13,6 +13,7 @@ import { readEnvConfig } from "../../src/config/env-config.js";
 const APP_YML = await readFile(join(import.meta.dirname, "../../app.yml"), "utf8");
 const appYml = parse(APP_YML) as { default_events: string[]; default_permissions: Record<string, string>; name: string };
 
+const TOKEN = "0123456789abcdef0123456789abcdef";
 let server: Server | undefined;
 afterEach(async () => {
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
@@ -27,6 +28,7 @@ async function serve(opts: Partial<SetupOptions> & { env: NodeJS.ProcessEnv }): 
     },
     saveEnv: () => undefined,
     log: () => undefined,
+    token: TOKEN,
     ...opts,
   });
   server = createServer((req, res) => void handler(req, res));
@@ -76,8 +78,8 @@ describe("the registration manifest Sluice serves", () => {
 
   it("the page posts the same manifest to GitHub and names the webhook address", async () => {
     const base = await serve({ env: { SLUICE_PUBLIC_URL: "https://sluice.example.com/", GHE_HOST: "ghe.example.com", GH_ORG: "acme" } });
-    const html = await (await fetch(`${base}/`)).text();
-    expect(html).toContain('action="https://ghe.example.com/organizations/acme/settings/apps/new"');
+    const html = await (await fetch(`${base}/?token=${TOKEN}`)).text();
+    expect(html).toContain(`action="https://ghe.example.com/organizations/acme/settings/apps/new?state=${TOKEN}"`);
     expect(html).toContain("<code>https://sluice.example.com/api/github/webhooks</code>");
     const value = /name="manifest" value="([^"]*)"/.exec(html)?.[1] ?? "";
     const manifest = JSON.parse(value.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))) as {
@@ -97,7 +99,7 @@ describe("the registration manifest Sluice serves", () => {
     const base = await serve({ env: {} });
     const manifest = (await (await fetch(`${base}/manifest.json`)).json()) as { hook_attributes: { url: string } };
     expect(manifest.hook_attributes.url).toBe(`${base}/api/github/webhooks`);
-    const html = await (await fetch(`${base}/`)).text();
+    const html = await (await fetch(`${base}/?token=${TOKEN}`)).text();
     expect(html).toContain("Warning");
     expect(html).toContain("SLUICE_PUBLIC_URL");
   });
@@ -134,6 +136,25 @@ describe("the registration manifest Sluice serves", () => {
     }
   });
 
+  it("registers only for who holds the token the server logged: the page and GitHub's return need it (control: with it, the code is exchanged)", async () => {
+    const codes: string[] = [];
+    const convert = async (code: string) => {
+      codes.push(code);
+      return { id: 1, pem: "x", webhook_secret: "w", html_url: "https://github.com/apps/a" };
+    };
+    const base = await serve({ env: { SLUICE_PUBLIC_URL: "https://sluice.example.com" }, convert });
+    expect((await fetch(`${base}/`)).status).toBe(403);
+    expect((await fetch(`${base}/?token=${"f".repeat(32)}`)).status).toBe(403);
+    // An attacker's own app's code, brought to the callback by the attacker: no state, or a guess.
+    for (const state of ["", `&state=${"f".repeat(32)}`]) {
+      const r = await fetch(`${base}/setup/callback?code=attackers-code${state}`, { redirect: "manual" });
+      expect(r.status).toBe(403);
+    }
+    expect(codes).toEqual([]);
+    expect((await fetch(`${base}/setup/callback?code=operators-code&state=${TOKEN}`, { redirect: "manual" })).status).toBe(302);
+    expect(codes).toEqual(["operators-code"]);
+  });
+
   it("the callback exchanges the code and writes credentials that the next start reads", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sluice-setup-"));
     try {
@@ -157,7 +178,7 @@ describe("the registration manifest Sluice serves", () => {
         },
         saveEnv: (vars) => saveEnvFile(envFile, vars),
       });
-      const r = await fetch(`${base}/setup/callback?code=abc-123`, { redirect: "manual" });
+      const r = await fetch(`${base}/setup/callback?code=abc-123&state=${TOKEN}`, { redirect: "manual" });
       expect(r.status).toBe(302);
       expect(r.headers.get("location")).toBe("https://github.com/apps/sluice-acme/installations/new");
       expect(codes).toEqual(["abc-123"]);
@@ -172,7 +193,9 @@ describe("the registration manifest Sluice serves", () => {
       expect(config.appId).toBe("42");
       expect(config.webhookSecret).toBe("whsec");
       expect(config.privateKey.trim()).toBe(pem.trim());
-      expect((await fetch(`${base}/setup/callback?code=`)).status).toBe(400);
+      // One registration per process: another code (another app's) is refused afterwards.
+      expect((await fetch(`${base}/setup/callback?code=someone-elses&state=${TOKEN}`, { redirect: "manual" })).status).toBe(410);
+      expect(codes).toEqual(["abc-123"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
