@@ -48,6 +48,7 @@ export const DISCOVERY_BOUNDS = { filesPerUnit: 1_000, pairs: 200_000 } as const
 
 /** A why-line's chain of includes and reads, kept readable when a chain is long: its start and its end. */
 const MAX_WHY = 600;
+const OVER_TREE_BOUND = `the repository's Terragrunt files name more than ${DISCOVERY_BOUNDS.pairs} files in all, more than Sluice follows`;
 const shortened = (line: string) =>
   line.length <= MAX_WHY ? line : `${line.slice(0, MAX_WHY / 3)} … ${line.slice(line.length - (2 * MAX_WHY) / 3)}`;
 
@@ -114,8 +115,7 @@ export function followUnit(
     unit.problems.push(`${why}: it is planned on every change`);
     return unit;
   };
-  if (budget.pairs <= 0)
-    return bounded(`the repository's Terragrunt files name more than ${DISCOVERY_BOUNDS.pairs} files in all, more than Sluice follows`);
+  if (budget.pairs <= 0) return bounded(OVER_TREE_BOUND);
   const start = dir === "." ? UNIT_FILE : `${dir}/${UNIT_FILE}`;
   // Each file with the why-line that reached it; an included file is evaluated as the unit's own
   // (its relative paths are the unit's), a read one on its own.
@@ -158,11 +158,7 @@ export function followUnit(
         if (unit.reads.size >= DISCOVERY_BOUNDS.filesPerUnit) {
           return bounded(`its configuration names more than ${DISCOVERY_BOUNDS.filesPerUnit} files, more than Sluice follows`);
         }
-        if (budget.pairs <= 0) {
-          return bounded(
-            `the repository's Terragrunt files name more than ${DISCOVERY_BOUNDS.pairs} files in all, more than Sluice follows`,
-          );
-        }
+        if (budget.pairs <= 0) return bounded(OVER_TREE_BOUND);
         if (path.endsWith(".hcl") && !seen.has(path)) {
           seen.add(path);
           queue.push({ file: path, line, asUnit: ref.kind === "include" && item.asUnit });

@@ -118,7 +118,7 @@ ${warning}
       res.writeHead(302, { location: `${String(app.html_url)}/installations/new` }).end();
       return;
     }
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    text(res, 404, "not found");
   };
 }
 
