@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
-import { describe, expect, it } from "vitest";
-import { afterDeliveries, deliveriesFirstFlag, receivingDelivery, signalDeliveries } from "../../src/store/deliveries-first.js";
+import { describe, expect, it, vi } from "vitest";
+import {
+  afterDeliveries,
+  BURST_GAP_MS,
+  deliveriesFirstFlag,
+  receivingDelivery,
+  signalDeliveries,
+} from "../../src/store/deliveries-first.js";
 
 /**
  * The job thread's side runs on a real worker thread (Atomics.wait blocks the thread that calls
@@ -80,5 +86,46 @@ describe("deliveries first (the embedded store's two threads)", () => {
     await expect(Promise.race([bounded().then(() => "claimed"), new Promise((r) => setTimeout(() => r("held"), 5_000))])).resolves.toBe(
       "claimed",
     );
+  });
+
+  it("holds a new job while a burst is still arriving, though nothing is being received between its requests", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const flag = deliveriesFirstFlag();
+      const receiving = receivingDelivery(flag);
+      const claimable = afterDeliveries(flag, 60_000);
+      const claim = () => {
+        const state = { claimed: false };
+        void claimable().then(() => {
+          state.claimed = true;
+        });
+        return state;
+      };
+      // Control: a lone delivery's job is not held once it is answered.
+      receiving()();
+      const lone = claim();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(lone.claimed).toBe(true);
+      // A second delivery right after the first: a burst; answered, nothing is being received.
+      vi.advanceTimersByTime(BURST_GAP_MS - 1);
+      receiving()();
+      const inBurst = claim();
+      await vi.advanceTimersByTimeAsync(BURST_GAP_MS - 1);
+      expect(inBurst.claimed).toBe(false);
+      // Another request of the burst moves its end.
+      receiving()();
+      await vi.advanceTimersByTimeAsync(BURST_GAP_MS - 1);
+      expect(inBurst.claimed).toBe(false);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(inBurst.claimed).toBe(true);
+      // Deliveries further apart than the gap are no burst (control of the gap itself).
+      vi.advanceTimersByTime(BURST_GAP_MS);
+      receiving()();
+      const apart = claim();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(apart.claimed).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
