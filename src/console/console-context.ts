@@ -35,6 +35,8 @@ export interface ConsoleDeps {
   accessTtlMs?: number;
   /** How often the job event stream asks the store for new output. */
   eventPollMs?: number;
+  /** How often an open job event stream asks again whether its viewer may read the job (default 5 s). */
+  eventRecheckMs?: number;
   /** The audit stream and notifications, by store name, for the delivery log. */
   auditSinks?: { name: string; label: string }[];
   /** Tells the audit deliverer a redelivery was asked for. */
@@ -164,6 +166,27 @@ export function createConsoleContext(deps: ConsoleDeps) {
 
   const readable = (v: Viewer, repo: string) => principalReads(v, repo);
 
+  /**
+   * Whether `v` may still read `repo`, asked again while a request stays open (a live log): the
+   * session still open, and the repository readable as GitHub says now (cached for `accessTtlMs`)
+   * or the session's SSO grants say over the repositories known now. Any doubt (GitHub not
+   * answering, the sign-in expired) is a no.
+   */
+  async function stillReads(v: Viewer, repo: string): Promise<boolean> {
+    const s = v.session;
+    const open = s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
+    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return false;
+    if (s.sso !== undefined) {
+      return sso.has(s.sso) && principalReads({ access: accessFromGrants(s.grants ?? [], await store.knownRepos()) }, repo);
+    }
+    if (!s.token || !githubOn() || !access) return false;
+    try {
+      return principalReads({ access: await access.of(s.login, s.token) }, repo);
+    } catch {
+      return false;
+    }
+  }
+
   /** POST forms: a CSRF token of this session, and (when the browser says) our own origin. */
   async function postForm(req: IncomingMessage, res: ServerResponse, v: Viewer): Promise<URLSearchParams | undefined> {
     const origin = req.headers.origin;
@@ -187,7 +210,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
     return store.appliesPaused();
   }
 
-  return { deps, store, access, sso, githubOn, session, baseUrl, layout, message, viewerOf, readable, postForm, pauseState };
+  return { deps, store, access, sso, githubOn, session, baseUrl, layout, message, viewerOf, readable, stillReads, postForm, pauseState };
 }
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;

@@ -12,11 +12,12 @@ export interface JobEventsOptions {
   /** Ends the stream (the server is stopping); the browser reconnects to another replica or later. */
   signal?: AbortSignal;
   /**
-   * Whether the viewer's session is still open, asked every `sessionCheckMs` (default 5 s): a
-   * stream opened before a sign-out (on any replica) stops, and the browser's reconnect is refused.
+   * Whether the viewer may still read the job (session open, repository readable), asked every
+   * `recheckMs` (default 5 s): a stream opened before a sign-out (on any replica) or before the
+   * viewer lost access to the repository stops, and the browser's reconnect is refused.
    */
-  signedIn?: () => Promise<boolean>;
-  sessionCheckMs?: number;
+  stillAllowed?: () => Promise<boolean>;
+  recheckMs?: number;
 }
 
 /**
@@ -48,7 +49,7 @@ export async function streamJobEvents(
   });
   let status = "";
   let lastBeat = Date.now();
-  let lastSessionCheck = Date.now();
+  let lastCheck = Date.now();
   // Output written just before the job finished may still be on its way to the store: the stream
   // ends after two quiet reads once the job is finished.
   let quietAfterFinish = 0;
@@ -68,9 +69,9 @@ export async function streamJobEvents(
       res.write("event: end\ndata: {}\n\n");
       break;
     }
-    if (opts.signedIn && Date.now() - lastSessionCheck >= (opts.sessionCheckMs ?? 5_000)) {
-      lastSessionCheck = Date.now();
-      if (!(await opts.signedIn())) break;
+    if (opts.stillAllowed && Date.now() - lastCheck >= (opts.recheckMs ?? 5_000)) {
+      lastCheck = Date.now();
+      if (!(await opts.stillAllowed())) break;
     }
     if (chunks.length === 500) continue;
     if (Date.now() - lastBeat > (opts.heartbeatMs ?? 15_000)) {

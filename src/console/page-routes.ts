@@ -4,7 +4,6 @@ import { repoFullName } from "../model/repo.js";
 import type { LiveApply } from "../store/store.js";
 import { AUDIT_COLUMNS, auditRows, toCsv } from "./audit-rows.js";
 import { type ConsoleContext, FLASH, type Viewer } from "./console-context.js";
-import { sessionKey } from "./console-session.js";
 import { renderPage } from "./console-templates.js";
 import { SECURITY_HEADERS, sendHtml, sendJson } from "./http-replies.js";
 import { streamJobEvents } from "./job-events.js";
@@ -115,12 +114,16 @@ export async function jobEvents(
   v: Viewer,
   id: number,
 ) {
-  const { deps, store, readable } = ctx;
+  const { deps, store, readable, stillReads } = ctx;
   const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
-  if (!job || !readable(v, repoFullName(job.target.repo))) return sendJson(res, 404, { error: "no such job" });
-  const sid = v.session.sid;
-  const signedIn = async () => sid !== undefined && (await store.consoleSessionLogin(sessionKey(sid))) !== undefined;
-  await streamJobEvents(req, res, store, id, Number(url.searchParams.get("after")) || 0, { pollMs: deps.eventPollMs, signal, signedIn });
+  const repo = job && repoFullName(job.target.repo);
+  if (!repo || !readable(v, repo)) return sendJson(res, 404, { error: "no such job" });
+  await streamJobEvents(req, res, store, id, Number(url.searchParams.get("after")) || 0, {
+    pollMs: deps.eventPollMs,
+    recheckMs: deps.eventRecheckMs,
+    signal,
+    stillAllowed: () => stillReads(v, repo),
+  });
 }
 
 export async function locksPage(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {

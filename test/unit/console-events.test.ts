@@ -39,8 +39,8 @@ afterEach(async () => {
   await new Promise((r) => s.close(r));
 });
 
-async function serve(job: ReturnType<typeof fakeJob>, after: number, signedIn?: () => Promise<boolean>): Promise<string> {
-  server = createServer((req, res) => void streamJobEvents(req, res, job.store, 7, after, { pollMs: 5, signedIn, sessionCheckMs: 0 }));
+async function serve(job: ReturnType<typeof fakeJob>, after: number, stillAllowed?: () => Promise<boolean>): Promise<string> {
+  server = createServer((req, res) => void streamJobEvents(req, res, job.store, 7, after, { pollMs: 5, stillAllowed, recheckMs: 0 }));
   await new Promise<void>((r) => server?.listen(0, "127.0.0.1", () => r()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -1,0 +1,134 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { createConsole } from "../../src/console/create-console.js";
+import { createMetrics } from "../../src/console/metrics.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/store.js";
+import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
+import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
+import { signIn } from "../support/console-sign-in.js";
+import { testDir } from "../support/temp-dir.js";
+
+/**
+ * An open live log (a job's event stream) is for as long as its viewer may read the job's
+ * repository, not only for as long as the session is open. The console runs in-process over the
+ * real SQLite store, its GitHub sign-in against the GitHub simulator, whose answer on what a user
+ * may read is what changes.
+ */
+let sim: Simulator;
+let store: Store;
+let server: Server;
+let base: string;
+let stopConsole: () => void;
+
+beforeAll(async () => {
+  sim = await startSimulator({ webhookSecret: "whsec-live-log" });
+  await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
+  await sim.createRepo({ owner: "acme", name: "other", files: { "net/main.tf": "" } });
+  store = await openStore(undefined, testDir("sluice-live-log-"));
+  server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const console = createConsole({
+    store,
+    env: { publicUrl: base, oauth: { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret }, sessionSecret: "s".repeat(32) },
+    signIn: createGitHubSignIn({ clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret, baseUrl: `http://${sim.host}/api/v3` }),
+    metrics: createMetrics({
+      stats: async () => ({
+        queuedJobs: 0,
+        runningJobs: 0,
+        locks: 0,
+        reconciled: { "check-orphaned": 0, "head-moved": 0, "pr-closed": 0 },
+      }),
+      driftChecks: async () => [],
+    }),
+    config: parseServerConfig("", "test"),
+    githubWebUrl: `http://${sim.host}`,
+    wake: () => undefined,
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    // GitHub asked on every check, checked every 50 ms: the test waits for the rule, not for a cache.
+    accessTtlMs: 0,
+    eventPollMs: 10,
+    eventRecheckMs: 50,
+  });
+  stopConsole = console.stop;
+  server.on("request", (req, res) => {
+    void console.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+});
+
+afterAll(async () => {
+  stopConsole?.();
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  await store?.close();
+  await sim?.stop();
+});
+
+/** A job that stays running, with one line of output. */
+async function runningJob(repo: string): Promise<number> {
+  const id = await store.enqueueInternal(
+    { installationId: 1, repo: { owner: "acme", name: repo }, cloneUrl: `http://git.example/acme/${repo}.git`, pr: 1 },
+    { kind: "plan", trigger: "autoplan", actor: "alice" },
+  );
+  await store.appendJobLog({ jobId: id, repo: `acme/${repo}`, pr: 1, kind: "plan", project: "net", text: "planning\n" }, 1_000_000);
+  return id;
+}
+
+/** Reads the stream until it ends (or `withinMs` passes: then "still open"). */
+async function readStream(response: Response, withinMs: number, whenOpen: () => void): Promise<string> {
+  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  let text = "";
+  let told = false;
+  let cut = false;
+  const deadline = setTimeout(() => {
+    cut = true;
+    void reader.cancel();
+  }, withinMs);
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += new TextDecoder().decode(r.value);
+      if (!told && text.includes("planning")) {
+        told = true;
+        whenOpen();
+      }
+    }
+  } catch {
+    // Cancelled mid-read.
+  } finally {
+    clearTimeout(deadline);
+  }
+  return cut ? `${text}still open` : text;
+}
+
+describe("a console live log", () => {
+  it("stops once its viewer may no longer read the repository, and the reconnect is refused", async () => {
+    sim.setPermission("acme/infra", "bob", "read");
+    const cookie = await signIn(base, "bob");
+    const id = await runningJob("infra");
+    const open = await fetch(`${base}/jobs/${id}/events`, { headers: { cookie } });
+    expect(open.status).toBe(200);
+    const text = await readStream(open, 10_000, () => sim.setPermission("acme/infra", "bob", "none"));
+    expect(text).toContain("planning");
+    // Ended by the server before the test's bound, without the end event of a finished job.
+    expect(text).not.toContain("still open");
+    expect(text).not.toContain("event: end");
+    expect((await fetch(`${base}/jobs/${id}/events`, { headers: { cookie } })).status).toBe(404);
+  });
+
+  it("keeps streaming to a viewer who may still read it (control: only the access taken away ends it)", async () => {
+    sim.setPermission("acme/other", "carol", "read");
+    const cookie = await signIn(base, "carol");
+    const id = await runningJob("other");
+    const open = await fetch(`${base}/jobs/${id}/events`, { headers: { cookie } });
+    expect(open.status).toBe(200);
+    // Twenty checks' time: each one asked GitHub again and was told yes.
+    const text = await readStream(open, 1_000, () => undefined);
+    expect(text).toContain("planning");
+    expect(text).toContain("still open");
+  });
+});
