@@ -115,20 +115,26 @@ export function createConsoleContext(deps: ConsoleDeps) {
       return undefined;
     }
     const s = await session(req, res);
-    const toSignIn = async (error: string) => {
-      if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
-      if (s.login) s.destroy();
-      if (kind === "api") sendJson(res, 401, { error, signIn: "/login" });
-      else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
-      return undefined;
-    };
-    // The store decides on every request: a session signed out (on any replica) or expired is
-    // over, whatever cookie comes with it.
+    const v = await viewerOfSession(s);
+    if (!("over" in v)) return v;
+    if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
+    if (s.login) s.destroy();
+    if (kind === "api") sendJson(res, 401, { error: v.over, signIn: "/login" });
+    else redirect(res, `/login?return=${encodeURIComponent(url.pathname + url.search)}`);
+    return undefined;
+  }
+
+  /**
+   * Who a session's user is now and what they may read, or why the session is over. The store
+   * decides on every call: a session signed out (on any replica) or expired is over, whatever
+   * cookie comes with it. Throws when GitHub cannot say (other than that the sign-in expired).
+   */
+  async function viewerOfSession(s: ConsoleSession): Promise<Viewer | { over: string }> {
     const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
-    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return toSignIn("sign in first");
+    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
     if (s.sso !== undefined) {
       // A provider taken out of the server config signs its users out.
-      if (!sso.has(s.sso)) return toSignIn("sign in again");
+      if (!sso.has(s.sso)) return { over: "sign in again" };
       const grants = s.grants ?? [];
       return {
         login: s.username ?? s.login,
@@ -142,7 +148,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
       };
     }
     // GitHub sign-in turned off: its sessions are over too.
-    if (!s.token || !githubOn() || !access) return toSignIn("sign in first");
+    if (!s.token || !githubOn() || !access) return { over: "sign in first" };
     try {
       const repos = await access.of(s.login, s.token);
       const admin = admins.has(s.login.toLowerCase());
@@ -160,28 +166,21 @@ export function createConsoleContext(deps: ConsoleDeps) {
     } catch (e) {
       if (!(e instanceof SignInExpired)) throw e;
       access.forget(s.login);
-      return toSignIn("your GitHub sign-in expired: sign in again");
+      return { over: "your GitHub sign-in expired: sign in again" };
     }
   }
 
   const readable = (v: Viewer, repo: string) => principalReads(v, repo);
 
   /**
-   * Whether `v` may still read `repo`, asked again while a request stays open (a live log): the
-   * session still open, and the repository readable as GitHub says now (cached for `accessTtlMs`)
-   * or the session's SSO grants say over the repositories known now. Any doubt (GitHub not
-   * answering, the sign-in expired) is a no.
+   * Whether `v`'s session may still read `repo`, asked again while a request stays open (a live
+   * log): as viewerOf decides for a new request (GitHub's answer cached for `accessTtlMs`). Any
+   * doubt (GitHub not answering) is a no.
    */
   async function stillReads(v: Viewer, repo: string): Promise<boolean> {
-    const s = v.session;
-    const open = s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
-    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return false;
-    if (s.sso !== undefined) {
-      return sso.has(s.sso) && principalReads({ access: accessFromGrants(s.grants ?? [], await store.knownRepos()) }, repo);
-    }
-    if (!s.token || !githubOn() || !access) return false;
     try {
-      return principalReads({ access: await access.of(s.login, s.token) }, repo);
+      const now = await viewerOfSession(v.session);
+      return !("over" in now) && principalReads(now, repo);
     } catch {
       return false;
     }
