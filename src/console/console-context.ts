@@ -12,7 +12,7 @@ import { createRepoAccess } from "./repo-access.js";
 import { type SignInPort, SignInExpired } from "./sign-in-port.js";
 import type { Principal } from "./principal.js";
 import { readable as principalReads } from "./principal.js";
-import { accessFromGrants, holdsEverywhere } from "../sso/role-grants.js";
+import { accessFromGrants, grantsFromGroups, holdsEverywhere } from "../sso/role-grants.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 
 export interface ConsoleDeps {
@@ -133,9 +133,12 @@ export function createConsoleContext(deps: ConsoleDeps) {
     const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
     if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
     if (s.sso !== undefined) {
-      // A provider taken out of the server config signs its users out.
-      if (!sso.has(s.sso)) return { over: "sign in again" };
-      const grants = s.grants ?? [];
+      // A provider taken out of the server config signs its users out; a session from before
+      // sessions kept groups (they kept roles) needs one new sign-in.
+      const provider = sso.get(s.sso);
+      if (!provider || !s.groups) return { over: "sign in again" };
+      // The roles as the server config gives them now: a group demoted since the sign-in is.
+      const grants = grantsFromGroups(provider.settings.roles, s.groups);
       return {
         login: s.username ?? s.login,
         actor: s.login,

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
-import type { RoleGrant } from "../sso/role-grants.js";
 import type { PendingSsoSignIn } from "../sso/sso-sign-in.js";
 
 export interface ConsoleSessionData {
@@ -16,8 +15,11 @@ export interface ConsoleSessionData {
   sso?: string;
   /** SSO: the user's name at the provider, as pages show it. */
   username?: string;
-  /** SSO: the roles the user's groups gave at sign-in. */
-  grants?: RoleGrant[];
+  /**
+   * SSO: the user's groups at sign-in that the provider's roles named then. Mapped to roles with
+   * the server config of each request: a group taken out of a role loses it at once.
+   */
+  groups?: string[];
   /** Between /login/sso/<name> and its callback: state, nonce and PKCE verifier, used once. */
   ssoPending?: PendingSsoSignIn;
   csrfSecret?: string;

@@ -73,7 +73,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   s.token = user.token;
   s.sso = undefined;
   s.username = undefined;
-  s.grants = undefined;
+  s.groups = undefined;
   s.csrfSecret = newCsrfSecret();
   s.oauthState = undefined;
   s.returnTo = undefined;

@@ -104,7 +104,7 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   s.token = undefined;
   s.sso = name;
   s.username = who.username;
-  s.grants = who.grants;
+  s.groups = who.groups;
   s.csrfSecret = newCsrfSecret();
   s.returnTo = undefined;
   await s.save();

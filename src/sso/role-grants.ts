@@ -36,6 +36,15 @@ export function grantsFromGroups(roles: Partial<Record<ConsoleRole, RoleEntry[]>
   return grants;
 }
 
+/**
+ * Those of the user's groups that a role entry names: what a console session keeps (not the
+ * roles), so that the roles are read from the server config as it is on each request.
+ */
+export function namedGroups(roles: Partial<Record<ConsoleRole, RoleEntry[]>>, groups: readonly string[]): string[] {
+  const named = new Set(Object.values(roles).flatMap((entries) => (entries ?? []).map((e) => (typeof e === "string" ? e : e.group))));
+  return [...new Set(groups)].filter((g) => named.has(g));
+}
+
 const matches = (globs: readonly string[], repo: string) => picomatch.isMatch(repo, [...globs], { nocase: true, dot: true });
 
 /** The user's permission in one repository: the highest role that covers it, none when no role does. */

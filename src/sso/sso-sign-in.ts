@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import { grantsFromGroups, groupsOf, type RoleGrant } from "./role-grants.js";
+import { grantsFromGroups, groupsOf, namedGroups, type RoleGrant } from "./role-grants.js";
 import type { SsoProvider } from "./sso-provider.js";
 
 /** What the browser's session holds between `/login/sso/<name>` and its callback: used once. */
@@ -17,6 +17,8 @@ export interface SsoIdentity {
   username: string;
   subject: string;
   grants: RoleGrant[];
+  /** The user's groups that the provider's roles name (see namedGroups). */
+  groups: string[];
 }
 
 /** The authorization URL (code flow, PKCE S256, state, nonce) and what to keep for the callback. */
@@ -72,10 +74,12 @@ export function identityFromClaims(provider: Pick<SsoProvider, "name" | "setting
   const raw = pick(claims[provider.settings.username_claim]) ?? pick(claims.email) ?? subject;
   // Shown on pages and written to the audit trail: no control characters or spaces, bounded.
   const username = raw.replace(/[\s\p{Cc}]+/gu, "_").slice(0, 100);
+  const groups = groupsOf(claims[provider.settings.groups_claim]);
   return {
     actor: `sso:${provider.name}:${username}`,
     username,
     subject,
-    grants: grantsFromGroups(provider.settings.roles, groupsOf(claims[provider.settings.groups_claim])),
+    grants: grantsFromGroups(provider.settings.roles, groups),
+    groups: namedGroups(provider.settings.roles, groups),
   };
 }

@@ -63,11 +63,13 @@ describe("roles from groups", () => {
         "sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: {viewer: [eng]}}]\n",
       ).sso[0] as never,
     };
-    expect(identityFromClaims(provider, { sub: "123", preferred_username: "alice", groups: ["eng"] })).toEqual({
+    expect(identityFromClaims(provider, { sub: "123", preferred_username: "alice", groups: ["eng", "sales", "eng"] })).toEqual({
       actor: "sso:corp:alice",
       username: "alice",
       subject: "123",
       grants: [{ role: "viewer" }],
+      // What the session keeps: only the groups a role names.
+      groups: ["eng"],
     });
     expect(identityFromClaims(provider, { sub: "123", email: "a b@x" }).actor).toBe("sso:corp:a_b@x");
     expect(identityFromClaims(provider, { sub: "123" }).actor).toBe("sso:corp:123");

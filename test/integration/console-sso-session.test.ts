@@ -1,0 +1,114 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sealData } from "iron-session";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { createConsole } from "../../src/console/create-console.js";
+import { createMetrics } from "../../src/console/metrics.js";
+import { csrfToken, newCsrfSecret, newSessionId, sessionKey } from "../../src/console/console-session.js";
+import type { SsoProvider } from "../../src/sso/sso-provider.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/store.js";
+import { testDir } from "../support/temp-dir.js";
+
+/**
+ * An SSO session keeps the user's groups, and their roles are read from the server config as it is
+ * on each request: a group the operator demotes (and restarts with) loses its role at once, not
+ * when the 8-hour session ends. Two consoles over one real SQLite store stand for the server
+ * before and after the restart; the session cookie is the one the sign-in would have written.
+ */
+const SECRET = "s".repeat(32);
+let store: Store;
+const servers: Server[] = [];
+const stops: (() => void)[] = [];
+
+async function consoleWith(roles: string): Promise<string> {
+  const settings = parseServerConfig(
+    `sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: ${roles}}]\n`,
+  ).sso[0];
+  const corp = { name: "corp", settings, client: () => undefined, status: () => ({ ok: true }) } as unknown as SsoProvider;
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const c = createConsole({
+    store,
+    env: { publicUrl: base, sessionSecret: SECRET },
+    sso: new Map([["corp", corp]]),
+    metrics: createMetrics({
+      stats: async () => ({
+        queuedJobs: 0,
+        runningJobs: 0,
+        locks: 0,
+        reconciled: { "check-orphaned": 0, "head-moved": 0, "pr-closed": 0 },
+      }),
+      driftChecks: async () => [],
+    }),
+    config: parseServerConfig("", "test"),
+    githubWebUrl: "https://github.com",
+    wake: () => undefined,
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    auditSinks: [{ name: "siem", label: "SIEM" }],
+  });
+  stops.push(c.stop);
+  servers.push(server);
+  server.on("request", (req, res) => void c.handle(req, res).then((h) => h || res.writeHead(404).end()));
+  return base;
+}
+
+let before: string;
+let after: string;
+beforeAll(async () => {
+  store = await openStore(undefined, testDir("sluice-sso-session-"));
+  before = await consoleWith("{admin: [platform]}");
+  after = await consoleWith("{viewer: [platform]}");
+});
+
+afterAll(async () => {
+  for (const stop of stops) stop();
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  await store?.close();
+});
+
+/** The cookie an SSO sign-in writes (a session open in the store), with `extra` in it. */
+async function ssoCookie(username: string, extra: Record<string, unknown>) {
+  const sid = newSessionId();
+  const actor = `sso:corp:${username}`;
+  await store.openConsoleSession({ key: sessionKey(sid), login: actor, expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+  const csrfSecret = newCsrfSecret();
+  const sealed = await sealData({ sid, login: actor, sso: "corp", username, csrfSecret, ...extra }, { password: SECRET, ttl: 8 * 3600 });
+  return { cookie: `sluice_session=${sealed}`, csrf: csrfToken({ csrfSecret }) };
+}
+
+describe("an SSO console session", () => {
+  it("loses a role its group no longer has in the server config (control: the same cookie before the change)", async () => {
+    const { cookie } = await ssoCookie("mallory", { groups: ["platform"] });
+    expect((await fetch(`${before}/tokens`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${after}/tokens`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it("from before sessions kept groups (they kept roles) is asked to sign in again", async () => {
+    const { cookie } = await ssoCookie("old", { grants: [{ role: "admin" }] });
+    const r = await fetch(`${before}/tokens`, { headers: { cookie }, redirect: "manual" });
+    expect(r.status).toBe(302);
+    expect(r.headers.get("location")).toMatch(/^\/login\?return=/);
+  });
+
+  it("audits an admin's redelivery under the SSO actor, which no GitHub login can be", async () => {
+    const id = await store.recordAudit({ actor: "sluice", action: "pause", detail: "x" });
+    await store.recordAuditAttempt("siem", id, { ok: true, statusCode: 200 } as never, false);
+    const { cookie, csrf } = await ssoCookie("octocat", { groups: ["platform"] });
+    const r = await fetch(`${before}/audit/deliveries/redeliver`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf, sink: "siem", event: String(id) }),
+    });
+    expect(r.status).toBe(303);
+    const ev = (await store.auditEvents({ action: "audit-redeliver", limit: 1 }))[0];
+    expect(ev?.actor).toBe("sso:corp:octocat");
+    expect(ev?.detail).toBe(`event ${id} to SIEM (from the console (SSO corp))`);
+  });
+});
