@@ -42,8 +42,12 @@ export async function redeliver(ctx: ConsoleContext, req: IncomingMessage, res: 
   const back = { href: "/audit/deliveries", text: "Deliveries" };
   if (!Number.isSafeInteger(eventId) || !(await store.requestAuditRedelivery(sink, eventId)))
     return message(res, 404, v, "No such delivery", "That event was never sent to that receiver.", back);
-  await store.recordAudit({ actor: v.login, action: "audit-redeliver", detail: `event ${eventId} to ${labelOf(ctx, sink)}` });
-  deps.log.info({ user: v.login, sink, eventId }, "audit event redelivery queued from the console");
+  await store.recordAudit({
+    actor: v.actor,
+    action: "audit-redeliver",
+    detail: `event ${eventId} to ${labelOf(ctx, sink)} (from ${v.via})`,
+  });
+  deps.log.info({ user: v.actor, sink, eventId }, "audit event redelivery queued from the console");
   deps.wakeAudit?.();
   redirect(res, "/audit/deliveries?done=redeliver", 303);
 }
