@@ -73,7 +73,7 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     return ks;
   };
 
-  async function fromJwt(token: string, repos: string[]): Promise<ApiAuth> {
+  async function fromJwt(token: string, repos: () => Promise<string[]>): Promise<ApiAuth> {
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -85,21 +85,22 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     if (!provider || !client) return { ok: false, error: "the token's issuer is not one of this server's SSO providers" };
     const keys = keysOf(provider, client);
     if (!keys) return { ok: false, error: `${provider.name} publishes no key set (jwks_uri)` };
+    let payload: Record<string, unknown>;
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      ({ payload } = await jwtVerify(token, keys, {
         issuer: client.serverMetadata().issuer,
         audience: [provider.settings.client_id, ...provider.settings.api_audiences],
         // An ID token is no access token: only RFC 9068's type passes.
         typ: "at+jwt",
         clockTolerance: CLOCK_TOLERANCE_S,
-      });
-      return { ok: true, caller: ssoCaller(provider, payload, repos) };
+      }));
     } catch (e) {
       return { ok: false, error: `the access token was refused: ${describeOidcError(e)}` };
     }
+    return { ok: true, caller: ssoCaller(provider, payload, await repos()) };
   }
 
-  async function fromUserinfo(token: string, named: string | undefined, repos: string[]): Promise<ApiAuth> {
+  async function fromUserinfo(token: string, named: string | undefined, repos: () => Promise<string[]>): Promise<ApiAuth> {
     const providers = [...deps.sso.values()];
     const provider = named ? deps.sso.get(named) : providers.length === 1 ? providers[0] : undefined;
     if (!provider)
@@ -108,12 +109,13 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     if (!client) return { ok: false, error: `${provider.name} is unavailable (see /readyz)` };
     const issuedHere = await issuedToSluice(provider, client, token);
     if (issuedHere !== true) return { ok: false, error: issuedHere };
+    let claims: Record<string, unknown>;
     try {
-      const claims = await oidc.fetchUserInfo(client, token, oidc.skipSubjectCheck);
-      return { ok: true, caller: ssoCaller(provider, claims, repos) };
+      claims = await oidc.fetchUserInfo(client, token, oidc.skipSubjectCheck);
     } catch (e) {
       return { ok: false, error: `${provider.name} did not accept the access token: ${describeOidcError(e)}` };
     }
+    return { ok: true, caller: ssoCaller(provider, claims, await repos()) };
   }
 
   /**
@@ -143,11 +145,12 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     const m = /^Bearer ([\x21-\x7e]{1,8192})$/.exec(authorization ?? "");
     if (!m) return { ok: false, error: "send a bearer token: Authorization: Bearer <token>" };
     const token = m[1] as string;
-    const repos = await deps.store.knownRepos();
+    // Read once the token holds: a refused token costs no read of every repository.
+    const repos = () => deps.store.knownRepos();
     if (token.startsWith(TOKEN_PREFIX)) {
       const record = await deps.store.usableApiToken(tokenDigest(token));
       if (!record) return { ok: false, error: "the token is unknown, revoked or expired" };
-      return { ok: true, caller: tokenCaller(record, repos) };
+      return { ok: true, caller: tokenCaller(record, await repos()) };
     }
     if (token.split(".").length === 3) return fromJwt(token, repos);
     return fromUserinfo(token, providerHeader, repos);

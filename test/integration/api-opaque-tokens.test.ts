@@ -38,9 +38,17 @@ async function setUp(opts: { introspection: boolean; userinfoTokens?: boolean })
   providers.push(provider);
   await provider.start();
   expect(provider.status()).toMatchObject({ ok: true });
-  const store = { usableApiToken: async () => undefined, knownRepos: async () => ["acme/infra"] };
+  // Counted: every repository is read only for a token that holds.
+  const reads = { repos: 0 };
+  const store = {
+    usableApiToken: async () => undefined,
+    knownRepos: async () => {
+      reads.repos++;
+      return ["acme/infra"];
+    },
+  };
   const auth = createApiAuth({ store: store as never, sso: new Map([["corp", provider]]) });
-  return { idp, as: (token: string) => auth(`Bearer ${token}`, undefined) };
+  return { idp, reads, as: (token: string) => auth(`Bearer ${token}`, undefined) };
 }
 
 afterAll(async () => {
@@ -55,15 +63,21 @@ describe("an opaque access token on the API", () => {
   });
 
   it("stands for its user when the provider issued it to Sluice (control)", async () => {
-    const { idp, as } = withIntrospection;
+    const { idp, as, reads } = withIntrospection;
+    const before = reads.repos;
     const r = await as(await idp.mintAccessToken("ada", idp.clientId));
     expect(r).toMatchObject({ ok: true, caller: { actor: "sso:corp:ada", admin: true } });
+    expect(reads.repos).toBe(before + 1);
   });
 
   it("is refused when the provider issued it to another application, though userinfo answers for it", async () => {
-    const { idp, as } = withIntrospection;
+    const { idp, as, reads } = withIntrospection;
+    const before = reads.repos;
     const r = await as(await idp.mintAccessToken("ada", OTHER_CLIENT));
     expect(r).toEqual({ ok: false, error: `the access token was issued to another client of corp (\`${OTHER_CLIENT}\`), not to Sluice` });
+    // A refused token costs no read of every repository (anyone can send one).
+    expect(await as("sluice_not-a-token")).toMatchObject({ ok: false });
+    expect(reads.repos).toBe(before);
   });
 
   it("is refused by a provider that cannot introspect, unless the operator lets userinfo decide", async () => {
