@@ -1,5 +1,7 @@
 /** Past this much held-back text, live output is released anyway (a line that never ends). */
 const MAX_HELD = 1024 * 1024;
+/** What a built-in pattern (a token, a key) matches at most outside a private key block. */
+const PATTERN_MARGIN = 4096;
 const OPEN_KEY = /-----BEGIN[ A-Z0-9]*PRIVATE KEY-----/g;
 const CLOSE_KEY = /-----END[ A-Z0-9]*PRIVATE KEY-----/;
 
@@ -10,10 +12,20 @@ const CLOSE_KEY = /-----END[ A-Z0-9]*PRIVATE KEY-----/;
  * part alone gives what redacting it together with the rest does (no match crosses the cut).
  */
 export function liveRedactor(redact: (s: string) => string, emit: (s: string) => void) {
-  const secrets = (redact as { secrets?: readonly string[] }).secrets ?? [];
-  // A pty turns each \n into \r\n: both spellings of a multi-line secret can start in the output.
-  const multiline = secrets.filter((x) => x.includes("\n")).flatMap((x) => [x, x.replace(/\r?\n/g, "\r\n")]);
-  const longest = multiline.reduce((n, x) => Math.max(n, x.length), 0);
+  // Read again on each push: a job's redactor can learn secrets while its run's output streams.
+  let seen: readonly string[] | undefined;
+  let multiline: string[] = [];
+  let longest = 0;
+  let longestAny = 0;
+  const learn = () => {
+    const secrets = (redact as { secrets?: readonly string[] }).secrets ?? [];
+    if (secrets === seen) return;
+    seen = secrets;
+    // A pty turns each \n into \r\n: both spellings of a multi-line secret can start in the output.
+    multiline = secrets.filter((x) => x.includes("\n")).flatMap((x) => [x, x.replace(/\r?\n/g, "\r\n")]);
+    longest = multiline.reduce((n, x) => Math.max(n, x.length), 0);
+    longestAny = secrets.reduce((n, x) => Math.max(n, x.length), 0);
+  };
   let held = "";
   // Output that arrives after the end (a pty may deliver its last read late) goes out at once.
   let ended = false;
@@ -42,11 +54,30 @@ export function liveRedactor(redact: (s: string) => string, emit: (s: string) =>
     if (held) emit(redact(held));
     held = "";
   };
+  // A line that never ends: released up to a cut no match crosses, keeping back as much as a
+  // secret the next read completes could have begun with.
+  const releaseLong = () => {
+    const keep = Math.max(longestAny, PATTERN_MARGIN);
+    const whole = redact(held);
+    for (let cut = held.length - keep; cut > 0; cut -= keep) {
+      const head = redact(held.slice(0, cut));
+      if (head + redact(held.slice(cut)) !== whole) continue;
+      held = held.slice(cut);
+      emit(head);
+      return;
+    }
+    release();
+  };
   return {
     push(chunk: string): void {
+      learn();
       held += chunk;
-      if (ended || held.length > MAX_HELD) {
+      if (ended) {
         release();
+        return;
+      }
+      if (held.length > MAX_HELD) {
+        releaseLong();
         return;
       }
       const cut = cutPoint();
@@ -57,9 +88,14 @@ export function liveRedactor(redact: (s: string) => string, emit: (s: string) =>
       held = tail;
       if (head) emit(head);
     },
-    /** Releases everything held; call when the output ends. */
+    /**
+     * Releases everything held; call when the output ends. Ends it with a line end: the next run's
+     * output, stored after it, cannot complete a secret this one's last line began.
+     */
     flush(): void {
       ended = true;
+      learn();
+      if (held && !held.endsWith("\n")) held += "\n";
       release();
     },
   };

@@ -111,8 +111,9 @@ const present = (list: (string | undefined)[]) => list.filter((p): p is string =
 
 export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
   const { deps, job, settings, secrets } = ctx;
-  // Read when output arrives: credentials and sensitive values join the secrets after the request is built.
-  const redact = (text: string) => secrets.redact(text);
+  // Read when output arrives: credentials and sensitive values join the secrets after the request is
+  // built. Its `secrets` too: live output holds back a multi-line secret by them (liveRedactor).
+  const redact = Object.defineProperty((text: string) => secrets.redact(text), "secrets", { get: () => secrets.redact.secrets });
 
   /** `heldOk`: the one run a held project takes, the push of its kept state. */
   async function prepare(project: Project, checkoutDir: string, heldOk = false): Promise<{ runner: Runner } | ReturnType<typeof failed>> {

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { testDir } from "../support/temp-dir.js";
 import { NO_PLAN_RULES } from "../fakes/no-plan-rules.js";
+import { liveRedactor } from "../../runners/live-redactor.js";
 import { describe, expect, it } from "vitest";
 import type { PlanRequest, Runner } from "../../runners/runner.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
@@ -216,5 +217,30 @@ describe("the project runner", () => {
     await tools.plan(project, { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims });
     expect(printed).not.toContain("late-secret-value-4242");
     expect(printed).toContain("token: ");
+  });
+
+  it("holds back a multi-line secret a read splits, learnt after the request was built (live output reads the redactor's secrets)", async () => {
+    const multi = "-----X-TOKEN-----\nq8Zr4YtT2mWv9LpK3sHd\n7NcXe1BfUa6GjRo0Vy5\n-----END-----";
+    let streamed = "";
+    const { tools, secrets, checkout } = await setUp("", {
+      async plan(req) {
+        // As exec does: one live redactor over the run's output, built before the secret is known.
+        const live = liveRedactor(req.redact, (s) => {
+          streamed += s;
+        });
+        secrets.add([multi]);
+        const cut = multi.indexOf("\n7Nc") + 1;
+        live.push(`output:\n${multi.slice(0, cut)}`);
+        // Control: the first read alone releases nothing of the secret's lines.
+        expect(streamed).toBe("output:\n");
+        live.push(`${multi.slice(cut)}\ndone\n`);
+        live.flush();
+        return { ok: false, failedStep: "plan", message: "", output: "", durationMs: 0 };
+      },
+    });
+    await mkdir(join(checkout, "net"));
+    await tools.plan(project, { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims });
+    expect(streamed).not.toContain("q8Zr4YtT2mWv9LpK3sHd");
+    expect(streamed).toContain("done\n");
   });
 });
