@@ -1,4 +1,5 @@
 import type { AttributeChange } from "../../src/model/drift.js";
+import { createRedactor } from "../../src/util/redact.js";
 import type { PlanJson } from "./plan-json-schema.js";
 
 /** Per resource: which top-level attributes change (before → after), and whether a refresh found it changed. */
@@ -14,10 +15,12 @@ const SENSITIVE = "(sensitive)";
 
 /**
  * Attribute-level detail for drift reports. Values marked sensitive in the plan (before_sensitive /
- * after_sensitive) are never read out: they are shown as "(sensitive)". Everything else is shown
- * short and still goes through the job's redactor, which knows every sensitive value of the plan.
+ * after_sensitive) are never read out: they are shown as "(sensitive)". Everything else is
+ * redacted whole by `redact` (the job's secrets and the plan's sensitive values), then shown short:
+ * cut first, a value could keep a secret's first characters, which no redactor matches.
  */
-export function resourceDetails(plan: PlanJson): ResourceDetail[] {
+export function resourceDetails(plan: PlanJson, redact: (text: string) => string): ResourceDetail[] {
+  const show = (v: unknown) => shorten(redact(asText(v)));
   const drift = new Map<string, Change>();
   for (const d of plan.resource_drift ?? []) {
     const address = (d as { address?: unknown }).address;
@@ -29,11 +32,11 @@ export function resourceDetails(plan: PlanJson): ResourceDetail[] {
     const actions = rc.change.actions.join(",");
     if (actions === "no-op" || actions === "read") continue;
     seen.add(rc.address);
-    out.push({ address: rc.address, drifted: drift.has(rc.address), attributes: attributeChanges(rc.change) });
+    out.push({ address: rc.address, drifted: drift.has(rc.address), attributes: attributeChanges(rc.change, show) });
   }
   // Drift the configuration does not undo (e.g. ignore_changes) is still drift worth reporting.
   for (const [address, change] of drift) {
-    if (!seen.has(address)) out.push({ address, drifted: true, attributes: attributeChanges(change) });
+    if (!seen.has(address)) out.push({ address, drifted: true, attributes: attributeChanges(change, show) });
   }
   return out;
 }
@@ -46,7 +49,7 @@ interface Change {
   after_unknown?: unknown;
 }
 
-function attributeChanges(change: Change): AttributeChange[] {
+function attributeChanges(change: Change, show: (v: unknown) => string): AttributeChange[] {
   const before = asRecord(change.before);
   const after = asRecord(change.after);
   const unknown = asRecord(change.after_unknown);
@@ -78,8 +81,15 @@ function asRecord(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-function show(v: unknown): string {
-  if (v === undefined || v === null) return "null";
-  const text = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  return text.length > VALUE_MAX ? `${text.slice(0, VALUE_MAX - 1)}…` : text;
+/** The run's redaction and this plan's sensitive values, which the job learns only once the plan returns. */
+export function detailsRedactor(redact: (text: string) => string, sensitiveValues: readonly string[]): (text: string) => string {
+  const planValues = createRedactor({ secrets: sensitiveValues, builtIn: false });
+  return (text) => planValues(redact(text));
 }
+
+function asText(v: unknown): string {
+  if (v === undefined || v === null) return "null";
+  return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+}
+
+const shorten = (text: string) => (text.length > VALUE_MAX ? `${text.slice(0, VALUE_MAX - 1)}…` : text);

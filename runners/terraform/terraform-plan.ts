@@ -13,7 +13,7 @@ import { initPlanShow } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
-import { resourceDetails } from "./resource-details.js";
+import { detailsRedactor, resourceDetails } from "./resource-details.js";
 import { shownStep, stepVariables } from "./step-variables.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { plannedOutputs } from "./planned-outputs.js";
@@ -146,7 +146,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
   if (!summary.ok) return fail("show", summary.error);
-  if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
+  if (req.details && json.ok)
+    summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.
   summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
   // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,

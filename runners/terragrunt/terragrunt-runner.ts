@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
-import { resourceDetails } from "../terraform/resource-details.js";
+import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
@@ -88,7 +88,8 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const json = parsePlanJson(show.stdout);
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return fail("show", summary.error);
-      if (req.details && json.ok) summary.summary.details = resourceDetails(json.plan);
+      if (req.details && json.ok)
+        summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
       return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: performance.now() - started };
     },
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { testDir } from "../support/temp-dir.js";
 import { describe, expect, it, vi } from "vitest";
 import type { PlanOutcome, PlanRequest } from "../../runners/runner.js";
-import { resourceDetails } from "../../runners/terraform/resource-details.js";
+import { detailsRedactor, resourceDetails } from "../../runners/terraform/resource-details.js";
 import { parsePlanJson } from "../../runners/terraform/parse-plan-json.js";
 import { parseComment } from "../../src/command/parse-comment.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
@@ -227,7 +227,7 @@ describe("classifying drift from the plan JSON", () => {
     ],
   });
   if (!plan.ok) throw new Error(plan.error);
-  const details = resourceDetails(plan.plan);
+  const details = resourceDetails(plan.plan, (t) => t);
 
   it("names every changed attribute before → after, masks sensitive ones, keeps drift the config ignores", () => {
     expect(details).toEqual([
@@ -244,6 +244,23 @@ describe("classifying drift from the plan JSON", () => {
       { address: "terraform_data.ignored", drifted: true, attributes: [{ name: "tags", before: '"a"', after: '"b"' }] },
     ]);
     expect(JSON.stringify(details)).not.toContain("s3cret");
+  });
+
+  it("redacts a value whole before it is shortened: a cut value can hold a secret's first characters", () => {
+    const token = "tok-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    // terraform_data's `output` echoes its input unmarked: a secret the job knows, past the cut.
+    const value = (v: string) => ({ output: { a: v.repeat(90), t: token } });
+    const long = parsePlanJson({
+      format_version: "1.2",
+      resource_changes: [{ address: "terraform_data.echo", change: { actions: ["update"], before: value("x"), after: value("y") } }],
+    });
+    if (!long.ok) throw new Error(long.error);
+    const redacted = JSON.stringify(resourceDetails(long.plan, detailsRedactor(createRedactor({ secrets: [token] }), [])));
+    expect(redacted).not.toContain(token.slice(0, 12));
+    // Control: the value is long enough to be cut right inside the token when cut first.
+    const shown = JSON.stringify(resourceDetails(long.plan, (t) => t));
+    expect(shown).toContain(token.slice(0, 12));
+    expect(shown).not.toContain(token);
   });
 
   it("outside git when refreshed as drifted, or when git did not change the project since its last apply", () => {
