@@ -1,4 +1,4 @@
-import { compareLive } from "../k8s/compare-live.js";
+import { compareLive, type LiveSide, type RunTool } from "../k8s/compare-live.js";
 import { execFailureLine } from "../k8s/exec-failure-line.js";
 import type { LiveDiff, LiveDiffCommon } from "../k8s/live-diff.js";
 import type { Exec } from "../runner.js";
@@ -11,6 +11,8 @@ export interface HelmLiveDiffInput
   extends LiveDiffCommon,
     Pick<RenderChartInput, "chart" | "release" | "namespace" | "set" | "setJson" | "setFiles"> {
   kubeconfig: string;
+  /** The secret set's files with random placeholders (the plan's canary), when it has secrets. */
+  canarySetFiles?: Record<string, string>;
 }
 
 /**
@@ -20,6 +22,14 @@ export interface HelmLiveDiffInput
  * edited in the cluster by hand does not show here. Hooks are in neither.
  */
 export function helmLiveDiff(i: HelmLiveDiffInput, exec: Exec): Promise<LiveDiff> {
+  const dryRun = async (run: RunTool, timeoutMs: number, setFiles = i.setFiles): Promise<LiveSide> => {
+    const dry = await run(helmDiffDryRunArgv({ ...chartInput({ ...i, setFiles }), kubeconfig: i.kubeconfig }));
+    if (typeof dry === "string") return { reason: dry };
+    if (dry.exitCode !== 0) return { reason: execFailureLine("helm upgrade --dry-run=server", dry, timeoutMs) };
+    const text = releaseManifest(dry.stdout);
+    return text === undefined ? { reason: "helm upgrade --dry-run=server did not print a release as JSON" } : { text };
+  };
+  const canary = i.canarySetFiles;
   return compareLive(i, exec, {
     cwd: i.chart.dir,
     namespace: i.namespace,
@@ -30,13 +40,10 @@ export function helmLiveDiff(i: HelmLiveDiffInput, exec: Exec): Promise<LiveDiff
       if (!/\brelease: not found\b/.test(live.stderr)) return { reason: execFailureLine("helm get manifest", live, timeoutMs) };
       return { text: "", note: `release \`${i.release}\` is not installed in namespace \`${i.namespace}\`: every object is new` };
     },
-    async head(run, timeoutMs) {
-      const dry = await run(helmDiffDryRunArgv({ ...chartInput(i), kubeconfig: i.kubeconfig }));
-      if (typeof dry === "string") return { reason: dry };
-      if (dry.exitCode !== 0) return { reason: execFailureLine("helm upgrade --dry-run=server", dry, timeoutMs) };
-      const text = releaseManifest(dry.stdout);
-      return text === undefined ? { reason: "helm upgrade --dry-run=server did not print a release as JSON" } : { text };
-    },
+    head: (run, timeoutMs) => dryRun(run, timeoutMs),
+    ...(canary && Object.keys(canary).length > 0
+      ? { canaryHead: (run: RunTool, timeoutMs: number) => dryRun(run, timeoutMs, canary) }
+      : {}),
     names: { live: "live release", head: "dry run", invalid: "helm's manifest is not a valid manifest stream" },
     compared: `Compared: release \`${i.release}\` as deployed (helm get manifest) with a server-side dry run of upgrading it to this head (helm upgrade --install --dry-run=server). Hooks, and edits made in the cluster outside helm, are not compared.`,
   });

@@ -151,6 +151,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
           hashing,
           knownSecrets: planned.summary.sensitiveValues,
           secretDerived: planned.secretDerived,
+          canarySetFiles: canary?.ok ? canary.setFiles : undefined,
         },
         exec,
       );
@@ -185,7 +186,9 @@ async function renderCanaries(
   i: CanaryInput,
   exec: Exec,
 ): Promise<
-  { ok: true; renders: { head: string; base?: string } } | { ok: false; failedStep: string; message: string; output: string } | undefined
+  | { ok: true; renders: { head: string; base?: string }; setFiles: Record<string, string> }
+  | { ok: false; failedStep: string; message: string; output: string }
+  | undefined
 > {
   if (Object.keys(i.secretSet).length === 0) return undefined;
   const canaryDir = await mkdtemp(join(i.dir, "canary-"));
@@ -198,8 +201,8 @@ async function renderCanaries(
   });
   const head = await renderChart({ ...i, chart: i.head, side: "head", setFiles }, exec);
   if (!head.ok) return unsafe(head);
-  if (!i.base) return { ok: true, renders: { head: head.yaml } };
+  if (!i.base) return { ok: true, renders: { head: head.yaml }, setFiles };
   const base = await renderChart({ ...i, setJson: i.baseSetJson, chart: i.base, side: "base", setFiles }, exec);
   if (!base.ok) return unsafe(base);
-  return { ok: true, renders: { head: head.yaml, base: base.yaml } };
+  return { ok: true, renders: { head: head.yaml, base: base.yaml }, setFiles };
 }

@@ -37,7 +37,8 @@ afterAll(async () => {
 
 const result = (r: Partial<ExecResult>): ExecResult => ({ exitCode: 0, timedOut: false, stdout: "", stderr: "", durationMs: 1, ...r });
 
-type Scripted = ExecResult | Error;
+/** A recorded answer, or one made from the call's arguments (what the chart would render). */
+type Scripted = ExecResult | Error | ((args: string[]) => Promise<ExecResult>);
 interface Call {
   args: string[];
   opts: ExecOptions;
@@ -59,6 +60,7 @@ async function plan(cluster: { get?: Scripted; upgrade?: Scripted }, extra: Part
     calls.push({ args, opts });
     const scripted = args[0] === "get" ? cluster.get : args[0] === "upgrade" ? cluster.upgrade : undefined;
     if (scripted instanceof Error) throw scripted;
+    if (typeof scripted === "function") return scripted(args);
     if (scripted) return scripted;
     if (args[0] === "get" || args[0] === "upgrade") throw new Error(`unexpected cluster call ${args.join(" ")}`);
     return exec(file, args, opts);
@@ -152,9 +154,20 @@ describe("helm live diff (recorded cluster outputs)", () => {
       upgrade: result({ stdout: await fixture("helm-upgrade-dry-run.json") }),
     });
     planned(run.outcome);
-    // Head, base, base again (regenerated fields), then both with placeholder secrets (derived fields).
-    expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "template", "template", "template", "get", "upgrade"]);
-    const [get, upgrade] = run.calls.slice(5);
+    // Head, base, base again (regenerated fields), then both with placeholder secrets (derived
+    // fields); the dry run with the secrets, then with the placeholders (what it derives from them).
+    expect(run.calls.map((c) => c.args[0])).toEqual([
+      "template",
+      "template",
+      "template",
+      "template",
+      "template",
+      "get",
+      "upgrade",
+      "upgrade",
+    ]);
+    const [get, upgrade, canary] = run.calls.slice(5);
+    expect(canary?.args.find((a) => a.startsWith("apiToken="))).toMatch(/^apiToken=.*\/data\/secret-set-[^/]+\/canary-[^/]+\/v0$/);
     expect(get?.args).toEqual(["get", "manifest", "web", "--namespace", "apps", "--kubeconfig", KUBECONFIG]);
     expect(upgrade?.args).toEqual([
       "upgrade",
@@ -245,7 +258,7 @@ describe("helm live diff (recorded cluster outputs)", () => {
     });
     const section = liveSection(run.outcome);
     expect(section.split("\n")[1]).toBe(
-      'helm upgrade --dry-run=server exited with code 1: Error: 1 error occurred: * Secret "web-web" is invalid: data[password]: Invalid value: "[redacted]" (was "[redacted]")',
+      'helm upgrade --dry-run=server exited with code 1: Error: 1 error occurred: * Secret "web-web" is invalid: data[password]: Invalid value: "[redacted]" (was "[redacted]") (the message of the same run with placeholder secrets)',
     );
     expect(planned(run.outcome).summary.sensitiveValues).toContain(OLD_PASSWORD);
   });
@@ -270,7 +283,8 @@ describe("helm live diff (recorded cluster outputs)", () => {
     const run = await plan({ get: result({ stdout: await fixture("helm-get-manifest.yaml") }), upgrade });
     expect(liveSection(run.outcome).split("\n").slice(0, 2)).toEqual([
       "== Live diff against the cluster (server-side dry-run): not available ==",
-      reason,
+      // Failed alike with placeholder secrets: that run's message, which can quote no secret.
+      `${reason} (the message of the same run with placeholder secrets)`,
     ]);
   });
 
@@ -278,5 +292,63 @@ describe("helm live diff (recorded cluster outputs)", () => {
     const run = await plan({}, { kubeconfig: undefined });
     expect(planned(run.outcome).output).not.toContain("Live diff");
     expect(run.calls.map((c) => c.args[0])).toEqual(["template", "template", "template", "template", "template"]);
+  });
+});
+
+/** The `--set-file apiToken=<file>` of a helm call: the secret, or the plan's placeholder for it. */
+const tokenOf = async (args: string[]) => readFile(args.find((a) => a.startsWith("apiToken="))?.slice("apiToken=".length) ?? "", "utf8");
+const dashed = (v: string) => v.split("").join("-");
+
+describe("helm live diff: what the dry run alone derives from a server secret", () => {
+  // A ConfigMap the chart renders only on an upgrade ({{- if .Release.IsUpgrade }}), from the
+  // secret split into dashes: `helm template`, whose renders find the derived fields, never has it.
+  const withExtra = async (dsn: (args: string[]) => Promise<string>) => {
+    const manifest = await fixture("helm-get-manifest.yaml");
+    return async (args: string[]) =>
+      result({
+        stdout: JSON.stringify({
+          name: "web",
+          manifest: `${manifest}\n---\n# Source: web/templates/extra.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  dsn: "${await dsn(args)}"\n`,
+        }),
+      });
+  };
+
+  it("masks a field derived from a secret in the dry run only (control: a field that is not shows in clear)", async () => {
+    const derived = await plan({
+      get: result({ stdout: await fixture("helm-get-manifest.yaml") }),
+      upgrade: await withExtra(async (args) => dashed(await tokenOf(args))),
+    });
+    const section = liveSection(derived.outcome);
+    expect(section).not.toContain(dashed(TOKEN));
+    expect(section).toMatch(/\+ {2}dsn: hmac:[0-9a-f]+\n/);
+    const plain = await plan({
+      get: result({ stdout: await fixture("helm-get-manifest.yaml") }),
+      upgrade: await withExtra(async () => "postgres://db.internal/app"),
+    });
+    expect(liveSection(plain.outcome)).toContain("postgres://db.internal/app");
+  });
+
+  it("shows no message of a dry run that failed with the real secret only (control: failing alike, the placeholder run's is shown)", async () => {
+    const reversed = (v: string) => v.split("").reverse().join("");
+    // The API server quotes the invalid label the chart made of the secret: `!` and the secret reversed.
+    const refuse = async (args: string[]) =>
+      result({
+        exitCode: 1,
+        stderr: `Error: ConfigMap "extra" is invalid: metadata.labels: Invalid value: "!${reversed(await tokenOf(args))}"\n`,
+      });
+    const ok = await withExtra(async () => "x");
+    const realOnly = await plan({
+      get: result({ stdout: await fixture("helm-get-manifest.yaml") }),
+      upgrade: async (args) => ((await tokenOf(args)) === TOKEN ? refuse(args) : ok(args)),
+    });
+    const section = liveSection(realOnly.outcome);
+    expect(section).not.toContain(reversed(TOKEN));
+    expect(section.split("\n")[1]).toBe(
+      "dry run failed with the real secrets only; its message is not shown, as it can quote a value derived from a server-held secret",
+    );
+    const both = await plan({ get: result({ stdout: await fixture("helm-get-manifest.yaml") }), upgrade: refuse });
+    const shown = liveSection(both.outcome).split("\n")[1] ?? "";
+    expect(shown).toContain('metadata.labels: Invalid value: "!');
+    expect(shown).not.toContain(reversed(TOKEN));
   });
 });
