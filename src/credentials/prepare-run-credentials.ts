@@ -10,6 +10,7 @@ import {
 import type { OidcIssuer } from "./oidc-issuer.js";
 import { describeSet } from "./describe-set.js";
 import { oidcProviderSetup } from "./oidc-provider-setup.js";
+import { credentialFileSecrets } from "./credential-file-secrets.js";
 
 export interface CredentialRequest {
   choice: CredentialChoice;
@@ -61,7 +62,11 @@ export async function prepareRunCredentials(req: CredentialRequest): Promise<Pre
     if (!req.sandboxOn && target !== source)
       return fail(`${phase}.files: ${target} can only be mounted by the sandbox, which is off on this server`);
     mounts.push({ source, target });
-    if (st.isFile() && st.size <= REDACT_FILE_MAX) fileContents.push(readFileSync(source, "utf8").trim());
+    if (st.isFile() && st.size <= REDACT_FILE_MAX) {
+      const text = readFileSync(source, "utf8");
+      // The file whole, and each credential in it: a run can print one field alone.
+      fileContents.push(text.trim(), ...credentialFileSecrets(text));
+    }
   }
   req.addSecrets([...Object.values(env), ...fileContents].filter((v) => v.length >= 4));
 

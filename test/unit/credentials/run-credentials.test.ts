@@ -19,7 +19,7 @@ import { memorySigningKeyStore } from "../../../src/store/signing-key-store.js";
 
 const dir = testDir("sluice-creds-");
 const secretFile = join(dir, "apply-secret");
-writeFileSync(secretFile, "file-secret-value\n");
+writeFileSync(secretFile, "[default]\naws_secret_access_key = file-secret-value\n");
 const config = parseServerConfig(`
 credentials:
   - match: "acme/infra"
@@ -78,6 +78,8 @@ describe("a run's credentials", () => {
     const tokenFile = creds.env.AWS_WEB_IDENTITY_TOKEN_FILE as string;
     const token = readFileSync(tokenFile, "utf8");
     expect(added).toContain(token);
+    // The mounted file's credential alone too, not only the file whole.
+    expect(added).toContain("file-secret-value");
     expect(added).toEqual(expect.arrayContaining(["apply-value-2", "file-secret-value", "eu-west-1"]));
     const { payload } = await jwtVerify(token, createLocalJWKSet(await issuer.jwks()), { audience: "sts.amazonaws.com" });
     expect(payload.sub).toBe("repo:acme/infra:project:net:workspace:default:phase:apply");
