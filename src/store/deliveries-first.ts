@@ -30,8 +30,8 @@ const BURST_UNTIL = 2;
 /**
  * Two deliveries that start this close together are a burst, and a burst counts as arriving until
  * this long after its last start. Between two requests of a burst nothing is being received for a
- * moment (50 in flight on a new connection each: the count touched zero often enough that a third
- * of a 500-delivery burst's jobs ran during it); a lone delivery's job is not held at all.
+ * moment (50 in flight on a new connection each: the count touched zero often enough that jobs
+ * started all through a 500-delivery burst); a lone delivery's job is not held at all.
  */
 export const BURST_GAP_MS = 10;
 
@@ -109,8 +109,9 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * Longest a new job waits for deliveries being received: a bound, so a steady stream cannot starve
  * the queue. At 50 ms the job thread still took a third of a core during a 500-delivery burst and
  * the acknowledgements' p99 was 1.8x the trivial server's; at 200 ms, 1.6x (bench/ingress.ts).
- * Holding through a burst's gaps too (BURST_GAP_MS): 26–74 of the 500 jobs ran during the burst
- * before, 2–39 after; p99 1.9–2.1x the trivial server's before, 1.39–1.51x after (3 runs each).
+ * Holding through a burst's gaps too (BURST_GAP_MS): of a round's 500 jobs, 26–74 had posted
+ * their reply by the time the sending process was done before, 2–39 after; p99 1.9–2.1x the
+ * trivial server's before, 1.39–1.51x after (3 runs of 3 rounds each).
  */
 const MAX_CLAIM_HOLD_MS = 200;
 
