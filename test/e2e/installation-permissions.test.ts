@@ -27,8 +27,10 @@ async function readyzAfterPermissions(h: Harness): Promise<{ status: number; bod
     const r = await fetch(`${h.app.url}/readyz`);
     const body = (await r.json()) as Readyz;
     const permissions = body.checks.find((c) => c.name === "github_permissions");
+    // Each says "checking …" until GitHub answered (the credentials' check: "checking the app's
+    // credentials with GitHub"): whichever answers last, the answer is read after it.
     const checking = [permissions, body.checks.find((c) => c.name === "github")].some(
-      (c) => c?.detail === "checking" || c?.reason === "checking",
+      (c) => c?.detail?.startsWith("checking") || c?.reason?.startsWith("checking"),
     );
     if (!checking) return { status: r.status, body, permissions };
     await new Promise((r) => setTimeout(r, 50));
