@@ -1,4 +1,4 @@
-import { createRedactor, type Redactor } from "../util/redact.js";
+import { createRedactor, type Redactor, unionRedactor } from "../util/redact.js";
 import type { JobDeps } from "./job-deps.js";
 
 /** Redaction grows as a job learns secrets: the clone token first, sensitive plan values last. */
@@ -8,17 +8,13 @@ export interface Secrets {
 }
 
 /**
- * `inner`, then `secrets`; reports the secrets of both (live output holds back by them). `inner`
- * starts from the app's redactor, which applies the built-in and configured patterns, so the link
- * added here matches its secrets only: every text would otherwise go through the same patterns
- * once per link.
+ * `inner` and `secrets` together (unionRedactor: their matches merged); reports the secrets of
+ * both (live output holds back by them). `inner` starts from the app's redactor, which applies the
+ * built-in and configured patterns, so the part added here matches its secrets only: every text
+ * would otherwise go through the same patterns once per link.
  */
 export function withSecrets(inner: Redactor, secrets: Iterable<string>): Redactor {
-  const outer = createRedactor({ secrets, builtIn: false });
-  return Object.assign((text: string) => outer(inner(text)), {
-    secrets: [...inner.secrets, ...outer.secrets],
-    patterns: [...inner.patterns, ...outer.patterns],
-  });
+  return unionRedactor(inner, createRedactor({ secrets, builtIn: false }));
 }
 
 /**

@@ -9,6 +9,8 @@ export interface Redactor {
   readonly secrets: readonly string[];
   /** The caller's extra patterns (built-ins are always on), so a redactor can be extended. */
   readonly patterns: readonly RegExp[];
+  /** Where it would redact `text` (start, end), for redactors made by createRedactor. */
+  readonly spans?: (text: string) => [number, number][];
 }
 
 /**
@@ -79,7 +81,7 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   // builtIn false: a redactor chained after one that already applies them (see withSecrets).
   const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
 
-  const redact = (text: string): string => {
+  const spansOf = (text: string): [number, number][] => {
     const spans: [number, number][] = [];
     matcher?.scan(text, (start, end) => spans.push([start, end]));
     for (const pattern of patterns) {
@@ -91,10 +93,13 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
         if (m[0].length === 0) pattern.lastIndex++;
       }
     }
-    if (spans.length === 0) return text;
-    return replaceSpans(text, spans);
+    return spans;
   };
-  const redactor: Redactor = Object.assign(redact, { secrets, patterns: userPatterns });
+  const redact = (text: string): string => {
+    const spans = spansOf(text);
+    return spans.length === 0 ? text : replaceSpans(text, spans);
+  };
+  const redactor: Redactor = Object.assign(redact, { secrets, patterns: userPatterns, spans: spansOf });
   built.add(redactor);
   return redactor;
 }
@@ -110,6 +115,29 @@ export function extendRedactor(base: Redactor, more: Iterable<string>): Redactor
   const first = createRedactor({ secrets: extra });
   const secrets = [...new Set([...base.secrets, ...first.secrets])].sort((a, b) => b.length - a.length);
   return Object.assign((text: string) => base(first(text)), { secrets, patterns: base.patterns ?? [] });
+}
+
+/**
+ * `first` and `second` as one redactor. Both made by createRedactor: one pass over the matches of
+ * both, merged, so a match of one that overlaps a match of the other is hidden whole (run one
+ * after the other, the first's `[redacted]` breaks up what the second would have matched: a job's
+ * secret that contains a token a built-in pattern knows kept the rest of it). Otherwise `first`,
+ * then `second`.
+ */
+export function unionRedactor(first: Redactor, second: Redactor): Redactor {
+  const a = first.spans;
+  const b = second.spans;
+  const secrets = [...first.secrets, ...second.secrets];
+  const patterns = [...first.patterns, ...second.patterns];
+  if (!a || !b) return Object.assign((text: string) => second(first(text)), { secrets, patterns });
+  const spans = (text: string) => [...a(text), ...b(text)];
+  return Object.assign(
+    (text: string) => {
+      const found = spans(text);
+      return found.length === 0 ? text : replaceSpans(text, found);
+    },
+    { secrets, patterns, spans },
+  );
 }
 
 function replaceSpans(text: string, spans: [number, number][]): string {

@@ -34,3 +34,14 @@ it("a job's redactor adds its secrets to the app's, which alone applies the buil
   expect(own(`${token} clone-token-1234567`)).toBe(`${token} [redacted]`);
   expect(createRedactor({ secrets: ["clone-token-1234567"] })(`${token}`)).toBe("[redacted]");
 });
+
+it("hides a job secret whole when a built-in pattern matches part of it (control: the app's redactor, then the job's, kept the rest)", () => {
+  const token = `ghp_${"a1B2c3D4e5".repeat(4)}`;
+  const jobSecret = `deploy-key-prefix:${token}:suffix-part`;
+  const secrets = secretsFor(deps);
+  secrets.add([jobSecret]);
+  expect(secrets.redact(`value = ${jobSecret} done`)).toBe("value = [redacted] done");
+  // The app's (built-in patterns) then the job's, one after the other, as before.
+  const chained = (text: string) => createRedactor({ secrets: [jobSecret], builtIn: false })(deps.redaction.app(text));
+  expect(chained(`value = ${jobSecret} done`)).toContain("deploy-key-prefix:");
+});
