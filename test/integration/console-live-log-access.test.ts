@@ -17,6 +17,8 @@ import { testDir } from "../support/temp-dir.js";
  * real SQLite store, its GitHub sign-in against the GitHub simulator, whose answer on what a user
  * may read is what changes.
  */
+// Made while the file is collected: removed after its last test (a hook's own would stay behind).
+const dataDir = testDir("sluice-live-log-");
 let sim: Simulator;
 let store: Store;
 let server: Server;
@@ -27,7 +29,7 @@ beforeAll(async () => {
   sim = await startSimulator({ webhookSecret: "whsec-live-log" });
   await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
   await sim.createRepo({ owner: "acme", name: "other", files: { "net/main.tf": "" } });
-  store = await openStore(undefined, testDir("sluice-live-log-"));
+  store = await openStore(undefined, dataDir);
   server = createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

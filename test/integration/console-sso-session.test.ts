@@ -18,6 +18,8 @@ import { testDir } from "../support/temp-dir.js";
  * before and after the restart; the session cookie is the one the sign-in would have written.
  */
 const SECRET = "s".repeat(32);
+// Made while the file is collected: removed after its last test (a hook's own would stay behind).
+const dataDir = testDir("sluice-sso-session-");
 let store: Store;
 const servers: Server[] = [];
 const stops: (() => void)[] = [];
@@ -58,7 +60,7 @@ async function consoleWith(roles: string): Promise<string> {
 let before: string;
 let after: string;
 beforeAll(async () => {
-  store = await openStore(undefined, testDir("sluice-sso-session-"));
+  store = await openStore(undefined, dataDir);
   before = await consoleWith("{admin: [platform]}");
   after = await consoleWith("{viewer: [platform]}");
 });
