@@ -1,13 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseServerConfig } from "../../src/config/server-config.js";
-import { createConsole } from "../../src/console/create-console.js";
-import { createMetrics } from "../../src/console/metrics.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
 import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
+import { startConsoleServer } from "../support/console-server.js";
 import { signIn } from "../support/console-sign-in.js";
 import { testDir } from "../support/temp-dir.js";
 
@@ -21,52 +17,30 @@ import { testDir } from "../support/temp-dir.js";
 const dataDir = testDir("sluice-live-log-");
 let sim: Simulator;
 let store: Store;
-let server: Server;
+let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
 let base: string;
-let stopConsole: () => void;
 
 beforeAll(async () => {
   sim = await startSimulator({ webhookSecret: "whsec-live-log" });
   await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
   await sim.createRepo({ owner: "acme", name: "other", files: { "net/main.tf": "" } });
   store = await openStore(undefined, dataDir);
-  server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const console = createConsole({
+  const oauth = { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret };
+  consoleServer = await startConsoleServer((url) => ({
     store,
-    env: { publicUrl: base, oauth: { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret }, sessionSecret: "s".repeat(32) },
-    signIn: createGitHubSignIn({ clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret, baseUrl: `http://${sim.host}/api/v3` }),
-    metrics: createMetrics({
-      stats: async () => ({
-        queuedJobs: 0,
-        runningJobs: 0,
-        locks: 0,
-        reconciled: { "check-orphaned": 0, "head-moved": 0, "pr-closed": 0 },
-      }),
-      driftChecks: async () => [],
-    }),
-    config: parseServerConfig("", "test"),
+    env: { publicUrl: url, oauth, sessionSecret: "s".repeat(32) },
+    signIn: createGitHubSignIn({ ...oauth, baseUrl: `http://${sim.host}/api/v3` }),
     githubWebUrl: `http://${sim.host}`,
-    wake: () => undefined,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     // GitHub asked on every check, checked every 50 ms: the test waits for the rule, not for a cache.
     accessTtlMs: 0,
     eventPollMs: 10,
     eventRecheckMs: 50,
-  });
-  stopConsole = console.stop;
-  server.on("request", (req, res) => {
-    void console.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
+  }));
+  base = consoleServer.base;
 });
 
 afterAll(async () => {
-  stopConsole?.();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await consoleServer?.stop();
   await store?.close();
   await sim?.stop();
 });

@@ -1,14 +1,11 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import { createConsole } from "../../src/console/create-console.js";
-import { createMetrics } from "../../src/console/metrics.js";
 import { csrfToken, newCsrfSecret, newSessionId, sessionKey } from "../../src/console/console-session.js";
 import type { SsoProvider } from "../../src/sso/sso-provider.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
+import { startConsoleServer } from "../support/console-server.js";
 import { testDir } from "../support/temp-dir.js";
 
 /**
@@ -21,40 +18,21 @@ const SECRET = "s".repeat(32);
 // Made while the file is collected: removed after its last test (a hook's own would stay behind).
 const dataDir = testDir("sluice-sso-session-");
 let store: Store;
-const servers: Server[] = [];
-const stops: (() => void)[] = [];
+const consoles: Awaited<ReturnType<typeof startConsoleServer>>[] = [];
 
 async function consoleWith(roles: string): Promise<string> {
   const settings = parseServerConfig(
     `sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: ${roles}}]\n`,
   ).sso[0];
   const corp = { name: "corp", settings, client: () => undefined, status: () => ({ ok: true }) } as unknown as SsoProvider;
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const c = createConsole({
+  const c = await startConsoleServer((url) => ({
     store,
-    env: { publicUrl: base, sessionSecret: SECRET },
+    env: { publicUrl: url, sessionSecret: SECRET },
     sso: new Map([["corp", corp]]),
-    metrics: createMetrics({
-      stats: async () => ({
-        queuedJobs: 0,
-        runningJobs: 0,
-        locks: 0,
-        reconciled: { "check-orphaned": 0, "head-moved": 0, "pr-closed": 0 },
-      }),
-      driftChecks: async () => [],
-    }),
-    config: parseServerConfig("", "test"),
-    githubWebUrl: "https://github.com",
-    wake: () => undefined,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     auditSinks: [{ name: "siem", label: "SIEM" }],
-  });
-  stops.push(c.stop);
-  servers.push(server);
-  server.on("request", (req, res) => void c.handle(req, res).then((h) => h || res.writeHead(404).end()));
-  return base;
+  }));
+  consoles.push(c);
+  return c.base;
 }
 
 let before: string;
@@ -66,11 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const stop of stops) stop();
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  }
+  for (const c of consoles) await c.stop();
   await store?.close();
 });
 
