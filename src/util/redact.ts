@@ -106,15 +106,14 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
 
 /**
  * A redactor that also hides `more` secrets (e.g. the values a plan marks sensitive). One pass
- * when `base` came from createRedactor; otherwise the extra secrets first, then `base` as is.
+ * when `base` came from createRedactor; otherwise the extra secrets joined to `base` as
+ * unionRedactor joins them (one merged pass when `base` can give its matches).
  */
 export function extendRedactor(base: Redactor, more: Iterable<string>): Redactor {
   const extra = [...more].filter((s) => typeof s === "string" && s.length >= MIN_SECRET && !base.secrets.includes(s));
   if (extra.length === 0) return base;
   if (built.has(base)) return createRedactor({ secrets: [...base.secrets, ...extra], patterns: [...base.patterns] });
-  const first = createRedactor({ secrets: extra });
-  const secrets = [...new Set([...base.secrets, ...first.secrets])].sort((a, b) => b.length - a.length);
-  return Object.assign((text: string) => base(first(text)), { secrets, patterns: base.patterns ?? [] });
+  return unionRedactor(createRedactor({ secrets: extra }), base);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { secretsFor } from "../../src/job-context/secrets.js";
+import { cleanText } from "../../src/render/clean-text.js";
 import { createRedactor } from "../../src/util/redact.js";
 
 const deps = { redaction: { app: createRedactor({ secrets: ["app-private-key-material"] }) } };
@@ -44,4 +45,14 @@ it("hides a job secret whole when a built-in pattern matches part of it (control
   // The app's (built-in patterns) then the job's, one after the other, as before.
   const chained = (text: string) => createRedactor({ secrets: [jobSecret], builtIn: false })(deps.redaction.app(text));
   expect(chained(`value = ${jobSecret} done`)).toContain("deploy-key-prefix:");
+});
+
+it("keeps such a secret whole in a PR's text too, where the plans' sensitive values extend the job's redactor", () => {
+  const token = `ghp_${"a1B2c3D4e5".repeat(4)}`;
+  const jobSecret = `deploy-key-prefix:${token}:suffix-part`;
+  const secrets = secretsFor(deps);
+  secrets.add([jobSecret]);
+  const planned = [{ status: "planned", summary: { sensitiveValues: ["plan-sensitive-value-1"] } }] as never;
+  const clean = cleanText(planned, secrets.redact);
+  expect(clean(`value = ${jobSecret} and plan-sensitive-value-1`)).toBe("value = [redacted] and [redacted]");
 });
