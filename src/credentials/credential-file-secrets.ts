@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 
 /** Shorter values are left out: a flag or a short name would redact common words in every plan. */
-const MIN_SECRET_LENGTH = 8;
+export const MIN_SECRET_LENGTH = 8;
 
 /** A key whose value is a credential in the files clouds and tools read (JSON keys, INI profiles, .env). */
 const SECRET_KEY = /secret|token|password|passwd|private|credential|key|auth|session/i;
@@ -15,25 +15,24 @@ const SECRET_KEY = /secret|token|password|passwd|private|credential|key|auth|ses
  */
 export function credentialFileSecrets(text: string): string[] {
   const found = new Set<string>();
-  const keep = (key: string, value: unknown) => {
-    if (typeof value !== "string") return;
+  const keep = (key: string, value: string) => {
     const v = value.trim();
     if (v.length >= MIN_SECRET_LENGTH && SECRET_KEY.test(key)) found.add(v);
   };
   const doc = structured(text);
-  if (doc !== undefined) {
-    const visit = (value: unknown, key: string): void => {
-      if (Array.isArray(value)) for (const v of value) visit(v, key);
-      else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) visit(v, k);
-      else keep(key, value);
-    };
-    visit(doc, "");
-  }
+  if (doc !== undefined) eachString(doc, keep);
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(?:export\s+)?([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/.exec(line);
     if (m) keep(m[1] as string, unquote(m[2] as string));
   }
   return [...found];
+}
+
+/** Every string leaf of a parsed document, with the key it is under (a list's items: the list's key). */
+export function eachString(value: unknown, fn: (key: string, value: string) => void, key = ""): void {
+  if (typeof value === "string") fn(key, value);
+  else if (Array.isArray(value)) for (const v of value) eachString(v, fn, key);
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) eachString(v, fn, k);
 }
 
 /** A JSON or YAML mapping or list, or undefined for anything else (an INI file, a PEM key). */

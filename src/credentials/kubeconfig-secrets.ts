@@ -1,7 +1,5 @@
 import { parse } from "yaml";
-
-/** Shorter strings are left out: a user's name or `true` is no secret, and would redact common words. */
-const MIN_SECRET_LENGTH = 8;
+import { eachString, MIN_SECRET_LENGTH } from "./credential-file-secrets.js";
 
 /**
  * What a kubeconfig's text holds that must never be shown: every string under its `users` (tokens,
@@ -19,15 +17,10 @@ export function kubeconfigSecrets(text: string): string[] {
   const users = typeof doc === "object" && doc !== null ? (doc as { users?: unknown }).users : undefined;
   if (!Array.isArray(users)) return text.split(/\s+/).filter((t) => t.length >= MIN_SECRET_LENGTH);
   const found: string[] = [];
-  const visit = (value: unknown): void => {
-    if (typeof value === "string") {
-      if (value.length >= MIN_SECRET_LENGTH) found.push(value);
-    } else if (Array.isArray(value)) {
-      for (const v of value) visit(v);
-    } else if (typeof value === "object" && value !== null) {
-      for (const v of Object.values(value)) visit(v);
-    }
-  };
-  for (const user of users) visit(typeof user === "object" && user !== null ? (user as { user?: unknown }).user : undefined);
+  // A user's name or `true` is no secret, and would redact common words: short strings are left out.
+  for (const user of users)
+    eachString(typeof user === "object" && user !== null ? (user as { user?: unknown }).user : undefined, (_, v) => {
+      if (v.length >= MIN_SECRET_LENGTH) found.push(v);
+    });
   return found;
 }
