@@ -4,6 +4,7 @@ import type { EnvConfig } from "../config/env-config.js";
 import { type JobRuntimeOverrides, startJobRuntime } from "./create-job-runtime.js";
 import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
 import { lowerThreadPriority } from "./lower-thread-priority.js";
+import { wakeRead } from "./job-thread-wake.js";
 import { errorMessage } from "../util/errors.js";
 
 /** The job thread's nice value (0 = the HTTP thread's). The tools it starts inherit it. */
@@ -15,10 +16,11 @@ const HEAP_REPORT_MS = 15_000;
 /** Entry point of the job thread (started by start-job-thread.ts): runs jobs, told when to look. */
 const port = parentPort;
 if (!port) throw new Error("job-thread.ts runs as a worker thread");
-const { env, overrides, deliveriesFirst } = workerData as {
+const { env, overrides, deliveriesFirst, wakePending } = workerData as {
   env: EnvConfig;
   overrides: JobRuntimeOverrides;
   deliveriesFirst: SharedArrayBuffer;
+  wakePending: SharedArrayBuffer;
 };
 const post = (m: FromJobThread) => port.postMessage(m);
 // Jobs are background work: when both threads want the CPU, the webhooks' answers go first.
@@ -42,7 +44,10 @@ reportHeap();
 const heapReports = setInterval(reportHeap, HEAP_REPORT_MS);
 heapReports.unref();
 port.on("message", (m: ToJobThread) => {
-  if (m.type === "wake") return runtime.wake();
+  if (m.type === "wake") {
+    wakeRead(wakePending);
+    return runtime.wake();
+  }
   // A failure here ends the thread (unhandled): the HTTP thread then exits (see start-job-thread.ts).
   if (m.type === "start") return void runtime.start();
   clearInterval(heapReports);

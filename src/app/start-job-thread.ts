@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { EnvConfig } from "../config/env-config.js";
 import type { JobMetricsPort, JobRuntime, JobRuntimeOverrides } from "./create-job-runtime.js";
 import type { FromJobThread, ToJobThread } from "./job-thread-messages.js";
+import { coalescedWake, wakePendingCell } from "./job-thread-wake.js";
 
 /** Run from the TypeScript sources (tsx: tests, benchmarks, `npm run dev`), not from dist/. */
 const fromSource = () => import.meta.url.endsWith(".ts");
@@ -24,7 +25,8 @@ export interface JobThreadOptions {
  * then never hold the HTTP thread's event loop, so a webhook is answered as soon as it is persisted.
  */
 export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
-  const workerData = { env: opts.env, overrides: opts.overrides ?? {}, deliveriesFirst: opts.deliveriesFirst };
+  const wakePending = wakePendingCell();
+  const workerData = { env: opts.env, overrides: opts.overrides ?? {}, deliveriesFirst: opts.deliveriesFirst, wakePending };
   const thread = fromSource()
     ? // tsx registers its loader on the main thread only: the thread registers it, then loads the entry.
       new Worker(
@@ -33,6 +35,7 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
       )
     : new Worker(new URL("./job-thread.js", import.meta.url), { workerData });
   const send = (m: ToJobThread) => thread.postMessage(m);
+  const wake = coalescedWake(wakePending, () => send({ type: "wake" }));
   let stopping = false;
   let dead = false;
   const death = (reason: string) => {
@@ -60,7 +63,7 @@ export function startJobThread(opts: JobThreadOptions): Promise<JobRuntime> {
             if (!stopping) send({ type: "start" });
           },
           wake: () => {
-            if (!stopping) send({ type: "wake" });
+            if (!stopping) wake();
           },
           stop: () =>
             new Promise<void>((done, fail) => {
