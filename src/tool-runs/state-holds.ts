@@ -5,12 +5,23 @@ import type { ProjectRunnerContext } from "./project-runner.js";
 
 const repoOf = (ctx: Pick<ProjectRunnerContext, "job">) => `${ctx.job.target.repo.owner}/${ctx.job.target.repo.name}`;
 
-/** The hold on a project, found by its trusted identity (the base branch's dir and workspace), never by a name the PR chose. */
+/**
+ * Where a hold is kept: the dir and workspace whose state the run wrote. That is the trusted
+ * identity's (found by dir and workspace, so never by a name the PR chose), except for a preview,
+ * whose settings answer with its base project's identity (production's dir and workspace) for
+ * rules and credentials: its state is its own workspace's, and must never hold production, nor be
+ * pushed there by `/state push-errored`.
+ */
+function heldAt(project: Project): { dir: string; workspace: string } {
+  return { dir: project.dir, workspace: project.workspace };
+}
+
+/** The hold on a project's workspace (heldAt), never found by a name the PR chose. */
 export async function holdOn(
   ctx: Pick<ProjectRunnerContext, "deps" | "job" | "settings">,
   project: Project,
 ): Promise<StateHold | undefined> {
-  const { dir, workspace } = ctx.settings.identityOf(project);
+  const { dir, workspace } = heldAt(project);
   return ctx.deps.store.openStateHold(repoOf(ctx), dir, workspace);
 }
 
@@ -25,7 +36,7 @@ export function holdReason(hold: StateHold, project: Project): string {
  */
 export async function keepState(ctx: ProjectRunnerContext, project: Project, bytes: Buffer, message: string): Promise<string> {
   const { deps, job } = ctx;
-  const { dir, workspace } = ctx.settings.identityOf(project);
+  const { dir, workspace } = heldAt(project);
   const hold = await deps.store.holdState({
     repo: repoOf(ctx),
     dir,
