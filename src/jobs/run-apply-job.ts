@@ -92,10 +92,11 @@ async function applyWith(
   if (spec.trigger === "merge") {
     if (!spec.mergeSha) throw new Error("the merge event carried no merge commit");
     merge = { sha: spec.mergeSha, checkout: await checkoutAt(spec.mergeSha, spec.mergeSha) };
-    // The config that decides is the base branch before this merge, not what the PR brought in.
-    trustedSha = await deps.workspace.firstParent(repo, spec.mergeSha);
   }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
+  // The config that decides is the base branch before this merge, not what the PR brought in
+  // (a rebase merge's parent holds the PR's earlier commits): both commits are in the mirror now.
+  if (merge) trustedSha = await deps.workspace.baseBeforeMerge(repo, merge.sha, pr.headSha);
   const trusted = await trustedCommit(deps, vcs, repo, pr, trustedSha);
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);

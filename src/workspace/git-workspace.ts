@@ -167,9 +167,29 @@ export class GitWorkspace implements Workspace {
     });
   }
 
-  /** The first parent of a commit already in the mirror (the base branch before a merge). */
-  async firstParent(repo: RepoRef, sha: string): Promise<string> {
-    return (await this.gitOut(this.mirrorDir(repo), ["rev-parse", `${sha}^1`])).trim();
+  /**
+   * The base branch as it was before a pull request's merge, both commits already in the mirror.
+   * A merge commit's first parent. A squash or a rebase merge has one parent: a squash's is the
+   * base, but a rebase merge ("Rebase and merge") makes each of the PR's commits anew on the base
+   * and GitHub names the last one, so its parent may be the base plus the PR's own earlier commits.
+   * Those are stepped over, back along the first parent, while they make a change one of the PR's
+   * commits makes (git's patch-id, as `git cherry` compares), at most as many as the PR has.
+   */
+  async baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
+    const mirror = this.mirrorDir(repo);
+    const [, first, second] = (await this.gitOut(mirror, ["rev-list", "--parents", "-n", "1", mergeSha])).trim().split(" ");
+    if (!first) throw new Error(`the merge commit ${mergeSha} has no parent`);
+    if (second) return first;
+    // "-": a commit of the merge's history (not in the PR's head) whose change one of the PR's commits makes.
+    const cherry = await this.gitOut(mirror, ["cherry", prHeadSha, mergeSha]);
+    const replayed = new Set(cherry.split("\n").flatMap((l) => (l.startsWith("- ") ? [l.slice(2).trim()] : [])));
+    const forkPoint = (await this.gitOut(mirror, ["merge-base", mergeSha, prHeadSha])).trim();
+    const prCommits = Number((await this.gitOut(mirror, ["rev-list", "--count", "--no-merges", `${forkPoint}..${prHeadSha}`])).trim());
+    let base = first;
+    for (let stepped = 1; stepped < prCommits && replayed.has(base); stepped++) {
+      base = (await this.gitOut(mirror, ["rev-parse", `${base}^1`])).trim();
+    }
+    return base;
   }
 
   /**

@@ -66,8 +66,8 @@ export interface Workspace {
   contains(repo: RepoRef, cloneUrl: string, token: string, pr: { number: number; baseRef: string; headSha: string }): Promise<boolean>;
   /** Fetches one branch of the repository itself (never a PR head) and returns its tip. */
   fetchBranch(repo: RepoRef, cloneUrl: string, token: string, branch: string): Promise<string>;
-  /** The first parent of a commit (the base branch before a merge). */
-  firstParent(repo: RepoRef, sha: string): Promise<string>;
+  /** The base branch before a pull request's merge (merge commit, squash or rebase merge): see GitWorkspace. */
+  baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string>;
   /** The heads merged in along the first-parent line from baseSha to headSha (a merge queue's group). */
   mergedHeads(repo: RepoRef, baseSha: string, headSha: string): Promise<string[]>;
   /** The tree id of a commit: equal trees mean identical content. */

@@ -87,7 +87,7 @@ export class FakeWorkspace implements Workspace {
     throw new Error("fake workspace: fetchBranch is not scripted");
   }
 
-  async firstParent(_repo: RepoRef, sha: string): Promise<string> {
+  async baseBeforeMerge(_repo: RepoRef, sha: string, _prHeadSha: string): Promise<string> {
     const parent = this.at(sha).parent;
     if (!parent) throw new Error(`fake workspace: ${sha} has no parent`);
     return parent;

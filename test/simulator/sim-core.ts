@@ -148,19 +148,30 @@ export class SimCore {
     if (pr.draft) throw fail(405, "Pull Request is still a draft");
     if (opts.sha && opts.sha !== pr.headSha) throw fail(409, "Head branch was modified. Review and try the merge again.");
     const method = opts.method ?? "merge";
-    if (method === "rebase") throw fail(405, "Rebase merges are not allowed on this repository.");
     const dir = pr.repo.dir;
     return this.git.withLock(dir, async () => {
       const baseSha = await this.git.branchSha(dir, pr.baseRef);
       if (!baseSha) throw fail(422, `Base branch ${pr.baseRef} does not exist`);
       const tree = await this.git.mergeTree(dir, baseSha, pr.headSha);
       if (!tree) throw fail(405, "Pull Request is not mergeable");
-      const title =
-        opts.title ??
-        (method === "squash" ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${pr.repo.owner}/${pr.headRef}`);
-      const message = `${title}\n\n${opts.message ?? (method === "squash" ? "" : pr.title)}`.trimEnd();
-      const parents = method === "squash" ? [baseSha] : [baseSha, pr.headSha];
-      const sha = await this.git.commitTree(dir, tree, parents, message);
+      let sha: string;
+      if (method === "rebase") {
+        // GitHub's "Rebase and merge": each of the PR's commits made anew on the base, and
+        // merge_commit_sha is the last of them. Here only for a branch that has the base in it
+        // (nothing to replay onto a moved base): each new commit keeps its original's tree.
+        if ((await this.git.commitCount(dir, pr.headSha, baseSha)) !== 0) throw fail(405, "This branch can't be rebased");
+        sha = baseSha;
+        for (const c of await this.git.commitsBetween(dir, baseSha, pr.headSha)) {
+          sha = await this.git.commitTree(dir, await this.git.treeOf(dir, c), [sha], `rebased ${c.slice(0, 7)} of #${pr.number}`);
+        }
+      } else {
+        const title =
+          opts.title ??
+          (method === "squash" ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${pr.repo.owner}/${pr.headRef}`);
+        const message = `${title}\n\n${opts.message ?? (method === "squash" ? "" : pr.title)}`.trimEnd();
+        const parents = method === "squash" ? [baseSha] : [baseSha, pr.headSha];
+        sha = await this.git.commitTree(dir, tree, parents, message);
+      }
       await this.git.updateRef(dir, `refs/heads/${pr.baseRef}`, sha, baseSha);
       const at = this.now();
       Object.assign(pr, {

@@ -360,7 +360,7 @@ export class SimulatorScenario {
   async mergePullRequest(
     repo: SimRepo,
     number: number,
-    opts: { method?: "merge" | "squash"; user?: string } = {},
+    opts: { method?: "merge" | "squash" | "rebase"; user?: string } = {},
   ): Promise<{ sha: string; delivery: DeliveryResult }> {
     const pr = this.pullOf(repo, number);
     const by = opts.user ?? pr.author;
