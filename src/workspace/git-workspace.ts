@@ -173,23 +173,35 @@ export class GitWorkspace implements Workspace {
    * base, but a rebase merge ("Rebase and merge") makes each of the PR's commits anew on the base
    * and GitHub names the last one, so its parent may be the base plus the PR's own earlier commits.
    * Those are stepped over, back along the first parent, while they make a change one of the PR's
-   * commits makes (git's patch-id, as `git cherry` compares), at most as many as the PR has.
+   * commits makes (git's patch-id, as `git cherry` compares) or were committed with the merge, at
+   * most as many as the PR has. Stepping too far lands on an older commit of the base (its config
+   * was trusted too); stopping too early would let the PR's own commit decide.
    */
   async baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
     const mirror = this.mirrorDir(repo);
     const [, first, second] = (await this.gitOut(mirror, ["rev-list", "--parents", "-n", "1", mergeSha])).trim().split(" ");
     if (!first) throw new Error(`the merge commit ${mergeSha} has no parent`);
     if (second) return first;
-    // "-": a commit of the merge's history (not in the PR's head) whose change one of the PR's commits makes.
-    const cherry = await this.gitOut(mirror, ["cherry", prHeadSha, mergeSha]);
-    const replayed = new Set(cherry.split("\n").flatMap((l) => (l.startsWith("- ") ? [l.slice(2).trim()] : [])));
     const forkPoint = (await this.gitOut(mirror, ["merge-base", mergeSha, prHeadSha])).trim();
     const prCommits = Number((await this.gitOut(mirror, ["rev-list", "--count", "--no-merges", `${forkPoint}..${prHeadSha}`])).trim());
-    let base = first;
-    for (let stepped = 1; stepped < prCommits && replayed.has(base); stepped++) {
-      base = (await this.gitOut(mirror, ["rev-parse", `${base}^1`])).trim();
-    }
-    return base;
+    // The merge and the commits before it that it could have made: hash, committer, commit time.
+    const chain = (await this.gitOut(mirror, ["log", "--first-parent", "-n", String(prCommits + 1), "--format=%H %ce %ct", mergeSha]))
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [sha = "", ...made] = line.split(" ");
+        return { sha, made: made.join(" ") };
+      });
+    // "-": a commit of that chain whose change one of the PR's commits makes (patch-id).
+    const limit = chain[chain.length - 1]?.sha ?? first;
+    const cherry = await this.gitOut(mirror, ["cherry", prHeadSha, mergeSha, limit]);
+    const replayed = new Set(cherry.split("\n").flatMap((l) => (l.startsWith("- ") ? [l.slice(2).trim()] : [])));
+    // Or made with the merge (GitHub commits a rebase merge's commits at once, as itself): a replayed
+    // commit whose patch changed on the way (its context moved) is still stepped over.
+    const withMerge = chain[0]?.made;
+    let at = 1;
+    while (at < prCommits && at < chain.length - 1 && (replayed.has(chain[at]?.sha ?? "") || chain[at]?.made === withMerge)) at++;
+    return chain[at]?.sha ?? first;
   }
 
   /**

@@ -1,0 +1,99 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { expect, it } from "vitest";
+import type { RepoRef } from "../../src/model/repo.js";
+import { GitWorkspace } from "../../src/workspace/git-workspace.js";
+import { testDir } from "../support/temp-dir.js";
+
+// Which commit's config judges a merged PR (apply on merge): the base branch before the merge,
+// found in real git histories of each kind of merge GitHub makes.
+
+const root = testDir("sluice-base-before-merge-");
+const env = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "mallory",
+  GIT_AUTHOR_EMAIL: "mallory@localhost",
+  GIT_COMMITTER_NAME: "mallory",
+  GIT_COMMITTER_EMAIL: "mallory@localhost",
+};
+/** `at`: the committer's date, as GitHub sets it when it makes a merge's commits. */
+const git = (cwd: string, args: string[], at?: number, as?: string) =>
+  execFileSync("git", args, {
+    cwd,
+    env: {
+      ...env,
+      ...(at ? { GIT_COMMITTER_DATE: `${at} +0000` } : {}),
+      ...(as ? { GIT_COMMITTER_NAME: "GitHub", GIT_COMMITTER_EMAIL: as } : {}),
+    },
+    encoding: "utf8",
+  }).trim();
+
+function commit(src: string, files: Record<string, string>, at: number, as?: string): string {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(src, path)), { recursive: true });
+    writeFileSync(join(src, path), text);
+  }
+  git(src, ["add", "-A"]);
+  git(src, ["commit", "-q", "-m", "c"], at, as);
+  return git(src, ["rev-parse", "HEAD"]);
+}
+
+const config = (lines: string[]) => `${lines.join("\n")}\n`;
+let n = 0;
+
+/**
+ * The base (B0), a PR of two commits (c1 loosens the config, c2 changes main.tf), and the base
+ * moved on (B1 edits a line of c1's context): what GitHub then merges is built by `merge`.
+ */
+async function history(merge: (src: string, pr: { c1: string; c2: string }) => string) {
+  const src = join(root, `src-${++n}`);
+  mkdirSync(src);
+  git(src, ["init", "-q", "-b", "main"]);
+  commit(src, { ".sluice.yaml": config(["a", "b", "x", "y", "requirements: [approved]", "d"]), "main.tf": "# 1\n" }, 1_700_000_000);
+  git(src, ["checkout", "-q", "-b", "pr"]);
+  const c1 = commit(src, { ".sluice.yaml": config(["a", "b", "x", "y", "requirements: []", "d"]) }, 1_700_000_100);
+  const c2 = commit(src, { "main.tf": "# 2\n" }, 1_700_000_200);
+  git(src, ["checkout", "-q", "main"]);
+  const b1 = commit(
+    src,
+    { ".sluice.yaml": config(["a", "b moved", "x", "y", "requirements: [approved]", "d"]) },
+    1_700_000_300,
+    "noreply@github.com",
+  );
+  const mergeSha = merge(src, { c1, c2 });
+  const repo: RepoRef = { owner: "acme", name: `r${n}` };
+  const ws = new GitWorkspace(join(root, `data-${n}`), (s) => s);
+  mkdirSync(dirname(ws.mirrorDir(repo)), { recursive: true });
+  git(root, ["clone", "-q", "--mirror", src, ws.mirrorDir(repo)]);
+  return { base: b1, found: await ws.baseBeforeMerge(repo, mergeSha, c2) };
+}
+
+/** GitHub's "Rebase and merge": each PR commit made anew on the base, committed by GitHub at once. */
+function rebaseMerge(src: string, { c1, c2 }: { c1: string; c2: string }): string {
+  for (const c of [c1, c2]) git(src, ["cherry-pick", "--allow-empty", c], 1_700_000_400, "noreply@github.com");
+  return git(src, ["rev-parse", "HEAD"]);
+}
+
+it("a rebase merge whose replayed commit changed on the way (its context moved) is still stepped over", async () => {
+  // B1 edited a line of c1's context: c1 made anew has another patch than c1 (git cherry
+  // does not match it), but it was committed with the merge.
+  const { base, found } = await history(rebaseMerge);
+  expect(found).toBe(base);
+});
+
+it("control: a merge commit's first parent, and a squash's parent", async () => {
+  const merged = await history((src, { c2 }) => {
+    git(src, ["merge", "-q", "--no-ff", "-m", "merge", c2], 1_700_000_400, "noreply@github.com");
+    return git(src, ["rev-parse", "HEAD"]);
+  });
+  expect(merged.found).toBe(merged.base);
+  const squashed = await history((src, { c2 }) => {
+    git(src, ["merge", "-q", "--squash", c2], 1_700_000_400);
+    git(src, ["commit", "-q", "-m", "squash"], 1_700_000_400, "noreply@github.com");
+    return git(src, ["rev-parse", "HEAD"]);
+  });
+  expect(squashed.found).toBe(squashed.base);
+});
