@@ -9,7 +9,7 @@ import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
 import { checkReadBack, priorState, pullState } from "./state-read-back.js";
-import { erroredState } from "./errored-state.js";
+import { erroredBefore, erroredState } from "./errored-state.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace } from "./state-place.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -59,6 +59,15 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const before = (await priorState(req.planFile)) ?? (await pullState(exec, bin, readAt));
   if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
 
+  // An errored.tfstate already there (brought by the checkout, or left by an earlier run in this
+  // dir) is not this apply's: only one the apply's steps wrote is kept as its unsaved state.
+  const erroredAtStart = await erroredBefore(dir.path);
+  // Once a step has run, any failure may leave a state terraform could not save (an `apply` step's,
+  // or a `run` step that wraps terraform): it is kept before the worktree goes.
+  const failAfterSteps = async (message: string, out: string): Promise<ApplyOutcome> => ({
+    ...fail(message, out),
+    ...(await erroredState(dir.path, erroredAtStart)),
+  });
   let output = "";
   const stepEnv: Record<string, string> = {};
   for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {
@@ -76,23 +85,23 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     } else if (step.kind === "apply") {
       const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], options(stepEnv));
       output += r.stdout;
-      if (r.exitCode !== 0)
-        return { ...fail(describeStepFailure(bin, "apply", r, req.timeoutMs), output), ...(await erroredState(dir.path)) };
+      if (r.exitCode !== 0) return failAfterSteps(describeStepFailure(bin, "apply", r, req.timeoutMs), output);
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
       if (!file) continue;
       const r = await exec(file, args, options({ ...stepVariables(req, dir.path, req.planFile), ...stepEnv, ...step.env }));
       const { line, name } = shownStep(step);
       output += `$ ${line}\n${r.stdout}`;
-      if (r.exitCode !== 0) return fail(describeStepFailure(name, "step", r, req.timeoutMs), output);
+      if (r.exitCode !== 0) return failAfterSteps(describeStepFailure(name, "step", r, req.timeoutMs), output);
     }
     // init and plan steps have no place in an apply: the saved plan is what gets applied.
   }
   // Reported as applied only once the state is where the backend says, read back by a fresh run.
   const after = await pullState(exec, bin, readAt);
-  if ("error" in after) return fail(`the apply ran, but its state could not be read back through the backend: ${after.error}`, output);
+  if ("error" in after)
+    return failAfterSteps(`the apply ran, but its state could not be read back through the backend: ${after.error}`, output);
   const check = checkReadBack(saved.summary, before, after);
-  if (!check.ok) return fail(check.message, output);
+  if (!check.ok) return failAfterSteps(check.message, output);
   const { serialBefore, serialAfter, checked } = check;
   return { ok: true, output, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
 }

@@ -5,7 +5,7 @@ import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { terraformInit } from "./terraform-init.js";
-import { erroredState } from "./errored-state.js";
+import { erroredBefore, erroredState } from "./errored-state.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
@@ -45,9 +45,11 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
   const before = op.kind === "push" ? await pullState(exec, bin, read) : undefined;
   if (before && "error" in before) return fail("state pull", `the backend's state could not be read before the push: ${before.error}`);
+  // Only an errored.tfstate the command itself wrote is its unsaved state, never one the checkout brought.
+  const erroredAtStart = await erroredBefore(dir.path);
   const r = await exec(bin, stateArgv(op), { ...base, pty: true });
   if (r.exitCode !== 0)
-    return { ...fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout), ...(await erroredState(dir.path)) };
+    return { ...fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout), ...(await erroredState(dir.path, erroredAtStart)) };
   if (op.kind === "push") {
     // Pushed only once the backend gives back the state that was pushed.
     const problem = pushedReadBack(await readFile(op.file, "utf8"), before as StateSnapshot, await pullState(exec, bin, read));
