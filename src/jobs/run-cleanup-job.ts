@@ -15,6 +15,10 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
   const spec = job.spec;
   if (spec.driftIssue) return discardDriftIssuePlans(ctx);
   const { repo, pr } = job.target;
+  // An apply (or a state command, a plan) of this PR that was running when it closed keeps its
+  // worktree, its plan dir and its locks until it ends: removed under it, a state terraform could
+  // not save (errored.tfstate, written in the worktree) would be lost, and its TF_DATA_DIR with it.
+  await untilEarlierJobsEnd(ctx);
   if (spec.merged && spec.mergeSha) {
     // Apply first (when the repo applies on merge): the locks stay held until the merged
     // change is live, or the apply failed.
@@ -48,4 +52,25 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
     { repo: repoFullName(repo), pr, released: released.length },
     "pull request closed: locks released, worktrees and plans removed",
   );
+}
+
+const WAIT_STEP_MS = 500;
+
+/** Waits while a job of this PR queued before this one is still running (on any replica). */
+async function untilEarlierJobsEnd(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
+  const { job, deps } = ctx;
+  const repo = repoFullName(job.target.repo);
+  let said = false;
+  for (;;) {
+    const running = (await deps.store.activeJobsOf(repo, job.target.pr)).filter((j) => j.status === "running" && j.id < job.id);
+    if (running.length === 0) return;
+    if (!said) {
+      deps.log.info(
+        { jobId: job.id, repo, pr: job.target.pr, waitingFor: running.map((j) => j.id) },
+        "pull request closed while its jobs run: its worktrees and plans are removed once they end",
+      );
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+  }
 }
