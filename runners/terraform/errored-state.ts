@@ -1,16 +1,29 @@
 import { createHash } from "node:crypto";
+import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
 import { parseStatePull } from "./state-read-back.js";
 
 const ERRORED_MAX = 64 * 1024 ** 2;
 
-/** The bytes of `errored.tfstate` in `dir` when it is a regular file (never through a link) of bounded size. */
-async function readErrored(dir: string): Promise<Buffer | undefined> {
-  const opened = await openRegularFile(join(dir, "errored.tfstate")).catch(() => undefined);
-  if (!opened) return undefined;
+type Read = { bytes: Buffer } | { problem: string } | undefined;
+
+const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
+
+/** `errored.tfstate` in `dir` when it is a regular file (never through a link) of bounded size; else why not, or nothing there. */
+async function readErrored(dir: string): Promise<Read> {
+  const opened = await openRegularFile(join(dir, "errored.tfstate")).catch((e: NodeJS.ErrnoException) =>
+    e.code === "ENOENT" ? undefined : { problem: `it could not be opened (${e.code ?? "error"})` },
+  );
+  if (opened === undefined) {
+    // Nothing there, or a symlink, FIFO or dir in its place (openRegularFile says undefined for both).
+    const st = await lstat(join(dir, "errored.tfstate")).catch(() => undefined);
+    return st ? { problem: "it is not a regular file (a symlink or special file is in its place): Sluice does not read it" } : undefined;
+  }
+  if ("problem" in opened) return opened;
   try {
-    return opened.size > ERRORED_MAX ? undefined : await opened.handle.readFile();
+    if (opened.size > ERRORED_MAX) return { problem: `it is ${mib(opened.size)}, over the ${mib(ERRORED_MAX)} Sluice keeps` };
+    return { bytes: await opened.handle.readFile() };
   } finally {
     await opened.handle.close();
   }
@@ -21,22 +34,39 @@ const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
 /**
  * What lies at `errored.tfstate` before a run starts (a file the checkout brought, or one an
  * earlier run in the same dir left and Sluice already kept): a digest, so that only a file the run
- * itself wrote is taken for its state. Undefined when there is none.
+ * itself wrote is taken for its state. Undefined when there is none (or none Sluice reads).
  */
 export async function erroredBefore(dir: string): Promise<string | undefined> {
-  const bytes = await readErrored(dir);
-  return bytes && digest(bytes);
+  const read = await readErrored(dir);
+  return read && "bytes" in read ? digest(read.bytes) : undefined;
 }
 
 /**
  * The state terraform wrote beside the config when the backend refused it (`errored.tfstate`):
  * a file the run wrote, read as hostile input (a regular file, not a link, of bounded size, a
  * state by its shape), and handed to Sluice to keep before the worktree goes. A file that is
- * still the one there before the run (`before`, see erroredBefore) is not the run's.
+ * still the one there before the run (`before`, see erroredBefore) is not the run's. One Sluice
+ * cannot keep is said (`problem`), never dropped in silence: it goes with the worktree.
  */
-export async function erroredState(dir: string, before?: string): Promise<{ erroredState?: Buffer }> {
-  const bytes = await readErrored(dir);
-  if (!bytes || (before !== undefined && digest(bytes) === before)) return {};
-  const parsed = parseStatePull(bytes.toString("utf8"));
-  return "error" in parsed ? {} : { erroredState: bytes };
+export async function erroredState(dir: string, before?: string): Promise<{ erroredState?: Buffer; problem?: string }> {
+  const read = await readErrored(dir);
+  if (!read) return {};
+  const lost = (why: string) => ({
+    problem: `Terraform left errored.tfstate (a state it could not save), but Sluice could not keep it: ${why}. It is removed with the worktree: recover the state from the run's output or by hand before anything applies this project again`,
+  });
+  if ("problem" in read) return lost(read.problem);
+  if (before !== undefined && digest(read.bytes) === before) return {};
+  const parsed = parseStatePull(read.bytes.toString("utf8"));
+  return "error" in parsed
+    ? lost(`it is not a Terraform state (${parsed.error.replace(/^the backend's answer /, "")})`)
+    : { erroredState: read.bytes };
+}
+
+/** A failure's message and what it leaves to keep: the errored state, or why it could not be kept, said with the message. */
+export function withErrored<T extends { message: string }>(
+  failure: T,
+  errored: { erroredState?: Buffer; problem?: string },
+): T & { erroredState?: Buffer } {
+  const message = errored.problem ? `${failure.message}. ${errored.problem}` : failure.message;
+  return { ...failure, message, ...(errored.erroredState ? { erroredState: errored.erroredState } : {}) };
 }

@@ -5,7 +5,7 @@ import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { terraformInit } from "./terraform-init.js";
-import { erroredBefore, erroredState } from "./errored-state.js";
+import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 
@@ -49,7 +49,10 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const erroredAtStart = await erroredBefore(dir.path);
   const r = await exec(bin, stateArgv(op), { ...base, pty: true });
   if (r.exitCode !== 0)
-    return { ...fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout), ...(await erroredState(dir.path, erroredAtStart)) };
+    return withErrored(
+      fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,
+      await erroredState(dir.path, erroredAtStart),
+    );
   if (op.kind === "push") {
     // Pushed only once the backend gives back the state that was pushed.
     const problem = pushedReadBack(await readFile(op.file, "utf8"), before as StateSnapshot, await pullState(exec, bin, read));
