@@ -77,7 +77,8 @@ async function prWith(files: Record<string, string>, change: Record<string, stri
   return { repo, pr };
 }
 
-const httpProject = (extra = "") => `terraform {\n  backend "http" {\n    address = "${backendUrl}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+const httpProject = (extra = "") =>
+  `terraform {\n  backend "http" {\n    address = "${backendUrl}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
 
 const holds = (repo: { fullName: string }) =>
   storeRows<{ id: number; released_at: string | null }>(h, "SELECT id, released_at FROM state_holds WHERE repo = ?", repo.fullName);
