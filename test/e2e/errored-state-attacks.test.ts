@@ -8,7 +8,7 @@ import { storeRows } from "../support/previews.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 /**
- * Hostile review of the state path: an `errored.tfstate` Sluice must keep (and only one it must
+ * The state path under attack: an `errored.tfstate` Sluice must keep (and only one it must
  * keep), with real terraform in the sandbox against an http backend the test controls.
  */
 let h: Harness;
@@ -68,7 +68,7 @@ afterAll(async () => {
 let n = 0;
 async function prWith(files: Record<string, string>, change: Record<string, string>) {
   n++;
-  const name = `review-b-${n}`;
+  const name = `errored-${n}`;
   h.sim.setPermission(`acme/${name}`, "alice", "write");
   const repo = await h.sim.createRepo({ owner: "acme", name, files });
   await h.sim.pushBranch(repo, { branch: "change", files: change });
@@ -83,7 +83,7 @@ const httpProject = (extra = "") =>
 const holds = (repo: { fullName: string }) =>
   storeRows<{ id: number; released_at: string | null }>(h, "SELECT id, released_at FROM state_holds WHERE repo = ?", repo.fullName);
 
-describe("review-b: errored.tfstate", () => {
+describe("errored.tfstate", () => {
   it("an apply step of a custom workflow (Atlantis' `run: terraform apply $PLANFILE`) whose state the backend refused: the state is kept and the project held", async () => {
     http.state = undefined;
     http.refuseWrites = true;
