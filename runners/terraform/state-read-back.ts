@@ -64,11 +64,13 @@ export async function pullState(
   exec: Exec,
   bin: string,
   where: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  /** How `bin` is asked, and the command as messages name it (terragrunt: `run … -- state pull`). */
+  asked: { argv: readonly string[]; shown: string } = { argv: ["state", "pull"], shown: "terraform state pull" },
 ): Promise<StateSnapshot | { error: string }> {
-  const r = await exec(bin, ["state", "pull"], { cwd: where.cwd, env: where.env, timeoutMs: where.timeoutMs, redact: (t) => t });
+  const r = await exec(bin, [...asked.argv], { cwd: where.cwd, env: where.env, timeoutMs: where.timeoutMs, redact: (t) => t });
   if (r.exitCode !== 0) {
     const why = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
-    return { error: `\`terraform state pull\` failed: ${why.slice(0, 300)}` };
+    return { error: `\`${asked.shown}\` failed: ${why.slice(0, 300)}` };
   }
   return parseStatePull(r.stdout);
 }

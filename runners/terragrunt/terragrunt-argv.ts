@@ -27,6 +27,11 @@ export function terragruntApplyArgv(flags: TerragruntFlags, planFile: string): s
   return ["apply", ...globalFlags(flags), "-input=false", "-no-color", planFile];
 }
 
+/** The unit's state read through its backend: `run` passes a Terraform command through (0.73+). */
+export function terragruntStatePullArgv(flags: TerragruntFlags): string[] {
+  return ["run", ...globalFlags(flags), "--", "state", "pull"];
+}
+
 /**
  * The same settings as environment variables (`TG_` prefix), for what terragrunt starts on its
  * own (a dependency's `output`), and Terraform's automation settings, passed on by terragrunt. No

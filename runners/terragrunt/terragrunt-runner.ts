@@ -7,7 +7,18 @@ import { detailsRedactor, resourceDetails } from "../terraform/resource-details.
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
-import { type TerragruntFlags, terragruntApplyArgv, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
+import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
+import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
+import { checkReadBack, priorState, pullState } from "../terraform/state-read-back.js";
+import {
+  type TerragruntFlags,
+  terragruntApplyArgv,
+  terragruntEnv,
+  terragruntPlanArgv,
+  terragruntShowJsonArgv,
+  terragruntStatePullArgv,
+} from "./terragrunt-argv.js";
+import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
 
 const identity = (s: string) => s;
 
@@ -90,6 +101,18 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       if (!summary.ok) return fail("show", summary.error);
       if (req.details && json.ok)
         summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
+      // Where the unit's state lives, as the backend its init resolved says: refused before any
+      // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
+      const places = unitStatePlaces(await unitWorkDirs(dir.path, flags.downloadDir), {
+        checkoutDir: req.checkoutDir,
+        workspace: req.project.workspace,
+        keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
+      });
+      const refusal = unitStateRefusal(places, flags.downloadDir, req.checkoutStateAllowed === true);
+      if (refusal) return fail("state", refusal, plan.stdout);
+      if (places[0]) summary.summary.stateAt = describeStatePlace(places[0]);
+      const warning = places.map((p) => localStateWarning(p, true)).find(Boolean);
+      if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
       return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: performance.now() - started };
     },
 
@@ -109,6 +132,31 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
       if (!saved.ok) return fail(saved.message);
       const { redact } = saved;
+      const workDirs = () => unitWorkDirs(dir.path, flags.downloadDir);
+      const refusal = unitStateRefusal(
+        unitStatePlaces(await workDirs(), { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
+        flags.downloadDir,
+        req.checkoutStateAllowed === true,
+      );
+      if (refusal) return fail(refusal);
+      // What the backend holds before (kept in the plan file), read back after: reported as
+      // applied only once the state moved where the backend says.
+      const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+      const pull = () => pullState(exec, bin, readAt, { argv: terragruntStatePullArgv(flags), shown: `${bin} run -- state pull` });
+      const before = (await priorState(req.planFile)) ?? (await pull());
+      if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
+      // Terraform writes a state its backend refused beside the config it ran, in the unit's copy:
+      // only one the apply wrote is kept (see erroredBefore), before the copy goes.
+      const erroredAtStart = new Map<string, string | undefined>();
+      for (const d of await workDirs()) erroredAtStart.set(d, await erroredBefore(d));
+      const failAfterApply = async (message: string, output: string): Promise<ApplyOutcome> => {
+        for (const d of await workDirs()) {
+          const errored = await erroredState(d, erroredAtStart.get(d));
+          if (errored.erroredState || errored.problem)
+            return withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);
+        }
+        return fail(message, output);
+      };
       const r = await exec(bin, terragruntApplyArgv(flags, req.planFile), {
         cwd: dir.path,
         env,
@@ -118,8 +166,14 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         pty: true,
         sandboxReadOnly: frozen,
       });
-      if (r.exitCode !== 0) return fail(describeFailure(bin, "apply", r, req.timeoutMs), r.stdout);
-      return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues };
+      if (r.exitCode !== 0) return failAfterApply(describeFailure(bin, "apply", r, req.timeoutMs), r.stdout);
+      const after = await pull();
+      if ("error" in after)
+        return failAfterApply(`the apply ran, but its state could not be read back through the backend: ${after.error}`, r.stdout);
+      const check = checkReadBack(saved.summary, before, after);
+      if (!check.ok) return failAfterApply(check.message, r.stdout);
+      const { serialBefore, serialAfter, checked } = check;
+      return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
     },
   };
 }

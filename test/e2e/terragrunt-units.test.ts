@@ -23,10 +23,21 @@ const MODULE = [
   'output "id" {\n  value = terraform_data.svc.input\n}\n',
 ].join("\n");
 
-const FILES = {
+/** The units' shared settings: their state in a local file the server keeps (`sandbox_paths`), one per unit. */
+const common = (env: string) =>
+  [
+    "remote_state {",
+    '  backend = "local"',
+    '  generate = {\n    path      = "backend.tf"\n    if_exists = "overwrite"\n  }',
+    `  config = {\n    path = "${h.stateDir}/\${basename(get_terragrunt_dir())}.tfstate"\n  }`,
+    "}",
+    `inputs = {\n  env = "${env}"\n}\n`,
+  ].join("\n");
+
+const files = () => ({
   "README.md": "# live\n",
   "modules/svc/main.tf": MODULE,
-  "env/common.hcl": 'inputs = {\n  env = "prod"\n}\n',
+  "env/common.hcl": common("prod"),
   "db/terragrunt.hcl":
     'include "common" {\n  path = "../env/common.hcl"\n}\nterraform {\n  source = "../modules//svc"\n}\ninputs = {\n  name = "db"\n}\n',
   "env/prod/terragrunt.hcl": [
@@ -35,13 +46,13 @@ const FILES = {
     'dependency "db" {\n  config_path = "../../db"\n  mock_outputs = {\n    id = "db-mock"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show", "apply"]\n}',
     'inputs = {\n  name = "app-on-${dependency.db.outputs.id}"\n}\n',
   ].join("\n"),
-};
+});
 
 describe("Terragrunt units", () => {
   it("a change to the included common file plans both units, the dependency first, each with why", async () => {
-    const repo = await h.sim.createRepo({ owner: "acme", name: "live", files: FILES });
+    const repo = await h.sim.createRepo({ owner: "acme", name: "live", files: files() });
     h.sim.setPermission("acme/live", "alice", "write");
-    await h.sim.pushBranch(repo, { branch: "common", files: { "env/common.hcl": 'inputs = {\n  env = "prod2"\n}\n' } });
+    await h.sim.pushBranch(repo, { branch: "common", files: { "env/common.hcl": common("prod2") } });
     const pr = await h.sim.openPullRequest(repo, { head: "common", author: "alice" });
     const check = await completed(h, repo, pr.headSha, "sluice/plan");
     const body = bot(h, repo, pr.number)
@@ -80,6 +91,31 @@ describe("Terragrunt units", () => {
       .map((l) => JSON.parse(l) as { project: string; wave: number })
       .map((l) => `${l.project} (wave ${l.wave})`);
     expect(applies).toEqual(["db (wave 1)", "env/prod (wave 2)"]);
+    // Applied means read back through the backend: the next plan of the same commit has nothing to do.
+    const again = await say(h, repo, pr.number, "alice", "/plan");
+    expect(again, again).not.toMatch(/to add/);
+  });
+
+  it("a unit without remote_state (its state in Sluice's scratch copy of the unit) is refused at plan, saying why", async () => {
+    const unit = 'terraform {\n  source = "../modules/svc"\n}\ninputs = {\n  name = "a"\n  env = "e"\n}\n';
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "tg-state",
+      files: { "modules/svc/main.tf": MODULE, "app/terragrunt.hcl": unit },
+    });
+    h.sim.setPermission("acme/tg-state", "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "app/terragrunt.hcl": unit.replace('"a"', '"b"') } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    const check = await completed(h, repo, pr.headSha, "sluice/plan");
+    const body = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(check.conclusion).toBe("failure");
+    expect(body).toContain("state is a local file in Sluice's copy of the unit");
+    expect(body).toContain("remote_state");
+    // Nothing can be applied from a refused plan.
+    const applied = await say(h, repo, pr.number, "alice", "/apply");
+    expect(applied).not.toContain("Apply complete!");
   });
 
   it("a unit that includes a file outside the repository: discovery does not read it and says so; terragrunt, in the sandbox, cannot either", async () => {

@@ -34,6 +34,8 @@ beforeAll(async () => {
     "live/common.hcl": 'inputs = {\n  password = "hunter2-secret"\n}\n',
     "live/db/terragrunt.hcl":
       'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules//db"\n}\ninputs = {\n  name = "db"\n}\n',
+    "modules/nostate/main.tf": 'resource "terraform_data" "x" {\n  input = "x"\n}\n',
+    "live/nostate/terragrunt.hcl": 'terraform {\n  source = "../../modules/nostate"\n}\n',
     "live/app/terragrunt.hcl":
       'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules/db"\n}\ndependency "db" {\n  config_path = "../db"\n  mock_outputs = {\n    id = "mock-db"\n  }\n  mock_outputs_allowed_terraform_commands = ["plan", "show"]\n}\ninputs = {\n  name = "app-on-${dependency.db.outputs.id}"\n}\n',
   };
@@ -95,10 +97,30 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
       applied.exec,
     );
     expect(result).toMatchObject({ ok: true, sensitiveValues: ["hunter2-secret"] });
-    expect(applied.calls.map((c) => c.args[0])).toEqual(["show", "apply"]);
+    // The saved plan shown, applied, and the state read back through the backend (`run -- state pull`).
+    expect(applied.calls.map((c) => c.args[0])).toEqual(["show", "apply", "run"]);
     expect(applied.calls[1]?.args.at(-1)).toBe(plan.planFile);
+    expect(applied.calls[2]?.args.slice(-3)).toEqual(["--", "state", "pull"]);
+    expect(result).toMatchObject({ readBack: { serialAfter: expect.any(Number), checked: 2 } });
     const state = JSON.parse(await readFile(join(root, "state.tfstate"), "utf8")) as { outputs: { id: { value: string } } };
     expect(state.outputs.id.value).toBe("db");
+  });
+
+  it("a unit without remote_state (its state in Sluice's scratch copy) is refused at plan, saying why", async () => {
+    const plan = await runner.plan(
+      {
+        project: unit("live/nostate"),
+        checkoutDir: checkout,
+        dataDir: join(root, "data-nostate"),
+        extraArgs: [],
+        env: env(),
+        timeoutMs: 60_000,
+        redact,
+      },
+      exec,
+    );
+    expect(plan).toMatchObject({ ok: false, failedStep: "state" });
+    expect(plan.ok ? "" : plan.message).toMatch(/copy of the unit .*remote_state/);
   });
 
   it("plans a dependent unit with its dependency's mock outputs", async () => {

@@ -1,0 +1,76 @@
+import { readdir } from "node:fs/promises";
+import { isAbsolute, join, relative } from "node:path";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { checkoutStateRefusal, type StatePlace, stateRefusal, statePlace } from "../terraform/state-place.js";
+
+/** Bounds on the walk of a download dir a run wrote: its copies are a few levels deep. */
+const MAX_DEPTH = 8;
+const MAX_DIRS = 5_000;
+
+const under = (dir: string, path: string) => {
+  const r = relative(dir, path);
+  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+};
+
+/**
+ * Where Terraform ran for a unit: each copy terragrunt made under the download dir (it copies the
+ * unit's own files, its terragrunt.hcl among them, into the copy it runs in), or, with no copy (a
+ * unit without `terraform.source`), the unit's own dir. The download dir is written by the run:
+ * walked without following a link, bounded.
+ */
+export async function unitWorkDirs(unitDir: string, downloadDir: string): Promise<string[]> {
+  const found: string[] = [];
+  let level = [downloadDir];
+  let seen = 0;
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0 && seen < MAX_DIRS; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      if (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile())) found.push(dir);
+      for (const e of entries) {
+        // Dirent says "directory" only for a real one: a symlink is never followed.
+        if (e.isDirectory() && !e.name.startsWith(".terraform") && ++seen <= MAX_DIRS) next.push(join(dir, e.name));
+      }
+    }
+    level = next;
+  }
+  return found.length > 0 ? found : [unitDir];
+}
+
+/** Where each run of the unit keeps its state, as the backend its init resolved says (a file the run wrote: read carefully). */
+export function unitStatePlaces(
+  workDirs: readonly string[],
+  where: { checkoutDir: string; workspace: string; keptPaths?: readonly string[] },
+): StatePlace[] {
+  return workDirs.map((dir) => {
+    const backend = readCheckoutFile(join(dir, ".terraform"), "terraform.tfstate");
+    if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" };
+    return statePlace({
+      backendState: backend.ok ? backend.text : undefined,
+      projectDir: dir,
+      checkoutDir: where.checkoutDir,
+      workspace: where.workspace,
+      keptPaths: where.keptPaths,
+    });
+  });
+}
+
+/**
+ * Why a unit's plan (or apply) is refused: its state would be a local file in Sluice's scratch
+ * copy of the unit (a unit without `remote_state`: removed with the next plan or the PR), in the
+ * checkout (unless the server allows it), or where the sandbox does not keep it.
+ */
+export function unitStateRefusal(places: readonly StatePlace[], downloadDir: string, checkoutStateAllowed: boolean): string | undefined {
+  for (const place of places) {
+    if (place.kind !== "local") continue;
+    if (place.inCheckout !== undefined) {
+      if (!checkoutStateAllowed) return checkoutStateRefusal(place.inCheckout);
+      continue;
+    }
+    if (under(downloadDir, place.path))
+      return `state is a local file in Sluice's copy of the unit (\`${relative(downloadDir, place.path)}\` under its scratch dir), which goes with the next plan or the pull request: an apply would lose it. Give the unit a \`remote_state\` (a remote backend, or a local \`path\` in a directory the server lists in \`sandbox_paths\`).`;
+    const refusal = stateRefusal(place);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
