@@ -8,7 +8,7 @@ import type { BaseProject, TrustedIdentity } from "../model/trusted-identity.js"
 import type { PlanRules } from "../model/plan-content.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import type { NetworkMode } from "../../runners/sandbox/network-policy.js";
-import { baseProjectsOf, identityOf, ruleCovers } from "./trusted-identity.js";
+import { baseProjectsOf, identityOf, recordName, ruleCovers } from "./trusted-identity.js";
 import { lockScope } from "./lock-scope.js";
 import { policiesFor } from "./policies-for.js";
 import type { ServerConfig } from "./server-config.js";
@@ -25,6 +25,12 @@ export interface RepoSettings {
    * the pull request gives the project.
    */
   identityOf(project: Pick<Project, "dir" | "workspace" | "name">): TrustedIdentity;
+  /**
+   * The name an apply of the project is recorded under (its live record, which drift checks and
+   * `idle_ttl` read by name, and its GitHub Deployment's environment): its trusted identity's; a
+   * new project's own, unless a base project already has that name.
+   */
+  recordNameOf(project: Pick<Project, "dir" | "workspace" | "name">): string;
   applyOn: "comment" | "merge";
   /** The server's policy checks, when they apply to this repo (`policies.repos`). */
   policies: ServerConfig["policies"];
@@ -167,6 +173,7 @@ export function repoSettings(
 
   return {
     identityOf: identityOfProject,
+    recordNameOf: (project) => recordName(identityOfProject(project), project, baseProjects),
     applyOn: may("apply_on") && trusted ? trusted.applyOn : server.apply_on,
     policies: policiesFor(server, repoFullName),
     automerge: may("automerge") && trusted ? trusted.automerge : server.automerge,

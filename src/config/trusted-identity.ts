@@ -60,6 +60,21 @@ export function identityOf(
   return { kind: "ambiguous", repo, names: here.map((p) => p.name), dir, workspace };
 }
 
+/**
+ * The name a project's applies are recorded under: a known identity's name, whatever the PR calls
+ * the project; a new project's own name, told apart (`NAME (new: dir D)`) when a base project
+ * already has it, so that its applies never count as that project's.
+ */
+export function recordName(
+  id: TrustedIdentity,
+  project: Pick<Project, "name" | "dir" | "workspace">,
+  base: readonly Pick<BaseProject, "name">[],
+): string {
+  if (id.kind === "known") return id.name;
+  if (!base.some((p) => p.name === project.name)) return project.name;
+  return `${project.name} (new: dir ${project.dir}${project.workspace === "default" ? "" : `, workspace ${project.workspace}`})`;
+}
+
 /** How comments, `config explain` and the audit name an identity. */
 export function describeIdentity(id: TrustedIdentity): string {
   if (id.kind === "known") return `${id.repo}:${id.name}`;

@@ -19,15 +19,18 @@ export async function recorded(
   if (!vcs) throw new Error("an apply with records needs the job's GitHub client");
   const repo: RepoRef = job.target.repo;
   const repoName = `${repo.owner}/${repo.name}`;
+  // Recorded under the trusted identity's name: a PR that renames its project (or names a new one
+  // like another) does not make its apply count as another project's, nor deploy to its environment.
+  const name = ctx.settings.recordNameOf(project);
   const applyId = await deps.store.recordApplyStart({
     jobId: job.id,
     repo: repoName,
     pr: rec.live.number,
-    project: project.name,
+    project: name,
     planId: rec.planId,
   });
   if (rec.markPlanUsed) await deps.store.markPlanApplied(rec.planId);
-  const live = { ...rec.live, repo: repoName, project: project.name, dir: project.dir, workspace: project.workspace };
+  const live = { ...rec.live, repo: repoName, project: name, dir: project.dir, workspace: project.workspace };
   const outcome = await recordLiveApply(deps, vcs, repo, live, run).catch(async (e: unknown) => {
     await deps.store.recordApplyEnd(applyId, "failed");
     throw e;
