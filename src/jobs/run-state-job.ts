@@ -84,7 +84,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     baseRef: pr.baseRef,
   });
   const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file);
+  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   if (!configs.head.ok) return refuse(`${configs.head.file} is invalid; nothing was changed:\n${configs.head.errors.join("\n")}`);
   const config = configs.head.config;
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);

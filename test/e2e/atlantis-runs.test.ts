@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
-import { bot, completed } from "./trust-holes-support.js";
+import { bot, completed, say } from "./trust-holes-support.js";
 
 // Standard atlantis.yaml files that used to fail at run time: two new workspaces on one backend,
 // the `run: terraform plan -out=$PLANFILE` idiom, a multi-line `run: |` script.
@@ -121,5 +121,36 @@ projects:
     const release = await planOf("branch-release", files, change, "release-1");
     expect(release).toContain("**`live`** (`app`, workspace `release`)");
     expect(release).not.toContain("workspace `default`");
+  });
+
+  it("honours `branch` for `/state rm` too: a PR into a release branch cannot reach main's project (control: into main it does)", async () => {
+    const atlantis = `version: 3
+projects:
+  - name: live
+    dir: app
+    branch: /^main$/
+  - name: live
+    dir: app
+    workspace: release
+    branch: /^release-.*$/
+`;
+    const tf = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
+    const stateRm = async (name: string, base?: string) => {
+      h.sim.setPermission(`acme/${name}`, "alice", "write");
+      const repo = await h.sim.createRepo({ owner: "acme", name, files: { "atlantis.yaml": atlantis, "app/main.tf": tf } });
+      if (base) await h.sim.pushBranch(repo, { branch: base, files: {} });
+      await h.sim.pushBranch(repo, {
+        branch: "change",
+        files: { "app/main.tf": tf.replace('"a"', '"b"') },
+        ...(base ? { from: base } : {}),
+      });
+      const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice", ...(base ? { base } : {}) });
+      await completed(h, repo, pr.headSha, "sluice/plan");
+      return say(h, repo, pr.number, "alice", "/state rm -w default terraform_data.x");
+    };
+    const release = await stateRm("state-branch-release", "release-1");
+    expect(release).toContain("workspace `default` is not configured for `app`");
+    const main = await stateRm("state-branch-main");
+    expect(main).not.toContain("is not configured for");
   });
 });
