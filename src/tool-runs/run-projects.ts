@@ -44,27 +44,42 @@ export async function runProjects<R = ProjectResult>(opts: RunProjectsOptions<R>
   const failed = new Set<string>();
   // Failures of earlier waves only: a wave's own projects run whatever happens beside them.
   const failedBefore = new Set<string>();
+  // Applies of one dir (its workspaces) take turns: they share the worktree's dir, where terraform
+  // writes `errored.tfstate` when its backend refuses the state, and two at once would keep each
+  // other's (or overwrite one). Plans keep their own data dir per workspace and run side by side.
+  const dirTurns = new Map<string, Promise<unknown>>();
+  const inTurn = (project: Project, run: () => Promise<void>): Promise<void> => {
+    if (opts.verb !== "apply") return run();
+    const mine = (dirTurns.get(project.dir) ?? Promise.resolve()).then(run);
+    dirTurns.set(
+      project.dir,
+      mine.catch(() => undefined),
+    );
+    return mine;
+  };
   for (const [i, wave] of order.waves.entries()) {
     for (const name of failed) failedBefore.add(name);
     const one = (project: Project) =>
-      deps.store.runExclusive(projectKey(opts.repo, project), () =>
-        deps.tools.projectQueue.add(async () => {
-          const blocker = order.dependsOn(project).find((d) => failed.has(d));
-          const aborted = order.abortOnFailure !== undefined && i > 0 && failedBefore.size > 0;
-          const result = aborted
-            ? (abortedRun(project, [...failedBefore][0] as string, opts.verb, order.abortOnFailure as string) as R)
-            : blocker
-              ? blocked(project, blocker)
-              : await withLog(deps, opts.job, project, (log) => {
-                  deps.log.info(
-                    { jobId: opts.job.id, project: project.name, wave: i + 1 },
-                    `${opts.verb === "plan" ? "planning" : "applying"} project`,
-                  );
-                  return opts.step(project, { log });
-                });
-          if (!succeeded(result)) failed.add(project.name);
-          results.set(projectId(project), result);
-        }),
+      inTurn(project, () =>
+        deps.store.runExclusive(projectKey(opts.repo, project), () =>
+          deps.tools.projectQueue.add(async () => {
+            const blocker = order.dependsOn(project).find((d) => failed.has(d));
+            const aborted = order.abortOnFailure !== undefined && i > 0 && failedBefore.size > 0;
+            const result = aborted
+              ? (abortedRun(project, [...failedBefore][0] as string, opts.verb, order.abortOnFailure as string) as R)
+              : blocker
+                ? blocked(project, blocker)
+                : await withLog(deps, opts.job, project, (log) => {
+                    deps.log.info(
+                      { jobId: opts.job.id, project: project.name, wave: i + 1 },
+                      `${opts.verb === "plan" ? "planning" : "applying"} project`,
+                    );
+                    return opts.step(project, { log });
+                  });
+            if (!succeeded(result)) failed.add(project.name);
+            results.set(projectId(project), result);
+          }),
+        ),
       );
     if (opts.parallel) await Promise.all(wave.map(one));
     else for (const project of wave) await one(project);

@@ -77,6 +77,37 @@ describe("runProjects", () => {
     expect(events.indexOf("start c")).toBeGreaterThan(events.indexOf("end b"));
   });
 
+  it("applies the workspaces of one dir one after the other (they share its errored.tfstate); control: their plans, and other dirs' applies, side by side", async () => {
+    deps = await fakeJobDeps();
+    const [a, b, other] = [tf("app-a", "app", "a"), tf("app-b", "app", "b"), tf("other")];
+    const runWith = async (verb: "plan" | "apply", wave: Project[], step: (p: Project) => Promise<void>) =>
+      runProjects({
+        deps,
+        job: await newJob(),
+        repo: "acme/infra",
+        order: order([wave]),
+        parallel: true,
+        verb,
+        step: async (p) => {
+          await step(p);
+          return planned(p);
+        },
+      });
+    let inApp = 0;
+    let most = 0;
+    await runWith("apply", [a, b], async () => {
+      most = Math.max(most, ++inApp);
+      await new Promise((r) => setTimeout(r, 5));
+      inApp--;
+    });
+    expect(most).toBe(1);
+    // Side by side: each waits until both have started (a test that never gets there times out).
+    const both = barrier(2);
+    await runWith("plan", [a, b], () => both());
+    const apart = barrier(2);
+    await runWith("apply", [a, other], () => apart());
+  });
+
   it("runs the projects of a wave side by side when parallel, one at a time when not", async () => {
     deps = await fakeJobDeps();
     const both = barrier(2);
