@@ -51,8 +51,11 @@ export interface RepoSettings {
   workflowFor(project: Project): { workflow?: Workflow; refusal?: string };
   /** The project's terraform/tofu binary name from the trusted config, if it names one. */
   binaryFor(project: Project): string | undefined;
-  /** The repo's kubeconfigs (server `kubeconfigs`): what applies use, and what plans use (none: plans have no cluster). */
-  kubeconfig?: { apply: string; plan?: string };
+  /**
+   * The repo's kubeconfigs (server `kubeconfigs`): what applies use, what plans use (none: plans
+   * have no cluster), and what previews plan and apply with (none: no Kubernetes previews).
+   */
+  kubeconfig?: { apply: string; plan?: string; preview?: string };
   /** Pull mode: the server's defaults, under the repo's (top level, then per project) when allowed. */
   driftFor(project: Pick<Project, "name">): DriftSettings;
   /** The trusted project's `preview:`, when the server lets repositories set it; else none. */

@@ -40,14 +40,15 @@ export const serverConfigSchema = z
      * Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. One
      * path serves plans (live diff, Helm's server-side dry run) and applies; `{apply, plan}` gives
      * plans their own, with fewer rights (a PR's chart runs `lookup` in its plan): without `plan`,
-     * plans have no cluster.
+     * plans have no cluster. `preview`: what previews plan and apply with (never `apply`, which is
+     * production's: a preview is applied without approvals); without it, no Kubernetes previews.
      */
     kubeconfigs: z
       .record(
         z.string().min(1),
         z.preprocess(
           (given) => (typeof given === "string" ? { apply: given, plan: given } : given),
-          z.object({ apply: z.string().min(1), plan: z.string().min(1).optional() }).strict(),
+          z.object({ apply: z.string().min(1), plan: z.string().min(1).optional(), preview: z.string().min(1).optional() }).strict(),
         ),
       )
       .default({}),

@@ -28,13 +28,22 @@ const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;
 let clusters: string;
-let cluster: Record<"helm" | "kustomize" | "attack", StandInCluster>;
+let cluster: Record<"helm" | "kustomize" | "attack" | "split" | "sandbox" | "applyonly", StandInCluster>;
 let stop: () => Promise<void>;
 let chart: Record<string, string>;
 let overlay: Record<string, string>;
 
 beforeAll(async () => {
-  ({ h, root: clusters, cluster, stop } = await startStandInHarness(["helm", "kustomize", "attack"] as const));
+  // `split`'s previews go to the `sandbox` cluster; `applyonly` has no kubeconfig for previews.
+  ({
+    h,
+    root: clusters,
+    cluster,
+    stop,
+  } = await startStandInHarness(["helm", "kustomize", "attack", "split", "sandbox", "applyonly"] as const, {
+    split: "sandbox",
+    applyonly: null,
+  }));
   chart = await fixtureFiles(`${FIXTURES}/charts/web`, "charts/web");
   overlay = await fixtureFiles(`${FIXTURES}/kustomize/app`, "k8s/app");
 }, 180_000);
@@ -104,6 +113,29 @@ function livePlanDiff(repo: Awaited<ReturnType<typeof newRepo>>, pr: number): st
 }
 
 describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 300_000 }, () => {
+  it("a preview plans and applies with the server's preview kubeconfig, never production's apply one; without one, no preview (the apply kubeconfig alone is told)", async () => {
+    const prod = await installProduction(cluster.split);
+    const repo = await newRepo("split-1", { ...chart, ".sluice.yaml": HELM_CONFIG });
+    const pr = await openPr(repo, { "charts/web/values.yaml": edit(chart["charts/web/values.yaml"], "greeting: hello", "greeting: hi") });
+    await waitPreviewComment(h, repo, pr.number, /✅ live/, "the preview did not go live");
+    await untilIdle(h.app.dataDir);
+    // In the previews' cluster; production's (the apply kubeconfig's) has only prod, as it was.
+    expect(await clusterNamespaces(cluster.sandbox)).toEqual([`pr-${pr.number}`]);
+    expect(await clusterRelease(cluster.sandbox, `pr-${pr.number}`, "web")).toBeDefined();
+    expect(await clusterNamespaces(cluster.split)).toEqual(["prod"]);
+    expect(await namespaceFiles(cluster.split, "prod")).toEqual(prod);
+
+    const applyOnly = await newRepo("applyonly-1", { ...chart, ".sluice.yaml": HELM_CONFIG });
+    const other = await openPr(applyOnly, {
+      "charts/web/values.yaml": edit(chart["charts/web/values.yaml"], "greeting: hello", "greeting: hi"),
+    });
+    const told = await waitPreviewComment(h, applyOnly, other.number, /no kubeconfig/, "the missing preview kubeconfig was not said");
+    expect(told).toContain("No preview of web: this server has no kubeconfig for previews of acme/applyonly-1");
+    await untilIdle(h.app.dataDir);
+    expect(await clusterNamespaces(cluster.applyonly)).toEqual([]);
+    expect(previewDeployments(h, applyOnly, "web", other.number)).toEqual([]);
+  });
+
   it("helm: open → live in namespace pr-N with the preview's values and URL; push → upgraded; close → namespace gone; prod untouched", async () => {
     const c = cluster.helm;
     const prod = await installProduction(c);
@@ -270,7 +302,7 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
       "charts/web/values.yaml": edit(chart["charts/web/values.yaml"], "greeting: hello", "greeting: hi"),
     });
     const told = await waitPreviewComment(h, elsewhere, other.number, /no kubeconfig/, "the missing kubeconfig was not said");
-    expect(told).toContain("No preview of web: this server has no kubeconfig for nokube/helm-2");
+    expect(told).toContain("No preview of web: this server has no kubeconfig for previews of nokube/helm-2");
     await untilIdle(h.app.dataDir);
     expect(previewDeployments(h, elsewhere, "web", other.number)).toEqual([]);
     expect(previewComment(h, elsewhere, other.number)).not.toContain("✅ live");

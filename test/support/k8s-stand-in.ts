@@ -103,10 +103,13 @@ export async function namespaceFiles(c: StandInCluster, namespace: string): Prom
 /**
  * The app with the stand-ins as its helm and kubectl and one new cluster per name, reached by the
  * repositories `acme/<name>-*` (a test of its own per cluster: PR numbers, and so preview
- * namespaces, start at 1 in every repository). Previews are allowed. `stop` removes the clusters.
+ * namespaces, start at 1 in every repository) for applies, plans and previews alike. Previews are
+ * allowed. `previews`: a name's previews go to another cluster's kubeconfig, or none (`null`: no
+ * `preview` key). `stop` removes the clusters.
  */
 export async function startStandInHarness<N extends string>(
   names: readonly N[],
+  previews: Partial<Record<N, N | null>> = {},
 ): Promise<{ h: Harness; root: string; cluster: Record<N, StandInCluster>; stop(): Promise<void> }> {
   // The stand-ins run the real helm and kubectl for everything that needs no cluster.
   await installHelm();
@@ -119,7 +122,12 @@ export async function startStandInHarness<N extends string>(
     `helm_binary: ${JSON.stringify(STAND_IN.helm)}`,
     `kubectl_binary: ${JSON.stringify(STAND_IN.kubectl)}`,
     "kubeconfigs:",
-    ...names.map((name) => `  ${JSON.stringify(`acme/${name}-*`)}: ${JSON.stringify(cluster[name].kubeconfig)}`),
+    ...names.map((name) => {
+      const own = cluster[name].kubeconfig;
+      const to = previews[name];
+      const preview = to === null ? {} : { preview: to === undefined ? own : cluster[to].kubeconfig };
+      return `  ${JSON.stringify(`acme/${name}-*`)}: ${JSON.stringify({ apply: own, plan: own, ...preview })}`;
+    }),
     // Runs are sandboxed: the stand-ins read the real binaries and node_modules, and write the clusters.
     `sandbox_paths: ${JSON.stringify([REPO_ROOT, root])}`,
     "",

@@ -150,7 +150,28 @@ describe("Helm and Kustomize previews: a namespace of their own", () => {
     const asPreview = previewSettings(settings, [{ project: preview, trusted }]);
     expect(asPreview.secretSetFor(preview)).toEqual({ apiToken: "WEB_TOKEN" });
     expect(asPreview.workflowFor(preview).workflow).toBeDefined();
-    expect(previewSettings(settings, [{ project: preview, trusted: undefined }])).toBe(settings);
+    // Nothing to map without a trusted project; the cluster is still the previews' own, never production's.
+    expect(previewSettings(settings, [{ project: preview, trusted: undefined }])).toEqual({ ...settings, kubeconfig: undefined });
+  });
+
+  it("a preview gets the repository's preview kubeconfig, never the apply one (control: the repository's own runs keep theirs)", () => {
+    const cfg = load("version: 1\nprojects:\n  - name: web\n    dir: charts/web\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const trusted = cfg.config.projects[0] as Project;
+    const preview = previewProject(
+      { repo: "acme/web", pr: 7, project: "web", dir: "charts/web", workspace: "pr-7", runner: "helm", varFiles: [], vars: {} },
+      trusted,
+    );
+    const apart = repoSettings(
+      parseServerConfig("kubeconfigs: { 'acme/*': { apply: /k/prod, plan: /k/view, preview: /k/previews } }\n"),
+      "acme/web",
+      cfg.config,
+    );
+    expect(apart.kubeconfig).toEqual({ apply: "/k/prod", plan: "/k/view", preview: "/k/previews" });
+    expect(previewSettings(apart, [{ project: preview, trusted }]).kubeconfig).toEqual({ apply: "/k/previews", plan: "/k/previews" });
+    const one = repoSettings(parseServerConfig("kubeconfigs: { 'acme/*': /k/prod }\n"), "acme/web", cfg.config);
+    expect(one.kubeconfig).toEqual({ apply: "/k/prod", plan: "/k/prod" });
+    expect(previewSettings(one, [{ project: preview, trusted }]).kubeconfig).toBeUndefined();
   });
 });
 

@@ -103,12 +103,17 @@ export function previewProjects(records: readonly PreviewRecord[], trusted: read
  * each project's outputs are read under its own rules, never the consumer's.
  */
 export function previewSettings(settings: RepoSettings, previews: Iterable<PreviewAs>): RepoSettings {
+  // Production's apply kubeconfig never reaches a preview, which is applied without approvals:
+  // previews plan and apply with the server's `preview` kubeconfig for the repository, or not at all.
+  const preview = settings.kubeconfig?.preview;
+  const kubeconfig = preview ? { apply: preview, plan: preview } : undefined;
   const known = [...previews].filter((p): p is { project: Project; trusted: Project } => p.trusted !== undefined);
-  if (!known.length) return settings;
+  if (!known.length) return { ...settings, kubeconfig };
   const as = <T extends Pick<Project, "name" | "dir" | "workspace">>(q: T): T | Project =>
     known.find(({ project: p }) => p.name === q.name && p.dir === q.dir && p.workspace === q.workspace)?.trusted ?? q;
   return {
     ...settings,
+    kubeconfig,
     identityOf: (q) => settings.identityOf(as(q)),
     workflowFor: (q) => settings.workflowFor(as(q)),
     secretSetFor: (q) => settings.secretSetFor(as(q)),

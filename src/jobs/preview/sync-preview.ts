@@ -48,7 +48,7 @@ export async function syncPreview(
   if (previewsByNamespace(project.runner) && !ctx.settings.kubeconfig) {
     // Said before anything runs: a preview that can never be applied is not planned either.
     return {
-      notice: `No preview of ${project.name}: this server has no kubeconfig for ${repo} (server setting \`kubeconfigs\`), so there is no cluster to run it in.`,
+      notice: `No preview of ${project.name}: this server has no kubeconfig for previews of ${repo} (server setting \`kubeconfigs\`, key \`preview\`; a preview never runs with the \`apply\` one, production's), so there is no cluster to run it in.`,
     };
   }
   const earlier = await deps.store.getPreview({ repo, pr: pr.number, project: project.name });
