@@ -187,7 +187,11 @@ describe("Helm and Kustomize previews", () => {
   it("a recreate plans against nothing: the preview it destroyed is no base to diff from", async () => {
     const helm = new FakeRunner("helm", {}, true);
     const OLD = "o".repeat(40);
-    await setup({ config: HELM, helm, serverConfig: "kubeconfigs: { 'acme/*': { apply: /nonexistent/kubeconfig, preview: /nonexistent/kubeconfig } }\n" });
+    await setup({
+      config: HELM,
+      helm,
+      serverConfig: "kubeconfigs: { 'acme/*': { apply: /nonexistent/kubeconfig, preview: /nonexistent/kubeconfig } }\n",
+    });
     deps.fakeWorkspace.commit(OLD, { ".sluice.yaml": HELM, "charts/web/Chart.yaml": "" }, BASE);
     await deps.store.savePreview(webRecord({ headSha: OLD }));
     await run(byCommand("recreate", "web"));
