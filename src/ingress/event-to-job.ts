@@ -32,7 +32,10 @@ interface Payload {
 }
 
 interface CheckPayload {
+  id?: number;
   head_sha?: string;
+  completed_at?: string | null;
+  conclusion?: string | null;
   /** Open PRs of this repo whose head is the check's commit or branch (forks are not listed). */
   pull_requests?: { number?: number }[];
 }
@@ -289,7 +292,12 @@ function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: 
         ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's`,
       };
     }
-    return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha } } };
+    const run = p.check_run;
+    const clicked =
+      typeof run?.id === "number" && typeof run.completed_at === "string" && typeof run.conclusion === "string"
+        ? { clicked: { checkRunId: run.id, completedAt: run.completed_at, conclusion: run.conclusion } }
+        : {};
+    return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha, ...clicked } } };
   }
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
   if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))

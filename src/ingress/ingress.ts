@@ -3,6 +3,7 @@ import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
 import { foreignHost, type GithubHosts } from "./delivery-hosts.js";
+import { actOnceKeys } from "./act-once-keys.js";
 
 export interface IngressOptions extends IngressSettings {
   store: Store;
@@ -41,14 +42,10 @@ export function createIngress(opts: IngressOptions) {
       opts.log.info({ deliveryId: delivery.id, repo: fullName }, "repository is not in the server's allowlist: ignored");
       return;
     }
-    // The delivery id header is not signed: a captured comment webhook replayed under a new id must
-    // not run its command twice, so a comment acts once whatever delivery carries it.
-    const payload = delivery.payload as { comment?: { id?: number }; repository?: { id?: number } };
-    const commentKey =
-      delivery.name === "issue_comment" && payload.comment?.id
-        ? [`comment:${payload.repository?.id ?? fullName}:${payload.comment.id}`]
-        : [];
-    const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job, commentKey);
+    // The delivery id header is not signed: a captured comment or click replayed under a new id
+    // must not act twice (see act-once-keys.ts).
+    const once = actOnceKeys(delivery.name, delivery.payload, fullName);
+    const { duplicate, jobId } = await opts.store.recordDelivery(delivery.id, delivery.name, decision.job, once);
     if (duplicate) {
       opts.onDuplicate?.();
       opts.log.info({ deliveryId: delivery.id }, "delivery already received: not acted on again");

@@ -38,6 +38,7 @@ import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { finishApply } from "./finish-apply.js";
 import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
+import { rearmApplyButton } from "./rearm-apply-button.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -47,6 +48,9 @@ type ApplyJob = JobContext<SpecOf<"apply">>;
 export async function runApplyJob(jobCtx: ApplyJob): Promise<void> {
   const { job, deps, vcs } = jobCtx;
   const { repo } = job.target;
+  // A click acts once: its check run is marked completed again before anything else, so that the
+  // next click is told apart from this one sent again.
+  await rearmApplyButton(vcs, job, deps.log);
   // The live head, never the payload's: a push after the comment makes the plan stale.
   const pr = await vcs.pullRequest(repo, job.target.pr);
   if (job.spec.trigger !== "merge") {

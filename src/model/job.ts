@@ -24,6 +24,11 @@ export type JobSpec =
       command?: Extract<Command, { kind: "apply" }>;
       /** For button applies: the head SHA of the check run clicked; a plan of any other commit is stale. */
       checkSha?: string;
+      /**
+       * For button applies: the check run clicked, as the click's body showed it. The job marks it
+       * completed again at once, so that a later click sends another body (see act-once-keys.ts).
+       */
+      clicked?: { checkRunId: number; completedAt: string; conclusion: string };
       commandLine?: string;
       commentId?: number;
       actor: string;

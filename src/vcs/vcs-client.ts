@@ -77,6 +77,8 @@ export interface VcsClient {
   /** `externalId` identifies the run: a retry after a lost answer finds the run instead of making a second. */
   createCheck(repo: RepoRef, name: string, headSha: string, update: CheckUpdate, externalId?: string): Promise<number>;
   updateCheck(repo: RepoRef, checkRunId: number, update: CheckUpdate): Promise<void>;
+  /** Marks a completed check run completed again at `completedAt` (same conclusion), leaving its output and buttons. */
+  touchCheck(repo: RepoRef, checkRunId: number, conclusion: string, completedAt: string): Promise<void>;
   permissionOf(repo: RepoRef, user: string): Promise<Permission>;
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;

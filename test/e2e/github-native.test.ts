@@ -94,6 +94,39 @@ describe("Apply button on sluice/plan", () => {
     expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("success");
   });
 
+  it("a click acts once: its body sent again under a new delivery id queues nothing (control: a second click does)", async () => {
+    const { repo, pr, state, check } = await plannedPr();
+    await h.sim.approve(repo, pr.number, "bob");
+    const applies = () => {
+      const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+      try {
+        return (
+          db
+            .prepare(
+              "SELECT COUNT(*) AS n FROM jobs WHERE json_extract(target, '$.repo.name') = ? AND json_extract(spec, '$.trigger') = 'button'",
+            )
+            .get(repo.name) as { n: number }
+        ).n;
+      } finally {
+        db.close();
+      }
+    };
+    let first = "";
+    const applied = await reply(repo, pr.number, async () => {
+      first = (await h.sim.clickCheckAction(repo, check.id, "apply", "bob")).deliveryId;
+    });
+    expect(applied).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+    expect(applies()).toBe(1);
+    // A captured click, replayed: GitHub signed the body, not the delivery id.
+    const replayed = await h.sim.redeliver(first, { asNewId: "replayed-click" });
+    expect(replayed.status).toBeLessThan(300);
+    expect(applies()).toBe(1);
+    // The job marked the check run completed again: a second click is a body of its own.
+    await reply(repo, pr.number, () => h.sim.clickCheckAction(repo, check.id, "apply", "bob"));
+    expect(applies()).toBe(2);
+  });
+
   it("a click by a read user is refused with the same message as /apply, and nothing is applied", async () => {
     const { repo, pr, state, check } = await plannedPr();
     await h.sim.approve(repo, pr.number, "bob");

@@ -19,6 +19,8 @@ export interface FakeCheck {
   externalId?: string;
   /** Every update the check got, the creating one first. */
   updates: CheckUpdate[];
+  /** Each time it was marked completed again (touchCheck). */
+  touched?: { conclusion: string; completedAt: string }[];
 }
 
 /** A pull request as the fake answers for it; every field has a plain default. */
@@ -128,6 +130,12 @@ export class FakeVcs implements VcsClient {
     const c = this.checks.find((x) => x.id === checkRunId);
     if (!c) throw new Error(`fake vcs: no check run ${checkRunId}`);
     c.updates.push(update);
+  }
+
+  async touchCheck(_repo: RepoRef, checkRunId: number, conclusion: string, completedAt: string): Promise<void> {
+    const c = this.checks.find((x) => x.id === checkRunId);
+    if (!c) throw new Error(`fake vcs: no check run ${checkRunId}`);
+    c.touched = [...(c.touched ?? []), { conclusion, completedAt }];
   }
 
   async permissionOf(_repo: RepoRef, user: string): Promise<Permission> {

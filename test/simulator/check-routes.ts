@@ -59,6 +59,16 @@ function parseUpdate(body: Record<string, unknown>): CheckUpdate {
     const v = stringField(body, key);
     if (v !== undefined) u[key] = v;
   }
+  for (const key of ["started_at", "completed_at"] as const) {
+    const v = u[key];
+    if (v === undefined) continue;
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) throw invalidRequest(`For 'properties/${key}', ${JSON.stringify(v)} is not a date-time.`);
+    // GitHub keeps (and shows in payloads) a check run's times to the second.
+    u[key] = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  // GitHub: conclusion is "Required if you provide completed_at or a status of completed".
+  if (u.completed_at !== undefined && u.conclusion === undefined) throw invalidRequest(`"conclusion" wasn't supplied.`);
   return u;
 }
 

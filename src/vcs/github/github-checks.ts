@@ -8,7 +8,7 @@ export function gitHubChecks({
   request,
   retry,
   ids,
-}: GitHubCalls): Pick<VcsClient, "createCheck" | "updateCheck" | "checkRuns"> {
+}: GitHubCalls): Pick<VcsClient, "createCheck" | "updateCheck" | "touchCheck" | "checkRuns"> {
   const checkBody = (u: CheckUpdate) => ({
     status: u.status,
     ...(u.status === "completed" ? { conclusion: u.conclusion ?? "neutral", completed_at: new Date().toISOString() } : {}),
@@ -49,6 +49,17 @@ export function gitHubChecks({
     async updateCheck(repo, checkRunId, update) {
       await retry(`updating check ${checkRunId}`, () =>
         octokit.rest.checks.update({ ...ids(repo), check_run_id: checkRunId, ...checkBody(update), request: request() }),
+      );
+    },
+    async touchCheck(repo, checkRunId, conclusion, completedAt) {
+      await retry(`updating check ${checkRunId}`, () =>
+        octokit.rest.checks.update({
+          ...ids(repo),
+          check_run_id: checkRunId,
+          conclusion: conclusion as CheckUpdate["conclusion"] & string,
+          completed_at: completedAt,
+          request: request(),
+        }),
       );
     },
     async checkRuns(repo, sha) {

@@ -1,0 +1,26 @@
+/**
+ * What makes a signed body act once, whatever delivery carries it: GitHub signs the body, not the
+ * delivery id, so a captured request replayed under a new id passes the signature check.
+ *
+ * A comment acts once by its id. A click of a check run's button has no id of its own, and two
+ * clicks of one button send the same body; the body names the check run's `completed_at`, though,
+ * and the job a click queues marks the run completed again at once (a new `completed_at`): a later
+ * click sends a new body and acts, while the same body sent again is the same click.
+ */
+export function actOnceKeys(event: string, payload: unknown, fullName: string): string[] {
+  const p = payload as {
+    action?: string;
+    repository?: { id?: number };
+    comment?: { id?: number };
+    check_run?: { id?: number; completed_at?: string | null };
+    requested_action?: { identifier?: string };
+    sender?: { id?: number; login?: string };
+  };
+  const repo = p.repository?.id ?? fullName;
+  if (event === "issue_comment" && p.comment?.id) return [`comment:${repo}:${p.comment.id}`];
+  if (event === "check_run" && p.action === "requested_action" && p.check_run?.id) {
+    const who = p.sender?.id ?? p.sender?.login ?? "";
+    return [`click:${repo}:${p.check_run.id}:${p.check_run.completed_at ?? ""}:${who}:${p.requested_action?.identifier ?? ""}`];
+  }
+  return [];
+}
