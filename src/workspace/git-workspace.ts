@@ -172,10 +172,11 @@ export class GitWorkspace implements Workspace {
    * A merge commit's first parent. A squash or a rebase merge has one parent: a squash's is the
    * base, but a rebase merge ("Rebase and merge") makes each of the PR's commits anew on the base
    * and GitHub names the last one, so its parent may be the base plus the PR's own earlier commits.
-   * Those are stepped over, back along the first parent, while they make a change one of the PR's
-   * commits makes (git's patch-id, as `git cherry` compares) or were committed with the merge, at
-   * most as many as the PR has. Stepping too far lands on an older commit of the base (its config
-   * was trusted too); stopping too early would let the PR's own commit decide.
+   * Those are stepped over, back along the first parent, while they were committed with the merge
+   * (GitHub commits a rebase merge's commits at once, as itself: same committer, same time), at
+   * most as many as the PR has. A commit's patch never decides: a PR can carry copies of the
+   * base's own latest commits (cherry-picked, so its diff shows nothing of them), and stepping over
+   * those would judge it by the base as it was before them, a config the base has since tightened.
    */
   async baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
     const mirror = this.mirrorDir(repo);
@@ -192,15 +193,9 @@ export class GitWorkspace implements Workspace {
         const [sha = "", ...made] = line.split(" ");
         return { sha, made: made.join(" ") };
       });
-    // "-": a commit of that chain whose change one of the PR's commits makes (patch-id).
-    const limit = chain[chain.length - 1]?.sha ?? first;
-    const cherry = await this.gitOut(mirror, ["cherry", prHeadSha, mergeSha, limit]);
-    const replayed = new Set(cherry.split("\n").flatMap((l) => (l.startsWith("- ") ? [l.slice(2).trim()] : [])));
-    // Or made with the merge (GitHub commits a rebase merge's commits at once, as itself): a replayed
-    // commit whose patch changed on the way (its context moved) is still stepped over.
     const withMerge = chain[0]?.made;
     let at = 1;
-    while (at < prCommits && at < chain.length - 1 && (replayed.has(chain[at]?.sha ?? "") || chain[at]?.made === withMerge)) at++;
+    while (at < prCommits && at < chain.length - 1 && chain[at]?.made === withMerge) at++;
     return chain[at]?.sha ?? first;
   }
 

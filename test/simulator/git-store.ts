@@ -64,7 +64,7 @@ export class GitStore {
     return next;
   }
 
-  private nextDate(): string {
+  nextDate(): string {
     this.clock += 60;
     return `${this.clock} +0000`;
   }
@@ -152,8 +152,8 @@ export class GitStore {
     return gitText(["rev-parse", "--verify", `${commit}^{tree}`], { gitDir: dir });
   }
 
-  async commitTree(dir: string, tree: string, parents: string[], message: string): Promise<string> {
-    const date = this.nextDate();
+  /** `date`: a date already taken (a rebase merge's commits are made at once, as GitHub does). */
+  async commitTree(dir: string, tree: string, parents: string[], message: string, date = this.nextDate()): Promise<string> {
     const args = ["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message];
     return gitText(args, { gitDir: dir, env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
   }

@@ -161,8 +161,10 @@ export class SimCore {
         // (nothing to replay onto a moved base): each new commit keeps its original's tree.
         if ((await this.git.commitCount(dir, pr.headSha, baseSha)) !== 0) throw fail(405, "This branch can't be rebased");
         sha = baseSha;
+        // GitHub commits them at once, as itself: one committer date for all.
+        const date = this.git.nextDate();
         for (const c of await this.git.commitsBetween(dir, baseSha, pr.headSha)) {
-          sha = await this.git.commitTree(dir, await this.git.treeOf(dir, c), [sha], `rebased ${c.slice(0, 7)} of #${pr.number}`);
+          sha = await this.git.commitTree(dir, await this.git.treeOf(dir, c), [sha], `rebased ${c.slice(0, 7)} of #${pr.number}`, date);
         }
       } else {
         const title =
