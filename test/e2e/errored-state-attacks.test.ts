@@ -66,11 +66,11 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function prWith(files: Record<string, string>, change: Record<string, string>) {
+async function prWith(files: Record<string, string>, change: Record<string, string>, symlinks?: Record<string, string>) {
   n++;
   const name = `errored-${n}`;
   h.sim.setPermission(`acme/${name}`, "alice", "write");
-  const repo = await h.sim.createRepo({ owner: "acme", name, files });
+  const repo = await h.sim.createRepo({ owner: "acme", name, files, symlinks });
   await h.sim.pushBranch(repo, { branch: "change", files: change });
   const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
   await completed(h, repo, pr.headSha, "sluice/plan");
@@ -140,6 +140,25 @@ describe("errored.tfstate", () => {
     expect(holds(repo)).toHaveLength(0);
     const plan = await say(h, repo, pr.number, "alice", "/plan");
     expect(plan).not.toContain("is held");
+  }, 300_000);
+
+  it("an errored.tfstate committed as a symlink to /dev/null does not swallow the state the backend refused", async () => {
+    http.state = undefined;
+    http.refuseWrites = true;
+    // terraform writes errored.tfstate through the link: the state it could not save goes nowhere.
+    const { repo, pr } = await prWith(
+      { "web/main.tf": httpProject() },
+      { "web/main.tf": httpProject(tfProject("extra", 1)) },
+      { "web/errored.tfstate": "/dev/null" },
+    );
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    expect(http.posts).toBeGreaterThan(0);
+    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+    // Control: the backend has nothing; what terraform made lives only in errored.tfstate.
+    expect(http.state).toBeUndefined();
+    // Kept and held, as for any state the backend refused.
+    expect(reply).toContain("/state push-errored");
+    expect(holds(repo).filter((r) => r.released_at === null)).toHaveLength(1);
   }, 300_000);
 
   it("a pull request closed while its apply runs: the apply's worktree is not removed under it, and a state the backend refused is kept", async () => {
