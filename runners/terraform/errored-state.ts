@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat } from "node:fs/promises";
+import { lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
 import { parseStatePull } from "./state-read-back.js";
@@ -38,7 +38,13 @@ const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
  */
 export async function erroredBefore(dir: string): Promise<string | undefined> {
   const read = await readErrored(dir);
-  return read && "bytes" in read ? digest(read.bytes) : undefined;
+  if (read && "bytes" in read) return digest(read.bytes);
+  // A symlink (to /dev/null, to a file outside), a dir or a FIFO in its place (a checkout can bring
+  // a link, a dir): terraform would write the state it could not save through it, or fail to and
+  // print it into the run's output (which a comment shows). Not the run's: removed, so that
+  // terraform makes a regular file Sluice keeps.
+  if (read) await rm(join(dir, "errored.tfstate"), { force: true, recursive: true });
+  return undefined;
 }
 
 /**

@@ -156,8 +156,9 @@ describe("errored.tfstate", () => {
     expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
     // Control: the backend has nothing; what terraform made lives only in errored.tfstate.
     expect(http.state).toBeUndefined();
-    // Kept and held, as for any state the backend refused.
+    // Kept and held, as for any state the backend refused; never printed into the comment.
     expect(reply).toContain("/state push-errored");
+    expect(reply).not.toContain('"lineage"');
     expect(holds(repo).filter((r) => r.released_at === null)).toHaveLength(1);
   }, 300_000);
 
