@@ -20,6 +20,13 @@ export { GitError } from "./git-error.js";
  * handed out and no worktree is handed out twice; every git command names the mirror and pins its
  * settings (git-command.ts, run-git.ts). Each repository's mirror and worktrees change under one lock.
  */
+/**
+ * How long before a rebase merge's last commit its first can have been committed: GitHub makes
+ * them one after the other, so their committer times can cross a second. A commit the base got
+ * from another merge in these seconds is stepped over too: its config was trusted, only older.
+ */
+const REBASE_SECONDS = 10;
+
 export class GitWorkspace implements Workspace {
   private readonly repoLocks = new KeyedMutex();
   private readonly git: RunGit;
@@ -173,10 +180,11 @@ export class GitWorkspace implements Workspace {
    * base, but a rebase merge ("Rebase and merge") makes each of the PR's commits anew on the base
    * and GitHub names the last one, so its parent may be the base plus the PR's own earlier commits.
    * Those are stepped over, back along the first parent, while they were committed with the merge
-   * (GitHub commits a rebase merge's commits at once, as itself: same committer, same time), at
-   * most as many as the PR has. A commit's patch never decides: a PR can carry copies of the
-   * base's own latest commits (cherry-picked, so its diff shows nothing of them), and stepping over
-   * those would judge it by the base as it was before them, a config the base has since tightened.
+   * (GitHub commits a rebase merge's commits in one go, as itself: the same committer, within
+   * REBASE_SECONDS of the merge), at most as many as the PR has. A commit's patch never decides: a
+   * PR can carry copies of the base's own latest commits (cherry-picked, so its diff shows nothing
+   * of them), and stepping over those would judge it by the base as it was before them, a config
+   * the base has since tightened.
    */
   async baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
     const mirror = this.mirrorDir(repo);
@@ -190,12 +198,15 @@ export class GitWorkspace implements Workspace {
       .trim()
       .split("\n")
       .map((line) => {
-        const [sha = "", ...made] = line.split(" ");
-        return { sha, made: made.join(" ") };
+        const [sha = "", by = "", at = ""] = line.split(" ");
+        return { sha, by, at: Number(at) };
       });
-    const withMerge = chain[0]?.made;
+    const merge = chain[0];
+    // Made with the merge: by its committer, in the seconds before it (GitHub makes them in one go).
+    const withMerge = (c: (typeof chain)[number] | undefined) =>
+      c !== undefined && merge !== undefined && c.by === merge.by && merge.at - c.at >= 0 && merge.at - c.at <= REBASE_SECONDS;
     let at = 1;
-    while (at < prCommits && at < chain.length - 1 && chain[at]?.made === withMerge) at++;
+    while (at < prCommits && at < chain.length - 1 && withMerge(chain[at])) at++;
     return chain[at]?.sha ?? first;
   }
 

@@ -71,16 +71,23 @@ async function history(merge: (src: string, pr: { c1: string; c2: string }) => s
   return { base: b1, found: await ws.baseBeforeMerge(repo, mergeSha, c2) };
 }
 
-/** GitHub's "Rebase and merge": each PR commit made anew on the base, committed by GitHub at once. */
-function rebaseMerge(src: string, { c1, c2 }: { c1: string; c2: string }): string {
-  for (const c of [c1, c2]) git(src, ["cherry-pick", "--allow-empty", c], 1_700_000_400, "noreply@github.com");
-  return git(src, ["rev-parse", "HEAD"]);
-}
+/** GitHub's "Rebase and merge": each PR commit made anew on the base, committed by GitHub in one go (`seconds`: when each). */
+const rebaseMerge =
+  (seconds = [1_700_000_400, 1_700_000_400]) =>
+  (src: string, { c1, c2 }: { c1: string; c2: string }): string => {
+    for (const [i, c] of [c1, c2].entries()) git(src, ["cherry-pick", "--allow-empty", c], seconds[i], "noreply@github.com");
+    return git(src, ["rev-parse", "HEAD"]);
+  };
 
 it("a rebase merge whose replayed commit changed on the way (its context moved) is still stepped over", async () => {
   // B1 edited a line of c1's context: c1 made anew has another patch than c1 (git cherry
   // does not match it), but it was committed with the merge.
-  const { base, found } = await history(rebaseMerge);
+  const { base, found } = await history(rebaseMerge());
+  expect(found).toBe(base);
+});
+
+it("a rebase merge whose commits' times cross a second is stepped over whole", async () => {
+  const { base, found } = await history(rebaseMerge([1_700_000_399, 1_700_000_400]));
   expect(found).toBe(base);
 });
 
