@@ -11,6 +11,7 @@ interface Payload {
   action?: string;
   installation?: { id?: number };
   repository?: {
+    id?: number;
     owner?: { login?: string; name?: string };
     name?: string;
     clone_url?: string;
@@ -36,8 +37,11 @@ interface CheckPayload {
   head_sha?: string;
   completed_at?: string | null;
   conclusion?: string | null;
-  /** Open PRs of this repo whose head is the check's commit or branch (forks are not listed). */
-  pull_requests?: { number?: number }[];
+  /**
+   * Open PRs whose head is the check's commit or branch (PRs from forks into this repo are not
+   * listed), in this repository or another: GitHub lists a fork's own PR on that commit too.
+   */
+  pull_requests?: { number?: number; base?: { repo?: { id?: number } } }[];
 }
 
 export interface IngressSettings {
@@ -280,9 +284,14 @@ function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: 
   const check = event === "check_run" ? p.check_run : p.check_suite;
   if (p.sender?.type === "Bot" || actor.endsWith("[bot]")) return { ignore: `${event} by a bot` };
   const headSha = check?.head_sha;
-  // The first PR of the commit: GitHub lists every open PR whose head is this commit or branch,
-  // but never PRs from forks; for those the job looks the PR up by the head SHA (pr 0 until then).
-  const pr = check?.pull_requests?.find((x) => typeof x.number === "number")?.number ?? 0;
+  // The first PR of the commit in this repository: GitHub lists every open PR whose head is this
+  // commit or branch, in other repositories too (a fork's own PR: its number names another PR
+  // here), but never PRs from forks into this one; for those the job looks the PR up by the head
+  // SHA (pr 0 until then).
+  const repoId = p.repository?.id;
+  const ours = (x: { base?: { repo?: { id?: number } } }) =>
+    repoId === undefined || x.base?.repo?.id === undefined || x.base.repo.id === repoId;
+  const pr = check?.pull_requests?.find((x) => typeof x.number === "number" && ours(x))?.number ?? 0;
   if (!pr && !headSha) return { ignore: `${event}.${p.action} without a pull request or a commit` };
   const target = targetOf(p, pr, headSha);
   if (typeof target === "string") return { ignore: target };

@@ -308,3 +308,41 @@ describe("offersApply", () => {
     expect(offersApply(settings("comment", true), [planned(true, true)])).toBe(true);
   });
 });
+
+describe("a check event's pull_requests may name another repository's PRs", () => {
+  // GitHub lists PRs whose head is the commit in *any* repository (a fork's own PR on the same
+  // commit, see palantir/policy-bot#807): its number means nothing in this repository.
+  const REPO_ID = 42;
+  const mini = (id: number, name: string) => ({ id, url: `http://api/repos/${name}`, name: name.split("/")[1] });
+  const pr = (number: number, repoId: number, name: string) => ({
+    number,
+    url: `http://api/repos/${name}/pulls/${number}`,
+    head: { ref: "x", sha: SHA, repo: mini(repoId, name) },
+    base: { ref: "main", sha: SHA, repo: mini(repoId, name) },
+  });
+  const click = (pulls: object[]) =>
+    eventToJob(
+      "check_run",
+      {
+        ...envelope,
+        repository: { ...envelope.repository, id: REPO_ID },
+        action: "requested_action",
+        check_run: { name: "sluice/plan", head_sha: SHA, pull_requests: pulls },
+        requested_action: { identifier: "apply" },
+      },
+      settings,
+    );
+  const prOf = (d: ReturnType<typeof click>) => ("job" in d ? d.job.target.pr : d.ignore);
+
+  it("the click applies this repository's PR, not the fork's PR of the same number", () => {
+    expect(prOf(click([pr(3, 777, "mallory/infra"), pr(17, REPO_ID, "acme/infra")]))).toBe(17);
+  });
+
+  it("only another repository's PR listed: the PR is looked up by the commit (pr 0)", () => {
+    expect(prOf(click([pr(3, 777, "mallory/infra")]))).toBe(0);
+  });
+
+  it("control: this repository's PR is taken", () => {
+    expect(prOf(click([pr(17, REPO_ID, "acme/infra")]))).toBe(17);
+  });
+});
