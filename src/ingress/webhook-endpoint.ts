@@ -72,6 +72,26 @@ function signatureMatches(secret: string, body: Buffer, header: string): boolean
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * The delivery's JSON object, or why there is none. GitHub sends JSON, or a form with the JSON in
+ * its `payload` field when the hook's content type is `form` (the signature covers the form's bytes).
+ */
+function parsePayload(body: Buffer, contentType: string | undefined): object | string {
+  let text = body.toString("utf8");
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) {
+    const field = new URLSearchParams(text).get("payload");
+    if (field === null) return "form body without a payload field";
+    text = field;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return "payload is not JSON";
+  }
+  return payload !== null && typeof payload === "object" && !Array.isArray(payload) ? payload : "payload is not a JSON object";
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -143,15 +163,15 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
       return reply(res, 401, "signature does not match");
     }
     if (typeof id !== "string" || !id || typeof name !== "string" || !name) {
+      opts.log.warn({ deliveryId: id, event: name }, "signed webhook without X-GitHub-Delivery or X-GitHub-Event refused");
       opts.count?.rejected("bad_request");
       return reply(res, 400, "X-GitHub-Delivery and X-GitHub-Event headers are required");
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body.toString("utf8"));
-    } catch {
+    const payload = parsePayload(body, req.headers["content-type"]);
+    if (typeof payload === "string") {
+      opts.log.warn({ deliveryId: id, event: name, contentType: req.headers["content-type"] }, `signed webhook refused: ${payload}`);
       opts.count?.rejected("bad_request");
-      return reply(res, 400, "payload is not JSON");
+      return reply(res, 400, payload);
     }
     opts.count?.received(name);
     const delivery = { id, name, payload };
