@@ -41,3 +41,43 @@ export function foreignHost(payload: unknown, hosts: GithubHosts): string | unde
   }
   return undefined;
 }
+
+/**
+ * Pure: why a signed delivery is refused because its repository contradicts itself, or undefined.
+ * Sluice acts on `owner/name`, takes its settings and allowlist entry by that name, and fetches
+ * its commits from `clone_url` into that repository's mirror: a clone URL naming another
+ * repository on the same GitHub (one the token reaches, or any public one) would have its
+ * branches read as this one's, the default branch's trusted config among them. GitHub never sends
+ * such a payload; a leaked secret or a rewriting proxy could.
+ */
+export function repositoryMismatch(payload: unknown): string | undefined {
+  const repository = (payload as { repository?: Record<string, unknown> } | null)?.repository;
+  if (!repository || typeof repository !== "object") return undefined;
+  const owner = repository.owner as { login?: unknown; name?: unknown } | undefined;
+  const login = owner?.login ?? owner?.name;
+  const name = repository.name;
+  // Without both, no job can name a repository: event-to-job ignores the delivery, saying why.
+  if (typeof login !== "string" || typeof name !== "string") return undefined;
+  const fullName = `${login}/${name}`.toLowerCase();
+  const fullNameField = repository.full_name;
+  if (fullNameField !== undefined && fullNameField !== null && String(fullNameField).toLowerCase() !== fullName) {
+    return `repository.full_name (${String(fullNameField)}) is not its owner and name (${login}/${name})`;
+  }
+  for (const [field, path] of [
+    ["clone_url", `/${fullName}.git`],
+    ["html_url", `/${fullName}`],
+  ] as const) {
+    const value = repository[field];
+    if (value === undefined || value === null) continue;
+    let url: URL;
+    try {
+      url = new URL(String(value));
+    } catch {
+      return `repository.${field} is not a URL`;
+    }
+    if (url.pathname.toLowerCase() !== path || url.search || url.hash || url.username || url.password) {
+      return `repository.${field} (${String(value)}) does not name ${login}/${name}`;
+    }
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { repoFullName } from "../model/repo.js";
 import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
-import { foreignHost, type GithubHosts } from "./delivery-hosts.js";
+import { foreignHost, type GithubHosts, repositoryMismatch } from "./delivery-hosts.js";
 import { actOnceKeys } from "./act-once-keys.js";
 
 export interface IngressOptions extends IngressSettings {
@@ -28,6 +28,12 @@ export function createIngress(opts: IngressOptions) {
     if (foreign) {
       opts.onRefused?.("foreign_host");
       opts.log.warn({ deliveryId: delivery.id, event: delivery.name }, `delivery refused, nothing fetched: ${foreign}`);
+      return;
+    }
+    const mismatch = repositoryMismatch(delivery.payload);
+    if (mismatch) {
+      opts.onRefused?.("repository_mismatch");
+      opts.log.warn({ deliveryId: delivery.id, event: delivery.name }, `delivery refused, nothing fetched: ${mismatch}`);
       return;
     }
     const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;

@@ -215,6 +215,42 @@ describe("repository URLs on another host (Atlantis' advisory: a clone with the 
   });
 });
 
+describe("a repository that contradicts itself (a clone URL or full name naming another repository on the same GitHub)", () => {
+  it("is refused: no job, no fetch of the other repository into this one's mirror, a warning", async () => {
+    const other = await h.sim.createRepo({ owner: "acme", name: "other", files: { "net/main.tf": tfProject("other") } });
+    const before = await quiet();
+    const logged = h.app.output().length;
+    const base = planComment(9_600);
+    const cases: [string, Record<string, string>][] = [
+      ["clone_url", { clone_url: other.cloneUrl }],
+      ["full_name", { full_name: other.fullName }],
+      ["html_url", { html_url: `${h.sim.url}/${other.fullName}` }],
+    ];
+    for (const [i, [what, fields]] of cases.entries()) {
+      const r = await h.sim.deliver("issue_comment", {
+        ...base,
+        comment: { ...base.comment, id: 9_600 + i },
+        repository: { ...base.repository, ...fields },
+      });
+      expect(r.status, what).toBeLessThan(300);
+    }
+    await settle(h);
+    expect(effects(h)).toEqual(before);
+    const said = () => h.app.output().slice(logged);
+    await h.sim.waitFor(() => said().includes("repository.html_url"), { message: "the last refusal was not logged", timeoutMs: 10_000 });
+    expect(said()).toContain(`delivery refused, nothing fetched: repository.clone_url (${other.cloneUrl}) does not name acme/ingress`);
+    expect(said()).toContain("repository.full_name (acme/other) is not its owner and name (acme/ingress)");
+    expect(said()).not.toContain("job started");
+
+    // Control: the same comment with the repository's own clone URL is acted on.
+    const replies = botComments(h, repo, pr.number).length;
+    const ok = await h.sim.deliver("issue_comment", { ...base, comment: { ...base.comment, id: 9_699 } });
+    expect(ok.status).toBe(202);
+    expect(storeCounts(h.app.dataDir).jobs).toBe(before.jobs + 1);
+    await nextReply(h, repo, pr.number, replies);
+  });
+});
+
 describe("redelivery", () => {
   it("a delivery id seen before is not acted on again, after the job is long done", async () => {
     const before = await quiet();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foreignHost, githubHosts } from "../../src/ingress/delivery-hosts.js";
+import { foreignHost, githubHosts, repositoryMismatch } from "../../src/ingress/delivery-hosts.js";
 
 describe("foreignHost", () => {
   const dotcom = githubHosts();
@@ -33,5 +33,35 @@ describe("foreignHost", () => {
     });
     expect(foreignHost(on("ghe.acme.test:8443"), ghe)).toBeUndefined();
     expect(foreignHost(on("ghe.acme.test"), ghe)).toContain("not on the configured GitHub (ghe.acme.test:8443)");
+  });
+});
+
+describe("repositoryMismatch", () => {
+  const repository = {
+    name: "infra",
+    full_name: "acme/infra",
+    owner: { login: "acme" },
+    clone_url: "https://github.com/acme/infra.git",
+    html_url: "https://github.com/acme/infra",
+  };
+
+  it("control: GitHub's own payloads, case aside, push's owner.name, and payloads without a repository", () => {
+    expect(repositoryMismatch({ repository })).toBeUndefined();
+    expect(repositoryMismatch({ repository: { ...repository, full_name: "Acme/Infra" } })).toBeUndefined();
+    expect(repositoryMismatch({ repository: { ...repository, owner: { name: "acme" } } })).toBeUndefined();
+    expect(repositoryMismatch({ action: "created" })).toBeUndefined();
+    expect(repositoryMismatch(null)).toBeUndefined();
+  });
+
+  it.each([
+    ["clone_url", { clone_url: "https://github.com/mallory/infra.git" }],
+    ["clone_url", { clone_url: "https://github.com/mallory/infra.git?/acme/infra.git" }],
+    ["clone_url", { clone_url: "https://github.com/acme/infra.git#x" }],
+    ["clone_url", { clone_url: "https://mallory@github.com/acme/infra.git" }],
+    ["clone_url", { clone_url: "https://github.com/x/../mallory/infra.git" }],
+    ["html_url", { html_url: "https://github.com/mallory/infra" }],
+    ["full_name", { full_name: "acme/production" }],
+  ])("%s naming another repository: %j", (field, fields) => {
+    expect(repositoryMismatch({ repository: { ...repository, ...fields } })).toContain(`repository.${field}`);
   });
 });
