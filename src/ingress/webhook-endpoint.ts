@@ -5,6 +5,12 @@ import { errorMessage } from "../util/errors.js";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/**
+ * Bytes held, across requests, for bodies whose signature is not checked yet: four bodies at
+ * GitHub's cap. Without a budget anyone who reaches the endpoint holds up to 25 MB per connection
+ * they open, until the process (its job thread and the applies there) runs out of memory.
+ */
+export const MAX_BUFFERED_WEBHOOK_BYTES = 4 * MAX_WEBHOOK_BYTES;
 
 export interface Delivery {
   id: string;
@@ -15,11 +21,13 @@ export interface Delivery {
 export interface WebhookEndpointOptions {
   secret: string;
   maxBodyBytes?: number;
+  /** Bytes held at once for bodies not verified yet, all requests together; past it: 503. */
+  maxBufferedBytes?: number;
   /** Persists what the delivery asks for; resolves once it is durable. Throws on a store fault. */
   receive: (delivery: Delivery) => Promise<void>;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Metrics: signed deliveries by event, and refusals by reason. */
-  count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request"): void };
+  count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request" | "busy"): void };
   /** The data dir's reserve (see DiskReserve): given up when the volume is full, kept again after. */
   reserve?: { release(): Promise<boolean>; afterWrite(): Promise<void> };
   /** Told when a delivery starts to be received; the function it returns, once it is answered. */
@@ -41,9 +49,16 @@ const DRAIN_MS = 5_000;
  * is still uploading resets it before it can read the answer. Bounded: past twice the limit, or
  * after a few seconds, the connection is cut, so an endless body cannot hold it open.
  */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  const body = JSON.stringify({ error: `payload over ${limit} bytes` });
-  res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number, busy = false): void {
+  const body = JSON.stringify({
+    error: busy ? "too many webhook bodies are being received at once: redeliver later" : `payload over ${limit} bytes`,
+  });
+  res.writeHead(busy ? 503 : 413, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+    ...(busy ? { "retry-after": "60" } : {}),
+  });
   res.write(body);
   let drained = 0;
   let finished = false;
@@ -92,7 +107,8 @@ function parsePayload(body: Buffer, contentType: string | undefined): object | s
   return payload !== null && typeof payload === "object" && !Array.isArray(payload) ? payload : "payload is not a JSON object";
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+/** `take(n)`: whether n more bytes fit in the budget of bytes held for unverified bodies (and counts them). */
+function readBody(req: IncomingMessage, limit: number, take: (n: number) => boolean): Promise<Buffer | "too-large" | "busy"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -100,11 +116,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
     req.on("data", (c: Buffer) => {
       if (done) return;
       size += c.length;
-      if (size > limit) {
+      const over = size > limit ? "too-large" : take(c.length) ? undefined : "busy";
+      if (over) {
         done = true;
         // Stop buffering at once: what is already held is dropped, the rest is drained by the caller.
         chunks.length = 0;
-        resolve("too-large");
+        resolve(over);
         return;
       }
       chunks.push(c);
@@ -122,16 +139,30 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
  */
 export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
   const limit = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  const budget = opts.maxBufferedBytes ?? MAX_BUFFERED_WEBHOOK_BYTES;
+  let buffered = 0;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const answered = opts.receiving?.();
+    // This request's share of the budget, given back however it ends.
+    let held = 0;
+    const take = (n: number) => {
+      if (buffered + n > budget) return false;
+      buffered += n;
+      held += n;
+      return true;
+    };
     try {
-      await handle(req, res);
+      await handle(req, res, take, () => {
+        buffered -= held;
+        held = 0;
+      });
     } finally {
+      buffered -= held;
       answered?.();
     }
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, take: (n: number) => boolean, release: () => void): Promise<void> {
     if (req.method !== "POST") {
       opts.count?.rejected("method");
       return reply(res, 405, "webhooks are POSTed");
@@ -144,8 +175,18 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
     const signature = req.headers["x-hub-signature-256"];
     const id = req.headers["x-github-delivery"];
     const name = req.headers["x-github-event"];
-    const body = await readBody(req, limit);
+    const body = await readBody(req, limit, take);
+    if (body === "busy") {
+      release();
+      opts.log.warn(
+        { deliveryId: id, buffered, budget },
+        "webhook refused (503): the budget of bytes held for bodies not yet verified is spent (many large requests at once)",
+      );
+      opts.count?.rejected("busy");
+      return refuseTooLarge(req, res, limit, true);
+    }
     if (body === "too-large") {
+      release();
       opts.count?.rejected("too_large");
       return refuseTooLarge(req, res, limit);
     }
