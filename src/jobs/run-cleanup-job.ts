@@ -55,21 +55,33 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
 }
 
 const WAIT_STEP_MS = 500;
+/** How often a long wait is said again, as a warning: a job that never ends keeps the PR's locks. */
+const WAIT_SAID_EVERY_MS = 10 * 60_000;
 
-/** Waits while a job of this PR queued before this one is still running (on any replica). */
+/**
+ * Waits while a job of this PR queued before this one is still running (on any replica): however
+ * long (an apply is never cut off by its PR's close); a job of a replica that died is recovered
+ * and so ends. The wait is logged, and again as a warning every WAIT_SAID_EVERY_MS.
+ */
 async function untilEarlierJobsEnd(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
   const { job, deps } = ctx;
   const repo = repoFullName(job.target.repo);
-  let said = false;
+  const started = performance.now();
+  let saidAt: number | undefined;
   for (;;) {
     const running = (await deps.store.activeJobsOf(repo, job.target.pr)).filter((j) => j.status === "running" && j.id < job.id);
     if (running.length === 0) return;
-    if (!said) {
-      deps.log.info(
-        { jobId: job.id, repo, pr: job.target.pr, waitingFor: running.map((j) => j.id) },
-        "pull request closed while its jobs run: its worktrees and plans are removed once they end",
-      );
-      said = true;
+    const now = performance.now();
+    if (saidAt === undefined || now - saidAt >= WAIT_SAID_EVERY_MS) {
+      const what = { jobId: job.id, repo, pr: job.target.pr, waitingFor: running.map((j) => j.id) };
+      if (saidAt === undefined)
+        deps.log.info(what, "pull request closed while its jobs run: its worktrees and plans are removed once they end");
+      else
+        deps.log.warn(
+          { ...what, minutes: Math.round((now - started) / 60_000) },
+          "a closed pull request's locks, worktrees and plans still wait for its running jobs to end",
+        );
+      saidAt = now;
     }
     await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
   }
