@@ -91,3 +91,27 @@ describe("webhook bodies", () => {
     expect(warnings).toHaveLength(1);
   });
 });
+
+describe("the content type is not signed", () => {
+  // A JSON delivery GitHub signed, whose text (a comment, a commit message, a branch name: anything
+  // a user writes) holds `&payload=<url-encoded JSON>&`. Captured and sent again with a form content
+  // type, the same signed bytes must not be read as a form: its `payload` field would be any JSON
+  // the writer chose (another sender, another command, another repository), signature and all.
+  const forged = { action: "created", comment: { id: 9, body: "/apply", user: { login: "admin" } }, sender: { login: "admin" } };
+  const signedJson = JSON.stringify({
+    action: "created",
+    comment: { id: 1, body: `looks good &payload=${encodeURIComponent(JSON.stringify(forged))}&`, user: { login: "mallory" } },
+    sender: { login: "mallory" },
+  });
+
+  it("a signed JSON body sent again as a form is refused, never read as the form's payload field", async () => {
+    const status = await post(signedJson, { ...form, "x-github-event": "issue_comment" });
+    expect(received.map((d) => d.payload)).not.toContainEqual(forged);
+    expect(status).toBe(400);
+  });
+
+  it("control: the same signed body as JSON is received as it is", async () => {
+    expect(await post(signedJson, { ...json, "x-github-event": "issue_comment" })).toBe(202);
+    expect(received.map((d) => d.payload)).toEqual([JSON.parse(signedJson)]);
+  });
+});
