@@ -94,8 +94,13 @@ function signatureMatches(secret: string, body: Buffer, header: string): boolean
 function parsePayload(body: Buffer, contentType: string | undefined): object | string {
   let text = body.toString("utf8");
   if (/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) {
-    const field = new URLSearchParams(text).get("payload");
-    if (field === null) return "form body without a payload field";
+    // Exactly GitHub's form: one field, `payload`. The content type is not signed: a JSON body
+    // whose text (a comment, a commit message) holds `&payload=…` must not be read as a form
+    // whose payload is whatever JSON its writer put there.
+    const form = new URLSearchParams(text);
+    const field = form.get("payload");
+    if (field === null || !text.startsWith("payload=") || [...form.keys()].length !== 1)
+      return "form body other than a single payload field";
     text = field;
   }
   let payload: unknown;
