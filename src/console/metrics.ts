@@ -24,7 +24,7 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
   });
   const rejected = new Counter({
     name: "sluice_webhooks_rejected_total",
-    help: "Webhook requests refused, by reason (signature, too_large, bad_request, method; busy: answered 503 while the budget of bytes held for unverified bodies was spent; foreign_host: a signed delivery naming another host than the configured GitHub; repository_mismatch: one whose clone URL or full name names another repository than its owner and name)",
+    help: "Webhook requests refused, by reason (signature, too_large, bad_request, method; busy: answered 503 while the budget of bytes held for unverified bodies was spent; slow: a body not arrived within the deadline, cut; foreign_host: a signed delivery naming another host than the configured GitHub; repository_mismatch: one whose clone URL or full name names another repository than its owner and name)",
     labelNames: ["reason"],
     registers: [registry],
   });

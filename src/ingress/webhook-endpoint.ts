@@ -11,6 +11,13 @@ export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
  * they open, until the process (its job thread and the applies there) runs out of memory.
  */
 export const MAX_BUFFERED_WEBHOOK_BYTES = 4 * MAX_WEBHOOK_BYTES;
+/**
+ * How long a body may take to arrive. GitHub gives up on a delivery after 10 seconds, so a body
+ * still uploading past this is no delivery of GitHub's: it is cut and its share of the budget given
+ * back. Without it a client that sends most of a body and stalls held its share for as long as
+ * Node kept the connection (5 minutes), and a few of them had every delivery answered 503.
+ */
+export const WEBHOOK_BODY_DEADLINE_MS = 15_000;
 
 export interface Delivery {
   id: string;
@@ -23,11 +30,13 @@ export interface WebhookEndpointOptions {
   maxBodyBytes?: number;
   /** Bytes held at once for bodies not verified yet, all requests together; past it: 503. */
   maxBufferedBytes?: number;
+  /** How long a body may take to arrive, from the request's start; past it: 408, connection cut. */
+  bodyDeadlineMs?: number;
   /** Persists what the delivery asks for; resolves once it is durable. Throws on a store fault. */
   receive: (delivery: Delivery) => Promise<void>;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Metrics: signed deliveries by event, and refusals by reason. */
-  count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request" | "busy"): void };
+  count?: { received(event: string): void; rejected(reason: "method" | "too_large" | "signature" | "bad_request" | "busy" | "slow"): void };
   /** The data dir's reserve (see DiskReserve): given up when the volume is full, kept again after. */
   reserve?: { release(): Promise<boolean>; afterWrite(): Promise<void> };
   /** Told when a delivery starts to be received; the function it returns, once it is answered. */
@@ -113,11 +122,24 @@ function parsePayload(body: Buffer, contentType: string | undefined): object | s
 }
 
 /** `take(n)`: whether n more bytes fit in the budget of bytes held for unverified bodies (and counts them). */
-function readBody(req: IncomingMessage, limit: number, take: (n: number) => boolean): Promise<Buffer | "too-large" | "busy"> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  take: (n: number) => boolean,
+  deadlineMs: number,
+): Promise<Buffer | "too-large" | "busy" | "slow"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      resolve("slow");
+    }, deadlineMs);
+    timer.unref();
+    req.once("close", () => clearTimeout(timer));
     req.on("data", (c: Buffer) => {
       if (done) return;
       size += c.length;
@@ -132,9 +154,13 @@ function readBody(req: IncomingMessage, limit: number, take: (n: number) => bool
       chunks.push(c);
     });
     req.on("end", () => {
+      clearTimeout(timer);
       if (!done) resolve(Buffer.concat(chunks));
     });
-    req.on("error", reject);
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 
@@ -145,6 +171,7 @@ function readBody(req: IncomingMessage, limit: number, take: (n: number) => bool
 export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
   const limit = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   const budget = opts.maxBufferedBytes ?? MAX_BUFFERED_WEBHOOK_BYTES;
+  const deadline = opts.bodyDeadlineMs ?? WEBHOOK_BODY_DEADLINE_MS;
   let buffered = 0;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const answered = opts.receiving?.();
@@ -180,7 +207,18 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
     const signature = req.headers["x-hub-signature-256"];
     const id = req.headers["x-github-delivery"];
     const name = req.headers["x-github-event"];
-    const body = await readBody(req, limit, take);
+    const body = await readBody(req, limit, take, deadline);
+    if (body === "slow") {
+      release();
+      opts.log.warn(
+        { deliveryId: id, deadlineMs: deadline },
+        "webhook refused (408): its body did not arrive in time (GitHub gives up after 10 s)",
+      );
+      opts.count?.rejected("slow");
+      res.writeHead(408, { connection: "close" }).end();
+      req.destroy();
+      return;
+    }
     if (body === "busy") {
       release();
       opts.log.warn(

@@ -25,7 +25,7 @@ beforeAll(async () => {
     bodyDeadlineMs: 1_000,
     receive: async () => undefined,
     log: { warn: () => undefined, error: () => undefined },
-  } as Parameters<typeof createWebhookEndpoint>[0]);
+  });
   server = createServer((req, res) => void endpoint(req, res).catch(() => undefined));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
