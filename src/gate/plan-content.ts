@@ -21,7 +21,9 @@ export function planContent(summary: Summary, runner: string): PlanContent {
   for (const r of summary.resources) {
     counts[r.action]++;
     if (r.action === "read") continue;
-    const ref = { address: r.address, type: typeOf(r.address) };
+    const ref: ResourceRef = { address: r.address, type: typeOf(r.address) };
+    // A resource moved in this very plan is still the one `protect` named by its old address.
+    if (r.previousAddress !== undefined) ref.previousAddress = r.previousAddress;
     types.add(ref.type);
     if (r.action === "delete") destroys.push(ref);
     if (r.action === "replace") replaces.push(ref);

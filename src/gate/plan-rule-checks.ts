@@ -1,6 +1,6 @@
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import type { AgentFacts, GateFacts, PlanRuleFacts } from "./gate-facts.js";
-import { autoApproval, protectedChanges } from "./plan-rules.js";
+import { autoApproval, protectedAddress, protectedChanges } from "./plan-rules.js";
 
 const list = (items: readonly string[]) => items.map((i) => `\`${i}\``).join(", ");
 
@@ -22,7 +22,7 @@ export function checkProtect(p: PlanRuleFacts | undefined): Decision {
     );
   const hits = protectedChanges(p.content, p.rules.protect);
   if (hits.length === 0 || p.overrideProtect?.owner) return ALLOWED;
-  const shown = hits.slice(0, 5).map((h) => `${h.action} \`${h.address}\` (protect: \`${h.pattern}\`)`);
+  const shown = hits.slice(0, 5).map((h) => `${h.action} ${protectedAddress(h)} (protect: \`${h.pattern}\`)`);
   const more = hits.length > 5 ? ` and ${hits.length - 5} more` : "";
   const owners = p.rules.owners.length
     ? `one of ${list(p.rules.owners)}`

@@ -1,5 +1,5 @@
 import type { PlanContent, PlanRules } from "../model/plan-content.js";
-import { autoApproval, protectedChanges } from "./plan-rules.js";
+import { autoApproval, protectedAddress, protectedChanges } from "./plan-rules.js";
 
 const SHOWN = 5;
 
@@ -17,7 +17,7 @@ export function planRuleNotes(rules: PlanRules, content: PlanContent, proposedBy
   }
   const hits = protectedChanges(content, rules.protect);
   if (hits.length) {
-    const shown = hits.slice(0, SHOWN).map((h) => `${h.action} \`${h.address}\``);
+    const shown = hits.slice(0, SHOWN).map((h) => `${h.action} ${protectedAddress(h)}`);
     const more = hits.length > SHOWN ? ` and ${hits.length - SHOWN} more` : "";
     notes.push(`🛡️ protected: ${shown.join(", ")}${more}; needs an owner's override (\`/apply --override-protect -- REASON\`)`);
   }

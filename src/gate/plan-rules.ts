@@ -3,16 +3,38 @@ import { addressMatches } from "../policy/address-matches.js";
 
 export { addressMatches };
 
-/** The destroys and replaces of the plan that a `protect` pattern matches, each with the first pattern that does. */
-export function protectedChanges(
-  content: PlanContent,
-  protect: PlanRules["protect"],
-): { address: string; action: "destroys" | "replaces"; pattern: string }[] {
-  const out: { address: string; action: "destroys" | "replaces"; pattern: string }[] = [];
+export interface ProtectedChange {
+  address: string;
+  action: "destroys" | "replaces";
+  pattern: string;
+  /** Set when the resource is moved in this plan: its address in state, which may be the protected one. */
+  movedFrom?: string;
+}
+
+/** `terraform_data.b` (moved from `terraform_data.a`), with backticks, or without (audit). */
+export function protectedAddress(h: ProtectedChange, tick = "`"): string {
+  const moved = h.movedFrom !== undefined ? ` (moved from ${tick}${h.movedFrom}${tick})` : "";
+  return `${tick}${h.address}${tick}${moved}`;
+}
+
+/**
+ * The destroys and replaces of the plan that a `protect` pattern matches, each with the first
+ * pattern that does. A resource a `moved` block renames in the same plan is matched by its new
+ * and by its old address: protecting `aws_db_instance.main` must not end where a PR moves it.
+ */
+export function protectedChanges(content: PlanContent, protect: PlanRules["protect"]): ProtectedChange[] {
+  const out: ProtectedChange[] = [];
   const scan = (refs: ResourceRef[], action: "destroys" | "replaces") => {
     for (const r of refs) {
-      const hit = protect.find((p) => addressMatches(p.pattern, r.address));
-      if (hit) out.push({ address: r.address, action, pattern: hit.pattern });
+      const addresses = r.previousAddress !== undefined ? [r.address, r.previousAddress] : [r.address];
+      const hit = protect.find((p) => addresses.some((a) => addressMatches(p.pattern, a)));
+      if (!hit) continue;
+      out.push({
+        address: r.address,
+        action,
+        pattern: hit.pattern,
+        ...(r.previousAddress !== undefined ? { movedFrom: r.previousAddress } : {}),
+      });
     }
   };
   scan(content.destroys, "destroys");

@@ -3,7 +3,7 @@ import type { ConsoleStore } from "../store/console-store.js";
 import type { GateDecision } from "./decide.js";
 import type { GateFacts } from "./gate-facts.js";
 import { approvalMode } from "./plan-rule-checks.js";
-import { protectedChanges } from "./plan-rules.js";
+import { protectedAddress, protectedChanges } from "./plan-rules.js";
 
 /**
  * Every decision, allowed or refused, is an audit event: who asked, on which road, for which
@@ -53,7 +53,7 @@ function planRulesAudit(facts: Partial<Pick<GateFacts, "requirements" | "planRul
     const hits = protectedChanges(p.content, p.rules.protect);
     if (hits.length)
       out.push(
-        `protection overridden by @${p.overrideProtect.by} (${hits.map((h) => `${h.action} ${h.address}`).join(", ")}): ${p.overrideProtect.reason}`,
+        `protection overridden by @${p.overrideProtect.by} (${hits.map((h) => `${h.action} ${protectedAddress(h, "")}`).join(", ")}): ${p.overrideProtect.reason}`,
       );
   }
   return out.map((o) => `; ${o}`).join("");

@@ -4,6 +4,8 @@ import type { OutputChange, ResourceAction } from "./plan-summary.js";
 export interface ResourceRef {
   address: string;
   type: string;
+  /** The address it had in state before a `moved` block: what `protect` named may be this one. */
+  previousAddress?: string;
 }
 
 /**
