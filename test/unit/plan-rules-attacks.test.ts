@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { planFromRenders } from "../../runners/k8s/plan-from-renders.js";
+import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
+import { planContent } from "../../src/gate/plan-content.js";
+import { addressMatches, autoApproval, protectedChanges } from "../../src/gate/plan-rules.js";
+
+// Plans shaped to slip past `protect`: each one destroys what a pattern names, in a form the
+// gate must still read as that destroy.
+
+const protect = (pattern: string) => [{ pattern, source: "server config" }];
+
+describe("protect: addresses a pull request can reshape", () => {
+  it("`count = 0` on a protected resource: terraform moves it to [0] and destroys it there (terraform 1.11's plan)", () => {
+    // `resource "terraform_data" "db" { count = 0 }` over a state holding `terraform_data.db`.
+    const plan = {
+      format_version: "1.2",
+      terraform_version: "1.11.4",
+      planned_values: { root_module: {} },
+      resource_changes: [
+        {
+          address: "terraform_data.db[0]",
+          previous_address: "terraform_data.db",
+          mode: "managed",
+          type: "terraform_data",
+          name: "db",
+          index: 0,
+          change: { actions: ["delete"], before: { input: "v1" }, after: null },
+          action_reason: "delete_because_count_index",
+        },
+      ],
+    };
+    const s = summarizePlan(plan);
+    if (!s.ok) throw new Error(s.error);
+    const hits = protectedChanges(planContent(s.summary, "terraform"), protect("terraform_data.db"));
+    expect(hits).toEqual([
+      { address: "terraform_data.db[0]", action: "destroys", pattern: "terraform_data.db", movedFrom: "terraform_data.db" },
+    ]);
+  });
+
+  it.each([
+    // docs/plan-rules.md: "`module.vpc.*` protects everything in the root module's call `vpc`".
+    ["module.vpc.*", "module.vpc[0].aws_subnet.a", true],
+    ["module.vpc.*", 'module.vpc["eu"].aws_subnet.a', true],
+    ["module.vpc.*", 'module.vpc["e.u"].module.inner.aws_db_instance.main', true],
+    ["module.net.module.vpc.*", 'module.net[1].module.vpc["x"].aws_subnet.a', true],
+    // A key in the pattern still means exactly that instance.
+    ['module.vpc["eu"].*', 'module.vpc["us"].aws_subnet.a', false],
+    ['module.vpc["eu"].*', 'module.vpc["eu"].aws_subnet.a', true],
+    // Not another call whose name only starts the same.
+    ["module.vpc.*", "module.vpcx[0].aws_subnet.a", false],
+    ["module.vpc.*", "module.outer.module.vpc[0].aws_subnet.a", false],
+  ])("%s on %s: %s", (pattern, address, matches) => {
+    expect(addressMatches(pattern, address)).toBe(matches);
+  });
+});
+
+describe("protect and auto_approve on Helm: an object turned into a hook", () => {
+  const pvc = (annotations?: Record<string, string>) =>
+    [
+      "apiVersion: v1",
+      "kind: PersistentVolumeClaim",
+      "metadata:",
+      "  name: data",
+      "  namespace: db",
+      ...(annotations
+        ? ["  annotations:", ...Object.entries(annotations).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)]
+        : []),
+      "spec:",
+      "  accessModes: [ReadWriteOnce]",
+      "  resources: {requests: {storage: 100Gi}}",
+      "",
+    ].join("\n");
+
+  // `helm template` renders hooks with the rest, so base and head both have the PVC; but a hook is
+  // not part of the release's manifest: `helm upgrade` deletes the PVC the release held (it is in
+  // the old manifest, not in the new one) and a `pre-install` hook never recreates it on upgrade.
+  const plan = (tool: string) =>
+    planFromRenders({
+      base: pvc(),
+      head: pvc({ "helm.sh/hook": "pre-install" }),
+      defaultNamespace: "db",
+      ignore: [],
+      tool,
+      hashing: { key: "k" },
+    });
+
+  it("is read as the release losing that object: protect refuses it, only_tags does not hold", () => {
+    const planned = plan("helm");
+    if (!planned.ok) throw new Error(planned.message);
+    const content = planContent(planned.summary, "helm");
+    expect(protectedChanges(content, protect("PersistentVolumeClaim/*")).map((h) => h.address)).toEqual(["PersistentVolumeClaim/db/data"]);
+    expect(content.onlyTags).toBe(false);
+    expect(autoApproval(content, { when: ["only_tags", "no_destroy"], source: "server config" })?.met).toBe(false);
+    expect(planned.output).toContain("helm.sh/hook");
+  });
+
+  it("control: the same annotation on a Kustomize object means nothing to kubectl, and stays an annotation change", () => {
+    const planned = plan("kustomize");
+    if (!planned.ok) throw new Error(planned.message);
+    const content = planContent(planned.summary, "kustomize");
+    expect(protectedChanges(content, protect("PersistentVolumeClaim/*"))).toEqual([]);
+    expect(content.onlyTags).toBe(true);
+  });
+
+  it("control: another annotation on a Helm object is still only an annotation change", () => {
+    const planned = planFromRenders({
+      base: pvc(),
+      head: pvc({ team: "db" }),
+      defaultNamespace: "db",
+      ignore: [],
+      tool: "helm",
+      hashing: { key: "k" },
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    const content = planContent(planned.summary, "helm");
+    expect(protectedChanges(content, protect("PersistentVolumeClaim/*"))).toEqual([]);
+    expect(content.onlyTags).toBe(true);
+  });
+});
