@@ -96,11 +96,12 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   const summary = summarizeObjectChanges(diff.changes);
   summary.sensitiveValues = [...new Set([...(base?.secretValues ?? []), ...head.secretValues])];
   summary.changedAttributes = changedFields(diff.changes, base?.objects ?? [], head.objects);
+  const hooked = input.tool === "helm" ? becomeHooks(diff, base?.objects ?? [], head.objects, summary) : "";
   return {
     ok: true,
     summary,
-    output: renderObjectChanges(diff, input.tool) + regeneratedNote(noise) + derivedNote([...derived]),
-    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + regeneratedNote(noise) + derivedNote([...derived]),
+    output: renderObjectChanges(diff, input.tool) + hooked + regeneratedNote(noise) + derivedNote([...derived]),
+    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + hooked + regeneratedNote(noise) + derivedNote([...derived]),
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,
@@ -157,3 +158,44 @@ function regeneratedNote(fields: readonly string[]): string {
   if (fields.length === 0) return "";
   return `\nRegenerated on every render (left out of the diff and the counts): ${fields.join(", ")}\n`;
 }
+
+const helmHook = (o: K8sObject | undefined): string | undefined => {
+  const metadata = (o?.body as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata;
+  const hook = metadata?.annotations?.["helm.sh/hook"];
+  return typeof hook === "string" && hook.trim() !== "" ? hook : undefined;
+};
+
+/**
+ * A release object that becomes a Helm hook (`helm.sh/hook` added) leaves the release's manifest:
+ * `helm upgrade` deletes it (it is in the old manifest, not in the new one), and only the hook
+ * creates it again, when that hook runs (a `pre-install` hook never does on an upgrade). The
+ * render diff shows an annotation; the summary says what happens: the object is replaced (in
+ * place, changes its counts and actions), so `protect` and `auto_approve` read it as lost. Returns
+ * the note for the plan's text.
+ */
+function becomeHooks(diff: ObjectDiff, base: readonly K8sObject[], head: readonly K8sObject[], summary: PlanSummary): string {
+  const before = new Map(base.map((o) => [objectKey(o), o]));
+  const after = new Map(head.map((o) => [objectKey(o), o]));
+  const lines: string[] = [];
+  for (const c of diff.changes) {
+    if (c.action !== "update") continue;
+    const hook = helmHook(after.get(c.key));
+    if (hook === undefined || helmHook(before.get(c.key)) !== undefined) continue;
+    const entry = summary.resources.find((r) => r.address === c.address && r.action === "update");
+    if (!entry) continue;
+    entry.action = "replace";
+    summary.change--;
+    summary.replace++;
+    summary.add++;
+    summary.destroy++;
+    lines.push(
+      `- \`${c.address}\` becomes a Helm hook (\`helm.sh/hook: ${hook}\`): \`helm upgrade\` deletes it from the release, and only that hook creates it again`,
+    );
+  }
+  if (lines.length === 0) return "";
+  // Destroys first, then replaces, as in every summary.
+  summary.resources.sort((a, b) => rank(a.action) - rank(b.action));
+  return `\nReplaced, not updated:\n${lines.join("\n")}\n`;
+}
+
+const rank = (action: string) => (action === "delete" ? 0 : action === "replace" ? 1 : action === "create" ? 2 : 3);
