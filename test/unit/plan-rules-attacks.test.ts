@@ -37,6 +37,25 @@ describe("protect: addresses a pull request can reshape", () => {
     ]);
   });
 
+  it("the deposed object of a protected resource (a create_before_destroy replace whose destroy failed) is still that resource's", () => {
+    const plan = {
+      format_version: "1.2",
+      planned_values: { root_module: {} },
+      resource_changes: [
+        {
+          address: "terraform_data.db",
+          mode: "managed",
+          deposed: "00000001",
+          change: { actions: ["delete"], before: { input: "v1" }, after: null },
+        },
+      ],
+    };
+    const s = summarizePlan(plan);
+    if (!s.ok) throw new Error(s.error);
+    const hits = protectedChanges(planContent(s.summary, "terraform"), protect("terraform_data.db"));
+    expect(hits.map((h) => h.address)).toEqual(["terraform_data.db (deposed 00000001)"]);
+  });
+
   it.each([
     // docs/plan-rules.md: "`module.vpc.*` protects everything in the root module's call `vpc`".
     ["module.vpc.*", "module.vpc[0].aws_subnet.a", true],
