@@ -26,7 +26,12 @@ export function protectedChanges(content: PlanContent, protect: PlanRules["prote
   const out: ProtectedChange[] = [];
   const scan = (refs: ResourceRef[], action: "destroys" | "replaces") => {
     for (const r of refs) {
-      const addresses = r.previousAddress !== undefined ? [r.address, r.previousAddress] : [r.address];
+      // A deposed object (`X (deposed 0001)`) is an older object of `X`; a moved one is still the one named before.
+      const addresses = [
+        r.address,
+        r.address.replace(/ \(deposed [^)]*\)$/, ""),
+        ...(r.previousAddress !== undefined ? [r.previousAddress] : []),
+      ];
       const hit = protect.find((p) => addresses.some((a) => addressMatches(p.pattern, a)));
       if (!hit) continue;
       out.push({
