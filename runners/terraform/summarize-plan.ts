@@ -26,6 +26,7 @@ function summarize(plan: PlanJson): PlanSummary {
   const counts = { add: 0, change: 0, destroy: 0, replace: 0, move: 0, import: 0, forget: 0 };
   const resources: ResourceChange[] = [];
   const moves: PlanSummary["moves"] = [];
+  const imports: string[] = [];
   const changeHashes: Record<string, string> = {};
   const attributes: Record<string, string[]> = {};
 
@@ -42,8 +43,9 @@ function summarize(plan: PlanJson): PlanSummary {
 
     if (classified.action === "no-op") {
       if (previousAddress !== undefined) moves.push({ from: previousAddress, to: address });
-      // An import with no other change is counted but not listed: ResourceAction has no value for
-      // "import only" (see the report proposing one).
+      // An import with no other change has no ResourceAction: listed apart, so that the plan rules
+      // see what it brings under Terraform (its type for `auto_approve`'s `types`).
+      if (importing) imports.push(address);
       continue;
     }
 
@@ -87,6 +89,7 @@ function summarize(plan: PlanJson): PlanSummary {
     sensitiveValues: collectSensitiveValues(plan),
     formatVersion: plan.format_version,
   };
+  if (imports.length) summary.imports = imports.sort(compareText);
   if (Object.keys(changeHashes).length) summary.changeHashes = changeHashes;
   // Set whenever a resource changes: its absence then means "planned before Sluice recorded it"
   // (rules that need it fail closed).

@@ -28,7 +28,12 @@ export function planContent(summary: Summary, runner: string): PlanContent {
     if (r.action === "delete") destroys.push(ref);
     if (r.action === "replace") replaces.push(ref);
   }
-  const changes = summary.resources.filter((r) => r.action !== "read").length + summary.moves.length;
+  // Imported without other changes: nothing in the cloud changes, but Terraform manages it from now on.
+  const imported = summary.imports ?? [];
+  for (const address of imported) types.add(typeOf(address));
+  const unlisted = summary.import - summary.resources.filter((r) => r.importing).length - imported.length;
+  const changes =
+    summary.resources.filter((r) => r.action !== "read").length + summary.moves.length + imported.length + Math.max(0, unlisted);
   return {
     empty: !summary.hasChanges,
     counts,
@@ -36,6 +41,7 @@ export function planContent(summary: Summary, runner: string): PlanContent {
     destroys,
     replaces,
     types: [...types].sort(),
+    ...(unlisted > 0 ? { unlistedImports: unlisted } : {}),
     ...(summary.changedAttributes ? { attributes: summary.changedAttributes } : {}),
     onlyTags: onlyTags(summary, isKubernetesRunner(runner) ? K8S_TAGS : TERRAFORM_TAGS),
     outputs: summary.outputs,

@@ -77,6 +77,11 @@ export function autoApproval(
   if (rule.max_changes !== undefined && content.changes > rule.max_changes)
     return { met: false, why: `not auto-approved: ${content.changes} changes, more than \`max_changes: ${rule.max_changes}\`` };
   if (rule.types) {
+    if (content.unlistedImports)
+      return {
+        met: false,
+        why: `not auto-approved: the plan imports ${content.unlistedImports} resource(s) whose types it does not record (made by an older Sluice): plan again`,
+      };
     const patterns = rule.types;
     const other = content.types.filter((t) => !patterns.some((p) => addressMatches(p, t)));
     if (other.length) return { met: false, why: `not auto-approved: ${other.map((t) => `\`${t}\``).join(", ")} not in \`types\`` };

@@ -21,8 +21,13 @@ export interface PlanContent {
   changes: number;
   destroys: ResourceRef[];
   replaces: ResourceRef[];
-  /** Every changed resource's type, once each, sorted. */
+  /** Every changed resource's type (imported ones too), once each, sorted. */
   types: string[];
+  /**
+   * Resources imported without other changes whose addresses the stored plan does not record (a
+   * plan of an older Sluice): their types are unknown, so `auto_approve`'s `types` fails closed.
+   */
+  unlistedImports?: number;
   /** Per updated/replaced address: the attributes that change; undefined when the plan did not record them. */
   attributes?: Record<string, string[]>;
   /** Only tags/labels change; or why that cannot be said (rules then fail closed). */

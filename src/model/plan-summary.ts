@@ -38,6 +38,8 @@ export interface PlanSummary {
   resources: ResourceChange[];
   /** Moved-only resources (no other change), as `from -> to`. */
   moves: { from: string; to: string }[];
+  /** Imported-only resources (no other change): their addresses. Absent in plans of older Sluice versions. */
+  imports?: string[];
   outputs: OutputChange[];
   /** True when applying would change anything (resources or outputs). */
   hasChanges: boolean;

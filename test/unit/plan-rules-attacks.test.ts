@@ -136,3 +136,36 @@ describe("protect and auto_approve on Helm: an object turned into a hook", () =>
     expect(content.onlyTags).toBe(true);
   });
 });
+
+describe("auto_approve: what an import brings under Terraform", () => {
+  const importing = (type: string, name: string) => ({
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions: ["no-op"], before: { id: name }, after: { id: name }, importing: { id: name } },
+  });
+  const planOf = (changes: object[]) => {
+    const s = summarizePlan({ format_version: "1.2", planned_values: { root_module: {} }, resource_changes: changes });
+    if (!s.ok) throw new Error(s.error);
+    return s.summary;
+  };
+  const rule = { when: ["no_destroy" as const], types: ["terraform_data"], max_changes: 1, source: "server config" };
+
+  it("a plan that only imports roles is not auto-approved for terraform_data changes (control: one terraform_data import is)", () => {
+    const roles = planOf([importing("aws_iam_role", "a"), importing("aws_iam_role", "b"), importing("aws_iam_role", "c")]);
+    expect(roles.imports).toEqual(["aws_iam_role.a", "aws_iam_role.b", "aws_iam_role.c"]);
+    const refused = autoApproval(planContent(roles, "terraform"), rule);
+    expect(refused?.met).toBe(false);
+    expect(refused?.why).toMatch(/3 changes|aws_iam_role/);
+    const one = autoApproval(planContent(planOf([importing("terraform_data", "x")]), "terraform"), rule);
+    expect(one).toMatchObject({ met: true });
+  });
+
+  it("a stored plan of an older Sluice, whose imports are counted but not listed, fails `types` closed", () => {
+    const older = { ...planOf([importing("aws_iam_role", "a")]), imports: undefined };
+    const verdict = autoApproval(planContent(older, "terraform"), { ...rule, max_changes: undefined });
+    expect(verdict).toMatchObject({ met: false });
+    expect(verdict?.why).toContain("plan again");
+  });
+});
