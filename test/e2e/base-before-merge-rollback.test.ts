@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect, it } from "vitest";
 import type { RepoRef } from "../../src/model/repo.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";
+import { commit, GITHUB_COMMITTER, git } from "../support/git-history.js";
 import { testDir } from "../support/temp-dir.js";
 
 // A PR that carries copies (same patch) of the base's latest commits must not make apply on merge
@@ -12,37 +12,7 @@ import { testDir } from "../support/temp-dir.js";
 // tightening (the PR's diff then shows nothing of it), add the change, merge.
 
 const root = testDir("sluice-base-rollback-");
-const env = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "mallory",
-  GIT_AUTHOR_EMAIL: "mallory@localhost",
-  GIT_COMMITTER_NAME: "mallory",
-  GIT_COMMITTER_EMAIL: "mallory@localhost",
-};
-const git = (cwd: string, args: string[], at?: number, as?: string) =>
-  execFileSync("git", args, {
-    cwd,
-    env: {
-      ...env,
-      ...(at ? { GIT_COMMITTER_DATE: `${at} +0000` } : {}),
-      ...(as ? { GIT_COMMITTER_NAME: "GitHub", GIT_COMMITTER_EMAIL: as } : {}),
-    },
-    encoding: "utf8",
-  }).trim();
-
-function commit(src: string, files: Record<string, string>, at: number, as?: string): string {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(src, path)), { recursive: true });
-    writeFileSync(join(src, path), text);
-  }
-  git(src, ["add", "-A"]);
-  git(src, ["commit", "-q", "-m", `c${at}`], at, as);
-  return git(src, ["rev-parse", "HEAD"]);
-}
-
-const GH = "noreply@github.com";
+const GH = GITHUB_COMMITTER;
 let n = 0;
 
 /**

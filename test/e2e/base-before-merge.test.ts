@@ -1,46 +1,15 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect, it } from "vitest";
 import type { RepoRef } from "../../src/model/repo.js";
 import { GitWorkspace } from "../../src/workspace/git-workspace.js";
+import { commit, GITHUB_COMMITTER, git } from "../support/git-history.js";
 import { testDir } from "../support/temp-dir.js";
 
 // Which commit's config judges a merged PR (apply on merge): the base branch before the merge,
 // found in real git histories of each kind of merge GitHub makes.
 
 const root = testDir("sluice-base-before-merge-");
-const env = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "mallory",
-  GIT_AUTHOR_EMAIL: "mallory@localhost",
-  GIT_COMMITTER_NAME: "mallory",
-  GIT_COMMITTER_EMAIL: "mallory@localhost",
-};
-/** `at`: the committer's date, as GitHub sets it when it makes a merge's commits. */
-const git = (cwd: string, args: string[], at?: number, as?: string) =>
-  execFileSync("git", args, {
-    cwd,
-    env: {
-      ...env,
-      ...(at ? { GIT_COMMITTER_DATE: `${at} +0000` } : {}),
-      ...(as ? { GIT_COMMITTER_NAME: "GitHub", GIT_COMMITTER_EMAIL: as } : {}),
-    },
-    encoding: "utf8",
-  }).trim();
-
-function commit(src: string, files: Record<string, string>, at: number, as?: string): string {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(src, path)), { recursive: true });
-    writeFileSync(join(src, path), text);
-  }
-  git(src, ["add", "-A"]);
-  git(src, ["commit", "-q", "-m", "c"], at, as);
-  return git(src, ["rev-parse", "HEAD"]);
-}
-
 const config = (lines: string[]) => `${lines.join("\n")}\n`;
 let n = 0;
 
@@ -61,7 +30,7 @@ async function history(merge: (src: string, pr: { c1: string; c2: string }) => s
     src,
     { ".sluice.yaml": config(["a", "b moved", "x", "y", "requirements: [approved]", "d"]) },
     1_700_000_300,
-    "noreply@github.com",
+    GITHUB_COMMITTER,
   );
   const mergeSha = merge(src, { c1, c2 });
   const repo: RepoRef = { owner: "acme", name: `r${n}` };
@@ -75,7 +44,7 @@ async function history(merge: (src: string, pr: { c1: string; c2: string }) => s
 const rebaseMerge =
   (seconds = [1_700_000_400, 1_700_000_400]) =>
   (src: string, { c1, c2 }: { c1: string; c2: string }): string => {
-    for (const [i, c] of [c1, c2].entries()) git(src, ["cherry-pick", "--allow-empty", c], seconds[i], "noreply@github.com");
+    for (const [i, c] of [c1, c2].entries()) git(src, ["cherry-pick", "--allow-empty", c], seconds[i], GITHUB_COMMITTER);
     return git(src, ["rev-parse", "HEAD"]);
   };
 
@@ -93,13 +62,13 @@ it("a rebase merge whose commits' times cross a second is stepped over whole", a
 
 it("control: a merge commit's first parent, and a squash's parent", async () => {
   const merged = await history((src, { c2 }) => {
-    git(src, ["merge", "-q", "--no-ff", "-m", "merge", c2], 1_700_000_400, "noreply@github.com");
+    git(src, ["merge", "-q", "--no-ff", "-m", "merge", c2], 1_700_000_400, GITHUB_COMMITTER);
     return git(src, ["rev-parse", "HEAD"]);
   });
   expect(merged.found).toBe(merged.base);
   const squashed = await history((src, { c2 }) => {
     git(src, ["merge", "-q", "--squash", c2], 1_700_000_400);
-    git(src, ["commit", "-q", "-m", "squash"], 1_700_000_400, "noreply@github.com");
+    git(src, ["commit", "-q", "-m", "squash"], 1_700_000_400, GITHUB_COMMITTER);
     return git(src, ["rev-parse", "HEAD"]);
   });
   expect(squashed.found).toBe(squashed.base);

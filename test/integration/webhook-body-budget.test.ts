@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { createServer, request, type ClientRequest, type Server } from "node:http";
+import { createServer, request, type ClientRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
@@ -10,33 +10,51 @@ import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
  * open: the process (its job thread and the applies running there included) would run out of
  * memory. The bytes held for bodies not yet verified have a budget; past it a request is answered
  * 503 (GitHub shows the delivery failed, to redeliver) and logged, and what was held is let go.
+ *
+ * A client that sends most of a body and then stalls would keep its share for as long as the
+ * connection lives (Node's requestTimeout: 5 minutes), so a few stalled uploads had every delivery
+ * answered 503. GitHub gives up on a delivery after 10 seconds: a body still uploading well past
+ * that is no delivery of GitHub's, and is cut, its bytes given back.
  */
 const SECRET = "whsec-budget";
 const LIMIT = 10_000;
 const BUDGET = 25_000;
 const warnings: string[] = [];
-let server: Server;
-let url: string;
+const servers: { close(): Promise<void> }[] = [];
+let budgetUrl: string;
+let deadlineUrl: string;
 
-beforeAll(async () => {
+/** An endpoint with the test's limits (and `bodyDeadlineMs` when given) on a loopback port. */
+async function serve(bodyDeadlineMs?: number): Promise<string> {
   const endpoint = createWebhookEndpoint({
     secret: SECRET,
     maxBodyBytes: LIMIT,
     maxBufferedBytes: BUDGET,
+    ...(bodyDeadlineMs ? { bodyDeadlineMs } : {}),
     receive: async () => undefined,
     log: { warn: (_o, msg) => warnings.push(msg), error: (_o, msg) => warnings.push(msg) },
   });
-  server = createServer((req, res) => void endpoint(req, res).catch(() => undefined));
+  const server = createServer((req, res) => void endpoint(req, res).catch(() => undefined));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  servers.push({
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+beforeAll(async () => {
+  budgetUrl = await serve();
+  deadlineUrl = await serve(1_000);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await Promise.all(servers.map((s) => s.close()));
 });
 
 /** A request that declares `size` bytes, sends `sent` of them and waits. */
-function held(size: number, sent: number): { req: ClientRequest; status: Promise<number> } {
+function held(url: string, size: number, sent: number): { req: ClientRequest; status: Promise<number> } {
   let req!: ClientRequest;
   const status = new Promise<number>((resolve) => {
     req = request(
@@ -53,7 +71,9 @@ function held(size: number, sent: number): { req: ClientRequest; status: Promise
   return { req, status };
 }
 
-function post(body: Buffer): Promise<number> {
+/** A signed delivery of a JSON body of about `size` bytes; its answer's status. */
+function post(url: string, size: number): Promise<number> {
+  const body = Buffer.from(JSON.stringify({ zen: "x".repeat(size) }));
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -63,7 +83,7 @@ function post(body: Buffer): Promise<number> {
           "content-length": String(body.length),
           "content-type": "application/json",
           "x-github-event": "ping",
-          "x-github-delivery": "d-1",
+          "x-github-delivery": `d-${size}`,
           "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
         },
       },
@@ -78,25 +98,40 @@ function post(body: Buffer): Promise<number> {
 }
 
 it("unverified bodies held past the budget: 503 and a warning, and room again once they go", async () => {
-  const a = held(LIMIT, 9_000);
-  const b = held(LIMIT, 9_000);
+  const a = held(budgetUrl, LIMIT, 9_000);
+  const b = held(budgetUrl, LIMIT, 9_000);
   await new Promise((r) => setTimeout(r, 200));
   // A third one passes the budget as it arrives.
-  const c = held(LIMIT, 9_000);
+  const c = held(budgetUrl, LIMIT, 9_000);
   expect(await c.status).toBe(503);
   expect(warnings.some((w) => w.includes("budget"))).toBe(true);
   c.req.destroy();
   // Control: a delivery that fits in what is left is received while the two are held.
-  expect(await post(Buffer.from(JSON.stringify({ zen: "x".repeat(100) })))).toBe(202);
+  expect(await post(budgetUrl, 100)).toBe(202);
   a.req.destroy();
   b.req.destroy();
   await Promise.all([a.status, b.status]);
   await new Promise((r) => setTimeout(r, 100));
   // Their bytes were let go: two more fit again.
-  const d = held(LIMIT, 9_000);
-  const e = held(LIMIT, 9_000);
+  const d = held(budgetUrl, LIMIT, 9_000);
+  const e = held(budgetUrl, LIMIT, 9_000);
   await new Promise((r) => setTimeout(r, 200));
-  expect(await post(Buffer.from(JSON.stringify({ zen: "y" })))).toBe(202);
+  expect(await post(budgetUrl, 1)).toBe(202);
   d.req.destroy();
   e.req.destroy();
+});
+
+it("a stalled upload is cut past the body deadline and its share of the budget comes back", async () => {
+  const a = held(deadlineUrl, LIMIT, 9_000);
+  const b = held(deadlineUrl, LIMIT, 9_000);
+  await new Promise((r) => setTimeout(r, 200));
+  // While they are held, a delivery of 9 kB does not fit (control: the budget is spent).
+  expect(await post(deadlineUrl, 9_000)).toBe(503);
+  await new Promise((r) => setTimeout(r, 1_500));
+  // Past the deadline they were cut: a delivery of that size is received again.
+  expect(await post(deadlineUrl, 9_000)).toBe(202);
+  expect(await a.status).not.toBe(200);
+  expect(await b.status).not.toBe(200);
+  a.req.destroy();
+  b.req.destroy();
 });
