@@ -5,6 +5,7 @@ import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkou
 import { dataPaths } from "./data-paths.js";
 import type { GitObjectOptions } from "./git-objects.js";
 import { readBlobs, readPaths, sparseHazards } from "./git-objects.js";
+import { baseBeforeMerge } from "./base-before-merge.js";
 import { GitMirrors } from "./git-mirrors.js";
 import { removeTree } from "./remove-tree.js";
 import { createRunGit, type RunGit } from "./run-git.js";
@@ -20,13 +21,6 @@ export { GitError } from "./git-error.js";
  * handed out and no worktree is handed out twice; every git command names the mirror and pins its
  * settings (git-command.ts, run-git.ts). Each repository's mirror and worktrees change under one lock.
  */
-/**
- * How long before a rebase merge's last commit its first can have been committed: GitHub makes
- * them one after the other, so their committer times can cross a second. A commit the base got
- * from another merge in these seconds is stepped over too: its config was trusted, only older.
- */
-const REBASE_SECONDS = 10;
-
 export class GitWorkspace implements Workspace {
   private readonly repoLocks = new KeyedMutex();
   private readonly git: RunGit;
@@ -174,40 +168,9 @@ export class GitWorkspace implements Workspace {
     });
   }
 
-  /**
-   * The base branch as it was before a pull request's merge, both commits already in the mirror.
-   * A merge commit's first parent. A squash or a rebase merge has one parent: a squash's is the
-   * base, but a rebase merge ("Rebase and merge") makes each of the PR's commits anew on the base
-   * and GitHub names the last one, so its parent may be the base plus the PR's own earlier commits.
-   * Those are stepped over, back along the first parent, while they were committed with the merge
-   * (GitHub commits a rebase merge's commits in one go, as itself: the same committer, within
-   * REBASE_SECONDS of the merge), at most as many as the PR has. A commit's patch never decides: a
-   * PR can carry copies of the base's own latest commits (cherry-picked, so its diff shows nothing
-   * of them), and stepping over those would judge it by the base as it was before them, a config
-   * the base has since tightened.
-   */
-  async baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
-    const mirror = this.mirrorDir(repo);
-    const [, first, second] = (await this.gitOut(mirror, ["rev-list", "--parents", "-n", "1", mergeSha])).trim().split(" ");
-    if (!first) throw new Error(`the merge commit ${mergeSha} has no parent`);
-    if (second) return first;
-    const forkPoint = (await this.gitOut(mirror, ["merge-base", mergeSha, prHeadSha])).trim();
-    const prCommits = Number((await this.gitOut(mirror, ["rev-list", "--count", "--no-merges", `${forkPoint}..${prHeadSha}`])).trim());
-    // The merge and the commits before it that it could have made: hash, committer, commit time.
-    const chain = (await this.gitOut(mirror, ["log", "--first-parent", "-n", String(prCommits + 1), "--format=%H %ce %ct", mergeSha]))
-      .trim()
-      .split("\n")
-      .map((line) => {
-        const [sha = "", by = "", at = ""] = line.split(" ");
-        return { sha, by, at: Number(at) };
-      });
-    const merge = chain[0];
-    // Made with the merge: by its committer, in the seconds before it (GitHub makes them in one go).
-    const withMerge = (c: (typeof chain)[number] | undefined) =>
-      c !== undefined && merge !== undefined && c.by === merge.by && merge.at - c.at >= 0 && merge.at - c.at <= REBASE_SECONDS;
-    let at = 1;
-    while (at < prCommits && at < chain.length - 1 && withMerge(chain[at])) at++;
-    return chain[at]?.sha ?? first;
+  /** The base branch as it was before a pull request's merge (see base-before-merge.ts). */
+  baseBeforeMerge(repo: RepoRef, mergeSha: string, prHeadSha: string): Promise<string> {
+    return baseBeforeMerge((args) => this.gitOut(this.mirrorDir(repo), args), mergeSha, prHeadSha);
   }
 
   /**
