@@ -34,10 +34,15 @@ export function planContent(summary: Summary, runner: string): PlanContent {
   const unlisted = summary.import - summary.resources.filter((r) => r.importing).length - imported.length;
   const changes =
     summary.resources.filter((r) => r.action !== "read").length + summary.moves.length + imported.length + Math.max(0, unlisted);
+  const moves = [
+    ...summary.moves,
+    ...summary.resources.flatMap((r) => (r.previousAddress === undefined ? [] : [{ from: r.previousAddress, to: r.address }])),
+  ];
   return {
     empty: !summary.hasChanges,
     counts,
     changes,
+    moves,
     destroys,
     replaces,
     types: [...types].sort(),

@@ -1,5 +1,5 @@
 import type { PlanContent, PlanRules } from "../model/plan-content.js";
-import { autoApproval, protectedAddress, protectedChanges } from "./plan-rules.js";
+import { autoApproval, movedOutOfProtection, protectedAddress, protectedChanges } from "./plan-rules.js";
 
 const SHOWN = 5;
 
@@ -20,6 +20,12 @@ export function planRuleNotes(rules: PlanRules, content: PlanContent, proposedBy
     const shown = hits.slice(0, SHOWN).map((h) => `${h.action} ${protectedAddress(h)}`);
     const more = hits.length > SHOWN ? ` and ${hits.length - SHOWN} more` : "";
     notes.push(`🛡️ protected: ${shown.join(", ")}${more}; needs an owner's override (\`/apply --override-protect -- REASON\`)`);
+  }
+  const unprotected = movedOutOfProtection(content, rules.protect);
+  if (unprotected.length) {
+    const shown = unprotected.slice(0, SHOWN).map((m) => `\`${m.from}\` → \`${m.to}\``);
+    const more = unprotected.length > SHOWN ? ` and ${unprotected.length - SHOWN} more` : "";
+    notes.push(`⚠️ moved out of protection: ${shown.join(", ")}${more}; \`protect\` no longer covers them at their new address`);
   }
   if (content.destroyPlan && rules.destroy) {
     const d = rules.destroy;

@@ -54,6 +54,15 @@ const CONDITION_TEXT: Record<AutoApproveCondition, string> = {
 };
 
 /** Whether `auto_approve` meets the approval requirement for this plan, and in words why (or why not). */
+/**
+ * Resources the plan moves from an address a `protect` pattern covers to one none covers: allowed
+ * (nothing is destroyed), but a later plan could destroy them unprotected, so the plan says it.
+ */
+export function movedOutOfProtection(content: PlanContent, protect: PlanRules["protect"]): { from: string; to: string }[] {
+  const covered = (address: string) => protect.some((p) => addressMatches(p.pattern, address));
+  return content.moves.filter((m) => covered(m.from) && !covered(m.to));
+}
+
 export function autoApproval(
   content: PlanContent | { unreadable: string },
   rule: PlanRules["autoApprove"],

@@ -21,6 +21,8 @@ export interface PlanContent {
   changes: number;
   destroys: ResourceRef[];
   replaces: ResourceRef[];
+  /** Resources this plan gives a new address (`moved` blocks, a new `count`), with or without other changes. */
+  moves: { from: string; to: string }[];
   /** Every changed resource's type (imported ones too), once each, sorted. */
   types: string[];
   /**

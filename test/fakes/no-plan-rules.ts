@@ -6,6 +6,7 @@ export const NO_PLAN_RULES = {
     changes: 0,
     destroys: [],
     replaces: [],
+    moves: [],
     types: [],
     attributes: {},
     onlyTags: false,

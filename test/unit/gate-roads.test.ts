@@ -34,6 +34,7 @@ function content(parts: Partial<PlanContent> = {}): PlanContent {
     changes: 1,
     destroys: [],
     replaces: [],
+    moves: [],
     types: ["terraform_data"],
     attributes: { "terraform_data.app": ["input", "output"] },
     onlyTags: false,

@@ -3,6 +3,7 @@ import { planFromRenders } from "../../runners/k8s/plan-from-renders.js";
 import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
 import { planContent } from "../../src/gate/plan-content.js";
 import { addressMatches, autoApproval, protectedChanges } from "../../src/gate/plan-rules.js";
+import { planRuleNotes } from "../../src/gate/plan-rule-notes.js";
 
 // Plans shaped to slip past `protect`: each one destroys what a pattern names, in a form the
 // gate must still read as that destroy.
@@ -167,5 +168,34 @@ describe("auto_approve: what an import brings under Terraform", () => {
     const verdict = autoApproval(planContent(older, "terraform"), { ...rule, max_changes: undefined });
     expect(verdict).toMatchObject({ met: false });
     expect(verdict?.why).toContain("plan again");
+  });
+});
+
+describe("protect: a move out of its pattern", () => {
+  const moved = {
+    format_version: "1.2",
+    planned_values: { root_module: {} },
+    resource_changes: [
+      {
+        address: "terraform_data.archive",
+        previous_address: "terraform_data.db",
+        mode: "managed",
+        type: "terraform_data",
+        name: "archive",
+        change: { actions: ["no-op"], before: { input: "v1" }, after: { input: "v1" } },
+      },
+    ],
+  };
+  const rulesWith = (pattern: string) => ({ protect: protect(pattern), owners: [] });
+
+  it("is allowed (nothing is destroyed) but said on the plan, since a later plan could destroy it unprotected (control: a move within the pattern says nothing)", () => {
+    const s = summarizePlan(moved);
+    if (!s.ok) throw new Error(s.error);
+    const content = planContent(s.summary, "terraform");
+    expect(protectedChanges(content, protect("terraform_data.db"))).toEqual([]);
+    expect(planRuleNotes(rulesWith("terraform_data.db"), content).join("\n")).toContain(
+      "moved out of protection: `terraform_data.db` → `terraform_data.archive`",
+    );
+    expect(planRuleNotes(rulesWith("terraform_data.*"), content).join("\n")).not.toContain("moved out of protection");
   });
 });
