@@ -132,9 +132,10 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
       if (!saved.ok) return fail(saved.message);
       const { redact } = saved;
-      const workDirs = () => unitWorkDirs(dir.path, flags.downloadDir);
+      // Where terraform runs for the unit (the `show` above made the copy if this server had none).
+      const workDirs = await unitWorkDirs(dir.path, flags.downloadDir);
       const refusal = unitStateRefusal(
-        unitStatePlaces(await workDirs(), { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
+        unitStatePlaces(workDirs, { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
         flags.downloadDir,
         req.checkoutStateAllowed === true,
       );
@@ -148,9 +149,9 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       // Terraform writes a state its backend refused beside the config it ran, in the unit's copy:
       // only one the apply wrote is kept (see erroredBefore), before the copy goes.
       const erroredAtStart = new Map<string, string | undefined>();
-      for (const d of await workDirs()) erroredAtStart.set(d, await erroredBefore(d));
+      for (const d of workDirs) erroredAtStart.set(d, await erroredBefore(d));
       const failAfterApply = async (message: string, output: string): Promise<ApplyOutcome> => {
-        for (const d of await workDirs()) {
+        for (const d of workDirs) {
           const errored = await erroredState(d, erroredAtStart.get(d));
           if (errored.erroredState || errored.problem)
             return withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);

@@ -37,6 +37,19 @@ async function planOf(name: string, files: Record<string, string>, change: Recor
     .join("\n");
 }
 
+/** One project on `app`, told apart by base branch: main's default workspace, release branches' own. */
+const BY_BRANCH = `version: 3
+projects:
+  - name: live
+    dir: app
+    branch: /^main$/
+  - name: live
+    dir: app
+    workspace: release
+    branch: /^release-.*$/
+`;
+const BY_BRANCH_TF = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
+
 describe("atlantis.yaml runs as Atlantis runs it", () => {
   it("creates each missing workspace: two new workspaces on one backend both plan", async () => {
     const stateDir = join(h.stateDir, "two-workspaces");
@@ -102,19 +115,8 @@ workflows:
   });
 
   it("honours `branch`: a project exists only for pull requests into a base branch its regex matches", async () => {
-    const atlantis = `version: 3
-projects:
-  - name: live
-    dir: app
-    branch: /^main$/
-  - name: live
-    dir: app
-    workspace: release
-    branch: /^release-.*$/
-`;
-    const tf = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
-    const files = { "atlantis.yaml": atlantis, "app/main.tf": tf };
-    const change = { "app/main.tf": tf.replace('"a"', '"b"') };
+    const files = { "atlantis.yaml": BY_BRANCH, "app/main.tf": BY_BRANCH_TF };
+    const change = { "app/main.tf": BY_BRANCH_TF.replace('"a"', '"b"') };
     const main = await planOf("branch-main", files, change);
     expect(main).toContain("**`live`** (`app`, workspace `default`)");
     expect(main).not.toContain("workspace `release`");
@@ -124,24 +126,13 @@ projects:
   });
 
   it("honours `branch` for `/state rm` too: a PR into a release branch cannot reach main's project (control: into main it does)", async () => {
-    const atlantis = `version: 3
-projects:
-  - name: live
-    dir: app
-    branch: /^main$/
-  - name: live
-    dir: app
-    workspace: release
-    branch: /^release-.*$/
-`;
-    const tf = 'resource "terraform_data" "x" {\n  input = "a"\n}\n';
     const stateRm = async (name: string, base?: string) => {
       h.sim.setPermission(`acme/${name}`, "alice", "write");
-      const repo = await h.sim.createRepo({ owner: "acme", name, files: { "atlantis.yaml": atlantis, "app/main.tf": tf } });
+      const repo = await h.sim.createRepo({ owner: "acme", name, files: { "atlantis.yaml": BY_BRANCH, "app/main.tf": BY_BRANCH_TF } });
       if (base) await h.sim.pushBranch(repo, { branch: base, files: {} });
       await h.sim.pushBranch(repo, {
         branch: "change",
-        files: { "app/main.tf": tf.replace('"a"', '"b"') },
+        files: { "app/main.tf": BY_BRANCH_TF.replace('"a"', '"b"') },
         ...(base ? { from: base } : {}),
       });
       const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice", ...(base ? { base } : {}) });

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
 import { storeRows } from "../support/previews.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
@@ -12,56 +11,17 @@ import { bot, completed, say } from "./trust-holes-support.js";
  * keep), with real terraform in the sandbox against an http backend the test controls.
  */
 let h: Harness;
-let backend: Server;
-let backendUrl: string;
 /** The http backend: its state, whether it refuses writes (a bucket answering 500), and writes held unanswered. */
-const http = {
-  state: undefined as string | undefined,
-  refuseWrites: false,
-  posts: 0,
-  hold: false,
-  held: [] as ServerResponse[],
-};
-
-const answerPost = (res: ServerResponse, body: string) => {
-  if (http.refuseWrites) return void res.writeHead(500).end("bucket unavailable");
-  http.state = body;
-  res.writeHead(200).end();
-};
+let http: HttpStateBackend;
 
 beforeAll(async () => {
   h = await startHarness({
     serverConfig: 'apply_requirements: []\nallow_checkout_state: false\nallow_custom_workflows: ["acme/*"]\n',
   });
-  backend = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      if (req.method === "GET") {
-        if (http.state === undefined) res.writeHead(404).end();
-        else res.writeHead(200, { "content-type": "application/json" }).end(http.state);
-        return;
-      }
-      if (req.method === "POST") {
-        http.posts++;
-        if (http.hold) {
-          http.held.push(res);
-          return;
-        }
-        return answerPost(res, body);
-      }
-      res.writeHead(405).end();
-    });
-  });
-  await new Promise<void>((r) => backend.listen(0, "127.0.0.1", r));
-  backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/state`;
+  http = await startHttpStateBackend();
 }, 180_000);
 afterAll(async () => {
-  for (const res of http.held) res.writeHead(500).end();
-  backend?.closeAllConnections();
-  await new Promise((r) => backend?.close(r));
+  await http?.close();
   await h?.stop();
 });
 
@@ -78,7 +38,7 @@ async function prWith(files: Record<string, string>, change: Record<string, stri
 }
 
 const httpProject = (extra = "") =>
-  `terraform {\n  backend "http" {\n    address = "${backendUrl}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+  `terraform {\n  backend "http" {\n    address = "${http.url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
 
 const holds = (repo: { fullName: string }) =>
   storeRows<{ id: number; released_at: string | null }>(h, "SELECT id, released_at FROM state_holds WHERE repo = ?", repo.fullName);

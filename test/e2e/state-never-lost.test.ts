@@ -1,11 +1,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
 import { bot, completed, say } from "./trust-holes-support.js";
+import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
 import { signIn } from "../support/console-sign-in.js";
 import { freePort } from "../support/start-app.js";
 
@@ -15,10 +14,8 @@ import { freePort } from "../support/start-app.js";
  */
 let h: Harness;
 let outside: string;
-let backend: Server;
-let backendUrl: string;
 /** What the test's http backend holds, and whether it refuses writes (as a bucket answering 500 would). */
-const http = { state: undefined as string | undefined, refuseWrites: false, posts: 0 };
+let http: HttpStateBackend;
 
 beforeAll(async () => {
   // The server's default: a state inside the checkout is not applied (the harness allows it elsewhere).
@@ -36,31 +33,10 @@ beforeAll(async () => {
   });
   // A dir the server does not let runs keep (not under SLUICE_SANDBOX_PATHS): inside the sandbox it is gone.
   outside = await mkdtemp(join(tmpdir(), "sluice-not-kept-"));
-  backend = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      if (req.method === "GET") {
-        if (http.state === undefined) res.writeHead(404).end();
-        else res.writeHead(200, { "content-type": "application/json" }).end(http.state);
-        return;
-      }
-      if (req.method === "POST") {
-        http.posts++;
-        if (http.refuseWrites) return void res.writeHead(500).end("bucket unavailable");
-        http.state = body;
-        return void res.writeHead(200).end();
-      }
-      res.writeHead(405).end();
-    });
-  });
-  await new Promise<void>((r) => backend.listen(0, "127.0.0.1", r));
-  backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/state`;
+  http = await startHttpStateBackend();
 }, 180_000);
 afterAll(async () => {
-  await new Promise((r) => backend?.close(r));
+  await http?.close();
   await h?.stop();
   await rm(outside, { recursive: true, force: true });
 });
@@ -127,7 +103,7 @@ describe("state is never lost", () => {
   }, 300_000);
 
   it("a state the backend refused (errored.tfstate) is kept and its project held; /state push-errored pushes it and releases the hold", async () => {
-    const httpProject = `terraform {\n  backend "http" {\n    address = "${backendUrl}"\n  }\n}\n\n${tfProject("web", 1)}`;
+    const httpProject = `terraform {\n  backend "http" {\n    address = "${http.url}"\n  }\n}\n\n${tfProject("web", 1)}`;
     http.state = undefined;
     http.refuseWrites = true;
     const { repo, pr } = await prWith({ "web/main.tf": httpProject }, { "web/main.tf": httpProject + tfProject("extra", 1) });
