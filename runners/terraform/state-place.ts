@@ -15,7 +15,8 @@ export type StatePlace =
       kept: boolean;
     };
 
-const under = (dir: string, path: string) => {
+/** Whether `path` is `dir` or lies below it (both absolute). */
+export const under = (dir: string, path: string): boolean => {
   const r = relative(dir, path);
   return r === "" || (!r.startsWith("..") && !isAbsolute(r));
 };

@@ -1,16 +1,11 @@
 import { readdir } from "node:fs/promises";
-import { isAbsolute, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
-import { checkoutStateRefusal, type StatePlace, stateRefusal, statePlace } from "../terraform/state-place.js";
+import { checkoutStateRefusal, type StatePlace, stateRefusal, statePlace, under } from "../terraform/state-place.js";
 
 /** Bounds on the walk of a download dir a run wrote: its copies are a few levels deep. */
 const MAX_DEPTH = 8;
 const MAX_DIRS = 5_000;
-
-const under = (dir: string, path: string) => {
-  const r = relative(dir, path);
-  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
-};
 
 /**
  * Where Terraform ran for a unit: each copy terragrunt made under the download dir (it copies the
