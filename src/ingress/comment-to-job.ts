@@ -1,0 +1,105 @@
+import { parseComment } from "../command/parse-comment.js";
+import { driftCommandSpec } from "../drift/drift-command-spec.js";
+import { DRIFT_LABEL } from "../model/drift.js";
+import type { IngressDecision, IngressSettings } from "./event-to-job.js";
+import { COMMAND_WORD, disabledReason, firstLine, type Payload, targetOf } from "./ingress-payload.js";
+
+/** A new comment on a pull request: the command it holds, bound to the PR and to who wrote it. */
+export function pullRequestCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
+  const user = p.comment?.user;
+  // Bots, Sluice included, cannot drive Sluice: no loops, no command laundering through other apps.
+  if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
+  const pr = p.issue?.number;
+  const commentId = p.comment?.id;
+  if (!pr || !commentId) return { ignore: "comment without issue number or id" };
+  const target = targetOf(p, pr);
+  if (typeof target === "string") return { ignore: target };
+  const parsed = parseComment(p.comment?.body ?? "", { allowAtlantisPrefix: settings.atlantisPrefix !== "never" });
+  const by = user?.login ?? actor;
+  if (parsed.type === "none") return { ignore: "comment is not a command" };
+  if (parsed.type === "invalid") {
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: by } } };
+  }
+  const cmd = parsed.command;
+  const commandLine = firstLine(p.comment?.body);
+  const viaAtlantis = /^atlantis\s/.test(commandLine);
+  if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
+  const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+  if (settings.allowCommands && !settings.allowCommands.includes(word)) {
+    const reason = disabledReason(word, settings.allowCommands);
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+  }
+  if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
+  if (cmd.kind === "plan") {
+    return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+  }
+  if (cmd.kind === "drift") {
+    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
+  }
+  if (cmd.kind === "apply") {
+    return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+  }
+  if (cmd.kind === "import" || cmd.kind === "state_rm" || cmd.kind === "state_push") {
+    return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+  }
+  if (cmd.kind === "applies") {
+    return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  if (cmd.kind === "preview") {
+    const { action, filter, extendMs } = cmd;
+    const spec = { kind: "preview" as const, action, project: filter.project, extendMs, commandLine, commentId, actor: by };
+    return { job: { target, spec } };
+  }
+  if (cmd.kind === "approve_policies") {
+    return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+  }
+  if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
+  return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+}
+
+/**
+ * A comment on a plain issue: `/drift` and `/applies` anywhere, `/apply` on a drift issue; everything
+ * else is left alone.
+ */
+export function issueCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
+  const user = p.comment?.user;
+  if (user?.type === "Bot" || user?.login?.endsWith("[bot]")) return { ignore: "comment by a bot" };
+  const issue = p.issue?.number;
+  const commentId = p.comment?.id;
+  if (!issue || !commentId) return { ignore: "comment without issue number or id" };
+  const parsed = parseComment(p.comment?.body ?? "");
+  const target = targetOf(p, issue);
+  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
+  if (parsed.type === "invalid") {
+    // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
+    const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
+    const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
+    const ours = is("drift") || is("applies") || (isDriftIssue && is("apply"));
+    if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: user?.login ?? actor } } };
+  }
+  if (parsed.type !== "command") return { ignore: "comment on an issue, not a pull request" };
+  if (typeof target === "string") return { ignore: target };
+  const cmd = parsed.command;
+  const by = user?.login ?? actor;
+  const commandLine = firstLine(p.comment?.body);
+  const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
+  if (
+    (cmd.kind === "drift" || cmd.kind === "applies" || (cmd.kind === "apply" && isDriftIssue)) &&
+    settings.allowCommands &&
+    !settings.allowCommands.includes(word)
+  ) {
+    const reason = disabledReason(word, settings.allowCommands);
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+  }
+  if (cmd.kind === "drift") {
+    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
+  }
+  if (cmd.kind === "applies") {
+    return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  if (cmd.kind === "apply" && isDriftIssue) {
+    return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
+  }
+  return { ignore: "comment on an issue, not a pull request" };
+}
