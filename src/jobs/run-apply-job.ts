@@ -1,21 +1,17 @@
-import { join } from "node:path";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { matchesFilter } from "../model/command.js";
 import type { Job, SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
-import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { checkApplier } from "../policy/check-apply-policy.js";
-import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { ALLOWED } from "../policy/decision.js";
-import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
+import { passBeforeCheckout } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { gatherPrFacts, prGateFacts, prPlanRuleFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
-import { changeControlFacts } from "../authorization/change-control-facts.js";
+import { gatherPrFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Checkout } from "../workspace/workspace.js";
@@ -23,18 +19,15 @@ import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-own
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { carryDependsOn, planOrder } from "../tool-runs/plan-order.js";
-import { planFileHere } from "../tool-runs/plan-file-here.js";
-import { removePlanCopy } from "../tool-runs/remove-plan-copy.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import type { ApplyContext } from "./apply-context.js";
-import { applyOne, inputsContext, plansDirOf, replanAtMerge } from "./apply-one.js";
+import { type ApplyRound, applyGatedProject } from "./apply-gated-project.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
-import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { finishApply } from "./finish-apply.js";
 import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
@@ -234,7 +227,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });
 
-  const sensitive: string[] = [];
+  const round: ApplyRound = { road, merged, actorAllowed, all, sameTree, requirementsFor, sensitive: [] };
   const results = await runProjects({
     deps,
     job,
@@ -242,64 +235,9 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     order: waves,
     parallel: settings.parallelApply,
     verb: "apply",
-    step: async (project, run) => {
-      const plan = planOf.get(project) as PlanRecord;
-      const refuse = (reason: string): ProjectResult => ({ project, status: "refused", reason, output: "" });
-      // Inside the run lock: nothing can replace, discard or unlock the plan between this check and the apply.
-      // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
-      const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`), deps.planKey);
-      try {
-        const pending = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => p.id !== plan.id).map((p) => p.project);
-        const inputs = await inputsFact(inputsContext(ctx, all, plan), plan.summary, project, new Set(pending));
-        const requirements = await requirementsFor(plan);
-        const override = spec.command?.overrideProtect;
-        // The gate, inside the run lock: nothing can replace, discard or unlock the plan, or pause
-        // applies unseen, between this decision and the tool.
-        const decision = await passGate(
-          deps.store,
-          prGateFacts(
-            { road, job, pr, plan, project, settings, merged },
-            {
-              pause: await deps.store.appliesPaused(),
-              actorAllowed,
-              // A merge applies what its merger's PR was approved for; their permission was to merge.
-              ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
-                actor: spec.actor,
-                actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
-                override: spec.command?.overrideWindow,
-              })),
-              clickedSha: spec.checkSha,
-              requirements,
-              ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
-              stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),
-              lockHeld: (await deps.store.locksOf(repo, pr.number)).some(
-                (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
-              ),
-              file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
-              policies: await planPolicyFact(deps, plan),
-              inputs: inputs.fact,
-            },
-          ),
-        );
-        if (!decision.allowed) return refuse(decision.reasons.join("; "));
-        if (!here.ok) return refuse(here.reason);
-        let target = { planFile: here.planFile, checkoutDir: ctx.head.dir };
-        if (ctx.merge && !sameTree) {
-          // The merged tree differs from the planned one: plan again at the merge commit and
-          // apply only if it would make exactly the approved changes, values included.
-          const again = await replanAtMerge(ctx, plan, project, run, inputs.inputs);
-          if (!again.ok) return again.result;
-          target = { planFile: again.planFile, checkoutDir: ctx.merge.checkout.dir };
-        }
-        const applied = await applyOne(ctx, decision.pass, plan, project, target, run, inputs.inputs);
-        sensitive.push(...applied.sensitiveValues);
-        return applied.result;
-      } finally {
-        if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
-      }
-    },
+    step: (project, run) => applyGatedProject(ctx, round, planOf.get(project) as PlanRecord, project, run),
   });
-  secrets.add(sensitive);
+  secrets.add(round.sensitive);
   const post = await runWorkflowHooks("post", { deps, job, checkout: ctx.head, secrets, facts: hookFacts });
   const warning = post.ok ? undefined : `⚠️ ${post.line} (the applies above are unaffected; the hook's output is in the job log)`;
   await finishApply(ctx, publisher, { ordered: inOrder(projects, results), all, automerge: settings.automerge && !merged, warning });
