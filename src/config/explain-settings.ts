@@ -8,7 +8,8 @@ import picomatch from "picomatch";
 import { describeSet } from "../credentials/describe-set.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { unmatchedProtectPatterns } from "./protect-warnings.js";
-import { ignoredSettings, repoSettings } from "./repo-settings.js";
+import { ignoredSettings } from "./ignored-settings.js";
+import { repoSettings } from "./repo-settings.js";
 import type { ServerConfig } from "./server-config.js";
 
 /** One effective setting of a repository: its value, where it came from, and whether the repo's file may change it. */

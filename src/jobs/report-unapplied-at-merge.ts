@@ -1,4 +1,4 @@
-import { ignoredSettings } from "../config/repo-settings.js";
+import { ignoredSettings } from "../config/ignored-settings.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { PullRequestInfo } from "../model/pull-request.js";

@@ -1,4 +1,4 @@
-import { ignoredSettings } from "../config/repo-settings.js";
+import { ignoredSettings } from "../config/ignored-settings.js";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { untrustedSettings } from "../config/untrusted-settings.js";

@@ -8,7 +8,7 @@ import { describeAuthFailure } from "../../src/app/github-auth-check.js";
 import { storeOpenError, withOpenTimeout } from "../../src/app/store-open-error.js";
 import { describeWebhookAddress, isPrivateHost } from "../../src/app/webhook-address.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
-import { ignoredSettings } from "../../src/config/repo-settings.js";
+import { ignoredSettings } from "../../src/config/ignored-settings.js";
 import { EnvError, readEnvConfig } from "../../src/config/env-config.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { describeJobFault } from "../../src/queue/describe-job-fault.js";
