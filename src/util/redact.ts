@@ -1,5 +1,6 @@
 import { buildMatcher } from "./aho-corasick.js";
 import { MIN_SECRET, secretVariants } from "./secret-variants.js";
+import { visibleView } from "./visible-text.js";
 
 export const REDACTED = "[redacted]";
 
@@ -81,7 +82,7 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   // builtIn false: a redactor chained after one that already applies them (see withSecrets).
   const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
 
-  const spansOf = (text: string): [number, number][] => {
+  const found = (text: string): [number, number][] => {
     const spans: [number, number][] = [];
     matcher?.scan(text, (start, end) => spans.push([start, end]));
     for (const pattern of patterns) {
@@ -93,6 +94,14 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
         if (m[0].length === 0) pattern.lastIndex++;
       }
     }
+    return spans;
+  };
+  // A secret split by an escape or an invisible character is whole where the text is read (the
+  // console's live log, a terminal): its span in the visible view covers what splits it too.
+  const spansOf = (text: string): [number, number][] => {
+    const spans = found(text);
+    const seen = visibleView(text);
+    if (seen) for (const [start, end] of found(seen.view)) spans.push([seen.at[start] as number, (seen.at[end - 1] as number) + 1]);
     return spans;
   };
   const redact = (text: string): string => {

@@ -4,7 +4,7 @@
  * sequence. String payloads stop at a newline so an unterminated sequence cannot swallow the rest
  * of the output.
  */
-const ESCAPES = new RegExp(
+export const ESCAPES = new RegExp(
   [
     // 7-bit and 8-bit string sequences: ESC ] / ESC P / ESC X / ESC ^ / ESC _ and C1 equivalents,
     // terminated by BEL, ESC \ or the 8-bit ST (or nothing, at a newline / end of text).

@@ -248,6 +248,7 @@ describe("redaction cost", () => {
     ["user:password-like pieces without @", "a://b:".repeat(600_000)],
     ["private key headers that never end", "-----BEGIN PRIVATE KEY-----!\n".repeat(600_000)],
     ["authorization headers without a value", `${"authorization: bearer ".padEnd(60, " ")}`.repeat(60_000)],
+    ["a colour code between every letter", "a\x1b[0m".repeat(700_000)],
   ])(
     "stays linear on %s",
     (_, text) => {

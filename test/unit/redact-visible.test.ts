@@ -1,0 +1,79 @@
+import { AnsiUp } from "ansi_up";
+import { describe, expect, it } from "vitest";
+import { liveRedactor } from "../../runners/live-redactor.js";
+import { createRedactor, REDACTED } from "../../src/util/redact.js";
+
+/**
+ * A secret split by what a reader does not see (a colour code, a zero-width space, a lone \r, a
+ * NUL) is whole on screen: the console turns a job's stored log into HTML with ansi_up as its job
+ * page does (src/console/page-routes.ts), and a browser draws no invisible character. The stored
+ * log is redacted as it streams (runners/live-redactor.ts), so the redactor must see what the
+ * reader will.
+ */
+const SECRET = "s3rv3r-s3cr3t-v4lu3-0123456789";
+const half = SECRET.length >> 1;
+const [head, tail] = [SECRET.slice(0, half), SECRET.slice(half)];
+
+/** What the console's job page shows of a stored log: ansi_up's HTML, as the text a reader sees. */
+function onScreen(stored: string): string {
+  const ansi = new AnsiUp();
+  ansi.use_classes = true;
+  const html = ansi.ansi_to_html(stored.replace(/\r\n/g, "\n").replace(/\r/g, ""));
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060-\u2069\ufeff]/g, "");
+}
+
+const disguised: [string, string][] = [
+  ["a colour reset", `${head}\x1b[0m${tail}`],
+  ["a bold code", `${head}\x1b[1m${tail}`],
+  ["an OSC 8 hyperlink around half", `${head}\x1b]8;;https://x.example/\x07${tail}\x1b]8;;\x07`],
+  ["a zero-width space", `${head}\u200b${tail}`],
+  ["a word joiner", `${head}\u2060${tail}`],
+  ["a lone carriage return", `${head}\r${tail}`],
+  ["a NUL", `${head}\x00${tail}`],
+  ["a backspace and a DEL", `${head}\b\x7f${tail}`],
+  ["several at once", `${SECRET.slice(0, 5)}\x1b[31m${SECRET.slice(5, 10)}\u200b${SECRET.slice(10, 20)}\x1b[0m${SECRET.slice(20)}`],
+];
+
+describe("a secret split by what a reader does not see", () => {
+  const redact = createRedactor({ secrets: [SECRET] });
+
+  it.each(disguised)("split by %s: redacted in the text the console shows", (_, split) => {
+    const line = `  + password = "${split}"\n`;
+    // Control: the console does show the secret whole when nothing redacts it.
+    expect(onScreen(line)).toContain(SECRET);
+    const stored = redact(line);
+    expect(onScreen(stored)).not.toContain(SECRET);
+    expect(stored).toContain(REDACTED);
+    // Only the secret (and what split it) goes: the text around it stays (ansi_up prints the
+    // hyperlink's closing sequence whose opening went with the secret).
+    expect(onScreen(stored)).toMatch(/^ {2}\+ password = "\[redacted\](?:\]8;;)?"\n$/);
+  });
+
+  it.each(disguised)("split by %s: redacted as it streams, one character at a time", (_, split) => {
+    let stored = "";
+    const live = liveRedactor(redact, (s) => {
+      stored += s;
+    });
+    for (const c of `before\n  + password = "${split}"\nafter\n`) live.push(c);
+    live.flush();
+    expect(onScreen(stored)).not.toContain(SECRET);
+    expect(onScreen(stored)).toMatch(/^before\n {2}\+ password = "\[redacted\](?:\]8;;)?"\nafter\n$/);
+  });
+
+  it("a built-in pattern split the same way is found too", () => {
+    const token = `ghp_${"a".repeat(18)}\x1b[0m${"b".repeat(18)}`;
+    expect(onScreen(createRedactor()(`token ${token}\n`))).toBe(`token ${REDACTED}\n`);
+  });
+
+  it("escapes and invisible characters with no secret between them are left as they are", () => {
+    const text = `\x1b[32m+ create\x1b[0m ${head}\u200b and ${tail}\r\nprogress 10%\rprogress 20%\n`;
+    expect(redact(text)).toBe(text);
+  });
+});
