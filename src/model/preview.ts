@@ -72,6 +72,11 @@ export interface PreviewRecord {
    * Sensitive values among them are kept as the store keeps plans, and never shown.
    */
   appliedInputs?: { env: Record<string, string>; values: InputValues };
+  /**
+   * A Helm or Kustomize preview's cluster (the API server its kubeconfig reached when it was
+   * applied): its updates and its teardown run only where it lives (none kept before 2026-11-26).
+   */
+  cluster?: string;
   updatedAt: number;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureFiles } from "../support/fixture-files.js";
@@ -10,6 +10,7 @@ import {
   clusterObject,
   clusterRelease,
   namespaceFiles,
+  newCluster,
   type StandInCluster,
   standIn,
   startStandInHarness,
@@ -28,7 +29,7 @@ const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 
 let h: Harness;
 let clusters: string;
-let cluster: Record<"helm" | "kustomize" | "attack" | "split" | "sandbox" | "applyonly", StandInCluster>;
+let cluster: Record<"helm" | "kustomize" | "attack" | "split" | "sandbox" | "applyonly" | "moved", StandInCluster>;
 let stop: () => Promise<void>;
 let chart: Record<string, string>;
 let overlay: Record<string, string>;
@@ -40,7 +41,7 @@ beforeAll(async () => {
     root: clusters,
     cluster,
     stop,
-  } = await startStandInHarness(["helm", "kustomize", "attack", "split", "sandbox", "applyonly"] as const, {
+  } = await startStandInHarness(["helm", "kustomize", "attack", "split", "sandbox", "applyonly", "moved"] as const, {
     split: "sandbox",
     applyonly: null,
   }));
@@ -255,6 +256,43 @@ describe("Helm and Kustomize previews against the stand-in cluster", { timeout: 
     expect(await namespaceFiles(c, "prod")).toEqual(prod);
     await untilIdle(h.app.dataDir);
     expect(allowedRoads(h, repo).filter((r) => r === "preview-destroy")).toHaveLength(1);
+  });
+
+  it("a preview whose kubeconfig now reaches another cluster is neither updated nor torn down there (it would be left running); with the kubeconfig back, it is", async () => {
+    const c = cluster.moved;
+    const repo = await newRepo("moved-1", { ...chart, ".sluice.yaml": HELM_CONFIG });
+    const values = chart["charts/web/values.yaml"];
+    const pr = await openPr(repo, { "charts/web/values.yaml": edit(values, "greeting: hello", "greeting: first") });
+    const ns = `pr-${pr.number}`;
+    await waitPreviewComment(h, repo, pr.number, /✅ live/, "no live preview");
+    await untilIdle(h.app.dataDir);
+    expect(await clusterNamespaces(c)).toEqual([ns]);
+
+    // The operator points the previews' kubeconfig (same file) at a new cluster.
+    const kept = await readFile(c.kubeconfig, "utf8");
+    const other = await newCluster(clusters, "moved-other");
+    await writeFile(c.kubeconfig, await readFile(other.kubeconfig, "utf8"));
+    await h.sim.pushToPullRequest(repo, pr.number, { "charts/web/values.yaml": edit(values, "greeting: hello", "greeting: second") });
+    const refused = await waitPreviewComment(h, repo, pr.number, /not updated/, "the update in another cluster was not refused");
+    expect(refused).toContain(`applied in the cluster at \`${new URL(`file://${c.dir}`).href}\``);
+    await untilIdle(h.app.dataDir);
+    expect(await clusterNamespaces(other)).toEqual([]);
+    expect((await clusterObject(c, ns, "ConfigMap", "web-web"))?.data?.GREETING).toBe("first");
+
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    await waitPreviewComment(h, repo, pr.number, /destroy failed.*not destroyed/, "the teardown in another cluster was not refused");
+    await untilIdle(h.app.dataDir);
+    // Still running where it lives, and said so; nothing was called destroyed.
+    expect(await clusterNamespaces(c)).toEqual([ns]);
+    expect(await clusterNamespaces(other)).toEqual([]);
+    expect(previewComment(h, repo, pr.number)).not.toContain("🗑️ destroyed");
+
+    // Control: with the kubeconfig back, the same preview is torn down where it lives.
+    await writeFile(c.kubeconfig, kept);
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/preview destroy" });
+    await waitPreviewComment(h, repo, pr.number, /🗑️ destroyed/, "the preview was not destroyed with its kubeconfig back");
+    await untilIdle(h.app.dataDir);
+    expect(await clusterNamespaces(c)).toEqual([]);
   });
 
   it("attacks: a template writing into prod gets no preview, nor does a PR whose namespace someone else made; prod is untouched; a repository with no kubeconfig is told", async () => {

@@ -3,6 +3,7 @@ import type { PreviewRecord } from "../../model/preview.js";
 import { type Project, projectKey } from "../../model/project.js";
 import type { Decision } from "../../policy/decision.js";
 import { nextDestroyAttempt } from "../../preview/preview-expiry.js";
+import { clusterMoved, clusterOf } from "../../preview/preview-cluster.js";
 import { previewsByNamespace } from "../../preview/preview-workspace.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { openJobLog } from "../../tool-runs/store-job-log.js";
@@ -44,6 +45,9 @@ export async function destroyPreview(
     const fresh = await deps.store.getPreview({ repo: record.repo, pr: record.pr, project: record.project });
     if (fresh?.status === "destroyed") return { record: fresh };
     if (fresh) await save({ ...fresh, status: "destroying", lastResult: record.lastResult });
+    // Torn down where it lives: in another cluster the destroy would find nothing and call it done.
+    const moved = clusterMoved(record, await clusterOf(ctx.settings.kubeconfig?.apply), "destroyed");
+    if (moved) return failed(moved);
     const log = openJobLog(deps, job, `${record.project}-preview-destroy`);
     try {
       const runAs = previewProject(record, trusted);

@@ -3,6 +3,7 @@ import type { PreviewRecord, PreviewSettings } from "../../model/preview.js";
 import { type Project, projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
+import { clusterMoved, clusterOf } from "../../preview/preview-cluster.js";
 import { previewsByNamespace } from "../../preview/preview-workspace.js";
 import { previewEnvironment } from "../../preview/render-preview.js";
 import { planCounts } from "../../render/plan-counts.js";
@@ -53,6 +54,11 @@ export async function syncPreview(
   }
   const earlier = await deps.store.getPreview({ repo, pr: pr.number, project: project.name });
   const active = earlier && earlier.status !== "destroyed";
+  // A Kubernetes preview lives in one cluster: an update reaching another would start a second
+  // copy there and leave the first one running.
+  const cluster = previewsByNamespace(project.runner) ? await clusterOf(ctx.settings.kubeconfig?.apply) : undefined;
+  const moved = active ? clusterMoved(earlier, cluster, "updated") : undefined;
+  if (moved) return { notice: `${project.name}: ${moved}` };
   if (!active) {
     const counted = previewsCounted(await deps.store.previewsOf(repo), pr.number);
     if (counted >= deps.config.max_previews) {
@@ -83,6 +89,7 @@ export async function syncPreview(
     ...(active && earlier.deploymentId ? { deploymentId: earlier.deploymentId } : {}),
     // What the preview as it stands was applied with, until an apply of this sync runs.
     ...(active && earlier.appliedInputs ? { appliedInputs: earlier.appliedInputs } : {}),
+    ...(cluster ? { cluster } : {}),
     destroyAttempts: 0,
     lastResult: `applying ${ctx.checkout.headSha.slice(0, 7)}`,
     updatedAt: now,

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { clusterInKubeconfig, clusterMoved } from "../../src/preview/preview-cluster.js";
+
+const kubeconfig = (current: string) => `apiVersion: v1
+kind: Config
+clusters:
+  - name: a
+    cluster: { server: "https://a.example:6443" }
+  - name: b
+    cluster: { server: "https://b.example:6443" }
+contexts:
+  - name: ctx-a
+    context: { cluster: a, user: u }
+  - name: ctx-b
+    context: { cluster: b, user: u }
+current-context: ${current}
+users:
+  - name: u
+    user: { token: secret-token-value }
+`;
+
+describe("clusterInKubeconfig", () => {
+  it("is the API server of the current context's cluster", () => {
+    expect(clusterInKubeconfig(kubeconfig("ctx-a"))).toBe("https://a.example:6443");
+    expect(clusterInKubeconfig(kubeconfig("ctx-b"))).toBe("https://b.example:6443");
+  });
+
+  it("is none for a file that names no cluster: no current context, an unknown one, not YAML", () => {
+    expect(clusterInKubeconfig(kubeconfig("nope"))).toBeUndefined();
+    expect(clusterInKubeconfig(kubeconfig("ctx-a").replace(/current-context:.*\n/, ""))).toBeUndefined();
+    expect(clusterInKubeconfig("{ not: [yaml")).toBeUndefined();
+    expect(clusterInKubeconfig("just text")).toBeUndefined();
+  });
+});
+
+describe("clusterMoved", () => {
+  const preview = { cluster: "https://a.example:6443", workspace: "pr-3" };
+  it("lets a preview run where it was applied, or one whose record keeps no cluster", () => {
+    expect(clusterMoved(preview, "https://a.example:6443", "destroyed")).toBeUndefined();
+    expect(clusterMoved({ workspace: "pr-3" }, "https://b.example:6443", "destroyed")).toBeUndefined();
+  });
+
+  it("stops it anywhere else, naming both clusters and what to do", () => {
+    const moved = clusterMoved(preview, "https://b.example:6443", "destroyed");
+    expect(moved).toContain("not destroyed");
+    expect(moved).toContain("`https://a.example:6443`");
+    expect(moved).toContain("`https://b.example:6443`");
+    expect(moved).toContain("`pr-3`");
+    expect(clusterMoved(preview, undefined, "updated")).toContain("no cluster it can read");
+  });
+});
