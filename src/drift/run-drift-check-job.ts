@@ -49,6 +49,18 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     projects = selection.projects;
   }
 
+  // Re-queued after a restart: the check the stopped run began is closed, not left in progress for ever.
+  if (job.checkRunId !== undefined) {
+    await vcs
+      .updateCheck(repo, job.checkRunId, {
+        status: "completed",
+        conclusion: "cancelled",
+        title: "Interrupted: Sluice stopped during this drift check",
+        summary:
+          "Sluice stopped while this check was planning (nothing was applied). The check ran again: see the newer `sluice/drift` run.",
+      })
+      .catch((e: unknown) => deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not close the interrupted drift check"));
+  }
   const check = await vcs.createCheck(
     repo,
     DRIFT_CHECK,

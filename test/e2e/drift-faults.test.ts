@@ -13,7 +13,9 @@ type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: `drift:\n  schedule: "*/2 * * * * *"\nallowed_overrides: [drift]\n` });
+  h = await startHarness({
+    serverConfig: `drift:\n  schedule: "*/2 * * * * *"\nallowed_overrides: [drift, workflow]\nallow_custom_workflows: ["acme/*"]\n`,
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -75,5 +77,54 @@ describe("a reconcile killed mid-apply", () => {
       timeoutMs: 60_000,
     });
     expect(lines(started)).toEqual(["started"]);
+  }, 240_000);
+});
+
+describe("a drift check killed while it plans", () => {
+  it("runs again after the restart, and the check the killed run began is closed, not left in progress", async () => {
+    const marker = join(h.stateDir, "slow-plan.marker");
+    // The first plan of `net` sleeps (long enough to be killed in the middle); every later one does not.
+    const config = [
+      "version: 1",
+      "projects:",
+      "  - name: net",
+      "    dir: net",
+      "    workflow: slow-once",
+      "workflows:",
+      "  slow-once:",
+      "    plan:",
+      "      steps:",
+      `        - run: ["sh", "-c", "if [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi"]`,
+      "        - init",
+      "        - plan",
+      "",
+    ].join("\n");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "drift-kill-plan",
+      files: { ".sluice.yaml": config, "net/main.tf": statefulProject("net", join(h.stateDir, "net-plan.tfstate")) },
+    });
+    const { sha } = await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    await h.sim.waitFor(() => existsSync(marker), { message: "the drift check never started planning", timeoutMs: 60_000 });
+    const cut = driftRuns(repo, sha).at(-1);
+    expect(cut?.status).toBe("in_progress");
+
+    await h.restart();
+    // The re-queued check plans again and reports; the killed run's check is closed as interrupted.
+    await h.sim.waitFor(() => driftRuns(repo, sha).some((c) => c.id !== cut?.id && c.status === "completed"), {
+      message: "the drift check did not run again after the restart",
+      timeoutMs: 120_000,
+    });
+    await h.sim.waitFor(() => driftRuns(repo, sha).find((c) => c.id === cut?.id)?.status === "completed", {
+      message: "the check the killed run began stayed in progress",
+      timeoutMs: 30_000,
+    });
+    const closed = driftRuns(repo, sha).find((c) => c.id === cut?.id);
+    expect(closed?.conclusion).toBe("cancelled");
+    expect(closed?.output.title).toContain("Interrupted");
+    // Control: the run after the restart is a real check of the project (it planned, nothing is left in progress by it).
+    const again = driftRuns(repo, sha).find((c) => c.id !== cut?.id && c.status === "completed");
+    expect(again?.conclusion).not.toBe("cancelled");
+    expect(again?.output.title).not.toContain("Interrupted");
   }, 240_000);
 });
