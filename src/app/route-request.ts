@@ -48,8 +48,15 @@ export function routeRequest(deps: {
       );
       return;
     }
-    void deps.console.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
-    });
+    void deps.console.handle(req, res).then(
+      (handled) => {
+        if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+      },
+      // A fault the console did not answer itself: a 500 for this request, never an unhandled rejection that ends the process.
+      (e: unknown) => {
+        log.error({ err: errorMessage(e) }, "console fault");
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
   };
 }

@@ -72,7 +72,15 @@ export function createConsole(deps: ConsoleDeps) {
 
   /** Answers the request if it is the console's; false lets the app answer (e.g. 404). */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? "/", "http://console.invalid");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://console.invalid");
+    } catch {
+      // Node's HTTP parser lets through targets the URL parser refuses (`GET http://[`): anyone
+      // can send one, so it is a 400, never a throw (unhandled, it would end the process).
+      sendJson(res, 400, { error: "the request target is not a valid URL" });
+      return true;
+    }
     const path = url.pathname;
     const method = req.method ?? "GET";
     const get = method === "GET" || method === "HEAD";
