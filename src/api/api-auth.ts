@@ -92,6 +92,9 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
         audience: [provider.settings.client_id, ...provider.settings.api_audiences],
         // An ID token is no access token: only RFC 9068's type passes.
         typ: "at+jwt",
+        // jose checks `exp` only when present: RFC 9068 requires it (and `sub`), and a token
+        // without one would stand for its user for ever, past any revocation at the provider.
+        requiredClaims: ["exp", "sub"],
         clockTolerance: CLOCK_TOLERANCE_S,
       }));
     } catch (e) {

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiAuth } from "../../src/api/api-auth.js";
+import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
+import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
+import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
+import { freePort } from "../support/start-app.js";
+
+/**
+ * A JWT access token on the API (RFC 9068), against a real OpenID provider's key set: it stands
+ * for its user only while it says until when (`exp`) and whom (`sub`); a token that leaves either
+ * out would act with the user's roles for ever, or for nobody in particular.
+ */
+const quiet = { info: () => undefined, error: () => undefined };
+let idp: TestOidcProvider;
+let provider: SsoProvider;
+let as: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
+
+beforeAll(async () => {
+  idp = await startOidcProvider({
+    port: await freePort(),
+    redirectUris: ["http://127.0.0.1:1/login/sso/corp/callback"],
+    accounts: { ada: { groups: ["platform"] } },
+  });
+  const settings = ssoProviderSchema.parse({
+    name: "corp",
+    issuer: idp.issuer,
+    client_id: idp.clientId,
+    client_secret: "env:SSO_SECRET",
+    roles: { admin: ["platform"] },
+  });
+  provider = createSsoProvider(settings, {
+    redirectUri: "http://127.0.0.1:1/login/sso/corp/callback",
+    env: { SSO_SECRET: idp.clientSecret },
+    log: quiet,
+  });
+  await provider.start();
+  expect(provider.status()).toMatchObject({ ok: true });
+  const store = { usableApiToken: async () => undefined, knownRepos: async () => ["acme/infra"] };
+  const auth = createApiAuth({ store: store as never, sso: new Map([["corp", provider]]) });
+  as = (token) => auth(`Bearer ${token}`, undefined);
+});
+
+afterAll(async () => {
+  provider?.stop();
+  await idp?.stop();
+});
+
+describe("a JWT access token on the API", () => {
+  const at = { typ: "at+jwt" };
+  const claims = () => ({
+    iss: idp.issuer,
+    aud: idp.clientId,
+    sub: "ada",
+    preferred_username: "ada",
+    groups: ["platform"],
+    iat: Math.floor(Date.now() / 1000),
+  });
+
+  it("stands for its user when it names them and expires (control)", async () => {
+    expect(await as(await idp.sign(claims(), at))).toMatchObject({ ok: true, caller: { actor: "sso:corp:ada", admin: true } });
+  });
+
+  it("is refused without an expiry, though the provider's key signed it", async () => {
+    const r = await as(await idp.sign({ ...claims(), exp: undefined }, at));
+    expect(r).toMatchObject({ ok: false, error: expect.stringContaining('"exp"') });
+  });
+
+  it("is refused without a subject", async () => {
+    const r = await as(await idp.sign({ ...claims(), sub: undefined }, at));
+    expect(r).toMatchObject({ ok: false, error: expect.stringContaining('"sub"') });
+  });
+});
