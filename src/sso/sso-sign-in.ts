@@ -71,7 +71,11 @@ export async function finishSsoSignIn(
 export function identityFromClaims(provider: Pick<SsoProvider, "name" | "settings">, claims: Record<string, unknown>): SsoIdentity {
   const subject = String(claims.sub ?? "");
   const pick = (v: unknown) => (typeof v === "string" && v.trim() ? v : undefined);
-  const raw = pick(claims[provider.settings.username_claim]) ?? pick(claims.email) ?? subject;
+  // An address the provider says it never verified is whatever the user typed into their profile
+  // (someone else's, say): it names no one, whichever claim would have read it.
+  const unverified = claims.email_verified === false || claims.email_verified === "false";
+  const claimed = (name: string) => (name === "email" && unverified ? undefined : pick(claims[name]));
+  const raw = claimed(provider.settings.username_claim) ?? claimed("email") ?? subject;
   // Shown on pages and written to the audit trail: no control characters or spaces, bounded.
   const username = raw.replace(/[\s\p{Cc}]+/gu, "_").slice(0, 100);
   const groups = groupsOf(claims[provider.settings.groups_claim]);

@@ -74,6 +74,23 @@ describe("roles from groups", () => {
     expect(identityFromClaims(provider, { sub: "123", email: "a b@x" }).actor).toBe("sso:corp:a_b@x");
     expect(identityFromClaims(provider, { sub: "123" }).actor).toBe("sso:corp:123");
   });
+
+  it("never names a user by an email the provider says is unverified (control: a verified one names them)", () => {
+    const settings = (claim: string) =>
+      parseServerConfig(
+        `sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', username_claim: ${claim}, roles: {viewer: [eng]}}]\n`,
+      ).sso[0] as never;
+    for (const claim of ["preferred_username", "email"]) {
+      const provider = { name: "corp", settings: settings(claim) };
+      // Anyone may type alice's address into their own profile: it would sign them in as her actor.
+      expect(identityFromClaims(provider, { sub: "mallory-1", email: "alice@corp.example", email_verified: false }).actor).toBe(
+        "sso:corp:mallory-1",
+      );
+      expect(identityFromClaims(provider, { sub: "alice-1", email: "alice@corp.example", email_verified: true }).actor).toBe(
+        "sso:corp:alice@corp.example",
+      );
+    }
+  });
 });
 
 describe("server config: sso, github_sign_in, api", () => {
