@@ -11,6 +11,7 @@ import { openApiDocument } from "../../src/api/openapi.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
 import { accessFromGrants, grantsFromGroups, groupsOf, holdsEverywhere, permissionIn } from "../../src/sso/role-grants.js";
 import { identityFromClaims } from "../../src/sso/sso-sign-in.js";
+import { issueTokenSchema } from "../../src/console/token-actions.js";
 
 const roles = {
   viewer: ["eng", { group: "contractors", repos: ["acme/web-*"] }],
@@ -30,6 +31,17 @@ describe("roles from groups", () => {
     ["group names are exact", ["ENG"], "acme/infra", "none"],
   ] as const)("%s", (_name, groups, repo, permission) => {
     expect(permissionIn(grantsFromGroups(roles, groups), repo)).toBe(permission);
+  });
+
+  it("a `!` glob excludes: it never widens a role to the repository it names, nor to every other one", () => {
+    const oncall = { operator: [{ group: "sre", repos: ["acme/*", "!acme/payments"] }] };
+    const grants = grantsFromGroups(oncall, ["sre"]);
+    expect(permissionIn(grants, "acme/payments")).toBe("none");
+    expect(permissionIn(grants, "other/infra")).toBe("none");
+    // Control: what the positive glob covers.
+    expect(permissionIn(grants, "acme/web")).toBe("write");
+    // A list of exclusions alone covers nothing (not: everything else).
+    expect(permissionIn(grantsFromGroups({ viewer: [{ group: "eng", repos: ["!acme/payments"] }] }, ["eng"]), "other/x")).toBe("none");
   });
 
   it("a user mapped to no role sees no repository (control: a viewer sees them all)", () => {
@@ -165,6 +177,21 @@ describe("API", () => {
     expect([...op.scopes]).toEqual(["read", "operate"]);
     expect(op.mayPause).toBe(true);
     expect(op.admin).toBe(false);
+    const most = tokenCaller({ ...base, scopes: ["operate"], repos: ["acme/*", "!acme/payments"] }, ["acme/infra", "acme/payments", "b/c"]);
+    expect([...most.access]).toEqual([["acme/infra", "write"]]);
+  });
+
+  it("a repos list of exclusions alone is refused, in the server config and for a token", () => {
+    expect(() =>
+      parseServerConfig(
+        "sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: {viewer: [{group: eng, repos: ['!acme/x']}]}}]\n",
+      ),
+    ).toThrow(/exclusion/);
+    expect(issueTokenSchema.safeParse({ name: "ci", scopes: ["read"], repos: ["!acme/x"], expires_in_days: 1 }).success).toBe(false);
+    // Control: an exclusion beside a glob it narrows.
+    expect(issueTokenSchema.safeParse({ name: "ci", scopes: ["read"], repos: ["acme/*", "!acme/x"], expires_in_days: 1 }).success).toBe(
+      true,
+    );
   });
 });
 
