@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { globsCover } from "./glob-list.js";
 import type { ServerConfig } from "./server-config.js";
 
 /**
@@ -12,5 +12,5 @@ export function policiesFor(server: Pick<ServerConfig, "policies" | "policy_chec
   // Said for this repository (a `repos:` entry, or the top level): `policies.repos` no longer decides.
   if (server.policy_check === true) return policies;
   if (policies.repos.length === 0) return policies;
-  return policies.repos.some((glob) => picomatch(glob, { nocase: true })(repoFullName)) ? policies : undefined;
+  return globsCover(policies.repos, repoFullName) ? policies : undefined;
 }

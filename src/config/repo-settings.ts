@@ -1,3 +1,4 @@
+import { globsCover } from "./glob-list.js";
 import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
 import type { DestroySchedule } from "../model/destroy-schedule.js";
@@ -115,7 +116,7 @@ export function repoSettings(
     return id;
   };
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
-  const customAllowed = server.allow_custom_workflows.some((g) => picomatch(g, { nocase: true })(repoFullName));
+  const customAllowed = globsCover(server.allow_custom_workflows, repoFullName);
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true })(repoFullName))?.[1];
   // The trusted config's entry of the project's identity (an autodiscovered identity has none).
   const trustedOf = (project: Pick<Project, "dir" | "workspace" | "name">) => {

@@ -1,3 +1,4 @@
+import { globListSchema } from "./glob-list.js";
 import { z } from "zod";
 import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
@@ -61,8 +62,8 @@ export const policiesSchema = z
     owners: policyOwnersSchema.default({ users: [], teams: [] }),
     /** Approvals a failing set needs, unless the set says otherwise. */
     approve_count: z.number().int().min(1).max(20).default(1),
-    /** Repos (globs over owner/name) whose plans are checked; empty = every repo (Atlantis' per-repo `policy_check`). */
-    repos: z.array(z.string().min(1)).default([]),
+    /** Repos (globs over owner/name; `!GLOB` excludes) whose plans are checked; empty = every repo (Atlantis' per-repo `policy_check`). */
+    repos: globListSchema.default([]),
     /** Default: `conftest` on PATH. */
     conftest_binary: z.string().min(1).default("conftest"),
     /** Atlantis downloads this version; Sluice downloads nothing and runs `conftest_binary`, so it is accepted and ignored. */

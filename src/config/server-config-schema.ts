@@ -1,3 +1,4 @@
+import { globListSchema } from "./glob-list.js";
 import { cpus } from "node:os";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
@@ -122,10 +123,11 @@ export const serverConfigSchema = z
     /** Let `-destroy` plans be applied in every project; a repo's base-branch config may allow it per project. */
     allow_destroy: z.boolean().default(false),
     /**
-     * Base branches besides the default branch whose repo config is trusted (globs), honoured only
-     * while GitHub shows the branch as protected: a PR into any other branch gets the server's settings.
+     * Base branches besides the default branch whose repo config is trusted (globs; `!GLOB`
+     * excludes), honoured only while GitHub shows the branch as protected: a PR into any other
+     * branch gets the server's settings.
      */
-    trusted_branches: z.array(z.string().min(1)).default([]),
+    trusted_branches: globListSchema.default([]),
     /** Repo config keys a repo's base-branch .sluice.yaml may set over these defaults. */
     allowed_overrides: z
       .array(
@@ -143,8 +145,8 @@ export const serverConfigSchema = z
         ]),
       )
       .default([]),
-    /** Repos (globs) whose base-branch workflows may run custom `run` steps on this server. */
-    allow_custom_workflows: z.array(z.string().min(1)).default([]),
+    /** Repos (globs; `!GLOB` excludes) whose base-branch workflows may run custom `run` steps on this server. */
+    allow_custom_workflows: globListSchema.default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
     plugin_cache: z.boolean().default(true),
     /** Merge the pull request once every planned project is applied, unless the repo config says otherwise. */

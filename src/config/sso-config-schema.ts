@@ -1,20 +1,13 @@
 import { z } from "zod";
+import { globListSchema } from "./glob-list.js";
 
 const envRef = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE (the secret is read from the server's environment)");
-
-/**
- * Repository globs (owner/name, case-insensitive); one starting with `!` excludes what it matches
- * from the others. Exclusions alone would cover nothing: refused rather than read as "all but".
- */
-export const repoGlobsSchema = z
-  .array(z.string().min(1))
-  .refine((globs) => globs.length === 0 || globs.some((g) => !g.startsWith("!")), "an exclusion (!GLOB) needs a glob it narrows");
 
 /**
  * A group that gives a role: a plain group name (every repository), or `{group, repos}` to give
  * the role only in the repositories matching the globs.
  */
-export const roleEntrySchema = z.union([z.string().min(1), z.strictObject({ group: z.string().min(1), repos: repoGlobsSchema.min(1) })]);
+export const roleEntrySchema = z.union([z.string().min(1), z.strictObject({ group: z.string().min(1), repos: globListSchema.min(1) })]);
 
 /** One OpenID Connect provider of console sign-in (and of API access tokens). */
 export const ssoProviderSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { globsCover } from "../config/glob-list.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
@@ -22,7 +22,7 @@ export async function trustedCommit(
   baseSha: string,
 ): Promise<TrustedCommit> {
   if (pr.baseRef === pr.defaultBranch) return baseSha;
-  const listed = deps.config.trusted_branches.some((glob) => picomatch.isMatch(pr.baseRef, glob, { dot: true }));
+  const listed = globsCover(deps.config.trusted_branches, pr.baseRef, { nocase: false });
   if (!listed) {
     return {
       untrusted: `the base branch \`${pr.baseRef}\` is not the default branch nor in the server's \`trusted_branches\`, so the default branch's repo config says who this pull request's projects are and which rules they keep (requirements, workflows, apply_on); the base branch's only lists the projects`,

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { globsCover } from "../config/glob-list.js";
 import type { RoleEntry } from "../config/sso-config-schema.js";
 import type { Permission } from "../model/pull-request.js";
 
@@ -45,18 +45,7 @@ export function namedGroups(roles: Partial<Record<ConsoleRole, RoleEntry[]>>, gr
   return [...new Set(groups)].filter((g) => named.has(g));
 }
 
-const GLOB = { nocase: true, dot: true };
-
-/**
- * Covered by the globs: one of them matches and none of the `!` ones names it. Handed to picomatch
- * as a list, a `!` glob would be one more alternative, matching every repository but the one it
- * names: `[acme/*, !acme/payments]` would cover acme/payments (through acme/*) and every other owner.
- */
-function matches(globs: readonly string[], repo: string): boolean {
-  const include = globs.filter((g) => !g.startsWith("!"));
-  const exclude = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
-  return include.length > 0 && picomatch.isMatch(repo, include, GLOB) && !(exclude.length > 0 && picomatch.isMatch(repo, exclude, GLOB));
-}
+const matches = (globs: readonly string[], repo: string) => globsCover(globs, repo);
 
 /** The user's permission in one repository: the highest role that covers it, none when no role does. */
 export function permissionIn(grants: readonly RoleGrant[], repo: string): Permission {
