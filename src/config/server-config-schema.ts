@@ -190,7 +190,7 @@ export const serverConfigSchema = z
       .regex(/^[A-Za-z0-9_.-]+\.ya?ml$/, "a file name at the repository root, ending in .yaml or .yml")
       .refine((f) => f !== "atlantis.yaml", "atlantis.yaml is read as Atlantis' own format")
       .default(".sluice.yaml"),
-    /** Commands this server answers; the others get a reply saying they are disabled. */
+    /** Comment commands this server answers; the others get a reply saying they are disabled. The console and the API act by their roles (operator actions: unlock, pause, preview destroy). */
     allow_commands: z
       .array(z.enum(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]))
       .default(["plan", "apply", "unlock", "import", "state", "approve_policies", "applies", "drift", "preview", "help"]),
