@@ -7,6 +7,7 @@ import { type ConsoleContext, FLASH, type Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { SECURITY_HEADERS, sendHtml, sendJson } from "./http-replies.js";
 import { streamJobEvents } from "./job-events.js";
+import { logText } from "./log-text.js";
 import { canWrite, overviewRows, type OverviewFilter, STATUSES } from "./overview-rows.js";
 
 // The console's read-only pages: overview, job (and its event stream), locks, audit.
@@ -86,7 +87,7 @@ export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewe
       a.use_classes = true;
       converters.set(c.project, a);
     }
-    html.set(c.project, (html.get(c.project) ?? "") + a.ansi_to_html(c.text.replace(/\r\n/g, "\n").replace(/\r/g, "")));
+    html.set(c.project, (html.get(c.project) ?? "") + a.ansi_to_html(logText(c.text)));
   }
   const spec = job.spec;
   sendHtml(

@@ -1,3 +1,4 @@
+import { AnsiUp } from "ansi_up";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
@@ -106,5 +107,23 @@ describe("a console live log", () => {
     const text = await readStream(open, 1_000, () => undefined);
     expect(text).toContain("planning");
     expect(text).toContain("still open");
+  });
+});
+
+describe("a run's terminal hyperlink on the job page", () => {
+  it("shows its text, never a link to where the run's output points", async () => {
+    sim.setPermission("acme/infra", "dave", "read");
+    const cookie = await signIn(base, "dave");
+    const id = await runningJob("infra");
+    const link = "\x1b]8;;https://evil.example/approve\x07Approve this apply here\x1b]8;;\x07";
+    // Control: ansi_up, as the page uses it, makes that a clickable link when nothing stops it.
+    const ansi = new AnsiUp();
+    expect(ansi.ansi_to_html(link)).toContain('href="https://evil.example/approve"');
+    await store.appendJobLog({ jobId: id, repo: "acme/infra", pr: 1, kind: "plan", project: "net", text: `${link}\n` }, 1_000_000);
+    const page = await fetch(`${base}/jobs/${id}`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Approve this apply here");
+    expect(html).not.toContain("evil.example");
   });
 });
