@@ -103,7 +103,9 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
       // Where the unit's state lives, as the backend its init resolved says: refused before any
       // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
-      const places = unitStatePlaces(await unitWorkDirs(dir.path, flags.downloadDir), {
+      const work = await unitWorkDirs(dir.path, flags.downloadDir);
+      if (!work.ok) return fail("state", work.reason, plan.stdout);
+      const places = unitStatePlaces(work.dirs, {
         checkoutDir: req.checkoutDir,
         workspace: req.project.workspace,
         keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
@@ -133,7 +135,9 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       if (!saved.ok) return fail(saved.message);
       const { redact } = saved;
       // Where terraform runs for the unit (the `show` above made the copy if this server had none).
-      const workDirs = await unitWorkDirs(dir.path, flags.downloadDir);
+      const work = await unitWorkDirs(dir.path, flags.downloadDir);
+      if (!work.ok) return fail(work.reason);
+      const workDirs = work.dirs;
       const refusal = unitStateRefusal(
         unitStatePlaces(workDirs, { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
         flags.downloadDir,

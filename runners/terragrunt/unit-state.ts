@@ -4,33 +4,46 @@ import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import { checkoutStateRefusal, type StatePlace, stateRefusal, statePlace, under } from "../terraform/state-place.js";
 
 /** Bounds on the walk of a download dir a run wrote: its copies are a few levels deep. */
-const MAX_DEPTH = 8;
+const MAX_DEPTH = 16;
 const MAX_DIRS = 5_000;
+
+/** Where Terraform ran for a unit, or why Sluice cannot tell (so it cannot say where the state goes). */
+export type UnitWorkDirs = { ok: true; dirs: string[] } | { ok: false; reason: string };
 
 /**
  * Where Terraform ran for a unit: each copy terragrunt made under the download dir (it copies the
  * unit's own files, its terragrunt.hcl among them, into the copy it runs in), or, with no copy (a
  * unit without `terraform.source`), the unit's own dir. The download dir is written by the run:
- * walked without following a link, bounded.
+ * walked without following a link, bounded. A walk the bounds cut short is no answer: the copy
+ * may lie past them, and taking the unit's own dir for it would read a `.terraform` the PR
+ * committed there (a backend that is not the one terraform used).
  */
-export async function unitWorkDirs(unitDir: string, downloadDir: string): Promise<string[]> {
+export async function unitWorkDirs(unitDir: string, downloadDir: string): Promise<UnitWorkDirs> {
   const found: string[] = [];
   let level = [downloadDir];
   let seen = 0;
-  for (let depth = 0; depth < MAX_DEPTH && level.length > 0 && seen < MAX_DIRS; depth++) {
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
     for (const dir of level) {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       if (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile())) found.push(dir);
       for (const e of entries) {
         // Dirent says "directory" only for a real one: a symlink is never followed.
-        if (e.isDirectory() && !e.name.startsWith(".terraform") && ++seen <= MAX_DIRS) next.push(join(dir, e.name));
+        if (!e.isDirectory() || e.name.startsWith(".terraform")) continue;
+        if (++seen > MAX_DIRS) return unlisted(`more than ${MAX_DIRS} directories`);
+        next.push(join(dir, e.name));
       }
     }
     level = next;
   }
-  return found.length > 0 ? found : [unitDir];
+  if (level.length > 0) return unlisted(`directories more than ${MAX_DEPTH} levels deep`);
+  return { ok: true, dirs: found.length > 0 ? found : [unitDir] };
 }
+
+const unlisted = (why: string): UnitWorkDirs => ({
+  ok: false,
+  reason: `Sluice could not find where terragrunt ran for the unit (its copy under the scratch dir holds ${why}), so it cannot tell where the state goes: an apply could lose it. Point \`terraform.source\` at a smaller module directory.`,
+});
 
 /** Where each run of the unit keeps its state, as the backend its init resolved says (a file the run wrote: read carefully). */
 export function unitStatePlaces(
