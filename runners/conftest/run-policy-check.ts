@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import type { Exec } from "../runner.js";
 import { conftestArgv } from "./conftest-argv.js";
@@ -12,20 +13,33 @@ export interface PolicyCheckRequest {
 }
 
 /**
+ * Where conftest runs for a set: conftest reads a `conftest.toml` in its working directory for every
+ * setting no flag gives (`combine`, `namespace`, `data`, …), so never the project dir, which is
+ * the PR's (`combine = true` there hands the rules an array, and every plan rule passes). The
+ * set's own dir is the operator's (mounted read-only into the run); a set that is one file runs
+ * in `/`, which no run can write.
+ */
+const conftestCwd = (path: string) =>
+  stat(path).then(
+    (s) => (s.isDirectory() ? path : "/"),
+    () => "/",
+  );
+
+/**
  * Runs every policy set over the plan JSON file. A set that cannot be evaluated (conftest missing,
  * crashed, unreadable output) is an `error` outcome: it blocks apply like a failure.
  */
 export async function runPolicyCheck(
   exec: Exec,
   req: PolicyCheckRequest,
-  where: { showFile: string; cwd: string; env: Record<string, string>; timeoutMs: number; redact: (text: string) => string },
+  where: { showFile: string; env: Record<string, string>; timeoutMs: number; redact: (text: string) => string },
 ): Promise<PolicyCheck> {
   const sets: PolicyCheck["sets"] = [];
   for (const set of req.sets) {
     try {
       // Output is redacted like everything else: a policy message may quote a value of the plan.
       const r = await exec(req.binary, conftestArgv(set.path, where.showFile, req.extraArgs), {
-        cwd: where.cwd,
+        cwd: await conftestCwd(set.path),
         env: where.env,
         timeoutMs: where.timeoutMs,
         redact: where.redact,

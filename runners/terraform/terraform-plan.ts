@@ -181,7 +181,6 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   try {
     const policy = await runPolicyCheck(exec, req.policyCheck, {
       showFile,
-      cwd: dir.path,
       env: base(stepEnv).env as Record<string, string>,
       timeoutMs: req.timeoutMs,
       redact: (text) => sensitive(req.redact(text)),

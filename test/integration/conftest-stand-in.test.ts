@@ -44,7 +44,7 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     const result = await runPolicyCheck(
       exec,
       { binary: STAND_IN, sets, extraArgs: [] },
-      { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t.replaceAll("hunter2-secret", "[redacted]") },
+      { showFile, env: {}, timeoutMs: 30_000, redact: (t) => t.replaceAll("hunter2-secret", "[redacted]") },
     );
     expect(result.sets.map((s) => [s.name, s.status])).toEqual([
       ["ok", "passed"],
@@ -66,7 +66,7 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     const r = await runPolicyCheck(
       exec,
       { binary: STAND_IN, sets, extraArgs: ["--namespace", "tags"] },
-      { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t },
+      { showFile, env: {}, timeoutMs: 30_000, redact: (t) => t },
     );
     expect(r.sets[0]).toMatchObject({ status: "failed", failures: ["tag it"] });
   });
@@ -76,7 +76,7 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     const r = await runPolicyCheck(
       exec,
       { binary: join(dir, "no-conftest"), sets, extraArgs: [] },
-      { showFile, cwd: dir, env: {}, timeoutMs: 30_000, redact: (t) => t },
+      { showFile, env: {}, timeoutMs: 30_000, redact: (t) => t },
     );
     expect(r.sets[0]).toMatchObject({ name: "any", status: "error", message: expect.stringContaining("could not start") });
   });
