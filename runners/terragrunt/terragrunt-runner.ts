@@ -1,6 +1,8 @@
-import { lstat, mkdir, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
 import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
@@ -115,7 +117,26 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       if (places[0]) summary.summary.stateAt = describeStatePlace(places[0]);
       const warning = places.map((p) => localStateWarning(p, true)).find(Boolean);
       if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
-      return { ok: true, summary: summary.summary, output: plan.stdout, planFile, durationMs: performance.now() - started };
+      const done = { ok: true as const, summary: summary.summary, output: plan.stdout, planFile };
+      if (!req.policyCheck) return { ...done, durationMs: performance.now() - started };
+      // A unit's plan is Terraform's: the server's policies judge it as they judge a Terraform
+      // project's (a PR adding a terragrunt.hcl to a checked project's dir must not step around
+      // them). conftest reads the JSON from a file of the plan's own data dir, removed once checked.
+      const showFile = `${planFile}.json`;
+      await rm(showFile, { recursive: true, force: true });
+      await writeFile(showFile, show.stdout, { mode: 0o600, flag: "wx" });
+      const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+      try {
+        const policy = await runPolicyCheck(exec, req.policyCheck, {
+          showFile,
+          env: base.env as Record<string, string>,
+          timeoutMs: req.timeoutMs,
+          redact: (text) => sensitive(req.redact(text)),
+        });
+        return { ...done, policy, durationMs: performance.now() - started };
+      } finally {
+        await rm(showFile, { force: true });
+      }
     },
 
     async apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {

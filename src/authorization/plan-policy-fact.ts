@@ -5,8 +5,8 @@ import { describeOwners, type PolicyFact, policyRules, policyStatus } from "../p
 import type { PlanRecord } from "../store/store.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
-/** Policy checks read only Terraform's and OpenTofu's plan JSON; other runners have none to check. */
-export const policyChecked = (runner: string) => runner === "terraform" || runner === "opentofu";
+/** Policy checks read Terraform's plan JSON (OpenTofu's, a Terragrunt unit's); Helm and Kustomize have none to check. */
+export const policyChecked = (runner: string) => runner === "terraform" || runner === "opentofu" || runner === "terragrunt";
 
 /** The `policies` gate fact of one saved plan: its stored outcome and the approvals given for its hash. */
 export async function planPolicyFact(

@@ -10,6 +10,7 @@ import { ambiguousReason } from "../config/trusted-identity.js";
 import { kubeconfigSecrets } from "../credentials/kubeconfig-secrets.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { type Secrets, withSecrets } from "../job-context/secrets.js";
+import { policyChecked } from "../authorization/plan-policy-fact.js";
 
 /** What every tool run of a project gets from the job: settings, secrets and server limits. */
 export interface RunnerContext {
@@ -166,9 +167,9 @@ export function pullRequestStepVariables(pr: {
   };
 }
 
-/** Server `policies` run over Terraform and OpenTofu plans (conftest reads their plan JSON). */
+/** Server `policies` run over Terraform, OpenTofu and Terragrunt plans (conftest reads their plan JSON). */
 export function policyCheckFor(policies: RepoSettings["policies"], project: Project, workflow?: Workflow): PlanRequest["policyCheck"] {
-  if (!policies || !(project.runner === "terraform" || project.runner === "opentofu")) return undefined;
+  if (!policies || !policyChecked(project.runner)) return undefined;
   return {
     binary: policies.conftest_binary,
     sets: policies.policy_sets.map((s) => ({ name: s.name, path: s.path })),
