@@ -30,12 +30,19 @@ export interface OidcIssuer {
 }
 
 /**
+ * A part of the subject that cannot spell a `:`: a new project's dir and workspace are the pull
+ * request's, and trust policies match with wildcards (`repo:acme/*:project:prod:…`), so a dir
+ * `x:project:prod` must not read as the named project. `%` too, so that the encoding is one-to-one.
+ */
+const subjectPart = (s: string) => s.replaceAll("%", "%25").replaceAll(":", "%3A");
+
+/**
  * `repo:OWNER/REPO:project:NAME:workspace:WS:phase:PHASE`: what trust policies match on. A new
  * project (not on the base branch) is `:new-project:DIR:`, which no named project's policy accepts.
  */
 export function subjectOf(c: Pick<RunClaims, "repository" | "project" | "workspace" | "phase" | "new_project">): string {
   const kind = c.new_project ? "new-project" : "project";
-  return `repo:${c.repository}:${kind}:${c.project}:workspace:${c.workspace}:phase:${c.phase}`;
+  return `repo:${c.repository}:${kind}:${subjectPart(c.project)}:workspace:${subjectPart(c.workspace)}:phase:${c.phase}`;
 }
 
 /** The issuer URL: SLUICE_PUBLIC_URL without a trailing slash. */
