@@ -26,6 +26,14 @@ const conftestCwd = (path: string) =>
   );
 
 /**
+ * The run's environment without conftest's own settings (CONFTEST_COMBINE, CONFTEST_NAMESPACE, …,
+ * read under the flags): a repository workflow's `env` step must not change how the server's
+ * policies judge its plans.
+ */
+const withoutConftestSettings = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !name.toUpperCase().startsWith("CONFTEST_")));
+
+/**
  * Runs every policy set over the plan JSON file. A set that cannot be evaluated (conftest missing,
  * crashed, unreadable output) is an `error` outcome: it blocks apply like a failure.
  */
@@ -40,7 +48,7 @@ export async function runPolicyCheck(
       // Output is redacted like everything else: a policy message may quote a value of the plan.
       const r = await exec(req.binary, conftestArgv(set.path, where.showFile, req.extraArgs), {
         cwd: await conftestCwd(set.path),
-        env: where.env,
+        env: withoutConftestSettings(where.env),
         timeoutMs: where.timeoutMs,
         redact: where.redact,
       });

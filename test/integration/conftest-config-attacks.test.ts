@@ -49,6 +49,14 @@ describe("conftest settings a pull request commits", () => {
     expect((await run(cwd)).exitCode).toBe(1);
     await writeFile(join(cwd, "conftest.toml"), "combine = true\n");
     expect((await run(cwd)).exitCode).toBe(0);
+    // And from CONFTEST_ variables, as conftest's settings are.
+    const viaEnv = await exec(STAND_IN, ["test", "--no-color", "--output", "json", "-p", policies, showFile], {
+      cwd: root,
+      env: { CONFTEST_COMBINE: "true" },
+      timeoutMs: 30_000,
+      redact: (s) => s,
+    });
+    expect(viaEnv.exitCode).toBe(0);
   });
 
   it("a conftest.toml in the project dir does not turn a failed policy into a pass", async () => {
@@ -87,5 +95,34 @@ describe("conftest settings a pull request commits", () => {
       { showFile, env: {}, timeoutMs: 30_000, redact: (s) => s },
     );
     expect(check.sets).toEqual([expect.objectContaining({ name: "no_data", status: "failed" })]);
+  });
+
+  it("a repository workflow's env step naming a CONFTEST_ variable does not reach conftest", async () => {
+    const checkout = join(root, "checkout-env");
+    await mkdir(join(checkout, "net"), { recursive: true });
+    await writeFile(join(checkout, "net/main.tf"), 'resource "terraform_data" "net" {\n  input = "net"\n}\n');
+    const outcome = await createTerraformRunner("terraform").plan(
+      {
+        project,
+        checkoutDir: checkout,
+        dataDir: join(root, "plan-env"),
+        extraArgs: [],
+        env: {},
+        timeoutMs: 60_000,
+        redact: (s) => s,
+        workflow: {
+          plan: [
+            { kind: "env", name: "CONFTEST_COMBINE", value: "true" },
+            { kind: "init", extraArgs: [] },
+            { kind: "plan", extraArgs: [] },
+          ],
+          apply: [],
+        },
+        policyCheck: { binary: STAND_IN, sets: [{ name: "no_data", path: policies }], extraArgs: [] },
+      },
+      exec,
+    );
+    if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
+    expect(outcome.policy?.sets).toEqual([expect.objectContaining({ name: "no_data", status: "failed" })]);
   });
 });
