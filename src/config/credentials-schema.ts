@@ -14,7 +14,19 @@ const variableName = z
   .refine((n) => !isForbiddenEnvName(n), "is one of Sluice's own credentials: it never reaches a tool run")
   .refine((n) => !SET_BY_SLUICE.has(n), "is set by Sluice for every run; it is not a credential");
 
-const valueRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, "must be env:VARIABLE or file:/absolute/path");
+/**
+ * `env:NAME` read from one of Sluice's own variables would hand it to every run under another
+ * name (a PR's plan included): refused as the names are.
+ */
+export const notSluiceOwn = (ref: string) => !(ref.startsWith("env:") && isForbiddenEnvName(ref.slice(4)));
+export const SLUICE_OWN_REF = {
+  error: (issue: { input?: unknown }) => `${String(issue.input)} is one of Sluice's own credentials: it never reaches a tool run`,
+};
+
+const valueRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, "must be env:VARIABLE or file:/absolute/path")
+  .refine(notSluiceOwn, SLUICE_OWN_REF);
 
 const absolute = z
   .string()

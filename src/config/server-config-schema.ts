@@ -6,7 +6,7 @@ import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js
 import { applyWindow, freeze, permissionRule } from "./change-control-schema.js";
 import { stage } from "./repo/sluice-schema.js";
 import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
-import { credentialRuleSchema, newProjectsSchema } from "./credentials-schema.js";
+import { credentialRuleSchema, newProjectsSchema, notSluiceOwn, SLUICE_OWN_REF } from "./credentials-schema.js";
 import { apiSchema, ssoSchema } from "./sso-config-schema.js";
 import { agentsSchema, autoApproveSchema, destroyRuleSchema, protectOwnersSchema, protectSchema } from "./plan-rules-schema.js";
 
@@ -58,7 +58,13 @@ export const serverConfigSchema = z
      * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).
      */
     secrets: z
-      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE"))
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.-]+$/),
+        z
+          .string()
+          .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
+          .refine(notSluiceOwn, SLUICE_OWN_REF),
+      )
       .default({}),
     /**
      * Chart repositories and OCI registries (`oci://host/path`) helm may fetch chart dependencies

@@ -56,6 +56,12 @@ describe("credentials in the server config", () => {
     ],
     ["a file mounted over /dev", "apply: { files: { /dev/x: /etc/x } }", "credentials.0.apply.files./dev/x: must be a path of its own"],
     ["a variable Sluice sets itself", "apply: { env: { TF_DATA_DIR: env:X } }", "credentials.0.apply.env.TF_DATA_DIR: is set by Sluice"],
+    // Read from one of Sluice's own variables under another name: every run (a PR's plan) would get it.
+    [
+      "a value read from Sluice's own credential",
+      "plan: { env: { DB: env:DATABASE_URL } }",
+      "credentials.0.plan.env.DB: env:DATABASE_URL is one of Sluice's own",
+    ],
     [
       "half an Azure identity",
       `apply: { oidc: { audience: x, azure_client_id: "${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}" } }`,
@@ -66,6 +72,13 @@ describe("credentials in the server config", () => {
     ["an oidc block that says nothing of where the token goes", "plan: { oidc: { audience: x } }", "aws_role_arn, gcp_provider"],
   ])("refuses %s, naming the key", (_what, set, message) => {
     expect(errorOf(`credentials:\n  - match: "acme/*"\n    ${set}\n`)).toContain(message);
+  });
+});
+
+describe("server secrets", () => {
+  it("are read from the server's environment, never from one of Sluice's own credentials", () => {
+    expect(parseServerConfig("secrets: { db: env:DB_PASSWORD }").secrets).toEqual({ db: "env:DB_PASSWORD" });
+    expect(errorOf("secrets: { key: env:PRIVATE_KEY }\n")).toContain("secrets.key: env:PRIVATE_KEY is one of Sluice's own");
   });
 });
 
