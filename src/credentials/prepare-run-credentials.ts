@@ -11,6 +11,7 @@ import type { OidcIssuer } from "./oidc-issuer.js";
 import { describeSet } from "./describe-set.js";
 import { oidcProviderSetup } from "./oidc-provider-setup.js";
 import { credentialFileSecrets } from "./credential-file-secrets.js";
+import { mountedFileTexts } from "./mounted-file-texts.js";
 
 export interface CredentialRequest {
   choice: CredentialChoice;
@@ -31,8 +32,6 @@ export interface CredentialRequest {
 export type Prepared = { ok: true; creds: RunCredentials } | { ok: false; reason: string };
 
 const NONE = async (): Promise<void> => undefined;
-/** File contents up to this size are redacted too (a credentials file); larger ones are not text secrets. */
-const REDACT_FILE_MAX = 64 * 1024;
 
 /** The credentials of one run (plan or apply), made just before its tools start; `dispose` when it ends. */
 export async function prepareRunCredentials(req: CredentialRequest): Promise<Prepared> {
@@ -62,11 +61,8 @@ export async function prepareRunCredentials(req: CredentialRequest): Promise<Pre
     if (!req.sandboxOn && target !== source)
       return fail(`${phase}.files: ${target} can only be mounted by the sandbox, which is off on this server`);
     mounts.push({ source, target });
-    if (st.isFile() && st.size <= REDACT_FILE_MAX) {
-      const text = readFileSync(source, "utf8");
-      // The file whole, and each credential in it: a run can print one field alone.
-      fileContents.push(text.trim(), ...credentialFileSecrets(text));
-    }
+    // Each file whole, and each credential in it: a run can print one field alone.
+    for (const text of mountedFileTexts(source, st)) fileContents.push(text.trim(), ...credentialFileSecrets(text));
   }
   req.addSecrets([...Object.values(env), ...fileContents].filter((v) => v.length >= 4));
 
