@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -26,7 +27,7 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
     const next: string[] = [];
     for (const dir of level) {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      if (entries.some((e) => e.name === "terragrunt.hcl" && e.isFile())) found.push(dir);
+      if (ranHere(entries)) found.push(dir);
       for (const e of entries) {
         // Dirent says "directory" only for a real one: a symlink is never followed.
         if (!e.isDirectory() || e.name.startsWith(".terraform")) continue;
@@ -39,6 +40,17 @@ export async function unitWorkDirs(unitDir: string, downloadDir: string): Promis
   if (level.length > 0) return unlisted(`directories more than ${MAX_DEPTH} levels deep`);
   return { ok: true, dirs: found.length > 0 ? found : [unitDir] };
 }
+
+/**
+ * A copy of the unit that terraform ran in: its terragrunt.hcl beside Terraform files (the
+ * module's, or what `generate` wrote) or a `.terraform`. A source that copies the whole repository
+ * (`../..//modules/x`) brings the other units' dirs (and this unit's own) along: a terragrunt.hcl
+ * with nothing Terraform could run is not where the state went. Leaving a dir out is never a
+ * decoy's doing: the dir terraform ran in always holds its configuration.
+ */
+const ranHere = (entries: readonly Dirent[]) =>
+  entries.some((e) => e.name === "terragrunt.hcl" && e.isFile()) &&
+  entries.some((e) => e.name === ".terraform" || (e.isFile() && /\.tf(\.json)?$/.test(e.name)));
 
 const unlisted = (why: string): UnitWorkDirs => ({
   ok: false,

@@ -102,4 +102,32 @@ describe("terragrunt state place: a copy the check cannot find", () => {
     const plan = await planOf("live/wide");
     expect(plan).toMatchObject({ ok: false, failedStep: "state", message: expect.stringMatching(/more than 5000 directories/) });
   });
+
+  it("a source copying the whole repository is planned: the other units' dirs in the copy are not where terraform ran", async () => {
+    // A repository of its own (the one above holds a module too wide for the walk).
+    const repo = join(root, "rooted");
+    const files: Record<string, string> = {
+      "modules/kept/main.tf": `terraform {\n  backend "local" {\n    path = "${join(root, "kept.tfstate")}"\n  }\n}\nresource "terraform_data" "x" {\n  input = "x"\n}\n`,
+      "live/other/terragrunt.hcl": 'terraform {\n  source = "../../modules/kept"\n}\n',
+      "live/rooted/terragrunt.hcl": 'terraform {\n  source = "../..//modules/kept"\n}\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(repo, path)), { recursive: true });
+      await writeFile(join(repo, path), text);
+    }
+    const plan = await runner.plan(
+      {
+        project: unit("live/rooted"),
+        checkoutDir: repo,
+        dataDir: join(root, "data-rooted"),
+        extraArgs: [],
+        env: env(),
+        timeoutMs: 60_000,
+        redact,
+      },
+      exec,
+    );
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    expect(plan.summary.stateAt).toBe(`local file \`${join(root, "kept.tfstate")}\``);
+  });
 });
