@@ -1,6 +1,7 @@
 import type { RepoRef } from "../model/repo.js";
 import { CODEOWNERS_PATHS, type CodeOwnerFacts, dependencyDirs, ownersOf, parseCodeOwners } from "../policy/code-owners.js";
 import { discoverTerraformProjects, terraformDirs } from "../../runners/terraform/discover-terraform-projects.js";
+import { discoverTerragruntUnits, type UnitFacts } from "../../runners/terragrunt/discover-terragrunt-units.js";
 import { projectFiles } from "../projects/project-files.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { CheckoutFileError } from "../util/read-checkout-file.js";
@@ -13,7 +14,8 @@ import { readRepoTreeAt } from "./read-repo-tree.js";
  * PR cannot make itself its own owner), the head's files each plan depends on (the project's dir
  * and the local modules it uses, transitively, as the HCL text names them and as Terraform loaded
  * them: `loaded`, per project dir, from the module manifest of its plan run, which only adds; a
- * nested project's files are its own, nested on the trusted commit's tree or the head's), and
+ * nested project's files are its own, nested on the trusted commit's tree or the head's; a
+ * Terragrunt unit's: its source modules and the files its configuration includes and reads), and
  * which approvers are members of the teams that own them (GitHub counts child teams' members).
  */
 export async function gatherCodeOwners(
@@ -49,14 +51,22 @@ export async function gatherCodeOwners(
   const headView = new Set([...discovered.projects.map((p) => p.dir), ...discovered.modules.keys()]);
   const trustedView = terraformDirs(trustedFiles);
 
+  // A Terragrunt unit runs its `terraform.source` module with the files its configuration
+  // includes and reads: those are its files, as a Terraform project's modules are its.
+  const units: ReadonlyMap<string, UnitFacts> = tree.terragrunt ? discoverTerragruntUnits(tree).units : new Map();
+  const present = new Set(head.files);
+
   const byDir = new Map<string, { files: string[] }>();
   const teams = new Set<string>();
   for (const dir of new Set(projectDirs)) {
     // Modules Terraform loaded count with the ones the text names (and the modules those use).
     const users = new Map(discovered.modules);
-    for (const m of loaded.get(dir) ?? []) if (m !== dir) users.set(m, new Set([...(users.get(m) ?? []), dir]));
+    const unit = units.get(dir);
+    for (const m of [...(loaded.get(dir) ?? []), ...(unit?.sources ?? [])])
+      if (m !== dir) users.set(m, new Set([...(users.get(m) ?? []), dir]));
     const dirs = dependencyDirs(dir, users);
-    byDir.set(dir, { files: projectFiles(head.files, dirs, [trustedView, headView]) });
+    const reads = [...(unit?.reads.keys() ?? [])].filter((f) => present.has(f));
+    byDir.set(dir, { files: [...new Set([...projectFiles(head.files, dirs, [trustedView, headView]), ...reads])] });
   }
   // Only the teams that own one of these files are asked about, each for the approvers only.
   for (const { files } of byDir.values()) {
