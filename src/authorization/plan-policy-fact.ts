@@ -1,6 +1,7 @@
 import { policiesFor } from "../config/policies-for.js";
 import type { PolicyCheck } from "../model/policy-check.js";
 import type { PolicyView } from "../model/project-result.js";
+import { isAgent } from "../policy/is-agent.js";
 import { describeOwners, type PolicyFact, policyRules, policyStatus } from "../policy/policy-status.js";
 import type { PlanRecord } from "../store/store.js";
 import type { JobDeps } from "../job-context/job-deps.js";
@@ -17,7 +18,12 @@ export async function planPolicyFact(
   if (rules.length === 0 || !policyChecked(plan.runner)) return { passed: true };
   const key = { repo: plan.repo, pr: plan.pr, planHash: plan.planHash };
   const [check, approvals] = await Promise.all([deps.store.policyCheckOf(key), deps.store.policyApprovals(key)]);
-  return policyStatus(rules, check, approvals);
+  // An approval an agent gave (before the server named it one) never counts.
+  return policyStatus(
+    rules,
+    check,
+    approvals.filter((a) => !isAgent(a.user, deps.config.agents)),
+  );
 }
 
 /** What the plan comment shows of a fresh policy check. */

@@ -11,6 +11,7 @@ import { projectPermission } from "../authorization/change-control-facts.js";
 import { policyChecked } from "../authorization/plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { ALLOWED } from "../policy/decision.js";
+import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 
 /** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
@@ -64,6 +65,12 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   }
 
   const actor = spec.actor;
+  // An owners list (or an owning team) may name an agent: it approves nothing all the same.
+  if (isAgent(actor, deps.config.agents))
+    return reply(
+      `Not approved: @${actor} is an agent (server setting \`agents\`): an agent may open pull requests and plan, never apply, approve or override; a person among the policy owners approves.`,
+      "-1",
+    );
   const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
   const self = actor.toLowerCase() === pr.author.toLowerCase();
   const lines: string[] = [];

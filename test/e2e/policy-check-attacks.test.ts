@@ -26,10 +26,12 @@ beforeAll(async () => {
     serverConfig: [
       "apply_requirements: []",
       `terragrunt_binary: ${TERRAGRUNT}`,
+      "agents: [ci-agent]",
       "policies:",
       `  conftest_binary: ${CONFTEST}`,
       "  owners:",
-      "    users: [sec]",
+      // An agent named as an owner (or in an owning team): the list does not make it a person.
+      "    users: [sec, ci-agent]",
       "  policy_sets:",
       "    - name: no_data",
       `      path: ${set}`,
@@ -76,5 +78,24 @@ describe("policy checks a pull request cannot step around", () => {
     expect(plan).toContain("- ❌ `no_data` failed");
     expect(await say(h, repo, pr.number, "alice", "/apply", "policy set")).toContain("policy set `no_data` failed");
     expect(await stateResources(state)).toEqual([]);
+  }, 120_000);
+
+  it("an agent's /approve_policies approves nothing, even when the owners list names it", async () => {
+    const state = join(h.stateDir, "agent.tfstate");
+    for (const u of ["alice", "ci-agent", "sec"]) h.sim.setPermission("acme/agent", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "agent", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const byAgent = await say(h, repo, pr.number, "ci-agent", "/approve_policies", "approve_policies");
+    expect(byAgent).toContain("is an agent");
+    expect(await say(h, repo, pr.number, "alice", "/apply", "policy set")).toContain(
+      "policy set `no_data` failed and needs 1 more policy approval (0/1)",
+    );
+    expect(await stateResources(state)).toEqual([]);
+    // Control: a person among the owners approves, and it applies.
+    expect(await say(h, repo, pr.number, "sec", "/approve_policies", "approve_policies")).toContain("@sec approved 1 failed policy set");
+    expect(await say(h, repo, pr.number, "alice", "/apply", "applied")).toMatch(/applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 120_000);
 });
