@@ -101,7 +101,11 @@ export function createOidcIssuer(opts: { issuer: string; keys: SigningKeyStore; 
       const jti = randomUUID();
       const { importJWK, SignJWT } = await jose();
       const privateKey = await importJWK(JSON.parse(key.privateJwk) as JWK, SIGNING_ALG);
-      const token = await new SignJWT({ ...claims, jti })
+      // The `project` claim is the trusted name, which policies bind (Vault's bound_claims): a new
+      // project's is its dir, which a PR chooses and may spell like a known name (`prod`), so it
+      // reads `new-project:DIR`, which no project name can be (names have no `:`).
+      const project = claims.new_project ? `new-project:${claims.project}` : claims.project;
+      const token = await new SignJWT({ ...claims, project, jti })
         .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "JWT" })
         .setIssuer(issuer)
         .setAudience(audience)
