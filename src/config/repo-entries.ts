@@ -104,5 +104,6 @@ export function ruleMatches(rule: Pick<RepoRule, "id" | "host">, fullName: strin
   const regex = regexOf(rule.id);
   if (regex) return regex.test(subject);
   if (regex === null) return false;
-  return picomatch(rule.id, { nocase: true })(subject);
+  // A name may start with a dot (acme/.infra): `acme/*` covers it, as it does in every other rule.
+  return picomatch(rule.id, { nocase: true, dot: true })(subject);
 }

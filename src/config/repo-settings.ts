@@ -117,7 +117,7 @@ export function repoSettings(
   };
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = globsCover(server.allow_custom_workflows, repoFullName);
-  const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true })(repoFullName))?.[1];
+  const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true, dot: true })(repoFullName))?.[1];
   // The trusted config's entry of the project's identity (an autodiscovered identity has none).
   const trustedOf = (project: Pick<Project, "dir" | "workspace" | "name">) => {
     const id = identityOfProject(project);

@@ -45,6 +45,16 @@ describe("serverConfigFor: per key, the last matching repos: entry wins over the
     expect(config.apply_requirements).toEqual(["approved", "mergeable"]);
   });
 
+  it("a glob entry covers a repository whose name starts with a dot, as every other rule's glob does", () => {
+    // Allowed by the regex entry, restricted by the glob one: acme/.infra kept the top level's none.
+    const cfg = parseServerConfig(
+      'apply_requirements: []\nrepos:\n  - { id: "/.*/" }\n  - { id: "acme/*", apply_requirements: [approved] }\n',
+    );
+    expect(serverConfigFor(cfg, "acme/.infra").config.apply_requirements).toEqual(["approved"]);
+    expect(serverConfigFor(cfg, "acme/infra").config.apply_requirements).toEqual(["approved"]);
+    expect(serverConfigFor(cfg, "other/infra").config.apply_requirements).toEqual([]);
+  });
+
   it("an entry alone allows the repositories it matches, as a plain glob would", () => {
     const only = parseServerConfig('repos:\n  - { id: "/^acme/sandbox-/", apply_requirements: [] }\n');
     expect(repoAllowed(only, "acme/sandbox-9")).toBe(true);
