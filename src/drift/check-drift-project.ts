@@ -106,7 +106,9 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), { actor: "sluice", actions: [] })),
     plan: {
       madeFor: { headSha: checkout.headSha },
-      live: { headSha: checkout.headSha },
+      // Read now, under the run lock: a branch that moved since this run read its head (a merge
+      // applied while it planned) makes this plan an older head's, which must not be applied.
+      live: { headSha: (await ctx.vcs.defaultBranch(repo)).sha },
       // Made by this run, under this run lock, and hashed after the tool ended.
       stillPending: true,
       file: { ok: true },

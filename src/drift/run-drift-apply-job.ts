@@ -105,7 +105,8 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
       })),
       plan: {
         madeFor: { headSha: plan.headSha },
-        live: { headSha: head.sha },
+        // Read now, under the run lock: the branch may have moved while this job waited for it.
+        live: { headSha: (await vcs.defaultBranch(repo)).sha },
         // The plan the issue shows is the one that may be applied, nothing newer or older.
         stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
         file: here.ok ? { ok: true } : { ok: false, reason: here.reason },

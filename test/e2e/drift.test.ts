@@ -419,6 +419,92 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(replies(issue.number, "⛔ refused")[1]?.body).toContain("no current plan");
   });
 
+  it("a reconcile planned at a head the default branch has since left is not applied: it is refused as the branch moved", async () => {
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: apply\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    // The check is held between reading the default branch head (and checking it out) and planning
+    // it: the branch moves meanwhile, as a merge does while a scheduled check of many projects runs.
+    let release = () => {};
+    let arrived = false;
+    h.sim.failNext({
+      method: "POST",
+      pathPattern: new RegExp(`^/repos/${repo.fullName}/check-runs$`),
+      holdUntil: new Promise<void>((r) => {
+        release = r;
+      }),
+      onHeld: () => {
+        arrived = true;
+      },
+    });
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => arrived, { message: "the drift check never created its check run", timeoutMs: 60_000 });
+    const moved = await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 2) });
+    release();
+    await h.sim.waitFor(() => replies().length === 1, { message: "no /drift reply", timeoutMs: 90_000 });
+    // The plan of the older head is not applied: git's state is now the new head's.
+    expect(replies()[0]?.body).toContain("the default branch moved since this plan");
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
+    expect(h.sim.deployments(repo)).toEqual([]);
+
+    // Control: the next check plans the head the branch is at, and reconciles it.
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p net" });
+    await h.sim.waitFor(() => replies().length === 2, { message: "no second /drift reply", timeoutMs: 90_000 });
+    expect(replies()[1]?.body).toContain(moved.sha.slice(0, 7));
+    expect(await stateInput(state)).toEqual(["net-0", "net-1"]);
+  });
+
+  it("/apply on a drift issue is refused when the default branch moves while it waits for the project's run lock", async () => {
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+    const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = (issue: number, text: string) =>
+      h.sim.comments(repo, issue).filter((c) => c.user === "sluice[bot]" && c.body.includes(text));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => replies(ops.number, "Drift check").length === 1, { message: "no /drift reply", timeoutMs: 60_000 });
+    const issue = driftIssues(repo)[0] as ReturnType<typeof driftIssues>[number];
+
+    // A PR's `/import` of the project holds its run lock (the PR does not change it: no project
+    // lock is taken, the gate refuses it) while GitHub is slow to list the PR's reviews.
+    await h.sim.pushBranch(repo, { branch: "docs", files: { "docs/README.md": "docs\n" } });
+    const pr = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan of the PR",
+      timeoutMs: 60_000,
+    });
+    let release = () => {};
+    let arrived = false;
+    h.sim.failNext({
+      method: "GET",
+      pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}/reviews$`),
+      holdUntil: new Promise<void>((r) => {
+        release = r;
+      }),
+      onHeld: () => {
+        arrived = true;
+      },
+    });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/import -p net terraform_data.net_0 x" });
+    await h.sim.waitFor(() => arrived, { message: "the import never asked for the PR's reviews", timeoutMs: 60_000 });
+    // `/apply` reads the default branch head, then waits for the run lock; the branch moves meanwhile.
+    const seen = h.sim.calls.length;
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(
+      () => h.sim.calls.slice(seen).some((c) => c.method === "GET" && c.path === `/repos/${repo.fullName}/branches/main`),
+      { message: "the drift apply never read the default branch", timeoutMs: 60_000 },
+    );
+    await h.sim.pushDefaultBranch(repo, { "docs/README.md": "moved on\n" });
+    release();
+    await h.sim.waitFor(() => replies(issue.number, "Nothing was applied").length + replies(issue.number, "Applied the plan").length > 0, {
+      message: "no answer to /apply",
+      timeoutMs: 60_000,
+    });
+    expect(replies(issue.number, "Applied the plan")).toEqual([]);
+    expect(replies(issue.number, "⛔ refused")[0]?.body).toContain("the default branch moved since this plan");
+    expect(await stateInput(state).catch(() => [])).toEqual([]);
+  });
+
   it("a drift issue closed by hand discards its plan, bytes in the store included, and says so on the issue", async () => {
     const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
     const { repo, state } = await newRepo((s) => ({ ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", s, 1) }));
