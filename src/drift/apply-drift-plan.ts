@@ -25,8 +25,8 @@ export interface DriftApply {
   planHash: string;
   /** The default branch head the plan was made at: what becomes live. */
   commitSha: string;
-  /** The default branch's name (the apply token's `base_ref`). */
-  defaultBranch?: string;
+  /** The default branch's name (the apply token's `base_ref`): required, a token without it claims no branch. */
+  defaultBranch: string;
   source: "drift-issue" | "reconcile";
   /** The saved plan being applied (0 when reconciling a plan that was never saved). */
   planId: number;
@@ -57,7 +57,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         repository: admitted.repo,
         ...(a.number > 0 ? { drift_issue: a.number } : {}),
         head_sha: a.commitSha,
-        base_ref: a.defaultBranch ?? "",
+        base_ref: a.defaultBranch,
         actor: admitted.actor,
       }),
       // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and

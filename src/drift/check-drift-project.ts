@@ -154,6 +154,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     planFile,
     planHash: drifted.planHash,
     commitSha: checkout.headSha,
+    defaultBranch: ctx.branch,
     source: "reconcile",
     inputs: inputs.inputs,
     planId: 0,

@@ -38,6 +38,7 @@ beforeAll(async () => {
     env: { SLUICE_PUBLIC_URL: url, SERVER_PLAN_SECRET: PLAN_VALUE, SERVER_APPLY_SECRET: APPLY_VALUE },
     serverConfig: [
       "apply_requirements: [approved]",
+      "allowed_overrides: [drift]",
       'allow_custom_workflows: ["acme/*"]',
       "credentials:",
       '  - match: "acme/creds-*:net"',
@@ -262,6 +263,36 @@ describe("per-phase cloud credentials", () => {
       `| Credentials | \`acme/creds-*:net\` (plan): OIDC (audience sts.amazonaws.com): AWS role ${PLAN_ROLE}`,
     );
     expect(issueOf()?.body).not.toContain(PLAN_VALUE);
+  }, 200_000);
+
+  it("a reconcile's apply token claims the default branch it applied, as its plan's does, and no pull request nor issue", async () => {
+    const state = join(h.stateDir, `net-${n + 1}.tfstate`);
+    const { repo, pr, seen, name } = await repoWithPr(
+      // Pull mode: the resource in git that was never applied is applied by the check itself.
+      () => ({
+        ".sluice.yaml": `${repoConfig()}drift: { on_drift: apply }\n`,
+        "net/main.tf": statefulProject("net", state, 1, provisioner),
+        "other/main.tf": "",
+      }),
+      { "README.md": "a change that plans no project\n" },
+    );
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/drift -p net" });
+    await h.sim.waitFor(async () => (await seenFiles(seen, "apply-net")).some((f) => f.name.endsWith(".token")), {
+      timeoutMs: 120_000,
+      message: "the reconcile did not apply with a token",
+    });
+    const token = (await seenFiles(seen, "apply-net")).find((f) => f.name.endsWith(".token"))?.text ?? "";
+    const jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(token, jwks, { issuer: url, audience: "sts.amazonaws.com" });
+    expect(payload).toMatchObject({
+      sub: `repo:acme/${name}:project:net:workspace:default:phase:apply`,
+      phase: "apply",
+      base_ref: "main",
+      head_sha: pr.baseSha,
+      actor: "sluice",
+    });
+    expect(payload.pull_request).toBeUndefined();
+    expect(payload.drift_issue).toBeUndefined();
   }, 200_000);
 
   it("a PR that renames a project in its repo config to a project with credentials gets none", async () => {
