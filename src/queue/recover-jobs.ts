@@ -1,5 +1,5 @@
 import type { Job } from "../model/job.js";
-import type { LiveApply } from "../store/store.js";
+import type { ApplyRecord, LiveApply } from "../store/store.js";
 import type { JobResult } from "../model/job-result.js";
 import type { UnpostedJobResult } from "../store/result-store.js";
 import { VcsError } from "../vcs/vcs-client.js";
@@ -61,7 +61,7 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await deps.store.updateJob(job.id, { status: "interrupted", error: "process stopped during apply" });
     await deps.store.clearPrOperationsOf(job.id);
     deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "an apply was interrupted by a restart; not retried");
-    await endDeployments(deps, job, live).catch((e: unknown) =>
+    await endDeployments(deps, job, started, live).catch((e: unknown) =>
       deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not complete the Deployment of an interrupted apply"),
     );
     // Pull mode's applies belong to no pull request: reported on their issue and check instead.
@@ -81,10 +81,16 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
 /**
  * The GitHub Deployments an interrupted job's applies left `in_progress` (the live record keeps
  * their ids from the moment they exist): each ended once, as an error, with what may have happened.
+ * A live row is this job's when one of its apply rows names the same project and number (both are
+ * written together): not by the job's target, which for a reconcile asked for on issue #N is #N
+ * while its live row is number 0, and which other jobs of the same number share.
  */
-async function endDeployments(deps: JobDeps, job: Job, live: readonly LiveApply[]): Promise<void> {
+async function endDeployments(deps: JobDeps, job: Job, started: readonly ApplyRecord[], live: readonly LiveApply[]): Promise<void> {
   const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
-  const mine = live.filter((l) => l.repo === repo && l.number === job.target.pr && l.deploymentId !== undefined);
+  const applies = started.filter((a) => a.jobId === job.id && a.repo === repo);
+  const mine = live.filter(
+    (l) => l.repo === repo && l.deploymentId !== undefined && applies.some((a) => a.project === l.project && a.pr === l.number),
+  );
   if (!mine.length) return;
   const vcs = await deps.vcsFor(job);
   for (const l of mine) {

@@ -103,6 +103,40 @@ describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => 
     expect(await deps.store.orphanedResults()).toMatchObject([{ jobId: later.id }]);
   });
 
+  it("ends the Deployment of each interrupted apply once, by the job that started it: a reconcile asked for on issue #1, and PR #1's apply", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    // `/drift` commented on issue #1: the job's target is #1, its reconcile's live record is number 0.
+    const drift = await leftRunning({ kind: "drift-check", trigger: "comment", commentId: 5, actor: "alice" });
+    const pr = await leftRunning(apply, [`${markerFor("2", 1)}\nrunning`]);
+    const started = async (job: Job, project: string, number: number, source: "reconcile" | "pr") => {
+      await deps.store.recordApplyStart({ jobId: job.id, repo: "acme/infra", pr: number, project, planId: 0 });
+      const id = await deps.store.recordLiveApplyStart({
+        repo: "acme/infra",
+        project,
+        dir: project,
+        workspace: "default",
+        commitSha: HEAD,
+        source,
+        number,
+        actor: "alice",
+        approvers: [],
+        planHash: "h",
+      });
+      const deployment = await deps.vcs.createDeployment(REPO, { sha: HEAD, environment: project, description: "applying" });
+      await deps.store.recordLiveApplyDeployment(id, deployment);
+      return deployment;
+    };
+    const reconciled = await started(drift, "net", 0, "reconcile");
+    const applied = await started(pr, "app", 1, "pr");
+
+    await recoverJobs(deps);
+
+    const statuses = (id: number) => deps.vcs.deployments.find((d) => d.id === id)?.statuses.map((st) => st.state);
+    expect(statuses(reconciled)).toEqual(["error"]);
+    expect(statuses(applied)).toEqual(["error"]);
+  });
+
   it("reports an apply with no answer as interrupted, keeps that answer, and never re-queues it", async () => {
     deps = await fakeJobDeps();
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
