@@ -76,6 +76,52 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toHaveLength(1);
   });
 
+  it("attack: a commit that removes idle_ttl while a due destroy waits for the run lock keeps the workspace: the destroy is refused, the branch moved", async () => {
+    const { repo, pr, state } = await appliedPr("kept", CONFIG, CONFIG);
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    // Another PR's `/import` of `app` holds the workspace's run lock (it does not change `app`: no
+    // project lock is taken, the gate refuses it) while GitHub is slow to list its reviews.
+    await h.sim.pushBranch(repo, { branch: "docs", files: { "README.md": "docs\n" } });
+    const other = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.waitFor(() => h.sim.checkRuns(repo, other.headSha).some((c) => c.name === "sluice/plan" && c.status === "completed"), {
+      message: "no plan of the other PR",
+      timeoutMs: 120_000,
+    });
+    let release = () => {};
+    let arrived = false;
+    h.sim.failNext({
+      method: "GET",
+      pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${other.number}/reviews$`),
+      holdUntil: new Promise<void>((r) => {
+        release = r;
+      }),
+      onHeld: () => {
+        arrived = true;
+      },
+    });
+    await h.sim.comment(repo, other.number, { user: "alice", body: "/import -p app terraform_data.web x" });
+    await h.sim.waitFor(() => arrived, { message: "the import never asked for the PR's reviews", timeoutMs: 60_000 });
+    // Idle for two hours: the hourly check reads the default branch and queues the workspace's
+    // destroy, which reads it again and waits for the run lock. The commit keeping it lands then.
+    const seen = h.sim.calls.length;
+    shiftTime(repo.fullName, 2 * 3600_000);
+    const headReads = () =>
+      h.sim.calls.slice(seen).filter((c) => c.method === "GET" && c.path === `/repos/${repo.fullName}/branches/main`).length;
+    await h.sim.waitFor(() => headReads() >= 2, { message: "the destroy never read the default branch", timeoutMs: 60_000 });
+    await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": CONFIG.replace("    idle_ttl: 1h\n", "") });
+    release();
+    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
+    await h.sim
+      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
+      .catch((e: unknown) => {
+        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
+        throw e;
+      });
+    expect(said()[0]?.body).toContain("the default branch moved since this plan");
+    expect(await stateResources(state)).toHaveLength(1);
+  });
+
   it("attack: a PR that adds idle_ttl to its own config and is applied sets nothing; the base branch's config decides", async () => {
     const plain = CONFIG.replace("    idle_ttl: 1h\n", "");
     const { repo, pr, state } = await appliedPr("sneaky", plain, CONFIG);

@@ -43,7 +43,9 @@ export async function applyPreview(
   // bring up a preview of a closed pull request for that destroy to take down again.
   if (pull && pull.state !== "open")
     return { ok: false, refused: true, message: "the pull request was closed while its preview was planned: not applied", output: "" };
-  const live = pull ? pull.headSha : checkout.headSha;
+  // A scheduled destroy's head is the default branch's, read now, inside the run lock: a commit that
+  // removed its `idle_ttl` / `destroy_at` while it waited for the lock makes this plan stale.
+  const live = pull ? pull.headSha : road === "scheduled-destroy" ? (await vcs.defaultBranch(repo)).sha : checkout.headSha;
   const lock = await deps.store.lockOn(name, project.dir, project.workspace);
   const hashNow = await hashFile(plan.planFile).catch(() => "");
   const facts: GateFacts = {
