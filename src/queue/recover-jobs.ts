@@ -24,8 +24,9 @@ const DEPLOYMENT_INTERRUPTED = "interrupted: Sluice stopped during this apply; i
  * store hands each orphan to one replica only.
  */
 export async function recoverJobs(deps: JobDeps): Promise<void> {
-  const { applies: started, live } = await deps.store.interruptStartedApplies();
-  const touched = new Set(started.map((a) => a.jobId));
+  const interrupted = await deps.store.interruptStartedApplies();
+  // By the replica the store handed these rows to (once), whichever replica adopts their jobs below.
+  await endDeployments(deps, interrupted.applies, interrupted.live);
   for (const orphan of await deps.store.orphanedResults()) {
     await postOrphanedResult(deps, orphan).catch(async (e: unknown) => {
       // GitHub refused it outright (the PR or comment is gone): trying again at each restart would not help.
@@ -52,7 +53,10 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
       deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "a preview apply was interrupted by a restart; not retried");
       continue;
     }
-    const mayHaveApplied = job.spec.kind === "apply" || job.spec.kind === "drift-apply" || touched.has(job.id);
+    // Read per job: another replica recovering the same dead one may have marked its applies, and
+    // a job whose apply started is never run again (a reconcile re-queued would apply again).
+    const started = await deps.store.interruptedAppliesOf(job.id);
+    const mayHaveApplied = job.spec.kind === "apply" || job.spec.kind === "drift-apply" || started.length > 0;
     if (!mayHaveApplied) {
       deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");
       await deps.store.requeueJob(job.id);
@@ -61,9 +65,6 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     await deps.store.updateJob(job.id, { status: "interrupted", error: "process stopped during apply" });
     await deps.store.clearPrOperationsOf(job.id);
     deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId }, "an apply was interrupted by a restart; not retried");
-    await endDeployments(deps, job, started, live).catch((e: unknown) =>
-      deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not complete the Deployment of an interrupted apply"),
-    );
     // Pull mode's applies belong to no pull request: reported on their issue and check instead.
     // (`drift`: a check queued by an earlier version, which reconciled too.)
     if (job.spec.kind === "drift-check" || job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
@@ -79,23 +80,28 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
 }
 
 /**
- * The GitHub Deployments an interrupted job's applies left `in_progress` (the live record keeps
- * their ids from the moment they exist): each ended once, as an error, with what may have happened.
- * A live row is this job's when one of its apply rows names the same project and number (both are
- * written together): not by the job's target, which for a reconcile asked for on issue #N is #N
- * while its live row is number 0, and which other jobs of the same number share.
+ * The GitHub Deployments interrupted applies left `in_progress` (the live record keeps their ids
+ * from the moment they exist): each ended once, as an error, with what may have happened. A live
+ * row's apply row (written together: same repo, project and number) names its job, whose
+ * installation ends it: not the job's target, which for a reconcile asked for on issue #N is #N
+ * while its live row is number 0, and which other jobs of that number share.
  */
-async function endDeployments(deps: JobDeps, job: Job, started: readonly ApplyRecord[], live: readonly LiveApply[]): Promise<void> {
-  const repo = `${job.target.repo.owner}/${job.target.repo.name}`;
-  const applies = started.filter((a) => a.jobId === job.id && a.repo === repo);
-  const mine = live.filter(
-    (l) => l.repo === repo && l.deploymentId !== undefined && applies.some((a) => a.project === l.project && a.pr === l.number),
-  );
-  if (!mine.length) return;
-  const vcs = await deps.vcsFor(job);
-  for (const l of mine) {
-    await vcs.setDeploymentStatus(job.target.repo, l.deploymentId as number, "error", DEPLOYMENT_INTERRUPTED);
-    deps.log.warn({ jobId: job.id, project: l.project, deploymentId: l.deploymentId }, "the Deployment of an interrupted apply was ended");
+async function endDeployments(deps: JobDeps, applies: readonly ApplyRecord[], live: readonly LiveApply[]): Promise<void> {
+  for (const l of live) {
+    if (l.deploymentId === undefined) continue;
+    const apply = applies.find((a) => a.repo === l.repo && a.project === l.project && a.pr === l.number);
+    const job = apply && (await deps.store.getJob(apply.jobId));
+    if (!job) continue;
+    try {
+      const vcs = await deps.vcsFor(job);
+      await vcs.setDeploymentStatus(job.target.repo, l.deploymentId, "error", DEPLOYMENT_INTERRUPTED);
+      deps.log.warn(
+        { jobId: job.id, project: l.project, deploymentId: l.deploymentId },
+        "the Deployment of an interrupted apply was ended",
+      );
+    } catch (e) {
+      deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not complete the Deployment of an interrupted apply");
+    }
   }
 }
 

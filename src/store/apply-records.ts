@@ -7,6 +7,7 @@ export type ApplyRecords = Pick<
   | "recordApplyStart"
   | "recordApplyEnd"
   | "interruptStartedApplies"
+  | "interruptedAppliesOf"
   | "appliedByPr"
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
@@ -60,6 +61,10 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         applies: rows.interrupted.map(records.toApply).sort((a: ApplyRecord, b: ApplyRecord) => a.id - b.id),
         live: rows.live.map(records.toLive).sort((a, b) => a.id - b.id),
       };
+    },
+    async interruptedAppliesOf(jobId) {
+      const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE job_id = ? AND status = 'interrupted' ORDER BY id", [jobId]);
+      return rows.map(records.toApply);
     },
     async appliedByPr(repo, pr, dir, workspace) {
       const row = await db.get(

@@ -241,6 +241,11 @@ export interface Store
    * record too, and returns both: each to one caller only (its Deployment is completed once).
    */
   interruptStartedApplies(): Promise<{ applies: ApplyRecord[]; live: LiveApply[] }>;
+  /**
+   * A job's applies marked interrupted, whichever process marked them: the one that adopts the
+   * job at recovery may not be the one whose `interruptStartedApplies` returned them.
+   */
+  interruptedAppliesOf(jobId: number): Promise<ApplyRecord[]>;
   /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
   /** Who holds the lock of a project, if anyone. */

@@ -137,6 +137,21 @@ describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => 
     expect(statuses(applied)).toEqual(["error"]);
   });
 
+  it("never re-queues a reconcile whose apply another replica marked interrupted first: it is reported, its project paused", async () => {
+    deps = await fakeJobDeps();
+    const drift = await leftRunning({ kind: "drift-check", trigger: "schedule", projects: ["net"], actor: "sluice" });
+    await deps.store.recordApplyStart({ jobId: drift.id, repo: "acme/infra", pr: 0, project: "net", planId: 0 });
+    // Two replicas recover the same dead one: the other marked the applies interrupted, this one adopts the job.
+    const other = await deps.store.interruptStartedApplies();
+    expect(other.applies).toHaveLength(1);
+
+    await recoverJobs(deps);
+
+    expect(await deps.store.getJob(drift.id)).toMatchObject({ status: "interrupted" });
+    expect(await deps.store.claimNextJob()).toBeUndefined();
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sluice" }]);
+  });
+
   it("reports an apply with no answer as interrupted, keeps that answer, and never re-queues it", async () => {
     deps = await fakeJobDeps();
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
