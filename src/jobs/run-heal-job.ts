@@ -29,6 +29,17 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     await completeOrphanChecks(ctx, pr);
     return healHead(ctx, pr);
   }
+  // Closed since the sweep looked, with its `closed` event heard after all: that event's cleanup is
+  // queued or running and does the work; nothing was missed, so nothing is said to be. An earlier
+  // heal of the PR (another replica's sweep) does it too; were it to find the PR still open, the
+  // next sweep queues another.
+  const heard = (await deps.store.activeJobsOf(repoFullName(repo), number)).some(
+    (j) => j.spec.kind === "cleanup" || (j.spec.kind === "heal" && j.id < job.id),
+  );
+  if (heard) {
+    deps.log.info({ jobId: job.id, repo: repoFullName(repo), pr: number }, "pull request closed: its close event is being acted on");
+    return;
+  }
   const locks = await deps.store.locksOf(repoFullName(repo), number);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
   await deps.store.recordAudit({

@@ -73,6 +73,44 @@ describe("a pull request closed while its webhook was lost", () => {
     expect(h.sim.deployments(repo)).toEqual([]);
   }, 180_000);
 
+  it("a heal that finds the PR closed while that close's own event is being acted on says nothing was missed, and releases nothing twice", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "heal-race", files: { "net/main.tf": tfProject("net", 1) } });
+    h.sim.setPermission(repo, "alice", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // The next sweep's heal asks GitHub about the PR (still open, holding its lock); GitHub is slow
+    // to answer, and the PR is closed meanwhile, its `closed` event delivered as usual.
+    let release = () => {};
+    let arrived = false;
+    h.sim.failNext({
+      method: "GET",
+      pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}$`),
+      holdUntil: new Promise<void>((r) => {
+        release = r;
+      }),
+      onHeld: () => {
+        arrived = true;
+      },
+    });
+    await h.sim.waitFor(() => arrived, { message: "no heal asked about the PR", timeoutMs: 30_000 });
+    const { delivery } = await h.sim.closePullRequest(repo, pr.number);
+    expect(delivery.status).toBe(202);
+    release();
+    await h.sim.waitFor(() => locks().every((l) => l.pr !== pr.number), { message: "the lock was never released", timeoutMs: 60_000 });
+    await h.sim.waitFor(
+      () =>
+        rows<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE repo = 'acme/heal-race' AND status IN ('queued', 'running')`)[0]?.n === 0,
+      { message: "jobs did not end", timeoutMs: 60_000 },
+    );
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+    expect(
+      rows<{ detail: string }>(
+        "SELECT detail FROM audit_events WHERE action = 'reconciled' AND repo = 'acme/heal-race' AND detail LIKE 'pr-closed:%'",
+      ),
+    ).toEqual([]);
+  }, 180_000);
+
   it("plans a head whose push event was lost, once; a GitHub error during the sweep releases nothing", async () => {
     const repo = await h.sim.createRepo({ owner: "acme", name: "heal-head", files: { "net/main.tf": tfProject("net", 1) } });
     h.sim.setPermission(repo, "alice", "write");
