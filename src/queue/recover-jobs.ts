@@ -8,6 +8,8 @@ import { createCommentPublisher, createResultPoster } from "../job-output/publis
 import { recoverDriftApply } from "./recover-drift-apply.js";
 import { secretsFor } from "../job-context/secrets.js";
 import { errorMessage } from "../util/errors.js";
+import { inlineCode } from "../render/inline.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
 
 const INTERRUPTED =
   "Interrupted: Sluice stopped while this apply was running. It may have applied part of the plan. The project lock is kept and nothing is retried automatically: check the state, then comment `/plan` and `/apply` again.";
@@ -56,7 +58,8 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     // Read per job: another replica recovering the same dead one may have marked its applies, and
     // a job whose apply started is never run again (a reconcile re-queued would apply again).
     const started = await deps.store.interruptedAppliesOf(job.id);
-    const mayHaveApplied = job.spec.kind === "apply" || job.spec.kind === "drift-apply" || started.length > 0;
+    // A state command (`/import`, `/state rm`, `/state push-errored`) changes the state like an apply.
+    const mayHaveApplied = ["apply", "drift-apply", "state"].includes(job.spec.kind) || started.length > 0;
     if (!mayHaveApplied) {
       deps.log.info({ jobId: job.id, deliveryId: job.deliveryId }, "re-queueing a job interrupted by a restart");
       await deps.store.requeueJob(job.id);
@@ -70,6 +73,12 @@ export async function recoverJobs(deps: JobDeps): Promise<void> {
     if (job.spec.kind === "drift-check" || job.spec.kind === "drift" || job.spec.kind === "drift-apply") {
       await recoverDriftApply(deps, job, started).catch((e: unknown) =>
         deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not report an interrupted drift apply"),
+      );
+      continue;
+    }
+    if (job.spec.kind === "state") {
+      await reportStateInterrupted(deps, job, job.spec.commandLine).catch((e: unknown) =>
+        deps.log.error({ jobId: job.id, err: errorMessage(e) }, "could not report an interrupted state command"),
       );
       continue;
     }
@@ -127,6 +136,18 @@ export async function postStoredResult(deps: JobDeps, job: Job, result: JobResul
   await poster.comments(result.comments);
   await poster.check(result.command, result.headSha, result.check);
   await deps.store.markResultPosted(job.id);
+}
+
+/**
+ * A state command has no check run: said in a comment of its own (found again by its marker, so
+ * a recovery that stops halfway does not say it twice).
+ */
+async function reportStateInterrupted(deps: JobDeps, job: Job, commandLine = "the state command"): Promise<void> {
+  const vcs = await deps.vcsFor(job);
+  const text = `Interrupted: Sluice stopped while ${inlineCode(commandLine)} was running. It may have changed the project's state. Nothing is run again by itself: check the state (\`/plan\` shows it), then comment the command again if it is still needed.`;
+  await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker: jobMarker(`interrupted-${job.id}`), text }), {
+    mayExist: true,
+  });
 }
 
 /** Kept before it is posted like every final answer: if this replica stops too, the next one posts it. */

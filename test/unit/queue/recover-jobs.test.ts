@@ -152,6 +152,29 @@ describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => 
     expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sluice" }]);
   });
 
+  it("never re-queues a state command cut short (`/import` changes the state like an apply): it is said on the PR, without an apply check", async () => {
+    deps = await fakeJobDeps();
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
+    const job = await leftRunning({
+      kind: "state",
+      command: { kind: "import", filter: { project: "net" }, address: "aws_s3_bucket.b", id: "b" },
+      commandLine: "/import -p net aws_s3_bucket.b b",
+      commentId: 5,
+      actor: "alice",
+    });
+
+    await recoverJobs(deps);
+
+    expect(await deps.store.getJob(job.id)).toMatchObject({ status: "interrupted" });
+    expect(await deps.store.claimNextJob()).toBeUndefined();
+    expect(deps.vcs.bodiesOn(1)).toHaveLength(1);
+    expect(deps.vcs.bodiesOn(1)[0]).toMatch(/Interrupted: Sluice stopped while `\/import -p net aws_s3_bucket.b b` was running/);
+    expect(deps.vcs.checks).toEqual([]);
+    // Control: a plan cut short is re-queued (see above); recovering again says nothing more.
+    await recoverJobs(deps);
+    expect(deps.vcs.bodiesOn(1)).toHaveLength(1);
+  });
+
   it("reports an apply with no answer as interrupted, keeps that answer, and never re-queues it", async () => {
     deps = await fakeJobDeps();
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
