@@ -40,6 +40,16 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     deps.log.info({ jobId: job.id, repo: repoFullName(repo), pr: number }, "pull request closed: its close event is being acted on");
     return;
   }
+  // Its merge was heard, and the apply on merge it started was cut short by a crash: the locks are
+  // kept for a person to check the state (rule 8; the PR was told), not released as a lost event's.
+  for (const cut of await deps.store.interruptedAppliesOfPr(repoFullName(repo), number)) {
+    if ((await deps.store.getJob(cut.jobId))?.spec.kind !== "cleanup") continue;
+    deps.log.info(
+      { jobId: job.id, repo: repoFullName(repo), pr: number, interrupted: cut.jobId },
+      "pull request merged, its apply on merge interrupted: its locks are kept until someone unlocks them",
+    );
+    return;
+  }
   const locks = await deps.store.locksOf(repoFullName(repo), number);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
   await deps.store.recordAudit({

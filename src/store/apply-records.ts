@@ -8,6 +8,7 @@ export type ApplyRecords = Pick<
   | "recordApplyEnd"
   | "interruptStartedApplies"
   | "interruptedAppliesOf"
+  | "interruptedAppliesOfPr"
   | "appliedByPr"
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
@@ -64,6 +65,13 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
     },
     async interruptedAppliesOf(jobId) {
       const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE job_id = ? AND status = 'interrupted' ORDER BY id", [jobId]);
+      return rows.map(records.toApply);
+    },
+    async interruptedAppliesOfPr(repo, pr) {
+      const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE repo = ? AND pr = ? AND status = 'interrupted' ORDER BY id", [
+        repo,
+        pr,
+      ]);
       return rows.map(records.toApply);
     },
     async appliedByPr(repo, pr, dir, workspace) {

@@ -246,6 +246,8 @@ export interface Store
    * job at recovery may not be the one whose `interruptStartedApplies` returned them.
    */
   interruptedAppliesOf(jobId: number): Promise<ApplyRecord[]>;
+  /** A pull request's applies marked interrupted (their locks are kept for a person: rule 8). */
+  interruptedAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;
   /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
   /** Who holds the lock of a project, if anyone. */

@@ -1,8 +1,10 @@
 import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 import { bot, completed } from "./trust-holes-support.js";
+import { processesWith } from "../adversarial/support.js";
 
 /**
  * Issue #46: a `closed` delivery GitHub could not make (the app unreachable) would keep the PR's
@@ -11,7 +13,7 @@ import { bot, completed } from "./trust-holes-support.js";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "reconcile_interval: 1s\n" });
+  h = await startHarness({ serverConfig: "reconcile_interval: 1s\nallowed_overrides: [apply_on]\n" });
 }, 120_000);
 afterAll(async () => {
   await h?.stop();
@@ -109,6 +111,48 @@ describe("a pull request closed while its webhook was lost", () => {
         "SELECT detail FROM audit_events WHERE action = 'reconciled' AND repo = 'acme/heal-race' AND detail LIKE 'pr-closed:%'",
       ),
     ).toEqual([]);
+  }, 180_000);
+
+  it("an apply on merge cut short by a crash keeps its lock: the heal does not release it nor say the merge event was lost", async () => {
+    const started = join(h.stateDir, "merge-apply.log");
+    const slow = `resource "terraform_data" "slow" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "echo started >> ${started}; sleep 60"\n  }\n}\n`;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "heal-merge-cut",
+      files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
+    });
+    h.sim.setPermission(repo, "alice", "write");
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": `${tfProject("net", 1)}\n${slow}` } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    // The merge event is heard: its apply starts, and the process dies in the middle of it.
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await h.sim
+      .waitFor(() => existsSync(started), { message: "the apply on merge never started", timeoutMs: 60_000 })
+      .catch((e: unknown) => {
+        console.error(bot(h, repo, pr.number).map((c) => c.body.slice(0, 800)));
+        throw e;
+      });
+    const asked = () => h.sim.calls.filter((c) => c.method === "GET" && c.path === `/repos/${repo.fullName}/pulls/${pr.number}`).length;
+    await h.restart();
+    const before = asked();
+    await h.sim.waitFor(() => processesWith(started).length === 0, { message: "the killed apply outlived the app", timeoutMs: 30_000 });
+    await h.sim.waitFor(() => bot(h, repo, pr.number).some((c) => c.body.includes("Interrupted: Sluice stopped while this apply")), {
+      message: "the interrupted apply was not reported",
+      timeoutMs: 60_000,
+    });
+    // Sweeps (every second here) ask GitHub about the PR holding the lock: it is merged.
+    await h.sim.waitFor(() => asked() >= before + 3 || locks().every((l) => l.pr !== pr.number), {
+      message: "no sweep asked about the PR",
+      timeoutMs: 30_000,
+    });
+    expect(locks().filter((l) => l.pr === pr.number)).toEqual([{ pr: pr.number, project: "net" }]);
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+    // Control: a person who checked the state releases it.
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/unlock" });
+    await h.sim.waitFor(() => locks().every((l) => l.pr !== pr.number), { message: "/unlock did not release it", timeoutMs: 60_000 });
   }, 180_000);
 
   it("plans a head whose push event was lost, once; a GitHub error during the sweep releases nothing", async () => {
