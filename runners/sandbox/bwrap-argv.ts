@@ -5,7 +5,8 @@
  * it); the run is uid/gid 65534 with no capabilities and may not make user namespaces of its
  * own; it dies with Sluice and gets its own session (no TIOCSTI into a terminal). The file system
  * is empty but for what is listed: system dirs read-only, a fresh /proc of its own PID namespace
- * (Sluice's processes are not in it), a minimal /dev, a private /tmp, and the mounts of the run.
+ * (Sluice's processes are not in it), a minimal read-only /dev, a private /tmp and /dev/shm, and
+ * the mounts of the run.
  *
  * The environment is not in argv (`--setenv` values would show in /proc/PID/cmdline to every user
  * of the host): bwrap is started with the already allowlisted environment and passes it on.
@@ -33,8 +34,9 @@ export interface BwrapSpec {
   /** Working directory inside the sandbox; must be under a mount. */
   cwd: string;
   /**
-   * Size of the private /tmp (a tmpfs: its pages are memory). Set to the run's memory limit, so
-   * that files in /tmp cannot hold more than the limit allows (the watcher counts them too).
+   * Size of the private /tmp and /dev/shm (each a tmpfs: its pages are memory). Set to the run's
+   * memory limit, so that files there cannot hold more than the limit allows (the watcher counts
+   * them too).
    */
   tmpSizeBytes?: number;
 }
@@ -92,7 +94,15 @@ export function bwrapArgv(spec: BwrapSpec, command: readonly string[]): string[]
     "/proc",
     "--dev",
     "/dev",
+    // bubblewrap's /dev is a tmpfs of its own, as large as the host's memory allows and measured
+    // by no limit: files there (in /dev/shm above all) were memory past the run's. So /dev/shm is
+    // a tmpfs sized and measured as /tmp is, and /dev itself read-only (its devices stay usable).
     // --size applies to the next --tmpfs only (bubblewrap 0.5 and later).
+    ...(spec.tmpSizeBytes ? ["--size", String(spec.tmpSizeBytes)] : []),
+    "--tmpfs",
+    "/dev/shm",
+    "--remount-ro",
+    "/dev",
     ...(spec.tmpSizeBytes ? ["--size", String(spec.tmpSizeBytes)] : []),
     "--tmpfs",
     "/tmp",

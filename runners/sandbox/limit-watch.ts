@@ -1,4 +1,4 @@
-import { readFileSync, statfsSync } from "node:fs";
+import { readFileSync, readlinkSync, statfsSync } from "node:fs";
 import { descendants, type ProcStat, readTree, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
@@ -29,23 +29,38 @@ function pageBytes(): number {
 /** statfs magic of tmpfs. */
 const TMPFS_MAGIC = 0x01021994;
 
+/** The sandbox's private tmpfs's (bwrap-argv.ts): a run can write files into both. */
+const SANDBOX_TMPFS = ["tmp", "dev/shm"];
+
 /**
- * Bytes held in the sandbox's private /tmp: a tmpfs, whose files are memory no process's RSS
- * shows. Read through a process inside the sandbox (`/proc/PID/root` is its view of the file
- * system); 0 when there is none yet or the file system there is no tmpfs (never the host's /tmp).
+ * Bytes held in the sandbox's private /tmp and /dev/shm: tmpfs's, whose files are memory no
+ * process's RSS shows. Read through a process inside the sandbox (`/proc/PID/root` is its view of
+ * the file system); 0 when there is none yet or the file system there is no tmpfs. A process still
+ * in Sluice's own mount namespace (bwrap before it set the sandbox up) is skipped: its /tmp and
+ * /dev/shm are the host's.
  */
 export function sandboxTmpBytes(stats: readonly ProcStat[], rootPid: number, proc = "/proc"): number {
+  const own = mountNamespace(`${proc}/self`);
   for (const p of descendants(stats, rootPid)) {
     if (p.pid === rootPid) continue;
     try {
-      const fs = statfsSync(`${proc}/${p.pid}/root/tmp`);
-      if (fs.type !== TMPFS_MAGIC) continue;
-      return (fs.blocks - fs.bfree) * fs.bsize;
+      if (own !== undefined && mountNamespace(`${proc}/${p.pid}`) === own) continue;
+      const held = SANDBOX_TMPFS.map((dir) => statfsSync(`${proc}/${p.pid}/root/${dir}`)).filter((fs) => fs.type === TMPFS_MAGIC);
+      if (held.length === 0) continue;
+      return held.reduce((sum, fs) => sum + (fs.blocks - fs.bfree) * fs.bsize, 0);
     } catch {
       // Gone, or not yet in its namespace: the next one.
     }
   }
   return 0;
+}
+
+function mountNamespace(procDir: string): string | undefined {
+  try {
+    return readlinkSync(`${procDir}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

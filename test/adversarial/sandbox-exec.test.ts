@@ -144,6 +144,32 @@ for (const pty of [false, true]) {
       expect(processesWith("sleep 5151")).toEqual([]);
     });
 
+    it("holds no more in /dev than in /tmp: /dev/shm counts in the memory limit, and /dev itself takes no file", async () => {
+      // /dev is a tmpfs bubblewrap makes, unbounded and measured by nothing: files there were memory past every limit.
+      const planted = await run()(
+        "sh",
+        ["-c", "echo x > /dev/planted 2>/dev/null || echo dev-read-only; echo x > /dev/null && echo null-ok"],
+        {
+          cwd: dirs.checkout,
+          pty,
+        },
+      );
+      expect(planted.stdout).toContain("dev-read-only");
+      expect(planted.stdout).toContain("null-ok");
+      // 200 files of 1 MB (the file size limit is 1 MiB) against a memory limit of 128 MiB.
+      const fill = await run()(
+        "sh",
+        ["-c", "for i in $(seq 200); do head -c 1000000 /dev/zero > /dev/shm/f$i || break; done; sleep 3; echo survived"],
+        { cwd: dirs.checkout, pty },
+      );
+      expect(fill.limit?.name).toBe("memory");
+      expect(fill.stdout).not.toContain("survived");
+      // Control: POSIX shared memory still works, within the limit.
+      const small = await run()("sh", ["-c", "head -c 1000 /dev/zero > /dev/shm/small && echo shm-ok"], { cwd: dirs.checkout, pty });
+      expect(small.stdout).toContain("shm-ok");
+      expect(small.limit).toBeUndefined();
+    });
+
     it("says how much memory the run's processes held at most (what the memory budget learns)", async () => {
       // 32 MiB held for a second, in a child of the shell: the whole tree is measured.
       const held = await run()("sh", ["-c", "perl -e 'my $x = \"x\" x (32 << 20); sleep 1; print length($x)'"], {

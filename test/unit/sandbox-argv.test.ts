@@ -38,6 +38,10 @@ describe("bwrapArgv", () => {
       "--dev",
       "/dev",
       "--tmpfs",
+      "/dev/shm",
+      "--remount-ro",
+      "/dev",
+      "--tmpfs",
       "/tmp",
       "--ro-bind-try",
       "/usr",
@@ -112,9 +116,12 @@ describe("sandboxCommand", () => {
     expect(cmd.env).toEqual({ HOME: "/tmp", TMPDIR: "/tmp" });
   });
 
-  it("sizes the private /tmp (a tmpfs: memory) to the memory limit: --size right before --tmpfs", () => {
+  it("sizes the private /tmp and /dev/shm (tmpfs's: memory) to the memory limit: --size right before each --tmpfs; /dev read-only", () => {
     const args = sandboxCommand(run, "terraform", ["init"], plan).args;
-    expect(args.slice(args.indexOf("--tmpfs") - 2, args.indexOf("--tmpfs") + 2)).toEqual(["--size", String(1 << 30), "--tmpfs", "/tmp"]);
+    const sized = (dir: string) => args.slice(args.indexOf(dir) - 3, args.indexOf(dir) + 1);
+    expect(sized("/tmp")).toEqual(["--size", String(1 << 30), "--tmpfs", "/tmp"]);
+    expect(sized("/dev/shm")).toEqual(["--size", String(1 << 30), "--tmpfs", "/dev/shm"]);
+    expect(args.slice(args.indexOf("/dev/shm") + 1, args.indexOf("/dev/shm") + 3)).toEqual(["--remount-ro", "/dev"]);
     const unsized = sandboxCommand({ ...run, limits: {} }, "terraform", ["init"], plan).args;
     expect(unsized).not.toContain("--size");
   });
