@@ -6,6 +6,7 @@ import { execPipe } from "./exec-pipe.js";
 import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
 import { parseDuTotal } from "./sandbox/disk-watch.js";
+import { heldFiles } from "./sandbox/held-files.js";
 import { sandboxTmpBytes } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
@@ -117,17 +118,19 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
 
 /**
  * What a run holds on disk: its own dirs (checkout, plan dir), walked by GNU `du` (by file
- * descriptors: a tree of any depth is counted), and the files in its sandbox's /tmp.
+ * descriptors: a tree of any depth is counted), the files its processes hold open after unlinking
+ * them (which no walk finds), and the files in its sandbox's /tmp and /dev/shm.
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
   const r = await exec("du", ["-s", "-B1", "-x", "--", ...dirs], { cwd: "/", timeoutMs: 60_000 });
-  let tmp = 0;
-  if (sandboxed && pid) {
+  let held = 0;
+  if (pid) {
     try {
-      tmp = sandboxTmpBytes(readTree(pid), pid);
+      const tree = readTree(pid);
+      held = heldFiles(tree, pid).diskBytes + (sandboxed ? sandboxTmpBytes(tree, pid) : 0);
     } catch {
       // No /proc: the dirs are still counted.
     }
   }
-  return parseDuTotal(r.stdout) + tmp;
+  return parseDuTotal(r.stdout) + held;
 }

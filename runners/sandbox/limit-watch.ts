@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync, statfsSync } from "node:fs";
+import { heldFiles } from "./held-files.js";
 import { descendants, type ProcStat, readTree, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
@@ -66,8 +67,9 @@ function mountNamespace(procDir: string): string | undefined {
 /**
  * Measures the processes under `rootPid` (the sandbox: bwrap and everything it started, which all
  * stay its descendants because the sandbox's init reaps orphans) and calls `onHit` once when the
- * run's memory or task count reaches its limit. Memory is the processes' resident memory plus,
- * with `sandboxTmp`, what the files in the sandbox's /tmp hold. Returns a stop function and the
+ * run's memory or task count reaches its limit. Memory is the processes' resident memory, the
+ * memfds they hold (heldFiles) and, with `sandboxTmp`, what the files in the sandbox's /tmp and
+ * /dev/shm hold. Returns a stop function and the
  * largest memory measured (what the memory budget learns of the run's project).
  */
 export function watchLimits(
@@ -85,7 +87,8 @@ export function watchLimits(
     try {
       const stats = readTree(rootPid);
       const usage = treeUsage(stats, rootPid);
-      const memory = usage.rssPages * page + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
+      const memory =
+        usage.rssPages * page + heldFiles(stats, rootPid).memoryBytes + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
       peak = Math.max(peak ?? 0, memory);
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;

@@ -170,6 +170,59 @@ for (const pty of [false, true]) {
       expect(small.limit).toBeUndefined();
     });
 
+    it("a file it holds open but unlinked counts in its limits: on disk in the disk limit, a memfd in the memory limit", async () => {
+      // No dir shows such a file, and no RSS a memfd that is not mapped: both were space past every limit.
+      const limited = await createSandbox(
+        {
+          mode: "on",
+          bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
+          paths: [],
+          limits: { memoryBytes: 128 * 1024 ** 2, fileSizeBytes: 1024 ** 2, diskBytes: 32 * 1024 ** 2 },
+          readOnlyFiles: [],
+          toolBinaries: [],
+        },
+        exec,
+      );
+      const e = limited.execFor({ writable: [dirs.checkout], readable: [], network: "none" });
+      if (!e.ok) throw new Error(e.reason);
+      // Files of 1 MB each (the file size limit is 1 MiB), each unlinked once open: 100 MB against a
+      // disk limit of 32 MiB, 200 MB against a memory limit of 128 MiB.
+      const hold = (kind: "disk" | "memfd", n = 100) =>
+        e.exec(
+          "python3",
+          [
+            "-c",
+            [
+              "import os, sys, time",
+              "fds = []",
+              `for i in range(${n}):`,
+              `    fd = os.memfd_create("held") if "${kind}" == "memfd" else os.open("held-${mode}-%d" % i, os.O_CREAT | os.O_RDWR)`,
+              `    "${kind}" == "memfd" or os.unlink("held-${mode}-%d" % i)`,
+              "    os.write(fd, b'x' * 1000000)",
+              "    fds.append(fd)",
+              "print('holding', flush=True)",
+              "time.sleep(3)",
+              "print('survived', flush=True)",
+            ].join("\n"),
+          ],
+          { cwd: dirs.checkout, pty },
+        );
+      const disk = await hold("disk");
+      expect(disk.stdout).toContain("holding");
+      expect(disk.limit?.name).toBe("disk");
+      expect(disk.stdout).not.toContain("survived");
+      const memory = await hold("memfd", 200);
+      expect(memory.stdout).toContain("holding");
+      expect(memory.limit?.name).toBe("memory");
+      expect(memory.stdout).not.toContain("survived");
+      // Control: a few held within the limits are fine.
+      for (const kind of ["disk", "memfd"] as const) {
+        const few = await hold(kind, 4);
+        expect(few.limit).toBeUndefined();
+        expect(few.stdout).toContain("survived");
+      }
+    });
+
     it("says how much memory the run's processes held at most (what the memory budget learns)", async () => {
       // 32 MiB held for a second, in a child of the shell: the whole tree is measured.
       const held = await run()("sh", ["-c", "perl -e 'my $x = \"x\" x (32 << 20); sleep 1; print length($x)'"], {
