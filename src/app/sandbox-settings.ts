@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { helmBinary, kubectlBinary } from "../../runners/helm/helm-binary.js";
 import type { SandboxSettings } from "../../runners/sandbox/sandbox.js";
 import { ConfigError, type ServerConfig } from "../config/server-config.js";
@@ -17,11 +18,11 @@ export function sandboxSettings(
   if (notAbsolute) throw new ConfigError(`SLUICE_SANDBOX_PATHS: ${notAbsolute} is not an absolute path`);
   const paths = [...new Set([...config.sandbox_paths, ...fromEnv])];
   // A path that holds the data dir, or lies in it, would hand every run the store and other PRs' plans.
-  const overlapping = paths.find((p) => {
-    const [a, b] = [resolve(p), resolve(files.dataDir)];
-    const inside = (x: string, y: string) => !relative(x, y).startsWith("..") && !isAbsolute(relative(x, y));
-    return inside(a, b) || inside(b, a);
-  });
+  // Compared as written and as resolved on disk: a run mounts what a path's symlinks lead to
+  // (resolveMounts), so a link to the data dir's disk, or a data dir that is itself a link, overlaps too.
+  const inside = (x: string, y: string) => !relative(x, y).startsWith("..") && !isAbsolute(relative(x, y));
+  const overlaps = (a: string, b: string) => inside(a, b) || inside(b, a);
+  const overlapping = paths.find((p) => overlaps(resolve(p), resolve(files.dataDir)) || overlaps(onDisk(p), onDisk(files.dataDir)));
   if (overlapping) throw new ConfigError(`sandbox_paths: ${overlapping} overlaps the data dir ${files.dataDir}; runs must not see it`);
   return {
     mode: config.sandbox,
@@ -44,4 +45,18 @@ export function sandboxSettings(
       ...(config.policies ? [config.policies.conftest_binary] : []),
     ],
   };
+}
+
+/**
+ * Where a path leads on disk: its symlinks resolved, those of its nearest existing parent for a
+ * path not made yet (a link there would lead it wherever the link does once it is made).
+ */
+function onDisk(path: string): string {
+  const full = resolve(path);
+  try {
+    return realpathSync(full);
+  } catch {
+    const parent = dirname(full);
+    return parent === full ? full : join(onDisk(parent), basename(full));
+  }
 }

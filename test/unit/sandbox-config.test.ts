@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sandboxSettings } from "../../src/app/sandbox-settings.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
@@ -58,6 +61,25 @@ describe("sandboxSettings", () => {
   it.each(["/", "/data", "/data/worktrees", "/data/"])("refuses %s: it overlaps the data dir", (path) => {
     expect(() => sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: path })).toThrow(/overlaps the data dir/);
     expect(sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: "/database" }).paths).toEqual(["/database"]);
+  });
+  it("refuses a path that overlaps the data dir through a symlink, either's (runs mount what it resolves to)", () => {
+    const root = mkdtempSync(join(tmpdir(), "sluice-sbx-overlap-"));
+    try {
+      // The data dir is a link into a disk (/data -> /mnt/disk/sluice), and a sandbox path is that disk.
+      mkdirSync(join(root, "disk/sluice/worktrees"), { recursive: true });
+      mkdirSync(join(root, "other"));
+      symlinkSync(join(root, "disk/sluice"), join(root, "data"));
+      symlinkSync(join(root, "disk/sluice/worktrees"), join(root, "state"));
+      const linked = { ...files, dataDir: join(root, "data") };
+      for (const path of [join(root, "disk"), join(root, "state"), join(root, "state/not-made-yet")]) {
+        expect(() => sandboxSettings(parseServerConfig(""), linked, { SLUICE_SANDBOX_PATHS: path })).toThrow(/overlaps the data dir/);
+      }
+      // Control: a path beside it is taken.
+      const other = join(root, "other");
+      expect(sandboxSettings(parseServerConfig(""), linked, { SLUICE_SANDBOX_PATHS: other }).paths).toEqual([other]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
   it("refuses a relative path in SLUICE_SANDBOX_PATHS", () => {
     expect(() => sandboxSettings(parseServerConfig(""), files, { SLUICE_SANDBOX_PATHS: "state" })).toThrow(ConfigError);
