@@ -116,13 +116,18 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
   return opts.pty ? execPty(run) : execPipe(run);
 }
 
+/** What a file counts for at least in the disk limit: one block of a common file system. */
+const BYTES_PER_FILE = 4096;
+
 /**
  * What a run holds on disk: its own dirs (checkout, plan dir), walked by GNU `du` (by file
- * descriptors: a tree of any depth is counted), the files its processes hold open after unlinking
- * them (which no walk finds), and the files in its sandbox's /tmp and /dev/shm.
+ * descriptors: a tree of any depth is counted; each file at least BYTES_PER_FILE), the files its
+ * processes hold open after unlinking them (which no walk finds), and the files in its sandbox's
+ * /tmp and /dev/shm.
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
-  const r = await exec("du", ["-s", "-B1", "-x", "--", ...dirs], { cwd: "/", timeoutMs: 60_000 });
+  const du = (args: string[]) => exec("du", ["-s", "-x", ...args, "--", ...dirs], { cwd: "/", timeoutMs: 60_000 });
+  const [r, files] = await Promise.all([du(["-B1"]), du(["--inodes"])]);
   let held = 0;
   if (pid) {
     try {
@@ -132,5 +137,8 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
       // No /proc: the dirs are still counted.
     }
   }
-  return parseDuTotal(r.stdout) + held;
+  // Each file and dir takes at least a block's worth: an empty file holds no block but one of the
+  // file system's inodes, of which it has a fixed number (millions of them would fill the disk the
+  // store and every worktree live on while du counted nothing).
+  return Math.max(parseDuTotal(r.stdout), parseDuTotal(files.stdout) * BYTES_PER_FILE) + held;
 }

@@ -44,6 +44,24 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** A run with a disk limit too (32 MiB), as small limits as the rest. */
+async function diskLimited() {
+  const limited = await createSandbox(
+    {
+      mode: "on",
+      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
+      paths: [],
+      limits: { memoryBytes: 128 * 1024 ** 2, fileSizeBytes: 1024 ** 2, diskBytes: 32 * 1024 ** 2 },
+      readOnlyFiles: [],
+      toolBinaries: [],
+    },
+    exec,
+  );
+  const e = limited.execFor({ writable: [dirs.checkout], readable: [], network: "none" });
+  if (!e.ok) throw new Error(e.reason);
+  return e;
+}
+
 function run(network: "on" | "none" = "on") {
   const e = sandbox.execFor({ writable: [dirs.checkout], readable: [], network });
   if (!e.ok) throw new Error(e.reason);
@@ -172,19 +190,7 @@ for (const pty of [false, true]) {
 
     it("a file it holds open but unlinked counts in its limits: on disk in the disk limit, a memfd in the memory limit", async () => {
       // No dir shows such a file, and no RSS a memfd that is not mapped: both were space past every limit.
-      const limited = await createSandbox(
-        {
-          mode: "on",
-          bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
-          paths: [],
-          limits: { memoryBytes: 128 * 1024 ** 2, fileSizeBytes: 1024 ** 2, diskBytes: 32 * 1024 ** 2 },
-          readOnlyFiles: [],
-          toolBinaries: [],
-        },
-        exec,
-      );
-      const e = limited.execFor({ writable: [dirs.checkout], readable: [], network: "none" });
-      if (!e.ok) throw new Error(e.reason);
+      const e = await diskLimited();
       // Files of 1 MB each (the file size limit is 1 MiB), each unlinked once open: 100 MB against a
       // disk limit of 32 MiB, 200 MB against a memory limit of 128 MiB.
       const hold = (kind: "disk" | "memfd", n = 100) =>
@@ -220,6 +226,43 @@ for (const pty of [false, true]) {
         const few = await hold(kind, 4);
         expect(few.limit).toBeUndefined();
         expect(few.stdout).toContain("survived");
+      }
+    });
+
+    it("empty files count in the disk limit too: a run cannot take the file system's inodes within its bytes", async () => {
+      // An empty file holds no block, so du counted it as nothing: millions of them fill the
+      // inode table of the disk the data dir (the store, every worktree) lives on.
+      const e = await diskLimited();
+      const make = (n: number) =>
+        e.exec(
+          "python3",
+          [
+            "-c",
+            [
+              "import os, time",
+              `for i in range(${n}):`,
+              `    os.close(os.open("empty-${mode}-%d" % i, os.O_CREAT | os.O_WRONLY))`,
+              "print('made', flush=True)",
+              "time.sleep(2)",
+              "print('survived', flush=True)",
+            ].join("\n"),
+          ],
+          { cwd: dirs.checkout, pty },
+        );
+      try {
+        // 20,000 files against 32 MiB: more than one 4 KiB block's worth each.
+        const many = await make(20_000);
+        expect(many.limit?.name).toBe("disk");
+        expect(many.stdout).not.toContain("survived");
+        await rm(dirs.checkout, { recursive: true, force: true });
+        await mkdir(dirs.checkout);
+        // Control: a few thousand files are fine.
+        const few = await make(2_000);
+        expect(few.limit).toBeUndefined();
+        expect(few.stdout).toContain("survived");
+      } finally {
+        await rm(dirs.checkout, { recursive: true, force: true });
+        await mkdir(dirs.checkout);
       }
     });
 
