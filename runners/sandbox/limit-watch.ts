@@ -30,12 +30,15 @@ function pageBytes(): number {
 /** statfs magic of tmpfs. */
 const TMPFS_MAGIC = 0x01021994;
 
+/** What a file in the sandbox's tmpfs's counts for at least: a page. */
+const BYTES_PER_FILE = 4096;
+
 /** The sandbox's private tmpfs's (bwrap-argv.ts): a run can write files into both. */
 const SANDBOX_TMPFS = ["tmp", "dev/shm"];
 
 /**
  * Bytes held in the sandbox's private /tmp and /dev/shm: tmpfs's, whose files are memory no
- * process's RSS shows. Read through a process inside the sandbox (`/proc/PID/root` is its view of
+ * process's RSS shows (each file at least BYTES_PER_FILE: an empty one holds an inode). Read through a process inside the sandbox (`/proc/PID/root` is its view of
  * the file system); 0 when there is none yet or the file system there is no tmpfs. A process still
  * in Sluice's own mount namespace (bwrap before it set the sandbox up) is skipped: its /tmp and
  * /dev/shm are the host's.
@@ -48,7 +51,8 @@ export function sandboxTmpBytes(stats: readonly ProcStat[], rootPid: number, pro
       if (own !== undefined && mountNamespace(`${proc}/${p.pid}`) === own) continue;
       const held = SANDBOX_TMPFS.map((dir) => statfsSync(`${proc}/${p.pid}/root/${dir}`)).filter((fs) => fs.type === TMPFS_MAGIC);
       if (held.length === 0) continue;
-      return held.reduce((sum, fs) => sum + (fs.blocks - fs.bfree) * fs.bsize, 0);
+      // An empty file holds no page but an inode, which is the kernel's memory: each file counts a page at least.
+      return held.reduce((sum, fs) => sum + Math.max((fs.blocks - fs.bfree) * fs.bsize, (fs.files - fs.ffree) * BYTES_PER_FILE), 0);
     } catch {
       // Gone, or not yet in its namespace: the next one.
     }

@@ -266,6 +266,36 @@ for (const pty of [false, true]) {
       }
     });
 
+    it("empty files in /tmp and /dev/shm count in the memory limit: their inodes are the kernel's memory", async () => {
+      // A tmpfs counts no block for an empty file: millions of them were memory no limit measured.
+      const make = (dir: string, n: number) =>
+        run()(
+          "python3",
+          [
+            "-c",
+            [
+              "import os, time",
+              `for i in range(${n}):`,
+              `    os.close(os.open("${dir}/empty-%d" % i, os.O_CREAT | os.O_WRONLY))`,
+              "print('made', flush=True)",
+              "time.sleep(2)",
+              "print('survived', flush=True)",
+            ].join("\n"),
+          ],
+          { cwd: dirs.checkout, pty },
+        );
+      // 40,000 files against 128 MiB: more than one 4 KiB page's worth each.
+      for (const dir of ["/tmp", "/dev/shm"]) {
+        const many = await make(dir, 40_000);
+        expect(many.limit?.name).toBe("memory");
+        expect(many.stdout).not.toContain("survived");
+      }
+      // Control: a few thousand are fine.
+      const few = await make("/tmp", 2_000);
+      expect(few.limit).toBeUndefined();
+      expect(few.stdout).toContain("survived");
+    });
+
     it("says how much memory the run's processes held at most (what the memory budget learns)", async () => {
       // 32 MiB held for a second, in a child of the shell: the whole tree is measured.
       const held = await run()("sh", ["-c", "perl -e 'my $x = \"x\" x (32 << 20); sleep 1; print length($x)'"], {
