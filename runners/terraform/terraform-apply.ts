@@ -39,9 +39,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
   }
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
-  const inCheckout = checkoutState(env.TF_DATA_DIR as string, dir.path, req);
-  if (inCheckout !== undefined && req.checkoutStateAllowed !== true)
-    return { ok: false, message: checkoutStateRefusal(inCheckout), output: "", durationMs: elapsed(), sensitiveValues: [] };
+  const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req);
+  if ("unreadable" in place)
+    return { ok: false, message: unreadableBackend(place.unreadable), output: "", durationMs: elapsed(), sensitiveValues: [] };
+  if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true)
+    return { ok: false, message: checkoutStateRefusal(place.inCheckout), output: "", durationMs: elapsed(), sensitiveValues: [] };
   if (!(await isRegularFile(req.planFile))) {
     return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
   }
@@ -106,16 +108,22 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
 
 /**
  * The state's path inside the checkout when the backend terraform resolved at init (its file in
- * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there.
+ * TF_DATA_DIR, a file the plan's run wrote: read carefully) is a local one there. A file there that
+ * cannot be read as one (a link, a dir, a FIFO, text that is no backend, left by a run) says
+ * nothing of where the state goes: unreadable, never taken for a remote backend.
  */
-function checkoutState(dataDir: string, projectDir: string, req: ApplyRequest): string | undefined {
+function checkoutState(dataDir: string, projectDir: string, req: ApplyRequest): { inCheckout?: string } | { unreadable: string } {
   const backend = readCheckoutFile(dataDir, "terraform.tfstate");
-  if (!backend.ok && backend.problem !== "missing") return undefined;
+  if (!backend.ok && backend.problem !== "missing") return { unreadable: backend.message };
   const place = statePlace({
     backendState: backend.ok ? backend.text : undefined,
     projectDir,
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
   });
-  return place.kind === "local" ? place.inCheckout : undefined;
+  if (place.kind === "unknown") return { unreadable: "it cannot be read as a backend" };
+  return place.kind === "local" ? { inCheckout: place.inCheckout } : {};
 }
+
+const unreadableBackend = (why: string) =>
+  `the backend terraform set up at plan (TF_DATA_DIR/terraform.tfstate) cannot be read (${why}): Sluice cannot tell where this apply would write the state, so it is refused; plan again`;
