@@ -9,6 +9,7 @@ import { inOrder, type ProjectRun, runProjects } from "../tool-runs/run-projects
 import type { IssueInfo } from "../vcs/vcs-client.js";
 import { checkDriftProject, type DriftContext } from "./check-drift-project.js";
 import { driftCheckOf } from "./drift-check-of.js";
+import { pauseOf } from "./pause-of.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { readDefaultHead } from "./read-default-head.js";
@@ -85,6 +86,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     all: read.all,
     branch: head.name,
     pauses: await deps.store.driftPauses(name),
+    live: await deps.store.liveApplies(name),
   };
   // A fault in one project (git, the store) is that project's error, not the end of the run.
   const checkOne = (project: Project, log: ProjectRun["log"]) =>
@@ -121,7 +123,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
       run,
       redact: secrets.redact,
       onDriftOf: (project) => read.settings.driftFor({ name: project }).onDrift,
-      pausedOf: (project) => drift.pauses.find((p) => p.project === project),
+      pausedOf: (project) => pauseOf(drift.pauses, drift.live, project),
     });
   } catch (e) {
     // The check must not stay "in progress" forever: say the report failed, then let the worker log it.

@@ -4,6 +4,7 @@ import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
 import { mayRunDrift } from "./may-run-drift.js";
+import { pauseOf } from "./pause-of.js";
 import { readDefaultHead } from "./read-default-head.js";
 
 /**
@@ -23,7 +24,8 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   const { head, all } = read;
   // Pausing names a project of the default branch: a typo must not look like a pause.
   const project = spec.project;
-  if (!all.some((p) => p.name === project)) {
+  const found = all.find((p) => p.name === project);
+  if (!found) {
     const names =
       all
         .map((p) => inlineCode(p.name))
@@ -39,7 +41,9 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
       `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(reason, 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
     );
   }
-  await deps.store.setDriftPause(name, project, undefined);
+  // The pause that holds it may be under the name it was applied under before a rename (pauseOf).
+  const held = pauseOf(await deps.store.driftPauses(name), await deps.store.liveApplies(name), found);
+  for (const under of new Set([project, held?.project ?? project])) await deps.store.setDriftPause(name, under, undefined);
   await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr, detail: "" });
   return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
 }

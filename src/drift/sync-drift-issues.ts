@@ -1,3 +1,4 @@
+import type { Project } from "../model/project.js";
 import { rm } from "node:fs/promises";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { readPlanFile } from "../tool-runs/read-plan-file.js";
@@ -23,7 +24,7 @@ export interface IssueSync {
   run: DriftRun;
   redact: Redactor;
   onDriftOf(project: string): "report" | "apply";
-  pausedOf(project: string): { actor: string; reason: string } | undefined;
+  pausedOf(project: Pick<Project, "name" | "dir" | "workspace">): { actor: string; reason: string } | undefined;
 }
 
 /**
@@ -81,7 +82,7 @@ async function upsertIssue(
     shows,
     lastSeen: run.at,
     live: live ? { commitSha: live.commitSha, source: live.source, number: live.number, finishedAt: live.finishedAt } : undefined,
-    paused: s.pausedOf(r.project.name),
+    paused: s.pausedOf(r.project),
     onDrift: s.onDriftOf(r.project.name),
   });
   let issue = known?.issue;

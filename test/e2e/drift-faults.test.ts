@@ -77,7 +77,19 @@ describe("a reconcile killed mid-apply", () => {
       timeoutMs: 60_000,
     });
     expect(lines(started)).toEqual(["started"]);
-  }, 240_000);
+
+    // Renamed on the default branch while paused: the pause holds what is live in its dir and
+    // workspace, so the project is not reconciled by itself under its new name either.
+    const renamed = await h.sim.pushDefaultBranch(repo, {
+      ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\nprojects:\n  - name: core\n    dir: net\n",
+    });
+    await h.sim.waitFor(() => driftRuns(repo, renamed.sha).filter((c) => c.status === "completed").length >= 2, {
+      message: `no completed drift checks after the rename; checks: ${JSON.stringify(driftRuns(repo, renamed.sha).map((c) => c.status))}`,
+      timeoutMs: 90_000,
+    });
+    expect(driftRuns(repo, renamed.sha).at(-1)?.output.summary).toContain("paused");
+    expect(lines(started)).toEqual(["started"]);
+  }, 300_000);
 });
 
 describe("a drift check killed while it plans", () => {
