@@ -1,6 +1,6 @@
 import { buildMatcher } from "./aho-corasick.js";
 import { MIN_SECRET, secretVariants } from "./secret-variants.js";
-import { visibleView } from "./visible-text.js";
+import { visibleViews } from "./visible-text.js";
 
 export const REDACTED = "[redacted]";
 
@@ -100,8 +100,9 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   // console's live log, a terminal): its span in the visible view covers what splits it too.
   const spansOf = (text: string): [number, number][] => {
     const spans = found(text);
-    const seen = visibleView(text);
-    if (seen) for (const [start, end] of found(seen.view)) spans.push([seen.at[start] as number, (seen.at[end - 1] as number) + 1]);
+    for (const seen of visibleViews(text)) {
+      for (const [start, end] of found(seen.view)) spans.push([seen.at[start] as number, (seen.at[end - 1] as number) + 1]);
+    }
     return spans;
   };
   const redact = (text: string): string => {

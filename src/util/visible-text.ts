@@ -1,11 +1,24 @@
 import { ESCAPES } from "./sanitize.js";
 
-const INVISIBLE_CHARS = String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]`;
-/** Anything a reader does not see: terminal escapes, controls (\r too), invisible characters. */
-const HIDDEN = new RegExp(`${ESCAPES.source}|${INVISIBLE_CHARS}`, "g");
+/**
+ * Controls, and what Unicode says is drawn as nothing (default-ignorable: zero-width characters,
+ * bidi marks, soft hyphens, variation selectors, tag characters, …): a browser shows none of them.
+ */
+const INVISIBLE_CHARS = String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\p{Default_Ignorable_Code_Point}]`;
+/** Anything a terminal does not show: its escape sequences whole, controls (\r too), invisible characters. */
+const TERMINAL_HIDDEN = new RegExp(`${ESCAPES.source}|${INVISIBLE_CHARS}`, "gu");
+/**
+ * What the console's job page does not show (src/console/log-text.ts, then ansi_up): a hyperlink's
+ * sequences, a CSI that ansi_up reads (digits and ';' only), ESC ( and its two characters; any
+ * other ESC goes alone and what follows it is shown, where a terminal takes it with the ESC.
+ */
+const PAGE_HIDDEN = new RegExp(
+  String.raw`\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b\[[<-?]?[\d;]*[ -/]?[@-~]|\x1b\([\s\S]{0,1}|${INVISIBLE_CHARS}`,
+  "gu",
+);
 /** Whether a text has any: a \r only counts alone, so a pty's \r\n line ends keep the fast path. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const HAS_HIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|\r(?!\n)/;
+const HAS_HIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\p{Default_Ignorable_Code_Point}]|\r(?!\n)/u;
 
 /** A text as a reader sees it, and for each of its characters where it stands in the text. */
 export interface VisibleView {
@@ -14,18 +27,26 @@ export interface VisibleView {
 }
 
 /**
- * The text with what a reader does not see taken out (undefined when there is none): a terminal,
- * the console's colours (ansi_up) or a browser shows `ab<ESC>[0mcd` or `ab<U+200B>cd` as `abcd`,
- * so a secret split that way is whole on screen. The redactor reads this view beside the text.
+ * The text as each of its readers sees it, with what that reader does not show taken out (none
+ * when there is nothing to take out): a terminal shows `ab<ESC>[0mcd` or `ab<U+200B>cd` as
+ * `abcd`, and the console's job page shows `ab<ESC>cd` as `abcd` too, where a terminal reads
+ * `<ESC>c` as one sequence: so a secret split either way is whole on one screen or the other.
+ * The redactor reads these views beside the text.
  */
-export function visibleView(text: string): VisibleView | undefined {
-  if (!HAS_HIDDEN.test(text)) return undefined;
+export function visibleViews(text: string): VisibleView[] {
+  if (!HAS_HIDDEN.test(text)) return [];
+  const terminal = viewWithout(text, TERMINAL_HIDDEN);
+  // Without an ESC both readers hide the same characters.
+  return text.includes("\x1b") ? [terminal, viewWithout(text, PAGE_HIDDEN)] : [terminal];
+}
+
+function viewWithout(text: string, hidden: RegExp): VisibleView {
   const at = new Int32Array(text.length);
   let view = "";
   let n = 0;
   let from = 0;
-  HIDDEN.lastIndex = 0;
-  for (let m = HIDDEN.exec(text); m !== null; m = HIDDEN.exec(text)) {
+  hidden.lastIndex = 0;
+  for (let m = hidden.exec(text); m !== null; m = hidden.exec(text)) {
     for (let i = from; i < m.index; i++) at[n++] = i;
     view += text.slice(from, m.index);
     from = m.index + m[0].length;

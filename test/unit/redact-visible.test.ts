@@ -77,3 +77,53 @@ describe("a secret split by what a reader does not see", () => {
     expect(redact(text)).toBe(text);
   });
 });
+
+/**
+ * The console's reader is ansi_up, not a terminal: it drops a lone ESC (one before a letter, a
+ * `]` that opens no hyperlink, a CSI it finds illegal) but shows what follows, where a terminal
+ * takes the next character(s) with it. And a browser draws no default-ignorable character (a soft
+ * hyphen, a variation selector, a tag character). A view that reads only as a terminal does
+ * misses the secret these make whole on the job page.
+ */
+const browserSplit: [string, string][] = [
+  ["a lone ESC before a letter", `${head}\x1b${tail}`],
+  ["a lone ESC before a letter beside a colour code", `${SECRET.slice(0, 5)}\x1b[31m${SECRET.slice(5, 12)}\x1b${SECRET.slice(12)}`],
+  ["a soft hyphen", `${head}\u00ad${tail}`],
+  ["a combining grapheme joiner", `${head}\u034f${tail}`],
+  ["a variation selector", `${head}\ufe0f${tail}`],
+  ["a tag character", `${head}\u{e0041}${tail}`],
+];
+
+/** ansi_up's HTML as a browser draws it: every default-ignorable character unseen too. */
+const drawn = (stored: string) => onScreen(stored).replace(/\p{Default_Ignorable_Code_Point}/gu, "");
+
+describe("a secret split by what the console's reader does not show, though a terminal would", () => {
+  const redact = createRedactor({ secrets: [SECRET] });
+
+  it.each(browserSplit)("split by %s: redacted in the text the console shows", (_, split) => {
+    const line = `  + password = "${split}"\n`;
+    // Control: the job page does show the secret whole when nothing redacts it.
+    expect(drawn(line)).toContain(SECRET);
+    const stored = redact(line);
+    expect(drawn(stored)).not.toContain(SECRET);
+    expect(stored).toContain(REDACTED);
+  });
+
+  it.each(browserSplit)("split by %s: redacted as it streams", (_, split) => {
+    let stored = "";
+    const live = liveRedactor(redact, (s) => {
+      stored += s;
+    });
+    for (const c of `before\n  + password = "${split}"\nafter\n`) live.push(c);
+    live.flush();
+    expect(drawn(stored)).not.toContain(SECRET);
+    expect(drawn(stored)).toMatch(/^before\n {2}\+ password = "\[redacted\]"\nafter\n$/);
+  });
+
+  it("what a terminal reads as one sequence is still found as a terminal reads it", () => {
+    // Control for the two readers: ESC 7 (save cursor) hides the 7 in a terminal, not on the page.
+    const secret = "abcdef-0123456789";
+    const split = `abcdef-01234\x1b756789`;
+    expect(createRedactor({ secrets: [secret] })(`x ${split}\n`)).toBe(`x ${REDACTED}\n`);
+  });
+});
