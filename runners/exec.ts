@@ -132,7 +132,10 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   if (pid) {
     try {
       const tree = readTree(pid);
-      held = heldFiles(tree, pid).diskBytes + (sandboxed ? sandboxTmpBytes(tree, pid) : 0);
+      const files = heldFiles(tree, pid);
+      // Too many descriptors to read them all (the memory watch stops such a run): no measure to trust.
+      if (files.tooMany) return Number.POSITIVE_INFINITY;
+      held = files.diskBytes + (sandboxed ? sandboxTmpBytes(tree, pid) : 0);
     } catch {
       // No /proc: the dirs are still counted.
     }

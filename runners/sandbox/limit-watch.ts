@@ -91,12 +91,16 @@ export function watchLimits(
     try {
       const stats = readTree(rootPid);
       const usage = treeUsage(stats, rootPid);
-      const memory =
-        usage.rssPages * page + heldFiles(stats, rootPid).memoryBytes + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
+      const held = heldFiles(stats, rootPid);
+      const memory = usage.rssPages * page + held.memoryBytes + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
       peak = Math.max(peak ?? 0, memory);
       if (limits.processes && usage.tasks >= limits.processes) {
         stopped = true;
         onHit(limitHit("processes", limits));
+      } else if (held.tooMany) {
+        // Its memfds and unlinked files were not all read: measured no further, it is stopped.
+        stopped = true;
+        onHit(limitHit("open_files", limits));
       } else if (limits.memoryBytes && memory > limits.memoryBytes) {
         stopped = true;
         onHit(limitHit("memory", limits));

@@ -4,7 +4,14 @@
  * outside (limit-watch.ts), because RLIMIT_NPROC does not bind a sandbox started by root and no
  * rlimit caps the memory of a whole process tree.
  */
-export type LimitName = "memory" | "processes" | "file_size" | "disk";
+export type LimitName = "memory" | "processes" | "file_size" | "disk" | "open_files";
+
+/**
+ * Descriptors the run's processes may hold open together. The measures read each one (to find
+ * unlinked files and memfds) on the job thread every tick: past this many a run could make each
+ * measure take seconds (150,000 took ~0.7 s), so it is stopped instead. Tools hold hundreds.
+ */
+export const MAX_OPEN_FILES = 16_384;
 
 export interface SandboxLimits {
   /** Resident memory of every process of the run together, in bytes. */
@@ -58,9 +65,14 @@ export function formatSize(bytes: number): string {
 
 /** `sharedDisk`: the run's dirs were written by other runs too while it ran (see shared-disk-dirs.ts). */
 export function limitHit(name: LimitName, limits: SandboxLimits, sharedDisk = false): LimitHit {
-  const bytes = { memory: limits.memoryBytes, file_size: limits.fileSizeBytes, disk: limits.diskBytes, processes: 0 }[name];
-  const value = name === "processes" ? `${limits.processes} processes and threads` : formatSize(bytes ?? 0);
-  const label = name === "file_size" ? "file size" : name;
+  const bytes = { memory: limits.memoryBytes, file_size: limits.fileSizeBytes, disk: limits.diskBytes, processes: 0, open_files: 0 }[name];
+  const value =
+    name === "processes"
+      ? `${limits.processes} processes and threads`
+      : name === "open_files"
+        ? `${MAX_OPEN_FILES} descriptors across the run's processes`
+        : formatSize(bytes ?? 0);
+  const label = name === "file_size" ? "file size" : name === "open_files" ? "open files" : name;
   const shared =
     name === "disk" && sharedDisk
       ? " by its checkout, which other projects' runs wrote to at the same time (the limit counts the checkout as a whole)"

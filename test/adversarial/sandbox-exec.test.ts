@@ -229,6 +229,34 @@ for (const pty of [false, true]) {
       }
     });
 
+    it("a run holding descriptors by the hundred thousand is stopped: its measures read each one", async () => {
+      // The measures read every descriptor of the run's processes to find unlinked files and
+      // memfds, synchronously on the job thread, every 100 ms: 150,000 of them (8 processes, each
+      // under the nofile rlimit) took ~0.7 s a measure, the job thread stalled for as long as the run.
+      const e = await diskLimited();
+      const open = (processes: number, each: number) =>
+        e.exec(
+          "bash",
+          [
+            "-c",
+            `for i in $(seq ${processes}); do python3 -c 'import os, time
+fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(${each})]
+print("holding", flush=True)
+time.sleep(3)
+print("survived", flush=True)' & done; wait`,
+          ],
+          { cwd: dirs.checkout, pty },
+        );
+      const many = await open(4, 15_000);
+      expect(many.stdout).toContain("holding");
+      expect(many.limit?.name).toBe("open_files");
+      expect(many.stdout).not.toContain("survived");
+      // Control: a run with a few thousand descriptors open runs to its end.
+      const few = await open(2, 1_000);
+      expect(few.limit).toBeUndefined();
+      expect(few.stdout).toContain("survived");
+    });
+
     it("empty files count in the disk limit too: a run cannot take the file system's inodes within its bytes", async () => {
       // An empty file holds no block, so du counted it as nothing: millions of them fill the
       // inode table of the disk the data dir (the store, every worktree) lives on.
