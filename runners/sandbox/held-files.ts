@@ -1,4 +1,4 @@
-import { type Dir, opendirSync, readlinkSync, statSync } from "node:fs";
+import { type Dir, opendirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { descendants, type ProcStat } from "./process-tree.js";
 import { MAX_OPEN_FILES } from "./sandbox-limits.js";
 
@@ -15,11 +15,12 @@ export interface HeldFiles {
 const DELETED = " (deleted)";
 
 /**
- * Files the processes under `rootPid` hold open that have no name left: a run can open a file,
- * unlink it and go on writing, or write into a memfd, and so hold space that neither the disk
- * limit's walk of its dirs nor the memory limit's RSS sees. Each file counts once (by device and
- * inode) with the blocks it holds. Files in the sandbox's own tmpfs's (/tmp, /dev/shm) are left
- * out: sandboxTmpBytes counts them with their file system.
+ * Files the processes under `rootPid` hold open or mapped that have no name left: a run can open
+ * a file, unlink it and go on writing, or write into a memfd, or map either and close it, and so
+ * hold space that neither the disk limit's walk of its dirs nor the memory limit's RSS sees (a
+ * mapping never touched is no RSS). Each file counts once (by device and inode) with the blocks
+ * it holds. Files in the sandbox's own tmpfs's (/tmp, /dev/shm) are left out: sandboxTmpBytes
+ * counts them with their file system.
  */
 export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/proc"): HeldFiles {
   const seen = new Set<string>();
@@ -35,23 +36,30 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
       continue;
     }
     let tmpfs: Set<number> | undefined;
+    /** A file with no name left, at `path` (a link to it under /proc): counted once, where it belongs. */
+    const count = (target: string, path: string) => {
+      try {
+        const st = statSync(path);
+        const key = `${st.dev}:${st.ino}`;
+        if (!st.isFile() || seen.has(key)) return;
+        seen.add(key);
+        if (target.startsWith("/memfd:")) {
+          held.memoryBytes += st.blocks * 512;
+          return;
+        }
+        tmpfs ??= tmpfsDevices(proc, p.pid);
+        if (!tmpfs.has(st.dev)) held.diskBytes += st.blocks * 512;
+      } catch {
+        // Closed or unmapped, or the process gone, meanwhile.
+      }
+    };
     try {
       for (let entry = readEntry(dir); entry !== null; entry = readEntry(dir)) {
         if (--budget < 0) return { ...held, tooMany: true };
         const path = `${proc}/${p.pid}/fd/${entry}`;
         try {
           const target = readlinkSync(path);
-          if (!target.endsWith(DELETED)) continue;
-          const st = statSync(path);
-          const key = `${st.dev}:${st.ino}`;
-          if (!st.isFile() || seen.has(key)) continue;
-          seen.add(key);
-          if (target.startsWith("/memfd:")) {
-            held.memoryBytes += st.blocks * 512;
-            continue;
-          }
-          tmpfs ??= tmpfsDevices(proc, p.pid);
-          if (!tmpfs.has(st.dev)) held.diskBytes += st.blocks * 512;
+          if (target.endsWith(DELETED)) count(target, path);
         } catch {
           // Closed, or the process gone, meanwhile.
         }
@@ -59,8 +67,28 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
     } finally {
       dir.closeSync();
     }
+    // A file mapped, then closed and unlinked, has no descriptor: its mapping holds it. Each
+    // mapping counts against the same budget (a process can have tens of thousands).
+    for (const line of mappings(proc, p.pid)) {
+      if (--budget < 0) return { ...held, tooMany: true };
+      const [, range, target] = MAPPED_DELETED.exec(line) ?? [];
+      // System V shared memory (`/SYSVxxxxxxxx`) is a known gap (docs/known-gaps.md), not a file of the run's.
+      if (range && target && !target.startsWith("/SYSV")) count(target, `${proc}/${p.pid}/map_files/${range}`);
+    }
   }
   return held;
+}
+
+/** A line of /proc/PID/maps for a file with no name left: its address range and what it mapped. */
+const MAPPED_DELETED = /^([0-9a-f]+-[0-9a-f]+) \S+ \S+ \S+ [1-9]\d* +(\/.* \(deleted\))$/;
+
+/** The lines of a process's /proc/PID/maps; none when it is gone. */
+function mappings(proc: string, pid: number): string[] {
+  try {
+    return readFileSync(`${proc}/${pid}/maps`, "utf8").split("\n");
+  } catch {
+    return [];
+  }
 }
 
 /** The next entry's name of an fd dir; null at its end or when the process is gone meanwhile. */

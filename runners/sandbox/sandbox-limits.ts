@@ -7,8 +7,8 @@
 export type LimitName = "memory" | "processes" | "file_size" | "disk" | "open_files";
 
 /**
- * Descriptors the run's processes may hold open together. The measures read each one (to find
- * unlinked files and memfds) on the job thread every tick: past this many a run could make each
+ * Descriptors and mappings the run's processes may hold together. The measures read each one (to
+ * find unlinked files and memfds) on the job thread every tick: past this many a run could make each
  * measure take seconds (150,000 took ~0.7 s), so it is stopped instead. Tools hold hundreds.
  */
 export const MAX_OPEN_FILES = 16_384;
@@ -70,7 +70,7 @@ export function limitHit(name: LimitName, limits: SandboxLimits, sharedDisk = fa
     name === "processes"
       ? `${limits.processes} processes and threads`
       : name === "open_files"
-        ? `${MAX_OPEN_FILES} descriptors across the run's processes`
+        ? `${MAX_OPEN_FILES} descriptors and mappings across the run's processes`
         : formatSize(bytes ?? 0);
   const label = name === "file_size" ? "file size" : name === "open_files" ? "open files" : name;
   const shared =

@@ -229,6 +229,45 @@ for (const pty of [false, true]) {
       }
     });
 
+    it("an unlinked file it holds only by a mapping counts in the disk limit too", async () => {
+      // Mapped, then closed and unlinked: no descriptor and no name shows it, and a mapping never
+      // touched is no RSS, yet its blocks stay taken on the data dir's disk.
+      const e = await diskLimited();
+      const hold = (n: number) =>
+        e.exec(
+          "python3",
+          [
+            "-c",
+            [
+              "import ctypes, os, time",
+              "libc = ctypes.CDLL(None, use_errno=True)",
+              "libc.mmap.restype = ctypes.c_void_p",
+              "libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]",
+              "maps = []",
+              `for i in range(${n}):`,
+              `    name = "mapped-${mode}-%d" % i`,
+              "    fd = os.open(name, os.O_CREAT | os.O_RDWR)",
+              "    os.write(fd, b'x' * 1000000)",
+              "    maps.append(libc.mmap(None, 1000000, 1, 1, fd, 0))",
+              "    os.close(fd)",
+              "    os.unlink(name)",
+              "print('holding', flush=True)",
+              "time.sleep(3)",
+              "print('survived', flush=True)",
+            ].join("\n"),
+          ],
+          { cwd: dirs.checkout, pty },
+        );
+      const many = await hold(100);
+      expect(many.stdout).toContain("holding");
+      expect(many.limit?.name).toBe("disk");
+      expect(many.stdout).not.toContain("survived");
+      // Control: a few mapped within the limit are fine.
+      const few = await hold(4);
+      expect(few.limit).toBeUndefined();
+      expect(few.stdout).toContain("survived");
+    });
+
     it("a run holding descriptors by the hundred thousand is stopped: its measures read each one", async () => {
       // The measures read every descriptor of the run's processes to find unlinked files and
       // memfds, synchronously on the job thread, every 100 ms: 150,000 of them (8 processes, each
