@@ -64,7 +64,12 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       };
     },
     async interruptedAppliesOf(jobId) {
-      const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE job_id = ? AND status = 'interrupted' ORDER BY id", [jobId]);
+      // 'started' too: the sweep (interruptStartedApplies) and the adoption of jobs (runningJobs) ask
+      // whether an owner is dead a moment apart, so a job adopted as orphaned can still have applies
+      // the sweep left started (its owner's heartbeat ran out in between). The next sweep marks them.
+      const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE job_id = ? AND status IN ('interrupted', 'started') ORDER BY id", [
+        jobId,
+      ]);
       return rows.map(records.toApply);
     },
     async interruptedAppliesOfPr(repo, pr) {

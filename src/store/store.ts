@@ -139,8 +139,9 @@ export interface Store
    */
   interruptStartedApplies(): Promise<{ applies: ApplyRecord[]; live: LiveApply[] }>;
   /**
-   * A job's applies marked interrupted, whichever process marked them: the one that adopts the
-   * job at recovery may not be the one whose `interruptStartedApplies` returned them.
+   * A job's applies marked interrupted, whichever process marked them (the one that adopts the
+   * job at recovery may not be the one whose `interruptStartedApplies` returned them), and those
+   * still marked started: ask only for a job adopted from a dead owner (runningJobs).
    */
   interruptedAppliesOf(jobId: number): Promise<ApplyRecord[]>;
   /** A pull request's applies marked interrupted (their locks are kept for a person: rule 8). */

@@ -152,6 +152,25 @@ describe("recovery after a process stopped (fake VCS; SQLite in memory)", () => 
     expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sluice" }]);
   });
 
+  it("never re-queues a reconcile whose owner died between the sweep of started applies and the adoption of its jobs", async () => {
+    deps = await fakeJobDeps();
+    const drift = await leftRunning({ kind: "drift-check", trigger: "schedule", projects: ["net"], actor: "sluice" });
+    await deps.store.recordApplyStart({ jobId: drift.id, repo: "acme/infra", pr: 0, project: "net", planId: 0 });
+    // The sweep and the adoption ask whether the owner is dead a moment apart: its heartbeat ran
+    // out in between, so the sweep left its apply 'started' and the adoption took its job.
+    const sweep = deps.store.interruptStartedApplies.bind(deps.store);
+    deps.store.interruptStartedApplies = async () => ({ applies: [], live: [] });
+
+    await recoverJobs(deps);
+
+    expect(await deps.store.getJob(drift.id)).toMatchObject({ status: "interrupted" });
+    expect(await deps.store.claimNextJob()).toBeUndefined();
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sluice" }]);
+    // Control: the next sweep finds the apply still started and marks it.
+    deps.store.interruptStartedApplies = sweep;
+    expect((await deps.store.interruptStartedApplies()).applies).toHaveLength(1);
+  });
+
   it("never re-queues a state command cut short (`/import` changes the state like an apply): it is said on the PR, without an apply check", async () => {
     deps = await fakeJobDeps();
     deps.vcs.setPullRequest({ number: 1, headSha: HEAD });
