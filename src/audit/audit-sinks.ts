@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import picomatch from "picomatch";
+import { repoGlobMatches } from "../config/trusted-identity.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { AuditPayload } from "./audit-payload.js";
 import { slackMessage } from "./slack-message.js";
@@ -27,7 +28,8 @@ export function matchesEvent(pattern: string, e: Pick<AuditPayload, "repo" | "pr
   const colon = pattern.indexOf(":");
   const repoGlob = colon < 0 ? pattern : pattern.slice(0, colon);
   const projectGlob = colon < 0 ? "**" : pattern.slice(colon + 1);
-  if (!picomatch(repoGlob, { nocase: true })(e.repo)) return false;
+  // The repository side as every rule reads it (a dot repository included): what acme/* governs, it reports.
+  if (!repoGlobMatches(repoGlob, e.repo)) return false;
   return e.project === undefined || picomatch(projectGlob, { dot: true })(e.project);
 }
 

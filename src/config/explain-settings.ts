@@ -1,10 +1,10 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
-import { describeIdentity, ruleCovers } from "./trusted-identity.js";
+import { describeIdentity, repoGlobMatches, ruleCovers } from "./trusted-identity.js";
 import type { TrustedIdentity } from "../model/trusted-identity.js";
 import type { CredentialChoice } from "../model/credentials.js";
 import { ruleMatches } from "./repo-entries.js";
 import { serverConfigFor } from "./server-config-for.js";
-import picomatch from "picomatch";
+
 import { describeSet } from "../credentials/describe-set.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { unmatchedProtectPatterns } from "./protect-warnings.js";
@@ -105,13 +105,16 @@ function protectWarnings(resolved: ServerConfig, repoConfig: RepoConfig | undefi
 /** The server's credential rules that can apply to the repository's projects (names, never values). */
 function credentialRulesOf(config: ServerConfig, fullName: string): Explanation["credentials"] {
   const repoSide = (match: string) => (match.includes(":") ? match.slice(0, match.indexOf(":")) : match);
-  return config.credentials
-    .filter((r) => picomatch(repoSide(r.match), { nocase: true })(fullName))
-    .map((r) => ({
-      match: r.match,
-      plan: r.plan ? describeSet(r.plan) : "none",
-      apply: r.apply ? describeSet(r.apply) : "none",
-    }));
+  return (
+    config.credentials
+      // As credentialRuleFor matches them (a dot repository included).
+      .filter((r) => repoGlobMatches(repoSide(r.match), fullName))
+      .map((r) => ({
+        match: r.match,
+        plan: r.plan ? describeSet(r.plan) : "none",
+        apply: r.apply ? describeSet(r.apply) : "none",
+      }))
+  );
 }
 
 /** The values the repository's own config decides, through `repoSettings` (the same code the jobs use). */

@@ -143,6 +143,15 @@ describe("server config", () => {
     expect(matchesEvent("other/*", { repo: "acme/infra", project: "prod" })).toBe(false);
     expect(matchesEvent("other/*", {})).toBe(true);
   });
+
+  it("a REPO_GLOB covers a repository whose name starts with a dot, as every rule's repository glob does", () => {
+    // acme/* gives acme/.infra its credentials and policy checks (repoGlobMatches): its applies'
+    // notifications go where acme/*'s do.
+    expect(matchesEvent("acme/*", { repo: "acme/.infra", project: "prod" })).toBe(true);
+    expect(matchesEvent("acme/*:prod", { repo: "acme/.infra", project: "prod" })).toBe(true);
+    // Control: another owner's dot repository is not covered.
+    expect(matchesEvent("acme/*", { repo: "other/.infra", project: "prod" })).toBe(false);
+  });
 });
 
 describe("delivery", () => {

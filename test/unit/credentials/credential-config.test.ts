@@ -133,6 +133,14 @@ describe("which rule a project gets", () => {
     expect(text).not.toContain("PROD_DB_PASSWORD");
     expect(formatExplanation(explainSettings(config, "other/repo"))).toContain("credentials  none");
   });
+
+  it("config explain lists the rules a repository whose name starts with a dot gets (acme/* covers acme/.infra)", () => {
+    // Control: the rule does apply to it.
+    expect(
+      credentialRuleFor(config.credentials, { kind: "known", name: "a", repo: "acme/.infra", dir: "d", workspace: "default" }).rule?.match,
+    ).toBe("acme/*");
+    expect(formatExplanation(explainSettings(config, "acme/.infra"))).not.toContain("credentials  none");
+  });
 });
 
 describe("the comment's credentials line", () => {
