@@ -3,10 +3,30 @@ import { Language, type Node, Parser, type TreeCursor } from "web-tree-sitter";
 import { copySubtree, type NodeKinds, nodeKinds, type SyntaxNode } from "./syntax-tree.js";
 import type { TgFile, TgPath, TgRef } from "../../src/model/project-tree.js";
 
-/** Functions whose first argument names a file Terragrunt reads. */
-const READ_FUNCTIONS = new Set(["read_terragrunt_config", "file", "templatefile", "read_tfvars_file", "find_in_parent_folders"]);
-const READ_CALL = /^(?:read_terragrunt_config|file|templatefile|read_tfvars_file|find_in_parent_folders)\s*\(/;
-const READ_CALL_ANYWHERE = /\b(?:read_terragrunt_config|file|templatefile|read_tfvars_file|find_in_parent_folders)\s*\(/;
+/**
+ * Functions whose first argument names a file Terragrunt reads: its own, and every Terraform
+ * function that reads one (as find-file-reads.ts knows them for .tf files). A file read through
+ * one left out is no file of the unit's: a change to it plans nothing, and its code owners are
+ * not asked (`filebase64("../common/boot.sh")`, `sops_decrypt_file("secrets.enc.yaml")`).
+ */
+const READ_NAMES = [
+  "read_terragrunt_config",
+  "find_in_parent_folders",
+  "read_tfvars_file",
+  "sops_decrypt_file",
+  "file",
+  "filebase64",
+  "filemd5",
+  "filesha1",
+  "filesha256",
+  "filesha512",
+  "filebase64sha256",
+  "filebase64sha512",
+  "templatefile",
+];
+const READ_FUNCTIONS = new Set(READ_NAMES);
+const READ_CALL = new RegExp(`^(?:${READ_NAMES.join("|")})\\s*\\(`);
+const READ_CALL_ANYWHERE = new RegExp(`\\b(?:${READ_NAMES.join("|")})\\s*\\(`);
 /** The blocks whose attributes name paths (`include`, `dependency`, `dependencies`, `terraform`). */
 const PATH_BLOCK = /^(?:include|dependency|dependencies|terraform)\b/;
 /** The attributes of those blocks that name a path (blockRefs reads them). */

@@ -54,6 +54,37 @@ const LIVE = {
 const affected = async (files: Record<string, string>, changed: string[]) =>
   terragruntDetector.detect(await treeOf(files), changed).affected.map((p) => ({ dir: p.dir, why: p.why }));
 
+describe("the files a unit reads through Terraform's and Terragrunt's other reading functions", () => {
+  // A unit reads a file through any function that takes one: each is its file (code owners count
+  // it; a change to it plans the unit), as Terraform projects' reads are (find-file-reads.ts).
+  const files = {
+    "live/prod/terragrunt.hcl": [
+      "inputs = {",
+      '  plain     = file("../../common/plain.txt")',
+      '  user_data = filebase64("../../common/boot.sh")',
+      '  checksum  = filesha256("../../common/image.bin")',
+      '  secrets   = yamldecode(sops_decrypt_file("../../common/secrets.enc.yaml"))',
+      "}",
+      "",
+    ].join("\n"),
+    "common/plain.txt": "x\n",
+    "common/boot.sh": "#!/bin/sh\n",
+    "common/image.bin": "x\n",
+    "common/secrets.enc.yaml": "x: y\n",
+  };
+
+  it("counts a file read by filebase64, a filesha* or sops_decrypt_file as the unit's", async () => {
+    const unit = discoverTerragruntUnits(await treeOf(files)).units.get("live/prod");
+    const reads = [...(unit?.reads.keys() ?? [])];
+    // Control: file() is followed.
+    expect(reads).toContain("common/plain.txt");
+    expect(reads).toEqual(expect.arrayContaining(["common/boot.sh", "common/image.bin", "common/secrets.enc.yaml"]));
+    for (const changed of ["common/boot.sh", "common/secrets.enc.yaml"]) {
+      expect((await affected(files, [changed])).map((p) => p.dir)).toEqual(["live/prod"]);
+    }
+  });
+});
+
 describe("Terragrunt units: discovery", () => {
   it("finds each unit, its dependencies, and leaves its source module to Terragrunt", async () => {
     const tree = await treeOf(LIVE);
