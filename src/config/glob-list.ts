@@ -21,5 +21,14 @@ export function globsCover(globs: readonly string[], value: string, opts: { noca
  * others. Exclusions alone would cover nothing: refused rather than read as "all but".
  */
 export const globListSchema = z
-  .array(z.string().min(1))
+  .array(
+    z
+      .string()
+      .min(1)
+      // No repository or branch name has a space: a glob with one around it matches nothing, so
+      // `! acme/prod` would exclude nothing, in silence.
+      .refine((g) => g.trim() === g && !/^!\s/.test(g), "a glob has no space at its ends or after its `!`")
+      // picomatch throws on an empty pattern: a bare `!` would fail every check that reads the list.
+      .refine((g) => g !== "!", "an exclusion has nothing after its `!`"),
+  )
   .refine((globs) => globs.length === 0 || globs.some((g) => !g.startsWith("!")), "an exclusion (!GLOB) needs a glob it narrows");

@@ -78,4 +78,16 @@ describe("a ! glob in the server's lists excludes", () => {
     expect(() => parseServerConfig('allow_custom_workflows: ["!acme/prod"]\n')).toThrow(/exclusion/);
     expect(() => parseServerConfig('trusted_branches: ["!main"]\n')).toThrow(/exclusion/);
   });
+
+  it("a glob no repository or branch name can match is refused at start, not met at run time", () => {
+    // A bare `!` took every call of globsCover down (picomatch throws on an empty pattern): every
+    // repository's settings, every role check; `! acme/prod` (a space: no name has one) excluded
+    // nothing, so acme/prod kept the custom workflows the operator meant to take from it.
+    for (const bad of ['["acme/*", "!"]', '["acme/*", "! acme/prod"]', '["acme/* "]']) {
+      expect(() => parseServerConfig(`allow_custom_workflows: ${bad}\n`)).toThrow(/space|nothing after/);
+    }
+    // Control: the same list written right is taken and excludes.
+    const server = parseServerConfig('allowed_overrides: [workflow]\nallow_custom_workflows: ["acme/*", "!acme/prod"]\n');
+    expect(server.allow_custom_workflows).toEqual(["acme/*", "!acme/prod"]);
+  });
 });
