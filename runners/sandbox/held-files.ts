@@ -1,6 +1,6 @@
 import { type Dir, opendirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { descendants, type ProcStat } from "./process-tree.js";
-import { MAX_OPEN_FILES } from "./sandbox-limits.js";
+import { MAX_MAPPINGS, MAX_OPEN_FILES } from "./sandbox-limits.js";
 
 /** Bytes a run's processes hold in files no dir shows, by the limit they count in. */
 export interface HeldFiles {
@@ -8,7 +8,7 @@ export interface HeldFiles {
   diskBytes: number;
   /** memfds: memory no process's RSS shows until it is mapped. */
   memoryBytes: number;
-  /** The processes hold more than MAX_OPEN_FILES descriptors: the rest were not read (the bytes fall short). */
+  /** The processes hold more than MAX_OPEN_FILES descriptors or MAX_MAPPINGS mappings: the rest were not read (the bytes fall short). */
   tooMany?: boolean;
 }
 
@@ -28,6 +28,7 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
   // Each descriptor costs a readlink on the job thread: read no more than MAX_OPEN_FILES of them,
   // one directory entry at a time (a process's fd dir can list a million).
   let budget = MAX_OPEN_FILES;
+  let mapBudget = MAX_MAPPINGS;
   for (const p of descendants(stats, rootPid)) {
     let dir: Dir;
     try {
@@ -67,10 +68,11 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
     } finally {
       dir.closeSync();
     }
-    // A file mapped, then closed and unlinked, has no descriptor: its mapping holds it. Each
-    // mapping counts against the same budget (a process can have tens of thousands).
+    // A file mapped, then closed and unlinked, has no descriptor: its mapping holds it. Mappings
+    // have a budget of their own (a process can have tens of thousands; reading them is cheap).
     for (const line of mappings(proc, p.pid)) {
-      if (--budget < 0) return { ...held, tooMany: true };
+      if (--mapBudget < 0) return { ...held, tooMany: true };
+      if (!line.endsWith(DELETED)) continue;
       const [, range, target] = MAPPED_DELETED.exec(line) ?? [];
       // System V shared memory (`/SYSVxxxxxxxx`) is a known gap (docs/known-gaps.md), not a file of the run's.
       if (range && target && !target.startsWith("/SYSV")) count(target, `${proc}/${p.pid}/map_files/${range}`);

@@ -7,11 +7,17 @@
 export type LimitName = "memory" | "processes" | "file_size" | "disk" | "open_files";
 
 /**
- * Descriptors and mappings the run's processes may hold together. The measures read each one (to
+ * Descriptors the run's processes may hold together. The measures read each one (a readlink, to
  * find unlinked files and memfds) on the job thread every tick: past this many a run could make each
  * measure take seconds (150,000 took ~0.7 s), so it is stopped instead. Tools hold hundreds.
  */
 export const MAX_OPEN_FILES = 16_384;
+/**
+ * Memory mappings the run's processes may hold together (each process's list is one read, and
+ * only a deleted file's line costs a stat). Linux lets one process have 65,530; a Go tool holds a
+ * few dozen, a JVM or Node process a few thousand: four processes at Linux's own cap fit.
+ */
+export const MAX_MAPPINGS = 262_144;
 
 export interface SandboxLimits {
   /** Resident memory of every process of the run together, in bytes. */
@@ -70,7 +76,7 @@ export function limitHit(name: LimitName, limits: SandboxLimits, sharedDisk = fa
     name === "processes"
       ? `${limits.processes} processes and threads`
       : name === "open_files"
-        ? `${MAX_OPEN_FILES} descriptors and mappings across the run's processes`
+        ? `${MAX_OPEN_FILES} descriptors or ${MAX_MAPPINGS} memory mappings across the run's processes`
         : formatSize(bytes ?? 0);
   const label = name === "file_size" ? "file size" : name === "open_files" ? "open files" : name;
   const shared =

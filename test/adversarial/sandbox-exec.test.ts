@@ -294,6 +294,29 @@ print("survived", flush=True)' & done; wait`,
       const few = await open(2, 1_000);
       expect(few.limit).toBeUndefined();
       expect(few.stdout).toContain("survived");
+      // Control: mappings have a budget of their own. A process with 20,000 of them (a large JVM
+      // or Node tool holds thousands) is no reason to stop a run.
+      const mapped = await e.exec(
+        "python3",
+        [
+          "-c",
+          `import ctypes, os, time
+libc = ctypes.CDLL(None)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+fd = os.open("maps-${mode}", os.O_RDWR | os.O_CREAT); os.ftruncate(fd, 4096)
+# PROT_READ, MAP_SHARED, each at offset 0: the kernel cannot merge them into one mapping.
+n = sum(1 for _ in range(20000) if libc.mmap(None, 4096, 1, 1, fd, 0) not in (None, ctypes.c_void_p(-1).value))
+os.close(fd)
+print("holding", n, flush=True)
+time.sleep(1.5)
+print("survived", flush=True)`,
+        ],
+        { cwd: dirs.checkout, pty },
+      );
+      expect(mapped.stdout).toContain("holding 20000");
+      expect(mapped.limit).toBeUndefined();
+      expect(mapped.stdout).toContain("survived");
     });
 
     it("empty files count in the disk limit too: a run cannot take the file system's inodes within its bytes", async () => {
