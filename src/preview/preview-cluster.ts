@@ -23,7 +23,17 @@ export function clusterInKubeconfig(text: string): string | undefined {
   const clusters = Array.isArray(config.clusters) ? config.clusters : [];
   const name = contexts.find((c) => c?.name === current)?.context?.cluster;
   const server = clusters.find((c) => c?.name === name)?.cluster?.server;
-  return typeof server === "string" && server ? server : undefined;
+  return typeof server === "string" && server ? sameSpelling(server) : undefined;
+}
+
+/** One spelling per server: `https://K8S.example:443/` and `https://k8s.example` are one cluster. */
+function sameSpelling(server: string): string {
+  try {
+    const url = new URL(server);
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return server;
+  }
 }
 
 /** The cluster of the kubeconfig at `path` (see clusterInKubeconfig); undefined when it cannot be read. */

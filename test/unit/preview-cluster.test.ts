@@ -25,6 +25,15 @@ describe("clusterInKubeconfig", () => {
     expect(clusterInKubeconfig(kubeconfig("ctx-b"))).toBe("https://b.example:6443");
   });
 
+  it("spells one server one way: case of the host, a default port and a trailing slash do not make another cluster", () => {
+    const spelled = (server: string) => clusterInKubeconfig(kubeconfig("ctx-a").replace("https://a.example:6443", server));
+    expect(spelled("https://A.example:443/")).toBe("https://a.example");
+    expect(spelled("https://a.example")).toBe("https://a.example");
+    // Control: another port or path is another server.
+    expect(spelled("https://a.example:6443/")).toBe("https://a.example:6443");
+    expect(spelled("https://a.example/k8s/")).toBe("https://a.example/k8s");
+  });
+
   it("is none for a file that names no cluster: no current context, an unknown one, not YAML", () => {
     expect(clusterInKubeconfig(kubeconfig("nope"))).toBeUndefined();
     expect(clusterInKubeconfig(kubeconfig("ctx-a").replace(/current-context:.*\n/, ""))).toBeUndefined();
