@@ -2,12 +2,19 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding terminal sequences is the point
 const HYPERLINK = /\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g;
 
+/** An ESC opening an operating system command (ansi_up reads only hyperlinks among them). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding terminal sequences is the point
+const OSC_ESC = /\x1b(?=\])/g;
+
 /**
- * A stored log chunk as the job page converts it: line ends as the browser draws them, and
- * terminal hyperlinks kept as their text only. A run's output is the PR's to write: ansi_up would
- * make its hyperlinks clickable links on Sluice's own page, to any https address (`Approve here`).
- * assets/job.js does the same for chunks that arrive live.
+ * A stored log chunk as the job page converts it: line ends as the browser draws them (every \r
+ * goes), and terminal hyperlinks kept as their text only. A run's output is the PR's to write:
+ * ansi_up would make its hyperlinks clickable links on Sluice's own page, to any https address
+ * (`Approve here`). What removing them leaves can be a hyperlink again (one nested in another's
+ * opening), so any ESC still before a `]` goes too: ansi_up then reads no hyperlink at all. The
+ * \r go first, so none splits a sequence the redactor's view of the page must see whole
+ * (src/util/visible-text.ts). assets/job.js does the same for chunks that arrive live.
  */
 export function logText(text: string): string {
-  return text.replace(HYPERLINK, "").replace(/\r\n/g, "\n").replace(/\r/g, "");
+  return text.replace(/\r/g, "").replace(HYPERLINK, "").replace(OSC_ESC, "");
 }

@@ -1,6 +1,7 @@
 import { AnsiUp } from "ansi_up";
 import { describe, expect, it } from "vitest";
 import { liveRedactor } from "../../runners/live-redactor.js";
+import { logText } from "../../src/console/log-text.js";
 import { createRedactor, REDACTED } from "../../src/util/redact.js";
 
 /**
@@ -125,5 +126,56 @@ describe("a secret split by what the console's reader does not show, though a te
     const secret = "abcdef-0123456789";
     const split = `abcdef-01234\x1b756789`;
     expect(createRedactor({ secrets: [secret] })(`x ${split}\n`)).toBe(`x ${REDACTED}\n`);
+  });
+});
+
+/**
+ * The job page reads a stored log through src/console/log-text.ts before ansi_up: it drops every
+ * \r and every terminal hyperlink. What is left once they are gone is what ansi_up reads: a CSI
+ * split by a \r or a hyperlink is one sequence again, and a hyperlink whose opening holds another
+ * one was a hyperlink again (its text shown, its address a link on Sluice's page).
+ */
+const pageSplit: [string, string][] = [
+  ["a colour code split by a \\r", `${head}\x1b[3\r1m${tail}`],
+  ["a colour code with a \\r after its ESC", `${head}\x1b\r[31m${tail}`],
+  ["a colour code split by a hyperlink", `${head}\x1b\x1b]8;;\x07[31m${tail}`],
+];
+
+/** The job page (src/console/page-routes.ts): log-text.ts, then ansi_up, as a browser draws it. */
+const paged = (stored: string) => drawn(logText(stored));
+
+describe("a secret split by what the job page's log reading makes into one sequence", () => {
+  const redact = createRedactor({ secrets: [SECRET] });
+
+  it.each(pageSplit)("split by %s: redacted in the text the job page shows", (_, split) => {
+    const line = `  + password = "${split}"\n`;
+    // Control: the job page does show the secret whole when nothing redacts it.
+    expect(paged(line)).toContain(SECRET);
+    const stored = redact(line);
+    expect(paged(stored)).not.toContain(SECRET);
+    expect(stored).toContain(REDACTED);
+  });
+
+  it.each(pageSplit)("split by %s: redacted as it streams", (_, split) => {
+    let stored = "";
+    const live = liveRedactor(redact, (s) => {
+      stored += s;
+    });
+    for (const c of `before\n  + password = "${split}"\nafter\n`) live.push(c);
+    live.flush();
+    expect(paged(stored)).not.toContain(SECRET);
+  });
+
+  it("a hyperlink nested in a hyperlink's opening is no link on the page", () => {
+    const nested = "\x1b]8;;\x1b]8;;\x07https://x.example/\x07Approve here\x1b]8;;\x1b]8;;\x07\x07\n";
+    const html = (text: string) => Object.assign(new AnsiUp(), { use_classes: true }).ansi_to_html(text);
+    // Control: ansi_up makes a link of the hyperlink the nesting leaves once the inner ones go.
+    expect(html(nested.replace(/\x1b\]8;;\x07/g, "").replace("\x1b]8;;\x1b]8;;\x07", ""))).toContain("<a ");
+    expect(html(logText("\x1b]8;;https://x.example/\x07Approve here\x1b]8;;\x07\n"))).not.toContain("<a ");
+    expect(html(logText(nested))).not.toContain("<a ");
+    expect(paged(nested)).toContain("Approve here");
+    // A secret split that way was shown whole, its second half as the link's text.
+    const split = `${head}\x1b]8;;\x1b]8;;\x07https://x.example/\x07${tail}\x1b]8;;\x1b]8;;\x07\x07`;
+    expect(paged(createRedactor({ secrets: [SECRET] })(`  + password = "${split}"\n`))).not.toContain(SECRET);
   });
 });

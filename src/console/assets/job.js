@@ -29,8 +29,11 @@ function append(project, text) {
   const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
   // ansi_up escapes the text: the HTML holds only its own spans. A terminal hyperlink in a run's
   // output (the PR's to write) keeps its text only, as on the server's page (src/console/log-text.ts).
-  const plain = text.replace(/\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g, "");
-  pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(plain.replace(/\r\n/g, "\n").replace(/\r/g, "")));
+  const plain = text
+    .replace(/\r/g, "")
+    .replace(/\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g, "")
+    .replace(/\x1b(?=\])/g, "");
+  pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(plain));
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 
