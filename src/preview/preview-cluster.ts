@@ -49,6 +49,7 @@ export async function clusterOf(path: string | undefined): Promise<string | unde
  * Undefined when it may run (the same cluster, or a record from before clusters were kept).
  */
 export function clusterMoved(preview: { cluster?: string; workspace: string }, now: string | undefined, doing: string): string | undefined {
-  if (!preview.cluster || preview.cluster === now) return undefined;
+  // A record kept before clusters were spelled one way may hold the kubeconfig's own spelling.
+  if (!preview.cluster || sameSpelling(preview.cluster) === now) return undefined;
   return `not ${doing}: the preview (namespace \`${preview.workspace}\`) was applied in the cluster at \`${preview.cluster}\`, and this server's \`preview\` kubeconfig now reaches ${now ? `\`${now}\`` : "no cluster it can read"}. Run here, it would find nothing and leave the preview running there. Give the server its earlier kubeconfig back until the preview is destroyed, or delete the namespace in that cluster yourself.`;
 }

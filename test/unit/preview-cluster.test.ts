@@ -49,6 +49,13 @@ describe("clusterMoved", () => {
     expect(clusterMoved({ workspace: "pr-3" }, "https://b.example:6443", "destroyed")).toBeUndefined();
   });
 
+  it("reads a record kept in another spelling of the same server as that server (one stored before spellings were made one)", () => {
+    const now = clusterInKubeconfig(kubeconfig("ctx-a").replace("https://a.example:6443", "https://A.example:443/"));
+    expect(clusterMoved({ cluster: "https://A.example:443/", workspace: "pr-3" }, now, "destroyed")).toBeUndefined();
+    // Control: a record of another server is still another cluster.
+    expect(clusterMoved({ cluster: "https://b.example:443/", workspace: "pr-3" }, now, "destroyed")).toContain("not destroyed");
+  });
+
   it("stops it anywhere else, naming both clusters and what to do", () => {
     const moved = clusterMoved(preview, "https://b.example:6443", "destroyed");
     expect(moved).toContain("not destroyed");
