@@ -23,6 +23,8 @@ const READ_NAMES = [
   "filebase64sha256",
   "filebase64sha512",
   "templatefile",
+  // Its presence only, but a flag file's arrival or removal changes the unit as much as its text.
+  "fileexists",
 ];
 const READ_FUNCTIONS = new Set(READ_NAMES);
 const READ_CALL = new RegExp(`^(?:${READ_NAMES.join("|")})\\s*\\(`);

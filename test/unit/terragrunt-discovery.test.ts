@@ -83,6 +83,33 @@ describe("the files a unit reads through Terraform's and Terragrunt's other read
       expect((await affected(files, [changed])).map((p) => p.dir)).toEqual(["live/prod"]);
     }
   });
+
+  it("counts a file whose presence it reads (fileexists) as the unit's, there or not yet", async () => {
+    const gated = {
+      ...files,
+      "live/prod/terragrunt.hcl": [
+        "inputs = {",
+        '  plain   = file("../../common/plain.txt")',
+        '  enabled = fileexists("../../flags/prod-enabled")',
+        '  extra   = fileexists("../../flags/prod-extra") ? file("../../flags/prod-extra") : ""',
+        "}",
+        "",
+      ].join("\n"),
+      "flags/prod-enabled": "",
+    };
+    const reads = [
+      ...(discoverTerragruntUnits(await treeOf(gated))
+        .units.get("live/prod")
+        ?.reads.keys() ?? []),
+    ];
+    // Control: file() is followed.
+    expect(reads).toContain("common/plain.txt");
+    expect(reads).toContain("flags/prod-enabled");
+    // Adding or removing the flag changes the unit's inputs: it plans the unit.
+    for (const changed of ["flags/prod-enabled", "flags/prod-extra"]) {
+      expect((await affected(gated, [changed])).map((p) => p.dir)).toEqual(["live/prod"]);
+    }
+  });
 });
 
 describe("Terragrunt units: discovery", () => {
