@@ -6,7 +6,7 @@ import { execPipe } from "./exec-pipe.js";
 import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
 import { parseDuTotal } from "./sandbox/disk-watch.js";
-import { heldFiles } from "./sandbox/held-files.js";
+import { heldFilesPaced } from "./sandbox/held-files.js";
 import { sandboxTmpBytes } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
 import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbox-command.js";
@@ -132,7 +132,7 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   if (pid) {
     try {
       const tree = readTree(pid);
-      const files = heldFiles(tree, pid);
+      const files = heldFilesPaced(tree, pid);
       // Too many descriptors to read them all (the memory watch stops such a run): no measure to trust.
       if (files.tooMany) return Number.POSITIVE_INFINITY;
       held = files.diskBytes + (sandboxed ? sandboxTmpBytes(tree, pid) : 0);

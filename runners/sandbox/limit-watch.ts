@@ -1,5 +1,5 @@
 import { readFileSync, readlinkSync, statfsSync } from "node:fs";
-import { heldFiles } from "./held-files.js";
+import { heldFilesPaced } from "./held-files.js";
 import { descendants, type ProcStat, readTree, treeUsage } from "./process-tree.js";
 import { type LimitHit, limitHit, type SandboxLimits } from "./sandbox-limits.js";
 
@@ -91,7 +91,7 @@ export function watchLimits(
     try {
       const stats = readTree(rootPid);
       const usage = treeUsage(stats, rootPid);
-      const held = heldFiles(stats, rootPid);
+      const held = heldFilesPaced(stats, rootPid);
       const memory = usage.rssPages * page + held.memoryBytes + (opts.sandboxTmp ? sandboxTmpBytes(stats, rootPid) : 0);
       peak = Math.max(peak ?? 0, memory);
       if (limits.processes && usage.tasks >= limits.processes) {
