@@ -31,6 +31,9 @@ export function liveRedactor(redact: (s: string) => string, emit: (s: string) =>
   let ended = false;
   const cutPoint = (): number => {
     let cut = held.lastIndexOf("\n") + 1;
+    // The job page's reader (ansi_up) takes ESC ( with the character after it, a line end too:
+    // there the next line goes on where this one ends, so the two are released together.
+    while (cut > 0 && endsWithCharsetEscape(held, cut - 1)) cut = held.lastIndexOf("\n", cut - 2) + 1;
     // A multi-line secret may have begun and not be complete yet: hold back from the start of the
     // line where it could begin (not a fixed number of lines, which held a short run's whole
     // output until it ended when the app's private key is among the secrets).
@@ -96,7 +99,19 @@ export function liveRedactor(redact: (s: string) => string, emit: (s: string) =>
       ended = true;
       learn();
       if (held && !held.endsWith("\n")) held += "\n";
+      // A line end the job page takes with an ESC ( before it is none: one more that it shows.
+      if (held && endsWithCharsetEscape(held, held.length - 1)) held += "\n";
       release();
     },
   };
+}
+
+/**
+ * Whether the line end at `end` follows an ESC ( (with only \r between them, which the job page
+ * drops first: src/console/log-text.ts), so that ansi_up takes it as the ESC ('s third character.
+ */
+function endsWithCharsetEscape(text: string, end: number): boolean {
+  let p = end - 1;
+  while (p >= 0 && text.charCodeAt(p) === 13) p--;
+  return p >= 1 && text[p] === "(" && text[p - 1] === "\x1b";
 }

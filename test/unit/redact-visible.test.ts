@@ -179,3 +179,37 @@ describe("a secret split by what the job page's log reading makes into one seque
     expect(paged(createRedactor({ secrets: [SECRET] })(`  + password = "${split}"\n`))).not.toContain(SECRET);
   });
 });
+
+/**
+ * ansi_up takes ESC ( with the character after it, a line end too: on the job page the next line
+ * goes on where this one ends. Live output is stored a line at a time, so a secret split there
+ * across two lines was in two stored pieces, neither of which holds it.
+ */
+describe("a secret split across a line end the job page does not show", () => {
+  const redact = createRedactor({ secrets: [SECRET] });
+  const output = [`before\n  + password = "${head}\x1b(\n${tail}"\nafter\n`, `before\n  + password = "${head}\x1b(\r\r\n${tail}"\nafter\n`];
+
+  it.each(output)("redacted as it streams, line by line (%j)", (text) => {
+    // Control: the page shows it whole unredacted, and redacted whole it is found.
+    expect(paged(text)).toContain(SECRET);
+    expect(paged(redact(text))).not.toContain(SECRET);
+    let stored = "";
+    const live = liveRedactor(redact, (s) => {
+      stored += s;
+    });
+    for (const c of text) live.push(c);
+    live.flush();
+    expect(paged(stored)).not.toContain(SECRET);
+  });
+
+  it("a run's last line ending so does not join the next run's output", () => {
+    let stored = "";
+    const live = liveRedactor(redact, (s) => {
+      stored += s;
+    });
+    live.push(`x ${head}\x1b(`);
+    live.flush();
+    stored += redact(`${tail}\n`);
+    expect(paged(stored)).not.toContain(SECRET);
+  });
+});
