@@ -29,6 +29,8 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
   // one directory entry at a time (a process's fd dir can list a million).
   let budget = MAX_OPEN_FILES;
   let mapBudget = MAX_MAPPINGS;
+  /** Mapped files with no name that could not be stat'ed: the largest span of each (by device and inode). */
+  const spans = new Map<string, number>();
   for (const p of descendants(stats, rootPid)) {
     let dir: Dir;
     try {
@@ -38,20 +40,22 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
     }
     let tmpfs: Set<number> | undefined;
     /** A file with no name left, at `path` (a link to it under /proc): counted once, where it belongs. */
-    const count = (target: string, path: string) => {
+    const count = (target: string, path: string): boolean => {
       try {
         const st = statSync(path);
         const key = `${st.dev}:${st.ino}`;
-        if (!st.isFile() || seen.has(key)) return;
+        if (!st.isFile() || seen.has(key)) return true;
         seen.add(key);
         if (target.startsWith("/memfd:")) {
           held.memoryBytes += st.blocks * 512;
-          return;
+          return true;
         }
         tmpfs ??= tmpfsDevices(proc, p.pid);
         if (!tmpfs.has(st.dev)) held.diskBytes += st.blocks * 512;
+        return true;
       } catch {
-        // Closed or unmapped, or the process gone, meanwhile.
+        // Closed or unmapped, or the process gone, meanwhile; or not ours to stat (map_files).
+        return false;
       }
     };
     try {
@@ -73,12 +77,28 @@ export function heldFiles(stats: readonly ProcStat[], rootPid: number, proc = "/
     for (const line of mappings(proc, p.pid)) {
       if (--mapBudget < 0) return { ...held, tooMany: true };
       if (!line.endsWith(DELETED)) continue;
-      const [, range, target] = MAPPED_DELETED.exec(line) ?? [];
+      const [, range, file, target] = MAPPED_DELETED.exec(line) ?? [];
       // System V shared memory (`/SYSVxxxxxxxx`) is a known gap (docs/known-gaps.md), not a file of the run's.
-      if (range && target && !target.startsWith("/SYSV")) count(target, `${proc}/${p.pid}/map_files/${range}`);
+      if (!range || !file || !target || target.startsWith("/SYSV")) continue;
+      // map_files answers only a process with CAP_SYS_ADMIN (the image runs without it): then what
+      // the mapping spans is what is known of the file.
+      if (!count(target, `${proc}/${p.pid}/map_files/${range}`))
+        spans.set(`${target}\0${file}`, Math.max(spans.get(`${target}\0${file}`) ?? 0, spanOf(range)));
     }
   }
+  for (const [key, bytes] of spans) {
+    const target = key.slice(0, key.indexOf("\0"));
+    // The sandbox's own tmpfs's are counted whole, by their file system (sandboxTmpBytes).
+    if (target.startsWith("/memfd:")) held.memoryBytes += bytes;
+    else if (!target.startsWith("/tmp/") && !target.startsWith("/dev/shm/")) held.diskBytes += bytes;
+  }
   return held;
+}
+
+/** The bytes an address range `start-end` of /proc/PID/maps spans. */
+function spanOf(range: string): number {
+  const [start = "0", end = "0"] = range.split("-");
+  return Number.parseInt(end, 16) - Number.parseInt(start, 16);
 }
 
 /** The last measure of each run's held files (by its root's pid), when it ended and what it took. */
@@ -95,20 +115,26 @@ const FORGET_MS = 60_000;
  * memory tick (100 ms) and every disk measure would hold the job thread, and every other run's
  * output and timers with it, all the time. What a cheap run holds is measured as often as before.
  */
-export function heldFilesPaced(stats: readonly ProcStat[], rootPid: number, now = performance.now()): HeldFiles {
+export function heldFilesPaced(
+  stats: readonly ProcStat[],
+  rootPid: number,
+  now = performance.now(),
+  measure: (stats: readonly ProcStat[], rootPid: number) => HeldFiles = heldFiles,
+  clock: () => number = () => performance.now(),
+): HeldFiles {
   const last = lastMeasures.get(rootPid);
   if (last && now - last.at < last.cost * PACE) return last.held;
   for (const [pid, m] of lastMeasures) if (now - m.at > FORGET_MS) lastMeasures.delete(pid);
-  const start = performance.now();
-  const held = heldFiles(stats, rootPid);
-  const cost = performance.now() - start;
+  const start = clock();
+  const held = measure(stats, rootPid);
+  const cost = clock() - start;
   // From its end: the thread is the others' for PACE times as long as the measure held it.
   lastMeasures.set(rootPid, { at: now + cost, cost, held });
   return held;
 }
 
 /** A line of /proc/PID/maps for a file with no name left: its address range and what it mapped. */
-const MAPPED_DELETED = /^([0-9a-f]+-[0-9a-f]+) \S+ \S+ \S+ [1-9]\d* +(\/.* \(deleted\))$/;
+const MAPPED_DELETED = /^([0-9a-f]+-[0-9a-f]+) \S+ \S+ (\S+ [1-9]\d*) +(\/.* \(deleted\))$/;
 
 /** The lines of a process's /proc/PID/maps; none when it is gone. */
 function mappings(proc: string, pid: number): string[] {

@@ -1,64 +1,41 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heldFiles, heldFilesPaced } from "../../runners/sandbox/held-files.js";
-import { readProcStats } from "../../runners/sandbox/process-tree.js";
+import { describe, expect, it } from "vitest";
+import { type HeldFiles, heldFilesPaced } from "../../runners/sandbox/held-files.js";
 
 /**
- * A run chooses what a measure of its held files costs: every mapping of every process is a line
- * of /proc/PID/maps the job thread reads, and the budgets allow 262,144 of them (~0.3 s a measure
- * on a busy host). The memory watch measures every 100 ms: unpaced, one such run held the job
- * thread (every other run's output and timers) all the time.
+ * A run chooses what a measure of its held files costs (every mapping of every process is a line
+ * of /proc/PID/maps the job thread reads; the budgets allow ~0.4 s a measure): measured every
+ * memory tick (100 ms), one such run would hold the job thread all the time. The pacing, on a
+ * clock the test drives: a measure that took C ms is made again only 4 C after it ended.
  */
-const MAPPINGS = 30_000;
-const HOG = `
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-fd = os.memfd_create("hog")
-os.write(fd, b"x" * 4096)
-for i in range(${MAPPINGS}):
-    libc.mmap(None, 4096, 1 if i % 2 else 3, 1, fd, 0)
-print("ready", flush=True)
-time.sleep(60)
-`;
+function fakeRun(rootPid: number, costMs: number) {
+  let clock = 0;
+  let measures = 0;
+  const measure = (): HeldFiles => {
+    measures++;
+    clock += costMs;
+    return { diskBytes: 0, memoryBytes: 4096 * measures };
+  };
+  /** A tick at `at` ms: what the watch is told the run holds. */
+  const tick = (at: number) => {
+    clock = at;
+    return heldFilesPaced([], rootPid, at, measure, () => clock);
+  };
+  return { tick, measures: () => measures };
+}
 
-const mapsCap = Number(readFileSync("/proc/sys/vm/max_map_count", "utf8"));
-
-describe.skipIf(mapsCap < MAPPINGS * 2)("the held-files measure of a run that makes it costly", () => {
-  let sh: ChildProcess;
-  beforeAll(async () => {
-    // The run's root (the sandbox's bwrap) and under it the process holding the mappings.
-    sh = spawn("sh", ["-c", 'python3 -c "$0"; :', HOG], { stdio: ["ignore", "pipe", "inherit"], detached: true });
-    await new Promise<void>((resolve) => sh.stdout?.on("data", (d: Buffer) => d.toString().includes("ready") && resolve()));
-  }, 60_000);
-  afterAll(() => {
-    if (sh.pid) process.kill(-sh.pid, "SIGKILL");
+describe("heldFilesPaced", () => {
+  it("measures a costly run again only once four times its last measure's cost has passed", () => {
+    const run = fakeRun(910_001, 80);
+    for (let at = 0; at <= 1_000; at += 100) run.tick(at);
+    // Measured at 0 (ends at 80, next at 80 + 320 = 400), 400 (next at 800), 800: 3 of 11 ticks.
+    expect(run.measures()).toBe(3);
+    // Between measures, the last one is what the watch is told (nothing is dropped).
+    expect(run.tick(1_000).memoryBytes).toBe(3 * 4096);
   });
 
-  /** The share of 3 s of 100 ms ticks a measure takes. */
-  const share = async (measure: () => void) => {
-    let spent = 0;
-    const start = performance.now();
-    while (performance.now() - start < 3000) {
-      const t = performance.now();
-      measure();
-      spent += performance.now() - t;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return spent / (performance.now() - start);
-  };
-
-  it("takes a bounded share of the job thread, and still finds what the run holds", async () => {
-    const root = sh.pid as number;
-    const stats = readProcStats().filter((p) => p.pid === root || p.ppid === root);
-    // Control: measured every tick, the run takes a large share of the thread.
-    const unpaced = await share(() => heldFiles(stats, root));
-    expect(unpaced).toBeGreaterThan(0.3);
-    const paced = await share(() => heldFilesPaced(stats, root));
-    expect(paced).toBeLessThan(unpaced / 2);
-    // The memfd (mapped, not touched: no RSS) is still measured.
-    expect(heldFilesPaced(stats, root, performance.now() + 60_000).memoryBytes).toBe(4096);
-  }, 30_000);
+  it("control: a cheap run is measured at every tick, as before", () => {
+    const run = fakeRun(910_002, 0.5);
+    for (let at = 0; at <= 1_000; at += 100) run.tick(at);
+    expect(run.measures()).toBe(11);
+  });
 });

@@ -1,0 +1,52 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { heldFiles } from "../../runners/sandbox/held-files.js";
+import { testDir } from "../support/temp-dir.js";
+
+/**
+ * A file a run maps, closes and unlinks is held by the mapping alone. Its size is read through
+ * /proc/PID/map_files, which the kernel answers only to a process with CAP_SYS_ADMIN: the image
+ * runs Sluice without it, so there the measure knew nothing of such a file (the tests run as
+ * root, where it does). A /proc of files, with no map_files, stands for the unprivileged reader.
+ */
+const proc = testDir("sluice-fake-proc-");
+
+function fakeProcess(pid: number, ppid: number, maps: string[]): { pid: number; ppid: number; threads: number; rssPages: number } {
+  mkdirSync(join(proc, String(pid), "fd"), { recursive: true });
+  writeFileSync(join(proc, String(pid), "maps"), `${maps.join("\n")}\n`);
+  return { pid, ppid, threads: 1, rssPages: 0 };
+}
+
+const MiB = 1024 * 1024;
+
+describe("held files of a run, read without the right to stat map_files", () => {
+  it("counts what each nameless mapped file's mappings span (the largest once), where it belongs", () => {
+    const stats = [
+      fakeProcess(101, 100, [
+        "7f0000000000-7f0000100000 rw-s 00000000 00:01 5555 /memfd:hog (deleted)",
+        "7f0000200000-7f0000210000 r--s 00000000 00:01 5555 /memfd:hog (deleted)",
+        "7f0000300000-7f0000500000 r--s 00000000 fd:01 7777 /work/checkout/big.bin (deleted)",
+        // The sandbox's own /tmp and /dev/shm are counted by their file system, not here.
+        "7f0000600000-7f0000700000 r--s 00000000 00:20 8888 /tmp/scratch (deleted)",
+        "7f0000800000-7f0000900000 r--s 00000000 00:21 9999 /dev/shm/seg (deleted)",
+      ]),
+      // The same memfd mapped by a child: one file, counted once.
+      fakeProcess(102, 101, ["7f1000000000-7f1000100000 rw-s 00000000 00:01 5555 /memfd:hog (deleted)"]),
+    ];
+    const held = heldFiles(stats, 100, proc);
+    expect(held.memoryBytes).toBe(MiB);
+    expect(held.diskBytes).toBe(2 * MiB);
+  });
+
+  it("control: mappings of files that still have a name, and anonymous ones, count nothing", () => {
+    const stats = [
+      fakeProcess(201, 200, [
+        "7f0000000000-7f0000100000 r-xp 00000000 fd:01 1234 /usr/bin/terraform",
+        "7f0000200000-7f0000300000 rw-p 00000000 00:00 0 ",
+        "7f0000400000-7f0000500000 rw-p 00000000 00:00 0 [heap]",
+      ]),
+    ];
+    expect(heldFiles(stats, 200, proc)).toEqual({ diskBytes: 0, memoryBytes: 0 });
+  });
+});
