@@ -19,7 +19,7 @@ import type { ProjectDrift } from "./drift-result.js";
 import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import type { DefaultHead } from "./read-default-head.js";
 import { sourceDirsOf } from "./source-dirs-of.js";
-import { pauseOf } from "./pause-of.js";
+import { pausedNow } from "./pause-of.js";
 import type { LiveApply } from "../store/store-records.js";
 
 /** What checking one project of a drift check works with: the job's context and the default branch head. */
@@ -127,7 +127,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
       what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
     },
     policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
-    driftPause: pauseOf(await deps.store.driftPauses(name), await deps.store.liveApplies(name), project),
+    driftPause: await pausedNow(deps.store, name, project),
     inputs: inputs.fact,
     planRules: await planRuleFacts(ctx.vcs, {
       repo: name,

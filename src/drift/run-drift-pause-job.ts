@@ -4,7 +4,7 @@ import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { pauseOf } from "./pause-of.js";
+import { pausedNow, resumedNames } from "./pause-of.js";
 import { readDefaultHead } from "./read-default-head.js";
 
 /**
@@ -42,8 +42,9 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
     );
   }
   // The pause that holds it may be under the name it was applied under before a rename (pauseOf).
-  const held = pauseOf(await deps.store.driftPauses(name), await deps.store.liveApplies(name), found);
-  for (const under of new Set([project, held?.project ?? project])) await deps.store.setDriftPause(name, under, undefined);
+  const held = await pausedNow(deps.store, name, found);
+  const names = all.map((p) => p.name);
+  for (const under of resumedNames(project, held, names)) await deps.store.setDriftPause(name, under, undefined);
   await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr, detail: "" });
   return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pauseOf } from "../../src/drift/pause-of.js";
+import { pauseOf, resumedNames } from "../../src/drift/pause-of.js";
 
 const pause = (project: string) => ({
   repo: "acme/infra",
@@ -26,5 +26,17 @@ describe("pauseOf: the pause that holds a project's reconciles", () => {
     expect(pauseOf([pause("net")], live, { name: "db", dir: "db", workspace: "default" })).toBeUndefined();
     expect(pauseOf([pause("net")], live, { name: "net-staging", dir: "net", workspace: "staging" })).toBeUndefined();
     expect(pauseOf([], live, { name: "net", dir: "net", workspace: "default" })).toBeUndefined();
+  });
+});
+
+describe("resumedNames: what /drift resume -p PROJECT clears", () => {
+  it("its own name, and the name it was paused under before a rename", () => {
+    expect(resumedNames("core", pause("net"), ["core", "db"])).toEqual(["core", "net"]);
+    expect(resumedNames("net", pause("net"), ["net"])).toEqual(["net"]);
+  });
+
+  it("control: never the pause of a project the branch still has (one that moved out of this place)", () => {
+    expect(resumedNames("core", pause("net"), ["core", "net"])).toEqual(["core"]);
+    expect(resumedNames("core", undefined, ["core"])).toEqual(["core"]);
   });
 });
