@@ -3,8 +3,8 @@ import { lexHcl, PATH_MARKS, type Token } from "./find-module-sources.js";
 
 const MAX_DEPTH = 4;
 
-/** Terraform's functions that read one file named by their first argument. */
-const FILE_FUNCTIONS: ReadonlySet<string> = new Set([
+/** Terraform's functions that read one file named by their first argument (`fileexists`: its presence). */
+export const TERRAFORM_FILE_FUNCTIONS = [
   "file",
   "filebase64",
   "filemd5",
@@ -15,7 +15,8 @@ const FILE_FUNCTIONS: ReadonlySet<string> = new Set([
   "filebase64sha512",
   "templatefile",
   "fileexists",
-]);
+] as const;
+const FILE_FUNCTIONS: ReadonlySet<string> = new Set(TERRAFORM_FILE_FUNCTIONS);
 
 /**
  * The files one Terraform file reads, as far as the text says: `file(…)` and its kin,

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Language, type Node, Parser, type TreeCursor } from "web-tree-sitter";
 import { copySubtree, type NodeKinds, nodeKinds, type SyntaxNode } from "./syntax-tree.js";
 import type { TgFile, TgPath, TgRef } from "../../src/model/project-tree.js";
+import { TERRAFORM_FILE_FUNCTIONS } from "../terraform/find-file-reads.js";
 
 /**
  * Functions whose first argument names a file Terragrunt reads: its own, and every Terraform
@@ -14,17 +15,7 @@ const READ_NAMES = [
   "find_in_parent_folders",
   "read_tfvars_file",
   "sops_decrypt_file",
-  "file",
-  "filebase64",
-  "filemd5",
-  "filesha1",
-  "filesha256",
-  "filesha512",
-  "filebase64sha256",
-  "filebase64sha512",
-  "templatefile",
-  // Its presence only, but a flag file's arrival or removal changes the unit as much as its text.
-  "fileexists",
+  ...TERRAFORM_FILE_FUNCTIONS,
 ];
 const READ_FUNCTIONS = new Set(READ_NAMES);
 const READ_CALL = new RegExp(`^(?:${READ_NAMES.join("|")})\\s*\\(`);
