@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import picomatch from "picomatch";
-import { repoGlobMatches } from "../config/trusted-identity.js";
+import { repoGlobMatches, splitMatch } from "../config/trusted-identity.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { AuditPayload } from "./audit-payload.js";
 import { slackMessage } from "./slack-message.js";
@@ -25,9 +25,7 @@ export const AUDIT_STREAM_SINK = "audit-stream";
 /** `REPO_GLOB[:PROJECT_GLOB]` against an event; server-wide events (no repo) concern every repo. */
 export function matchesEvent(pattern: string, e: Pick<AuditPayload, "repo" | "project">): boolean {
   if (!e.repo) return true;
-  const colon = pattern.indexOf(":");
-  const repoGlob = colon < 0 ? pattern : pattern.slice(0, colon);
-  const projectGlob = colon < 0 ? "**" : pattern.slice(colon + 1);
+  const { repo: repoGlob, project: projectGlob = "**" } = splitMatch(pattern);
   // The repository side as every rule reads it (a dot repository included): what acme/* governs, it reports.
   if (!repoGlobMatches(repoGlob, e.repo)) return false;
   return e.project === undefined || picomatch(projectGlob, { dot: true })(e.project);

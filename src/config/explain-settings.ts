@@ -1,10 +1,9 @@
 import { REPO_LEVEL_KEYS, type RepoLevelKey } from "./repo-entries.js";
-import { describeIdentity, repoGlobMatches, ruleCovers } from "./trusted-identity.js";
+import { describeIdentity, repoGlobMatches, ruleCovers, splitMatch } from "./trusted-identity.js";
 import type { TrustedIdentity } from "../model/trusted-identity.js";
 import type { CredentialChoice } from "../model/credentials.js";
 import { ruleMatches } from "./repo-entries.js";
 import { serverConfigFor } from "./server-config-for.js";
-
 import { describeSet } from "../credentials/describe-set.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import { unmatchedProtectPatterns } from "./protect-warnings.js";
@@ -104,11 +103,10 @@ function protectWarnings(resolved: ServerConfig, repoConfig: RepoConfig | undefi
 
 /** The server's credential rules that can apply to the repository's projects (names, never values). */
 function credentialRulesOf(config: ServerConfig, fullName: string): Explanation["credentials"] {
-  const repoSide = (match: string) => (match.includes(":") ? match.slice(0, match.indexOf(":")) : match);
   return (
     config.credentials
       // As credentialRuleFor matches them (a dot repository included).
-      .filter((r) => repoGlobMatches(repoSide(r.match), fullName))
+      .filter((r) => repoGlobMatches(splitMatch(r.match).repo, fullName))
       .map((r) => ({
         match: r.match,
         plan: r.plan ? describeSet(r.plan) : "none",

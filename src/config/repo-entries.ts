@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { repoGlobMatches } from "./trusted-identity.js";
 import { z } from "zod";
 
 /**
@@ -105,5 +105,5 @@ export function ruleMatches(rule: Pick<RepoRule, "id" | "host">, fullName: strin
   if (regex) return regex.test(subject);
   if (regex === null) return false;
   // A name may start with a dot (acme/.infra): `acme/*` covers it, as it does in every other rule.
-  return picomatch(rule.id, { nocase: true, dot: true })(subject);
+  return repoGlobMatches(rule.id, subject);
 }

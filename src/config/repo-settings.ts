@@ -1,5 +1,4 @@
 import { globsCover } from "./glob-list.js";
-import picomatch from "picomatch";
 import type { DriftSettings } from "../model/drift.js";
 import type { DestroySchedule } from "../model/destroy-schedule.js";
 import type { PreviewSettings } from "../model/preview.js";
@@ -9,7 +8,7 @@ import type { BaseProject, TrustedIdentity } from "../model/trusted-identity.js"
 import type { PlanRules } from "../model/plan-content.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import type { NetworkMode } from "../../runners/sandbox/network-policy.js";
-import { baseProjectsOf, identityOf, recordName, ruleCovers } from "./trusted-identity.js";
+import { baseProjectsOf, identityOf, recordName, repoGlobMatches, ruleCovers } from "./trusted-identity.js";
 import { lockScope } from "./lock-scope.js";
 import { policiesFor } from "./policies-for.js";
 import type { ServerConfig } from "./server-config.js";
@@ -117,7 +116,7 @@ export function repoSettings(
   };
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = globsCover(server.allow_custom_workflows, repoFullName);
-  const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => picomatch(glob, { nocase: true, dot: true })(repoFullName))?.[1];
+  const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => repoGlobMatches(glob, repoFullName))?.[1];
   // The trusted config's entry of the project's identity (an autodiscovered identity has none).
   const trustedOf = (project: Pick<Project, "dir" | "workspace" | "name">) => {
     const id = identityOfProject(project);

@@ -89,7 +89,7 @@ export function ambiguousReason(id: Extract<TrustedIdentity, { kind: "ambiguous"
 }
 
 /** `REPO_GLOB[:PROJECT_GLOB]` split; no project side: undefined. */
-function splitMatch(match: string): { repo: string; project?: string } {
+export function splitMatch(match: string): { repo: string; project?: string } {
   const colon = match.indexOf(":");
   return colon < 0 ? { repo: match } : { repo: match.slice(0, colon), project: match.slice(colon + 1) };
 }
