@@ -33,6 +33,7 @@ export function tokenCaller(t: ApiTokenRecord, repos: readonly string[]): ApiCal
     admin: holdsEverywhere(grants, "admin"),
     mayPause: holdsEverywhere(grants, "operator"),
     granted: true,
+    credentialExpiresAt: t.expiresAt,
     scopes: new Set(ROLE_SCOPES[SCOPE_ROLE[top]]),
   };
 }

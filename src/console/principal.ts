@@ -20,6 +20,12 @@ export interface Principal {
    * console gave, since GitHub knows nothing of them.
    */
   granted: boolean;
+  /**
+   * When the credential they act with ends by itself, where nothing but that credential stands
+   * behind it (an API token Sluice issued): what it issues ends no later, so a token cannot
+   * outlive itself through the tokens it issues.
+   */
+  credentialExpiresAt?: string;
 }
 
 export const readable = (p: Pick<Principal, "access">, repo: string) => {

@@ -33,17 +33,30 @@ export type IssueToken = z.output<typeof issueTokenSchema>;
 type IssueOutcome = { ok: true; token: string; record: ApiTokenRecord } | { ok: false; status: number; error: string };
 
 /** Issues a token (admins only), audited; the caller sees the token this once. */
-export async function issueToken(store: Store, by: Principal, req: IssueToken, maxDays: number): Promise<IssueOutcome> {
+export async function issueToken(
+  store: Pick<Store, "addApiToken" | "recordAudit">,
+  by: Principal,
+  req: IssueToken,
+  maxDays: number,
+  now = new Date(),
+): Promise<IssueOutcome> {
   if (!by.admin) return { ok: false, status: 403, error: "only admins issue API tokens" };
   if (req.expires_in_days > maxDays)
     return { ok: false, status: 400, error: `expires_in_days: at most ${maxDays} (server config api.max_token_days)` };
+  const expiresAt = new Date(now.getTime() + req.expires_in_days * 86_400_000);
+  if (by.credentialExpiresAt && expiresAt > new Date(by.credentialExpiresAt))
+    return {
+      ok: false,
+      status: 400,
+      error: `expires_in_days: a token issued with an API token expires no later than that token (${by.credentialExpiresAt})`,
+    };
   const { token, digest } = newApiToken();
   const record = await store.addApiToken({
     name: req.name,
     scopes: req.scopes,
     repos: req.repos,
     createdBy: by.actor,
-    expiresAt: new Date(Date.now() + req.expires_in_days * 86_400_000).toISOString(),
+    expiresAt: expiresAt.toISOString(),
     digest,
   });
   await store.recordAudit({

@@ -11,7 +11,8 @@ import { openApiDocument } from "../../src/api/openapi.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
 import { accessFromGrants, grantsFromGroups, groupsOf, holdsEverywhere, permissionIn } from "../../src/sso/role-grants.js";
 import { identityFromClaims } from "../../src/sso/sso-sign-in.js";
-import { issueTokenSchema } from "../../src/console/token-actions.js";
+import { issueToken, issueTokenSchema } from "../../src/console/token-actions.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
 
 const roles = {
   viewer: ["eng", { group: "contractors", repos: ["acme/web-*"] }],
@@ -192,6 +193,33 @@ describe("API", () => {
     expect(issueTokenSchema.safeParse({ name: "ci", scopes: ["read"], repos: ["acme/*", "!acme/x"], expires_in_days: 1 }).success).toBe(
       true,
     );
+  });
+});
+
+describe("a token issued with an API token", () => {
+  it("expires no later than the token that issued it (control: a console admin issues the longest)", async () => {
+    const store = openSqliteStore(":memory:");
+    const now = new Date("2026-11-26T12:00:00Z");
+    const ask = { name: "next", scopes: ["admin" as const], repos: [], expires_in_days: 365 };
+    const parent = tokenCaller(
+      { id: 1, name: "ci", scopes: ["admin"], repos: [], createdBy: "alice", createdAt: "", expiresAt: "2026-12-03T12:00:00.000Z" },
+      [],
+    );
+    // Attack: a leaked admin token outliving its expiry (and its revocation) through a fresh one.
+    const renewed = await issueToken(store, parent, ask, 365, now);
+    expect(renewed).toEqual({
+      ok: false,
+      status: 400,
+      error: expect.stringMatching(/no later than that token \(2026-12-03T12:00:00.000Z\)/),
+    });
+    expect(await store.apiTokens()).toEqual([]);
+    // Within its own life it may issue.
+    const within = await issueToken(store, parent, { ...ask, expires_in_days: 7 }, 365, now);
+    expect(within.ok && within.record.expiresAt).toBe("2026-12-03T12:00:00.000Z");
+    // Control: an admin signed in to the console stands behind what they issue themselves.
+    const admin = { ...parent, actor: "alice", via: "the console", credentialExpiresAt: undefined };
+    const long = await issueToken(store, admin, ask, 365, now);
+    expect(long.ok && long.record.expiresAt).toBe("2027-11-26T12:00:00.000Z");
   });
 });
 
