@@ -29,6 +29,9 @@ export const globListSchema = z
       // `! acme/prod` would exclude nothing, in silence.
       .refine((g) => g.trim() === g && !/^!\s/.test(g), "a glob has no space at its ends or after its `!`")
       // picomatch throws on an empty pattern: a bare `!` would fail every check that reads the list.
-      .refine((g) => g !== "!", "an exclusion has nothing after its `!`"),
+      .refine((g) => g !== "!", "an exclusion has nothing after its `!`")
+      // The second `!` would be picomatch's negation inside the exclusion: `!!acme/prod` excluded
+      // every repository but acme/prod, where a reader (or another tool) takes it to include it.
+      .refine((g) => !g.startsWith("!!"), "an exclusion has one `!`: `!!` is neither an exclusion nor an inclusion here"),
   )
   .refine((globs) => globs.length === 0 || globs.some((g) => !g.startsWith("!")), "an exclusion (!GLOB) needs a glob it narrows");

@@ -83,8 +83,9 @@ describe("a ! glob in the server's lists excludes", () => {
     // A bare `!` took every call of globsCover down (picomatch throws on an empty pattern): every
     // repository's settings, every role check; `! acme/prod` (a space: no name has one) excluded
     // nothing, so acme/prod kept the custom workflows the operator meant to take from it.
-    for (const bad of ['["acme/*", "!"]', '["acme/*", "! acme/prod"]', '["acme/* "]']) {
-      expect(() => parseServerConfig(`allow_custom_workflows: ${bad}\n`)).toThrow(/space|nothing after/);
+    // `!!acme/prod` excluded every repository but acme/prod, the opposite of what it reads as.
+    for (const bad of ['["acme/*", "!"]', '["acme/*", "! acme/prod"]', '["acme/* "]', '["acme/*", "!!acme/prod"]']) {
+      expect(() => parseServerConfig(`allow_custom_workflows: ${bad}\n`)).toThrow(/space|nothing after|one `!`/);
     }
     // Control: the same list written right is taken and excludes.
     const server = parseServerConfig('allowed_overrides: [workflow]\nallow_custom_workflows: ["acme/*", "!acme/prod"]\n');
