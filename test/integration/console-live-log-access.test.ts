@@ -127,3 +127,28 @@ describe("a run's terminal hyperlink on the job page", () => {
     expect(html).not.toContain("evil.example");
   });
 });
+
+describe("an escape sequence ansi_up never completes, in a run's output", () => {
+  it("hides nothing after it on the job page", async () => {
+    sim.setPermission("acme/infra", "erin", "read");
+    const cookie = await signIn(base, "erin");
+    const id = await runningJob("infra");
+    const stuck = "Refreshing state...\x1b[1\u00e9\n";
+    const rest = "Plan: 0 to add, 0 to change, 3 to destroy.\n";
+    // Control: ansi_up alone shows nothing after such a sequence, in this chunk or the next (until
+    // another ESC comes: a run without colours sends none).
+    const ansi = new AnsiUp();
+    expect(ansi.ansi_to_html(stuck) + ansi.ansi_to_html(rest)).not.toContain("3 to destroy");
+    const log = (text: string) =>
+      store.appendJobLog({ jobId: id, repo: "acme/infra", pr: 1, kind: "plan", project: "net", text }, 1_000_000);
+    const page = async () => (await fetch(`${base}/jobs/${id}`, { headers: { cookie } })).text();
+    await log(stuck);
+    await log(rest);
+    const html = await page();
+    expect(html).toContain("3 to destroy");
+    expect(html).toContain("Refreshing state...[1\u00e9");
+    // Control: a colour right before a character past ASCII is a sequence ansi_up reads, as before.
+    await log("\x1b[31m\u00e9t\u00e9\x1b[0m\n");
+    expect(await page()).toContain('<span class="ansi-red-fg">\u00e9t\u00e9</span>');
+  });
+});

@@ -32,7 +32,9 @@ function append(project, text) {
   const plain = text
     .replace(/\r/g, "")
     .replace(/\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g, "")
-    .replace(/\x1b(?=\])/g, "");
+    .replace(/\x1b(?=\])/g, "")
+    // An ESC ansi_up would wait on for ever, showing nothing after it (STUCK_CSI there).
+    .replace(/\x1b(?!\[[<-?]?[\d;]*[ -/]?[@-~])(?=\[[\x20-\x39\x3b-\x7e]*[^\x00-\x7e])/g, "");
   pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(plain));
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
