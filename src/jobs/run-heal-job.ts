@@ -15,8 +15,9 @@ import { serverConfigFor } from "../config/server-config-for.js";
 
 /**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
- * closed gets what its lost `closed` event would have done (locks, previews, worktrees and plans
- * released), never the apply on merge: a merge Sluice did not hear of is not applied late, it is
+ * closed (a sweep's time ago at least: its event may still be on its way) gets what its lost
+ * `closed` event would have done (locks, previews, worktrees and plans released), never the apply
+ * on merge: a merge Sluice did not hear of is not applied late, it is
  * said on the PR for a person to act on. An open one has the check runs its ended jobs left
  * `in_progress` completed, and a head Sluice never heard of gets what its lost `synchronize`
  * would have (see healHead). A failed read of GitHub fails the job before anything is released.
@@ -38,6 +39,17 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
   );
   if (heard) {
     deps.log.info({ jobId: job.id, repo: repoFullName(repo), pr: number }, "pull request closed: its close event is being acted on");
+    return;
+  }
+  // GitHub delivers a close seconds after it, not at once: a heal that asks in between would
+  // release what the event's cleanup needs (the merge's plans) and say the event was lost. A PR
+  // closed less than one sweep ago is left to its own event; the next sweep asks again.
+  const since = pr.closedAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - Date.parse(pr.closedAt);
+  if (since < deps.config.reconcile_interval) {
+    deps.log.info(
+      { jobId: job.id, repo: repoFullName(repo), pr: number, closedAt: pr.closedAt },
+      "pull request closed moments ago: its close event is given until the next heal sweep to arrive",
+    );
     return;
   }
   // Its merge was heard, and the apply on merge it started was cut short by a crash: the locks are

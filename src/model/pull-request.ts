@@ -17,6 +17,8 @@ export interface PullRequestInfo {
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;
   mergeableState: string;
+  /** When it was closed or merged (GitHub's `closed_at`); none while open. */
+  closedAt?: string;
 }
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";

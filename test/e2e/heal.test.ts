@@ -113,6 +113,59 @@ describe("a pull request closed while its webhook was lost", () => {
     ).toEqual([]);
   }, 180_000);
 
+  it("a merge whose event arrives moments after a heal asked is left to that event: its apply on merge runs", async () => {
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "heal-merge-late",
+      files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
+    });
+    h.sim.setPermission(repo, "alice", "write");
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    // A sweep's heal asks GitHub about the PR and is answered just after the merge, whose event
+    // GitHub has not delivered yet (here: could not, and delivers again below). The heal after it is
+    // held until that event is being acted on.
+    const held = [0, 1].map(() => {
+      const hold = { release: () => {}, arrived: false };
+      h.sim.failNext({
+        method: "GET",
+        pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}$`),
+        holdUntil: new Promise<void>((r) => {
+          hold.release = r;
+        }),
+        onHeld: () => {
+          hold.arrived = true;
+        },
+      });
+      return hold;
+    });
+    const [first, next] = held as [(typeof held)[0], (typeof held)[0]];
+    await h.sim.waitFor(() => first.arrived, { message: "no heal asked about the PR", timeoutMs: 30_000 });
+    const { delivery } = await h.sim.unreachable(() => h.sim.mergePullRequest(repo, pr.number, { user: "alice" }));
+    expect(delivery.status).toBe(0);
+    first.release();
+    await h.sim.waitFor(() => next.arrived, { message: "no second heal asked about the PR", timeoutMs: 30_000 });
+    // The first heal released nothing: the PR was closed moments before it asked.
+    expect(locks().filter((l) => l.pr === pr.number)).toEqual([{ pr: pr.number, project: "net" }]);
+    expect((await h.sim.redeliver(delivery.deliveryId)).status).toBe(202);
+    const active = () =>
+      rows<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM jobs WHERE repo = 'acme/heal-merge-late' AND status IN ('queued', 'running') AND spec LIKE '%"cleanup"%'`,
+      )[0]?.n ?? 0;
+    await h.sim.waitFor(() => active() > 0, { message: "the merge event queued no job", timeoutMs: 30_000 });
+    next.release();
+    await h.sim.waitFor(() => h.sim.deployments(repo).some((d) => d.statuses.at(-1)?.state === "success"), {
+      message: "the apply on merge did not run",
+      timeoutMs: 90_000,
+    });
+    await h.sim.waitFor(() => locks().every((l) => l.pr !== pr.number), { message: "the lock was never released", timeoutMs: 60_000 });
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+    expect(rows(`SELECT id FROM audit_events WHERE action = 'reconciled' AND repo = 'acme/heal-merge-late'`)).toEqual([]);
+  }, 180_000);
+
   it("an apply on merge cut short by a crash keeps its lock: the heal does not release it nor say the merge event was lost", async () => {
     const started = join(h.stateDir, "merge-apply.log");
     const slow = `resource "terraform_data" "slow" {\n  input = "x"\n  provisioner "local-exec" {\n    command = "echo started >> ${started}; sleep 60"\n  }\n}\n`;

@@ -34,6 +34,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         htmlUrl: data.html_url,
         mergeable: data.mergeable ?? null,
         mergeableState: data.mergeable_state ?? "unknown",
+        ...(data.closed_at ? { closedAt: data.closed_at } : {}),
       } satisfies PullRequestInfo;
     },
     async permissionOf(repo, user) {
