@@ -91,7 +91,8 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
       mounts: [...resolveMounts([...bwrap.mounts, ...(opts.sandboxMounts ?? []).map((m) => ({ ...m, writable: false }))]), ...frozen],
     },
   };
-  const childPath = childEnv(opts.env).PATH ?? "";
+  const env = childEnv(opts.env);
+  const childPath = env.PATH ?? "";
   // bwrap, and the shell a pty run starts in, would only report the missing tool in their output:
   // fail as a direct spawn does, so "not installed" is recognised however the tool is started.
   if ((sandbox || opts.pty) && !findBinary(file.includes("/") ? resolve(opts.cwd, file) : file, childPath)) {
@@ -103,7 +104,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     file: cmd.file,
     args: cmd.args,
     cwd: opts.cwd,
-    env: { ...childEnv(opts.env), ...cmd.env },
+    env: { ...env, ...cmd.env },
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     grace: opts.killGraceMs ?? DEFAULT_GRACE_MS,
     redact,
@@ -126,8 +127,13 @@ const BYTES_PER_FILE = 4096;
  * /tmp and /dev/shm.
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
-  const du = (args: string[]) => exec("du", ["-s", "-x", ...args, "--", ...dirs], { cwd: "/", timeoutMs: 60_000 });
-  const [r, files] = await Promise.all([du(["-B1"]), du(["--inodes"])]);
+  // Bytes, a line of its own, then inodes: one process started per measure (each start costs the
+  // job thread a round trip to its spawner; every run ends with a measure).
+  const r = await exec("/bin/sh", ["-c", 'du -s -x -B1 -- "$@"; echo; du -s -x --inodes -- "$@"', "sh", ...dirs], {
+    cwd: "/",
+    timeoutMs: 60_000,
+  });
+  const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
   let held = 0;
   if (pid) {
     try {
@@ -143,5 +149,5 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   // Each file and dir takes at least a block's worth: an empty file holds no block but one of the
   // file system's inodes, of which it has a fixed number (millions of them would fill the disk the
   // store and every worktree live on while du counted nothing).
-  return Math.max(parseDuTotal(r.stdout), parseDuTotal(files.stdout) * BYTES_PER_FILE) + held;
+  return Math.max(parseDuTotal(bytes), parseDuTotal(inodes) * BYTES_PER_FILE) + held;
 }

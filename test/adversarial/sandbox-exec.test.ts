@@ -207,7 +207,8 @@ for (const pty of [false, true]) {
               "    os.write(fd, b'x' * 1000000)",
               "    fds.append(fd)",
               "print('holding', flush=True)",
-              "time.sleep(3)",
+              // Over the limits it is stopped at the first measure; under load that can take more than a second or two.
+              `time.sleep(${n > 4 ? 30 : 3})`,
               "print('survived', flush=True)",
             ].join("\n"),
           ],
