@@ -32,8 +32,10 @@ let pr2: Awaited<ReturnType<Simulator["openPullRequest"]>>;
 const contexts: BrowserContext[] = [];
 
 const backend = (name: string) => `terraform {\n  backend "local" {\n    path = "${join(stateDir, `${name}.tfstate`)}"\n  }\n}\n`;
+// Its apply starts with an escape sequence the page's ansi_up would wait on for ever (`ESC [ 1 é`):
+// the lines after it must still show as they come.
 const slowProject = (lines: number) =>
-  `${backend("slow")}\nresource "terraform_data" "slow" {\n  input = "v2"\n  provisioner "local-exec" {\n    command = "for i in ${Array.from({ length: lines }, (_, i) => i + 1).join(" ")}; do echo line $i; sleep 1; done"\n  }\n}\n`;
+  `${backend("slow")}\nresource "terraform_data" "slow" {\n  input = "v2"\n  provisioner "local-exec" {\n    command = "printf 'starting \\\\033[1\\\\303\\\\251\\\\n'; for i in ${Array.from({ length: lines }, (_, i) => i + 1).join(" ")}; do echo line $i; sleep 1; done"\n  }\n}\n`;
 const netProject = (input: string, environOf?: number) =>
   `${backend("net")}\nresource "terraform_data" "net" {\n  input = "${input}"\n}\n${
     environOf ? `output "env" {\n  value = replace(file("/proc/${environOf}/environ"), "\\u0000", "\\n")\n}\n` : ""
