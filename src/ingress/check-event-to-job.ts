@@ -28,9 +28,18 @@ export function checkEventToJob(event: "check_run" | "check_suite", p: Payload, 
       };
     }
     const run = p.check_run;
+    // Sluice names each check run it makes after its job; GitHub sends the click only to its maker.
+    const madeBy = /^sluice-job-(\d{1,12})$/.exec(run?.external_id ?? "")?.[1];
     const clicked =
       typeof run?.id === "number" && typeof run.completed_at === "string" && typeof run.conclusion === "string"
-        ? { clicked: { checkRunId: run.id, completedAt: run.completed_at, conclusion: run.conclusion } }
+        ? {
+            clicked: {
+              checkRunId: run.id,
+              completedAt: run.completed_at,
+              conclusion: run.conclusion,
+              ...(madeBy ? { madeBy: Number(madeBy) } : {}),
+            },
+          }
         : {};
     return { job: { target, spec: { kind: "apply", trigger: "button", actor, checkSha: headSha, ...clicked } } };
   }

@@ -20,7 +20,7 @@ export interface Payload {
   deleted?: boolean;
   after?: string;
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
-  check_run?: CheckPayload & { name?: string };
+  check_run?: CheckPayload & { name?: string; external_id?: string | null };
   check_suite?: CheckPayload;
   requested_action?: { identifier?: string };
   merge_group?: { head_sha?: string; head_ref?: string; base_sha?: string; base_ref?: string };

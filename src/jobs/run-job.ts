@@ -23,6 +23,7 @@ import { runPlanJob } from "./run-plan-job.js";
 import { runReplyJob } from "./run-reply-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
+import { clickedPullRequest } from "./clicked-pull-request.js";
 
 /** Only where the trusted config asks for previews: other repositories see no preview job. */
 async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
@@ -124,6 +125,15 @@ const DEFAULT_BRANCH_KINDS = new Set<Job["spec"]["kind"]>(["drift", "drift-check
  * commit: the PR is the open one whose head is that commit. None: nothing to act on, logged.
  */
 async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined> {
+  const clicked = await clickedPullRequest(job, deps.store);
+  if (clicked !== undefined && clicked !== job.target.pr) {
+    deps.log.info(
+      { jobId: job.id, listed: job.target.pr, pr: clicked },
+      "the clicked check run is the plan's of another pull request: acting for it",
+    );
+    await deps.store.updateJob(job.id, { pr: clicked });
+    return { ...job, target: { ...job.target, pr: clicked } };
+  }
   if (job.target.pr !== 0 || DEFAULT_BRANCH_KINDS.has(job.spec.kind)) return job;
   const sha = job.target.payloadHeadSha;
   const vcs = await deps.vcsFor(job);

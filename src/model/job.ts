@@ -28,7 +28,16 @@ export type JobSpec =
        * For button applies: the check run clicked, as the click's body showed it. The job marks it
        * completed again at once, so that a later click sends another body (see act-once-keys.ts).
        */
-      clicked?: { checkRunId: number; completedAt: string; conclusion: string };
+      clicked?: {
+        checkRunId: number;
+        completedAt: string;
+        conclusion: string;
+        /**
+         * The job that made the check run (its external id `sluice-job-N`): its pull request is the
+         * one the click applies, whichever open PR of the same commit GitHub listed first.
+         */
+        madeBy?: number;
+      };
       commandLine?: string;
       commentId?: number;
       actor: string;

@@ -152,6 +152,42 @@ describe("Apply button on sluice/plan", () => {
     expect(await stateResources(state)).toEqual([]);
   });
 
+  it("a click applies the plan of the PR whose check it was on, never another open PR's of the same head commit (control: that PR's own click)", async () => {
+    // One head commit, two open PRs: into main it changes only `net`, into `release` only `app`.
+    const [netState, appState] = [join(stateDir, `two-net-${n + 1}.tfstate`), join(stateDir, `two-app-${n + 1}.tfstate`)];
+    const repo = await newRepo({ "net/main.tf": statefulProject("net", netState, 0), "app/main.tf": statefulProject("app", appState, 2) });
+    await h.sim.pushBranch(repo, {
+      branch: "release",
+      files: { "net/main.tf": statefulProject("net", netState, 2), "app/main.tf": statefulProject("app", appState, 0) },
+    });
+    await h.sim.pushBranch(repo, { branch: "both", from: "release", files: { "app/main.tf": statefulProject("app", appState, 2) } });
+    const intoMain = await h.sim.openPullRequest(repo, { head: "both", author: "alice", title: "net into main" });
+    await completed(repo, intoMain.headSha, "sluice/plan");
+    const intoRelease = await h.sim.openPullRequest(repo, { head: "both", base: "release", author: "alice", title: "app into release" });
+    await completed(repo, intoMain.headSha, "sluice/plan", 2);
+    const [mainCheck, releaseCheck] = h.sim.checkRuns(repo, intoMain.headSha).filter((c) => c.name === "sluice/plan") as [Check, Check];
+    expect(releaseCheck.actions.map((a) => a.identifier)).toEqual(["apply"]);
+    await h.sim.approve(repo, intoMain.number, "bob");
+    await h.sim.approve(repo, intoRelease.number, "bob");
+    // The click on the release PR's check: GitHub lists both PRs in the event, the main one first.
+    const said = () => [intoMain.number, intoRelease.number].map((pr) => bot(repo, pr).length);
+    const before = said();
+    await h.sim.clickCheckAction(repo, releaseCheck.id, "apply", "bob");
+    const answer = (i: number, pr: number) => bot(repo, pr)[before[i] ?? 0]?.body ?? "";
+    await h.sim.waitFor(() => [intoMain.number, intoRelease.number].some((pr, i) => FINISHED.test(answer(i, pr))), {
+      message: "no finished reply",
+      timeoutMs: 90_000,
+    });
+    // Nothing of the main PR's was applied, nor said there: the click was the release PR's /apply.
+    expect(await stateResources(netState)).toEqual([]);
+    expect(said()).toEqual([before[0], (before[1] ?? 0) + 1]);
+    expect(answer(1, intoRelease.number)).toMatch(/applied/i);
+    expect(await stateResources(appState)).toEqual(["terraform_data.app_0", "terraform_data.app_1"]);
+    // Control: the main PR's own check applies the main PR's plan.
+    await reply(repo, intoMain.number, () => h.sim.clickCheckAction(repo, mainCheck.id, "apply", "bob"));
+    expect(await stateResources(netState)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  }, 300_000);
+
   it("a plan without changes offers no button", async () => {
     // No state and no resources: only a local, so the plan has nothing to do.
     const repo = await newRepo({ "app/main.tf": "locals {\n  x = 1\n}\n" });

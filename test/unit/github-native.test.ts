@@ -42,6 +42,32 @@ describe("check events to jobs", () => {
     });
   });
 
+  it("a click names the job that made the check run (its external id), and only a Sluice job's id", () => {
+    const click = (external_id: string | null) =>
+      decide("check_run", {
+        action: "requested_action",
+        check_run: {
+          id: 55,
+          name: "sluice/plan",
+          head_sha: SHA,
+          completed_at: "2026-11-26T10:00:00Z",
+          conclusion: "success",
+          external_id,
+          pull_requests: [{ number: 7 }, { number: 9 }],
+        },
+        requested_action: { identifier: "apply" },
+      });
+    const clicked = (d: ReturnType<typeof click>) => ("job" in d && d.job.spec.kind === "apply" ? d.job.spec.clicked : undefined);
+    expect(clicked(click("sluice-job-12"))).toEqual({
+      checkRunId: 55,
+      completedAt: "2026-11-26T10:00:00Z",
+      conclusion: "success",
+      madeBy: 12,
+    });
+    expect(clicked(click("sluice-job-12x"))?.madeBy).toBeUndefined();
+    expect(clicked(click(null))?.madeBy).toBeUndefined();
+  });
+
   it.each<[string, string, object, string]>([
     [
       "another check's action",

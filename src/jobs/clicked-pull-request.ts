@@ -1,0 +1,20 @@
+import type { Job } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
+import type { Store } from "../store/store.js";
+
+/**
+ * The pull request whose plan made the check run an Apply button was clicked on. GitHub lists in
+ * the click every open PR whose head is the check's commit (two PRs of one branch into two bases,
+ * or two branches at one commit), so the first of them may be another PR than the check's: the
+ * click would apply that PR's plans. Undefined when the click names no job of this repository's
+ * that made this very check run (then the PR GitHub listed stands).
+ */
+export async function clickedPullRequest(job: Job, store: Pick<Store, "getJob">): Promise<number | undefined> {
+  if (job.spec.kind !== "apply" || job.spec.trigger !== "button") return undefined;
+  const clicked = job.spec.clicked;
+  if (clicked?.madeBy === undefined) return undefined;
+  const maker = await store.getJob(clicked.madeBy);
+  if (!maker || maker.checkRunId !== clicked.checkRunId) return undefined;
+  if (repoFullName(maker.target.repo).toLowerCase() !== repoFullName(job.target.repo).toLowerCase()) return undefined;
+  return maker.target.pr === 0 ? undefined : maker.target.pr;
+}
