@@ -70,7 +70,11 @@ export async function runPlanJob(ctx: PlanJob): Promise<void> {
     const author = await authorizeCommand(vcs, deps, { ...job, spec: { ...spec, actor: pr.author } }, "plan", deps.config.plan_permission);
     if (!author.allowed) return answer(AUTHOR_MAY_NOT_PLAN(author.reasons), "info");
   }
-  const newer = await newerPlanJob(deps.store, job);
+  // Whose permission a newer plan runs with: its commenter's, or for an autoplan its author's.
+  const newer = await newerPlanJob(deps.store, job, async (other) => {
+    const actor = other.spec.trigger === "autoplan" ? pr.author : other.spec.actor;
+    return (await authorizeCommand(vcs, deps, { ...other, spec: { ...other.spec, actor } }, "plan", deps.config.plan_permission)).allowed;
+  });
   if (newer !== undefined) {
     if (spec.trigger === "autoplan") return;
     return answer(`Superseded by a newer \`/plan\` of this pull request (job ${newer}): only the newest one runs.`, "info");

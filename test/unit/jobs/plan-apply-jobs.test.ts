@@ -128,6 +128,28 @@ describe("plan job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(deps.vcs.bodiesOn(1).join("\n")).toContain(`Superseded by a newer \`/plan\` of this pull request (job ${newer.id})`);
   });
 
+  it("does not yield to a newer /plan of a user who may not plan: a reader's comment cancels no plan (control: a writer's does)", async () => {
+    const { runner } = await setup({ head: { "app/main.tf": "" } });
+    deps.vcs.permissions.set("mallory", "read");
+    const auto = await autoplan();
+    const first = await planComment();
+    const strangers = [await planComment("mallory"), await planComment("mallory")];
+    await runJob(auto, deps);
+    await runJob(first, deps);
+    for (const j of strangers) await runJob(j, deps);
+    // The autoplan yields to alice's own /plan; alice's plan runs, and the reader's are refused.
+    expect(runner.planned).toEqual(["app"]);
+    expect(deps.vcs.bodiesOn(1).join("\n")).not.toContain("Superseded by a newer `/plan` of this pull request (job");
+    expect(deps.vcs.bodiesOn(1).join("\n")).toMatch(/Not planned/);
+    expect(await deps.store.locksOf("acme/infra", 1)).toMatchObject([{ dir: "app", pr: 1 }]);
+    // Control: a newer /plan of another writer stands in for alice's.
+    deps.vcs.permissions.set("bob", "write");
+    const again = await planComment();
+    const bobs = await planComment("bob");
+    await runJob(again, deps);
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain(`Superseded by a newer \`/plan\` of this pull request (job ${bobs.id})`);
+  });
+
   it("keeps two workspaces of one dir apart: each its own plan file and record", async () => {
     const config = [
       "version: 1",
