@@ -29,6 +29,8 @@ export interface ApplyRound {
   requirementsFor(plan: PlanRecord): Promise<RequirementFacts>;
   /** Values the applies marked sensitive, redacted from everything the job writes after. */
   sensitive: string[];
+  /** Every project a project depends on (`depends_on`, transitively), selected by the command or not. */
+  dependsOn(project: Project): string[];
 }
 
 /** One project's apply: its plan file, the gate's decision inside the run lock, then the tool. */
@@ -47,7 +49,17 @@ export async function applyGatedProject(
   // The plan file is this replica's own, or a copy of the store's bytes; its hash is checked either way.
   const here = await planFileHere(deps.store, plan, join(plansDirOf(ctx, plan), `apply-${job.id}-${plan.id}`), deps.planKey);
   try {
-    const pending = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => p.id !== plan.id).map((p) => p.project);
+    const others = (await deps.store.pendingPlans(repo, pr.number)).filter((p) => p.id !== plan.id);
+    // `/apply -p` selects projects, never their order: a dependency whose changes are still
+    // waiting to be applied (not selected, or refused) keeps its dependents waiting too.
+    const unapplied = round.dependsOn(project).filter((d) => others.some((p) => p.project === d && p.summary.hasChanges));
+    if (unapplied.length) {
+      const names = unapplied.map((d) => `\`${d}\``).join(", ");
+      return refuse(
+        `\`${project.name}\` depends on ${names}, whose plan is not applied yet: apply ${unapplied.length === 1 ? "it" : "them"} first (\`/apply -p ${unapplied[0]}\`), or comment \`/apply\` to apply them in order`,
+      );
+    }
+    const pending = others.map((p) => p.project);
     const inputs = await inputsFact(inputsContext(ctx, round.all, plan), plan.summary, project, new Set(pending));
     const requirements = await round.requirementsFor(plan);
     const override = spec.command?.overrideProtect;

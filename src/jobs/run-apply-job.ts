@@ -227,7 +227,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });
 
-  const round: ApplyRound = { road, merged, actorAllowed, all, sameTree, requirementsFor, sensitive: [] };
+  const round: ApplyRound = { road, merged, actorAllowed, all, sameTree, requirementsFor, sensitive: [], dependsOn: waves.dependsOn };
   const results = await runProjects({
     deps,
     job,

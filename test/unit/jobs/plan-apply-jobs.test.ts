@@ -258,6 +258,37 @@ describe("apply job (fake VCS, runner and workspace; SQLite in memory)", () => {
     expect(lastCheck("sluice/apply")).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
+  it("/apply -p of a dependent waits for its dependency's pending plan: depends_on is never stepped around by a filter (control: after it)", async () => {
+    const config = ["version: 1", "projects:", "  - { name: net, dir: net }", "  - { name: app, dir: app, depends_on: [net] }", ""].join(
+      "\n",
+    );
+    const { runner } = await setup({ head: { "net/main.tf": "", "app/main.tf": "", ".sluice.yaml": config } });
+    await runJob(await autoplan(), deps);
+    expect(runner.planned.sort()).toEqual(["app", "net"]);
+    deps.vcs.permissions.set("bob", "write");
+    deps.vcs.reviewsOf.set(1, [{ user: "bob", state: "APPROVED", commitId: HEAD, submittedAt: new Date(Date.now() + 2000).toISOString() }]);
+    const applyOnly = async (project: string) =>
+      runJob(
+        await job({
+          kind: "apply",
+          trigger: "comment",
+          command: { kind: "apply", filter: { project } },
+          commandLine: `/apply -p ${project}`,
+          commentId: 10,
+          actor: "alice",
+        }),
+        deps,
+      );
+    await applyOnly("app");
+    expect(runner.applied).toEqual([]);
+    expect(applyText()).toContain("`net`");
+    expect((await deps.store.pendingPlans("acme/infra", 1)).map((p) => p.project).sort()).toEqual(["app", "net"]);
+    // Control: once its dependency is applied, the dependent applies on its own.
+    await applyOnly("net");
+    await applyOnly("app");
+    expect(runner.applied).toEqual(["net", "app"]);
+  });
+
   it("refuses a stale plan: the PR's head moved after it", async () => {
     const { runner } = await planned();
     const moved = "c".repeat(40);
