@@ -163,6 +163,10 @@ export interface StateRequest {
   redact: (text: string) => string;
   onOutput?: (chunk: string) => void;
   binary?: string;
+  /** As in PlanRequest: a local state the sandbox does not keep is refused (the change would vanish with the run). */
+  keptPaths?: readonly string[];
+  /** As in ApplyRequest: unless true, a local state inside the checkout is refused. */
+  checkoutStateAllowed?: boolean;
 }
 
 export type StateOutcome =

@@ -8,6 +8,8 @@ import { terraformInit } from "./terraform-init.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
+import { checkoutStateRefusal, statePlace, stateRefusal } from "./state-place.js";
+import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
 /** `import`, `state rm` or `state push` in a project: init, then the one state command, under a pty. */
 export async function terraformState(req: StateRequest, exec: Exec, ctx: TerraformContext): Promise<StateOutcome> {
@@ -40,6 +42,10 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   if (initialized.exitCode !== 0) {
     return fail("init", describeStepFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
   }
+  // Where the command would write, as init resolved it: a state the job throws away (in the
+  // checkout, or where the sandbox keeps nothing) would make a change that vanishes with the run.
+  const lost = stateLostWith(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true);
+  if (lost) return fail("state", lost, initialized.stdout);
   const op = req.operation;
   const step = op.kind === "import" ? "import" : op.kind === "push" ? "state push" : "state rm";
   const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
@@ -77,4 +83,28 @@ export function pushedReadBack(pushedText: string, before: StateSnapshot, after:
   if (missing.length)
     return `the backend's state after the push lacks ${missing.length} of the pushed resources (${missing.slice(0, 5).join(", ")})`;
   return undefined;
+}
+
+/**
+ * Why the state command is refused because its state would not outlive the job: the backend init
+ * resolved (its file in TF_DATA_DIR, written by this run: read as a PR's file) is a local file in
+ * the checkout (unless the server allows it) or where the sandbox keeps nothing; one that cannot
+ * be read says nothing of where the state goes, and is refused too, as the apply refuses it.
+ */
+function stateLostWith(dataDir: string, projectDir: string, req: StateRequest, isolated: boolean): string | undefined {
+  const backend = readCheckoutFile(dataDir, "terraform.tfstate");
+  if (!backend.ok && backend.problem !== "missing")
+    return `the backend terraform set up (TF_DATA_DIR/terraform.tfstate) cannot be read (${backend.message}): Sluice cannot tell where this command would write the state, so it is refused`;
+  const place = statePlace({
+    backendState: backend.ok ? backend.text : undefined,
+    projectDir,
+    checkoutDir: req.checkoutDir,
+    workspace: req.project.workspace,
+    keptPaths: isolated ? (req.keptPaths ?? []) : undefined,
+  });
+  if (place.kind === "unknown")
+    return "the backend terraform set up cannot be read as a backend: Sluice cannot tell where this command would write the state, so it is refused";
+  if (place.kind === "local" && place.inCheckout !== undefined)
+    return req.checkoutStateAllowed ? undefined : checkoutStateRefusal(place.inCheckout);
+  return stateRefusal(place);
 }

@@ -237,6 +237,8 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         redact,
         onOutput: at.onOutput,
         binary: settings.binaryFor(project),
+        keptPaths: deps.tools.sandbox.keptPaths,
+        checkoutStateAllowed: deps.config.allow_checkout_state,
       };
       const outcome = await changeStateThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, false, at.claims, seen));
       const ran = { output: outcome.output, credentials: seen.identity };

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -9,7 +9,8 @@ let h: Harness;
 let stateDir: string;
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "apply_requirements: [approved]\n" });
+  // States in the checkout are refused here, as in production (the harness allows them by default).
+  h = await startHarness({ serverConfig: "apply_requirements: [approved]\nallow_checkout_state: false\n" });
   // Inside the harness's sandbox path: tool runs may write their state only there.
   stateDir = await mkdtemp(join(h.stateDir, "sluice-import-"));
 });
@@ -66,5 +67,38 @@ describe("/import and /state rm", () => {
     expect(removed).toContain("✅ done");
     expect(removed).toMatch(/Removed terraform_data\.net_0/);
     expect(await stateResources(state)).toEqual([]);
+  }, 180_000);
+
+  it("a state the job throws away is refused, as the apply refuses it: in the checkout, or in the run's private /tmp (control: a kept state)", async () => {
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission("acme/imports-lost", u, "write");
+    // `loose` has no backend: its state is terraform.tfstate in the checkout, removed with it.
+    // `scratch` keeps it in the sandbox's /tmp, which is the run's own.
+    const scratch = `terraform {\n  backend "local" {\n    path = "/tmp/scratch.tfstate"\n  }\n}\n\n${tfProject("scratch", 1)}`;
+    const kept = join(stateDir, "kept.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "imports-lost",
+      files: { "loose/main.tf": tfProject("loose", 0), "scratch/main.tf": scratch, "kept/main.tf": statefulProject("kept", kept, 0) },
+    });
+    await h.sim.pushBranch(repo, {
+      branch: "adopt",
+      files: {
+        "loose/main.tf": tfProject("loose", 1),
+        "scratch/main.tf": `${scratch}\n# adopt\n`,
+        "kept/main.tf": statefulProject("kept", kept, 1),
+      },
+    });
+    const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });
+    await h.sim.waitFor(() => /·\s*(✅|❌|⛔)/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+    await h.sim.approve(repo, pr.number, "carol");
+    const loose = await say(repo, pr.number, "bob", "/import -d loose terraform_data.loose_0 existing-id");
+    expect(loose).not.toContain("✅ done");
+    expect(loose).toContain("state is a local file inside the checkout");
+    const inTmp = await say(repo, pr.number, "bob", "/import -d scratch terraform_data.scratch_0 existing-id");
+    expect(inTmp).not.toContain("✅ done");
+    expect(inTmp).toContain("the run's private /tmp");
+    // Control: a state the sandbox keeps takes the import.
+    expect(await say(repo, pr.number, "bob", "/import -d kept terraform_data.kept_0 existing-id")).toContain("✅ done");
+    expect(await stateResources(kept)).toEqual(["terraform_data.kept_0"]);
   }, 180_000);
 });
