@@ -7,6 +7,7 @@ import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { terraformInit } from "./terraform-init.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
+import { stateCommandReadBack } from "./state-command-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace, stateRefusal } from "./state-place.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -49,8 +50,9 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const op = req.operation;
   const step = op.kind === "import" ? "import" : op.kind === "push" ? "state push" : "state rm";
   const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
-  const before = op.kind === "push" ? await pullState(exec, bin, read) : undefined;
-  if (before && "error" in before) return fail("state pull", `the backend's state could not be read before the push: ${before.error}`);
+  // What the backend holds before: the read-back after the command must find it moved.
+  const before = await pullState(exec, bin, read);
+  if ("error" in before) return fail("state pull", `the backend's state could not be read before the ${step}: ${before.error}`);
   // Only an errored.tfstate the command itself wrote is its unsaved state, never one the checkout brought.
   const erroredAtStart = await erroredBefore(dir.path);
   const r = await exec(bin, stateArgv(op), { ...base, pty: true });
@@ -59,11 +61,11 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
       fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,
       await erroredState(dir.path, erroredAtStart),
     );
-  if (op.kind === "push") {
-    // Pushed only once the backend gives back the state that was pushed.
-    const problem = pushedReadBack(await readFile(op.file, "utf8"), before as StateSnapshot, await pullState(exec, bin, read));
-    if (problem) return fail("read back", problem, r.stdout);
-  }
+  // Done only once the backend gives back the state the command made (the push: the one pushed).
+  const after = await pullState(exec, bin, read);
+  const problem =
+    op.kind === "push" ? pushedReadBack(await readFile(op.file, "utf8"), before, after) : stateCommandReadBack(op, before, after);
+  if (problem) return fail("read back", problem, r.stdout);
   return { ok: true, output: r.stdout, durationMs: performance.now() - started };
 }
 

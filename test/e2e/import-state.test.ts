@@ -2,6 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { startHttpStateBackend } from "../support/http-state-backend.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -100,5 +101,35 @@ describe("/import and /state rm", () => {
     // Control: a state the sandbox keeps takes the import.
     expect(await say(repo, pr.number, "bob", "/import -d kept terraform_data.kept_0 existing-id")).toContain("✅ done");
     expect(await stateResources(kept)).toEqual(["terraform_data.kept_0"]);
+  }, 180_000);
+
+  it("is done only when the backend gives the change back: a backend that acknowledged and kept nothing fails the command (control: one that keeps it)", async () => {
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission("acme/imports-read-back", u, "write");
+    const backend = await startHttpStateBackend();
+    try {
+      const project = (n: number) => `terraform {\n  backend "http" {\n    address = "${backend.url}"\n  }\n}\n\n${tfProject("net", n)}`;
+      const repo = await h.sim.createRepo({ owner: "acme", name: "imports-read-back", files: { "net/main.tf": project(0) } });
+      await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": project(2) } });
+      const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });
+      await h.sim.waitFor(() => /·\s*(✅|❌|⛔)/.test(bot(repo, pr.number)[0]?.body ?? ""), { timeoutMs: 90_000 });
+      await h.sim.approve(repo, pr.number, "carol");
+      backend.dropWrites = true;
+      const lost = await say(repo, pr.number, "bob", "/import terraform_data.net_0 existing-id");
+      expect(backend.posts).toBeGreaterThan(0);
+      expect(backend.state).toBeUndefined();
+      expect(lost).not.toContain("✅ done");
+      expect(lost).toContain("the change did not reach it");
+      // Control: the same import into a backend that keeps what it is sent.
+      backend.dropWrites = false;
+      expect(await say(repo, pr.number, "bob", "/import terraform_data.net_0 existing-id")).toContain("✅ done");
+      expect(backend.state).toContain("net_0");
+      // And a removal the backend drops is not done either.
+      backend.dropWrites = true;
+      const kept = await say(repo, pr.number, "bob", "/state rm terraform_data.net_0");
+      expect(kept).not.toContain("✅ done");
+      expect(backend.state).toContain("net_0");
+    } finally {
+      await backend.close();
+    }
   }, 180_000);
 });

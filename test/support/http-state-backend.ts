@@ -3,14 +3,16 @@ import type { AddressInfo } from "node:net";
 
 /**
  * Terraform's `http` backend as a test controls it: GET answers the state it holds (404 before
- * any), POST stores one; `refuseWrites` answers 500 as a bucket that is down would, and `hold`
- * keeps each POST unanswered (in `held`) until the test answers it (`close` answers 500).
+ * any), POST stores one; `refuseWrites` answers 500 as a bucket that is down would, `dropWrites`
+ * answers 200 and keeps nothing (a backend that loses what it acknowledged), and `hold` keeps each
+ * POST unanswered (in `held`) until the test answers it (`close` answers 500).
  */
 export interface HttpStateBackend {
   /** The backend's `address`. */
   url: string;
   state: string | undefined;
   refuseWrites: boolean;
+  dropWrites: boolean;
   posts: number;
   hold: boolean;
   held: ServerResponse[];
@@ -22,6 +24,7 @@ export async function startHttpStateBackend(): Promise<HttpStateBackend> {
     url: "",
     state: undefined,
     refuseWrites: false,
+    dropWrites: false,
     posts: 0,
     hold: false,
     held: [],
@@ -46,6 +49,7 @@ export async function startHttpStateBackend(): Promise<HttpStateBackend> {
         backend.posts++;
         if (backend.hold) return void backend.held.push(res);
         if (backend.refuseWrites) return void res.writeHead(500).end("bucket unavailable");
+        if (backend.dropWrites) return void res.writeHead(200).end();
         backend.state = body;
         return void res.writeHead(200).end();
       }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { checkReadBack, parseStatePull, type StateSnapshot } from "../../runners/terraform/state-read-back.js";
 import { pushedReadBack } from "../../runners/terraform/terraform-state.js";
+import { stateCommandReadBack } from "../../runners/terraform/state-command-read-back.js";
 
 const state = (serial: number, names: string[], lineage = "l-1") =>
   JSON.stringify({
@@ -58,5 +59,17 @@ describe("the state read back", () => {
     const empty = snap("");
     expect(pushedReadBack(pushed, empty, snap(state(1, ["a", "b"], "fresh")))).toBeUndefined();
     expect(pushedReadBack(pushed, empty, snap(state(1, ["a"], "fresh")))).toContain("lacks");
+  });
+
+  it("/import and /state rm count when the state moved and holds the import, or none of what was removed", () => {
+    const imp = { kind: "import" as const, address: "terraform_data.b", id: "x" };
+    const rm = { kind: "rm" as const, addresses: ["terraform_data.a"] };
+    expect(stateCommandReadBack(imp, snap(state(3, ["a"])), snap(state(4, ["a", "b"])))).toBeUndefined();
+    expect(stateCommandReadBack(imp, snap(""), snap(state(1, ["b"])))).toBeUndefined();
+    expect(stateCommandReadBack(imp, snap(state(3, ["a"])), snap(state(3, ["a"])))).toContain("did not reach it");
+    expect(stateCommandReadBack(imp, snap(state(3, ["a"])), snap(state(4, ["a"])))).toContain("does not hold terraform_data.b");
+    expect(stateCommandReadBack(rm, snap(state(3, ["a", "b"])), snap(state(4, ["b"])))).toBeUndefined();
+    expect(stateCommandReadBack(rm, snap(state(3, ["a", "b"])), snap(state(4, ["a", "b"])))).toContain("still holds terraform_data.a");
+    expect(stateCommandReadBack(rm, snap(state(3, ["a"])), { error: "boom" })).toContain("could not be read back");
   });
 });
