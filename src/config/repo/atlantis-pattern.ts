@@ -1,3 +1,5 @@
+import { linearRegExp } from "../../util/linear-regexp.js";
+
 /**
  * One `when_modified` pattern as Atlantis matches it: joined to the project dir with Go's
  * `filepath.Join` (lexical, so `../modules/**` from `envs/prod` is `envs/modules/**`, and a pattern
@@ -105,15 +107,11 @@ export function compileMobyPattern(cleaned: string, exclude: boolean): CompiledP
       regex += ch;
     }
   }
-  let re: RegExp | undefined;
-  if (type === "regexp") {
-    try {
-      re = new RegExp(`${regex}$`);
-    } catch {
-      // Atlantis logs the match error and goes on: the pattern matches nothing.
-      re = undefined;
-    }
-  }
+  // Go's regexp, which Atlantis matches with, takes linear time; a backtracking one would let a
+  // PR's pattern (`*a*a*a*a*b`) hold the job thread for hours against a file name it chose. One
+  // that cannot run in linear time (Go refuses it too) or does not compile matches nothing, as
+  // Atlantis logs the match error and goes on.
+  const re = type === "regexp" ? linearRegExp(`${regex}$`) : undefined;
   const prefix = /^[^*?[\\]*/.exec(cleaned)?.[0] ?? "";
   const matchesExactly = matcherOf(type, cleaned, re);
   return { ok: true, pattern: { exclude, text: cleaned, literalPrefix: type === "suffix" ? "" : prefix, matchesExactly } };
