@@ -1,5 +1,9 @@
 import type { RepoConfig } from "../../model/repo-config.js";
 import { branchRegex } from "./normalize-atlantis-config.js";
+import { regexpTestWithin } from "../../util/regexp-test-within.js";
+
+/** Far more than any real `branch` regex takes against a branch name (microseconds). */
+const MATCH_MS = 1000;
 
 export type BaseBranchResult = { ok: true; config: RepoConfig } | { ok: false; errors: string[] };
 
@@ -10,13 +14,22 @@ export type BaseBranchResult = { ok: true; config: RepoConfig } | { ok: false; e
  */
 export function projectsForBaseBranch(config: RepoConfig, baseBranch: string): BaseBranchResult {
   if (!config.projects.some((p) => p.branch !== undefined)) return { ok: true, config };
-  const projects = config.projects.filter((p) => {
+  const errors: string[] = [];
+  const projects = config.projects.filter((p, i) => {
     if (p.branch === undefined) return true;
     const regex = branchRegex(p.branch);
-    return typeof regex !== "string" && regex.test(baseBranch);
+    if (typeof regex === "string") return false;
+    // The PR's own config writes the regex: a JavaScript one can backtrack for ever where Go's,
+    // which Atlantis matches with, takes linear time.
+    const matched = regexpTestWithin(regex, baseBranch, MATCH_MS);
+    if (matched === undefined)
+      errors.push(
+        `projects[${i}].branch: the regex ${p.branch} took longer than ${MATCH_MS / 1000} s to match the base branch \`${baseBranch}\`; Atlantis (Go's regexp) matches in linear time: write it without nested or long counted repetition`,
+      );
+    return matched === true;
   });
+  if (errors.length > 0) return { ok: false, errors };
   const seen = new Set<string>();
-  const errors: string[] = [];
   for (const p of projects) {
     if (seen.has(p.name))
       errors.push(
