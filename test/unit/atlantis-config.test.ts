@@ -256,6 +256,19 @@ describe("atlantis.yaml leniency and its limits", () => {
     expect(result.ok && result.config.warnings).toEqual([unsupported("projects[0].apply_requirements[1]", "requirement policies_passed")]);
   });
 
+  it("refuses a requirement it does not know, as Atlantis does, instead of dropping it (attack: a typo must not leave no requirement)", () => {
+    const result = loadRepoConfig({ atlantis: "version: 3\nprojects:\n- dir: a\n  apply_requirements: [aproved]\n" });
+    // Dropped, `[aproved]` was `[]`: with `allowed_overrides: [apply_requirements]` that replaced the
+    // server's requirements by none, where Atlantis refuses the file.
+    expect(result).toEqual({
+      ok: false,
+      file: "atlantis.yaml",
+      errors: [
+        "projects[0].apply_requirements[0]: unknown apply requirement aproved; expected approved, mergeable, undiverged, code_owners, verified_commits or policies_passed (line 4)",
+      ],
+    });
+  });
+
   it("keeps a workflow defined only server-side for the server config to resolve; `default` is the default", () => {
     const result = loadRepoConfig({ atlantis: "version: 3\nprojects:\n- dir: a\n  workflow: terragrunt\n- dir: b\n  workflow: default\n" });
     expect(result.ok && result.config.projects.map((p) => p.workflow)).toEqual(["terragrunt", undefined]);

@@ -147,8 +147,16 @@ function normalizeProject(
     texts(raw.apply_requirements, [...path, "apply_requirements"], ctx).forEach((req, i) => {
       if (REQUIREMENTS.has(req)) {
         if (!requirements.includes(req as Requirement)) requirements.push(req as Requirement);
-      } else {
+      } else if (req === "policies_passed") {
+        // Atlantis' own, and what Sluice's policy checks always require: nothing is lost.
         ctx.unsupported([...path, "apply_requirements", i], `requirement ${req}`);
+      } else {
+        // Dropped, a typo (`aproved`) would leave the project no requirement at all where the
+        // server lets the repo override its own: Atlantis refuses the file, and so does Sluice.
+        ctx.error(
+          [...path, "apply_requirements", i],
+          `unknown apply requirement ${showValue(req)}; expected ${[...REQUIREMENTS].join(", ")} or policies_passed`,
+        );
       }
     });
     project.applyRequirements = requirements;
