@@ -1,12 +1,23 @@
-import type { IngressDecision } from "./event-to-job.js";
-import { type Payload, targetOf } from "./ingress-payload.js";
+import type { IngressDecision, IngressSettings } from "./event-to-job.js";
+import { disabledReason, type Payload, targetOf } from "./ingress-payload.js";
 
 /**
  * GitHub sends `requested_action` and `rerequested` only to the app that made the check run or
  * suite. The "Apply" button is exactly `/apply` by the clicking user, bound to the clicked run's
  * commit; "Re-run" of a Sluice check is a bare `/plan` by the user who asked.
  */
-export function checkEventToJob(event: "check_run" | "check_suite", p: Payload, actor: string): IngressDecision {
+export function checkEventToJob(
+  event: "check_run" | "check_suite",
+  p: Payload,
+  actor: string,
+  settings: Pick<IngressSettings, "allowCommands"> = {},
+): IngressDecision {
+  // The button and the re-run are those commands, so the server's `allow_commands` holds for
+  // them as for the comments: a server without `apply` applies nothing from a pull request's page.
+  const disabled = (word: string, what: string) =>
+    settings.allowCommands && !settings.allowCommands.includes(word)
+      ? { ignore: `${what} is \`/${word}\`: ${disabledReason(word, settings.allowCommands)}` }
+      : undefined;
   const check = event === "check_run" ? p.check_run : p.check_suite;
   if (p.sender?.type === "Bot" || actor.endsWith("[bot]")) return { ignore: `${event} by a bot` };
   const headSha = check?.head_sha;
@@ -27,6 +38,8 @@ export function checkEventToJob(event: "check_run" | "check_suite", p: Payload, 
         ignore: `requested action ${p.requested_action?.identifier ?? "(none)"} on ${p.check_run?.name ?? "a check"} is not one of Sluice's`,
       };
     }
+    const off = disabled("apply", "the Apply button");
+    if (off) return off;
     const run = p.check_run;
     // Sluice names each check run it makes after its job; GitHub sends the click only to its maker.
     const madeBy = /^sluice-job-(\d{1,12})$/.exec(run?.external_id ?? "")?.[1];
@@ -46,7 +59,7 @@ export function checkEventToJob(event: "check_run" | "check_suite", p: Payload, 
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
   if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))
     return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
-  return { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
+  return disabled("plan", "a re-run of a Sluice check") ?? { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
 }
 
 /** `gh-readonly-queue/main/pr-123-<sha>`: the PRs of a merge group, as GitHub names its branch. */

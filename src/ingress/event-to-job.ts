@@ -103,7 +103,7 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     return pullRequestCommentToJob(p, actor, settings);
   }
 
-  if (event === "check_run" || event === "check_suite") return checkEventToJob(event, p, actor);
+  if (event === "check_run" || event === "check_suite") return checkEventToJob(event, p, actor, settings);
   if (event === "merge_group") return mergeGroupToJob(p, actor);
 
   return { ignore: `${event} events are not acted on` };

@@ -13,12 +13,18 @@ export const APPLY_ACTION: CheckAction = {
 };
 
 /**
- * Whether a finished plan may offer the button at all: the repo applies on comment, and no
- * project has a destroy plan its trusted config does not allow (a button that can only be refused
- * is not offered; `/apply` still answers why).
+ * Whether a finished plan may offer the button at all: the repo applies on comment, the server's
+ * `allow_commands` has `apply` (the button is `/apply`), and no project has a destroy plan its
+ * trusted config does not allow (a button that can only be refused is not offered; `/apply`
+ * still answers why).
  */
-export function offersApply(settings: Pick<RepoSettings, "applyOn" | "allowDestroyFor">, results: readonly ProjectResult[]): boolean {
+export function offersApply(
+  settings: Pick<RepoSettings, "applyOn" | "allowDestroyFor">,
+  results: readonly ProjectResult[],
+  allowCommands?: readonly string[],
+): boolean {
   if (settings.applyOn !== "comment") return false;
+  if (allowCommands && !allowCommands.includes("apply")) return false;
   return !results.some((r) => r.status === "planned" && r.summary.destroyPlan === true && !settings.allowDestroyFor(r.project));
 }
 

@@ -242,7 +242,12 @@ async function planPullRequest(
   const notice = warnings.length || notes.length ? [...notes, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
   await reported();
   const ordered = inOrder(projects, results);
-  await publisher.final({ state: "done", results: ordered, notice, applyButton: offersApply(settings, ordered) });
+  await publisher.final({
+    state: "done",
+    results: ordered,
+    notice,
+    applyButton: offersApply(settings, ordered, deps.config.allow_commands),
+  });
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
 }
 

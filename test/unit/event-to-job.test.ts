@@ -75,6 +75,38 @@ describe("eventToJob and server-side switches", () => {
     expect(kindOf("/apply", { autoplanDrafts: false, allowCommands: ["plan", "apply"] })).toBe("apply");
   });
 
+  it("the Apply button and Re-run are `/apply` and `/plan`: allow_commands switches them off too (attack)", () => {
+    const check = (action: string) => ({
+      action,
+      installation: { id: 1 },
+      repository: { id: 5, owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+      sender: { login: "bob", type: "User" },
+      check_run: {
+        id: 1,
+        name: "sluice/plan",
+        head_sha: "abc",
+        completed_at: "2026-11-26T10:00:00Z",
+        conclusion: "success",
+        pull_requests: [{ number: 7 }],
+      },
+      requested_action: { identifier: "apply" },
+    });
+    const planOnly: IngressSettings = { autoplanDrafts: false, allowCommands: ["plan", "help"] };
+    expect(eventToJob("check_run", check("requested_action"), planOnly)).toEqual({
+      ignore: "the Apply button is `/apply`: `apply` is disabled on this Sluice server (server setting `allow_commands`: `plan`, `help`)",
+    });
+    const applyOnly: IngressSettings = { autoplanDrafts: false, allowCommands: ["apply"] };
+    expect(eventToJob("check_run", check("rerequested"), applyOnly)).toEqual({
+      ignore: "a re-run of a Sluice check is `/plan`: `plan` is disabled on this Sluice server (server setting `allow_commands`: `apply`)",
+    });
+    // Control: allowed, they are the jobs they always were.
+    const all: IngressSettings = { autoplanDrafts: false };
+    const applied = eventToJob("check_run", check("requested_action"), all);
+    expect("job" in applied && applied.job.spec.kind).toBe("apply");
+    const rerun = eventToJob("check_run", check("rerequested"), { ...all, allowCommands: ["plan"] });
+    expect("job" in rerun && rerun.job.spec.kind).toBe("plan");
+  });
+
   it("/approve_policies is a job of its own, and allow_commands can switch it off", () => {
     const d = eventToJob("issue_comment", comment("atlantis approve_policies -p net"), { autoplanDrafts: false });
     expect("job" in d ? d.job.spec : undefined).toEqual({

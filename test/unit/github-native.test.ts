@@ -334,6 +334,11 @@ describe("offersApply", () => {
     expect(offersApply(settings("comment", false), [planned(true, true)])).toBe(false);
     expect(offersApply(settings("comment", true), [planned(true, true)])).toBe(true);
   });
+
+  it("not when the server's allow_commands leaves `apply` out: the button is `/apply`", () => {
+    expect(offersApply(settings("comment", false), [planned(true)], ["plan", "help"])).toBe(false);
+    expect(offersApply(settings("comment", false), [planned(true)], ["plan", "apply"])).toBe(true);
+  });
 });
 
 describe("a check event's pull_requests may name another repository's PRs", () => {
