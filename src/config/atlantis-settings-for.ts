@@ -48,6 +48,7 @@ export function atlantisSettingsFor(
   const pre = get<unknown[]>("pre_workflow_hooks", []);
   const post = get<unknown[]>("post_workflow_hooks", []);
   const picks = overrides.value.includes("workflow");
+  const offered = allowed.value.length ? allowed.value.filter((w) => w !== "default") : [...serverWorkflows];
   const all: [RepoLevelKey, unknown, string][] = [
     // Sluice's policy checks always stop an apply until they pass: `policies_passed` is that.
     ["apply_requirements", requirements.value.filter((r) => r !== "policies_passed"), requirements.from],
@@ -56,7 +57,10 @@ export function atlantisSettingsFor(
     ["allowed_overrides", overrides.value.filter((o) => o === "apply_requirements" || o === "workflow"), overrides.from],
     [
       "allowed_workflows",
-      !picks ? [] : allowed.value.length ? allowed.value.filter((w) => w !== "default") : [...serverWorkflows],
+      // Sluice binds a repository to the server's workflows by a list that is not empty; Atlantis'
+      // `default` (its built-in one) keeps it bound where the server offers no other, else a
+      // repository without allow_custom_workflows could run workflows of its own.
+      !picks ? [] : offered.length ? offered : ["default"],
       allowed.from === fallback ? overrides.from : allowed.from,
     ],
     ["allow_custom_workflows", custom.value ? ["**"] : [], custom.from],

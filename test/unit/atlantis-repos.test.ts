@@ -71,6 +71,37 @@ describe("ATLANTIS_REPO_CONFIG: repos.yaml with Atlantis' meaning", () => {
     expect(settings.workflowFor(project() as never).workflow?.plan.map((s) => s.kind)).toEqual(["run", "init", "plan", "run"]);
   });
 
+  it.each([
+    ["no server workflows", "repos:\n- id: /.*/\n  allowed_overrides: [workflow]\n"],
+    ["only Atlantis' default allowed", "repos:\n- id: /.*/\n  allowed_overrides: [workflow]\n  allowed_workflows: [default]\n"],
+  ])("without allow_custom_workflows a repository runs no workflow of its own (attack: %s)", (_, text) => {
+    // The base branch's atlantis.yaml defines its own workflow (env and extra_args, no `run`):
+    // Atlantis refuses the file ("repo config not allowed to define custom workflows").
+    const trusted = {
+      source: "atlantis.yaml",
+      projects: [project("own")],
+      workflows: {
+        own: {
+          plan: [
+            { kind: "env", name: "TF_CLI_ARGS_plan", value: "-lock=false" },
+            { kind: "plan", extraArgs: [] },
+          ],
+          apply: [],
+        },
+      },
+    } as unknown as Parameters<typeof repoSettings>[2];
+    const refused = repoSettings(serverConfigFor(load(text), "acme/infra").config, "acme/infra", trusted).workflowFor(project() as never);
+    expect(refused.workflow).toBeUndefined();
+    expect(refused.refusal).toContain("this server lets this repository use only the server's workflows");
+    // Control: with allow_custom_workflows it runs.
+    const custom = serverConfigFor(load(`${text}  allow_custom_workflows: true\n`), "acme/infra").config;
+    expect(
+      repoSettings(custom, "acme/infra", trusted)
+        .workflowFor(project() as never)
+        .workflow?.plan.map((s) => s.kind),
+    ).toEqual(["env", "plan"]);
+  });
+
   it("without allowed_overrides: [workflow] no server workflow may be picked (Atlantis refuses the key)", () => {
     const config = serverConfigFor(load(SERVER_SIDE_CFG.replace("  allowed_overrides: [workflow]\n", "")), "a/b").config;
     expect(config.allowed_workflows).toEqual([]);
