@@ -148,10 +148,12 @@ export function repoSettings(
     workflowFor(project) {
       const name = trustedOf(project)?.workflow;
       if (!name) return server.default_workflow ? { workflow: server.serverWorkflows[server.default_workflow] } : {};
-      const own = trusted?.workflows[name];
+      // Own keys only: a name such as `toString` must not find what every object has.
+      const own = trusted && Object.hasOwn(trusted.workflows, name) ? trusted.workflows[name] : undefined;
       if (!own) {
         // Not the repo's own: a workflow the operator wrote, if the server lets repos pick it.
-        const offered = server.allowed_workflows.includes(name) ? server.serverWorkflows[name] : undefined;
+        const offered =
+          server.allowed_workflows.includes(name) && Object.hasOwn(server.serverWorkflows, name) ? server.serverWorkflows[name] : undefined;
         if (offered) return { workflow: offered };
         return {
           refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
@@ -200,7 +202,7 @@ export function repoSettings(
       return may("preview") ? trustedOf(project)?.destroySchedule : undefined;
     },
     secret(name) {
-      const ref = server.secrets[name];
+      const ref = Object.hasOwn(server.secrets, name) ? server.secrets[name] : undefined;
       if (!ref) return undefined;
       return env[ref.slice("env:".length)];
     },

@@ -33,6 +33,29 @@ describe("repoSettings: the trusted config may only set what the server allows",
     expect(repoSettings(server, "other/infra", base).workflowFor(net).refusal).toContain("allow_custom_workflows");
   });
 
+  it("names from the config are looked up as names, never as what every object has (attack: `toString`, `constructor`)", () => {
+    // `workflow: toString` in the base branch's config used to find Object.prototype.toString
+    // and throw ("own.plan is not iterable") in every plan job; a `secret_set` naming
+    // `constructor` threw the same way.
+    const server = parseServerConfig('allowed_overrides: [workflow]\nallow_custom_workflows: ["**"]\nsecrets: {db: "env:DB_PASSWORD"}\n');
+    for (const name of ["toString", "constructor", "hasOwnProperty", "__proto__"]) {
+      const trusted = repo(`version: 1\nprojects:\n  - name: net\n    dir: net\n    workflow: "${name}"\n`);
+      const s = repoSettings(server, "acme/infra", trusted, { DB_PASSWORD: "pw" });
+      expect(s.workflowFor(net).refusal, name).toContain(`workflow \`${name}\` is not defined in the base branch's config`);
+      expect(s.secret(name), name).toBeUndefined();
+    }
+    // Two projects on one dir compare their workflows' init arguments: that read the same way
+    // and failed the file with "internal error while reading the config".
+    const shared = loadRepoConfig({
+      sluice: "version: 1\nprojects:\n  - {name: a, dir: net, workflow: toString}\n  - {name: b, dir: net, workflow: constructor}\n",
+    });
+    expect(shared.ok ? shared.config.projects.map((p) => p.workflow) : shared.errors).toEqual(["toString", "constructor"]);
+    // Control: a name the config and the server do define.
+    const s = repoSettings(server, "acme/infra", base, { DB_PASSWORD: "pw" });
+    expect(s.workflowFor(net).workflow?.plan.map((p) => p.kind)).toEqual(["init", "run", "plan"]);
+    expect(s.secret("db")).toBe("pw");
+  });
+
   it("sparse checkout: on by default; the server or the base branch's `sparse_checkout: false` turns it off", () => {
     const on = parseServerConfig("");
     expect(repoSettings(on, "acme/infra", undefined).sparseCheckout).toBe(true);

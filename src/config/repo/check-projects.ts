@@ -147,7 +147,8 @@ function sharesBackend(a: ProjectConfig, b: ProjectConfig, workflows: Readonly<R
 
 function backendKey(p: ProjectConfig, workflows: Readonly<Record<string, Workflow>>): string {
   if (p.workflow === undefined) return "default";
-  const workflow = workflows[p.workflow];
+  // Own keys only: `toString` is no workflow of the file.
+  const workflow = Object.hasOwn(workflows, p.workflow) ? workflows[p.workflow] : undefined;
   if (workflow === undefined) return `server workflow ${p.workflow}`;
   const init = workflow.plan.find((step) => step.kind === "init");
   return JSON.stringify(init?.kind === "init" ? init.extraArgs : []);
