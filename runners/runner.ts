@@ -158,6 +158,11 @@ export interface StateRequest {
   /** A scratch dir of its own (TF_DATA_DIR lives here). */
   dataDir: string;
   operation: StateOperation;
+  /**
+   * The project's workflow from the trusted config: its plan's `init` (and `env`) steps set the
+   * backend up as plans and applies have it (`-backend-config`), so a state command changes that state.
+   */
+  workflow?: Workflow;
   env: Record<string, string>;
   timeoutMs: number;
   redact: (text: string) => string;

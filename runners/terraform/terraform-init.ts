@@ -37,6 +37,36 @@ export async function terraformInit(
 }
 
 /**
+ * The plan workflow's `init` steps with its `env` steps (a plain init when it has none), as the
+ * plan ran them: an `-backend-config` there names the backend the project's plans and applies
+ * use, so every later run that sets TF_DATA_DIR up again (an apply on another replica, a state
+ * command) finds that backend, never the one the bare block falls back to. Returns the env the
+ * steps set, for the runs that follow, or the failed init.
+ */
+export async function initAsPlanned(
+  pluginCache: PluginCache | undefined,
+  bin: string,
+  exec: Exec,
+  plan: WorkflowStep[] | undefined,
+  base: ExecOptions,
+  checkoutDir: string,
+  projectDir: string,
+  workspace: string,
+): Promise<{ stepEnv: Record<string, string>; failed?: ExecResult }> {
+  const steps = (plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
+  if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
+  const stepEnv: Record<string, string> = {};
+  for (const step of steps) {
+    if (step.kind === "env") stepEnv[step.name] = step.value;
+    if (step.kind !== "init") continue;
+    const at = { ...base, env: { ...base.env, ...stepEnv } };
+    const r = await terraformInit(pluginCache, bin, exec, step.extraArgs, at, checkoutDir, projectDir, workspace);
+    if (r.exitCode !== 0) return { stepEnv, failed: r };
+  }
+  return { stepEnv };
+}
+
+/**
  * The plan workflow's `init` steps (with its `env` steps), or a plain init when it has none, for
  * an apply whose TF_DATA_DIR is new. Returns the failure, or undefined when ready.
  */
@@ -49,19 +79,18 @@ export async function initAgain(
   projectDir: string,
 ): Promise<{ message: string; output: string } | undefined> {
   await restoreLockFile(req.planFile, projectDir, req.checkoutDir);
-  const steps = (req.workflow?.plan ?? DEFAULT_PLAN).filter((s) => s.kind === "env" || s.kind === "init");
-  if (!steps.some((s) => s.kind === "init")) steps.push({ kind: "init", extraArgs: [] });
-  const redact = req.redactWith([]);
-  const stepEnv: Record<string, string> = {};
-  for (const step of steps) {
-    if (step.kind === "env") stepEnv[step.name] = step.value;
-    if (step.kind !== "init") continue;
-    const base = { cwd: projectDir, env: { ...env, ...stepEnv }, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput };
-    const r = await terraformInit(pluginCache, bin, exec, step.extraArgs, base, req.checkoutDir, projectDir, req.project.workspace);
-    if (r.exitCode !== 0) {
-      const message = `${describeStepFailure(bin, "init", r, req.timeoutMs)} (the plan was made on another replica: this one sets up the project before applying it)`;
-      return { message, output: r.stdout + r.stderr };
-    }
-  }
-  return undefined;
+  const base = { cwd: projectDir, env, timeoutMs: req.timeoutMs, redact: req.redactWith([]), onOutput: req.onOutput };
+  const { failed } = await initAsPlanned(
+    pluginCache,
+    bin,
+    exec,
+    req.workflow?.plan,
+    base,
+    req.checkoutDir,
+    projectDir,
+    req.project.workspace,
+  );
+  if (!failed) return undefined;
+  const message = `${describeStepFailure(bin, "init", failed, req.timeoutMs)} (the plan was made on another replica: this one sets up the project before applying it)`;
+  return { message, output: failed.stdout + failed.stderr };
 }

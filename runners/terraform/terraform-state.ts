@@ -4,7 +4,7 @@ import type { ExecOptions } from "../exec.js";
 import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
-import { terraformInit } from "./terraform-init.js";
+import { initAsPlanned } from "./terraform-init.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import { stateCommandReadBack } from "./state-command-read-back.js";
@@ -32,24 +32,37 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
     ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
     ...terraformEnv(req.dataDir, req.project.workspace),
   };
-  const base: ExecOptions = {
+  const init: ExecOptions = {
     cwd: dir.path,
     env,
     timeoutMs: req.timeoutMs,
     redact: req.redact,
     onOutput: req.onOutput,
   };
-  const initialized = await terraformInit(pluginCache, bin, exec, [], base, req.checkoutDir, dir.path, req.project.workspace);
-  if (initialized.exitCode !== 0) {
-    return fail("init", describeStepFailure(bin, "init", initialized, req.timeoutMs), initialized.stdout + initialized.stderr);
+  // The backend as the plan's workflow sets it up (its `-backend-config`), never the bare block's:
+  // else a push, import or rm would change a state that plans and applies do not read.
+  const initialized = await initAsPlanned(
+    pluginCache,
+    bin,
+    exec,
+    req.workflow?.plan,
+    init,
+    req.checkoutDir,
+    dir.path,
+    req.project.workspace,
+  );
+  if (initialized.failed) {
+    const r = initialized.failed;
+    return fail("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
   }
+  const base: ExecOptions = { ...init, env: { ...env, ...initialized.stepEnv } };
   // Where the command would write, as init resolved it: a state the job throws away (in the
   // checkout, or where the sandbox keeps nothing) would make a change that vanishes with the run.
   const lost = stateLostWith(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true);
-  if (lost) return fail("state", lost, initialized.stdout);
+  if (lost) return fail("state", lost);
   const op = req.operation;
   const step = op.kind === "import" ? "import" : op.kind === "push" ? "state push" : "state rm";
-  const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+  const read = { cwd: dir.path, env: base.env as Record<string, string>, timeoutMs: req.timeoutMs };
   // What the backend holds before: the read-back after the command must find it moved.
   const before = await pullState(exec, bin, read);
   if ("error" in before) return fail("state pull", `the backend's state could not be read before the ${step}: ${before.error}`);

@@ -210,6 +210,9 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       const ready = await prepare(project, at.checkoutDir, pushing);
       if (!("runner" in ready)) return { ...ready, output: "" };
       const { runner } = ready;
+      // The plan's init steps name the backend plans and applies use: the state command uses it too.
+      const workflow = settings.workflowFor(project);
+      if (workflow.refusal) return { ...refused("settings", workflow.refusal), output: "" };
       const hold = pushing ? await holdOn(ctx, project) : undefined;
       const kept = hold && (await deps.store.heldState(hold.id));
       if (pushing && !kept) return { ...refused("held", `${project.name} is not held: Sluice keeps no state of it to push`), output: "" };
@@ -232,6 +235,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         checkoutDir: at.checkoutDir,
         dataDir: at.dataDir,
         operation,
+        workflow: workflow.workflow,
         env: deps.tools.env,
         timeoutMs: deps.config.step_timeout,
         redact,

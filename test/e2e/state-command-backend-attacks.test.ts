@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { storeRows } from "../support/previews.js";
+import { completed, say } from "./trust-holes-support.js";
+
+/**
+ * The state commands (`/state push-errored`, `/import`, `/state rm`) change the state in the
+ * backend the project's plans and applies use: a workflow whose `init` names the backend
+ * (`-backend-config`) gives that backend to them too, never the one the bare block falls back to.
+ */
+let h: Harness;
+/** The backend the workflow's init names (production), and the one the block alone names. */
+let prod: HttpStateBackend;
+let fallback: HttpStateBackend;
+
+beforeAll(async () => {
+  h = await startHarness({
+    serverConfig: 'apply_requirements: []\nallow_checkout_state: false\nallow_custom_workflows: ["acme/*"]\n',
+  });
+  prod = await startHttpStateBackend();
+  fallback = await startHttpStateBackend();
+}, 180_000);
+afterAll(async () => {
+  await prod?.close();
+  await fallback?.close();
+  await h?.stop();
+});
+
+const atlantis = () =>
+  [
+    "version: 3",
+    "projects:",
+    "  - dir: web",
+    "    workflow: prod",
+    "workflows:",
+    "  prod:",
+    "    plan:",
+    "      steps:",
+    "        - init:",
+    `            extra_args: ["-backend-config=address=${prod.url}"]`,
+    "        - plan",
+    "",
+  ].join("\n");
+
+const webProject = (extra = "") =>
+  `terraform {\n  backend "http" {\n    address = "${fallback.url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+
+const names = (state: string | undefined) =>
+  ((JSON.parse(state ?? "{}") as { resources?: { name: string }[] }).resources ?? []).map((r) => r.name).sort();
+
+describe("state commands use the workflow's backend", () => {
+  it("/state push-errored pushes the kept state into the backend the apply could not write, not the block's fallback", async () => {
+    h.sim.setPermission("acme/push-backend", "alice", "write");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "push-backend",
+      files: { "atlantis.yaml": atlantis(), "web/main.tf": webProject() },
+    });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": webProject(tfProject("extra", 1)) } });
+    prod.refuseWrites = true;
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+    expect(reply).toContain("/state push-errored -p web");
+    // Control: the apply wrote to the workflow's backend (which refused), never to the fallback.
+    expect(prod.posts).toBeGreaterThan(0);
+    expect(prod.state).toBeUndefined();
+    expect(fallback.posts).toBe(0);
+
+    prod.refuseWrites = false;
+    const pushed = await say(h, repo, pr.number, "alice", "/state push-errored -p web", "state push-errored");
+    // The kept state is in the backend the apply meant to write; the fallback never saw it.
+    expect(fallback.posts).toBe(0);
+    expect(fallback.state).toBeUndefined();
+    expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
+    expect(pushed).not.toContain("❌");
+    const open = storeRows<{ id: number }>(h, "SELECT id FROM state_holds WHERE repo = ? AND released_at IS NULL", repo.fullName);
+    expect(open).toHaveLength(0);
+  }, 300_000);
+
+  it("/state rm removes from the workflow's backend", async () => {
+    h.sim.setPermission("acme/rm-backend", "alice", "write");
+    prod.state = undefined;
+    fallback.state = undefined;
+    fallback.posts = 0;
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "rm-backend",
+      files: { "atlantis.yaml": atlantis(), "web/main.tf": webProject() },
+    });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": webProject(tfProject("extra", 1)) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await say(h, repo, pr.number, "alice", "/apply");
+    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    // Control: applied into the workflow's backend.
+    expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
+
+    await say(h, repo, pr.number, "alice", "/state rm terraform_data.extra_0 -p web", "state rm");
+    expect(names(prod.state)).toEqual(["web_0"]);
+    expect(fallback.posts).toBe(0);
+  }, 300_000);
+});
