@@ -13,7 +13,7 @@ import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { recorded } from "./apply-records.js";
-import { holdOn, holdReason, keepState, releaseHold } from "./state-holds.js";
+import { holdOn, holdReason, keepState, pushRefusal, releaseHold } from "./state-holds.js";
 import { runCredentials, runWithCredentials } from "./run-credentials.js";
 import { applyRequest, type PlanWhere, planRequest, type RunInputs } from "./runner-request.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -122,7 +122,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
     const problem = await projectDirProblem(checkoutDir, project.dir);
     if (problem) return failed("checkout", problem);
     const hold = heldOk ? undefined : await holdOn(ctx, project);
-    if (hold) return refused("held", holdReason(hold, project));
+    if (hold) return refused("held", holdReason(hold, project, settings));
     return { runner };
   }
 
@@ -216,6 +216,8 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       const hold = pushing ? await holdOn(ctx, project) : undefined;
       const kept = hold && (await deps.store.heldState(hold.id));
       if (pushing && !kept) return { ...refused("held", `${project.name} is not held: Sluice keeps no state of it to push`), output: "" };
+      const elsewhere = hold && pushRefusal(hold, project, settings);
+      if (elsewhere) return { ...refused("held", elsewhere), output: "" };
       let operation: StateOperation;
       if (at.operation.kind === "push-errored") {
         // The kept state goes into the run's own data dir, made anew: never written through a link a run left.

@@ -1,3 +1,4 @@
+import type { RepoSettings } from "../config/repo-settings.js";
 import type { Project } from "../model/project.js";
 import type { StateHold } from "../model/state-hold.js";
 import { inlineCode } from "../render/inline.js";
@@ -25,9 +26,30 @@ export async function holdOn(
   return ctx.deps.store.openStateHold(repoOf(ctx), dir, workspace);
 }
 
-export function holdReason(hold: StateHold, project: Project): string {
+/**
+ * Whether the hold keeps `project`'s own state. A hold is on the dir and workspace, so it holds
+ * every project there; but where the trusted config shares that dir between named projects, each
+ * with its backend (its lock scope), the kept state is the one of the project whose run made it,
+ * and pushing it as another would write it into that other project's backend.
+ */
+export function holdIsFor(settings: Pick<RepoSettings, "lockScopeFor">, hold: StateHold, project: Project): boolean {
+  return settings.lockScopeFor(project) === settings.lockScopeFor({ ...project, name: hold.project });
+}
+
+/** The project whose `/state push-errored` pushes the kept state: the hold's own on a shared dir. */
+const pushedAs = (settings: Pick<RepoSettings, "lockScopeFor">, hold: StateHold, project: Project) =>
+  holdIsFor(settings, hold, project) ? project.name : hold.project;
+
+export function holdReason(hold: StateHold, project: Project, settings: Pick<RepoSettings, "lockScopeFor">): string {
   const from = hold.pr > 0 ? `#${hold.pr}'s run` : "a run";
-  return `${inlineCode(project.name)} is held: ${from} left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans, applies or checks drift on it until that state is in the backend: comment \`/state push-errored -p ${project.name}\` once the backend takes writes again.`;
+  const of = holdIsFor(settings, hold, project) ? "" : ` of ${inlineCode(hold.project)}`;
+  return `${inlineCode(project.name)} is held: ${from}${of} left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans, applies or checks drift on it until that state is in the backend: comment \`/state push-errored -p ${pushedAs(settings, hold, project)}\` once the backend takes writes again.`;
+}
+
+/** Why `project` may not push the hold's state: it is another named project's on the same dir. */
+export function pushRefusal(hold: StateHold, project: Project, settings: Pick<RepoSettings, "lockScopeFor">): string | undefined {
+  if (holdIsFor(settings, hold, project)) return undefined;
+  return `the state Sluice keeps on this dir is ${inlineCode(hold.project)}'s, whose backend is not ${inlineCode(project.name)}'s: pushing it here would put it in the wrong backend. Comment \`/state push-errored -p ${hold.project}\` instead.`;
 }
 
 /**

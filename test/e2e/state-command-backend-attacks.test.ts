@@ -13,6 +13,8 @@ let h: Harness;
 /** The backend the workflow's init names (production), and the one the block alone names. */
 let prod: HttpStateBackend;
 let fallback: HttpStateBackend;
+/** A second project's backend on the same dir (Atlantis' custom backend config pattern). */
+let staging: HttpStateBackend;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -20,10 +22,12 @@ beforeAll(async () => {
   });
   prod = await startHttpStateBackend();
   fallback = await startHttpStateBackend();
+  staging = await startHttpStateBackend();
 }, 180_000);
 afterAll(async () => {
   await prod?.close();
   await fallback?.close();
+  await staging?.close();
   await h?.stop();
 });
 
@@ -102,5 +106,68 @@ describe("state commands use the workflow's backend", () => {
     await say(h, repo, pr.number, "alice", "/state rm terraform_data.extra_0 -p web", "state rm");
     expect(names(prod.state)).toEqual(["web_0"]);
     expect(fallback.posts).toBe(0);
+  }, 300_000);
+});
+
+/** Two named projects on one dir, each with its own backend through its workflow's init. */
+const twoProjects = () =>
+  [
+    "version: 3",
+    "projects:",
+    ...["staging", "production"].flatMap((name) => [`  - name: ${name}`, "    dir: web", `    workflow: ${name}`]),
+    "workflows:",
+    ...[
+      ["staging", staging.url],
+      ["production", prod.url],
+    ].flatMap(([name, url]) => [
+      `  ${name}:`,
+      "    plan:",
+      "      steps:",
+      "        - init:",
+      `            extra_args: ["-backend-config=address=${url}"]`,
+      "        - plan",
+    ]),
+    "",
+  ].join("\n");
+
+describe("a held dir shared by named projects", () => {
+  it("production's kept state is never pushed by `/state push-errored -p staging` into staging's backend", async () => {
+    prod.state = undefined;
+    prod.refuseWrites = true;
+    h.sim.setPermission("acme/shared-hold", "alice", "write");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "shared-hold",
+      files: { "atlantis.yaml": twoProjects(), "web/main.tf": webProject() },
+    });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": webProject(tfProject("extra", 1)) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+
+    const reply = await say(h, repo, pr.number, "alice", "/apply -p production");
+    expect(reply).toContain("/state push-errored -p production");
+    expect(prod.state).toBeUndefined();
+    const open = () => storeRows<{ id: number }>(h, "SELECT id FROM state_holds WHERE repo = ? AND released_at IS NULL", repo.fullName);
+    expect(open()).toHaveLength(1);
+    prod.refuseWrites = false;
+
+    // The held dir holds staging too, and says which project's state to push.
+    const plan = await say(h, repo, pr.number, "alice", "/plan -p staging", "is held");
+    expect(plan).toContain("/state push-errored -p production");
+    expect(plan).not.toContain("/state push-errored -p staging");
+
+    // Pushing as staging would write production's state into staging's backend and drop the kept copy.
+    const wrong = await say(h, repo, pr.number, "alice", "/state push-errored -p staging", "production");
+    expect(wrong).toContain("production");
+    expect(staging.posts).toBe(0);
+    expect(staging.state).toBeUndefined();
+    expect(open()).toHaveLength(1);
+
+    // Control: pushed as production, into production's backend, and released.
+    const pushed = await say(h, repo, pr.number, "alice", "/state push-errored -p production", "state push-errored");
+    expect(pushed).not.toContain("❌");
+    expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
+    expect(staging.posts).toBe(0);
+    expect(open()).toHaveLength(0);
   }, 300_000);
 });
