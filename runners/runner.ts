@@ -110,6 +110,8 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
       message: string;
       /** A state terraform could not save (`errored.tfstate`, read with care): Sluice keeps it. */
       erroredState?: Buffer;
+      /** With it: a digest of the backend that refused it (backendDigest), the only one it is pushed into. */
+      erroredBackend?: string;
     }
 );
 
@@ -150,7 +152,12 @@ export type StateOperation =
   | { kind: "import"; address: string; id: string }
   | { kind: "rm"; addresses: string[] }
   /** `state push` of a state file Sluice kept (a path in the run's data dir), read back after. */
-  | { kind: "push"; file: string };
+  | {
+      kind: "push";
+      file: string;
+      /** The digest of the backend that refused the state (backendDigest): pushed into that one only. */
+      backend?: string;
+    };
 
 export interface StateRequest {
   project: Project;
@@ -184,4 +191,6 @@ export type StateOutcome =
       durationMs: number;
       /** A state terraform could not save (`errored.tfstate`, read with care): Sluice keeps it. */
       erroredState?: Buffer;
+      /** With it: a digest of the backend that refused it (backendDigest), the only one it is pushed into. */
+      erroredBackend?: string;
     };

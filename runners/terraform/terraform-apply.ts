@@ -10,6 +10,7 @@ import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
 import { checkReadBack, priorState, pullState } from "./state-read-back.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
+import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace } from "./state-place.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
@@ -66,8 +67,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const erroredAtStart = await erroredBefore(dir.path);
   // Once a step has run, any failure may leave a state terraform could not save (an `apply` step's,
   // or a `run` step that wraps terraform): it is kept before the worktree goes.
-  const failAfterSteps = async (message: string, out: string): Promise<ApplyOutcome> =>
-    withErrored(fail(message, out) as Extract<ApplyOutcome, { ok: false }>, await erroredState(dir.path, erroredAtStart));
+  // With the backend that refused it: the state is pushed into that one only.
+  const failAfterSteps = async (message: string, out: string): Promise<ApplyOutcome> => {
+    const failed = withErrored(fail(message, out) as Extract<ApplyOutcome, { ok: false }>, await erroredState(dir.path, erroredAtStart));
+    return failed.erroredState ? { ...failed, erroredBackend: backendDigest(env.TF_DATA_DIR as string) } : failed;
+  };
   let output = "";
   const stepEnv: Record<string, string> = {};
   for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {

@@ -6,6 +6,7 @@ import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { initAsPlanned } from "./terraform-init.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
+import { backendDigest } from "./backend-digest.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import { stateCommandReadBack } from "./state-command-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
@@ -68,12 +69,21 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   if ("error" in before) return fail("state pull", `the backend's state could not be read before the ${step}: ${before.error}`);
   // Only an errored.tfstate the command itself wrote is its unsaved state, never one the checkout brought.
   const erroredAtStart = await erroredBefore(dir.path);
+  // A kept state goes back into the backend that refused it, never one this checkout names instead.
+  const backend = backendDigest(env.TF_DATA_DIR as string);
+  if (op.kind === "push" && op.backend !== undefined && backend !== op.backend)
+    return fail(
+      "backend",
+      "the backend this checkout sets the project up with is not the one that refused the kept state (its `backend` block or `-backend-config` differ): nothing was pushed, and the project stays held. Push from a pull request whose project uses the backend the apply wrote to (one that leaves the project as the run that kept the state had it)",
+    );
   const r = await exec(bin, stateArgv(op), { ...base, pty: true });
-  if (r.exitCode !== 0)
-    return withErrored(
+  if (r.exitCode !== 0) {
+    const failed = withErrored(
       fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,
       await erroredState(dir.path, erroredAtStart),
     );
+    return failed.erroredState ? { ...failed, erroredBackend: backend } : failed;
+  }
   // Done only once the backend gives back the state the command made (the push: the one pushed).
   const after = await pullState(exec, bin, read);
   const problem =

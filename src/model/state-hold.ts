@@ -16,6 +16,11 @@ export interface StateHold {
   jobId: number;
   /** What the tool said when it failed to save the state. */
   message: string;
+  /**
+   * A digest of the backend that refused the state (type and resolved config): the push goes into
+   * that backend only, never one a pull request's checkout names instead. None: holds kept before it.
+   */
+  backend?: string;
   createdAt: string;
 }
 

@@ -11,10 +11,11 @@ interface Row {
   pr: number;
   job_id: number;
   message: string;
+  backend: string | null;
   created_at: string;
 }
 
-const COLUMNS = "id, repo, dir, workspace, project, pr, job_id, message, created_at";
+const COLUMNS = "id, repo, dir, workspace, project, pr, job_id, message, backend, created_at";
 
 const toHold = (r: Row): StateHold => ({
   id: Number(r.id),
@@ -25,6 +26,7 @@ const toHold = (r: Row): StateHold => ({
   pr: Number(r.pr),
   jobId: Number(r.job_id),
   message: r.message,
+  ...(r.backend ? { backend: r.backend } : {}),
   createdAt: r.created_at,
 });
 
@@ -33,8 +35,8 @@ export function stateHoldMethods(db: Db): StateHoldStore {
   return {
     async holdState(h) {
       const row = await db.get<Row>(
-        `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-        [h.repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.state, now()],
+        `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, backend, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        [h.repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.backend ?? null, h.state, now()],
       );
       return toHold(row as Row);
     },

@@ -200,7 +200,10 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       secrets.add(outcome.sensitiveValues);
       const kept = { sensitiveValues: outcome.sensitiveValues, output: outcome.output, credentials: seen.identity };
       if (!outcome.ok && outcome.erroredState)
-        return { ...failed("apply", await keepState(ctx, project, outcome.erroredState, outcome.message)), ...kept };
+        return {
+          ...failed("apply", await keepState(ctx, project, outcome.erroredState, outcome.message, outcome.erroredBackend)),
+          ...kept,
+        };
       if (!outcome.ok) return { ...failed("apply", outcome.message), ...kept };
       return { ok: true, value: outcome, ...kept };
     },
@@ -225,7 +228,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         await mkdir(at.dataDir, { recursive: true });
         await rm(file, { force: true, recursive: true });
         await writeFile(file, kept as Buffer, { mode: 0o600, flag: "wx" });
-        operation = { kind: "push", file };
+        operation = { kind: "push", file, ...(hold?.backend ? { backend: hold.backend } : {}) };
       } else {
         operation = at.operation;
       }
@@ -249,7 +252,10 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       const outcome = await changeStateThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, false, at.claims, seen));
       const ran = { output: outcome.output, credentials: seen.identity };
       if (!outcome.ok && outcome.erroredState)
-        return { ...failed(outcome.failedStep, await keepState(ctx, project, outcome.erroredState, outcome.message)), ...ran };
+        return {
+          ...failed(outcome.failedStep, await keepState(ctx, project, outcome.erroredState, outcome.message, outcome.erroredBackend)),
+          ...ran,
+        };
       if (!outcome.ok) return { ...failed(outcome.failedStep, outcome.message), ...ran };
       if (hold) await releaseHold(ctx, project, hold, pass.actor);
       return { ok: true, value: outcome, output: outcome.output, credentials: seen.identity };

@@ -56,7 +56,14 @@ export function pushRefusal(hold: StateHold, project: Project, settings: Pick<Re
  * A state terraform could not save, kept in the store before its worktree goes (never posted),
  * with the project held and an audit event; the reply says how to finish.
  */
-export async function keepState(ctx: ProjectRunnerContext, project: Project, bytes: Buffer, message: string): Promise<string> {
+export async function keepState(
+  ctx: ProjectRunnerContext,
+  project: Project,
+  bytes: Buffer,
+  message: string,
+  /** The digest of the backend that refused it: the push goes into that one only. */
+  backend?: string,
+): Promise<string> {
   const { deps, job } = ctx;
   const { dir, workspace } = heldAt(project);
   const hold = await deps.store.holdState({
@@ -68,6 +75,7 @@ export async function keepState(ctx: ProjectRunnerContext, project: Project, byt
     jobId: job.id,
     message: message.slice(0, 2000),
     state: bytes,
+    ...(backend ? { backend } : {}),
   });
   await deps.store.recordAudit({
     actor: "sluice",

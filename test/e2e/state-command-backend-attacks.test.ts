@@ -15,6 +15,8 @@ let prod: HttpStateBackend;
 let fallback: HttpStateBackend;
 /** A second project's backend on the same dir (Atlantis' custom backend config pattern). */
 let staging: HttpStateBackend;
+/** A backend a pull request names in place of the project's own. */
+let elsewhere: HttpStateBackend;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -23,11 +25,13 @@ beforeAll(async () => {
   prod = await startHttpStateBackend();
   fallback = await startHttpStateBackend();
   staging = await startHttpStateBackend();
+  elsewhere = await startHttpStateBackend();
 }, 180_000);
 afterAll(async () => {
   await prod?.close();
   await fallback?.close();
   await staging?.close();
+  await elsewhere?.close();
   await h?.stop();
 });
 
@@ -168,6 +172,58 @@ describe("a held dir shared by named projects", () => {
     expect(pushed).not.toContain("❌");
     expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
     expect(staging.posts).toBe(0);
+    expect(open()).toHaveLength(0);
+  }, 300_000);
+});
+
+const httpProject = (url: string, extra = "") =>
+  `terraform {\n  backend "http" {\n    address = "${url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+
+describe("a push from another pull request", () => {
+  it("never writes the kept state into a backend that pull request names instead of the one the apply could not write", async () => {
+    prod.state = undefined;
+    prod.refuseWrites = true;
+    h.sim.setPermission("acme/push-elsewhere", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "push-elsewhere", files: { "web/main.tf": httpProject(prod.url) } });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": httpProject(prod.url, tfProject("extra", 1)) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain("/state push-errored -p web");
+    expect(prod.state).toBeUndefined();
+    const open = () => storeRows<{ id: number }>(h, "SELECT id FROM state_holds WHERE repo = ? AND released_at IS NULL", repo.fullName);
+    expect(open()).toHaveLength(1);
+    prod.refuseWrites = false;
+    // The pull request is given up; its lock goes with it.
+    await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => storeRows(h, "SELECT 1 FROM locks WHERE repo = ?", repo.fullName).length === 0, {
+      message: "the closed pull request's locks were not released",
+    });
+
+    // Another pull request moves the project's backend; the push there would land in that one.
+    await h.sim.pushBranch(repo, { branch: "move", from: "main", files: { "web/main.tf": httpProject(elsewhere.url) } });
+    const move = await h.sim.openPullRequest(repo, { head: "move", author: "alice" });
+    await completed(h, repo, move.headSha, "sluice/plan");
+    const wrong = await say(h, repo, move.number, "alice", "/state push-errored -p web", "state push-errored");
+    expect(wrong).toContain("❌");
+    expect(elsewhere.posts).toBe(0);
+    expect(elsewhere.state).toBeUndefined();
+    expect(open()).toHaveLength(1);
+    expect(wrong).toContain("not the one that refused the kept state");
+    await h.sim.closePullRequest(repo, move.number);
+    await h.sim.waitFor(() => storeRows(h, "SELECT 1 FROM locks WHERE repo = ?", repo.fullName).length === 0, {
+      message: "the moving pull request's locks were not released",
+    });
+
+    // Control: a pull request that leaves the backend alone pushes it where the apply meant to write it.
+    await h.sim.pushBranch(repo, { branch: "docs", from: "main", files: { "README.md": "# docs\n" } });
+    const docs = await h.sim.openPullRequest(repo, { head: "docs", author: "alice" });
+    await h.sim.waitFor(() => h.sim.comments(repo, docs.number).length > 0 || h.sim.checkRuns(repo, docs.headSha).length > 0, {
+      message: "the docs pull request was not seen",
+    });
+    const pushed = await say(h, repo, docs.number, "alice", "/state push-errored -p web", "state push-errored");
+    expect(pushed).not.toContain("❌");
+    expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
     expect(open()).toHaveLength(0);
   }, 300_000);
 });

@@ -958,7 +958,17 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const state = Buffer.from('{"version":4,"serial":3,"lineage":"l-1","resources":[]}');
-    const base = { repo: "acme/infra", dir: "envs/net", workspace: "default", project: "net", pr: 7, jobId: 12, message: "Error: 500" };
+    const base = {
+      repo: "acme/infra",
+      dir: "envs/net",
+      workspace: "default",
+      project: "net",
+      pr: 7,
+      jobId: 12,
+      message: "Error: 500",
+      // The backend that refused it, as a digest: the push goes into that one only.
+      backend: "0f".repeat(32),
+    };
     expect(await b.openStateHold("acme/infra", "envs/net", "default")).toBeUndefined();
     const hold = await a.holdState({ ...base, state });
     expect(hold).toMatchObject({ ...base, id: expect.any(Number), createdAt: expect.any(String) });
