@@ -138,6 +138,8 @@ export interface Runner {
   apply(req: ApplyRequest, exec: Exec): Promise<ApplyOutcome>;
   /** Absent: the tool has no state of its own to import into or remove from (Helm, Kustomize). */
   state?(req: StateRequest, exec: Exec): Promise<StateOutcome>;
+  /** The state operations `state` runs; absent: all of them. */
+  stateOperations?: readonly StateOperation["kind"][];
   /** The root outputs in the project's state, read through the tool (`output -json`); absent: the tool has none. */
   outputs?(req: OutputsRequest, exec: Exec): Promise<OutputsOutcome>;
 }

@@ -32,6 +32,11 @@ export function terragruntStatePullArgv(flags: TerragruntFlags): string[] {
   return ["run", ...globalFlags(flags), "--", "state", "pull"];
 }
 
+/** A state file pushed into the unit's backend (a state Sluice kept when the backend refused it). */
+export function terragruntStatePushArgv(flags: TerragruntFlags, file: string): string[] {
+  return ["run", ...globalFlags(flags), "--", "state", "push", file];
+}
+
 /**
  * The same settings as environment variables (`TG_` prefix), for what terragrunt starts on its
  * own (a dependency's `output`), and Terraform's automation settings, passed on by terragrunt. No

@@ -4,12 +4,13 @@ import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions, ExecResult } from "../exec.js";
-import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../runner.js";
+import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
 import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
+import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
 import { checkReadBack, priorState, pullState } from "../terraform/state-read-back.js";
 import {
@@ -21,6 +22,7 @@ import {
   terragruntStatePullArgv,
 } from "./terragrunt-argv.js";
 import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
+import { terragruntState } from "./terragrunt-state.js";
 
 const identity = (s: string) => s;
 
@@ -59,6 +61,10 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
 
   return {
     kind: "terragrunt",
+    // A held unit's way out: the push of the state Sluice kept (import and rm are not built for units).
+    stateOperations: ["push"],
+    state: (req: StateRequest, exec: Exec): Promise<StateOutcome> =>
+      terragruntState(req, exec, bin, flagsFor(req.dataDir, req.binary), (step, r) => describeFailure(bin, step, r, req.timeoutMs)),
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
       const started = performance.now();
       const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
@@ -178,8 +184,11 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const failAfterApply = async (message: string, output: string): Promise<ApplyOutcome> => {
         for (const d of workDirs) {
           const errored = await erroredState(d, erroredAtStart.get(d));
-          if (errored.erroredState || errored.problem)
-            return withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);
+          if (errored.erroredState || errored.problem) {
+            const failed = withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);
+            // With the backend of the copy that refused it: the push goes into that one only.
+            return failed.erroredState ? { ...failed, erroredBackend: backendDigest(join(d, ".terraform")) } : failed;
+          }
         }
         return fail(message, output);
       };

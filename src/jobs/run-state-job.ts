@@ -99,7 +99,11 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
     return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
   }
-  if (!deps.tools.runners[project.runner]?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
+  const runner = deps.tools.runners[project.runner];
+  if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
+  const kind = operation.kind === "push-errored" ? "push" : operation.kind;
+  if (runner.stateOperations && !runner.stateOperations.includes(kind))
+    return refuse(`${project.runner} projects take no \`/${name}\` (only \`/state push-errored\` of a state Sluice kept)`, project);
   const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
   const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
