@@ -1,10 +1,10 @@
-import picomatch from "picomatch";
 import type { ProjectDetector } from "../../runners/runner.js";
 import { projectsForChanges, whenModifiedReasons } from "../config/repo/match-when-modified.js";
 import type { Project } from "../model/project.js";
 import type { ProjectTree } from "../model/project-tree.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
+import { ignoredDirs } from "./ignored-dirs.js";
 import { relabelAliases, symlinkAliases } from "./symlink-aliases.js";
 
 export type { ProjectTree } from "../model/project-tree.js";
@@ -38,8 +38,6 @@ export function resolveProjects(
 ): ResolvedProjects {
   const configured = config.projects.map(toProject);
   const claimed = new Set(config.projects.map((p) => p.dir));
-  const ignored = config.autodiscover.ignore.length ? picomatch(config.autodiscover.ignore, { dot: true }) : () => false;
-  const free = (p: Project) => !claimed.has(p.dir) && !ignored(p.dir);
 
   const clean = changedFiles.map(cleanRepoPath).filter((f): f is string => f !== undefined);
   // A change read through a symlink elsewhere in the repo counts at the link's path too.
@@ -64,10 +62,15 @@ export function resolveProjects(
 
   const discovered: Project[] = [];
   if (config.autodiscover.enabled) {
-    for (const detector of detectors) {
-      const found = detector.detect(tree, changed);
-      discovered.push(...found.projects.filter(free));
-      for (const p of found.affected) if (free(p)) affected.set(p.name, p);
+    const found = detectors.map((detector) => detector.detect(tree, changed));
+    const ignored = ignoredDirs(
+      config.autodiscover.ignore,
+      found.flatMap((f) => [...f.projects, ...f.affected].map((p) => p.dir)),
+    );
+    const free = (p: Project) => !claimed.has(p.dir) && !ignored.has(p.dir);
+    for (const f of found) {
+      discovered.push(...f.projects.filter(free));
+      for (const p of f.affected) if (free(p)) affected.set(p.name, p);
     }
   }
   if (aliases.length) for (const [name, p] of affected) affected.set(name, { ...p, why: relabelAliases(p.why ?? [], aliases) });

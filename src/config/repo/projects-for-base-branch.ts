@@ -1,6 +1,6 @@
 import type { RepoConfig } from "../../model/repo-config.js";
 import { branchRegex } from "./normalize-atlantis-config.js";
-import { regexpTestWithin } from "../../util/regexp-test-within.js";
+import { withinTime } from "../../util/within-time.js";
 
 /** Far more than any real `branch` regex takes against a branch name (microseconds). */
 const MATCH_MS = 1000;
@@ -21,7 +21,7 @@ export function projectsForBaseBranch(config: RepoConfig, baseBranch: string): B
     if (typeof regex === "string") return false;
     // The PR's own config writes the regex: a JavaScript one can backtrack for ever where Go's,
     // which Atlantis matches with, takes linear time.
-    const matched = regexpTestWithin(regex, baseBranch, MATCH_MS);
+    const matched = withinTime(() => regex.test(baseBranch), MATCH_MS)?.value;
     if (matched === undefined)
       errors.push(
         `projects[${i}].branch: the regex ${p.branch} took longer than ${MATCH_MS / 1000} s to match the base branch \`${baseBranch}\`; Atlantis (Go's regexp) matches in linear time: write it without nested or long counted repetition`,
