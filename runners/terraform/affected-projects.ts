@@ -2,6 +2,7 @@ import picomatch from "picomatch";
 import type { Project } from "../../src/model/project.js";
 import type { TfRead } from "../../src/model/project-tree.js";
 import { cleanRepoPath, compareStrings, isIgnoredPath, parentDir, resolveFrom } from "../../src/util/repo-path.js";
+import { withinTime } from "../../src/util/within-time.js";
 import { type DiscoveredProjects, discoverTerraformProjects, type RepoTree } from "./discover-terraform-projects.js";
 
 /** Files Terraform reads from every dir of a configuration (root or module). */
@@ -10,6 +11,8 @@ const CONFIG_FILE = /\.(?:tf|tf\.json|tofu|tofu\.json)$/;
 const ROOT_FILE = /(?:^|\/)(?:\.terraform\.lock\.hcl|[^/]*\.tfvars|[^/]*\.tfvars\.json)$/;
 
 const MAX_REASONS = 4;
+/** Far more than matching a large monorepo's file reads takes (milliseconds). */
+const READS_MS = 5000;
 
 /** A read of one Terraform dir, resolved to repo paths where it can be. */
 interface ReadSpec {
@@ -71,24 +74,34 @@ export function affectedProjects(
     }
   }
 
-  for (const [rawDir, reads] of tree.tfReads ?? []) {
-    const dir = cleanRepoPath(rawDir);
-    if (dir === undefined || !isTfDir(dir)) continue;
-    const reader = projectsByDir.has(dir) ? "the project" : `module \`${dir}\``;
-    const roots = projectsByDir.has(dir) ? [dir] : rootsOf(dir);
-    for (const read of reads) {
-      // Relative to the module's dir: one resolution for every root; relative to the root (or
-      // computed, maybe relative to it): one per root.
-      const perRoot = "base" in read ? read.base === "root" : read.under !== "module";
-      for (const root of perRoot ? roots : [undefined]) {
-        const spec = resolveRead(read, dir, root ?? dir);
-        for (const file of files) {
-          const hit = matchRead(spec, file);
-          if (hit === undefined) continue;
-          for (const r of root === undefined ? roots : [root]) add(r, `\`${file}\`, ${hit(reader)}`);
+  // `fileset` patterns come from the PR's code and file names from its changes: picomatch's
+  // backtracking regexp can take hours over them (`*a*a*…*b` against a long name), in the job
+  // thread that runs every job. The whole match gets a time limit; past it the job says why.
+  const matched = withinTime(() => {
+    for (const [rawDir, reads] of tree.tfReads ?? []) {
+      const dir = cleanRepoPath(rawDir);
+      if (dir === undefined || !isTfDir(dir)) continue;
+      const reader = projectsByDir.has(dir) ? "the project" : `module \`${dir}\``;
+      const roots = projectsByDir.has(dir) ? [dir] : rootsOf(dir);
+      for (const read of reads) {
+        // Relative to the module's dir: one resolution for every root; relative to the root (or
+        // computed, maybe relative to it): one per root.
+        const perRoot = "base" in read ? read.base === "root" : read.under !== "module";
+        for (const root of perRoot ? roots : [undefined]) {
+          const spec = resolveRead(read, dir, root ?? dir);
+          for (const file of files) {
+            const hit = matchRead(spec, file);
+            if (hit === undefined) continue;
+            for (const r of root === undefined ? roots : [root]) add(r, `\`${file}\`, ${hit(reader)}`);
+          }
         }
       }
     }
+  }, READS_MS);
+  if (matched === undefined) {
+    throw new Error(
+      `the files Terraform code reads (\`fileset\`, \`file\`, …) took longer than ${READS_MS / 1000} s to match the changed files: a \`fileset\` pattern with many \`*\` backtracks on a long name; write it with fewer wildcards`,
+    );
   }
 
   return [...reasons.keys()]
