@@ -52,13 +52,14 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     );
     return;
   }
-  // Its merge was heard, and the apply on merge it started was cut short by a crash: the locks are
-  // kept for a person to check the state (rule 8; the PR was told), not released as a lost event's.
-  for (const cut of await deps.store.interruptedAppliesOfPr(repoFullName(repo), number)) {
+  // Its merge was heard, and the apply on merge it started was cut short by a crash or failed: the
+  // locks are kept for a person to check the state (rule 8; the PR was told), not released as a
+  // lost event's.
+  for (const cut of await deps.store.unsettledAppliesOfPr(repoFullName(repo), number)) {
     if ((await deps.store.getJob(cut.jobId))?.spec.kind !== "cleanup") continue;
     deps.log.info(
-      { jobId: job.id, repo: repoFullName(repo), pr: number, interrupted: cut.jobId },
-      "pull request merged, its apply on merge interrupted: its locks are kept until someone unlocks them",
+      { jobId: job.id, repo: repoFullName(repo), pr: number, unsettled: cut.jobId, status: cut.status },
+      "pull request merged, its apply on merge interrupted or failed: its locks are kept until someone unlocks them",
     );
     return;
   }

@@ -8,7 +8,7 @@ export type ApplyRecords = Pick<
   | "recordApplyEnd"
   | "interruptStartedApplies"
   | "interruptedAppliesOf"
-  | "interruptedAppliesOfPr"
+  | "unsettledAppliesOfPr"
   | "appliedByPr"
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
@@ -72,11 +72,11 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       ]);
       return rows.map(records.toApply);
     },
-    async interruptedAppliesOfPr(repo, pr) {
-      const rows = await db.all<ApplyRow>("SELECT * FROM applies WHERE repo = ? AND pr = ? AND status = 'interrupted' ORDER BY id", [
-        repo,
-        pr,
-      ]);
+    async unsettledAppliesOfPr(repo, pr) {
+      const rows = await db.all<ApplyRow>(
+        "SELECT * FROM applies WHERE repo = ? AND pr = ? AND status IN ('interrupted', 'failed') ORDER BY id",
+        [repo, pr],
+      );
       return rows.map(records.toApply);
     },
     async appliedByPr(repo, pr, dir, workspace) {

@@ -144,8 +144,11 @@ export interface Store
    * still marked started: ask only for a job adopted from a dead owner (runningJobs).
    */
   interruptedAppliesOf(jobId: number): Promise<ApplyRecord[]>;
-  /** A pull request's applies marked interrupted (their locks are kept for a person: rule 8). */
-  interruptedAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;
+  /**
+   * A pull request's applies that may have left the state unlike what the backend says: marked
+   * interrupted, or failed once the tool ran (their locks are kept for a person: rule 8).
+   */
+  unsettledAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;
   /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
   appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
   /** Who holds the lock of a project, if anyone. */

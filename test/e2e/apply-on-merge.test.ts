@@ -1,6 +1,8 @@
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { startHttpStateBackend } from "../support/http-state-backend.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -69,4 +71,56 @@ describe("apply_on: merge", () => {
     expect(reply).toContain("terraform_data.surprise_0");
     expect(await stateResources(state)).toEqual([]);
   });
+
+  it("an apply on merge that failed keeps the PR's locks for a person: the next PR waits until /unlock (control: a merge that applied releases them)", async () => {
+    const locksOf = (repo: string) => {
+      const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    // Control: an apply on merge that landed releases the merged PR's locks.
+    const ok = await approvedPr("merge-released");
+    await h.sim.mergePullRequest(ok.repo, ok.pr.number);
+    expect((await completed(ok.repo, ok.pr.headSha, "sluice/apply")).conclusion).toBe("success");
+    await h.sim.waitFor(() => locksOf("acme/merge-released").length === 0, { message: "locks kept after a good merge", timeoutMs: 30_000 });
+
+    // A backend that acknowledges the state and keeps nothing: the apply's read-back fails it.
+    const backend = await startHttpStateBackend();
+    try {
+      const project = (n: number) => `terraform {\n  backend "http" {\n    address = "${backend.url}"\n  }\n}\n\n${tfProject("net", n)}`;
+      for (const u of ["alice", "bob"]) h.sim.setPermission("acme/merge-failed", u, "write");
+      const repo = await h.sim.createRepo({ owner: "acme", name: "merge-failed", files: { "net/main.tf": project(0) } });
+      await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
+      const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+      await completed(repo, pr.headSha, "sluice/plan");
+      await h.sim.approve(repo, pr.number, "bob");
+      backend.dropWrites = true;
+      await h.sim.mergePullRequest(repo, pr.number);
+      expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+      await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
+        message: "no word that the locks are kept",
+        timeoutMs: 30_000,
+      });
+      expect(locksOf("acme/merge-failed")).toEqual([{ pr: pr.number, dir: "net" }]);
+      // The next pull request on the project waits for a person.
+      await h.sim.pushBranch(repo, { branch: "more", files: { "net/main.tf": project(3) } });
+      const next = await h.sim.openPullRequest(repo, { head: "more", author: "alice" });
+      await h.sim.waitFor(() => bot(repo, next.number).some((c) => c.body.includes(`locked by #`)), {
+        message: "the next PR was not told of the lock",
+        timeoutMs: 60_000,
+      });
+      // Once someone checked the state, /unlock on the merged PR releases it.
+      backend.dropWrites = false;
+      await h.sim.comment(repo, pr.number, { user: "bob", body: "/unlock" });
+      await h.sim.waitFor(() => locksOf("acme/merge-failed").every((l) => l.pr === next.number), {
+        message: "the kept lock was not released by /unlock",
+        timeoutMs: 60_000,
+      });
+    } finally {
+      await backend.close();
+    }
+  }, 180_000);
 });
