@@ -67,14 +67,17 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
     support: "yes",
     does: "Exact `HOST/owner/name` (HOST: `GHE_HOST`, else `github.com`) or `/regex/` over it; the last matching entry decides each key. It does not widen the allowlist (server `repos`).",
   },
-  "repos[].branch": { support: "no", does: "Named at start; the entry applies to every base branch." },
+  "repos[].branch": {
+    support: "no",
+    does: "Refused at start (the entry would hold for every base branch, loosening the others' rules), unless it matches every branch (`/.*/`).",
+  },
   "repos[].repo_config_file": {
     support: "partly",
     does: "`atlantis.yaml` is read as always; any other path is named at start and not read.",
   },
   "repos[].plan_requirements": {
     support: "partly",
-    does: "`[]` as Atlantis; any requirement is named at start (who may plan: `plan_permission`).",
+    does: "`[]` as Atlantis; any requirement is refused at start (Sluice does not hold a plan until it is met; who may plan: `plan_permission`).",
   },
   "repos[].apply_requirements": {
     support: "yes",

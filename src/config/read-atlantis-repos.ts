@@ -88,6 +88,9 @@ export function readAtlantisRepos(text: string, opts: { source: string; host: st
       }
     }
     unsupportedKeys(raw, (key, why) => note([...path, key], why));
+    errors.push(
+      ...looserThanAtlantis(raw).map((why) => `repos.${i}.${why} (line ${locator.line([...path, why.split(":")[0] as string])})`),
+    );
     return { id: raw.id, origin: `${source} repos[${i}]`, raw };
   });
 
@@ -112,12 +115,33 @@ export function readAtlantisRepos(text: string, opts: { source: string; host: st
   return { source, host: opts.host, entries, workflows, policies, policyChecks: opts.policyChecks, unsupported };
 }
 
+/** `branch` values that keep an entry to no fewer base branches than Sluice does (all). */
+const EVERY_BRANCH = new Set(["/.*/", "/^.*$/", "/.*$/", "/^.*/"]);
+
+/**
+ * Keys whose value Sluice would honour more loosely than Atlantis, so that ignoring them with a
+ * notice would open what the operator meant to close: refused at start. An entry Atlantis keeps
+ * to some base branches would hold for every one here (a sandbox branch's looser rules on
+ * production's), and a plan requirement Sluice does not wait for would let unreviewed code run in
+ * a plan.
+ */
+function looserThanAtlantis(raw: AtlantisRepoEntry): string[] {
+  const refused: string[] = [];
+  if (raw.branch !== undefined && !EVERY_BRANCH.has(raw.branch))
+    refused.push(
+      `branch: Sluice applies a repos entry to every base branch of its repositories, so this one (\`${raw.branch}\`) would set its requirements, workflow and overrides for all of them; remove \`branch\` (an entry for every branch), or keep branch-specific settings in that branch's own atlantis.yaml`,
+    );
+  if (raw.plan_requirements?.length)
+    refused.push(
+      `plan_requirements: Sluice does not hold a plan until [${raw.plan_requirements.join(", ")}] is met, so the pull request's code would run in plans before it; remove it, and say who may plan with the server's \`plan_permission\``,
+    );
+  return refused;
+}
+
 /** Keys of an entry whose values Sluice cannot honour (a value Sluice does anyway is not named). */
 function unsupportedKeys(raw: AtlantisRepoEntry, note: (key: string, why: string) => void): void {
-  if (raw.branch !== undefined) note("branch", "the entry applies to every base branch");
   if (raw.repo_config_file !== undefined && raw.repo_config_file !== "atlantis.yaml")
     note("repo_config_file", "Sluice reads `atlantis.yaml` at the repository root");
-  if (raw.plan_requirements?.length) note("plan_requirements", "who may plan is the server's `plan_permission`");
   if (raw.import_requirements?.length) note("import_requirements", "`/import` needs what `/apply` needs");
   const others = (raw.allowed_overrides ?? []).filter((o) => o !== "apply_requirements" && o !== "workflow");
   if (others.length) note("allowed_overrides", `${others.join(", ")} cannot be overridden by a repository`);

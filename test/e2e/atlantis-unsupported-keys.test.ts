@@ -8,12 +8,13 @@ import { settledReadyz } from "../support/readyz.js";
 import { runMainUntilExit } from "../support/run-main.js";
 import { removeDir } from "../support/start-app.js";
 
-// Every repos.yaml key Sluice does not do, each set to a value that would matter in Atlantis.
+// Every repos.yaml key Sluice does not do, each set to a value that would matter in Atlantis (but
+// `branch` and `plan_requirements`, refused at start with such a value: see below).
 const UNSUPPORTED = `repos:
 - id: /.*/
-  branch: /main/
+  branch: /.*/
   repo_config_file: infra/atlantis.yaml
-  plan_requirements: [approved]
+  plan_requirements: []
   import_requirements: [mergeable]
   allowed_overrides: [workflow, delete_source_branch_on_merge, repo_locking, repo_locks, policy_check, custom_policy_check, silence_pr_comments, plan_requirements, import_requirements]
   delete_source_branch_on_merge: true
@@ -34,9 +35,7 @@ workflows:
     state_rm: {steps: [init]}
 `;
 const NAMED = [
-  "`repos.0.branch` (line 3)",
   "`repos.0.repo_config_file` (line 4)",
-  "`repos.0.plan_requirements` (line 5)",
   "`repos.0.import_requirements` (line 6)",
   "`repos.0.allowed_overrides` (line 7)",
   "`repos.0.delete_source_branch_on_merge` (line 8)",
@@ -91,6 +90,13 @@ describe("ATLANTIS_REPO_CONFIG: nothing is dropped in silence", () => {
       const r = await runMainUntilExit({ ...base(), ATLANTIS_REPO_CONFIG: join(dir, "bad.yaml") }, dir);
       expect(r.code, r.output).toBe(2);
       expect(r.output).toMatch(/repos\.0\.apply_requirements\.1: .*\(line 3\)/);
+    });
+
+    it("an entry Atlantis would keep to some base branches stops the start: exit code 2, the key and the line", async () => {
+      await writeFile(join(dir, "branch.yaml"), "repos:\n- id: /.*/\n  branch: /^sandbox$/\n  apply_requirements: []\n");
+      const r = await runMainUntilExit({ ...base(), ATLANTIS_REPO_CONFIG: join(dir, "branch.yaml") }, dir);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toMatch(/repos\.0\.branch: Sluice applies a repos entry to every base branch.*\(line 3\)/);
     });
 
     it("a key set in both files stops the start, naming both", async () => {

@@ -147,13 +147,25 @@ describe("ATLANTIS_REPO_CONFIG: repos.yaml with Atlantis' meaning", () => {
     expect(off.unsupported.join("\n")).toContain("ATLANTIS_ENABLE_POLICY_CHECKS");
   });
 
+  it("refuses at start a key Sluice would honour more loosely than Atlantis (control: its harmless values are taken)", () => {
+    // Atlantis keeps this entry to the sandbox branch; Sluice would drop the approval for main too.
+    const sandbox = "repos:\n- id: /.*/\n  apply_requirements: [approved]\n- id: /.*/\n  branch: /^sandbox$/\n  apply_requirements: []\n";
+    expect(() => load(sandbox)).toThrow(/repos\.1\.branch: Sluice applies a repos entry to every base branch.*\(line 5\)/);
+    // Atlantis plans only once the PR is approved; Sluice would run its code in a plan before.
+    expect(() => load("repos:\n- id: /.*/\n  plan_requirements: [approved]\n")).toThrow(
+      /repos\.0\.plan_requirements: Sluice does not hold a plan/,
+    );
+    const all = load("repos:\n- id: /.*/\n  branch: /.*/\n  plan_requirements: []\n  apply_requirements: [approved]\n");
+    expect(serverConfigFor(all, "acme/prod").config.apply_requirements).toEqual(["approved"]);
+  });
+
   it("every key Sluice does not do is named, with its line", () => {
     const config = load(
       [
         "repos:",
         "- id: /.*/",
-        "  branch: /main/",
-        "  plan_requirements: [approved]",
+        "  branch: /.*/",
+        "  plan_requirements: []",
         "  allowed_overrides: [workflow, delete_source_branch_on_merge]",
         "  delete_source_branch_on_merge: true",
         "  repo_locking: false",
@@ -170,8 +182,6 @@ describe("ATLANTIS_REPO_CONFIG: repos.yaml with Atlantis' meaning", () => {
     );
     const text = config.unsupported.join("\n");
     for (const key of [
-      "repos.0.branch` (line 3)",
-      "repos.0.plan_requirements` (line 4)",
       "repos.0.allowed_overrides` (line 5)",
       "repos.0.delete_source_branch_on_merge` (line 6)",
       "repos.0.repo_locking` (line 7)",
