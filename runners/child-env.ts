@@ -41,6 +41,28 @@ const FORBIDDEN = new Set([
   "GH_TOKEN",
 ]);
 
+/**
+ * Variables Sluice sets for every Terraform run from the project's trusted identity and its own
+ * dirs (where terraform keeps its data and backend, the project's workspace, the provider cache and
+ * its integrity rule, the CLI config): a workflow's `env` step setting one would plan and apply
+ * elsewhere than the project's locks, state checks and read-back look. (TF_IN_AUTOMATION and
+ * TF_INPUT, which Atlantis' own examples set, change only how terraform talks.)
+ */
+const SET_FOR_TERRAFORM = new Set([
+  "TF_DATA_DIR",
+  "TF_WORKSPACE",
+  "TF_PLUGIN_CACHE_DIR",
+  "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
+  "TF_CLI_CONFIG_FILE",
+]);
+
+export function isSetForTerraform(name: string): boolean {
+  return SET_FOR_TERRAFORM.has(name.toUpperCase());
+}
+
+export const SET_FOR_TERRAFORM_REASON =
+  "is set by Sluice for every run (terraform's data dir, the project's workspace, the provider cache, the CLI config): a workflow cannot set it";
+
 export function isForbiddenEnvName(name: string): boolean {
   return FORBIDDEN.has(name.toUpperCase());
 }

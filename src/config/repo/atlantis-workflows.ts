@@ -1,3 +1,4 @@
+import { isSetForTerraform, SET_FOR_TERRAFORM_REASON } from "../../../runners/child-env.js";
 import type { Workflow, WorkflowStep } from "../../model/repo-config.js";
 import type { AtlantisConfigInput } from "./atlantis-schema.js";
 import { formatPath, type KeyPath, showValue } from "./format-path.js";
@@ -152,6 +153,10 @@ function envStep(value: unknown, path: KeyPath, ctx: NormalizeContext): Workflow
   if (typeof name !== "string" || !ENV_NAME_PATTERN.test(name)) {
     const got = name === undefined ? "is required" : `must be an environment variable name, got ${showValue(name)}`;
     ctx.error([...path, "name"], got);
+    return undefined;
+  }
+  if (isSetForTerraform(name)) {
+    ctx.error([...path, "name"], `${name} ${SET_FOR_TERRAFORM_REASON}`);
     return undefined;
   }
   if (command !== undefined && value.value !== undefined) {

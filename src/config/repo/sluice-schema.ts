@@ -1,3 +1,4 @@
+import { isSetForTerraform, SET_FOR_TERRAFORM_REASON } from "../../../runners/child-env.js";
 import { z } from "zod";
 import { WORKSPACE_NAME } from "../../command/validate-filter-value.js";
 import { cronSchema } from "../../util/cron.js";
@@ -20,7 +21,10 @@ const scalar = z.union([z.string(), z.number(), z.boolean()], { error: "must be 
 
 const extraArgs = z.strictObject({ extra_args: z.array(z.string()).optional() });
 const argv = z.array(text).min(1);
-const envName = z.string().regex(ENV_NAME_PATTERN, "must be an environment variable name such as TF_LOG");
+const envName = z
+  .string()
+  .regex(ENV_NAME_PATTERN, "must be an environment variable name such as TF_LOG")
+  .refine((name) => !isSetForTerraform(name), SET_FOR_TERRAFORM_REASON);
 
 const runValue = z.union(
   [
