@@ -11,6 +11,8 @@ export interface ExecRun {
   env: Record<string, string>;
   timeoutMs: number;
   grace: number;
+  /** A sandbox limit stops it as a timeout does (SIGTERM, SIGKILL after `grace`): see ExecOptions. */
+  stopGently?: boolean;
   redact: (s: string) => string;
   onOutput?: (chunk: string) => void;
   sandbox?: SandboxRun;

@@ -35,6 +35,12 @@ export interface ExecOptions {
   /** Grace period between SIGTERM and SIGKILL to the process group. */
   killGraceMs?: number;
   /**
+   * A run that changes infrastructure (an apply, a state command): a sandbox limit asks it to stop
+   * (SIGTERM, once) and kills it only after the grace period, as a timeout does, so that terraform
+   * saves the state of what it already made. Killed at once, it would write none of it.
+   */
+  stopGently?: boolean;
+  /**
    * Run inside this sandbox (runners/sandbox/). Every tool run gets one; git, which Sluice
    * trusts, runs without.
    */
@@ -107,6 +113,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     env: { ...env, ...cmd.env },
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     grace: opts.killGraceMs ?? DEFAULT_GRACE_MS,
+    stopGently: opts.stopGently === true,
     redact,
     onOutput: opts.onOutput,
     sandbox,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { ExecRun, RunEnded } from "./exec-run.js";
 import { watchDisk } from "./sandbox/disk-watch.js";
 import { holdDiskDirs } from "./sandbox/shared-disk-dirs.js";
@@ -38,18 +39,61 @@ function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+const commOf = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * Asks the run's processes to stop (SIGTERM): the tool and what it started, but not bubblewrap's
+ * own processes (the one Sluice started and the sandbox's init). Ending those ends the sandbox at
+ * once (--die-with-parent, then the kernel kills its PID namespace), and terraform with it before
+ * it saved a thing. A process that does not stop is killed with the rest after the grace period.
+ */
+function askToStop(pid: number | undefined): void {
+  if (!pid) return;
+  let tree: number[] = [];
+  try {
+    tree = readTree(pid).map((p) => p.pid);
+  } catch {
+    // No /proc: the whole group is asked, as before.
+    killGroup(pid, "SIGTERM");
+    return;
+  }
+  for (const p of new Set([pid, ...tree])) {
+    if (commOf(p) === "bwrap") continue;
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
 /**
  * The timers and kills both spawn paths share: the step timeout (SIGTERM, then SIGKILL after the
- * grace period) and the sandbox's limits (SIGKILL at once, naming the limit).
+ * grace period) and the sandbox's limits (SIGKILL at once, naming the limit; a run that changes
+ * infrastructure, `stopGently`, is stopped as on a timeout, so that terraform saves its state).
  */
 export async function superviseRun(run: ExecRun, pid: number | undefined, ended: Promise<RunEnded>) {
   let timedOut = false;
+  let stopping = false;
   let limit: LimitHit | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  // SIGTERM once: a second one makes terraform exit at once, without saving its state.
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    askToStop(pid);
+    killTimer = setTimeout(() => signalTree(pid, "SIGKILL"), run.grace);
+  };
+  const overLimit = () => (run.stopGently ? stop() : signalTree(pid, "SIGKILL"));
   const timer = setTimeout(() => {
     timedOut = true;
-    signalTree(pid, "SIGTERM");
-    killTimer = setTimeout(() => signalTree(pid, "SIGKILL"), run.grace);
+    stop();
   }, run.timeoutMs);
   const watch =
     pid && run.sandbox
@@ -57,8 +101,8 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
           pid,
           run.sandbox.limits,
           (hit) => {
-            limit = hit;
-            signalTree(pid, "SIGKILL");
+            limit ??= hit;
+            overLimit();
           },
           { sandboxTmp: run.sandbox.bwrap !== undefined },
         )
@@ -71,7 +115,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
     pid && diskDirs.length
       ? watchDisk(disk ?? 0, measureDisk, () => {
           limit ??= limitHit("disk", run.sandbox?.limits ?? {}, held.shared());
-          signalTree(pid, "SIGKILL");
+          overLimit();
         })
       : () => undefined;
   let end: RunEnded;
@@ -81,7 +125,7 @@ export async function superviseRun(run: ExecRun, pid: number | undefined, ended:
     stopDisk();
     clearTimeout(timer);
     if (killTimer) clearTimeout(killTimer);
-    if (timedOut) killGroup(pid, "SIGKILL");
+    if (stopping) killGroup(pid, "SIGKILL");
     limit ??= run.sandbox ? rlimitHit(run.sandbox.limits, end) : undefined;
     // A run that wrote past the quota between two measures and ended is over it all the same.
     if (!limit && disk && diskDirs.length && (await measureDisk().catch(() => 0)) > disk) {

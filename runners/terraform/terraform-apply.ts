@@ -83,6 +83,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
       onOutput: req.onOutput,
       pty: true,
       sandboxReadOnly: frozen,
+      // A limit lets terraform save what it made before the run ends.
+      stopGently: true,
     });
     if (step.kind === "env") {
       stepEnv[step.name] = step.value;

@@ -200,6 +200,8 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         onOutput: req.onOutput,
         pty: true,
         sandboxReadOnly: frozen,
+        // A limit lets terraform save what it made before the run ends.
+        stopGently: true,
       });
       if (r.exitCode !== 0) return failAfterApply(describeFailure(bin, "apply", r, req.timeoutMs), r.stdout);
       const after = await pull();

@@ -56,6 +56,7 @@ export async function terragruntState(
     redact: req.redact,
     onOutput: req.onOutput,
     pty: true,
+    stopGently: true,
   });
   if (r.exitCode !== 0) return fail("state push", describe("state push", r), r.stdout);
   const problem = pushedReadBack(await readFile(op.file, "utf8"), before, await pull());
