@@ -195,15 +195,18 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       const sandboxed = execFor(project, [req.checkoutDir, dataDir], [req.kubeconfig]);
       if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), ...none };
       const seen: { identity?: string } = {};
-      const run = () => applyThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, at.preview, at.claims, seen));
+      let keptState: string | undefined;
+      const run = async () => {
+        const ran = await applyThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, at.preview, at.claims, seen));
+        // A state terraform could not save is kept before the apply's end is recorded: a store
+        // write failing there must not let it go with the worktree.
+        if (!ran.ok && ran.erroredState) keptState = await keepState(ctx, project, ran.erroredState, ran.message, ran.erroredBackend);
+        return ran;
+      };
       const outcome = at.record ? await recorded(ctx, project, at.record, run) : await run();
       secrets.add(outcome.sensitiveValues);
       const kept = { sensitiveValues: outcome.sensitiveValues, output: outcome.output, credentials: seen.identity };
-      if (!outcome.ok && outcome.erroredState)
-        return {
-          ...failed("apply", await keepState(ctx, project, outcome.erroredState, outcome.message, outcome.erroredBackend)),
-          ...kept,
-        };
+      if (!outcome.ok && keptState !== undefined) return { ...failed("apply", keptState), ...kept };
       if (!outcome.ok) return { ...failed("apply", outcome.message), ...kept };
       return { ok: true, value: outcome, ...kept };
     },
