@@ -102,8 +102,9 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
     }
     // init and plan steps have no place in an apply: the saved plan is what gets applied.
   }
-  // Reported as applied only once the state is where the backend says, read back by a fresh run.
-  const after = await pullState(exec, bin, readAt);
+  // Reported as applied only once the state is where the backend says, read back by a fresh run,
+  // with the env the workflow's steps gave the apply (a backend its `env` steps set up).
+  const after = await pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } });
   if ("error" in after)
     return failAfterSteps(`the apply ran, but its state could not be read back through the backend: ${after.error}`, output);
   const check = checkReadBack(saved.summary, before, after);

@@ -227,3 +227,43 @@ describe("a push from another pull request", () => {
     expect(open()).toHaveLength(0);
   }, 300_000);
 });
+
+describe("the read-back after an apply", () => {
+  it("reads the backend with the env the apply's workflow gave the apply (a backend set up by env steps)", async () => {
+    prod.state = undefined;
+    prod.refuseWrites = false;
+    const envSteps = [
+      "version: 3",
+      "projects:",
+      "  - dir: web",
+      "    workflow: byenv",
+      "workflows:",
+      "  byenv:",
+      "    plan:",
+      "      steps:",
+      `        - env: {name: TF_HTTP_ADDRESS, value: "${prod.url}"}`,
+      "        - init",
+      "        - plan",
+      "    apply:",
+      "      steps:",
+      `        - env: {name: TF_HTTP_ADDRESS, value: "${prod.url}"}`,
+      "        - apply",
+      "",
+    ].join("\n");
+    const bare = (extra = "") => `terraform {\n  backend "http" {}\n}\n\n${tfProject("web", 1)}${extra}`;
+    h.sim.setPermission("acme/env-backend", "alice", "write");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "env-backend",
+      files: { "atlantis.yaml": envSteps, "web/main.tf": bare() },
+    });
+    await h.sim.pushBranch(repo, { branch: "change", files: { "web/main.tf": bare(tfProject("extra", 1)) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    expect((await completed(h, repo, pr.headSha, "sluice/plan")).conclusion).toBe("success");
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    // Control: the apply wrote its state where the env steps said.
+    expect(names(prod.state)).toEqual(["extra_0", "web_0"]);
+    expect(reply).not.toContain("could not be read back");
+    expect((await completed(h, repo, pr.headSha, "sluice/apply")).conclusion).toBe("success");
+  }, 300_000);
+});
