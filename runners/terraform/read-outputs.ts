@@ -2,7 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { Exec, OutputsOutcome, OutputsRequest } from "../runner.js";
 import { parseOutputJson } from "./planned-outputs.js";
-import { initArgv, terraformEnv } from "./terraform-argv.js";
+import { terraformEnv } from "./terraform-argv.js";
+import { initAsPlanned } from "./terraform-init.js";
 
 const identity = (s: string) => s;
 
@@ -22,13 +23,21 @@ export async function readOutputs(
   if (!dir.ok) return { ok: false, failedStep: "checkout", message: dir.reason, output: "" };
   await mkdir(req.dataDir, { recursive: true });
   const env = { ...req.env, ...extraEnv, ...terraformEnv(req.dataDir, req.project.workspace) };
-  const { TF_WORKSPACE: _selected, ...initEnv } = env;
   const base = { cwd: dir.path, timeoutMs: req.timeoutMs, redact: req.redact, onOutput: req.onOutput };
-  const init = await exec(bin, initArgv(), { ...base, env: initEnv });
-  if (init.exitCode !== 0) {
+  // The backend as the producer's plan workflow sets it up (its `-backend-config`), never the bare
+  // block's: else the outputs are another state's. Init only (as "default"): a read selects the
+  // workspace through TF_WORKSPACE and never creates one.
+  const initialized = await initAsPlanned(undefined, bin, exec, req.workflow?.plan, { ...base, env }, req.checkoutDir, dir.path, "default");
+  if (initialized.failed) {
+    const init = initialized.failed;
     return { ok: false, failedStep: "init", message: `${bin} init exited with code ${init.exitCode}`, output: init.stdout + init.stderr };
   }
-  const shown = await exec(bin, ["output", "-json", "-no-color"], { ...base, env, redact: identity, onOutput: undefined });
+  const shown = await exec(bin, ["output", "-json", "-no-color"], {
+    ...base,
+    env: { ...env, ...initialized.stepEnv },
+    redact: identity,
+    onOutput: undefined,
+  });
   if (shown.exitCode !== 0) {
     return {
       ok: false,

@@ -269,6 +269,9 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       if (!("runner" in ready)) return ready;
       const { runner } = ready;
       if (!runner.outputs) return failed("outputs", `project ${project.name} is a ${project.runner} project: it has no outputs to take`);
+      // The plan's init steps name the backend the producer's state is in.
+      const workflow = settings.workflowFor(project);
+      if (workflow.refusal) return refused("settings", workflow.refusal);
       // init may write the project's lock file into the checkout.
       const sandboxed = execFor(project, [at.checkoutDir, at.dataDir], []);
       if (!sandboxed.ok) return refused("sandbox", sandboxed.reason);
@@ -282,6 +285,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
           redact,
           onOutput: at.onOutput,
           binary: settings.binaryFor(project),
+          workflow: workflow.workflow,
         },
         sandboxed.exec,
       );
