@@ -135,8 +135,10 @@ const BYTES_PER_FILE = 4096;
  */
 async function diskUse(dirs: readonly string[], pid: number | undefined, sandboxed: boolean): Promise<number> {
   // Bytes, a line of its own, then inodes: one process started per measure (each start costs the
-  // job thread a round trip to its spawner; every run ends with a measure).
-  const r = await exec("/bin/sh", ["-c", 'du -s -x -B1 -- "$@"; echo; du -s -x --inodes -- "$@"', "sh", ...dirs], {
+  // job thread a round trip to its spawner; every run ends with a measure, which the run's result
+  // waits for), the two walks side by side.
+  const script = 'du -s -x -B1 -- "$@" & i=$(du -s -x --inodes -- "$@"); wait; echo; echo "$i"';
+  const r = await exec("/bin/sh", ["-c", script, "sh", ...dirs], {
     cwd: "/",
     timeoutMs: 60_000,
   });
