@@ -6,6 +6,7 @@ import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import { liveRedactor } from "../live-redactor.js";
+import { createRedactor } from "../../src/util/redact.js";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
 import type { Exec } from "../runner.js";
 import { initArgv, showJsonArgv } from "./terraform-argv.js";
@@ -17,7 +18,18 @@ import { initArgv, showJsonArgv } from "./terraform-argv.js";
  */
 export type InitPlanShow =
   | { ok: false; step: "init" | "plan" | "show"; result: ExecResult; output: string; problem?: string }
-  | { ok: true; initOutput: string; planOutput: string; json: string };
+  | {
+      ok: true;
+      initOutput: string;
+      planOutput: string;
+      json: string;
+      /**
+       * Streams plan's output (held back while it ran) redacted with the values the plan marks
+       * sensitive too: terraform prints some unmarked (terraform_data's `output` echoing a
+       * sensitive `input` of the prior state), and they are known only from the JSON.
+       */
+      streamPlan(sensitiveValues: readonly string[]): void;
+    };
 
 const MAX_PENDING = 1024 * 1024;
 
@@ -94,6 +106,10 @@ export async function initPlanShow(
   const stdin = new PassThrough();
   const live = liveRedactor(opts.redact ?? identity, opts.onOutput ?? (() => undefined));
   let phase: "init" | "plan" | "show" = "init";
+  // Only init's output streams: plan's waits for the plan's sensitive values (streamPlan).
+  const push = (text: string) => {
+    if (phase === "init") live.push(text);
+  };
   let pending = "";
   let blank = false;
   let copied: Promise<string | undefined> = Promise.resolve(undefined);
@@ -115,16 +131,16 @@ export async function initPlanShow(
         phase = phase === "init" ? "plan" : "show";
         continue;
       }
-      if (blank) live.push("\n");
+      if (blank) push("\n");
       blank = line === "\n";
-      if (!blank) live.push(line);
+      if (!blank) push(line);
     }
     if (phase === "show") pending = "";
     // A line that never ends cannot hold a mark (marks start after a newline): released as it is.
     if (pending.length > MAX_PENDING) {
-      if (blank) live.push("\n");
+      if (blank) push("\n");
       blank = false;
-      live.push(pending);
+      push(pending);
       pending = "";
     }
   };
@@ -141,11 +157,23 @@ export async function initPlanShow(
   } finally {
     stdin.end();
   }
-  if (blank) live.push("\n");
+  if (blank) push("\n");
   live.flush();
   const problem = await copied;
   const redact = opts.redact ?? identity;
   const parts = splitAtMarks(r.stdout, initMark, planMark);
+  const streamPlan = (sensitiveValues: readonly string[]) => {
+    if (!parts.plan?.output) return;
+    const planValues = createRedactor({ secrets: sensitiveValues, builtIn: false });
+    const held = liveRedactor((text) => planValues(redact(text)), opts.onOutput ?? (() => undefined));
+    held.push(parts.plan.output);
+    held.flush();
+  };
+  // A plan that failed has no JSON: nothing more will be known of its sensitive values.
+  const failed = (value: InitPlanShow & { ok: false }) => {
+    if (value.step !== "init") streamPlan([]);
+    return done(value);
+  };
   const done = async <T>(value: T) => {
     // Empty once the copy moved to the plan's place; anything else goes whole.
     await rmdir(shownDir).catch(() => rm(shownDir, { recursive: true, force: true }));
@@ -153,27 +181,32 @@ export async function initPlanShow(
   };
   if (!parts.init) return done({ ok: false, step: "init", result: r, output: redact(r.stdout) });
   if (parts.init.code !== 0) {
-    return done({
+    return failed({
       ok: false,
       step: "init",
       result: { ...r, exitCode: parts.init.code, signal: undefined },
       output: redact(parts.init.output),
     });
   }
-  if (!parts.plan) return done({ ok: false, step: "plan", result: r, output: redact(parts.rest) });
+  if (!parts.plan) {
+    // Cut before plan's mark (a timeout, a limit): what plan printed goes out as it was printed.
+    const rest = redact(parts.rest);
+    if (rest) opts.onOutput?.(rest.endsWith("\n") ? rest : `${rest}\n`);
+    return done({ ok: false, step: "plan", result: r, output: rest });
+  }
   const planOutput = redact(parts.plan.output);
   if (parts.plan.code !== 0) {
-    return done({ ok: false, step: "plan", result: { ...r, exitCode: parts.plan.code, signal: undefined }, output: planOutput });
+    return failed({ ok: false, step: "plan", result: { ...r, exitCode: parts.plan.code, signal: undefined }, output: planOutput });
   }
-  if (problem !== undefined) return done({ ok: false, step: "plan", result: r, output: planOutput, problem });
-  if (r.exitCode !== 0 || r.timedOut || r.limit) return done({ ok: false, step: "show", result: r, output: redact(r.stderr) });
+  if (problem !== undefined) return failed({ ok: false, step: "plan", result: r, output: planOutput, problem });
+  if (r.exitCode !== 0 || r.timedOut || r.limit) return failed({ ok: false, step: "show", result: r, output: redact(r.stderr) });
   // The copy show read is the plan from here on: hashed, stored and applied.
   // rename replaces a file or symlink the run left there; a dir it left goes first.
   await rename(shownPlan, planFile).catch(async () => {
     await rm(planFile, { recursive: true, force: true });
     await rename(shownPlan, planFile);
   });
-  return done({ ok: true, initOutput: redact(parts.init.output), planOutput, json: parts.rest });
+  return done({ ok: true, initOutput: redact(parts.init.output), planOutput, json: parts.rest, streamPlan });
 }
 
 interface Step {

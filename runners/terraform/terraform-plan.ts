@@ -73,6 +73,25 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   });
 
   let shown = "";
+  /**
+   * What plan and run steps printed, held back from the live log until the plan's sensitive
+   * values are known (releasePlan): terraform prints some unmarked, and a run step may print
+   * anything. Already redacted with the job's secrets.
+   */
+  let heldPlan = "";
+  let streamPlan: ((sensitiveValues: readonly string[]) => void) | undefined;
+  const releasePlan = (sensitiveValues: readonly string[] = []) => {
+    streamPlan?.(sensitiveValues);
+    streamPlan = undefined;
+    if (!heldPlan) return;
+    const text = createRedactor({ secrets: sensitiveValues, builtIn: false })(heldPlan);
+    heldPlan = "";
+    req.onOutput?.(text.endsWith("\n") ? text : `${text}\n`);
+  };
+  const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
+    releasePlan();
+    return fail(failedStep, message, output);
+  };
   // Set when init, plan and show ran as one tool run; else show runs on its own below.
   let showJson: string | undefined;
   const stepEnv: Record<string, string> = {};
@@ -92,6 +111,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     if (batched?.ok) {
       shown += batched.planOutput;
       showJson = batched.json;
+      streamPlan = batched.streamPlan;
       steps = [];
     }
   }
@@ -109,25 +129,31 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
         dir.path,
         req.project.workspace,
       );
-      if (r.exitCode !== 0) return fail("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
+      if (r.exitCode !== 0) return failPlan("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
     } else if (step.kind === "plan") {
-      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...extraArgs]), { ...base(stepEnv), pty: true });
-      if (r.exitCode !== 0) return fail("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
+      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...extraArgs]), {
+        ...base(stepEnv),
+        pty: true,
+        onOutput: undefined,
+      });
+      heldPlan += r.stdout;
+      if (r.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
       shown += r.stdout;
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
       if (!file) continue;
       const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
-      const r = await exec(file, args, { ...base(vars), pty: true });
+      const r = await exec(file, args, { ...base(vars), pty: true, onOutput: undefined });
       const { line, name } = shownStep(step);
+      heldPlan += r.stdout;
       shown += `$ ${line}\n${r.stdout}`;
-      if (r.exitCode !== 0) return fail(`run ${name}`, describeStepFailure(name, "step", r, req.timeoutMs), shown);
+      if (r.exitCode !== 0) return failPlan(`run ${name}`, describeStepFailure(name, "step", r, req.timeoutMs), shown);
     }
   }
   if (!(await pathExists(planFile))) {
-    return fail("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
+    return failPlan("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
   }
-  if (!(await isRegularFile(planFile))) return fail("plan", "the plan file the workflow left is not a regular file", shown);
+  if (!(await isRegularFile(planFile))) return failPlan("plan", "the plan file the workflow left is not a regular file", shown);
   if (showJson === undefined) {
     // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here
     // on the plan file is read-only to the sandbox: a provider that `show` starts cannot change
@@ -138,14 +164,15 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
       onOutput: undefined,
       sandboxReadOnly: [planFile],
     });
-    if (show.exitCode !== 0) return fail("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+    if (show.exitCode !== 0) return failPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
     showJson = show.stdout;
   }
   const json = parsePlanJson(showJson);
   const summary = summarizePlan(json.ok ? json.plan : showJson);
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
-  if (!summary.ok) return fail("show", summary.error);
+  if (!summary.ok) return failPlan("show", summary.error);
+  releasePlan(summary.summary.sensitiveValues);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.

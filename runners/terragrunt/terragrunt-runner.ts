@@ -88,13 +88,27 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         redact: req.redact,
         onOutput: req.onOutput,
       };
+      // Plan's output goes to the live log once the plan's sensitive values are known (terraform
+      // prints some unmarked): held back while it runs, released by every return from here on.
       const plan = await exec(bin, terragruntPlanArgv(flags, planFile, [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])]), {
         ...base,
         pty: true,
+        onOutput: undefined,
       });
-      if (plan.exitCode !== 0) return fail("plan", describeFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
+      let held = plan.stdout;
+      const releasePlan = (sensitiveValues: readonly string[] = []) => {
+        if (!held) return;
+        const text = createRedactor({ secrets: sensitiveValues, builtIn: false })(held);
+        held = "";
+        req.onOutput?.(text.endsWith("\n") ? text : `${text}\n`);
+      };
+      const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
+        releasePlan();
+        return fail(failedStep, message, output);
+      };
+      if (plan.exitCode !== 0) return failPlan("plan", describeFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
       const file = await lstat(planFile).catch(() => undefined);
-      if (!file?.isFile()) return fail("plan", `${bin} plan made no plan file`, plan.stdout);
+      if (!file?.isFile()) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
       // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
       // is read-only to the run that shows it.
       const show = await exec(bin, terragruntShowJsonArgv(flags, planFile), {
@@ -103,10 +117,11 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         onOutput: undefined,
         sandboxReadOnly: [planFile],
       });
-      if (show.exitCode !== 0) return fail("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+      if (show.exitCode !== 0) return failPlan("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const json = parsePlanJson(show.stdout);
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
-      if (!summary.ok) return fail("show", summary.error);
+      if (!summary.ok) return failPlan("show", summary.error);
+      releasePlan(summary.summary.sensitiveValues);
       if (req.details && json.ok)
         summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
       // Where the unit's state lives, as the backend its init resolved says: refused before any

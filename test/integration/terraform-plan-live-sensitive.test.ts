@@ -1,0 +1,122 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
+import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
+import type { Project } from "../../src/model/project.js";
+import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { createRedactor } from "../../src/util/redact.js";
+
+/**
+ * A plan's live output (the console's job log, stored as it streams) is redacted with the values
+ * the plan marks sensitive, like the comment. Terraform prints some of them unmarked in its text
+ * plan (terraform_data's `output` echoes a sensitive `input`), and Sluice learns them only from
+ * `show -json`, after the plan printed them: streamed at once, they were stored in clear.
+ */
+let root = "";
+let sandbox: Sandbox;
+const run = promisify(execFile);
+const tfEnv = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+const SECRET = "prior-state-secret-4f1c9e";
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tf-live-sensitive-"));
+  sandbox = await createSandbox(
+    {
+      mode: "on",
+      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
+      paths: [],
+      limits: { memoryBytes: 4 * 1024 ** 3, processes: 2048, fileSizeBytes: 1024 ** 3 },
+      readOnlyFiles: [],
+      toolBinaries: ["terraform"],
+    },
+    exec,
+  );
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
+
+/** A state whose terraform_data holds a sensitive input (as a provider's secret attribute would be). */
+const tf = (trigger: string) => `terraform {
+  backend "local" {
+    path = "../state/terraform.tfstate"
+  }
+}
+resource "terraform_data" "pw" {
+  input            = sensitive(file("\${path.module}/../secret.txt"))
+  triggers_replace = "${trigger}"
+}
+`;
+
+async function planAfterApply(name: string, workflow?: { plan: WorkflowStep[]; apply: WorkflowStep[] }) {
+  const checkout = join(root, name);
+  const dataDir = join(root, `${name}-data`);
+  await mkdir(join(checkout, "vault"), { recursive: true });
+  await mkdir(join(checkout, "state"), { recursive: true });
+  await writeFile(join(checkout, "secret.txt"), SECRET);
+  await writeFile(join(checkout, "vault/main.tf"), tf("1"));
+  const cwd = join(checkout, "vault");
+  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env: tfEnv });
+  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env: tfEnv });
+  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
+  // The secret is no longer in the checkout: only the state holds it now.
+  await writeFile(join(checkout, "secret.txt"), "rotated-away");
+  await writeFile(join(checkout, "vault/main.tf"), tf("2").replace(/sensitive\(file\([^\n]*\)\)/, 'sensitive("rotated-away")'));
+  const sandboxed = sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
+  if (!sandboxed.ok) throw new Error(sandboxed.reason);
+  const streamed: string[] = [];
+  const outcome = await createTerraformRunner("terraform").plan(
+    {
+      project,
+      checkoutDir: checkout,
+      dataDir,
+      extraArgs: [],
+      env: {},
+      timeoutMs: 60_000,
+      redact: createRedactor(),
+      onOutput: (chunk) => streamed.push(chunk),
+      ...(workflow ? { workflow } : {}),
+    },
+    sandboxed.exec,
+  );
+  return { outcome, streamed: streamed.join("") };
+}
+
+describe("a plan's live output knows the plan's sensitive values", () => {
+  it("the default workflow: terraform prints the prior state's secret unmarked; the live log has it redacted, as the comment will", async () => {
+    const { outcome, streamed } = await planAfterApply("default");
+    expect(outcome).toMatchObject({ ok: true });
+    if (!outcome.ok) return;
+    // Control: the plan marks it sensitive, and terraform does print it (the output attribute's old value).
+    expect(outcome.summary.sensitiveValues).toContain(SECRET);
+    expect(outcome.output).toContain(SECRET);
+    // The attack: the live log streamed it before Sluice knew it was a secret.
+    expect(streamed).toContain("terraform_data.pw");
+    expect(streamed).toContain("Plan: 1 to add, 0 to change, 1 to destroy");
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toContain("[redacted]");
+  });
+
+  it("a custom workflow's plan step: the same", async () => {
+    const { outcome, streamed } = await planAfterApply("custom", {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "plan", extraArgs: [] },
+      ],
+      apply: [],
+    });
+    expect(outcome).toMatchObject({ ok: true });
+    if (!outcome.ok) return;
+    expect(outcome.summary.sensitiveValues).toContain(SECRET);
+    expect(streamed).toContain("Plan: 1 to add, 0 to change, 1 to destroy");
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toContain("[redacted]");
+  });
+});
