@@ -10,6 +10,7 @@ import { PREVIEW_MARKER, renderPreviewComment } from "../../src/preview/render-p
 import { sweepPreviews } from "../../src/preview/sweep-previews.js";
 import { previewsCounted } from "../../src/store/preview-store.js";
 import { parseDuration } from "../../src/util/duration.js";
+import { createRedactor } from "../../src/util/redact.js";
 import type { PreviewRecord } from "../../src/model/preview.js";
 import { previewRecord as record } from "../support/preview-record.js";
 
@@ -202,8 +203,26 @@ describe("/preview commands", () => {
 
 describe("what a preview shows and passes on", () => {
   it("only http(s) URLs from the output become links and environment URLs", () => {
-    expect(previewUrl("https://pr-7.example.test")).toBe("https://pr-7.example.test");
-    for (const bad of ["javascript:alert(1)", "file:///etc/passwd", "not a url", 42, undefined]) expect(previewUrl(bad)).toBeUndefined();
+    const redact = createRedactor();
+    expect(previewUrl("https://pr-7.example.test", redact)).toBe("https://pr-7.example.test");
+    for (const bad of ["javascript:alert(1)", "file:///etc/passwd", "not a url", 42, undefined])
+      expect(previewUrl(bad, redact)).toBeUndefined();
+  });
+
+  it("a URL that holds a secret becomes no link and no environment URL (GitHub's deployment is not redacted, the link text is cut)", () => {
+    const secret = "AKIAxyzPreviewCredential-91c2e";
+    const redact = createRedactor({ secrets: [secret] });
+    const at = "https://pr-7.example.test";
+    // The attack: an output the PR computes from a credential its run received. The comment's link
+    // text is cut at 200 characters before the body is redacted: padded so that the cut falls in the
+    // secret's last character, all the rest of it showed, and the Deployment got it whole.
+    const padded = `${at}/${"a".repeat(200 - at.length - secret.length)}?k=${secret}`;
+    const body = redact(renderPreviewComment([record({ url: padded, ttlMs: 72 * H })], [], new Map(), 0));
+    expect(body).toContain(secret.slice(0, -5));
+    for (const url of [padded, `${at}/?k=${secret}`, `${at}/${Buffer.from(secret).toString("base64url")}`])
+      expect(previewUrl(url, redact)).toBeUndefined();
+    // Control: a URL with no secret in it is the preview's URL, as before.
+    expect(previewUrl(`${at}/?k=plain`, redact)).toBe(`${at}/?k=plain`);
   });
 
   it("sensitive outputs are never read into Sluice", () => {

@@ -124,9 +124,14 @@ export function previewSettings(settings: RepoSettings, previews: Iterable<Previ
   };
 }
 
-/** Only http(s) URLs become a deployment's `environment_url` or a link in the comment. */
-export function previewUrl(value: unknown): string | undefined {
+/**
+ * Only http(s) URLs become a deployment's `environment_url` or a link in the comment, and only
+ * those the job's redaction leaves as they are: GitHub's deployment takes the URL unredacted, and
+ * the comment cuts its link text before the body is redacted (a cut secret is no longer found).
+ */
+export function previewUrl(value: unknown, redact: (text: string) => string): string | undefined {
   if (typeof value !== "string" || value.length > 2000) return undefined;
+  if (redact(value) !== value) return undefined;
   try {
     const url = new URL(value);
     return url.protocol === "https:" || url.protocol === "http:" ? value : undefined;

@@ -149,8 +149,8 @@ export async function syncPreview(
         };
       }
       const url = preview.urlOutput
-        ? previewUrl(applied.outputs[preview.urlOutput])
-        : previewUrl(preview.urlTemplate?.replace("{number}", String(pr.number)));
+        ? previewUrl(applied.outputs[preview.urlOutput], ctx.secrets.redact)
+        : previewUrl(preview.urlTemplate?.replace("{number}", String(pr.number)), ctx.secrets.redact);
       await status("success", `preview of #${pr.number} at ${ctx.checkout.headSha.slice(0, 7)}`, url);
       // GitHub leaves a transient environment's older deployments active: the one this replaced is ended here.
       if (active && earlier.deploymentId !== undefined && earlier.deploymentId !== deployment) {
@@ -158,7 +158,7 @@ export async function syncPreview(
           .setDeploymentStatus(job.target.repo, earlier.deploymentId, "inactive", `replaced by ${ctx.checkout.headSha.slice(0, 7)}`)
           .catch(() => undefined);
       }
-      const urlNote = preview.urlOutput && !url ? `; output \`${preview.urlOutput}\` is not an http(s) URL` : "";
+      const urlNote = preview.urlOutput && !url ? `; output \`${preview.urlOutput}\` is not an http(s) URL free of secrets` : "";
       return {
         record: await save({
           status: "live",
