@@ -19,7 +19,7 @@ export type ModuleDeclarations =
       ok: true;
       /** The root module's variables, by name. */
       variables: Map<string, VariableDeclaration>;
-      /** Each call of an unmarking function (`UNMARKING`) in the root module or a local module under it: `file: name`. */
+      /** Each unmarking call or `terraform_data` read (see variablesInHcl) in the root module or a local module under it: `file: what`. */
       unmarking: string[];
     }
   | { ok: false; error: string };
@@ -58,7 +58,7 @@ export async function readVariableDeclarations(checkoutDir: string, dir: string)
       const parsed: FileVariables = name.endsWith(".json") ? variablesInJson(read.text) : variablesInHcl(parser, read.text);
       if (!parsed.ok) return { ok: false, error: `\`${path}\` ${parsed.error}` };
       files.set(path, parsed.variables);
-      unmarking.push(...parsed.unmarking.map((f) => `\`${path}\`: ${f}()`));
+      unmarking.push(...parsed.unmarking.map((f) => `\`${path}\`: ${f.startsWith("terraform_data") ? f : `${f}()`}`));
       const sources = name.endsWith(".json") ? findModuleSourcesInJson(read.text) : findModuleSources(read.text);
       for (const source of sources.filter(isLocalSource)) {
         const next = normalize(join(moduleDir, source));

@@ -16,11 +16,47 @@ export interface VariableDeclaration {
  */
 export const UNMARKING = ["nonsensitive", "can", "try"] as const;
 
+/**
+ * References that name a resource or its address, never read its values: `terraform_data`
+ * may be named there (see echoOf).
+ */
+const ADDRESS_ONLY = new Set(["depends_on", "replace_triggered_by", "to", "from"]);
+
+/**
+ * `terraform_data.NAME.output` (or the whole resource) read in an expression: once applied, the
+ * `output` echoing a sensitive `input` is in the state unmarked (checked on terraform 1.11), so
+ * `join("-", split("", terraform_data.x.output))` prints the secret spelled out. Undefined for a
+ * reference that only names the resource (depends_on, replace_triggered_by, moved/import/removed).
+ */
+/** Whether `node` is inside a `resource "terraform_data"` block, where `self` is that resource (a provisioner, a postcondition). */
+function inTerraformData(node: Node): boolean {
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.type === "block" && up.namedChildren[0]?.text === "resource") return up.namedChildren[1]?.text === '"terraform_data"';
+  }
+  return false;
+}
+
+function echoOf(node: Node): string | undefined {
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.type === "attribute") {
+      if (ADDRESS_ONLY.has(up.namedChildren[0]?.text ?? "")) return undefined;
+      break;
+    }
+  }
+  const traversal = [node.text];
+  for (let next = node.nextNamedSibling; next?.type === "get_attr" || next?.type === "index"; next = next.nextNamedSibling)
+    traversal.push(next.text);
+  return traversal.slice(0, 3).join("").replace(/\s+/g, "");
+}
+
 export type FileVariables =
   | {
       ok: true;
       variables: Map<string, { sensitive?: boolean }>;
-      /** Which of `UNMARKING` the file calls, anywhere (templates and heredocs included). */
+      /**
+       * Which of `UNMARKING` the file calls (`can`), anywhere (templates and heredocs included),
+       * and each `terraform_data` it reads (`terraform_data.x.output`).
+       */
       unmarking: string[];
     }
   | { ok: false; error: string };
@@ -42,6 +78,12 @@ export function variablesInHcl({ parser }: Pick<HclParser, "parser">, text: stri
     for (const call of root.descendantsOfType("function_call")) {
       const name = call?.namedChildren[0]?.text.replace(/^.*::/, "");
       if (name && (UNMARKING as readonly string[]).includes(name)) unmarking.add(name);
+    }
+    for (const ref of root.descendantsOfType("variable_expr")) {
+      if (!ref) continue;
+      const echo = ref.text === "terraform_data" || (ref.text === "self" && inTerraformData(ref)) ? echoOf(ref) : undefined;
+      // In its own block, `self.input` is still marked: only the echo (or all of `self`) is a read.
+      if (echo && (ref.text !== "self" || echo === "self" || echo.startsWith("self.output"))) unmarking.add(echo);
     }
     const body = root.namedChildren.find((n) => n?.type === "body");
     for (const block of body?.namedChildren ?? []) {
@@ -83,8 +125,11 @@ export function variablesInJson(text: string): FileVariables {
       variables.set(name, isRecord(body) && "sensitive" in body ? { sensitive: body.sensitive === true } : {});
     }
   }
-  // Expressions are strings here: any call-like text counts.
-  const unmarking = UNMARKING.filter((f) => new RegExp(`\\b${f}\\s*\\(`).test(text));
+  // Expressions are strings here: any call-like text counts, and any `terraform_data.` inside
+  // `${…}` (depends_on and moved blocks name resources in bare strings).
+  const unmarking: string[] = UNMARKING.filter((f) => new RegExp(`\\b${f}\\s*\\(`).test(text));
+  const echoes = text.match(/\$\{[^}]*\bterraform_data\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g) ?? [];
+  for (const e of new Set(echoes.map((m) => m.slice(m.indexOf("terraform_data."))))) unmarking.push(e);
   return { ok: true, variables, unmarking };
 }
 

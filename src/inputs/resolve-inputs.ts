@@ -155,7 +155,7 @@ export function sensitiveVariableProblem(consumer: string, key: string, from: st
     return `${head}, but variable \`${key}\` of ${consumer} (${variable.file}) is not declared \`sensitive = true\`: terraform would print what ${consumer} computes from it (upper(), join(), …) in the plan. Add \`sensitive = true\` to the variable`;
   }
   if (declared.unmarking.length > 0) {
-    return `${head}, but ${consumer} calls functions whose results terraform does not mark sensitive even when computed from a secret (${declared.unmarking.join(", ")}): a project that takes a sensitive output may not call nonsensitive(), can() or try(), in its own files or its local modules`;
+    return `${head}, but ${consumer} calls functions whose results terraform does not mark sensitive even when computed from a secret (${declared.unmarking.join(", ")}): a project that takes a sensitive output may not call nonsensitive(), can() or try(), nor read a terraform_data (its \`output\` echoes its \`input\` unmarked once applied; depends_on and replace_triggered_by may name it), in its own files or its local modules`;
   }
   return undefined;
 }

@@ -1,5 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
 import { bot, completed } from "./trust-holes-support.js";
@@ -97,6 +99,47 @@ describe("a sensitive output passed between projects, transformed by the consume
     expect(body).not.toMatch(/input\s+= true/);
     expect(body).toContain("`app/main.tf`: can()");
   });
+
+  it("into a sensitive variable echoed by terraform_data: reading its output is refused (terraform leaves the echo unmarked once applied)", async () => {
+    const name = "derived-echo";
+    const rotation = `${backend(`${name}-app`)}
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+
+resource "terraform_data" "rotation" {
+  input = var.db_password
+}
+`;
+    // The base branch's app, applied before (a common pattern: replace what depends on the password when it rotates).
+    const seed = join(stateDir, `${name}-seed`);
+    await mkdir(seed, { recursive: true });
+    await writeFile(join(seed, "main.tf"), rotation);
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_VAR_db_password: PASSWORD };
+    const run = promisify(execFile);
+    await run("terraform", ["init", "-input=false", "-no-color"], { cwd: seed, env });
+    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: seed, env });
+    await rm(seed, { recursive: true, force: true });
+    h.sim.setPermission(`acme/${name}`, "alice", "write");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { ".sluice.yaml": CONFIG, "db/main.tf": db(name), "app/main.tf": rotation },
+    });
+    // The PR only plans: it reads the echo, which the state holds unmarked, and spells it out.
+    const spell = `${rotation}\noutput "spelled" {\n  value = join("-", split("", terraform_data.rotation.output))\n}\n`;
+    await h.sim.pushBranch(repo, { branch: "change", files: { "app/main.tf": spell, "db/main.tf": `${db(name)}# 2\n` } });
+    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const body = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n")
+      .replaceAll("\\_", "_");
+    // terraform 1.11 would print `+ spelled = "p-w---Z-q-8-1-..."` here.
+    for (const form of FORMS) expect(body).not.toContain(form);
+    expect(body).toContain("`app/main.tf`: terraform_data.rotation.output");
+  }, 240_000);
 
   it("control: into a variable declared sensitive, the plan runs and terraform hides every transform", async () => {
     const body = await planApp("derived-ok", app("derived-ok", "  sensitive = true\n", SPELL));

@@ -272,7 +272,7 @@ describe("resolveInputs", () => {
     [
       "declared sensitive, but the configuration strips the mark",
       { ...declared, unmarking: ["`app/main.tf`: nonsensitive()", "`mod/x.tf`: can()"] },
-      "input token takes net.token, a sensitive output, but app calls functions whose results terraform does not mark sensitive even when computed from a secret (`app/main.tf`: nonsensitive(), `mod/x.tf`: can()): a project that takes a sensitive output may not call nonsensitive(), can() or try(), in its own files or its local modules",
+      "input token takes net.token, a sensitive output, but app calls functions whose results terraform does not mark sensitive even when computed from a secret (`app/main.tf`: nonsensitive(), `mod/x.tf`: can()): a project that takes a sensitive output may not call nonsensitive(), can() or try(), nor read a terraform_data (its `output` echoes its `input` unmarked once applied; depends_on and replace_triggered_by may name it), in its own files or its local modules",
     ],
     [
       "declarations that cannot be read",

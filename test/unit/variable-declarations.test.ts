@@ -55,6 +55,35 @@ describe("variablesInHcl", () => {
     expect(quiet.ok && quiet.unmarking).toEqual([]);
   });
 
+  it("finds every read of a terraform_data (its output echoes a sensitive input unmarked once applied), not a reference that only names it", () => {
+    const reads = [
+      'output "o" {\n  value = join("-", split("", terraform_data.pw.output))\n}',
+      `locals {\n  a = "${T}terraform_data.pw["k"].output}"\n}`,
+      "locals {\n  a = jsonencode(terraform_data.pw)\n}",
+      `resource "terraform_data" "pw" {\n  input = var.t\n  provisioner "local-exec" {\n    command = "echo ${T}self.output}"\n  }\n}`,
+    ];
+    expect(
+      reads.map((t) => {
+        const r = variablesInHcl(parser, t);
+        return r.ok && r.unmarking;
+      }),
+    ).toEqual([["terraform_data.pw.output"], ['terraform_data.pw["k"]'], ["terraform_data.pw"], ["self.output"]]);
+    // Control: naming the resource reads nothing of it.
+    const named = [
+      'resource "terraform_data" "pw" {\n  input = var.t\n  depends_on = [terraform_data.a]\n}',
+      'resource "terraform_data" "b" {\n  lifecycle {\n    replace_triggered_by = [terraform_data.pw]\n  }\n}',
+      "moved {\n  from = terraform_data.a\n  to   = terraform_data.pw\n}",
+      'resource "terraform_data" "c" {\n  input = var.t\n  lifecycle {\n    postcondition {\n      condition     = self.input != ""\n      error_message = "empty"\n    }\n  }\n}',
+      `resource "null_resource" "d" {\n  provisioner "local-exec" {\n    command = "echo ${T}self.id}"\n  }\n}`,
+    ].join("\n");
+    const quiet = variablesInHcl(parser, named);
+    expect(quiet.ok && quiet.unmarking).toEqual([]);
+    const json = variablesInJson(
+      `{"output": {"o": {"value": "${T}upper(terraform_data.pw.output)}"}}, "resource": {"x": {"depends_on": ["terraform_data.pw"]}}}`,
+    );
+    expect(json.ok && json.unmarking).toEqual(["terraform_data.pw.output"]);
+  });
+
   it("a syntax error is reported, never guessed around", () => {
     expect(variablesInHcl(parser, 'variable "x" {\n  sensitive = \n')).toEqual({ ok: false, error: "has an HCL syntax error" });
   });
