@@ -1,3 +1,4 @@
+import { createRedactor } from "../../src/util/redact.js";
 import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -160,8 +161,10 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       output += `\n${renderLiveDiff(live)}`;
       log += `\n${renderLiveDiff(live)}`;
     }
-    // The job log gets large objects in full; the PR gets their summary.
-    req.onOutput?.(req.redact(log));
+    // The job log gets large objects in full; the PR gets their summary. Both are redacted with the
+    // values this plan marks secret (a Secret's value copied into a ConfigMap): the job's redaction
+    // learns them only when the plan returns, after this log went out.
+    req.onOutput?.(createRedactor({ secrets: planned.summary.sensitiveValues, builtIn: false })(req.redact(log)));
     return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
   } finally {
     await rm(secretDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { createRedactor } from "../../src/util/redact.js";
 import { writeNewFile } from "../../src/util/write-new-file.js";
 import type { PlanOutcome, PlanRequest } from "../runner.js";
 import { destroyPlanOf } from "./destroy-plan.js";
@@ -17,6 +18,6 @@ export async function saveDestroyPlan(
   await mkdir(req.dataDir, { recursive: true });
   const planFile = join(req.dataDir, RENDERED_FILE);
   await writeNewFile(planFile, plan.text);
-  req.onOutput?.(req.redact(plan.output));
+  req.onOutput?.(createRedactor({ secrets: plan.summary.sensitiveValues, builtIn: false })(req.redact(plan.output)));
   return { ok: true, summary: plan.summary, output: plan.output, planFile, durationMs: performance.now() - started };
 }

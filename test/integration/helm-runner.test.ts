@@ -151,6 +151,22 @@ describe("helm runner (real helm)", () => {
     }
   });
 
+  it("the job log is redacted with the Secret values the render holds: a copy of one in a ConfigMap is not streamed", async () => {
+    // The chart copies the Secret's value into a ConfigMap (a values file's password used twice).
+    const run = await plan(
+      await checkouts((chart) =>
+        edit(join(chart, "templates/configmap.yaml"), "GREETING:", "DB_PASSWORD: {{ .Values.dbPassword | quote }}\n  GREETING:"),
+      ),
+    );
+    const out = planned(run);
+    // Control: the value is one the plan marks secret (the comment's redaction gets it), and the
+    // ConfigMap's diff holds it: the job's redaction must know it before the log goes out.
+    expect(out.summary.sensitiveValues).toContain(PASSWORD);
+    expect(out.output).toContain("DB_PASSWORD");
+    expect(run.logged).toContain("DB_PASSWORD");
+    expect(run.logged).not.toContain(PASSWORD);
+  });
+
   it("treats a chart that is new in the PR as all creates", async () => {
     const run = await plan(await checkouts(undefined, { baseChart: false }));
     expect(addresses(run)).toEqual([
