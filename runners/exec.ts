@@ -5,7 +5,7 @@ import { childEnv } from "./child-env.js";
 import { execPipe } from "./exec-pipe.js";
 import { execPty } from "./exec-pty.js";
 import type { ExecRun } from "./exec-run.js";
-import { parseDuTotal } from "./sandbox/disk-watch.js";
+import { duLeftOut, parseDuTotal } from "./sandbox/disk-watch.js";
 import { heldFilesPaced } from "./sandbox/held-files.js";
 import { sandboxTmpBytes } from "./sandbox/limit-watch.js";
 import { readTree } from "./sandbox/process-tree.js";
@@ -141,7 +141,10 @@ async function diskUse(dirs: readonly string[], pid: number | undefined, sandbox
   const r = await exec("/bin/sh", ["-c", script, "sh", ...dirs], {
     cwd: "/",
     timeoutMs: 60_000,
+    env: { LC_ALL: "C" },
   });
+  // A dir the walk could not read holds an unknown amount: no measure to trust.
+  if (duLeftOut(r.stderr)) return Number.POSITIVE_INFINITY;
   const [bytes = "", inodes = ""] = r.stdout.split("\n\n");
   let held = 0;
   if (pid) {

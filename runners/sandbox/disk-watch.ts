@@ -29,6 +29,16 @@ export function watchDisk(limitBytes: number, measure: () => Promise<number>, on
   };
 }
 
+/**
+ * Whether a walk of a run's dirs left some of them out: a dir the run made unreadable (`chmod 000`)
+ * is skipped by `du` with "Permission denied" and counts as nothing, however much it holds (Sluice
+ * runs as an ordinary user, whom the mode binds). `du` run with LC_ALL=C. A file removed during the
+ * walk ("No such file or directory") is no longer there to count.
+ */
+export function duLeftOut(stderr: string): boolean {
+  return /Permission denied/.test(stderr);
+}
+
 /** Bytes `du -s -B1` printed for each of its operands, added up. */
 export function parseDuTotal(out: string): number {
   let total = 0;
