@@ -78,16 +78,16 @@ export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewe
   if (!job || !readable(v, repoFullName(job.target.repo)))
     return message(res, 404, v, "No such job", `There is no job ${id} you can see.`, { href: "/", text: "Overview" });
   const [streams, chunks, pause] = await Promise.all([store.jobLogStreams(id), store.readJobLog(id, 0, 1_000_000), pauseState()]);
+  // A project's log is read whole: a sequence its chunks split (a line over the live redactor's
+  // limit is stored in pieces) is one on the page, and logText must see it whole to take out an
+  // ESC ansi_up would wait on for ever.
+  const texts = new Map<string, string>();
+  for (const c of chunks) texts.set(c.project, (texts.get(c.project) ?? "") + c.text);
   const html = new Map<string, string>();
-  const converters = new Map<string, AnsiUp>();
-  for (const c of chunks) {
-    let a = converters.get(c.project);
-    if (!a) {
-      a = new AnsiUp();
-      a.use_classes = true;
-      converters.set(c.project, a);
-    }
-    html.set(c.project, (html.get(c.project) ?? "") + a.ansi_to_html(logText(c.text)));
+  for (const [project, text] of texts) {
+    const a = new AnsiUp();
+    a.use_classes = true;
+    html.set(project, a.ansi_to_html(logText(text)));
   }
   const spec = job.spec;
   sendHtml(

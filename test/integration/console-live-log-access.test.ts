@@ -151,4 +151,20 @@ describe("an escape sequence ansi_up never completes, in a run's output", () => 
     await log("\x1b[31m\u00e9t\u00e9\x1b[0m\n");
     expect(await page()).toContain('<span class="ansi-red-fg">\u00e9t\u00e9</span>');
   });
+
+  it("hides nothing after it when the log's chunks split it", async () => {
+    // A line over the live redactor's 1 MiB is released in pieces, cut where the run's line length
+    // puts the cut: `ESC [ 1` can end one stored chunk and `é` begin the next.
+    sim.setPermission("acme/infra", "erin", "read");
+    const cookie = await signIn(base, "erin");
+    const id = await runningJob("infra");
+    const log = (text: string) =>
+      store.appendJobLog({ jobId: id, repo: "acme/infra", pr: 1, kind: "plan", project: "net", text }, 1_000_000);
+    await log("Refreshing state...\x1b[1");
+    await log("\u00e9\n");
+    await log("Plan: 0 to add, 0 to change, 3 to destroy.\n");
+    const html = await (await fetch(`${base}/jobs/${id}`, { headers: { cookie } })).text();
+    expect(html).toContain("3 to destroy");
+    expect(html).toContain("Refreshing state...[1\u00e9");
+  });
 });

@@ -18,6 +18,9 @@ function streamFor(project) {
   return section.querySelector("pre");
 }
 
+/** Per project, an end of its last chunk held back (see append). */
+const tails = new Map();
+
 function append(project, text) {
   let ansi = converters.get(project);
   if (!ansi) {
@@ -29,8 +32,14 @@ function append(project, text) {
   const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
   // ansi_up escapes the text: the HTML holds only its own spans. A terminal hyperlink in a run's
   // output (the PR's to write) keeps its text only, as on the server's page (src/console/log-text.ts).
-  const plain = text
-    .replace(/\r/g, "")
+  // A chunk that ends inside what may be an escape sequence keeps that end for the next one: the
+  // stuck-ESC rule below must see the sequence whole (a line over the live redactor's limit comes
+  // in pieces), as the server's page does on the joined log.
+  const joined = (tails.get(project) ?? "") + text.replace(/\r/g, "");
+  const open = /\x1b(?:\[[\x20-\x39\x3b-\x7e]*)?$/.exec(joined);
+  tails.set(project, open ? open[0] : "");
+  const plain = joined
+    .slice(0, open ? open.index : joined.length)
     .replace(/\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g, "")
     .replace(/\x1b(?=\])/g, "")
     // An ESC ansi_up would wait on for ever, showing nothing after it (STUCK_CSI there).
