@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
@@ -43,7 +44,7 @@ export async function terragruntState(
   if (op.backend !== undefined) {
     const work = await unitWorkDirs(dir.path, flags.downloadDir);
     if (!work.ok) return fail("backend", work.reason);
-    if (!work.dirs.some((d) => backendDigest(join(d, ".terraform")) === op.backend))
+    if (!copiesUse(work.dirs, op.backend))
       return fail(
         "backend",
         "the backend this checkout sets the unit up with is not the one that refused the kept state (its `remote_state` differs): nothing was pushed, and the unit stays held. Push from a pull request that leaves the unit's backend as the run that kept the state had it",
@@ -62,4 +63,19 @@ export async function terragruntState(
   const problem = pushedReadBack(await readFile(op.file, "utf8"), before, await pull());
   if (problem) return fail("read back", problem, r.stdout);
   return { ok: true, output: r.stdout, durationMs: performance.now() - started };
+}
+
+/**
+ * Whether terraform runs for the unit with the backend of this digest: a copy sets it, and no copy
+ * sets up another. One matching copy is not enough: a unit whose source brings the repository
+ * along (`../..//x`) copies what the pull request planted too, and a decoy dir holding a
+ * `.terraform` made to the refused backend's digest (which a PR can compute: it reads the config)
+ * would let the push go through the real copy, into a backend the PR chose.
+ */
+export function copiesUse(dirs: readonly string[], digest: string): boolean {
+  const set = dirs.map((d) => ({
+    has: existsSync(join(d, ".terraform", "terraform.tfstate")),
+    digest: backendDigest(join(d, ".terraform")),
+  }));
+  return set.some((c) => c.digest === digest) && set.every((c) => !c.has || c.digest === digest);
 }
