@@ -85,7 +85,7 @@ export const ATLANTIS_REPOS_KEYS: Record<string, { support: Support; does: strin
   },
   "repos[].import_requirements": {
     support: "partly",
-    does: "`[]` as Atlantis; any requirement is named at start (`/import` needs what `/apply` needs).",
+    does: "`/import` needs what `/apply` needs; a requirement `apply_requirements` lacks is refused at start (it would not be asked).",
   },
   "repos[].pre_workflow_hooks": {
     support: "partly",

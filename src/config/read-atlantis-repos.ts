@@ -122,8 +122,8 @@ const EVERY_BRANCH = new Set(["/.*/", "/^.*$/", "/.*$/", "/^.*/"]);
  * Keys whose value Sluice would honour more loosely than Atlantis, so that ignoring them with a
  * notice would open what the operator meant to close: refused at start. An entry Atlantis keeps
  * to some base branches would hold for every one here (a sandbox branch's looser rules on
- * production's), and a plan requirement Sluice does not wait for would let unreviewed code run in
- * a plan.
+ * production's), a plan requirement Sluice does not wait for would let unreviewed code run in a
+ * plan, and an import requirement beyond the apply's would not be asked.
  */
 function looserThanAtlantis(raw: AtlantisRepoEntry): string[] {
   const refused: string[] = [];
@@ -135,6 +135,12 @@ function looserThanAtlantis(raw: AtlantisRepoEntry): string[] {
     refused.push(
       `plan_requirements: Sluice does not hold a plan until [${raw.plan_requirements.join(", ")}] is met, so the pull request's code would run in plans before it; remove it, and say who may plan with the server's \`plan_permission\``,
     );
+  // `/import` needs what `/apply` needs here: looser than Atlantis where it asks more of an import.
+  const more = (raw.import_requirements ?? []).filter((r) => !(raw.apply_requirements ?? []).includes(r));
+  if (more.length)
+    refused.push(
+      `import_requirements: \`/import\` needs what \`/apply\` needs in Sluice, and this entry's apply_requirements lack [${more.join(", ")}], so an import would run without it; add it to apply_requirements or remove it here`,
+    );
   return refused;
 }
 
@@ -142,7 +148,6 @@ function looserThanAtlantis(raw: AtlantisRepoEntry): string[] {
 function unsupportedKeys(raw: AtlantisRepoEntry, note: (key: string, why: string) => void): void {
   if (raw.repo_config_file !== undefined && raw.repo_config_file !== "atlantis.yaml")
     note("repo_config_file", "Sluice reads `atlantis.yaml` at the repository root");
-  if (raw.import_requirements?.length) note("import_requirements", "`/import` needs what `/apply` needs");
   const others = (raw.allowed_overrides ?? []).filter((o) => o !== "apply_requirements" && o !== "workflow");
   if (others.length) note("allowed_overrides", `${others.join(", ")} cannot be overridden by a repository`);
   if (raw.delete_source_branch_on_merge) note("delete_source_branch_on_merge", "Sluice does not delete branches");

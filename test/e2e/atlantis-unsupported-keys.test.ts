@@ -9,13 +9,13 @@ import { runMainUntilExit } from "../support/run-main.js";
 import { removeDir } from "../support/start-app.js";
 
 // Every repos.yaml key Sluice does not do, each set to a value that would matter in Atlantis (but
-// `branch` and `plan_requirements`, refused at start with such a value: see below).
+// `branch`, `plan_requirements` and `import_requirements`, refused at start with such a value).
 const UNSUPPORTED = `repos:
 - id: /.*/
   branch: /.*/
   repo_config_file: infra/atlantis.yaml
   plan_requirements: []
-  import_requirements: [mergeable]
+  import_requirements: []
   allowed_overrides: [workflow, delete_source_branch_on_merge, repo_locking, repo_locks, policy_check, custom_policy_check, silence_pr_comments, plan_requirements, import_requirements]
   delete_source_branch_on_merge: true
   repo_locking: false
@@ -36,7 +36,6 @@ workflows:
 `;
 const NAMED = [
   "`repos.0.repo_config_file` (line 4)",
-  "`repos.0.import_requirements` (line 6)",
   "`repos.0.allowed_overrides` (line 7)",
   "`repos.0.delete_source_branch_on_merge` (line 8)",
   "`repos.0.repo_locking` (line 9)",

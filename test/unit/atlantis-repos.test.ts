@@ -155,7 +155,13 @@ describe("ATLANTIS_REPO_CONFIG: repos.yaml with Atlantis' meaning", () => {
     expect(() => load("repos:\n- id: /.*/\n  plan_requirements: [approved]\n")).toThrow(
       /repos\.0\.plan_requirements: Sluice does not hold a plan/,
     );
-    const all = load("repos:\n- id: /.*/\n  branch: /.*/\n  plan_requirements: []\n  apply_requirements: [approved]\n");
+    // Atlantis asks an import for approval; Sluice asks what an apply asks, here nothing.
+    expect(() => load("repos:\n- id: /.*/\n  import_requirements: [approved]\n")).toThrow(
+      /repos\.0\.import_requirements: .*lack \[approved\]/,
+    );
+    const all = load(
+      "repos:\n- id: /.*/\n  branch: /.*/\n  plan_requirements: []\n  apply_requirements: [approved]\n  import_requirements: [approved]\n",
+    );
     expect(serverConfigFor(all, "acme/prod").config.apply_requirements).toEqual(["approved"]);
   });
 
