@@ -13,18 +13,23 @@ import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace, stateRefusal } from "./state-place.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 
-/** `import`, `state rm` or `state push` in a project: init, then the one state command, under a pty. */
-export async function terraformState(req: StateRequest, exec: Exec, ctx: TerraformContext): Promise<StateOutcome> {
-  const { defaultBin, pluginCache } = ctx;
-  const bin = req.binary ?? defaultBin;
-  const started = performance.now();
-  const fail = (failedStep: string, message: string, output = ""): StateOutcome => ({
+/** A state command's failure at a step, timed from `started` (both runners' state commands). */
+export const stateFailure =
+  (started: number) =>
+  (failedStep: string, message: string, output = ""): StateOutcome => ({
     ok: false,
     failedStep,
     message,
     output,
     durationMs: performance.now() - started,
   });
+
+/** `import`, `state rm` or `state push` in a project: init, then the one state command, under a pty. */
+export async function terraformState(req: StateRequest, exec: Exec, ctx: TerraformContext): Promise<StateOutcome> {
+  const { defaultBin, pluginCache } = ctx;
+  const bin = req.binary ?? defaultBin;
+  const started = performance.now();
+  const fail = stateFailure(started);
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return fail("checkout", dir.reason);
   await mkdir(req.dataDir, { recursive: true });

@@ -5,7 +5,7 @@ import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { pullState } from "../terraform/state-read-back.js";
-import { pushedReadBack } from "../terraform/terraform-state.js";
+import { pushedReadBack, stateFailure } from "../terraform/terraform-state.js";
 import { type TerragruntFlags, terragruntEnv, terragruntStatePullArgv, terragruntStatePushArgv } from "./terragrunt-argv.js";
 import { unitWorkDirs } from "./unit-state.js";
 
@@ -23,13 +23,7 @@ export async function terragruntState(
   describe: (step: string, r: Awaited<ReturnType<Exec>>) => string,
 ): Promise<StateOutcome> {
   const started = performance.now();
-  const fail = (failedStep: string, message: string, output = ""): StateOutcome => ({
-    ok: false,
-    failedStep,
-    message,
-    output,
-    durationMs: performance.now() - started,
-  });
+  const fail = stateFailure(started);
   const op = req.operation;
   if (op.kind !== "push") return fail("state", "Terragrunt units take `/state push-errored` only");
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
