@@ -120,7 +120,7 @@ describe("the generated reference", () => {
   });
 
   it("names every command and flag the comment parser accepts", () => {
-    const parser = readFileSync(join(ROOT, "src/command/parse-comment.ts"), "utf8");
+    const parser = ["parse-comment.ts", "parse-args.ts"].map((f) => readFileSync(join(ROOT, "src/command", f), "utf8")).join("\n");
     const flags = new Set([...parser.matchAll(/"(--[a-z][a-z-]+)"/g)].map((m) => m[1] ?? ""));
     expect(flags.size).toBeGreaterThan(5);
     expect([...flags].filter((f) => !USAGE.includes(f))).toEqual([]);
