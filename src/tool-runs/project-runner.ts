@@ -6,70 +6,19 @@ import type { GatePass } from "../gate/decide.js";
 import { applyThroughGate, changeStateThroughGate } from "../gate/through-gate.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { Secrets } from "../job-context/secrets.js";
-import type { CredentialPhase, RunClaims } from "../model/credentials.js";
+import type { CredentialPhase } from "../model/credentials.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
-import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { recorded } from "./apply-records.js";
 import { holdOn, holdReason, keepState, pushRefusal, releaseHold } from "./state-holds.js";
 import { runCredentials, runWithCredentials } from "./run-credentials.js";
-import { applyRequest, type PlanWhere, planRequest, type RunInputs } from "./runner-request.js";
+import { applyRequest, planRequest } from "./runner-request.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 
-/** A project's tool run as every road gets it back: its value, or why it did not run or failed. */
-export type ToolRun<T> =
-  | { ok: true; value: T; credentials?: string }
-  | { ok: false; refused: boolean; failedStep: string; message: string; credentials?: string; output?: string; durationMs?: number };
-
-/** The claims of a run's token, beside the project, workspace and phase the runner fills in. */
-export type Claims = Omit<RunClaims, "project" | "phase" | "workspace">;
-
-/** Where and how one plan runs: the road's part of it. */
-export interface PlanAt extends PlanWhere {
-  inputs?: RunInputs;
-  onOutput: (chunk: string) => void;
-  claims: Claims;
-  /** A preview's plan: the credentials rule's `preview` set. */
-  preview?: boolean;
-}
-
-/** What an apply records around the tool (PR and drift roads; a preview's Deployment is its own). */
-export interface ApplyRecord {
-  /** The saved plan applied (0: none was saved) and whether it is marked used before the tool starts. */
-  planId: number;
-  markPlanUsed: boolean;
-  live: Omit<NewLiveApply, "approvers" | "repo" | "project" | "dir" | "workspace"> & { approvers?: string[] };
-}
-
-export interface ApplyAt {
-  checkoutDir: string;
-  planFile: string;
-  stepVariables?: Record<string, string>;
-  /** Other projects' outputs, for tools that render again at apply (Helm). */
-  inputs?: RunInputs;
-  onOutput: (chunk: string) => void;
-  /** The token's claims, made once the gate's pass is admitted (an apply's approvers are read then). */
-  claims: (pass: GatePass) => Promise<Claims> | Claims;
-  preview?: boolean;
-  record?: ApplyRecord;
-}
-
-export interface StateAt {
-  checkoutDir: string;
-  dataDir: string;
-  /** `push-errored`: the state Sluice kept when terraform could not save it, pushed; the hold then released. */
-  operation: StateOperation | { kind: "push-errored" };
-  onOutput: (chunk: string) => void;
-  claims: (pass: GatePass) => Promise<Claims> | Claims;
-}
-
-/** A run whose tools only read (producers' outputs, workflow hooks): its dirs and its exec. */
-export interface ToolAt {
-  checkoutDir: string;
-  dataDir: string;
-}
+export type { ApplyAt, ApplyRecord, Claims, PlanAt, StateAt, ToolAt, ToolRun } from "./tool-run-requests.js";
+import type { ApplyAt, PlanAt, StateAt, ToolAt, ToolRun } from "./tool-run-requests.js";
 
 /**
  * The one place a project's tools start, for every road: PR plans and applies, re-plans at merge,
