@@ -1,3 +1,4 @@
+import { heldOutput } from "../held-output.js";
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
@@ -6,7 +7,6 @@ import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import { liveRedactor } from "../live-redactor.js";
-import { createRedactor } from "../../src/util/redact.js";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
 import type { Exec } from "../runner.js";
 import { initArgv, showJsonArgv } from "./terraform-argv.js";
@@ -162,13 +162,9 @@ export async function initPlanShow(
   const problem = await copied;
   const redact = opts.redact ?? identity;
   const parts = splitAtMarks(r.stdout, initMark, planMark);
-  const streamPlan = (sensitiveValues: readonly string[]) => {
-    if (!parts.plan?.output) return;
-    const planValues = createRedactor({ secrets: sensitiveValues, builtIn: false });
-    const held = liveRedactor((text) => planValues(redact(text)), opts.onOutput ?? (() => undefined));
-    held.push(parts.plan.output);
-    held.flush();
-  };
+  const held = heldOutput(opts.onOutput, redact);
+  held.hold(parts.plan?.output ?? "");
+  const streamPlan = held.release;
   // A plan that failed has no JSON: nothing more will be known of its sensitive values.
   const failed = (value: InitPlanShow & { ok: false }) => {
     if (value.step !== "init") streamPlan([]);
@@ -190,9 +186,10 @@ export async function initPlanShow(
   }
   if (!parts.plan) {
     // Cut before plan's mark (a timeout, a limit): what plan printed goes out as it was printed.
-    const rest = redact(parts.rest);
-    if (rest) opts.onOutput?.(rest.endsWith("\n") ? rest : `${rest}\n`);
-    return done({ ok: false, step: "plan", result: r, output: rest });
+    const cut = heldOutput(opts.onOutput, redact);
+    cut.hold(parts.rest);
+    cut.release();
+    return done({ ok: false, step: "plan", result: r, output: redact(parts.rest) });
   }
   const planOutput = redact(parts.plan.output);
   if (parts.plan.code !== 0) {

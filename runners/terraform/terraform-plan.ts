@@ -1,3 +1,4 @@
+import { heldOutput } from "../held-output.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
@@ -78,15 +79,12 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
    * values are known (releasePlan): terraform prints some unmarked, and a run step may print
    * anything. Already redacted with the job's secrets.
    */
-  let heldPlan = "";
+  const heldPlan = heldOutput(req.onOutput);
   let streamPlan: ((sensitiveValues: readonly string[]) => void) | undefined;
   const releasePlan = (sensitiveValues: readonly string[] = []) => {
     streamPlan?.(sensitiveValues);
     streamPlan = undefined;
-    if (!heldPlan) return;
-    const text = createRedactor({ secrets: sensitiveValues, builtIn: false })(heldPlan);
-    heldPlan = "";
-    req.onOutput?.(text.endsWith("\n") ? text : `${text}\n`);
+    heldPlan.release(sensitiveValues);
   };
   const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
     releasePlan();
@@ -136,7 +134,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
         pty: true,
         onOutput: undefined,
       });
-      heldPlan += r.stdout;
+      heldPlan.hold(r.stdout);
       if (r.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
       shown += r.stdout;
     } else if (step.kind === "run") {
@@ -145,7 +143,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
       const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
       const r = await exec(file, args, { ...base(vars), pty: true, onOutput: undefined });
       const { line, name } = shownStep(step);
-      heldPlan += r.stdout;
+      heldPlan.hold(r.stdout);
       shown += `$ ${line}\n${r.stdout}`;
       if (r.exitCode !== 0) return failPlan(`run ${name}`, describeStepFailure(name, "step", r, req.timeoutMs), shown);
     }

@@ -1,3 +1,4 @@
+import { heldOutput } from "../held-output.js";
 import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
@@ -95,13 +96,9 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         pty: true,
         onOutput: undefined,
       });
-      let held = plan.stdout;
-      const releasePlan = (sensitiveValues: readonly string[] = []) => {
-        if (!held) return;
-        const text = createRedactor({ secrets: sensitiveValues, builtIn: false })(held);
-        held = "";
-        req.onOutput?.(text.endsWith("\n") ? text : `${text}\n`);
-      };
+      const held = heldOutput(req.onOutput);
+      held.hold(plan.stdout);
+      const releasePlan = held.release;
       const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
         releasePlan();
         return fail(failedStep, message, output);
