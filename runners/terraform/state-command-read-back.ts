@@ -1,5 +1,5 @@
 import type { StateOperation } from "../runner.js";
-import type { StateSnapshot } from "./state-read-back.js";
+import { type StateSnapshot, stateMoved } from "./state-read-back.js";
 
 /** An address and everything under it: its instances (`[key]`) and, for a module, its resources. */
 const covers = (address: string, held: string) => held === address || held.startsWith(`${address}[`) || held.startsWith(`${address}.`);
@@ -16,8 +16,7 @@ export function stateCommandReadBack(
   after: StateSnapshot | { error: string },
 ): string | undefined {
   if ("error" in after) return `the state could not be read back through the backend: ${after.error}`;
-  const moved = after.serial > before.serial || (after.lineage !== "" && after.lineage !== before.lineage);
-  if (!moved)
+  if (!stateMoved(before, after))
     return `the backend still holds lineage ${before.lineage || "(none)"} serial ${before.serial} after the command: the change did not reach it`;
   if (op.kind === "import") {
     const held = [...after.addresses].some((a) => covers(op.address, a));

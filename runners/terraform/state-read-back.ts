@@ -77,6 +77,10 @@ export async function pullState(
 
 export type ReadBack = { ok: true; serialBefore: number; serialAfter: number; checked: number } | { ok: false; message: string };
 
+/** Whether the backend's state is another than before: its serial advanced, or a new lineage. */
+export const stateMoved = (before: StateSnapshot, after: StateSnapshot): boolean =>
+  after.serial > before.serial || (after.lineage !== "" && after.lineage !== before.lineage);
+
 /**
  * Whether the state read back after an apply is the one the plan made: it moved (serial advanced,
  * or a new lineage), what the plan created is there and what it destroyed is gone. A plan that
@@ -86,7 +90,7 @@ export function checkReadBack(plan: Pick<PlanSummary, "resources">, before: Stat
   const changed = plan.resources.filter((r) => r.action !== "read");
   const creates = changed.filter((r) => r.action === "create" || r.action === "replace").map((r) => r.address);
   const destroys = changed.filter((r) => r.action === "delete" || r.action === "forget").map((r) => r.address);
-  const moved = after.serial > before.serial || (after.lineage !== "" && after.lineage !== before.lineage);
+  const moved = stateMoved(before, after);
   const problems: string[] = [];
   if (changed.length > 0 && !moved) problems.push(`its serial is still ${after.serial}`);
   const missing = creates.filter((a) => !after.addresses.has(a));
