@@ -1,5 +1,6 @@
 import type { StateOperation } from "../runner.js";
 import { type StateSnapshot, stateMoved } from "./state-read-back.js";
+import { listSome } from "../../src/util/list-some.js";
 
 /** An address and everything under it: its instances (`[key]`) and, for a module, its resources. */
 const covers = (address: string, held: string) => held === address || held.startsWith(`${address}[`) || held.startsWith(`${address}.`);
@@ -23,7 +24,5 @@ export function stateCommandReadBack(
     return held ? undefined : `the backend's state after the import does not hold ${op.address}`;
   }
   const left = [...after.addresses].filter((a) => op.addresses.some((r) => covers(r, a)));
-  return left.length
-    ? `the backend's state after the removal still holds ${left.slice(0, 5).join(", ")}${left.length > 5 ? ` and ${left.length - 5} more` : ""}`
-    : undefined;
+  return left.length ? `the backend's state after the removal still holds ${listSome(left, 5)}` : undefined;
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
 import type { Exec } from "../runner.js";
+import { listSome } from "../../src/util/list-some.js";
 
 /** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
 export interface StateSnapshot {
@@ -105,8 +106,4 @@ export function checkReadBack(plan: Pick<PlanSummary, "resources">, before: Stat
   };
 }
 
-const list = (addresses: string[]) =>
-  `${addresses
-    .slice(0, 5)
-    .map((a) => `\`${a}\``)
-    .join(", ")}${addresses.length > 5 ? ` and ${addresses.length - 5} more` : ""}`;
+const list = (addresses: string[]) => listSome(addresses, 5, (a) => `\`${a}\``);

@@ -12,6 +12,7 @@ import { stateCommandReadBack } from "./state-command-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace, stateRefusal } from "./state-place.js";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { listSome } from "../../src/util/list-some.js";
 
 /** A state command's failure at a step, timed from `started` (both runners' state commands). */
 export const stateFailure =
@@ -110,8 +111,7 @@ export function pushedReadBack(pushedText: string, before: StateSnapshot, after:
   if (!wasEmpty && (after.lineage !== pushed.lineage || after.serial < pushed.serial))
     return `the backend holds lineage ${after.lineage || "(none)"} serial ${after.serial} after the push, not the pushed lineage ${pushed.lineage} serial ${pushed.serial}`;
   const missing = [...pushed.addresses].filter((a) => !after.addresses.has(a));
-  if (missing.length)
-    return `the backend's state after the push lacks ${missing.length} of the pushed resources (${missing.slice(0, 5).join(", ")})`;
+  if (missing.length) return `the backend's state after the push lacks ${missing.length} of the pushed resources (${listSome(missing, 5)})`;
   return undefined;
 }
 

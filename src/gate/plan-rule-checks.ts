@@ -1,6 +1,7 @@
 import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
 import type { AgentFacts, GateFacts, PlanRuleFacts } from "./gate-facts.js";
 import { autoApproval, protectedAddress, protectedChanges } from "./plan-rules.js";
+import { listSome } from "../util/list-some.js";
 
 const list = (items: readonly string[]) => items.map((i) => `\`${i}\``).join(", ");
 
@@ -22,14 +23,13 @@ export function checkProtect(p: PlanRuleFacts | undefined): Decision {
     );
   const hits = protectedChanges(p.content, p.rules.protect);
   if (hits.length === 0 || p.overrideProtect?.owner) return ALLOWED;
-  const shown = hits.slice(0, 5).map((h) => `${h.action} ${protectedAddress(h)} (protect: \`${h.pattern}\`)`);
-  const more = hits.length > 5 ? ` and ${hits.length - 5} more` : "";
+  const shown = listSome(hits, 5, (h) => `${h.action} ${protectedAddress(h)} (protect: \`${h.pattern}\`)`);
   const owners = p.rules.owners.length
     ? `one of ${list(p.rules.owners)}`
     : "an owner, and this server names none (server settings `admins`, `protect_owners`)";
   const denied = p.overrideProtect ? `; @\u200b${p.overrideProtect.by} is not an owner` : "";
   return refuse(
-    `protected: the plan ${shown.join(", ")}${more}; it needs an owner's override, \`/apply --override-protect -- REASON\` by ${owners}${denied}`,
+    `protected: the plan ${shown}; it needs an owner's override, \`/apply --override-protect -- REASON\` by ${owners}${denied}`,
   );
 }
 

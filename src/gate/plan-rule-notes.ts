@@ -1,5 +1,6 @@
 import type { PlanContent, PlanRules } from "../model/plan-content.js";
 import { autoApproval, movedOutOfProtection, protectedAddress, protectedChanges } from "./plan-rules.js";
+import { listSome } from "../util/list-some.js";
 
 const SHOWN = 5;
 
@@ -17,15 +18,13 @@ export function planRuleNotes(rules: PlanRules, content: PlanContent, proposedBy
   }
   const hits = protectedChanges(content, rules.protect);
   if (hits.length) {
-    const shown = hits.slice(0, SHOWN).map((h) => `${h.action} ${protectedAddress(h)}`);
-    const more = hits.length > SHOWN ? ` and ${hits.length - SHOWN} more` : "";
-    notes.push(`🛡️ protected: ${shown.join(", ")}${more}; needs an owner's override (\`/apply --override-protect -- REASON\`)`);
+    const shown = listSome(hits, SHOWN, (h) => `${h.action} ${protectedAddress(h)}`);
+    notes.push(`🛡️ protected: ${shown}; needs an owner's override (\`/apply --override-protect -- REASON\`)`);
   }
   const unprotected = movedOutOfProtection(content, rules.protect);
   if (unprotected.length) {
-    const shown = unprotected.slice(0, SHOWN).map((m) => `\`${m.from}\` → \`${m.to}\``);
-    const more = unprotected.length > SHOWN ? ` and ${unprotected.length - SHOWN} more` : "";
-    notes.push(`⚠️ moved out of protection: ${shown.join(", ")}${more}; \`protect\` no longer covers them at their new address`);
+    const shown = listSome(unprotected, SHOWN, (m) => `\`${m.from}\` → \`${m.to}\``);
+    notes.push(`⚠️ moved out of protection: ${shown}; \`protect\` no longer covers them at their new address`);
   }
   if (content.destroyPlan && rules.destroy) {
     const d = rules.destroy;

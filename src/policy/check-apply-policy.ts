@@ -4,6 +4,7 @@ import { checkCommandPermission } from "./check-command-permission.js";
 import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
 import { countApprovals } from "./count-approvals.js";
 import { combine, type Decision, refuse } from "./decision.js";
+import { listSome } from "../util/list-some.js";
 
 /** Everything the apply policy looks at, gathered by the job from GitHub and git. */
 export interface ApplyFacts {
@@ -82,14 +83,10 @@ export function checkRequirements(
     } else if (req === "verified_commits") {
       const unverified = f.unverified ?? [];
       if (unverified.length) {
-        const list = unverified
-          .slice(0, 5)
-          .map((sha) => sha.slice(0, 7))
-          .join(", ");
-        const more = unverified.length > 5 ? ` and ${unverified.length - 5} more` : "";
+        const list = listSome(unverified, 5, (sha) => sha.slice(0, 7));
         decisions.push(
           refuse(
-            `every commit must be verified by GitHub (signed with a key it trusts), and ${unverified.length === 1 ? "this one is" : "these are"} not: ${list}${more}`,
+            `every commit must be verified by GitHub (signed with a key it trusts), and ${unverified.length === 1 ? "this one is" : "these are"} not: ${list}`,
           ),
         );
       }

@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { ALLOWED, type Decision, refuse } from "./decision.js";
+import { listSome } from "../util/list-some.js";
 
 /** Where GitHub looks for the file, in its order: the first one found is used. */
 export const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
@@ -95,12 +96,7 @@ export function checkCodeOwners(f: CodeOwnerFacts, approvers: readonly string[])
   }
   if (missing.size === 0) return ALLOWED;
   const needs = [...missing].map(([owners, files]) => {
-    const listed = files
-      .slice(0, MAX_LISTED_FILES)
-      .map((x) => `\`${x}\``)
-      .join(", ");
-    const more = files.length > MAX_LISTED_FILES ? ` and ${files.length - MAX_LISTED_FILES} more` : "";
-    return `${owners} (code owners of ${listed}${more})`;
+    return `${owners} (code owners of ${listSome(files, MAX_LISTED_FILES, (x) => `\`${x}\``)})`;
   });
   return refuse(`needs an approval given after the plan from ${needs.join("; and from ")}, per ${f.source}`);
 }

@@ -1,7 +1,8 @@
 import type { PlanSummary, ResourceChange } from "../model/plan-summary.js";
+import { listSome } from "../util/list-some.js";
 
 const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} \`${c.address.replaceAll("`", "")}\``;
-const list = (xs: string[]) => xs.slice(0, 5).join(", ") + (xs.length > 5 ? ` and ${xs.length - 5} more` : "");
+const list = (xs: string[]) => listSome(xs, 5);
 
 type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes">;
 

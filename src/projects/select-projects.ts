@@ -2,6 +2,7 @@ import { markdownCode } from "../command/markdown-code.js";
 import type { ProjectFilter } from "../model/command.js";
 import { adHocWorkspaceName, type Project } from "../model/project.js";
 import { compareStrings } from "../util/repo-path.js";
+import { listSome } from "../util/list-some.js";
 
 export type ProjectSelection = { projects: Project[] } | { error: string };
 
@@ -61,9 +62,7 @@ export function selectProjects(all: Project[], affected: Project[], filter: Proj
 function unknownProject(name: string, all: readonly Project[]): string {
   const names = [...new Set(all.map((p) => p.name))].sort(compareStrings);
   if (names.length === 0) return `no project named ${markdownCode(name)}; this repository has no projects`;
-  const listed = names.slice(0, MAX_LISTED).map((n) => markdownCode(n));
-  const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : "";
-  return `no project named ${markdownCode(name)}; known: ${listed.join(", ")}${more}`;
+  return `no project named ${markdownCode(name)}; known: ${listSome(names, MAX_LISTED, (n) => markdownCode(n))}`;
 }
 
 function groupByDir(projects: readonly Project[]): Map<string, Project[]> {

@@ -4,6 +4,7 @@ import { escapeText } from "./escape-text.js";
 import { fence } from "./fence.js";
 import { inlineCode } from "./inline.js";
 import type { CleanText } from "./project-view.js";
+import { listSome } from "../util/list-some.js";
 
 /** What a comment shows; render-comment.ts adds the job id for the marker. */
 export interface FrameInput {
@@ -77,9 +78,7 @@ const PENDING_SHOWN = 20;
 export function pendingLine(input: FrameInput, clean: CleanText, shown = PENDING_SHOWN): string {
   const pending = input.state === "running" ? (input.pending ?? []) : [];
   if (pending.length === 0) return "";
-  const names = pending.slice(0, shown).map((name) => inlineCode(clean(name)));
-  const more = pending.length - names.length;
-  return `Still running: ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  return `Still running: ${listSome(pending, shown, (name) => inlineCode(clean(name)))}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { inlineCode } from "./inline.js";
 import { planCounts, planExtras } from "./plan-counts.js";
 import { renderPolicy } from "./render-policy.js";
 import { templates } from "./templates.js";
+import { listSome } from "../util/list-some.js";
 
 /** One project's result, made safe and ready to lay out. */
 export interface ProjectView {
@@ -103,9 +104,7 @@ const WHY_LISTED = 5;
 /** One line for a project's reasons: the first few, the rest counted (a PR may touch thousands of files). */
 export function whyLine(why: readonly string[] | undefined, clean: CleanText): string {
   if (!why || why.length === 0) return "";
-  const shown = why.slice(0, WHY_LISTED).map((w) => escapeText(clean(w), 300));
-  const more = why.length > WHY_LISTED ? `; and ${why.length - WHY_LISTED} more` : "";
-  return `why: ${shown.join("; ")}${more}`;
+  return `why: ${listSome(why, WHY_LISTED, (w) => escapeText(clean(w), 300), "; ")}`;
 }
 
 /** The change list for at most `cap` lines; the rest is counted. */
