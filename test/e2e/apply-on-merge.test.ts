@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
-import { startHttpStateBackend } from "../support/http-state-backend.js";
+import { httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -90,7 +90,7 @@ describe("apply_on: merge", () => {
     // A backend that acknowledges the state and keeps nothing: the apply's read-back fails it.
     const backend = await startHttpStateBackend();
     try {
-      const project = (n: number) => `terraform {\n  backend "http" {\n    address = "${backend.url}"\n  }\n}\n\n${tfProject("net", n)}`;
+      const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
       for (const u of ["alice", "bob"]) h.sim.setPermission("acme/merge-failed", u, "write");
       const repo = await h.sim.createRepo({ owner: "acme", name: "merge-failed", files: { "net/main.tf": project(0) } });
       await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 import { completed, say } from "./trust-holes-support.js";
 
 /**
@@ -22,7 +22,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const project = (extra = "") => `terraform {\n  backend "http" {\n    address = "${http.url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+const project = (extra = "") => `${httpBackendBlock(http.url)}${tfProject("web", 1)}${extra}`;
 
 /** Made first; then a provisioner that writes past the disk limit and waits to be stopped. */
 const overDisk = `

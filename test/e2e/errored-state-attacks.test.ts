@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 import { storeRows } from "../support/previews.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
@@ -37,8 +37,7 @@ async function prWith(files: Record<string, string>, change: Record<string, stri
   return { repo, pr };
 }
 
-const httpProject = (extra = "") =>
-  `terraform {\n  backend "http" {\n    address = "${http.url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+const httpProject = (extra = "") => `${httpBackendBlock(http.url)}${tfProject("web", 1)}${extra}`;
 
 const holds = (repo: { fullName: string }) =>
   storeRows<{ id: number; released_at: string | null }>(h, "SELECT id, released_at FROM state_holds WHERE repo = ?", repo.fullName);

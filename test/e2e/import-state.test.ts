@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
-import { startHttpStateBackend } from "../support/http-state-backend.js";
+import { httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -107,7 +107,7 @@ describe("/import and /state rm", () => {
     for (const u of ["alice", "bob", "carol"]) h.sim.setPermission("acme/imports-read-back", u, "write");
     const backend = await startHttpStateBackend();
     try {
-      const project = (n: number) => `terraform {\n  backend "http" {\n    address = "${backend.url}"\n  }\n}\n\n${tfProject("net", n)}`;
+      const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
       const repo = await h.sim.createRepo({ owner: "acme", name: "imports-read-back", files: { "net/main.tf": project(0) } });
       await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": project(2) } });
       const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
-import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend, workflowNamingBackend } from "../support/http-state-backend.js";
 import { bot, completed, say } from "./trust-holes-support.js";
 
 /**
@@ -34,17 +34,12 @@ const config = () =>
     "    inputs_from:",
     "      vpc_id: network.vpc_id",
     "workflows:",
-    "  prod:",
-    "    plan:",
-    "      steps:",
-    "        - init:",
-    `            extra_args: ["-backend-config=address=${prod.url}"]`,
-    "        - plan",
+    ...workflowNamingBackend("prod", prod.url),
     "",
   ].join("\n");
 
 const network = (vpc: string) =>
-  `terraform {\n  backend "http" {\n    address = "${fallback.url}"\n  }\n}\n\nresource "terraform_data" "vpc" {\n  input = "${vpc}"\n}\n\noutput "vpc_id" {\n  value = terraform_data.vpc.output\n}\n`;
+  `${httpBackendBlock(fallback.url)}resource "terraform_data" "vpc" {\n  input = "${vpc}"\n}\n\noutput "vpc_id" {\n  value = terraform_data.vpc.output\n}\n`;
 
 const app = (revision: number) =>
   `variable "vpc_id" {\n  type = string\n}\n\nresource "terraform_data" "app" {\n  input = "\${var.vpc_id} r${revision}"\n}\n`;

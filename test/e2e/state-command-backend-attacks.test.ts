@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend, workflowNamingBackend } from "../support/http-state-backend.js";
 import { storeRows } from "../support/previews.js";
 import { completed, say } from "./trust-holes-support.js";
 
@@ -36,23 +36,11 @@ afterAll(async () => {
 });
 
 const atlantis = () =>
-  [
-    "version: 3",
-    "projects:",
-    "  - dir: web",
-    "    workflow: prod",
-    "workflows:",
-    "  prod:",
-    "    plan:",
-    "      steps:",
-    "        - init:",
-    `            extra_args: ["-backend-config=address=${prod.url}"]`,
-    "        - plan",
-    "",
-  ].join("\n");
+  ["version: 3", "projects:", "  - dir: web", "    workflow: prod", "workflows:", ...workflowNamingBackend("prod", prod.url), ""].join(
+    "\n",
+  );
 
-const webProject = (extra = "") =>
-  `terraform {\n  backend "http" {\n    address = "${fallback.url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+const webProject = (extra = "") => `${httpBackendBlock(fallback.url)}${tfProject("web", 1)}${extra}`;
 
 const names = (state: string | undefined) =>
   ((JSON.parse(state ?? "{}") as { resources?: { name: string }[] }).resources ?? []).map((r) => r.name).sort();
@@ -123,14 +111,7 @@ const twoProjects = () =>
     ...[
       ["staging", staging.url],
       ["production", prod.url],
-    ].flatMap(([name, url]) => [
-      `  ${name}:`,
-      "    plan:",
-      "      steps:",
-      "        - init:",
-      `            extra_args: ["-backend-config=address=${url}"]`,
-      "        - plan",
-    ]),
+    ].flatMap(([name, url]) => workflowNamingBackend(name as string, url as string)),
     "",
   ].join("\n");
 
@@ -176,8 +157,7 @@ describe("a held dir shared by named projects", () => {
   }, 300_000);
 });
 
-const httpProject = (url: string, extra = "") =>
-  `terraform {\n  backend "http" {\n    address = "${url}"\n  }\n}\n\n${tfProject("web", 1)}${extra}`;
+const httpProject = (url: string, extra = "") => `${httpBackendBlock(url)}${tfProject("web", 1)}${extra}`;
 
 describe("a push from another pull request", () => {
   it("never writes the kept state into a backend that pull request names instead of the one the apply could not write", async () => {

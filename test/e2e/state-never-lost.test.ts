@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
 import { bot, completed, say } from "./trust-holes-support.js";
-import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
 import { signIn } from "../support/console-sign-in.js";
 import { freePort } from "../support/start-app.js";
 
@@ -103,7 +103,7 @@ describe("state is never lost", () => {
   }, 300_000);
 
   it("a state the backend refused (errored.tfstate) is kept and its project held; /state push-errored pushes it and releases the hold", async () => {
-    const httpProject = `terraform {\n  backend "http" {\n    address = "${http.url}"\n  }\n}\n\n${tfProject("web", 1)}`;
+    const httpProject = `${httpBackendBlock(http.url)}${tfProject("web", 1)}`;
     http.state = undefined;
     http.refuseWrites = true;
     const { repo, pr } = await prWith({ "web/main.tf": httpProject }, { "web/main.tf": httpProject + tfProject("extra", 1) });

@@ -60,3 +60,19 @@ export async function startHttpStateBackend(): Promise<HttpStateBackend> {
   backend.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/state`;
   return backend;
 }
+
+/** A `terraform` block whose `http` backend is `address`, to start a project's main.tf with. */
+export const httpBackendBlock = (address: string) => `terraform {\n  backend "http" {\n    address = "${address}"\n  }\n}\n\n`;
+
+/**
+ * atlantis.yaml lines of a workflow `name` whose init names `address` as the backend
+ * (`-backend-config`, the custom backend config pattern), under `workflows:`.
+ */
+export const workflowNamingBackend = (name: string, address: string) => [
+  `  ${name}:`,
+  "    plan:",
+  "      steps:",
+  "        - init:",
+  `            extra_args: ["-backend-config=address=${address}"]`,
+  "        - plan",
+];

@@ -1,34 +1,22 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CLAIMS, NET, passFor, projectRunnerUnderTest } from "../fakes/project-runner-under-test.js";
 import { testDir } from "../support/temp-dir.js";
-import { NO_PLAN_RULES } from "../fakes/no-plan-rules.js";
 import { liveRedactor } from "../../runners/live-redactor.js";
 import { describe, expect, it } from "vitest";
 import type { PlanRequest, Runner } from "../../runners/runner.js";
-import { repoSettings } from "../../src/config/repo-settings.js";
-import { decide, type GatePass } from "../../src/gate/decide.js";
-import { secretsFor } from "../../src/job-context/secrets.js";
-import type { Job } from "../../src/model/job.js";
 import type { Project } from "../../src/model/project.js";
-import { createProjectRunner } from "../../src/tool-runs/project-runner.js";
-import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 
 /**
  * The one project runner (issue #43): what every road gets the same, checked on the runner itself
  * with a fake tool and a recording sandbox: the missing-dir message, the mounts derived from the
  * request, and the redaction read when output arrives.
  */
-const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
-const job = {
-  id: 7,
-  target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 3 },
-  spec: { kind: "plan", trigger: "comment", actor: "alice" },
-} as unknown as Job;
-const claims = { repository: "acme/infra", pull_request: 3, head_sha: "a".repeat(40), base_ref: "main", actor: "alice" };
+const project = NET;
+const claims = CLAIMS;
 
 async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
   const seen: PlanRequest[] = [];
-  const scopes: { writable: string[]; readable: string[] }[] = [];
   const runner: Runner = {
     kind: "terraform",
     async plan(req) {
@@ -45,53 +33,12 @@ async function setUp(serverConfig = "", tool: Partial<Runner> = {}) {
     state: async () => ({ ok: true, output: "", durationMs: 0 }),
     ...tool,
   };
-  const deps = await fakeJobDeps({ runners: { terraform: runner, helm: { ...runner, kind: "helm" } }, serverConfig });
-  deps.tools.sandbox = {
-    ...deps.tools.sandbox,
-    execFor: (scope) => {
-      scopes.push({ writable: [...scope.writable], readable: [...scope.readable] });
-      return { ok: true, exec: Object.assign(async () => ({ exitCode: 0, stdout: "", stderr: "", timedOut: false, durationMs: 0 }), {}) };
-    },
-  };
-  const settings = repoSettings(deps.config, "acme/infra", undefined, {}, [{ name: "net", dir: "net", workspace: "default" }]);
-  const secrets = secretsFor(deps);
-  const tools = createProjectRunner({ deps, job, vcs: deps.vcs, settings, secrets });
-  const checkout = testDir("sluice-runner-unit-");
-  return { deps, tools, secrets, seen, scopes, checkout };
-}
-
-/** A pass for `net` on the given road, as the gate gives it. */
-function passFor(road: "comment" | "import", projectName = "net"): GatePass {
-  const d = decide({
-    road,
-    repo: "acme/infra",
-    project: projectName,
-    number: 3,
-    actor: "alice",
-    pause: undefined,
-    actorAllowed: { allowed: true },
-    window: { open: true },
-    lock: { road: "pr", held: true },
-    changedByPr: true,
-    requirements: { requirements: [], approvalsNeeded: 0, facts: {} as never },
-    ...(road === "comment"
-      ? {
-          plan: {
-            madeFor: { headSha: "a" },
-            live: { headSha: "a" },
-            stillPending: true,
-            file: { ok: true },
-            replan: "",
-            headOf: "pull request",
-          },
-          policies: { passed: true },
-          destroy: { destroys: false, allowed: true, what: "" },
-          planRules: NO_PLAN_RULES,
-        }
-      : {}),
-  } as never);
-  if (!d.allowed) throw new Error(`expected a pass: ${d.reasons.join("; ")}`);
-  return d.pass;
+  const under = await projectRunnerUnderTest({
+    runners: { terraform: runner, helm: { ...runner, kind: "helm" } },
+    kind: "plan",
+    serverConfig,
+  });
+  return { ...under, seen, checkout: testDir("sluice-runner-unit-") };
 }
 
 describe("the project runner", () => {
