@@ -37,7 +37,8 @@ export interface ExecOptions {
   /**
    * A run that changes infrastructure (an apply, a state command): a sandbox limit asks it to stop
    * (SIGTERM, once) and kills it only after the grace period, as a timeout does, so that terraform
-   * saves the state of what it already made. Killed at once, it would write none of it.
+   * saves the state of what it already made (killed at once, it would write none of it) and helm
+   * marks the release it was upgrading failed instead of leaving it locked `pending-upgrade`.
    */
   stopGently?: boolean;
   /**

@@ -76,7 +76,8 @@ function askToStop(pid: number | undefined): void {
 /**
  * The timers and kills both spawn paths share: the step timeout (SIGTERM, then SIGKILL after the
  * grace period) and the sandbox's limits (SIGKILL at once, naming the limit; a run that changes
- * infrastructure, `stopGently`, is stopped as on a timeout, so that terraform saves its state).
+ * infrastructure, `stopGently`, is stopped as on a timeout, so that terraform saves its state and
+ * helm cancels its upgrade).
  */
 export async function superviseRun(run: ExecRun, pid: number | undefined, ended: Promise<RunEnded>) {
   let timedOut = false;

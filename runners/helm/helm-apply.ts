@@ -46,6 +46,7 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
         redact: req.redactWith(outcome.sensitiveValues),
         onOutput: req.onOutput,
         pty: true,
+        stopGently: true,
       }).then((r) => ({ ...r, step: "helm uninstall" })),
     );
   }
@@ -114,6 +115,10 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       redact: req.redactWith(outcome.sensitiveValues),
       onOutput: req.onOutput,
       pty: true,
+      // Stopped over a limit, helm cancels the upgrade it is waiting on ("has been cancelled"):
+      // the release is marked failed and `--atomic` rolls it back, where SIGKILL would leave it
+      // `pending-upgrade`, refusing every later upgrade until someone clears it by hand.
+      stopGently: true,
     });
     if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
     return outcome.done(r.stdout);

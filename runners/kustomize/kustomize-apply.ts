@@ -31,7 +31,16 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   outcome.sensitiveValues = parseManifests(saved, "default").secretValues;
   const redact = req.redactWith(outcome.sensitiveValues);
   const target = { kubeconfig: req.kubeconfig, namespace: project.previewNamespace ?? project.kustomize?.namespace };
-  const opts = { cwd: dirname(req.planFile), env: req.env, timeoutMs: req.timeoutMs, redact, onOutput: req.onOutput, pty: true };
+  // Every run that changes a cluster is stopped as on a timeout, as helm's and terraform's are.
+  const opts = {
+    cwd: dirname(req.planFile),
+    env: req.env,
+    timeoutMs: req.timeoutMs,
+    redact,
+    onOutput: req.onOutput,
+    pty: true,
+    stopGently: true,
+  };
   const preview = previewOfProject(project);
   const kubectl = { kubeconfig: req.kubeconfig, kubectl: bin, req, redact };
   const teardown = readDestroyPlan(saved);

@@ -64,10 +64,12 @@ async function planned() {
 
 async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string | undefined) {
   const calls: string[][] = [];
+  const gently: boolean[] = [];
   let redactedWith: string[] = [];
   // Real helm for everything but the upgrade, which would need a cluster.
   const fake: Exec = async (file, args, opts) => {
     calls.push(args);
+    gently.push(opts?.stopGently === true);
     if (args[0] !== "upgrade") return exec(file, args, opts);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
@@ -86,16 +88,18 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string 
     ...(kubeconfig ? { kubeconfig } : {}),
   };
   const result = await p.runner.apply(req, fake);
-  return { result, calls, redactedWith: () => redactedWith };
+  return { result, calls, gently, redactedWith: () => redactedWith };
 }
 
 describe("helm apply", () => {
   it("re-renders, finds the saved plan unchanged, and runs upgrade --install --atomic --wait", async () => {
     const p = await planned();
-    const { result, calls, redactedWith } = await apply(p, "/etc/sluice/kube/acme.yaml");
+    const { result, calls, gently, redactedWith } = await apply(p, "/etc/sluice/kube/acme.yaml");
     expect(result).toMatchObject({ ok: true, output: 'Release "web" has been upgraded.\n' });
     // Rendered twice: fields regenerated on every render are left out of the check against the plan.
     expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade"]);
+    // Only the upgrade changes the cluster: a limit stops it gently, so helm can mark the release failed.
+    expect(gently).toEqual([false, false, true]);
     const upgrade = calls[2] ?? [];
     // Server secrets are among the values: the chart's NOTES are not printed (they could show them).
     expect(upgrade.slice(0, 9)).toEqual([

@@ -172,8 +172,10 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
     const dirs = await checkouts(change);
     const out = planned((await plan(dirs)).outcome);
     const calls: string[][] = [];
-    const fake: Exec = async (_file, args) => {
+    const gently: boolean[] = [];
+    const fake: Exec = async (_file, args, opts) => {
       calls.push(args);
+      gently.push(opts?.stopGently === true);
       return { exitCode: 0, timedOut: false, stdout: `${args[0]} ok\n`, stderr: "", durationMs: 1 };
     };
     const req: ApplyRequest = {
@@ -187,14 +189,16 @@ describe("kustomize apply (fake exec: no cluster here)", () => {
       ...(kubeconfig ? { kubeconfig } : {}),
     };
     const result = await createKustomizeRunner().apply(req, fake);
-    return { result, calls, dataDir: dirs.dataDir, planFile: out.planFile };
+    return { result, calls, gently, dataDir: dirs.dataDir, planFile: out.planFile };
   }
 
   it("applies the saved render server-side, then deletes what the plan deleted", async () => {
-    const { result, calls, dataDir, planFile } = await planThenApply(
+    const { result, calls, gently, dataDir, planFile } = await planThenApply(
       (d) => edit(join(d, "base/kustomization.yaml"), "  - service.yaml\n", ""),
       "/etc/sluice/kube/acme.yaml",
     );
+    // Both change the cluster: a limit stops them as a timeout does.
+    expect(gently).toEqual([true, true]);
     const target = { kubeconfig: "/etc/sluice/kube/acme.yaml", namespace: "prod" };
     const deletions = join(dataDir, "deletions.yaml");
     expect(calls).toEqual([kubectlApplyArgv(planFile, target), kubectlDeleteArgv(deletions, target)]);
