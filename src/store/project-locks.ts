@@ -34,9 +34,11 @@ export function projectLocks({ db }: StoreDriver): ProjectLocks {
           );
           return { ok: false as const, heldBy: records.toLock(holder) };
         }
+        // Taken again by its own PR, the lock takes the name the PR now gives the project (a rename):
+        // `/unlock -p NEW` and the lock's listings name it as the PR's plans do.
         yield* t.run(
           `INSERT INTO locks (repo, dir, workspace, project, scope, pr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (repo, dir, workspace, scope) DO NOTHING`,
+           ON CONFLICT (repo, dir, workspace, scope) DO UPDATE SET project = excluded.project WHERE locks.pr = excluded.pr`,
           [...at, lock.project, lock.scope, lock.pr, now()],
         );
         yield* t.run("DELETE FROM lock_waiters WHERE repo = ? AND dir = ? AND workspace = ? AND scope = ? AND pr = ?", [

@@ -612,6 +612,17 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.takeLock(lock(5, "net", "b"), target(5))).toMatchObject({ ok: false, heldBy: { pr: 4, scope: "" } });
     expect((await a.releaseLocks("acme/infra", 4)).waiters.map((w) => w.pr)).toEqual([5]);
 
+    // A PR that renames its project takes its lock again under the new name: the lock is named so.
+    expect(await a.takeLock({ ...lock(7, "web", ""), project: "old" }, target(7))).toEqual({ ok: true });
+    expect((await b.locksOf("acme/infra", 7)).map((l) => l.project)).toEqual(["old"]);
+    expect(await b.takeLock({ ...lock(7, "web", ""), project: "new" }, target(7))).toEqual({ ok: true });
+    expect((await a.locksOf("acme/infra", 7)).map((l) => [l.project, l.scope])).toEqual([["new", ""]]);
+    expect(await a.takeLock({ ...lock(8, "web", ""), project: "other" }, target(8))).toMatchObject({
+      ok: false,
+      heldBy: { pr: 7, project: "new" },
+    });
+    expect((await a.locksOf("acme/infra", 7)).map((l) => l.project)).toEqual(["new"]);
+
     // One PR may hold two named projects of a dir; releasing one by project keeps the other.
     await a.takeLock(lock(6, "net", "a"), target(6));
     await a.takeLock(lock(6, "net", "b"), target(6));
