@@ -41,8 +41,7 @@ export function checkEventToJob(
     const off = disabled("apply", "the Apply button");
     if (off) return off;
     const run = p.check_run;
-    // Sluice names each check run it makes after its job; GitHub sends the click only to its maker.
-    const madeBy = /^sluice-job-(\d{1,12})$/.exec(run?.external_id ?? "")?.[1];
+    const madeBy = makerOf(run);
     const clicked =
       typeof run?.id === "number" && typeof run.completed_at === "string" && typeof run.conclusion === "string"
         ? {
@@ -50,7 +49,7 @@ export function checkEventToJob(
               checkRunId: run.id,
               completedAt: run.completed_at,
               conclusion: run.conclusion,
-              ...(madeBy ? { madeBy: Number(madeBy) } : {}),
+              ...(madeBy ? { madeBy } : {}),
             },
           }
         : {};
@@ -59,7 +58,16 @@ export function checkEventToJob(
   if (p.action !== "rerequested") return { ignore: `${event}.${p.action} is not acted on` };
   if (event === "check_run" && !p.check_run?.name?.startsWith("sluice/"))
     return { ignore: `re-run of ${p.check_run?.name}: not a Sluice check` };
-  return disabled("plan", "a re-run of a Sluice check") ?? { job: { target, spec: { kind: "plan", trigger: "rerun", actor } } };
+  const run = event === "check_run" ? p.check_run : undefined;
+  const madeBy = makerOf(run);
+  const rerunOf = typeof run?.id === "number" ? { rerunOf: { checkRunId: run.id, ...(madeBy ? { madeBy } : {}) } } : {};
+  return disabled("plan", "a re-run of a Sluice check") ?? { job: { target, spec: { kind: "plan", trigger: "rerun", actor, ...rerunOf } } };
+}
+
+/** Sluice names each check run it makes after its job; GitHub sends clicks and re-runs only to its maker. */
+function makerOf(run: { external_id?: string | null } | undefined): number | undefined {
+  const id = /^sluice-job-(\d{1,12})$/.exec(run?.external_id ?? "")?.[1];
+  return id ? Number(id) : undefined;
 }
 
 /** `gh-readonly-queue/main/pr-123-<sha>`: the PRs of a merge group, as GitHub names its branch. */

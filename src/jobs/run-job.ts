@@ -129,7 +129,7 @@ async function withPullRequest(job: Job, deps: JobDeps): Promise<Job | undefined
   if (clicked !== undefined && clicked !== job.target.pr) {
     deps.log.info(
       { jobId: job.id, listed: job.target.pr, pr: clicked },
-      "the clicked check run is the plan's of another pull request: acting for it",
+      "the check run clicked or re-run is the plan's of another pull request: acting for it",
     );
     await deps.store.updateJob(job.id, { pr: clicked });
     return { ...job, target: { ...job.target, pr: clicked } };

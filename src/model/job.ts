@@ -16,6 +16,11 @@ export type JobSpec =
       actor: string;
       /** Typed as `atlantis plan`: acted on only in repos configured with atlantis.yaml. */
       viaAtlantis?: boolean;
+      /**
+       * For re-runs of one check run: that run and the job that made it (`sluice-job-N`), whose
+       * pull request is the one re-planned, whichever open PR of the commit GitHub listed first.
+       */
+      rerunOf?: { checkRunId: number; madeBy?: number };
     }
   | {
       kind: "apply";

@@ -250,6 +250,30 @@ describe("Re-run of a Sluice check", () => {
     }
   });
 
+  it("a re-run re-plans the PR whose check it was on, never another open PR's of the same head commit (control: that PR's own re-run)", async () => {
+    // One head commit, two open PRs: into main it changes only `net`, into `release` only `app`.
+    const repo = await newRepo({ "net/main.tf": tfProject("net", 1), "app/main.tf": tfProject("app", 2) });
+    await h.sim.pushBranch(repo, { branch: "release", files: { "net/main.tf": tfProject("net", 2), "app/main.tf": tfProject("app", 1) } });
+    await h.sim.pushBranch(repo, { branch: "both", from: "release", files: { "app/main.tf": tfProject("app", 2) } });
+    const intoMain = await h.sim.openPullRequest(repo, { head: "both", author: "alice", title: "net into main" });
+    await completed(repo, intoMain.headSha, "sluice/plan");
+    const intoRelease = await h.sim.openPullRequest(repo, { head: "both", base: "release", author: "alice", title: "app into release" });
+    await completed(repo, intoMain.headSha, "sluice/plan", 2);
+    const [mainCheck, releaseCheck] = h.sim.checkRuns(repo, intoMain.headSha).filter((c) => c.name === "sluice/plan") as [Check, Check];
+    const said = () => [intoMain.number, intoRelease.number].map((pr) => bot(repo, pr).length);
+    const before = said();
+    // The re-run of the release PR's check: GitHub lists both PRs in the event, the main one first.
+    const body = await reply(repo, intoRelease.number, () => h.sim.rerequestCheckRun(repo, releaseCheck.id, "bob"));
+    expect(body).toContain("Re-run of sluice/plan");
+    expect(body).toContain("app");
+    await completed(repo, intoMain.headSha, "sluice/plan", 3);
+    expect(said()).toEqual([before[0], (before[1] ?? 0) + 1]);
+    // Control: the main PR's own re-run re-plans the main PR.
+    const mainBody = await reply(repo, intoMain.number, () => h.sim.rerequestCheckRun(repo, mainCheck.id, "bob"));
+    expect(mainBody).toContain("Re-run of sluice/plan");
+    expect(mainBody).toContain("net");
+  }, 300_000);
+
   it("a re-run by a user without the plan permission plans nothing", async () => {
     const repo = await newRepo({ "net/main.tf": tfProject("net") });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });

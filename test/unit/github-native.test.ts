@@ -68,6 +68,19 @@ describe("check events to jobs", () => {
     expect(clicked(click(null))?.madeBy).toBeUndefined();
   });
 
+  it("a re-run of a check run names the job that made it; a re-run of the suite names none", () => {
+    const rerun = (event: "check_run" | "check_suite", external_id: string | null) =>
+      decide(event, {
+        action: "rerequested",
+        [event]: { id: 56, name: "sluice/plan", head_sha: SHA, external_id, pull_requests: [{ number: 7 }, { number: 9 }] },
+      });
+    const of = (d: ReturnType<typeof rerun>) => ("job" in d && d.job.spec.kind === "plan" ? d.job.spec : undefined);
+    expect(of(rerun("check_run", "sluice-job-12"))).toMatchObject({ trigger: "rerun", rerunOf: { checkRunId: 56, madeBy: 12 } });
+    expect(of(rerun("check_run", "other-12"))?.rerunOf).toEqual({ checkRunId: 56 });
+    expect(of(rerun("check_suite", "sluice-job-12"))).toMatchObject({ trigger: "rerun" });
+    expect(of(rerun("check_suite", "sluice-job-12"))?.rerunOf).toBeUndefined();
+  });
+
   it.each<[string, string, object, string]>([
     [
       "another check's action",
