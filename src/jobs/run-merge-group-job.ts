@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { approvedPlansOf } from "../policy/approved-plans-of.js";
 import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
@@ -149,7 +150,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
         }
         const outcome = ran.value;
         if (outcome.outputs) planningInputs.produced.set(project.name, outcome.outputs);
-        for (const plan of approved.filter((p) => p.dir === project.dir && p.workspace === project.workspace)) {
+        for (const plan of approvedPlansOf(project, approved, resolved.all)) {
           const diff = compareChanges(plan.summary, outcome.summary);
           if (diff) {
             return {
