@@ -49,7 +49,7 @@ export async function lockToRelease(deps: ActionDeps, p: Principal, ref: LockRef
   return { ok: true, value: lock };
 }
 
-/** Releases a lock through the same job `/unlock -p PROJECT -d DIR -w WS` runs. */
+/** Releases a lock through the same job `/unlock -p PROJECT -d DIR -w WS` runs (which audits what it released). */
 export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef): Promise<Outcome<{ jobId: number }>> {
   const found = await lockToRelease(deps, p, ref);
   if (!found.ok) return found;
@@ -66,16 +66,10 @@ export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef)
     command: { kind: "unlock", filter: { project: lock.project, dir: lock.dir, workspace: lock.workspace } },
     commandLine: `unlock ${lock.project} (from ${p.via})`,
     actor: p.actor,
+    via: p.via,
     ...(p.granted ? { grant: p.access.get(lock.repo.toLowerCase()) } : {}),
   });
-  await deps.store.recordAudit({
-    actor: p.actor,
-    action: "unlock",
-    repo: lock.repo,
-    project: lock.project,
-    pr: lock.pr,
-    detail: `released from ${p.via} (dir ${lock.dir}, workspace ${lock.workspace}; job ${jobId})${lock.waiting.length ? `; re-planning ${lock.waiting.map((w) => `#${w}`).join(", ")}` : ""}`,
-  });
+  // Not audited here: the job decides (its permissions rule may refuse) and records what it released.
   deps.log.info({ user: p.actor, via: p.via, repo: lock.repo, project: lock.project, pr: lock.pr, jobId }, "unlock queued");
   deps.wake();
   return { ok: true, value: { jobId } };

@@ -42,6 +42,18 @@ export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<v
     else denied.push(`- ${inlineCode(l.project)}: ${d.reasons.join("; ")}`);
   }
   const released = mayRelease.length ? await releaseLocks(deps, job, mayRelease) : [];
+  // Recorded here, for what was released, whichever road asked: a comment's unlock went unrecorded,
+  // and the console's was recorded when it queued this job, as released even where this job refused.
+  for (const l of released) {
+    await deps.store.recordAudit({
+      actor: job.spec.actor,
+      action: "unlock",
+      repo,
+      project: l.project,
+      pr: job.target.pr,
+      detail: `released ${job.spec.via ? `from ${job.spec.via}` : "by `/unlock` on the pull request"} (dir ${l.dir}, workspace ${l.workspace}; job ${job.id})`,
+    });
+  }
   const lines = released.map((l) => `- ${inlineCode(l.project)} (${inlineCode(l.dir)}, workspace ${inlineCode(l.workspace)})`);
   const kept = denied.length ? `\n\nNot released:\n\n${denied.join("\n")}` : "";
   const body =

@@ -8,7 +8,7 @@ export const AUDIT_ACTIONS = {
   "gate-refused": "The gate refused a road: its `road`, the `rule` that refused and why",
   "lock-wait": "A plan waited for, or was refused, a project lock another pull request holds",
   "agent-proposed": "A plan made for a pull request an agent (server `agents`) opened or pushed",
-  unlock: "A project's lock released from the console",
+  unlock: "A project's lock released (`/unlock`, the console or the API), once its job released it",
   pause: "Every apply paused on this server (`/applies pause` or the console), with the reason",
   resume: "Applies resumed",
   "drift-pause": "Reconciling one project paused (`/drift pause`, the console, or an interrupted reconcile)",

@@ -63,6 +63,8 @@ export type JobSpec =
        * token): the permission their role gives in the repository, used instead of asking GitHub.
        */
       grant?: Permission;
+      /** The console or the API, as the audit names the way in ("the API (token 3 ci)"); absent for a comment. */
+      via?: string;
     }
   | {
       kind: "state";

@@ -298,7 +298,10 @@ describe.runIf(run)("single sign-on in a browser, two replicas", () => {
       async () => !((await (await api("/api/v1/locks", reader)).json()) as { project: string }[]).some((l) => l.project === "db"),
       { timeoutMs: 30_000 },
     );
-    const audit = (await (await api("/api/v1/audit?action=unlock", reader)).json()) as { actor: string; detail: string }[];
+    // The job records the unlock once it released the lock (a moment after the lock is gone).
+    const unlocks = async () => (await (await api("/api/v1/audit?action=unlock", reader)).json()) as { actor: string; detail: string }[];
+    await sim.waitFor(async () => (await unlocks()).length > 0, { timeoutMs: 30_000 });
+    const audit = await unlocks();
     expect(audit[0]?.actor).toMatch(/^token:\d+:ops$/);
     expect(audit[0]?.detail).toMatch(/released from the API \(token \d+ ops\)/);
     // Token events name other tokens and their repositories: an admin's token reads them, a reader's none.
@@ -316,8 +319,10 @@ describe.runIf(run)("single sign-on in a browser, two replicas", () => {
     await otto.click('form[action="/locks/unlock"] button[type=submit]');
     await otto.waitForURL(`${apps[0]?.url}/locks?done=unlock`);
     await sim.waitFor(async () => !(await pageFetch(otto, "/locks")).text.includes("net</"), { timeoutMs: 30_000 });
-    const audit = await pageFetch(otto, "/audit.json?action=unlock");
-    const rows = JSON.parse(audit.text) as { actor: string; detail: string }[];
+    const unlocks = async () =>
+      JSON.parse((await pageFetch(otto, "/audit.json?action=unlock")).text) as { actor: string; detail: string }[];
+    await sim.waitFor(async () => (await unlocks()).some((r) => r.actor === "sso:corp:otto"), { timeoutMs: 30_000 });
+    const rows = await unlocks();
     expect(rows.find((r) => r.actor === "sso:corp:otto")?.detail).toContain("released from the console (SSO corp)");
   });
 

@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
-import { completed, say } from "./trust-holes-support.js";
+import { bot, completed, say } from "./trust-holes-support.js";
 
 // Change control at the gate: apply windows, freezes, per-project permissions, verified commits.
 // The windows are built around the real clock: one that opens for a minute a year is closed now,
@@ -36,6 +37,10 @@ beforeAll(async () => {
       '  - match: "acme/cc-perm:prod"',
       "    apply: [carol, acme/sre]",
       "    unlock: [carol]",
+      '  - match: "acme/cc-perm-unlock:prod"',
+      "    unlock: [carol]",
+      "api:",
+      "  enabled: true",
       "",
     ].join("\n"),
   });
@@ -75,6 +80,27 @@ function audit(repo: Repo): { action: string; actor: string; detail: string }[] 
   } finally {
     db.close();
   }
+}
+
+/** An operator's API token, put in the store as an admin's issue would (only its digest is kept). */
+function apiToken(name: string): string {
+  const token = `sluice_${randomBytes(32).toString("base64url")}`;
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 10000");
+    db.prepare("INSERT INTO api_tokens (name, digest, scopes, repos, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+      name,
+      createHash("sha256").update(token).digest("hex"),
+      JSON.stringify(["operate"]),
+      "[]",
+      "test",
+      new Date().toISOString(),
+      new Date(Date.now() + 24 * hour).toISOString(),
+    );
+  } finally {
+    db.close();
+  }
+  return token;
 }
 
 describe("change control at the gate", { timeout: 300_000 }, () => {
@@ -127,6 +153,37 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     const applied = await say(h, repo, pr.number, "carol", "/apply");
     expect(applied).toMatch(/✅ applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.prod_0"]);
+  });
+
+  it("an unlock is audited when a lock is released, by whichever road (a comment, the API), and never when its job refuses", async () => {
+    const { repo, pr } = await prodPr("cc-perm-unlock");
+    const unlocks = () => audit(repo).filter((e) => e.action === "unlock");
+    // A writer the permissions rule keeps out: nothing released, nothing recorded.
+    expect(await say(h, repo, pr.number, "dave", "/unlock", "Not released")).toContain("lets only `carol` unlock this project");
+    // The same through the API, with an operator's token: the console's check (write access) lets
+    // it queue the /unlock job, whose permissions rule refuses it. Nothing was released, so the
+    // audit must not say it was.
+    const before = bot(h, repo, pr.number).length;
+    const queued = await fetch(`${h.app.url}/api/v1/locks/unlock`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiToken("ops")}`, "content-type": "application/json" },
+      body: JSON.stringify({ repo: repo.fullName, pr: pr.number, dir: "prod", workspace: "default" }),
+    });
+    expect(queued.status).toBe(202);
+    await h.sim.waitFor(() => (bot(h, repo, pr.number)[before]?.body ?? "").includes("Not released"), {
+      message: "the API's unlock job did not answer",
+      timeoutMs: 60_000,
+    });
+    expect(unlocks()).toEqual([]);
+    // Control: carol may unlock; her comment releases the lock, and the audit says so.
+    expect(await say(h, repo, pr.number, "carol", "/unlock", "Released")).toContain("Released 1 lock");
+    expect(unlocks()).toEqual([
+      {
+        action: "unlock",
+        actor: "carol",
+        detail: expect.stringMatching(/^released by `\/unlock` on the pull request \(dir prod, workspace default; job \d+\)$/),
+      },
+    ]);
   });
 
   it("`verified_commits`: an unverified commit blocks the apply, named; once GitHub verifies it, it applies", async () => {
