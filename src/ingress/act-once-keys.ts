@@ -6,6 +6,8 @@
  * clicks of one button send the same body; the body names the check run's `completed_at`, though,
  * and the job a click queues marks the run completed again at once (a new `completed_at`): a later
  * click sends a new body and acts, while the same body sent again is the same click.
+ *
+ * The keys are kept with the delivery ids, so each has a colon, which the endpoint refuses in an id.
  */
 export function actOnceKeys(event: string, payload: unknown, fullName: string): string[] {
   const p = payload as {

@@ -127,6 +127,15 @@ export function createWebhookEndpoint(opts: WebhookEndpointOptions) {
       opts.count?.rejected("bad_request");
       return reply(res, 400, "X-GitHub-Delivery and X-GitHub-Event headers are required");
     }
+    // The id is not signed, and it is kept beside the act-once keys (`comment:…`, `click:…`, see
+    // act-once-keys.ts): a captured body sent again under such an id would take a comment's or a
+    // click's key before GitHub sends it, and that command would be dropped as a replay. GitHub's
+    // ids (GUIDs) have no colon.
+    if (id.includes(":")) {
+      opts.log.warn({ deliveryId: id, event: name }, "signed webhook refused: its X-GitHub-Delivery has the form of an act-once key");
+      opts.count?.rejected("bad_request");
+      return reply(res, 400, "X-GitHub-Delivery is not a GitHub delivery id (it has a colon)");
+    }
     const payload = parsePayload(body, req.headers["content-type"]);
     if (typeof payload === "string") {
       opts.log.warn({ deliveryId: id, event: name, contentType: req.headers["content-type"] }, `signed webhook refused: ${payload}`);

@@ -72,3 +72,26 @@ it("GitHub down for longer than the retry budget when the apply result is posted
   expect(botComments(h, repo, pr.number)[before]?.body).toMatch(/applied/);
   expect((await readFile(marker, "utf8")).trim().split("\n")).toEqual(["applied"]);
 });
+
+it("a captured body replayed under an id shaped like a comment's act-once key does not silence that comment", async () => {
+  h.sim.setPermission("acme/squat", "bob", "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name: "squat", files: { "net/main.tf": tfProject("net") } });
+  // Any signed body that queues a job will do: a push to the default branch queues a quiet one.
+  const { delivery: push } = await h.sim.pushDefaultBranch(repo, { "README.md": "hello\n" });
+  await h.sim.pushBranch(repo, { branch: "c", files: { "net/main.tf": tfProject("net", 2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "c", author: "bob" });
+  await completedCheck(h, repo, pr.headSha, "sluice/plan");
+  await settle(h);
+  // The ids the next comments will get (GitHub's are sequential too), each taken as a delivery id.
+  const next = Math.max(...h.sim.comments(repo, pr.number).map((c) => c.id)) + 1;
+  const squatted = [0, 1, 2, 3].map((i) => `comment:${repo.id}:${next + i}`);
+  for (const id of squatted) expect((await h.sim.redeliver(push.deliveryId, { asNewId: id })).status).toBe(400);
+  await settle(h);
+  // Control: the same body under another new id is taken (a push queues its job).
+  expect((await h.sim.redeliver(push.deliveryId, { asNewId: "replayed-push" })).status).toBe(202);
+  await settle(h);
+  const before = botComments(h, repo, pr.number).length;
+  const { commentId } = await h.sim.comment(repo, pr.number, { user: "bob", body: "/plan" });
+  expect(squatted).toContain(`comment:${repo.id}:${commentId}`);
+  expect(await nextReply(h, repo, pr.number, before)).toContain("net");
+});
