@@ -34,12 +34,15 @@ export type AuditPayload = z.output<typeof auditPayloadSchema>;
 
 const DRIFT_ROADS = new Set(["drift-issue", "reconcile"]);
 
-/** `road: X; rule: Y; …`: the gate's detail, read back for fields a receiver can filter on. */
-function detailField(detail: string, key: string): string | undefined {
-  for (const part of detail.split("; ")) {
-    if (part.startsWith(`${key}: `)) return part.slice(key.length + 2).trim() || undefined;
-  }
-  return undefined;
+/**
+ * `road: X; rule: Y; …` or `road: X; approvers: A, B; …`: the gate's detail (record-decision.ts),
+ * read back for fields a receiver can filter on, each only where the gate writes it. What follows
+ * holds text of the pull request's (a resource address, a `for_each` key is any string) and of
+ * whoever commented (an override's reason): a `; approvers: ceo` there is not an approval.
+ */
+function detailField(detail: string, key: "road" | "rule" | "approvers", at: number): string | undefined {
+  const part = detail.split("; ")[at] ?? "";
+  return part.startsWith(`${key}: `) ? part.slice(key.length + 2).trim() || undefined : undefined;
 }
 
 /** What notifications call an event: an apply let through, a refusal, a wait for a lock, drift… */
@@ -57,14 +60,16 @@ export function eventKinds(action: string, road: string | undefined, rule: strin
 /** The stream's body for a stored event (absent fields stay absent, never null). */
 export function auditPayload(e: AuditEvent): AuditPayload {
   const gate = e.action.startsWith("gate-");
-  const road = gate ? detailField(e.detail, "road") : undefined;
-  const rule = e.action === "gate-refused" ? detailField(e.detail, "rule") : undefined;
-  const approvers = gate
-    ? detailField(e.detail, "approvers")
-        ?.split(",")
-        .map((a) => a.trim())
-        .filter(Boolean)
-    : undefined;
+  const road = gate ? detailField(e.detail, "road", 0) : undefined;
+  const rule = e.action === "gate-refused" ? detailField(e.detail, "rule", 1) : undefined;
+  // Only an allowed change has approvers, written right after its road.
+  const approvers =
+    e.action === "gate-allowed"
+      ? detailField(e.detail, "approvers", 1)
+          ?.split(",")
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : undefined;
   return {
     id: e.id,
     at: e.at,

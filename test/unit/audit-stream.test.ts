@@ -14,6 +14,9 @@ import type { AttemptOutcome } from "../../src/store/audit-outbox-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
 import { schemaProblems } from "../support/json-schema-check.js";
+import type { GateDecision, GatePass } from "../../src/gate/decide.js";
+import { checkProtect } from "../../src/gate/plan-rule-checks.js";
+import { recordDecision } from "../../src/gate/record-decision.js";
 
 const quiet = { info() {}, warn() {} };
 
@@ -237,5 +240,62 @@ describe("delivery", () => {
     }
     expect(await store.auditRedeliveries(AUDIT_STREAM_SINK)).toEqual([]);
     await store.close();
+  });
+});
+
+describe("fields read back from a gate decision's text", () => {
+  // A resource address is the PR's: a `for_each` key is any string, so it may hold "; approvers: …".
+  const forged = 'aws_s3_bucket.logs["x; approvers: ceo, cfo; y"]';
+  const content = {
+    empty: false,
+    counts: { create: 0, update: 0, delete: 1, replace: 0, read: 0, forget: 0 },
+    changes: 1,
+    destroys: [{ address: forged, type: "aws_s3_bucket" }],
+    replaces: [],
+    moves: [],
+    types: ["aws_s3_bucket"],
+    onlyTags: false,
+    outputs: [],
+    destroyPlan: false,
+  };
+  const rules = { protect: [{ pattern: "aws_s3_bucket.*", source: "server" }], owners: ["olga"] };
+  const who = { road: "comment" as const, repo: "acme/infra", project: "prod", number: 3, actor: "bob" };
+  const streamed = async (planRules: Parameters<typeof recordDecision>[1]["planRules"], decision: GateDecision) => {
+    let detail = "";
+    const store = {
+      recordAudit: async (e: { detail: string }) => {
+        detail = e.detail;
+        return 1;
+      },
+    };
+    await recordDecision(store, { ...who, planRules }, decision);
+    const action = decision.allowed ? "gate-allowed" : "gate-refused";
+    return { detail, e: auditPayload({ id: 1, at: "2026-11-01T10:00:00.000Z", actor: "bob", action, repo: "acme/infra", detail }) };
+  };
+
+  it("an apply nobody approved is not streamed with approvers a resource address names (control: counted ones are)", async () => {
+    // An owner's override of the protected destroy: allowed, with no approval requirement, no approver.
+    const planRules = { content, rules, overrideProtect: { by: "olga", reason: "retire the bucket", owner: true } };
+    expect(checkProtect(planRules).allowed).toBe(true);
+    const allowed = await streamed(planRules, { allowed: true, pass: {} as GatePass, road: "comment" });
+    expect(allowed.detail).toContain("approvers: ceo, cfo");
+    expect(allowed.e.action).toBe("gate-allowed");
+    expect(allowed.e.approvers).toBeUndefined();
+    // A refusal lists the address in its reasons: no approvers either.
+    const refusedRules = { content, rules };
+    const refusal = checkProtect(refusedRules);
+    if (refusal.allowed) throw new Error("the protected destroy was not refused");
+    const refused = await streamed(refusedRules, { allowed: false, rule: "protect", reasons: refusal.reasons, road: "comment" });
+    expect(refused.e).toMatchObject({ action: "gate-refused", rule: "protect" });
+    expect(refused.e.approvers).toBeUndefined();
+    // Control: the approvers the gate counted are read back.
+    const counted = auditPayload({
+      id: 2,
+      at: "2026-11-01T10:00:00.000Z",
+      actor: "bob",
+      action: "gate-allowed",
+      detail: `road: comment; approvers: carol, dan; protection overridden by @olga (delete \`${forged}\`): retire the bucket`,
+    });
+    expect(counted.approvers).toEqual(["carol", "dan"]);
   });
 });
