@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
 import { httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { untilIdle } from "../support/until-idle.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -116,6 +117,48 @@ describe("apply_on: merge", () => {
       backend.dropWrites = false;
       await h.sim.comment(repo, pr.number, { user: "bob", body: "/unlock" });
       await h.sim.waitFor(() => locksOf("acme/merge-failed").every((l) => l.pr === next.number), {
+        message: "the kept lock was not released by /unlock",
+        timeoutMs: 60_000,
+      });
+    } finally {
+      await backend.close();
+    }
+  }, 180_000);
+
+  it("the merge's closed event replayed under a new delivery id does not release the locks a failed apply on merge kept", async () => {
+    const locksOf = (repo: string) => {
+      const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare("SELECT pr, dir FROM locks WHERE repo = ?").all(repo) as { pr: number; dir: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    const backend = await startHttpStateBackend();
+    try {
+      const project = (n: number) => `${httpBackendBlock(backend.url)}${tfProject("net", n)}`;
+      for (const u of ["alice", "bob"]) h.sim.setPermission("acme/merge-replayed", u, "write");
+      const repo = await h.sim.createRepo({ owner: "acme", name: "merge-replayed", files: { "net/main.tf": project(0) } });
+      await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": project(2) } });
+      const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+      await completed(repo, pr.headSha, "sluice/plan");
+      await h.sim.approve(repo, pr.number, "bob");
+      backend.dropWrites = true;
+      const { delivery } = await h.sim.mergePullRequest(repo, pr.number);
+      expect((await completed(repo, pr.headSha, "sluice/apply")).conclusion).toBe("failure");
+      await h.sim.waitFor(() => bot(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
+        message: "no word that the locks are kept",
+        timeoutMs: 30_000,
+      });
+      await untilIdle(h.app.dataDir);
+      expect(locksOf("acme/merge-replayed")).toEqual([{ pr: pr.number, dir: "net" }]);
+      // The signed body of the merge, captured and sent again under an id of the attacker's.
+      expect((await h.sim.redeliver(delivery.deliveryId, { asNewId: "replayed-merge" })).status).toBe(202);
+      await untilIdle(h.app.dataDir);
+      expect(locksOf("acme/merge-replayed")).toEqual([{ pr: pr.number, dir: "net" }]);
+      // Control: a person's /unlock still releases it.
+      await h.sim.comment(repo, pr.number, { user: "bob", body: "/unlock" });
+      await h.sim.waitFor(() => locksOf("acme/merge-replayed").length === 0, {
         message: "the kept lock was not released by /unlock",
         timeoutMs: 60_000,
       });

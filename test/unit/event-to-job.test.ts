@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { actOnceKeys } from "../../src/ingress/act-once-keys.js";
 import { eventToJob, type IngressSettings } from "../../src/ingress/event-to-job.js";
 
 const comment = (body: string) => ({
@@ -150,5 +151,20 @@ describe("eventToJob and drift issues closed by hand", () => {
   it("other issues, and other actions on drift issues, are ignored with the reason", () => {
     expect(eventToJob("issues", closed(["bug"]), settings)).toEqual({ ignore: "a closed issue that is not a drift issue" });
     expect(eventToJob("issues", closed(["sluice:drift"], "reopened"), settings)).toEqual({ ignore: "issues.reopened is not acted on" });
+  });
+});
+
+describe("act-once keys of a pull request's close", () => {
+  const closed = (closedAt: string | null, merged = true) => ({
+    action: "closed",
+    repository: { id: 7 },
+    pull_request: { number: 3, merged, closed_at: closedAt },
+  });
+  it("the same close sent again has the same key; a close after a reopen, another; none without its time", () => {
+    expect(actOnceKeys("pull_request", closed("2026-11-26T10:00:00Z"), "acme/infra")).toEqual(["closed:7:3:2026-11-26T10:00:00Z"]);
+    expect(actOnceKeys("pull_request", closed("2026-11-26T11:00:00Z", false), "acme/infra")).toEqual(["closed:7:3:2026-11-26T11:00:00Z"]);
+    // Without a closed_at nothing tells two closes apart: no key rather than a second close dropped.
+    expect(actOnceKeys("pull_request", closed(null), "acme/infra")).toEqual([]);
+    expect(actOnceKeys("pull_request", { ...closed("2026-11-26T10:00:00Z"), action: "reopened" }, "acme/infra")).toEqual([]);
   });
 });
