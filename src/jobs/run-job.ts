@@ -43,7 +43,18 @@ async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
  * checkout it took released when it ends.
  */
 export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
-  const deps = { ...serverDeps, config: serverConfigFor(serverDeps.config, repoFullName(given.target.repo)).config };
+  const resolved = serverConfigFor(serverDeps.config, repoFullName(given.target.repo));
+  // Ingress ignores a repository the `repos:` allowlist leaves out, but not every job comes from a
+  // webhook: a drift schedule stored while it was listed, a scheduled destroy, a job queued before
+  // a restart with a narrower allowlist. It "gets nothing run", whichever way its job came.
+  if (!resolved.allowed) {
+    serverDeps.log.info(
+      { jobId: given.id, repo: repoFullName(given.target.repo), kind: given.spec.kind },
+      "repository is not in the server's allowlist: job not run",
+    );
+    return;
+  }
+  const deps = { ...serverDeps, config: resolved.config };
   const job = await withPullRequest(given, deps);
   if (!job) return;
   const ctx = await openJobContext(job, deps);
