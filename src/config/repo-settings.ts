@@ -56,8 +56,11 @@ export interface RepoSettings {
    * have no cluster), and what previews plan and apply with (none: no Kubernetes previews).
    */
   kubeconfig?: { apply: string; plan?: string; preview?: string };
-  /** Pull mode: the server's defaults, under the repo's (top level, then per project) when allowed. */
-  driftFor(project: Pick<Project, "name">): DriftSettings;
+  /**
+   * Pull mode: the server's defaults, under the repo's (top level, then the trusted project's, found
+   * by dir and workspace) when allowed.
+   */
+  driftFor(project: Pick<Project, "dir" | "workspace" | "name">): DriftSettings;
   /** The trusted project's `preview:`, when the server lets repositories set it; else none. */
   previewFor(project: Pick<Project, "dir" | "workspace" | "name">): PreviewSettings | undefined;
   /** The trusted project's `destroy_at` / `idle_ttl`, under the same rule as `preview:`; else none. */
@@ -190,8 +193,10 @@ export function repoSettings(
       const d = server.drift;
       const base: DriftSettings = { onDrift: d.on_drift, allowDestroy: d.allow_destroy, ...(d.schedule ? { schedule: d.schedule } : {}) };
       if (!may("drift")) return base;
-      // Drift runs on the default branch, whose config is the trusted one: its names are its own.
-      return { ...base, ...trusted?.drift, ...trusted?.projects.find((p) => p.name === project.name)?.drift };
+      // Found by what the project is, never by its name: autodiscovery names a dir's project after
+      // the dir, so `net/` is called `net` like a configured project on `infra/net`, whose opt-in
+      // (`on_drift: apply`, `allow_destroy`) must not reconcile it.
+      return { ...base, ...trusted?.drift, ...trustedOf(project)?.drift };
     },
     previewFor(project) {
       // From the trusted config only, found by what the project is: a PR never opts itself in.

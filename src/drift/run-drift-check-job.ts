@@ -122,7 +122,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
       repo,
       run,
       redact: secrets.redact,
-      onDriftOf: (project) => read.settings.driftFor({ name: project }).onDrift,
+      onDriftOf: (project) => read.settings.driftFor(project).onDrift,
       pausedOf: (project) => pauseOf(drift.pauses, drift.live, project),
     });
   } catch (e) {

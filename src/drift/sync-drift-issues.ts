@@ -23,7 +23,7 @@ export interface IssueSync {
   repo: RepoRef;
   run: DriftRun;
   redact: Redactor;
-  onDriftOf(project: string): "report" | "apply";
+  onDriftOf(project: Pick<Project, "name" | "dir" | "workspace">): "report" | "apply";
   pausedOf(project: Pick<Project, "name" | "dir" | "workspace">): { actor: string; reason: string } | undefined;
 }
 
@@ -83,7 +83,7 @@ async function upsertIssue(
     lastSeen: run.at,
     live: live ? { commitSha: live.commitSha, source: live.source, number: live.number, finishedAt: live.finishedAt } : undefined,
     paused: s.pausedOf(r.project),
-    onDrift: s.onDriftOf(r.project.name),
+    onDrift: s.onDriftOf(r.project),
   });
   let issue = known?.issue;
   if (!issue) {

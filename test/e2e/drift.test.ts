@@ -577,6 +577,28 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(await stateInput(state)).toEqual(["net-0"]);
   }, 180_000);
 
+  it("on_drift: apply is a project's trusted setting, found by its dir and workspace: an autodiscovered dir named like a configured project is not reconciled with that project's opt-in", async () => {
+    // `infra/net` is configured as `net` and opts in to reconcile; the dir `net` is autodiscovered,
+    // and autodiscovery names a project after its dir: `net` too. Nobody opted that one in.
+    const sluice =
+      'version: 1\nautodiscover: { mode: enabled }\ndrift:\n  schedule: "0 0 1 1 *"\nprojects:\n  - name: net\n    dir: infra/net\n    drift: { on_drift: apply, allow_destroy: true }\n';
+    const { repo, state } = await newRepo((s) => ({
+      ".sluice.yaml": sluice,
+      "infra/net/main.tf": statefulProject("prod", s, 1),
+      "net/main.tf": statefulProject("scratch", s.replace(/\.tfstate$/, "-scratch.tfstate"), 1),
+    }));
+    const scratch = state.replace(/\.tfstate$/, "-scratch.tfstate");
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => replies().length === 1, { message: "no /drift reply", timeoutMs: 90_000 });
+    // Control: the configured project that opted in is reconciled.
+    expect(await stateInput(state)).toEqual(["prod-0"]);
+    // The autodiscovered dir is reported, never applied by itself.
+    expect(await stateInput(scratch).catch((): unknown[] => [])).toEqual([]);
+    expect(h.sim.deployments(repo).map((d) => d.environment)).toEqual(["net"]);
+  }, 180_000);
+
   it("a reconcile whose apply fails is not repeated on the next ticks: the project is paused and the issue says why", async () => {
     const sluice = "version: 1\ndrift:\n  on_drift: apply\n";
     const failing = (s: string) =>

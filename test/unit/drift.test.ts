@@ -172,10 +172,29 @@ describe("drift settings", () => {
 
   it("repo settings count only when the server allows drift overrides; per project over top level", () => {
     const closed = repoSettings(parseServerConfig(server), "acme/infra", trusted);
-    expect(closed.driftFor({ name: "net" })).toEqual({ schedule: "*/5 * * * *", onDrift: "report", allowDestroy: false });
+    expect(closed.driftFor({ name: "net", dir: "net", workspace: "default" })).toEqual({
+      schedule: "*/5 * * * *",
+      onDrift: "report",
+      allowDestroy: false,
+    });
     const open = repoSettings(parseServerConfig(`${server}allowed_overrides: [drift]\n`), "acme/infra", trusted);
-    expect(open.driftFor({ name: "net" })).toEqual({ schedule: "0 * * * *", onDrift: "apply", allowDestroy: true });
-    expect(open.driftFor({ name: "app" })).toEqual({ schedule: "0 * * * *", onDrift: "apply", allowDestroy: false });
+    expect(open.driftFor({ name: "net", dir: "net", workspace: "default" })).toEqual({
+      schedule: "0 * * * *",
+      onDrift: "apply",
+      allowDestroy: true,
+    });
+    expect(open.driftFor({ name: "app", dir: "app", workspace: "default" })).toEqual({
+      schedule: "0 * * * *",
+      onDrift: "apply",
+      allowDestroy: false,
+    });
+    // Found by dir and workspace, never by name: another dir's project called `net` (autodiscovery
+    // names projects after their dirs) gets the top level only, not `net`'s `allow_destroy`.
+    expect(open.driftFor({ name: "net", dir: "sandbox/net", workspace: "default" })).toEqual({
+      schedule: "0 * * * *",
+      onDrift: "apply",
+      allowDestroy: false,
+    });
   });
 
   it("a bad schedule in .sluice.yaml is an error with its key", () => {
