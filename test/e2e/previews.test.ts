@@ -280,6 +280,31 @@ describe("previews", { timeout: 300_000 }, () => {
     ]);
   });
 
+  it("the base branch renames the previews' workspace: the live preview is torn down where it lives before the next push applies the new one, nothing left behind (control: the new one goes at close)", async () => {
+    const r = await newRepo();
+    const pr = await openPr(r.repo, "renamed", { "app/main.tf": r.tf("v2") });
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
+    const before = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
+    expect(await stateInputs(before)).toEqual([`pr-${pr.number}-preview-v2`]);
+    await untilIdle(h.app.dataDir);
+    // The team's default branch now names previews' workspaces otherwise; the PR is pushed again.
+    await h.sim.pushDefaultBranch(r.repo, { ".sluice.yaml": TRUSTED.replace('"pr-{number}"', '"review-{number}"') });
+    await untilIdle(h.app.dataDir);
+    await h.sim.pushToPullRequest(r.repo, pr.number, { "app/main.tf": r.tf("v3") });
+    const after = join(r.wsDir, `review-${pr.number}`, "terraform.tfstate");
+    await h.sim.waitFor(async () => (await stateInputs(after)).includes(`review-${pr.number}-preview-v3`), {
+      message: "the push did not apply the preview in its new workspace",
+      timeoutMs: 150_000,
+    });
+    await untilIdle(h.app.dataDir);
+    // The preview in the old workspace is no orphan: destroyed, not forgotten by a record that moved on.
+    expect(await stateResources(before)).toEqual([]);
+    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed/, "the preview was not destroyed at close");
+    expect(await stateResources(after)).toEqual([]);
+    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+  });
+
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
     const plain = `version: 1\nprojects:\n  - name: app\n    dir: app\n`;
     const r = await newRepo({ config: plain });

@@ -250,6 +250,18 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
           notices.push(`No preview of ${p.name}: ${ws.reason}.`);
           continue;
         }
+        // The base branch moved the preview (its template, the project's dir or tool): the record
+        // is keyed by project, so a sync would overwrite it and leave the standing preview running
+        // where no record names it. It is torn down where it lives first; until that succeeds, it stays.
+        const standing = await deps.store.getPreview({ repo: name, pr: pr.number, project: p.name });
+        if (standing && standing.status !== "destroyed" && previewMoved(standing, p, ws.workspace)) {
+          const from = `${standing.dir}, ${standing.workspace}`;
+          const gone = await destroyAll([standing], `the base branch moved its preview (${from} → ${p.dir}, ${ws.workspace})`);
+          if (!gone.includes(p.name)) {
+            notices.push(`No preview of ${p.name} in ${ws.workspace} yet: the one in ${standing.workspace} is not destroyed.`);
+            continue;
+          }
+        }
         const actor = spec.actor || "sluice";
         const allowed = pusher;
         const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), actor);
@@ -266,6 +278,11 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
     }
     return true;
   }
+}
+
+/** Whether a standing preview lives elsewhere than where the base branch now puts the project's. */
+function previewMoved(standing: PreviewRecord, project: Project, workspace: string): boolean {
+  return standing.workspace !== workspace || standing.dir !== project.dir || standing.runner !== project.runner;
 }
 
 /**
