@@ -93,6 +93,13 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   const drift = settings.driftFor(project);
   if (drift.onDrift !== "apply") return drifted;
+  // Reconcile puts back what the default branch defines. A workspace a `/drift -d DIR -w WS` named
+  // that no project of the branch has (another PR's preview, a new environment) is not one: applying
+  // there by a comment would be an apply no rule asked for and nobody approved. Reported only.
+  if (settings.identityOf(project).kind !== "known") {
+    const reason = `${project.dir}, workspace ${project.workspace} is not a project of the default branch (the command named the workspace): it is reported, never reconciled`;
+    return { ...drifted, reconcile: { done: false, reason } };
+  }
 
   // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
   // read now, under the run lock: a pause set while this run planned other projects counts.

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { untilIdle } from "../support/until-idle.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, statefulProject } from "../support/harness.js";
+import { type Harness, startHarness, stateResources, statefulProject, tfProject } from "../support/harness.js";
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -596,6 +596,28 @@ describe("drift (pull mode)", { timeout: 240_000 }, () => {
     expect(await stateInput(state)).toEqual(["prod-0"]);
     // The autodiscovered dir is reported, never applied by itself.
     expect(await stateInput(scratch).catch((): unknown[] => [])).toEqual([]);
+    expect(h.sim.deployments(repo).map((d) => d.environment)).toEqual(["net"]);
+  }, 180_000);
+
+  it("on_drift: apply reconciles the default branch's projects only: `/drift -d DIR -w WS` names a workspace no project has (a PR's preview), which is reported, never applied", async () => {
+    const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: apply\n';
+    const { repo, state } = await newRepo((s) => {
+      const tf = `terraform {\n  backend "local" {\n    path          = "${s}"\n    workspace_dir = "${s}.d"\n  }\n}\n\n${tfProject("net", 1)}`;
+      return { ".sluice.yaml": sluice, "net/main.tf": tf };
+    });
+    const preview = join(`${state}.d`, "pr-7", "terraform.tfstate");
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    // Control: the project the default branch has (autodiscovered dir `net`, workspace default) is reconciled.
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -d net" });
+    await h.sim.waitFor(() => replies().length === 1, { message: "no /drift reply", timeoutMs: 90_000 });
+    expect(await stateInput(state)).toEqual(["net-0"]);
+    // A writer names another workspace of the dir: PR #7's preview lives there. It is checked and
+    // reported, but Sluice applies nothing into it by itself.
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -d net -w pr-7" });
+    await h.sim.waitFor(() => replies().length === 2, { message: "no second /drift reply", timeoutMs: 90_000 });
+    expect(await stateResources(preview)).toEqual([]);
+    expect(replies()[1]?.body).toContain("not a project of the default branch");
     expect(h.sim.deployments(repo).map((d) => d.environment)).toEqual(["net"]);
   }, 180_000);
 
