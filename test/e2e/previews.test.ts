@@ -305,6 +305,26 @@ describe("previews", { timeout: 300_000 }, () => {
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
   });
 
+  it("a push whose preview plan fails leaves the live preview as it was: closing the PR destroys it with the commit it was applied from, not the broken one", async () => {
+    const r = await newRepo();
+    const pr = await openPr(r.repo, "broken", { "app/main.tf": r.tf("v2") });
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
+    const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+    await untilIdle(h.app.dataDir);
+    // The next push does not even parse: its plan fails, nothing of it is applied.
+    await h.sim.pushToPullRequest(r.repo, pr.number, { "app/main.tf": `${r.tf("v3")}\nresource "terraform_data" "cut" {\n` });
+    await waitPreviewComment(h, r.repo, pr.number, /plan failed/, "the broken push's plan did not fail");
+    await untilIdle(h.app.dataDir);
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+    // The PR is abandoned as it is: its preview still goes.
+    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed|destroy failed/, "no destroy at close");
+    expect(previewComment(h, r.repo, pr.number)).toContain("🗑️ destroyed");
+    expect(await stateResources(wsState)).toEqual([]);
+    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+  });
+
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
     const plain = `version: 1\nprojects:\n  - name: app\n    dir: app\n`;
     const r = await newRepo({ config: plain });

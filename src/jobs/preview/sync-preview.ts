@@ -106,15 +106,18 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
+      // Nothing of this sync was applied: the standing preview is still the commit it was applied
+      // from, and its teardown must plan that one (a closed PR's broken last push would fail it for ever).
+      const unapplied = active ? { headSha: earlier.headSha } : {};
       const gathered = await previewInputs(ctx, project, from.trusted, from);
       if (!gathered.ok) {
         const message = `not planned: ${gathered.error}`;
-        return { record: await save({ status: "failed", lastResult: message }), notice: `${project.name}: ${message}` };
+        return { record: await save({ status: "failed", lastResult: message, ...unapplied }), notice: `${project.name}: ${message}` };
       }
       const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs, from.baseCheckoutDir);
       if (!plan.ok) {
         const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
-        return { record: await save({ status: "failed", lastResult: message }), output: plan.output };
+        return { record: await save({ status: "failed", lastResult: message, ...unapplied }), output: plan.output };
       }
       const lastPlan = planCounts(plan.summary);
       const deployment = await vcs
@@ -141,7 +144,7 @@ export async function syncPreview(
         // A refused first apply leaves nothing behind; a refused update leaves the earlier preview as it was.
         const next = applied.refused && active ? earlier.status : applied.refused ? "destroyed" : "failed";
         // An apply that ran (and failed) may have changed the preview with this sync's inputs.
-        const ran = applied.refused ? {} : { appliedInputs: gathered.inputs };
+        const ran = applied.refused ? unapplied : { appliedInputs: gathered.inputs };
         return {
           record: await save({ status: next, lastResult: what, lastPlan, ...ran }),
           output: plan.output,
