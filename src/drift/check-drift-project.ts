@@ -20,6 +20,7 @@ import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import type { DefaultHead } from "./read-default-head.js";
 import { sourceDirsOf } from "./source-dirs-of.js";
 import { pausedNow } from "./pause-of.js";
+import { lastApplyOf } from "../preview/scheduled-destroy-due.js";
 import type { LiveApply } from "../store/store-records.js";
 
 /** What checking one project of a drift check works with: the job's context and the default branch head. */
@@ -101,6 +102,14 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     return { ...drifted, reconcile: { done: false, reason } };
   }
 
+  // A workspace its `destroy_at` / `idle_ttl` destroyed stays destroyed until someone applies it on
+  // purpose (a PR, `/apply` on the drift issue): reconcile bringing it back would undo the destroy
+  // and, its last apply now newer than `destroy_at`, keep it for good. Read now, under the run lock.
+  const last = lastApplyOf(await deps.store.liveApplies(name), project);
+  if (last?.source === "scheduled-destroy") {
+    const reason = `the workspace was destroyed by its schedule (\`destroy_at\` / \`idle_ttl\`) at ${new Date(last.at).toISOString().slice(0, 16).replace("T", " ")} UTC: apply it from a pull request, or \`/apply\` on the drift issue, to bring it back`;
+    return { ...drifted, reconcile: { done: false, reason } };
+  }
   // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
   // read now, under the run lock: a pause set while this run planned other projects counts.
   const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };

@@ -17,7 +17,7 @@ const appliedPr = (name: string, base: string, head: string, extra = "") => appl
 // The sweep looks every half second here; the hourly check and the live record's times are shifted in the store.
 beforeAll(async () => {
   h = await startHarness({
-    serverConfig: "allowed_overrides: [preview]\napply_requirements: []\napprovals: 0\n",
+    serverConfig: "allowed_overrides: [preview, drift]\napply_requirements: []\napprovals: 0\n",
     env: () => ({ SLUICE_PREVIEW_SWEEP_MS: "500" }),
   });
   db = appDb(h);
@@ -74,6 +74,33 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await untilIdle(h.app.dataDir);
     expect(said()).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toHaveLength(1);
+  });
+
+  it("a workspace destroyed by its schedule is not brought back by on_drift: apply: the drift is reported, nothing is applied", async () => {
+    const config = CONFIG.replace("version: 1\n", 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: apply\n');
+    const { repo, pr, state } = await appliedPr("reconciled-back", config, config);
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    // Idle for two hours: its scheduled destroy runs.
+    shiftTime(repo.fullName, 2 * 3600_000);
+    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
+    await h.sim
+      .waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 })
+      .catch((e: unknown) => {
+        console.error(scheduledDestroyLog(h), rows("SELECT id, status, error, spec, once_key FROM jobs ORDER BY id DESC LIMIT 6"));
+        throw e;
+      });
+    expect(await stateResources(state)).toEqual([]);
+    await untilIdle(h.app.dataDir);
+    // The next drift check finds git's resources missing: it says so, and leaves the workspace destroyed.
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p app" });
+    await h.sim.waitFor(() => replies().length === 1, { message: "no /drift reply", timeoutMs: 90_000 });
+    await untilIdle(h.app.dataDir);
+    expect(replies()[0]?.body).toContain("Drift in 1 of 1 project");
+    expect(replies()[0]?.body).toContain("destroyed by its schedule");
+    expect(await stateResources(state)).toEqual([]);
   });
 
   it("attack: a commit that removes idle_ttl while a due destroy waits for the run lock keeps the workspace: the destroy is refused, the branch moved", async () => {
