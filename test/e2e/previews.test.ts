@@ -325,6 +325,23 @@ describe("previews", { timeout: 300_000 }, () => {
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
   });
 
+  it("a first preview whose plan fails leaves nothing to destroy: closing the PR tries no destroy of the broken commit (which would fail for ever)", async () => {
+    const r = await newRepo();
+    const pr = await openPr(r.repo, "never", { "app/main.tf": `${r.tf("v2")}\nresource "terraform_data" "cut" {\n` });
+    await waitPreviewComment(h, r.repo, pr.number, /plan failed/, "the broken PR's preview plan did not fail");
+    await untilIdle(h.app.dataDir);
+    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    expect(previewComment(h, r.repo, pr.number)).not.toContain("destroy failed");
+    expect(
+      storeRows<{ record: string }>(h, "SELECT record FROM previews WHERE repo = ?", r.repo.fullName).map(
+        (p) => JSON.parse(p.record).status,
+      ),
+    ).toEqual(["destroyed"]);
+    // Control: the preview of a PR that applied is destroyed at close (the tests above).
+    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+  });
+
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
     const plain = `version: 1\nprojects:\n  - name: app\n    dir: app\n`;
     const r = await newRepo({ config: plain });

@@ -109,15 +109,18 @@ export async function syncPreview(
       // Nothing of this sync was applied: the standing preview is still the commit it was applied
       // from, and its teardown must plan that one (a closed PR's broken last push would fail it for ever).
       const unapplied = active ? { headSha: earlier.headSha } : {};
+      // A first preview that never reached its apply leaves nothing standing, so nothing to tear
+      // down (a destroy planned at its commit would fail as its plan did, and be retried for ever).
+      const notApplied = active ? "failed" : "destroyed";
       const gathered = await previewInputs(ctx, project, from.trusted, from);
       if (!gathered.ok) {
         const message = `not planned: ${gathered.error}`;
-        return { record: await save({ status: "failed", lastResult: message, ...unapplied }), notice: `${project.name}: ${message}` };
+        return { record: await save({ status: notApplied, lastResult: message, ...unapplied }), notice: `${project.name}: ${message}` };
       }
       const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs, from.baseCheckoutDir);
       if (!plan.ok) {
         const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
-        return { record: await save({ status: "failed", lastResult: message, ...unapplied }), output: plan.output };
+        return { record: await save({ status: notApplied, lastResult: message, ...unapplied }), output: plan.output };
       }
       const lastPlan = planCounts(plan.summary);
       const deployment = await vcs
