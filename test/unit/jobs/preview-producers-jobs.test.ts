@@ -105,7 +105,10 @@ describe("a dependent's preview reads its producer's preview, never production i
     expect(runner.reads).toEqual([]);
     expect(runner.planned).toEqual([]);
     expect(runner.applied).toEqual([]);
-    expect(await status("app")).toBe("failed");
+    // Never applied, so nothing stands to tear down: saved as destroyed, the reason its last result.
+    const app = await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "app" });
+    expect(app?.status).toBe("destroyed");
+    expect(app?.lastResult).toContain("not planned: its producer network has no preview");
   });
 });
 
