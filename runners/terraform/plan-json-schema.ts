@@ -63,7 +63,16 @@ export const planJsonSchema = z.looseObject({
   resource_drift: z.array(z.looseObject({ change: markedChangeSchema })).nullish(),
   deferred_changes: z.array(z.looseObject({ resource_change: z.looseObject({ change: markedChangeSchema }).nullish() })).nullish(),
   output_changes: z.record(z.string(), changeSchema.omit({ importing: true })).nullish(),
-  action_invocations: z.array(z.looseObject({ config_values: z.unknown().optional(), config_sensitive: z.unknown().optional() })).nullish(),
+  action_invocations: z
+    .array(
+      z.looseObject({
+        address: z.string().nullish(),
+        type: z.string().nullish(),
+        config_values: z.unknown().optional(),
+        config_sensitive: z.unknown().optional(),
+      }),
+    )
+    .nullish(),
   configuration: z
     .looseObject({
       root_module: z

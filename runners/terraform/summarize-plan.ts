@@ -73,6 +73,8 @@ function summarize(plan: PlanJson): PlanSummary {
   // Actions (1.14+) have no counter in PlanSummary yet, but applying would run them, so a plan
   // that only invokes actions is not "no changes".
   const invokesActions = (plan.action_invocations?.length ?? 0) > 0;
+  // Terraform always names both; a plan that does not is still counted, its type unknown (fails `types` closed).
+  const actions = (plan.action_invocations ?? []).map((a) => ({ address: a.address ?? "action", type: a.type ?? "unknown" }));
   const hasChanges =
     counts.add + counts.change + counts.destroy + counts.forget + counts.move + counts.import > 0 || outputs.length > 0 || invokesActions;
 
@@ -90,6 +92,7 @@ function summarize(plan: PlanJson): PlanSummary {
     formatVersion: plan.format_version,
   };
   if (imports.length) summary.imports = imports.sort(compareText);
+  if (actions.length) summary.actions = actions.sort((a, b) => compareText(a.address, b.address));
   if (Object.keys(changeHashes).length) summary.changeHashes = changeHashes;
   // Set whenever a resource changes: its absence then means "planned before Sluice recorded it"
   // (rules that need it fail closed).

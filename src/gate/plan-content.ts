@@ -32,8 +32,16 @@ export function planContent(summary: Summary, runner: string): PlanContent {
   const imported = summary.imports ?? [];
   for (const address of imported) types.add(typeOf(address));
   const unlisted = summary.import - summary.resources.filter((r) => r.importing).length - imported.length;
+  // An invoked action runs whatever its provider offers: a change of its own, typed `action.TYPE`
+  // so that a `types` glob written for resources (`aws_*`) does not take it in unawares.
+  const actions = summary.actions ?? [];
+  for (const a of actions) types.add(`action.${a.type}`);
   const changes =
-    summary.resources.filter((r) => r.action !== "read").length + summary.moves.length + imported.length + Math.max(0, unlisted);
+    summary.resources.filter((r) => r.action !== "read").length +
+    summary.moves.length +
+    imported.length +
+    Math.max(0, unlisted) +
+    actions.length;
   const moves = [
     ...summary.moves,
     ...summary.resources.flatMap((r) => (r.previousAddress === undefined ? [] : [{ from: r.previousAddress, to: r.address }])),
@@ -58,8 +66,8 @@ function onlyTags(summary: Summary, tags: ReadonlySet<string>): PlanContent["onl
   if (!summary.hasChanges || summary.destroyPlan) return false;
   const changed = summary.resources.filter((r) => r.action !== "read");
   if (changed.length === 0 || changed.some((r) => r.action !== "update" || r.importing || r.previousAddress !== undefined)) return false;
-  // Outputs, moves and imports are more than a relabelling, whatever the resources do.
-  if (summary.outputs.length || summary.moves.length || summary.import || summary.forget) return false;
+  // Outputs, moves, imports and invoked actions are more than a relabelling, whatever the resources do.
+  if (summary.outputs.length || summary.moves.length || summary.import || summary.forget || summary.actions?.length) return false;
   const attributes = summary.changedAttributes;
   if (!attributes) return { unknown: "the plan does not record which attributes change (it was made by an older Sluice): plan again" };
   for (const r of changed) {

@@ -41,7 +41,13 @@ export interface PlanSummary {
   /** Imported-only resources (no other change): their addresses. Absent in plans of older Sluice versions. */
   imports?: string[];
   outputs: OutputChange[];
-  /** True when applying would change anything (resources or outputs). */
+  /**
+   * The actions (Terraform 1.14+) applying the plan invokes, by address and action type: an
+   * action does whatever its provider offers (invoke a function, stop an instance), so the plan
+   * rules count it. Absent when the plan invokes none.
+   */
+  actions?: { address: string; type: string }[];
+  /** True when applying would change anything (resources, outputs or actions). */
   hasChanges: boolean;
   /**
    * Every concrete value the plan marks sensitive (before and after), stringified, for redaction.

@@ -6,7 +6,7 @@ interface PlanOfHistory {
   headSha: string;
   baseSha: string;
   createdAt: string;
-  summary: Pick<StoredSummary, "resources" | "outputs" | "changeHashes">;
+  summary: Pick<StoredSummary, "resources" | "outputs" | "changeHashes" | "actions">;
 }
 
 /**

@@ -4,7 +4,10 @@ import { listSome } from "../util/list-some.js";
 const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} \`${c.address.replaceAll("`", "")}\``;
 const list = (xs: string[]) => listSome(xs, 5);
 
-type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes">;
+type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions">;
+
+/** Each change's key, and each action the plan invokes (an action runs at apply like a change). */
+const keys = (s: Comparable) => [...s.resources.map(key), ...(s.actions ?? []).map((a) => `invoke \`${a.address.replaceAll("`", "")}\``)];
 
 /** A plan that changes nothing has nothing to digest. */
 const digests = (s: Comparable) => s.changeHashes ?? (s.resources.length === 0 && s.outputs.length === 0 ? {} : undefined);
@@ -16,8 +19,8 @@ const digests = (s: Comparable) => s.changeHashes ?? (s.resources.length === 0 &
  * values cannot be shown equal, so they count as different.
  */
 export function compareChanges(approved: Comparable, actual: Comparable): string | undefined {
-  const a = new Set(approved.resources.map(key));
-  const b = new Set(actual.resources.map(key));
+  const a = new Set(keys(approved));
+  const b = new Set(keys(actual));
   const missing = [...a].filter((k) => !b.has(k));
   const extra = [...b].filter((k) => !a.has(k));
   const differences = [extra.length ? `new: ${list(extra)}` : "", missing.length ? `no longer planned: ${list(missing)}` : ""].filter(

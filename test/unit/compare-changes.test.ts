@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { compareChanges } from "../../src/policy/compare-changes.js";
 
-type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes">;
+type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions">;
 const plan = (hashes: Record<string, string> | undefined, ...resources: PlanSummary["resources"]): S => ({
   resources,
   outputs: [],
@@ -34,5 +34,14 @@ describe("compareChanges", () => {
   it("values that cannot be compared count as different; two empty plans are the same", () => {
     expect(compareChanges(plan(undefined, x), plan(undefined, x))).toContain("cannot be compared");
     expect(compareChanges(plan(undefined), plan(undefined))).toBeUndefined();
+  });
+
+  it("an action the plan invokes is a change: one the approved plan did not invoke is new (control: the same action on both is the same)", () => {
+    const invokes = {
+      ...plan({ [x.address]: "h1" }, x),
+      actions: [{ address: "action.aws_lambda_invoke.wipe", type: "aws_lambda_invoke" }],
+    };
+    expect(compareChanges(plan({ [x.address]: "h1" }, x), invokes)).toBe("new: invoke `action.aws_lambda_invoke.wipe`");
+    expect(compareChanges(invokes, { ...invokes })).toBeUndefined();
   });
 });

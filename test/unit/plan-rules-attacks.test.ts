@@ -199,3 +199,74 @@ describe("protect: a move out of its pattern", () => {
     expect(planRuleNotes(rulesWith("terraform_data.*"), content).join("\n")).not.toContain("moved out of protection");
   });
 });
+
+describe("auto_approve: actions a plan invokes (Terraform 1.14)", () => {
+  // `resource "aws_instance" "web" { tags = {...}; lifecycle { action_trigger { events = [after_update],
+  // actions = [action.aws_lambda_invoke.deploy] } } }`: the plan's only resource change is a relabel,
+  // but its apply also runs the action, which can do anything its provider offers.
+  const tagsUpdate = {
+    address: "aws_instance.web",
+    mode: "managed",
+    type: "aws_instance",
+    name: "web",
+    change: {
+      actions: ["update"],
+      before: { ami: "ami-1", tags: { team: "a" }, tags_all: { team: "a" } },
+      after: { ami: "ami-1", tags: { team: "b" }, tags_all: { team: "b" } },
+    },
+  };
+  const invocation = (trigger: object) => ({
+    address: "action.aws_lambda_invoke.deploy",
+    type: "aws_lambda_invoke",
+    name: "deploy",
+    provider_name: "registry.terraform.io/hashicorp/aws",
+    config_values: { function_name: "wipe-db", payload: "{}" },
+    config_sensitive: {},
+    config_unknown: {},
+    ...trigger,
+  });
+  const afterUpdate = invocation({
+    lifecycle_action_trigger: {
+      triggering_resource_address: "aws_instance.web",
+      action_trigger_event: "AfterUpdate",
+      action_trigger_block_index: 0,
+      actions_list_index: 0,
+      on_failure: "fail",
+    },
+  });
+  const planOf = (changes: object[], actions: object[]) => {
+    const s = summarizePlan({
+      format_version: "1.2",
+      terraform_version: "1.14.0",
+      planned_values: { root_module: {} },
+      resource_changes: changes,
+      ...(actions.length ? { action_invocations: actions } : {}),
+    });
+    if (!s.ok) throw new Error(s.error);
+    return planContent(s.summary, "terraform");
+  };
+
+  it("a tags update that triggers an action is not `only_tags` (control: the same update alone is)", () => {
+    const rule = { when: ["only_tags" as const], source: "server config" };
+    expect(autoApproval(planOf([tagsUpdate], []), rule)).toMatchObject({ met: true });
+    const verdict = autoApproval(planOf([tagsUpdate], [afterUpdate]), rule);
+    expect(verdict).toMatchObject({ met: false });
+  });
+
+  it("an invoked action counts as a change and its type must be in `types` (control: without it, the same rule holds)", () => {
+    const rule = { when: ["no_destroy" as const], types: ["aws_*"], max_changes: 1, source: "server config" };
+    expect(autoApproval(planOf([tagsUpdate], []), rule)).toMatchObject({ met: true });
+    expect(autoApproval(planOf([tagsUpdate], [afterUpdate]), rule)).toMatchObject({ met: false });
+    expect(autoApproval(planOf([tagsUpdate], [afterUpdate]), { ...rule, max_changes: undefined })?.why).toContain(
+      "action.aws_lambda_invoke",
+    );
+  });
+
+  it("a plan that only invokes an action (`-invoke`) is not auto-approved for terraform_data changes", () => {
+    const rule = { when: ["no_destroy" as const], types: ["terraform_data"], source: "server config" };
+    const invoked = planOf([], [invocation({ invoke_action_trigger: {} })]);
+    expect(invoked.empty).toBe(false);
+    expect(autoApproval(invoked, rule)).toMatchObject({ met: false });
+    expect(autoApproval(invoked, { ...rule, types: ["terraform_data", "action.aws_lambda_invoke"] })).toMatchObject({ met: true });
+  });
+});
