@@ -64,7 +64,7 @@ export function approvalMode(
 ): { kind: "agent"; agent: string } | { kind: "auto"; why: string; source: string } | { kind: "reviews"; note?: string } {
   if (facts.agents?.proposedBy) return { kind: "agent", agent: facts.agents.proposedBy };
   const p = facts.planRules;
-  const auto = p ? autoApproval(p.content, p.rules.autoApprove) : undefined;
+  const auto = p ? autoApproval(p.content, p.rules.autoApprove, p.rules.protect) : undefined;
   if (auto?.met && p?.rules.autoApprove) return { kind: "auto", why: auto.why, source: p.rules.autoApprove.source };
   return { kind: "reviews", ...(auto ? { note: auto.why } : {}) };
 }

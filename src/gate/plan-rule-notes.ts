@@ -32,7 +32,7 @@ export function planRuleNotes(rules: PlanRules, content: PlanContent, proposedBy
     const window = d.window ? `, inside its window \`${d.window.allow ?? `not ${d.window.deny}`}\` (${d.window.timezone})` : "";
     notes.push(`🧨 destroy rule: needs ${d.approvals} approval${d.approvals === 1 ? "" : "s"}${from}${window}`);
   }
-  const auto = proposedBy ? undefined : autoApproval(content, rules.autoApprove);
+  const auto = proposedBy ? undefined : autoApproval(content, rules.autoApprove, rules.protect);
   if (auto) notes.push(auto.met ? `✅ ${auto.why}` : auto.why);
   return notes;
 }

@@ -53,7 +53,6 @@ const CONDITION_TEXT: Record<AutoApproveCondition, string> = {
   no_destroy: "nothing is destroyed or replaced",
 };
 
-/** Whether `auto_approve` meets the approval requirement for this plan, and in words why (or why not). */
 /**
  * Resources the plan moves from an address a `protect` pattern covers to one none covers: allowed
  * (nothing is destroyed), but a later plan could destroy them unprotected, so the plan says it.
@@ -63,12 +62,23 @@ export function movedOutOfProtection(content: PlanContent, protect: PlanRules["p
   return content.moves.filter((m) => covered(m.from) && !covered(m.to));
 }
 
+/** Whether `auto_approve` meets the approval requirement for this plan, and in words why (or why not). */
 export function autoApproval(
   content: PlanContent | { unreadable: string },
   rule: PlanRules["autoApprove"],
+  /** The project's `protect`: a plan that moves a resource out of it is left to a person. */
+  protect: PlanRules["protect"] = [],
 ): { met: true; why: string } | { met: false; why: string } | undefined {
   if (!rule) return undefined;
   if ("unreadable" in content) return { met: false, why: `not auto-approved: the plan could not be read (${content.unreadable})` };
+  // Destroying nothing, such a move is the first of two steps past `protect` (the next plan
+  // destroys it unprotected): its "moved out of protection" note is there for a reviewer to read.
+  const unprotected = movedOutOfProtection(content, protect);
+  if (unprotected.length)
+    return {
+      met: false,
+      why: `not auto-approved: the plan moves ${unprotected.map((m) => `\`${m.from}\``).join(", ")} out of protection: a person reviews that`,
+    };
   const unmet: string[] = [];
   let met: AutoApproveCondition | undefined;
   for (const condition of rule.when) {

@@ -4,6 +4,7 @@ import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
 import { planContent } from "../../src/gate/plan-content.js";
 import { addressMatches, autoApproval, protectedChanges } from "../../src/gate/plan-rules.js";
 import { planRuleNotes } from "../../src/gate/plan-rule-notes.js";
+import { approvalMode } from "../../src/gate/plan-rule-checks.js";
 
 // Plans shaped to slip past `protect`: each one destroys what a pattern names, in a form the
 // gate must still read as that destroy.
@@ -197,6 +198,21 @@ describe("protect: a move out of its pattern", () => {
       "moved out of protection: `terraform_data.db` → `terraform_data.archive`",
     );
     expect(planRuleNotes(rulesWith("terraform_data.*"), content).join("\n")).not.toContain("moved out of protection");
+  });
+  it("is never auto-approved: the move is the first of two steps past `protect`, and its note needs a person to read it (control: a move within the pattern is)", () => {
+    // docs/plan-rules.md's example: `protect: ["module.vpc.*"]`, `auto_approve: {when: [empty, only_tags]}` or the
+    // default `no_destroy`. `moved { from = module.vpc, to = module.net }` destroys nothing; the next
+    // pull request removes `module.net`, unprotected, and needs only a review.
+    const s = summarizePlan(moved);
+    if (!s.ok) throw new Error(s.error);
+    const content = planContent(s.summary, "terraform");
+    const autoApprove = { when: ["no_destroy" as const], types: ["terraform_data"], max_changes: 10, source: "server config" };
+    const out = approvalMode({ planRules: { content, rules: { ...rulesWith("terraform_data.db"), autoApprove } } });
+    expect(out.kind).toBe("reviews");
+    expect(out.kind === "reviews" && out.note).toContain("moves `terraform_data.db` out of protection");
+    expect(planRuleNotes({ ...rulesWith("terraform_data.db"), autoApprove }, content).join("\n")).not.toContain("✅ auto-approved");
+    const within = approvalMode({ planRules: { content, rules: { ...rulesWith("terraform_data.*"), autoApprove } } });
+    expect(within.kind).toBe("auto");
   });
 });
 
