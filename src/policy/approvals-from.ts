@@ -6,7 +6,7 @@ interface PlanOfHistory {
   headSha: string;
   baseSha: string;
   createdAt: string;
-  summary: Pick<StoredSummary, "resources" | "outputs" | "changeHashes" | "actions">;
+  summary: Pick<StoredSummary, "resources" | "outputs" | "changeHashes"> & Partial<Pick<StoredSummary, "actions" | "moves" | "imports">>;
 }
 
 /**

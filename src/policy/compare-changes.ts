@@ -1,13 +1,23 @@
 import type { PlanSummary, ResourceChange } from "../model/plan-summary.js";
 import { listSome } from "../util/list-some.js";
 
-const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} \`${c.address.replaceAll("`", "")}\``;
+const code = (address: string) => `\`${address.replaceAll("`", "")}\``;
+const key = (c: Pick<ResourceChange, "address" | "action">) => `${c.action} ${code(c.address)}`;
 const list = (xs: string[]) => listSome(xs, 5);
 
-type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions">;
+type Comparable = Pick<PlanSummary, "resources" | "outputs" | "changeHashes"> & Partial<Pick<PlanSummary, "actions" | "moves" | "imports">>;
 
-/** Each change's key, and each action the plan invokes (an action runs at apply like a change). */
-const keys = (s: Comparable) => [...s.resources.map(key), ...(s.actions ?? []).map((a) => `invoke \`${a.address.replaceAll("`", "")}\``)];
+/**
+ * Each change's key; and what changes without a resource change: an action the plan invokes (it
+ * runs at apply), a move (a `moved` block can take a resource out of `protect`), an import (it
+ * brings an object under Terraform).
+ */
+const keys = (s: Comparable) => [
+  ...s.resources.map(key),
+  ...(s.actions ?? []).map((a) => `invoke ${code(a.address)}`),
+  ...(s.moves ?? []).map((m) => `move ${code(m.from)} to ${code(m.to)}`),
+  ...(s.imports ?? []).map((address) => `import ${code(address)}`),
+];
 
 /** A plan that changes nothing has nothing to digest. */
 const digests = (s: Comparable) => s.changeHashes ?? (s.resources.length === 0 && s.outputs.length === 0 ? {} : undefined);

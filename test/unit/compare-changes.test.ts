@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { compareChanges } from "../../src/policy/compare-changes.js";
 
-type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions">;
+type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions" | "moves" | "imports">;
 const plan = (hashes: Record<string, string> | undefined, ...resources: PlanSummary["resources"]): S => ({
   resources,
   outputs: [],
   changeHashes: hashes,
+  moves: [],
 });
 const x = { address: "terraform_data.x", action: "update" as const };
 const y = { address: "terraform_data.y", action: "create" as const };
@@ -43,5 +44,17 @@ describe("compareChanges", () => {
     };
     expect(compareChanges(plan({ [x.address]: "h1" }, x), invokes)).toBe("new: invoke `action.aws_lambda_invoke.wipe`");
     expect(compareChanges(invokes, { ...invokes })).toBeUndefined();
+  });
+
+  it("a move or an import without other changes is a change too: at merge, one the approved plan did not make is new (control: the same on both)", () => {
+    // A base branch commit merged meanwhile: `moved { from = module.vpc, to = module.net }` takes the
+    // VPC out of `protect`, or an `import` brings an admin role under Terraform; neither is in `resources`.
+    const approved = plan({ [x.address]: "h1" }, x);
+    const moving = { ...approved, moves: [{ from: "module.vpc.aws_vpc.main", to: "module.net.aws_vpc.main" }] };
+    expect(compareChanges(approved, moving)).toBe("new: move `module.vpc.aws_vpc.main` to `module.net.aws_vpc.main`");
+    const importing = { ...approved, imports: ["aws_iam_role.admin"] };
+    expect(compareChanges(approved, importing)).toBe("new: import `aws_iam_role.admin`");
+    expect(compareChanges(moving, { ...moving })).toBeUndefined();
+    expect(compareChanges(importing, { ...importing })).toBeUndefined();
   });
 });
