@@ -1,5 +1,6 @@
 import type { AutoApproveCondition, PlanContent, PlanRules, ResourceRef } from "../model/plan-content.js";
 import { addressMatches } from "../policy/address-matches.js";
+import { protectsInNamespace } from "./namespace-contents.js";
 
 export { addressMatches };
 
@@ -32,7 +33,12 @@ export function protectedChanges(content: PlanContent, protect: PlanRules["prote
         r.address.replace(/ \(deposed [^)]*\)$/, ""),
         ...(r.previousAddress !== undefined ? [r.previousAddress] : []),
       ];
-      const hit = protect.find((p) => addresses.some((a) => addressMatches(p.pattern, a)));
+      // A Kubernetes Namespace takes everything in it along.
+      const namespace = /^Namespace\/([^/]+)$/.exec(r.address)?.[1];
+      const hit = protect.find(
+        (p) =>
+          addresses.some((a) => addressMatches(p.pattern, a)) || (namespace !== undefined && protectsInNamespace(p.pattern, namespace)),
+      );
       if (!hit) continue;
       out.push({
         address: r.address,

@@ -286,3 +286,49 @@ describe("auto_approve: actions a plan invokes (Terraform 1.14)", () => {
     expect(autoApproval(invoked, { ...rule, types: ["terraform_data", "action.aws_lambda_invoke"] })).toMatchObject({ met: true });
   });
 });
+
+describe("protect on Kubernetes: a namespace deleted with what it holds", () => {
+  const ns = (name: string) => ["apiVersion: v1", "kind: Namespace", "metadata:", `  name: ${name}`, ""].join("\n");
+  const pvc = [
+    "apiVersion: v1",
+    "kind: PersistentVolumeClaim",
+    "metadata:",
+    "  name: data",
+    "  namespace: db",
+    "spec:",
+    "  accessModes: [ReadWriteOnce]",
+    "  resources: {requests: {storage: 100Gi}}",
+    "",
+  ].join("\n");
+  // The pull request drops the Namespace from the render and keeps the claim: kubectl (or helm)
+  // deletes the namespace, and Kubernetes deletes everything in it, the protected claim (and the
+  // claims a StatefulSet made, which no render holds) included. The plan shows one delete.
+  const dropped = (namespace: string) => {
+    const planned = planFromRenders({
+      base: `${ns(namespace)}---\n${pvc}`,
+      head: pvc,
+      defaultNamespace: "db",
+      ignore: [],
+      tool: "kustomize",
+      hashing: { key: "k" },
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    return planContent(planned.summary, "kustomize");
+  };
+
+  it.each(["PersistentVolumeClaim/db/*", "PersistentVolumeClaim/*", "*/db/data", "*"])(
+    "deleting Namespace/db destroys what %s protects in it: refused",
+    (pattern) => {
+      const content = dropped("db");
+      expect(content.destroys.map((d) => d.address)).toEqual(["Namespace/db"]);
+      expect(protectedChanges(content, protect(pattern))).toMatchObject([{ address: "Namespace/db", action: "destroys", pattern }]);
+    },
+  );
+
+  it.each(["PersistentVolumeClaim/db/*", "*/db/data", "ClusterRole/*", "Namespace/dbx"])(
+    "control: deleting Namespace/other is not what %s protects",
+    (pattern) => {
+      expect(protectedChanges(dropped("other"), protect(pattern))).toEqual([]);
+    },
+  );
+});
