@@ -7,6 +7,14 @@ type Summary = Omit<PlanSummary, "sensitiveValues">;
 /** Attributes that only label a resource, by kind of project. */
 const TERRAFORM_TAGS: ReadonlySet<string> = new Set(["tags", "tags_all", "labels", "terraform_labels", "effective_labels"]);
 const K8S_TAGS: ReadonlySet<string> = new Set(["metadata.labels", "metadata.annotations"]);
+/**
+ * Google's resources label with `labels`; their `tags` are something else: network tags that
+ * firewall rules target (`google_compute_instance`, its templates), or resource manager tags that
+ * IAM conditions read. Changing them changes who reaches or may use the resource.
+ */
+const GOOGLE_TAGS: ReadonlySet<string> = new Set(["labels", "terraform_labels", "effective_labels"]);
+const tagsOf = (address: string, tags: ReadonlySet<string>) =>
+  tags === TERRAFORM_TAGS && terraformType(address).startsWith("google_") ? GOOGLE_TAGS : tags;
 
 /**
  * What a plan would do, for the trusted plan rules. Pure over the stored summary: a plan applied
@@ -73,7 +81,8 @@ function onlyTags(summary: Summary, tags: ReadonlySet<string>): PlanContent["onl
   for (const r of changed) {
     const names = attributes[r.address];
     if (!names) return { unknown: `the plan does not record which attributes of \`${r.address}\` change` };
-    if (names.length === 0 || names.some((n) => !tags.has(n))) return false;
+    const labels = tagsOf(r.address, tags);
+    if (names.length === 0 || names.some((n) => !labels.has(n))) return false;
   }
   return true;
 }

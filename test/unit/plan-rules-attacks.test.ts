@@ -332,3 +332,35 @@ describe("protect on Kubernetes: a namespace deleted with what it holds", () => 
     },
   );
 });
+
+describe("auto_approve only_tags: Google's `tags` are network tags, not labels", () => {
+  // On google_compute_instance (and its templates) `tags` are the network tags firewall rules
+  // target: adding `allow-ssh-from-anywhere` opens the instance. Google's labels are `labels`.
+  const instance = (before: object, after: object) => {
+    const s = summarizePlan({
+      format_version: "1.2",
+      planned_values: { root_module: {} },
+      resource_changes: [
+        {
+          address: "google_compute_instance.web",
+          mode: "managed",
+          type: "google_compute_instance",
+          name: "web",
+          change: {
+            actions: ["update"],
+            before: { name: "web", tags: ["web"], labels: { team: "a" }, ...before },
+            after: { name: "web", tags: ["web"], labels: { team: "a" }, ...after },
+          },
+        },
+      ],
+    });
+    if (!s.ok) throw new Error(s.error);
+    return planContent(s.summary, "terraform");
+  };
+  const rule = { when: ["only_tags" as const], source: "server config" };
+
+  it("a new network tag on a Google instance is not `only_tags` (control: a label change is)", () => {
+    expect(autoApproval(instance({}, { tags: ["web", "allow-ssh-from-anywhere"] }), rule)).toMatchObject({ met: false });
+    expect(autoApproval(instance({}, { labels: { team: "b" }, effective_labels: { team: "b" } }), rule)).toMatchObject({ met: true });
+  });
+});
