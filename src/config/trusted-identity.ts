@@ -6,6 +6,7 @@ import type { Project } from "../model/project.js";
 import type { RepoConfig } from "../model/repo-config.js";
 import type { BaseProject, TrustedIdentity } from "../model/trusted-identity.js";
 import { cleanRepoPath } from "../util/repo-path.js";
+import { distinctFrom } from "./discovered-name.js";
 
 const parent = (file: string) => (file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : ".");
 
@@ -23,7 +24,8 @@ function discoveredDirs(files: readonly string[]): Set<string> {
 
 /**
  * The base branch's projects: its config's, plus, where autodiscovery is on, every dir of its
- * file list that autodiscovery makes a project of (named after the dir). `files` undefined: the
+ * file list that autodiscovery makes a project of (named after the dir, told apart from a configured
+ * project's name: discovered-name.ts). `files` undefined: the
  * config's projects only (a config whose autodiscovery is off needs no file list).
  */
 export function baseProjectsOf(config: RepoConfig | undefined, files: readonly string[] | undefined): BaseProject[] {
@@ -34,7 +36,8 @@ export function baseProjectsOf(config: RepoConfig | undefined, files: readonly s
   const ignore = config?.autodiscover?.ignore ?? [];
   const ignored = ignore.length ? picomatch(ignore, { dot: true }) : () => false;
   const found = [...discoveredDirs(files)].filter((d) => !claimed.has(d) && !ignored(d));
-  return [...configured, ...found.sort().map((dir) => ({ name: dir, dir, workspace: "default" }))];
+  const named = distinctFrom(new Set(configured.map((p) => p.name)));
+  return [...configured, ...found.sort().map((dir) => named({ name: dir, dir, workspace: "default" }))];
 }
 
 /** Whether the base projects need the base commit's file list (autodiscovery is on there). */

@@ -4,6 +4,7 @@ import type { Project } from "../model/project.js";
 import type { ProjectTree } from "../model/project-tree.js";
 import type { ProjectConfig, RepoConfig } from "../model/repo-config.js";
 import { cleanRepoPath, compareStrings } from "../util/repo-path.js";
+import { distinctFrom } from "../config/discovered-name.js";
 import { ignoredDirs } from "./ignored-dirs.js";
 import { relabelAliases, symlinkAliases } from "./symlink-aliases.js";
 
@@ -68,9 +69,10 @@ export function resolveProjects(
       found.flatMap((f) => [...f.projects, ...f.affected].map((p) => p.dir)),
     );
     const free = (p: Project) => !claimed.has(p.dir) && !ignored.has(p.dir);
+    const named = distinctFrom(new Set(config.projects.map((p) => p.name)));
     for (const f of found) {
-      discovered.push(...f.projects.filter(free));
-      for (const p of f.affected) if (free(p)) affected.set(p.name, p);
+      discovered.push(...f.projects.filter(free).map(named));
+      for (const p of f.affected) if (free(p)) affected.set(named(p).name, named(p));
     }
   }
   if (aliases.length) for (const [name, p] of affected) affected.set(name, { ...p, why: relabelAliases(p.why ?? [], aliases) });

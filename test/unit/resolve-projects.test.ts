@@ -56,6 +56,39 @@ describe("resolveProjects over the tools' detectors", () => {
     expect(r.affected[0]?.why).toEqual(["`envs/prod/main.tf`, matches when_modified `envs/prod/**/*.tf`"]);
   });
 
+  it("tells a discovered project apart from a configured one of its name, so neither takes the other's place", () => {
+    const project = (name: string, dir: string) => ({
+      name,
+      dir,
+      workspace: "default",
+      runner: "terraform" as const,
+      autoplan: { enabled: true, whenModified: ["**/*.tf"] },
+      dependsOn: [],
+      executionOrderGroup: 0,
+    });
+    // `envs/dev` is a configured project's name on another dir, and so is its first fallback.
+    const config: RepoConfig = {
+      ...defaultRepoConfig(),
+      source: ".sluice.yaml",
+      autodiscover: { enabled: true, ignore: ["charts/**", "k8s/**"] },
+      projects: [project("envs/dev", "envs/prod"), project("envs/dev (autodiscovered)", "modules/net")],
+    };
+    const r = resolveProjects(config, tree, ["envs/prod/main.tf", "envs/dev/main.tf"], PROJECT_DETECTORS);
+    expect(r.all.map((p) => [p.name, p.dir])).toEqual([
+      ["envs/dev", "envs/prod"],
+      ["envs/dev (autodiscovered)", "modules/net"],
+      ["envs/dev (autodiscovered 2)", "envs/dev"],
+    ]);
+    // Both are planned, each under its own name (one name would have kept only the discovered one).
+    expect(r.affected.map((p) => [p.name, p.dir])).toEqual([
+      ["envs/dev (autodiscovered 2)", "envs/dev"],
+      ["envs/dev", "envs/prod"],
+    ]);
+    // Control: without the clash, a discovered project keeps its dir's name.
+    const plain = resolveProjects({ ...config, projects: [project("prod", "envs/prod")] }, tree, ["envs/dev/main.tf"], PROJECT_DETECTORS);
+    expect(plain.affected.map((p) => p.name)).toEqual(["envs/dev"]);
+  });
+
   it("a configured overlay follows its bases, a configured chart its values files; a file when_modified matched is named once", () => {
     const project = (name: string, dir: string, runner: "helm" | "kustomize", extra = {}) => ({
       name,

@@ -117,6 +117,22 @@ new_projects:
     expect(s.credentialsFor(at("prod", "prod-copy")).rule).toBeUndefined();
     expect(s.credentialsFor(at("whatever", "prod")).rule?.match).toBe("acme/infra:prod");
   });
+  it("under autodiscovery, a dir on the base branch named like a configured project never takes that project's rules", () => {
+    // The base configures prod on infra/prod, and a dir `prod/` landed beside it (merged by a PR).
+    const withDir = repoConfig(
+      ["version: 1", "autodiscover: { mode: enabled }", "projects:", "  - { name: prod, dir: infra/prod }", ""].join("\n"),
+    );
+    const baseProjects = baseProjectsOf(withDir, ["infra/prod/main.tf", "prod/main.tf"]);
+    expect(baseProjects.map((p) => [p.name, p.dir])).toEqual([
+      ["prod", "infra/prod"],
+      ["prod (autodiscovered)", "prod"],
+    ]);
+    const s = repoSettings(server, "acme/infra", withDir, {}, baseProjects);
+    expect(s.identityOf(at("prod", "prod"))).toMatchObject({ kind: "known", name: "prod (autodiscovered)" });
+    expect(s.credentialsFor(at("prod", "prod")).rule).toBeUndefined();
+    // Control: the configured prod keeps its credentials.
+    expect(s.credentialsFor(at("prod", "infra/prod")).rule?.match).toBe("acme/infra:prod");
+  });
 });
 
 describe("rules as operators read them", () => {
