@@ -3,6 +3,8 @@ import type { SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
+import { listSome } from "../util/list-some.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { pausedNow, resumedNames } from "./pause-of.js";
 import { readDefaultHead } from "./read-default-head.js";
@@ -26,11 +28,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   const project = spec.project;
   const found = all.find((p) => p.name === project);
   if (!found) {
-    const names =
-      all
-        .map((p) => inlineCode(p.name))
-        .slice(0, 20)
-        .join(", ") || "none";
+    const names = listSome(all, 20, (p) => inlineCode(p.name)) || "none";
     return ctx.reply(`Not done: there is no project ${inlineCode(project)} on ${inlineCode(head.name)} (projects: ${names}).`);
   }
   if (spec.action === "pause") {
@@ -41,6 +39,10 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
       `Reconciliation of project ${inlineCode(project)} is paused: drift checks still report it, nothing is applied to it by itself (reason: ${escapeText(reason, 300)}). Comment \`/drift resume -p ${project}\` to restart it.`,
     );
   }
+  // Resuming lets the next check apply the project by itself: only who may apply it may resume it
+  // (the server's per-project `permissions`, found by the project's trusted identity).
+  const mayApply = await projectPermission(deps, vcs, read.settings.identityOf(found), "apply", spec.actor);
+  if (!mayApply.allowed) return ctx.reply(`Not resumed: ${mayApply.reasons.join("; ")}.`);
   // The pause that holds it may be under the name it was applied under before a rename (pauseOf).
   const held = await pausedNow(deps.store, name, found);
   const names = all.map((p) => p.name);

@@ -110,6 +110,20 @@ describe("a `drift` job queued before an upgrade", () => {
     expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("there is no project `nett`")]);
   });
 
+  it("a resume needs the project's apply permission: the next check reconciles by itself", async () => {
+    deps = await fakeJobDeps({ serverConfig: 'permissions:\n  - { match: "acme/infra:net", apply: [carol] }\n' });
+    deps.vcs.permissions.set("carol", "write");
+    await deps.store.setDriftPause("acme/infra", "net", { actor: "carol", reason: "db migration" });
+    const resume = (actor: string): JobSpec => ({ kind: "drift-pause", action: "resume", project: "net", commentId: 42, actor });
+    await runJob(await stored(resume("alice"), 12), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net" }]);
+    expect(deps.vcs.comments.map((c) => c.body)).toEqual([expect.stringContaining("Not resumed: the server's permissions rule")]);
+    // Control: the one the rule names resumes it.
+    await runJob(await stored(resume("carol"), 12), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+    expect(deps.vcs.comments.at(-1)?.body).toContain("Reconciliation of project `net` is resumed");
+  });
+
   it("a stored push refreshes the schedules from the default branch's config", async () => {
     deps = await fakeJobDeps({ serverConfig: 'drift: { schedule: "0 * * * *" }\n' });
     await runJob(await stored({ kind: "drift", trigger: "push", actor: "alice" }, 0), deps);
