@@ -69,7 +69,17 @@ export function resolveProjects(
       found.flatMap((f) => [...f.projects, ...f.affected].map((p) => p.dir)),
     );
     const free = (p: Project) => !claimed.has(p.dir) && !ignored.has(p.dir);
-    const named = distinctFrom(new Set(config.projects.map((p) => p.name)));
+    const distinct = distinctFrom(new Set(config.projects.map((p) => p.name)));
+    const nameOfDir = new Map(found.flatMap((f) => f.projects.filter(free).map((p) => [p.dir, distinct(p).name] as const)));
+    // A tool's dependencies name dirs (Terragrunt's `dependency` blocks), which plan-order reads
+    // as project names: a unit told apart keeps them, and a dir's name that is a configured
+    // project elsewhere is not that project (app's `../db` would wait for `infra/db`, named `db`).
+    const dirsAsNames = (p: Project): Project => {
+      if (!p.dependsOn) return p;
+      const onDir = (d: string) => nameOfDir.get(d) ?? (config.projects.some((c) => c.name === d && c.dir === d) ? d : []);
+      return { ...p, dependsOn: p.dependsOn.flatMap(onDir) };
+    };
+    const named = (p: Project) => dirsAsNames(distinct(p));
     for (const f of found) {
       discovered.push(...f.projects.filter(free).map(named));
       for (const p of f.affected) if (free(p)) affected.set(named(p).name, named(p));
