@@ -342,6 +342,31 @@ describe("previews", { timeout: 300_000 }, () => {
     expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
   });
 
+  it("the base branch adds a preview variable the PR's code does not declare: the push's plan fails, and closing the PR still destroys the preview with the variables it was applied with", async () => {
+    const r = await newRepo();
+    const pr = await openPr(r.repo, "new-var", { "app/main.tf": r.tf("v2") });
+    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
+    const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+    await untilIdle(h.app.dataDir);
+    // The default branch declares `size` and gives previews a value for it; the PR, not rebased, has no such variable.
+    const sized = TRUSTED.replace("vars: { flavor: preview }", "vars: { flavor: preview, size: big }");
+    await h.sim.pushDefaultBranch(r.repo, {
+      ".sluice.yaml": sized,
+      "app/main.tf": `${r.tf("v1")}\nvariable "size" {\n  type    = string\n  default = "small"\n}\n`,
+    });
+    await untilIdle(h.app.dataDir);
+    await h.sim.pushToPullRequest(r.repo, pr.number, { "app/main.tf": r.tf("v3") });
+    await waitPreviewComment(h, r.repo, pr.number, /plan failed/, "the push's plan did not fail on the undeclared variable");
+    await untilIdle(h.app.dataDir);
+    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
+    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed|destroy failed/, "no destroy at close");
+    expect(previewComment(h, r.repo, pr.number)).toContain("🗑️ destroyed");
+    expect(await stateResources(wsState)).toEqual([]);
+    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+  });
+
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
     const plain = `version: 1\nprojects:\n  - name: app\n    dir: app\n`;
     const r = await newRepo({ config: plain });

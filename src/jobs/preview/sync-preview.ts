@@ -107,8 +107,10 @@ export async function syncPreview(
         return record;
       };
       // Nothing of this sync was applied: the standing preview is still the commit it was applied
-      // from, and its teardown must plan that one (a closed PR's broken last push would fail it for ever).
-      const unapplied = active ? { headSha: earlier.headSha } : {};
+      // from, with the variables it was applied with, and its teardown must plan that (a closed PR's
+      // broken last push, or a variable the base branch added that its commit does not declare,
+      // would fail it for ever).
+      const unapplied = active ? { headSha: earlier.headSha, varFiles: earlier.varFiles, vars: earlier.vars } : {};
       // A first preview that never reached its apply leaves nothing standing, so nothing to tear
       // down (a destroy planned at its commit would fail as its plan did, and be retried for ever).
       const notApplied = active ? "failed" : "destroyed";
