@@ -36,7 +36,7 @@ export function baseProjectsOf(config: RepoConfig | undefined, files: readonly s
   const ignore = config?.autodiscover?.ignore ?? [];
   const ignored = ignore.length ? picomatch(ignore, { dot: true }) : () => false;
   const found = [...discoveredDirs(files)].filter((d) => !claimed.has(d) && !ignored(d));
-  const named = distinctFrom(new Set(configured.map((p) => p.name)));
+  const named = distinctFrom(new Set(configured.map((p) => p.name)), new Set(found));
   return [...configured, ...found.sort().map((dir) => named({ name: dir, dir, workspace: "default" }))];
 }
 

@@ -69,7 +69,8 @@ export function resolveProjects(
       found.flatMap((f) => [...f.projects, ...f.affected].map((p) => p.dir)),
     );
     const free = (p: Project) => !claimed.has(p.dir) && !ignored.has(p.dir);
-    const distinct = distinctFrom(new Set(config.projects.map((p) => p.name)));
+    const discoveredNames = found.flatMap((f) => [...f.projects, ...f.affected].filter(free).map((p) => p.name));
+    const distinct = distinctFrom(new Set(config.projects.map((p) => p.name)), new Set(discoveredNames));
     const nameOfDir = new Map(found.flatMap((f) => f.projects.filter(free).map((p) => [p.dir, distinct(p).name] as const)));
     // A tool's dependencies name dirs (Terragrunt's `dependency` blocks), which plan-order reads
     // as project names: a unit told apart keeps them, and a dir's name that is a configured

@@ -4,6 +4,7 @@ import { defaultRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import type { ProjectTree } from "../../src/model/project-tree.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 import { resolveProjects } from "../../src/projects/resolve-projects.js";
+import { baseProjectsOf } from "../../src/config/trusted-identity.js";
 
 const tree: ProjectTree = {
   files: [
@@ -87,6 +88,41 @@ describe("resolveProjects over the tools' detectors", () => {
     // Control: without the clash, a discovered project keeps its dir's name.
     const plain = resolveProjects({ ...config, projects: [project("prod", "envs/prod")] }, tree, ["envs/dev/main.tf"], PROJECT_DETECTORS);
     expect(plain.affected.map((p) => p.name)).toEqual(["envs/dev"]);
+  });
+
+  it("attack: a dir named like the name a discovered project is told apart by takes neither that name nor the other's place", () => {
+    const config: RepoConfig = {
+      ...defaultRepoConfig(),
+      source: ".sluice.yaml",
+      autodiscover: { enabled: true, ignore: ["charts/**", "k8s/**"] },
+      projects: [
+        {
+          name: "envs/dev",
+          dir: "envs/prod",
+          workspace: "default",
+          runner: "terraform",
+          autoplan: { enabled: true, whenModified: ["**/*.tf"] },
+          dependsOn: [],
+          executionOrderGroup: 0,
+        },
+      ],
+    };
+    // The PR adds a dir `envs/dev (autodiscovered)`, the name `envs/dev` would be told apart by, and changes both.
+    const squatted = { ...tree, files: [...tree.files, "envs/dev (autodiscovered)/main.tf"] };
+    const changed = ["envs/dev/main.tf", "envs/dev (autodiscovered)/main.tf"];
+    const r = resolveProjects(config, squatted, changed, PROJECT_DETECTORS);
+    // Both are planned, each under a name of its own.
+    expect(r.affected.map((p) => [p.name, p.dir])).toEqual([
+      ["envs/dev (autodiscovered 2)", "envs/dev"],
+      ["envs/dev (autodiscovered)", "envs/dev (autodiscovered)"],
+    ]);
+    expect(new Set(r.all.map((p) => p.name)).size).toBe(r.all.length);
+    // The base branch's projects name them the same way.
+    const base = baseProjectsOf(config, squatted.files);
+    expect(base.filter((p) => p.dir.startsWith("envs/dev")).map((p) => [p.name, p.dir])).toEqual([
+      ["envs/dev (autodiscovered 2)", "envs/dev"],
+      ["envs/dev (autodiscovered)", "envs/dev (autodiscovered)"],
+    ]);
   });
 
   it("a configured overlay follows its bases, a configured chart its values files; a file when_modified matched is named once", () => {
