@@ -81,6 +81,14 @@ function summarize(plan: PlanJson): PlanSummary {
   for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
     if (outputs.some((o) => o.name === name)) changeHashes[`output.${name}`] = hashChange(oc);
   }
+  // An action's values (which function, what payload, what triggers it) are what it does: the
+  // merge comparison must see them as it sees a resource's. One action may run several times.
+  const invocations = new Map<string, string[]>();
+  for (const a of plan.action_invocations ?? []) {
+    const address = a.address ?? "action";
+    invocations.set(address, [...(invocations.get(address) ?? []), hashChange(a)]);
+  }
+  for (const [address, hashes] of invocations) changeHashes[address] = hashChange(hashes.sort());
 
   const summary: PlanSummary = {
     ...counts,

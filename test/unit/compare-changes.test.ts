@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { compareChanges } from "../../src/policy/compare-changes.js";
+import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
 
 type S = Pick<PlanSummary, "resources" | "outputs" | "changeHashes" | "actions" | "moves" | "imports">;
 const plan = (hashes: Record<string, string> | undefined, ...resources: PlanSummary["resources"]): S => ({
@@ -56,5 +57,41 @@ describe("compareChanges", () => {
     expect(compareChanges(approved, importing)).toBe("new: import `aws_iam_role.admin`");
     expect(compareChanges(moving, { ...moving })).toBeUndefined();
     expect(compareChanges(importing, { ...importing })).toBeUndefined();
+  });
+
+  it("attack: the same action invoked with other values (another function, another payload) is a different plan (control: the same values are the same)", () => {
+    // Approved: a relabel whose after_update trigger invokes a Lambda that deploys. At merge, the
+    // base branch's change makes the same action call another function: no resource differs.
+    const summary = (functionName: string, times = 1) => {
+      const invocation = {
+        address: "action.aws_lambda_invoke.hook",
+        type: "aws_lambda_invoke",
+        name: "hook",
+        provider_name: "registry.terraform.io/hashicorp/aws",
+        config_values: { function_name: functionName, payload: "{}" },
+        config_sensitive: {},
+        config_unknown: {},
+        lifecycle_action_trigger: { triggering_resource_address: "terraform_data.x", action_trigger_event: "AfterUpdate" },
+      };
+      const s = summarizePlan({
+        format_version: "1.2",
+        terraform_version: "1.14.0",
+        resource_changes: [
+          {
+            address: "terraform_data.x",
+            mode: "managed",
+            type: "terraform_data",
+            name: "x",
+            change: { actions: ["update"], before: { input: 1 }, after: { input: 2 } },
+          },
+        ],
+        action_invocations: Array.from({ length: times }, () => invocation),
+      });
+      if (!s.ok) throw new Error(s.error);
+      return s.summary;
+    };
+    expect(compareChanges(summary("deploy"), summary("wipe-db"))).toBe("other planned values: `action.aws_lambda_invoke.hook`");
+    expect(compareChanges(summary("deploy"), summary("deploy", 2))).toBe("other planned values: `action.aws_lambda_invoke.hook`");
+    expect(compareChanges(summary("deploy"), summary("deploy"))).toBeUndefined();
   });
 });
