@@ -72,17 +72,17 @@ describe("resolveProjects over the tools' detectors", () => {
       ...defaultRepoConfig(),
       source: ".sluice.yaml",
       autodiscover: { enabled: true, ignore: ["charts/**", "k8s/**"] },
-      projects: [project("envs/dev", "envs/prod"), project("envs/dev (autodiscovered)", "modules/net")],
+      projects: [project("envs/dev", "envs/prod"), project("envs/dev~autodiscovered", "modules/net")],
     };
     const r = resolveProjects(config, tree, ["envs/prod/main.tf", "envs/dev/main.tf"], PROJECT_DETECTORS);
     expect(r.all.map((p) => [p.name, p.dir])).toEqual([
       ["envs/dev", "envs/prod"],
-      ["envs/dev (autodiscovered)", "modules/net"],
-      ["envs/dev (autodiscovered 2)", "envs/dev"],
+      ["envs/dev~autodiscovered", "modules/net"],
+      ["envs/dev~autodiscovered-2", "envs/dev"],
     ]);
     // Both are planned, each under its own name (one name would have kept only the discovered one).
     expect(r.affected.map((p) => [p.name, p.dir])).toEqual([
-      ["envs/dev (autodiscovered 2)", "envs/dev"],
+      ["envs/dev~autodiscovered-2", "envs/dev"],
       ["envs/dev", "envs/prod"],
     ]);
     // Control: without the clash, a discovered project keeps its dir's name.
@@ -107,21 +107,21 @@ describe("resolveProjects over the tools' detectors", () => {
         },
       ],
     };
-    // The PR adds a dir `envs/dev (autodiscovered)`, the name `envs/dev` would be told apart by, and changes both.
-    const squatted = { ...tree, files: [...tree.files, "envs/dev (autodiscovered)/main.tf"] };
-    const changed = ["envs/dev/main.tf", "envs/dev (autodiscovered)/main.tf"];
+    // The PR adds a dir `envs/dev~autodiscovered`, the name `envs/dev` would be told apart by, and changes both.
+    const squatted = { ...tree, files: [...tree.files, "envs/dev~autodiscovered/main.tf"] };
+    const changed = ["envs/dev/main.tf", "envs/dev~autodiscovered/main.tf"];
     const r = resolveProjects(config, squatted, changed, PROJECT_DETECTORS);
     // Both are planned, each under a name of its own.
     expect(r.affected.map((p) => [p.name, p.dir])).toEqual([
-      ["envs/dev (autodiscovered 2)", "envs/dev"],
-      ["envs/dev (autodiscovered)", "envs/dev (autodiscovered)"],
+      ["envs/dev~autodiscovered-2", "envs/dev"],
+      ["envs/dev~autodiscovered", "envs/dev~autodiscovered"],
     ]);
     expect(new Set(r.all.map((p) => p.name)).size).toBe(r.all.length);
     // The base branch's projects name them the same way.
     const base = baseProjectsOf(config, squatted.files);
     expect(base.filter((p) => p.dir.startsWith("envs/dev")).map((p) => [p.name, p.dir])).toEqual([
-      ["envs/dev (autodiscovered 2)", "envs/dev"],
-      ["envs/dev (autodiscovered)", "envs/dev (autodiscovered)"],
+      ["envs/dev~autodiscovered-2", "envs/dev"],
+      ["envs/dev~autodiscovered", "envs/dev~autodiscovered"],
     ]);
   });
 

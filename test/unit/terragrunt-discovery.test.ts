@@ -256,7 +256,7 @@ describe("Terragrunt units: order and cycles", () => {
 
   it("a unit named apart from a configured project of its dir's name still follows the unit it depends on, never that project", async () => {
     // `env/prod/db` is also the name of a configured project on `infra/db`: the unit on the dir is
-    // told apart as `env/prod/db (autodiscovered)`, and app's `dependency "db"` is that unit's.
+    // told apart as `env/prod/db~autodiscovered`, and app's `dependency "db"` is that unit's.
     const configured = {
       name: "env/prod/db",
       dir: "infra/db",
@@ -269,12 +269,12 @@ describe("Terragrunt units: order and cycles", () => {
     const withDb: RepoConfig = { ...defaultRepoConfig(), source: ".sluice.yaml", projects: [configured] };
     const tree = await treeOf({ ...LIVE, "infra/db/main.tf": 'resource "terraform_data" "z" {}\n' });
     const { all, affected: touched } = resolveProjects(withDb, tree, ["env/common.hcl"], PROJECT_DETECTORS);
-    expect(touched.map((p) => p.name)).toEqual(["env/prod/app", "env/prod/db (autodiscovered)"]);
+    expect(touched.map((p) => p.name)).toEqual(["env/prod/app", "env/prod/db~autodiscovered"]);
     const order = planOrder(withDb, all, touched);
     // The unit waits for its dependency's unit (and a failed apply of it stops the dependent).
     expect(order.ok && order.waves.map((w) => w.map((p) => p.dir))).toEqual([["env/prod/db"], ["env/prod/app"]]);
     const app = touched.find((p) => p.dir === "env/prod/app") as (typeof touched)[0];
-    expect(order.ok && order.dependsOn(app)).toEqual(["env/prod/db (autodiscovered)"]);
+    expect(order.ok && order.dependsOn(app)).toEqual(["env/prod/db~autodiscovered"]);
     // Control: without the configured project, the unit keeps its dir's name and the same order.
     const plain = resolveProjects(defaultRepoConfig(), tree, ["env/common.hcl"], PROJECT_DETECTORS);
     const plainOrder = planOrder(defaultRepoConfig(), plain.all, plain.affected);

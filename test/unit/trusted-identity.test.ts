@@ -6,6 +6,7 @@ import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { baseProjectsOf, identityOf, ruleCovers } from "../../src/config/trusted-identity.js";
 import { subjectOf } from "../../src/credentials/oidc-issuer.js";
+import { parseComment } from "../../src/command/parse-comment.js";
 import { windowState } from "../../src/gate/apply-windows.js";
 import type { RepoConfig } from "../../src/model/repo-config.js";
 
@@ -125,13 +126,28 @@ new_projects:
     const baseProjects = baseProjectsOf(withDir, ["infra/prod/main.tf", "prod/main.tf"]);
     expect(baseProjects.map((p) => [p.name, p.dir])).toEqual([
       ["prod", "infra/prod"],
-      ["prod (autodiscovered)", "prod"],
+      ["prod~autodiscovered", "prod"],
     ]);
     const s = repoSettings(server, "acme/infra", withDir, {}, baseProjects);
-    expect(s.identityOf(at("prod", "prod"))).toMatchObject({ kind: "known", name: "prod (autodiscovered)" });
+    expect(s.identityOf(at("prod", "prod"))).toMatchObject({ kind: "known", name: "prod~autodiscovered" });
     expect(s.credentialsFor(at("prod", "prod")).rule).toBeUndefined();
     // Control: the configured prod keeps its credentials.
     expect(s.credentialsFor(at("prod", "infra/prod")).rule?.match).toBe("acme/infra:prod");
+  });
+  it("the name a discovered project is told apart by can be named in a command, as Sluice's own hints write it", () => {
+    const withDir = repoConfig(
+      ["version: 1", "autodiscover: { mode: enabled }", "projects:", "  - { name: prod, dir: infra/prod }", ""].join("\n"),
+    );
+    const names = baseProjectsOf(withDir, ["infra/prod/main.tf", "prod/main.tf"]).map((p) => p.name);
+    // `/drift resume -p NAME` is the only comment that restarts a reconcile that failed (it is
+    // written in the pause's reason), `/state push-errored -p NAME` the only one that frees a held state.
+    for (const name of names) {
+      for (const command of [`/drift resume -p ${name}`, `/state push-errored -p ${name}`, `/unlock -p ${name}`]) {
+        expect(parseComment(command), command).toMatchObject({ type: "command", command: { filter: { project: name } } });
+      }
+    }
+    // Control: configured names follow the same rule.
+    expect(names[0]).toBe("prod");
   });
 });
 
