@@ -18,6 +18,7 @@ import { deliveriesFirstFlag, receivingDelivery } from "../store/deliveries-firs
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startHealSweeper } from "../heal/heal-sweeper.js";
+import { repoAllowed } from "../config/server-config-for.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
 import { settingsByRepo } from "../ingress/settings-by-repo.js";
@@ -163,7 +164,13 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
   }).catch((e: unknown) => log.error({ err: errorMessage(e) }, "GitHub check at start failed"));
   void permissionsCheck.start();
   const drift = startDriftScheduler({ store, log: log.child({ name: "drift" }), wake });
-  const previews = startPreviewSweeper({ store, log: log.child({ name: "previews" }), wake, intervalMs: previewSweepFromEnv(process.env) });
+  const previews = startPreviewSweeper({
+    store,
+    log: log.child({ name: "previews" }),
+    wake,
+    intervalMs: previewSweepFromEnv(process.env),
+    allowed: (repo) => repoAllowed(config, repo),
+  });
   const heal = startHealSweeper({ store, log: log.child({ name: "heal" }), wake, intervalMs: config.reconcile_interval });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({

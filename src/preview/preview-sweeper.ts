@@ -13,6 +13,12 @@ export interface PreviewSweeperOptions {
   intervalMs?: number;
   /** How often a live preview's PR is asked about (default an hour; at start for every one). */
   checkEveryMs?: number;
+  /**
+   * Whether the server acts on a repository (the `repos:` allowlist; default: every one). runJob
+   * runs no job of one it leaves out, so each job queued for its previews would be dropped and
+   * queued again at the next sweep, every minute for as long as they stand.
+   */
+  allowed?: (repo: string) => boolean;
   now?: () => number;
 }
 
@@ -28,7 +34,7 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
   let running: Promise<number> | undefined;
   const sweepOnce = async (): Promise<number> => {
     const at = now();
-    const previews = await opts.store.activePreviews();
+    const previews = (await opts.store.activePreviews()).filter((p) => opts.allowed?.(p.repo) ?? true);
     const busy = new Set<string>();
     for (const key of new Set(previews.map(prKey))) {
       const [repo, pr] = [key.slice(0, key.lastIndexOf("#")), Number(key.slice(key.lastIndexOf("#") + 1))];
@@ -71,7 +77,7 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
       }
     }
     // Ordinary workspaces' `destroy_at` / `idle_ttl`: a check per repository, at most hourly.
-    const checks = await queueScheduledDestroys(opts.store, at, opts.checkEveryMs ?? 3600_000);
+    const checks = await queueScheduledDestroys(opts.store, at, opts.checkEveryMs ?? 3600_000, opts.allowed);
     if (checks.length) opts.log.info({ jobIds: checks }, "scheduled destroy checks queued");
     queued += checks.length;
     if (queued) opts.wake();

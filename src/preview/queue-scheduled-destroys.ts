@@ -10,9 +10,16 @@ export type ScheduledDestroyStore = Pick<Store, "appliedRepos" | "lastJobTarget"
  * clone URL) is that of the repository's latest job of any kind: a repository applied only by
  * reconcile has drift jobs, and no pull request.
  */
-export async function queueScheduledDestroys(store: ScheduledDestroyStore, now: number, everyMs = 3600_000): Promise<number[]> {
+export async function queueScheduledDestroys(
+  store: ScheduledDestroyStore,
+  now: number,
+  everyMs = 3600_000,
+  /** The `repos:` allowlist: a repository it leaves out gets no job run, so none is queued. */
+  allowed: (repo: string) => boolean = () => true,
+): Promise<number[]> {
   const queued: number[] = [];
   for (const repo of await store.appliedRepos()) {
+    if (!allowed(repo)) continue;
     const target = await store.lastJobTarget(repo);
     if (!target) continue;
     const jobId = await store.enqueueInternalOnce(
