@@ -105,7 +105,14 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // A workspace its `destroy_at` / `idle_ttl` destroyed stays destroyed until someone applies it on
   // purpose (a PR, `/apply` on the drift issue): reconcile bringing it back would undo the destroy
   // and, its last apply now newer than `destroy_at`, keep it for good. Read now, under the run lock.
-  const last = lastApplyOf(await deps.store.liveApplies(name), project);
+  // Under its name, or one its place was applied under that no project of the branch has now (a
+  // rename since the destroy): what lives there was destroyed, whatever it is called now.
+  const names = new Set(ctx.all.map((p) => p.name));
+  const applies = (await deps.store.liveApplies(name)).filter((a) => a.project === project.name || !names.has(a.project));
+  const last = lastApplyOf(
+    applies.map((a) => ({ ...a, project: project.name })),
+    project,
+  );
   if (last?.source === "scheduled-destroy") {
     const reason = `the workspace was destroyed by its schedule (\`destroy_at\` / \`idle_ttl\`) at ${new Date(last.at).toISOString().slice(0, 16).replace("T", " ")} UTC: apply it from a pull request, or \`/apply\` on the drift issue, to bring it back`;
     return { ...drifted, reconcile: { done: false, reason } };

@@ -103,6 +103,28 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     expect(await stateResources(state)).toEqual([]);
   });
 
+  it("renamed on the default branch after its scheduled destroy, the workspace is still not brought back by on_drift: apply", async () => {
+    const config = CONFIG.replace("version: 1\n", 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: apply\n');
+    const { repo, pr, state } = await appliedPr("renamed-back", config, config);
+    await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    await untilIdle(h.app.dataDir);
+    shiftTime(repo.fullName, 2 * 3600_000);
+    const said = () => h.sim.comments(repo, pr.number).filter((c) => c.body.includes("scheduled destroy of `app`"));
+    await h.sim.waitFor(() => said().length > 0, { message: "no scheduled destroy report", timeoutMs: 120_000 });
+    expect(await stateResources(state)).toEqual([]);
+    await untilIdle(h.app.dataDir);
+    // The team renames the project (same dir and workspace): what lives there is what was destroyed.
+    await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": config.replace("name: app", "name: web") });
+    await untilIdle(h.app.dataDir);
+    const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+    const replies = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check"));
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift -p web" });
+    await h.sim.waitFor(() => replies().length === 1, { message: "no /drift reply", timeoutMs: 90_000 });
+    await untilIdle(h.app.dataDir);
+    expect(await stateResources(state)).toEqual([]);
+    expect(replies()[0]?.body).toContain("destroyed by its schedule");
+  });
+
   it("attack: a commit that removes idle_ttl while a due destroy waits for the run lock keeps the workspace: the destroy is refused, the branch moved", async () => {
     const { repo, pr, state } = await appliedPr("kept", CONFIG, CONFIG);
     await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
