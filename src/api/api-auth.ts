@@ -38,7 +38,13 @@ export function tokenCaller(t: ApiTokenRecord, repos: readonly string[]): ApiCal
   };
 }
 
-function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>, repos: readonly string[]): ApiCaller {
+/**
+ * The caller a provider's access token stands for. Such a token is a bearer credential as an API
+ * token is (sent to every API of its audience, where it can leak): what it issues ends no later
+ * than it does (`expiresAt`; now when the provider does not say), so a leaked one cannot mint a
+ * Sluice token that outlives its expiry, its revocation at the provider and the user's demotion.
+ */
+function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>, repos: readonly string[], expiresAt: Date): ApiCaller {
   const who = identityFromClaims(provider, claims);
   const scopes = new Set<TokenScope>();
   for (const g of who.grants) for (const s of ROLE_SCOPES[g.role]) scopes.add(s);
@@ -49,9 +55,13 @@ function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>, repos
     admin: holdsEverywhere(who.grants, "admin"),
     mayPause: holdsEverywhere(who.grants, "operator"),
     granted: true,
+    credentialExpiresAt: expiresAt.toISOString(),
     scopes,
   };
 }
+
+/** A token's `exp` (seconds) as a date; a token that does not say is taken as ending now. */
+const expiryOf = (exp: unknown) => new Date(typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : Date.now());
 
 type AuthStore = ApiTokenStore & { knownRepos(): Promise<string[]> };
 
@@ -101,7 +111,7 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     } catch (e) {
       return { ok: false, error: `the access token was refused: ${describeOidcError(e)}` };
     }
-    return { ok: true, caller: ssoCaller(provider, payload, await repos()) };
+    return { ok: true, caller: ssoCaller(provider, payload, await repos(), expiryOf(payload.exp)) };
   }
 
   async function fromUserinfo(token: string, named: string | undefined, repos: () => Promise<string[]>): Promise<ApiAuth> {
@@ -112,24 +122,25 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     const client = provider.client();
     if (!client) return { ok: false, error: `${provider.name} is unavailable (see /readyz)` };
     const issuedHere = await issuedToSluice(provider, client, token);
-    if (issuedHere !== true) return { ok: false, error: issuedHere };
+    if (typeof issuedHere === "string") return { ok: false, error: issuedHere };
     let claims: Record<string, unknown>;
     try {
       claims = await oidc.fetchUserInfo(client, token, oidc.skipSubjectCheck);
     } catch (e) {
       return { ok: false, error: `${provider.name} did not accept the access token: ${describeOidcError(e)}` };
     }
-    return { ok: true, caller: ssoCaller(provider, claims, await repos()) };
+    return { ok: true, caller: ssoCaller(provider, claims, await repos(), expiryOf(issuedHere.exp)) };
   }
 
   /**
    * Whether the provider issued this opaque token to Sluice (its introspection endpoint names the
    * client or audience), or why not: userinfo answers for a token of any client of the user, so a
-   * token another application holds would otherwise act here with the user's roles.
+   * token another application holds would otherwise act here with the user's roles. Its expiry
+   * is the introspection's `exp` (none without introspection: userinfo does not say).
    */
-  async function issuedToSluice(provider: SsoProvider, client: oidc.Configuration, token: string): Promise<true | string> {
+  async function issuedToSluice(provider: SsoProvider, client: oidc.Configuration, token: string): Promise<{ exp?: number } | string> {
     if (!client.serverMetadata().introspection_endpoint) {
-      if (provider.settings.api_userinfo_tokens) return true;
+      if (provider.settings.api_userinfo_tokens) return {};
       return `${provider.name} has no token introspection endpoint, so Sluice cannot tell whether an opaque access token was issued to it: use a JWT access token or a Sluice API token (or set \`api_userinfo_tokens: true\` for this provider)`;
     }
     let found: oidc.IntrospectionResponse;
@@ -141,7 +152,7 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
     if (found.active !== true) return `${provider.name} says the access token is not active`;
     const ours = [provider.settings.client_id, ...provider.settings.api_audiences];
     const aud = found.aud === undefined ? [] : Array.isArray(found.aud) ? found.aud : [found.aud];
-    if (found.client_id === provider.settings.client_id || aud.some((a) => ours.includes(a))) return true;
+    if (found.client_id === provider.settings.client_id || aud.some((a) => ours.includes(a))) return { exp: found.exp };
     return `the access token was issued to another client of ${provider.name}${found.client_id ? ` (\`${found.client_id}\`)` : ""}, not to Sluice`;
   }
 

@@ -22,7 +22,7 @@ export interface Principal {
   granted: boolean;
   /**
    * When the credential they act with ends by itself, where nothing but that credential stands
-   * behind it (an API token Sluice issued): what it issues ends no later, so a token cannot
+   * behind it (an API token Sluice issued, a provider's access token on the API): what it issues ends no later, so a token cannot
    * outlive itself through the tokens it issues.
    */
   credentialExpiresAt?: string;

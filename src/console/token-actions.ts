@@ -48,7 +48,7 @@ export async function issueToken(
     return {
       ok: false,
       status: 400,
-      error: `expires_in_days: a token issued with an API token expires no later than that token (${by.credentialExpiresAt})`,
+      error: `expires_in_days: a token issued with a bearer token (an API token, or a provider's access token) expires no later than that token (${by.credentialExpiresAt})`,
     };
   const { token, digest } = newApiToken();
   const record = await store.addApiToken({

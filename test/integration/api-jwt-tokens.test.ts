@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiAuth } from "../../src/api/api-auth.js";
+import { issueToken } from "../../src/console/token-actions.js";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
 import { freePort } from "../support/start-app.js";
 
@@ -68,5 +70,24 @@ describe("a JWT access token on the API", () => {
   it("is refused without a subject", async () => {
     const r = await as(await idp.sign({ ...claims(), sub: undefined }, at));
     expect(r).toMatchObject({ ok: false, error: expect.stringContaining('"sub"') });
+  });
+
+  it("issues no Sluice token that outlives it (control: within its own life it does)", async () => {
+    const store = openSqliteStore(":memory:");
+    const ask = { name: "kept", scopes: ["admin" as const], repos: [], expires_in_days: 365 };
+    // Attack: an admin's access token, leaked (it is sent to every API of its audience), mints a
+    // year-long admin token that outlives its 10 minutes, its revocation and the user's demotion.
+    const short = await as(await idp.sign(claims(), at));
+    if (!short.ok) throw new Error(short.error);
+    expect(await issueToken(store, short.caller, ask, 365)).toMatchObject({
+      ok: false,
+      status: 400,
+      error: expect.stringContaining("no later than that token"),
+    });
+    expect(await store.apiTokens()).toEqual([]);
+    // Control: one that lives 40 days issues a 30-day token.
+    const long = await as(await idp.sign(claims(), { ...at, expiresIn: "40d" }));
+    if (!long.ok) throw new Error(long.error);
+    expect(await issueToken(store, long.caller, { ...ask, expires_in_days: 30 }, 365)).toMatchObject({ ok: true });
   });
 });

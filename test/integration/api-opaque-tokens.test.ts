@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiAuth } from "../../src/api/api-auth.js";
+import { issueToken } from "../../src/console/token-actions.js";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { OTHER_CLIENT, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
 import { freePort } from "../support/start-app.js";
 
@@ -86,5 +88,25 @@ describe("an opaque access token on the API", () => {
     expect(refused).toMatchObject({ ok: false, error: expect.stringContaining("corp has no token introspection endpoint") });
     const lax = await setUp({ introspection: false, userinfoTokens: true });
     expect(await lax.as(await lax.idp.mintAccessToken("ada", OTHER_CLIENT))).toMatchObject({ ok: true, caller: { actor: "sso:corp:ada" } });
+  });
+
+  it("issues no Sluice token that outlives it: the introspection's expiry, or none without it (control: an API token's life)", async () => {
+    const store = openSqliteStore(":memory:");
+    const ask = { name: "kept", scopes: ["admin" as const], repos: [], expires_in_days: 1 };
+    const { idp, as } = withIntrospection;
+    const r = await as(await idp.mintAccessToken("ada", idp.clientId));
+    if (!r.ok) throw new Error(r.error);
+    // The provider's token lives an hour: a day-long token would outlive it.
+    expect(Date.parse(r.caller.credentialExpiresAt ?? "")).toBeLessThan(Date.now() + 2 * 3600_000);
+    expect(await issueToken(store, r.caller, ask, 365)).toMatchObject({ ok: false, error: expect.stringContaining("no later than") });
+    // Userinfo alone says nothing of when the token ends: it issues nothing.
+    const lax = await setUp({ introspection: false, userinfoTokens: true });
+    const u = await lax.as(await lax.idp.mintAccessToken("ada", lax.idp.clientId));
+    if (!u.ok) throw new Error(u.error);
+    expect(await issueToken(store, u.caller, ask, 365)).toMatchObject({ ok: false, error: expect.stringContaining("no later than") });
+    expect(await store.apiTokens()).toEqual([]);
+    // Control: the same user's roles still act (admin), and an admin who signed in issues a day.
+    expect(r.caller.admin).toBe(true);
+    expect(await issueToken(store, { ...r.caller, credentialExpiresAt: undefined }, ask, 365)).toMatchObject({ ok: true });
   });
 });
