@@ -133,10 +133,14 @@ export function createConsoleContext(deps: ConsoleDeps) {
     const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
     if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
     if (s.sso !== undefined) {
-      // A provider taken out of the server config signs its users out; a session from before
-      // sessions kept groups (they kept roles) needs one new sign-in.
+      // A provider taken out of the server config signs its users out, as does one of the same
+      // name now pointed at another issuer or client (its groups would be another provider's,
+      // mapped by this one's roles); a session from before sessions kept groups (they kept
+      // roles) or named their issuer needs one new sign-in.
       const provider = sso.get(s.sso);
-      if (!provider || !s.groups) return { over: "sign in again" };
+      const from = s.ssoFrom;
+      if (!provider || !s.groups || from?.issuer !== provider.settings.issuer || from.clientId !== provider.settings.client_id)
+        return { over: "sign in again" };
       // The roles as the server config gives them now: a group demoted since the sign-in is.
       const grants = grantsFromGroups(provider.settings.roles, s.groups);
       return {

@@ -13,6 +13,11 @@ export interface ConsoleSessionData {
   token?: string;
   /** The SSO provider that signed the user in (absent: GitHub). */
   sso?: string;
+  /**
+   * SSO: the issuer and client of that provider at sign-in. A provider of the same name pointed at
+   * another issuer or client since is another provider: its sessions end, as a removed one's do.
+   */
+  ssoFrom?: { issuer: string; clientId: string };
   /** SSO: the user's name at the provider, as pages show it. */
   username?: string;
   /**

@@ -72,6 +72,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   s.login = user.login;
   s.token = user.token;
   s.sso = undefined;
+  s.ssoFrom = undefined;
   s.username = undefined;
   s.groups = undefined;
   s.csrfSecret = newCsrfSecret();

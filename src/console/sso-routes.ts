@@ -103,6 +103,7 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   s.login = who.actor;
   s.token = undefined;
   s.sso = name;
+  s.ssoFrom = { issuer: provider.settings.issuer, clientId: provider.settings.client_id };
   s.username = who.username;
   s.groups = who.groups;
   s.csrfSecret = newCsrfSecret();

@@ -20,10 +20,9 @@ const dataDir = testDir("sluice-sso-session-");
 let store: Store;
 const consoles: Awaited<ReturnType<typeof startConsoleServer>>[] = [];
 
-async function consoleWith(roles: string): Promise<string> {
-  const settings = parseServerConfig(
-    `sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: ${roles}}]\n`,
-  ).sso[0];
+async function consoleWith(roles: string, issuer = "https://id.example"): Promise<string> {
+  const settings = parseServerConfig(`sso: [{name: corp, issuer: '${issuer}', client_id: c, client_secret: 'env:X', roles: ${roles}}]\n`)
+    .sso[0];
   const corp = { name: "corp", settings, client: () => undefined, status: () => ({ ok: true }) } as unknown as SsoProvider;
   const c = await startConsoleServer((url) => ({
     store,
@@ -37,10 +36,13 @@ async function consoleWith(roles: string): Promise<string> {
 
 let before: string;
 let after: string;
+let elsewhere: string;
 beforeAll(async () => {
   store = await openStore(undefined, dataDir);
   before = await consoleWith("{admin: [platform]}");
   after = await consoleWith("{viewer: [platform]}");
+  // The provider `corp` pointed at another identity provider (a staging one moved to production).
+  elsewhere = await consoleWith("{admin: [platform]}", "https://other-id.example");
 });
 
 afterAll(async () => {
@@ -54,7 +56,11 @@ async function ssoCookie(username: string, extra: Record<string, unknown>) {
   const actor = `sso:corp:${username}`;
   await store.openConsoleSession({ key: sessionKey(sid), login: actor, expiresAt: new Date(Date.now() + 3600_000).toISOString() });
   const csrfSecret = newCsrfSecret();
-  const sealed = await sealData({ sid, login: actor, sso: "corp", username, csrfSecret, ...extra }, { password: SECRET, ttl: 8 * 3600 });
+  const from = { ssoFrom: { issuer: "https://id.example", clientId: "c" } };
+  const sealed = await sealData(
+    { sid, login: actor, sso: "corp", username, csrfSecret, ...from, ...extra },
+    { password: SECRET, ttl: 8 * 3600 },
+  );
   return { cookie: `sluice_session=${sealed}`, csrf: csrfToken({ csrfSecret }) };
 }
 
@@ -63,6 +69,20 @@ describe("an SSO console session", () => {
     const { cookie } = await ssoCookie("mallory", { groups: ["platform"] });
     expect((await fetch(`${before}/tokens`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${after}/tokens`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it("of a provider since pointed at another issuer is asked to sign in again: its groups were another provider's (control: the same issuer)", async () => {
+    const { cookie } = await ssoCookie("mallory", { groups: ["platform"] });
+    expect((await fetch(`${before}/tokens`, { headers: { cookie } })).status).toBe(200);
+    const r = await fetch(`${elsewhere}/tokens`, { headers: { cookie }, redirect: "manual" });
+    expect(r.status).toBe(302);
+    expect(r.headers.get("location")).toMatch(/^\/login\?return=/);
+  });
+
+  it("from before sessions named their issuer is asked to sign in again", async () => {
+    const { cookie } = await ssoCookie("older", { groups: ["platform"], ssoFrom: undefined });
+    const r = await fetch(`${before}/tokens`, { headers: { cookie }, redirect: "manual" });
+    expect(r.status).toBe(302);
   });
 
   it("from before sessions kept groups (they kept roles) is asked to sign in again", async () => {
