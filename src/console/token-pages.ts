@@ -3,6 +3,7 @@ import { issueToken, issueTokenSchema, revokeToken } from "./token-actions.js";
 import type { ConsoleContext, Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
+import { repoGlobsField } from "./repo-globs-field.js";
 
 // /tokens: the API tokens admins issued, a form to issue one (shown once) and revoke buttons.
 
@@ -41,10 +42,7 @@ export async function issueTokenForm(ctx: ConsoleContext, req: IncomingMessage, 
   const parsed = issueTokenSchema.safeParse({
     name: form.get("name") ?? "",
     scopes: form.getAll("scopes"),
-    repos: (form.get("repos") ?? "")
-      .split(",")
-      .map((r) => r.trim())
-      .filter(Boolean),
+    repos: repoGlobsField(form.get("repos") ?? ""),
     expires_in_days: Number(form.get("expires_in_days")),
   });
   const back = { href: "/tokens", text: "API tokens" };

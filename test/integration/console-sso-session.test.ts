@@ -1,6 +1,7 @@
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/server-config.js";
+import { tokenCaller } from "../../src/api/api-auth.js";
 import { csrfToken, newCsrfSecret, newSessionId, sessionKey } from "../../src/console/console-session.js";
 import type { SsoProvider } from "../../src/sso/sso-provider.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -106,5 +107,29 @@ describe("an SSO console session", () => {
     const ev = (await store.auditEvents({ action: "audit-redeliver", limit: 1 }))[0];
     expect(ev?.actor).toBe("sso:corp:octocat");
     expect(ev?.detail).toBe(`event ${id} to SIEM (from the console (SSO corp))`);
+  });
+
+  it("issues a token from the form with the exclusions its admin wrote: a glob with braces is one glob (control: the others)", async () => {
+    const { cookie, csrf } = await ssoCookie("ada", { groups: ["platform"] });
+    const r = await fetch(`${before}/tokens`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        _csrf: csrf,
+        name: "deployer",
+        scopes: "operate",
+        repos: "acme/*, !acme/{prod,staging}",
+        expires_in_days: "7",
+      }),
+    });
+    expect(r.status).toBe(200);
+    const issued = (await store.apiTokens()).find((t) => t.name === "deployer");
+    if (!issued) throw new Error("no token issued");
+    const reach = tokenCaller(issued, ["acme/prod", "acme/staging", "acme/web", "other/x"]).access;
+    // Attack (an admin's own exclusion undone): split at every comma, the exclusion was
+    // `!acme/{prod`, which excludes nothing, and the token could unlock acme/prod.
+    expect(reach.has("acme/prod")).toBe(false);
+    expect(reach.has("acme/staging")).toBe(false);
+    expect([...reach.keys()]).toEqual(["acme/web"]);
   });
 });
