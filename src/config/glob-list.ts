@@ -35,3 +35,35 @@ export const globListSchema = z
       .refine((g) => !g.startsWith("!!"), "an exclusion has one `!`: `!!` is neither an exclusion nor an inclusion here"),
   )
   .refine((globs) => globs.length === 0 || globs.some((g) => !g.startsWith("!")), "an exclusion (!GLOB) needs a glob it narrows");
+
+const OPENS: Record<string, string> = { "}": "{", "]": "[", ")": "(" };
+
+/** Whether a glob's brackets (`{…}`, `[…]`, `(…)`) pair up; a `\` escapes the next character. */
+function bracketsPair(glob: string): boolean {
+  const open: string[] = [];
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === "\\") i++;
+    else if (c === "{" || c === "[" || c === "(") open.push(c);
+    else if (c in OPENS && open.pop() !== OPENS[c]) return false;
+  }
+  return open.length === 0;
+}
+
+/**
+ * A list of globs over repositories (`owner/name`). picomatch reads a glob whose brackets do not
+ * pair (`!acme/{prod`, a brace lost in editing) as plain text, and no repository name has a
+ * bracket: it matches nothing, so such an exclusion excluded nothing (`[acme/*, !acme/{prod]`
+ * covered acme/prod) without a word. Refused, naming the glob. (Branch names may hold a brace:
+ * `trusted_branches` keeps globListSchema.)
+ */
+export const repoGlobListSchema = globListSchema.superRefine((globs, ctx) => {
+  for (const [i, g] of globs.entries()) {
+    if (!bracketsPair(g))
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `\`${g}\`: its brackets ({…}, […], (…)) do not pair, so it would be read as plain text and match no repository`,
+      });
+  }
+});

@@ -1,4 +1,4 @@
-import { globListSchema } from "./glob-list.js";
+import { repoGlobListSchema } from "./glob-list.js";
 import { z } from "zod";
 import { parseSize } from "../../runners/sandbox/sandbox-limits.js";
 
@@ -63,7 +63,7 @@ export const policiesSchema = z
     /** Approvals a failing set needs, unless the set says otherwise. */
     approve_count: z.number().int().min(1).max(20).default(1),
     /** Repos (globs over owner/name; `!GLOB` excludes) whose plans are checked; empty = every repo (Atlantis' per-repo `policy_check`). */
-    repos: globListSchema.default([]),
+    repos: repoGlobListSchema.default([]),
     /** Default: `conftest` on PATH. */
     conftest_binary: z.string().min(1).default("conftest"),
     /** Atlantis downloads this version; Sluice downloads nothing and runs `conftest_binary`, so it is accepted and ignored. */

@@ -1,4 +1,4 @@
-import { globListSchema } from "./glob-list.js";
+import { globListSchema, repoGlobListSchema } from "./glob-list.js";
 import { cpus } from "node:os";
 import { z } from "zod";
 import { cronSchema } from "../util/cron.js";
@@ -152,7 +152,7 @@ export const serverConfigSchema = z
       )
       .default([]),
     /** Repos (globs; `!GLOB` excludes) whose base-branch workflows may run custom `run` steps on this server. */
-    allow_custom_workflows: globListSchema.default([]),
+    allow_custom_workflows: repoGlobListSchema.default([]),
     /** Share downloaded providers between projects; downloads are serialized, so parallel inits are safe. */
     plugin_cache: z.boolean().default(true),
     /** Merge the pull request once every planned project is applied, unless the repo config says otherwise. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { globListSchema } from "./glob-list.js";
+import { repoGlobListSchema } from "./glob-list.js";
 
 const envRef = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE (the secret is read from the server's environment)");
 
@@ -7,7 +7,7 @@ const envRef = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VAR
  * A group that gives a role: a plain group name (every repository), or `{group, repos}` to give
  * the role only in the repositories matching the globs.
  */
-export const roleEntrySchema = z.union([z.string().min(1), z.strictObject({ group: z.string().min(1), repos: globListSchema.min(1) })]);
+export const roleEntrySchema = z.union([z.string().min(1), z.strictObject({ group: z.string().min(1), repos: repoGlobListSchema.min(1) })]);
 
 /** One OpenID Connect provider of console sign-in (and of API access tokens). */
 export const ssoProviderSchema = z.strictObject({

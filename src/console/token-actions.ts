@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { globListSchema } from "../config/glob-list.js";
+import { repoGlobListSchema } from "../config/glob-list.js";
 import type { ApiTokenRecord } from "../store/api-token-store.js";
 import { TOKEN_SCOPES } from "../store/api-token-store.js";
 import type { Store } from "../store/store.js";
@@ -24,7 +24,7 @@ export const issueTokenSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "letters, digits, . _ - (at most 64)"),
   scopes: z.array(z.enum(TOKEN_SCOPES)).min(1),
   /** Repository globs (`!` ones exclude); none: every repository. */
-  repos: globListSchema.default([]),
+  repos: repoGlobListSchema.default([]),
   expires_in_days: z.number().int().min(1),
 });
 

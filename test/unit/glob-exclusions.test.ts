@@ -87,6 +87,10 @@ describe("a ! glob in the server's lists excludes", () => {
     for (const bad of ['["acme/*", "!"]', '["acme/*", "! acme/prod"]', '["acme/* "]', '["acme/*", "!!acme/prod"]']) {
       expect(() => parseServerConfig(`allow_custom_workflows: ${bad}\n`)).toThrow(/space|nothing after|one `!`/);
     }
+    // A repository glob whose brackets do not pair is plain text to picomatch: `!acme/{prod`
+    // excluded nothing, so acme/prod kept the custom workflows (or the policies) taken from it.
+    expect(() => parseServerConfig('allow_custom_workflows: ["acme/*", "!acme/{prod"]\n')).toThrow(/brackets/);
+    expect(() => parseServerConfig('allow_custom_workflows: ["acme/*", "!acme/{prod,staging}"]\n')).not.toThrow();
     // Control: the same list written right is taken and excludes.
     const server = parseServerConfig('allowed_overrides: [workflow]\nallow_custom_workflows: ["acme/*", "!acme/prod"]\n');
     expect(server.allow_custom_workflows).toEqual(["acme/*", "!acme/prod"]);

@@ -194,6 +194,29 @@ describe("API", () => {
       true,
     );
   });
+
+  it("a repository glob whose brackets do not pair is refused: read as plain text it matches nothing, and its exclusion excludes nothing", () => {
+    // `!acme/{prod` (a brace lost in editing) matches no repository: the role or token covered
+    // acme/prod through acme/*, the repository the operator excluded, and nothing said so.
+    const bad = ["acme/*", "!acme/{prod"];
+    expect(grantsFromGroups({ operator: [{ group: "sre", repos: bad }] }, ["sre"]).map((g) => permissionIn([g], "acme/prod"))).toEqual([
+      "write",
+    ]);
+    const sso = (repos: string) =>
+      `sso: [{name: corp, issuer: 'https://id.example', client_id: c, client_secret: 'env:X', roles: {operator: [{group: sre, repos: ${repos}}]}}]\n`;
+    for (const glob of ["'!acme/{prod'", "'!acme/prod}'", "'!acme/[prod'", "'!acme/@(prod'"]) {
+      expect(() => parseServerConfig(sso(`['acme/*', ${glob}]`))).toThrow(/brackets/);
+    }
+    const token = (repos: string[]) => issueTokenSchema.safeParse({ name: "ci", scopes: ["operate"], repos, expires_in_days: 1 });
+    expect(token(bad).success).toBe(false);
+    // Control: the brace list closed is one glob, taken, and it excludes.
+    const good = ["acme/*", "!acme/{prod,staging}"];
+    const server = parseServerConfig(sso(`['acme/*', '!acme/{prod,staging}']`));
+    const roles = server.sso[0]?.roles ?? {};
+    expect(permissionIn(grantsFromGroups(roles, ["sre"]), "acme/prod")).toBe("none");
+    expect(permissionIn(grantsFromGroups(roles, ["sre"]), "acme/web")).toBe("write");
+    expect(token(good).success).toBe(true);
+  });
 });
 
 describe("a token issued with an API token", () => {
