@@ -112,6 +112,25 @@ async function openPr(repo: Repo, branch: string, files: Record<string, string>,
   });
 }
 
+/** A PR of `repo` whose first preview (app at v2) is live, and that preview's state file. */
+async function livePreview(r: Awaited<ReturnType<typeof newRepo>>, branch: string) {
+  const pr = await openPr(r.repo, branch, { "app/main.tf": r.tf("v2") });
+  await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
+  const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
+  expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
+  await untilIdle(h.app.dataDir);
+  return { pr, wsState };
+}
+
+/** Closes the PR: its preview is destroyed, production untouched. */
+async function closeDestroysPreview(r: Awaited<ReturnType<typeof newRepo>>, pr: number, wsState: string) {
+  await h.sim.closePullRequest(r.repo, pr, { user: "alice" });
+  await waitPreviewComment(h, r.repo, pr, /🗑️ destroyed|destroy failed/, "no destroy at close");
+  expect(previewComment(h, r.repo, pr)).toContain("🗑️ destroyed");
+  expect(await stateResources(wsState)).toEqual([]);
+  expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+}
+
 describe("previews", { timeout: 300_000 }, () => {
   it("open → applied in its own workspace with the URL on the deployment; push → updated; close → destroyed and inactive; production untouched", async () => {
     const r = await newRepo();
@@ -307,22 +326,14 @@ describe("previews", { timeout: 300_000 }, () => {
 
   it("a push whose preview plan fails leaves the live preview as it was: closing the PR destroys it with the commit it was applied from, not the broken one", async () => {
     const r = await newRepo();
-    const pr = await openPr(r.repo, "broken", { "app/main.tf": r.tf("v2") });
-    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
-    const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
-    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
-    await untilIdle(h.app.dataDir);
+    const { pr, wsState } = await livePreview(r, "broken");
     // The next push does not even parse: its plan fails, nothing of it is applied.
     await h.sim.pushToPullRequest(r.repo, pr.number, { "app/main.tf": `${r.tf("v3")}\nresource "terraform_data" "cut" {\n` });
     await waitPreviewComment(h, r.repo, pr.number, /plan failed/, "the broken push's plan did not fail");
     await untilIdle(h.app.dataDir);
     expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
     // The PR is abandoned as it is: its preview still goes.
-    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
-    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed|destroy failed/, "no destroy at close");
-    expect(previewComment(h, r.repo, pr.number)).toContain("🗑️ destroyed");
-    expect(await stateResources(wsState)).toEqual([]);
-    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+    await closeDestroysPreview(r, pr.number, wsState);
   });
 
   it("a first preview whose plan fails leaves nothing to destroy: closing the PR tries no destroy of the broken commit (which would fail for ever)", async () => {
@@ -344,11 +355,7 @@ describe("previews", { timeout: 300_000 }, () => {
 
   it("the base branch adds a preview variable the PR's code does not declare: the push's plan fails, and closing the PR still destroys the preview with the variables it was applied with", async () => {
     const r = await newRepo();
-    const pr = await openPr(r.repo, "new-var", { "app/main.tf": r.tf("v2") });
-    await waitPreviewComment(h, r.repo, pr.number, /✅ live/, "no live preview");
-    const wsState = join(r.wsDir, `pr-${pr.number}`, "terraform.tfstate");
-    expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
-    await untilIdle(h.app.dataDir);
+    const { pr, wsState } = await livePreview(r, "new-var");
     // The default branch declares `size` and gives previews a value for it; the PR, not rebased, has no such variable.
     const sized = TRUSTED.replace("vars: { flavor: preview }", "vars: { flavor: preview, size: big }");
     await h.sim.pushDefaultBranch(r.repo, {
@@ -360,11 +367,7 @@ describe("previews", { timeout: 300_000 }, () => {
     await waitPreviewComment(h, r.repo, pr.number, /plan failed/, "the push's plan did not fail on the undeclared variable");
     await untilIdle(h.app.dataDir);
     expect(await stateInputs(wsState)).toEqual([`pr-${pr.number}-preview-v2`]);
-    await h.sim.closePullRequest(r.repo, pr.number, { user: "alice" });
-    await waitPreviewComment(h, r.repo, pr.number, /🗑️ destroyed|destroy failed/, "no destroy at close");
-    expect(previewComment(h, r.repo, pr.number)).toContain("🗑️ destroyed");
-    expect(await stateResources(wsState)).toEqual([]);
-    expect(await readFile(r.prodState, "utf8")).toBe(r.prodBytes);
+    await closeDestroysPreview(r, pr.number, wsState);
   });
 
   it("attacks: a PR that adds `preview:` to its own config gets none; a template that names a real workspace is refused", async () => {
