@@ -7,6 +7,11 @@ export interface HealSweeperOptions {
   wake(): void;
   /** How often (server setting `reconcile_interval`). At start too. */
   intervalMs: number;
+  /**
+   * Whether the server acts on a repository (the `repos:` allowlist). runJob runs no job of one
+   * it leaves out: a heal queued for it would be dropped and queued again at every sweep.
+   */
+  allowed(repo: string): boolean;
 }
 
 /**
@@ -21,6 +26,7 @@ export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<n
     let queued = 0;
     for (const target of await opts.store.lockHolders()) {
       const repo = `${target.repo.owner}/${target.repo.name}`;
+      if (!opts.allowed(repo)) continue;
       // A job of the PR in flight will see it as it is (and a queued heal is one).
       if ((await opts.store.activeJobsOf(repo, target.pr)).length) continue;
       const jobId = await opts.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });

@@ -22,7 +22,7 @@ describe("the heal sweeper", () => {
       await store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target(7));
       for (const job of await store.activeJobsOf("acme/infra", 7)) await store.updateJob(job.id, { status: "done" });
       let woken = 0;
-      const sweeper = startHealSweeper({ store, log: quiet, wake: () => woken++, intervalMs: 3_600_000 });
+      const sweeper = startHealSweeper({ store, log: quiet, wake: () => woken++, intervalMs: 3_600_000, allowed: () => true });
       try {
         // The sweep at start and this one share their run, or this one finds the first's job in flight.
         await sweeper.sweep();
@@ -35,6 +35,28 @@ describe("the heal sweeper", () => {
       } finally {
         sweeper.stop();
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("queues nothing for a repository the server's allowlist leaves out (its job would be dropped, and queued again)", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      await store.enqueueInternal(target(7), { kind: "unlock", command: { kind: "unlock", filter: {} }, actor: "x" } as never);
+      await store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target(7));
+      for (const job of await store.activeJobsOf("acme/infra", 7)) await store.updateJob(job.id, { status: "done" });
+      const sweeper = (allowed: boolean) =>
+        startHealSweeper({ store, log: quiet, wake: () => undefined, intervalMs: 3_600_000, allowed: () => allowed });
+      const left = sweeper(false);
+      await left.sweep();
+      left.stop();
+      expect(await store.activeJobsOf("acme/infra", 7)).toEqual([]);
+      // Control: listed, the PR holding the lock gets its heal check.
+      const listed = sweeper(true);
+      await listed.sweep();
+      listed.stop();
+      expect((await store.activeJobsOf("acme/infra", 7)).map((j) => j.spec.kind)).toEqual(["heal"]);
     } finally {
       await store.close();
     }
