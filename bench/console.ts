@@ -122,7 +122,7 @@ async function measureOverview(store: Store, label: string, opts: BenchOptions):
     env: { sessionSecret: "x".repeat(40) },
     signIn: fakeSignIn,
     metrics: createMetrics(store),
-    config: { admins: [], log_retention: 3650 * 24 * 3600e3 },
+    config: { admins: [], repoRules: [], log_retention: 3650 * 24 * 3600e3 },
     githubWebUrl: "https://github.com",
     wake: () => undefined,
     log: quiet,

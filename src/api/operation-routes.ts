@@ -55,11 +55,14 @@ export const operationRoutes: ApiRoute[] = [
   route({
     method: "POST",
     path: "/api/v1/drift/resume",
-    summary: "Resumes reconciliation of a project",
+    summary:
+      "Resumes reconciliation of a project through the job `/drift resume` runs (it asks the server's permissions rule for applying the project; its answer is in the job's log)",
     scope: "operate",
     body: projectRef,
-    response: done,
-    run: async (deps, c, { body }) => answer(await driftPauseAction(deps, c, { ...body, action: "resume" }), (v) => v),
+    response: queued,
+    okStatus: 202,
+    run: async (deps, c, { body }) =>
+      answer(await driftPauseAction(deps, c, { ...body, action: "resume" }), (v) => ("jobId" in v ? { jobId: v.jobId } : v), 202),
   }),
   route({
     method: "POST",

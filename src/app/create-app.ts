@@ -171,7 +171,13 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     intervalMs: previewSweepFromEnv(process.env),
     allowed: (repo) => repoAllowed(config, repo),
   });
-  const heal = startHealSweeper({ store, log: log.child({ name: "heal" }), wake, intervalMs: config.reconcile_interval });
+  const heal = startHealSweeper({
+    store,
+    log: log.child({ name: "heal" }),
+    wake,
+    intervalMs: config.reconcile_interval,
+    allowed: (repo) => repoAllowed(config, repo),
+  });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,

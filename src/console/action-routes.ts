@@ -59,7 +59,7 @@ export async function pause(ctx: ConsoleContext, req: IncomingMessage, res: Serv
   redirect(res, `/?done=${done.value.action}`, 303);
 }
 
-/** The overview's drift pause and resume of one project: `/drift pause|resume`'s effect. */
+/** The overview's drift pause and resume of one project: `/drift pause`'s effect, `/drift resume`'s job. */
 export async function driftPause(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
   const form = await ctx.postForm(req, res, v);
   if (!form) return;
@@ -71,5 +71,6 @@ export async function driftPause(ctx: ConsoleContext, req: IncomingMessage, res:
     reason: form.get("reason") ?? "",
   });
   if (refused(ctx, res, v, done, { href: "/", text: "Overview" })) return;
-  redirect(res, `/?done=drift-${action}`, 303);
+  // A resume is the job's to decide: its page shows the answer as it comes.
+  redirect(res, done.value.action === "resume" ? `/jobs/${done.value.jobId}` : "/?done=drift-pause", 303);
 }

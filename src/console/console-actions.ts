@@ -1,3 +1,5 @@
+import { repoAllowed } from "../config/server-config-for.js";
+import type { ServerConfig } from "../config/server-config.js";
 import type { LockView } from "../store/console-store.js";
 import type { Store } from "../store/store.js";
 import { canWrite } from "./overview-rows.js";
@@ -20,9 +22,17 @@ const refuse = (status: number, heading: string, text: string): Refusal => ({ ok
 
 export interface ActionDeps {
   store: Store;
+  /** The `repos:` allowlist is read from it: a repository it leaves out gets no job run. */
+  config: Pick<ServerConfig, "repoRules">;
   wake(): void;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
+
+/** runJob runs no job of a repository the allowlist leaves out: queueing one would answer "queued" for nothing. */
+const delisted = (deps: ActionDeps, repo: string): Refusal | undefined =>
+  repoAllowed(deps.config, repo)
+    ? undefined
+    : refuse(409, "Not acted on", `Sluice no longer acts on ${repo} (the server config's \`repos:\` leaves it out), so no job runs there.`);
 
 export interface LockRef {
   repo: string;
@@ -54,6 +64,8 @@ export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef)
   const found = await lockToRelease(deps, p, ref);
   if (!found.ok) return found;
   const lock = found.value;
+  const left = delisted(deps, lock.repo);
+  if (left) return left;
   const target = await deps.store.lastJobTarget(lock.repo, lock.pr);
   if (!target)
     return refuse(
@@ -113,6 +125,8 @@ export async function destroyPreviewAction(
   if (!preview || preview.status === "destroyed") return refuse(404, "No such preview", "There is no such live preview you can see.");
   if (!canWrite(p.access.get(preview.repo.toLowerCase())))
     return refuse(403, "Not allowed", `Destroying a preview needs write access to ${preview.repo}.`);
+  const left = delisted(deps, preview.repo);
+  if (left) return left;
   const jobId = await deps.store.enqueueInternal(preview.target, {
     kind: "preview",
     action: "destroy",
@@ -137,27 +151,68 @@ export async function destroyPreviewAction(
 }
 
 /**
- * Pauses or resumes reconciliation of a project Sluice checks for drift (`/drift pause|resume`'s
- * effect): drift checks still report it, nothing is applied to it by itself while paused.
+ * Pauses reconciliation of a project Sluice checks for drift (`/drift pause`'s effect): drift
+ * checks still report it, nothing is applied to it by itself while paused. A resume goes through
+ * the job `/drift resume` runs: resuming lets the next check apply the project by itself, so the
+ * job asks the server's `permissions` rule for applying it, found by the project's trusted
+ * identity on the default branch (which the console does not read); its answer is in the job's log.
  */
 export async function driftPauseAction(
   deps: ActionDeps,
   p: Principal,
   req: { repo: string; project: string; action: "pause" | "resume"; reason?: string },
-): Promise<Outcome<{ action: "pause" | "resume" }>> {
+): Promise<Outcome<{ action: "pause" } | { action: "resume"; jobId: number }>> {
   const known = readable(p, req.repo) && (await deps.store.driftChecks()).some((c) => c.repo === req.repo && c.project === req.project);
   if (!known) return refuse(404, "No such project", "There is no such project checked for drift that you can see.");
   if (!canWrite(p.access.get(req.repo.toLowerCase())))
-    return refuse(403, "Not allowed", `Pausing reconciliation needs write access to ${req.repo}.`);
+    return refuse(
+      403,
+      "Not allowed",
+      `${req.action === "pause" ? "Pausing" : "Resuming"} reconciliation needs write access to ${req.repo}.`,
+    );
+  if (req.action === "resume") return driftResume(deps, p, req);
   const reason = (req.reason ?? "").trim().slice(0, 300);
-  if (req.action === "pause" && !reason) return refuse(400, "A reason is needed", "Say why reconciliation is paused.");
-  await deps.store.setDriftPause(req.repo, req.project, req.action === "pause" ? { actor: p.actor, reason } : undefined);
+  if (!reason) return refuse(400, "A reason is needed", "Say why reconciliation is paused.");
+  await deps.store.setDriftPause(req.repo, req.project, { actor: p.actor, reason });
   await deps.store.recordAudit({
     actor: p.actor,
-    action: req.action === "pause" ? "drift-pause" : "drift-resume",
+    action: "drift-pause",
     repo: req.repo,
     project: req.project,
-    detail: `${req.action === "pause" ? `${reason} ` : ""}(from ${p.via})`,
+    detail: `${reason} (from ${p.via})`,
   });
-  return { ok: true, value: { action: req.action } };
+  return { ok: true, value: { action: "pause" } };
+}
+
+async function driftResume(
+  deps: ActionDeps,
+  p: Principal,
+  req: { repo: string; project: string },
+): Promise<Outcome<{ action: "resume"; jobId: number }>> {
+  const left = delisted(deps, req.repo);
+  if (left) return left;
+  // A drift check ran for the repo, so a job of it holds its installation and clone address.
+  const last = await deps.store.lastJobTarget(req.repo);
+  if (!last)
+    return refuse(
+      409,
+      "Cannot resume here",
+      `Sluice has no job of ${req.repo} to act for; comment \`/drift resume -p ${req.project}\` on its drift issue instead.`,
+    );
+  const jobId = await deps.store.enqueueInternal(
+    { ...last, pr: 0, payloadHeadSha: undefined },
+    {
+      kind: "drift-pause",
+      action: "resume",
+      project: req.project,
+      commandLine: `drift resume -p ${req.project} (from ${p.via})`,
+      actor: p.actor,
+      via: p.via,
+      ...(p.granted ? { grant: p.access.get(req.repo.toLowerCase()) } : {}),
+    },
+  );
+  // Not audited here: the job decides (its permissions rule may refuse) and records the resume.
+  deps.log.info({ user: p.actor, via: p.via, repo: req.repo, project: req.project, jobId }, "drift resume queued");
+  deps.wake();
+  return { ok: true, value: { action: "resume", jobId } };
 }

@@ -21,7 +21,8 @@ export interface ConsoleDeps {
   /** Absent when GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET are not set: pages say how to set them. */
   signIn?: SignInPort;
   metrics: Metrics;
-  config: Pick<ServerConfig, "admins" | "log_retention"> & Partial<Pick<ServerConfig, "unsupported" | "github_sign_in" | "api">>;
+  config: Pick<ServerConfig, "admins" | "log_retention" | "repoRules"> &
+    Partial<Pick<ServerConfig, "unsupported" | "github_sign_in" | "api">>;
   /** The OpenID Connect providers of server config `sso`, by name. */
   sso?: ReadonlyMap<string, SsoProvider>;
   /** A repository's effective server settings and their sources (the repo page), when the app gives it. */
@@ -57,7 +58,6 @@ export const FLASH: Record<string, string> = {
   pause: "Applies are paused: every apply is refused until an admin resumes them.",
   resume: "Applies are resumed.",
   "drift-pause": "Reconciliation of the project is paused: drift checks still report it, nothing is applied to it by itself.",
-  "drift-resume": "Reconciliation of the project is resumed.",
 };
 
 /** What every console route shares: sessions, who is signed in, what they may read, page layout. */

@@ -1,16 +1,21 @@
 import type { JobDeps } from "../job-context/job-deps.js";
+import type { Permission } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 
-/** `/drift` and `/apply` on a drift issue: write access (or the server's `apply_users`). */
+/**
+ * `/drift` and `/apply` on a drift issue: write access (or the server's `apply_users`). `grant`:
+ * the permission the console gave someone signed in without GitHub (GitHub knows nothing of them).
+ */
 export async function mayRunDrift(
   deps: Pick<JobDeps, "config">,
   vcs: VcsClient,
   repo: RepoRef,
   actor: string,
+  grant?: Permission,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (deps.config.apply_users.some((u) => u.toLowerCase() === actor.toLowerCase())) return { ok: true };
-  const permission = await vcs.permissionOf(repo, actor);
+  const permission = grant ?? (await vcs.permissionOf(repo, actor));
   if (permission === "admin" || permission === "maintain" || permission === "write") return { ok: true };
   return { ok: false, reason: `@\u200b${actor} needs write access to this repository (has ${permission})` };
 }

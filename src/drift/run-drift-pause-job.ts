@@ -19,7 +19,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   const { repo } = job.target;
   const name = repoFullName(repo);
   if (spec.commentId) void vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const who = await mayRunDrift(deps, vcs, repo, spec.actor);
+  const who = await mayRunDrift(deps, vcs, repo, spec.actor, spec.grant);
   if (!who.ok) return ctx.reply(`Not run: ${who.reason}.`);
   const read = await readDefaultHead(ctx, ctx.reply);
   if (!read) return;
@@ -47,6 +47,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   const held = await pausedNow(deps.store, name, found);
   const names = all.map((p) => p.name);
   for (const under of resumedNames(project, held, names)) await deps.store.setDriftPause(name, under, undefined);
-  await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr, detail: "" });
+  const detail = spec.via ? `(from ${spec.via})` : "";
+  await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr || undefined, detail });
   return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
 }

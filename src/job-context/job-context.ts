@@ -1,4 +1,5 @@
 import type { Job, JobSpec, JobWith } from "../model/job.js";
+import { repoFullName } from "../model/repo.js";
 import type { Checkout, CheckoutRequest } from "../workspace/workspace.js";
 import { createCommentPublisher, type Publisher, type PublisherFixed } from "../job-output/publish-comments.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
@@ -19,7 +20,8 @@ export interface JobContext<S extends JobSpec = JobSpec> {
   /**
    * The job's one short answer (a refusal, "released 2 locks", usage): posted redacted on the
    * job's PR or issue unless the job has its comment already (a job run again after a restart
-   * answers once).
+   * answers once). A job for no PR or issue (pr 0: the console's or the API's drift resume)
+   * answers in its log, which the console shows on the job's page.
    */
   reply(text: string): Promise<void>;
   /** The job's comment and check run (plans and applies), edited in place as the job moves on. */
@@ -29,6 +31,9 @@ export interface JobContext<S extends JobSpec = JobSpec> {
   /** A worktree of a branch's tip (drift: the default branch), held until the job ends. */
   checkoutBranchHead(req: Parameters<JobDeps["workspace"]["checkoutBranchHead"]>[0]): Promise<Checkout>;
 }
+
+/** The log stream a job for no PR or issue answers in. */
+export const ANSWER_STREAM = "answer";
 
 /** The context with its end: `close` releases every checkout the job took. */
 export interface OpenJobContext extends JobContext {
@@ -53,6 +58,12 @@ export async function openJobContext(job: Job, deps: JobDeps, given?: VcsClient)
     secrets,
     async reply(text) {
       if (answered) return;
+      if (job.target.pr === 0) {
+        const at = { jobId: job.id, repo: repoFullName(job.target.repo), pr: 0, kind: "plan" as const, project: ANSWER_STREAM };
+        await deps.store.appendJobLog({ ...at, text: `${secrets.redact(text)}\n` }, deps.config.log_max_bytes);
+        answered = true;
+        return;
+      }
       const id = await vcs.createComment(
         job.target.repo,
         job.target.pr,

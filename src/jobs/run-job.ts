@@ -129,7 +129,13 @@ async function commandIsOurs(ctx: JobContext): Promise<boolean> {
 }
 
 /** Kinds that work on the default branch: their pr 0 means "no pull request", not one to look up. */
-const DEFAULT_BRANCH_KINDS = new Set<Job["spec"]["kind"]>(["drift", "drift-check", "drift-schedule-sync", "scheduled-destroy"]);
+const DEFAULT_BRANCH_KINDS = new Set<Job["spec"]["kind"]>([
+  "drift",
+  "drift-check",
+  "drift-pause",
+  "drift-schedule-sync",
+  "scheduled-destroy",
+]);
 
 /**
  * A check event that listed no PR (GitHub leaves out PRs from forks) carries pr 0 and the check's

@@ -94,8 +94,13 @@ export type JobSpec =
       project: string;
       reason?: string;
       commandLine?: string;
+      /** The comment; absent when the console or the API asked (the job says its answer in its log). */
       commentId?: number;
       actor: string;
+      /** As `unlock`'s: the permission the console's role gives someone signed in without GitHub. */
+      grant?: Permission;
+      /** As `unlock`'s: the console or the API, as the audit names the way in. */
+      via?: string;
     }
   | {
       /** The default branch moved: the repo's drift schedules follow its config. */

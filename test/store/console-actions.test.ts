@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyPreviewAction, driftPauseAction, pauseAction, unlockAction } from "../../src/console/console-actions.js";
 import type { Principal } from "../../src/console/principal.js";
+import { parseServerConfig } from "../../src/config/server-config.js";
 import type { JobTarget } from "../../src/model/job.js";
 import type { Permission } from "../../src/model/pull-request.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
@@ -31,7 +32,12 @@ const who = (permission: Permission | undefined, extra: Partial<Principal> = {})
   granted: true,
   ...extra,
 });
-const deps = () => ({ store, wake: () => undefined, log: { info: () => undefined, warn: () => undefined } });
+const deps = (config = parseServerConfig("", "test")) => ({
+  store,
+  config,
+  wake: () => undefined,
+  log: { info: () => undefined, warn: () => undefined },
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sluice-actions-"));
@@ -55,11 +61,25 @@ describe("console actions shared by the console and the API", () => {
     expect(await store.driftPauses("acme/infra")).toEqual([]);
     expect(await driftPauseAction(deps(), who("write"), req)).toEqual({ ok: true, value: { action: "pause" } });
     expect(await store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sso:corp:write", reason: "db migration" }]);
-    expect(await driftPauseAction(deps(), who("write"), { ...req, action: "resume" })).toMatchObject({ ok: true });
-    expect(await store.driftPauses("acme/infra")).toEqual([]);
+    expect(await driftPauseAction(deps(), who("read"), { ...req, action: "resume" })).toMatchObject({ ok: false, status: 403 });
+    // A resume is the job's (it asks the server's permissions rule): queued for no PR, with the
+    // role's grant and the way in; the pause holds until the job decides.
+    const resumed = await driftPauseAction(deps(), who("write"), { ...req, action: "resume" });
+    expect(resumed).toMatchObject({ ok: true, value: { action: "resume", jobId: expect.any(Number) } });
+    const job = resumed.ok && "jobId" in resumed.value ? await store.getJob(resumed.value.jobId) : undefined;
+    expect(job?.target).toMatchObject({ pr: 0, installationId: 1 });
+    expect(job?.spec).toEqual({
+      kind: "drift-pause",
+      action: "resume",
+      project: "net",
+      commandLine: "drift resume -p net (from the API (SSO corp))",
+      actor: "sso:corp:write",
+      via: "the API (SSO corp)",
+      grant: "write",
+    });
+    expect(await store.driftPauses("acme/infra")).toMatchObject([{ project: "net" }]);
     const events = await store.auditEvents({ repo: "acme/infra" });
     expect(events.map((e) => [e.action, e.actor, e.detail])).toEqual([
-      ["drift-resume", "sso:corp:write", "(from the API (SSO corp))"],
       ["drift-pause", "sso:corp:write", "db migration (from the API (SSO corp))"],
     ]);
   });
@@ -88,5 +108,19 @@ describe("console actions shared by the console and the API", () => {
     expect(await unlockAction(deps(), who("write"), lock)).toMatchObject({ ok: false, status: 409 });
     const preview = { repo: "acme/infra", pr: 7, project: "net" };
     expect(await destroyPreviewAction(deps(), who(undefined), preview)).toMatchObject({ ok: false, status: 404 });
+  });
+
+  it("a repository the server's allowlist leaves out: no unlock or drift resume is queued for nothing", async () => {
+    await store.takeLock({ repo: "acme/infra", dir: "db", workspace: "default", project: "db", scope: "", pr: 7 }, target);
+    const lock = { repo: "acme/infra", pr: 7, dir: "db", workspace: "default", project: "db" };
+    const resume = { repo: "acme/infra", project: "net", action: "resume" as const };
+    const left = parseServerConfig("repos: [acme/other]\n", "test");
+    const before = (await store.activeJobsOf("acme/infra", 7)).length;
+    for (const refused of [await unlockAction(deps(left), who("write"), lock), await driftPauseAction(deps(left), who("write"), resume)])
+      expect(refused).toMatchObject({ ok: false, status: 409, text: expect.stringContaining("no longer acts on acme/infra") });
+    expect((await store.activeJobsOf("acme/infra", 7)).length).toBe(before);
+    // Control: listed, the same unlock is queued.
+    const listed = parseServerConfig("repos: [acme/infra]\n", "test");
+    expect(await unlockAction(deps(listed), who("write"), lock)).toMatchObject({ ok: true, value: { jobId: expect.any(Number) } });
   });
 });

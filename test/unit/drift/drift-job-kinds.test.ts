@@ -124,6 +124,36 @@ describe("a `drift` job queued before an upgrade", () => {
     expect(deps.vcs.comments.at(-1)?.body).toContain("Reconciliation of project `net` is resumed");
   });
 
+  it("a resume from the console (no PR, a role's grant) meets the same permissions rule and answers in its log", async () => {
+    deps = await fakeJobDeps({ serverConfig: 'permissions:\n  - { match: "acme/infra:net", apply: ["sso:corp:carol"] }\n' });
+    await deps.store.setDriftPause("acme/infra", "net", { actor: "carol", reason: "db migration" });
+    const resume = (actor: string): JobSpec => ({
+      kind: "drift-pause",
+      action: "resume",
+      project: "net",
+      actor,
+      grant: "write",
+      via: "the console (SSO corp)",
+    });
+    const answer = async (id: number) => (await deps.store.readJobLog(id, 0)).map((c) => c.text).join("");
+    // An operator of the repository whom the rule does not name: write access is not enough.
+    const refused = await stored(resume("sso:corp:otto"), 0);
+    await runJob(refused, deps);
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net" }]);
+    expect(await answer(refused.id)).toContain("Not resumed: the server's permissions rule `acme/infra:net`");
+    expect(deps.vcs.comments).toEqual([]);
+    // Control: the one the rule names resumes it, audited with the way in.
+    const allowed = await stored(resume("sso:corp:carol"), 0);
+    await runJob(allowed, deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+    expect(await answer(allowed.id)).toContain("Reconciliation of project `net` is resumed");
+    expect((await deps.store.auditEvents({ action: "drift-resume" }))[0]).toMatchObject({
+      actor: "sso:corp:carol",
+      detail: "(from the console (SSO corp))",
+    });
+    expect(deps.vcs.comments).toEqual([]);
+  });
+
   it("a stored push refreshes the schedules from the default branch's config", async () => {
     deps = await fakeJobDeps({ serverConfig: 'drift: { schedule: "0 * * * *" }\n' });
     await runJob(await stored({ kind: "drift", trigger: "push", actor: "alice" }, 0), deps);
