@@ -94,8 +94,14 @@ export async function syncPreview(
     lastResult: `applying ${ctx.checkout.headSha.slice(0, 7)}`,
     updatedAt: now,
   };
-  // Written before anything runs: a crash leaves a row the sweep finds, never an unknown preview.
-  await deps.store.savePreview(record);
+  // Nothing of this sync was applied until its apply starts: the standing preview is still the
+  // commit it was applied from, with the variables it was applied with, and its teardown must plan
+  // that (a closed PR's broken last push, or a variable the base branch added that its commit does
+  // not declare, would fail it for ever).
+  const unapplied = active ? { headSha: earlier.headSha, varFiles: earlier.varFiles, vars: earlier.vars } : {};
+  // Written before anything runs: a crash leaves a row the sweep finds, never an unknown preview,
+  // and a live one's row says what stands until the apply.
+  await deps.store.savePreview({ ...record, ...unapplied });
   const runAs = previewProject(record, project);
   const previewProjectKey = projectKey(repo, { dir: project.dir, workspace });
   return deps.store.runExclusive(previewProjectKey, async () => {
@@ -106,11 +112,6 @@ export async function syncPreview(
         await deps.store.savePreview(record);
         return record;
       };
-      // Nothing of this sync was applied: the standing preview is still the commit it was applied
-      // from, with the variables it was applied with, and its teardown must plan that (a closed PR's
-      // broken last push, or a variable the base branch added that its commit does not declare,
-      // would fail it for ever).
-      const unapplied = active ? { headSha: earlier.headSha, varFiles: earlier.varFiles, vars: earlier.vars } : {};
       // A first preview that never reached its apply leaves nothing standing, so nothing to tear
       // down (a destroy planned at its commit would fail as its plan did, and be retried for ever).
       const notApplied = active ? "failed" : "destroyed";
@@ -142,6 +143,8 @@ export async function syncPreview(
                 deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not set the preview's deployment status"),
               );
       await status("in_progress", `applying the preview of #${pr.number}`);
+      // From here the preview may change to this commit: its teardown plans this one, which planned.
+      await save({});
       const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log, runAs, gathered.inputs);
       if (!applied.ok) {
         await status("failure", applied.refused ? "refused" : "apply failed");

@@ -221,3 +221,32 @@ describe("a preview of a closed pull request is not applied", () => {
     expect(await status("network")).toBe("destroyed");
   });
 });
+
+describe("a live preview's sync keeps what stands until its apply starts", () => {
+  it("while the new commit is planned, the store holds the commit applied before (a crash there leaves a teardown of what stands)", async () => {
+    const HEAD2 = "c".repeat(40);
+    let stored: PreviewRecord | undefined;
+    let watch = false;
+    await setup({
+      script: {
+        during: async (p) => {
+          if (watch && p.name === "network") stored = await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "network" });
+        },
+      },
+    });
+    await run({});
+    expect(await status("network")).toBe("live");
+    deps.fakeWorkspace.commit(HEAD2, { ".sluice.yaml": CONFIG, "app/main.tf": "# v3", "network/main.tf": "# v3" }, HEAD);
+    deps.vcs.setPullRequest({ number: 1, headSha: HEAD2, baseSha: BASE, headRepo: "acme/infra" });
+    watch = true;
+    await run({});
+    // What a process stopped in the middle of the plan leaves: the sweep marks it failed, and its
+    // teardown plans this commit, which was applied (the new one may not even plan).
+    expect(stored).toMatchObject({ status: "applying", headSha: HEAD });
+    // Control: once the new commit is applied, the record says so.
+    expect(await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "network" })).toMatchObject({
+      status: "live",
+      headSha: HEAD2,
+    });
+  });
+});
