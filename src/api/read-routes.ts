@@ -5,6 +5,7 @@ import { canWrite } from "../console/overview-rows.js";
 import { previewRows } from "../console/preview-routes.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApiRoute, repoName, route } from "./api-route.js";
+import { apiActivity } from "./plan-view.js";
 
 // The API's reads: what a viewer sees in the console, limited the same way to readable repositories.
 
@@ -127,13 +128,15 @@ export const readRoutes: ApiRoute[] = [
   route({
     method: "GET",
     path: "/api/v1/plans",
-    summary: "Every project's last plan, last apply and what is live",
+    summary: "Every project's last plan (its summary: counts, resources, outputs; never a digest of values), last apply and what is live",
     scope: "read",
     query: repoFilter,
     response: z.array(z.looseObject({ repo: z.string(), project: z.string() })),
     run: async (deps, c, { query }) => ({
       status: 200,
-      body: (await deps.store.projectActivity()).filter((a) => readable(c, a.repo) && (!query.repo || a.repo === query.repo)),
+      body: (await deps.store.projectActivity())
+        .filter((a) => readable(c, a.repo) && (!query.repo || a.repo === query.repo))
+        .map(apiActivity),
     }),
   }),
   route({
