@@ -32,10 +32,13 @@ let pr2: Awaited<ReturnType<Simulator["openPullRequest"]>>;
 const contexts: BrowserContext[] = [];
 
 const backend = (name: string) => `terraform {\n  backend "local" {\n    path = "${join(stateDir, `${name}.tfstate`)}"\n  }\n}\n`;
-// Its apply starts with an escape sequence the page's ansi_up would wait on for ever (`ESC [ 1 é`):
-// the lines after it must still show as they come.
+// Its apply starts with an escape sequence the page's ansi_up would wait on for ever (`ESC [ 1 é`),
+// alone and behind a second ESC, then a hyperlink behind a run of ESCs (`ESC ESC <hyperlink> ]8;;…`
+// is `ESC ]8;;…` once the inner one goes): the lines after them must still show as they come, and
+// the link's text as text. What printf reads; HCL wants each backslash doubled.
+const SLOW_START = String.raw`starting \033[1\303\251 \033\033[1\303\251 \033\033\033]8;;x\007]8;;https://evil.example/\033\\Approve here\033\033\033]8;;x\007]8;;\033\\\n`;
 const slowProject = (lines: number) =>
-  `${backend("slow")}\nresource "terraform_data" "slow" {\n  input = "v2"\n  provisioner "local-exec" {\n    command = "printf 'starting \\\\033[1\\\\303\\\\251\\\\n'; for i in ${Array.from({ length: lines }, (_, i) => i + 1).join(" ")}; do echo line $i; sleep 1; done"\n  }\n}\n`;
+  `${backend("slow")}\nresource "terraform_data" "slow" {\n  input = "v2"\n  provisioner "local-exec" {\n    command = "printf '${SLOW_START.replace(/\\/g, "\\\\")}'; for i in ${Array.from({ length: lines }, (_, i) => i + 1).join(" ")}; do echo line $i; sleep 1; done"\n  }\n}\n`;
 const netProject = (input: string, environOf?: number) =>
   `${backend("net")}\nresource "terraform_data" "net" {\n  input = "${input}"\n}\n${
     environOf ? `output "env" {\n  value = replace(file("/proc/${environOf}/environ"), "\\u0000", "\\n")\n}\n` : ""
@@ -249,6 +252,8 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     }
     // Lines came one after another into the open page (never a page reload).
     expect(seen.at(-1)).toBe(4);
+    expect(await page.locator("#log a").count()).toBe(0);
+    expect(await page.textContent("#log")).toContain("Approve here");
     expect(seen.filter((c) => c > 0 && c < 4).length).toBeGreaterThanOrEqual(2);
     await page.locator("#job-status", { hasText: "done" }).waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(ARTIFACTS, "job.png"), fullPage: true });

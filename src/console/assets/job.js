@@ -18,6 +18,13 @@ function streamFor(project) {
   return section.querySelector("pre");
 }
 
+/** An ESC [ at `at` that ansi_up would wait on for ever, showing nothing after it (log-text.ts's STUCK_AFTER). */
+const STUCK_AFTER = /(?!\[[<-?]?[\d;]*[ -/]?[@-~])(?=\[[\x20-\x39\x3b-\x7e]*[^\x00-\x7e])/y;
+function stuckAt(text, at) {
+  STUCK_AFTER.lastIndex = at;
+  return STUCK_AFTER.test(text);
+}
+
 /** Per project, an end of its last chunk held back (see append). */
 const tails = new Map();
 
@@ -35,15 +42,18 @@ function append(project, text) {
   // A chunk that ends inside what may be an escape sequence keeps that end for the next one: the
   // stuck-ESC rule below must see the sequence whole (a line over the live redactor's limit comes
   // in pieces), as the server's page does on the joined log.
+  // A run of ESCs is held whole: the rules below take out a run at once, as the server's page does.
   const joined = (tails.get(project) ?? "") + text.replace(/\r/g, "");
   const open = /\x1b(?:\[[\x20-\x39\x3b-\x7e]*)?$/.exec(joined);
-  tails.set(project, open ? open[0] : "");
+  let cut = open ? open.index : joined.length;
+  while (open && cut > 0 && joined[cut - 1] === "\x1b") cut--;
+  tails.set(project, joined.slice(cut));
   const plain = joined
-    .slice(0, open ? open.index : joined.length)
+    .slice(0, cut)
     .replace(/\x1b\]8;[^\x07\x1b\n]*(?:\x07|\x1b\\)/g, "")
-    .replace(/\x1b(?=\])/g, "")
-    // An ESC ansi_up would wait on for ever, showing nothing after it (STUCK_CSI there).
-    .replace(/\x1b(?!\[[<-?]?[\d;]*[ -/]?[@-~])(?=\[[\x20-\x39\x3b-\x7e]*[^\x00-\x7e])/g, "");
+    // Every run of ESCs before a `]`, and every run before an ESC [ ansi_up would wait on for ever
+    // (ESC_RUN and STUCK_AFTER there): taken out one ESC at a time, `ESC ESC ]` was `ESC ]` again.
+    .replace(/\x1b+(\]?)/g, (run, bracket, at, whole) => (bracket ? bracket : stuckAt(whole, at + run.length) ? "" : run));
   pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(plain));
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
