@@ -60,6 +60,13 @@ export const FLASH: Record<string, string> = {
   "drift-pause": "Reconciliation of the project is paused: drift checks still report it, nothing is applied to it by itself.",
 };
 
+/**
+ * The message of `?done=` (the redirect after a form), or none. The parameter is anyone's to put
+ * in a link: only FLASH's own keys count, never what every object inherits (`constructor`,
+ * `__defineGetter__`: a function Handlebars would call, failing the page or showing "[object Object]").
+ */
+export const flashOf = (done: string | null): string | undefined => (done !== null && Object.hasOwn(FLASH, done) ? FLASH[done] : undefined);
+
 /** What every console route shares: sessions, who is signed in, what they may read, page layout. */
 export function createConsoleContext(deps: ConsoleDeps) {
   const { store } = deps;

@@ -3,7 +3,7 @@ import { AnsiUp } from "ansi_up";
 import { repoFullName } from "../model/repo.js";
 import type { LiveApply } from "../store/store.js";
 import { AUDIT_COLUMNS, auditRows, toCsv } from "./audit-rows.js";
-import { type ConsoleContext, FLASH, type Viewer } from "./console-context.js";
+import { type ConsoleContext, flashOf, type Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { SECURITY_HEADERS, sendHtml, sendJson } from "./http-replies.js";
 import { streamJobEvents } from "./job-events.js";
@@ -51,7 +51,7 @@ export async function overview(ctx: ConsoleContext, res: ServerResponse, url: UR
   sendHtml(
     res,
     200,
-    renderPage("overview", layout(v, "Overview", { nav: "overview", pause, flash: FLASH[q.get("done") ?? ""] }), {
+    renderPage("overview", layout(v, "Overview", { nav: "overview", pause, flash: flashOf(q.get("done")) }), {
       rows: shown,
       holds: holds.filter((h) => ctx.readable(v, h.repo)),
       shown: shown.length,
@@ -142,7 +142,7 @@ export async function locksPage(ctx: ConsoleContext, res: ServerResponse, url: U
   sendHtml(
     res,
     200,
-    renderPage("locks", layout(v, "Locks", { nav: "locks", pause, flash: FLASH[url.searchParams.get("done") ?? ""] }), {
+    renderPage("locks", layout(v, "Locks", { nav: "locks", pause, flash: flashOf(url.searchParams.get("done")) }), {
       locks: visible,
       web: deps.githubWebUrl,
     }),

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseServerConfig } from "../../src/config/server-config.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/store.js";
+import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
+import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
+import { startConsoleServer } from "../support/console-server.js";
+import { signIn } from "../support/console-sign-in.js";
+import { testDir } from "../support/temp-dir.js";
+
+/**
+ * The console's pages say what an action did from `?done=` (the redirect after a form). The
+ * parameter is anyone's to write in a link: a name the object of messages inherits (`constructor`,
+ * `__defineGetter__`) is no message, and Handlebars calls a function it is given.
+ */
+const dataDir = testDir("sluice-flash-");
+const errors: string[] = [];
+let sim: Simulator;
+let store: Store;
+let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
+let cookie: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ webhookSecret: "whsec-flash" });
+  await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
+  store = await openStore(undefined, dataDir);
+  const oauth = { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret };
+  consoleServer = await startConsoleServer((url) => ({
+    store,
+    env: { publicUrl: url, oauth, sessionSecret: "s".repeat(32) },
+    signIn: createGitHubSignIn({ ...oauth, baseUrl: `http://${sim.host}/api/v3` }),
+    githubWebUrl: `http://${sim.host}`,
+    config: parseServerConfig("admins: [root]\n", "test"),
+    log: { info: () => undefined, warn: () => undefined, error: (_o, m) => void errors.push(m) },
+  }));
+  sim.setPermission("acme/infra", "root", "write");
+  cookie = await signIn(consoleServer.base, "root");
+});
+
+afterAll(async () => {
+  await consoleServer?.stop();
+  await store?.close();
+  await sim?.stop();
+});
+
+const flashOf = async (path: string) => {
+  const r = await fetch(`${consoleServer.base}${path}`, { headers: { cookie } });
+  const html = await r.text();
+  return { status: r.status, flash: /class="banner flash"[^>]*>([^<]*)</.exec(html)?.[1] };
+};
+
+describe("?done= on the overview and the locks page", () => {
+  it("attack: an inherited name is no message and no fault", async () => {
+    for (const path of ["/?done=__defineGetter__", "/?done=constructor", "/locks?done=toString", "/locks?done=__proto__"])
+      expect([path, await flashOf(path)]).toEqual([path, { status: 200, flash: undefined }]);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the message of an action the console took (control)", async () => {
+    expect(await flashOf("/locks?done=unlock")).toEqual({ status: 200, flash: expect.stringContaining("Unlock queued") });
+    expect(await flashOf("/?done=pause")).toEqual({ status: 200, flash: expect.stringContaining("Applies are paused") });
+  });
+});
