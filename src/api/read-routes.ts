@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { readable } from "../console/principal.js";
 import { auditRows } from "../console/audit-rows.js";
+import { logText } from "../console/log-text.js";
 import { canWrite } from "../console/overview-rows.js";
 import { previewRows } from "../console/preview-routes.js";
 import { repoFullName } from "../model/repo.js";
@@ -109,7 +110,8 @@ export const readRoutes: ApiRoute[] = [
   route({
     method: "GET",
     path: "/api/v1/jobs/{id}/log",
-    summary: "A job's output per project (redacted, as the console shows it)",
+    summary:
+      "A job's output per project (redacted, as the console shows it: colours kept, terminal hyperlinks as their text, no other operating system command)",
     scope: "read",
     params: z.object({ id: z.coerce.number().int().positive() }),
     response: z.object({ streams: z.array(z.object({ project: z.string(), truncated: z.boolean(), text: z.string() })) }),
@@ -121,7 +123,9 @@ export const readRoutes: ApiRoute[] = [
       for (const ch of chunks) text.set(ch.project, (text.get(ch.project) ?? "") + ch.text);
       return {
         status: 200,
-        body: { streams: streams.map((s) => ({ project: s.project, truncated: s.truncated, text: text.get(s.project) ?? "" })) },
+        // Read as the job page reads it (log-text.ts), whole: a script prints it in a terminal,
+        // where the run's hyperlinks and other commands (OSC 52 writes the clipboard) would act.
+        body: { streams: streams.map((s) => ({ project: s.project, truncated: s.truncated, text: logText(text.get(s.project) ?? "") })) },
       };
     },
   }),
