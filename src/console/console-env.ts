@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvError } from "../config/env-config.js";
 
@@ -22,18 +22,39 @@ function sessionSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
     return given;
   }
   const file = join(dataDir, "session-secret");
+  const kept = keptSecret(file);
+  if (kept) {
+    if (kept.length < 32)
+      throw new ConsoleEnvError(
+        `${file}: the session key there is shorter than 32 characters: remove the file (a new one is generated) or set SLUICE_SESSION_SECRET`,
+      );
+    return kept;
+  }
+  // None, or an empty file (a start stopped between creating it and writing it, a full disk):
+  // read as the key, "" failed every request, at this start and every later one. Made anew; a
+  // write that fails leaves no file behind, and the start fails saying why.
+  const secret = randomBytes(32).toString("hex");
+  mkdirSync(dataDir, { recursive: true });
+  if (kept === "") rmSync(file, { force: true });
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+    return secret;
+  } catch (e) {
+    // Another process wrote it first: use theirs.
+    const theirs = (e as NodeJS.ErrnoException).code === "EEXIST" ? keptSecret(file) : undefined;
+    if (theirs && theirs.length >= 32) return theirs;
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") rmSync(file, { force: true });
+    throw new ConsoleEnvError(`${file}: could not write the console's session key (${(e as Error).message}); or set SLUICE_SESSION_SECRET`);
+  }
+}
+
+/** The key the file holds ("" when it is empty), or undefined when there is no file. */
+function keptSecret(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8").trim();
-  } catch {
-    const secret = randomBytes(32).toString("hex");
-    mkdirSync(dataDir, { recursive: true });
-    try {
-      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
-      return secret;
-    } catch {
-      // Another process wrote it first: use theirs.
-      return readFileSync(file, "utf8").trim();
-    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConsoleEnvError(`${file}: could not read the console's session key (${(e as Error).message})`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,5 +48,26 @@ describe("readConsoleEnv", () => {
     );
     // A configuration error: main exits with code 2.
     expect(() => readConsoleEnv({ SLUICE_SESSION_SECRET: "x" }, "/nonexistent")).toThrow(EnvError);
+  });
+
+  it("never starts with a session key the file holds too short: an empty one is made anew, a short one refused by name", async () => {
+    dir = await mkdtemp(join(tmpdir(), "sluice-console-env-"));
+    const data = join(dir, "data");
+    await mkdir(data);
+    // Attack (or accident): a start stopped between creating the file and writing it, or a full
+    // disk, left it empty. Read as the key, "" made every console request fail (iron-session
+    // refuses a key under 32 characters), at this start and every later one.
+    await writeFile(join(data, "session-secret"), "", { mode: 0o600 });
+    const made = readConsoleEnv({}, data).sessionSecret;
+    expect(made).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readFile(join(data, "session-secret"), "utf8")).trim()).toBe(made);
+    expect((await stat(join(data, "session-secret"))).mode & 0o777).toBe(0o600);
+    // A short key written by hand is refused at start, naming the file, as a short variable is.
+    await writeFile(join(data, "session-secret"), "hunter2\n");
+    expect(() => readConsoleEnv({}, data)).toThrow(ConsoleEnvError);
+    expect(() => readConsoleEnv({}, data)).toThrow(/session-secret.*32 characters/);
+    // Control: a key of 32 characters and more is kept as it is.
+    await writeFile(join(data, "session-secret"), `${"k".repeat(40)}\n`);
+    expect(readConsoleEnv({}, data).sessionSecret).toBe("k".repeat(40));
   });
 });
