@@ -201,7 +201,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
   }
 
   /** POST forms: a CSRF token of this session, and (when the browser says) our own origin. */
-  async function postForm(req: IncomingMessage, res: ServerResponse, v: Viewer): Promise<URLSearchParams | undefined> {
+  async function postForm(req: IncomingMessage, res: ServerResponse, v: Pick<Viewer, "session">): Promise<URLSearchParams | undefined> {
     const origin = req.headers.origin;
     if (origin && origin !== new URL(baseUrl(req)).origin) {
       sendJson(res, 403, { error: "cross-site request refused" });

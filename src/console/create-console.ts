@@ -114,7 +114,7 @@ export function createConsole(deps: ConsoleDeps) {
       if (path === "/previews/destroy") return method === "POST" ? page((v) => destroyPreview(ctx, req, res, v), "api") : undefined;
       if (path === "/drift/pause") return method === "POST" ? page((v) => driftPause(ctx, req, res, v), "api") : undefined;
       if (path === "/pause") return method === "POST" ? page((v) => pause(ctx, req, res, v), "api") : undefined;
-      if (path === "/logout") return method === "POST" ? page((v) => logout(ctx, req, res, v), "api") : undefined;
+      if (path === "/logout") return method === "POST" ? () => logout(ctx, req, res) : undefined;
       if (path === "/tokens")
         return get
           ? page((v) => tokensPage(ctx, res, url, v))

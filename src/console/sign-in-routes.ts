@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ConsoleContext, Viewer } from "./console-context.js";
+import type { ConsoleContext } from "./console-context.js";
 import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
-import { redirect } from "./http-replies.js";
+import { redirect, sendJson } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { errorMessage } from "../util/errors.js";
 
@@ -83,13 +83,20 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   redirect(res, returnTo);
 }
 
-export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
+/**
+ * Sign-out needs the session and its CSRF token, nothing more: not what GitHub (or the SSO roles)
+ * says the user may read, so that a session ends while GitHub does not answer (down,
+ * rate-limited), which is when someone leaving a shared machine still needs it to.
+ */
+export async function logout(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse) {
   const { message, postForm } = ctx;
-  const form = await postForm(req, res, v);
+  const s = await ctx.session(req, res);
+  if (!s.login || !s.sid) return sendJson(res, 401, { error: "sign in first", signIn: "/login" });
+  const form = await postForm(req, res, { session: s });
   if (!form) return;
-  if (v.token) ctx.access?.forget(v.login);
+  if (s.token) ctx.access?.forget(s.login);
   // Ended in the store first: a copy of this cookie is refused by every replica from now on.
-  if (v.session.sid) await ctx.store.endConsoleSession(sessionKey(v.session.sid));
-  v.session.destroy();
+  await ctx.store.endConsoleSession(sessionKey(s.sid));
+  s.destroy();
   message(res, 200, undefined, "Signed out", "You are signed out of the Sluice console.", { href: "/login", text: "Sign in" });
 }
