@@ -64,15 +64,13 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
   // Used once, whatever happens next: a replayed callback finds nothing to finish.
   s.ssoPending = undefined;
   await s.save();
-  if (url.searchParams.get("error"))
-    return message(
-      res,
-      403,
-      undefined,
-      "Sign-in cancelled",
-      `${name} did not sign you in (${url.searchParams.get("error")?.slice(0, 80)}).`,
-      again,
-    );
+  const error = url.searchParams.get("error");
+  if (error) {
+    // An error code is a word of RFC 6749's short list; anything else in it is whoever wrote the
+    // link, not the provider, and is not shown on Sluice's page as if Sluice said it.
+    const code = /^[a-z_]{1,40}$/.test(error) ? ` (${error})` : "";
+    return message(res, 403, undefined, "Sign-in cancelled", `${name} did not sign you in${code}.`, again);
+  }
   if (!pending || pending.provider !== name)
     return message(
       res,
