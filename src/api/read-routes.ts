@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { readable } from "../console/principal.js";
-import { auditRows } from "../console/audit-rows.js";
 import { logText } from "../console/log-text.js";
 import { canWrite } from "../console/overview-rows.js";
 import { previewRows } from "../console/preview-routes.js";
+import { readableAudit } from "../console/readable-audit.js";
 import { repoFullName } from "../model/repo.js";
 import { type ApiRoute, repoName, route } from "./api-route.js";
 import { apiActivity } from "./plan-view.js";
@@ -187,13 +187,9 @@ export const readRoutes: ApiRoute[] = [
     response: z.array(auditRow),
     run: async (deps, c, { query }) => {
       const filter = { repo: query.repo, action: query.action, actor: query.actor };
-      const [applies, events] = await Promise.all([
-        deps.store.applyHistory({ repo: filter.repo, limit: query.limit }),
-        deps.store.auditEvents({ ...filter, limit: query.limit }),
-      ]);
       return {
         status: 200,
-        body: auditRows(applies, events, { readable: (repo) => readable(c, repo), admin: c.admin }, filter).slice(0, query.limit),
+        body: await readableAudit(deps.store, { readable: (repo) => readable(c, repo), admin: c.admin }, filter, query.limit),
       };
     },
   }),

@@ -2,17 +2,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AnsiUp } from "ansi_up";
 import { repoFullName } from "../model/repo.js";
 import type { LiveApply } from "../store/store.js";
-import { AUDIT_COLUMNS, auditRows, toCsv } from "./audit-rows.js";
+import { AUDIT_COLUMNS, toCsv } from "./audit-rows.js";
 import { type ConsoleContext, flashOf, type Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { SECURITY_HEADERS, sendHtml, sendJson } from "./http-replies.js";
 import { streamJobEvents } from "./job-events.js";
 import { logText } from "./log-text.js";
+import { readableAudit } from "./readable-audit.js";
 import { canWrite, overviewRows, type OverviewFilter, STATUSES } from "./overview-rows.js";
 
 // The console's read-only pages: overview, job (and its event stream), locks, audit.
 
 const PAGE_SIZE = 200;
+/** The audit page's (and its exports') rows: the newest the viewer may read. */
+const AUDIT_LIMIT = 5000;
 const LIVE = new Set(["queued", "running"]);
 
 export async function overview(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer) {
@@ -153,11 +156,7 @@ export async function audit(ctx: ConsoleContext, res: ServerResponse, url: URL, 
   const { deps, store, layout, readable, pauseState } = ctx;
   const q = url.searchParams;
   const filter = { repo: q.get("repo") || undefined, action: q.get("action") || undefined, actor: q.get("actor") || undefined };
-  const [applies, events] = await Promise.all([
-    store.applyHistory({ repo: filter.repo, limit: 5000 }),
-    store.auditEvents({ ...filter, limit: 5000 }),
-  ]);
-  const rows = auditRows(applies, events, { readable: (repo) => readable(v, repo), admin: v.admin === true }, filter);
+  const rows = await readableAudit(store, { readable: (repo) => readable(v, repo), admin: v.admin === true }, filter, AUDIT_LIMIT);
   if (format === "csv") {
     res.writeHead(200, {
       ...SECURITY_HEADERS,

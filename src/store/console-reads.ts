@@ -68,12 +68,11 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
           : await db.get<{ target: string }>("SELECT target FROM jobs WHERE repo = ? AND pr = ? ORDER BY id DESC LIMIT 1", [repo, pr]);
       return row ? json<JobTarget>(row.target) : undefined;
     },
-    async applyHistory({ repo, limit = 500 }) {
-      const rows = await db.all<ApplyViewRow>(`${APPLY_VIEW} WHERE (CAST(? AS TEXT) IS NULL OR a.repo = ?) ORDER BY a.id DESC LIMIT ?`, [
-        repo ?? null,
-        repo ?? null,
-        limit,
-      ]);
+    async applyHistory({ repo, limit = 500, beforeId }) {
+      const rows = await db.all<ApplyViewRow>(
+        `${APPLY_VIEW} WHERE (CAST(? AS TEXT) IS NULL OR a.repo = ?) AND (CAST(? AS BIGINT) IS NULL OR a.id < ?) ORDER BY a.id DESC LIMIT ?`,
+        [repo ?? null, repo ?? null, beforeId ?? null, beforeId ?? null, limit],
+      );
       return rows.map(records.toApplyView);
     },
 
@@ -89,12 +88,23 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
         return row?.id as number;
       });
     },
-    async auditEvents({ repo, action, actor, limit = 500 }) {
+    async auditEvents({ repo, action, actor, limit = 500, beforeId }) {
       const rows = await db.all<AuditRow>(
         `SELECT * FROM audit_events
          WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) AND (CAST(? AS TEXT) IS NULL OR action = ?) AND (CAST(? AS TEXT) IS NULL OR lower(actor) = lower(?))
+           AND (CAST(? AS BIGINT) IS NULL OR id < ?)
          ORDER BY id DESC LIMIT ?`,
-        [repo ?? null, repo ?? null, action ?? null, action ?? null, actor ?? null, actor ?? null, limit],
+        [
+          repo ?? null,
+          repo ?? null,
+          action ?? null,
+          action ?? null,
+          actor ?? null,
+          actor ?? null,
+          beforeId ?? null,
+          beforeId ?? null,
+          limit,
+        ],
       );
       return rows.map(records.toAudit);
     },

@@ -74,6 +74,8 @@ export interface AuditFilter {
   action?: string;
   actor?: string;
   limit?: number;
+  /** Only events older than this one (the next page, newest first). */
+  beforeId?: number;
 }
 
 export interface PauseState {
@@ -117,8 +119,8 @@ export interface ConsoleStore {
    * default branch.
    */
   lastJobTarget(repo: string, pr?: number): Promise<JobTarget | undefined>;
-  /** Applies, newest first. */
-  applyHistory(filter: { repo?: string; limit?: number }): Promise<ApplyView[]>;
+  /** Applies, newest first; with `beforeId`, those older than that apply (the next page). */
+  applyHistory(filter: { repo?: string; limit?: number; beforeId?: number }): Promise<ApplyView[]>;
 
   /** Events read back may hold actions of older releases; a new one is always one of AUDIT_ACTIONS. */
   recordAudit(event: Omit<AuditEvent, "id" | "at" | "action"> & { action: AuditAction }): Promise<number>;

@@ -887,6 +887,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(net?.lastApply).toMatchObject({ id: failed, status: "failed", actor: "bob", pr: 3 });
     expect(net?.live).toMatchObject({ id: ok, status: "succeeded", actor: "alice", pr: 1, headSha: "h1", finishedAt: expect.any(String) });
     expect((await b.applyHistory({ repo: "acme/infra" })).map((x) => x.id)).toEqual([failed, ok]);
+    expect((await b.applyHistory({ repo: "acme/infra", beforeId: failed })).map((x) => x.id)).toEqual([ok]);
     expect(await b.applyHistory({ repo: "other/repo" })).toEqual([]);
 
     await a.takeLock(lock(1), target(1));
@@ -1069,6 +1070,9 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.auditEvents({ action: "pause" }))[0]).toMatchObject({ actor: "root", repo: undefined, pr: undefined });
     expect(await a.auditEvents({ repo: "acme/other" })).toEqual([]);
     expect(await a.auditEvents({ limit: 1 })).toHaveLength(1);
+    // The next page: the events older than the last one read (the console reads its viewer's so).
+    expect((await a.auditEvents({ limit: 1, beforeId: second })).map((e) => e.id)).toEqual([first]);
+    expect(await a.auditEvents({ beforeId: first })).toEqual([]);
   });
 
   it("keeps policy outcomes and approvals per plan hash, across replicas or restarts", async () => {
