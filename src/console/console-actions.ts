@@ -101,8 +101,10 @@ export async function pauseAction(
       "Only the server's admins (server config `admins`) and operators of every repository may pause or resume applies.",
     );
   if (action === "pause") {
-    const reason = (reasonGiven ?? "").trim().slice(0, 200);
+    const reason = (reasonGiven ?? "").trim();
     if (!reason) return refuse(400, "A reason is needed", "Say why applies are paused: it is shown on every pull request they block.");
+    if (reason.length > 200)
+      return refuse(400, "The reason is too long", `Say why in at most 200 characters (this one has ${reason.length}).`);
     await deps.store.setAppliesPaused({ by: p.actor, reason });
     await deps.store.recordAudit({ actor: p.actor, action: "pause", detail: `${reason} (from ${p.via})` });
   } else if (action === "resume") {
@@ -171,8 +173,10 @@ export async function driftPauseAction(
       `${req.action === "pause" ? "Pausing" : "Resuming"} reconciliation needs write access to ${req.repo}.`,
     );
   if (req.action === "resume") return driftResume(deps, p, req);
-  const reason = (req.reason ?? "").trim().slice(0, 300);
+  const reason = (req.reason ?? "").trim();
   if (!reason) return refuse(400, "A reason is needed", "Say why reconciliation is paused.");
+  if (reason.length > 300)
+    return refuse(400, "The reason is too long", `Say why in at most 300 characters (this one has ${reason.length}).`);
   await deps.store.setDriftPause(req.repo, req.project, { actor: p.actor, reason });
   await deps.store.recordAudit({
     actor: p.actor,

@@ -58,6 +58,12 @@ describe("console actions shared by the console and the API", () => {
     expect(await driftPauseAction(deps(), who("write"), { ...req, project: "nope" })).toMatchObject({ ok: false, status: 404 });
     expect(await driftPauseAction(deps(), who("read"), req)).toMatchObject({ ok: false, status: 403 });
     expect(await driftPauseAction(deps(), who("write"), { ...req, reason: " " })).toMatchObject({ ok: false, status: 400 });
+    // A reason past the form's limit (a post without the form) is refused, not cut without a word.
+    expect(await driftPauseAction(deps(), who("write"), { ...req, reason: "x".repeat(301) })).toMatchObject({
+      ok: false,
+      status: 400,
+      text: expect.stringContaining("at most 300 characters"),
+    });
     expect(await store.driftPauses("acme/infra")).toEqual([]);
     expect(await driftPauseAction(deps(), who("write"), req)).toEqual({ ok: true, value: { action: "pause" } });
     expect(await store.driftPauses("acme/infra")).toMatchObject([{ project: "net", actor: "sso:corp:write", reason: "db migration" }]);
@@ -86,6 +92,7 @@ describe("console actions shared by the console and the API", () => {
 
   it("pause of every apply: an operator of some repositories is refused, one of all pauses (audited)", async () => {
     expect(await pauseAction(deps(), who("write"), "pause", "incident")).toMatchObject({ ok: false, status: 403 });
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", "x".repeat(201))).toMatchObject({ ok: false, status: 400 });
     expect(await store.appliesPaused()).toBeUndefined();
     expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", "incident")).toMatchObject({ ok: true });
     expect(await store.appliesPaused()).toMatchObject({ by: "sso:corp:write", reason: "incident" });
