@@ -82,22 +82,38 @@ export type ReadBack = { ok: true; serialBefore: number; serialAfter: number; ch
 export const stateMoved = (before: StateSnapshot, after: StateSnapshot): boolean =>
   after.serial > before.serial || (after.lineage !== "" && after.lineage !== before.lineage);
 
+/** What of a plan the read-back checks: its resource changes, and the changes it makes to the state alone. */
+export type ReadBackPlan = Pick<PlanSummary, "resources" | "moves" | "outputs"> & Pick<Partial<PlanSummary>, "imports">;
+
 /**
  * Whether the state read back after an apply is the one the plan made: it moved (serial advanced,
- * or a new lineage), what the plan created is there and what it destroyed is gone. A plan that
- * changes no resource may leave the serial as it was.
+ * or a new lineage), what the plan created, imported or moved is there and what it destroyed or
+ * moved away is gone. A plan whose only changes are to the state (a `moved` block, an import, an
+ * output's value) lists no resource change but writes a state all the same: it must move too,
+ * else a write the backend dropped would count as applied. A plan that changes none of these
+ * (actions only) may leave the serial as it was.
  */
-export function checkReadBack(plan: Pick<PlanSummary, "resources">, before: StateSnapshot, after: StateSnapshot): ReadBack {
+export function checkReadBack(plan: ReadBackPlan, before: StateSnapshot, after: StateSnapshot): ReadBack {
   const changed = plan.resources.filter((r) => r.action !== "read");
-  const creates = changed.filter((r) => r.action === "create" || r.action === "replace").map((r) => r.address);
-  const destroys = changed.filter((r) => r.action === "delete" || r.action === "forget").map((r) => r.address);
+  const imports = plan.imports ?? [];
+  const writesState = changed.length + plan.moves.length + imports.length + plan.outputs.length > 0;
+  const creates = [
+    ...changed
+      .filter((r) => r.action === "create" || r.action === "replace" || (r.importing && r.action === "update"))
+      .map((r) => r.address),
+    ...plan.moves.map((m) => m.to),
+    ...imports,
+  ];
+  const stays = new Set([...creates, ...changed.filter((r) => r.action === "update").map((r) => r.address)]);
+  const movedAway = [...plan.moves.map((m) => m.from), ...present(changed.map((r) => r.previousAddress))].filter((a) => !stays.has(a));
+  const destroys = [...changed.filter((r) => r.action === "delete" || r.action === "forget").map((r) => r.address), ...movedAway];
   const moved = stateMoved(before, after);
   const problems: string[] = [];
-  if (changed.length > 0 && !moved) problems.push(`its serial is still ${after.serial}`);
+  if (writesState && !moved) problems.push(`its serial is still ${after.serial}`);
   const missing = creates.filter((a) => !after.addresses.has(a));
-  if (missing.length) problems.push(`it lacks what the plan created (${list(missing)})`);
+  if (missing.length) problems.push(`it lacks what the plan created, imported or moved (${list(missing)})`);
   const left = destroys.filter((a) => after.addresses.has(a));
-  if (left.length) problems.push(`it still holds what the plan destroyed (${list(left)})`);
+  if (left.length) problems.push(`it still holds what the plan destroyed or moved away (${list(left)})`);
   if (problems.length === 0)
     return { ok: true, serialBefore: before.serial, serialAfter: after.serial, checked: creates.length + destroys.length };
   return {
@@ -106,4 +122,5 @@ export function checkReadBack(plan: Pick<PlanSummary, "resources">, before: Stat
   };
 }
 
+const present = (list: (string | undefined)[]) => list.filter((a): a is string => a !== undefined);
 const list = (addresses: string[]) => listSome(addresses, 5, (a) => `\`${a}\``);

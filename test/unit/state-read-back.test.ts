@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlanSummary } from "../../src/model/plan-summary.js";
-import { checkReadBack, parseStatePull, type StateSnapshot } from "../../runners/terraform/state-read-back.js";
+import { checkReadBack, parseStatePull, type ReadBackPlan, type StateSnapshot } from "../../runners/terraform/state-read-back.js";
 import { pushedReadBack } from "../../runners/terraform/terraform-state.js";
 import { stateCommandReadBack } from "../../runners/terraform/state-command-read-back.js";
 
@@ -15,7 +14,8 @@ const state = (serial: number, names: string[], lineage = "l-1") =>
     ],
   });
 const snap = (text: string) => parseStatePull(text) as StateSnapshot;
-const plan = (resources: { address: string; action: string }[]) => ({ resources }) as unknown as Pick<PlanSummary, "resources">;
+const plan = (resources: { address: string; action: string; previousAddress?: string }[], more: Partial<ReadBackPlan> = {}) =>
+  ({ resources, moves: [], outputs: [], ...more }) as unknown as ReadBackPlan;
 
 describe("the state read back", () => {
   it("parses what `state pull` gives: managed instances by address, empty output as no state yet, garbage as an error", () => {
@@ -44,6 +44,34 @@ describe("the state read back", () => {
       ok: false,
       message: expect.stringContaining("still holds"),
     });
+  });
+
+  it("a plan that changes only the state (a move, an import, an output) counts when the state moved and holds it", () => {
+    const move = plan([], { moves: [{ from: "terraform_data.a", to: "terraform_data.b" }] });
+    expect(checkReadBack(move, snap(state(3, ["a"])), snap(state(4, ["b"])))).toMatchObject({ ok: true, checked: 2 });
+    // A write the backend dropped: the state did not move.
+    expect(checkReadBack(move, snap(state(3, ["a"])), snap(state(3, ["a"])))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("serial is still 3"),
+    });
+    expect(checkReadBack(move, snap(state(3, ["a"])), snap(state(4, ["a"])))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/lacks .*terraform_data\.b.*still holds .*terraform_data\.a/),
+    });
+    const imported = plan([], { imports: ["terraform_data.c"] });
+    expect(checkReadBack(imported, snap(state(3, ["a"])), snap(state(4, ["a", "c"])))).toMatchObject({ ok: true });
+    expect(checkReadBack(imported, snap(state(3, ["a"])), snap(state(4, ["a"])))).toMatchObject({ ok: false });
+    const output = plan([], { outputs: [{ name: "x", action: "update", sensitive: false }] });
+    expect(checkReadBack(output, snap(state(3, ["a"])), snap(state(4, ["a"])))).toMatchObject({ ok: true });
+    expect(checkReadBack(output, snap(state(3, ["a"])), snap(state(3, ["a"])))).toMatchObject({ ok: false });
+    // A resource moved and changed leaves its old address; a new one made at the old address stays.
+    const movedAndNew = plan([
+      { address: "terraform_data.b", action: "update", previousAddress: "terraform_data.a" },
+      { address: "terraform_data.a", action: "create" },
+    ]);
+    expect(checkReadBack(movedAndNew, snap(state(3, ["a"])), snap(state(4, ["a", "b"])))).toMatchObject({ ok: true });
+    // Control: a plan that changes nothing in the state may leave its serial.
+    expect(checkReadBack(plan([]), snap(state(3, ["a"])), snap(state(3, ["a"])))).toMatchObject({ ok: true });
   });
 
   it("a push counts when the backend gives back the pushed lineage at its serial or later, with every resource pushed", () => {
