@@ -13,7 +13,8 @@ import { authorizeCommand, replyRefused } from "../authorization/authorize-comma
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { siblingPrUrl } from "./plan-project.js";
-import { runProjects } from "../tool-runs/run-projects.js";
+import { type ProjectRun, runProjects } from "../tool-runs/run-projects.js";
+import { releaseLocks } from "./release-locks.js";
 import type { Road } from "../model/gate.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { agentFacts } from "../authorization/plan-rule-facts.js";
@@ -120,73 +121,14 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
       const changedByPr = resolved.affected.some((a) => a.dir === p.dir && a.workspace === p.workspace);
       // A project the PR does not change is refused by the gate; its lock is not taken for that.
       // A held project's push takes it whatever the PR changes: the hold may come from a drift road.
-      const lock =
-        changedByPr || road === "state-push"
-          ? await deps.store.takeLock(
-              {
-                repo: repoFullName(repo),
-                dir: p.dir,
-                workspace: p.workspace,
-                project: p.name,
-                scope: settings.lockScopeFor(p),
-                pr: pr.number,
-              },
-              job.target,
-            )
-          : ({ ok: false, heldBy: undefined } as const);
-      const requirements = settings.requirementsFor(p);
-      const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
-      const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
-        mergeable: needs("mergeable"),
-        undiverged: needs("undiverged"),
-        verified: requirements.includes("verified_commits"),
-      });
-      const codeOwners = requirements.includes("code_owners")
-        ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
-        : undefined;
-      const decision = await passGate(deps.store, {
-        road,
-        repo: repoFullName(repo),
-        project: p.name,
-        number: pr.number,
-        actor: spec.actor,
-        pause: await deps.store.appliesPaused(),
-        actorAllowed: who,
-        ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
-        changedByPr,
-        lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
-        requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
-        agents: agentFacts(deps.config, spec.actor, [pr.author]),
-      });
-      if (!decision.allowed) {
-        const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
-        const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
-        return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
+      // Taken for the push alone, it is given back once the push ends (refused, failed or done):
+      // left with a PR that does not change the project, it would keep every other PR of it waiting.
+      const lendsLock = road === "state-push" && !changedByPr && !(await holdsLock(deps, repoFullName(repo), pr.number, p));
+      try {
+        return await stateStep(p, run, changedByPr);
+      } finally {
+        if (lendsLock) await releaseLocks(deps, job, [{ dir: p.dir, workspace: p.workspace, project: p.name }]);
       }
-      const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-      const outcome = await tools.state(decision.pass, p, {
-        checkoutDir: at.dir,
-        dataDir,
-        operation,
-        onOutput: (chunk) => run.log.write(chunk),
-        claims: (admitted) => ({
-          repository: admitted.repo,
-          pull_request: admitted.number,
-          head_sha: pr.headSha,
-          base_ref: pr.baseRef,
-          actor: admitted.actor,
-        }),
-      });
-      if (!outcome.ok && outcome.refused) return { project: p, status: "refused", reason: outcome.message, output: outcome.output };
-      // Whatever happened, the state may have changed: plans made before it no longer describe it
-      // (all plans of the dir + workspace unless the project has a backend of its own there).
-      const scope = settings.lockScopeFor(p);
-      await deps.store.supersedePlans(repoFullName(repo), pr.number, [
-        { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
-      ]);
-      if (!outcome.ok)
-        return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
-      return { project: p, status: "applied", output: outcome.output };
     },
   });
   const result = [...results.values()][0];
@@ -195,4 +137,79 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   if (result.status === "error")
     return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
   return refuse(result.status === "refused" ? result.reason : "not run", project);
+
+  async function stateStep(p: Project, run: ProjectRun, changedByPr: boolean): Promise<ProjectResult> {
+    const lock =
+      changedByPr || road === "state-push"
+        ? await deps.store.takeLock(
+            {
+              repo: repoFullName(repo),
+              dir: p.dir,
+              workspace: p.workspace,
+              project: p.name,
+              scope: settings.lockScopeFor(p),
+              pr: pr.number,
+            },
+            job.target,
+          )
+        : ({ ok: false, heldBy: undefined } as const);
+    const requirements = settings.requirementsFor(p);
+    const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
+    const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
+      mergeable: needs("mergeable"),
+      undiverged: needs("undiverged"),
+      verified: requirements.includes("verified_commits"),
+    });
+    const codeOwners = requirements.includes("code_owners")
+      ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
+      : undefined;
+    const decision = await passGate(deps.store, {
+      road,
+      repo: repoFullName(repo),
+      project: p.name,
+      number: pr.number,
+      actor: spec.actor,
+      pause: await deps.store.appliesPaused(),
+      actorAllowed: who,
+      ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
+      changedByPr,
+      lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
+      requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+      agents: agentFacts(deps.config, spec.actor, [pr.author]),
+    });
+    if (!decision.allowed) {
+      const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
+      const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
+      return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
+    }
+    const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
+    const outcome = await tools.state(decision.pass, p, {
+      checkoutDir: at.dir,
+      dataDir,
+      operation,
+      onOutput: (chunk) => run.log.write(chunk),
+      claims: (admitted) => ({
+        repository: admitted.repo,
+        pull_request: admitted.number,
+        head_sha: pr.headSha,
+        base_ref: pr.baseRef,
+        actor: admitted.actor,
+      }),
+    });
+    if (!outcome.ok && outcome.refused) return { project: p, status: "refused", reason: outcome.message, output: outcome.output };
+    // Whatever happened, the state may have changed: plans made before it no longer describe it
+    // (all plans of the dir + workspace unless the project has a backend of its own there).
+    const scope = settings.lockScopeFor(p);
+    await deps.store.supersedePlans(repoFullName(repo), pr.number, [
+      { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
+    ]);
+    if (!outcome.ok)
+      return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
+    return { project: p, status: "applied", output: outcome.output };
+  }
+}
+
+/** Whether the pull request holds the project's lock already (taken by its plan, or kept). */
+async function holdsLock(deps: JobContext["deps"], repo: string, pr: number, p: Project): Promise<boolean> {
+  return (await deps.store.locksOf(repo, pr)).some((l) => l.dir === p.dir && l.workspace === p.workspace && l.project === p.name);
 }
