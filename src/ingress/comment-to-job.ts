@@ -74,7 +74,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
     const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
     const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
-    const ours = is("drift") || is("applies") || (isDriftIssue && is("apply"));
+    const ours = is("drift") || is("applies") || (isDriftIssue && (is("apply") || is("state") || is("import")));
     if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
     return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: user?.login ?? actor } } };
   }
@@ -101,5 +101,15 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   if (cmd.kind === "apply" && isDriftIssue) {
     return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
   }
+  // A drift issue is where Sluice says a project is held and to push its kept state: the command is
+  // answered there, never dropped, with where it runs.
+  if (isDriftIssue && (cmd.kind === "state_push" || cmd.kind === "state_rm" || cmd.kind === "import")) {
+    const disabled = settings.allowCommands && !settings.allowCommands.includes(word);
+    const reason = disabled ? disabledReason(word, settings.allowCommands ?? []) : STATE_ON_AN_ISSUE;
+    return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
+  }
   return { ignore: "comment on an issue, not a pull request" };
 }
+
+const STATE_ON_AN_ISSUE =
+  "`/state push-errored`, `/import` and `/state rm` run on an open pull request, not on an issue: Sluice sets the project up from that pull request's checkout, with the backend its plans use. Comment it on an open pull request of this repository that leaves the project's backend as it is (one that changes nothing else will do); a held project stays held until then.";

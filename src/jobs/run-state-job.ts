@@ -30,6 +30,10 @@ const STATE_COMMANDS: Record<SpecOf<"state">["command"]["kind"], { name: string;
   state_push: { name: "state push-errored", road: "state-push", verb: "push a kept state" },
 };
 
+/** Where a push asked on a closed pull request (a failed apply on merge says to push) is done instead. */
+const CLOSED_PUSH =
+  "This pull request is closed: nothing was pushed. `/state push-errored` runs on an open pull request: comment `/unlock` here first if this pull request keeps the project's lock (an apply on merge that failed keeps it), then `/state push-errored` on an open pull request that leaves the project's backend as it is.";
+
 /**
  * `/import ADDRESS ID`, `/state rm ADDRESS…` and `/state push-errored`: they change a project's state with no plan to
  * review, so they are applies at the gate: write access, no pause, only a project the PR changes,
@@ -67,7 +71,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
     if (who.allowed) return refuse(early.reasons.join("; "));
     return replyRefused(vcs, deps, job, `Nothing was changed: ${early.reasons.join("; ")}.`);
   }
-  if (pr.state !== "open") return refuse("This pull request is closed: nothing was changed.");
+  if (pr.state !== "open") return refuse(command.kind === "state_push" ? CLOSED_PUSH : "This pull request is closed: nothing was changed.");
   if (pr.headRepo !== repoFullName(repo) && !deps.config.allow_fork_prs) {
     return refuse("This pull request comes from a fork, and this server does not run forks (server setting `allow_fork_prs`).");
   }

@@ -43,7 +43,7 @@ const pushedAs = (settings: Pick<RepoSettings, "lockScopeFor">, hold: StateHold,
 export function holdReason(hold: StateHold, project: Project, settings: Pick<RepoSettings, "lockScopeFor">): string {
   const from = hold.pr > 0 ? `#${hold.pr}'s run` : "a run";
   const of = holdIsFor(settings, hold, project) ? "" : ` of ${inlineCode(hold.project)}`;
-  return `${inlineCode(project.name)} is held: ${from}${of} left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans, applies or checks drift on it until that state is in the backend: comment \`/state push-errored -p ${pushedAs(settings, hold, project)}\` once the backend takes writes again.`;
+  return `${inlineCode(project.name)} is held: ${from}${of} left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans, applies or checks drift on it until that state is in the backend: comment \`/state push-errored -p ${pushedAs(settings, hold, project)}\` on an open pull request once the backend takes writes again.`;
 }
 
 /** Why `project` may not push the hold's state: it is another named project's on the same dir. */
@@ -85,7 +85,7 @@ export async function keepState(
     pr: job.target.pr,
     detail: `terraform could not save the state; kept as hold ${hold.id}, the project is held`,
   });
-  return `${message}. Terraform could not save the state it made (errored.tfstate): Sluice kept it, and holds ${inlineCode(project.name)} so that nothing plans, applies or checks drift on it over a state the backend does not have. Once the backend takes writes again, comment \`/state push-errored -p ${project.name}\`: it pushes the kept state (with apply's rules) and releases the hold. Nothing retries by itself.`;
+  return `${message}. Terraform could not save the state it made (errored.tfstate): Sluice kept it, and holds ${inlineCode(project.name)} so that nothing plans, applies or checks drift on it over a state the backend does not have. Once the backend takes writes again, comment \`/state push-errored -p ${project.name}\` on an open pull request (\`/unlock\` first a closed one that keeps the project's lock): it pushes the kept state (with apply's rules) and releases the hold. Nothing retries by itself.`;
 }
 
 /** After a push: the hold is released and audited. */

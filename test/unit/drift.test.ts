@@ -141,6 +141,26 @@ describe("ingress for pull mode", () => {
     expect(eventToJob("issue_comment", comment("/apply -x"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
     expect(eventToJob("issue_comment", comment("/deploy now"), settings)).toEqual({ ignore: "comment on an issue, not a pull request" });
   });
+
+  it("a state command on a drift issue (where Sluice says to push a kept state) is answered with where it runs, never ignored", () => {
+    for (const body of ["/state push-errored -p net", "sluice state push-errored -p net", "/state rm terraform_data.x", "/import a.b id"])
+      expect(eventToJob("issue_comment", comment(body, ["sluice:drift"]), settings)).toMatchObject({
+        job: {
+          target: { pr: 12 },
+          spec: {
+            kind: "reply",
+            body: "invalid",
+            reason: expect.stringContaining("on an open pull request"),
+            commentId: 77,
+            actor: "alice",
+          },
+        },
+      });
+    // Control: on any other issue it is another bot's business, as before.
+    expect(eventToJob("issue_comment", comment("/state push-errored -p net"), settings)).toEqual({
+      ignore: "comment on an issue, not a pull request",
+    });
+  });
 });
 
 describe("drift settings", () => {
