@@ -71,6 +71,11 @@ export type PlanOutcome =
       policy?: PolicyCheck;
       /** Terraform: the root outputs as planned (values in clear: never logged or stored). */
       outputs?: OutputValues;
+      /**
+       * Terraform: a digest of the remote backend init set up (backendDigest; never shown, the
+       * config may hold credentials), so that a hold on that backend kept under another dir holds this plan too.
+       */
+      backend?: string;
     }
   | { ok: false; failedStep: string; message: string; output: string; durationMs: number };
 

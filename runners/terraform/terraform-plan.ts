@@ -12,6 +12,7 @@ import { describeStepFailure } from "./describe-step-failure.js";
 import { isRegularFile, pathExists } from "./file-kind.js";
 import { initPlanShow } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
+import { backendDigest } from "./backend-digest.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
@@ -195,7 +196,10 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   summary.summary.stateAt = describeStatePlace(place);
   const warning = localStateWarning(place, req.checkoutStateAllowed === true);
   if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
-  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs };
+  // A remote backend's digest: one a hold keeps under another dir is the same state. A local one's
+  // path is relative to its dir (the hold's key already), and every local default digests alike.
+  const held = place.kind === "remote" ? { backend: backendDigest(env.TF_DATA_DIR as string) } : {};
+  if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs, ...held };
   // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
   // to this server, and removed once checked: it holds sensitive values in clear.
   const showFile = `${planFile}.json`;
@@ -210,7 +214,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
       timeoutMs: req.timeoutMs,
       redact: (text) => sensitive(req.redact(text)),
     });
-    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs };
+    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs, ...held };
   } finally {
     await rm(showFile, { force: true });
   }

@@ -31,6 +31,8 @@ export interface StateHoldStore {
   holdState(hold: NewStateHold): Promise<StateHold>;
   /** The oldest hold not yet released of a project (its dir and workspace), if any. */
   openStateHold(repo: string, dir: string, workspace: string): Promise<StateHold | undefined>;
+  /** The oldest hold not yet released of a workspace of a backend (by its digest), whatever dir it was kept under. */
+  openStateHoldOnBackend(repo: string, backend: string, workspace: string): Promise<StateHold | undefined>;
   /** The state a hold keeps (in clear: it never leaves the server but through `state push`). */
   heldState(id: number): Promise<Buffer | undefined>;
   /** Every hold not yet released, oldest first (the console). */

@@ -47,6 +47,13 @@ export function stateHoldMethods(db: Db): StateHoldStore {
       );
       return row ? toHold(row) : undefined;
     },
+    async openStateHoldOnBackend(repo, backend, workspace) {
+      const row = await db.get<Row>(
+        `SELECT ${COLUMNS} FROM state_holds WHERE repo = ? AND backend = ? AND workspace = ? AND released_at IS NULL ORDER BY id LIMIT 1`,
+        [repo, backend, workspace],
+      );
+      return row ? toHold(row) : undefined;
+    },
     async heldState(id) {
       const row = await db.get<{ state: Buffer | null }>("SELECT state FROM state_holds WHERE id = ?", [id]);
       return row?.state ?? undefined;

@@ -12,7 +12,7 @@ import type { Project } from "../model/project.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { projectDirProblem } from "../workspace/project-dir.js";
 import { recorded } from "./apply-records.js";
-import { holdOn, holdReason, keepState, pushRefusal, releaseHold } from "./state-holds.js";
+import { heldBackendReason, holdOn, holdOnBackend, holdReason, keepState, pushRefusal, releaseHold } from "./state-holds.js";
 import { runCredentials, runWithCredentials } from "./run-credentials.js";
 import { applyRequest, planRequest } from "./runner-request.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
@@ -123,6 +123,8 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       if (!outcome.ok)
         return { ...failed(outcome.failedStep, outcome.message), credentials, output: outcome.output, durationMs: outcome.durationMs };
       secrets.add(outcome.summary.sensitiveValues);
+      const elsewhere = await holdOnBackend(ctx, project, outcome.backend);
+      if (elsewhere) return { ...refused("held", heldBackendReason(elsewhere, project)), credentials, output: outcome.output };
       return { ok: true, value: outcome, credentials };
     },
 

@@ -46,6 +46,25 @@ export function holdReason(hold: StateHold, project: Project, settings: Pick<Rep
   return `${inlineCode(project.name)} is held: ${from}${of} left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans, applies or checks drift on it until that state is in the backend: comment \`/state push-errored -p ${pushedAs(settings, hold, project)}\` on an open pull request once the backend takes writes again.`;
 }
 
+/**
+ * A hold on the backend a plan set up, kept under another dir (the project copied or moved there):
+ * the same state, held the same. Undefined when there is none, or it is the project's own dir's
+ * (holdOn found that one already).
+ */
+export async function holdOnBackend(
+  ctx: Pick<ProjectRunnerContext, "deps" | "job">,
+  project: Project,
+  backend: string | undefined,
+): Promise<StateHold | undefined> {
+  if (backend === undefined) return undefined;
+  const hold = await ctx.deps.store.openStateHoldOnBackend(repoOf(ctx), backend, project.workspace);
+  return hold && hold.dir !== project.dir ? hold : undefined;
+}
+
+export function heldBackendReason(hold: StateHold, project: Project): string {
+  return `${inlineCode(project.name)} is held: its backend is the one of ${inlineCode(hold.project)} (\`${hold.dir}\`, workspace \`${hold.workspace}\`), where a run left a state terraform could not save (kept by Sluice since ${hold.createdAt.slice(0, 16).replace("T", " ")} UTC). Nothing plans or applies over that backend until the state is in it: comment \`/state push-errored -p ${hold.project}\` on an open pull request once the backend takes writes again.`;
+}
+
 /** Why `project` may not push the hold's state: it is another named project's on the same dir. */
 export function pushRefusal(hold: StateHold, project: Project, settings: Pick<RepoSettings, "lockScopeFor">): string | undefined {
   if (holdIsFor(settings, hold, project)) return undefined;

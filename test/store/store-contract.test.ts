@@ -988,11 +988,17 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // Control: another workspace or dir of the repo is not held.
     expect(await b.openStateHold("acme/infra", "envs/net", "staging")).toBeUndefined();
     expect(await b.openStateHold("acme/infra", "envs", "default")).toBeUndefined();
+    // Found by its backend too, from any dir: the same backend named elsewhere is the same state.
+    expect(await b.openStateHoldOnBackend("acme/infra", "0f".repeat(32), "default")).toEqual(hold);
+    expect(await b.openStateHoldOnBackend("acme/infra", "0f".repeat(32), "staging")).toBeUndefined();
+    expect(await b.openStateHoldOnBackend("acme/infra", "1e".repeat(32), "default")).toBeUndefined();
+    expect(await b.openStateHoldOnBackend("acme/other", "0f".repeat(32), "default")).toBeUndefined();
     expect(Buffer.from((await b.heldState(hold.id)) ?? "").equals(state)).toBe(true);
     expect(await a.stateHolds()).toEqual([hold]);
     expect(await b.releaseStateHold(hold.id, "alice")).toBe(true);
     expect(await a.releaseStateHold(hold.id, "alice")).toBe(false);
     expect(await a.openStateHold("acme/infra", "envs/net", "default")).toBeUndefined();
+    expect(await a.openStateHoldOnBackend("acme/infra", "0f".repeat(32), "default")).toBeUndefined();
     expect(await a.stateHolds()).toEqual([]);
     // Once pushed, the backend holds the state: the store no longer does.
     expect(await a.heldState(hold.id)).toBeUndefined();

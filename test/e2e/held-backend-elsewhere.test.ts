@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { completed, say } from "./trust-holes-support.js";
+
+/**
+ * A hold is kept on the dir and workspace whose state terraform could not save. The same backend
+ * named from another dir (a pull request that copies or moves the project) is the same state: it
+ * is held too, or its plans and applies write over the state the backend lacks, and the kept state
+ * can no longer be pushed (terraform refuses it over another lineage).
+ */
+let h: Harness;
+let prod: HttpStateBackend;
+let other: HttpStateBackend;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "apply_requirements: []\nallow_checkout_state: false\n" });
+  prod = await startHttpStateBackend();
+  other = await startHttpStateBackend();
+}, 180_000);
+afterAll(async () => {
+  await prod?.close();
+  await other?.close();
+  await h?.stop();
+});
+
+const project = (url: string, extra = "") => `${httpBackendBlock(url)}${tfProject("prod", 1)}${extra}`;
+const names = (state: string | undefined) =>
+  ((JSON.parse(state ?? "{}") as { resources?: { name: string }[] }).resources ?? []).map((r) => r.name).sort();
+
+describe("a held backend named from another dir", () => {
+  it("is held: the copy's plan is refused, and the kept state is still pushed (control: another backend plans)", async () => {
+    prod.refuseWrites = true;
+    h.sim.setPermission("acme/held-copy", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "held-copy", files: { "prod/main.tf": project(prod.url) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": project(prod.url, tfProject("extra", 1)) } });
+    const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, grow.headSha, "sluice/plan");
+    expect(await say(h, repo, grow.number, "alice", "/apply")).toContain("/state push-errored -p prod");
+    prod.refuseWrites = false;
+
+    // Another pull request adds a dir whose backend is prod's, and one whose backend is another.
+    await h.sim.pushBranch(repo, {
+      branch: "copy",
+      from: "main",
+      files: { "copy/main.tf": project(prod.url, tfProject("other", 1)), "fresh/main.tf": project(other.url) },
+    });
+    const copy = await h.sim.openPullRequest(repo, { head: "copy", author: "alice" });
+    await completed(h, repo, copy.headSha, "sluice/plan");
+    const plan = h.sim
+      .comments(repo, copy.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(plan).toContain("`copy` is held");
+    expect(plan).toContain("/state push-errored -p prod");
+    const applied = await say(h, repo, copy.number, "alice", "/apply");
+    expect(applied).not.toContain("terraform_data.other_0");
+    expect(prod.posts).toBeGreaterThan(0);
+    expect(prod.state).toBeUndefined();
+    // Control: the project on another backend was planned and applies.
+    expect(names(other.state)).toEqual(["prod_0"]);
+
+    // The kept state still goes where it belongs; then the copy plans again.
+    const pushed = await say(h, repo, grow.number, "alice", "/state push-errored -p prod", "state push-errored");
+    expect(pushed).not.toContain("❌");
+    expect(names(prod.state)).toEqual(["extra_0", "prod_0"]);
+    const again = await say(h, repo, copy.number, "alice", "/plan -p copy");
+    expect(again).not.toContain("is held");
+    expect(again).toContain("terraform_data.other_0");
+  }, 300_000);
+});
