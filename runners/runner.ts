@@ -186,6 +186,11 @@ export interface StateRequest {
   keptPaths?: readonly string[];
   /** As in ApplyRequest: unless true, a local state inside the checkout is refused. */
   checkoutStateAllowed?: boolean;
+  /**
+   * Why the remote backend init set up (by its digest) is held under another dir, if it is: the
+   * command is refused, as it is on the project's own held dir.
+   */
+  heldBackend?: (backend: string) => Promise<string | undefined>;
 }
 
 export type StateOutcome =

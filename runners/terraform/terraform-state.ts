@@ -77,6 +77,8 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const erroredAtStart = await erroredBefore(dir.path);
   // A kept state goes back into the backend that refused it, never one this checkout names instead.
   const backend = backendDigest(env.TF_DATA_DIR as string);
+  const held = backend !== undefined && isRemote(env.TF_DATA_DIR as string) ? await req.heldBackend?.(backend) : undefined;
+  if (held) return fail("held", held);
   if (op.kind === "push" && op.backend !== undefined && backend !== op.backend)
     return fail(
       "backend",
@@ -137,4 +139,10 @@ function stateLostWith(dataDir: string, projectDir: string, req: StateRequest, i
   if (place.kind === "local" && place.inCheckout !== undefined)
     return req.checkoutStateAllowed ? undefined : checkoutStateRefusal(place.inCheckout);
   return stateRefusal(place);
+}
+
+/** Whether init set up a remote backend (a local one's path is relative to its dir, the hold's own key). */
+function isRemote(dataDir: string): boolean {
+  const file = readCheckoutFile(dataDir, "terraform.tfstate");
+  return file.ok && statePlace({ backendState: file.text, projectDir: "/", checkoutDir: "/", workspace: "default" }).kind === "remote";
 }

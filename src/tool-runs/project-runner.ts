@@ -202,9 +202,16 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
         binary: settings.binaryFor(project),
         keptPaths: deps.tools.sandbox.keptPaths,
         checkoutStateAllowed: deps.config.allow_checkout_state,
+        // The push is the one run a held backend takes (into the hold's own backend, checked by digest).
+        heldBackend: async (backend: string) => {
+          const elsewhere = pushing ? undefined : await holdOnBackend(ctx, project, backend);
+          return elsewhere && heldBackendReason(elsewhere, project);
+        },
       };
       const outcome = await changeStateThroughGate(pass, runner, req, sandboxed.exec, mintFor(project, false, at.claims, seen));
       const ran = { output: outcome.output, credentials: seen.identity };
+      // Held under another dir: refused, nothing was changed.
+      if (!outcome.ok && outcome.failedStep === "held") return { ...refused("held", outcome.message), ...ran };
       if (!outcome.ok && outcome.erroredState)
         return {
           ...failed(outcome.failedStep, await keepState(ctx, project, outcome.erroredState, outcome.message, outcome.erroredBackend)),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { untilIdle } from "../support/until-idle.js";
 import { completed, say } from "./trust-holes-support.js";
 
 /**
@@ -29,9 +30,19 @@ const names = (state: string | undefined) =>
 
 describe("a held backend named from another dir", () => {
   it("is held: the copy's plan is refused, and the kept state is still pushed (control: another backend plans)", async () => {
-    prod.refuseWrites = true;
     h.sim.setPermission("acme/held-copy", "alice", "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "held-copy", files: { "prod/main.tf": project(prod.url) } });
+    // The backend holds a state first, applied from a pull request given up afterwards.
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": project(prod.url, tfProject("one", 1)) } });
+    const first = await h.sim.openPullRequest(repo, { head: "first", author: "alice" });
+    await completed(h, repo, first.headSha, "sluice/plan");
+    prod.refuseWrites = false;
+    expect(await say(h, repo, first.number, "alice", "/apply")).toContain("applied");
+    expect(names(prod.state)).toEqual(["one_0", "prod_0"]);
+    const applied1 = prod.state;
+    await h.sim.closePullRequest(repo, first.number);
+    await untilIdle(h.app.dataDir);
+    prod.refuseWrites = true;
     await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": project(prod.url, tfProject("extra", 1)) } });
     const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(h, repo, grow.headSha, "sluice/plan");
@@ -54,15 +65,19 @@ describe("a held backend named from another dir", () => {
     expect(plan).toContain("/state push-errored -p prod");
     const applied = await say(h, repo, copy.number, "alice", "/apply");
     expect(applied).not.toContain("terraform_data.other_0");
-    expect(prod.posts).toBeGreaterThan(0);
-    expect(prod.state).toBeUndefined();
+    expect(prod.state).toBe(applied1);
     // Control: the project on another backend was planned and applies.
     expect(names(other.state)).toEqual(["prod_0"]);
+    // Nor do the state commands change that backend from the copy's dir.
+    const removed = await say(h, repo, copy.number, "alice", "/state rm -p copy terraform_data.one_0", "is held");
+    expect(removed).toContain("/state push-errored -p prod");
+    expect(prod.state).toBe(applied1);
 
     // The kept state still goes where it belongs; then the copy plans again.
     const pushed = await say(h, repo, grow.number, "alice", "/state push-errored -p prod", "state push-errored");
     expect(pushed).not.toContain("❌");
     expect(names(prod.state)).toEqual(["extra_0", "prod_0"]);
+    expect(prod.state).not.toBe(applied1);
     const again = await say(h, repo, copy.number, "alice", "/plan -p copy");
     expect(again).not.toContain("is held");
     expect(again).toContain("terraform_data.other_0");
