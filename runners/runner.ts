@@ -147,6 +147,11 @@ export interface Runner {
   stateOperations?: readonly StateOperation["kind"][];
   /** The root outputs in the project's state, read through the tool (`output -json`); absent: the tool has none. */
   outputs?(req: OutputsRequest, exec: Exec): Promise<OutputsOutcome>;
+  /**
+   * The digest of the remote backend a plan's data dir was set up with (as PlanOutcome's
+   * `backend`), read before its apply; undefined when none is known (absent: the tool has none).
+   */
+  backendOf?(dataDir: string): string | undefined;
 }
 
 /** Reads state only: init, then `output -json`. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
+import { statePlace } from "./state-place.js";
 
 /**
  * A digest of the backend terraform set up at init (TF_DATA_DIR/terraform.tfstate: its type and
@@ -20,4 +21,16 @@ export function backendDigest(dataDir: string): string | undefined {
     }
   }
   return createHash("sha256").update(shown).digest("hex");
+}
+
+/**
+ * The digest of a remote backend init set up, by which a hold kept under another dir is found;
+ * undefined for a local one (its path is relative to its dir, the hold's own key, and every local
+ * default digests alike) or one that cannot be read.
+ */
+export function remoteBackendDigest(dataDir: string): string | undefined {
+  const file = readCheckoutFile(dataDir, "terraform.tfstate");
+  if (!file.ok) return undefined;
+  const place = statePlace({ backendState: file.text, projectDir: "/", checkoutDir: "/", workspace: "default" });
+  return place.kind === "remote" ? backendDigest(dataDir) : undefined;
 }

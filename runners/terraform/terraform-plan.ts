@@ -12,7 +12,7 @@ import { describeStepFailure } from "./describe-step-failure.js";
 import { isRegularFile, pathExists } from "./file-kind.js";
 import { initPlanShow } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
-import { backendDigest } from "./backend-digest.js";
+import { remoteBackendDigest } from "./backend-digest.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
@@ -198,7 +198,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
   // A remote backend's digest: one a hold keeps under another dir is the same state. A local one's
   // path is relative to its dir (the hold's key already), and every local default digests alike.
-  const held = place.kind === "remote" ? { backend: backendDigest(env.TF_DATA_DIR as string) } : {};
+  const remote = place.kind === "remote" ? remoteBackendDigest(env.TF_DATA_DIR as string) : undefined;
+  const held = remote !== undefined ? { backend: remote } : {};
   if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs, ...held };
   // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
   // to this server, and removed once checked: it holds sensitive values in clear.

@@ -5,6 +5,7 @@ import type { PluginCache } from "./plugin-cache.js";
 import { terraformApply } from "./terraform-apply.js";
 import { terraformBinary } from "./terraform-argv.js";
 import { terraformPlan } from "./terraform-plan.js";
+import { remoteBackendDigest } from "./backend-digest.js";
 import { terraformState } from "./terraform-state.js";
 
 export interface TerraformRunnerOptions {
@@ -28,6 +29,8 @@ export function createTerraformRunner(kind: "terraform" | "opentofu", opts: Terr
     state: (req, exec) => terraformState(req, exec, ctx),
     plan: (req, exec) => terraformPlan(req, exec, ctx),
     apply: (req, exec) => terraformApply(req, exec, ctx),
+    // TF_DATA_DIR as terraformEnv sets it, in the plan's data dir.
+    backendOf: (dataDir) => remoteBackendDigest(join(dataDir, ".terraform")),
     outputs: async (req, exec) =>
       readOutputs(
         req.binary ?? ctx.defaultBin,

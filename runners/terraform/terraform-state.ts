@@ -6,7 +6,7 @@ import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { initAsPlanned } from "./terraform-init.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
-import { backendDigest } from "./backend-digest.js";
+import { backendDigest, remoteBackendDigest } from "./backend-digest.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import { stateCommandReadBack } from "./state-command-read-back.js";
 import type { TerraformContext } from "./terraform-runner.js";
@@ -77,7 +77,8 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   const erroredAtStart = await erroredBefore(dir.path);
   // A kept state goes back into the backend that refused it, never one this checkout names instead.
   const backend = backendDigest(env.TF_DATA_DIR as string);
-  const held = backend !== undefined && isRemote(env.TF_DATA_DIR as string) ? await req.heldBackend?.(backend) : undefined;
+  const remote = remoteBackendDigest(env.TF_DATA_DIR as string);
+  const held = remote !== undefined ? await req.heldBackend?.(remote) : undefined;
   if (held) return fail("held", held);
   if (op.kind === "push" && op.backend !== undefined && backend !== op.backend)
     return fail(
@@ -139,10 +140,4 @@ function stateLostWith(dataDir: string, projectDir: string, req: StateRequest, i
   if (place.kind === "local" && place.inCheckout !== undefined)
     return req.checkoutStateAllowed ? undefined : checkoutStateRefusal(place.inCheckout);
   return stateRefusal(place);
-}
-
-/** Whether init set up a remote backend (a local one's path is relative to its dir, the hold's own key). */
-function isRemote(dataDir: string): boolean {
-  const file = readCheckoutFile(dataDir, "terraform.tfstate");
-  return file.ok && statePlace({ backendState: file.text, projectDir: "/", checkoutDir: "/", workspace: "default" }).kind === "remote";
 }

@@ -143,6 +143,9 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       if (!built.ok)
         return { ...refused("settings", "reason" in built.result ? built.result.reason : "the apply could not be prepared"), ...none };
       const req = built.request;
+      // A plan saved before its backend was held under another dir is not applied over it.
+      const elsewhere = await holdOnBackend(ctx, project, runner.backendOf?.(dataDir));
+      if (elsewhere) return { ...refused("held", heldBackendReason(elsewhere, project)), ...none };
       const sandboxed = execFor(project, [req.checkoutDir, dataDir], [req.kubeconfig]);
       if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), ...none };
       const seen: { identity?: string } = {};

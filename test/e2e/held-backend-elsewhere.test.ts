@@ -82,4 +82,30 @@ describe("a held backend named from another dir", () => {
     expect(again).not.toContain("is held");
     expect(again).toContain("terraform_data.other_0");
   }, 300_000);
+
+  it("a plan another dir saved before the hold was kept is not applied over the held backend", async () => {
+    prod.state = undefined;
+    prod.refuseWrites = false;
+    h.sim.setPermission("acme/held-early", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "held-early", files: { "prod/main.tf": project(prod.url) } });
+    // The copy is planned first, while nothing is held.
+    await h.sim.pushBranch(repo, { branch: "copy", files: { "copy/main.tf": project(prod.url, tfProject("other", 1)) } });
+    const copy = await h.sim.openPullRequest(repo, { head: "copy", author: "alice" });
+    await completed(h, repo, copy.headSha, "sluice/plan");
+    // Then prod's apply cannot save its state.
+    prod.refuseWrites = true;
+    await h.sim.pushBranch(repo, { branch: "grow", from: "main", files: { "prod/main.tf": project(prod.url, tfProject("extra", 1)) } });
+    const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, grow.headSha, "sluice/plan");
+    expect(await say(h, repo, grow.number, "alice", "/apply")).toContain("/state push-errored -p prod");
+    prod.refuseWrites = false;
+    const applied = await say(h, repo, copy.number, "alice", "/apply");
+    expect(applied).toContain("`copy` is held");
+    expect(applied).toContain("/state push-errored -p prod");
+    expect(prod.state).toBeUndefined();
+    // Control: the kept state is pushed where it belongs.
+    const pushed = await say(h, repo, grow.number, "alice", "/state push-errored -p prod", "state push-errored");
+    expect(pushed).not.toContain("❌");
+    expect(names(prod.state)).toEqual(["extra_0", "prod_0"]);
+  }, 300_000);
 });
