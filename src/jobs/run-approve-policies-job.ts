@@ -76,6 +76,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   const lines: string[] = [];
   let approved = 0;
   let refused = 0;
+  let unseen = 0;
   // Found by who each planned project is on the base branch, never by the name the PR gave it.
   const settings = deps.config.permissions.length ? await baseSettingsOf(deps, vcs, job, pr) : undefined;
   for (const plan of plans) {
@@ -89,6 +90,16 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     const key = { repo, pr: pr.number, planHash: plan.planHash };
     const check = await deps.store.policyCheckOf(key);
     const sets = approvableSets(rules, check, actor, memberOf, self);
+    // An approval is for the plan its owner read: one made after the comment (a `/plan -- -var …`
+    // or a push whose plan finished before this job ran) replaced it unseen and is not approved.
+    if (sets.approvable.length && !plannedBefore(plan.createdAt, job.createdAt)) {
+      refused++;
+      unseen++;
+      lines.push(
+        `- ${inlineCode(plan.project)}: not approved: its current plan was planned after the \`/approve_policies\` comment, so it is not the plan that was read; review it and comment \`/approve_policies\` again`,
+      );
+      continue;
+    }
     if (sets.approvable.length) await deps.store.approvePolicies(key, actor, sets.approvable);
     approved += sets.approvable.length;
     refused += sets.notOwner.length + sets.selfBlocked.length;
@@ -119,9 +130,18 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   const head =
     approved > 0
       ? `@${actor} approved ${approved} failed policy set${approved === 1 ? "" : "s"} for this plan (a new plan needs approval again).`
-      : refused > 0
-        ? `Not approved: @${actor} may not approve the failed policy sets of these plans.`
-        : "Nothing to approve: no policy set of these plans failed.";
+      : unseen > 0 && unseen === refused
+        ? "Not approved: the current plans were made after this comment."
+        : refused > 0
+          ? `Not approved: @${actor} may not approve the failed policy sets of these plans.`
+          : "Nothing to approve: no policy set of these plans failed.";
   await reply(`${head}\n\n${lines.join("\n")}`, approved > 0 ? "+1" : "-1");
   if (approved > 0) await reportPolicyCheck(deps, vcs, job, pr, redact);
+}
+
+/** Whether a plan was saved before the command's job was (times the store wrote; unreadable: no). */
+function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {
+  const planned = Date.parse(planCreatedAt);
+  const commented = Date.parse(commentedAt);
+  return Number.isFinite(planned) && Number.isFinite(commented) && planned <= commented;
 }

@@ -18,7 +18,7 @@ const failed = (...names: string[]): PolicyCheck => ({
 });
 
 let nextJob = 1;
-function approveJob(actor: string, clear = false): Job {
+function approveJob(actor: string, clear = false, createdAt = new Date().toISOString()): Job {
   const id = nextJob++;
   return {
     id,
@@ -28,8 +28,8 @@ function approveJob(actor: string, clear = false): Job {
     status: "running",
     attempts: 1,
     commentIds: [],
-    createdAt: "",
-    updatedAt: "",
+    createdAt,
+    updatedAt: createdAt,
   };
 }
 
@@ -66,9 +66,9 @@ async function setup(check: PolicyCheck) {
     { sha256: "sha256:one", size: 0 },
   );
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
-  const run = async (actor: string, clear = false) => {
+  const run = async (actor: string, clear = false, createdAt?: string) => {
     const before = deps.vcs.bodiesOn(1).length;
-    await runJob(approveJob(actor, clear), deps);
+    await runJob(approveJob(actor, clear, createdAt), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
   return { deps, plan, run, fact: () => planPolicyFact(deps, plan) };
@@ -106,6 +106,27 @@ describe("/approve_policies on the fakes", () => {
     deps.vcs.permissions.set("bob", "write");
     expect(await run("bob", true)).toContain("Cleared 2 policy approvals of 1 plan");
     expect(await fact()).toMatchObject({ passed: false });
+  });
+
+  it("an approval commented before the plan was made does not approve it (a /plan or push that won the race)", async () => {
+    // The owner read the comment of an earlier plan and commented `/approve_policies`; before the
+    // job ran, a `/plan -- -var …` (or a push) replaced that plan with one the owner never saw.
+    const { deps, plan, run, fact } = await setup(failed("a", "b"));
+    const commentedBefore = new Date(Date.parse(plan.createdAt) - 5_000).toISOString();
+    const said = await run("sec", false, commentedBefore);
+    expect(said).toContain("Not approved");
+    expect(said).toContain("was planned after the `/approve_policies` comment");
+    expect(await fact()).toMatchObject({
+      passed: false,
+      blocking: [
+        { name: "a", reason: "failed" },
+        { name: "b", reason: "failed" },
+      ],
+    });
+    expect(await deps.store.policyApprovals({ repo: "acme/infra", pr: 1, planHash: plan.planHash })).toEqual([]);
+    // Control: the same owner commenting again, now that the plan is shown, approves it.
+    expect(await run("sec")).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
   });
 
   it("answers when policies are off, or there is no current plan", async () => {
