@@ -73,11 +73,12 @@ export function resolveProjects(
     const distinct = distinctFrom(new Set(config.projects.map((p) => p.name)), new Set(discoveredNames));
     const nameOfDir = new Map(found.flatMap((f) => f.projects.filter(free).map((p) => [p.dir, distinct(p).name] as const)));
     // A tool's dependencies name dirs (Terragrunt's `dependency` blocks), which plan-order reads
-    // as project names: a unit told apart keeps them, and a dir's name that is a configured
-    // project elsewhere is not that project (app's `../db` would wait for `infra/db`, named `db`).
+    // as project names: a unit told apart keeps them; a dir the config claims is its projects
+    // there, whatever their names; and a dir's name that is a configured project elsewhere is not
+    // that project (app's `../db` would wait for `infra/db`, named `db`).
     const dirsAsNames = (p: Project): Project => {
       if (!p.dependsOn) return p;
-      const onDir = (d: string) => nameOfDir.get(d) ?? (config.projects.some((c) => c.name === d && c.dir === d) ? d : []);
+      const onDir = (d: string) => nameOfDir.get(d) ?? config.projects.filter((c) => c.dir === d).map((c) => c.name);
       return { ...p, dependsOn: p.dependsOn.flatMap(onDir) };
     };
     const named = (p: Project) => dirsAsNames(distinct(p));

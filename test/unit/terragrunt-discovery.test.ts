@@ -281,6 +281,28 @@ describe("Terragrunt units: order and cycles", () => {
     expect(plainOrder.ok && plainOrder.waves.map((w) => w.map((p) => p.name))).toEqual([["env/prod/db"], ["env/prod/app"]]);
   });
 
+  it("a unit depending on a dir the repo config claims under another name waits for that configured project", async () => {
+    // `env/prod/db` is configured as `database` (runner: terragrunt): app's `dependency "db"`
+    // (`../db`) is that project, by its dir, so a failed apply of it stops app.
+    const database = {
+      name: "database",
+      dir: "env/prod/db",
+      workspace: "default",
+      runner: "terragrunt" as const,
+      autoplan: { enabled: true, whenModified: ["*.hcl"] },
+      dependsOn: [],
+      executionOrderGroup: 0,
+    };
+    const withDb: RepoConfig = { ...defaultRepoConfig(), source: ".sluice.yaml", projects: [database] };
+    const tree = await treeOf(LIVE);
+    const { all, affected: touched } = resolveProjects(withDb, tree, ["env/common.hcl"], PROJECT_DETECTORS);
+    expect(touched.map((p) => p.name)).toEqual(["env/prod/app", "database"]);
+    const order = planOrder(withDb, all, touched);
+    expect(order.ok && order.waves.map((w) => w.map((p) => p.name))).toEqual([["database"], ["env/prod/app"]]);
+    const app = touched.find((p) => p.dir === "env/prod/app") as (typeof touched)[0];
+    expect(order.ok && order.dependsOn(app)).toEqual(["database"]);
+  });
+
   it("refuses a dependency cycle, naming it", async () => {
     const files = {
       "a/terragrunt.hcl": 'dependency "b" {\n  config_path = "../b"\n}\n',
