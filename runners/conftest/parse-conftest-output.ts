@@ -39,14 +39,15 @@ function firstWords(text: string): string {
 
 /**
  * Pure: one policy set's outcome from conftest's exit and JSON output. conftest exits 0 when no
- * policy failed and 1 when one did (warnings fail only with --fail-on-warn); anything else, or output
- * that is not its JSON, is an evaluation error: it fails closed, never passes.
+ * policy failed and 1 when one did; with --fail-on-warn, 1 for warnings and 2 for failures (its
+ * ExitCodeFailOnWarn). Anything else, or output that is not its JSON, is an evaluation error: it
+ * fails closed, never passes.
  */
 export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOutcome {
   const error = (message: string): PolicySetOutcome => ({ name, status: "error", message });
   if (run.timedOut) return error("conftest timed out and was stopped");
   if (run.signal) return error(`conftest was killed by ${run.signal}`);
-  if (run.exitCode !== 0 && run.exitCode !== 1) {
+  if (run.exitCode !== 0 && run.exitCode !== 1 && run.exitCode !== 2) {
     const said = firstWords(run.stderr);
     return error(`conftest exited with code ${run.exitCode}${said ? `: ${said}` : ""}`);
   }
@@ -56,6 +57,7 @@ export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOu
   } catch {
     // conftest reports policy load and parse errors on stderr, exits 1 and prints no results.
     const said = firstWords(run.stderr);
+    if (run.exitCode === 2) return error(`conftest exited with code 2${said ? `: ${said}` : ""}`);
     return error(said ? `conftest could not evaluate the policies: ${said}` : "conftest printed no JSON results");
   }
   const parsed = outputSchema.safeParse(json);
@@ -71,6 +73,9 @@ export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOu
     return error("conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments");
   }
   if (failures.length > 0) return { name, status: "failed", successes, failures, warnings };
+  // Exit 2 says failures (--fail-on-warn): with none in the JSON, the output is not what it said.
+  if (run.exitCode === 2)
+    return error(`conftest exited with code 2 but reported no failure${run.stderr.trim() ? `: ${firstWords(run.stderr)}` : ""}`);
   // Exit 1 with nothing failed: conftest saw a problem its JSON does not show (e.g. --fail-on-warn).
   if (run.exitCode === 1) {
     return warnings.length > 0

@@ -61,6 +61,22 @@ describe("runPolicyCheck with the conftest stand-in", () => {
     expect(result.sets[5]).toMatchObject({ message: expect.stringContaining("rego_parse_error") });
   });
 
+  it("--fail-on-warn: a failure (conftest exits 2) is a failed set, warnings alone (exit 1) too", async () => {
+    const sets = [
+      await set("deny", { deny: [{ type: "terraform_data", action: "create", msg: "{address} may not be created" }] }),
+      await set("warn", { warn: [{ type: "terraform_data", msg: "{address} should be tagged" }] }),
+    ];
+    const r = await runPolicyCheck(
+      exec,
+      { binary: STAND_IN, sets, extraArgs: ["--fail-on-warn"] },
+      { showFile, env: {}, timeoutMs: 30_000, redact: (t) => t },
+    );
+    expect(r.sets).toEqual([
+      { name: "deny", status: "failed", successes: 0, failures: ["terraform_data.db may not be created"], warnings: [] },
+      { name: "warn", status: "failed", successes: 0, failures: ["terraform_data.db should be tagged"], warnings: [] },
+    ]);
+  });
+
   it("a namespace given in extra args selects that namespace's rules", async () => {
     const sets = [await set("tags_only", { namespace: "tags", deny: [{ type: "terraform_data", msg: "tag it" }] })];
     const r = await runPolicyCheck(

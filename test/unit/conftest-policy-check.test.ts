@@ -57,9 +57,26 @@ describe("parseConftestOutput", () => {
       },
     ],
     [
-      "exit 2",
-      { exitCode: 2, stdout: documented, stderr: "boom" },
-      { name: "s", status: "error", message: "conftest exited with code 2: boom" },
+      // conftest.dev: with --fail-on-warn, failures exit 2 and warnings alone 1 (ExitCodeFailOnWarn).
+      "a failure under --fail-on-warn (exit 2): a failure the owners may approve, not an unevaluable set",
+      { exitCode: 2, stdout: documented, stderr: "" },
+      {
+        name: "s",
+        status: "failed",
+        successes: 4,
+        failures: ["terraform_data.a may not be created"],
+        warnings: ["Found service hello-kubernetes but services are not allowed"],
+      },
+    ],
+    [
+      "exit 2 with nothing failed",
+      { exitCode: 2, stdout: '[{"filename":"p","namespace":"main","successes":1,"warnings":[{"msg":"w"}]}]', stderr: "boom" },
+      { name: "s", status: "error", message: "conftest exited with code 2 but reported no failure: boom" },
+    ],
+    [
+      "exit 3",
+      { exitCode: 3, stdout: documented, stderr: "boom" },
+      { name: "s", status: "error", message: "conftest exited with code 3: boom" },
     ],
     [
       "not JSON",
