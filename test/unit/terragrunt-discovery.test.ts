@@ -143,6 +143,32 @@ describe("Terragrunt units: discovery", () => {
   });
 });
 
+describe("Terragrunt units: an include written as a template (Terragrunt's HCL1-era spelling)", () => {
+  it('`path = "${find_in_parent_folders()}"` includes the root: the root is configuration, not a unit', async () => {
+    const files = {
+      "live/terragrunt.hcl": 'remote_state {\n  backend = "local"\n}\n',
+      "live/a/terragrunt.hcl": 'include {\n  path = "${find_in_parent_folders()}"\n}\n',
+      "live/b/terragrunt.hcl": 'include "root" {\n  path = "${find_in_parent_folders("terragrunt.hcl")}"\n}\n',
+    };
+    const tree = await treeOf(files);
+    expect(terragruntDetector.detect(tree, []).projects.map((p) => p.dir)).toEqual(["live/a", "live/b"]);
+    expect(discoverTerragruntUnits(tree).units.get("live/a")?.includes).toEqual(["live/terragrunt.hcl"]);
+    expect(await affected(files, ["live/terragrunt.hcl"])).toEqual([
+      { dir: "live/a", why: ["`terragrunt.hcl` of `live/a` includes `live/terragrunt.hcl`"] },
+      { dir: "live/b", why: ["`terragrunt.hcl` of `live/b` includes `live/terragrunt.hcl`"] },
+    ]);
+  });
+
+  it("control: a template that builds more than the one call stays computed", async () => {
+    const files = {
+      "live/terragrunt.hcl": 'remote_state {\n  backend = "local"\n}\n',
+      "live/a/terragrunt.hcl": 'include {\n  path = "${find_in_parent_folders()}.bak"\n}\n',
+    };
+    const tree = await treeOf(files);
+    expect(discoverTerragruntUnits(tree).units.get("live/a")?.includes).toEqual([]);
+  });
+});
+
 describe("Terragrunt units: what a change plans, and why", () => {
   it.each([
     [
