@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { Language, type Node, Parser, type TreeCursor } from "web-tree-sitter";
+import { Language, type Node, type ParseOptions, Parser, type TreeCursor } from "web-tree-sitter";
 import { copySubtree, type NodeKinds, nodeKinds, type SyntaxNode } from "./syntax-tree.js";
 import type { TgFile, TgRef } from "../../src/model/project-tree.js";
 import { computed, literalOf, literalText, pathOf } from "./hcl-path.js";
@@ -27,6 +27,17 @@ const PATH_BLOCK = /^(?:include|dependency|dependencies|terraform)\b/;
 const PATH_ATTRIBUTE = /^(?:path|config_path|paths|source)\b/;
 
 let loading: Promise<HclParser> | undefined;
+
+/**
+ * How long one file's parse may take. A PR's `.hcl` files are parsed on the server's own thread,
+ * and tree-sitter's error recovery is worse than quadratic on some inputs (strings of nested
+ * `"${"${…}"}"`, which its grammar does not take: 150 KB of them took minutes), so a parse past
+ * this is cancelled and the file counts as one that is not valid HCL. Real files take milliseconds.
+ */
+export const PARSE_BUDGET_MS = 2_000;
+
+/** A parse cancelled at its budget: not a fact about the file (a busy server is slower), so never kept on disk. */
+export const TOO_SLOW_TO_PARSE = `the file took more than ${PARSE_BUDGET_MS / 1000} s to parse (Sluice stops there): not followed`;
 
 /** The parser with what the walk over its trees needs to know of the grammar's node types. */
 export interface HclParser {
@@ -65,9 +76,16 @@ export function hclParser(): Promise<HclParser> {
  * when it is a literal, or a literal after `get_terragrunt_dir()` / `get_repo_root()`, or a
  * `find_in_parent_folders("name")`; anything else is `computed`.
  */
-export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string): TgFile {
-  const tree = parser.parse(text);
-  if (!tree) return { refs: [], error: "the file could not be parsed" };
+export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string, budgetMs = PARSE_BUDGET_MS): TgFile {
+  const deadline = performance.now() + budgetMs;
+  // tree-sitter cancels a parse whose progress callback returns true (the typings say void).
+  const tooLong = (() => performance.now() > deadline) as unknown as ParseOptions["progressCallback"];
+  const tree = parser.parse(text, null, { progressCallback: tooLong });
+  if (!tree) {
+    // A cancelled parse resumes at the next call unless the parser is reset.
+    parser.reset();
+    return { refs: [], error: performance.now() > deadline ? TOO_SLOW_TO_PARSE : "the file could not be parsed" };
+  }
   try {
     const root = tree.rootNode;
     if (root.hasError) return { refs: [], error: `HCL syntax error near line ${firstError(root) + 1}` };
