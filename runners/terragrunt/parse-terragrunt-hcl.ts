@@ -120,6 +120,11 @@ export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string, b
     }
     refs.push(...functionCalls(calls));
     return { refs };
+  } catch (e) {
+    // The walk over a path's expression recurses: ten thousand nested parentheses (20 KB) run
+    // past the stack. The file is its unit's problem, as one that is not valid HCL is.
+    if (e instanceof RangeError) return { refs: [], error: "its expressions are nested too deeply to be read" };
+    throw e;
   } finally {
     tree.delete();
   }

@@ -46,3 +46,20 @@ describe("a PR's .hcl files cannot hold the server's thread", () => {
     expect([...parsed.keys()]).toEqual([...files.keys()]);
   });
 });
+
+describe("a PR's .hcl file nested past the server's stack", () => {
+  it("is a problem of its unit, said plainly, not a fault of the whole plan", async () => {
+    const deep = (n: number) => `include {\n  path = ${"(".repeat(n)}find_in_parent_folders()${")".repeat(n)}\n}\n`;
+    const parsed = await readTerragruntFiles(
+      new Map([
+        ["live/deep/terragrunt.hcl", deep(10_000)],
+        ["live/fine/terragrunt.hcl", deep(3)],
+      ]),
+    );
+    expect(parsed.get("live/deep/terragrunt.hcl")).toEqual({ refs: [], error: "its expressions are nested too deeply to be read" });
+    // Control: the same shape, nested as real files are, is read (its parent file found).
+    const fine = parsed.get("live/fine/terragrunt.hcl");
+    expect(fine?.error).toBeUndefined();
+    expect(fine?.refs).toContainEqual({ kind: "read", name: "find_in_parent_folders", path: { kind: "parent", name: "terragrunt.hcl" } });
+  });
+});
