@@ -26,7 +26,7 @@ import type { TerraformContext } from "./terraform-runner.js";
 const identity = (s: string) => s;
 
 /** `-var-file` paths come from a PR comment: they must resolve inside the checkout. */
-async function checkVarFiles(checkoutDir: string, projectDir: string, args: readonly string[]) {
+export async function checkVarFiles(checkoutDir: string, projectDir: string, args: readonly string[]) {
   for (const arg of args) {
     const m = /^-var-file=(.*)$/.exec(arg);
     if (!m?.[1]) continue;

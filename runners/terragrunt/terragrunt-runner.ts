@@ -10,6 +10,7 @@ import { detailsRedactor, resourceDetails } from "../terraform/resource-details.
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
+import { checkVarFiles } from "../terraform/terraform-plan.js";
 import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
@@ -78,6 +79,9 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       const dir = await resolveInside(req.checkoutDir, req.project.dir);
       if (!dir.ok) return fail("checkout", dir.reason);
       if (!(await exists(join(dir.path, "terragrunt.hcl")))) return fail("checkout", `\`${req.project.dir}\` has no terragrunt.hcl`);
+      // As for Terraform projects: a comment's -var-file (a link the PR commits) never leaves the checkout.
+      const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, req.extraArgs);
+      if (varFileProblem) return fail("arguments", varFileProblem);
       await mkdir(req.dataDir, { recursive: true });
       const planFile = join(req.dataDir, "plan.tfplan");
       await rm(planFile, { force: true });

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -157,6 +157,42 @@ describe("terragrunt runner through the stand-in and real terraform", () => {
     );
     expect(plan).toMatchObject({ ok: false, failedStep: "plan", message: expect.stringContaining("exited with code 1") });
     expect(plan.ok ? "" : plan.output).toContain("is not a directory");
+  });
+
+  it("a -var-file from the comment that leads outside the checkout (a symlink the PR commits) is refused before anything runs", async () => {
+    // With `sandbox: off` terraform would read the server file and quote it in its error.
+    await mkdir(join(checkout, "live/vars"), { recursive: true });
+    await writeFile(
+      join(checkout, "live/vars/terragrunt.hcl"),
+      'include "common" {\n  path = find_in_parent_folders("common.hcl")\n}\nterraform {\n  source = "../../modules//db"\n}\n',
+    );
+    await writeFile(join(root, "server-file.txt"), "root:x:0:0:SERVER-ONLY-LINE\n");
+    await symlink(join(root, "server-file.txt"), join(checkout, "live/vars/evil.tfvars"));
+    await writeFile(join(checkout, "live/vars/inside.tfvars"), 'name = "from-a-var-file"\n');
+    const plan = (file: string, r = recording()) =>
+      runner.plan(
+        {
+          project: unit("live/vars"),
+          checkoutDir: checkout,
+          dataDir: join(root, `data-vars-${file}`),
+          extraArgs: [`-var-file=${file}`],
+          env: env(),
+          timeoutMs: 60_000,
+          redact,
+        },
+        r.exec,
+      );
+    const r = recording();
+    const evil = await plan("evil.tfvars", r);
+    expect(evil).toMatchObject({ ok: false, failedStep: "arguments" });
+    expect(JSON.stringify(evil)).not.toContain("SERVER-ONLY-LINE");
+    expect(r.calls).toEqual([]);
+    // Control: a var file of the unit's own is passed on, as Terraform projects' are (the link is
+    // gone: the stand-in copies the unit's files again at `show`, and cannot copy a link twice).
+    await rm(join(checkout, "live/vars/evil.tfvars"));
+    const inside = await plan("inside.tfvars");
+    if (!inside.ok) throw new Error(`${inside.message}\n${inside.output}`);
+    expect(inside.summary.hasChanges).toBe(true);
   });
 
   it("a project dir without terragrunt.hcl, or outside the checkout, is refused before anything runs", async () => {
