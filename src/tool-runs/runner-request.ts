@@ -11,6 +11,7 @@ import { kubeconfigSecrets } from "../credentials/kubeconfig-secrets.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { type Secrets, withSecrets } from "../job-context/secrets.js";
 import { policyChecked } from "../authorization/plan-policy-fact.js";
+import { stepsUnitSkips } from "./unit-workflow.js";
 
 /** What every tool run of a project gets from the job: settings, secrets and server limits. */
 export interface RunnerContext {
@@ -58,6 +59,11 @@ function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   if (identity.kind === "ambiguous") return { refusal: ambiguousReason(identity) };
   const workflow = settings.workflowFor(project);
   if (workflow.refusal) return { refusal: workflow.refusal };
+  const skipped = project.runner === "terragrunt" ? stepsUnitSkips(workflow.workflow) : [];
+  if (skipped.length)
+    return {
+      refusal: `this project's workflow has steps a Terragrunt unit does not run (${skipped.join(", ")}): Terragrunt plans and applies a unit itself, so it would run without them. Give the unit a workflow of the default steps, or keep the project a Terraform one`,
+    };
   const secretSet = resolveSecretSet(project, settings);
   if ("missing" in secretSet) return { refusal: `secret \`${secretSet.missing}\` is not defined on this Sluice server` };
   ctx.secrets.add(Object.values(secretSet.values));
