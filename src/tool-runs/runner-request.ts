@@ -59,6 +59,12 @@ function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   if (identity.kind === "ambiguous") return { refusal: ambiguousReason(identity) };
   const workflow = settings.workflowFor(project);
   if (workflow.refusal) return { refusal: workflow.refusal };
+  // Terragrunt runs a unit's own workspace: one named here would be a lock, credentials and rules
+  // of a workspace whose state is never the one planned and applied.
+  if (project.runner === "terragrunt" && project.workspace !== "default")
+    return {
+      refusal: `a Terragrunt unit runs in its backend's default workspace, not workspace \`${project.workspace}\`: Sluice does not select workspaces for units, so this project would plan and apply another workspace's state. Give each environment its own unit dir`,
+    };
   const skipped = project.runner === "terragrunt" ? stepsUnitSkips(workflow.workflow) : [];
   if (skipped.length)
     return {
