@@ -35,6 +35,9 @@ export function findFileReads(tfText: string, depth = 0): TfRead[] {
     for (const tok of tokens) {
       if (tok.type === "string") for (const body of tok.templates ?? []) reads.push(...findFileReads(body, depth + 1));
     }
+  } else if (tokens.some((t) => t.type === "string" && (t.templates?.length ?? 0) > 0)) {
+    // Nested deeper than is read: what it reads is not known, so the whole tree counts.
+    reads.push({ fn: "file", computed: true });
   }
   const consumed = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {

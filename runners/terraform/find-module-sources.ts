@@ -178,12 +178,51 @@ function skipTemplate(text: string, from: number): number {
   while (i < text.length && depth > 0) {
     const c = text[i];
     if (c === '"') {
-      i = readString(text, i).end;
+      i = stringEnd(text, i);
       continue;
     }
     if (c === "\n") return i;
     if (c === "{") depth++;
     else if (c === "}") depth--;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Where a string inside a template ends (the index after its closing quote; at a newline or the
+ * text's end when unterminated), its own templates and their strings included. A loop with a stack,
+ * not a recursion: a PR's file nests them as deep as it likes (`"${"${"${…`), and a recursion would
+ * run past the stack and fail the whole job instead of reading the file.
+ */
+function stringEnd(text: string, start: number): number {
+  // A string (-1) or a template body with its open braces (≥ 1), innermost last.
+  const open: number[] = [-1];
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text[i];
+    const next = text[i + 1];
+    const top = open.length - 1;
+    if (c === "\n") return i;
+    if ((open[top] ?? -1) < 0) {
+      if (c === '"') {
+        open.pop();
+        i++;
+        if (open.length === 0) return i;
+      } else if (c === "\\") i += 2;
+      else if ((c === "$" || c === "%") && next === c && text[i + 2] === "{") i += 3;
+      else if ((c === "$" || c === "%") && next === "{") {
+        open.push(1);
+        i += 2;
+      } else i++;
+      continue;
+    }
+    if (c === '"') open.push(-1);
+    else if (c === "{") open[top] = (open[top] ?? 0) + 1;
+    else if (c === "}") {
+      open[top] = (open[top] ?? 1) - 1;
+      if (open[top] === 0) open.pop();
+    }
     i++;
   }
   return i;

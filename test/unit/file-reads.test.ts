@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform (HCL) text, whose ${…} is HCL's
 import { describe, expect, it } from "vitest";
 import { findFileReads } from "../../runners/terraform/find-file-reads.js";
+import { findModuleSources } from "../../runners/terraform/find-module-sources.js";
 import { affectedProjects } from "../../runners/terraform/affected-projects.js";
 import { readRepoTree } from "../../src/repo-reading/read-repo-tree.js";
 
@@ -205,5 +206,19 @@ describe("readRepoTree's tfMayRead", () => {
       Object.keys(files),
     );
     expect([...(tree.tfMayRead ?? [])]).toEqual(["modules/big"]);
+  });
+});
+
+describe("a PR's file nesting template strings deeper than the stack", () => {
+  const deep = (n: number) => `locals { x = ${'"${'.repeat(n)}file("a.yaml")${'}"'.repeat(n)} }\nmodule "m" { source = "./m" }\n`;
+
+  it("is read, not a failed job: what it reads is unknown, so its whole tree counts; its module sources are found", () => {
+    // Before: "Maximum call stack size exceeded" out of the lexer, failing the plan job for every PR.
+    expect(findFileReads(deep(10_000))).toEqual([{ fn: "file", computed: true }]);
+    expect(findModuleSources(deep(10_000))).toEqual(["./m"]);
+  });
+
+  it("control: a read nested within what is read is found by its path", () => {
+    expect(findFileReads(deep(3))).toEqual([{ fn: "file", base: "root", path: "a.yaml" }]);
   });
 });
