@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readCheckoutFile } from "../../src/util/read-checkout-file.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { symlinkOutside } from "./chart-symlinks.js";
 
 export interface ChartLocation {
   ok: true;
@@ -32,6 +33,8 @@ export async function chartAt(
   if (optional && !existsSync(join(root, dir, "Chart.yaml"))) return undefined;
   const chart = await resolveInside(root, dir);
   if (!chart.ok) return { ok: false, failedStep: "checkout", message: chart.reason };
+  const linkOut = await symlinkOutside(root, chart.path);
+  if (linkOut) return { ok: false, failedStep: "checkout", message: linkOut };
   // Sluice reads Chart.yaml itself (dependencies): only a regular file inside the checkout, capped.
   const chartYaml = readCheckoutFile(root, join(dir, "Chart.yaml"));
   if (!chartYaml.ok) {

@@ -1,7 +1,11 @@
 import { CheckoutFileError } from "../../src/util/read-checkout-file.js";
 import { describeExecFailure } from "../k8s/describe-exec-failure.js";
 import type { Exec } from "../runner.js";
-import { chartDependencies, missingDependencies } from "./chart-dependencies.js";
+import { realpath } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import { type ChartDependency, chartDependencies, missingDependencies } from "./chart-dependencies.js";
+import { symlinkOutside } from "./chart-symlinks.js";
 import type { ChartLocation } from "./chart-location.js";
 import { type HelmChartInput, helmDependencyBuildArgv, helmTemplateArgv } from "./helm-argv.js";
 import {
@@ -58,6 +62,8 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     // Checked before helm runs: its own advice (`helm repo add`) cannot be followed inside Sluice.
     const refused = remote.find((d) => allowedRepository(d, i.repositories) === undefined);
     if (refused) return { ok: false, failedStep: step, message: unavailableDependencyMessage(i.projectDir, refused), output: "" };
+    const local = await localDependencyProblem(i.chart, missing);
+    if (local) return { ok: false, failedStep: step, message: local, output: "" };
     let env = opts.env;
     if (remote.length > 0) {
       const files = await writeHelmRepositoryConfig(i.helmConfigHome, i.repositories);
@@ -79,6 +85,23 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }
   return { ok: true, yaml: r.stdout };
+}
+
+/**
+ * Why a `file://` dependency helm would build cannot be: helm packages the dir it names (its
+ * symlinks followed) into the chart, so it must lie inside the checkout, and hold no symlink out.
+ */
+async function localDependencyProblem(chart: ChartLocation, missing: readonly ChartDependency[]): Promise<string | undefined> {
+  for (const dep of missing) {
+    if (!dep.repository?.startsWith("file://")) continue;
+    const path = dep.repository.slice("file://".length);
+    const rel = relative(await realpath(chart.root), resolve(chart.dir, path));
+    const inside = await resolveInside(chart.root, rel);
+    if (!inside.ok) return `dependency \`${dep.name}\` (\`${dep.repository}\`): ${inside.reason}`;
+    const linkOut = await symlinkOutside(chart.root, inside.path);
+    if (linkOut) return `dependency \`${dep.name}\` (\`${dep.repository}\`): ${linkOut}`;
+  }
+  return undefined;
 }
 
 /** A located chart with its release and values, as helm's argv builders take it. */
