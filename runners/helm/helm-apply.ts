@@ -1,6 +1,6 @@
 import type { Project } from "../../src/model/project.js";
 import { differingPaths } from "../k8s/differing-paths.js";
-import { removeAt } from "../k8s/ignore-paths.js";
+import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
 import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,17 +15,18 @@ import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
 import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
-import { helmDiffDryRunArgv, helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
+import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { namespaceEscapes } from "../k8s/preview-namespace.js";
-import { releaseObjectsText } from "./release-manifest.js";
+import { dryRunUpgrade, upgradeRendersOtherwise } from "./upgrade-render.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { chartInput, type RenderChartInput, renderChart } from "./render-chart.js";
 
 /**
  * `helm upgrade --install --atomic --wait` of the head chart. helm cannot apply a saved render, so
  * the chart is rendered again first and compared with the saved plan (ignore rules applied): if it
- * renders differently, nothing is applied and the user is asked to plan again. Not run here: there
- * is no cluster on the build machines; the argv is unit-tested.
+ * renders differently, nothing is applied and the user is asked to plan again; then the upgrade's
+ * own server-side dry run must render what was planned too (upgrade-render.ts). Not run here
+ * against a real cluster (none on the build machines): the helm stand-in plays it in tests.
  */
 export async function applyHelm(bins: { helm: string; kubectl: string }, req: ApplyRequest, exec: Exec): Promise<ApplyOutcome> {
   const bin = bins.helm;
@@ -86,7 +87,9 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
     // Fields regenerated on every render (a generated certificate) differ from the plan's by nature.
     const again = await renderChart({ ...common, side: "head" }, exec);
-    if (again.ok) dropRegeneratedFields(current.objects, parseManifests(again.yaml, s.namespace, hashing).objects, saved.objects);
+    const regenerated = again.ok
+      ? dropRegeneratedFields(current.objects, parseManifests(again.yaml, s.namespace, hashing).objects, saved.objects)
+      : new Map<string, ConcretePath[]>();
     const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
     if (drift.length > 0 || current.errors.length > 0) {
       const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
@@ -103,9 +106,17 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       );
       if (!own.ok) return fail(own.message, own.output);
       if (own.owner.kind === "foreign") return fail(own.owner.message);
-      // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
-      // `lookup` against the cluster): the server-side dry run of this very upgrade must stay inside too.
-      const inside = await upgradeStaysInside({ bin, kubectl: bins.kubectl }, common, req, preview.namespace, exec);
+    }
+    // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
+    // `lookup` against the cluster): the server-side dry run of this very upgrade must create
+    // what the plan showed, and a preview's must stay inside its namespace.
+    const dry = await dryRunUpgrade(bin, common, req, exec);
+    if (!dry.ok) return fail(dry.message);
+    const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: s.ignore };
+    const otherwise = upgradeRendersOtherwise(dry.text, planned);
+    if (otherwise !== undefined) return fail(otherwise);
+    if (preview) {
+      const inside = await upgradeStaysInside(bins.kubectl, dry.text, common, req, preview.namespace, exec);
       if (inside !== undefined) return fail(inside);
     }
     const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
@@ -130,33 +141,27 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
 
 /**
  * Why the upgrade would write outside the preview's namespace (its manifest and hooks, as the API
- * server validates them without persisting), or undefined when it stays inside. The output holds
- * Secrets in clear: parsed here, never shown.
+ * server validates them without persisting), or undefined when it stays inside.
  */
 async function upgradeStaysInside(
-  bins: { bin: string; kubectl: string },
+  kubectl: string,
+  dryText: string,
   common: Omit<RenderChartInput, "side">,
   req: ApplyRequest,
   namespace: string,
   exec: Exec,
 ): Promise<string | undefined> {
-  const kinds = await clusterKindsOf({ kubeconfig: req.kubeconfig as string, kubectl: bins.kubectl, req, redact: common.redact }, exec);
+  const kinds = await clusterKindsOf({ kubeconfig: req.kubeconfig as string, kubectl, req, redact: common.redact }, exec);
   if (!kinds.ok) return `${kinds.message}: which kinds are cluster-wide is unknown, so nothing was applied`;
-  const dry = await exec(bins.bin, helmDiffDryRunArgv({ ...chartInput(common), kubeconfig: req.kubeconfig as string }), {
-    cwd: common.chart.dir,
-    env: common.env,
-    timeoutMs: req.timeoutMs,
-    redact: (s) => s,
-  });
-  if (dry.exitCode !== 0) return `${describeExecFailure("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied`;
-  const text = releaseObjectsText(dry.stdout);
-  if (text === undefined) return "helm upgrade --dry-run=server did not print a release as JSON: nothing was applied";
-  const escapes = namespaceEscapes(parseManifests(text, namespace).objects, namespace, kinds.kinds);
+  const escapes = namespaceEscapes(parseManifests(dryText, namespace).objects, namespace, kinds.kinds);
   return escapes ? `the upgrade itself would render differently from the plan: ${escapes}` : undefined;
 }
 
-/** Removes from `a` and `others` every field that differs between two renders `a` and `b` of the same input. */
-function dropRegeneratedFields(a: K8sObject[], b: readonly K8sObject[], others: readonly K8sObject[]): void {
+/**
+ * Removes from `a` and `others` every field that differs between two renders `a` and `b` of the
+ * same input; returns those fields by object key.
+ */
+function dropRegeneratedFields(a: K8sObject[], b: readonly K8sObject[], others: readonly K8sObject[]): Map<string, ConcretePath[]> {
   const paths = differingPaths(a, b, { secretValues: true });
   const byKey = new Map(others.map((o) => [objectKey(o), o]));
   for (const o of a) {
@@ -167,4 +172,5 @@ function dropRegeneratedFields(a: K8sObject[], b: readonly K8sObject[], others: 
       if (twin) removeAt(twin.body, path);
     }
   }
+  return paths;
 }

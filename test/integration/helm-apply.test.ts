@@ -8,6 +8,7 @@ import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 
 import { installHelm } from "../../scripts/install-helm.js";
+import { templateAsDryRun } from "../support/helm-dry-run.js";
 import { NO_KUBECONFIG } from "../../runners/k8s/k8s-plan-request.js";
 import type { ApplyRequest } from "../../runners/runner.js";
 import type { Exec } from "../../runners/runner.js";
@@ -71,6 +72,7 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string 
     calls.push(args);
     gently.push(opts?.stopGently === true);
     if (args[0] !== "upgrade") return exec(file, args, opts);
+    if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
   const req: ApplyRequest = {
@@ -97,10 +99,16 @@ describe("helm apply", () => {
     const { result, calls, gently, redactedWith } = await apply(p, "/etc/sluice/kube/acme.yaml");
     expect(result).toMatchObject({ ok: true, output: 'Release "web" has been upgraded.\n' });
     // Rendered twice: fields regenerated on every render are left out of the check against the plan.
-    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade"]);
+    // The upgrade's own server-side dry run renders what was planned before the upgrade runs.
+    expect(calls.map((c) => c.slice(0, 3).join(" "))).toEqual([
+      "template web " + calls[0]?.[2],
+      "template web " + calls[0]?.[2],
+      "upgrade --install --dry-run=server",
+      "upgrade --install --atomic",
+    ]);
     // Only the upgrade changes the cluster: a limit stops it gently, so helm can mark the release failed.
-    expect(gently).toEqual([false, false, true]);
-    const upgrade = calls[2] ?? [];
+    expect(gently).toEqual([false, false, false, true]);
+    const upgrade = calls[3] ?? [];
     // Server secrets are among the values: the chart's NOTES are not printed (they could show them).
     expect(upgrade.slice(0, 9)).toEqual([
       "upgrade",
@@ -128,7 +136,7 @@ describe("helm apply", () => {
     await rm(p.dataDir, { recursive: true, force: true });
     const { result, calls } = await apply({ ...p, dataDir: copyDir, planFile: join(copyDir, "rendered.yaml") }, "/k");
     expect(result).toMatchObject({ ok: true });
-    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade"]);
+    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade", "upgrade"]);
   });
 
   it("refuses when the chart renders differently from the saved plan", async () => {

@@ -9,6 +9,7 @@ import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
+import { templateAsDryRun } from "../support/helm-dry-run.js";
 
 /**
  * Helm and Kustomize previews with the real tools for everything that needs no cluster (`helm
@@ -69,13 +70,6 @@ const namespaceJson = (ns: ClusterNamespace, of = "") =>
   })[ns];
 
 /** Real tools for rendering; the cluster's side answered here (its namespace as `ns` says); every call recorded. */
-/** What a server-side dry run of the upgrade renders: by default the same as `helm template` (a ConfigMap in pr-7). */
-const DRY_RUN = JSON.stringify({
-  name: "web",
-  manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: pr-7\n",
-  hooks: [],
-});
-
 const API_RESOURCES = [
   "namespaces        ns   v1                             false   Namespace",
   "clusterroles           rbac.authorization.k8s.io/v1   false   ClusterRole",
@@ -83,13 +77,15 @@ const API_RESOURCES = [
   "",
 ].join("\n");
 
-function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, dryRun = DRY_RUN) {
+function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, dryRun?: string) {
   const calls: string[][] = [];
   const run: Exec = async (file, args, opts) => {
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
-    if (args[0] === "upgrade" && args.includes("--dry-run=server")) return answer(dryRun);
+    // By default the upgrade renders what `helm template` does (the plan's render).
+    if (args[0] === "upgrade" && args.includes("--dry-run=server"))
+      return dryRun === undefined ? templateAsDryRun(helmPath, args, opts.cwd) : answer(dryRun);
     // Discovery: a custom cluster-wide kind (cert-manager's) that no list of Sluice's knows.
     if (args[0] === "api-resources") return answer(API_RESOURCES);
     if (["upgrade", "uninstall", "apply", "delete", "create"].includes(args[0] ?? "")) return answer(`${args[0]} done\n`);
@@ -159,8 +155,8 @@ describe("a Helm preview (real helm template)", () => {
     expect(applied.calls.filter((c) => c[0] !== "template").map((c) => c.slice(0, 3))).toEqual([
       ["get", "namespace", "pr-7"],
       ["create", "-f", join(where.dataDir, "preview-namespace.yaml")],
-      ["api-resources", "--namespaced=false", "--no-headers"],
       ["upgrade", "--install", "--dry-run=server"],
+      ["api-resources", "--namespaced=false", "--no-headers"],
       ["upgrade", "--install", "--atomic"],
     ]);
     expect(await readFile(join(where.dataDir, "preview-namespace.yaml"), "utf8")).toContain('sluice.dev/preview: "true"');
@@ -181,8 +177,8 @@ describe("a Helm preview (real helm template)", () => {
       hooks: [{ manifest: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: prod\n" }],
     });
     const applied = await apply(helm(), helmProject, where, planned.planFile, "ours", helmProject.previewOf, undefined, sneaky);
-    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("the upgrade itself would render differently from the plan");
-    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("`Job/prod/migrate`");
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("the upgrade renders differently from the plan");
+    expect(applied.outcome.ok ? "" : applied.outcome.message).toContain("create a Job the plan does not have");
     expect(applied.calls.filter((c) => c[0] === "upgrade" && !c.includes("--dry-run=server"))).toEqual([]);
   });
 

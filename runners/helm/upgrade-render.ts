@@ -1,0 +1,78 @@
+import { describeExecFailure } from "../k8s/describe-exec-failure.js";
+import { diffObjects } from "../k8s/diff-objects.js";
+import type { SecretHashing } from "../k8s/hash-secret-values.js";
+import type { IgnoreRule } from "../k8s/ignore-differences.js";
+import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
+import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
+import { parseManifests } from "../k8s/parse-manifests.js";
+import type { ApplyRequest, Exec } from "../runner.js";
+import { helmDiffDryRunArgv } from "./helm-argv.js";
+import { releaseObjectsText } from "./release-manifest.js";
+import { chartInput, type RenderChartInput } from "./render-chart.js";
+
+/**
+ * Every object the upgrade itself would create (its manifest and its hooks), as helm renders it
+ * against the cluster and the API server validates it, persisting nothing. The output holds
+ * Secrets in clear: parsed by the caller, never shown.
+ */
+export async function dryRunUpgrade(
+  bin: string,
+  common: Omit<RenderChartInput, "side">,
+  req: Pick<ApplyRequest, "kubeconfig" | "timeoutMs">,
+  exec: Exec,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  const dry = await exec(bin, helmDiffDryRunArgv({ ...chartInput(common), kubeconfig: req.kubeconfig as string }), {
+    cwd: common.chart.dir,
+    env: common.env,
+    timeoutMs: req.timeoutMs,
+    redact: (s) => s,
+  });
+  if (dry.exitCode !== 0) {
+    return { ok: false, message: `${describeExecFailure("helm upgrade --dry-run=server", dry, req.timeoutMs)}: nothing was applied` };
+  }
+  const text = releaseObjectsText(dry.stdout);
+  if (text === undefined)
+    return { ok: false, message: "helm upgrade --dry-run=server did not print a release as JSON: nothing was applied" };
+  return { ok: true, text };
+}
+
+export interface PlannedRender {
+  /** The saved plan's objects (a `helm template` render), regenerated fields already removed. */
+  saved: readonly K8sObject[];
+  /** Fields that differ between two renders of the same input, by object key. */
+  regenerated: ReadonlyMap<string, ConcretePath[]>;
+  namespace: string;
+  hashing: SecretHashing;
+  ignore: readonly IgnoreRule[];
+}
+
+/**
+ * Why the upgrade would create something other than the plan showed, or undefined. The plan and
+ * the gate read `helm template`, which knows no release and no cluster: `.Release.IsUpgrade` is
+ * false there, `lookup` finds nothing and the capabilities are helm's defaults, so a template
+ * gated on any of them renders only in the upgrade. Compared as the apply's own re-render is:
+ * ignore rules and fields regenerated on every render left out. CRDs (`crds/`, installed by
+ * helm only on a first install and never changed after) are not in an upgrade's manifest, and
+ * test hooks are run only by `helm test`, so neither side counts them.
+ */
+export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender): string | undefined {
+  const dry = parseManifests(dryText, planned.namespace, planned.hashing);
+  if (dry.errors.length > 0) return "helm upgrade --dry-run=server printed a manifest Sluice cannot read: nothing was applied";
+  const upgrade = dry.objects.filter((o) => !isTestHook(o));
+  for (const o of upgrade) for (const path of planned.regenerated.get(objectKey(o)) ?? []) if (path.length > 0) removeAt(o.body, path);
+  const saved = planned.saved.filter((o) => !/(^|\/)crds\//.test(o.source ?? ""));
+  const changes = diffObjects(saved, upgrade, { ignore: planned.ignore }).changes;
+  if (changes.length === 0) return undefined;
+  // An object only the upgrade renders is named by its kind alone: its name and namespace may be
+  // made of what `lookup` read with the apply's credentials (a Secret's value), never shown.
+  const kinds = new Map(upgrade.map((o) => [objectKey(o), o.kind]));
+  const which = changes
+    .map((c) => (c.action === "create" ? `create a ${kinds.get(c.key)} the plan does not have` : `${c.action} ${c.address}`))
+    .join(", ");
+  return `the upgrade renders differently from the plan against the cluster (${which}): a template reads what \`helm template\` cannot know (\`lookup\`, \`.Release.IsUpgrade\`, \`.Release.Revision\`, the cluster's capabilities; set \`api_versions\` and \`kube_version\` for those), so nothing was applied`;
+}
+
+function isTestHook(o: K8sObject): boolean {
+  const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
+  return typeof hook === "string" && hook.split(",").some((h) => h.trim().startsWith("test"));
+}

@@ -1,0 +1,128 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createHelmRunner } from "../../runners/helm/helm-runner.js";
+import type { ApplyRequest } from "../../runners/runner.js";
+import type { Project } from "../../src/model/project.js";
+import { installHelm } from "../../scripts/install-helm.js";
+import { clusterObject, clusterRelease, newCluster, STAND_IN, type StandInCluster, standIn } from "../support/k8s-stand-in.js";
+
+/**
+ * What `helm upgrade` renders against the cluster can differ from the `helm template` render the
+ * plan showed and the gate judged: `.Release.IsUpgrade` is false in a template and true in an
+ * upgrade of an installed release, `lookup` reads the cluster only then, and the capabilities are
+ * the cluster's. The helm stand-in renders an upgrade of an existing release as helm does
+ * (`--is-upgrade`), in its file cluster.
+ */
+const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
+const ONLY_ON_UPGRADE = `{{- if .Release.IsUpgrade }}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: pr-author-is-admin
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin }
+subjects: [{ kind: User, name: mallory }]
+{{- end }}
+`;
+
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  await installHelm();
+  root = await mkdtemp(join(tmpdir(), "sluice-helm-upgrade-render-"));
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+/** A cluster where the operator installed the base chart, and the PR's head planned against it. */
+async function plannedAgainstInstalled(change?: (chart: string) => Promise<void>) {
+  const dir = join(root, String(++n));
+  const base = join(dir, "base");
+  const head = join(dir, "head");
+  await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
+  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
+  await change?.(join(head, "charts/web"));
+  const cluster = await newCluster(dir, "prod");
+  const home = join(dir, "operator-helm");
+  await mkdir(home);
+  await standIn(
+    "helm",
+    [
+      "upgrade",
+      "--install",
+      "--create-namespace",
+      "web",
+      join(base, "charts/web"),
+      "--namespace",
+      "apps",
+      "--kubeconfig",
+      cluster.kubeconfig,
+    ],
+    home,
+  );
+  const runner = createHelmRunner({ helmBinary: STAND_IN.helm });
+  const dataDir = join(dir, "data");
+  const outcome = await runner.plan(
+    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
+    exec,
+  );
+  if (!outcome.ok) throw new Error(outcome.message);
+  return { runner, head, dataDir, planFile: outcome.planFile, outcome, cluster };
+}
+
+async function apply(p: Awaited<ReturnType<typeof plannedAgainstInstalled>>, cluster: StandInCluster) {
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: p.head,
+    dataDir: p.dataDir,
+    planFile: p.planFile,
+    env,
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: cluster.kubeconfig,
+  };
+  return p.runner.apply(req, exec);
+}
+
+describe("a helm apply renders what was planned", () => {
+  it("an object the upgrade renders and the plan's template did not (.Release.IsUpgrade) is refused, nothing applied", async () => {
+    const p = await plannedAgainstInstalled((chart) => writeFile(join(chart, "templates/escalate.yaml"), ONLY_ON_UPGRADE));
+    // The plan the gate reads (auto_approve: empty, types, max_changes) and people review: nothing.
+    expect(p.outcome.ok && p.outcome.summary.hasChanges).toBe(false);
+    const result = await apply(p, p.cluster);
+    expect(await clusterObject(p.cluster, "apps", "RoleBinding", "pr-author-is-admin")).toBeUndefined();
+    expect(result).toMatchObject({ ok: false });
+    expect(result.ok ? "" : result.message).toContain("create a RoleBinding the plan does not have");
+    expect(result.ok ? "" : result.message).not.toContain("pr-author-is-admin");
+    expect(result.ok ? "" : result.message).toContain("nothing was applied");
+    expect((await clusterRelease(p.cluster, "apps", "web"))?.version).toBe(1);
+  });
+
+  it("control: a planned change is applied, and the release upgraded", async () => {
+    const p = await plannedAgainstInstalled(async (chart) => {
+      const values = join(chart, "values.yaml");
+      await writeFile(values, (await readFile(values, "utf8")).replace("replicaCount: 2", "replicaCount: 3"));
+    });
+    expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["update Deployment/apps/web-web"]);
+    const result = await apply(p, p.cluster);
+    if (!result.ok) throw new Error(result.message);
+    expect((await clusterObject(p.cluster, "apps", "Deployment", "web-web"))?.spec?.replicas).toBe(3);
+    expect((await clusterRelease(p.cluster, "apps", "web"))?.version).toBe(2);
+  });
+
+  it("control: a value generated on every render (a random password) does not count as a difference", async () => {
+    const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: generated\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n";
+    const p = await plannedAgainstInstalled((chart) => writeFile(join(chart, "templates/generated.yaml"), secret));
+    expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["create Secret/apps/generated"]);
+    const result = await apply(p, p.cluster);
+    if (!result.ok) throw new Error(result.message);
+    expect(await clusterObject(p.cluster, "apps", "Secret", "generated")).toBeDefined();
+  });
+});
