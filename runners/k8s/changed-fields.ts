@@ -22,6 +22,9 @@ export function changedFields(
       const [first, second] = path.map(String);
       names.add(first === "metadata" && second !== undefined ? `metadata.${second}` : (first ?? "(whole object)"));
     }
+    // Objects of one kind, namespace and name in two API groups (a core and a Knative Service)
+    // share an address: the rules must read what either changes.
+    for (const name of out[c.address] ?? []) names.add(name);
     out[c.address] = [...names].sort();
   }
   return out;

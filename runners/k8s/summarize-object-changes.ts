@@ -26,6 +26,16 @@ export function summarizeObjectChanges(changes: readonly ObjectChange[]): PlanSu
     hasChanges: changes.length > 0,
     sensitiveValues: [],
     // The diff carries the object's values (Secret data already keyed hashes): equal diffs, equal changes.
-    changeHashes: Object.fromEntries(changes.map((c) => [c.address, hashChange(c.diff)])),
+    changeHashes: changeHashes(changes),
   };
+}
+
+/**
+ * One digest per address. Objects of one kind, namespace and name in two API groups share an
+ * address: its digest covers every one of their diffs, in the diff's order.
+ */
+function changeHashes(changes: readonly ObjectChange[]): Record<string, string> {
+  const diffs = new Map<string, string[]>();
+  for (const c of changes) diffs.set(c.address, [...(diffs.get(c.address) ?? []), c.diff]);
+  return Object.fromEntries([...diffs].map(([address, d]) => [address, hashChange(d.length === 1 ? (d[0] as string) : d.join("\n\0\n"))]));
 }
