@@ -12,7 +12,7 @@ import { kindKey, namespaceEscapes } from "../k8s/preview-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
-import type { KustomizeProject } from "./kustomize-settings.js";
+import { type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
 
 /**
  * Applies the saved render (server-side apply), then deletes what the plan showed as deleted.
@@ -30,7 +30,9 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   // Only to learn the Secret values, so kubectl's output is redacted with them.
   outcome.sensitiveValues = parseManifests(saved, "default").secretValues;
   const redact = req.redactWith(outcome.sensitiveValues);
-  const target = { kubeconfig: req.kubeconfig, namespace: project.previewNamespace ?? project.kustomize?.namespace };
+  // The namespace the plan gave objects that name none (its addresses, what the rules read),
+  // never the one the kubeconfig's context happens to name.
+  const target = { kubeconfig: req.kubeconfig, namespace: kustomizeNamespace(project) };
   // Every run that changes a cluster is stopped as on a timeout, as helm's and terraform's are.
   const opts = {
     cwd: dirname(req.planFile),

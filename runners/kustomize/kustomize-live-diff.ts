@@ -26,7 +26,7 @@ export function kustomizeLiveDiff(i: KustomizeLiveDiffInput, exec: Exec): Promis
   const liveFiles = [...(i.renderHasObjects ? [i.renderFile] : []), ...(i.deletionsFile ? [i.deletionsFile] : [])];
   return compareLive(i, exec, {
     cwd: i.cwd,
-    namespace: i.target.namespace ?? "default",
+    namespace: i.target.namespace,
     async live(run, timeoutMs) {
       if (liveFiles.length === 0) return { text: "" };
       const live = await run(kubectlGetLiveArgv(liveFiles, i.target));

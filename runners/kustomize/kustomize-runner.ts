@@ -124,7 +124,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
         renderFile: planFile,
         renderHasObjects: planned.head.length > 0,
         deletionsFile: toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined,
-        target: { kubeconfig: req.kubeconfig, namespace: preview ?? project.kustomize?.namespace },
+        target: { kubeconfig: req.kubeconfig, namespace },
         cwd: req.dataDir,
         env: req.env,
         timeoutMs: req.timeoutMs,

@@ -15,12 +15,14 @@ describe("kubectl argv", () => {
   });
 
   it("applies the saved render server-side under Sluice's field manager", () => {
-    expect(kubectlApplyArgv("/data/p/rendered.yaml", { kubeconfig: "/k" })).toEqual([
+    expect(kubectlApplyArgv("/data/p/rendered.yaml", { kubeconfig: "/k", namespace: "default" })).toEqual([
       "apply",
       "--server-side",
       "--field-manager=sluice",
       "--kubeconfig",
       "/k",
+      "--namespace",
+      "default",
       "-f",
       "/data/p/rendered.yaml",
     ]);
@@ -66,19 +68,21 @@ describe("kubectl argv", () => {
       "/r.yaml",
     ]);
     // The same manager and target as the real apply: only the dry run and the output differ.
-    const apply = kubectlApplyArgv("/r.yaml", { kubeconfig: "/k" });
-    const dry = kubectlDryRunApplyArgv("/r.yaml", { kubeconfig: "/k" });
+    const apply = kubectlApplyArgv("/r.yaml", { kubeconfig: "/k", namespace: "prod" });
+    const dry = kubectlDryRunApplyArgv("/r.yaml", { kubeconfig: "/k", namespace: "prod" });
     expect(dry.filter((a) => !["--dry-run=server", "-o", "yaml"].includes(a))).toEqual(apply);
   });
 
   it("live diff, live side: get the render's objects and the deleted ones, missing ones skipped", () => {
-    expect(kubectlGetLiveArgv(["/r.yaml", "/d.yaml"], { kubeconfig: "/k" })).toEqual([
+    expect(kubectlGetLiveArgv(["/r.yaml", "/d.yaml"], { kubeconfig: "/k", namespace: "default" })).toEqual([
       "get",
       "--ignore-not-found",
       "-o",
       "yaml",
       "--kubeconfig",
       "/k",
+      "--namespace",
+      "default",
       "-f",
       "/r.yaml",
       "-f",

@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createKustomizeRunner } from "../../runners/kustomize/kustomize-runner.js";
+import type { KustomizeProject } from "../../runners/kustomize/kustomize-settings.js";
+import type { ApplyRequest } from "../../runners/runner.js";
+import { installKubectl } from "../../scripts/install-helm.js";
+import { clusterObject, newCluster, STAND_IN, standIn } from "../support/k8s-stand-in.js";
+
+/**
+ * A Kustomize project with no `namespace` setting plans objects that name none in `default` (the
+ * documented default: its addresses, `protect` and the live diff read that). The apply must put
+ * them there too, not in the namespace the kubeconfig's context happens to name: the kubectl
+ * stand-in places them as kubectl does (--namespace, else the context's, else `default`).
+ */
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  await installKubectl();
+  root = await mkdtemp(join(tmpdir(), "sluice-kustomize-ns-"));
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: b\n`;
+
+async function app(dir: string, names: string[]) {
+  await mkdir(dir, { recursive: true });
+  for (const name of names) await writeFile(join(dir, `${name}.yaml`), configMap(name));
+  await writeFile(join(dir, "kustomization.yaml"), `resources:\n${names.map((x) => `  - ${x}.yaml\n`).join("")}`);
+}
+
+async function setUp(project: KustomizeProject) {
+  const dir = join(root, String(++n));
+  const cluster = await newCluster(dir, "prod");
+  // The context names a namespace, as many operators' kubeconfigs do.
+  const text = await readFile(cluster.kubeconfig, "utf8");
+  await writeFile(
+    cluster.kubeconfig,
+    text.replace("context: { cluster: prod, user: prod }", "context: { cluster: prod, user: prod, namespace: prod }"),
+  );
+  const home = join(dir, "operator");
+  await mkdir(join(dir, "seed"), { recursive: true });
+  for (const ns of ["default", "prod"]) {
+    await writeFile(join(dir, "seed", `${ns}.yaml`), `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
+    await standIn("kubectl", ["apply", "--server-side", "--kubeconfig", cluster.kubeconfig, "-f", join(dir, "seed", `${ns}.yaml`)], home);
+  }
+  // prod's own `extra`, which no plan of a project without a namespace names.
+  await writeFile(join(dir, "seed", "extra.yaml"), configMap("extra").replace("a: b", "a: precious"));
+  await standIn(
+    "kubectl",
+    ["apply", "--server-side", "--kubeconfig", cluster.kubeconfig, "--namespace", "prod", "-f", join(dir, "seed", "extra.yaml")],
+    home,
+  );
+  const base = join(dir, "base");
+  const head = join(dir, "head");
+  await app(join(base, "k8s/app"), ["data", "web"]);
+  await app(join(head, "k8s/app"), ["web", "extra"]);
+  const runner = createKustomizeRunner({ kubectlBinary: STAND_IN.kubectl });
+  const dataDir = join(dir, "data");
+  const planned = await runner.plan(
+    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
+    exec,
+  );
+  if (!planned.ok) throw new Error(planned.message);
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: head,
+    dataDir,
+    planFile: planned.planFile,
+    env,
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: cluster.kubeconfig,
+  };
+  return { cluster, planned, applied: await runner.apply(req, exec) };
+}
+
+describe("a Kustomize apply goes to the namespace its plan names", () => {
+  it("with no namespace setting: the plan's `default`, never the context's (whose objects the plan did not name)", async () => {
+    const project: KustomizeProject = { name: "app", dir: "k8s/app", workspace: "default", runner: "kustomize" };
+    const { cluster, planned, applied } = await setUp(project);
+    // What reviewers and the rules read: a new object in `default` (auto_approve `no_destroy` takes it).
+    expect(planned.ok && planned.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual([
+      "delete ConfigMap/default/data",
+      "create ConfigMap/default/extra",
+    ]);
+    if (!applied.ok) throw new Error(applied.message);
+    // prod's object is not overwritten by what the plan showed as created elsewhere.
+    expect((await clusterObject(cluster, "prod", "ConfigMap", "extra"))?.data).toEqual({ a: "precious" });
+    expect((await clusterObject(cluster, "default", "ConfigMap", "extra"))?.data).toEqual({ a: "b" });
+  });
+
+  it("control: with `namespace: prod`, the plan and the apply are both prod's", async () => {
+    const project: KustomizeProject = {
+      name: "app",
+      dir: "k8s/app",
+      workspace: "default",
+      runner: "kustomize",
+      kustomize: { namespace: "prod" },
+    };
+    const { cluster, planned, applied } = await setUp(project);
+    expect(planned.ok && planned.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual([
+      "delete ConfigMap/prod/data",
+      "create ConfigMap/prod/extra",
+    ]);
+    if (!applied.ok) throw new Error(applied.message);
+    expect((await clusterObject(cluster, "prod", "ConfigMap", "extra"))?.data).toEqual({ a: "b" });
+  });
+});
