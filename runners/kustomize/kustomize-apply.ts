@@ -13,6 +13,7 @@ import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
 import { type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
+import { namespacePasses } from "./namespace-split.js";
 
 /**
  * Applies the saved render (server-side apply), then deletes what the plan showed as deleted.
@@ -72,15 +73,26 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
     const escapes = namespaceEscapes(parseManifests(saved, preview.namespace).objects, preview.namespace, kinds.kinds);
     if (escapes) return fail(escapes);
   }
-  const applied = await exec(bin, kubectlApplyArgv(req.planFile, target), opts);
-  if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), applied.stdout);
+  const applying = await namespacePasses(saved, req.planFile, target, req.dataDir, "apply");
+  if (!applying.ok) return fail(`${applying.message}; nothing was applied`);
+  let output = "";
+  for (const pass of applying.passes) {
+    const applied = await exec(bin, kubectlApplyArgv(pass.file, pass.target), opts);
+    output += applied.stdout;
+    if (applied.exitCode !== 0) return fail(describeExecFailure("kubectl apply", applied, req.timeoutMs), output);
+  }
   // A preview deletes only inside its namespace, whatever the plan file's header says.
   const toDelete = decodeDeletions(saved).filter((o) => !preview || o.namespace === preview.namespace);
-  if (toDelete.length === 0) return done(applied.stdout);
+  if (toDelete.length === 0) return done(output);
   const deletions = join(req.dataDir, DELETIONS_FILE);
-  await writeFile(deletions, deletionManifest(toDelete), { mode: 0o600 });
-  const deleted = await exec(bin, kubectlDeleteArgv(deletions, target), opts);
-  const output = applied.stdout + deleted.stdout;
-  if (deleted.exitCode !== 0) return fail(describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
+  const manifest = deletionManifest(toDelete);
+  await writeFile(deletions, manifest, { mode: 0o600 });
+  const deleting = await namespacePasses(manifest, deletions, target, req.dataDir, "delete");
+  if (!deleting.ok) return fail(deleting.message, output);
+  for (const pass of deleting.passes) {
+    const deleted = await exec(bin, kubectlDeleteArgv(pass.file, pass.target), opts);
+    output += deleted.stdout;
+    if (deleted.exitCode !== 0) return fail(describeExecFailure("kubectl delete", deleted, req.timeoutMs), output);
+  }
   return done(output);
 }

@@ -14,11 +14,15 @@ export function kustomizeBuildArgv(dir: string): string[] {
 
 export interface KubectlTarget {
   kubeconfig: string;
-  /** For objects that name no namespace: always the plan's (`kustomizeNamespace`), never the kubeconfig context's. */
-  namespace: string;
+  /**
+   * For objects that name no namespace: the plan's (`kustomizeNamespace`), never the kubeconfig
+   * context's. Omitted only for a file whose objects all name theirs (namespace-split.ts):
+   * kubectl refuses, with the flag, every object naming another.
+   */
+  namespace?: string;
 }
 
-const targetArgs = (t: KubectlTarget): string[] => ["--kubeconfig", t.kubeconfig, "--namespace", t.namespace];
+const targetArgs = (t: KubectlTarget): string[] => ["--kubeconfig", t.kubeconfig, ...(t.namespace ? ["--namespace", t.namespace] : [])];
 
 /** Server-side apply under Sluice's own field manager, so conflicts with other managers are reported, not overwritten. */
 export function kubectlApplyArgv(file: string, t: KubectlTarget): string[] {

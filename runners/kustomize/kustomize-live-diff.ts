@@ -2,17 +2,16 @@ import { compareLive } from "../k8s/compare-live.js";
 import { execFailureLine } from "../k8s/exec-failure-line.js";
 import type { LiveDiff, LiveDiffCommon } from "../k8s/live-diff.js";
 import type { Exec } from "../runner.js";
-import { type KubectlTarget, kubectlDryRunApplyArgv, kubectlGetLiveArgv } from "./kustomize-argv.js";
+import { kubectlDryRunApplyArgv, kubectlGetLiveArgv } from "./kustomize-argv.js";
+import type { KubectlPass } from "./namespace-split.js";
 
 export interface KustomizeLiveDiffInput extends LiveDiffCommon {
-  /** The saved plan file: the head render, as apply will send it. */
-  renderFile: string;
-  /** False when the head renders no object: kubectl refuses a file with none. */
-  renderHasObjects: boolean;
-  /** Identities of the objects the plan deletes, as a manifest; absent when it deletes none. */
-  deletionsFile?: string;
-  /** The same target as apply. */
-  target: KubectlTarget;
+  /** The saved plan's render, as apply will send it (namespace-split.ts); none when it holds no object (kubectl refuses a file with none). */
+  render: readonly KubectlPass[];
+  /** Identities of the objects the plan deletes, as apply will delete them; none when it deletes none. */
+  deletions: readonly KubectlPass[];
+  /** Namespace of objects that name none: the plan's. */
+  namespace: string;
   cwd: string;
 }
 
@@ -20,26 +19,42 @@ export interface KustomizeLiveDiffInput extends LiveDiffCommon {
  * The objects in the cluster now (`kubectl get`) against the objects as the API server would store
  * them after this plan's apply (`kubectl apply --server-side --dry-run=server`), both read back as
  * YAML and diffed like renders, so Secrets are hashed as everywhere else. Objects the plan deletes
- * are read live too and show as deletions, as apply will delete them.
+ * are read live too and show as deletions, as apply will delete them. Each side is read with the
+ * calls apply makes (objects naming no namespace with `--namespace`, the others without).
  */
 export function kustomizeLiveDiff(i: KustomizeLiveDiffInput, exec: Exec): Promise<LiveDiff> {
-  const liveFiles = [...(i.renderHasObjects ? [i.renderFile] : []), ...(i.deletionsFile ? [i.deletionsFile] : [])];
+  const all = [...i.render, ...i.deletions];
+  // One `get` per target: the files that name no namespace together, those that name theirs together.
+  const gets = [all.filter((p) => p.target.namespace !== undefined), all.filter((p) => p.target.namespace === undefined)].filter(
+    (group) => group.length > 0,
+  );
   return compareLive(i, exec, {
     cwd: i.cwd,
-    namespace: i.target.namespace,
+    namespace: i.namespace,
     async live(run, timeoutMs) {
-      if (liveFiles.length === 0) return { text: "" };
-      const live = await run(kubectlGetLiveArgv(liveFiles, i.target));
-      if (typeof live === "string") return { reason: live };
-      if (live.exitCode !== 0) return { reason: execFailureLine("kubectl get", live, timeoutMs) };
-      return { text: live.stdout };
+      const texts: string[] = [];
+      for (const group of gets) {
+        const live = await run(
+          kubectlGetLiveArgv(
+            group.map((p) => p.file),
+            (group[0] as KubectlPass).target,
+          ),
+        );
+        if (typeof live === "string") return { reason: live };
+        if (live.exitCode !== 0) return { reason: execFailureLine("kubectl get", live, timeoutMs) };
+        texts.push(live.stdout);
+      }
+      return { text: texts.join("\n---\n") };
     },
     async head(run, timeoutMs) {
-      if (!i.renderHasObjects) return { text: "" };
-      const dry = await run(kubectlDryRunApplyArgv(i.renderFile, i.target));
-      if (typeof dry === "string") return { reason: dry };
-      if (dry.exitCode !== 0) return { reason: execFailureLine("kubectl apply --dry-run=server", dry, timeoutMs) };
-      return { text: dry.stdout };
+      const texts: string[] = [];
+      for (const pass of i.render) {
+        const dry = await run(kubectlDryRunApplyArgv(pass.file, pass.target));
+        if (typeof dry === "string") return { reason: dry };
+        if (dry.exitCode !== 0) return { reason: execFailureLine("kubectl apply --dry-run=server", dry, timeoutMs) };
+        texts.push(dry.stdout);
+      }
+      return { text: texts.join("\n---\n") };
     },
     names: { live: "kubectl get", head: "dry run", invalid: "kubectl printed no valid objects" },
     compared:

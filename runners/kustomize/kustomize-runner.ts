@@ -21,6 +21,7 @@ import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js"
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
 import { kustomizeLiveDiff } from "./kustomize-live-diff.js";
+import { namespacePasses, splitByNamespace } from "./namespace-split.js";
 import { KUSTOMIZATION_FILES, type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
 
 export interface KustomizeRunnerSettings {
@@ -111,6 +112,9 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
   });
   if (!planned.ok) return fail(planned.failedStep, planned.message);
+  // Checked here, not first at apply: a render kubectl cannot send where the plan shows it.
+  const sendable = splitByNamespace(headYaml.yaml, namespace);
+  if (!sendable.ok) return fail("parse", sendable.message);
 
   // generateName objects have no fixed name to delete.
   const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
@@ -118,13 +122,18 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   let output = planned.output;
   let log = planned.logOutput;
   if (req.kubeconfig) {
+    const target = { kubeconfig: req.kubeconfig, namespace };
+    const sending = planned.head.length > 0 ? await namespacePasses(headYaml.yaml, planFile, target, req.dataDir, "live") : undefined;
+    const deletions = toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined;
+    const deleting = deletions
+      ? await namespacePasses(deletionManifest(toDelete), deletions, target, req.dataDir, "live-deletions")
+      : undefined;
     const live = await kustomizeLiveDiff(
       {
         bin,
-        renderFile: planFile,
-        renderHasObjects: planned.head.length > 0,
-        deletionsFile: toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined,
-        target: { kubeconfig: req.kubeconfig, namespace },
+        render: sending?.ok ? sending.passes : [],
+        deletions: deleting?.ok ? deleting.passes : [],
+        namespace,
         cwd: req.dataDir,
         env: req.env,
         timeoutMs: req.timeoutMs,

@@ -34,7 +34,7 @@ async function app(dir: string, names: string[]) {
   await writeFile(join(dir, "kustomization.yaml"), `resources:\n${names.map((x) => `  - ${x}.yaml\n`).join("")}`);
 }
 
-async function setUp(project: KustomizeProject) {
+async function setUp(project: KustomizeProject, extraHead?: (dir: string) => Promise<void>) {
   const dir = join(root, String(++n));
   const cluster = await newCluster(dir, "prod");
   // The context names a namespace, as many operators' kubeconfigs do.
@@ -60,6 +60,7 @@ async function setUp(project: KustomizeProject) {
   const head = join(dir, "head");
   await app(join(base, "k8s/app"), ["data", "web"]);
   await app(join(head, "k8s/app"), ["web", "extra"]);
+  await extraHead?.(join(head, "k8s/app"));
   const runner = createKustomizeRunner({ kubectlBinary: STAND_IN.kubectl });
   const dataDir = join(dir, "data");
   const planned = await runner.plan(
@@ -77,7 +78,7 @@ async function setUp(project: KustomizeProject) {
     redactWith: () => (s) => s,
     kubeconfig: cluster.kubeconfig,
   };
-  return { cluster, planned, applied: await runner.apply(req, exec) };
+  return { cluster, planned, applied: await runner.apply(req, exec), runner, req };
 }
 
 describe("a Kustomize apply goes to the namespace its plan names", () => {
@@ -110,5 +111,27 @@ describe("a Kustomize apply goes to the namespace its plan names", () => {
     ]);
     if (!applied.ok) throw new Error(applied.message);
     expect((await clusterObject(cluster, "prod", "ConfigMap", "extra"))?.data).toEqual({ a: "b" });
+  });
+
+  it("control: objects naming their own namespace go there beside those naming none (two kubectl calls)", async () => {
+    const project: KustomizeProject = { name: "app", dir: "k8s/app", workspace: "default", runner: "kustomize" };
+    const { cluster, planned, applied } = await setUp(project, async (dir) => {
+      await writeFile(
+        join(dir, "monitoring.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n---\n" +
+          configMap("agent").replace("name: agent", "name: agent\n  namespace: monitoring"),
+      );
+      await writeFile(join(dir, "kustomization.yaml"), "resources:\n  - web.yaml\n  - extra.yaml\n  - monitoring.yaml\n");
+    });
+    expect(planned.ok && planned.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual([
+      "delete ConfigMap/default/data",
+      "create ConfigMap/default/extra",
+      "create ConfigMap/monitoring/agent",
+      "create Namespace/monitoring",
+    ]);
+    if (!applied.ok) throw new Error(applied.message);
+    expect(await clusterObject(cluster, "monitoring", "ConfigMap", "agent")).toBeDefined();
+    expect((await clusterObject(cluster, "default", "ConfigMap", "extra"))?.data).toEqual({ a: "b" });
+    expect((await clusterObject(cluster, "prod", "ConfigMap", "extra"))?.data).toEqual({ a: "precious" });
   });
 });
