@@ -72,13 +72,13 @@ export function helmDependencyBuildArgv(chartDir: string): string[] {
 }
 
 /**
- * With server-held secrets in the values, the chart's NOTES.txt is not printed: it is rendered
- * with the real secrets, after no placeholder render could tell what in it derives from them
- * (`--hide-notes`, helm 3.16+).
+ * The chart's NOTES.txt is never printed: no plan shows it (it is not an object), and it renders
+ * in the upgrade itself, with the server-held secrets among the values and with whatever `lookup`
+ * reads from the cluster under the apply's credentials, so printing it would post those on the
+ * pull request (`--hide-notes`, helm 3.16+).
  */
 export function helmUpgradeArgv(input: HelmChartInput & { kubeconfig: string }): string[] {
-  const notes = Object.keys(input.setFiles ?? {}).length > 0 ? ["--hide-notes"] : [];
-  return ["upgrade", "--install", "--atomic", "--wait", ...notes, ...releaseArgs(input)];
+  return ["upgrade", "--install", "--atomic", "--wait", "--hide-notes", ...releaseArgs(input)];
 }
 
 /**
