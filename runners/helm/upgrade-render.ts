@@ -60,7 +60,7 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
   if (dry.errors.length > 0) return "helm upgrade --dry-run=server printed a manifest Sluice cannot read: nothing was applied";
   const upgrade = dry.objects.filter((o) => !isTestHook(o));
   for (const o of upgrade) for (const path of planned.regenerated.get(objectKey(o)) ?? []) if (path.length > 0) removeAt(o.body, path);
-  const saved = planned.saved.filter((o) => !/(^|\/)crds\//.test(o.source ?? ""));
+  const saved = planned.saved.filter((o) => !CRDS_DIR.test(o.source ?? ""));
   const changes = diffObjects(saved, upgrade, { ignore: planned.ignore }).changes;
   if (changes.length === 0) return undefined;
   // An object only the upgrade renders is named by its kind alone: its name and namespace may be
@@ -71,6 +71,9 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
     .join(", ");
   return `the upgrade renders differently from the plan against the cluster (${which}): a template reads what \`helm template\` cannot know (\`lookup\`, \`.Release.IsUpgrade\`, \`.Release.Revision\`, the cluster's capabilities; set \`api_versions\` and \`kube_version\` for those), so nothing was applied`;
 }
+
+/** A chart's (or subchart's) own `crds/` dir in helm's `# Source:` line; `templates/crds/` is templates. */
+const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
 
 function isTestHook(o: K8sObject): boolean {
   const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
