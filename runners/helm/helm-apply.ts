@@ -112,6 +112,9 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     // what the plan showed, and a preview's must stay inside its namespace.
     const dry = await dryRunUpgrade(bin, common, req, exec);
     if (!dry.ok) return fail(dry.message);
+    // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
+    const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
+    outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...fromCluster])];
     const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: s.ignore };
     const otherwise = upgradeRendersOtherwise(dry.text, planned);
     if (otherwise !== undefined) return fail(otherwise);

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
 import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest } from "../../runners/runner.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
 import { clusterObject, clusterRelease, newCluster, STAND_IN, type StandInCluster, standIn } from "../support/k8s-stand-in.js";
@@ -124,5 +124,40 @@ describe("a helm apply renders what was planned", () => {
     const result = await apply(p, p.cluster);
     if (!result.ok) throw new Error(result.message);
     expect(await clusterObject(p.cluster, "apps", "Secret", "generated")).toBeDefined();
+  });
+
+  it("a Secret value the upgrade takes from the cluster (lookup of an existing password) is redacted from its output", async () => {
+    const CLUSTER_PASSWORD = "held-by-the-cluster-only-42";
+    const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: generated\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n";
+    const p = await plannedAgainstInstalled((chart) => writeFile(join(chart, "templates/generated.yaml"), secret));
+    // The cluster's side: its dry run renders the existing password; the upgrade fails quoting it.
+    const run: Exec = async (file, args, opts) => {
+      const r = await (args[0] === "upgrade" && !args.includes("--dry-run=server")
+        ? Promise.resolve({
+            exitCode: 1,
+            timedOut: false,
+            stdout: "",
+            stderr: `Error: UPGRADE FAILED: bad value ${CLUSTER_PASSWORD}\n`,
+            durationMs: 1,
+          })
+        : exec(file, args, opts));
+      if (!args.includes("--dry-run=server")) return r;
+      const release = JSON.parse(r.stdout) as { manifest: string };
+      release.manifest = release.manifest.replace(/password: .*/, `password: "${CLUSTER_PASSWORD}"`);
+      return { ...r, stdout: JSON.stringify(release) };
+    };
+    const req: ApplyRequest = {
+      project,
+      checkoutDir: p.head,
+      dataDir: p.dataDir,
+      planFile: p.planFile,
+      env,
+      timeoutMs: 60_000,
+      redactWith: () => (s) => s,
+      kubeconfig: p.cluster.kubeconfig,
+    };
+    const result = await p.runner.apply(req, run);
+    expect(result).toMatchObject({ ok: false, message: expect.stringContaining("helm upgrade") });
+    expect(result.sensitiveValues).toContain(CLUSTER_PASSWORD);
   });
 });
