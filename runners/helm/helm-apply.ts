@@ -13,11 +13,12 @@ import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
+import { decodeDeletions } from "../k8s/deletion-header.js";
 import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
 import { namespaceEscapes } from "../k8s/preview-namespace.js";
-import { dryRunUpgrade, upgradeRendersOtherwise } from "./upgrade-render.js";
+import { dryRunUpgrade, releaseManifestNow, upgradeDeletesUnplanned, upgradeRendersOtherwise } from "./upgrade-render.js";
 import { resolveHelmSettings } from "./helm-settings.js";
 import { chartInput, type RenderChartInput, renderChart } from "./render-chart.js";
 
@@ -118,6 +119,10 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: s.ignore };
     const otherwise = upgradeRendersOtherwise(dry.text, planned);
     if (otherwise !== undefined) return fail(otherwise);
+    const live = await releaseManifestNow(common, req, exec);
+    if (!live.ok) return fail(live.message);
+    const lost = upgradeDeletesUnplanned(live.text, dry.text, decodeDeletions(savedText.text), s.namespace);
+    if (lost !== undefined) return fail(lost);
     if (preview) {
       const inside = await upgradeStaysInside(bins.kubectl, dry.text, common, req, preview.namespace, exec);
       if (inside !== undefined) return fail(inside);

@@ -3,6 +3,7 @@ import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { encodeDeletions } from "../k8s/deletion-header.js";
 import { saveDestroyPlan } from "../k8s/save-destroy-plan.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
@@ -138,7 +139,9 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     });
     if (!planned.ok) return fail(planned);
     planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
-    await writeFile(planFile, headYaml.yaml, { mode: 0o600 });
+    // What the plan deletes heads the file (comments to helm and YAML): the apply refuses an
+    // upgrade that would delete anything else the release holds.
+    await writeFile(planFile, encodeDeletions(planned.deleted) + headYaml.yaml, { mode: 0o600 });
     const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
     let output = `${notes}${planned.output}`;
     let log = `${notes}${planned.logOutput}`;

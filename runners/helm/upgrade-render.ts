@@ -3,10 +3,11 @@ import { diffObjects } from "../k8s/diff-objects.js";
 import type { SecretHashing } from "../k8s/hash-secret-values.js";
 import type { IgnoreRule } from "../k8s/ignore-differences.js";
 import { type ConcretePath, removeAt } from "../k8s/ignore-paths.js";
-import { type K8sObject, objectKey } from "../k8s/k8s-object.js";
+import type { ObjectIdentity } from "../k8s/deletion-header.js";
+import { type K8sObject, objectAddress, objectKey } from "../k8s/k8s-object.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyRequest, Exec } from "../runner.js";
-import { helmDiffDryRunArgv } from "./helm-argv.js";
+import { helmDiffDryRunArgv, helmGetManifestArgv } from "./helm-argv.js";
 import { releaseObjectsText } from "./release-manifest.js";
 import { chartInput, type RenderChartInput } from "./render-chart.js";
 
@@ -34,6 +35,22 @@ export async function dryRunUpgrade(
   if (text === undefined)
     return { ok: false, message: "helm upgrade --dry-run=server did not print a release as JSON: nothing was applied" };
   return { ok: true, text };
+}
+
+/** The release's manifest as helm last deployed it; "" when there is no release yet. */
+export async function releaseManifestNow(
+  common: Omit<RenderChartInput, "side">,
+  req: Pick<ApplyRequest, "kubeconfig" | "timeoutMs">,
+  exec: Exec,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  const argv = helmGetManifestArgv(common.release, common.namespace, req.kubeconfig as string);
+  const got = await exec(common.bin, argv, { cwd: common.chart.dir, env: common.env, timeoutMs: req.timeoutMs, redact: (s) => s });
+  if (got.exitCode === 0) return { ok: true, text: got.stdout };
+  if (/\brelease: not found\b/.test(got.stderr)) return { ok: true, text: "" };
+  return {
+    ok: false,
+    message: `${describeExecFailure("helm get manifest", got, req.timeoutMs)}: what the upgrade would delete is unknown, so nothing was applied`,
+  };
 }
 
 export interface PlannedRender {
@@ -78,4 +95,26 @@ const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
 function isTestHook(o: K8sObject): boolean {
   const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
   return typeof hook === "string" && hook.split(",").some((h) => h.trim().startsWith("test"));
+}
+
+/**
+ * Why the upgrade would delete what the plan did not show deleted, or undefined. helm deletes
+ * every object of the release's last manifest (`helm get manifest`) that the new one lacks; the
+ * plan compared the base branch's render with the head's, so an object the release holds and the
+ * base branch never rendered (applied from a pull request later closed, a manual upgrade) would
+ * go unseen by reviewers and by `protect`. `live` is the release's manifest ("" when there is no
+ * release); `planned` the plan file's deletions.
+ */
+export function upgradeDeletesUnplanned(
+  live: string,
+  dryText: string,
+  plannedDeletes: readonly ObjectIdentity[],
+  namespace: string,
+): string | undefined {
+  const kept = new Set(parseManifests(dryText, namespace).objects.map(objectKey));
+  const planned = new Set(plannedDeletes.map(objectKey));
+  const lost = parseManifests(live, namespace).objects.filter((o) => !kept.has(objectKey(o)) && !planned.has(objectKey(o)));
+  if (lost.length === 0) return undefined;
+  const which = lost.map((o) => `\`${objectAddress(o)}\``).join(", ");
+  return `the upgrade would delete ${which}, which the release in the cluster holds and the plan did not show deleted (the release was deployed from something the base branch does not render: an apply of another pull request, a manual helm upgrade), so nothing was applied; put it back in the chart, or remove it from the release by hand`;
 }

@@ -41,8 +41,11 @@ afterAll(async () => {
 const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
-/** A cluster where the operator installed the base chart, and the PR's head planned against it. */
-async function plannedAgainstInstalled(change?: (chart: string) => Promise<void>) {
+/**
+ * A cluster where the operator installed the base chart (`installed` changes what was installed),
+ * and the PR's head planned against it.
+ */
+async function plannedAgainstInstalled(change?: (chart: string) => Promise<void>, installed?: (chart: string) => Promise<void>) {
   const dir = join(root, String(++n));
   const base = join(dir, "base");
   const head = join(dir, "head");
@@ -52,19 +55,12 @@ async function plannedAgainstInstalled(change?: (chart: string) => Promise<void>
   const cluster = await newCluster(dir, "prod");
   const home = join(dir, "operator-helm");
   await mkdir(home);
+  const deployed = join(dir, "deployed");
+  await cp(join(base, "charts/web"), deployed, { recursive: true });
+  await installed?.(deployed);
   await standIn(
     "helm",
-    [
-      "upgrade",
-      "--install",
-      "--create-namespace",
-      "web",
-      join(base, "charts/web"),
-      "--namespace",
-      "apps",
-      "--kubeconfig",
-      cluster.kubeconfig,
-    ],
+    ["upgrade", "--install", "--create-namespace", "web", deployed, "--namespace", "apps", "--kubeconfig", cluster.kubeconfig],
     home,
   );
   const runner = createHelmRunner({ helmBinary: STAND_IN.helm });
@@ -159,5 +155,28 @@ describe("a helm apply renders what was planned", () => {
     const result = await p.runner.apply(req, run);
     expect(result).toMatchObject({ ok: false, message: expect.stringContaining("helm upgrade") });
     expect(result.sensitiveValues).toContain(CLUSTER_PASSWORD);
+  });
+
+  it("an object the release holds and the plan does not show deleted (deployed from another commit) is not deleted by the upgrade", async () => {
+    // Deployed from a pull request that was applied and then closed: the base branch never had it.
+    const claim =
+      "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: { requests: { storage: 1Gi } }\n";
+    const p = await plannedAgainstInstalled(undefined, (chart) => writeFile(join(chart, "templates/data.yaml"), claim));
+    // What the gate reads (protect: PersistentVolumeClaim/*): nothing is deleted.
+    expect(p.outcome.ok && p.outcome.summary.hasChanges).toBe(false);
+    const result = await apply(p, p.cluster);
+    expect(await clusterObject(p.cluster, "apps", "PersistentVolumeClaim", "data")).toBeDefined();
+    expect(result).toMatchObject({ ok: false });
+    expect(result.ok ? "" : result.message).toContain("would delete `PersistentVolumeClaim/apps/data`");
+  });
+
+  it("control: an object the plan shows deleted is deleted", async () => {
+    const p = await plannedAgainstInstalled(async (chart) => {
+      await rm(join(chart, "templates/service.yaml"));
+    });
+    expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["delete Service/apps/web-web"]);
+    const result = await apply(p, p.cluster);
+    if (!result.ok) throw new Error(result.message);
+    expect(await clusterObject(p.cluster, "apps", "Service", "web-web")).toBeUndefined();
   });
 });

@@ -71,6 +71,8 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, kubeconfig: string 
   const fake: Exec = async (file, args, opts) => {
     calls.push(args);
     gently.push(opts?.stopGently === true);
+    // No release yet: the cluster answers as helm does.
+    if (args[0] === "get") return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
     if (args[0] !== "upgrade") return exec(file, args, opts);
     if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
@@ -99,16 +101,19 @@ describe("helm apply", () => {
     const { result, calls, gently, redactedWith } = await apply(p, "/etc/sluice/kube/acme.yaml");
     expect(result).toMatchObject({ ok: true, output: 'Release "web" has been upgraded.\n' });
     // Rendered twice: fields regenerated on every render are left out of the check against the plan.
-    // The upgrade's own server-side dry run renders what was planned before the upgrade runs.
-    expect(calls.map((c) => c.slice(0, 3).join(" "))).toEqual([
-      "template web " + calls[0]?.[2],
-      "template web " + calls[0]?.[2],
-      "upgrade --install --dry-run=server",
-      "upgrade --install --atomic",
+    // The upgrade's own server-side dry run renders what was planned, and deletes nothing the plan
+    // did not show deleted (the release's manifest), before the upgrade runs.
+    expect(calls.map((c) => c.slice(0, 2).join(" "))).toEqual([
+      "template web",
+      "template web",
+      "upgrade --install",
+      "get manifest",
+      "upgrade --install",
     ]);
+    expect(calls[2]).toContain("--dry-run=server");
     // Only the upgrade changes the cluster: a limit stops it gently, so helm can mark the release failed.
-    expect(gently).toEqual([false, false, false, true]);
-    const upgrade = calls[3] ?? [];
+    expect(gently).toEqual([false, false, false, false, true]);
+    const upgrade = calls[4] ?? [];
     // Server secrets are among the values: the chart's NOTES are not printed (they could show them).
     expect(upgrade.slice(0, 9)).toEqual([
       "upgrade",
@@ -136,7 +141,7 @@ describe("helm apply", () => {
     await rm(p.dataDir, { recursive: true, force: true });
     const { result, calls } = await apply({ ...p, dataDir: copyDir, planFile: join(copyDir, "rendered.yaml") }, "/k");
     expect(result).toMatchObject({ ok: true });
-    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade", "upgrade"]);
+    expect(calls.map((c) => c[0])).toEqual(["template", "template", "upgrade", "get", "upgrade"]);
   });
 
   it("refuses when the chart renders differently from the saved plan", async () => {

@@ -83,6 +83,8 @@ function recording(ns: ClusterNamespace = "absent", of = "", failing?: string, d
     calls.push(args);
     const answer = (stdout: string) => ({ exitCode: args[0] === failing ? 1 : 0, timedOut: false, stdout, stderr: "", durationMs: 1 });
     if (args[0] === "get" && args[1] === "namespace") return answer(namespaceJson(ns, of));
+    if (args[0] === "get" && args[1] === "manifest")
+      return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
     // By default the upgrade renders what `helm template` does (the plan's render).
     if (args[0] === "upgrade" && args.includes("--dry-run=server"))
       return dryRun === undefined ? templateAsDryRun(helmPath, args, opts.cwd) : answer(dryRun);
@@ -156,6 +158,7 @@ describe("a Helm preview (real helm template)", () => {
       ["get", "namespace", "pr-7"],
       ["create", "-f", join(where.dataDir, "preview-namespace.yaml")],
       ["upgrade", "--install", "--dry-run=server"],
+      ["get", "manifest", "web"],
       ["api-resources", "--namespaced=false", "--no-headers"],
       ["upgrade", "--install", "--atomic"],
     ]);
