@@ -116,5 +116,5 @@ export function upgradeDeletesUnplanned(
   const lost = parseManifests(live, namespace).objects.filter((o) => !kept.has(objectKey(o)) && !planned.has(objectKey(o)));
   if (lost.length === 0) return undefined;
   const which = lost.map((o) => `\`${objectAddress(o)}\``).join(", ");
-  return `the upgrade would delete ${which}, which the release in the cluster holds and the plan did not show deleted (the release was deployed from something the base branch does not render: an apply of another pull request, a manual helm upgrade), so nothing was applied; put it back in the chart, or remove it from the release by hand`;
+  return `the upgrade would delete ${which}, which the release in the cluster holds and the plan did not show deleted (the release was deployed from something the base branch does not render: an apply of another pull request, a manual helm upgrade), so nothing was applied; to keep it, put it back in the chart; to delete it, put it back on the base branch and remove it in a pull request of its own, whose plan then shows the deletion`;
 }
