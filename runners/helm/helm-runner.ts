@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeDeletions } from "../k8s/deletion-header.js";
 import { saveDestroyPlan } from "../k8s/save-destroy-plan.js";
+import { HELM_DEFAULT_IGNORES } from "../k8s/ignore-differences.js";
 import { invalidIgnorePath } from "../k8s/ignore-paths.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import { namespaceEscapes } from "../k8s/preview-namespace.js";
@@ -132,6 +133,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       head: headYaml.yaml,
       defaultNamespace: s.namespace,
       ignore: s.ignore,
+      trustedIgnore: HELM_DEFAULT_IGNORES,
       tool: "helm",
       hashing,
       canary: canary?.renders,

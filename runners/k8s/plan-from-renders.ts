@@ -18,6 +18,12 @@ export interface RendersInput {
   head: string;
   defaultNamespace: string;
   ignore: readonly IgnoreRule[];
+  /**
+   * The ignore rules the server sets (helm's chart-version labels), which may also hide a change
+   * from what the rules that read the plan count. `ignore`'s others are the project's own, which
+   * the pull request's config sets: they hide differences from the text only. Default: none.
+   */
+  trustedIgnore?: readonly IgnoreRule[];
   /** Tool name for the text ("helm", "kustomize"). */
   tool: string;
   hashing: SecretHashing;
@@ -92,16 +98,19 @@ export function planFromRenders(input: RendersInput): RendersPlan {
   const noise = dropRegenerated(regenerated, base?.objects ?? [], head.objects);
   for (const field of noise) derived.delete(field);
   const diff = diffObjects(base?.objects ?? [], head.objects, { ignore: input.ignore });
+  // What the rules count: a change the project's own ignore rules hide from the text is still one.
+  const counted = diffObjects(base?.objects ?? [], head.objects, { ignore: input.trustedIgnore ?? [] });
   const deletedKeys = new Set(diff.changes.filter((c) => c.action === "delete").map((c) => c.key));
-  const summary = summarizeObjectChanges(diff.changes);
+  const summary = summarizeObjectChanges(counted.changes);
   summary.sensitiveValues = [...new Set([...(base?.secretValues ?? []), ...head.secretValues])];
-  summary.changedAttributes = changedFields(diff.changes, base?.objects ?? [], head.objects);
-  const hooked = input.tool === "helm" ? becomeHooks(diff, base?.objects ?? [], head.objects, summary) : "";
+  summary.changedAttributes = changedFields(counted.changes, base?.objects ?? [], head.objects);
+  const hooked = input.tool === "helm" ? becomeHooks(counted, base?.objects ?? [], head.objects, summary) : "";
+  const notes = hooked + hiddenOnlyNote(diff, counted) + regeneratedNote(noise) + derivedNote([...derived]);
   return {
     ok: true,
     summary,
-    output: renderObjectChanges(diff, input.tool) + hooked + regeneratedNote(noise) + derivedNote([...derived]),
-    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + hooked + regeneratedNote(noise) + derivedNote([...derived]),
+    output: renderObjectChanges(diff, input.tool) + notes,
+    logOutput: renderObjectChanges(diff, input.tool, { full: true }) + notes,
     diff,
     deleted: (base?.objects ?? []).filter((o) => deletedKeys.has(objectKey(o))),
     head: head.objects,
@@ -152,6 +161,14 @@ function dropRegenerated(
     }
   }
   return fields;
+}
+
+/** Names the objects whose every change the project's ignore rules hide: the rules still count them. */
+function hiddenOnlyNote(shown: ObjectDiff, counted: ObjectDiff): string {
+  const visible = new Set(shown.changes.map((c) => c.key));
+  const hidden = counted.changes.filter((c) => !visible.has(c.key)).map((c) => `\`${c.address}\``);
+  if (hidden.length === 0) return "";
+  return `\nChanged only in fields this project's ignore rules hide, and counted as changed by the rules that read the plan (\`protect\`, \`auto_approve\`): ${hidden.join(", ")}\n`;
 }
 
 function regeneratedNote(fields: readonly string[]): string {

@@ -75,6 +75,10 @@ describe("noise is recognised, not shown as change", () => {
     expect(check?.conclusion).toBe("success");
     expect(body).not.toMatch(/\+\s+replicas: 3/);
     expect(body).toContain("hidden by ignore rules: `spec.replicas` (1 object)");
-    expect(body).not.toContain("Comment `/apply`");
+    // Hidden from the text, still a change: helm upgrade sets replicas: 3, so the plan is not
+    // empty (no auto_approve `empty`) and the comment says what counts.
+    expect(body).toContain("Changed only in fields this project's ignore rules hide");
+    expect(body).toContain("`Deployment/");
+    expect(body).toContain("Comment `/apply`");
   });
 });

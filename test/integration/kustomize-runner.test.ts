@@ -139,8 +139,11 @@ describe("kustomize runner (real kubectl kustomize)", () => {
       ignore: ["spec.template.spec.containers.*.image"],
     });
     expect(planned(run.outcome).output).toBe(
-      "No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules: `spec.template.spec.containers.*.image` (1 object)\n",
+      "No changes: kustomize renders the same objects at base and head.\n\n1 change hidden by ignore rules: `spec.template.spec.containers.*.image` (1 object)\n" +
+        "\nChanged only in fields this project's ignore rules hide, and counted as changed by the rules that read the plan (`protect`, `auto_approve`): `Deployment/prod/api`\n",
     );
+    // A new image is a change whatever the text hides: no empty plan for auto_approve.
+    expect(planned(run.outcome).summary.hasChanges).toBe(true);
   });
 
   it("fails with kustomize's message on a broken kustomization", async () => {
