@@ -84,7 +84,7 @@ describe("callers read through it", () => {
       [
         "zero",
         (c) => symlinkSync("/dev/zero", join(c, "Chart.yaml")),
-        /`charts\/zero\/Chart\.yaml` is a symlink that leads outside the checkout/,
+        /`charts\/zero\/Chart\.yaml` is a symlink that leads outside the repository/,
       ],
       ["fifo", (c) => execFileSync("mkfifo", [join(c, "Chart.yaml")]), /`charts\/fifo\/Chart\.yaml` is not a regular file/],
       ["big", (c) => writeFileSync(join(c, "Chart.yaml"), TOO_BIG), /`charts\/big\/Chart\.yaml` is 1048577 bytes, larger than/],
