@@ -78,7 +78,7 @@ it("a Chart.yaml that is a symlink to /dev/zero: the plan says why, at once", as
     .filter((c) => c.user === "sluice[bot]")
     .map((c) => c.body)
     .join("\n");
-  expect(body).toMatch(/web\/Chart\.yaml.{0,20} is a symlink that leads outside the checkout/);
+  expect(body).toMatch(/web\/Chart\.yaml.{0,20} is a symlink that leads outside the repository/);
 }, 120_000);
 
 it("a repo config over the cap is refused unread, with the reason", async () => {
