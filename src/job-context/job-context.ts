@@ -33,7 +33,7 @@ export interface JobContext<S extends JobSpec = JobSpec> {
 }
 
 /** The log stream a job for no PR or issue answers in. */
-export const ANSWER_STREAM = "answer";
+const ANSWER_STREAM = "answer";
 
 /** The context with its end: `close` releases every checkout the job took. */
 export interface OpenJobContext extends JobContext {
