@@ -204,7 +204,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
   async function postForm(req: IncomingMessage, res: ServerResponse, v: Pick<Viewer, "session">): Promise<URLSearchParams | undefined> {
     const origin = req.headers.origin;
     if (origin && origin !== new URL(baseUrl(req)).origin) {
-      sendJson(res, 403, { error: "cross-site request refused" });
+      sendJson(res, 403, { error: originRefusal(origin, req.headers.host, deps.env.publicUrl) });
       return undefined;
     }
     const form = await readForm(req);
@@ -227,3 +227,14 @@ export function createConsoleContext(deps: ConsoleDeps) {
 }
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;
+
+/**
+ * Why a form's origin was refused. Behind a proxy that ends TLS, the browser's origin is
+ * `https://HOST` while the console, told no public address, takes itself for `http://HOST`: every
+ * form would be refused as cross-site, so the answer names the setting that fixes it.
+ */
+export function originRefusal(origin: string, host: string | undefined, publicUrl: string | undefined): string {
+  if (!publicUrl && host && origin === `https://${host}`)
+    return `the form came from ${origin}, but the console takes itself for http://${host}: set SLUICE_PUBLIC_URL=${origin} (the address users open, as a proxy ending TLS serves it)`;
+  return "cross-site request refused";
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { auditRows, toCsv } from "../../src/console/audit-rows.js";
 import { safeReturnPath } from "../../src/console/return-path.js";
+import { originRefusal } from "../../src/console/console-context.js";
 import { createMetrics } from "../../src/console/metrics.js";
 import { renderPage } from "../../src/console/console-templates.js";
 import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";
@@ -337,5 +338,18 @@ describe("small console parts", () => {
     expect(text).toContain("sluice_projects_drifted 2");
     expect(text).toContain("sluice_job_thread_heap_used_bytes 25000000");
     expect(text).toContain("sluice_job_thread_heap_size_bytes 31000000");
+  });
+});
+
+describe("a form's origin refused", () => {
+  it("behind a proxy ending TLS, with no public address set, says which setting fixes it", () => {
+    expect(originRefusal("https://sluice.acme.test", "sluice.acme.test", undefined)).toBe(
+      "the form came from https://sluice.acme.test, but the console takes itself for http://sluice.acme.test: set SLUICE_PUBLIC_URL=https://sluice.acme.test (the address users open, as a proxy ending TLS serves it)",
+    );
+  });
+
+  it("control: another site's form, or one with the public address set, is refused as cross-site, with no hint to follow", () => {
+    expect(originRefusal("https://evil.example", "sluice.acme.test", undefined)).toBe("cross-site request refused");
+    expect(originRefusal("https://sluice.acme.test", "sluice.acme.test", "https://console.acme.test")).toBe("cross-site request refused");
   });
 });
