@@ -14,6 +14,7 @@ import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
 import { decodeDeletions } from "../k8s/deletion-header.js";
+import { HELM_DEFAULT_IGNORES } from "../k8s/ignore-differences.js";
 import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import { helmEnv, helmUninstallArgv, helmUpgradeArgv } from "./helm-argv.js";
@@ -116,7 +117,9 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
     const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
     outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...fromCluster])];
-    const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: s.ignore };
+    // Only the server's ignore rules: the project's own are the pull request's config, which hide
+    // differences from the plan's text, never from what is checked before anything is applied.
+    const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: HELM_DEFAULT_IGNORES };
     const otherwise = upgradeRendersOtherwise(dry.text, planned);
     if (otherwise !== undefined) return fail(otherwise);
     const live = await releaseManifestNow(common, req, exec);

@@ -60,6 +60,11 @@ export interface PlannedRender {
   regenerated: ReadonlyMap<string, ConcretePath[]>;
   namespace: string;
   hashing: SecretHashing;
+  /**
+   * The server's ignore rules only (helm's chart-version labels): the project's `ignore` and
+   * `ignore_differences` are set by the pull request's config, and would let it hide what only
+   * the upgrade renders (an image gated on `.Release.IsUpgrade`) from this check.
+   */
   ignore: readonly IgnoreRule[];
 }
 
@@ -67,8 +72,8 @@ export interface PlannedRender {
  * Why the upgrade would create something other than the plan showed, or undefined. The plan and
  * the gate read `helm template`, which knows no release and no cluster: `.Release.IsUpgrade` is
  * false there, `lookup` finds nothing and the capabilities are helm's defaults, so a template
- * gated on any of them renders only in the upgrade. Compared as the apply's own re-render is:
- * ignore rules and fields regenerated on every render left out. CRDs (`crds/`, installed by
+ * gated on any of them renders only in the upgrade. Compared with the server's ignore rules and
+ * fields regenerated on every render left out. CRDs (`crds/`, installed by
  * helm only on a first install and never changed after) are not in an upgrade's manifest, and
  * test hooks are run only by `helm test`, so neither side counts them.
  */
