@@ -75,7 +75,7 @@ export interface PlannedRender {
  * gated on any of them renders only in the upgrade. Compared with the server's ignore rules and
  * fields regenerated on every render left out. CRDs (`crds/`, installed by
  * helm only on a first install and never changed after) are not in an upgrade's manifest, and
- * test hooks are run only by `helm test`, so neither side counts them.
+ * hooks only `helm test` runs are not applied by it, so neither side counts them.
  */
 export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender): string | undefined {
   const dry = parseManifests(dryText, planned.namespace, planned.hashing);
@@ -97,10 +97,19 @@ export function upgradeRendersOtherwise(dryText: string, planned: PlannedRender)
 /** A chart's (or subchart's) own `crds/` dir in helm's `# Source:` line; `templates/crds/` is templates. */
 const CRDS_DIR = /^[^/]+(\/charts\/[^/]+)*\/crds\//;
 
+/**
+ * A hook only `helm test` runs: every event it names is `test` (or Helm 2's `test-success`).
+ * `helm template --skip-tests` leaves out a hook naming `test` among others too, but the upgrade
+ * runs such a hook at its other events (`test,post-upgrade`): it is compared, so an object the plan
+ * never showed is not created by the upgrade.
+ */
 function isTestHook(o: K8sObject): boolean {
   const hook = (o.body as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations?.["helm.sh/hook"];
-  return typeof hook === "string" && hook.split(",").some((h) => h.trim().startsWith("test"));
+  if (typeof hook !== "string") return false;
+  return hook.split(",").every((h) => TEST_EVENTS.has(h.trim().toLowerCase()));
 }
+
+const TEST_EVENTS = new Set(["test", "test-success"]);
 
 /**
  * Why the upgrade would delete what the plan did not show deleted, or undefined. helm deletes

@@ -27,6 +27,19 @@ describe("upgradeRendersOtherwise", () => {
     expect(upgradeRendersOtherwise(upgrade, planned(saved))).toBeUndefined();
   });
 
+  it("a hook the upgrade runs at another event beside test (test,post-upgrade) is compared: helm template --skip-tests left it out of the plan", () => {
+    const saved = doc("web/templates/cm.yaml", "ConfigMap", "web");
+    const hooked = (events: string) =>
+      saved + doc("web/templates/hook.yaml", "ClusterRoleBinding", "x", `  annotations:\n    helm.sh/hook: ${JSON.stringify(events)}\n`);
+    expect(upgradeRendersOtherwise(hooked("test,post-upgrade"), planned(saved))).toContain(
+      "create a ClusterRoleBinding the plan does not have",
+    );
+    expect(upgradeRendersOtherwise(hooked("post-install, test"), planned(saved))).toContain("create a ClusterRoleBinding");
+    // Control: hooks only helm test runs.
+    expect(upgradeRendersOtherwise(hooked("test-success"), planned(saved))).toBeUndefined();
+    expect(upgradeRendersOtherwise(hooked(" Test "), planned(saved))).toBeUndefined();
+  });
+
   it("a CRD templated under templates/crds/ is a template like any other: compared", () => {
     const saved = [
       doc("web/templates/crds/a.yaml", "CustomResourceDefinition", "as.x.io"),

@@ -1,0 +1,118 @@
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createHelmRunner } from "../../runners/helm/helm-runner.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Project } from "../../src/model/project.js";
+import { installHelm } from "../../scripts/install-helm.js";
+
+/**
+ * A hook whose events include `test` is left out of the plan (`helm template --skip-tests` drops
+ * every hook with a test event), but a hook with another event beside it (`test,post-upgrade`) is
+ * run by `helm upgrade` all the same. The apply's check of the upgrade's server-side dry run may
+ * leave out only hooks that `helm test` alone runs. No cluster here: the dry run is answered as
+ * helm answers it (the release's manifest, and every hook, test ones included, in `hooks`) from
+ * the real `helm template` of the same chart, and the upgrade itself is recorded, not run.
+ */
+const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
+const hook = (events: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: pr-author-is-cluster-admin
+  annotations:
+    helm.sh/hook: ${events}
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+subjects: [{ kind: User, name: mallory }]
+`;
+
+let helmPath = "";
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  helmPath = (await installHelm()).path;
+  root = await mkdtemp(join(tmpdir(), "sluice-helm-test-hooks-"));
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
+
+/** `helm upgrade --install --dry-run=server -o json` as helm prints it, from `helm template` (no --skip-tests). */
+async function dryRun(args: readonly string[], cwd: string) {
+  const rest = args.filter((a) => !["upgrade", "--install", "--dry-run=server"].includes(a));
+  const out: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (a === "--output" || a === "--kubeconfig") i++;
+    else out.push(a);
+  }
+  const r = await exec(helmPath, ["template", ...out], { cwd, env: {}, timeoutMs: 60_000, redact: (s) => s });
+  if (r.exitCode !== 0) return r;
+  const docs = r.stdout.split(/^---[ \t]*\n/m).filter((d) => d.trim() !== "");
+  const isHook = (d: string) => /^\s+helm\.sh\/hook:/m.test(d);
+  const manifest = docs
+    .filter((d) => !isHook(d))
+    .map((d) => `---\n${d}`)
+    .join("");
+  const hooks = docs.filter(isHook).map((d) => ({ manifest: d }));
+  return { ...r, stdout: `${JSON.stringify({ name: out[0], manifest, hooks })}\n` };
+}
+
+async function planAndApply(events: string) {
+  const dir = join(root, String(++n));
+  const base = join(dir, "base");
+  const head = join(dir, "head");
+  await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
+  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
+  await writeFile(join(head, "charts/web/templates/hook.yaml"), hook(events));
+  const runner = createHelmRunner({ helmBinary: helmPath });
+  const dataDir = join(dir, "data");
+  const planned = await runner.plan(
+    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s) => s },
+    exec,
+  );
+  if (!planned.ok) throw new Error(planned.message);
+  const upgrades: string[][] = [];
+  const fake: Exec = async (file, args, opts) => {
+    // No release yet: the cluster answers as helm does.
+    if (args[0] === "get") return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
+    if (args[0] !== "upgrade") return exec(file, args, opts);
+    if (args.includes("--dry-run=server")) return dryRun(args, opts.cwd);
+    upgrades.push(args);
+    return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
+  };
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: head,
+    dataDir,
+    planFile: planned.planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    kubeconfig: "/etc/sluice/kube/acme.yaml",
+  };
+  return { planned, result: await runner.apply(req, fake), upgrades };
+}
+
+describe("a helm apply and the chart's test hooks", () => {
+  it("a hook run by the upgrade as well as by helm test (test,post-upgrade), which the plan leaves out, is refused", async () => {
+    const { planned, result, upgrades } = await planAndApply("test,post-upgrade");
+    // The plan (and every rule that reads it) shows nothing: helm template --skip-tests dropped it.
+    expect(planned.ok && planned.summary.hasChanges).toBe(false);
+    expect(upgrades).toEqual([]);
+    expect(result).toMatchObject({ ok: false });
+    expect(result.ok ? "" : result.message).toContain("create a ClusterRoleBinding the plan does not have");
+  }, 120_000);
+
+  it("control: a hook only helm test runs (test, or Helm 2's test-success) is left out, and the upgrade runs", async () => {
+    for (const events of ["test", "test-success"]) {
+      const { result, upgrades } = await planAndApply(events);
+      if (!result.ok) throw new Error(result.message);
+      expect(upgrades).toHaveLength(1);
+    }
+  }, 120_000);
+});
