@@ -62,7 +62,9 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
     // Checked before helm runs: its own advice (`helm repo add`) cannot be followed inside Sluice.
     const refused = remote.find((d) => allowedRepository(d, i.repositories) === undefined);
     if (refused) return { ok: false, failedStep: step, message: unavailableDependencyMessage(i.projectDir, refused), output: "" };
-    const local = await localDependencyProblem(i.chart, missing);
+    // helm dependency build packages every file:// dependency, the vendored ones too (each into a
+    // `charts/NAME-VERSION.tgz` that replaces what was vendored): all are checked, not the missing ones alone.
+    const local = await localDependencyProblem(i.chart, deps);
     if (local) return { ok: false, failedStep: step, message: local, output: "" };
     let env = opts.env;
     if (remote.length > 0) {
@@ -90,9 +92,10 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
 /**
  * Why a `file://` dependency helm would build cannot be: helm packages the dir it names (its
  * symlinks followed) into the chart, so it must lie inside the checkout, and hold no symlink out.
+ * `helm dependency build` builds every dependency the chart declares, so `deps` is all of them.
  */
-async function localDependencyProblem(chart: ChartLocation, missing: readonly ChartDependency[]): Promise<string | undefined> {
-  for (const dep of missing) {
+async function localDependencyProblem(chart: ChartLocation, deps: readonly ChartDependency[]): Promise<string | undefined> {
+  for (const dep of deps) {
     if (!dep.repository?.startsWith("file://")) continue;
     const path = dep.repository.slice("file://".length);
     const rel = relative(await realpath(chart.root), resolve(chart.dir, path));
