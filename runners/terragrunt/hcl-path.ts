@@ -33,7 +33,9 @@ export function pathOf(expression: SyntaxNode, source = false): TgPath {
   const fn = head?.type === "template_interpolation" ? children(head).find((n) => n.type === "expression") : undefined;
   // `"${find_in_parent_folders()}"`, HCL1's spelling still common in live repos: the one
   // interpolation is the value (a root it includes is configuration, not a unit).
-  if (fn && rest.length === 0) return pathOf(fn, source);
+  // A lone `"${get_terragrunt_dir()}"` is no such value (a bare call is computed): read on below.
+  const alone = fn && rest.length === 0 ? pathOf(fn, source) : undefined;
+  if (alone && alone.kind !== "computed") return alone;
   const call = fn ? children(fn)[0] : undefined;
   const base = call?.type === "function_call" && children(call).length === 1 ? children(call)[0]?.text : undefined;
   if (rest.some((n) => n.type !== "template_literal")) return computed(expression);

@@ -6,7 +6,7 @@ import type { TgFile } from "../../src/model/project-tree.js";
  * What a kept file is valid for: bumped whenever parseTerragruntHcl's output changes, so a parse
  * by an older Sluice is never taken for one of this version.
  */
-export const PARSE_CACHE_FORMAT = "sluice-terragrunt-parses/4";
+export const PARSE_CACHE_FORMAT = "sluice-terragrunt-parses/5";
 
 interface KeptParses {
   format: string;

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt (HCL) text, whose ${…} is HCL's
+import { hclParser, parseTerragruntHcl } from "../../runners/terragrunt/parse-terragrunt-hcl.js";
 import { describe, expect, it } from "vitest";
 import { findModuleSources } from "../../runners/terraform/discover-terraform-projects.js";
 import { findFileReads } from "../../runners/terraform/find-file-reads.js";
@@ -156,6 +157,18 @@ describe("Terragrunt units: an include written as a template (Terragrunt's HCL1-
     expect(await affected(files, ["live/terragrunt.hcl"])).toEqual([
       { dir: "live/a", why: ["`terragrunt.hcl` of `live/a` includes `live/terragrunt.hcl`"] },
       { dir: "live/b", why: ["`terragrunt.hcl` of `live/b` includes `live/terragrunt.hcl`"] },
+    ]);
+  });
+
+  it('a lone `"${get_terragrunt_dir()}"` or `"${get_repo_root()}"` is still the dir it names, not computed', async () => {
+    const hcl = await hclParser();
+    const refs = parseTerragruntHcl(
+      hcl,
+      'terraform {\n  source = "${get_terragrunt_dir()}"\n}\ndependency "net" {\n  config_path = "${get_repo_root()}"\n}\n',
+    ).refs;
+    expect(refs.map((r) => [r.kind, r.path])).toEqual([
+      ["source", { kind: "unit", path: "." }],
+      ["dependency", { kind: "repo", path: "." }],
     ]);
   });
 
