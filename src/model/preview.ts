@@ -77,6 +77,11 @@ export interface PreviewRecord {
    * applied): its updates and its teardown run only where it lives (none kept before 2026-11-26).
    */
   cluster?: string;
+  /**
+   * A first preview saved before its first apply began: nothing of it stands yet, so a process
+   * stopped there leaves nothing to tear down (its commit may not even plan).
+   */
+  nothingApplied?: true;
   updatedAt: number;
 }
 

@@ -64,12 +64,22 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
         );
       } else if (a.kind === "interrupted") {
         // An apply a stopped process left: never applied again by itself; the next push or `/preview recreate` does.
-        await opts.store.savePreview({
-          ...p,
-          status: "failed",
-          lastResult: "the apply was interrupted by a restart; push, or comment `/preview recreate`",
-          updatedAt: at,
-        });
+        // A first preview stopped before its apply began left nothing standing: nothing to tear down.
+        await opts.store.savePreview(
+          p.nothingApplied
+            ? {
+                ...p,
+                status: "destroyed",
+                lastResult: "stopped by a restart before its first apply, so nothing stands; push, or comment `/preview recreate`",
+                updatedAt: at,
+              }
+            : {
+                ...p,
+                status: "failed",
+                lastResult: "the apply was interrupted by a restart; push, or comment `/preview recreate`",
+                updatedAt: at,
+              },
+        );
       } else if (!checkedNow.has(prKey(p))) {
         checkedNow.add(prKey(p));
         checked.set(prKey(p), at);

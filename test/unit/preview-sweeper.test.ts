@@ -55,4 +55,32 @@ describe("the preview sweeper", () => {
       await store.close();
     }
   });
+
+  it("a first preview a restart stopped before its apply began is torn down by no one: nothing stands (control: a stopped apply is failed)", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      const planning = previewRecord({ pr: 8, status: "applying", nothingApplied: true, lastResult: "applying bbbbbbb" });
+      const applying = previewRecord({ pr: 9, status: "applying", lastResult: "applying ccccccc" });
+      await store.savePreview(planning);
+      await store.savePreview(applying);
+      const sweeper = startPreviewSweeper({ store, log: quiet, wake: () => undefined, intervalMs: 3_600_000 });
+      try {
+        await sweeper.sweep();
+        // Before: failed, so its teardown planned a commit never applied (which may not plan), for ever.
+        expect(await store.getPreview({ repo: "acme/web", pr: 8, project: "app" })).toMatchObject({
+          status: "destroyed",
+          lastResult: expect.stringContaining("before its first apply"),
+        });
+        expect(await store.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toMatchObject({
+          status: "failed",
+          lastResult: expect.stringContaining("the apply was interrupted"),
+        });
+        expect(await store.activeJobsOf("acme/web", 8)).toEqual([]);
+      } finally {
+        sweeper.stop();
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });

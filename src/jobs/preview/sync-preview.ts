@@ -100,8 +100,8 @@ export async function syncPreview(
   // not declare, would fail it for ever).
   const unapplied = active ? { headSha: earlier.headSha, varFiles: earlier.varFiles, vars: earlier.vars } : {};
   // Written before anything runs: a crash leaves a row the sweep finds, never an unknown preview,
-  // and a live one's row says what stands until the apply.
-  await deps.store.savePreview({ ...record, ...unapplied });
+  // and its row says what stands until the apply (a live one's commit; a first one's nothing).
+  await deps.store.savePreview({ ...record, ...(active ? unapplied : { nothingApplied: true }) });
   const runAs = previewProject(record, project);
   const previewProjectKey = projectKey(repo, { dir: project.dir, workspace });
   return deps.store.runExclusive(previewProjectKey, async () => {

@@ -243,10 +243,27 @@ describe("a live preview's sync keeps what stands until its apply starts", () =>
     // What a process stopped in the middle of the plan leaves: the sweep marks it failed, and its
     // teardown plans this commit, which was applied (the new one may not even plan).
     expect(stored).toMatchObject({ status: "applying", headSha: HEAD });
+    expect(stored?.nothingApplied).toBeUndefined();
     // Control: once the new commit is applied, the record says so.
     expect(await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "network" })).toMatchObject({
       status: "live",
       headSha: HEAD2,
     });
+  });
+
+  it("a first preview is saved, while it plans, as one of which nothing stands; its apply clears that", async () => {
+    let stored: PreviewRecord | undefined;
+    await setup({
+      script: {
+        during: async (p) => {
+          if (p.name === "network") stored = await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "network" });
+        },
+      },
+    });
+    await run({});
+    expect(stored).toMatchObject({ status: "applying", nothingApplied: true });
+    const after = await deps.store.getPreview({ repo: "acme/infra", pr: 1, project: "network" });
+    expect(after).toMatchObject({ status: "live" });
+    expect(after?.nothingApplied).toBeUndefined();
   });
 });
