@@ -12,7 +12,7 @@ import { namespaceEscapes } from "../k8s/preview-namespace.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
-import { renderLiveDiff } from "../k8s/render-live-diff.js";
+import { liveOfSummary, renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { canarySecretSet } from "./canary-secrets.js";
 import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
@@ -163,6 +163,7 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
       );
       // Values read from the cluster (an old password) are redacted from everything posted, too.
       planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
+      planned.summary.live = liveOfSummary(live);
       output += `\n${renderLiveDiff(live)}`;
       log += `\n${renderLiveDiff(live)}`;
     }

@@ -1,3 +1,4 @@
+import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { LiveDiff } from "./live-diff.js";
 import { objectChangeBlocks } from "./render-object-changes.js";
 
@@ -21,4 +22,10 @@ export function renderLiveDiff(live: LiveDiff): string {
   const counts = changes.length === 0 ? "no changes" : `${n("create")} to create, ${n("update")} to update, ${n("delete")} to delete`;
   const intro = [`== ${LIVE_DIFF_TITLE}: ${counts} ==`, live.compared, ...live.notes.map((note) => `Note: ${note}`)].join("\n");
   return `${[intro, ...objectChangeBlocks(live.diff)].join("\n\n")}\n`;
+}
+
+/** What the plan's summary keeps of a live diff: addresses and actions only, never values. */
+export function liveOfSummary(live: LiveDiff): NonNullable<PlanSummary["live"]> {
+  if (!live.ok) return { ok: false, reason: live.reason };
+  return { ok: true, changes: live.diff.changes.map((c) => ({ address: c.address, action: c.action })) };
 }

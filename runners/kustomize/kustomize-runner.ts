@@ -16,7 +16,7 @@ import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/d
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { LIVE_DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
-import { renderLiveDiff } from "../k8s/render-live-diff.js";
+import { liveOfSummary, renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
@@ -146,6 +146,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     );
     // Values read from the cluster (an old key) are redacted from everything posted, too.
     planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
+    planned.summary.live = liveOfSummary(live);
     output += `\n${renderLiveDiff(live)}`;
     log += `\n${renderLiveDiff(live)}`;
   }

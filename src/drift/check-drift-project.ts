@@ -14,7 +14,7 @@ import { ALLOWED } from "../policy/decision.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { hashFile } from "../workspace/hash-file.js";
 import { applyDriftPlan } from "./apply-drift-plan.js";
-import { classifyDrift, destroysSomething } from "./classify-drift.js";
+import { classifyDrift, destroysSomething, liveDrift } from "./classify-drift.js";
 import type { ProjectDrift } from "./drift-result.js";
 import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import type { DefaultHead } from "./read-default-head.js";
@@ -63,7 +63,10 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if ("skipped" in outcome) return { project, status: "skipped", reason: outcome.skipped };
   if (!outcome.ok) return { project, status: "error", step: outcome.failedStep, message: outcome.message, output: outcome.output };
   secrets.add(outcome.summary.sensitiveValues);
-  if (!outcome.summary.hasChanges) return { project, status: "in-line" };
+  const inCluster = outcome.summary.hasChanges ? undefined : liveDrift(outcome.summary);
+  if (inCluster && "unread" in inCluster)
+    return { project, status: "error", step: "live diff", message: inCluster.unread, output: outcome.output };
+  if (!outcome.summary.hasChanges && !inCluster?.resources.length) return { project, status: "in-line" };
 
   // Each run keeps its own plan file: `/apply` on an issue applies the plan that issue shows, even
   // while a newer check is planning the same project.
@@ -83,7 +86,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const drifted: Extract<ProjectDrift, { status: "drifted" }> = {
     project,
     status: "drifted",
-    resources: classifyDrift(outcome.summary, changed),
+    resources: inCluster ? inCluster.resources : classifyDrift(outcome.summary, changed),
     summary: outcome.summary,
     output: outcome.output,
     planFile,
@@ -94,6 +97,13 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
   const drift = settings.driftFor(project);
   if (drift.onDrift !== "apply") return drifted;
+  // Its plan (the render diff) is empty: the gate's plan rules would read nothing of what applying
+  // it changes in the cluster. Reported; someone applies it on purpose (`/apply` on its issue).
+  if (inCluster) {
+    const reason =
+      "only the live diff against the cluster differs from git, and the gate's plan rules read the render diff: reported, not reconciled by itself (comment `/apply` on the drift issue to apply the default branch's render)";
+    return { ...drifted, reconcile: { done: false, reason } };
+  }
   // Reconcile puts back what the default branch defines. A workspace a `/drift -d DIR -w WS` named
   // that no project of the branch has (another PR's preview, a new environment) is not one: applying
   // there by a comment would be an apply no rule asked for and nobody approved. Reported only.

@@ -28,3 +28,16 @@ export function classifyDrift(summary: PlanSummary, changedSinceLive: boolean | 
 export function destroysSomething(summary: Pick<PlanSummary, "destroy" | "replace" | "resources">): boolean {
   return summary.destroy > 0 || summary.replace > 0 || summary.resources.some((r) => r.action === "delete" || r.action === "replace");
 }
+
+/**
+ * A Kubernetes project's drift is in its live diff: on the default branch its render diff is git
+ * against itself, always empty. What the cluster holds that applying the branch would change is
+ * drift from outside git; a live diff that could not be read leaves the check unanswered, never
+ * "in line". Undefined for a plan with no live diff (Terraform, or no kubeconfig).
+ */
+export function liveDrift(summary: Pick<PlanSummary, "live">): { resources: DriftedResource[] } | { unread: string } | undefined {
+  const live = summary.live;
+  if (!live) return undefined;
+  if (!live.ok) return { unread: live.reason };
+  return { resources: live.changes.map((c) => ({ address: c.address, action: c.action, cause: "outside" as const, attributes: [] })) };
+}

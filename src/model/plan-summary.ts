@@ -86,4 +86,10 @@ export interface PlanSummary {
    * rules that need it (`auto_approve` `only_tags`) then fail closed.
    */
   changedAttributes?: Record<string, string[]>;
+  /**
+   * Kubernetes plans given a kubeconfig: what applying the head would change in the cluster as it
+   * is (the live diff, by object address), or why that could not be read. Not counted above: the
+   * counts are the render diff, what the saved plan applies; drift checks read this.
+   */
+  live?: { ok: true; changes: { address: string; action: "create" | "update" | "delete" }[] } | { ok: false; reason: string };
 }

@@ -124,6 +124,14 @@ describe("helm live diff (recorded cluster outputs)", () => {
     expect(out.summary).toMatchObject({ add: 0, change: 1, destroy: 0 });
     expect(out.summary.resources).toEqual([{ address: "Deployment/apps/web-web", action: "update" }]);
     expect(out.output.startsWith(RENDER_DIFF)).toBe(true);
+    // What drift checks read of it: addresses and actions, never values.
+    expect(out.summary.live).toEqual({
+      ok: true,
+      changes: [
+        { address: "Deployment/apps/web-web", action: "update" },
+        { address: "Secret/apps/web-web", action: "update" },
+      ],
+    });
 
     const section = liveSection(run.outcome);
     expect(section.split("\n").slice(0, 2)).toEqual([
@@ -233,6 +241,7 @@ describe("helm live diff (recorded cluster outputs)", () => {
     const run = await plan({ get: result({ exitCode: 1, stderr: await fixture("helm-unreachable.stderr") }) });
     const out = planned(run.outcome);
     expect(out.summary).toMatchObject({ add: 0, change: 1, destroy: 0 });
+    expect(out.summary.live).toEqual({ ok: false, reason: expect.stringContaining("kubernetes cluster unreachable") });
     expect(out.output.startsWith(RENDER_DIFF)).toBe(true);
     expect(liveSection(run.outcome)).toBe(
       [

@@ -141,6 +141,9 @@ describe("kustomize live diff (recorded cluster outputs)", () => {
     const out = planned(run.outcome);
     expect(out.summary).toMatchObject({ add: 0, change: 1, destroy: 0 });
     expect(out.output.startsWith("Objects: 0 to create, 1 to update, 0 to delete.\n\n# update Deployment/prod/api\n")).toBe(true);
+    // What drift checks read of it: the live diff's actions by address.
+    const live = out.summary.live;
+    expect(live?.ok && live.changes.map((c) => c.action).sort()).toEqual(["create", "update", "update"]);
 
     const section = liveSection(run.outcome);
     expect(section.split("\n").slice(0, 2)).toEqual([

@@ -9,7 +9,7 @@ import { parseComment } from "../../src/command/parse-comment.js";
 import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
-import { classifyDrift, destroysSomething } from "../../src/drift/classify-drift.js";
+import { classifyDrift, destroysSomething, liveDrift } from "../../src/drift/classify-drift.js";
 import { cronProblem, nextRunAfter } from "../../src/util/cron.js";
 import type { DriftRun } from "../../src/drift/drift-result.js";
 import { planDefaultHead } from "../../src/drift/plan-default-head.js";
@@ -582,5 +582,35 @@ describe("the drift scheduler", () => {
       vi.useRealTimers();
       await store.close();
     }
+  });
+});
+
+describe("a Kubernetes project's drift is in its live diff", () => {
+  it("what the cluster holds that applying the branch would change is drift from outside git; an unread live diff is no 'in line'", () => {
+    // Before: the render diff (git against itself, always empty) was all a check read: in line.
+    expect(
+      liveDrift({
+        live: {
+          ok: true,
+          changes: [
+            { address: "Deployment/apps/web", action: "update" },
+            { address: "ConfigMap/apps/extra", action: "delete" },
+          ],
+        },
+      }),
+    ).toEqual({
+      resources: [
+        { address: "Deployment/apps/web", action: "update", cause: "outside", attributes: [] },
+        { address: "ConfigMap/apps/extra", action: "delete", cause: "outside", attributes: [] },
+      ],
+    });
+    expect(liveDrift({ live: { ok: false, reason: "helm get manifest exited with code 1: cluster unreachable" } })).toEqual({
+      unread: "helm get manifest exited with code 1: cluster unreachable",
+    });
+  });
+
+  it("control: a cluster like git is no drift; a plan without a live diff (Terraform) says nothing here", () => {
+    expect(liveDrift({ live: { ok: true, changes: [] } })).toEqual({ resources: [] });
+    expect(liveDrift({})).toBeUndefined();
   });
 });
