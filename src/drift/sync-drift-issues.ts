@@ -123,6 +123,9 @@ async function upsertIssue(
   return issue;
 }
 
+const LIVE_ONLY =
+  "What drifted is in the cluster, not in git: the render diff below is the default branch against itself; the live diff at the end of the output shows what applying it would change.";
+
 /**
  * The full plan, split like PR comments; the same comments are edited on every run. `ids` are the
  * store's: comments Sluice created on this issue. A new one is looked for first among the app's own
@@ -142,6 +145,8 @@ async function syncPlanComments(
       headSha: s.run.sha,
       triggerText: "drift check",
       results: [{ project: r.project, status: "planned", summary: r.summary, output: r.output }],
+      // A Kubernetes project's render diff is git against itself: its drift is in the live diff.
+      ...(r.summary.hasChanges ? {} : { notice: LIVE_ONLY }),
     },
     s.redact,
     { maxComments: s.deps.config.max_comments },

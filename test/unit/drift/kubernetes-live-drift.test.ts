@@ -46,6 +46,8 @@ describe("a Kubernetes project's drift check reads its live diff", () => {
     const said = deps.vcs.comments.map((c) => c.body).join("\n");
     expect(said).toContain("drift: 1 changed outside git");
     expect(said).toContain("only the live diff against the cluster differs from git");
+    // The plan comment says where the drift is (its render diff alone reads "no changes").
+    expect(said).toContain("What drifted is in the cluster, not in git");
     // Nothing applied by itself.
     expect(helm.applied).toEqual([]);
   });
