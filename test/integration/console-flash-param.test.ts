@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import { openStore } from "../../src/store/open-store.js";
-import type { Store } from "../../src/store/store.js";
-import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
-import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
-import { startConsoleServer } from "../support/console-server.js";
+import { type GitHubConsole, startGitHubConsole } from "../support/github-console.js";
 import { signIn } from "../support/console-sign-in.js";
 import { testDir } from "../support/temp-dir.js";
 
@@ -15,36 +11,24 @@ import { testDir } from "../support/temp-dir.js";
  */
 const dataDir = testDir("sluice-flash-");
 const errors: string[] = [];
-let sim: Simulator;
-let store: Store;
-let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
+let app: GitHubConsole;
 let cookie: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ webhookSecret: "whsec-flash" });
-  await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
-  store = await openStore(undefined, dataDir);
-  const oauth = { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret };
-  consoleServer = await startConsoleServer((url) => ({
-    store,
-    env: { publicUrl: url, oauth, sessionSecret: "s".repeat(32) },
-    signIn: createGitHubSignIn({ ...oauth, baseUrl: `http://${sim.host}/api/v3` }),
-    githubWebUrl: `http://${sim.host}`,
+  app = await startGitHubConsole(dataDir, ["infra"], {
     config: parseServerConfig("admins: [root]\n", "test"),
     log: { info: () => undefined, warn: () => undefined, error: (_o, m) => void errors.push(m) },
-  }));
-  sim.setPermission("acme/infra", "root", "write");
-  cookie = await signIn(consoleServer.base, "root");
+  });
+  app.sim.setPermission("acme/infra", "root", "write");
+  cookie = await signIn(app.base, "root");
 });
 
 afterAll(async () => {
-  await consoleServer?.stop();
-  await store?.close();
-  await sim?.stop();
+  await app?.stop();
 });
 
 const flashOf = async (path: string) => {
-  const r = await fetch(`${consoleServer.base}${path}`, { headers: { cookie } });
+  const r = await fetch(`${app.base}${path}`, { headers: { cookie } });
   const html = await r.text();
   return { status: r.status, flash: /class="banner flash"[^>]*>([^<]*)</.exec(html)?.[1] };
 };

@@ -1,10 +1,8 @@
 import { AnsiUp } from "ansi_up";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
-import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
-import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
-import { startConsoleServer } from "../support/console-server.js";
+import type { Simulator } from "../simulator/github-simulator.js";
+import { type GitHubConsole, startGitHubConsole } from "../support/github-console.js";
 import { signIn } from "../support/console-sign-in.js";
 import { testDir } from "../support/temp-dir.js";
 
@@ -16,34 +14,19 @@ import { testDir } from "../support/temp-dir.js";
  */
 // Made while the file is collected: removed after its last test (a hook's own would stay behind).
 const dataDir = testDir("sluice-live-log-");
+let app: GitHubConsole;
 let sim: Simulator;
 let store: Store;
-let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
 let base: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ webhookSecret: "whsec-live-log" });
-  await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
-  await sim.createRepo({ owner: "acme", name: "other", files: { "net/main.tf": "" } });
-  store = await openStore(undefined, dataDir);
-  const oauth = { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret };
-  consoleServer = await startConsoleServer((url) => ({
-    store,
-    env: { publicUrl: url, oauth, sessionSecret: "s".repeat(32) },
-    signIn: createGitHubSignIn({ ...oauth, baseUrl: `http://${sim.host}/api/v3` }),
-    githubWebUrl: `http://${sim.host}`,
-    // GitHub asked on every check, checked every 50 ms: the test waits for the rule, not for a cache.
-    accessTtlMs: 0,
-    eventPollMs: 10,
-    eventRecheckMs: 50,
-  }));
-  base = consoleServer.base;
+  // GitHub asked on every check, checked every 50 ms: the test waits for the rule, not for a cache.
+  app = await startGitHubConsole(dataDir, ["infra", "other"], { accessTtlMs: 0, eventPollMs: 10, eventRecheckMs: 50 });
+  ({ sim, store, base } = app);
 });
 
 afterAll(async () => {
-  await consoleServer?.stop();
-  await store?.close();
-  await sim?.stop();
+  await app?.stop();
 });
 
 /** A job that stays running, with one line of output. */

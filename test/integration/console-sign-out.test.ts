@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/open-store.js";
-import type { Store } from "../../src/store/store.js";
-import { createGitHubSignIn } from "../../src/vcs/github/github-sign-in.js";
-import { type Simulator, startSimulator } from "../simulator/github-simulator.js";
-import { startConsoleServer } from "../support/console-server.js";
+import type { Simulator } from "../simulator/github-simulator.js";
+import { type GitHubConsole, startGitHubConsole } from "../support/github-console.js";
 import { signIn } from "../support/console-sign-in.js";
 import { testDir } from "../support/temp-dir.js";
 
@@ -13,31 +10,18 @@ import { testDir } from "../support/temp-dir.js";
  * GitHub that does not answer (down, rate-limited) kept the session open.
  */
 const dataDir = testDir("sluice-sign-out-");
+let app: GitHubConsole;
 let sim: Simulator;
-let store: Store;
-let consoleServer: Awaited<ReturnType<typeof startConsoleServer>>;
 let base: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ webhookSecret: "whsec-sign-out" });
-  await sim.createRepo({ owner: "acme", name: "infra", files: { "net/main.tf": "" } });
-  store = await openStore(undefined, dataDir);
-  const oauth = { clientId: sim.oauthClientId, clientSecret: sim.oauthClientSecret };
-  consoleServer = await startConsoleServer((url) => ({
-    store,
-    env: { publicUrl: url, oauth, sessionSecret: "s".repeat(32) },
-    signIn: createGitHubSignIn({ ...oauth, baseUrl: `http://${sim.host}/api/v3` }),
-    githubWebUrl: `http://${sim.host}`,
-    // GitHub asked on every request: the test needs no cache to expire.
-    accessTtlMs: 0,
-  }));
-  base = consoleServer.base;
+  // GitHub asked on every request: the test needs no cache to expire.
+  app = await startGitHubConsole(dataDir, ["infra"], { accessTtlMs: 0 });
+  ({ sim, base } = app);
 });
 
 afterAll(async () => {
-  await consoleServer?.stop();
-  await store?.close();
-  await sim?.stop();
+  await app?.stop();
 });
 
 /** A signed-in cookie and the CSRF token of its pages' forms. */
