@@ -1,14 +1,12 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { clusterObject, clusterRelease, newCluster, STAND_IN, standIn } from "../support/k8s-stand-in.js";
+import { applyOf, planAgainstInstalled } from "../support/helm-installed.js";
+import { clusterObject, clusterRelease } from "../support/k8s-stand-in.js";
 
 /**
  * The check that a Helm upgrade renders against the cluster what the plan showed compares the two
@@ -17,7 +15,6 @@ import { clusterObject, clusterRelease, newCluster, STAND_IN, standIn } from "..
  * them), and must not hide what only the upgrade renders either. The helm stand-in renders an
  * upgrade of an existing release as helm does (`.Release.IsUpgrade` true).
  */
-const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
 const IMAGE_LINE = 'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"';
 const ONLY_ON_UPGRADE = `image: {{ if .Release.IsUpgrade }}"evil.example/miner:1"{{ else }}"{{ .Values.image.repository }}:{{ .Values.image.tag }}"{{ end }}`;
 
@@ -39,43 +36,9 @@ const project: Project = {
   runner: "helm",
   helm: { namespace: "apps", ignore: ["spec.template.spec.containers.*.image"] },
 };
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-
 async function planAndApply(change: (chart: string) => Promise<void>) {
-  const dir = join(root, String(++n));
-  const base = join(dir, "base");
-  const head = join(dir, "head");
-  await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
-  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
-  await change(join(head, "charts/web"));
-  const cluster = await newCluster(dir, "prod");
-  const home = join(dir, "operator-helm");
-  await mkdir(home);
-  const deployed = join(dir, "deployed");
-  await cp(join(base, "charts/web"), deployed, { recursive: true });
-  await standIn(
-    "helm",
-    ["upgrade", "--install", "--create-namespace", "web", deployed, "--namespace", "apps", "--kubeconfig", cluster.kubeconfig],
-    home,
-  );
-  const runner = createHelmRunner({ helmBinary: STAND_IN.helm });
-  const dataDir = join(dir, "data");
-  const planned = await runner.plan(
-    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
-    exec,
-  );
-  if (!planned.ok) throw new Error(planned.message);
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: head,
-    dataDir,
-    planFile: planned.planFile,
-    env,
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    kubeconfig: cluster.kubeconfig,
-  };
-  return { planned, result: await runner.apply(req, exec), cluster };
+  const p = await planAgainstInstalled(join(root, String(++n)), project, { change });
+  return { planned: p.outcome, result: await p.runner.apply(applyOf(p), exec), cluster: p.cluster };
 }
 
 async function edit(file: string, from: string, to: string) {

@@ -1,14 +1,13 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import { createHelmRunner } from "../../runners/helm/helm-runner.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import type { Exec } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
-import { clusterObject, clusterRelease, newCluster, STAND_IN, type StandInCluster, standIn } from "../support/k8s-stand-in.js";
+import { applyOf, type PlannedAgainstInstalled, planAgainstInstalled } from "../support/helm-installed.js";
+import { clusterObject, clusterRelease } from "../support/k8s-stand-in.js";
 
 /**
  * What `helm upgrade` renders against the cluster can differ from the `helm template` render the
@@ -17,7 +16,6 @@ import { clusterObject, clusterRelease, newCluster, STAND_IN, type StandInCluste
  * the cluster's. The helm stand-in renders an upgrade of an existing release as helm does
  * (`--is-upgrade`), in its file cluster.
  */
-const FIXTURE = fileURLToPath(new URL("../fixtures/charts/web/", import.meta.url));
 const ONLY_ON_UPGRADE = `{{- if .Release.IsUpgrade }}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -39,60 +37,21 @@ afterAll(async () => {
 });
 
 const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-
 /**
  * A cluster where the operator installed the base chart (`installed` changes what was installed),
  * and the PR's head planned against it.
  */
-async function plannedAgainstInstalled(change?: (chart: string) => Promise<void>, installed?: (chart: string) => Promise<void>) {
-  const dir = join(root, String(++n));
-  const base = join(dir, "base");
-  const head = join(dir, "head");
-  await cp(FIXTURE, join(base, "charts/web"), { recursive: true });
-  await cp(FIXTURE, join(head, "charts/web"), { recursive: true });
-  await change?.(join(head, "charts/web"));
-  const cluster = await newCluster(dir, "prod");
-  const home = join(dir, "operator-helm");
-  await mkdir(home);
-  const deployed = join(dir, "deployed");
-  await cp(join(base, "charts/web"), deployed, { recursive: true });
-  await installed?.(deployed);
-  await standIn(
-    "helm",
-    ["upgrade", "--install", "--create-namespace", "web", deployed, "--namespace", "apps", "--kubeconfig", cluster.kubeconfig],
-    home,
-  );
-  const runner = createHelmRunner({ helmBinary: STAND_IN.helm });
-  const dataDir = join(dir, "data");
-  const outcome = await runner.plan(
-    { project, checkoutDir: head, baseCheckoutDir: base, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
-    exec,
-  );
-  if (!outcome.ok) throw new Error(outcome.message);
-  return { runner, head, dataDir, planFile: outcome.planFile, outcome, cluster };
-}
+const plannedAgainstInstalled = (change?: (chart: string) => Promise<void>, installed?: (chart: string) => Promise<void>) =>
+  planAgainstInstalled(join(root, String(++n)), project, { change, installed });
 
-async function apply(p: Awaited<ReturnType<typeof plannedAgainstInstalled>>, cluster: StandInCluster) {
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: p.head,
-    dataDir: p.dataDir,
-    planFile: p.planFile,
-    env,
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    kubeconfig: cluster.kubeconfig,
-  };
-  return p.runner.apply(req, exec);
-}
+const apply = (p: PlannedAgainstInstalled) => p.runner.apply(applyOf(p), exec);
 
 describe("a helm apply renders what was planned", () => {
   it("an object the upgrade renders and the plan's template did not (.Release.IsUpgrade) is refused, nothing applied", async () => {
     const p = await plannedAgainstInstalled((chart) => writeFile(join(chart, "templates/escalate.yaml"), ONLY_ON_UPGRADE));
     // The plan the gate reads (auto_approve: empty, types, max_changes) and people review: nothing.
     expect(p.outcome.ok && p.outcome.summary.hasChanges).toBe(false);
-    const result = await apply(p, p.cluster);
+    const result = await apply(p);
     expect(await clusterObject(p.cluster, "apps", "RoleBinding", "pr-author-is-admin")).toBeUndefined();
     expect(result).toMatchObject({ ok: false });
     expect(result.ok ? "" : result.message).toContain("create a RoleBinding the plan does not have");
@@ -107,7 +66,7 @@ describe("a helm apply renders what was planned", () => {
       await writeFile(values, (await readFile(values, "utf8")).replace("replicaCount: 2", "replicaCount: 3"));
     });
     expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["update Deployment/apps/web-web"]);
-    const result = await apply(p, p.cluster);
+    const result = await apply(p);
     if (!result.ok) throw new Error(result.message);
     expect((await clusterObject(p.cluster, "apps", "Deployment", "web-web"))?.spec?.replicas).toBe(3);
     expect((await clusterRelease(p.cluster, "apps", "web"))?.version).toBe(2);
@@ -117,7 +76,7 @@ describe("a helm apply renders what was planned", () => {
     const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: generated\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n";
     const p = await plannedAgainstInstalled((chart) => writeFile(join(chart, "templates/generated.yaml"), secret));
     expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["create Secret/apps/generated"]);
-    const result = await apply(p, p.cluster);
+    const result = await apply(p);
     if (!result.ok) throw new Error(result.message);
     expect(await clusterObject(p.cluster, "apps", "Secret", "generated")).toBeDefined();
   });
@@ -142,17 +101,7 @@ describe("a helm apply renders what was planned", () => {
       release.manifest = release.manifest.replace(/password: .*/, `password: "${CLUSTER_PASSWORD}"`);
       return { ...r, stdout: JSON.stringify(release) };
     };
-    const req: ApplyRequest = {
-      project,
-      checkoutDir: p.head,
-      dataDir: p.dataDir,
-      planFile: p.planFile,
-      env,
-      timeoutMs: 60_000,
-      redactWith: () => (s) => s,
-      kubeconfig: p.cluster.kubeconfig,
-    };
-    const result = await p.runner.apply(req, run);
+    const result = await p.runner.apply(applyOf(p), run);
     expect(result).toMatchObject({ ok: false, message: expect.stringContaining("helm upgrade") });
     expect(result.sensitiveValues).toContain(CLUSTER_PASSWORD);
   });
@@ -164,7 +113,7 @@ describe("a helm apply renders what was planned", () => {
     const p = await plannedAgainstInstalled(undefined, (chart) => writeFile(join(chart, "templates/data.yaml"), claim));
     // What the gate reads (protect: PersistentVolumeClaim/*): nothing is deleted.
     expect(p.outcome.ok && p.outcome.summary.hasChanges).toBe(false);
-    const result = await apply(p, p.cluster);
+    const result = await apply(p);
     expect(await clusterObject(p.cluster, "apps", "PersistentVolumeClaim", "data")).toBeDefined();
     expect(result).toMatchObject({ ok: false });
     expect(result.ok ? "" : result.message).toContain("would delete `PersistentVolumeClaim/apps/data`");
@@ -175,7 +124,7 @@ describe("a helm apply renders what was planned", () => {
       await rm(join(chart, "templates/service.yaml"));
     });
     expect(p.outcome.ok && p.outcome.summary.resources.map((r) => `${r.action} ${r.address}`)).toEqual(["delete Service/apps/web-web"]);
-    const result = await apply(p, p.cluster);
+    const result = await apply(p);
     if (!result.ok) throw new Error(result.message);
     expect(await clusterObject(p.cluster, "apps", "Service", "web-web")).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import { createHelmRunner } from "../../runners/helm/helm-runner.js";
 import type { ApplyRequest, Exec } from "../../runners/runner.js";
 import type { Project } from "../../src/model/project.js";
 import { installHelm } from "../../scripts/install-helm.js";
+import { templateAsDryRun } from "../support/helm-dry-run.js";
 
 /**
  * A hook whose events include `test` is left out of the plan (`helm template --skip-tests` drops
@@ -41,27 +42,6 @@ afterAll(async () => {
 
 const project: Project = { name: "web", dir: "charts/web", workspace: "default", runner: "helm", helm: { namespace: "apps" } };
 
-/** `helm upgrade --install --dry-run=server -o json` as helm prints it, from `helm template` (no --skip-tests). */
-async function dryRun(args: readonly string[], cwd: string) {
-  const rest = args.filter((a) => !["upgrade", "--install", "--dry-run=server"].includes(a));
-  const out: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i] as string;
-    if (a === "--output" || a === "--kubeconfig") i++;
-    else out.push(a);
-  }
-  const r = await exec(helmPath, ["template", ...out], { cwd, env: {}, timeoutMs: 60_000, redact: (s) => s });
-  if (r.exitCode !== 0) return r;
-  const docs = r.stdout.split(/^---[ \t]*\n/m).filter((d) => d.trim() !== "");
-  const isHook = (d: string) => /^\s+helm\.sh\/hook:/m.test(d);
-  const manifest = docs
-    .filter((d) => !isHook(d))
-    .map((d) => `---\n${d}`)
-    .join("");
-  const hooks = docs.filter(isHook).map((d) => ({ manifest: d }));
-  return { ...r, stdout: `${JSON.stringify({ name: out[0], manifest, hooks })}\n` };
-}
-
 async function planAndApply(events: string) {
   const dir = join(root, String(++n));
   const base = join(dir, "base");
@@ -81,7 +61,7 @@ async function planAndApply(events: string) {
     // No release yet: the cluster answers as helm does.
     if (args[0] === "get") return { exitCode: 1, timedOut: false, stdout: "", stderr: "Error: release: not found\n", durationMs: 1 };
     if (args[0] !== "upgrade") return exec(file, args, opts);
-    if (args.includes("--dry-run=server")) return dryRun(args, opts.cwd);
+    if (args.includes("--dry-run=server")) return templateAsDryRun(helmPath, args, opts.cwd, { hooks: true });
     upgrades.push(args);
     return { exitCode: 0, timedOut: false, stdout: 'Release "web" has been upgraded.\n', stderr: "", durationMs: 1 };
   };
