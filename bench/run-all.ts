@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { dbPort } from "./db-port.js";
 import { drift } from "./drift.js";
+import { helmApply } from "./helm-apply.js";
 import { consoleOverview } from "./console.js";
 import { ingress } from "./ingress.js";
 import { largeRepoPlan, sparseCheckout } from "./large-repo.js";
@@ -37,6 +38,7 @@ const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["console", consoleOverview],
   ["sandbox", sandboxCost],
   ["read-back", readBack],
+  ["helm-apply", helmApply],
   ["replicas", replicaThroughput],
   ["db-port", dbPort],
   ["queue-claim", queueClaim],
