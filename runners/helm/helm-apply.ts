@@ -112,7 +112,8 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
     // `lookup` against the cluster): the server-side dry run of this very upgrade must create
     // what the plan showed, and a preview's must stay inside its namespace.
-    const dry = await dryRunUpgrade(bin, common, req, exec);
+    // Both only read the cluster: side by side, each checked in turn.
+    const [dry, live] = await Promise.all([dryRunUpgrade(bin, common, req, exec), releaseManifestNow(common, req, exec)]);
     if (!dry.ok) return fail(dry.message);
     // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
     const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
@@ -122,7 +123,6 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: HELM_DEFAULT_IGNORES };
     const otherwise = upgradeRendersOtherwise(dry.text, planned);
     if (otherwise !== undefined) return fail(otherwise);
-    const live = await releaseManifestNow(common, req, exec);
     if (!live.ok) return fail(live.message);
     const lost = upgradeDeletesUnplanned(live.text, dry.text, decodeDeletions(savedText.text), s.namespace);
     if (lost !== undefined) return fail(lost);
