@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
 import { storeRows } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
+import { growProd, prodAndApp, prodProject, pushFromAppPr } from "./state-push-support.js";
 import { completed, say } from "./trust-holes-support.js";
 
 /**
@@ -32,16 +33,10 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const prodProject = (extra = "") => `${httpBackendBlock(prod.url)}${tfProject("prod", 1)}${extra}`;
 const locks = (repo: string) => storeRows<{ pr: number; dir: string }>(h, "SELECT pr, dir FROM locks WHERE repo = ? ORDER BY dir", repo);
 
 async function repoWithDocsPr(name: string) {
-  for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-  const repo = await h.sim.createRepo({
-    owner: "acme",
-    name,
-    files: { "prod/main.tf": prodProject(), "app/main.tf": tfProject("app", 1) },
-  });
+  const repo = await prodAndApp(h, prod, name);
   // A pull request that changes another project only.
   await h.sim.pushBranch(repo, { branch: "app", files: { "app/main.tf": tfProject("app", 2) } });
   const pr = await h.sim.openPullRequest(repo, { head: "app", author: "alice" });
@@ -62,7 +57,7 @@ describe("/state push-errored and the project's lock", () => {
     await untilIdle(h.app.dataDir);
     expect(locks(repo.fullName)).toEqual([{ pr: pr.number, dir: "app" }]);
     // Another pull request on prod is not told it is locked by the first one.
-    await h.sim.pushBranch(repo, { branch: "prod", from: "main", files: { "prod/main.tf": prodProject(tfProject("more", 1)) } });
+    await h.sim.pushBranch(repo, { branch: "prod", from: "main", files: { "prod/main.tf": prodProject(prod, tfProject("more", 1)) } });
     const next = await h.sim.openPullRequest(repo, { head: "prod", author: "bob" });
     await completed(h, repo, next.headSha, "sluice/plan");
     expect(
@@ -76,28 +71,16 @@ describe("/state push-errored and the project's lock", () => {
   it("a push done from a pull request that does not change the project releases the lock it took (control: the push lands)", async () => {
     prod.state = undefined;
     prod.refuseWrites = true;
-    const name = "push-lock-done";
-    for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: { "prod/main.tf": prodProject(), "app/main.tf": tfProject("app", 1) },
-    });
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": prodProject(tfProject("extra", 1)) } });
-    const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await completed(h, repo, grow.headSha, "sluice/plan");
+    const repo = await prodAndApp(h, prod, "push-lock-done");
+    const grow = await growProd(h, prod, repo);
     expect(await say(h, repo, grow.number, "bob", "/apply")).toContain("/state push-errored -p prod");
     prod.refuseWrites = false;
     await h.sim.closePullRequest(repo, grow.number);
     await h.sim.waitFor(() => locks(repo.fullName).length === 0, { message: "the closed pull request's locks were not released" });
 
-    await h.sim.pushBranch(repo, { branch: "app", from: "main", files: { "app/main.tf": tfProject("app", 2) } });
-    const app = await h.sim.openPullRequest(repo, { head: "app", author: "alice" });
-    await completed(h, repo, app.headSha, "sluice/plan");
-    const pushed = await say(h, repo, app.number, "bob", "/state push-errored -p prod", "state push-errored");
+    const { app, pushed, names } = await pushFromAppPr(h, prod, repo);
     expect(pushed).not.toContain("❌");
     expect(pushed).not.toContain("⛔");
-    const names = ((JSON.parse(prod.state ?? "{}") as { resources?: { name: string }[] }).resources ?? []).map((r) => r.name).sort();
     expect(names).toEqual(["extra_0", "prod_0"]);
     await untilIdle(h.app.dataDir);
     expect(locks(repo.fullName)).toEqual([{ pr: app.number, dir: "app" }]);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { type Harness, startHarness } from "../support/harness.js";
+import { type HttpStateBackend, startHttpStateBackend } from "../support/http-state-backend.js";
 import { untilIdle } from "../support/until-idle.js";
+import { growProd, pushFromAppPr, prodAndApp } from "./state-push-support.js";
 import { completed, say } from "./trust-holes-support.js";
 
 /**
@@ -21,22 +22,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const prodProject = (extra = "") => `${httpBackendBlock(prod.url)}${tfProject("prod", 1)}${extra}`;
-
 describe("a state kept by an apply on merge", () => {
   it("the merged pull request says where to push it, and the way it says works", async () => {
     prod.state = undefined;
     prod.refuseWrites = true;
-    const name = "push-merged";
-    for (const u of ["alice", "bob"]) h.sim.setPermission(`acme/${name}`, u, "write");
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: { "prod/main.tf": prodProject(), "app/main.tf": tfProject("app", 1) },
-    });
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": prodProject(tfProject("extra", 1)) } });
-    const grow = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await completed(h, repo, grow.headSha, "sluice/plan");
+    const repo = await prodAndApp(h, prod, "push-merged");
+    const grow = await growProd(h, prod, repo);
     await h.sim.mergePullRequest(repo, grow.number);
     expect((await completed(h, repo, grow.headSha, "sluice/apply")).conclusion).toBe("failure");
     await untilIdle(h.app.dataDir);
@@ -53,13 +44,9 @@ describe("a state kept by an apply on merge", () => {
     expect(closed).toContain("open pull request");
     // Done as said: /unlock on the merged pull request, then the push on an open one.
     await say(h, repo, grow.number, "bob", "/unlock", "Released");
-    await h.sim.pushBranch(repo, { branch: "app", from: "main", files: { "app/main.tf": tfProject("app", 2) } });
-    const app = await h.sim.openPullRequest(repo, { head: "app", author: "alice" });
-    await completed(h, repo, app.headSha, "sluice/plan");
-    const pushed = await say(h, repo, app.number, "bob", "/state push-errored -p prod", "state push-errored");
+    const { pushed, names } = await pushFromAppPr(h, prod, repo);
     expect(pushed).not.toContain("❌");
     expect(pushed).not.toContain("⛔");
-    const names = ((JSON.parse(prod.state ?? "{}") as { resources?: { name: string }[] }).resources ?? []).map((r) => r.name).sort();
     expect(names).toEqual(["extra_0", "prod_0"]);
   }, 300_000);
 });
