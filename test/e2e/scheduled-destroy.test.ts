@@ -42,11 +42,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await untilIdle(h.app.dataDir);
     // Not idle for an hour yet: left alone by a check.
     shiftTime(repo.fullName, 30 * 60_000);
-    await h.sim.waitFor(() => rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy-check:${repo.fullName}:%`).length > 0, {
-      message: "no scheduled destroy check",
-      timeoutMs: 60_000,
-    });
-    await untilIdle(h.app.dataDir);
+    await db.checked(repo.fullName);
     expect(await stateResources(state)).toHaveLength(1);
 
     shiftTime(repo.fullName, 60 * 60_000);
@@ -67,11 +63,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     // Never twice: the next checks find the destroy in the live record.
     await untilIdle(h.app.dataDir);
     shiftTime(repo.fullName, 24 * 3600_000);
-    await h.sim.waitFor(() => rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy-check:${repo.fullName}:%`).length > 0, {
-      message: "no second check",
-      timeoutMs: 60_000,
-    });
-    await untilIdle(h.app.dataDir);
+    await db.checked(repo.fullName);
     expect(said()).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toHaveLength(1);
   });
@@ -178,11 +170,7 @@ describe("scheduled destroy of an ordinary workspace", { timeout: 300_000 }, () 
     await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
     await untilIdle(h.app.dataDir);
     shiftTime(repo.fullName, 48 * 3600_000);
-    await h.sim.waitFor(() => rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy-check:${repo.fullName}:%`).length > 0, {
-      message: "no scheduled destroy check",
-      timeoutMs: 60_000,
-    });
-    await untilIdle(h.app.dataDir);
+    await db.checked(repo.fullName);
     expect(await stateResources(state)).toHaveLength(1);
     expect(rows("SELECT id FROM jobs WHERE repo = ? AND spec LIKE ?", repo.fullName, '%"project":"app"%')).toEqual([]);
   });

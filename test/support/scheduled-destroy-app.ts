@@ -28,6 +28,11 @@ export function appDb(h: Harness) {
   const forgetChecks = (db: Database.Database, repo: string) =>
     db.prepare("UPDATE jobs SET once_key = NULL WHERE once_key LIKE ?").run(`scheduled-destroy-check:${repo}:%`);
   const checks = (repo: string) => rows("SELECT id FROM jobs WHERE once_key LIKE ?", `scheduled-destroy-check:${repo}:%`);
+  /** Waits for the sweep's check of the repo (a shift forgot the earlier ones) and for all that queued. */
+  const checked = async (repo: string) => {
+    await h.sim.waitFor(() => checks(repo).length > 0, { message: "no scheduled destroy check", timeoutMs: 60_000 });
+    await untilIdle(h.app.dataDir);
+  };
   return {
     write,
     rows,
@@ -67,12 +72,12 @@ export function appDb(h: Harness) {
         forgetChecks(db, repo);
       });
     },
+    checked,
     /** Forgets the repo's earlier checks, then waits for the next sweep's check of it and for all that queued. */
     async nextCheck(repo: string) {
       await untilIdle(h.app.dataDir);
       write((db) => forgetChecks(db, repo));
-      await h.sim.waitFor(() => checks(repo).length > 0, { message: "no scheduled destroy check", timeoutMs: 60_000 });
-      await untilIdle(h.app.dataDir);
+      await checked(repo);
     },
   };
 }
