@@ -43,12 +43,15 @@ const tokens = Tokens();
  * The session's data lives in one sealed cookie (iron-session: encrypted and authenticated with
  * the session key), with the id of a session the store keeps: a cookie opens pages only while its
  * session is open there, so sign-out ends it on every replica, copies of the cookie included.
- * HttpOnly, SameSite=Lax, and Secure whenever the console is served over TLS.
+ * HttpOnly, SameSite=Lax, and Secure whenever the console is served over TLS; then also named
+ * `__Host-`, which browsers let only the console's own host set: a page on a sibling host (a
+ * preview, served from a pull request's code) could otherwise set a cookie of that name for the
+ * parent domain and have the console read the PR author's session as the reader's.
  */
 export function sessionOptions(password: string, secure: boolean) {
   return {
     password,
-    cookieName: "sluice_session",
+    cookieName: secure ? "__Host-sluice_session" : "sluice_session",
     ttl: SESSION_TTL_S,
     cookieOptions: { httpOnly: true, secure, sameSite: "lax" as const, path: "/" },
   };

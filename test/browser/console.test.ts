@@ -187,9 +187,9 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     expect(login.headers.get("location")).toContain(`${sim.url}/login/oauth/authorize?`);
     expect(login.headers.get("set-cookie")).toMatch(/sluice_session=.*HttpOnly.*SameSite=Lax/i);
     expect(login.headers.get("set-cookie")).not.toMatch(/Secure/i);
-    // Behind a TLS-terminating proxy the cookie is Secure.
+    // Behind a TLS-terminating proxy the cookie is Secure, and named so that only this host can set it.
     const tls = await fetch(`${app.url}/login`, { redirect: "manual", headers: { "x-forwarded-proto": "https" } });
-    expect(tls.headers.get("set-cookie")).toMatch(/;\s*Secure/i);
+    expect(tls.headers.get("set-cookie")).toMatch(/^__Host-sluice_session=.*;\s*Secure/i);
     const page = await fetch(`${app.url}/`, { redirect: "manual" });
     expect(page.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'self'; style-src 'self'/);
     expect(page.headers.get("content-security-policy")).not.toContain("unsafe");
