@@ -60,6 +60,25 @@ function ssoCaller(provider: SsoProvider, claims: Record<string, unknown>, repos
   };
 }
 
+/**
+ * The provider a JWT is checked against: the one of its issuer, or, where several providers share
+ * an issuer (two applications at one identity provider, with their own roles), the one its
+ * audience names; a token naming more than one of them stands for no one in particular. The
+ * signature, audience and expiry are checked after, against that provider alone.
+ */
+function providerOfJwt(sso: ReadonlyMap<string, SsoProvider>, claimed: { iss?: unknown; aud?: unknown }): SsoProvider | string {
+  const ofIssuer = [...sso.values()].filter((p) => p.client()?.serverMetadata().issuer === claimed.iss);
+  if (ofIssuer.length === 0) return "the token's issuer is not one of this server's SSO providers";
+  if (ofIssuer.length === 1) return ofIssuer[0] as SsoProvider;
+  const aud = Array.isArray(claimed.aud) ? claimed.aud : [claimed.aud];
+  const named = ofIssuer.filter((p) => [p.settings.client_id, ...p.settings.api_audiences].some((a) => aud.includes(a)));
+  if (named.length === 1) return named[0] as SsoProvider;
+  const names = ofIssuer.map((p) => p.name).join(", ");
+  return named.length === 0
+    ? `the token's audience is none of the SSO providers of its issuer (${names})`
+    : `the token's audience names more than one SSO provider of its issuer (${named.map((p) => p.name).join(", ")}): ask the provider for a token of one`;
+}
+
 /** A token's `exp` (seconds) as a date; a token that does not say is taken as ending now. */
 const expiryOf = (exp: unknown) => new Date(typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : Date.now());
 
@@ -85,15 +104,17 @@ export function createApiAuth(deps: { store: AuthStore; sso: ReadonlyMap<string,
   };
 
   async function fromJwt(token: string, repos: () => Promise<string[]>): Promise<ApiAuth> {
-    let iss: unknown;
+    let claimed: ReturnType<typeof decodeJwt>;
     try {
-      iss = decodeJwt(token).iss;
+      claimed = decodeJwt(token);
     } catch {
       return { ok: false, error: "the bearer token is not a well-formed JWT" };
     }
-    const provider = [...deps.sso.values()].find((p) => p.client()?.serverMetadata().issuer === iss);
-    const client = provider?.client();
-    if (!provider || !client) return { ok: false, error: "the token's issuer is not one of this server's SSO providers" };
+    const chosen = providerOfJwt(deps.sso, claimed);
+    if (typeof chosen === "string") return { ok: false, error: chosen };
+    const provider = chosen;
+    const client = provider.client();
+    if (!client) return { ok: false, error: "the token's issuer is not one of this server's SSO providers" };
     const keys = keysOf(provider, client);
     if (!keys) return { ok: false, error: `${provider.name} publishes no key set (jwks_uri)` };
     let payload: Record<string, unknown>;

@@ -4,7 +4,7 @@ import { issueToken } from "../../src/console/token-actions.js";
 import { ssoProviderSchema } from "../../src/config/sso-config-schema.js";
 import { createSsoProvider, type SsoProvider } from "../../src/sso/sso-provider.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
+import { OTHER_CLIENT, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
 import { freePort } from "../support/start-app.js";
 
 /**
@@ -15,7 +15,9 @@ import { freePort } from "../support/start-app.js";
 const quiet = { info: () => undefined, error: () => undefined };
 let idp: TestOidcProvider;
 let provider: SsoProvider;
+let contractors: SsoProvider;
 let as: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
+let asOfTwo: (token: string) => ReturnType<ReturnType<typeof createApiAuth>>;
 
 beforeAll(async () => {
   idp = await startOidcProvider({
@@ -37,13 +39,40 @@ beforeAll(async () => {
   });
   await provider.start();
   expect(provider.status()).toMatchObject({ ok: true });
+  // A second application at the same identity provider, whose members are viewers only.
+  contractors = createSsoProvider(
+    ssoProviderSchema.parse({
+      name: "contractors",
+      issuer: idp.issuer,
+      client_id: OTHER_CLIENT,
+      client_secret: "env:SSO_SECRET",
+      roles: { viewer: ["platform"] },
+    }),
+    {
+      redirectUri: "http://127.0.0.1:1/login/sso/contractors/callback",
+      env: { SSO_SECRET: "secret-of-another-app-0123456789" },
+      log: quiet,
+    },
+  );
+  await contractors.start();
+  expect(contractors.status()).toMatchObject({ ok: true });
   const store = { usableApiToken: async () => undefined, knownRepos: async () => ["acme/infra"] };
   const auth = createApiAuth({ store: store as never, sso: new Map([["corp", provider]]) });
   as = (token) => auth(`Bearer ${token}`, undefined);
+  // The viewers' application listed first: a token is checked against the provider its audience names.
+  const both = createApiAuth({
+    store: store as never,
+    sso: new Map([
+      ["contractors", contractors],
+      ["corp", provider],
+    ]),
+  });
+  asOfTwo = (token) => both(`Bearer ${token}`, undefined);
 });
 
 afterAll(async () => {
   provider?.stop();
+  contractors?.stop();
   await idp?.stop();
 });
 
@@ -89,5 +118,38 @@ describe("a JWT access token on the API", () => {
     const long = await as(await idp.sign(claims(), { ...at, expiresIn: "40d" }));
     if (!long.ok) throw new Error(long.error);
     expect(await issueToken(store, long.caller, { ...ask, expires_in_days: 30 }, 365)).toMatchObject({ ok: true });
+  });
+});
+
+describe("a JWT access token where two SSO providers share an issuer", () => {
+  const at = { typ: "at+jwt" };
+  const claims = (aud: string | string[]) => ({
+    iss: idp.issuer,
+    aud,
+    sub: "ada",
+    groups: ["platform"],
+    iat: Math.floor(Date.now() / 1000),
+  });
+
+  it("stands for its user at the provider its audience names, with that provider's roles", async () => {
+    expect(await asOfTwo(await idp.sign(claims(idp.clientId), at))).toMatchObject({
+      ok: true,
+      caller: { actor: "sso:corp:ada", admin: true },
+    });
+    expect(await asOfTwo(await idp.sign(claims(OTHER_CLIENT), at))).toMatchObject({
+      ok: true,
+      caller: { actor: "sso:contractors:ada", admin: false },
+    });
+  });
+
+  it("is refused when its audience names both, or neither", async () => {
+    expect(await asOfTwo(await idp.sign(claims([idp.clientId, OTHER_CLIENT]), at))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("names more than one SSO provider of its issuer (contractors, corp)"),
+    });
+    expect(await asOfTwo(await idp.sign(claims("a-third-app"), at))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("none of the SSO providers of its issuer"),
+    });
   });
 });
