@@ -98,4 +98,15 @@ export const credentialRuleSchema = z.strictObject({
 /** Server `new_projects`: what a project the base branch does not have gets (credentials: none unless set here). */
 export const newProjectsSchema = z.strictObject({
   credentials: z.strictObject({ plan: credentialSetSchema.optional(), apply: credentialSetSchema.optional() }).optional(),
+  /**
+   * The cluster a new Helm or Kustomize project plans and applies with, as a `kubeconfigs` value
+   * (one path, or `{apply, plan}`); none: a new project has no cluster. The repository's
+   * `kubeconfigs` are its base branch's projects' credentials, never a new one's.
+   */
+  kubeconfig: z
+    .preprocess(
+      (given) => (typeof given === "string" ? { apply: given, plan: given } : given),
+      z.strictObject({ apply: z.string().min(1), plan: z.string().min(1).optional() }),
+    )
+    .optional(),
 });

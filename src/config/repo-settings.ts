@@ -57,6 +57,11 @@ export interface RepoSettings {
    */
   kubeconfig?: { apply: string; plan?: string; preview?: string };
   /**
+   * What a new project (not on the base branch) plans and applies with instead (server
+   * `new_projects.kubeconfig`): the repository's kubeconfig is its base branch's projects' credential.
+   */
+  newProjectKubeconfig?: { apply: string; plan?: string };
+  /**
    * Pull mode: the server's defaults, under the repo's (top level, then the trusted project's, found
    * by dir and workspace) when allowed.
    */
@@ -189,6 +194,7 @@ export function repoSettings(
       return name && /^(terraform|tofu)[A-Za-z0-9_.+-]*$/.test(name) ? name : undefined;
     },
     kubeconfig,
+    newProjectKubeconfig: server.new_projects.kubeconfig,
     driftFor(project) {
       const d = server.drift;
       const base: DriftSettings = { onDrift: d.on_drift, allowDestroy: d.allow_destroy, ...(d.schedule ? { schedule: d.schedule } : {}) };

@@ -267,7 +267,7 @@ export const serverConfigSchema = z
     credentials: z.array(credentialRuleSchema).default([]),
     /**
      * Projects the base branch does not have (a PR's new dir): they match only repository-wide
-     * rules, and get credentials from here alone.
+     * rules, and get credentials, and a Helm or Kustomize project its cluster (`kubeconfig`), from here alone.
      */
     new_projects: newProjectsSchema.default({}),
     /** Dated change freezes, with the reason every refusal quotes. */

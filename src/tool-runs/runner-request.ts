@@ -6,7 +6,8 @@ import type { ProjectResult } from "../model/project-result.js";
 import type { Workflow } from "../model/repo-config.js";
 import { isKubernetesRunner, type Project } from "../model/project.js";
 import type { InputValues } from "../model/project-inputs.js";
-import { ambiguousReason } from "../config/trusted-identity.js";
+import { ambiguousReason, describeIdentity } from "../config/trusted-identity.js";
+import type { TrustedIdentity } from "../model/trusted-identity.js";
 import { kubeconfigSecrets } from "../credentials/kubeconfig-secrets.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { type Secrets, withSecrets } from "../job-context/secrets.js";
@@ -37,11 +38,26 @@ export function resolveSecretSet(
 }
 
 /**
- * The repo's kubeconfig for this phase, for the runners that talk to a cluster only: it is what Helm
- * and Kustomize diff and apply with, so no other project's run (a Terraform plan's `file()`) may see it.
+ * The kubeconfig for this phase, for the runners that talk to a cluster only: it is what Helm and
+ * Kustomize diff and apply with, so no other project's run (a Terraform plan's `file()`) may see it.
+ * It is a credential, found by the trusted identity: the repo's for the base branch's projects, the
+ * server's `new_projects` one for a new project (a PR's new dir, or production's dir in a workspace
+ * the base branch does not have: kubectl ignores workspaces, so it is the same objects).
  */
-const kubeconfigFor = (project: Project, settings: Pick<RepoSettings, "kubeconfig">, phase: "plan" | "apply") =>
-  isKubernetesRunner(project.runner) ? settings.kubeconfig?.[phase] : undefined;
+function kubeconfigFor(
+  project: Project,
+  identity: TrustedIdentity,
+  settings: Pick<RepoSettings, "kubeconfig" | "newProjectKubeconfig">,
+  phase: "plan" | "apply",
+): string | undefined {
+  if (!isKubernetesRunner(project.runner)) return undefined;
+  if (identity.kind === "known") return settings.kubeconfig?.[phase];
+  return identity.kind === "new" ? settings.newProjectKubeconfig?.[phase] : undefined;
+}
+
+/** Why a new Kubernetes project is not applied where the repository has a cluster and new projects none. */
+const newProjectNoCluster = (project: Project, identity: TrustedIdentity) =>
+  `\`${project.name}\` is a new project (${describeIdentity(identity)}): the repository's kubeconfig is the credential of the base branch's projects, and a new project gets a cluster only from the server's \`new_projects.kubeconfig\`, which this server does not set. Nothing was applied; once it is merged, a pull request that changes it applies it as the base branch's project`;
 
 /** Its text, or nothing when it cannot be read (the tool run then says why, with the path). */
 function readKubeconfig(path: string): string {
@@ -75,7 +91,9 @@ function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   ctx.secrets.add(Object.values(secretSet.values));
   const helmRepositories = project.runner === "helm" ? resolveHelmRepositories(deps.config.helm_repositories ?? [], process.env) : [];
   ctx.secrets.add(helmRepositories.flatMap((r) => (r.password === undefined ? [] : [r.password])));
-  const kubeconfig = kubeconfigFor(project, settings, phase);
+  const kubeconfig = kubeconfigFor(project, identity, settings, phase);
+  if (phase === "apply" && !kubeconfig && identity.kind === "new" && isKubernetesRunner(project.runner) && settings.kubeconfig)
+    return { refusal: newProjectNoCluster(project, identity) };
   if (kubeconfig) ctx.secrets.add(kubeconfigSecrets(readKubeconfig(kubeconfig)));
   return {
     fields: {

@@ -40,7 +40,12 @@ export async function projectRunnerUnderTest(opts: {
     target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x/acme/infra.git", pr: 3 },
     spec: { kind: opts.kind, trigger: "comment", actor: "alice" },
   } as unknown as Job;
-  const settings = repoSettings(deps.config, "acme/infra", undefined, {}, [{ name: "net", dir: "net", workspace: "default" }]);
+  // The base branch's projects: net (Terraform) and web (a chart); any other is new.
+  const base = [
+    { name: "net", dir: "net", workspace: "default" },
+    { name: "web", dir: "web", workspace: "default" },
+  ];
+  const settings = repoSettings(deps.config, "acme/infra", undefined, {}, base);
   const secrets = secretsFor(deps);
   const tools = createProjectRunner({ deps, job, vcs: deps.vcs, settings, secrets });
   return { deps, tools, secrets, scopes };

@@ -105,11 +105,12 @@ export async function namespaceFiles(c: StandInCluster, namespace: string): Prom
  * repositories `acme/<name>-*` (a test of its own per cluster: PR numbers, and so preview
  * namespaces, start at 1 in every repository) for applies, plans and previews alike. Previews are
  * allowed. `previews`: a name's previews go to another cluster's kubeconfig, or none (`null`: no
- * `preview` key). `stop` removes the clusters.
+ * `preview` key). `extra`: more server config (lines of YAML), e.g. freezes. `stop` removes the clusters.
  */
 export async function startStandInHarness<N extends string>(
   names: readonly N[],
   previews: Partial<Record<N, N | null>> = {},
+  extra: readonly string[] = [],
 ): Promise<{ h: Harness; root: string; cluster: Record<N, StandInCluster>; stop(): Promise<void> }> {
   // The stand-ins run the real helm and kubectl for everything that needs no cluster.
   await installHelm();
@@ -130,6 +131,7 @@ export async function startStandInHarness<N extends string>(
     }),
     // Runs are sandboxed: the stand-ins read the real binaries and node_modules, and write the clusters.
     `sandbox_paths: ${JSON.stringify([REPO_ROOT, root])}`,
+    ...extra,
     "",
   ].join("\n");
   const h = await startHarness({ serverConfig });

@@ -150,6 +150,52 @@ describe("the project runner", () => {
     expect(applied).toEqual([deploy, deploy]);
   });
 
+  it("a new Kubernetes project (a dir, or a workspace, the base branch does not have) never gets the repo's kubeconfig", async () => {
+    const dir = testDir("sluice-kube-");
+    const [deploy, sandbox] = [join(dir, "deploy"), join(dir, "sandbox")];
+    for (const f of [deploy, sandbox]) await writeFile(f, "apiVersion: v1\nkind: Config\nusers: []\n");
+    const applied: string[] = [];
+    const tool = {
+      apply: async (req: { kubeconfig?: string }) => {
+        applied.push(req.kubeconfig ?? "none");
+        return { ok: true, output: "", durationMs: 0, sensitiveValues: [] };
+      },
+    };
+    const web: Project = { name: "web", dir: "web", workspace: "default", runner: "helm" };
+    const impostors: Project[] = [
+      { ...web, workspace: "sneak" },
+      { ...web, name: "web", dir: "web2" },
+    ];
+    for (const [newProjects, expected] of [
+      ["", undefined],
+      [`new_projects: { kubeconfig: ${sandbox} }\n`, sandbox],
+    ] as const) {
+      const { tools, seen, checkout } = await setUp(`kubeconfigs: { "acme/*": ${deploy} }\n${newProjects}`, tool as never);
+      const planFile = join(checkout, ".d", "plan");
+      await mkdir(join(checkout, ".d"), { recursive: true });
+      await writeFile(planFile, "x");
+      for (const p of [web, ...impostors]) {
+        await mkdir(join(checkout, p.dir), { recursive: true });
+        const at = { checkoutDir: checkout, dataDir: join(checkout, ".d"), extraArgs: [], onOutput: () => undefined, claims };
+        expect((await tools.plan(p, at)).ok).toBe(true);
+        const ran = await tools.apply(passFor("comment", p.name), p, {
+          checkoutDir: checkout,
+          planFile,
+          onOutput: () => undefined,
+          claims: () => claims,
+        } as never);
+        if (p !== web && expected === undefined) {
+          expect(ran.ok).toBe(false);
+          expect(!ran.ok && ran.message).toMatch(/new project .*`new_projects.kubeconfig`/);
+        }
+      }
+      // Control: the base branch's web plans and applies with the repo's; the impostors, new, with new_projects' or none.
+      expect(seen.map((r) => r.kubeconfig)).toEqual([deploy, expected, expected]);
+      const newOnes = expected === undefined ? [] : [expected, expected];
+      expect(applied.splice(0)).toEqual([deploy, ...newOnes]);
+    }
+  });
+
   it("redacts with the job's secrets as they are when output arrives, not when the request was built", async () => {
     let printed = "";
     const { tools, secrets, checkout } = await setUp("", {

@@ -108,12 +108,15 @@ export function previewSettings(settings: RepoSettings, previews: Iterable<Previ
   const preview = settings.kubeconfig?.preview;
   const kubeconfig = preview ? { apply: preview, plan: preview } : undefined;
   const known = [...previews].filter((p): p is { project: Project; trusted: Project } => p.trusted !== undefined);
-  if (!known.length) return { ...settings, kubeconfig };
+  // Every run of a preview job is a preview's, with the preview kubeconfig alone, also one whose
+  // project the base branch no longer has (its teardown): never new_projects' nor production's.
+  if (!known.length) return { ...settings, kubeconfig, newProjectKubeconfig: kubeconfig };
   const as = <T extends Pick<Project, "name" | "dir" | "workspace">>(q: T): T | Project =>
     known.find(({ project: p }) => p.name === q.name && p.dir === q.dir && p.workspace === q.workspace)?.trusted ?? q;
   return {
     ...settings,
     kubeconfig,
+    newProjectKubeconfig: kubeconfig,
     identityOf: (q) => settings.identityOf(as(q)),
     workflowFor: (q) => settings.workflowFor(as(q)),
     secretSetFor: (q) => settings.secretSetFor(as(q)),
