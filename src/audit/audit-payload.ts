@@ -17,7 +17,12 @@ export const auditPayloadSchema = z
       ),
     actor: z.string().describe("The GitHub login that asked, or `sluice` for what Sluice did by itself"),
     repo: z.string().optional().describe("owner/name; absent for server-wide events (pause, resume)"),
-    project: z.string().optional().describe("The project's name"),
+    project: z
+      .string()
+      .optional()
+      .describe(
+        "The project's name: on a gate decision, the base branch's project it is (its trusted identity), whatever the pull request calls it; a new project's own",
+      ),
     pr: z.number().int().optional().describe("The pull request or drift issue number"),
     detail: z.string().describe("What was decided and why, as the console's audit shows it"),
     road: z.string().optional().describe("Gate decisions: the road (comment, button, merge, drift-issue, reconcile, import, state-rm)"),

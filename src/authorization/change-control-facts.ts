@@ -20,13 +20,14 @@ export async function changeControlFacts(
   project: TrustedIdentity,
   who: { actor: string; actions: readonly ControlledAction[]; override?: { reason: string } },
   now: Date = new Date(),
-): Promise<Pick<GateFacts, "permission" | "window" | "override" | "identity">> {
+): Promise<Pick<GateFacts, "permission" | "window" | "override" | "identity" | "recordedAs">> {
   const permissions: Decision[] = [];
   for (const action of who.actions) permissions.push(await projectPermission(deps, vcs, project, action, who.actor));
   const refused = permissions.find((d) => !d.allowed);
   const isAdmin = deps.config.admins.some((a) => a.toLowerCase() === who.actor.toLowerCase());
   return {
     identity: describeIdentity(project),
+    ...(project.kind === "known" ? { recordedAs: project.name } : {}),
     permission: refused ?? ALLOWED,
     window: windowState(deps.config.apply_windows, deps.config.freezes, project, now),
     override: who.override ? { by: who.actor, reason: who.override.reason, admin: isAdmin } : undefined,

@@ -80,7 +80,17 @@ export function prGateFacts(
   },
   rest: Pick<
     GateFacts,
-    "pause" | "actorAllowed" | "requirements" | "policies" | "permission" | "window" | "override" | "planRules" | "agents"
+    | "pause"
+    | "actorAllowed"
+    | "requirements"
+    | "policies"
+    | "permission"
+    | "window"
+    | "override"
+    | "planRules"
+    | "agents"
+    | "identity"
+    | "recordedAs"
   > & {
     clickedSha?: string;
     inputs?: GateFacts["inputs"];
@@ -94,6 +104,9 @@ export function prGateFacts(
     road: f.road,
     repo: plan.repo,
     project: f.project.name,
+    // Who the project is, for the audit: what every rule was found by, not the PR's name for it.
+    ...(rest.identity !== undefined ? { identity: rest.identity } : {}),
+    ...(rest.recordedAs !== undefined ? { recordedAs: rest.recordedAs } : {}),
     number: pr.number,
     actor: f.job.spec.actor,
     pause: rest.pause,

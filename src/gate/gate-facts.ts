@@ -72,6 +72,12 @@ export interface GateFacts {
   project: string;
   /** Its trusted identity as the audit names it (`OWNER/REPO:NAME`, or a new project's dir): what every rule was found by. */
   identity?: string;
+  /**
+   * The name its audit event is filed under (what notifications and an auditor's query match):
+   * the base branch's project's, never one the PR gave it; a new project's own, told apart from a
+   * base project's (`NAME (new: dir D)`) as its applies are recorded (recordName).
+   */
+  recordedAs?: string;
   /** The pull request or drift issue; 0 for a reconcile. */
   number: number;
   /** Who asked ("sluice" for a reconcile). */

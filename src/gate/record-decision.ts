@@ -12,7 +12,7 @@ import { protectedAddress, protectedChanges } from "./plan-rules.js";
 export async function recordDecision(
   store: Pick<ConsoleStore, "recordAudit">,
   facts: Pick<GateFacts, "road" | "repo" | "project" | "number" | "actor"> &
-    Partial<Pick<GateFacts, "window" | "override" | "requirements" | "identity" | "planRules" | "agents">>,
+    Partial<Pick<GateFacts, "window" | "override" | "requirements" | "identity" | "recordedAs" | "planRules" | "agents">>,
   decision: GateDecision,
 ): Promise<GateDecision> {
   // An admin's override of a closed window is what an auditor asks about first: it is in the record.
@@ -31,7 +31,8 @@ export async function recordDecision(
     actor: facts.actor,
     action: decision.allowed ? "gate-allowed" : "gate-refused",
     repo: facts.repo,
-    project: facts.project,
+    // Filed under the trusted name: a PR's rename must not take an apply of prod out of prod's trail.
+    project: facts.recordedAs ?? facts.project,
     pr: facts.number,
     detail: decision.allowed
       ? `road: ${facts.road}${approved}${overridden}${rules}${identity}`

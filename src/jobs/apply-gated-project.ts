@@ -79,6 +79,8 @@ export async function applyGatedProject(
             actions: merged ? [] : plan.summary.destroyPlan ? ["apply", "destroy"] : ["apply"],
             override: spec.command?.overrideWindow,
           })),
+          // Audited as the applies are recorded: a new project named like a base one is told apart.
+          recordedAs: settings.recordNameOf(project),
           clickedSha: spec.checkSha,
           requirements,
           ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),

@@ -176,6 +176,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
       pause: await deps.store.appliesPaused(),
       actorAllowed: who,
       ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
+      recordedAs: settings.recordNameOf(p),
       changedByPr,
       lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
       requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
