@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { approvedPlansOf } from "../policy/approved-plans-of.js";
+import { projectPermission } from "../authorization/change-control-facts.js";
 import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
@@ -106,6 +107,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
     const pulls = new Set(spec.pulls);
     for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
     const approved = await approvedPlans(vcs, deps, job, [...pulls], settings.approvals);
+    const planners = deps.config.permissions.length ? await groupPlanners(vcs, job, spec.actor, [...pulls]) : [];
     await report({
       status: "in_progress",
       title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`,
@@ -127,6 +129,12 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       parallel: settings.parallelPlan,
       verb: "plan",
       step: async (project, run) => {
+        // The group's plan runs every queued PR's code with the project's plan credentials: as a
+        // PR's autoplan is its author's, each author (and who queued it) must be one who may plan it.
+        for (const who of planners) {
+          const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", who);
+          if (!may.allowed) return { project, status: "refused", reason: may.reasons.join("; "), output: "" };
+        }
         // As a PR's plan: the producers' outputs it takes, the policy sets and kubeconfig mounted.
         const inputs = await inputsBeforePlan(planningInputs, project, (chunk) => run.log.write(chunk));
         if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
@@ -177,6 +185,16 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
 /** The repository's web URL, from its clone URL (`https://host/owner/name.git`). */
 function checkoutUrl(job: Job): string {
   return job.target.cloneUrl.replace(/\.git$/, "");
+}
+
+/** Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs. */
+async function groupPlanners(vcs: VcsClient, job: Job, actor: string, pulls: number[]): Promise<string[]> {
+  const who = new Map<string, string>([[actor.toLowerCase(), actor]]);
+  for (const number of pulls) {
+    const { author } = await vcs.pullRequest(job.target.repo, number);
+    who.set(author.toLowerCase(), author);
+  }
+  return [...who.values()];
 }
 
 /**
