@@ -70,7 +70,8 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
       actor: job.spec.actor,
       action: "lock-wait",
       repo,
-      project: project.name,
+      // Filed under the trusted identity's name, as the gate's decisions are: a rename hides nothing.
+      project: ctx.run.settings.recordNameOf(project),
       pr: pr.number,
       detail: `plan waits for the lock held by #${holder}`,
     });

@@ -23,14 +23,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-function gateEvents(repo: string): AuditEvent[] {
+function gateEvents(repo: string, action = "gate-allowed"): AuditEvent[] {
   const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
   try {
     return db
-      .prepare(
-        "SELECT id, at, actor, action, repo, project, pr, detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed' ORDER BY id",
-      )
-      .all(repo) as AuditEvent[];
+      .prepare("SELECT id, at, actor, action, repo, project, pr, detail FROM audit_events WHERE repo = ? AND action = ? ORDER BY id")
+      .all(repo, action) as AuditEvent[];
   } finally {
     db.close();
   }
@@ -82,5 +80,18 @@ describe("a gate decision's audit event names the base branch's project", () => 
     expect(impostor?.project).toBe("prod (new: dir scratch)");
     expect(notify[0]?.accepts(auditPayload(impostor as AuditEvent))).toBe(false);
     expect(events.map((e) => e.project).sort()).toEqual(["extra", "prod", "prod (new: dir scratch)"]);
+
+    // A second PR renaming prod again waits for the first one's lock: the wait is prod's too.
+    const again = "version: 1\nprojects:\n  - name: hushed\n    dir: prod\n";
+    await h.sim.pushBranch(repo, {
+      branch: "again",
+      from: "main",
+      files: { ".sluice.yaml": again, "prod/main.tf": statefulProject("prod", prodState, 2) },
+    });
+    const second = await h.sim.openPullRequest(repo, { head: "again", author: "alice" });
+    await completed(h, repo, second.headSha, "sluice/plan");
+    const waits = gateEvents(repo.fullName, "lock-wait");
+    expect(waits.map((e) => [e.pr, e.project])).toEqual([[second.number, "prod"]]);
+    expect(notify[0]?.accepts(auditPayload(waits[0] as AuditEvent))).toBe(true);
   });
 });
