@@ -66,6 +66,27 @@ export async function projectPermission(
   );
 }
 
+/**
+ * Whether everyone whose code or request a plan is (a PR's author, who pushed or queued it) may
+ * plan the project: the first refusal, else allowed. Each login is asked once.
+ */
+export async function everyoneMayPlan(
+  deps: Pick<JobDeps, "config">,
+  vcs: Pick<VcsClient, "teamMember">,
+  project: TrustedIdentity,
+  logins: readonly string[],
+): Promise<Decision> {
+  if (deps.config.permissions.length === 0) return ALLOWED;
+  const asked = new Set<string>();
+  for (const login of logins) {
+    if (!login || asked.has(login.toLowerCase())) continue;
+    asked.add(login.toLowerCase());
+    const may = await projectPermission(deps, vcs, project, "plan", login);
+    if (!may.allowed) return may;
+  }
+  return ALLOWED;
+}
+
 /** Pull mode's `verified_commits`: the default branch head being applied must be verified by GitHub. */
 export async function verifiedHeadFact(
   vcs: Pick<VcsClient, "commitVerified">,

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { approvedPlansOf } from "../policy/approved-plans-of.js";
-import { projectPermission } from "../authorization/change-control-facts.js";
+import { everyoneMayPlan } from "../authorization/change-control-facts.js";
 import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
@@ -131,10 +131,8 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       step: async (project, run) => {
         // The group's plan runs every queued PR's code with the project's plan credentials: as a
         // PR's autoplan is its author's, each author (and who queued it) must be one who may plan it.
-        for (const who of planners) {
-          const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", who);
-          if (!may.allowed) return { project, status: "refused", reason: may.reasons.join("; "), output: "" };
-        }
+        const may = await everyoneMayPlan(deps, vcs, settings.identityOf(project), planners);
+        if (!may.allowed) return { project, status: "refused", reason: may.reasons.join("; "), output: "" };
         // As a PR's plan: the producers' outputs it takes, the policy sets and kubeconfig mounted.
         const inputs = await inputsBeforePlan(planningInputs, project, (chunk) => run.log.write(chunk));
         if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };

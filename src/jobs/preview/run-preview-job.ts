@@ -9,6 +9,7 @@ import { producersOf } from "../../model/project-inputs.js";
 import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
+import { everyoneMayPlan } from "../../authorization/change-control-facts.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
@@ -241,6 +242,13 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
       for (const p of producersFirst(wanted)) {
         const preview = settings.previewFor(p);
         if (!preview) continue;
+        // A preview plans and applies the PR's code with the project's preview credentials: as for
+        // its autoplan, its author (and whoever asked) must be ones the project's rule lets plan it.
+        const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, spec.actor ?? ""]);
+        if (!mayPlan.allowed) {
+          notices.push(`No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.`);
+          continue;
+        }
         const byNamespace = previewsByNamespace(p.runner);
         const real = byNamespace
           ? realNamespaces([...trustedProjects, ...headProjects])
