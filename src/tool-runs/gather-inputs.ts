@@ -13,6 +13,7 @@ import {
 import { readVariableDeclarations } from "../../runners/terraform/read-variable-declarations.js";
 import type { Job } from "../model/job.js";
 import type { Project } from "../model/project.js";
+import type { TrustedIdentity } from "../model/trusted-identity.js";
 import type { OutputValues } from "../model/project-inputs.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { createProjectRunner } from "./project-runner.js";
@@ -92,7 +93,7 @@ export async function gatherInputs(
     project,
     { planned, current: current.outputs },
     (v) => inputDigest(ctx.deps.planKey, v),
-    trustedMapping(ctx.trustedProjects, project),
+    trustedMapping(ctx.trustedProjects, project, producerIdentityIn(ctx)),
     await consumerVariables(ctx, project),
   );
   if (resolved.ok) ctx.secrets.add(resolved.sensitive);
@@ -115,12 +116,31 @@ export async function consumerVariables(ctx: Pick<InputsContext, "checkoutDir">,
   return readVariableDeclarations(ctx.checkoutDir, project.dir);
 }
 
-/** The same project (name, dir, workspace) in the trusted config maps `key` to the same output. */
-export function trustedMapping(trusted: readonly TrustedProject[] | undefined, project: Project): TrustedMapping {
+/**
+ * The same project (name, dir, workspace) in the trusted config maps `key` to the same output of
+ * the same producer: the one the PR's name for it is (`producerIdentity`, its trusted identity) is
+ * the base branch's project the mapping names, so a PR that gives another dir the producer's name
+ * does not receive that dir's secret through the producer's mapping.
+ */
+export function trustedMapping(
+  trusted: readonly TrustedProject[] | undefined,
+  project: Project,
+  producerIdentity: (name: string) => TrustedIdentity | undefined,
+): TrustedMapping {
   const same = trusted?.find((p) => p.name === project.name && p.dir === project.dir && p.workspace === project.workspace);
   return (kind, key, ref) => {
     const mapped = (kind === "var" ? same?.inputsFrom : same?.valuesFrom)?.[key];
-    return mapped !== undefined && mapped.project === ref.project && mapped.output === ref.output;
+    if (mapped === undefined || mapped.project !== ref.project || mapped.output !== ref.output) return false;
+    const producer = producerIdentity(ref.project);
+    return producer?.kind === "known" && producer.name === mapped.project;
+  };
+}
+
+/** Who the job's project of that name is (its trusted identity), for trustedMapping. */
+export function producerIdentityIn(ctx: Pick<InputsContext, "all" | "settings">): (name: string) => TrustedIdentity | undefined {
+  return (name) => {
+    const producer = ctx.all.find((p) => p.name === name);
+    return producer && ctx.settings.identityOf(producer);
   };
 }
 

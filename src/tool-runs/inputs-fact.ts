@@ -6,7 +6,7 @@ import { resolveInputs } from "../inputs/resolve-inputs.js";
 import { staleInputs } from "../inputs/stale-inputs.js";
 import type { PlanSummary } from "../model/plan-summary.js";
 import type { Project } from "../model/project.js";
-import { consumerVariables, type InputsContext, readProducerOutputs, trustedMapping } from "./gather-inputs.js";
+import { consumerVariables, type InputsContext, producerIdentityIn, readProducerOutputs, trustedMapping } from "./gather-inputs.js";
 import type { RunInputs } from "./runner-request.js";
 
 /**
@@ -34,7 +34,7 @@ export async function inputsFact(
     project,
     { planned: new Map(), current: current.outputs },
     digest,
-    trustedMapping(ctx.trustedProjects, project),
+    trustedMapping(ctx.trustedProjects, project, producerIdentityIn(ctx)),
     await consumerVariables(ctx, project),
   );
   if (!resolved.ok) return { fact: { unreadable: resolved.error } };

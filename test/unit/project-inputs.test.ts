@@ -322,14 +322,27 @@ describe("staleInputs (the gate's inputs rule)", () => {
 
 describe("trustedMapping (which sensitive outputs a plan may take)", () => {
   const base = [proj("app", { inputsFrom: { token: ref("net.token") } })];
+  // Who the PR's project of each name is on the base branch: here, `net` is net.
+  const known = (name: string) => ({ kind: "known" as const, repo: "acme/infra", name, dir: name, workspace: "default" });
   it("only a mapping the trusted config has, for the same project, key and output", () => {
-    const same = trustedMapping(base, proj("app", { inputsFrom: { token: ref("net.token") } }));
+    const same = trustedMapping(base, proj("app", { inputsFrom: { token: ref("net.token") } }), known);
     expect(same("var", "token", ref("net.token"))).toBe(true);
     expect(same("var", "token", ref("net.other"))).toBe(false);
     expect(same("var", "leak", ref("net.token"))).toBe(false);
     expect(same("value", "token", ref("net.token"))).toBe(false);
     // The same name on another dir is another project: a PR cannot borrow a trusted mapping by renaming.
-    expect(trustedMapping(base, { ...proj("app"), dir: "elsewhere" })("var", "token", ref("net.token"))).toBe(false);
-    expect(trustedMapping(undefined, proj("app"))("var", "token", ref("net.token"))).toBe(false);
+    expect(trustedMapping(base, { ...proj("app"), dir: "elsewhere" }, known)("var", "token", ref("net.token"))).toBe(false);
+    expect(trustedMapping(undefined, proj("app"), known)("var", "token", ref("net.token"))).toBe(false);
+  });
+  it("the producer is the base branch's project the mapping names, never another dir the PR calls by its name", () => {
+    const app = proj("app", { inputsFrom: { token: ref("net.token") } });
+    // The PR calls the base branch's `vault` dir `net`, and a dir the base branch lacks `net` too.
+    const vault = () => ({ kind: "known" as const, repo: "acme/infra", name: "vault", dir: "vault", workspace: "default" });
+    const fresh = () => ({ kind: "new" as const, repo: "acme/infra", dir: "scratch", workspace: "default" });
+    expect(trustedMapping(base, app, vault)("var", "token", ref("net.token"))).toBe(false);
+    expect(trustedMapping(base, app, fresh)("var", "token", ref("net.token"))).toBe(false);
+    expect(trustedMapping(base, app, () => undefined)("var", "token", ref("net.token"))).toBe(false);
+    // Control: net itself, whatever the PR calls it elsewhere.
+    expect(trustedMapping(base, app, known)("var", "token", ref("net.token"))).toBe(true);
   });
 });
