@@ -444,7 +444,8 @@ describe("Helm and Kustomize drift", () => {
     repo: { owner: "acme", name: "infra" },
     checkoutDir,
     settings: {
-      ...repoSettings(parseServerConfig(""), "acme/infra", undefined),
+      // The default branch's project: the repository's kubeconfig is its credential.
+      ...repoSettings(parseServerConfig(""), "acme/infra", undefined, {}, [helm]),
       kubeconfig: kubeconfig === undefined ? undefined : { apply: kubeconfig, plan: kubeconfig },
     },
     secrets: secretsFor(deps),
