@@ -23,6 +23,7 @@ const COMMENT_WRITE: PermissionSet[] = [{ issues: "write" }, { pull_requests: "w
 export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "GET /repos/{owner}/{repo}/issues/{issue_number}/comments": COMMENT_READ,
   "POST /repos/{owner}/{repo}/issues/{issue_number}/comments": COMMENT_WRITE,
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}": COMMENT_READ,
   "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}": COMMENT_WRITE,
   "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": COMMENT_WRITE,
   "GET /repos/{owner}/{repo}/issues": [{ issues: "read" }],

@@ -24,6 +24,7 @@ import { runReplyJob } from "./run-reply-job.js";
 import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
 import { clickedPullRequest } from "./clicked-pull-request.js";
+import { commandStillSaid } from "./command-still-said.js";
 
 /** Only where the trusted config asks for previews: other repositories see no preview job. */
 async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
@@ -60,6 +61,7 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
   const ctx = await openJobContext(job, deps);
   try {
     if (!(await commandIsOurs(ctx))) return;
+    if (!(await commandStillSaid(ctx))) return;
     await dispatch(ctx);
   } finally {
     ctx.close();

@@ -69,6 +69,8 @@ export interface VcsClient {
    */
   createComment(repo: RepoRef, pr: number, body: string, opts?: { mayExist?: boolean }): Promise<number>;
   updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  /** A comment as GitHub has it now (`body` when GitHub sends one); undefined once it is deleted. */
+  comment(repo: RepoRef, commentId: number): Promise<{ body?: string } | undefined>;
   /** Sluice's own comment on this PR or issue whose first line is `firstLine` (a marker), with its text. */
   ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined>;
   /** Sluice's own comments on a PR (by this app), oldest first. */

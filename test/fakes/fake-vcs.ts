@@ -73,6 +73,12 @@ export class FakeVcs implements VcsClient {
     statuses: { state: DeploymentState; description: string }[];
   }[] = [];
   token = "ghs_faketoken0123456789";
+  /**
+   * People's comments as GitHub has them now, by id: a body, or undefined once deleted. A comment
+   * not set here is answered without a body (GitHub leaves `body` out for some media types), so
+   * the job it started acts on what was typed.
+   */
+  readonly peoplesComments = new Map<number, string | undefined>();
   private nextId = 100;
 
   setPullRequest(pr: Partial<PullRequestInfo> = {}): PullRequestInfo {
@@ -106,6 +112,12 @@ export class FakeVcs implements VcsClient {
     if (!c) throw new Error(`fake vcs: no comment ${commentId}`);
     c.body = body;
     c.history.push(body);
+  }
+
+  async comment(_repo: RepoRef, commentId: number): Promise<{ body?: string } | undefined> {
+    if (!this.peoplesComments.has(commentId)) return {};
+    const body = this.peoplesComments.get(commentId);
+    return body === undefined ? undefined : { body };
   }
 
   async ownComment(repo: RepoRef, pr: number, firstLine: string): Promise<{ id: number; body: string } | undefined> {

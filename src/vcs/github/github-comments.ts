@@ -10,7 +10,7 @@ export function gitHubComments({
   request,
   retry,
   ids,
-}: GitHubCalls): Pick<VcsClient, "createComment" | "updateComment" | "ownComment" | "ownComments" | "react"> {
+}: GitHubCalls): Pick<VcsClient, "createComment" | "updateComment" | "comment" | "ownComment" | "ownComments" | "react"> {
   /**
    * Our comments start with a unique marker line: find one that an earlier attempt created. Only
    * the app's own comments count; a user who posts the same marker gets nothing of ours.
@@ -64,6 +64,18 @@ export function gitHubComments({
       await retry(`editing comment ${commentId}`, () =>
         octokit.rest.issues.updateComment({ ...ids(repo), comment_id: commentId, body, request: request() }),
       );
+    },
+    async comment(repo, commentId) {
+      try {
+        const { data } = await retry(`reading comment ${commentId}`, () =>
+          octokit.rest.issues.getComment({ ...ids(repo), comment_id: commentId, request: request() }),
+        );
+        return typeof data.body === "string" ? { body: data.body } : {};
+      } catch (e) {
+        // GitHub answers 404 for a comment that was deleted.
+        if ((e as { status?: number }).status === 404) return undefined;
+        throw e;
+      }
     },
     async ownComment(repo, pr, firstLine) {
       return retry(`looking for comment ${firstLine}`, () => findOwn(repo, pr, firstLine));

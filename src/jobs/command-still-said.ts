@@ -1,0 +1,45 @@
+import type { JobContext } from "../job-context/job-context.js";
+import { secretsFor } from "../job-context/secrets.js";
+import { firstLine } from "../ingress/ingress-payload.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
+import { escapeText } from "../render/escape-text.js";
+import { inlineCode } from "../render/inline.js";
+
+export type Withdrawal = "deleted" | "edited";
+
+/**
+ * Pure: whether the comment that asked for a command still asks for it. A webhook's body is the
+ * comment as it was written; GitHub redelivers a failed delivery days later (its docs tell
+ * operators to), when its writer may have deleted it, or edited its command away.
+ */
+export function withdrawal(now: { body?: string } | undefined, commandLine: string | undefined): Withdrawal | undefined {
+  if (now === undefined) return "deleted";
+  if (commandLine !== undefined && now.body !== undefined && firstLine(now.body) !== commandLine) return "edited";
+  return undefined;
+}
+
+/**
+ * A job a comment asked for runs only while that comment still says so: one deleted, or whose
+ * command line was edited, since it was written runs nothing and is answered on the PR (its
+ * writer withdrew it; an edit is not a command of its own either, see docs/commands.md).
+ */
+export async function commandStillSaid(ctx: JobContext): Promise<boolean> {
+  const { job, deps, vcs } = ctx;
+  const spec = job.spec;
+  // A reply to `/help` or to a malformed command changes nothing: no need to ask.
+  if (spec.kind === "reply" || !("commentId" in spec) || typeof spec.commentId !== "number") return true;
+  const commandLine = "commandLine" in spec ? spec.commandLine : undefined;
+  const withdrawn = withdrawal(await vcs.comment(job.target.repo, spec.commentId), commandLine);
+  if (withdrawn === undefined) return true;
+  deps.log.info(
+    { jobId: job.id, deliveryId: job.deliveryId, commentId: spec.commentId, kind: spec.kind },
+    `the comment that asked for this job was ${withdrawn} before it ran: nothing done`,
+  );
+  const { redact } = secretsFor(deps);
+  const what = commandLine === undefined ? "The command" : inlineCode(redact(commandLine));
+  const text = `**Sluice** · ℹ️ ${what} by @\u200b${escapeText(spec.actor)} was not run: its comment was ${withdrawn} before Sluice got to it. Comment the command again to run it.`;
+  await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker: jobMarker(`withdrawn-${job.id}`), text }), {
+    mayExist: true,
+  });
+  return false;
+}
