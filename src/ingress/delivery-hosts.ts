@@ -21,14 +21,25 @@ const FIELDS = [
 ] as const;
 
 /**
+ * A push names its repository in GitHub's older format, whose `url` is the repository's web page
+ * (`https://github.com/OWNER/NAME`), not its API address: on github.com, where the two hosts
+ * differ, reading it as the API's refused every push.
+ */
+const PUSH_FIELDS = [
+  ["clone_url", "web"],
+  ["html_url", "web"],
+  ["url", "web"],
+] as const;
+
+/**
  * Pure: why a signed delivery is refused because a repository URL in it names another host than
  * the configured GitHub's (a clone would send the installation token there), or undefined. A
  * signed payload is still input: the secret may have leaked, or a proxy rewrite it.
  */
-export function foreignHost(payload: unknown, hosts: GithubHosts): string | undefined {
+export function foreignHost(payload: unknown, hosts: GithubHosts, event?: string): string | undefined {
   const repository = (payload as { repository?: Record<string, unknown> } | null)?.repository;
   if (!repository) return undefined;
-  for (const [field, side] of FIELDS) {
+  for (const [field, side] of event === "push" ? PUSH_FIELDS : FIELDS) {
     const value = repository[field];
     if (value === undefined || value === null) continue;
     let host: string;

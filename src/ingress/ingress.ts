@@ -24,7 +24,7 @@ export interface IngressOptions extends IngressSettings {
 /** Decides (pure), then persists the delivery and its job atomically, then wakes the worker. */
 export function createIngress(opts: IngressOptions) {
   return async (delivery: Delivery): Promise<void> => {
-    const foreign = foreignHost(delivery.payload, opts.hosts);
+    const foreign = foreignHost(delivery.payload, opts.hosts, delivery.name);
     if (foreign) {
       opts.onRefused?.("foreign_host");
       opts.log.warn({ deliveryId: delivery.id, event: delivery.name }, `delivery refused, nothing fetched: ${foreign}`);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
 import type { SimRepo } from "../simulator/sim-types.js";
 import { signAppJwt } from "../simulator/sign-app-jwt.js";
+import { example } from "../simulator/webhook-payloads.js";
 
 const SECRET = "test-webhook-secret";
 
@@ -230,5 +231,20 @@ describe("GitHub simulator: auth, git, webhooks", () => {
     expect(hit?.headers["x-hub-signature-256"]).toBe("sha256=0000");
     const unsigned = await sim.deliver("ping", {}, { signature: null });
     expect(received.find((r) => r.headers["x-github-delivery"] === unsigned.deliveryId)?.headers["x-hub-signature-256"]).toBeUndefined();
+  });
+
+  it("sends push with its repository in GitHub's push format: `url` is the web page, the owner has a name", async () => {
+    // What GitHub sends (its own example): unlike every other event's, a push's repository.url is not the API's.
+    const real = example("push", "").repository as Record<string, unknown> & { owner: Record<string, unknown> };
+    expect(real.url).toBe(real.html_url);
+    expect(typeof real.created_at).toBe("number");
+    const { delivery } = await sim.pushDefaultBranch(repo, { "README.md": "pushed\n" });
+    const hit = received.find((r) => r.headers["x-github-delivery"] === delivery.deliveryId);
+    const sent = hit?.json.repository as Record<string, unknown> & { owner: Record<string, unknown> };
+    expect(sent.url).toBe(sent.html_url);
+    expect(sent.url).toBe(repo.htmlUrl);
+    expect(typeof sent.created_at).toBe(typeof real.created_at);
+    expect(Object.keys(sent.owner)).toEqual(expect.arrayContaining(Object.keys(real.owner)));
+    expect(sent.owner).toMatchObject({ name: "acme", login: "acme" });
   });
 });

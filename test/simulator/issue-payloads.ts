@@ -74,7 +74,17 @@ export function issuesPayload(
 export function pushPayload(ctx: ShapeCtx, repo: SimRepo, branch: string, before: string, after: string, sender: string): PushEvent {
   const base = example("push");
   const pusher = ctx.state.ensureUser(sender);
-  const repository = { ...repositoryJson(ctx, repo), pushed_at: Math.floor(Date.now() / 1000), master_branch: repo.defaultBranch };
+  // GitHub's push format of a repository, unlike every other event's: `url` is the web page, the
+  // times are Unix seconds, and the owner has a `name` and an `email` beside its login.
+  const rest = repositoryJson(ctx, repo);
+  const repository = {
+    ...rest,
+    url: repo.htmlUrl,
+    owner: { name: rest.owner.login, email: null, ...rest.owner },
+    created_at: Math.floor(Date.parse(rest.created_at ?? "") / 1000) || 0,
+    pushed_at: Math.floor(Date.now() / 1000),
+    master_branch: repo.defaultBranch,
+  };
   const payload: Record<string, unknown> = {
     ...base,
     ref: `refs/heads/${branch}`,

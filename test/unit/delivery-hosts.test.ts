@@ -1,5 +1,15 @@
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { describe, expect, it } from "vitest";
 import { foreignHost, githubHosts, repositoryMismatch } from "../../src/ingress/delivery-hosts.js";
+
+/** github.com's own payloads, by event, from @octokit/webhooks-examples. */
+function examples(): [string, Record<string, unknown>][] {
+  const defs = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
+  return defs.flatMap((d) =>
+    (d.examples as unknown as Record<string, unknown>[]).map((e): [string, Record<string, unknown>] => [d.name, e]),
+  );
+}
 
 describe("foreignHost", () => {
   const dotcom = githubHosts();
@@ -24,6 +34,29 @@ describe("foreignHost", () => {
     );
     expect(foreignHost({ repository: { ...repository, html_url: "https://github.com.evil.example/acme" } }, dotcom)).toContain("html_url");
     expect(foreignHost({ repository: { ...repository, url: "https://github.com/repos/acme/infra" } }, dotcom)).toContain("repository.url");
+  });
+
+  // A push names its repository in GitHub's older format: `url` is the web page, not the API.
+  it("accepts every real payload of github.com's, push's web `url` included", () => {
+    const all = examples();
+    expect(all.some(([event]) => event === "push")).toBe(true);
+    const refused = all.flatMap(([event, payload]) => {
+      const why = foreignHost(payload, dotcom, event);
+      return why ? [`${event}.${String(payload.action ?? "")}: ${why}`] : [];
+    });
+    expect(refused).toEqual([]);
+  });
+
+  it("a push's `url` is on the web host and nowhere else; other events' on the API host", () => {
+    const push = { ...repository, url: "https://github.com/acme/infra" };
+    expect(foreignHost({ repository: push }, dotcom, "push")).toBeUndefined();
+    expect(foreignHost({ repository: { ...push, url: "https://evil.example/acme/infra" } }, dotcom, "push")).toContain(
+      "repository.url is on evil.example",
+    );
+    expect(foreignHost({ repository: { ...push, clone_url: "https://evil.example/acme/infra.git" } }, dotcom, "push")).toContain(
+      "repository.clone_url",
+    );
+    expect(foreignHost({ repository: push }, dotcom, "issue_comment")).toContain("repository.url is on github.com");
   });
 
   it("GitHub Enterprise Server: one host, its port included", () => {
