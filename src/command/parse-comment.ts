@@ -39,7 +39,10 @@ const WHITESPACE = /\p{White_Space}/u;
  * characters, wrong case) are never accepted; when they imitate a command they get a hint.
  */
 export function parseComment(body: string, opts: ParseCommentOptions = {}): ParseResult {
-  const line = firstLine(body).trim();
+  const first = firstLine(body);
+  // GitHub shows such a line as code (a command quoted in an example, say), not as something said.
+  if (indentedCodeBlock(first)) return { type: "none" };
+  const line = first.trim();
   if (line === "") return { type: "none" };
   const address = addressOf(line, opts.allowAtlantisPrefix === true);
   if (address.type === "none") return { type: "none" };
@@ -66,6 +69,22 @@ function parseApplies(display: string, rest: string): ParseResult {
     return ok({ kind: "applies", action: "pause", reason: more.slice(1).join(" ") });
   }
   return invalid(`${markdownCode(`${display}${rest}`.trim())} is not understood: use ${usage}`);
+}
+
+/**
+ * CommonMark, as GitHub renders a comment: a first line indented by four columns or more (a tab
+ * reaches the next multiple of four; other whitespace is not indentation) opens an indented code
+ * block.
+ */
+function indentedCodeBlock(line: string): boolean {
+  let column = 0;
+  for (const ch of line) {
+    if (ch === " ") column += 1;
+    else if (ch === "\t") column += 4 - (column % 4);
+    else return false;
+    if (column >= 4) return true;
+  }
+  return false;
 }
 
 function firstLine(body: string): string {

@@ -69,7 +69,8 @@ describe("parseComment: spacing and lines", () => {
     ["/plan -p net   ", plan({ project: "net" })],
     ["/plan     -p      net", plan({ project: "net" })],
     ["/plan\t-p\tnet", plan({ project: "net" })],
-    ["\t/plan -p net\t", plan({ project: "net" })],
+    // a leading tab is an indented code block on GitHub (see below)
+    ["\t/plan -p net\t", none],
     ["/plan\u00A0-p\u00A0net", plan({ project: "net" })],
     ["/plan\u3000-p\u2003net", plan({ project: "net" })],
     ["\u00A0/plan", plan()],
@@ -86,6 +87,26 @@ describe("parseComment: spacing and lines", () => {
     ["", none],
     ["   ", none],
   ])("%j", (body, expected) => {
+    expect(parseComment(body)).toEqual(expected);
+  });
+});
+
+// CommonMark, as GitHub renders it: a line indented by four columns or more (a tab reaches the next
+// multiple of four) starts an indented code block. A command shown as code is not a command.
+describe("parseComment: a first line GitHub shows as an indented code block", () => {
+  it.each(["    /apply", "\t/apply -p prod", "  \t/apply", " \t/state rm aws_db.main", "        /plan -- -destroy", "    sluice apply"])(
+    "%j is not a command",
+    (body) => {
+      expect(parseComment(body)).toEqual(none);
+      expect(parseComment(`${body}\n\nrun that once it is approved`)).toEqual(none);
+    },
+  );
+
+  it.each<[string, ParseResult]>([
+    ["   /plan -p net", plan({ project: "net" })],
+    [" /apply", cmd({ kind: "apply", filter: {} })],
+    ["\u00A0\u00A0\u00A0\u00A0/plan", plan()],
+  ])("control: %j (less than four columns, or no CommonMark indentation) is a command", (body, expected) => {
     expect(parseComment(body)).toEqual(expected);
   });
 });
