@@ -2,6 +2,7 @@ import type { JobContext } from "../job-context/job-context.js";
 import type { SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { inlineCode } from "../render/inline.js";
+import { VcsError } from "../vcs/vcs-client.js";
 
 /**
  * A drift issue closed by hand (or by another bot): `/apply` needs an open issue, so the plan it
@@ -12,6 +13,16 @@ import { inlineCode } from "../render/inline.js";
 export async function discardDriftIssuePlans(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
   const { job, deps } = ctx;
   const { repo, pr: issue } = job.target;
+  // The delivery says the issue was closed then: reopened since (and planned again), it is asked
+  // now, so a close delivered late, or replayed under a new delivery id, discards nothing shown.
+  const now = await ctx.vcs.issue(repo, issue).catch((e: unknown) => {
+    if (e instanceof VcsError && (e.status === 404 || e.status === 410)) return undefined;
+    throw e;
+  });
+  if (now?.state === "open") {
+    deps.log.info({ jobId: job.id, repo: repoFullName(repo), issue }, "drift issue closed, then reopened: its plan is kept");
+    return;
+  }
   const discarded = await deps.store.supersedePlans(repoFullName(repo), issue);
   deps.log.info({ jobId: job.id, repo: repoFullName(repo), issue, discarded }, "drift issue closed: its plan was discarded");
   if (discarded === 0) return;

@@ -221,6 +221,15 @@ export class SimulatorScenario {
     return this.core.webhooks.deliver("issues", issuesPayload(this.core.ctx, "closed", issue, opts.user));
   }
 
+  /** A person reopens an issue in the web UI: GitHub sends `issues.reopened`. */
+  async reopenIssue(repo: SimRepo, number: number, opts: { user: string }): Promise<DeliveryResult> {
+    const issue = this.core.state.issue(repo, number);
+    if (!issue) throw new Error(`no issue #${number} in ${repo.fullName}`);
+    this.addUser(opts.user);
+    Object.assign(issue, { state: "open", closedAt: null, updatedAt: this.core.now() });
+    return this.core.webhooks.deliver("issues", issuesPayload(this.core.ctx, "reopened", issue, opts.user));
+  }
+
   /** A plain issue opened by a human (no webhook: Sluice does not act on issues being opened). */
   /**
    * Adds `count` commits that change nothing on a PR's branch in one push (a long-lived branch,

@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
+
+/**
+ * A drift issue's `issues.closed` discards the plan it shows. The delivery's body says the issue
+ * was closed then, not that it is closed now: delivered again after someone reopened the issue and
+ * a drift check showed a new plan on it (a captured body replayed under a new delivery id, which
+ * the signature does not cover, or a retry arriving late), it must not discard the new plan.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "allowed_overrides: [drift]\n" });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const pendingPlans = (repo: string, issue: number) => {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    const sql = "SELECT count(*) AS n FROM plans WHERE repo = ? AND pr = ? AND status = 'pending'";
+    return (db.prepare(sql).get(repo, issue) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+it("a close delivered again after the issue was reopened and planned again keeps the new plan (control: /apply applies it)", async () => {
+  const state = join(h.stateDir, "late-close.tfstate");
+  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+  const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
+  const repo = await h.sim.createRepo({ owner: "acme", name: "late-close", files });
+  h.sim.setPermission(repo, "alice", "write");
+  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  const checked = () => h.sim.comments(repo, ops.number).filter((c) => c.user === "sluice[bot]" && c.body.includes("Drift check")).length;
+  const driftNow = async () => {
+    const before = checked();
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => checked() > before, { message: "no /drift reply", timeoutMs: 60_000 });
+    await untilIdle(h.app.dataDir);
+  };
+
+  await driftNow();
+  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+  if (!issue) throw new Error("no drift issue");
+  expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
+  const closed = await h.sim.closeIssue(repo, issue.number, { user: "alice" });
+  await untilIdle(h.app.dataDir);
+  expect(pendingPlans(repo.fullName, issue.number)).toBe(0);
+
+  await h.sim.reopenIssue(repo, issue.number, { user: "alice" });
+  await driftNow();
+  expect(h.sim.issues(repo).filter((i) => i.labels.includes("sluice:drift"))).toHaveLength(1);
+  expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
+
+  expect((await h.sim.redeliver(closed.deliveryId, { asNewId: randomUUID() })).status).toBe(202);
+  await untilIdle(h.app.dataDir);
+  expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
+
+  await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+  await h.sim.waitFor(async () => (await stateResources(state)).length > 0, {
+    message: "the reopened issue's plan was not applied",
+    timeoutMs: 60_000,
+  });
+  expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+});
