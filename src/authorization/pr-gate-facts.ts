@@ -93,6 +93,7 @@ export function prGateFacts(
     | "recordedAs"
   > & {
     clickedSha?: string;
+    onClickedCheck?: boolean;
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;
@@ -119,6 +120,7 @@ export function prGateFacts(
       // At merge the base has moved by definition; the merge commit is re-planned and compared instead.
       live: { headSha: pr.headSha, baseSha: f.merged ? undefined : pr.baseSha },
       clickedSha: rest.clickedSha,
+      onClickedCheck: rest.onClickedCheck,
       stillPending: rest.stillPending,
       file: rest.file,
       replan: "Comment `/plan` to plan again.",

@@ -17,6 +17,11 @@ export interface PlanFacts {
   live: { headSha: string; baseSha?: string };
   /** An apply from a check run's "Apply" button: the head SHA that check run was made for. */
   clickedSha?: string;
+  /**
+   * An apply from the button of a check run whose maker is known: whether this plan is one that
+   * check shows (made by the job that made the check), not one planned since or by another `/plan`.
+   */
+  onClickedCheck?: boolean;
   /** Still the pending plan (no newer plan, not used, not discarded). */
   stillPending: boolean;
   /** The file about to be applied has the sha256 recorded when the plan was made. */

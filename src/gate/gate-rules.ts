@@ -55,6 +55,13 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
       `the plan is stale: the button was on the check of ${short(plan.clickedSha)} but the pull request head is now ${short(plan.live.headSha)}. Use the newest \`sluice/plan\` check, or comment \`/plan\` to plan again.`,
     );
   }
+  // ... and to the plans it shows: a project planned again since (other arguments, other changes)
+  // or by another `/plan` was never on the check the click was read from.
+  if (plan.onClickedCheck === false) {
+    return refuse(
+      "this plan is not the one the clicked `sluice/plan` check shows (the project was planned again since, or by another `/plan`): click Apply on the check that shows it, or comment `/apply`",
+    );
+  }
   if (plan.madeFor.headSha !== plan.live.headSha) {
     const [made, live] = [short(plan.madeFor.headSha), short(plan.live.headSha)];
     return refuse(

@@ -31,6 +31,8 @@ export interface ApplyRound {
   sensitive: string[];
   /** Every project a project depends on (`depends_on`, transitively), selected by the command or not. */
   dependsOn(project: Project): string[];
+  /** A click of the Apply button: the job that made the clicked check run (its plans are the ones it shows). */
+  clickedCheckBy?: number;
 }
 
 /** One project's apply: its plan file, the gate's decision inside the run lock, then the tool. */
@@ -82,6 +84,7 @@ export async function applyGatedProject(
           // Audited as the applies are recorded: a new project named like a base one is told apart.
           recordedAs: settings.recordNameOf(project),
           clickedSha: spec.checkSha,
+          onClickedCheck: round.clickedCheckBy === undefined ? undefined : plan.jobId === round.clickedCheckBy,
           requirements,
           ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
           stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

@@ -32,6 +32,7 @@ import { finishApply } from "./finish-apply.js";
 import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
+import { clickedCheckMaker } from "./clicked-pull-request.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -227,7 +228,18 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   await publisher.publish({ state: "running", results: [], pending: names });
   await publisher.check({ state: "running", results: [], pending: names });
 
-  const round: ApplyRound = { road, merged, actorAllowed, all, sameTree, requirementsFor, sensitive: [], dependsOn: waves.dependsOn };
+  const clickedCheckBy = (await clickedCheckMaker(job, deps.store))?.id;
+  const round: ApplyRound = {
+    road,
+    merged,
+    actorAllowed,
+    all,
+    sameTree,
+    requirementsFor,
+    sensitive: [],
+    dependsOn: waves.dependsOn,
+    clickedCheckBy,
+  };
   const results = await runProjects({
     deps,
     job,

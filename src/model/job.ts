@@ -24,7 +24,7 @@ export type JobSpec =
     }
   | {
       kind: "apply";
-      /** `button`: the "Apply" action of a `sluice/plan` check run, exactly a bare `/apply` by the clicking user. */
+      /** `button`: the "Apply" action of a `sluice/plan` check run, a bare `/apply` by the clicking user of the plans that check shows. */
       trigger: "comment" | "merge" | "button";
       command?: Extract<Command, { kind: "apply" }>;
       /** For button applies: the head SHA of the check run clicked; a plan of any other commit is stale. */

@@ -230,6 +230,13 @@ describe("the gate: every road through every rule", () => {
     expect(d.allowed ? "" : d.reasons.join()).toContain("the button was on the check of ccccccc");
   });
 
+  it("the button applies only the plans its check shows (control: one it shows passes)", () => {
+    const f = passing("button");
+    const d = decide({ ...f, plan: f.plan && { ...f.plan, onClickedCheck: false } });
+    expect(d.allowed ? "" : d.reasons.join()).toContain("this plan is not the one the clicked `sluice/plan` check shows");
+    expect(decide({ ...f, plan: f.plan && { ...f.plan, onClickedCheck: true } }).allowed).toBe(true);
+  });
+
   it("says who paused and why", () => {
     expect(checkPause(undefined)).toEqual(ALLOWED);
     const d = checkPause({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
