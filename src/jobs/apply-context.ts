@@ -8,6 +8,7 @@ import type { JobDeps } from "../job-context/job-deps.js";
 import type { HeadConfig } from "../repo-reading/load-repo-configs.js";
 import type { Secrets } from "../job-context/secrets.js";
 import type { ProjectRunner } from "../tool-runs/project-runner.js";
+import type { TrustedCommit } from "../repo-reading/trusted-commit.js";
 
 /** What one apply job of a pull request (a comment, the button, or a merge) works with. */
 export interface ApplyContext {
@@ -24,6 +25,8 @@ export interface ApplyContext {
   merge?: { sha: string; checkout: Checkout };
   /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
   trustedSha?: string;
+  /** Whether the base branch's config is trusted, or why not (then neither is a merge into it). */
+  trusted: TrustedCommit;
   /** That commit's projects (their `inputs_from` / `values_from` say which sensitive outputs may pass). */
   trustedProjects?: ProjectConfig[];
   /** Where the projects' tools run (the job's one project runner). */

@@ -33,6 +33,7 @@ import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
 import { clickedCheckMaker } from "./clicked-pull-request.js";
+import { mergeDecides } from "./merge-decides.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -121,6 +122,7 @@ async function applyWith(
     headConfig: configs.head,
     merge,
     trustedSha,
+    trusted,
     trustedProjects: configs.trusted?.projects,
     tools: createProjectRunner({ deps, job, vcs, settings, secrets }),
   };
@@ -169,8 +171,8 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     undiverged: needs("undiverged"),
     verified: plans.some((p) => requirementsOf(p).includes("verified_commits")),
   });
-  // A merge was done by someone GitHub let merge; every other road asks who is applying.
-  const actorAllowed = merged ? ALLOWED : checkApplier(facts);
+  // A merge was done by someone branch protection let merge; every other road asks who is applying.
+  const actorAllowed = merged ? mergeDecides(pr.baseRef, ctx.trusted) : checkApplier(facts);
   const asked = await passBeforeCheckout(deps.store, who, undefined, actorAllowed);
   if (!asked.allowed) return refuseAll(publisher, `${refusalText(asked.reasons)}.`);
   const resolved = await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config);
