@@ -34,6 +34,7 @@ import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
 import { clickedCheckMaker } from "./clicked-pull-request.js";
 import { mergeDecides } from "./merge-decides.js";
+import { mergedWithoutPlans } from "./merged-without-plans.js";
 
 const repoName = (job: Pick<Job, "target">) => repoFullName(job.target.repo);
 
@@ -100,6 +101,8 @@ async function applyWith(
   const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   if (merge && settings.applyOn !== "merge") return reportUnappliedAtMerge(jobCtx, pr, configs.head.ok ? configs.head.config : undefined);
+  if (merge && configs.head.ok && (await deps.store.pendingPlans(repoName(job), pr.number)).length === 0)
+    return mergedWithoutPlans(jobCtx, pr, head, configs.head.config);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
   const publisher = publisherFor(jobCtx, pr, merge !== undefined);

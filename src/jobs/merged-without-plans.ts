@@ -1,0 +1,38 @@
+import type { JobContext } from "../job-context/job-context.js";
+import type { SpecOf } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import { repoFullName } from "../model/repo.js";
+import { inlineCode } from "../render/inline.js";
+import { refuseAll } from "./apply-publisher.js";
+import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
+import type { Checkout } from "../workspace/workspace.js";
+
+/**
+ * Apply on merge of a pull request with no plan waiting. Nothing to say when its changes touch no
+ * project, or when each project it changes was applied from it before the merge (`/apply`): a
+ * docs-only merge is no refusal. Otherwise those changes were merged without being applied (no
+ * plan was made, or it failed), and the PR says so, naming the projects: "comment `/plan`" means
+ * nothing on a merged pull request.
+ */
+export async function mergedWithoutPlans(
+  ctx: JobContext<SpecOf<"apply">>,
+  pr: PullRequestInfo,
+  head: Checkout,
+  config: RepoConfig,
+): Promise<void> {
+  const { job, deps } = ctx;
+  const repo = repoFullName(job.target.repo);
+  const { affected } = await resolveCheckoutProjects(deps, job.target.repo, head, config);
+  const notLive = [];
+  for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace))) notLive.push(p);
+  if (notLive.length === 0) {
+    deps.log.info({ jobId: job.id, pr: pr.number, changed: affected.length }, "merged with no plan waiting and nothing left to apply");
+    return;
+  }
+  const names = notLive.map((p) => inlineCode(p.name)).join(", ");
+  const notice = `Nothing was applied at merge: no plan of this pull request was waiting to be applied for ${names} (none was made for its last commit, or it failed), so the changes it merged there are not live. Open a pull request to plan and apply them.`;
+  const publisher = ctx.publisher({ command: "apply", headSha: pr.headSha, trigger: { text: "apply on merge", user: job.spec.actor } });
+  await refuseAll(publisher, notice);
+  deps.log.warn({ jobId: job.id, pr: pr.number, projects: notLive.map((p) => p.name) }, "merged with changes no plan was waiting for");
+}
