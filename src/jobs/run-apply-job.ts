@@ -93,6 +93,11 @@ async function applyWith(
     if (!spec.mergeSha) throw new Error("the merge event carried no merge commit");
     merge = { sha: spec.mergeSha, checkout: await checkoutAt(spec.mergeSha, spec.mergeSha) };
   }
+  // A closed pull request is refused before anything else, the PR's apply slot above all: taken by
+  // an `/apply` that came just after the merge, it would make the merge's own apply give up.
+  if (spec.trigger !== "merge" && pr.state !== "open") {
+    return refuseAll(publisherFor(jobCtx, pr, false), "This pull request is closed: nothing was applied.");
+  }
   const head = await checkoutAt(pr.headSha, pr.baseSha);
   // The config that decides is the base branch before this merge, not what the PR brought in
   // (a rebase merge's parent holds the PR's earlier commits): both commits are in the mirror now.
@@ -144,7 +149,6 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const spec = job.spec;
   const repo = repoName(job);
   const merged = ctx.merge !== undefined;
-  if (!merged && pr.state !== "open") return refuseAll(publisher, "This pull request is closed: nothing was applied.");
   if (!ctx.headConfig.ok) {
     const { file, errors } = ctx.headConfig;
     return refuseAll(publisher, `${file} is invalid; nothing was applied. Fix it and push again:\n${errors.join("\n")}`);
