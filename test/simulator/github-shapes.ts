@@ -47,7 +47,8 @@ export function pullRequestJson(ctx: ShapeCtx, pr: PullState, facts: PullFacts):
     requested_reviewers: [],
     requested_teams: [],
     head: headJson(ctx, pr, repoJson),
-    base: { label: `${repo.owner}:${pr.baseRef}`, ref: pr.baseRef, sha: facts.baseSha, user: ownerJson, repo: repoJson },
+    // As GitHub: the base branch's tip when the PR was opened, not its tip now (github/docs#431).
+    base: { label: `${repo.owner}:${pr.baseRef}`, ref: pr.baseRef, sha: pr.baseSha, user: ownerJson, repo: repoJson },
     _links: {
       self: { href: self },
       html: { href: html },

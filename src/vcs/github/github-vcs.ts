@@ -10,6 +10,18 @@ import { gitHubIssues } from "./github-issues.js";
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
   const calls = gitHubCalls(octokit, opts);
   const { request, retry, ids } = calls;
+  /** A branch's tip now; `otherwise` when the branch is gone (GitHub closes the PR then). */
+  const branchTip = async (repo: Parameters<VcsClient["pullRequest"]>[0], branch: string, otherwise: string) => {
+    try {
+      const { data } = await retry(`reading branch ${branch}`, () =>
+        octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
+      );
+      return data.commit.sha;
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return otherwise;
+      throw e;
+    }
+  };
   return {
     ...gitHubComments(calls),
     ...gitHubChecks(calls),
@@ -19,6 +31,9 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       const { data } = await retry(`reading PR #${number}`, () =>
         octokit.rest.pulls.get({ ...ids(repo), pull_number: number, request: request() }),
       );
+      // GitHub's `base.sha` is the base branch's tip when the PR was opened, not now: the rules a
+      // PR is judged by (the base branch's config and projects) and its plans' base are the tip's.
+      const baseSha = data.state === "open" ? await branchTip(repo, data.base.ref, data.base.sha) : data.base.sha;
       return {
         number: data.number,
         state: data.state === "closed" ? "closed" : "open",
@@ -28,7 +43,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         headSha: data.head.sha,
         headRef: data.head.ref,
         headRepo: data.head.repo?.full_name ?? "",
-        baseSha: data.base.sha,
+        baseSha,
         baseRef: data.base.ref,
         defaultBranch: data.base.repo.default_branch,
         htmlUrl: data.html_url,
