@@ -250,6 +250,20 @@ describe("Re-run of a Sluice check", () => {
     }
   });
 
+  it("a re-run of a fork's PR reaches that PR, though GitHub associates the fork's commit with no PR of this repository", async () => {
+    const repo = await newRepo({ "net/main.tf": tfProject("net") });
+    await h.sim.pushBranch(repo, { branch: "fork-grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "fork-grow", author: "mallory", headRepo: "mallory/infra" });
+    await h.sim.waitFor(() => /comes from a fork/.test(bot(repo, pr.number)[0]?.body ?? ""), {
+      message: "no fork refusal",
+      timeoutMs: 60_000,
+    });
+    // "Re-run all checks": the event lists no PR (a fork's), so Sluice looks the PR up by its head.
+    await h.sim.rerequestCheckSuite(repo, pr.headSha, "alice");
+    await h.sim.waitFor(() => bot(repo, pr.number).length === 2, { message: "the re-run reached no PR", timeoutMs: 45_000 });
+    expect(bot(repo, pr.number)[1]?.body).toContain("comes from a fork");
+  });
+
   it("a re-run re-plans the PR whose check it was on, never another open PR's of the same head commit (control: that PR's own re-run)", async () => {
     // One head commit, two open PRs: into main it changes only `net`, into `release` only `app`.
     const repo = await newRepo({ "net/main.tf": tfProject("net", 1), "app/main.tf": tfProject("app", 2) });

@@ -132,7 +132,11 @@ export function registerNativeRoutes(router: RestRouter, core: SimCore): void {
   router.add("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", "token", async (req) => {
     const repo = core.repoOr404(req.params);
     const sha = req.params.commit_sha ?? "";
-    const pulls = [...state.pulls.values()].filter((p) => p.repo === repo && p.headSha === sha);
+    // GitHub associates a commit with PRs of the repository's own branches: a fork's head commit
+    // lists no PR here (its PR is found by listing the open PRs).
+    const pulls = [...state.pulls.values()].filter(
+      (p) => p.repo === repo && p.headSha === sha && (p.headRepoFullName ?? repo.fullName) === repo.fullName,
+    );
     return ok(await Promise.all(pulls.map(async (p) => pullRequestJson(ctx, p, await core.pullFacts(p)))));
   });
 }

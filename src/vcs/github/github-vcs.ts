@@ -145,7 +145,14 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
           request: request(),
         }),
       );
-      return list.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+      const own = list.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+      if (own.length) return own;
+      // GitHub associates a commit with PRs of the repository's own branches only: a fork's head
+      // commit lists none (its check events list none either), so its PR is an open one with that head.
+      const open = await retry("listing the open pull requests", () =>
+        octokit.paginate(octokit.rest.pulls.list, { ...ids(repo), state: "open", per_page: 100, request: request() }),
+      );
+      return open.filter((p) => p.head.sha === sha).map((p) => p.number);
     },
     async cloneToken() {
       const auth = (await retry("minting an installation token", () =>

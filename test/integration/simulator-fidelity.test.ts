@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import type { SimRepo } from "../simulator/sim-types.js";
+
+/** Where the simulator answers what Sluice reads, it answers as GitHub does (the source of each rule is named). */
+describe("GitHub simulator: fidelity to GitHub", () => {
+  let sim: Simulator;
+  let repo: SimRepo;
+  let token: string;
+
+  const api = async (path: string) => {
+    const res = await fetch(`${sim.url}/api/v3${path}`, { headers: { authorization: `token ${token}` } });
+    return { status: res.status, json: (await res.json()) as unknown };
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
+    token = sim.mintToken();
+    repo = await sim.createRepo({ owner: "acme", name: "infra", files: { "main.tf": "# 1\n" } });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("GET commits/{sha}/pulls does not list a PR from a fork by its head commit; a PR of the repository's own branch it does", async () => {
+    // GitHub associates a commit with PRs of the repository's own branches only: for a commit
+    // that exists only in a fork it answers [] (checked against github.com: retransmission#280,
+    // TooTallNate/nx.js#410, quarkusio/pt.quarkus.io#389).
+    await sim.pushBranch(repo, { branch: "fork-change", files: { "main.tf": "# fork\n" } });
+    const fork = await sim.openPullRequest(repo, { head: "fork-change", author: "mallory", headRepo: "mallory/infra" });
+    expect((await api(`/repos/acme/infra/commits/${fork.headSha}/pulls`)).json).toEqual([]);
+    // Control: a PR from a branch of the repository itself is listed.
+    await sim.pushBranch(repo, { branch: "own-change", files: { "main.tf": "# own\n" } });
+    const own = await sim.openPullRequest(repo, { head: "own-change", author: "alice" });
+    const listed = (await api(`/repos/acme/infra/commits/${own.headSha}/pulls`)).json as { number: number }[];
+    expect(listed.map((p) => p.number)).toEqual([own.number]);
+  });
+});
