@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import { signAppJwt, startSimulator, type Simulator } from "../simulator/github-simulator.js";
 import type { SimRepo } from "../simulator/sim-types.js";
 
 /** Where the simulator answers what Sluice reads, it answers as GitHub does (the source of each rule is named). */
@@ -34,5 +34,22 @@ describe("GitHub simulator: fidelity to GitHub", () => {
     const own = await sim.openPullRequest(repo, { head: "own-change", author: "alice" });
     const listed = (await api(`/repos/acme/infra/commits/${own.headSha}/pulls`)).json as { number: number }[];
     expect(listed.map((p) => p.number)).toEqual([own.number]);
+  });
+
+  it("lists an installation its owner suspended, with suspended_at, and refuses its token with 403", async () => {
+    const id = sim.addSuspendedInstallation("initech");
+    const jwtApi = async (method: string, path: string) => {
+      const res = await fetch(`${sim.url}/api/v3${path}`, {
+        method,
+        headers: { authorization: `Bearer ${signAppJwt(sim.privateKeyPem, sim.appId)}` },
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const list = (await jwtApi("GET", "/app/installations")).json as unknown as { id: number; suspended_at: string | null }[];
+    expect(list.find((i) => i.id === id)?.suspended_at).toEqual(expect.any(String));
+    expect(list.find((i) => i.id === sim.installationId)?.suspended_at).toBeNull();
+    const minted = await jwtApi("POST", `/app/installations/${id}/access_tokens`);
+    expect(minted.status).toBe(403);
+    expect(minted.json.message).toBe("This installation has been suspended");
   });
 });

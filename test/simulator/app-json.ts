@@ -52,3 +52,19 @@ export function installationJson(ctx: ShapeCtx): S["installation"] {
     suspended_at: null,
   };
 }
+
+/** Another account's installation, suspended by its owner: GitHub still lists it, with `suspended_at`. */
+export function suspendedInstallationJson(ctx: ShapeCtx, id: number, login: string): S["installation"] {
+  const account = ctx.state.ensureUser(login, "Organization");
+  const at = "2024-06-01T00:00:00Z";
+  return {
+    ...installationJson(ctx),
+    id,
+    account: userJson(ctx, account),
+    access_tokens_url: `${ctx.api}/app/installations/${id}/access_tokens`,
+    html_url: `${ctx.web}/organizations/${login}/settings/installations/${id}`,
+    target_id: account.id,
+    suspended_by: userJson(ctx, ctx.state.ensureUser(`${login}-admin`, "User")),
+    suspended_at: at,
+  };
+}

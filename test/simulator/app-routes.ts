@@ -1,6 +1,6 @@
 import type { components } from "@octokit/openapi-types";
-import { appJson, installationJson } from "./app-json.js";
-import { notFound, ok, paginate } from "./rest-reply.js";
+import { appJson, installationJson, suspendedInstallationJson } from "./app-json.js";
+import { DOCS, notFound, ok, paginate, RestError } from "./rest-reply.js";
 import { repositoryJson } from "./repository-json.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
@@ -10,7 +10,9 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
   const { ctx, state } = core;
 
   router.add("GET", "/app", "jwt", () => ok(appJson(ctx)));
-  router.add("GET", "/app/installations", "jwt", () => ok([installationJson(ctx)]));
+  const suspended = () => [...state.suspendedInstallations].map(([id, login]) => suspendedInstallationJson(ctx, id, login));
+  // A suspended installation is still listed; only its tokens are refused.
+  router.add("GET", "/app/installations", "jwt", () => ok([installationJson(ctx), ...suspended()]));
 
   router.add("GET", "/app/hook/config", "jwt", () => {
     const { hookUrl, target } = core.webhooks;
@@ -25,7 +27,10 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
   });
 
   router.add("GET", "/app/installations/{installation_id}", "jwt", (req) => {
-    if (Number(req.params.installation_id) !== ctx.app.installationId) throw notFound();
+    const id = Number(req.params.installation_id);
+    const other = suspended().find((i) => i.id === id);
+    if (other) return ok(other);
+    if (id !== ctx.app.installationId) throw notFound();
     return ok(installationJson(ctx));
   });
 
@@ -44,6 +49,9 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
 
   router.add("POST", "/app/installations/{installation_id}/access_tokens", "jwt", (req) => {
     const id = Number(req.params.installation_id);
+    if (state.suspendedInstallations.has(id)) {
+      throw new RestError(403, { message: "This installation has been suspended", documentation_url: DOCS, status: "403" });
+    }
     if (id !== ctx.app.installationId) throw notFound();
     const minted = state.mintToken(id);
     const body: components["schemas"]["installation-token"] = {

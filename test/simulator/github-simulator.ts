@@ -231,6 +231,17 @@ export class Simulator extends SimulatorScenario {
     this.core.ctx.app.permissions = { ...permissions };
   }
 
+  /**
+   * Another account's installation of the app, suspended by its owner: listed by
+   * `GET /app/installations` with `suspended_at`, and its access token is refused (403 "This
+   * installation has been suspended"). Returns its id.
+   */
+  addSuspendedInstallation(account: string): number {
+    const id = this.core.ctx.app.installationId + 1 + this.core.state.suspendedInstallations.size;
+    this.core.state.suspendedInstallations.set(id, account);
+    return id;
+  }
+
   get deliveries(): DeliveryRecord[] {
     return this.core.webhooks.deliveries;
   }

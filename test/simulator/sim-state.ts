@@ -35,6 +35,8 @@ export class SimState {
   readonly issuedTokens: string[] = [];
   /** Every comment creation and edit, in the order served: for tests about the order of answers. */
   readonly commentLog: CommentEvent[] = [];
+  /** Other accounts' installations of the app, suspended by their owners: id -> account login. */
+  readonly suspendedInstallations = new Map<number, string>();
   /** User-to-server tokens from the OAuth web flow: token -> who. */
   readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
