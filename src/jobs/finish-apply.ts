@@ -23,7 +23,7 @@ export async function finishApply(
   let notice = await replanDependents(deps, job, done.all, done.ordered, waiting);
   if (allApplied && done.automerge && (await deps.store.pendingPlans(repo, pr.number)).length === 0) {
     try {
-      await ctx.vcs.merge(job.target.repo, pr.number, "merge");
+      await ctx.vcs.merge(job.target.repo, pr.number, "merge", pr.headSha);
       notice = "Every project is applied: the pull request was merged (automerge).";
     } catch (e) {
       notice = `Every project is applied, but automerge failed: ${errorMessage(e)}`;

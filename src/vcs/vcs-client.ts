@@ -84,7 +84,8 @@ export interface VcsClient {
   permissionOf(repo: RepoRef, user: string): Promise<Permission>;
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
-  merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void>;
+  /** Merges the PR only while its head is still `headSha` (GitHub answers 409 otherwise). */
+  merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void>;
   /** The repository's default branch and its head commit, read now. */
   defaultBranch(repo: RepoRef): Promise<{ name: string; sha: string }>;
   /**

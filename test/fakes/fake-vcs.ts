@@ -53,7 +53,7 @@ export class FakeVcs implements VcsClient {
   readonly comments: FakeComment[] = [];
   readonly checks: FakeCheck[] = [];
   readonly reactions: { repo: string; commentId: number; reaction: string }[] = [];
-  readonly merges: { repo: string; pr: number; method: string }[] = [];
+  readonly merges: { repo: string; pr: number; method: string; headSha: string }[] = [];
   readonly permissions = new Map<string, Permission>();
   /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
   readonly teams = new Map<string, string[]>();
@@ -170,8 +170,8 @@ export class FakeVcs implements VcsClient {
     return this.checkRunsAt;
   }
 
-  async merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase"): Promise<void> {
-    this.merges.push({ repo: repoFullName(repo), pr, method });
+  async merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void> {
+    this.merges.push({ repo: repoFullName(repo), pr, method, headSha });
   }
 
   async defaultBranch(_repo: RepoRef): Promise<{ name: string; sha: string }> {

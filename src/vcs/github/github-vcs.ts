@@ -79,9 +79,11 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         submittedAt: r.submitted_at ?? "",
       }));
     },
-    async merge(repo, pr, method) {
+    async merge(repo, pr, method, headSha) {
+      // Without `sha` GitHub merges whatever the head is when the call lands: a commit pushed
+      // after the apply would be merged unplanned and unapplied.
       await retry(`merging #${pr}`, () =>
-        octokit.rest.pulls.merge({ ...ids(repo), pull_number: pr, merge_method: method, request: request() }),
+        octokit.rest.pulls.merge({ ...ids(repo), pull_number: pr, merge_method: method, sha: headSha, request: request() }),
       );
     },
     async defaultBranch(repo) {
