@@ -52,4 +52,16 @@ describe("GitHub simulator: fidelity to GitHub", () => {
     expect(minted.status).toBe(403);
     expect(minted.json.message).toBe("This installation has been suspended");
   });
+
+  it("a check run's pull_requests (REST, as in its events) leaves out PRs from forks", async () => {
+    // GitHub (openapi-types, Checks): "Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array."
+    await sim.pushBranch(repo, { branch: "fork-checked", files: { "main.tf": "# fork checked\n" } });
+    const fork = await sim.openPullRequest(repo, { head: "fork-checked", author: "mallory", headRepo: "mallory/infra" });
+    const res = await fetch(`${sim.url}/api/v3/repos/acme/infra/check-runs`, {
+      method: "POST",
+      headers: { authorization: `token ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci", head_sha: fork.headSha, status: "queued" }),
+    });
+    expect(((await res.json()) as { pull_requests: unknown[] }).pull_requests).toEqual([]);
+  });
 });

@@ -148,7 +148,11 @@ export function reviewJson(ctx: ShapeCtx, r: ReviewState): S["pull-request-revie
 
 export function checkRunJson(ctx: ShapeCtx, c: CheckRunState): S["check-run"] {
   const url = `${ctx.api}/repos/${c.repo.fullName}/check-runs/${c.id}`;
-  const prs = [...ctx.state.pulls.values()].filter((p) => p.repo === c.repo && p.state === "open" && p.headSha === c.head_sha);
+  // As in check events: PRs from forks are not listed.
+  const prs = [...ctx.state.pulls.values()].filter(
+    (p) =>
+      p.repo === c.repo && p.state === "open" && p.headSha === c.head_sha && (p.headRepoFullName ?? c.repo.fullName) === c.repo.fullName,
+  );
   const mini = { id: c.repo.id, url: `${ctx.api}/repos/${c.repo.fullName}`, name: c.repo.name };
   return {
     id: c.id,
