@@ -30,6 +30,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "GET /repos/{owner}/{repo}/issues/{issue_number}": COMMENT_READ,
   "POST /repos/{owner}/{repo}/issues": [{ issues: "write" }],
   "PATCH /repos/{owner}/{repo}/issues/{issue_number}": COMMENT_WRITE,
+  "GET /repos/{owner}/{repo}/pulls": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/pulls/{pull_number}": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/compare/{basehead}": [{ contents: "read" }],
