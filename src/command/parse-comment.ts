@@ -71,6 +71,11 @@ function parseApplies(display: string, rest: string): ParseResult {
   return invalid(`${markdownCode(`${display}${rest}`.trim())} is not understood: use ${usage}`);
 }
 
+/** Whether GitHub shows a comment's first line as code (so it says no command, whatever it reads). */
+export function firstLineIsCode(body: string): boolean {
+  return indentedCodeBlock(firstLine(body));
+}
+
 /**
  * CommonMark, as GitHub renders a comment: a first line indented by four columns or more (a tab
  * reaches the next multiple of four; other whitespace is not indentation) opens an indented code

@@ -1,5 +1,6 @@
 import type { JobContext } from "../job-context/job-context.js";
 import { secretsFor } from "../job-context/secrets.js";
+import { firstLineIsCode } from "../command/parse-comment.js";
 import { firstLine } from "../ingress/ingress-payload.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { escapeText } from "../render/escape-text.js";
@@ -14,7 +15,9 @@ export type Withdrawal = "deleted" | "edited";
  */
 export function withdrawal(now: { body?: string } | undefined, commandLine: string | undefined): Withdrawal | undefined {
   if (now === undefined) return "deleted";
-  if (commandLine !== undefined && now.body !== undefined && firstLine(now.body) !== commandLine) return "edited";
+  if (commandLine === undefined || now.body === undefined) return undefined;
+  // Indented into a code block, the same words are shown as an example, no longer said.
+  if (firstLine(now.body) !== commandLine || firstLineIsCode(now.body)) return "edited";
   return undefined;
 }
 
