@@ -5,6 +5,7 @@ import { firstLine } from "../ingress/ingress-payload.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { escapeText } from "../render/escape-text.js";
 import { inlineCode } from "../render/inline.js";
+import { errorMessage } from "../util/errors.js";
 
 export type Withdrawal = "deleted" | "edited";
 
@@ -32,17 +33,31 @@ export async function commandStillSaid(ctx: JobContext): Promise<boolean> {
   // A reply to `/help` or to a malformed command changes nothing: no need to ask.
   if (spec.kind === "reply" || !("commentId" in spec) || typeof spec.commentId !== "number") return true;
   const commandLine = "commandLine" in spec ? spec.commandLine : undefined;
-  const withdrawn = withdrawal(await vcs.comment(job.target.repo, spec.commentId), commandLine);
+  const logged = { jobId: job.id, deliveryId: job.deliveryId, commentId: spec.commentId, kind: spec.kind };
+  let now: { body?: string } | undefined;
+  try {
+    now = await vcs.comment(job.target.repo, spec.commentId);
+  } catch (e) {
+    // Unread (the adapter's retries spent), the comment may be withdrawn: run nothing, and say so
+    // rather than fail the job in silence; the job is not retried, so no storm of reads follows.
+    deps.log.warn({ ...logged, err: errorMessage(e) }, "the comment that asked for this job could not be read: nothing done");
+    await notRun(ctx, { commandLine, actor: spec.actor }, "GitHub did not answer whether its comment still says it");
+    return false;
+  }
+  const withdrawn = withdrawal(now, commandLine);
   if (withdrawn === undefined) return true;
-  deps.log.info(
-    { jobId: job.id, deliveryId: job.deliveryId, commentId: spec.commentId, kind: spec.kind },
-    `the comment that asked for this job was ${withdrawn} before it ran: nothing done`,
-  );
+  deps.log.info(logged, `the comment that asked for this job was ${withdrawn} before it ran: nothing done`);
+  await notRun(ctx, { commandLine, actor: spec.actor }, `its comment was ${withdrawn} before Sluice got to it`);
+  return false;
+}
+
+async function notRun(ctx: JobContext, asked: { commandLine?: string; actor: string }, why: string): Promise<void> {
+  const { job, deps, vcs } = ctx;
+  const { commandLine, actor } = asked;
   const { redact } = secretsFor(deps);
   const what = commandLine === undefined ? "The command" : inlineCode(redact(commandLine));
-  const text = `**Sluice** · ℹ️ ${what} by @\u200b${escapeText(spec.actor)} was not run: its comment was ${withdrawn} before Sluice got to it. Comment the command again to run it.`;
+  const text = `**Sluice** · ℹ️ ${what} by @\u200b${escapeText(actor)} was not run: ${why}. Comment the command again to run it.`;
   await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker: jobMarker(`withdrawn-${job.id}`), text }), {
     mayExist: true,
   });
-  return false;
 }

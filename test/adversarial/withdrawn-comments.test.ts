@@ -69,6 +69,23 @@ describe("a failed delivery of a command comment, redelivered later", () => {
     expect(said.join("\n")).toMatch(/`\/apply` by @\u200bbob was not run: its comment was edited/);
   });
 
+  it("does not apply when GitHub cannot say what the comment says now, and says so on the pull request", async () => {
+    const { repo, pr, state } = await plannedPullRequest("unreadable");
+    const replies = botComments(h, repo, pr.number).length;
+    const { commentId, deliveryId } = await undelivered(repo, pr.number, "/apply");
+    h.sim.failNext({ method: "GET", pathPattern: new RegExp(`/issues/comments/${commentId}$`), status: 502, times: 50 });
+    expect((await h.sim.redeliver(deliveryId)).status).toBe(202);
+    await settle(h);
+    h.sim.clearFaults();
+    expect(await stateResources(state)).toEqual([]);
+    const said = botComments(h, repo, pr.number)
+      .slice(replies)
+      .map((c) => c.body);
+    expect(said.join("\n")).toMatch(/`\/apply` by @\u200bbob was not run: GitHub did not answer whether its comment still says it/);
+    const reads = h.sim.calls.filter((c) => c.method === "GET" && c.path.endsWith(`/issues/comments/${commentId}`));
+    expect(reads.length).toBeLessThanOrEqual(10);
+  });
+
   it("control: applies when the comment still says it", async () => {
     const { repo, pr, state } = await plannedPullRequest("standing");
     const { deliveryId } = await undelivered(repo, pr.number, "/apply");
