@@ -11,15 +11,17 @@ interface PlanOfHistory {
 
 /**
  * From when approvals count for `plan`: its own time, or the time of the earliest plan before it
- * of the same commits whose changes (addresses, actions, value digests) are identical at every
- * step, so a re-plan that changed nothing keeps the approvals given after the first. When the
- * chain stops at a plan that differs, `changed` says how, for the refusal.
+ * of the same head whose changes (addresses, actions, value digests) are identical at every step,
+ * so a re-plan that changed nothing keeps the approvals given after the first. The base may have
+ * moved between them: an open PR's base is its base branch's tip, so any merge there makes its
+ * plan stale, and an unchanged re-plan is still what the reviewers approved (the rules are read
+ * now, at apply). When the chain stops at a plan that differs, `changed` says how, for the refusal.
  */
 export function approvalsFrom(history: readonly PlanOfHistory[], plan: PlanOfHistory): { from: string; changed?: string } {
   const earlier = history.filter((p) => p.id < plan.id).sort((a, b) => b.id - a.id);
   let from = plan;
   for (const p of earlier) {
-    if (p.headSha !== plan.headSha || p.baseSha !== plan.baseSha) break;
+    if (p.headSha !== plan.headSha) break;
     const changed = compareChanges(p.summary, from.summary);
     if (changed) return { from: from.createdAt, changed };
     from = p;
