@@ -64,12 +64,9 @@ export function targetOf(p: Payload, pr: number, headSha?: string): JobTarget | 
 }
 
 export function firstLine(body: string | undefined): string {
-  return (
-    (body ?? "")
-      .split(/\r\n|\n|\r/, 1)[0]
-      ?.trim()
-      .slice(0, 200) ?? ""
-  );
+  // Whole, not cut short: a job keeps it to see, when it runs, whether its comment still says it,
+  // and a `/state rm` of many addresses edited past any cut would still read as said.
+  return (body ?? "").split(/\r\n|\n|\r/, 1)[0]?.trim() ?? "";
 }
 
 /** The reply to a command `allow_commands` leaves out. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventToJob } from "../../../src/ingress/event-to-job.js";
 import { withdrawal } from "../../../src/jobs/command-still-said.js";
 
 describe("withdrawal: whether the comment that asked for a job still asks for it", () => {
@@ -27,3 +28,34 @@ describe("withdrawal: whether the comment that asked for a job still asks for it
     expect(withdrawal(now, line)).toBeUndefined();
   });
 });
+
+describe("withdrawal of a long command line, as ingress keeps it", () => {
+  // A `/state rm` of many for_each addresses (or an `/import` of a long ARN) runs past 200 columns.
+  const addresses = Array.from({ length: 8 }, (_, i) => `module.service_${i}.aws_iam_role_policy_attachment.this`);
+  const written = `/state rm -p prod ${addresses.join(" ")}`;
+  const kept = () => {
+    const d = eventToJob("issue_comment", comment(written), { autoplanDrafts: false });
+    return "job" in d && "commandLine" in d.job.spec ? d.job.spec.commandLine : undefined;
+  };
+
+  it("an edit past the 200th column (an address taken out) is an edit", () => {
+    expect(written.length).toBeGreaterThan(200);
+    const edited = `/state rm -p prod ${addresses.slice(0, 7).join(" ")}`;
+    expect(withdrawal({ body: edited }, kept())).toBe("edited");
+  });
+
+  it("control: the same long line, a note added below, is still said", () => {
+    expect(withdrawal({ body: `${written}\nafter the migration` }, kept())).toBeUndefined();
+  });
+});
+
+function comment(body: string) {
+  return {
+    action: "created",
+    installation: { id: 1 },
+    repository: { owner: { login: "acme" }, name: "infra", clone_url: "http://git/acme/infra.git" },
+    sender: { login: "bob", type: "User" },
+    issue: { number: 7, pull_request: {} },
+    comment: { id: 99, body, user: { login: "bob", type: "User" } },
+  };
+}
