@@ -10,8 +10,8 @@ import type { Checkout } from "../workspace/workspace.js";
 
 /**
  * Apply on merge of a pull request with no plan waiting. Nothing to say when its changes touch no
- * project, or when each project it changes was applied from it before the merge (`/apply`): a
- * docs-only merge is no refusal. Otherwise those changes were merged without being applied (no
+ * project, or when each project it changes was applied from its merged head before the merge
+ * (`/apply`): a docs-only merge is no refusal. Otherwise those changes were merged without being applied (no
  * plan was made, or it failed), and the PR says so, naming the projects: "comment `/plan`" means
  * nothing on a merged pull request.
  */
@@ -25,7 +25,8 @@ export async function mergedWithoutPlans(
   const repo = repoFullName(job.target.repo);
   const { affected } = await resolveCheckoutProjects(deps, job.target.repo, head, config);
   const notLive = [];
-  for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace))) notLive.push(p);
+  // Applied from the merged head itself: an apply of an earlier commit left the later changes out.
+  for (const p of affected) if (!(await deps.store.appliedByPr(repo, pr.number, p.dir, p.workspace, pr.headSha))) notLive.push(p);
   if (notLive.length === 0) {
     deps.log.info({ jobId: job.id, pr: pr.number, changed: affected.length }, "merged with no plan waiting and nothing left to apply");
     return;

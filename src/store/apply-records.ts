@@ -79,11 +79,12 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       );
       return rows.map(records.toApply);
     },
-    async appliedByPr(repo, pr, dir, workspace) {
+    async appliedByPr(repo, pr, dir, workspace, headSha) {
+      const ofHead = headSha === undefined ? "" : " AND p.head_sha = ?";
       const row = await db.get(
         `SELECT 1 AS applied FROM applies a JOIN plans p ON p.id = a.plan_id
-         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ? LIMIT 1`,
-        [repo, pr, dir, workspace],
+         WHERE a.repo = ? AND a.pr = ? AND a.status = 'succeeded' AND p.dir = ? AND p.workspace = ?${ofHead} LIMIT 1`,
+        [repo, pr, dir, workspace, ...(headSha === undefined ? [] : [headSha])],
       );
       return row !== undefined;
     },

@@ -149,8 +149,12 @@ export interface Store
    * interrupted, or failed once the tool ran (their locks are kept for a person: rule 8).
    */
   unsettledAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;
-  /** Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged yet). */
-  appliedByPr(repo: string, pr: number, dir: string, workspace: string): Promise<boolean>;
+  /**
+   * Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged
+   * yet); with `headSha`, a plan of that head commit (an apply of an earlier one left later
+   * changes unapplied).
+   */
+  appliedByPr(repo: string, pr: number, dir: string, workspace: string, headSha?: string): Promise<boolean>;
   /** Who holds the lock of a project, if anyone. */
   lockOn(repo: string, dir: string, workspace: string): Promise<LockRecord | undefined>;
 

@@ -65,4 +65,23 @@ describe("apply on merge with no plan waiting", () => {
     expect(said.filter((b) => b.includes("Nothing"))).toEqual([]);
     expect(applyChecks(repo, pr.headSha).map((c) => c.conclusion)).toEqual(["success"]);
   }, 180_000);
+
+  it("a project applied before a later push whose plan failed is said to be not live", async () => {
+    const state = join(h.stateDir, "applied-then-pushed.tfstate");
+    const { repo, pr } = await mergedPr("applied-then-pushed", { "net/main.tf": statefulProject("net", state, 2) }, async (repo, pr) => {
+      await h.sim.approve(repo, pr, "bob");
+      await h.sim.comment(repo, pr, { user: "bob", body: "/apply" });
+      await untilIdle(h.app.dataDir, 90_000, repo);
+      // A later change to net, whose plan fails: it is merged, never applied.
+      await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": `${tfProject("net")}\nresource "terraform_data" {\n` } });
+      await untilIdle(h.app.dataDir, 90_000, repo);
+    });
+    const head = h.sim.pullRequest(repo, pr.number).headSha;
+    expect(head).not.toBe(pr.headSha);
+    const said = bot(repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(said).toContain("no plan of this pull request was waiting to be applied for `net`");
+    expect(applyChecks(repo, head).map((c) => c.conclusion)).toEqual(["failure"]);
+  }, 180_000);
 });
