@@ -3,6 +3,7 @@ import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import { untrustedSettings } from "../config/untrusted-settings.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
+import { queuedBySluice } from "./queued-by-sluice.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { windowState } from "../gate/apply-windows.js";
 import type { JobContext } from "../job-context/job-context.js";
@@ -211,6 +212,8 @@ async function planPullRequest(
     actor: spec.actor,
     inputs,
   };
+  // An autoplan Sluice queued itself (a lock released) is the author's, as any autoplan's code is.
+  const planner = queuedBySluice(job) ? pr.author : spec.actor;
   const results = await runProjects({
     deps,
     job,
@@ -220,7 +223,7 @@ async function planPullRequest(
     verb: "plan",
     step: async (project, run) => {
       // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
-      const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", spec.actor);
+      const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", planner);
       if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(planning, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);

@@ -10,6 +10,7 @@ import { previewsByNamespace, previewWorkspace } from "../../preview/preview-wor
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
 import { everyoneMayPlan } from "../../authorization/change-control-facts.js";
+import { queuedBySluice } from "../queued-by-sluice.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
@@ -244,7 +245,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
         if (!preview) continue;
         // A preview plans and applies the PR's code with the project's preview credentials: as for
         // its autoplan, its author (and whoever asked) must be ones the project's rule lets plan it.
-        const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, spec.actor ?? ""]);
+        const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, queuedBySluice(job) ? "" : spec.actor]);
         if (!mayPlan.allowed) {
           notices.push(`No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.`);
           continue;

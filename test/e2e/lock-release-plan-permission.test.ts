@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tfProject } from "../support/harness.js";
+import { bot, completed } from "./trust-holes-support.js";
+
+/**
+ * A pull request whose plan waited for another's lock "will be planned again when the lock is
+ * released": Sluice queues that autoplan itself (actor `sluice`). An autoplan is its author's, so
+ * where `permissions: {plan: …}` names who may plan the project, the author is asked, not `sluice`.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: ["permissions:", '  - { match: "acme/*:prod", plan: [carol, dave] }', ""].join("\n") });
+}, 180_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe("the autoplan Sluice queues when a lock is released", { timeout: 300_000 }, () => {
+  it("plans carol's pull request, whom the rule lets plan prod", async () => {
+    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    expect(
+      bot(h, repo, pr.number)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain(`locked by #${holder.number}`);
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    const replanned = await completed(h, repo, pr.headSha, "sluice/plan", 2);
+    const said = bot(h, repo, pr.number)
+      .map((c) => c.body)
+      .join("\n");
+    expect(said).not.toContain("is not one of them");
+    expect(replanned.conclusion, replanned.output.summary ?? "").toBe("success");
+  });
+
+  it("control: the rule still refuses an author it does not list", async () => {
+    h.sim.setPermission("acme/lock-release-alice", "alice", "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-alice", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    expect(
+      bot(h, repo, pr.number)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain("@\u200balice is not one of them");
+  });
+});
