@@ -10,15 +10,15 @@ import { gitHubIssues } from "./github-issues.js";
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
   const calls = gitHubCalls(octokit, opts);
   const { request, retry, ids } = calls;
-  /** A branch's tip now; `otherwise` when the branch is gone (GitHub closes the PR then). */
-  const branchTip = async (repo: Parameters<VcsClient["pullRequest"]>[0], branch: string, otherwise: string) => {
+  /** A branch as GitHub shows it now (its tip, whether protected); undefined when it does not exist. */
+  const branchNow = async (repo: Parameters<VcsClient["pullRequest"]>[0], branch: string) => {
     try {
       const { data } = await retry(`reading branch ${branch}`, () =>
         octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
       );
-      return data.commit.sha;
+      return data;
     } catch (e) {
-      if ((e as { status?: number }).status === 404) return otherwise;
+      if ((e as { status?: number }).status === 404) return undefined;
       throw e;
     }
   };
@@ -33,7 +33,8 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       );
       // GitHub's `base.sha` is the base branch's tip when the PR was opened, not now: the rules a
       // PR is judged by (the base branch's config and projects) and its plans' base are the tip's.
-      const baseSha = data.state === "open" ? await branchTip(repo, data.base.ref, data.base.sha) : data.base.sha;
+      // A base branch gone (GitHub closes the PR then) leaves the one GitHub names.
+      const baseSha = data.state === "open" ? ((await branchNow(repo, data.base.ref))?.commit.sha ?? data.base.sha) : data.base.sha;
       return {
         number: data.number,
         state: data.state === "closed" ? "closed" : "open",
@@ -116,15 +117,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       return data.commit.verification?.verified === true;
     },
     async branchProtected(repo, branch) {
-      try {
-        const { data } = await retry(`reading branch ${branch}`, () =>
-          octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
-        );
-        return data.protected === true;
-      } catch (e) {
-        if ((e as { status?: number }).status === 404) return false;
-        throw e;
-      }
+      return (await branchNow(repo, branch))?.protected === true;
     },
     async teamMember(org, teamSlug, user) {
       try {
