@@ -260,8 +260,12 @@ describe("Re-run of a Sluice check", () => {
     });
     // "Re-run all checks": the event lists no PR (a fork's), so Sluice looks the PR up by its head.
     await h.sim.rerequestCheckSuite(repo, pr.headSha, "alice");
-    await h.sim.waitFor(() => bot(repo, pr.number).length === 2, { message: "the re-run reached no PR", timeoutMs: 45_000 });
-    expect(bot(repo, pr.number)[1]?.body).toContain("comes from a fork");
+    // The job's comment is posted as queued first and edited with the refusal: wait for the refusal itself.
+    await h.sim.waitFor(() => /comes from a fork/.test(bot(repo, pr.number)[1]?.body ?? ""), {
+      message: "the re-run reached no PR",
+      timeoutMs: 45_000,
+    });
+    expect(bot(repo, pr.number)).toHaveLength(2);
   });
 
   it("a re-run re-plans the PR whose check it was on, never another open PR's of the same head commit (control: that PR's own re-run)", async () => {
