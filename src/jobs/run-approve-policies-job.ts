@@ -8,7 +8,7 @@ import { inlineCode } from "../render/inline.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
-import { policyChecked } from "../authorization/plan-policy-fact.js";
+import { policyApprovalsOf, policyChecked, policyKeysOf } from "../authorization/plan-policy-fact.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { ALLOWED } from "../policy/decision.js";
 import { isAgent } from "../policy/is-agent.js";
@@ -28,7 +28,7 @@ async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, us
 /**
  * `/approve_policies [-p|-d|-w] [--clear-policy-approval]`: a policy owner approves the failed
  * policy sets of the PR's current plans. Approvals are recorded per plan hash: a new plan needs
- * them again. Sets that could not be evaluated cannot be approved (they fail closed).
+ * them again, unless it is identical to the approved one (see countingPolicyApprovals). Sets that could not be evaluated cannot be approved (they fail closed).
  */
 export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_policies">>): Promise<void> {
   const { job, deps, vcs } = ctx;
@@ -56,7 +56,8 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
     if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was cleared: ${who.reasons.join("; ")}.`);
     let cleared = 0;
-    for (const p of plans) cleared += await deps.store.clearPolicyApprovals({ repo, pr: pr.number, planHash: p.planHash });
+    // Also the approvals an identical earlier plan carries over: cleared means none count.
+    for (const p of plans) for (const key of await policyKeysOf(deps, p)) cleared += await deps.store.clearPolicyApprovals(key);
     await reportPolicyCheck(deps, vcs, job, pr, redact);
     return reply(
       `Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`,
@@ -103,7 +104,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     if (sets.approvable.length) await deps.store.approvePolicies(key, actor, sets.approvable);
     approved += sets.approvable.length;
     refused += sets.notOwner.length + sets.selfBlocked.length;
-    const status = policyStatus(rules, check, await deps.store.policyApprovals(key));
+    const status = policyStatus(rules, check, await policyApprovalsOf(deps, plan, check));
     const parts: string[] = [];
     if (sets.approvable.length) parts.push(`approved ${sets.approvable.map(inlineCode).join(", ")}`);
     for (const name of sets.notOwner) {
@@ -129,7 +130,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   }
   const head =
     approved > 0
-      ? `@${actor} approved ${approved} failed policy set${approved === 1 ? "" : "s"} for this plan (a new plan needs approval again).`
+      ? `@${actor} approved ${approved} failed policy set${approved === 1 ? "" : "s"} for this plan (a new plan with other changes needs approval again).`
       : unseen > 0 && unseen === refused
         ? "Not approved: the current plans were made after this comment."
         : refused > 0

@@ -38,7 +38,7 @@ beforeAll(async () => {
       "policies:",
       `  conftest_binary: ${CONFTEST}`,
       // Atlantis' per-repo policy_check: only these repos' plans are checked.
-      "  repos: [acme/guarded]",
+      "  repos: [acme/guarded, acme/carried]",
       "  owners:",
       "    users: [sec]",
       "  policy_sets:",
@@ -185,6 +185,52 @@ describe("policy checks (conftest stand-in)", () => {
     expect(await say(repo, pr.number, "bob", "/plan")).toContain("**Policy checks:** ✅ all 2 policy sets passed.");
     expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+  }, 240_000);
+
+  it("an owner's approval carries over a re-plan that changed nothing after the base branch moved; not one whose failures differ, nor a cleared one", async () => {
+    await writeRule("no_data", NO_DATA);
+    const state = join(h.stateDir, "carried.tfstate");
+    for (const [u, role] of [
+      ["bob", "write"],
+      ["sec", "read"],
+    ] as const) {
+      h.sim.setPermission("acme/carried", u, role);
+    }
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "carried",
+      files: { "net/main.tf": statefulProject("net", state, 0), "README.md": "one" },
+    });
+    const head = await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "bob" });
+    await planned(repo, head, 1);
+    expect(await say(repo, pr.number, "sec", "/approve_policies")).toContain("@sec approved 1 failed policy set");
+    // Each unrelated merge into main makes the plan stale: the gate asks for a re-plan.
+    const mainMoves = (n: number) => h.sim.pushBranch(repo, { branch: "main", files: { "README.md": String(n) } });
+    await mainMoves(2);
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("base branch moved since this plan");
+
+    // Control: the policy reworded its message, so the same changes fail otherwise: approval needed again.
+    await writeRule("no_data", { deny: [{ type: "terraform_data", action: "create", msg: "{address}: reworded" }] });
+    expect(await say(repo, pr.number, "bob", "/plan")).toContain("reworded");
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("policy set `no_data` failed and needs 1 more policy approval (0/1)");
+    expect(await say(repo, pr.number, "sec", "/approve_policies")).toContain("@sec approved 1 failed policy set");
+
+    // Control: cleared approvals do not come back through an identical re-plan (its own and the earlier plans' are cleared).
+    await mainMoves(3);
+    expect(await say(repo, pr.number, "bob", "/plan")).toContain("reworded");
+    expect(await say(repo, pr.number, "bob", "/approve_policies --clear-policy-approval")).toContain(
+      "Cleared 2 policy approvals of 1 plan",
+    );
+    expect(await say(repo, pr.number, "bob", "/apply")).toContain("needs 1 more policy approval (0/1)");
+    expect(await stateResources(state)).toEqual([]);
+
+    // The case itself: approved, then main moves, and the identical re-plan applies on that approval.
+    expect(await say(repo, pr.number, "sec", "/approve_policies")).toContain("policies pass now");
+    await mainMoves(4);
+    expect(await say(repo, pr.number, "bob", "/plan")).toContain("reworded");
+    expect(await say(repo, pr.number, "bob", "/apply")).toMatch(/applied/);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 240_000);
 
   it("a repo outside `policies.repos` is not policy-checked, and /approve_policies says why", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approvalsFrom } from "../../../src/policy/approvals-from.js";
+import { approvalsFrom, identicalEarlierPlans } from "../../../src/policy/approvals-from.js";
 
 const address = (i: number) => `terraform_data.net_${i}`;
 const summary = (count: number) => ({
@@ -34,5 +34,16 @@ describe("approvalsFrom: from when approvals count for a plan", () => {
     const first = plan(1, "h0", "b1");
     const again = plan(2, "h1", "b1");
     expect(approvalsFrom([first, again], again)).toEqual({ from: again.createdAt });
+  });
+});
+
+describe("identicalEarlierPlans: the earlier plans whose approvals may carry over", () => {
+  it("walks back through identical re-plans of the same head, newest first, and stops at the first that differs", () => {
+    const differs = plan(1, "h1", "b0", 1);
+    const first = plan(2, "h1", "b1");
+    const second = plan(3, "h1", "b2");
+    const now = plan(4, "h1", "b3");
+    expect(identicalEarlierPlans([differs, first, second, now], now).map((p) => p.id)).toEqual([3, 2]);
+    expect(identicalEarlierPlans([differs, first], differs)).toEqual([]);
   });
 });
