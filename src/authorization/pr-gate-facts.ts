@@ -30,7 +30,13 @@ export async function gatherPrFacts(
   const commenterPermission = await vcs.permissionOf(repo, actor);
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
-  const mergeable = needs.mergeable ? mergeability(pr, await vcs.checkRuns(repo, pr.headSha)) : ({ ok: true } as const);
+  const mergeable = needs.mergeable
+    ? mergeability(
+        pr,
+        await vcs.checkRuns(repo, pr.headSha),
+        pr.mergeableState === "blocked" ? await vcs.reviewDecision(repo, pr.number) : undefined,
+      )
+    : ({ ok: true } as const);
   const undiverged = needs.undiverged
     ? await deps.workspace.contains(repo, job.target.cloneUrl, token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
     : true;

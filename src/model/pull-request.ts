@@ -29,3 +29,6 @@ export interface Review {
   commitId: string;
   submittedAt: string;
 }
+
+/** What branch protection's review rules say of a pull request (GitHub's GraphQL `reviewDecision`). */
+export type ReviewDecision = "APPROVED" | "CHANGES_REQUESTED" | "REVIEW_REQUIRED";

@@ -1,4 +1,4 @@
-import type { Permission, PullRequestInfo, Review } from "../model/pull-request.js";
+import type { Permission, PullRequestInfo, Review, ReviewDecision } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
@@ -83,6 +83,8 @@ export interface VcsClient {
   touchCheck(repo: RepoRef, checkRunId: number, conclusion: string, completedAt: string): Promise<void>;
   permissionOf(repo: RepoRef, user: string): Promise<Permission>;
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
+  /** What the base branch's review rules say of the PR; null when they require no review. */
+  reviewDecision(repo: RepoRef, pr: number): Promise<ReviewDecision | null>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   /** Merges the PR only while its head is still `headSha` (GitHub answers 409 otherwise). */
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void>;

@@ -106,6 +106,20 @@ describe("apply", () => {
     expect(await stateResources(state)).toEqual([]);
   });
 
+  it("mergeable: a PR that branch protection blocks for want of its required reviews is refused; the reviews it asks for let it apply", async () => {
+    const { repo, pr, state } = await plannedPr();
+    // Sluice asks for one approval; the base branch's protection asks for two.
+    h.sim.protectBranch(repo, "main", { requiredReviews: 2 });
+    h.sim.setPermission(repo, "carol", "write");
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("lacks the approving reviews its base branch's protection requires");
+    expect(await stateResources(state)).toEqual([]);
+    // Control: the second review branch protection requires.
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
   it("a read-only user cannot apply, even with an approval", async () => {
     const { repo, pr, state } = await plannedPr();
     await h.sim.approve(repo, pr.number, "bob");

@@ -1,4 +1,4 @@
-import type { Permission, PullRequestInfo, Review } from "../../src/model/pull-request.js";
+import type { Permission, PullRequestInfo, Review, ReviewDecision } from "../../src/model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../src/model/repo.js";
 import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
 
@@ -58,6 +58,8 @@ export class FakeVcs implements VcsClient {
   /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
   readonly teams = new Map<string, string[]>();
   readonly reviewsOf = new Map<number, Review[]>();
+  /** Branch protection's review decision per PR; none: no review rule. */
+  readonly reviewDecisionOf = new Map<number, ReviewDecision>();
   readonly pullRequests = new Map<number, PullRequestInfo>();
   checkRunsAt: CheckRunInfo[] = [];
   /** The default branch and its head, as `defaultBranch` answers. */
@@ -164,6 +166,10 @@ export class FakeVcs implements VcsClient {
 
   async reviews(_repo: RepoRef, pr: number): Promise<Review[]> {
     return this.reviewsOf.get(pr) ?? [];
+  }
+
+  async reviewDecision(_repo: RepoRef, pr: number): Promise<ReviewDecision | null> {
+    return this.reviewDecisionOf.get(pr) ?? null;
   }
 
   async checkRuns(_repo: RepoRef, _sha: string): Promise<CheckRunInfo[]> {

@@ -21,6 +21,7 @@ export interface ServerDeps {
 }
 
 const API_PREFIX = "/api/v3";
+const GRAPHQL_PATH = "/api/graphql";
 const MAX_BODY = 32 * 1024 * 1024;
 
 export function createGithubServer(deps: ServerDeps): Server {
@@ -36,8 +37,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const rawUrl = req.url ?? "/";
   const url = new URL(rawUrl, "http://127.0.0.1");
   const method = req.method ?? "GET";
-  const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
-  const path = isApi ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
+  // GitHub Enterprise Server serves GraphQL beside REST: `/api/graphql` is github.com's `/graphql`.
+  const isGraphql = url.pathname === GRAPHQL_PATH;
+  const isApi = isGraphql || url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+  const path = isGraphql ? "/graphql" : isApi ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
   const kind = !isApi && isGitPath(url.pathname) ? "git" : "rest";
   const record = (status: number, body?: unknown): CallRecord => {
     const call: CallRecord = { method, path, url: rawUrl, kind, status, at: Date.now(), ...(body !== undefined ? { body } : {}) };

@@ -18,6 +18,7 @@ import { GitStore } from "./git-store.js";
 import type { ShapeCtx } from "./shape-ctx.js";
 import { registerNativeRoutes } from "./native-routes.js";
 import { registerPullRoutes } from "./pull-routes.js";
+import { registerGraphqlRoutes } from "./graphql-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
 import { RestRouter } from "./rest-router.js";
 import { SimCore } from "./sim-core.js";
@@ -148,6 +149,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerManifestRoutes(router, core, { pem: privateKeyPem, webhookSecret: opts.webhookSecret });
   registerRepoRoutes(router, core);
   registerPullRoutes(router, core);
+  registerGraphqlRoutes(router, core, (query) =>
+    parts.unknownCalls.push({
+      method: "POST",
+      path: "/graphql",
+      url: "/api/graphql",
+      kind: "rest",
+      status: 200,
+      at: Date.now(),
+      body: { query },
+    }),
+  );
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
   registerIssueRoutes(router, core);

@@ -85,7 +85,9 @@ export class SimCore {
     const baseSha = open ? ((await this.git.branchSha(dir, pr.baseRef)) ?? pr.baseSha) : pr.baseSha;
     const [tree, files, commits] = await this.commitFacts(dir, baseSha, pr.headSha, open);
     const mergeable = open ? tree !== null : null;
-    const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : "clean";
+    const reviewed = this.reviewDecision(pr);
+    const blocked = reviewed === "REVIEW_REQUIRED" || reviewed === "CHANGES_REQUESTED";
+    const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : blocked ? "blocked" : "clean";
     return {
       baseSha,
       mergeable,
@@ -95,6 +97,24 @@ export class SimCore {
       deletions: files.reduce((n, f) => n + f.deletions, 0),
       changedFiles: files.length,
     };
+  }
+
+  /**
+   * GraphQL's `reviewDecision`: null when the base branch's rule requires no reviews; otherwise
+   * each reviewer's latest approving or change-requesting review counts, as GitHub counts them
+   * (only reviewers with write access, never the author).
+   */
+  reviewDecision(pr: PullState): "APPROVED" | "CHANGES_REQUESTED" | "REVIEW_REQUIRED" | null {
+    const required = pr.repo.requiredReviews?.get(pr.baseRef);
+    if (!required) return null;
+    const latest = new Map<string, string>();
+    for (const r of this.state.reviews) {
+      if (r.repo !== pr.repo || r.pullNumber !== pr.number || r.user.toLowerCase() === pr.author.toLowerCase()) continue;
+      if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED" || r.state === "DISMISSED") latest.set(r.user.toLowerCase(), r.state);
+    }
+    const writers = [...latest].filter(([user]) => ["admin", "maintain", "write"].includes(this.state.role(pr.repo, user)));
+    if (writers.some(([, state]) => state === "CHANGES_REQUESTED")) return "CHANGES_REQUESTED";
+    return writers.filter(([, state]) => state === "APPROVED").length >= required ? "APPROVED" : "REVIEW_REQUIRED";
   }
 
   async pullRequestEvent(action: PullRequestAction, pr: PullState, sender: string, before?: string): Promise<object> {

@@ -23,6 +23,8 @@ export interface SimRepo {
   createdAt: string;
   /** Branches with a protection rule (`protected: true` on GET /branches/{branch}). */
   protectedBranches?: Set<string>;
+  /** Approving reviews a protected branch's rule requires of a PR into it (`required_approving_review_count`). */
+  requiredReviews?: Map<string, number>;
   /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
   verifiedCommits?: Set<string>;
 }

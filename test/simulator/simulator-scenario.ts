@@ -258,9 +258,13 @@ export class SimulatorScenario {
     repo.verifiedCommits = new Set([...(repo.verifiedCommits ?? []), sha]);
   }
 
-  /** Gives the branch a protection rule, as a repository admin would in its settings. */
-  protectBranch(repo: SimRepo, branch: string): void {
+  /**
+   * Gives the branch a protection rule, as a repository admin would in its settings;
+   * `requiredReviews` approving reviews then block a PR into it until given.
+   */
+  protectBranch(repo: SimRepo, branch: string, opts: { requiredReviews?: number } = {}): void {
     repo.protectedBranches = new Set([...(repo.protectedBranches ?? []), branch]);
+    if (opts.requiredReviews) repo.requiredReviews = new Map([...(repo.requiredReviews ?? []), [branch, opts.requiredReviews]]);
   }
 
   openIssue(repo: SimRepo, opts: { title: string; body?: string; author: string; labels?: string[] }): IssueState {

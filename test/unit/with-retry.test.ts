@@ -38,6 +38,27 @@ describe("toVcsError: which failures are rate limits", () => {
     expect(out.retryable).toBe(want.retryable);
     expect(out.reason).toEqual(want.reason);
   });
+
+  // What @octokit/graphql throws for an answer with `errors` (HTTP 200): no status, as a network failure has none.
+  const graphqlError = (type: string, message: string) =>
+    Object.assign(new Error(`Request failed due to following response errors:\n - ${message}`), {
+      name: "GraphqlResponseError",
+      errors: [{ type, message }],
+      headers: {},
+    });
+
+  it("a GraphQL error (no permission) is not retried, and says GraphQL answered, not that GitHub did not", () => {
+    const out = toVcsError(graphqlError("FORBIDDEN", "Resource not accessible by integration"), "reading the review decision", NOW);
+    expect(out.retryable).toBe(false);
+    expect(out.message).toContain("GitHub's GraphQL API answered with errors");
+    expect(out.message).toContain("Resource not accessible by integration");
+  });
+
+  it("control: GraphQL's rate limit is waited out as a secondary limit", () => {
+    const out = toVcsError(graphqlError("RATE_LIMITED", "API rate limit exceeded"), "reading the review decision", NOW);
+    expect(out.retryable).toBe(true);
+    expect(out.reason).toEqual({ kind: "rate-limit", waitMs: undefined });
+  });
 });
 
 describe("retryDelayMs", () => {

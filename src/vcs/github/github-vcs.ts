@@ -1,12 +1,13 @@
-import type { PullRequestInfo, Review } from "../../model/pull-request.js";
+import type { PullRequestInfo } from "../../model/pull-request.js";
 import type { VcsClient } from "../vcs-client.js";
 import { type GitHubVcsOptions, gitHubCalls, type Octokit } from "./github-calls.js";
 import { gitHubChecks } from "./github-checks.js";
 import { gitHubComments } from "./github-comments.js";
 import { gitHubDeployments } from "./github-deployments.js";
 import { gitHubIssues } from "./github-issues.js";
+import { gitHubReviews } from "./github-reviews.js";
 
-/** The GitHub adapter over one installation's Octokit: comments, checks, issues and deployments in their own files; PRs, permissions and repositories here. */
+/** The GitHub adapter over one installation's Octokit: comments, checks, issues, deployments and reviews in their own files; PRs, permissions and repositories here. */
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
   const calls = gitHubCalls(octokit, opts);
   const { request, retry, ids } = calls;
@@ -27,6 +28,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     ...gitHubChecks(calls),
     ...gitHubIssues(calls),
     ...gitHubDeployments(calls),
+    ...gitHubReviews(calls),
     async pullRequest(repo, number) {
       const { data } = await retry(`reading PR #${number}`, () =>
         octokit.rest.pulls.get({ ...ids(repo), pull_number: number, request: request() }),
@@ -68,17 +70,6 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
         if ((e as { status?: number }).status === 404) return "none";
         throw e;
       }
-    },
-    async reviews(repo, pr) {
-      const list = await retry(`reading reviews of #${pr}`, () =>
-        octokit.paginate(octokit.rest.pulls.listReviews, { ...ids(repo), pull_number: pr, per_page: 100, request: request() }),
-      );
-      return list.map((r) => ({
-        user: r.user?.login ?? "",
-        state: r.state as Review["state"],
-        commitId: r.commit_id ?? "",
-        submittedAt: r.submitted_at ?? "",
-      }));
     },
     async merge(repo, pr, method, headSha) {
       // Without `sha` GitHub merges whatever the head is when the call lands: a commit pushed

@@ -36,6 +36,10 @@ export function toVcsError(e: unknown, what: string, now = Date.now()): Classifi
   if (e instanceof VcsError) return e;
   const err = e as HttpishError;
   const status = typeof err.status === "number" ? err.status : undefined;
+  // GraphQL answers its errors with 200 and a list (no permission, nothing found, a rate limit):
+  // none of them goes away by asking again, but a rate limit.
+  const graphql = err.name === "GraphqlResponseError" ? ((e as { errors?: { type?: string }[] }).errors ?? []) : undefined;
+  const graphqlLimited = graphql?.some((g) => g.type === "RATE_LIMITED") ?? false;
   const headers = err.response?.headers ?? {};
   const retryAfter = headers["retry-after"] === undefined ? Number.NaN : Number(headers["retry-after"]);
   const exhausted = String(headers["x-ratelimit-remaining"]) === "0";
@@ -43,11 +47,14 @@ export function toVcsError(e: unknown, what: string, now = Date.now()): Classifi
   // GitHub answers a rate limit with 403 or 429: primary (remaining 0), or secondary (retry-after,
   // or only the message saying so).
   const rateLimited =
-    status === 429 || (status === 403 && (Number.isFinite(retryAfter) || exhausted || /rate limit/i.test(String(err.message ?? ""))));
+    graphqlLimited ||
+    status === 429 ||
+    (status === 403 && (Number.isFinite(retryAfter) || exhausted || /rate limit/i.test(String(err.message ?? ""))));
   // No status: network failure or timeout (AbortSignal).
-  const transient = status === undefined || status >= 500;
+  const transient = (status === undefined && !graphql) || (status !== undefined && status >= 500);
+  const said = graphql ? "GitHub's GraphQL API answered with errors" : status ? `GitHub answered ${status}` : "no answer from GitHub";
   const out = new VcsError(
-    `${what}: ${status ? `GitHub answered ${status}` : "no answer from GitHub"}${err.message ? ` (${String(err.message).slice(0, 200)})` : ""}`,
+    `${what}: ${said}${err.message ? ` (${String(err.message).slice(0, 200)})` : ""}`,
     status,
     rateLimited || transient,
   ) as ClassifiedError;

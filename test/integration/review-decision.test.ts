@@ -1,0 +1,77 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGitHubApp } from "../../src/vcs/github/github-app.js";
+import { createGitHubVcs } from "../../src/vcs/github/github-vcs.js";
+import type { VcsClient } from "../../src/vcs/vcs-client.js";
+import { manifestPermissions } from "../simulator/installation-permissions.js";
+import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import type { SimRepo } from "../simulator/sim-types.js";
+
+// The GitHub adapter's review decision (GraphQL at GitHub Enterprise Server's /api/graphql) against the simulator.
+describe("a pull request's review decision, as branch protection's review rules say", () => {
+  let sim: Simulator;
+  let vcs: VcsClient;
+  let repo: SimRepo;
+  const ref = () => ({ owner: "acme", name: "reviewed" });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
+    const github = createGitHubApp(
+      { appId: String(sim.appId), privateKey: sim.privateKeyPem, baseUrl: `${sim.url}/api/v3` },
+      pino({ level: "silent" }),
+    );
+    vcs = createGitHubVcs(await github.installation(sim.installationId), {
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      requestTimeoutMs: 10_000,
+      appSlug: async () => "sluice",
+    });
+    for (const u of ["bob", "carol"]) sim.setPermission("acme/reviewed", u, "write");
+    sim.setPermission("acme/reviewed", "rita", "read");
+    repo = await sim.createRepo({ owner: "acme", name: "reviewed", files: { "a.tf": "# a\n" } });
+    await sim.pushBranch(repo, { branch: "change", files: { "a.tf": "# b\n" } });
+    await sim.openPullRequest(repo, { head: "change", author: "alice" });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("none without a review rule; required while approvals are missing, as the PR's mergeable_state `blocked` says; approved once given", async () => {
+    expect(await vcs.reviewDecision(ref(), 1)).toBeNull();
+    expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("clean");
+    sim.protectBranch(repo, "main", { requiredReviews: 1 });
+    expect(await vcs.reviewDecision(ref(), 1)).toBe("REVIEW_REQUIRED");
+    expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("blocked");
+    // The author's own approval and a reader's do not count.
+    await sim.approve(repo, 1, "alice");
+    await sim.approve(repo, 1, "rita");
+    expect(await vcs.reviewDecision(ref(), 1)).toBe("REVIEW_REQUIRED");
+    await sim.approve(repo, 1, "bob");
+    expect(await vcs.reviewDecision(ref(), 1)).toBe("APPROVED");
+    expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("clean");
+    await sim.requestChanges(repo, 1, "carol");
+    expect(await vcs.reviewDecision(ref(), 1)).toBe("CHANGES_REQUESTED");
+    expect(sim.unknownCalls).toEqual([]);
+  });
+
+  it("an installation without Pull requests gets GraphQL's FORBIDDEN error, which the adapter throws (control: granted, it reads)", async () => {
+    const granted = manifestPermissions();
+    sim.setInstallationPermissions(Object.fromEntries(Object.entries(granted).filter(([name]) => name !== "pull_requests")));
+    try {
+      await expect(vcs.reviewDecision(ref(), 1)).rejects.toThrow(/Resource not accessible by integration/);
+    } finally {
+      sim.setInstallationPermissions(granted);
+    }
+    expect(await vcs.reviewDecision(ref(), 1)).toBe("CHANGES_REQUESTED");
+  });
+
+  it("a query the simulator does not know is an error and an unknown call", async () => {
+    const res = await fetch(`${sim.url}/api/graphql`, {
+      method: "POST",
+      headers: { authorization: `token ${sim.mintToken()}`, "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ viewer { login } }" }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+    expect(sim.unknownCalls.map((c) => c.path)).toEqual(["/graphql"]);
+  });
+});

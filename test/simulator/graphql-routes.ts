@@ -1,0 +1,49 @@
+import { grants } from "../../src/app/github-permissions.js";
+import { ok } from "./rest-reply.js";
+import type { RestRouter } from "./rest-router.js";
+import type { SimCore } from "./sim-core.js";
+
+/** GitHub answers GraphQL errors with 200 and an `errors` list, never with an HTTP status. */
+const errors = (list: object[], data: unknown = null) => ok({ data, errors: list });
+
+/**
+ * `POST /graphql` (GitHub Enterprise Server's `/api/graphql`), for the one query Sluice sends:
+ * a pull request's `reviewDecision`. Any other query is answered with an error, as a field the
+ * schema lacks would be, and recorded as an unknown call.
+ */
+export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown: (query: string) => void): void {
+  router.add("POST", "/graphql", "token", (req) => {
+    const query = typeof req.body.query === "string" ? req.body.query : "";
+    const vars = (req.body.variables ?? {}) as { owner?: string; name?: string; number?: number };
+    if (!/\brepository\s*\(/.test(query) || !/\bpullRequest\s*\(/.test(query) || !/\breviewDecision\b/.test(query)) {
+      unknown(query);
+      return errors([{ message: "The simulator answers only a pull request's reviewDecision" }]);
+    }
+    const repo = core.state.repo(vars.owner ?? "", vars.name ?? "");
+    const path = ["repository"];
+    if (!repo) {
+      return errors([
+        { type: "NOT_FOUND", path, message: `Could not resolve to a Repository with the name '${vars.owner}/${vars.name}'.` },
+      ]);
+    }
+    if (!grants(core.ctx.app.permissions, "pull_requests", "read")) {
+      return errors([{ type: "FORBIDDEN", path: [...path, "pullRequest"], message: "Resource not accessible by integration" }], {
+        repository: { pullRequest: null },
+      });
+    }
+    const pr = core.state.pull(repo, Number(vars.number));
+    if (!pr) {
+      return errors(
+        [
+          {
+            type: "NOT_FOUND",
+            path: [...path, "pullRequest"],
+            message: `Could not resolve to a PullRequest with the number of ${vars.number}.`,
+          },
+        ],
+        { repository: { pullRequest: null } },
+      );
+    }
+    return ok({ data: { repository: { pullRequest: { reviewDecision: core.reviewDecision(pr) } } } });
+  });
+}
