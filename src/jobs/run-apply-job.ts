@@ -7,28 +7,26 @@ import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { checkApplier } from "../policy/check-apply-policy.js";
-import { approvingReviewers } from "../policy/count-approvals.js";
 import { ALLOWED } from "../policy/decision.js";
 import { passBeforeCheckout } from "../gate/pass-gate.js";
 import { refusalText } from "../gate/decide.js";
-import { gatherPrFacts, prRequirementFacts } from "../authorization/pr-gate-facts.js";
+import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { toProject } from "../projects/resolve-projects.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Checkout } from "../workspace/workspace.js";
-import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { carryDependsOn, planOrder } from "../tool-runs/plan-order.js";
 import { reportUnappliedAtMerge } from "./report-unapplied-at-merge.js";
-import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
-import { scopeCheckout } from "../repo-reading/scope-checkout.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import type { ApplyContext } from "./apply-context.js";
 import { type ApplyRound, applyGatedProject } from "./apply-gated-project.js";
 import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { finishApply } from "./finish-apply.js";
+import { planRequirements } from "./plan-requirements.js";
+import { scopeApplyCheckouts } from "./scope-apply-checkouts.js";
 import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
@@ -183,45 +181,14 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const asked = await passBeforeCheckout(deps.store, who, undefined, actorAllowed);
   if (!asked.allowed) return refuseAll(publisher, `${refusalText(asked.reasons)}.`);
   const resolved = await resolveCheckoutProjects(deps, ctx.job.target.repo, ctx.head, config);
-  const codeOwners = plans.some((p) => requirementsOf(p).includes("code_owners"))
-    ? await gatherCodeOwners(
-        deps,
-        ctx.vcs,
-        ctx.job.target.repo,
-        ctx.head,
-        ctx.trustedSha ?? pr.baseSha,
-        plans.map((p) => p.dir),
-        approvingReviewers(facts.reviews),
-        loadedModules(plans),
-      )
-    : undefined;
-  const requirementsFor = (plan: PlanRecord) =>
-    prRequirementFacts(deps, plan, {
-      // At merge, mergeability and freshness of the branch no longer mean anything; approvals still do.
-      requirements: merged
-        ? requirementsOf(plan).filter((r) => r === "approved" || r === "code_owners" || r === "verified_commits")
-        : requirementsOf(plan),
-      approvalsNeeded: settings.approvals,
-      facts,
-      codeOwners: codeOwners?.get(plan.dir),
-    });
+  const requirementsFor = await planRequirements(ctx, plans, requirementsOf, facts);
 
   const projects = [...planOf.keys()];
   carryDependsOn(projects, resolved.all);
   const all = [...config.projects.map(toProject), ...projects.filter((p) => !config.projects.some((c) => c.name === p.name))];
   const order = planOrder(config, all, projects);
   const waves = order.ok ? order : { ok: true as const, waves: [projects], dependsOn: () => [] };
-  const sameTree = ctx.merge
-    ? (await deps.workspace.treeOf(job.target.repo, ctx.merge.sha)) === (await deps.workspace.treeOf(job.target.repo, pr.headSha))
-    : true;
-  const scoping = { enabled: settings.sparseCheckout, customWorkflow: (p: Project) => settings.workflowFor(p).workflow !== undefined };
-  const scoped = [...projects, ...producersOutside(all, projects)];
-  await scopeCheckout(deps, job.target.repo, ctx.head, resolved.tree, scoped, scoping);
-  if (ctx.merge && !sameTree) {
-    const merge = ctx.merge.checkout;
-    const mergeTree = await readRepoTreeAt(deps.workspace, job.target.repo, merge.headSha, merge.files);
-    await scopeCheckout(deps, job.target.repo, merge, mergeTree, scoped, scoping);
-  }
+  const { sameTree } = await scopeApplyCheckouts(ctx, resolved.tree, [...projects, ...producersOutside(all, projects)]);
   // The server's workflow hooks for `apply` (Atlantis' `commands: apply`), in the PR's checkout.
   const hookFacts = {
     command: "apply",
