@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { createProjectRunner } from "../tool-runs/project-runner.js";
+import { createProjectRunner, type ProjectRunner } from "../tool-runs/project-runner.js";
 import { approvedPlansOf } from "../policy/approved-plans-of.js";
 import { everyoneMayPlan } from "../authorization/change-control-facts.js";
 import { inputsBeforePlan, planInputs, runInputs } from "../tool-runs/plan-inputs.js";
@@ -11,17 +11,17 @@ import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import { repoFullName } from "../model/repo.js";
 import { compareChanges } from "../policy/compare-changes.js";
-import { countApprovals, approvingReviewers } from "../policy/count-approvals.js";
 import { renderCheck } from "../render/render-check.js";
-import type { PlanRecord } from "../store/store.js";
-import type { CheckUpdate, VcsClient } from "../vcs/vcs-client.js";
-import type { Permission } from "../model/pull-request.js";
-import type { JobDeps } from "../job-context/job-deps.js";
+import type { CheckUpdate } from "../vcs/vcs-client.js";
+import { approvedPlans, groupPlanners } from "./merge-group-reviews.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { planOrder } from "../tool-runs/plan-order.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
-import { inOrder, runProjects } from "../tool-runs/run-projects.js";
+import { inOrder, type ProjectRun, runProjects } from "../tool-runs/run-projects.js";
+import type { Project } from "../model/project.js";
+import type { PlanRecord } from "../store/store.js";
+import type { RepoSettings } from "../config/repo-settings.js";
 import { errorMessage } from "../util/errors.js";
 
 const CHECK = "sluice/plan";
@@ -128,48 +128,12 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       order,
       parallel: settings.parallelPlan,
       verb: "plan",
-      step: async (project, run) => {
-        // The group's plan runs every queued PR's code with the project's plan credentials: as a
-        // PR's autoplan is its author's, each author (and who queued it) must be one who may plan it.
-        const may = await everyoneMayPlan(deps, vcs, settings.identityOf(project), planners);
-        if (!may.allowed) return { project, status: "refused", reason: may.reasons.join("; "), output: "" };
-        // As a PR's plan: the producers' outputs it takes, the policy sets and kubeconfig mounted.
-        const inputs = await inputsBeforePlan(planningInputs, project, (chunk) => run.log.write(chunk));
-        if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
-        const ran = await tools.plan(project, {
-          checkoutDir: checkout.dir,
-          dataDir: join(dataRoot, `${project.dir.replace(/\//g, "_")}-${project.workspace}`),
-          extraArgs: [],
-          onOutput: (chunk) => run.log.write(chunk),
-          inputs: runInputs(inputs.resolved),
-          claims: {
-            repository: repoFullName(job.target.repo),
-            head_sha: spec.headSha,
-            base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
-            actor: spec.actor,
-          },
-        });
-        if (!ran.ok && ran.refused) return { project, status: "refused", reason: ran.message, output: ran.output ?? "" };
-        if (!ran.ok) {
-          const { failedStep, message, durationMs } = ran;
-          return { project, status: "error", failedStep, message, output: ran.output ?? "", durationMs };
-        }
-        const outcome = ran.value;
-        if (outcome.outputs) planningInputs.produced.set(project.name, outcome.outputs);
-        for (const plan of approvedPlansOf(project, approved, resolved.all)) {
-          const diff = compareChanges(plan.summary, outcome.summary);
-          if (diff) {
-            return {
-              project,
-              status: "refused",
-              reason: `the merge group's result differs from the plan approved on #${plan.pr} (${diff}): take the PR out of the queue, update it and plan again`,
-              link: { text: `#${plan.pr}`, url: `${checkoutUrl(job)}/pull/${plan.pr}` },
-              output: outcome.output,
-            };
-          }
-        }
-        return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
-      },
+      step: (project, run) =>
+        planGroupProject(
+          { ctx, settings, tools, planningInputs, checkoutDir: checkout.dir, dataRoot, approved, all: resolved.all, planners },
+          project,
+          run,
+        ),
     });
     await finish(inOrder(projects, results));
   } catch (e) {
@@ -180,40 +144,68 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
   }
 }
 
+/** What each project's plan in a merge group shares. */
+interface GroupRound {
+  ctx: JobContext<SpecOf<"merge_group">>;
+  settings: RepoSettings;
+  tools: ProjectRunner;
+  planningInputs: ReturnType<typeof planInputs>;
+  checkoutDir: string;
+  dataRoot: string;
+  /** The group's PRs' approved pending plans: what the group must not change. */
+  approved: PlanRecord[];
+  all: Project[];
+  /** Who queued the group and each of its PRs' authors. */
+  planners: string[];
+}
+
+/** One project of the group, planned as a PR's plan is, and held to the changes its PRs' reviewers approved. */
+async function planGroupProject(g: GroupRound, project: Project, run: ProjectRun): Promise<ProjectResult> {
+  const { job, deps, vcs } = g.ctx;
+  const spec = job.spec;
+  // The group's plan runs every queued PR's code with the project's plan credentials: as a
+  // PR's autoplan is its author's, each author (and who queued it) must be one who may plan it.
+  const may = await everyoneMayPlan(deps, vcs, g.settings.identityOf(project), g.planners);
+  if (!may.allowed) return { project, status: "refused", reason: may.reasons.join("; "), output: "" };
+  // As a PR's plan: the producers' outputs it takes, the policy sets and kubeconfig mounted.
+  const inputs = await inputsBeforePlan(g.planningInputs, project, (chunk) => run.log.write(chunk));
+  if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
+  const ran = await g.tools.plan(project, {
+    checkoutDir: g.checkoutDir,
+    dataDir: join(g.dataRoot, `${project.dir.replace(/\//g, "_")}-${project.workspace}`),
+    extraArgs: [],
+    onOutput: (chunk) => run.log.write(chunk),
+    inputs: runInputs(inputs.resolved),
+    claims: {
+      repository: repoFullName(job.target.repo),
+      head_sha: spec.headSha,
+      base_ref: spec.baseRef.replace(/^refs\/heads\//, ""),
+      actor: spec.actor,
+    },
+  });
+  if (!ran.ok && ran.refused) return { project, status: "refused", reason: ran.message, output: ran.output ?? "" };
+  if (!ran.ok) {
+    const { failedStep, message, durationMs } = ran;
+    return { project, status: "error", failedStep, message, output: ran.output ?? "", durationMs };
+  }
+  const outcome = ran.value;
+  if (outcome.outputs) g.planningInputs.produced.set(project.name, outcome.outputs);
+  for (const plan of approvedPlansOf(project, g.approved, g.all)) {
+    const diff = compareChanges(plan.summary, outcome.summary);
+    if (diff) {
+      return {
+        project,
+        status: "refused",
+        reason: `the merge group's result differs from the plan approved on #${plan.pr} (${diff}): take the PR out of the queue, update it and plan again`,
+        link: { text: `#${plan.pr}`, url: `${checkoutUrl(job)}/pull/${plan.pr}` },
+        output: outcome.output,
+      };
+    }
+  }
+  return { project, status: "planned", summary: outcome.summary, output: outcome.output, durationMs: outcome.durationMs };
+}
+
 /** The repository's web URL, from its clone URL (`https://host/owner/name.git`). */
 function checkoutUrl(job: Job): string {
   return job.target.cloneUrl.replace(/\.git$/, "");
-}
-
-/** Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs. */
-async function groupPlanners(vcs: VcsClient, job: Job, actor: string, pulls: number[]): Promise<string[]> {
-  const who = new Map<string, string>([[actor.toLowerCase(), actor]]);
-  for (const number of pulls) {
-    const { author } = await vcs.pullRequest(job.target.repo, number);
-    who.set(author.toLowerCase(), author);
-  }
-  return [...who.values()];
-}
-
-/**
- * Pending plans of the group's PRs that their reviewers approved (approvals of the PR's head given
- * after the plan, as `/apply` counts them): those are what the group must not change.
- */
-async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pulls: number[], approvals: number): Promise<PlanRecord[]> {
-  const { repo } = job.target;
-  const found: PlanRecord[] = [];
-  for (const number of pulls) {
-    const plans = await deps.store.pendingPlans(repoFullName(repo), number);
-    if (plans.length === 0) continue;
-    const pr = await vcs.pullRequest(repo, number);
-    const reviews = await vcs.reviews(repo, number);
-    const permissions = new Map<string, Permission>();
-    for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
-    for (const plan of plans) {
-      if (plan.headSha !== pr.headSha) continue;
-      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions }, plan.createdAt);
-      if (approvers.length >= Math.max(1, approvals)) found.push(plan);
-    }
-  }
-  return found;
 }

@@ -363,6 +363,25 @@ describe("merge queue", () => {
     const alone = await h.sim.enqueueMergeGroup(repo, [p1.number]);
     expect((await completed(repo, alone.headSha, "sluice/plan")).conclusion).toBe("success");
   });
+
+  it("an approval given before an identical re-plan (the base moved) still holds the group to that plan", async () => {
+    const repo = await newRepo({ "a/main.tf": tfProject("a"), "README.md": "one" });
+    await h.sim.pushBranch(repo, { branch: "x", files: { "a/x.tf": tfProject("x") } });
+    const p1 = await h.sim.openPullRequest(repo, { head: "x", author: "alice" });
+    await completed(repo, p1.headSha, "sluice/plan");
+    await h.sim.approve(repo, p1.number, "bob");
+    // An unrelated merge into main, then the re-plan it asks for: the same changes, made after the approval.
+    await h.sim.pushBranch(repo, { branch: "main", files: { "README.md": "two" } });
+    await h.sim.comment(repo, p1.number, { user: "alice", body: "/plan" });
+    await completed(repo, p1.headSha, "sluice/plan", 2);
+    await h.sim.pushBranch(repo, { branch: "y", from: "main", files: { "a/y.tf": tfProject("y") } });
+    const p2 = await h.sim.openPullRequest(repo, { head: "y", author: "alice" });
+    await completed(repo, p2.headSha, "sluice/plan");
+    const group = await h.sim.enqueueMergeGroup(repo, [p1.number, p2.number]);
+    const check = await completed(repo, group.headSha, "sluice/plan");
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.summary).toMatch(/differs from the plan approved/);
+  });
 });
 
 describe("merge queue with apply_on: merge", () => {

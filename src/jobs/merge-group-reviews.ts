@@ -1,0 +1,45 @@
+import { approvalsFrom } from "../policy/approvals-from.js";
+import { approvingReviewers, countApprovals } from "../policy/count-approvals.js";
+import type { Job } from "../model/job.js";
+import type { Permission } from "../model/pull-request.js";
+import { repoFullName } from "../model/repo.js";
+import type { JobDeps } from "../job-context/job-deps.js";
+import type { PlanRecord } from "../store/store.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+
+/** Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs. */
+export async function groupPlanners(vcs: VcsClient, job: Job, actor: string, pulls: number[]): Promise<string[]> {
+  const who = new Map<string, string>([[actor.toLowerCase(), actor]]);
+  for (const number of pulls) {
+    const { author } = await vcs.pullRequest(job.target.repo, number);
+    who.set(author.toLowerCase(), author);
+  }
+  return [...who.values()];
+}
+
+/**
+ * Pending plans of the group's PRs that their reviewers approved (approvals of the PR's head given
+ * after the plan or an identical re-plan, as `/apply` counts them): those are what the group must
+ * not change.
+ */
+export async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pulls: number[], approvals: number): Promise<PlanRecord[]> {
+  const { repo } = job.target;
+  const found: PlanRecord[] = [];
+  for (const number of pulls) {
+    const plans = await deps.store.pendingPlans(repoFullName(repo), number);
+    if (plans.length === 0) continue;
+    const pr = await vcs.pullRequest(repo, number);
+    const reviews = await vcs.reviews(repo, number);
+    const permissions = new Map<string, Permission>();
+    for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
+    for (const plan of plans) {
+      if (plan.headSha !== pr.headSha) continue;
+      // Counted as `/apply` counts them: from the plan, or from an identical re-plan's first plan.
+      const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
+      const { from } = approvalsFrom(await deps.store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
+      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions }, from);
+      if (approvers.length >= Math.max(1, approvals)) found.push(plan);
+    }
+  }
+  return found;
+}
