@@ -1,5 +1,9 @@
 import { join } from "node:path";
-import { createProjectRunner, type StateAt } from "../tool-runs/project-runner.js";
+import { createProjectRunner, type ProjectRunner, type StateAt } from "../tool-runs/project-runner.js";
+import type { RepoSettings } from "../config/repo-settings.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { Decision } from "../policy/decision.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
@@ -113,7 +117,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
 
-  const at = checkout;
+  const round: StateRound = { ctx, pr, settings, token, who, road, checkout, tools, operation };
   const results = await runProjects({
     deps,
     job,
@@ -129,7 +133,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
       // left with a PR that does not change the project, it would keep every other PR of it waiting.
       const lendsLock = road === "state-push" && !changedByPr && !(await holdsLock(deps, repoFullName(repo), pr.number, p));
       try {
-        return await stateStep(p, run, changedByPr);
+        return await stateStep(round, p, run, changedByPr);
       } finally {
         if (lendsLock) await releaseLocks(deps, job, [{ dir: p.dir, workspace: p.workspace, project: p.name }]);
       }
@@ -141,77 +145,94 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   if (result.status === "error")
     return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
   return refuse(result.status === "refused" ? result.reason : "not run", project);
+}
 
-  async function stateStep(p: Project, run: ProjectRun, changedByPr: boolean): Promise<ProjectResult> {
-    const lock =
-      changedByPr || road === "state-push"
-        ? await deps.store.takeLock(
-            {
-              repo: repoFullName(repo),
-              dir: p.dir,
-              workspace: p.workspace,
-              project: p.name,
-              scope: settings.lockScopeFor(p),
-              pr: pr.number,
-            },
-            job.target,
-          )
-        : ({ ok: false, heldBy: undefined } as const);
-    const requirements = settings.requirementsFor(p);
-    const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
-    const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
-      mergeable: needs("mergeable"),
-      undiverged: needs("undiverged"),
-      verified: requirements.includes("verified_commits"),
-    });
-    const codeOwners = requirements.includes("code_owners")
-      ? (await gatherCodeOwners(deps, vcs, repo, at, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
-      : undefined;
-    const decision = await passGate(deps.store, {
-      road,
-      repo: repoFullName(repo),
-      project: p.name,
-      number: pr.number,
-      actor: spec.actor,
-      pause: await deps.store.appliesPaused(),
-      actorAllowed: who,
-      ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
-      recordedAs: settings.recordNameOf(p),
-      changedByPr,
-      lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
-      requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
-      agents: agentFacts(deps.config, spec.actor, [pr.author]),
-    });
-    if (!decision.allowed) {
-      const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
-      const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
-      return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
-    }
-    const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
-    const outcome = await tools.state(decision.pass, p, {
-      checkoutDir: at.dir,
-      dataDir,
-      operation,
-      onOutput: (chunk) => run.log.write(chunk),
-      claims: (admitted) => ({
-        repository: admitted.repo,
-        pull_request: admitted.number,
-        head_sha: pr.headSha,
-        base_ref: pr.baseRef,
-        actor: admitted.actor,
-      }),
-    });
-    if (!outcome.ok && outcome.refused) return { project: p, status: "refused", reason: outcome.message, output: outcome.output };
-    // Whatever happened, the state may have changed: plans made before it no longer describe it
-    // (all plans of the dir + workspace unless the project has a backend of its own there).
-    const scope = settings.lockScopeFor(p);
-    await deps.store.supersedePlans(repoFullName(repo), pr.number, [
-      { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
-    ]);
-    if (!outcome.ok)
-      return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
-    return { project: p, status: "applied", output: outcome.output };
+/** What the state command's one project run works with. */
+interface StateRound {
+  ctx: JobContext<SpecOf<"state">>;
+  pr: PullRequestInfo;
+  settings: RepoSettings;
+  token: string;
+  who: Decision;
+  road: Road;
+  checkout: Checkout;
+  tools: ProjectRunner;
+  operation: StateAt["operation"];
+}
+
+/** The project's lock, the gate (an apply's rules: there is no plan to review) and the tool. */
+async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr: boolean): Promise<ProjectResult> {
+  const { ctx, pr, settings, token, who, road, checkout, tools, operation } = r;
+  const { job, deps, vcs } = ctx;
+  const { repo } = job.target;
+  const spec = job.spec;
+  const lock =
+    changedByPr || road === "state-push"
+      ? await deps.store.takeLock(
+          {
+            repo: repoFullName(repo),
+            dir: p.dir,
+            workspace: p.workspace,
+            project: p.name,
+            scope: settings.lockScopeFor(p),
+            pr: pr.number,
+          },
+          job.target,
+        )
+      : ({ ok: false, heldBy: undefined } as const);
+  const requirements = settings.requirementsFor(p);
+  const needs = (r: "mergeable" | "undiverged") => requirements.includes(r);
+  const facts = await gatherPrFacts(deps, vcs, job, pr, settings, token, {
+    mergeable: needs("mergeable"),
+    undiverged: needs("undiverged"),
+    verified: requirements.includes("verified_commits"),
+  });
+  const codeOwners = requirements.includes("code_owners")
+    ? (await gatherCodeOwners(deps, vcs, repo, checkout, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
+    : undefined;
+  const decision = await passGate(deps.store, {
+    road,
+    repo: repoFullName(repo),
+    project: p.name,
+    number: pr.number,
+    actor: spec.actor,
+    pause: await deps.store.appliesPaused(),
+    actorAllowed: who,
+    ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
+    recordedAs: settings.recordNameOf(p),
+    changedByPr,
+    lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
+    requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+    agents: agentFacts(deps.config, spec.actor, [pr.author]),
+  });
+  if (!decision.allowed) {
+    const holder = !lock.ok && decision.rule === "lock" ? lock.heldBy?.pr : undefined;
+    const link = holder !== undefined ? { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) } : undefined;
+    return { project: p, status: "refused", reason: decision.reasons.join("; "), ...(link ? { link } : {}), output: "" };
   }
+  const dataDir = join(dataPaths.projectPlans(deps.dataDir, repo, pr.number, p), `state-${job.id}`);
+  const outcome = await tools.state(decision.pass, p, {
+    checkoutDir: checkout.dir,
+    dataDir,
+    operation,
+    onOutput: (chunk) => run.log.write(chunk),
+    claims: (admitted) => ({
+      repository: admitted.repo,
+      pull_request: admitted.number,
+      head_sha: pr.headSha,
+      base_ref: pr.baseRef,
+      actor: admitted.actor,
+    }),
+  });
+  if (!outcome.ok && outcome.refused) return { project: p, status: "refused", reason: outcome.message, output: outcome.output };
+  // Whatever happened, the state may have changed: plans made before it no longer describe it
+  // (all plans of the dir + workspace unless the project has a backend of its own there).
+  const scope = settings.lockScopeFor(p);
+  await deps.store.supersedePlans(repoFullName(repo), pr.number, [
+    { dir: p.dir, workspace: p.workspace, project: scope === "" ? undefined : scope },
+  ]);
+  if (!outcome.ok) return { project: p, status: "error", failedStep: outcome.failedStep, message: outcome.message, output: outcome.output };
+  return { project: p, status: "applied", output: outcome.output };
 }
 
 /** Whether the pull request holds the project's lock already (taken by its plan, or kept). */
