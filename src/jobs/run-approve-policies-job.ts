@@ -3,8 +3,9 @@ import { matchesFilter } from "../model/command.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
-import { approvableSets, describeOwners, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
+import { approvableSets, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
+import { describePolicyApproval } from "../render/render-policy-approval.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
@@ -105,27 +106,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     approved += sets.approvable.length;
     refused += sets.notOwner.length + sets.selfBlocked.length;
     const status = policyStatus(rules, check, await policyApprovalsOf(deps, plan, check));
-    const parts: string[] = [];
-    if (sets.approvable.length) parts.push(`approved ${sets.approvable.map(inlineCode).join(", ")}`);
-    for (const name of sets.notOwner) {
-      const rule = rules.find((r) => r.name === name);
-      parts.push(
-        `not approved ${inlineCode(name)}: @${actor} is not one of its owners (${describeOwners(rule?.owners ?? { users: [], teams: [] })})`,
-      );
-    }
-    for (const name of sets.selfBlocked)
-      parts.push(`not approved ${inlineCode(name)}: its owners may not approve their own pull request (\`prevent_self_approve\`)`);
-    if (status.passed) {
-      parts.push("policies pass now: `/apply` may proceed");
-    } else {
-      for (const b of status.blocking) {
-        if (b.reason === "failed") parts.push(`${inlineCode(b.name)} has ${b.approvals}/${b.needed} policy approvals`);
-        else
-          parts.push(
-            `${inlineCode(b.name)} ${b.reason === "error" ? `could not be evaluated (${b.message})` : "has no result for this plan"}: approvals cannot lift that; fix it and comment \`/plan\``,
-          );
-      }
-    }
+    const parts = describePolicyApproval(rules, actor, sets, status);
     lines.push(`- ${inlineCode(plan.project)} (${inlineCode(plan.dir)}, workspace ${inlineCode(plan.workspace)}): ${parts.join("; ")}`);
   }
   const head =
