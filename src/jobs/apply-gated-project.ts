@@ -8,7 +8,7 @@ import type { Road } from "../model/gate.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
-import type { Decision } from "../policy/decision.js";
+import { combine, type Decision } from "../policy/decision.js";
 import type { PlanRecord } from "../store/store.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import { planFileHere } from "../tool-runs/plan-file-here.js";
@@ -33,6 +33,8 @@ export interface ApplyRound {
   dependsOn(project: Project): string[];
   /** A click of the Apply button: the job that made the clicked check run (its plans are the ones it shows). */
   clickedCheckBy?: number;
+  /** Whether the command's comment still says it (deleted or edited while the apply ran: refused). */
+  stillAsked(): Promise<Decision>;
 }
 
 /** One project's apply: its plan file, the gate's decision inside the run lock, then the tool. */
@@ -74,7 +76,8 @@ export async function applyGatedProject(
         { road: round.road, job, pr, plan, project, settings, merged },
         {
           pause: await deps.store.appliesPaused(),
-          actorAllowed: round.actorAllowed,
+          // Who asked, and that they still ask: a comment withdrawn since the job started applies nothing more.
+          actorAllowed: combine(round.actorAllowed, await round.stillAsked()),
           // A merge applies what its merger's PR was approved for; their permission was to merge.
           ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
             actor: spec.actor,

@@ -1,4 +1,7 @@
 import type { JobContext } from "../job-context/job-context.js";
+import type { Job } from "../model/job.js";
+import { ALLOWED, type Decision, refuse } from "../policy/decision.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
 import { secretsFor } from "../job-context/secrets.js";
 import { firstLineIsCode } from "../command/parse-comment.js";
 import { firstLine } from "../ingress/ingress-payload.js";
@@ -22,6 +25,21 @@ export function withdrawal(now: { body?: string } | undefined, commandLine: stri
   return undefined;
 }
 
+/** The comment that asked for `job` and the command line it said; none for a job no comment asked for. */
+function askedBy(job: Job): { commentId: number; commandLine?: string } | undefined {
+  const spec = job.spec;
+  // A reply to `/help` or to a malformed command changes nothing: no need to ask.
+  if (spec.kind === "reply" || !("commentId" in spec) || typeof spec.commentId !== "number") return undefined;
+  return { commentId: spec.commentId, commandLine: "commandLine" in spec ? spec.commandLine : undefined };
+}
+
+/** Whether `job`'s comment was withdrawn since it was written, read from GitHub now; throws when GitHub does not answer. */
+async function withdrawnNow(vcs: VcsClient, job: Job): Promise<Withdrawal | undefined> {
+  const asked = askedBy(job);
+  if (!asked) return undefined;
+  return withdrawal(await vcs.comment(job.target.repo, asked.commentId), asked.commandLine);
+}
+
 /**
  * A job a comment asked for runs only while that comment still says so: one deleted, or whose
  * command line was edited, since it was written runs nothing and is answered on the PR (its
@@ -30,13 +48,13 @@ export function withdrawal(now: { body?: string } | undefined, commandLine: stri
 export async function commandStillSaid(ctx: JobContext): Promise<boolean> {
   const { job, deps, vcs } = ctx;
   const spec = job.spec;
-  // A reply to `/help` or to a malformed command changes nothing: no need to ask.
-  if (spec.kind === "reply" || !("commentId" in spec) || typeof spec.commentId !== "number") return true;
-  const commandLine = "commandLine" in spec ? spec.commandLine : undefined;
-  const logged = { jobId: job.id, deliveryId: job.deliveryId, commentId: spec.commentId, kind: spec.kind };
-  let now: { body?: string } | undefined;
+  const asked = askedBy(job);
+  if (!asked) return true;
+  const { commandLine } = asked;
+  const logged = { jobId: job.id, deliveryId: job.deliveryId, commentId: asked.commentId, kind: spec.kind };
+  let withdrawn: Withdrawal | undefined;
   try {
-    now = await vcs.comment(job.target.repo, spec.commentId);
+    withdrawn = await withdrawnNow(vcs, job);
   } catch (e) {
     // Unread (the adapter's retries spent), the comment may be withdrawn: run nothing, and say so
     // rather than fail the job in silence; the job is not retried, so no storm of reads follows.
@@ -44,11 +62,33 @@ export async function commandStillSaid(ctx: JobContext): Promise<boolean> {
     await notRun(ctx, { commandLine, actor: spec.actor }, "GitHub did not answer whether its comment still says it");
     return false;
   }
-  const withdrawn = withdrawal(now, commandLine);
   if (withdrawn === undefined) return true;
   deps.log.info(logged, `the comment that asked for this job was ${withdrawn} before it ran: nothing done`);
   await notRun(ctx, { commandLine, actor: spec.actor }, `its comment was ${withdrawn} before Sluice got to it`);
   return false;
+}
+
+/**
+ * For a job that acts for a while after it started (an apply, project after project, each maybe
+ * waiting for its run lock): whether its comment still says it, read again each time it is asked
+ * (asked again while a read is on its way, as the projects of one wave are, it shares that read).
+ */
+export function commandStillAsked(vcs: VcsClient, job: Job): () => Promise<Decision> {
+  let reading: Promise<Decision> | undefined;
+  return () => {
+    if (!askedBy(job)) return Promise.resolve(ALLOWED);
+    if (reading) return reading;
+    const read = withdrawnNow(vcs, job).then(
+      (w) => (w === undefined ? ALLOWED : refuse(`its comment was ${w} while the command ran: not applied`)),
+      // Unread, it may be withdrawn: fail closed, as at the job's start.
+      () => refuse("GitHub did not answer whether the command's comment still says it: not applied"),
+    );
+    reading = read;
+    void read.finally(() => {
+      if (reading === read) reading = undefined;
+    });
+    return read;
+  };
 }
 
 async function notRun(ctx: JobContext, asked: { commandLine?: string; actor: string }, why: string): Promise<void> {

@@ -31,6 +31,7 @@ import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
 import { clickedCheckMaker } from "./clicked-pull-request.js";
+import { commandStillAsked } from "./command-still-said.js";
 import { mergeDecides } from "./merge-decides.js";
 import { mergedWithoutPlans } from "./merged-without-plans.js";
 
@@ -215,6 +216,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     sensitive: [],
     dependsOn: waves.dependsOn,
     clickedCheckBy,
+    stillAsked: commandStillAsked(ctx.vcs, job),
   };
   const results = await runProjects({
     deps,
