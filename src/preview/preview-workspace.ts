@@ -1,3 +1,5 @@
+import type { PreviewRecord } from "../model/preview.js";
+
 /** What a workspace template may contain besides `{number}`: letters, digits, `-` and `_`. */
 const TEMPLATE = /^[A-Za-z0-9_-]*\{number\}[A-Za-z0-9_-]*$/;
 /** A namespace is a DNS-1123 label: lowercase letters, digits and `-`, starting and ending alphanumeric. */
@@ -47,4 +49,26 @@ export function previewWorkspace(
     return { ok: false, reason: `${kind} \`${workspace}\` belongs to a project of this repository, not to a preview` };
   }
   return { ok: true, workspace };
+}
+
+/**
+ * The preview of another project or pull request of the repository already standing where
+ * `wanted` would go: for Terraform the same dir and workspace (one backend, so one state), for
+ * Helm and Kustomize the same namespace. Two projects on one dir both keep the default template
+ * (`pr-{number}`), or two templates meet (`pr-{number}` of #13 and `pr-1{number}` of #3): a second
+ * preview there would write the first one's state, and either's teardown would take both.
+ */
+export function previewHolding(
+  records: readonly PreviewRecord[],
+  wanted: Pick<PreviewRecord, "pr" | "project" | "dir" | "workspace" | "runner">,
+): PreviewRecord | undefined {
+  const byNamespace = previewsByNamespace(wanted.runner);
+  return records.find(
+    (r) =>
+      r.status !== "destroyed" &&
+      !(r.pr === wanted.pr && r.project === wanted.project) &&
+      r.workspace === wanted.workspace &&
+      previewsByNamespace(r.runner) === byNamespace &&
+      (byNamespace || r.dir === wanted.dir),
+  );
 }

@@ -5,7 +5,7 @@ import { repoSettings } from "../../src/config/repo-settings.js";
 import { parseServerConfig } from "../../src/config/server-config.js";
 import { previewArgs, previewUrl, shownOutputs } from "../../src/jobs/preview/preview-context.js";
 import { expiredBecause, nextDestroyAttempt, previewExpiresAt } from "../../src/preview/preview-expiry.js";
-import { previewWorkspace, templateProblem } from "../../src/preview/preview-workspace.js";
+import { previewHolding, previewWorkspace, templateProblem } from "../../src/preview/preview-workspace.js";
 import { PREVIEW_MARKER, renderPreviewComment } from "../../src/preview/render-preview.js";
 import { sweepPreviews } from "../../src/preview/sweep-previews.js";
 import { previewsCounted } from "../../src/store/preview-store.js";
@@ -44,6 +44,21 @@ describe("preview workspaces: never production's, never a path", () => {
     expect(clash.ok ? "" : clash.reason).toContain("belongs to a project of this repository");
     const none = previewWorkspace("pr-{number}", 0, []);
     expect(none.ok).toBe(false);
+  });
+
+  it("a workspace (Terraform: of the same dir) or namespace another project's or PR's preview stands in is taken", () => {
+    const live = record({ project: "app-prod", pr: 13, workspace: "pr-13" });
+    const want = { pr: 13, project: "app-staging", dir: "app", workspace: "pr-13", runner: "terraform" as const };
+    expect(previewHolding([live], want)?.project).toBe("app-prod");
+    // #3's `pr-1{number}` meets #13's `pr-{number}`.
+    expect(previewHolding([live], { ...want, pr: 3, project: "app-prod" })?.pr).toBe(13);
+    const web = record({ project: "web", dir: "charts/web", runner: "helm", workspace: "pr-13", pr: 13 });
+    expect(previewHolding([web], { ...want, dir: "charts/api", runner: "kustomize" })?.project).toBe("web");
+    // Controls: its own preview, a destroyed one, another dir's workspace of the same name, a namespace named like a workspace.
+    expect(previewHolding([live], { ...want, project: "app-prod" })).toBeUndefined();
+    expect(previewHolding([{ ...live, status: "destroyed" }], want)).toBeUndefined();
+    expect(previewHolding([live], { ...want, dir: "other" })).toBeUndefined();
+    expect(previewHolding([web], want)).toBeUndefined();
   });
 
   it("the repo config refuses bad templates, durations and var files at load time, with the key", () => {

@@ -4,7 +4,7 @@ import { type Project, projectKey } from "../../model/project.js";
 import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
 import { clusterMoved, clusterOf } from "../../preview/preview-cluster.js";
-import { previewsByNamespace } from "../../preview/preview-workspace.js";
+import { previewHolding, previewsByNamespace } from "../../preview/preview-workspace.js";
 import { previewEnvironment } from "../../preview/render-preview.js";
 import { planCounts } from "../../render/plan-counts.js";
 import { previewsCounted } from "../../store/preview-store.js";
@@ -59,8 +59,11 @@ export async function syncPreview(
   const cluster = previewsByNamespace(project.runner) ? await clusterOf(ctx.settings.kubeconfig?.apply) : undefined;
   const moved = active ? clusterMoved(earlier, cluster, "updated") : undefined;
   if (moved) return { notice: `${project.name}: ${moved}` };
+  const all = await deps.store.previewsOf(repo);
+  const holder = previewHolding(all, { pr: pr.number, project: project.name, dir: project.dir, workspace, runner: project.runner });
+  if (holder) return { notice: `No preview of ${project.name}: ${heldBy(holder, pr.number, project.name)}.` };
   if (!active) {
-    const counted = previewsCounted(await deps.store.previewsOf(repo), pr.number);
+    const counted = previewsCounted(all, pr.number);
     if (counted >= deps.config.max_previews) {
       return {
         notice: `No preview of ${project.name}: this repository has ${counted} live previews, the most this server allows (server setting \`max_previews\`: ${deps.config.max_previews}). Close a pull request, or \`/preview destroy\` on one, and push again.`,
@@ -185,4 +188,13 @@ export async function syncPreview(
       log.end();
     }
   });
+}
+
+/** Why a preview is not made where another one stands, and what lets it be. */
+function heldBy(holder: PreviewRecord, pr: number, project: string): string {
+  const where = previewsByNamespace(holder.runner)
+    ? `namespace \`${holder.workspace}\``
+    : `workspace \`${holder.workspace}\` of \`${holder.dir}\``;
+  const whose = holder.pr === pr ? `the preview of ${holder.project}` : `the preview of ${holder.project} in #${holder.pr}`;
+  return `${where} is already ${whose}, and two previews there would share one state, which either one's teardown would destroy (give each project a \`preview\` template of its own, such as \`${project}-pr-{number}\`, or destroy that preview first)`;
 }
