@@ -10,7 +10,6 @@ import { previewsByNamespace, previewWorkspace } from "../../preview/preview-wor
 import { formatDuration } from "../../util/duration.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
 import { everyoneMayPlan } from "../../authorization/change-control-facts.js";
-import { queuedBySluice } from "../queued-by-sluice.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
 import { loadRepoConfigs } from "../../repo-reading/load-repo-configs.js";
 import { secretsFor } from "../../job-context/secrets.js";
@@ -18,6 +17,7 @@ import { trustedCommit } from "../../repo-reading/trusted-commit.js";
 import { destroyFailed, destroyPreview } from "./destroy-preview.js";
 import { type PreviewContext, previewProject, previewProjects, previewSettings, trustedProjectOf } from "./preview-context.js";
 import { postPreviewComment } from "./post-preview-comment.js";
+import { previewPeople } from "./preview-people.js";
 import { type SyncOutcome, syncPreview } from "./sync-preview.js";
 
 type Spec = Extract<Job["spec"], { kind: "preview" }>;
@@ -191,26 +191,10 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
     const previewable = trustedProjects.filter((p) => base.previewFor(p) !== undefined && p.runner !== "terragrunt");
     const wanted = previewable.filter((p) => !spec.project || p.name === spec.project || retaken.has(p.name));
     if (!wanted.length) return false;
-    if (pr.headRepo !== name && !deps.config.previews_from_forks) {
-      notices.push(
-        "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
-      );
-      return true;
-    }
-    // Who pushed must be a writer, and so must the PR's author: a preview applies the author's code
-    // with the project's preview credentials. Decided before anything is planned, locked or deployed.
-    const pusher = byCommand ? actorAllowed : await authorizeCommand(vcs, deps, job, "preview", "write");
-    const asAuthor = { ...job, spec: { ...job.spec, actor: pr.author, grant: undefined } } as Job;
-    const author =
-      pr.author.toLowerCase() === (spec.actor ?? "").toLowerCase()
-        ? pusher
-        : await authorizeCommand(vcs, deps, asAuthor, "preview", "write");
-    if (!pusher.allowed || !author.allowed) {
-      const why = [
-        ...(pusher.allowed ? [] : pusher.reasons),
-        ...(author.allowed ? [] : author.reasons.map((r) => `the pull request's author: ${r}`)),
-      ];
-      notices.push(`No preview: ${why.join("; ")}.`);
+    // Decided before anything is planned, locked or deployed.
+    const people = await previewPeople(vcs, deps, job, pr, byCommand ? actorAllowed : undefined);
+    if (!people.ok) {
+      notices.push(people.notice);
       return true;
     }
     const checkout = await checkoutAt(pr.headSha);
@@ -245,7 +229,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
         if (!preview) continue;
         // A preview plans and applies the PR's code with the project's preview credentials: as for
         // its autoplan, its author (and whoever asked) must be ones the project's rule lets plan it.
-        const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, queuedBySluice(job) ? "" : spec.actor]);
+        const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, people.actor]);
         if (!mayPlan.allowed) {
           notices.push(`No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.`);
           continue;
@@ -271,12 +255,14 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
             continue;
           }
         }
-        const actor = spec.actor || "sluice";
-        const allowed = pusher;
-        const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), actor);
+        const ctx = context(
+          checkout,
+          previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]),
+          people.actor,
+        );
         const base = await baseOf(p);
         const from = { trusted: trustedProjects, previews, previewOnly, baseCheckoutDir: base?.dir };
-        const synced = await syncPreview(ctx, p, preview, ws.workspace, allowed, from);
+        const synced = await syncPreview(ctx, p, preview, ws.workspace, people.allowed, from);
         record(p.name, synced);
         if (synced.record && there(synced.record)) previews.set(p.name, { project: previewProject(synced.record, p), trusted: p });
         else if (synced.record) previews.delete(p.name);

@@ -1,0 +1,45 @@
+import { authorizeCommand } from "../../authorization/authorize-command.js";
+import type { JobDeps } from "../../job-context/job-deps.js";
+import type { Job } from "../../model/job.js";
+import type { PullRequestInfo } from "../../model/pull-request.js";
+import { repoFullName } from "../../model/repo.js";
+import type { Decision } from "../../policy/decision.js";
+import type { VcsClient } from "../../vcs/vcs-client.js";
+import { queuedBySluice } from "../queued-by-sluice.js";
+
+export type PreviewPeople = { ok: true; actor: string; allowed: Decision } | { ok: false; notice: string };
+
+/**
+ * Who a sync of the pull request's previews acts for, and whether they may have one: never a
+ * fork's unless the server says so; whoever asked (the pusher, the commenter) and the PR's author
+ * must be writers, since a preview applies the author's code with the project's preview
+ * credentials. A sync Sluice queued itself (after the autoplan it queues when a lock is released,
+ * or for a head the heal found) is the author's, as that autoplan is: the author is asked, here
+ * and by the gate's `permissions`, never a user named `sluice`.
+ */
+export async function previewPeople(
+  vcs: VcsClient,
+  deps: Pick<JobDeps, "config">,
+  job: Job,
+  pr: PullRequestInfo,
+  /** The commenter's decision, when a command asked (already said on the PR when refused). */
+  byCommand?: Decision,
+): Promise<PreviewPeople> {
+  if (pr.headRepo !== repoFullName(job.target.repo) && !deps.config.previews_from_forks) {
+    return {
+      ok: false,
+      notice: "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
+    };
+  }
+  const actor = queuedBySluice(job) ? pr.author : job.spec.actor;
+  const as = (login: string) => ({ ...job, spec: { ...job.spec, actor: login, grant: undefined } }) as Job;
+  const asker = byCommand ?? (await authorizeCommand(vcs, deps, actor === job.spec.actor ? job : as(actor), "preview", "write"));
+  const author =
+    pr.author.toLowerCase() === actor.toLowerCase() ? asker : await authorizeCommand(vcs, deps, as(pr.author), "preview", "write");
+  if (asker.allowed && author.allowed) return { ok: true, actor, allowed: asker };
+  const why = [
+    ...(asker.allowed ? [] : asker.reasons),
+    ...(author.allowed ? [] : author.reasons.map((r) => `the pull request's author: ${r}`)),
+  ];
+  return { ok: false, notice: `No preview: ${why.join("; ")}.` };
+}
