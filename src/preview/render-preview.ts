@@ -27,14 +27,17 @@ const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace(
 
 /**
  * The PR's preview section: one row per project (status, URL, plan, when it goes), the notices of
- * this run (refusals, the cap), and the output of this run's plans, folded. Text is redacted by
- * the caller; every value from a tool or user is escaped here.
+ * this run (refusals, the cap), and the output of this run's plans, folded. Every text from a
+ * tool or user is escaped here, a notice too (it may carry a tool's error line: a chart's `fail`
+ * message, a resource key): redacted first, since an escaped secret is no longer found. The
+ * caller redacts the whole body again.
  */
 export function renderPreviewComment(
   previews: readonly PreviewRecord[],
   notices: readonly string[],
   outputs: ReadonlyMap<string, string>,
   now: number,
+  redact: (text: string) => string = (text) => text,
 ): string {
   const lines = [PREVIEW_MARKER, "**Sluice** · previews of this pull request", ""];
   if (previews.length) {
@@ -49,12 +52,12 @@ export function renderPreviewComment(
             : `${when(expires)} (in ${formatDuration(Math.max(0, Math.round((expires - now) / 60_000)) * 60_000 || 60_000)}) or when the PR closes`;
       const url = p.url && p.status === "live" ? `[${escapeText(p.url, 200)}](${encodeURI(p.url)})` : "—";
       lines.push(
-        `| ${inlineCode(p.project)} | ${inlineCode(p.workspace)}${previewsByNamespace(p.runner) ? " (namespace)" : ""} | ${STATUS[p.status]} | ${url} | ${p.lastPlan ?? "—"} | ${gone} | ${escapeText(p.lastResult, 300).replace(/\|/g, "\\|")} |`,
+        `| ${inlineCode(p.project)} | ${inlineCode(p.workspace)}${previewsByNamespace(p.runner) ? " (namespace)" : ""} | ${STATUS[p.status]} | ${url} | ${p.lastPlan ?? "—"} | ${gone} | ${escapeText(redact(p.lastResult), 300).replace(/\|/g, "\\|")} |`,
       );
     }
     lines.push("");
   }
-  for (const n of notices) lines.push(`- ${n}`);
+  for (const n of notices) lines.push(`- ${escapeText(redact(n), 2000)}`);
   if (notices.length) lines.push("");
   for (const [project, output] of outputs) {
     if (output.trim()) lines.push(renderOutputBlock(cutText(output, 20_000), { summary: `Plan output of the ${project} preview` }), "");

@@ -278,4 +278,29 @@ describe("what a preview shows and passes on", () => {
     expect(body).toContain("\\|");
     expect(body).toContain("No preview of db: the cap.");
   });
+  it("a notice's text from a run (helm's error line: a chart's `fail` on upgrade) is no link, image or mention", () => {
+    const fromChart =
+      "web: apply failed: helm upgrade exited with code 1: Error: UPGRADE FAILED: execution error at (web/templates/x.yaml:1:4): [Approved, apply now](https://evil.example/a) <img src=https://evil.example/t.png> @acme/admins";
+    const ours = "@\u200bcarol extended the previews by 1d (never past `max_age`).";
+    const body = renderPreviewComment([], [fromChart, ours], new Map(), 0);
+    expect(body).not.toMatch(/\]\(https:\/\/evil/);
+    expect(body).not.toContain("<img");
+    expect(body).not.toContain("@acme/admins");
+    // Control: Sluice's own wording still reads, its code spans kept.
+    expect(body).toContain("carol extended the previews by 1d (never past `max_age`).");
+    expect(body).toContain("UPGRADE FAILED");
+  });
+
+  it("a secret in a notice or a last result is redacted before either is escaped (escaped, the redaction would miss it)", () => {
+    const secret = "tok_Preview*Credential_91c2e";
+    const redact = createRedactor({ secrets: [secret] });
+    const body = redact(
+      renderPreviewComment([record({ lastResult: `apply failed: ${secret}` })], [`app: ${secret}`], new Map(), 0, redact),
+    );
+    expect(body).not.toContain("Preview\\*Credential");
+    expect(body).not.toContain("Credential\\_91c2e");
+    // Control: the rest of each still reads.
+    expect(body).toContain("apply failed:");
+    expect(body).toContain("- app:");
+  });
 });

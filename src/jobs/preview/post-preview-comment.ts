@@ -16,7 +16,7 @@ export async function postPreviewComment(
   now: number,
 ): Promise<void> {
   const previews = await deps.store.previewsOf(repoFullName(repo), pr);
-  const body = redact(renderPreviewComment(previews, notices, outputs, now));
+  const body = redact(renderPreviewComment(previews, notices, outputs, now, redact));
   const earlier = await vcs.ownComment(repo, pr, PREVIEW_MARKER);
   if (earlier) await vcs.updateComment(repo, earlier.id, body);
   else await vcs.createComment(repo, pr, body, { mayExist: true });
