@@ -1,4 +1,5 @@
 import type { PreviewRecord } from "../model/preview.js";
+import type { Project } from "../model/project.js";
 
 /** What a workspace template may contain besides `{number}`: letters, digits, `-` and `_`. */
 const TEMPLATE = /^[A-Za-z0-9_-]*\{number\}[A-Za-z0-9_-]*$/;
@@ -70,5 +71,20 @@ export function previewHolding(
       r.workspace === wanted.workspace &&
       previewsByNamespace(r.runner) === byNamespace &&
       (byNamespace || r.dir === wanted.dir),
+  );
+}
+
+/** Whether a standing preview lives elsewhere than where the base branch now puts the project's. */
+export function previewMoved(standing: PreviewRecord, project: Project, workspace: string): boolean {
+  return standing.workspace !== workspace || standing.dir !== project.dir || standing.runner !== project.runner;
+}
+
+/**
+ * Every namespace the repository's Helm and Kustomize projects render into (base and head
+ * configs): a preview namespace is deleted with its preview, so it may never be one of these.
+ */
+export function realNamespaces(projects: readonly Project[]): string[] {
+  return projects.flatMap((q) =>
+    q.runner === "helm" ? [q.helm?.namespace ?? "default"] : q.runner === "kustomize" ? [q.kustomize?.namespace ?? "default"] : [],
   );
 }

@@ -6,8 +6,9 @@ import { repoFullName } from "../../model/repo.js";
 import { ALLOWED, type Decision } from "../../policy/decision.js";
 import { producersFirst, withPreviewDependents } from "../../preview/producers-first.js";
 import { producersOf } from "../../model/project-inputs.js";
-import { previewsByNamespace, previewWorkspace } from "../../preview/preview-workspace.js";
+import { previewMoved, previewsByNamespace, previewWorkspace, realNamespaces } from "../../preview/preview-workspace.js";
 import { formatDuration } from "../../util/duration.js";
+import { errorMessage } from "../../util/errors.js";
 import { authorizeCommand, replyRefused } from "../../authorization/authorize-command.js";
 import { everyoneMayPlan } from "../../authorization/change-control-facts.js";
 import type { JobDeps } from "../../job-context/job-deps.js";
@@ -157,10 +158,20 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
           record(p.project, await destroyFailed({ deps, job, now }, p, `its dependent ${dependent.name}'s preview is not destroyed yet`));
           continue;
         }
-        const checkout = checkouts.get(p.headSha) ?? (await checkoutAt(p.headSha));
-        checkouts.set(p.headSha, checkout);
-        const settings = settingsBySha.get(p.headSha) ?? (await settingsAt(p.headSha));
-        settingsBySha.set(p.headSha, settings);
+        let checkout: Awaited<ReturnType<typeof checkoutAt>>;
+        let settings: Awaited<ReturnType<typeof settingsAt>>;
+        try {
+          checkout = checkouts.get(p.headSha) ?? (await checkoutAt(p.headSha));
+          checkouts.set(p.headSha, checkout);
+          settings = settingsBySha.get(p.headSha) ?? (await settingsAt(p.headSha));
+          settingsBySha.set(p.headSha, settings);
+        } catch (e) {
+          // Its commit gone (force-pushed away, then collected): kept as destroy failed, said, retried.
+          left.add(p.project);
+          const why = `its commit ${p.headSha.slice(0, 7)} could not be checked out: ${errorMessage(e)}`;
+          record(p.project, await destroyFailed({ deps, job, now }, p, why));
+          continue;
+        }
         const trusted = trustedOf(p);
         const self = { project: previewProject(p, trusted), trusted };
         const ctx = context(checkout, previewSettings(settings, [self]), byCommand ? spec.actor : "sluice");
@@ -273,21 +284,6 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
     }
     return true;
   }
-}
-
-/** Whether a standing preview lives elsewhere than where the base branch now puts the project's. */
-function previewMoved(standing: PreviewRecord, project: Project, workspace: string): boolean {
-  return standing.workspace !== workspace || standing.dir !== project.dir || standing.runner !== project.runner;
-}
-
-/**
- * Every namespace the repository's Helm and Kustomize projects render into (base and head
- * configs): a preview namespace is deleted with its preview, so it may never be one of these.
- */
-function realNamespaces(projects: readonly Project[]): string[] {
-  return projects.flatMap((q) =>
-    q.runner === "helm" ? [q.helm?.namespace ?? "default"] : q.runner === "kustomize" ? [q.kustomize?.namespace ?? "default"] : [],
-  );
 }
 
 export type { Spec as PreviewSpec };
