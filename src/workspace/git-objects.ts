@@ -151,8 +151,17 @@ export async function readPaths(
     return `${sha}:${path}`;
   });
   if (specs.length === 0) return [];
-  const check = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], opts, `${specs.join("\n")}\n`);
+  // `sha:path` answers "missing" for a commit the mirror lacks as for a path the commit lacks: a
+  // trusted config read at a commit not fetched yet would read as none (the server's defaults).
+  // Each commit is asked for in the same batch, and one the mirror lacks is an error.
+  const commits = [...new Set(reads.map((r) => r.sha))];
+  const input = [...specs, ...commits.map((sha) => `${sha}^{commit}`)];
+  const check = await git(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], opts, `${input.join("\n")}\n`);
   const lines = check.split("\n");
+  const absent = commits.filter((_sha, i) => !(lines[specs.length + i] ?? "").includes(" commit "));
+  if (absent.length) {
+    throw new GitError(`${absent.map((sha) => sha.slice(0, 12)).join(", ")} not in this server's copy of the repository (not fetched)`, "");
+  }
   // Each answer line once: the blobs to read (id and size), or what the path holds instead.
   const answers = specs.map((spec, i): PathAt | { id: string; size: number } => {
     const line = lines[i] ?? "";

@@ -156,6 +156,17 @@ describe("readFilesAtPaths", () => {
   });
 });
 
+describe("readFilesAtPaths at a commit the mirror lacks", () => {
+  it("is an error naming the commit, not a missing file (a trusted config would read as none: the server's defaults)", async () => {
+    const unfetched = "0123456789abcdef0123456789abcdef01234567";
+    await expect(ws.readFilesAtPaths(repo, [{ sha: unfetched, path: ".sluice.yaml" }])).rejects.toThrow(
+      /^0123456789ab not in this server's copy of the repository \(not fetched\)$/,
+    );
+    // Control: a file the commit lacks, at a commit the mirror has, is still undefined.
+    expect(await ws.readFilesAtPaths(repo, [{ sha: second, path: ".sluice.yaml" }])).toEqual([undefined]);
+  });
+});
+
 describe("sparse worktrees", () => {
   it("hold the root's files, grow by dirs on request, and hold every file when asked", async () => {
     const c = await ws.checkout(request(1, first, true));

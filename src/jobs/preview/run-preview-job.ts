@@ -139,6 +139,12 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
     const checkouts = new Map<string, Awaited<ReturnType<typeof checkoutAt>>>();
     const settingsBySha = new Map<string, Awaited<ReturnType<typeof settingsAt>>>();
     try {
+      // The base as it is now (an open PR's base is its branch's tip) is read from the server's copy:
+      // fetched first. A base branch deleted since leaves the copy as it is, whose base commit the
+      // PR's earlier jobs fetched (one it lacks is an error, never a config read as none).
+      await deps.workspace.fetchBranch(repo, job.target.cloneUrl, token, pr.baseRef).catch((e: unknown) => {
+        deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "the base branch could not be fetched before a preview teardown");
+      });
       const trustedList = (await settingsAt(pr.baseSha)).configs.trusted?.projects ?? [];
       // The base branch's project by this name, if it still has one (a renamed or removed
       // project's preview is still destroyed, with the settings as they are).
