@@ -1,11 +1,7 @@
-import { ignoredSettings } from "../config/ignored-settings.js";
 import { createProjectRunner } from "../tool-runs/project-runner.js";
-import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
-import { untrustedSettings } from "../config/untrusted-settings.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
 import { queuedBySluice } from "./queued-by-sluice.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
-import { windowState } from "../gate/apply-windows.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { offersApply } from "../job-output/check-actions.js";
@@ -16,17 +12,14 @@ import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { explainWhy } from "../projects/explain-why.js";
 import { selectProjects } from "../projects/select-projects.js";
-import { inlineCode } from "../render/inline.js";
-import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
-import { readCheckoutConfig } from "../repo-reading/read-checkout-config.js";
 import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projects.js";
 import { scopeCheckout } from "../repo-reading/scope-checkout.js";
-import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { planOrder } from "../tool-runs/plan-order.js";
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { newerPlanJob } from "./coalesce-plans.js";
-import { dependsOnNotes } from "./depends-on-notes.js";
+import { planNotice, withWarnings } from "./plan-notice.js";
+import { planConfig } from "./plan-config.js";
 import { type PlanContext, planProject } from "./plan-project.js";
 import { reportPolicyCheck } from "./report-policy-check.js";
 import { terragruntProblems } from "../../runners/terragrunt/terragrunt-problems.js";
@@ -135,22 +128,9 @@ async function planPullRequest(
   const hooks = await runPreHooks({ deps, job, checkout, secrets, facts: hookFacts });
   if (hooks.refusal) return done(publisher, hooks.refusal, true);
   const hooked = hooks.ran > 0;
-  const trusted = await trustedCommit(deps, vcs, repo, pr, pr.baseSha);
-  const configs = await loadRepoConfigs(deps.workspace, repo, pr.headSha, trusted, deps.config.repo_config_file, pr.baseRef);
-  // After a hook, the project list is what it left in the checkout (still the PR's, never trusted).
-  const head = hooked ? await readCheckoutConfig(checkout.dir, deps.config.repo_config_file) : configs.head;
-  if (!head.ok) {
-    const { file, errors } = head;
-    return done(publisher, `${file} is invalid; nothing was planned. Fix it and push again:\n${errors.join("\n")}`, true);
-  }
-  const config = head.config;
-  const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
-  const warnings = [
-    ...config.warnings,
-    ...configs.warnings,
-    ...ignoredSettings(deps.config, config),
-    ...untrustedSettings(config, configs.trusted),
-  ];
+  const read = await planConfig(ctx, pr, checkout.dir, hooked);
+  if (!read.ok) return done(publisher, read.refusal, true);
+  const { config, configs, settings, warnings } = read;
 
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
   const strict = config.projects.length > 0 && !config.autodiscover.enabled;
@@ -235,14 +215,7 @@ async function planPullRequest(
   secrets.add(sensitive);
   const post = await runWorkflowHooks("post", { deps, job, checkout, secrets, facts: hookFacts });
   if (!post.ok) warnings.push(`⚠️ ${post.line} (the plans above are unaffected; the hook's output is in the job log)`);
-  // Plans run at any time; the comment says when a project closed by a window or freeze may next be applied.
-  const windows = projects.flatMap((p) => {
-    const w = windowState(deps.config.apply_windows, deps.config.freezes, settings.identityOf(p), new Date());
-    return w.open ? [] : [`⏰ ${inlineCode(p.name)} may not be applied now: ${w.why}${w.opensAt ? `; next from ${w.opensAt}` : ""}.`];
-  });
-  const gates = config.source === "atlantis.yaml" ? dependsOnNotes(config, projects) : [];
-  const notes = [...windows, ...gates];
-  const notice = warnings.length || notes.length ? [...notes, withWarnings("", warnings)].filter((t) => t !== "").join("\n") : undefined;
+  const notice = planNotice(deps, settings, config, projects, warnings);
   await reported();
   const ordered = inOrder(projects, results);
   await publisher.final({
@@ -252,11 +225,6 @@ async function planPullRequest(
     applyButton: offersApply(settings, ordered, deps.config.allow_commands),
   });
   await reportPolicyCheck(deps, vcs, job, pr, secrets.redact);
-}
-
-function withWarnings(text: string, warnings: string[]): string {
-  if (!warnings.length) return text;
-  return `${text}${text ? " " : ""}Configuration warnings:\n${warnings.join("\n")}`;
 }
 
 /**

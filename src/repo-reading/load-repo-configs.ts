@@ -7,6 +7,13 @@ import type { Workspace } from "../workspace/workspace.js";
 
 export type HeadConfig = { ok: true; config: RepoConfig } | { ok: false; file: string; errors: string[] };
 
+/** The head's config and the trusted commit's, as loadRepoConfigs reads them. */
+export interface RepoConfigs {
+  head: HeadConfig;
+  trusted?: RepoConfig;
+  warnings: string[];
+}
+
 /**
  * Reads `.sluice.yaml` / `atlantis.yaml` / `atlantis.yml` at each commit from git objects (all in one or two git
  * runs), never through the checkout: a config file that is a symlink yields its link text, not the
@@ -42,7 +49,7 @@ export async function loadRepoConfigs(
   sluiceFile: string = SLUICE_FILE,
   /** The pull request's base branch: projects with an Atlantis `branch` that does not match it are left out. */
   baseBranch?: string,
-): Promise<{ head: HeadConfig; trusted?: RepoConfig; warnings: string[] }> {
+): Promise<RepoConfigs> {
   if (typeof trustedSha !== "string") {
     const [head] = (await readConfigs(workspace, repo, [headSha], sluiceFile, baseBranch)) as [HeadConfig];
     return { head, warnings: [trustedSha.untrusted] };
