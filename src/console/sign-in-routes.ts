@@ -31,6 +31,17 @@ export async function login(ctx: ConsoleContext, req: IncomingMessage, res: Serv
   redirect(res, deps.signIn.authorizeUrl(s.oauthState, `${baseUrl(req)}/login/callback`));
 }
 
+/**
+ * The state GitHub brought back is the one this browser's sign-in kept, compared in constant time.
+ * Byte lengths, not string lengths: a link's state of as many characters, one of them past ASCII,
+ * is longer in bytes, and timingSafeEqual throws on buffers of two lengths (a 500 for a bad link).
+ */
+function sameState(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
+}
+
 export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL) {
   const { deps, session, baseUrl, message } = ctx;
   if (deps.config.github_sign_in === false)
@@ -42,7 +53,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   const expected = s.oauthState ?? "";
   const again = { href: "/login", text: "Sign in again" };
   if (url.searchParams.get("error")) return message(res, 403, undefined, "Sign-in cancelled", "GitHub did not sign you in.", again);
-  if (!code || !expected || state.length !== expected.length || !timingSafeEqual(Buffer.from(state), Buffer.from(expected))) {
+  if (!code || !sameState(state, expected)) {
     return message(
       res,
       400,
