@@ -57,8 +57,32 @@ export function sessionOptions(password: string, secure: boolean) {
   };
 }
 
-export function getSession(req: IncomingMessage, res: ServerResponse, options: ReturnType<typeof sessionOptions>): Promise<ConsoleSession> {
-  return getIronSession<ConsoleSessionData>(req, res, options);
+/**
+ * The request's session. A cookie of the session's name that is no seal at all (iron-session
+ * throws on one with a foreign prefix or expiry field, where it reads a wrong key or an expired
+ * seal as no session) is no session either: read as none, so that the next save writes over it.
+ * Thrown, every page answered 500, sign-in and sign-out too, until the user cleared their cookies
+ * by hand; over plain HTTP a sibling host can set that cookie for the whole domain.
+ */
+export async function getSession(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ReturnType<typeof sessionOptions>,
+): Promise<ConsoleSession> {
+  try {
+    return await getIronSession<ConsoleSessionData>(req, res, options);
+  } catch {
+    const headers = { ...req.headers, cookie: withoutCookie(req.headers.cookie, options.cookieName) };
+    return getIronSession<ConsoleSessionData>({ headers } as IncomingMessage, res, options);
+  }
+}
+
+/** A Cookie header without the cookies of one name. */
+function withoutCookie(header: string | undefined, name: string): string {
+  return (header ?? "")
+    .split(";")
+    .filter((pair) => pair.split("=", 1)[0]?.trim() !== name)
+    .join(";");
 }
 
 /** A new session id: 256 random bits. */
