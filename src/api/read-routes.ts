@@ -5,6 +5,7 @@ import { canWrite } from "../console/overview-rows.js";
 import { previewRows } from "../console/preview-routes.js";
 import { readableAudit } from "../console/readable-audit.js";
 import { repoFullName } from "../model/repo.js";
+import { isRowId } from "../model/row-id.js";
 import { type ApiRoute, repoName, route } from "./api-route.js";
 import { apiActivity } from "./plan-view.js";
 
@@ -89,7 +90,7 @@ export const readRoutes: ApiRoute[] = [
     params: z.object({ id: z.coerce.number().int().positive() }),
     response: job,
     run: async (deps, c, { params }) => {
-      const j = await deps.store.getJob(params.id);
+      const j = isRowId(params.id) ? await deps.store.getJob(params.id) : undefined;
       const repo = j ? repoFullName(j.target.repo) : "";
       if (!j || !readable(c, repo)) return noSuchJob;
       return {
@@ -116,7 +117,7 @@ export const readRoutes: ApiRoute[] = [
     params: z.object({ id: z.coerce.number().int().positive() }),
     response: z.object({ streams: z.array(z.object({ project: z.string(), truncated: z.boolean(), text: z.string() })) }),
     run: async (deps, c, { params }) => {
-      const j = await deps.store.getJob(params.id);
+      const j = isRowId(params.id) ? await deps.store.getJob(params.id) : undefined;
       if (!j || !readable(c, repoFullName(j.target.repo))) return noSuchJob;
       const [streams, chunks] = await Promise.all([deps.store.jobLogStreams(params.id), deps.store.readJobLog(params.id, 0, 1_000_000)]);
       const text = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { repoAllowed } from "../config/server-config-for.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { LockView } from "../store/console-store.js";
+import { isRowId } from "../model/row-id.js";
 import type { Store } from "../store/store.js";
 import { canWrite } from "./overview-rows.js";
 import { type Principal, readable } from "./principal.js";
@@ -123,7 +124,7 @@ export async function destroyPreviewAction(
   p: Principal,
   key: { repo: string; pr: number; project: string },
 ): Promise<Outcome<{ jobId: number }>> {
-  const preview = readable(p, key.repo) ? await deps.store.getPreview(key) : undefined;
+  const preview = readable(p, key.repo) && isRowId(key.pr) ? await deps.store.getPreview(key) : undefined;
   if (!preview || preview.status === "destroyed") return refuse(404, "No such preview", "There is no such live preview you can see.");
   if (!canWrite(p.access.get(preview.repo.toLowerCase())))
     return refuse(403, "Not allowed", `Destroying a preview needs write access to ${preview.repo}.`);

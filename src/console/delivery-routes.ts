@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConsoleContext, Viewer } from "./console-context.js";
 import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml, sendJson } from "./http-replies.js";
+import { isRowId } from "../model/row-id.js";
 
 // The audit stream's delivery log and redelivery: the server's admins only (they run the receivers).
 
@@ -40,7 +41,7 @@ export async function redeliver(ctx: ConsoleContext, req: IncomingMessage, res: 
   const sink = form.get("sink") ?? "";
   const eventId = Number(form.get("event"));
   const back = { href: "/audit/deliveries", text: "Deliveries" };
-  if (!Number.isSafeInteger(eventId) || !(await store.requestAuditRedelivery(sink, eventId)))
+  if (!isRowId(eventId) || !(await store.requestAuditRedelivery(sink, eventId)))
     return message(res, 404, v, "No such delivery", "That event was never sent to that receiver.", back);
   await store.recordAudit({
     actor: v.actor,

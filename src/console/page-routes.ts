@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AnsiUp } from "ansi_up";
 import { repoFullName } from "../model/repo.js";
+import { isRowId } from "../model/row-id.js";
 import type { LiveApply } from "../store/store.js";
 import { AUDIT_COLUMNS, toCsv } from "./audit-rows.js";
 import { type ConsoleContext, flashOf, type Viewer } from "./console-context.js";
@@ -76,7 +77,7 @@ async function liveRecords(ctx: ConsoleContext, v: Viewer, repos: string[]): Pro
 
 export async function jobPage(ctx: ConsoleContext, res: ServerResponse, v: Viewer, id: number) {
   const { deps, store, layout, message, readable, pauseState } = ctx;
-  const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
+  const job = isRowId(id) ? await store.getJob(id) : undefined;
   // A job of a repo the user cannot read does not exist for them.
   if (!job || !readable(v, repoFullName(job.target.repo)))
     return message(res, 404, v, "No such job", `There is no job ${id} you can see.`, { href: "/", text: "Overview" });
@@ -119,7 +120,7 @@ export async function jobEvents(
   id: number,
 ) {
   const { deps, store, readable, stillReads } = ctx;
-  const job = Number.isSafeInteger(id) ? await store.getJob(id) : undefined;
+  const job = isRowId(id) ? await store.getJob(id) : undefined;
   const repo = job && repoFullName(job.target.repo);
   if (!repo || !readable(v, repo)) return sendJson(res, 404, { error: "no such job" });
   await streamJobEvents(req, res, store, id, Number(url.searchParams.get("after")) || 0, {

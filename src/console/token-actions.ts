@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { repoGlobListSchema } from "../config/glob-list.js";
 import type { ApiTokenRecord } from "../store/api-token-store.js";
+import { isRowId } from "../model/row-id.js";
 import { TOKEN_SCOPES } from "../store/api-token-store.js";
 import type { Store } from "../store/store.js";
 import type { Principal } from "./principal.js";
@@ -73,7 +74,8 @@ export async function revokeToken(
   id: number,
 ): Promise<{ ok: true } | { ok: false; status: number; error: string }> {
   if (!by.admin) return { ok: false, status: 403, error: "only admins revoke API tokens" };
-  if (!(await store.revokeApiToken(id, by.actor))) return { ok: false, status: 404, error: "no such token, or it is revoked already" };
+  if (!isRowId(id) || !(await store.revokeApiToken(id, by.actor)))
+    return { ok: false, status: 404, error: "no such token, or it is revoked already" };
   await store.recordAudit({ actor: by.actor, action: "api-token-revoke", detail: `token ${id} (from ${by.via})` });
   return { ok: true };
 }
