@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MAX_ROW_ID } from "../model/row-id.js";
 import type { Store } from "../store/store.js";
 import { SECURITY_HEADERS } from "./http-replies.js";
 
@@ -35,7 +36,8 @@ export async function streamJobEvents(
 ): Promise<void> {
   const pollMs = opts.pollMs ?? 250;
   const lastId = Number(req.headers["last-event-id"]);
-  let seq = Number.isInteger(lastId) && lastId > 0 ? lastId : Math.max(0, after);
+  // Past the largest row id there is nothing after it: asked of PostgreSQL, it is an error.
+  let seq = Math.min(MAX_ROW_ID, Number.isInteger(lastId) && lastId > 0 ? lastId : Math.max(0, after));
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     "content-type": "text/event-stream; charset=utf-8",

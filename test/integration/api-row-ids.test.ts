@@ -1,4 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamJobEvents } from "../../src/console/job-events.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { startApiServer } from "../support/api-server.js";
@@ -69,5 +72,29 @@ suite("ids past PostgreSQL's integer on the API", () => {
     const doomed = (await (await api.get("/api/v1/tokens", admin)).json()) as { id: number }[];
     const id = Math.min(...doomed.map((t) => t.id));
     expect((await del(`/api/v1/tokens/${id}`, admin)).status).toBe(200);
+  });
+});
+
+suite("a job's event stream asked for output after a sequence past PostgreSQL's integer", () => {
+  it("ends as for any finished job, with nothing after it (control: from 0, its output)", async () => {
+    const target = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 4 };
+    const id = await store.enqueueInternal(target, { kind: "plan", trigger: "autoplan", actor: "alice" });
+    await store.appendJobLog({ jobId: id, repo: "acme/infra", pr: 4, kind: "plan", project: "net", text: "Plan: 1 to add\n" }, 1_000_000);
+    await store.updateJob(id, { status: "done" });
+    const server = createServer((req, res) => {
+      const after = Number(new URL(req.url ?? "/", "http://x").searchParams.get("after"));
+      void streamJobEvents(req, res, store, id, after, { pollMs: 5 }).catch(() => res.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const at = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const past = await (await fetch(`${at}/?after=${PAST}`)).text();
+      expect(past).toContain("event: end");
+      expect(past).not.toContain("Plan: 1 to add");
+      expect(await (await fetch(`${at}/?after=0`)).text()).toContain("Plan: 1 to add");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
