@@ -26,8 +26,12 @@ export interface SetupOptions {
   token: string;
 }
 
-const sameToken = (given: string | null, token: string) =>
-  given !== null && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
+/** Compared as bytes: a string of as many characters, one past ASCII, is longer in bytes, and timingSafeEqual throws on two lengths. */
+const sameToken = (given: string | null, token: string) => {
+  const a = Buffer.from(given ?? "");
+  const b = Buffer.from(token);
+  return given !== null && a.length === b.length && timingSafeEqual(a, b);
+};
 
 function setupBaseUrl(req: IncomingMessage): string {
   const proto = String(req.headers["x-forwarded-proto"] ?? "http").split(",")[0];

@@ -145,6 +145,10 @@ describe("the registration manifest Sluice serves", () => {
     const base = await serve({ env: { SLUICE_PUBLIC_URL: "https://sluice.example.com" }, convert });
     expect((await fetch(`${base}/`)).status).toBe(403);
     expect((await fetch(`${base}/?token=${"f".repeat(32)}`)).status).toBe(403);
+    // As many characters as the token, one past ASCII (longer in bytes): refused too, not a fault.
+    const wide = encodeURIComponent(`é${"f".repeat(31)}`);
+    expect((await fetch(`${base}/?token=${wide}`, { signal: AbortSignal.timeout(5000) })).status).toBe(403);
+    expect((await fetch(`${base}/setup/callback?code=c&state=${wide}`, { signal: AbortSignal.timeout(5000) })).status).toBe(403);
     // An attacker's own app's code, brought to the callback by the attacker: no state, or a guess.
     for (const state of ["", `&state=${"f".repeat(32)}`]) {
       const r = await fetch(`${base}/setup/callback?code=attackers-code${state}`, { redirect: "manual" });
