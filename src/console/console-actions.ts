@@ -136,6 +136,8 @@ export async function destroyPreviewAction(
     project: preview.project,
     reason: `destroyed from ${p.via} by @\u200b${p.actor}`,
     actor: p.actor,
+    via: p.via,
+    ...(p.granted ? { grant: p.access.get(preview.repo.toLowerCase()) } : {}),
   });
   await deps.store.recordAudit({
     actor: p.actor,

@@ -152,6 +152,10 @@ export type JobSpec =
       commandLine?: string;
       commentId?: number;
       actor: string;
+      /** Set only by the console and the API (a destroy): the permission an SSO role or API token gives, as for an unlock. */
+      grant?: Permission;
+      /** The console or the API that asked (a destroy): its asker is checked and acts, as a comment's would. */
+      via?: string;
     }
   | {
       /**

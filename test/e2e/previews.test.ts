@@ -297,6 +297,15 @@ describe("previews", { timeout: 300_000 }, () => {
     expect(storeRows(h, "SELECT actor FROM audit_events WHERE action = 'preview-destroy' AND repo = ?", r.repo.fullName)).toEqual([
       { actor: "alice" },
     ]);
+    // The gate decided the console's destroy for the person who asked, as for `/preview destroy`:
+    // not in Sluice's own name, which no rule, audit reader or cloud trust policy can tell apart
+    // from a destroy Sluice made by itself (a close, a TTL).
+    const gate = storeRows<{ actor: string; detail: string }>(
+      h,
+      "SELECT actor, detail FROM audit_events WHERE repo = ? AND action = 'gate-allowed'",
+      r.repo.fullName,
+    ).filter((a) => a.detail.startsWith("road: preview-destroy"));
+    expect(gate.map((a) => a.actor)).toEqual(["alice"]);
   });
 
   it("the base branch renames the previews' workspace: the live preview is torn down where it lives before the next push applies the new one, nothing left behind (control: the new one goes at close)", async () => {

@@ -41,6 +41,9 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
   const { repo } = job.target;
   const name = repoFullName(repo);
   const byCommand = spec.commentId !== undefined;
+  // A person asked (a comment, or the console's or the API's Destroy): checked when the job runs,
+  // and the one the gate, its audit and the run's credentials name; otherwise Sluice acts itself.
+  const byPerson = byCommand || spec.via !== undefined;
   const mine = (await deps.store.previewsOf(name, job.target.pr)).filter((p) => !spec.project || p.project === spec.project);
   // Previews a recreate destroyed with its project's (their producer's), synced again with it.
   const retaken = new Set<string>();
@@ -51,8 +54,8 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
   const secrets = secretsFor(deps);
   const pr = await vcs.pullRequest(repo, job.target.pr);
   let actorAllowed: Decision = ALLOWED;
-  if (byCommand) {
-    void vcs.react(repo, spec.commentId as number, "eyes").catch(() => undefined);
+  if (byPerson) {
+    if (byCommand) void vcs.react(repo, spec.commentId as number, "eyes").catch(() => undefined);
     actorAllowed = await authorizeCommand(vcs, deps, job, "preview", "write");
     if (!actorAllowed.allowed) return replyRefused(vcs, deps, job, `Not done: ${actorAllowed.reasons.join("; ")}.`);
   }
@@ -180,7 +183,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
         }
         const trusted = trustedOf(p);
         const self = { project: previewProject(p, trusted), trusted };
-        const ctx = context(checkout, previewSettings(settings, [self]), byCommand ? spec.actor : "sluice");
+        const ctx = context(checkout, previewSettings(settings, [self]), byPerson ? spec.actor : "sluice");
         const done = await destroyPreview(ctx, p, reason, actorAllowed, trusted, { trusted: trustedList, previews });
         record(p.project, done);
         if (done.record?.status !== "destroyed") left.add(p.project);
