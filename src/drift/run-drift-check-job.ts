@@ -139,7 +139,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     throw e;
   }
   // The last outcome of each project, for the console and `/metrics` (after the issues: it names them).
-  for (const r of run.results) await deps.store.recordDriftCheck(driftCheckOf(name, r, run.at, urls.get(r.project.name)));
+  for (const r of run.results) await deps.store.recordDriftCheck(driftCheckOf(name, r, run.at, urls.get(r.project.name), secrets.redact));
   const rendered = renderDriftCheck(run, secrets.redact, (p) => urls.get(p)?.htmlUrl);
   await vcs.updateCheck(repo, check, {
     status: "completed",
