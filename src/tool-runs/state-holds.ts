@@ -92,7 +92,8 @@ export async function keepState(
     project: project.name,
     pr: job.target.pr,
     jobId: job.id,
-    message: message.slice(0, 2000),
+    // Shown on the console's overview to every reader of the repository: as redacted as a comment.
+    message: ctx.secrets.redact(message).slice(0, 2000),
     state: bytes,
     ...(backend ? { backend } : {}),
   });
