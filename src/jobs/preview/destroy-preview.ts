@@ -93,11 +93,14 @@ export async function destroyPreview(
  * (backoff), said on the PR and logged.
  */
 export async function destroyFailed(
-  ctx: Pick<PreviewContext, "deps" | "job" | "now">,
+  ctx: Pick<PreviewContext, "deps" | "job" | "now" | "secrets">,
   record: PreviewRecord,
-  what: string,
+  failure: string,
   output = "",
 ): Promise<SyncOutcome> {
+  // A tool's message: kept for the console's Previews page and GET /api/v1/previews, which every
+  // reader of the repository sees, and logged; as redacted as the comment.
+  const what = ctx.secrets.redact(failure);
   // Read again: the record may be older than the store's (a waiting producer's was read at the
   // job's start), and its newer fields must not be written over.
   const fresh = await ctx.deps.store.getPreview({ repo: record.repo, pr: record.pr, project: record.project });

@@ -164,7 +164,10 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
         if (dependent) {
           // Its dependent still stands (its destroy failed): the producer waits, and the retry takes both.
           left.add(p.project);
-          record(p.project, await destroyFailed({ deps, job, now }, p, `its dependent ${dependent.name}'s preview is not destroyed yet`));
+          record(
+            p.project,
+            await destroyFailed({ deps, job, now, secrets }, p, `its dependent ${dependent.name}'s preview is not destroyed yet`),
+          );
           continue;
         }
         let checkout: Awaited<ReturnType<typeof checkoutAt>>;

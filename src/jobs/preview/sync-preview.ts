@@ -120,12 +120,12 @@ export async function syncPreview(
       const notApplied = active ? "failed" : "destroyed";
       const gathered = await previewInputs(ctx, project, from.trusted, from);
       if (!gathered.ok) {
-        const message = `not planned: ${gathered.error}`;
+        const message = ctx.secrets.redact(`not planned: ${gathered.error}`);
         return { record: await save({ status: notApplied, lastResult: message, ...unapplied }), notice: `${project.name}: ${message}` };
       }
       const plan = await planPreview(ctx, record, false, log, runAs, gathered.inputs, from.baseCheckoutDir);
       if (!plan.ok) {
-        const message = `plan failed at ${plan.failedStep}: ${plan.message}`;
+        const message = ctx.secrets.redact(`plan failed at ${plan.failedStep}: ${plan.message}`);
         return { record: await save({ status: notApplied, lastResult: message, ...unapplied }), output: plan.output };
       }
       const lastPlan = planCounts(plan.summary);
@@ -151,7 +151,8 @@ export async function syncPreview(
       const applied = await applyPreview(ctx, record, plan, "preview-apply", actorAllowed, log, runAs, gathered.inputs);
       if (!applied.ok) {
         await status("failure", applied.refused ? "refused" : "apply failed");
-        const what = applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`;
+        // Kept for the console's Previews page and the API, which every reader sees: redacted as the comment is.
+        const what = ctx.secrets.redact(applied.refused ? `⛔ refused: ${applied.message}` : `apply failed: ${applied.message}`);
         // A refused first apply leaves nothing behind; a refused update leaves the earlier preview as it was.
         const next = applied.refused && active ? earlier.status : applied.refused ? "destroyed" : "failed";
         // An apply that ran (and failed) may have changed the preview with this sync's inputs.
