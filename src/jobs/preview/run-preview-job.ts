@@ -181,7 +181,7 @@ async function previewJob(job: Job, deps: JobDeps, now: () => number): Promise<v
           // Its commit gone (force-pushed away, then collected): kept as destroy failed, said, retried.
           left.add(p.project);
           const why = `its commit ${p.headSha.slice(0, 7)} could not be checked out: ${errorMessage(e)}`;
-          record(p.project, await destroyFailed({ deps, job, now }, p, why));
+          record(p.project, await destroyFailed({ deps, job, now, secrets }, p, why));
           continue;
         }
         const trusted = trustedOf(p);
