@@ -46,6 +46,9 @@ function summarize(plan: PlanJson): PlanSummary {
       // An import with no other change has no ResourceAction: listed apart, so that the plan rules
       // see what it brings under Terraform (its type for `auto_approve`'s `types`).
       if (importing) imports.push(address);
+      // Which object an import brings in (its id may come from a `-var`) is in its values only:
+      // without a digest, a re-plan importing another object would compare as the approved one.
+      if (importing) changeHashes[address] = hashChange(rc.change);
       continue;
     }
 
