@@ -92,6 +92,10 @@ function summarize(plan: PlanJson): PlanSummary {
     invocations.set(address, [...(invocations.get(address) ?? []), hashChange(a)]);
   }
   for (const [address, hashes] of invocations) changeHashes[address] = hashChange(hashes.sort());
+  // The root module's variables (`-var`, tfvars, inputs) can change what applying does without
+  // changing a planned value (a provisioner's command, the provider's account or region): a
+  // re-plan with other values is not the plan that was approved.
+  for (const [name, v] of Object.entries(plan.variables ?? {})) changeHashes[`var.${name}`] = hashChange(v.value ?? null);
 
   const summary: PlanSummary = {
     ...counts,

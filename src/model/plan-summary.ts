@@ -62,8 +62,8 @@ export interface PlanSummary {
    */
   details?: { address: string; drifted: boolean; attributes: { name: string; before: string; after: string }[] }[];
   /**
-   * Digest of each listed change's planned values by address (outputs as `output.NAME`); the
-   * values themselves are never kept. Absent when the tool's plan has no comparable values.
+   * Digest of each listed change's planned values by address (outputs as `output.NAME`), and of
+   * each root variable's value (`var.NAME`); the values themselves are never kept. Absent when the tool's plan has no comparable values.
    */
   changeHashes?: Record<string, string>;
   /** Planned with `-destroy`: a teardown of everything the project manages, applied only where `allow_destroy` says so. */
