@@ -7,6 +7,8 @@ import { isAgent } from "../policy/is-agent.js";
 import { describeOwners, type PolicyFact, policyRules, policyStatus } from "../policy/policy-status.js";
 import type { PlanRecord } from "../store/store.js";
 import type { JobDeps } from "../job-context/job-deps.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { byOwnersNow } from "./policy-owners.js";
 
 /** Policy checks read Terraform's plan JSON (OpenTofu's, a Terragrunt unit's); Helm and Kustomize have none to check. */
 export const policyChecked = (runner: string) => runner === "terraform" || runner === "opentofu" || runner === "terragrunt";
@@ -28,9 +30,13 @@ export async function policyKeysOf(deps: Pick<JobDeps, "store">, plan: PolicyPla
   return [keyOf(plan), ...(await identicalEarlier(deps, plan)).map(keyOf)];
 }
 
-/** The approvals that count for `plan`, whose outcome is `check`: its own and those carried over from identical earlier plans. */
+/**
+ * The approvals that count for `plan`, whose outcome is `check`: its own and those carried over
+ * from identical earlier plans, given by who owns the set now.
+ */
 export async function policyApprovalsOf(
   deps: Pick<JobDeps, "config" | "store">,
+  vcs: Pick<VcsClient, "teamMember">,
   plan: PolicyPlan,
   check: PolicyCheck | undefined,
 ): Promise<PolicyApproval[]> {
@@ -46,15 +52,21 @@ export async function policyApprovalsOf(
     ),
   ]);
   // An approval an agent gave (before the server named it one) never counts.
-  return countingPolicyApprovals({ check, approvals: own }, earlier).filter((a) => !isAgent(a.user, deps.config.agents));
+  const counting = countingPolicyApprovals({ check, approvals: own }, earlier).filter((a) => !isAgent(a.user, deps.config.agents));
+  const rules = policyRules(policiesFor(deps.config, plan.repo));
+  return byOwnersNow(vcs, plan.repo.split("/")[0] ?? "", rules, counting);
 }
 
 /** The `policies` gate fact of one saved plan: its stored outcome and the approvals that count for it. */
-export async function planPolicyFact(deps: Pick<JobDeps, "config" | "store">, plan: PolicyPlan): Promise<PolicyFact> {
+export async function planPolicyFact(
+  deps: Pick<JobDeps, "config" | "store">,
+  vcs: Pick<VcsClient, "teamMember">,
+  plan: PolicyPlan,
+): Promise<PolicyFact> {
   const rules = policyRules(policiesFor(deps.config, plan.repo));
   if (rules.length === 0 || !policyChecked(plan.runner)) return { passed: true };
   const check = await deps.store.policyCheckOf(keyOf(plan));
-  return policyStatus(rules, check, await policyApprovalsOf(deps, plan, check));
+  return policyStatus(rules, check, await policyApprovalsOf(deps, vcs, plan, check));
 }
 
 /** What the plan comment shows of a fresh policy check. */

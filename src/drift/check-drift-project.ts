@@ -159,7 +159,7 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
       allowed: drift.allowDestroy,
       what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
     },
-    policies: await planPolicyFact(deps, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
+    policies: await planPolicyFact(deps, ctx.vcs, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
     driftPause: await pausedNow(deps.store, name, project),
     inputs: inputs.fact,
     planRules: await planRuleFacts(ctx.vcs, {

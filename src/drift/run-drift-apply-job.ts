@@ -115,7 +115,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
       },
       lock: { road: "drift", heldByPr: lock?.pr },
       verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
-      policies: await planPolicyFact(deps, { ...plan, pr: DRIFT_SLOT }),
+      policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
       inputs: inputs.fact,
       planRules: await planRuleFacts(vcs, {
         repo: name,

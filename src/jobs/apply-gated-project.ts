@@ -95,7 +95,7 @@ export async function applyGatedProject(
             (l) => l.dir === plan.dir && l.workspace === plan.workspace && (l.scope === "" || l.scope === plan.project),
           ),
           file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
-          policies: await planPolicyFact(deps, plan),
+          policies: await planPolicyFact(deps, ctx.vcs, plan),
           inputs: inputs.fact,
         },
       ),

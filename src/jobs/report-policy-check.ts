@@ -28,7 +28,7 @@ export async function reportPolicyCheck(
     (p) => policyChecked(p.runner) && p.headSha === pr.headSha,
   );
   if (plans.length === 0) return;
-  const facts = await Promise.all(plans.map((p) => planPolicyFact(deps, p)));
+  const facts = await Promise.all(plans.map((p) => planPolicyFact(deps, vcs, p)));
   const blocked = plans.flatMap((p, i) => {
     const fact = facts[i];
     return fact && !fact.passed ? [`- ${inlineCode(p.project)}: ${describeBlocking(fact.blocking)}`] : [];

@@ -3,10 +3,9 @@ import { matchesFilter } from "../model/command.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
-import { approvableSets, policyRules, policyStatus, type PolicySetRule } from "../policy/policy-status.js";
+import { approvableSets, policyRules, policyStatus } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
 import { describePolicyApproval } from "../render/render-policy-approval.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
 import { policyApprovalsOf, policyChecked, policyKeysOf } from "../authorization/plan-policy-fact.js";
@@ -14,17 +13,7 @@ import { reportPolicyCheck } from "./report-policy-check.js";
 import { ALLOWED } from "../policy/decision.js";
 import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
-
-/** The teams named by the rules that `user` belongs to (`org/slug`, lowercase); a bare slug is in the repo owner's org. */
-async function teamsOf(vcs: VcsClient, rules: PolicySetRule[], owner: string, user: string): Promise<Set<string>> {
-  const named = new Set(rules.flatMap((r) => r.owners.teams));
-  const member = new Set<string>();
-  for (const team of named) {
-    const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [owner, team];
-    if (await vcs.teamMember(org, slug, user)) member.add(team.toLowerCase());
-  }
-  return member;
-}
+import { teamsOf } from "../authorization/policy-owners.js";
 
 /**
  * `/approve_policies [-p|-d|-w] [--clear-policy-approval]`: a policy owner approves the failed
@@ -105,7 +94,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     if (sets.approvable.length) await deps.store.approvePolicies(key, actor, sets.approvable);
     approved += sets.approvable.length;
     refused += sets.notOwner.length + sets.selfBlocked.length;
-    const status = policyStatus(rules, check, await policyApprovalsOf(deps, plan, check));
+    const status = policyStatus(rules, check, await policyApprovalsOf(deps, vcs, plan, check));
     const parts = describePolicyApproval(rules, actor, sets, status);
     lines.push(`- ${inlineCode(plan.project)} (${inlineCode(plan.dir)}, workspace ${inlineCode(plan.workspace)}): ${parts.join("; ")}`);
   }

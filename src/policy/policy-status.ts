@@ -97,6 +97,11 @@ export function describeBlocking(blocking: BlockingSet[]): string {
   return `policy checks block this apply: ${parts.join("; ")}`;
 }
 
+/** Pure: whether `user` owns the set, as a listed user or a member of a listed team (`memberOf`, lowercase). */
+export function isOwnerOf(rule: PolicySetRule, user: string, memberOf: ReadonlySet<string>): boolean {
+  return rule.owners.users.some((u) => same(u, user)) || rule.owners.teams.some((t) => memberOf.has(t.toLowerCase()));
+}
+
 /**
  * Pure: the failing sets of a plan `user` may approve now, given the teams they belong to
  * (`memberOf` answers for the teams named by the rules). Sets that passed, errored or are already
@@ -113,8 +118,7 @@ export function approvableSets(
   for (const rule of rules) {
     const outcome = check?.sets.find((s) => s.name === rule.name);
     if (outcome?.status !== "failed") continue;
-    const owner = rule.owners.users.some((u) => same(u, user)) || rule.owners.teams.some((t) => memberOf.has(t.toLowerCase()));
-    if (!owner) result.notOwner.push(rule.name);
+    if (!isOwnerOf(rule, user, memberOf)) result.notOwner.push(rule.name);
     else if (selfApproval && rule.preventSelfApprove) result.selfBlocked.push(rule.name);
     else result.approvable.push(rule.name);
   }

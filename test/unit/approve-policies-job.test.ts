@@ -71,7 +71,7 @@ async function setup(check: PolicyCheck) {
     await runJob(approveJob(actor, clear, createdAt), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
-  return { deps, plan, run, fact: () => planPolicyFact(deps, plan) };
+  return { deps, plan, run, fact: () => planPolicyFact(deps, deps.vcs, plan) };
 }
 
 describe("/approve_policies on the fakes", () => {
@@ -86,6 +86,19 @@ describe("/approve_policies on the fakes", () => {
     expect(await fact()).toEqual({ passed: true });
     // sluice/policy_check turns green with the approval that lifted the last set.
     expect(deps.vcs.checks.at(-1)).toMatchObject({ name: "sluice/policy_check", updates: [{ conclusion: "success" }] });
+  });
+
+  it("an approval counts only while its giver owns the set: an owner taken out of the server's policies, or out of the team, no longer approves", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    deps.vcs.teams.set("acme/security", ["carol"]);
+    expect(await run("sec")).toContain("@sec approved 2 failed policy sets");
+    expect(await run("carol")).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
+    // Control: the owners as they were still count; then sec is replaced, and carol leaves the team.
+    (deps.config.policies as { owners: { users: string[] } }).owners.users = ["newsec"];
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a", approvals: 0 }] });
+    deps.vcs.teams.set("acme/security", []);
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b", approvals: 0 }] });
   });
 
   it("prevent_self_approve: the PR's author, though an owner, cannot approve that set", async () => {

@@ -73,7 +73,7 @@ export async function applyPreview(
       headOf: road === "scheduled-destroy" ? "default branch" : "pull request",
     },
     lock: { road: "drift", heldByPr: lock && lock.pr !== preview.pr ? lock.pr : undefined },
-    policies: await planPolicyFact(deps, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
+    policies: await planPolicyFact(deps, vcs, { repo: name, pr: preview.pr, planHash: plan.planHash, runner: project.runner }),
     planRules: await planRuleFacts(vcs, {
       repo: name,
       project: project.name,
