@@ -15,6 +15,9 @@ import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 import { teamsOf } from "../authorization/policy-owners.js";
 
+/** The key policy records of one plan are kept by. */
+const keyOfPlan = (repo: string, p: { pr: number; planHash: string }) => ({ repo, pr: p.pr, planHash: p.planHash });
+
 /**
  * `/approve_policies [-p|-d|-w] [--clear-policy-approval]`: a policy owner approves the failed
  * policy sets of the PR's current plans. Approvals are recorded per plan hash: a new plan needs
@@ -46,8 +49,13 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
     if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was cleared: ${who.reasons.join("; ")}.`);
     let cleared = 0;
-    // Also the approvals an identical earlier plan carries over: cleared means none count.
-    for (const p of plans) for (const key of await policyKeysOf(deps, p)) cleared += await deps.store.clearPolicyApprovals(key);
+    for (const p of plans) {
+      // The reply counts the approvals that counted (an earlier plan's record of a set that fails
+      // otherwise now never did); every record goes, the earlier plans' too: cleared means none count.
+      const counted = await policyApprovalsOf(deps, vcs, p, await deps.store.policyCheckOf(keyOfPlan(repo, p)));
+      cleared += new Set(counted.map((a) => `${a.policySet}\n${a.user.toLowerCase()}`)).size;
+      for (const key of await policyKeysOf(deps, p)) await deps.store.clearPolicyApprovals(key);
+    }
     await reportPolicyCheck(deps, vcs, job, pr, redact);
     return reply(
       `Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`,
@@ -78,7 +86,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       lines.push(`- ${inlineCode(plan.project)}: not approved: ${allowed.reasons.join("; ")}`);
       continue;
     }
-    const key = { repo, pr: pr.number, planHash: plan.planHash };
+    const key = keyOfPlan(repo, plan);
     const check = await deps.store.policyCheckOf(key);
     const sets = approvableSets(rules, check, actor, memberOf, self);
     // An approval is for the plan its owner read: one made after the comment (a `/plan -- -var …`

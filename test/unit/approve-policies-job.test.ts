@@ -36,42 +36,45 @@ function approveJob(actor: string, clear = false, createdAt = new Date().toISOSt
 async function setup(check: PolicyCheck) {
   const deps = await fakeJobDeps({ serverConfig: SERVER });
   const pr = deps.vcs.setPullRequest({ author: "alice" });
-  const plan = await deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 1,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: pr.headSha,
-      baseSha: pr.baseSha,
-      planPath: "/nowhere/plan.tfplan",
-      planHash: "sha256:one",
-      summary: {
-        add: 1,
-        change: 0,
-        destroy: 0,
-        replace: 0,
-        move: 0,
-        import: 0,
-        forget: 0,
-        resources: [],
-        moves: [],
-        outputs: [],
-        hasChanges: true,
+  // A re-plan saved with another hash and the same (empty) changes is identical to the one before.
+  const save = (hash: string) =>
+    deps.store.savePlan(
+      {
+        repo: "acme/infra",
+        pr: 1,
+        project: "net",
+        dir: "net",
+        workspace: "default",
+        runner: "terraform",
+        headSha: pr.headSha,
+        baseSha: pr.baseSha,
+        planPath: "/nowhere/plan.tfplan",
+        planHash: hash,
+        summary: {
+          add: 1,
+          change: 0,
+          destroy: 0,
+          replace: 0,
+          move: 0,
+          import: 0,
+          forget: 0,
+          resources: [],
+          moves: [],
+          outputs: [],
+          hasChanges: true,
+        },
+        jobId: 1,
       },
-      jobId: 1,
-    },
-    { sha256: "sha256:one", size: 0 },
-  );
+      { sha256: hash, size: 0 },
+    );
+  const plan = await save("sha256:one");
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
   const run = async (actor: string, clear = false, createdAt?: string) => {
     const before = deps.vcs.bodiesOn(1).length;
     await runJob(approveJob(actor, clear, createdAt), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
-  return { deps, plan, run, fact: () => planPolicyFact(deps, deps.vcs, plan) };
+  return { deps, plan, save, run, fact: () => planPolicyFact(deps, deps.vcs, plan) };
 }
 
 describe("/approve_policies on the fakes", () => {
@@ -119,6 +122,23 @@ describe("/approve_policies on the fakes", () => {
     deps.vcs.permissions.set("bob", "write");
     expect(await run("bob", true)).toContain("Cleared 2 policy approvals of 1 plan");
     expect(await fact()).toMatchObject({ passed: false });
+  });
+
+  it("--clear-policy-approval says how many approvals counted, not how many records of earlier plans it deleted", async () => {
+    const { deps, save, run } = await setup(failed("a", "b"));
+    expect(await run("sec")).toContain("policies pass now");
+    // An identical re-plan whose sets fail otherwise: the earlier approvals do not count for it.
+    const replan = await save("sha256:two");
+    const reworded: PolicyCheck = {
+      sets: ["a", "b"].map((name) => ({ name, status: "failed" as const, successes: 0, failures: [`${name} now says no`], warnings: [] })),
+    };
+    await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: replan.planHash }, reworded);
+    expect(await run("sec")).toContain("policies pass now");
+    deps.vcs.permissions.set("bob", "write");
+    expect(await run("bob", true)).toContain("Cleared 2 policy approvals of 1 plan");
+    // Control: every record is gone all the same, the earlier plan's included.
+    expect(await planPolicyFact(deps, deps.vcs, replan)).toMatchObject({ passed: false });
+    expect(await deps.store.policyApprovals({ repo: "acme/infra", pr: 1, planHash: "sha256:one" })).toEqual([]);
   });
 
   it("an approval commented before the plan was made does not approve it (a /plan or push that won the race)", async () => {
