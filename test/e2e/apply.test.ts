@@ -120,6 +120,27 @@ describe("apply", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
+  it("mergeable: when GitHub's GraphQL answers the review decision with an error, the apply fails closed and says what GitHub said", async () => {
+    const { repo, pr, state } = await plannedPr();
+    // Blocked for want of a second review: read as 'no review rule', the error would let it apply.
+    h.sim.protectBranch(repo, "main", { requiredReviews: 2 });
+    await h.sim.approve(repo, pr.number, "bob");
+    const errors = [{ type: "FORBIDDEN", path: ["repository", "pullRequest"], message: "Resource not accessible by integration" }];
+    h.sim.failNext({ method: "POST", pathPattern: /^\/graphql$/, status: 200, body: { data: null, errors } });
+    const before = bot(repo, pr.number).length;
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    const said = () =>
+      bot(repo, pr.number)
+        .slice(before)
+        .map((c) => c.body)
+        .join("\n");
+    await h.sim.waitFor(() => /could not finish this apply/.test(said()), { message: `no fault reply: ${said()}`, timeoutMs: 90_000 });
+    expect(said()).toContain("reading the review decision");
+    expect(said()).toContain("Resource not accessible by integration");
+    expect(said()).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(await stateResources(state)).toEqual([]);
+  });
+
   it("a read-only user cannot apply, even with an approval", async () => {
     const { repo, pr, state } = await plannedPr();
     await h.sim.approve(repo, pr.number, "bob");
