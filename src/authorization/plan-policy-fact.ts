@@ -18,7 +18,11 @@ type PolicyPlan = Pick<PlanRecord, "repo" | "pr" | "planHash" | "runner"> | Plan
 
 const keyOf = (plan: Pick<PlanRecord, "repo" | "pr" | "planHash">) => ({ repo: plan.repo, pr: plan.pr, planHash: plan.planHash });
 
-/** The PR's earlier plans identical to `plan`, whose policy approvals may still count; none for a preview's or a drift check's. */
+/**
+ * The PR's earlier plans identical to `plan`, whose policy approvals may still count; none for a
+ * preview's or a drift check's (no summary). A drift apply's plan has one, but its history is the
+ * drift slot's, which `/approve_policies` never approves.
+ */
 async function identicalEarlier(deps: Pick<JobDeps, "store">, plan: PolicyPlan): Promise<PlanRecord[]> {
   if (!("summary" in plan)) return [];
   const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
