@@ -2,7 +2,7 @@ import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface HealSweeperOptions {
-  store: Pick<Store, "lockHolders" | "activeJobsOf" | "enqueueInternal">;
+  store: Pick<Store, "lockHolders" | "activeJobsOf" | "enqueueInternal" | "healRefusal">;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   wake(): void;
   /** How often (server setting `reconcile_interval`). At start too. */
@@ -12,6 +12,8 @@ export interface HealSweeperOptions {
    * it leaves out: a heal queued for it would be dropped and queued again at every sweep.
    */
   allowed(repo: string): boolean;
+  /** The clock (tests set it). */
+  now?: () => number;
 }
 
 /**
@@ -29,6 +31,10 @@ export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<n
       if (!opts.allowed(repo)) continue;
       // A job of the PR in flight will see it as it is (and a queued heal is one).
       if ((await opts.store.activeJobsOf(repo, target.pr)).length) continue;
+      // GitHub refused to show it (its repository gone, or out of the installation): asked again
+      // only when its backoff ends, not by a failing heal on every sweep.
+      const refused = await opts.store.healRefusal(repo, target.pr);
+      if (refused && refused.nextAt > (opts.now ?? Date.now)()) continue;
       const jobId = await opts.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
       opts.log.info({ jobId, repo, pr: target.pr }, "heal check queued: is the pull request holding locks still open?");
       queued++;

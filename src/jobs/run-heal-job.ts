@@ -12,6 +12,7 @@ import { postStoredResult } from "../queue/recover-jobs.js";
 import { isUnposted } from "../store/result-store.js";
 import { headMovedSpec, ingressSettings } from "../ingress/event-to-job.js";
 import { serverConfigFor } from "../config/server-config-for.js";
+import { healRefused, refusesReading } from "../heal/heal-backoff.js";
 
 /**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
@@ -20,12 +21,14 @@ import { serverConfigFor } from "../config/server-config-for.js";
  * on merge: a merge Sluice did not hear of is not applied late, it is
  * said on the PR for a person to act on. An open one has the check runs its ended jobs left
  * `in_progress` completed, and a head Sluice never heard of gets what its lost `synchronize`
- * would have (see healHead). A failed read of GitHub fails the job before anything is released.
+ * would have (see healHead). A failed read of GitHub fails the job before anything is released;
+ * one GitHub refuses outright is asked again only after a growing wait (see askGitHub).
  */
 export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void> {
   const { job, deps, vcs } = ctx;
   const { repo, pr: number } = job.target;
-  const pr = await vcs.pullRequest(repo, number);
+  const pr = await askGitHub(ctx);
+  if (!pr) return;
   if (pr.state === "open") {
     await completeOrphanChecks(ctx, pr);
     return healHead(ctx, pr);
@@ -84,6 +87,40 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     ? `Sluice did not receive this pull request's merge event (${HEALED}): it released its locks (${projects}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
     : `Sluice did not receive this pull request's close event (${HEALED}): it released its locks (${projects}).`;
   await vcs.createComment(repo, number, printComment({ marker: jobMarker(`healed-${job.id}`), text }));
+}
+
+/**
+ * The pull request as GitHub shows it now. GitHub refusing it (401, 403 or 404: the repository
+ * deleted, transferred, or taken out of the installation) is no event Sluice missed: its locks are
+ * kept (nothing says the PR closed) and the refusal is kept, so that the sweep asks again after a
+ * wait that doubles up to a day instead of queueing a heal that fails on every sweep. Undefined then.
+ */
+async function askGitHub(ctx: JobContext<SpecOf<"heal">>): Promise<PullRequestInfo | undefined> {
+  const { job, deps, vcs } = ctx;
+  const { repo, pr: number } = job.target;
+  const name = repoFullName(repo);
+  const kept = await deps.store.healRefusal(name, number);
+  try {
+    const pr = await vcs.pullRequest(repo, number);
+    if (kept) await deps.store.saveHealRefusal(name, number, undefined);
+    return pr;
+  } catch (e) {
+    if (!refusesReading(e)) throw e;
+    const refusal = healRefused(kept, e.status, Date.now(), deps.config.reconcile_interval);
+    await deps.store.saveHealRefusal(name, number, refusal);
+    deps.log.warn(
+      {
+        jobId: job.id,
+        repo: name,
+        pr: number,
+        status: e.status,
+        attempts: refusal.attempts,
+        nextAt: new Date(refusal.nextAt).toISOString(),
+      },
+      "GitHub refuses to show this pull request (its repository deleted, or out of the installation): its locks are kept; the heal sweep asks again at nextAt",
+    );
+    return undefined;
+  }
 }
 
 /**

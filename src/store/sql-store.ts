@@ -12,6 +12,7 @@ import { previewMethods } from "./preview-store.js";
 import { projectLocks } from "./project-locks.js";
 import { savedPlans } from "./saved-plans.js";
 import { scheduledDestroyAttemptMethods } from "./scheduled-destroy-attempts.js";
+import { healRefusalMethods } from "./heal-refusals.js";
 import { signingKeyMethods } from "./signing-keys.js";
 import { apiTokenMethods } from "./api-tokens.js";
 import { stateHoldMethods } from "./state-holds.js";
@@ -37,6 +38,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...stateHoldMethods(driver.db),
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
+    ...healRefusalMethods(driver.db),
     runExclusive: driver.runExclusive,
     ...(driver.watchNewJobs ? { watchNewJobs: driver.watchNewJobs } : {}),
     ...(driver.anyOrphans ? { anyOrphans: driver.anyOrphans } : {}),

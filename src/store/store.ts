@@ -7,6 +7,7 @@ import type { PolicyStore } from "./policy-store.js";
 import type { PreviewStore } from "./preview-store.js";
 import type { ResultStore } from "./result-store.js";
 import type { ScheduledDestroyAttemptStore } from "./scheduled-destroy-attempts.js";
+import type { HealRefusalStore } from "./heal-refusals.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
 import type { ApiTokenStore } from "./api-token-store.js";
 import type { StateHoldStore } from "../model/state-hold.js";
@@ -48,7 +49,8 @@ export interface Store
     ApiTokenStore,
     StateHoldStore,
     PreviewStore,
-    ScheduledDestroyAttemptStore {
+    ScheduledDestroyAttemptStore,
+    HealRefusalStore {
   /**
    * Records the delivery; enqueues the job unless the delivery id, or one of `alsoKeys` (e.g. the
    * comment a command came from), was seen before. All keys are recorded in one transaction.

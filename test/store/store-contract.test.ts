@@ -402,6 +402,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toBeUndefined();
   });
 
+  it("heal refusals: kept per pull request, replaced, forgotten, on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const refused = { status: 404, attempts: 1, since: 1000, nextAt: 601_000 };
+    await a.saveHealRefusal("acme/gone", 7, refused);
+    await a.saveHealRefusal("acme/gone", 7, { ...refused, attempts: 2, nextAt: 1_201_000 });
+    await a.saveHealRefusal("acme/gone", 8, refused);
+    expect(await b.healRefusal("acme/gone", 7)).toEqual({ ...refused, attempts: 2, nextAt: 1_201_000 });
+    await b.saveHealRefusal("acme/gone", 7, undefined);
+    expect(await a.healRefusal("acme/gone", 7)).toBeUndefined();
+    expect(await a.healRefusal("acme/gone", 8)).toEqual(refused);
+    expect(await a.healRefusal("acme/other", 8)).toBeUndefined();
+  });
+
   it("scheduled destroys: the attempts kept per workspace, the repos applied by any road, a repo's latest job, on every replica", async () => {
     await fresh();
     const [a, b] = await twoStores();
