@@ -12,6 +12,7 @@ import { PROJECT_DETECTORS } from "../../runners/registry.js";
 import { checkoutDefaultHead } from "./checkout-default-head.js";
 import { DRIFT_CHECK } from "./render-drift.js";
 import { schedulesOf } from "./schedules-of.js";
+import { refusedOutright } from "../vcs/refused-outright.js";
 
 /** The default branch head as every drift job starts from it: checked out, configured, its projects known. */
 export interface DefaultHead {
@@ -27,13 +28,28 @@ export interface DefaultHead {
 /**
  * Checks out and reads the default branch head, and keeps the repo's stored drift schedules in
  * line with its config (every drift job does: a schedule changes with the branch). An invalid
- * config fails the `sluice/drift` check on that head and is said with `say`; then undefined.
+ * config fails the `sluice/drift` check on that head and is said with `say`; then undefined. A
+ * repository GitHub refuses to show loses its stored schedules (nothing can be said there); then
+ * undefined too.
  */
 export async function readDefaultHead(ctx: JobContext, say: (text: string) => Promise<void>): Promise<DefaultHead | undefined> {
   const { job, deps, vcs, secrets } = ctx;
   const repo = job.target.repo;
   const name = repoFullName(repo);
-  const { head, checkout } = await checkoutDefaultHead(ctx);
+  const read = await checkoutDefaultHead(ctx).catch(async (e: unknown) => {
+    if (!refusedOutright(e)) throw e;
+    // Deleted, or out of the installation: every tick of its stored schedules would queue a check
+    // that fails here, for ever. They go; the hourly enrollment, or a push, brings them back once
+    // GitHub shows the repository to Sluice again.
+    await deps.store.syncDriftSchedules(name, { ...job.target, pr: 0, payloadHeadSha: undefined }, []);
+    deps.log.warn(
+      { jobId: job.id, repo: name, status: e.status },
+      "GitHub refuses to show this repository to Sluice (deleted, or out of the installation): its drift schedules are dropped until it is enrolled again",
+    );
+    return undefined;
+  });
+  if (!read) return undefined;
+  const { head, checkout } = read;
   const configs = await loadRepoConfigs(deps.workspace, repo, head.sha, head.sha, deps.config.repo_config_file);
   if (!configs.head.ok) {
     const text = `${configs.head.file} on ${head.name} is invalid, so no drift check ran:\n${configs.head.errors.join("\n")}`;

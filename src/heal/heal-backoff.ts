@@ -1,5 +1,4 @@
 import type { HealRefusal } from "../model/heal-refusal.js";
-import { VcsError } from "../vcs/vcs-client.js";
 
 /** The longest wait between two asks: a repository put back into the installation is healed within a day. */
 export const MAX_HEAL_BACKOFF_MS = 24 * 3_600_000;
@@ -12,13 +11,4 @@ export function healRefused(kept: HealRefusal | undefined, status: number, now: 
   const attempts = (kept?.attempts ?? 0) + 1;
   const wait = Math.min(MAX_HEAL_BACKOFF_MS, intervalMs * 2 ** attempts);
   return { status, attempts, since: kept?.since ?? now, nextAt: now + wait };
-}
-
-/**
- * Whether GitHub's answer refuses the pull request outright (401, 403, 404, 410), as it does once
- * its repository is deleted or out of the installation: not a fault or a rate limit, which the
- * next sweep simply asks again.
- */
-export function refusesReading(e: unknown): e is VcsError & { status: number } {
-  return e instanceof VcsError && !e.retryable && [401, 403, 404, 410].includes(e.status ?? 0);
 }

@@ -12,7 +12,8 @@ import { postStoredResult } from "../queue/recover-jobs.js";
 import { isUnposted } from "../store/result-store.js";
 import { headMovedSpec, ingressSettings } from "../ingress/event-to-job.js";
 import { serverConfigFor } from "../config/server-config-for.js";
-import { healRefused, refusesReading } from "../heal/heal-backoff.js";
+import { healRefused } from "../heal/heal-backoff.js";
+import { refusedOutright } from "../vcs/refused-outright.js";
 
 /**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
@@ -105,7 +106,7 @@ async function askGitHub(ctx: JobContext<SpecOf<"heal">>): Promise<PullRequestIn
     if (kept) await deps.store.saveHealRefusal(name, number, undefined);
     return pr;
   } catch (e) {
-    if (!refusesReading(e)) throw e;
+    if (!refusedOutright(e)) throw e;
     const refusal = healRefused(kept, e.status, Date.now(), deps.config.reconcile_interval);
     await deps.store.saveHealRefusal(name, number, refusal);
     deps.log.warn(

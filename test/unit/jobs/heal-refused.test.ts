@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startHealSweeper } from "../../../src/heal/heal-sweeper.js";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { JobTarget } from "../../../src/model/job.js";
-import { refusesReading } from "../../../src/heal/heal-backoff.js";
+import { refusedOutright } from "../../../src/vcs/refused-outright.js";
 import { VcsError } from "../../../src/vcs/vcs-client.js";
 import { toVcsError } from "../../../src/vcs/github/with-retry.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
@@ -95,9 +95,9 @@ describe("a pull request holding locks in a repository GitHub no longer shows to
   it("takes as a refusal what the GitHub adapter makes of a 404, 403 or 401, not a rate limit or a fault", () => {
     const answered = (status: number, message = "Not Found", headers: Record<string, string> = {}) =>
       toVcsError({ status, message, response: { headers } }, "reading PR #7");
-    expect([404, 403, 401].map((s) => refusesReading(answered(s)))).toEqual([true, true, true]);
-    expect(refusesReading(answered(403, "API rate limit exceeded", { "x-ratelimit-remaining": "0" }))).toBe(false);
-    expect(refusesReading(answered(502, "Bad Gateway"))).toBe(false);
-    expect(refusesReading(new Error("Not Found"))).toBe(false);
+    expect([404, 403, 401].map((s) => refusedOutright(answered(s)))).toEqual([true, true, true]);
+    expect(refusedOutright(answered(403, "API rate limit exceeded", { "x-ratelimit-remaining": "0" }))).toBe(false);
+    expect(refusedOutright(answered(502, "Bad Gateway"))).toBe(false);
+    expect(refusedOutright(new Error("Not Found"))).toBe(false);
   });
 });
