@@ -13,6 +13,12 @@ import { VcsError } from "../vcs/vcs-client.js";
 export async function discardDriftIssuePlans(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
   const { job, deps } = ctx;
   const { repo, pr: issue } = job.target;
+  // Ingress passes on any issue an app opened (a label is easily taken off): only the store says
+  // which are Sluice's; another app's issue is left alone without a word or a read of GitHub.
+  if (!(await deps.store.driftIssue(repoFullName(repo), issue))) {
+    deps.log.info({ jobId: job.id, repo: repoFullName(repo), issue }, "closed issue is not a drift issue of Sluice's: nothing to discard");
+    return;
+  }
   // The delivery says the issue was closed then: reopened since (and planned again), it is asked
   // now, so a close delivered late, or replayed under a new delivery id, discards nothing shown.
   const now = await ctx.vcs.issue(repo, issue).catch((e: unknown) => {

@@ -2,7 +2,7 @@ import { parseComment } from "../command/parse-comment.js";
 import { driftCommandSpec } from "../drift/drift-command-spec.js";
 import { DRIFT_LABEL } from "../model/drift.js";
 import type { IngressDecision, IngressSettings } from "./event-to-job.js";
-import { COMMAND_WORD, disabledReason, firstLine, type Payload, targetOf } from "./ingress-payload.js";
+import { COMMAND_WORD, disabledReason, firstLine, mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
 
 /** A new comment on a pull request: the command it holds, bound to the PR and to who wrote it. */
 export function pullRequestCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
@@ -69,7 +69,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   if (!issue || !commentId) return { ignore: "comment without issue number or id" };
   const parsed = parseComment(p.comment?.body ?? "");
   const target = targetOf(p, issue);
-  const isDriftIssue = (p.issue?.labels ?? []).some((l) => l.name === DRIFT_LABEL);
+  const isDriftIssue = mayBeDriftIssue(p, DRIFT_LABEL);
   if (parsed.type === "invalid") {
     // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
     const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);

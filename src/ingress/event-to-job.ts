@@ -3,7 +3,7 @@ import { DRIFT_LABEL } from "../model/drift.js";
 import type { JobSpec, JobTarget } from "../model/job.js";
 import { checkEventToJob, mergeGroupToJob } from "./check-event-to-job.js";
 import { issueCommentToJob, pullRequestCommentToJob } from "./comment-to-job.js";
-import { type Payload, targetOf } from "./ingress-payload.js";
+import { mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
 
 /** What ingress does with a delivery: enqueue a job, or ignore it (with the reason, for the log). */
 export type IngressDecision = { job: { target: JobTarget; spec: JobSpec } } | { ignore: string };
@@ -88,8 +88,9 @@ export function eventToJob(event: string, payload: unknown, settings: IngressSet
     // A drift issue closed by anyone (Sluice closes its own when the drift is gone): the plan it
     // showed can no longer be applied, so it goes, with its bytes in the store.
     if (p.action !== "closed") return { ignore: `issues.${p.action} is not acted on` };
-    if (!p.issue?.labels?.some((l) => l.name === DRIFT_LABEL)) return { ignore: "a closed issue that is not a drift issue" };
-    const number = p.issue.number;
+    // Not by its label alone: one a person took off a drift issue of Sluice's must not keep its plan.
+    if (!mayBeDriftIssue(p, DRIFT_LABEL)) return { ignore: "a closed issue that is not a drift issue" };
+    const number = p.issue?.number;
     if (!number) return { ignore: "issues event without a number" };
     const target = targetOf(p, number);
     if (typeof target === "string") return { ignore: target };

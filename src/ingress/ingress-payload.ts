@@ -14,7 +14,7 @@ export interface Payload {
   };
   sender?: { login?: string; type?: string };
   pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
-  issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[] };
+  issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[]; user?: { login?: string; type?: string } };
   /** push events */
   ref?: string;
   deleted?: boolean;
@@ -73,4 +73,13 @@ export function firstLine(body: string | undefined): string {
 export function disabledReason(word: string, allowCommands: readonly string[]): string {
   const allowed = allowCommands.map((c) => `\`${c}\``).join(", ") || "none";
   return `\`${word}\` is disabled on this Sluice server (server setting \`allow_commands\`: ${allowed})`;
+}
+
+/**
+ * Whether an issue may be one of Sluice's drift issues: labelled so, or opened by an app (Sluice
+ * opens its own; a person may take the label off). Which ones are is the store's word, read by the
+ * job: a person's labelled issue, or another app's, is told or left alone there.
+ */
+export function mayBeDriftIssue(p: Payload, label: string): boolean {
+  return (p.issue?.labels ?? []).some((l) => l.name === label) || p.issue?.user?.type === "Bot";
 }

@@ -68,3 +68,30 @@ it("a close delivered again after the issue was reopened and planned again keeps
   });
   expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
 });
+
+it("a drift issue whose label a person took off still discards its plan when closed, and says so", async () => {
+  const state = join(h.stateDir, "unlabelled-close.tfstate");
+  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+  const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
+  const repo = await h.sim.createRepo({ owner: "acme", name: "unlabelled-close", files });
+  h.sim.setPermission(repo, "alice", "write");
+  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+    message: "no drift issue",
+    timeoutMs: 60_000,
+  });
+  await untilIdle(h.app.dataDir);
+  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+  if (!issue) throw new Error("no drift issue");
+  expect(pendingPlans(repo.fullName, issue.number)).toBe(1);
+  // The label taken off in the web UI (GitHub's `issues.unlabeled` is not acted on), then closed.
+  issue.labels = issue.labels.filter((l) => l !== "sluice:drift");
+  await h.sim.closeIssue(repo, issue.number, { user: "alice" });
+  await h.sim.waitFor(() => pendingPlans(repo.fullName, issue.number) === 0, {
+    message: "the plan of a drift issue closed without its label was kept",
+    timeoutMs: 60_000,
+  });
+  await untilIdle(h.app.dataDir);
+  expect(h.sim.comments(repo, issue.number).some((c) => c.body.includes("the plan it showed was discarded"))).toBe(true);
+});

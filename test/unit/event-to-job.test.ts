@@ -148,6 +148,20 @@ describe("eventToJob and drift issues closed by hand", () => {
     });
   });
 
+  it("a drift issue of Sluice's whose label a person took off still discards its plan when closed, and still takes /apply", () => {
+    const byApp = { ...closed([]), issue: { number: 12, labels: [], user: { login: "sluice[bot]", type: "Bot" } } };
+    const d = eventToJob("issues", byApp, settings);
+    expect(d).toMatchObject({ job: { target: { pr: 12 }, spec: { kind: "cleanup", merged: false, driftIssue: true } } });
+    const comment = { ...byApp, action: "created", comment: { id: 5, body: "/apply", user: { login: "alice", type: "User" } } };
+    expect(eventToJob("issue_comment", comment, settings)).toMatchObject({ job: { target: { pr: 12 }, spec: { kind: "drift-apply" } } });
+    // Control: a person's issue without the label is not one, closed or commented on.
+    const byPerson = { ...byApp, issue: { ...byApp.issue, user: { login: "alice", type: "User" } } };
+    expect(eventToJob("issues", byPerson, settings)).toEqual({ ignore: "a closed issue that is not a drift issue" });
+    expect(eventToJob("issue_comment", { ...comment, issue: byPerson.issue }, settings)).toEqual({
+      ignore: "comment on an issue, not a pull request",
+    });
+  });
+
   it("other issues, and other actions on drift issues, are ignored with the reason", () => {
     expect(eventToJob("issues", closed(["bug"]), settings)).toEqual({ ignore: "a closed issue that is not a drift issue" });
     expect(eventToJob("issues", closed(["sluice:drift"], "reopened"), settings)).toEqual({ ignore: "issues.reopened is not acted on" });
