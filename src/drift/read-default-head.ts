@@ -46,6 +46,10 @@ export async function readDefaultHead(ctx: JobContext, say: (text: string) => Pr
       { jobId: job.id, repo: name, status: e.status },
       "GitHub refuses to show this repository to Sluice (deleted, or out of the installation): its drift schedules are dropped until it is enrolled again",
     );
+    // Asked in a comment, the asker is told, where GitHub still takes a comment.
+    await say(
+      `GitHub refused Sluice the default branch of this repository (${e.status}), so nothing was checked, and its drift schedules were dropped until Sluice can read it again (the app's installation must include this repository, with read access to its contents).`,
+    ).catch(() => undefined);
     return undefined;
   });
   if (!read) return undefined;

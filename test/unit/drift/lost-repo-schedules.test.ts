@@ -54,4 +54,25 @@ describe("the drift schedules of a repository GitHub no longer shows to Sluice",
     expect(first.failed[0]).toContain("502");
     expect((await tickAndRun(deps, t0 + 2 * MINUTE)).queued).toBe(1);
   });
+
+  it("a `/drift` that meets the refusal is answered with it, not left unanswered", async () => {
+    const deps = await scheduled(() =>
+      Promise.reject(new VcsError("reading branch main: GitHub answered 403 (Resource not accessible by integration)", 403, false)),
+    );
+    deps.vcs.permissions.set("alice", "write");
+    const asked = { ...target, pr: 3 };
+    const id = await deps.store.enqueueInternal(asked, {
+      kind: "drift-check",
+      trigger: "comment",
+      filter: {},
+      commentId: 41,
+      commandLine: "/drift",
+      actor: "alice",
+    });
+    const job = await deps.store.getJob(id);
+    if (!job) throw new Error("no job");
+    await runJob(job, deps);
+    expect(deps.vcs.bodiesOn(3).join("\n")).toContain("GitHub refused Sluice the default branch of this repository (403)");
+    expect(await deps.store.dueDriftSchedules(t0 + 60 * MINUTE)).toEqual([]);
+  });
 });
