@@ -5,6 +5,7 @@ import { repoFullName } from "../model/repo.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { runCleanupJob } from "./run-cleanup-job.js";
 import { HEALED, reconciledDetail } from "../model/reconciled.js";
+import { closedPrSaid, unfinishedCloseJob } from "../heal/closed-pr-said.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { Job } from "../model/job.js";
 import { checkJobIds, orphanChecks } from "../heal/orphan-checks.js";
@@ -68,6 +69,10 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     return;
   }
   const locks = await deps.store.locksOf(repoFullName(repo), number);
+  // Its close heard, but the job acting on it ended before it released the locks: said as it was.
+  const closeJob = unfinishedCloseJob(await deps.store.closeJobOf(repoFullName(repo), number), pr.closedAt);
+  const projects = locks.map((l) => `\`${l.project}\``).join(", ");
+  const { text, why } = closedPrSaid(pr.merged, projects, closeJob);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
   await deps.store.recordAudit({
     actor: "sluice",
@@ -77,16 +82,13 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     detail: reconciledDetail(
       "pr-closed",
       `#${number} is ${pr.merged ? "merged" : "closed"}; released ${locks.length} lock(s): ${locks.map((l) => l.project).join(", ")}`,
+      why,
     ),
   });
   deps.log.warn(
-    { jobId: job.id, repo: repoFullName(repo), pr: number, merged: pr.merged, locks: locks.length },
-    `pull request closed: ${HEALED}`,
+    { jobId: job.id, repo: repoFullName(repo), pr: number, merged: pr.merged, locks: locks.length, closeJob: closeJob?.id },
+    `pull request closed: ${why}`,
   );
-  const projects = locks.map((l) => `\`${l.project}\``).join(", ");
-  const text = pr.merged
-    ? `Sluice did not receive this pull request's merge event (${HEALED}): it released its locks (${projects}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
-    : `Sluice did not receive this pull request's close event (${HEALED}): it released its locks (${projects}).`;
   await vcs.createComment(repo, number, printComment({ marker: jobMarker(`healed-${job.id}`), text }));
 }
 

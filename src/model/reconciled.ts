@@ -8,5 +8,5 @@ export const HEALED = "reconciled, the webhook was not received";
 export const RECONCILED_KINDS = ["pr-closed", "head-moved", "check-orphaned"] as const;
 export type ReconciledKind = (typeof RECONCILED_KINDS)[number];
 
-/** The audit detail of a `reconciled` record: its kind first, so that it can be counted by kind. */
-export const reconciledDetail = (kind: ReconciledKind, said: string) => `${kind}: ${HEALED}: ${said}`;
+/** The audit detail of a `reconciled` record: its kind first, so that it can be counted by kind; then why it was needed. */
+export const reconciledDetail = (kind: ReconciledKind, said: string, why = HEALED) => `${kind}: ${why}: ${said}`;

@@ -57,6 +57,7 @@ export type JobQueue = Pick<
   | "recordDelivery"
   | "claimNextJob"
   | "activeJobsOf"
+  | "closeJobOf"
   | "heardOfHead"
   | "getJob"
   | "updateJob"
@@ -130,6 +131,13 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         pr,
       ]);
       return rows.map(toJob);
+    },
+    async closeJobOf(repo, pr) {
+      const row = await db.get<JobRow>("SELECT * FROM jobs WHERE repo = ? AND pr = ? AND kind = 'cleanup' ORDER BY id DESC LIMIT 1", [
+        repo,
+        pr,
+      ]);
+      return row ? toJob(row) : undefined;
     },
     async heardOfHead(repo, pr, headSha) {
       // Only GitHub's own events carry a head (opened, synchronize, a check's commit); so do the

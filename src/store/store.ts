@@ -68,6 +68,8 @@ export interface Store
   claimNextJob(): Promise<Job | undefined>;
   /** Queued and running jobs of one PR (repo as `owner/name`), oldest first. */
   activeJobsOf(repo: string, pr: number): Promise<Job[]>;
+  /** The newest job queued for this PR's close (its `closed` event), whatever became of it; undefined when none was. */
+  closeJobOf(repo: string, pr: number): Promise<Job | undefined>;
   /** Whether a job of this PR was ever queued for `headSha` (an event that named it, or a heal of it). */
   heardOfHead(repo: string, pr: number, headSha: string): Promise<boolean>;
   getJob(id: number): Promise<Job | undefined>;

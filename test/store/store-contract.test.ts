@@ -402,6 +402,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.getPreview({ repo: "acme/web", pr: 9, project: "app" })).toBeUndefined();
   });
 
+  it("a pull request's close job: the newest queued for its close, whatever became of it", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const repo = "acme/infra";
+    await a.enqueueInternal(target(5), spec);
+    expect(await b.closeJobOf(repo, 5)).toBeUndefined();
+    const first = await a.enqueueInternal(target(5), { kind: "cleanup", merged: false, actor: "octocat" });
+    const second = await a.enqueueInternal(target(5), { kind: "cleanup", merged: true, mergeSha: "m", actor: "octocat" });
+    await a.updateJob(second, { status: "failed", error: "boom" });
+    await a.enqueueInternal(target(6), { kind: "cleanup", merged: false, actor: "octocat" });
+    expect(first).toBeLessThan(second);
+    expect(await b.closeJobOf(repo, 5)).toMatchObject({ id: second, status: "failed", spec: { kind: "cleanup", merged: true } });
+  });
+
   it("heal refusals: kept per pull request, replaced, forgotten, on every replica", async () => {
     await fresh();
     const [a, b] = await twoStores();
