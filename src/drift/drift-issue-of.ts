@@ -7,7 +7,9 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 
 export type DriftIssueOf = { ok: true; project: string; shown?: ShownPlan } | { ok: false; reason: string };
 
-export const NOT_A_DRIFT_ISSUE = "this is not a drift issue of Sluice's (Sluice did not open it), so there is no plan to apply here";
+// Not "Sluice did not open it": `/apply` reaches this on any issue the app opened (a scheduled destroy's report too).
+export const NOT_A_DRIFT_ISSUE =
+  "this is not a drift issue of Sluice's (Sluice did not open it for a drifted project), so there is no plan to apply here";
 
 /**
  * What `/apply` on an issue may act on: the project and the plan the issue shows, as the store

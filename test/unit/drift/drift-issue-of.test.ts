@@ -39,6 +39,8 @@ describe("driftIssueOf: what /apply on an issue may act on", () => {
     expect(await driftIssueOf(store, vcs, repo, 7)).toEqual({ ok: false, reason: NOT_A_DRIFT_ISSUE });
     expect(await driftIssueOf(store, vcs, repo, 8)).toEqual({ ok: false, reason: NOT_A_DRIFT_ISSUE });
     expect(NOT_A_DRIFT_ISSUE).toContain("not a drift issue of Sluice's");
+    // Said on an issue the app opened for something else too (a scheduled destroy's report): true there as well.
+    expect(NOT_A_DRIFT_ISSUE).toContain("Sluice did not open it for a drifted project");
   });
 
   it("a known open issue: its project and shown plan from the store, never from its body", async () => {
