@@ -117,7 +117,9 @@ async function upsertIssue(
   const plan = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
   const commentIds = await syncPlanComments(s, r, issue.number, known?.record.commentIds ?? []);
   const { title, body } = renderDriftIssue(r, facts(), s.redact);
-  await vcs.updateIssue(repo, issue.number, { title, body, state: "open" });
+  // Title and body only: a person who closed the issue since this run found it open closed it on
+  // purpose (its close discards the plan); reopening it would undo that. The next check opens a new one.
+  await vcs.updateIssue(repo, issue.number, { title, body });
   // Shown once the issue shows it: an `/apply` before that is refused, as the issue still shows the older plan.
   await deps.store.updateDriftIssue(name, issue.number, { commentIds, plan: { id: plan.id, hash: r.planHash, headSha: run.sha } });
   return issue;

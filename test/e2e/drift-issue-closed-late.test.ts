@@ -95,3 +95,55 @@ it("a drift issue whose label a person took off still discards its plan when clo
   await untilIdle(h.app.dataDir);
   expect(h.sim.comments(repo, issue.number).some((c) => c.body.includes("the plan it showed was discarded"))).toBe(true);
 });
+
+it("a drift issue a person closes while a check is updating it stays closed (control: the check's plan is not applicable there)", async () => {
+  const state = join(h.stateDir, "close-during-check.tfstate");
+  const sluice = 'version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n';
+  const files = { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) };
+  const repo = await h.sim.createRepo({ owner: "acme", name: "close-during-check", files });
+  h.sim.setPermission(repo, "alice", "write");
+  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+  await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+    message: "no drift issue",
+    timeoutMs: 60_000,
+  });
+  await untilIdle(h.app.dataDir);
+  const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+  if (!issue) throw new Error("no drift issue");
+
+  // The next check's edit of the issue is held; the person closes the issue meanwhile.
+  const hold = opened();
+  const arrived = opened();
+  h.sim.failNext({
+    method: "PATCH",
+    pathPattern: new RegExp(`/repos/acme/close-during-check/issues/${issue.number}$`),
+    holdUntil: hold.promise,
+    onHeld: () => arrived.resolve(),
+  });
+  await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+  await arrived.promise;
+  await h.sim.closeIssue(repo, issue.number, { user: "alice" });
+  await h.sim
+    .waitFor(() => pendingPlans(repo.fullName, issue.number) === 0, { message: "close not acted on yet", timeoutMs: 20_000 })
+    .catch(() => undefined);
+  hold.resolve();
+  await h.sim.waitFor(() => h.sim.comments(repo, ops.number).filter((c) => c.body.includes("Drift check")).length >= 2, {
+    message: "the second check did not answer",
+    timeoutMs: 60_000,
+  });
+  await untilIdle(h.app.dataDir);
+  expect(h.sim.issues(repo).find((i) => i.number === issue.number)?.state).toBe("closed");
+  await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+  await untilIdle(h.app.dataDir);
+  expect(await stateResources(state)).toEqual([]);
+});
+
+/** A promise and the function that settles it. */
+function opened(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
