@@ -131,6 +131,10 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   // read now, under the run lock: a pause set while this run planned other projects counts.
   const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
   const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
+  // Asked for in a comment, the reconcile applies now because that person asked: the server's
+  // `permissions` for applying the project hold for them, as they hold for `/drift resume`. A
+  // schedule's reconcile is Sluice's own (the trusted config asked for it).
+  const askedBy = job.spec.kind === "drift-check" && job.spec.trigger === "comment" ? job.spec.actor : undefined;
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
@@ -140,7 +144,10 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
     pause: await deps.store.appliesPaused(),
     // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
     actorAllowed: ALLOWED,
-    ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), { actor: "sluice", actions: [] })),
+    ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
+      actor: askedBy ?? "sluice",
+      actions: askedBy ? ["apply"] : [],
+    })),
     plan: {
       madeFor: { headSha: checkout.headSha },
       // Read now, under the run lock: a branch that moved since this run read its head (a merge

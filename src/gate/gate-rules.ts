@@ -20,7 +20,21 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   merge: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
   "drift-issue": ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "verified", "protect", "policies"],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
-  reconcile: ["pause", "actor", "window", "plan", "inputs", "lock", "verified", "destroy", "protect", "policies", "drift-pause"],
+  // Its permission is that of who asked for it in a `/drift` comment; a schedule's is Sluice's own.
+  reconcile: [
+    "pause",
+    "actor",
+    "permission",
+    "window",
+    "plan",
+    "inputs",
+    "lock",
+    "verified",
+    "destroy",
+    "protect",
+    "policies",
+    "drift-pause",
+  ],
   import: ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
   "state-rm": ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
   // Apply's rules, but for the window and the PR's changes: the push records in the backend what an

@@ -39,6 +39,8 @@ beforeAll(async () => {
       "    unlock: [carol]",
       '  - match: "acme/cc-perm-unlock:prod"',
       "    unlock: [carol]",
+      '  - match: "acme/cc-perm-drift:net"',
+      "    apply: [carol]",
       "api:",
       "  enabled: true",
       "",
@@ -141,6 +143,27 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     expect(report).toContain("not reconciled, ⛔ refused: outside the apply window: a change freeze is on until");
     expect(report).toContain("(year-end freeze)");
     expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("a reconcile a /drift comment asks for applies only for who the project's permissions rule lets apply it", async () => {
+    const state = join(h.stateDir, "cc-perm-drift.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "cc-perm-drift",
+      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
+    });
+    h.sim.setPermission(repo, "dave", "write");
+    h.sim.setPermission(repo, "carol", "write");
+    // Merged without an apply: git differs from what is live, and `on_drift: apply` puts git's state back.
+    await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const host = h.sim.openIssue(repo, { title: "drift host", author: "dave" });
+    const refused = await say(h, repo, host.number, "dave", "/drift", "**Drift check**");
+    expect(refused).toContain("not reconciled, ⛔ refused: the server's permissions rule `acme/cc-perm-drift:net` lets only `carol` apply");
+    expect(await stateResources(state)).toEqual([]);
+    // Control: who may apply the project asks, and the reconcile applies.
+    const applied = await say(h, repo, host.number, "carol", "/drift", "**Drift check**");
+    expect(applied).not.toContain("⛔");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });
 
   it("a project's permissions rule lets only the named users and teams apply it, beyond write access", async () => {
