@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { passGate } from "../gate/pass-gate.js";
-import { planRuleFacts } from "../authorization/plan-rule-facts.js";
+import { agentFacts, planRuleFacts } from "../authorization/plan-rule-facts.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { DriftPause } from "../model/drift.js";
@@ -132,15 +132,17 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
   const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
   // Asked for in a comment, the reconcile applies now because that person asked: the server's
-  // `permissions` for applying the project hold for them, as they hold for `/drift resume`. A
-  // schedule's reconcile is Sluice's own (the trusted config asked for it).
+  // `permissions` for applying the project hold for them, as they hold for `/drift resume`, and an
+  // agent (which may never apply) is refused. A schedule's reconcile is Sluice's own (the trusted
+  // config asked for it).
   const askedBy = job.spec.kind === "drift-check" && job.spec.trigger === "comment" ? job.spec.actor : undefined;
   const decision = await passGate(deps.store, {
     road: "reconcile",
     repo: name,
     project: project.name,
     number: 0,
-    actor: "sluice",
+    actor: askedBy ?? "sluice",
+    ...(askedBy ? { agents: agentFacts(deps.config, askedBy, []) } : {}),
     pause: await deps.store.appliesPaused(),
     // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
     actorAllowed: ALLOWED,

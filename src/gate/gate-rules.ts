@@ -20,10 +20,11 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
   merge: ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "requirements", "destroy", "protect", "policies"],
   "drift-issue": ["pause", "actor", "agent", "permission", "window", "plan", "inputs", "lock", "verified", "protect", "policies"],
   // A reconcile outside its window is not a failure: it waits, and the next check tries again.
-  // Its permission is that of who asked for it in a `/drift` comment; a schedule's is Sluice's own.
+  // Its permission is that of who asked for it in a `/drift` comment (an agent may not); a schedule's is Sluice's own.
   reconcile: [
     "pause",
     "actor",
+    "agent",
     "permission",
     "window",
     "plan",

@@ -20,6 +20,7 @@ beforeAll(async () => {
     serverConfig: [
       "apply_requirements: []",
       "admins: [alice]",
+      "agents: [robo]",
       "allowed_overrides: [apply_requirements, drift]",
       "drift:",
       '  schedule: "0 0 1 1 *"',
@@ -162,6 +163,26 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     expect(await stateResources(state)).toEqual([]);
     // Control: who may apply the project asks, and the reconcile applies.
     const applied = await say(h, repo, host.number, "carol", "/drift", "**Drift check**");
+    expect(applied).not.toContain("⛔");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+
+  it("an agent's /drift checks, but its reconcile is refused: an agent never applies (control: a person's applies)", async () => {
+    const state = join(h.stateDir, "cc-agent-drift.tfstate");
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "cc-agent-drift",
+      files: { ".sluice.yaml": "version: 1\ndrift:\n  on_drift: apply\n", "net/main.tf": statefulProject("net", state, 0) },
+    });
+    h.sim.setPermission(repo, "robo", "write");
+    h.sim.setPermission(repo, "dave", "write");
+    await h.sim.pushDefaultBranch(repo, { "net/main.tf": statefulProject("net", state, 1) });
+    const host = h.sim.openIssue(repo, { title: "drift host", author: "dave" });
+    const refused = await say(h, repo, host.number, "robo", "/drift", "**Drift check**");
+    expect(refused).toContain("not reconciled, ⛔ refused:");
+    expect(refused).toContain("is an agent (server setting `agents`)");
+    expect(await stateResources(state)).toEqual([]);
+    const applied = await say(h, repo, host.number, "dave", "/drift", "**Drift check**");
     expect(applied).not.toContain("⛔");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });

@@ -191,11 +191,12 @@ describe("the gate: every road through every rule", () => {
     expect(ROAD_RULES["preview-apply"]).toContain("window");
     // Rules that read the plan: every road that applies a plan takes `protect` (a preview's
     // teardown destroys only the pull request's own copy, which no one could override once it
-    // closed); every road a person or an App asks by takes `agent`.
+    // closed); every road a person or an App asks by takes `agent` (a reconcile too: a `/drift`
+    // comment asks for one; a scheduled one has no asker, and its facts name no agent).
     for (const road of ROADS) {
       const rules = ROAD_RULES[road];
       if (rules.includes("plan") && road !== "preview-destroy") expect(rules, road).toContain("protect");
-      const askedBySomeone = !["reconcile", "preview-destroy", "scheduled-destroy"].includes(road);
+      const askedBySomeone = !["preview-destroy", "scheduled-destroy"].includes(road);
       expect(rules.includes("agent"), road).toBe(askedBySomeone);
     }
     // A `-destroy` plan's own rule rides on `destroy`, on the roads that apply a pull request's plan.
