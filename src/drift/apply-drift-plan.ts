@@ -58,7 +58,9 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         ...(a.number > 0 ? { drift_issue: a.number } : {}),
         head_sha: a.commitSha,
         base_ref: a.defaultBranch,
-        actor: admitted.actor,
+        // The apply's own actor: a reconcile's is Sluice, also one a `/drift` comment asked for
+        // (the gate admitted it for the commenter; the token names who applies, as the live record does).
+        actor: a.actor,
       }),
       // Also an apply record of the job: a crash mid-apply marks the job interrupted at restart, and
       // nothing applies again by itself (correctness rule 8).
