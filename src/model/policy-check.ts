@@ -17,3 +17,10 @@ export interface PolicyApproval {
   policySet: string;
   user: string;
 }
+
+const failuresOf = (outcome: PolicySetOutcome | undefined): string | undefined =>
+  outcome?.status === "failed" ? JSON.stringify([...outcome.failures].sort()) : undefined;
+
+/** Pure: whether two outcomes of one set failed alike (the same failures, in any order), so an approval of one holds for the other. */
+export const sameFailures = (a: PolicySetOutcome | undefined, b: PolicySetOutcome | undefined): boolean =>
+  failuresOf(a) !== undefined && failuresOf(a) === failuresOf(b);

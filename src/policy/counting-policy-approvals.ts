@@ -1,13 +1,10 @@
-import type { PolicyApproval, PolicyCheck, PolicySetOutcome } from "../model/policy-check.js";
+import { type PolicyApproval, type PolicyCheck, sameFailures } from "../model/policy-check.js";
 
 /** One plan's policy outcome and the approvals given for it. */
 export interface ApprovedCheck {
   check: PolicyCheck | undefined;
   approvals: PolicyApproval[];
 }
-
-const failuresOf = (outcome: PolicySetOutcome | undefined): string | undefined =>
-  outcome?.status === "failed" ? JSON.stringify([...outcome.failures].sort()) : undefined;
 
 /**
  * Pure: the approvals that count for a plan's policy sets: its own, and those given to earlier
@@ -19,11 +16,10 @@ const failuresOf = (outcome: PolicySetOutcome | undefined): string | undefined =
 export function countingPolicyApprovals(current: ApprovedCheck, earlier: readonly ApprovedCheck[]): PolicyApproval[] {
   const counting = [...current.approvals];
   for (const outcome of current.check?.sets ?? []) {
-    const failures = failuresOf(outcome);
-    if (failures === undefined) continue;
+    if (outcome.status !== "failed") continue;
     for (const plan of earlier) {
-      if (failuresOf(plan.check?.sets.find((s) => s.name === outcome.name)) !== failures) continue;
-      counting.push(...plan.approvals.filter((a) => a.policySet === outcome.name));
+      const then = plan.check?.sets.find((s) => s.name === outcome.name);
+      if (sameFailures(then, outcome)) counting.push(...plan.approvals.filter((a) => a.policySet === outcome.name));
     }
   }
   return counting;

@@ -1,4 +1,4 @@
-import type { PolicyApproval, PolicyCheck } from "../model/policy-check.js";
+import { type PolicyApproval, type PolicyCheck, sameFailures } from "../model/policy-check.js";
 import { json } from "./db/db.js";
 import type { PolicyStore } from "./policy-store.js";
 import { type StoreDriver, now } from "./store-driver.js";
@@ -7,11 +7,38 @@ import { type StoreDriver, now } from "./store-driver.js";
 export function policyRecords({ db }: StoreDriver): PolicyStore {
   return {
     async savePolicyCheck(k, check) {
-      await db.run(
-        `INSERT INTO policy_checks (repo, pr, plan_hash, outcome, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (repo, pr, plan_hash) DO UPDATE SET outcome = excluded.outcome, created_at = excluded.created_at`,
-        [k.repo, k.pr, k.planHash, check, now()],
-      );
+      await db.tx(function* (t) {
+        // Two plans made alike within a second are the same bytes, so the same hash: a policy
+        // changed between them replaces the outcome, and an approval of a set that now fails
+        // otherwise was not given for these failures.
+        const before = yield* t.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
+          k.repo,
+          k.pr,
+          k.planHash,
+        ]);
+        const old = before ? json<PolicyCheck>(before.outcome) : undefined;
+        for (const set of check.sets) {
+          if (
+            !old ||
+            sameFailures(
+              old.sets.find((s) => s.name === set.name),
+              set,
+            )
+          )
+            continue;
+          yield* t.run("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ? AND policy_set = ?", [
+            k.repo,
+            k.pr,
+            k.planHash,
+            set.name,
+          ]);
+        }
+        yield* t.run(
+          `INSERT INTO policy_checks (repo, pr, plan_hash, outcome, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (repo, pr, plan_hash) DO UPDATE SET outcome = excluded.outcome, created_at = excluded.created_at`,
+          [k.repo, k.pr, k.planHash, check, now()],
+        );
+      });
     },
     async policyCheckOf(k) {
       const row = await db.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [

@@ -1138,6 +1138,22 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.policyApprovals(key)).toEqual([]);
   });
 
+  it("a plan made again alike (the same bytes, the same hash) whose set now fails otherwise loses that set's approvals", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const key = { repo: "acme/infra", pr: 9, planHash: "sha256:same" };
+    const failing = (...failures: string[]) => ({ name: "deny", status: "failed" as const, successes: 0, failures, warnings: [] });
+    const tags = { name: "tags", status: "failed" as const, successes: 0, failures: ["no tags"], warnings: [] };
+    await a.savePolicyCheck(key, { sets: [failing("x: needs review"), tags] });
+    await a.approvePolicies(key, "sec", ["deny", "tags"]);
+    // Control: the same failures (any order) keep the approvals.
+    await b.savePolicyCheck(key, { sets: [failing("x: needs review"), tags] });
+    expect(await a.policyApprovals(key)).toHaveLength(2);
+    // The policy was reworded between the two plans: `deny`'s approval was not given for this.
+    await b.savePolicyCheck(key, { sets: [failing("x: reworded"), tags] });
+    expect(await a.policyApprovals(key)).toEqual([{ policySet: "tags", user: "sec" }]);
+  });
+
   it.runIf(adapter.shared)("tells every replica at once when another queues a job (not on duplicates or plain deliveries)", async () => {
     await fresh();
     const [a, b] = await twoStores();
