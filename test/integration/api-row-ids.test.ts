@@ -1,12 +1,14 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamJobEvents } from "../../src/console/job-events.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { startApiServer } from "../support/api-server.js";
 import { postgresAvailability, startPostgres, type TestPostgres } from "../support/postgres.js";
-import { testDir } from "../support/temp-dir.js";
 
 /**
  * Ids in a link or an API call past PostgreSQL's `integer` (job, token, audit event, pull request
@@ -24,11 +26,13 @@ let db: TestPostgres;
 let store: Store;
 let api: Awaited<ReturnType<typeof startApiServer>>;
 let jobId: number;
+let dataDir = "";
 
 beforeAll(async () => {
   if (!available.ok && !process.env.CI) return;
   db = await startPostgres();
-  store = await openStore(db.url, testDir("sluice-row-ids-"));
+  dataDir = mkdtempSync(join(tmpdir(), "sluice-row-ids-"));
+  store = await openStore(db.url, dataDir);
   api = await startApiServer(store);
   const target = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 3 };
   jobId = await store.enqueueInternal(target, { kind: "plan", trigger: "autoplan", actor: "alice" });
@@ -38,6 +42,8 @@ afterAll(async () => {
   await api?.stop();
   await store?.close();
   await db?.stop();
+  // Made in beforeAll, outside any test: testDir's clean-up would never run for it.
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const del = (path: string, token: string) =>
