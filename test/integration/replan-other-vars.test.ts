@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec } from "../../runners/exec.js";
-import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { useTerraformSandbox } from "../support/terraform-sandbox.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import type { Project } from "../../src/model/project.js";
@@ -13,25 +11,7 @@ import { compareChanges } from "../../src/policy/compare-changes.js";
 // does without changing any planned value: here the command a provisioner runs at apply. Review and
 // policy approvals carry over a re-plan only when it is identical (approvalsFrom,
 // countingPolicyApprovals): one made with other variables must not be.
-let root = "";
-let sandbox: Sandbox;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-replan-vars-"));
-  sandbox = await createSandbox(
-    {
-      mode: "on",
-      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
-      paths: [],
-      limits: { memoryBytes: 4 * 1024 ** 3, processes: 2048, fileSizeBytes: 1024 ** 3 },
-      readOnlyFiles: [],
-      toolBinaries: ["terraform"],
-    },
-    exec,
-  );
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const scratch = useTerraformSandbox("sluice-replan-vars-");
 
 const project: Project = { name: "app", dir: "app", workspace: "default", runner: "terraform" };
 const TF = `variable "cmd" {
@@ -48,11 +28,11 @@ resource "terraform_data" "deploy" {
 `;
 
 async function planWith(name: string, extraArgs: string[]): Promise<PlanSummary> {
-  const checkout = join(root, name);
-  const dataDir = join(root, `${name}-data`);
+  const checkout = join(scratch.root, name);
+  const dataDir = join(scratch.root, `${name}-data`);
   await mkdir(join(checkout, "app"), { recursive: true });
   await writeFile(join(checkout, "app/main.tf"), TF);
-  const run = sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
+  const run = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
   if (!run.ok) throw new Error(run.reason);
   const outcome = await createTerraformRunner("terraform").plan(
     { project, checkoutDir: checkout, dataDir, extraArgs, env: {}, timeoutMs: 60_000, redact: (s) => s, onOutput: () => undefined },

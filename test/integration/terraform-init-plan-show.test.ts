@@ -1,43 +1,23 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec } from "../../runners/exec.js";
-import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { useTerraformSandbox } from "../support/terraform-sandbox.js";
 import type { Exec } from "../../runners/runner.js";
 import { initPlanShow } from "../../runners/terraform/init-plan-show.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
 import type { Project } from "../../src/model/project.js";
 
 /** The default workflow's init, plan and show run as one sandboxed tool run: each step still reports as itself. */
-let root = "";
-let sandbox: Sandbox;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-init-plan-"));
-  sandbox = await createSandbox(
-    {
-      mode: "on",
-      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
-      paths: [],
-      limits: { memoryBytes: 4 * 1024 ** 3, processes: 2048, fileSizeBytes: 1024 ** 3 },
-      readOnlyFiles: [],
-      toolBinaries: ["terraform"],
-    },
-    exec,
-  );
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const scratch = useTerraformSandbox("sluice-tf-init-plan-");
 
 const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 
 async function plan(name: string, tf: string) {
-  const checkout = join(root, name);
-  const dataDir = join(root, `${name}-data`);
+  const checkout = join(scratch.root, name);
+  const dataDir = join(scratch.root, `${name}-data`);
   await mkdir(join(checkout, "net"), { recursive: true });
   await writeFile(join(checkout, "net/main.tf"), tf);
-  const run = sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
+  const run = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
   if (!run.ok) throw new Error(run.reason);
   const streamed: string[] = [];
   const calls: string[][] = [];
@@ -73,7 +53,7 @@ describe("init, plan and show in one sandbox (default workflow)", () => {
     expect(`${outcome.output}${streamed}`).not.toMatch(/sluice-(init|plan)-|format_version/);
     // The plan file is the copy show read, left where apply looks for it; the copy's dir is gone.
     expect((await readFile(outcome.planFile)).subarray(0, 2).toString()).toBe("PK");
-    await expect(readFile(join(root, "ok-data/shown/plan.tfplan"))).rejects.toThrow();
+    await expect(readFile(join(scratch.root, "ok-data/shown/plan.tfplan"))).rejects.toThrow();
   });
 
   it("an init that fails is reported as init, with init's output, and no plan runs", async () => {
@@ -117,14 +97,14 @@ exit 3
 
 describe("what a plan leaves running", () => {
   it("cannot change the plan show reads nor write into show's output: show's JSON is the plan that is kept", async () => {
-    const checkout = join(root, "hostile");
-    const dataDir = join(root, "hostile-data");
+    const checkout = join(scratch.root, "hostile");
+    const dataDir = join(scratch.root, "hostile-data");
     await mkdir(checkout, { recursive: true });
     await mkdir(dataDir, { recursive: true });
     const tool = join(checkout, "fake-terraform");
     await writeFile(tool, HOSTILE_TOOL);
     await chmod(tool, 0o755);
-    const run = sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
+    const run = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
     if (!run.ok) throw new Error(run.reason);
     expect(run.exec.isolated).toBe(true);
     const planFile = join(dataDir, "plan.tfplan");
@@ -147,7 +127,7 @@ describe("what a plan leaves running", () => {
       scripts.push(args[1] ?? "");
       return { exitCode: 0, timedOut: false, stdout: "", stderr: "", durationMs: 0 };
     };
-    const dataDir = join(root, "direct-data");
+    const dataDir = join(scratch.root, "direct-data");
     await mkdir(dataDir, { recursive: true });
     const r = await initPlanShow(direct, "terraform", ["plan"], join(dataDir, "plan.tfplan"), { cwd: dataDir });
     expect(r).toMatchObject({ ok: false, step: "init" });

@@ -1,11 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec } from "../../runners/exec.js";
-import { createSandbox, type Sandbox } from "../../runners/sandbox/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { useTerraformSandbox } from "../support/terraform-sandbox.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
 import type { Project } from "../../src/model/project.js";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
@@ -17,29 +15,10 @@ import { createRedactor } from "../../src/util/redact.js";
  * plan (terraform_data's `output` echoes a sensitive `input`), and Sluice learns them only from
  * `show -json`, after the plan printed them: streamed at once, they were stored in clear.
  */
-let root = "";
-let sandbox: Sandbox;
+const scratch = useTerraformSandbox("sluice-tf-live-sensitive-");
 const run = promisify(execFile);
 const tfEnv = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 const SECRET = "prior-state-secret-4f1c9e";
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-live-sensitive-"));
-  sandbox = await createSandbox(
-    {
-      mode: "on",
-      bwrapPath: process.env.SLUICE_BWRAP_PATH || "bwrap",
-      paths: [],
-      limits: { memoryBytes: 4 * 1024 ** 3, processes: 2048, fileSizeBytes: 1024 ** 3 },
-      readOnlyFiles: [],
-      toolBinaries: ["terraform"],
-    },
-    exec,
-  );
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
 
 const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
 
@@ -56,8 +35,8 @@ resource "terraform_data" "pw" {
 `;
 
 async function planAfterApply(name: string, workflow?: { plan: WorkflowStep[]; apply: WorkflowStep[] }) {
-  const checkout = join(root, name);
-  const dataDir = join(root, `${name}-data`);
+  const checkout = join(scratch.root, name);
+  const dataDir = join(scratch.root, `${name}-data`);
   await mkdir(join(checkout, "vault"), { recursive: true });
   await mkdir(join(checkout, "state"), { recursive: true });
   await writeFile(join(checkout, "secret.txt"), SECRET);
@@ -69,7 +48,7 @@ async function planAfterApply(name: string, workflow?: { plan: WorkflowStep[]; a
   // The secret is no longer in the checkout: only the state holds it now.
   await writeFile(join(checkout, "secret.txt"), "rotated-away");
   await writeFile(join(checkout, "vault/main.tf"), tf("2").replace(/sensitive\(file\([^\n]*\)\)/, 'sensitive("rotated-away")'));
-  const sandboxed = sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
+  const sandboxed = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
   if (!sandboxed.ok) throw new Error(sandboxed.reason);
   const streamed: string[] = [];
   const outcome = await createTerraformRunner("terraform").plan(
