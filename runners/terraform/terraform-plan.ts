@@ -176,19 +176,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // What init really loaded (a templated `source` too), for the code owners of the apply.
   summary.summary.moduleDirs = await loadedModuleDirs(env.TF_DATA_DIR as string, req.checkoutDir, dir.path);
-  // The sandbox had TF_DATA_DIR writable: its backend file is read as a PR's file (inside,
-  // regular, capped: never through a symlink, nor /dev/zero or a FIFO); one refused says nothing.
-  const backend = readCheckoutFile(env.TF_DATA_DIR as string, "terraform.tfstate");
-  const place =
-    backend.ok || backend.problem === "missing"
-      ? statePlace({
-          backendState: backend.ok ? backend.text : undefined,
-          projectDir: dir.path,
-          checkoutDir: req.checkoutDir,
-          workspace: req.project.workspace,
-          keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
-        })
-      : ({ kind: "unknown" } as const);
+  const place = planStatePlace(env.TF_DATA_DIR as string, dir.path, req, exec.isolated === true);
   // Refused before any apply can write a state the sandbox throws away (the read-only root makes
   // that write fail anyway; this says so at plan, with the fix).
   const refusal = stateRefusal(place);
@@ -201,21 +189,55 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const remote = place.kind === "remote" ? remoteBackendDigest(env.TF_DATA_DIR as string) : undefined;
   const held = remote !== undefined ? { backend: remote } : {};
   if (!req.policyCheck) return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), outputs, ...held };
-  // conftest reads the JSON from a file in the plan's own data dir (Atlantis' SHOWFILE), private
-  // to this server, and removed once checked: it holds sensitive values in clear.
-  const showFile = `${planFile}.json`;
+  const policy = await checkPlanPolicies(exec, req, req.policyCheck, {
+    planFile,
+    showJson,
+    sensitiveValues: summary.summary.sensitiveValues,
+    env: base(stepEnv).env as Record<string, string>,
+  });
+  return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs, ...held };
+}
+
+/**
+ * Where the plan's state lives, from the backend file init wrote. The sandbox had TF_DATA_DIR
+ * writable: the file is read as a PR's file (inside, regular, capped: never through a symlink,
+ * nor /dev/zero or a FIFO); one refused says nothing.
+ */
+function planStatePlace(tfDataDir: string, projectDir: string, req: PlanRequest, isolated: boolean) {
+  const backend = readCheckoutFile(tfDataDir, "terraform.tfstate");
+  if (!backend.ok && backend.problem !== "missing") return { kind: "unknown" } as const;
+  return statePlace({
+    backendState: backend.ok ? backend.text : undefined,
+    projectDir,
+    checkoutDir: req.checkoutDir,
+    workspace: req.project.workspace,
+    keptPaths: isolated ? (req.keptPaths ?? []) : undefined,
+  });
+}
+
+/**
+ * The server's policy sets over the shown plan. conftest reads the JSON from a file in the plan's
+ * own data dir (Atlantis' SHOWFILE), private to this server, and removed once checked: it holds
+ * sensitive values in clear.
+ */
+async function checkPlanPolicies(
+  exec: Exec,
+  req: Pick<PlanRequest, "timeoutMs" | "redact">,
+  sets: NonNullable<PlanRequest["policyCheck"]>,
+  plan: { planFile: string; showJson: string; sensitiveValues: readonly string[]; env: Record<string, string> },
+) {
+  const showFile = `${plan.planFile}.json`;
   // A workflow step may have left anything at that name: never written through (wx, after rm).
   await rm(showFile, { recursive: true, force: true });
-  await writeFile(showFile, showJson, { mode: 0o600, flag: "wx" });
-  const sensitive = createRedactor({ secrets: summary.summary.sensitiveValues });
+  await writeFile(showFile, plan.showJson, { mode: 0o600, flag: "wx" });
+  const sensitive = createRedactor({ secrets: [...plan.sensitiveValues] });
   try {
-    const policy = await runPolicyCheck(exec, req.policyCheck, {
+    return await runPolicyCheck(exec, sets, {
       showFile,
-      env: base(stepEnv).env as Record<string, string>,
+      env: plan.env,
       timeoutMs: req.timeoutMs,
       redact: (text) => sensitive(req.redact(text)),
     });
-    return { ok: true, summary: summary.summary, output: shown, planFile, durationMs: elapsed(), policy, outputs, ...held };
   } finally {
     await rm(showFile, { force: true });
   }
