@@ -64,13 +64,15 @@ export async function priorState(planFile: string): Promise<StateSnapshot | unde
 export async function pullState(
   exec: Exec,
   bin: string,
-  where: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  /** `redact`: the run's redactor, for the error line a failed pull printed (its stdout, the state, is parsed, never shown). */
+  where: { cwd: string; env: Record<string, string>; timeoutMs: number; redact?: (text: string) => string },
   /** How `bin` is asked, and the command as messages name it (terragrunt: `run … -- state pull`). */
   asked: { argv: readonly string[]; shown: string } = { argv: ["state", "pull"], shown: "terraform state pull" },
 ): Promise<StateSnapshot | { error: string }> {
   const r = await exec(bin, [...asked.argv], { cwd: where.cwd, env: where.env, timeoutMs: where.timeoutMs, redact: (t) => t });
   if (r.exitCode !== 0) {
-    const why = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
+    const last = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).at(-1);
+    const why = last === undefined ? `exit code ${r.exitCode}` : (where.redact ?? ((t: string) => t))(last);
     return { error: `\`${asked.shown}\` failed: ${why.slice(0, 300)}` };
   }
   return parseStatePull(r.stdout);

@@ -58,7 +58,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   // What the backend holds before: the read-back after the apply must find it moved. Terraform
   // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
   // and keeps that state in the plan file: read there, it saves a terraform run per apply.
-  const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+  const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
   const before = (await priorState(req.planFile)) ?? (await pullState(exec, bin, readAt));
   if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
 

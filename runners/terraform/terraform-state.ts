@@ -69,7 +69,7 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   if (lost) return fail("state", lost);
   const op = req.operation;
   const step = op.kind === "import" ? "import" : op.kind === "push" ? "state push" : "state rm";
-  const read = { cwd: dir.path, env: base.env as Record<string, string>, timeoutMs: req.timeoutMs };
+  const read = { cwd: dir.path, env: base.env as Record<string, string>, timeoutMs: req.timeoutMs, redact: req.redact };
   // What the backend holds before: the read-back after the command must find it moved.
   const before = await pullState(exec, bin, read);
   if ("error" in before) return fail("state pull", `the backend's state could not be read before the ${step}: ${before.error}`);

@@ -189,7 +189,7 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
       if (refusal) return fail(refusal);
       // What the backend holds before (kept in the plan file), read back after: reported as
       // applied only once the state moved where the backend says.
-      const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+      const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
       const pull = () => pullState(exec, bin, readAt, { argv: terragruntStatePullArgv(flags), shown: `${bin} run -- state pull` });
       const before = (await priorState(req.planFile)) ?? (await pull());
       if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);

@@ -30,7 +30,7 @@ export async function terragruntState(
   if (!dir.ok) return fail("checkout", dir.reason);
   await mkdir(req.dataDir, { recursive: true });
   const env = { ...req.env, ...terragruntEnv(flags) };
-  const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs };
+  const read = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: req.redact };
   const pull = () => pullState(exec, bin, read, { argv: terragruntStatePullArgv(flags), shown: `${bin} run -- state pull` });
   // The first pull makes the unit's copy and sets its backend up, as its apply's run did.
   const before = await pull();
