@@ -2,21 +2,9 @@ import { describe, expect, it } from "vitest";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { JobTarget } from "../../../src/model/job.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { summaryOf } from "../../fakes/fake-runner.js";
 
 const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x.test/acme/infra.git", pr: 12 };
-const summary = {
-  add: 1,
-  change: 0,
-  destroy: 0,
-  replace: 0,
-  move: 0,
-  import: 0,
-  forget: 0,
-  resources: [],
-  moves: [],
-  outputs: [],
-  hasChanges: true,
-};
 
 /** Issue #12 closed, with a pending plan under its number; a drift issue of Sluice's when `known`. */
 async function closedIssue(known: boolean) {
@@ -41,7 +29,7 @@ async function closedIssue(known: boolean) {
       baseSha: "d".repeat(40),
       planPath: "/nowhere/plan.tfplan",
       planHash: "sha256:one",
-      summary,
+      summary: summaryOf(1),
       jobId: 1,
     },
     { sha256: "sha256:one", size: 0 },
