@@ -17,8 +17,15 @@ import { healRefused } from "../heal/heal-backoff.js";
 import { refusedOutright } from "../vcs/refused-outright.js";
 
 /**
+ * The least time a closed PR's own event is waited for, whatever `reconcile_interval` says: a short
+ * interval (seconds) must not make a delivery GitHub made a few seconds late, or a busy Sluice
+ * acted on late, count as lost.
+ */
+export const CLOSE_EVENT_GRACE_MS = 30_000;
+
+/**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
- * closed (a sweep's time ago at least: its event may still be on its way) gets what its lost
+ * closed (a sweep's time ago at least, and 30 s: its event may still be on its way) gets what its lost
  * `closed` event would have done (locks, previews, worktrees and plans released), never the apply
  * on merge: a merge Sluice did not hear of is not applied late, it is
  * said on the PR for a person to act on. An open one has the check runs its ended jobs left
@@ -47,10 +54,11 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     return;
   }
   // GitHub delivers a close seconds after it, not at once: a heal that asks in between would
-  // release what the event's cleanup needs (the merge's plans) and say the event was lost. A PR
-  // closed less than one sweep ago is left to its own event; the next sweep asks again.
+  // release what the event's cleanup needs (the merge's plans: its apply on merge) and say the
+  // event was lost. A PR closed less than one sweep ago, and never less than CLOSE_EVENT_GRACE_MS,
+  // is left to its own event; the next sweep asks again.
   const since = pr.closedAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - Date.parse(pr.closedAt);
-  if (since < deps.config.reconcile_interval) {
+  if (since < Math.max(deps.config.reconcile_interval, CLOSE_EVENT_GRACE_MS)) {
     deps.log.info(
       { jobId: job.id, repo: repoFullName(repo), pr: number, closedAt: pr.closedAt },
       "pull request closed moments ago: its close event is given until the next heal sweep to arrive",

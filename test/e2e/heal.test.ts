@@ -56,9 +56,10 @@ describe("a pull request closed while its webhook was lost", () => {
     ).toEqual([gone.number, open.number].sort());
 
     await closeUnheard(repo, gone.number, true);
+    // Its own event is waited for 30 s (the least grace, the sweep running every second here).
     await h.sim.waitFor(() => locks().every((l) => l.pr !== gone.number), {
       message: "the closed PR's lock was never released",
-      timeoutMs: 60_000,
+      timeoutMs: 90_000,
     });
     await h.sim.waitFor(() => bot(h, repo, gone.number).some((c) => c.body.includes("did not receive this pull request's merge event")), {
       message: "the PR was not told",

@@ -9,11 +9,11 @@ const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "inf
 const HOUR = 3_600_000;
 
 /** #7 merged two hours ago and still holding its lock; its merge's job queued and ended as `closeJob` says (none: never heard). */
-async function healed(closeJob: JobStatus | undefined) {
-  const deps = await fakeJobDeps({ serverConfig: "reconcile_interval: 5m\n" });
+async function healed(closeJob: JobStatus | undefined, { interval = "5m", closedAgo = 2 * HOUR } = {}) {
+  const deps = await fakeJobDeps({ serverConfig: `reconcile_interval: ${interval}\n` });
   deps.vcs.pullRequests.set(
     7,
-    fakePullRequest({ number: 7, state: "closed", merged: true, closedAt: new Date(Date.now() - 2 * HOUR).toISOString() }),
+    fakePullRequest({ number: 7, state: "closed", merged: true, closedAt: new Date(Date.now() - closedAgo).toISOString() }),
   );
   await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
   let closeId: number | undefined;
@@ -46,6 +46,17 @@ describe("a heal of a merged pull request whose merge Sluice heard, but whose jo
     const { said, audit } = await healed(undefined);
     expect(said).toContain("Sluice did not receive this pull request's merge event");
     expect(audit).toEqual([expect.stringMatching(/^pr-closed: reconciled, the webhook was not received/)]);
+  });
+
+  it("a merge closed seconds ago is left to its own event even when the sweep runs every second (its apply on merge needs the plans)", async () => {
+    const { said, audit, locks } = await healed(undefined, { interval: "1s", closedAgo: 10_000 });
+    expect(locks).toHaveLength(1);
+    expect(said).toBe("");
+    expect(audit).toEqual([]);
+    // Control: past the grace, the same merge is said to be lost and its lock released.
+    const later = await healed(undefined, { interval: "1s", closedAgo: 40_000 });
+    expect(later.locks).toEqual([]);
+    expect(later.said).toContain("did not receive this pull request's merge event");
   });
 
   it("a close job counts only when it acted on this close and did not finish", () => {
