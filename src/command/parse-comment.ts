@@ -71,6 +71,13 @@ function parseApplies(display: string, rest: string): ParseResult {
   return invalid(`${markdownCode(`${display}${rest}`.trim())} is not understood: use ${usage}`);
 }
 
+/** A comment's command line: its first line, trimmed. */
+export function commandLineOf(body: string | undefined): string {
+  // Whole, not cut short: a job keeps it to see, when it runs, whether its comment still says it,
+  // and a `/state rm` of many addresses edited past any cut would still read as said.
+  return (body ?? "").split(/\r\n|\n|\r/, 1)[0]?.trim() ?? "";
+}
+
 /** Whether GitHub shows a comment's first line as code (so it says no command, whatever it reads). */
 export function firstLineIsCode(body: string): boolean {
   return indentedCodeBlock(firstLine(body));

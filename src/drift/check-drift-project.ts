@@ -1,26 +1,19 @@
 import { constants } from "node:fs";
 import { copyFile, lstat, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
-import { planPolicyFact } from "../authorization/plan-policy-fact.js";
-import { passGate } from "../gate/pass-gate.js";
-import { agentFacts, planRuleFacts } from "../authorization/plan-rule-facts.js";
-import { inputsFact } from "../tool-runs/inputs-fact.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { DriftPause } from "../model/drift.js";
 import type { Project } from "../model/project.js";
 import { repoFullName } from "../model/repo.js";
-import { ALLOWED } from "../policy/decision.js";
+import type { Decision } from "../policy/decision.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { hashFile } from "../workspace/hash-file.js";
-import { applyDriftPlan } from "./apply-drift-plan.js";
-import { classifyDrift, destroysSomething, liveDrift } from "./classify-drift.js";
+import { reconcileDrift } from "./reconcile-drift.js";
+import { classifyDrift, liveDrift } from "./classify-drift.js";
 import type { ProjectDrift } from "./drift-result.js";
 import { DRIFT_SLOT, planDefaultHead } from "./plan-default-head.js";
 import type { DefaultHead } from "./read-default-head.js";
 import { sourceDirsOf } from "./source-dirs-of.js";
-import { pausedNow } from "./pause-of.js";
-import { lastApplyOf } from "../preview/scheduled-destroy-due.js";
 import type { LiveApply } from "../store/store-records.js";
 
 /** What checking one project of a drift check works with: the job's context and the default branch head. */
@@ -30,6 +23,8 @@ export type DriftContext = Pick<JobContext, "job" | "deps" | "vcs" | "secrets"> 
     /** The repository's drift pauses and what is live, read when the check began (for its report). */
     pauses: DriftPause[];
     live: LiveApply[];
+    /** Whether the `/drift` comment that asked for the check still says it (always, for a schedule's). */
+    stillAsked(): Promise<Decision>;
   };
 
 /** One project, under its run lock: plan, classify, maybe reconcile. */
@@ -95,138 +90,6 @@ export async function checkDriftProject(ctx: DriftContext, project: Project, log
   };
   // Kept by plan hash: whichever road applies this plan (reconcile, `/apply` on its issue), the gate reads it.
   if (outcome.policy) await deps.store.savePolicyCheck({ repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash }, outcome.policy);
-  const drift = settings.driftFor(project);
-  if (drift.onDrift !== "apply") return drifted;
-  // Its plan (the render diff) is empty: the gate's plan rules would read nothing of what applying
-  // it changes in the cluster. Reported; someone applies it on purpose (`/apply` on its issue).
-  if (inCluster) {
-    const reason =
-      "only the live diff against the cluster differs from git, and the gate's plan rules read the render diff: reported, not reconciled by itself (comment `/apply` on the drift issue to apply the default branch's render)";
-    return { ...drifted, reconcile: { done: false, reason } };
-  }
-  // Reconcile puts back what the default branch defines. A workspace a `/drift -d DIR -w WS` named
-  // that no project of the branch has (another PR's preview, a new environment) is not one: applying
-  // there by a comment would be an apply no rule asked for and nobody approved. Reported only.
-  if (settings.identityOf(project).kind !== "known") {
-    const reason = `${project.dir}, workspace ${project.workspace} is not a project of the default branch (the command named the workspace): it is reported, never reconciled`;
-    return { ...drifted, reconcile: { done: false, reason } };
-  }
-
-  // A workspace its `destroy_at` / `idle_ttl` destroyed stays destroyed until someone applies it on
-  // purpose (a PR, `/apply` on the drift issue): reconcile bringing it back would undo the destroy
-  // and, its last apply now newer than `destroy_at`, keep it for good. Read now, under the run lock.
-  // Under its name, or one its place was applied under that no project of the branch has now (a
-  // rename since the destroy): what lives there was destroyed, whatever it is called now.
-  const names = new Set(ctx.all.map((p) => p.name));
-  const applies = (await deps.store.liveApplies(name)).filter((a) => a.project === project.name || !names.has(a.project));
-  const last = lastApplyOf(
-    applies.map((a) => ({ ...a, project: project.name })),
-    project,
-  );
-  if (last?.source === "scheduled-destroy") {
-    const reason = `the workspace was destroyed by its schedule (\`destroy_at\` / \`idle_ttl\`) at ${new Date(last.at).toISOString().slice(0, 16).replace("T", " ")} UTC: apply it from a pull request, or \`/apply\` on the drift issue, to bring it back`;
-    return { ...drifted, reconcile: { done: false, reason } };
-  }
-  // Pull mode: put git's state back, within the same run lock, if the gate allows it. Everything is
-  // read now, under the run lock: a pause set while this run planned other projects counts.
-  const inputsWhere = { checkoutDir: checkout.dir, all: ctx.all, scratchDir: dirname(planFile), trustedProjects: ctx.all };
-  const inputs = await inputsFact({ deps, job, settings, secrets, ...inputsWhere }, outcome.summary, project, new Set());
-  // Asked for in a comment, the reconcile applies now because that person asked: the server's
-  // `permissions` for applying the project hold for them, as they hold for `/drift resume`, and an
-  // agent (which may never apply) is refused. A schedule's reconcile is Sluice's own (the trusted
-  // config asked for it).
-  const askedBy = job.spec.kind === "drift-check" && job.spec.trigger === "comment" ? job.spec.actor : undefined;
-  const decision = await passGate(deps.store, {
-    road: "reconcile",
-    repo: name,
-    project: project.name,
-    number: 0,
-    actor: askedBy ?? "sluice",
-    ...(askedBy ? { agents: agentFacts(deps.config, askedBy, []) } : {}),
-    pause: await deps.store.appliesPaused(),
-    // The trusted config (server, or the default branch's within `allowed_overrides`) asked for it.
-    actorAllowed: ALLOWED,
-    ...(await changeControlFacts(deps, ctx.vcs, settings.identityOf(project), {
-      actor: askedBy ?? "sluice",
-      actions: askedBy ? ["apply"] : [],
-    })),
-    plan: {
-      madeFor: { headSha: checkout.headSha },
-      // Read now, under the run lock: a branch that moved since this run read its head (a merge
-      // applied while it planned) makes this plan an older head's, which must not be applied.
-      live: { headSha: (await ctx.vcs.defaultBranch(repo)).sha },
-      // Made by this run, under this run lock, and hashed after the tool ended.
-      stillPending: true,
-      file: { ok: true },
-      replan: `Comment \`/drift -p ${project.name}\` to check again.`,
-      headOf: "default branch",
-    },
-    lock: { road: "drift", heldByPr: lock?.pr },
-    verifiedHead: await verifiedHeadFact(ctx.vcs, repo, checkout.headSha, settings.requirementsFor(project)),
-    destroy: {
-      destroys: destroysSomething(outcome.summary),
-      allowed: drift.allowDestroy,
-      what: "the plan destroys or replaces resources, and `allow_destroy` is not set for this project's drift",
-    },
-    policies: await planPolicyFact(deps, ctx.vcs, { repo: name, pr: DRIFT_SLOT, planHash: drifted.planHash, runner: project.runner }),
-    driftPause: await pausedNow(deps.store, name, project),
-    inputs: inputs.fact,
-    planRules: await planRuleFacts(ctx.vcs, {
-      repo: name,
-      project: project.name,
-      rules: settings.planRulesFor(project),
-      summary: outcome.summary,
-      runner: project.runner,
-      actor: "sluice",
-      agents: deps.config.agents,
-    }),
-  });
-  if (!decision.allowed) {
-    return {
-      ...drifted,
-      reconcile: { done: false, reason: decision.reasons.join("; "), ...(decision.rule === "lock" && lock ? { heldBy: lock.pr } : {}) },
-    };
-  }
-  const applied = await applyDriftPlan({
-    pass: decision.pass,
-    deps,
-    vcs: ctx.vcs,
-    job,
-    repo,
-    project,
-    settings,
-    secrets,
-    checkoutDir: checkout.dir,
-    planFile,
-    planHash: drifted.planHash,
-    commitSha: checkout.headSha,
-    defaultBranch: ctx.branch,
-    source: "reconcile",
-    inputs: inputs.inputs,
-    planId: 0,
-    number: 0,
-    actor: "sluice",
-  });
-  await deps.store.recordAudit({
-    actor: "sluice",
-    action: "reconcile",
-    repo: name,
-    project: project.name,
-    detail: applied.ok
-      ? `applied ${checkout.headSha.slice(0, 7)}`
-      : `failed at ${checkout.headSha.slice(0, 7)}: ${secrets.redact(applied.message)}`,
-  });
-  // Applied: this plan is spent and no issue will show it (a failed one stays for the issue).
-  if (applied.ok) await rm(planFile, { force: true });
-  // A failed apply is not tried again on every tick: the project is paused until someone resumes it.
-  else
-    await deps.store.setDriftPause(name, project.name, {
-      actor: "sluice",
-      reason: `reconciling failed at ${checkout.headSha.slice(0, 7)}; fix it, then \`/drift resume -p ${project.name}\``,
-    });
-  deps.log.info({ jobId: job.id, project: project.name, ok: applied.ok }, "drift reconciled: git's state applied");
-  return {
-    ...drifted,
-    reconcile: applied.ok ? { done: true, outcome: "applied" } : { done: true, outcome: "failed", message: applied.message },
-  };
+  if (settings.driftFor(project).onDrift !== "apply") return drifted;
+  return reconcileDrift(ctx, project, drifted, { lock, liveOnly: inCluster !== undefined });
 }

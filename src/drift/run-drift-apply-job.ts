@@ -22,7 +22,8 @@ import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { agentFacts, planRuleFacts } from "../authorization/plan-rule-facts.js";
 import { recordDecision } from "../gate/record-decision.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
-import { ALLOWED, refuse } from "../policy/decision.js";
+import { ALLOWED, combine, refuse } from "../policy/decision.js";
+import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
 import { mayRunDrift } from "./may-run-drift.js";
@@ -97,7 +98,9 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
       ...asked,
       project: project.name,
       pause: await deps.store.appliesPaused(),
-      actorAllowed,
+      // Who asked, and that their comment still says it: deleted or edited while this job waited
+      // for the run lock (a drift check of the project running), it applies nothing.
+      actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
       ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
         actor: spec.actor,
         actions: ["apply"],

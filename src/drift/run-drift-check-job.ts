@@ -16,6 +16,7 @@ import { readDefaultHead } from "./read-default-head.js";
 import { DRIFT_CHECK, renderDriftCheck } from "./render-drift.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
 import { errorMessage } from "../util/errors.js";
+import { commandStillAsked } from "../authorization/command-still-asked.js";
 
 /**
  * A drift check: `/drift [-p|-d|-w]`, or a schedule that came due. Plans the default branch head
@@ -87,6 +88,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     branch: head.name,
     pauses: await deps.store.driftPauses(name),
     live: await deps.store.liveApplies(name),
+    stillAsked: commandStillAsked(vcs, job),
   };
   // A fault in one project (git, the store) is that project's error, not the end of the run.
   const checkOne = (project: Project, log: ProjectRun["log"]) =>

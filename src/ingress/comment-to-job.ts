@@ -1,8 +1,8 @@
-import { parseComment } from "../command/parse-comment.js";
+import { commandLineOf, parseComment } from "../command/parse-comment.js";
 import { driftCommandSpec } from "../drift/drift-command-spec.js";
 import { DRIFT_LABEL } from "../model/drift.js";
 import type { IngressDecision, IngressSettings } from "./event-to-job.js";
-import { COMMAND_WORD, disabledReason, firstLine, mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
+import { COMMAND_WORD, disabledReason, mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
 
 /** A new comment on a pull request: the command it holds, bound to the PR and to who wrote it. */
 export function pullRequestCommentToJob(p: Payload, actor: string, settings: IngressSettings): IngressDecision {
@@ -21,7 +21,7 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: { kind: "reply", body: "invalid", reason: parsed.reason, commentId, actor: by } } };
   }
   const cmd = parsed.command;
-  const commandLine = firstLine(p.comment?.body);
+  const commandLine = commandLineOf(p.comment?.body);
   const viaAtlantis = /^atlantis\s/.test(commandLine);
   if (viaAtlantis && cmd.kind === "help" && settings.atlantisPrefix !== "always") return { ignore: "`atlantis help` is left to Atlantis" };
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
@@ -72,7 +72,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   const isDriftIssue = mayBeDriftIssue(p, DRIFT_LABEL);
   if (parsed.type === "invalid") {
     // Other bots answer slash commands on issues too: only what is clearly ours gets a reply.
-    const [w1, w2] = firstLine(p.comment?.body).split(/\s+/, 2);
+    const [w1, w2] = commandLineOf(p.comment?.body).split(/\s+/, 2);
     const is = (word: string) => w1 === `/${word}` || (w1 === "sluice" && w2 === word);
     const ours = is("drift") || is("applies") || (isDriftIssue && (is("apply") || is("state") || is("import")));
     if (!ours || typeof target === "string") return { ignore: "comment on an issue, not a pull request" };
@@ -82,7 +82,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   if (typeof target === "string") return { ignore: target };
   const cmd = parsed.command;
   const by = user?.login ?? actor;
-  const commandLine = firstLine(p.comment?.body);
+  const commandLine = commandLineOf(p.comment?.body);
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
   if (
     (cmd.kind === "drift" || cmd.kind === "applies" || (cmd.kind === "apply" && isDriftIssue)) &&

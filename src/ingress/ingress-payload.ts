@@ -63,12 +63,6 @@ export function targetOf(p: Payload, pr: number, headSha?: string): JobTarget | 
   return { installationId, repo: { owner, name }, cloneUrl, pr, payloadHeadSha: headSha };
 }
 
-export function firstLine(body: string | undefined): string {
-  // Whole, not cut short: a job keeps it to see, when it runs, whether its comment still says it,
-  // and a `/state rm` of many addresses edited past any cut would still read as said.
-  return (body ?? "").split(/\r\n|\n|\r/, 1)[0]?.trim() ?? "";
-}
-
 /** The reply to a command `allow_commands` leaves out. */
 export function disabledReason(word: string, allowCommands: readonly string[]): string {
   const allowed = allowCommands.map((c) => `\`${c}\``).join(", ") || "none";

@@ -31,7 +31,7 @@ import { runPreHooks, runWorkflowHooks } from "../tool-runs/workflow-hooks.js";
 import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
 import { clickedCheckMaker } from "./clicked-pull-request.js";
-import { commandStillAsked } from "./command-still-said.js";
+import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { mergeDecides } from "./merge-decides.js";
 import { mergedWithoutPlans } from "./merged-without-plans.js";
 

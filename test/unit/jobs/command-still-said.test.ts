@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventToJob } from "../../../src/ingress/event-to-job.js";
-import { withdrawal } from "../../../src/jobs/command-still-said.js";
+import { withdrawal } from "../../../src/authorization/command-still-asked.js";
 
 describe("withdrawal: whether the comment that asked for a job still asks for it", () => {
   it.each([

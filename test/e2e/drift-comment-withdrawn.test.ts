@@ -1,0 +1,107 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, stateResources, statefulProject } from "../support/harness.js";
+import { untilIdle } from "../support/until-idle.js";
+
+// A drift issue's `/apply` and a reconciling `/drift` act a while after their job started (a
+// checkout, a plan, the project's run lock): a comment deleted in between applies nothing, as a
+// pull request's `/apply` does not (apply-comment-withdrawn.test.ts). Each case holds one GitHub
+// read the job makes after its start (where the comment was read once) until the comment is gone.
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ serverConfig: "allowed_overrides: [drift]\n" });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const said = (repo: Repo, number: number) =>
+  h.sim
+    .comments(repo, number)
+    .filter((c) => c.user === "sluice[bot]")
+    .map((c) => c.body);
+
+/** Holds the next GET of `path` until the returned release is called; `arrived` once it is held. */
+function holdNext(path: RegExp) {
+  const hold = { release: () => {}, arrived: false };
+  h.sim.failNext({
+    method: "GET",
+    pathPattern: path,
+    holdUntil: new Promise<void>((r) => {
+      hold.release = r;
+    }),
+    onHeld: () => {
+      hold.arrived = true;
+    },
+  });
+  return hold;
+}
+
+async function driftedRepo(name: string, onDrift: "report" | "apply") {
+  const state = join(h.stateDir, `${name}.tfstate`);
+  const sluice = `version: 1\ndrift:\n  schedule: "0 0 1 1 *"\n  on_drift: ${onDrift}\n`;
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { ".sluice.yaml": sluice, "net/main.tf": statefulProject("net", state, 1) },
+  });
+  h.sim.setPermission(repo, "alice", "write");
+  const ops = h.sim.openIssue(repo, { title: "infra checks", author: "alice" });
+  return { repo, state, ops };
+}
+
+describe("a drift command whose comment is deleted while its job runs", { timeout: 240_000 }, () => {
+  it("`/apply` on a drift issue applies nothing, and says why (control: asked again, it applies)", async () => {
+    const { repo, state, ops } = await driftedRepo("drift-apply-withdrawn", "report");
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+      message: "no drift issue",
+      timeoutMs: 90_000,
+    });
+    await untilIdle(h.app.dataDir);
+    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+    if (!issue) throw new Error("no drift issue");
+    // The job's read of the issue (after its start, before the project's run lock) waits.
+    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`));
+    const { commentId } = await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => held.arrived, { message: "the /apply never read its issue", timeoutMs: 60_000 });
+    await h.sim.deleteComment(repo, commentId);
+    held.release();
+    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Nothing was applied")), {
+      message: "no answer to the withdrawn /apply",
+      timeoutMs: 90_000,
+    });
+    expect(said(repo, issue.number).join("\n")).toContain("its comment was deleted while the command ran");
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
+      message: "the control /apply did not apply",
+      timeoutMs: 90_000,
+    });
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+
+  it("`/drift` with `on_drift: apply` reports the drift and reconciles nothing (control: asked again, it reconciles)", async () => {
+    const { repo, state, ops } = await driftedRepo("drift-reconcile-withdrawn", "apply");
+    const replies = () => said(repo, ops.number).filter((b) => b.includes("Drift check"));
+    // The check's read of the default branch (after its start, before it plans) waits.
+    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/branches/main$`));
+    const { commentId } = await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => held.arrived, { message: "the /drift never read the default branch", timeoutMs: 60_000 });
+    await h.sim.deleteComment(repo, commentId);
+    held.release();
+    await h.sim.waitFor(() => replies().length === 1, { message: "no drift check report", timeoutMs: 90_000 });
+    expect(replies()[0]).toContain("its comment was deleted while the command ran");
+    expect(await stateResources(state)).toEqual([]);
+    await untilIdle(h.app.dataDir);
+
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => replies().length === 2, { message: "no second drift check report", timeoutMs: 90_000 });
+    expect(replies()[1]).toContain("drift reverted");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+});
