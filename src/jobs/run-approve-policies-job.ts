@@ -14,6 +14,8 @@ import { ALLOWED } from "../policy/decision.js";
 import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 import { teamsOf } from "../authorization/policy-owners.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import type { PlanRecord } from "../store/store.js";
 
 /** The key policy records of one plan are kept by. */
 const keyOfPlan = (repo: string, p: { pr: number; planHash: string }) => ({ repo, pr: p.pr, planHash: p.planHash });
@@ -44,24 +46,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   if (plans.length === 0)
     return reply("Nothing to approve: this pull request has no current plan that policies check. Comment `/plan` first.", "-1");
 
-  if (spec.command.clear) {
-    // Clearing only takes approvals away: anyone who may apply may do it.
-    const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
-    if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was cleared: ${who.reasons.join("; ")}.`);
-    let cleared = 0;
-    for (const p of plans) {
-      // The reply counts the approvals that counted (an earlier plan's record of a set that fails
-      // otherwise now never did); every record goes, the earlier plans' too: cleared means none count.
-      const counted = await policyApprovalsOf(deps, vcs, p, await deps.store.policyCheckOf(keyOfPlan(repo, p)));
-      cleared += new Set(counted.map((a) => `${a.policySet}\n${a.user.toLowerCase()}`)).size;
-      for (const key of await policyKeysOf(deps, p)) await deps.store.clearPolicyApprovals(key);
-    }
-    await reportPolicyCheck(deps, vcs, job, pr, redact);
-    return reply(
-      `Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`,
-      "+1",
-    );
-  }
+  if (spec.command.clear) return clearApprovals(ctx, pr, plans, reply);
 
   const actor = spec.actor;
   // An owners list (or an owning team) may name an agent: it approves nothing all the same.
@@ -99,11 +84,17 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       );
       continue;
     }
-    if (sets.approvable.length) await deps.store.approvePolicies(key, actor, sets.approvable);
-    approved += sets.approvable.length;
-    refused += sets.notOwner.length + sets.selfBlocked.length;
+    const recorded = sets.approvable.length ? await deps.store.approvePolicies(key, actor, sets.approvable, check) : [];
+    // Checked again alike (the same plan made again) with other failures since they were read here.
+    const changed = sets.approvable.filter((set) => !recorded.includes(set));
+    approved += recorded.length;
+    refused += sets.notOwner.length + sets.selfBlocked.length + changed.length;
     const status = policyStatus(rules, check, await policyApprovalsOf(deps, vcs, plan, check));
-    const parts = describePolicyApproval(rules, actor, sets, status);
+    const parts = describePolicyApproval(rules, actor, { ...sets, approvable: recorded }, status);
+    if (changed.length)
+      parts.push(
+        `${changed.map((set) => inlineCode(set)).join(", ")} not approved: checked again with other failures while this command ran; review them and comment \`/approve_policies\` again`,
+      );
     lines.push(`- ${inlineCode(plan.project)} (${inlineCode(plan.dir)}, workspace ${inlineCode(plan.workspace)}): ${parts.join("; ")}`);
   }
   const head =
@@ -123,4 +114,34 @@ function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {
   const planned = Date.parse(planCreatedAt);
   const commented = Date.parse(commentedAt);
   return Number.isFinite(planned) && Number.isFinite(commented) && planned <= commented;
+}
+
+/**
+ * `--clear-policy-approval`: every approval of the plans' sets forgotten, the earlier identical
+ * plans' records too (cleared means none count). Clearing only takes approvals away: anyone who
+ * may apply may do it.
+ */
+async function clearApprovals(
+  ctx: JobContext<SpecOf<"approve_policies">>,
+  pr: PullRequestInfo,
+  plans: PlanRecord[],
+  reply: (body: string, reaction: "+1" | "-1") => Promise<void>,
+): Promise<void> {
+  const { job, deps, vcs } = ctx;
+  const repo = repoFullName(job.target.repo);
+  const who = await authorizeCommand(vcs, deps, job, "approve_policies --clear-policy-approval", "write");
+  if (!who.allowed) return replyRefused(vcs, deps, job, `Nothing was cleared: ${who.reasons.join("; ")}.`);
+  let cleared = 0;
+  for (const p of plans) {
+    // The reply counts the approvals that counted (an earlier plan's record of a set that fails
+    // otherwise now never did); every record goes.
+    const counted = await policyApprovalsOf(deps, vcs, p, await deps.store.policyCheckOf(keyOfPlan(repo, p)));
+    cleared += new Set(counted.map((a) => `${a.policySet}\n${a.user.toLowerCase()}`)).size;
+    for (const key of await policyKeysOf(deps, p)) await deps.store.clearPolicyApprovals(key);
+  }
+  await reportPolicyCheck(deps, vcs, job, pr, ctx.secrets.redact);
+  return reply(
+    `Cleared ${cleared} policy approval${cleared === 1 ? "" : "s"} of ${plans.length} plan${plans.length === 1 ? "" : "s"}.`,
+    "+1",
+  );
 }

@@ -48,15 +48,28 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       ]);
       return row ? json<PolicyCheck>(row.outcome) : undefined;
     },
-    async approvePolicies(k, user, sets) {
-      // One transaction: all sets are recorded, or none.
-      await db.tx(function* (t) {
+    async approvePolicies(k, user, sets, seen) {
+      // One transaction, with the check read in it: a plan made again alike (the same hash) whose
+      // set now fails otherwise, saved between the approver's reading and this, drops that set's
+      // approvals (savePolicyCheck); one recorded after it would approve failures nobody read.
+      return db.tx(function* (t) {
+        const row = yield* t.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
+          k.repo,
+          k.pr,
+          k.planHash,
+        ]);
+        const current = row ? json<PolicyCheck>(row.outcome) : undefined;
+        const recorded: string[] = [];
         for (const set of sets) {
+          const named = (check: PolicyCheck | undefined) => check?.sets.find((s) => s.name === set);
+          if (!sameFailures(named(seen), named(current))) continue;
           yield* t.run(
             "INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, login, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [k.repo, k.pr, k.planHash, set, user, now()],
           );
+          recorded.push(set);
         }
+        return recorded;
       });
     },
     async policyApprovals(k) {

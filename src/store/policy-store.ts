@@ -15,8 +15,12 @@ export interface PolicyStore {
   /** Records (or replaces) the policy outcome of one plan. */
   savePolicyCheck(key: PlanKey, check: PolicyCheck): Promise<void>;
   policyCheckOf(key: PlanKey): Promise<PolicyCheck | undefined>;
-  /** Records `user`'s approval of each set; approving a set twice counts once. */
-  approvePolicies(key: PlanKey, user: string, policySets: string[]): Promise<void>;
+  /**
+   * Records `user`'s approval of each set that failed in `seen` (the check the approver was shown)
+   * and still fails alike (a set re-checked since with other failures, or passing, is left out);
+   * approving a set twice counts once. Returns the sets recorded.
+   */
+  approvePolicies(key: PlanKey, user: string, policySets: string[], seen: PolicyCheck | undefined): Promise<string[]>;
   /** Approvals of one plan, oldest first. */
   policyApprovals(key: PlanKey): Promise<PolicyApproval[]>;
   /** `/approve_policies --clear-policy-approval`: forgets the plan's approvals; returns how many. */

@@ -1123,9 +1123,13 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await b.savePolicyCheck(key, passed);
     expect(await a.policyCheckOf(key)).toEqual(passed);
 
-    await a.approvePolicies(key, "alice", ["deny", "tags"]);
-    await b.approvePolicies(key, "alice", ["deny"]);
-    await b.approvePolicies(key, "bob", ["deny"]);
+    const twoFailed = {
+      sets: [...failed.sets, { name: "tags", status: "failed" as const, successes: 0, failures: ["no tags"], warnings: [] }],
+    };
+    await a.savePolicyCheck(key, twoFailed);
+    expect(await a.approvePolicies(key, "alice", ["deny", "tags"], twoFailed)).toEqual(["deny", "tags"]);
+    await b.approvePolicies(key, "alice", ["deny"], twoFailed);
+    await b.approvePolicies(key, "bob", ["deny"], twoFailed);
     expect(await a.policyApprovals(key)).toEqual([
       { policySet: "deny", user: "alice" },
       { policySet: "tags", user: "alice" },
@@ -1144,14 +1148,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const key = { repo: "acme/infra", pr: 9, planHash: "sha256:same" };
     const failing = (...failures: string[]) => ({ name: "deny", status: "failed" as const, successes: 0, failures, warnings: [] });
     const tags = { name: "tags", status: "failed" as const, successes: 0, failures: ["no tags"], warnings: [] };
-    await a.savePolicyCheck(key, { sets: [failing("x: needs review"), tags] });
-    await a.approvePolicies(key, "sec", ["deny", "tags"]);
+    const seen = { sets: [failing("x: needs review"), tags] };
+    await a.savePolicyCheck(key, seen);
+    await a.approvePolicies(key, "sec", ["deny", "tags"], seen);
     // Control: the same failures (any order) keep the approvals.
     await b.savePolicyCheck(key, { sets: [failing("x: needs review"), tags] });
     expect(await a.policyApprovals(key)).toHaveLength(2);
     // The policy was reworded between the two plans: `deny`'s approval was not given for this.
     await b.savePolicyCheck(key, { sets: [failing("x: reworded"), tags] });
     expect(await a.policyApprovals(key)).toEqual([{ policySet: "tags", user: "sec" }]);
+    // An approval of what was read before that re-check, recorded after it, is not recorded either
+    // (the owner read `x: needs review`); the set whose failures did not change is.
+    expect(await b.approvePolicies(key, "ops", ["deny", "tags"], seen)).toEqual(["tags"]);
+    expect(await a.policyApprovals(key)).toEqual([
+      { policySet: "tags", user: "sec" },
+      { policySet: "tags", user: "ops" },
+    ]);
+    // Nor one of a set that passes now.
+    await b.savePolicyCheck(key, { sets: [{ name: "deny", status: "passed", successes: 1, warnings: [] }, tags] });
+    expect(await b.approvePolicies(key, "sec", ["deny"], seen)).toEqual([]);
   });
 
   it.runIf(adapter.shared)("tells every replica at once when another queues a job (not on duplicates or plain deliveries)", async () => {

@@ -162,6 +162,32 @@ describe("/approve_policies on the fakes", () => {
     expect(await fact()).toEqual({ passed: true });
   });
 
+  it("a set checked again with other failures between its reading and the approval is not approved, and the reply says so", async () => {
+    const { deps, plan, run, fact } = await setup(failed("a", "b"));
+    const key = { repo: "acme/infra", pr: 1, planHash: plan.planHash };
+    // The same plan made again (the same bytes, the same hash) while the job ran; `a`'s policy
+    // was reworded, so `a` fails otherwise; `b` alike.
+    const reworded: PolicyCheck = {
+      sets: [
+        { name: "a", status: "failed", successes: 0, failures: ["a says no, reworded"], warnings: [] },
+        { name: "b", status: "failed", successes: 0, failures: ["b says no"], warnings: [] },
+      ],
+    };
+    const approve = deps.store.approvePolicies.bind(deps.store);
+    deps.store.approvePolicies = async (...args) => {
+      await deps.store.savePolicyCheck(key, reworded);
+      return approve(...args);
+    };
+    const said = await run("sec");
+    expect(said).toContain("@sec approved 1 failed policy set");
+    expect(said).toContain("`a` not approved: checked again with other failures while this command ran");
+    expect(await deps.store.policyApprovals(key)).toEqual([{ policySet: "b", user: "sec" }]);
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
+    // Control: asked again, now that the new failures are the ones read, `a` is approved.
+    deps.store.approvePolicies = approve;
+    expect(await run("sec")).toContain("policies pass now");
+  });
+
   it("answers when policies are off, or there is no current plan", async () => {
     const off = await fakeJobDeps();
     off.vcs.setPullRequest();
