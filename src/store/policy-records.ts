@@ -1,6 +1,6 @@
 import { type PolicyApproval, type PolicyCheck, sameFailures } from "../model/policy-check.js";
-import { json } from "./db/db.js";
-import type { PolicyStore } from "./policy-store.js";
+import { json, type Tx, type TxBody } from "./db/db.js";
+import type { PlanKey, PolicyStore } from "./policy-store.js";
 import { type StoreDriver, now } from "./store-driver.js";
 
 /** Policy check outcomes and approvals, keyed by the plan's hash. */
@@ -11,12 +11,7 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
         // Two plans made alike within a second are the same bytes, so the same hash: a policy
         // changed between them replaces the outcome, and an approval of a set that now fails
         // otherwise was not given for these failures.
-        const before = yield* t.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
-          k.repo,
-          k.pr,
-          k.planHash,
-        ]);
-        const old = before ? json<PolicyCheck>(before.outcome) : undefined;
+        const old = yield* checkIn(t, k);
         for (const set of check.sets) {
           if (
             !old ||
@@ -53,12 +48,7 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       // set now fails otherwise, saved between the approver's reading and this, drops that set's
       // approvals (savePolicyCheck); one recorded after it would approve failures nobody read.
       return db.tx(function* (t) {
-        const row = yield* t.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
-          k.repo,
-          k.pr,
-          k.planHash,
-        ]);
-        const current = row ? json<PolicyCheck>(row.outcome) : undefined;
+        const current = yield* checkIn(t, k);
         const recorded: string[] = [];
         for (const set of sets) {
           const named = (check: PolicyCheck | undefined) => check?.sets.find((s) => s.name === set);
@@ -83,4 +73,14 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       return (await db.run("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ?", [k.repo, k.pr, k.planHash])).changes;
     },
   };
+}
+
+/** The plan's policy check as the transaction reads it. */
+function* checkIn(t: Tx, k: PlanKey): TxBody<PolicyCheck | undefined> {
+  const row = yield* t.get<{ outcome: string }>("SELECT outcome FROM policy_checks WHERE repo = ? AND pr = ? AND plan_hash = ?", [
+    k.repo,
+    k.pr,
+    k.planHash,
+  ]);
+  return row ? json<PolicyCheck>(row.outcome) : undefined;
 }
