@@ -42,6 +42,8 @@ beforeAll(async () => {
       "    unlock: [carol]",
       '  - match: "acme/cc-perm-drift:net"',
       "    apply: [carol]",
+      '  - match: "acme/cc-perm-scheduled:net"',
+      "    apply: [carol]",
       "api:",
       "  enabled: true",
       "",
@@ -165,6 +167,29 @@ describe("change control at the gate", { timeout: 300_000 }, () => {
     const applied = await say(h, repo, host.number, "carol", "/drift", "**Drift check**");
     expect(applied).not.toContain("⛔");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+
+  it("a scheduled reconcile is Sluice's own: a permissions rule naming who may apply does not stop it (the trusted config asked for it)", async () => {
+    const state = join(h.stateDir, "cc-perm-scheduled.tfstate");
+    const every2s = 'version: 1\ndrift:\n  on_drift: apply\n  schedule: "*/2 * * * * *"\n';
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name: "cc-perm-scheduled",
+      files: { ".sluice.yaml": every2s, "net/main.tf": statefulProject("net", state, 1) },
+    });
+    // A push to the default branch makes the server read the schedule at once.
+    await h.sim.pushDefaultBranch(repo, { "docs/README.md": "infra\n" });
+    // Recorded once the apply ended and its state was read back.
+    await h.sim.waitFor(() => audit(repo).some((e) => e.action === "reconcile"), {
+      message: "the scheduled reconcile did not apply",
+      timeoutMs: 90_000,
+    });
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+    expect(audit(repo).filter((e) => e.action === "reconcile")).toEqual([
+      expect.objectContaining({ actor: "sluice", detail: expect.stringMatching(/^applied /) }),
+    ]);
+    // Yearly again, so that its checks do not run beside the later tests.
+    await h.sim.pushDefaultBranch(repo, { ".sluice.yaml": 'version: 1\ndrift:\n  on_drift: apply\n  schedule: "0 0 1 1 *"\n' });
   });
 
   it("an agent's /drift checks, but its reconcile is refused: an agent never applies (control: a person's applies)", async () => {
