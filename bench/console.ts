@@ -111,7 +111,10 @@ async function populate(file: string): Promise<void> {
 const fakeSignIn: SignInPort = {
   authorizeUrl: (state) => `http://github.invalid/authorize?state=${state}`,
   signIn: async () => ({ login: "bench", token: "t" }),
-  repos: async () => Array.from({ length: REPOS }, (_, i) => ({ fullName: `acme/repo-${i}`, permission: "write" as const })),
+  repos: async () => ({
+    repos: Array.from({ length: REPOS }, (_, i) => ({ fullName: `acme/repo-${i}`, permission: "write" as const })),
+    refused: [],
+  }),
 };
 
 /** Server time of the overview on `store`, against the store queries alone and a static asset. */

@@ -50,6 +50,8 @@ export interface Viewer extends Principal {
   login: string;
   /** GitHub sign-in only: the user token. */
   token?: string;
+  /** GitHub sign-in only: the accounts whose repositories GitHub refused to list for the user, and why. */
+  unlisted?: string[];
   session: ConsoleSession;
 }
 
@@ -90,6 +92,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
           csrf: csrfToken(viewer.session),
           admin: viewer.admin,
           pauser: viewer.mayPause,
+          ...(viewer.unlisted?.length ? { unlisted: viewer.unlisted } : {}),
           ...unsupported,
           ...extra,
         }
@@ -172,7 +175,8 @@ export function createConsoleContext(deps: ConsoleDeps) {
         via: "the console",
         token: s.token,
         session: s,
-        access: repos,
+        access: repos.access,
+        unlisted: repos.refused,
         admin,
         mayPause: admin,
         granted: false,

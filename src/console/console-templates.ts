@@ -46,6 +46,8 @@ export interface LayoutData {
   pause?: { by: string; reason: string; at: string };
   flash?: string;
   script?: string;
+  /** The accounts whose repositories GitHub refused to list for the signed-in user, and why. */
+  unlisted?: string[];
   /** Server config keys read and not supported (each with its file and line), for every signed-in page. */
   unsupported?: string[];
 }

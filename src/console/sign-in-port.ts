@@ -8,6 +8,16 @@ export interface RepoAccess {
 }
 
 /**
+ * What GitHub lists for the user; `refused` names each account whose repositories GitHub refused
+ * to list (an organization enforcing SAML single sign-on the user has not signed in to, say): those
+ * repositories are not the user's to see here, and the console says so rather than fail every page.
+ */
+export interface RepoListing {
+  repos: RepoAccess[];
+  refused: string[];
+}
+
+/**
  * GitHub sign-in as the console needs it: the OAuth web flow of the App's own client, and what
  * the user may see, asked with the user's token. Implemented in src/vcs/github/ (the Octokit user).
  */
@@ -17,7 +27,7 @@ export interface SignInPort {
   /** Exchanges the code for a user token; the login comes from `GET /user` with that token. */
   signIn(code: string, state: string, redirectUrl: string): Promise<{ login: string; token: string; expiresAt?: string }>;
   /** Repositories of this App's installations that the user can access, with their permission. */
-  repos(token: string): Promise<RepoAccess[]>;
+  repos(token: string): Promise<RepoListing>;
 }
 
 /** Thrown for a user token GitHub no longer accepts (revoked, expired): the user signs in again. */

@@ -55,3 +55,32 @@ describe("console: /settings?repo=OWNER/NAME", () => {
     expect(noCsrf(hiddenText)).toBe(noCsrf(missing));
   });
 });
+
+describe("console: an organization GitHub refuses to list the user's repositories of", () => {
+  it("names it on the page, which still answers, and shows none of its repositories (control: listed again, shown)", async () => {
+    const cookie = await signIn(app.url, "alice");
+    // GitHub's answer where the organization enforces SAML single sign-on and the user's token has
+    // no session with it (docs: "Resource protected by organization SAML enforcement").
+    sim.failNext({
+      method: "GET",
+      pathPattern: /^\/user\/installations\/\d+\/repositories$/,
+      status: 403,
+      body: {
+        message: "Resource protected by organization SAML enforcement. You must grant your OAuth token access to this organization.",
+        documentation_url: "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/",
+      },
+    });
+    const page = await fetch(`${app.url}/settings?repo=acme/sandbox-1`, { headers: { cookie } });
+    const html = await page.text();
+    expect(page.status).toBe(404);
+    expect(html).toContain("GitHub did not list your repositories of these accounts");
+    expect(html).toContain("acme: Resource protected by organization SAML enforcement");
+    expect(html).not.toContain("apply_requirements");
+    // The answer is not kept: the next page asks GitHub again, which lists the repository now.
+    const again = await fetch(`${app.url}/settings?repo=acme/sandbox-1`, { headers: { cookie } });
+    const shown = await again.text();
+    expect(again.status).toBe(200);
+    expect(shown).toContain("Settings of acme/sandbox-1");
+    expect(shown).not.toContain("GitHub did not list");
+  });
+});

@@ -111,7 +111,7 @@ describe("repo access cache", () => {
       async repos() {
         calls++;
         if (fail) throw new Error("GitHub down");
-        return [{ fullName: "Acme/Infra", permission: "write" }];
+        return { repos: [{ fullName: "Acme/Infra", permission: "write" }], refused: [] };
       },
     };
     let now = 1_000;
@@ -119,7 +119,7 @@ describe("repo access cache", () => {
     Date.now = () => now;
     try {
       const access = createRepoAccess(port, 60_000);
-      expect((await access.of("alice", "t")).get("acme/infra")).toBe("write");
+      expect((await access.of("alice", "t")).access.get("acme/infra")).toBe("write");
       await access.of("alice", "t");
       expect(calls).toBe(1);
       await access.of("alice", "other-token");

@@ -2,6 +2,7 @@ import { OAuthApp } from "@octokit/oauth-app";
 import { Octokit } from "@octokit/rest";
 import type { Permission } from "../../model/pull-request.js";
 import { type RepoAccess, type SignInPort, SignInExpired } from "../../console/sign-in-port.js";
+import { errorMessage } from "../../util/errors.js";
 
 export interface GitHubSignInOptions {
   clientId: string;
@@ -20,6 +21,11 @@ function permissionOf(
   if (p.push) return "write";
   if (p.triage) return "triage";
   return p.pull ? "read" : "none";
+}
+
+/** An installation as people know it: its account's login (an enterprise's name), else its id. */
+function accountOf(installation: { id: number; account?: { login?: string; name?: string | null } | null }): string {
+  return installation.account?.login ?? installation.account?.name ?? `installation ${installation.id}`;
 }
 
 /** GitHub sign-in through the App's OAuth client (`@octokit/oauth-app`), user calls with `@octokit/rest`. */
@@ -53,13 +59,20 @@ export function createGitHubSignIn(opts: GitHubSignInOptions): SignInPort {
         .paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 })
         .catch(expiredOr);
       const repos: RepoAccess[] = [];
+      const refused: string[] = [];
       for (const installation of installations) {
         const list = await octokit
           .paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, { installation_id: installation.id, per_page: 100 })
-          .catch(expiredOr);
+          .catch((e: unknown) => {
+            // One organization refusing (its SAML single sign-on, an IP allow list) hides its
+            // repositories, not the others': none of its repositories is readable here.
+            if ((e as { status?: number }).status !== 403) return expiredOr(e);
+            refused.push(`${accountOf(installation)}: ${errorMessage(e).slice(0, 300)}`);
+            return [];
+          });
         for (const r of list) repos.push({ fullName: r.full_name, permission: permissionOf(r.permissions) });
       }
-      return repos;
+      return { repos, refused };
     },
   };
 }
