@@ -31,6 +31,17 @@ export interface ConftestRun {
 
 const MAX_MESSAGES = 50;
 
+/**
+ * The first MAX_MESSAGES messages, and how many more there were: an approval carries over to a
+ * plan whose set failed alike (sameFailures compares these lists), and two lists that differ past
+ * the cut must not read as alike when their lengths differ.
+ */
+function firstMessages(all: string[]): string[] {
+  if (all.length <= MAX_MESSAGES) return all;
+  const more = all.length - MAX_MESSAGES;
+  return [...all.slice(0, MAX_MESSAGES), `… and ${more} more not shown (${all.length} in all)`];
+}
+
 /** The first line of what conftest said on stderr, for an error message. */
 function firstWords(text: string): string {
   const line = text.trim().split("\n", 1)[0]?.trim() ?? "";
@@ -64,8 +75,8 @@ export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOu
   if (!parsed.success) return error("conftest's output is not the JSON it documents (an array of results per file and namespace)");
   const results = parsed.data;
   if (results.length === 0) return error("conftest evaluated nothing (no results)");
-  const failures = results.flatMap((r) => r.failures.map((f) => f.msg)).slice(0, MAX_MESSAGES);
-  const warnings = results.flatMap((r) => r.warnings.map((w) => w.msg)).slice(0, MAX_MESSAGES);
+  const failures = firstMessages(results.flatMap((r) => r.failures.map((f) => f.msg)));
+  const warnings = firstMessages(results.flatMap((r) => r.warnings.map((w) => w.msg)));
   const successes = results.reduce((n, r) => n + r.successes, 0);
   const exceptions = results.reduce((n, r) => n + r.exceptions.length, 0);
   // No rule evaluated at all (e.g. the policies declare another namespace): nothing was checked.

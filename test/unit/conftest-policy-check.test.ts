@@ -1,3 +1,4 @@
+import { sameFailures } from "../../src/model/policy-check.js";
 import { describe, expect, it } from "vitest";
 import { conftestArgv } from "../../runners/conftest/conftest-argv.js";
 import { parseConftestOutput } from "../../runners/conftest/parse-conftest-output.js";
@@ -123,6 +124,26 @@ describe("parseConftestOutput", () => {
     ],
   ])("%s", (_, run, expected) => {
     expect(parseConftestOutput("s", run)).toEqual(expected);
+  });
+
+  it("keeps the first 50 failures and says how many more there were, so that lists of other lengths never compare alike", () => {
+    const run = (n: number) =>
+      parseConftestOutput("s", {
+        exitCode: 1,
+        stdout: JSON.stringify([
+          { filename: "p", namespace: "main", successes: 0, failures: Array.from({ length: n }, (_, i) => ({ msg: `f${i}` })) },
+        ]),
+        stderr: "",
+      });
+    const sixty = run(60);
+    const failures = sixty.status === "failed" ? sixty.failures : [];
+    expect(failures).toHaveLength(51);
+    expect(failures.at(-1)).toBe("… and 10 more not shown (60 in all)");
+    expect(sameFailures(sixty, run(61))).toBe(false);
+    // Control: the same failures compare alike; fifty are all kept, with no note.
+    expect(sameFailures(sixty, run(60))).toBe(true);
+    const fifty = run(50);
+    expect(fifty.status === "failed" ? fifty.failures : []).toHaveLength(50);
   });
 
   it("builds Atlantis' argv: JSON output, the set's dir, extra args, the file last", () => {
