@@ -170,7 +170,8 @@ export function checkRunJson(ctx: ShapeCtx, c: CheckRunState): S["check-run"] {
     output: { ...c.output, annotations_count: 0, annotations_url: `${url}/annotations` },
     name: c.name,
     check_suite: { id: 5_000_000 + c.id },
-    app: appJson(ctx),
+    // Another app's run (a CI system's) names that app.
+    app: c.app ? { ...appJson(ctx), id: ctx.app.id + 1, slug: c.app, name: c.app } : appJson(ctx),
     pull_requests: prs.map((p) => ({
       id: p.id,
       number: p.number,

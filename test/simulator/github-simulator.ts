@@ -9,6 +9,7 @@ import { registerAppRoutes } from "./app-routes.js";
 import { manifestPermissions } from "./installation-permissions.js";
 import { registerManifestRoutes } from "./manifest-routes.js";
 import { registerCheckRoutes } from "./check-routes.js";
+import { registerStatusRoutes } from "./status-routes.js";
 import { registerIssueRoutes } from "./issue-routes.js";
 import { registerCommentRoutes } from "./comment-routes.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
@@ -162,6 +163,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   );
   registerCommentRoutes(router, core, parts.rejectedComments);
   registerCheckRoutes(router, core);
+  registerStatusRoutes(router, core);
   registerIssueRoutes(router, core);
   registerNativeRoutes(router, core);
   const web = new RestRouter();

@@ -2,13 +2,15 @@ import { grants } from "../../src/app/github-permissions.js";
 import { ok } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
+import { rollupJson } from "./graphql-rollup.js";
 
 /** GitHub answers GraphQL errors with 200 and an `errors` list, never with an HTTP status. */
 const errors = (list: object[], data: unknown = null) => ok({ data, errors: list });
 
 /**
  * `POST /graphql` (GitHub Enterprise Server's `/api/graphql`), for the one query Sluice sends:
- * a pull request's `reviewDecision`. Any other query is answered with an error, as a field the
+ * a pull request's `reviewDecision`, and with it, when asked, its last commit's
+ * `statusCheckRollup` (see rollupJson). Any other query is answered with an error, as a field the
  * schema lacks would be, and recorded as an unknown call.
  */
 export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown: (query: string) => void): void {
@@ -44,6 +46,11 @@ export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown
         { repository: { pullRequest: null } },
       );
     }
-    return ok({ data: { repository: { pullRequest: { reviewDecision: core.reviewDecision(pr) } } } });
+    const pullRequest: Record<string, unknown> = { reviewDecision: core.reviewDecision(pr) };
+    if (!/\bstatusCheckRollup\b/.test(query)) return ok({ data: { repository: { pullRequest } } });
+    const { rollup, denied } = rollupJson(core, pr, query);
+    pullRequest.commits = { nodes: [{ commit: { oid: pr.headSha, statusCheckRollup: rollup } }] };
+    const data = { repository: { pullRequest } };
+    return denied.length ? errors(denied, data) : ok({ data });
   });
 }

@@ -3,6 +3,7 @@ import type { ChangedFile, GitStore } from "./git-store.js";
 import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import { DOCS, RestError, notFound } from "./rest-reply.js";
 import type { SimState } from "./sim-state.js";
+import { requiredChecksWanting } from "./status-checks.js";
 import type { CommentState, DeliveryResult, IssueState, PullState, SimRepo } from "./sim-types.js";
 import { issuesPayload, plainIssueCommentPayload, pushPayload } from "./issue-payloads.js";
 import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
@@ -86,7 +87,8 @@ export class SimCore {
     const [tree, files, commits] = await this.commitFacts(dir, baseSha, pr.headSha, open);
     const mergeable = open ? tree !== null : null;
     const reviewed = this.reviewDecision(pr);
-    const blocked = reviewed === "REVIEW_REQUIRED" || reviewed === "CHANGES_REQUESTED";
+    // Branch protection holds it for reviews, and for required checks missing or not passing.
+    const blocked = reviewed === "REVIEW_REQUIRED" || reviewed === "CHANGES_REQUESTED" || requiredChecksWanting(this.state, pr).length > 0;
     const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : blocked ? "blocked" : "clean";
     return {
       baseSha,

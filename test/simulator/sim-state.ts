@@ -4,6 +4,7 @@ import type {
   CheckRunState,
   CommentEvent,
   CommentState,
+  CommitStatusState,
   DeploymentSimState,
   IssueState,
   PullState,
@@ -26,6 +27,8 @@ export class SimState {
   readonly comments = new Map<number, CommentState>();
   readonly reviews: ReviewState[] = [];
   readonly checkRuns = new Map<number, CheckRunState>();
+  /** Commit statuses, oldest first. */
+  readonly statuses: CommitStatusState[] = [];
   /** By lowercase `org/slug`. */
   readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
@@ -48,6 +51,7 @@ export class SimState {
     comment: 1_200_000,
     review: 1_500_000,
     check: 2_000_000,
+    status: 2_500_000,
     reaction: 3_000_000,
     issue: 4_000_000,
     deployment: 5_000_000,

@@ -25,6 +25,8 @@ export interface SimRepo {
   protectedBranches?: Set<string>;
   /** Approving reviews a protected branch's rule requires of a PR into it (`required_approving_review_count`). */
   requiredReviews?: Map<string, number>;
+  /** Status checks (check run names or status contexts) a protected branch's rule requires to pass before merging. */
+  requiredChecks?: Map<string, string[]>;
   /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
   verifiedCommits?: Set<string>;
 }
@@ -97,6 +99,23 @@ export interface CheckRunState {
   actions: { label: string; identifier: string; description: string }[];
   /** The branch of the check suite: GitHub lists open PRs of that branch in check events. */
   head_branch: string | null;
+  /** The slug of the app that made it when another than this one (a CI system's, GitHub Actions'). */
+  app?: string;
+}
+
+export type CommitStatusName = "error" | "failure" | "pending" | "success";
+
+/** A commit status (the Status API): the latest per context counts. */
+export interface CommitStatusState {
+  id: number;
+  repo: SimRepo;
+  sha: string;
+  context: string;
+  state: CommitStatusName;
+  description: string | null;
+  target_url: string | null;
+  creator: string;
+  createdAt: string;
 }
 
 export interface TeamState {

@@ -1,5 +1,20 @@
 import type { SimCore } from "./sim-core.js";
-import type { AccountType, CommentState, DeliveryResult, IssueState, PullState, ReviewState, Role, SimRepo, SimUser } from "./sim-types.js";
+import type {
+  AccountType,
+  CheckConclusion,
+  CheckStatus,
+  CommentState,
+  CommitStatusName,
+  DeliveryResult,
+  IssueState,
+  PullState,
+  ReviewState,
+  Role,
+  SimRepo,
+  SimUser,
+} from "./sim-types.js";
+import { addCommitStatus } from "./status-routes.js";
+import { otherAppCheckRun } from "./status-checks.js";
 import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
@@ -260,11 +275,27 @@ export class SimulatorScenario {
 
   /**
    * Gives the branch a protection rule, as a repository admin would in its settings;
-   * `requiredReviews` approving reviews then block a PR into it until given.
+   * `requiredReviews` approving reviews then block a PR into it until given, and
+   * `requiredChecks` (check run names or status contexts) until each has passed on its head.
    */
-  protectBranch(repo: SimRepo, branch: string, opts: { requiredReviews?: number } = {}): void {
+  protectBranch(repo: SimRepo, branch: string, opts: { requiredReviews?: number; requiredChecks?: string[] } = {}): void {
     repo.protectedBranches = new Set([...(repo.protectedBranches ?? []), branch]);
     if (opts.requiredReviews) repo.requiredReviews = new Map([...(repo.requiredReviews ?? []), [branch, opts.requiredReviews]]);
+    if (opts.requiredChecks) repo.requiredChecks = new Map([...(repo.requiredChecks ?? []), [branch, opts.requiredChecks]]);
+  }
+
+  /** A commit status another CI system (Jenkins, say) posts through the Status API with its own token. */
+  postStatus(repo: SimRepo, sha: string, s: { context: string; state: CommitStatusName; description?: string; by?: string }): void {
+    addCommitStatus(this.core, repo, sha, { ...s, creator: s.by ?? "jenkins-bot" });
+  }
+
+  /** A check run another app posts (GitHub Actions' job, another CI app): `app` is its slug. */
+  postOtherAppCheck(
+    repo: SimRepo,
+    sha: string,
+    c: { name: string; status: CheckStatus; conclusion?: CheckConclusion; app?: string },
+  ): void {
+    otherAppCheckRun(this.core, repo, sha, c);
   }
 
   openIssue(repo: SimRepo, opts: { title: string; body?: string; author: string; labels?: string[] }): IssueState {
