@@ -47,6 +47,10 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses": [{ deployments: "write" }],
   "GET /orgs/{org}/teams/{team_slug}/memberships/{username}": [{ members: "read" }],
   "GET /installation/repositories": [{ metadata: "read" }],
+  // GraphQL, one query (src/vcs/github/github-merge-blockers.ts): a blocked PR's review decision and
+  // its head's status check rollup. GitHub refuses the rollup's check runs without Checks: read and
+  // its commit statuses without Commit statuses: read.
+  "GRAPHQL merge blockers": [{ pull_requests: "read", checks: "read", statuses: "read" }],
   // git over HTTPS with the installation token (clone and fetch; Sluice never pushes).
   "GIT fetch": [{ contents: "read" }],
   "GET /app": "app",
@@ -98,6 +102,11 @@ export const NEEDED_PERMISSIONS: Readonly<Record<string, NeededPermission>> = {
   },
   members: { access: "read", essential: false, stops: "apply_teams and team code owners (team members count as not in the team)" },
   merge_queues: { access: "read", essential: false, stops: "merge_group events: no sluice/plan for the merge queue" },
+  statuses: {
+    access: "read",
+    essential: false,
+    stops: "the `mergeable` requirement of a blocked pull request: GitHub refuses its commit statuses, and the apply is refused saying so",
+  },
 };
 
 const RANK: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };

@@ -2,14 +2,15 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { Road } from "../model/gate.js";
 import type { Project } from "../model/project.js";
-import type { Permission, PullRequestInfo } from "../model/pull-request.js";
+import type { MergeBlockers, Permission, PullRequestInfo } from "../model/pull-request.js";
 import type { GateFacts, RequirementFacts } from "../gate/gate-facts.js";
 import { approvalsFrom } from "../policy/approvals-from.js";
-import { type ApplyFacts, mergeability } from "../policy/check-apply-policy.js";
+import type { ApplyFacts } from "../policy/check-apply-policy.js";
+import { mergeability } from "../policy/mergeability.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
 import { approvingReviewers, countApprovals, WRITE_ACCESS } from "../policy/count-approvals.js";
 import type { PlanRecord } from "../store/store.js";
-import type { VcsClient } from "../vcs/vcs-client.js";
+import { VcsError, type VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
 import { agentFacts, planRuleFacts } from "./plan-rule-facts.js";
 import type { JobDeps } from "../job-context/job-deps.js";
@@ -31,11 +32,7 @@ export async function gatherPrFacts(
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   const mergeable = needs.mergeable
-    ? mergeability(
-        pr,
-        await vcs.checkRuns(repo, pr.headSha),
-        pr.mergeableState === "blocked" ? await vcs.reviewDecision(repo, pr.number) : undefined,
-      )
+    ? mergeability(pr, pr.mergeableState === "blocked" ? await blockersOf(vcs, repo, pr.number) : undefined)
     : ({ ok: true } as const);
   const undiverged = needs.undiverged
     ? await deps.workspace.contains(repo, job.target.cloneUrl, token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
@@ -55,6 +52,19 @@ export async function gatherPrFacts(
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
     agents: deps.config.agents,
   };
+}
+
+/**
+ * What blocks a PR; an answer GitHub will not change by being asked again (a permission the
+ * installation lacks) refuses the apply with GitHub's words instead of failing the job.
+ */
+async function blockersOf(vcs: VcsClient, repo: Job["target"]["repo"], pr: number): Promise<MergeBlockers | { unread: string }> {
+  try {
+    return await vcs.mergeBlockers(repo, pr);
+  } catch (e) {
+    if (e instanceof VcsError && !e.retryable) return { unread: e.message };
+    throw e;
+  }
 }
 
 /** A pull request's requirements for one project's plan (approvals counted from the plan, or an identical re-plan's start). */

@@ -172,6 +172,10 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
   const planOf = new Map(plans.map((p) => [projectOf.get(p.id) as Project, p]));
   const requirementsOf = (p: PlanRecord) => settings.requirementsFor(projectOf.get(p.id) as Project);
   const needs = (r: "mergeable" | "undiverged") => !merged && plans.some((p) => requirementsOf(p).includes(r));
+  // Sluice's own `sluice/apply` goes on the head before GitHub is asked what blocks the PR: a base
+  // branch that requires it holds the PR `blocked` until the apply, and only a run of Sluice's own
+  // tells that block apart from one Sluice cannot see (`mergeable`).
+  if (needs("mergeable")) await publisher.check({ state: "queued", results: [] });
   const facts = await gatherPrFacts(deps, ctx.vcs, job, pr, settings, ctx.token, {
     mergeable: needs("mergeable"),
     undiverged: needs("undiverged"),

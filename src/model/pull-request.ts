@@ -32,3 +32,31 @@ export interface Review {
 
 /** What branch protection's review rules say of a pull request (GitHub's GraphQL `reviewDecision`). */
 export type ReviewDecision = "APPROVED" | "CHANGES_REQUESTED" | "REVIEW_REQUIRED";
+
+/**
+ * One entry of GitHub's status check rollup on a commit: a check run (Checks API) or a commit
+ * status (the older Status API, which many CI systems post).
+ */
+export interface StatusCheck {
+  kind: "check" | "status";
+  /** A check run's name, a status's context. */
+  name: string;
+  /** passing: a status's success, a check run completed as success, neutral or skipped. */
+  state: "passing" | "pending" | "failing";
+  /** GitHub's word for it (conclusion, status or state, lower case), for the message. */
+  said: string;
+  /** Branch protection requires it of this pull request; undefined when GitHub did not say. */
+  required?: boolean;
+  /** A check run of this app: Sluice's own. A status, or another app's run of the same name, never is. */
+  own: boolean;
+}
+
+/** What can hold a pull request GitHub shows `blocked`: read only then, in one GraphQL query. */
+export interface MergeBlockers {
+  reviewDecision: ReviewDecision | null;
+  /** The commit the checks are of: the PR's head when read. */
+  headSha: string;
+  checks: StatusCheck[];
+  /** GitHub lists more checks on the commit than one page (100) holds. */
+  more: boolean;
+}

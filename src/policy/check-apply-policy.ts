@@ -1,5 +1,5 @@
 import type { Requirement } from "../model/repo-config.js";
-import type { Permission, Review, ReviewDecision } from "../model/pull-request.js";
+import type { Permission, Review } from "../model/pull-request.js";
 import { checkCommandPermission } from "./check-command-permission.js";
 import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
 import { countApprovals } from "./count-approvals.js";
@@ -97,33 +97,4 @@ export function checkRequirements(
     }
   }
   return combine(...decisions);
-}
-
-/**
- * GitHub's mergeability, ignoring Sluice's own checks: a PR "blocked" only by sluice/* checks
- * (pending until apply) still counts as mergeable; one blocked by branch protection's review rules
- * (`reviewDecision`, read only when blocked) does not.
- */
-export function mergeability(
-  pr: { mergeable: boolean | null; mergeableState: string; draft: boolean },
-  otherChecks: { name: string; status: string; conclusion: string | null }[],
-  reviewDecision?: ReviewDecision | null,
-): { ok: true } | { ok: false; why: string } {
-  if (pr.draft) return { ok: false, why: "it is a draft" };
-  if (pr.mergeable === false || pr.mergeableState === "dirty") return { ok: false, why: "it has merge conflicts" };
-  if (pr.mergeable === null || pr.mergeableState === "unknown") {
-    return { ok: false, why: "GitHub has not finished computing mergeability; try again in a moment" };
-  }
-  if (pr.mergeableState === "behind") return { ok: false, why: "it is behind its base branch" };
-  if (pr.mergeableState === "blocked") {
-    if (reviewDecision === "CHANGES_REQUESTED") return { ok: false, why: "a reviewer requested changes (branch protection)" };
-    if (reviewDecision === "REVIEW_REQUIRED") {
-      return { ok: false, why: "it lacks the approving reviews its base branch's protection requires" };
-    }
-    const failing = otherChecks.filter(
-      (c) => !c.name.startsWith("sluice/") && (c.status !== "completed" || !["success", "neutral", "skipped"].includes(c.conclusion ?? "")),
-    );
-    if (failing.length) return { ok: false, why: `check ${failing.map((c) => `\`${c.name}\``).join(", ")} has not passed` };
-  }
-  return { ok: true };
 }

@@ -1,4 +1,4 @@
-import type { Permission, PullRequestInfo, Review, ReviewDecision } from "../model/pull-request.js";
+import type { MergeBlockers, Permission, PullRequestInfo, Review } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
@@ -83,8 +83,12 @@ export interface VcsClient {
   touchCheck(repo: RepoRef, checkRunId: number, conclusion: string, completedAt: string): Promise<void>;
   permissionOf(repo: RepoRef, user: string): Promise<Permission>;
   reviews(repo: RepoRef, pr: number): Promise<Review[]>;
-  /** What the base branch's review rules say of the PR; null when they require no review. */
-  reviewDecision(repo: RepoRef, pr: number): Promise<ReviewDecision | null>;
+  /**
+   * What can hold a PR GitHub shows `blocked`: its review decision (null when the base branch's
+   * rules require no review) and its head commit's check runs and commit statuses, each with
+   * whether branch protection requires it.
+   */
+  mergeBlockers(repo: RepoRef, pr: number): Promise<MergeBlockers>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   /** Merges the PR only while its head is still `headSha` (GitHub answers 409 otherwise). */
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void>;

@@ -120,25 +120,57 @@ describe("apply", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
-  it("mergeable: when GitHub's GraphQL answers the review decision with an error, the apply fails closed and says what GitHub said", async () => {
+  it("mergeable: when GitHub's GraphQL answers what blocks the PR with an error, the apply is refused (fail closed) saying what GitHub said", async () => {
     const { repo, pr, state } = await plannedPr();
     // Blocked for want of a second review: read as 'no review rule', the error would let it apply.
     h.sim.protectBranch(repo, "main", { requiredReviews: 2 });
     await h.sim.approve(repo, pr.number, "bob");
     const errors = [{ type: "FORBIDDEN", path: ["repository", "pullRequest"], message: "Resource not accessible by integration" }];
     h.sim.failNext({ method: "POST", pathPattern: /^\/graphql$/, status: 200, body: { data: null, errors } });
-    const before = bot(repo, pr.number).length;
-    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
-    const said = () =>
-      bot(repo, pr.number)
-        .slice(before)
-        .map((c) => c.body)
-        .join("\n");
-    await h.sim.waitFor(() => /could not finish this apply/.test(said()), { message: `no fault reply: ${said()}`, timeoutMs: 90_000 });
-    expect(said()).toContain("reading the review decision");
-    expect(said()).toContain("Resource not accessible by integration");
-    expect(said()).not.toMatch(/\bat .*\.ts:\d+/);
+    const said = await comment(repo, pr.number, "bob", "/apply");
+    expect(said).toContain("⛔");
+    expect(said).toContain("what blocks it could not be read (reading what blocks #");
+    expect(said).toContain("Resource not accessible by integration");
+    expect(said).not.toMatch(/\bat .*\.ts:\d+/);
     expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("mergeable: a required commit status (Status API) that failed refuses the apply, naming it; once it passes, the PR applies", async () => {
+    const { repo, pr, state } = await plannedPr();
+    h.sim.protectBranch(repo, "main", { requiredChecks: ["ci/jenkins"] });
+    h.sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "failure" });
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("required status `ci/jenkins` (failure) has not passed");
+    expect(await stateResources(state)).toEqual([]);
+    // Control: the same PR once Jenkins reports success.
+    h.sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "success" });
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  it("mergeable: a required check that never reported refuses the apply (a block Sluice cannot see), whatever Sluice's own checks say", async () => {
+    const { repo, pr, state } = await plannedPr();
+    h.sim.protectBranch(repo, "main", { requiredChecks: ["ci/build"] });
+    await h.sim.approve(repo, pr.number, "bob");
+    // Another app's pending `sluice/apply` run is not Sluice's: it explains nothing.
+    h.sim.postOtherAppCheck(repo, pr.headSha, { name: "sluice/apply", status: "in_progress" });
+    const reply = await comment(repo, pr.number, "bob", "/apply");
+    expect(reply).toContain("a branch rule Sluice cannot see");
+    expect(reply).toContain(`${pr.number}`);
+    expect(await stateResources(state)).toEqual([]);
+    // Control: once it reports success, the PR applies.
+    h.sim.postOtherAppCheck(repo, pr.headSha, { name: "ci/build", status: "completed", conclusion: "success" });
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  it("mergeable: a PR blocked only by Sluice's own required check (sluice/apply, pending until the apply) applies", async () => {
+    const { repo, pr, state } = await plannedPr();
+    h.sim.protectBranch(repo, "main", { requiredChecks: ["sluice/plan", "sluice/apply"] });
+    h.sim.postStatus(repo, pr.headSha, { context: "ci/lint", state: "failure" });
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
   it("a read-only user cannot apply, even with an approval", async () => {

@@ -1,4 +1,4 @@
-import type { Permission, PullRequestInfo, Review, ReviewDecision } from "../../src/model/pull-request.js";
+import type { MergeBlockers, Permission, PullRequestInfo, Review } from "../../src/model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../src/model/repo.js";
 import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
 
@@ -58,8 +58,8 @@ export class FakeVcs implements VcsClient {
   /** Active members by `org/team` (nested teams already flattened, as GitHub answers). */
   readonly teams = new Map<string, string[]>();
   readonly reviewsOf = new Map<number, Review[]>();
-  /** Branch protection's review decision per PR; none: no review rule. */
-  readonly reviewDecisionOf = new Map<number, ReviewDecision>();
+  /** What holds a blocked PR (its review decision and head's rollup); none: nothing at all. */
+  readonly mergeBlockersOf = new Map<number, MergeBlockers>();
   readonly pullRequests = new Map<number, PullRequestInfo>();
   checkRunsAt: CheckRunInfo[] = [];
   /** The default branch and its head, as `defaultBranch` answers. */
@@ -168,8 +168,9 @@ export class FakeVcs implements VcsClient {
     return this.reviewsOf.get(pr) ?? [];
   }
 
-  async reviewDecision(_repo: RepoRef, pr: number): Promise<ReviewDecision | null> {
-    return this.reviewDecisionOf.get(pr) ?? null;
+  async mergeBlockers(_repo: RepoRef, pr: number): Promise<MergeBlockers> {
+    const headSha = this.pullRequests.get(pr)?.headSha ?? "";
+    return this.mergeBlockersOf.get(pr) ?? { reviewDecision: null, headSha, checks: [], more: false };
   }
 
   async checkRuns(_repo: RepoRef, _sha: string): Promise<CheckRunInfo[]> {

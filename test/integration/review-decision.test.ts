@@ -36,20 +36,20 @@ describe("a pull request's review decision, as branch protection's review rules 
   });
 
   it("none without a review rule; required while approvals are missing, as the PR's mergeable_state `blocked` says; approved once given", async () => {
-    expect(await vcs.reviewDecision(ref(), 1)).toBeNull();
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBeNull();
     expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("clean");
     sim.protectBranch(repo, "main", { requiredReviews: 1 });
-    expect(await vcs.reviewDecision(ref(), 1)).toBe("REVIEW_REQUIRED");
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBe("REVIEW_REQUIRED");
     expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("blocked");
     // The author's own approval and a reader's do not count.
     await sim.approve(repo, 1, "alice");
     await sim.approve(repo, 1, "rita");
-    expect(await vcs.reviewDecision(ref(), 1)).toBe("REVIEW_REQUIRED");
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBe("REVIEW_REQUIRED");
     await sim.approve(repo, 1, "bob");
-    expect(await vcs.reviewDecision(ref(), 1)).toBe("APPROVED");
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBe("APPROVED");
     expect((await vcs.pullRequest(ref(), 1)).mergeableState).toBe("clean");
     await sim.requestChanges(repo, 1, "carol");
-    expect(await vcs.reviewDecision(ref(), 1)).toBe("CHANGES_REQUESTED");
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBe("CHANGES_REQUESTED");
     expect(sim.unknownCalls).toEqual([]);
   });
 
@@ -57,11 +57,11 @@ describe("a pull request's review decision, as branch protection's review rules 
     const granted = manifestPermissions();
     sim.setInstallationPermissions(Object.fromEntries(Object.entries(granted).filter(([name]) => name !== "pull_requests")));
     try {
-      await expect(vcs.reviewDecision(ref(), 1)).rejects.toThrow(/Resource not accessible by integration/);
+      await expect(vcs.mergeBlockers(ref(), 1)).rejects.toThrow(/Resource not accessible by integration/);
     } finally {
       sim.setInstallationPermissions(granted);
     }
-    expect(await vcs.reviewDecision(ref(), 1)).toBe("CHANGES_REQUESTED");
+    expect((await vcs.mergeBlockers(ref(), 1)).reviewDecision).toBe("CHANGES_REQUESTED");
   });
 
   it("a query the simulator does not know is an error and an unknown call", async () => {

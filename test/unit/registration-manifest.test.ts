@@ -68,6 +68,7 @@ describe("the registration manifest Sluice serves", () => {
       metadata: "read",
       merge_queues: "read",
       members: "read",
+      statuses: "read",
     });
     // Every permission has its reason written above it.
     for (const key of Object.keys(appYml.default_permissions)) {

@@ -5,6 +5,7 @@ import { gitHubChecks } from "./github-checks.js";
 import { gitHubComments } from "./github-comments.js";
 import { gitHubDeployments } from "./github-deployments.js";
 import { gitHubIssues } from "./github-issues.js";
+import { gitHubMergeBlockers } from "./github-merge-blockers.js";
 import { gitHubReviews } from "./github-reviews.js";
 
 /** The GitHub adapter over one installation's Octokit: comments, checks, issues, deployments and reviews in their own files; PRs, permissions and repositories here. */
@@ -29,6 +30,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     ...gitHubIssues(calls),
     ...gitHubDeployments(calls),
     ...gitHubReviews(calls),
+    ...gitHubMergeBlockers(calls),
     async pullRequest(repo, number) {
       const { data } = await retry(`reading PR #${number}`, () =>
         octokit.rest.pulls.get({ ...ids(repo), pull_number: number, request: request() }),

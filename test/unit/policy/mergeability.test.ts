@@ -1,30 +1,111 @@
 import { describe, expect, it } from "vitest";
-import { mergeability } from "../../../src/policy/check-apply-policy.js";
+import type { MergeBlockers, StatusCheck } from "../../../src/model/pull-request.js";
+import { mergeability } from "../../../src/policy/mergeability.js";
 
-const blocked = { mergeable: true, mergeableState: "blocked", draft: false };
-const sluiceApply = { name: "sluice/apply", status: "in_progress", conclusion: null };
+const HEAD = "a".repeat(40);
+const blocked = { mergeable: true, mergeableState: "blocked", draft: false, headSha: HEAD, htmlUrl: "https://github.test/acme/x/pull/1" };
+const sluiceApply: StatusCheck = { kind: "check", name: "sluice/apply", state: "pending", said: "in_progress", required: true, own: true };
+const sluicePlan: StatusCheck = { kind: "check", name: "sluice/plan", state: "passing", said: "success", required: true, own: true };
+const jenkins = (state: StatusCheck["state"], said: string, required?: boolean): StatusCheck => ({
+  kind: "status",
+  name: "ci/jenkins",
+  state,
+  said,
+  own: false,
+  ...(required === undefined ? {} : { required }),
+});
+const rollup = (checks: StatusCheck[], more: Partial<MergeBlockers> = {}): MergeBlockers => ({
+  reviewDecision: null,
+  headSha: HEAD,
+  checks,
+  more: false,
+  ...more,
+});
 
 describe("mergeability: GitHub's, less Sluice's own checks", () => {
   it("a PR blocked for want of the reviews branch protection requires is not mergeable, whatever the checks", () => {
-    expect(mergeability(blocked, [sluiceApply], "REVIEW_REQUIRED")).toEqual({
+    expect(mergeability(blocked, rollup([sluiceApply], { reviewDecision: "REVIEW_REQUIRED" }))).toEqual({
       ok: false,
       why: "it lacks the approving reviews its base branch's protection requires",
     });
-    expect(mergeability(blocked, [sluiceApply], "CHANGES_REQUESTED")).toEqual({
+    expect(mergeability(blocked, rollup([sluiceApply], { reviewDecision: "CHANGES_REQUESTED" }))).toEqual({
       ok: false,
       why: "a reviewer requested changes (branch protection)",
     });
   });
 
-  it("control: blocked only by Sluice's own pending check, with the reviews given or none required, it is", () => {
-    expect(mergeability(blocked, [sluiceApply], "APPROVED")).toEqual({ ok: true });
-    expect(mergeability(blocked, [sluiceApply], null)).toEqual({ ok: true });
+  it("control: blocked only by Sluice's own pending (or failed) required check, with the reviews given or none required, it is", () => {
+    expect(mergeability(blocked, rollup([sluiceApply], { reviewDecision: "APPROVED" }))).toEqual({ ok: true });
+    expect(mergeability(blocked, rollup([sluicePlan, sluiceApply]))).toEqual({ ok: true });
+    expect(mergeability(blocked, rollup([{ ...sluiceApply, state: "failing", said: "failure" }]))).toEqual({ ok: true });
+    // A passing status, or a failing one branch protection does not require, is no block.
+    expect(mergeability(blocked, rollup([sluiceApply, jenkins("passing", "success", true), jenkins("failing", "failure", false)]))).toEqual(
+      {
+        ok: true,
+      },
+    );
   });
 
-  it("control: another check still pending blocks it, reviews given or not", () => {
-    expect(mergeability(blocked, [sluiceApply, { name: "ci/test", status: "queued", conclusion: null }], "APPROVED")).toEqual({
+  it("a required commit status (Status API) that failed or is pending refuses, naming it", () => {
+    expect(mergeability(blocked, rollup([sluiceApply, jenkins("failing", "failure", true)]))).toEqual({
       ok: false,
-      why: "check `ci/test` has not passed",
+      why: "required status `ci/jenkins` (failure) has not passed",
     });
+    expect(mergeability(blocked, rollup([sluiceApply, jenkins("pending", "pending", true)]))).toEqual({
+      ok: false,
+      why: "required status `ci/jenkins` (pending) has not passed",
+    });
+  });
+
+  it("where GitHub does not say what is required, any other check not passing refuses", () => {
+    const queued: StatusCheck = { kind: "check", name: "ci/test", state: "pending", said: "queued", own: false };
+    expect(mergeability(blocked, rollup([sluiceApply, queued], { reviewDecision: "APPROVED" }))).toEqual({
+      ok: false,
+      why: "check `ci/test` (queued) has not passed",
+    });
+    expect(mergeability(blocked, rollup([sluiceApply, queued, jenkins("failing", "error")]))).toEqual({
+      ok: false,
+      why: "check `ci/test` (queued), status `ci/jenkins` (error) have not passed",
+    });
+  });
+
+  it("a `sluice/` check of another app, or a `sluice/` status, is not Sluice's own: it neither hides nor explains a block", () => {
+    const fake: StatusCheck = { kind: "status", name: "sluice/apply", state: "pending", said: "pending", required: true, own: false };
+    expect(mergeability(blocked, rollup([fake]))).toEqual({ ok: false, why: "required status `sluice/apply` (pending) has not passed" });
+    // Not required, it explains nothing: the block is one Sluice cannot see.
+    expect(mergeability(blocked, rollup([{ ...fake, required: false }]))).toMatchObject({
+      ok: false,
+      why: expect.stringContaining("a branch rule Sluice cannot see"),
+    });
+  });
+
+  it("blocked with nothing Sluice can see that explains it (a required check never reported, say) refuses, pointing to the PR's page", () => {
+    expect(mergeability(blocked, rollup([sluicePlan, jenkins("passing", "success", true)]))).toEqual({
+      ok: false,
+      why: "GitHub shows it blocked by a branch rule Sluice cannot see (a required check that has not reported yet, signed commits, resolved conversations or a deployment, say): the merge box on https://github.test/acme/x/pull/1 says which",
+    });
+    // Sluice's own check that branch protection does not require explains nothing either.
+    expect(mergeability(blocked, rollup([{ ...sluiceApply, required: false }]))).toMatchObject({ ok: false });
+    expect(mergeability(blocked, rollup([]))).toMatchObject({ ok: false });
+  });
+
+  it("more checks than one page, a head that moved, or nothing read: refused, saying so", () => {
+    expect(mergeability(blocked, rollup([sluiceApply], { more: true }))).toMatchObject({
+      ok: false,
+      why: expect.stringContaining("more than 100 checks and statuses"),
+    });
+    expect(mergeability(blocked, rollup([sluiceApply], { headSha: "b".repeat(40) }))).toMatchObject({
+      ok: false,
+      why: expect.stringContaining("its head moved"),
+    });
+    expect(mergeability(blocked)).toMatchObject({ ok: false });
+  });
+
+  it("control: a clean PR needs nothing read; drafts, conflicts and behind branches refuse as before", () => {
+    expect(mergeability({ ...blocked, mergeableState: "clean" })).toEqual({ ok: true });
+    expect(mergeability({ ...blocked, mergeableState: "unstable" })).toEqual({ ok: true });
+    expect(mergeability({ ...blocked, draft: true })).toEqual({ ok: false, why: "it is a draft" });
+    expect(mergeability({ ...blocked, mergeableState: "dirty" })).toEqual({ ok: false, why: "it has merge conflicts" });
+    expect(mergeability({ ...blocked, mergeableState: "behind" })).toEqual({ ok: false, why: "it is behind its base branch" });
   });
 });

@@ -1,0 +1,85 @@
+import type { MergeBlockers, StatusCheck } from "../../model/pull-request.js";
+import type { VcsClient } from "../vcs-client.js";
+import type { GitHubCalls } from "./github-calls.js";
+
+// Only GraphQL tells why a pull request is blocked: REST's `mergeable_state` says `blocked` for
+// every rule alike. One query: the review decision (branch protection's review rules) and the
+// head commit's status check rollup, check runs and commit statuses both, each with whether the
+// base branch requires it of this PR. Reading it needs no administration permission.
+const MERGE_BLOCKERS = `query ($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewDecision
+      commits(last: 1) { nodes { commit { oid statusCheckRollup { contexts(first: 100) {
+        pageInfo { hasNextPage }
+        nodes {
+          __typename
+          ... on CheckRun { name status conclusion isRequired(pullRequestNumber: $number) checkSuite { app { slug } } }
+          ... on StatusContext { context state isRequired(pullRequestNumber: $number) }
+        }
+      } } } } }
+    }
+  }
+}`;
+
+type Context =
+  | {
+      __typename: "CheckRun";
+      name: string;
+      status: string;
+      conclusion: string | null;
+      isRequired?: boolean | null;
+      checkSuite?: { app?: { slug?: string } | null } | null;
+    }
+  | { __typename: "StatusContext"; context: string; state: string; isRequired?: boolean | null };
+
+export interface MergeBlockersAnswer {
+  repository: {
+    pullRequest: {
+      reviewDecision: MergeBlockers["reviewDecision"];
+      commits: {
+        nodes: ({
+          commit: { oid: string; statusCheckRollup: { contexts: { pageInfo: { hasNextPage: boolean }; nodes: Context[] } } | null };
+        } | null)[];
+      };
+    } | null;
+  } | null;
+}
+
+const PASSING_CONCLUSIONS = new Set(["SUCCESS", "NEUTRAL", "SKIPPED"]);
+
+/** GitHub's answer as the domain sees it (pure); `appSlug` tells Sluice's own check runs. */
+export function toMergeBlockers(data: MergeBlockersAnswer, appSlug: string, pr: number): MergeBlockers {
+  const pull = data.repository?.pullRequest;
+  // GraphQL answers a pull request it cannot show with an error, which octokit throws.
+  if (!pull) throw new Error(`GitHub's GraphQL API showed no pull request #${pr}`);
+  const commit = pull.commits.nodes[0]?.commit;
+  if (!commit) throw new Error(`GitHub's GraphQL API showed no head commit of #${pr}`);
+  // No rollup: nothing reported on the commit at all.
+  const contexts = commit.statusCheckRollup?.contexts;
+  const checks = (contexts?.nodes ?? []).map((c): StatusCheck => {
+    const required = typeof c.isRequired === "boolean" ? { required: c.isRequired } : {};
+    if (c.__typename === "StatusContext") {
+      const state = c.state === "SUCCESS" ? "passing" : c.state === "PENDING" || c.state === "EXPECTED" ? "pending" : "failing";
+      return { kind: "status", name: c.context, state, said: c.state.toLowerCase(), own: false, ...required };
+    }
+    const done = c.status === "COMPLETED";
+    const state = !done ? "pending" : PASSING_CONCLUSIONS.has(c.conclusion ?? "") ? "passing" : "failing";
+    const said = (done ? (c.conclusion ?? c.status) : c.status).toLowerCase();
+    return { kind: "check", name: c.name, state, said, own: c.checkSuite?.app?.slug === appSlug, ...required };
+  });
+  return { reviewDecision: pull.reviewDecision ?? null, headSha: commit.oid, checks, more: contexts?.pageInfo.hasNextPage === true };
+}
+
+/** What can hold a blocked pull request, read in one GraphQL query. */
+export function gitHubMergeBlockers({ octokit, appSlug, request, retry, ids }: GitHubCalls): Pick<VcsClient, "mergeBlockers"> {
+  return {
+    async mergeBlockers(repo, pr) {
+      const { owner, repo: name } = ids(repo);
+      const data = await retry(`reading what blocks #${pr}`, () =>
+        octokit.graphql<MergeBlockersAnswer>(MERGE_BLOCKERS, { owner, name, number: pr, request: request() }),
+      );
+      return toMergeBlockers(data, await appSlug(), pr);
+    },
+  };
+}

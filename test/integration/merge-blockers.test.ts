@@ -1,0 +1,112 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGitHubApp } from "../../src/vcs/github/github-app.js";
+import { createGitHubVcs } from "../../src/vcs/github/github-vcs.js";
+import type { VcsClient } from "../../src/vcs/vcs-client.js";
+import { manifestPermissions } from "../simulator/installation-permissions.js";
+import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import type { SimRepo } from "../simulator/sim-types.js";
+
+// The GitHub adapter's read of what blocks a PR (one GraphQL query: review decision and the head's
+// status check rollup) against the simulator, and the simulator's Status API beside it.
+describe("what blocks a pull request: review decision, check runs and commit statuses, each required or not", () => {
+  let sim: Simulator;
+  let vcs: VcsClient;
+  let repo: SimRepo;
+  let pr: Awaited<ReturnType<Simulator["openPullRequest"]>>;
+  const ref = () => ({ owner: "acme", name: "blocked" });
+  const api = (method: string, path: string, body?: object) =>
+    fetch(`${sim.url}/api/v3${path}`, {
+      method,
+      headers: { authorization: `token ${sim.mintToken()}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
+    const github = createGitHubApp(
+      { appId: String(sim.appId), privateKey: sim.privateKeyPem, baseUrl: `${sim.url}/api/v3` },
+      pino({ level: "silent" }),
+    );
+    vcs = createGitHubVcs(await github.installation(sim.installationId), {
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      requestTimeoutMs: 10_000,
+      appSlug: async () => "sluice",
+    });
+    repo = await sim.createRepo({ owner: "acme", name: "blocked", files: { "a.tf": "# a\n" } });
+    await sim.pushBranch(repo, { branch: "change", files: { "a.tf": "# b\n" } });
+    pr = await sim.openPullRequest(repo, { head: "change", author: "alice" });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("nothing reported: an empty rollup of the head; a required check not reported blocks the PR (mergeable_state)", async () => {
+    expect(await vcs.mergeBlockers(ref(), pr.number)).toEqual({ reviewDecision: null, headSha: pr.headSha, checks: [], more: false });
+    sim.protectBranch(repo, "main", { requiredChecks: ["ci/jenkins", "sluice/apply"] });
+    expect((await vcs.pullRequest(ref(), pr.number)).mergeableState).toBe("blocked");
+  });
+
+  it("statuses and check runs, Sluice's own told apart by app, each with whether branch protection requires it", async () => {
+    sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "pending" });
+    sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "failure" });
+    sim.postStatus(repo, pr.headSha, { context: "ci/lint", state: "success" });
+    sim.postOtherAppCheck(repo, pr.headSha, { name: "sluice/apply", status: "in_progress" });
+    await vcs.createCheck(ref(), "sluice/apply", pr.headSha, { status: "in_progress", title: "t", summary: "s" });
+    const b = await vcs.mergeBlockers(ref(), pr.number);
+    expect(b.checks).toEqual([
+      { kind: "check", name: "sluice/apply", state: "pending", said: "in_progress", required: true, own: false },
+      { kind: "check", name: "sluice/apply", state: "pending", said: "in_progress", required: true, own: true },
+      { kind: "status", name: "ci/jenkins", state: "failing", said: "failure", required: true, own: false },
+      { kind: "status", name: "ci/lint", state: "passing", said: "success", required: false, own: false },
+    ]);
+    // Control: with the required status passing, only Sluice's own check holds the PR.
+    sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "success" });
+    expect((await vcs.mergeBlockers(ref(), pr.number)).checks.filter((c) => c.state !== "passing").map((c) => c.own)).toEqual([
+      false,
+      true,
+    ]);
+    expect((await vcs.pullRequest(ref(), pr.number)).mergeableState).toBe("blocked");
+    expect(sim.unknownCalls).toEqual([]);
+  });
+
+  it("without Commit statuses: read GitHub refuses the statuses in the rollup, and the adapter throws (not retried)", async () => {
+    const granted = manifestPermissions();
+    expect(granted.statuses).toBe("read");
+    sim.setInstallationPermissions(Object.fromEntries(Object.entries(granted).filter(([name]) => name !== "statuses")));
+    try {
+      await expect(vcs.mergeBlockers(ref(), pr.number)).rejects.toThrow(/Resource not accessible by integration/);
+    } finally {
+      sim.setInstallationPermissions(granted);
+    }
+    expect((await vcs.mergeBlockers(ref(), pr.number)).checks).toHaveLength(4);
+  });
+
+  it("the Status API: posting needs Commit statuses: write; the combined status is the newest per context", async () => {
+    const denied = await api("POST", `/repos/acme/blocked/statuses/${pr.headSha}`, { state: "success", context: "ci/x" });
+    expect(denied.status).toBe(403);
+    const granted = manifestPermissions();
+    sim.setInstallationPermissions({ ...granted, statuses: "write" });
+    try {
+      const bad = await api("POST", `/repos/acme/blocked/statuses/${pr.headSha}`, { state: "done" });
+      expect(bad.status).toBe(422);
+      const posted = await api("POST", `/repos/acme/blocked/statuses/${pr.headSha}`, { state: "error", context: "ci/x" });
+      expect(posted.status).toBe(201);
+      expect(await posted.json()).toMatchObject({ state: "error", context: "ci/x", creator: { login: "sluice[bot]" } });
+    } finally {
+      sim.setInstallationPermissions(granted);
+    }
+    const combined = (await (await api("GET", `/repos/acme/blocked/commits/${pr.headSha}/status`)).json()) as {
+      state: string;
+      sha: string;
+      statuses: { context: string; state: string }[];
+    };
+    expect(combined.state).toBe("failure");
+    expect(combined.sha).toBe(pr.headSha);
+    expect(combined.statuses.map((s) => [s.context, s.state])).toEqual([
+      ["ci/x", "error"],
+      ["ci/jenkins", "success"],
+      ["ci/lint", "success"],
+    ]);
+  });
+});
