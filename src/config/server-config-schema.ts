@@ -103,7 +103,11 @@ export const serverConfigSchema = z
     allow_checkout_state: z.boolean().default(false),
     /** How many projects plan at once on this replica. */
     parallel: z.number().int().min(1).max(256).default(Math.max(1, cpus().length)).meta({ defaultText: "the number of CPU cores" }),
-    /** Requirements every project must meet before apply, unless a repo may override them. */
+    /**
+     * Requirements every project must meet before apply, unless a repo may override them.
+     * `mergeable`: GitHub would merge the PR but for Sluice's own checks (no draft, conflict or
+     * review rule, and every required check run and commit status passed).
+     */
     apply_requirements: z
       .array(z.enum(["approved", "mergeable", "undiverged", "code_owners", "verified_commits"]))
       .default(["approved", "mergeable"]),
