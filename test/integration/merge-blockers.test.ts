@@ -70,6 +70,29 @@ describe("what blocks a pull request: review decision, check runs and commit sta
     expect(sim.unknownCalls).toEqual([]);
   });
 
+  it("a server whose GraphQL has no isRequired refuses the query; asked again without it, no check says whether it is required", async () => {
+    sim.serveGraphqlWithoutIsRequired(true);
+    try {
+      const calls = () => sim.calls.filter((c) => c.path === "/graphql").length;
+      const before = calls();
+      const b = await vcs.mergeBlockers(ref(), pr.number);
+      expect(calls() - before).toBe(2);
+      expect(b.checks.map((c) => [c.name, c.state, "required" in c])).toEqual([
+        ["sluice/apply", "pending", false],
+        ["sluice/apply", "pending", false],
+        ["ci/lint", "passing", false],
+        ["ci/jenkins", "passing", false],
+      ]);
+    } finally {
+      sim.serveGraphqlWithoutIsRequired(false);
+    }
+    // Control: a server that has it is asked once.
+    const before = sim.calls.filter((c) => c.path === "/graphql").length;
+    const jenkins = (await vcs.mergeBlockers(ref(), pr.number)).checks.find((c) => c.name === "ci/jenkins");
+    expect(jenkins).toMatchObject({ state: "passing", required: true });
+    expect(sim.calls.filter((c) => c.path === "/graphql").length - before).toBe(1);
+  });
+
   it("without Commit statuses: read GitHub refuses the statuses in the rollup, and the adapter throws (not retried)", async () => {
     const granted = manifestPermissions();
     expect(granted.statuses).toBe("read");

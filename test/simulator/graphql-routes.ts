@@ -21,6 +21,11 @@ export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown
       unknown(query);
       return errors([{ message: "The simulator answers only a pull request's reviewDecision" }]);
     }
+    if (core.state.graphqlWithoutIsRequired && /\bisRequired\b/.test(query)) {
+      // A schema error: the whole query is refused, with no data at all.
+      const extensions = { code: "undefinedField", typeName: "CheckRun", fieldName: "isRequired" };
+      return ok({ errors: [{ path: ["query"], extensions, message: "Field 'isRequired' doesn't exist on type 'CheckRun'" }] });
+    }
     const repo = core.state.repo(vars.owner ?? "", vars.name ?? "");
     const path = ["repository"];
     if (!repo) {

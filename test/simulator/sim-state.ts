@@ -29,6 +29,8 @@ export class SimState {
   readonly checkRuns = new Map<number, CheckRunState>();
   /** Commit statuses, oldest first. */
   readonly statuses: CommitStatusState[] = [];
+  /** GraphQL as an older GitHub Enterprise Server serves it: no `isRequired` on check runs and statuses. */
+  graphqlWithoutIsRequired = false;
   /** By lowercase `org/slug`. */
   readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];

@@ -289,6 +289,11 @@ export class SimulatorScenario {
     addCommitStatus(this.core, repo, sha, { ...s, creator: s.by ?? "jenkins-bot" });
   }
 
+  /** GraphQL as an older GitHub Enterprise Server serves it: a query asking `isRequired` is a schema error. */
+  serveGraphqlWithoutIsRequired(on: boolean): void {
+    this.core.state.graphqlWithoutIsRequired = on;
+  }
+
   /** A check run another app posts (GitHub Actions' job, another CI app): `app` is its slug. */
   postOtherAppCheck(
     repo: SimRepo,

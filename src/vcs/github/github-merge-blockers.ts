@@ -1,12 +1,16 @@
 import type { MergeBlockers, StatusCheck } from "../../model/pull-request.js";
-import type { VcsClient } from "../vcs-client.js";
+import { type VcsClient, VcsError } from "../vcs-client.js";
 import type { GitHubCalls } from "./github-calls.js";
 
 // Only GraphQL tells why a pull request is blocked: REST's `mergeable_state` says `blocked` for
 // every rule alike. One query: the review decision (branch protection's review rules) and the
 // head commit's status check rollup, check runs and commit statuses both, each with whether the
 // base branch requires it of this PR. Reading it needs no administration permission.
-const MERGE_BLOCKERS = `query ($owner: String!, $name: String!, $number: Int!) {
+// GitHub Enterprise Server releases whose schema lacks `isRequired(pullRequestNumber:)` refuse the
+// whole query; asked again without it, every check counts as required.
+const mergeBlockersQuery = (required: boolean) => {
+  const isRequired = required ? " isRequired(pullRequestNumber: $number)" : "";
+  return `query ($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
       reviewDecision
@@ -14,13 +18,17 @@ const MERGE_BLOCKERS = `query ($owner: String!, $name: String!, $number: Int!) {
         pageInfo { hasNextPage }
         nodes {
           __typename
-          ... on CheckRun { name status conclusion isRequired(pullRequestNumber: $number) checkSuite { app { slug } } }
-          ... on StatusContext { context state isRequired(pullRequestNumber: $number) }
+          ... on CheckRun { name status conclusion${isRequired} checkSuite { app { slug } } }
+          ... on StatusContext { context state${isRequired} }
         }
       } } } } }
     }
   }
 }`;
+};
+
+/** GraphQL's answer to a schema without the field: "Field 'isRequired' doesn't exist on type 'CheckRun'" (or takes no such argument). */
+const lacksIsRequired = (e: unknown) => e instanceof VcsError && !e.retryable && /\bisRequired\b/.test(e.message);
 
 type Context =
   | {
@@ -71,14 +79,19 @@ export function toMergeBlockers(data: MergeBlockersAnswer, appSlug: string, pr: 
   return { reviewDecision: pull.reviewDecision ?? null, headSha: commit.oid, checks, more: contexts?.pageInfo.hasNextPage === true };
 }
 
-/** What can hold a blocked pull request, read in one GraphQL query. */
+/** What can hold a blocked pull request, read in one GraphQL query (two on a server without `isRequired`). */
 export function gitHubMergeBlockers({ octokit, appSlug, request, retry, ids }: GitHubCalls): Pick<VcsClient, "mergeBlockers"> {
   return {
     async mergeBlockers(repo, pr) {
       const { owner, repo: name } = ids(repo);
-      const data = await retry(`reading what blocks #${pr}`, () =>
-        octokit.graphql<MergeBlockersAnswer>(MERGE_BLOCKERS, { owner, name, number: pr, request: request() }),
-      );
+      const ask = (required: boolean) =>
+        retry(`reading what blocks #${pr}`, () =>
+          octokit.graphql<MergeBlockersAnswer>(mergeBlockersQuery(required), { owner, name, number: pr, request: request() }),
+        );
+      const data = await ask(true).catch((e) => {
+        if (lacksIsRequired(e)) return ask(false);
+        throw e;
+      });
       return toMergeBlockers(data, await appSlug(), pr);
     },
   };
