@@ -43,6 +43,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "GET /repos/{owner}/{repo}/collaborators/{username}/permission": [{ metadata: "read" }],
   "GET /repos/{owner}/{repo}": [{ metadata: "read" }],
   "GET /repos/{owner}/{repo}/branches/{branch}": [{ metadata: "read" }],
+  "GET /repos/{owner}/{repo}/rules/branches/{branch}": [{ metadata: "read" }],
   "POST /repos/{owner}/{repo}/deployments": [{ deployments: "write" }],
   "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses": [{ deployments: "write" }],
   "GET /orgs/{org}/teams/{team_slug}/memberships/{username}": [{ members: "read" }],

@@ -32,7 +32,7 @@ export async function gatherPrFacts(
   const permissions = new Map<string, Permission>();
   for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   const mergeable = needs.mergeable
-    ? mergeability(pr, pr.mergeableState === "blocked" ? await blockersOf(vcs, repo, pr.number) : undefined)
+    ? mergeability(pr, pr.mergeableState === "blocked" ? await blockersOf(vcs, repo, pr) : undefined)
     : ({ ok: true } as const);
   const undiverged = needs.undiverged
     ? await deps.workspace.contains(repo, job.target.cloneUrl, token, { number: pr.number, baseRef: pr.baseRef, headSha: pr.headSha })
@@ -58,9 +58,14 @@ export async function gatherPrFacts(
  * What blocks a PR; an answer GitHub will not change by being asked again (a permission the
  * installation lacks) refuses the apply with GitHub's words instead of failing the job.
  */
-async function blockersOf(vcs: VcsClient, repo: Job["target"]["repo"], pr: number): Promise<MergeBlockers | { unread: string }> {
+async function blockersOf(
+  vcs: VcsClient,
+  repo: Job["target"]["repo"],
+  pr: Pick<PullRequestInfo, "number" | "baseRef">,
+): Promise<MergeBlockers | { unread: string }> {
   try {
-    return await vcs.mergeBlockers(repo, pr);
+    const blockers = await vcs.mergeBlockers(repo, pr.number);
+    return { ...blockers, required: await vcs.requiredChecks(repo, pr.baseRef) };
   } catch (e) {
     if (e instanceof VcsError && !e.retryable) return { unread: e.message };
     throw e;

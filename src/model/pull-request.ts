@@ -59,4 +59,9 @@ export interface MergeBlockers {
   checks: StatusCheck[];
   /** GitHub lists more checks on the commit than one page (100) holds. */
   more: boolean;
+  /**
+   * The checks the base branch's rules require (classic protection and rulesets), as GitHub shows
+   * them without administration permission: a required check not in `checks` has not reported.
+   */
+  required?: readonly string[];
 }

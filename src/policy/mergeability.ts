@@ -59,8 +59,18 @@ function whyBlocked(
     );
     return { ok: false, why: `${named} ${notPassing.length === 1 ? "has" : "have"} not passed` };
   }
-  // GitHub's rollup lists only what reported: a required check that never did, required signed
-  // commits, unresolved conversations or a required deployment block it without a trace here.
+  const reported = new Set(b.checks.map((c) => c.name));
+  const unreported = (b.required ?? []).filter((name) => !reported.has(name));
+  if (unreported.length) {
+    const named = listSome(unreported, 5, (name) => `\`${name}\``);
+    return {
+      ok: false,
+      why: `the base branch requires check${unreported.length === 1 ? "" : "s"} ${named}, not reported on its head commit yet`,
+    };
+  }
+  // GitHub's rollup lists only what reported: a required check that never did (where the branch's
+  // rules could not be read), required signed commits, unresolved conversations or a required
+  // deployment block it without a trace here.
   // Only Sluice's own required check still waiting (or failed) explains the block.
   if (!b.checks.some((c) => c.own && counts(c) && c.state !== "passing")) {
     return {

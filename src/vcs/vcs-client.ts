@@ -89,6 +89,8 @@ export interface VcsClient {
    * whether branch protection requires it.
    */
   mergeBlockers(repo: RepoRef, pr: number): Promise<MergeBlockers>;
+  /** The status checks a branch's classic protection and rulesets require; none for a branch that does not exist. */
+  requiredChecks(repo: RepoRef, branch: string): Promise<string[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   /** Merges the PR only while its head is still `headSha` (GitHub answers 409 otherwise). */
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void>;

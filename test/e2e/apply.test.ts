@@ -148,18 +148,30 @@ describe("apply", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
-  it("mergeable: a required check that never reported refuses the apply (a block Sluice cannot see), whatever Sluice's own checks say", async () => {
+  it("mergeable: a required check that never reported refuses the apply, named from the branch's protection, whatever Sluice's own checks say", async () => {
     const { repo, pr, state } = await plannedPr();
     h.sim.protectBranch(repo, "main", { requiredChecks: ["ci/build"] });
     await h.sim.approve(repo, pr.number, "bob");
     // Another app's pending `sluice/apply` run is not Sluice's: it explains nothing.
     h.sim.postOtherAppCheck(repo, pr.headSha, { name: "sluice/apply", status: "in_progress" });
     const reply = await comment(repo, pr.number, "bob", "/apply");
-    expect(reply).toContain("a branch rule Sluice cannot see");
-    expect(reply).toContain(`${pr.number}`);
+    expect(reply).toContain("the base branch requires check `ci/build`, not reported on its head commit yet");
     expect(await stateResources(state)).toEqual([]);
     // Control: once it reports success, the PR applies.
     h.sim.postOtherAppCheck(repo, pr.headSha, { name: "ci/build", status: "completed", conclusion: "success" });
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  it("mergeable: a check a ruleset requires that never reported refuses the apply, though Sluice's own required sluice/apply is pending", async () => {
+    const { repo, pr, state } = await plannedPr();
+    // A PR that keeps its required CI from running (its workflow edited, say): only sluice/apply is pending.
+    h.sim.protectBranch(repo, "main", { requiredChecks: ["sluice/apply", "ci/build"], viaRuleset: true });
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("the base branch requires check `ci/build`, not reported");
+    expect(await stateResources(state)).toEqual([]);
+    // Control: once CI reports, Sluice's own pending check is all that holds it, and it applies.
+    h.sim.postStatus(repo, pr.headSha, { context: "ci/build", state: "success" });
     expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });

@@ -168,6 +168,10 @@ export class FakeVcs implements VcsClient {
     return this.reviewsOf.get(pr) ?? [];
   }
 
+  async requiredChecks(_repo: RepoRef, _branch: string): Promise<string[]> {
+    return [];
+  }
+
   async mergeBlockers(_repo: RepoRef, pr: number): Promise<MergeBlockers> {
     const headSha = this.pullRequests.get(pr)?.headSha ?? "";
     return this.mergeBlockersOf.get(pr) ?? { reviewDecision: null, headSha, checks: [], more: false };

@@ -47,6 +47,15 @@ describe("what blocks a pull request: review decision, check runs and commit sta
     expect((await vcs.pullRequest(ref(), pr.number)).mergeableState).toBe("blocked");
   });
 
+  it("the checks a branch requires, from classic protection (the branch's summary) and rulesets (their rules), without Administration", async () => {
+    expect(await vcs.requiredChecks(ref(), "main")).toEqual(["ci/jenkins", "sluice/apply"]);
+    expect(await vcs.requiredChecks(ref(), "nowhere")).toEqual([]);
+    await sim.pushBranch(repo, { branch: "release", files: { "a.tf": "# r\n" } });
+    sim.protectBranch(repo, "release", { requiredChecks: ["ci/e2e"], viaRuleset: true });
+    expect(await vcs.requiredChecks(ref(), "release")).toEqual(["ci/e2e"]);
+    expect(sim.unknownCalls).toEqual([]);
+  });
+
   it("statuses and check runs, Sluice's own told apart by app, each with whether branch protection requires it", async () => {
     sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "pending" });
     sim.postStatus(repo, pr.headSha, { context: "ci/jenkins", state: "failure" });

@@ -1,7 +1,7 @@
 import { grants } from "../../src/app/github-permissions.js";
 import type { SimCore } from "./sim-core.js";
 import type { PullState } from "./sim-types.js";
-import { rollupOf } from "./status-checks.js";
+import { requiredChecksOf, rollupOf } from "./status-checks.js";
 
 /** GitHub's largest page of a connection. */
 const PAGE = 100;
@@ -18,7 +18,7 @@ export function rollupJson(core: SimCore, pr: PullState, query: string): { rollu
   const entries = rollupOf(core.state, pr.repo, pr.headSha);
   if (!entries.length) return { rollup: null, denied: [] };
   const asked = (field: string) => new RegExp(`\\b${field}\\b`).test(query);
-  const required = new Set(pr.repo.requiredChecks?.get(pr.baseRef) ?? []);
+  const required = new Set(requiredChecksOf(pr.repo, pr.baseRef));
   const perms = core.ctx.app.permissions;
   const denied: object[] = [];
   const path = ["repository", "pullRequest", "commits", "nodes", 0, "commit", "statusCheckRollup", "contexts", "nodes"];

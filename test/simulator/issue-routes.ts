@@ -99,14 +99,29 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
     const sha = await git.branchSha(repo.dir, name);
     if (!sha) throw new RestError(404, { message: "Branch not found", documentation_url: DOCS, status: "404" });
     const a = `${ctx.api}/repos/${repo.fullName}`;
+    const contexts = repo.requiredChecks?.get(name) ?? [];
     const body: Pick<S["branch-with-protection"], "name" | "protected" | "protection_url" | "_links"> & {
       commit: Pick<S["commit"], "sha" | "url" | "html_url">;
+      protection?: Pick<S["branch-protection"], "enabled" | "required_status_checks">;
     } = {
       name,
       commit: { sha, url: `${a}/commits/${sha}`, html_url: `${repo.htmlUrl}/commit/${sha}` },
       _links: { html: `${repo.htmlUrl}/tree/${name}`, self: `${a}/branches/${name}` },
       protected: repo.protectedBranches?.has(name) ?? false,
       protection_url: `${a}/branches/${name}/protection`,
+      // The summary GitHub shows anyone who may read the branch: classic protection's required checks.
+      ...(repo.protectedBranches?.has(name)
+        ? {
+            protection: {
+              enabled: true,
+              required_status_checks: {
+                enforcement_level: "non_admins",
+                contexts,
+                checks: contexts.map((context) => ({ context, app_id: null })),
+              },
+            },
+          }
+        : {}),
     };
     return ok(body);
   });

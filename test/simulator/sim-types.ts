@@ -27,6 +27,8 @@ export interface SimRepo {
   requiredReviews?: Map<string, number>;
   /** Status checks (check run names or status contexts) a protected branch's rule requires to pass before merging. */
   requiredChecks?: Map<string, string[]>;
+  /** The same, required by a ruleset on the branch (`required_status_checks` rule) instead of classic protection. */
+  rulesetChecks?: Map<string, string[]>;
   /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
   verifiedCommits?: Set<string>;
 }

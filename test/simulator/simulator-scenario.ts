@@ -276,12 +276,21 @@ export class SimulatorScenario {
   /**
    * Gives the branch a protection rule, as a repository admin would in its settings;
    * `requiredReviews` approving reviews then block a PR into it until given, and
-   * `requiredChecks` (check run names or status contexts) until each has passed on its head.
+   * `requiredChecks` (check run names or status contexts) until each has passed on its head,
+   * required by classic protection, or with `viaRuleset` by a ruleset's `required_status_checks`.
    */
-  protectBranch(repo: SimRepo, branch: string, opts: { requiredReviews?: number; requiredChecks?: string[] } = {}): void {
+  protectBranch(
+    repo: SimRepo,
+    branch: string,
+    opts: { requiredReviews?: number; requiredChecks?: string[]; viaRuleset?: boolean } = {},
+  ): void {
     repo.protectedBranches = new Set([...(repo.protectedBranches ?? []), branch]);
     if (opts.requiredReviews) repo.requiredReviews = new Map([...(repo.requiredReviews ?? []), [branch, opts.requiredReviews]]);
-    if (opts.requiredChecks) repo.requiredChecks = new Map([...(repo.requiredChecks ?? []), [branch, opts.requiredChecks]]);
+    if (opts.requiredChecks && opts.viaRuleset) {
+      repo.rulesetChecks = new Map([...(repo.rulesetChecks ?? []), [branch, opts.requiredChecks]]);
+    } else if (opts.requiredChecks) {
+      repo.requiredChecks = new Map([...(repo.requiredChecks ?? []), [branch, opts.requiredChecks]]);
+    }
   }
 
   /** A commit status another CI system (Jenkins, say) posts through the Status API with its own token. */

@@ -25,12 +25,17 @@ export function rollupOf(state: SimState, repo: SimRepo, sha: string): RollupEnt
 
 /** The base branch's required checks a PR lacks: not reported, or not passing (as GitHub holds it `blocked`). */
 export function requiredChecksWanting(state: SimState, pr: PullState): string[] {
-  const required = pr.repo.requiredChecks?.get(pr.baseRef) ?? [];
+  const required = requiredChecksOf(pr.repo, pr.baseRef);
   if (!required.length) return [];
   const rollup = rollupOf(state, pr.repo, pr.headSha);
   // A check run or a status of that name satisfies it (GitHub's "any source").
   return required.filter((name) => !rollup.some((e) => entryName(e) === name && entryPasses(e)));
 }
+
+/** What a branch's classic protection and its rulesets require, together. */
+export const requiredChecksOf = (repo: SimRepo, branch: string): string[] => [
+  ...new Set([...(repo.requiredChecks?.get(branch) ?? []), ...(repo.rulesetChecks?.get(branch) ?? [])]),
+];
 
 /** The combined status (`GET /commits/{ref}/status`): failure beats pending beats success; none is pending. */
 export function combinedState(statuses: readonly CommitStatusState[]): "failure" | "pending" | "success" {

@@ -1,7 +1,7 @@
 import type { components } from "@octokit/openapi-types";
 import { grants } from "../../src/app/github-permissions.js";
 import { repositoryJson } from "./repository-json.js";
-import { DOCS, RestError, ok, stringField, validationFailed } from "./rest-reply.js";
+import { DOCS, RestError, ok, paginate, stringField, validationFailed } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
 import type { ShapeCtx } from "./shape-ctx.js";
 import type { SimCore } from "./sim-core.js";
@@ -52,7 +52,7 @@ export function addCommitStatus(
 }
 
 /**
- * The Status API: `POST /repos/{owner}/{repo}/statuses/{sha}` (an app needs Commit statuses:
+ * The rules of a branch, and the Status API: `POST /repos/{owner}/{repo}/statuses/{sha}` (an app needs Commit statuses:
  * write) and the combined status of a ref (Commit statuses: read), the newest status per context.
  */
 export function registerStatusRoutes(router: RestRouter, core: SimCore): void {
@@ -85,6 +85,26 @@ export function registerStatusRoutes(router: RestRouter, core: SimCore): void {
       creator: ctx.app.botLogin,
     });
     return ok(commitStatusJson(ctx, s), 201);
+  });
+
+  // Rulesets' active rules for a branch (Metadata: read): here only `required_status_checks`.
+  router.add("GET", "/repos/{owner}/{repo}/rules/branches/{branch}", "token", (req) => {
+    const repo = core.repoOr404(req.params);
+    const branch = req.params.branch ?? "";
+    const checks = repo.rulesetChecks?.get(branch) ?? [];
+    const rules = checks.length
+      ? [
+          {
+            type: "required_status_checks",
+            parameters: { strict_required_status_checks_policy: false, required_status_checks: checks.map((context) => ({ context })) },
+            ruleset_source_type: "Repository",
+            ruleset_source: repo.fullName,
+            ruleset_id: 1,
+          },
+        ]
+      : [];
+    const { page, headers } = paginate(req, rules, `${ctx.api}/repos/${repo.fullName}/rules/branches/${branch}`);
+    return ok(page, 200, headers);
   });
 
   router.add("GET", "/repos/{owner}/{repo}/commits/{ref}/status", "token", async (req) => {

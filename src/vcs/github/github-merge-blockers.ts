@@ -79,9 +79,41 @@ export function toMergeBlockers(data: MergeBlockersAnswer, appSlug: string, pr: 
   return { reviewDecision: pull.reviewDecision ?? null, headSha: commit.oid, checks, more: contexts?.pageInfo.hasNextPage === true };
 }
 
-/** What can hold a blocked pull request, read in one GraphQL query (two on a server without `isRequired`). */
-export function gitHubMergeBlockers({ octokit, appSlug, request, retry, ids }: GitHubCalls): Pick<VcsClient, "mergeBlockers"> {
+const notFoundAs =
+  <T>(value: T) =>
+  (e: unknown): T => {
+    if ((e as { status?: number }).status === 404) return value;
+    throw e;
+  };
+
+/**
+ * What can hold a blocked pull request, read in one GraphQL query (two on a server without
+ * `isRequired`), and what its base branch requires (REST, Metadata: read).
+ */
+export function gitHubMergeBlockers({
+  octokit,
+  appSlug,
+  request,
+  retry,
+  ids,
+}: GitHubCalls): Pick<VcsClient, "mergeBlockers" | "requiredChecks"> {
   return {
+    async requiredChecks(repo, branch) {
+      // Classic protection's summary comes with the branch; rulesets' rules from their own endpoint
+      // (a server without rulesets answers 404).
+      const classic = await retry(`reading branch ${branch}`, () =>
+        octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
+      ).catch(notFoundAs(undefined));
+      const rules = await retry(`reading the rules of branch ${branch}`, () =>
+        octokit.paginate(octokit.rest.repos.getBranchRules, { ...ids(repo), branch, per_page: 100, request: request() }),
+      ).catch(notFoundAs([]));
+      const checks = classic?.data.protection?.required_status_checks;
+      const names = [...(checks?.contexts ?? []), ...(checks?.checks ?? []).map((c) => c.context)];
+      for (const rule of rules) {
+        if (rule.type === "required_status_checks") names.push(...(rule.parameters?.required_status_checks ?? []).map((c) => c.context));
+      }
+      return [...new Set(names)];
+    },
     async mergeBlockers(repo, pr) {
       const { owner, repo: name } = ids(repo);
       const ask = (required: boolean) =>

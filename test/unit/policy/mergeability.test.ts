@@ -89,6 +89,19 @@ describe("mergeability: GitHub's, less Sluice's own checks", () => {
     expect(mergeability(blocked, rollup([]))).toMatchObject({ ok: false });
   });
 
+  it("a check the base branch's rules require that has not reported refuses, naming it, though Sluice's own check is pending", () => {
+    expect(mergeability(blocked, rollup([sluiceApply], { required: ["sluice/apply", "ci/build", "ci/e2e"] }))).toEqual({
+      ok: false,
+      why: "the base branch requires checks `ci/build`, `ci/e2e`, not reported on its head commit yet",
+    });
+    // Control: reported (and passing), only Sluice's own check holds it.
+    expect(
+      mergeability(blocked, rollup([sluiceApply, jenkins("passing", "success", true)], { required: ["sluice/apply", "ci/jenkins"] })),
+    ).toEqual({
+      ok: true,
+    });
+  });
+
   it("more checks than one page, a head that moved, or nothing read: refused, saying so", () => {
     expect(mergeability(blocked, rollup([sluiceApply], { more: true }))).toMatchObject({
       ok: false,
