@@ -59,7 +59,9 @@ function whyBlocked(
     );
     return { ok: false, why: `${named} ${notPassing.length === 1 ? "has" : "have"} not passed` };
   }
-  const reported = new Set(b.checks.map((c) => c.name));
+  // Reported means reported by the source branch protection expects: a run of the same name from
+  // another app (a workflow job so named) or a status is not required (`isRequired` false).
+  const reported = new Set(b.checks.filter(counts).map((c) => c.name));
   const unreported = (b.required ?? []).filter((name) => !reported.has(name));
   if (unreported.length) {
     const named = listSome(unreported, 5, (name) => `\`${name}\``);

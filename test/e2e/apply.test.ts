@@ -176,6 +176,20 @@ describe("apply", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
+  it("mergeable: a required check whose source is another app is not satisfied by a workflow job of its name", async () => {
+    const { repo, pr, state } = await plannedPr();
+    h.sim.protectBranch(repo, "main", { requiredChecks: ["sluice/apply", "ci/build"], requiredApps: { "ci/build": "jenkins" } });
+    await h.sim.approve(repo, pr.number, "bob");
+    // The PR's own workflow job named like the required check: GitHub still waits for Jenkins'.
+    h.sim.postOtherAppCheck(repo, pr.headSha, { name: "ci/build", status: "completed", conclusion: "success", app: "github-actions" });
+    expect(await comment(repo, pr.number, "bob", "/apply")).toContain("the base branch requires check `ci/build`, not reported");
+    expect(await stateResources(state)).toEqual([]);
+    // Control: Jenkins' own run of it.
+    h.sim.postOtherAppCheck(repo, pr.headSha, { name: "ci/build", status: "completed", conclusion: "success", app: "jenkins" });
+    expect(await comment(repo, pr.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
   it("mergeable: a PR blocked only by Sluice's own required check (sluice/apply, pending until the apply) applies", async () => {
     const { repo, pr, state } = await plannedPr();
     h.sim.protectBranch(repo, "main", { requiredChecks: ["sluice/plan", "sluice/apply"] });

@@ -1,7 +1,7 @@
 import { grants } from "../../src/app/github-permissions.js";
 import type { SimCore } from "./sim-core.js";
 import type { PullState } from "./sim-types.js";
-import { requiredChecksOf, rollupOf } from "./status-checks.js";
+import { isTheRequired, rollupOf } from "./status-checks.js";
 
 /** GitHub's largest page of a connection. */
 const PAGE = 100;
@@ -18,7 +18,6 @@ export function rollupJson(core: SimCore, pr: PullState, query: string): { rollu
   const entries = rollupOf(core.state, pr.repo, pr.headSha);
   if (!entries.length) return { rollup: null, denied: [] };
   const asked = (field: string) => new RegExp(`\\b${field}\\b`).test(query);
-  const required = new Set(requiredChecksOf(pr.repo, pr.baseRef));
   const perms = core.ctx.app.permissions;
   const denied: object[] = [];
   const path = ["repository", "pullRequest", "commits", "nodes", 0, "commit", "statusCheckRollup", "contexts", "nodes"];
@@ -29,7 +28,7 @@ export function rollupJson(core: SimCore, pr: PullState, query: string): { rollu
       return null;
     }
     const name = e.kind === "check" ? e.run.name : e.status.context;
-    const isRequired = asked("isRequired") ? { isRequired: required.has(name) } : {};
+    const isRequired = asked("isRequired") ? { isRequired: isTheRequired(pr, e, core.ctx.app.slug) } : {};
     if (e.kind === "status") {
       return { __typename: "StatusContext", context: name, state: e.status.state.toUpperCase(), ...isRequired };
     }

@@ -100,6 +100,9 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
     if (!sha) throw new RestError(404, { message: "Branch not found", documentation_url: DOCS, status: "404" });
     const a = `${ctx.api}/repos/${repo.fullName}`;
     const contexts = repo.requiredChecks?.get(name) ?? [];
+    const apps = repo.requiredCheckApps?.get(name) ?? {};
+    // Another app's id is the simulator's own plus one, as its check runs show it.
+    const appId = (context: string) => (apps[context] === undefined ? null : apps[context] === ctx.app.slug ? ctx.app.id : ctx.app.id + 1);
     const body: Pick<S["branch-with-protection"], "name" | "protected" | "protection_url" | "_links"> & {
       commit: Pick<S["commit"], "sha" | "url" | "html_url">;
       protection?: Pick<S["branch-protection"], "enabled" | "required_status_checks">;
@@ -117,7 +120,7 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
               required_status_checks: {
                 enforcement_level: "non_admins",
                 contexts,
-                checks: contexts.map((context) => ({ context, app_id: null })),
+                checks: contexts.map((context) => ({ context, app_id: appId(context) })),
               },
             },
           }

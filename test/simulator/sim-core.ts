@@ -88,7 +88,10 @@ export class SimCore {
     const mergeable = open ? tree !== null : null;
     const reviewed = this.reviewDecision(pr);
     // Branch protection holds it for reviews, and for required checks missing or not passing.
-    const blocked = reviewed === "REVIEW_REQUIRED" || reviewed === "CHANGES_REQUESTED" || requiredChecksWanting(this.state, pr).length > 0;
+    const blocked =
+      reviewed === "REVIEW_REQUIRED" ||
+      reviewed === "CHANGES_REQUESTED" ||
+      requiredChecksWanting(this.state, pr, this.ctx.app.slug).length > 0;
     const mergeableState = !open ? "unknown" : !mergeable ? "dirty" : pr.draft ? "draft" : blocked ? "blocked" : "clean";
     return {
       baseSha,

@@ -29,6 +29,8 @@ export interface SimRepo {
   requiredChecks?: Map<string, string[]>;
   /** The same, required by a ruleset on the branch (`required_status_checks` rule) instead of classic protection. */
   rulesetChecks?: Map<string, string[]>;
+  /** Per branch, required checks that only one app may satisfy (GitHub's "expected source"): check name -> app slug. */
+  requiredCheckApps?: Map<string, Record<string, string>>;
   /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
   verifiedCommits?: Set<string>;
 }

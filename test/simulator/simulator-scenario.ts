@@ -277,15 +277,17 @@ export class SimulatorScenario {
    * Gives the branch a protection rule, as a repository admin would in its settings;
    * `requiredReviews` approving reviews then block a PR into it until given, and
    * `requiredChecks` (check run names or status contexts) until each has passed on its head,
-   * required by classic protection, or with `viaRuleset` by a ruleset's `required_status_checks`.
+   * required by classic protection, or with `viaRuleset` by a ruleset's `required_status_checks`;
+   * `requiredApps` (check name -> app slug) lets only that app's check run satisfy one.
    */
   protectBranch(
     repo: SimRepo,
     branch: string,
-    opts: { requiredReviews?: number; requiredChecks?: string[]; viaRuleset?: boolean } = {},
+    opts: { requiredReviews?: number; requiredChecks?: string[]; viaRuleset?: boolean; requiredApps?: Record<string, string> } = {},
   ): void {
     repo.protectedBranches = new Set([...(repo.protectedBranches ?? []), branch]);
     if (opts.requiredReviews) repo.requiredReviews = new Map([...(repo.requiredReviews ?? []), [branch, opts.requiredReviews]]);
+    if (opts.requiredApps) repo.requiredCheckApps = new Map([...(repo.requiredCheckApps ?? []), [branch, opts.requiredApps]]);
     if (opts.requiredChecks && opts.viaRuleset) {
       repo.rulesetChecks = new Map([...(repo.rulesetChecks ?? []), [branch, opts.requiredChecks]]);
     } else if (opts.requiredChecks) {

@@ -24,12 +24,23 @@ export function rollupOf(state: SimState, repo: SimRepo, sha: string): RollupEnt
 }
 
 /** The base branch's required checks a PR lacks: not reported, or not passing (as GitHub holds it `blocked`). */
-export function requiredChecksWanting(state: SimState, pr: PullState): string[] {
+export function requiredChecksWanting(state: SimState, pr: PullState, ownSlug: string): string[] {
   const required = requiredChecksOf(pr.repo, pr.baseRef);
   if (!required.length) return [];
   const rollup = rollupOf(state, pr.repo, pr.headSha);
-  // A check run or a status of that name satisfies it (GitHub's "any source").
-  return required.filter((name) => !rollup.some((e) => entryName(e) === name && entryPasses(e)));
+  return required.filter((name) => !rollup.some((e) => entryName(e) === name && isTheRequired(pr, e, ownSlug) && entryPasses(e)));
+}
+
+/**
+ * Whether an entry is the check the PR's base requires (GraphQL's `isRequired`): its name, and
+ * where the rule names an app (GitHub's "expected source"), a check run of that app; otherwise a
+ * check run or a status of that name ("any source").
+ */
+export function isTheRequired(pr: PullState, e: RollupEntry, ownSlug: string): boolean {
+  const name = entryName(e);
+  if (!requiredChecksOf(pr.repo, pr.baseRef).includes(name)) return false;
+  const app = pr.repo.requiredCheckApps?.get(pr.baseRef)?.[name];
+  return app === undefined || (e.kind === "check" && (e.run.app ?? ownSlug) === app);
 }
 
 /** What a branch's classic protection and its rulesets require, together. */

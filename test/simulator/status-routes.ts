@@ -92,11 +92,17 @@ export function registerStatusRoutes(router: RestRouter, core: SimCore): void {
     const repo = core.repoOr404(req.params);
     const branch = req.params.branch ?? "";
     const checks = repo.rulesetChecks?.get(branch) ?? [];
+    const apps = repo.requiredCheckApps?.get(branch) ?? {};
+    const integration = (context: string) =>
+      apps[context] === undefined ? {} : { integration_id: apps[context] === ctx.app.slug ? ctx.app.id : ctx.app.id + 1 };
     const rules = checks.length
       ? [
           {
             type: "required_status_checks",
-            parameters: { strict_required_status_checks_policy: false, required_status_checks: checks.map((context) => ({ context })) },
+            parameters: {
+              strict_required_status_checks_policy: false,
+              required_status_checks: checks.map((context) => ({ context, ...integration(context) })),
+            },
             ruleset_source_type: "Repository",
             ruleset_source: repo.fullName,
             ruleset_id: 1,

@@ -94,6 +94,13 @@ describe("mergeability: GitHub's, less Sluice's own checks", () => {
       ok: false,
       why: "the base branch requires checks `ci/build`, `ci/e2e`, not reported on its head commit yet",
     });
+    // A passing run of that name that GitHub does not count as the required one (another app's: a
+    // workflow job named like the required Jenkins check) is not it.
+    const impostor: StatusCheck = { kind: "check", name: "ci/build", state: "passing", said: "success", required: false, own: false };
+    expect(mergeability(blocked, rollup([sluiceApply, impostor], { required: ["sluice/apply", "ci/build"] }))).toEqual({
+      ok: false,
+      why: "the base branch requires check `ci/build`, not reported on its head commit yet",
+    });
     // Control: reported (and passing), only Sluice's own check holds it.
     expect(
       mergeability(blocked, rollup([sluiceApply, jenkins("passing", "success", true)], { required: ["sluice/apply", "ci/jenkins"] })),
