@@ -51,13 +51,16 @@ export interface StatusCheck {
   own: boolean;
 }
 
+/** The most checks Sluice reads of a commit's rollup (ten pages of 100): past it, a blocked PR is refused. */
+export const ROLLUP_MAX = 1000;
+
 /** What can hold a pull request GitHub shows `blocked`: read only then, in one GraphQL query. */
 export interface MergeBlockers {
   reviewDecision: ReviewDecision | null;
   /** The commit the checks are of: the PR's head when read. */
   headSha: string;
   checks: StatusCheck[];
-  /** GitHub lists more checks on the commit than one page (100) holds. */
+  /** GitHub lists more checks on the commit than Sluice read (ROLLUP_MAX). */
   more: boolean;
   /**
    * The checks the base branch's rules require (classic protection and rulesets), as GitHub shows

@@ -1,4 +1,4 @@
-import type { MergeBlockers, PullRequestInfo, StatusCheck } from "../model/pull-request.js";
+import { type MergeBlockers, type PullRequestInfo, ROLLUP_MAX, type StatusCheck } from "../model/pull-request.js";
 import { listSome } from "../util/list-some.js";
 
 export type Mergeability = { ok: true } | { ok: false; why: string };
@@ -24,9 +24,6 @@ export function mergeability(
   return { ok: true };
 }
 
-/** GitHub lists at most this many checks in one page of a commit's rollup. */
-export const ROLLUP_PAGE = 100;
-
 /** A check counts when branch protection requires it, or when GitHub did not say whether it does. */
 const counts = (c: StatusCheck) => c.required !== false;
 
@@ -47,7 +44,7 @@ function whyBlocked(
   if (b.more) {
     return {
       ok: false,
-      why: `its head commit has more than ${ROLLUP_PAGE} checks and statuses, more than Sluice reads, so it cannot tell which of them block it`,
+      why: `its head commit has more than ${ROLLUP_MAX} checks and statuses, more than Sluice reads, so it cannot tell which of them block it`,
     };
   }
   const notPassing = b.checks.filter((c) => !c.own && counts(c) && c.state !== "passing");

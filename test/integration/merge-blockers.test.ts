@@ -141,4 +141,21 @@ describe("what blocks a pull request: review decision, check runs and commit sta
       ["ci/lint", "success"],
     ]);
   });
+
+  it("more than a page of checks (a matrix build) is read page by page; past ten pages it says there is more", async () => {
+    const graphqlCalls = () => sim.calls.filter((c) => c.path === "/graphql").length;
+    for (let i = 0; i < 150; i++) sim.postStatus(repo, pr.headSha, { context: `ci/matrix-${i}`, state: "success" });
+    let before = graphqlCalls();
+    const read = await vcs.mergeBlockers(ref(), pr.number);
+    expect(graphqlCalls() - before).toBe(2);
+    expect(read.more).toBe(false);
+    expect(read.checks).toHaveLength(155);
+    expect(new Set(read.checks.map((c) => `${c.kind}:${c.name}:${c.own}`)).size).toBe(155);
+    for (let i = 150; i < 1000; i++) sim.postStatus(repo, pr.headSha, { context: `ci/matrix-${i}`, state: "success" });
+    before = graphqlCalls();
+    const capped = await vcs.mergeBlockers(ref(), pr.number);
+    expect(graphqlCalls() - before).toBe(10);
+    expect(capped.checks).toHaveLength(1000);
+    expect(capped.more).toBe(true);
+  });
 });

@@ -16,7 +16,7 @@ const errors = (list: object[], data: unknown = null) => ok({ data, errors: list
 export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown: (query: string) => void): void {
   router.add("POST", "/graphql", "token", (req) => {
     const query = typeof req.body.query === "string" ? req.body.query : "";
-    const vars = (req.body.variables ?? {}) as { owner?: string; name?: string; number?: number };
+    const vars = (req.body.variables ?? {}) as { owner?: string; name?: string; number?: number; cursor?: string | null };
     if (!/\brepository\s*\(/.test(query) || !/\bpullRequest\s*\(/.test(query) || !/\breviewDecision\b/.test(query)) {
       unknown(query);
       return errors([{ message: "The simulator answers only a pull request's reviewDecision" }]);
@@ -53,7 +53,7 @@ export function registerGraphqlRoutes(router: RestRouter, core: SimCore, unknown
     }
     const pullRequest: Record<string, unknown> = { reviewDecision: core.reviewDecision(pr) };
     if (!/\bstatusCheckRollup\b/.test(query)) return ok({ data: { repository: { pullRequest } } });
-    const { rollup, denied } = rollupJson(core, pr, query);
+    const { rollup, denied } = rollupJson(core, pr, query, vars.cursor ?? undefined);
     pullRequest.commits = { nodes: [{ commit: { oid: pr.headSha, statusCheckRollup: rollup } }] };
     const data = { repository: { pullRequest } };
     return denied.length ? errors(denied, data) : ok({ data });

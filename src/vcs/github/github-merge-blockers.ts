@@ -1,4 +1,4 @@
-import type { MergeBlockers, StatusCheck } from "../../model/pull-request.js";
+import { type MergeBlockers, ROLLUP_MAX, type StatusCheck } from "../../model/pull-request.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
 import type { GitHubCalls } from "./github-calls.js";
 
@@ -10,12 +10,12 @@ import type { GitHubCalls } from "./github-calls.js";
 // whole query; asked again without it, every check counts as required.
 const mergeBlockersQuery = (required: boolean) => {
   const isRequired = required ? " isRequired(pullRequestNumber: $number)" : "";
-  return `query ($owner: String!, $name: String!, $number: Int!) {
+  return `query ($owner: String!, $name: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
       reviewDecision
-      commits(last: 1) { nodes { commit { oid statusCheckRollup { contexts(first: 100) {
-        pageInfo { hasNextPage }
+      commits(last: 1) { nodes { commit { oid statusCheckRollup { contexts(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
         nodes {
           __typename
           ... on CheckRun { name status conclusion${isRequired} checkSuite { app { slug } } }
@@ -47,7 +47,10 @@ export interface MergeBlockersAnswer {
       reviewDecision: MergeBlockers["reviewDecision"];
       commits: {
         nodes: ({
-          commit: { oid: string; statusCheckRollup: { contexts: { pageInfo: { hasNextPage: boolean }; nodes: Context[] } } | null };
+          commit: {
+            oid: string;
+            statusCheckRollup: { contexts: { pageInfo: { hasNextPage: boolean; endCursor?: string | null }; nodes: Context[] } } | null;
+          };
         } | null)[];
       };
     } | null;
@@ -79,6 +82,13 @@ export function toMergeBlockers(data: MergeBlockersAnswer, appSlug: string, pr: 
   return { reviewDecision: pull.reviewDecision ?? null, headSha: commit.oid, checks, more: contexts?.pageInfo.hasNextPage === true };
 }
 
+/** Where the next page of the rollup starts, when there is one. */
+export const nextCursor = (data: MergeBlockersAnswer): string | undefined =>
+  data.repository?.pullRequest?.commits.nodes[0]?.commit.statusCheckRollup?.contexts.pageInfo.endCursor ?? undefined;
+
+/** Pages of 100 read before giving up: ROLLUP_MAX (a head with more is refused, saying so). */
+const MAX_PAGES = ROLLUP_MAX / 100;
+
 const notFoundAs =
   <T>(value: T) =>
   (e: unknown): T => {
@@ -87,8 +97,9 @@ const notFoundAs =
   };
 
 /**
- * What can hold a blocked pull request, read in one GraphQL query (two on a server without
- * `isRequired`), and what its base branch requires (REST, Metadata: read).
+ * What can hold a blocked pull request, read in one GraphQL query (one more on a server without
+ * `isRequired`, and one per further page of 100 checks), and what its base branch requires (REST,
+ * Metadata: read).
  */
 export function gitHubMergeBlockers({
   octokit,
@@ -116,15 +127,34 @@ export function gitHubMergeBlockers({
     },
     async mergeBlockers(repo, pr) {
       const { owner, repo: name } = ids(repo);
-      const ask = (required: boolean) =>
+      const slug = await appSlug();
+      const ask = (required: boolean, cursor?: string) =>
         retry(`reading what blocks #${pr}`, () =>
-          octokit.graphql<MergeBlockersAnswer>(mergeBlockersQuery(required), { owner, name, number: pr, request: request() }),
+          octokit.graphql<MergeBlockersAnswer>(mergeBlockersQuery(required), {
+            owner,
+            name,
+            number: pr,
+            cursor: cursor ?? null,
+            request: request(),
+          }),
         );
-      const data = await ask(true).catch((e) => {
-        if (lacksIsRequired(e)) return ask(false);
-        throw e;
+      let required = true;
+      let data = await ask(true).catch((e) => {
+        if (!lacksIsRequired(e)) throw e;
+        required = false;
+        return ask(false);
       });
-      return toMergeBlockers(data, await appSlug(), pr);
+      const blockers = toMergeBlockers(data, slug, pr);
+      // A head with more than a page of checks (matrix builds) is read on, page by page.
+      for (let page = 1; blockers.more && page < MAX_PAGES; page++) {
+        data = await ask(required, nextCursor(data));
+        const next = toMergeBlockers(data, slug, pr);
+        blockers.checks.push(...next.checks);
+        blockers.more = next.more;
+        // A head that moved between pages: the rule refuses what it read as another commit's.
+        if (next.headSha !== blockers.headSha) blockers.headSha = next.headSha;
+      }
+      return blockers;
     },
   };
 }

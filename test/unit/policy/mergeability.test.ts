@@ -112,7 +112,7 @@ describe("mergeability: GitHub's, less Sluice's own checks", () => {
   it("more checks than one page, a head that moved, or nothing read: refused, saying so", () => {
     expect(mergeability(blocked, rollup([sluiceApply], { more: true }))).toMatchObject({
       ok: false,
-      why: expect.stringContaining("more than 100 checks and statuses"),
+      why: expect.stringContaining("more than 1000 checks and statuses"),
     });
     expect(mergeability(blocked, rollup([sluiceApply], { headSha: "b".repeat(40) }))).toMatchObject({
       ok: false,
