@@ -7,23 +7,16 @@ import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions } from "../exec.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
-import { findBinary } from "../sandbox/sandbox.js";
-import { describeStepFailure } from "./describe-step-failure.js";
-import { isRegularFile, pathExists } from "./file-kind.js";
-import { initPlanShow } from "./init-plan-show.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
-import { shownStep, stepVariables } from "./step-variables.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { plannedOutputs } from "./planned-outputs.js";
-import { planArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
-import { DEFAULT_PLAN, terraformInit } from "./terraform-init.js";
+import { terraformEnv } from "./terraform-argv.js";
+import { type PlanSteps, runPlanSteps, showPlanFile } from "./run-plan-steps.js";
 import type { TerraformContext } from "./terraform-runner.js";
-
-const identity = (s: string) => s;
 
 /** `-var-file` paths come from a PR comment: they must resolve inside the checkout. */
 export async function checkVarFiles(checkoutDir: string, projectDir: string, args: readonly string[]) {
@@ -74,7 +67,6 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     onOutput: req.onOutput,
   });
 
-  let shown = "";
   /**
    * What plan and run steps printed, held back from the live log until the plan's sensitive
    * values are known (releasePlan): terraform prints some unmarked, and a run step may print
@@ -87,90 +79,23 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     streamPlan = undefined;
     heldPlan.release(sensitiveValues);
   };
-  const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
+  const failPlan = (failed: { step: string; message: string; output?: string }): PlanOutcome => {
     releasePlan();
-    return fail(failedStep, message, output);
+    return fail(failed.step, failed.message, failed.output);
   };
-  // Set when init, plan and show ran as one tool run; else show runs on its own below.
-  let showJson: string | undefined;
-  const stepEnv: Record<string, string> = {};
-  let steps = req.workflow?.plan ?? DEFAULT_PLAN;
-  // The default workflow: init, plan and show in one tool run (one sandbox start), unless init
-  // may download providers (then steps run alone, init with the cache writable under the
-  // download lock) or the binary is missing (the plain path says so).
-  if (!req.workflow && findBinary(bin)) {
-    const all = { ...base(), timeoutMs: 3 * req.timeoutMs };
-    const run = async (access: { writable: string[] }) =>
-      access.writable.length ? undefined : initPlanShow(exec, bin, planArgv(planFile, extraArgs), planFile, all, req.project.workspace);
-    const batched = pluginCache ? await pluginCache.guard(req.checkoutDir, dir.path, run) : await run({ writable: [] });
-    if (batched && !batched.ok) {
-      const message = batched.problem ?? describeStepFailure(bin, batched.step, batched.result, all.timeoutMs);
-      return fail(batched.step, message, batched.output);
-    }
-    if (batched?.ok) {
-      shown += batched.planOutput;
-      showJson = batched.json;
-      streamPlan = batched.streamPlan;
-      steps = [];
-    }
-  }
-  for (const step of steps) {
-    if (step.kind === "env") {
-      stepEnv[step.name] = step.value;
-    } else if (step.kind === "init") {
-      const r = await terraformInit(
-        pluginCache,
-        bin,
-        exec,
-        step.extraArgs,
-        base(stepEnv),
-        req.checkoutDir,
-        dir.path,
-        req.project.workspace,
-      );
-      if (r.exitCode !== 0) return failPlan("init", describeStepFailure(bin, "init", r, req.timeoutMs), r.stdout + r.stderr);
-    } else if (step.kind === "plan") {
-      const r = await exec(bin, planArgv(planFile, [...step.extraArgs, ...extraArgs]), {
-        ...base(stepEnv),
-        pty: true,
-        onOutput: undefined,
-      });
-      heldPlan.hold(r.stdout);
-      if (r.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", r, req.timeoutMs), r.stdout);
-      shown += r.stdout;
-    } else if (step.kind === "run") {
-      const [file, ...args] = step.argv;
-      if (!file) continue;
-      const vars = { ...stepVariables(req, dir.path, planFile), ...stepEnv, ...step.env };
-      const r = await exec(file, args, { ...base(vars), pty: true, onOutput: undefined });
-      const { line, name } = shownStep(step);
-      heldPlan.hold(r.stdout);
-      shown += `$ ${line}\n${r.stdout}`;
-      if (r.exitCode !== 0) return failPlan(`run ${name}`, describeStepFailure(name, "step", r, req.timeoutMs), shown);
-    }
-  }
-  if (!(await pathExists(planFile))) {
-    return failPlan("plan", "the workflow made no plan file: it needs a `plan` step, or a `run` step that writes $PLANFILE", shown);
-  }
-  if (!(await isRegularFile(planFile))) return failPlan("plan", "the plan file the workflow left is not a regular file", shown);
-  if (showJson === undefined) {
-    // The JSON holds sensitive values in clear: parsed here, never logged or posted. From here
-    // on the plan file is read-only to the sandbox: a provider that `show` starts cannot change
-    // the plan after it was shown, so what is hashed and applied is what the comment shows.
-    const show = await exec(bin, showJsonArgv(planFile), {
-      ...base(stepEnv),
-      redact: identity,
-      onOutput: undefined,
-      sandboxReadOnly: [planFile],
-    });
-    if (show.exitCode !== 0) return failPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
-    showJson = show.stdout;
-  }
+  const steps: PlanSteps = { req, exec, bin, pluginCache, dir: dir.path, planFile, extraArgs, base, heldPlan };
+  const ran = await runPlanSteps(steps);
+  if (!ran.ok) return failPlan(ran);
+  streamPlan = ran.streamPlan;
+  const { shown, stepEnv } = ran;
+  const showed = await showPlanFile(steps, ran);
+  if (!showed.ok) return failPlan(showed);
+  const showJson = showed.json;
   const json = parsePlanJson(showJson);
   const summary = summarizePlan(json.ok ? json.plan : showJson);
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
-  if (!summary.ok) return failPlan("show", summary.error);
+  if (!summary.ok) return failPlan({ step: "show", message: summary.error });
   releasePlan(summary.summary.sensitiveValues);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
