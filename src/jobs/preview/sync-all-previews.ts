@@ -1,4 +1,5 @@
 import { everyoneMayPlan } from "../../authorization/change-control-facts.js";
+import type { RepoSettings } from "../../config/repo-settings.js";
 import type { PreviewRecord } from "../../model/preview.js";
 import type { Project } from "../../model/project.js";
 import { producersFirst } from "../../preview/producers-first.js";
@@ -78,33 +79,10 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
     for (const p of producersFirst(wanted)) {
       const preview = settings.previewFor(p);
       if (!preview) continue;
-      // A preview plans and applies the PR's code with the project's preview credentials: as for
-      // its autoplan, its author (and whoever asked) must be ones the project's rule lets plan it.
-      const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, people.actor]);
-      if (!mayPlan.allowed) {
-        notices.push(`No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.`);
-        continue;
-      }
-      const byNamespace = previewsByNamespace(p.runner);
-      const real = byNamespace
-        ? realNamespaces([...trustedProjects, ...headProjects])
-        : [...trustedProjects, ...headProjects].filter((q) => q.dir === p.dir).map((q) => q.workspace);
-      const ws = previewWorkspace(preview.workspace, pr.number, real, byNamespace ? "namespace" : "workspace");
+      const ws = await previewPlace(run, settings, p, preview.workspace, [...trustedProjects, ...headProjects], people.actor);
       if (!ws.ok) {
-        notices.push(`No preview of ${p.name}: ${ws.reason}.`);
+        notices.push(ws.notice);
         continue;
-      }
-      // The base branch moved the preview (its template, the project's dir or tool): the record
-      // is keyed by project, so a sync would overwrite it and leave the standing preview running
-      // where no record names it. It is torn down where it lives first; until that succeeds, it stays.
-      const standing = await deps.store.getPreview({ repo: name, pr: pr.number, project: p.name });
-      if (standing && standing.status !== "destroyed" && previewMoved(standing, p, ws.workspace)) {
-        const from = `${standing.dir}, ${standing.workspace}`;
-        const gone = await destroyAllPreviews(run, [standing], `the base branch moved its preview (${from} → ${p.dir}, ${ws.workspace})`);
-        if (!gone.includes(p.name)) {
-          notices.push(`No preview of ${p.name} in ${ws.workspace} yet: the one in ${standing.workspace} is not destroyed.`);
-          continue;
-        }
       }
       const ctx = context(checkout, previewSettings(settings, [{ project: { ...p, workspace: ws.workspace }, trusted: p }]), people.actor);
       const base = await baseOf(p);
@@ -119,4 +97,40 @@ export async function syncAllPreviews(run: PreviewRun): Promise<boolean> {
     for (const b of bases.values()) b?.release();
   }
   return true;
+}
+
+/**
+ * Where this project's preview goes, decided before it is planned: its author and whoever asked
+ * may plan it (as for its autoplan: a preview plans and applies the PR's code with the project's
+ * preview credentials), its workspace (or namespace) is none of the real ones, and one the base
+ * branch moved away from is torn down first. Else the notice saying why there is no preview.
+ */
+async function previewPlace(
+  run: PreviewRun,
+  settings: RepoSettings,
+  p: Project,
+  template: string,
+  /** The base branch's projects and the head's: their workspaces and namespaces are not a preview's. */
+  known: readonly Project[],
+  actor: string,
+): Promise<{ ok: true; workspace: string } | { ok: false; notice: string }> {
+  const { deps, vcs, pr, name } = run;
+  const mayPlan = await everyoneMayPlan(deps, vcs, settings.identityOf(p), [pr.author, actor]);
+  if (!mayPlan.allowed) return { ok: false, notice: `No preview of ${p.name}: ${mayPlan.reasons.join("; ")}.` };
+  const byNamespace = previewsByNamespace(p.runner);
+  const real = byNamespace ? realNamespaces(known) : known.filter((q) => q.dir === p.dir).map((q) => q.workspace);
+  const ws = previewWorkspace(template, pr.number, real, byNamespace ? "namespace" : "workspace");
+  if (!ws.ok) return { ok: false, notice: `No preview of ${p.name}: ${ws.reason}.` };
+  // The base branch moved the preview (its template, the project's dir or tool): the record
+  // is keyed by project, so a sync would overwrite it and leave the standing preview running
+  // where no record names it. It is torn down where it lives first; until that succeeds, it stays.
+  const standing = await deps.store.getPreview({ repo: name, pr: pr.number, project: p.name });
+  if (standing && standing.status !== "destroyed" && previewMoved(standing, p, ws.workspace)) {
+    const from = `${standing.dir}, ${standing.workspace}`;
+    const gone = await destroyAllPreviews(run, [standing], `the base branch moved its preview (${from} → ${p.dir}, ${ws.workspace})`);
+    if (!gone.includes(p.name)) {
+      return { ok: false, notice: `No preview of ${p.name} in ${ws.workspace} yet: the one in ${standing.workspace} is not destroyed.` };
+    }
+  }
+  return { ok: true, workspace: ws.workspace };
 }
