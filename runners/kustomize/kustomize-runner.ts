@@ -20,7 +20,7 @@ import { liveOfSummary, renderLiveDiff } from "../k8s/render-live-diff.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
-import { kustomizeLiveDiff } from "./kustomize-live-diff.js";
+import { type KustomizeLiveDiffInput, kustomizeLiveDiff } from "./kustomize-live-diff.js";
 import { namespacePasses, splitByNamespace } from "./namespace-split.js";
 import { KUSTOMIZATION_FILES, type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
 
@@ -78,17 +78,7 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
     baseDir = base.path;
   }
 
-  const render = async (side: string, projectDir: string) => {
-    // A preview renders through a kustomization of its own that moves everything into its namespace.
-    const dir = preview
-      ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview, project.previewOf ?? project.name)
-      : projectDir;
-    // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
-    const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
-    if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
-    const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
-    return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
-  };
+  const render = (side: string, projectDir: string) => renderKustomization(bin, req, exec, side, projectDir);
   const headYaml = await render("head", head.path);
   if (req.destroy && preview)
     return saveDestroyPlan(req, headYaml.ok ? headYaml : { problem: headYaml.message }, preview, "kustomize", started);
@@ -122,28 +112,16 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   let output = planned.output;
   let log = planned.logOutput;
   if (req.kubeconfig) {
-    const target = { kubeconfig: req.kubeconfig, namespace };
-    const sending = planned.head.length > 0 ? await namespacePasses(headYaml.yaml, planFile, target, req.dataDir, "live") : undefined;
-    const deletions = toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, toDelete) : undefined;
-    const deleting = deletions
-      ? await namespacePasses(deletionManifest(toDelete), deletions, target, req.dataDir, "live-deletions")
-      : undefined;
-    const live = await kustomizeLiveDiff(
-      {
-        bin,
-        render: sending?.ok ? sending.passes : [],
-        deletions: deleting?.ok ? deleting.passes : [],
-        namespace,
-        cwd: req.dataDir,
-        env: req.env,
-        timeoutMs: req.timeoutMs,
-        ignore,
-        hashing,
-        redact: req.redact,
-        knownSecrets: planned.summary.sensitiveValues,
-      },
-      exec,
-    );
+    const live = await kustomizeLiveOf(bin, req, exec, req.kubeconfig, {
+      yaml: headYaml.yaml,
+      planFile,
+      toDelete,
+      namespace,
+      ignore,
+      hashing,
+      knownSecrets: planned.summary.sensitiveValues,
+      sending: planned.head.length > 0,
+    });
     // Values read from the cluster (an old key) are redacted from everything posted, too.
     planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
     planned.summary.live = liveOfSummary(live);
@@ -155,6 +133,69 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   // learns them only when the plan returns, after this log went out.
   req.onOutput?.(createRedactor({ secrets: planned.summary.sensitiveValues, builtIn: false })(req.redact(log)));
   return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+}
+
+/**
+ * One side's render (`head` or `base`) of the project, or of a preview's wrapper around it.
+ * stdout holds Secret values in clear: returned to be parsed (and hashed) before anything shows it.
+ */
+async function renderKustomization(bin: string, req: PlanRequest, exec: Exec, side: string, projectDir: string) {
+  const project = req.project as KustomizeProject;
+  const preview = project.previewNamespace;
+  // A preview renders through a kustomization of its own that moves everything into its namespace.
+  const dir = preview
+    ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview, project.previewOf ?? project.name)
+    : projectDir;
+  const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
+  if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
+  const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
+  return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
+}
+
+/**
+ * The live diff of the head render against the cluster: what it sends and what the plan deletes,
+ * each split into passes kubectl can send (one namespace each); a pass that cannot be made is
+ * left out and the diff says what it compared.
+ */
+async function kustomizeLiveOf(
+  bin: string,
+  req: PlanRequest,
+  exec: Exec,
+  kubeconfig: NonNullable<PlanRequest["kubeconfig"]>,
+  p: {
+    yaml: string;
+    planFile: string;
+    toDelete: readonly ObjectIdentity[];
+    namespace: string;
+    ignore: KustomizeLiveDiffInput["ignore"];
+    hashing: KustomizeLiveDiffInput["hashing"];
+    knownSecrets: KustomizeLiveDiffInput["knownSecrets"];
+    /** The head render has objects to send. */
+    sending: boolean;
+  },
+) {
+  const target = { kubeconfig, namespace: p.namespace };
+  const sending = p.sending ? await namespacePasses(p.yaml, p.planFile, target, req.dataDir, "live") : undefined;
+  const deletions = p.toDelete.length > 0 ? await writeLiveDeletions(req.dataDir, p.toDelete) : undefined;
+  const deleting = deletions
+    ? await namespacePasses(deletionManifest(p.toDelete), deletions, target, req.dataDir, "live-deletions")
+    : undefined;
+  return kustomizeLiveDiff(
+    {
+      bin,
+      render: sending?.ok ? sending.passes : [],
+      deletions: deleting?.ok ? deleting.passes : [],
+      namespace: p.namespace,
+      cwd: req.dataDir,
+      env: req.env,
+      timeoutMs: req.timeoutMs,
+      ignore: p.ignore,
+      hashing: p.hashing,
+      redact: req.redact,
+      knownSecrets: p.knownSecrets,
+    },
+    exec,
+  );
 }
 
 /**
