@@ -1,4 +1,3 @@
-import { createRedactor } from "../../src/util/redact.js";
 import type { Project } from "../../src/model/project.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,7 +11,7 @@ import { namespaceEscapes } from "../k8s/preview-namespace.js";
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
-import { liveOfSummary, renderLiveDiff } from "../k8s/render-live-diff.js";
+import { k8sPlanDone } from "../k8s/k8s-plan-done.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { canarySecretSet } from "./canary-secrets.js";
 import { type ChartLocation, chartAt, writeSecretSet } from "./chart-location.js";
@@ -49,13 +48,7 @@ export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
 
 async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
   const started = performance.now();
-  const fail = (f: { failedStep: string; message: string; output?: string }): PlanOutcome => ({
-    ok: false,
-    failedStep: f.failedStep,
-    message: f.message,
-    output: f.output ?? "",
-    durationMs: performance.now() - started,
-  });
+  const fail = planFailure(started);
   const project = req.project as Project;
   const s = resolveHelmSettings(project);
   if (req.extraArgs.length > 0) {
@@ -126,52 +119,8 @@ async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<Plan
     const canary = await renderCanaries({ ...common, head, base, baseSetJson, secretSet: req.secretSet ?? {}, dir: secretDir }, exec);
     if (canary && !canary.ok) return fail(canary);
 
-    // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
-    const hashing = { key: randomBytes(32).toString("hex") };
-    const planned = planFromRenders({
-      base: baseYaml?.yaml,
-      head: headYaml.yaml,
-      defaultNamespace: s.namespace,
-      ignore: s.ignore,
-      trustedIgnore: HELM_DEFAULT_IGNORES,
-      tool: "helm",
-      hashing,
-      canary: canary?.renders,
-      baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined,
-    });
-    if (!planned.ok) return fail(planned);
-    planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
-    // What the plan deletes heads the file (comments to helm and YAML): the apply refuses an
-    // upgrade that would delete anything else the release holds.
-    await writeFile(planFile, encodeDeletions(planned.deleted) + headYaml.yaml, { mode: 0o600 });
-    const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
-    let output = `${notes}${planned.output}`;
-    let log = `${notes}${planned.logOutput}`;
-    if (req.kubeconfig) {
-      const live = await helmLiveDiff(
-        {
-          ...common,
-          chart: head,
-          kubeconfig: req.kubeconfig,
-          ignore: s.ignore,
-          hashing,
-          knownSecrets: planned.summary.sensitiveValues,
-          secretDerived: planned.secretDerived,
-          canarySetFiles: canary?.ok ? canary.setFiles : undefined,
-        },
-        exec,
-      );
-      // Values read from the cluster (an old password) are redacted from everything posted, too.
-      planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
-      planned.summary.live = liveOfSummary(live);
-      output += `\n${renderLiveDiff(live)}`;
-      log += `\n${renderLiveDiff(live)}`;
-    }
-    // The job log gets large objects in full; the PR gets their summary. Both are redacted with the
-    // values this plan marks secret (a Secret's value copied into a ConfigMap): the job's redaction
-    // learns them only when the plan returns, after this log went out.
-    req.onOutput?.(createRedactor({ secrets: planned.summary.sensitiveValues, builtIn: false })(req.redact(log)));
-    return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+    const renders = { head: headYaml.yaml, base: baseYaml?.yaml, baseAgain: baseAgain?.ok ? baseAgain.yaml : undefined, canary };
+    return await planFromHelmRenders(req, exec, { common, s, head, base, renders, planFile, started });
   } finally {
     await rm(secretDir, { recursive: true, force: true });
     await rm(helmHome, { recursive: true, force: true });
@@ -214,4 +163,75 @@ async function renderCanaries(
   const base = await renderChart({ ...i, setJson: i.baseSetJson, chart: i.base, side: "base", setFiles }, exec);
   if (!base.ok) return unsafe(base);
   return { ok: true, renders: { head: head.yaml, base: base.yaml }, setFiles };
+}
+
+type HelmCommon = Omit<RenderChartInput, "chart" | "side">;
+
+/** A failed plan's outcome, timed from `started`. */
+const planFailure =
+  (started: number) =>
+  (f: { failedStep: string; message: string; output?: string }): PlanOutcome => ({
+    ok: false,
+    failedStep: f.failedStep,
+    message: f.message,
+    output: f.output ?? "",
+    durationMs: performance.now() - started,
+  });
+
+/**
+ * The plan from the chart's renders: the objects' diff (keyed digests of secrets and of the fields
+ * derived from them), the plan file that apply sends (what it deletes first), and with a
+ * kubeconfig the live diff against the release. The secret-set files must exist until it returns.
+ */
+async function planFromHelmRenders(
+  req: PlanRequest,
+  exec: Exec,
+  p: {
+    common: HelmCommon;
+    s: ReturnType<typeof resolveHelmSettings>;
+    head: ChartLocation;
+    base: ChartLocation | undefined;
+    renders: { head: string; base?: string; baseAgain?: string; canary: Awaited<ReturnType<typeof renderCanaries>> };
+    planFile: string;
+    started: number;
+  },
+): Promise<PlanOutcome> {
+  const { common, s, head, base, renders, planFile, started } = p;
+  const canary = renders.canary?.ok ? renders.canary : undefined;
+  // One key per plan: base, head and the live diff compare, and the posted markers cannot be looked up.
+  const hashing = { key: randomBytes(32).toString("hex") };
+  const planned = planFromRenders({
+    base: renders.base,
+    head: renders.head,
+    defaultNamespace: s.namespace,
+    ignore: s.ignore,
+    trustedIgnore: HELM_DEFAULT_IGNORES,
+    tool: "helm",
+    hashing,
+    canary: canary?.renders,
+    baseAgain: renders.baseAgain,
+  });
+  if (!planned.ok) return planFailure(started)(planned);
+  planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
+  // What the plan deletes heads the file (comments to helm and YAML): the apply refuses an
+  // upgrade that would delete anything else the release holds.
+  await writeFile(planFile, encodeDeletions(planned.deleted) + renders.head, { mode: 0o600 });
+  const notes = [...(base?.notes ?? []), ...head.notes].map((n) => `Note: ${n}\n`).join("");
+  const live = req.kubeconfig
+    ? await helmLiveDiff(
+        {
+          ...common,
+          chart: head,
+          kubeconfig: req.kubeconfig,
+          ignore: s.ignore,
+          hashing,
+          knownSecrets: planned.summary.sensitiveValues,
+          secretDerived: planned.secretDerived,
+          canarySetFiles: canary?.setFiles,
+        },
+        exec,
+      )
+    : undefined;
+  const text = { output: `${notes}${planned.output}`, log: `${notes}${planned.logOutput}` };
+  return k8sPlanDone(req, { summary: planned.summary, ...text, planFile, started }, live);
 }

@@ -1,4 +1,3 @@
-import { createRedactor } from "../../src/util/redact.js";
 import { kubectlBinary } from "../helm/helm-binary.js";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -16,7 +15,7 @@ import { deletionManifest, encodeDeletions, type ObjectIdentity } from "../k8s/d
 import type { K8sRunner } from "../k8s/k8s-plan-request.js";
 import { LIVE_DELETIONS_FILE, RENDERED_FILE } from "../k8s/plan-files.js";
 import { planFromRenders } from "../k8s/plan-from-renders.js";
-import { liveOfSummary, renderLiveDiff } from "../k8s/render-live-diff.js";
+import { k8sPlanDone } from "../k8s/k8s-plan-done.js";
 import type { ApplyRequest, Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { kustomizeBuildArgv } from "./kustomize-argv.js";
 import { applyKustomize } from "./kustomize-apply.js";
@@ -109,30 +108,19 @@ async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise
   // generateName objects have no fixed name to delete.
   const toDelete = planned.deleted.filter((o) => !o.name.endsWith("*"));
   await writeFile(planFile, encodeDeletions(toDelete) + headYaml.yaml, { mode: 0o600 });
-  let output = planned.output;
-  let log = planned.logOutput;
-  if (req.kubeconfig) {
-    const live = await kustomizeLiveOf(bin, req, exec, req.kubeconfig, {
-      yaml: headYaml.yaml,
-      planFile,
-      toDelete,
-      namespace,
-      ignore,
-      hashing,
-      knownSecrets: planned.summary.sensitiveValues,
-      sending: planned.head.length > 0,
-    });
-    // Values read from the cluster (an old key) are redacted from everything posted, too.
-    planned.summary.sensitiveValues = [...new Set([...planned.summary.sensitiveValues, ...live.secretValues])];
-    planned.summary.live = liveOfSummary(live);
-    output += `\n${renderLiveDiff(live)}`;
-    log += `\n${renderLiveDiff(live)}`;
-  }
-  // The job log gets large objects in full; the PR gets their summary. Both are redacted with the
-  // values this plan marks secret (a Secret's value copied into a ConfigMap): the job's redaction
-  // learns them only when the plan returns, after this log went out.
-  req.onOutput?.(createRedactor({ secrets: planned.summary.sensitiveValues, builtIn: false })(req.redact(log)));
-  return { ok: true, summary: planned.summary, output, planFile, durationMs: performance.now() - started };
+  const live = req.kubeconfig
+    ? await kustomizeLiveOf(bin, req, exec, req.kubeconfig, {
+        yaml: headYaml.yaml,
+        planFile,
+        toDelete,
+        namespace,
+        ignore,
+        hashing,
+        knownSecrets: planned.summary.sensitiveValues,
+        sending: planned.head.length > 0,
+      })
+    : undefined;
+  return k8sPlanDone(req, { summary: planned.summary, output: planned.output, log: planned.logOutput, planFile, started }, live);
 }
 
 /**
