@@ -83,53 +83,17 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       redact,
       onOutput: req.onOutput,
     };
-    const now = await renderChart({ ...common, side: "head" }, exec);
-    if (!now.ok) return fail(now.message, now.output);
-    const current = parseManifests(now.yaml, s.namespace, hashing);
-    outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
-    // Fields regenerated on every render (a generated certificate) differ from the plan's by nature.
-    const again = await renderChart({ ...common, side: "head" }, exec);
-    const regenerated = again.ok
-      ? dropRegeneratedFields(current.objects, parseManifests(again.yaml, s.namespace, hashing).objects, saved.objects)
-      : new Map<string, ConcretePath[]>();
-    const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
-    if (drift.length > 0 || current.errors.length > 0) {
-      const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
-      return fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
-    }
-    const preview = previewOfProject(project);
-    if (preview) {
-      // A preview's namespace is created labelled as one (helm's --create-namespace would not), or must be so already.
-      const own = await ownNamespace(
-        preview,
-        { kubeconfig: req.kubeconfig, kubectl: bins.kubectl, req, redact: common.redact },
-        exec,
-        true,
-      );
-      if (!own.ok) return fail(own.message, own.output);
-      if (own.owner.kind === "foreign") return fail(own.owner.message);
-    }
-    // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
-    // `lookup` against the cluster): the server-side dry run of this very upgrade must create
-    // what the plan showed, and a preview's must stay inside its namespace.
-    // Both only read the cluster: side by side, each checked in turn.
-    const [dry, live] = await Promise.all([dryRunUpgrade(bin, common, req, exec), releaseManifestNow(common, req, exec)]);
-    if (!dry.ok) return fail(dry.message);
-    // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
-    const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
-    outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...fromCluster])];
-    // Only the server's ignore rules: the project's own are the pull request's config, which hide
-    // differences from the plan's text, never from what is checked before anything is applied.
-    const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: HELM_DEFAULT_IGNORES };
-    const otherwise = upgradeRendersOtherwise(dry.text, planned);
-    if (otherwise !== undefined) return fail(otherwise);
-    if (!live.ok) return fail(live.message);
-    const lost = upgradeDeletesUnplanned(live.text, dry.text, decodeDeletions(savedText.text), s.namespace);
-    if (lost !== undefined) return fail(lost);
-    if (preview) {
-      const inside = await upgradeStaysInside(bins.kubectl, dry.text, common, req, preview.namespace, exec);
-      if (inside !== undefined) return fail(inside);
-    }
+    const refused = await upgradeAsPlanned(bins, req, exec, {
+      common,
+      s,
+      project,
+      kubeconfig: req.kubeconfig,
+      saved,
+      savedText: savedText.text,
+      hashing,
+      outcome,
+    });
+    if (refused) return refused;
     const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
       cwd: chart.dir,
       env: common.env,
@@ -148,6 +112,75 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
     await rm(secretDir, { recursive: true, force: true });
     await rm(helmHome, { recursive: true, force: true });
   }
+}
+
+/**
+ * Why the upgrade is not run (a failed outcome), or undefined when it applies what was planned:
+ * the chart renders now what the plan saved (fields regenerated on every render aside), a
+ * preview's namespace is its own, and the upgrade's own server-side dry run creates what the plan
+ * showed, deletes nothing the plan did not, and keeps a preview inside its namespace.
+ */
+async function upgradeAsPlanned(
+  bins: { helm: string; kubectl: string },
+  req: ApplyRequest,
+  exec: Exec,
+  p: {
+    common: Omit<RenderChartInput, "side">;
+    s: ReturnType<typeof resolveHelmSettings>;
+    project: Project;
+    /** The apply's kubeconfig (applyHelm refused the apply without one). */
+    kubeconfig: string;
+    saved: ReturnType<typeof parseManifests>;
+    savedText: string;
+    hashing: { key: string };
+    outcome: ReturnType<typeof k8sApplyOutcome>;
+  },
+): Promise<ApplyOutcome | undefined> {
+  const { common, s, saved, hashing, outcome } = p;
+  const bin = bins.helm;
+  const now = await renderChart({ ...common, side: "head" }, exec);
+  if (!now.ok) return outcome.fail(now.message, now.output);
+  const current = parseManifests(now.yaml, s.namespace, hashing);
+  outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...current.secretValues])];
+  // Fields regenerated on every render (a generated certificate) differ from the plan's by nature.
+  const again = await renderChart({ ...common, side: "head" }, exec);
+  const regenerated = again.ok
+    ? dropRegeneratedFields(current.objects, parseManifests(again.yaml, s.namespace, hashing).objects, saved.objects)
+    : new Map<string, ConcretePath[]>();
+  const drift = diffObjects(saved.objects, current.objects, { ignore: s.ignore }).changes;
+  if (drift.length > 0 || current.errors.length > 0) {
+    const which = drift.map((c) => `${c.action} ${c.address}`).join(", ");
+    return outcome.fail(`the chart no longer renders what was planned (${which || "unreadable output"}); run /plan again`);
+  }
+  const preview = previewOfProject(p.project);
+  if (preview) {
+    // A preview's namespace is created labelled as one (helm's --create-namespace would not), or must be so already.
+    const own = await ownNamespace(preview, { kubeconfig: p.kubeconfig, kubectl: bins.kubectl, req, redact: common.redact }, exec, true);
+    if (!own.ok) return outcome.fail(own.message, own.output);
+    if (own.owner.kind === "foreign") return outcome.fail(own.owner.message);
+  }
+  // What the upgrade itself renders can differ from `helm template` (`.Release.IsUpgrade`,
+  // `lookup` against the cluster): the server-side dry run of this very upgrade must create
+  // what the plan showed, and a preview's must stay inside its namespace.
+  // Both only read the cluster: side by side, each checked in turn.
+  const [dry, live] = await Promise.all([dryRunUpgrade(bin, common, req, exec), releaseManifestNow(common, req, exec)]);
+  if (!dry.ok) return outcome.fail(dry.message);
+  // Secrets the upgrade renders from the cluster (`lookup` of an existing password) are redacted too.
+  const fromCluster = parseManifests(dry.text, s.namespace, hashing).secretValues;
+  outcome.sensitiveValues = [...new Set([...outcome.sensitiveValues, ...fromCluster])];
+  // Only the server's ignore rules: the project's own are the pull request's config, which hide
+  // differences from the plan's text, never from what is checked before anything is applied.
+  const planned = { saved: saved.objects, regenerated, namespace: s.namespace, hashing, ignore: HELM_DEFAULT_IGNORES };
+  const otherwise = upgradeRendersOtherwise(dry.text, planned);
+  if (otherwise !== undefined) return outcome.fail(otherwise);
+  if (!live.ok) return outcome.fail(live.message);
+  const lost = upgradeDeletesUnplanned(live.text, dry.text, decodeDeletions(p.savedText), s.namespace);
+  if (lost !== undefined) return outcome.fail(lost);
+  if (preview) {
+    const inside = await upgradeStaysInside(bins.kubectl, dry.text, common, req, preview.namespace, exec);
+    if (inside !== undefined) return outcome.fail(inside);
+  }
+  return undefined;
 }
 
 /**
