@@ -1,13 +1,11 @@
 import { heldOutput } from "../held-output.js";
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { ExecOptions, ExecResult } from "../exec.js";
 import { liveRedactor } from "../live-redactor.js";
-import { openRegularFile } from "../../src/util/open-regular-file.js";
+import { copyPlan } from "./copy-plan.js";
 import type { Exec } from "../runner.js";
 import { initArgv, showJsonArgv } from "./terraform-argv.js";
 
@@ -105,29 +103,53 @@ export async function initPlanShow(
 
   const stdin = new PassThrough();
   const live = liveRedactor(opts.redact ?? identity, opts.onOutput ?? (() => undefined));
+  let copied: Promise<string | undefined> = Promise.resolve(undefined);
+  const marks = watchMarks({ init: initMark, plan: planMark }, live, (code) => {
+    copied = code === "0" ? copyPlan(planFile, shownPlan) : Promise.resolve(undefined);
+    void copied.then((problem) => stdin.end(problem === undefined && code === "0" ? "go\n" : "stop\n"));
+  });
+  let r: ExecResult;
+  try {
+    r = await exec("/bin/sh", ["-c", script, "sh", bin, ...planArgs], {
+      ...opts,
+      pty: false,
+      redact: identity,
+      onOutput: marks.watch,
+      stdin,
+      sandboxReadOnly: [...(opts.sandboxReadOnly ?? []), shownDir],
+    });
+  } finally {
+    stdin.end();
+  }
+  marks.end();
+  live.flush();
+  return initPlanShowOutcome(r, { init: initMark, plan: planMark }, opts, await copied, { planFile, shownDir, shownPlan });
+}
+
+/**
+ * Follows the run's merged output as exec hands it over (whole lines: its own live redactor, here
+ * without secrets, holds partial ones): streams init's output only (plan's waits for the plan's
+ * sensitive values, streamPlan), drops the marks and the blank line each one's leading newline
+ * made, and calls `atPlanMark` with plan's exit code when plan's mark passes.
+ */
+function watchMarks(marks: { init: string; plan: string }, live: { push(text: string): void }, atPlanMark: (code: string) => void) {
   let phase: "init" | "plan" | "show" = "init";
-  // Only init's output streams: plan's waits for the plan's sensitive values (streamPlan).
   const push = (text: string) => {
     if (phase === "init") live.push(text);
   };
   let pending = "";
   let blank = false;
-  let copied: Promise<string | undefined> = Promise.resolve(undefined);
   const markOf = (line: string) => /^(sluice-(?:init|plan)-[0-9a-f-]+) (\d+)\n$/.exec(line);
-  // exec hands over whole lines (its own live redactor, here without secrets, holds partial ones).
   const watch = (chunk: string) => {
     pending += chunk;
     for (let nl = pending.indexOf("\n"); nl >= 0 && phase !== "show"; nl = pending.indexOf("\n")) {
       const line = pending.slice(0, nl + 1);
       pending = pending.slice(nl + 1);
       const mark = markOf(line);
-      if (mark && mark[1] === (phase === "init" ? initMark : planMark)) {
+      if (mark && mark[1] === (phase === "init" ? marks.init : marks.plan)) {
         // The mark's own leading newline made the empty line before it.
         blank = false;
-        if (phase === "plan") {
-          copied = mark[2] === "0" ? copyPlan(planFile, shownPlan) : Promise.resolve(undefined);
-          void copied.then((problem) => stdin.end(problem === undefined && mark[2] === "0" ? "go\n" : "stop\n"));
-        }
+        if (phase === "plan") atPlanMark(mark[2] ?? "");
         phase = phase === "init" ? "plan" : "show";
         continue;
       }
@@ -144,24 +166,30 @@ export async function initPlanShow(
       pending = "";
     }
   };
-  let r: ExecResult;
-  try {
-    r = await exec("/bin/sh", ["-c", script, "sh", bin, ...planArgs], {
-      ...opts,
-      pty: false,
-      redact: identity,
-      onOutput: watch,
-      stdin,
-      sandboxReadOnly: [...(opts.sandboxReadOnly ?? []), shownDir],
-    });
-  } finally {
-    stdin.end();
-  }
-  if (blank) push("\n");
-  live.flush();
-  const problem = await copied;
+  // A blank line held back at the end was output, not a mark's.
+  const end = () => {
+    if (blank) push("\n");
+  };
+  return { watch, end };
+}
+
+/**
+ * What the one run gave, read from its output cut at the marks: the step that failed (with the
+ * exit code its mark reported), or the outputs and show's JSON, the copy show read moved to the
+ * plan's place. The held plan output streams at once when the plan failed (no JSON will tell its
+ * sensitive values); the shown dir goes in every case.
+ */
+async function initPlanShowOutcome(
+  r: ExecResult,
+  marks: { init: string; plan: string },
+  opts: ExecOptions,
+  /** Why the plan file was not copied, when it was not. */
+  problem: string | undefined,
+  files: { planFile: string; shownDir: string; shownPlan: string },
+): Promise<InitPlanShow> {
+  const { planFile, shownDir, shownPlan } = files;
   const redact = opts.redact ?? identity;
-  const parts = splitAtMarks(r.stdout, initMark, planMark);
+  const parts = splitAtMarks(r.stdout, marks.init, marks.plan);
   const held = heldOutput(opts.onOutput, redact);
   held.hold(parts.plan?.output ?? "");
   const streamPlan = held.release;
@@ -223,49 +251,4 @@ function splitAtMarks(stdout: string, initMark: string, planMark: string): { ini
   const initStep = { output: stdout.slice(0, init.at), code: init.code };
   if (!plan) return { init: initStep, rest: stdout.slice(init.end) };
   return { init: initStep, plan: { output: stdout.slice(init.end, plan.at), code: plan.code }, rest: stdout.slice(plan.end) };
-}
-
-/** Plan files up to this size are copied through memory. */
-const WHOLE_READ_BYTES = 16 * 1024 * 1024;
-
-/** Past this size a plan file is not copied (a run that keeps writing one must not fill the disk). */
-const MAX_PLAN_BYTES = 4 * 1024 ** 3;
-
-/**
- * Copies the plan file the run left as the regular file it is at this moment (a symlink, FIFO or
- * device is refused: the copy is made on the host); returns why not, or undefined.
- */
-async function copyPlan(from: string, to: string): Promise<string | undefined> {
-  const notRegular = "the plan file the plan step left is not a regular file";
-  let opened: Awaited<ReturnType<typeof openRegularFile>>;
-  try {
-    opened = await openRegularFile(from);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "the plan step made no plan file";
-    return `the plan file could not be read (${code ?? "error"})`;
-  }
-  if (!opened) return notRegular;
-  const { handle, size } = opened;
-  try {
-    if (size > MAX_PLAN_BYTES) return `the plan file is larger than ${MAX_PLAN_BYTES / 1024 ** 3} GiB`;
-    if (size === 0) return "the plan file the plan step left is empty";
-    if (size <= WHOLE_READ_BYTES) {
-      // The run waits for this copy: one read and one write instead of a stream's round trips.
-      const bytes = Buffer.allocUnsafe(size);
-      let got = 0;
-      for (let n = -1; got < size && n !== 0; got += n) n = (await handle.read(bytes, got, size - got, got)).bytesRead;
-      await writeFile(to, bytes.subarray(0, got), { flag: "wx", mode: 0o600 });
-      return undefined;
-    }
-    await pipeline(
-      handle.createReadStream({ start: 0, end: size - 1, autoClose: false }),
-      createWriteStream(to, { flags: "wx", mode: 0o600 }),
-    );
-    return undefined;
-  } catch (e) {
-    return `the plan file could not be copied (${(e as NodeJS.ErrnoException).code ?? "error"})`;
-  } finally {
-    await handle.close();
-  }
 }
