@@ -1,11 +1,13 @@
 import { join } from "node:path";
-import { repoSettings } from "../config/repo-settings.js";
+import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
 import { matchesFilter } from "../model/command.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
-import { projectKey } from "../model/project.js";
+import { type Project, projectKey } from "../model/project.js";
+import type { ShownPlan } from "../model/drift-issue.js";
+import type { Checkout } from "../workspace/workspace.js";
 import { repoFullName } from "../model/repo.js";
 import { resolveProjects } from "../projects/resolve-projects.js";
 import { PROJECT_DETECTORS } from "../../runners/registry.js";
@@ -15,14 +17,14 @@ import { inlineCode } from "../render/inline.js";
 import { stripControl } from "../util/sanitize.js";
 import { planFileHere } from "../tool-runs/plan-file-here.js";
 import { removePlanCopy } from "../tool-runs/remove-plan-copy.js";
-import { applyDriftPlan } from "./apply-drift-plan.js";
+import { applyDriftPlan, type DriftApplyOutcome } from "./apply-drift-plan.js";
 import { DRIFT_SLOT, driftPlanDir } from "./plan-default-head.js";
 import { refusalText } from "../gate/decide.js";
 import { passBeforeCheckout, passGate } from "../gate/pass-gate.js";
 import { agentFacts, planRuleFacts } from "../authorization/plan-rule-facts.js";
 import { recordDecision } from "../gate/record-decision.js";
 import { inputsFact } from "../tool-runs/inputs-fact.js";
-import { ALLOWED, combine, refuse } from "../policy/decision.js";
+import { ALLOWED, combine, type Decision, refuse } from "../policy/decision.js";
 import { commandStillAsked } from "../authorization/command-still-asked.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { changeControlFacts, verifiedHeadFact } from "../authorization/change-control-facts.js";
@@ -71,95 +73,8 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   const project = all.find((p) => p.name === projectName);
   if (!project)
     return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);
-  const outcome = await deps.store.runExclusive(projectKey(name, project), async () => {
-    // Everything is checked under the run lock, so no drift check or apply of the project runs in between.
-    const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
-    if (!plan || !matchesFilter(plan, spec.command.filter)) {
-      return {
-        refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
-      };
-    }
-    if (plan.dir !== project.dir || plan.workspace !== project.workspace)
-      return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
-    // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
-    const here = await planFileHere(
-      deps.store,
-      plan,
-      join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
-      deps.planKey,
-    );
-    const lock = await deps.store.lockOn(name, project.dir, project.workspace);
-    // The default branch's config is the trusted one.
-    const scratchDir = driftPlanDir(deps.dataDir, repo, project);
-    const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
-    const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
-    // Everything is decided under the run lock, so no drift check or apply of the project runs in between.
-    const decision = await passGate(deps.store, {
-      ...asked,
-      project: project.name,
-      pause: await deps.store.appliesPaused(),
-      // Who asked, and that their comment still says it: deleted or edited while this job waited
-      // for the run lock (a drift check of the project running), it applies nothing.
-      actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
-      ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
-        actor: spec.actor,
-        actions: ["apply"],
-        override: spec.command.overrideWindow,
-      })),
-      plan: {
-        madeFor: { headSha: plan.headSha },
-        // Read now, under the run lock: the branch may have moved while this job waited for it.
-        live: { headSha: (await vcs.defaultBranch(repo)).sha },
-        // The plan the issue shows is the one that may be applied, nothing newer or older.
-        stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
-        file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
-        replan: `Comment \`/drift -p ${projectName}\` to check again.`,
-        headOf: "default branch",
-      },
-      lock: { road: "drift", heldByPr: lock?.pr },
-      verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
-      policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
-      inputs: inputs.fact,
-      planRules: await planRuleFacts(vcs, {
-        repo: name,
-        project: project.name,
-        rules: settings.planRulesFor(project),
-        summary: plan.summary,
-        runner: plan.runner,
-        actor: spec.actor,
-        override: spec.command.overrideProtect,
-        agents: deps.config.agents,
-      }),
-      agents: agentFacts(deps.config, spec.actor, []),
-    });
-    try {
-      if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
-      if (!here.ok) return { refused: here.reason };
-      // The saved plan is marked used by the project runner, after the apply's start is recorded.
-      return await applyDriftPlan({
-        pass: decision.pass,
-        deps,
-        vcs,
-        job,
-        repo,
-        project,
-        settings,
-        secrets,
-        checkoutDir: checkout.dir,
-        planFile: here.planFile,
-        planHash: plan.planHash,
-        commitSha: head.sha,
-        defaultBranch: head.name,
-        source: "drift-issue",
-        inputs: inputs.inputs,
-        planId: plan.id,
-        number,
-        actor: spec.actor,
-      });
-    } finally {
-      if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
-    }
-  });
+  const found: IssueApply = { shown, head, checkout, all, settings, project, actorAllowed, asked };
+  const outcome = await deps.store.runExclusive(projectKey(name, project), () => applyUnderRunLock(ctx, found));
   if ("refused" in outcome) {
     if (!outcome.decided)
       await recordDecision(
@@ -181,4 +96,116 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   await reply(
     `✅ Applied the plan of ${inlineCode(projectName)} made at ${short(head.sha)}: git's state is live again. The next drift check closes this issue.`,
   );
+}
+
+/** What the job found before it took the project's run lock: the issue's plan, the default branch's head and its project. */
+interface IssueApply {
+  shown: ShownPlan | undefined;
+  head: { name: string; sha: string };
+  checkout: Checkout;
+  all: Project[];
+  settings: RepoSettings;
+  project: Project;
+  actorAllowed: Decision;
+  asked: { road: "drift-issue"; repo: string; number: number; actor: string };
+}
+
+/**
+ * Under the project's run lock: the issue's plan checked, the gate's decision, the apply. Everything
+ * is read here, so no drift check or apply of the project runs in between.
+ */
+async function applyUnderRunLock(
+  ctx: JobContext<SpecOf<"drift-apply">>,
+  { shown, head, checkout, all, settings, project, actorAllowed, asked }: IssueApply,
+): Promise<DriftApplyOutcome | { refused: string; decided?: boolean }> {
+  const { job, deps, vcs, secrets } = ctx;
+  const spec = job.spec;
+  const { repo } = job.target;
+  const { repo: name, number } = asked;
+  const projectName = project.name;
+  const plan = (await deps.store.pendingPlans(name, number)).find((p) => p.project === projectName);
+  if (!plan || !matchesFilter(plan, spec.command.filter)) {
+    return {
+      refused: `this issue has no current plan${plan ? " matching this command" : ""} (a newer drift check ran, or the project is back in line). Comment \`/drift -p ${projectName}\` to check again`,
+    };
+  }
+  if (plan.dir !== project.dir || plan.workspace !== project.workspace)
+    return { refused: `project ${inlineCode(projectName)} is no longer configured as it was planned` };
+  // This replica's file of the plan, or a copy of the store's bytes: its hash is checked either way.
+  const here = await planFileHere(
+    deps.store,
+    plan,
+    join(driftPlanDir(deps.dataDir, repo, project), `apply-${job.id}-${plan.id}`),
+    deps.planKey,
+  );
+  const lock = await deps.store.lockOn(name, project.dir, project.workspace);
+  // The default branch's config is the trusted one.
+  const scratchDir = driftPlanDir(deps.dataDir, repo, project);
+  const where = { checkoutDir: checkout.dir, all, scratchDir, trustedProjects: all };
+  const inputs = await inputsFact({ deps, job, settings, secrets, ...where }, plan.summary, project, new Set());
+  const decision = await passGate(deps.store, {
+    ...asked,
+    project: project.name,
+    pause: await deps.store.appliesPaused(),
+    // Who asked, and that their comment still says it: deleted or edited while this job waited
+    // for the run lock (a drift check of the project running), it applies nothing.
+    actorAllowed: combine(actorAllowed, await commandStillAsked(vcs, job)()),
+    ...(await changeControlFacts(deps, vcs, settings.identityOf(project), {
+      actor: spec.actor,
+      actions: ["apply"],
+      override: spec.command.overrideWindow,
+    })),
+    plan: {
+      madeFor: { headSha: plan.headSha },
+      // Read now, under the run lock: the branch may have moved while this job waited for it.
+      live: { headSha: (await vcs.defaultBranch(repo)).sha },
+      // The plan the issue shows is the one that may be applied, nothing newer or older.
+      stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
+      file: here.ok ? { ok: true } : { ok: false, reason: here.reason },
+      replan: `Comment \`/drift -p ${projectName}\` to check again.`,
+      headOf: "default branch",
+    },
+    lock: { road: "drift", heldByPr: lock?.pr },
+    verifiedHead: await verifiedHeadFact(vcs, repo, head.sha, settings.requirementsFor(project)),
+    policies: await planPolicyFact(deps, vcs, { ...plan, pr: DRIFT_SLOT }),
+    inputs: inputs.fact,
+    planRules: await planRuleFacts(vcs, {
+      repo: name,
+      project: project.name,
+      rules: settings.planRulesFor(project),
+      summary: plan.summary,
+      runner: plan.runner,
+      actor: spec.actor,
+      override: spec.command.overrideProtect,
+      agents: deps.config.agents,
+    }),
+    agents: agentFacts(deps.config, spec.actor, []),
+  });
+  try {
+    if (!decision.allowed) return { refused: decision.reasons.join("; "), decided: true };
+    if (!here.ok) return { refused: here.reason };
+    // The saved plan is marked used by the project runner, after the apply's start is recorded.
+    return await applyDriftPlan({
+      pass: decision.pass,
+      deps,
+      vcs,
+      job,
+      repo,
+      project,
+      settings,
+      secrets,
+      checkoutDir: checkout.dir,
+      planFile: here.planFile,
+      planHash: plan.planHash,
+      commitSha: head.sha,
+      defaultBranch: head.name,
+      source: "drift-issue",
+      inputs: inputs.inputs,
+      planId: plan.id,
+      number,
+      actor: spec.actor,
+    });
+  } finally {
+    if (here.copyDir) await removePlanCopy(here.copyDir, deps.log);
+  }
 }
