@@ -12,7 +12,7 @@ import { driftCheckOf } from "./drift-check-of.js";
 import { pauseOf } from "./pause-of.js";
 import type { DriftRun, ProjectDrift } from "./drift-result.js";
 import { mayRunDrift } from "./may-run-drift.js";
-import { readDefaultHead } from "./read-default-head.js";
+import { type DefaultHead, readDefaultHead } from "./read-default-head.js";
 import { DRIFT_CHECK, renderDriftCheck } from "./render-drift.js";
 import { syncDriftIssues } from "./sync-drift-issues.js";
 import { errorMessage } from "../util/errors.js";
@@ -51,31 +51,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     projects = selection.projects;
   }
 
-  // Re-queued after a restart: the check the stopped run began is closed, not left in progress for ever.
-  if (job.checkRunId !== undefined) {
-    await vcs
-      .updateCheck(repo, job.checkRunId, {
-        status: "completed",
-        conclusion: "cancelled",
-        title: "Interrupted: Sluice stopped during this drift check",
-        summary:
-          "Sluice stopped while this check was planning (nothing was applied). The check ran again: see the newer `sluice/drift` run.",
-      })
-      .catch((e: unknown) => deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not close the interrupted drift check"));
-  }
-  const check = await vcs.createCheck(
-    repo,
-    DRIFT_CHECK,
-    head.sha,
-    {
-      status: "in_progress",
-      title: `Checking ${projects.length} ${projects.length === 1 ? "project" : "projects"} for drift`,
-      summary: "Planning the default branch head…",
-    },
-    `drift-${job.id}`,
-  );
-  // Kept with the job: a restart after a reconcile was cut short completes this check, not a new one.
-  await deps.store.updateJob(job.id, { checkRunId: check });
+  const check = await openDriftCheck(ctx, head.sha, projects.length);
   const drift: DriftContext = {
     job,
     deps,
@@ -115,6 +91,51 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     results: inOrder(projects, checked).filter((r): r is ProjectDrift => r !== undefined),
     at: new Date().toISOString(),
   };
+  const rendered = await reportDriftRun(ctx, { run, check, settings: read.settings, drift });
+  await reply(`**Drift check** of ${inlineCode(head.name)} at ${head.sha.slice(0, 7)}: ${rendered.title}.\n\n${rendered.summary}`);
+}
+
+/** The run's `sluice/drift` check, in progress on the head; one a stopped run began is closed first. */
+async function openDriftCheck(ctx: JobContext<SpecOf<"drift-check">>, sha: string, count: number): Promise<number> {
+  const { job, deps, vcs } = ctx;
+  const { repo } = job.target;
+  // Re-queued after a restart: the check the stopped run began is closed, not left in progress for ever.
+  if (job.checkRunId !== undefined) {
+    await vcs
+      .updateCheck(repo, job.checkRunId, {
+        status: "completed",
+        conclusion: "cancelled",
+        title: "Interrupted: Sluice stopped during this drift check",
+        summary:
+          "Sluice stopped while this check was planning (nothing was applied). The check ran again: see the newer `sluice/drift` run.",
+      })
+      .catch((e: unknown) => deps.log.warn({ jobId: job.id, err: errorMessage(e) }, "could not close the interrupted drift check"));
+  }
+  const check = await vcs.createCheck(
+    repo,
+    DRIFT_CHECK,
+    sha,
+    {
+      status: "in_progress",
+      title: `Checking ${count} ${count === 1 ? "project" : "projects"} for drift`,
+      summary: "Planning the default branch head…",
+    },
+    `drift-${job.id}`,
+  );
+  // Kept with the job: a restart after a reconcile was cut short completes this check, not a new one.
+  await deps.store.updateJob(job.id, { checkRunId: check });
+  return check;
+}
+
+/** The run reported: its drift issues, each project's last outcome, the check's conclusion. */
+async function reportDriftRun(
+  ctx: JobContext<SpecOf<"drift-check">>,
+  report: { run: DriftRun; check: number; settings: DefaultHead["settings"]; drift: DriftContext },
+): Promise<ReturnType<typeof renderDriftCheck>> {
+  const { job, deps, vcs, secrets } = ctx;
+  const { repo } = job.target;
+  const { run, check, drift } = report;
+  const name = run.repo;
   let urls: Map<string, IssueInfo>;
   try {
     urls = await syncDriftIssues({
@@ -124,7 +145,7 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
       repo,
       run,
       redact: secrets.redact,
-      onDriftOf: (project) => read.settings.driftFor(project).onDrift,
+      onDriftOf: (project) => report.settings.driftFor(project).onDrift,
       pausedOf: (project) => pauseOf(drift.pauses, drift.live, project),
     });
   } catch (e) {
@@ -150,8 +171,8 @@ export async function runDriftCheckJob(ctx: JobContext<SpecOf<"drift-check">>): 
     summary: rendered.summary,
   });
   deps.log.info(
-    { jobId: job.id, repo: name, sha: head.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
+    { jobId: job.id, repo: name, sha: run.sha, drifted: run.results.filter((r) => r.status === "drifted").map((r) => r.project.name) },
     `drift check: ${rendered.title}`,
   );
-  await reply(`**Drift check** of ${inlineCode(head.name)} at ${head.sha.slice(0, 7)}: ${rendered.title}.\n\n${rendered.summary}`);
+  return rendered;
 }
