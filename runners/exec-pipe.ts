@@ -56,8 +56,8 @@ export async function execPipe(run: ExecRun): Promise<ExecResult> {
   liveErr.flush();
   return {
     ...end,
-    stdout: run.redact(out.text()),
-    stderr: run.redact(err.text()),
+    stdout: out.text(run.redact),
+    stderr: err.text(run.redact),
     durationMs: performance.now() - started,
   };
 }
