@@ -29,6 +29,8 @@ export function captureOutput() {
       parts.push(chunk);
       size += chunk.length;
     },
+    /** Whether some output was dropped: what `text` gives is not all the run printed. */
+    dropped: () => dropped,
     /**
      * The output as `redact` leaves it (a caller that redacts later passes none); when some was
      * dropped, only its whole lines within MAX_CAPTURE.

@@ -58,6 +58,7 @@ export async function execPipe(run: ExecRun): Promise<ExecResult> {
     ...end,
     stdout: out.text(run.redact),
     stderr: err.text(run.redact),
+    ...(out.dropped() || err.dropped() ? { outputCut: true } : {}),
     durationMs: performance.now() - started,
   };
 }

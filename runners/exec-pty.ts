@@ -49,5 +49,11 @@ export async function execPty(run: ExecRun): Promise<ExecResult> {
   // A pty child leads its own session, so its pid is also its process group id.
   const end = await superviseRun(run, child.pid, ended);
   live.flush();
-  return { ...end, stdout: out.text(run.redact), stderr: "", durationMs: performance.now() - started };
+  return {
+    ...end,
+    stdout: out.text(run.redact),
+    stderr: "",
+    ...(out.dropped() ? { outputCut: true } : {}),
+    durationMs: performance.now() - started,
+  };
 }

@@ -75,6 +75,11 @@ export interface ExecResult {
   stdout: string;
   /** stderr (pty: empty). Redacted. */
   stderr: string;
+  /**
+   * Past MAX_CAPTURE characters the rest of its output was dropped: `stdout` or `stderr` is not
+   * all it printed, so what it printed cannot be read as a whole (a plan's JSON, a state).
+   */
+  outputCut?: boolean;
   durationMs: number;
 }
 

@@ -225,6 +225,8 @@ async function initPlanShowOutcome(
   }
   if (problem !== undefined) return failed({ ok: false, step: "plan", result: r, output: planOutput, problem });
   if (r.exitCode !== 0 || r.timedOut || r.limit) return failed({ ok: false, step: "show", result: r, output: redact(r.stderr) });
+  // Show's JSON goes on past what was kept: the part kept is no plan to read.
+  if (r.outputCut) return failed({ ok: false, step: "show", result: r, output: "" });
   // The copy show read is the plan from here on: hashed, stored and applied.
   // rename replaces a file or symlink the run left there; a dir it left goes first.
   await rename(shownPlan, planFile).catch(async () => {

@@ -144,7 +144,7 @@ export async function showPlanFile(
     onOutput: undefined,
     sandboxReadOnly: [planFile],
   });
-  if (show.exitCode !== 0)
+  if (show.exitCode !== 0 || show.outputCut)
     return { ok: false, step: "show", message: describeStepFailure(s.bin, "show", show, req.timeoutMs), output: req.redact(show.stderr) };
   return { ok: true, json: show.stdout };
 }
