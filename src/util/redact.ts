@@ -57,6 +57,30 @@ const BUILT_IN: readonly RegExp[] = [
 /** Redactors made here, which `extendRedactor` can rebuild instead of wrapping. */
 const built = new WeakSet<Redactor>();
 
+/**
+ * What the matcher's trie holds at most, in code units of all needles together. Its tables are
+ * arrays with an entry per code unit: past ~134M entries V8 stops the whole process (a fatal
+ * "invalid size error", no exception), which a plan's sensitive values of some 15M characters
+ * reached through their encodings. Needles past it, longest first, are found with indexOf.
+ */
+const TRIE_BUDGET = 8 * 1024 * 1024;
+
+/** The needles the trie takes (shortest first, within TRIE_BUDGET) and the rest. */
+function splitNeedles(needles: readonly string[]): { trie: string[]; long: string[] } {
+  const trie: string[] = [];
+  const long: string[] = [];
+  let total = 0;
+  for (const needle of [...needles].sort((a, b) => a.length - b.length)) {
+    if (total + needle.length <= TRIE_BUDGET) {
+      trie.push(needle);
+      total += needle.length;
+    } else {
+      long.push(needle);
+    }
+  }
+  return { trie, long };
+}
+
 function globalCopy(pattern: RegExp): RegExp {
   const flags = new Set(pattern.flags);
   flags.add("g");
@@ -76,8 +100,8 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   const secrets = [...new Set(opts.secrets ?? [])]
     .filter((s) => typeof s === "string" && s.length >= MIN_SECRET)
     .sort((a, b) => b.length - a.length);
-  const needles = [...new Set(secrets.flatMap(secretVariants))];
-  const matcher = needles.length > 0 ? buildMatcher(needles) : undefined;
+  const needles = splitNeedles([...new Set(secrets.flatMap(secretVariants))]);
+  const matcher = needles.trie.length > 0 ? buildMatcher(needles.trie) : undefined;
   const userPatterns = [...(opts.patterns ?? [])];
   // builtIn false: a redactor chained after one that already applies them (see withSecrets).
   const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
@@ -85,6 +109,9 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   const found = (text: string): [number, number][] => {
     const spans: [number, number][] = [];
     matcher?.scan(text, (start, end) => spans.push([start, end]));
+    for (const needle of needles.long) {
+      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) spans.push([at, at + needle.length]);
+    }
     for (const pattern of patterns) {
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {

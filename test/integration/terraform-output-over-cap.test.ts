@@ -46,6 +46,15 @@ describe("a plan whose output is over what Sluice keeps of a run", () => {
     expect(outcome.message).toMatch(/^terraform show printed more than 64M characters/);
   }, 600_000);
 
+  it("a sensitive value of 18.4M characters (under the cap): planned, and Sluice lives (its redactor once ended the process)", async () => {
+    const large = BIG.replace("range(1024)", "range(256)");
+    const outcome = await plan("sensitive-large", `output "big" {\n  value     = ${large}\n  sensitive = true\n}\n`);
+    expect(outcome).toMatchObject({ ok: true, summary: { outputs: [{ name: "big", sensitive: true }] } });
+    if (!outcome.ok) return;
+    expect(outcome.summary.sensitiveValues[0]?.length).toBe(256 * 1000 * 72);
+    expect(outcome.output).not.toContain("0123456789abcdefghij");
+  }, 600_000);
+
   it("control: a large value under the cap plans as before", async () => {
     const smaller = BIG.replace("range(1024)", "range(200)");
     const outcome = await plan("under", `output "big" {\n  value = ${smaller}\n}\n`);
