@@ -22,7 +22,19 @@ export function changedAttributes(change: Change): string[] {
   for (const key of keys) {
     // A value known only after apply may well change: counted as a change, never as "same".
     if (unknown[key] !== undefined && unknown[key] !== false) out.push(key);
-    else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out.push(key);
+    else if (!sameValue(before[key], after[key])) out.push(key);
   }
   return out.sort();
+}
+
+/**
+ * Equal as JSON. A value too deeply nested to serialize (show's JSON is the sandbox's output, and
+ * JSON.parse builds any depth) counts as changed: a RangeError here failed the whole plan job.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
 }

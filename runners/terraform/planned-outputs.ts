@@ -3,11 +3,17 @@ import type { OutputValues } from "../../src/model/project-inputs.js";
 import { sensitiveOutputNames } from "./collect-sensitive-values.js";
 import type { PlanJson } from "./plan-json-schema.js";
 
-/** Whether Terraform's `after_unknown` mark says any part of the value is known only after apply. */
+/**
+ * Whether Terraform's `after_unknown` mark says any part of the value is known only after apply.
+ * Walked without recursion: show's JSON is the sandbox's output, of any depth.
+ */
 function anyUnknown(mark: unknown): boolean {
-  if (mark === true) return true;
-  if (Array.isArray(mark)) return mark.some(anyUnknown);
-  if (mark !== null && typeof mark === "object") return Object.values(mark).some(anyUnknown);
+  const pending = [mark];
+  while (pending.length > 0) {
+    const m = pending.pop();
+    if (m === true) return true;
+    if (m !== null && typeof m === "object") for (const v of Object.values(m)) pending.push(v);
+  }
   return false;
 }
 

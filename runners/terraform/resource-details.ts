@@ -1,3 +1,4 @@
+import { sameValue } from "./changed-attributes.js";
 import type { AttributeChange } from "../../src/model/drift.js";
 import { createRedactor } from "../../src/util/redact.js";
 import type { PlanJson } from "./plan-json-schema.js";
@@ -59,7 +60,7 @@ function attributeChanges(change: Change, show: (v: unknown) => string): Attribu
     const isUnknown = unknown[key] === true;
     const b = before[key];
     const a = after[key];
-    if (!isUnknown && JSON.stringify(b) === JSON.stringify(a)) continue;
+    if (!isUnknown && sameValue(b, a)) continue;
     const sensitive = marked(asRecord(change.before_sensitive)[key]) || marked(asRecord(change.after_sensitive)[key]);
     out.push({
       name: key,
@@ -70,11 +71,18 @@ function attributeChanges(change: Change, show: (v: unknown) => string): Attribu
   return out;
 }
 
-/** A sensitivity mark: `true`, or a container with a `true` anywhere inside. */
+/**
+ * A sensitivity mark: `true`, or a container with a `true` anywhere inside. Walked without
+ * recursion: show's JSON is the sandbox's output, of any depth.
+ */
 function marked(mark: unknown): boolean {
-  if (mark === true) return true;
-  if (typeof mark !== "object" || mark === null) return false;
-  return Object.values(mark).some(marked);
+  const pending = [mark];
+  while (pending.length > 0) {
+    const m = pending.pop();
+    if (m === true) return true;
+    if (typeof m === "object" && m !== null) for (const v of Object.values(m)) pending.push(v);
+  }
+  return false;
 }
 
 function asRecord(v: unknown): Record<string, unknown> {
@@ -89,7 +97,11 @@ export function detailsRedactor(redact: (text: string) => string, sensitiveValue
 
 function asText(v: unknown): string {
   if (v === undefined || v === null) return "null";
-  return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  try {
+    return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    return "(nested too deeply to show)";
+  }
 }
 
 const shorten = (text: string) => (text.length > VALUE_MAX ? `${text.slice(0, VALUE_MAX - 1)}…` : text);
