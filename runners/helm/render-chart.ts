@@ -82,7 +82,8 @@ export async function renderChart(i: RenderChartInput, exec: Exec): Promise<Rend
   const input = chartInput(i);
   // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(i.bin, helmTemplateArgv(input), { ...opts, redact: identity, onOutput: undefined });
-  if (r.exitCode !== 0) {
+  // A render cut at the cap would read as a whole one missing its last objects.
+  if (r.exitCode !== 0 || r.outputCut) {
     const message = describeExecFailure(`helm template (${i.side})`, r, i.timeoutMs);
     return { ok: false, failedStep: `template (${i.side})`, message, output: i.redact(r.stderr) };
   }

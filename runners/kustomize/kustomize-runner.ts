@@ -134,8 +134,10 @@ async function renderKustomization(bin: string, req: PlanRequest, exec: Exec, si
   const dir = preview
     ? await writePreviewKustomization(join(req.dataDir, `preview-${side}`), projectDir, preview, project.previewOf ?? project.name)
     : projectDir;
+  // stdout holds Secret values in clear: parsed (and hashed) before anything shows it.
   const r = await exec(bin, kustomizeBuildArgv(dir), { cwd: dir, env: req.env, timeoutMs: req.timeoutMs, redact: identity });
-  if (r.exitCode === 0) return { ok: true as const, yaml: r.stdout };
+  // A render cut at the cap would read as a whole one missing its last objects.
+  if (r.exitCode === 0 && !r.outputCut) return { ok: true as const, yaml: r.stdout };
   const message = describeExecFailure(`kubectl kustomize (${side})`, r, req.timeoutMs);
   return { ok: false as const, failedStep: `build (${side})`, message, output: req.redact(r.stderr) };
 }
