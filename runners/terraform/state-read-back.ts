@@ -1,3 +1,4 @@
+import { MAX_CAPTURE } from "../capture-output.js";
 import { readFile } from "node:fs/promises";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
@@ -75,6 +76,11 @@ export async function pullState(
     const why = last === undefined ? `exit code ${r.exitCode}` : (where.redact ?? ((t: string) => t))(last);
     return { error: `\`${asked.shown}\` failed: ${why.slice(0, 300)}` };
   }
+  // A state past what Sluice keeps of a run's output: the part kept is no state to compare.
+  if (r.outputCut)
+    return {
+      error: `\`${asked.shown}\` printed more than ${MAX_CAPTURE / 1024 ** 2}M characters, more than Sluice keeps of a run's output: the state cannot be read back whole`,
+    };
   return parseStatePull(r.stdout);
 }
 
