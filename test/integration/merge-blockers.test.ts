@@ -1,10 +1,8 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGitHubApp } from "../../src/vcs/github/github-app.js";
-import { createGitHubVcs } from "../../src/vcs/github/github-vcs.js";
 import type { VcsClient } from "../../src/vcs/vcs-client.js";
 import { manifestPermissions } from "../simulator/installation-permissions.js";
-import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import type { Simulator } from "../simulator/github-simulator.js";
+import { simulatorVcs } from "../support/simulator-vcs.js";
 import type { SimRepo } from "../simulator/sim-types.js";
 
 // The GitHub adapter's read of what blocks a PR (one GraphQL query: review decision and the head's
@@ -23,16 +21,7 @@ describe("what blocks a pull request: review decision, check runs and commit sta
     });
 
   beforeAll(async () => {
-    sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
-    const github = createGitHubApp(
-      { appId: String(sim.appId), privateKey: sim.privateKeyPem, baseUrl: `${sim.url}/api/v3` },
-      pino({ level: "silent" }),
-    );
-    vcs = createGitHubVcs(await github.installation(sim.installationId), {
-      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-      requestTimeoutMs: 10_000,
-      appSlug: async () => "sluice",
-    });
+    ({ sim, vcs } = await simulatorVcs());
     repo = await sim.createRepo({ owner: "acme", name: "blocked", files: { "a.tf": "# a\n" } });
     await sim.pushBranch(repo, { branch: "change", files: { "a.tf": "# b\n" } });
     pr = await sim.openPullRequest(repo, { head: "change", author: "alice" });

@@ -1,10 +1,8 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGitHubApp } from "../../src/vcs/github/github-app.js";
-import { createGitHubVcs } from "../../src/vcs/github/github-vcs.js";
 import type { VcsClient } from "../../src/vcs/vcs-client.js";
 import { manifestPermissions } from "../simulator/installation-permissions.js";
-import { startSimulator, type Simulator } from "../simulator/github-simulator.js";
+import type { Simulator } from "../simulator/github-simulator.js";
+import { simulatorVcs } from "../support/simulator-vcs.js";
 import type { SimRepo } from "../simulator/sim-types.js";
 
 // The GitHub adapter's review decision (GraphQL at GitHub Enterprise Server's /api/graphql) against the simulator.
@@ -15,16 +13,7 @@ describe("a pull request's review decision, as branch protection's review rules 
   const ref = () => ({ owner: "acme", name: "reviewed" });
 
   beforeAll(async () => {
-    sim = await startSimulator({ webhookSecret: "s", appSlug: "sluice" });
-    const github = createGitHubApp(
-      { appId: String(sim.appId), privateKey: sim.privateKeyPem, baseUrl: `${sim.url}/api/v3` },
-      pino({ level: "silent" }),
-    );
-    vcs = createGitHubVcs(await github.installation(sim.installationId), {
-      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-      requestTimeoutMs: 10_000,
-      appSlug: async () => "sluice",
-    });
+    ({ sim, vcs } = await simulatorVcs());
     for (const u of ["bob", "carol"]) sim.setPermission("acme/reviewed", u, "write");
     sim.setPermission("acme/reviewed", "rita", "read");
     repo = await sim.createRepo({ owner: "acme", name: "reviewed", files: { "a.tf": "# a\n" } });
