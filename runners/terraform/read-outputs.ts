@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { Exec, OutputsOutcome, OutputsRequest } from "../runner.js";
+import { describeStepFailure } from "./describe-step-failure.js";
 import { parseOutputJson } from "./planned-outputs.js";
 import { terraformEnv } from "./terraform-argv.js";
 import { initAsPlanned } from "./terraform-init.js";
@@ -38,11 +39,12 @@ export async function readOutputs(
     redact: identity,
     onOutput: undefined,
   });
-  if (shown.exitCode !== 0) {
+  // Cut at the capture's cap, the JSON kept is no outputs to read: said as such, not as bad JSON.
+  if (shown.exitCode !== 0 || shown.outputCut) {
     return {
       ok: false,
       failedStep: "output",
-      message: `${bin} output exited with code ${shown.exitCode}`,
+      message: describeStepFailure(bin, "output", shown, req.timeoutMs),
       output: req.redact(shown.stderr),
     };
   }

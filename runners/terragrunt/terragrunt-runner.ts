@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
-import type { ExecOptions, ExecResult } from "../exec.js";
+import type { ExecOptions } from "../exec.js";
 import type { ApplyOutcome, ApplyRequest, Exec, PlanOutcome, PlanRequest, Runner, StateOutcome, StateRequest } from "../runner.js";
 import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
+import { describeStepFailure } from "../terraform/describe-step-failure.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { summarizePlan } from "../terraform/summarize-plan.js";
@@ -35,13 +36,6 @@ export interface TerragruntRunnerOptions {
   terraformBinary?: string;
 }
 
-function describeFailure(bin: string, step: string, r: ExecResult, timeoutMs: number): string {
-  if (r.limit) return `${bin} ${step} was stopped: ${r.limit.message} (server setting \`limits\`)`;
-  if (r.timedOut) return `${bin} ${step} timed out after ${Math.round(timeoutMs / 1000)} s and was stopped`;
-  if (r.signal) return `${bin} ${step} was killed by ${r.signal}`;
-  return `${bin} ${step} exited with code ${r.exitCode}`;
-}
-
 const exists = (path: string) =>
   stat(path).then(
     () => true,
@@ -66,7 +60,7 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
     // A held unit's way out: the push of the state Sluice kept (import and rm are not built for units).
     stateOperations: ["push"],
     state: (req: StateRequest, exec: Exec): Promise<StateOutcome> =>
-      terragruntState(req, exec, bin, flagsFor(req.dataDir, req.binary), (step, r) => describeFailure(bin, step, r, req.timeoutMs)),
+      terragruntState(req, exec, bin, flagsFor(req.dataDir, req.binary), (step, r) => describeStepFailure(bin, step, r, req.timeoutMs)),
     async plan(req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
       const started = performance.now();
       const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
@@ -107,7 +101,7 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         releasePlan();
         return fail(failedStep, message, output);
       };
-      if (plan.exitCode !== 0) return failPlan("plan", describeFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
+      if (plan.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
       const file = await lstat(planFile).catch(() => undefined);
       if (!file?.isFile()) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
       // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
@@ -118,7 +112,8 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         onOutput: undefined,
         sandboxReadOnly: [planFile],
       });
-      if (show.exitCode !== 0) return failPlan("show", describeFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+      if (show.exitCode !== 0 || show.outputCut)
+        return failPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
       const json = parsePlanJson(show.stdout);
       const summary = summarizePlan(json.ok ? json.plan : show.stdout);
       if (!summary.ok) return failPlan("show", summary.error);
@@ -219,7 +214,7 @@ export function createTerragruntRunner(opts: TerragruntRunnerOptions = {}): Runn
         // A limit lets terraform save what it made before the run ends.
         stopGently: true,
       });
-      if (r.exitCode !== 0) return failAfterApply(describeFailure(bin, "apply", r, req.timeoutMs), r.stdout);
+      if (r.exitCode !== 0) return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout);
       const after = await pull();
       if ("error" in after)
         return failAfterApply(`the apply ran, but its state could not be read back through the backend: ${after.error}`, r.stdout);
