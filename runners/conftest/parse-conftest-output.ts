@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { PolicySetOutcome } from "../../src/model/policy-check.js";
 
@@ -42,6 +43,20 @@ function firstMessages(all: string[]): string[] {
   return [...all.slice(0, MAX_MESSAGES), `… and ${more} more not shown (${all.length} in all)`];
 }
 
+/**
+ * A set that failed, with a digest of every failure when not all are kept: lists of one length
+ * that differ only past the cut must not compare alike either. The digest is bare here; the one
+ * project runner keys it before anything keeps it (a failure may quote a planned value).
+ */
+function failedSet(name: string, successes: number, all: string[], warnings: string[]): PolicySetOutcome {
+  const failures = firstMessages(all);
+  if (all.length <= MAX_MESSAGES) return { name, status: "failed", successes, failures, warnings };
+  const allFailures = createHash("sha256")
+    .update(JSON.stringify([...all].sort()))
+    .digest("hex");
+  return { name, status: "failed", successes, failures, warnings, allFailures };
+}
+
 /** The first line of what conftest said on stderr, for an error message. */
 function firstWords(text: string): string {
   const line = text.trim().split("\n", 1)[0]?.trim() ?? "";
@@ -75,22 +90,23 @@ export function parseConftestOutput(name: string, run: ConftestRun): PolicySetOu
   if (!parsed.success) return error("conftest's output is not the JSON it documents (an array of results per file and namespace)");
   const results = parsed.data;
   if (results.length === 0) return error("conftest evaluated nothing (no results)");
-  const failures = firstMessages(results.flatMap((r) => r.failures.map((f) => f.msg)));
-  const warnings = firstMessages(results.flatMap((r) => r.warnings.map((w) => w.msg)));
+  const allFailures = results.flatMap((r) => r.failures.map((f) => f.msg));
+  const allWarnings = results.flatMap((r) => r.warnings.map((w) => w.msg));
+  const warnings = firstMessages(allWarnings);
   const successes = results.reduce((n, r) => n + r.successes, 0);
   const exceptions = results.reduce((n, r) => n + r.exceptions.length, 0);
   // No rule evaluated at all (e.g. the policies declare another namespace): nothing was checked.
-  if (successes + failures.length + warnings.length + exceptions === 0) {
+  if (successes + allFailures.length + allWarnings.length + exceptions === 0) {
     return error("conftest evaluated no rule: check the policies' package and the --namespace / --all-namespaces arguments");
   }
-  if (failures.length > 0) return { name, status: "failed", successes, failures, warnings };
+  if (allFailures.length > 0) return failedSet(name, successes, allFailures, warnings);
   // Exit 2 says failures (--fail-on-warn): with none in the JSON, the output is not what it said.
   if (run.exitCode === 2)
     return error(`conftest exited with code 2 but reported no failure${run.stderr.trim() ? `: ${firstWords(run.stderr)}` : ""}`);
   // Exit 1 with nothing failed: conftest saw a problem its JSON does not show (e.g. --fail-on-warn).
   if (run.exitCode === 1) {
-    return warnings.length > 0
-      ? { name, status: "failed", successes, failures: warnings, warnings: [] }
+    return allWarnings.length > 0
+      ? failedSet(name, successes, allWarnings, [])
       : error(`conftest exited with code 1 but reported no failure${run.stderr.trim() ? `: ${firstWords(run.stderr)}` : ""}`);
   }
   return { name, status: "passed", successes, warnings };

@@ -4,7 +4,16 @@
  */
 export type PolicySetOutcome =
   | { name: string; status: "passed"; successes: number; warnings: string[] }
-  | { name: string; status: "failed"; successes: number; failures: string[]; warnings: string[] }
+  | {
+      name: string;
+      status: "failed";
+      successes: number;
+      /** The first 50 failures, then a line saying how many more there were. */
+      failures: string[];
+      warnings: string[];
+      /** Past 50 failures: a digest of all of them, keyed with the server's plan key. */
+      allFailures?: string;
+    }
   | { name: string; status: "error"; message: string };
 
 /** Every policy set run over one saved plan, in the server config's order. */
@@ -19,7 +28,7 @@ export interface PolicyApproval {
 }
 
 const failuresOf = (outcome: PolicySetOutcome | undefined): string | undefined =>
-  outcome?.status === "failed" ? JSON.stringify([...outcome.failures].sort()) : undefined;
+  outcome?.status === "failed" ? JSON.stringify([[...outcome.failures].sort(), outcome.allFailures ?? null]) : undefined;
 
 /** Pure: whether two outcomes of one set failed alike (the same failures, in any order), so an approval of one holds for the other. */
 export const sameFailures = (a: PolicySetOutcome | undefined, b: PolicySetOutcome | undefined): boolean =>

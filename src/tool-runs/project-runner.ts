@@ -19,7 +19,7 @@ import { sandboxedExec } from "./sandboxed-exec.js";
 
 export type { ApplyAt, ApplyRecord, Claims, PlanAt, StateAt, ToolAt, ToolRun } from "./tool-run-requests.js";
 import type { ApplyAt, PlanAt, StateAt, ToolAt, ToolRun } from "./tool-run-requests.js";
-import { keyChangeDigests } from "./key-change-digests.js";
+import { keyPlanDigests } from "./key-plan-digests.js";
 
 /**
  * The one place a project's tools start, for every road: PR plans and applies, re-plans at merge,
@@ -126,7 +126,7 @@ export function createProjectRunner(ctx: ProjectRunnerContext): ProjectRunner {
       secrets.add(outcome.summary.sensitiveValues);
       const elsewhere = await holdOnBackend(ctx, project, outcome.backend);
       if (elsewhere) return { ...refused("held", heldBackendReason(elsewhere, project)), credentials, output: outcome.output };
-      return { ok: true, value: { ...outcome, summary: keyChangeDigests(outcome.summary, deps.planKey) }, credentials };
+      return { ok: true, value: keyPlanDigests(outcome, deps.planKey), credentials };
     },
 
     async apply(pass, project, at) {

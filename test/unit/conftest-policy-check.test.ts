@@ -127,11 +127,16 @@ describe("parseConftestOutput", () => {
   });
 
   it("keeps the first 50 failures and says how many more there were, so that lists of other lengths never compare alike", () => {
-    const run = (n: number) =>
+    const run = (n: number, last = "") =>
       parseConftestOutput("s", {
         exitCode: 1,
         stdout: JSON.stringify([
-          { filename: "p", namespace: "main", successes: 0, failures: Array.from({ length: n }, (_, i) => ({ msg: `f${i}` })) },
+          {
+            filename: "p",
+            namespace: "main",
+            successes: 0,
+            failures: Array.from({ length: n }, (_, i) => ({ msg: i === n - 1 ? `f${i}${last}` : `f${i}` })),
+          },
         ]),
         stderr: "",
       });
@@ -140,6 +145,8 @@ describe("parseConftestOutput", () => {
     expect(failures).toHaveLength(51);
     expect(failures.at(-1)).toBe("… and 10 more not shown (60 in all)");
     expect(sameFailures(sixty, run(61))).toBe(false);
+    // Of one length, differing only past the cut: not alike either.
+    expect(sameFailures(sixty, run(60, " (reworded)"))).toBe(false);
     // Control: the same failures compare alike; fifty are all kept, with no note.
     expect(sameFailures(sixty, run(60))).toBe(true);
     const fifty = run(50);

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hashChange } from "../../runners/terraform/hash-change.js";
 import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
-import { keyChangeDigests } from "../../src/tool-runs/key-change-digests.js";
+import { parseConftestOutput } from "../../runners/conftest/parse-conftest-output.js";
+import { keyChangeDigests, keyPlanDigests } from "../../src/tool-runs/key-plan-digests.js";
 
 const sha = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
 
@@ -39,5 +40,29 @@ describe("keyChangeDigests: a change's digest is keyed before it is kept", () =>
     const kept = keyChangeDigests(read.summary, "server-key").changeHashes ?? {};
     expect(kept["output.db_password"]).toBeDefined();
     expect(kept["output.db_password"]).not.toBe(hashChange(change("hunter2")));
+  });
+
+  // A policy failure may quote a planned value (a secret): the digest of a long failure list is keyed too.
+  it("a policy set's digest of every failure is kept keyed, never bare", () => {
+    const failures = Array.from({ length: 60 }, (_, i) => ({ msg: `password is hunter${i}` }));
+    const policy = parseConftestOutput("s", {
+      exitCode: 1,
+      stdout: JSON.stringify([{ filename: "p", namespace: "main", successes: 0, failures }]),
+      stderr: "",
+    });
+    const bare = policy.status === "failed" ? policy.allFailures : undefined;
+    expect(bare).toMatch(/^[0-9a-f]{64}$/);
+    const kept = keyPlanDigests({ summary: { changeHashes: {} }, policy: { sets: [policy] } }, "server-key").policy?.sets[0];
+    const keyed = kept?.status === "failed" ? kept.allFailures : undefined;
+    expect(keyed).toBeDefined();
+    expect(keyed).not.toBe(bare);
+    // Control: the same failures under the same key are kept alike; a set with 50 or fewer has no digest.
+    expect(keyPlanDigests({ summary: {}, policy: { sets: [policy] } }, "server-key").policy?.sets[0]).toEqual(kept);
+    const few = parseConftestOutput("s", {
+      exitCode: 1,
+      stdout: JSON.stringify([{ filename: "p", namespace: "m", failures: [{ msg: "x" }] }]),
+      stderr: "",
+    });
+    expect(keyPlanDigests({ summary: {}, policy: { sets: [few] } }, "k").policy?.sets[0]).toEqual(few);
   });
 });
