@@ -1,5 +1,6 @@
 import type { ReadinessCheck } from "./readiness.js";
 import { classifyGitHubFault } from "../vcs/github-fault.js";
+import { oneAtATime } from "../util/one-at-a-time.js";
 
 export interface AppIdentity {
   id: number;
@@ -48,10 +49,8 @@ export function createGitHubAuthCheck(opts: GitHubAuthCheckOptions) {
   const now = opts.now ?? Date.now;
   const retryAfter = opts.retryAfterMs ?? 60_000;
   let current: GitHubAuthState = { state: "checking" };
-  let running: Promise<GitHubAuthState> | undefined;
-
-  const run = (): Promise<GitHubAuthState> => {
-    running ??= opts
+  const run = oneAtATime(() =>
+    opts
       .getApp()
       .then(
         (app): GitHubAuthState => {
@@ -69,11 +68,9 @@ export function createGitHubAuthCheck(opts: GitHubAuthCheckOptions) {
       )
       .then((s) => {
         current = s;
-        running = undefined;
         return s;
-      });
-    return running;
-  };
+      }),
+  );
 
   const readiness: ReadinessCheck = {
     name: "github",

@@ -1,6 +1,7 @@
 import { describeMissing, type MissingPermission, missingPermissions } from "./github-permissions.js";
 import type { ReadinessCheck } from "./readiness.js";
 import { errorMessage } from "../util/errors.js";
+import { oneAtATime } from "../util/one-at-a-time.js";
 
 export interface InstallationGrant {
   id: number;
@@ -45,10 +46,8 @@ export function createInstallationPermissionsCheck(opts: {
   const now = opts.now ?? Date.now;
   const recheckAfter = opts.recheckAfterMs ?? 60_000;
   let current: State = { state: "checking" };
-  let running: Promise<State> | undefined;
-
-  const run = (): Promise<State> => {
-    running ??= opts
+  const run = oneAtATime(() =>
+    opts
       .listInstallations()
       .then(
         (installations): State => {
@@ -73,11 +72,9 @@ export function createInstallationPermissionsCheck(opts: {
       )
       .then((s) => {
         current = s;
-        running = undefined;
         return s;
-      });
-    return running;
-  };
+      }),
+  );
 
   const readiness: ReadinessCheck = {
     name: "github_permissions",

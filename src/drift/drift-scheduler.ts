@@ -1,6 +1,7 @@
 import type { Store } from "../store/store.js";
 import { nextRunAfter } from "../util/cron.js";
 import { errorMessage } from "../util/errors.js";
+import { oneAtATime } from "../util/one-at-a-time.js";
 
 export interface DriftSchedulerOptions {
   store: Pick<Store, "dueDriftSchedules" | "nextDriftDueAt" | "claimDriftRun">;
@@ -23,7 +24,6 @@ export interface DriftSchedulerOptions {
  */
 export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Promise<number[]>; stop(): void } {
   const now = opts.now ?? Date.now;
-  let running: Promise<number[]> | undefined;
   const tickOnce = async (): Promise<number[]> => {
     const at = now();
     const jobs: number[] = [];
@@ -48,13 +48,8 @@ export function startDriftScheduler(opts: DriftSchedulerOptions): { tick(): Prom
     if (jobs.length) opts.wake();
     return jobs;
   };
-  const tick = () => {
-    // One tick at a time: a slow database must not stack up overlapping claims.
-    running ??= tickOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
+  // One tick at a time: a slow database must not stack up overlapping claims.
+  const tick = oneAtATime(tickOnce);
   const most = opts.tickMs ?? 1_000;
   // A run still due after a look (its claim failed, or raced another replica's): looked at again
   // after this, not at once, so a claim that keeps failing is no busy loop.

@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
+import { sweepEvery } from "../util/sweep-every.js";
 
 export interface HealSweeperOptions {
   store: Pick<Store, "lockHolders" | "activeJobsOf" | "enqueueInternal" | "healRefusal">;
@@ -23,7 +24,6 @@ export interface HealSweeperOptions {
  * whether it is still open (one request per such PR; none for a PR Sluice holds nothing of).
  */
 export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<number>; stop(): void } {
-  let running: Promise<number> | undefined;
   const sweepOnce = async (): Promise<number> => {
     let queued = 0;
     for (const target of await opts.store.lockHolders()) {
@@ -42,15 +42,5 @@ export function startHealSweeper(opts: HealSweeperOptions): { sweep(): Promise<n
     if (queued) opts.wake();
     return queued;
   };
-  const sweep = () => {
-    running ??= sweepOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const tick = () => void sweep().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "heal sweep failed"));
-  tick();
-  const timer = setInterval(tick, opts.intervalMs);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  return sweepEvery(sweepOnce, opts.intervalMs, (e) => opts.log.error({ err: errorMessage(e) }, "heal sweep failed"));
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from "../util/errors.js";
+import { sweepEvery } from "../util/sweep-every.js";
 import type { JobSpec } from "../model/job.js";
 import type { PreviewRecord } from "../model/preview.js";
 import type { Store } from "../store/store.js";
@@ -31,7 +32,6 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
   const now = opts.now ?? Date.now;
   const checked = new Map<string, number>();
   const prKey = (p: Pick<PreviewRecord, "repo" | "pr">) => `${p.repo}#${p.pr}`;
-  let running: Promise<number> | undefined;
   const sweepOnce = async (): Promise<number> => {
     const at = now();
     const previews = (await opts.store.activePreviews()).filter((p) => opts.allowed?.(p.repo) ?? true);
@@ -93,17 +93,7 @@ export function startPreviewSweeper(opts: PreviewSweeperOptions): { sweep(): Pro
     if (queued) opts.wake();
     return queued;
   };
-  const sweep = () => {
-    running ??= sweepOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const tick = () => void sweep().catch((e: unknown) => opts.log.error({ err: errorMessage(e) }, "preview sweep failed"));
-  tick();
-  const timer = setInterval(tick, opts.intervalMs ?? 60_000);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  return sweepEvery(sweepOnce, opts.intervalMs ?? 60_000, (e) => opts.log.error({ err: errorMessage(e) }, "preview sweep failed"));
 }
 
 /** SLUICE_PREVIEW_SWEEP_MS, when it is a positive number of milliseconds. */
