@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import Tokens from "@fastify/csrf";
 import { getIronSession, type IronSession } from "iron-session";
 import type { PendingSsoSignIn } from "../sso/sso-sign-in.js";
+import type { ConsoleStore } from "../store/console-store.js";
 
 export interface ConsoleSessionData {
   /** The server-side session this cookie belongs to (random): the store says whether it is still open. */
@@ -106,4 +107,42 @@ export function csrfToken(session: ConsoleSessionData): string {
 
 export function csrfValid(session: ConsoleSessionData, token: string | null): boolean {
   return Boolean(session.csrfSecret && token && tokens.verify(session.csrfSecret, token));
+}
+
+/** Who a sign-in found: a GitHub user with their token, or a user of one of the server's SSO providers. */
+export type SignedIn =
+  | { login: string; token: string }
+  | { login: string; sso: string; ssoFrom: { issuer: string; clientId: string }; username?: string; groups?: string[] };
+
+/**
+ * The session a sign-in opens, the one place sessions begin: the session this browser held ends
+ * in the store, a new id and CSRF secret are made (an id planted in the browser before sign-in
+ * never becomes a signed-in one), and what the sign-in kept on its way (the OAuth state, an SSO
+ * nonce and verifier, the return path) goes. Fields of the other kind of sign-in are cleared, so
+ * a GitHub sign-in after an SSO one keeps no provider's groups, and the other way round.
+ */
+export async function openSignedInSession(
+  store: Pick<ConsoleStore, "endConsoleSession" | "openConsoleSession">,
+  s: ConsoleSession,
+  who: SignedIn,
+): Promise<void> {
+  if (s.sid) await store.endConsoleSession(sessionKey(s.sid));
+  const sid = newSessionId();
+  await store.openConsoleSession({
+    key: sessionKey(sid),
+    login: who.login,
+    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
+  });
+  s.sid = sid;
+  s.login = who.login;
+  s.token = "token" in who ? who.token : undefined;
+  s.sso = "sso" in who ? who.sso : undefined;
+  s.ssoFrom = "sso" in who ? who.ssoFrom : undefined;
+  s.username = "sso" in who ? who.username : undefined;
+  s.groups = "sso" in who ? who.groups : undefined;
+  s.csrfSecret = newCsrfSecret();
+  s.oauthState = undefined;
+  s.ssoPending = undefined;
+  s.returnTo = undefined;
+  await s.save();
 }

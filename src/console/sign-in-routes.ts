@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConsoleContext } from "./console-context.js";
-import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
+import { openSignedInSession, sessionKey } from "./console-session.js";
 import { redirect, sendJson } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { errorMessage } from "../util/errors.js";
@@ -71,25 +71,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     return message(res, 502, undefined, "Sign-in failed", "GitHub did not accept the sign-in code. Try again.", again);
   }
   const returnTo = safeReturnPath(s.returnTo, baseUrl(req));
-  // A new session each sign-in; one this browser held before ends.
-  if (s.sid) await deps.store.endConsoleSession(sessionKey(s.sid));
-  const sid = newSessionId();
-  await deps.store.openConsoleSession({
-    key: sessionKey(sid),
-    login: user.login,
-    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
-  });
-  s.sid = sid;
-  s.login = user.login;
-  s.token = user.token;
-  s.sso = undefined;
-  s.ssoFrom = undefined;
-  s.username = undefined;
-  s.groups = undefined;
-  s.csrfSecret = newCsrfSecret();
-  s.oauthState = undefined;
-  s.returnTo = undefined;
-  await s.save();
+  await openSignedInSession(deps.store, s, { login: user.login, token: user.token });
   deps.log.info({ user: user.login }, "signed in to the console");
   redirect(res, returnTo);
 }

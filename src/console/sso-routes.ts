@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { beginSsoSignIn, finishSsoSignIn } from "../sso/sso-sign-in.js";
 import { describeOidcError } from "../sso/oidc-error.js";
 import type { ConsoleContext } from "./console-context.js";
-import { newCsrfSecret, newSessionId, SESSION_TTL_S, sessionKey } from "./console-session.js";
+import { openSignedInSession } from "./console-session.js";
 import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
@@ -90,23 +90,13 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
     return message(res, 401, undefined, "Sign-in failed", `${name}'s answer was refused: ${reason}`, again);
   }
   const returnTo = safeReturnPath(s.returnTo, ctx.baseUrl(req));
-  if (s.sid) await deps.store.endConsoleSession(sessionKey(s.sid));
-  const sid = newSessionId();
-  await deps.store.openConsoleSession({
-    key: sessionKey(sid),
+  await openSignedInSession(deps.store, s, {
     login: who.actor,
-    expiresAt: new Date(Date.now() + SESSION_TTL_S * 1000).toISOString(),
+    sso: name,
+    ssoFrom: { issuer: provider.settings.issuer, clientId: provider.settings.client_id },
+    username: who.username,
+    groups: who.groups,
   });
-  s.sid = sid;
-  s.login = who.actor;
-  s.token = undefined;
-  s.sso = name;
-  s.ssoFrom = { issuer: provider.settings.issuer, clientId: provider.settings.client_id };
-  s.username = who.username;
-  s.groups = who.groups;
-  s.csrfSecret = newCsrfSecret();
-  s.returnTo = undefined;
-  await s.save();
   deps.log.info({ user: who.actor, provider: name, roles: who.grants.map((g) => g.role) }, "signed in to the console");
   redirect(res, returnTo);
 }
