@@ -12,6 +12,7 @@ import { createMetrics } from "../console/metrics.js";
 import { ingressSettings } from "../ingress/event-to-job.js";
 import { githubHosts } from "../ingress/delivery-hosts.js";
 import { explainSettings } from "../config/explain-settings.js";
+import { changeControlOf } from "../authorization/change-control-of.js";
 import { createIngress } from "../ingress/ingress.js";
 import { createWebhookEndpoint } from "../ingress/webhook-endpoint.js";
 import { deliveriesFirstFlag, receivingDelivery } from "../store/deliveries-first.js";
@@ -115,6 +116,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     metrics,
     config,
     explain: (repo) => explainSettings(config, repo),
+    changeControl: (repo) => changeControlOf(config, repo, new Date()),
     githubWebUrl: env.baseUrl ? env.baseUrl.replace(/\/api\/v3\/?$/, "") : "https://github.com",
     wake,
     log: log.child({ name: "console" }),

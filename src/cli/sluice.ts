@@ -3,7 +3,9 @@ import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { declaredAddresses } from "../../runners/terraform/declared-addresses.js";
 import { pathToFileURL } from "node:url";
+import { changeControlOf } from "../authorization/change-control-of.js";
 import { explainSettings, formatExplanation } from "../config/explain-settings.js";
+import { formatChangeControl } from "./format-change-control.js";
 import { ATLANTIS_FILE, loadRepoConfig } from "../config/repo/load-repo-config.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 import type { RepoConfig } from "../model/repo-config.js";
@@ -13,7 +15,8 @@ import { ConfigError } from "../config/server-config.js";
 const USAGE = `usage: sluice config explain OWNER/REPO [--repo-config FILE] [--json]
 
 Prints every repository-level server setting of OWNER/REPO as this server resolves it (the
-top level, then the repos: entries that match), with where each value came from.
+top level, then the repos: entries that match), with where each value came from, and the apply
+windows, freezes and permissions that can hold its projects, with what each says now.
 With --repo-config, FILE is the repository's own config as its base branch has it (.sluice.yaml
 or atlantis.yaml): the values it changes, and those it sets in vain, are shown too; the .tf files
 beside it (a checkout) are read for \`protect\` patterns that match nothing, shown as warnings.
@@ -63,7 +66,12 @@ export function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) 
     }
     // The repository's files beside its config: its `protect` patterns are checked against them.
     const explanation = explainSettings(config, repo, repoConfig, repoFile ? declaredIn(dirname(repoFile)) : undefined);
-    out(json ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
+    const changeControl = changeControlOf(config, repo, new Date());
+    out(
+      json
+        ? JSON.stringify({ ...explanation, changeControl }, null, 2)
+        : `${formatExplanation(explanation)}\n${formatChangeControl(changeControl)}`,
+    );
     return 0;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

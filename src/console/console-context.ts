@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Explanation } from "../config/explain-settings.js";
+import type { ChangeControl } from "../model/change-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Store } from "../store/store.js";
 import type { ConsoleEnv } from "./console-env.js";
@@ -27,6 +28,8 @@ export interface ConsoleDeps {
   sso?: ReadonlyMap<string, SsoProvider>;
   /** A repository's effective server settings and their sources (the repo page), when the app gives it. */
   explain?: (repo: string) => Explanation;
+  /** The server's apply windows, freezes and permissions that can hold a repository's projects, as they stand now. */
+  changeControl?: (repo: string) => ChangeControl;
   /** Where PR links point: https://github.com, or the GitHub Enterprise host. */
   githubWebUrl: string;
   /** Tells the worker a job was enqueued (an unlock). */

@@ -7,7 +7,8 @@ const show = (v: unknown): string => (v === undefined ? "(unset)" : typeof v ===
 
 /**
  * `/settings?repo=OWNER/NAME`: what `sluice config explain` prints, for a repository the viewer
- * can read: every repository-level setting, its value and where it came from.
+ * can read: every repository-level setting, its value and where it came from, and the apply
+ * windows, freezes and permissions that can hold its projects, with what each says now.
  */
 export async function settingsPage(ctx: ConsoleContext, res: ServerResponse, url: URL, v: Viewer): Promise<void> {
   const repo = url.searchParams.get("repo") ?? "";
@@ -28,6 +29,7 @@ export async function settingsPage(ctx: ConsoleContext, res: ServerResponse, url
       allowed: e.allowed,
       allowedBy: e.allowedBy,
       settings: e.settings.map((s) => ({ key: s.key, value: show(s.value), source: s.source, repoMayOverride: s.repoMayOverride })),
+      changeControl: deps.changeControl?.(repo),
     }),
   );
 }

@@ -24,7 +24,7 @@ export type WindowState = { open: true } | { open: false; why: string; opensAt?:
 const cron = (w: ApplyWindow, expr: string) => new Cron(expr, { paused: true, timezone: w.timezone });
 
 /** The start of the occurrence of `expr` that `now` falls in, if any. */
-function openOccurrence(w: ApplyWindow, expr: string, now: Date): Date | undefined {
+export function openOccurrence(w: ApplyWindow, expr: string, now: Date): Date | undefined {
   const start = cron(w, expr).previousRuns(1, now)[0];
   return start && now.getTime() - start.getTime() < w.duration ? start : undefined;
 }

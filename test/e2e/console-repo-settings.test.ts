@@ -13,7 +13,20 @@ beforeAll(async () => {
   const port = await freePort();
   app = await startApp({
     port,
-    serverConfig: 'apply_requirements: [approved]\nrepos:\n  - "acme/*"\n  - { id: "/^acme/sandbox-/", apply_requirements: [] }\n',
+    serverConfig: [
+      "apply_requirements: [approved]",
+      "repos:",
+      '  - "acme/*"',
+      '  - { id: "/^acme/sandbox-/", apply_requirements: [] }',
+      "apply_windows:",
+      '  - { match: "acme/sandbox-*:prod*", allow: "0 9 * * 1-5", duration: 8h, timezone: Europe/Berlin }',
+      "freezes:",
+      '  - { match: "acme/*", from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", reason: "a long freeze" }',
+      "permissions:",
+      '  - { match: "acme/sandbox-1:prod", apply: [carol, acme/sre] }',
+      '  - { match: "acme/secret", apply: [mallory] }',
+      "",
+    ].join("\n"),
     env: {
       ...simulatorAppEnv(sim, "s"),
       GITHUB_CLIENT_ID: sim.oauthClientId,
@@ -82,5 +95,20 @@ describe("console: an organization GitHub refuses to list the user's repositorie
     expect(again.status).toBe(200);
     expect(shown).toContain("Settings of acme/sandbox-1");
     expect(shown).not.toContain("GitHub did not list");
+  });
+
+  it("shows the apply windows, freezes and permissions that can hold its projects, and none of another repository's", async () => {
+    const cookie = await signIn(app.url, "alice");
+    const html = await (await fetch(`${app.url}/settings?repo=acme/sandbox-1`, { headers: { cookie } })).text();
+    const section = html.slice(html.indexOf('id="change-control-heading"'));
+    expect(section).toMatch(
+      /<code>acme\/sandbox-\*:prod\*<\/code><\/th>\s*<td>allow <code>0 9 \* \* 1-5<\/code> for 8h \(Europe\/Berlin\)/,
+    );
+    expect(section).toMatch(
+      /<code>acme\/\*<\/code><\/th><td>2020-01-01 00:00 UTC<\/td><td>2100-01-01 00:00 UTC<\/td><td>a long freeze<\/td><td>on<\/td>/,
+    );
+    expect(section).toMatch(/<code>acme\/sandbox-1:prod<\/code><\/th><td><code>apply<\/code>: carol, acme\/sre<\/td>/);
+    // Control: another repository's rule is not shown here.
+    expect(section).not.toContain("mallory");
   });
 });

@@ -125,3 +125,40 @@ describe("sluice config explain: rules that read the plan", () => {
     expect(r.out).not.toContain("⚠ warning");
   });
 });
+
+describe("sluice config explain: change control", () => {
+  const file = join(dir, "change-control.yaml");
+  writeFileSync(
+    file,
+    [
+      "freezes:",
+      '  - { match: "acme/*", from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", reason: "a long freeze" }',
+      "permissions:",
+      '  - { match: "acme/infra:prod", apply: [carol, acme/sre], state: [acme/sre] }',
+      '  - { match: "other/infra", apply: [mallory] }',
+      "",
+    ].join("\n"),
+  );
+  const explain = (...argv: string[]) => {
+    const out: string[] = [];
+    const code = runCli(
+      ["config", "explain", ...argv],
+      { SLUICE_SERVER_CONFIG: file },
+      (s) => out.push(s),
+      () => undefined,
+    );
+    return { code, out: out.join("\n") };
+  };
+
+  it("prints the rules that can hold the repository's projects, with what each says now; --json carries them", () => {
+    const text = explain("acme/infra");
+    expect(text.code).toBe(0);
+    expect(text.out).toContain("  apply_windows  none");
+    expect(text.out).toContain("    acme/*  2020-01-01 00:00 UTC → 2100-01-01 00:00 UTC (a long freeze)  now: on");
+    expect(text.out).toContain("    acme/infra:prod  apply: carol, acme/sre; state: acme/sre");
+    // Control: another repository's rule is not shown.
+    expect(text.out).not.toContain("mallory");
+    const json = JSON.parse(explain("acme/infra", "--json").out) as { changeControl: { freezes: { now: string }[] } };
+    expect(json.changeControl.freezes).toEqual([expect.objectContaining({ now: "on" })]);
+  });
+});
