@@ -19,6 +19,8 @@ import { deliveriesFirstFlag, receivingDelivery } from "../store/deliveries-firs
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
 import { startHealSweeper } from "../heal/heal-sweeper.js";
+import { startWebhookRedeliverer } from "../heal/webhook-redeliverer.js";
+import { hookDeliveriesSince, redeliverHookDelivery } from "../vcs/github/app-hook-deliveries.js";
 import { repoAllowed } from "../config/server-config-for.js";
 import { startAuditDeliverer } from "../audit/audit-deliverer.js";
 import { auditSinks } from "../audit/audit-sinks.js";
@@ -180,6 +182,16 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
     intervalMs: config.reconcile_interval,
     allowed: (repo) => repoAllowed(config, repo),
   });
+  const redelivery =
+    config.redeliver_within === false
+      ? undefined
+      : startWebhookRedeliverer({
+          deliveriesSince: (sinceMs) => hookDeliveriesSince(probot, sinceMs),
+          redeliver: (id) => redeliverHookDelivery(probot, id),
+          intervalMs: config.reconcile_interval,
+          withinMs: config.redeliver_within,
+          log: log.child({ name: "heal" }),
+        });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({
     store,
@@ -199,6 +211,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
       drift.stop();
       previews.stop();
       heal.stop();
+      redelivery?.stop();
       await audit?.stop();
       stopEnrollment();
       await relay?.stop();

@@ -57,6 +57,8 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "GET /app": "app",
   "GET /app/installations": "app",
   "GET /app/hook/config": "app",
+  "GET /app/hook/deliveries": "app",
+  "POST /app/hook/deliveries/{delivery_id}/attempts": "app",
   "POST /app/installations/{installation_id}/access_tokens": "app",
   "POST /app-manifests/{code}/conversions": "app",
   "GET /user": "user",

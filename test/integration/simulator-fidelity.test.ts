@@ -53,6 +53,28 @@ describe("GitHub simulator: fidelity to GitHub", () => {
     expect(minted.json.message).toBe("This installation has been suspended");
   });
 
+  it("lists the app's delivery attempts newest first, paged by a cursor, and redelivers one under its GUID (GET /app/hook/deliveries, POST …/attempts)", async () => {
+    const jwt = () => ({ authorization: `Bearer ${signAppJwt(sim.privateKeyPem, sim.appId)}` });
+    const before = sim.deliveries.length;
+    const sent = [];
+    for (const zen of ["one", "two", "three"]) sent.push(await sim.deliver("ping", { zen }));
+    const first = await fetch(`${sim.url}/api/v3/app/hook/deliveries?per_page=2`, { headers: jwt() });
+    const page = (await first.json()) as { id: number; guid: string; status: string; status_code: number; redelivery: boolean }[];
+    expect(page.map((d) => d.guid)).toEqual([sent[2]?.deliveryId, sent[1]?.deliveryId]);
+    expect(page[0]).toMatchObject({ redelivery: false, status_code: sent[2]?.status });
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1] ?? "";
+    expect(next).toContain("cursor=");
+    const second = (await (await fetch(next, { headers: jwt() })).json()) as { guid: string }[];
+    expect(second[0]?.guid).toBe(sent[0]?.deliveryId);
+    const asked = await fetch(`${sim.url}/api/v3/app/hook/deliveries/${page[1]?.id}/attempts`, { method: "POST", headers: jwt() });
+    expect(asked.status).toBe(202);
+    await sim.waitFor(() => sim.deliveries.length === before + 4, { message: "no redelivery", timeoutMs: 10_000 });
+    expect(sim.deliveries.at(-1)).toMatchObject({ deliveryId: sent[1]?.deliveryId, redelivery: true });
+    // Control: an attempt that was never made is not found; without the app's JWT nothing is listed.
+    expect((await fetch(`${sim.url}/api/v3/app/hook/deliveries/999999/attempts`, { method: "POST", headers: jwt() })).status).toBe(404);
+    expect((await fetch(`${sim.url}/api/v3/app/hook/deliveries`)).status).toBe(401);
+  });
+
   it("a check run's pull_requests (REST, as in its events) leaves out PRs from forks", async () => {
     // GitHub (openapi-types, Checks): "Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array."
     await sim.pushBranch(repo, { branch: "fork-checked", files: { "main.tf": "# fork checked\n" } });

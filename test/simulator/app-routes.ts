@@ -4,6 +4,7 @@ import { DOCS, notFound, ok, paginate, RestError } from "./rest-reply.js";
 import { repositoryJson } from "./repository-json.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
+import { registerHookDeliveryRoutes } from "./hook-delivery-routes.js";
 
 /** Endpoints an app calls as itself, with its JWT. */
 export function registerAppRoutes(router: RestRouter, core: SimCore): void {
@@ -25,6 +26,8 @@ export function registerAppRoutes(router: RestRouter, core: SimCore): void {
     };
     return ok(body);
   });
+
+  registerHookDeliveryRoutes(router, core);
 
   router.add("GET", "/app/installations/{installation_id}", "jwt", (req) => {
     const id = Number(req.params.installation_id);

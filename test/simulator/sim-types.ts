@@ -153,6 +153,12 @@ export interface DeliveryResult {
 }
 
 export interface DeliveryRecord extends DeliveryResult {
+  /** This attempt's own id, as `GET /app/hook/deliveries` lists it (the GUID is `deliveryId`). */
+  id: number;
+  /** Made by a redelivery (the Redeliver button, or `POST /app/hook/deliveries/{id}/attempts`). */
+  redelivery: boolean;
+  installationId: number | null;
+  repositoryId: number | null;
   event: string;
   action: string | null;
   at: number;

@@ -10,7 +10,12 @@ export interface DeliverOptions {
   sha1Only?: boolean;
   /** Sent instead of JSON.stringify(payload); the signature is computed over it unless given. */
   rawBody?: string | Buffer;
+  /** A redelivery of an earlier attempt: listed with `redelivery: true`. */
+  redelivery?: boolean;
 }
+
+/** GitHub keeps a delivery redeliverable for three days. */
+const REDELIVERABLE_MS = 3 * 24 * 3600e3;
 
 export function signBody(secret: string, body: Buffer): { sha256: string; sha1: string } {
   return {
@@ -34,6 +39,7 @@ export class WebhookSender {
   /** What each delivery sent, so a test can redeliver it as GitHub's "Redeliver" button does. */
   private readonly sent = new Map<string, { event: string; payload: object }>();
   private readonly pending = new Set<Promise<unknown>>();
+  private nextId = 1;
 
   constructor(
     private readonly secret: string,
@@ -64,8 +70,22 @@ export class WebhookSender {
     const target = this.spread.length ? this.spread[this.turn++ % this.spread.length] : this.target;
     const answer = target ? await this.post(`${target}/api/github/webhooks`, headers, body) : { status: 0, body: "no webhook target set" };
     const result = { ...answer, deliveryId, ms: Date.now() - started };
-    const action = (payload as { action?: unknown }).action;
-    this.deliveries.push({ ...result, event, action: typeof action === "string" ? action : null, at: started, target: target ?? null });
+    const { action, installation, repository } = payload as {
+      action?: unknown;
+      installation?: { id?: unknown };
+      repository?: { id?: unknown };
+    };
+    this.deliveries.push({
+      ...result,
+      id: this.nextId++,
+      redelivery: opts.redelivery ?? false,
+      installationId: typeof installation?.id === "number" ? installation.id : null,
+      repositoryId: typeof repository?.id === "number" ? repository.id : null,
+      event,
+      action: typeof action === "string" ? action : null,
+      at: started,
+      target: target ?? null,
+    });
     return result;
   }
 
@@ -76,7 +96,19 @@ export class WebhookSender {
   redeliver(deliveryId: string, opts: { asNewId?: string } = {}): Promise<DeliveryResult> {
     const earlier = this.sent.get(deliveryId);
     if (!earlier) throw new Error(`no delivery ${deliveryId} to redeliver`);
-    return this.deliver(earlier.event, earlier.payload, { deliveryId: opts.asNewId ?? deliveryId });
+    return this.deliver(earlier.event, earlier.payload, { deliveryId: opts.asNewId ?? deliveryId, redelivery: !opts.asNewId });
+  }
+
+  /**
+   * `POST /app/hook/deliveries/{id}/attempts`: the attempt's delivery is sent again under its GUID,
+   * in the background. "missing" for an id never made; "too old" past the three days GitHub keeps it.
+   */
+  redeliverAttempt(id: number, now = Date.now()): "queued" | "missing" | "too old" {
+    const attempt = this.deliveries.find((d) => d.id === id);
+    if (!attempt) return "missing";
+    if (now - attempt.at > REDELIVERABLE_MS) return "too old";
+    this.track(this.redeliver(attempt.deliveryId));
+    return "queued";
   }
 
   /** For events GitHub sends on its own (e.g. after an API merge): never awaited by the caller. */

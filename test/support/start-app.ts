@@ -80,7 +80,7 @@ async function startAppOnce(opts: StartAppOptions & { dataDir: string }): Promis
   // Beside the data dir, not in it (the sandbox tests check a run cannot read it); gone with the app.
   const configFile = env.SLUICE_SERVER_CONFIG === undefined ? join(dataDir, "..", `server-config-${port}.yaml`) : undefined;
   if (configFile !== undefined) {
-    await writeFile(configFile, withCheckoutState(opts.serverConfig ?? ""));
+    await writeFile(configFile, withTestDefaults(opts.serverConfig ?? ""));
     env.SLUICE_SERVER_CONFIG = configFile;
   }
   const argv = opts.entry ? [opts.entry] : ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")];
@@ -146,7 +146,12 @@ export async function removeDir(dir: string): Promise<void> {
  * The tests' projects keep a throwaway state in the checkout (`tfProject`): their applies are
  * allowed, unless a test's own config says `allow_checkout_state` (its refusal is tested so).
  */
-function withCheckoutState(config: string): string {
-  if (/^allow_checkout_state:/m.test(config)) return config;
-  return `${config}${config === "" || config.endsWith("\n") ? "" : "\n"}allow_checkout_state: true\n`;
+function withTestDefaults(config: string): string {
+  const lines = [
+    /^allow_checkout_state:/m.test(config) ? "" : "allow_checkout_state: true\n",
+    // A test loses a delivery on purpose (the app not started yet, or made unreachable) to see what
+    // follows; redelivery is tested on its own (webhook-redelivery.test.ts), where a test says so.
+    /^redeliver_within:/m.test(config) ? "" : "redeliver_within: false\n",
+  ].join("");
+  return `${config}${config === "" || config.endsWith("\n") ? "" : "\n"}${lines}`;
 }

@@ -1,0 +1,54 @@
+import type { HookDelivery } from "../model/hook-delivery.js";
+import { errorMessage } from "../util/errors.js";
+import { sweepEvery } from "../util/sweep-every.js";
+import { deliveriesToRedeliver } from "./failed-deliveries.js";
+
+/** At most this many redeliveries asked for in one look: an outage's backlog goes over a few looks, not in one burst. */
+const MAX_PER_LOOK = 100;
+
+export interface WebhookRedelivererOptions {
+  /** The app's delivery attempts since an instant, newest first (GitHub, app JWT). */
+  deliveriesSince(sinceMs: number): Promise<HookDelivery[]>;
+  /** Asks GitHub to send one attempt's delivery again. */
+  redeliver(id: number): Promise<void>;
+  /** How often (server setting `reconcile_interval`). At start too. */
+  intervalMs: number;
+  /** How far back failed deliveries are sent again (server setting `redeliver_within`). */
+  withinMs: number;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** The clock (tests set it). */
+  now?: () => number;
+}
+
+/**
+ * GitHub does not send a failed webhook delivery again by itself (its docs ask the receiver to):
+ * an event that came while Sluice was down, restarting or out of disk is asked for again at start
+ * and then on every heal interval, as far back as `redeliver_within`. Each comes back under its
+ * own GUID, so one Sluice stored after all (GitHub timed out first) is not acted on twice, and a
+ * command whose comment was deleted or edited since runs nothing (its comment is read again).
+ */
+export function startWebhookRedeliverer(opts: WebhookRedelivererOptions): { sweep(): Promise<number>; stop(): void } {
+  const lookOnce = async (): Promise<number> => {
+    const now = (opts.now ?? Date.now)();
+    const failed = deliveriesToRedeliver(await opts.deliveriesSince(now - opts.withinMs));
+    let asked = 0;
+    for (const d of failed.slice(0, MAX_PER_LOOK)) {
+      try {
+        await opts.redeliver(d.id);
+        asked++;
+        opts.log.info(
+          { guid: d.guid, attempt: d.id, event: d.event, action: d.action, failedWith: d.statusCode || "no answer" },
+          "webhook delivery GitHub could not make asked for again",
+        );
+      } catch (e) {
+        opts.log.warn({ guid: d.guid, attempt: d.id, err: errorMessage(e) }, "GitHub refused to send a failed webhook delivery again");
+      }
+    }
+    if (failed.length > MAX_PER_LOOK)
+      opts.log.info({ left: failed.length - MAX_PER_LOOK }, "more failed webhook deliveries are asked for again at the next look");
+    return asked;
+  };
+  return sweepEvery(lookOnce, opts.intervalMs, (e) =>
+    opts.log.error({ err: errorMessage(e) }, "could not read the app's webhook deliveries from GitHub"),
+  );
+}
