@@ -53,4 +53,26 @@ describe("failed webhook deliveries are asked for again", () => {
     expect(attemptsOf(opened?.deliveryId ?? "").filter((d) => d.redelivery)).toEqual([]);
     expect(attemptsOf(forged.deliveryId).filter((d) => d.redelivery)).toEqual([]);
   });
+
+  // The attack a redelivery invites: acting twice on one command.
+  it("a command Sluice stored, though GitHub counted its delivery failed (its wait ended first), is redelivered and not acted on twice", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "twice", files: { "net/main.tf": tfProject("net", 1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await h.sim.waitFor(() => bot(h, repo, pr.number).length > 0, { message: "no autoplan", timeoutMs: 120_000 });
+    const plans = () => h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan").length;
+    const before = plans();
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/plan" });
+    await h.sim.waitFor(() => plans() > before, { message: "the /plan did not run", timeoutMs: 120_000 });
+    const asked = h.sim.deliveries.filter((d) => d.event === "issue_comment").at(-1);
+    expect(asked?.status).toBe(202);
+    // GitHub's record of it: failed (it gives up after 10 s, however the receiver ends).
+    if (asked) asked.status = 0;
+    await h.sim.waitFor(() => attemptsOf(asked?.deliveryId ?? "").some((d) => d.redelivery && d.status === 202), {
+      message: "the delivery GitHub counted failed was not asked for again",
+      timeoutMs: 30_000,
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(plans()).toBe(before + 1);
+  });
 });
