@@ -3,13 +3,13 @@ import { deliveriesToRedeliver } from "../../src/heal/failed-deliveries.js";
 import type { HookDelivery } from "../../src/model/hook-delivery.js";
 
 let id = 0;
-const attempt = (guid: string, statusCode: number, at: number): HookDelivery => ({
+const attempt = (guid: string, statusCode: number, at: number, action = "opened"): HookDelivery => ({
   id: ++id,
   guid,
   at,
   statusCode,
   event: "pull_request",
-  action: "opened",
+  action,
 });
 
 describe("deliveriesToRedeliver: which failed webhook deliveries Sluice asks GitHub for again", () => {
@@ -31,5 +31,11 @@ describe("deliveriesToRedeliver: which failed webhook deliveries Sluice asks Git
     expect(deliveriesToRedeliver([attempt("bad-signature", 401, 1), attempt("malformed", 400, 2)])).toEqual([]);
     // Its latest answer decides: down first, then refused.
     expect(deliveriesToRedeliver([attempt("down-then-refused", 0, 1), attempt("down-then-refused", 401, 2)])).toEqual([]);
+  });
+
+  it("a pull request's close is left to the heal: a merge not heard in time is never applied late (control: its opening is asked for)", () => {
+    const closed = attempt("closed", 0, 1, "closed");
+    const reopened = attempt("reopened", 0, 2, "reopened");
+    expect(deliveriesToRedeliver([closed, reopened])).toEqual([reopened]);
   });
 });
