@@ -191,6 +191,7 @@ export async function startSluice(env: EnvConfig, overrides: AppOverrides = {}):
           intervalMs: config.reconcile_interval,
           withinMs: config.redeliver_within,
           log: log.child({ name: "heal" }),
+          counted: metrics.webhookRedelivery,
         });
   // On this thread, reading what the job thread recorded: an apply never waits for a receiver.
   audit = startAuditDeliverer({

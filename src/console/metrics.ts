@@ -28,6 +28,12 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     labelNames: ["reason"],
     registers: [registry],
   });
+  const redeliveries = new Counter({
+    name: "sluice_webhook_redeliveries_total",
+    help: "Failed webhook deliveries this replica asked GitHub to send again (asked), or that GitHub refused to (refused)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   const jobs = new Counter({
     name: "sluice_jobs_total",
     help: "Jobs finished, by kind and outcome (done, failed)",
@@ -112,6 +118,7 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     webhookReceived: (event: string) => webhooks.inc({ event }),
     webhookDuplicate: () => duplicates.inc(),
     webhookRejected: (reason: string) => rejected.inc({ reason }),
+    webhookRedelivery: (outcome: "asked" | "refused") => redeliveries.inc({ outcome }),
     /** A job ended (on the job thread): counted by outcome and timed. */
     jobFinished(kind: string, outcome: "done" | "failed", seconds: number): void {
       jobs.inc({ kind, outcome });

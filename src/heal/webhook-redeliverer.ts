@@ -16,6 +16,8 @@ export interface WebhookRedelivererOptions {
   /** How far back failed deliveries are sent again (server setting `redeliver_within`). */
   withinMs: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Metrics: a redelivery asked for, or refused by GitHub. */
+  counted?(outcome: "asked" | "refused"): void;
   /** The clock (tests set it). */
   now?: () => number;
 }
@@ -36,11 +38,13 @@ export function startWebhookRedeliverer(opts: WebhookRedelivererOptions): { swee
       try {
         await opts.redeliver(d.id);
         asked++;
+        opts.counted?.("asked");
         opts.log.info(
           { guid: d.guid, attempt: d.id, event: d.event, action: d.action, failedWith: d.statusCode || "no answer" },
           "webhook delivery GitHub could not make asked for again",
         );
       } catch (e) {
+        opts.counted?.("refused");
         opts.log.warn({ guid: d.guid, attempt: d.id, err: errorMessage(e) }, "GitHub refused to send a failed webhook delivery again");
       }
     }

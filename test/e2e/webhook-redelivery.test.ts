@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { bot } from "./trust-holes-support.js";
+import { bot, completed } from "./trust-holes-support.js";
 
 /**
  * GitHub does not send a failed webhook delivery again by itself: Sluice asks for it (GET
@@ -34,6 +34,8 @@ describe("failed webhook deliveries are asked for again", () => {
     const again = attemptsOf(guid).filter((d) => d.redelivery);
     expect(again.length).toBeGreaterThanOrEqual(1);
     expect(again.some((d) => d.status === 202)).toBe(true);
+    const metrics = await (await fetch(`${h.app.url}/metrics`)).text();
+    expect(metrics).toMatch(/sluice_webhook_redeliveries_total\{outcome="asked"\} [1-9]/);
     // Answered once: the next looks (every second) leave it alone.
     const answered = attemptsOf(guid).length;
     await new Promise((r) => setTimeout(r, 3_000));
@@ -59,11 +61,12 @@ describe("failed webhook deliveries are asked for again", () => {
     const repo = await h.sim.createRepo({ owner: "acme", name: "twice", files: { "net/main.tf": tfProject("net", 1) } });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await h.sim.waitFor(() => bot(h, repo, pr.number).length > 0, { message: "no autoplan", timeoutMs: 120_000 });
+    // Every plan's check run, once the autoplan's has finished.
+    await completed(h, repo, pr.headSha, "sluice/plan");
     const plans = () => h.sim.checkRuns(repo, pr.headSha).filter((c) => c.name === "sluice/plan").length;
     const before = plans();
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/plan" });
-    await h.sim.waitFor(() => plans() > before, { message: "the /plan did not run", timeoutMs: 120_000 });
+    await completed(h, repo, pr.headSha, "sluice/plan", before + 1);
     const asked = h.sim.deliveries.filter((d) => d.event === "issue_comment").at(-1);
     expect(asked?.status).toBe(202);
     // GitHub's record of it: failed (it gives up after 10 s, however the receiver ends).
