@@ -1,6 +1,7 @@
 import type { RepoRef } from "../../model/repo.js";
 import { firstLine as firstLineOf, isOurs } from "../../render/comment-body.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
+import { notFoundAs } from "./github-branch.js";
 import type { GitHubCalls } from "./github-calls.js";
 
 /** Sluice's comments: created once however often a call is retried, found again by their marker line. */
@@ -66,16 +67,12 @@ export function gitHubComments({
       );
     },
     async comment(repo, commentId) {
-      try {
-        const { data } = await retry(`reading comment ${commentId}`, () =>
-          octokit.rest.issues.getComment({ ...ids(repo), comment_id: commentId, request: request() }),
-        );
-        return typeof data.body === "string" ? { body: data.body } : {};
-      } catch (e) {
-        // GitHub answers 404 for a comment that was deleted.
-        if ((e as { status?: number }).status === 404) return undefined;
-        throw e;
-      }
+      const answer = await retry(`reading comment ${commentId}`, () =>
+        octokit.rest.issues.getComment({ ...ids(repo), comment_id: commentId, request: request() }),
+      ).catch(notFoundAs(undefined));
+      // GitHub answers 404 for a comment that was deleted.
+      if (!answer) return undefined;
+      return typeof answer.data.body === "string" ? { body: answer.data.body } : {};
     },
     async ownComment(repo, pr, firstLine) {
       return retry(`looking for comment ${firstLine}`, () => findOwn(repo, pr, firstLine));

@@ -1,5 +1,6 @@
 import { type MergeBlockers, ROLLUP_MAX, type StatusCheck } from "../../model/pull-request.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
+import { branchNow, notFoundAs } from "./github-branch.js";
 import type { GitHubCalls } from "./github-calls.js";
 
 // Only GraphQL tells why a pull request is blocked: REST's `mergeable_state` says `blocked` for
@@ -89,36 +90,22 @@ export const nextCursor = (data: MergeBlockersAnswer): string | undefined =>
 /** Pages of 100 read before giving up: ROLLUP_MAX (a head with more is refused, saying so). */
 const MAX_PAGES = ROLLUP_MAX / 100;
 
-const notFoundAs =
-  <T>(value: T) =>
-  (e: unknown): T => {
-    if ((e as { status?: number }).status === 404) return value;
-    throw e;
-  };
-
 /**
  * What can hold a blocked pull request, read in one GraphQL query (one more on a server without
  * `isRequired`, and one per further page of 100 checks), and what its base branch requires (REST,
  * Metadata: read).
  */
-export function gitHubMergeBlockers({
-  octokit,
-  appSlug,
-  request,
-  retry,
-  ids,
-}: GitHubCalls): Pick<VcsClient, "mergeBlockers" | "requiredChecks"> {
+export function gitHubMergeBlockers(calls: GitHubCalls): Pick<VcsClient, "mergeBlockers" | "requiredChecks"> {
+  const { octokit, appSlug, request, retry, ids } = calls;
   return {
     async requiredChecks(repo, branch) {
       // Classic protection's summary comes with the branch; rulesets' rules from their own endpoint
       // (a server without rulesets answers 404).
-      const classic = await retry(`reading branch ${branch}`, () =>
-        octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
-      ).catch(notFoundAs(undefined));
+      const classic = await branchNow(calls, repo, branch);
       const rules = await retry(`reading the rules of branch ${branch}`, () =>
         octokit.paginate(octokit.rest.repos.getBranchRules, { ...ids(repo), branch, per_page: 100, request: request() }),
       ).catch(notFoundAs([]));
-      const checks = classic?.data.protection?.required_status_checks;
+      const checks = classic?.protection?.required_status_checks;
       const names = [...(checks?.contexts ?? []), ...(checks?.checks ?? []).map((c) => c.context)];
       for (const rule of rules) {
         if (rule.type === "required_status_checks") names.push(...(rule.parameters?.required_status_checks ?? []).map((c) => c.context));

@@ -1,5 +1,6 @@
 import type { PullRequestInfo } from "../../model/pull-request.js";
 import type { VcsClient } from "../vcs-client.js";
+import { branchNow, notFoundAs, readBranch } from "./github-branch.js";
 import { type GitHubVcsOptions, gitHubCalls, type Octokit } from "./github-calls.js";
 import { gitHubChecks } from "./github-checks.js";
 import { gitHubComments } from "./github-comments.js";
@@ -12,18 +13,6 @@ import { gitHubReviews } from "./github-reviews.js";
 export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsClient {
   const calls = gitHubCalls(octokit, opts);
   const { request, retry, ids } = calls;
-  /** A branch as GitHub shows it now (its tip, whether protected); undefined when it does not exist. */
-  const branchNow = async (repo: Parameters<VcsClient["pullRequest"]>[0], branch: string) => {
-    try {
-      const { data } = await retry(`reading branch ${branch}`, () =>
-        octokit.rest.repos.getBranch({ ...ids(repo), branch, request: request() }),
-      );
-      return data;
-    } catch (e) {
-      if ((e as { status?: number }).status === 404) return undefined;
-      throw e;
-    }
-  };
   return {
     ...gitHubComments(calls),
     ...gitHubChecks(calls),
@@ -38,7 +27,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       // GitHub's `base.sha` is the base branch's tip when the PR was opened, not now: the rules a
       // PR is judged by (the base branch's config and projects) and its plans' base are the tip's.
       // A base branch gone (GitHub closes the PR then) leaves the one GitHub names.
-      const baseSha = data.state === "open" ? ((await branchNow(repo, data.base.ref))?.commit.sha ?? data.base.sha) : data.base.sha;
+      const baseSha = data.state === "open" ? ((await branchNow(calls, repo, data.base.ref))?.commit.sha ?? data.base.sha) : data.base.sha;
       return {
         number: data.number,
         state: data.state === "closed" ? "closed" : "open",
@@ -58,20 +47,17 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       } satisfies PullRequestInfo;
     },
     async permissionOf(repo, user) {
-      try {
-        const { data } = await retry(`reading the permission of ${user}`, () =>
-          octokit.rest.repos.getCollaboratorPermissionLevel({ ...ids(repo), username: user, request: request() }),
-        );
-        // role_name distinguishes maintain and triage, which `permission` folds into write and read.
-        const role = (data as { role_name?: string }).role_name;
-        if (role === "maintain" || role === "triage") return role;
-        const p = data.permission;
-        return p === "admin" || p === "write" || p === "read" ? p : "none";
-      } catch (e) {
-        // Not a collaborator at all.
-        if ((e as { status?: number }).status === 404) return "none";
-        throw e;
-      }
+      const answer = await retry(`reading the permission of ${user}`, () =>
+        octokit.rest.repos.getCollaboratorPermissionLevel({ ...ids(repo), username: user, request: request() }),
+      ).catch(notFoundAs(undefined));
+      // Not a collaborator at all.
+      if (!answer) return "none";
+      const { data } = answer;
+      // role_name distinguishes maintain and triage, which `permission` folds into write and read.
+      const role = (data as { role_name?: string }).role_name;
+      if (role === "maintain" || role === "triage") return role;
+      const p = data.permission;
+      return p === "admin" || p === "write" || p === "read" ? p : "none";
     },
     async merge(repo, pr, method, headSha) {
       // Without `sha` GitHub merges whatever the head is when the call lands: a commit pushed
@@ -82,10 +68,8 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     },
     async defaultBranch(repo) {
       const { data } = await retry("reading the repository", () => octokit.rest.repos.get({ ...ids(repo), request: request() }));
-      const branch = await retry(`reading branch ${data.default_branch}`, () =>
-        octokit.rest.repos.getBranch({ ...ids(repo), branch: data.default_branch, request: request() }),
-      );
-      return { name: data.default_branch, sha: branch.data.commit.sha };
+      const branch = await readBranch(calls, repo, data.default_branch);
+      return { name: data.default_branch, sha: branch.commit.sha };
     },
     async unverifiedCommits(repo, pr) {
       // A pull request's own commit list stops at 250; a comparison of its base and head, read
@@ -110,19 +94,14 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
       return data.commit.verification?.verified === true;
     },
     async branchProtected(repo, branch) {
-      return (await branchNow(repo, branch))?.protected === true;
+      return (await branchNow(calls, repo, branch))?.protected === true;
     },
     async teamMember(org, teamSlug, user) {
-      try {
-        const { data } = await retry(`reading ${user}'s membership of ${org}/${teamSlug}`, () =>
-          octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user, request: request() }),
-        );
-        // "pending" is an invitation not yet accepted: not a member.
-        return data.state === "active";
-      } catch (e) {
-        if ((e as { status?: number }).status === 404) return false;
-        throw e;
-      }
+      const membership = await retry(`reading ${user}'s membership of ${org}/${teamSlug}`, () =>
+        octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user, request: request() }),
+      ).catch(notFoundAs(undefined));
+      // No membership at all (404), or "pending", an invitation not yet accepted: not a member.
+      return membership?.data.state === "active";
     },
     async pullRequestsOfCommit(repo, sha) {
       const list = await retry(`listing the pull requests of ${sha.slice(0, 7)}`, () =>
