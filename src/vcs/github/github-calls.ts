@@ -45,3 +45,11 @@ export function gitHubCalls(octokit: Octokit, opts: GitHubVcsOptions): GitHubCal
     ids: (repo) => ({ owner: repo.owner, repo: repo.name }),
   };
 }
+
+/** A rejection handler: GitHub's 404 (the thing is absent) becomes `value`; every other error still propagates. */
+export const notFoundAs =
+  <T>(value: T) =>
+  (e: unknown): T => {
+    if ((e as { status?: number }).status === 404) return value;
+    throw e;
+  };

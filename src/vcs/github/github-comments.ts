@@ -1,8 +1,7 @@
 import type { RepoRef } from "../../model/repo.js";
 import { firstLine as firstLineOf, isOurs } from "../../render/comment-body.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
-import { notFoundAs } from "./github-branch.js";
-import type { GitHubCalls } from "./github-calls.js";
+import { type GitHubCalls, notFoundAs } from "./github-calls.js";
 
 /** Sluice's comments: created once however often a call is retried, found again by their marker line. */
 export function gitHubComments({

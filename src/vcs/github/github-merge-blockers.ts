@@ -1,7 +1,7 @@
 import { type MergeBlockers, ROLLUP_MAX, type StatusCheck } from "../../model/pull-request.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
-import { branchNow, notFoundAs } from "./github-branch.js";
-import type { GitHubCalls } from "./github-calls.js";
+import { branchNow } from "./github-branches.js";
+import { type GitHubCalls, notFoundAs } from "./github-calls.js";
 
 // Only GraphQL tells why a pull request is blocked: REST's `mergeable_state` says `blocked` for
 // every rule alike. One query: the review decision (branch protection's review rules) and the
