@@ -11,6 +11,11 @@ export type ToolRun<T> =
   | { ok: true; value: T; credentials?: string }
   | { ok: false; refused: boolean; failedStep: string; message: string; credentials?: string; output?: string; durationMs?: number };
 
+/** A run refused before its tool started: its settings, the sandbox, its credentials, a hold. */
+export const refused = (failedStep: string, message: string) => ({ ok: false as const, refused: true, failedStep, message });
+/** A run that failed: its tool, or what it needs first (a runner for its kind, its dir in the checkout). */
+export const failed = (failedStep: string, message: string) => ({ ok: false as const, refused: false, failedStep, message });
+
 /** The claims of a run's token, beside the project, workspace and phase the runner fills in. */
 export type Claims = Omit<RunClaims, "project" | "phase" | "workspace">;
 
