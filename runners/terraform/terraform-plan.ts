@@ -145,7 +145,7 @@ function planStatePlace(tfDataDir: string, projectDir: string, req: PlanRequest,
  * own data dir (Atlantis' SHOWFILE), private to this server, and removed once checked: it holds
  * sensitive values in clear.
  */
-async function checkPlanPolicies(
+export async function checkPlanPolicies(
   exec: Exec,
   req: Pick<PlanRequest, "timeoutMs" | "redact">,
   sets: NonNullable<PlanRequest["policyCheck"]>,

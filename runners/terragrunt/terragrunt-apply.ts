@@ -1,0 +1,88 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { backendDigest } from "../terraform/backend-digest.js";
+import { describeStepFailure } from "../terraform/describe-step-failure.js";
+import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
+import { readSavedPlan } from "../terraform/read-saved-plan.js";
+import { checkReadBack, priorState, pullState } from "../terraform/state-read-back.js";
+import {
+  type TerragruntFlags,
+  terragruntApplyArgv,
+  terragruntEnv,
+  terragruntShowJsonArgv,
+  terragruntStatePullArgv,
+} from "./terragrunt-argv.js";
+import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
+
+/**
+ * A unit's apply of exactly its saved plan, reported as applied only once the state read back
+ * through the backend is where the plan said; a state the backend refused is kept.
+ */
+export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string, flags: TerragruntFlags): Promise<ApplyOutcome> {
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const dir = await resolveInside(req.checkoutDir, req.project.dir);
+  if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+  const file = await lstat(req.planFile).catch(() => undefined);
+  if (!file?.isFile())
+    return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
+  const env = { ...req.env, ...terragruntEnv(flags) };
+  const frozen = [req.planFile];
+  const saved = await readSavedPlan(exec, bin, terragruntShowJsonArgv(flags, req.planFile), req, { cwd: dir.path, env });
+  const { sensitiveValues } = saved;
+  const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
+  if (!saved.ok) return fail(saved.message);
+  const { redact } = saved;
+  // Where terraform runs for the unit (the `show` above made the copy if this server had none).
+  const work = await unitWorkDirs(dir.path, flags.downloadDir);
+  if (!work.ok) return fail(work.reason);
+  const workDirs = work.dirs;
+  const refusal = unitStateRefusal(
+    unitStatePlaces(workDirs, { checkoutDir: req.checkoutDir, workspace: req.project.workspace }),
+    flags.downloadDir,
+    req.checkoutStateAllowed === true,
+  );
+  if (refusal) return fail(refusal);
+  // What the backend holds before (kept in the plan file), read back after: reported as
+  // applied only once the state moved where the backend says.
+  const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
+  const pull = () => pullState(exec, bin, readAt, { argv: terragruntStatePullArgv(flags), shown: `${bin} run -- state pull` });
+  const before = (await priorState(req.planFile)) ?? (await pull());
+  if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
+  // Terraform writes a state its backend refused beside the config it ran, in the unit's copy:
+  // only one the apply wrote is kept (see erroredBefore), before the copy goes.
+  const erroredAtStart = new Map<string, string | undefined>();
+  for (const d of workDirs) erroredAtStart.set(d, await erroredBefore(d));
+  const failAfterApply = async (message: string, output: string): Promise<ApplyOutcome> => {
+    for (const d of workDirs) {
+      const errored = await erroredState(d, erroredAtStart.get(d));
+      if (errored.erroredState || errored.problem) {
+        const failed = withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);
+        // With the backend of the copy that refused it: the push goes into that one only.
+        return failed.erroredState ? { ...failed, erroredBackend: backendDigest(join(d, ".terraform")) } : failed;
+      }
+    }
+    return fail(message, output);
+  };
+  const r = await exec(bin, terragruntApplyArgv(flags, req.planFile), {
+    cwd: dir.path,
+    env,
+    timeoutMs: req.timeoutMs,
+    redact,
+    onOutput: req.onOutput,
+    pty: true,
+    sandboxReadOnly: frozen,
+    // A limit lets terraform save what it made before the run ends.
+    stopGently: true,
+  });
+  if (r.exitCode !== 0) return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout);
+  const after = await pull();
+  if ("error" in after)
+    return failAfterApply(`the apply ran, but its state could not be read back through the backend: ${after.error}`, r.stdout);
+  const check = checkReadBack(saved.summary, before, after);
+  if (!check.ok) return failAfterApply(check.message, r.stdout);
+  const { serialBefore, serialAfter, checked } = check;
+  return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
+}

@@ -1,0 +1,112 @@
+import { lstat, mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { resolveInside } from "../../src/util/resolve-inside.js";
+import type { ExecOptions } from "../exec.js";
+import { heldOutput } from "../held-output.js";
+import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
+import { describeStepFailure } from "../terraform/describe-step-failure.js";
+import { parsePlanJson } from "../terraform/parse-plan-json.js";
+import { detailsRedactor, resourceDetails } from "../terraform/resource-details.js";
+import { describeStatePlace, localStateWarning } from "../terraform/state-place.js";
+import { summarizePlan } from "../terraform/summarize-plan.js";
+import { checkPlanPolicies, checkVarFiles } from "../terraform/terraform-plan.js";
+import { type TerragruntFlags, terragruntEnv, terragruntPlanArgv, terragruntShowJsonArgv } from "./terragrunt-argv.js";
+import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js";
+
+const identity = (s: string) => s;
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * A unit's plan: `terragrunt plan -out`, `show -json` of that plan summarized as Terraform's are,
+ * where its state lives checked before any apply, and the server's policies over it.
+ */
+export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, flags: TerragruntFlags): Promise<PlanOutcome> {
+  const started = performance.now();
+  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
+    ok: false,
+    failedStep,
+    message,
+    output,
+    durationMs: performance.now() - started,
+  });
+  const dir = await resolveInside(req.checkoutDir, req.project.dir);
+  if (!dir.ok) return fail("checkout", dir.reason);
+  if (!(await exists(join(dir.path, "terragrunt.hcl")))) return fail("checkout", `\`${req.project.dir}\` has no terragrunt.hcl`);
+  // As for Terraform projects: a comment's -var-file (a link the PR commits) never leaves the checkout.
+  const varFileProblem = await checkVarFiles(req.checkoutDir, req.project.dir, req.extraArgs);
+  if (varFileProblem) return fail("arguments", varFileProblem);
+  await mkdir(req.dataDir, { recursive: true });
+  const planFile = join(req.dataDir, "plan.tfplan");
+  await rm(planFile, { force: true });
+  const base: ExecOptions = {
+    cwd: dir.path,
+    env: { ...req.env, ...terragruntEnv(flags) },
+    timeoutMs: req.timeoutMs,
+    redact: req.redact,
+    onOutput: req.onOutput,
+  };
+  // Plan's output goes to the live log once the plan's sensitive values are known (terraform
+  // prints some unmarked): held back while it runs, released by every return from here on.
+  const plan = await exec(bin, terragruntPlanArgv(flags, planFile, [...req.extraArgs, ...(req.destroy ? ["-destroy"] : [])]), {
+    ...base,
+    pty: true,
+    onOutput: undefined,
+  });
+  const held = heldOutput(req.onOutput);
+  held.hold(plan.stdout);
+  const releasePlan = held.release;
+  const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
+    releasePlan();
+    return fail(failedStep, message, output);
+  };
+  if (plan.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
+  const file = await lstat(planFile).catch(() => undefined);
+  if (!file?.isFile()) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
+  // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
+  // is read-only to the run that shows it.
+  const show = await exec(bin, terragruntShowJsonArgv(flags, planFile), {
+    ...base,
+    redact: identity,
+    onOutput: undefined,
+    sandboxReadOnly: [planFile],
+  });
+  if (show.exitCode !== 0 || show.outputCut)
+    return failPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+  const json = parsePlanJson(show.stdout);
+  const summary = summarizePlan(json.ok ? json.plan : show.stdout);
+  if (!summary.ok) return failPlan("show", summary.error);
+  releasePlan(summary.summary.sensitiveValues);
+  if (req.details && json.ok)
+    summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
+  // Where the unit's state lives, as the backend its init resolved says: refused before any
+  // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
+  const work = await unitWorkDirs(dir.path, flags.downloadDir);
+  if (!work.ok) return fail("state", work.reason, plan.stdout);
+  const places = unitStatePlaces(work.dirs, {
+    checkoutDir: req.checkoutDir,
+    workspace: req.project.workspace,
+    keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
+  });
+  const refusal = unitStateRefusal(places, flags.downloadDir, req.checkoutStateAllowed === true);
+  if (refusal) return fail("state", refusal, plan.stdout);
+  if (places[0]) summary.summary.stateAt = describeStatePlace(places[0]);
+  const warning = places.map((p) => localStateWarning(p, true)).find(Boolean);
+  if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
+  const done = { ok: true as const, summary: summary.summary, output: plan.stdout, planFile };
+  if (!req.policyCheck) return { ...done, durationMs: performance.now() - started };
+  // A unit's plan is Terraform's: the server's policies judge it as they judge a Terraform
+  // project's (a PR adding a terragrunt.hcl to a checked project's dir must not step around
+  // them), over the same file of the plan's own data dir (checkPlanPolicies).
+  const policy = await checkPlanPolicies(exec, req, req.policyCheck, {
+    planFile,
+    showJson: show.stdout,
+    sensitiveValues: summary.summary.sensitiveValues,
+    env: base.env as Record<string, string>,
+  });
+  return { ...done, policy, durationMs: performance.now() - started };
+}
