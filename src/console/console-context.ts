@@ -5,15 +5,16 @@ import type { ChangeControl } from "../model/change-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Store } from "../store/store.js";
 import type { ConsoleEnv } from "./console-env.js";
-import { type ConsoleSession, csrfToken, csrfValid, getSession, sessionKey, sessionOptions } from "./console-session.js";
+import { type ConsoleSession, csrfToken, getSession, sessionKey, sessionOptions } from "./console-session.js";
 import { type LayoutData, renderPage } from "./console-templates.js";
-import { readForm, redirect, sendHtml, sendJson } from "./http-replies.js";
+import { redirect, sendHtml, sendJson } from "./http-replies.js";
 import type { Metrics } from "./metrics.js";
 import { createRepoAccess } from "./repo-access.js";
-import { type SignInPort, SignInExpired } from "./sign-in-port.js";
+import { consoleForms } from "./console-forms.js";
+import { consoleViewers } from "./console-viewer.js";
+import type { SignInPort } from "./sign-in-port.js";
 import type { Principal } from "./principal.js";
 import { readable as principalReads } from "./principal.js";
-import { accessFromGrants, grantsFromGroups, holdsEverywhere } from "../sso/role-grants.js";
 import type { SsoProvider } from "../sso/sso-provider.js";
 
 export interface ConsoleDeps {
@@ -76,7 +77,6 @@ export const flashOf = (done: string | null): string | undefined => (done !== nu
 export function createConsoleContext(deps: ConsoleDeps) {
   const { store } = deps;
   const access = deps.signIn ? createRepoAccess(deps.signIn, deps.accessTtlMs) : undefined;
-  const admins = new Set(deps.config.admins.map((a) => a.toLowerCase()));
 
   const secureCookie = (req: IncomingMessage) =>
     deps.env.publicUrl?.startsWith("https:") === true ||
@@ -112,6 +112,8 @@ export function createConsoleContext(deps: ConsoleDeps) {
 
   const githubOn = () => deps.config.github_sign_in !== false && deps.signIn !== undefined && access !== undefined;
   const sso = deps.sso ?? new Map<string, SsoProvider>();
+  const { viewerOfSession, stillReads } = consoleViewers(deps, sso, access, githubOn);
+  const { postForm } = consoleForms(deps, baseUrl);
 
   /** The signed-in user, or an answer already sent: a redirect to sign in for pages, 401 otherwise. */
   async function viewerOf(req: IncomingMessage, res: ServerResponse, url: URL, kind: "page" | "api"): Promise<Viewer | undefined> {
@@ -137,94 +139,7 @@ export function createConsoleContext(deps: ConsoleDeps) {
     return undefined;
   }
 
-  /**
-   * Who a session's user is now and what they may read, or why the session is over. The store
-   * decides on every call: a session signed out (on any replica) or expired is over, whatever
-   * cookie comes with it. Throws when GitHub cannot say (other than that the sign-in expired).
-   */
-  async function viewerOfSession(s: ConsoleSession): Promise<Viewer | { over: string }> {
-    const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
-    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
-    if (s.sso !== undefined) {
-      // A provider taken out of the server config signs its users out, as does one of the same
-      // name now pointed at another issuer or client (its groups would be another provider's,
-      // mapped by this one's roles); a session from before sessions kept groups (they kept
-      // roles) or named their issuer needs one new sign-in.
-      const provider = sso.get(s.sso);
-      const from = s.ssoFrom;
-      if (!provider || !s.groups || from?.issuer !== provider.settings.issuer || from.clientId !== provider.settings.client_id)
-        return { over: "sign in again" };
-      // The roles as the server config gives them now: a group demoted since the sign-in is.
-      const grants = grantsFromGroups(provider.settings.roles, s.groups);
-      return {
-        login: s.username ?? s.login,
-        actor: s.login,
-        via: `the console (SSO ${s.sso})`,
-        session: s,
-        access: accessFromGrants(grants, await store.knownRepos()),
-        admin: holdsEverywhere(grants, "admin"),
-        mayPause: holdsEverywhere(grants, "operator"),
-        granted: true,
-      };
-    }
-    // GitHub sign-in turned off: its sessions are over too.
-    if (!s.token || !githubOn() || !access) return { over: "sign in first" };
-    try {
-      const repos = await access.of(s.login, s.token);
-      const admin = admins.has(s.login.toLowerCase());
-      return {
-        login: s.login,
-        actor: s.login,
-        via: "the console",
-        token: s.token,
-        session: s,
-        access: repos.access,
-        unlisted: repos.refused,
-        admin,
-        mayPause: admin,
-        granted: false,
-      };
-    } catch (e) {
-      if (!(e instanceof SignInExpired)) throw e;
-      access.forget(s.login);
-      return { over: "your GitHub sign-in expired: sign in again" };
-    }
-  }
-
   const readable = (v: Viewer, repo: string) => principalReads(v, repo);
-
-  /**
-   * Whether `v`'s session may still read `repo`, asked again while a request stays open (a live
-   * log): as viewerOf decides for a new request (GitHub's answer cached for `accessTtlMs`). Any
-   * doubt (GitHub not answering) is a no.
-   */
-  async function stillReads(v: Viewer, repo: string): Promise<boolean> {
-    try {
-      const now = await viewerOfSession(v.session);
-      return !("over" in now) && principalReads(now, repo);
-    } catch {
-      return false;
-    }
-  }
-
-  /** POST forms: a CSRF token of this session, and (when the browser says) our own origin. */
-  async function postForm(req: IncomingMessage, res: ServerResponse, v: Pick<Viewer, "session">): Promise<URLSearchParams | undefined> {
-    const origin = req.headers.origin;
-    if (origin && origin !== new URL(baseUrl(req)).origin) {
-      sendJson(res, 403, { error: originRefusal(origin, req.headers.host, deps.env.publicUrl) });
-      return undefined;
-    }
-    const form = await readForm(req);
-    if (form === "too-large" || form === "wrong-type") {
-      sendJson(res, form === "too-large" ? 413 : 415, { error: form === "too-large" ? "form too large" : "expected a form" });
-      return undefined;
-    }
-    if (!csrfValid(v.session, form.get("_csrf"))) {
-      sendJson(res, 403, { error: "invalid or missing CSRF token: reload the page and try again" });
-      return undefined;
-    }
-    return form;
-  }
 
   async function pauseState() {
     return store.appliesPaused();
@@ -234,14 +149,3 @@ export function createConsoleContext(deps: ConsoleDeps) {
 }
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;
-
-/**
- * Why a form's origin was refused. Behind a proxy that ends TLS, the browser's origin is
- * `https://HOST` while the console, told no public address, takes itself for `http://HOST`: every
- * form would be refused as cross-site, so the answer names the setting that fixes it.
- */
-export function originRefusal(origin: string, host: string | undefined, publicUrl: string | undefined): string {
-  if (!publicUrl && host && origin === `https://${host}`)
-    return `the form came from ${origin}, but the console takes itself for http://${host}: set SLUICE_PUBLIC_URL=${origin} (the address users open, as a proxy ending TLS serves it)`;
-  return "cross-site request refused";
-}

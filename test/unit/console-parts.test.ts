@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { auditRows, toCsv } from "../../src/console/audit-rows.js";
 import { safeReturnPath } from "../../src/console/return-path.js";
-import { originRefusal } from "../../src/console/console-context.js";
+import { originRefusal } from "../../src/console/console-forms.js";
 import { createMetrics } from "../../src/console/metrics.js";
 import { renderPage } from "../../src/console/console-templates.js";
 import { overviewRows, projectStatus } from "../../src/console/overview-rows.js";

@@ -1,0 +1,92 @@
+import { accessFromGrants, grantsFromGroups, holdsEverywhere } from "../sso/role-grants.js";
+import type { SsoProvider } from "../sso/sso-provider.js";
+import type { ConsoleDeps, Viewer } from "./console-context.js";
+import { type ConsoleSession, sessionKey } from "./console-session.js";
+import { readable as principalReads } from "./principal.js";
+import type { RepoAccessCache } from "./repo-access.js";
+import { SignInExpired } from "./sign-in-port.js";
+
+/**
+ * Who a console session's user is, asked again on every request and while a live log stays open:
+ * an SSO user by the roles the server config gives their groups now, a GitHub user by what GitHub
+ * lets them read.
+ */
+export function consoleViewers(
+  deps: Pick<ConsoleDeps, "store" | "config">,
+  sso: ReadonlyMap<string, SsoProvider>,
+  access: RepoAccessCache | undefined,
+  githubOn: () => boolean,
+) {
+  const { store } = deps;
+  const admins = new Set(deps.config.admins.map((a) => a.toLowerCase()));
+
+  /**
+   * Who a session's user is now and what they may read, or why the session is over. The store
+   * decides on every call: a session signed out (on any replica) or expired is over, whatever
+   * cookie comes with it. Throws when GitHub cannot say (other than that the sign-in expired).
+   */
+  async function viewerOfSession(s: ConsoleSession): Promise<Viewer | { over: string }> {
+    const open = s.login && s.sid ? await store.consoleSessionLogin(sessionKey(s.sid)) : undefined;
+    if (!s.login || open?.toLowerCase() !== s.login.toLowerCase()) return { over: "sign in first" };
+    if (s.sso !== undefined) {
+      // A provider taken out of the server config signs its users out, as does one of the same
+      // name now pointed at another issuer or client (its groups would be another provider's,
+      // mapped by this one's roles); a session from before sessions kept groups (they kept
+      // roles) or named their issuer needs one new sign-in.
+      const provider = sso.get(s.sso);
+      const from = s.ssoFrom;
+      if (!provider || !s.groups || from?.issuer !== provider.settings.issuer || from.clientId !== provider.settings.client_id)
+        return { over: "sign in again" };
+      // The roles as the server config gives them now: a group demoted since the sign-in is.
+      const grants = grantsFromGroups(provider.settings.roles, s.groups);
+      return {
+        login: s.username ?? s.login,
+        actor: s.login,
+        via: `the console (SSO ${s.sso})`,
+        session: s,
+        access: accessFromGrants(grants, await store.knownRepos()),
+        admin: holdsEverywhere(grants, "admin"),
+        mayPause: holdsEverywhere(grants, "operator"),
+        granted: true,
+      };
+    }
+    // GitHub sign-in turned off: its sessions are over too.
+    if (!s.token || !githubOn() || !access) return { over: "sign in first" };
+    try {
+      const repos = await access.of(s.login, s.token);
+      const admin = admins.has(s.login.toLowerCase());
+      return {
+        login: s.login,
+        actor: s.login,
+        via: "the console",
+        token: s.token,
+        session: s,
+        access: repos.access,
+        unlisted: repos.refused,
+        admin,
+        mayPause: admin,
+        granted: false,
+      };
+    } catch (e) {
+      if (!(e instanceof SignInExpired)) throw e;
+      access.forget(s.login);
+      return { over: "your GitHub sign-in expired: sign in again" };
+    }
+  }
+
+  /**
+   * Whether `v`'s session may still read `repo`, asked again while a request stays open (a live
+   * log): as viewerOf decides for a new request (GitHub's answer cached for `accessTtlMs`). Any
+   * doubt (GitHub not answering) is a no.
+   */
+  async function stillReads(v: Viewer, repo: string): Promise<boolean> {
+    try {
+      const now = await viewerOfSession(v.session);
+      return !("over" in now) && principalReads(now, repo);
+    } catch {
+      return false;
+    }
+  }
+
+  return { viewerOfSession, stillReads };
+}
