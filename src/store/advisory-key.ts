@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-export type AdvisoryNamespace = "schema" | "replica" | "run" | "plan" | "joblog" | "lock" | "drift-issue" | "audit";
+export type AdvisoryNamespace = "schema" | "replica" | "run" | "plan" | "joblog" | "lock" | "drift-issue" | "audit" | "policy";
 
 /**
  * A 64-bit advisory lock key for `text`, as a decimal string (pg takes bigint parameters as text).

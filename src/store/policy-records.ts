@@ -11,6 +11,7 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
         // Two plans made alike within a second are the same bytes, so the same hash: a policy
         // changed between them replaces the outcome, and an approval of a set that now fails
         // otherwise was not given for these failures.
+        yield* serializePlanKey(t, k);
         const old = yield* checkIn(t, k);
         for (const set of check.sets) {
           if (
@@ -48,6 +49,7 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       // set now fails otherwise, saved between the approver's reading and this, drops that set's
       // approvals (savePolicyCheck); one recorded after it would approve failures nobody read.
       return db.tx(function* (t) {
+        yield* serializePlanKey(t, k);
         const current = yield* checkIn(t, k);
         const recorded: string[] = [];
         for (const set of sets) {
@@ -73,6 +75,15 @@ export function policyRecords({ db }: StoreDriver): PolicyStore {
       return (await db.run("DELETE FROM policy_approvals WHERE repo = ? AND pr = ? AND plan_hash = ?", [k.repo, k.pr, k.planHash])).changes;
     },
   };
+}
+
+/**
+ * A re-check and an approval of one plan take turns: under PostgreSQL's READ COMMITTED a re-check
+ * saved by another replica between an approval's read and its insert would find no approval to
+ * drop, and the approval, checked against what it read, would then approve failures nobody read.
+ */
+function* serializePlanKey(t: Tx, k: PlanKey): TxBody<void> {
+  yield* t.serialize("policy", JSON.stringify([k.repo, k.pr, k.planHash]));
 }
 
 /** The plan's policy check as the transaction reads it. */
