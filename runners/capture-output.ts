@@ -36,10 +36,25 @@ export function captureOutput() {
      * dropped, only its whole lines within MAX_CAPTURE.
      */
     text: (redact: (text: string) => string = identity) => {
-      const whole = redact(parts.join(""));
-      return dropped ? cutAtLineEnd(whole, MAX_CAPTURE) : whole;
+      const raw = parts.join("");
+      const whole = redact(raw);
+      return dropped ? cutAtLineEnd(withoutRawEnd(raw, whole, redact), MAX_CAPTURE) : whole;
     },
   };
+}
+
+/**
+ * The redacted capture less what its raw last REDACT_MARGIN characters became. A secret that goes
+ * on past the capture's end is not redacted, and where redaction shrank what came before (a secret
+ * printed over and over), the whole text falls under the cap and a cut at the cap alone would keep
+ * the first lines of a multi-line one. That end, redacted alone from a line's start (so every match
+ * there is one in the whole text too), is as long as what it became in the whole or longer.
+ */
+function withoutRawEnd(raw: string, whole: string, redact: (text: string) => string): string {
+  const from = raw.length - REDACT_MARGIN;
+  const lineStart = raw.indexOf("\n", from) + 1;
+  const end = redact(raw.slice(lineStart > 0 ? lineStart : from));
+  return whole.slice(0, Math.max(0, whole.length - end.length));
 }
 
 /** `text` up to its last line end within `max` characters (nothing when it has none there). */

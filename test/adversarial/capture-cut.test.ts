@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { MAX_CAPTURE } from "../../runners/capture-output.js";
+import { captureOutput, MAX_CAPTURE } from "../../runners/capture-output.js";
 import { exec } from "../../runners/exec.js";
 import { createRedactor } from "../../src/util/redact.js";
 
@@ -47,6 +47,26 @@ describe("captured output cut at its cap", () => {
       for (const line of KEY_LINES) expect(r.stdout).not.toContain(line);
     }
   }, 300_000);
+
+  it("a multi-line secret printed over and over past the cap, redacted to far less: the cut end keeps none of its lines", () => {
+    // Each copy redacted shrinks to a marker, so the whole redacted capture falls under the cap
+    // though its raw end cut the last copy in half (a credentials file, not a PEM block: those
+    // have a pattern of their own that redacts an unterminated one).
+    const lines = Array.from({ length: 26 }, (_, i) => `${String(i).padStart(2, "0")}${"Kq9".repeat(21)}z`);
+    const secret = ["client_secrets:", ...lines, "end"].join("\n");
+    const redact = createRedactor({ secrets: [secret] });
+    const stream = `${secret}\n`.repeat(Math.ceil((4 * 1024 * 1024) / secret.length));
+    for (const shift of [0, 700, 1300]) {
+      const capture = captureOutput();
+      capture.push(`${"x".repeat(MAX_CAPTURE - 2 * 1024 * 1024 + shift)}\n`);
+      // Reads of a pipe: 64 KiB, wherever that ends.
+      for (let at = 0; at < stream.length; at += 65536) capture.push(stream.slice(at, at + 65536));
+      expect(capture.dropped()).toBe(true);
+      const text = capture.text(redact);
+      for (const line of lines) expect(text).not.toContain(line);
+      expect(text.endsWith("[redacted]\n")).toBe(true);
+    }
+  });
 
   it("control: output under the cap is kept whole (a last line without its end too); output over it keeps all its whole lines up to the cap", async () => {
     const redact = createRedactor({ secrets: [SECRET] });
