@@ -1,6 +1,7 @@
 import { buildMatcher } from "./aho-corasick.js";
 import { MIN_SECRET, secretVariants } from "./secret-variants.js";
 import { visibleViews } from "./visible-text.js";
+import { longNeedle, longNeedleSpans } from "./two-way.js";
 
 export const REDACTED = "[redacted]";
 
@@ -61,7 +62,7 @@ const built = new WeakSet<Redactor>();
  * What the matcher's trie holds at most, in code units of all needles together. Its tables are
  * arrays with an entry per code unit: past ~134M entries V8 stops the whole process (a fatal
  * "invalid size error", no exception), which a plan's sensitive values of some 15M characters
- * reached through their encodings. Needles past it, longest first, are found with indexOf.
+ * reached through their encodings. Needles past it, longest first, are found one by one (two-way.ts).
  */
 const TRIE_BUDGET = 8 * 1024 * 1024;
 
@@ -102,6 +103,7 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
     .sort((a, b) => b.length - a.length);
   const needles = splitNeedles([...new Set(secrets.flatMap(secretVariants))]);
   const matcher = needles.trie.length > 0 ? buildMatcher(needles.trie) : undefined;
+  const long = needles.long.map(longNeedle);
   const userPatterns = [...(opts.patterns ?? [])];
   // builtIn false: a redactor chained after one that already applies them (see withSecrets).
   const patterns = [...(opts.builtIn === false ? [] : BUILT_IN), ...userPatterns].map(globalCopy);
@@ -109,9 +111,7 @@ export function createRedactor(opts: { secrets?: Iterable<string>; patterns?: Re
   const found = (text: string): [number, number][] => {
     const spans: [number, number][] = [];
     matcher?.scan(text, (start, end) => spans.push([start, end]));
-    for (const needle of needles.long) {
-      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) spans.push([at, at + needle.length]);
-    }
+    for (const needle of long) longNeedleSpans(text, needle, (start, end) => spans.push([start, end]));
     for (const pattern of patterns) {
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {

@@ -23,6 +23,21 @@ describe("a huge secret", () => {
     expect(redact(`x ${HUGE.toUpperCase()} y server-secret-value-2`)).toBe("x [redacted] y [redacted]");
   });
 
+  it("a text made to almost match a long secret's encoding is searched in linear time, not compared again at every position", () => {
+    // The hex of a^1M (2M characters) is past the trie's budget. V8's indexOf compared it again at
+    // each position of this text (the hex with one character changed, then more of it): ~30 s here,
+    // hours for a run printing 64M characters of it, the job thread stuck the while.
+    const redact = createRedactor({ secrets: ["a".repeat(1_000_000)] });
+    const hex = "61".repeat(1_000_000);
+    const text = `${hex.slice(0, -1)}x${"61".repeat(150_000)}`;
+    const started = performance.now();
+    expect(redact(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // Control: the encoding itself, and overlapping runs of it, are redacted whole.
+    expect(redact(`<${hex}>`)).toBe("<[redacted]>");
+    expect(redact(`<${hex}6161>`)).toBe("<[redacted]>");
+  });
+
   it("control: ordinary secrets still go through the one matcher, overlapping ones leave no fragment", () => {
     const redact = createRedactor({ secrets: ["abcdefgh-1234", "1234-zyxwvuts", "abcdefgh-123"] });
     expect(redact("pre abcdefgh-1234-zyxwvuts post")).toBe("pre [redacted] post");
