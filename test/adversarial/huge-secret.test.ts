@@ -38,6 +38,17 @@ describe("a huge secret", () => {
     expect(redact(`<${hex}6161>`)).toBe("<[redacted]>");
   });
 
+  it("a short secret repeated over a long output is one span, not one per character (4M characters held ~360 MB)", () => {
+    // A PR marks "aaaa" sensitive and prints 64M a's: the matcher found it ending at every
+    // position, and each [start, end] pair was kept until the replace, past the job thread's heap.
+    const redact = createRedactor({ secrets: ["aaaa"] });
+    const text = `x${"a".repeat(1_000_000)}y`;
+    expect(redact.spans?.(text).length).toBeLessThan(10);
+    expect(redact(text)).toBe("x[redacted]y");
+    // Control: occurrences apart stay apart.
+    expect(redact("aaaa-aaaa aaaaa")).toBe("[redacted]-[redacted] [redacted]");
+  });
+
   it("control: ordinary secrets still go through the one matcher, overlapping ones leave no fragment", () => {
     const redact = createRedactor({ secrets: ["abcdefgh-1234", "1234-zyxwvuts", "abcdefgh-123"] });
     expect(redact("pre abcdefgh-1234-zyxwvuts post")).toBe("pre [redacted] post");
