@@ -13,7 +13,10 @@ export interface LongNeedle {
   shift: number;
   /** Periodic: after such a move, this much of the needle is known to match already. */
   keep: number;
-  /** Per code unit, one past its last place in the needle (0: not in it): the quick skip. */
+  /**
+   * Per code unit's low byte, one past the last place in the needle of a code unit with that low
+   * byte (0: none): the quick skip, as safe as per code unit, and 1 KiB a needle rather than 256.
+   */
   last: Int32Array;
 }
 
@@ -22,8 +25,8 @@ export function longNeedle(needle: string): LongNeedle {
   const [ms1, p1] = maximalSuffix(needle, false);
   const [ms2, p2] = maximalSuffix(needle, true);
   const [ms, p] = ms2 > ms1 ? [ms2, p2] : [ms1, p1];
-  const last = new Int32Array(65536);
-  for (let i = 0; i < needle.length; i++) last[needle.charCodeAt(i)] = i + 1;
+  const last = new Int32Array(256);
+  for (let i = 0; i < needle.length; i++) last[needle.charCodeAt(i) & 255] = i + 1;
   // Periodic with period p: its part left of the critical position repeats p further on.
   if (needle.slice(0, ms + 1) === needle.slice(p, p + ms + 1)) return { text: needle, ms, shift: p, keep: needle.length - p, last };
   return { text: needle, ms, shift: Math.max(ms, needle.length - ms - 1) + 1, keep: 0, last };
@@ -67,7 +70,7 @@ export function longNeedleSpans(text: string, needle: LongNeedle, onSpan: (start
   let mem = 0;
   for (let h = 0; h + l <= text.length; ) {
     // The text's code unit under the needle's end: not in the needle, or last in it further left.
-    const skip = l - (needle.last[text.charCodeAt(h + l - 1)] as number);
+    const skip = l - (needle.last[text.charCodeAt(h + l - 1) & 255] as number);
     if (skip > 0) {
       h += Math.max(skip, mem);
       mem = 0;

@@ -26,7 +26,7 @@ describe("two-way search (the redactor's long secrets)", () => {
       return seed % k;
     };
     for (let i = 0; i < 20_000; i++) {
-      const letters = "ab\u00e9"; // one past Latin-1: code units, not bytes
+      const letters = "ab\u0161"; // š: code units past a byte, sharing a with its low byte (the skip table)
       const size = 1 + random(3);
       const word = (length: number) => Array.from({ length }, () => letters[random(size)]).join("");
       const needle = word(1 + random(8));
