@@ -65,7 +65,9 @@ async function blockersOf(
 ): Promise<MergeBlockers | { unread: string }> {
   try {
     const blockers = await vcs.mergeBlockers(repo, pr.number);
-    return { ...blockers, required: await vcs.requiredChecks(repo, pr.baseRef) };
+    const required = await vcs.requiredChecks(repo, pr.baseRef);
+    const requiredApps = Object.fromEntries(required.flatMap((c) => (c.appId === undefined ? [] : [[c.name, c.appId]])));
+    return { ...blockers, required: [...new Set(required.map((c) => c.name))], requiredApps };
   } catch (e) {
     if (e instanceof VcsError && !e.retryable) return { unread: e.message };
     throw e;

@@ -49,6 +49,14 @@ export interface StatusCheck {
   required?: boolean;
   /** A check run of this app: Sluice's own. A status, or another app's run of the same name, never is. */
   own: boolean;
+  /** A check run's app (its database id), read where GitHub does not say which checks are required. */
+  appId?: number;
+}
+
+/** A check a branch's rules require, and the app it must come from when they name one (its expected source). */
+export interface RequiredCheck {
+  name: string;
+  appId?: number;
 }
 
 /** The most checks Sluice reads of a commit's rollup (ten pages of 100): past it, a blocked PR is refused. */
@@ -67,4 +75,6 @@ export interface MergeBlockers {
    * them without administration permission: a required check not in `checks` has not reported.
    */
   required?: readonly string[];
+  /** Of those, the ones the rules expect from one app: its database id, by name. */
+  requiredApps?: Readonly<Record<string, number>>;
 }

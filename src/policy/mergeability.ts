@@ -57,8 +57,12 @@ function whyBlocked(
     return { ok: false, why: `${named} ${notPassing.length === 1 ? "has" : "have"} not passed` };
   }
   // Reported means reported by the source branch protection expects: a run of the same name from
-  // another app (a workflow job so named) or a status is not required (`isRequired` false).
-  const reported = new Set(b.checks.filter(counts).map((c) => c.name));
+  // another app (a workflow job so named) or a status is not required (`isRequired` false). Where
+  // GitHub did not say, the rules' expected app tells it.
+  const bound = b.requiredApps ?? {};
+  const fromExpected = (c: StatusCheck) =>
+    c.required === true || bound[c.name] === undefined || (c.kind === "check" && c.appId === bound[c.name]);
+  const reported = new Set(b.checks.filter((c) => counts(c) && fromExpected(c)).map((c) => c.name));
   const unreported = (b.required ?? []).filter((name) => !reported.has(name));
   if (unreported.length) {
     const named = listSome(unreported, 5, (name) => `\`${name}\``);

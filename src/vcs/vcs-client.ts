@@ -1,4 +1,4 @@
-import type { MergeBlockers, Permission, PullRequestInfo, Review } from "../model/pull-request.js";
+import type { MergeBlockers, Permission, PullRequestInfo, RequiredCheck, Review } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
@@ -90,7 +90,7 @@ export interface VcsClient {
    */
   mergeBlockers(repo: RepoRef, pr: number): Promise<MergeBlockers>;
   /** The status checks a branch's classic protection and rulesets require; none for a branch that does not exist. */
-  requiredChecks(repo: RepoRef, branch: string): Promise<string[]>;
+  requiredChecks(repo: RepoRef, branch: string): Promise<RequiredCheck[]>;
   checkRuns(repo: RepoRef, sha: string): Promise<CheckRunInfo[]>;
   /** Merges the PR only while its head is still `headSha` (GitHub answers 409 otherwise). */
   merge(repo: RepoRef, pr: number, method: "merge" | "squash" | "rebase", headSha: string): Promise<void>;

@@ -1,4 +1,4 @@
-import type { MergeBlockers, Permission, PullRequestInfo, Review } from "../../src/model/pull-request.js";
+import type { MergeBlockers, Permission, PullRequestInfo, RequiredCheck, Review } from "../../src/model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../src/model/repo.js";
 import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
 
@@ -168,7 +168,7 @@ export class FakeVcs implements VcsClient {
     return this.reviewsOf.get(pr) ?? [];
   }
 
-  async requiredChecks(_repo: RepoRef, _branch: string): Promise<string[]> {
+  async requiredChecks(_repo: RepoRef, _branch: string): Promise<RequiredCheck[]> {
     return [];
   }
 

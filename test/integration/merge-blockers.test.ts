@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mergeability } from "../../src/policy/mergeability.js";
 import type { VcsClient } from "../../src/vcs/vcs-client.js";
 import { manifestPermissions } from "../simulator/installation-permissions.js";
 import type { Simulator } from "../simulator/github-simulator.js";
@@ -37,11 +38,11 @@ describe("what blocks a pull request: review decision, check runs and commit sta
   });
 
   it("the checks a branch requires, from classic protection (the branch's summary) and rulesets (their rules), without Administration", async () => {
-    expect(await vcs.requiredChecks(ref(), "main")).toEqual(["ci/jenkins", "sluice/apply"]);
+    expect(await vcs.requiredChecks(ref(), "main")).toEqual([{ name: "ci/jenkins" }, { name: "sluice/apply" }]);
     expect(await vcs.requiredChecks(ref(), "nowhere")).toEqual([]);
     await sim.pushBranch(repo, { branch: "release", files: { "a.tf": "# r\n" } });
     sim.protectBranch(repo, "release", { requiredChecks: ["ci/e2e"], viaRuleset: true });
-    expect(await vcs.requiredChecks(ref(), "release")).toEqual(["ci/e2e"]);
+    expect(await vcs.requiredChecks(ref(), "release")).toEqual([{ name: "ci/e2e" }]);
     expect(sim.unknownCalls).toEqual([]);
   });
 
@@ -89,6 +90,34 @@ describe("what blocks a pull request: review decision, check runs and commit sta
     const jenkins = (await vcs.mergeBlockers(ref(), pr.number)).checks.find((c) => c.name === "ci/jenkins");
     expect(jenkins).toMatchObject({ state: "passing", required: true });
     expect(sim.calls.filter((c) => c.path === "/graphql").length - before).toBe(1);
+  });
+
+  it("without isRequired, a required check bound to Jenkins' app is not reported by a workflow job so named: the app ids tell them apart", async () => {
+    await sim.pushBranch(repo, { branch: "prod", files: { "p.tf": "# p\n" } });
+    sim.protectBranch(repo, "prod", { requiredChecks: ["ci/build", "sluice/apply"], requiredApps: { "ci/build": "jenkins" } });
+    await sim.pushBranch(repo, { branch: "spoof", from: "prod", files: { "p.tf": "# q\n" } });
+    const spoof = await sim.openPullRequest(repo, { head: "spoof", base: "prod", author: "mallory" });
+    await vcs.createCheck(ref(), "sluice/apply", spoof.headSha, { status: "queued", title: "t", summary: "s" });
+    sim.postOtherAppCheck(repo, spoof.headSha, { name: "ci/build", status: "completed", conclusion: "success", app: "github-actions" });
+    const asSluiceReads = async () => {
+      const required = await vcs.requiredChecks(ref(), "prod");
+      const requiredApps = Object.fromEntries(required.flatMap((c) => (c.appId === undefined ? [] : [[c.name, c.appId]])));
+      const blockers = await vcs.mergeBlockers(ref(), spoof.number);
+      const pull = await vcs.pullRequest(ref(), spoof.number);
+      return mergeability(pull, { ...blockers, required: required.map((c) => c.name), requiredApps });
+    };
+    sim.serveGraphqlWithoutIsRequired(true);
+    try {
+      expect(await asSluiceReads()).toEqual({
+        ok: false,
+        why: "the base branch requires check `ci/build`, not reported on its head commit yet",
+      });
+      // Control: Jenkins' own run passes, and only Sluice's own check holds the PR.
+      sim.postOtherAppCheck(repo, spoof.headSha, { name: "ci/build", status: "completed", conclusion: "success", app: "jenkins" });
+      expect(await asSluiceReads()).toEqual({ ok: true });
+    } finally {
+      sim.serveGraphqlWithoutIsRequired(false);
+    }
   });
 
   it("without Commit statuses: read GitHub refuses the statuses in the rollup, and the adapter throws (not retried)", async () => {

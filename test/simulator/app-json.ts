@@ -6,6 +6,16 @@ type S = components["schemas"];
 
 export const APP_EVENTS = ["issue_comment", "issues", "pull_request", "pull_request_review", "push"];
 
+/**
+ * An app's id as the simulator shows it (a check run's `app.id`, GraphQL's `databaseId`, branch
+ * protection's `app_id`): its own, or one derived from another app's slug, alike everywhere, so
+ * that two other apps (GitHub Actions, Jenkins) are told apart.
+ */
+export function appIdOf(app: { id: number; slug: string }, slug: string | undefined): number {
+  if (slug === undefined || slug === app.slug) return app.id;
+  return app.id + 1 + ([...slug].reduce((n, c) => n * 31 + (c.codePointAt(0) ?? 0), 0) % 100_000);
+}
+
 export function appJson(ctx: ShapeCtx): NonNullable<S["integration"]> {
   const at = "2024-01-01T00:00:00Z";
   return {

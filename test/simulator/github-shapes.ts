@@ -1,5 +1,5 @@
 import type { components } from "@octokit/openapi-types";
-import { appJson } from "./app-json.js";
+import { appIdOf, appJson } from "./app-json.js";
 import { repositoryJson } from "./repository-json.js";
 import type { PullFacts, ShapeCtx } from "./shape-ctx.js";
 import type { CheckRunState, CommentState, PullState, ReviewState } from "./sim-types.js";
@@ -171,7 +171,7 @@ export function checkRunJson(ctx: ShapeCtx, c: CheckRunState): S["check-run"] {
     name: c.name,
     check_suite: { id: 5_000_000 + c.id },
     // Another app's run (a CI system's) names that app.
-    app: c.app ? { ...appJson(ctx), id: ctx.app.id + 1, slug: c.app, name: c.app } : appJson(ctx),
+    app: c.app ? { ...appJson(ctx), id: appIdOf(ctx.app, c.app), slug: c.app, name: c.app } : appJson(ctx),
     pull_requests: prs.map((p) => ({
       id: p.id,
       number: p.number,

@@ -1,4 +1,5 @@
 import { grants } from "../../src/app/github-permissions.js";
+import { appIdOf } from "./app-json.js";
 import type { SimCore } from "./sim-core.js";
 import type { PullState } from "./sim-types.js";
 import { isTheRequired, rollupOf } from "./status-checks.js";
@@ -40,7 +41,8 @@ export function rollupJson(core: SimCore, pr: PullState, query: string, cursor?:
     if (e.kind === "status") {
       return { __typename: "StatusContext", context: name, state: e.status.state.toUpperCase(), ...isRequired };
     }
-    const app = { slug: e.run.app ?? core.ctx.app.slug };
+    const slug = e.run.app ?? core.ctx.app.slug;
+    const app = { slug, ...(asked("databaseId") ? { databaseId: appIdOf(core.ctx.app, slug) } : {}) };
     return {
       __typename: "CheckRun",
       name,

@@ -1,4 +1,5 @@
 import type { components } from "@octokit/openapi-types";
+import { appIdOf } from "./app-json.js";
 import { deploymentJson, deploymentStatusJson, issueJson } from "./issue-json.js";
 import { DOCS, RestError, invalidRequest, notFound, ok, paginate, stringField, validationFailed } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
@@ -101,8 +102,8 @@ export function registerIssueRoutes(router: RestRouter, core: SimCore): void {
     const a = `${ctx.api}/repos/${repo.fullName}`;
     const contexts = repo.requiredChecks?.get(name) ?? [];
     const apps = repo.requiredCheckApps?.get(name) ?? {};
-    // Another app's id is the simulator's own plus one, as its check runs show it.
-    const appId = (context: string) => (apps[context] === undefined ? null : apps[context] === ctx.app.slug ? ctx.app.id : ctx.app.id + 1);
+    // The expected app's id, as its check runs show it.
+    const appId = (context: string) => (apps[context] === undefined ? null : appIdOf(ctx.app, apps[context]));
     const body: Pick<S["branch-with-protection"], "name" | "protected" | "protection_url" | "_links"> & {
       commit: Pick<S["commit"], "sha" | "url" | "html_url">;
       protection?: Pick<S["branch-protection"], "enabled" | "required_status_checks">;

@@ -1,5 +1,6 @@
 import type { components } from "@octokit/openapi-types";
 import { grants } from "../../src/app/github-permissions.js";
+import { appIdOf } from "./app-json.js";
 import { repositoryJson } from "./repository-json.js";
 import { DOCS, RestError, ok, paginate, stringField, validationFailed } from "./rest-reply.js";
 import type { RestRouter } from "./rest-router.js";
@@ -93,8 +94,7 @@ export function registerStatusRoutes(router: RestRouter, core: SimCore): void {
     const branch = req.params.branch ?? "";
     const checks = repo.rulesetChecks?.get(branch) ?? [];
     const apps = repo.requiredCheckApps?.get(branch) ?? {};
-    const integration = (context: string) =>
-      apps[context] === undefined ? {} : { integration_id: apps[context] === ctx.app.slug ? ctx.app.id : ctx.app.id + 1 };
+    const integration = (context: string) => (apps[context] === undefined ? {} : { integration_id: appIdOf(ctx.app, apps[context]) });
     const rules = checks.length
       ? [
           {

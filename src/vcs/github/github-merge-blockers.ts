@@ -1,4 +1,4 @@
-import { type MergeBlockers, ROLLUP_MAX, type StatusCheck } from "../../model/pull-request.js";
+import { type MergeBlockers, type RequiredCheck, ROLLUP_MAX, type StatusCheck } from "../../model/pull-request.js";
 import { type VcsClient, VcsError } from "../vcs-client.js";
 import { branchNow } from "./github-branches.js";
 import { type GitHubCalls, notFoundAs } from "./github-calls.js";
@@ -11,6 +11,8 @@ import { type GitHubCalls, notFoundAs } from "./github-calls.js";
 // whole query; asked again without it, every check counts as required.
 const mergeBlockersQuery = (required: boolean) => {
   const isRequired = required ? " isRequired(pullRequestNumber: $number)" : "";
+  // Without it, a required check's expected app is matched by the run's app id.
+  const appId = required ? "" : " databaseId";
   return `query ($owner: String!, $name: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
@@ -19,7 +21,7 @@ const mergeBlockersQuery = (required: boolean) => {
         pageInfo { hasNextPage endCursor }
         nodes {
           __typename
-          ... on CheckRun { name status conclusion${isRequired} checkSuite { app { slug } } }
+          ... on CheckRun { name status conclusion${isRequired} checkSuite { app { slug${appId} } } }
           ... on StatusContext { context state${isRequired} }
         }
       } } } } }
@@ -38,7 +40,7 @@ type Context =
       status: string;
       conclusion: string | null;
       isRequired?: boolean | null;
-      checkSuite?: { app?: { slug?: string } | null } | null;
+      checkSuite?: { app?: { slug?: string; databaseId?: number | null } | null } | null;
     }
   | { __typename: "StatusContext"; context: string; state: string; isRequired?: boolean | null };
 
@@ -78,7 +80,9 @@ export function toMergeBlockers(data: MergeBlockersAnswer, appSlug: string, pr: 
     const done = c.status === "COMPLETED";
     const state = !done ? "pending" : PASSING_CONCLUSIONS.has(c.conclusion ?? "") ? "passing" : "failing";
     const said = (done ? (c.conclusion ?? c.status) : c.status).toLowerCase();
-    return { kind: "check", name: c.name, state, said, own: c.checkSuite?.app?.slug === appSlug, ...required };
+    const app = c.checkSuite?.app;
+    const appId = typeof app?.databaseId === "number" ? { appId: app.databaseId } : {};
+    return { kind: "check", name: c.name, state, said, own: app?.slug === appSlug, ...required, ...appId };
   });
   return { reviewDecision: pull.reviewDecision ?? null, headSha: commit.oid, checks, more: contexts?.pageInfo.hasNextPage === true };
 }
@@ -89,6 +93,9 @@ export const nextCursor = (data: MergeBlockersAnswer): string | undefined =>
 
 /** Pages of 100 read before giving up: ROLLUP_MAX (a head with more is refused, saying so). */
 const MAX_PAGES = ROLLUP_MAX / 100;
+
+const withApp = (name: string, appId: number | null | undefined): RequiredCheck =>
+  typeof appId === "number" && appId > 0 ? { name, appId } : { name };
 
 /**
  * What can hold a blocked pull request, read in one GraphQL query (one more on a server without
@@ -106,11 +113,16 @@ export function gitHubMergeBlockers(calls: GitHubCalls): Pick<VcsClient, "mergeB
         octokit.paginate(octokit.rest.repos.getBranchRules, { ...ids(repo), branch, per_page: 100, request: request() }),
       ).catch(notFoundAs([]));
       const checks = classic?.protection?.required_status_checks;
-      const names = [...(checks?.contexts ?? []), ...(checks?.checks ?? []).map((c) => c.context)];
+      // A check listed with an app id must come from that app (its expected source); a bare context from any.
+      const required: RequiredCheck[] = [
+        ...(checks?.contexts ?? []).filter((name) => !checks?.checks?.some((c) => c.context === name)).map((name) => ({ name })),
+        ...(checks?.checks ?? []).map((c) => withApp(c.context, c.app_id)),
+      ];
       for (const rule of rules) {
-        if (rule.type === "required_status_checks") names.push(...(rule.parameters?.required_status_checks ?? []).map((c) => c.context));
+        if (rule.type !== "required_status_checks") continue;
+        required.push(...(rule.parameters?.required_status_checks ?? []).map((c) => withApp(c.context, c.integration_id)));
       }
-      return [...new Set(names)];
+      return required;
     },
     async mergeBlockers(repo, pr) {
       const { owner, repo: name } = ids(repo);

@@ -109,6 +109,24 @@ describe("mergeability: GitHub's, less Sluice's own checks", () => {
     });
   });
 
+  it("where GitHub does not say what is required, a required check bound to one app is reported only by that app's run", () => {
+    // A GitHub Enterprise Server without isRequired: classic protection expects `ci/build` from
+    // Jenkins' app (id 42); the PR's own workflow job so named passed, Jenkins never reported.
+    const own = { ...sluiceApply, required: undefined };
+    const impostor: StatusCheck = { kind: "check", name: "ci/build", state: "passing", said: "success", own: false, appId: 7 };
+    const required = { required: ["sluice/apply", "ci/build"], requiredApps: { "ci/build": 42 } };
+    expect(mergeability(blocked, rollup([own, impostor], required))).toEqual({
+      ok: false,
+      why: "the base branch requires check `ci/build`, not reported on its head commit yet",
+    });
+    // A status of that name is not it either.
+    const status: StatusCheck = { kind: "status", name: "ci/build", state: "passing", said: "success", own: false };
+    expect(mergeability(blocked, rollup([own, status], required))).toMatchObject({ ok: false });
+    // Control: Jenkins' own run reported (and passed); and a check bound to no app, reported by any.
+    expect(mergeability(blocked, rollup([own, { ...impostor, appId: 42 }], required))).toEqual({ ok: true });
+    expect(mergeability(blocked, rollup([own, status], { required: ["sluice/apply", "ci/build"] }))).toEqual({ ok: true });
+  });
+
   it("more checks than one page, a head that moved, or nothing read: refused, saying so", () => {
     expect(mergeability(blocked, rollup([sluiceApply], { more: true }))).toMatchObject({
       ok: false,
