@@ -8,9 +8,12 @@ import type { BaseProject, TrustedIdentity } from "../model/trusted-identity.js"
 import type { PlanRules } from "../model/plan-content.js";
 import type { RepoConfig, Requirement, Workflow } from "../model/repo-config.js";
 import type { NetworkMode } from "../../runners/sandbox/network-policy.js";
-import { baseProjectsOf, identityOf, recordName, repoGlobMatches, ruleCovers } from "./trusted-identity.js";
+import { baseProjectsOf, recordName, repoGlobMatches, ruleCovers } from "./trusted-identity.js";
 import { lockScope } from "./lock-scope.js";
+import { planRulesOf } from "./plan-rules-of.js";
 import { policiesFor } from "./policies-for.js";
+import { trustedLookup } from "./trusted-lookup.js";
+import { workflowFor } from "./workflow-for.js";
 import type { ServerConfig } from "./server-config.js";
 
 /**
@@ -98,8 +101,6 @@ export function trustedProjectFor(trusted: RepoConfig | undefined, project: Pick
   return here.find((p) => p.name === project.name);
 }
 
-type OverrideKey = ServerConfig["allowed_overrides"][number];
-
 /**
  * `baseProjects`: the base branch's projects, who the PR's projects are (see baseProjectsOf);
  * default: the trusted config's own, which is all of them when its autodiscovery is off.
@@ -113,24 +114,10 @@ export function repoSettings(
 ): RepoSettings {
   // A repo without a config file has nothing to override with: its defaults are not choices.
   const trusted = base && base.source !== "none" ? base : undefined;
-  const identities = new Map<string, TrustedIdentity>();
-  const identityOfProject = (project: Pick<Project, "dir" | "workspace" | "name">) => {
-    const key = JSON.stringify([project.dir, project.workspace, project.name]);
-    const known = identities.get(key);
-    if (known) return known;
-    const id = identityOf(repoFullName, baseProjects, project);
-    identities.set(key, id);
-    return id;
-  };
+  const { identityOfProject, trustedOf } = trustedLookup(repoFullName, baseProjects, trusted);
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = globsCover(server.allow_custom_workflows, repoFullName);
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => repoGlobMatches(glob, repoFullName))?.[1];
-  // The trusted config's entry of the project's identity (an autodiscovered identity has none).
-  const trustedOf = (project: Pick<Project, "dir" | "workspace" | "name">) => {
-    const id = identityOfProject(project);
-    if (id.kind !== "known") return undefined;
-    return trusted?.projects.find((p) => p.name === id.name && p.dir === id.dir && p.workspace === id.workspace);
-  };
 
   return {
     identityOf: identityOfProject,
@@ -154,39 +141,7 @@ export function repoSettings(
       return own && may("apply_requirements") ? own : server.apply_requirements;
     },
     workflowFor(project) {
-      const name = trustedOf(project)?.workflow;
-      if (!name) return server.default_workflow ? { workflow: server.serverWorkflows[server.default_workflow] } : {};
-      // Own keys only: a name such as `toString` must not find what every object has.
-      const own = trusted && Object.hasOwn(trusted.workflows, name) ? trusted.workflows[name] : undefined;
-      if (!own) {
-        // Not the repo's own: a workflow the operator wrote, if the server lets repos pick it.
-        const offered =
-          server.allowed_workflows.includes(name) && Object.hasOwn(server.serverWorkflows, name) ? server.serverWorkflows[name] : undefined;
-        if (offered) return { workflow: offered };
-        return {
-          refusal: `workflow \`${name}\` is not defined in the base branch's config, and it is not a server workflow this server lets repositories use (server setting \`allowed_workflows\`)`,
-        };
-      }
-      // A server that offers repositories its own workflows binds them to those, as Atlantis does
-      // (0.49): unless the repository may define custom workflows, its config cannot bring one of
-      // its own, not even one named like a server workflow.
-      if (!customAllowed && server.allowed_workflows.length > 0) {
-        return {
-          refusal: `workflow \`${name}\` is defined in the base branch's config, but this server lets this repository use only the server's workflows (server settings \`allowed_workflows\`: ${server.allowed_workflows.map((w) => `\`${w}\``).join(", ")}; \`allow_custom_workflows\` does not name it)`,
-        };
-      }
-      const custom = [...own.plan, ...own.apply].some((s) => s.kind === "run");
-      if (custom && !customAllowed) {
-        return {
-          refusal: `workflow \`${name}\` has \`run\` steps, and this server does not allow custom commands for this repository (server setting \`allow_custom_workflows\`)`,
-        };
-      }
-      if (!may("workflow") && !customAllowed) {
-        return {
-          refusal: `workflow \`${name}\` is set, but this server does not let repositories choose workflows (server setting \`allowed_overrides\`)`,
-        };
-      }
-      return { workflow: own };
+      return workflowFor(server, trusted, trustedOf(project)?.workflow, { customAllowed, mayChoose: may("workflow") });
     },
     binaryFor(project) {
       const name = trustedOf(project)?.terraformBinary;
@@ -230,39 +185,5 @@ export function repoSettings(
     planRulesFor(project) {
       return planRulesOf(server, trusted?.source ?? "", trustedOf(project), may);
     },
-  };
-}
-
-/** See RepoSettings.planRulesFor. */
-function planRulesOf(
-  server: ServerConfig,
-  file: string,
-  own: ReturnType<typeof trustedProjectFor>,
-  may: (key: OverrideKey) => boolean,
-): PlanRules {
-  const fromServer = "server config";
-  const fromRepo = `${file} (project ${own?.name ?? ""})`;
-  // Protection only ever adds refusals: the base branch's is honoured without an override.
-  const protect = [
-    ...server.protect.map((pattern) => ({ pattern, source: fromServer })),
-    ...(own?.protect ?? []).map((pattern) => ({ pattern, source: fromRepo })),
-  ];
-  const destroy =
-    may("destroy") && own?.destroyRule
-      ? { ...own.destroyRule, source: fromRepo }
-      : server.destroy
-        ? { ...server.destroy, source: fromServer }
-        : undefined;
-  const autoApprove =
-    may("auto_approve") && own?.autoApprove
-      ? { ...own.autoApprove, source: fromRepo }
-      : server.auto_approve
-        ? { ...server.auto_approve, source: fromServer }
-        : undefined;
-  return {
-    protect,
-    owners: [...new Set([...server.admins, ...server.protect_owners])],
-    ...(destroy ? { destroy } : {}),
-    ...(autoApprove ? { autoApprove } : {}),
   };
 }
