@@ -1,5 +1,6 @@
 import { lstat, mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions } from "../exec.js";
 import { heldOutput } from "../held-output.js";
@@ -81,19 +82,22 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
   if (!summary.ok) return failPlan("show", summary.error);
   releasePlan(summary.summary.sensitiveValues);
+  // A refusal from here on posts the plan's text, and the plan's sensitive values join the job's
+  // secrets only for a plan that succeeds: terraform printed some of them unmarked.
+  const refusedOutput = createRedactor({ secrets: summary.summary.sensitiveValues, builtIn: false })(plan.stdout);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));
   // Where the unit's state lives, as the backend its init resolved says: refused before any
   // apply when it would be lost (in the scratch copy, the checkout, the sandbox's /tmp).
   const work = await unitWorkDirs(dir.path, flags.downloadDir);
-  if (!work.ok) return fail("state", work.reason, plan.stdout);
+  if (!work.ok) return fail("state", work.reason, refusedOutput);
   const places = unitStatePlaces(work.dirs, {
     checkoutDir: req.checkoutDir,
     workspace: req.project.workspace,
     keptPaths: exec.isolated ? (req.keptPaths ?? []) : undefined,
   });
   const refusal = unitStateRefusal(places, flags.downloadDir, req.checkoutStateAllowed === true);
-  if (refusal) return fail("state", refusal, plan.stdout);
+  if (refusal) return fail("state", refusal, refusedOutput);
   if (places[0]) summary.summary.stateAt = describeStatePlace(places[0]);
   const warning = places.map((p) => localStateWarning(p, true)).find(Boolean);
   if (warning) summary.summary.warnings = [...(summary.summary.warnings ?? []), warning];
