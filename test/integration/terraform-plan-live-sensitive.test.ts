@@ -98,4 +98,23 @@ describe("a plan's live output knows the plan's sensitive values", () => {
     expect(streamed).not.toContain(SECRET);
     expect(streamed).toContain("[redacted]");
   });
+
+  it("a custom workflow whose step after the plan fails: the live log and the failure's output hold no sensitive value", async () => {
+    // A lint step on the PR's files, failing: the plan step has printed the prior state's secret.
+    const { outcome, streamed } = await planAfterApply("step-fails", {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "plan", extraArgs: [] },
+        { kind: "run", argv: ["sh", "-c", "echo lint found 1 problem; exit 1"] },
+      ],
+      apply: [],
+    });
+    expect(outcome).toMatchObject({ ok: false, failedStep: "run sh" });
+    if (outcome.ok) return;
+    expect(outcome.output).toContain("lint found 1 problem");
+    expect(outcome.output).toContain("terraform_data.pw");
+    expect(streamed).toContain("Plan: 1 to add, 0 to change, 1 to destroy");
+    expect(streamed).not.toContain(SECRET);
+    expect(outcome.output).not.toContain(SECRET);
+  });
 });
