@@ -7,6 +7,7 @@ import { resolveInside } from "../../src/util/resolve-inside.js";
 import { runPolicyCheck } from "../conftest/run-policy-check.js";
 import type { ExecOptions } from "../exec.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
+import { leftPlanSensitiveValues } from "./left-plan-secrets.js";
 import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
@@ -85,7 +86,11 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   };
   const steps: PlanSteps = { req, exec, bin, pluginCache, dir: dir.path, planFile, extraArgs, base, heldPlan };
   const ran = await runPlanSteps(steps);
-  if (!ran.ok) return failPlan(ran);
+  if (!ran.ok) {
+    const sensitive = await leftPlanSensitiveValues(steps);
+    releasePlan(sensitive);
+    return fail(ran.step, ran.message, createRedactor({ secrets: [...sensitive], builtIn: false })(ran.output));
+  }
   streamPlan = ran.streamPlan;
   const { shown, stepEnv } = ran;
   const showed = await showPlanFile(steps, ran);
