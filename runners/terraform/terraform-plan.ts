@@ -87,7 +87,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const steps: PlanSteps = { req, exec, bin, pluginCache, dir: dir.path, planFile, extraArgs, base, heldPlan };
   const ran = await runPlanSteps(steps);
   if (!ran.ok) {
-    const sensitive = await leftPlanSensitiveValues(steps);
+    // A show that failed says nothing more when run again (the batched run's own show).
+    const sensitive = ran.step === "show" ? [] : await leftPlanSensitiveValues(steps);
     releasePlan(sensitive);
     return fail(ran.step, ran.message, createRedactor({ secrets: [...sensitive], builtIn: false })(ran.output));
   }
