@@ -12,12 +12,13 @@ import { approvingReviewers, countApprovals, WRITE_ACCESS } from "../policy/coun
 import type { PlanRecord } from "../store/store.js";
 import { VcsError, type VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
+import { headPushFacts } from "./head-push-facts.js";
 import { agentFacts, planRuleFacts } from "./plan-rule-facts.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 
 /** What GitHub says of a pull request's reviews, checks and the one who asked, gathered once per job. */
 export async function gatherPrFacts(
-  deps: Pick<JobDeps, "config" | "workspace">,
+  deps: Pick<JobDeps, "config" | "workspace" | "store">,
   vcs: VcsClient,
   job: Job,
   pr: PullRequestInfo,
@@ -51,6 +52,7 @@ export async function gatherPrFacts(
     undiverged,
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
     agents: deps.config.agents,
+    headPush: await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha),
   };
 }
 

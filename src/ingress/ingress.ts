@@ -4,6 +4,7 @@ import { eventToJob, type IngressSettings } from "./event-to-job.js";
 import type { Delivery } from "./webhook-endpoint.js";
 import { foreignHost, type GithubHosts, repositoryMismatch } from "./delivery-hosts.js";
 import { actOnceKeys } from "./act-once-keys.js";
+import { headPushOf } from "./head-push-of.js";
 
 export interface IngressOptions extends IngressSettings {
   store: Store;
@@ -37,6 +38,10 @@ export function createIngress(opts: IngressOptions) {
       return;
     }
     const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;
+    // Kept whatever the job decision (a draft's push, autoplan off): an approval counted later must
+    // know who pushed the head it approves.
+    const push = headPushOf(delivery.name, delivery.payload);
+    if (push && opts.allowed(push.repo)) await opts.store.recordHeadPush(push.repo, push.pr, push.sha, push.pusher);
     const decision = eventToJob(delivery.name, delivery.payload, (named && opts.settingsFor?.(named)) || opts);
     if ("ignore" in decision) {
       opts.log.debug({ deliveryId: delivery.id, event: delivery.name }, decision.ignore);

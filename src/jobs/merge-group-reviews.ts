@@ -1,3 +1,5 @@
+import { headPushFacts } from "../authorization/head-push-facts.js";
+import type { HeadPush } from "../model/head-push.js";
 import { approvalsFrom } from "../policy/approvals-from.js";
 import { approvingReviewers, countApprovals } from "../policy/count-approvals.js";
 import type { Job } from "../model/job.js";
@@ -32,12 +34,15 @@ export async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pul
     const reviews = await vcs.reviews(repo, number);
     const permissions = new Map<string, Permission>();
     for (const user of approvingReviewers(reviews)) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
+    // Asked once per PR, and only of a PR with a plan of its head: the pusher's approval does not count.
+    let headPush: HeadPush | undefined;
     for (const plan of plans) {
       if (plan.headSha !== pr.headSha) continue;
       // Counted as `/apply` counts them: from the plan, or from an identical re-plan's first plan.
       const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
       const { from } = approvalsFrom(await deps.store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
-      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions }, from);
+      headPush ??= await headPushFacts(deps.store, vcs, repo, number, pr.headSha);
+      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions, headPush }, from);
       if (approvers.length >= Math.max(1, approvals)) found.push(plan);
     }
   }

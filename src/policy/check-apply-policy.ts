@@ -1,8 +1,9 @@
+import { type HeadPush, headPushNote } from "../model/head-push.js";
 import type { Requirement } from "../model/repo-config.js";
 import type { Permission, Review } from "../model/pull-request.js";
 import { checkCommandPermission } from "./check-command-permission.js";
 import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
-import { countApprovals } from "./count-approvals.js";
+import { countApprovals, PUSHED_HEAD } from "./count-approvals.js";
 import { combine, type Decision, refuse } from "./decision.js";
 import { listSome } from "../util/list-some.js";
 
@@ -23,6 +24,11 @@ export interface ApplyFacts {
   unverified?: readonly string[];
   /** The server's `agents`: their approvals never count. */
   agents?: readonly string[];
+  /**
+   * Who pushed the head commit (or, unknown, its author and committer): their approval does not
+   * count. Absent only where no pull request's head is applied.
+   */
+  headPush?: HeadPush;
 }
 
 /** Who may apply: write access on the repo, or named by the server config. */
@@ -62,7 +68,9 @@ export function checkRequirements(
         const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
         const since = approvals.changed ? ` (the plan changed since: ${approvals.changed})` : "";
         const agents = ignored.filter((i) => i.why === "is an agent").map((i) => `@${i.user}`);
+        const pushers = ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
         const note =
+          (pushers.length && f.headPush ? `; ${headPushNote(f.headPush, pushers)}` : "") +
           (early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "") +
           (agents.length
             ? `; ${agents.join(", ")} ${agents.length === 1 ? "is an agent" : "are agents"} (server setting \`agents\`), whose approval never counts`
@@ -74,9 +82,15 @@ export function checkRequirements(
         );
       }
     } else if (req === "code_owners") {
-      const { approvers } = countApprovals(f.reviews, f, planMadeAt);
+      const { approvers, ignored } = countApprovals(f.reviews, f, planMadeAt);
+      const owners = codeOwners
+        ? checkCodeOwners(codeOwners, approvers)
+        : refuse("the code owners of this project's files could not be determined");
+      // A code owner who pushed the head is told why their approval was not theirs to give.
+      const pushers = ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
+      const push = f.headPush;
       decisions.push(
-        codeOwners ? checkCodeOwners(codeOwners, approvers) : refuse("the code owners of this project's files could not be determined"),
+        !owners.allowed && pushers.length && push ? refuse(...owners.reasons.map((r) => `${r} (${headPushNote(push, pushers)})`)) : owners,
       );
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));

@@ -1,3 +1,4 @@
+import { type HeadPush, pushedHead } from "../model/head-push.js";
 import type { Permission, Review } from "../model/pull-request.js";
 import { isAgent } from "./is-agent.js";
 
@@ -6,11 +7,19 @@ export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain
 /**
  * Approvals that count: each reviewer's latest deciding review (APPROVED, CHANGES_REQUESTED or
  * DISMISSED; comments do not change a decision) must be an approval of the current head, by someone
- * with write access who is not the PR's author.
+ * with write access who is neither the PR's author nor the pusher of its head (GitHub's "approval
+ * of the most recent push": someone who pushed to another's PR does not review their own push).
  */
 export function countApprovals(
   reviews: readonly Review[],
-  facts: { author: string; headSha: string; permissions: ReadonlyMap<string, Permission>; agents?: readonly string[] },
+  facts: {
+    author: string;
+    headSha: string;
+    permissions: ReadonlyMap<string, Permission>;
+    agents?: readonly string[];
+    /** Who pushed the head (or stands in for its unknown pusher); absent: no one is excluded for it. */
+    headPush?: HeadPush;
+  },
   /** When the plan being applied was made: an approval given before it did not see it. */
   planMadeAt?: string,
 ): { approvers: string[]; ignored: { user: string; why: string }[] } {
@@ -29,6 +38,8 @@ export function countApprovals(
       ignored.push({ user: r.user, why: "is an agent" });
     } else if (r.commitId !== facts.headSha) {
       ignored.push({ user: r.user, why: "approved an earlier commit" });
+    } else if (pushedHead(facts.headPush, r.user)) {
+      ignored.push({ user: r.user, why: PUSHED_HEAD });
     } else if (planMadeAt !== undefined && Date.parse(r.submittedAt) < wholeSecond(planMadeAt)) {
       ignored.push({ user: r.user, why: "approved before this plan was made" });
     } else if (!WRITE_ACCESS.has(facts.permissions.get(r.user.toLowerCase()) ?? "none")) {
@@ -39,6 +50,9 @@ export function countApprovals(
   }
   return { approvers: approvers.sort(), ignored };
 }
+
+/** Why an approval by the head's pusher (or its stand-in) was not counted. */
+export const PUSHED_HEAD = "pushed the head commit";
 
 /** GitHub's review times have whole seconds: an approval in the plan's own second counts. */
 const wholeSecond = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;

@@ -16,6 +16,7 @@ import { healRefusalMethods } from "./heal-refusals.js";
 import { signingKeyMethods } from "./signing-keys.js";
 import { apiTokenMethods } from "./api-tokens.js";
 import { stateHoldMethods } from "./state-holds.js";
+import { headPushMethods } from "./head-pushes.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -36,6 +37,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...signingKeyMethods(driver.db),
     ...apiTokenMethods(driver.db),
     ...stateHoldMethods(driver.db),
+    ...headPushMethods(driver.db),
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
     ...healRefusalMethods(driver.db),

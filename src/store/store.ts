@@ -11,6 +11,7 @@ import type { HealRefusalStore } from "./heal-refusals.js";
 import type { SigningKeyStore } from "./signing-key-store.js";
 import type { ApiTokenStore } from "./api-token-store.js";
 import type { StateHoldStore } from "../model/state-hold.js";
+import type { HeadPushStore } from "../model/head-push.js";
 import type { ApplyRecord, LiveApply, LockRecord, NewLiveApply, NewPlan, PlanFile, PlanRecord, ProjectKey } from "./store-records.js";
 
 export type {
@@ -48,6 +49,7 @@ export interface Store
     SigningKeyStore,
     ApiTokenStore,
     StateHoldStore,
+    HeadPushStore,
     PreviewStore,
     ScheduledDestroyAttemptStore,
     HealRefusalStore {

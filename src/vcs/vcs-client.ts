@@ -103,6 +103,8 @@ export interface VcsClient {
   unverifiedCommits(repo: RepoRef, pr: Pick<PullRequestInfo, "baseSha" | "headSha">): Promise<string[]>;
   /** Whether GitHub shows this commit as verified. */
   commitVerified(repo: RepoRef, sha: string): Promise<boolean>;
+  /** The GitHub logins of a commit's author and committer, those GitHub matched to an account. */
+  commitUsers(repo: RepoRef, sha: string): Promise<string[]>;
   /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */
   branchProtected(repo: RepoRef, branch: string): Promise<boolean>;
   /** Open issues (never pull requests) that carry `label`. */

@@ -202,6 +202,13 @@ export class FakeVcs implements VcsClient {
     return this.verifiedCommits.has(sha);
   }
 
+  /** Each commit's author and committer logins, as `commitUsers` answers (none by default). */
+  commitLogins = new Map<string, string[]>();
+
+  async commitUsers(_repo: RepoRef, sha: string): Promise<string[]> {
+    return this.commitLogins.get(sha) ?? [];
+  }
+
   /** Branches GitHub shows as protected, as `branchProtected` answers. */
   protectedBranches = new Set<string>();
 

@@ -1,6 +1,7 @@
 import type { components } from "@octokit/openapi-types";
 import { pullRequestJson } from "./github-shapes.js";
 import { notFound, ok, paginate } from "./rest-reply.js";
+import { loginJson } from "./user-json.js";
 import type { RestRouter } from "./rest-router.js";
 import type { SimCore } from "./sim-core.js";
 import type { SimState } from "./sim-state.js";
@@ -29,6 +30,7 @@ export function teamMembership(state: SimState, team: string, login: string): "a
 function commitJson(core: SimCore, repo: SimRepo, sha: string) {
   const { ctx } = core;
   const verified = repo.verifiedCommits?.has(sha) ?? false;
+  const users = repo.commitUsers?.get(sha);
   const a = `${ctx.api}/repos/${repo.fullName}`;
   return {
     sha,
@@ -51,8 +53,8 @@ function commitJson(core: SimCore, repo: SimRepo, sha: string) {
         verified_at: verified ? core.now() : null,
       },
     },
-    author: null,
-    committer: null,
+    author: users?.author ? loginJson(ctx, users.author) : null,
+    committer: users?.committer ? loginJson(ctx, users.committer) : null,
     parents: [],
   } satisfies Partial<S["commit"]>;
 }

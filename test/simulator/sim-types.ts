@@ -33,6 +33,11 @@ export interface SimRepo {
   requiredCheckApps?: Map<string, Record<string, string>>;
   /** Commits GitHub shows as signed and verified; every other commit is unsigned, as a plain `git commit` is. */
   verifiedCommits?: Set<string>;
+  /**
+   * Commits whose author and committer emails GitHub matched to an account (`author`/`committer`
+   * of GET /commits/{ref}); every other commit shows null there, as an unknown email does.
+   */
+  commitUsers?: Map<string, { author?: string; committer?: string }>;
 }
 
 export interface PullState {

@@ -202,11 +202,22 @@ export class SimulatorScenario {
     repo: SimRepo,
     number: number,
     files: Record<string, string | null>,
-    opts: { message?: string; executable?: string[]; sender?: string } = {},
+    opts: {
+      message?: string;
+      executable?: string[];
+      /** Who pushes (the `synchronize` sender); default: the PR's author. */
+      sender?: string;
+      /** The account GitHub matches the commit's author and committer email to; default: none. */
+      commitBy?: string;
+    } = {},
   ): Promise<{ headSha: string; delivery: DeliveryResult }> {
     const pr = this.pullOf(repo, number);
     if (pr.state !== "open") throw new Error(`#${number} is closed`);
     const headSha = await this.commitToBranch(repo, { branch: pr.headRef, files, message: opts.message, executable: opts.executable });
+    if (opts.commitBy) {
+      repo.commitUsers ??= new Map();
+      repo.commitUsers.set(headSha, { author: opts.commitBy, committer: opts.commitBy });
+    }
     const delivery = (await this.core.syncPullHeads(repo, opts.sender ?? null, pr.headRef)).get(number);
     if (!delivery) throw new Error(`#${number} did not move to ${headSha}`);
     return { headSha, delivery };

@@ -994,6 +994,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     ).rejects.toThrow();
   });
 
+  it("keeps who pushed each head of a pull request, once per login, the same on every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const sha = "a".repeat(40);
+    expect(await b.headPushers("acme/infra", 7, sha)).toEqual([]);
+    await a.recordHeadPush("acme/infra", 7, sha, "bob");
+    // A replayed event adds nothing; a force-push back to the same commit by another adds them.
+    await b.recordHeadPush("acme/infra", 7, sha, "bob");
+    await sleep(5);
+    await b.recordHeadPush("acme/infra", 7, sha, "alice");
+    expect(await a.headPushers("acme/infra", 7, sha)).toEqual(["bob", "alice"]);
+    // Control: another commit, pull request or repository has pushers of its own.
+    expect(await a.headPushers("acme/infra", 7, "b".repeat(40))).toEqual([]);
+    expect(await a.headPushers("acme/infra", 8, sha)).toEqual([]);
+    expect(await a.headPushers("acme/other", 7, sha)).toEqual([]);
+  });
+
   it("keeps a state terraform could not save with its hold, until released, the same on every replica", async () => {
     await fresh();
     const [a, b] = await twoStores();

@@ -6,6 +6,7 @@ import { previews } from "./migration-4-previews.js";
 import { apiTokensTable } from "./migration-5-api-tokens.js";
 import { stateHoldsTable } from "./migration-6-state-holds.js";
 import { stateHoldBackend } from "./migration-7-state-hold-backend.js";
+import { headPushesTable } from "./migration-8-head-pushes.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "api_tokens: tokens of the API, stored as digests", up: apiTokensTable },
   { version: 6, name: "state_holds: states terraform could not save, and their held projects", up: stateHoldsTable },
   { version: 7, name: "state_holds: the backend that refused the kept state", up: stateHoldBackend },
+  { version: 8, name: "head_pushes: who pushed each head of a pull request", up: headPushesTable },
 ];

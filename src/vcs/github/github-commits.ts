@@ -1,8 +1,13 @@
 import type { VcsClient } from "../vcs-client.js";
 import type { GitHubCalls } from "./github-calls.js";
 
-/** Whether commits are signed and verified, as GitHub says. */
-export function gitHubCommits({ octokit, request, retry, ids }: GitHubCalls): Pick<VcsClient, "unverifiedCommits" | "commitVerified"> {
+/** Whether commits are signed and verified, and whose accounts GitHub matched to a commit. */
+export function gitHubCommits({
+  octokit,
+  request,
+  retry,
+  ids,
+}: GitHubCalls): Pick<VcsClient, "unverifiedCommits" | "commitVerified" | "commitUsers"> {
   return {
     async unverifiedCommits(repo, pr) {
       // A pull request's own commit list stops at 250; a comparison of its base and head, read
@@ -25,6 +30,13 @@ export function gitHubCommits({ octokit, request, retry, ids }: GitHubCalls): Pi
         octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
       );
       return data.commit.verification?.verified === true;
+    },
+    async commitUsers(repo, sha) {
+      const { data } = await retry(`reading commit ${sha.slice(0, 7)}`, () =>
+        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
+      );
+      const logins = [data.author?.login, data.committer?.login].filter((l): l is string => typeof l === "string" && l !== "");
+      return [...new Set(logins)];
     },
   };
 }

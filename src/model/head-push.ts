@@ -1,0 +1,37 @@
+/**
+ * Who pushed a pull request's head commit, as GitHub told Sluice (the `sender` of the
+ * `pull_request.synchronize` that moved the PR to it). GitHub's "approval of the most recent
+ * push" rule: an approval by that pusher is not a second pair of eyes on what they pushed.
+ */
+export type HeadPush =
+  /** Every login a push of this commit to this PR was heard from (a force-push back may add one). */
+  | { sha: string; known: true; pushers: readonly string[] }
+  /**
+   * No push of this commit was heard of (the PR was opened with it, its event was lost, it
+   * predates Sluice): the commit's author and committer on GitHub stand in for its pusher.
+   */
+  | { sha: string; known: false; standIns: readonly string[] };
+
+export interface HeadPushStore {
+  /** Records that `pusher` pushed `sha` as the head of a pull request (kept once per login). */
+  recordHeadPush(repo: string, pr: number, sha: string, pusher: string): Promise<void>;
+  /** The logins that pushed `sha` as the head of the pull request, in the order first heard. */
+  headPushers(repo: string, pr: number, sha: string): Promise<string[]>;
+}
+
+/** Whether `user` is, or stands in for, the pusher of the head: their approval does not count. */
+export function pushedHead(push: HeadPush | undefined, user: string): boolean {
+  if (!push) return false;
+  const logins = push.known ? push.pushers : push.standIns;
+  return logins.some((l) => l.toLowerCase() === user.toLowerCase());
+}
+
+/** The refusal's words for approvals that did not count because their givers pushed the head. */
+export function headPushNote(push: HeadPush, users: readonly string[]): string {
+  const who = users.map((u) => `@${u}`).join(", ");
+  const sha = push.sha.slice(0, 7);
+  const rule = "an approval of the most recent push must come from someone else";
+  return push.known
+    ? `${who} pushed the head commit ${sha}; ${rule}`
+    : `no push of the head commit ${sha} was heard of, so its author and committer stand in for its pusher: ${who}; ${rule}`;
+}

@@ -1,0 +1,162 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+
+// GitHub's "approval of the most recent push": someone who pushed to another's pull request does
+// not review their own push. Sluice's `approved` counts approvals by the same rule, on every road.
+
+type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
+
+let n = 0;
+
+const bot = (h: Harness, repo: Repo, pr: number) => h.sim.comments(repo, pr).filter((c) => c.user === "sluice[bot]");
+
+async function completed(h: Harness, repo: Repo, sha: string, name = "sluice/plan") {
+  await h.sim.waitFor(() => h.sim.checkRuns(repo, sha).some((c) => c.name === name && c.status === "completed"), {
+    message: `no completed ${name} on ${sha.slice(0, 7)}`,
+    timeoutMs: 90_000,
+  });
+  return h.sim.checkRuns(repo, sha).find((c) => c.name === name && c.status === "completed") as ReturnType<
+    Harness["sim"]["checkRuns"]
+  >[number];
+}
+
+/** A repo whose project `net` alice's PR grows; alice, bob and carol may write. */
+async function alicesPr(h: Harness) {
+  n++;
+  const state = join(h.stateDir, `last-push-${n}.tfstate`);
+  const name = `last-push-${n}`;
+  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": statefulProject("net", state, 0) } });
+  await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", title: "grow net" });
+  await completed(h, repo, pr.headSha);
+  return { repo, pr, state };
+}
+
+/** A push to the PR by `sender`, and its autoplan done. */
+async function push(h: Harness, pr: { repo: Repo; number: number; state: string }, count: number, sender: string) {
+  const files = { "net/main.tf": statefulProject("net", pr.state, count) };
+  const pushed = await h.sim.pushToPullRequest(pr.repo, pr.number, files, { sender });
+  await completed(h, pr.repo, pushed.headSha);
+  return pushed.headSha;
+}
+
+function audit(h: Harness, repo: Repo): { action: string; detail: string }[] {
+  const sqlite = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return sqlite.prepare("SELECT action, detail FROM audit_events WHERE repo = ? ORDER BY id").all(repo.fullName) as {
+      action: string;
+      detail: string;
+    }[];
+  } finally {
+    sqlite.close();
+  }
+}
+
+async function comment(h: Harness, repo: Repo, pr: number, user: string, body: string) {
+  const before = bot(h, repo, pr).length;
+  await h.sim.comment(repo, pr, { user, body });
+  await h.sim.waitFor(
+    () => bot(h, repo, pr).length > before && /·\s*(✅|❌|⛔|⚠️)|Nothing to apply/.test(bot(h, repo, pr)[before]?.body ?? ""),
+    { message: `no finished reply to ${body}`, timeoutMs: 90_000 },
+  );
+  // Mentions in Sluice's comments carry a zero-width space so that no one is notified.
+  return (bot(h, repo, pr)[before]?.body ?? "").replaceAll("\u200b", "");
+}
+
+const RULE = "an approval of the most recent push must come from someone else";
+
+describe("an approval of the most recent push, on /apply", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ serverConfig: "apply_requirements: [approved]\napprovals: 1\n" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("bob pushes to alice's PR and approves it: /apply is refused, naming the rule; carol's approval applies", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain("⛔");
+    expect(reply).toContain(`@bob pushed the head commit ${head.slice(0, 7)}; ${RULE}`);
+    expect(reply).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+    expect(await stateResources(state)).toEqual([]);
+    // The gate's decision in the audit trail says why.
+    expect(audit(h, repo).some((e) => e.action === "gate-refused" && e.detail.includes("@bob pushed the head commit"))).toBe(true);
+    // Control: someone who did not push approves, and the apply goes through.
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  it("control: bob pushed an earlier commit, alice pushed the head: bob's approval counts", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    await push(h, { repo, number: pr.number, state }, 3, "bob");
+    await push(h, { repo, number: pr.number, state }, 2, "alice");
+    await h.sim.approve(repo, pr.number, "bob");
+    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  it("a head no push event announced: its commit's author stands in for the pusher, and is told so", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    h.sim.setWebhookTarget("http://127.0.0.1:9"); // bob's push's webhook is lost
+    const files = { "net/main.tf": statefulProject("net", state, 2) };
+    const pushed = await h.sim.pushToPullRequest(repo, pr.number, files, { sender: "bob", commitBy: "bob" });
+    h.sim.setWebhookTarget(h.app.url);
+    await comment(h, repo, pr.number, "alice", "/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(h, repo, pr.number, "alice", "/apply");
+    const sha = pushed.headSha.slice(0, 7);
+    expect(reply).toContain(
+      `no push of the head commit ${sha} was heard of, so its author and committer stand in for its pusher: @bob; ${RULE}`,
+    );
+    expect(await stateResources(state)).toEqual([]);
+    // Control: a reviewer who neither pushed nor wrote the commit counts.
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+  });
+});
+
+describe("an approval of the most recent push, on apply on merge", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ serverConfig: "apply_on: merge\napply_requirements: [approved]\n" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("bob pushes to alice's PR, approves it and merges it: nothing is applied, and the PR is told why", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+    expect((await completed(h, repo, head, "sluice/apply")).conclusion).toBe("failure");
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.waitFor(
+      () => bot(h, repo, pr.number).some((c) => c.body.replaceAll("\u200b", "").includes(`@bob pushed the head commit`)),
+      {
+        message: "no reply naming the pusher",
+        timeoutMs: 60_000,
+      },
+    );
+    expect(audit(h, repo).some((e) => e.action === "gate-refused" && e.detail.startsWith("road: merge") && e.detail.includes(RULE))).toBe(
+      true,
+    );
+  });
+
+  it("control: carol approves bob's push, and the merge applies it", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    await h.sim.approve(repo, pr.number, "carol");
+    await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
+    expect((await completed(h, repo, head, "sluice/apply")).conclusion).toBe("success");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+});
