@@ -14,8 +14,10 @@ export async function headPushFacts(
   repo: RepoRef,
   pr: number,
   sha: string,
+  /** Those whose latest review approves: GitHub is asked for the commit only when one could count. */
+  approving: readonly string[],
 ): Promise<HeadPush> {
   const pushers = await store.headPushers(repoFullName(repo), pr, sha);
   if (pushers.length) return { sha, known: true, pushers };
-  return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
+  return { sha, known: false, standIns: approving.length ? await vcs.commitUsers(repo, sha) : [] };
 }

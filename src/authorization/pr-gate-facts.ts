@@ -52,7 +52,7 @@ export async function gatherPrFacts(
     undiverged,
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
     agents: deps.config.agents,
-    headPush: await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha),
+    headPush: await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha, approvingReviewers(reviews)),
   };
 }
 
