@@ -68,7 +68,7 @@ async function comment(h: Harness, repo: Repo, pr: number, user: string, body: s
 
 const RULE = "an approval of the most recent push must come from someone else";
 
-describe("an approval of the most recent push, on /apply", () => {
+describe("an approval of the most recent push, on /apply and /import", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ serverConfig: "apply_requirements: [approved]\napprovals: 1\n" });
@@ -120,6 +120,19 @@ describe("an approval of the most recent push, on /apply", () => {
     // Control: a reviewer who neither pushed nor wrote the commit counts.
     await h.sim.approve(repo, pr.number, "carol");
     expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+  });
+
+  // A state change is an apply at the gate: the same rule holds.
+  it("bob pushes to alice's PR and approves it: /import is refused, naming the rule; carol's approval imports", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    await h.sim.approve(repo, pr.number, "bob");
+    const refused = await comment(h, repo, pr.number, "alice", "/import -d net terraform_data.net_0 existing-id");
+    expect(refused).toContain(`@bob pushed the head commit ${head.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(h, repo, pr.number, "alice", "/import -d net terraform_data.net_0 existing-id")).toContain("✅ done");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });
 });
 
