@@ -24,11 +24,8 @@ export interface ApplyFacts {
   unverified?: readonly string[];
   /** The server's `agents`: their approvals never count. */
   agents?: readonly string[];
-  /**
-   * Who pushed the head commit (or, unknown, its author and committer): their approval does not
-   * count. Absent only where no pull request's head is applied.
-   */
-  headPush?: HeadPush;
+  /** Who pushed the head commit (or, unknown, its author and committer): their approval does not count. */
+  headPush: HeadPush;
 }
 
 /** Who may apply: write access on the repo, or named by the server config. */
@@ -70,7 +67,7 @@ export function checkRequirements(
         const agents = ignored.filter((i) => i.why === "is an agent").map((i) => `@${i.user}`);
         const pushers = ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
         const note =
-          (pushers.length && f.headPush ? `; ${headPushNote(f.headPush, pushers)}` : "") +
+          (pushers.length ? `; ${headPushNote(f.headPush, pushers)}` : "") +
           (early.length ? `; ${early.join(", ")} approved before this plan was made, which does not count for it${since}` : "") +
           (agents.length
             ? `; ${agents.join(", ")} ${agents.length === 1 ? "is an agent" : "are agents"} (server setting \`agents\`), whose approval never counts`
@@ -88,9 +85,8 @@ export function checkRequirements(
         : refuse("the code owners of this project's files could not be determined");
       // A code owner who pushed the head is told why their approval was not theirs to give.
       const pushers = ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
-      const push = f.headPush;
       decisions.push(
-        !owners.allowed && pushers.length && push ? refuse(...owners.reasons.map((r) => `${r} (${headPushNote(push, pushers)})`)) : owners,
+        !owners.allowed && pushers.length ? refuse(...owners.reasons.map((r) => `${r} (${headPushNote(f.headPush, pushers)})`)) : owners,
       );
     } else if (req === "mergeable") {
       if (!f.mergeable.ok) decisions.push(refuse(`the pull request is not mergeable: ${f.mergeable.why}`));

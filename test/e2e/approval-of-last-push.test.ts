@@ -122,6 +122,24 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
   });
 
+  it("a push to a draft (no plan, no job) is still known: bob's approval after the PR is ready does not count", async () => {
+    n++;
+    const state = join(h.stateDir, `last-push-${n}.tfstate`);
+    const name = `last-push-${n}`;
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(`acme/${name}`, u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": statefulProject("net", state, 0) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", draft: true });
+    // The draft gets no autoplan: the push's event makes no job, yet who pushed is kept.
+    const pushed = await h.sim.pushToPullRequest(repo, pr.number, { "net/main.tf": statefulProject("net", state, 2) }, { sender: "bob" });
+    await h.sim.markReadyForReview(repo, pr.number, { user: "alice" });
+    await completed(h, repo, pushed.headSha);
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain(`@bob pushed the head commit ${pushed.headSha.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+  });
+
   // A state change is an apply at the gate: the same rule holds.
   it("bob pushes to alice's PR and approves it: /import is refused, naming the rule; carol's approval imports", async () => {
     const { repo, pr, state } = await alicesPr(h);

@@ -12,7 +12,7 @@ const permissions = new Map<string, Permission>([
   ["bob", "write"],
   ["carol", "write"],
 ]);
-const facts = (reviews: Review[], headPush?: HeadPush): ApplyFacts => ({
+const facts = (reviews: Review[], headPush: HeadPush = { sha: HEAD, known: true, pushers: ["alice"] }): ApplyFacts => ({
   commenter: "alice",
   commenterPermission: "write",
   allowedByServer: false,
@@ -22,7 +22,7 @@ const facts = (reviews: Review[], headPush?: HeadPush): ApplyFacts => ({
   permissions,
   mergeable: { ok: true },
   undiverged: true,
-  ...(headPush ? { headPush } : {}),
+  headPush,
 });
 const pushedBy = (...pushers: string[]): HeadPush => ({ sha: HEAD, known: true, pushers });
 

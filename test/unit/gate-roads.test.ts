@@ -24,6 +24,7 @@ const prFacts = {
   permissions: new Map([["carol", "write" as const]]),
   mergeable: { ok: true as const },
   undiverged: true,
+  headPush: { sha: A, known: true as const, pushers: ["alice"] },
 };
 
 /** A plan's content: by default one update of `terraform_data.app`. */
