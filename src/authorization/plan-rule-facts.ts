@@ -21,6 +21,8 @@ export interface PlanRuleInput {
   override?: { reason: string };
   /** The approvals the gate counts for this plan (PR roads): the destroy rule counts those from its teams. */
   approvers?: readonly string[];
+  /** Why approvals of the head were left out of `approvers` (its pusher's), for the destroy rule's refusal. */
+  notCounted?: string;
   agents: readonly string[];
   now?: Date;
 }
@@ -38,7 +40,7 @@ export async function planRuleFacts(vcs: Pick<VcsClient, "teamMember">, a: PlanR
       if (rule.teams.length === 0 || (await memberOfTeams(vcs, rule.teams.map(bare), user)) !== undefined) approvers.push(user);
     }
     const window = rule.window ? windowsState([{ match: "**", ...rule.window }], [], a.now ?? new Date()) : ({ open: true } as const);
-    facts.destroy = { approvers, window };
+    facts.destroy = { approvers, window, ...(a.notCounted ? { notCounted: a.notCounted } : {}) };
   }
   return facts;
 }

@@ -8,7 +8,8 @@ import { approvalsFrom } from "../policy/approvals-from.js";
 import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import { mergeability } from "../policy/mergeability.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
-import { approvingReviewers, countApprovals, WRITE_ACCESS } from "../policy/count-approvals.js";
+import { approvingReviewers, countApprovals, PUSHED_HEAD, WRITE_ACCESS } from "../policy/count-approvals.js";
+import { headPushNote } from "../model/head-push.js";
 import type { PlanRecord } from "../store/store.js";
 import { VcsError, type VcsClient } from "../vcs/vcs-client.js";
 import { memberOfTeams } from "./apply-teams.js";
@@ -184,7 +185,8 @@ export async function prPlanRuleFacts(
   },
 ): Promise<Pick<GateFacts, "planRules" | "agents">> {
   const r = f.requirements;
-  const approvers = r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
+  const counted = r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom) : { approvers: [], ignored: [] };
+  const pushers = counted.ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
   const planRules = await planRuleFacts(vcs, {
     repo: f.plan.repo,
     project: f.project.name,
@@ -193,7 +195,8 @@ export async function prPlanRuleFacts(
     runner: f.plan.runner,
     actor: f.job.spec.actor,
     override: f.override,
-    approvers,
+    approvers: counted.approvers,
+    ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),
     agents: deps.config.agents,
   });
   // An agent's push: its push event started the plan, so the plan's job names it.

@@ -40,7 +40,12 @@ export interface PlanRuleFacts {
   /** `/apply --override-protect -- reason`, and whether who asked is one of `rules.owners`. */
   overrideProtect?: { by: string; reason: string; owner: boolean };
   /** A `-destroy` plan under a `destroy:` rule: the counted approvers from its teams, and its window now. */
-  destroy?: { approvers: string[]; window: WindowState };
+  destroy?: {
+    approvers: string[];
+    window: WindowState;
+    /** Why some approvals were not counted (the head's pusher gave them), said in a refusal. */
+    notCounted?: string;
+  };
 }
 
 /** The server's `agents`: who asked is one, and the agent that proposed what is applied (the PR's author or pusher). */

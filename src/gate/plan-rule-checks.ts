@@ -48,8 +48,9 @@ export function checkDestroyRule(p: PlanRuleFacts | undefined): Decision {
   if (missing > 0) {
     const from = rule.teams.length ? `members of ${list(rule.teams)}` : "users with write access";
     const have = p.destroy.approvers.length ? ` (counted: ${p.destroy.approvers.map((a) => `@\u200b${a}`).join(", ")})` : "";
+    const notCounted = p.destroy.notCounted ? `; ${p.destroy.notCounted}` : "";
     reasons.push(
-      `a destroy plan of this project needs ${rule.approvals} approval${rule.approvals === 1 ? "" : "s"} of the current commit from ${from}, given after the plan${have}; ${missing} more needed (\`destroy\` rule from ${rule.source})`,
+      `a destroy plan of this project needs ${rule.approvals} approval${rule.approvals === 1 ? "" : "s"} of the current commit from ${from}, given after the plan${have}; ${missing} more needed (\`destroy\` rule from ${rule.source})${notCounted}`,
     );
   }
   return reasons.length ? refuse(...reasons) : ALLOWED;

@@ -1,4 +1,12 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
+import { prPlanRuleFacts } from "../../src/authorization/pr-gate-facts.js";
+import { checkDestroyRule } from "../../src/gate/plan-rule-checks.js";
+import type { Job } from "../../src/model/job.js";
+import type { PlanRecord } from "../../src/store/store.js";
+import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { fakePullRequest } from "../fakes/fake-vcs.js";
 import { headPushOf } from "../../src/ingress/head-push-of.js";
 import type { HeadPush } from "../../src/model/head-push.js";
 import type { Permission, Review } from "../../src/model/pull-request.js";
@@ -90,5 +98,36 @@ describe("who pushed a head, from the webhook", () => {
     expect(headPushOf("issue_comment", payload("synchronize"))).toBeUndefined();
     expect(headPushOf("pull_request", { ...payload("synchronize"), sender: {} })).toBeUndefined();
     expect(headPushOf("pull_request", { ...payload("synchronize"), pull_request: { number: 7 } })).toBeUndefined();
+  });
+});
+
+describe("a destroy rule's approvals", () => {
+  const shown = summarizePlan(readFileSync(new URL("../fixtures/terraform-plans/tf111_changes.json", import.meta.url), "utf8"));
+  if (!shown.ok) throw new Error(shown.error);
+  const summary = shown.summary;
+  it("the head's pusher's approval is not counted, and the refusal says why (control: carol's is)", async () => {
+    const deps = await fakeJobDeps();
+    const reviews = [approval("bob"), approval("carol")];
+    const requirements = { requirements: ["approved" as const], approvalsNeeded: 1, facts: facts(reviews, pushedBy("bob")) };
+    const rules = { protect: [], owners: [], destroy: { approvals: 2, teams: [], source: "server config" } };
+    const { planRules } = await prPlanRuleFacts(deps, deps.vcs, {
+      job: { spec: { actor: "alice" } } as Job,
+      pr: fakePullRequest({ headSha: HEAD }),
+      plan: {
+        repo: "acme/infra",
+        project: "db",
+        runner: "terraform",
+        jobId: 1,
+        summary: { ...summary, destroyPlan: true },
+      } as unknown as PlanRecord,
+      project: { name: "db", dir: "db", workspace: "default", runner: "terraform" },
+      settings: { planRulesFor: () => rules },
+      requirements,
+    });
+    expect(planRules?.destroy?.approvers).toEqual(["carol"]);
+    const refused = checkDestroyRule(planRules);
+    expect(refused.allowed ? "" : refused.reasons.join("\n")).toContain(
+      "1 more needed (`destroy` rule from server config); @bob pushed the head commit c0ffee1; an approval of the most recent push must come from someone else",
+    );
   });
 });
