@@ -32,8 +32,9 @@ export function gitHubCommits({
       return data.commit.verification?.verified === true;
     },
     async commitUsers(repo, sha) {
+      // One file of the diff is enough: the accounts are what is read, and a large commit's files are many.
       const { data } = await retry(`reading commit ${sha.slice(0, 7)}`, () =>
-        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, request: request() }),
+        octokit.rest.repos.getCommit({ ...ids(repo), ref: sha, per_page: 1, request: request() }),
       );
       const logins = [data.author?.login, data.committer?.login].filter((l): l is string => typeof l === "string" && l !== "");
       return [...new Set(logins)];
