@@ -56,11 +56,16 @@ function audit(h: Harness, repo: Repo): { action: string; detail: string }[] {
 }
 
 async function comment(h: Harness, repo: Repo, pr: number, user: string, body: string) {
+  return reply(h, repo, pr, () => h.sim.comment(repo, pr, { user, body }).then(() => undefined));
+}
+
+/** Sluice's finished reply to what `act` does (a comment, a click). */
+async function reply(h: Harness, repo: Repo, pr: number, act: () => Promise<unknown>) {
   const before = bot(h, repo, pr).length;
-  await h.sim.comment(repo, pr, { user, body });
+  await act();
   await h.sim.waitFor(
     () => bot(h, repo, pr).length > before && /·\s*(✅|❌|⛔|⚠️)|Nothing to apply/.test(bot(h, repo, pr)[before]?.body ?? ""),
-    { message: `no finished reply to ${body}`, timeoutMs: 90_000 },
+    { message: "no finished reply", timeoutMs: 90_000 },
   );
   // Mentions in Sluice's comments carry a zero-width space so that no one is notified.
   return (bot(h, repo, pr)[before]?.body ?? "").replaceAll("\u200b", "");
@@ -137,6 +142,16 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     await h.sim.approve(repo, pr.number, "bob");
     const reply = await comment(h, repo, pr.number, "alice", "/apply");
     expect(reply).toContain(`@bob pushed the head commit ${pushed.headSha.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+  });
+
+  it("the Apply button clicked by bob on the check of the head he pushed: refused the same way", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    await h.sim.approve(repo, pr.number, "bob");
+    const check = await completed(h, repo, head);
+    const clicked = await reply(h, repo, pr.number, () => h.sim.clickCheckAction(repo, check.id, "apply", "bob"));
+    expect(clicked).toContain(`@bob pushed the head commit ${head.slice(0, 7)}; ${RULE}`);
     expect(await stateResources(state)).toEqual([]);
   });
 
