@@ -1,4 +1,5 @@
 import type { Project } from "../../src/model/project.js";
+import { planFailure } from "../plan-failure.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -48,7 +49,7 @@ export function createHelmRunner(settings: HelmRunnerSettings = {}): K8sRunner {
 
 async function planHelm(bin: string, req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
   const started = performance.now();
-  const fail = planFailure(started);
+  const fail = planFailed(started);
   const project = req.project as Project;
   const s = resolveHelmSettings(project);
   if (req.extraArgs.length > 0) {
@@ -167,16 +168,11 @@ async function renderCanaries(
 
 type HelmCommon = Omit<RenderChartInput, "chart" | "side">;
 
-/** A failed plan's outcome, timed from `started`. */
-const planFailure =
+/** A failed plan's outcome, timed from `started`, from a render's or a step's failure. */
+const planFailed =
   (started: number) =>
-  (f: { failedStep: string; message: string; output?: string }): PlanOutcome => ({
-    ok: false,
-    failedStep: f.failedStep,
-    message: f.message,
-    output: f.output ?? "",
-    durationMs: performance.now() - started,
-  });
+  (f: { failedStep: string; message: string; output?: string }): PlanOutcome =>
+    planFailure(started)(f.failedStep, f.message, f.output);
 
 /**
  * The plan from the chart's renders: the objects' diff (keyed digests of secrets and of the fields
@@ -211,7 +207,7 @@ async function planFromHelmRenders(
     canary: canary?.renders,
     baseAgain: renders.baseAgain,
   });
-  if (!planned.ok) return planFailure(started)(planned);
+  if (!planned.ok) return planFailed(started)(planned);
   planned.summary.sensitiveValues.push(...Object.values(req.secretSet ?? {}));
   // What the plan deletes heads the file (comments to helm and YAML): the apply refuses an
   // upgrade that would delete anything else the release holds.

@@ -1,4 +1,5 @@
 import { kubectlBinary } from "../helm/helm-binary.js";
+import { planFailure } from "../plan-failure.js";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -43,13 +44,7 @@ const hasKustomization = (dir: string) => KUSTOMIZATION_FILES.some((f) => exists
 
 async function planKustomize(bin: string, req: PlanRequest, exec: Exec): Promise<PlanOutcome> {
   const started = performance.now();
-  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
-    ok: false,
-    failedStep,
-    message,
-    output,
-    durationMs: performance.now() - started,
-  });
+  const fail = planFailure(started);
   const project = req.project as KustomizeProject;
   const namespace = kustomizeNamespace(project);
   const preview = project.previewNamespace;

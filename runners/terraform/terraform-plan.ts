@@ -1,4 +1,5 @@
 import { heldOutput } from "../held-output.js";
+import { planFailure } from "../plan-failure.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
@@ -39,13 +40,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   const bin = req.binary ?? defaultBin;
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
-    ok: false,
-    failedStep,
-    message,
-    output,
-    durationMs: elapsed(),
-  });
+  const fail = planFailure(started);
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return fail("checkout", dir.reason);
   // A destroy plan is Terraform's `-destroy`, after the request's own arguments.

@@ -1,4 +1,5 @@
 import { lstat, mkdir, rm, stat } from "node:fs/promises";
+import { planFailure } from "../plan-failure.js";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
@@ -28,13 +29,7 @@ const exists = (path: string) =>
  */
 export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, flags: TerragruntFlags): Promise<PlanOutcome> {
   const started = performance.now();
-  const fail = (failedStep: string, message: string, output = ""): PlanOutcome => ({
-    ok: false,
-    failedStep,
-    message,
-    output,
-    durationMs: performance.now() - started,
-  });
+  const fail = planFailure(started);
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
   if (!dir.ok) return fail("checkout", dir.reason);
   if (!(await exists(join(dir.path, "terragrunt.hcl")))) return fail("checkout", `\`${req.project.dir}\` has no terragrunt.hcl`);
