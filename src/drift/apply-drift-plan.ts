@@ -68,7 +68,7 @@ export async function applyDriftPlan(a: DriftApply): Promise<DriftApplyOutcome> 
         planId: a.planId,
         // A drift issue's saved plan is used once; a reconcile applies a plan it never saved.
         markPlanUsed: a.planId > 0,
-        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, approvers: [], planHash: a.planHash },
+        live: { commitSha: a.commitSha, source: a.source, number: a.number, actor: a.actor, planHash: a.planHash },
       },
     });
     return ran.ok ? { ok: true, output: ran.output } : { ok: false, message: ran.message, output: ran.output };

@@ -1,4 +1,5 @@
 import type { GateRule, Road } from "../model/gate.js";
+import { countApprovals } from "../policy/count-approvals.js";
 import type { GateFacts } from "./gate-facts.js";
 import { checkRule, ROAD_RULES } from "./gate-rules.js";
 
@@ -16,6 +17,12 @@ export interface GatePass {
   readonly project: string;
   readonly number: number;
   readonly actor: string;
+  /**
+   * The approvals the gate counted (countApprovals over the requirements' facts: not the head's
+   * pusher, nor the author, an agent or a user without write access); none on a road without
+   * them. What the apply token's `approvers`, the live record and the audit name.
+   */
+  readonly approvers: readonly string[];
 }
 
 export type GateDecision =
@@ -39,9 +46,15 @@ export function decide(facts: GateFacts): GateDecision {
     project: facts.project,
     number: facts.number,
     actor: facts.actor,
+    approvers: countedApprovers(facts),
   } as unknown as GatePass;
   issued.add(pass);
   return { allowed: true, pass, road: facts.road };
+}
+
+function countedApprovers(facts: GateFacts): string[] {
+  const r = facts.requirements;
+  return r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
 }
 
 /** Whether `pass` came from `decide` (a forged object fails, whatever its shape). */

@@ -1,4 +1,3 @@
-import { countApprovals } from "../policy/count-approvals.js";
 import type { ConsoleStore } from "../store/console-store.js";
 import type { GateDecision } from "./decide.js";
 import type { GateFacts } from "./gate-facts.js";
@@ -21,8 +20,7 @@ export async function recordDecision(
       ? `; window overridden by @${facts.override.by} (${facts.window.why}): ${facts.override.reason}`
       : "";
   // Who approved what was applied: the approvals the gate counted, for an auditor reading the stream.
-  const r = facts.requirements;
-  const approvers = decision.allowed && r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
+  const approvers = decision.allowed ? decision.pass.approvers : [];
   const approved = approvers.length ? `; approvers: ${approvers.join(", ")}` : "";
   // Which project every rule was found by: an auditor sees a renamed project as what it is.
   const identity = facts.identity ? `; identity: ${facts.identity}` : "";

@@ -9,12 +9,6 @@ import type { ApplyContext } from "./apply-context.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { pullRequestStepVariables, type RunInputs } from "../tool-runs/runner-request.js";
 
-/** Who approved the pull request's head (the apply token's `approvers`); asked only when credentials are configured. */
-async function approversOf(ctx: ApplyContext): Promise<string[]> {
-  if (ctx.deps.config.credentials.length === 0) return [];
-  const reviews = await ctx.vcs.reviews(ctx.job.target.repo, ctx.pr.number).catch(() => []);
-  return [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.commitId === ctx.pr.headSha).map((r) => r.user))];
-}
 import type { InputsContext } from "../tool-runs/gather-inputs.js";
 
 /** A Terraform apply runs the saved plan, which holds its variables: inputs are for tools that render again. */
@@ -95,7 +89,7 @@ export async function applyOne(
       head_sha: commitSha,
       base_ref: ctx.pr.baseRef,
       actor: admitted.actor,
-      approvers: await approversOf(ctx),
+      approvers: [...admitted.approvers],
     }),
     // Every apply is in the live record and a GitHub Deployment (pull mode's "what is live where").
     record: {

@@ -13,6 +13,8 @@ export async function recorded(
   ctx: ProjectRunnerContext,
   project: Project,
   rec: ApplyRecord,
+  /** The approvals the gate counted for this apply (its pass's). */
+  approvers: readonly string[],
   run: () => Promise<ApplyOutcome>,
 ): Promise<ApplyOutcome> {
   const { deps, job, vcs } = ctx;
@@ -30,7 +32,7 @@ export async function recorded(
     planId: rec.planId,
   });
   if (rec.markPlanUsed) await deps.store.markPlanApplied(rec.planId);
-  const live = { ...rec.live, repo: repoName, project: name, dir: project.dir, workspace: project.workspace };
+  const live = { ...rec.live, approvers: [...approvers], repo: repoName, project: name, dir: project.dir, workspace: project.workspace };
   const outcome = await recordLiveApply(deps, vcs, repo, live, run).catch(async (e: unknown) => {
     await deps.store.recordApplyEnd(applyId, "failed");
     throw e;

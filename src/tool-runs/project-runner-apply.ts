@@ -37,7 +37,7 @@ export function projectRunnerApply({ ctx, prepare, sandbox, gateApply }: RunDoor
       if (!ran.ok && ran.erroredState) keptState = await keepState(ctx, project, ran.erroredState, ran.message, ran.erroredBackend);
       return ran;
     };
-    const outcome = at.record ? await recorded(ctx, project, at.record, run) : await run();
+    const outcome = at.record ? await recorded(ctx, project, at.record, pass.approvers, run) : await run();
     secrets.add(outcome.sensitiveValues);
     const kept = { sensitiveValues: outcome.sensitiveValues, output: outcome.output, credentials: seen.identity };
     if (!outcome.ok && keptState !== undefined) return { ...failed("apply", keptState), ...kept };

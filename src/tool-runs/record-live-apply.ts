@@ -1,6 +1,5 @@
 import type { JobDeps } from "../job-context/job-deps.js";
 import type { RepoRef } from "../model/repo.js";
-import { approvingReviewers } from "../policy/count-approvals.js";
 import type { NewLiveApply } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 import { errorMessage } from "../util/errors.js";
@@ -14,14 +13,10 @@ export async function recordLiveApply<T extends { ok: boolean }>(
   deps: Pick<JobDeps, "store" | "log">,
   vcs: VcsClient,
   repo: RepoRef,
-  rec: Omit<NewLiveApply, "approvers"> & { approvers?: string[] },
+  rec: NewLiveApply,
   apply: () => Promise<T>,
 ): Promise<T> {
-  let approvers = rec.approvers;
-  if (approvers === undefined && (rec.source === "pr" || rec.source === "merge")) {
-    approvers = await vcs.reviews(repo, rec.number).then(approvingReviewers, () => []);
-  }
-  const id = await deps.store.recordLiveApplyStart({ ...rec, approvers: approvers ?? [] });
+  const id = await deps.store.recordLiveApplyStart(rec);
   const warn = (what: string) => (e: unknown) => {
     deps.log.warn({ repo: rec.repo, project: rec.project, err: errorMessage(e) }, what);
     return undefined;

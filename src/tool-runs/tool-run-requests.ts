@@ -33,7 +33,8 @@ export interface ApplyRecord {
   /** The saved plan applied (0: none was saved) and whether it is marked used before the tool starts. */
   planId: number;
   markPlanUsed: boolean;
-  live: Omit<NewLiveApply, "approvers" | "repo" | "project" | "dir" | "workspace"> & { approvers?: string[] };
+  /** Its approvers are the gate's counted ones (the pass's), not given here. */
+  live: Omit<NewLiveApply, "approvers" | "repo" | "project" | "dir" | "workspace">;
 }
 
 export interface ApplyAt {

@@ -52,7 +52,12 @@ export async function projectRunnerUnderTest(opts: {
 }
 
 /** A pass for a project of acme/infra#3 on the given road, as the gate gives it. */
-export function passFor(road: "comment" | "import", projectName = "net"): GatePass {
+export function passFor(
+  road: "comment" | "import",
+  projectName = "net",
+  /** The requirements' facts (reviews, who pushed the head, …); default: no review. */
+  approvalFacts: Record<string, unknown> = {},
+): GatePass {
   const d = decide({
     road,
     repo: "acme/infra",
@@ -64,7 +69,11 @@ export function passFor(road: "comment" | "import", projectName = "net"): GatePa
     window: { open: true },
     lock: { road: "pr", held: true },
     changedByPr: true,
-    requirements: { requirements: [], approvalsNeeded: 0, facts: {} as never },
+    requirements: {
+      requirements: [],
+      approvalsNeeded: 0,
+      facts: { reviews: [], author: "alice", headSha: "a", permissions: new Map(), ...approvalFacts } as never,
+    },
     ...(road === "comment"
       ? {
           plan: {

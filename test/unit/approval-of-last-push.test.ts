@@ -13,6 +13,7 @@ import type { Permission, Review } from "../../src/model/pull-request.js";
 import { type ApplyFacts, checkRequirements } from "../../src/policy/check-apply-policy.js";
 import type { CodeOwnerFacts } from "../../src/policy/code-owners.js";
 import { countApprovals } from "../../src/policy/count-approvals.js";
+import { passFor } from "../fakes/project-runner-under-test.js";
 
 const HEAD = "c0ffee1".padEnd(40, "0");
 const approval = (user: string, commitId = HEAD): Review => ({ user, state: "APPROVED", commitId, submittedAt: "2026-01-01T10:00:00Z" });
@@ -129,5 +130,22 @@ describe("a destroy rule's approvals", () => {
     expect(refused.allowed ? "" : refused.reasons.join("\n")).toContain(
       "1 more needed (`destroy` rule from server config); @bob pushed the head commit c0ffee1; an approval of the most recent push must come from someone else",
     );
+  });
+});
+
+describe("the approvers an apply names (its token's `approvers` claim, the live record, the audit)", () => {
+  it("are the gate's counted ones: the head's pusher's approval is not among them (control: another's is)", () => {
+    const counted = (pushers: string[]) =>
+      passFor("comment", "net", {
+        headSha: "a",
+        reviews: [
+          { user: "bob", state: "APPROVED", commitId: "a", submittedAt: "2026-01-01T10:00:00Z" },
+          { user: "carol", state: "APPROVED", commitId: "a", submittedAt: "2026-01-01T10:00:00Z" },
+        ],
+        permissions,
+        headPush: { sha: "a", known: true, pushers },
+      }).approvers;
+    expect(counted(["bob"])).toEqual(["carol"]);
+    expect(counted(["alice"])).toEqual(["bob", "carol"]);
   });
 });

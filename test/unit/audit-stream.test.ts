@@ -277,7 +277,7 @@ describe("fields read back from a gate decision's text", () => {
     // An owner's override of the protected destroy: allowed, with no approval requirement, no approver.
     const planRules = { content, rules, overrideProtect: { by: "olga", reason: "retire the bucket", owner: true } };
     expect(checkProtect(planRules).allowed).toBe(true);
-    const allowed = await streamed(planRules, { allowed: true, pass: {} as GatePass, road: "comment" });
+    const allowed = await streamed(planRules, { allowed: true, pass: { approvers: [] } as unknown as GatePass, road: "comment" });
     expect(allowed.detail).toContain("approvers: ceo, cfo");
     expect(allowed.e.action).toBe("gate-allowed");
     expect(allowed.e.approvers).toBeUndefined();
