@@ -6,6 +6,7 @@ import { repoAllowed } from "../config/server-config-for.js";
 import { startDriftScheduler } from "../drift/drift-scheduler.js";
 import { startHealSweeper } from "../heal/heal-sweeper.js";
 import { startWebhookRedeliverer } from "../heal/webhook-redeliverer.js";
+import { closeEventGraceMs } from "../heal/close-event-grace.js";
 import type { Metrics } from "../console/metrics.js";
 import { hookDeliveriesSince, redeliverHookDelivery } from "../vcs/github/app-hook-deliveries.js";
 import { previewSweepFromEnv, startPreviewSweeper } from "../preview/preview-sweeper.js";
@@ -76,6 +77,7 @@ export function startBackgroundWork(
           redeliver: (id) => redeliverHookDelivery(probot, id),
           intervalMs: config.reconcile_interval,
           withinMs: config.redeliver_within,
+          closeGraceMs: closeEventGraceMs(config.reconcile_interval),
           log: log.child({ name: "heal" }),
           counted: parts.metrics.webhookRedelivery,
         });

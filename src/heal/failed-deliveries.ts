@@ -7,28 +7,38 @@ import type { HookDelivery } from "../model/hook-delivery.js";
  */
 const worthAgain = (code: number) => code === 0 || code === 408 || code === 429 || code >= 500;
 
-/**
- * A pull request's close is left to the heal: a merge Sluice did not hear of in time is never
- * applied late (the heal releases its locks and says so on the PR); redelivered, it would race
- * the heal and apply on merge or not by which came first.
- */
-const leftToHeal = (a: HookDelivery) => a.event === "pull_request" && a.action === "closed";
+/** Which failed deliveries a redelivery would act on too late to be asked for. */
+export interface RedeliveryLimits {
+  /** The instant of the look, in ms since the epoch. */
+  now: number;
+  /**
+   * How long after a pull request's close its own event still acts (closeEventGraceMs). Past it
+   * the heal owns that close and says a merge it missed was not applied; redelivered then, the
+   * event would run the merge's apply late, which Sluice never does.
+   */
+  closeGraceMs: number;
+}
 
 /**
  * Pure: the deliveries to ask GitHub for again, one attempt per delivery (its latest): those whose
  * every attempt failed in a way a redelivery may mend. A delivery any attempt of which the app
  * answered with success (2xx or 3xx, as GitHub counts it) is never sent again; nor one whose
- * latest answer was a refusal on purpose, nor a pull request's close (see leftToHeal).
+ * latest answer was a refusal on purpose; nor a pull request's close whose first attempt (made at
+ * the close) is older than `closeGraceMs`.
  */
-export function deliveriesToRedeliver(attempts: readonly HookDelivery[]): HookDelivery[] {
+export function deliveriesToRedeliver(attempts: readonly HookDelivery[], limits: RedeliveryLimits): HookDelivery[] {
   const latest = new Map<string, HookDelivery>();
+  const first = new Map<string, number>();
   const answered = new Set<string>();
   for (const a of attempts) {
     if (a.statusCode >= 200 && a.statusCode < 400) answered.add(a.guid);
     const seen = latest.get(a.guid);
     if (!seen || a.at > seen.at || (a.at === seen.at && a.id > seen.id)) latest.set(a.guid, a);
+    first.set(a.guid, Math.min(first.get(a.guid) ?? a.at, a.at));
   }
+  const tooLate = (a: HookDelivery) =>
+    a.event === "pull_request" && a.action === "closed" && limits.now - (first.get(a.guid) ?? a.at) > limits.closeGraceMs;
   return [...latest.values()]
-    .filter((a) => !answered.has(a.guid) && worthAgain(a.statusCode) && !leftToHeal(a))
+    .filter((a) => !answered.has(a.guid) && worthAgain(a.statusCode) && !tooLate(a))
     .sort((a, b) => a.at - b.at || a.id - b.id);
 }

@@ -15,6 +15,8 @@ export interface WebhookRedelivererOptions {
   intervalMs: number;
   /** How far back failed deliveries are sent again (server setting `redeliver_within`). */
   withinMs: number;
+  /** How long after a pull request's close its own event still acts (closeEventGraceMs). */
+  closeGraceMs: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Metrics: a redelivery asked for, or refused by GitHub. */
   counted?(outcome: "asked" | "refused"): void;
@@ -27,12 +29,14 @@ export interface WebhookRedelivererOptions {
  * an event that came while Sluice was down, restarting or out of disk is asked for again at start
  * and then on every heal interval, as far back as `redeliver_within`. Each comes back under its
  * own GUID, so one Sluice stored after all (GitHub timed out first) is not acted on twice, and a
- * command whose comment was deleted or edited since runs nothing (its comment is read again).
+ * command whose comment was deleted or edited since runs nothing (its comment is read again). A
+ * pull request's close is asked for only while its own event still acts: later, the heal owns it
+ * (an apply on merge is never run late).
  */
 export function startWebhookRedeliverer(opts: WebhookRedelivererOptions): { sweep(): Promise<number>; stop(): void } {
   const lookOnce = async (): Promise<number> => {
     const now = (opts.now ?? Date.now)();
-    const failed = deliveriesToRedeliver(await opts.deliveriesSince(now - opts.withinMs));
+    const failed = deliveriesToRedeliver(await opts.deliveriesSince(now - opts.withinMs), { now, closeGraceMs: opts.closeGraceMs });
     let asked = 0;
     for (const d of failed.slice(0, MAX_PER_LOOK)) {
       try {

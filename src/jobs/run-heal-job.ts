@@ -15,13 +15,7 @@ import { headMovedSpec, ingressSettings } from "../ingress/event-to-job.js";
 import { serverConfigFor } from "../config/server-config-for.js";
 import { healRefused } from "../heal/heal-backoff.js";
 import { refusedOutright } from "../vcs/refused-outright.js";
-
-/**
- * The least time a closed PR's own event is waited for, whatever `reconcile_interval` says: a short
- * interval (seconds) must not make a delivery GitHub made a few seconds late, or a busy Sluice
- * acted on late, count as lost.
- */
-export const CLOSE_EVENT_GRACE_MS = 30_000;
+import { closeEventGraceMs } from "../heal/close-event-grace.js";
 
 /**
  * Sluice holds a lock of this pull request: GitHub is asked whether it is still open. One found
@@ -56,9 +50,9 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
   // GitHub delivers a close seconds after it, not at once: a heal that asks in between would
   // release what the event's cleanup needs (the merge's plans: its apply on merge) and say the
   // event was lost. A PR closed less than one sweep ago, and never less than CLOSE_EVENT_GRACE_MS,
-  // is left to its own event; the next sweep asks again.
+  // is left to its own event (see closeEventGraceMs); the next sweep asks again.
   const since = pr.closedAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - Date.parse(pr.closedAt);
-  if (since < Math.max(deps.config.reconcile_interval, CLOSE_EVENT_GRACE_MS)) {
+  if (since < closeEventGraceMs(deps.config.reconcile_interval)) {
     deps.log.info(
       { jobId: job.id, repo: repoFullName(repo), pr: number, closedAt: pr.closedAt },
       "pull request closed moments ago: its close event is given until the next heal sweep to arrive",

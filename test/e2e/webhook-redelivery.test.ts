@@ -9,7 +9,7 @@ import { bot, completed } from "./trust-holes-support.js";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "reconcile_interval: 1s\nredeliver_within: 1h\n" });
+  h = await startHarness({ serverConfig: "reconcile_interval: 1s\nredeliver_within: 1h\nallowed_overrides: [apply_on]\n" });
 }, 120_000);
 afterAll(async () => {
   await h?.stop();
@@ -78,4 +78,69 @@ describe("failed webhook deliveries are asked for again", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(plans()).toBe(before + 1);
   });
+  /** A PR planned and approved in a repository that applies on merge. */
+  async function mergeReady(name: string) {
+    const repo = await h.sim.createRepo({
+      owner: "acme",
+      name,
+      files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
+    });
+    h.sim.setPermission(repo, "alice", "write");
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    return { repo, pr };
+  }
+
+  // The docs' promise: a merge Sluice did not hear of in time is never applied late; the heal
+  // says so instead. A redelivery must not bring that apply back after the heal's grace.
+  it("a merge whose event was lost longer than the heal waits for it is not applied late from its redelivery: the heal says so", async () => {
+    const { repo, pr } = await mergeReady("merged-while-down");
+    await h.app.kill("SIGTERM");
+    const { delivery } = await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    expect(delivery.status).toBe(0);
+    // Down longer than the heal gives a close's own event (30 s, the interval being 1 s here).
+    await new Promise((r) => setTimeout(r, 32_000));
+    // The heal's question to GitHub is slow; whatever arrives meanwhile must not apply the merge.
+    const hold = { release: () => {}, arrived: false };
+    h.sim.failNext({
+      method: "GET",
+      pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}$`),
+      holdUntil: new Promise<void>((r) => {
+        hold.release = r;
+      }),
+      onHeld: () => {
+        hold.arrived = true;
+      },
+    });
+    await h.restart({ signal: "SIGTERM" });
+    await h.sim.waitFor(() => hold.arrived, { message: "no heal asked about the PR", timeoutMs: 60_000 });
+    // Several looks of the redeliverer (one a second here) while the heal waits.
+    await new Promise((r) => setTimeout(r, 5_000));
+    hold.release();
+    const healSaid = () => bot(h, repo, pr.number).some((c) => c.body.includes("did not receive this pull request's merge event"));
+    const applied = () => h.sim.deployments(repo).some((d) => d.statuses.at(-1)?.state === "success");
+    await h.sim.waitFor(() => healSaid() || applied(), { message: "neither the heal nor the merge's apply acted", timeoutMs: 90_000 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(applied(), "the merge was applied late").toBe(false);
+    expect(h.sim.deployments(repo)).toEqual([]);
+    expect(healSaid()).toBe(true);
+    expect(attemptsOf(delivery.deliveryId).filter((d) => d.redelivery)).toEqual([]);
+  }, 240_000);
+
+  it("control: a merge whose event was lost moments ago is redelivered and applied on merge, as if heard", async () => {
+    const { repo, pr } = await mergeReady("merged-moments-ago");
+    await h.app.kill("SIGTERM");
+    const { delivery } = await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    expect(delivery.status).toBe(0);
+    await h.restart({ signal: "SIGTERM" });
+    await h.sim.waitFor(() => h.sim.deployments(repo).some((d) => d.statuses.at(-1)?.state === "success"), {
+      message: "the apply on merge did not run from the redelivered merge event",
+      timeoutMs: 120_000,
+    });
+    expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+  }, 240_000);
 });

@@ -11,6 +11,7 @@ const attempt = (guid: string, statusCode: number, at: number, action = "opened"
   event: "pull_request",
   action,
 });
+const limits = { now: 10, closeGraceMs: 30_000 };
 
 describe("deliveriesToRedeliver: which failed webhook deliveries Sluice asks GitHub for again", () => {
   it("asks once, for the latest attempt, for each delivery no attempt of which was answered", () => {
@@ -18,19 +19,30 @@ describe("deliveriesToRedeliver: which failed webhook deliveries Sluice asks Git
     const downAgain = attempt("down", 0, 5);
     const full = attempt("disk-full", 503, 2);
     const slow = attempt("rate", 429, 3);
-    expect(deliveriesToRedeliver([downAgain, down, full, slow])).toEqual([full, slow, downAgain]);
+    expect(deliveriesToRedeliver([downAgain, down, full, slow], limits)).toEqual([full, slow, downAgain]);
   });
 
   it("control: a delivery answered once is never asked for again, whatever the other attempts said", () => {
-    expect(deliveriesToRedeliver([attempt("ok", 202, 1)])).toEqual([]);
-    expect(deliveriesToRedeliver([attempt("later-ok", 0, 1), attempt("later-ok", 202, 2)])).toEqual([]);
-    expect(deliveriesToRedeliver([attempt("ok-then-down", 202, 1), attempt("ok-then-down", 0, 2)])).toEqual([]);
+    expect(deliveriesToRedeliver([attempt("ok", 202, 1)], limits)).toEqual([]);
+    expect(deliveriesToRedeliver([attempt("later-ok", 0, 1), attempt("later-ok", 202, 2)], limits)).toEqual([]);
+    expect(deliveriesToRedeliver([attempt("ok-then-down", 202, 1), attempt("ok-then-down", 0, 2)], limits)).toEqual([]);
   });
 
   it("a refusal on purpose (a wrong signature, a malformed body) is not asked for again: it would be refused alike", () => {
-    expect(deliveriesToRedeliver([attempt("bad-signature", 401, 1), attempt("malformed", 400, 2)])).toEqual([]);
+    expect(deliveriesToRedeliver([attempt("bad-signature", 401, 1), attempt("malformed", 400, 2)], limits)).toEqual([]);
     // Its latest answer decides: down first, then refused.
-    expect(deliveriesToRedeliver([attempt("down-then-refused", 0, 1), attempt("down-then-refused", 401, 2)])).toEqual([]);
+    expect(deliveriesToRedeliver([attempt("down-then-refused", 0, 1), attempt("down-then-refused", 401, 2)], limits)).toEqual([]);
+  });
+
+  it("a pull request's close is asked for only while its own event still acts: later, redelivered, it would apply a merge late", () => {
+    const now = 100_000;
+    const lostLong = attempt("merged-long-ago", 0, now - 31_000, "closed");
+    const retried = attempt("merged-long-ago", 0, now - 1_000, "closed");
+    expect(deliveriesToRedeliver([retried, lostLong], { now, closeGraceMs: 30_000 })).toEqual([]);
+    // Control: a close lost moments ago, and any other event lost as long ago, are asked for.
+    const lostNow = attempt("merged-now", 0, now - 5_000, "closed");
+    const opened = attempt("opened-long-ago", 0, now - 31_000);
+    expect(deliveriesToRedeliver([lostNow, opened], { now, closeGraceMs: 30_000 })).toEqual([opened, lostNow]);
   });
 
   it("a pull request's close is left to the heal: a merge not heard in time is never applied late (control: its opening is asked for)", () => {
