@@ -23,22 +23,28 @@ export interface RedeliveryLimits {
  * Pure: the deliveries to ask GitHub for again, one attempt per delivery (its latest): those whose
  * every attempt failed in a way a redelivery may mend. A delivery any attempt of which the app
  * answered with success (2xx or 3xx, as GitHub counts it) is never sent again; nor one whose
- * latest answer was a refusal on purpose; nor a pull request's close whose first attempt (made at
- * the close) is older than `closeGraceMs`.
+ * latest answer was a refusal on purpose; nor one whose own attempt (made when the event happened)
+ * is not among `attempts` (older than the window read: only its redeliveries are); nor a pull
+ * request's close whose own attempt is older than `closeGraceMs`.
  */
 export function deliveriesToRedeliver(attempts: readonly HookDelivery[], limits: RedeliveryLimits): HookDelivery[] {
   const latest = new Map<string, HookDelivery>();
-  const first = new Map<string, number>();
+  // The attempt GitHub made when the event happened: the window is measured from it, not from the
+  // latest redelivery (each look's own would keep a delivery answered 5xx every time in it for good).
+  const own = new Map<string, number>();
   const answered = new Set<string>();
   for (const a of attempts) {
     if (a.statusCode >= 200 && a.statusCode < 400) answered.add(a.guid);
     const seen = latest.get(a.guid);
     if (!seen || a.at > seen.at || (a.at === seen.at && a.id > seen.id)) latest.set(a.guid, a);
-    first.set(a.guid, Math.min(first.get(a.guid) ?? a.at, a.at));
+    if (!a.redelivery) own.set(a.guid, a.at);
   }
-  const tooLate = (a: HookDelivery) =>
-    a.event === "pull_request" && a.action === "closed" && limits.now - (first.get(a.guid) ?? a.at) > limits.closeGraceMs;
+  const inTime = (a: HookDelivery) => {
+    const at = own.get(a.guid);
+    if (at === undefined) return false;
+    return !(a.event === "pull_request" && a.action === "closed" && limits.now - at > limits.closeGraceMs);
+  };
   return [...latest.values()]
-    .filter((a) => !answered.has(a.guid) && worthAgain(a.statusCode) && !tooLate(a))
+    .filter((a) => !answered.has(a.guid) && worthAgain(a.statusCode) && inTime(a))
     .sort((a, b) => a.at - b.at || a.id - b.id);
 }

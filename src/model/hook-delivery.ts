@@ -8,6 +8,8 @@ export interface HookDelivery {
   at: number;
   /** The app's answer; 0 when nothing answered (down, unreachable, timed out). */
   statusCode: number;
+  /** Made by a redelivery; false for the attempt GitHub made when the event happened. */
+  redelivery: boolean;
   event: string;
   action: string | null;
 }

@@ -15,7 +15,15 @@ export async function hookDeliveriesSince(probot: Probot, sinceMs: number): Prom
     for (const d of data) {
       const at = Date.parse(d.delivered_at);
       if (at < sinceMs) return out;
-      out.push({ id: Number(d.id), guid: d.guid, at, statusCode: d.status_code, event: d.event, action: d.action ?? null });
+      out.push({
+        id: Number(d.id),
+        guid: d.guid,
+        at,
+        statusCode: d.status_code,
+        redelivery: d.redelivery,
+        event: d.event,
+        action: d.action ?? null,
+      });
     }
     if (out.length >= MAX_READ) return out;
   }
