@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import { repoGlobMatches, splitMatch } from "../config/trusted-identity.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { type ApplyWindow, openOccurrence } from "../gate/apply-windows.js";
+import { type ApplyWindow, occurrenceEnd, openOccurrence } from "../gate/apply-windows.js";
 import type { ChangeControl, FreezeRule, WindowRule } from "../model/change-control.js";
 import { formatDuration } from "../util/duration.js";
 import type { ControlledAction } from "./change-control-facts.js";
@@ -16,7 +16,9 @@ function windowNow(w: ApplyWindow, now: Date): WindowRule {
   const start = openOccurrence(w, cron, now);
   const next = new Cron(cron, { paused: true, timezone: w.timezone }).nextRun(now);
   const on = start !== undefined;
-  const until = start ? stamp(new Date(start.getTime() + w.duration)) : undefined;
+  // The gate's own reading: overlapping occurrences chained; none found to end: no `until`.
+  const ends = start ? occurrenceEnd(w, cron, start) : undefined;
+  const until = ends ? stamp(ends) : undefined;
   return {
     match: w.match,
     kind: w.allow !== undefined ? "allow" : "deny",

@@ -3,7 +3,7 @@ import type { ChangeControl } from "../model/change-control.js";
 /** The change control block of `sluice config explain`, as the console's settings page shows it. */
 export function formatChangeControl(cc: ChangeControl): string {
   const windows = cc.windows.map((w) => {
-    const now = w.on ? `${w.kind === "allow" ? "open" : "closed"} until ${w.until}` : "not on";
+    const now = w.on ? `${w.kind === "allow" ? "open" : "closed"} ${w.until ? `until ${w.until}` : "with no end in sight"}` : "not on";
     return `    ${w.match}  ${w.kind} ${w.cron} for ${w.duration} (${w.timezone})  now: ${now}${w.next ? `; next start ${w.next}` : ""}`;
   });
   const freezes = cc.freezes.map((f) => `    ${f.match}  ${f.from} → ${f.to}${f.reason ? ` (${f.reason})` : ""}  now: ${f.now}`);

@@ -29,6 +29,28 @@ export function openOccurrence(w: ApplyWindow, expr: string, now: Date): Date | 
   return start && now.getTime() - start.getTime() < w.duration ? start : undefined;
 }
 
+/** Occurrences chained at the most: past this, a window whose starts keep overlapping is on for good as far as can be told. */
+const MAX_CHAINED = 1000;
+
+/**
+ * When a window on since `start` closes: its occurrence's end or, when the next occurrences start
+ * before it (a duration longer than the cron's period), the end of the last one so chained; a
+ * deny window is closed, an allow window open, through all of them. Undefined when they chain on
+ * past MAX_CHAINED occurrences.
+ */
+export function occurrenceEnd(w: ApplyWindow, expr: string, start: Date): Date | undefined {
+  const c = cron(w, expr);
+  let end = start.getTime() + w.duration;
+  let from = start;
+  for (let i = 0; i < MAX_CHAINED; i++) {
+    const next = c.nextRun(from);
+    if (!next || next.getTime() > end) return new Date(end);
+    end = Math.max(end, next.getTime() + w.duration);
+    from = next;
+  }
+  return undefined;
+}
+
 const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /**
@@ -54,8 +76,10 @@ export function windowsState(mine: readonly ApplyWindow[], freezes: readonly Fre
   for (const w of mine) {
     const start = w.deny ? openOccurrence(w, w.deny, now) : undefined;
     if (w.deny && start) {
-      const ends = new Date(start.getTime() + w.duration);
-      return { open: false, why: `a deny window (\`${w.deny}\`, ${w.timezone}) is on until ${stamp(ends)}`, opensAt: stamp(ends) };
+      const ends = occurrenceEnd(w, w.deny, start);
+      const deny = `a deny window (\`${w.deny}\`, ${w.timezone}) is on`;
+      if (!ends) return { open: false, why: `${deny}, its occurrences overlapping with no end in sight` };
+      return { open: false, why: `${deny} until ${stamp(ends)}`, opensAt: stamp(ends) };
     }
   }
   const allows = mine.filter((w): w is ApplyWindow & { allow: string } => w.allow !== undefined);

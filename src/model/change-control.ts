@@ -6,7 +6,10 @@ export interface WindowRule {
   cron: string;
   duration: string;
   timezone: string;
-  /** Whether one of its windows is on now, and when the next one starts (`YYYY-MM-DD HH:MM UTC`). */
+  /**
+   * Whether one of its windows is on now, until when (the last of the occurrences it overlaps;
+   * none when they chain on without end), and when the next one starts (`YYYY-MM-DD HH:MM UTC`).
+   */
   on: boolean;
   until?: string;
   next?: string;

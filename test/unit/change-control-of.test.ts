@@ -80,4 +80,29 @@ describe("changeControlOf: the rules a repository's projects meet, as the consol
     expect(other.permissions.map((p) => p.match)).toEqual(["other/infra"]);
     expect(changeControlOf(config, "nobody/else", new Date())).toEqual({ windows: [], freezes: [], permissions: [] });
   });
+
+  it("a window whose occurrences overlap (longer than its period) is on until the last of them ends, on the page and in the gate", () => {
+    // Meant as "from Friday evening to Monday morning", written for every weekday: each evening's
+    // window reaches past the next evening's start, so the project stays closed until Monday 09:00.
+    const overlapping = {
+      apply_windows: [{ match: "acme/infra", deny: "0 18 * * 1-5", duration: 63 * H, timezone: "Etc/UTC" }],
+      freezes: [],
+      permissions: [],
+    };
+    const tuesdayNight = new Date("2026-11-24T20:00:00Z");
+    const prod = { kind: "known", repo: "acme/infra", name: "prod", dir: "prod", workspace: "default" } as const;
+    expect(windowState(overlapping.apply_windows, [], prod, tuesdayNight)).toMatchObject({ open: false, opensAt: "2026-11-30 09:00 UTC" });
+    expect(changeControlOf(overlapping, "acme/infra", tuesdayNight).windows[0]).toMatchObject({ on: true, until: "2026-11-30 09:00 UTC" });
+    // One whose occurrences chain on for good says so, and names no time it opens.
+    const always = [{ match: "acme/infra", deny: "* * * * *", duration: 2 * 60e3, timezone: "Etc/UTC" }];
+    const never = windowState(always, [], prod, tuesdayNight);
+    expect(never).toMatchObject({ open: false, why: expect.stringContaining("no end in sight") });
+    expect(never).not.toHaveProperty("opensAt");
+    // Control: a window that does not overlap ends with its own occurrence.
+    const mondayNoon = new Date("2026-11-30T08:00:00Z");
+    expect(windowState(overlapping.apply_windows, [], prod, mondayNoon)).toMatchObject({ open: false, opensAt: "2026-11-30 09:00 UTC" });
+    expect(windowState(config.apply_windows, config.freezes, prod, new Date("2026-11-27T15:30:00Z"))).toMatchObject({
+      opensAt: "2026-11-27 17:00 UTC",
+    });
+  });
 });
