@@ -25,6 +25,7 @@ import { runStateJob } from "./run-state-job.js";
 import { runUnlockJob } from "./run-unlock-job.js";
 import { clickedPullRequest } from "./clicked-pull-request.js";
 import { commandStillSaid } from "./command-still-said.js";
+import { closeStillSaid } from "./close-still-said.js";
 
 /** Only where the trusted config asks for previews: other repositories see no preview job. */
 async function enqueuePreviewSync(job: Job, deps: JobDeps): Promise<void> {
@@ -62,6 +63,7 @@ export async function runJob(given: Job, serverDeps: JobDeps): Promise<void> {
   try {
     if (!(await commandIsOurs(ctx))) return;
     if (!(await commandStillSaid(ctx))) return;
+    if (!(await closeStillSaid(ctx))) return;
     await dispatch(ctx);
   } finally {
     ctx.close();

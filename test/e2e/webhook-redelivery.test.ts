@@ -1,3 +1,5 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
 import { bot, completed } from "./trust-holes-support.js";
@@ -16,6 +18,15 @@ afterAll(async () => {
 });
 
 const attemptsOf = (guid: string) => h.sim.deliveries.filter((d) => d.deliveryId === guid);
+
+function rows<T>(sql: string): T[] {
+  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
 
 describe("failed webhook deliveries are asked for again", () => {
   it("a pull request opened while Sluice was down is planned once it is back, from the redelivered event", async () => {
@@ -141,6 +152,65 @@ describe("failed webhook deliveries are asked for again", () => {
       timeoutMs: 120_000,
     });
     expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+  }, 240_000);
+  // A redelivery comes after what happened since: a close whose delivery failed, redelivered once
+  // the PR was reopened (and planned again), must not release what the open PR holds.
+  it("a close redelivered after the pull request was reopened releases nothing: the open PR keeps its lock and plan", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "reopened", files: { "net/main.tf": tfProject("net", 1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const lock = () => rows<{ pr: number }>("SELECT pr FROM locks WHERE repo = 'acme/reopened'");
+    expect(lock()).toEqual([{ pr: pr.number }]);
+    // The redeliverer's look is slow (GitHub holds its read) while the PR is closed and reopened.
+    const hold = { release: () => {}, arrived: false };
+    h.sim.failNext({
+      method: "GET",
+      pathPattern: /^\/app\/hook\/deliveries/,
+      holdUntil: new Promise<void>((r) => {
+        hold.release = r;
+      }),
+      onHeld: () => {
+        hold.arrived = true;
+      },
+    });
+    await h.sim.waitFor(() => hold.arrived, { message: "the redeliverer never looked", timeoutMs: 30_000 });
+    const { delivery } = await h.sim.unreachable(() => h.sim.closePullRequest(repo, pr.number));
+    expect(delivery.status).toBe(0);
+    expect((await h.sim.reopenPullRequest(repo, pr.number)).delivery.status).toBe(202);
+    await completed(h, repo, pr.headSha, "sluice/plan", 2);
+    expect(lock()).toEqual([{ pr: pr.number }]);
+    hold.release();
+    await h.sim.waitFor(() => attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202), {
+      message: "the failed close was not asked for again",
+      timeoutMs: 30_000,
+    });
+    const active = () =>
+      rows<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE repo = 'acme/reopened' AND status IN ('queued', 'running')")[0]?.n ?? 0;
+    await new Promise((r) => setTimeout(r, 1_000));
+    await h.sim.waitFor(() => active() === 0, { message: "jobs did not end", timeoutMs: 60_000 });
+    expect(lock()).toEqual([{ pr: pr.number }]);
+    expect(
+      rows<{ n: number }>(`SELECT COUNT(*) AS n FROM plans WHERE repo = 'acme/reopened' AND pr = ${pr.number} AND status = 'pending'`)[0]
+        ?.n,
+    ).toBe(1);
+  }, 240_000);
+  it("control: a close redelivered while the pull request is still closed releases its lock", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "closed-still", files: { "net/main.tf": tfProject("net", 1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const lock = () => rows<{ pr: number }>("SELECT pr FROM locks WHERE repo = 'acme/closed-still'");
+    expect(lock()).toEqual([{ pr: pr.number }]);
+    const { delivery } = await h.sim.unreachable(() => h.sim.closePullRequest(repo, pr.number));
+    expect(delivery.status).toBe(0);
+    await h.sim.waitFor(() => attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202), {
+      message: "the failed close was not asked for again",
+      timeoutMs: 30_000,
+    });
+    // Released by the redelivered close, well before the heal's 30 s grace would.
+    await h.sim.waitFor(() => lock().length === 0, { message: "the redelivered close released nothing", timeoutMs: 20_000 });
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
   }, 240_000);
 });
