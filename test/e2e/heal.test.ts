@@ -1,9 +1,8 @@
-import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { bot, completed } from "./trust-holes-support.js";
+import { bot, completed, mergeReadyPr, storeRows } from "./trust-holes-support.js";
 import { processesWith } from "../adversarial/support.js";
 
 /**
@@ -19,14 +18,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-function rows<T>(sql: string): T[] {
-  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+const rows = <T>(sql: string): T[] => storeRows<T>(h.app.dataDir, sql);
 const locks = () => rows<{ pr: number; project: string }>("SELECT pr, project FROM locks");
 
 /** Closes (or merges) a PR while GitHub cannot reach the app: the delivery fails, as in an outage. */
@@ -115,17 +107,7 @@ describe("a pull request closed while its webhook was lost", () => {
   }, 180_000);
 
   it("a merge whose event arrives moments after a heal asked is left to that event: its apply on merge runs", async () => {
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name: "heal-merge-late",
-      files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
-    });
-    h.sim.setPermission(repo, "alice", "write");
-    h.sim.setPermission(repo, "bob", "write");
-    await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
-    await h.sim.approve(repo, pr.number, "bob");
+    const { repo, pr } = await mergeReadyPr(h, "heal-merge-late");
     // A sweep's heal asks GitHub about the PR and is answered just after the merge, whose event
     // GitHub has not delivered yet (here: could not, and delivers again below). The heal after it is
     // held until that event is being acted on.

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Harness } from "../support/harness.js";
+import { type Harness, tfProject } from "../support/harness.js";
 
 // Shared by the trust-holes-*.test.ts files (issue #10 and #13's workspace bug): small waits on
 // positive signs, and read-backs of what really happened (state files, the store's plan rows).
@@ -30,6 +30,22 @@ export async function completed(h: Harness, repo: Repo, sha: string, name: strin
  * Comments as `user` and returns Sluice's answer: the next bot comment once it is final, or once
  * it contains `expect` (a refusal may be worded as a plain reply without a state label).
  */
+/** A PR of acme/NAME planned (its `net` project) and approved by bob, in a repository that applies on merge. */
+export async function mergeReadyPr(h: Harness, name: string) {
+  const repo = await h.sim.createRepo({
+    owner: "acme",
+    name,
+    files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
+  });
+  h.sim.setPermission(repo, "alice", "write");
+  h.sim.setPermission(repo, "bob", "write");
+  await h.sim.pushBranch(repo, { branch: "change", files: { "net/main.tf": tfProject("net", 2) } });
+  const pr = await h.sim.openPullRequest(repo, { head: "change", author: "alice" });
+  await completed(h, repo, pr.headSha, "sluice/plan");
+  await h.sim.approve(repo, pr.number, "bob");
+  return { repo, pr };
+}
+
 export async function say(h: Harness, repo: Repo, pr: number, user: string, body: string, expect?: string): Promise<string> {
   const before = bot(h, repo, pr).length;
   await h.sim.comment(repo, pr, { user, body });
@@ -70,6 +86,16 @@ export interface PlanRow {
   plan_path: string;
   plan_hash: string;
   head_sha: string;
+}
+
+/** Rows of the running app's embedded SQLite store, read-only. */
+export function storeRows<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }
 
 /** The store's plan rows of one PR (embedded SQLite, read-only beside the running app). */

@@ -1,8 +1,6 @@
-import Database from "better-sqlite3";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { bot, completed } from "./trust-holes-support.js";
+import { bot, completed, mergeReadyPr, storeRows } from "./trust-holes-support.js";
 
 /**
  * GitHub does not send a failed webhook delivery again by itself: Sluice asks for it (GET
@@ -19,14 +17,23 @@ afterAll(async () => {
 
 const attemptsOf = (guid: string) => h.sim.deliveries.filter((d) => d.deliveryId === guid);
 
-function rows<T>(sql: string): T[] {
-  const db = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
+/** Holds GitHub's answer to the next matching request until released: "GitHub is slow right now". */
+function holdNext(method: string, pathPattern: RegExp) {
+  const hold = { release: () => {}, arrived: false };
+  h.sim.failNext({
+    method,
+    pathPattern,
+    holdUntil: new Promise<void>((r) => {
+      hold.release = r;
+    }),
+    onHeld: () => {
+      hold.arrived = true;
+    },
+  });
+  return hold;
 }
+
+const rows = <T>(sql: string): T[] => storeRows<T>(h.app.dataDir, sql);
 
 describe("failed webhook deliveries are asked for again", () => {
   it("a pull request opened while Sluice was down is planned once it is back, from the redelivered event", async () => {
@@ -89,43 +96,17 @@ describe("failed webhook deliveries are asked for again", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(plans()).toBe(before + 1);
   });
-  /** A PR planned and approved in a repository that applies on merge. */
-  async function mergeReady(name: string) {
-    const repo = await h.sim.createRepo({
-      owner: "acme",
-      name,
-      files: { ".sluice.yaml": "version: 1\napply_on: merge\n", "net/main.tf": tfProject("net", 1) },
-    });
-    h.sim.setPermission(repo, "alice", "write");
-    h.sim.setPermission(repo, "bob", "write");
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
-    await h.sim.approve(repo, pr.number, "bob");
-    return { repo, pr };
-  }
-
   // The docs' promise: a merge Sluice did not hear of in time is never applied late; the heal
   // says so instead. A redelivery must not bring that apply back after the heal's grace.
   it("a merge whose event was lost longer than the heal waits for it is not applied late from its redelivery: the heal says so", async () => {
-    const { repo, pr } = await mergeReady("merged-while-down");
+    const { repo, pr } = await mergeReadyPr(h, "merged-while-down");
     await h.app.kill("SIGTERM");
     const { delivery } = await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
     expect(delivery.status).toBe(0);
     // Down longer than the heal gives a close's own event (30 s, the interval being 1 s here).
     await new Promise((r) => setTimeout(r, 32_000));
     // The heal's question to GitHub is slow; whatever arrives meanwhile must not apply the merge.
-    const hold = { release: () => {}, arrived: false };
-    h.sim.failNext({
-      method: "GET",
-      pathPattern: new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}$`),
-      holdUntil: new Promise<void>((r) => {
-        hold.release = r;
-      }),
-      onHeld: () => {
-        hold.arrived = true;
-      },
-    });
+    const hold = holdNext("GET", new RegExp(`^/repos/${repo.fullName}/pulls/${pr.number}$`));
     await h.restart({ signal: "SIGTERM" });
     await h.sim.waitFor(() => hold.arrived, { message: "no heal asked about the PR", timeoutMs: 60_000 });
     // Several looks of the redeliverer (one a second here) while the heal waits.
@@ -142,7 +123,7 @@ describe("failed webhook deliveries are asked for again", () => {
   }, 240_000);
 
   it("control: a merge whose event was lost moments ago is redelivered and applied on merge, as if heard", async () => {
-    const { repo, pr } = await mergeReady("merged-moments-ago");
+    const { repo, pr } = await mergeReadyPr(h, "merged-moments-ago");
     await h.app.kill("SIGTERM");
     const { delivery } = await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
     expect(delivery.status).toBe(0);
@@ -154,27 +135,24 @@ describe("failed webhook deliveries are asked for again", () => {
     expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
   }, 240_000);
-  // A redelivery comes after what happened since: a close whose delivery failed, redelivered once
-  // the PR was reopened (and planned again), must not release what the open PR holds.
-  it("a close redelivered after the pull request was reopened releases nothing: the open PR keeps its lock and plan", async () => {
-    const repo = await h.sim.createRepo({ owner: "acme", name: "reopened", files: { "net/main.tf": tfProject("net", 1) } });
+
+  /** A PR planned, holding its project's lock; `lock()` lists who holds the repository's locks. */
+  async function plannedAndLocked(name: string) {
+    const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net", 1) } });
     await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
     await completed(h, repo, pr.headSha, "sluice/plan");
-    const lock = () => rows<{ pr: number }>("SELECT pr FROM locks WHERE repo = 'acme/reopened'");
+    const lock = () => rows<{ pr: number }>(`SELECT pr FROM locks WHERE repo = 'acme/${name}'`);
     expect(lock()).toEqual([{ pr: pr.number }]);
+    return { repo, pr, lock };
+  }
+
+  // A redelivery comes after what happened since: a close whose delivery failed, redelivered once
+  // the PR was reopened (and planned again), must not release what the open PR holds.
+  it("a close redelivered after the pull request was reopened releases nothing: the open PR keeps its lock and plan", async () => {
+    const { repo, pr, lock } = await plannedAndLocked("reopened");
     // The redeliverer's look is slow (GitHub holds its read) while the PR is closed and reopened.
-    const hold = { release: () => {}, arrived: false };
-    h.sim.failNext({
-      method: "GET",
-      pathPattern: /^\/app\/hook\/deliveries/,
-      holdUntil: new Promise<void>((r) => {
-        hold.release = r;
-      }),
-      onHeld: () => {
-        hold.arrived = true;
-      },
-    });
+    const hold = holdNext("GET", /^\/app\/hook\/deliveries/);
     await h.sim.waitFor(() => hold.arrived, { message: "the redeliverer never looked", timeoutMs: 30_000 });
     const { delivery } = await h.sim.unreachable(() => h.sim.closePullRequest(repo, pr.number));
     expect(delivery.status).toBe(0);
@@ -196,13 +174,9 @@ describe("failed webhook deliveries are asked for again", () => {
         ?.n,
     ).toBe(1);
   }, 240_000);
+
   it("control: a close redelivered while the pull request is still closed releases its lock", async () => {
-    const repo = await h.sim.createRepo({ owner: "acme", name: "closed-still", files: { "net/main.tf": tfProject("net", 1) } });
-    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
-    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
-    await completed(h, repo, pr.headSha, "sluice/plan");
-    const lock = () => rows<{ pr: number }>("SELECT pr FROM locks WHERE repo = 'acme/closed-still'");
-    expect(lock()).toEqual([{ pr: pr.number }]);
+    const { repo, pr, lock } = await plannedAndLocked("closed-still");
     const { delivery } = await h.sim.unreachable(() => h.sim.closePullRequest(repo, pr.number));
     expect(delivery.status).toBe(0);
     await h.sim.waitFor(() => attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202), {
