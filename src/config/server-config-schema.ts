@@ -99,14 +99,16 @@ export const serverConfigSchema = z
     /**
      * How far back a webhook delivery GitHub could not make (Sluice down, unreachable, or answering
      * 5xx) is asked for again, at each `reconcile_interval` and at start; false: never. At most 72h
-     * (GitHub keeps a delivery redeliverable for three days).
+     * (GitHub keeps a delivery redeliverable for three days); at least `reconcile_interval` (one
+     * shorter is refused; the default is widened to it).
      */
     redeliver_within: z
       .union([
         z.literal(false),
         duration.refine((ms) => ms <= 72 * 3600e3, "at most 72h: GitHub keeps a delivery redeliverable for three days"),
       ])
-      .default(60 * 60e3),
+      .default(60 * 60e3)
+      .meta({ defaultText: "`1h`, or `reconcile_interval` when longer" }),
     /**
      * A Terraform state kept as a local file inside the checkout is lost with it: an apply of such
      * a project is refused unless this is true (a state meant to be thrown away: examples, tests).

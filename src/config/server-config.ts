@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import type { Workflow } from "../model/repo-config.js";
+import { formatDuration } from "../util/duration.js";
 import { errorMessage } from "../util/errors.js";
 import type { AtlantisRepos } from "./read-atlantis-repos.js";
 import { createContext } from "./repo/normalize-context.js";
@@ -25,6 +26,28 @@ export type ServerConfig = z.output<typeof serverConfigSchema> & {
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/** GitHub keeps a delivery redeliverable for three days. */
+const REDELIVERABLE_MS = 72 * 3600e3;
+
+/**
+ * Each look asks for the deliveries that failed within `redeliver_within`: one shorter than the
+ * time between looks (`reconcile_interval`) never sees those that failed early in the gap. Set so,
+ * it is refused; left at its default (1h) beside a longer interval, it is one interval (at most 72h).
+ */
+function redeliveryWindow(
+  config: Pick<z.output<typeof serverConfigSchema>, "redeliver_within" | "reconcile_interval">,
+  raw: unknown,
+  source: string,
+): number | false {
+  const within = config.redeliver_within;
+  if (within === false || within >= config.reconcile_interval) return within;
+  const set = typeof raw === "object" && raw !== null && Object.hasOwn(raw, "redeliver_within");
+  if (!set) return Math.min(config.reconcile_interval, REDELIVERABLE_MS);
+  throw new ConfigError(
+    `${source}: redeliver_within (${formatDuration(within)}) is shorter than reconcile_interval (${formatDuration(config.reconcile_interval)}): a delivery that failed early between two looks would never be asked for again (make it at least reconcile_interval, or false)`,
+  );
 }
 
 /** Formats zod issues as "key.path: message (line N)" using the YAML document's positions. */
@@ -64,7 +87,7 @@ export function parseServerConfig(text: string, source = "server config"): Serve
       throw new ConfigError(`${source}: redact_patterns: \`${p}\` is not a valid regular expression`);
     }
   }
-  const config = result.data;
+  const config = { ...result.data, redeliver_within: redeliveryWindow(result.data, raw, source) };
   const repoRules = readRepoEntries(config.repos, source, (i) => describeIssues(i, lineCounter));
   const ctx = createContext(createLocator(doc, (offset) => text.slice(0, offset).split("\n").length));
   const serverWorkflows = normalizeSluiceWorkflows(config.workflows, ctx);
