@@ -124,10 +124,10 @@ describe("failed webhook deliveries are asked for again", () => {
 
   it("control: a merge whose event was lost moments ago is redelivered and applied on merge, as if heard", async () => {
     const { repo, pr } = await mergeReadyPr(h, "merged-moments-ago");
-    await h.app.kill("SIGTERM");
-    const { delivery } = await h.sim.mergePullRequest(repo, pr.number, { user: "alice" });
+    // Unreachable for the merge alone (Sluice up): its next look, a second later, asks for it well
+    // within the heal's 30 s, however slow a restart would be on a busy machine.
+    const { delivery } = await h.sim.unreachable(() => h.sim.mergePullRequest(repo, pr.number, { user: "alice" }));
     expect(delivery.status).toBe(0);
-    await h.restart({ signal: "SIGTERM" });
     await h.sim.waitFor(() => h.sim.deployments(repo).some((d) => d.statuses.at(-1)?.state === "success"), {
       message: "the apply on merge did not run from the redelivered merge event",
       timeoutMs: 120_000,
