@@ -120,6 +120,7 @@ export function prGateFacts(
   > & {
     clickedSha?: string;
     onClickedCheck?: boolean;
+    askedBeforeHead?: { askedAt: string; pushedAt: string };
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;
@@ -147,6 +148,7 @@ export function prGateFacts(
       live: { headSha: pr.headSha, baseSha: f.merged ? undefined : pr.baseSha },
       clickedSha: rest.clickedSha,
       onClickedCheck: rest.onClickedCheck,
+      ...(rest.askedBeforeHead ? { askedBeforeHead: rest.askedBeforeHead } : {}),
       stillPending: rest.stillPending,
       file: rest.file,
       replan: "Comment `/plan` to plan again.",

@@ -22,6 +22,11 @@ export interface PlanFacts {
    * check shows (made by the job that made the check), not one planned since or by another `/plan`.
    */
   onClickedCheck?: boolean;
+  /**
+   * A comment's `/apply` written before the PR's head was pushed (both on GitHub's clock): it
+   * never saw the commit it would apply (its delivery late, or queued behind others).
+   */
+  askedBeforeHead?: { askedAt: string; pushedAt: string };
   /** Still the pending plan (no newer plan, not used, not discarded). */
   stillPending: boolean;
   /** The file about to be applied has the sha256 recorded when the plan was made. */

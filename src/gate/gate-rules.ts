@@ -8,6 +8,7 @@ import type { GateFacts, PlanFacts } from "./gate-facts.js";
 import { approvalMode, checkAgent, checkDestroyRule, checkProtect } from "./plan-rule-checks.js";
 
 const short = (sha: string) => sha.slice(0, 7);
+const stamp = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
 /**
  * Which rules each road takes. Every road takes the pause and the actor; every road that applies
@@ -88,6 +89,12 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
   if (plan.live.baseSha !== undefined && plan.madeFor.baseSha !== plan.live.baseSha) {
     return refuse(
       `the base branch moved since this plan (${short(plan.madeFor.baseSha ?? "")} → ${short(plan.live.baseSha)}). ${plan.replan}`,
+    );
+  }
+  if (plan.askedBeforeHead) {
+    const { askedAt, pushedAt } = plan.askedBeforeHead;
+    return refuse(
+      `this \`/apply\` was written at ${stamp(askedAt)}, before the head commit ${short(plan.live.headSha)} was pushed at ${stamp(pushedAt)}: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
     );
   }
   if (!plan.stillPending) return refuse(`the plan was replaced or discarded while this apply waited. ${plan.replan}`);

@@ -37,7 +37,22 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
   }
   if (cmd.kind === "apply") {
-    return { job: { target, spec: { kind: "apply", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    const commentAt = p.comment?.created_at;
+    return {
+      job: {
+        target,
+        spec: {
+          kind: "apply",
+          trigger: "comment",
+          command: cmd,
+          commandLine,
+          commentId,
+          actor: by,
+          viaAtlantis,
+          ...(commentAt ? { commentAt } : {}),
+        },
+      },
+    };
   }
   if (cmd.kind === "import" || cmd.kind === "state_rm" || cmd.kind === "state_push") {
     return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

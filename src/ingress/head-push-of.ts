@@ -6,7 +6,10 @@ import type { Payload } from "./ingress-payload.js";
  * sends it for a push to the PR's branch, its `sender` the pusher). Other actions say who opened,
  * reopened or marked ready, not who pushed: they tell nothing of the head's pusher.
  */
-export function headPushOf(event: string, payload: unknown): { repo: string; pr: number; sha: string; pusher: string } | undefined {
+export function headPushOf(
+  event: string,
+  payload: unknown,
+): { repo: string; pr: number; sha: string; pusher: string; pushedAt?: string } | undefined {
   if (event !== "pull_request") return undefined;
   const p = (payload ?? {}) as Payload;
   if (p.action !== "synchronize") return undefined;
@@ -16,5 +19,7 @@ export function headPushOf(event: string, payload: unknown): { repo: string; pr:
   const owner = p.repository?.owner?.login;
   const name = p.repository?.name;
   if (!pr || !sha || !pusher || !owner || !name) return undefined;
-  return { repo: repoFullName({ owner, name }), pr, sha, pusher };
+  // The PR's `updated_at` is the push's time on GitHub's clock, the one a comment's `created_at` is on.
+  const pushedAt = p.pull_request?.updated_at;
+  return { repo: repoFullName({ owner, name }), pr, sha, pusher, ...(pushedAt && !Number.isNaN(Date.parse(pushedAt)) ? { pushedAt } : {}) };
 }

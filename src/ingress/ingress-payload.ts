@@ -13,13 +13,20 @@ export interface Payload {
     default_branch?: string;
   };
   sender?: { login?: string; type?: string };
-  pull_request?: { number?: number; draft?: boolean; merged?: boolean; merge_commit_sha?: string | null; head?: { sha?: string } };
+  pull_request?: {
+    number?: number;
+    draft?: boolean;
+    merged?: boolean;
+    merge_commit_sha?: string | null;
+    head?: { sha?: string };
+    updated_at?: string;
+  };
   issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[]; user?: { login?: string; type?: string } };
   /** push events */
   ref?: string;
   deleted?: boolean;
   after?: string;
-  comment?: { id?: number; body?: string; user?: { login?: string; type?: string } };
+  comment?: { id?: number; body?: string; created_at?: string; user?: { login?: string; type?: string } };
   check_run?: CheckPayload & { name?: string; external_id?: string | null };
   check_suite?: CheckPayload;
   requested_action?: { identifier?: string };

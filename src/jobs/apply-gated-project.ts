@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { askedBeforeHead } from "../authorization/asked-before-head.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { prGateFacts, prPlanRuleFacts } from "../authorization/pr-gate-facts.js";
@@ -88,6 +89,7 @@ export async function applyGatedProject(
           recordedAs: settings.recordNameOf(project),
           clickedSha: spec.checkSha,
           onClickedCheck: round.clickedCheckBy === undefined ? undefined : plan.jobId === round.clickedCheckBy,
+          askedBeforeHead: await askedBeforeHead(deps.store, spec, repo, pr),
           requirements,
           ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
           stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

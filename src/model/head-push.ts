@@ -13,8 +13,13 @@ export type HeadPush =
   | { sha: string; known: false; standIns: readonly string[] };
 
 export interface HeadPushStore {
-  /** Records that `pusher` pushed `sha` as the head of a pull request (kept once per login). */
-  recordHeadPush(repo: string, pr: number, sha: string, pusher: string): Promise<void>;
+  /**
+   * Records that `pusher` pushed `sha` as the head of a pull request (kept once per login, with
+   * the latest time it was pushed: `pushedAt` from GitHub, else now).
+   */
+  recordHeadPush(repo: string, pr: number, sha: string, pusher: string, pushedAt?: string): Promise<void>;
+  /** When `sha` was last pushed as the head of the pull request, as far as Sluice heard; undefined: never heard. */
+  headPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
   /** The logins that pushed `sha` as the head of the pull request, in the order first heard. */
   headPushers(repo: string, pr: number, sha: string): Promise<string[]>;
 }

@@ -45,6 +45,8 @@ export type JobSpec =
       };
       commandLine?: string;
       commentId?: number;
+      /** For comment applies: when the comment was written (GitHub's `created_at`). */
+      commentAt?: string;
       actor: string;
       /** For merge-triggered applies: the merge commit. */
       mergeSha?: string;

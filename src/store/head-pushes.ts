@@ -5,11 +5,22 @@ import { now } from "./store-driver.js";
 /** The heads' pushers' queries, written once for both databases. */
 export function headPushMethods(db: Db): HeadPushStore {
   return {
-    async recordHeadPush(repo, pr, sha, pusher) {
+    async recordHeadPush(repo, pr, sha, pusher, pushedAt) {
+      // A push of the same commit again (force-pushed away and back) moves its time on; a replay of
+      // an older event never moves it back.
+      const at = pushedAt ? new Date(pushedAt).toISOString() : now();
       await db.run(
-        "INSERT INTO head_pushes (repo, pr, head_sha, pusher, pushed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo, pr, head_sha, pusher) DO NOTHING",
-        [repo, pr, sha, pusher, now()],
+        `INSERT INTO head_pushes (repo, pr, head_sha, pusher, pushed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo, pr, head_sha, pusher) DO UPDATE SET pushed_at = excluded.pushed_at WHERE excluded.pushed_at > head_pushes.pushed_at`,
+        [repo, pr, sha, pusher, at],
       );
+    },
+    async headPushedAt(repo, pr, sha) {
+      const row = await db.get<{ at: string | null }>(
+        "SELECT MAX(pushed_at) AS at FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ?",
+        [repo, pr, sha],
+      );
+      return row?.at ?? undefined;
     },
     async headPushers(repo, pr, sha) {
       const rows = await db.all<{ pusher: string }>(

@@ -136,6 +136,29 @@ describe("failed webhook deliveries are asked for again", () => {
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
   }, 240_000);
 
+  // The attack a late delivery invites: an `/apply` that never saw the commit it would apply.
+  it("an /apply written before a push, redelivered after it and its re-plan, applies nothing: it never saw that commit", async () => {
+    const repo = await h.sim.createRepo({ owner: "acme", name: "old-apply", files: { "net/main.tf": tfProject("net", 1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // The redeliverer's look held, so that the push and its plan come first.
+    const look = holdNext("GET", /^\/app\/hook\/deliveries/);
+    await h.sim.waitFor(() => look.arrived, { message: "the redeliverer did not look", timeoutMs: 30_000 });
+    const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" }));
+    expect(delivery.status).toBe(0);
+    // A second later at least: GitHub's times are whole seconds.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const head = await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 3) } });
+    await completed(h, repo, head, "sluice/plan", 1);
+    look.release();
+    const refusal = () => bot(h, repo, pr.number).some((c) => c.body.includes("it never saw what it would apply"));
+    await h.sim.waitFor(refusal, { message: "the late /apply was not refused", timeoutMs: 60_000 });
+    expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
+    expect(h.sim.deployments(repo)).toEqual([]);
+    // Its controls are every other apply test: each comments `/apply` after the push it applies.
+  }, 240_000);
+
   /** A PR planned, holding its project's lock; `lock()` lists who holds the repository's locks. */
   async function plannedAndLocked(name: string) {
     const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net", 1) } });

@@ -1011,6 +1011,21 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.headPushers("acme/other", 7, sha)).toEqual([]);
   });
 
+  it("says when a head was last pushed, as GitHub timed it: a replay of an older push never moves it back", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const sha = "c".repeat(40);
+    expect(await a.headPushedAt("acme/infra", 9, sha)).toBeUndefined();
+    await a.recordHeadPush("acme/infra", 9, sha, "bob", "2026-11-27T11:00:05Z");
+    await b.recordHeadPush("acme/infra", 9, sha, "bob", "2026-11-27T10:00:00Z");
+    expect(await b.headPushedAt("acme/infra", 9, sha)).toBe("2026-11-27T11:00:05.000Z");
+    // Pushed again later (force-pushed away and back): the later time.
+    await b.recordHeadPush("acme/infra", 9, sha, "bob", "2026-11-27T12:00:00Z");
+    expect(await a.headPushedAt("acme/infra", 9, sha)).toBe("2026-11-27T12:00:00.000Z");
+    // Control: another head has its own.
+    expect(await a.headPushedAt("acme/infra", 9, "d".repeat(40))).toBeUndefined();
+  });
+
   it("keeps a state terraform could not save with its hold, until released, the same on every replica", async () => {
     await fresh();
     const [a, b] = await twoStores();
