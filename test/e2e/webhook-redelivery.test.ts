@@ -156,7 +156,17 @@ describe("failed webhook deliveries are asked for again", () => {
     await h.sim.waitFor(refusal, { message: "the late /apply was not refused", timeoutMs: 60_000 });
     expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
     expect(h.sim.deployments(repo)).toEqual([]);
-    // Its controls are every other apply test: each comments `/apply` after the push it applies.
+    // Control: written after the push, the rule lets it through (to the next: this server asks
+    // for an approval); every other apply test is one too, each commenting after its push.
+    const answered = bot(h, repo, pr.number).length;
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" });
+    const last = () => bot(h, repo, pr.number).at(-1)?.body ?? "";
+    await h.sim.waitFor(() => bot(h, repo, pr.number).length > answered && /⛔|✅/.test(last()), {
+      message: "the /apply written after the push got no answer",
+      timeoutMs: 120_000,
+    });
+    expect(last()).not.toContain("never saw");
+    expect(last()).toContain("needs 1 more approval");
   }, 240_000);
 
   /** A PR planned, holding its project's lock; `lock()` lists who holds the repository's locks. */
