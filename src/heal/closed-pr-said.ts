@@ -16,6 +16,26 @@ export function unfinishedCloseJob<J extends Pick<Job, "status" | "createdAt">>(
   return Date.parse(job.createdAt) >= Date.parse(closedAt) - CLOCK_SKEW_MS ? job : undefined;
 }
 
+/**
+ * Pure: whether this very close was acted on to its end (its cleanup job finished). One of an
+ * earlier close (the PR reopened since), or one that failed or was interrupted, was not.
+ */
+export function closeActedOn(job: Pick<Job, "status" | "createdAt"> | undefined, closedAt: string | undefined): boolean {
+  if (job?.status !== "done") return false;
+  return closedAt === undefined || Date.parse(job.createdAt) >= Date.parse(closedAt) - CLOCK_SKEW_MS;
+}
+
+/**
+ * Pure: what a heal says of a closed PR whose close it acts on while an apply of `projects` keeps
+ * its locks (failed once its tool ran, or cut short): the locks are not released.
+ */
+export function closedPrKeptSaid(merged: boolean, projects: string): string {
+  const lost = merged
+    ? `Sluice did not receive this pull request's merge event (${HEALED}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
+    : `Sluice did not receive this pull request's close event (${HEALED}).`;
+  return `${lost} Its locks are kept: an apply of ${projects} here failed or was cut short, so what its backend holds needs a person's look; comment \`/unlock\` here once it was checked.`;
+}
+
 /** What a heal that released a closed PR's locks says: on the PR, in the audit, in the log. */
 export interface ClosedPrSaid {
   /** The comment on the PR. */

@@ -9,7 +9,7 @@
  *
  * A pull request's close acts once by its `closed_at` (a PR closed, reopened and closed again has
  * a new one): sent again, a merge's close ran its cleanup again, which released the locks a failed
- * apply on merge had kept for a person (see keep-locks-after-failed-merge.ts).
+ * apply on merge had kept for a person (see keep-locks-after-failed-apply.ts).
  *
  * The keys are kept with the delivery ids, so each has a colon, which the endpoint refuses in an id.
  */

@@ -8,7 +8,7 @@ import { repoFullName } from "../model/repo.js";
 import { dataPaths } from "../workspace/data-paths.js";
 import { releaseLocks } from "./release-locks.js";
 import { runApplyJob } from "./run-apply-job.js";
-import { keepLocksAfterFailedMerge } from "./keep-locks-after-failed-merge.js";
+import { keepLocksAfterFailedApply } from "./keep-locks-after-failed-apply.js";
 
 /** A pull request closed (merged or not), or a drift issue closed by hand. */
 export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise<void> {
@@ -44,15 +44,11 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
     },
     deps,
   ).catch((e: unknown) => deps.log.error({ jobId: job.id, err: errorMessage(e) }, "preview destroy at close failed; the sweep retries it"));
-  // An apply on merge that failed once its tool ran may have left the state unlike what the
-  // backend says (a read-back that found it elsewhere): as an interrupted one, its PR keeps its
-  // locks until a person checks the state and comments `/unlock`; everything else goes.
-  const failed = spec.merged ? (await deps.store.unsettledAppliesOfPr(repoFullName(repo), pr)).filter((a) => a.jobId === job.id) : [];
-  if (failed.length)
-    await keepLocksAfterFailedMerge(
-      ctx,
-      failed.map((a) => a.project),
-    );
+  // An apply that failed once its tool ran, or was cut short, may have left the state unlike what
+  // the backend says (a read-back that found it elsewhere): its PR keeps its locks until a person
+  // checks the state and comments `/unlock`, merged or not (rule 8); everything else goes.
+  const failed = await deps.store.unsettledAppliesOfPr(repoFullName(repo), pr);
+  if (failed.length) await keepLocksAfterFailedApply(ctx, failed);
   const released = failed.length ? [] : await releaseLocks(deps, job);
   // A closed PR's plans are never applied: all of them go, with their files in the store.
   await deps.store.supersedePlans(repoFullName(repo), pr);

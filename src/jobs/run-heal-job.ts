@@ -4,6 +4,7 @@ import type { SpecOf } from "../model/job.js";
 import { repoFullName } from "../model/repo.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { runCleanupJob } from "./run-cleanup-job.js";
+import { healKeptLocks } from "./heal-kept-locks.js";
 import { HEALED, reconciledDetail } from "../model/reconciled.js";
 import { closedPrSaid, unfinishedCloseJob } from "../heal/closed-pr-said.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
@@ -59,17 +60,9 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
     );
     return;
   }
-  // Its merge was heard, and the apply on merge it started was cut short by a crash or failed: the
-  // locks are kept for a person to check the state (rule 8; the PR was told), not released as a
-  // lost event's.
-  for (const cut of await deps.store.unsettledAppliesOfPr(repoFullName(repo), number)) {
-    if ((await deps.store.getJob(cut.jobId))?.spec.kind !== "cleanup") continue;
-    deps.log.info(
-      { jobId: job.id, repo: repoFullName(repo), pr: number, unsettled: cut.jobId, status: cut.status },
-      "pull request merged, its apply on merge interrupted or failed: its locks are kept until someone unlocks them",
-    );
-    return;
-  }
+  // An apply of it failed once its tool ran or was cut short: the locks are kept for a person to
+  // check the state (rule 8), not released as a lost event's.
+  if (await healKeptLocks(ctx, pr)) return;
   const locks = await deps.store.locksOf(repoFullName(repo), number);
   // Its close heard, but the job acting on it ended before it released the locks: said as it was.
   const closeJob = unfinishedCloseJob(await deps.store.closeJobOf(repoFullName(repo), number), pr.closedAt);

@@ -36,7 +36,7 @@ const STATE_COMMANDS: Record<SpecOf<"state">["command"]["kind"], { name: string;
 
 /** Where a push asked on a closed pull request (a failed apply on merge says to push) is done instead. */
 const CLOSED_PUSH =
-  "This pull request is closed: nothing was pushed. `/state push-errored` runs on an open pull request: comment `/unlock` here first if this pull request keeps the project's lock (an apply on merge that failed keeps it), then `/state push-errored` on an open pull request that leaves the project's backend as it is.";
+  "This pull request is closed: nothing was pushed. `/state push-errored` runs on an open pull request: comment `/unlock` here first if this pull request keeps the project's lock (an apply of it that failed keeps it), then `/state push-errored` on an open pull request that leaves the project's backend as it is.";
 
 /**
  * `/import ADDRESS ID`, `/state rm ADDRESS…` and `/state push-errored`: they change a project's state with no plan to

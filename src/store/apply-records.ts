@@ -74,7 +74,10 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
     },
     async unsettledAppliesOfPr(repo, pr) {
       const rows = await db.all<ApplyRow>(
-        "SELECT * FROM applies WHERE repo = ? AND pr = ? AND status IN ('interrupted', 'failed') ORDER BY id",
+        // One a later apply of the same project in this PR succeeded over is settled by it.
+        `SELECT * FROM applies a WHERE repo = ? AND pr = ? AND status IN ('interrupted', 'failed')
+         AND NOT EXISTS (SELECT 1 FROM applies b WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded')
+         ORDER BY id`,
         [repo, pr],
       );
       return rows.map(records.toApply);

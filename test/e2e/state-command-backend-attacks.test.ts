@@ -174,8 +174,12 @@ describe("a push from another pull request", () => {
     const open = () => storeRows<{ id: number }>(h, "SELECT id FROM state_holds WHERE repo = ? AND released_at IS NULL", repo.fullName);
     expect(open()).toHaveLength(1);
     prod.refuseWrites = false;
-    // The pull request is given up; its lock goes with it.
+    // The pull request is given up; its apply failed, so its lock is kept until a person unlocks it.
     await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => h.sim.comments(repo, pr.number).some((c) => c.body.includes("keeps its locks")), {
+      message: "the closed pull request did not say it keeps its lock",
+    });
+    await h.sim.comment(repo, pr.number, { user: "alice", body: "/unlock" });
     await h.sim.waitFor(() => storeRows(h, "SELECT 1 FROM locks WHERE repo = ?", repo.fullName).length === 0, {
       message: "the closed pull request's locks were not released",
     });

@@ -4,7 +4,7 @@ import { type HttpStateBackend, startHttpStateBackend } from "../support/http-st
 import { storeRows } from "../support/previews.js";
 import { untilIdle } from "../support/until-idle.js";
 import { growProd, prodAndApp, prodProject, pushFromAppPr } from "./state-push-support.js";
-import { completed, say } from "./trust-holes-support.js";
+import { bot, completed, say } from "./trust-holes-support.js";
 
 /**
  * `/state push-errored` takes the project's lock whatever the pull request changes (the hold may
@@ -76,6 +76,11 @@ describe("/state push-errored and the project's lock", () => {
     expect(await say(h, repo, grow.number, "bob", "/apply")).toContain("/state push-errored -p prod");
     prod.refuseWrites = false;
     await h.sim.closePullRequest(repo, grow.number);
+    // Its apply failed once terraform ran: the closed PR keeps its lock for a person, who unlocks it.
+    await h.sim.waitFor(() => bot(h, repo, grow.number).some((c) => c.body.includes("keeps its locks")), {
+      message: "the closed pull request did not say it keeps its lock",
+    });
+    await h.sim.comment(repo, grow.number, { user: "bob", body: "/unlock" });
     await h.sim.waitFor(() => locks(repo.fullName).length === 0, { message: "the closed pull request's locks were not released" });
 
     const { app, pushed, names } = await pushFromAppPr(h, prod, repo);

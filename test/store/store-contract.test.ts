@@ -769,6 +769,26 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await after.claimNextJob())?.id).toBe(planJob);
   });
 
+  it("lists a pull request's unsettled applies: failed or interrupted, unless a later apply of the same project succeeded", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const end = async (project: string, status: "succeeded" | "failed", pr = 5) => {
+      const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr, project, planId: 1 });
+      await a.recordApplyEnd(id, status);
+      return id;
+    };
+    const netFailed = await end("net", "failed");
+    const appFailed = await end("app", "failed");
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([netFailed, appFailed]);
+    // The app applied again and landed: its failure is settled; net's is not (another PR's success does not count).
+    await end("app", "succeeded");
+    await end("net", "succeeded", 6);
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([netFailed]);
+    // A later failure of the app is unsettled again.
+    const appAgain = await end("app", "failed");
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([netFailed, appAgain]);
+  });
+
   it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
     await fresh();
     const result = (text: string): JobResult => ({

@@ -1,0 +1,61 @@
+import type { JobContext } from "../job-context/job-context.js";
+import type { SpecOf } from "../model/job.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
+import { repoFullName } from "../model/repo.js";
+import { jobMarker, printComment } from "../render/comment-body.js";
+import { inlineCode } from "../render/inline.js";
+import { closeActedOn, closedPrKeptSaid } from "../heal/closed-pr-said.js";
+import { HEALED, reconciledDetail } from "../model/reconciled.js";
+
+/**
+ * A closed pull request an apply of which failed once its tool ran, or was cut short, and no later
+ * one made good: its locks are kept for a person (rule 8), never released by a heal. Its close
+ * acted on already (the cleanup kept them, or its apply on merge is the one that failed): nothing
+ * to do. Its close lost: the cleanup that event would have queued is queued, once per close (it
+ * removes the plans and worktrees and keeps the locks), and the PR is told. True when the PR had
+ * such an apply (the heal goes no further).
+ */
+export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullRequestInfo): Promise<boolean> {
+  const { job, deps, vcs } = ctx;
+  const { repo } = job.target;
+  const name = repoFullName(repo);
+  const unsettled = await deps.store.unsettledAppliesOfPr(name, pr.number);
+  if (unsettled.length === 0) return false;
+  const projects = [...new Set(unsettled.map((a) => a.project))];
+  const said = { jobId: job.id, repo: name, pr: pr.number, unsettled: unsettled.map((a) => a.id), projects };
+  const ofMerge = [];
+  for (const a of unsettled) if ((await deps.store.getJob(a.jobId))?.spec.kind === "cleanup") ofMerge.push(a);
+  if (ofMerge.length || closeActedOn(await deps.store.closeJobOf(name, pr.number), pr.closedAt)) {
+    deps.log.info(said, "pull request closed, an apply of it failed or was cut short: its locks are kept until someone unlocks them");
+    return true;
+  }
+  const queued = await deps.store.enqueueInternalOnce(`heal-close:${name}#${pr.number}@${pr.closedAt ?? ""}`, job.target, {
+    kind: "cleanup",
+    merged: false,
+    actor: "sluice",
+  });
+  if (queued === undefined) return true;
+  deps.wake();
+  const names = projects.map((p) => inlineCode(p)).join(", ");
+  await deps.store.recordAudit({
+    actor: "sluice",
+    action: "reconciled",
+    repo: name,
+    pr: pr.number,
+    detail: reconciledDetail(
+      "pr-closed",
+      `#${pr.number} is ${pr.merged ? "merged" : "closed"}; queued job ${queued} to clean it up; its locks are kept (an apply of ${projects.join(", ")} failed or was cut short)`,
+      HEALED,
+    ),
+  });
+  deps.log.warn({ ...said, queued }, `pull request closed, its locks kept for a person: ${HEALED}`);
+  await vcs.createComment(
+    repo,
+    pr.number,
+    printComment({ marker: jobMarker(`healed-kept-${queued}`), text: closedPrKeptSaid(pr.merged, names) }),
+    {
+      mayExist: true,
+    },
+  );
+  return true;
+}
