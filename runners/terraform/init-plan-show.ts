@@ -177,7 +177,7 @@ function watchMarks(marks: { init: string; plan: string }, live: { push(text: st
  * What the one run gave, read from its output cut at the marks: the step that failed (with the
  * exit code its mark reported), or the outputs and show's JSON, the copy show read moved to the
  * plan's place. The held plan output streams at once when the plan failed (no JSON will tell its
- * sensitive values); the shown dir goes in every case.
+ * sensitive values), and never when show did; the shown dir goes in every case.
  */
 async function initPlanShowOutcome(
   r: ExecResult,
@@ -224,9 +224,11 @@ async function initPlanShowOutcome(
     return failed({ ok: false, step: "plan", result: { ...r, exitCode: parts.plan.code, signal: undefined }, output: planOutput });
   }
   if (problem !== undefined) return failed({ ok: false, step: "plan", result: r, output: planOutput, problem });
-  if (r.exitCode !== 0 || r.timedOut || r.limit) return failed({ ok: false, step: "show", result: r, output: redact(r.stderr) });
+  // A show that failed leaves the plan's sensitive values unknown: its text is never released
+  // (the caller says why in its place, PLAN_TEXT_WITHHELD).
+  if (r.exitCode !== 0 || r.timedOut || r.limit) return done({ ok: false, step: "show", result: r, output: redact(r.stderr) });
   // Show's JSON goes on past what was kept: the part kept is no plan to read.
-  if (r.outputCut) return failed({ ok: false, step: "show", result: r, output: "" });
+  if (r.outputCut) return done({ ok: false, step: "show", result: r, output: "" });
   // The copy show read is the plan from here on: hashed, stored and applied.
   // rename replaces a file or symlink the run left there; a dir it left goes first.
   await rename(shownPlan, planFile).catch(async () => {

@@ -1,4 +1,4 @@
-import { heldOutput } from "../held-output.js";
+import { heldOutput, withheldFailure } from "../held-output.js";
 import { planFailure } from "../plan-failure.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -79,24 +79,31 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     releasePlan();
     return fail(failed.step, failed.message, failed.output);
   };
+  // A plan whose JSON could not be read: its text, whose sensitive values are unknown, never leaves.
+  const withholdPlan = (failed: { step: string; message: string; output?: string }): PlanOutcome => {
+    streamPlan = undefined;
+    heldPlan.withhold();
+    return fail(failed.step, withheldFailure(failed.message), failed.output);
+  };
   const steps: PlanSteps = { req, exec, bin, pluginCache, dir: dir.path, planFile, extraArgs, base, heldPlan };
   const ran = await runPlanSteps(steps);
   if (!ran.ok) {
     // A show that failed says nothing more when run again (the batched run's own show).
-    const sensitive = ran.step === "show" ? [] : await leftPlanSensitiveValues(steps);
+    if (ran.step === "show") return withholdPlan(ran);
+    const sensitive = await leftPlanSensitiveValues(steps);
     releasePlan(sensitive);
     return fail(ran.step, ran.message, createRedactor({ secrets: [...sensitive], builtIn: false })(ran.output));
   }
   streamPlan = ran.streamPlan;
   const { shown, stepEnv } = ran;
   const showed = await showPlanFile(steps, ran);
-  if (!showed.ok) return failPlan(showed);
+  if (!showed.ok) return showed.step === "show" ? withholdPlan(showed) : failPlan(showed);
   const showJson = showed.json;
   const json = parsePlanJson(showJson);
   const summary = summarizePlan(json.ok ? json.plan : showJson);
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;
-  if (!summary.ok) return failPlan({ step: "show", message: summary.error });
+  if (!summary.ok) return withholdPlan({ step: "show", message: summary.error });
   releasePlan(summary.summary.sensitiveValues);
   if (req.details && json.ok)
     summary.summary.details = resourceDetails(json.plan, detailsRedactor(req.redact, summary.summary.sensitiveValues));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { ExecOptions } from "../exec.js";
-import { heldOutput } from "../held-output.js";
+import { heldOutput, withheldFailure } from "../held-output.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
 import { parsePlanJson } from "../terraform/parse-plan-json.js";
@@ -71,11 +71,16 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     onOutput: undefined,
     sandboxReadOnly: [planFile],
   });
+  // A plan whose JSON could not be read: its text, whose sensitive values are unknown, never leaves.
+  const withholdPlan = (message: string, output = ""): PlanOutcome => {
+    held.withhold();
+    return fail("show", withheldFailure(message), output);
+  };
   if (show.exitCode !== 0 || show.outputCut)
-    return failPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+    return withholdPlan(describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
   const json = parsePlanJson(show.stdout);
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
-  if (!summary.ok) return failPlan("show", summary.error);
+  if (!summary.ok) return withholdPlan(summary.error);
   releasePlan(summary.summary.sensitiveValues);
   // A refusal from here on posts the plan's text, and the plan's sensitive values join the job's
   // secrets only for a plan that succeeds: terraform printed some of them unmarked.

@@ -1,0 +1,116 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
+import type { Project } from "../../src/model/project.js";
+
+/**
+ * A unit's plan text leaves (the live log, the comment) only redacted with the values the plan
+ * marks sensitive: terraform prints some unmarked (a prior state's terraform_data `output`), and
+ * they are known only from the plan's JSON. A unit whose `show` failed released its plan's text to
+ * the live log knowing none of them. The show's failure is forced by a stand-in that is the real
+ * terraform but for `show`, which fails as terraform's does (an error on stderr, exit code 1).
+ */
+const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
+const run = promisify(execFile);
+const SECRET = "prior-state-secret-c81d5f";
+const SHOW_FAILS = `#!/bin/sh
+if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state or plan file" >&2; exit 1; fi
+exec terraform "$@"
+`;
+
+let root = "";
+let checkout = "";
+let cliConfig = "";
+let showFails = "";
+const tfEnv = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1" });
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tg-plan-text-"));
+  checkout = join(root, "checkout");
+  cliConfig = join(root, "terraform.rc");
+  showFails = join(root, "terraform-show-fails");
+  await writeFile(cliConfig, "");
+  await writeFile(showFails, SHOW_FAILS);
+  await chmod(showFails, 0o755);
+  const main = [
+    'variable "password" {\n  type      = string\n  sensitive = true\n}',
+    'variable "trigger" {\n  type = string\n}',
+    'variable "size" {\n  type    = number\n  default = 1\n}',
+    `terraform {\n  backend "local" {\n    path = "${join(root, "vault.tfstate")}"\n  }\n}`,
+    'resource "terraform_data" "pw" {\n  input            = var.password\n  triggers_replace = var.trigger\n}',
+    // Fails the plan after terraform planned pw (a precondition on a value known at plan).
+    'resource "terraform_data" "sized" {\n  input = var.size\n  lifecycle {\n    precondition {\n      condition     = var.size < 10\n      error_message = "size must be under 10"\n    }\n  }\n}\n',
+  ].join("\n");
+  const unit = (size: number) =>
+    `terraform {\n  source = "../../modules//vault"\n}\ninputs = {\n  password = "rotated"\n  trigger = "2"\n  size = ${size}\n}\n`;
+  const files: Record<string, string> = {
+    "modules/vault/main.tf": main,
+    "live/vault/terragrunt.hcl": unit(1),
+    "live/too-big/terragrunt.hcl": unit(20),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(checkout, path)), { recursive: true });
+    await writeFile(join(checkout, path), text);
+  }
+  // The state as an earlier apply left it: the secret is in it, no longer in the checkout.
+  const cwd = join(checkout, "modules/vault");
+  const env = { ...tfEnv(), TF_VAR_password: SECRET, TF_VAR_trigger: "1" };
+  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env });
+  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env });
+  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
+  await rm(join(cwd, ".terraform.lock.hcl"), { force: true });
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
+
+async function planOf(dir: string, dataDir: string, terraformBinary = "terraform") {
+  const streamed: string[] = [];
+  const outcome = await createTerragruntRunner({ binary: STAND_IN, terraformBinary }).plan(
+    {
+      project: unit(dir),
+      checkoutDir: checkout,
+      dataDir: join(root, dataDir),
+      extraArgs: [],
+      env: tfEnv(),
+      timeoutMs: 60_000,
+      redact: (s) => s,
+      onOutput: (chunk) => streamed.push(chunk),
+    },
+    exec,
+  );
+  return { outcome, streamed: streamed.join("") };
+}
+
+describe("a unit's plan text leaves only redacted with the plan's sensitive values", () => {
+  it("control: the plan succeeds, terraform prints the prior state's secret, the live log has it redacted", async () => {
+    const { outcome, streamed } = await planOf("live/vault", "data-control");
+    if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
+    expect(outcome.summary.sensitiveValues).toContain(SECRET);
+    expect(outcome.output).toContain(SECRET);
+    expect(streamed).toContain("Plan: 1 to add, 0 to change, 1 to destroy");
+    expect(streamed).toContain("[redacted]");
+    expect(streamed).not.toContain(SECRET);
+  });
+
+  it("show fails: the live log withholds the plan's text and says why; the failure holds no sensitive value", async () => {
+    const { outcome, streamed } = await planOf("live/vault", "data-show-fails", showFails);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "show" });
+    if (outcome.ok) return;
+    // The attack: the plan's text, and the prior state's secret in it, went to the live log.
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).not.toContain("terraform_data.pw");
+    expect(streamed).toMatch(/plan's output is withheld/);
+    expect(outcome.message).toMatch(/show exited with code 1\. The plan's output is withheld/);
+    expect(`${outcome.message}${outcome.output}`).not.toContain(SECRET);
+  });
+});
