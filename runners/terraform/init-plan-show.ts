@@ -15,7 +15,19 @@ import { initArgv, showJsonArgv } from "./terraform-argv.js";
  * clear: never streamed, never logged).
  */
 export type InitPlanShow =
-  | { ok: false; step: "init" | "plan" | "show"; result: ExecResult; output: string; problem?: string }
+  | {
+      ok: false;
+      step: "init" | "plan" | "show";
+      result: ExecResult;
+      output: string;
+      problem?: string;
+      /**
+       * Streams the output of a plan that failed (held back while it ran), for the caller to call
+       * with the sensitive values of the plan file it left: terraform prints what it planned before
+       * the error, some sensitive values unmarked among it. Absent when show failed (withheld).
+       */
+      streamPlan?(sensitiveValues: readonly string[]): void;
+    }
   | {
       ok: true;
       initOutput: string;
@@ -176,8 +188,8 @@ function watchMarks(marks: { init: string; plan: string }, live: { push(text: st
 /**
  * What the one run gave, read from its output cut at the marks: the step that failed (with the
  * exit code its mark reported), or the outputs and show's JSON, the copy show read moved to the
- * plan's place. The held plan output streams at once when the plan failed (no JSON will tell its
- * sensitive values), and never when show did; the shown dir goes in every case.
+ * plan's place. The held plan output is the caller's to stream when the plan failed (with what the
+ * plan file it left tells), and never streams when show did; the shown dir goes in every case.
  */
 async function initPlanShowOutcome(
   r: ExecResult,
@@ -193,11 +205,9 @@ async function initPlanShowOutcome(
   const held = heldOutput(opts.onOutput, redact);
   held.hold(parts.plan?.output ?? "");
   const streamPlan = held.release;
-  // A plan that failed has no JSON: nothing more will be known of its sensitive values.
-  const failed = (value: InitPlanShow & { ok: false }) => {
-    if (value.step !== "init") streamPlan([]);
-    return done(value);
-  };
+  // A plan that failed has no JSON here: its caller learns the sensitive values from the plan
+  // file it left (an errored plan), and streams the held output with them.
+  const failed = (value: InitPlanShow & { ok: false }) => done({ ...value, streamPlan });
   const done = async <T>(value: T) => {
     // Empty once the copy moved to the plan's place; anything else goes whole.
     await rmdir(shownDir).catch(() => rm(shownDir, { recursive: true, force: true }));
@@ -205,7 +215,7 @@ async function initPlanShowOutcome(
   };
   if (!parts.init) return done({ ok: false, step: "init", result: r, output: redact(r.stdout) });
   if (parts.init.code !== 0) {
-    return failed({
+    return done({
       ok: false,
       step: "init",
       result: { ...r, exitCode: parts.init.code, signal: undefined },
@@ -213,11 +223,11 @@ async function initPlanShowOutcome(
     });
   }
   if (!parts.plan) {
-    // Cut before plan's mark (a timeout, a limit): what plan printed goes out as it was printed.
+    // Cut before plan's mark (a timeout, a limit): what plan printed may be a whole plan, its
+    // file written; streamed as any failed plan's is.
     const cut = heldOutput(opts.onOutput, redact);
     cut.hold(parts.rest);
-    cut.release();
-    return done({ ok: false, step: "plan", result: r, output: redact(parts.rest) });
+    return done({ ok: false, step: "plan", result: r, output: redact(parts.rest), streamPlan: cut.release });
   }
   const planOutput = redact(parts.plan.output);
   if (parts.plan.code !== 0) {

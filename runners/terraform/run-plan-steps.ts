@@ -30,8 +30,17 @@ export interface PlanSteps {
   heldPlan: ReturnType<typeof heldOutput>;
 }
 
-/** A step that failed: its name (the plan's `failedStep`), why, and the output to show. */
-export type StepFailure = { ok: false; step: string; message: string; output: string };
+/**
+ * A step that failed: its name (the plan's `failedStep`), why, and the output to show; a batched
+ * plan's held output to stream with the sensitive values of the plan file it left (InitPlanShow).
+ */
+export type StepFailure = {
+  ok: false;
+  step: string;
+  message: string;
+  output: string;
+  streamPlan?: (sensitiveValues: readonly string[]) => void;
+};
 
 export type StepsRan =
   | StepFailure
@@ -63,7 +72,7 @@ export async function runPlanSteps(s: PlanSteps): Promise<StepsRan> {
     const batched = s.pluginCache ? await s.pluginCache.guard(req.checkoutDir, s.dir, run) : await run({ writable: [] });
     if (batched && !batched.ok) {
       const message = batched.problem ?? describeStepFailure(bin, batched.step, batched.result, all.timeoutMs);
-      return { ok: false, step: batched.step, message, output: batched.output };
+      return { ok: false, step: batched.step, message, output: batched.output, streamPlan: batched.streamPlan };
     }
     if (batched?.ok) return { ok: true, shown: batched.planOutput, showJson: batched.json, streamPlan: batched.streamPlan, stepEnv: {} };
   }

@@ -91,6 +91,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     // A show that failed says nothing more when run again (the batched run's own show).
     if (ran.step === "show") return withholdPlan(ran);
     const sensitive = await leftPlanSensitiveValues(steps);
+    streamPlan = ran.streamPlan;
     releasePlan(sensitive);
     return fail(ran.step, ran.message, createRedactor({ secrets: [...sensitive], builtIn: false })(ran.output));
   }

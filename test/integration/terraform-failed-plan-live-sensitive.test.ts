@@ -1,0 +1,155 @@
+import { execFile } from "node:child_process";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTerraformSandbox } from "../support/terraform-sandbox.js";
+import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
+import type { Project } from "../../src/model/project.js";
+import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { createRedactor } from "../../src/util/redact.js";
+
+/**
+ * A plan that fails after terraform planned (a precondition that does not hold) still prints what
+ * it planned ("Terraform planned the following actions, but then encountered a problem"), a prior
+ * state's terraform_data `output` in clear among it, and leaves an errored plan file whose JSON
+ * tells the plan's sensitive values. The failure's output (the comment) was redacted with them;
+ * the live log (the job log, the console) got the text at once, with none of them.
+ */
+const scratch = useTerraformSandbox("sluice-tf-failed-plan-live-");
+const run = promisify(execFile);
+const tfEnv = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+const SECRET = "prior-state-secret-5e93c0";
+
+/** The real terraform, but a plan that hangs once it has printed and written its plan (a provider that never exits). */
+const PLAN_HANGS = `#!/bin/sh
+if [ "$1" = plan ]; then terraform "$@"; sleep 120; exit 0; fi
+exec terraform "$@"
+`;
+let binDir = "";
+beforeAll(async () => {
+  binDir = join(scratch.root, "bin");
+  await mkdir(binDir);
+  await writeFile(join(binDir, "terraform-plan-hangs"), PLAN_HANGS);
+  await chmod(join(binDir, "terraform-plan-hangs"), 0o755);
+});
+
+const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
+
+const tf = (trigger: string, input: string, size: number) => `terraform {
+  backend "local" {
+    path = "../state/terraform.tfstate"
+  }
+}
+variable "size" {
+  type    = number
+  default = ${size}
+}
+resource "terraform_data" "pw" {
+  input            = sensitive(${input})
+  triggers_replace = "${trigger}"
+}
+resource "terraform_data" "sized" {
+  input = var.size
+  lifecycle {
+    precondition {
+      condition     = var.size < 10
+      error_message = "size must be under 10"
+    }
+  }
+}
+`;
+
+/** A plan of size `size` after an apply whose state holds SECRET in a terraform_data. */
+async function planAfterApply(
+  name: string,
+  size: number,
+  workflow?: { plan: WorkflowStep[]; apply: WorkflowStep[] },
+  runner = createTerraformRunner("terraform"),
+  timeoutMs = 60_000,
+) {
+  const checkout = join(scratch.root, name);
+  const dataDir = join(scratch.root, `${name}-data`);
+  const cwd = join(checkout, "vault");
+  await mkdir(cwd, { recursive: true });
+  await mkdir(join(checkout, "state"), { recursive: true });
+  await writeFile(join(cwd, "main.tf"), tf("1", JSON.stringify(SECRET), 1));
+  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env: tfEnv });
+  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env: tfEnv });
+  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
+  await writeFile(join(cwd, "main.tf"), tf("2", '"rotated-away"', size));
+  const sandboxed = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [binDir], network: "none" });
+  if (!sandboxed.ok) throw new Error(sandboxed.reason);
+  const streamed: string[] = [];
+  const outcome = await runner.plan(
+    {
+      project,
+      checkoutDir: checkout,
+      dataDir,
+      extraArgs: [],
+      env: {},
+      timeoutMs,
+      redact: createRedactor(),
+      onOutput: (chunk) => streamed.push(chunk),
+      ...(workflow ? { workflow } : {}),
+    },
+    sandboxed.exec,
+  );
+  return { outcome, streamed: streamed.join("") };
+}
+
+describe("a plan that fails after terraform planned: its text leaves only redacted with the plan's sensitive values", () => {
+  it("the default workflow: the live log has what terraform planned, the prior state's secret redacted, as the failure's output does", async () => {
+    const { outcome, streamed } = await planAfterApply("batched", 20);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // Terraform does print what it planned, the secret among it.
+    expect(outcome.output).toContain("planned the following actions, but then encountered a problem");
+    expect(outcome.output).toContain("size must be under 10");
+    expect(outcome.output).not.toContain(SECRET);
+    // The attack: the live log had it in clear.
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("[redacted]");
+    expect(streamed).toContain("size must be under 10");
+  });
+
+  it("a custom workflow's plan step: the same", async () => {
+    const { outcome, streamed } = await planAfterApply("custom", 20, {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "plan", extraArgs: [] },
+      ],
+      apply: [],
+    });
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("size must be under 10");
+  });
+
+  it("the default workflow, the run stopped by its timeout after the plan printed and wrote its file: the same", async () => {
+    const hangs = createTerraformRunner("terraform", { binary: join(binDir, "terraform-plan-hangs") });
+    const { outcome, streamed } = await planAfterApply("timed-out", 2, undefined, hangs, 4_000);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    expect(outcome.message).toMatch(/timed out/);
+    expect(outcome.output).toContain("terraform_data.pw must be replaced");
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("[redacted]");
+  }, 60_000);
+
+  it("control: a plan whose precondition holds succeeds, its text streamed redacted", async () => {
+    const { outcome, streamed } = await planAfterApply("control", 2);
+    expect(outcome).toMatchObject({ ok: true });
+    if (!outcome.ok) return;
+    expect(outcome.summary.sensitiveValues).toContain(SECRET);
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("[redacted]");
+    expect(streamed).not.toContain(SECRET);
+  });
+});
