@@ -3,7 +3,7 @@ import { planFailure } from "../plan-failure.js";
 import { join } from "node:path";
 import { createRedactor } from "../../src/util/redact.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
-import type { ExecOptions } from "../exec.js";
+import type { ExecOptions, ExecResult } from "../exec.js";
 import { heldOutput, withheldFailure } from "../held-output.js";
 import type { Exec, PlanOutcome, PlanRequest } from "../runner.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
@@ -60,17 +60,21 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     releasePlan();
     return fail(failedStep, message, output);
   };
-  if (plan.exitCode !== 0) return failPlan("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), plan.stdout);
-  const file = await lstat(planFile).catch(() => undefined);
-  if (!file?.isFile()) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
   // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
   // is read-only to the run that shows it.
-  const show = await exec(bin, terragruntShowJsonArgv(flags, planFile), {
-    ...base,
-    redact: identity,
-    onOutput: undefined,
-    sandboxReadOnly: [planFile],
-  });
+  const showPlan = () =>
+    exec(bin, terragruntShowJsonArgv(flags, planFile), { ...base, redact: identity, onOutput: undefined, sandboxReadOnly: [planFile] });
+  const isPlanFile = async () => (await lstat(planFile).catch(() => undefined))?.isFile() === true;
+  if (plan.exitCode !== 0) {
+    // Terraform prints what it planned before the error (some sensitive values unmarked among it)
+    // and leaves an errored plan file, whose JSON tells them.
+    const sensitive = (await isPlanFile()) ? sensitiveValuesOf(await showPlan()) : [];
+    releasePlan(sensitive);
+    const output = createRedactor({ secrets: [...sensitive], builtIn: false })(plan.stdout);
+    return fail("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), output);
+  }
+  if (!(await isPlanFile())) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
+  const show = await showPlan();
   // A plan whose JSON could not be read: its text, whose sensitive values are unknown, never leaves.
   const withholdPlan = (message: string, output = ""): PlanOutcome => {
     held.withhold();
@@ -113,4 +117,12 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     env: base.env as Record<string, string>,
   });
   return { ...done, policy, durationMs: performance.now() - started };
+}
+
+/** The sensitive values of a shown plan; none when show failed or its JSON cannot be read. */
+function sensitiveValuesOf(show: ExecResult): readonly string[] {
+  if (show.exitCode !== 0 || show.outputCut) return [];
+  const json = parsePlanJson(show.stdout);
+  const summary = summarizePlan(json.ok ? json.plan : show.stdout);
+  return summary.ok ? summary.summary.sensitiveValues : [];
 }

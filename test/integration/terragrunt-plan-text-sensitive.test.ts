@@ -113,4 +113,19 @@ describe("a unit's plan text leaves only redacted with the plan's sensitive valu
     expect(outcome.message).toMatch(/show exited with code 1\. The plan's output is withheld/);
     expect(`${outcome.message}${outcome.output}`).not.toContain(SECRET);
   });
+
+  it("the plan fails after terraform planned (a precondition): the live log and the failure's output have its text redacted", async () => {
+    const { outcome, streamed } = await planOf("live/too-big", "data-too-big");
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // Terraform prints what it planned before the error, the prior state's secret among it.
+    expect(outcome.output).toContain("planned the following actions, but then encountered a problem");
+    expect(outcome.output).toContain("size must be under 10");
+    // The attack: the comment and the live log had it in clear.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(outcome.output).toContain("[redacted]");
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("size must be under 10");
+  });
 });
