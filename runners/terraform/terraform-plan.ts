@@ -91,6 +91,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     // A show that failed says nothing more when run again (the batched run's own show).
     if (ran.step === "show") return withholdPlan(ran);
     const sensitive = await leftPlanSensitiveValues(steps);
+    // The plan file it left cannot be read: what it printed is withheld, as when show fails.
+    if (sensitive === undefined) return withholdPlan({ step: ran.step, message: ran.message });
     streamPlan = ran.streamPlan;
     releasePlan(sensitive);
     return fail(ran.step, ran.message, createRedactor({ secrets: [...sensitive], builtIn: false })(ran.output));

@@ -69,6 +69,11 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     // Terraform prints what it planned before the error (some sensitive values unmarked among it)
     // and leaves an errored plan file, whose JSON tells them.
     const sensitive = (await isPlanFile()) ? sensitiveValuesOf(await showPlan()) : [];
+    // An errored plan file show cannot read: what the plan printed is withheld, as when show fails.
+    if (sensitive === undefined) {
+      held.withhold();
+      return fail("plan", withheldFailure(describeStepFailure(bin, "plan", plan, req.timeoutMs)));
+    }
     releasePlan(sensitive);
     const output = createRedactor({ secrets: [...sensitive], builtIn: false })(plan.stdout);
     return fail("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), output);
@@ -119,10 +124,10 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   return { ...done, policy, durationMs: performance.now() - started };
 }
 
-/** The sensitive values of a shown plan; none when show failed or its JSON cannot be read. */
-function sensitiveValuesOf(show: ExecResult): readonly string[] {
-  if (show.exitCode !== 0 || show.outputCut) return [];
+/** The sensitive values of a shown plan; undefined when show failed or its JSON cannot be read. */
+function sensitiveValuesOf(show: ExecResult): readonly string[] | undefined {
+  if (show.exitCode !== 0 || show.outputCut) return undefined;
   const json = parsePlanJson(show.stdout);
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
-  return summary.ok ? summary.summary.sensitiveValues : [];
+  return summary.ok ? summary.summary.sensitiveValues : undefined;
 }

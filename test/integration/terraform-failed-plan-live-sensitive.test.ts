@@ -26,12 +26,19 @@ const PLAN_HANGS = `#!/bin/sh
 if [ "$1" = plan ]; then terraform "$@"; sleep 120; exit 0; fi
 exec terraform "$@"
 `;
+/** The real terraform, but `show` fails (an error on stderr, exit code 1). */
+const SHOW_FAILS = `#!/bin/sh
+if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state or plan file" >&2; exit 1; fi
+exec terraform "$@"
+`;
 let binDir = "";
 beforeAll(async () => {
   binDir = join(scratch.root, "bin");
   await mkdir(binDir);
   await writeFile(join(binDir, "terraform-plan-hangs"), PLAN_HANGS);
   await chmod(join(binDir, "terraform-plan-hangs"), 0o755);
+  await writeFile(join(binDir, "terraform-show-fails"), SHOW_FAILS);
+  await chmod(join(binDir, "terraform-show-fails"), 0o755);
 });
 
 const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
@@ -142,6 +149,19 @@ describe("a plan that fails after terraform planned: its text leaves only redact
     expect(streamed).toContain("terraform_data.pw must be replaced");
     expect(streamed).toContain("[redacted]");
   }, 60_000);
+
+  it("the plan fails and the errored plan file it left cannot be shown: its text is withheld, saying why", async () => {
+    const showFails = createTerraformRunner("terraform", { binary: join(binDir, "terraform-show-fails") });
+    const { outcome, streamed } = await planAfterApply("show-fails", 20, undefined, showFails);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // The attack: with none of the plan's sensitive values known, the text went out as printed.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).not.toContain("terraform_data.pw must be replaced");
+    expect(streamed).toMatch(/plan's output is withheld/);
+    expect(outcome.message).toMatch(/plan exited with code 1\. The plan's output is withheld/);
+  });
 
   it("control: a plan whose precondition holds succeeds, its text streamed redacted", async () => {
     const { outcome, streamed } = await planAfterApply("control", 2);

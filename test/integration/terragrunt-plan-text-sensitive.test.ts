@@ -128,4 +128,16 @@ describe("a unit's plan text leaves only redacted with the plan's sensitive valu
     expect(streamed).toContain("terraform_data.pw must be replaced");
     expect(streamed).toContain("size must be under 10");
   });
+
+  it("the plan fails and the errored plan file it left cannot be shown: its text is withheld, saying why", async () => {
+    const { outcome, streamed } = await planOf("live/too-big", "data-too-big-show-fails", showFails);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // The attack: with none of the plan's sensitive values known, the text went out as printed.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).not.toContain("terraform_data.pw must be replaced");
+    expect(streamed).toMatch(/plan's output is withheld/);
+    expect(outcome.message).toMatch(/plan exited with code 1\. The plan's output is withheld/);
+  });
 });
