@@ -75,11 +75,7 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
     streamPlan = undefined;
     heldPlan.release(sensitiveValues);
   };
-  const failPlan = (failed: { step: string; message: string; output?: string }): PlanOutcome => {
-    releasePlan();
-    return fail(failed.step, failed.message, failed.output);
-  };
-  // A plan whose JSON could not be read: its text, whose sensitive values are unknown, never leaves.
+  // A plan whose JSON could not be had: its text, whose sensitive values are unknown, never leaves.
   const withholdPlan = (failed: { step: string; message: string; output?: string }): PlanOutcome => {
     streamPlan = undefined;
     heldPlan.withhold();
@@ -100,7 +96,9 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   streamPlan = ran.streamPlan;
   const { shown, stepEnv } = ran;
   const showed = await showPlanFile(steps, ran);
-  if (!showed.ok) return showed.step === "show" ? withholdPlan(showed) : failPlan(showed);
+  // No plan file where Sluice reads it (a step wrote it elsewhere): what the steps printed, a whole
+  // plan maybe, has sensitive values nothing tells.
+  if (!showed.ok) return withholdPlan(showed.step === "show" ? showed : { ...showed, output: "" });
   const showJson = showed.json;
   const json = parsePlanJson(showJson);
   const summary = summarizePlan(json.ok ? json.plan : showJson);

@@ -56,9 +56,10 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
   const held = heldOutput(req.onOutput);
   held.hold(plan.stdout);
   const releasePlan = held.release;
-  const failPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
-    releasePlan();
-    return fail(failedStep, message, output);
+  // A plan whose sensitive values cannot be known (no JSON to tell them): its text never leaves.
+  const withholdPlan = (failedStep: string, message: string, output = ""): PlanOutcome => {
+    held.withhold();
+    return fail(failedStep, withheldFailure(message), output);
   };
   // The JSON holds sensitive values in clear: parsed here, never logged or posted; the plan
   // is read-only to the run that shows it.
@@ -66,30 +67,23 @@ export async function terragruntPlan(req: PlanRequest, exec: Exec, bin: string, 
     exec(bin, terragruntShowJsonArgv(flags, planFile), { ...base, redact: identity, onOutput: undefined, sandboxReadOnly: [planFile] });
   const isPlanFile = async () => (await lstat(planFile).catch(() => undefined))?.isFile() === true;
   if (plan.exitCode !== 0) {
+    const failed = describeStepFailure(bin, "plan", plan, req.timeoutMs);
     // Terraform prints what it planned before the error (some sensitive values unmarked among it)
-    // and leaves an errored plan file, whose JSON tells them.
+    // and leaves an errored plan file, whose JSON tells them; one show cannot read tells nothing.
     const sensitive = (await isPlanFile()) ? sensitiveValuesOf(await showPlan()) : [];
-    // An errored plan file show cannot read: what the plan printed is withheld, as when show fails.
-    if (sensitive === undefined) {
-      held.withhold();
-      return fail("plan", withheldFailure(describeStepFailure(bin, "plan", plan, req.timeoutMs)));
-    }
+    if (sensitive === undefined) return withholdPlan("plan", failed);
     releasePlan(sensitive);
-    const output = createRedactor({ secrets: [...sensitive], builtIn: false })(plan.stdout);
-    return fail("plan", describeStepFailure(bin, "plan", plan, req.timeoutMs), output);
+    return fail("plan", failed, createRedactor({ secrets: [...sensitive], builtIn: false })(plan.stdout));
   }
-  if (!(await isPlanFile())) return failPlan("plan", `${bin} plan made no plan file`, plan.stdout);
+  // No plan file where Sluice reads it (a unit's `extra_arguments` wrote it elsewhere): what plan
+  // printed, a whole plan, has sensitive values nothing tells.
+  if (!(await isPlanFile())) return withholdPlan("plan", `${bin} plan made no plan file`);
   const show = await showPlan();
-  // A plan whose JSON could not be read: its text, whose sensitive values are unknown, never leaves.
-  const withholdPlan = (message: string, output = ""): PlanOutcome => {
-    held.withhold();
-    return fail("show", withheldFailure(message), output);
-  };
   if (show.exitCode !== 0 || show.outputCut)
-    return withholdPlan(describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
+    return withholdPlan("show", describeStepFailure(bin, "show", show, req.timeoutMs), req.redact(show.stderr));
   const json = parsePlanJson(show.stdout);
   const summary = summarizePlan(json.ok ? json.plan : show.stdout);
-  if (!summary.ok) return withholdPlan(summary.error);
+  if (!summary.ok) return withholdPlan("show", summary.error);
   releasePlan(summary.summary.sensitiveValues);
   // A refusal from here on posts the plan's text, and the plan's sensitive values join the job's
   // secrets only for a plan that succeeds: terraform printed some of them unmarked.

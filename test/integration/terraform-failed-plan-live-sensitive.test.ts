@@ -173,3 +173,39 @@ describe("a plan that fails after terraform planned: its text leaves only redact
     expect(streamed).not.toContain(SECRET);
   });
 });
+
+describe("a custom workflow that leaves no plan file where Sluice reads it: what its steps printed has unknown sensitive values", () => {
+  it("a plan step writing its plan elsewhere (`-out` in its extra_args): the plan's text is withheld, saying why", async () => {
+    const { outcome, streamed } = await planAfterApply("elsewhere", 2, {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "plan", extraArgs: ["-out=elsewhere.tfplan"] },
+      ],
+      apply: [],
+    });
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    expect(outcome.message).toMatch(/^the workflow made no plan file/);
+    // The attack: the whole plan, the prior state's secret in it, in the comment and the live log.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).toMatch(/plan's output is withheld/);
+    expect(outcome.message).toMatch(/plan's output is withheld/);
+  });
+
+  it("control: a run step that writes the plan to $PLANFILE plans, its text streamed redacted", async () => {
+    const { outcome, streamed } = await planAfterApply("run-step", 2, {
+      plan: [
+        { kind: "init", extraArgs: [] },
+        { kind: "run", argv: ["sh", "-c", 'terraform plan -input=false -no-color -out="$PLANFILE"'] },
+      ],
+      apply: [],
+    });
+    expect(outcome).toMatchObject({ ok: true });
+    if (!outcome.ok) return;
+    expect(streamed).toContain("terraform_data.pw must be replaced");
+    expect(streamed).toContain("[redacted]");
+    expect(streamed).not.toContain(SECRET);
+    expect(streamed).not.toMatch(/withheld/);
+  });
+});

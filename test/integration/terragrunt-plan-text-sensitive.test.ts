@@ -25,10 +25,17 @@ if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state o
 exec terraform "$@"
 `;
 
+/** The real terraform, whose plan is written elsewhere, as a unit's `extra_arguments` adding `-out` makes it. */
+const OUT_ELSEWHERE = `#!/bin/sh
+if [ "$1" = plan ]; then exec terraform "$@" -out=elsewhere.tfplan; fi
+exec terraform "$@"
+`;
+
 let root = "";
 let checkout = "";
 let cliConfig = "";
 let showFails = "";
+let outElsewhere = "";
 const tfEnv = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1" });
 
 beforeAll(async () => {
@@ -39,6 +46,9 @@ beforeAll(async () => {
   await writeFile(cliConfig, "");
   await writeFile(showFails, SHOW_FAILS);
   await chmod(showFails, 0o755);
+  outElsewhere = join(root, "terraform-out-elsewhere");
+  await writeFile(outElsewhere, OUT_ELSEWHERE);
+  await chmod(outElsewhere, 0o755);
   const main = [
     'variable "password" {\n  type      = string\n  sensitive = true\n}',
     'variable "trigger" {\n  type = string\n}',
@@ -139,5 +149,16 @@ describe("a unit's plan text leaves only redacted with the plan's sensitive valu
     expect(streamed).not.toContain("terraform_data.pw must be replaced");
     expect(streamed).toMatch(/plan's output is withheld/);
     expect(outcome.message).toMatch(/plan exited with code 1\. The plan's output is withheld/);
+  });
+
+  it("the plan is written elsewhere, none where Sluice reads it: its text is withheld, saying why", async () => {
+    const { outcome, streamed } = await planOf("live/vault", "data-elsewhere", outElsewhere);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // The attack: the whole plan, the prior state's secret in it, in the comment and the live log.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(outcome.message).toMatch(/plan made no plan file\. The plan's output is withheld/);
+    expect(streamed).toMatch(/plan's output is withheld/);
   });
 });
