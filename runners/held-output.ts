@@ -2,11 +2,12 @@ import { createRedactor } from "../src/util/redact.js";
 import { liveRedactor } from "./live-redactor.js";
 
 /**
- * Why a plan's text never reaches the live log or the comment when its JSON could not be read (show
- * failed, timed out, printed more than is kept): without it the values to redact are unknown.
+ * Why a plan's text never reaches the live log or the comment when its JSON could not be had (show
+ * failed, timed out, printed more than is kept; no plan file where Sluice reads it): without it
+ * the values to redact are unknown.
  */
 export const PLAN_TEXT_WITHHELD =
-  "The plan's output is withheld: only the plan's JSON (`show -json`) tells which of its values are sensitive, terraform prints some of them unmarked (a prior state's terraform_data `output`), and that JSON could not be read. Fix what made show fail and plan again.";
+  "The plan's output is withheld: only the plan's JSON (`show -json`) tells which of its values are sensitive, terraform prints some of them unmarked (a prior state's terraform_data `output`), and that JSON could not be had. Fix what failed (the plan's comment names it) and plan again.";
 
 /** A failure's message followed by why the plan's text is not shown (PLAN_TEXT_WITHHELD). */
 export function withheldFailure(message: string): string {
