@@ -40,6 +40,8 @@ export type StepFailure = {
   message: string;
   output: string;
   streamPlan?: (sensitiveValues: readonly string[]) => void;
+  /** The plan succeeded but left no plan file Sluice can read: its text has unknown sensitive values. */
+  planUnread?: true;
 };
 
 export type StepsRan =
@@ -72,7 +74,8 @@ export async function runPlanSteps(s: PlanSteps): Promise<StepsRan> {
     const batched = s.pluginCache ? await s.pluginCache.guard(req.checkoutDir, s.dir, run) : await run({ writable: [] });
     if (batched && !batched.ok) {
       const message = batched.problem ?? describeStepFailure(bin, batched.step, batched.result, all.timeoutMs);
-      return { ok: false, step: batched.step, message, output: batched.output, streamPlan: batched.streamPlan };
+      const failed = { ok: false as const, step: batched.step, message, output: batched.output, streamPlan: batched.streamPlan };
+      return batched.problem === undefined ? failed : { ...failed, planUnread: true };
     }
     if (batched?.ok) return { ok: true, shown: batched.planOutput, showJson: batched.json, streamPlan: batched.streamPlan, stepEnv: {} };
   }

@@ -86,6 +86,8 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   if (!ran.ok) {
     // A show that failed says nothing more when run again (the batched run's own show).
     if (ran.step === "show") return withholdPlan(ran);
+    // A plan that succeeded, its file unreadable (none, a link, empty): a whole plan, values unknown.
+    if (ran.planUnread) return withholdPlan({ step: ran.step, message: ran.message });
     const sensitive = await leftPlanSensitiveValues(steps);
     // The plan file it left cannot be read: what it printed is withheld, as when show fails.
     if (sensitive === undefined) return withholdPlan({ step: ran.step, message: ran.message });

@@ -31,12 +31,23 @@ const SHOW_FAILS = `#!/bin/sh
 if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state or plan file" >&2; exit 1; fi
 exec terraform "$@"
 `;
+/** The real terraform, but a plan that succeeds leaves no plan file (as one written elsewhere would). */
+const PLAN_FILE_GONE = `#!/bin/sh
+if [ "$1" = plan ]; then
+  terraform "$@" || exit $?
+  for a in "$@"; do case "$a" in -out=*) rm -f "\${a#-out=}" ;; esac; done
+  exit 0
+fi
+exec terraform "$@"
+`;
 let binDir = "";
 beforeAll(async () => {
   binDir = join(scratch.root, "bin");
   await mkdir(binDir);
   await writeFile(join(binDir, "terraform-plan-hangs"), PLAN_HANGS);
   await chmod(join(binDir, "terraform-plan-hangs"), 0o755);
+  await writeFile(join(binDir, "terraform-plan-file-gone"), PLAN_FILE_GONE);
+  await chmod(join(binDir, "terraform-plan-file-gone"), 0o755);
   await writeFile(join(binDir, "terraform-show-fails"), SHOW_FAILS);
   await chmod(join(binDir, "terraform-show-fails"), 0o755);
 });
@@ -191,6 +202,18 @@ describe("a custom workflow that leaves no plan file where Sluice reads it: what
     expect(streamed).not.toContain(SECRET);
     expect(streamed).toMatch(/plan's output is withheld/);
     expect(outcome.message).toMatch(/plan's output is withheld/);
+  });
+
+  it("the default workflow (one run): a plan that succeeds with no plan file left: the same", async () => {
+    const gone = createTerraformRunner("terraform", { binary: join(binDir, "terraform-plan-file-gone") });
+    const { outcome, streamed } = await planAfterApply("file-gone", 2, undefined, gone);
+    expect(outcome).toMatchObject({ ok: false, failedStep: "plan" });
+    if (outcome.ok) return;
+    // The attack: the whole plan, the prior state's secret in it, in the comment and the live log.
+    expect(outcome.output).not.toContain(SECRET);
+    expect(streamed).not.toContain(SECRET);
+    expect(outcome.message).toMatch(/^the plan step made no plan file\. The plan's output is withheld/);
+    expect(streamed).toMatch(/plan's output is withheld/);
   });
 
   it("control: a run step that writes the plan to $PLANFILE plans, its text streamed redacted", async () => {
