@@ -11,6 +11,7 @@ import { k8sApplyOutcome, readSavedPlan } from "../k8s/k8s-apply-outcome.js";
 import { NO_KUBECONFIG } from "../k8s/k8s-plan-request.js";
 import { parseManifests } from "../k8s/parse-manifests.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { changeRunOptions } from "../change-run-options.js";
 import { chartAt, writeSecretSet } from "./chart-location.js";
 import { readDestroyPlan } from "../k8s/destroy-plan.js";
 import { decodeDeletions } from "../k8s/deletion-header.js";
@@ -42,15 +43,15 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
   if (!savedText.ok) return fail(savedText.message);
   if (readDestroyPlan(savedText.text)) {
     return teardownPreview({ project, kubeconfig: req.kubeconfig, kubectl: bins.kubectl, req, outcome }, exec, () =>
-      exec(bin, helmUninstallArgv(s.release, s.namespace, req.kubeconfig as string), {
-        cwd: req.dataDir,
-        env: { ...req.env, ...helmEnv(req.dataDir) },
-        timeoutMs: req.timeoutMs,
-        redact: req.redactWith(outcome.sensitiveValues),
-        onOutput: req.onOutput,
-        pty: true,
-        stopGently: true,
-      }).then((r) => ({ ...r, step: "helm uninstall" })),
+      exec(
+        bin,
+        helmUninstallArgv(s.release, s.namespace, req.kubeconfig as string),
+        changeRunOptions(req, {
+          cwd: req.dataDir,
+          env: { ...req.env, ...helmEnv(req.dataDir) },
+          redact: req.redactWith(outcome.sensitiveValues),
+        }),
+      ).then((r) => ({ ...r, step: "helm uninstall" })),
     );
   }
   const chart = await chartAt(req.checkoutDir, project.dir, s.values, false);
@@ -94,18 +95,14 @@ export async function applyHelm(bins: { helm: string; kubectl: string }, req: Ap
       outcome,
     });
     if (refused) return refused;
-    const r = await exec(bin, helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }), {
-      cwd: chart.dir,
-      env: common.env,
-      timeoutMs: req.timeoutMs,
-      redact: req.redactWith(outcome.sensitiveValues),
-      onOutput: req.onOutput,
-      pty: true,
-      // Stopped over a limit, helm cancels the upgrade it is waiting on ("has been cancelled"):
-      // the release is marked failed and `--atomic` rolls it back, where SIGKILL would leave it
-      // `pending-upgrade`, refusing every later upgrade until someone clears it by hand.
-      stopGently: true,
-    });
+    // Stopped gently over a limit, helm cancels the upgrade it is waiting on ("has been cancelled"):
+    // the release is marked failed and `--atomic` rolls it back, where SIGKILL would leave it
+    // `pending-upgrade`, refusing every later upgrade until someone clears it by hand.
+    const r = await exec(
+      bin,
+      helmUpgradeArgv({ ...chartInput(common), kubeconfig: req.kubeconfig }),
+      changeRunOptions(req, { cwd: chart.dir, env: common.env, redact: req.redactWith(outcome.sensitiveValues) }),
+    );
     if (r.exitCode !== 0) return fail(describeExecFailure("helm upgrade", r, req.timeoutMs), r.stdout);
     return outcome.done(r.stdout);
   } finally {

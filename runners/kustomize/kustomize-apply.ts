@@ -11,6 +11,7 @@ import { clusterKindsOf, ownNamespace, previewOfProject } from "../k8s/own-names
 import { kindKey, namespaceEscapes } from "../k8s/preview-namespace.js";
 import { teardownPreview } from "../k8s/teardown-preview.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
+import { changeRunOptions } from "../change-run-options.js";
 import { kubectlApplyArgv, kubectlDeleteArgv } from "./kustomize-argv.js";
 import { type KustomizeProject, kustomizeNamespace } from "./kustomize-settings.js";
 import { namespacePasses } from "./namespace-split.js";
@@ -35,15 +36,7 @@ export async function applyKustomize(bin: string, plain: ApplyRequest, exec: Exe
   // never the one the kubeconfig's context happens to name.
   const target = { kubeconfig: req.kubeconfig, namespace: kustomizeNamespace(project) };
   // Every run that changes a cluster is stopped as on a timeout, as helm's and terraform's are.
-  const opts = {
-    cwd: dirname(req.planFile),
-    env: req.env,
-    timeoutMs: req.timeoutMs,
-    redact,
-    onOutput: req.onOutput,
-    pty: true,
-    stopGently: true,
-  };
+  const opts = changeRunOptions(req, { cwd: dirname(req.planFile), env: req.env, redact });
   const preview = previewOfProject(project);
   const kubectl = { kubeconfig: req.kubeconfig, kubectl: bin, req, redact };
   const teardown = readDestroyPlan(saved);

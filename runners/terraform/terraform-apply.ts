@@ -1,6 +1,6 @@
 import type { WorkflowStep } from "../../src/model/repo-config.js";
 import { resolveInside } from "../../src/util/resolve-inside.js";
-import type { ExecOptions } from "../exec.js";
+import { changeRunOptions } from "../change-run-options.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { isRegularFile, pathExists } from "./file-kind.js";
@@ -75,17 +75,8 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   let output = "";
   const stepEnv: Record<string, string> = {};
   for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {
-    const options = (extra: Record<string, string>): ExecOptions => ({
-      cwd: dir.path,
-      env: { ...env, ...extra },
-      timeoutMs: req.timeoutMs,
-      redact,
-      onOutput: req.onOutput,
-      pty: true,
-      sandboxReadOnly: frozen,
-      // A limit lets terraform save what it made before the run ends.
-      stopGently: true,
-    });
+    const options = (extra: Record<string, string>) =>
+      changeRunOptions(req, { cwd: dir.path, env: { ...env, ...extra }, redact, sandboxReadOnly: frozen });
     if (step.kind === "env") {
       stepEnv[step.name] = step.value;
     } else if (step.kind === "apply") {

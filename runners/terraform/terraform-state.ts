@@ -1,5 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { changeRunOptions } from "../change-run-options.js";
 import type { ExecOptions } from "../exec.js";
 import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
@@ -85,7 +86,7 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
       "backend",
       "the backend this checkout sets the project up with is not the one that refused the kept state (its `backend` block or `-backend-config` differ): nothing was pushed, and the project stays held. Push from a pull request whose project uses the backend the apply wrote to (one that leaves the project as the run that kept the state had it)",
     );
-  const r = await exec(bin, stateArgv(op), { ...base, pty: true, stopGently: true });
+  const r = await exec(bin, stateArgv(op), changeRunOptions(req, base));
   if (r.exitCode !== 0) {
     const failed = withErrored(
       fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,

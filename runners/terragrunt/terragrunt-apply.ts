@@ -1,6 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
+import { changeRunOptions } from "../change-run-options.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
@@ -66,17 +67,11 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     }
     return fail(message, output);
   };
-  const r = await exec(bin, terragruntApplyArgv(flags, req.planFile), {
-    cwd: dir.path,
-    env,
-    timeoutMs: req.timeoutMs,
-    redact,
-    onOutput: req.onOutput,
-    pty: true,
-    sandboxReadOnly: frozen,
-    // A limit lets terraform save what it made before the run ends.
-    stopGently: true,
-  });
+  const r = await exec(
+    bin,
+    terragruntApplyArgv(flags, req.planFile),
+    changeRunOptions(req, { cwd: dir.path, env, redact, sandboxReadOnly: frozen }),
+  );
   if (r.exitCode !== 0) return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout);
   const after = await pull();
   if ("error" in after)

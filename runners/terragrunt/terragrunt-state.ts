@@ -3,6 +3,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveInside } from "../../src/util/resolve-inside.js";
 import type { Exec, StateOutcome, StateRequest } from "../runner.js";
+import { changeRunOptions } from "../change-run-options.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { pullState } from "../terraform/state-read-back.js";
 import { pushedReadBack, stateFailure } from "../terraform/terraform-state.js";
@@ -44,15 +45,7 @@ export async function terragruntState(
         "the backend this checkout sets the unit up with is not the one that refused the kept state (its `remote_state` differs): nothing was pushed, and the unit stays held. Push from a pull request that leaves the unit's backend as the run that kept the state had it",
       );
   }
-  const r = await exec(bin, terragruntStatePushArgv(flags, op.file), {
-    cwd: dir.path,
-    env,
-    timeoutMs: req.timeoutMs,
-    redact: req.redact,
-    onOutput: req.onOutput,
-    pty: true,
-    stopGently: true,
-  });
+  const r = await exec(bin, terragruntStatePushArgv(flags, op.file), changeRunOptions(req, { cwd: dir.path, env, redact: req.redact }));
   if (r.exitCode !== 0) return fail("state push", describe("state push", r), r.stdout);
   const problem = pushedReadBack(await readFile(op.file, "utf8"), before, await pull());
   if (problem) return fail("read back", problem, r.stdout);
