@@ -3,15 +3,30 @@ import type { ConsoleStore, StoreStats } from "../store/console-store.js";
 import { RECONCILED_KINDS } from "../model/reconciled.js";
 import type { Store } from "../store/store.js";
 
+type MetricsStore = Pick<ConsoleStore, "stats"> & Pick<Store, "driftChecks">;
+
 /**
  * Sluice's Prometheus metrics (`/metrics`), every name prefixed `sluice_`. Counters are moved by
  * the parts that see the events (ingress, the worker, the GitHub adapter); gauges that describe
  * the store are read from it at scrape time, so every replica reports the shared truth.
+ * The parts register in this order, which is the order of the exposition.
  */
-export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "driftChecks">) {
+export function createMetrics(store: MetricsStore) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "sluice_" });
-  const webhooks = new Counter({
+  const webhooks = webhookMetrics(registry);
+  const jobs = jobMetrics(registry);
+  const github = githubMetrics(registry);
+  const jobThread = jobThreadMetrics(registry);
+  storeGauges(registry, store);
+  return { registry, ...webhooks, ...jobs, ...github, ...jobThread };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What ingress and the redeliverer count of the deliveries GitHub sends. */
+function webhookMetrics(registry: Registry) {
+  const received = new Counter({
     name: "sluice_webhooks_received_total",
     help: "Webhook deliveries with a valid signature, by event",
     labelNames: ["event"],
@@ -34,6 +49,16 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     labelNames: ["outcome"],
     registers: [registry],
   });
+  return {
+    webhookReceived: (event: string) => received.inc({ event }),
+    webhookDuplicate: () => duplicates.inc(),
+    webhookRejected: (reason: string) => rejected.inc({ reason }),
+    webhookRedelivery: (outcome: "asked" | "refused") => redeliveries.inc({ outcome }),
+  };
+}
+
+/** The jobs this replica's worker ended. */
+function jobMetrics(registry: Registry) {
   const jobs = new Counter({
     name: "sluice_jobs_total",
     help: "Jobs finished, by kind and outcome (done, failed)",
@@ -47,21 +72,47 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
     registers: [registry],
   });
+  return {
+    /** A job ended (on the job thread): counted by outcome and timed. */
+    jobFinished(kind: string, outcome: "done" | "failed", seconds: number): void {
+      jobs.inc({ kind, outcome });
+      durations.observe({ kind }, seconds);
+    },
+  };
+}
+
+/** What the GitHub adapter last heard of its rate limit. */
+function githubMetrics(registry: Registry) {
   const rateLimit = new Gauge({
     name: "sluice_github_rate_limit_remaining",
     help: "Requests left in the current GitHub rate-limit window (last answer seen)",
     registers: [registry],
   });
-  const jobThreadHeapUsed = new Gauge({
+  return { rateLimitRemaining: (n: number) => rateLimit.set(n) };
+}
+
+/** The job thread's heap, which the default metrics (the HTTP thread's) do not see. */
+function jobThreadMetrics(registry: Registry) {
+  const used = new Gauge({
     name: "sluice_job_thread_heap_used_bytes",
     help: "The job thread's V8 heap in use, in bytes (sluice_nodejs_heap_* are the HTTP thread's); reported every 15 s",
     registers: [registry],
   });
-  const jobThreadHeapSize = new Gauge({
+  const size = new Gauge({
     name: "sluice_job_thread_heap_size_bytes",
     help: "The job thread's V8 heap size, in bytes (what V8 has taken for it); reported every 15 s",
     registers: [registry],
   });
+  return {
+    jobThreadHeap(usedBytes: number, sizeBytes: number): void {
+      used.set(usedBytes);
+      size.set(sizeBytes);
+    },
+  };
+}
+
+/** Gauges read from the store at scrape time: every replica's truth, not this process's. */
+function storeGauges(registry: Registry, store: MetricsStore): void {
   new Gauge({
     name: "sluice_projects_drifted",
     help: "Projects whose live state differs from git at their last drift check",
@@ -76,30 +127,18 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
     snapshot ??= store.stats().finally(() => setTimeout(() => (snapshot = undefined), 0));
     return snapshot;
   };
-  new Gauge({
-    name: "sluice_queue_depth",
-    help: "Jobs waiting to run (all replicas)",
-    registers: [registry],
-    async collect() {
-      this.set((await read()).queuedJobs);
-    },
-  });
-  new Gauge({
-    name: "sluice_jobs_running",
-    help: "Jobs running now (all replicas)",
-    registers: [registry],
-    async collect() {
-      this.set((await read()).runningJobs);
-    },
-  });
-  new Gauge({
-    name: "sluice_locks_held",
-    help: "Project locks held by pull requests",
-    registers: [registry],
-    async collect() {
-      this.set((await read()).locks);
-    },
-  });
+  const statGauge = (name: string, help: string, value: (stats: StoreStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(value(await read()));
+      },
+    });
+  statGauge("sluice_queue_depth", "Jobs waiting to run (all replicas)", (s) => s.queuedJobs);
+  statGauge("sluice_jobs_running", "Jobs running now (all replicas)", (s) => s.runningJobs);
+  statGauge("sluice_locks_held", "Project locks held by pull requests", (s) => s.locks);
   new Counter({
     name: "sluice_reconciled_total",
     help: `Healing acts of the reconcile with GitHub, by what a lost webhook left undone (${RECONCILED_KINDS.join(", ")}); all replicas`,
@@ -112,24 +151,4 @@ export function createMetrics(store: Pick<ConsoleStore, "stats"> & Pick<Store, "
       for (const kind of RECONCILED_KINDS) this.inc({ kind }, counts[kind]);
     },
   });
-
-  return {
-    registry,
-    webhookReceived: (event: string) => webhooks.inc({ event }),
-    webhookDuplicate: () => duplicates.inc(),
-    webhookRejected: (reason: string) => rejected.inc({ reason }),
-    webhookRedelivery: (outcome: "asked" | "refused") => redeliveries.inc({ outcome }),
-    /** A job ended (on the job thread): counted by outcome and timed. */
-    jobFinished(kind: string, outcome: "done" | "failed", seconds: number): void {
-      jobs.inc({ kind, outcome });
-      durations.observe({ kind }, seconds);
-    },
-    rateLimitRemaining: (n: number) => rateLimit.set(n),
-    jobThreadHeap(used: number, size: number): void {
-      jobThreadHeapUsed.set(used);
-      jobThreadHeapSize.set(size);
-    },
-  };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;
