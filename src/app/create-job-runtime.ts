@@ -4,13 +4,15 @@ import { reportMissingTools } from "../../runners/missing-tool.js";
 import { createRunners } from "../../runners/registry.js";
 import { keepTerragruntParsesIn } from "../../runners/terragrunt/read-terragrunt-files.js";
 import { dataPaths } from "../workspace/data-paths.js";
+import type { Logger } from "pino";
 import type { EnvConfig } from "../config/env-config.js";
+import type { ServerConfig } from "../config/server-config.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { createOrphanWatch } from "../queue/orphan-watch.js";
 import { recoverJobs } from "../queue/recover-jobs.js";
 import { runJob } from "../jobs/run-job.js";
 import { Worker } from "../queue/worker.js";
-import { createGitHubApp } from "../vcs/github/github-app.js";
+import { createGitHubApp, type GitHubApp } from "../vcs/github/github-app.js";
 import { createGitHubVcs } from "../vcs/github/github-vcs.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../vcs/github/with-retry.js";
 import { GitWorkspace } from "../workspace/git-workspace.js";
@@ -74,46 +76,13 @@ export async function startJobRuntime(
   // Only this thread discovers projects: the one writer of the kept parses.
   keepTerragruntParsesIn(dataPaths.terragruntParses(env.dataDir), (message) => log.warn(message));
 
-  const github = createGitHubApp(env, log);
   const retry = overrides.retry ?? retryFromEnv(process.env);
-  // The app's slug (its comments' author is `<slug>[bot]`). Asked once, when first needed.
-  let slug: Promise<string> | undefined;
-  const appSlug = () => {
-    slug ??= github
-      .app()
-      .rest.apps.getAuthenticated()
-      .then(({ data }) => {
-        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
-        return data.slug;
-      });
-    slug.catch(() => {
-      slug = undefined;
-    });
-    return slug;
-  };
   const deps: JobDeps = {
     store,
-    vcsFor: async (job) =>
-      createGitHubVcs(await github.installation(job.target.installationId), {
-        retry,
-        requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000,
-        appSlug,
-        onRateLimit: metrics.rateLimitRemaining,
-        onRetry: (message, delayMs) =>
-          log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
-      }),
+    vcsFor: jobVcs(createGitHubApp(env, log), { retry, requestTimeoutMs: overrides.requestTimeoutMs ?? 30_000, metrics, log }),
     workspace: new GitWorkspace(env.dataDir, logRedact, undefined, config.limits.disk, (message) => log.warn(message)),
     tools: {
-      runners: reportMissingTools(
-        createRunners({
-          pluginCacheDir,
-          terraformBinary: config.terraform_binary,
-          tofuBinary: config.tofu_binary,
-          helmBinary: config.helm_binary,
-          kubectlBinary: config.kubectl_binary,
-          terragruntBinary: config.terragrunt_binary,
-        }),
-      ),
+      runners: jobRunners(config, pluginCacheDir),
       sandbox,
       env: { TF_CLI_CONFIG_FILE: cliConfig },
       ...projectQueues(config.parallel, config.memory_budget),
@@ -128,16 +97,7 @@ export async function startJobRuntime(
     planKey: planSigningKey(env.webhookSecret),
   };
 
-  const timed = async (kind: string, run: () => Promise<void>) => {
-    const started = performance.now();
-    let outcome: "done" | "failed" = "failed";
-    try {
-      await run();
-      outcome = "done";
-    } finally {
-      metrics.jobFinished(kind, outcome, (performance.now() - started) / 1000);
-    }
-  };
+  const timed = timedJobs(metrics);
   // Alone, a replica takes every job it can hold. Beside others (PostgreSQL) it takes only about
   // what its `parallel` tool slots can start soon: a job it claimed waits for this replica alone,
   // while one left queued goes to whichever replica frees up first.
@@ -193,5 +153,72 @@ export async function startJobRuntime(
       await worker.stop();
       await store.close();
     },
+  };
+}
+
+/**
+ * Each job's GitHub client, as its installation: retried, timed out, its rate limit reported, and
+ * the app's slug (its comments' author is `<slug>[bot]`) asked once for all of them.
+ */
+function jobVcs(
+  github: GitHubApp,
+  opts: { retry: RetryPolicy; requestTimeoutMs: number; metrics: JobMetricsPort; log: Logger },
+): JobDeps["vcsFor"] {
+  const { retry, requestTimeoutMs, metrics, log } = opts;
+  const appSlug = appSlugOnce(github);
+  return async (job) =>
+    createGitHubVcs(await github.installation(job.target.installationId), {
+      retry,
+      requestTimeoutMs,
+      appSlug,
+      onRateLimit: metrics.rateLimitRemaining,
+      onRetry: (message, delayMs) =>
+        log.warn({ deliveryId: job.deliveryId, jobId: job.id, delayMs }, `GitHub call failed, retrying: ${message}`),
+    });
+}
+
+/** The app's slug, asked of GitHub when first needed and kept; a failed ask is asked again next time. */
+function appSlugOnce(github: GitHubApp): () => Promise<string> {
+  let slug: Promise<string> | undefined;
+  return () => {
+    slug ??= github
+      .app()
+      .rest.apps.getAuthenticated()
+      .then(({ data }) => {
+        if (!data?.slug) throw new Error("GitHub did not say the app's slug");
+        return data.slug;
+      });
+    slug.catch(() => {
+      slug = undefined;
+    });
+    return slug;
+  };
+}
+
+/** Every tool's runner with the binaries the server config names, a missing tool reported once. */
+function jobRunners(config: ServerConfig, pluginCacheDir: string | undefined) {
+  return reportMissingTools(
+    createRunners({
+      pluginCacheDir,
+      terraformBinary: config.terraform_binary,
+      tofuBinary: config.tofu_binary,
+      helmBinary: config.helm_binary,
+      kubectlBinary: config.kubectl_binary,
+      terragruntBinary: config.terragrunt_binary,
+    }),
+  );
+}
+
+/** Runs a job, counted and timed in the metrics as done or failed (a throw is a failure). */
+function timedJobs(metrics: JobMetricsPort) {
+  return async (kind: string, run: () => Promise<void>): Promise<void> => {
+    const started = performance.now();
+    let outcome: "done" | "failed" = "failed";
+    try {
+      await run();
+      outcome = "done";
+    } finally {
+      metrics.jobFinished(kind, outcome, (performance.now() - started) / 1000);
+    }
   };
 }
