@@ -7,15 +7,17 @@ import { agentFacts } from "../authorization/plan-rule-facts.js";
 import { planContent } from "../gate/plan-content.js";
 import { planRuleNotes } from "../gate/plan-rule-notes.js";
 import type { Job } from "../model/job.js";
+import type { PolicyCheck } from "../model/policy-check.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import type { Checkout } from "../workspace/workspace.js";
+import type { PlanFile } from "../store/store-records.js";
 import { signPlan } from "../tool-runs/plan-signature.js";
 import { planFileWarning, readPlanFile } from "../tool-runs/read-plan-file.js";
 import { pullRequestStepVariables, type RunnerContext } from "../tool-runs/runner-request.js";
-import type { ProjectRunner } from "../tool-runs/project-runner.js";
+import type { PlanAt, ProjectRunner } from "../tool-runs/project-runner.js";
 import type { ProjectRun } from "../tool-runs/run-projects.js";
 import { inputsBeforePlan, type PlanInputs, runInputs, withInputRecords } from "../tool-runs/plan-inputs.js";
 import { dataPaths } from "../workspace/data-paths.js";
@@ -42,8 +44,7 @@ export interface PlanContext {
 
 /** One project's plan, inside its run lock: lock, plan into a directory of its own, record. */
 export async function planProject(ctx: PlanContext, project: Project, run: ProjectRun): Promise<ProjectResult> {
-  const { job, deps, pr, checkout } = ctx;
-  const repo = repoFullName(job.target.repo);
+  const { job, deps, checkout } = ctx;
   const cannot = await ctx.tools.check(project, checkout.dir);
   if (cannot) return { project, status: "error", failedStep: cannot.failedStep, message: cannot.message, output: "" };
   const projectPlans = dataPaths.projectPlans(deps.dataDir, job.target.repo, job.target.pr, project);
@@ -52,58 +53,9 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   await mkdir(dataDir, { recursive: true });
   const inputs = await inputsBeforePlan(ctx.inputs, project, (chunk) => run.log.write(chunk));
   if (!inputs.ok) return { project, status: "error", failedStep: "inputs", message: inputs.error, output: "" };
-  const lock = await deps.store.takeLock(
-    {
-      repo,
-      dir: project.dir,
-      workspace: project.workspace,
-      project: project.name,
-      scope: ctx.run.settings.lockScopeFor(project),
-      pr: pr.number,
-    },
-    job.target,
-  );
-  if (!lock.ok) {
-    const holder = lock.heldBy.pr;
-    // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
-    await deps.store.recordAudit({
-      actor: job.spec.actor,
-      action: "lock-wait",
-      repo,
-      // Filed under the trusted identity's name, as the gate's decisions are: a rename hides nothing.
-      project: ctx.run.settings.recordNameOf(project),
-      pr: pr.number,
-      detail: `plan waits for the lock held by #${holder}`,
-    });
-    return {
-      project,
-      status: "refused",
-      reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
-      link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
-      output: "",
-    };
-  }
-  const ran = await ctx.tools.plan(project, {
-    checkoutDir: checkout.dir,
-    baseCheckoutDir: ctx.baseDir,
-    dataDir,
-    extraArgs: ctx.extraArgs,
-    onOutput: (chunk) => run.log.write(chunk),
-    stepVariables: pullRequestStepVariables({
-      repo: job.target.repo,
-      headRepo: pr.headRepo,
-      number: pr.number,
-      url: pr.htmlUrl,
-      author: pr.author,
-      headRef: pr.headRef,
-      headSha: pr.headSha,
-      baseRef: pr.baseRef,
-      user: ctx.actor,
-      extraArgs: ctx.extraArgs,
-    }),
-    inputs: runInputs(inputs.resolved),
-    claims: { repository: repo, pull_request: pr.number, head_sha: pr.headSha, base_ref: pr.baseRef, actor: job.spec.actor },
-  });
+  const locked = await lockForPlan(ctx, project);
+  if (locked) return locked;
+  const ran = await ctx.tools.plan(project, planAt(ctx, { dataDir, run, inputs: runInputs(inputs.resolved) }));
   const credentials = ran.credentials;
   if (!ran.ok) {
     const { message, failedStep, durationMs } = ran;
@@ -123,6 +75,88 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   const file = read.file;
   const outcome = withWarning(marked, planFileWarning(file));
   if (!file.bytes) deps.log.warn({ jobId: job.id, project: project.name, bytes: file.size }, "plan file too large to keep in the store");
+  await savePlanRecord(ctx, project, outcome, file);
+  await removeOlderPlans(projectPlans, dataDir);
+  const rules = await planRulesOnPlan(ctx, project, outcome.summary);
+  return {
+    project,
+    status: "planned",
+    summary: outcome.summary,
+    output: outcome.output,
+    durationMs: outcome.durationMs,
+    policy: policyView(deps, outcome.policy),
+    credentials,
+    ...(rules.length ? { rules } : {}),
+  };
+}
+
+/** The project's lock for this PR, or the refusal naming the PR that holds it (an audit event, as the gate's refusals are). */
+async function lockForPlan(ctx: PlanContext, project: Project): Promise<ProjectResult | undefined> {
+  const { job, deps, pr } = ctx;
+  const repo = repoFullName(job.target.repo);
+  const lock = await deps.store.takeLock(
+    {
+      repo,
+      dir: project.dir,
+      workspace: project.workspace,
+      project: project.name,
+      scope: ctx.run.settings.lockScopeFor(project),
+      pr: pr.number,
+    },
+    job.target,
+  );
+  if (lock.ok) return undefined;
+  const holder = lock.heldBy.pr;
+  // A wait for a lock is an audit event (and a `lock-wait` notification), like the gate's refusals.
+  await deps.store.recordAudit({
+    actor: job.spec.actor,
+    action: "lock-wait",
+    repo,
+    // Filed under the trusted identity's name, as the gate's decisions are: a rename hides nothing.
+    project: ctx.run.settings.recordNameOf(project),
+    pr: pr.number,
+    detail: `plan waits for the lock held by #${holder}`,
+  });
+  return {
+    project,
+    status: "refused",
+    reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
+    link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
+    output: "",
+  };
+}
+
+/** Where and with what the project is planned: its own data dir, the job's arguments, the PR's step variables, the token's claims. */
+function planAt(ctx: PlanContext, at: { dataDir: string; run: ProjectRun; inputs: PlanAt["inputs"] }): PlanAt {
+  const { job, pr, checkout } = ctx;
+  const repo = repoFullName(job.target.repo);
+  return {
+    checkoutDir: checkout.dir,
+    baseCheckoutDir: ctx.baseDir,
+    dataDir: at.dataDir,
+    extraArgs: ctx.extraArgs,
+    onOutput: (chunk) => at.run.log.write(chunk),
+    stepVariables: pullRequestStepVariables({
+      repo: job.target.repo,
+      headRepo: pr.headRepo,
+      number: pr.number,
+      url: pr.htmlUrl,
+      author: pr.author,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      baseRef: pr.baseRef,
+      user: ctx.actor,
+      extraArgs: ctx.extraArgs,
+    }),
+    inputs: at.inputs,
+    claims: { repository: repo, pull_request: pr.number, head_sha: pr.headSha, base_ref: pr.baseRef, actor: job.spec.actor },
+  };
+}
+
+/** The plan recorded with its file's bytes, signed (whichever replica takes the `/apply` applies exactly them), and its policy check. */
+async function savePlanRecord(ctx: PlanContext, project: Project, outcome: PlannedOutcome, file: PlanFile): Promise<void> {
+  const { job, deps, pr } = ctx;
+  const repo = repoFullName(job.target.repo);
   const newPlan = {
     repo,
     pr: pr.number,
@@ -139,18 +173,6 @@ export async function planProject(ctx: PlanContext, project: Project, run: Proje
   };
   const saved = await deps.store.savePlan(newPlan, { ...file, mac: signPlan(deps.planKey, newPlan) });
   if (outcome.policy) await deps.store.savePolicyCheck({ repo, pr: pr.number, planHash: saved.planHash }, outcome.policy);
-  await removeOlderPlans(projectPlans, dataDir);
-  const rules = await planRulesOnPlan(ctx, project, outcome.summary);
-  return {
-    project,
-    status: "planned",
-    summary: outcome.summary,
-    output: outcome.output,
-    durationMs: outcome.durationMs,
-    policy: policyView(deps, outcome.policy),
-    credentials,
-    ...(rules.length ? { rules } : {}),
-  };
 }
 
 /** What the trusted plan rules say of the new plan; an agent's proposal is also an audit event. */
@@ -190,3 +212,10 @@ function withWarning<T extends { summary: ProjectResultSummary }>(outcome: T, wa
 }
 
 type ProjectResultSummary = Extract<ProjectResult, { status: "planned" }>["summary"];
+
+/** What of a finished plan is recorded. */
+interface PlannedOutcome {
+  planFile: string;
+  summary: ProjectResultSummary;
+  policy?: PolicyCheck;
+}
