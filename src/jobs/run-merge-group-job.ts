@@ -37,35 +37,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
   const { job, deps, vcs, secrets } = ctx;
   const spec = job.spec;
   const { repo } = job.target;
-  const input = (state: "queued" | "running" | "done", results: ProjectResult[], notice?: string) => ({
-    jobId: String(job.id),
-    command: "plan" as const,
-    state,
-    headSha: spec.headSha,
-    triggerText: `merge queue (${spec.pulls.map((n) => `#${n}`).join(", ")})`,
-    triggerUser: spec.actor,
-    results,
-    notice,
-  });
-  let checkRunId = job.checkRunId;
-  const report = async (update: CheckUpdate) => {
-    if (checkRunId === undefined) {
-      checkRunId = await vcs.createCheck(repo, CHECK, spec.headSha, update, `sluice-job-${job.id}`);
-      await deps.store.updateJob(job.id, { checkRunId });
-    } else {
-      await vcs.updateCheck(repo, checkRunId, update);
-    }
-  };
-  const finish = async (results: ProjectResult[], notice?: string, failed = false) => {
-    const r = renderCheck(input("done", results, notice), secrets.redact);
-    const title = `Merge group: ${r.title}`;
-    await report({
-      status: "completed",
-      conclusion: failed ? "failure" : r.conclusion === "neutral" ? "success" : r.conclusion,
-      title,
-      summary: r.summary,
-    });
-  };
+  const { report, finish } = mergeGroupCheck(ctx);
   await report({ status: "queued", title: "Merge group: queued", summary: "Planning the merge group's commit." });
 
   const token = await vcs.cloneToken();
@@ -102,12 +74,9 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
       enabled: settings.sparseCheckout,
       customWorkflow: (p) => settings.workflowFor(p).workflow !== undefined,
     });
-    // The branch names only the last PR of the group; the merge commits name every one.
-    const merged = await deps.workspace.mergedHeads(repo, spec.baseSha, spec.headSha);
-    const pulls = new Set(spec.pulls);
-    for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
-    const approved = await approvedPlans(vcs, deps, job, [...pulls], settings.approvals);
-    const planners = deps.config.permissions.length ? await groupPlanners(vcs, job, spec.actor, [...pulls]) : [];
+    const pulls = await groupPulls(ctx);
+    const approved = await approvedPlans(vcs, deps, job, pulls, settings.approvals);
+    const planners = deps.config.permissions.length ? await groupPlanners(vcs, job, spec.actor, pulls) : [];
     await report({
       status: "in_progress",
       title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`,
@@ -142,6 +111,53 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
   } finally {
     await rm(dataRoot, { recursive: true, force: true });
   }
+}
+
+/** The group's `sluice/plan` check on its commit: created on the first report, then updated; its end. */
+function mergeGroupCheck(ctx: JobContext<SpecOf<"merge_group">>) {
+  const { job, deps, vcs, secrets } = ctx;
+  const spec = job.spec;
+  const { repo } = job.target;
+  const input = (state: "queued" | "running" | "done", results: ProjectResult[], notice?: string) => ({
+    jobId: String(job.id),
+    command: "plan" as const,
+    state,
+    headSha: spec.headSha,
+    triggerText: `merge queue (${spec.pulls.map((n) => `#${n}`).join(", ")})`,
+    triggerUser: spec.actor,
+    results,
+    notice,
+  });
+  let checkRunId = job.checkRunId;
+  const report = async (update: CheckUpdate) => {
+    if (checkRunId === undefined) {
+      checkRunId = await vcs.createCheck(repo, CHECK, spec.headSha, update, `sluice-job-${job.id}`);
+      await deps.store.updateJob(job.id, { checkRunId });
+    } else {
+      await vcs.updateCheck(repo, checkRunId, update);
+    }
+  };
+  const finish = async (results: ProjectResult[], notice?: string, failed = false) => {
+    const r = renderCheck(input("done", results, notice), secrets.redact);
+    const title = `Merge group: ${r.title}`;
+    await report({
+      status: "completed",
+      conclusion: failed ? "failure" : r.conclusion === "neutral" ? "success" : r.conclusion,
+      title,
+      summary: r.summary,
+    });
+  };
+  return { report, finish };
+}
+
+/** Every PR of the group: the branch names only the last one, the merge commits name every one. */
+async function groupPulls(ctx: JobContext<SpecOf<"merge_group">>): Promise<number[]> {
+  const { job, deps, vcs } = ctx;
+  const { repo } = job.target;
+  const merged = await deps.workspace.mergedHeads(repo, job.spec.baseSha, job.spec.headSha);
+  const pulls = new Set(job.spec.pulls);
+  for (const sha of merged) for (const n of await vcs.pullRequestsOfCommit(repo, sha)) pulls.add(n);
+  return [...pulls];
 }
 
 /** What each project's plan in a merge group shares. */
