@@ -2,7 +2,7 @@ import { MAX_CAPTURE } from "../capture-output.js";
 import { readFile } from "node:fs/promises";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
-import type { Exec } from "../runner.js";
+import type { ApplyOutcome, Exec } from "../runner.js";
 import { listSome } from "../../src/util/list-some.js";
 
 /** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
@@ -127,6 +127,35 @@ export function checkReadBack(plan: ReadBackPlan, before: StateSnapshot, after: 
   return {
     ok: false,
     message: `the tool said the apply succeeded, but the state read back through the backend is not what it applied: ${problems.join("; ")}. The state may have been written where the backend does not keep it; nothing is reported as applied.`,
+  };
+}
+
+/**
+ * How an apply whose steps succeeded ends, for terraform and terragrunt alike: reported as applied
+ * only once the state read back through the backend by a fresh run (`pull`) is where the plan
+ * said; otherwise `failAfter` (which keeps a state the steps could not save) says why.
+ */
+export async function appliedAfterReadBack(a: {
+  plan: ReadBackPlan;
+  before: StateSnapshot;
+  pull: () => Promise<StateSnapshot | { error: string }>;
+  output: string;
+  durationMs: () => number;
+  sensitiveValues: string[];
+  failAfter: (message: string, output: string) => Promise<ApplyOutcome>;
+}): Promise<ApplyOutcome> {
+  const after = await a.pull();
+  if ("error" in after)
+    return a.failAfter(`the apply ran, but its state could not be read back through the backend: ${after.error}`, a.output);
+  const check = checkReadBack(a.plan, a.before, after);
+  if (!check.ok) return a.failAfter(check.message, a.output);
+  const { serialBefore, serialAfter, checked } = check;
+  return {
+    ok: true,
+    output: a.output,
+    durationMs: a.durationMs(),
+    sensitiveValues: a.sensitiveValues,
+    readBack: { serialBefore, serialAfter, checked },
   };
 }
 

@@ -8,7 +8,7 @@ import { shownStep, stepVariables } from "./step-variables.js";
 import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
-import { checkReadBack, priorState, pullState } from "./state-read-back.js";
+import { appliedAfterReadBack, priorState, pullState } from "./state-read-back.js";
 import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
@@ -95,13 +95,15 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   }
   // Reported as applied only once the state is where the backend says, read back by a fresh run,
   // with the env the workflow's steps gave the apply (a backend its `env` steps set up).
-  const after = await pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } });
-  if ("error" in after)
-    return failAfterSteps(`the apply ran, but its state could not be read back through the backend: ${after.error}`, output);
-  const check = checkReadBack(saved.summary, before, after);
-  if (!check.ok) return failAfterSteps(check.message, output);
-  const { serialBefore, serialAfter, checked } = check;
-  return { ok: true, output, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
+  return appliedAfterReadBack({
+    plan: saved.summary,
+    before,
+    pull: () => pullState(exec, bin, { ...readAt, env: { ...env, ...stepEnv } }),
+    output,
+    durationMs: elapsed,
+    sensitiveValues,
+    failAfter: failAfterSteps,
+  });
 }
 
 /**

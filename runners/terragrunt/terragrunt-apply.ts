@@ -7,7 +7,7 @@ import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
 import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
-import { checkReadBack, priorState, pullState } from "../terraform/state-read-back.js";
+import { appliedAfterReadBack, priorState, pullState } from "../terraform/state-read-back.js";
 import {
   type TerragruntFlags,
   terragruntApplyArgv,
@@ -73,11 +73,13 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     changeRunOptions(req, { cwd: dir.path, env, redact, sandboxReadOnly: frozen }),
   );
   if (r.exitCode !== 0) return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout);
-  const after = await pull();
-  if ("error" in after)
-    return failAfterApply(`the apply ran, but its state could not be read back through the backend: ${after.error}`, r.stdout);
-  const check = checkReadBack(saved.summary, before, after);
-  if (!check.ok) return failAfterApply(check.message, r.stdout);
-  const { serialBefore, serialAfter, checked } = check;
-  return { ok: true, output: r.stdout, durationMs: elapsed(), sensitiveValues, readBack: { serialBefore, serialAfter, checked } };
+  return appliedAfterReadBack({
+    plan: saved.summary,
+    before,
+    pull,
+    output: r.stdout,
+    durationMs: elapsed,
+    sensitiveValues,
+    failAfter: failAfterApply,
+  });
 }
