@@ -1,4 +1,5 @@
 import type { ProjectRunner, RunDoors } from "./project-runner.js";
+import { toolRunBase } from "./runner-request.js";
 import { failed, refused } from "./tool-run-requests.js";
 
 /** The project runner's read of a producer's outputs: read-only, under the plan's workflow. */
@@ -17,15 +18,11 @@ export function projectRunnerOutputs({ ctx, redact, prepare, sandbox }: RunDoors
     if (!sandboxed.ok) return refused("sandbox", sandboxed.reason);
     const read = await runner.outputs(
       {
-        project,
+        ...toolRunBase(deps, settings, project, workflow.workflow),
         checkoutDir: at.checkoutDir,
         dataDir: at.dataDir,
-        env: deps.tools.env,
-        timeoutMs: deps.config.step_timeout,
         redact,
         onOutput: at.onOutput,
-        binary: settings.binaryFor(project),
-        workflow: workflow.workflow,
       },
       sandboxed.exec,
     );

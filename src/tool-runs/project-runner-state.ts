@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { StateOperation } from "../../runners/runner.js";
 import type { ProjectRunner, RunDoors } from "./project-runner.js";
 import { heldBackendReason, holdOn, holdOnBackend, keepState, pushRefusal, releaseHold } from "./state-holds.js";
+import { toolRunBase } from "./runner-request.js";
 import { failed, refused } from "./tool-run-requests.js";
 
 /** The project runner's state change without a plan (`/import`, `/state rm`, the push of a kept state): through the gate. */
@@ -36,16 +37,12 @@ export function projectRunnerState({ ctx, redact, prepare, sandbox, gateStateCha
     if (!sandboxed.ok) return { ...refused("sandbox", sandboxed.reason), output: "" };
     const seen: { identity?: string } = {};
     const req = {
-      project,
+      ...toolRunBase(deps, settings, project, workflow.workflow),
       checkoutDir: at.checkoutDir,
       dataDir: at.dataDir,
       operation,
-      workflow: workflow.workflow,
-      env: deps.tools.env,
-      timeoutMs: deps.config.step_timeout,
       redact,
       onOutput: at.onOutput,
-      binary: settings.binaryFor(project),
       keptPaths: deps.tools.sandbox.keptPaths,
       checkoutStateAllowed: deps.config.allow_checkout_state,
       // The push is the one run a held backend takes (into the hold's own backend, checked by digest).

@@ -68,6 +68,19 @@ function readKubeconfig(path: string): string {
   }
 }
 
+/**
+ * What every tool run of a project takes from the server, whatever the road (plan, apply, state
+ * command, outputs): the tools' env, the step timeout, the trusted binary and workflow.
+ */
+export function toolRunBase(
+  deps: Pick<JobDeps, "tools" | "config">,
+  settings: Pick<RepoSettings, "binaryFor">,
+  project: Project,
+  workflow: Workflow | undefined,
+) {
+  return { project, env: deps.tools.env, timeoutMs: deps.config.step_timeout, workflow, binary: settings.binaryFor(project) };
+}
+
 /** The parts plan and apply requests share; a refusal when the project cannot run on this server. */
 function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   const { settings, deps } = ctx;
@@ -97,13 +110,9 @@ function common(ctx: RunnerContext, project: Project, phase: "plan" | "apply") {
   if (kubeconfig) ctx.secrets.add(kubeconfigSecrets(readKubeconfig(kubeconfig)));
   return {
     fields: {
-      project,
-      env: deps.tools.env,
-      timeoutMs: deps.config.step_timeout,
+      ...toolRunBase(deps, settings, project, workflow.workflow),
       secretSet: secretSet.values,
-      workflow: workflow.workflow,
       kubeconfig,
-      binary: settings.binaryFor(project),
       keptPaths: deps.tools.sandbox.keptPaths,
       checkoutStateAllowed: deps.config.allow_checkout_state,
       helmRepositories,
