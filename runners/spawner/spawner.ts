@@ -145,33 +145,8 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
   };
 
   const ensure = (): ChildProcess => {
-    if (proc) return proc;
-    const script = join(import.meta.dirname, "spawner.py");
-    // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib
-    // only); -X utf8: paths, arguments and the environment are UTF-8 whatever the locale, as Node's.
-    const python = interpreter !== undefined && existsSync(interpreter) ? interpreter : SPAWNER_PYTHON;
-    const child = spawn(python, ["-I", "-S", "-X", "utf8", script], {
-      stdio: ["pipe", "pipe", "inherit"],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
-    });
-    child.stdout?.on(
-      "data",
-      frameReader((header, payload) => onMessage({ ...(header as FromSpawner), data: payload } as FromSpawner)),
-    );
-    child.stdin?.on("error", () => undefined);
-    child.on("error", (e) => lose(child, spawnerMissing(e.message)));
-    // After its output was read to the end: what it reported before it ended still counts.
-    child.once("close", (code, signal) =>
-      lose(
-        child,
-        code === PYTHON_TOO_OLD
-          ? spawnerMissing(`${SPAWNER_PYTHON} is older than 3.8`)
-          : `the spawner process exited (${signal ?? `code ${code}`})`,
-      ),
-    );
-    child.unref();
-    proc = child;
-    return child;
+    proc ??= startSpawnerProcess(interpreter, onMessage, lose);
+    return proc;
   };
 
   return {
@@ -185,46 +160,91 @@ export function createSpawner(idleMs = SPAWNER_IDLE_MS): {
     spawn(req) {
       ensure();
       const id = nextId++;
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let exited!: (r: { exitCode: number | null; signal: string | null }) => void;
-      const done = new Promise<{ exitCode: number | null; signal: string | null }>((res) => {
-        exited = res;
-      });
       return new Promise<SpawnedTool>((resolve, reject) => {
-        runs.set(id, {
-          started: (pid) =>
-            resolve({
-              pid,
-              stdout,
-              stderr,
-              exited: done,
-              stdin: req.stdin
-                ? new Writable({
-                    write(chunk: Buffer, _enc, cb) {
-                      send({ type: "stdin", id, data: chunk });
-                      cb();
-                    },
-                    final(cb) {
-                      send({ type: "stdin-end", id });
-                      cb();
-                    },
-                  })
-                : undefined,
-            }),
-          // The system's code (ENOENT, EACCES) travels with it: exec tells a missing tool by it.
-          failed: (message, code) => reject(Object.assign(new Error(message), { code })),
-          output: (fd, data) => (fd === 1 ? stdout : stderr).write(data),
-          exited: (code, signal) => {
-            // Resolved once the reader has had all the output, not merely once it was relayed.
-            void Promise.all([once(stdout, "end"), once(stderr, "end")]).then(() => exited({ exitCode: code, signal }));
-            stdout.end();
-            stderr.end();
-          },
-        });
+        runs.set(id, toolRun(id, req.stdin, send, { started: resolve, failed: reject }));
         holdOpen();
         send({ type: "spawn", id, ...wellFormedRequest(req) });
       });
     },
   };
+}
+
+/**
+ * One tool's run as the spawner reports it: the tool once started (or the error it failed with),
+ * its output relayed, and its exit once the reader has had all of that output.
+ */
+function toolRun(
+  id: number,
+  withStdin: boolean,
+  send: (m: ToSpawner) => void,
+  tool: { started(tool: SpawnedTool): void; failed(e: Error): void },
+): Run {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let exited!: (r: { exitCode: number | null; signal: string | null }) => void;
+  const done = new Promise<{ exitCode: number | null; signal: string | null }>((res) => {
+    exited = res;
+  });
+  return {
+    started: (pid) => tool.started({ pid, stdout, stderr, exited: done, stdin: withStdin ? toolStdin(id, send) : undefined }),
+    // The system's code (ENOENT, EACCES) travels with it: exec tells a missing tool by it.
+    failed: (message, code) => tool.failed(Object.assign(new Error(message), { code })),
+    output: (fd, data) => (fd === 1 ? stdout : stderr).write(data),
+    exited: (code, signal) => {
+      // Resolved once the reader has had all the output, not merely once it was relayed.
+      void Promise.all([once(stdout, "end"), once(stderr, "end")]).then(() => exited({ exitCode: code, signal }));
+      stdout.end();
+      stderr.end();
+    },
+  };
+}
+
+/** The tool's stdin: what is written goes to the spawner, framed, and its end closes the tool's. */
+function toolStdin(id: number, send: (m: ToSpawner) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      send({ type: "stdin", id, data: chunk });
+      cb();
+    },
+    final(cb) {
+      send({ type: "stdin-end", id });
+      cb();
+    },
+  });
+}
+
+/**
+ * The spawner process, its messages handed to `onMessage`; `lost` once it cannot start or has
+ * ended (after its output was read to the end).
+ */
+function startSpawnerProcess(
+  interpreter: string | undefined,
+  onMessage: (m: FromSpawner) => void,
+  lost: (child: ChildProcess, why: string) => void,
+): ChildProcess {
+  const script = join(import.meta.dirname, "spawner.py");
+  // -I: no PYTHON* variables, user site or script dir on the path; -S: no site module (stdlib
+  // only); -X utf8: paths, arguments and the environment are UTF-8 whatever the locale, as Node's.
+  const python = interpreter !== undefined && existsSync(interpreter) ? interpreter : SPAWNER_PYTHON;
+  const child = spawn(python, ["-I", "-S", "-X", "utf8", script], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
+  });
+  child.stdout?.on(
+    "data",
+    frameReader((header, payload) => onMessage({ ...(header as FromSpawner), data: payload } as FromSpawner)),
+  );
+  child.stdin?.on("error", () => undefined);
+  child.on("error", (e) => lost(child, spawnerMissing(e.message)));
+  // After its output was read to the end: what it reported before it ended still counts.
+  child.once("close", (code, signal) =>
+    lost(
+      child,
+      code === PYTHON_TOO_OLD
+        ? spawnerMissing(`${SPAWNER_PYTHON} is older than 3.8`)
+        : `the spawner process exited (${signal ?? `code ${code}`})`,
+    ),
+  );
+  child.unref();
+  return child;
 }
