@@ -6,6 +6,9 @@ import type { Decision } from "../policy/decision.js";
 import type { Checkout } from "../workspace/workspace.js";
 import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import type { SpecOf } from "../model/job.js";
+import type { ProjectFilter } from "../model/command.js";
+import type { RepoConfig } from "../model/repo-config.js";
+import type { ResolvedProjects } from "../projects/resolve-projects.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { ProjectResult } from "../model/project-result.js";
 import type { Project } from "../model/project.js";
@@ -51,12 +54,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const { repo } = job.target;
   const pr = await vcs.pullRequest(repo, job.target.pr);
   const command = spec.command;
-  const operation: StateAt["operation"] =
-    command.kind === "import"
-      ? { kind: "import", address: command.address, id: command.id }
-      : command.kind === "state_push"
-        ? { kind: "push-errored" }
-        : { kind: "rm", addresses: command.addresses };
+  const operation = stateOperation(command);
   const { name, road, verb } = STATE_COMMANDS[command.kind];
   const reply = (outcome: StateReply["outcome"], project?: Project) =>
     ctx.reply(
@@ -98,21 +96,9 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const config = configs.head.config;
   const settings = await pullRequestSettings(deps, vcs, job, pr, trusted, configs.trusted);
   const resolved = await resolveCheckoutProjects(deps, repo, checkout, config);
-  const selection = selectProjects(resolved.all, resolved.affected, command.filter, {
-    strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
-  });
-  if ("error" in selection) return refuse(selection.error);
-  const [project, ...more] = selection.projects;
-  if (!project) return refuse("No project is affected by this pull request: choose one with `-p` or `-d`.");
-  if (more.length) {
-    const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
-    return refuse(`this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.`);
-  }
-  const runner = deps.tools.runners[project.runner];
-  if (!runner?.state) return refuse(`${project.runner} projects have no state to ${name}`, project);
-  const kind = operation.kind === "push-errored" ? "push" : operation.kind;
-  if (runner.stateOperations && !runner.stateOperations.includes(kind))
-    return refuse(`${project.runner} projects take no \`/${name}\` (only \`/state push-errored\` of a state Sluice kept)`, project);
+  const chosen = oneStateProject(deps, resolved, config, command.filter, { name, operation });
+  if ("refusal" in chosen) return refuse(chosen.refusal, chosen.project);
+  const { project } = chosen;
   const tools = createProjectRunner({ deps, job, vcs, settings, secrets });
   const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
@@ -145,6 +131,39 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   if (result.status === "error")
     return reply({ kind: "failed", step: result.failedStep, message: result.message, output: result.output }, project);
   return refuse(result.status === "refused" ? result.reason : "not run", project);
+}
+
+/** The tool's state operation the command asks for. */
+function stateOperation(command: SpecOf<"state">["command"]): StateAt["operation"] {
+  if (command.kind === "import") return { kind: "import", address: command.address, id: command.id };
+  return command.kind === "state_push" ? { kind: "push-errored" } : { kind: "rm", addresses: command.addresses };
+}
+
+/** The one project the command changes, of a tool that takes the command; why not, otherwise. */
+function oneStateProject(
+  deps: JobContext["deps"],
+  resolved: ResolvedProjects,
+  config: RepoConfig,
+  filter: ProjectFilter,
+  asked: { name: string; operation: StateAt["operation"] },
+): { project: Project } | { refusal: string; project?: Project } {
+  const { name, operation } = asked;
+  const selection = selectProjects(resolved.all, resolved.affected, filter, {
+    strictWorkspaces: config.projects.length > 0 && !config.autodiscover.enabled,
+  });
+  if ("error" in selection) return { refusal: selection.error };
+  const [project, ...more] = selection.projects;
+  if (!project) return { refusal: "No project is affected by this pull request: choose one with `-p` or `-d`." };
+  if (more.length) {
+    const names = selection.projects.map((p) => `\`${p.name}\``).join(", ");
+    return { refusal: `this changes one project's state at a time, and ${names} match: choose one with \`-p\` or \`-d\`.` };
+  }
+  const runner = deps.tools.runners[project.runner];
+  if (!runner?.state) return { refusal: `${project.runner} projects have no state to ${name}`, project };
+  const kind = operation.kind === "push-errored" ? "push" : operation.kind;
+  if (runner.stateOperations && !runner.stateOperations.includes(kind))
+    return { refusal: `${project.runner} projects take no \`/${name}\` (only \`/state push-errored\` of a state Sluice kept)`, project };
+  return { project };
 }
 
 /** What the state command's one project run works with. */
