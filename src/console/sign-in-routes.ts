@@ -6,6 +6,21 @@ import { redirect, sendJson } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
 import { errorMessage } from "../util/errors.js";
 
+/**
+ * The answer to a sign-in's return whose state is not the one this browser's session started
+ * (another browser's link, or one used already), for GitHub's sign-in and SSO's alike.
+ */
+export function notThisBrowsersSignIn(message: ConsoleContext["message"], res: ServerResponse, again: { href: string; text: string }) {
+  return message(
+    res,
+    400,
+    undefined,
+    "Sign-in failed",
+    "This sign-in link is not the one this browser started (or it was used already).",
+    again,
+  );
+}
+
 // GitHub's OAuth web flow: /login sends the browser to GitHub with a fresh state kept in the
 // session; /login/callback checks the state, trades the code for a user token and signs in.
 
@@ -54,14 +69,7 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
   const again = { href: "/login", text: "Sign in again" };
   if (url.searchParams.get("error")) return message(res, 403, undefined, "Sign-in cancelled", "GitHub did not sign you in.", again);
   if (!code || !sameState(state, expected)) {
-    return message(
-      res,
-      400,
-      undefined,
-      "Sign-in failed",
-      "This sign-in link is not the one this browser started (or it was used already).",
-      again,
-    );
+    return notThisBrowsersSignIn(message, res, again);
   }
   let user: { login: string; token: string };
   try {

@@ -6,6 +6,7 @@ import { openSignedInSession } from "./console-session.js";
 import { renderPage } from "./console-templates.js";
 import { redirect, sendHtml } from "./http-replies.js";
 import { safeReturnPath } from "./return-path.js";
+import { notThisBrowsersSignIn } from "./sign-in-routes.js";
 
 // OpenID Connect sign-in: /login/sso/<name> sends the browser to the provider (code flow with
 // PKCE, a fresh state and nonce kept in the session); /login/sso/<name>/callback trades the code,
@@ -71,15 +72,7 @@ export async function ssoCallback(ctx: ConsoleContext, req: IncomingMessage, res
     const code = /^[a-z_]{1,40}$/.test(error) ? ` (${error})` : "";
     return message(res, 403, undefined, "Sign-in cancelled", `${name} did not sign you in${code}.`, again);
   }
-  if (!pending || pending.provider !== name)
-    return message(
-      res,
-      400,
-      undefined,
-      "Sign-in failed",
-      "This sign-in link is not the one this browser started (or it was used already).",
-      again,
-    );
+  if (!pending || pending.provider !== name) return notThisBrowsersSignIn(message, res, again);
   const callbackUrl = new URL(`${redirectUri(ctx, req, name)}${url.search}`);
   let who: Awaited<ReturnType<typeof finishSsoSignIn>>;
   try {

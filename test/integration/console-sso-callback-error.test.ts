@@ -48,3 +48,13 @@ describe("the SSO callback's error", () => {
     expect(r.text).toContain("corp did not sign you in (access_denied)");
   });
 });
+
+describe("the SSO callback of a sign-in this browser did not start", () => {
+  it("is refused with the same answer as GitHub's sign-in gives (no pending sign-in in the session)", async () => {
+    const r = await fetch(`${consoleServer.base}/login/sso/corp/callback?code=c&state=s`, { redirect: "manual" });
+    expect(r.status).toBe(400);
+    const text = (await r.text()).replace(/<[^>]*>/g, " ");
+    expect(text).toContain("Sign-in failed");
+    expect(text).toContain("This sign-in link is not the one this browser started (or it was used already).");
+  });
+});
