@@ -186,29 +186,35 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
     async final(p: Progress): Promise<void> {
       const result = resultOf(p);
       await deps.store.saveResult(job.id, result);
-      const { baseMs, forMs } = deps.reporting.retry;
-      const deadline = Date.now() + forMs;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await postFinal(result);
-          await deps.store.markResultPosted(job.id);
-          await collapseOlder();
-          return;
-        } catch (e) {
-          const retryable = e instanceof VcsError && e.retryable;
-          if (!retryable || Date.now() >= deadline) throw e;
-          const delay = Math.min(60_000, baseMs * 2 ** Math.min(attempt, 10));
-          deps.log.warn(
-            { jobId: job.id, deliveryId: job.deliveryId, delayMs: delay },
-            `posting the result failed, trying again: ${e.message}`,
-          );
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      }
+      await untilPosted(deps, job, async () => {
+        await postFinal(result);
+        await deps.store.markResultPosted(job.id);
+        await collapseOlder();
+      });
     },
     async check(p: Progress): Promise<void> {
       await inOrder.run("check", () => poster.check(fixed.command, fixed.headSha, checkUpdate(p)));
       if (p.state === "done") await collapseOlder();
     },
   };
+}
+
+/**
+ * Posts a finished job's answer, trying again while GitHub answers with a retryable error, for up
+ * to `reporting.retry.forMs` (backing off up to a minute a try); any other error is thrown at once.
+ */
+async function untilPosted(deps: PublishDeps, job: Job, post: () => Promise<void>): Promise<void> {
+  const { baseMs, forMs } = deps.reporting.retry;
+  const deadline = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await post();
+    } catch (e) {
+      const retryable = e instanceof VcsError && e.retryable;
+      if (!retryable || Date.now() >= deadline) throw e;
+      const delay = Math.min(60_000, baseMs * 2 ** Math.min(attempt, 10));
+      deps.log.warn({ jobId: job.id, deliveryId: job.deliveryId, delayMs: delay }, `posting the result failed, trying again: ${e.message}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
