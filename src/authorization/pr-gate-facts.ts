@@ -8,7 +8,8 @@ import { approvalsFrom } from "../policy/approvals-from.js";
 import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import { mergeability } from "../policy/mergeability.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
-import { approvingReviewers, countApprovals, PUSHED_HEAD, WRITE_ACCESS } from "../policy/count-approvals.js";
+import { approvingReviewers, PUSHED_HEAD, WRITE_ACCESS } from "../policy/count-approvals.js";
+import { requirementFacts } from "../gate/requirement-facts.js";
 import { headPushNote } from "../model/head-push.js";
 import type { PlanRecord } from "../store/store.js";
 import { VcsError, type VcsClient } from "../vcs/vcs-client.js";
@@ -90,7 +91,7 @@ export async function prRequirementFacts(
     plan.headSha,
   );
   const since = approvalsFrom(history, plan);
-  return { ...r, approvalsFrom: since.from, changedSinceEarlier: since.changed };
+  return requirementFacts({ ...r, approvalsFrom: since.from, changedSinceEarlier: since.changed });
 }
 
 /** The gate's facts for one plan on a PR road; the caller adds what it reads inside the run lock. */
@@ -187,7 +188,7 @@ export async function prPlanRuleFacts(
   },
 ): Promise<Pick<GateFacts, "planRules" | "agents">> {
   const r = f.requirements;
-  const counted = r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom) : { approvers: [], ignored: [] };
+  const counted = r?.counted ?? { approvers: [], ignored: [] };
   const pushers = counted.ignored.filter((i) => i.why === PUSHED_HEAD).map((i) => i.user);
   const planRules = await planRuleFacts(vcs, {
     repo: f.plan.repo,

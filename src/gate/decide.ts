@@ -1,5 +1,4 @@
 import type { GateRule, Road } from "../model/gate.js";
-import { countApprovals } from "../policy/count-approvals.js";
 import type { GateFacts } from "./gate-facts.js";
 import { checkRule, ROAD_RULES } from "./gate-rules.js";
 
@@ -18,7 +17,7 @@ export interface GatePass {
   readonly number: number;
   readonly actor: string;
   /**
-   * The approvals the gate counted (countApprovals over the requirements' facts: not the head's
+   * The approvals the gate counted (the requirement facts' count: not the head's
    * pusher, nor the author, an agent or a user without write access); none on a road without
    * them. What the apply token's `approvers`, the live record and the audit name.
    */
@@ -46,15 +45,10 @@ export function decide(facts: GateFacts): GateDecision {
     project: facts.project,
     number: facts.number,
     actor: facts.actor,
-    approvers: countedApprovers(facts),
+    approvers: facts.requirements?.counted.approvers ?? [],
   } as unknown as GatePass;
   issued.add(pass);
   return { allowed: true, pass, road: facts.road };
-}
-
-function countedApprovers(facts: GateFacts): string[] {
-  const r = facts.requirements;
-  return r ? countApprovals(r.facts.reviews, r.facts, r.approvalsFrom).approvers : [];
 }
 
 /** Whether `pass` came from `decide` (a forged object fails, whatever its shape). */

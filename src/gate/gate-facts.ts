@@ -2,6 +2,7 @@ import type { Road } from "../model/gate.js";
 import type { Requirement } from "../model/repo-config.js";
 import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import type { CodeOwnerFacts } from "../policy/code-owners.js";
+import type { CountedApprovals } from "../policy/count-approvals.js";
 import type { Decision } from "../policy/decision.js";
 import type { PolicyFact } from "../policy/policy-status.js";
 import type { PauseState } from "../store/console-store.js";
@@ -74,6 +75,11 @@ export interface RequirementFacts {
   changedSinceEarlier?: string;
   /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
   codeOwners?: CodeOwnerFacts;
+  /**
+   * The approvals that count, over `facts` from `approvalsFrom` on: counted once (requirementFacts)
+   * and read by every consumer (`approved`, `code_owners`, a `destroy:` rule, the pass's approvers).
+   */
+  counted: CountedApprovals;
 }
 
 /**

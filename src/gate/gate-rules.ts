@@ -140,7 +140,13 @@ function checkRequirementsOf(facts: GateFacts): Decision {
         ? [...r.requirements, "approved" as const]
         : r.requirements;
   const needed = mode.kind === "agent" ? Math.max(1, r.approvalsNeeded) : r.approvalsNeeded;
-  const d = checkRequirements(requirements, needed, r.facts, { from: r.approvalsFrom, changed: r.changedSinceEarlier }, r.codeOwners);
+  const d = checkRequirements(
+    requirements,
+    needed,
+    r.facts,
+    { from: r.approvalsFrom, changed: r.changedSinceEarlier, counted: r.counted },
+    r.codeOwners,
+  );
   if (d.allowed) return d;
   const why =
     mode.kind === "agent"

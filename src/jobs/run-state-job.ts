@@ -28,6 +28,7 @@ import { agentFacts } from "../authorization/plan-rule-facts.js";
 import { gatherCodeOwners } from "../repo-reading/gather-code-owners.js";
 import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
+import { requirementFacts } from "../gate/requirement-facts.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 
@@ -221,7 +222,7 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     recordedAs: settings.recordNameOf(p),
     changedByPr,
     lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
-    requirements: { requirements, approvalsNeeded: settings.approvals, facts, codeOwners },
+    requirements: requirementFacts({ requirements, approvalsNeeded: settings.approvals, facts, codeOwners }),
     agents: agentFacts(deps.config, spec.actor, [pr.author]),
   });
   if (!decision.allowed) {

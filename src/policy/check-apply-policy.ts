@@ -3,7 +3,7 @@ import type { Requirement } from "../model/repo-config.js";
 import type { Permission, Review } from "../model/pull-request.js";
 import { checkCommandPermission } from "./check-command-permission.js";
 import { type CodeOwnerFacts, checkCodeOwners } from "./code-owners.js";
-import { countApprovals, PUSHED_HEAD } from "./count-approvals.js";
+import { type CountedApprovals, countApprovals, PUSHED_HEAD } from "./count-approvals.js";
 import { combine, type Decision, refuse } from "./decision.js";
 import { listSome } from "../util/list-some.js";
 
@@ -49,17 +49,21 @@ export function checkRequirements(
   f: ApplyFacts,
   /**
    * Approvals count from `from` on (when the plan, or an identical earlier plan of the same
-   * commits, was made); `changed` says how the plan differs from the one earlier approvals saw.
+   * commits, was made); `changed` says how the plan differs from the one earlier approvals saw;
+   * `counted`: the approvals already counted so (the gate's requirement facts), else counted here.
    */
-  approvals: { from?: string; changed?: string } = {},
+  approvals: { from?: string; changed?: string; counted?: CountedApprovals } = {},
   /** For `code_owners`: the plan's files and their owners from the base branch's CODEOWNERS. */
   codeOwners?: CodeOwnerFacts,
 ): Decision {
   const planMadeAt = approvals.from;
+  let counted = approvals.counted;
+  // Counted once for every requirement that reads them.
+  const count = () => (counted ??= countApprovals(f.reviews, f, planMadeAt));
   const decisions: Decision[] = [];
   for (const req of new Set(requirements)) {
     if (req === "approved") {
-      const { approvers, ignored } = countApprovals(f.reviews, f, planMadeAt);
+      const { approvers, ignored } = count();
       const missing = approvalsNeeded - approvers.length;
       if (missing > 0) {
         const early = ignored.filter((i) => i.why === "approved before this plan was made").map((i) => `@${i.user}`);
@@ -79,7 +83,7 @@ export function checkRequirements(
         );
       }
     } else if (req === "code_owners") {
-      const { approvers, ignored } = countApprovals(f.reviews, f, planMadeAt);
+      const { approvers, ignored } = count();
       const owners = codeOwners
         ? checkCodeOwners(codeOwners, approvers)
         : refuse("the code owners of this project's files could not be determined");

@@ -4,6 +4,12 @@ import { isAgent } from "./is-agent.js";
 
 export const WRITE_ACCESS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
 
+/** The approvals that count (sorted), and each approving reviewer left out with why. */
+export interface CountedApprovals {
+  approvers: string[];
+  ignored: { user: string; why: string }[];
+}
+
 /**
  * Approvals that count: each reviewer's latest deciding review (APPROVED, CHANGES_REQUESTED or
  * DISMISSED; comments do not change a decision) must be an approval of the current head, by someone
@@ -22,7 +28,7 @@ export function countApprovals(
   },
   /** When the plan being applied was made: an approval given before it did not see it. */
   planMadeAt?: string,
-): { approvers: string[]; ignored: { user: string; why: string }[] } {
+): CountedApprovals {
   const latest = new Map<string, Review>();
   const ordered = [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
   for (const r of ordered) {

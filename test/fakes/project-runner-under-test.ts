@@ -1,6 +1,7 @@
 import type { Runner } from "../../runners/runner.js";
 import { repoSettings } from "../../src/config/repo-settings.js";
 import { decide, type GatePass } from "../../src/gate/decide.js";
+import { requirementFacts } from "../../src/gate/requirement-facts.js";
 import { secretsFor } from "../../src/job-context/secrets.js";
 import type { Job, JobSpec } from "../../src/model/job.js";
 import type { Project, RunnerKind } from "../../src/model/project.js";
@@ -69,11 +70,11 @@ export function passFor(
     window: { open: true },
     lock: { road: "pr", held: true },
     changedByPr: true,
-    requirements: {
+    requirements: requirementFacts({
       requirements: [],
       approvalsNeeded: 0,
       facts: { reviews: [], author: "alice", headSha: "a", permissions: new Map(), ...approvalFacts } as never,
-    },
+    }),
     ...(road === "comment"
       ? {
           plan: {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { summarizePlan } from "../../runners/terraform/summarize-plan.js";
 import { prPlanRuleFacts } from "../../src/authorization/pr-gate-facts.js";
 import { checkDestroyRule } from "../../src/gate/plan-rule-checks.js";
+import { requirementFacts } from "../../src/gate/requirement-facts.js";
 import type { Job } from "../../src/model/job.js";
 import type { PlanRecord } from "../../src/store/store.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
@@ -109,7 +110,11 @@ describe("a destroy rule's approvals", () => {
   it("the head's pusher's approval is not counted, and the refusal says why (control: carol's is)", async () => {
     const deps = await fakeJobDeps();
     const reviews = [approval("bob"), approval("carol")];
-    const requirements = { requirements: ["approved" as const], approvalsNeeded: 1, facts: facts(reviews, pushedBy("bob")) };
+    const requirements = requirementFacts({
+      requirements: ["approved" as const],
+      approvalsNeeded: 1,
+      facts: facts(reviews, pushedBy("bob")),
+    });
     const rules = { protect: [], owners: [], destroy: { approvals: 2, teams: [], source: "server config" } };
     const { planRules } = await prPlanRuleFacts(deps, deps.vcs, {
       job: { spec: { actor: "alice" } } as Job,

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decide, type GatePass, isGatePass } from "../../src/gate/decide.js";
 import type { GateFacts } from "../../src/gate/gate-facts.js";
+import { requirementFacts } from "../../src/gate/requirement-facts.js";
 import { checkPause, checkRule, ROAD_RULES } from "../../src/gate/gate-rules.js";
 import { applyThroughGate, changeStateThroughGate } from "../../src/gate/through-gate.js";
 import { type GateRule, PR_ROADS, ROADS, type Road } from "../../src/model/gate.js";
@@ -78,7 +79,7 @@ function passing(road: Road): GateFacts {
     lock: pr ? { road: "pr", held: true } : { road: "drift", heldByPr: undefined },
     changedByPr: state ? true : undefined,
     requirements: pr
-      ? { requirements: ["approved"], approvalsNeeded: 1, facts: prFacts, approvalsFrom: "2026-01-01T00:00:05Z" }
+      ? requirementFacts({ requirements: ["approved"], approvalsNeeded: 1, facts: prFacts, approvalsFrom: "2026-01-01T00:00:05Z" })
       : undefined,
     destroy: { destroys: true, allowed: true, what: "destroys without allow_destroy" },
     policies: state ? undefined : { passed: true },
@@ -117,7 +118,10 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     says: "#12",
   },
   requirements: {
-    change: (f) => ({ ...f, requirements: f.requirements && { ...f.requirements, approvalsFrom: "2026-01-01T00:00:20Z" } }),
+    change: (f) => ({
+      ...f,
+      requirements: f.requirements && requirementFacts({ ...f.requirements, approvalsFrom: "2026-01-01T00:00:20Z" }),
+    }),
     says: "needs 1 more approval",
   },
   destroy: {
@@ -210,10 +214,29 @@ describe("the gate: every road through every rule", () => {
     expect(decide({ ...passing("drift-issue"), requirements: undefined }).allowed).toBe(true);
   });
 
+  it("the approvals are counted once, into the requirement facts, and the requirement and the pass both read that count", () => {
+    const f = passing("comment");
+    const r = f.requirements as NonNullable<GateFacts["requirements"]>;
+    expect(r.counted.approvers).toEqual(["carol"]);
+    const d = decide(f);
+    expect(d.allowed && d.pass.approvers).toEqual(["carol"]);
+    // A count that left carol out is what every consumer reads: the requirement refuses, nothing counted.
+    const none = { ...f, requirements: { ...r, counted: { approvers: [], ignored: [{ user: "carol", why: "has no write access" }] } } };
+    const refused = decide(none);
+    expect(refused.allowed ? "" : refused.reasons.join(" ")).toContain("needs 1 more approval");
+    expect(decide({ ...none, requirements: { ...none.requirements, requirements: [] } })).toMatchObject({
+      allowed: true,
+      pass: { approvers: [] },
+    });
+  });
+
   it("approvals count from an identical earlier plan, and the refusal says what changed when the plan differs", () => {
     const f = passing("comment");
     const r = f.requirements as NonNullable<GateFacts["requirements"]>;
-    const late = { ...f, requirements: { ...r, approvalsFrom: "2026-01-01T00:00:20Z", changedSinceEarlier: "new: create `a.b`" } };
+    const late = {
+      ...f,
+      requirements: requirementFacts({ ...r, approvalsFrom: "2026-01-01T00:00:20Z", changedSinceEarlier: "new: create `a.b`" }),
+    };
     const d = decide(late);
     expect(d.allowed ? "" : d.reasons.join()).toContain("@carol approved before this plan was made");
     expect(d.allowed ? "" : d.reasons.join()).toContain("the plan changed since: new: create `a.b`");
@@ -382,7 +405,7 @@ describe("the gate's plan rules: protect, destroy, auto_approve, agents", () => 
     const unreviewed = (road: Road = "comment"): GateFacts => {
       const f = passing(road);
       const r = f.requirements as NonNullable<GateFacts["requirements"]>;
-      return { ...f, requirements: { ...r, facts: { ...r.facts, reviews: [] } } };
+      return { ...f, requirements: requirementFacts({ ...r, facts: { ...r.facts, reviews: [] } }) };
     };
     const tagsOnly = (f: GateFacts, agents?: GateFacts["agents"]): GateFacts => ({
       ...f,
@@ -407,11 +430,11 @@ describe("the gate's plan rules: protect, destroy, auto_approve, agents", () => 
       const f = tagsOnly(unreviewed());
       expect(decide({ ...f, policies: BREAK.policies.change(f).policies })).toMatchObject({ allowed: false, rule: "policies" });
       const r = f.requirements as NonNullable<GateFacts["requirements"]>;
-      const conflicted = {
+      const conflicted = requirementFacts({
         ...r,
         requirements: ["approved", "mergeable"] as const,
         facts: { ...r.facts, mergeable: { ok: false as const, why: "it has merge conflicts" } },
-      };
+      });
       expect(reasons(decide({ ...f, requirements: { ...conflicted, requirements: [...conflicted.requirements] } }))).toContain(
         "merge conflicts",
       );
@@ -422,7 +445,7 @@ describe("the gate's plan rules: protect, destroy, auto_approve, agents", () => 
       const d = decide(f);
       expect(reasons(d)).toContain("proposed by the agent @\u200brenovate[bot]: it needs a human's approval of the current commit");
       const r = f.requirements as NonNullable<GateFacts["requirements"]>;
-      const human = { ...r, facts: { ...r.facts, reviews: prFacts.reviews } };
+      const human = requirementFacts({ ...r, facts: { ...r.facts, reviews: prFacts.reviews } });
       expect(decide({ ...f, requirements: human }).allowed).toBe(true);
       // Even where the project requires no approval at all.
       expect(decide({ ...f, requirements: { ...r, requirements: [] } }).allowed).toBe(false);
@@ -433,8 +456,8 @@ describe("the gate's plan rules: protect, destroy, auto_approve, agents", () => 
       const r = f.requirements as NonNullable<GateFacts["requirements"]>;
       const review = { user: "renovate[bot]", state: "APPROVED" as const, commitId: A, submittedAt: "2026-01-01T00:00:10Z" };
       const facts = { ...r.facts, reviews: [review], permissions: new Map([["renovate[bot]", "write" as const]]) };
-      expect(decide({ ...f, requirements: { ...r, facts } }).allowed).toBe(true);
-      const d = decide({ ...f, requirements: { ...r, facts: { ...facts, agents: ["*[bot]"] } } });
+      expect(decide({ ...f, requirements: requirementFacts({ ...r, facts }) }).allowed).toBe(true);
+      const d = decide({ ...f, requirements: requirementFacts({ ...r, facts: { ...facts, agents: ["*[bot]"] } }) });
       expect(reasons(d)).toContain("@renovate[bot] is an agent (server setting `agents`), whose approval never counts");
     });
   });
