@@ -9,7 +9,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
  * pushed nor wrote the commit still counts. The one place every road asks.
  */
 export async function headPushFacts(
-  store: Pick<HeadPushStore, "headPushers">,
+  store: Pick<HeadPushStore, "headPushers" | "headPusherIds">,
   vcs: Pick<VcsClient, "commitUsers">,
   repo: RepoRef,
   pr: number,
@@ -18,6 +18,6 @@ export async function headPushFacts(
   approving: readonly string[],
 ): Promise<HeadPush> {
   const pushers = await store.headPushers(repoFullName(repo), pr, sha);
-  if (pushers.length) return { sha, known: true, pushers };
+  if (pushers.length) return { sha, known: true, pushers, pusherIds: await store.headPusherIds(repoFullName(repo), pr, sha) };
   return { sha, known: false, standIns: approving.length ? await vcs.commitUsers(repo, sha) : [] };
 }

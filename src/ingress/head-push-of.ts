@@ -9,7 +9,7 @@ import type { Payload } from "./ingress-payload.js";
 export function headPushOf(
   event: string,
   payload: unknown,
-): { repo: string; pr: number; sha: string; pusher: string; pushedAt?: string } | undefined {
+): { repo: string; pr: number; sha: string; pusher: string; pusherId?: number; pushedAt?: string } | undefined {
   if (event !== "pull_request") return undefined;
   const p = (payload ?? {}) as Payload;
   if (p.action !== "synchronize") return undefined;
@@ -21,5 +21,14 @@ export function headPushOf(
   if (!pr || !sha || !pusher || !owner || !name) return undefined;
   // The PR's `updated_at` is the push's time on GitHub's clock, the one a comment's `created_at` is on.
   const pushedAt = p.pull_request?.updated_at;
-  return { repo: repoFullName({ owner, name }), pr, sha, pusher, ...(pushedAt && !Number.isNaN(Date.parse(pushedAt)) ? { pushedAt } : {}) };
+  // The account id too: the login is the account's name for now, and its owner may rename it.
+  const pusherId = p.sender?.id;
+  return {
+    repo: repoFullName({ owner, name }),
+    pr,
+    sha,
+    pusher,
+    ...(Number.isSafeInteger(pusherId) ? { pusherId } : {}),
+    ...(pushedAt && !Number.isNaN(Date.parse(pushedAt)) ? { pushedAt } : {}),
+  };
 }

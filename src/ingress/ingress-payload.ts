@@ -12,7 +12,7 @@ export interface Payload {
     full_name?: string;
     default_branch?: string;
   };
-  sender?: { login?: string; type?: string };
+  sender?: { login?: string; id?: number; type?: string };
   pull_request?: {
     number?: number;
     draft?: boolean;

@@ -41,7 +41,8 @@ export function createIngress(opts: IngressOptions) {
     // Kept whatever the job decision (a draft's push, autoplan off): an approval counted later must
     // know who pushed the head it approves.
     const push = headPushOf(delivery.name, delivery.payload);
-    if (push && opts.allowed(push.repo)) await opts.store.recordHeadPush(push.repo, push.pr, push.sha, push.pusher, push.pushedAt);
+    if (push && opts.allowed(push.repo))
+      await opts.store.recordHeadPush(push.repo, push.pr, push.sha, push.pusher, push.pushedAt, push.pusherId);
     const decision = eventToJob(delivery.name, delivery.payload, (named && opts.settingsFor?.(named)) || opts);
     if ("ignore" in decision) {
       opts.log.debug({ deliveryId: delivery.id, event: delivery.name }, decision.ignore);

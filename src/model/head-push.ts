@@ -5,7 +5,13 @@
  */
 export type HeadPush =
   /** Every login a push of this commit to this PR was heard from (a force-push back may add one). */
-  | { sha: string; known: true; pushers: readonly string[] }
+  | {
+      sha: string;
+      known: true;
+      pushers: readonly string[];
+      /** Their GitHub account ids, where the event gave one: a login renamed since is still the pusher. */
+      pusherIds?: readonly number[];
+    }
   /**
    * No push of this commit was heard of (the PR was opened with it, its event was lost, it
    * predates Sluice): the commit's author and committer on GitHub stand in for its pusher.
@@ -17,16 +23,22 @@ export interface HeadPushStore {
    * Records that `pusher` pushed `sha` as the head of a pull request (kept once per login, with
    * the latest time it was pushed: `pushedAt` from GitHub, else now).
    */
-  recordHeadPush(repo: string, pr: number, sha: string, pusher: string, pushedAt?: string): Promise<void>;
+  recordHeadPush(repo: string, pr: number, sha: string, pusher: string, pushedAt?: string, pusherId?: number): Promise<void>;
   /** When `sha` was last pushed as the head of the pull request, as far as Sluice heard; undefined: never heard. */
   headPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
   /** The logins that pushed `sha` as the head of the pull request, in the order first heard. */
   headPushers(repo: string, pr: number, sha: string): Promise<string[]>;
+  /** The GitHub account ids of those pushers, where their events gave one. */
+  headPusherIds(repo: string, pr: number, sha: string): Promise<number[]>;
 }
 
-/** Whether `user` is, or stands in for, the pusher of the head: their approval does not count. */
-export function pushedHead(push: HeadPush | undefined, user: string): boolean {
+/**
+ * Whether `user` is, or stands in for, the pusher of the head: their approval does not count. By
+ * account id where both are known (a login is renamed at will, an id never), else by login.
+ */
+export function pushedHead(push: HeadPush | undefined, user: string, userId?: number): boolean {
   if (!push) return false;
+  if (push.known && userId !== undefined && push.pusherIds?.includes(userId)) return true;
   const logins = push.known ? push.pushers : push.standIns;
   return logins.some((l) => l.toLowerCase() === user.toLowerCase());
 }

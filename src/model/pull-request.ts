@@ -25,6 +25,8 @@ export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "n
 
 export interface Review {
   user: string;
+  /** The reviewer's GitHub account id (a login can be renamed; the id cannot). */
+  userId?: number;
   state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
   commitId: string;
   submittedAt: string;

@@ -44,7 +44,7 @@ export function countApprovals(
       ignored.push({ user: r.user, why: "is an agent" });
     } else if (r.commitId !== facts.headSha) {
       ignored.push({ user: r.user, why: "approved an earlier commit" });
-    } else if (pushedHead(facts.headPush, r.user)) {
+    } else if (pushedHead(facts.headPush, r.user, r.userId)) {
       ignored.push({ user: r.user, why: PUSHED_HEAD });
     } else if (planMadeAt !== undefined && Date.parse(r.submittedAt) < wholeSecond(planMadeAt)) {
       ignored.push({ user: r.user, why: "approved before this plan was made" });

@@ -5,14 +5,16 @@ import { now } from "./store-driver.js";
 /** The heads' pushers' queries, written once for both databases. */
 export function headPushMethods(db: Db): HeadPushStore {
   return {
-    async recordHeadPush(repo, pr, sha, pusher, pushedAt) {
+    async recordHeadPush(repo, pr, sha, pusher, pushedAt, pusherId) {
       // A push of the same commit again (force-pushed away and back) moves its time on; a replay of
-      // an older event never moves it back.
+      // an older event never moves it back. An account id once heard is kept.
       const at = pushedAt ? new Date(pushedAt).toISOString() : now();
       await db.run(
-        `INSERT INTO head_pushes (repo, pr, head_sha, pusher, pushed_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (repo, pr, head_sha, pusher) DO UPDATE SET pushed_at = excluded.pushed_at WHERE excluded.pushed_at > head_pushes.pushed_at`,
-        [repo, pr, sha, pusher, at],
+        `INSERT INTO head_pushes (repo, pr, head_sha, pusher, pushed_at, pusher_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo, pr, head_sha, pusher) DO UPDATE SET
+           pushed_at = CASE WHEN excluded.pushed_at > head_pushes.pushed_at THEN excluded.pushed_at ELSE head_pushes.pushed_at END,
+           pusher_id = COALESCE(head_pushes.pusher_id, excluded.pusher_id)`,
+        [repo, pr, sha, pusher, at, pusherId ?? null],
       );
     },
     async headPushedAt(repo, pr, sha) {
@@ -28,6 +30,13 @@ export function headPushMethods(db: Db): HeadPushStore {
         [repo, pr, sha],
       );
       return rows.map((r) => r.pusher);
+    },
+    async headPusherIds(repo, pr, sha) {
+      const rows = await db.all<{ id: number | string }>(
+        "SELECT DISTINCT pusher_id AS id FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ? AND pusher_id IS NOT NULL",
+        [repo, pr, sha],
+      );
+      return rows.map((r) => Number(r.id));
     },
   };
 }

@@ -99,6 +99,21 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
+  it("bob pushes to alice's PR, renames his account and approves under the new login: still his push, refused; carol's applies", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    const head = await push(h, { repo, number: pr.number, state }, 2, "bob");
+    // GitHub lets anyone rename their account at any time: same account, a login no push named.
+    h.sim.renameUser("bob", "robert");
+    await h.sim.approve(repo, pr.number, "robert");
+    const reply = await comment(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain("⛔");
+    expect(reply).toContain(`@robert pushed the head commit ${head.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+    // Control: someone else's approval of that push counts.
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+  });
+
   it("control: bob pushed an earlier commit, alice pushed the head: bob's approval counts", async () => {
     const { repo, pr, state } = await alicesPr(h);
     await push(h, { repo, number: pr.number, state }, 3, "bob");

@@ -118,6 +118,27 @@ export class SimState {
     return this.roles.has(`${repoFullName}:${login}`.toLowerCase());
   }
 
+  /**
+   * A user renames their account, as GitHub lets anyone do at any time: the same account (id),
+   * its roles, reviews and pull requests now under the new login; the old login is free.
+   */
+  renameUser(from: string, to: string): void {
+    const user = this.users.get(from.toLowerCase());
+    if (!user) throw new Error(`no user ${from}`);
+    if (this.users.has(to.toLowerCase())) throw new Error(`the login ${to} is taken`);
+    this.users.delete(from.toLowerCase());
+    user.login = to;
+    this.users.set(to.toLowerCase(), user);
+    for (const [key, role] of [...this.roles]) {
+      const at = key.lastIndexOf(":");
+      if (key.slice(at + 1) !== from.toLowerCase()) continue;
+      this.roles.delete(key);
+      this.roles.set(`${key.slice(0, at)}:${to}`.toLowerCase(), role);
+    }
+    for (const r of this.reviews) if (r.user.toLowerCase() === from.toLowerCase()) r.user = to;
+    for (const pr of this.pulls.values()) if (pr.author.toLowerCase() === from.toLowerCase()) pr.author = to;
+  }
+
   role(repo: SimRepo, login: string): Role {
     return this.roles.get(`${repo.fullName}:${login}`.toLowerCase()) ?? "none";
   }

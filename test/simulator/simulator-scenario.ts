@@ -94,6 +94,11 @@ export class SimulatorScenario {
     return user;
   }
 
+  /** A user renames their account (same id; roles, reviews and pull requests follow it). */
+  renameUser(from: string, to: string): void {
+    this.core.state.renameUser(from, to);
+  }
+
   setPermission(repo: SimRepo | string, login: string, role: Role): void {
     this.addUser(login);
     this.core.state.setRole(typeof repo === "string" ? repo : repo.fullName, login, role);

@@ -1031,6 +1031,21 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.headPushers("acme/other", 7, sha)).toEqual([]);
   });
 
+  it("keeps each pusher's account id (a renamed login is still that account): heard once, never lost to a replay without one", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const sha = "e".repeat(40);
+    await a.recordHeadPush("acme/infra", 10, sha, "bob", "2026-11-27T11:00:00Z", 4242);
+    await b.recordHeadPush("acme/infra", 10, sha, "bob", "2026-11-27T12:00:00Z");
+    expect(await b.headPusherIds("acme/infra", 10, sha)).toEqual([4242]);
+    // The later push still moved the time on.
+    expect(await a.headPushedAt("acme/infra", 10, sha)).toBe("2026-11-27T12:00:00.000Z");
+    // Control: a push heard with no id (an older event) names no account; another head has its own.
+    await b.recordHeadPush("acme/infra", 10, sha, "alice");
+    expect(await a.headPusherIds("acme/infra", 10, sha)).toEqual([4242]);
+    expect(await a.headPusherIds("acme/infra", 10, "f".repeat(40))).toEqual([]);
+  });
+
   it("says when a head was last pushed, as GitHub timed it: a replay of an older push never moves it back", async () => {
     await fresh();
     const [a, b] = await twoStores();

@@ -50,6 +50,18 @@ describe("approval of the most recent push", () => {
     ["control: someone else than the pusher", [approval("carol"), approval("bob")], pushedBy("bob"), ["carol"]],
     ["control: a pusher of an earlier commit only", [approval("bob")], pushedBy("alice"), ["bob"]],
     ["control: an unknown pusher with no stand-in", [approval("bob")], { sha: HEAD, known: false, standIns: [] }, ["bob"]],
+    [
+      "the head's pusher under a login renamed since (the same account id)",
+      [{ ...approval("robert"), userId: 42 }],
+      { sha: HEAD, known: true, pushers: ["bob"], pusherIds: [42] },
+      [],
+    ],
+    [
+      "control: another account (another id) than the renamed pusher",
+      [{ ...approval("carol"), userId: 43 }],
+      { sha: HEAD, known: true, pushers: ["bob"], pusherIds: [42] },
+      ["carol"],
+    ],
   ] as const)("does not count an approval by %s", (_, reviews, headPush, counted) => {
     expect(countApprovals(reviews, facts([...reviews], headPush)).approvers).toEqual(counted);
   });
@@ -92,6 +104,11 @@ describe("who pushed a head, from the webhook", () => {
   });
   it("synchronize names its sender as the pusher of the new head", () => {
     expect(headPushOf("pull_request", payload("synchronize"))).toEqual({ repo: "acme/infra", pr: 7, sha: HEAD, pusher: "bob" });
+  });
+  it("and its account id, which a rename does not change (a non-number id is left out)", () => {
+    const sent = (id: unknown) => headPushOf("pull_request", { ...payload("synchronize"), sender: { login: "bob", id } });
+    expect(sent(42)).toMatchObject({ pusher: "bob", pusherId: 42 });
+    expect(sent("42")).not.toHaveProperty("pusherId");
   });
   it.each(["opened", "reopened", "ready_for_review", "edited"])("%s says who acted, not who pushed: nothing", (action) => {
     expect(headPushOf("pull_request", payload(action))).toBeUndefined();

@@ -7,6 +7,7 @@ import { apiTokensTable } from "./migration-5-api-tokens.js";
 import { stateHoldsTable } from "./migration-6-state-holds.js";
 import { stateHoldBackend } from "./migration-7-state-hold-backend.js";
 import { headPushesTable } from "./migration-8-head-pushes.js";
+import { headPusherIds } from "./migration-9-head-pusher-ids.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "state_holds: states terraform could not save, and their held projects", up: stateHoldsTable },
   { version: 7, name: "state_holds: the backend that refused the kept state", up: stateHoldBackend },
   { version: 8, name: "head_pushes: who pushed each head of a pull request", up: headPushesTable },
+  { version: 9, name: "head_pushes: the pusher's account id, which a rename does not change", up: headPusherIds },
 ];

@@ -12,6 +12,7 @@ export function gitHubReviews({ octokit, request, retry, ids }: GitHubCalls): Pi
       return list.map(
         (r): Review => ({
           user: r.user?.login ?? "",
+          ...(typeof r.user?.id === "number" ? { userId: r.user.id } : {}),
           state: r.state as Review["state"],
           commitId: r.commit_id ?? "",
           submittedAt: r.submitted_at ?? "",
