@@ -42,7 +42,8 @@ export async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pul
       const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
       const { from } = approvalsFrom(await deps.store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
       headPush ??= await headPushFacts(deps.store, vcs, repo, number, pr.headSha, approvingReviewers(reviews));
-      const { approvers } = countApprovals(reviews, { author: pr.author, headSha: pr.headSha, permissions, headPush }, from);
+      const facts = { author: pr.author, headSha: pr.headSha, permissions, headPush, agents: deps.config.agents };
+      const { approvers } = countApprovals(reviews, facts, from);
       if (approvers.length >= Math.max(1, approvals)) found.push(plan);
     }
   }

@@ -6,7 +6,7 @@ import type { NewPlan } from "../../../src/store/store.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
 
 // The merge queue's approved plans (what the group must not change) count approvals as `/apply`
-// does: the approval of the head's pusher is not one.
+// does: the approval of the head's pusher, or of an agent, is not one.
 
 const HEAD = "h".repeat(40);
 const bytes = Buffer.from("plan bytes");
@@ -55,7 +55,7 @@ const job = {
 async function setUp(approver: string) {
   const deps = await fakeJobDeps();
   deps.vcs.setPullRequest({ number: 1, author: "alice", headSha: HEAD });
-  for (const u of ["bob", "carol"]) deps.vcs.permissions.set(u, "write");
+  for (const u of ["bob", "carol", "renovate[bot]"]) deps.vcs.permissions.set(u, "write");
   await deps.store.savePlan(plan, file);
   // Approved a second after the plan was made, as a reviewer reading it would.
   const at = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -67,6 +67,11 @@ async function setUp(approver: string) {
 describe("merge queue: approved plans", () => {
   it("a plan approved only by the pusher of its head is not an approved plan", async () => {
     const deps = await setUp("bob");
+    expect(await approvedPlans(deps.vcs, deps, job, [1], 1)).toEqual([]);
+  });
+  it("a plan approved only by an agent (server `agents`) is not an approved plan, as on `/apply`", async () => {
+    const deps = await setUp("renovate[bot]");
+    deps.config.agents = ["*[bot]"];
     expect(await approvedPlans(deps.vcs, deps, job, [1], 1)).toEqual([]);
   });
   it("control: a plan approved by someone who did not push is", async () => {
