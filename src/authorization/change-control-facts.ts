@@ -61,6 +61,9 @@ export async function projectPermission(
   if (users.includes(actor.toLowerCase())) return ALLOWED;
   const teams = allowed.filter((p) => p.includes("/")).map((t) => t.replace(/^@/, ""));
   if (teams.length > 0 && (await memberOfTeams(vcs, teams, actor)) !== undefined) return ALLOWED;
+  // An empty list names no one: the rule lets no one do the action.
+  if (allowed.length === 0)
+    return refuse(`the server's permissions rule \`${rule.match}\` lets no one ${VERB[action]} this project, @\u200b${actor} included`);
   return refuse(
     `the server's permissions rule \`${rule.match}\` lets only ${allowed.map((p) => `\`${p}\``).join(", ")} ${VERB[action]} this project, and @\u200b${actor} is not one of them`,
   );

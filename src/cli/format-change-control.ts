@@ -8,7 +8,8 @@ export function formatChangeControl(cc: ChangeControl): string {
   });
   const freezes = cc.freezes.map((f) => `    ${f.match}  ${f.from} → ${f.to}${f.reason ? ` (${f.reason})` : ""}  now: ${f.now}`);
   const permissions = cc.permissions.map(
-    (p) => `    ${p.match}  ${p.actions.map((a) => `${a.action}: ${a.who.join(", ")}`).join("; ") || "names no action"}`,
+    // An empty list is a rule too: the gate lets no one do that action.
+    (p) => `    ${p.match}  ${p.actions.map((a) => `${a.action}: ${a.who.join(", ") || "no one"}`).join("; ") || "names no action"}`,
   );
   return [
     "change control (server rules whose repository side matches; a PROJECT side matches a project's trusted name):",

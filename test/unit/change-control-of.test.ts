@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { changeControlOf } from "../../src/authorization/change-control-of.js";
 import { windowState } from "../../src/gate/apply-windows.js";
+import { projectPermission } from "../../src/authorization/change-control-facts.js";
+import { formatChangeControl } from "../../src/cli/format-change-control.js";
+import { renderPage } from "../../src/console/console-templates.js";
 import type { ServerConfig } from "../../src/config/server-config.js";
 
 const H = 3600e3;
@@ -104,5 +107,24 @@ describe("changeControlOf: the rules a repository's projects meet, as the consol
     expect(windowState(config.apply_windows, config.freezes, prod, new Date("2026-11-27T15:30:00Z"))).toMatchObject({
       opensAt: "2026-11-27 17:00 UTC",
     });
+  });
+
+  it("a rule naming an action with an empty list lets no one do it, and the page, the CLI and the refusal say so", async () => {
+    const locked = { apply_windows: [], freezes: [], permissions: [{ match: "acme/infra", apply: [] as string[], state: ["carol"] }] };
+    const cc = changeControlOf(locked, "acme/infra", new Date("2026-11-27T15:30:00Z"));
+    expect(formatChangeControl(cc)).toContain("acme/infra  apply: no one; state: carol");
+    const html = renderPage("settings", { title: "Settings" }, { repo: "acme/infra", settings: [], changeControl: cc });
+    expect(html.replace(/\s+/g, " ")).toContain("<code>apply</code>: no one<br>");
+    const prod = { kind: "known", repo: "acme/infra", name: "prod", dir: "prod", workspace: "default" } as const;
+    const refused = await projectPermission({ config: locked } as never, { teamMember: async () => false }, prod, "apply", "alice");
+    expect(refused).toEqual({
+      allowed: false,
+      reasons: ["the server's permissions rule `acme/infra` lets no one apply this project, @\u200balice included"],
+    });
+    // Control: a rule that names someone names them, and lets them.
+    expect(html.replace(/\s+/g, " ")).toContain("<code>state</code>: carol");
+    expect((await projectPermission({ config: locked } as never, { teamMember: async () => false }, prod, "state", "carol")).allowed).toBe(
+      true,
+    );
   });
 });
