@@ -1,0 +1,31 @@
+import type { JobDeps } from "../job-context/job-deps.js";
+import type { RepoRef } from "../model/repo.js";
+import type { ApplyFacts } from "../policy/check-apply-policy.js";
+import { approvingReviewers } from "../policy/count-approvals.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { headPushFacts } from "./head-push-facts.js";
+
+/**
+ * A pull request's facts with its reviews as GitHub has them now, for one project's gate: an
+ * apply of several projects takes minutes, and an approval withdrawn meanwhile (changes
+ * requested, a review dismissed) must stop the projects not yet applied, as a withdrawn `/apply`
+ * does. Only reviewers not asked before cost a permission call; the head's pusher is asked again
+ * only when no one could count before (GitHub was not asked for the commit's accounts then).
+ */
+export async function withReviewsNow(
+  deps: Pick<JobDeps, "store">,
+  vcs: Pick<VcsClient, "reviews" | "permissionOf" | "commitUsers">,
+  repo: RepoRef,
+  pr: { number: number; headSha: string },
+  facts: ApplyFacts,
+): Promise<ApplyFacts> {
+  const reviews = await vcs.reviews(repo, pr.number);
+  const approving = approvingReviewers(reviews);
+  const permissions = new Map(facts.permissions);
+  for (const user of approving) {
+    if (!permissions.has(user.toLowerCase())) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
+  }
+  const asked = facts.headPush.known || facts.headPush.standIns.length > 0 || approving.length === 0;
+  const headPush = asked ? facts.headPush : await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha, approving);
+  return { ...facts, reviews, permissions, headPush };
+}
