@@ -26,10 +26,13 @@ export interface HeadPushStore {
   recordHeadPush(repo: string, pr: number, sha: string, pusher: string, pushedAt?: string, pusherId?: number): Promise<void>;
   /** When `sha` was last pushed as the head of the pull request, as far as Sluice heard; undefined: never heard. */
   headPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
-  /** The logins that pushed `sha` as the head of the pull request, in the order first heard. */
-  headPushers(repo: string, pr: number, sha: string): Promise<string[]>;
+  /**
+   * The logins that pushed `sha` as the head of the pull request (`pr` undefined: of any pull
+   * request of the repository), in the order first heard.
+   */
+  headPushers(repo: string, pr: number | undefined, sha: string): Promise<string[]>;
   /** The GitHub account ids of those pushers, where their events gave one. */
-  headPusherIds(repo: string, pr: number, sha: string): Promise<number[]>;
+  headPusherIds(repo: string, pr: number | undefined, sha: string): Promise<number[]>;
 }
 
 /**

@@ -25,18 +25,27 @@ export function headPushMethods(db: Db): HeadPushStore {
       return row?.at ?? undefined;
     },
     async headPushers(repo, pr, sha) {
+      const where = ofHead(repo, pr, sha);
       const rows = await db.all<{ pusher: string }>(
-        "SELECT pusher FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ? ORDER BY pushed_at, pusher",
-        [repo, pr, sha],
+        `SELECT pusher, MIN(pushed_at) AS first_at FROM head_pushes WHERE ${where.sql} GROUP BY pusher ORDER BY first_at, pusher`,
+        where.params,
       );
       return rows.map((r) => r.pusher);
     },
     async headPusherIds(repo, pr, sha) {
+      const where = ofHead(repo, pr, sha);
       const rows = await db.all<{ id: number | string }>(
-        "SELECT DISTINCT pusher_id AS id FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ? AND pusher_id IS NOT NULL",
-        [repo, pr, sha],
+        `SELECT DISTINCT pusher_id AS id FROM head_pushes WHERE ${where.sql} AND pusher_id IS NOT NULL`,
+        where.params,
       );
       return rows.map((r) => Number(r.id));
     },
   };
+}
+
+/** The rows of one commit pushed as a pull request's head: of one pull request, or (`pr` undefined) of any. */
+function ofHead(repo: string, pr: number | undefined, sha: string): { sql: string; params: (string | number)[] } {
+  return pr === undefined
+    ? { sql: "repo = ? AND head_sha = ?", params: [repo, sha] }
+    : { sql: "repo = ? AND pr = ? AND head_sha = ?", params: [repo, pr, sha] };
 }

@@ -142,6 +142,27 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
   });
 
+  it("a second PR of the same branch: alice's push to it was heard on her own PR, so her approval of bob's PR does not count", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    // alice pushes her change (GitHub matches her commit's e-mail to no account: no stand-in).
+    const head = await push(h, { repo, number: pr.number, state }, 2, "alice");
+    // alice closes hers; bob opens another from the same branch: GitHub sent it no synchronize.
+    await h.sim.closePullRequest(repo, pr.number, { user: "alice" });
+    const other = await h.sim.openPullRequest(repo, { head: "grow", author: "bob", title: "grow net too" });
+    expect(other.headSha).toBe(head);
+    await h.sim.waitFor(() => bot(h, repo, other.number).some((c) => /Sluice plan for .*· ✅/.test(c.body)), {
+      message: "no plan of bob's PR",
+      timeoutMs: 90_000,
+    });
+    await h.sim.approve(repo, other.number, "alice");
+    const reply = await comment(h, repo, other.number, "bob", "/apply");
+    expect(reply).toContain(`@alice pushed the head commit ${head.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+    // Control: carol, who pushed nothing, approves bob's PR, and it applies.
+    await h.sim.approve(repo, other.number, "carol");
+    expect(await comment(h, repo, other.number, "bob", "/apply")).toMatch(/applied/i);
+  });
+
   it("a push to a draft (no plan, no job) is still known: bob's approval after the PR is ready does not count", async () => {
     n++;
     const state = join(h.stateDir, `last-push-${n}.tfstate`);

@@ -1029,6 +1029,12 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.headPushers("acme/infra", 7, "b".repeat(40))).toEqual([]);
     expect(await a.headPushers("acme/infra", 8, sha)).toEqual([]);
     expect(await a.headPushers("acme/other", 7, sha)).toEqual([]);
+    // Of any pull request of the repository (one branch, two PRs): each pusher once.
+    await a.recordHeadPush("acme/infra", 8, sha, "carol", undefined, 77);
+    await a.recordHeadPush("acme/infra", 8, sha, "bob");
+    expect(await b.headPushers("acme/infra", undefined, sha)).toEqual(["bob", "alice", "carol"]);
+    expect(await b.headPusherIds("acme/infra", undefined, sha)).toEqual([77]);
+    expect(await b.headPushers("acme/other", undefined, sha)).toEqual([]);
   });
 
   it("keeps each pusher's account id (a renamed login is still that account): heard once, never lost to a replay without one", async () => {
