@@ -74,9 +74,13 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
     },
     async unsettledAppliesOfPr(repo, pr) {
       const rows = await db.all<ApplyRow>(
-        // One a later apply of the same project in this PR succeeded over is settled by it.
+        // One a later apply of the same project in this PR succeeded over is settled by it; at the
+        // same dir and workspace (its plan's), where the lock is: a PR can give another dir's
+        // project (one new in it) the name, and a success there says nothing of this state.
         `SELECT * FROM applies a WHERE repo = ? AND pr = ? AND status IN ('interrupted', 'failed')
-         AND NOT EXISTS (SELECT 1 FROM applies b WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded')
+         AND NOT EXISTS (SELECT 1 FROM applies b JOIN plans pb ON pb.id = b.plan_id JOIN plans pa ON pa.id = a.plan_id
+           WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded'
+           AND pb.dir = pa.dir AND pb.workspace = pa.workspace)
          ORDER BY id`,
         [repo, pr],
       );

@@ -773,7 +773,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const end = async (project: string, status: "succeeded" | "failed", pr = 5) => {
-      const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr, project, planId: 1 });
+      const { id: planId } = await a.savePlan(plan({ pr, project, dir: project }), FILE);
+      const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr, project, planId });
       await a.recordApplyEnd(id, status);
       return id;
     };
@@ -787,6 +788,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     // A later failure of the app is unsettled again.
     const appAgain = await end("app", "failed");
     expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([netFailed, appAgain]);
+  });
+
+  it("settles a failed apply only by a later success at the same dir and workspace, not by another project given its name", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const at = async (dir: string, workspace: string, status: "succeeded" | "failed") => {
+      const p = await a.savePlan(plan({ pr: 5, project: "edge", dir, workspace }), FILE);
+      const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 5, project: "edge", planId: p.id });
+      await a.recordApplyEnd(id, status);
+      return id;
+    };
+    // `edge` failed at dir edge; the PR then named a project at another dir (or workspace) `edge`, which landed.
+    const failed = await at("edge", "default", "failed");
+    await at("other", "default", "succeeded");
+    await at("edge", "staging", "succeeded");
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([failed]);
+    // Control: a later success at that very dir and workspace settles it.
+    await at("edge", "default", "succeeded");
+    expect(await b.unsettledAppliesOfPr("acme/infra", 5)).toEqual([]);
   });
 
   it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
