@@ -117,6 +117,11 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
       erroredState?: Buffer;
       /** With it: a digest of the backend that refused it (backendDigest), the only one it is pushed into. */
       erroredBackend?: string;
+      /**
+       * Refused before the tool started (its credentials could not be made): the state is as it
+       * was, so its PR's locks are not kept for a person's look at its close (rule 8).
+       */
+      untouched?: true;
     }
 );
 

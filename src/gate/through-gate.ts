@@ -53,7 +53,15 @@ export function changeStateThroughGate(
   );
 }
 
-const failedApply = (message: string): ApplyOutcome => ({ ok: false, message, output: "", durationMs: 0, sensitiveValues: [] });
+// Credentials refused: the tool never started.
+const failedApply = (message: string): ApplyOutcome => ({
+  ok: false,
+  message,
+  output: "",
+  durationMs: 0,
+  sensitiveValues: [],
+  untouched: true,
+});
 
 /** Mints after the pass was admitted, runs with them, and removes their files however the run ends. */
 async function withCredentials<T>(

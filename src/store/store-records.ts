@@ -85,7 +85,8 @@ export interface ApplyRecord {
   pr: number;
   project: string;
   planId: number;
-  status: "started" | "succeeded" | "failed" | "interrupted";
+  /** `refused`: ended before its tool started, the state as it was. */
+  status: "started" | "succeeded" | "failed" | "refused" | "interrupted";
   startedAt: string;
   finishedAt?: string;
 }

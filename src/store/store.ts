@@ -138,7 +138,8 @@ export interface Store
 
   /** Recorded before the tool is spawned, so a crash leaves a trace. */
   recordApplyStart(a: Omit<ApplyRecord, "id" | "status" | "startedAt" | "finishedAt">): Promise<number>;
-  recordApplyEnd(id: number, status: "succeeded" | "failed"): Promise<void>;
+  /** `refused`: it ended before its tool started (its credentials could not be made). */
+  recordApplyEnd(id: number, status: "succeeded" | "failed" | "refused"): Promise<void>;
   /**
    * Marks applies left "started" by a dead process as interrupted, and their rows of the live
    * record too, and returns both: each to one caller only (its Deployment is completed once).

@@ -37,6 +37,7 @@ export async function recorded(
     await deps.store.recordApplyEnd(applyId, "failed");
     throw e;
   });
-  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : "failed");
+  // One refused before its tool started left the state as it was: never unsettled (rule 8).
+  await deps.store.recordApplyEnd(applyId, outcome.ok ? "succeeded" : outcome.untouched ? "refused" : "failed");
   return outcome;
 }

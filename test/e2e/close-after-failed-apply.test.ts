@@ -15,7 +15,18 @@ let h: Harness;
 const backends: HttpStateBackend[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ serverConfig: "reconcile_interval: 1s\n" });
+  // One repository's apply credentials read a server variable that is not set: its apply is
+  // refused before the tool starts.
+  h = await startHarness({
+    serverConfig: [
+      "reconcile_interval: 1s",
+      "credentials:",
+      '  - match: "acme/closed-uncredentialed:net"',
+      "    apply:",
+      '      env: { CLOUD_KEY: "env:SLUICE_TEST_NEVER_SET_KEY" }',
+      "",
+    ].join("\n"),
+  });
 }, 120_000);
 afterAll(async () => {
   for (const b of backends) await b.close();
@@ -90,6 +101,18 @@ describe("a pull request closed after an apply of it failed", () => {
       timeoutMs: 60_000,
     });
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("keeps its locks"))).toHaveLength(1);
+  }, 240_000);
+
+  it("releases them when its apply was refused before its tool ran (no credentials): nothing changed the state", async () => {
+    const { repo, pr } = await approvedPr("closed-uncredentialed");
+    const reply = await say(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain("is not set or not readable on this server");
+    await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => locks("acme/closed-uncredentialed").length === 0, {
+      message: "a close kept the locks of an apply whose tool never ran",
+      timeoutMs: 60_000,
+    });
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("keeps its locks"))).toHaveLength(0);
   }, 240_000);
 
   it("whose close event was lost is healed without releasing its locks, and told so once", async () => {
