@@ -27,13 +27,22 @@ export function closeActedOn(job: Pick<Job, "status" | "createdAt"> | undefined,
 
 /**
  * Pure: what a heal says of a closed PR whose close it acts on while an apply of `projects` keeps
- * its locks (failed once its tool ran, or cut short): the locks are not released.
+ * its locks (failed once its tool ran, or cut short): the locks are not released. A close it heard
+ * whose job ended first (`closeJob`) is said as such, as closedPrSaid does: not a lost event.
  */
-export function closedPrKeptSaid(merged: boolean, projects: string): string {
-  const lost = merged
-    ? `Sluice did not receive this pull request's merge event (${HEALED}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
-    : `Sluice did not receive this pull request's close event (${HEALED}).`;
-  return `${lost} Its locks are kept: an apply of ${projects} here failed or was cut short, so what its backend holds needs a person's look; comment \`/unlock\` here once it was checked.`;
+export function closedPrKeptSaid(merged: boolean, projects: string, closeJob?: Pick<Job, "id" | "status">): ClosedPrSaid {
+  const kept = `Its locks are kept: an apply of ${projects} here failed or was cut short, so what its backend holds needs a person's look; comment \`/unlock\` here once it was checked.`;
+  if (closeJob === undefined) {
+    const lost = merged
+      ? `Sluice did not receive this pull request's merge event (${HEALED}). An apply on merge is never run late, so nothing was applied for the merge: if this repository applies on merge, apply the merged change from a new pull request or the drift issue.`
+      : `Sluice did not receive this pull request's close event (${HEALED}).`;
+    return { text: `${lost} ${kept}`, why: HEALED };
+  }
+  const why = `reconciled, the job of the ${merged ? "merge" : "close"} (${closeJob.id}) ended ${closeJob.status} before it was done`;
+  const heard = merged
+    ? `Sluice received this pull request's merge, but its job ${closeJob.id} ended (${closeJob.status}) before it was done: its plans and worktrees are removed now. An apply on merge is never run again by itself: what that job applied, if anything, is said in its comments here; apply whatever of the merged change is not live from a new pull request or the drift issue.`
+    : `Sluice received this pull request's close, but its job ${closeJob.id} ended (${closeJob.status}) before it was done: its plans and worktrees are removed now.`;
+  return { text: `${heard} ${kept}`, why };
 }
 
 /** What a heal that released a closed PR's locks says: on the PR, in the audit, in the log. */

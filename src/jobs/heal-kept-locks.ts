@@ -4,8 +4,8 @@ import type { PullRequestInfo } from "../model/pull-request.js";
 import { repoFullName } from "../model/repo.js";
 import { jobMarker, printComment } from "../render/comment-body.js";
 import { inlineCode } from "../render/inline.js";
-import { closeActedOn, closedPrKeptSaid } from "../heal/closed-pr-said.js";
-import { HEALED, reconciledDetail } from "../model/reconciled.js";
+import { closeActedOn, closedPrKeptSaid, unfinishedCloseJob } from "../heal/closed-pr-said.js";
+import { reconciledDetail } from "../model/reconciled.js";
 
 /**
  * A closed pull request an apply of which failed once its tool ran, or was cut short, and no later
@@ -25,7 +25,8 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
   const said = { jobId: job.id, repo: name, pr: pr.number, unsettled: unsettled.map((a) => a.id), projects };
   const ofMerge = [];
   for (const a of unsettled) if ((await deps.store.getJob(a.jobId))?.spec.kind === "cleanup") ofMerge.push(a);
-  if (ofMerge.length || closeActedOn(await deps.store.closeJobOf(name, pr.number), pr.closedAt)) {
+  const closeJob = await deps.store.closeJobOf(name, pr.number);
+  if (ofMerge.length || closeActedOn(closeJob, pr.closedAt)) {
     deps.log.info(said, "pull request closed, an apply of it failed or was cut short: its locks are kept until someone unlocks them");
     return true;
   }
@@ -37,6 +38,8 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
   if (queued === undefined) return true;
   deps.wake();
   const names = projects.map((p) => inlineCode(p)).join(", ");
+  // Its close heard, but the job acting on it ended first: said as it was, not as a lost event.
+  const { text, why } = closedPrKeptSaid(pr.merged, names, unfinishedCloseJob(closeJob, pr.closedAt));
   await deps.store.recordAudit({
     actor: "sluice",
     action: "reconciled",
@@ -45,17 +48,12 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
     detail: reconciledDetail(
       "pr-closed",
       `#${pr.number} is ${pr.merged ? "merged" : "closed"}; queued job ${queued} to clean it up; its locks are kept (an apply of ${projects.join(", ")} failed or was cut short)`,
-      HEALED,
+      why,
     ),
   });
-  deps.log.warn({ ...said, queued }, `pull request closed, its locks kept for a person: ${HEALED}`);
-  await vcs.createComment(
-    repo,
-    pr.number,
-    printComment({ marker: jobMarker(`healed-kept-${queued}`), text: closedPrKeptSaid(pr.merged, names) }),
-    {
-      mayExist: true,
-    },
-  );
+  deps.log.warn({ ...said, queued }, `pull request closed, its locks kept for a person: ${why}`);
+  await vcs.createComment(repo, pr.number, printComment({ marker: jobMarker(`healed-kept-${queued}`), text }), {
+    mayExist: true,
+  });
   return true;
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { runJob } from "../../../src/jobs/run-job.js";
+import type { JobStatus, JobTarget } from "../../../src/model/job.js";
+import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { fakePullRequest } from "../../fakes/fake-vcs.js";
+
+const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x.test/acme/infra.git", pr: 7 };
+const HOUR = 3_600_000;
+
+/**
+ * #7 closed (merged or not) two hours ago, holding its lock, an `/apply` of `net` failed once its
+ * tool ran; its close's job queued and ended as `closeJob` says (none: never heard).
+ */
+async function healed(closeJob: JobStatus | undefined, merged = false) {
+  const deps = await fakeJobDeps({ serverConfig: "reconcile_interval: 5m\n" });
+  deps.vcs.pullRequests.set(
+    7,
+    fakePullRequest({ number: 7, state: "closed", merged, closedAt: new Date(Date.now() - 2 * HOUR).toISOString() }),
+  );
+  await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
+  const applied = await deps.store.recordApplyStart({ jobId: 999, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
+  await deps.store.recordApplyEnd(applied, "failed");
+  let closeId: number | undefined;
+  if (closeJob) {
+    const spec = merged
+      ? { kind: "cleanup" as const, merged, mergeSha: "m".repeat(40), actor: "alice" }
+      : { kind: "cleanup" as const, merged, actor: "alice" };
+    closeId = await deps.store.enqueueInternal(target, spec);
+    await deps.store.updateJob(closeId, { status: closeJob, error: "GitHub answered 502" });
+  }
+  const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
+  await deps.store.updateJob(id, { status: "running" });
+  const job = await deps.store.getJob(id);
+  if (!job) throw new Error("no heal job");
+  await runJob(job, deps);
+  const audit = (await deps.store.auditEvents({ repo: "acme/infra" })).filter((e) => e.action === "reconciled").map((e) => e.detail);
+  return { said: deps.vcs.bodiesOn(7).join("\n"), audit, closeId, locks: await deps.store.locksOf("acme/infra", 7) };
+}
+
+describe("a heal of a closed pull request that keeps its locks (a failed apply), whose close Sluice heard but whose job ended first", () => {
+  for (const merged of [false, true]) {
+    const event = merged ? "merge" : "close";
+    it(`says the ${event} was received and its job ended, not that the event was lost (${event})`, async () => {
+      const { said, audit, closeId, locks } = await healed("failed", merged);
+      expect(locks).toHaveLength(1);
+      expect(said).toContain(`Sluice received this pull request's ${event}, but its job ${closeId} ended (failed)`);
+      expect(said).toContain("Its locks are kept");
+      expect(said).not.toContain("did not receive");
+      expect(said).not.toContain("nothing was applied");
+      expect(audit).toEqual([
+        expect.stringMatching(new RegExp(`^pr-closed: reconciled, the job of the ${event} \\(${closeId}\\) ended failed`)),
+      ]);
+    });
+  }
+
+  it("control: a close never heard of is said to be lost, its locks kept", async () => {
+    const { said, audit, locks } = await healed(undefined);
+    expect(locks).toHaveLength(1);
+    expect(said).toContain("Sluice did not receive this pull request's close event");
+    expect(said).toContain("Its locks are kept");
+    expect(audit).toEqual([expect.stringMatching(/^pr-closed: reconciled, the webhook was not received/)]);
+  });
+});
