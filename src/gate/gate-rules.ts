@@ -112,7 +112,9 @@ function checkLock(lock: GateFacts["lock"]): Decision {
   if (lock.road === "pr") {
     if (lock.held) return ALLOWED;
     if (lock.heldByPr !== undefined)
-      return refuse(`locked by #${lock.heldByPr}: the project belongs to that pull request until it merges or closes`);
+      return refuse(
+        `locked by #${lock.heldByPr}: the project belongs to that pull request until it merges or closes, or \`/unlock\` is commented there (one closed after an apply of it failed or was cut short keeps it until \`/unlock\`)`,
+      );
     return refuse("this pull request no longer holds the project's lock (it was released). Comment `/plan` to take it again");
   }
   return lock.heldByPr === undefined

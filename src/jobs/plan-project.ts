@@ -120,7 +120,7 @@ async function lockForPlan(ctx: PlanContext, project: Project): Promise<ProjectR
   return {
     project,
     status: "refused",
-    reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there. This PR will be planned again when the lock is released.`,
+    reason: `locked by #${holder}: that pull request holds this project until it merges or closes, or \`/unlock\` is commented there (one closed after an apply of it failed or was cut short keeps it until \`/unlock\`). This PR will be planned again when the lock is released.`,
     link: { text: `#${holder}`, url: siblingPrUrl(pr.htmlUrl, holder) },
     output: "",
   };

@@ -91,6 +91,9 @@ describe("a pull request closed after an apply of it failed", () => {
       message: "the next PR was not told of the kept lock",
       timeoutMs: 60_000,
     });
+    // Not that it waits for the close it already had: that its close kept the lock until /unlock.
+    const told = bot(h, repo, next.number).find((c) => c.body.includes(`locked by #${pr.number}`))?.body ?? "";
+    expect(told).toContain("keeps it until `/unlock`");
     // The heal sweeps (every second here) keep it too.
     expect(locks("acme/closed-failed").filter((l) => l.pr === pr.number)).toHaveLength(1);
 
