@@ -77,7 +77,10 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         // One a later apply of the same project in this PR succeeded over is settled by it; at the
         // same dir and workspace (its plan's), where the lock is: a PR can give another dir's
         // project (one new in it) the name, and a success there says nothing of this state.
-        `SELECT * FROM applies a WHERE repo = ? AND pr = ? AND status IN ('interrupted', 'failed')
+        // One still `started` whose job no longer runs was cut short too: a job adopted as orphaned
+        // is marked interrupted a moment before the sweep marks its applies (see interruptedAppliesOf).
+        `SELECT * FROM applies a WHERE repo = ? AND pr = ? AND (status IN ('interrupted', 'failed')
+           OR (status = 'started' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = a.job_id AND j.status IN ('queued', 'running'))))
          AND NOT EXISTS (SELECT 1 FROM applies b JOIN plans pb ON pb.id = b.plan_id JOIN plans pa ON pa.id = a.plan_id
            WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded'
            AND pb.dir = pa.dir AND pb.workspace = pa.workspace)

@@ -790,6 +790,18 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([netFailed, appAgain]);
   });
 
+  it("counts an apply still started as unsettled once its job no longer runs (adopted as orphaned before the sweep marked it)", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const job = await a.enqueueInternal(target(5), applySpec);
+    await a.updateJob(job, { status: "running" });
+    const started = await a.recordApplyStart({ jobId: job, repo: "acme/infra", pr: 5, project: "net", planId: 1 });
+    // Control: while its job runs, the apply is under way, not unsettled.
+    expect(await b.unsettledAppliesOfPr("acme/infra", 5)).toEqual([]);
+    await a.updateJob(job, { status: "interrupted" });
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([started]);
+  });
+
   it("settles a failed apply only by a later success at the same dir and workspace, not by another project given its name", async () => {
     await fresh();
     const [a, b] = await twoStores();
