@@ -119,7 +119,9 @@ function checkLock(lock: GateFacts["lock"]): Decision {
   }
   return lock.heldByPr === undefined
     ? ALLOWED
-    : refuse(`#${lock.heldByPr} holds the project's lock: apply or close that pull request first`);
+    : refuse(
+        `#${lock.heldByPr} holds the project's lock: apply or close that pull request first (one closed after an apply of it failed or was cut short keeps it until \`/unlock\` is commented there)`,
+      );
 }
 
 function checkChanged(changed: boolean | undefined): Decision {

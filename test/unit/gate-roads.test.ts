@@ -115,7 +115,8 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
   changed: { change: (f) => ({ ...f, changedByPr: false }), says: "does not change the project" },
   lock: {
     change: (f) => ({ ...f, lock: f.lock.road === "pr" ? { road: "pr", held: false, heldByPr: 12 } : { road: "drift", heldByPr: 12 } }),
-    says: "#12",
+    // #12 may be closed already, keeping the lock after a failed apply: closing it frees nothing.
+    says: "keeps it until `/unlock`",
   },
   requirements: {
     change: (f) => ({
