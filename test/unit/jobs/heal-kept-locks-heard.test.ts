@@ -11,22 +11,27 @@ const HOUR = 3_600_000;
  * #7 closed (merged or not) two hours ago, holding its lock, an `/apply` of `net` failed once its
  * tool ran; its close's job queued and ended as `closeJob` says (none: never heard).
  */
-async function healed(closeJob: JobStatus | undefined, merged = false) {
+async function healed(closeJob: JobStatus | undefined, merged = false, { ofClose = false } = {}) {
   const deps = await fakeJobDeps({ serverConfig: "reconcile_interval: 5m\n" });
   deps.vcs.pullRequests.set(
     7,
     fakePullRequest({ number: 7, state: "closed", merged, closedAt: new Date(Date.now() - 2 * HOUR).toISOString() }),
   );
   await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
-  const applied = await deps.store.recordApplyStart({ jobId: 999, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
-  await deps.store.recordApplyEnd(applied, "failed");
   let closeId: number | undefined;
+  // The failed apply: an earlier `/apply`'s, or (ofClose) the close job's own apply on merge.
+  const fail = async (jobId: number) => {
+    const applied = await deps.store.recordApplyStart({ jobId, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
+    await deps.store.recordApplyEnd(applied, "failed");
+  };
+  if (!ofClose) await fail(999);
   if (closeJob) {
     const spec = merged
       ? { kind: "cleanup" as const, merged, mergeSha: "m".repeat(40), actor: "alice" }
       : { kind: "cleanup" as const, merged, actor: "alice" };
     closeId = await deps.store.enqueueInternal(target, spec);
     await deps.store.updateJob(closeId, { status: closeJob, error: "GitHub answered 502" });
+    if (ofClose) await fail(closeId);
   }
   const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
   await deps.store.updateJob(id, { status: "running" });
@@ -52,6 +57,20 @@ describe("a heal of a closed pull request that keeps its locks (a failed apply),
       ]);
     });
   }
+
+  it("whose apply on merge failed and whose merge job then failed too (before it removed the plans or told the PR): healed, not left", async () => {
+    const { said, closeId, locks } = await healed("failed", true, { ofClose: true });
+    expect(locks).toHaveLength(1);
+    expect(said).toContain(`Sluice received this pull request's merge, but its job ${closeId} ended (failed)`);
+    expect(said).toContain("Its locks are kept");
+  });
+
+  it("control: one whose merge job finished after its apply on merge failed is left as it is (it told the PR)", async () => {
+    const { said, audit, locks } = await healed("done", true, { ofClose: true });
+    expect(locks).toHaveLength(1);
+    expect(said).toBe("");
+    expect(audit).toEqual([]);
+  });
 
   it("control: a close never heard of is said to be lost, its locks kept", async () => {
     const { said, audit, locks } = await healed(undefined);
