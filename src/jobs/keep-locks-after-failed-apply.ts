@@ -26,7 +26,7 @@ export async function keepLocksAfterFailedApply(ctx: JobContext<SpecOf<"cleanup"
   const what = atMerge
     ? `The apply on merge of ${names} failed`
     : `The last apply of ${names} on this pull request failed or was cut short (no later apply of it here succeeded)`;
-  const text = `${what}, so this pull request keeps its locks though it is closed: no other pull request plans or applies these projects until someone checks their state (\`/plan\` on a pull request shows it) and comments \`/unlock\` here.`;
+  const text = `${what}, so this pull request keeps its locks though it is closed: no other pull request plans or applies these projects until someone checks their state in the backend (no pull request can plan them meanwhile) and comments \`/unlock\` here.`;
   const marker = jobMarker(`kept-locks-${unsettled.map((a) => a.id).join("-")}`);
   await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker, text }), { mayExist: true });
 }

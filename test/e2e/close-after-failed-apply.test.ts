@@ -82,6 +82,8 @@ describe("a pull request closed after an apply of it failed", () => {
     const said = bot(h, repo, pr.number).find((c) => c.body.includes("keeps its locks"))?.body ?? "";
     expect(said).toContain("`net`");
     expect(said).toContain("/unlock");
+    // Not "`/plan` on a pull request shows it": no pull request plans the project while the lock is kept.
+    expect(said).not.toContain("`/plan`");
     expect(locks("acme/closed-failed")).toEqual([{ pr: pr.number, dir: "net" }]);
 
     // The next pull request on the project is told whose lock it waits for.
