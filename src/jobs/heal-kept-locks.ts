@@ -11,8 +11,9 @@ import { reconciledDetail } from "../model/reconciled.js";
  * A closed pull request an apply of which failed once its tool ran, or was cut short, and no later
  * one made good: its locks are kept for a person (rule 8), never released by a heal. Its close
  * acted on already (the cleanup kept them, or its apply on merge is the one that failed): nothing
- * to do. Its close lost: the cleanup that event would have queued is queued, once per close (it
- * removes the plans and worktrees and keeps the locks), and the PR is told. True when the PR had
+ * to do. Its close lost: the cleanup that event would have queued is queued, once per close and
+ * again after each such cleanup that failed (it removes the plans and worktrees and keeps the
+ * locks), and the PR is told once. True when the PR had
  * such an apply (the heal goes no further).
  */
 export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullRequestInfo): Promise<boolean> {
@@ -36,7 +37,11 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
     deps.log.info(said, "pull request closed, an apply of it failed or was cut short: its locks are kept until someone unlocks them");
     return true;
   }
-  const queued = await deps.store.enqueueInternalOnce(`heal-close:${name}#${pr.number}@${pr.closedAt ?? ""}`, job.target, {
+  // Once per close, and once more after each cleanup of it that ended first (the one queued here
+  // too: a GitHub or store error), so a failed one is tried again at the next sweep.
+  const ended = unfinishedCloseJob(closeJob, pr.closedAt);
+  const key = `heal-close:${name}#${pr.number}@${pr.closedAt ?? ""}${ended ? `:after-${ended.id}` : ""}`;
+  const queued = await deps.store.enqueueInternalOnce(key, job.target, {
     kind: "cleanup",
     merged: false,
     actor: "sluice",
@@ -45,7 +50,7 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
   deps.wake();
   const names = projects.map((p) => inlineCode(p)).join(", ");
   // Its close heard, but the job acting on it ended first: said as it was, not as a lost event.
-  const { text, why } = closedPrKeptSaid(pr.merged, names, unfinishedCloseJob(closeJob, pr.closedAt));
+  const { text, why } = closedPrKeptSaid(pr.merged, names, ended);
   await deps.store.recordAudit({
     actor: "sluice",
     action: "reconciled",
@@ -58,7 +63,9 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
     ),
   });
   deps.log.warn({ ...said, queued }, `pull request closed, its locks kept for a person: ${why}`);
-  await vcs.createComment(repo, pr.number, printComment({ marker: jobMarker(`healed-kept-${queued}`), text }), {
+  // Said once per close, however many cleanups it takes.
+  const marker = jobMarker(`healed-kept-${pr.number}-${Date.parse(pr.closedAt ?? "") || 0}`);
+  await vcs.createComment(repo, pr.number, printComment({ marker, text }), {
     mayExist: true,
   });
   return true;

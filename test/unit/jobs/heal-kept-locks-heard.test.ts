@@ -72,6 +72,40 @@ describe("a heal of a closed pull request that keeps its locks (a failed apply),
     expect(audit).toEqual([]);
   });
 
+  it("a cleanup the heal queued that failed is queued again at the next sweep; the PR is told once", async () => {
+    const deps = await fakeJobDeps({ serverConfig: "reconcile_interval: 5m\n" });
+    deps.vcs.pullRequests.set(
+      7,
+      fakePullRequest({ number: 7, state: "closed", merged: false, closedAt: new Date(Date.now() - 2 * HOUR).toISOString() }),
+    );
+    await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
+    const applied = await deps.store.recordApplyStart({ jobId: 999, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
+    await deps.store.recordApplyEnd(applied, "failed");
+    const sweep = async () => {
+      const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
+      await deps.store.updateJob(id, { status: "running" });
+      const job = await deps.store.getJob(id);
+      if (!job) throw new Error("no heal job");
+      await runJob(job, deps);
+      await deps.store.updateJob(id, { status: "done" });
+    };
+    const cleanups = async () => (await deps.store.activeJobsOf("acme/infra", 7)).filter((j) => j.spec.kind === "cleanup");
+    await sweep();
+    const [first] = await cleanups();
+    expect(first).toBeDefined();
+    // Queued, not yet run: the next sweep leaves it be.
+    await sweep();
+    expect((await cleanups()).map((j) => j.id)).toEqual([first?.id]);
+    // It failed (GitHub answered 502): the next sweep queues another.
+    await deps.store.updateJob(first?.id as number, { status: "failed", error: "GitHub answered 502" });
+    await sweep();
+    const again = await cleanups();
+    expect(again).toHaveLength(1);
+    expect(again[0]?.id).not.toBe(first?.id);
+    expect(deps.vcs.bodiesOn(7).filter((b) => b.includes("Its locks are kept"))).toHaveLength(1);
+    expect(await deps.store.locksOf("acme/infra", 7)).toHaveLength(1);
+  });
+
   it("control: a close never heard of is said to be lost, its locks kept", async () => {
     const { said, audit, locks } = await healed(undefined);
     expect(locks).toHaveLength(1);
