@@ -9,8 +9,8 @@ import { inlineCode } from "../render/inline.js";
  * Says on the closed pull request that its locks are kept: an apply of `unsettled` failed once the
  * tool ran, or was cut short (its apply on merge, or an earlier `/apply` no later one made good),
  * so what the backend holds needs a person's look before another pull request plans on top of it.
- * A comment of its own, found again by its marker: said once for the same applies, however often
- * the close is acted on (its event replayed, a heal after it).
+ * A comment of its own, found again by its marker: said once per close (the job acting on it, run
+ * again after a crash), and again at a later close of the same PR (unlocked, reopened, closed).
  */
 export async function keepLocksAfterFailedApply(ctx: JobContext<SpecOf<"cleanup">>, unsettled: readonly ApplyRecord[]): Promise<void> {
   const { job, deps, vcs } = ctx;
@@ -27,6 +27,6 @@ export async function keepLocksAfterFailedApply(ctx: JobContext<SpecOf<"cleanup"
     ? `The apply on merge of ${names} failed`
     : `The last apply of ${names} on this pull request failed or was cut short (no later apply of it here succeeded)`;
   const text = `${what}, so this pull request keeps its locks though it is closed: no other pull request plans or applies these projects until someone checks their state in the backend (no pull request can plan them meanwhile) and comments \`/unlock\` here.`;
-  const marker = jobMarker(`kept-locks-${unsettled.map((a) => a.id).join("-")}`);
+  const marker = jobMarker(`kept-locks-${job.id}`);
   await vcs.createComment(job.target.repo, job.target.pr, printComment({ marker, text }), { mayExist: true });
 }
