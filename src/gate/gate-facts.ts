@@ -119,6 +119,11 @@ export interface GateFacts {
   lock: { road: "pr"; held: boolean; heldByPr?: number } | { road: "drift"; heldByPr: number | undefined };
   /** State commands: the pull request's own changes touch the project. */
   changedByPr?: boolean;
+  /**
+   * State commands: the comment (`command`, e.g. `/import`) was written before the head it acts
+   * on (`headSha`) was pushed, both on GitHub's clock; an `/apply`'s is its plan's `askedBeforeHead`.
+   */
+  askedBeforeHead?: { command: string; headSha: string; askedAt: string; pushedAt: string };
   /** PR roads. */
   requirements?: RequirementFacts;
   /** A destroy plan, or a reconcile that destroys or replaces: allowed only by the trusted `allow_destroy`. */

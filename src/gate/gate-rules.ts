@@ -37,12 +37,13 @@ export const ROAD_RULES: Readonly<Record<Road, readonly GateRule[]>> = {
     "policies",
     "drift-pause",
   ],
-  import: ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
-  "state-rm": ["pause", "actor", "agent", "permission", "window", "changed", "lock", "requirements"],
+  // A state change has no plan to be stale: its comment, not older than the head, is what says its writer saw what it changes.
+  import: ["pause", "actor", "agent", "permission", "window", "changed", "asked-before-head", "lock", "requirements"],
+  "state-rm": ["pause", "actor", "agent", "permission", "window", "changed", "asked-before-head", "lock", "requirements"],
   // Apply's rules, but for the window and the PR's changes: the push records in the backend what an
   // apply already did in the cloud (a freeze must not keep the backend blind to it), and the hold
   // may come from a drift road, with no PR that changes the project.
-  "state-push": ["pause", "actor", "agent", "permission", "lock", "requirements"],
+  "state-push": ["pause", "actor", "agent", "permission", "asked-before-head", "lock", "requirements"],
   // A preview runs in a workspace of its own: the lock asked is that workspace's (another PR
   // holding it refuses), never the project's real one, which stays with the PRs that change it.
   "preview-apply": ["pause", "actor", "agent", "permission", "window", "plan", "lock", "protect", "policies"],
@@ -91,15 +92,19 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
       `the base branch moved since this plan (${short(plan.madeFor.baseSha ?? "")} → ${short(plan.live.baseSha)}). ${plan.replan}`,
     );
   }
-  if (plan.askedBeforeHead) {
-    const { askedAt, pushedAt } = plan.askedBeforeHead;
-    return refuse(
-      `this \`/apply\` was written at ${stamp(askedAt)}, before the head commit ${short(plan.live.headSha)} was pushed at ${stamp(pushedAt)}: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
-    );
-  }
+  if (plan.askedBeforeHead) return writtenBeforeHead({ command: "/apply", headSha: plan.live.headSha, ...plan.askedBeforeHead }, "apply");
   if (!plan.stillPending) return refuse(`the plan was replaced or discarded while this apply waited. ${plan.replan}`);
   if (!plan.file.ok) return refuse(`${plan.file.reason}. ${plan.replan}`);
   return ALLOWED;
+}
+
+/** A comment's command older than the head it would act on: its writer never saw that commit. */
+function writtenBeforeHead(asked: GateFacts["askedBeforeHead"], verb: "apply" | "change"): Decision {
+  if (!asked) return ALLOWED;
+  const { command, headSha, askedAt, pushedAt } = asked;
+  return refuse(
+    `this \`${command}\` was written at ${stamp(askedAt)}, before the head commit ${short(headSha)} was pushed at ${stamp(pushedAt)}: it never saw what it would ${verb}. Comment \`${command}\` again to ${verb === "apply" ? "apply it" : "run it"}.`,
+  );
 }
 
 function checkInputs(inputs: GateFacts["inputs"], project: string): Decision {
@@ -202,6 +207,8 @@ export function checkRule(rule: GateRule, facts: GateFacts): Decision {
       return checkInputs(facts.inputs, facts.project);
     case "changed":
       return checkChanged(facts.changedByPr);
+    case "asked-before-head":
+      return writtenBeforeHead(facts.askedBeforeHead, "change");
     case "lock":
       return checkLock(facts.lock);
     case "requirements":

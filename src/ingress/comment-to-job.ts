@@ -36,8 +36,8 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
   if (cmd.kind === "drift") {
     return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
   }
+  const commentAt = p.comment?.created_at;
   if (cmd.kind === "apply") {
-    const commentAt = p.comment?.created_at;
     return {
       job: {
         target,
@@ -55,7 +55,16 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     };
   }
   if (cmd.kind === "import" || cmd.kind === "state_rm" || cmd.kind === "state_push") {
-    return { job: { target, spec: { kind: "state", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    const spec = {
+      kind: "state" as const,
+      command: cmd,
+      commandLine,
+      commentId,
+      actor: by,
+      viaAtlantis,
+      ...(commentAt ? { commentAt } : {}),
+    };
+    return { job: { target, spec } };
   }
   if (cmd.kind === "applies") {
     return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };

@@ -31,6 +31,7 @@ import { approvingReviewers } from "../policy/count-approvals.js";
 import { requirementFacts } from "../gate/requirement-facts.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
+import { askedBeforeHead } from "../authorization/asked-before-head.js";
 
 const STATE_COMMANDS: Record<SpecOf<"state">["command"]["kind"], { name: string; road: Road; verb: string }> = {
   import: { name: "import", road: "import", verb: "import" },
@@ -210,6 +211,8 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
   const codeOwners = requirements.includes("code_owners")
     ? (await gatherCodeOwners(deps, vcs, repo, checkout, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
     : undefined;
+  // Delivered late (redelivered, or queued behind other jobs), a command older than the head never saw what it changes.
+  const asked = await askedBeforeHead(deps.store, spec, repoFullName(repo), pr);
   const decision = await passGate(deps.store, {
     road,
     repo: repoFullName(repo),
@@ -221,6 +224,7 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     ...(await changeControlFacts(deps, vcs, settings.identityOf(p), { actor: spec.actor, actions: ["state"] })),
     recordedAs: settings.recordNameOf(p),
     changedByPr,
+    ...(asked ? { askedBeforeHead: { command: `/${STATE_COMMANDS[spec.command.kind].name}`, headSha: pr.headSha, ...asked } } : {}),
     lock: lock.ok ? { road: "pr", held: true } : { road: "pr", held: false, heldByPr: lock.heldBy?.pr },
     requirements: requirementFacts({ requirements, approvalsNeeded: settings.approvals, facts, codeOwners }),
     agents: agentFacts(deps.config, spec.actor, [pr.author]),

@@ -56,6 +56,8 @@ export type GateRule =
   | "inputs"
   /** A state command touches only a project the pull request changes. */
   | "changed"
+  /** A state command's comment was not written before the pull request's head was pushed (an `/apply`'s is the plan rule's). */
+  | "asked-before-head"
   /** The project lock: held by this PR (PR roads), or held by no PR (drift roads). */
   | "lock"
   /** Approvals, code owners, mergeable, undiverged, verified commits (PR roads). */

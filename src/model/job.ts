@@ -74,6 +74,8 @@ export type JobSpec =
       command: Extract<Command, { kind: "import" | "state_rm" | "state_push" }>;
       commandLine?: string;
       commentId: number;
+      /** When the comment was written (GitHub's `created_at`), as an `/apply`'s. */
+      commentAt?: string;
       actor: string;
       viaAtlantis?: boolean;
     }

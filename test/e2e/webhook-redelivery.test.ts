@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { bot, completed, mergeReadyPr, storeRows } from "./trust-holes-support.js";
+import { join } from "node:path";
+import { type Harness, startHarness, statefulProject, stateResources, tfProject } from "../support/harness.js";
+import { bot, completed, FINAL, mergeReadyPr, say, storeRows } from "./trust-holes-support.js";
 
 /**
  * GitHub does not send a failed webhook delivery again by itself: Sluice asks for it (GET
@@ -167,6 +168,42 @@ describe("failed webhook deliveries are asked for again", () => {
     });
     expect(last()).not.toContain("never saw");
     expect(last()).toContain("needs 1 more approval");
+  }, 240_000);
+
+  // The same for the commands that change state with no plan: approvals of the live head are all
+  // they wait for, so a late `/import` would run on a head (and an approval of it) its writer never saw.
+  it("an /import written before a push, redelivered after it and an approval of the new head, changes no state (control: written after: runs)", async () => {
+    const state = join(h.stateDir, "old-import.tfstate");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "old-import", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+    await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "adopt", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const look = holdNext("GET", /^\/app\/hook\/deliveries/);
+    await h.sim.waitFor(() => look.arrived, { message: "the redeliverer did not look", timeoutMs: 30_000 });
+    const asked = bot(h, repo, pr.number).length;
+    const command = "/import -d net terraform_data.net_0 existing-id";
+    const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, pr.number, { user: "alice", body: command }));
+    expect(delivery.status).toBe(0);
+    // A second later at least: GitHub's times are whole seconds.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const head = await h.sim.pushBranch(repo, { branch: "adopt", files: { "net/main.tf": statefulProject("net", state, 2) } });
+    await completed(h, repo, head, "sluice/plan", 1);
+    await h.sim.approve(repo, pr.number, "carol");
+    look.release();
+    const reply = () =>
+      bot(h, repo, pr.number)
+        .slice(asked)
+        .find((c) => c.body.includes("Sluice import") && FINAL.test(c.body))?.body;
+    await h.sim.waitFor(() => reply() !== undefined, { message: "the late /import got no answer", timeoutMs: 90_000 });
+    expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
+    expect(reply()).toContain("⛔ refused");
+    expect(reply()).toMatch(/this `\/import` was written at .* UTC, before the head commit [0-9a-f]{7} was pushed at .* UTC: it never saw/);
+    expect(await stateResources(state)).toEqual([]);
+    // Control: written after the push, the same command runs.
+    const done = await say(h, repo, pr.number, "alice", command);
+    expect(done).toContain("✅ done");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 240_000);
 
   /** A PR planned, holding its project's lock; `lock()` lists who holds the repository's locks. */

@@ -29,3 +29,26 @@ describe("askedBeforeHead: an /apply written before the head it would apply was 
     expect(await askedBeforeHead(store, apply("2026-11-27T11:00:04Z", "button"), "acme/infra", pr())).toBeUndefined();
   });
 });
+
+describe("askedBeforeHead: a state command (/import, /state rm, /state push-errored) written before the head it would change was pushed", () => {
+  const state = (commentAt?: string): SpecOf<"state"> => ({
+    kind: "state",
+    command: { kind: "import", filter: {}, address: "a.b", id: "x" },
+    commentId: 1,
+    actor: "alice",
+    ...(commentAt ? { commentAt } : {}),
+  });
+
+  it("is one written before the push", async () => {
+    expect(await askedBeforeHead(store, state("2026-11-27T11:00:04Z"), "acme/infra", pr())).toEqual({
+      askedAt: "2026-11-27T11:00:04Z",
+      pushedAt,
+    });
+  });
+
+  it("control: written at or after the push, of a head no push of which was heard of, or of unknown time: none", async () => {
+    expect(await askedBeforeHead(store, state("2026-11-27T11:00:05Z"), "acme/infra", pr())).toBeUndefined();
+    expect(await askedBeforeHead(store, state("2026-11-27T11:00:04Z"), "acme/infra", pr("opened-with"))).toBeUndefined();
+    expect(await askedBeforeHead(store, state(undefined), "acme/infra", pr())).toBeUndefined();
+  });
+});

@@ -182,3 +182,25 @@ describe("act-once keys of a pull request's close", () => {
     expect(actOnceKeys("pull_request", { ...closed("2026-11-26T10:00:00Z"), action: "reopened" }, "acme/infra")).toEqual([]);
   });
 });
+
+describe("eventToJob keeps when a command that changes something was written", () => {
+  it("/apply, /import, /state rm and /state push-errored carry the comment's created_at (control: /plan and a comment without one carry none)", () => {
+    const at = "2026-11-27T11:00:04Z";
+    const specOf = (body: string, createdAt?: string) => {
+      const p = comment(body);
+      const d = eventToJob(
+        "issue_comment",
+        { ...p, comment: { ...p.comment, ...(createdAt ? { created_at: createdAt } : {}) } },
+        {
+          autoplanDrafts: false,
+        },
+      );
+      return "job" in d ? (d.job.spec as { kind: string; commentAt?: string }) : undefined;
+    };
+    for (const body of ["/apply", "/import a.b id", "/state rm a.b", "/state push-errored"])
+      expect(specOf(body, at)?.commentAt, body).toBe(at);
+    expect(specOf("/plan", at)?.commentAt).toBeUndefined();
+    expect(specOf("/import a.b id")).toMatchObject({ kind: "state" });
+    expect(specOf("/import a.b id")?.commentAt).toBeUndefined();
+  });
+});

@@ -113,6 +113,13 @@ const BREAK: Record<GateRule, { change: (f: GateFacts) => GateFacts; says: strin
     says: "inputs from network.vpc_id changed since this plan (network was applied); re-plan with /plan -p net",
   },
   changed: { change: (f) => ({ ...f, changedByPr: false }), says: "does not change the project" },
+  "asked-before-head": {
+    change: (f) => ({
+      ...f,
+      askedBeforeHead: { command: "/import", headSha: C, askedAt: "2026-01-01T00:00:04Z", pushedAt: "2026-01-01T00:00:05Z" },
+    }),
+    says: "this `/import` was written at 2026-01-01 00:00:04 UTC, before the head commit ccccccc was pushed at 2026-01-01 00:00:05 UTC: it never saw what it would change. Comment `/import` again to run it.",
+  },
   lock: {
     change: (f) => ({ ...f, lock: f.lock.road === "pr" ? { road: "pr", held: false, heldByPr: 12 } : { road: "drift", heldByPr: 12 } }),
     // #12 may be closed already, keeping the lock after a failed apply: closing it frees nothing.
