@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { askedBeforeHead } from "../authorization/asked-before-head.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { prGateFacts, prPlanRuleFacts } from "../authorization/pr-gate-facts.js";
@@ -36,6 +35,11 @@ export interface ApplyRound {
   clickedCheckBy?: number;
   /** Whether the command's comment still says it (deleted or edited while the apply ran: refused). */
   stillAsked(): Promise<Decision>;
+  /**
+   * A comment's `/apply` written before the head was pushed: asked once for the round, as the head
+   * (the job's live one) and the comment are the same for each of its projects.
+   */
+  askedBeforeHead?: { askedAt: string; pushedAt: string };
 }
 
 /** One project's apply: its plan file, the gate's decision inside the run lock, then the tool. */
@@ -89,7 +93,7 @@ export async function applyGatedProject(
           recordedAs: settings.recordNameOf(project),
           clickedSha: spec.checkSha,
           onClickedCheck: round.clickedCheckBy === undefined ? undefined : plan.jobId === round.clickedCheckBy,
-          askedBeforeHead: await askedBeforeHead(deps.store, spec, repo, pr),
+          askedBeforeHead: round.askedBeforeHead,
           requirements,
           ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
           stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

@@ -32,6 +32,7 @@ import { producersOutside } from "../inputs/with-dependents.js";
 import { rearmApplyButton } from "./rearm-apply-button.js";
 import { clickedCheckMaker } from "./clicked-pull-request.js";
 import { commandStillAsked } from "../authorization/command-still-asked.js";
+import { askedBeforeHead } from "../authorization/asked-before-head.js";
 import { mergeDecides } from "./merge-decides.js";
 import { mergedWithoutPlans } from "./merged-without-plans.js";
 
@@ -221,6 +222,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     dependsOn: waves.dependsOn,
     clickedCheckBy,
     stillAsked: commandStillAsked(ctx.vcs, job),
+    askedBeforeHead: await askedBeforeHead(deps.store, spec, repo, pr),
   };
   const results = await runProjects({
     deps,
