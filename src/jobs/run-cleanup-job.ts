@@ -52,6 +52,9 @@ export async function runCleanupJob(ctx: JobContext<SpecOf<"cleanup">>): Promise
   const released = failed.length ? [] : await releaseLocks(deps, job);
   // A closed PR's plans are never applied: all of them go, with their files in the store.
   await deps.store.supersedePlans(repoFullName(repo), pr);
+  // Who pushed its heads mattered only to decisions on it while open; a merged PR is never
+  // reopened. A closed one may be, on the same head, and keeps them (docs/known-gaps.md).
+  if (spec.merged) await deps.store.forgetHeadPushes(repoFullName(repo), pr);
   await deps.workspace.removePr(repo, pr);
   await rm(dataPaths.prPlans(deps.dataDir, repo, pr), { recursive: true, force: true });
   deps.log.info(

@@ -33,6 +33,11 @@ export interface HeadPushStore {
   headPushers(repo: string, pr: number | undefined, sha: string): Promise<string[]>;
   /** The GitHub account ids of those pushers, where their events gave one. */
   headPusherIds(repo: string, pr: number | undefined, sha: string): Promise<number[]>;
+  /**
+   * Forgets every push of a pull request: once it is merged (it cannot be reopened, and its
+   * plans are gone) no decision reads them again. Returns how many were forgotten.
+   */
+  forgetHeadPushes(repo: string, pr: number): Promise<number>;
 }
 
 /**

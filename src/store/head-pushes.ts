@@ -40,6 +40,9 @@ export function headPushMethods(db: Db): HeadPushStore {
       );
       return rows.map((r) => Number(r.id));
     },
+    async forgetHeadPushes(repo, pr) {
+      return (await db.run("DELETE FROM head_pushes WHERE repo = ? AND pr = ?", [repo, pr])).changes;
+    },
   };
 }
 

@@ -55,6 +55,21 @@ function audit(h: Harness, repo: Repo): { action: string; detail: string }[] {
   }
 }
 
+/** The pushes Sluice keeps of a repository's pull requests: `pr:sha:pusher`. */
+function headPushRows(h: Harness, repo: Repo): string[] {
+  const sqlite = new Database(join(h.app.dataDir, "sluice.db"), { readonly: true, fileMustExist: true });
+  try {
+    const rows = sqlite.prepare("SELECT pr, head_sha, pusher FROM head_pushes WHERE repo = ? ORDER BY pr, pusher").all(repo.fullName) as {
+      pr: number;
+      head_sha: string;
+      pusher: string;
+    }[];
+    return rows.map((r) => `${r.pr}:${r.head_sha.slice(0, 7)}:${r.pusher}`);
+  } finally {
+    sqlite.close();
+  }
+}
+
 async function comment(h: Harness, repo: Repo, pr: number, user: string, body: string) {
   return reply(h, repo, pr, () => h.sim.comment(repo, pr, { user, body }).then(() => undefined));
 }
@@ -240,5 +255,23 @@ describe("an approval of the most recent push, on apply on merge", () => {
     await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
     expect((await completed(h, repo, head, "sluice/apply")).conclusion).toBe("success");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+  });
+
+  // No decision needs a merged pull request's pushes again (it cannot be reopened, its plans are
+  // gone): kept, the table would grow with every push Sluice ever heard of.
+  it("a merged pull request's head pushes are forgotten once it is cleaned up (control: an open one's stay)", async () => {
+    const merged = await alicesPr(h);
+    const open = await alicesPr(h);
+    const head = await push(h, { repo: merged.repo, number: merged.pr.number, state: merged.state }, 2, "bob");
+    const kept = await push(h, { repo: open.repo, number: open.pr.number, state: open.state }, 2, "bob");
+    expect(headPushRows(h, merged.repo)).toEqual([`${merged.pr.number}:${head.slice(0, 7)}:bob`]);
+    await h.sim.approve(merged.repo, merged.pr.number, "carol");
+    await h.sim.mergePullRequest(merged.repo, merged.pr.number, { user: "bob" });
+    expect((await completed(h, merged.repo, head, "sluice/apply")).conclusion).toBe("success");
+    await h.sim.waitFor(() => headPushRows(h, merged.repo).length === 0, {
+      message: `the merged PR's pushes are still kept: ${JSON.stringify(headPushRows(h, merged.repo))}`,
+      timeoutMs: 30_000,
+    });
+    expect(headPushRows(h, open.repo)).toEqual([`${open.pr.number}:${kept.slice(0, 7)}:bob`]);
   });
 });

@@ -1099,6 +1099,23 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.headPushedAt("acme/infra", 9, "d".repeat(40))).toBeUndefined();
   });
 
+  it("forgets a merged pull request's pushes, on every replica; another pull request's stay", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const [sha, other] = ["e".repeat(40), "f".repeat(40)];
+    await a.recordHeadPush("acme/infra", 11, sha, "bob", "2026-11-27T11:00:05Z");
+    await a.recordHeadPush("acme/infra", 11, other, "alice", "2026-11-27T11:00:06Z");
+    // Control: the same number in another repository, and another pull request of this one.
+    await a.recordHeadPush("acme/other", 11, sha, "bob", "2026-11-27T11:00:05Z");
+    await a.recordHeadPush("acme/infra", 12, sha, "carol", "2026-11-27T11:00:05Z");
+    expect(await b.forgetHeadPushes("acme/infra", 11)).toBe(2);
+    expect(await a.headPushers("acme/infra", 11, sha)).toEqual([]);
+    expect(await a.headPushedAt("acme/infra", 11, other)).toBeUndefined();
+    expect(await a.headPushers("acme/other", 11, sha)).toEqual(["bob"]);
+    expect(await a.headPushers("acme/infra", 12, sha)).toEqual(["carol"]);
+    expect(await b.forgetHeadPushes("acme/infra", 11)).toBe(0);
+  });
+
   it("keeps a state terraform could not save with its hold, until released, the same on every replica", async () => {
     await fresh();
     const [a, b] = await twoStores();
