@@ -48,3 +48,31 @@ export function deliveriesToRedeliver(attempts: readonly HookDelivery[], limits:
     .filter((a) => !answered.has(a.guid) && worthAgain(a.statusCode) && inTime(a))
     .sort((a, b) => a.at - b.at || a.id - b.id);
 }
+
+/** What a redeliverer asked GitHub for, by delivery GUID: the attempt it named, and when. */
+export type AskedRedeliveries = ReadonlyMap<string, { attempt: number; at: number }>;
+
+/**
+ * How long GitHub may take to make a redelivery it accepted (202) and list it as a new attempt
+ * before the same attempt is asked for again (GitHub's answer does not say it will ever be made).
+ */
+export const REDELIVERY_WAIT_MS = 2 * 60_000;
+
+/**
+ * Pure: of the deliveries to redeliver, those not asked for already. A delivery whose latest
+ * attempt is the one asked for, less than `waitMs` ago, is still GitHub's to make: asked again,
+ * it would be sent twice (dropped as a duplicate, but an API call and a place in the look's
+ * `MAX_PER_LOOK` spent each look, keeping a backlog's later deliveries waiting). A newer attempt
+ * (the redelivery, failed too) is asked for at once.
+ */
+export function notAskedYet(
+  failed: readonly HookDelivery[],
+  asked: AskedRedeliveries,
+  now: number,
+  waitMs = REDELIVERY_WAIT_MS,
+): HookDelivery[] {
+  return failed.filter((d) => {
+    const a = asked.get(d.guid);
+    return !a || a.attempt !== d.id || now - a.at >= waitMs;
+  });
+}

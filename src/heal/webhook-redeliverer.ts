@@ -1,7 +1,7 @@
 import type { HookDelivery } from "../model/hook-delivery.js";
 import { errorMessage } from "../util/errors.js";
 import { sweepEvery } from "../util/sweep-every.js";
-import { deliveriesToRedeliver } from "./failed-deliveries.js";
+import { deliveriesToRedeliver, notAskedYet } from "./failed-deliveries.js";
 
 /** At most this many redeliveries asked for in one look: an outage's backlog goes over a few looks, not in one burst. */
 const MAX_PER_LOOK = 100;
@@ -34,13 +34,20 @@ export interface WebhookRedelivererOptions {
  * (an apply on merge is never run late).
  */
 export function startWebhookRedeliverer(opts: WebhookRedelivererOptions): { sweep(): Promise<number>; stop(): void } {
+  // What this replica asked for and GitHub has not listed as made yet (each replica asks on its own).
+  const pending = new Map<string, { attempt: number; at: number }>();
   const lookOnce = async (): Promise<number> => {
     const now = (opts.now ?? Date.now)();
-    const failed = deliveriesToRedeliver(await opts.deliveriesSince(now - opts.withinMs), { now, closeGraceMs: opts.closeGraceMs });
+    const due = deliveriesToRedeliver(await opts.deliveriesSince(now - opts.withinMs), { now, closeGraceMs: opts.closeGraceMs });
+    // A delivery answered since, or out of the window, is not asked for any more: forgotten here too.
+    const stillDue = new Set(due.map((d) => d.guid));
+    for (const guid of pending.keys()) if (!stillDue.has(guid)) pending.delete(guid);
+    const failed = notAskedYet(due, pending, now);
     let asked = 0;
     for (const d of failed.slice(0, MAX_PER_LOOK)) {
       try {
         await opts.redeliver(d.id);
+        pending.set(d.guid, { attempt: d.id, at: now });
         asked++;
         opts.counted?.("asked");
         opts.log.info(

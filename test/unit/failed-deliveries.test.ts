@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deliveriesToRedeliver } from "../../src/heal/failed-deliveries.js";
+import { deliveriesToRedeliver, notAskedYet, REDELIVERY_WAIT_MS } from "../../src/heal/failed-deliveries.js";
 import type { HookDelivery } from "../../src/model/hook-delivery.js";
 
 let id = 0;
@@ -58,5 +58,17 @@ describe("deliveriesToRedeliver: which failed webhook deliveries Sluice asks Git
     const own = attempt("still-young", 500, now - 120_000);
     const again = attempt("still-young", 500, now - 60_000, "opened", true);
     expect(deliveriesToRedeliver([again, own], { now, closeGraceMs: 30_000 })).toEqual([again]);
+  });
+});
+
+describe("notAskedYet: a redelivery asked for is not asked for again while GitHub may still make it", () => {
+  it("leaves out the attempt asked for, until the wait passes (control: a newer attempt, another delivery)", () => {
+    const lost = attempt("lost", 0, 1);
+    const other = attempt("other", 0, 2);
+    const asked = new Map([["lost", { attempt: lost.id, at: 1_000 }]]);
+    expect(notAskedYet([lost, other], asked, 1_000 + REDELIVERY_WAIT_MS - 1)).toEqual([other]);
+    expect(notAskedYet([lost, other], asked, 1_000 + REDELIVERY_WAIT_MS)).toEqual([lost, other]);
+    const failedAgain = attempt("lost", 0, 3, "opened", true);
+    expect(notAskedYet([failedAgain], asked, 1_001)).toEqual([failedAgain]);
   });
 });
