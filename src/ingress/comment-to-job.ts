@@ -75,7 +75,16 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec } };
   }
   if (cmd.kind === "approve_policies") {
-    return { job: { target, spec: { kind: "approve_policies", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
+    const spec = {
+      kind: "approve_policies" as const,
+      command: cmd,
+      commandLine,
+      commentId,
+      actor: by,
+      viaAtlantis,
+      ...(commentAt ? { commentAt } : {}),
+    };
+    return { job: { target, spec } };
   }
   if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
   return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };

@@ -125,6 +125,8 @@ export type JobSpec =
       command: Extract<Command, { kind: "approve_policies" }>;
       commandLine?: string;
       commentId: number;
+      /** When the comment was written (GitHub's `created_at`): a redelivery's job is stored later. */
+      commentAt?: string;
       actor: string;
       viaAtlantis?: boolean;
     }

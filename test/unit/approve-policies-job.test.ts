@@ -18,13 +18,19 @@ const failed = (...names: string[]): PolicyCheck => ({
 });
 
 let nextJob = 1;
-function approveJob(actor: string, clear = false, createdAt = new Date().toISOString()): Job {
+function approveJob(actor: string, clear = false, createdAt = new Date().toISOString(), commentAt?: string): Job {
   const id = nextJob++;
   return {
     id,
     deliveryId: `d${id}`,
     target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 },
-    spec: { kind: "approve_policies", command: { kind: "approve_policies", filter: {}, clear }, commentId: 1000 + id, actor },
+    spec: {
+      kind: "approve_policies",
+      command: { kind: "approve_policies", filter: {}, clear },
+      commentId: 1000 + id,
+      actor,
+      ...(commentAt ? { commentAt } : {}),
+    },
     status: "running",
     attempts: 1,
     commentIds: [],
@@ -69,9 +75,9 @@ async function setup(check: PolicyCheck) {
     );
   const plan = await save("sha256:one");
   await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: plan.planHash }, check);
-  const run = async (actor: string, clear = false, createdAt?: string) => {
+  const run = async (actor: string, clear = false, createdAt?: string, commentAt?: string) => {
     const before = deps.vcs.bodiesOn(1).length;
-    await runJob(approveJob(actor, clear, createdAt), deps);
+    await runJob(approveJob(actor, clear, createdAt, commentAt), deps);
     return deps.vcs.bodiesOn(1).slice(before).join("\n");
   };
   return { deps, plan, save, run, fact: () => planPolicyFact(deps, deps.vcs, plan) };
@@ -159,6 +165,23 @@ describe("/approve_policies on the fakes", () => {
     expect(await deps.store.policyApprovals({ repo: "acme/infra", pr: 1, planHash: plan.planHash })).toEqual([]);
     // Control: the same owner commenting again, now that the plan is shown, approves it.
     expect(await run("sec")).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
+  });
+
+  it("an approval commented before the plan but delivered after it (GitHub redelivered it) does not approve it", async () => {
+    // The job is stored when the delivery arrives: a redelivery's job is younger than the plan
+    // though its comment, written when the owner read the earlier plan, is older.
+    const { deps, plan, run, fact } = await setup(failed("a", "b"));
+    const commentedBefore = new Date(Date.parse(plan.createdAt) - 5_000).toISOString();
+    const said = await run("sec", false, new Date(Date.parse(plan.createdAt) + 60_000).toISOString(), commentedBefore);
+    expect(said).toContain("was planned after the `/approve_policies` comment");
+    expect(await deps.store.policyApprovals({ repo: "acme/infra", pr: 1, planHash: plan.planHash })).toEqual([]);
+    expect(await fact()).toMatchObject({ passed: false });
+    // Control: written after the plan, delivered late all the same, it approves.
+    const commentedAfter = new Date(Date.parse(plan.createdAt) + 1_000).toISOString();
+    expect(await run("sec", false, new Date(Date.parse(plan.createdAt) + 60_000).toISOString(), commentedAfter)).toContain(
+      "policies pass now",
+    );
     expect(await fact()).toEqual({ passed: true });
   });
 
