@@ -69,6 +69,9 @@ export async function runHealJob(ctx: JobContext<SpecOf<"heal">>): Promise<void>
   const projects = locks.map((l) => `\`${l.project}\``).join(", ");
   const { text, why } = closedPrSaid(pr.merged, projects, closeJob);
   await runCleanupJob(narrowed(ctx, { kind: "cleanup", merged: false, actor: "sluice" }));
+  // Cleaned up as a close (never its apply on merge), but merged all the same: never reopened, so
+  // no decision reads its pushes again (as its own close's cleanup would forget them).
+  if (pr.merged) await deps.store.forgetHeadPushes(repoFullName(repo), number);
   await deps.store.recordAudit({
     actor: "sluice",
     action: "reconciled",

@@ -9,12 +9,13 @@ const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "inf
 const HOUR = 3_600_000;
 
 /** #7 merged two hours ago and still holding its lock; its merge's job queued and ended as `closeJob` says (none: never heard). */
-async function healed(closeJob: JobStatus | undefined, { interval = "5m", closedAgo = 2 * HOUR } = {}) {
+async function healed(closeJob: JobStatus | undefined, { interval = "5m", closedAgo = 2 * HOUR, merged = true } = {}) {
   const deps = await fakeJobDeps({ serverConfig: `reconcile_interval: ${interval}\n` });
   deps.vcs.pullRequests.set(
     7,
-    fakePullRequest({ number: 7, state: "closed", merged: true, closedAt: new Date(Date.now() - closedAgo).toISOString() }),
+    fakePullRequest({ number: 7, state: "closed", merged, closedAt: new Date(Date.now() - closedAgo).toISOString() }),
   );
+  await deps.store.recordHeadPush("acme/infra", 7, "h".repeat(40), "bob", new Date(Date.now() - 3 * HOUR).toISOString());
   await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
   let closeId: number | undefined;
   if (closeJob) {
@@ -27,7 +28,8 @@ async function healed(closeJob: JobStatus | undefined, { interval = "5m", closed
   if (!job) throw new Error("no heal job");
   await runJob(job, deps);
   const audit = (await deps.store.auditEvents({ repo: "acme/infra" })).filter((e) => e.action === "reconciled").map((e) => e.detail);
-  return { said: deps.vcs.bodiesOn(7).join("\n"), audit, closeId, locks: await deps.store.locksOf("acme/infra", 7) };
+  const pushers = await deps.store.headPushers("acme/infra", 7, "h".repeat(40));
+  return { said: deps.vcs.bodiesOn(7).join("\n"), audit, closeId, locks: await deps.store.locksOf("acme/infra", 7), pushers };
 }
 
 describe("a heal of a merged pull request whose merge Sluice heard, but whose job ended before it released the locks", () => {
@@ -69,5 +71,12 @@ describe("a heal of a merged pull request whose merge Sluice heard, but whose jo
     expect(unfinishedCloseJob(job("done", "2026-01-01T10:00:03Z"), closedAt)).toBeUndefined();
     expect(unfinishedCloseJob(undefined, closedAt)).toBeUndefined();
     expect(unfinishedCloseJob(job("failed", "2026-01-01T10:00:03Z"), undefined)).toBeUndefined();
+  });
+
+  it("a merged pull request the heal cleans up forgets its head pushes, as its own close would (control: a closed one, which may be reopened, keeps them)", async () => {
+    expect((await healed(undefined)).pushers).toEqual([]);
+    const closed = await healed(undefined, { merged: false });
+    expect(closed.locks).toEqual([]);
+    expect(closed.pushers).toEqual(["bob"]);
   });
 });
