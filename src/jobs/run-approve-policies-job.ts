@@ -2,6 +2,7 @@ import { policiesFor } from "../config/policies-for.js";
 import { matchesFilter } from "../model/command.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
+import { askedBefore } from "../authorization/command-asked-at.js";
 import { repoFullName } from "../model/repo.js";
 import { approvableSets, policyRules, policyStatus } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
@@ -76,7 +77,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     const sets = approvableSets(rules, check, actor, memberOf, self);
     // An approval is for the plan its owner read: one made after the comment (a `/plan -- -var …`
     // or a push whose plan finished before this job ran) replaced it unseen and is not approved.
-    if (sets.approvable.length && !plannedBefore(plan.createdAt, askedAt(job))) {
+    if (sets.approvable.length && (!plannedBefore(plan.createdAt, job.createdAt) || askedBefore(job, plan.createdAt))) {
       refused++;
       unseen++;
       lines.push(
@@ -110,17 +111,6 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
 }
 
 /** Whether a plan was saved before the command's job was (times the store wrote; unreadable: no). */
-/**
- * When the owner asked: the comment's `created_at` where known, else when its job was stored. A
- * redelivered comment's job is stored long after it was written, maybe after a plan its writer
- * never saw; the earlier of the two, as they are on GitHub's clock and Sluice's.
- */
-function askedAt(job: JobContext<SpecOf<"approve_policies">>["job"]): string {
-  const written = job.spec.commentAt;
-  if (!written || !Number.isFinite(Date.parse(written))) return job.createdAt;
-  return Date.parse(written) < Date.parse(job.createdAt) ? written : job.createdAt;
-}
-
 function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {
   const planned = Date.parse(planCreatedAt);
   const commented = Date.parse(commentedAt);

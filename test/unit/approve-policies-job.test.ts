@@ -185,6 +185,14 @@ describe("/approve_policies on the fakes", () => {
     expect(await fact()).toEqual({ passed: true });
   });
 
+  it("control: a comment GitHub stamped with the plan's own second (whole seconds: it may be after the plan) approves it", async () => {
+    const { plan, run, fact } = await setup(failed("a", "b"));
+    const planned = Date.parse(plan.createdAt);
+    const sameSecond = new Date(Math.floor(planned / 1000) * 1000).toISOString();
+    expect(await run("sec", false, new Date(planned + 60_000).toISOString(), sameSecond)).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
+  });
+
   it("a set checked again with other failures between its reading and the approval is not approved, and the reply says so", async () => {
     const { deps, plan, run, fact } = await setup(failed("a", "b"));
     const key = { repo: "acme/infra", pr: 1, planHash: plan.planHash };

@@ -1,0 +1,17 @@
+/** GitHub's `created_at` has whole seconds: a comment stamped `12:00:00Z` was written within that second. */
+const STAMP_MS = 1_000;
+
+/**
+ * Whether a comment's command was surely asked before `instant` (Sluice's clock): its job was
+ * stored before it, or its comment (`created_at`, GitHub's clock) was written in a second that
+ * ended by then. A redelivered comment's job is stored long after it was written, and a job queued
+ * behind others runs long after it was stored: what happened in between (a plan, a pause) is what
+ * its writer never saw. A comment of the same second is given the benefit of the doubt.
+ */
+export function askedBefore(job: { createdAt: string; spec: { commentAt?: string } }, instant: string): boolean {
+  const at = Date.parse(instant);
+  if (!Number.isFinite(at)) return false;
+  if (Date.parse(job.createdAt) < at) return true;
+  const written = job.spec.commentAt ? Date.parse(job.spec.commentAt) : Number.NaN;
+  return Number.isFinite(written) && written + STAMP_MS <= at;
+}
