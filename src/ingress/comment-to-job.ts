@@ -67,7 +67,9 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec } };
   }
   if (cmd.kind === "applies") {
-    return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
+    return {
+      job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
+    };
   }
   if (cmd.kind === "preview") {
     const { action, filter, extendMs } = cmd;
@@ -116,6 +118,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   const cmd = parsed.command;
   const by = user?.login ?? actor;
   const commandLine = commandLineOf(p.comment?.body);
+  const commentAt = p.comment?.created_at;
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
   if (
     (cmd.kind === "drift" || cmd.kind === "applies" || (cmd.kind === "apply" && isDriftIssue)) &&
@@ -129,7 +132,9 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
   }
   if (cmd.kind === "applies") {
-    return { job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by } } };
+    return {
+      job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
+    };
   }
   if (cmd.kind === "apply" && isDriftIssue) {
     return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };

@@ -2,6 +2,9 @@ import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
+import { askedBefore } from "../authorization/command-asked-at.js";
+
+const stamp = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
 /**
  * `/applies pause [-- reason]` and `/applies resume`: the same emergency brake as the console's
@@ -30,6 +33,16 @@ export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise
     return reply(
       `Applies are paused on this Sluice server (${escapeText(reason)}). Every \`/apply\`, Apply button and apply on merge is refused until an admin comments \`/applies resume\` or resumes them in the console.`,
       "+1",
+    );
+  }
+  // A resume asked before the pause it would lift (redelivered late, or queued behind it) never saw
+  // why applies were paused: the brake stays on until someone who did asks again.
+  const paused = await deps.store.appliesPaused();
+  if (paused && askedBefore(job, paused.at)) {
+    const asked = job.spec.commentAt ?? job.createdAt;
+    return reply(
+      `Nothing changed: this \`/applies resume\` was asked at ${stamp(asked)}, before applies were paused at ${stamp(paused.at)} by @​${escapeText(paused.by)} (${escapeText(paused.reason)}), so it never saw that pause. Comment \`/applies resume\` again to resume them.`,
+      "-1",
     );
   }
   await deps.store.setAppliesPaused(undefined);

@@ -174,7 +174,15 @@ export type JobSpec =
       reason?: string;
       actor: string;
     }
-  | { kind: "applies"; command: Extract<Command, { kind: "applies" }>; commandLine?: string; commentId: number; actor: string }
+  | {
+      kind: "applies";
+      command: Extract<Command, { kind: "applies" }>;
+      commandLine?: string;
+      commentId: number;
+      /** When the comment was written (GitHub's `created_at`): a resume older than the pause lifts nothing. */
+      commentAt?: string;
+      actor: string;
+    }
   | { kind: "reply"; body: "help" | "invalid"; reason?: string; commentId: number; actor: string }
   /** A PR closed (merged or not), or (`driftIssue`) a drift issue closed by hand: its target `pr` is the issue's number. */
   | { kind: "cleanup"; merged: boolean; mergeSha?: string; actor: string; driftIssue?: boolean }
