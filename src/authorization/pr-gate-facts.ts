@@ -122,6 +122,7 @@ export function prGateFacts(
     clickedSha?: string;
     onClickedCheck?: boolean;
     askedBeforeHead?: { askedAt: string; pushedAt: string };
+    askedBeforePlan?: { askedAt: string; plannedAt: string; by: string };
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;
@@ -150,6 +151,7 @@ export function prGateFacts(
       clickedSha: rest.clickedSha,
       onClickedCheck: rest.onClickedCheck,
       ...(rest.askedBeforeHead ? { askedBeforeHead: rest.askedBeforeHead } : {}),
+      ...(rest.askedBeforePlan ? { askedBeforePlan: rest.askedBeforePlan } : {}),
       stillPending: rest.stillPending,
       file: rest.file,
       replan: "Comment `/plan` to plan again.",

@@ -93,6 +93,12 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
     );
   }
   if (plan.askedBeforeHead) return writtenBeforeHead({ command: "/apply", headSha: plan.live.headSha, ...plan.askedBeforeHead }, "apply");
+  if (plan.askedBeforePlan) {
+    const { askedAt, plannedAt, by } = plan.askedBeforePlan;
+    return refuse(
+      `this \`/apply\` was written at ${stamp(askedAt)}, before this plan was made at ${stamp(plannedAt)} by @\u200b${by}: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
+    );
+  }
   if (!plan.stillPending) return refuse(`the plan was replaced or discarded while this apply waited. ${plan.replan}`);
   if (!plan.file.ok) return refuse(`${plan.file.reason}. ${plan.replan}`);
   return ALLOWED;

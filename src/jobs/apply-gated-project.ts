@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { planPolicyFact } from "../authorization/plan-policy-fact.js";
 import { prGateFacts, prPlanRuleFacts } from "../authorization/pr-gate-facts.js";
@@ -94,6 +95,7 @@ export async function applyGatedProject(
           clickedSha: spec.checkSha,
           onClickedCheck: round.clickedCheckBy === undefined ? undefined : plan.jobId === round.clickedCheckBy,
           askedBeforeHead: round.askedBeforeHead,
+          askedBeforePlan: await askedBeforePlan(deps.store, job, plan),
           requirements,
           ...(await prPlanRuleFacts(deps, ctx.vcs, { job, pr, plan, project, settings, requirements, override })),
           stillPending: (await deps.store.pendingPlans(repo, pr.number)).some((p) => p.id === plan.id),

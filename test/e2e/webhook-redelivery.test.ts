@@ -206,6 +206,37 @@ describe("failed webhook deliveries are asked for again", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   }, 240_000);
 
+  // A re-plan is no push, yet the plan an /apply would apply was made after it was written all the
+  // same: by another's `/plan -- -var …`, which the writer never saw.
+  it("an /apply written before another's re-plan, redelivered after it, does not apply that plan (control: written after it: applies)", async () => {
+    const extra = 'variable "x" {\n  default = "a"\n}\n\nresource "terraform_data" "v" {\n  input = var.x\n}\n';
+    const repo = await h.sim.createRepo({ owner: "acme", name: "old-apply-replan", files: { "net/main.tf": tfProject("net", 1, extra) } });
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": tfProject("net", 2, extra) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const look = holdNext("GET", /^\/app\/hook\/deliveries/);
+    await h.sim.waitFor(() => look.arrived, { message: "the redeliverer did not look", timeoutMs: 30_000 });
+    const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, pr.number, { user: "alice", body: "/apply" }));
+    expect(delivery.status).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const replanned = await say(h, repo, pr.number, "bob", "/plan -- -var x=evil");
+    expect(replanned).toContain("evil");
+    await h.sim.approve(repo, pr.number, "carol");
+    const asked = bot(h, repo, pr.number).length;
+    look.release();
+    const reply = () =>
+      bot(h, repo, pr.number)
+        .slice(asked)
+        .find((c) => FINAL.test(c.body))?.body;
+    await h.sim.waitFor(() => reply() !== undefined, { message: "the late /apply got no answer", timeoutMs: 90_000 });
+    expect(attemptsOf(delivery.deliveryId).some((d) => d.redelivery && d.status === 202)).toBe(true);
+    expect(reply()).toMatch(/this `\/apply` was written at .* UTC, before this plan was made at .* UTC by @\u200b?bob/);
+    expect(h.sim.deployments(repo)).toEqual([]);
+    // Control: written after the re-plan, alice's /apply applies it.
+    expect(await say(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+  }, 240_000);
+
   /** A PR planned, holding its project's lock; `lock()` lists who holds the repository's locks. */
   async function plannedAndLocked(name: string) {
     const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": tfProject("net", 1) } });

@@ -270,6 +270,16 @@ describe("the gate: every road through every rule", () => {
     expect(decide({ ...f, plan: f.plan && { ...f.plan, onClickedCheck: true } }).allowed).toBe(true);
   });
 
+  it("a comment's /apply written before another made the plan is refused, naming both times and who planned", () => {
+    const f = passing("comment");
+    const late = { askedAt: "2026-01-01T00:00:04Z", plannedAt: "2026-01-01T00:00:05.300Z", by: "bob" };
+    const d = decide({ ...f, plan: f.plan && { ...f.plan, askedBeforePlan: late } });
+    expect(d).toMatchObject({ allowed: false, rule: "plan" });
+    expect(d.allowed ? "" : d.reasons.join()).toContain(
+      "this `/apply` was written at 2026-01-01 00:00:04 UTC, before this plan was made at 2026-01-01 00:00:05 UTC by @\u200bbob: it never saw what it would apply",
+    );
+  });
+
   it("says who paused and why", () => {
     expect(checkPause(undefined)).toEqual(ALLOWED);
     const d = checkPause({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
