@@ -4,18 +4,18 @@ import type { Store } from "../store/store.js";
 import { askedBefore } from "./command-asked-at.js";
 
 /**
- * Whether a comment's `/apply` was surely written before the plan it would apply was made by
- * someone else: another's `/plan -- -var …` (no push: the head-push check cannot see it) that
- * replaced the plan its writer read, while the `/apply` waited (GitHub redelivered it, or it was
- * queued). Its writer's own `/plan`, commented just before, is what they asked to apply. Undefined
+ * Whether a comment's `/apply` (on a pull request or a drift issue) was surely written before the
+ * plan it would apply was made by someone else: another's `/plan -- -var …` (no push: the
+ * head-push check cannot see it), or a newer drift check, that replaced the plan its writer read
+ * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`, commented just before, is what they asked to apply. Undefined
  * for other triggers, and when the plan is older than the comment.
  */
 export async function askedBeforePlan(
   store: Pick<Store, "getJob">,
-  job: JobWith<SpecOf<"apply">>,
+  job: JobWith<SpecOf<"apply">> | JobWith<SpecOf<"drift-apply">>,
   plan: Pick<PlanRecord, "createdAt" | "jobId">,
 ): Promise<{ askedAt: string; plannedAt: string; by: string } | undefined> {
-  if (job.spec.trigger !== "comment" || !askedBefore(job, plan.createdAt)) return undefined;
+  if ((job.spec.kind === "apply" && job.spec.trigger !== "comment") || !askedBefore(job, plan.createdAt)) return undefined;
   const by = (await store.getJob(plan.jobId))?.spec.actor;
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
   return { askedAt: job.spec.commentAt ?? job.createdAt, plannedAt: plan.createdAt, by: by ?? "someone" };

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { askedBeforePlan } from "../authorization/asked-before-plan.js";
 import { type RepoSettings, repoSettings } from "../config/repo-settings.js";
 import { loadRepoConfigs } from "../repo-reading/load-repo-configs.js";
 import { readRepoTreeAt } from "../repo-reading/read-repo-tree.js";
@@ -159,6 +160,8 @@ async function applyUnderRunLock(
       madeFor: { headSha: plan.headSha },
       // Read now, under the run lock: the branch may have moved while this job waited for it.
       live: { headSha: (await vcs.defaultBranch(repo)).sha },
+      // Made after the comment by another (a newer check): never seen by who asked.
+      askedBeforePlan: await askedBeforePlan(deps.store, job, plan),
       // The plan the issue shows is the one that may be applied, nothing newer or older.
       stillPending: shown !== undefined && plan.planHash === shown.hash && plan.id === shown.id,
       file: here.ok ? { ok: true } : { ok: false, reason: here.reason },

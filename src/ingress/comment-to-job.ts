@@ -137,7 +137,9 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     };
   }
   if (cmd.kind === "apply" && isDriftIssue) {
-    return { job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by } } };
+    return {
+      job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
+    };
   }
   // A drift issue is where Sluice says a project is held and to push its kept state: the command is
   // answered there, never dropped, with where it runs.

@@ -118,6 +118,8 @@ export type JobSpec =
       command: Extract<Command, { kind: "apply" }>;
       commandLine?: string;
       commentId: number;
+      /** When the comment was written (GitHub's `created_at`): a plan made after it by another was never seen. */
+      commentAt?: string;
       actor: string;
     }
   | {

@@ -104,4 +104,50 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
     expect(replies()[1]).toContain("drift reverted");
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });
+
+  // Not withdrawn but late: GitHub redelivered it after a newer drift check replaced the plan it was written under.
+  it("`/apply` on a drift issue written before a newer check's plan, redelivered after it, applies nothing (control: written after: applies)", async () => {
+    const { repo, state, ops } = await driftedRepo("drift-apply-late", "report");
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+      message: "no drift issue",
+      timeoutMs: 90_000,
+    });
+    await untilIdle(h.app.dataDir);
+    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+    if (!issue) throw new Error("no drift issue");
+    const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" }));
+    expect(delivery.status).toBe(0);
+    // A second later at least: GitHub's times are whole seconds. The default branch grows, and bob checks again.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await h.sim.pushBranch(repo, { branch: "main", files: { "net/main.tf": statefulProject("net", state, 3) } });
+    await untilIdle(h.app.dataDir);
+    await h.sim.comment(repo, ops.number, { user: "bob", body: "/drift" });
+    await h.sim.waitFor(() => (h.sim.issues(repo).find((i) => i.number === issue.number)?.body ?? "").includes("net_2"), {
+      message: "the drift issue never showed the newer plan",
+      timeoutMs: 90_000,
+    });
+    await untilIdle(h.app.dataDir);
+    const before = said(repo, issue.number).length;
+    expect((await h.sim.redeliver(delivery.deliveryId)).status).toBe(202);
+    await h.sim.waitFor(
+      () => said(repo, issue.number).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue.number).at(-1) ?? ""),
+      {
+        message: "no answer to the redelivered /apply",
+        timeoutMs: 90_000,
+      },
+    );
+    expect(said(repo, issue.number).at(-1)).toMatch(
+      /this `\/apply` was written at .* UTC, before this plan was made at .* UTC by @\u200b?bob/,
+    );
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
+      message: "the control /apply did not apply",
+      timeoutMs: 90_000,
+    });
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+  });
 });

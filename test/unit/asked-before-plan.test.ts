@@ -38,4 +38,16 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z", undefined, "merge"), plan)).toBeUndefined();
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z", undefined, "button"), plan)).toBeUndefined();
   });
+
+  it("a drift issue's /apply too: written before a newer check's plan, it is one (control: after it, none)", async () => {
+    const driftApply = (commentAt: string): JobWith<SpecOf<"drift-apply">> =>
+      ({
+        id: 10,
+        createdAt: "2026-11-27T11:09:00Z",
+        spec: { kind: "drift-apply", actor: "alice", commentId: 1, command: { kind: "apply", filter: {} }, commentAt },
+      }) as JobWith<SpecOf<"drift-apply">>;
+    const plan = { createdAt: plannedAt, jobId: 1 };
+    expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:04Z"), plan)).toMatchObject({ by: "bob" });
+    expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:07Z"), plan)).toBeUndefined();
+  });
 });
