@@ -2,21 +2,28 @@ import type { JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
 import { askedBefore } from "./command-asked-at.js";
+import { identicalEarlierPlans } from "../policy/approvals-from.js";
 
 /**
  * Whether a comment's `/apply` (on a pull request or a drift issue) was surely written before the
  * plan it would apply was made by someone else: another's `/plan -- -var …` (no push: the
  * head-push check cannot see it), or a newer drift check, that replaced the plan its writer read
- * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`, commented just before, is what they asked to apply. Undefined
- * for other triggers, and when the plan is older than the comment.
+ * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`,
+ * commented just before, is what they asked to apply; so is a plan identical to one made before
+ * the comment. Undefined for other triggers, and when the plan is older than the comment.
  */
 export async function askedBeforePlan(
-  store: Pick<Store, "getJob">,
+  store: Pick<Store, "getJob" | "planHistory">,
   job: JobWith<SpecOf<"apply">> | JobWith<SpecOf<"drift-apply">>,
-  plan: Pick<PlanRecord, "createdAt" | "jobId">,
+  plan: PlanRecord,
 ): Promise<{ askedAt: string; plannedAt: string; by: string } | undefined> {
   if ((job.spec.kind === "apply" && job.spec.trigger !== "comment") || !askedBefore(job, plan.createdAt)) return undefined;
   const by = (await store.getJob(plan.jobId))?.spec.actor;
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
+  // A re-plan that changed nothing (a scheduled drift check finding the same drift, another's
+  // `/plan` of the same head) shows what its writer read: an identical plan was there when they wrote.
+  const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
+  const same = identicalEarlierPlans(await store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
+  if (same.some((p) => !askedBefore(job, p.createdAt))) return undefined;
   return { askedAt: job.spec.commentAt ?? job.createdAt, plannedAt: plan.createdAt, by: by ?? "someone" };
 }

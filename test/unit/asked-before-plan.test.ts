@@ -1,10 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { askedBeforePlan } from "../../src/authorization/asked-before-plan.js";
 import type { JobWith, SpecOf } from "../../src/model/job.js";
+import type { PlanRecord } from "../../src/store/store.js";
 
 const plannedAt = "2026-11-27T11:00:05.500Z";
-/** Plan jobs by who asked for them: 1 bob's `/plan -- -var …`, 2 alice's own. */
-const store = { getJob: async (id: number) => ({ spec: { actor: id === 1 ? "bob" : "Alice" } }) } as never;
+const change = (input: string) => ({
+  resources: [{ address: "terraform_data.x", action: "update" as const }],
+  outputs: [],
+  changeHashes: { "terraform_data.x": input },
+});
+/** A plan of net at head h1, made at `createdAt` by job `jobId`, changing terraform_data.x to `input`. */
+const planOf = (id: number, createdAt: string, jobId = 1, input = "a"): PlanRecord =>
+  ({
+    id,
+    repo: "acme/infra",
+    pr: 7,
+    project: "net",
+    dir: "net",
+    workspace: "default",
+    headSha: "h1",
+    baseSha: "b1",
+    createdAt,
+    jobId,
+    summary: change(input),
+  }) as never;
+/** Plan jobs by who asked for them: 1 bob's `/plan -- -var …`, 2 alice's own; `history`: the project's plans of that head. */
+const storeWith = (history: PlanRecord[] = []) =>
+  ({
+    getJob: async (id: number) => ({ spec: { actor: id === 2 ? "Alice" : "bob" } }),
+    planHistory: async () => history,
+  }) as never;
+const store = storeWith();
 const apply = (
   commentAt: string | undefined,
   createdAt = "2026-11-27T11:09:00Z",
@@ -18,25 +44,37 @@ const apply = (
 
 describe("askedBeforePlan: an /apply written before another made the plan it would apply", () => {
   it("is one whose comment (or job) is surely older than another's plan", async () => {
-    expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z"), { createdAt: plannedAt, jobId: 1 })).toEqual({
+    expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z"), planOf(5, plannedAt, 1))).toEqual({
       askedAt: "2026-11-27T11:00:04Z",
       plannedAt,
       by: "bob",
     });
     // Queued before the plan was made (its job stored first), whatever its comment's time.
-    expect(await askedBeforePlan(store, apply(undefined, "2026-11-27T11:00:05Z"), { createdAt: plannedAt, jobId: 1 })).toMatchObject({
+    expect(await askedBeforePlan(store, apply(undefined, "2026-11-27T11:00:05Z"), planOf(5, plannedAt, 1))).toMatchObject({
       by: "bob",
     });
   });
 
   it("control: written after the plan or in its second, the writer's own plan, or not a comment: none", async () => {
-    const plan = { createdAt: plannedAt, jobId: 1 };
+    const plan = planOf(5, plannedAt, 1);
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:06Z"), plan)).toBeUndefined();
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:05Z"), plan)).toBeUndefined();
     expect(await askedBeforePlan(store, apply(undefined), plan)).toBeUndefined();
-    expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z"), { createdAt: plannedAt, jobId: 2 })).toBeUndefined();
+    expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z"), planOf(5, plannedAt, 2))).toBeUndefined();
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z", undefined, "merge"), plan)).toBeUndefined();
     expect(await askedBeforePlan(store, apply("2026-11-27T11:00:04Z", undefined, "button"), plan)).toBeUndefined();
+  });
+
+  it("not one when a plan with the same changes was there when it was written: a re-plan that changed nothing (control: one that changed)", async () => {
+    const earlier = planOf(4, "2026-11-27T11:00:01.000Z");
+    const now = planOf(5, plannedAt);
+    expect(await askedBeforePlan(storeWith([earlier, now]), apply("2026-11-27T11:00:04Z"), now)).toBeUndefined();
+    // The earlier plan changed another value: what the writer read is not what would be applied.
+    const other = planOf(4, "2026-11-27T11:00:01.000Z", 1, "b");
+    expect(await askedBeforePlan(storeWith([other, now]), apply("2026-11-27T11:00:04Z"), now)).toMatchObject({ by: "bob" });
+    // An identical plan made after the comment too shows nothing its writer read.
+    const later = planOf(4, "2026-11-27T11:00:05.100Z");
+    expect(await askedBeforePlan(storeWith([later, now]), apply("2026-11-27T11:00:04Z"), now)).toMatchObject({ by: "bob" });
   });
 
   it("a drift issue's /apply too: written before a newer check's plan, it is one (control: after it, none)", async () => {
@@ -46,7 +84,7 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
         createdAt: "2026-11-27T11:09:00Z",
         spec: { kind: "drift-apply", actor: "alice", commentId: 1, command: { kind: "apply", filter: {} }, commentAt },
       }) as JobWith<SpecOf<"drift-apply">>;
-    const plan = { createdAt: plannedAt, jobId: 1 };
+    const plan = planOf(5, plannedAt, 1);
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:04Z"), plan)).toMatchObject({ by: "bob" });
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:07Z"), plan)).toBeUndefined();
   });
