@@ -22,8 +22,12 @@ export async function askedBeforePlan(
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
   // A re-plan that changed nothing (a scheduled drift check finding the same drift, another's
   // `/plan` of the same head) shows what its writer read: an identical plan was there when they wrote.
+  // A drift check plans the default branch's tip, which any merge moves: its same drift found at a
+  // newer commit applies just what the writer read, so a drift issue's chain spans commits.
   const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
-  const same = identicalEarlierPlans(await store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
+  const drift = job.spec.kind === "drift-apply";
+  const history = await store.planHistory(plan.repo, plan.pr, key, drift ? undefined : plan.headSha);
+  const same = identicalEarlierPlans(history, plan, drift);
   if (same.some((p) => !askedBefore(job, p.createdAt))) return undefined;
   return { askedAt: job.spec.commentAt ?? job.createdAt, plannedAt: plan.createdAt, by: by ?? "someone" };
 }

@@ -14,12 +14,12 @@ interface PlanOfHistory {
  * identical to it at every step, newest first; when the walk stops at a plan that differs,
  * `changed` says how.
  */
-function identicalChain<P extends PlanOfHistory>(history: readonly P[], plan: P): { chain: P[]; changed?: string } {
+function identicalChain<P extends PlanOfHistory>(history: readonly P[], plan: P, anyHead = false): { chain: P[]; changed?: string } {
   const earlier = history.filter((p) => p.id < plan.id).sort((a, b) => b.id - a.id);
   const chain: P[] = [];
   let from: P = plan;
   for (const p of earlier) {
-    if (p.headSha !== plan.headSha) break;
+    if (!anyHead && p.headSha !== plan.headSha) break;
     const changed = compareChanges(p.summary, from.summary);
     if (changed) return { chain, changed };
     chain.push(p);
@@ -42,7 +42,10 @@ export function approvalsFrom(history: readonly PlanOfHistory[], plan: PlanOfHis
   return changed ? { from, changed } : { from };
 }
 
-/** The earlier plans of the same head identical to `plan` (see approvalsFrom), newest first. */
-export function identicalEarlierPlans<P extends PlanOfHistory>(history: readonly P[], plan: P): P[] {
-  return identicalChain(history, plan).chain;
+/**
+ * The earlier plans of the same head identical to `plan` (see approvalsFrom), newest first;
+ * `anyHead`: of any commit (a drift issue's checks, made at whatever the default branch was then).
+ */
+export function identicalEarlierPlans<P extends PlanOfHistory>(history: readonly P[], plan: P, anyHead = false): P[] {
+  return identicalChain(history, plan, anyHead).chain;
 }

@@ -80,9 +80,10 @@ export function savedPlans({ db }: StoreDriver): SavedPlans {
       return file;
     },
     async planHistory(repo, pr, key, headSha) {
+      const ofHead = headSha === undefined ? "" : " AND head_sha = ?";
       const rows = await db.all<PlanRow>(
-        "SELECT * FROM plans WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND project = ? AND head_sha = ? ORDER BY id",
-        [repo, pr, key.dir, key.workspace, key.project, headSha],
+        `SELECT * FROM plans WHERE repo = ? AND pr = ? AND dir = ? AND workspace = ? AND project = ?${ofHead} ORDER BY id`,
+        [repo, pr, key.dir, key.workspace, key.project, ...(headSha === undefined ? [] : [headSha])],
       );
       return rows.map(records.toPlan);
     },

@@ -102,8 +102,9 @@ export interface Store
   /**
    * Every plan of one project in a PR made for `headSha` (pending, applied or superseded), oldest
    * first: the gate follows re-plans that changed nothing back to the plan an approval saw.
+   * `headSha` undefined: of every commit (a drift issue's checks, each at the default branch's tip then).
    */
-  planHistory(repo: string, pr: number, key: Required<ProjectKey>, headSha: string): Promise<PlanRecord[]>;
+  planHistory(repo: string, pr: number, key: Required<ProjectKey>, headSha: string | undefined): Promise<PlanRecord[]>;
   /** Supersedes pending plans of a PR (all of them, or those matching the given keys) and deletes their files. */
   supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
   /** Marks a plan used (applied or failed: never applied twice) and deletes its file. */
