@@ -16,7 +16,8 @@ import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 import { teamsOf } from "../authorization/policy-owners.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
-import type { PlanRecord } from "../store/store.js";
+import type { PlanRecord, Store } from "../store/store.js";
+import { identicalEarlierPlans } from "../policy/approvals-from.js";
 
 /** The key policy records of one plan are kept by. */
 const keyOfPlan = (repo: string, p: { pr: number; planHash: string }) => ({ repo, pr: p.pr, planHash: p.planHash });
@@ -77,7 +78,8 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     const sets = approvableSets(rules, check, actor, memberOf, self);
     // An approval is for the plan its owner read: one made after the comment (a `/plan -- -var …`
     // or a push whose plan finished before this job ran) replaced it unseen and is not approved.
-    if (sets.approvable.length && (!plannedBefore(plan.createdAt, job.createdAt) || askedBefore(job, plan.createdAt))) {
+    const read = sets.approvable.length ? await planRead(deps.store, job, plan) : plan;
+    if (!read) {
       refused++;
       unseen++;
       lines.push(
@@ -85,7 +87,8 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       );
       continue;
     }
-    const recorded = sets.approvable.length ? await deps.store.approvePolicies(key, actor, sets.approvable, check) : [];
+    // Recorded for the plan read: an identical later one counts it where its failures are the same.
+    const recorded = sets.approvable.length ? await deps.store.approvePolicies(keyOfPlan(repo, read), actor, sets.approvable, check) : [];
     // Checked again alike (the same plan made again) with other failures since they were read here.
     const changed = sets.approvable.filter((set) => !recorded.includes(set));
     approved += recorded.length;
@@ -111,6 +114,22 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
 }
 
 /** Whether a plan was saved before the command's job was (times the store wrote; unreadable: no). */
+/**
+ * The plan the comment's writer read: `plan` when it is older than the comment, else the newest
+ * plan identical to it (the same head and changes) that was there when the comment was written (a
+ * re-plan that changed nothing, made while the job waited); undefined when none was.
+ */
+async function planRead(
+  store: Pick<Store, "planHistory">,
+  job: JobContext<SpecOf<"approve_policies">>["job"],
+  plan: PlanRecord,
+): Promise<PlanRecord | undefined> {
+  const late = (p: PlanRecord) => !plannedBefore(p.createdAt, job.createdAt) || askedBefore(job, p.createdAt);
+  if (!late(plan)) return plan;
+  const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
+  return identicalEarlierPlans(await store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan).find((p) => !late(p));
+}
+
 function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {
   const planned = Date.parse(planCreatedAt);
   const commented = Date.parse(commentedAt);

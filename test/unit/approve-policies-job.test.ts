@@ -219,6 +219,36 @@ describe("/approve_policies on the fakes", () => {
     expect(await run("sec")).toContain("policies pass now");
   });
 
+  it("an approval commented before a re-plan that changed nothing approves what its writer read (the same changes, the same failures)", async () => {
+    // sec read the plan's failures and commented; before the job ran, the same head was planned
+    // again alike (a Re-run, another's bare /plan): the current plan is newer than the comment,
+    // but an identical one, with the same failures, was there when it was written.
+    const { deps, save, run } = await setup(failed("a", "b"));
+    const commentedAt = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 1_100));
+    const replan = await save("sha256:two");
+    await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: replan.planHash }, failed("a", "b"));
+    expect(await run("sec", false, commentedAt, commentedAt)).toContain("policies pass now");
+    expect(await planPolicyFact(deps, deps.vcs, replan)).toEqual({ passed: true });
+  });
+
+  it("control: a re-plan alike whose set fails otherwise than what was read leaves that set unapproved", async () => {
+    const { deps, save, run } = await setup(failed("a", "b"));
+    const commentedAt = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 1_100));
+    const replan = await save("sha256:two");
+    const reworded: PolicyCheck = {
+      sets: [
+        { name: "a", status: "failed", successes: 0, failures: ["a says no, reworded"], warnings: [] },
+        { name: "b", status: "failed", successes: 0, failures: ["b says no"], warnings: [] },
+      ],
+    };
+    await deps.store.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: replan.planHash }, reworded);
+    const said = await run("sec", false, commentedAt, commentedAt);
+    expect(said).toContain("`a` not approved");
+    expect(await planPolicyFact(deps, deps.vcs, replan)).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
+  });
+
   it("answers when policies are off, or there is no current plan", async () => {
     const off = await fakeJobDeps();
     off.vcs.setPullRequest();
