@@ -10,15 +10,21 @@ import { identicalEarlierPlans } from "../policy/approvals-from.js";
  * head-push check cannot see it), or a newer drift check, that replaced the plan its writer read
  * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`,
  * commented just before, is what they asked to apply; so is a plan identical to one made before
- * the comment. Undefined for other triggers, and when the plan is older than the comment.
+ * the comment. On a pull request, a plan whose job still runs (its comment not posted) is newer
+ * than any comment (`notShown`). Undefined for other triggers, and when the plan is older than the comment.
  */
 export async function askedBeforePlan(
   store: Pick<Store, "getJob" | "planHistory">,
   job: JobWith<SpecOf<"apply">> | JobWith<SpecOf<"drift-apply">>,
   plan: PlanRecord,
-): Promise<{ askedAt: string; plannedAt: string; by: string } | undefined> {
-  if ((job.spec.kind === "apply" && job.spec.trigger !== "comment") || !askedBefore(job, plan.createdAt)) return undefined;
-  const by = (await store.getJob(plan.jobId))?.spec.actor;
+): Promise<{ askedAt: string; plannedAt: string; by: string; notShown?: true } | undefined> {
+  if (job.spec.kind === "apply" && job.spec.trigger !== "comment") return undefined;
+  const maker = await store.getJob(plan.jobId);
+  // A pull request's plan is shown by its job's comment, posted when the job ends (after the PR's
+  // other projects): saved while that job still runs, no comment written meanwhile saw it.
+  const notShown = job.spec.kind === "apply" && (maker?.status === "queued" || maker?.status === "running");
+  if (!notShown && !askedBefore(job, plan.createdAt)) return undefined;
+  const by = maker?.spec.actor;
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
   // A re-plan that changed nothing (a scheduled drift check finding the same drift, another's
   // `/plan` of the same head) shows what its writer read: an identical plan was there when they wrote.
@@ -29,5 +35,10 @@ export async function askedBeforePlan(
   const history = await store.planHistory(plan.repo, plan.pr, key, drift ? undefined : plan.headSha);
   const same = identicalEarlierPlans(history, plan, drift);
   if (same.some((p) => !askedBefore(job, p.createdAt))) return undefined;
-  return { askedAt: job.spec.commentAt ?? job.createdAt, plannedAt: plan.createdAt, by: by ?? "someone" };
+  return {
+    askedAt: job.spec.commentAt ?? job.createdAt,
+    plannedAt: plan.createdAt,
+    by: by ?? "someone",
+    ...(notShown ? { notShown } : {}),
+  };
 }

@@ -122,7 +122,7 @@ export function prGateFacts(
     clickedSha?: string;
     onClickedCheck?: boolean;
     askedBeforeHead?: { askedAt: string; pushedAt: string };
-    askedBeforePlan?: { askedAt: string; plannedAt: string; by: string };
+    askedBeforePlan?: { askedAt: string; plannedAt: string; by: string; notShown?: true };
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;

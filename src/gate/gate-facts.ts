@@ -28,8 +28,11 @@ export interface PlanFacts {
    * never saw the commit it would apply (its delivery late, or queued behind others).
    */
   askedBeforeHead?: { askedAt: string; pushedAt: string };
-  /** A comment's `/apply` written before this plan was made by someone else (`by`): it never saw it either. */
-  askedBeforePlan?: { askedAt: string; plannedAt: string; by: string };
+  /**
+   * A comment's `/apply` written before this plan was made by someone else (`by`), or while the
+   * job that made it still ran (`notShown`: its comment, showing the plan, not posted yet): it never saw it either.
+   */
+  askedBeforePlan?: { askedAt: string; plannedAt: string; by: string; notShown?: true };
   /** Still the pending plan (no newer plan, not used, not discarded). */
   stillPending: boolean;
   /** The file about to be applied has the sha256 recorded when the plan was made. */

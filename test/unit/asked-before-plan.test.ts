@@ -77,6 +77,27 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     expect(await askedBeforePlan(storeWith([later, now]), apply("2026-11-27T11:00:04Z"), now)).toMatchObject({ by: "bob" });
   });
 
+  it("is one written after another's plan was saved but while that plan's job still ran: its plan comment was not posted yet", async () => {
+    // bob's `/plan -- -var …` saved net's plan at 11:00:05.5 and went on planning the PR's other
+    // projects; its comment, the only place the plan is shown, comes when the job ends. alice's
+    // `/apply`, written at 11:00:30 from the plan shown before, would apply bob's plan unseen.
+    const running = (status: string, actor = "bob") =>
+      ({ getJob: async () => ({ status, spec: { actor } }), planHistory: async () => [] }) as never;
+    const plan = planOf(5, plannedAt, 1);
+    expect(await askedBeforePlan(running("running"), apply("2026-11-27T11:00:30Z", "2026-11-27T11:00:30.2Z"), plan)).toMatchObject({
+      by: "bob",
+      notShown: true,
+    });
+    expect(await askedBeforePlan(running("queued"), apply("2026-11-27T11:00:30Z", "2026-11-27T11:00:30.2Z"), plan)).toMatchObject({
+      notShown: true,
+    });
+    // Controls: the job ended (its comment posted), or the plan is the writer's own: none.
+    expect(await askedBeforePlan(running("done"), apply("2026-11-27T11:00:30Z", "2026-11-27T11:00:30.2Z"), plan)).toBeUndefined();
+    expect(
+      await askedBeforePlan(running("running", "alice"), apply("2026-11-27T11:00:30Z", "2026-11-27T11:00:30.2Z"), plan),
+    ).toBeUndefined();
+  });
+
   it("a drift issue's /apply too: written before a newer check's plan, it is one (control: after it, none)", async () => {
     const driftApply = (commentAt: string): JobWith<SpecOf<"drift-apply">> =>
       ({

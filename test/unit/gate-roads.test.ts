@@ -280,6 +280,16 @@ describe("the gate: every road through every rule", () => {
     );
   });
 
+  it("a comment's /apply of a plan whose job still runs is refused, saying its comment is not posted yet", () => {
+    const f = passing("comment");
+    const late = { askedAt: "2026-01-01T00:00:30Z", plannedAt: "2026-01-01T00:00:05.300Z", by: "bob", notShown: true as const };
+    const d = decide({ ...f, plan: f.plan && { ...f.plan, askedBeforePlan: late } });
+    expect(d).toMatchObject({ allowed: false, rule: "plan" });
+    expect(d.allowed ? "" : d.reasons.join()).toContain(
+      "whose plan job is still running: its comment, which shows the plan, is not posted yet",
+    );
+  });
+
   it("says who paused and why", () => {
     expect(checkPause(undefined)).toEqual(ALLOWED);
     const d = checkPause({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
