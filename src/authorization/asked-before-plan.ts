@@ -1,3 +1,4 @@
+import type { AskedBeforePlan } from "../model/gate.js";
 import type { JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
@@ -17,13 +18,18 @@ export async function askedBeforePlan(
   store: Pick<Store, "getJob" | "planHistory">,
   job: JobWith<SpecOf<"apply">> | JobWith<SpecOf<"drift-apply">>,
   plan: PlanRecord,
-): Promise<{ askedAt: string; plannedAt: string; by: string; notShown?: true } | undefined> {
+): Promise<AskedBeforePlan | undefined> {
   if (job.spec.kind === "apply" && job.spec.trigger !== "comment") return undefined;
   const maker = await store.getJob(plan.jobId);
   // A pull request's plan is shown by its job's comment, posted when the job ends (after the PR's
-  // other projects): saved while that job still runs, no comment written meanwhile saw it.
-  const notShown = job.spec.kind === "apply" && (maker?.status === "queued" || maker?.status === "running");
-  if (!notShown && !askedBefore(job, plan.createdAt)) return undefined;
+  // other projects): saved while that job still runs, no comment written meanwhile saw it; one
+  // written then and delivered after the job ended did not either (the job's end is when it was shown).
+  const running = maker?.status === "queued" || maker?.status === "running";
+  const notShown = job.spec.kind === "apply" && running;
+  const shownAt = job.spec.kind === "apply" && maker && !running ? maker.updatedAt : undefined;
+  const beforeMade = askedBefore(job, plan.createdAt);
+  const beforeShown = shownAt !== undefined && askedBefore(job, shownAt);
+  if (!notShown && !beforeMade && !beforeShown) return undefined;
   const by = maker?.spec.actor;
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
   // A re-plan that changed nothing (a scheduled drift check finding the same drift, another's
@@ -39,6 +45,6 @@ export async function askedBeforePlan(
     askedAt: job.spec.commentAt ?? job.createdAt,
     plannedAt: plan.createdAt,
     by: by ?? "someone",
-    ...(notShown ? { notShown } : {}),
+    ...(notShown ? { notShown } : !beforeMade && shownAt ? { shownAt } : {}),
   };
 }

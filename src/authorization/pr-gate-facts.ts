@@ -1,3 +1,4 @@
+import type { AskedBeforePlan } from "../model/gate.js";
 import type { RepoSettings } from "../config/repo-settings.js";
 import type { Job } from "../model/job.js";
 import type { Road } from "../model/gate.js";
@@ -122,7 +123,7 @@ export function prGateFacts(
     clickedSha?: string;
     onClickedCheck?: boolean;
     askedBeforeHead?: { askedAt: string; pushedAt: string };
-    askedBeforePlan?: { askedAt: string; plannedAt: string; by: string; notShown?: true };
+    askedBeforePlan?: AskedBeforePlan;
     inputs?: GateFacts["inputs"];
     stillPending: boolean;
     lockHeld: boolean;

@@ -1,3 +1,4 @@
+import type { AskedBeforePlan } from "../model/gate.js";
 import type { Road } from "../model/gate.js";
 import type { Requirement } from "../model/repo-config.js";
 import type { ApplyFacts } from "../policy/check-apply-policy.js";
@@ -32,7 +33,7 @@ export interface PlanFacts {
    * A comment's `/apply` written before this plan was made by someone else (`by`), or while the
    * job that made it still ran (`notShown`: its comment, showing the plan, not posted yet): it never saw it either.
    */
-  askedBeforePlan?: { askedAt: string; plannedAt: string; by: string; notShown?: true };
+  askedBeforePlan?: AskedBeforePlan;
   /** Still the pending plan (no newer plan, not used, not discarded). */
   stillPending: boolean;
   /** The file about to be applied has the sha256 recorded when the plan was made. */

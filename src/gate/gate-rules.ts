@@ -94,7 +94,11 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
   }
   if (plan.askedBeforeHead) return writtenBeforeHead({ command: "/apply", headSha: plan.live.headSha, ...plan.askedBeforeHead }, "apply");
   if (plan.askedBeforePlan) {
-    const { askedAt, plannedAt, by, notShown } = plan.askedBeforePlan;
+    const { askedAt, plannedAt, by, notShown, shownAt } = plan.askedBeforePlan;
+    if (shownAt)
+      return refuse(
+        `this \`/apply\` was written at ${stamp(askedAt)}, before this plan (made at ${stamp(plannedAt)} by @\u200b${by}) was shown at ${stamp(shownAt)}, when its plan job ended and posted it: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
+      );
     if (notShown)
       return refuse(
         `this plan was made at ${stamp(plannedAt)} by @\u200b${by}, whose plan job is still running: its comment, which shows the plan, is not posted yet, so this \`/apply\` (written at ${stamp(askedAt)}) never saw what it would apply. Wait for that comment, then comment \`/apply\` again.`,

@@ -80,3 +80,16 @@ export type GateRule =
 
 /** A road's PR-ness: the requirements of a pull request apply only where there is one. */
 export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge", "import", "state-rm", "state-push"]);
+
+/**
+ * A comment's `/apply` older than the plan it would apply, by someone else: written before it was
+ * made (`plannedAt`), or before it was shown (`notShown`: its job's comment not posted yet;
+ * `shownAt`: posted then, when its job ended).
+ */
+export interface AskedBeforePlan {
+  askedAt: string;
+  plannedAt: string;
+  by: string;
+  notShown?: true;
+  shownAt?: string;
+}

@@ -98,6 +98,36 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     ).toBeUndefined();
   });
 
+  it("is one written while that plan's job still ran and delivered after it ended (redelivered, or queued): shown only then", async () => {
+    const ended = (updatedAt: string, actor = "bob") =>
+      ({ getJob: async () => ({ status: "done", updatedAt, spec: { actor } }), planHistory: async () => [] }) as never;
+    const plan = planOf(5, plannedAt, 1);
+    // Written at 11:00:30, bob's job posted its plans at 11:00:40; alice's job ran after (stored late).
+    const late = apply("2026-11-27T11:00:30Z", "2026-11-27T11:05:00Z");
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:40.000Z"), late, plan)).toEqual({
+      askedAt: "2026-11-27T11:00:30Z",
+      plannedAt,
+      by: "bob",
+      shownAt: "2026-11-27T11:00:40.000Z",
+    });
+    // Controls: written after the job ended (its comment shown), or the writer's own plan: none.
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:29.000Z"), late, plan)).toBeUndefined();
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:40.000Z", "alice"), late, plan)).toBeUndefined();
+    // A drift check's plan is shown when its issue shows it (stillPending), not at the check's end.
+    const driftApply = {
+      id: 10,
+      createdAt: "2026-11-27T11:05:00Z",
+      spec: {
+        kind: "drift-apply",
+        actor: "alice",
+        commentId: 1,
+        command: { kind: "apply", filter: {} },
+        commentAt: "2026-11-27T11:00:30Z",
+      },
+    } as JobWith<SpecOf<"drift-apply">>;
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:40.000Z"), driftApply, plan)).toBeUndefined();
+  });
+
   it("a drift issue's /apply too: written before a newer check's plan, it is one (control: after it, none)", async () => {
     const driftApply = (commentAt: string): JobWith<SpecOf<"drift-apply">> =>
       ({

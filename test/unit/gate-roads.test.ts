@@ -290,6 +290,15 @@ describe("the gate: every road through every rule", () => {
     );
   });
 
+  it("a comment's /apply written before its plan was shown (its job's end) is refused, naming when it was shown", () => {
+    const f = passing("comment");
+    const late = { askedAt: "2026-01-01T00:00:30Z", plannedAt: "2026-01-01T00:00:05.300Z", by: "bob", shownAt: "2026-01-01T00:00:40Z" };
+    const d = decide({ ...f, plan: f.plan && { ...f.plan, askedBeforePlan: late } });
+    expect(d.allowed ? "" : d.reasons.join()).toContain(
+      "before this plan (made at 2026-01-01 00:00:05 UTC by @\u200bbob) was shown at 2026-01-01 00:00:40 UTC, when its plan job ended and posted it",
+    );
+  });
+
   it("says who paused and why", () => {
     expect(checkPause(undefined)).toEqual(ALLOWED);
     const d = checkPause({ by: "root", reason: " incident 42 ", at: "2026-03-04T05:06:07.000Z" });
