@@ -1,5 +1,5 @@
 import type { AskedBeforePlan } from "../model/gate.js";
-import type { JobWith, SpecOf } from "../model/job.js";
+import type { Job, JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
 import { askedBefore } from "./command-asked-at.js";
@@ -21,12 +21,9 @@ export async function askedBeforePlan(
 ): Promise<AskedBeforePlan | undefined> {
   if (job.spec.kind === "apply" && job.spec.trigger !== "comment") return undefined;
   const maker = await store.getJob(plan.jobId);
-  // A pull request's plan is shown by its job's comment, posted when the job ends (after the PR's
-  // other projects): saved while that job still runs, no comment written meanwhile saw it; one
-  // written then and delivered after the job ended did not either (the job's end is when it was shown).
-  const running = maker?.status === "queued" || maker?.status === "running";
-  const notShown = job.spec.kind === "apply" && running;
-  const shownAt = job.spec.kind === "apply" && maker && !running ? maker.updatedAt : undefined;
+  const shown = job.spec.kind === "apply" ? prPlanShown(maker) : undefined;
+  const notShown = shown === "not yet";
+  const shownAt = shown === "not yet" ? undefined : shown;
   const beforeMade = askedBefore(job, plan.createdAt);
   const beforeShown = shownAt !== undefined && askedBefore(job, shownAt);
   if (!notShown && !beforeMade && !beforeShown) return undefined;
@@ -47,4 +44,25 @@ export async function askedBeforePlan(
     by: by ?? "someone",
     ...(notShown ? { notShown } : !beforeMade && shownAt ? { shownAt } : {}),
   };
+}
+
+/**
+ * When a pull request's plan was shown: its job's comment, the one place that shows it, is posted
+ * when the job ends (after the PR's other projects), so a plan saved while that job still runs is
+ * shown "not yet", and one whose job ended was shown then (its `updatedAt`, set when marked ended).
+ * Undefined when its job is not known.
+ */
+export function prPlanShown(maker: Pick<Job, "status" | "updatedAt"> | undefined): string | "not yet" | undefined {
+  if (!maker) return undefined;
+  return maker.status === "queued" || maker.status === "running" ? "not yet" : maker.updatedAt;
+}
+
+/** Whether a comment's command was surely asked before `plan` was shown on its pull request. */
+export async function askedBeforeShown(
+  store: Pick<Store, "getJob">,
+  job: { createdAt: string; spec: { commentAt?: string } },
+  plan: Pick<PlanRecord, "jobId">,
+): Promise<boolean> {
+  const shown = prPlanShown(await store.getJob(plan.jobId));
+  return shown === "not yet" || (shown !== undefined && askedBefore(job, shown));
 }

@@ -3,6 +3,7 @@ import { matchesFilter } from "../model/command.js";
 import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { askedBefore } from "../authorization/command-asked-at.js";
+import { askedBeforeShown } from "../authorization/asked-before-plan.js";
 import { repoFullName } from "../model/repo.js";
 import { approvableSets, policyRules, policyStatus } from "../policy/policy-status.js";
 import { inlineCode } from "../render/inline.js";
@@ -83,7 +84,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       refused++;
       unseen++;
       lines.push(
-        `- ${inlineCode(plan.project)}: not approved: its current plan was planned after the \`/approve_policies\` comment, so it is not the plan that was read; review it and comment \`/approve_policies\` again`,
+        `- ${inlineCode(plan.project)}: not approved: its current plan was planned after the \`/approve_policies\` comment, or shown after it (its plan job posts it when it ends), so it is not the plan that was read; review it and comment \`/approve_policies\` again`,
       );
       continue;
     }
@@ -120,14 +121,18 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
  * re-plan that changed nothing, made while the job waited); undefined when none was.
  */
 async function planRead(
-  store: Pick<Store, "planHistory">,
+  store: Pick<Store, "planHistory" | "getJob">,
   job: JobContext<SpecOf<"approve_policies">>["job"],
   plan: PlanRecord,
 ): Promise<PlanRecord | undefined> {
-  const late = (p: PlanRecord) => !plannedBefore(p.createdAt, job.createdAt) || askedBefore(job, p.createdAt);
-  if (!late(plan)) return plan;
+  // Shown is what counts: a plan saved while its job still planned other projects was not shown yet.
+  const late = async (p: PlanRecord) =>
+    !plannedBefore(p.createdAt, job.createdAt) || askedBefore(job, p.createdAt) || (await askedBeforeShown(store, job, p));
+  if (!(await late(plan))) return plan;
   const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
-  return identicalEarlierPlans(await store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan).find((p) => !late(p));
+  for (const p of identicalEarlierPlans(await store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan))
+    if (!(await late(p))) return p;
+  return undefined;
 }
 
 function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {

@@ -249,6 +249,26 @@ describe("/approve_policies on the fakes", () => {
     expect(await planPolicyFact(deps, deps.vcs, replan)).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
   });
 
+  it("an approval commented while the plan's job still ran (its comment, showing the failures, not posted) does not approve it", async () => {
+    const { deps, plan, run, fact } = await setup(failed("a", "b"));
+    // bob's plan job saved the plan and still plans other projects: sec read the failures of the plan shown before.
+    const target = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 };
+    const maker = await deps.store.enqueueInternal(target, { kind: "plan", trigger: "comment", actor: "bob" } as never);
+    expect(maker).toBe(plan.jobId);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const written = new Date().toISOString();
+    expect(await run("sec", false, written, written)).toContain("or shown after it");
+    expect(await fact()).toMatchObject({ passed: false });
+    // Written then, delivered after the job ended and posted the plan: not approved either.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await deps.store.updateJob(maker, { status: "done" });
+    expect(await run("sec", false, new Date(Date.now() + 60_000).toISOString(), written)).toContain("Not approved");
+    expect(await fact()).toMatchObject({ passed: false });
+    // Control: written after the job ended, it approves.
+    expect(await run("sec", false, undefined, new Date(Date.now() + 1_000).toISOString())).toContain("policies pass now");
+    expect(await fact()).toEqual({ passed: true });
+  });
+
   it("answers when policies are off, or there is no current plan", async () => {
     const off = await fakeJobDeps();
     off.vcs.setPullRequest();
