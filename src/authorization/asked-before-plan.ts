@@ -2,7 +2,7 @@ import type { AskedBeforePlan } from "../model/gate.js";
 import type { Job, JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
-import { askedBefore } from "./command-asked-at.js";
+import { askedBefore, writtenBefore } from "./command-asked-at.js";
 import { identicalEarlierPlans } from "../policy/approvals-from.js";
 
 /**
@@ -25,7 +25,7 @@ export async function askedBeforePlan(
   const notShown = shown === "not yet";
   const shownAt = shown === "not yet" ? undefined : shown;
   const beforeMade = askedBefore(job, plan.createdAt);
-  const beforeShown = shownAt !== undefined && askedBefore(job, shownAt);
+  const beforeShown = shownAt !== undefined && writtenBefore(job, shownAt);
   if (!notShown && !beforeMade && !beforeShown) return undefined;
   const by = maker?.spec.actor;
   if (by !== undefined && by.toLowerCase() === job.spec.actor.toLowerCase()) return undefined;
@@ -64,5 +64,5 @@ export async function askedBeforeShown(
   plan: Pick<PlanRecord, "jobId">,
 ): Promise<boolean> {
   const shown = prPlanShown(await store.getJob(plan.jobId));
-  return shown === "not yet" || (shown !== undefined && askedBefore(job, shown));
+  return shown === "not yet" || (shown !== undefined && writtenBefore(job, shown));
 }

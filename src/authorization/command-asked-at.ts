@@ -12,6 +12,17 @@ export function askedBefore(job: { createdAt: string; spec: { commentAt?: string
   const at = Date.parse(instant);
   if (!Number.isFinite(at)) return false;
   if (Date.parse(job.createdAt) < at) return true;
+  return writtenBefore(job, instant);
+}
+
+/**
+ * Whether a comment's command was surely written before `instant` by its comment's `created_at`
+ * alone: for an instant a person could see only a moment after it (a plan job's end, just after
+ * its comment was posted), where a bot's command, stored a few milliseconds before it, was written
+ * after what it read.
+ */
+export function writtenBefore(job: { spec: { commentAt?: string } }, instant: string): boolean {
+  const at = Date.parse(instant);
   const written = job.spec.commentAt ? Date.parse(job.spec.commentAt) : Number.NaN;
-  return Number.isFinite(written) && written + STAMP_MS <= at;
+  return Number.isFinite(at) && Number.isFinite(written) && written + STAMP_MS <= at;
 }
