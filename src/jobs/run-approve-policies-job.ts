@@ -114,7 +114,6 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
   if (approved > 0) await reportPolicyCheck(deps, vcs, job, pr, redact);
 }
 
-/** Whether a plan was saved before the command's job was (times the store wrote; unreadable: no). */
 /**
  * The plan the comment's writer read: `plan` when it is older than the comment, else the newest
  * plan identical to it (the same head and changes) that was there when the comment was written (a
@@ -135,6 +134,7 @@ async function planRead(
   return undefined;
 }
 
+/** Whether a plan was saved before the command's job was (times the store wrote; unreadable: no). */
 function plannedBefore(planCreatedAt: string, commentedAt: string): boolean {
   const planned = Date.parse(planCreatedAt);
   const commented = Date.parse(commentedAt);
