@@ -35,6 +35,8 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, EndpointRule>> = {
   "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/compare/{basehead}": [{ contents: "read" }],
   "GET /repos/{owner}/{repo}/commits/{ref}": [{ contents: "read" }],
+  // Who pushed a head no `synchronize` told of (src/vcs/github/github-activity.ts).
+  "GET /repos/{owner}/{repo}/activity": [{ metadata: "read" }],
   "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge": [{ contents: "write" }],
   "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls": [{ pull_requests: "read" }],
   "GET /repos/{owner}/{repo}/commits/{ref}/check-runs": [{ checks: "read" }],

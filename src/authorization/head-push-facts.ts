@@ -1,29 +1,40 @@
 import type { HeadPush, HeadPushStore } from "../model/head-push.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 
 /**
  * Who pushed a pull request's head: the pushers its `synchronize` events named (none: those of
  * another pull request with the same head, as when a PR is opened from a branch another PR had
- * pushed to), or, when none was heard of (opened with it, a lost event, a head the heal sweep
- * found), the commit's author and committer on GitHub in their stead. Safe without blocking everyone: a reviewer who neither
- * pushed nor wrote the commit still counts. The one place every road asks.
+ * pushed to); when none was heard of (opened with it, a lost event, a head the heal sweep found),
+ * those GitHub's repository activity names as having moved the head branch to it (kept, as a
+ * heard push is); failing that (a fork's branch, a GitHub without the activity), the commit's
+ * author and committer on GitHub in their stead. Safe without blocking everyone: a reviewer who
+ * neither pushed nor wrote the commit still counts. The one place every road asks.
  */
 export async function headPushFacts(
-  store: Pick<HeadPushStore, "headPushers" | "headPusherIds">,
-  vcs: Pick<VcsClient, "commitUsers">,
+  store: Pick<HeadPushStore, "headPushers" | "headPusherIds" | "recordHeadPush">,
+  vcs: Pick<VcsClient, "commitUsers" | "branchPushesOf">,
   repo: RepoRef,
-  pr: number,
-  sha: string,
-  /** Those whose latest review approves: GitHub is asked for the commit only when one could count. */
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
+  /** Those whose latest review approves: GitHub is asked only when one could count. */
   approving: readonly string[],
 ): Promise<HeadPush> {
   const full = repoFullName(repo);
-  const pushers = await store.headPushers(full, pr, sha);
-  if (pushers.length) return { sha, known: true, pushers, pusherIds: await store.headPusherIds(full, pr, sha) };
+  const sha = pr.headSha;
+  const pushers = await store.headPushers(full, pr.number, sha);
+  if (pushers.length) return { sha, known: true, pushers, pusherIds: await store.headPusherIds(full, pr.number, sha) };
   // The same commit pushed as another pull request's head (two PRs of one branch): GitHub sent
   // the push's event to the PRs open then, and its pusher is this head's too.
   const elsewhere = await store.headPushers(full, undefined, sha);
   if (elsewhere.length) return { sha, known: true, pushers: elsewhere, pusherIds: await store.headPusherIds(full, undefined, sha) };
-  return { sha, known: false, standIns: approving.length ? await vcs.commitUsers(repo, sha) : [] };
+  if (approving.length === 0) return { sha, known: false, standIns: [] };
+  // A fork's branch is not the base repository's: its activity does not list the fork's pushes.
+  const sameRepo = pr.headRepo.toLowerCase() === full.toLowerCase();
+  const moved = sameRepo ? await vcs.branchPushesOf(repo, pr.headRef, sha) : undefined;
+  if (moved) {
+    for (const p of moved.pushers) await store.recordHeadPush(full, pr.number, sha, p.login, moved.pushedAt, p.id);
+    return { sha, known: true, pushers: [...new Set(moved.pushers.map((p) => p.login))], pusherIds: moved.pushers.map((p) => p.id) };
+  }
+  return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
 }

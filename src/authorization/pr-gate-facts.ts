@@ -55,7 +55,7 @@ export async function gatherPrFacts(
     undiverged,
     unverified: needs.verified ? await vcs.unverifiedCommits(repo, pr) : [],
     agents: deps.config.agents,
-    headPush: await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha, approvingReviewers(reviews)),
+    headPush: await headPushFacts(deps.store, vcs, repo, pr, approvingReviewers(reviews)),
   };
 }
 

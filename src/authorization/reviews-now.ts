@@ -1,4 +1,5 @@
 import type { JobDeps } from "../job-context/job-deps.js";
+import type { PullRequestInfo } from "../model/pull-request.js";
 import type { RepoRef } from "../model/repo.js";
 import type { ApplyFacts } from "../policy/check-apply-policy.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
@@ -14,9 +15,9 @@ import { headPushFacts } from "./head-push-facts.js";
  */
 export async function withReviewsNow(
   deps: Pick<JobDeps, "store">,
-  vcs: Pick<VcsClient, "reviews" | "permissionOf" | "commitUsers">,
+  vcs: Pick<VcsClient, "reviews" | "permissionOf" | "commitUsers" | "branchPushesOf">,
   repo: RepoRef,
-  pr: { number: number; headSha: string },
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
   facts: ApplyFacts,
 ): Promise<ApplyFacts> {
   const reviews = await vcs.reviews(repo, pr.number);
@@ -26,6 +27,6 @@ export async function withReviewsNow(
     if (!permissions.has(user.toLowerCase())) permissions.set(user.toLowerCase(), await vcs.permissionOf(repo, user));
   }
   const asked = facts.headPush.known || facts.headPush.standIns.length > 0 || approving.length === 0;
-  const headPush = asked ? facts.headPush : await headPushFacts(deps.store, vcs, repo, pr.number, pr.headSha, approving);
+  const headPush = asked ? facts.headPush : await headPushFacts(deps.store, vcs, repo, pr, approving);
   return { ...facts, reviews, permissions, headPush };
 }

@@ -41,7 +41,7 @@ export async function approvedPlans(vcs: VcsClient, deps: JobDeps, job: Job, pul
       // Counted as `/apply` counts them: from the plan, or from an identical re-plan's first plan.
       const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
       const { from } = approvalsFrom(await deps.store.planHistory(plan.repo, plan.pr, key, plan.headSha), plan);
-      headPush ??= await headPushFacts(deps.store, vcs, repo, number, pr.headSha, approvingReviewers(reviews));
+      headPush ??= await headPushFacts(deps.store, vcs, repo, pr, approvingReviewers(reviews));
       const facts = { author: pr.author, headSha: pr.headSha, permissions, headPush, agents: deps.config.agents };
       const { approvers } = countApprovals(reviews, facts, from);
       if (approvers.length >= Math.max(1, approvals)) found.push(plan);

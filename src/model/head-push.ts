@@ -18,6 +18,12 @@ export type HeadPush =
    */
   | { sha: string; known: false; standIns: readonly string[] };
 
+/** Who moved a branch to a commit, and when last, as GitHub's repository activity lists it. */
+export interface BranchPushes {
+  pushers: readonly { login: string; id: number }[];
+  pushedAt: string;
+}
+
 export interface HeadPushStore {
   /**
    * Records that `pusher` pushed `sha` as the head of a pull request (kept once per login, with

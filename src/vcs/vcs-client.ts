@@ -1,4 +1,5 @@
 import type { MergeBlockers, Permission, PullRequestInfo, RequiredCheck, Review } from "../model/pull-request.js";
+import type { BranchPushes } from "../model/head-push.js";
 import type { RepoRef } from "../model/repo.js";
 
 export interface CheckRunInfo {
@@ -105,6 +106,11 @@ export interface VcsClient {
   commitVerified(repo: RepoRef, sha: string): Promise<boolean>;
   /** The GitHub logins of a commit's author and committer, those GitHub matched to an account. */
   commitUsers(repo: RepoRef, sha: string): Promise<string[]>;
+  /**
+   * Who moved `branch` to `sha` and when (the latest such move), as GitHub's repository activity
+   * lists it; undefined when it lists no such move with a known pusher, or has no activity to read.
+   */
+  branchPushesOf(repo: RepoRef, branch: string, sha: string): Promise<BranchPushes | undefined>;
   /** Whether GitHub shows the branch as protected; false for a branch that does not exist. */
   branchProtected(repo: RepoRef, branch: string): Promise<boolean>;
   /** Open issues (never pull requests) that carry `label`. */

@@ -138,23 +138,46 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
   });
 
-  it("a head no push event announced: its commit's author stands in for the pusher, and is told so", async () => {
+  it("a head no push event announced: GitHub's activity of the branch names bob as its pusher, and his approval does not count", async () => {
+    const { repo, pr, state } = await alicesPr(h);
+    h.sim.setWebhookTarget("http://127.0.0.1:9"); // bob's push's webhook is lost
+    const files = { "net/main.tf": statefulProject("net", state, 2) };
+    const pushed = await h.sim.pushToPullRequest(repo, pr.number, files, { sender: "bob" });
+    h.sim.setWebhookTarget(h.app.url);
+    await comment(h, repo, pr.number, "alice", "/plan");
+    await h.sim.approve(repo, pr.number, "bob");
+    const reply = await comment(h, repo, pr.number, "alice", "/apply");
+    expect(reply).toContain(`@bob pushed the head commit ${pushed.headSha.slice(0, 7)}; ${RULE}`);
+    expect(await stateResources(state)).toEqual([]);
+    // Kept as a heard push is.
+    expect(headPushRows(h, repo)).toContain(`${pr.number}:${pushed.headSha.slice(0, 7)}:bob`);
+    // Control: a reviewer who did not push counts.
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+  });
+
+  it("a head no push event announced, on a GitHub without the activity endpoint: its commit's author stands in, and is told so", async () => {
     const { repo, pr, state } = await alicesPr(h);
     h.sim.setWebhookTarget("http://127.0.0.1:9"); // bob's push's webhook is lost
     const files = { "net/main.tf": statefulProject("net", state, 2) };
     const pushed = await h.sim.pushToPullRequest(repo, pr.number, files, { sender: "bob", commitBy: "bob" });
     h.sim.setWebhookTarget(h.app.url);
-    await comment(h, repo, pr.number, "alice", "/plan");
-    await h.sim.approve(repo, pr.number, "bob");
-    const reply = await comment(h, repo, pr.number, "alice", "/apply");
-    const sha = pushed.headSha.slice(0, 7);
-    expect(reply).toContain(
-      `no push of the head commit ${sha} was heard of, so its author and committer stand in for its pusher: @bob; ${RULE}`,
-    );
-    expect(await stateResources(state)).toEqual([]);
-    // Control: a reviewer who neither pushed nor wrote the commit counts.
-    await h.sim.approve(repo, pr.number, "carol");
-    expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+    h.sim.serveWithoutActivity(true);
+    try {
+      await comment(h, repo, pr.number, "alice", "/plan");
+      await h.sim.approve(repo, pr.number, "bob");
+      const reply = await comment(h, repo, pr.number, "alice", "/apply");
+      const sha = pushed.headSha.slice(0, 7);
+      expect(reply).toContain(
+        `no push of the head commit ${sha} was heard of, so its author and committer stand in for its pusher: @bob; ${RULE}`,
+      );
+      expect(await stateResources(state)).toEqual([]);
+      // Control: a reviewer who neither pushed nor wrote the commit counts.
+      await h.sim.approve(repo, pr.number, "carol");
+      expect(await comment(h, repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+    } finally {
+      h.sim.serveWithoutActivity(false);
+    }
   });
 
   it("a second PR of the same branch: alice's push to it was heard on her own PR, so her approval of bob's PR does not count", async () => {

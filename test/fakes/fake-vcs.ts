@@ -1,3 +1,4 @@
+import type { BranchPushes } from "../../src/model/head-push.js";
 import type { MergeBlockers, Permission, PullRequestInfo, RequiredCheck, Review } from "../../src/model/pull-request.js";
 import { type RepoRef, repoFullName } from "../../src/model/repo.js";
 import type { CheckRunInfo, CheckUpdate, DeploymentState, IssueInfo, VcsClient } from "../../src/vcs/vcs-client.js";
@@ -207,6 +208,13 @@ export class FakeVcs implements VcsClient {
 
   async commitUsers(_repo: RepoRef, sha: string): Promise<string[]> {
     return this.commitLogins.get(sha) ?? [];
+  }
+
+  /** Who moved a branch to a commit, as `branchPushesOf` answers (by `branch@sha`; none by default). */
+  branchPushes = new Map<string, BranchPushes>();
+
+  async branchPushesOf(_repo: RepoRef, branch: string, sha: string): Promise<BranchPushes | undefined> {
+    return this.branchPushes.get(`${branch}@${sha}`);
   }
 
   /** Branches GitHub shows as protected, as `branchProtected` answers. */

@@ -18,6 +18,7 @@ import { FaultInjector } from "./fault-injector.js";
 import { GitStore } from "./git-store.js";
 import type { ShapeCtx } from "./shape-ctx.js";
 import { registerNativeRoutes } from "./native-routes.js";
+import { registerActivityRoutes } from "./activity-routes.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import { registerGraphqlRoutes } from "./graphql-routes.js";
 import { registerRepoRoutes } from "./repo-routes.js";
@@ -166,6 +167,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   registerStatusRoutes(router, core);
   registerIssueRoutes(router, core);
   registerNativeRoutes(router, core);
+  registerActivityRoutes(router, core);
   const web = new RestRouter();
   const oauth = { clientId: `Iv1.sim${appId}`, clientSecret: randomBytes(20).toString("hex") };
   registerOAuthRoutes(web, router, core, oauth);

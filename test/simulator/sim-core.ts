@@ -8,6 +8,7 @@ import type { CommentState, DeliveryResult, IssueState, PullState, SimRepo } fro
 import { issuesPayload, plainIssueCommentPayload, pushPayload } from "./issue-payloads.js";
 import { issueCommentPayload, pullRequestPayload, type IssueCommentAction, type PullRequestAction } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
+import { recordActivity } from "./activity-routes.js";
 
 export interface MergeOptions {
   method?: "merge" | "squash" | "rebase";
@@ -157,6 +158,9 @@ export class SimCore {
       const tip = await this.git.branchSha(repo.dir, pr.headRef);
       if (!tip || tip === pr.headSha) continue;
       const before = pr.headSha;
+      // A fork's branch lives in the fork: its pushes are not the base repository's activity.
+      if (!pr.headRepoFullName || pr.headRepoFullName === repo.fullName)
+        recordActivity(this, repo, { branch: pr.headRef, before, after: tip, actor: sender ?? pr.author });
       pr.headSha = tip;
       pr.updatedAt = this.now();
       await this.git.updateRef(repo.dir, `refs/pull/${pr.number}/head`, tip);

@@ -31,6 +31,8 @@ export class SimState {
   readonly statuses: CommitStatusState[] = [];
   /** GraphQL as an older GitHub Enterprise Server serves it: no `isRequired` on check runs and statuses. */
   graphqlWithoutIsRequired = false;
+  /** A GitHub Enterprise Server without `GET /repos/{o}/{r}/activity`: it answers 404. */
+  withoutActivity = false;
   /** By lowercase `org/slug`. */
   readonly teams = new Map<string, TeamState>();
   readonly reactions: ReactionState[] = [];
@@ -58,6 +60,7 @@ export class SimState {
     issue: 4_000_000,
     deployment: 5_000_000,
     deploymentStatus: 6_000_000,
+    activity: 7_000_000,
   };
 
   nextId(kind: keyof SimState["ids"]): number {

@@ -38,6 +38,23 @@ export interface SimRepo {
    * of GET /commits/{ref}); every other commit shows null there, as an unknown email does.
    */
   commitUsers?: Map<string, { author?: string; committer?: string }>;
+  /**
+   * What moved its branches, newest last (`GET /repos/{o}/{r}/activity`). `actor` undefined: a
+   * `pushBranch` that named no pusher, taken by the author of the PR later opened from that branch.
+   */
+  activities?: ActivityState[];
+}
+
+/** One entry of a repository's activity, as GitHub lists it. */
+export interface ActivityState {
+  id: number;
+  before: string;
+  after: string;
+  /** `refs/heads/<branch>`. */
+  ref: string;
+  timestamp: string;
+  activityType: "push" | "force_push" | "branch_creation";
+  actor?: string;
 }
 
 export interface PullState {

@@ -19,6 +19,7 @@ import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
 import { issuesPayload } from "./issue-payloads.js";
+import { claimActivity, recordActivity } from "./activity-routes.js";
 
 /** A merge group the queue made: its commit, and the merge commit of each PR in it. */
 export interface MergeGroup {
@@ -39,6 +40,8 @@ export interface CreateRepoOptions {
   executable?: string[];
   /** Path → link target, committed as symlinks. */
   symlinks?: Record<string, string>;
+  /** Who pushed it (the repository activity's actor, a moved PR's `synchronize` sender); default: the PR's author. */
+  pusher?: string;
 }
 
 export interface PushBranchOptions {
@@ -51,6 +54,8 @@ export interface PushBranchOptions {
   executable?: string[];
   /** Path → link target, committed as symlinks. */
   symlinks?: Record<string, string>;
+  /** Who pushed it (the repository activity's actor, a moved PR's `synchronize` sender); default: the PR's author. */
+  pusher?: string;
 }
 
 export interface OpenPullRequestOptions {
@@ -138,8 +143,10 @@ export class SimulatorScenario {
 
   /** Commits on a branch; open PRs with that head branch move to it and get `synchronize`. */
   async pushBranch(repo: SimRepo, opts: PushBranchOptions): Promise<string> {
+    const before = (await this.core.git.branchSha(repo.dir, opts.branch)) ?? "0".repeat(40);
     const sha = await this.commitToBranch(repo, opts);
-    await this.core.syncPullHeads(repo, null, opts.branch);
+    recordActivity(this.core, repo, { branch: opts.branch, before, after: sha, actor: opts.pusher });
+    await this.core.syncPullHeads(repo, opts.pusher ?? null, opts.branch);
     return sha;
   }
 
@@ -197,6 +204,7 @@ export class SimulatorScenario {
       updatedAt: at,
     };
     await git.updateRef(repo.dir, `refs/pull/${pr.number}/head`, headSha);
+    if (sameRepo) claimActivity(repo, opts.head, headSha, opts.author);
     state.addPull(pr);
     const delivery = await this.sendPullEvent("opened", pr, opts.author);
     return { number: pr.number, headSha, baseSha, delivery };
@@ -314,6 +322,11 @@ export class SimulatorScenario {
   /** A commit status another CI system (Jenkins, say) posts through the Status API with its own token. */
   postStatus(repo: SimRepo, sha: string, s: { context: string; state: CommitStatusName; description?: string; by?: string }): void {
     addCommitStatus(this.core, repo, sha, { ...s, creator: s.by ?? "jenkins-bot" });
+  }
+
+  /** An older GitHub Enterprise Server, without the repository activity endpoint (404). */
+  serveWithoutActivity(on: boolean): void {
+    this.core.state.withoutActivity = on;
   }
 
   /** GraphQL as an older GitHub Enterprise Server serves it: a query asking `isRequired` is a schema error. */

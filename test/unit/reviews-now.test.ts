@@ -10,6 +10,7 @@ import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 
 const HEAD = "d".repeat(40);
 const repo = { owner: "acme", name: "infra" };
+const PR7 = { number: 7, headSha: HEAD, headRef: "grow", headRepo: "acme/infra" };
 const review = (user: string, state: Review["state"]): Review => ({ user, state, commitId: HEAD, submittedAt: "2026-01-01T10:00:00Z" });
 const started = (reviews: Review[], headPush: ApplyFacts["headPush"]): ApplyFacts => ({
   commenter: "alice",
@@ -31,7 +32,7 @@ describe("withReviewsNow", () => {
     const asked = vi.spyOn(deps.vcs, "permissionOf");
     const then = started([review("carol", "APPROVED")], { sha: HEAD, known: true, pushers: ["alice"] });
     expect(countApprovals(then.reviews, then).approvers).toEqual(["carol"]);
-    const now = await withReviewsNow(deps, deps.vcs, repo, { number: 7, headSha: HEAD }, then);
+    const now = await withReviewsNow(deps, deps.vcs, repo, PR7, then);
     expect(countApprovals(now.reviews, now).approvers).toEqual([]);
     expect(asked).not.toHaveBeenCalled();
   });
@@ -44,12 +45,12 @@ describe("withReviewsNow", () => {
     // No one approved when the job started: GitHub was not asked who wrote the commit.
     const then = started([], { sha: HEAD, known: false, standIns: [] });
     deps.vcs.reviewsOf.set(7, [review("bob", "APPROVED")]);
-    const now = await withReviewsNow(deps, deps.vcs, repo, { number: 7, headSha: HEAD }, then);
+    const now = await withReviewsNow(deps, deps.vcs, repo, PR7, then);
     expect(now.headPush).toEqual({ sha: HEAD, known: false, standIns: ["bob"] });
     expect(countApprovals(now.reviews, now).approvers).toEqual([]);
     // Control: someone who did not write the commit counts.
     deps.vcs.reviewsOf.set(7, [review("bob", "APPROVED"), review("dan", "APPROVED")]);
-    const later = await withReviewsNow(deps, deps.vcs, repo, { number: 7, headSha: HEAD }, then);
+    const later = await withReviewsNow(deps, deps.vcs, repo, PR7, then);
     expect(countApprovals(later.reviews, later).approvers).toEqual(["dan"]);
   });
 });

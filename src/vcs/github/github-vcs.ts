@@ -1,5 +1,6 @@
 import type { VcsClient } from "../vcs-client.js";
 import { gitHubAccess } from "./github-access.js";
+import { gitHubActivity } from "./github-activity.js";
 import { gitHubBranches } from "./github-branches.js";
 import { type GitHubVcsOptions, gitHubCalls, type Octokit } from "./github-calls.js";
 import { gitHubChecks } from "./github-checks.js";
@@ -23,6 +24,7 @@ export function createGitHubVcs(octokit: Octokit, opts: GitHubVcsOptions): VcsCl
     ...gitHubMergeBlockers(calls),
     ...gitHubPulls(calls),
     ...gitHubCommits(calls),
+    ...gitHubActivity(calls),
     ...gitHubBranches(calls),
     ...gitHubAccess(calls),
   };
