@@ -1,4 +1,5 @@
 import type { ExecOptions } from "./exec.js";
+import type { PrintedState } from "./withheld-state.js";
 
 /** What every request that changes infrastructure carries for its runs. */
 interface ChangeRunRequest {
@@ -12,6 +13,12 @@ interface ChangeRunRequest {
  * user would see it, and a sandbox limit stops it as a timeout does, so that terraform saves what it
  * already made and helm marks the release it was upgrading failed (see ExecOptions.stopGently).
  */
-export function changeRunOptions(req: ChangeRunRequest, at: Pick<ExecOptions, "cwd" | "env" | "redact" | "sandboxReadOnly">): ExecOptions {
-  return { ...at, timeoutMs: req.timeoutMs, onOutput: req.onOutput, pty: true, stopGently: true };
+export function changeRunOptions(
+  req: ChangeRunRequest,
+  { printed, ...at }: Pick<ExecOptions, "cwd" | "env" | "redact" | "sandboxReadOnly"> & { printed?: PrintedState[] },
+): ExecOptions {
+  // A state the run prints (terraform's last resort when it can save it nowhere) holds every value
+  // in clear, those first known now included: never shown, handed to `printed` to keep.
+  const withholdStates = (state: PrintedState) => printed?.push(state);
+  return { ...at, timeoutMs: req.timeoutMs, onOutput: req.onOutput, pty: true, stopGently: true, withholdStates };
 }

@@ -1,5 +1,5 @@
 import type { ExecResult } from "./exec.js";
-import type { ExecRun } from "./exec-run.js";
+import { type ExecRun, outputFilter } from "./exec-run.js";
 import { captureOutput } from "./capture-output.js";
 import { liveRedactor } from "./live-redactor.js";
 import { spawnError } from "./spawn-error.js";
@@ -40,18 +40,23 @@ export async function execPipe(run: ExecRun): Promise<ExecResult> {
   const emit = run.onOutput ?? (() => undefined);
   const liveOut = liveRedactor(run.redact, emit);
   const liveErr = liveRedactor(run.redact, emit);
+  const [filterOut, filterErr] = [outputFilter(run), outputFilter(run)];
+  const takeOut = (text: string) => {
+    out.push(text);
+    if (run.onOutput && text) liveOut.push(text);
+  };
+  const takeErr = (text: string) => {
+    err.push(text);
+    if (run.onOutput && text) liveErr.push(text);
+  };
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (c: string) => {
-    out.push(c);
-    if (run.onOutput) liveOut.push(c);
-  });
-  child.stderr.on("data", (c: string) => {
-    err.push(c);
-    if (run.onOutput) liveErr.push(c);
-  });
+  child.stdout.on("data", (c: string) => takeOut(filterOut.push(c)));
+  child.stderr.on("data", (c: string) => takeErr(filterErr.push(c)));
   const ended = child.exited.then(({ exitCode, signal }) => ({ exitCode, signal: signal ?? undefined }));
   const end = await superviseRun(run, child.pid, ended);
+  takeOut(filterOut.end());
+  takeErr(filterErr.end());
   liveOut.flush();
   liveErr.flush();
   return {

@@ -2,7 +2,7 @@ import { constants } from "node:os";
 import * as pty from "node-pty";
 import { captureOutput } from "./capture-output.js";
 import type { ExecResult } from "./exec.js";
-import type { ExecRun, RunEnded } from "./exec-run.js";
+import { type ExecRun, outputFilter, type RunEnded } from "./exec-run.js";
 import { liveRedactor } from "./live-redactor.js";
 import { spawnError } from "./spawn-error.js";
 import { superviseRun } from "./supervise-run.js";
@@ -37,10 +37,13 @@ export async function execPty(run: ExecRun): Promise<ExecResult> {
   }
   const out = captureOutput();
   const live = liveRedactor(run.redact, run.onOutput ?? (() => undefined));
-  child.onData((c) => {
-    out.push(c);
-    if (run.onOutput) live.push(c);
-  });
+  const filter = outputFilter(run);
+  const take = (text: string) => {
+    if (!text) return;
+    out.push(text);
+    if (run.onOutput) live.push(text);
+  };
+  child.onData((c) => take(filter.push(c)));
   const ended = new Promise<RunEnded>((resolve) =>
     child.onExit(({ exitCode, signal }) =>
       resolve({ exitCode: signal ? null : exitCode, signal: signal ? signalName(signal) : undefined }),
@@ -48,6 +51,7 @@ export async function execPty(run: ExecRun): Promise<ExecResult> {
   );
   // A pty child leads its own session, so its pid is also its process group id.
   const end = await superviseRun(run, child.pid, ended);
+  take(filter.end());
   live.flush();
   return {
     ...end,

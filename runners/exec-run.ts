@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { SandboxRun } from "./sandbox/sandbox-command.js";
+import { type PrintedState, withholdPrintedStates } from "./withheld-state.js";
 
 /** One spawn, as both the pipe and the pty path take it (exec.ts builds it from ExecOptions). */
 export interface ExecRun {
@@ -15,6 +16,7 @@ export interface ExecRun {
   stopGently?: boolean;
   redact: (s: string) => string;
   onOutput?: (chunk: string) => void;
+  withholdStates?: (state: PrintedState) => void;
   sandbox?: SandboxRun;
   /** What the run holds on disk now (its dirs and its sandbox's /tmp), for the disk limit. */
   measureDisk: (pid: number | undefined) => Promise<number>;
@@ -26,4 +28,12 @@ export interface ExecRun {
 export interface RunEnded {
   exitCode: number | null;
   signal?: string;
+}
+
+/**
+ * What a run's output goes through before it is kept or shown: the states it prints taken out
+ * when the run asks for that (ExecOptions.withholdStates), else nothing. One per output stream.
+ */
+export function outputFilter(run: Pick<ExecRun, "withholdStates">): { push(chunk: string): string; end(): string } {
+  return run.withholdStates ? withholdPrintedStates(run.withholdStates) : { push: (c) => c, end: () => "" };
 }

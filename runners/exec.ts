@@ -13,6 +13,7 @@ import { type SandboxRun, resolveMounts, sandboxCommand } from "./sandbox/sandbo
 import type { LimitHit } from "./sandbox/sandbox-limits.js";
 import { findBinary } from "./sandbox/sandbox.js";
 import { ToolMissingError } from "./spawn-error.js";
+import type { PrintedState } from "./withheld-state.js";
 
 /**
  * The one place Sluice spawns processes. argv arrays only (no shell), an allowlisted environment,
@@ -57,6 +58,12 @@ export interface ExecOptions {
   sandboxReadOnly?: string[];
   /** Host files or dirs mounted read-only at another path inside the sandbox (a run's credentials). */
   sandboxMounts?: { source: string; target: string }[];
+  /**
+   * A Terraform state the run prints whole is taken out of its output (a line stands in its place)
+   * and handed here: see withholdPrintedStates. For runs whose output is shown, never for those
+   * whose output is the state Sluice reads (`state pull`).
+   */
+  withholdStates?: (state: PrintedState) => void;
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
   /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
@@ -122,6 +129,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     stopGently: opts.stopGently === true,
     redact,
     onOutput: opts.onOutput,
+    withholdStates: opts.withholdStates,
     sandbox,
     measureDisk: (pid) => diskUse(sandbox?.diskDirs ?? [], pid, sandbox?.bwrap !== undefined),
     input: opts.input,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
+import { type PrintedState, PRINTED_STATE_MAX } from "../withheld-state.js";
 import { parseStatePull } from "./state-read-back.js";
 
 const ERRORED_MAX = 64 * 1024 ** 2;
@@ -75,4 +76,38 @@ export function withErrored<T extends { message: string }>(
 ): T & { erroredState?: Buffer } {
   const message = errored.problem ? `${failure.message}. ${errored.problem}` : failure.message;
   return { ...failure, message, ...(errored.erroredState ? { erroredState: errored.erroredState } : {}) };
+}
+
+/** Terraform's title for the error that follows a state it printed because it could save it nowhere. */
+const PRINTED_FALLBACK = "Failed to persist state to backend";
+
+/**
+ * The state a failed step printed because Terraform could save it neither in its backend nor to
+ * errored.tfstate (a full disk): the last one the step printed, when its output ends in Terraform's
+ * error for that. A state printed otherwise (a step's `state pull`) is the backend's, never kept.
+ */
+export function printedUnsaved(printed: readonly PrintedState[], stepOutput: string): PrintedState | undefined {
+  return stepOutput.includes(PRINTED_FALLBACK) ? printed.at(-1) : undefined;
+}
+
+/**
+ * What a failed run leaves to keep: the state Terraform printed because it could write it nowhere
+ * (then errored.tfstate is empty or partial), else errored.tfstate as erroredState reads it.
+ */
+export async function unsavedState(
+  dir: string,
+  before: string | undefined,
+  printed?: PrintedState,
+): Promise<{ erroredState?: Buffer; problem?: string }> {
+  if (!printed) return erroredState(dir, before);
+  const lost = (why: string) => ({
+    problem: `Terraform printed the state it could not save (withheld from the output), but Sluice could not keep it: ${why}. Recover the state by hand before anything applies this project again`,
+  });
+  if (printed.cut) return lost(`it was cut short (over ${mib(PRINTED_STATE_MAX)}, or the run's output ended inside it)`);
+  // Printed through a terminal: its line ends came back as \r\n (a JSON string holds none raw).
+  const text = printed.text.replace(/\r\n/g, "\n");
+  const parsed = parseStatePull(text);
+  return "error" in parsed
+    ? lost(`it is not a Terraform state (${parsed.error.replace(/^the backend's answer /, "")})`)
+    : { erroredState: Buffer.from(text) };
 }

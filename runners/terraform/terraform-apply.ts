@@ -9,7 +9,8 @@ import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
 import { appliedAfterReadBack, priorState, pullState } from "./state-read-back.js";
-import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
+import { erroredBefore, printedUnsaved, unsavedState, withErrored } from "./errored-state.js";
+import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
 import { checkoutStateRefusal, statePlace } from "./state-place.js";
@@ -68,28 +69,33 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   // Once a step has run, any failure may leave a state terraform could not save (an `apply` step's,
   // or a `run` step that wraps terraform): it is kept before the worktree goes.
   // With the backend that refused it: the state is pushed into that one only.
-  const failAfterSteps = async (message: string, out: string): Promise<ApplyOutcome> => {
-    const failed = withErrored(fail(message, out) as Extract<ApplyOutcome, { ok: false }>, await erroredState(dir.path, erroredAtStart));
+  // Where a step could save it nowhere, terraform prints it (withheld from the output): kept instead.
+  const failAfterSteps = async (message: string, out: string, printedState?: PrintedState): Promise<ApplyOutcome> => {
+    const unsaved = await unsavedState(dir.path, erroredAtStart, printedState);
+    const failed = withErrored(fail(message, out) as Extract<ApplyOutcome, { ok: false }>, unsaved);
     return failed.erroredState ? { ...failed, erroredBackend: backendDigest(env.TF_DATA_DIR as string) } : failed;
   };
   let output = "";
   const stepEnv: Record<string, string> = {};
   for (const step of req.workflow?.apply ?? DEFAULT_APPLY) {
+    const printed: PrintedState[] = [];
     const options = (extra: Record<string, string>) =>
-      changeRunOptions(req, { cwd: dir.path, env: { ...env, ...extra }, redact, sandboxReadOnly: frozen });
+      changeRunOptions(req, { cwd: dir.path, env: { ...env, ...extra }, redact, sandboxReadOnly: frozen, printed });
     if (step.kind === "env") {
       stepEnv[step.name] = step.value;
     } else if (step.kind === "apply") {
       const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], options(stepEnv));
       output += r.stdout;
-      if (r.exitCode !== 0) return failAfterSteps(describeStepFailure(bin, "apply", r, req.timeoutMs), output);
+      if (r.exitCode !== 0)
+        return failAfterSteps(describeStepFailure(bin, "apply", r, req.timeoutMs), output, printedUnsaved(printed, r.stdout));
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
       if (!file) continue;
       const r = await exec(file, args, options({ ...stepVariables(req, dir.path, req.planFile), ...stepEnv, ...step.env }));
       const { line, name } = shownStep(step);
       output += `$ ${line}\n${r.stdout}`;
-      if (r.exitCode !== 0) return failAfterSteps(describeStepFailure(name, "step", r, req.timeoutMs), output);
+      if (r.exitCode !== 0)
+        return failAfterSteps(describeStepFailure(name, "step", r, req.timeoutMs), output, printedUnsaved(printed, r.stdout));
     }
     // init and plan steps have no place in an apply: the saved plan is what gets applied.
   }

@@ -6,7 +6,8 @@ import type { Exec, StateOutcome, StateRequest } from "../runner.js";
 import { describeStepFailure } from "./describe-step-failure.js";
 import { stateArgv, terraformEnv } from "./terraform-argv.js";
 import { initAsPlanned } from "./terraform-init.js";
-import { erroredBefore, erroredState, withErrored } from "./errored-state.js";
+import { erroredBefore, printedUnsaved, unsavedState, withErrored } from "./errored-state.js";
+import type { PrintedState } from "../withheld-state.js";
 import { backendDigest, remoteBackendDigest } from "./backend-digest.js";
 import { parseStatePull, pullState, type StateSnapshot } from "./state-read-back.js";
 import { stateCommandReadBack } from "./state-command-read-back.js";
@@ -86,11 +87,12 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
       "backend",
       "the backend this checkout sets the project up with is not the one that refused the kept state (its `backend` block or `-backend-config` differ): nothing was pushed, and the project stays held. Push from a pull request whose project uses the backend the apply wrote to (one that leaves the project as the run that kept the state had it)",
     );
-  const r = await exec(bin, stateArgv(op), changeRunOptions(req, base));
+  const printed: PrintedState[] = [];
+  const r = await exec(bin, stateArgv(op), changeRunOptions(req, { ...base, printed }));
   if (r.exitCode !== 0) {
     const failed = withErrored(
       fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,
-      await erroredState(dir.path, erroredAtStart),
+      await unsavedState(dir.path, erroredAtStart, printedUnsaved(printed, r.stdout)),
     );
     return failed.erroredState ? { ...failed, erroredBackend: backend } : failed;
   }

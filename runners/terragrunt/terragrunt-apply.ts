@@ -5,7 +5,8 @@ import { changeRunOptions } from "../change-run-options.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
-import { erroredBefore, erroredState, withErrored } from "../terraform/errored-state.js";
+import { erroredBefore, printedUnsaved, unsavedState, withErrored } from "../terraform/errored-state.js";
+import type { PrintedState } from "../withheld-state.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { appliedAfterReadBack, priorState, pullState } from "../terraform/state-read-back.js";
 import {
@@ -56,9 +57,11 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   // only one the apply wrote is kept (see erroredBefore), before the copy goes.
   const erroredAtStart = new Map<string, string | undefined>();
   for (const d of workDirs) erroredAtStart.set(d, await erroredBefore(d));
-  const failAfterApply = async (message: string, output: string): Promise<ApplyOutcome> => {
+  // A state terraform could save nowhere is printed (withheld from the output): kept as the unit's.
+  const printed: PrintedState[] = [];
+  const failAfterApply = async (message: string, output: string, printedState?: PrintedState): Promise<ApplyOutcome> => {
     for (const d of workDirs) {
-      const errored = await erroredState(d, erroredAtStart.get(d));
+      const errored = await unsavedState(d, erroredAtStart.get(d), printedState);
       if (errored.erroredState || errored.problem) {
         const failed = withErrored(fail(message, output) as Extract<ApplyOutcome, { ok: false }>, errored);
         // With the backend of the copy that refused it: the push goes into that one only.
@@ -70,9 +73,10 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   const r = await exec(
     bin,
     terragruntApplyArgv(flags, req.planFile),
-    changeRunOptions(req, { cwd: dir.path, env, redact, sandboxReadOnly: frozen }),
+    changeRunOptions(req, { cwd: dir.path, env, redact, sandboxReadOnly: frozen, printed }),
   );
-  if (r.exitCode !== 0) return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout);
+  if (r.exitCode !== 0)
+    return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout, printedUnsaved(printed, r.stdout));
   return appliedAfterReadBack({
     plan: saved.summary,
     before,

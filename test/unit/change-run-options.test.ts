@@ -7,6 +7,7 @@ describe("changeRunOptions", () => {
     const redact = (t: string) => t;
     const opts = changeRunOptions({ timeoutMs: 5000, onOutput }, { cwd: "/w", env: { A: "1" }, redact, sandboxReadOnly: ["/w/plan"] });
     expect(opts).toEqual({
+      withholdStates: expect.any(Function),
       cwd: "/w",
       env: { A: "1" },
       redact,
@@ -16,6 +17,14 @@ describe("changeRunOptions", () => {
       pty: true,
       stopGently: true,
     });
+  });
+
+  it("withholds a state the run prints, handed to `printed` when given (else dropped: never shown)", () => {
+    const printed: { text: string; cut: boolean }[] = [];
+    const state = { text: "{}", cut: false };
+    changeRunOptions({}, { cwd: "/w", printed }).withholdStates?.(state);
+    expect(printed).toEqual([state]);
+    expect(() => changeRunOptions({}, { cwd: "/w" }).withholdStates?.(state)).not.toThrow();
   });
 
   it("freezes no file unless asked", () => {

@@ -1,0 +1,96 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { ApplyRequest } from "../../runners/runner.js";
+import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
+import type { Project } from "../../src/model/project.js";
+import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+
+/**
+ * When Terraform can save the applied state neither in its backend nor to errored.tfstate (a full
+ * disk; here a dir a step made in its place), it prints the whole state into its output: every
+ * value in clear, those first known at the apply (which no redactor knows yet) included. Real
+ * terraform, an http backend that refuses writes.
+ */
+let root = "";
+let n = 0;
+let backend: HttpStateBackend;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tf-printed-state-"));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  backend = await startHttpStateBackend();
+});
+afterEach(async () => {
+  await backend.close();
+});
+
+const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
+const runner = createTerraformRunner("terraform");
+// A value first known at the apply, and sensitive: no plan holds it, so no redactor knows it.
+const BODY = 'resource "terraform_data" "pw" {\n  input = sensitive(uuid())\n}\n';
+
+async function planThenApply(applySteps: WorkflowStep[]) {
+  const checkout = join(root, String(++n), "checkout");
+  await mkdir(join(checkout, "net"), { recursive: true });
+  await writeFile(join(checkout, "net/main.tf"), `${httpBackendBlock(backend.url)}${BODY}`);
+  const dataDir = join(checkout, "..", "plan");
+  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s };
+  const planned = await runner.plan({ ...base, dataDir }, exec);
+  if (!planned.ok) throw new Error(`${planned.message}\n${planned.output}`);
+  backend.refuseWrites = true;
+  const live: string[] = [];
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: checkout,
+    dataDir,
+    planFile: planned.planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    workflow: { plan: [], apply: applySteps },
+    onOutput: (c) => live.push(c),
+  };
+  return { result: await runner.apply(req, exec), live: live.join("") };
+}
+
+/** The generated value, as the kept state holds it. */
+function generated(state: Buffer | undefined): string {
+  const parsed = JSON.parse(state?.toString("utf8") ?? "{}") as {
+    resources?: { instances: { attributes: { input: { value: string } } }[] }[];
+  };
+  return parsed.resources?.[0]?.instances[0]?.attributes.input.value ?? "";
+}
+
+describe("a state terraform could save nowhere and printed", () => {
+  it("is withheld from the output (live and kept) and kept as the project's unsaved state", async () => {
+    const { result, live } = await planThenApply([
+      { kind: "run", argv: ["mkdir", "errored.tfstate"] },
+      { kind: "apply", extraArgs: [] },
+    ]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).toContain("Failed to persist state to backend");
+    expect(result.erroredState).toBeDefined();
+    const secret = generated(result.erroredState);
+    expect(secret).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.output).not.toContain(secret);
+    expect(live).not.toContain(secret);
+    expect(result.output).toContain("Sluice withheld a Terraform state printed here");
+    expect(result.message).not.toContain("could not keep it");
+  });
+
+  it("control: where terraform could write errored.tfstate, that file is the state kept, and nothing was printed", async () => {
+    const { result } = await planThenApply([{ kind: "apply", extraArgs: [] }]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).not.toContain("Sluice withheld");
+    expect(generated(result.erroredState)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
