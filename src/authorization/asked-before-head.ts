@@ -1,24 +1,30 @@
 import type { HeadPushStore } from "../model/head-push.js";
 import type { SpecOf } from "../model/job.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
+import { type RepoRef, repoFullName } from "../model/repo.js";
+import type { VcsClient } from "../vcs/vcs-client.js";
+import { learnHeadPush } from "./head-push-facts.js";
 
 /**
  * Whether a comment's command (`/apply`, `/import`, `/state rm`, `/state push-errored`) was written
  * before the pull request's head was pushed (the comment's `created_at` and the push's time, both
  * GitHub's): such a command, delivered late (GitHub redelivered it, or it waited behind other
  * jobs) would otherwise act on a commit its writer never saw, pushed by someone else meanwhile.
- * Undefined for other triggers, a comment of unknown time, or a head no push of which was heard
- * of (the PR was opened with it, so no comment on it is older).
+ * A push Sluice never heard of (its event lost) is read from GitHub's repository activity of the
+ * head branch. Undefined for other triggers, a comment of unknown time, or a head whose push
+ * neither was heard of nor is listed there (a fork's branch).
  */
 export async function askedBeforeHead(
-  store: Pick<HeadPushStore, "headPushedAt">,
+  store: Pick<HeadPushStore, "headPushedAt" | "recordHeadPush">,
+  vcs: Pick<VcsClient, "branchPushesOf">,
   spec: SpecOf<"apply"> | SpecOf<"state">,
-  repo: string,
-  pr: Pick<PullRequestInfo, "number" | "headSha">,
+  repo: RepoRef,
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
 ): Promise<{ askedAt: string; pushedAt: string } | undefined> {
   const commentAt = spec.kind === "apply" && spec.trigger !== "comment" ? undefined : spec.commentAt;
   if (!commentAt) return undefined;
-  const pushedAt = await store.headPushedAt(repo, pr.number, pr.headSha);
+  const pushedAt =
+    (await store.headPushedAt(repoFullName(repo), pr.number, pr.headSha)) ?? (await learnHeadPush(store, vcs, repo, pr))?.pushedAt;
   if (!pushedAt || !(Date.parse(commentAt) < Date.parse(pushedAt))) return undefined;
   return { askedAt: commentAt, pushedAt };
 }

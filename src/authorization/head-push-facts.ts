@@ -1,4 +1,4 @@
-import type { HeadPush, HeadPushStore } from "../model/head-push.js";
+import type { BranchPushes, HeadPush, HeadPushStore } from "../model/head-push.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import { type RepoRef, repoFullName } from "../model/repo.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
@@ -29,12 +29,27 @@ export async function headPushFacts(
   const elsewhere = await store.headPushers(full, undefined, sha);
   if (elsewhere.length) return { sha, known: true, pushers: elsewhere, pusherIds: await store.headPusherIds(full, undefined, sha) };
   if (approving.length === 0) return { sha, known: false, standIns: [] };
-  // A fork's branch is not the base repository's: its activity does not list the fork's pushes.
-  const sameRepo = pr.headRepo.toLowerCase() === full.toLowerCase();
-  const moved = sameRepo ? await vcs.branchPushesOf(repo, pr.headRef, sha) : undefined;
-  if (moved) {
-    for (const p of moved.pushers) await store.recordHeadPush(full, pr.number, sha, p.login, moved.pushedAt, p.id);
+  const moved = await learnHeadPush(store, vcs, repo, pr);
+  if (moved)
     return { sha, known: true, pushers: [...new Set(moved.pushers.map((p) => p.login))], pusherIds: moved.pushers.map((p) => p.id) };
-  }
   return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
+}
+
+/**
+ * The push of a head Sluice never heard of, from GitHub's repository activity of the head branch,
+ * kept as a heard push is (pushers, time). Undefined for a fork's branch (the base repository's
+ * activity does not list the fork's pushes, and its branch of that name is another) or when the
+ * activity lists no such move.
+ */
+export async function learnHeadPush(
+  store: Pick<HeadPushStore, "recordHeadPush">,
+  vcs: Pick<VcsClient, "branchPushesOf">,
+  repo: RepoRef,
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
+): Promise<BranchPushes | undefined> {
+  const full = repoFullName(repo);
+  if (pr.headRepo.toLowerCase() !== full.toLowerCase()) return undefined;
+  const moved = await vcs.branchPushesOf(repo, pr.headRef, pr.headSha);
+  for (const p of moved?.pushers ?? []) await store.recordHeadPush(full, pr.number, pr.headSha, p.login, moved?.pushedAt, p.id);
+  return moved;
 }

@@ -222,7 +222,7 @@ async function applyPullRequest(ctx: ApplyContext, publisher: Publisher): Promis
     dependsOn: waves.dependsOn,
     clickedCheckBy,
     stillAsked: commandStillAsked(ctx.vcs, job),
-    askedBeforeHead: await askedBeforeHead(deps.store, spec, repo, pr),
+    askedBeforeHead: await askedBeforeHead(deps.store, ctx.vcs, spec, job.target.repo, pr),
   };
   const results = await runProjects({
     deps,

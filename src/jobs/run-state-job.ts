@@ -212,7 +212,7 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     ? (await gatherCodeOwners(deps, vcs, repo, checkout, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
     : undefined;
   // Delivered late (redelivered, or queued behind other jobs), a command older than the head never saw what it changes.
-  const asked = await askedBeforeHead(deps.store, spec, repoFullName(repo), pr);
+  const asked = await askedBeforeHead(deps.store, vcs, spec, repo, pr);
   const decision = await passGate(deps.store, {
     road,
     repo: repoFullName(repo),
