@@ -10,6 +10,8 @@ const SECOND = /^ {2}"version": \d+,\r?$/;
 const THIRD = /^ {2}"terraform_version": "[^"\r\n]*",\r?$/;
 const OPEN = /^\{\r?$/;
 const CLOSE = /^\}\r?$/;
+/** A state's first lines are short: a longer line not ended yet is no start of one. */
+const HEADER_MAX = 1024;
 
 /** A state printed whole, as Sluice kept it: `cut` when it ended early or passed PRINTED_STATE_MAX. */
 export interface PrintedState {
@@ -28,16 +30,18 @@ export interface PrintedState {
  */
 export function withholdPrintedStates(onState: (state: PrintedState) => void) {
   let mode: "pass" | "maybe" | "state" = "pass";
-  // The line not yet ended (decided only whole: the live redactor holds it back anyway), and the
-  // whole lines of a possible state's start.
+  // The line not yet ended, when it may still matter (a lone `{`, a state's line), and whether the
+  // text to come goes on a line already let through or dropped (never a line's start then).
   let partial = "";
+  let midLine = false;
+  // The whole lines of a possible state's start.
   let start: string[] = [];
   let state: string[] = [];
   let stateSize = 0;
   let cut = false;
 
   const keep = (line: string) => {
-    if (stateSize + line.length > PRINTED_STATE_MAX) cut = true;
+    if (cut || stateSize + line.length > PRINTED_STATE_MAX) cut = true;
     else {
       state.push(line);
       stateSize += line.length;
@@ -50,34 +54,62 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
     cut = false;
     mode = "pass";
   };
-  /** One whole line, with its `\n`; returns what of it is shown. */
-  const line = (text: string): string => {
+  /** A possible start that is none: shown, from where it began. */
+  const notAState = (): string => {
+    const shown = start.join("");
+    start = [];
+    mode = "pass";
+    return shown;
+  };
+  /** One whole line, with its `\n` (`continued`: the rest of a line whose start was let through or dropped). */
+  const line = (text: string, continued: boolean): string => {
     const body = text.slice(0, -1);
     if (mode === "state") {
       keep(text);
-      if (CLOSE.test(body)) endState();
+      if (!continued && CLOSE.test(body)) endState();
       return "";
     }
     if (mode === "maybe") {
+      // Not a state after all: shown, this line looked at again (it may be a lone `{`).
+      if (!(start.length === 1 ? SECOND : THIRD).test(body)) return notAState() + line(text, false);
       start.push(text);
-      if (!(start.length === 2 ? SECOND : THIRD).test(body)) {
-        // Not a state after all: shown, its last line looked at again (it may be a lone `{`).
-        const shown = start.slice(0, -1).join("");
-        start = [];
-        mode = "pass";
-        return shown + line(text);
-      }
       if (start.length < 3) return "";
       mode = "state";
       for (const l of start) keep(l);
       start = [];
       return WITHHELD_STATE_LINE;
     }
-    if (OPEN.test(body)) {
+    if (!continued && OPEN.test(body)) {
       start = [text];
       mode = "maybe";
       return "";
     }
+    return text;
+  };
+  /** The line not ended yet: held only while it may still matter, and bounded. */
+  const unended = (text: string, continued: boolean): string => {
+    if (mode === "state") {
+      // Only what could still be the state's closing line waits; the rest is kept as it comes.
+      if (!continued && (text === "}" || text === "}\r")) partial = text;
+      else {
+        keep(text);
+        midLine = true;
+      }
+      return "";
+    }
+    if (mode === "maybe") {
+      if (text.length <= HEADER_MAX) {
+        partial = text;
+        return "";
+      }
+      midLine = true;
+      return notAState() + text;
+    }
+    if (!continued && (text === "{" || text === "{\r")) {
+      partial = text;
+      return "";
+    }
+    midLine = true;
     return text;
   };
 
@@ -85,25 +117,30 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
     /** A chunk of output as the run printed it; returns what of it may be shown (and redacted) now. */
     push(chunk: string): string {
       const parts = (partial + chunk).split(/(?<=\n)/);
-      partial = parts.at(-1)?.endsWith("\n") ? "" : (parts.pop() ?? "");
+      partial = "";
       let shown = "";
-      for (const part of parts) shown += line(part);
+      for (const part of parts) {
+        if (!part) continue;
+        const continued = midLine;
+        if (part.endsWith("\n")) {
+          midLine = false;
+          shown += line(part, continued);
+        } else shown += unended(part, continued);
+      }
       return shown;
     },
     /** The run ended: a start that never became a state is shown; a state never closed is kept, cut. */
     end(): string {
       const last = partial;
       partial = "";
+      midLine = false;
       if (mode === "state") {
         keep(last);
         cut = true;
         endState();
         return "";
       }
-      const shown = start.join("") + last;
-      start = [];
-      mode = "pass";
-      return shown;
+      return notAState() + last;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type PrintedState, WITHHELD_STATE_LINE, withholdPrintedStates } from "../../runners/withheld-state.js";
+import { PRINTED_STATE_MAX, type PrintedState, WITHHELD_STATE_LINE, withholdPrintedStates } from "../../runners/withheld-state.js";
 
 // A Terraform state printed whole (terraform's last resort when it can save it nowhere) is taken
 // out of the output as it streams, however the reads split it, and handed over to keep.
@@ -54,5 +54,28 @@ describe("withholdPrintedStates", () => {
     const { shown, states } = run(STATE.slice(0, 120), 9);
     expect(shown).toBe(WITHHELD_STATE_LINE);
     expect(states).toEqual([{ text: STATE.slice(0, 120), cut: true }]);
+  });
+});
+
+describe("withholdPrintedStates: what it holds back is bounded", () => {
+  it("a line that never ends is let through as it comes (only a lone `{` is held)", () => {
+    const filter = withholdPrintedStates(() => undefined);
+    const long = "x".repeat(100_000);
+    expect(filter.push(long)).toBe(long);
+    expect(filter.push("}\r\nmore\r\n")).toBe("}\r\nmore\r\n");
+  });
+
+  it("a state past what is kept is cut, and the rest of a line it began never ends the state early", () => {
+    const states: PrintedState[] = [];
+    const filter = withholdPrintedStates((s) => states.push(s));
+    expect(filter.push('{\r\n  "version": 4,\r\n  "terraform_version": "1.11.4",\r\n')).toBe(WITHHELD_STATE_LINE);
+    const chunk = "y".repeat(1024 * 1024);
+    for (let i = 0; i < 65; i++) expect(filter.push(chunk)).toBe("");
+    // The rest of that over-long line looks like a state's end: it is not one.
+    expect(filter.push("\r\n}\r\n".slice(2))).toBe("");
+    expect(filter.push('  "secret": "s3cr3t"\r\n}\r\nafter\r\n')).toBe("after\r\n");
+    expect(states).toHaveLength(1);
+    expect(states[0]?.cut).toBe(true);
+    expect(states[0]?.text.length).toBeLessThanOrEqual(PRINTED_STATE_MAX);
   });
 });
