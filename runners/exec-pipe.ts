@@ -51,7 +51,8 @@ export async function execPipe(run: ExecRun): Promise<ExecResult> {
   };
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (c: string) => takeOut(filterOut.push(c)));
+  const onStdout = run.onStdout;
+  child.stdout.on("data", onStdout ? (c: string) => onStdout(c) : (c: string) => takeOut(filterOut.push(c)));
   child.stderr.on("data", (c: string) => takeErr(filterErr.push(c)));
   const ended = child.exited.then(({ exitCode, signal }) => ({ exitCode, signal: signal ?? undefined }));
   const end = await superviseRun(run, child.pid, ended);

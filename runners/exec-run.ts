@@ -17,6 +17,7 @@ export interface ExecRun {
   redact: (s: string) => string;
   onOutput?: (chunk: string) => void;
   withholdStates?: (state: PrintedState) => void;
+  onStdout?: (chunk: string) => void;
   sandbox?: SandboxRun;
   /** What the run holds on disk now (its dirs and its sandbox's /tmp), for the disk limit. */
   measureDisk: (pid: number | undefined) => Promise<number>;

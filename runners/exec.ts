@@ -64,6 +64,11 @@ export interface ExecOptions {
    * whose output is the state Sluice reads (`state pull`).
    */
   withholdStates?: (state: PrintedState) => void;
+  /**
+   * stdout handed here as it streams instead of kept (the result's `stdout` is empty, and never
+   * cut): output read as it comes, of any size (a state). Pipe runs only.
+   */
+  onStdout?: (chunk: string) => void;
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
   /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
@@ -130,6 +135,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     redact,
     onOutput: opts.onOutput,
     withholdStates: opts.withholdStates,
+    onStdout: opts.onStdout,
     sandbox,
     measureDisk: (pid) => diskUse(sandbox?.diskDirs ?? [], pid, sandbox?.bwrap !== undefined),
     input: opts.input,

@@ -3,7 +3,7 @@ import { lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openRegularFile } from "../../src/util/open-regular-file.js";
 import { type PrintedState, PRINTED_STATE_MAX } from "../withheld-state.js";
-import { parseStatePull } from "./state-read-back.js";
+import { parseStatePull } from "./state-scanner.js";
 
 const ERRORED_MAX = 64 * 1024 ** 2;
 

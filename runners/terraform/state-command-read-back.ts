@@ -1,5 +1,6 @@
 import type { StateOperation } from "../runner.js";
-import { type StateSnapshot, stateMoved } from "./state-read-back.js";
+import { stateMoved } from "./state-read-back.js";
+import type { StateSnapshot } from "./state-scanner.js";
 import { listSome } from "../../src/util/list-some.js";
 
 /** An address and everything under it: its instances (`[key]`) and, for a module, its resources. */

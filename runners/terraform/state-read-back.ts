@@ -1,47 +1,9 @@
-import { MAX_CAPTURE } from "../capture-output.js";
 import { readFile } from "node:fs/promises";
 import type { PlanSummary } from "../../src/model/plan-summary.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
 import type { ApplyOutcome, Exec } from "../runner.js";
 import { listSome } from "../../src/util/list-some.js";
-
-/** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
-export interface StateSnapshot {
-  serial: number;
-  lineage: string;
-  /** Resource instance addresses (`module.x.type.name[key]`) of managed resources. */
-  addresses: Set<string>;
-}
-
-interface RawState {
-  serial?: number;
-  lineage?: string;
-  resources?: { mode?: string; module?: string; type?: string; name?: string; instances?: { index_key?: string | number }[] }[];
-}
-
-const key = (k: string | number | undefined) => (k === undefined ? "" : typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`);
-
-/**
- * Parses `terraform state pull`: empty output is no state yet (serial 0). A file that is not a
- * state (the output of a tool a workflow wrapped, garbage) is a fault of the read, said as such.
- */
-export function parseStatePull(text: string): StateSnapshot | { error: string } {
-  if (text.trim() === "") return { serial: 0, lineage: "", addresses: new Set() };
-  let raw: RawState;
-  try {
-    raw = JSON.parse(text) as RawState;
-  } catch {
-    return { error: "the backend's answer is not a Terraform state (not JSON)" };
-  }
-  if (typeof raw.serial !== "number" || typeof raw.lineage !== "string") return { error: "the backend's answer has no serial and lineage" };
-  const addresses = new Set<string>();
-  for (const r of raw.resources ?? []) {
-    if (r.mode !== "managed" || !r.type || !r.name) continue;
-    const base = `${r.module ? `${r.module}.` : ""}${r.type}.${r.name}`;
-    for (const i of r.instances ?? []) addresses.add(`${base}${key(i.index_key)}`);
-  }
-  return { serial: raw.serial, lineage: raw.lineage, addresses };
-}
+import { parseStatePull, type StateSnapshot, stateScanner } from "./state-scanner.js";
 
 const PRIOR_MAX = 64 * 1024 ** 2;
 
@@ -70,18 +32,21 @@ export async function pullState(
   /** How `bin` is asked, and the command as messages name it (terragrunt: `run … -- state pull`). */
   asked: { argv: readonly string[]; shown: string } = { argv: ["state", "pull"], shown: "terraform state pull" },
 ): Promise<StateSnapshot | { error: string }> {
-  const r = await exec(bin, [...asked.argv], { cwd: where.cwd, env: where.env, timeoutMs: where.timeoutMs, redact: (t) => t });
+  // Read as it streams: a state of any size is read back, never kept whole in memory.
+  const scanner = stateScanner();
+  const r = await exec(bin, [...asked.argv], {
+    cwd: where.cwd,
+    env: where.env,
+    timeoutMs: where.timeoutMs,
+    redact: (t) => t,
+    onStdout: (c) => scanner.write(c),
+  });
   if (r.exitCode !== 0) {
-    const last = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).at(-1);
+    const last = r.stderr.trim().split("\n").filter(Boolean).at(-1);
     const why = last === undefined ? `exit code ${r.exitCode}` : (where.redact ?? ((t: string) => t))(last);
     return { error: `\`${asked.shown}\` failed: ${why.slice(0, 300)}` };
   }
-  // A state past what Sluice keeps of a run's output: the part kept is no state to compare.
-  if (r.outputCut)
-    return {
-      error: `\`${asked.shown}\` printed more than ${MAX_CAPTURE / 1024 ** 2}M characters, more than Sluice keeps of a run's output: the state cannot be read back whole`,
-    };
-  return parseStatePull(r.stdout);
+  return scanner.end();
 }
 
 export type ReadBack = { ok: true; serialBefore: number; serialAfter: number; checked: number } | { ok: false; message: string };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkReadBack, parseStatePull, type ReadBackPlan, type StateSnapshot } from "../../runners/terraform/state-read-back.js";
+import { checkReadBack, type ReadBackPlan } from "../../runners/terraform/state-read-back.js";
+import { parseStatePull, type StateSnapshot } from "../../runners/terraform/state-scanner.js";
 import { pushedReadBack } from "../../runners/terraform/terraform-state.js";
 import { stateCommandReadBack } from "../../runners/terraform/state-command-read-back.js";
 

@@ -1,0 +1,101 @@
+import { JSONParser } from "@streamparser/json";
+
+/** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
+export interface StateSnapshot {
+  serial: number;
+  lineage: string;
+  /** Resource instance addresses (`module.x.type.name[key]`) of managed resources. */
+  addresses: Set<string>;
+}
+
+interface RawResource {
+  mode?: string;
+  module?: string;
+  type?: string;
+  name?: string;
+  instances?: { index_key?: string | number }[];
+}
+
+const key = (k: string | number | undefined) => (k === undefined ? "" : typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`);
+
+/** The instance addresses of one resource of a state: its managed ones only. */
+function addAddresses(r: RawResource, into: Set<string>): void {
+  if (r.mode !== "managed" || !r.type || !r.name) return;
+  const base = `${r.module ? `${r.module}.` : ""}${r.type}.${r.name}`;
+  for (const i of r.instances ?? []) into.add(`${base}${key(i.index_key)}`);
+}
+
+/** Up to this much a state is read whole (JSON.parse is several times faster); past it, as it streams. */
+export const WHOLE_MAX = 8 * 1024 ** 2;
+const NOT_JSON = "the backend's answer is not a Terraform state (not JSON)";
+const NO_SERIAL = "the backend's answer has no serial and lineage";
+
+const snapshot = (serial: unknown, lineage: unknown, addresses: Set<string>): StateSnapshot | { error: string } =>
+  typeof serial === "number" && typeof lineage === "string" ? { serial, lineage, addresses } : { error: NO_SERIAL };
+
+/** A state read whole. */
+function parseWhole(text: string): StateSnapshot | { error: string } {
+  let raw: { serial?: unknown; lineage?: unknown; resources?: unknown };
+  try {
+    raw = JSON.parse(text) as typeof raw;
+  } catch {
+    return { error: NOT_JSON };
+  }
+  if (typeof raw !== "object" || raw === null) return { error: NO_SERIAL };
+  const addresses = new Set<string>();
+  for (const r of Array.isArray(raw.resources) ? (raw.resources as RawResource[]) : []) if (r) addAddresses(r, addresses);
+  return snapshot(raw.serial, raw.lineage, addresses);
+}
+
+/**
+ * Reads a state as `terraform state pull` prints it, of any size: its serial, lineage and managed
+ * resources' instance addresses. A state past WHOLE_MAX is parsed as it streams, one resource held
+ * at a time, never whole. Empty output is no state yet (serial 0); text that is not a state (a
+ * wrapped tool's output, garbage) is said as such.
+ */
+export function stateScanner() {
+  let head = "";
+  let parser: JSONParser | undefined;
+  let serial: unknown;
+  let lineage: unknown;
+  const addresses = new Set<string>();
+  let broken = false;
+  const stream = () => {
+    const p = new JSONParser({ paths: ["$.serial", "$.lineage", "$.resources.*"], keepStack: false });
+    p.onValue = ({ value, key: name, stack }) => {
+      if (stack.length === 1 && name === "serial") serial = value;
+      else if (stack.length === 1 && name === "lineage") lineage = value;
+      else if (stack.length === 2 && typeof value === "object" && value !== null && !Array.isArray(value))
+        addAddresses(value as RawResource, addresses);
+    };
+    p.onError = () => {
+      broken = true;
+    };
+    return p;
+  };
+  return {
+    write(chunk: string): void {
+      if (broken) return;
+      if (parser) {
+        parser.write(chunk);
+        return;
+      }
+      head += chunk;
+      if (head.length <= WHOLE_MAX) return;
+      parser = stream();
+      parser.write(head);
+      head = "";
+    },
+    end(): StateSnapshot | { error: string } {
+      if (!parser) return head.trim() === "" ? { serial: 0, lineage: "", addresses: new Set() } : parseWhole(head);
+      if (!broken && !parser.isEnded) parser.end();
+      return broken ? { error: NOT_JSON } : snapshot(serial, lineage, addresses);
+    },
+  };
+}
+/** The same over a whole text (a kept or pushed state, a plan's prior state). */
+export function parseStatePull(text: string): StateSnapshot | { error: string } {
+  const scanner = stateScanner();
+  scanner.write(text);
+  return scanner.end();
+}
