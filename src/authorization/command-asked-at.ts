@@ -16,6 +16,17 @@ export function askedBefore(job: { createdAt: string; spec: { commentAt?: string
 }
 
 /**
+ * The first instant (Sluice's clock, ISO) `askedBefore` holds for: anything stamped earlier may have
+ * been there when the command was asked, anything stamped then or later surely was not. For a store
+ * to act on "only what this command could have seen" in one statement (a pause to lift).
+ */
+export function askedBeforeFrom(job: { createdAt: string; spec: { commentAt?: string } }): string {
+  const stored = Date.parse(job.createdAt) + 1;
+  const written = job.spec.commentAt ? Date.parse(job.spec.commentAt) + STAMP_MS : Number.NaN;
+  return new Date(Number.isFinite(written) ? Math.min(stored, written) : stored).toISOString();
+}
+
+/**
  * Whether a comment's command was surely written before `instant` by its comment's `created_at`
  * alone: for an instant a person could see only a moment after it (a plan job's end, just after
  * its comment was posted), where a bot's command, stored a few milliseconds before it, was written

@@ -2,7 +2,7 @@ import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { escapeText } from "../render/escape-text.js";
-import { askedBefore } from "../authorization/command-asked-at.js";
+import { askedBeforeFrom } from "../authorization/command-asked-at.js";
 
 const stamp = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
@@ -36,16 +36,16 @@ export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise
     );
   }
   // A resume asked before the pause it would lift (redelivered late, or queued behind it) never saw
-  // why applies were paused: the brake stays on until someone who did asks again.
-  const paused = await deps.store.appliesPaused();
-  if (paused && askedBefore(job, paused.at)) {
+  // why applies were paused: the brake stays on until someone who did asks again. One conditional
+  // delete: a pause set while this runs (another replica's) is newer than the comment and stays.
+  const paused = await deps.store.resumeApplies(askedBeforeFrom(job));
+  if (paused) {
     const asked = job.spec.commentAt ?? job.createdAt;
     return reply(
       `Nothing changed: this \`/applies resume\` was asked at ${stamp(asked)}, before applies were paused at ${stamp(paused.at)} by @​${escapeText(paused.by)} (${escapeText(paused.reason)}), so it never saw that pause. Comment \`/applies resume\` again to resume them.`,
       "-1",
     );
   }
-  await deps.store.setAppliesPaused(undefined);
   await deps.store.recordAudit({ actor, action: "resume", ...where, detail: "applies resumed" });
   return reply("Applies are resumed on this Sluice server.", "+1");
 }

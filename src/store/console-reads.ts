@@ -30,6 +30,10 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
     (
       await db.all<ApplyViewRow>(`${APPLY_VIEW} JOIN (SELECT MAX(id) AS id FROM applies ${where} GROUP BY repo, project) m ON m.id = a.id`)
     ).map(records.toApplyView);
+  const appliesPaused = async () => {
+    const row = await db.get<{ value: string }>("SELECT value FROM flags WHERE name = ?", [PAUSE]);
+    return row ? json<PauseState>(row.value) : undefined;
+  };
   return {
     async projectActivity() {
       const plans = await db.all<PlanRunRow>(
@@ -109,9 +113,11 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
       return rows.map(records.toAudit);
     },
 
-    async appliesPaused() {
-      const row = await db.get<{ value: string }>("SELECT value FROM flags WHERE name = ?", [PAUSE]);
-      return row ? json<PauseState>(row.value) : undefined;
+    appliesPaused,
+    async resumeApplies(pausedBefore) {
+      // Stamps are ISO strings of one format: their text order is their time order.
+      await db.run("DELETE FROM flags WHERE name = ? AND value->>'at' < ?", [PAUSE, pausedBefore]);
+      return appliesPaused();
     },
     async setAppliesPaused(pause) {
       if (!pause) {

@@ -1189,6 +1189,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await a.signingKeys()).map((k) => k.kid)).not.toContain("k");
   });
 
+  it("lifts the pause of applies only when set before the resume, one step against a newer pause", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const tick = () => new Promise((r) => setTimeout(r, 3));
+    expect(await a.resumeApplies(new Date().toISOString())).toBeUndefined();
+    for (let i = 0; i < 10; i++) {
+      await a.setAppliesPaused({ by: "root", reason: `old ${i}` });
+      await tick();
+      // The resume's comment: written after the old pause, before the newer one.
+      const asked = new Date().toISOString();
+      await tick();
+      // The newer pause lands on another replica at once, before or after the resume's delete.
+      const [, left] = await Promise.all([b.setAppliesPaused({ by: "ops", reason: `new ${i}` }), a.resumeApplies(asked)]);
+      expect((await b.appliesPaused())?.reason).toBe(`new ${i}`);
+      expect([undefined, `new ${i}`]).toContain(left?.reason);
+      // Control: asked after it, the resume lifts it.
+      await tick();
+      expect(await b.resumeApplies(new Date().toISOString())).toBeUndefined();
+      expect(await a.appliesPaused()).toBeUndefined();
+    }
+  });
+
   it("keeps the audit trail and the global pause of applies", async () => {
     await fresh();
     const [a, b] = await twoStores();

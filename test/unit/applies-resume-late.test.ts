@@ -52,3 +52,45 @@ describe("/applies resume delivered late", () => {
     expect(await deps.store.appliesPaused()).toMatchObject({ by: "root", reason: "late pause" });
   });
 });
+
+describe("/applies resume racing a newer pause", () => {
+  it("a pause written after the resume was asked, while it runs, stays on: the resume lifts only the pause it saw", async () => {
+    const deps = await fakeJobDeps({ serverConfig: "admins: [root, ops]\n" });
+    deps.vcs.setPullRequest({ author: "alice" });
+    await deps.store.setAppliesPaused({ by: "root", reason: "maintenance" });
+    await new Promise((r) => setTimeout(r, 5));
+    const resume = appliesJob("resume", "root", new Date().toISOString());
+    await new Promise((r) => setTimeout(r, 5));
+    // Another replica's `/applies pause` lands once the resume has started looking at the pause:
+    // after its read of the old pause, before whatever it deletes.
+    const store = deps.store;
+    let raced = false;
+    const newerPause = async () => {
+      if (raced) return;
+      raced = true;
+      await store.setAppliesPaused({ by: "ops", reason: "incident 43" });
+    };
+    deps.store = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        if (prop === "appliesPaused")
+          return async () => {
+            const read = await value.call(target);
+            await newerPause();
+            return read;
+          };
+        if (prop === "resumeApplies")
+          return async (...args: unknown[]) => {
+            await newerPause();
+            return value.apply(target, args);
+          };
+        return value.bind(target);
+      },
+    });
+    await runJob(resume, deps);
+    expect(raced).toBe(true);
+    expect(await store.appliesPaused()).toMatchObject({ by: "ops", reason: "incident 43" });
+    expect(deps.vcs.bodiesOn(1).join("\n")).toContain("incident 43");
+  });
+});
