@@ -2,7 +2,7 @@ import type { AskedBeforePlan } from "../model/gate.js";
 import type { Job, JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
-import { askedBefore, writtenBefore } from "./command-asked-at.js";
+import { askedBefore, storedBefore, writtenBefore } from "./command-asked-at.js";
 import { identicalEarlierPlans } from "../policy/approvals-from.js";
 
 /**
@@ -12,7 +12,8 @@ import { identicalEarlierPlans } from "../policy/approvals-from.js";
  * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`,
  * commented just before, is what they asked to apply; so is a plan identical to one made before
  * the comment. On a pull request, a plan whose job still runs (its comment not posted) is newer
- * than any comment (`notShown`). Undefined for other triggers, and when the plan is older than the comment.
+ * than any comment (`notShown`); on a drift issue, so is a plan the issue was not updated with. Undefined
+ * for other triggers, and when the plan is older than the comment.
  */
 export async function askedBeforePlan(
   store: Pick<Store, "getJob" | "planHistory">,
@@ -20,11 +21,14 @@ export async function askedBeforePlan(
   plan: PlanRecord,
 ): Promise<AskedBeforePlan | undefined> {
   if (job.spec.kind === "apply" && job.spec.trigger !== "comment") return undefined;
+  const drift = job.spec.kind === "drift-apply";
   const maker = await store.getJob(plan.jobId);
-  const shown = job.spec.kind === "apply" ? prPlanShown(maker) : undefined;
+  const shown = drift ? driftPlanShown(plan) : prPlanShown(maker);
   const notShown = shown === "not yet";
   const shownAt = shown === "not yet" ? undefined : shown;
-  const beforeMade = askedBefore(job, plan.createdAt);
+  // A drift plan's showing is on GitHub's clock, as the comment's `created_at`: its saving (Sluice's
+  // clock) is compared only with when the job was stored, on the same clock.
+  const beforeMade = drift ? storedBefore(job, plan.createdAt) : askedBefore(job, plan.createdAt);
   const beforeShown = shownAt !== undefined && writtenBefore(job, shownAt);
   if (!notShown && !beforeMade && !beforeShown) return undefined;
   const by = maker?.spec.actor;
@@ -34,16 +38,29 @@ export async function askedBeforePlan(
   // A drift check plans the default branch's tip, which any merge moves: its same drift found at a
   // newer commit applies just what the writer read, so a drift issue's chain spans commits.
   const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
-  const drift = job.spec.kind === "drift-apply";
   const history = await store.planHistory(plan.repo, plan.pr, key, drift ? undefined : plan.headSha);
   const same = identicalEarlierPlans(history, plan, drift);
-  if (same.some((p) => !askedBefore(job, p.createdAt))) return undefined;
+  if (same.some((p) => (drift ? shownOnIssueBefore(job, p) : !askedBefore(job, p.createdAt)))) return undefined;
   return {
     askedAt: job.spec.commentAt ?? job.createdAt,
     plannedAt: plan.createdAt,
     by: by ?? "someone",
     ...(notShown ? { notShown } : !beforeMade && shownAt ? { shownAt } : {}),
+    ...(drift ? { shownOn: "issue" as const } : {}),
   };
+}
+
+/**
+ * When a drift check's plan was shown: when its issue was updated with it (GitHub's time of that
+ * edit), "not yet" before that, or ever when that update failed.
+ */
+export function driftPlanShown(plan: Pick<PlanRecord, "shownAt">): string | "not yet" {
+  return plan.shownAt ?? "not yet";
+}
+
+/** Whether a drift issue showed `p` before the command was written: its writer could have read it. */
+function shownOnIssueBefore(job: { createdAt: string; spec: { commentAt?: string } }, p: PlanRecord): boolean {
+  return p.shownAt !== undefined && !storedBefore(job, p.createdAt) && !writtenBefore(job, p.shownAt);
 }
 
 /**

@@ -9,10 +9,13 @@ const STAMP_MS = 1_000;
  * its writer never saw. A comment of the same second is given the benefit of the doubt.
  */
 export function askedBefore(job: { createdAt: string; spec: { commentAt?: string } }, instant: string): boolean {
+  return storedBefore(job, instant) || writtenBefore(job, instant);
+}
+
+/** Whether a command's job was stored before `instant`, both on Sluice's clock: its comment was written before too. */
+export function storedBefore(job: { createdAt: string }, instant: string): boolean {
   const at = Date.parse(instant);
-  if (!Number.isFinite(at)) return false;
-  if (Date.parse(job.createdAt) < at) return true;
-  return writtenBefore(job, instant);
+  return Number.isFinite(at) && Date.parse(job.createdAt) < at;
 }
 
 /**

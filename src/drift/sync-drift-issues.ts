@@ -119,8 +119,10 @@ async function upsertIssue(
   const { title, body } = renderDriftIssue(r, facts(), s.redact);
   // Title and body only: a person who closed the issue since this run found it open closed it on
   // purpose (its close discards the plan); reopening it would undo that. The next check opens a new one.
-  await vcs.updateIssue(repo, issue.number, { title, body });
-  // Shown once the issue shows it: an `/apply` before that is refused, as the issue still shows the older plan.
+  const edited = await vcs.updateIssue(repo, issue.number, { title, body });
+  // Shown once the issue shows it: an `/apply` written before then (GitHub's clock, as its comment's
+  // `created_at`) never saw this plan. An update that failed shows it never.
+  await deps.store.markPlanShown(plan.id, edited.updatedAt ?? new Date().toISOString());
   await deps.store.updateDriftIssue(name, issue.number, { commentIds, plan: { id: plan.id, hash: r.planHash, headSha: run.sha } });
   return issue;
 }

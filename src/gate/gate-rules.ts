@@ -94,10 +94,15 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
   }
   if (plan.askedBeforeHead) return writtenBeforeHead({ command: "/apply", headSha: plan.live.headSha, ...plan.askedBeforeHead }, "apply");
   if (plan.askedBeforePlan) {
-    const { askedAt, plannedAt, by, notShown, shownAt } = plan.askedBeforePlan;
+    const { askedAt, plannedAt, by, notShown, shownAt, shownOn } = plan.askedBeforePlan;
+    const showing = shownOn === "issue" ? "when the drift issue was updated with it" : "when its plan job ended and posted it";
     if (shownAt)
       return refuse(
-        `this \`/apply\` was written at ${stamp(askedAt)}, before this plan (made at ${stamp(plannedAt)} by @\u200b${by}) was shown at ${stamp(shownAt)}, when its plan job ended and posted it: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
+        `this \`/apply\` was written at ${stamp(askedAt)}, before this plan (made at ${stamp(plannedAt)} by @\u200b${by}) was shown at ${stamp(shownAt)}, ${showing}: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
+      );
+    if (notShown && shownOn === "issue")
+      return refuse(
+        `this plan was made at ${stamp(plannedAt)} by @\u200b${by}, but the drift issue was not updated with it (its update is under way, or failed), so this \`/apply\` (written at ${stamp(askedAt)}) never saw what it would apply. Wait for the issue to show it, then comment \`/apply\` again; or ${plan.replan.charAt(0).toLowerCase()}${plan.replan.slice(1)}`,
       );
     if (notShown)
       return refuse(

@@ -84,7 +84,8 @@ export const PR_ROADS: ReadonlySet<Road> = new Set(["comment", "button", "merge"
 /**
  * A comment's `/apply` older than the plan it would apply, by someone else: written before it was
  * made (`plannedAt`), or before it was shown (`notShown`: its job's comment not posted yet;
- * `shownAt`: posted then, when its job ended).
+ * `shownAt`: posted then, when its job ended). `shownOn: "issue"`: a drift check's plan, shown when
+ * its issue was updated with it (never, when that update failed).
  */
 export interface AskedBeforePlan {
   askedAt: string;
@@ -92,4 +93,5 @@ export interface AskedBeforePlan {
   by: string;
   notShown?: true;
   shownAt?: string;
+  shownOn?: "issue";
 }

@@ -33,7 +33,7 @@ type RowOf<R, Json extends keyof R, Time extends keyof R> = {
 };
 
 export type JobRow = RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt">;
-export type PlanRow = RowOf<PlanRecord, "summary", "createdAt">;
+export type PlanRow = RowOf<PlanRecord, "summary", "createdAt" | "shownAt">;
 export type LockRow = RowOf<LockRecord, never, "createdAt">;
 export type ApplyRow = RowOf<ApplyRecord, never, "startedAt" | "finishedAt">;
 /** An apply with who asked for it and the commit it applied (the console's audit view). */
@@ -109,6 +109,7 @@ function recordMappers() {
       status: r.status,
       jobId: r.job_id,
       createdAt: r.created_at,
+      ...(r.shown_at !== null ? { shownAt: r.shown_at } : {}),
     }),
     toLock,
     /** Each lock with the PRs waiting for it (waiters in the order given). */

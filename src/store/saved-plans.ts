@@ -3,7 +3,10 @@ import { type PlanRow, records } from "./record-rows.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import type { PlanFile, ProjectKey, Store } from "./store.js";
 
-export type SavedPlans = Pick<Store, "savePlan" | "pendingPlans" | "planFile" | "planHistory" | "supersedePlans" | "markPlanApplied">;
+export type SavedPlans = Pick<
+  Store,
+  "savePlan" | "pendingPlans" | "planFile" | "planHistory" | "supersedePlans" | "markPlanApplied" | "markPlanShown"
+>;
 
 /** Supersedes the pending plans of a PR that match `key` (all when absent) and deletes their files; returns how many. */
 function* supersede(t: Tx, repo: string, pr: number, key?: ProjectKey): TxBody<number> {
@@ -102,6 +105,9 @@ export function savedPlans({ db }: StoreDriver): SavedPlans {
       });
       // The last record before the tool starts: the apply's start and its used plan outlive any crash.
       await db.durable();
+    },
+    async markPlanShown(planId, at) {
+      await db.run("UPDATE plans SET shown_at = ? WHERE id = ? AND shown_at IS NULL", [at, planId]);
     },
   };
 }

@@ -21,9 +21,15 @@ export interface PlanRecord {
   status: "pending" | "applied" | "superseded";
   jobId: number;
   createdAt: string;
+  /**
+   * A drift check's plan: when its issue was updated with it (GitHub's time of that edit), the
+   * first moment a person could read it there. Absent while not shown (or never: the update
+   * failed), and for a pull request's plan (shown by its job's comment).
+   */
+  shownAt?: string;
 }
 
-export type NewPlan = Omit<PlanRecord, "id" | "status" | "createdAt">;
+export type NewPlan = Omit<PlanRecord, "id" | "status" | "createdAt" | "shownAt">;
 
 /**
  * A saved plan's file as the store keeps it, so that whichever replica takes the `/apply` can

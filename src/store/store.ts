@@ -109,6 +109,8 @@ export interface Store
   supersedePlans(repo: string, pr: number, keys?: ProjectKey[]): Promise<number>;
   /** Marks a plan used (applied or failed: never applied twice) and deletes its file. */
   markPlanApplied(planId: number): Promise<void>;
+  /** Records when a drift check's plan was shown on its issue (`shownAt`); the first showing stays. */
+  markPlanShown(planId: number, at: string): Promise<void>;
 
   /**
    * Takes the project lock for `pr`, or returns who holds a conflicting one (another PR's lock on

@@ -118,7 +118,15 @@ export interface VcsClient {
   issue(repo: RepoRef, number: number): Promise<IssueInfo>;
   /** A retry after a lost answer finds the issue it created (same title and label) instead of opening a second. */
   createIssue(repo: RepoRef, issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo>;
-  updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void>;
+  /**
+   * Edits an issue. Returns GitHub's `updated_at` of the edited issue (its clock, the one comments'
+   * `created_at` is on), when the answer carries one.
+   */
+  updateIssue(
+    repo: RepoRef,
+    number: number,
+    patch: { title?: string; body?: string; state?: "open" | "closed" },
+  ): Promise<{ updatedAt?: string }>;
   /** A GitHub Deployment of `sha` to `environment` (the project name); returns its id. */
   createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string; transient?: boolean }): Promise<number>;
   /** `environmentUrl`: where the deployed environment answers (a preview's URL). */

@@ -24,11 +24,11 @@ const said = (repo: Repo, number: number) =>
     .filter((c) => c.user === "sluice[bot]")
     .map((c) => c.body);
 
-/** Holds the next GET of `path` until the returned release is called; `arrived` once it is held. */
-function holdNext(path: RegExp) {
+/** Holds the next `method` (GET unless told) of `path` until the returned release is called; `arrived` once it is held. */
+function holdNext(path: RegExp, method = "GET") {
   const hold = { release: () => {}, arrived: false };
   h.sim.failNext({
-    method: "GET",
+    method,
     pathPattern: path,
     holdUntil: new Promise<void>((r) => {
       hold.release = r;
@@ -140,6 +140,55 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
     );
     expect(said(repo, issue.number).at(-1)).toMatch(
       /this `\/apply` was written at .* UTC, before this plan was made at .* UTC by @\u200b?bob/,
+    );
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" });
+    await h.sim.waitFor(() => said(repo, issue.number).some((b) => b.includes("Applied the plan")), {
+      message: "the control /apply did not apply",
+      timeoutMs: 90_000,
+    });
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1", "terraform_data.net_2"]);
+  });
+
+  // Written after a newer check saved its plan, but before that check updated the issue with it: the
+  // issue still showed the older plan, so the comment's writer never saw the one it would apply.
+  it("`/apply` on a drift issue written before the issue showed a newer check's plan applies nothing (control: after: applies)", async () => {
+    const { repo, state, ops } = await driftedRepo("drift-apply-unshown", "report");
+    h.sim.setPermission(repo, "bob", "write");
+    await h.sim.comment(repo, ops.number, { user: "alice", body: "/drift" });
+    await h.sim.waitFor(() => h.sim.issues(repo).some((i) => i.labels.includes("sluice:drift")), {
+      message: "no drift issue",
+      timeoutMs: 90_000,
+    });
+    await untilIdle(h.app.dataDir);
+    const issue = h.sim.issues(repo).find((i) => i.labels.includes("sluice:drift"));
+    if (!issue) throw new Error("no drift issue");
+    await h.sim.pushBranch(repo, { branch: "main", files: { "net/main.tf": statefulProject("net", state, 3) } });
+    await untilIdle(h.app.dataDir);
+    // bob's check has saved its plan; its edit of the issue, which shows it, waits.
+    const held = holdNext(new RegExp(`^/repos/${repo.fullName}/issues/${issue.number}$`), "PATCH");
+    await h.sim.comment(repo, ops.number, { user: "bob", body: "/drift" });
+    await h.sim.waitFor(() => held.arrived, { message: "the check never edited its issue", timeoutMs: 90_000 });
+    expect(h.sim.issues(repo).find((i) => i.number === issue.number)?.body ?? "").not.toContain("net_2");
+    const { delivery } = await h.sim.unreachable(() => h.sim.comment(repo, issue.number, { user: "alice", body: "/apply" }));
+    expect(delivery.status).toBe(0);
+    // A second later at least: GitHub's times are whole seconds.
+    await new Promise((r) => setTimeout(r, 1_100));
+    held.release();
+    await h.sim.waitFor(() => (h.sim.issues(repo).find((i) => i.number === issue.number)?.body ?? "").includes("net_2"), {
+      message: "the drift issue never showed the newer plan",
+      timeoutMs: 90_000,
+    });
+    await untilIdle(h.app.dataDir);
+    const before = said(repo, issue.number).length;
+    expect((await h.sim.redeliver(delivery.deliveryId)).status).toBe(202);
+    await h.sim.waitFor(
+      () => said(repo, issue.number).length > before && /Nothing was applied|Applied the plan/.test(said(repo, issue.number).at(-1) ?? ""),
+      { message: "no answer to the redelivered /apply", timeoutMs: 90_000 },
+    );
+    expect(said(repo, issue.number).at(-1)).toMatch(
+      /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
     );
     expect(await stateResources(state)).toEqual([]);
 

@@ -253,10 +253,16 @@ export class FakeVcs implements VcsClient {
     return info;
   }
 
-  async updateIssue(repo: RepoRef, number: number, patch: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void> {
+  async updateIssue(
+    repo: RepoRef,
+    number: number,
+    patch: { title?: string; body?: string; state?: "open" | "closed" },
+  ): Promise<{ updatedAt?: string }> {
     const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
     if (!found) throw new Error(`fake vcs: no issue #${number}`);
     Object.assign(found, patch);
+    // GitHub's stamps have whole seconds.
+    return { updatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
   }
 
   async createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number> {

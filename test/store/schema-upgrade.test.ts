@@ -56,7 +56,9 @@ INSERT INTO locks (repo, dir, workspace, project, scope, pr, created_at) VALUES 
 INSERT INTO lock_waiters (repo, dir, workspace, scope, pr, target) VALUES ('acme/infra', 'net', 'default', '', 3, ${j(target(3))});
 INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, ${approver}, created_at) VALUES ('acme/infra', 1, 'abc', 'cost', 'zed', '${T}');
 INSERT INTO policy_approvals (repo, pr, plan_hash, policy_set, ${approver}, created_at) VALUES ('acme/infra', 1, 'abc', 'cost', 'amy', '${T}');
-INSERT INTO drift_issues (repo, number, project, first_seen, comment_ids, open) VALUES ('acme/infra', 42, 'net', '${T}', '[7]', ${yes});
+INSERT INTO plans (repo, pr, project, dir, workspace, runner, head_sha, base_sha, plan_path, plan_hash, summary, status, job_id, created_at)
+  VALUES ('acme/infra', 42, 'net', 'net', 'default', 'terraform', 'm1', 'm1', '/data/drift.tfplan', 'def', ${j(summary)}, 'pending', 2, '${T}');
+INSERT INTO drift_issues (repo, number, project, first_seen, comment_ids, plan_id, plan_hash, head_sha, open) VALUES ('acme/infra', 42, 'net', '${T}', '[7]', 2, 'def', 'm1', ${yes});
 INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, deployment_id, started_at)
   VALUES ('acme/infra', 'net', 'net', 'default', 'c1', 'pr', 1, 'octocat', '["amy"]', 'abc', 'succeeded', 8000000000, '${T}');
 INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES ('${T}', 'amy', 'unlock', 'acme/infra', 'net', 1, 'by hand');
@@ -76,6 +78,9 @@ async function readsBack(store: Store): Promise<void> {
     checkRunId: 9000000000,
   });
   expect(await store.pendingPlans("acme/infra", 1)).toMatchObject([{ id: 1, project: "net", summary, status: "pending", createdAt: T }]);
+  // The plan a drift issue showed counts as shown when it was saved; a pull request's is never "shown" here.
+  expect((await store.pendingPlans("acme/infra", 1))[0]?.shownAt).toBeUndefined();
+  expect(await store.pendingPlans("acme/infra", 42)).toMatchObject([{ id: 2, createdAt: T, shownAt: T }]);
   expect(await store.planFile(1)).toEqual({ sha256: "abc", size: 3, bytes: Buffer.from([0, 255, 16]), mac: "m1" });
   expect(await store.policyApprovals({ repo: "acme/infra", pr: 1, planHash: "abc" })).toEqual([
     { policySet: "cost", user: "zed" },
@@ -87,6 +92,7 @@ async function readsBack(store: Store): Promise<void> {
     number: 42,
     firstSeen: T,
     commentIds: [7],
+    plan: { id: 2, hash: "def", headSha: "m1" },
     open: true,
   });
   expect(await store.liveApplies("acme/infra")).toMatchObject([

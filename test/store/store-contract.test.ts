@@ -532,6 +532,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.pendingPlans("acme/infra", 3)).toHaveLength(1);
   });
 
+  it("records when a drift check's plan was shown on its issue, once, for every replica", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const saved = await a.savePlan(plan({ pr: 12 }), FILE);
+    expect(saved.shownAt).toBeUndefined();
+    await b.markPlanShown(saved.id, "2026-11-27T11:00:40Z");
+    // A second showing (a retried update) does not move it later.
+    await a.markPlanShown(saved.id, "2026-11-27T11:00:50Z");
+    const [shown] = await a.pendingPlans("acme/infra", 12);
+    expect(Date.parse(shown?.shownAt ?? "")).toBe(Date.parse("2026-11-27T11:00:40Z"));
+    const key = { dir: saved.dir, workspace: saved.workspace, project: saved.project };
+    expect(Date.parse((await b.planHistory("acme/infra", 12, key, undefined))[0]?.shownAt ?? "")).toBe(Date.parse("2026-11-27T11:00:40Z"));
+  });
+
   it("keeps each pending plan's file for every replica, out of listings, and deletes it once the plan is used or superseded", async () => {
     await fresh();
     const [a, b] = await twoStores();

@@ -45,12 +45,14 @@ async function checks(sha: string, input: string) {
   const store = await openSqliteStore(":memory:");
   const file = (p: { planHash: string }) => ({ sha256: p.planHash, size: 0 });
   const first = checkPlan("m1", "a");
-  await store.savePlan(first, file(first));
+  await store.markPlanShown((await store.savePlan(first, file(first))).id, new Date().toISOString());
   await sleep(20);
   const job = driftApply(new Date().toISOString());
   await sleep(1_100);
   const next = checkPlan(sha, input);
-  return { store, job, plan: await store.savePlan(next, file(next)) };
+  const saved = await store.savePlan(next, file(next));
+  await store.markPlanShown(saved.id, new Date().toISOString());
+  return { store, job, plan: (await store.pendingPlans("acme/infra", 12))[0] ?? saved };
 }
 
 describe("askedBeforePlan: a drift issue's /apply and a newer scheduled check after the default branch moved", () => {
@@ -67,5 +69,41 @@ describe("askedBeforePlan: a drift issue's /apply and a newer scheduled check af
   it("control: the same commit and the same drift is not one either", async () => {
     const { store, job, plan } = await checks("m1", "a");
     expect(await askedBeforePlan(store, job, plan)).toBeUndefined();
+  });
+});
+
+/** Now, as GitHub stamps it: whole seconds. */
+const github = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+
+describe("askedBeforePlan: a drift issue's /apply written between a check's save and its issue's update", () => {
+  const file = (p: { planHash: string }) => ({ sha256: p.planHash, size: 0 });
+  it("is one: the issue still showed the older plan (control: written after the update, none)", async () => {
+    const store = await openSqliteStore(":memory:");
+    const first = checkPlan("m1", "a");
+    await store.markPlanShown((await store.savePlan(first, file(first))).id, new Date().toISOString());
+    await sleep(20);
+    const next = checkPlan("m2", "b");
+    const saved = await store.savePlan(next, file(next));
+    await sleep(20);
+    // Written after the save, before the issue showed it (a second later at least, as GitHub's stamps are whole seconds).
+    const written = driftApply(github());
+    await sleep(1_100);
+    const shownAt = github();
+    await store.markPlanShown(saved.id, shownAt);
+    const [plan] = await store.pendingPlans("acme/infra", 12);
+    if (!plan) throw new Error("no pending plan");
+    expect(plan.shownAt).toBeDefined();
+    expect(await askedBeforePlan(store, written, plan)).toMatchObject({ shownOn: "issue", plannedAt: plan.createdAt });
+    expect(await askedBeforePlan(store, driftApply(github()), plan)).toBeUndefined();
+  });
+
+  it("is one for a plan its issue never showed (its update failed), however late the comment", async () => {
+    const store = await openSqliteStore(":memory:");
+    const next = checkPlan("m2", "b");
+    await store.savePlan(next, file(next));
+    await sleep(20);
+    const [plan] = await store.pendingPlans("acme/infra", 12);
+    if (!plan) throw new Error("no pending plan");
+    expect(await askedBeforePlan(store, driftApply(new Date().toISOString()), plan)).toMatchObject({ notShown: true, shownOn: "issue" });
   });
 });

@@ -113,7 +113,7 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     // Controls: written after the job ended (its comment shown), or the writer's own plan: none.
     expect(await askedBeforePlan(ended("2026-11-27T11:00:29.000Z"), late, plan)).toBeUndefined();
     expect(await askedBeforePlan(ended("2026-11-27T11:00:40.000Z", "alice"), late, plan)).toBeUndefined();
-    // A drift check's plan is shown when its issue shows it (stillPending), not at the check's end.
+    // A drift check's plan is shown when its issue is updated with it (GitHub's time), not at the check's end.
     const driftApply = {
       id: 10,
       createdAt: "2026-11-27T11:05:00Z",
@@ -125,7 +125,18 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
         commentAt: "2026-11-27T11:00:30Z",
       },
     } as JobWith<SpecOf<"drift-apply">>;
-    expect(await askedBeforePlan(ended("2026-11-27T11:00:40.000Z"), driftApply, plan)).toBeUndefined();
+    expect(
+      await askedBeforePlan(ended("2026-11-27T11:00:40.000Z"), driftApply, { ...plan, shownAt: "2026-11-27T11:00:06Z" }),
+    ).toBeUndefined();
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:20.000Z"), driftApply, { ...plan, shownAt: "2026-11-27T11:00:40Z" })).toEqual({
+      askedAt: "2026-11-27T11:00:30Z",
+      plannedAt,
+      by: "bob",
+      shownAt: "2026-11-27T11:00:40Z",
+      shownOn: "issue",
+    });
+    // Never shown (the issue's update failed, or is under way): no comment saw it.
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:20.000Z"), driftApply, plan)).toMatchObject({ notShown: true, shownOn: "issue" });
   });
 
   it("a drift issue's /apply too: written before a newer check's plan, it is one (control: after it, none)", async () => {
@@ -135,7 +146,7 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
         createdAt: "2026-11-27T11:09:00Z",
         spec: { kind: "drift-apply", actor: "alice", commentId: 1, command: { kind: "apply", filter: {} }, commentAt },
       }) as JobWith<SpecOf<"drift-apply">>;
-    const plan = planOf(5, plannedAt, 1);
+    const plan = { ...planOf(5, plannedAt, 1), shownAt: "2026-11-27T11:00:06Z" };
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:04Z"), plan)).toMatchObject({ by: "bob" });
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:07Z"), plan)).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import { stateHoldsTable } from "./migration-6-state-holds.js";
 import { stateHoldBackend } from "./migration-7-state-hold-backend.js";
 import { headPushesTable } from "./migration-8-head-pushes.js";
 import { headPusherIds } from "./migration-9-head-pusher-ids.js";
+import { planShownAt } from "./migration-10-plan-shown-at.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "state_holds: the backend that refused the kept state", up: stateHoldBackend },
   { version: 8, name: "head_pushes: who pushed each head of a pull request", up: headPushesTable },
   { version: 9, name: "head_pushes: the pusher's account id, which a rename does not change", up: headPusherIds },
+  { version: 10, name: "plans: when a drift check's plan was shown on its issue", up: planShownAt },
 ];

@@ -50,9 +50,10 @@ export function gitHubIssues({
       );
     },
     async updateIssue(repo, number, patch) {
-      await retry(`editing issue #${number}`, () =>
+      const { data } = await retry(`editing issue #${number}`, () =>
         octokit.rest.issues.update({ ...ids(repo), issue_number: number, ...patch, request: request() }),
       );
+      return typeof data.updated_at === "string" ? { updatedAt: data.updated_at } : {};
     },
   };
 }
