@@ -138,8 +138,9 @@ describe("a drift command whose comment is deleted while its job runs", { timeou
         timeoutMs: 90_000,
       },
     );
+    // Compared with the issue's showing of bob's plan (GitHub's clock, as the comment's).
     expect(said(repo, issue.number).at(-1)).toMatch(
-      /this `\/apply` was written at .* UTC, before this plan was made at .* UTC by @\u200b?bob/,
+      /this `\/apply` was written at .* UTC, before this plan \(made at .* UTC by @\u200b?bob\) was shown at .* UTC, when the drift issue was updated with it/,
     );
     expect(await stateResources(state)).toEqual([]);
 
