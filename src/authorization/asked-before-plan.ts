@@ -2,6 +2,7 @@ import type { AskedBeforePlan } from "../model/gate.js";
 import type { Job, JobWith, SpecOf } from "../model/job.js";
 import type { PlanRecord } from "../store/store.js";
 import type { Store } from "../store/store.js";
+import type { StoredJobResult } from "../store/result-store.js";
 import { askedBefore, storedBefore, writtenBefore } from "./command-asked-at.js";
 import { identicalEarlierPlans } from "../policy/approvals-from.js";
 
@@ -16,14 +17,14 @@ import { identicalEarlierPlans } from "../policy/approvals-from.js";
  * for other triggers, and when the plan is older than the comment.
  */
 export async function askedBeforePlan(
-  store: Pick<Store, "getJob" | "planHistory">,
+  store: Pick<Store, "getJob" | "planHistory" | "resultOf">,
   job: JobWith<SpecOf<"apply">> | JobWith<SpecOf<"drift-apply">>,
   plan: PlanRecord,
 ): Promise<AskedBeforePlan | undefined> {
   if (job.spec.kind === "apply" && job.spec.trigger !== "comment") return undefined;
   const drift = job.spec.kind === "drift-apply";
   const maker = await store.getJob(plan.jobId);
-  const shown = drift ? driftPlanShown(plan) : prPlanShown(maker);
+  const shown = drift ? driftPlanShown(plan) : prPlanShown(maker, maker && (await store.resultOf(maker.id)));
   const notShown = shown === "not yet";
   const shownAt = shown === "not yet" ? undefined : shown;
   // A drift plan's showing is on GitHub's clock, as the comment's `created_at`: its saving (Sluice's
@@ -66,20 +67,27 @@ function shownOnIssueBefore(job: { createdAt: string; spec: { commentAt?: string
 /**
  * When a pull request's plan was shown: its job's comment, the one place that shows it, is posted
  * when the job ends (after the PR's other projects), so a plan saved while that job still runs is
- * shown "not yet", and one whose job ended was shown then (its `updatedAt`, set when marked ended).
- * Undefined when its job is not known.
+ * shown "not yet", and one whose job ended was shown when GitHub took that comment's last edit
+ * (`shownAt` of its posted result: GitHub's clock, as a comment's `created_at`), or, where GitHub
+ * gave no time, when the job was marked ended (its `updatedAt`, Sluice's clock). Undefined when its
+ * job is not known.
  */
-export function prPlanShown(maker: Pick<Job, "status" | "updatedAt"> | undefined): string | "not yet" | undefined {
+export function prPlanShown(
+  maker: Pick<Job, "status" | "updatedAt"> | undefined,
+  result?: StoredJobResult,
+): string | "not yet" | undefined {
   if (!maker) return undefined;
-  return maker.status === "queued" || maker.status === "running" ? "not yet" : maker.updatedAt;
+  if (maker.status === "queued" || maker.status === "running") return "not yet";
+  return result?.posted && result.shownAt ? result.shownAt : maker.updatedAt;
 }
 
 /** Whether a comment's command was surely asked before `plan` was shown on its pull request. */
 export async function askedBeforeShown(
-  store: Pick<Store, "getJob">,
+  store: Pick<Store, "getJob" | "resultOf">,
   job: { createdAt: string; spec: { commentAt?: string } },
   plan: Pick<PlanRecord, "jobId">,
 ): Promise<boolean> {
-  const shown = prPlanShown(await store.getJob(plan.jobId));
+  const maker = await store.getJob(plan.jobId);
+  const shown = prPlanShown(maker, maker && (await store.resultOf(maker.id)));
   return shown === "not yet" || (shown !== undefined && writtenBefore(job, shown));
 }

@@ -62,17 +62,22 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<PublishDeps, "stor
   const commentIds = [...job.commentIds];
   let checkRunId = job.checkRunId;
   return {
-    async comments(bodies: string[]): Promise<void> {
+    /**
+     * Returns when GitHub says the last part was written (its clock), when every part was an edit
+     * it answered with a time: a part created now has none (undefined then).
+     */
+    async comments(bodies: string[]): Promise<string | undefined> {
+      const times: (string | undefined)[] = [];
       for (const [i, body] of bodies.entries()) {
         const id = commentIds[i];
         if (id !== undefined) {
-          await vcs.updateComment(repo, id, body);
+          times.push((await vcs.updateComment(repo, id, body)).updatedAt);
         } else {
           const created = await vcs.createComment(repo, pr, body, { mayExist: opts.mayExist });
           commentIds.push(created);
           await deps.store.updateJob(job.id, { commentIds });
           // Found rather than created, it may still show an earlier state.
-          if (opts.mayExist) await vcs.updateComment(repo, created, body);
+          times.push(opts.mayExist ? (await vcs.updateComment(repo, created, body)).updatedAt : undefined);
         }
       }
       // An earlier, longer version of this comment had more parts: empty the ones now unused.
@@ -80,6 +85,7 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<PublishDeps, "stor
         if (i < bodies.length) continue;
         await vcs.updateComment(repo, id, printComment({ marker: jobMarker(job.id, i + 1), text: "_(this part is no longer used)_" }));
       }
+      return latestStamp(times);
     },
     async check(command: JobResult["command"], headSha: string, update: CheckUpdate): Promise<void> {
       if (checkRunId === undefined) {
@@ -153,9 +159,10 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
     };
   }
 
-  async function postFinal(result: JobResult): Promise<void> {
-    await inOrder.run("comments", () => poster.comments(result.comments));
+  async function postFinal(result: JobResult): Promise<string | undefined> {
+    const shownAt = await inOrder.run("comments", () => poster.comments(result.comments));
     await inOrder.run("check", () => poster.check(result.command, result.headSha, result.check));
+    return shownAt;
   }
 
   return {
@@ -163,9 +170,9 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
     render: resultOf,
     publish(p: Progress): Promise<void> {
       // Rendered when its turn comes: the redaction may have grown meanwhile.
-      return inOrder.run("comments", () =>
-        poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments })),
-      );
+      return inOrder.run("comments", async () => {
+        await poster.comments(renderComments(input(p), fixed.secrets.redact, { maxComments: fixed.maxComments }));
+      });
     },
     /**
      * A fault (GitHub, git, disk) still ends the comment and the check, with the reason; what
@@ -187,8 +194,7 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
       const result = resultOf(p);
       await deps.store.saveResult(job.id, result);
       await untilPosted(deps, job, async () => {
-        await postFinal(result);
-        await deps.store.markResultPosted(job.id);
+        await deps.store.markResultPosted(job.id, await postFinal(result));
         await collapseOlder();
       });
     },
@@ -217,4 +223,10 @@ async function untilPosted(deps: PublishDeps, job: Job, post: () => Promise<void
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+/** The latest of GitHub's stamps, or undefined when any is missing (or none was given). */
+function latestStamp(times: readonly (string | undefined)[]): string | undefined {
+  if (times.length === 0 || times.some((t) => t === undefined || !Number.isFinite(Date.parse(t)))) return undefined;
+  return (times as string[]).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
 }

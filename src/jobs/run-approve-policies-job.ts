@@ -120,7 +120,7 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
  * re-plan that changed nothing, made while the job waited); undefined when none was.
  */
 async function planRead(
-  store: Pick<Store, "planHistory" | "getJob">,
+  store: Pick<Store, "planHistory" | "getJob" | "resultOf">,
   job: JobContext<SpecOf<"approve_policies">>["job"],
   plan: PlanRecord,
 ): Promise<PlanRecord | undefined> {

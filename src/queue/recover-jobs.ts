@@ -133,9 +133,9 @@ export async function postStoredResult(deps: JobDeps, job: Job, result: JobResul
   const vcs = await deps.vcsFor(job);
   // The stopped process may have created a comment part without recording its id.
   const poster = createResultPoster(vcs, deps, job, { mayExist: true });
-  await poster.comments(result.comments);
+  const shownAt = await poster.comments(result.comments);
   await poster.check(result.command, result.headSha, result.check);
-  await deps.store.markResultPosted(job.id);
+  await deps.store.markResultPosted(job.id, shownAt);
 }
 
 /**

@@ -7,11 +7,12 @@ interface ResultRow {
   job_id: number;
   result: string | null;
   status: string;
+  shown_at?: string | null;
 }
 
 const toStored = (r: ResultRow): StoredJobResult =>
   r.status === "posted" || r.result === null
-    ? { jobId: r.job_id, posted: true }
+    ? { jobId: r.job_id, posted: true, ...(r.shown_at ? { shownAt: r.shown_at } : {}) }
     : { jobId: r.job_id, posted: false, result: json<JobResult>(r.result) };
 
 /** The results outbox: rows carry the process that is to post them. */
@@ -21,16 +22,20 @@ export function jobResults(driver: StoreDriver): ResultStore {
     async saveResult(jobId, result) {
       await db.run(
         `INSERT INTO job_results (job_id, result, status, owner, created_at) VALUES (?, ?, 'unposted', ?, ?)
-         ON CONFLICT (job_id) DO UPDATE SET result = excluded.result, status = 'unposted', owner = excluded.owner, posted_at = NULL`,
+         ON CONFLICT (job_id) DO UPDATE SET result = excluded.result, status = 'unposted', owner = excluded.owner, posted_at = NULL, shown_at = NULL`,
         [jobId, result, driver.owner, now()],
       );
     },
     async resultOf(jobId) {
-      const row = await db.get<ResultRow>("SELECT job_id, result, status FROM job_results WHERE job_id = ?", [jobId]);
+      const row = await db.get<ResultRow>("SELECT job_id, result, status, shown_at FROM job_results WHERE job_id = ?", [jobId]);
       return row ? toStored(row) : undefined;
     },
-    async markResultPosted(jobId) {
-      await db.run("UPDATE job_results SET status = 'posted', posted_at = ?, result = NULL WHERE job_id = ?", [now(), jobId]);
+    async markResultPosted(jobId, shownAt) {
+      await db.run("UPDATE job_results SET status = 'posted', posted_at = ?, shown_at = ?, result = NULL WHERE job_id = ?", [
+        now(),
+        shownAt ?? null,
+        jobId,
+      ]);
     },
     async orphanedResults() {
       // Adopted in the transaction that found their owner gone: a second process recovering at

@@ -1,7 +1,12 @@
 import type { JobResult } from "../model/job-result.js";
 
 /** A job's stored final answer, until it is on GitHub; then only the fact that it was posted. */
-export type StoredJobResult = UnpostedJobResult | { jobId: number; posted: true };
+export type StoredJobResult = UnpostedJobResult | PostedJobResult;
+/**
+ * `shownAt`: GitHub's time of the edit that posted it (its clock, as comments' `created_at`), when
+ * every comment part was an edit GitHub answered with one; absent otherwise.
+ */
+export type PostedJobResult = { jobId: number; posted: true; shownAt?: string };
 export type UnpostedJobResult = { jobId: number; posted: false; result: JobResult };
 
 export const isUnposted = (r: StoredJobResult): r is UnpostedJobResult => !r.posted;
@@ -15,7 +20,7 @@ export interface ResultStore {
   saveResult(jobId: number, result: JobResult): Promise<void>;
   resultOf(jobId: number): Promise<StoredJobResult | undefined>;
   /** Marks the answer posted and drops its text (it is on GitHub now; comments can be large). */
-  markResultPosted(jobId: number): Promise<void>;
+  markResultPosted(jobId: number, shownAt?: string): Promise<void>;
   /**
    * Answers not posted by a replica that is gone (a previous process, for the embedded store), now
    * this replica's to post: each is handed to one caller only, oldest first.

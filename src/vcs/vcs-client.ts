@@ -69,7 +69,8 @@ export interface VcsClient {
    * its id: look for it first instead of posting it twice.
    */
   createComment(repo: RepoRef, pr: number, body: string, opts?: { mayExist?: boolean }): Promise<number>;
-  updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  /** Returns GitHub's `updated_at` of the edited comment (its clock, as comments' `created_at`), when its answer has one. */
+  updateComment(repo: RepoRef, commentId: number, body: string): Promise<{ updatedAt?: string }>;
   /** A comment as GitHub has it now (`body` when GitHub sends one); undefined once it is deleted. */
   comment(repo: RepoRef, commentId: number): Promise<{ body?: string } | undefined>;
   /** Sluice's own comment on this PR or issue whose first line is `firstLine` (a marker), with its text. */

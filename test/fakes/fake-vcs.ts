@@ -110,11 +110,20 @@ export class FakeVcs implements VcsClient {
     return id;
   }
 
-  async updateComment(_repo: RepoRef, commentId: number, body: string): Promise<void> {
+  async updateComment(_repo: RepoRef, commentId: number, body: string): Promise<{ updatedAt?: string }> {
     const c = this.comments.find((x) => x.id === commentId);
     if (!c) throw new Error(`fake vcs: no comment ${commentId}`);
     c.body = body;
     c.history.push(body);
+    return { updatedAt: this.githubNow() };
+  }
+
+  /** How far GitHub's clock runs ahead of this machine's (behind when negative): its stamps' skew. */
+  clockSkewMs = 0;
+
+  /** Now on GitHub's clock, as it stamps times: whole seconds. */
+  githubNow(): string {
+    return new Date(Date.now() + this.clockSkewMs).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
   async comment(_repo: RepoRef, commentId: number): Promise<{ body?: string } | undefined> {
@@ -261,8 +270,7 @@ export class FakeVcs implements VcsClient {
     const found = this.issues.find((i) => i.repo === repoFullName(repo) && i.number === number);
     if (!found) throw new Error(`fake vcs: no issue #${number}`);
     Object.assign(found, patch);
-    // GitHub's stamps have whole seconds.
-    return { updatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+    return { updatedAt: this.githubNow() };
   }
 
   async createDeployment(repo: RepoRef, d: { sha: string; environment: string; description: string }): Promise<number> {

@@ -871,6 +871,14 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await after.orphanedResults()).toEqual([]);
     expect(await after.resultOf(left)).toEqual({ jobId: left, posted: true });
     if (adapter.shared) expect(await after.anyOrphans?.()).toBe(false);
+    // Posted with GitHub's time of its edit: kept for every replica; a new answer forgets it.
+    await after.saveResult(left, result("again"));
+    await after.markResultPosted(left, "2026-11-27T11:00:43Z");
+    const shown = await also.resultOf(left);
+    expect(shown?.posted && Date.parse(shown.shownAt ?? "")).toBe(Date.parse("2026-11-27T11:00:43Z"));
+    await after.saveResult(left, result("once more"));
+    await after.markResultPosted(left);
+    expect(await also.resultOf(left)).toEqual({ jobId: left, posted: true });
   });
 
   it("runs one holder of a run lock at a time in one process, and different keys in parallel", async () => {

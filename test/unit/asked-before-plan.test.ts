@@ -29,6 +29,7 @@ const storeWith = (history: PlanRecord[] = []) =>
   ({
     getJob: async (id: number) => ({ spec: { actor: id === 2 ? "Alice" : "bob" } }),
     planHistory: async () => history,
+    resultOf: async () => undefined,
   }) as never;
 const store = storeWith();
 const apply = (
@@ -82,7 +83,7 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     // projects; its comment, the only place the plan is shown, comes when the job ends. alice's
     // `/apply`, written at 11:00:30 from the plan shown before, would apply bob's plan unseen.
     const running = (status: string, actor = "bob") =>
-      ({ getJob: async () => ({ status, spec: { actor } }), planHistory: async () => [] }) as never;
+      ({ getJob: async () => ({ status, spec: { actor } }), planHistory: async () => [], resultOf: async () => undefined }) as never;
     const plan = planOf(5, plannedAt, 1);
     expect(await askedBeforePlan(running("running"), apply("2026-11-27T11:00:30Z", "2026-11-27T11:00:30.2Z"), plan)).toMatchObject({
       by: "bob",
@@ -100,7 +101,11 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
 
   it("is one written while that plan's job still ran and delivered after it ended (redelivered, or queued): shown only then", async () => {
     const ended = (updatedAt: string, actor = "bob") =>
-      ({ getJob: async () => ({ status: "done", updatedAt, spec: { actor } }), planHistory: async () => [] }) as never;
+      ({
+        getJob: async () => ({ status: "done", updatedAt, spec: { actor } }),
+        planHistory: async () => [],
+        resultOf: async () => undefined,
+      }) as never;
     const plan = planOf(5, plannedAt, 1);
     // Written at 11:00:30, bob's job posted its plans at 11:00:40; alice's job ran after (stored late).
     const late = apply("2026-11-27T11:00:30Z", "2026-11-27T11:05:00Z");
@@ -149,5 +154,29 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     const plan = { ...planOf(5, plannedAt, 1), shownAt: "2026-11-27T11:00:06Z" };
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:04Z"), plan)).toMatchObject({ by: "bob" });
     expect(await askedBeforePlan(store, driftApply("2026-11-27T11:00:07Z"), plan)).toBeUndefined();
+  });
+
+  it("compares the comment with when GitHub took the plan comment, not with Sluice's clock at the job's end", async () => {
+    // bob's plan job ended at 11:00:40 by Sluice's clock; GitHub, 3 s ahead, stamped its comment's
+    // edit 11:00:43. alice's `/apply` was written at 11:00:42 by GitHub's clock: before it showed.
+    const ended = (shownAt: string | undefined) =>
+      ({
+        getJob: async () => ({ id: 1, status: "done", updatedAt: "2026-11-27T11:00:40.000Z", spec: { actor: "bob" } }),
+        planHistory: async () => [],
+        resultOf: async () => ({ jobId: 1, posted: true, ...(shownAt ? { shownAt } : {}) }),
+      }) as never;
+    const plan = planOf(5, plannedAt, 1);
+    const late = (commentAt: string) => apply(commentAt, "2026-11-27T11:05:00Z");
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:43Z"), late("2026-11-27T11:00:42Z"), plan)).toMatchObject({
+      shownAt: "2026-11-27T11:00:43Z",
+    });
+    // Controls: written in that second or after it, it saw the plan; so with GitHub 3 s behind
+    // (stamped 11:00:37), one written at 11:00:38 is let through, though Sluice's clock says 11:00:40.
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:43Z"), late("2026-11-27T11:00:43Z"), plan)).toBeUndefined();
+    expect(await askedBeforePlan(ended("2026-11-27T11:00:37Z"), late("2026-11-27T11:00:38Z"), plan)).toBeUndefined();
+    // No time from GitHub (an answer without one, a part created at the end): the job's end, with a second's grace.
+    expect(await askedBeforePlan(ended(undefined), late("2026-11-27T11:00:38Z"), plan)).toMatchObject({
+      shownAt: "2026-11-27T11:00:40.000Z",
+    });
   });
 });

@@ -9,6 +9,7 @@ import { stateHoldBackend } from "./migration-7-state-hold-backend.js";
 import { headPushesTable } from "./migration-8-head-pushes.js";
 import { headPusherIds } from "./migration-9-head-pusher-ids.js";
 import { planShownAt } from "./migration-10-plan-shown-at.js";
+import { resultShownAt } from "./migration-11-result-shown-at.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "head_pushes: who pushed each head of a pull request", up: headPushesTable },
   { version: 9, name: "head_pushes: the pusher's account id, which a rename does not change", up: headPusherIds },
   { version: 10, name: "plans: when a drift check's plan was shown on its issue", up: planShownAt },
+  { version: 11, name: "job_results: when a job's final comment was posted, on GitHub's clock", up: resultShownAt },
 ];

@@ -61,9 +61,10 @@ export function gitHubComments({
       }
     },
     async updateComment(repo, commentId, body) {
-      await retry(`editing comment ${commentId}`, () =>
+      const { data } = await retry(`editing comment ${commentId}`, () =>
         octokit.rest.issues.updateComment({ ...ids(repo), comment_id: commentId, body, request: request() }),
       );
+      return typeof data.updated_at === "string" ? { updatedAt: data.updated_at } : {};
     },
     async comment(repo, commentId) {
       const answer = await retry(`reading comment ${commentId}`, () =>
