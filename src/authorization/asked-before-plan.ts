@@ -11,7 +11,7 @@ import { identicalEarlierPlans } from "../policy/approvals-from.js";
  * plan it would apply was made by someone else: another's `/plan -- -var …` (no push: the
  * head-push check cannot see it), or a newer drift check, that replaced the plan its writer read
  * while the `/apply` waited (GitHub redelivered it, or it was queued). Its writer's own `/plan`,
- * commented just before, is what they asked to apply; so is a plan identical to one made before
+ * commented just before, is what they asked to apply; so is a plan identical to one shown before
  * the comment. On a pull request, a plan whose job still runs (its comment not posted) is newer
  * than any comment (`notShown`); on a drift issue, so is a plan the issue was not updated with. Undefined
  * for other triggers, and when the plan is older than the comment.
@@ -41,7 +41,9 @@ export async function askedBeforePlan(
   const key = { dir: plan.dir, workspace: plan.workspace, project: plan.project };
   const history = await store.planHistory(plan.repo, plan.pr, key, drift ? undefined : plan.headSha);
   const same = identicalEarlierPlans(history, plan, drift);
-  if (same.some((p) => (drift ? shownOnIssueBefore(job, p) : !askedBefore(job, p.createdAt)))) return undefined;
+  // There when written means shown then: on a pull request, one saved while its job still ran was not.
+  for (const p of same)
+    if (drift ? shownOnIssueBefore(job, p) : !askedBefore(job, p.createdAt) && !(await askedBeforeShown(store, job, p))) return undefined;
   return {
     askedAt: job.spec.commentAt ?? job.createdAt,
     plannedAt: plan.createdAt,

@@ -180,3 +180,29 @@ describe("askedBeforePlan: an /apply written before another made the plan it wou
     });
   });
 });
+
+describe("askedBeforePlan: a re-plan identical to a plan saved before the comment but not yet shown", () => {
+  it("is still one: that plan's job had not posted it when the /apply was written (control: posted before: none)", async () => {
+    // bob's first `/plan` saved net's plan at 11:00:01 and went on planning other projects; alice
+    // wrote `/apply` at 11:00:04 (the PR still showed an older plan with other changes); that job
+    // posted its comment at 11:00:20; bob's second `/plan` made the same plan again. alice's
+    // `/apply`, run after both, would apply changes she never saw.
+    const older = planOf(3, "2026-11-27T10:50:00.000Z", 3, "b");
+    const first = planOf(4, "2026-11-27T11:00:01.000Z", 1);
+    const again = planOf(5, "2026-11-27T11:00:30.000Z", 5);
+    const store = (firstShown: string) =>
+      ({
+        getJob: async (id: number) => ({
+          id,
+          status: "done",
+          updatedAt: id === 1 ? firstShown : "2026-11-27T11:00:40.000Z",
+          spec: { actor: "bob" },
+        }),
+        planHistory: async () => [older, first, again],
+        resultOf: async () => undefined,
+      }) as never;
+    const late = apply("2026-11-27T11:00:04Z", "2026-11-27T11:05:00Z");
+    expect(await askedBeforePlan(store("2026-11-27T11:00:20.000Z"), late, again)).toMatchObject({ by: "bob" });
+    expect(await askedBeforePlan(store("2026-11-27T11:00:02.000Z"), late, again)).toBeUndefined();
+  });
+});
