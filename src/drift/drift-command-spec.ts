@@ -4,9 +4,9 @@ import type { SpecOf } from "../model/job.js";
 /** The job a `/drift` comment asks for: a check, or a project's pause or resume. */
 export function driftCommandSpec(
   cmd: Extract<Command, { kind: "drift" }>,
-  from: { commandLine?: string; commentId?: number; actor: string },
+  from: { commandLine?: string; commentId?: number; actor: string; commentAt?: string },
 ): SpecOf<"drift-check"> | SpecOf<"drift-pause"> {
-  const { commandLine, commentId, actor } = from;
+  const { commandLine, commentId, actor, commentAt } = from;
   const asked = { ...(commandLine !== undefined ? { commandLine } : {}), ...(commentId !== undefined ? { commentId } : {}), actor };
   if (cmd.action === "check") return { kind: "drift-check", trigger: "comment", filter: cmd.filter, ...asked };
   return {
@@ -16,5 +16,6 @@ export function driftCommandSpec(
     project: cmd.filter.project ?? "",
     ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}),
     ...asked,
+    ...(commentAt !== undefined ? { commentAt } : {}),
   };
 }

@@ -7,7 +7,11 @@ import { projectPermission } from "../authorization/change-control-facts.js";
 import { listSome } from "../util/list-some.js";
 import { mayRunDrift } from "./may-run-drift.js";
 import { pausedNow, resumedNames } from "./pause-of.js";
+import { askedBeforeFrom } from "../authorization/command-asked-at.js";
+import type { DriftPause } from "../model/drift.js";
 import { readDefaultHead } from "./read-default-head.js";
+
+const stamp = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
 /**
  * `/drift pause -p X -- reason` and `/drift resume -p X`: stop and restart reconciling a project.
@@ -46,7 +50,20 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   // The pause that holds it may be under the name it was applied under before a rename (pauseOf).
   const held = await pausedNow(deps.store, name, found);
   const names = all.map((p) => p.name);
-  for (const under of resumedNames(project, held, names)) await deps.store.setDriftPause(name, under, undefined);
+  // A resume asked before a pause (a failed reconcile's, another's; its delivery late, or queued)
+  // never saw it: each is lifted in one conditional step, so one set meanwhile stays too.
+  const kept: DriftPause[] = [];
+  for (const under of resumedNames(project, held, names)) {
+    const left = await deps.store.resumeDrift(name, under, askedBeforeFrom(job));
+    if (left) kept.push(left);
+  }
+  const still = kept[0];
+  if (still) {
+    const asked = spec.commentAt ?? job.createdAt;
+    return ctx.reply(
+      `Not resumed: this \`/drift resume\` was asked at ${stamp(asked)}, before reconciliation of project ${inlineCode(project)} was paused at ${stamp(still.createdAt)} by @\u200b${escapeText(still.actor)} (${escapeText(still.reason, 300)}), so it never saw that pause. Comment \`/drift resume -p ${project}\` again to restart it.`,
+    );
+  }
   const detail = spec.via ? `(from ${spec.via})` : "";
   await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr || undefined, detail });
   return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);

@@ -34,7 +34,7 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
   }
   if (cmd.kind === "drift") {
-    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
+    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by, commentAt: p.comment?.created_at }) } };
   }
   const commentAt = p.comment?.created_at;
   if (cmd.kind === "apply") {
@@ -129,7 +129,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
   if (cmd.kind === "drift") {
-    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by }) } };
+    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by, commentAt: p.comment?.created_at }) } };
   }
   if (cmd.kind === "applies") {
     return {

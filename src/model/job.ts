@@ -100,6 +100,8 @@ export type JobSpec =
       commandLine?: string;
       /** The comment; absent when the console or the API asked (the job says its answer in its log). */
       commentId?: number;
+      /** The comment's `created_at` (GitHub's): a resume written before the pause it would lift never saw it. */
+      commentAt?: string;
       actor: string;
       /** As `unlock`'s: the permission the console's role gives someone signed in without GitHub. */
       grant?: Permission;

@@ -12,6 +12,7 @@ export type DriftSchedules = Pick<
   | "nextDriftDueAt"
   | "claimDriftRun"
   | "setDriftPause"
+  | "resumeDrift"
   | "driftPauses"
   | "recordDriftCheck"
   | "driftChecks"
@@ -29,6 +30,13 @@ interface CheckRow {
 
 /** Pull mode's schedules (times of runs in epoch ms), pauses and last checks. */
 export function driftSchedules({ db }: StoreDriver): DriftSchedules {
+  const driftPauses = async (repo?: string) => {
+    const rows = await db.all<{ repo: string; project: string; actor: string; reason: string; created_at: string }>(
+      "SELECT * FROM drift_pauses WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) ORDER BY repo, project",
+      [repo ?? null, repo ?? null],
+    );
+    return rows.map((r): DriftPause => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at }));
+  };
   return {
     async syncDriftSchedules(repo, target, schedules) {
       await db.tx(function* (t) {
@@ -93,12 +101,10 @@ export function driftSchedules({ db }: StoreDriver): DriftSchedules {
         [repo, project, pause.actor, pause.reason, now()],
       );
     },
-    async driftPauses(repo) {
-      const rows = await db.all<{ repo: string; project: string; actor: string; reason: string; created_at: string }>(
-        "SELECT * FROM drift_pauses WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) ORDER BY repo, project",
-        [repo ?? null, repo ?? null],
-      );
-      return rows.map((r): DriftPause => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at }));
+    driftPauses,
+    async resumeDrift(repo, project, pausedBefore) {
+      await db.run("DELETE FROM drift_pauses WHERE repo = ? AND project = ? AND created_at < ?", [repo, project, pausedBefore]);
+      return (await driftPauses(repo)).find((p) => p.project === project);
     },
     async recordDriftCheck(c) {
       await db.run(

@@ -200,6 +200,12 @@ export interface Store
   ): Promise<{ jobId: number } | { behind: number } | undefined>;
   /** Pauses (`pause` given) or resumes reconciliation of a project. */
   setDriftPause(repo: string, project: string, pause: { actor: string; reason: string } | undefined): Promise<void>;
+  /**
+   * Lifts a project's pause only if it was set before `pausedBefore` (ISO, Sluice's clock), in one
+   * statement: a pause set since (a failed reconcile's, another's `/drift pause`) stays. Returns the
+   * pause still on under that name, if any.
+   */
+  resumeDrift(repo: string, project: string, pausedBefore: string): Promise<DriftPause | undefined>;
   /** Pauses of one repo, or (no repo) of every repo, for the console. */
   driftPauses(repo?: string): Promise<DriftPause[]>;
   /** Keeps `check` as the project's last drift check (replacing the one before). */

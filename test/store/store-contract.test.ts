@@ -1529,6 +1529,31 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await c.dueDriftSchedules(1e15)).toEqual([]);
   });
 
+  it("lifts a drift pause only when set before the resume, one step against a newer pause", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const tick = () => new Promise((r) => setTimeout(r, 3));
+    for (let i = 0; i < 5; i++) {
+      await a.setDriftPause("acme/infra", "net", { actor: "alice", reason: `old ${i}` });
+      await tick();
+      const asked = new Date().toISOString();
+      await tick();
+      // A newer pause (a failed reconcile's) lands on another replica at once.
+      const [, left] = await Promise.all([
+        b.setDriftPause("acme/infra", "net", { actor: "sluice", reason: `new ${i}` }),
+        a.resumeDrift("acme/infra", "net", asked),
+      ]);
+      expect((await b.driftPauses("acme/infra")).map((p) => p.reason)).toEqual([`new ${i}`]);
+      expect([undefined, `new ${i}`]).toContain(left?.reason);
+      // Control: asked after it, the resume lifts it; another project's pause stays.
+      await b.setDriftPause("acme/infra", "dns", { actor: "bob", reason: "freeze" });
+      await tick();
+      expect(await b.resumeDrift("acme/infra", "net", new Date().toISOString())).toBeUndefined();
+      expect((await a.driftPauses("acme/infra")).map((p) => p.project)).toEqual(["dns"]);
+      await a.setDriftPause("acme/infra", "dns", undefined);
+    }
+  });
+
   it("keeps drift pauses, the live record, lock holders and applied-not-merged PRs", async () => {
     await fresh();
     const s = await env.open();

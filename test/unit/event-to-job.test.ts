@@ -184,7 +184,7 @@ describe("act-once keys of a pull request's close", () => {
 });
 
 describe("eventToJob keeps when a command that changes something was written", () => {
-  it("/apply, /import, /state rm, /state push-errored, /approve_policies and /applies carry the comment's created_at (control: /plan and a comment without one carry none)", () => {
+  it("/apply, /import, /state rm, /state push-errored, /approve_policies, /applies and /drift resume carry the comment's created_at (control: /plan and a comment without one carry none)", () => {
     const at = "2026-11-27T11:00:04Z";
     const specOf = (body: string, createdAt?: string) => {
       const p = comment(body);
@@ -197,7 +197,15 @@ describe("eventToJob keeps when a command that changes something was written", (
       );
       return "job" in d ? (d.job.spec as { kind: string; commentAt?: string }) : undefined;
     };
-    for (const body of ["/apply", "/import a.b id", "/state rm a.b", "/state push-errored", "/approve_policies", "/applies resume"])
+    for (const body of [
+      "/apply",
+      "/import a.b id",
+      "/state rm a.b",
+      "/state push-errored",
+      "/approve_policies",
+      "/applies resume",
+      "/drift resume -p net",
+    ])
       expect(specOf(body, at)?.commentAt, body).toBe(at);
     expect(specOf("/plan", at)?.commentAt).toBeUndefined();
     expect(specOf("/import a.b id")).toMatchObject({ kind: "state" });

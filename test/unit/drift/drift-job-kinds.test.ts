@@ -164,3 +164,42 @@ describe("a `drift` job queued before an upgrade", () => {
     expect(deps.fakeWorkspace.inUse).toBe(0);
   });
 });
+
+describe("/drift resume delivered late", () => {
+  let deps: FakeJobDeps;
+  afterEach(async () => {
+    await deps?.store.close();
+    await deps?.fakeWorkspace.dispose();
+  });
+
+  async function stored(spec: JobSpec): Promise<Job> {
+    deps.fakeWorkspace.commit(MAIN, NET);
+    deps.vcs.permissions.set("alice", "write");
+    const id = await deps.store.enqueueInternal(
+      { installationId: 1, repo: REPO, cloneUrl: "http://git.example/acme/infra.git", pr: 12 },
+      spec,
+    );
+    return (await deps.store.getJob(id)) as Job;
+  }
+  const resume = (commentAt: string): JobSpec => ({
+    kind: "drift-pause",
+    action: "resume",
+    project: "net",
+    commentId: 42,
+    actor: "alice",
+    commentAt,
+  });
+
+  it("a resume written before the project was paused (a reconcile failed since) lifts nothing (control: written after, it resumes)", async () => {
+    deps = await fakeJobDeps();
+    const written = new Date(Date.now() - 60_000).toISOString();
+    // Paused by Sluice after the resume was written, before GitHub redelivered it.
+    await deps.store.setDriftPause("acme/infra", "net", { actor: "sluice", reason: "the reconcile's apply failed" });
+    await runJob(await stored(resume(written)), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", reason: "the reconcile's apply failed" }]);
+    expect(deps.vcs.comments.at(-1)?.body).toContain("before reconciliation of project `net` was paused at");
+    await runJob(await stored(resume(new Date(Date.now() + 1_000).toISOString())), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+    expect(deps.vcs.comments.at(-1)?.body).toContain("Reconciliation of project `net` is resumed");
+  });
+});
