@@ -31,9 +31,10 @@ export function askedBeforeFrom(job: { createdAt: string; spec: { commentAt?: st
 
 /**
  * Whether a comment's command was surely written before `instant` by its comment's `created_at`
- * alone: for an instant a person could see only a moment after it (a plan job's end, just after
- * its comment was posted), where a bot's command, stored a few milliseconds before it, was written
- * after what it read.
+ * alone: for an instant a person could see only a moment after it (a plan's showing), where a bot's
+ * command, stored a few milliseconds before it, was written after what it read. On GitHub's clock
+ * (its `updated_at` of the edit that showed the plan, whole seconds too) this is "an earlier
+ * second", no grace; on Sluice's (where GitHub gave no time) the second is the grace.
  */
 export function writtenBefore(job: { spec: { commentAt?: string } }, instant: string): boolean {
   const at = Date.parse(instant);
