@@ -49,7 +49,8 @@ describe("the heal job and a check run its ended job left open", () => {
     const { deps, last, planJob } = await orphanedPlan(true);
     expect(last).toMatchObject({ status: "completed", conclusion: "success", title: "Planned +1 ~0 -0" });
     expect(deps.vcs.comments.map((c) => c.body)).toEqual(["the plan's comment"]);
-    expect(await deps.store.resultOf(planJob)).toEqual({ jobId: planJob, posted: true });
+    // Posted: shown at the time GitHub gave the edit that posted it.
+    expect(await deps.store.resultOf(planJob)).toEqual({ jobId: planJob, posted: true, shownAt: expect.any(String) });
   });
 
   it("completes it as cancelled, with why, when no answer was kept", async () => {
