@@ -83,6 +83,7 @@ export const EVENT_PERMISSIONS: Readonly<Record<string, readonly PermissionSet[]
   check_suite: [{ checks: "read" }],
   merge_group: [{ merge_queues: "read" }],
   push: [{ contents: "read" }],
+  repository: [{ metadata: "read" }],
 };
 
 export interface NeededPermission {

@@ -5,6 +5,7 @@ import type { Delivery } from "./webhook-endpoint.js";
 import { foreignHost, type GithubHosts, repositoryMismatch } from "./delivery-hosts.js";
 import { actOnceKeys } from "./act-once-keys.js";
 import { headPushOf } from "./head-push-of.js";
+import { moveOnRepositoryEvent } from "./follow-repository.js";
 
 export interface IngressOptions extends IngressSettings {
   store: Store;
@@ -37,6 +38,8 @@ export function createIngress(opts: IngressOptions) {
       opts.log.warn({ deliveryId: delivery.id, event: delivery.name }, `delivery refused, nothing fetched: ${mismatch}`);
       return;
     }
+    // A rename's own delivery moves the repository's live state to its new name.
+    if (delivery.name === "repository") return moveOnRepositoryEvent(opts, delivery);
     const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;
     // Kept whatever the job decision (a draft's push, autoplan off): an approval counted later must
     // know who pushed the head it approves.

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = {
   "audit-redeliver": "An admin asked for an audit event to be sent to a sink again",
   "api-token-issue": "An API token issued",
   "api-token-revoke": "An API token revoked",
+  "repository-moved":
+    "A repository renamed or transferred on GitHub: its locks, saved plans, state holds, drift and queued work moved to the new name (`repo`); the detail names the old one",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -17,6 +17,7 @@ import { signingKeyMethods } from "./signing-keys.js";
 import { apiTokenMethods } from "./api-tokens.js";
 import { stateHoldMethods } from "./state-holds.js";
 import { headPushMethods } from "./head-pushes.js";
+import { repositoryMoveMethods } from "./repository-moves.js";
 import type { StoreDriver } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -38,6 +39,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...apiTokenMethods(driver.db),
     ...stateHoldMethods(driver.db),
     ...headPushMethods(driver.db),
+    ...repositoryMoveMethods(driver.db),
     ...previewMethods(driver.db),
     ...scheduledDestroyAttemptMethods(driver.db),
     ...healRefusalMethods(driver.db),

@@ -12,6 +12,7 @@ import type { SigningKeyStore } from "./signing-key-store.js";
 import type { ApiTokenStore } from "./api-token-store.js";
 import type { StateHoldStore } from "../model/state-hold.js";
 import type { HeadPushStore } from "../model/head-push.js";
+import type { RepoMoveStore } from "../model/repo-move.js";
 import type { ApplyRecord, LiveApply, LockRecord, NewLiveApply, NewPlan, PlanFile, PlanRecord, ProjectKey } from "./store-records.js";
 
 export type {
@@ -50,6 +51,7 @@ export interface Store
     ApiTokenStore,
     StateHoldStore,
     HeadPushStore,
+    RepoMoveStore,
     PreviewStore,
     ScheduledDestroyAttemptStore,
     HealRefusalStore {

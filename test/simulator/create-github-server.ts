@@ -66,6 +66,13 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
 
+  const moved = isApi ? movedRepoRedirect(deps, method, path, url.search) : undefined;
+  if (moved) {
+    req.resume();
+    send(res, moved);
+    record(moved.status);
+    return;
+  }
   const route = isApi ? deps.router.match(method, path) : (deps.web?.match(method, path) ?? null);
   if (!route) {
     req.resume();
@@ -171,4 +178,19 @@ function send(res: ServerResponse, reply: RestReply): void {
   headers["content-length"] = String(payload.length);
   res.writeHead(reply.status, headers);
   res.end(payload);
+}
+
+/**
+ * A call under a repository's former name (renamed or transferred), as GitHub answers it: 301
+ * Moved Permanently for a read, 307 for a write (so the client repeats it, body and all), to the
+ * repository's address now. GitHub's `Location` is `/repositories/{id}/…`; here it is the new
+ * name's `/repos/{owner}/{repo}/…`, which the same routes serve.
+ */
+function movedRepoRedirect(deps: ServerDeps, method: string, path: string, search: string): RestReply | undefined {
+  const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+  const repo = m && deps.core.state.movedRepo(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? ""));
+  if (!m || !repo) return undefined;
+  const location = `${deps.core.ctx.api}/repos/${repo.fullName}${m[3] ?? ""}${search}`;
+  const status = method === "GET" || method === "HEAD" ? 301 : 307;
+  return { status, body: { message: "Moved Permanently", url: location, documentation_url: DOCS }, headers: { location } };
 }

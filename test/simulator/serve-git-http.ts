@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { relative } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { childEnv } from "./run-git.js";
@@ -80,7 +81,8 @@ export function serveGitHttp(req: IncomingMessage, res: ServerResponse, url: URL
   const env = childEnv({
     GIT_PROJECT_ROOT: deps.root,
     GIT_HTTP_EXPORT_ALL: "1",
-    PATH_INFO: `/${repo.owner}/${repo.name}.git${m[3] ?? ""}`,
+    // Its data where it was made: a renamed or transferred repository keeps its git data.
+    PATH_INFO: `/${relative(deps.root, repo.dir)}${m[3] ?? ""}`,
     QUERY_STRING: url.search.replace(/^\?/, ""),
     REQUEST_METHOD: req.method ?? "GET",
     CONTENT_TYPE: req.headers["content-type"] ?? "",

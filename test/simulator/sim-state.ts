@@ -47,6 +47,7 @@ export class SimState {
   /** User-to-server tokens from the OAuth web flow: token -> who. */
   readonly userTokens = new Map<string, { login: string; expiresAt: number }>();
   private readonly roles = new Map<string, Role>();
+  private readonly formerNames = new Map<string, SimRepo>();
   private readonly issueCounters = new Map<string, number>();
   private ids = {
     user: 1000,
@@ -86,6 +87,48 @@ export class SimState {
 
   addRepo(repo: SimRepo): void {
     this.repos.set(repo.fullName.toLowerCase(), repo);
+  }
+
+  /** A repository under a name it had before a rename or transfer (GitHub redirects to it), if no other took the name. */
+  movedRepo(owner: string, name: string): SimRepo | undefined {
+    return this.repo(owner, name) ? undefined : this.formerNames.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  /**
+   * A repository renamed or transferred, as GitHub does it: the same repository (id, git data,
+   * pull requests, issues, roles) under `owner/name`; the old name redirects to it until another
+   * repository takes it.
+   */
+  moveRepo(repo: SimRepo, owner: string, name: string): string {
+    const from = repo.fullName;
+    const to = `${owner}/${name}`;
+    if (this.repo(owner, name)) throw new Error(`repo ${to} exists already`);
+    const rekey = <V>(map: Map<string, V>, sep: string) => {
+      for (const [key, v] of [...map]) {
+        if (!key.startsWith(`${from.toLowerCase()}${sep}`)) continue;
+        map.delete(key);
+        map.set(`${to}${key.slice(from.length)}`.toLowerCase(), v);
+      }
+    };
+    rekey(this.pulls, "#");
+    rekey(this.issues, "#");
+    rekey(this.roles, ":");
+    const counter = this.issueCounters.get(from);
+    if (counter !== undefined) this.issueCounters.set(to, counter);
+    for (const pr of this.pulls.values()) if (pr.headRepoFullName === from) pr.headRepoFullName = to;
+    this.repos.delete(from.toLowerCase());
+    this.formerNames.set(from.toLowerCase(), repo);
+    this.formerNames.delete(to.toLowerCase());
+    this.ensureUser(owner, "Organization");
+    Object.assign(repo, {
+      owner,
+      name,
+      fullName: to,
+      cloneUrl: `${repo.cloneUrl.slice(0, -`${from}.git`.length)}${to}.git`,
+      htmlUrl: `${repo.htmlUrl.slice(0, -from.length)}${to}`,
+    });
+    this.addRepo(repo);
+    return from;
   }
 
   /** Pull requests and issues share one number sequence per repository, as on GitHub. */

@@ -18,6 +18,7 @@ import { otherAppCheckRun } from "./status-checks.js";
 import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
+import { repositoryMovedPayload } from "./webhook-payloads.js";
 import { issuesPayload } from "./issue-payloads.js";
 import { claimActivity, recordActivity } from "./activity-routes.js";
 
@@ -102,6 +103,20 @@ export class SimulatorScenario {
   /** A user renames their account (same id; roles, reviews and pull requests follow it). */
   renameUser(from: string, to: string): void {
     this.core.state.renameUser(from, to);
+  }
+
+  /**
+   * Renames (same owner) or transfers (another owner) a repository as GitHub does, and sends
+   * `repository.renamed` / `.transferred` (unless `silent`: a delivery GitHub lost).
+   */
+  async moveRepository(
+    repo: SimRepo,
+    to: { owner?: string; name?: string; sender?: string; silent?: boolean },
+  ): Promise<DeliveryResult | undefined> {
+    const from = { owner: repo.owner, name: repo.name };
+    this.core.state.moveRepo(repo, to.owner ?? repo.owner, to.name ?? repo.name);
+    if (to.silent) return undefined;
+    return this.core.webhooks.deliver("repository", repositoryMovedPayload(this.core.ctx, repo, from, to.sender ?? repo.owner));
   }
 
   setPermission(repo: SimRepo | string, login: string, role: Role): void {

@@ -155,3 +155,22 @@ export function issueCommentPayload(
   else delete payload.changes;
   return payload as unknown as IssueCommentEvent;
 }
+
+/**
+ * `repository.renamed` (`changes.repository.name.from`) or `repository.transferred`
+ * (`changes.owner.from.organization`, or `.user` for a personal account), sent once the
+ * repository has its new name, as GitHub sends them.
+ */
+export function repositoryMovedPayload(
+  ctx: ShapeCtx,
+  repo: SimRepo,
+  from: { owner: string; name: string },
+  sender: string,
+): Record<string, unknown> {
+  const renamed = from.owner.toLowerCase() === repo.owner.toLowerCase();
+  const former = ctx.state.ensureUser(from.owner, "Organization");
+  const changes = renamed
+    ? { repository: { name: { from: from.name } } }
+    : { owner: { from: former.type === "User" ? { user: loginJson(ctx, from.owner) } : { organization: orgJson(ctx, from.owner) } } };
+  return { action: renamed ? "renamed" : "transferred", changes, ...envelope(ctx, repo, sender) };
+}

@@ -1736,6 +1736,92 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const ids = await Promise.all(stores.map((s, i) => s.enqueueInternal(target(i), spec)));
     expect(new Set(ids).size).toBe(4);
   });
+
+  describe("a repository renamed or transferred on GitHub", () => {
+    const renamed = { from: "acme/infra", to: "acme/platform", repoId: 4242, actor: "octocat", how: "renamed" as const };
+    const moved = (pr: number): JobTarget => ({
+      ...target(pr),
+      repo: { owner: "acme", name: "platform" },
+      cloneUrl: "https://example.test/acme/platform.git",
+    });
+
+    it("moves its locks, waiters, saved plans, state holds, drift and queued work to the new name in one move, once", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      expect((await a.takeLock(lock(2), target(2))).ok).toBe(false);
+      const saved = await a.savePlan(plan({ pr: 1 }), FILE);
+      await a.holdState({
+        repo: "acme/infra",
+        dir: "db",
+        workspace: "default",
+        project: "db",
+        pr: 1,
+        jobId: 1,
+        message: "m",
+        state: Buffer.from("s"),
+      });
+      await a.setDriftPause("acme/infra", "net", { actor: "alice", reason: "maintenance" });
+      await a.recordHeadPush("acme/infra", 1, "h1", "bob");
+      const queued = (await a.recordDelivery("d-q", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+
+      const out = await b.moveRepository({ ...renamed, deliveryId: "d-rename" });
+      expect(out).toMatchObject({ kind: "moved" });
+      // The attack it closes: PR 2, planned under the new name, is refused by PR 1's lock.
+      const refused = await b.takeLock({ ...lock(2), repo: "acme/platform" }, moved(2));
+      expect(refused).toMatchObject({ ok: false, heldBy: { pr: 1, repo: "acme/platform" } });
+      expect((await b.pendingPlans("acme/platform", 1)).map((p) => p.id)).toEqual([saved.id]);
+      expect(await b.openStateHold("acme/platform", "db", "default")).toMatchObject({ pr: 1 });
+      expect((await b.driftPauses("acme/platform")).map((p) => p.project)).toEqual(["net"]);
+      expect(await b.headPushers("acme/platform", 1, "h1")).toEqual(["bob"]);
+      expect((await b.getJob(queued))?.target).toEqual(moved(1));
+      // A release under the new name wakes the waiter at its new name.
+      const released = await b.releaseLocks("acme/platform", 1);
+      expect(JSON.stringify(released)).toContain("acme/platform");
+      expect(JSON.stringify(released)).not.toContain("acme/infra");
+      // Nothing is left under the old name, and the move is in the audit trail.
+      expect(await b.locksOf("acme/infra", 1)).toEqual([]);
+      expect(await b.pendingPlans("acme/infra", 1)).toEqual([]);
+      expect(await b.openStateHold("acme/infra", "db", "default")).toBeUndefined();
+      const [event] = await b.auditEvents({ action: "repository-moved" });
+      expect(event).toMatchObject({ repo: "acme/platform", actor: "octocat" });
+      expect(event?.detail).toContain("acme/infra → acme/platform");
+      // A redelivery moves nothing again.
+      expect(await a.moveRepository({ ...renamed, deliveryId: "d-rename" })).toEqual({ kind: "duplicate" });
+      expect(await b.repositoryName(4242)).toBe("acme/platform");
+    });
+
+    it("refuses a new name that already has live rows: two repositories' locks are never merged", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      expect(await a.takeLock({ ...lock(3), repo: "acme/platform" }, moved(3))).toEqual({ ok: true });
+      const out = await b.moveRepository({ ...renamed, deliveryId: "d-clash" });
+      expect(out).toMatchObject({ kind: "refused" });
+      expect(out.kind === "refused" && out.reason).toContain("locks: 1");
+      expect((await b.locksOf("acme/infra", 1)).length).toBe(1);
+      expect((await b.locksOf("acme/platform", 1)).length).toBe(0);
+      expect(await b.auditEvents({ action: "repository-moved" })).toEqual([]);
+      // Refused, the delivery is not spent: redelivered once the name is free, it moves.
+      await b.releaseLocks("acme/platform", 3);
+      expect(await a.moveRepository({ ...renamed, deliveryId: "d-clash" })).toMatchObject({ kind: "moved" });
+      expect((await b.locksOf("acme/platform", 1)).length).toBe(1);
+    });
+
+    it("knows a repository's id by the name last heard, one repository per name", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.repositoryName(1)).toBeUndefined();
+      await a.noteRepository(1, "acme/infra");
+      expect(await b.repositoryName(1)).toBe("acme/infra");
+      await b.noteRepository(1, "acme/platform");
+      expect(await a.repositoryName(1)).toBe("acme/platform");
+      // Another repository created under the freed name takes it.
+      await a.noteRepository(2, "acme/platform");
+      expect(await b.repositoryName(2)).toBe("acme/platform");
+      expect(await b.repositoryName(1)).toBeUndefined();
+    });
+  });
 });
 
 /** Polls `fn` until `done` holds (a closed session's locks are freed a moment after it ends). */

@@ -50,6 +50,7 @@ describe("the registration manifest Sluice serves", () => {
       "merge_group",
       "push",
       "issues",
+      "repository",
     ]);
     expect(manifest.default_events).toEqual(appYml.default_events);
     expect(manifest.default_permissions).toEqual(appYml.default_permissions);

@@ -1,0 +1,50 @@
+import type { RepoMove } from "../model/repo-move.js";
+
+/** An owner or repository name as GitHub allows them: a payload's names are input like any other. */
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+type Payload = {
+  action?: unknown;
+  changes?: {
+    repository?: { name?: { from?: unknown } };
+    owner?: { from?: { user?: { login?: unknown }; organization?: { login?: unknown } } };
+  };
+  repository?: { id?: unknown; name?: unknown; full_name?: unknown; owner?: { login?: unknown } };
+  sender?: { login?: unknown };
+};
+
+/**
+ * Pure: the move a `repository` delivery tells of (`renamed`: `changes.repository.name.from`;
+ * `transferred`: `changes.owner.from.user` or `.organization`), `{ ignore }` for another action,
+ * or `{ invalid }` when a rename or transfer does not say what it moved.
+ */
+export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove | { ignore: string } | { invalid: string } {
+  const p = (payload ?? {}) as Payload;
+  if (p.action !== "renamed" && p.action !== "transferred") return { ignore: `repository.${String(p.action)}: nothing to do` };
+  const id = p.repository?.id;
+  const owner = p.repository?.owner?.login;
+  const name = p.repository?.name;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || !isName(owner) || !isName(name))
+    return { invalid: `repository.${p.action} without the repository's id, owner and name` };
+  const from = p.changes?.owner?.from;
+  const oldName = p.action === "renamed" ? p.changes?.repository?.name?.from : name;
+  const oldOwner = p.action === "renamed" ? owner : (from?.user?.login ?? from?.organization?.login);
+  if (!isName(oldName) || !isName(oldOwner))
+    return { invalid: `repository.${p.action} without the repository's former ${p.action === "renamed" ? "name" : "owner"}` };
+  const actor = typeof p.sender?.login === "string" ? p.sender.login : "github";
+  return { from: `${oldOwner}/${oldName}`, to: `${owner}/${name}`, repoId: id, deliveryId, actor, how: p.action };
+}
+
+/** Pure: the repository a delivery names, by GitHub's id and its name now, when it says both. */
+export function repositorySeenIn(payload: unknown): { repoId: number; fullName: string; actor: string } | undefined {
+  const p = (payload ?? {}) as Payload;
+  const id = p.repository?.id;
+  const owner = p.repository?.owner?.login;
+  const name = p.repository?.name;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || !isName(owner) || !isName(name)) return undefined;
+  return { repoId: id, fullName: `${owner}/${name}`, actor: typeof p.sender?.login === "string" ? p.sender.login : "github" };
+}
+
+function isName(v: unknown): v is string {
+  return typeof v === "string" && NAME.test(v) && v !== "." && v !== "..";
+}

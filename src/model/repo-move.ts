@@ -1,0 +1,38 @@
+/**
+ * A repository GitHub renamed or transferred: the rows that key its live state by `owner/name`
+ * (locks, saved plans, state holds, drift, queued work…) follow it to the new name, or a lock a
+ * pull request took under the old name would not exclude pull requests planned under the new one.
+ */
+export interface RepoMove {
+  /** `owner/name` before. */
+  from: string;
+  /** `owner/name` now. */
+  to: string;
+  /** GitHub's id of the repository (a rename does not change it). */
+  repoId: number;
+  /** The `repository` delivery that told of it: a redelivery moves nothing again. Absent: told by another delivery's new name. */
+  deliveryId?: string;
+  /** Who GitHub says did it (the delivery's sender), for the audit. */
+  actor: string;
+  /** `renamed`, `transferred`, or `seen`: a later delivery named the repository's id under a new name (the rename's own was missed). */
+  how: "renamed" | "transferred" | "seen";
+}
+
+export type RepoMoveOutcome =
+  | { kind: "moved"; rows: number }
+  /** The delivery was handled before. */
+  | { kind: "duplicate" }
+  /** The new name already has live rows (another repository's, or one deleted): nothing moved. */
+  | { kind: "refused"; reason: string };
+
+export interface RepoMoveStore {
+  /** Moves every row of the repository's live state from `from` to `to` in one transaction, with an audit event. */
+  moveRepository(move: RepoMove): Promise<RepoMoveOutcome>;
+  /**
+   * The name the repository with this GitHub id was last heard under (recorded by `noteRepository`
+   * and `moveRepository`), or undefined.
+   */
+  repositoryName(repoId: number): Promise<string | undefined>;
+  /** Records that GitHub's repository `repoId` is now called `fullName` (no row moves: see moveRepository). */
+  noteRepository(repoId: number, fullName: string): Promise<void>;
+}

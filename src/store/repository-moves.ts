@@ -1,0 +1,160 @@
+import type { RepoMove, RepoMoveStore } from "../model/repo-move.js";
+import type { Db, Tx, TxBody } from "./db/db.js";
+import { json } from "./db/db.js";
+import { now } from "./store-driver.js";
+
+/**
+ * Rows that decide what may happen next in a repository, or would collide with the moved ones
+ * (keyed by repo): any of them under the new name means another repository's live state is
+ * there, and moving would merge two repositories' locks, plans or drift.
+ */
+const LIVE_UNDER_NEW_NAME: readonly [table: string, where: string][] = [
+  ["locks", ""],
+  ["lock_waiters", ""],
+  ["pr_operations", ""],
+  ["plans", "AND status = 'pending'"],
+  ["state_holds", "AND released_at IS NULL"],
+  ["jobs", "AND status IN ('queued', 'running')"],
+  ["drift_issues", ""],
+  ["drift_pauses", ""],
+  ["drift_schedules", ""],
+  ["drift_checks", ""],
+  ["policy_checks", ""],
+  ["policy_approvals", ""],
+  ["previews", ""],
+  ["head_pushes", ""],
+];
+
+/**
+ * Moved by their `repo` column: every table that keys live state, and the records live state is
+ * read from (applies and their plans: a failed apply keeps its locks; live applies: what drift
+ * skips and enrols; jobs: a lock's pull request is found through its latest job, and one PR's jobs
+ * take turns by repo). Left under the old name, as history: audit events (the move is one of them)
+ * and job logs.
+ */
+const MOVED_BY_COLUMN = [
+  "locks",
+  "pr_operations",
+  "plans",
+  "state_holds",
+  "applies",
+  "live_applies",
+  "drift_issues",
+  "drift_pauses",
+  "drift_checks",
+  "policy_checks",
+  "policy_approvals",
+  "head_pushes",
+] as const;
+
+/** Moved with their JSON rewritten too: they carry a job target (repo, clone URL) to act on later. */
+const MOVED_WITH_JSON: readonly [table: string, column: string, key: string][] = [
+  ["jobs", "target", "id"],
+  ["lock_waiters", "target", "pr"],
+  ["drift_schedules", "target", "cron"],
+  ["previews", "record", "project"],
+];
+
+/** The repository moves and the id → name record, written once for both databases. */
+export function repositoryMoveMethods(db: Db): RepoMoveStore {
+  return {
+    async moveRepository(move) {
+      return db.tx(function* (t) {
+        // Every move takes turns with the others: two deliveries of one rename move once.
+        yield* t.serialize("lock", "repository-move");
+        if (move.deliveryId) {
+          const seen = yield* t.get<{ id: string }>("SELECT id FROM deliveries WHERE id = ?", [move.deliveryId]);
+          if (seen) return { kind: "duplicate" as const };
+        }
+        // Rows under the new name are this repository's own when it was heard under it already
+        // (a delivery under the new name came first): what is left under the old name joins them.
+        const current = yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [move.repoId]);
+        const taken = current?.full_name === move.to ? [] : yield* liveRowsUnder(t, move.to);
+        if (taken.length > 0)
+          return { kind: "refused" as const, reason: `${move.to} already has live rows (${taken.join(", ")}): nothing moved` };
+        if (move.deliveryId)
+          yield* t.run("INSERT INTO deliveries (id, event, job_id, received_at) VALUES (?, 'repository', NULL, ?)", [
+            move.deliveryId,
+            now(),
+          ]);
+        let rows = 0;
+        for (const table of MOVED_BY_COLUMN)
+          rows += (yield* t.run(`UPDATE ${table} SET repo = ? WHERE repo = ?`, [move.to, move.from])).changes;
+        for (const [table, column, key] of MOVED_WITH_JSON) rows += yield* moveWithJson(t, table, column, key, move);
+        yield* recordName(t, move.repoId, move.to);
+        yield* t.serialize("audit", "append");
+        yield* t.run(
+          "INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES (?, ?, 'repository-moved', ?, NULL, NULL, ?)",
+          [
+            now(),
+            move.actor,
+            move.to,
+            `${move.from} → ${move.to} (${move.how}, repository id ${move.repoId}): ${rows} rows of its live state moved`,
+          ],
+        );
+        return { kind: "moved" as const, rows };
+      });
+    },
+    async repositoryName(repoId) {
+      return (await db.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [repoId]))?.full_name;
+    },
+    async noteRepository(repoId, fullName) {
+      await db.tx(function* (t) {
+        yield* recordName(t, repoId, fullName);
+      });
+    },
+  };
+}
+
+function* liveRowsUnder(t: Tx, repo: string): TxBody<string[]> {
+  const found: string[] = [];
+  for (const [table, where] of LIVE_UNDER_NEW_NAME) {
+    const row = yield* t.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE repo = ? ${where}`, [repo]);
+    if (Number(row?.n ?? 0) > 0) found.push(`${table}: ${row?.n}`);
+  }
+  return found;
+}
+
+/** The name is the repository's now: a repository that held it before (deleted, renamed away) no longer does. */
+function* recordName(t: Tx, repoId: number, fullName: string): TxBody<void> {
+  yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
+  yield* t.run("INSERT INTO repositories (id, full_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name", [
+    repoId,
+    fullName,
+  ]);
+}
+
+function* moveWithJson(t: Tx, table: string, column: string, key: string, move: RepoMove): TxBody<number> {
+  const rows = yield* t.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE repo = ?`, [move.from]);
+  const keyCols = table === "lock_waiters" ? ["dir", "workspace", "scope", key] : table === "previews" ? ["pr", key] : [key];
+  for (const row of rows) {
+    const value = renamedIn(json<unknown>(String(row[column])), move.from, move.to);
+    yield* t.run(`UPDATE ${table} SET repo = ?, ${column} = ? WHERE repo = ? AND ${keyCols.map((c) => `${c} = ?`).join(" AND ")}`, [
+      move.to,
+      JSON.stringify(value),
+      move.from,
+      ...keyCols.map((c) => row[c] as string | number),
+    ]);
+  }
+  return rows.length;
+}
+
+/**
+ * A stored JSON value with the repository's old name replaced wherever it names it: `repo` as
+ * `owner/name` or `{owner, name}`, and a clone URL ending in `/owner/name.git`.
+ */
+export function renamedIn(value: unknown, from: string, to: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => renamedIn(v, from, to));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  const [owner, name] = to.split("/");
+  for (const [k, v] of Object.entries(value)) {
+    const ref = v as { owner?: unknown; name?: unknown } | null;
+    if (k === "repo" && v === from) out[k] = to;
+    else if (k === "repo" && ref && typeof ref === "object" && `${ref.owner}/${ref.name}` === from) out[k] = { ...ref, owner, name };
+    else if (k === "cloneUrl" && typeof v === "string" && v.endsWith(`/${from}.git`))
+      out[k] = `${v.slice(0, -`${from}.git`.length)}${to}.git`;
+    else out[k] = renamedIn(v, from, to);
+  }
+  return out;
+}

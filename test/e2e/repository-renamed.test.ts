@@ -1,0 +1,78 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
+import { bot, completed, say, storeRows } from "./trust-holes-support.js";
+
+/**
+ * A repository renamed (or transferred) on GitHub while its pull requests hold locks. Locks,
+ * saved plans and holds are kept by `owner/name`: left under the old name, a lock PR A took
+ * would not exclude PR B planned under the new one (two PRs applying one project), and A's
+ * saved plan would not be the one an `/apply` under the new name finds.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 180_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+const said = (repo: Parameters<typeof bot>[1], pr: number) =>
+  bot(h, repo, pr)
+    .map((c) => c.body)
+    .join("\n");
+
+/** acme/NAME with one stateful project `net`, and PR A (alice) that grows it, planned: A holds net's lock. */
+async function heldByA(name: string) {
+  const state = join(h.stateDir, `${name}.tfstate`);
+  const repo = await h.sim.createRepo({ owner: "acme", name, files: { "net/main.tf": statefulProject("net", state, 0) } });
+  for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+  await h.sim.pushBranch(repo, { branch: "a", files: { "net/main.tf": statefulProject("net", state, 2) } });
+  const a = await h.sim.openPullRequest(repo, { head: "a", author: "alice" });
+  expect((await completed(h, repo, a.headSha, "sluice/plan")).conclusion).toBe("success");
+  return { repo, a, state };
+}
+
+describe("a repository renamed while a pull request holds a lock", { timeout: 400_000 }, () => {
+  it("PR B under the new name is refused by A's lock; A's saved plan applies under the new name; then B plans and applies", async () => {
+    const { repo, a, state } = await heldByA("rename-old");
+    const renamed = await h.sim.moveRepository(repo, { name: "rename-new", sender: "octo-admin" });
+    expect(renamed?.status).toBe(202);
+    expect(repo.fullName).toBe("acme/rename-new");
+    // A redelivery of the rename moves nothing twice.
+    expect((await h.sim.redeliver(renamed?.deliveryId ?? "")).status).toBe(202);
+
+    const extra = 'resource "terraform_data" "extra" {\n  input = "b"\n}\n';
+    await h.sim.pushBranch(repo, { branch: "b", files: { "net/extra.tf": extra } });
+    const b = await h.sim.openPullRequest(repo, { head: "b", author: "carol" });
+    await completed(h, repo, b.headSha, "sluice/plan");
+    expect(said(repo, b.number)).toContain(`locked by #${a.number}`);
+
+    // A's plan, saved under the old name, is the one `/apply` under the new name applies.
+    await h.sim.approve(repo, a.number, "bob");
+    expect(await say(h, repo, a.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0", "terraform_data.net_1"]);
+
+    // Control: once A is merged its lock is gone, and B plans (again, by itself) and applies.
+    await h.sim.mergePullRequest(repo, a.number, { user: "alice" });
+    const replanned = await completed(h, repo, b.headSha, "sluice/plan", 2);
+    expect(replanned.conclusion, replanned.output.summary ?? "").toBe("success");
+    // B brought up to date with A's change, so that its apply adds to it.
+    const { headSha: sha } = await h.sim.pushToPullRequest(repo, b.number, {
+      "net/main.tf": statefulProject("net", state, 2),
+      "net/extra.tf": extra,
+    });
+    expect((await completed(h, repo, sha, "sluice/plan")).conclusion).toBe("success");
+    await h.sim.approve(repo, b.number, "bob");
+    expect(await say(h, repo, b.number, "bob", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.extra", "terraform_data.net_0", "terraform_data.net_1"]);
+    const moves = storeRows<{ repo: string; detail: string }>(
+      h.app.dataDir,
+      "SELECT repo, detail FROM audit_events WHERE action = 'repository-moved'",
+    );
+    expect(moves).toHaveLength(1);
+    expect(moves[0]?.repo).toBe("acme/rename-new");
+    expect(moves[0]?.detail).toContain("acme/rename-old → acme/rename-new (renamed");
+  });
+});
