@@ -1,7 +1,7 @@
 import type { RepoMove } from "../model/repo-move.js";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
-import { repositoryMoveOf } from "./repository-move-of.js";
+import { repositoryMoveOf, repositorySeenIn } from "./repository-move-of.js";
 import type { Delivery } from "./webhook-endpoint.js";
 
 interface FollowOptions {
@@ -34,6 +34,37 @@ export async function moveOnRepositoryEvent(opts: FollowOptions, delivery: Deliv
       `repository ${move.how}: not followed: ${errorMessage(e)}`,
     );
   }
+}
+
+/**
+ * Any other delivery: a repository heard under a new name for its GitHub id was renamed or
+ * transferred while its `repository` delivery was lost (or before Sluice heard of renames): its
+ * rows under the name last heard follow it. A delivery under a name the repository was moved away
+ * from was made before the move (a redelivery): nothing moves back, and the name the repository
+ * has now is returned for the delivery to be acted on under. Never fails the delivery.
+ */
+export async function followRepository(opts: FollowOptions, delivery: Delivery): Promise<string | undefined> {
+  const seen = repositorySeenIn(delivery.payload);
+  if (!seen || !opts.allowed(seen.fullName)) return undefined;
+  try {
+    const known = await opts.store.repositoryName(seen.repoId);
+    if (known === seen.fullName) return undefined;
+    if (known === undefined) {
+      await opts.store.noteRepository(seen.repoId, seen.fullName);
+      return undefined;
+    }
+    if (await opts.store.wasRepositoryName(seen.repoId, seen.fullName)) {
+      opts.log.info(
+        { deliveryId: delivery.id, repo: known, named: seen.fullName },
+        `delivery names the repository by its former name ${seen.fullName}: acted on under ${known}`,
+      );
+      return known;
+    }
+    await moveAndLog(opts, { from: known, to: seen.fullName, repoId: seen.repoId, actor: seen.actor, how: "seen" });
+  } catch (e) {
+    opts.log.warn({ deliveryId: delivery.id, repo: seen.fullName }, `the repository's former name not followed: ${errorMessage(e)}`);
+  }
+  return undefined;
 }
 
 async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {

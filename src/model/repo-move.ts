@@ -33,6 +33,28 @@ export interface RepoMoveStore {
    * and `moveRepository`), or undefined.
    */
   repositoryName(repoId: number): Promise<string | undefined>;
+  /** Whether the repository was moved away from `fullName` (a delivery under it was made before the move). */
+  wasRepositoryName(repoId: number, fullName: string): Promise<boolean>;
   /** Records that GitHub's repository `repoId` is now called `fullName` (no row moves: see moveRepository). */
   noteRepository(repoId: number, fullName: string): Promise<void>;
+}
+
+/**
+ * A stored JSON value with the repository's old name replaced wherever it names it: `repo` as
+ * `owner/name` or `{owner, name}`, and a clone URL ending in `/owner/name.git`.
+ */
+export function renamedIn(value: unknown, from: string, to: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => renamedIn(v, from, to));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  const [owner, name] = to.split("/");
+  for (const [k, v] of Object.entries(value)) {
+    const ref = v as { owner?: unknown; name?: unknown } | null;
+    if (k === "repo" && v === from) out[k] = to;
+    else if (k === "repo" && ref && typeof ref === "object" && `${ref.owner}/${ref.name}` === from) out[k] = { ...ref, owner, name };
+    else if (k === "cloneUrl" && typeof v === "string" && v.endsWith(`/${from}.git`))
+      out[k] = `${v.slice(0, -`${from}.git`.length)}${to}.git`;
+    else out[k] = renamedIn(v, from, to);
+  }
+  return out;
 }

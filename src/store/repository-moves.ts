@@ -1,4 +1,4 @@
-import type { RepoMove, RepoMoveStore } from "../model/repo-move.js";
+import { type RepoMove, type RepoMoveStore, renamedIn } from "../model/repo-move.js";
 import type { Db, Tx, TxBody } from "./db/db.js";
 import { json } from "./db/db.js";
 import { now } from "./store-driver.js";
@@ -82,6 +82,12 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
           rows += (yield* t.run(`UPDATE ${table} SET repo = ? WHERE repo = ?`, [move.to, move.from])).changes;
         for (const [table, column, key] of MOVED_WITH_JSON) rows += yield* moveWithJson(t, table, column, key, move);
         yield* recordName(t, move.repoId, move.to);
+        yield* t.run("INSERT INTO repository_former_names (id, full_name) VALUES (?, ?) ON CONFLICT (id, full_name) DO NOTHING", [
+          move.repoId,
+          move.from,
+        ]);
+        // Moved back to a name it had (a rename back): that name is its own again.
+        yield* t.run("DELETE FROM repository_former_names WHERE id = ? AND full_name = ?", [move.repoId, move.to]);
         yield* t.serialize("audit", "append");
         yield* t.run(
           "INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES (?, ?, 'repository-moved', ?, NULL, NULL, ?)",
@@ -97,6 +103,11 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
     },
     async repositoryName(repoId) {
       return (await db.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [repoId]))?.full_name;
+    },
+    async wasRepositoryName(repoId, fullName) {
+      return (
+        (await db.get("SELECT 1 AS yes FROM repository_former_names WHERE id = ? AND full_name = ?", [repoId, fullName])) !== undefined
+      );
     },
     async noteRepository(repoId, fullName) {
       await db.tx(function* (t) {
@@ -137,24 +148,4 @@ function* moveWithJson(t: Tx, table: string, column: string, key: string, move: 
     ]);
   }
   return rows.length;
-}
-
-/**
- * A stored JSON value with the repository's old name replaced wherever it names it: `repo` as
- * `owner/name` or `{owner, name}`, and a clone URL ending in `/owner/name.git`.
- */
-export function renamedIn(value: unknown, from: string, to: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => renamedIn(v, from, to));
-  if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  const [owner, name] = to.split("/");
-  for (const [k, v] of Object.entries(value)) {
-    const ref = v as { owner?: unknown; name?: unknown } | null;
-    if (k === "repo" && v === from) out[k] = to;
-    else if (k === "repo" && ref && typeof ref === "object" && `${ref.owner}/${ref.name}` === from) out[k] = { ...ref, owner, name };
-    else if (k === "cloneUrl" && typeof v === "string" && v.endsWith(`/${from}.git`))
-      out[k] = `${v.slice(0, -`${from}.git`.length)}${to}.git`;
-    else out[k] = renamedIn(v, from, to);
-  }
-  return out;
 }

@@ -48,6 +48,13 @@ describe("a repository renamed while a pull request holds a lock", { timeout: 40
     const b = await h.sim.openPullRequest(repo, { head: "b", author: "carol" });
     await completed(h, repo, b.headSha, "sluice/plan");
     expect(said(repo, b.number)).toContain(`locked by #${a.number}`);
+    // A delivery made before the rename and delivered again after it names the old name: not a
+    // rename back, nothing moves back there.
+    const opened = h.sim.deliveries.find((d) => d.event === "pull_request" && d.action === "opened" && d.repositoryId === repo.id);
+    expect((await h.sim.redeliver(opened?.deliveryId ?? "")).status).toBe(202);
+    const locks = (name: string) => storeRows<{ pr: number }>(h.app.dataDir, "SELECT pr FROM locks WHERE repo = ?", name);
+    expect(locks("acme/rename-old")).toEqual([]);
+    expect(locks("acme/rename-new")).toEqual([{ pr: a.number }]);
 
     // A's plan, saved under the old name, is the one `/apply` under the new name applies.
     await h.sim.approve(repo, a.number, "bob");
@@ -74,5 +81,22 @@ describe("a repository renamed while a pull request holds a lock", { timeout: 40
     expect(moves).toHaveLength(1);
     expect(moves[0]?.repo).toBe("acme/rename-new");
     expect(moves[0]?.detail).toContain("acme/rename-old → acme/rename-new (renamed");
+  });
+
+  it("a transfer whose delivery GitHub lost: the next delivery under the new owner moves A's lock by the repository's id", async () => {
+    const { repo, a, state } = await heldByA("transfer-me");
+    await h.sim.moveRepository(repo, { owner: "newco", silent: true });
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(repo, u, "write");
+    expect(repo.fullName).toBe("newco/transfer-me");
+    await h.sim.pushBranch(repo, { branch: "b", files: { "net/main.tf": statefulProject("net", state, 3) } });
+    const b = await h.sim.openPullRequest(repo, { head: "b", author: "carol" });
+    await completed(h, repo, b.headSha, "sluice/plan");
+    expect(said(repo, b.number)).toContain(`locked by #${a.number}`);
+    const [move] = storeRows<{ detail: string }>(
+      h.app.dataDir,
+      "SELECT detail FROM audit_events WHERE action = 'repository-moved' AND repo = ?",
+      "newco/transfer-me",
+    );
+    expect(move?.detail).toContain("acme/transfer-me → newco/transfer-me (seen");
   });
 });

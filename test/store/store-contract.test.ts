@@ -1789,6 +1789,15 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       // A redelivery moves nothing again.
       expect(await a.moveRepository({ ...renamed, deliveryId: "d-rename" })).toEqual({ kind: "duplicate" });
       expect(await b.repositoryName(4242)).toBe("acme/platform");
+      // The name it left is a former name: a delivery under it was made before the move.
+      expect(await b.wasRepositoryName(4242, "acme/infra")).toBe(true);
+      expect(await b.wasRepositoryName(4242, "acme/platform")).toBe(false);
+      // Renamed back, the name is its own again.
+      expect(await a.moveRepository({ ...renamed, from: "acme/platform", to: "acme/infra", deliveryId: "d-back" })).toMatchObject({
+        kind: "moved",
+      });
+      expect(await b.wasRepositoryName(4242, "acme/infra")).toBe(false);
+      expect((await b.locksOf("acme/infra", 1)).length).toBe(0);
     });
 
     it("refuses a new name that already has live rows: two repositories' locks are never merged", async () => {

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { describe, expect, it } from "vitest";
 import { repositoryMoveOf, repositorySeenIn } from "../../src/ingress/repository-move-of.js";
-import { renamedIn } from "../../src/store/repository-moves.js";
+import { renamedIn } from "../../src/model/repo-move.js";
 
 const examples = (action: string) =>
   (createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[])

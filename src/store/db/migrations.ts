@@ -11,6 +11,7 @@ import { headPusherIds } from "./migration-9-head-pusher-ids.js";
 import { planShownAt } from "./migration-10-plan-shown-at.js";
 import { resultShownAt } from "./migration-11-result-shown-at.js";
 import { repositoriesTable } from "./migration-12-repositories.js";
+import { formerNamesTable } from "./migration-13-former-names.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "plans: when a drift check's plan was shown on its issue", up: planShownAt },
   { version: 11, name: "job_results: when a job's final comment was posted, on GitHub's clock", up: resultShownAt },
   { version: 12, name: "repositories: the name each repository id was last heard under", up: repositoriesTable },
+  { version: 13, name: "repository_former_names: names a repository was moved away from", up: formerNamesTable },
 ];
