@@ -111,10 +111,12 @@ export function repoSettings(
   base: RepoConfig | undefined,
   env: NodeJS.ProcessEnv = process.env,
   baseProjects: readonly BaseProject[] = baseProjectsOf(base, undefined),
+  /** Names the repository had before a rename or transfer (restricting rules naming them still hold). */
+  formerRepos: readonly string[] = [],
 ): RepoSettings {
   // A repo without a config file has nothing to override with: its defaults are not choices.
   const trusted = base && base.source !== "none" ? base : undefined;
-  const { identityOfProject, trustedOf } = trustedLookup(repoFullName, baseProjects, trusted);
+  const { identityOfProject, trustedOf } = trustedLookup(repoFullName, baseProjects, trusted, formerRepos);
   const may = (key: ServerConfig["allowed_overrides"][number]) => trusted !== undefined && server.allowed_overrides.includes(key);
   const customAllowed = globsCover(server.allow_custom_workflows, repoFullName);
   const kubeconfig = Object.entries(server.kubeconfigs).find(([glob]) => repoGlobMatches(glob, repoFullName))?.[1];

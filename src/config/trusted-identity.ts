@@ -54,13 +54,15 @@ export function identityOf(
   repo: string,
   base: readonly BaseProject[],
   project: Pick<Project, "name" | "dir" | "workspace">,
+  formerRepos: readonly string[] = [],
 ): TrustedIdentity {
   const { dir, workspace } = project;
+  const former = formerRepos.length > 0 ? { formerRepos } : {};
   const here = base.filter((p) => p.dir === dir && p.workspace === workspace);
   const one = here.length === 1 ? here[0] : here.find((p) => p.name === project.name);
-  if (one) return { kind: "known", repo, name: one.name, dir, workspace };
-  if (here.length === 0) return { kind: "new", repo, dir, workspace };
-  return { kind: "ambiguous", repo, names: here.map((p) => p.name), dir, workspace };
+  if (one) return { kind: "known", repo, name: one.name, dir, workspace, ...former };
+  if (here.length === 0) return { kind: "new", repo, dir, workspace, ...former };
+  return { kind: "ambiguous", repo, names: here.map((p) => p.name), dir, workspace, ...former };
 }
 
 /**
@@ -113,7 +115,9 @@ export function repoGlobMatches(glob: string, repo: string): boolean {
  */
 export function ruleCovers(match: string, id: TrustedIdentity, mode: "restrict" | "grant"): boolean {
   const side = splitMatch(match);
-  if (!repoGlobMatches(side.repo, id.repo)) return false;
+  // Restricting, a rule that names the repository by a former name holds it still; granting, never.
+  const names = mode === "restrict" ? [id.repo, ...(id.formerRepos ?? [])] : [id.repo];
+  if (!names.some((name) => repoGlobMatches(side.repo, name))) return false;
   if (side.project === undefined) return mode === "restrict" || id.kind === "known";
   const named = picomatch(side.project, { dot: true });
   if (id.kind === "known") return named(id.name);

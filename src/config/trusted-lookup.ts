@@ -7,13 +7,18 @@ import { identityOf } from "./trusted-identity.js";
  * A job's projects as the trusted config knows them: each one's trusted identity, worked out once
  * per project for the job, and the trusted config's entry of it (an autodiscovered identity has none).
  */
-export function trustedLookup(repoFullName: string, baseProjects: readonly BaseProject[], trusted: RepoConfig | undefined) {
+export function trustedLookup(
+  repoFullName: string,
+  baseProjects: readonly BaseProject[],
+  trusted: RepoConfig | undefined,
+  formerRepos: readonly string[] = [],
+) {
   const identities = new Map<string, TrustedIdentity>();
   const identityOfProject = (project: Pick<Project, "dir" | "workspace" | "name">) => {
     const key = JSON.stringify([project.dir, project.workspace, project.name]);
     const known = identities.get(key);
     if (known) return known;
-    const id = identityOf(repoFullName, baseProjects, project);
+    const id = identityOf(repoFullName, baseProjects, project, formerRepos);
     identities.set(key, id);
     return id;
   };

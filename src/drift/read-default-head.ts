@@ -70,7 +70,7 @@ export async function readDefaultHead(ctx: JobContext, say: (text: string) => Pr
   const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
   const all = resolveProjects(config, tree, [], PROJECT_DETECTORS).all;
   // The default branch's head is the trusted commit: its projects are who they are.
-  const settings = repoSettings(deps.config, name, configs.trusted, process.env, all);
+  const settings = repoSettings(deps.config, name, configs.trusted, process.env, all, await deps.store.formerRepositoryNames(name));
   await deps.store.syncDriftSchedules(
     name,
     { ...job.target, pr: 0, payloadHeadSha: undefined },

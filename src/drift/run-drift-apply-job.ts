@@ -70,7 +70,7 @@ export async function runDriftApplyJob(ctx: JobContext<SpecOf<"drift-apply">>): 
   const tree = await readRepoTreeAt(deps.workspace, repo, head.sha, checkout.files);
   const all = resolveProjects(configs.head.config, tree, [], PROJECT_DETECTORS).all;
   // The default branch's head is the trusted commit: its projects are who they are.
-  const settings = repoSettings(deps.config, name, configs.trusted, process.env, all);
+  const settings = repoSettings(deps.config, name, configs.trusted, process.env, all, await deps.store.formerRepositoryNames(name));
   const project = all.find((p) => p.name === projectName);
   if (!project)
     return reply(`${refusalText([`project ${inlineCode(projectName)} is no longer configured on ${head.name}`])}. Nothing was applied.`);

@@ -35,6 +35,8 @@ export interface RepoMoveStore {
   repositoryName(repoId: number): Promise<string | undefined>;
   /** Whether the repository was moved away from `fullName` (a delivery under it was made before the move). */
   wasRepositoryName(repoId: number, fullName: string): Promise<boolean>;
+  /** The names the repository now called `fullName` was moved away from (renamed or transferred), oldest first. */
+  formerRepositoryNames(fullName: string): Promise<string[]>;
   /** Records that GitHub's repository `repoId` is now called `fullName` (no row moves: see moveRepository). */
   noteRepository(repoId: number, fullName: string): Promise<void>;
 }

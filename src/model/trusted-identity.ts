@@ -16,7 +16,15 @@ export interface BaseProject {
  * - `ambiguous`: the base branch has several projects there and the PR's name is none of them;
  *   nothing runs (which one was meant cannot be told).
  */
-export type TrustedIdentity =
+export type TrustedIdentity = (
   | { kind: "known"; repo: string; name: string; dir: string; workspace: string }
   | { kind: "new"; repo: string; dir: string; workspace: string }
-  | { kind: "ambiguous"; repo: string; names: string[]; dir: string; workspace: string };
+  | { kind: "ambiguous"; repo: string; names: string[]; dir: string; workspace: string }
+) & {
+  /**
+   * Names the repository had before GitHub renamed or transferred it: a server rule that
+   * restricts (permissions, windows, freezes, network) and names it by one of them still holds
+   * it, or renaming a repository would be a way out of its freeze.
+   */
+  formerRepos?: readonly string[];
+};

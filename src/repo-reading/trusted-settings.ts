@@ -21,13 +21,14 @@ export interface IdentitySource {
  * of. Read once per job; every trusted lookup of the settings goes through it.
  */
 export async function trustedSettings(
-  deps: Pick<JobDeps, "config" | "workspace">,
+  deps: Pick<JobDeps, "config" | "workspace" | "store">,
   repo: RepoRef,
   trusted: RepoConfig | undefined,
   from: IdentitySource,
 ): Promise<RepoSettings> {
   const files = needsBaseFiles(from.config) ? await deps.workspace.filesAt(repo, from.sha) : undefined;
-  return repoSettings(deps.config, repoFullName(repo), trusted, process.env, baseProjectsOf(from.config, files));
+  const former = await deps.store.formerRepositoryNames(repoFullName(repo));
+  return repoSettings(deps.config, repoFullName(repo), trusted, process.env, baseProjectsOf(from.config, files), former);
 }
 
 /**
@@ -38,7 +39,7 @@ export async function trustedSettings(
  * too (`protect`, its requirements), not by the server's alone.
  */
 export async function pullRequestSettings(
-  deps: Pick<JobDeps, "config" | "workspace">,
+  deps: Pick<JobDeps, "config" | "workspace" | "store">,
   vcs: Pick<VcsClient, "cloneToken">,
   job: Pick<Job, "target">,
   pr: Pick<PullRequestInfo, "defaultBranch">,
@@ -57,7 +58,7 @@ export async function pullRequestSettings(
  * `/approve_policies`): the base branch is fetched, its trusted commit and config read.
  */
 export async function baseSettingsOf(
-  deps: Pick<JobDeps, "config" | "workspace">,
+  deps: Pick<JobDeps, "config" | "workspace" | "store">,
   vcs: Pick<VcsClient, "cloneToken" | "branchProtected">,
   job: Pick<Job, "target">,
   pr: Pick<PullRequestInfo, "baseRef" | "baseSha" | "defaultBranch">,

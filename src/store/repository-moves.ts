@@ -109,6 +109,14 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         (await db.get("SELECT 1 AS yes FROM repository_former_names WHERE id = ? AND full_name = ?", [repoId, fullName])) !== undefined
       );
     },
+    async formerRepositoryNames(fullName) {
+      const rows = await db.all<{ full_name: string }>(
+        `SELECT f.full_name FROM repository_former_names f JOIN repositories r ON r.id = f.id
+         WHERE r.full_name = ? ORDER BY f.full_name`,
+        [fullName],
+      );
+      return rows.map((r) => r.full_name);
+    },
     async noteRepository(repoId, fullName) {
       await db.tx(function* (t) {
         yield* recordName(t, repoId, fullName);

@@ -12,7 +12,10 @@ import { bot, completed, say, storeRows } from "./trust-holes-support.js";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // A freeze (and any restricting rule) written for a repository's name before it was renamed.
+  h = await startHarness({
+    serverConfig: 'freezes:\n  - { match: "acme/frozen", from: "2020-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z", reason: "freeze" }\n',
+  });
 }, 180_000);
 afterAll(async () => {
   await h?.stop();
@@ -98,5 +101,17 @@ describe("a repository renamed while a pull request holds a lock", { timeout: 40
       "newco/transfer-me",
     );
     expect(move?.detail).toContain("acme/transfer-me → newco/transfer-me (seen");
+  });
+
+  it("a freeze written for the repository's old name still holds it after a rename; control: it holds no other repository", async () => {
+    const { repo, a } = await heldByA("frozen");
+    await h.sim.approve(repo, a.number, "bob");
+    expect(await say(h, repo, a.number, "bob", "/apply")).toContain("freeze");
+    await h.sim.moveRepository(repo, { name: "thawed", sender: "octo-admin" });
+    expect(await say(h, repo, a.number, "bob", "/apply")).toContain("freeze");
+    // Control: a repository that never was acme/frozen applies (the freeze names only that one).
+    const { repo: other, a: b } = await heldByA("never-frozen");
+    await h.sim.approve(other, b.number, "bob");
+    expect(await say(h, other, b.number, "bob", "/apply")).toMatch(/applied/i);
   });
 });

@@ -1792,6 +1792,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       // The name it left is a former name: a delivery under it was made before the move.
       expect(await b.wasRepositoryName(4242, "acme/infra")).toBe(true);
       expect(await b.wasRepositoryName(4242, "acme/platform")).toBe(false);
+      expect(await a.formerRepositoryNames("acme/platform")).toEqual(["acme/infra"]);
+      expect(await a.formerRepositoryNames("acme/infra")).toEqual([]);
       // Renamed back, the name is its own again.
       expect(await a.moveRepository({ ...renamed, from: "acme/platform", to: "acme/infra", deliveryId: "d-back" })).toMatchObject({
         kind: "moved",

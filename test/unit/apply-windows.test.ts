@@ -27,6 +27,17 @@ describe("apply windows and freezes", () => {
     expect(ruleCovers("acme/*", known("prod", "other/infra"), "restrict")).toBe(false);
   });
 
+  it("a restricting rule naming a repository by a name it had before a rename still holds it; a grant does not", () => {
+    const renamed: TrustedIdentity = { ...known("prod", "acme/infra-v2"), formerRepos: ["acme/infra"] };
+    expect(ruleCovers("acme/infra", renamed, "restrict")).toBe(true);
+    expect(ruleCovers("acme/infra:prod", renamed, "restrict")).toBe(true);
+    expect(ruleCovers("acme/infra:staging", renamed, "restrict")).toBe(false);
+    expect(ruleCovers("acme/infra", renamed, "grant")).toBe(false);
+    expect(ruleCovers("acme/infra-v2", renamed, "grant")).toBe(true);
+    // Control: a repository that never had the name is not held by it.
+    expect(ruleCovers("acme/infra", known("prod", "acme/infra-v2"), "restrict")).toBe(false);
+  });
+
   it.each<[string, string, boolean, string?]>([
     // Tuesday 2026-11-24, 10:00 in Berlin (09:00 UTC): inside 09:00-17:00 Berlin.
     ["2026-11-24T09:00:00Z", "prod", true],
