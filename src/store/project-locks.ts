@@ -3,6 +3,8 @@ import { json } from "./db/db.js";
 import { type LockRow, records } from "./record-rows.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import { type Store, keyMatches, scopesConflict } from "./store.js";
+import { renamedIn } from "../model/repo-move.js";
+import { currentRepositoryName, repositoryTurn } from "./repository-moves.js";
 
 export type ProjectLocks = Pick<
   Store,
@@ -20,9 +22,15 @@ const place = (repo: string, dir: string, workspace: string) => JSON.stringify([
  */
 export function projectLocks({ db }: StoreDriver): ProjectLocks {
   return {
-    async takeLock(lock, waiter) {
-      const at = [lock.repo, lock.dir, lock.workspace];
+    async takeLock(asked, asWaiter) {
       return db.tx(function* (t) {
+        // A job that started before its repository was renamed still names the old one: its lock
+        // goes where the repository's locks are now, or it would not exclude PRs under the new name.
+        yield* t.serialize("lock", repositoryTurn(asked.repo));
+        const repo = yield* currentRepositoryName(t, asked.repo);
+        const lock = { ...asked, repo };
+        const waiter = repo === asked.repo ? asWaiter : (renamedIn(asWaiter, asked.repo, repo) as JobTarget);
+        const at = [lock.repo, lock.dir, lock.workspace];
         yield* t.serialize("lock", place(lock.repo, lock.dir, lock.workspace));
         const here = yield* t.all<LockRow>("SELECT * FROM locks WHERE repo = ? AND dir = ? AND workspace = ? ORDER BY created_at", at);
         const holder = here.find((h) => h.pr !== lock.pr && scopesConflict(h.scope, lock.scope));

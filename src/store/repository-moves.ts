@@ -60,8 +60,10 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
   return {
     async moveRepository(move) {
       return db.tx(function* (t) {
-        // Every move takes turns with the others: two deliveries of one rename move once.
+        // Every move takes turns with the others (two deliveries of one rename move once), and with
+        // lock takes under the old name: a take either lands before the move, or after it under the new name.
         yield* t.serialize("lock", "repository-move");
+        yield* t.serialize("lock", repositoryTurn(move.from));
         if (move.deliveryId) {
           const seen = yield* t.get<{ id: string }>("SELECT id FROM deliveries WHERE id = ?", [move.deliveryId]);
           if (seen) return { kind: "duplicate" as const };
@@ -156,4 +158,21 @@ function* moveWithJson(t: Tx, table: string, column: string, key: string, move: 
     ]);
   }
   return rows.length;
+}
+
+/** The advisory key lock takes of a repository name and moves away from it take turns on. */
+export const repositoryTurn = (name: string) => `repository:${name}`;
+
+/**
+ * The name a repository's rows are kept under now, for a name a job may still use: the one
+ * repository that was moved away from `name`, unless a repository has `name` now (then it is that
+ * one's), else `name` itself.
+ */
+export function* currentRepositoryName(t: Tx, name: string): TxBody<string> {
+  const rows = yield* t.all<{ full_name: string }>(
+    `SELECT r.full_name FROM repository_former_names f JOIN repositories r ON r.id = f.id
+     WHERE f.full_name = ? AND NOT EXISTS (SELECT 1 FROM repositories o WHERE o.full_name = ?)`,
+    [name, name],
+  );
+  return rows.length === 1 && rows[0] ? rows[0].full_name : name;
 }

@@ -1802,6 +1802,24 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.locksOf("acme/infra", 1)).length).toBe(0);
     });
 
+    it("a lock a job still asks for under the old name is taken under the new one, unless another repository has the old name now", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      expect(await b.moveRepository({ ...renamed, deliveryId: "d-run" })).toMatchObject({ kind: "moved" });
+      // A plan job of PR 2 that began before the rename: refused by PR 1's lock, waiting under the new name.
+      expect(await a.takeLock(lock(2), target(2))).toMatchObject({ ok: false, heldBy: { pr: 1, repo: "acme/platform" } });
+      expect(await a.takeLock(lock(2, "db"), target(2))).toEqual({ ok: true });
+      expect((await b.locksOf("acme/platform", 2)).map((l) => l.dir)).toEqual(["db"]);
+      expect(await b.locksOf("acme/infra", 2)).toEqual([]);
+      const { waiters } = await b.releaseLocks("acme/platform", 1);
+      expect(waiters).toEqual([moved(2)]);
+      // Control: a new repository given the old name keeps its own locks there.
+      await a.noteRepository(777, "acme/infra");
+      expect(await a.takeLock(lock(3, "web"), target(3))).toEqual({ ok: true });
+      expect((await b.locksOf("acme/infra", 3)).length).toBe(1);
+    });
+
     it("refuses a new name that already has live rows: two repositories' locks are never merged", async () => {
       await fresh();
       const [a, b] = await twoStores();
