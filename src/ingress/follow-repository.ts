@@ -80,6 +80,6 @@ async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {
   else
     opts.log.info(
       { ...where, rows: out.rows },
-      `repository ${move.how}: ${move.from} → ${move.to}, ${out.rows} rows of its live state moved`,
+      `repository ${move.how}: ${move.from} → ${move.to}, ${out.rows} row${out.rows === 1 ? "" : "s"} of its live state moved`,
     );
 }

@@ -97,7 +97,7 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
             now(),
             move.actor,
             move.to,
-            `${move.from} → ${move.to} (${move.how}, repository id ${move.repoId}): ${rows} rows of its live state moved`,
+            `${move.from} → ${move.to} (${move.how}, repository id ${move.repoId}): ${rows} row${rows === 1 ? "" : "s"} of its live state moved`,
           ],
         );
         return { kind: "moved" as const, rows };

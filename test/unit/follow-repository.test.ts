@@ -1,0 +1,104 @@
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import { afterEach, describe, expect, it } from "vitest";
+import { followRepository, moveOnRepositoryEvent } from "../../src/ingress/follow-repository.js";
+import type { JobTarget } from "../../src/model/job.js";
+import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
+
+const renamedExample = () =>
+  structuredClone(
+    (createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[])
+      .filter((d) => d.name === "repository")
+      .flatMap((d) => d.examples as unknown as Record<string, unknown>[])
+      .find((e) => e.action === "renamed"),
+  ) as { changes: { repository: { name: { from: string } } }; repository: { id: number; name: string } };
+
+function logged() {
+  const lines: { level: string; msg: string }[] = [];
+  const at = (level: string) => (_: object, msg: string) => lines.push({ level, msg });
+  return { lines, log: { info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") } };
+}
+
+const target = (repo: string, pr: number): JobTarget => {
+  const [owner = "", name = ""] = repo.split("/");
+  return { installationId: 1, repo: { owner, name }, cloneUrl: `https://gh.test/${repo}.git`, pr };
+};
+const lock = (repo: string, pr: number) => ({ repo, dir: "net", workspace: "default", project: "net", scope: "", pr });
+
+let store: Store;
+afterEach(async () => {
+  await store?.close();
+});
+
+describe("a repository delivery at ingress", () => {
+  it("moves the locks of the old name, and says so", async () => {
+    store = openSqliteStore(":memory:");
+    const payload = renamedExample();
+    payload.changes.repository.name.from = "old-name";
+    await store.takeLock(lock("Octocoders/old-name", 1), target("Octocoders/old-name", 1));
+    const { lines, log } = logged();
+    await moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: "d1", name: "repository", payload });
+    expect((await store.locksOf("Octocoders/Hello-World", 1)).length).toBe(1);
+    expect(lines).toContainEqual({
+      level: "info",
+      msg: "repository renamed: Octocoders/old-name → Octocoders/Hello-World, 1 row of its live state moved",
+    });
+  });
+
+  it("refuses loudly, moving nothing, when the new name already has another repository's locks", async () => {
+    store = openSqliteStore(":memory:");
+    const payload = renamedExample();
+    payload.changes.repository.name.from = "old-name";
+    await store.takeLock(lock("Octocoders/old-name", 1), target("Octocoders/old-name", 1));
+    await store.takeLock(lock("Octocoders/Hello-World", 2), target("Octocoders/Hello-World", 2));
+    const { lines, log } = logged();
+    await moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: "d2", name: "repository", payload });
+    expect(lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
+      "repository renamed: Octocoders/old-name → Octocoders/Hello-World NOT followed: Octocoders/Hello-World already has live rows (locks: 1): nothing moved. Its locks, plans and holds stay under Octocoders/old-name",
+    ]);
+    expect((await store.locksOf("Octocoders/old-name", 1)).length).toBe(1);
+  });
+
+  it("names what is wrong with a rename that does not say what it moved, and ignores other actions", async () => {
+    store = openSqliteStore(":memory:");
+    const { lines, log } = logged();
+    const payload = renamedExample() as { changes: unknown };
+    payload.changes = {};
+    await moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: "d3", name: "repository", payload });
+    await moveOnRepositoryEvent(
+      { store, allowed: () => true, log },
+      { id: "d4", name: "repository", payload: { ...payload, action: "archived" } },
+    );
+    expect(lines).toEqual([{ level: "warn", msg: "delivery refused: repository.renamed without the repository's former name" }]);
+  });
+
+  it("a delivery under a name its id was not heard under moves the rows; one under a name it left is acted on under its name now", async () => {
+    store = openSqliteStore(":memory:");
+    const { log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    payload.repository.name = "first";
+    // First heard: recorded, nothing moves.
+    expect(
+      await followRepository(opts, {
+        id: "e1",
+        name: "issues",
+        payload: { ...payload, repository: { ...payload.repository, name: "first" } },
+      }),
+    ).toBeUndefined();
+    await store.takeLock(lock("Octocoders/first", 1), target("Octocoders/first", 1));
+    const later = { ...payload, repository: { ...payload.repository, name: "second" } };
+    expect(await followRepository(opts, { id: "e2", name: "issues", payload: later })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/second", 1)).length).toBe(1);
+    // Made before the move, delivered after: nothing moves back.
+    expect(
+      await followRepository(opts, {
+        id: "e3",
+        name: "issues",
+        payload: { ...payload, repository: { ...payload.repository, name: "first" } },
+      }),
+    ).toBe("Octocoders/second");
+    expect((await store.locksOf("Octocoders/second", 1)).length).toBe(1);
+  });
+});
