@@ -1,4 +1,4 @@
-import { type RepoMove, type RepoMoveStore, renamedIn } from "../model/repo-move.js";
+import { type RepoMoveStore, renamedIn } from "../model/repo-move.js";
 import type { Db, Tx, TxBody } from "./db/db.js";
 import { json } from "./db/db.js";
 import { now } from "./store-driver.js";
@@ -63,15 +63,18 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         // Every move takes turns with the others (two deliveries of one rename move once), and with
         // lock takes under the old name: a take either lands before the move, or after it under the new name.
         yield* t.serialize("lock", "repository-move");
-        yield* t.serialize("lock", repositoryTurn(move.from));
         if (move.deliveryId) {
           const seen = yield* t.get<{ id: string }>("SELECT id FROM deliveries WHERE id = ?", [move.deliveryId]);
           if (seen) return { kind: "duplicate" as const };
         }
         // Rows under the new name are this repository's own when it was heard under it already
         // (a delivery under the new name came first): what is left under the old name joins them.
-        const current = yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [move.repoId]);
-        const taken = current?.full_name === move.to ? [] : yield* liveRowsUnder(t, move.to);
+        const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [move.repoId]))?.full_name;
+        // The name it was last heard under, when a rename before this one was missed (X → Y lost,
+        // then Y → Z): its rows move too, or PR A's lock under X would be left behind for good.
+        const sources = [move.from, ...(current !== undefined && current !== move.from && current !== move.to ? [current] : [])];
+        for (const from of sources) yield* t.serialize("lock", repositoryTurn(from));
+        const taken = current === move.to ? [] : yield* liveRowsUnder(t, move.to);
         if (taken.length > 0)
           return { kind: "refused" as const, reason: `${move.to} already has live rows (${taken.join(", ")}): nothing moved` };
         if (move.deliveryId)
@@ -80,14 +83,16 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
             now(),
           ]);
         let rows = 0;
-        for (const table of MOVED_BY_COLUMN)
-          rows += (yield* t.run(`UPDATE ${table} SET repo = ? WHERE repo = ?`, [move.to, move.from])).changes;
-        for (const [table, column, key] of MOVED_WITH_JSON) rows += yield* moveWithJson(t, table, column, key, move);
+        for (const from of sources) {
+          for (const table of MOVED_BY_COLUMN)
+            rows += (yield* t.run(`UPDATE ${table} SET repo = ? WHERE repo = ?`, [move.to, from])).changes;
+          for (const [table, column, key] of MOVED_WITH_JSON) rows += yield* moveWithJson(t, table, column, key, from, move.to);
+          yield* t.run("INSERT INTO repository_former_names (id, full_name) VALUES (?, ?) ON CONFLICT (id, full_name) DO NOTHING", [
+            move.repoId,
+            from,
+          ]);
+        }
         yield* recordName(t, move.repoId, move.to);
-        yield* t.run("INSERT INTO repository_former_names (id, full_name) VALUES (?, ?) ON CONFLICT (id, full_name) DO NOTHING", [
-          move.repoId,
-          move.from,
-        ]);
         // Moved back to a name it had (a rename back): that name is its own again.
         yield* t.run("DELETE FROM repository_former_names WHERE id = ? AND full_name = ?", [move.repoId, move.to]);
         yield* t.serialize("audit", "append");
@@ -97,7 +102,7 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
             now(),
             move.actor,
             move.to,
-            `${move.from} → ${move.to} (${move.how}, repository id ${move.repoId}): ${rows} row${rows === 1 ? "" : "s"} of its live state moved`,
+            `${sources.join(" and ")} → ${move.to} (${move.how}, repository id ${move.repoId}): ${rows} row${rows === 1 ? "" : "s"} of its live state moved`,
           ],
         );
         return { kind: "moved" as const, rows };
@@ -145,15 +150,15 @@ function* recordName(t: Tx, repoId: number, fullName: string): TxBody<void> {
   ]);
 }
 
-function* moveWithJson(t: Tx, table: string, column: string, key: string, move: RepoMove): TxBody<number> {
-  const rows = yield* t.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE repo = ?`, [move.from]);
+function* moveWithJson(t: Tx, table: string, column: string, key: string, from: string, to: string): TxBody<number> {
+  const rows = yield* t.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE repo = ?`, [from]);
   const keyCols = table === "lock_waiters" ? ["dir", "workspace", "scope", key] : table === "previews" ? ["pr", key] : [key];
   for (const row of rows) {
-    const value = renamedIn(json<unknown>(String(row[column])), move.from, move.to);
+    const value = renamedIn(json<unknown>(String(row[column])), from, to);
     yield* t.run(`UPDATE ${table} SET repo = ?, ${column} = ? WHERE repo = ? AND ${keyCols.map((c) => `${c} = ?`).join(" AND ")}`, [
-      move.to,
+      to,
       JSON.stringify(value),
-      move.from,
+      from,
       ...keyCols.map((c) => row[c] as string | number),
     ]);
   }

@@ -1820,6 +1820,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.locksOf("acme/infra", 3)).length).toBe(1);
     });
 
+    it("a rename after one that was missed moves the rows of the name the repository was last heard under too", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      await a.noteRepository(4242, "acme/infra");
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      // acme/infra → acme/middle was never delivered; acme/middle → acme/platform is.
+      expect(await b.moveRepository({ ...renamed, from: "acme/middle", deliveryId: "d-second" })).toMatchObject({ kind: "moved", rows: 1 });
+      expect((await b.locksOf("acme/platform", 1)).length).toBe(1);
+      expect(await b.locksOf("acme/infra", 1)).toEqual([]);
+      expect(await b.formerRepositoryNames("acme/platform")).toEqual(["acme/infra", "acme/middle"]);
+      const [event] = await b.auditEvents({ action: "repository-moved" });
+      expect(event?.detail).toContain("acme/middle and acme/infra → acme/platform");
+    });
+
     it("refuses a new name that already has live rows: two repositories' locks are never merged", async () => {
       await fresh();
       const [a, b] = await twoStores();
