@@ -60,7 +60,8 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
       );
       return known;
     }
-    await moveAndLog(opts, { from: known, to: seen.fullName, repoId: seen.repoId, actor: seen.actor, how: "seen" });
+    const { repoId, fullName: to, actor, installationId } = seen;
+    await moveAndLog(opts, { from: known, to, repoId, actor, how: "seen", ...(installationId !== undefined ? { installationId } : {}) });
   } catch (e) {
     opts.log.warn({ deliveryId: delivery.id, repo: seen.fullName }, `the repository's former name not followed: ${errorMessage(e)}`);
   }

@@ -11,6 +11,12 @@ type Payload = {
   };
   repository?: { id?: unknown; name?: unknown; full_name?: unknown; owner?: { login?: unknown } };
   sender?: { login?: unknown };
+  installation?: { id?: unknown };
+};
+
+const installationOf = (p: Payload) => {
+  const id = p.installation?.id;
+  return typeof id === "number" && Number.isSafeInteger(id) ? { installationId: id } : {};
 };
 
 /**
@@ -32,17 +38,24 @@ export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove
   if (!isName(oldName) || !isName(oldOwner))
     return { invalid: `repository.${p.action} without the repository's former ${p.action === "renamed" ? "name" : "owner"}` };
   const actor = typeof p.sender?.login === "string" ? p.sender.login : "github";
-  return { from: `${oldOwner}/${oldName}`, to: `${owner}/${name}`, repoId: id, deliveryId, actor, how: p.action };
+  return { from: `${oldOwner}/${oldName}`, to: `${owner}/${name}`, repoId: id, deliveryId, actor, how: p.action, ...installationOf(p) };
 }
 
 /** Pure: the repository a delivery names, by GitHub's id and its name now, when it says both. */
-export function repositorySeenIn(payload: unknown): { repoId: number; fullName: string; actor: string } | undefined {
+export function repositorySeenIn(
+  payload: unknown,
+): { repoId: number; fullName: string; actor: string; installationId?: number } | undefined {
   const p = (payload ?? {}) as Payload;
   const id = p.repository?.id;
   const owner = p.repository?.owner?.login;
   const name = p.repository?.name;
   if (typeof id !== "number" || !Number.isSafeInteger(id) || !isName(owner) || !isName(name)) return undefined;
-  return { repoId: id, fullName: `${owner}/${name}`, actor: typeof p.sender?.login === "string" ? p.sender.login : "github" };
+  return {
+    repoId: id,
+    fullName: `${owner}/${name}`,
+    actor: typeof p.sender?.login === "string" ? p.sender.login : "github",
+    ...installationOf(p),
+  };
 }
 
 function isName(v: unknown): v is string {

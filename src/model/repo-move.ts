@@ -12,6 +12,8 @@ export interface RepoMove {
   repoId: number;
   /** The `repository` delivery that told of it: a redelivery moves nothing again. Absent: told by another delivery's new name. */
   deliveryId?: string;
+  /** The installation the delivery came through: a transfer to another account changes it. */
+  installationId?: number;
   /** Who GitHub says did it (the delivery's sender), for the audit. */
   actor: string;
   /** `renamed`, `transferred`, or `seen`: a later delivery named the repository's id under a new name (the rename's own was missed). */
@@ -45,18 +47,23 @@ export interface RepoMoveStore {
  * A stored JSON value with the repository's old name replaced wherever it names it: `repo` as
  * `owner/name` or `{owner, name}`, and a clone URL ending in `/owner/name.git`.
  */
-export function renamedIn(value: unknown, from: string, to: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => renamedIn(v, from, to));
+export function renamedIn(value: unknown, from: string, to: string, installationId?: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => renamedIn(v, from, to, installationId));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   const [owner, name] = to.split("/");
+  let moved = false;
   for (const [k, v] of Object.entries(value)) {
     const ref = v as { owner?: unknown; name?: unknown } | null;
-    if (k === "repo" && v === from) out[k] = to;
-    else if (k === "repo" && ref && typeof ref === "object" && `${ref.owner}/${ref.name}` === from) out[k] = { ...ref, owner, name };
+    const named = k === "repo" && (v === from || (ref !== null && typeof ref === "object" && `${ref.owner}/${ref.name}` === from));
+    if (named) moved = true;
+    if (named && v === from) out[k] = to;
+    else if (named) out[k] = { ...ref, owner, name };
     else if (k === "cloneUrl" && typeof v === "string" && v.endsWith(`/${from}.git`))
       out[k] = `${v.slice(0, -`${from}.git`.length)}${to}.git`;
-    else out[k] = renamedIn(v, from, to);
+    else out[k] = renamedIn(v, from, to, installationId);
   }
+  // Transferred to another account, the repository is reached through that account's installation.
+  if (moved && installationId !== undefined && typeof out.installationId === "number") out.installationId = installationId;
   return out;
 }

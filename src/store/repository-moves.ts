@@ -86,7 +86,8 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         for (const from of sources) {
           for (const table of MOVED_BY_COLUMN)
             rows += (yield* t.run(`UPDATE ${table} SET repo = ? WHERE repo = ?`, [move.to, from])).changes;
-          for (const [table, column, key] of MOVED_WITH_JSON) rows += yield* moveWithJson(t, table, column, key, from, move.to);
+          for (const [table, column, key] of MOVED_WITH_JSON)
+            rows += yield* moveWithJson(t, table, column, key, from, move.to, move.installationId);
           yield* t.run("INSERT INTO repository_former_names (id, full_name) VALUES (?, ?) ON CONFLICT (id, full_name) DO NOTHING", [
             move.repoId,
             from,
@@ -150,11 +151,19 @@ function* recordName(t: Tx, repoId: number, fullName: string): TxBody<void> {
   ]);
 }
 
-function* moveWithJson(t: Tx, table: string, column: string, key: string, from: string, to: string): TxBody<number> {
+function* moveWithJson(
+  t: Tx,
+  table: string,
+  column: string,
+  key: string,
+  from: string,
+  to: string,
+  installationId: number | undefined,
+): TxBody<number> {
   const rows = yield* t.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE repo = ?`, [from]);
   const keyCols = table === "lock_waiters" ? ["dir", "workspace", "scope", key] : table === "previews" ? ["pr", key] : [key];
   for (const row of rows) {
-    const value = renamedIn(json<unknown>(String(row[column])), from, to);
+    const value = renamedIn(json<unknown>(String(row[column])), from, to, installationId);
     yield* t.run(`UPDATE ${table} SET repo = ?, ${column} = ? WHERE repo = ? AND ${keyCols.map((c) => `${c} = ?`).join(" AND ")}`, [
       to,
       JSON.stringify(value),

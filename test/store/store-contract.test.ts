@@ -1765,7 +1765,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       await a.recordHeadPush("acme/infra", 1, "h1", "bob");
       const queued = (await a.recordDelivery("d-q", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
 
-      const out = await b.moveRepository({ ...renamed, deliveryId: "d-rename" });
+      const out = await b.moveRepository({ ...renamed, deliveryId: "d-rename", installationId: 7 });
       expect(out).toMatchObject({ kind: "moved" });
       // The attack it closes: PR 2, planned under the new name, is refused by PR 1's lock.
       const refused = await b.takeLock({ ...lock(2), repo: "acme/platform" }, moved(2));
@@ -1818,6 +1818,20 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       await a.noteRepository(777, "acme/infra");
       expect(await a.takeLock(lock(3, "web"), target(3))).toEqual({ ok: true });
       expect((await b.locksOf("acme/infra", 3)).length).toBe(1);
+    });
+
+    it("a transfer to another account's installation: the moved work is reached through it", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      expect((await a.takeLock(lock(2), target(2))).ok).toBe(false);
+      const queued = (await a.recordDelivery("d-t", "issue_comment", { target: target(1), spec })).jobId as number;
+      expect(await b.moveRepository({ ...renamed, how: "transferred", deliveryId: "d-transfer", installationId: 99 })).toMatchObject({
+        kind: "moved",
+      });
+      expect((await b.getJob(queued))?.target).toEqual({ ...moved(1), installationId: 99 });
+      expect((await b.releaseLocks("acme/platform", 1)).waiters).toEqual([{ ...moved(2), installationId: 99 }]);
+      expect(await b.lockHolders()).toEqual([]);
     });
 
     it("a rename after one that was missed moves the rows of the name the repository was last heard under too", async () => {

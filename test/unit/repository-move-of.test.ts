@@ -20,6 +20,7 @@ describe("a repository delivery's move (GitHub's own examples)", () => {
         deliveryId: "d1",
         actor: "Codertocat",
         how: "renamed",
+        installationId: 1,
       });
   });
 
@@ -44,7 +45,12 @@ describe("a repository delivery's move (GitHub's own examples)", () => {
     dotted.changes.repository.name.from = "../etc";
     expect(repositoryMoveOf(dotted, "d")).toHaveProperty("invalid");
     expect(repositoryMoveOf({ ...(payload as object), action: "archived" }, "d")).toHaveProperty("ignore");
-    expect(repositorySeenIn(payload)).toEqual({ repoId: 186853261, fullName: "Octocoders/Hello-World", actor: "Codertocat" });
+    expect(repositorySeenIn(payload)).toEqual({
+      repoId: 186853261,
+      fullName: "Octocoders/Hello-World",
+      actor: "Codertocat",
+      installationId: 1,
+    });
   });
 
   it("rewrites a stored target's repository and clone URL, nothing else", () => {
@@ -54,7 +60,11 @@ describe("a repository delivery's move (GitHub's own examples)", () => {
       repo: "neo/new",
       note: "acme/old",
     });
-    // Another repository's target is left as it is.
-    expect(renamedIn(target, "acme/other", "neo/new")).toEqual(target);
+    // Another repository's target is left as it is, its installation too.
+    expect(renamedIn(target, "acme/other", "neo/new", 9)).toEqual(target);
+    // Transferred, the repository is reached through the new account's installation.
+    expect(renamedIn({ target }, "acme/old", "neo/new", 9)).toEqual({
+      target: { installationId: 9, repo: { owner: "neo", name: "new" }, cloneUrl: "https://gh.test/neo/new.git", pr: 3 },
+    });
   });
 });
