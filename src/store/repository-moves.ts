@@ -72,7 +72,13 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [move.repoId]))?.full_name;
         // The name it was last heard under, when a rename before this one was missed (X → Y lost,
         // then Y → Z): its rows move too, or PR A's lock under X would be left behind for good.
-        const sources = [move.from, ...(current !== undefined && current !== move.from && current !== move.to ? [current] : [])];
+        const named = [move.from, ...(current !== undefined && current !== move.from && current !== move.to ? [current] : [])];
+        // A name another repository has now (created under the freed name) keeps that one's rows:
+        // a late delivery of this rename must not take them.
+        const sources: string[] = [];
+        for (const name of named) if (!(yield* heldByAnother(t, name, move.repoId))) sources.push(name);
+        if (sources.length === 0)
+          return { kind: "refused" as const, reason: `${move.from} is another repository's name now: nothing moved` };
         for (const from of sources) yield* t.serialize("lock", repositoryTurn(from));
         const taken = current === move.to ? [] : yield* liveRowsUnder(t, move.to);
         if (taken.length > 0)
@@ -189,4 +195,8 @@ export function* currentRepositoryName(t: Tx, name: string): TxBody<string> {
     [name, name],
   );
   return rows.length === 1 && rows[0] ? rows[0].full_name : name;
+}
+
+function* heldByAnother(t: Tx, name: string, repoId: number): TxBody<boolean> {
+  return (yield* t.get("SELECT 1 AS yes FROM repositories WHERE full_name = ? AND id <> ?", [name, repoId])) !== undefined;
 }

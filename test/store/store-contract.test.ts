@@ -1834,6 +1834,19 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect(await b.lockHolders()).toEqual([]);
     });
 
+    it("a late delivery of a rename leaves alone a repository created under the old name since", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.moveRepository({ ...renamed, deliveryId: "d-first" })).toMatchObject({ kind: "moved" });
+      await a.noteRepository(5151, "acme/infra");
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      // The same rename told again under another delivery id: acme/infra is the newcomer's now.
+      const out = await b.moveRepository({ ...renamed, deliveryId: "d-again" });
+      expect(out).toEqual({ kind: "refused", reason: "acme/infra is another repository's name now: nothing moved" });
+      expect((await b.locksOf("acme/infra", 1)).length).toBe(1);
+      expect(await b.locksOf("acme/platform", 1)).toEqual([]);
+    });
+
     it("a rename after one that was missed moves the rows of the name the repository was last heard under too", async () => {
       await fresh();
       const [a, b] = await twoStores();
