@@ -31,8 +31,10 @@ export async function moveOnRepositoryEvent(opts: FollowOptions, delivery: Deliv
   } catch (e) {
     (opts.log.error ?? opts.log.warn)(
       { deliveryId: delivery.id, repo: move.to, from: move.from },
-      `repository ${move.how}: not followed: ${errorMessage(e)}`,
+      `repository ${move.how}: ${move.from} → ${move.to} not followed (the delivery fails, to be sent again): ${errorMessage(e)}`,
     );
+    // Not recorded: the delivery fails (5xx), so GitHub and the redelivery sweep send it again.
+    throw e;
   }
 }
 

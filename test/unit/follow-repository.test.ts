@@ -60,6 +60,19 @@ describe("a repository delivery at ingress", () => {
     expect((await store.locksOf("Octocoders/old-name", 1)).length).toBe(1);
   });
 
+  it("a move the store could not make fails the delivery (to be redelivered), saying why", async () => {
+    const closed = openSqliteStore(":memory:");
+    await closed.close();
+    const { lines, log } = logged();
+    const payload = renamedExample();
+    payload.changes.repository.name.from = "old-name";
+    await expect(
+      moveOnRepositoryEvent({ store: closed, allowed: () => true, log }, { id: "d5", name: "repository", payload }),
+    ).rejects.toThrow();
+    expect(lines.map((l) => [l.level, l.msg.split(":")[0]])).toEqual([["error", "repository renamed"]]);
+    expect(lines[0]?.msg).toContain("Octocoders/old-name");
+  });
+
   it("names what is wrong with a rename that does not say what it moved, and ignores other actions", async () => {
     store = openSqliteStore(":memory:");
     const { lines, log } = logged();
