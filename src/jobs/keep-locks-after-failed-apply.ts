@@ -10,7 +10,8 @@ import { inlineCode } from "../render/inline.js";
  * tool ran, or was cut short (its apply on merge, or an earlier `/apply` no later one made good),
  * so what the backend holds needs a person's look before another pull request plans on top of it.
  * A comment of its own, found again by its marker: said once per close (the job acting on it, run
- * again after a crash), and again at a later close of the same PR (unlocked, reopened, closed).
+ * again after a crash), and again at a later close of the same PR only for an apply no `/unlock`
+ * settled (one that failed after the unlock).
  */
 export async function keepLocksAfterFailedApply(ctx: JobContext<SpecOf<"cleanup">>, unsettled: readonly ApplyRecord[]): Promise<void> {
   const { job, deps, vcs } = ctx;

@@ -44,24 +44,36 @@ export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<v
   const released = mayRelease.length ? await releaseLocks(deps, job, mayRelease) : [];
   // Recorded here, for what was released, whichever road asked: a comment's unlock went unrecorded,
   // and the console's was recorded when it queued this job, as released even where this job refused.
+  const settledAny: string[] = [];
   for (const l of released) {
+    // A person released it after an apply of it failed or was cut short: they checked that state,
+    // so this PR's close keeps no locks for that apply again (rule 8); a later failure keeps them.
+    // After the release: a crash between the two leaves it unsettled, its locks kept once more.
+    const settled = await deps.store.settleAppliesOfPr(repo, job.target.pr, [l], job.spec.actor);
+    if (settled.length) settledAny.push(inlineCode(l.project));
+    const settles = settled.length ? `; settles its failed or cut-short apply ${settled.map((a) => a.id).join(", ")}` : "";
     await deps.store.recordAudit({
       actor: job.spec.actor,
       action: "unlock",
       repo,
       project: l.project,
       pr: job.target.pr,
-      detail: `released ${job.spec.via ? `from ${job.spec.via}` : "by `/unlock` on the pull request"} (dir ${l.dir}, workspace ${l.workspace}; job ${job.id})`,
+      detail: `released ${job.spec.via ? `from ${job.spec.via}` : "by `/unlock` on the pull request"} (dir ${l.dir}, workspace ${l.workspace}; job ${job.id})${settles}`,
     });
   }
   const lines = released.map((l) => `- ${inlineCode(l.project)} (${inlineCode(l.dir)}, workspace ${inlineCode(l.workspace)})`);
+  const settledSaid = settledAny.length
+    ? `\n\nAn apply of ${settledAny.join(", ")} here had failed or was cut short: this unlock records that ${inlineCode(job.spec.actor)} checked its state, so closing this pull request keeps no locks for that apply again (one that fails later does).`
+    : "";
   const kept = denied.length ? `\n\nNot released:\n\n${denied.join("\n")}` : "";
   const body =
     (released.length
       ? `Released ${released.length} lock${released.length === 1 ? "" : "s"}; their plans were discarded:\n\n${lines.join("\n")}`
       : held.length
         ? "No lock of this pull request matches that filter; nothing was released."
-        : "This pull request holds no locks; nothing was released.") + kept;
+        : "This pull request holds no locks; nothing was released.") +
+    settledSaid +
+    kept;
   await reply(body);
   if (job.spec.commentId) await vcs.react(job.target.repo, job.spec.commentId, "+1").catch(() => undefined);
 }

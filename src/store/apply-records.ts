@@ -9,6 +9,7 @@ export type ApplyRecords = Pick<
   | "interruptStartedApplies"
   | "interruptedAppliesOf"
   | "unsettledAppliesOfPr"
+  | "settleAppliesOfPr"
   | "appliedByPr"
   | "recordLiveApplyStart"
   | "recordLiveApplyEnd"
@@ -73,21 +74,26 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       return rows.map(records.toApply);
     },
     async unsettledAppliesOfPr(repo, pr) {
-      const rows = await db.all<ApplyRow>(
-        // One a later apply of the same project in this PR succeeded over is settled by it; at the
-        // same dir and workspace (its plan's), where the lock is: a PR can give another dir's
-        // project (one new in it) the name, and a success there says nothing of this state.
-        // One still `started` whose job no longer runs was cut short too: a job adopted as orphaned
-        // is marked interrupted a moment before the sweep marks its applies (see interruptedAppliesOf).
-        `SELECT * FROM applies a WHERE repo = ? AND pr = ? AND (status IN ('interrupted', 'failed')
-           OR (status = 'started' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = a.job_id AND j.status IN ('queued', 'running'))))
-         AND NOT EXISTS (SELECT 1 FROM applies b JOIN plans pb ON pb.id = b.plan_id JOIN plans pa ON pa.id = a.plan_id
-           WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded'
-           AND pb.dir = pa.dir AND pb.workspace = pa.workspace)
-         ORDER BY id`,
-        [repo, pr],
-      );
+      const rows = await db.all<ApplyRow>(`SELECT * FROM applies a WHERE ${UNSETTLED} ORDER BY id`, [repo, pr]);
       return rows.map(records.toApply);
+    },
+    async settleAppliesOfPr(repo, pr, released, actor) {
+      const at = now();
+      const rows = await db.tx(function* (t) {
+        const settled: ApplyRow[] = [];
+        for (const l of released) {
+          settled.push(
+            ...(yield* t.all<ApplyRow>(
+              `UPDATE applies SET settled_by = ?, settled_at = ? WHERE id IN (
+                 SELECT a.id FROM applies a JOIN plans pl ON pl.id = a.plan_id
+                 WHERE ${UNSETTLED} AND pl.dir = ? AND pl.workspace = ? AND (CAST(? AS TEXT) = '' OR a.project = ?)) RETURNING *`,
+              [actor, at, repo, pr, l.dir, l.workspace, l.scope, l.scope],
+            )),
+          );
+        }
+        return settled;
+      });
+      return rows.map(records.toApply).sort((a, b) => a.id - b.id);
     },
     async appliedByPr(repo, pr, dir, workspace, headSha) {
       const ofHead = headSha === undefined ? "" : " AND p.head_sha = ?";
@@ -131,3 +137,18 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
     },
   };
 }
+
+/**
+ * Of applies `a`, those of one PR (params: repo, pr) that may have left the state unlike what the
+ * backend says and no person settled: the one condition the close's cleanup, the heal and `/unlock` read.
+ * One a later apply of the same project in this PR succeeded over is settled by it; at the
+ * same dir and workspace (its plan's), where the lock is: a PR can give another dir's
+ * project (one new in it) the name, and a success there says nothing of this state.
+ * One still `started` whose job no longer runs was cut short too: a job adopted as orphaned
+ * is marked interrupted a moment before the sweep marks its applies (see interruptedAppliesOf).
+ */
+const UNSETTLED = `a.repo = ? AND a.pr = ? AND a.settled_at IS NULL AND (a.status IN ('interrupted', 'failed')
+    OR (a.status = 'started' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = a.job_id AND j.status IN ('queued', 'running'))))
+  AND NOT EXISTS (SELECT 1 FROM applies b JOIN plans pb ON pb.id = b.plan_id JOIN plans pa ON pa.id = a.plan_id
+    WHERE b.repo = a.repo AND b.pr = a.pr AND b.project = a.project AND b.id > a.id AND b.status = 'succeeded'
+    AND pb.dir = pa.dir AND pb.workspace = pa.workspace)`;

@@ -35,7 +35,7 @@ type RowOf<R, Json extends keyof R, Time extends keyof R> = {
 export type JobRow = RowOf<Job, "target" | "spec" | "commentIds", "createdAt" | "updatedAt">;
 export type PlanRow = RowOf<PlanRecord, "summary", "createdAt" | "shownAt">;
 export type LockRow = RowOf<LockRecord, never, "createdAt">;
-export type ApplyRow = RowOf<ApplyRecord, never, "startedAt" | "finishedAt">;
+export type ApplyRow = RowOf<ApplyRecord, never, "startedAt" | "finishedAt" | "settledAt">;
 /** An apply with who asked for it and the commit it applied (the console's audit view). */
 export type ApplyViewRow = ApplyRow & { actor: string | null; head_sha: string | null };
 export type AuditRow = RowOf<AuditEvent, never, "at">;
@@ -79,6 +79,7 @@ function recordMappers() {
     status: r.status,
     startedAt: r.started_at,
     finishedAt: time(r.finished_at),
+    ...(r.settled_by === null ? {} : { settledBy: r.settled_by, settledAt: time(r.settled_at) }),
   });
   return {
     toJob: (r: JobRow): Job => ({

@@ -95,6 +95,9 @@ export interface ApplyRecord {
   status: "started" | "succeeded" | "failed" | "refused" | "interrupted";
   startedAt: string;
   finishedAt?: string;
+  /** Who settled it (failed or cut short) by `/unlock` of its project: its locks are no longer kept for it. */
+  settledBy?: string;
+  settledAt?: string;
 }
 
 /**

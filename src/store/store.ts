@@ -163,6 +163,17 @@ export interface Store
    */
   unsettledAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;
   /**
+   * Marks settled by `actor` (now) those of unsettledAppliesOfPr under the locks a `/unlock`
+   * released (a whole-dir lock: every project at its dir and workspace; a named one: its project),
+   * and returns them: the person checked that state, so its close keeps no locks for them again.
+   */
+  settleAppliesOfPr(
+    repo: string,
+    pr: number,
+    released: readonly Pick<LockRecord, "dir" | "workspace" | "scope">[],
+    actor: string,
+  ): Promise<ApplyRecord[]>;
+  /**
    * Whether `pr` applied a plan of this dir + workspace that succeeded (applied, maybe not merged
    * yet); with `headSha`, a plan of that head commit (an apply of an earlier one left later
    * changes unapplied).

@@ -835,6 +835,58 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.unsettledAppliesOfPr("acme/infra", 5)).toEqual([]);
   });
 
+  it("settles a failed apply by the /unlock of its lock, who and when; a later failure is unsettled again", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const end = async (project: string, dir: string, status: "succeeded" | "failed", workspace = "default") => {
+      const p = await a.savePlan(plan({ pr: 5, project, dir, workspace }), FILE);
+      const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 5, project, planId: p.id });
+      await a.recordApplyEnd(id, status);
+      return id;
+    };
+    const netFailed = await end("net", "net", "failed");
+    const appFailed = await end("app", "app", "failed");
+    // Two projects share dir `shared`: a lock named for one settles that one only.
+    const oneFailed = await end("one", "shared", "failed");
+    const twoFailed = await end("two", "shared", "failed");
+    // Controls: a lock at another workspace, or named for another project at that dir, settles nothing.
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "staging", scope: "" }], "bob")).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "shared", workspace: "default", scope: "three" }], "bob")).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 6, [{ dir: "net", workspace: "default", scope: "" }], "bob")).toEqual([]);
+    const settled = await b.settleAppliesOfPr(
+      "acme/infra",
+      5,
+      [
+        { dir: "net", workspace: "default", scope: "" },
+        { dir: "shared", workspace: "default", scope: "one" },
+      ],
+      "bob",
+    );
+    expect(settled.map((r) => [r.id, r.settledBy])).toEqual([
+      [netFailed, "bob"],
+      [oneFailed, "bob"],
+    ]);
+    expect(Number.isNaN(Date.parse(settled[0]?.settledAt ?? ""))).toBe(false);
+    expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([appFailed, twoFailed]);
+    // Settled once: a second /unlock of it settles nothing more.
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "carol")).toEqual([]);
+    // A new failure of net after the unlock is unsettled again.
+    const netAgain = await end("net", "net", "failed");
+    expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([appFailed, twoFailed, netAgain]);
+  });
+
+  it("does not settle an apply still under way: its job runs, its outcome is not known", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const job = await a.enqueueInternal(target(5), applySpec);
+    await a.updateJob(job, { status: "running" });
+    const p = await a.savePlan(plan({ pr: 5, project: "net", dir: "net" }), FILE);
+    const started = await a.recordApplyStart({ jobId: job, repo: "acme/infra", pr: 5, project: "net", planId: p.id });
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "bob")).toEqual([]);
+    await a.updateJob(job, { status: "interrupted" });
+    expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([started]);
+  });
+
   it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
     await fresh();
     const result = (text: string): JobResult => ({

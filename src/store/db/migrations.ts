@@ -12,6 +12,7 @@ import { planShownAt } from "./migration-10-plan-shown-at.js";
 import { resultShownAt } from "./migration-11-result-shown-at.js";
 import { repositoriesTable } from "./migration-12-repositories.js";
 import { formerNamesTable } from "./migration-13-former-names.js";
+import { applySettled } from "./migration-14-apply-settled.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "job_results: when a job's final comment was posted, on GitHub's clock", up: resultShownAt },
   { version: 12, name: "repositories: the name each repository id was last heard under", up: repositoriesTable },
   { version: 13, name: "repository_former_names: names a repository was moved away from", up: formerNamesTable },
+  { version: 14, name: "applies: who settled a failed apply by `/unlock`, and when", up: applySettled },
 ];
