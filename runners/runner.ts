@@ -118,8 +118,10 @@ export type ApplyOutcome = { output: string; durationMs: number; sensitiveValues
       /** With it: a digest of the backend that refused it (backendDigest), the only one it is pushed into. */
       erroredBackend?: string;
       /**
-       * Refused before the tool started (its credentials could not be made): the state is as it
-       * was, so its PR's locks are not kept for a person's look at its close (rule 8).
+       * Refused before any step of the apply workflow started (its credentials could not be made;
+       * Terraform: the project not set up again, the saved plan or the state before unreadable):
+       * the state is as it was, so its PR's locks are not kept for a person's look at its close
+       * (rule 8). Never once a step (an `apply`, a `run`) started, whatever it said.
        */
       untouched?: true;
     }

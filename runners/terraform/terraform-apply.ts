@@ -27,8 +27,17 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const bin = req.binary ?? defaultBin;
   const started = performance.now();
   const elapsed = () => performance.now() - started;
+  // Refused before any step of the apply workflow ran: the state is as it was (rule 8).
+  const refuse = (message: string, output = "", sensitiveValues: string[] = []): ApplyOutcome => ({
+    ok: false,
+    message,
+    output,
+    durationMs: elapsed(),
+    sensitiveValues,
+    untouched: true,
+  });
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
-  if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+  if (!dir.ok) return refuse(dir.reason);
   const env: Record<string, string> = {
     ...req.env,
     ...(pluginCache ? await pluginCache.envFor(dir.path) : {}),
@@ -38,30 +47,27 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   // providers, modules and backend are set up again, as the plan's workflow did, before anything reads the plan.
   if (!(await pathExists(env.TF_DATA_DIR as string))) {
     const failed = await initAgain(pluginCache, bin, exec, req, env, dir.path);
-    if (failed) return { ok: false, ...failed, durationMs: elapsed(), sensitiveValues: [] };
+    if (failed) return refuse(failed.message, failed.output);
   }
   // A state written into the checkout goes with it: refused before anything runs, unless allowed.
   const place = checkoutState(env.TF_DATA_DIR as string, dir.path, req);
-  if ("unreadable" in place)
-    return { ok: false, message: unreadableBackend(place.unreadable), output: "", durationMs: elapsed(), sensitiveValues: [] };
-  if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true)
-    return { ok: false, message: checkoutStateRefusal(place.inCheckout), output: "", durationMs: elapsed(), sensitiveValues: [] };
-  if (!(await isRegularFile(req.planFile))) {
-    return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
-  }
+  if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
+  if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true) return refuse(checkoutStateRefusal(place.inCheckout));
+  if (!(await isRegularFile(req.planFile))) return refuse("the saved plan is not a regular file");
   // The saved plan was verified before this apply: no code the apply starts may change it.
   const frozen = [req.planFile];
   const saved = await readSavedPlan(exec, bin, showJsonArgv(req.planFile), req, { cwd: dir.path, env });
   const { sensitiveValues } = saved;
   const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
-  if (!saved.ok) return fail(saved.message);
+  if (!saved.ok) return refuse(saved.message, "", sensitiveValues);
   const { redact } = saved;
   // What the backend holds before: the read-back after the apply must find it moved. Terraform
   // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
   // and keeps that state in the plan file: read there, it saves a terraform run per apply.
   const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
   const before = (await priorState(req.planFile)) ?? (await pullState(exec, bin, readAt));
-  if ("error" in before) return fail(`the state could not be read through the backend before the apply: ${before.error}`);
+  if ("error" in before)
+    return refuse(`the state could not be read through the backend before the apply: ${before.error}`, "", sensitiveValues);
 
   // An errored.tfstate already there (brought by the checkout, or left by an earlier run in this
   // dir) is not this apply's: only one the apply's steps wrote is kept as its unsaved state.

@@ -25,11 +25,20 @@ import { unitStatePlaces, unitStateRefusal, unitWorkDirs } from "./unit-state.js
 export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string, flags: TerragruntFlags): Promise<ApplyOutcome> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
+  // Refused before terragrunt started: the state is as it was (rule 8). Not so once it ran, even
+  // for its `show` or `state pull`: the unit's hooks and `run_cmd` run there, with the apply's credentials.
+  const refuse = (message: string): ApplyOutcome => ({
+    ok: false,
+    message,
+    output: "",
+    durationMs: elapsed(),
+    sensitiveValues: [],
+    untouched: true,
+  });
   const dir = await resolveInside(req.checkoutDir, req.project.dir);
-  if (!dir.ok) return { ok: false, message: dir.reason, output: "", durationMs: elapsed(), sensitiveValues: [] };
+  if (!dir.ok) return refuse(dir.reason);
   const file = await lstat(req.planFile).catch(() => undefined);
-  if (!file?.isFile())
-    return { ok: false, message: "the saved plan is not a regular file", output: "", durationMs: elapsed(), sensitiveValues: [] };
+  if (!file?.isFile()) return refuse("the saved plan is not a regular file");
   const env = { ...req.env, ...terragruntEnv(flags) };
   const frozen = [req.planFile];
   const saved = await readSavedPlan(exec, bin, terragruntShowJsonArgv(flags, req.planFile), req, { cwd: dir.path, env });

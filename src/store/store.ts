@@ -158,7 +158,7 @@ export interface Store
   interruptedAppliesOf(jobId: number): Promise<ApplyRecord[]>;
   /**
    * A pull request's applies that may have left the state unlike what the backend says: marked
-   * interrupted (or still started while its job no longer runs), or failed once the tool ran, and no later apply of the same project at the same
+   * interrupted (or still started while its job no longer runs), or failed once a step of the apply started, and no later apply of the same project at the same
    * dir and workspace in this pull request succeeded (their locks are kept for a person: rule 8).
    */
   unsettledAppliesOfPr(repo: string, pr: number): Promise<ApplyRecord[]>;

@@ -1,0 +1,145 @@
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
+import type { Project } from "../../src/model/project.js";
+import type { Workflow } from "../../src/model/repo-config.js";
+
+/**
+ * Rule 8's line, drawn in the runner: an apply terraform refused before its steps ran (the set-up
+ * again for a plan made elsewhere, the saved plan unreadable, the state not readable before) left
+ * the state as it was and is `untouched` (recorded refused: its PR's locks are not kept for it).
+ * One that failed once a step of the apply workflow started is not, whatever the step said.
+ * Real terraform, a local backend outside the checkout.
+ */
+let root = "";
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tf-untouched-"));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const PLAN: Workflow["plan"] = [
+  { kind: "init", extraArgs: [] },
+  { kind: "plan", extraArgs: [] },
+];
+const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
+
+async function planned(workflow?: Workflow) {
+  const dir = join(root, String(++n));
+  const checkout = join(dir, "checkout");
+  const state = join(dir, "net.tfstate");
+  await mkdir(join(checkout, "net/label"), { recursive: true });
+  await writeFile(
+    join(checkout, "net/main.tf"),
+    `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "net" {\n  input = "net"\n}\nmodule "label" {\n  source = "./label"\n}\n`,
+  );
+  await writeFile(join(checkout, "net/label/main.tf"), 'resource "terraform_data" "label" {\n  input = "label"\n}\n');
+  const runner = createTerraformRunner("terraform");
+  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s, workflow };
+  const outcome = await runner.plan({ ...base, dataDir: join(dir, "plan") }, exec);
+  if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
+  return { runner, dir, checkout, state, planFile: outcome.planFile, dataDir: join(dir, "plan"), workflow };
+}
+
+type Planned = Awaited<ReturnType<typeof planned>>;
+
+async function apply(p: Planned, at: { dataDir?: string; planFile?: string; exec?: Exec } = {}) {
+  const req: ApplyRequest = {
+    project,
+    checkoutDir: p.checkout,
+    dataDir: at.dataDir ?? p.dataDir,
+    planFile: at.planFile ?? p.planFile,
+    env: {},
+    timeoutMs: 60_000,
+    redactWith: () => (s) => s,
+    workflow: p.workflow,
+  };
+  return p.runner.apply(req, at.exec ?? exec);
+}
+
+/** The plan copied to a data dir of its own (another replica's): the project is set up again there. */
+async function elsewhere(p: Planned) {
+  const copyDir = join(p.dir, "copy");
+  await mkdir(copyDir);
+  await copyFile(p.planFile, join(copyDir, "plan.tfplan"));
+  return { dataDir: copyDir, planFile: join(copyDir, "plan.tfplan") };
+}
+
+describe("a terraform apply refused before its steps ran is untouched", () => {
+  it("the set-up again for a plan made elsewhere failing (its module gone)", async () => {
+    const p = await planned();
+    await rm(join(p.checkout, "net/label"), { recursive: true });
+    const result = await apply(p, await elsewhere(p));
+    expect(result).toMatchObject({ ok: false, untouched: true });
+    expect(existsSync(p.state)).toBe(false);
+  });
+
+  it("the saved plan unreadable", async () => {
+    const p = await planned();
+    await writeFile(p.planFile, "not a plan");
+    const result = await apply(p);
+    expect(result).toMatchObject({ ok: false, untouched: true });
+    expect(existsSync(p.state)).toBe(false);
+  });
+
+  it("the state not readable through the backend before the apply", async () => {
+    const p = await planned();
+    // The plan as the runner reads it carries no prior state (the zip without its `tfstate`), so
+    // the state is pulled, and the backend fails that; terraform shows the whole plan.
+    const stripped = join(p.dir, "stripped.tfplan");
+    await copyFile(p.planFile, stripped);
+    execFileSync("zip", ["-q", "-d", stripped, "tfstate"]);
+    const pulls: string[][] = [];
+    const failingPull: Exec = (file, args, opts) => {
+      if (args[0] === "state") {
+        pulls.push(args);
+        return Promise.resolve({ exitCode: 1, timedOut: false, durationMs: 0, stdout: "", stderr: "Error: backend unreachable" });
+      }
+      return exec(
+        file,
+        args.map((a) => (a === stripped ? p.planFile : a)),
+        opts,
+      );
+    };
+    const result = await apply(p, { planFile: stripped, exec: failingPull });
+    expect(result).toMatchObject({ ok: false, untouched: true });
+    if (!result.ok) expect(result.message).toContain("could not be read through the backend before the apply");
+    expect(pulls).toHaveLength(1);
+    expect(existsSync(p.state)).toBe(false);
+  });
+
+  it("control: one made elsewhere whose set-up succeeds is applied", async () => {
+    const p = await planned();
+    expect(await apply(p, await elsewhere(p))).toMatchObject({ ok: true });
+  });
+});
+
+describe("a terraform apply that failed once a step of it started is not untouched", () => {
+  it("its apply step failed (terraform refused an argument: still the apply process)", async () => {
+    const p = await planned({ plan: PLAN, apply: [{ kind: "apply", extraArgs: ["-no-such-flag"] }] });
+    const result = await apply(p);
+    expect(result.ok).toBe(false);
+    expect(result).not.toHaveProperty("untouched");
+  });
+
+  it("a `run` step before the apply step failed (it could have run anything)", async () => {
+    const p = await planned({
+      plan: PLAN,
+      apply: [
+        { kind: "run", argv: ["/bin/false"] },
+        { kind: "apply", extraArgs: [] },
+      ],
+    });
+    const result = await apply(p);
+    expect(result.ok).toBe(false);
+    expect(result).not.toHaveProperty("untouched");
+  });
+});

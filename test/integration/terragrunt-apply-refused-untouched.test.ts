@@ -1,0 +1,87 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { ApplyRequest, Exec } from "../../runners/runner.js";
+import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
+import type { Project } from "../../src/model/project.js";
+
+/**
+ * Rule 8's line for a Terragrunt unit: refused before terragrunt started (its saved plan not a
+ * file) is `untouched`; once terragrunt ran, even only its `show` (where the unit's hooks and
+ * `run_cmd` run, with the apply's credentials), a failure is not. Through the stand-in
+ * (terragrunt cannot be installed here) and real terraform.
+ */
+const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
+const unit: Project = { name: "live/db", dir: "live/db", workspace: "default", runner: "terragrunt" };
+const runner = createTerragruntRunner({ binary: STAND_IN });
+
+let root = "";
+let checkout = "";
+let env: Record<string, string> = {};
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "sluice-tg-untouched-"));
+  checkout = join(root, "checkout");
+  const cliConfig = join(root, "terraform.rc");
+  await writeFile(cliConfig, "");
+  env = { TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "" };
+  const files: Record<string, string> = {
+    "modules/db/main.tf": `terraform {\n  backend "local" {\n    path = "${join(root, "state.tfstate")}"\n  }\n}\nresource "terraform_data" "db" {\n  input = "db"\n}\n`,
+    "live/db/terragrunt.hcl": 'terraform {\n  source = "../../modules//db"\n}\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(checkout, path)), { recursive: true });
+    await writeFile(join(checkout, path), text);
+  }
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const request = (dataDir: string, planFile: string): ApplyRequest => ({
+  project: unit,
+  checkoutDir: checkout,
+  dataDir,
+  planFile,
+  env,
+  timeoutMs: 60_000,
+  redactWith: () => (s) => s,
+});
+
+/** Runs every call but the first of `failing` (by its first argument), which exits 1. */
+const failingAt = (failing: string, calls: string[]): Exec => {
+  return (file, args, opts) => {
+    calls.push(args[0] ?? "");
+    if (args[0] === failing) return Promise.resolve({ exitCode: 1, timedOut: false, durationMs: 0, stdout: "", stderr: "Error: no" });
+    return exec(file, args, opts);
+  };
+};
+
+describe("a terragrunt apply", () => {
+  it("refused before terragrunt started (the saved plan is no file) is untouched; nothing ran", async () => {
+    const dataDir = join(root, "data-dir-plan");
+    await mkdir(join(dataDir, "plan.tfplan"), { recursive: true });
+    const calls: string[] = [];
+    const result = await runner.apply(request(dataDir, join(dataDir, "plan.tfplan")), failingAt("", calls));
+    expect(result).toMatchObject({ ok: false, untouched: true });
+    expect(calls).toEqual([]);
+  });
+
+  it("that failed once terragrunt ran, at its `show` or at its apply, is not untouched", async () => {
+    const dataDir = join(root, "data-db");
+    const plan = await runner.plan(
+      { project: unit, checkoutDir: checkout, dataDir, extraArgs: [], env, timeoutMs: 60_000, redact: (s) => s },
+      exec,
+    );
+    if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
+    for (const step of ["show", "apply"]) {
+      const calls: string[] = [];
+      const result = await runner.apply(request(dataDir, plan.planFile), failingAt(step, calls));
+      expect(calls).toContain(step);
+      expect(result.ok).toBe(false);
+      expect(result).not.toHaveProperty("untouched");
+    }
+  });
+});
