@@ -108,6 +108,42 @@ describe("a pull request closed after an apply of it failed", () => {
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("keeps its locks"))).toHaveLength(1);
   }, 240_000);
 
+  it("unlocked after the failure, planned again and closed: releases them (the unlock settled it); a failure after the unlock keeps them", async () => {
+    const { repo, pr, backend } = await approvedPr("unlocked-then-closed");
+    await failedApply(backend, repo, pr.number);
+    const unlocked = await say(h, repo, pr.number, "bob", "/unlock");
+    expect(locks("acme/unlocked-then-closed")).toEqual([]);
+    expect(await say(h, repo, pr.number, "alice", "/plan")).toContain("net");
+    expect(locks("acme/unlocked-then-closed")).toEqual([{ pr: pr.number, dir: "net" }]);
+    await h.sim.closePullRequest(repo, pr.number);
+    await h.sim.waitFor(() => locks("acme/unlocked-then-closed").length === 0, {
+      message: "a close kept the locks of a failed apply a person had unlocked",
+      timeoutMs: 60_000,
+    });
+    expect(bot(h, repo, pr.number).filter((c) => c.body.includes("keeps its locks"))).toHaveLength(0);
+    expect(unlocked).toContain("closing this pull request keeps no locks for that apply again");
+    const audit = storeRows<{ actor: string; detail: string }>(
+      h.app.dataDir,
+      "SELECT actor, detail FROM audit_events WHERE action = 'unlock' AND repo = 'acme/unlocked-then-closed'",
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.actor).toBe("bob");
+    expect(audit[0]?.detail).toContain("settles its failed or cut-short apply");
+
+    // Control: an apply that fails again after the unlock keeps them at the close.
+    const again = await approvedPr("unlocked-failed-again");
+    await failedApply(again.backend, again.repo, again.pr.number);
+    await say(h, again.repo, again.pr.number, "bob", "/unlock");
+    await say(h, again.repo, again.pr.number, "alice", "/plan");
+    await failedApply(again.backend, again.repo, again.pr.number);
+    await h.sim.closePullRequest(again.repo, again.pr.number);
+    await h.sim.waitFor(() => bot(h, again.repo, again.pr.number).some((c) => c.body.includes("keeps its locks")), {
+      message: "a failure after the unlock did not keep the locks",
+      timeoutMs: 60_000,
+    });
+    expect(locks("acme/unlocked-failed-again")).toEqual([{ pr: again.pr.number, dir: "net" }]);
+  }, 240_000);
+
   it("releases them when its apply was refused before its tool ran (no credentials): nothing changed the state", async () => {
     const { repo, pr } = await approvedPr("closed-uncredentialed");
     const reply = await say(h, repo, pr.number, "alice", "/apply");
