@@ -24,13 +24,14 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
   if (unsettled.length === 0) return false;
   const projects = [...new Set(unsettled.map((a) => a.project))];
   const said = { jobId: job.id, repo: name, pr: pr.number, unsettled: unsettled.map((a) => a.id), projects };
-  // Its apply on merge cut short by a crash: that job was reported interrupted, nothing to add. One
-  // that failed, then its job failed too, removed nothing and told nothing: healed as a close job
-  // that ended first (its merge is not applied again: the cleanup queued below is not a merge's).
+  // Its apply on merge failed and its job went on (to its end, or still runs): nothing to add. One
+  // whose job then failed, or a crash cut short (reported interrupted, never run again), removed
+  // no plans, worktrees or previews: healed as a close job that ended first (its merge is not
+  // applied again: the cleanup queued below is not a merge's).
   const ofMerge = [];
   for (const a of unsettled) {
     const by = await deps.store.getJob(a.jobId);
-    if (by?.spec.kind === "cleanup" && by.status !== "failed") ofMerge.push(a);
+    if (by?.spec.kind === "cleanup" && by.status !== "failed" && by.status !== "interrupted") ofMerge.push(a);
   }
   const closeJob = await deps.store.closeJobOf(name, pr.number);
   if (ofMerge.length || closeActedOn(closeJob, pr.closedAt)) {

@@ -39,7 +39,9 @@ async function healed(closeJob: JobStatus | undefined, merged = false, { ofClose
   if (!job) throw new Error("no heal job");
   await runJob(job, deps);
   const audit = (await deps.store.auditEvents({ repo: "acme/infra" })).filter((e) => e.action === "reconciled").map((e) => e.detail);
-  return { said: deps.vcs.bodiesOn(7).join("\n"), audit, closeId, locks: await deps.store.locksOf("acme/infra", 7) };
+  // The cleanup a heal queued (its plans and worktrees to go, the locks kept): never a merge's.
+  const queued = (await deps.store.activeJobsOf("acme/infra", 7)).filter((j) => j.status === "queued").map((j) => j.spec);
+  return { said: deps.vcs.bodiesOn(7).join("\n"), audit, closeId, locks: await deps.store.locksOf("acme/infra", 7), queued };
 }
 
 describe("a heal of a closed pull request that keeps its locks (a failed apply), whose close Sluice heard but whose job ended first", () => {
@@ -63,6 +65,22 @@ describe("a heal of a closed pull request that keeps its locks (a failed apply),
     expect(locks).toHaveLength(1);
     expect(said).toContain(`Sluice received this pull request's merge, but its job ${closeId} ended (failed)`);
     expect(said).toContain("Its locks are kept");
+  });
+
+  it("whose merge job a crash cut short during its apply on merge (before it removed the plans): healed, its plans go, the locks stay", async () => {
+    const { said, closeId, locks, queued } = await healed("interrupted", true, { ofClose: true });
+    expect(locks).toHaveLength(1);
+    expect(said).toContain(`Sluice received this pull request's merge, but its job ${closeId} ended (interrupted)`);
+    expect(said).toContain("Its locks are kept");
+    expect(said).toContain("An apply on merge is never run again by itself");
+    expect(queued).toEqual([{ kind: "cleanup", merged: false, actor: "sluice" }]);
+  });
+
+  it("control: one whose merge job still runs after its apply on merge failed is left to it: nothing queued, nothing said", async () => {
+    const { said, queued, locks } = await healed("running", true, { ofClose: true });
+    expect(locks).toHaveLength(1);
+    expect(said).toBe("");
+    expect(queued).toEqual([]);
   });
 
   it("control: one whose merge job finished after its apply on merge failed is left as it is (it told the PR)", async () => {
