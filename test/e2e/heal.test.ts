@@ -186,6 +186,16 @@ describe("a pull request closed while its webhook was lost", () => {
     });
     expect(locks().filter((l) => l.pr === pr.number)).toEqual([{ pr: pr.number, project: "net" }]);
     expect(bot(h, repo, pr.number).filter((c) => c.body.includes("did not receive"))).toEqual([]);
+    // The rest of that close never ran: the heal queues it (plans, worktrees, previews go), the lock kept, said once.
+    await h.sim.waitFor(() => bot(h, repo, pr.number).some((c) => c.body.includes("ended (interrupted) before it was done")), {
+      message: "the merge whose job a crash cut short was never cleaned up",
+      timeoutMs: 60_000,
+    });
+    const told = bot(h, repo, pr.number).filter((c) => c.body.includes("ended (interrupted) before it was done"));
+    expect(told).toHaveLength(1);
+    expect(told[0]?.body).toContain("An apply on merge is never run again by itself");
+    expect(told[0]?.body).toContain("Its locks are kept");
+    expect(locks().filter((l) => l.pr === pr.number)).toEqual([{ pr: pr.number, project: "net" }]);
     // Control: a person who checked the state releases it.
     await h.sim.comment(repo, pr.number, { user: "alice", body: "/unlock" });
     await h.sim.waitFor(() => locks().every((l) => l.pr !== pr.number), { message: "/unlock did not release it", timeoutMs: 60_000 });
