@@ -59,7 +59,9 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   const saved = await readSavedPlan(exec, bin, showJsonArgv(req.planFile), req, { cwd: dir.path, env });
   const { sensitiveValues } = saved;
   const fail = (message: string, output = ""): ApplyOutcome => ({ ok: false, message, output, durationMs: elapsed(), sensitiveValues });
-  if (!saved.ok) return refuse(saved.message, "", sensitiveValues);
+  // Not refused: `show` starts the providers the PR chose, with the apply's credentials (a
+  // provider could change the state there and then fail it). Its PR keeps its locks.
+  if (!saved.ok) return fail(saved.message);
   const { redact } = saved;
   // What the backend holds before: the read-back after the apply must find it moved. Terraform
   // applies a saved plan only over the state it was made against (else "Saved plan is stale"),

@@ -82,14 +82,6 @@ describe("a terraform apply refused before its steps ran is untouched", () => {
     expect(existsSync(p.state)).toBe(false);
   });
 
-  it("the saved plan unreadable", async () => {
-    const p = await planned();
-    await writeFile(p.planFile, "not a plan");
-    const result = await apply(p);
-    expect(result).toMatchObject({ ok: false, untouched: true });
-    expect(existsSync(p.state)).toBe(false);
-  });
-
   it("the state not readable through the backend before the apply", async () => {
     const p = await planned();
     // The plan as the runner reads it carries no prior state (the zip without its `tfstate`), so
@@ -123,6 +115,15 @@ describe("a terraform apply refused before its steps ran is untouched", () => {
 });
 
 describe("a terraform apply that failed once a step of it started is not untouched", () => {
+  it("its saved plan's `show` failed (show starts the PR's providers, with the apply's credentials)", async () => {
+    const p = await planned();
+    await writeFile(p.planFile, "not a plan");
+    const result = await apply(p);
+    expect(result.ok).toBe(false);
+    expect(result).not.toHaveProperty("untouched");
+    expect(existsSync(p.state)).toBe(false);
+  });
+
   it("its apply step failed (terraform refused an argument: still the apply process)", async () => {
     const p = await planned({ plan: PLAN, apply: [{ kind: "apply", extraArgs: ["-no-such-flag"] }] });
     const result = await apply(p);
