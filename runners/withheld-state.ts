@@ -10,6 +10,11 @@ const SECOND = /^ {2}"version": \d+,\r?$/;
 const THIRD = /^ {2}"terraform_version": "[^"\r\n]*",\r?$/;
 const OPEN = /^\{\r?$/;
 const CLOSE = /^\}\r?$/;
+/**
+ * How `apply -json` prints the state (views.ApplyJSON.EmergencyDumpState): one log line, its
+ * fields in hclog's order, the state an object in `state`.
+ */
+const JSON_DUMP = '{"@level":"info","@message":"Emergency state dump",';
 /** A state's first lines are short: a longer line not ended yet is no start of one. */
 const HEADER_MAX = 1024;
 
@@ -29,7 +34,8 @@ export interface PrintedState {
  * the start of a state (a lone `{`, then `"version"` and `"terraform_version"`).
  */
 export function withholdPrintedStates(onState: (state: PrintedState) => void) {
-  let mode: "pass" | "maybe" | "state" = "pass";
+  // "json": inside the one line `apply -json` printed the state on.
+  let mode: "pass" | "maybe" | "state" | "json" = "pass";
   // The line not yet ended, when it may still matter (a lone `{`, a state's line), and whether the
   // text to come goes on a line already let through or dropped (never a line's start then).
   let partial = "";
@@ -54,6 +60,16 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
     cut = false;
     mode = "pass";
   };
+  /** The end of the line `apply -json` printed a state on: its `state`, as Terraform writes one, is kept. */
+  const endJsonState = () => {
+    const line = state.join("");
+    state = [];
+    cut ||= !/\n$/.test(line);
+    onState(cut ? { text: "", cut } : { text: dumpedState(line), cut });
+    stateSize = 0;
+    cut = false;
+    mode = "pass";
+  };
   /** A possible start that is none: shown, from where it began. */
   const notAState = (): string => {
     const shown = start.join("");
@@ -64,6 +80,17 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
   /** One whole line, with its `\n` (`continued`: the rest of a line whose start was let through or dropped). */
   const line = (text: string, continued: boolean): string => {
     const body = text.slice(0, -1);
+    if (mode === "json") {
+      keep(text);
+      endJsonState();
+      return "";
+    }
+    if (!continued && mode === "pass" && text.startsWith(JSON_DUMP)) {
+      mode = "json";
+      keep(text);
+      endJsonState();
+      return WITHHELD_STATE_LINE;
+    }
     if (mode === "state") {
       keep(text);
       if (!continued && CLOSE.test(body)) endState();
@@ -88,6 +115,18 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
   };
   /** The line not ended yet: held only while it may still matter, and bounded. */
   const unended = (text: string, continued: boolean): string => {
+    if (mode === "json" || (!continued && mode === "pass" && text.startsWith(JSON_DUMP))) {
+      const shown = mode === "json" ? "" : WITHHELD_STATE_LINE;
+      mode = "json";
+      keep(text);
+      midLine = true;
+      return shown;
+    }
+    if (!continued && mode === "pass" && JSON_DUMP.startsWith(text)) {
+      // What may yet be the start of the dump's line (short): held until it is told.
+      partial = text;
+      return "";
+    }
     if (mode === "state") {
       // Only what could still be the state's closing line waits; the rest is kept as it comes.
       if (!continued && (text === "}" || text === "}\r")) partial = text;
@@ -102,8 +141,8 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
         partial = text;
         return "";
       }
-      midLine = true;
-      return notAState() + text;
+      // Looked at again from the line's start: it may be the line of a state `apply -json` printed.
+      return notAState() + unended(text, false);
     }
     if (!continued && (text === "{" || text === "{\r")) {
       partial = text;
@@ -134,6 +173,11 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
       const last = partial;
       partial = "";
       midLine = false;
+      if (mode === "json") {
+        cut = true;
+        endJsonState();
+        return "";
+      }
       if (mode === "state") {
         keep(last);
         cut = true;
@@ -143,4 +187,19 @@ export function withholdPrintedStates(onState: (state: PrintedState) => void) {
       return notAState() + last;
     },
   };
+}
+
+const STATE_KEY = ',"state":{';
+const LOG_END = ',"type":"log"}';
+
+/**
+ * The `state` of the log line `apply -json` dumped it on, its text as printed (parsed and written
+ * again, a number past 2^53 would change: the state pushed later must be the one Terraform made);
+ * else the line (no state, as unsavedState then says). Its keys come sorted: `state`, then `type`.
+ */
+function dumpedState(line: string): string {
+  const body = line.replace(/\r?\n$/, "");
+  const at = body.indexOf(STATE_KEY);
+  if (at < 0 || !body.endsWith(LOG_END)) return line;
+  return `${body.slice(at + STATE_KEY.length - 1, body.length - LOG_END.length)}\n`;
 }

@@ -86,6 +86,23 @@ describe("a state terraform could save nowhere and printed", () => {
     expect(result.message).not.toContain("could not keep it");
   });
 
+  it("printed as one line of `apply -json` (a workflow's extra_args), it is withheld too and kept as a state", async () => {
+    const { result, live } = await planThenApply([
+      { kind: "run", argv: ["mkdir", "errored.tfstate"] },
+      { kind: "apply", extraArgs: ["-json"] },
+    ]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).toContain("Failed to persist state to backend");
+    const secret = generated(result.erroredState);
+    expect(secret).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.output).not.toContain(secret);
+    expect(live).not.toContain(secret);
+    expect(result.output).toContain("Sluice withheld a Terraform state printed here");
+    // The rest of the JSON output is as terraform printed it.
+    expect(result.output).toContain('"type":"apply_complete"');
+  });
+
   it("control: where terraform could write errored.tfstate, that file is the state kept, and nothing was printed", async () => {
     const { result } = await planThenApply([{ kind: "apply", extraArgs: [] }]);
     expect(result.ok).toBe(false);

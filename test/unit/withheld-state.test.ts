@@ -79,3 +79,53 @@ describe("withholdPrintedStates: what it holds back is bounded", () => {
     expect(states[0]?.text.length).toBeLessThanOrEqual(PRINTED_STATE_MAX);
   });
 });
+
+describe("withholdPrintedStates: a state `apply -json` printed (one log line)", () => {
+  const state = {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "5ee041a1",
+    outputs: { x: { value: "generated-secret" } },
+    resources: [],
+  };
+  const dump = `{"@level":"info","@message":"Emergency state dump","@module":"terraform.ui","@timestamp":"2026-11-27T16:42:07.224896Z","state":${JSON.stringify(state)},"type":"log"}`;
+  const before = '{"@level":"info","@message":"terraform_data.pw: Creation complete","type":"apply_complete"}\r\n';
+  const after = '{"@level":"error","@message":"Error: Failed to persist state to backend","type":"diagnostic"}\r\n';
+
+  it.each([1, 5, 40, 10_000])("is withheld and its state kept as Terraform writes one, read %i characters at a time", (size) => {
+    const { shown, states } = run(`${before}${dump}\r\n${after}`, size);
+    expect(shown).toBe(`${before}${WITHHELD_STATE_LINE}${after}`);
+    expect(states).toEqual([{ text: `${JSON.stringify(state)}\n`, cut: false }]);
+  });
+
+  it("right after a lone brace, its line's start read before its end, it is withheld all the same", () => {
+    const states: PrintedState[] = [];
+    const filter = withholdPrintedStates((s) => states.push(s));
+    const long = dump.replace("generated-secret", `generated-secret${"z".repeat(2000)}`);
+    expect(filter.push(`{\r\n${long.slice(0, 1500)}`)).toBe(`{\r\n${WITHHELD_STATE_LINE}`);
+    expect(filter.push(`${long.slice(1500)}\r\nafter\r\n`)).toBe("after\r\n");
+    expect(states).toHaveLength(1);
+    expect(states[0]?.text).toContain("generated-secret");
+  });
+
+  it("its state is kept as printed, to the digit (a number past 2^53 is not rounded)", () => {
+    const raw =
+      '{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"l","outputs":{"n":{"value":12345678901234567891,"type":"number"}},"resources":[]}';
+    const line = `{"@level":"info","@message":"Emergency state dump","@module":"terraform.ui","@timestamp":"2026-11-27T16:42:07.224896Z","state":${raw},"type":"log"}`;
+    const { shown, states } = run(`${line}\r\n`, 13);
+    expect(shown).toBe(WITHHELD_STATE_LINE);
+    expect(states).toEqual([{ text: `${raw}\n`, cut: false }]);
+  });
+
+  it("one the output ends inside of is kept as cut (never shown)", () => {
+    const { shown, states } = run(dump.slice(0, 200), 7);
+    expect(shown).toBe(WITHHELD_STATE_LINE);
+    expect(states).toEqual([{ text: "", cut: true }]);
+  });
+
+  it("control: other JSON log lines, and a line that only begins like the dump's, are shown as they are", () => {
+    const other = `${before}{"@level":"info","@message":"Emergency"}\r\n{"@level":"info"\r\n{"@level":"info","@message":"Emergency state dump!"}\r\n`;
+    for (const size of [1, 9, 1000]) expect(run(other, size)).toEqual({ shown: other, states: [] });
+  });
+});
