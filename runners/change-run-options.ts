@@ -18,7 +18,9 @@ export function changeRunOptions(
   { printed, ...at }: Pick<ExecOptions, "cwd" | "env" | "redact" | "sandboxReadOnly"> & { printed?: PrintedState[] },
 ): ExecOptions {
   // A state the run prints (terraform's last resort when it can save it nowhere) holds every value
-  // in clear, those first known now included: never shown, handed to `printed` to keep.
-  const withholdStates = (state: PrintedState) => printed?.push(state);
+  // in clear, those first known now included: never shown, handed to `printed` to keep. Only the
+  // last is what a failure keeps (printedUnsaved), and each may be 64 MiB: a run printing states
+  // over and over must not hold them all.
+  const withholdStates = (state: PrintedState) => printed?.splice(0, printed.length, state);
   return { ...at, timeoutMs: req.timeoutMs, onOutput: req.onOutput, pty: true, stopGently: true, withholdStates };
 }
