@@ -6,7 +6,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
 /**
  * Who pushed a pull request's head: the pushers its `synchronize` events named (none: those of
  * another pull request with the same head, as when a PR is opened from a branch another PR had
- * pushed to); when none was heard of (opened with it, a lost event, a head the heal sweep found),
+ * pushed to, with those the activity below names); when none was heard of (opened with it, a lost event, a head the heal sweep found),
  * those GitHub's repository activity names as having moved the head branch to it (kept, as a
  * heard push is); failing that (a fork's branch, a GitHub without the activity), the commit's
  * author and committer on GitHub in their stead. Safe without blocking everyone: a reviewer who
@@ -27,11 +27,20 @@ export async function headPushFacts(
   // The same commit pushed as another pull request's head (two PRs of one branch): GitHub sent
   // the push's event to the PRs open then, and its pusher is this head's too.
   const elsewhere = await store.headPushers(full, undefined, sha);
-  if (elsewhere.length) return { sha, known: true, pushers: elsewhere, pusherIds: await store.headPusherIds(full, undefined, sha) };
-  if (approving.length === 0) return { sha, known: false, standIns: [] };
+  const elsewhereIds = elsewhere.length ? await store.headPusherIds(full, undefined, sha) : [];
+  const other: HeadPush = { sha, known: true, pushers: elsewhere, pusherIds: elsewhereIds };
+  if (approving.length === 0) return elsewhere.length ? other : { sha, known: false, standIns: [] };
+  // Another PR's push of the commit (any PR's: a fork's, anyone's) is not the move of this PR's
+  // branch to it: the branch's own activity is read all the same, and both pushers count.
   const moved = await learnHeadPush(store, vcs, repo, pr);
   if (moved)
-    return { sha, known: true, pushers: [...new Set(moved.pushers.map((p) => p.login))], pusherIds: moved.pushers.map((p) => p.id) };
+    return {
+      sha,
+      known: true,
+      pushers: [...new Set([...moved.pushers.map((p) => p.login), ...elsewhere])],
+      pusherIds: [...new Set([...moved.pushers.map((p) => p.id), ...elsewhereIds])],
+    };
+  if (elsewhere.length) return other;
   return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
 }
 

@@ -62,3 +62,29 @@ describe("headPushFacts", () => {
     expect(commits).not.toHaveBeenCalled();
   });
 });
+
+describe("headPushFacts: another pull request's push of the same commit", () => {
+  it("does not stand in for the activity of this PR's branch: the one who moved it there is a pusher too", async () => {
+    const deps = await fakeJobDeps();
+    // mallory pushed the same commit as the head of her own PR (from a fork: anyone can); bob
+    // pushed it to this PR's branch before the PR was opened (no synchronize), and approves.
+    await deps.store.recordHeadPush("acme/infra", 8, HEAD, "mallory", AT, 66);
+    deps.vcs.branchPushes.set(`grow@${HEAD}`, { pushers: [{ login: "bob", id: 42 }], pushedAt: AT });
+    const push = await headPushFacts(deps.store, deps.vcs, repo, pr, ["bob"]);
+    expect(push).toMatchObject({ known: true });
+    expect(push.known && push.pushers).toEqual(expect.arrayContaining(["bob", "mallory"]));
+    expect(push.known && push.pusherIds).toEqual(expect.arrayContaining([42, 66]));
+  });
+
+  it("control: two PRs of one branch, the activity unread (none listed): the other PR's pusher is this head's", async () => {
+    const deps = await fakeJobDeps();
+    await deps.store.recordHeadPush("acme/infra", 8, HEAD, "dave", AT, 44);
+    deps.vcs.commitLogins.set(HEAD, ["alice"]);
+    expect(await headPushFacts(deps.store, deps.vcs, repo, pr, ["carol"])).toEqual({
+      sha: HEAD,
+      known: true,
+      pushers: ["dave"],
+      pusherIds: [44],
+    });
+  });
+});
