@@ -58,15 +58,27 @@ export function stateScanner() {
   let parser: JSONParser | undefined;
   let serial: unknown;
   let lineage: unknown;
-  const addresses = new Set<string>();
+  // Those of the `resources` being read, and of the last one read whole: a key given twice holds
+  // its last value (as JSON.parse and Terraform read it), and one that is no list holds none.
+  let reading = new Set<string>();
+  let addresses = new Set<string>();
   let broken = false;
   const stream = () => {
-    const p = new JSONParser({ paths: ["$.serial", "$.lineage", "$.resources.*"], keepStack: false });
-    p.onValue = ({ value, key: name, stack }) => {
+    const p = new JSONParser({ paths: ["$.serial", "$.lineage", "$.resources", "$.resources.*"], keepStack: false });
+    p.onValue = ({ value, key: name, stack, parent }) => {
       if (stack.length === 1 && name === "serial") serial = value;
       else if (stack.length === 1 && name === "lineage") lineage = value;
-      else if (stack.length === 2 && typeof value === "object" && value !== null && !Array.isArray(value))
-        addAddresses(value as RawResource, addresses);
+      else if (stack.length === 1 && name === "resources") {
+        addresses = Array.isArray(value) ? reading : new Set();
+        reading = new Set();
+      } else if (stack.length === 2) {
+        if (Array.isArray(parent) && typeof value === "object" && value !== null && !Array.isArray(value))
+          addAddresses(value as RawResource, reading);
+        // Read, the resource goes: emitting `$.resources` keeps its members in it (keepStack:false
+        // drops a value only when no value around it is emitted), which would hold the state whole.
+        if (Array.isArray(parent)) parent.length -= 1;
+        else if (parent && typeof parent === "object" && name !== undefined) delete (parent as Record<string, unknown>)[String(name)];
+      }
     };
     p.onError = () => {
       broken = true;
@@ -83,7 +95,9 @@ export function stateScanner() {
       head += chunk;
       if (head.length <= WHOLE_MAX) return;
       parser = stream();
-      parser.write(head);
+      // JSON.parse takes no byte order mark (nor does Terraform): the streaming parser would skip it.
+      if (/^[ \t\n\r]*\uFEFF/.test(head)) broken = true;
+      else parser.write(head);
       head = "";
     },
     end(): StateSnapshot | { error: string } {

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { parseStatePull, stateScanner, WHOLE_MAX } from "../../runners/terraform/state-scanner.js";
 
@@ -53,5 +55,65 @@ describe("stateScanner", () => {
     for (const bad of ["hello", big.slice(0, -100), `${big} trailing`, "x".repeat(WHOLE_MAX + 1)])
       expect(streamed(bad, 1 << 20)).toEqual({ error: "the backend's answer is not a Terraform state (not JSON)" });
     expect(streamed('{"serial": "7", "lineage": "l"}', 3)).toEqual({ error: "the backend's answer has no serial and lineage" });
+  });
+});
+
+describe("stateScanner: the streamed reading is the whole one, whatever the JSON", () => {
+  const res = (name: string) => ({ mode: "managed", type: "t", name, instances: [{ index_key: 0 }] });
+  // The same state, read whole (small) and as it streams (an output's value pads it past WHOLE_MAX).
+  const both = (make: (pad: string) => string) => {
+    const big = make("p".repeat(WHOLE_MAX + 10));
+    expect(big.length).toBeGreaterThan(WHOLE_MAX);
+    return { whole: parseStatePull(make("p")), streamed: streamed(big, 65_536) };
+  };
+  const out = (pad: string) => `"outputs":{"x":{"value":"${pad}"}}`;
+
+  it("a key given twice: the last one holds, as JSON.parse and Terraform read it (resources too)", () => {
+    const { whole, streamed: read } = both(
+      (pad) =>
+        `{"serial":3,"lineage":"L","resources":[${JSON.stringify(res("gone"))}],${out(pad)},"resources":[${JSON.stringify(res("a"))}]}`,
+    );
+    expect(whole).toEqual({ serial: 3, lineage: "L", addresses: new Set(["t.a[0]"]) });
+    expect(read).toEqual(whole);
+  });
+
+  it("`resources` that is no list holds no resource", () => {
+    const { whole, streamed: read } = both((pad) => `{"serial":3,"lineage":"L",${out(pad)},"resources":{"k":${JSON.stringify(res("a"))}}}`);
+    expect(whole).toEqual({ serial: 3, lineage: "L", addresses: new Set() });
+    expect(read).toEqual(whole);
+  });
+
+  it("a byte order mark before the state is no JSON either way", () => {
+    const { whole, streamed: read } = both((pad) => `\uFEFF{"serial":3,"lineage":"L",${out(pad)}}`);
+    expect(whole).toEqual({ error: "the backend's answer is not a Terraform state (not JSON)" });
+    expect(read).toEqual(whole);
+  });
+
+  it("control: resources, serial and lineage in any order are read alike", () => {
+    const { whole, streamed: read } = both((pad) => `{"resources":[${JSON.stringify(res("a"))}],${out(pad)},"lineage":"L","serial":3}\n`);
+    expect(whole).toEqual({ serial: 3, lineage: "L", addresses: new Set(["t.a[0]"]) });
+    expect(read).toEqual(whole);
+  });
+});
+
+describe("stateScanner: memory", () => {
+  it("past WHOLE_MAX, the resources read are not held (150 MB of them, the heap grows by far less)", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const base = process.memoryUsage().heapUsed;
+    const scanner = stateScanner();
+    scanner.write('{"version":4,"serial":3,"lineage":"L","outputs":{},"resources":[');
+    const value = "x".repeat(1000);
+    for (let i = 0; i < 150_000; i++)
+      scanner.write(
+        `${i ? "," : ""}{"mode":"managed","type":"t","name":"r${i}","instances":[{"index_key":0,"attributes":{"v":"${value}"}}]}`,
+      );
+    gc();
+    const grown = process.memoryUsage().heapUsed - base;
+    scanner.write("]}\n");
+    const read = scanner.end();
+    expect(!("error" in read) && read.addresses.size).toBe(150_000);
+    expect(grown).toBeLessThan(60 * 1024 ** 2);
   });
 });
