@@ -40,6 +40,18 @@ describe("branchPushesOf: the pushers GitHub's repository activity names", () =>
     expect((await vcs.branchPushesOf(ref, "mine", first))?.pushers.map((p) => p.login)).toEqual(["carol"]);
   });
 
+  it("bob moved the branch to the commit, and so did an account since deleted (no actor): bob is named all the same", async () => {
+    const sha = await sim.pushBranch(repo, { branch: "ghosted", files: { "a.tf": "# g\n" }, pusher: "bob" });
+    // The same commit pushed there again by an account deleted since: GitHub lists it without an actor.
+    const moved = repo.activities?.find((a) => a.ref === "refs/heads/ghosted" && a.after === sha);
+    if (!moved) throw new Error("no activity of the push");
+    repo.activities?.push({ ...moved, id: moved.id + 100_000, activityType: "force_push", actor: undefined });
+    expect((await vcs.branchPushesOf(ref, "ghosted", sha))?.pushers.map((p) => p.login)).toEqual(["bob"]);
+    // Control: moved there only by that deleted account, no one is named (the caller's stand-ins then).
+    const alone = await sim.pushBranch(repo, { branch: "ghost-only", files: { "a.tf": "# h\n" } });
+    expect(await vcs.branchPushesOf(ref, "ghost-only", alone)).toBeUndefined();
+  });
+
   it("a GitHub without the activity endpoint (404): nothing, not a failure", async () => {
     const sha = await sim.pushBranch(repo, { branch: "old-ghes", files: { "a.tf": "# e\n" }, pusher: "bob" });
     sim.serveWithoutActivity(true);

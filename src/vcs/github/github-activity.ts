@@ -23,8 +23,10 @@ export function gitHubActivity({ octokit, request, retry, ids }: GitHubCalls): P
       }
       const moves = data.filter((a) => a.after === sha);
       const pushers = moves.flatMap((a) => (a.actor ? [{ login: a.actor.login, id: a.actor.id }] : []));
-      // A move by a deleted account (no actor) leaves its pusher unknown: no one is named rather than a guess.
-      if (moves.length === 0 || pushers.length < moves.length) return undefined;
+      // A move by a deleted account (no actor) names no one, and that account approves nothing: those
+      // named are the pushers all the same (else one of them would escape as a stand-in's guess).
+      // Only moves by deleted accounts alone leave the pusher unknown.
+      if (pushers.length === 0) return undefined;
       const pushedAt = moves
         .map((a) => a.timestamp)
         .sort()
