@@ -83,11 +83,18 @@ const PRINTED_FALLBACK = "Failed to persist state to backend";
 
 /**
  * The state a failed step printed because Terraform could save it neither in its backend nor to
- * errored.tfstate (a full disk): the last one the step printed, when its output ends in Terraform's
- * error for that. A state printed otherwise (a step's `state pull`) is the backend's, never kept.
+ * errored.tfstate (a full disk): the last one the step printed, when its output holds Terraform's
+ * error for that, or whatever it says when the step is Terraform's own apply or state command
+ * (`byTerraform`), which prints a state only then: a pty can lose a run's last lines as it exits,
+ * that error with them. A state a `run` step printed otherwise (its `state pull`) is the
+ * backend's, never kept.
  */
-export function printedUnsaved(printed: readonly PrintedState[], stepOutput: string): PrintedState | undefined {
-  return stepOutput.includes(PRINTED_FALLBACK) ? printed.at(-1) : undefined;
+export function printedUnsaved(
+  printed: readonly PrintedState[],
+  stepOutput: string,
+  { byTerraform }: { byTerraform: boolean },
+): PrintedState | undefined {
+  return byTerraform || stepOutput.includes(PRINTED_FALLBACK) ? printed.at(-1) : undefined;
 }
 
 /**

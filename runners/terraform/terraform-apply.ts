@@ -95,7 +95,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
       const r = await exec(bin, [...applyArgv(req.planFile).slice(0, -1), ...step.extraArgs, req.planFile], options(stepEnv));
       output += r.stdout;
       if (r.exitCode !== 0)
-        return failAfterSteps(describeStepFailure(bin, "apply", r, req.timeoutMs), output, printedUnsaved(printed, r.stdout));
+        return failAfterSteps(
+          describeStepFailure(bin, "apply", r, req.timeoutMs),
+          output,
+          printedUnsaved(printed, r.stdout, { byTerraform: true }),
+        );
     } else if (step.kind === "run") {
       const [file, ...args] = step.argv;
       if (!file) continue;
@@ -103,7 +107,11 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
       const { line, name } = shownStep(step);
       output += `$ ${line}\n${r.stdout}`;
       if (r.exitCode !== 0)
-        return failAfterSteps(describeStepFailure(name, "step", r, req.timeoutMs), output, printedUnsaved(printed, r.stdout));
+        return failAfterSteps(
+          describeStepFailure(name, "step", r, req.timeoutMs),
+          output,
+          printedUnsaved(printed, r.stdout, { byTerraform: false }),
+        );
     }
     // init and plan steps have no place in an apply: the saved plan is what gets applied.
   }

@@ -93,7 +93,7 @@ export async function terraformState(req: StateRequest, exec: Exec, ctx: Terrafo
   if (r.exitCode !== 0) {
     const failed = withErrored(
       fail(step, describeStepFailure(bin, step, r, req.timeoutMs), r.stdout) as Extract<StateOutcome, { ok: false }>,
-      await unsavedState(dir.path, erroredAtStart, printedUnsaved(printed, r.stdout)),
+      await unsavedState(dir.path, erroredAtStart, printedUnsaved(printed, r.stdout, { byTerraform: true })),
     );
     return failed.erroredState ? { ...failed, erroredBackend: backend } : failed;
   }

@@ -85,7 +85,11 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
     changeRunOptions(req, { cwd: dir.path, env, redact, sandboxReadOnly: frozen, printed }),
   );
   if (r.exitCode !== 0)
-    return failAfterApply(describeStepFailure(bin, "apply", r, req.timeoutMs), r.stdout, printedUnsaved(printed, r.stdout));
+    return failAfterApply(
+      describeStepFailure(bin, "apply", r, req.timeoutMs),
+      r.stdout,
+      printedUnsaved(printed, r.stdout, { byTerraform: true }),
+    );
   return appliedAfterReadBack({
     plan: saved.summary,
     before,
