@@ -66,7 +66,7 @@ export interface ExecOptions {
   withholdStates?: (state: PrintedState) => void;
   /**
    * stdout handed here as it streams instead of kept (the result's `stdout` is empty, and never
-   * cut): output read as it comes, of any size (a state). Pipe runs only.
+   * cut): output read as it comes, of any size (a state). Pipe runs only: refused with `pty`.
    */
   onStdout?: (chunk: string) => void;
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
@@ -100,6 +100,9 @@ const DEFAULT_GRACE_MS = 5_000;
 
 /** Runs `file args` and resolves with its result; only spawn failures reject. */
 export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
+  // A pty merges stdout with stderr: a reader of stdout alone (a state read back) would get
+  // nothing and read "no state" from it.
+  if (opts.pty && opts.onStdout) throw new Error("exec: onStdout is for pipe runs only, not with pty");
   const redact = opts.redact ?? ((s: string) => s);
   const bwrap = opts.sandbox?.bwrap;
   const frozen = (opts.sandboxReadOnly ?? []).map((path) => {
