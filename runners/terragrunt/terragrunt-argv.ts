@@ -12,7 +12,10 @@ export interface TerragruntFlags {
 }
 
 function globalFlags(flags: TerragruntFlags): string[] {
-  return ["--non-interactive", "--tf-path", flags.tfPath, "--download-dir", flags.downloadDir];
+  // --tf-forward-stdout: Terraform's output as Terraform printed it, not as terragrunt's log lines
+  // (each prefixed with a time and the stream): what Sluice reads (`show -json`, `state pull`) and
+  // what it withholds (a state printed whole) are recognised only so.
+  return ["--non-interactive", "--tf-forward-stdout", "--tf-path", flags.tfPath, "--download-dir", flags.downloadDir];
 }
 
 export function terragruntPlanArgv(flags: TerragruntFlags, planFile: string, extraArgs: readonly string[]): string[] {

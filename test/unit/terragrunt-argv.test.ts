@@ -15,7 +15,7 @@ import { loadRepoConfig } from "../../src/config/repo/load-repo-config.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 
 const flags = { tfPath: "terraform1.9", downloadDir: "/data/p/terragrunt-cache" };
-const GLOBAL = ["--non-interactive", "--tf-path", "terraform1.9", "--download-dir", "/data/p/terragrunt-cache"];
+const GLOBAL = ["--non-interactive", "--tf-forward-stdout", "--tf-path", "terraform1.9", "--download-dir", "/data/p/terragrunt-cache"];
 
 describe("terragrunt argv (terragrunt's current CLI: no terragrunt- flag prefix, TG_ variables)", () => {
   it("plans to a file, shows it as JSON, applies exactly that file", () => {
