@@ -1,6 +1,8 @@
 import { commandLineOf, parseComment } from "../command/parse-comment.js";
 import { driftCommandSpec } from "../drift/drift-command-spec.js";
+import type { Command } from "../model/command.js";
 import { DRIFT_LABEL } from "../model/drift.js";
+import type { JobSpec } from "../model/job.js";
 import type { IngressDecision, IngressSettings } from "./event-to-job.js";
 import { COMMAND_WORD, disabledReason, mayBeDriftIssue, type Payload, targetOf } from "./ingress-payload.js";
 
@@ -30,66 +32,49 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
   if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
-  if (cmd.kind === "plan") {
-    return { job: { target, spec: { kind: "plan", trigger: "comment", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
-  }
-  if (cmd.kind === "drift") {
-    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by, commentAt: p.comment?.created_at }) } };
-  }
+  const spec = pullRequestCommandSpec(cmd, writtenComment(p, commentId, by), viaAtlantis);
+  return spec ? { job: { target, spec } } : { ignore: "unknown command kind" };
+}
+
+/**
+ * What every job a comment asks for carries of it: the line as typed, the comment, who wrote it
+ * (`said`), and, for the kinds that compare it with when another's job ran, when it was written
+ * (`dated`; absent from the payload, absent from the spec).
+ */
+function writtenComment(p: Payload, commentId: number, actor: string) {
+  const said = { commandLine: commandLineOf(p.comment?.body), commentId, actor };
   const commentAt = p.comment?.created_at;
-  if (cmd.kind === "apply") {
-    return {
-      job: {
-        target,
-        spec: {
-          kind: "apply",
-          trigger: "comment",
-          command: cmd,
-          commandLine,
-          commentId,
-          actor: by,
-          viaAtlantis,
-          ...(commentAt ? { commentAt } : {}),
-        },
-      },
-    };
+  return { said, dated: { ...said, ...(commentAt ? { commentAt } : {}) } };
+}
+
+type Written = ReturnType<typeof writtenComment>;
+
+/** A pull request comment's command, help aside, as the job it asks for. */
+function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlantis: boolean): JobSpec | undefined {
+  switch (cmd.kind) {
+    case "plan":
+      return { kind: "plan", trigger: "comment", command: cmd, ...said, viaAtlantis };
+    case "drift":
+      return driftCommandSpec(cmd, dated);
+    case "apply":
+      return { kind: "apply", trigger: "comment", command: cmd, ...dated, viaAtlantis };
+    case "import":
+    case "state_rm":
+    case "state_push":
+      return { kind: "state", command: cmd, ...dated, viaAtlantis };
+    case "applies":
+      return { kind: "applies", command: cmd, ...dated };
+    case "preview": {
+      const { action, filter, extendMs } = cmd;
+      return { kind: "preview", action, project: filter.project, extendMs, ...said };
+    }
+    case "approve_policies":
+      return { kind: "approve_policies", command: cmd, ...dated, viaAtlantis };
+    case "unlock":
+      return { kind: "unlock", command: cmd, ...said, viaAtlantis };
+    default:
+      return undefined;
   }
-  if (cmd.kind === "import" || cmd.kind === "state_rm" || cmd.kind === "state_push") {
-    const spec = {
-      kind: "state" as const,
-      command: cmd,
-      commandLine,
-      commentId,
-      actor: by,
-      viaAtlantis,
-      ...(commentAt ? { commentAt } : {}),
-    };
-    return { job: { target, spec } };
-  }
-  if (cmd.kind === "applies") {
-    return {
-      job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
-    };
-  }
-  if (cmd.kind === "preview") {
-    const { action, filter, extendMs } = cmd;
-    const spec = { kind: "preview" as const, action, project: filter.project, extendMs, commandLine, commentId, actor: by };
-    return { job: { target, spec } };
-  }
-  if (cmd.kind === "approve_policies") {
-    const spec = {
-      kind: "approve_policies" as const,
-      command: cmd,
-      commandLine,
-      commentId,
-      actor: by,
-      viaAtlantis,
-      ...(commentAt ? { commentAt } : {}),
-    };
-    return { job: { target, spec } };
-  }
-  if (cmd.kind !== "unlock") return { ignore: "unknown command kind" };
-  return { job: { target, spec: { kind: "unlock", command: cmd, commandLine, commentId, actor: by, viaAtlantis } } };
 }
 
 /**
@@ -117,8 +102,6 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
   if (typeof target === "string") return { ignore: target };
   const cmd = parsed.command;
   const by = user?.login ?? actor;
-  const commandLine = commandLineOf(p.comment?.body);
-  const commentAt = p.comment?.created_at;
   const word = COMMAND_WORD[cmd.kind] ?? cmd.kind;
   if (
     (cmd.kind === "drift" || cmd.kind === "applies" || (cmd.kind === "apply" && isDriftIssue)) &&
@@ -128,19 +111,10 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     const reason = disabledReason(word, settings.allowCommands);
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
-  if (cmd.kind === "drift") {
-    return { job: { target, spec: driftCommandSpec(cmd, { commandLine, commentId, actor: by, commentAt: p.comment?.created_at }) } };
-  }
-  if (cmd.kind === "applies") {
-    return {
-      job: { target, spec: { kind: "applies", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
-    };
-  }
-  if (cmd.kind === "apply" && isDriftIssue) {
-    return {
-      job: { target, spec: { kind: "drift-apply", command: cmd, commandLine, commentId, actor: by, ...(commentAt ? { commentAt } : {}) } },
-    };
-  }
+  const { said, dated } = writtenComment(p, commentId, by);
+  if (cmd.kind === "drift") return { job: { target, spec: driftCommandSpec(cmd, dated) } };
+  if (cmd.kind === "applies") return { job: { target, spec: { kind: "applies", command: cmd, ...dated } } };
+  if (cmd.kind === "apply" && isDriftIssue) return { job: { target, spec: { kind: "drift-apply", command: cmd, ...dated } } };
   // A drift issue is where Sluice says a project is held and to push its kept state: the command is
   // answered there, never dropped, with where it runs.
   if (isDriftIssue && (cmd.kind === "state_push" || cmd.kind === "state_rm" || cmd.kind === "import")) {

@@ -212,3 +212,50 @@ describe("eventToJob keeps when a command that changes something was written", (
     expect(specOf("/import a.b id")?.commentAt).toBeUndefined();
   });
 });
+
+describe("eventToJob: what of the written comment each command's job keeps", () => {
+  const at = "2026-11-27T11:00:04Z";
+  const written = (body: string, issue: object = { number: 7, pull_request: {} }) => {
+    const p = { ...comment(body), issue };
+    const d = eventToJob("issue_comment", { ...p, comment: { ...p.comment, created_at: at } }, { autoplanDrafts: false });
+    if (!("job" in d)) throw new Error(d.ignore);
+    const { kind, command: _command, ...rest } = d.job.spec as { kind: string; command?: unknown };
+    return { kind, ...rest };
+  };
+  const said = (commandLine: string) => ({ commandLine, commentId: 99, actor: "bob" });
+
+  it("on a pull request: line, comment and author always; viaAtlantis where the kind has it; commentAt where it is compared", () => {
+    expect(written("/plan")).toEqual({ kind: "plan", trigger: "comment", ...said("/plan"), viaAtlantis: false });
+    expect(written("atlantis apply")).toEqual({
+      kind: "apply",
+      trigger: "comment",
+      ...said("atlantis apply"),
+      viaAtlantis: true,
+      commentAt: at,
+    });
+    expect(written("/state rm a.b")).toEqual({ kind: "state", ...said("/state rm a.b"), viaAtlantis: false, commentAt: at });
+    expect(written("/approve_policies")).toEqual({
+      kind: "approve_policies",
+      ...said("/approve_policies"),
+      viaAtlantis: false,
+      commentAt: at,
+    });
+    expect(written("/applies pause")).toEqual({ kind: "applies", ...said("/applies pause"), commentAt: at });
+    expect(written("/unlock")).toEqual({ kind: "unlock", ...said("/unlock"), viaAtlantis: false });
+    expect(written("/preview extend 2h")).toEqual({
+      kind: "preview",
+      action: "extend",
+      project: undefined,
+      extendMs: 7_200_000,
+      ...said("/preview extend 2h"),
+    });
+    expect(written("/drift")).toEqual({ kind: "drift-check", trigger: "comment", filter: {}, ...said("/drift") });
+  });
+
+  it("on a drift issue: /drift, /applies and /apply keep the same, without viaAtlantis", () => {
+    const issue = { number: 12, labels: [{ name: "sluice:drift" }] };
+    expect(written("/drift", issue)).toEqual({ kind: "drift-check", trigger: "comment", filter: {}, ...said("/drift") });
+    expect(written("/applies resume", issue)).toEqual({ kind: "applies", ...said("/applies resume"), commentAt: at });
+    expect(written("/apply", issue)).toEqual({ kind: "drift-apply", ...said("/apply"), commentAt: at });
+  });
+});
