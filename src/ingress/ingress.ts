@@ -3,7 +3,7 @@ import type { JobTarget } from "../model/job.js";
 import { renamedIn } from "../model/repo-move.js";
 import type { Store } from "../store/store.js";
 import { eventToJob, type IngressSettings } from "./event-to-job.js";
-import type { Delivery } from "./webhook-endpoint.js";
+import type { Delivery } from "./verify-delivery.js";
 import { foreignHost, type GithubHosts, repositoryMismatch } from "./delivery-hosts.js";
 import { actOnceKeys } from "./act-once-keys.js";
 import { headPushOf } from "./head-push-of.js";

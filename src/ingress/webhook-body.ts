@@ -23,6 +23,12 @@ export const MAX_BUFFERED_WEBHOOK_BYTES = 4 * MAX_WEBHOOK_BYTES;
  */
 export const WEBHOOK_BODY_DEADLINE_MS = 15_000;
 
+/** The endpoint's JSON answer: `{ok, message}` under 300, `{error}` otherwise. */
+export function replyJson(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(status < 300 ? { ok: true, message } : { error: message }));
+}
+
 /** How long a refused oversized request may keep sending while it reads the 413. */
 const DRAIN_MS = 5_000;
 

@@ -2,7 +2,8 @@ import { createHmac } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookEndpoint, type Delivery } from "../../src/ingress/webhook-endpoint.js";
+import type { Delivery } from "../../src/ingress/verify-delivery.js";
+import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
 
 /**
  * What a signed delivery's body may be. GitHub sends a webhook as JSON or, when the hook's
