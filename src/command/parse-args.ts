@@ -27,109 +27,34 @@ export function parseArgs(keyword: ArgsKeyword, display: string, rest: string): 
   const tokenized = tokenizeArgs(rest);
   if (!tokenized.ok) return invalid(tokenized.reason);
   let tokens = tokenized.tokens;
-  const filter: ProjectFilter = {};
-  const cmd = `\`${display}\``;
-  let driftAction: "check" | "pause" | "resume" = "check";
+  const read: ReadArgs = {
+    filter: {},
+    positionals: [],
+    destroy: false,
+    why: false,
+    clearApprovals: false,
+    driftAction: "check",
+    overrideWindow: false,
+    overrideProtect: false,
+  };
   if (keyword === "drift" && (tokens[0] === "pause" || tokens[0] === "resume")) {
-    driftAction = tokens[0];
+    read.driftAction = tokens[0];
     tokens = tokens.slice(1);
   }
-  const positionals: string[] = [];
-  const takesPositionals = keyword === "import" || keyword === "state";
-  let clearApprovals = false;
-  let overrideWindow = false;
-  let overrideProtect = false;
-  // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
-  let destroy = false;
-  let why = false;
-
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
-    if (token === "--" && keyword === "drift") {
-      if (driftAction !== "pause")
-        return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
-      return driftCommand(driftAction, filter, tokens.slice(i + 1).join(" "));
-    }
-    if (token === "--" && keyword === "apply" && (overrideWindow || overrideProtect)) {
-      const reason = tokens
-        .slice(i + 1)
-        .join(" ")
-        .trim();
-      if (!reason)
-        return invalid(`${cmd} ${overrideFlags(overrideWindow, overrideProtect)} needs a reason after \`--\`: it is recorded in the audit`);
-      return ok({
-        kind: "apply",
-        filter,
-        ...(overrideWindow ? { overrideWindow: { reason } } : {}),
-        ...(overrideProtect ? { overrideProtect: { reason } } : {}),
-      });
-    }
-    if (token === "--") {
-      if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
-      if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
-      if (why) return invalid(`\`${display} --why\` plans nothing, so it takes no Terraform arguments`);
-      const extra = validateExtraArgs(tokens.slice(i + 1));
-      if (!extra.ok) return invalid(extra.reason);
-      const args = destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
-      return ok({ kind: "plan", filter, extraArgs: args });
-    }
-    if (keyword === "plan" && token === "-destroy") {
-      destroy = true;
+    if (token === "--") return afterDoubleDash(keyword, display, read, tokens.slice(i + 1));
+    if (readCommandFlag(keyword, token, read)) continue;
+    const flag = readFilterFlag(token, tokens[i + 1], read.filter);
+    if (typeof flag === "number") {
+      i += flag;
       continue;
     }
-    if (keyword === "plan" && token === "--why") {
-      why = true;
-      continue;
-    }
-
-    const flag = FLAG.exec(token);
-    const flagName = flag?.[1];
-    const key = flagName === undefined ? undefined : FLAGS.get(flagName);
-    if (flag !== null && flagName !== undefined && key !== undefined) {
-      if (filter[key] !== undefined) return invalid(`${markdownCode(flagName)} is given more than once`);
-      let value = flag[2];
-      if (value === undefined) {
-        const next = tokens[i + 1];
-        // No project, dir or workspace starts with `-`: `-p -d x` means the value was forgotten.
-        if (next !== undefined && !next.startsWith("-")) {
-          value = next;
-          i++;
-        }
-      }
-      if (value === undefined || value === "") return invalid(`${markdownCode(flagName)} needs a value`);
-      const checked = validateFilterValue(key, value);
-      if (!checked.ok) return invalid(checked.reason);
-      filter[key] = checked.value;
-      continue;
-    }
-
-    if (keyword === "apply" && token === "--override-window") {
-      overrideWindow = true;
-      continue;
-    }
-    if (keyword === "apply" && token === "--override-protect") {
-      overrideProtect = true;
-      continue;
-    }
-    // Atlantis' spelling: forget the policy approvals of the current plans instead of adding one.
-    if (keyword === "approve_policies" && token === "--clear-policy-approval") {
-      clearApprovals = true;
-      continue;
-    }
-    if (token.startsWith("-") && token.length > 1) return invalid(unknownFlag(token, keyword, display));
-    if (DASH_LOOKALIKE.test(token)) {
-      const dash = Array.from(token)[0] ?? "";
-      return invalid(`${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``);
-    }
-    if (takesPositionals) {
-      if (token.length > MAX_POSITIONAL) return invalid(`${markdownCode(token.slice(0, 40))}… is longer than ${MAX_POSITIONAL} characters`);
-      positionals.push(token);
-      continue;
-    }
-    return invalid(`unexpected argument ${markdownCode(token)}: ${cmd} takes only the flags \`-p\`, \`-d\` and \`-w\``);
+    if (flag !== undefined) return flag;
+    const stray = readPositional(keyword, display, token, read.positionals);
+    if (stray !== undefined) return stray;
   }
-
-  return commandOf(keyword, display, { filter, positionals, destroy, why, clearApprovals, driftAction, overrideWindow, overrideProtect });
+  return commandOf(keyword, display, read);
 }
 
 /** What the loop of parseArgs read, as the command it makes. */
@@ -142,6 +67,86 @@ interface ReadArgs {
   driftAction: "check" | "pause" | "resume";
   overrideWindow: boolean;
   overrideProtect: boolean;
+}
+
+/** What follows `--`: a `/drift pause`'s reason, an override's reason, or a `/plan`'s Terraform arguments. */
+function afterDoubleDash(keyword: ArgsKeyword, display: string, read: ReadArgs, after: string[]): ParseResult {
+  const { filter, overrideWindow, overrideProtect } = read;
+  const cmd = `\`${display}\``;
+  if (keyword === "drift") {
+    if (read.driftAction !== "pause")
+      return invalid(`${cmd} does not take extra arguments; only \`/drift pause -p PROJECT -- REASON\` takes a reason`);
+    return driftCommand(read.driftAction, filter, after.join(" "));
+  }
+  if (keyword === "apply" && (overrideWindow || overrideProtect)) {
+    const reason = after.join(" ").trim();
+    if (!reason)
+      return invalid(`${cmd} ${overrideFlags(overrideWindow, overrideProtect)} needs a reason after \`--\`: it is recorded in the audit`);
+    return ok({
+      kind: "apply",
+      filter,
+      ...(overrideWindow ? { overrideWindow: { reason } } : {}),
+      ...(overrideProtect ? { overrideProtect: { reason } } : {}),
+    });
+  }
+  if (keyword === "apply") return invalid(`${cmd} does not take extra arguments: it applies the saved plan`);
+  if (keyword !== "plan") return invalid(`${cmd} does not take extra arguments`);
+  if (read.why) return invalid(`\`${display} --why\` plans nothing, so it takes no Terraform arguments`);
+  const extra = validateExtraArgs(after);
+  if (!extra.ok) return invalid(extra.reason);
+  const args = read.destroy && !extra.args.includes("-destroy") ? ["-destroy", ...extra.args] : extra.args;
+  return ok({ kind: "plan", filter, extraArgs: args });
+}
+
+/** A flag of the command's own (not the filter's), noted in `read`; false when the token is none. */
+function readCommandFlag(keyword: ArgsKeyword, token: string, read: ReadArgs): boolean {
+  // `/plan -destroy` is `/plan -- -destroy`: a teardown plan, said where the flags are.
+  if (keyword === "plan" && token === "-destroy") read.destroy = true;
+  else if (keyword === "plan" && token === "--why") read.why = true;
+  else if (keyword === "apply" && token === "--override-window") read.overrideWindow = true;
+  else if (keyword === "apply" && token === "--override-protect") read.overrideProtect = true;
+  // Atlantis' spelling: forget the policy approvals of the current plans instead of adding one.
+  else if (keyword === "approve_policies" && token === "--clear-policy-approval") read.clearApprovals = true;
+  else return false;
+  return true;
+}
+
+/**
+ * A filter flag (`-p x`, `--dir=x`) set in `filter`: how many tokens after this one it took (its
+ * value's), why it is refused, or undefined when the token is no filter flag.
+ */
+function readFilterFlag(token: string, next: string | undefined, filter: ProjectFilter): number | ParseResult | undefined {
+  const flag = FLAG.exec(token);
+  const flagName = flag?.[1];
+  const key = flagName === undefined ? undefined : FLAGS.get(flagName);
+  if (flag === null || flagName === undefined || key === undefined) return undefined;
+  if (filter[key] !== undefined) return invalid(`${markdownCode(flagName)} is given more than once`);
+  let value = flag[2];
+  let took = 0;
+  // No project, dir or workspace starts with `-`: `-p -d x` means the value was forgotten.
+  if (value === undefined && next !== undefined && !next.startsWith("-")) {
+    value = next;
+    took = 1;
+  }
+  if (value === undefined || value === "") return invalid(`${markdownCode(flagName)} needs a value`);
+  const checked = validateFilterValue(key, value);
+  if (!checked.ok) return invalid(checked.reason);
+  filter[key] = checked.value;
+  return took;
+}
+
+/** Any other token: a positional of `/import` and `/state`, kept in `positionals`; for the rest, why it is refused. */
+function readPositional(keyword: ArgsKeyword, display: string, token: string, positionals: string[]): ParseResult | undefined {
+  if (token.startsWith("-") && token.length > 1) return invalid(unknownFlag(token, keyword, display));
+  if (DASH_LOOKALIKE.test(token)) {
+    const dash = Array.from(token)[0] ?? "";
+    return invalid(`${markdownCode(token)} starts with a dash lookalike (${codePointName(dash)}); type flags with the ASCII \`-\``);
+  }
+  if (keyword !== "import" && keyword !== "state")
+    return invalid(`unexpected argument ${markdownCode(token)}: \`${display}\` takes only the flags \`-p\`, \`-d\` and \`-w\``);
+  if (token.length > MAX_POSITIONAL) return invalid(`${markdownCode(token.slice(0, 40))}… is longer than ${MAX_POSITIONAL} characters`);
+  positionals.push(token);
+  return undefined;
 }
 
 /** The command a keyword makes of its read arguments, or why they do not fit it. */

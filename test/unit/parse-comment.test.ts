@@ -627,3 +627,25 @@ describe("/apply --override-protect", () => {
     expect(parseComment("/plan --override-protect -- x").type).toBe("invalid");
   });
 });
+
+describe("parseComment: what follows `--`, by command", () => {
+  it.each<[string, ParseResult]>([
+    ["/plan -destroy -- -refresh=false", plan({}, ["-destroy", "-refresh=false"])],
+    ["/plan -destroy -- -destroy", plan({}, ["-destroy"])],
+    ["/plan --why -- -refresh=false", invalid("`/plan --why` plans nothing, so it takes no Terraform arguments")],
+    ["/plan --why -destroy", invalid("`/plan --why` plans nothing, so `-destroy` has no meaning with it")],
+    ["/drift -- why", invalid("`/drift` does not take extra arguments; only `/drift pause -p PROJECT -- REASON` takes a reason")],
+    [
+      "/drift resume -p net -- why",
+      invalid("`/drift` does not take extra arguments; only `/drift pause -p PROJECT -- REASON` takes a reason"),
+    ],
+    ["/drift pause -p net -- on call", cmd({ kind: "drift", action: "pause", filter: { project: "net" }, reason: "on call" })],
+    ["/apply -- -auto-approve", invalid("`/apply` does not take extra arguments: it applies the saved plan")],
+    ["/apply --override-window -- ", invalid("`/apply` --override-window needs a reason after `--`: it is recorded in the audit")],
+    ["/unlock -- x", invalid("`/unlock` does not take extra arguments")],
+    ["/plan -p -d x", invalid("`-p` needs a value")],
+    ["/plan -p a --project=b", invalid("`--project` is given more than once")],
+  ])("%s", (body, result) => {
+    expect(parseComment(body)).toEqual(result);
+  });
+});
