@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Outcome } from "../console/console-actions.js";
 import type { ConsoleDeps } from "../console/console-context.js";
 import type { TokenScope } from "../store/api-token-store.js";
-import type { ApiCaller } from "./api-auth.js";
+import type { ApiCaller } from "./api-caller.js";
 
 /** What a route answers: a status and a JSON body (errors are `{error: message}`). */
 export interface ApiAnswer {

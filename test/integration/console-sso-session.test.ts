@@ -1,7 +1,7 @@
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/server-config.js";
-import { tokenCaller } from "../../src/api/api-auth.js";
+import { tokenCaller } from "../../src/api/api-caller.js";
 import { csrfToken, newCsrfSecret, newSessionId, sessionKey } from "../../src/console/console-session.js";
 import type { SsoProvider } from "../../src/sso/sso-provider.js";
 import { openStore } from "../../src/store/open-store.js";

@@ -5,7 +5,7 @@ import { authorizeCommand } from "../../src/authorization/authorize-command.js";
 import type { JobDeps } from "../../src/job-context/job-deps.js";
 import type { Job } from "../../src/model/job.js";
 import type { VcsClient } from "../../src/vcs/vcs-client.js";
-import { tokenCaller } from "../../src/api/api-auth.js";
+import { tokenCaller } from "../../src/api/api-caller.js";
 import { API_ROUTES } from "../../src/api/create-api.js";
 import { openApiDocument } from "../../src/api/openapi.js";
 import { ConfigError, parseServerConfig } from "../../src/config/server-config.js";
