@@ -127,9 +127,13 @@ function shownDefault(p: Schema, parsed: unknown): string {
   return code(`${n}${unit}`);
 }
 
-function configPage(title: string, intro: string, schema: z.ZodType, source: string): string {
+/** `parts`: files of shapes the schema spreads into its object (`...serverToolsShape`), their keys at indent 2. */
+function configPage(title: string, intro: string, schema: z.ZodType, source: string, parts: string[] = []): string {
   const json = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as Schema;
-  const docs = docComments(readFileSync(join(ROOT, source), "utf8"), 4);
+  const docs = new Map([
+    ...docComments(readFileSync(join(ROOT, source), "utf8"), 4),
+    ...parts.flatMap((p) => [...docComments(readFileSync(join(ROOT, p), "utf8"), 2)]),
+  ]);
   // Only the server config parses from nothing; the repo config needs its `version`.
   const parsed = schema.safeParse({});
   const defaults = parsed.success ? (parsed.data as Record<string, unknown>) : {};
@@ -204,6 +208,7 @@ export async function docsReferencePages(): Promise<Map<string, string>> {
         "Every key of the server config (`SLUICE_SERVER_CONFIG`), with its type and default. Only the operator sets these; a repository's `.sluice.yaml` on its base branch may set the repository-level ones the server lists in `allowed_overrides`. [Server config](../server-config.md) explains them with examples.",
         serverConfigSchema,
         "src/config/server-config-schema.ts",
+        ["src/config/server-tools-schema.ts", "src/config/sandbox-config-schema.ts"],
       ),
     ],
     [

@@ -5,8 +5,10 @@ import { cronSchema } from "../util/cron.js";
 import { auditStreamSchema, notificationsSchema } from "./audit-stream-config.js";
 import { applyWindow, freeze, permissionRule } from "./change-control-schema.js";
 import { stage } from "./repo/sluice-schema.js";
-import { duration, policiesSchema, policyCheckStage, size, workflowHookSchema } from "./server-config-parts.js";
-import { credentialRuleSchema, newProjectsSchema, notSluiceOwn, SLUICE_OWN_REF } from "./credentials-schema.js";
+import { duration, policiesSchema, policyCheckStage, workflowHookSchema } from "./server-config-parts.js";
+import { credentialRuleSchema, newProjectsSchema } from "./credentials-schema.js";
+import { sandboxConfigShape } from "./sandbox-config-schema.js";
+import { serverToolsShape } from "./server-tools-schema.js";
 import { apiSchema, ssoSchema } from "./sso-config-schema.js";
 import { agentsSchema, autoApproveSchema, destroyRuleSchema, protectOwnersSchema, protectSchema } from "./plan-rules-schema.js";
 
@@ -30,65 +32,7 @@ export const serverConfigSchema = z
     sparse_checkout: z.boolean().default(true),
     /** Extra regular expressions whose matches are redacted from everything posted or logged. */
     redact_patterns: z.array(z.string().min(1)).default([]),
-    terraform_binary: z.string().min(1).default("terraform"),
-    tofu_binary: z.string().min(1).default("tofu"),
-    /** Default: `.tools/bin/helm` when the setup step installed it, else `helm` on PATH. */
-    helm_binary: z.string().min(1).optional(),
-    kubectl_binary: z.string().min(1).default("kubectl"),
-    /** Terragrunt units run this binary (it runs `terraform_binary`, or a project's `terraform_binary`). */
-    terragrunt_binary: z.string().min(1).default("terragrunt"),
-    /**
-     * Kubeconfig file per repo glob: Helm and Kustomize projects apply only where one is given. One
-     * path serves plans (live diff, Helm's server-side dry run) and applies; `{apply, plan}` gives
-     * plans their own, with fewer rights (a PR's chart runs `lookup` in its plan): without `plan`,
-     * plans have no cluster. `preview`: what previews plan and apply with (never `apply`, which is
-     * production's: a preview is applied without approvals); without it, no Kubernetes previews.
-     */
-    kubeconfigs: z
-      .record(
-        z.string().min(1),
-        z.preprocess(
-          (given) => (typeof given === "string" ? { apply: given, plan: given } : given),
-          z.object({ apply: z.string().min(1), plan: z.string().min(1).optional(), preview: z.string().min(1).optional() }).strict(),
-        ),
-      )
-      .default({}),
-    /**
-     * Secrets runners may receive, by name: the value is read from the server's environment
-     * (`env:NAME`), never from a pull request. Repos refer to them by name (helm `secret_set`).
-     */
-    secrets: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_.-]+$/),
-        z
-          .string()
-          .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
-          .refine(notSluiceOwn, SLUICE_OWN_REF),
-      )
-      .default({}),
-    /**
-     * Chart repositories and OCI registries (`oci://host/path`) helm may fetch chart dependencies
-     * from, with credentials from the server's environment; any other dependency must be vendored.
-     */
-    helm_repositories: z
-      .array(
-        z.strictObject({
-          url: z.string().regex(/^(https?|oci):\/\/[^\s]+$/, "must be an http(s):// chart repository or an oci:// registry URL"),
-          name: z
-            .string()
-            .regex(/^[A-Za-z0-9_.-]+$/)
-            .optional(),
-          username: z
-            .string()
-            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
-            .optional(),
-          password: z
-            .string()
-            .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, "must be env:VARIABLE")
-            .optional(),
-        }),
-      )
-      .default([]),
+    ...serverToolsShape,
     /** Timeout for one tool step (init, plan, show, apply); the default workflow's init + plan run as one tool run with twice this. */
     step_timeout: duration.default(30 * 60e3),
     /**
@@ -245,39 +189,7 @@ export const serverConfigSchema = z
     sso: ssoSchema,
     /** The automation API under /api/v1/ (off: every path of it answers 404). */
     api: apiSchema,
-    /** Every tool run in a bubblewrap sandbox (docs/sandbox.md); `off` only when said. */
-    sandbox: z
-      .union([z.enum(["on", "off"]), z.boolean()])
-      .transform((v) => (v === true || v === "on" ? "on" : "off"))
-      .default("on"),
-    /**
-     * Memory all tool runs of this replica may hold together; a run waits ("queued: waiting for
-     * memory") until what its project last peaked at fits. Default: three quarters of the memory
-     * this process may use (its container's limit, else the machine's).
-     */
-    memory_budget: size.optional(),
-    /** Host paths every run may read and write (a local state dir, a credentials file); also SLUICE_SANDBOX_PATHS. */
-    sandbox_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
-    /**
-     * Per run: resident memory of all its processes (with the files in its /tmp), tasks (processes
-     * and threads), largest file written, and what its checkout, plan dir and /tmp hold together.
-     */
-    limits: z
-      .object({
-        memory: size.default(4 * 1024 ** 3),
-        processes: z.number().int().min(8).max(1_000_000).default(2048),
-        file_size: size.default(2 * 1024 ** 3),
-        disk: size.default(8 * 1024 ** 3),
-      })
-      .strict()
-      .prefault({}),
-    /**
-     * Space kept free in the data dir (a file of this size, given up when the volume is full) so
-     * that webhooks are still recorded when runs or anything else filled the volume; 0 = none.
-     */
-    data_reserve: z.union([z.literal(0), size]).default(64 * 1024 ** 2),
-    /** `REPO_GLOB` or `REPO_GLOB:PROJECT_GLOB` to `none` (no network at all) or `on`; first match wins. */
-    network: z.record(z.string().min(1), z.enum(["none", "on"])).default({}),
+    ...sandboxConfigShape,
     /** When changes may reach projects (`REPO_GLOB[:PROJECT_GLOB]`): every road outside them is refused; plans still run. */
     apply_windows: z.array(applyWindow).default([]),
     /** Cloud credentials per phase (`REPO_GLOB[:PROJECT_GLOB]`, first match wins): docs/cloud-credentials.md. */
