@@ -1,13 +1,9 @@
-import { execFile } from "node:child_process";
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { planVaultInSandbox, priorStateCheckout, TERRAFORM_SHOW_FAILS, writeStandIns } from "../support/prior-state-secret.js";
 import { useTerraformSandbox } from "../support/terraform-sandbox.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
-import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { createRedactor } from "../../src/util/redact.js";
+import type { Workflow } from "../../src/model/repo-config.js";
 
 /**
  * A plan that fails after terraform planned (a precondition that does not hold) still prints what
@@ -17,18 +13,11 @@ import { createRedactor } from "../../src/util/redact.js";
  * the live log (the job log, the console) got the text at once, with none of them.
  */
 const scratch = useTerraformSandbox("sluice-tf-failed-plan-live-");
-const run = promisify(execFile);
-const tfEnv = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 const SECRET = "prior-state-secret-5e93c0";
 
 /** The real terraform, but a plan that hangs once it has printed and written its plan (a provider that never exits). */
 const PLAN_HANGS = `#!/bin/sh
 if [ "$1" = plan ]; then terraform "$@"; sleep 120; exit 0; fi
-exec terraform "$@"
-`;
-/** The real terraform, but `show` fails (an error on stderr, exit code 1). */
-const SHOW_FAILS = `#!/bin/sh
-if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state or plan file" >&2; exit 1; fi
 exec terraform "$@"
 `;
 /** The real terraform, but a plan that succeeds leaves no plan file (as one written elsewhere would). */
@@ -43,16 +32,12 @@ exec terraform "$@"
 let binDir = "";
 beforeAll(async () => {
   binDir = join(scratch.root, "bin");
-  await mkdir(binDir);
-  await writeFile(join(binDir, "terraform-plan-hangs"), PLAN_HANGS);
-  await chmod(join(binDir, "terraform-plan-hangs"), 0o755);
-  await writeFile(join(binDir, "terraform-plan-file-gone"), PLAN_FILE_GONE);
-  await chmod(join(binDir, "terraform-plan-file-gone"), 0o755);
-  await writeFile(join(binDir, "terraform-show-fails"), SHOW_FAILS);
-  await chmod(join(binDir, "terraform-show-fails"), 0o755);
+  await writeStandIns(binDir, {
+    "terraform-plan-hangs": PLAN_HANGS,
+    "terraform-plan-file-gone": PLAN_FILE_GONE,
+    "terraform-show-fails": TERRAFORM_SHOW_FAILS,
+  });
 });
-
-const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
 
 const tf = (trigger: string, input: string, size: number) => `terraform {
   backend "local" {
@@ -82,38 +67,15 @@ resource "terraform_data" "sized" {
 async function planAfterApply(
   name: string,
   size: number,
-  workflow?: { plan: WorkflowStep[]; apply: WorkflowStep[] },
+  workflow?: Workflow,
   runner = createTerraformRunner("terraform"),
   timeoutMs = 60_000,
 ) {
-  const checkout = join(scratch.root, name);
-  const dataDir = join(scratch.root, `${name}-data`);
-  const cwd = join(checkout, "vault");
-  await mkdir(cwd, { recursive: true });
-  await mkdir(join(checkout, "state"), { recursive: true });
-  await writeFile(join(cwd, "main.tf"), tf("1", JSON.stringify(SECRET), 1));
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env: tfEnv });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env: tfEnv });
-  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
-  await writeFile(join(cwd, "main.tf"), tf("2", '"rotated-away"', size));
-  const sandboxed = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [binDir], network: "none" });
-  if (!sandboxed.ok) throw new Error(sandboxed.reason);
-  const streamed: string[] = [];
-  const outcome = await runner.plan(
-    {
-      project,
-      checkoutDir: checkout,
-      dataDir,
-      extraArgs: [],
-      env: {},
-      timeoutMs,
-      redact: createRedactor(),
-      onOutput: (chunk) => streamed.push(chunk),
-      ...(workflow ? { workflow } : {}),
-    },
-    sandboxed.exec,
-  );
-  return { outcome, streamed: streamed.join("") };
+  const where = await priorStateCheckout(scratch.root, name, {
+    applied: { "vault/main.tf": tf("1", JSON.stringify(SECRET), 1) },
+    planned: { "vault/main.tf": tf("2", '"rotated-away"', size) },
+  });
+  return planVaultInSandbox(scratch.sandbox, runner, where, { readable: [binDir], timeoutMs, ...(workflow ? { workflow } : {}) });
 }
 
 describe("a plan that fails after terraform planned: its text leaves only redacted with the plan's sensitive values", () => {

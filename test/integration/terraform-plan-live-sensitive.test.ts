@@ -1,13 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { planVaultInSandbox, priorStateCheckout } from "../support/prior-state-secret.js";
 import { useTerraformSandbox } from "../support/terraform-sandbox.js";
 import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
-import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { createRedactor } from "../../src/util/redact.js";
+import type { Workflow } from "../../src/model/repo-config.js";
 
 /**
  * A plan's live output (the console's job log, stored as it streams) is redacted with the values
@@ -16,11 +11,7 @@ import { createRedactor } from "../../src/util/redact.js";
  * `show -json`, after the plan printed them: streamed at once, they were stored in clear.
  */
 const scratch = useTerraformSandbox("sluice-tf-live-sensitive-");
-const run = promisify(execFile);
-const tfEnv = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 const SECRET = "prior-state-secret-4f1c9e";
-
-const project: Project = { name: "vault", dir: "vault", workspace: "default", runner: "terraform" };
 
 /** A state whose terraform_data holds a sensitive input (as a provider's secret attribute would be). */
 const tf = (trigger: string) => `terraform {
@@ -34,38 +25,12 @@ resource "terraform_data" "pw" {
 }
 `;
 
-async function planAfterApply(name: string, workflow?: { plan: WorkflowStep[]; apply: WorkflowStep[] }) {
-  const checkout = join(scratch.root, name);
-  const dataDir = join(scratch.root, `${name}-data`);
-  await mkdir(join(checkout, "vault"), { recursive: true });
-  await mkdir(join(checkout, "state"), { recursive: true });
-  await writeFile(join(checkout, "secret.txt"), SECRET);
-  await writeFile(join(checkout, "vault/main.tf"), tf("1"));
-  const cwd = join(checkout, "vault");
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env: tfEnv });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env: tfEnv });
-  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
-  // The secret is no longer in the checkout: only the state holds it now.
-  await writeFile(join(checkout, "secret.txt"), "rotated-away");
-  await writeFile(join(checkout, "vault/main.tf"), tf("2").replace(/sensitive\(file\([^\n]*\)\)/, 'sensitive("rotated-away")'));
-  const sandboxed = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [], network: "none" });
-  if (!sandboxed.ok) throw new Error(sandboxed.reason);
-  const streamed: string[] = [];
-  const outcome = await createTerraformRunner("terraform").plan(
-    {
-      project,
-      checkoutDir: checkout,
-      dataDir,
-      extraArgs: [],
-      env: {},
-      timeoutMs: 60_000,
-      redact: createRedactor(),
-      onOutput: (chunk) => streamed.push(chunk),
-      ...(workflow ? { workflow } : {}),
-    },
-    sandboxed.exec,
-  );
-  return { outcome, streamed: streamed.join("") };
+async function planAfterApply(name: string, workflow?: Workflow) {
+  const where = await priorStateCheckout(scratch.root, name, {
+    applied: { "secret.txt": SECRET, "vault/main.tf": tf("1") },
+    planned: { "secret.txt": "rotated-away", "vault/main.tf": tf("2").replace(/sensitive\(file\([^\n]*\)\)/, 'sensitive("rotated-away")') },
+  });
+  return planVaultInSandbox(scratch.sandbox, createTerraformRunner("terraform"), where, workflow ? { workflow } : {});
 }
 
 describe("a plan's live output knows the plan's sensitive values", () => {

@@ -1,11 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyPriorState, writeFiles } from "../support/prior-state-secret.js";
 import { exec } from "../../runners/exec.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 import type { Project } from "../../src/model/project.js";
@@ -18,7 +17,6 @@ import type { Project } from "../../src/model/project.js";
  * the refused plan's output, posted on the PR, held them in clear.
  */
 const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
-const run = promisify(execFile);
 const SECRET = "prior-state-secret-9b3e71";
 // Deeper than the walk of the download dir goes (16 levels).
 const deepSub = "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p";
@@ -47,17 +45,11 @@ beforeAll(async () => {
     "live/shallow/terragrunt.hcl":
       'terraform {\n  source = "../../modules//vault"\n}\ninputs = {\n  password = "rotated"\n  trigger = "2"\n}\n',
   };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text);
-  }
+  await writeFiles(checkout, files);
   // The state as an earlier apply left it: the secret is in it, no longer in the checkout.
   const cwd = join(checkout, "modules/vault");
   const env = { ...tfEnv(), TF_VAR_password: SECRET, TF_VAR_trigger: "1" };
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env });
-  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
-  await rm(join(cwd, ".terraform.lock.hcl"), { force: true });
+  await applyPriorState(cwd, env);
   // The PR: the same module in a tree with a directory deeper than the walk, and a unit on it.
   await mkdir(join(checkout, "pr/vault"), { recursive: true });
   await writeFile(join(checkout, "pr/vault/main.tf"), main);

@@ -1,11 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
-import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyPriorState, planStreaming, TERRAFORM_SHOW_FAILS, writeFiles, writeStandIns } from "../support/prior-state-secret.js";
 import { exec } from "../../runners/exec.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
 import type { Project } from "../../src/model/project.js";
@@ -18,12 +17,7 @@ import type { Project } from "../../src/model/project.js";
  * terraform but for `show`, which fails as terraform's does (an error on stderr, exit code 1).
  */
 const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
-const run = promisify(execFile);
 const SECRET = "prior-state-secret-c81d5f";
-const SHOW_FAILS = `#!/bin/sh
-if [ "$1" = show ]; then echo "Error: Failed to read the given file as a state or plan file" >&2; exit 1; fi
-exec terraform "$@"
-`;
 
 /** The real terraform, whose plan is written elsewhere, as a unit's `extra_arguments` adding `-out` makes it. */
 const OUT_ELSEWHERE = `#!/bin/sh
@@ -42,13 +36,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "sluice-tg-plan-text-"));
   checkout = join(root, "checkout");
   cliConfig = join(root, "terraform.rc");
-  showFails = join(root, "terraform-show-fails");
   await writeFile(cliConfig, "");
-  await writeFile(showFails, SHOW_FAILS);
-  await chmod(showFails, 0o755);
-  outElsewhere = join(root, "terraform-out-elsewhere");
-  await writeFile(outElsewhere, OUT_ELSEWHERE);
-  await chmod(outElsewhere, 0o755);
+  ({ "terraform-show-fails": showFails, "terraform-out-elsewhere": outElsewhere } = await writeStandIns(root, {
+    "terraform-show-fails": TERRAFORM_SHOW_FAILS,
+    "terraform-out-elsewhere": OUT_ELSEWHERE,
+  }));
   const main = [
     'variable "password" {\n  type      = string\n  sensitive = true\n}',
     'variable "trigger" {\n  type = string\n}',
@@ -65,17 +57,11 @@ beforeAll(async () => {
     "live/vault/terragrunt.hcl": unit(1),
     "live/too-big/terragrunt.hcl": unit(20),
   };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(checkout, path)), { recursive: true });
-    await writeFile(join(checkout, path), text);
-  }
+  await writeFiles(checkout, files);
   // The state as an earlier apply left it: the secret is in it, no longer in the checkout.
   const cwd = join(checkout, "modules/vault");
   const env = { ...tfEnv(), TF_VAR_password: SECRET, TF_VAR_trigger: "1" };
-  await run("terraform", ["init", "-input=false", "-no-color"], { cwd, env });
-  await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd, env });
-  await rm(join(cwd, ".terraform"), { recursive: true, force: true });
-  await rm(join(cwd, ".terraform.lock.hcl"), { force: true });
+  await applyPriorState(cwd, env);
 });
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
@@ -83,22 +69,17 @@ afterAll(async () => {
 
 const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
 
-async function planOf(dir: string, dataDir: string, terraformBinary = "terraform") {
-  const streamed: string[] = [];
-  const outcome = await createTerragruntRunner({ binary: STAND_IN, terraformBinary }).plan(
-    {
-      project: unit(dir),
-      checkoutDir: checkout,
-      dataDir: join(root, dataDir),
-      extraArgs: [],
-      env: tfEnv(),
-      timeoutMs: 60_000,
-      redact: (s) => s,
-      onOutput: (chunk) => streamed.push(chunk),
-    },
-    exec,
-  );
-  return { outcome, streamed: streamed.join("") };
+function planOf(dir: string, dataDir: string, terraformBinary = "terraform") {
+  const req = {
+    project: unit(dir),
+    checkoutDir: checkout,
+    dataDir: join(root, dataDir),
+    extraArgs: [],
+    env: tfEnv(),
+    timeoutMs: 60_000,
+    redact: (s: string) => s,
+  };
+  return planStreaming(createTerragruntRunner({ binary: STAND_IN, terraformBinary }), req, exec);
 }
 
 describe("a unit's plan text leaves only redacted with the plan's sensitive values", () => {
