@@ -1,31 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../src/jobs/run-job.js";
-import type { Job } from "../../src/model/job.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { runningJob, writtenAt } from "../fakes/fake-jobs.js";
 
-let nextJob = 1;
+let nextComment = 1;
 /** `/applies resume|pause` by `actor`, stored now, its comment written at `commentAt`. */
-function appliesJob(action: "pause" | "resume", actor: string, commentAt?: string): Job {
-  const id = nextJob++;
-  const createdAt = new Date().toISOString();
-  return {
-    id,
-    deliveryId: `d${id}`,
-    target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 },
-    spec: {
-      kind: "applies",
-      command: { kind: "applies", action, ...(action === "pause" ? { reason: "late pause" } : {}) },
-      commentId: 1000 + id,
-      actor,
-      ...(commentAt ? { commentAt } : {}),
-    },
-    status: "running",
-    attempts: 1,
-    commentIds: [],
-    createdAt,
-    updatedAt: createdAt,
-  };
-}
+const appliesJob = (action: "pause" | "resume", actor: string, commentAt?: string) =>
+  runningJob({
+    kind: "applies",
+    command: { kind: "applies", action, ...(action === "pause" ? { reason: "late pause" } : {}) },
+    commentId: 1000 + nextComment++,
+    actor,
+    ...writtenAt(commentAt),
+  });
 
 describe("/applies resume delivered late", () => {
   it("a resume written before applies were paused (GitHub redelivered it) lifts no pause: the brake stays on", async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../src/jobs/run-job.js";
 import { planPolicyFact } from "../../src/authorization/plan-policy-fact.js";
-import type { Job } from "../../src/model/job.js";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { summary } from "../golden/fixtures.js";
+import { acmeInfra, runningJob, writtenAt } from "../fakes/fake-jobs.js";
 
 const SERVER = [
   "policies:",
@@ -17,27 +18,18 @@ const failed = (...names: string[]): PolicyCheck => ({
   sets: names.map((name) => ({ name, status: "failed" as const, successes: 0, failures: [`${name} says no`], warnings: [] })),
 });
 
-let nextJob = 1;
-function approveJob(actor: string, clear = false, createdAt = new Date().toISOString(), commentAt?: string): Job {
-  const id = nextJob++;
-  return {
-    id,
-    deliveryId: `d${id}`,
-    target: { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 },
-    spec: {
+let nextComment = 1;
+const approveJob = (actor: string, clear = false, createdAt?: string, commentAt?: string) =>
+  runningJob(
+    {
       kind: "approve_policies",
       command: { kind: "approve_policies", filter: {}, clear },
-      commentId: 1000 + id,
+      commentId: 1000 + nextComment++,
       actor,
-      ...(commentAt ? { commentAt } : {}),
+      ...writtenAt(commentAt),
     },
-    status: "running",
-    attempts: 1,
-    commentIds: [],
-    createdAt,
-    updatedAt: createdAt,
-  };
-}
+    createdAt ? { createdAt } : {},
+  );
 
 async function setup(check: PolicyCheck) {
   const deps = await fakeJobDeps({ serverConfig: SERVER });
@@ -56,19 +48,7 @@ async function setup(check: PolicyCheck) {
         baseSha: pr.baseSha,
         planPath: "/nowhere/plan.tfplan",
         planHash: hash,
-        summary: {
-          add: 1,
-          change: 0,
-          destroy: 0,
-          replace: 0,
-          move: 0,
-          import: 0,
-          forget: 0,
-          resources: [],
-          moves: [],
-          outputs: [],
-          hasChanges: true,
-        },
+        summary: summary({ add: 1, hasChanges: true }),
         jobId: 1,
       },
       { sha256: hash, size: 0 },
@@ -252,8 +232,7 @@ describe("/approve_policies on the fakes", () => {
   it("an approval commented while the plan's job still ran (its comment, showing the failures, not posted) does not approve it", async () => {
     const { deps, plan, run, fact } = await setup(failed("a", "b"));
     // bob's plan job saved the plan and still plans other projects: sec read the failures of the plan shown before.
-    const target = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "http://git/acme/infra.git", pr: 1 };
-    const maker = await deps.store.enqueueInternal(target, { kind: "plan", trigger: "comment", actor: "bob" } as never);
+    const maker = await deps.store.enqueueInternal(acmeInfra(1), { kind: "plan", trigger: "comment", actor: "bob" } as never);
     expect(maker).toBe(plan.jobId);
     await new Promise((r) => setTimeout(r, 1_100));
     const written = new Date().toISOString();

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { askedBeforePlan } from "../../src/authorization/asked-before-plan.js";
 import type { JobWith, SpecOf } from "../../src/model/job.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import { summary } from "../golden/fixtures.js";
 
 /** A drift check's plan of issue 12, made at default-branch commit `sha`, changing terraform_data.x to `input`. */
 const checkPlan = (sha: string, input: string) => ({
@@ -16,20 +17,12 @@ const checkPlan = (sha: string, input: string) => ({
   baseSha: sha,
   planPath: "/nowhere/plan.tfplan",
   planHash: `sha256:${sha}-${input}`,
-  summary: {
-    add: 0,
+  summary: summary({
     change: 1,
-    destroy: 0,
-    replace: 0,
-    move: 0,
-    import: 0,
-    forget: 0,
     resources: [{ address: "terraform_data.x", action: "update" as const }],
-    moves: [],
-    outputs: [],
     changeHashes: { "terraform_data.x": input },
     hasChanges: true,
-  },
+  }),
   jobId: 99,
 });
 

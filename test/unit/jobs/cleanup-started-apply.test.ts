@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { JobTarget } from "../../../src/model/job.js";
+import { claimedJob } from "../../fakes/fake-jobs.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { fakePullRequest } from "../../fakes/fake-vcs.js";
 
@@ -19,10 +20,7 @@ async function closedWith(apply: "started" | "succeeded") {
   const row = await deps.store.recordApplyStart({ jobId: applyJob, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
   if (apply === "succeeded") await deps.store.recordApplyEnd(row, "succeeded");
   await deps.store.updateJob(applyJob, { status: "interrupted", error: "process stopped during apply" });
-  const id = await deps.store.enqueueInternal(target, { kind: "cleanup", merged: false, actor: "alice" });
-  await deps.store.updateJob(id, { status: "running" });
-  const job = await deps.store.getJob(id);
-  if (!job) throw new Error("no cleanup job");
+  const job = await claimedJob(deps.store, target, { kind: "cleanup", merged: false, actor: "alice" });
   await runJob(job, deps);
   return { locks: await deps.store.locksOf("acme/infra", 7), said: deps.vcs.bodiesOn(7).join("\n") };
 }

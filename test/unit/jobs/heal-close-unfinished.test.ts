@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { unfinishedCloseJob } from "../../../src/heal/closed-pr-said.js";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { JobStatus, JobTarget } from "../../../src/model/job.js";
+import { claimedJob } from "../../fakes/fake-jobs.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { fakePullRequest } from "../../fakes/fake-vcs.js";
 
@@ -22,10 +23,7 @@ async function healed(closeJob: JobStatus | undefined, { interval = "5m", closed
     closeId = await deps.store.enqueueInternal(target, { kind: "cleanup", merged: true, mergeSha: "m".repeat(40), actor: "alice" });
     await deps.store.updateJob(closeId, { status: closeJob, error: "GitHub answered 502" });
   }
-  const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
-  await deps.store.updateJob(id, { status: "running" });
-  const job = await deps.store.getJob(id);
-  if (!job) throw new Error("no heal job");
+  const job = await claimedJob(deps.store, target, { kind: "heal", actor: "sluice" });
   await runJob(job, deps);
   const audit = (await deps.store.auditEvents({ repo: "acme/infra" })).filter((e) => e.action === "reconciled").map((e) => e.detail);
   const pushers = await deps.store.headPushers("acme/infra", 7, "h".repeat(40));

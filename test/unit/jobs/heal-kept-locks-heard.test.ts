@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../../src/jobs/run-job.js";
 import type { JobStatus, JobTarget } from "../../../src/model/job.js";
+import { claimedJob } from "../../fakes/fake-jobs.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { fakePullRequest } from "../../fakes/fake-vcs.js";
 
@@ -33,10 +34,7 @@ async function healed(closeJob: JobStatus | undefined, merged = false, { ofClose
     await deps.store.updateJob(closeId, { status: closeJob, error: "GitHub answered 502" });
     if (ofClose) await fail(closeId);
   }
-  const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
-  await deps.store.updateJob(id, { status: "running" });
-  const job = await deps.store.getJob(id);
-  if (!job) throw new Error("no heal job");
+  const job = await claimedJob(deps.store, target, { kind: "heal", actor: "sluice" });
   await runJob(job, deps);
   const audit = (await deps.store.auditEvents({ repo: "acme/infra" })).filter((e) => e.action === "reconciled").map((e) => e.detail);
   // The cleanup a heal queued (its plans and worktrees to go, the locks kept): never a merge's.
@@ -100,12 +98,9 @@ describe("a heal of a closed pull request that keeps its locks (a failed apply),
     const applied = await deps.store.recordApplyStart({ jobId: 999, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
     await deps.store.recordApplyEnd(applied, "failed");
     const sweep = async () => {
-      const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
-      await deps.store.updateJob(id, { status: "running" });
-      const job = await deps.store.getJob(id);
-      if (!job) throw new Error("no heal job");
+      const job = await claimedJob(deps.store, target, { kind: "heal", actor: "sluice" });
       await runJob(job, deps);
-      await deps.store.updateJob(id, { status: "done" });
+      await deps.store.updateJob(job.id, { status: "done" });
     };
     const cleanups = async () => (await deps.store.activeJobsOf("acme/infra", 7)).filter((j) => j.spec.kind === "cleanup");
     await sweep();

@@ -6,6 +6,7 @@ import { refusedOutright } from "../../../src/vcs/refused-outright.js";
 import { VcsError } from "../../../src/vcs/vcs-client.js";
 import { toVcsError } from "../../../src/vcs/github/with-retry.js";
 import { type FakeJobDeps, fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { claimedJob } from "../../fakes/fake-jobs.js";
 import { fakePullRequest } from "../../fakes/fake-vcs.js";
 
 const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "gone" }, cloneUrl: "https://x.test/acme/gone.git", pr: 7 };
@@ -23,15 +24,12 @@ async function lockHolder(answer: () => Promise<never> | undefined) {
 
 /** One heal of #7, run as the worker runs it (its fault is the job's failure). */
 async function heal(deps: FakeJobDeps): Promise<string | undefined> {
-  const id = await deps.store.enqueueInternal(target, { kind: "heal", actor: "sluice" });
-  await deps.store.updateJob(id, { status: "running" });
-  const job = await deps.store.getJob(id);
-  if (!job) throw new Error("no heal job");
+  const job = await claimedJob(deps.store, target, { kind: "heal", actor: "sluice" });
   const failed = await runJob(job, deps).then(
     () => undefined,
     (e: unknown) => String(e),
   );
-  await deps.store.updateJob(id, { status: failed ? "failed" : "done" });
+  await deps.store.updateJob(job.id, { status: failed ? "failed" : "done" });
   return failed;
 }
 
