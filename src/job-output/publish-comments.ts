@@ -105,19 +105,7 @@ export function createResultPoster(vcs: VcsClient, deps: Pick<PublishDeps, "stor
 export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: Job, fixed: PublisherFixed) {
   const poster = createResultPoster(vcs, deps, job);
 
-  const input = (p: Progress): CommentInput => ({
-    jobId: String(job.id),
-    command: fixed.command,
-    state: p.state,
-    headSha: fixed.headSha,
-    triggerText: fixed.trigger.text,
-    triggerUser: fixed.trigger.user,
-    results: p.results,
-    pending: p.pending,
-    notice: p.notice,
-    tone: p.tone ?? (p.failed ? "failed" : undefined),
-    logUrl: deps.reporting.publicUrl ? `${deps.reporting.publicUrl}/jobs/${job.id}` : undefined,
-  });
+  const input = (p: Progress) => commentInput(job, fixed, deps.reporting.publicUrl, p);
 
   /** A push replaced every older plan: their continuation comments are stale now (best effort). */
   async function collapseOlder(): Promise<void> {
@@ -130,23 +118,7 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
   /** Comment and check updates may be started without waiting: each kind still reaches GitHub in order. */
   const inOrder = new KeyedMutex();
 
-  function checkUpdate(p: Progress): CheckUpdate {
-    const redact = fixed.secrets.redact;
-    const rendered = renderCheck(input(p), redact);
-    return p.state === "done"
-      ? {
-          status: "completed" as const,
-          conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
-          title: rendered.title,
-          summary: rendered.summary,
-          ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
-        }
-      : {
-          status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const),
-          title: rendered.title,
-          summary: rendered.summary,
-        };
-  }
+  const checkUpdate = (p: Progress) => checkUpdateOf(input(p), fixed, p);
 
   /** The final answer as it will be posted: rendered and redacted once, so what is stored is what is posted. */
   function resultOf(p: Progress): JobResult {
@@ -203,6 +175,41 @@ export function createCommentPublisher(vcs: VcsClient, deps: PublishDeps, job: J
       if (p.state === "done") await collapseOlder();
     },
   };
+}
+
+/** What the templates render of a job's progress. */
+function commentInput(job: Job, fixed: PublisherFixed, publicUrl: string | undefined, p: Progress): CommentInput {
+  return {
+    jobId: String(job.id),
+    command: fixed.command,
+    state: p.state,
+    headSha: fixed.headSha,
+    triggerText: fixed.trigger.text,
+    triggerUser: fixed.trigger.user,
+    results: p.results,
+    pending: p.pending,
+    notice: p.notice,
+    tone: p.tone ?? (p.failed ? "failed" : undefined),
+    logUrl: publicUrl ? `${publicUrl}/jobs/${job.id}` : undefined,
+  };
+}
+
+/** The check run's update for a job's progress: completed with the Apply button (a plan's) once done. */
+function checkUpdateOf(input: CommentInput, fixed: PublisherFixed, p: Progress): CheckUpdate {
+  const rendered = renderCheck(input, fixed.secrets.redact);
+  return p.state === "done"
+    ? {
+        status: "completed" as const,
+        conclusion: p.failed ? ("failure" as const) : rendered.conclusion,
+        title: rendered.title,
+        summary: rendered.summary,
+        ...(fixed.command === "plan" ? { actions: applyActions(p, rendered.conclusion) } : {}),
+      }
+    : {
+        status: p.state === "queued" ? ("queued" as const) : ("in_progress" as const),
+        title: rendered.title,
+        summary: rendered.summary,
+      };
 }
 
 /**
