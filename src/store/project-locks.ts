@@ -6,16 +6,13 @@ import { type Store, keyMatches, scopesConflict } from "./store.js";
 import { renamedIn } from "../model/repo-move.js";
 import { currentRepositoryName, repositoryTurn } from "./repository-moves.js";
 
-export type ProjectLocks = Pick<
-  Store,
-  "takeLock" | "locksOf" | "releaseLocks" | "lockHolders" | "lockOn" | "beginPrOperation" | "endPrOperation" | "clearPrOperationsOf"
->;
+export type ProjectLocks = Pick<Store, "takeLock" | "locksOf" | "releaseLocks" | "lockHolders" | "lockOn">;
 
 /** The key every take and release of locks on one dir + workspace takes turns on. */
 const place = (repo: string, dir: string, workspace: string) => JSON.stringify([repo, dir, workspace]);
 
 /**
- * Project locks (rule 4) and per-PR operations. A named lock and a whole-dir lock ("") have
+ * Project locks (rule 4). A named lock and a whole-dir lock ("") have
  * different primary keys, so no unique key can decide between two concurrent takes on one dir +
  * workspace: takes and releases there take turns instead, and each sees the committed outcome of
  * the one before (a waiter row committed before a release reads it).
@@ -112,33 +109,6 @@ export function projectLocks({ db }: StoreDriver): ProjectLocks {
         workspace,
       ]);
       return row ? records.toLock(row) : undefined;
-    },
-
-    async beginPrOperation(repo, pr, op, jobId) {
-      for (;;) {
-        const inserted = await db.run("INSERT INTO pr_operations (repo, pr, op, job_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [
-          repo,
-          pr,
-          op,
-          jobId,
-        ]);
-        if (inserted.changes === 1) return { ok: true };
-        const held = await db.get<{ job_id: number }>("SELECT job_id FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?", [
-          repo,
-          pr,
-          op,
-        ]);
-        // Ended between the two statements: try again.
-        if (!held) continue;
-        if (held.job_id === jobId) return { ok: true };
-        return { ok: false, jobId: held.job_id };
-      }
-    },
-    async endPrOperation(repo, pr, op) {
-      await db.run("DELETE FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?", [repo, pr, op]);
-    },
-    async clearPrOperationsOf(jobId) {
-      await db.run("DELETE FROM pr_operations WHERE job_id = ?", [jobId]);
     },
   };
 }

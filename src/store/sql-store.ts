@@ -9,6 +9,7 @@ import { jobQueue } from "./job-queue.js";
 import { jobResults } from "./job-results.js";
 import { policyRecords } from "./policy-records.js";
 import { previewMethods } from "./preview-store.js";
+import { prOperations } from "./pr-operations.js";
 import { projectLocks } from "./project-locks.js";
 import { savedPlans } from "./saved-plans.js";
 import { scheduledDestroyAttemptMethods } from "./scheduled-destroy-attempts.js";
@@ -27,6 +28,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...jobQueue(driver),
     ...savedPlans(driver),
     ...projectLocks(driver),
+    ...prOperations(driver),
     ...applyRecords(driver),
     ...driftSchedules(driver),
     ...driftIssues(driver),
