@@ -1,9 +1,11 @@
 import type { JobStatus, JobTarget } from "../model/job.js";
 import type { ConsoleStore, PauseState, PlanRun } from "./console-store.js";
 import { json } from "./db/db.js";
+import type { AuditTrail } from "./audit-trail.js";
+import type { ConsoleSessions } from "./console-sessions.js";
 import type { JobLogs } from "./job-logs.js";
 import { mergeActivity } from "./merge-activity.js";
-import { type ApplyViewRow, type AuditRow, type LockRow, records, type WaiterRow } from "./record-rows.js";
+import { type ApplyViewRow, type LockRow, records, type WaiterRow } from "./record-rows.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import type { PlanRecord } from "./store.js";
 
@@ -24,8 +26,8 @@ interface PlanRunRow {
   head_sha: string | null;
 }
 
-/** What the console reads and writes besides job logs: activity, locks, the audit trail, the pause flag, sessions. */
-export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobLogs> {
+/** What the console reads and writes besides job logs, the audit trail and sessions: activity, locks, the pause flag. */
+export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobLogs | keyof AuditTrail | keyof ConsoleSessions> {
   const latestApplies = async (where: string) =>
     (
       await db.all<ApplyViewRow>(`${APPLY_VIEW} JOIN (SELECT MAX(id) AS id FROM applies ${where} GROUP BY repo, project) m ON m.id = a.id`)
@@ -80,39 +82,6 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
       return rows.map(records.toApplyView);
     },
 
-    async recordAudit(e) {
-      // Inserts take turns so that ids commit in order: the audit stream reads by id, and an id
-      // that committed after a larger one would be passed over (see audit-outbox-store.ts).
-      return db.tx(function* (t) {
-        yield* t.serialize("audit", "append");
-        const row = yield* t.get<{ id: number }>(
-          "INSERT INTO audit_events (at, actor, action, repo, project, pr, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          [now(), e.actor, e.action, e.repo ?? null, e.project ?? null, e.pr ?? null, e.detail],
-        );
-        return row?.id as number;
-      });
-    },
-    async auditEvents({ repo, action, actor, limit = 500, beforeId }) {
-      const rows = await db.all<AuditRow>(
-        `SELECT * FROM audit_events
-         WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) AND (CAST(? AS TEXT) IS NULL OR action = ?) AND (CAST(? AS TEXT) IS NULL OR lower(actor) = lower(?))
-           AND (CAST(? AS BIGINT) IS NULL OR id < ?)
-         ORDER BY id DESC LIMIT ?`,
-        [
-          repo ?? null,
-          repo ?? null,
-          action ?? null,
-          action ?? null,
-          actor ?? null,
-          actor ?? null,
-          beforeId ?? null,
-          beforeId ?? null,
-          limit,
-        ],
-      );
-      return rows.map(records.toAudit);
-    },
-
     appliesPaused,
     async resumeApplies(pausedBefore) {
       // Stamps are ISO strings of one format: their text order is their time order.
@@ -126,18 +95,6 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
       }
       const value: PauseState = { by: pause.by, reason: pause.reason, at: now() };
       await db.run("INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [PAUSE, value]);
-    },
-
-    async openConsoleSession({ key, login, expiresAt }) {
-      await db.run("DELETE FROM console_sessions WHERE expires_at < ?", [now()]);
-      await db.run("INSERT INTO console_sessions (key, login, expires_at) VALUES (?, ?, ?)", [key, login, expiresAt]);
-    },
-    async consoleSessionLogin(key) {
-      const row = await db.get<{ login: string }>("SELECT login FROM console_sessions WHERE key = ? AND expires_at > ?", [key, now()]);
-      return row?.login;
-    },
-    async endConsoleSession(key) {
-      await db.run("DELETE FROM console_sessions WHERE key = ?", [key]);
     },
 
     async stats() {

@@ -1,7 +1,9 @@
 import { errorMessage } from "../util/errors.js";
 import { applyRecords } from "./apply-records.js";
 import { auditOutbox } from "./audit-outbox.js";
+import { auditTrail } from "./audit-trail.js";
 import { consoleReads } from "./console-reads.js";
+import { consoleSessions } from "./console-sessions.js";
 import { driftIssues } from "./drift-issues.js";
 import { driftSchedules } from "./drift-schedules.js";
 import { jobLogs } from "./job-logs.js";
@@ -37,6 +39,8 @@ export function sqlStore(driver: StoreDriver): Store {
     ...auditOutbox(driver),
     ...jobLogs(driver),
     ...consoleReads(driver),
+    ...auditTrail(driver),
+    ...consoleSessions(driver),
     ...signingKeyMethods(driver.db),
     ...apiTokenMethods(driver.db),
     ...stateHoldMethods(driver.db),
