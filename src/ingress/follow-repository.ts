@@ -2,7 +2,7 @@ import type { RepoMove } from "../model/repo-move.js";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
 import { repositoryMoveOf, repositorySeenIn } from "./repository-move-of.js";
-import type { Delivery } from "./webhook-endpoint.js";
+import type { Delivery } from "./verify-delivery.js";
 
 interface FollowOptions {
   store: Store;

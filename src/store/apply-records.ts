@@ -11,16 +11,11 @@ export type ApplyRecords = Pick<
   | "unsettledAppliesOfPr"
   | "settleAppliesOfPr"
   | "appliedByPr"
-  | "recordLiveApplyStart"
-  | "recordLiveApplyEnd"
-  | "recordLiveApplyDeployment"
-  | "liveApplies"
-  | "appliedRepos"
 >;
 
 /**
- * PR applies and the live record (every apply, whatever started it). Both carry the process that
- * started them, so only applies of a process that is gone are marked interrupted.
+ * PR applies, and the interruption of both these and the live record's (live-applies.ts). Both carry
+ * the process that started them, so only applies of a process that is gone are marked interrupted.
  */
 export function applyRecords(driver: StoreDriver): ApplyRecords {
   const { db } = driver;
@@ -103,37 +98,6 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
         [repo, pr, dir, workspace, ...(headSha === undefined ? [] : [headSha])],
       );
       return row !== undefined;
-    },
-    async recordLiveApplyStart(a) {
-      const row = await db.get<{ id: number }>(
-        `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id`,
-        [a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, a.approvers, a.planHash, driver.owner, now()],
-      );
-      return row?.id as number;
-    },
-    async recordLiveApplyEnd(id, outcome, deploymentId) {
-      await db.run("UPDATE live_applies SET outcome = ?, finished_at = ?, deployment_id = COALESCE(?, deployment_id) WHERE id = ?", [
-        outcome,
-        now(),
-        deploymentId ?? null,
-        id,
-      ]);
-    },
-    async recordLiveApplyDeployment(id, deploymentId) {
-      await db.run("UPDATE live_applies SET deployment_id = ? WHERE id = ?", [deploymentId, id]);
-    },
-    async liveApplies(repo, project) {
-      const rows = await db.all<LiveRow>(
-        "SELECT * FROM live_applies WHERE repo = ? AND (CAST(? AS TEXT) IS NULL OR project = ?) ORDER BY id DESC",
-        [repo, project ?? null, project ?? null],
-      );
-      return rows.map(records.toLive);
-    },
-    async appliedRepos() {
-      return (await db.all<{ repo: string }>("SELECT DISTINCT repo FROM live_applies WHERE outcome = 'succeeded' ORDER BY repo")).map(
-        (r) => r.repo,
-      );
     },
   };
 }

@@ -4,6 +4,7 @@ import { auditOutbox } from "./audit-outbox.js";
 import { auditTrail } from "./audit-trail.js";
 import { consoleReads } from "./console-reads.js";
 import { consoleSessions } from "./console-sessions.js";
+import { liveApplyRecords } from "./live-applies.js";
 import { driftIssues } from "./drift-issues.js";
 import { driftSchedules } from "./drift-schedules.js";
 import { jobLogs } from "./job-logs.js";
@@ -32,6 +33,7 @@ export function sqlStore(driver: StoreDriver): Store {
     ...projectLocks(driver),
     ...prOperations(driver),
     ...applyRecords(driver),
+    ...liveApplyRecords(driver),
     ...driftSchedules(driver),
     ...driftIssues(driver),
     ...policyRecords(driver),
