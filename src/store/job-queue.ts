@@ -54,17 +54,7 @@ const toJob = (r: JobRow) => records.toJob(r);
 
 export type JobQueue = Pick<
   Store,
-  | "recordDelivery"
-  | "claimNextJob"
-  | "activeJobsOf"
-  | "closeJobOf"
-  | "heardOfHead"
-  | "getJob"
-  | "updateJob"
-  | "runningJobs"
-  | "requeueJob"
-  | "enqueueInternal"
-  | "enqueueInternalOnce"
+  "recordDelivery" | "claimNextJob" | "updateJob" | "runningJobs" | "requeueJob" | "enqueueInternal" | "enqueueInternalOnce"
 >;
 
 /** The job queue: deliveries recorded once, jobs claimed fairly, recovered when their process is gone. */
@@ -123,33 +113,6 @@ export function jobQueue(driver: StoreDriver): JobQueue {
          RETURNING *`,
         [driver.owner, now()],
       );
-      return row ? toJob(row) : undefined;
-    },
-    async activeJobsOf(repo, pr) {
-      const rows = await db.all<JobRow>("SELECT * FROM jobs WHERE status IN ('queued', 'running') AND repo = ? AND pr = ? ORDER BY id", [
-        repo,
-        pr,
-      ]);
-      return rows.map(toJob);
-    },
-    async closeJobOf(repo, pr) {
-      const row = await db.get<JobRow>("SELECT * FROM jobs WHERE repo = ? AND pr = ? AND kind = 'cleanup' ORDER BY id DESC LIMIT 1", [
-        repo,
-        pr,
-      ]);
-      return row ? toJob(row) : undefined;
-    },
-    async heardOfHead(repo, pr, headSha) {
-      // Only GitHub's own events carry a head (opened, synchronize, a check's commit); so do the
-      // heal sweep's jobs, so that a head is healed once.
-      const row = await db.get<{ one: number }>(
-        "SELECT 1 AS one FROM jobs WHERE repo = ? AND pr = ? AND target->>'payloadHeadSha' = ? LIMIT 1",
-        [repo, pr, headSha],
-      );
-      return row !== undefined;
-    },
-    async getJob(id) {
-      const row = await db.get<JobRow>("SELECT * FROM jobs WHERE id = ?", [id]);
       return row ? toJob(row) : undefined;
     },
     async updateJob(id, patch) {

@@ -9,6 +9,7 @@ import { driftIssues } from "./drift-issues.js";
 import { driftSchedules } from "./drift-schedules.js";
 import { jobLogs } from "./job-logs.js";
 import { jobQueue } from "./job-queue.js";
+import { jobReads } from "./job-reads.js";
 import { jobResults } from "./job-results.js";
 import { policyRecords } from "./policy-records.js";
 import { previewMethods } from "./preview-store.js";
@@ -29,6 +30,7 @@ import type { Store } from "./store.js";
 export function sqlStore(driver: StoreDriver): Store {
   return {
     ...jobQueue(driver),
+    ...jobReads(driver),
     ...savedPlans(driver),
     ...projectLocks(driver),
     ...prOperations(driver),
