@@ -1,22 +1,9 @@
 import { type FileHandle, open } from "node:fs/promises";
 import type Database from "better-sqlite3";
-import { type Db, type DbOp, type Dialect, type Param, type RunResult, type Tx, type TxBody, txOps } from "./db.js";
+import type { Db, Param, Tx, TxBody } from "./db.js";
 import { type GroupCommitOptions, groupCommit } from "./sqlite-group-commit.js";
-import { toParam } from "./sql-params.js";
-
-export const SQLITE_DIALECT: Dialect = {
-  name: "sqlite",
-  types: {
-    id: "INTEGER PRIMARY KEY AUTOINCREMENT",
-    json: "TEXT",
-    time: "TEXT",
-    bool: "INTEGER",
-    bigint: "INTEGER",
-    blob: "BLOB",
-  },
-  skipLocked: () => "",
-  forUpdate: "",
-};
+import { SQLITE_DIALECT } from "./sqlite-dialect.js";
+import { sqliteStatements } from "./sqlite-statements.js";
 
 /** The embedded driver, plus what only SQLite can do: run a transaction synchronously. */
 export interface SqliteDb extends Db {
@@ -26,8 +13,6 @@ export interface SqliteDb extends Db {
   /** Closes the connection at once, and the WAL handle kept for syncing it when the promise resolves. */
   close(): Promise<void>;
 }
-
-const MAX_CACHED_STATEMENTS = 1000;
 
 /**
  * better-sqlite3 behind the port. Statements are prepared once per SQL text. Transactions take
@@ -49,71 +34,9 @@ export function sqliteDb(
     onSyncFailure?: (e: unknown) => void;
   } = {},
 ): SqliteDb {
-  // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
-  // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
-  // Next to the file SQLite opened, not the path it was given: for a database reached through a
-  // symlink SQLite puts the WAL beside the real file, and syncing the path's would sync nothing.
-  const walMode = !raw.memory && raw.pragma("journal_mode", { simple: true }) === "wal";
-  const file = raw.memory
-    ? undefined
-    : (raw.pragma("database_list") as { name: string; file: string }[]).find((d) => d.name === "main")?.file;
-  const wal = file ? walSyncer(`${file}-wal`, () => walMode && raw.open) : undefined;
-  let syncFailed = false;
-  const syncWal =
-    wal &&
-    (async () => {
-      try {
-        await wal.sync();
-      } catch (e) {
-        // Once: every caller a failed sync was to answer gets its error.
-        if (!syncFailed) opts.onSyncFailure?.(e);
-        syncFailed = true;
-        throw e;
-      }
-    });
+  const { wal, syncWal } = walOf(raw, opts.onSyncFailure);
   const syncEachWrite = opts.syncOffThread ? syncWal : undefined;
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string) => {
-    let s = statements.get(sql);
-    if (!s) {
-      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
-      s = raw.prepare(sql);
-      statements.set(sql, s);
-    }
-    return s;
-  };
-  const params = (values: Param[]) => values.map((v) => toParam(v, "sqlite"));
-  const all = (sql: string, values: Param[]): unknown[] => {
-    const s = prepare(sql);
-    if (!s.reader) {
-      s.run(...params(values));
-      return [];
-    }
-    return s.all(...params(values));
-  };
-  const run = (sql: string, values: Param[]): RunResult => ({ changes: prepare(sql).run(...params(values)).changes });
-  const exec = (op: DbOp): unknown => {
-    switch (op.kind) {
-      case "all":
-        return all(op.sql, op.params);
-      case "run":
-        return run(op.sql, op.params);
-      case "exec":
-        raw.exec(op.script);
-        return undefined;
-      // One process writes through write transactions, which SQLite runs one at a time; nobody listens.
-      case "serialize":
-      case "notify":
-        return undefined;
-    }
-  };
-  const ops = txOps(SQLITE_DIALECT);
-  const drive = <T>(body: (t: Tx) => TxBody<T>): T => {
-    const gen = body(ops);
-    let step = gen.next();
-    while (!step.done) step = gen.next(exec(step.value));
-    return step.value;
-  };
+  const { prepare, all, run, drive } = sqliteStatements(raw);
   const immediate = raw.transaction(<T>(body: (t: Tx) => TxBody<T>) => drive(body)).immediate;
   const grouped = groupCommit(raw, { ...group, afterCommit: syncEachWrite });
   const written = async <T>(value: T): Promise<T> => {
@@ -159,6 +82,36 @@ export function sqliteDb(
       return immediate(body) as T;
     },
   };
+}
+
+/**
+ * The WAL of the connection's file and its sync, which tells `onSyncFailure` once: none for a
+ * database in memory.
+ */
+function walOf(raw: Database.Database, onSyncFailure: ((e: unknown) => void) | undefined) {
+  // Durable commits without the fsync on this thread: the connection runs `synchronous = NORMAL`
+  // and a write is answered once an fsync of the WAL, in the thread pool, has covered it.
+  // Next to the file SQLite opened, not the path it was given: for a database reached through a
+  // symlink SQLite puts the WAL beside the real file, and syncing the path's would sync nothing.
+  const walMode = !raw.memory && raw.pragma("journal_mode", { simple: true }) === "wal";
+  const file = raw.memory
+    ? undefined
+    : (raw.pragma("database_list") as { name: string; file: string }[]).find((d) => d.name === "main")?.file;
+  const wal = file ? walSyncer(`${file}-wal`, () => walMode && raw.open) : undefined;
+  let syncFailed = false;
+  const syncWal =
+    wal &&
+    (async () => {
+      try {
+        await wal.sync();
+      } catch (e) {
+        // Once: every caller a failed sync was to answer gets its error.
+        if (!syncFailed) onSyncFailure?.(e);
+        syncFailed = true;
+        throw e;
+      }
+    });
+  return { wal, syncWal };
 }
 
 /**
