@@ -57,111 +57,105 @@ export type StreamRow = Omit<RowOf<LogStream, never, "startedAt" | "updatedAt">,
   truncated: C["bool"];
 };
 
-/** Row -> record converters: one set, for rows of either database. */
-function recordMappers() {
-  const time = (v: string | null) => v ?? undefined;
-  const toLock = (r: LockRow): LockRecord => ({
-    repo: r.repo,
-    dir: r.dir,
-    workspace: r.workspace,
-    project: r.project,
-    scope: r.scope,
-    pr: r.pr,
-    createdAt: r.created_at,
-  });
-  const toApply = (r: ApplyRow): ApplyRecord => ({
-    id: r.id,
-    jobId: r.job_id,
-    repo: r.repo,
-    pr: r.pr,
-    project: r.project,
-    planId: r.plan_id,
-    status: r.status,
-    startedAt: r.started_at,
-    finishedAt: time(r.finished_at),
-    ...(r.settled_by === null ? {} : { settledBy: r.settled_by, settledAt: time(r.settled_at) }),
-  });
-  return {
-    toJob: (r: JobRow): Job => ({
-      id: r.id,
-      deliveryId: r.delivery_id,
-      target: json(r.target) as JobTarget,
-      spec: json(r.spec) as JobSpec,
-      status: r.status,
-      attempts: r.attempts,
-      commentIds: json(r.comment_ids) as number[],
-      checkRunId: r.check_run_id ?? undefined,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }),
-    toPlan: (r: PlanRow): PlanRecord => ({
-      id: r.id,
-      repo: r.repo,
-      pr: r.pr,
-      project: r.project,
-      dir: r.dir,
-      workspace: r.workspace,
-      runner: r.runner,
-      headSha: r.head_sha,
-      baseSha: r.base_sha,
-      planPath: r.plan_path,
-      planHash: r.plan_hash,
-      summary: json(r.summary) as PlanRecord["summary"],
-      status: r.status,
-      jobId: r.job_id,
-      createdAt: r.created_at,
-      ...(r.shown_at !== null ? { shownAt: r.shown_at } : {}),
-    }),
-    toLock,
-    /** Each lock with the PRs waiting for it (waiters in the order given). */
-    toLockViews: (locks: LockRow[], waiters: WaiterRow[]): LockView[] =>
-      locks.map((l) => ({
-        ...toLock(l),
-        waiting: waiters
-          .filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace && scopesConflict(w.scope, l.scope))
-          .map((w) => w.pr),
-      })),
-    toAudit: (r: AuditRow): AuditEvent => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      repo: r.repo ?? undefined,
-      project: r.project ?? undefined,
-      pr: r.pr ?? undefined,
-      detail: r.detail,
-    }),
-    toApply,
-    toApplyView: (r: ApplyViewRow): ApplyView => ({ ...toApply(r), actor: r.actor ?? "", headSha: r.head_sha ?? undefined }),
-    toLive: (r: LiveRow): LiveApply => ({
-      id: r.id,
-      repo: r.repo,
-      project: r.project,
-      dir: r.dir,
-      workspace: r.workspace,
-      commitSha: r.commit_sha,
-      source: r.source,
-      number: r.number,
-      actor: r.actor,
-      approvers: json(r.approvers) as string[],
-      planHash: r.plan_hash,
-      outcome: r.outcome,
-      ...(r.deployment_id !== null ? { deploymentId: r.deployment_id } : {}),
-      startedAt: r.started_at,
-      ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
-    }),
-    toStream: (r: StreamRow): LogStream => ({
-      jobId: r.job_id,
-      project: r.project,
-      repo: r.repo,
-      pr: r.pr,
-      kind: r.kind,
-      bytes: r.bytes,
-      truncated: bool(r.truncated),
-      startedAt: r.started_at,
-      updatedAt: r.updated_at,
-    }),
-  };
-}
+const time = (v: string | null) => v ?? undefined;
+const toLock = (r: LockRow): LockRecord => ({
+  repo: r.repo,
+  dir: r.dir,
+  workspace: r.workspace,
+  project: r.project,
+  scope: r.scope,
+  pr: r.pr,
+  createdAt: r.created_at,
+});
+const toApply = (r: ApplyRow): ApplyRecord => ({
+  id: r.id,
+  jobId: r.job_id,
+  repo: r.repo,
+  pr: r.pr,
+  project: r.project,
+  planId: r.plan_id,
+  status: r.status,
+  startedAt: r.started_at,
+  finishedAt: time(r.finished_at),
+  ...(r.settled_by === null ? {} : { settledBy: r.settled_by, settledAt: time(r.settled_at) }),
+});
+const toJob = (r: JobRow): Job => ({
+  id: r.id,
+  deliveryId: r.delivery_id,
+  target: json(r.target) as JobTarget,
+  spec: json(r.spec) as JobSpec,
+  status: r.status,
+  attempts: r.attempts,
+  commentIds: json(r.comment_ids) as number[],
+  checkRunId: r.check_run_id ?? undefined,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toPlan = (r: PlanRow): PlanRecord => ({
+  id: r.id,
+  repo: r.repo,
+  pr: r.pr,
+  project: r.project,
+  dir: r.dir,
+  workspace: r.workspace,
+  runner: r.runner,
+  headSha: r.head_sha,
+  baseSha: r.base_sha,
+  planPath: r.plan_path,
+  planHash: r.plan_hash,
+  summary: json(r.summary) as PlanRecord["summary"],
+  status: r.status,
+  jobId: r.job_id,
+  createdAt: r.created_at,
+  ...(r.shown_at !== null ? { shownAt: r.shown_at } : {}),
+});
+/** Each lock with the PRs waiting for it (waiters in the order given). */
+const toLockViews = (locks: LockRow[], waiters: WaiterRow[]): LockView[] =>
+  locks.map((l) => ({
+    ...toLock(l),
+    waiting: waiters
+      .filter((w) => w.repo === l.repo && w.dir === l.dir && w.workspace === l.workspace && scopesConflict(w.scope, l.scope))
+      .map((w) => w.pr),
+  }));
+const toAudit = (r: AuditRow): AuditEvent => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  repo: r.repo ?? undefined,
+  project: r.project ?? undefined,
+  pr: r.pr ?? undefined,
+  detail: r.detail,
+});
+const toApplyView = (r: ApplyViewRow): ApplyView => ({ ...toApply(r), actor: r.actor ?? "", headSha: r.head_sha ?? undefined });
+const toLive = (r: LiveRow): LiveApply => ({
+  id: r.id,
+  repo: r.repo,
+  project: r.project,
+  dir: r.dir,
+  workspace: r.workspace,
+  commitSha: r.commit_sha,
+  source: r.source,
+  number: r.number,
+  actor: r.actor,
+  approvers: json(r.approvers) as string[],
+  planHash: r.plan_hash,
+  outcome: r.outcome,
+  ...(r.deployment_id !== null ? { deploymentId: r.deployment_id } : {}),
+  startedAt: r.started_at,
+  ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
+});
+const toStream = (r: StreamRow): LogStream => ({
+  jobId: r.job_id,
+  project: r.project,
+  repo: r.repo,
+  pr: r.pr,
+  kind: r.kind,
+  bytes: r.bytes,
+  truncated: bool(r.truncated),
+  startedAt: r.started_at,
+  updatedAt: r.updated_at,
+});
 
-export const records = recordMappers();
+/** Row -> record converters: one set, for rows of either database. */
+export const records = { toJob, toPlan, toLock, toLockViews, toAudit, toApply, toApplyView, toLive, toStream };
