@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
-import { createServer, request, type ClientRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request, type ClientRequest } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
+import { serveOnLoopback } from "../support/loopback-server.js";
 
 /**
  * Bodies are held whole until their signature can be checked, so anyone who can reach the
@@ -34,15 +34,9 @@ async function serve(bodyDeadlineMs?: number): Promise<string> {
     receive: async () => undefined,
     log: { warn: (_o, msg) => warnings.push(msg), error: (_o, msg) => warnings.push(msg) },
   });
-  const server = createServer((req, res) => void endpoint(req, res).catch(() => undefined));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  servers.push({
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const served = await serveOnLoopback((req, res) => void endpoint(req, res).catch(() => undefined));
+  servers.push({ close: served.stop });
+  return served.url;
 }
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Delivery } from "../../src/ingress/verify-delivery.js";
 import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
+import { serveOnLoopback } from "../support/loopback-server.js";
 
 /**
  * What a signed delivery's body may be. GitHub sends a webhook as JSON or, when the hook's
@@ -14,7 +14,7 @@ import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
 const SECRET = "whsec-bodies";
 const received: Delivery[] = [];
 const warnings: string[] = [];
-let server: Server;
+let stop: () => Promise<void>;
 let url: string;
 
 beforeAll(async () => {
@@ -25,14 +25,9 @@ beforeAll(async () => {
     },
     log: { warn: (_o, msg) => warnings.push(msg), error: (_o, msg) => warnings.push(msg) },
   });
-  server = createServer((req, res) => void endpoint(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  ({ url, stop } = await serveOnLoopback((req, res) => void endpoint(req, res)));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => stop());
 beforeEach(() => {
   received.length = 0;
   warnings.length = 0;

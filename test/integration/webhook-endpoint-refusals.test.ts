@@ -1,9 +1,8 @@
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Delivery } from "../../src/ingress/verify-delivery.js";
 import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
+import { serveOnLoopback } from "../support/loopback-server.js";
 
 /**
  * Each answer of the webhook endpoint: its status and body, the metric's reason, the log's line.
@@ -14,7 +13,7 @@ const received: Delivery[] = [];
 const said: string[] = [];
 const counted: string[] = [];
 let fault: "none" | "disk-full" | "store" = "none";
-let server: Server;
+let stop: () => Promise<void>;
 let url: string;
 
 beforeAll(async () => {
@@ -30,14 +29,9 @@ beforeAll(async () => {
     log: { warn: (_o, msg) => void said.push(`warn: ${msg}`), error: (_o, msg) => void said.push(`error: ${msg}`) },
     count: { received: (e) => void counted.push(`received ${e}`), rejected: (r) => void counted.push(`rejected ${r}`) },
   });
-  server = createServer((req, res) => void endpoint(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  ({ url, stop } = await serveOnLoopback((req, res) => void endpoint(req, res)));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => stop());
 beforeEach(() => {
   received.length = 0;
   said.length = 0;

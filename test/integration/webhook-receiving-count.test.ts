@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebhookEndpoint } from "../../src/ingress/webhook-endpoint.js";
+import { serveOnLoopback } from "../support/loopback-server.js";
 import { afterDeliveries, deliveriesFirstFlag, receivingDelivery } from "../../src/store/deliveries-first.js";
 
 /**
@@ -21,7 +21,7 @@ const state = (ms: number): Promise<"free" | "held"> =>
 
 let failStore = false;
 let handled = 0;
-let server: Server;
+let stop: () => Promise<void>;
 let url: string;
 beforeAll(async () => {
   const endpoint = createWebhookEndpoint({
@@ -33,18 +33,13 @@ beforeAll(async () => {
     log: { warn: () => undefined, error: () => undefined },
     receiving: receivingDelivery(flag, CAP_MS),
   });
-  server = createServer((req, res) => {
+  ({ url, stop } = await serveOnLoopback((req, res) => {
     handled++;
     // A client that leaves mid-body fails the read: the app's router logs it; here it is expected.
     endpoint(req, res).catch(() => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  }));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => stop());
 
 function post(body: Buffer, headers: Record<string, string>, method = "POST"): Promise<number> {
   return new Promise((resolve) => {
