@@ -1,13 +1,9 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terragrunt and Terraform (HCL) text
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyPriorState, planStreaming, TERRAFORM_SHOW_FAILS, writeFiles, writeStandIns } from "../support/prior-state-secret.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planStreaming, TERRAFORM_SHOW_FAILS, writeFiles, writeStandIns } from "../support/prior-state-secret.js";
+import { applyVaultSecret, TERRAGRUNT_STAND_IN, useTerragruntScratch, vaultModule } from "../support/terragrunt-prior-state.js";
 import { exec } from "../../runners/exec.js";
 import { createTerragruntRunner } from "../../runners/terragrunt/terragrunt-runner.js";
-import type { Project } from "../../src/model/project.js";
 
 /**
  * A unit's plan text leaves (the live log, the comment) only redacted with the values the plan
@@ -16,7 +12,6 @@ import type { Project } from "../../src/model/project.js";
  * the live log knowing none of them. The show's failure is forced by a stand-in that is the real
  * terraform but for `show`, which fails as terraform's does (an error on stderr, exit code 1).
  */
-const STAND_IN = fileURLToPath(new URL("../fixtures/terragrunt-stand-in/terragrunt", import.meta.url));
 const SECRET = "prior-state-secret-c81d5f";
 
 /** The real terraform, whose plan is written elsewhere, as a unit's `extra_arguments` adding `-out` makes it. */
@@ -25,61 +20,34 @@ if [ "$1" = plan ]; then exec terraform "$@" -out=elsewhere.tfplan; fi
 exec terraform "$@"
 `;
 
-let root = "";
-let checkout = "";
-let cliConfig = "";
+const scratch = useTerragruntScratch("sluice-tg-plan-text-");
 let showFails = "";
 let outElsewhere = "";
-const tfEnv = () => ({ TF_CLI_CONFIG_FILE: cliConfig, PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1" });
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tg-plan-text-"));
-  checkout = join(root, "checkout");
-  cliConfig = join(root, "terraform.rc");
-  await writeFile(cliConfig, "");
+  const { root, checkout } = scratch;
   ({ "terraform-show-fails": showFails, "terraform-out-elsewhere": outElsewhere } = await writeStandIns(root, {
     "terraform-show-fails": TERRAFORM_SHOW_FAILS,
     "terraform-out-elsewhere": OUT_ELSEWHERE,
   }));
-  const main = [
-    'variable "password" {\n  type      = string\n  sensitive = true\n}',
-    'variable "trigger" {\n  type = string\n}',
+  const main = vaultModule(join(root, "vault.tfstate"), [
     'variable "size" {\n  type    = number\n  default = 1\n}',
-    `terraform {\n  backend "local" {\n    path = "${join(root, "vault.tfstate")}"\n  }\n}`,
-    'resource "terraform_data" "pw" {\n  input            = var.password\n  triggers_replace = var.trigger\n}',
     // Fails the plan after terraform planned pw (a precondition on a value known at plan).
-    'resource "terraform_data" "sized" {\n  input = var.size\n  lifecycle {\n    precondition {\n      condition     = var.size < 10\n      error_message = "size must be under 10"\n    }\n  }\n}\n',
-  ].join("\n");
+    'resource "terraform_data" "sized" {\n  input = var.size\n  lifecycle {\n    precondition {\n      condition     = var.size < 10\n      error_message = "size must be under 10"\n    }\n  }\n}',
+  ]);
   const unit = (size: number) =>
     `terraform {\n  source = "../../modules//vault"\n}\ninputs = {\n  password = "rotated"\n  trigger = "2"\n  size = ${size}\n}\n`;
-  const files: Record<string, string> = {
+  await writeFiles(checkout, {
     "modules/vault/main.tf": main,
     "live/vault/terragrunt.hcl": unit(1),
     "live/too-big/terragrunt.hcl": unit(20),
-  };
-  await writeFiles(checkout, files);
+  });
   // The state as an earlier apply left it: the secret is in it, no longer in the checkout.
-  const cwd = join(checkout, "modules/vault");
-  const env = { ...tfEnv(), TF_VAR_password: SECRET, TF_VAR_trigger: "1" };
-  await applyPriorState(cwd, env);
+  await applyVaultSecret(join(checkout, "modules/vault"), scratch.env(), SECRET);
 });
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
-
-const unit = (dir: string): Project => ({ name: dir, dir, workspace: "default", runner: "terragrunt" });
 
 function planOf(dir: string, dataDir: string, terraformBinary = "terraform") {
-  const req = {
-    project: unit(dir),
-    checkoutDir: checkout,
-    dataDir: join(root, dataDir),
-    extraArgs: [],
-    env: tfEnv(),
-    timeoutMs: 60_000,
-    redact: (s: string) => s,
-  };
-  return planStreaming(createTerragruntRunner({ binary: STAND_IN, terraformBinary }), req, exec);
+  return planStreaming(createTerragruntRunner({ binary: TERRAGRUNT_STAND_IN, terraformBinary }), scratch.planRequest(dir, dataDir), exec);
 }
 
 describe("a unit's plan text leaves only redacted with the plan's sensitive values", () => {
