@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { repoFullName } from "../model/repo.js";
-import type { Job, JobSpec, JobTarget } from "../model/job.js";
+import type { JobSpec, JobTarget } from "../model/job.js";
 import type { Param, Tx, TxBody } from "./db/db.js";
 import { type JobRow, records } from "./record-rows.js";
-import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
+import { type StoreDriver, now } from "./store-driver.js";
 import type { Store } from "./store.js";
 
 /** The channel on which a queued job is announced when its transaction commits (PostgreSQL). */
@@ -54,10 +54,10 @@ const toJob = (r: JobRow) => records.toJob(r);
 
 export type JobQueue = Pick<
   Store,
-  "recordDelivery" | "claimNextJob" | "updateJob" | "runningJobs" | "requeueJob" | "enqueueInternal" | "enqueueInternalOnce"
+  "recordDelivery" | "claimNextJob" | "updateJob" | "requeueJob" | "enqueueInternal" | "enqueueInternalOnce"
 >;
 
-/** The job queue: deliveries recorded once, jobs claimed fairly, recovered when their process is gone. */
+/** The job queue: deliveries recorded once, jobs claimed fairly (recovered when their process is gone: job-recovery.ts). */
 export function jobQueue(driver: StoreDriver): JobQueue {
   const { db } = driver;
   return {
@@ -134,25 +134,6 @@ export function jobQueue(driver: StoreDriver): JobQueue {
         if (patch.error !== undefined) set("error", patch.error);
         yield* t.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, [...values, id]);
       });
-    },
-    async runningJobs() {
-      // Adopting the rows (owner = us) in the transaction that found their owner gone means another
-      // process recovering at the same time cannot return them too.
-      const rows = await db.tx(function* (t) {
-        const owners = yield* t.all<{ owner: string }>("SELECT DISTINCT owner FROM jobs WHERE status = 'running' AND owner IS NOT NULL");
-        const dead = orphanedBy(
-          yield* driver.deadOwners(
-            t,
-            owners.map((r) => r.owner),
-          ),
-        );
-        return yield* t.all<JobRow>(`UPDATE jobs SET owner = ?, updated_at = ? WHERE status = 'running' AND ${dead.sql} RETURNING *`, [
-          driver.owner,
-          now(),
-          ...dead.params,
-        ]);
-      });
-      return rows.map(toJob).sort((a: Job, b: Job) => a.id - b.id);
     },
     async requeueJob(id) {
       await db.run("UPDATE jobs SET status = 'queued', owner = NULL, updated_at = ? WHERE id = ?", [now(), id]);

@@ -10,6 +10,7 @@ import { driftSchedules } from "./drift-schedules.js";
 import { jobLogs } from "./job-logs.js";
 import { jobQueue } from "./job-queue.js";
 import { jobReads } from "./job-reads.js";
+import { jobRecovery } from "./job-recovery.js";
 import { jobResults } from "./job-results.js";
 import { policyRecords } from "./policy-records.js";
 import { previewMethods } from "./preview-store.js";
@@ -31,6 +32,7 @@ export function sqlStore(driver: StoreDriver): Store {
   return {
     ...jobQueue(driver),
     ...jobReads(driver),
+    ...jobRecovery(driver),
     ...savedPlans(driver),
     ...projectLocks(driver),
     ...prOperations(driver),
