@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
-import { Language, type Node, type ParseOptions, Parser, type TreeCursor } from "web-tree-sitter";
+import { Language, type Node, type ParseOptions, Parser, type Tree, type TreeCursor } from "web-tree-sitter";
 import { copySubtree, type NodeKinds, nodeKinds, type SyntaxNode } from "./syntax-tree.js";
 import type { TgFile, TgRef } from "../../src/model/project-tree.js";
 import { computed, literalOf, literalText, pathOf } from "./hcl-path.js";
 import { TERRAFORM_FILE_FUNCTIONS } from "../terraform/find-file-reads.js";
+import { NOT_PARSED, type ReadBudget, spend } from "./parse-budget.js";
 
 /**
  * Functions whose first argument names a file Terragrunt reads: its own, and every Terraform
@@ -76,16 +77,35 @@ export function hclParser(): Promise<HclParser> {
  * when it is a literal, or a literal after `get_terragrunt_dir()` / `get_repo_root()`, or a
  * `find_in_parent_folders("name")`; anything else is `computed`.
  */
-export function parseTerragruntHcl({ parser, kinds }: HclParser, text: string, budgetMs = PARSE_BUDGET_MS): TgFile {
-  const deadline = performance.now() + budgetMs;
+export function parseTerragruntHcl(hcl: HclParser, text: string, budgetMs = PARSE_BUDGET_MS, read?: ReadBudget): TgFile {
+  let last = performance.now();
+  const deadline = last + budgetMs;
+  let readSpent = false;
   // tree-sitter cancels a parse whose progress callback returns true (the typings say void).
-  const tooLong = (() => performance.now() > deadline) as unknown as ParseOptions["progressCallback"];
-  const tree = parser.parse(text, null, { progressCallback: tooLong });
-  if (!tree) {
-    // A cancelled parse resumes at the next call unless the parser is reset.
-    parser.reset();
-    return { refs: [], error: performance.now() > deadline ? TOO_SLOW_TO_PARSE : "the file could not be parsed" };
+  const tooLong = (() => {
+    const now = performance.now();
+    if (read) {
+      readSpent = spend(read, now - last);
+      last = now;
+    }
+    return readSpent || now > deadline;
+  }) as unknown as ParseOptions["progressCallback"];
+  try {
+    const tree = hcl.parser.parse(text, null, { progressCallback: tooLong });
+    if (!tree) {
+      // A cancelled parse resumes at the next call unless the parser is reset.
+      hcl.parser.reset();
+      const error = performance.now() > deadline ? TOO_SLOW_TO_PARSE : readSpent ? NOT_PARSED : "the file could not be parsed";
+      return { refs: [], error };
+    }
+    return readTree(hcl.kinds, tree, text);
+  } finally {
+    if (read) spend(read, performance.now() - last);
   }
+}
+
+/** What a parsed file's tree says (see parseTerragruntHcl); the tree is freed. */
+function readTree(kinds: NodeKinds, tree: Tree, text: string): TgFile {
   try {
     const root = tree.rootNode;
     if (root.hasError) return { refs: [], error: `HCL syntax error near line ${firstError(root) + 1}` };

@@ -2,19 +2,16 @@ import { createHash } from "node:crypto";
 import type { TgFile } from "../../src/model/project-tree.js";
 import { isIgnoredPath } from "../../src/util/repo-path.js";
 import { readKeptParses, writeKeptParses } from "./parse-cache-file.js";
-import { hclParser, parseTerragruntHcl, TOO_SLOW_TO_PARSE } from "./parse-terragrunt-hcl.js";
+import { NOT_PARSED, newReadBudget, type ReadBudget, readBudgetSpent } from "./parse-budget.js";
+import { type ParseHere, parseInPool, POOL_MIN_FILES } from "./parse-pool.js";
+import { type HclParser, hclParser, parseTerragruntHcl, TOO_SLOW_TO_PARSE } from "./parse-terragrunt-hcl.js";
 
 /** Parsed files kept by content: a monorepo's next pull request re-parses only what changed. */
 const CACHE_LIMIT = 50_000;
 const cache = new Map<string, TgFile>();
 
-/**
- * All the parsing one read of a commit may do on the server's thread (each file has its own
- * budget, PARSE_BUDGET_MS): past it, the files left get an error instead of a parse, and a later
- * read parses them. 6,000 real units take about 1 s.
- */
-export const PARSE_BUDGET_PER_READ_MS = 6_000;
-const NOT_PARSED = `not parsed: this commit's Terragrunt files took more than ${PARSE_BUDGET_PER_READ_MS / 1000} s to parse in all (Sluice stops there): not followed`;
+/** Kept for its importers: the budget itself lives beside the parse (parse-budget.ts). */
+export { PARSE_BUDGET_PER_READ_MS } from "./parse-budget.js";
 
 /** Contents whose parse ran past its budget, by key: in memory only, so a restart tries again. */
 const tooSlow = new Set<string>();
@@ -72,38 +69,74 @@ export function isTerragruntConfigFile(path: string): boolean {
 /**
  * Parses each file once per content (HCL2, tree-sitter's grammar); a file that is not valid HCL
  * carries its error, so the plan comment can say which unit's configuration could not be followed.
- * `yieldEvery`: files parsed between returns to the event loop.
+ * Many files not parsed before (a new server's first read of a monorepo) are parsed side by side
+ * on the parse pool's worker threads (`poolMinFiles` or more; tests and benchmarks set it); a few
+ * on this thread, `yieldEvery` files between returns to the event loop. The output keeps the order
+ * of `texts`.
  */
-export async function readTerragruntFiles(texts: ReadonlyMap<string, string>, yieldEvery = 256): Promise<Map<string, TgFile>> {
-  const parser = await hclParser();
+export async function readTerragruntFiles(
+  texts: ReadonlyMap<string, string>,
+  { yieldEvery = 256, poolMinFiles = POOL_MIN_FILES }: { yieldEvery?: number; poolMinFiles?: number } = {},
+): Promise<Map<string, TgFile>> {
   await loadKept();
   const found = new Map<string, TgFile>();
-  let n = 0;
-  let parsedNew = false;
-  let spent = 0;
+  const todo: { key: string; text: string }[] = [];
+  // Paths whose content is parsed in this read, by the index of that content in `todo` (a text
+  // copied into many dirs is parsed once).
+  const waiting = new Map<string, number>();
+  const byKey = new Map<string, number>();
   // Smallest first: a commit's huge files cannot spend the budget its real units need.
   for (const [path, text] of [...texts].sort(([, a], [, b]) => a.length - b.length)) {
     // SHA-256: a PR must not be able to make a file of its own collide with another's key.
     const key = createHash("sha256").update(text).digest("base64");
-    let parsed = cache.get(key) ?? (tooSlow.has(key) ? { refs: [], error: TOO_SLOW_TO_PARSE } : undefined);
-    if (!parsed && spent >= PARSE_BUDGET_PER_READ_MS) parsed = { refs: [], error: NOT_PARSED };
-    if (!parsed) {
-      const started = performance.now();
-      parsed = parseTerragruntHcl(parser, text);
-      spent += performance.now() - started;
-      if (parsed.error === TOO_SLOW_TO_PARSE) {
-        if (tooSlow.size < TOO_SLOW_LIMIT) tooSlow.add(key);
-      } else {
-        if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-        cache.set(key, parsed);
-        parsedNew = true;
+    const known = cache.get(key) ?? (tooSlow.has(key) ? { refs: [], error: TOO_SLOW_TO_PARSE } : undefined);
+    if (known) found.set(path, known);
+    else {
+      let at = byKey.get(key);
+      if (at === undefined) {
+        at = todo.push({ key, text }) - 1;
+        byKey.set(key, at);
       }
+      waiting.set(path, at);
     }
-    found.set(path, parsed);
-    if (++n % yieldEvery === 0) await new Promise((r) => setImmediate(r));
   }
+  const read = newReadBudget();
+  const textsToParse = todo.map((t) => t.text);
+  const hcl = await hclParser();
+  const here: ParseHere = (batch, r) => parseBatch(hcl, batch, r);
+  const parses =
+    textsToParse.length >= poolMinFiles
+      ? await parseInPool(textsToParse, read, { here })
+      : await parseHere(here, textsToParse, read, yieldEvery);
+  let parsedNew = false;
+  for (const [path, at] of waiting) found.set(path, parses[at] as TgFile);
+  todo.forEach(({ key }, i) => {
+    const parsed = parses[i] as TgFile;
+    if (parsed.error === TOO_SLOW_TO_PARSE) {
+      if (tooSlow.size < TOO_SLOW_LIMIT) tooSlow.add(key);
+    } else if (parsed.error !== NOT_PARSED) {
+      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+      cache.set(key, parsed);
+      parsedNew = true;
+    }
+  });
   if (parsedNew) keepSoon();
   return new Map([...texts.keys()].map((path) => [path, found.get(path) as TgFile]));
+}
+
+/** Parses on this thread, in order, within the read's budget. */
+async function parseHere(here: ParseHere, texts: string[], read: ReadBudget, yieldEvery: number): Promise<TgFile[]> {
+  const parses: TgFile[] = [];
+  for (let i = 0; i < texts.length; i += yieldEvery) {
+    parses.push(...here(texts.slice(i, i + yieldEvery), read));
+    if (i + yieldEvery < texts.length) await new Promise((r) => setImmediate(r));
+  }
+  return parses;
+}
+
+/** Parses a batch in order; once the read's budget is spent, the files left are not parsed (said so). */
+export function parseBatch(hcl: HclParser, texts: readonly string[], read: ReadBudget): TgFile[] {
+  return texts.map((text) => (readBudgetSpent(read) ? { refs: [], error: NOT_PARSED } : parseTerragruntHcl(hcl, text, undefined, read)));
 }
 
 /** Forgets parsed files as a restart does (benchmarks measure a cold start): the kept file is read again at the next discovery. */

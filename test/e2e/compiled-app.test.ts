@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -161,4 +161,43 @@ describe("production runs the compiled JavaScript", () => {
     },
     180_000,
   );
+  it("the compiled Terragrunt parse pool starts its workers from dist/, on the main thread and on a job thread", () => {
+    // Plain node on the build, no tsx: the worker file and the grammar's .wasm must resolve from dist/.
+    // The script reads on its main thread, then runs itself as a worker thread (as the job thread does).
+    const script = join(OUT, "parse-pool-check.mjs");
+    writeFileSync(
+      script,
+      `import { isMainThread, parentPort, Worker } from "node:worker_threads";
+      import { readTerragruntFiles } from "./runners/terragrunt/read-terragrunt-files.js";
+      import { closeParsePool, parsePoolSize } from "./runners/terragrunt/parse-pool.js";
+      const unit = (i) => \`include "root" {\\n  path = find_in_parent_folders("root.hcl")\\n}\\ninputs = { n = \${i} }\\n\`;
+      const files = new Map(Array.from({ length: 600 }, (_, i) => [\`live/u-\${i}/terragrunt.hcl\`, i === 7 ? "locals {" : unit(i)]));
+      const parsed = await readTerragruntFiles(files, { poolMinFiles: 1 });
+      const out = {
+        workers: parsePoolSize(),
+        kinds: parsed.get("live/u-9/terragrunt.hcl").refs.map((r) => r.kind),
+        broken: parsed.get("live/u-7/terragrunt.hcl").error,
+        order: [...parsed.keys()].slice(0, 3),
+      };
+      await closeParsePool();
+      if (!isMainThread) parentPort.postMessage(out);
+      else {
+        const onThread = await new Promise((resolve, reject) => {
+          const w = new Worker(new URL(import.meta.url));
+          w.once("message", resolve);
+          w.once("error", reject);
+        });
+        console.log(JSON.stringify([out, onThread]));
+      }
+      `,
+    );
+    const answers = JSON.parse(execFileSync(process.execPath, [script], { encoding: "utf8", timeout: 60_000 }));
+    expect(answers).toHaveLength(2);
+    for (const side of answers) {
+      expect(side.workers).toBeGreaterThan(0);
+      expect(side.kinds).toEqual(["include"]);
+      expect(side.broken).toMatch(/^HCL syntax error near line/);
+      expect(side.order).toEqual(["live/u-0/terragrunt.hcl", "live/u-1/terragrunt.hcl", "live/u-2/terragrunt.hcl"]);
+    }
+  });
 });
