@@ -24,8 +24,15 @@ interface Batch {
 
 interface PoolWorker {
   worker: Worker;
-  batch?: Batch;
+  /** Sent and not answered yet, in the order sent (a worker answers in that order). */
+  batches: Batch[];
 }
+
+/**
+ * Batches a worker holds at once: the next is already there when it ends one, not waiting for
+ * the reading thread, busy with its own batch, to hand it one.
+ */
+const IN_FLIGHT = 2;
 
 const workers: PoolWorker[] = [];
 const queue: Batch[] = [];
@@ -62,7 +69,7 @@ export function parseInPool(
   const helpers = here ? 1 : 0;
   const wanted = Math.min(availableParallelism(), batches.length) - helpers;
   while (workers.length < wanted) workers.push(startWorker());
-  for (const w of workers) if (!w.batch) give(w);
+  for (const w of workers) give(w);
   if (here) void parseHereToo(here);
   return Promise.all(batches).then((parts) => parts.flat());
 }
@@ -88,25 +95,27 @@ export async function closeParsePool(): Promise<void> {
   idleTimer = undefined;
   const closing = workers.splice(0);
   const closed = new Error("the Terragrunt parse pool was closed while parsing");
-  for (const b of [...closing.flatMap((w) => (w.batch ? [w.batch] : [])), ...queue.splice(0)]) b.failed(closed);
+  for (const b of [...closing.flatMap((w) => w.batches), ...queue.splice(0)]) b.failed(closed);
   await Promise.all(closing.map((w) => w.worker.terminate()));
 }
 
 function give(w: PoolWorker): void {
-  const batch = queue.shift();
-  w.batch = batch;
-  if (!batch) {
-    // An idle worker does not keep the process alive, nor its memory past IDLE_MS.
-    w.worker.unref();
-    if (workers.every((x) => !x.batch) && !idleTimer) {
-      idleTimer = setTimeout(() => void closeParsePool(), IDLE_MS);
-      idleTimer.unref();
-    }
+  for (let batch = w.batches.length < IN_FLIGHT ? queue.shift() : undefined; batch; ) {
+    w.batches.push(batch);
+    const { spentUs, limitUs } = batch.read;
+    w.worker.postMessage({ id: batch.id, texts: batch.texts, spentUs, limitUs } satisfies ToParseWorker);
+    batch = w.batches.length < IN_FLIGHT ? queue.shift() : undefined;
+  }
+  if (w.batches.length > 0) {
+    w.worker.ref();
     return;
   }
-  w.worker.ref();
-  const { spentUs, limitUs } = batch.read;
-  w.worker.postMessage({ id: batch.id, texts: batch.texts, spentUs, limitUs } satisfies ToParseWorker);
+  // An idle worker does not keep the process alive, nor its memory past IDLE_MS.
+  w.worker.unref();
+  if (workers.every((x) => x.batches.length === 0) && !idleTimer) {
+    idleTimer = setTimeout(() => void closeParsePool(), IDLE_MS);
+    idleTimer.unref();
+  }
 }
 
 /** Run from the TypeScript sources (tsx: tests, benchmarks), not from dist/. */
@@ -122,10 +131,11 @@ function startWorker(): PoolWorker {
     : new Worker(new URL("./parse-worker.js", import.meta.url));
   // Node's default 4 MB stack, as the job thread that reads in production has: a file nested past
   // it is "nested too deeply" in the pool as on that thread.
-  const w: PoolWorker = { worker };
+  const w: PoolWorker = { worker, batches: [] };
   worker.on("message", (m: FromParseWorker) => {
-    const batch = w.batch;
+    const batch = w.batches[0];
     if (!batch || batch.id !== m.id) return;
+    w.batches.shift();
     if ("error" in m) batch.failed(new Error(m.error));
     else batch.done(m.parses);
     give(w);
@@ -134,8 +144,8 @@ function startWorker(): PoolWorker {
     const at = workers.indexOf(w);
     if (at < 0) return;
     workers.splice(at, 1);
-    w.batch?.failed(new Error(`a Terragrunt parse worker stopped (${why}) while parsing ${w.batch.texts.length} files`));
-    w.batch = undefined;
+    for (const b of w.batches.splice(0))
+      b.failed(new Error(`a Terragrunt parse worker stopped (${why}) while parsing ${b.texts.length} files`));
     // Nothing left to take the queue: its batches fail now rather than wait forever.
     if (workers.length === 0) for (const b of queue.splice(0)) b.failed(new Error(`no Terragrunt parse worker is left (${why})`));
   };
