@@ -8,5 +8,5 @@ export interface ToParseWorker {
   limitUs: number;
 }
 
-/** A batch's parses in the order of its texts, or why the worker could not parse it. */
-export type FromParseWorker = { id: number; parses: TgFile[] } | { id: number; error: string };
+/** The worker's grammar is loaded; then each batch's parses in the order of its texts, or why the worker could not parse it. */
+export type FromParseWorker = { ready: true } | { id: number; parses: TgFile[] } | { id: number; error: string };

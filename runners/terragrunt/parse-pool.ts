@@ -26,6 +26,8 @@ interface PoolWorker {
   worker: Worker;
   /** Sent and not answered yet, in the order sent (a worker answers in that order). */
   batches: Batch[];
+  /** Its grammar is loaded: batches are sent from then on. */
+  ready: boolean;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function closeParsePool(): Promise<void> {
 }
 
 function give(w: PoolWorker): void {
+  if (!w.ready) return;
   for (let batch = w.batches.length < IN_FLIGHT ? queue.shift() : undefined; batch; ) {
     w.batches.push(batch);
     const { spentUs, limitUs } = batch.read;
@@ -131,8 +134,13 @@ function startWorker(): PoolWorker {
     : new Worker(new URL("./parse-worker.js", import.meta.url));
   // Node's default 4 MB stack, as the job thread that reads in production has: a file nested past
   // it is "nested too deeply" in the pool as on that thread.
-  const w: PoolWorker = { worker, batches: [] };
+  const w: PoolWorker = { worker, batches: [], ready: false };
   worker.on("message", (m: FromParseWorker) => {
+    if ("ready" in m) {
+      w.ready = true;
+      give(w);
+      return;
+    }
     const batch = w.batches[0];
     if (!batch || batch.id !== m.id) return;
     w.batches.shift();

@@ -12,19 +12,18 @@ import { parseBatch } from "./read-terragrunt-files.js";
 const port = parentPort;
 if (!port) throw new Error("parse-worker.ts runs as a worker thread of the parse pool");
 
+// Batches are sent only once the grammar is loaded (a worker slow to start, on a busy machine,
+// holds none the reading thread could be parsing); a grammar that does not load ends the worker.
+const hcl = await hclParser();
 port.on("message", (m: ToParseWorker) => {
-  hclParser().then(
-    (hcl) => {
-      let parses: TgFile[];
-      try {
-        parses = parseBatch(hcl, m.texts, { spentUs: m.spentUs, limitUs: m.limitUs });
-      } catch (e) {
-        // What the parse would have thrown on the reader's own thread, thrown there by the pool.
-        port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies FromParseWorker);
-        return;
-      }
-      port.postMessage({ id: m.id, parses } satisfies FromParseWorker);
-    },
-    (e: unknown) => port.postMessage({ id: m.id, error: `the HCL grammar did not load: ${String(e)}` } satisfies FromParseWorker),
-  );
+  let parses: TgFile[];
+  try {
+    parses = parseBatch(hcl, m.texts, { spentUs: m.spentUs, limitUs: m.limitUs });
+  } catch (e) {
+    // What the parse would have thrown on the reader's own thread, thrown there by the pool.
+    port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies FromParseWorker);
+    return;
+  }
+  port.postMessage({ id: m.id, parses } satisfies FromParseWorker);
 });
+port.postMessage({ ready: true } satisfies FromParseWorker);
