@@ -111,7 +111,7 @@ export function issueCommentToJob(p: Payload, actor: string, settings: IngressSe
     const reason = disabledReason(word, settings.allowCommands);
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
-  const { said, dated } = writtenComment(p, commentId, by);
+  const { dated } = writtenComment(p, commentId, by);
   if (cmd.kind === "drift") return { job: { target, spec: driftCommandSpec(cmd, dated) } };
   if (cmd.kind === "applies") return { job: { target, spec: { kind: "applies", command: cmd, ...dated } } };
   if (cmd.kind === "apply" && isDriftIssue) return { job: { target, spec: { kind: "drift-apply", command: cmd, ...dated } } };
