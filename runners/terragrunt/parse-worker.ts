@@ -1,6 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import type { TgFile } from "../../src/model/project-tree.js";
 import type { FromParseWorker, ToParseWorker } from "./parse-pool-messages.js";
+import { errorMessage } from "../../src/util/errors.js";
 import { hclParser } from "./parse-terragrunt-hcl.js";
 import { parseBatch } from "./read-terragrunt-files.js";
 
@@ -21,7 +22,7 @@ port.on("message", (m: ToParseWorker) => {
     parses = parseBatch(hcl, m.texts, { spentUs: m.spentUs, limitUs: m.limitUs });
   } catch (e) {
     // What the parse would have thrown on the reader's own thread, thrown there by the pool.
-    port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies FromParseWorker);
+    port.postMessage({ id: m.id, error: errorMessage(e) } satisfies FromParseWorker);
     return;
   }
   port.postMessage({ id: m.id, parses } satisfies FromParseWorker);

@@ -70,11 +70,15 @@ describe("the Terragrunt parse pool", () => {
 
   it("a pool closed while parsing fails the read with that reason, and a later read starts workers again", async () => {
     clearTerragruntParseCache();
+    // The pool the tests before left idle goes first: the one closed below is this read's.
+    await closeParsePool();
     const reading = readTerragruntFiles(files, { poolMinFiles: 1 }).then(
       () => "parsed",
       (e: Error) => e.message,
     );
-    await new Promise((r) => setTimeout(r, 0));
+    // Closed once the read has started its workers (before that there is no pool to close: a busy
+    // machine can take longer than a tick to get there).
+    while (parsePoolSize() === 0) await new Promise((r) => setImmediate(r));
     await closeParsePool();
     expect(await reading).toBe("the Terragrunt parse pool was closed while parsing");
     expect(parsePoolSize()).toBe(0);
