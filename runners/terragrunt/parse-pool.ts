@@ -100,7 +100,14 @@ export async function closeParsePool(): Promise<void> {
   const closing = workers.splice(0);
   const closed = new Error("the Terragrunt parse pool was closed while parsing");
   for (const b of [...closing.flatMap((w) => w.batches), ...queue.splice(0)]) b.failed(closed);
-  await Promise.all(closing.map((w) => w.worker.terminate()));
+  // An idle worker is unref'd: its end is awaited on a ref'd handle, or a caller awaiting the close
+  // (a process stopping, a test) could see its event loop empty first and exit mid-await.
+  await Promise.all(
+    closing.map((w) => {
+      w.worker.ref();
+      return w.worker.terminate();
+    }),
+  );
 }
 
 function give(w: PoolWorker): void {
