@@ -1,13 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest } from "../../runners/runner.js";
-import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
 import type { WorkflowStep } from "../../src/model/repo-config.js";
-import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { applyRequest, httpBackendEach, planNet, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * When Terraform can save the applied state neither in its backend nor to errored.tfstate (a full
@@ -15,49 +10,20 @@ import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "
  * value in clear, those first known at the apply (which no redactor knows yet) included. Real
  * terraform, an http backend that refuses writes.
  */
-let root = "";
-let n = 0;
-let backend: HttpStateBackend;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-printed-state-"));
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  backend = await startHttpStateBackend();
-});
-afterEach(async () => {
-  await backend.close();
-});
-
-const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
-const runner = createTerraformRunner("terraform");
+const scratch = scratchRoot("sluice-tf-printed-state-");
+const http = httpBackendEach();
 // A value first known at the apply, and sensitive: no plan holds it, so no redactor knows it.
 const BODY = 'resource "terraform_data" "pw" {\n  input = sensitive(uuid())\n}\n';
 
 async function planThenApply(applySteps: WorkflowStep[]) {
-  const checkout = join(root, String(++n), "checkout");
-  await mkdir(join(checkout, "net"), { recursive: true });
-  await writeFile(join(checkout, "net/main.tf"), `${httpBackendBlock(backend.url)}${BODY}`);
+  const checkout = join(scratch.next(), "checkout");
+  await http.write(checkout, BODY);
   const dataDir = join(checkout, "..", "plan");
-  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s };
-  const planned = await runner.plan({ ...base, dataDir }, exec);
-  if (!planned.ok) throw new Error(`${planned.message}\n${planned.output}`);
-  backend.refuseWrites = true;
+  const planFile = await planNet(checkout, dataDir);
+  http.backend().refuseWrites = true;
   const live: string[] = [];
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: checkout,
-    dataDir,
-    planFile: planned.planFile,
-    env: {},
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    workflow: { plan: [], apply: applySteps },
-    onOutput: (c) => live.push(c),
-  };
-  return { result: await runner.apply(req, exec), live: live.join("") };
+  const req = applyRequest(checkout, dataDir, planFile, { workflow: { plan: [], apply: applySteps }, onOutput: (c) => live.push(c) });
+  return { result: await terraform.apply(req, exec), live: live.join("") };
 }
 
 /** The generated value, as the kept state holds it. */

@@ -1,12 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest } from "../../runners/runner.js";
-import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
-import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "../support/http-state-backend.js";
+import { applyRequest, httpBackendEach, planNet, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * A plan whose changes are all in the state (a `moved` block, an output's new value) lists no
@@ -14,41 +9,15 @@ import { type HttpStateBackend, httpBackendBlock, startHttpStateBackend } from "
  * backend before the apply counts, as it does for a resource's change. Real terraform, an http
  * backend that answers writes with 200 and keeps nothing (a write gone where the backend does not keep it).
  */
-let root = "";
+const scratch = scratchRoot("sluice-tf-read-back-");
+const http = httpBackendEach();
 let n = 0;
-let backend: HttpStateBackend;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-read-back-"));
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  backend = await startHttpStateBackend();
-});
-afterEach(async () => {
-  await backend.close();
-});
-
-const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
-const runner = createTerraformRunner("terraform");
 
 async function planAndApply(checkout: string, body: string) {
-  await writeFile(join(checkout, "net/main.tf"), `${httpBackendBlock(backend.url)}${body}`);
+  await http.write(checkout, body);
   const dataDir = join(checkout, "..", `plan-${++n}`);
-  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s };
-  const planned = await runner.plan({ ...base, dataDir }, exec);
-  if (!planned.ok) throw new Error(`${planned.message}\n${planned.output}`);
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: checkout,
-    dataDir,
-    planFile: planned.planFile,
-    env: {},
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-  };
-  return runner.apply(req, exec);
+  const planFile = await planNet(checkout, dataDir);
+  return terraform.apply(applyRequest(checkout, dataDir, planFile), exec);
 }
 
 const first = 'resource "terraform_data" "a" {\n  input = 1\n}\noutput "x" {\n  value = "one"\n}\n';
@@ -59,8 +28,7 @@ const changes = {
 };
 
 async function applied() {
-  const checkout = join(root, String(++n), "checkout");
-  await mkdir(join(checkout, "net"), { recursive: true });
+  const checkout = join(scratch.next(), "checkout");
   const made = await planAndApply(checkout, first);
   expect(made).toMatchObject({ ok: true });
   return checkout;
@@ -71,11 +39,11 @@ describe("the read-back of a plan that changes only the state", () => {
     "%s the backend did not keep is not reported as applied",
     async (_what, body) => {
       const checkout = await applied();
-      const kept = backend.state;
-      backend.dropWrites = true;
+      const kept = http.backend().state;
+      http.backend().dropWrites = true;
       const result = await planAndApply(checkout, body);
       // Terraform wrote the new state (the backend said 200), but the backend holds the old one.
-      expect(backend.state).toBe(kept);
+      expect(http.backend().state).toBe(kept);
       expect(result).toMatchObject({ ok: false });
       expect(!result.ok && result.message).toContain("the state read back through the backend is not what it applied");
     },

@@ -1,47 +1,21 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
-import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
+import type { Exec } from "../../runners/runner.js";
 import type { Workflow } from "../../src/model/repo-config.js";
+import { NET, applyRequest, plannedWithModule, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * A saved plan applied from another data dir than the one it was planned in (another replica,
  * or a copy of the store's bytes): real terraform, the runner sets the project up again first.
  */
-let root = "";
-let n = 0;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-elsewhere-"));
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const scratch = scratchRoot("sluice-tf-elsewhere-");
 
 const MIRROR = "/opt/tf-plugins";
 
-const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
-
-async function planned(workflow?: Workflow) {
-  const dir = join(root, String(++n));
-  const checkout = join(dir, "checkout");
-  const state = join(dir, "net.tfstate");
-  await mkdir(join(checkout, "net/label"), { recursive: true });
-  await writeFile(
-    join(checkout, "net/main.tf"),
-    `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "net" {\n  input = "net"\n}\nmodule "label" {\n  source = "./label"\n}\n`,
-  );
-  await writeFile(join(checkout, "net/label/main.tf"), 'resource "terraform_data" "label" {\n  input = "label"\n}\n');
-  const runner = createTerraformRunner("terraform");
-  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s, workflow };
-  const outcome = await runner.plan({ ...base, dataDir: join(dir, "plan") }, exec);
-  if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
-  return { runner, dir, checkout, state, planFile: outcome.planFile, workflow };
-}
+const planned = (workflow?: Workflow) => plannedWithModule(scratch.next(), workflow);
 
 async function apply(p: Awaited<ReturnType<typeof planned>>, dataDir: string, planFile: string) {
   const calls: string[][] = [];
@@ -49,17 +23,7 @@ async function apply(p: Awaited<ReturnType<typeof planned>>, dataDir: string, pl
     calls.push(args);
     return exec(file, args, opts);
   };
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: p.checkout,
-    dataDir,
-    planFile,
-    env: {},
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    workflow: p.workflow,
-  };
-  return { result: await p.runner.apply(req, recording), calls };
+  return { result: await terraform.apply(applyRequest(p.checkout, dataDir, planFile, { workflow: p.workflow }), recording), calls };
 }
 
 const resources = async (state: string) =>
@@ -102,7 +66,7 @@ describe("terraform apply of a saved plan in a new data dir", () => {
   it.skipIf(!existsSync(MIRROR))(
     "installs the providers the plan was made with, from the lock file saved in the plan, before the apply",
     async () => {
-      const dir = join(root, String(++n));
+      const dir = scratch.next();
       const tfrc = join(dir, "terraformrc");
       await mkdir(dir, { recursive: true });
       await writeFile(
@@ -115,10 +79,9 @@ describe("terraform apply of a saved plan in a new data dir", () => {
         await mkdir(join(dir, c, "net"), { recursive: true });
         await writeFile(join(dir, c, "net/main.tf"), main);
       }
-      const runner = createTerraformRunner("terraform");
       const env = { TF_CLI_CONFIG_FILE: tfrc };
-      const plan = await runner.plan(
-        { project, checkoutDir: join(dir, "a"), dataDir: join(dir, "plan"), extraArgs: [], env, timeoutMs: 120_000, redact: (s) => s },
+      const plan = await terraform.plan(
+        { project: NET, checkoutDir: join(dir, "a"), dataDir: join(dir, "plan"), extraArgs: [], env, timeoutMs: 120_000, redact: (s) => s },
         exec,
       );
       if (!plan.ok) throw new Error(`${plan.message}\n${plan.output}`);
@@ -131,18 +94,8 @@ describe("terraform apply of a saved plan in a new data dir", () => {
         if (args[0] === "init") lockAtInit = await readFile(lockB, "utf8").catch(() => undefined);
         return exec(file, args, opts);
       };
-      const result = await runner.apply(
-        {
-          project,
-          checkoutDir: join(dir, "b"),
-          dataDir: copyDir,
-          planFile: join(copyDir, "plan.tfplan"),
-          env,
-          timeoutMs: 120_000,
-          redactWith: () => (s) => s,
-        },
-        recording,
-      );
+      const req = applyRequest(join(dir, "b"), copyDir, join(copyDir, "plan.tfplan"), { env, timeoutMs: 120_000 });
+      const result = await terraform.apply(req, recording);
       expect(result).toMatchObject({ ok: true });
       // Init found the plan's selections in place: the same lock file replica A's init wrote.
       expect(lockAtInit).toBe(await readFile(join(dir, "a/net/.terraform.lock.hcl"), "utf8"));

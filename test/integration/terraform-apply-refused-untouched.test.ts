@@ -1,14 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exec } from "../../runners/exec.js";
-import type { ApplyRequest, Exec } from "../../runners/runner.js";
-import { createTerraformRunner } from "../../runners/terraform/terraform-runner.js";
-import type { Project } from "../../src/model/project.js";
+import type { Exec } from "../../runners/runner.js";
 import type { Workflow } from "../../src/model/repo-config.js";
+import { applyRequest, plannedWithModule, scratchRoot, terraform } from "../support/terraform-scratch.js";
 
 /**
  * Rule 8's line, drawn in the runner: an apply terraform refused before its steps ran (the set-up
@@ -17,52 +15,20 @@ import type { Workflow } from "../../src/model/repo-config.js";
  * One that failed once a step of the apply workflow started is not, whatever the step said.
  * Real terraform, a local backend outside the checkout.
  */
-let root = "";
-let n = 0;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "sluice-tf-untouched-"));
-});
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const scratch = scratchRoot("sluice-tf-untouched-");
 
 const PLAN: Workflow["plan"] = [
   { kind: "init", extraArgs: [] },
   { kind: "plan", extraArgs: [] },
 ];
-const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 
-async function planned(workflow?: Workflow) {
-  const dir = join(root, String(++n));
-  const checkout = join(dir, "checkout");
-  const state = join(dir, "net.tfstate");
-  await mkdir(join(checkout, "net/label"), { recursive: true });
-  await writeFile(
-    join(checkout, "net/main.tf"),
-    `terraform {\n  backend "local" {\n    path = "${state}"\n  }\n}\nresource "terraform_data" "net" {\n  input = "net"\n}\nmodule "label" {\n  source = "./label"\n}\n`,
-  );
-  await writeFile(join(checkout, "net/label/main.tf"), 'resource "terraform_data" "label" {\n  input = "label"\n}\n');
-  const runner = createTerraformRunner("terraform");
-  const base = { project, checkoutDir: checkout, extraArgs: [], env: {}, timeoutMs: 60_000, redact: (s: string) => s, workflow };
-  const outcome = await runner.plan({ ...base, dataDir: join(dir, "plan") }, exec);
-  if (!outcome.ok) throw new Error(`${outcome.message}\n${outcome.output}`);
-  return { runner, dir, checkout, state, planFile: outcome.planFile, dataDir: join(dir, "plan"), workflow };
-}
+const planned = (workflow?: Workflow) => plannedWithModule(scratch.next(), workflow);
 
 type Planned = Awaited<ReturnType<typeof planned>>;
 
 async function apply(p: Planned, at: { dataDir?: string; planFile?: string; exec?: Exec } = {}) {
-  const req: ApplyRequest = {
-    project,
-    checkoutDir: p.checkout,
-    dataDir: at.dataDir ?? p.dataDir,
-    planFile: at.planFile ?? p.planFile,
-    env: {},
-    timeoutMs: 60_000,
-    redactWith: () => (s) => s,
-    workflow: p.workflow,
-  };
-  return p.runner.apply(req, at.exec ?? exec);
+  const req = applyRequest(p.checkout, at.dataDir ?? p.dataDir, at.planFile ?? p.planFile, { workflow: p.workflow });
+  return terraform.apply(req, at.exec ?? exec);
 }
 
 /** The plan copied to a data dir of its own (another replica's): the project is set up again there. */
