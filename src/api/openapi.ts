@@ -39,7 +39,9 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
         default: error,
       },
     };
-    if (r.body) op.requestBody = { required: true, content: { "application/json": { schema: schema(r.body, "input") } } };
+    // An empty body reads as `{}`: a body whose every field is optional need not be sent.
+    if (r.body)
+      op.requestBody = { required: !r.body.safeParse({}).success, content: { "application/json": { schema: schema(r.body, "input") } } };
     paths[r.path] = { ...paths[r.path], [r.method.toLowerCase()]: op };
   }
   return {

@@ -33,15 +33,17 @@ export const operationRoutes: ApiRoute[] = [
     scope: "operate",
     body: z.object({ reason: z.string().min(1).max(200) }),
     response: done,
-    run: async (deps, c, { body }) => answer(await pauseAction(deps, c, "pause", body.reason), (v) => v),
+    run: async (deps, c, { body }) => answer(await pauseAction(deps, c, "pause", { reason: body.reason }), (v) => v),
   }),
   route({
     method: "POST",
     path: "/api/v1/applies/resume",
-    summary: "Resumes applies",
+    summary:
+      "Resumes applies; with `pausedAt` (the `at` of GET /api/v1/applies/pause), only that pause is lifted: one set since stays (409)",
     scope: "operate",
+    body: z.object({ pausedAt: z.string().max(40).optional() }),
     response: done,
-    run: async (deps, c) => answer(await pauseAction(deps, c, "resume", null), (v) => v),
+    run: async (deps, c, { body }) => answer(await pauseAction(deps, c, "resume", body), (v) => v),
   }),
   route({
     method: "POST",

@@ -54,7 +54,16 @@ export async function unlock(ctx: ConsoleContext, req: IncomingMessage, res: Ser
 export async function pause(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, v: Viewer) {
   const form = await ctx.postForm(req, res, v);
   if (!form) return;
-  const done = await pauseAction(ctx.deps, v, form.get("action"), form.get("reason"));
+  // A resume names the pause its page showed: a pause set since that page was drawn is not lifted.
+  const pausedAt = form.get("paused_at");
+  if (form.get("action") === "resume" && !pausedAt) {
+    ctx.message(res, 400, v, "Not resumed", "The page did not say which pause it showed: reload it and resume again.", {
+      href: "/",
+      text: "Back",
+    });
+    return;
+  }
+  const done = await pauseAction(ctx.deps, v, form.get("action"), { reason: form.get("reason"), ...(pausedAt ? { pausedAt } : {}) });
   if (refused(ctx, res, v, done, done.ok || done.status !== 400 ? undefined : { href: "/", text: "Back" })) return;
   redirect(res, `/?done=${done.value.action}`, 303);
 }

@@ -1,6 +1,6 @@
 import { repoAllowed } from "../config/server-config-for.js";
 import type { ServerConfig } from "../config/server-config.js";
-import type { LockView } from "../store/console-store.js";
+import type { LockView, PauseState } from "../store/console-store.js";
 import { isRowId } from "../model/row-id.js";
 import type { Store } from "../store/store.js";
 import { canWrite } from "./overview-rows.js";
@@ -88,12 +88,17 @@ export async function unlockAction(deps: ActionDeps, p: Principal, ref: LockRef)
   return { ok: true, value: { jobId } };
 }
 
-/** Pauses or resumes every apply of the server (a store flag the apply job checks). */
+/**
+ * Pauses or resumes every apply of the server (a store flag the apply job checks). A resume that
+ * names the pause it was asked against (`pausedAt`: its `at`, as the console's banner or the API's
+ * read showed it) lifts that pause only: one set since (by another admin, a `/applies pause`)
+ * stays, and the answer says whose it is.
+ */
 export async function pauseAction(
   deps: ActionDeps,
   p: Principal,
   action: string | null,
-  reasonGiven: string | null,
+  asked: { reason?: string | null; pausedAt?: string } = {},
 ): Promise<Outcome<{ action: "pause" | "resume" }>> {
   if (!p.mayPause)
     return refuse(
@@ -102,14 +107,21 @@ export async function pauseAction(
       "Only the server's admins (server config `admins`) and operators of every repository may pause or resume applies.",
     );
   if (action === "pause") {
-    const reason = (reasonGiven ?? "").trim();
+    const reason = (asked.reason ?? "").trim();
     if (!reason) return refuse(400, "A reason is needed", "Say why applies are paused: it is shown on every pull request they block.");
     if (reason.length > 200)
       return refuse(400, "The reason is too long", `Say why in at most 200 characters (this one has ${reason.length}).`);
     await deps.store.setAppliesPaused({ by: p.actor, reason });
     await deps.store.recordAudit({ actor: p.actor, action: "pause", detail: `${reason} (from ${p.via})` });
   } else if (action === "resume") {
-    await deps.store.setAppliesPaused(undefined);
+    const still = await resumeShownPause(deps, asked.pausedAt);
+    if (typeof still === "string") return refuse(400, "Not resumed", still);
+    if (still)
+      return refuse(
+        409,
+        "Paused again since",
+        `Applies were paused again by ${still.by} at ${still.at} (${still.reason}) after the pause you resumed: that pause stays. Resume it if that is meant.`,
+      );
     await deps.store.recordAudit({ actor: p.actor, action: "resume", detail: `applies resumed (from ${p.via})` });
   } else {
     return refuse(400, "Unknown action", "Expected pause or resume.");
@@ -117,6 +129,20 @@ export async function pauseAction(
   deps.log.warn({ user: p.actor, via: p.via, action }, `applies ${action === "pause" ? "paused" : "resumed"}`);
   return { ok: true, value: { action } };
 }
+
+/** Lifts the pause shown at `pausedAt` (any, without one): the pause still on after, or why `pausedAt` is not one. */
+async function resumeShownPause(deps: ActionDeps, pausedAt: string | undefined): Promise<PauseState | string | undefined> {
+  if (pausedAt === undefined) {
+    await deps.store.setAppliesPaused(undefined);
+    return undefined;
+  }
+  // The pause's own stamp, as Sluice wrote it: an ISO time of one format, compared as text.
+  if (!ISO_STAMP.test(pausedAt) || Number.isNaN(Date.parse(pausedAt)))
+    return `\`${pausedAt.slice(0, 40)}\` is not the time of a pause (an ISO time such as 2026-11-27T19:30:00.000Z).`;
+  return deps.store.resumeApplies(pausedAt, true);
+}
+
+const ISO_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Destroys a live preview through the same preview job `/preview destroy` runs. */
 export async function destroyPreviewAction(

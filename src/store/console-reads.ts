@@ -83,9 +83,9 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
     },
 
     appliesPaused,
-    async resumeApplies(pausedBefore) {
+    async resumeApplies(pausedBefore, orAt = false) {
       // Stamps are ISO strings of one format: their text order is their time order.
-      await db.run("DELETE FROM flags WHERE name = ? AND value->>'at' < ?", [PAUSE, pausedBefore]);
+      await db.run(`DELETE FROM flags WHERE name = ? AND value->>'at' ${orAt ? "<=" : "<"} ?`, [PAUSE, pausedBefore]);
       return appliesPaused();
     },
     async setAppliesPaused(pause) {

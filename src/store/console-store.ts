@@ -130,11 +130,12 @@ export interface ConsoleStore {
   /** Sets (or, with undefined, clears) the global pause of applies. */
   setAppliesPaused(pause: Omit<PauseState, "at"> | undefined): Promise<void>;
   /**
-   * Lifts the global pause only if it was set before `pausedBefore` (ISO, Sluice's clock), in one
-   * statement: a pause set since (another replica's, a newer command's) is never the one lifted.
-   * Returns the pause still on afterwards, if any.
+   * Lifts the global pause only if it was set before `pausedBefore` (ISO, Sluice's clock), or at
+   * that instant too with `orAt` (the pause a page showed, by its `at`), in one statement: a pause
+   * set since (another replica's, a newer command's) is never the one lifted. Returns the pause
+   * still on afterwards, if any.
    */
-  resumeApplies(pausedBefore: string): Promise<PauseState | undefined>;
+  resumeApplies(pausedBefore: string, orAt?: boolean): Promise<PauseState | undefined>;
 
   /** Records a session at sign-in (and forgets the expired ones). */
   openConsoleSession(session: ConsoleSessionRecord): Promise<void>;

@@ -447,6 +447,34 @@ describe.runIf(browserAvailable || process.env.CI)("console in a browser", () =>
     await page.waitForURL(`${app.url}/?done=resume`);
     expect(await page.locator(".paused").count()).toBe(0);
   });
+
+  it("a Resume from a page drawn before a newer pause lifts nothing: that pause stays, and the page says whose", async () => {
+    const page = await signIn("alice");
+    await page.locator("details.pause-control summary").click();
+    await page.fill("input[name=reason]", "incident 43");
+    await page.getByRole("button", { name: "Pause every apply" }).click();
+    await page.waitForURL(`${app.url}/?done=pause`);
+    // Another admin pauses again, from the pull request, while this page still shows the first pause.
+    const before = sim.comments(repo, pr2.number).length;
+    await sim.comment(repo, pr2.number, { user: "alice", body: "/applies pause -- db failover" });
+    await sim.waitFor(
+      () =>
+        sim
+          .comments(repo, pr2.number)
+          .slice(before)
+          .some((c) => c.user === "sluice[bot]" && c.body.includes("(db failover)")),
+      { timeoutMs: 60_000, message: "no answer to /applies pause" },
+    );
+    await page.getByRole("button", { name: "Resume applies" }).click();
+    expect(await page.textContent("main")).toContain("Paused again since");
+    expect(await page.textContent("main")).toContain("db failover");
+    // Control: the page drawn again shows the newer pause, and its Resume lifts it.
+    await page.goto(`${app.url}/`);
+    expect(await page.textContent(".paused")).toContain("db failover");
+    await page.getByRole("button", { name: "Resume applies" }).click();
+    await page.waitForURL(`${app.url}/?done=resume`);
+    expect(await page.locator(".paused").count()).toBe(0);
+  });
 });
 
 if (!browserAvailable && !process.env.CI) {

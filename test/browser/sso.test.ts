@@ -304,6 +304,19 @@ describe.runIf(run)("single sign-on in a browser, two replicas", () => {
     const audit = await unlocks();
     expect(audit[0]?.actor).toMatch(/^token:\d+:ops$/);
     expect(audit[0]?.detail).toMatch(/released from the API \(token \d+ ops\)/);
+    // A resume naming the pause it read lifts that one only: a pause set since stays (409); control: the newer one's `at` lifts it.
+    const pause = (reason: string) => api("/api/v1/applies/pause", operator, { method: "POST", body: JSON.stringify({ reason }) });
+    const resume = (pausedAt: string) => api("/api/v1/applies/resume", operator, { method: "POST", body: JSON.stringify({ pausedAt }) });
+    const pausedNow = async () => (await (await api("/api/v1/applies/pause", reader)).json()) as { paused: boolean; at?: string };
+    expect((await pause("first")).status).toBe(200);
+    const first = (await pausedNow()).at as string;
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await pause("second")).status).toBe(200);
+    const stale = await resume(first);
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { error: string }).error).toContain("(second)");
+    expect((await resume((await pausedNow()).at as string)).status).toBe(200);
+    expect((await pausedNow()).paused).toBe(false);
     // Token events name other tokens and their repositories: an admin's token reads them, a reader's none.
     const admin = await issue("auditor", ["read", "admin"]);
     const issued = (await (await api("/api/v1/audit?action=api-token-issue", admin)).json()) as { actor: string }[];
@@ -382,6 +395,9 @@ describe.runIf(run)("single sign-on in a browser, two replicas", () => {
     const doc = (await (await fetch(`${apps[0]?.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe("3.0.3");
     expect(Object.keys(doc.paths)).toContain("/api/v1/locks/unlock");
+    // Every field of a resume's body is optional: none need be sent.
+    const body = (path: string) => (doc.paths[path] as { post: { requestBody: { required: boolean } } }).post.requestBody.required;
+    expect([body("/api/v1/applies/resume"), body("/api/v1/applies/pause")]).toEqual([false, true]);
   });
 
   it("signs out on every replica: the same cookie is refused by both afterwards (control: it opened both before)", async () => {

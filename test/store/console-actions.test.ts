@@ -91,16 +91,37 @@ describe("console actions shared by the console and the API", () => {
   });
 
   it("pause of every apply: an operator of some repositories is refused, one of all pauses (audited)", async () => {
-    expect(await pauseAction(deps(), who("write"), "pause", "incident")).toMatchObject({ ok: false, status: 403 });
-    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", "x".repeat(201))).toMatchObject({ ok: false, status: 400 });
+    expect(await pauseAction(deps(), who("write"), "pause", { reason: "incident" })).toMatchObject({ ok: false, status: 403 });
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", { reason: "x".repeat(201) })).toMatchObject({
+      ok: false,
+      status: 400,
+    });
     expect(await store.appliesPaused()).toBeUndefined();
-    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", "incident")).toMatchObject({ ok: true });
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "pause", { reason: "incident" })).toMatchObject({ ok: true });
     expect(await store.appliesPaused()).toMatchObject({ by: "sso:corp:write", reason: "incident" });
-    expect(await pauseAction(deps(), who("write", { mayPause: true }), "resume", null)).toMatchObject({ ok: true });
+    expect(await pauseAction(deps(), who("write", { mayPause: true }), "resume")).toMatchObject({ ok: true });
     expect((await store.auditEvents({ action: "pause" }))[0]).toMatchObject({
       actor: "sso:corp:write",
       detail: "incident (from the API (SSO corp))",
     });
+  });
+
+  it("a resume naming the pause it was shown lifts that one only: a newer pause stays (409, whose)", async () => {
+    const admin = who("write", { mayPause: true });
+    await pauseAction(deps(), admin, "pause", { reason: "incident" });
+    const shown = (await store.appliesPaused())?.at as string;
+    await new Promise((r) => setTimeout(r, 3));
+    await store.setAppliesPaused({ by: "carol", reason: "db failover" });
+    const stale = await pauseAction(deps(), admin, "resume", { pausedAt: shown });
+    expect(stale).toMatchObject({ ok: false, status: 409, heading: "Paused again since" });
+    expect(!stale.ok && stale.text).toContain("carol");
+    expect(await store.appliesPaused()).toMatchObject({ by: "carol", reason: "db failover" });
+    expect(await pauseAction(deps(), admin, "resume", { pausedAt: "yesterday" })).toMatchObject({ ok: false, status: 400 });
+    // Control: the pause shown now is lifted, and said resumed in the audit trail.
+    const now = (await store.appliesPaused())?.at as string;
+    expect(await pauseAction(deps(), admin, "resume", { pausedAt: now })).toMatchObject({ ok: true, value: { action: "resume" } });
+    expect(await store.appliesPaused()).toBeUndefined();
+    expect((await store.auditEvents({ action: "resume" })).length).toBeGreaterThan(0);
   });
 
   it("unlock and preview destroy: nothing unseen is named, a viewer cannot act", async () => {

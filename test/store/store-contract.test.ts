@@ -1285,6 +1285,16 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     }
   });
 
+  it("lifts the pause of applies set at the instant given only when asked to (a page's shown pause)", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    await a.setAppliesPaused({ by: "root", reason: "shown" });
+    const at = (await b.appliesPaused())?.at as string;
+    expect((await b.resumeApplies(at))?.reason).toBe("shown");
+    expect(await b.resumeApplies(at, true)).toBeUndefined();
+    expect(await a.appliesPaused()).toBeUndefined();
+  });
+
   it("keeps the audit trail and the global pause of applies", async () => {
     await fresh();
     const [a, b] = await twoStores();
