@@ -16,7 +16,7 @@ const isMissing = (e: unknown) => (e as { code?: string }).code === "ENOENT";
  * inside the project's run lock and removes `copyDir`, when set, after the apply.
  */
 export async function planFileHere(
-  store: Pick<Store, "planFile">,
+  store: Pick<Store, "planFile" | "formerRepositoryNames">,
   plan: Pick<PlanRecord, "id" | "planPath" | "planHash" | "repo" | "pr" | "project" | "dir" | "workspace">,
   copyDir: string,
   key: Buffer,
@@ -33,7 +33,7 @@ export async function planFileHere(
   const stored = await store.planFile(plan.id);
   if (!stored?.bytes) return { ok: false, reason: notHereReason(stored) };
   // The recorded sha256 sits in the same database: only the signature says a Sluice replica made this plan.
-  if (!planSignatureValid(key, plan, stored.mac)) {
+  if (!(await signedByUs(store, plan, stored.mac, key))) {
     return {
       ok: false,
       reason:
@@ -61,4 +61,20 @@ export async function planFileHere(
     };
   }
   return { ok: true, planFile, copyDir };
+}
+
+/**
+ * The plan was signed with the name its repository had then: a rename moves the row (the store has
+ * no key to sign it again), so a signature made under a name the repository was moved away from is
+ * as good, and a plan signed for any other repository's name is not.
+ */
+async function signedByUs(
+  store: Pick<Store, "formerRepositoryNames">,
+  plan: Pick<PlanRecord, "repo" | "pr" | "project" | "dir" | "workspace" | "planHash">,
+  mac: string | undefined,
+  key: Buffer,
+): Promise<boolean> {
+  if (planSignatureValid(key, plan, mac)) return true;
+  for (const repo of await store.formerRepositoryNames(plan.repo)) if (planSignatureValid(key, { ...plan, repo }, mac)) return true;
+  return false;
 }
