@@ -1,13 +1,16 @@
 import { type PolicyApproval, type PolicyCheck, sameFailures } from "../model/policy-check.js";
 import { json, type Tx, type TxBody } from "./db/db.js";
 import type { PlanKey, PolicyStore } from "./policy-store.js";
+import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now } from "./store-driver.js";
 
 /** Policy check outcomes and approvals, keyed by the plan's hash. */
 export function policyRecords({ db }: StoreDriver): PolicyStore {
   return {
-    async savePolicyCheck(k, check) {
+    async savePolicyCheck(asked, check) {
       await db.tx(function* (t) {
+        // Saved with its plan, under the name the plan was (a job that began before a rename).
+        const k = { ...asked, repo: yield* repositoryNow(t, asked.repo) };
         // Two plans made alike within a second are the same bytes, so the same hash: a policy
         // changed between them replaces the outcome, and an approval of a set that now fails
         // otherwise was not given for these failures.

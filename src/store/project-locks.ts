@@ -4,7 +4,7 @@ import { type LockRow, records } from "./record-rows.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import { type Store, keyMatches, scopesConflict } from "./store.js";
 import { renamedIn } from "../model/repo-move.js";
-import { currentRepositoryName, repositoryTurn } from "./repository-moves.js";
+import { repositoryNow } from "./repository-moves.js";
 
 export type ProjectLocks = Pick<Store, "takeLock" | "locksOf" | "releaseLocks" | "lockHolders" | "lockOn">;
 
@@ -23,8 +23,7 @@ export function projectLocks({ db }: StoreDriver): ProjectLocks {
       return db.tx(function* (t) {
         // A job that started before its repository was renamed still names the old one: its lock
         // goes where the repository's locks are now, or it would not exclude PRs under the new name.
-        yield* t.serialize("lock", repositoryTurn(asked.repo));
-        const repo = yield* currentRepositoryName(t, asked.repo);
+        const repo = yield* repositoryNow(t, asked.repo);
         const lock = { ...asked, repo };
         const waiter = repo === asked.repo ? asWaiter : (renamedIn(asWaiter, asked.repo, repo) as JobTarget);
         const at = [lock.repo, lock.dir, lock.workspace];

@@ -184,6 +184,16 @@ function* moveWithJson(
 export const repositoryTurn = (name: string) => `repository:${name}`;
 
 /**
+ * The name to write a job's row under (a lock, a plan, its policy outcome): a job that began before
+ * its repository was renamed still names the old one. Takes turns with moves away from `name`, so
+ * the row lands before a move (and moves with it) or after it under the new name.
+ */
+export function* repositoryNow(t: Tx, name: string): TxBody<string> {
+  yield* t.serialize("lock", repositoryTurn(name));
+  return yield* currentRepositoryName(t, name);
+}
+
+/**
  * The name a repository's rows are kept under now, for a name a job may still use: the one
  * repository that was moved away from `name`, unless a repository has `name` now (then it is that
  * one's), else `name` itself.

@@ -1,5 +1,6 @@
 import type { Tx, TxBody } from "./db/db.js";
 import { type PlanRow, records } from "./record-rows.js";
+import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import type { PlanFile, ProjectKey, Store } from "./store.js";
 
@@ -28,8 +29,11 @@ function* supersede(t: Tx, repo: string, pr: number, key?: ProjectKey): TxBody<n
 /** Saved plans and their files: one pending plan per PR + dir + workspace + project. */
 export function savedPlans({ db }: StoreDriver): SavedPlans {
   return {
-    async savePlan(plan, file) {
+    async savePlan(asked, file) {
       const row = await db.tx(function* (t) {
+        // A plan job that began before its repository was renamed: its plan goes where its lock
+        // is now, or `/apply` under the new name would not find it.
+        const plan = { ...asked, repo: yield* repositoryNow(t, asked.repo) };
         // Saves of one key take turns: there is no row to lock before the first save, and without
         // turns concurrent saves would both supersede nothing and all but one fail on the index.
         yield* t.serialize("plan", JSON.stringify([plan.repo, plan.pr, plan.dir, plan.workspace, plan.project]));

@@ -1882,6 +1882,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.locksOf("acme/infra", 3)).length).toBe(1);
     });
 
+    it("a plan a job saves under the old name after the move is saved under the new one, unless another repository has the old name now", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      expect(await b.moveRepository({ ...renamed, deliveryId: "d-plan" })).toMatchObject({ kind: "moved" });
+      // PR 1's plan job began before the rename: its plan and policy outcome land where its lock is.
+      const saved = await a.savePlan(plan({ pr: 1 }), FILE);
+      expect(saved.repo).toBe("acme/platform");
+      const check = { sets: [{ name: "deny", status: "passed" as const, successes: 1, warnings: [] }] };
+      await a.savePolicyCheck({ repo: "acme/infra", pr: 1, planHash: saved.planHash }, check);
+      expect((await b.pendingPlans("acme/platform", 1)).map((p) => p.id)).toEqual([saved.id]);
+      expect(await b.pendingPlans("acme/infra", 1)).toEqual([]);
+      expect(await b.policyCheckOf({ repo: "acme/platform", pr: 1, planHash: saved.planHash })).toEqual(check);
+      // Saved again under the old name, it supersedes the one under the new name (one pending plan per project).
+      const again = await a.savePlan(plan({ pr: 1, headSha: "h2" }), FILE);
+      expect((await b.pendingPlans("acme/platform", 1)).map((p) => p.id)).toEqual([again.id]);
+      // Control: a new repository given the old name keeps its own plans there.
+      await a.noteRepository(777, "acme/infra");
+      expect((await a.savePlan(plan({ pr: 3 }), FILE)).repo).toBe("acme/infra");
+      expect((await b.pendingPlans("acme/infra", 3)).length).toBe(1);
+    });
+
     it("a transfer to another account's installation: the moved work is reached through it", async () => {
       await fresh();
       const [a, b] = await twoStores();
