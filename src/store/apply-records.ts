@@ -1,4 +1,5 @@
 import { type ApplyRow, type LiveRow, records } from "./record-rows.js";
+import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now, orphanedBy } from "./store-driver.js";
 import type { ApplyRecord, Store } from "./store.js";
 
@@ -21,10 +22,14 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
   const { db } = driver;
   return {
     async recordApplyStart(a) {
-      const row = await db.get<{ id: number }>(
-        "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, owner, started_at) VALUES (?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id",
-        [a.jobId, a.repo, a.pr, a.project, a.planId, driver.owner, now()],
-      );
+      const row = await db.tx(function* (t) {
+        // Under the repository's name now (a job begun before a rename): a failed apply keeps the locks there.
+        const repo = yield* repositoryNow(t, a.repo);
+        return yield* t.get<{ id: number }>(
+          "INSERT INTO applies (job_id, repo, pr, project, plan_id, status, owner, started_at) VALUES (?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id",
+          [a.jobId, repo, a.pr, a.project, a.planId, driver.owner, now()],
+        );
+      });
       return row?.id as number;
     },
     async recordApplyEnd(id, status) {

@@ -1,4 +1,5 @@
 import { type LiveRow, records } from "./record-rows.js";
+import { repositoryNow } from "./repository-moves.js";
 import { type StoreDriver, now } from "./store-driver.js";
 import type { Store } from "./store.js";
 
@@ -15,11 +16,15 @@ export function liveApplyRecords(driver: StoreDriver): LiveApplies {
   const { db } = driver;
   return {
     async recordLiveApplyStart(a) {
-      const row = await db.get<{ id: number }>(
-        `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id`,
-        [a.repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, a.approvers, a.planHash, driver.owner, now()],
-      );
+      const row = await db.tx(function* (t) {
+        // Under the repository's name now (a job begun before a rename): drift reads it there.
+        const repo = yield* repositoryNow(t, a.repo);
+        return yield* t.get<{ id: number }>(
+          `INSERT INTO live_applies (repo, project, dir, workspace, commit_sha, source, number, actor, approvers, plan_hash, outcome, owner, started_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?) RETURNING id`,
+          [repo, a.project, a.dir, a.workspace, a.commitSha, a.source, a.number, a.actor, a.approvers, a.planHash, driver.owner, now()],
+        );
+      });
       return row?.id as number;
     },
     async recordLiveApplyEnd(id, outcome, deploymentId) {

@@ -1,5 +1,6 @@
 import type { StateHold, StateHoldStore } from "../model/state-hold.js";
 import type { Db } from "./db/db.js";
+import { repositoryNow } from "./repository-moves.js";
 import { now } from "./store-driver.js";
 
 interface Row {
@@ -34,10 +35,14 @@ const toHold = (r: Row): StateHold => ({
 export function stateHoldMethods(db: Db): StateHoldStore {
   return {
     async holdState(h) {
-      const row = await db.get<Row>(
-        `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, backend, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-        [h.repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.backend ?? null, h.state, now()],
-      );
+      const row = await db.tx(function* (t) {
+        // An apply that began before its repository was renamed: the hold goes where PRs plan it now.
+        const repo = yield* repositoryNow(t, h.repo);
+        return yield* t.get<Row>(
+          `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, backend, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+          [repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.backend ?? null, h.state, now()],
+        );
+      });
       return toHold(row as Row);
     },
     async openStateHold(repo, dir, workspace) {

@@ -1904,6 +1904,74 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.pendingPlans("acme/infra", 3)).length).toBe(1);
     });
 
+    it("an apply that began before the move keeps its hold, apply record and operation with the repository", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      const saved = await a.savePlan(plan({ pr: 1 }), FILE);
+      expect(await b.moveRepository({ ...renamed, deliveryId: "d-apply" })).toMatchObject({ kind: "moved" });
+      // PR 1's apply job, begun under acme/infra, writes on after the move: it fails and holds the state.
+      expect(await a.beginPrOperation("acme/infra", 1, "apply", 50)).toEqual({ ok: true });
+      const applied = await a.recordApplyStart({ jobId: 50, repo: "acme/infra", pr: 1, project: "net", planId: saved.id });
+      await a.recordApplyEnd(applied, "failed");
+      await a.holdState({
+        repo: "acme/infra",
+        dir: "net",
+        workspace: "default",
+        project: "net",
+        pr: 1,
+        jobId: 50,
+        message: "m",
+        state: Buffer.from("s"),
+      });
+      const live = await a.recordLiveApplyStart({
+        repo: "acme/infra",
+        project: "net",
+        dir: "net",
+        workspace: "default",
+        commitSha: "c1",
+        source: "pr",
+        number: 1,
+        actor: "octocat",
+        approvers: [],
+        planHash: saved.planHash,
+      });
+      await a.recordLiveApplyEnd(live, "failed");
+      // Under the new name, where PR 2 plans: the held state stops an apply, the failed apply keeps
+      // PR 1's locks, and a second apply of PR 1 waits for the first.
+      expect(await b.openStateHold("acme/platform", "net", "default")).toMatchObject({ pr: 1, repo: "acme/platform" });
+      expect((await b.unsettledAppliesOfPr("acme/platform", 1)).map((x) => x.id)).toEqual([applied]);
+      expect(await b.beginPrOperation("acme/platform", 1, "apply", 51)).toEqual({ ok: false, jobId: 50 });
+      expect((await b.liveApplies("acme/platform")).map((x) => x.id)).toEqual([live]);
+      expect(await b.openStateHold("acme/infra", "net", "default")).toBeUndefined();
+      // Ended under the old name, the operation is over: the PR's next apply runs.
+      await a.endPrOperation("acme/infra", 1, "apply");
+      expect(await b.beginPrOperation("acme/platform", 1, "apply", 51)).toEqual({ ok: true });
+      // So is one begun before the move (moved with it) and ended under the old name.
+      expect(await b.beginPrOperation("acme/platform", 2, "apply", 52)).toEqual({ ok: true });
+      expect(await b.moveRepository({ ...renamed, from: "acme/platform", to: "acme/infra", deliveryId: "d-back" })).toMatchObject({
+        kind: "moved",
+      });
+      await b.endPrOperation("acme/platform", 2, "apply");
+      expect(await a.beginPrOperation("acme/infra", 2, "apply", 53)).toEqual({ ok: true });
+      expect(await b.moveRepository({ ...renamed, deliveryId: "d-forth" })).toMatchObject({ kind: "moved" });
+      // Control: a new repository given the old name keeps its own there.
+      await a.noteRepository(777, "acme/infra");
+      await a.holdState({
+        repo: "acme/infra",
+        dir: "web",
+        workspace: "default",
+        project: "web",
+        pr: 3,
+        jobId: 60,
+        message: "m",
+        state: Buffer.from("s"),
+      });
+      expect(await b.openStateHold("acme/infra", "web", "default")).toMatchObject({ pr: 3 });
+      expect(await b.beginPrOperation("acme/infra", 3, "apply", 60)).toEqual({ ok: true });
+      expect(await b.beginPrOperation("acme/platform", 3, "apply", 61)).toEqual({ ok: true });
+    });
+
     it("a transfer to another account's installation: the moved work is reached through it", async () => {
       await fresh();
       const [a, b] = await twoStores();
