@@ -29,7 +29,7 @@ export async function moveOnRepositoryEvent(opts: FollowOptions, delivery: Deliv
   try {
     await moveAndLog(opts, move);
   } catch (e) {
-    (opts.log.error ?? opts.log.warn)(
+    loud(opts.log)(
       { deliveryId: delivery.id, repo: move.to, from: move.from },
       `repository ${move.how}: ${move.from} → ${move.to} not followed (the delivery fails, to be sent again): ${errorMessage(e)}`,
     );
@@ -76,7 +76,7 @@ async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {
   const out = await opts.store.moveRepository(move);
   if (out.kind === "duplicate") opts.log.info(where, "repository move already received: not moved again");
   else if (out.kind === "refused")
-    (opts.log.error ?? opts.log.warn)(
+    loud(opts.log)(
       where,
       `repository ${move.how}: ${move.from} → ${move.to} NOT followed: ${out.reason}. Its locks, plans and holds stay under ${move.from}`,
     );
@@ -85,4 +85,9 @@ async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {
       { ...where, rows: out.rows },
       `repository ${move.how}: ${move.from} → ${move.to}, ${out.rows} row${out.rows === 1 ? "" : "s"} of its live state moved`,
     );
+}
+
+/** The logger's error level (warn where it has none), called on the logger: pino's methods read their `this`. */
+function loud(log: FollowOptions["log"]): (obj: object, msg: string) => void {
+  return (obj, msg) => (log.error ? log.error(obj, msg) : log.warn(obj, msg));
 }

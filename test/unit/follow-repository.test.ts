@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { followRepository, moveOnRepositoryEvent } from "../../src/ingress/follow-repository.js";
 import type { JobTarget } from "../../src/model/job.js";
@@ -113,5 +114,28 @@ describe("a repository delivery at ingress", () => {
       }),
     ).toBe("Octocoders/second");
     expect((await store.locksOf("Octocoders/second", 1)).length).toBe(1);
+  });
+
+  it("logs a refusal through the server's own logger (pino: its methods need their logger), and answers the delivery", async () => {
+    store = openSqliteStore(":memory:");
+    const written: string[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => written.push(line) });
+    const payload = renamedExample();
+    payload.changes.repository.name.from = "old-name";
+    await store.takeLock(lock("Octocoders/old-name", 1), target("Octocoders/old-name", 1));
+    await store.takeLock(lock("Octocoders/Hello-World", 2), target("Octocoders/Hello-World", 2));
+    await expect(
+      moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: "p1", name: "repository", payload }),
+    ).resolves.toBeUndefined();
+    const lines = written.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.map((l) => [l.level, l.msg.split(":")[0]])).toEqual([[50, "repository renamed"]]);
+    expect(lines[0]?.msg).toContain("NOT followed: Octocoders/Hello-World already has live rows (locks: 1)");
+    // A move the store fails to make is logged as an error too (and fails the delivery, to be redelivered).
+    const closed = openSqliteStore(":memory:");
+    await closed.close();
+    await expect(
+      moveOnRepositoryEvent({ store: closed, allowed: () => true, log }, { id: "p2", name: "repository", payload }),
+    ).rejects.toThrow(/closed|not open/i);
+    expect((JSON.parse(written[1] ?? "{}") as { level: number; msg: string }).msg).toContain("not followed (the delivery fails");
   });
 });
