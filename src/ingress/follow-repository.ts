@@ -1,4 +1,4 @@
-import type { RepoMove } from "../model/repo-move.js";
+import type { RepoMove, RepoMoveOutcome } from "../model/repo-move.js";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
 import { repositoryMoveOf, repositorySeenIn } from "./repository-move-of.js";
@@ -39,13 +39,26 @@ export async function moveOnRepositoryEvent(opts: FollowOptions, delivery: Deliv
 }
 
 /**
+ * What a delivery naming the repository otherwise is to be acted on as: `former`, under its name
+ * now (the delivery was made before a move); `refused`, not at all (its rows could not move to the
+ * name the delivery gives, and stayed under `repo`).
+ */
+export interface ActUnder {
+  repo: string;
+  how: "former" | "refused";
+}
+
+/**
  * Any other delivery: a repository heard under a new name for its GitHub id was renamed or
  * transferred while its `repository` delivery was lost (or before Sluice heard of renames): its
  * rows under the name last heard follow it. A delivery under a name the repository was moved away
  * from was made before the move (a redelivery): nothing moves back, and the name the repository
- * has now is returned for the delivery to be acted on under. Never fails the delivery.
+ * has now is returned for the delivery to be acted on under. When the move is refused (the new
+ * name holds another repository's live rows), that is returned too: under the new name the
+ * repository's locks, plans, holds and every rule written for its name would not hold it. Never
+ * fails the delivery itself.
  */
-export async function followRepository(opts: FollowOptions, delivery: Delivery): Promise<string | undefined> {
+export async function followRepository(opts: FollowOptions, delivery: Delivery): Promise<ActUnder | undefined> {
   const seen = repositorySeenIn(delivery.payload);
   if (!seen || !opts.allowed(seen.fullName)) return undefined;
   try {
@@ -60,19 +73,27 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
         { deliveryId: delivery.id, repo: known, named: seen.fullName },
         `delivery names the repository by its former name ${seen.fullName}: acted on under ${known}`,
       );
-      return known;
+      return { repo: known, how: "former" };
     }
     const { repoId, fullName: to, actor, installationId } = seen;
-    await moveAndLog(opts, { from: known, to, repoId, actor, how: "seen", ...(installationId !== undefined ? { installationId } : {}) });
+    const out = await moveAndLog(opts, {
+      from: known,
+      to,
+      repoId,
+      actor,
+      how: "seen",
+      ...(installationId !== undefined ? { installationId } : {}),
+    });
+    if (out?.kind === "refused" && out.keptUnder?.includes(known)) return { repo: known, how: "refused" };
   } catch (e) {
     opts.log.warn({ deliveryId: delivery.id, repo: seen.fullName }, `the repository's former name not followed: ${errorMessage(e)}`);
   }
   return undefined;
 }
 
-async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {
+async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<RepoMoveOutcome | undefined> {
   const where = { deliveryId: move.deliveryId, repo: move.to, from: move.from, repoId: move.repoId };
-  if (move.from === move.to) return;
+  if (move.from === move.to) return undefined;
   const out = await opts.store.moveRepository(move);
   if (out.kind === "duplicate") opts.log.info(where, "repository move already received: not moved again");
   else if (out.kind === "refused")
@@ -85,6 +106,7 @@ async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<void> {
       { ...where, rows: out.rows },
       `repository ${move.how}: ${move.from} → ${move.to}, ${out.rows} row${out.rows === 1 ? "" : "s"} of its live state moved`,
     );
+  return out;
 }
 
 /** The logger's error level (warn where it has none), called on the logger: pino's methods read their `this`. */

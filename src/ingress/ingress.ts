@@ -44,8 +44,15 @@ export function createIngress(opts: IngressOptions) {
     if (delivery.name === "repository") return moveOnRepositoryEvent(opts, delivery);
     // Set when the delivery names the repository by a name it was moved away from (made before
     // the move, delivered after): acted on under its name now, where its locks and plans are.
-    const current = await followRepository(opts, delivery);
+    const follow = await followRepository(opts, delivery);
     const named = (delivery.payload as { repository?: { full_name?: string } }).repository?.full_name;
+    // Its rows could not follow it to this name: acted on here, its locks, plans, holds and every
+    // rule written for its name would not hold it. Failed, to be redelivered once the move is made.
+    if (follow?.how === "refused")
+      throw new Error(
+        `not acted on: ${named} is the repository known as ${follow.repo}, whose locks, plans and holds could not follow it (see the move's error)`,
+      );
+    const current = follow?.repo;
     const settingsName = current ?? named;
     // Kept whatever the job decision (a draft's push, autoplan off): an approval counted later must
     // know who pushed the head it approves.

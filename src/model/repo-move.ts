@@ -24,8 +24,11 @@ export type RepoMoveOutcome =
   | { kind: "moved"; rows: number }
   /** The delivery was handled before. */
   | { kind: "duplicate" }
-  /** The new name already has live rows (another repository's, or one deleted): nothing moved. */
-  | { kind: "refused"; reason: string };
+  /**
+   * Nothing moved: the new name already has live rows (another repository's, or one deleted;
+   * `keptUnder` names where this repository's rows stayed), or the old name is another's now.
+   */
+  | { kind: "refused"; reason: string; keptUnder?: string[] };
 
 export interface RepoMoveStore {
   /** Moves every row of the repository's live state from `from` to `to` in one transaction, with an audit event. */

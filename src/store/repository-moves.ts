@@ -82,7 +82,11 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         for (const from of sources) yield* t.serialize("lock", repositoryTurn(from));
         const taken = current === move.to ? [] : yield* liveRowsUnder(t, move.to);
         if (taken.length > 0)
-          return { kind: "refused" as const, reason: `${move.to} already has live rows (${taken.join(", ")}): nothing moved` };
+          return {
+            kind: "refused" as const,
+            reason: `${move.to} already has live rows (${taken.join(", ")}): nothing moved`,
+            keptUnder: sources,
+          };
         if (move.deliveryId)
           yield* t.run("INSERT INTO deliveries (id, event, job_id, received_at) VALUES (?, 'repository', NULL, ?)", [
             move.deliveryId,

@@ -14,7 +14,10 @@ let h: Harness;
 beforeAll(async () => {
   // A freeze (and any restricting rule) written for a repository's name before it was renamed.
   h = await startHarness({
-    serverConfig: 'freezes:\n  - { match: "acme/frozen", from: "2020-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z", reason: "freeze" }\n',
+    serverConfig:
+      "freezes:\n" +
+      '  - { match: "acme/frozen", from: "2020-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z", reason: "freeze" }\n' +
+      '  - { match: "acme/iced", from: "2020-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z", reason: "freeze" }\n',
   });
 }, 180_000);
 afterAll(async () => {
@@ -127,5 +130,37 @@ describe("a repository renamed while a pull request holds a lock", { timeout: 40
     const { repo: other, a: b } = await heldByA("never-frozen");
     await h.sim.approve(other, b.number, "bob");
     expect(await say(h, other, b.number, "bob", "/apply")).toMatch(/applied/i);
+  });
+
+  it("renamed onto a name another repository's lock was left under: not acted on there, its lock and freeze would not hold it", async () => {
+    // acme/decoy holds a lock on `other`, then goes away without a delivery Sluice hears (deleted,
+    // or renamed while its delivery was lost): its lock stays under acme/decoy.
+    const decoyState = join(h.stateDir, "decoy.tfstate");
+    const decoy = await h.sim.createRepo({
+      owner: "acme",
+      name: "decoy",
+      files: { "other/main.tf": statefulProject("other", decoyState, 0) },
+    });
+    h.sim.setPermission(decoy, "alice", "write");
+    await h.sim.pushBranch(decoy, { branch: "d", files: { "other/main.tf": statefulProject("other", decoyState, 1) } });
+    const d = await h.sim.openPullRequest(decoy, { head: "d", author: "alice" });
+    expect((await completed(h, decoy, d.headSha, "sluice/plan")).conclusion).toBe("success");
+    await h.sim.moveRepository(decoy, { name: "decoy-gone", silent: true });
+    // acme/iced (frozen; PR A holds net) renamed to acme/decoy: the move is refused.
+    const { repo, a, state } = await heldByA("iced");
+    expect((await h.sim.moveRepository(repo, { name: "decoy", sender: "octo-admin" }))?.status).toBe(202);
+    expect(repo.fullName).toBe("acme/decoy");
+    const before = storeRows<{ n: number }>(h.app.dataDir, "SELECT MAX(id) AS n FROM jobs")[0]?.n;
+    // PR B under the new name: were it planned there, A's lock would not exclude it.
+    await h.sim.pushBranch(repo, { branch: "b", files: { "net/main.tf": statefulProject("net", state, 3) } });
+    const b = await h.sim.openPullRequest(repo, { head: "b", author: "carol" });
+    expect(b.delivery.status).toBe(500);
+    // A's /apply there would pass the freeze written for acme/iced.
+    await h.sim.approve(repo, a.number, "bob");
+    expect((await h.sim.comment(repo, a.number, { user: "bob", body: "/apply" })).delivery.status).toBe(500);
+    const lastJob = () => storeRows<{ n: number }>(h.app.dataDir, "SELECT MAX(id) AS n FROM jobs")[0]?.n;
+    expect(lastJob()).toBe(before);
+    expect(await stateResources(state)).toEqual([]);
+    expect(h.app.output()).toContain("not acted on: acme/decoy is the repository known as acme/iced");
   });
 });

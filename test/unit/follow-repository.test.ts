@@ -112,7 +112,7 @@ describe("a repository delivery at ingress", () => {
         name: "issues",
         payload: { ...payload, repository: { ...payload.repository, name: "first" } },
       }),
-    ).toBe("Octocoders/second");
+    ).toEqual({ repo: "Octocoders/second", how: "former" });
     expect((await store.locksOf("Octocoders/second", 1)).length).toBe(1);
   });
 
@@ -137,5 +137,31 @@ describe("a repository delivery at ingress", () => {
       moveOnRepositoryEvent({ store: closed, allowed: () => true, log }, { id: "p2", name: "repository", payload }),
     ).rejects.toThrow(/closed|not open/i);
     expect((JSON.parse(written[1] ?? "{}") as { level: number; msg: string }).msg).toContain("not followed (the delivery fails");
+  });
+
+  it("a delivery under a new name whose move is refused says so (not to be acted on there), until the move is made", async () => {
+    store = openSqliteStore(":memory:");
+    const { lines, log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    const named = (name: string) => ({ ...payload, repository: { ...payload.repository, name } });
+    expect(await followRepository(opts, { id: "f1", name: "issues", payload: named("iced") })).toBeUndefined();
+    await store.takeLock(lock("Octocoders/iced", 1), target("Octocoders/iced", 1));
+    // Another repository's lock left under the name this one is renamed to (that one deleted, or its own move lost).
+    await store.noteRepository(999, "Octocoders/decoy");
+    await store.takeLock({ ...lock("Octocoders/decoy", 5), dir: "other" }, target("Octocoders/decoy", 5));
+    // Acted on under the new name, PR 1's lock and every rule written for Octocoders/iced would not hold it.
+    expect(await followRepository(opts, { id: "f2", name: "issues", payload: named("decoy") })).toEqual({
+      repo: "Octocoders/iced",
+      how: "refused",
+    });
+    expect(lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
+      "repository seen: Octocoders/iced → Octocoders/decoy NOT followed: Octocoders/decoy already has live rows (locks: 1): nothing moved. Its locks, plans and holds stay under Octocoders/iced",
+    ]);
+    expect((await store.locksOf("Octocoders/iced", 1)).length).toBe(1);
+    // Control: once the name is free, the next delivery moves the rows and is acted on under the new name.
+    await store.releaseLocks("Octocoders/decoy", 5);
+    expect(await followRepository(opts, { id: "f3", name: "issues", payload: named("decoy") })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/decoy", 1)).length).toBe(1);
   });
 });
