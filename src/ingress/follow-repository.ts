@@ -96,6 +96,7 @@ async function moveAndLog(opts: FollowOptions, move: RepoMove): Promise<RepoMove
   if (move.from === move.to) return undefined;
   const out = await opts.store.moveRepository(move);
   if (out.kind === "duplicate") opts.log.info(where, "repository move already received: not moved again");
+  else if (out.kind === "outdated") opts.log.info(where, `repository ${move.how}: ${move.from} → ${move.to} not followed: ${out.reason}`);
   else if (out.kind === "refused")
     loud(opts.log)(
       where,

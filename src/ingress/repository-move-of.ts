@@ -9,7 +9,7 @@ type Payload = {
     repository?: { name?: { from?: unknown } };
     owner?: { from?: { user?: { login?: unknown }; organization?: { login?: unknown } } };
   };
-  repository?: { id?: unknown; name?: unknown; full_name?: unknown; owner?: { login?: unknown } };
+  repository?: { id?: unknown; name?: unknown; full_name?: unknown; owner?: { login?: unknown }; updated_at?: unknown };
   sender?: { login?: unknown };
   installation?: { id?: unknown };
 };
@@ -38,7 +38,17 @@ export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove
   if (!isName(oldName) || !isName(oldOwner))
     return { invalid: `repository.${p.action} without the repository's former ${p.action === "renamed" ? "name" : "owner"}` };
   const actor = typeof p.sender?.login === "string" ? p.sender.login : "github";
-  return { from: `${oldOwner}/${oldName}`, to: `${owner}/${name}`, repoId: id, deliveryId, actor, how: p.action, ...installationOf(p) };
+  const at = p.repository?.updated_at;
+  return {
+    from: `${oldOwner}/${oldName}`,
+    to: `${owner}/${name}`,
+    repoId: id,
+    deliveryId,
+    actor,
+    how: p.action,
+    ...installationOf(p),
+    ...(typeof at === "string" && !Number.isNaN(Date.parse(at)) ? { at } : {}),
+  };
 }
 
 /** Pure: the repository a delivery names, by GitHub's id and its name now, when it says both. */

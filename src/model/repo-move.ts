@@ -14,6 +14,11 @@ export interface RepoMove {
   deliveryId?: string;
   /** The installation the delivery came through: a transfer to another account changes it. */
   installationId?: number;
+  /**
+   * When GitHub made it (the delivery's `repository.updated_at`): a move delivered after a later
+   * one was followed (a failed delivery redelivered after a rename back) moves nothing.
+   */
+  at?: string;
   /** Who GitHub says did it (the delivery's sender), for the audit. */
   actor: string;
   /** `renamed`, `transferred`, or `seen`: a later delivery named the repository's id under a new name (the rename's own was missed). */
@@ -24,6 +29,8 @@ export type RepoMoveOutcome =
   | { kind: "moved"; rows: number }
   /** The delivery was handled before. */
   | { kind: "duplicate" }
+  /** GitHub made it before the move last followed: nothing moved (the delivery is spent). */
+  | { kind: "outdated"; reason: string }
   /**
    * Nothing moved: the new name already has live rows (another repository's, or one deleted;
    * `keptUnder` names where this repository's rows stayed), or the old name is another's now.

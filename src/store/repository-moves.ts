@@ -69,7 +69,20 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         }
         // Rows under the new name are this repository's own when it was heard under it already
         // (a delivery under the new name came first): what is left under the old name joins them.
-        const current = (yield* t.get<{ full_name: string }>("SELECT full_name FROM repositories WHERE id = ?", [move.repoId]))?.full_name;
+        const known = yield* t.get<{ full_name: string; moved_at: string | null }>(
+          "SELECT full_name, moved_at FROM repositories WHERE id = ?",
+          [move.repoId],
+        );
+        const current = known?.full_name;
+        // Made before the move last followed (its delivery failed, and came again after a rename
+        // back): followed now, it would put the rows under a name the repository no longer has.
+        if (move.at && known?.moved_at && Date.parse(move.at) < Date.parse(known.moved_at)) {
+          if (move.deliveryId) yield* spend(t, move.deliveryId);
+          return {
+            kind: "outdated" as const,
+            reason: `made at ${move.at}, before the move last followed (${known.moved_at}): nothing moved`,
+          };
+        }
         // The name it was last heard under, when a rename before this one was missed (X → Y lost,
         // then Y → Z): its rows move too, or PR A's lock under X would be left behind for good.
         const named = [move.from, ...(current !== undefined && current !== move.from && current !== move.to ? [current] : [])];
@@ -87,11 +100,7 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
             reason: `${move.to} already has live rows (${taken.join(", ")}): nothing moved`,
             keptUnder: sources,
           };
-        if (move.deliveryId)
-          yield* t.run("INSERT INTO deliveries (id, event, job_id, received_at) VALUES (?, 'repository', NULL, ?)", [
-            move.deliveryId,
-            now(),
-          ]);
+        if (move.deliveryId) yield* spend(t, move.deliveryId);
         let rows = 0;
         for (const from of sources) {
           for (const table of MOVED_BY_COLUMN)
@@ -103,7 +112,7 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
             from,
           ]);
         }
-        yield* recordName(t, move.repoId, move.to);
+        yield* recordName(t, move.repoId, move.to, move.at);
         // Moved back to a name it had (a rename back): that name is its own again.
         yield* t.run("DELETE FROM repository_former_names WHERE id = ? AND full_name = ?", [move.repoId, move.to]);
         yield* t.serialize("audit", "append");
@@ -153,12 +162,18 @@ function* liveRowsUnder(t: Tx, repo: string): TxBody<string[]> {
 }
 
 /** The name is the repository's now: a repository that held it before (deleted, renamed away) no longer does. */
-function* recordName(t: Tx, repoId: number, fullName: string): TxBody<void> {
+function* recordName(t: Tx, repoId: number, fullName: string, movedAt?: string): TxBody<void> {
   yield* t.run("DELETE FROM repositories WHERE full_name = ? AND id <> ?", [fullName, repoId]);
-  yield* t.run("INSERT INTO repositories (id, full_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name", [
-    repoId,
-    fullName,
-  ]);
+  yield* t.run(
+    `INSERT INTO repositories (id, full_name, moved_at) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name, moved_at = COALESCE(excluded.moved_at, repositories.moved_at)`,
+    [repoId, fullName, movedAt ?? null],
+  );
+}
+
+/** The `repository` delivery is handled: a redelivery of it moves nothing again. */
+function* spend(t: Tx, deliveryId: string): TxBody<void> {
+  yield* t.run("INSERT INTO deliveries (id, event, job_id, received_at) VALUES (?, 'repository', NULL, ?)", [deliveryId, now()]);
 }
 
 function* moveWithJson(

@@ -1972,6 +1972,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect(await b.beginPrOperation("acme/platform", 3, "apply", 61)).toEqual({ ok: true });
     });
 
+    it("a rename delivered after a later one (a failed delivery redelivered after a rename back) moves nothing", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      await a.noteRepository(4242, "acme/infra");
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      // GitHub: acme/infra → acme/platform at 10:00 (its delivery failed), back at 10:05 (delivered).
+      const back = { ...renamed, from: "acme/platform", to: "acme/infra", deliveryId: "d-back", at: "2026-11-27T10:05:00Z" };
+      expect(await b.moveRepository(back)).toMatchObject({ kind: "moved" });
+      // The first one, redelivered now, is older than the move already followed.
+      const late = await a.moveRepository({ ...renamed, deliveryId: "d-first", at: "2026-11-27T10:00:00Z" });
+      expect(late).toMatchObject({ kind: "outdated" });
+      expect(await b.repositoryName(4242)).toBe("acme/infra");
+      expect((await b.locksOf("acme/infra", 1)).length).toBe(1);
+      expect(await b.locksOf("acme/platform", 1)).toEqual([]);
+      expect(await b.wasRepositoryName(4242, "acme/infra")).toBe(false);
+      // Spent: asked again, it is a duplicate.
+      expect(await a.moveRepository({ ...renamed, deliveryId: "d-first", at: "2026-11-27T10:00:00Z" })).toEqual({ kind: "duplicate" });
+      // Control: renamed again later (acme/platform once more), it moves.
+      expect(await a.moveRepository({ ...renamed, deliveryId: "d-again", at: "2026-11-27T10:09:00Z" })).toMatchObject({ kind: "moved" });
+      expect((await b.locksOf("acme/platform", 1)).length).toBe(1);
+    });
+
     it("a transfer to another account's installation: the moved work is reached through it", async () => {
       await fresh();
       const [a, b] = await twoStores();

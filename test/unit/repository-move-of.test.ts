@@ -21,6 +21,8 @@ describe("a repository delivery's move (GitHub's own examples)", () => {
         actor: "Codertocat",
         how: "renamed",
         installationId: 1,
+        // When GitHub made it: a late delivery of it is told from a later move.
+        at: "2019-05-15T15:20:41Z",
       });
   });
 

@@ -13,6 +13,7 @@ import { resultShownAt } from "./migration-11-result-shown-at.js";
 import { repositoriesTable } from "./migration-12-repositories.js";
 import { formerNamesTable } from "./migration-13-former-names.js";
 import { applySettled } from "./migration-14-apply-settled.js";
+import { repositoryMovedAt } from "./migration-15-repository-moved-at.js";
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each once per database. */
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "repositories: the name each repository id was last heard under", up: repositoriesTable },
   { version: 13, name: "repository_former_names: names a repository was moved away from", up: formerNamesTable },
   { version: 14, name: "applies: who settled a failed apply by `/unlock`, and when", up: applySettled },
+  { version: 15, name: "repositories: when the last move followed was made on GitHub", up: repositoryMovedAt },
 ];
