@@ -149,4 +149,28 @@ suite(`saved plans in the shared store${available.ok ? "" : `: ${available.reaso
     expect(replies()[0]?.body).toContain("Applied the plan");
     expect(await stateResources(state)).toEqual(["terraform_data.label", "terraform_data.net_0"]);
   }, 300_000);
+
+  it("a plan made before its repository was renamed is applied under the new name by another replica", async () => {
+    const state = join(h.stateDir, "moving.tfstate");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "moving", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    for (const u of ["alice", "bob"]) h.sim.setPermission(repo, u, "write");
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice" });
+    const completed = (name: string) => () => h.sim.checkRuns(repo, pr.headSha).some((c) => c.name === name && c.status === "completed");
+    await h.sim.waitFor(completed("sluice/plan"), { timeoutMs: 90_000 });
+    expect((await h.sim.moveRepository(repo, { name: "moved", sender: "octo-admin" }))?.status).toBe(202);
+    // The plan's store copy was signed under acme/moving; the replica applying it has no file of it.
+    await anotherReplica();
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "bob");
+    await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
+    await h.sim.waitFor(completed("sluice/apply"), { timeoutMs: 120_000 });
+    const reply =
+      h.sim
+        .comments(repo, pr.number)
+        .filter((c) => c.user === "sluice[bot]")
+        .at(-1)?.body ?? "";
+    expect(reply).not.toContain("does not carry this Sluice's signature");
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  }, 300_000);
 });
