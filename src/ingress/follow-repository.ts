@@ -55,14 +55,15 @@ export interface ActUnder {
  * from was made before the move (a redelivery): nothing moves back, and the name the repository
  * has now is returned for the delivery to be acted on under. When the move is refused (the new
  * name holds another repository's live rows), that is returned too: under the new name the
- * repository's locks, plans, holds and every rule written for its name would not hold it. Never
- * fails the delivery itself.
+ * repository's locks, plans, holds and every rule written for its name would not hold it. A
+ * store failure fails the delivery (rejects), for the same reason.
  */
 export async function followRepository(opts: FollowOptions, delivery: Delivery): Promise<ActUnder | undefined> {
   const seen = repositorySeenIn(delivery.payload);
   if (!seen || !opts.allowed(seen.fullName)) return undefined;
+  let known: string | undefined;
   try {
-    const known = await opts.store.repositoryName(seen.repoId);
+    known = await opts.store.repositoryName(seen.repoId);
     if (known === seen.fullName) return undefined;
     if (known === undefined) {
       await opts.store.noteRepository(seen.repoId, seen.fullName);
@@ -86,7 +87,13 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
     });
     if (out?.kind === "refused" && out.keptUnder?.includes(known)) return { repo: known, how: "refused" };
   } catch (e) {
-    opts.log.warn({ deliveryId: delivery.id, repo: seen.fullName }, `the repository's former name not followed: ${errorMessage(e)}`);
+    // Acted on anyway, the delivery would be under a name its locks and plans are not: it fails
+    // (5xx), and GitHub and Sluice's redelivery send it again.
+    loud(opts.log)(
+      { deliveryId: delivery.id, repo: seen.fullName },
+      `repository ${known ?? "?"} → ${seen.fullName} (id ${seen.repoId}) not followed, the delivery fails (to be sent again): ${errorMessage(e)}`,
+    );
+    throw e;
   }
   return undefined;
 }
