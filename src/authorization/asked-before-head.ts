@@ -15,7 +15,7 @@ import { learnHeadPush } from "./head-push-facts.js";
  * neither was heard of nor is listed there (a fork's branch).
  */
 export async function askedBeforeHead(
-  store: Pick<HeadPushStore, "headPushedAt" | "recordHeadPush">,
+  store: Pick<HeadPushStore, "headPushedAt" | "recordHeadPush" | "headMovedAwaySince">,
   vcs: Pick<VcsClient, "branchPushesOf">,
   spec: SpecOf<"apply"> | SpecOf<"state">,
   repo: RepoRef,
@@ -23,8 +23,14 @@ export async function askedBeforeHead(
 ): Promise<{ askedAt: string; pushedAt: string } | undefined> {
   const commentAt = spec.kind === "apply" && spec.trigger !== "comment" ? undefined : spec.commentAt;
   if (!commentAt) return undefined;
+  const full = repoFullName(repo);
+  const heard = await store.headPushedAt(full, pr.number, pr.headSha);
+  // A head heard pushed, then moved away from (heard), is back by a push not heard: its time is
+  // the activity's, the latest move of the branch to it.
   const pushedAt =
-    (await store.headPushedAt(repoFullName(repo), pr.number, pr.headSha)) ?? (await learnHeadPush(store, vcs, repo, pr))?.pushedAt;
+    heard !== undefined && !(await store.headMovedAwaySince(full, pr.number, pr.headSha))
+      ? heard
+      : ((await learnHeadPush(store, vcs, repo, pr))?.pushedAt ?? heard);
   if (!pushedAt || !(Date.parse(commentAt) < Date.parse(pushedAt))) return undefined;
   return { askedAt: commentAt, pushedAt };
 }

@@ -8,12 +8,12 @@ import type { VcsClient } from "../vcs/vcs-client.js";
  * another pull request with the same head, as when a PR is opened from a branch another PR had
  * pushed to, with those the activity below names); when none was heard of (opened with it, a lost event, a head the heal sweep found),
  * those GitHub's repository activity names as having moved the head branch to it (kept, as a
- * heard push is); failing that (a fork's branch, a GitHub without the activity), the commit's
+ * heard push is), read too when the head is back at a commit heard pushed before another; failing that (a fork's branch, a GitHub without the activity), the commit's
  * author and committer on GitHub in their stead. Safe without blocking everyone: a reviewer who
  * neither pushed nor wrote the commit still counts. The one place every road asks.
  */
 export async function headPushFacts(
-  store: Pick<HeadPushStore, "headPushers" | "headPusherIds" | "recordHeadPush">,
+  store: Pick<HeadPushStore, "headPushers" | "headPusherIds" | "recordHeadPush" | "headMovedAwaySince">,
   vcs: Pick<VcsClient, "commitUsers" | "branchPushesOf">,
   repo: RepoRef,
   pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
@@ -23,7 +23,14 @@ export async function headPushFacts(
   const full = repoFullName(repo);
   const sha = pr.headSha;
   const pushers = await store.headPushers(full, pr.number, sha);
-  if (pushers.length) return { sha, known: true, pushers, pusherIds: await store.headPusherIds(full, pr.number, sha) };
+  if (pushers.length) {
+    const heard: HeadPush = { sha, known: true, pushers, pusherIds: await store.headPusherIds(full, pr.number, sha) };
+    // Heard pushed, then another head heard after it: the head is back by a push Sluice did not
+    // hear (its event lost, or not delivered yet), maybe another's; the branch's activity names them too.
+    if (approving.length === 0 || !(await store.headMovedAwaySince(full, pr.number, sha))) return heard;
+    const back = await learnHeadPush(store, vcs, repo, pr);
+    return back ? withPushers(heard, back) : heard;
+  }
   // The same commit pushed as another pull request's head (two PRs of one branch): GitHub sent
   // the push's event to the PRs open then, and its pusher is this head's too.
   const elsewhere = await store.headPushers(full, undefined, sha);
@@ -33,15 +40,19 @@ export async function headPushFacts(
   // Another PR's push of the commit (any PR's: a fork's, anyone's) is not the move of this PR's
   // branch to it: the branch's own activity is read all the same, and both pushers count.
   const moved = await learnHeadPush(store, vcs, repo, pr);
-  if (moved)
-    return {
-      sha,
-      known: true,
-      pushers: [...new Set([...moved.pushers.map((p) => p.login), ...elsewhere])],
-      pusherIds: [...new Set([...moved.pushers.map((p) => p.id), ...elsewhereIds])],
-    };
+  if (moved) return withPushers(other, moved);
   if (elsewhere.length) return other;
   return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
+}
+
+/** Those heard of and those the branch's activity names, all pushers (the activity's first, as before). */
+function withPushers(heard: Extract<HeadPush, { known: true }>, moved: BranchPushes): HeadPush {
+  return {
+    sha: heard.sha,
+    known: true,
+    pushers: [...new Set([...moved.pushers.map((p) => p.login), ...heard.pushers])],
+    pusherIds: [...new Set([...moved.pushers.map((p) => p.id), ...(heard.pusherIds ?? [])])],
+  };
 }
 
 /**

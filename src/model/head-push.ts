@@ -33,6 +33,11 @@ export interface HeadPushStore {
   /** When `sha` was last pushed as the head of the pull request, as far as Sluice heard; undefined: never heard. */
   headPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
   /**
+   * Whether another head of the pull request was heard pushed after `sha`'s latest heard push:
+   * `sha` being its head again then is a push back Sluice did not hear (yet).
+   */
+  headMovedAwaySince(repo: string, pr: number, sha: string): Promise<boolean>;
+  /**
    * The logins that pushed `sha` as the head of the pull request (`pr` undefined: of any pull
    * request of the repository), in the order first heard.
    */

@@ -24,6 +24,14 @@ export function headPushMethods(db: Db): HeadPushStore {
       );
       return row?.at ?? undefined;
     },
+    async headMovedAwaySince(repo, pr, sha) {
+      const row = await db.get<{ n: number | string }>(
+        `SELECT COUNT(*) AS n FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha <> ? AND pushed_at >
+           (SELECT MAX(pushed_at) FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ?)`,
+        [repo, pr, sha, repo, pr, sha],
+      );
+      return Number(row?.n ?? 0) > 0;
+    },
     async headPushers(repo, pr, sha) {
       const where = ofHead(repo, pr, sha);
       const rows = await db.all<{ pusher: string }>(

@@ -1173,6 +1173,22 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await a.headPushedAt("acme/infra", 9, "d".repeat(40))).toBeUndefined();
   });
 
+  it("tells a head heard pushed, then moved away from (another head heard after it): a push back not heard", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const [x, y] = ["a".repeat(40), "b".repeat(40)];
+    await a.recordHeadPush("acme/infra", 12, x, "bob", "2026-11-27T10:00:00Z");
+    expect(await b.headMovedAwaySince("acme/infra", 12, x)).toBe(false);
+    await b.recordHeadPush("acme/infra", 12, y, "bob", "2026-11-27T10:05:00Z");
+    expect(await a.headMovedAwaySince("acme/infra", 12, x)).toBe(true);
+    // Control: the head heard last is not; the push back heard moves it on; another PR's push is not this one's.
+    expect(await a.headMovedAwaySince("acme/infra", 12, y)).toBe(false);
+    await a.recordHeadPush("acme/infra", 13, y, "bob", "2026-11-27T11:00:00Z");
+    expect(await b.headMovedAwaySince("acme/infra", 12, y)).toBe(false);
+    await a.recordHeadPush("acme/infra", 12, x, "carol", "2026-11-27T10:15:00Z");
+    expect(await b.headMovedAwaySince("acme/infra", 12, x)).toBe(false);
+  });
+
   it("forgets a merged pull request's pushes, on every replica; another pull request's stay", async () => {
     await fresh();
     const [a, b] = await twoStores();
