@@ -98,15 +98,20 @@ export function printedUnsaved(
 }
 
 /**
- * What a failed run leaves to keep: the state Terraform printed because it could write it nowhere
- * (then errored.tfstate is empty or partial), else errored.tfstate as erroredState reads it.
+ * What a failed run leaves to keep: errored.tfstate the run wrote, as erroredState reads it, else
+ * the state Terraform printed because it could write it nowhere (then errored.tfstate is missing,
+ * empty or partial).
  */
 export async function unsavedState(
   dir: string,
   before: string | undefined,
   printed?: PrintedState,
 ): Promise<{ erroredState?: Buffer; problem?: string }> {
-  if (!printed) return erroredState(dir, before);
+  const errored = await erroredState(dir, before);
+  // A state the run wrote is the one it could not save: one printed as well is another (a `run`
+  // step's `state pull` before its apply; Terraform says "Failed to persist state to backend" for
+  // errored.tfstate too), and keeping it would lose what the apply made.
+  if (!printed || errored.erroredState) return errored;
   const lost = (why: string) => ({
     problem: `Terraform printed the state it could not save (withheld from the output), but Sluice could not keep it: ${why}. Recover the state by hand before anything applies this project again`,
   });

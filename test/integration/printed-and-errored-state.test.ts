@@ -1,0 +1,52 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { exec } from "../../runners/exec.js";
+import type { WorkflowStep } from "../../src/model/repo-config.js";
+import { applyRequest, httpBackendEach, planNet, scratchRoot, terraform } from "../support/terraform-scratch.js";
+
+/**
+ * A `run` step that prints a state (its `terraform state pull`, the backend's) and then runs an
+ * apply the backend refuses: terraform writes errored.tfstate and says "Failed to persist state to
+ * backend", which it says when it prints the state too. The state Terraform could not save is
+ * the file, never the one printed before it. Real terraform, an http backend that refuses writes.
+ */
+const scratch = scratchRoot("sluice-tf-printed-errored-");
+const http = httpBackendEach();
+const BODY = 'resource "terraform_data" "pw" {\n  input = sensitive(uuid())\n}\n';
+const BEFORE = '{"version":4,"terraform_version":"1.5.0","serial":3,"lineage":"before-lineage","outputs":{},"resources":[]}';
+
+async function planThenApply(applySteps: WorkflowStep[]) {
+  const checkout = join(scratch.next(), "checkout");
+  await http.write(checkout, BODY);
+  http.backend().state = BEFORE;
+  const dataDir = join(checkout, "..", "plan");
+  const planFile = await planNet(checkout, dataDir);
+  http.backend().refuseWrites = true;
+  return terraform.apply(applyRequest(checkout, dataDir, planFile, { workflow: { plan: [], apply: applySteps } }), exec);
+}
+
+const kept = (state: Buffer | undefined) =>
+  JSON.parse(state?.toString("utf8") ?? "{}") as { serial?: number; resources?: { type: string; name: string }[] };
+
+describe("a run step that printed the backend's state, then an apply whose state went to errored.tfstate", () => {
+  it("keeps errored.tfstate (what the apply made), not the state printed before it", async () => {
+    const result = await planThenApply([{ kind: "run", argv: ["sh", "-c", 'terraform state pull && terraform apply "$PLANFILE"'] }]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).toContain("Failed to persist state to backend");
+    expect(result.output).toContain("Sluice withheld a Terraform state printed here");
+    const state = kept(result.erroredState);
+    expect(state.resources?.map((r) => `${r.type}.${r.name}`)).toEqual(["terraform_data.pw"]);
+    expect(state.serial).toBe(4);
+  });
+
+  it("control: where the run step's apply could write no errored.tfstate, the state it printed is kept", async () => {
+    const result = await planThenApply([
+      { kind: "run", argv: ["mkdir", "errored.tfstate"] },
+      { kind: "run", argv: ["sh", "-c", 'terraform state pull && terraform apply "$PLANFILE"'] },
+    ]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(kept(result.erroredState).resources?.map((r) => `${r.type}.${r.name}`)).toEqual(["terraform_data.pw"]);
+  });
+});
