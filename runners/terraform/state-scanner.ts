@@ -18,17 +18,27 @@ interface RawResource {
 
 const key = (k: string | number | undefined) => (k === undefined ? "" : typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`);
 
-/** The instance addresses of one resource of a state: its managed ones only. */
-function addAddresses(r: RawResource, into: Set<string>): void {
-  if (r.mode !== "managed" || !r.type || !r.name) return;
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The instance addresses of one resource of a state: its managed ones only. False when its
+ * instances are no list of objects (no state terraform writes): the state is none then, the same
+ * read whole or as it streams, never a TypeError (errored.tfstate is a file the run wrote).
+ */
+function addAddresses(r: RawResource, into: Set<string>): boolean {
+  if (r.mode !== "managed" || !r.type || !r.name) return true;
+  const instances: unknown = r.instances ?? [];
+  if (!Array.isArray(instances) || !instances.every(isObject)) return false;
   const base = `${r.module ? `${r.module}.` : ""}${r.type}.${r.name}`;
-  for (const i of r.instances ?? []) into.add(`${base}${key(i.index_key)}`);
+  for (const i of instances as { index_key?: string | number }[]) into.add(`${base}${key(i.index_key)}`);
+  return true;
 }
 
 /** Up to this much a state is read whole (JSON.parse is several times faster); past it, as it streams. */
 export const WHOLE_MAX = 8 * 1024 ** 2;
 const NOT_JSON = "the backend's answer is not a Terraform state (not JSON)";
 const NO_SERIAL = "the backend's answer has no serial and lineage";
+const BAD_INSTANCES = "the backend's answer is not a Terraform state (a resource's instances are no list of objects)";
 
 const snapshot = (serial: unknown, lineage: unknown, addresses: Set<string>): StateSnapshot | { error: string } =>
   typeof serial === "number" && typeof lineage === "string" ? { serial, lineage, addresses } : { error: NO_SERIAL };
@@ -43,7 +53,8 @@ function parseWhole(text: string): StateSnapshot | { error: string } {
   }
   if (typeof raw !== "object" || raw === null) return { error: NO_SERIAL };
   const addresses = new Set<string>();
-  for (const r of Array.isArray(raw.resources) ? (raw.resources as RawResource[]) : []) if (r) addAddresses(r, addresses);
+  for (const r of Array.isArray(raw.resources) ? (raw.resources as unknown[]) : [])
+    if (isObject(r) && !addAddresses(r as RawResource, addresses)) return { error: BAD_INSTANCES };
   return snapshot(raw.serial, raw.lineage, addresses);
 }
 
@@ -63,6 +74,9 @@ export function stateScanner() {
   let reading = new Set<string>();
   let addresses = new Set<string>();
   let broken = false;
+  // A resource read in the `resources` that hold (the last given) whose instances are no list of objects.
+  let badReading = false;
+  let bad = false;
   const stream = () => {
     const p = new JSONParser({ paths: ["$.serial", "$.lineage", "$.resources", "$.resources.*"], keepStack: false });
     p.onValue = ({ value, key: name, stack, parent }) => {
@@ -70,10 +84,11 @@ export function stateScanner() {
       else if (stack.length === 1 && name === "lineage") lineage = value;
       else if (stack.length === 1 && name === "resources") {
         addresses = Array.isArray(value) ? reading : new Set();
+        bad = Array.isArray(value) && badReading;
         reading = new Set();
+        badReading = false;
       } else if (stack.length === 2) {
-        if (Array.isArray(parent) && typeof value === "object" && value !== null && !Array.isArray(value))
-          addAddresses(value as RawResource, reading);
+        if (Array.isArray(parent) && isObject(value) && !addAddresses(value as RawResource, reading)) badReading = true;
         // Read, the resource goes: emitting `$.resources` keeps its members in it (keepStack:false
         // drops a value only when no value around it is emitted), which would hold the state whole.
         if (Array.isArray(parent)) parent.length -= 1;
@@ -103,7 +118,8 @@ export function stateScanner() {
     end(): StateSnapshot | { error: string } {
       if (!parser) return head.trim() === "" ? { serial: 0, lineage: "", addresses: new Set() } : parseWhole(head);
       if (!broken && !parser.isEnded) parser.end();
-      return broken ? { error: NOT_JSON } : snapshot(serial, lineage, addresses);
+      if (broken) return { error: NOT_JSON };
+      return bad ? { error: BAD_INSTANCES } : snapshot(serial, lineage, addresses);
     },
   };
 }

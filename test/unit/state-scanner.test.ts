@@ -89,6 +89,26 @@ describe("stateScanner: the streamed reading is the whole one, whatever the JSON
     expect(read).toEqual(whole);
   });
 
+  it.each(["5", "true", '{"k":{}}', "[null]", "[7]"])(
+    "a managed resource whose instances are %s (no list of objects): no state, said alike, never thrown",
+    (instances) => {
+      const { whole, streamed: read } = both(
+        (pad) => `{"serial":3,"lineage":"L",${out(pad)},"resources":[{"mode":"managed","type":"t","name":"a","instances":${instances}}]}`,
+      );
+      expect(whole).toEqual({ error: "the backend's answer is not a Terraform state (a resource's instances are no list of objects)" });
+      expect(read).toEqual(whole);
+    },
+  );
+
+  it("control: a data source's odd instances, or a managed resource with none, are read as before", () => {
+    const { whole, streamed: read } = both(
+      (pad) =>
+        `{"serial":3,"lineage":"L",${out(pad)},"resources":[{"mode":"data","type":"t","name":"d","instances":5},{"mode":"managed","type":"t","name":"a"},${JSON.stringify(res("b"))}]}`,
+    );
+    expect(whole).toEqual({ serial: 3, lineage: "L", addresses: new Set(["t.b[0]"]) });
+    expect(read).toEqual(whole);
+  });
+
   it("control: resources, serial and lineage in any order are read alike", () => {
     const { whole, streamed: read } = both((pad) => `{"resources":[${JSON.stringify(res("a"))}],${out(pad)},"lineage":"L","serial":3}\n`);
     expect(whole).toEqual({ serial: 3, lineage: "L", addresses: new Set(["t.a[0]"]) });
