@@ -251,6 +251,18 @@ export class SimulatorScenario {
     return { headSha, delivery };
   }
 
+  /**
+   * Force-pushes the PR's branch to `sha`, a commit it held before (a push back): its activity
+   * names `sender`, and `synchronize` is sent as for any push.
+   */
+  async forcePushPullRequest(repo: SimRepo, number: number, sha: string, opts: { sender: string }): Promise<DeliveryResult> {
+    const pr = this.pullOf(repo, number);
+    await this.core.git.withLock(repo.dir, () => this.core.git.updateRef(repo.dir, `refs/heads/${pr.headRef}`, sha));
+    const delivery = (await this.core.syncPullHeads(repo, opts.sender, pr.headRef)).get(number);
+    if (!delivery) throw new Error(`#${number} did not move to ${sha}`);
+    return delivery;
+  }
+
   /** Commits on the default branch without a pull request, then sends `push`. */
   async pushDefaultBranch(
     repo: SimRepo,
