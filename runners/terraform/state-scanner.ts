@@ -1,4 +1,5 @@
 import { JSONParser } from "@streamparser/json";
+import { jsonDepthWatch, STATE_DEPTH_MAX } from "./json-depth.js";
 
 /** What the backend holds, as `terraform state pull` gives it: enough to tell that an apply landed. */
 export interface StateSnapshot {
@@ -38,6 +39,7 @@ function addAddresses(r: RawResource, into: Set<string>): boolean {
 export const WHOLE_MAX = 8 * 1024 ** 2;
 const NOT_JSON = "the backend's answer is not a Terraform state (not JSON)";
 const NO_SERIAL = "the backend's answer has no serial and lineage";
+const TOO_DEEP = `the backend's answer is not a Terraform state (it nests deeper than ${STATE_DEPTH_MAX} levels)`;
 const BAD_INSTANCES = "the backend's answer is not a Terraform state (a resource's instances are no list of objects)";
 
 const snapshot = (serial: unknown, lineage: unknown, addresses: Set<string>): StateSnapshot | { error: string } =>
@@ -74,6 +76,9 @@ export function stateScanner() {
   let reading = new Set<string>();
   let addresses = new Set<string>();
   let broken = false;
+  // Checked before any parser reads the text, read whole or as it streams alike.
+  const depth = jsonDepthWatch(STATE_DEPTH_MAX);
+  let tooDeep = false;
   // A resource read in the `resources` that hold (the last given) whose instances are no list of objects.
   let badReading = false;
   let bad = false;
@@ -102,7 +107,12 @@ export function stateScanner() {
   };
   return {
     write(chunk: string): void {
-      if (broken) return;
+      if (broken || tooDeep) return;
+      if (!depth.write(chunk)) {
+        tooDeep = true;
+        head = "";
+        return;
+      }
       if (parser) {
         parser.write(chunk);
         return;
@@ -116,6 +126,7 @@ export function stateScanner() {
       head = "";
     },
     end(): StateSnapshot | { error: string } {
+      if (tooDeep) return { error: TOO_DEEP };
       if (!parser) return head.trim() === "" ? { serial: 0, lineage: "", addresses: new Set() } : parseWhole(head);
       if (!broken && !parser.isEnded) parser.end();
       if (broken) return { error: NOT_JSON };

@@ -116,6 +116,27 @@ describe("stateScanner: the streamed reading is the whole one, whatever the JSON
   });
 });
 
+describe("stateScanner: how deep a state nests", () => {
+  const nested = (depth: number, pad = 0) =>
+    `{"serial":5,"lineage":"L","pad":"${"p".repeat(pad)}","x":${"[".repeat(depth)}${"]".repeat(depth)},"resources":[]}`;
+
+  it("a state nested 100,000 deep, read as it streams, is no state, said at once (the parser's cost grows with depth per value)", () => {
+    const started = performance.now();
+    const read = streamed(nested(100_000, WHOLE_MAX), 65_536);
+    expect(read).toEqual({ error: "the backend's answer is not a Terraform state (it nests deeper than 512 levels)" });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // Read whole, the same answer.
+    expect(parseStatePull(nested(100_000))).toEqual(read);
+  });
+
+  it("control: nested 500 deep (brackets in strings not counted), it is read alike whole and streamed", () => {
+    const text = (pad: number) => nested(500, pad).replace('"pad":"', '"pad":"[[[[{{{{');
+    const whole = parseStatePull(text(0));
+    expect(whole).toEqual({ serial: 5, lineage: "L", addresses: new Set() });
+    expect(streamed(text(WHOLE_MAX), 65_536)).toEqual(whole);
+  });
+});
+
 describe("stateScanner: memory", () => {
   it("past WHOLE_MAX, the resources read are not held (150 MB of them, the heap grows by far less)", () => {
     setFlagsFromString("--expose-gc");
