@@ -29,6 +29,22 @@ export function publisherFor(ctx: JobContext<SpecOf<"apply">>, pr: PullRequestIn
   });
 }
 
+/**
+ * `publisher`, whose final answer, when it is a refusal of everything (nothing was applied or even
+ * tried), first lets the PR's apply slot go (`free`): a user who reads the refusal and answers at
+ * once with `/apply` must not be told an apply is in progress. An answer with any project applied
+ * or failed keeps the slot until the job ends.
+ */
+export function freeingSlotOnRefusal(publisher: Publisher, free: () => Promise<void>): Publisher {
+  return {
+    ...publisher,
+    async final(p) {
+      if (p.results.every((r) => r.status === "refused")) await free();
+      await publisher.final(p);
+    },
+  };
+}
+
 /** A refusal is the job's final answer too: kept like a result, so a replica dying now leaves no "interrupted" behind. */
 export async function refuseAll(publisher: Publisher, notice: string): Promise<void> {
   await publisher.final({ state: "done", results: [], notice, tone: "refused", failed: true });

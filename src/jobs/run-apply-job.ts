@@ -22,7 +22,7 @@ import { resolveCheckoutProjects } from "../repo-reading/resolve-checkout-projec
 import { inOrder, runProjects } from "../tool-runs/run-projects.js";
 import type { ApplyContext } from "./apply-context.js";
 import { type ApplyRound, applyGatedProject } from "./apply-gated-project.js";
-import { type Publisher, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
+import { type Publisher, freeingSlotOnRefusal, projectFor, publisherFor, refuseAll } from "./apply-publisher.js";
 import { trustedCommit } from "../repo-reading/trusted-commit.js";
 import { finishApply } from "./finish-apply.js";
 import { planRequirements } from "./plan-requirements.js";
@@ -110,9 +110,11 @@ async function applyWith(
     return mergedWithoutPlans(jobCtx, pr, head, configs.head.config);
 
   if (spec.commentId) await vcs.react(repo, spec.commentId, "eyes").catch(() => undefined);
-  const publisher = publisherFor(jobCtx, pr, merge !== undefined);
-  await publisher.publish({ state: "queued", results: [] });
+  const shown = publisherFor(jobCtx, pr, merge !== undefined);
+  await shown.publish({ state: "queued", results: [] });
   const op = await deps.store.beginPrOperation(repoName(job), pr.number, "apply", job.id);
+  const endOp = () => deps.store.endPrOperation(repoName(job), pr.number, "apply", job.id);
+  const publisher = freeingSlotOnRefusal(shown, endOp);
   if (!op.ok) {
     const notice = "An apply is already in progress for this pull request; this command was not run. Wait for it to finish.";
     await publisher.publish({ state: "done", results: [], notice, tone: "refused" });
@@ -140,7 +142,7 @@ async function applyWith(
     await publisher.fault(e);
     throw e;
   } finally {
-    await deps.store.endPrOperation(repoName(job), pr.number, "apply");
+    await endOp();
   }
 }
 

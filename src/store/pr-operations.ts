@@ -27,11 +27,12 @@ export function prOperations({ db }: StoreDriver): PrOperations {
         return { ok: false, jobId: held.job_id };
       }
     },
-    async endPrOperation(asked, pr, op) {
+    async endPrOperation(asked, pr, op, jobId) {
       await db.tx(function* (t) {
         // Begun under the old name and moved by a rename since: ended where it is, or it blocks the PR for good.
         const repo = yield* repositoryNow(t, asked);
-        yield* t.run("DELETE FROM pr_operations WHERE repo = ? AND pr = ? AND op = ?", [repo, pr, op]);
+        // Only the holder's own: a job that let its slot go early (a refusal) must not end the next one's.
+        yield* t.run("DELETE FROM pr_operations WHERE repo = ? AND pr = ? AND op = ? AND job_id = ?", [repo, pr, op, jobId]);
       });
     },
     async clearPrOperationsOf(jobId) {

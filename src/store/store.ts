@@ -131,7 +131,8 @@ export interface Store
 
   /** Marks one operation (e.g. "apply") as running for a PR; false when one already is. */
   beginPrOperation(repo: string, pr: number, op: string, jobId: number): Promise<{ ok: true } | { ok: false; jobId: number }>;
-  endPrOperation(repo: string, pr: number, op: string): Promise<void>;
+  /** Ends `op` of a PR if job `jobId` holds it (never another job's). */
+  endPrOperation(repo: string, pr: number, op: string, jobId: number): Promise<void>;
   /** Clears operations left by jobs that are no longer running. */
   clearPrOperationsOf(jobId: number): Promise<void>;
 

@@ -733,7 +733,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.beginPrOperation("acme/infra", 1, "apply", 10)).toEqual({ ok: true });
     expect(await b.beginPrOperation("acme/infra", 1, "apply", 11)).toEqual({ ok: false, jobId: 10 });
     expect(await b.beginPrOperation("acme/infra", 2, "apply", 11)).toEqual({ ok: true });
-    await a.endPrOperation("acme/infra", 1, "apply");
+    // Only the holder ends it: another job's end (one that let it go early) leaves it held.
+    await a.endPrOperation("acme/infra", 1, "apply", 11);
+    expect(await b.beginPrOperation("acme/infra", 1, "apply", 11)).toEqual({ ok: false, jobId: 10 });
+    await a.endPrOperation("acme/infra", 1, "apply", 10);
     expect(await b.beginPrOperation("acme/infra", 1, "apply", 11)).toEqual({ ok: true });
     await a.clearPrOperationsOf(11);
     expect(await a.beginPrOperation("acme/infra", 1, "apply", 12)).toEqual({ ok: true });
@@ -1961,14 +1964,14 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.liveApplies("acme/platform")).map((x) => x.id)).toEqual([live]);
       expect(await b.openStateHold("acme/infra", "net", "default")).toBeUndefined();
       // Ended under the old name, the operation is over: the PR's next apply runs.
-      await a.endPrOperation("acme/infra", 1, "apply");
+      await a.endPrOperation("acme/infra", 1, "apply", 50);
       expect(await b.beginPrOperation("acme/platform", 1, "apply", 51)).toEqual({ ok: true });
       // So is one begun before the move (moved with it) and ended under the old name.
       expect(await b.beginPrOperation("acme/platform", 2, "apply", 52)).toEqual({ ok: true });
       expect(await b.moveRepository({ ...renamed, from: "acme/platform", to: "acme/infra", deliveryId: "d-back" })).toMatchObject({
         kind: "moved",
       });
-      await b.endPrOperation("acme/platform", 2, "apply");
+      await b.endPrOperation("acme/platform", 2, "apply", 52);
       expect(await a.beginPrOperation("acme/infra", 2, "apply", 53)).toEqual({ ok: true });
       expect(await b.moveRepository({ ...renamed, deliveryId: "d-forth" })).toMatchObject({ kind: "moved" });
       // Control: a new repository given the old name keeps its own there.
