@@ -69,7 +69,8 @@ function shownOnIssueBefore(job: { createdAt: string; spec: { commentAt?: string
 /**
  * When a pull request's plan was shown: its job's comment, the one place that shows it, is posted
  * when the job ends (after the PR's other projects), so a plan saved while that job still runs is
- * shown "not yet", and one whose job ended was shown when GitHub took that comment's last edit
+ * shown "not yet" (so is one whose job ended with its answer stored but not yet posted: a stopped
+ * replica's, which the recovery posts when GitHub takes it), and one whose job ended was shown when GitHub took that comment's last edit
  * (`shownAt` of its posted result: GitHub's clock, as a comment's `created_at`), or, where GitHub
  * gave no time, when the job was marked ended (its `updatedAt`, Sluice's clock). Undefined when its
  * job is not known.
@@ -80,6 +81,9 @@ export function prPlanShown(
 ): string | "not yet" | undefined {
   if (!maker) return undefined;
   if (maker.status === "queued" || maker.status === "running") return "not yet";
+  // A job the recovery ended (its replica stopped) may have its answer still waiting for GitHub:
+  // the job's end says nothing of a page its plan is on.
+  if (result && !result.posted) return "not yet";
   return result?.posted && result.shownAt ? result.shownAt : maker.updatedAt;
 }
 
