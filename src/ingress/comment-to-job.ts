@@ -71,7 +71,7 @@ function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlan
     case "approve_policies":
       return { kind: "approve_policies", command: cmd, ...dated, viaAtlantis };
     case "unlock":
-      return { kind: "unlock", command: cmd, ...said, viaAtlantis };
+      return { kind: "unlock", command: cmd, ...dated, viaAtlantis };
     default:
       return undefined;
   }

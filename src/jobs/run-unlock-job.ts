@@ -4,6 +4,7 @@ import type { SpecOf } from "../model/job.js";
 import type { JobContext } from "../job-context/job-context.js";
 import { repoFullName } from "../model/repo.js";
 import { releaseLocks } from "./release-locks.js";
+import { askedBeforeFrom } from "../authorization/command-asked-at.js";
 import { authorizeCommand, replyRefused } from "../authorization/authorize-command.js";
 import { projectPermission } from "../authorization/change-control-facts.js";
 import { ALLOWED } from "../policy/decision.js";
@@ -49,7 +50,9 @@ export async function runUnlockJob(ctx: JobContext<SpecOf<"unlock">>): Promise<v
     // A person released it after an apply of it failed or was cut short: they checked that state,
     // so this PR's close keeps no locks for that apply again (rule 8); a later failure keeps them.
     // After the release: a crash between the two leaves it unsettled, its locks kept once more.
-    const settled = await deps.store.settleAppliesOfPr(repo, job.target.pr, [l], job.spec.actor);
+    // Only a failure there before the command was asked: one after it (the unlock queued behind
+    // that apply, or delivered late) its writer never saw, so it keeps the locks at the close.
+    const settled = await deps.store.settleAppliesOfPr(repo, job.target.pr, [l], job.spec.actor, askedBeforeFrom(job));
     if (settled.length) settledAny.push(inlineCode(l.project));
     const settles = settled.length ? `; settles its failed or cut-short apply ${settled.map((a) => a.id).join(", ")}` : "";
     await deps.store.recordAudit({

@@ -58,6 +58,8 @@ export type JobSpec =
       commandLine?: string;
       /** The `/unlock` comment; absent when the console asked (nothing to react to). */
       commentId?: number;
+      /** The comment's `created_at` (GitHub's): it settles no failed apply that ended after it was written. */
+      commentAt?: string;
       actor: string;
       viaAtlantis?: boolean;
       /**

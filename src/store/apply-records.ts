@@ -77,7 +77,7 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
       const rows = await db.all<ApplyRow>(`SELECT * FROM applies a WHERE ${UNSETTLED} ORDER BY id`, [repo, pr]);
       return rows.map(records.toApply);
     },
-    async settleAppliesOfPr(repo, pr, released, actor) {
+    async settleAppliesOfPr(repo, pr, released, actor, endedBefore) {
       const at = now();
       const rows = await db.tx(function* (t) {
         const settled: ApplyRow[] = [];
@@ -86,8 +86,9 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
             ...(yield* t.all<ApplyRow>(
               `UPDATE applies SET settled_by = ?, settled_at = ? WHERE id IN (
                  SELECT a.id FROM applies a JOIN plans pl ON pl.id = a.plan_id
-                 WHERE ${UNSETTLED} AND pl.dir = ? AND pl.workspace = ? AND (CAST(? AS TEXT) = '' OR a.project = ?)) RETURNING *`,
-              [actor, at, repo, pr, l.dir, l.workspace, l.scope, l.scope],
+                 WHERE ${UNSETTLED} AND pl.dir = ? AND pl.workspace = ? AND (CAST(? AS TEXT) = '' OR a.project = ?)
+                 AND COALESCE(a.finished_at, a.started_at) < ?) RETURNING *`,
+              [actor, at, repo, pr, l.dir, l.workspace, l.scope, l.scope, endedBefore],
             )),
           );
         }

@@ -848,14 +848,16 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       return id;
     };
     const netFailed = await end("net", "net", "failed");
+    // When the /unlock was asked: after these ended.
     const appFailed = await end("app", "app", "failed");
     // Two projects share dir `shared`: a lock named for one settles that one only.
     const oneFailed = await end("one", "shared", "failed");
     const twoFailed = await end("two", "shared", "failed");
+    const asked = new Date(Date.now() + 60_000).toISOString();
     // Controls: a lock at another workspace, or named for another project at that dir, settles nothing.
-    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "staging", scope: "" }], "bob")).toEqual([]);
-    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "shared", workspace: "default", scope: "three" }], "bob")).toEqual([]);
-    expect(await b.settleAppliesOfPr("acme/infra", 6, [{ dir: "net", workspace: "default", scope: "" }], "bob")).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "staging", scope: "" }], "bob", asked)).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "shared", workspace: "default", scope: "three" }], "bob", asked)).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 6, [{ dir: "net", workspace: "default", scope: "" }], "bob", asked)).toEqual([]);
     const settled = await b.settleAppliesOfPr(
       "acme/infra",
       5,
@@ -864,6 +866,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
         { dir: "shared", workspace: "default", scope: "one" },
       ],
       "bob",
+      asked,
     );
     expect(settled.map((r) => [r.id, r.settledBy])).toEqual([
       [netFailed, "bob"],
@@ -872,7 +875,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(Number.isNaN(Date.parse(settled[0]?.settledAt ?? ""))).toBe(false);
     expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([appFailed, twoFailed]);
     // Settled once: a second /unlock of it settles nothing more.
-    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "carol")).toEqual([]);
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "carol", asked)).toEqual([]);
     // A new failure of net after the unlock is unsettled again.
     const netAgain = await end("net", "net", "failed");
     expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([appFailed, twoFailed, netAgain]);
@@ -885,9 +888,25 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await a.updateJob(job, { status: "running" });
     const p = await a.savePlan(plan({ pr: 5, project: "net", dir: "net" }), FILE);
     const started = await a.recordApplyStart({ jobId: job, repo: "acme/infra", pr: 5, project: "net", planId: p.id });
-    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "bob")).toEqual([]);
+    const asked = new Date(Date.now() + 60_000).toISOString();
+    expect(await b.settleAppliesOfPr("acme/infra", 5, [{ dir: "net", workspace: "default", scope: "" }], "bob", asked)).toEqual([]);
     await a.updateJob(job, { status: "interrupted" });
     expect((await b.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([started]);
+  });
+
+  it("settles by /unlock only a failure that ended before the unlock was asked (one queued behind the apply, or delivered late)", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const p = await a.savePlan(plan({ pr: 5, project: "net", dir: "net" }), FILE);
+    const asked = new Date(Date.now() - 60_000).toISOString();
+    const id = await a.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 5, project: "net", planId: p.id });
+    await a.recordApplyEnd(id, "failed");
+    const lockOfNet = [{ dir: "net", workspace: "default", scope: "" }];
+    expect(await b.settleAppliesOfPr("acme/infra", 5, lockOfNet, "bob", asked)).toEqual([]);
+    expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([id]);
+    // Control: asked after it ended, it settles it.
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect((await b.settleAppliesOfPr("acme/infra", 5, lockOfNet, "bob", later)).map((r) => r.id)).toEqual([id]);
   });
 
   it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {

@@ -241,7 +241,8 @@ describe("eventToJob: what of the written comment each command's job keeps", () 
       commentAt: at,
     });
     expect(written("/applies pause")).toEqual({ kind: "applies", ...said("/applies pause"), commentAt: at });
-    expect(written("/unlock")).toEqual({ kind: "unlock", ...said("/unlock"), viaAtlantis: false });
+    // An /unlock settles only the failed applies that ended before it was written.
+    expect(written("/unlock")).toEqual({ kind: "unlock", ...said("/unlock"), viaAtlantis: false, commentAt: at });
     expect(written("/preview extend 2h")).toEqual({
       kind: "preview",
       action: "extend",
