@@ -78,6 +78,7 @@ export async function driftPause(ctx: ConsoleContext, req: IncomingMessage, res:
     project: form.get("project") ?? "",
     action,
     reason: form.get("reason") ?? "",
+    pausedShownAt: form.get("paused_at") ?? undefined,
   });
   if (refused(ctx, res, v, done, { href: "/", text: "Overview" })) return;
   // A resume is the job's to decide: its page shows the answer as it comes.

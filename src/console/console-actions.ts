@@ -191,7 +191,8 @@ export async function destroyPreviewAction(
 export async function driftPauseAction(
   deps: ActionDeps,
   p: Principal,
-  req: { repo: string; project: string; action: "pause" | "resume"; reason?: string },
+  /** `pausedShownAt`: the pause the page showed (its `createdAt`): a resume lifts no pause set after it. */
+  req: { repo: string; project: string; action: "pause" | "resume"; reason?: string; pausedShownAt?: string },
 ): Promise<Outcome<{ action: "pause" } | { action: "resume"; jobId: number }>> {
   const known = readable(p, req.repo) && (await deps.store.driftChecks()).some((c) => c.repo === req.repo && c.project === req.project);
   if (!known) return refuse(404, "No such project", "There is no such project checked for drift that you can see.");
@@ -220,10 +221,13 @@ export async function driftPauseAction(
 async function driftResume(
   deps: ActionDeps,
   p: Principal,
-  req: { repo: string; project: string },
+  req: { repo: string; project: string; pausedShownAt?: string },
 ): Promise<Outcome<{ action: "resume"; jobId: number }>> {
   const left = delisted(deps, req.repo);
   if (left) return left;
+  const shown = req.pausedShownAt || undefined;
+  if (shown !== undefined && !Number.isFinite(Date.parse(shown)))
+    return refuse(400, "Unknown pause", "The pause to resume is not named by a time; reload the page and try again.");
   // A drift check ran for the repo, so a job of it holds its installation and clone address.
   const last = await deps.store.lastJobTarget(req.repo);
   if (!last)
@@ -242,6 +246,7 @@ async function driftResume(
       actor: p.actor,
       via: p.via,
       ...(p.granted ? { grant: p.access.get(req.repo.toLowerCase()) } : {}),
+      ...(shown !== undefined ? { pausedShownAt: shown } : {}),
     },
   );
   // Not audited here: the job decides (its permissions rule may refuse) and records the resume.

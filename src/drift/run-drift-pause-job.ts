@@ -11,6 +11,13 @@ import { askedBeforeFrom } from "../authorization/command-asked-at.js";
 import type { DriftPause } from "../model/drift.js";
 import { readDefaultHead } from "./read-default-head.js";
 
+/** The first instant of a pause this resume never saw: asked before it, or (console) set after the page it was clicked on. */
+function resumesBefore(job: Parameters<typeof askedBeforeFrom>[0] & { spec: { pausedShownAt?: string } }): string {
+  const asked = askedBeforeFrom(job);
+  const shown = Date.parse(job.spec.pausedShownAt ?? "");
+  return Number.isFinite(shown) ? new Date(Math.min(Date.parse(asked), shown + 1)).toISOString() : asked;
+}
+
 const stamp = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
 /**
@@ -54,7 +61,7 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   // never saw it: each is lifted in one conditional step, so one set meanwhile stays too.
   const kept: DriftPause[] = [];
   for (const under of resumedNames(project, held, names)) {
-    const left = await deps.store.resumeDrift(name, under, askedBeforeFrom(job));
+    const left = await deps.store.resumeDrift(name, under, resumesBefore(job));
     if (left) kept.push(left);
   }
   const still = kept[0];

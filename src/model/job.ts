@@ -104,6 +104,8 @@ export type JobSpec =
       commentId?: number;
       /** The comment's `created_at` (GitHub's): a resume written before the pause it would lift never saw it. */
       commentAt?: string;
+      /** A console resume: the pause its page showed (its `createdAt`); one set after it is not lifted. */
+      pausedShownAt?: string;
       actor: string;
       /** As `unlock`'s: the permission the console's role gives someone signed in without GitHub. */
       grant?: Permission;

@@ -70,7 +70,8 @@ describe("console actions shared by the console and the API", () => {
     expect(await driftPauseAction(deps(), who("read"), { ...req, action: "resume" })).toMatchObject({ ok: false, status: 403 });
     // A resume is the job's (it asks the server's permissions rule): queued for no PR, with the
     // role's grant and the way in; the pause holds until the job decides.
-    const resumed = await driftPauseAction(deps(), who("write"), { ...req, action: "resume" });
+    const shownAt = (await store.driftPauses("acme/infra"))[0]?.createdAt;
+    const resumed = await driftPauseAction(deps(), who("write"), { ...req, action: "resume", pausedShownAt: shownAt });
     expect(resumed).toMatchObject({ ok: true, value: { action: "resume", jobId: expect.any(Number) } });
     const job = resumed.ok && "jobId" in resumed.value ? await store.getJob(resumed.value.jobId) : undefined;
     expect(job?.target).toMatchObject({ pr: 0, installationId: 1 });
@@ -82,8 +83,15 @@ describe("console actions shared by the console and the API", () => {
       actor: "sso:corp:write",
       via: "the API (SSO corp)",
       grant: "write",
+      // The pause the page showed: the job lifts no pause set after it.
+      pausedShownAt: shownAt,
     });
     expect(await store.driftPauses("acme/infra")).toMatchObject([{ project: "net" }]);
+    // A paused_at that is no time is refused as such; nothing is queued.
+    expect(await driftPauseAction(deps(), who("write"), { ...req, action: "resume", pausedShownAt: "soon" })).toMatchObject({
+      ok: false,
+      status: 400,
+    });
     const events = await store.auditEvents({ repo: "acme/infra" });
     expect(events.map((e) => [e.action, e.actor, e.detail])).toEqual([
       ["drift-pause", "sso:corp:write", "db migration (from the API (SSO corp))"],

@@ -202,4 +202,26 @@ describe("/drift resume delivered late", () => {
     expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
     expect(deps.vcs.comments.at(-1)?.body).toContain("Reconciliation of project `net` is resumed");
   });
+
+  it("a console resume lifts only the pause its page showed: one set since stays (control: the one shown is lifted)", async () => {
+    deps = await fakeJobDeps();
+    const fromConsole = (pausedShownAt: string): JobSpec => ({
+      kind: "drift-pause",
+      action: "resume",
+      project: "net",
+      actor: "alice",
+      via: "the console",
+      pausedShownAt,
+    });
+    await deps.store.setDriftPause("acme/infra", "net", { actor: "bob", reason: "maintenance" });
+    const shown = (await deps.store.driftPauses("acme/infra"))[0]?.createdAt ?? "";
+    await new Promise((r) => setTimeout(r, 5));
+    // The reconcile failed after the page was loaded: Sluice paused the project again.
+    await deps.store.setDriftPause("acme/infra", "net", { actor: "sluice", reason: "the reconcile's apply failed" });
+    await runJob(await stored(fromConsole(shown)), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", reason: "the reconcile's apply failed" }]);
+    const now = (await deps.store.driftPauses("acme/infra"))[0]?.createdAt ?? "";
+    await runJob(await stored(fromConsole(now)), deps);
+    expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
+  });
 });
