@@ -65,6 +65,10 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
     if (left) kept.push(left);
   }
   const still = kept[0];
+  if (still && spec.pausedShownAt !== undefined && Date.parse(still.createdAt) > Date.parse(spec.pausedShownAt))
+    return ctx.reply(
+      `Not resumed: the page this resume was asked from showed the pause of ${stamp(spec.pausedShownAt)}; reconciliation of project ${inlineCode(project)} was paused again at ${stamp(still.createdAt)} by @\u200b${escapeText(still.actor)} (${escapeText(still.reason, 300)}). Reload the page, read why, then resume if that pause may end.`,
+    );
   if (still) {
     const asked = spec.commentAt ?? job.createdAt;
     return ctx.reply(

@@ -220,6 +220,7 @@ describe("/drift resume delivered late", () => {
     await deps.store.setDriftPause("acme/infra", "net", { actor: "sluice", reason: "the reconcile's apply failed" });
     await runJob(await stored(fromConsole(shown)), deps);
     expect(await deps.store.driftPauses("acme/infra")).toMatchObject([{ project: "net", reason: "the reconcile's apply failed" }]);
+    expect(deps.vcs.comments.at(-1)?.body).toContain("was paused again at");
     const now = (await deps.store.driftPauses("acme/infra"))[0]?.createdAt ?? "";
     await runJob(await stored(fromConsole(now)), deps);
     expect(await deps.store.driftPauses("acme/infra")).toEqual([]);
