@@ -42,9 +42,11 @@ export async function healKeptLocks(ctx: JobContext<SpecOf<"heal">>, pr: PullReq
   // too: a GitHub or store error), so a failed one is tried again at the next sweep.
   const ended = unfinishedCloseJob(closeJob, pr.closedAt);
   const key = `heal-close:${name}#${pr.number}@${pr.closedAt ?? ""}${ended ? `:after-${ended.id}` : ""}`;
+  // A merged PR's is a merge's cleanup (its head pushes forgotten, its previews destroyed as
+  // merged), without a merge commit: its apply on merge is never run again.
   const queued = await deps.store.enqueueInternalOnce(key, job.target, {
     kind: "cleanup",
-    merged: false,
+    merged: pr.merged,
     actor: "sluice",
   });
   if (queued === undefined) return true;

@@ -71,7 +71,36 @@ describe("a heal of a closed pull request that keeps its locks (a failed apply),
     expect(said).toContain(`Sluice received this pull request's merge, but its job ${closeId} ended (interrupted)`);
     expect(said).toContain("Its locks are kept");
     expect(said).toContain("An apply on merge is never run again by itself");
-    expect(queued).toEqual([{ kind: "cleanup", merged: false, actor: "sluice" }]);
+    // A merge's cleanup (a merged PR's head pushes go, its previews are destroyed as merged), never
+    // its apply on merge again: no merge commit to apply.
+    expect(queued).toEqual([{ kind: "cleanup", merged: true, actor: "sluice" }]);
+  });
+
+  it("the cleanup it queues for a merged PR forgets the PR's head pushes, as its merge's would have; control: a closed one keeps them", async () => {
+    for (const merged of [true, false]) {
+      const deps = await fakeJobDeps({ serverConfig: "reconcile_interval: 5m\n" });
+      deps.vcs.pullRequests.set(
+        7,
+        fakePullRequest({ number: 7, state: "closed", merged, closedAt: new Date(Date.now() - 2 * HOUR).toISOString() }),
+      );
+      await deps.store.takeLock({ repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 }, target);
+      await deps.store.recordHeadPush("acme/infra", 7, "h".repeat(40), "mallory");
+      const closeId = await deps.store.enqueueInternal(target, { kind: "cleanup", merged, mergeSha: "m".repeat(40), actor: "alice" });
+      const applied = await deps.store.recordApplyStart({ jobId: closeId, repo: "acme/infra", pr: 7, project: "net", planId: 1 });
+      await deps.store.recordApplyEnd(applied, "interrupted" as never);
+      await deps.store.updateJob(closeId, { status: "interrupted" });
+      const heal = await claimedJob(deps.store, target, { kind: "heal", actor: "sluice" });
+      await runJob(heal, deps);
+      await deps.store.updateJob(heal.id, { status: "done" });
+      const [cleanup] = (await deps.store.activeJobsOf("acme/infra", 7)).filter((j) => j.status === "queued");
+      if (!cleanup) throw new Error("no cleanup queued");
+      await deps.store.updateJob(cleanup.id, { status: "running" });
+      await runJob((await deps.store.getJob(cleanup.id)) as never, deps);
+      expect(await deps.store.headPushers("acme/infra", 7, "h".repeat(40))).toEqual(merged ? [] : ["mallory"]);
+      expect(await deps.store.locksOf("acme/infra", 7)).toHaveLength(1);
+      await deps.store.close();
+      await deps.fakeWorkspace.dispose();
+    }
   });
 
   it("control: one whose merge job still runs after its apply on merge failed is left to it: nothing queued, nothing said", async () => {
