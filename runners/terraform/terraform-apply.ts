@@ -54,6 +54,15 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   if ("unreadable" in place) return refuse(unreadableBackend(place.unreadable));
   if (place.inCheckout !== undefined && req.checkoutStateAllowed !== true) return refuse(checkoutStateRefusal(place.inCheckout));
   if (!(await isRegularFile(req.planFile))) return refuse("the saved plan is not a regular file");
+  // What the backend holds before: the read-back after the apply must find it moved. Terraform
+  // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
+  // and keeps that state in the plan file: read there, it saves a terraform run per apply. Read
+  // before `show`, which starts the providers the PR chose with the apply's credentials: a read
+  // failing now is one no code of the PR caused (untouched); after them it could be theirs.
+  const before =
+    (await priorState(req.planFile)) ??
+    (await pullState(exec, bin, { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact: req.redactWith([]) }));
+  if ("error" in before) return refuse(`the state could not be read through the backend before the apply: ${before.error}`);
   // The saved plan was verified before this apply: no code the apply starts may change it.
   const frozen = [req.planFile];
   const saved = await readSavedPlan(exec, bin, showJsonArgv(req.planFile), req, { cwd: dir.path, env });
@@ -63,13 +72,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   // provider could change the state there and then fail it). Its PR keeps its locks.
   if (!saved.ok) return fail(saved.message);
   const { redact } = saved;
-  // What the backend holds before: the read-back after the apply must find it moved. Terraform
-  // applies a saved plan only over the state it was made against (else "Saved plan is stale"),
-  // and keeps that state in the plan file: read there, it saves a terraform run per apply.
   const readAt = { cwd: dir.path, env, timeoutMs: req.timeoutMs, redact };
-  const before = (await priorState(req.planFile)) ?? (await pullState(exec, bin, readAt));
-  if ("error" in before)
-    return refuse(`the state could not be read through the backend before the apply: ${before.error}`, "", sensitiveValues);
 
   // An errored.tfstate already there (brought by the checkout, or left by an earlier run in this
   // dir) is not this apply's: only one the apply's steps wrote is kept as its unsaved state.

@@ -56,7 +56,9 @@ describe("a terraform apply refused before its steps ran is untouched", () => {
     await copyFile(p.planFile, stripped);
     execFileSync("zip", ["-q", "-d", stripped, "tfstate"]);
     const pulls: string[][] = [];
+    const shows: string[][] = [];
     const failingPull: Exec = (file, args, opts) => {
+      if (args[0] === "show") shows.push(args);
       if (args[0] === "state") {
         pulls.push(args);
         return Promise.resolve({ exitCode: 1, timedOut: false, durationMs: 0, stdout: "", stderr: "Error: backend unreachable" });
@@ -71,6 +73,8 @@ describe("a terraform apply refused before its steps ran is untouched", () => {
     expect(result).toMatchObject({ ok: false, untouched: true });
     if (!result.ok) expect(result.message).toContain("could not be read through the backend before the apply");
     expect(pulls).toHaveLength(1);
+    // Read before `show` started any provider of the PR: nothing of it ran.
+    expect(shows).toEqual([]);
     expect(existsSync(p.state)).toBe(false);
   });
 
@@ -88,6 +92,28 @@ describe("a terraform apply that failed once a step of it started is not untouch
     expect(result.ok).toBe(false);
     expect(result).not.toHaveProperty("untouched");
     expect(existsSync(p.state)).toBe(false);
+  });
+
+  it("the state not readable through the backend once `show` had started the PR's providers (one could have made it so)", async () => {
+    const p = await planned();
+    const stripped = join(p.dir, "stripped.tfplan");
+    await copyFile(p.planFile, stripped);
+    execFileSync("zip", ["-q", "-d", stripped, "tfstate"]);
+    const ran: string[] = [];
+    // The backend answers until a provider of the PR has run (in `show`): then it fails, as a
+    // provider holding the apply's credentials could make it (the state object deleted, say).
+    const afterShow: Exec = (file, args, opts) => {
+      ran.push(args[0] ?? "");
+      if (args[0] === "state" && ran.includes("show"))
+        return Promise.resolve({ exitCode: 1, timedOut: false, durationMs: 0, stdout: "", stderr: "Error: state not found" });
+      return exec(
+        file,
+        args.map((a) => (a === stripped ? p.planFile : a)),
+        opts,
+      );
+    };
+    const result = await apply(p, { planFile: stripped, exec: afterShow });
+    expect(result).not.toHaveProperty("untouched");
   });
 
   it("its apply step failed (terraform refused an argument: still the apply process)", async () => {
