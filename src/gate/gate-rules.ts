@@ -106,7 +106,7 @@ function checkPlan(plan: PlanFacts | undefined): Decision {
       );
     if (notShown)
       return refuse(
-        `this plan was made at ${stamp(plannedAt)} by @\u200b${by}, whose plan job is still running: its comment, which shows the plan, is not posted yet, so this \`/apply\` (written at ${stamp(askedAt)}) never saw what it would apply. Wait for that comment, then comment \`/apply\` again.`,
+        `this plan was made at ${stamp(plannedAt)} by @\u200b${by}, whose plan job is still running: its comment, which shows the plan, is not posted yet (or its job ended and GitHub has not taken that comment yet), so this \`/apply\` (written at ${stamp(askedAt)}) never saw what it would apply. Wait for that comment, then comment \`/apply\` again; or ${plan.replan.charAt(0).toLowerCase()}${plan.replan.slice(1)}`,
       );
     return refuse(
       `this \`/apply\` was written at ${stamp(askedAt)}, before this plan was made at ${stamp(plannedAt)} by @\u200b${by}: it never saw what it would apply. Comment \`/apply\` again to apply it.`,
