@@ -114,14 +114,19 @@ export async function pauseAction(
     await deps.store.setAppliesPaused({ by: p.actor, reason });
     await deps.store.recordAudit({ actor: p.actor, action: "pause", detail: `${reason} (from ${p.via})` });
   } else if (action === "resume") {
-    const still = await resumeShownPause(deps, asked.pausedAt);
-    if (typeof still === "string") return refuse(400, "Not resumed", still);
-    if (still)
+    const resumed = await resumeShownPause(deps, asked.pausedAt);
+    if (typeof resumed === "string") return refuse(400, "Not resumed", resumed);
+    const { lifted, still } = resumed;
+    if (still) {
+      // Lifted, and another pause came right after: the lift is audited all the same.
+      if (lifted)
+        await deps.store.recordAudit({ actor: p.actor, action: "resume", detail: `applies resumed (from ${p.via}); paused again at once` });
       return refuse(
         409,
         "Paused again since",
         `Applies were paused again by ${still.by} at ${still.at} (${still.reason}) after the pause you resumed: that pause stays. Resume it if that is meant.`,
       );
+    }
     await deps.store.recordAudit({ actor: p.actor, action: "resume", detail: `applies resumed (from ${p.via})` });
   } else {
     return refuse(400, "Unknown action", "Expected pause or resume.");
@@ -130,11 +135,17 @@ export async function pauseAction(
   return { ok: true, value: { action } };
 }
 
-/** Lifts the pause shown at `pausedAt` (any, without one): the pause still on after, or why `pausedAt` is not one. */
-async function resumeShownPause(deps: ActionDeps, pausedAt: string | undefined): Promise<PauseState | string | undefined> {
+/**
+ * Lifts the pause shown at `pausedAt` (any, without one): what it lifted and the pause on after,
+ * or why `pausedAt` is not a pause's time.
+ */
+async function resumeShownPause(
+  deps: ActionDeps,
+  pausedAt: string | undefined,
+): Promise<{ lifted?: PauseState; still?: PauseState } | string> {
   if (pausedAt === undefined) {
     await deps.store.setAppliesPaused(undefined);
-    return undefined;
+    return {};
   }
   // The pause's own stamp, as Sluice wrote it: an ISO time of one format, compared as text.
   if (!ISO_STAMP.test(pausedAt) || Number.isNaN(Date.parse(pausedAt)))

@@ -38,7 +38,14 @@ export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise
   // A resume asked before the pause it would lift (redelivered late, or queued behind it) never saw
   // why applies were paused: the brake stays on until someone who did asks again. One conditional
   // delete: a pause set while this runs (another replica's) is newer than the comment and stays.
-  const paused = await deps.store.resumeApplies(askedBeforeFrom(job));
+  const { lifted, still: paused } = await deps.store.resumeApplies(askedBeforeFrom(job));
+  // A pause it lifted is audited whatever came after it: another replica's pause may follow at once.
+  if (lifted || !paused) await deps.store.recordAudit({ actor, action: "resume", ...where, detail: "applies resumed" });
+  if (paused && lifted)
+    return reply(
+      `The pause of ${stamp(lifted.at)} by @​${escapeText(lifted.by)} is lifted, but applies were paused again at ${stamp(paused.at)} by @​${escapeText(paused.by)} (${escapeText(paused.reason)}) as this resume ran: they stay paused. Comment \`/applies resume\` again to resume them.`,
+      "-1",
+    );
   if (paused) {
     const asked = job.spec.commentAt ?? job.createdAt;
     return reply(
@@ -46,6 +53,5 @@ export async function runAppliesJob(ctx: JobContext<SpecOf<"applies">>): Promise
       "-1",
     );
   }
-  await deps.store.recordAudit({ actor, action: "resume", ...where, detail: "applies resumed" });
   return reply("Applies are resumed on this Sluice server.", "+1");
 }

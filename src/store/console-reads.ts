@@ -85,8 +85,13 @@ export function consoleReads({ db }: StoreDriver): Omit<ConsoleStore, keyof JobL
     appliesPaused,
     async resumeApplies(pausedBefore, orAt = false) {
       // Stamps are ISO strings of one format: their text order is their time order.
-      await db.run(`DELETE FROM flags WHERE name = ? AND value->>'at' ${orAt ? "<=" : "<"} ?`, [PAUSE, pausedBefore]);
-      return appliesPaused();
+      const gone = await db.all<{ value: string }>(
+        `DELETE FROM flags WHERE name = ? AND value->>'at' ${orAt ? "<=" : "<"} ? RETURNING value`,
+        [PAUSE, pausedBefore],
+      );
+      const lifted = gone[0] ? json<PauseState>(gone[0].value) : undefined;
+      const still = await appliesPaused();
+      return { ...(lifted ? { lifted } : {}), ...(still ? { still } : {}) };
     },
     async setAppliesPaused(pause) {
       if (!pause) {

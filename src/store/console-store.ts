@@ -132,10 +132,11 @@ export interface ConsoleStore {
   /**
    * Lifts the global pause only if it was set before `pausedBefore` (ISO, Sluice's clock), or at
    * that instant too with `orAt` (the pause a page showed, by its `at`), in one statement: a pause
-   * set since (another replica's, a newer command's) is never the one lifted. Returns the pause
-   * still on afterwards, if any.
+   * set since (another replica's, a newer command's) is never the one lifted. Returns the pause it
+   * lifted, if any, and the pause on afterwards, if any (one set since by another replica, possibly
+   * right after the lift: the lift happened all the same).
    */
-  resumeApplies(pausedBefore: string, orAt?: boolean): Promise<PauseState | undefined>;
+  resumeApplies(pausedBefore: string, orAt?: boolean): Promise<{ lifted?: PauseState; still?: PauseState }>;
 
   /** Records a session at sign-in (and forgets the expired ones). */
   openConsoleSession(session: ConsoleSessionRecord): Promise<void>;

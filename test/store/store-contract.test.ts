@@ -1305,7 +1305,7 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     await fresh();
     const [a, b] = await twoStores();
     const tick = () => new Promise((r) => setTimeout(r, 3));
-    expect(await a.resumeApplies(new Date().toISOString())).toBeUndefined();
+    expect(await a.resumeApplies(new Date().toISOString())).toEqual({});
     for (let i = 0; i < 10; i++) {
       await a.setAppliesPaused({ by: "root", reason: `old ${i}` });
       await tick();
@@ -1315,10 +1315,13 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       // The newer pause lands on another replica at once, before or after the resume's delete.
       const [, left] = await Promise.all([b.setAppliesPaused({ by: "ops", reason: `new ${i}` }), a.resumeApplies(asked)]);
       expect((await b.appliesPaused())?.reason).toBe(`new ${i}`);
-      expect([undefined, `new ${i}`]).toContain(left?.reason);
+      expect([undefined, `new ${i}`]).toContain(left.still?.reason);
+      // What it lifted, it says: the old pause (the newer one landed after), or none (it landed first).
+      expect([undefined, `old ${i}`]).toContain(left.lifted?.reason);
       // Control: asked after it, the resume lifts it.
       await tick();
-      expect(await b.resumeApplies(new Date().toISOString())).toBeUndefined();
+      expect(await b.resumeApplies(new Date().toISOString())).toMatchObject({ lifted: { reason: `new ${i}` } });
+      expect((await b.resumeApplies(new Date().toISOString())).still).toBeUndefined();
       expect(await a.appliesPaused()).toBeUndefined();
     }
   });
@@ -1328,8 +1331,8 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const [a, b] = await twoStores();
     await a.setAppliesPaused({ by: "root", reason: "shown" });
     const at = (await b.appliesPaused())?.at as string;
-    expect((await b.resumeApplies(at))?.reason).toBe("shown");
-    expect(await b.resumeApplies(at, true)).toBeUndefined();
+    expect((await b.resumeApplies(at)).still?.reason).toBe("shown");
+    expect(await b.resumeApplies(at, true)).toMatchObject({ lifted: { reason: "shown" } });
     expect(await a.appliesPaused()).toBeUndefined();
   });
 
