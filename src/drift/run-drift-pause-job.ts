@@ -60,11 +60,28 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
   // A resume asked before a pause (a failed reconcile's, another's; its delivery late, or queued)
   // never saw it: each is lifted in one conditional step, so one set meanwhile stays too.
   const kept: DriftPause[] = [];
+  const lifted: DriftPause[] = [];
   for (const under of resumedNames(project, held, names)) {
     const left = await deps.store.resumeDrift(name, under, resumesBefore(job));
-    if (left) kept.push(left);
+    if (left.still) kept.push(left.still);
+    if (left.lifted) lifted.push(left.lifted);
   }
+  // A pause it lifted is audited whatever came after it (another replica's pause, right after).
+  const detail = spec.via ? `(from ${spec.via})` : "";
+  if (lifted.length || !kept.length)
+    await deps.store.recordAudit({
+      actor: spec.actor,
+      action: "drift-resume",
+      repo: name,
+      project,
+      pr: job.target.pr || undefined,
+      detail,
+    });
   const still = kept[0];
+  if (still && lifted.length)
+    return ctx.reply(
+      `The pause of project ${inlineCode(project)} set at ${stamp(lifted[0]?.createdAt ?? "")} is lifted, but a newer pause of it holds, set at ${stamp(still.createdAt)} by @\u200b${escapeText(still.actor)} (${escapeText(still.reason, 300)}), after this resume was asked: it stays paused. Comment \`/drift resume -p ${project}\` again to restart it.`,
+    );
   if (still && spec.pausedShownAt !== undefined && Date.parse(still.createdAt) > Date.parse(spec.pausedShownAt))
     return ctx.reply(
       `Not resumed: the page this resume was asked from showed the pause of ${stamp(spec.pausedShownAt)}; reconciliation of project ${inlineCode(project)} was paused again at ${stamp(still.createdAt)} by @\u200b${escapeText(still.actor)} (${escapeText(still.reason, 300)}). Reload the page, read why, then resume if that pause may end.`,
@@ -75,7 +92,5 @@ export async function runDriftPauseJob(ctx: JobContext<SpecOf<"drift-pause">>): 
       `Not resumed: this \`/drift resume\` was asked at ${stamp(asked)}, before reconciliation of project ${inlineCode(project)} was paused at ${stamp(still.createdAt)} by @\u200b${escapeText(still.actor)} (${escapeText(still.reason, 300)}), so it never saw that pause. Comment \`/drift resume -p ${project}\` again to restart it.`,
     );
   }
-  const detail = spec.via ? `(from ${spec.via})` : "";
-  await deps.store.recordAudit({ actor: spec.actor, action: "drift-resume", repo: name, project, pr: job.target.pr || undefined, detail });
   return ctx.reply(`Reconciliation of project ${inlineCode(project)} is resumed.`);
 }

@@ -28,14 +28,23 @@ interface CheckRow {
   checked_at: string;
 }
 
+type PauseRow = { repo: string; project: string; actor: string; reason: string; created_at: string };
+const toPause = (r: PauseRow): DriftPause => ({
+  repo: r.repo,
+  project: r.project,
+  actor: r.actor,
+  reason: r.reason,
+  createdAt: r.created_at,
+});
+
 /** Pull mode's schedules (times of runs in epoch ms), pauses and last checks. */
 export function driftSchedules({ db }: StoreDriver): DriftSchedules {
   const driftPauses = async (repo?: string) => {
-    const rows = await db.all<{ repo: string; project: string; actor: string; reason: string; created_at: string }>(
-      "SELECT * FROM drift_pauses WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) ORDER BY repo, project",
-      [repo ?? null, repo ?? null],
-    );
-    return rows.map((r): DriftPause => ({ repo: r.repo, project: r.project, actor: r.actor, reason: r.reason, createdAt: r.created_at }));
+    const rows = await db.all<PauseRow>("SELECT * FROM drift_pauses WHERE (CAST(? AS TEXT) IS NULL OR repo = ?) ORDER BY repo, project", [
+      repo ?? null,
+      repo ?? null,
+    ]);
+    return rows.map(toPause);
   };
   return {
     async syncDriftSchedules(repo, target, schedules) {
@@ -103,8 +112,14 @@ export function driftSchedules({ db }: StoreDriver): DriftSchedules {
     },
     driftPauses,
     async resumeDrift(repo, project, pausedBefore) {
-      await db.run("DELETE FROM drift_pauses WHERE repo = ? AND project = ? AND created_at < ?", [repo, project, pausedBefore]);
-      return (await driftPauses(repo)).find((p) => p.project === project);
+      const gone = await db.all<PauseRow>("DELETE FROM drift_pauses WHERE repo = ? AND project = ? AND created_at < ? RETURNING *", [
+        repo,
+        project,
+        pausedBefore,
+      ]);
+      const lifted = gone.map(toPause)[0];
+      const still = (await driftPauses(repo)).find((p) => p.project === project);
+      return { ...(lifted ? { lifted } : {}), ...(still ? { still } : {}) };
     },
     async recordDriftCheck(c) {
       await db.run(

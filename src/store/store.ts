@@ -220,9 +220,10 @@ export interface Store
   /**
    * Lifts a project's pause only if it was set before `pausedBefore` (ISO, Sluice's clock), in one
    * statement: a pause set since (a failed reconcile's, another's `/drift pause`) stays. Returns the
-   * pause still on under that name, if any.
+   * pause it lifted, if any, and the pause on under that name afterwards, if any (one may land
+   * right after the lift: the lift happened all the same).
    */
-  resumeDrift(repo: string, project: string, pausedBefore: string): Promise<DriftPause | undefined>;
+  resumeDrift(repo: string, project: string, pausedBefore: string): Promise<{ lifted?: DriftPause; still?: DriftPause }>;
   /** Pauses of one repo, or (no repo) of every repo, for the console. */
   driftPauses(repo?: string): Promise<DriftPause[]>;
   /** Keeps `check` as the project's last drift check (replacing the one before). */

@@ -1647,11 +1647,14 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
         a.resumeDrift("acme/infra", "net", asked),
       ]);
       expect((await b.driftPauses("acme/infra")).map((p) => p.reason)).toEqual([`new ${i}`]);
-      expect([undefined, `new ${i}`]).toContain(left?.reason);
+      expect([undefined, `new ${i}`]).toContain(left.still?.reason);
+      expect([undefined, `old ${i}`]).toContain(left.lifted?.reason);
       // Control: asked after it, the resume lifts it; another project's pause stays.
       await b.setDriftPause("acme/infra", "dns", { actor: "bob", reason: "freeze" });
       await tick();
-      expect(await b.resumeDrift("acme/infra", "net", new Date().toISOString())).toBeUndefined();
+      const resumed = await b.resumeDrift("acme/infra", "net", new Date().toISOString());
+      expect(resumed.still).toBeUndefined();
+      expect(resumed.lifted).toMatchObject({ project: "net", reason: `new ${i}` });
       expect((await a.driftPauses("acme/infra")).map((p) => p.project)).toEqual(["dns"]);
       await a.setDriftPause("acme/infra", "dns", undefined);
     }
