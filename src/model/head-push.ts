@@ -33,8 +33,9 @@ export interface HeadPushStore {
   /** When `sha` was last pushed as the head of the pull request, as far as Sluice heard; undefined: never heard. */
   headPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
   /**
-   * Whether another head of the pull request was heard pushed after `sha`'s latest heard push:
-   * `sha` being its head again then is a push back Sluice did not hear (yet).
+   * Whether another head of the pull request was heard pushed after `sha`'s latest heard push, or
+   * in the same second (GitHub's times are whole seconds): `sha` being its head again then may be
+   * a push back Sluice did not hear (yet).
    */
   headMovedAwaySince(repo: string, pr: number, sha: string): Promise<boolean>;
   /**

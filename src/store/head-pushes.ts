@@ -26,7 +26,10 @@ export function headPushMethods(db: Db): HeadPushStore {
     },
     async headMovedAwaySince(repo, pr, sha) {
       const row = await db.get<{ n: number | string }>(
-        `SELECT COUNT(*) AS n FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha <> ? AND pushed_at >
+        // At or after: GitHub's times are whole seconds, and two pushes of one second (the head
+        // moved on, then back) must count as moved away. Read the other way round, the branch's
+        // activity is only read once more.
+        `SELECT COUNT(*) AS n FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha <> ? AND pushed_at >=
            (SELECT MAX(pushed_at) FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha = ?)`,
         [repo, pr, sha, repo, pr, sha],
       );

@@ -1209,6 +1209,10 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect(await b.headMovedAwaySince("acme/infra", 12, y)).toBe(false);
     await a.recordHeadPush("acme/infra", 12, x, "carol", "2026-11-27T10:15:00Z");
     expect(await b.headMovedAwaySince("acme/infra", 12, x)).toBe(false);
+    // Moved on within the same second (GitHub's times are whole seconds): moved away all the same.
+    const z = "c".repeat(40);
+    await a.recordHeadPush("acme/infra", 12, z, "alice", "2026-11-27T10:15:00Z");
+    expect(await b.headMovedAwaySince("acme/infra", 12, x)).toBe(true);
   });
 
   it("forgets a merged pull request's pushes, on every replica; another pull request's stay", async () => {
