@@ -34,12 +34,21 @@ export function publisherFor(ctx: JobContext<SpecOf<"apply">>, pr: PullRequestIn
  * tried), first lets the PR's apply slot go (`free`): a user who reads the refusal and answers at
  * once with `/apply` must not be told an apply is in progress. An answer with any project applied
  * or failed keeps the slot until the job ends.
+ * The refusal's `sluice/apply` check run is made while the slot is still held: GitHub (and branch
+ * protection) reads a commit's newest check run of a name, so one made after the next apply's
+ * would show that apply red. A check GitHub did not take now keeps the slot, as before.
  */
 export function freeingSlotOnRefusal(publisher: Publisher, free: () => Promise<void>): Publisher {
   return {
     ...publisher,
     async final(p) {
-      if (p.results.every((r) => r.status === "refused")) await free();
+      if (p.results.every((r) => r.status === "refused")) {
+        const checked = await publisher.check({ ...p, state: "done" }).then(
+          () => true,
+          () => false,
+        );
+        if (checked) await free();
+      }
       await publisher.final(p);
     },
   };

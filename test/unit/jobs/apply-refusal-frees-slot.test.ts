@@ -129,4 +129,31 @@ describe("a refused /apply frees the PR's apply slot before its reply is read", 
     await first;
     expect(runner.applied).toEqual(["app"]);
   });
+
+  // GitHub shows (and branch protection reads) the newest `sluice/apply` check run of a commit.
+  const newestApplyCheck = () => deps.vcs.checks.filter((c) => c.name === "sluice/apply" && c.headSha === HEAD).at(-1);
+
+  it("attack: a refusal whose answer lands after the next /apply applied does not leave the newest sluice/apply red", async () => {
+    const runner = await planned();
+    await deps.store.setAppliesPaused({ by: "root", reason: "maintenance" });
+    const next = onReply(/paused/i, async () => {
+      // The pause is lifted and the next /apply runs to its end while the refusal is being posted.
+      await deps.store.setAppliesPaused(undefined);
+      await runJob(await applyComment(11), deps);
+    });
+    await runJob(await applyComment(10), deps);
+    expect(next.ran()).toBe(true);
+    expect(runner.applied).toEqual(["app"]);
+    expect(newestApplyCheck()?.updates.at(-1)?.conclusion).toBe("success");
+  });
+
+  it("control: a refused /apply alone still completes its own sluice/apply as a failure", async () => {
+    await planned();
+    await deps.store.setAppliesPaused({ by: "root", reason: "maintenance" });
+    await runJob(await applyComment(10), deps);
+    const checks = deps.vcs.checks.filter((c) => c.name === "sluice/apply");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]?.updates.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(await slotFor(999)).toEqual({ ok: true });
+  });
 });
