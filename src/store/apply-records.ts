@@ -79,6 +79,8 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
     },
     async settleAppliesOfPr(repo, pr, released, actor, endedBefore) {
       const at = now();
+      // A still-`started` apply ended with its job (cut short): by the job's last change, not the
+      // apply's start, or one running when the `/unlock` was written would count as a failure it saw.
       const rows = await db.tx(function* (t) {
         const settled: ApplyRow[] = [];
         for (const l of released) {
@@ -87,7 +89,7 @@ export function applyRecords(driver: StoreDriver): ApplyRecords {
               `UPDATE applies SET settled_by = ?, settled_at = ? WHERE id IN (
                  SELECT a.id FROM applies a JOIN plans pl ON pl.id = a.plan_id
                  WHERE ${UNSETTLED} AND pl.dir = ? AND pl.workspace = ? AND (CAST(? AS TEXT) = '' OR a.project = ?)
-                 AND COALESCE(a.finished_at, a.started_at) < ?) RETURNING *`,
+                 AND COALESCE(a.finished_at, (SELECT j.updated_at FROM jobs j WHERE j.id = a.job_id), a.started_at) < ?) RETURNING *`,
               [actor, at, repo, pr, l.dir, l.workspace, l.scope, l.scope, endedBefore],
             )),
           );

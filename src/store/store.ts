@@ -167,7 +167,7 @@ export interface Store
    * Marks settled by `actor` (now) those of unsettledAppliesOfPr under the locks a `/unlock`
    * released (a whole-dir lock: every project at its dir and workspace; a named one: its project),
    * and returns them: the person checked that state, so its close keeps no locks for them again.
-   * Only those that ended (or, still `started`, began) before `endedBefore` (ISO, Sluice's clock):
+   * Only those that ended (or, still `started`, whose job last changed) before `endedBefore` (ISO, Sluice's clock):
    * a failure after the `/unlock` was asked is one its writer never saw.
    */
   settleAppliesOfPr(

@@ -909,6 +909,26 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     expect((await b.settleAppliesOfPr("acme/infra", 5, lockOfNet, "bob", later)).map((r) => r.id)).toEqual([id]);
   });
 
+  it("settles by /unlock an apply left started only if its job ended before the unlock was asked", async () => {
+    await fresh();
+    const [a, b] = await twoStores();
+    const job = await a.enqueueInternal(target(5), applySpec);
+    await a.updateJob(job, { status: "running" });
+    const p = await a.savePlan(plan({ pr: 5, project: "net", dir: "net" }), FILE);
+    const id = await a.recordApplyStart({ jobId: job, repo: "acme/infra", pr: 5, project: "net", planId: p.id });
+    await new Promise((r) => setTimeout(r, 5));
+    // Asked while the apply ran: its job was cut short only after.
+    const asked = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    await a.updateJob(job, { status: "interrupted" });
+    const lockOfNet = [{ dir: "net", workspace: "default", scope: "" }];
+    expect(await b.settleAppliesOfPr("acme/infra", 5, lockOfNet, "bob", asked)).toEqual([]);
+    expect((await a.unsettledAppliesOfPr("acme/infra", 5)).map((r) => r.id)).toEqual([id]);
+    // Control: asked after its job ended, it settles it.
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect((await b.settleAppliesOfPr("acme/infra", 5, lockOfNet, "bob", later)).map((r) => r.id)).toEqual([id]);
+  });
+
   it("keeps a job's final answer until it is posted; one its process left unposted goes to one other process, once", async () => {
     await fresh();
     const result = (text: string): JobResult => ({

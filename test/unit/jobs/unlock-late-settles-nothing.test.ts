@@ -92,4 +92,52 @@ describe("an /unlock asked before an apply failed settles nothing of that failur
     expect(await deps.store.unsettledAppliesOfPr("acme/infra", 7)).toEqual([]);
     expect(deps.vcs.bodiesOn(7).join("\n")).toContain("keeps no locks for that apply again");
   });
+
+  /** An apply of net on #7 whose job ended (cut short: recovered, failed) with the apply still recorded `started`. */
+  async function cutShortStart(deps: Deps): Promise<number> {
+    const applyJob = await stored(deps, { kind: "apply", trigger: "comment", actor: "alice" } as JobSpec);
+    const plan = await deps.store.savePlan(
+      {
+        repo: "acme/infra",
+        pr: 7,
+        project: "net",
+        dir: "net",
+        workspace: "default",
+        runner: "terraform",
+        headSha: "a".repeat(40),
+        baseSha: "b".repeat(40),
+        planPath: "/data/plans/net.tfplan",
+        planHash: "f".repeat(64),
+        summary: { resources: [], outputs: [] } as never,
+        jobId: applyJob.id,
+      },
+      { sha256: "f".repeat(64), size: 4 },
+    );
+    await deps.store.recordApplyStart({ jobId: applyJob.id, repo: "acme/infra", pr: 7, project: "net", planId: plan.id });
+    return applyJob.id;
+  }
+
+  it("attack: an apply started before the /unlock, whose job was cut short after it, stays unsettled", async () => {
+    const deps = await setup();
+    const applyJob = await cutShortStart(deps);
+    await tick();
+    const unlock = await stored(deps, unlockSpec());
+    await tick();
+    // The apply was running when the /unlock was written; its job ended (cut short) only after.
+    await deps.store.updateJob(applyJob, { status: "interrupted" });
+    await run(deps, unlock);
+    expect(await deps.store.locksOf("acme/infra", 7)).toEqual([]);
+    expect(await deps.store.unsettledAppliesOfPr("acme/infra", 7)).toHaveLength(1);
+    expect(deps.vcs.bodiesOn(7).join("\n")).not.toContain("keeps no locks for that apply again");
+  });
+
+  it("control: an apply cut short before the /unlock was written is settled by it", async () => {
+    const deps = await setup();
+    const applyJob = await cutShortStart(deps);
+    await deps.store.updateJob(applyJob, { status: "interrupted" });
+    await tick();
+    await run(deps, await stored(deps, unlockSpec()));
+    expect(await deps.store.unsettledAppliesOfPr("acme/infra", 7)).toEqual([]);
+    expect(deps.vcs.bodiesOn(7).join("\n")).toContain("keeps no locks for that apply again");
+  });
 });
