@@ -80,6 +80,23 @@ export function withErrored<T extends { message: string }>(
 
 /** Terraform's title for the error that follows a state it printed because it could save it nowhere. */
 const PRINTED_FALLBACK = "Failed to persist state to backend";
+/** Terraform's titles for the errors that open its last words on a state its backend refused. */
+const SAVE_FAILED = "Failed to save state";
+/** ...and for the one between them when it could write no errored.tfstate either (so it printed the state). */
+const NO_LOCAL_FILE = "Failed to create local state file";
+
+/** A state a failed step printed, and whether Terraform's last words say it could write no errored.tfstate. */
+export type UnsavedPrinted = PrintedState & { noFileWritten: boolean };
+
+/**
+ * Whether Terraform's own last words (always the end of its output: the PR's code, a provisioner,
+ * prints before them) say it printed the state because it could write no errored.tfstate.
+ */
+function saysNoFileWritten(stepOutput: string): boolean {
+  const end = stepOutput.lastIndexOf(PRINTED_FALLBACK);
+  const start = end < 0 ? -1 : stepOutput.lastIndexOf(SAVE_FAILED, end);
+  return start >= 0 && stepOutput.slice(start, end).includes(NO_LOCAL_FILE);
+}
 
 /**
  * The state a failed step printed because Terraform could save it neither in its backend nor to
@@ -93,25 +110,27 @@ export function printedUnsaved(
   printed: readonly PrintedState[],
   stepOutput: string,
   { byTerraform }: { byTerraform: boolean },
-): PrintedState | undefined {
-  return byTerraform || stepOutput.includes(PRINTED_FALLBACK) ? printed.at(-1) : undefined;
+): UnsavedPrinted | undefined {
+  const last = byTerraform || stepOutput.includes(PRINTED_FALLBACK) ? printed.at(-1) : undefined;
+  return last && { ...last, noFileWritten: saysNoFileWritten(stepOutput) };
 }
 
 /**
  * What a failed run leaves to keep: errored.tfstate the run wrote, as erroredState reads it, else
  * the state Terraform printed because it could write it nowhere (then errored.tfstate is missing,
- * empty or partial).
+ * empty or partial). Where Terraform says it could write no errored.tfstate, a file there is not
+ * its state (the PR's code planted one Terraform could not write over): the printed state is kept.
  */
 export async function unsavedState(
   dir: string,
   before: string | undefined,
-  printed?: PrintedState,
+  printed?: UnsavedPrinted,
 ): Promise<{ erroredState?: Buffer; problem?: string }> {
   const errored = await erroredState(dir, before);
   // A state the run wrote is the one it could not save: one printed as well is another (a `run`
   // step's `state pull` before its apply; Terraform says "Failed to persist state to backend" for
   // errored.tfstate too), and keeping it would lose what the apply made.
-  if (!printed || errored.erroredState) return errored;
+  if (!printed || (errored.erroredState && !printed.noFileWritten)) return errored;
   const lost = (why: string) => ({
     problem: `Terraform printed the state it could not save (withheld from the output), but Sluice could not keep it: ${why}. Recover the state by hand before anything applies this project again`,
   });

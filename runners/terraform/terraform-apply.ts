@@ -9,7 +9,7 @@ import { readSavedPlan } from "./read-saved-plan.js";
 import { applyArgv, showJsonArgv, terraformEnv } from "./terraform-argv.js";
 import { initAgain } from "./terraform-init.js";
 import { appliedAfterReadBack, priorState, pullState } from "./state-read-back.js";
-import { erroredBefore, printedUnsaved, unsavedState, withErrored } from "./errored-state.js";
+import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withErrored } from "./errored-state.js";
 import type { PrintedState } from "../withheld-state.js";
 import { backendDigest } from "./backend-digest.js";
 import type { TerraformContext } from "./terraform-runner.js";
@@ -81,7 +81,7 @@ export async function terraformApply(req: ApplyRequest, exec: Exec, ctx: Terrafo
   // or a `run` step that wraps terraform): it is kept before the worktree goes.
   // With the backend that refused it: the state is pushed into that one only.
   // Where a step could save it nowhere, terraform prints it (withheld from the output): kept instead.
-  const failAfterSteps = async (message: string, out: string, printedState?: PrintedState): Promise<ApplyOutcome> => {
+  const failAfterSteps = async (message: string, out: string, printedState?: UnsavedPrinted): Promise<ApplyOutcome> => {
     const unsaved = await unsavedState(dir.path, erroredAtStart, printedState);
     const failed = withErrored(fail(message, out) as Extract<ApplyOutcome, { ok: false }>, unsaved);
     return failed.erroredState ? { ...failed, erroredBackend: backendDigest(env.TF_DATA_DIR as string) } : failed;

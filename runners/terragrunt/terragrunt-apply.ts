@@ -5,7 +5,7 @@ import { changeRunOptions } from "../change-run-options.js";
 import type { ApplyOutcome, ApplyRequest, Exec } from "../runner.js";
 import { backendDigest } from "../terraform/backend-digest.js";
 import { describeStepFailure } from "../terraform/describe-step-failure.js";
-import { erroredBefore, printedUnsaved, unsavedState, withErrored } from "../terraform/errored-state.js";
+import { erroredBefore, printedUnsaved, type UnsavedPrinted, unsavedState, withErrored } from "../terraform/errored-state.js";
 import type { PrintedState } from "../withheld-state.js";
 import { readSavedPlan } from "../terraform/read-saved-plan.js";
 import { appliedAfterReadBack, priorState, pullState } from "../terraform/state-read-back.js";
@@ -68,7 +68,7 @@ export async function terragruntApply(req: ApplyRequest, exec: Exec, bin: string
   for (const d of workDirs) erroredAtStart.set(d, await erroredBefore(d));
   // A state terraform could save nowhere is printed (withheld from the output): kept as the unit's.
   const printed: PrintedState[] = [];
-  const failAfterApply = async (message: string, output: string, printedState?: PrintedState): Promise<ApplyOutcome> => {
+  const failAfterApply = async (message: string, output: string, printedState?: UnsavedPrinted): Promise<ApplyOutcome> => {
     for (const d of workDirs) {
       const errored = await unsavedState(d, erroredAtStart.get(d), printedState);
       if (errored.erroredState || errored.problem) {

@@ -50,3 +50,54 @@ describe("a run step that printed the backend's state, then an apply whose state
     expect(kept(result.erroredState).resources?.map((r) => `${r.type}.${r.name}`)).toEqual(["terraform_data.pw"]);
   });
 });
+
+/**
+ * The PR's own code (a provisioner) writes errored.tfstate during the apply. Where Terraform can
+ * write no state over it (its own reader refuses the file: a newer format), it prints the state it
+ * could not save and says it could create no local state file: the printed state is the one to
+ * keep, never the file the PR's code planted. Where Terraform writes over it, the file is its own.
+ */
+const planting = (planted: string, alsoSays = "") => `resource "terraform_data" "pw" {
+  input = sensitive(uuid())
+  provisioner "local-exec" {
+    command = <<-EOT
+      printf '%s' '${planted}' > errored.tfstate
+      ${alsoSays}
+    EOT
+  }
+}
+`;
+
+async function plantedThenApply(body: string) {
+  const checkout = join(scratch.next(), "checkout");
+  await http.write(checkout, body);
+  http.backend().state = BEFORE;
+  const dataDir = join(checkout, "..", "plan");
+  const planFile = await planNet(checkout, dataDir);
+  http.backend().refuseWrites = true;
+  return terraform.apply(applyRequest(checkout, dataDir, planFile), exec);
+}
+
+const madeByApply = (state: Buffer | undefined) => {
+  const s = kept(state) as ReturnType<typeof kept> & { lineage?: string };
+  return { lineage: s.lineage, resources: s.resources?.map((r) => `${r.type}.${r.name}`) };
+};
+
+describe("an errored.tfstate the PR's code planted during the apply", () => {
+  it("one Terraform could not write over: the state Terraform printed is kept, not the planted file", async () => {
+    const result = await plantedThenApply(planting('{"version":99,"serial":9,"lineage":"planted","resources":[]}'));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).toContain("Failed to create local state file");
+    expect(madeByApply(result.erroredState)).toEqual({ lineage: "before-lineage", resources: ["terraform_data.pw"] });
+  });
+
+  it("control: one Terraform wrote over, however the PR's code says otherwise: errored.tfstate is kept", async () => {
+    const says = `echo 'Error: Failed to save state'; echo 'Error: Failed to create local state file'; echo '${BEFORE}'; echo 'Error: Failed to persist state to backend'`;
+    const result = await plantedThenApply(planting('{"version":4,"serial":9,"lineage":"planted","resources":[]}', says));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).not.toContain("Sluice could not keep");
+    expect(madeByApply(result.erroredState)).toEqual({ lineage: "before-lineage", resources: ["terraform_data.pw"] });
+  });
+});
