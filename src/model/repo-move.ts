@@ -49,6 +49,11 @@ export interface RepoMoveStore {
   wasRepositoryName(repoId: number, fullName: string): Promise<boolean>;
   /** The names the repository now called `fullName` was moved away from (renamed or transferred), oldest first. */
   formerRepositoryNames(fullName: string): Promise<string[]>;
+  /**
+   * Those of formerRepositoryNames no other repository has now: a name another repository took
+   * since names that one's plans and rows, never this one's.
+   */
+  formerNamesFreeOf(fullName: string): Promise<string[]>;
   /** Records that GitHub's repository `repoId` is now called `fullName` (no row moves: see moveRepository). */
   noteRepository(repoId: number, fullName: string): Promise<void>;
 }

@@ -144,6 +144,15 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
       );
       return rows.map((r) => r.full_name);
     },
+    async formerNamesFreeOf(fullName) {
+      const rows = await db.all<{ full_name: string }>(
+        `SELECT f.full_name FROM repository_former_names f JOIN repositories r ON r.id = f.id
+         WHERE r.full_name = ? AND NOT EXISTS (SELECT 1 FROM repositories o WHERE o.full_name = f.full_name)
+         ORDER BY f.full_name`,
+        [fullName],
+      );
+      return rows.map((r) => r.full_name);
+    },
     async noteRepository(repoId, fullName) {
       await db.tx(function* (t) {
         yield* recordName(t, repoId, fullName);

@@ -16,7 +16,7 @@ const isMissing = (e: unknown) => (e as { code?: string }).code === "ENOENT";
  * inside the project's run lock and removes `copyDir`, when set, after the apply.
  */
 export async function planFileHere(
-  store: Pick<Store, "planFile" | "formerRepositoryNames">,
+  store: Pick<Store, "planFile" | "formerNamesFreeOf">,
   plan: Pick<PlanRecord, "id" | "planPath" | "planHash" | "repo" | "pr" | "project" | "dir" | "workspace">,
   copyDir: string,
   key: Buffer,
@@ -66,15 +66,16 @@ export async function planFileHere(
 /**
  * The plan was signed with the name its repository had then: a rename moves the row (the store has
  * no key to sign it again), so a signature made under a name the repository was moved away from is
- * as good, and a plan signed for any other repository's name is not.
+ * as good, and a plan signed for any other repository's name is not: a repository that took the
+ * former name since (another id) signs its own plans under it, which must not pass for this one's.
  */
 async function signedByUs(
-  store: Pick<Store, "formerRepositoryNames">,
+  store: Pick<Store, "formerNamesFreeOf">,
   plan: Pick<PlanRecord, "repo" | "pr" | "project" | "dir" | "workspace" | "planHash">,
   mac: string | undefined,
   key: Buffer,
 ): Promise<boolean> {
   if (planSignatureValid(key, plan, mac)) return true;
-  for (const repo of await store.formerRepositoryNames(plan.repo)) if (planSignatureValid(key, { ...plan, repo }, mac)) return true;
+  for (const repo of await store.formerNamesFreeOf(plan.repo)) if (planSignatureValid(key, { ...plan, repo }, mac)) return true;
   return false;
 }

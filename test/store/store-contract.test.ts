@@ -2080,7 +2080,11 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       await fresh();
       const [a, b] = await twoStores();
       expect(await a.moveRepository({ ...renamed, deliveryId: "d-first" })).toMatchObject({ kind: "moved" });
+      expect(await b.formerNamesFreeOf("acme/platform")).toEqual(["acme/infra"]);
       await a.noteRepository(5151, "acme/infra");
+      // Its former name is the newcomer's now: that one's plan signatures are no longer this one's.
+      expect(await b.formerNamesFreeOf("acme/platform")).toEqual([]);
+      expect(await b.formerRepositoryNames("acme/platform")).toEqual(["acme/infra"]);
       expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
       // The same rename told again under another delivery id: acme/infra is the newcomer's now.
       const out = await b.moveRepository({ ...renamed, deliveryId: "d-again" });

@@ -33,7 +33,7 @@ describe("planFileHere (a replica without the plan's file)", () => {
   it("copies the store's bytes, verified, into the given dir", async () => {
     const copyDir = join(dir, "apply-1-7");
     const here = await planFileHere(
-      { planFile: async () => ({ sha256: plan.planHash, size: bytes.length, bytes, mac }), formerRepositoryNames: noFormerNames },
+      { planFile: async () => ({ sha256: plan.planHash, size: bytes.length, bytes, mac }), formerNamesFreeOf: noFormerNames },
       plan,
       copyDir,
       key,
@@ -53,7 +53,7 @@ describe("planFileHere (a replica without the plan's file)", () => {
       [{ sha256: plan.planHash, size: bytes.length, bytes, mac: signPlan(key, { ...plan, project: "app" }) }, "another plan's signature"],
     ] as const) {
       const target = stored.sha256 === plan.planHash ? plan : tampered;
-      const here = await planFileHere({ planFile: async () => stored, formerRepositoryNames: noFormerNames }, target, copyDir, key);
+      const here = await planFileHere({ planFile: async () => stored, formerNamesFreeOf: noFormerNames }, target, copyDir, key);
       expect(here, why).toMatchObject({ ok: false, reason: expect.stringContaining("does not carry this Sluice's signature") });
       expect(await readdir(dir), why).toEqual([]);
     }
@@ -64,7 +64,7 @@ describe("planFileHere (a replica without the plan's file)", () => {
     const broken = 42 as unknown as Buffer;
     await expect(
       planFileHere(
-        { planFile: async () => ({ sha256: plan.planHash, size: 2, bytes: broken, mac }), formerRepositoryNames: noFormerNames },
+        { planFile: async () => ({ sha256: plan.planHash, size: 2, bytes: broken, mac }), formerNamesFreeOf: noFormerNames },
         plan,
         copyDir,
         key,

@@ -71,4 +71,17 @@ describe("a saved plan after its repository was renamed (applied on a replica wi
     const here = await planFileHere(store, { ...other, repo: "acme/platform" }, join(dir, "apply-2"), key);
     expect(here).toMatchObject({ ok: false, reason: expect.stringContaining("does not carry this Sluice's signature") });
   });
+
+  it("a plan of the repository that took the former name since (another id) is refused under the renamed one", async () => {
+    await store.noteRepository(4242, "acme/infra");
+    expect(await move("acme/infra", "acme/platform")).toMatchObject({ kind: "moved" });
+    // A new repository is created under the freed name; Sluice hears it and plans its PR 3.
+    await store.noteRepository(5151, "acme/infra");
+    await savedUnder("acme/infra");
+    const [theirs] = await store.pendingPlans("acme/infra", 3);
+    if (!theirs) throw new Error("no plan");
+    // Its row rewritten in the database to the repository now called acme/platform.
+    const here = await planFileHere(store, { ...theirs, repo: "acme/platform" }, join(dir, "apply-3"), key);
+    expect(here).toMatchObject({ ok: false, reason: expect.stringContaining("does not carry this Sluice's signature") });
+  });
 });
