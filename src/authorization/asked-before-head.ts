@@ -15,7 +15,7 @@ import { learnHeadPush } from "./head-push-facts.js";
  * neither was heard of nor is listed there (a fork's branch).
  */
 export async function askedBeforeHead(
-  store: Pick<HeadPushStore, "headPushedAt" | "recordHeadPush" | "headMovedAwaySince">,
+  store: Pick<HeadPushStore, "headPushedAt" | "recordHeadPush" | "headMovedAwaySince" | "otherHeadPushedAt">,
   vcs: Pick<VcsClient, "branchPushesOf">,
   spec: SpecOf<"apply"> | SpecOf<"state">,
   repo: RepoRef,

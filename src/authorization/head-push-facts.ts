@@ -13,7 +13,7 @@ import type { VcsClient } from "../vcs/vcs-client.js";
  * neither pushed nor wrote the commit still counts. The one place every road asks.
  */
 export async function headPushFacts(
-  store: Pick<HeadPushStore, "headPushers" | "headPusherIds" | "recordHeadPush" | "headMovedAwaySince">,
+  store: Pick<HeadPushStore, "headPushers" | "headPusherIds" | "recordHeadPush" | "headMovedAwaySince" | "otherHeadPushedAt">,
   vcs: Pick<VcsClient, "commitUsers" | "branchPushesOf">,
   repo: RepoRef,
   pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
@@ -62,14 +62,33 @@ function withPushers(heard: Extract<HeadPush, { known: true }>, moved: BranchPus
  * activity lists no such move.
  */
 export async function learnHeadPush(
-  store: Pick<HeadPushStore, "recordHeadPush">,
+  store: Pick<HeadPushStore, "recordHeadPush" | "otherHeadPushedAt">,
   vcs: Pick<VcsClient, "branchPushesOf">,
   repo: RepoRef,
   pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo">,
 ): Promise<BranchPushes | undefined> {
   const full = repoFullName(repo);
   if (pr.headRepo.toLowerCase() !== full.toLowerCase()) return undefined;
-  const moved = await vcs.branchPushesOf(repo, pr.headRef, pr.headSha);
-  for (const p of moved?.pushers ?? []) await store.recordHeadPush(full, pr.number, pr.headSha, p.login, moved?.pushedAt, p.id);
+  const found = await vcs.branchPushesOf(repo, pr.headRef, pr.headSha);
+  if (!found) return undefined;
+  const moved = { ...found, pushedAt: await afterOthers(store, full, pr, found.pushedAt) };
+  for (const p of moved.pushers) await store.recordHeadPush(full, pr.number, pr.headSha, p.login, moved.pushedAt, p.id);
   return moved;
+}
+
+/**
+ * The head is the pull request's now, so its latest move came after every other head's heard push:
+ * GitHub's times are whole seconds, and one of the same second is kept just after the other's.
+ * Kept at the very second, the head would still look moved away (at or after), and the branch's
+ * activity be read again on every approval; a command of that second counts as written before it.
+ */
+async function afterOthers(
+  store: Pick<HeadPushStore, "otherHeadPushedAt">,
+  full: string,
+  pr: Pick<PullRequestInfo, "number" | "headSha">,
+  pushedAt: string,
+): Promise<string> {
+  const other = await store.otherHeadPushedAt(full, pr.number, pr.headSha);
+  const otherMs = other === undefined ? Number.NaN : Date.parse(other);
+  return otherMs >= Date.parse(pushedAt) ? new Date(otherMs + 1).toISOString() : pushedAt;
 }

@@ -38,6 +38,8 @@ export interface HeadPushStore {
    * a push back Sluice did not hear (yet).
    */
   headMovedAwaySince(repo: string, pr: number, sha: string): Promise<boolean>;
+  /** When another head than `sha` of the pull request was last heard pushed; undefined: none. */
+  otherHeadPushedAt(repo: string, pr: number, sha: string): Promise<string | undefined>;
   /**
    * The logins that pushed `sha` as the head of the pull request (`pr` undefined: of any pull
    * request of the repository), in the order first heard.

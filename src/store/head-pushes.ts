@@ -35,6 +35,13 @@ export function headPushMethods(db: Db): HeadPushStore {
       );
       return Number(row?.n ?? 0) > 0;
     },
+    async otherHeadPushedAt(repo, pr, sha) {
+      const row = await db.get<{ at: string | null }>(
+        "SELECT MAX(pushed_at) AS at FROM head_pushes WHERE repo = ? AND pr = ? AND head_sha <> ?",
+        [repo, pr, sha],
+      );
+      return row?.at ?? undefined;
+    },
     async headPushers(repo, pr, sha) {
       const where = ofHead(repo, pr, sha);
       const rows = await db.all<{ pusher: string }>(

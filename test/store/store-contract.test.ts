@@ -1221,8 +1221,12 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
     const [x, y] = ["a".repeat(40), "b".repeat(40)];
     await a.recordHeadPush("acme/infra", 12, x, "bob", "2026-11-27T10:00:00Z");
     expect(await b.headMovedAwaySince("acme/infra", 12, x)).toBe(false);
+    expect(await b.otherHeadPushedAt("acme/infra", 12, x)).toBeUndefined();
     await b.recordHeadPush("acme/infra", 12, y, "bob", "2026-11-27T10:05:00Z");
     expect(await a.headMovedAwaySince("acme/infra", 12, x)).toBe(true);
+    // When another head was last heard pushed (the time a head back after it is kept past).
+    expect(await a.otherHeadPushedAt("acme/infra", 12, x)).toBe("2026-11-27T10:05:00.000Z");
+    expect(await a.otherHeadPushedAt("acme/infra", 12, y)).toBe("2026-11-27T10:00:00.000Z");
     // Control: the head heard last is not; the push back heard moves it on; another PR's push is not this one's.
     expect(await a.headMovedAwaySince("acme/infra", 12, y)).toBe(false);
     await a.recordHeadPush("acme/infra", 13, y, "bob", "2026-11-27T11:00:00Z");

@@ -8,6 +8,7 @@ const store = {
   headPushedAt: async (_repo: string, _pr: number, sha: string) => (sha === "known" ? pushedAt : undefined),
   recordHeadPush: async (_repo: string, pr: number, sha: string, pusher: string) => void recorded.push(`${pr}:${sha}:${pusher}`),
   headMovedAwaySince: async () => false,
+  otherHeadPushedAt: async () => undefined,
 };
 // GitHub's activity of the head branch: lists the move to `lost-event` only (its synchronize never came).
 const vcs = {

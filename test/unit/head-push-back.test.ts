@@ -68,4 +68,32 @@ describe("a head pushed back without Sluice hearing it", () => {
     expect(pushedHead(push, "bob", 42)).toBe(false);
     expect(pushedHead(push, "alice", 41)).toBe(true);
   });
+
+  it("two heads heard pushed in one second: GitHub's activity is read once, not on every approval", async () => {
+    const deps = await fakeJobDeps();
+    await deps.store.recordHeadPush("acme/infra", 7, Y, "alice", T0, 41);
+    await deps.store.recordHeadPush("acme/infra", 7, X, "alice", T0, 41);
+    deps.vcs.branchPushes.set(`grow@${X}`, { pushers: [{ login: "alice", id: 41 }], pushedAt: T0 });
+    const activity = vi.spyOn(deps.vcs, "branchPushesOf");
+    for (let i = 0; i < 3; i++) {
+      const push = await headPushFacts(deps.store, deps.vcs, repo, pr, ["bob"]);
+      expect(pushedHead(push, "bob", 42)).toBe(false);
+      expect(pushedHead(push, "alice", 41)).toBe(true);
+    }
+    const spec = { kind: "apply" as const, trigger: "comment" as const, actor: "bob", commentAt: "2026-11-27T10:10:00Z" };
+    expect(await askedBeforeHead(deps.store, deps.vcs, spec, repo, pr)).toBeUndefined();
+    expect(activity).toHaveBeenCalledTimes(1);
+  });
+
+  it("control: pushed back in the same second as the head it left, by mallory: read, and her approval does not count", async () => {
+    const deps = await fakeJobDeps();
+    await deps.store.recordHeadPush("acme/infra", 7, X, "alice", T0, 41);
+    await deps.store.recordHeadPush("acme/infra", 7, Y, "alice", T1, 41);
+    deps.vcs.branchPushes.set(`grow@${X}`, { pushers: [{ login: "mallory", id: 66 }], pushedAt: T1 });
+    for (let i = 0; i < 2; i++)
+      expect(pushedHead(await headPushFacts(deps.store, deps.vcs, repo, pr, ["mallory"]), "mallory", 66)).toBe(true);
+    // A command written in the second of the push back is not taken as written after it.
+    const spec = { kind: "apply" as const, trigger: "comment" as const, actor: "bob", commentAt: T1 };
+    expect(await askedBeforeHead(deps.store, deps.vcs, spec, repo, pr)).toMatchObject({ askedAt: T1 });
+  });
 });
