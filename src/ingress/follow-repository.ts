@@ -76,7 +76,7 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
       );
       return { repo: known, how: "former" };
     }
-    const { repoId, fullName: to, actor, installationId } = seen;
+    const { repoId, fullName: to, actor, installationId, at } = seen;
     const out = await moveAndLog(opts, {
       from: known,
       to,
@@ -84,8 +84,12 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
       actor,
       how: "seen",
       ...(installationId !== undefined ? { installationId } : {}),
+      // Its time too: a rename's delivery made before it (one that failed, sent again) is outdated.
+      ...(at !== undefined ? { at } : {}),
     });
     if (out?.kind === "refused" && out.keptUnder?.includes(known)) return { repo: known, how: "refused" };
+    // Made before the move last followed: the name it gives is one the repository no longer has.
+    if (out?.kind === "outdated") return { repo: known, how: "former" };
   } catch (e) {
     // Acted on anyway, the delivery would be under a name its locks and plans are not: it fails
     // (5xx), and GitHub and Sluice's redelivery send it again.

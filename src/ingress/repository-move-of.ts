@@ -38,7 +38,6 @@ export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove
   if (!isName(oldName) || !isName(oldOwner))
     return { invalid: `repository.${p.action} without the repository's former ${p.action === "renamed" ? "name" : "owner"}` };
   const actor = typeof p.sender?.login === "string" ? p.sender.login : "github";
-  const at = p.repository?.updated_at;
   return {
     from: `${oldOwner}/${oldName}`,
     to: `${owner}/${name}`,
@@ -47,14 +46,14 @@ export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove
     actor,
     how: p.action,
     ...installationOf(p),
-    ...(typeof at === "string" && !Number.isNaN(Date.parse(at)) ? { at } : {}),
+    ...updatedAtOf(p),
   };
 }
 
 /** Pure: the repository a delivery names, by GitHub's id and its name now, when it says both. */
 export function repositorySeenIn(
   payload: unknown,
-): { repoId: number; fullName: string; actor: string; installationId?: number } | undefined {
+): { repoId: number; fullName: string; actor: string; installationId?: number; at?: string } | undefined {
   const p = (payload ?? {}) as Payload;
   const id = p.repository?.id;
   const owner = p.repository?.owner?.login;
@@ -65,7 +64,17 @@ export function repositorySeenIn(
     fullName: `${owner}/${name}`,
     actor: typeof p.sender?.login === "string" ? p.sender.login : "github",
     ...installationOf(p),
+    ...updatedAtOf(p),
   };
+}
+
+/**
+ * GitHub's `repository.updated_at`, which a rename or transfer moves on: a move found by a delivery
+ * is as recent as it, and a rename's delivery made before it is outdated (see moveRepository).
+ */
+function updatedAtOf(p: Payload): { at?: string } {
+  const at = p.repository?.updated_at;
+  return typeof at === "string" && !Number.isNaN(Date.parse(at)) ? { at } : {};
 }
 
 function isName(v: unknown): v is string {

@@ -116,6 +116,39 @@ describe("a repository delivery at ingress", () => {
     expect((await store.locksOf("Octocoders/second", 1)).length).toBe(1);
   });
 
+  it("a rename's late delivery after a later rename was found by another delivery moves nothing back to a name it left", async () => {
+    store = openSqliteStore(":memory:");
+    const { log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    const at = (name: string, updatedAt: string) => ({ ...payload.repository, name, updated_at: updatedAt });
+    await followRepository(opts, { id: "e1", name: "issues", payload: { ...payload, repository: at("first", "2026-11-27T10:00:00Z") } });
+    await store.takeLock(lock("Octocoders/first", 1), target("Octocoders/first", 1));
+    // first → second (10:05, its delivery failed), second → third (10:10, lost): a push under third finds it.
+    const pushed = { ...payload, repository: at("third", "2026-11-27T10:10:00Z") };
+    expect(await followRepository(opts, { id: "e2", name: "issues", payload: pushed })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/third", 1)).length).toBe(1);
+    // The first rename's delivery comes again (Sluice's redelivery): made before the move followed.
+    const first = structuredClone(payload) as typeof payload & { repository: { updated_at: string } };
+    first.changes.repository.name.from = "first";
+    first.repository = at("second", "2026-11-27T10:05:00Z");
+    await moveOnRepositoryEvent(opts, { id: "d-first", name: "repository", payload: first });
+    expect(await store.repositoryName(first.repository.id)).toBe("Octocoders/third");
+    expect((await store.locksOf("Octocoders/third", 1)).length).toBe(1);
+    expect(await store.locksOf("Octocoders/second", 1)).toEqual([]);
+    // Another delivery made under second (before the move to third), sent again: acted on under third.
+    const made = { id: "e-second", name: "issues", payload: { ...payload, repository: at("second", "2026-11-27T10:05:00Z") } };
+    expect(await followRepository(opts, made)).toEqual({ repo: "Octocoders/third", how: "former" });
+    expect((await store.locksOf("Octocoders/third", 1)).length).toBe(1);
+    // Control: a delivery under third is acted on as it is (nothing to follow), a later rename is followed.
+    expect(await followRepository(opts, { id: "e3", name: "issues", payload: pushed })).toBeUndefined();
+    const next = structuredClone(payload) as typeof payload & { repository: { updated_at: string } };
+    next.changes.repository.name.from = "third";
+    next.repository = at("fourth", "2026-11-27T10:20:00Z");
+    await moveOnRepositoryEvent(opts, { id: "d-next", name: "repository", payload: next });
+    expect((await store.locksOf("Octocoders/fourth", 1)).length).toBe(1);
+  });
+
   it("logs a refusal through the server's own logger (pino: its methods need their logger), and answers the delivery", async () => {
     store = openSqliteStore(":memory:");
     const written: string[] = [];

@@ -52,6 +52,8 @@ describe("a repository delivery's move (GitHub's own examples)", () => {
       fullName: "Octocoders/Hello-World",
       actor: "Codertocat",
       installationId: 1,
+      // GitHub's time of the repository: a move found by the delivery is as recent.
+      at: "2019-05-15T15:20:41Z",
     });
   });
 
