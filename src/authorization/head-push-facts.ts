@@ -81,6 +81,8 @@ export async function learnHeadPush(
  * GitHub's times are whole seconds, and one of the same second is kept just after the other's.
  * Kept at the very second, the head would still look moved away (at or after), and the branch's
  * activity be read again on every approval; a command of that second counts as written before it.
+ * A move the activity dates in an earlier second is not the push back (the activity does not list
+ * it yet): kept as it is, so the activity is read again.
  */
 async function afterOthers(
   store: Pick<HeadPushStore, "otherHeadPushedAt">,
@@ -89,6 +91,7 @@ async function afterOthers(
   pushedAt: string,
 ): Promise<string> {
   const other = await store.otherHeadPushedAt(full, pr.number, pr.headSha);
-  const otherMs = other === undefined ? Number.NaN : Date.parse(other);
-  return otherMs >= Date.parse(pushedAt) ? new Date(otherMs + 1).toISOString() : pushedAt;
+  const [otherMs, ms] = [other === undefined ? Number.NaN : Date.parse(other), Date.parse(pushedAt)];
+  const sameSecond = Math.floor(otherMs / 1000) === Math.floor(ms / 1000);
+  return sameSecond && otherMs >= ms ? new Date(otherMs + 1).toISOString() : pushedAt;
 }

@@ -96,4 +96,14 @@ describe("a head pushed back without Sluice hearing it", () => {
     const spec = { kind: "apply" as const, trigger: "comment" as const, actor: "bob", commentAt: T1 };
     expect(await askedBeforeHead(deps.store, deps.vcs, spec, repo, pr)).toMatchObject({ askedAt: T1 });
   });
+
+  it("control: the activity lists no push back yet (its move to the head is older): asked again, and mallory then found", async () => {
+    const deps = await fakeJobDeps();
+    await deps.store.recordHeadPush("acme/infra", 7, X, "alice", T0, 41);
+    await deps.store.recordHeadPush("acme/infra", 7, Y, "alice", T1, 41);
+    deps.vcs.branchPushes.set(`grow@${X}`, { pushers: [{ login: "alice", id: 41 }], pushedAt: T0 });
+    expect(pushedHead(await headPushFacts(deps.store, deps.vcs, repo, pr, ["mallory"]), "mallory", 66)).toBe(false);
+    deps.vcs.branchPushes.set(`grow@${X}`, { pushers: [{ login: "mallory", id: 66 }], pushedAt: T3 });
+    expect(pushedHead(await headPushFacts(deps.store, deps.vcs, repo, pr, ["mallory"]), "mallory", 66)).toBe(true);
+  });
 });
