@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../../src/jobs/run-job.js";
-import type { Job, JobSpec, JobTarget } from "../../../src/model/job.js";
+import type { Job, JobSpec } from "../../../src/model/job.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { type Deps, failedApply, lock, saveNetPlan, target } from "./unlock-fixtures.js";
 
 // `/unlock` settles a failed apply under the locks it releases: its writer vouches for that state.
 // One written before the apply failed (queued behind it, or delivered late) never saw that failure.
 
-const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x.test/acme/infra.git", pr: 7 };
-const lock = { repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 };
-type Deps = Awaited<ReturnType<typeof fakeJobDeps>>;
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function stored(deps: Deps, spec: JobSpec): Promise<Job> {
@@ -20,29 +18,6 @@ async function stored(deps: Deps, spec: JobSpec): Promise<Job> {
 async function run(deps: Deps, job: Job) {
   await runJob(job, deps);
   await deps.store.updateJob(job.id, { status: "done" });
-}
-
-/** An `/apply` of net on #7 that failed once terraform ran (its plan at dir net). */
-async function failedApply(deps: Deps) {
-  const plan = await deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 7,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: "a".repeat(40),
-      baseSha: "b".repeat(40),
-      planPath: "/data/plans/net.tfplan",
-      planHash: "f".repeat(64),
-      summary: { resources: [], outputs: [] } as never,
-      jobId: 1,
-    },
-    { sha256: "f".repeat(64), size: 4 },
-  );
-  const row = await deps.store.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 7, project: "net", planId: plan.id });
-  await deps.store.recordApplyEnd(row, "failed");
 }
 
 const unlockSpec = (commentAt?: string): JobSpec => ({
@@ -96,23 +71,7 @@ describe("an /unlock asked before an apply failed settles nothing of that failur
   /** An apply of net on #7 whose job ended (cut short: recovered, failed) with the apply still recorded `started`. */
   async function cutShortStart(deps: Deps): Promise<number> {
     const applyJob = await stored(deps, { kind: "apply", trigger: "comment", actor: "alice" } as JobSpec);
-    const plan = await deps.store.savePlan(
-      {
-        repo: "acme/infra",
-        pr: 7,
-        project: "net",
-        dir: "net",
-        workspace: "default",
-        runner: "terraform",
-        headSha: "a".repeat(40),
-        baseSha: "b".repeat(40),
-        planPath: "/data/plans/net.tfplan",
-        planHash: "f".repeat(64),
-        summary: { resources: [], outputs: [] } as never,
-        jobId: applyJob.id,
-      },
-      { sha256: "f".repeat(64), size: 4 },
-    );
+    const plan = await saveNetPlan(deps, applyJob.id);
     await deps.store.recordApplyStart({ jobId: applyJob.id, repo: "acme/infra", pr: 7, project: "net", planId: plan.id });
     return applyJob.id;
   }

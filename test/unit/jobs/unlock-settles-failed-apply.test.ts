@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../../src/jobs/run-job.js";
-import type { JobSpec, JobTarget } from "../../../src/model/job.js";
+import type { JobSpec } from "../../../src/model/job.js";
 import { fakeJobDeps } from "../../fakes/fake-job-deps.js";
 import { fakePullRequest } from "../../fakes/fake-vcs.js";
-
-const target: JobTarget = { installationId: 1, repo: { owner: "acme", name: "infra" }, cloneUrl: "https://x.test/acme/infra.git", pr: 7 };
-const lock = { repo: "acme/infra", dir: "net", workspace: "default", project: "net", scope: "", pr: 7 };
-type Deps = Awaited<ReturnType<typeof fakeJobDeps>>;
+import { type Deps, failedApply, lock, target } from "./unlock-fixtures.js";
 
 async function run(deps: Deps, spec: JobSpec) {
   const id = await deps.store.enqueueInternal(target, spec);
@@ -16,41 +13,6 @@ async function run(deps: Deps, spec: JobSpec) {
   await runJob(job, deps);
   // Ended, as the worker marks it: a later close's cleanup waits for the PR's running jobs.
   await deps.store.updateJob(id, { status: "done" });
-}
-
-/** An `/apply` of net on #7 that failed once terraform ran (its plan at dir net). */
-async function failedApply(deps: Deps) {
-  const plan = await deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 7,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: "a".repeat(40),
-      baseSha: "b".repeat(40),
-      planPath: "/data/plans/net.tfplan",
-      planHash: "f".repeat(64),
-      summary: {
-        add: 1,
-        change: 0,
-        destroy: 0,
-        replace: 0,
-        move: 0,
-        import: 0,
-        forget: 0,
-        resources: [],
-        moves: [],
-        outputs: [],
-        hasChanges: true,
-      },
-      jobId: 1,
-    },
-    { sha256: "f".repeat(64), size: 4 },
-  );
-  const row = await deps.store.recordApplyStart({ jobId: 1, repo: "acme/infra", pr: 7, project: "net", planId: plan.id });
-  await deps.store.recordApplyEnd(row, "failed");
 }
 
 /** #7 closed now (again): its cleanup runs; the locks it holds after it, and what it said. */
