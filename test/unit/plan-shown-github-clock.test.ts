@@ -4,6 +4,7 @@ import { createCommentPublisher } from "../../src/job-output/publish-comments.js
 import type { Job, JobSpec, JobWith, SpecOf } from "../../src/model/job.js";
 import { createRedactor } from "../../src/util/redact.js";
 import { type FakeJobDeps, fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { newPlan } from "../fakes/new-plan.js";
 
 // A pull request's plan is shown when its plan job's comment is posted. That moment is taken from
 // GitHub's answer to the comment's edit, on the clock the `/apply` comment's `created_at` is on:
@@ -37,23 +38,10 @@ async function bobsPlanJob() {
     secrets: { redact: createRedactor() },
   });
   await publisher.publish({ state: "queued", results: [] });
-  const plan = await deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 1,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: HEAD,
-      baseSha: "b",
-      planPath: "/nowhere",
-      planHash: "sha256:x",
-      summary: { resources: [], outputs: [] } as never,
-      jobId: id,
-    },
-    { sha256: "x", size: 0 },
-  );
+  const plan = await deps.store.savePlan(newPlan({ jobId: id, headSha: HEAD, baseSha: "b", planHash: "sha256:x" }), {
+    sha256: "x",
+    size: 0,
+  });
   await publisher.final({ state: "done", results: [] });
   await deps.store.updateJob(id, { status: "done" });
   return { job: (await deps.store.getJob(id)) as Job, plan };

@@ -4,6 +4,7 @@ import type { Job, JobSpec, JobWith, SpecOf } from "../../src/model/job.js";
 import { recoverJobs } from "../../src/queue/recover-jobs.js";
 import { VcsError } from "../../src/vcs/vcs-client.js";
 import { type FakeJobDeps, fakeJobDeps } from "../fakes/fake-job-deps.js";
+import { newPlan } from "../fakes/new-plan.js";
 
 // A pull request's plan is shown when its job's final comment is posted. A replica that stored
 // that answer and died leaves it to the recovery, which ends the job at once and posts the answer
@@ -25,23 +26,10 @@ async function bobsPlanLeftUnposted() {
     spec,
   );
   await deps.store.claimNextJob();
-  const plan = await deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 1,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: HEAD,
-      baseSha: "b",
-      planPath: "/nowhere",
-      planHash: "sha256:x",
-      summary: { resources: [], outputs: [] } as never,
-      jobId: id,
-    },
-    { sha256: "x", size: 0 },
-  );
+  const plan = await deps.store.savePlan(newPlan({ jobId: id, headSha: HEAD, baseSha: "b", planHash: "sha256:x" }), {
+    sha256: "x",
+    size: 0,
+  });
   const comment = await deps.vcs.createComment(REPO, 1, "bob's plan: running");
   await deps.store.updateJob(id, { commentIds: [comment] });
   await deps.store.saveResult(id, {

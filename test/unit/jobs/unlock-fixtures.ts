@@ -1,5 +1,6 @@
 import type { JobTarget } from "../../../src/model/job.js";
 import type { fakeJobDeps } from "../../fakes/fake-job-deps.js";
+import { newPlan } from "../../fakes/new-plan.js";
 
 /** What the `/unlock` tests share: PR #7 of acme/infra holding project net's lock, and its saved plan. */
 export const target: JobTarget = {
@@ -13,35 +14,7 @@ export type Deps = Awaited<ReturnType<typeof fakeJobDeps>>;
 
 /** A plan of net on #7 (dir net) saved by job `jobId`: what an apply of it records. */
 export function saveNetPlan(deps: Deps, jobId: number) {
-  return deps.store.savePlan(
-    {
-      repo: "acme/infra",
-      pr: 7,
-      project: "net",
-      dir: "net",
-      workspace: "default",
-      runner: "terraform",
-      headSha: "a".repeat(40),
-      baseSha: "b".repeat(40),
-      planPath: "/data/plans/net.tfplan",
-      planHash: "f".repeat(64),
-      summary: {
-        add: 1,
-        change: 0,
-        destroy: 0,
-        replace: 0,
-        move: 0,
-        import: 0,
-        forget: 0,
-        resources: [],
-        moves: [],
-        outputs: [],
-        hasChanges: true,
-      },
-      jobId,
-    },
-    { sha256: "f".repeat(64), size: 4 },
-  );
+  return deps.store.savePlan(newPlan({ pr: 7, planPath: "/data/plans/net.tfplan", jobId }), { sha256: "f".repeat(64), size: 4 });
 }
 
 /** An `/apply` of net on #7 that failed once terraform ran (its plan at dir net). */
