@@ -1,4 +1,4 @@
-import type { RepoMove, RepoMoveOutcome } from "../model/repo-move.js";
+import { isDeletedRepositoryName, type RepoMove, type RepoMoveOutcome } from "../model/repo-move.js";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/errors.js";
 import { repositoryMoveOf, repositorySeenIn } from "./repository-move-of.js";
@@ -68,6 +68,19 @@ export async function followRepository(opts: FollowOptions, delivery: Delivery):
     if (known === undefined) {
       await opts.store.noteRepository(seen.repoId, seen.fullName);
       return undefined;
+    }
+    // Deleted, and heard of again (restored): its rows come back from where the deletion kept them.
+    if (isDeletedRepositoryName(known)) {
+      const { repoId, fullName: to, actor, installationId } = seen;
+      const out = await moveAndLog(opts, {
+        from: known,
+        to,
+        repoId,
+        actor,
+        how: "seen",
+        ...(installationId !== undefined ? { installationId } : {}),
+      });
+      return out?.kind === "refused" ? { repo: known, how: "refused" } : undefined;
     }
     if (await opts.store.wasRepositoryName(seen.repoId, seen.fullName)) {
       opts.log.info(

@@ -1,4 +1,4 @@
-import type { RepoMove } from "../model/repo-move.js";
+import { deletedRepositoryName, type RepoMove } from "../model/repo-move.js";
 
 /** An owner or repository name as GitHub allows them: a payload's names are input like any other. */
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -21,11 +21,12 @@ const installationOf = (p: Payload) => {
 
 /**
  * Pure: the move a `repository` delivery tells of (`renamed`: `changes.repository.name.from`;
- * `transferred`: `changes.owner.from.user` or `.organization`), `{ ignore }` for another action,
+ * `transferred`: `changes.owner.from.user` or `.organization`; `deleted`: aside), `{ ignore }` for another action,
  * or `{ invalid }` when a rename or transfer does not say what it moved.
  */
 export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove | { ignore: string } | { invalid: string } {
   const p = (payload ?? {}) as Payload;
+  if (p.action === "deleted") return deletionOf(p, deliveryId);
   if (p.action !== "renamed" && p.action !== "transferred") return { ignore: `repository.${String(p.action)}: nothing to do` };
   const id = p.repository?.id;
   const owner = p.repository?.owner?.login;
@@ -48,6 +49,21 @@ export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove
     ...installationOf(p),
     ...updatedAtOf(p),
   };
+}
+
+/**
+ * `repository.deleted`: the repository's rows go aside (deletedRepositoryName), freeing its name;
+ * kept, not dropped (a held unsaved state, the locks of its pull requests, for the audit).
+ */
+function deletionOf(p: Payload, deliveryId: string): RepoMove | { invalid: string } {
+  const id = p.repository?.id;
+  const owner = p.repository?.owner?.login;
+  const name = p.repository?.name;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || !isName(owner) || !isName(name))
+    return { invalid: "repository.deleted without the repository's id, owner and name" };
+  const from = `${owner}/${name}`;
+  const actor = typeof p.sender?.login === "string" ? p.sender.login : "github";
+  return { from, to: deletedRepositoryName(from, id), repoId: id, deliveryId, actor, how: "deleted", ...installationOf(p) };
 }
 
 /** Pure: the repository a delivery names, by GitHub's id and its name now, when it says both. */

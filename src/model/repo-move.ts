@@ -21,9 +21,22 @@ export interface RepoMove {
   at?: string;
   /** Who GitHub says did it (the delivery's sender), for the audit. */
   actor: string;
-  /** `renamed`, `transferred`, or `seen`: a later delivery named the repository's id under a new name (the rename's own was missed). */
-  how: "renamed" | "transferred" | "seen";
+  /**
+   * `renamed`, `transferred`, `seen` (a later delivery named the repository's id under a new name:
+   * the rename's own was missed), or `deleted`: its rows go aside, under deletedRepositoryName.
+   */
+  how: "renamed" | "transferred" | "seen" | "deleted";
 }
+
+/**
+ * Where a deleted repository's live rows are kept: a name no GitHub repository can have (`~` is
+ * not allowed in one), so its name is free for another (one renamed onto it) and nothing of it,
+ * a held unsaved state above all, is dropped.
+ */
+export const deletedRepositoryName = (fullName: string, repoId: number): string => `${fullName}~deleted-${repoId}`;
+
+/** Whether a name is one deletedRepositoryName gave. */
+export const isDeletedRepositoryName = (fullName: string): boolean => /~deleted-\d+$/.test(fullName);
 
 export type RepoMoveOutcome =
   | { kind: "moved"; rows: number }

@@ -197,4 +197,51 @@ describe("a repository delivery at ingress", () => {
     expect(await followRepository(opts, { id: "f3", name: "issues", payload: named("decoy") })).toBeUndefined();
     expect((await store.locksOf("Octocoders/decoy", 1)).length).toBe(1);
   });
+
+  it("a deleted repository's rows go aside, kept: a repository renamed onto its name then moves there; restored, they come back", async () => {
+    store = openSqliteStore(":memory:");
+    const { lines, log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    const named = (id: number, name: string) => ({ ...payload, repository: { ...payload.repository, id, name } });
+    // infra (id 1) holds PR 5's lock; infra-v2 (id 2) holds PR 1's.
+    await followRepository(opts, { id: "a1", name: "issues", payload: named(1, "infra") });
+    await store.takeLock(lock("Octocoders/infra", 5), target("Octocoders/infra", 5));
+    await followRepository(opts, { id: "a2", name: "issues", payload: named(2, "infra-v2") });
+    await store.takeLock({ ...lock("Octocoders/infra-v2", 1), dir: "app" }, target("Octocoders/infra-v2", 1));
+    // Before the deletion is heard: infra-v2 renamed onto infra is refused (infra's rows are another repository's).
+    expect(await followRepository(opts, { id: "a3", name: "issues", payload: named(2, "infra") })).toEqual({
+      repo: "Octocoders/infra-v2",
+      how: "refused",
+    });
+    const deleted = { ...named(1, "infra"), action: "deleted", changes: undefined };
+    await moveOnRepositoryEvent(opts, { id: "a4", name: "repository", payload: deleted });
+    expect(lines.filter((l) => l.level === "info").map((l) => l.msg)).toContain(
+      "repository deleted: Octocoders/infra → Octocoders/infra~deleted-1, 1 row of its live state moved",
+    );
+    // Kept, not dropped: PR 5's lock (and whatever else it held) is under the deleted repository's name.
+    expect((await store.locksOf("Octocoders/infra~deleted-1", 5)).length).toBe(1);
+    expect(await store.locksOf("Octocoders/infra", 5)).toEqual([]);
+    // The rename is followed now: infra-v2's lock is under infra, and the delivery acted on there.
+    expect(await followRepository(opts, { id: "a5", name: "issues", payload: named(2, "infra") })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/infra", 1)).length).toBe(1);
+    // Restored under another name, the deleted repository's rows come back to it.
+    expect(await followRepository(opts, { id: "a6", name: "issues", payload: named(1, "infra-old") })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/infra-old", 5)).length).toBe(1);
+    expect(await store.repositoryName(1)).toBe("Octocoders/infra-old");
+  });
+
+  it("a deletion heard after another repository took the name moves nothing of that one's", async () => {
+    store = openSqliteStore(":memory:");
+    const { log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    const named = (id: number, name: string) => ({ ...payload, repository: { ...payload.repository, id, name } });
+    // infra (id 3) is heard under the name now; a late deletion of the one that had it before (id 1).
+    await followRepository(opts, { id: "b1", name: "issues", payload: named(3, "infra") });
+    await store.takeLock(lock("Octocoders/infra", 2), target("Octocoders/infra", 2));
+    await moveOnRepositoryEvent(opts, { id: "b2", name: "repository", payload: { ...named(1, "infra"), action: "deleted" } });
+    expect((await store.locksOf("Octocoders/infra", 2)).length).toBe(1);
+    expect(await store.repositoryName(3)).toBe("Octocoders/infra");
+  });
 });
