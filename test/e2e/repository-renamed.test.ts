@@ -151,3 +151,24 @@ describe("a repository renamed while a pull request holds a lock", { timeout: 40
     expect(h.app.output()).toContain("not acted on: acme/decoy is the repository known as acme/iced");
   });
 });
+
+describe("a repository deleted, and another renamed onto its name", { timeout: 400_000 }, () => {
+  it("the renamed one is answered under the name; the deleted one's lock is kept aside, excluding nothing of it", async () => {
+    const { repo: old } = await heldByA("replaced");
+    const state = join(h.stateDir, "replaced-v2.tfstate");
+    const next = await h.sim.createRepo({ owner: "acme", name: "replaced-v2", files: { "net/main.tf": statefulProject("net", state, 0) } });
+    for (const u of ["alice", "bob", "carol"]) h.sim.setPermission(next, u, "write");
+    expect((await h.sim.deleteRepository(old, { sender: "octo-admin" }))?.status).toBe(202);
+    expect((await h.sim.moveRepository(next, { name: "replaced", sender: "octo-admin" }))?.status).toBe(202);
+    expect(next.fullName).toBe("acme/replaced");
+    // The deleted repository's PR held net's lock under acme/replaced: kept aside, it does not hold this one's net.
+    await h.sim.pushBranch(next, { branch: "c", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const c = await h.sim.openPullRequest(next, { head: "c", author: "carol" });
+    expect((await completed(h, next, c.headSha, "sluice/plan")).conclusion).toBe("success");
+    expect(said(next, c.number)).not.toContain("locked by");
+    expect(storeRows(h.app.dataDir, "SELECT DISTINCT repo FROM locks WHERE repo LIKE 'acme/replaced%' ORDER BY repo")).toEqual([
+      { repo: "acme/replaced" },
+      { repo: `acme/replaced~deleted-${old.id}` },
+    ]);
+  });
+});

@@ -131,6 +131,19 @@ export class SimState {
     return from;
   }
 
+  /**
+   * A repository deleted, as GitHub does it: its name is free (another may be created or renamed
+   * onto it), its pull requests, issues and roles gone, and its former names no longer redirect.
+   */
+  deleteRepo(repo: SimRepo): void {
+    const key = repo.fullName.toLowerCase();
+    for (const map of [this.pulls, this.issues] as Map<string, unknown>[])
+      for (const k of [...map.keys()]) if (k.startsWith(`${key}#`)) map.delete(k);
+    for (const k of [...this.roles.keys()]) if (k.startsWith(`${key}:`)) this.roles.delete(k);
+    for (const [k, r] of [...this.formerNames]) if (r === repo) this.formerNames.delete(k);
+    this.repos.delete(key);
+  }
+
   /** Pull requests and issues share one number sequence per repository, as on GitHub. */
   nextIssueNumber(repo: SimRepo): number {
     const n = (this.issueCounters.get(repo.fullName) ?? 0) + 1;

@@ -18,7 +18,7 @@ import { otherAppCheckRun } from "./status-checks.js";
 import type { DeliverOptions } from "./webhook-sender.js";
 import { gitText } from "./run-git.js";
 import { checkRunPayload, checkSuitePayload, mergeGroupPayload } from "./native-events.js";
-import { repositoryMovedPayload } from "./webhook-payloads.js";
+import { envelope, repositoryMovedPayload } from "./webhook-payloads.js";
 import { issuesPayload } from "./issue-payloads.js";
 import { claimActivity, recordActivity } from "./activity-routes.js";
 
@@ -117,6 +117,14 @@ export class SimulatorScenario {
     this.core.state.moveRepo(repo, to.owner ?? repo.owner, to.name ?? repo.name);
     if (to.silent) return undefined;
     return this.core.webhooks.deliver("repository", repositoryMovedPayload(this.core.ctx, repo, from, to.sender ?? repo.owner));
+  }
+
+  /** Deletes a repository as GitHub does, and sends `repository.deleted` (unless `silent`: a delivery GitHub lost). */
+  async deleteRepository(repo: SimRepo, opts: { sender?: string; silent?: boolean } = {}): Promise<DeliveryResult | undefined> {
+    const payload = { action: "deleted", ...envelope(this.core.ctx, repo, opts.sender ?? repo.owner) };
+    this.core.state.deleteRepo(repo);
+    if (opts.silent) return undefined;
+    return this.core.webhooks.deliver("repository", payload);
   }
 
   setPermission(repo: SimRepo | string, login: string, role: Role): void {
