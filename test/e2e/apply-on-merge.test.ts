@@ -67,6 +67,11 @@ describe("apply_on: merge", () => {
     await h.sim.mergePullRequest(repo, pr.number);
     const check = await completed(repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");
+    // A refusal's check is completed before its comment is (the PR's apply slot is freed between).
+    await h.sim.waitFor(() => !/🔄 running/.test(bot(repo, pr.number)[1]?.body ?? "🔄 running"), {
+      message: "the refusal's comment was not posted",
+      timeoutMs: 30_000,
+    });
     const reply = bot(repo, pr.number)[1]?.body ?? "";
     expect(reply).toContain("other changes than the approved plan");
     expect(reply).toContain("terraform_data.surprise_0");
