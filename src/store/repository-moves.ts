@@ -1,4 +1,4 @@
-import { type RepoMoveStore, renamedIn } from "../model/repo-move.js";
+import { isDeletedRepositoryName, type RepoMoveStore, renamedIn } from "../model/repo-move.js";
 import type { Db, Tx, TxBody } from "./db/db.js";
 import { json } from "./db/db.js";
 import { now } from "./store-driver.js";
@@ -93,6 +93,15 @@ export function repositoryMoveMethods(db: Db): RepoMoveStore {
         if (sources.length === 0)
           return { kind: "refused" as const, reason: `${move.from} is another repository's name now: nothing moved` };
         for (const from of sources) yield* t.serialize("lock", repositoryTurn(from));
+        // A deleted repository heard of under a name another repository has now: a delivery made
+        // before its deletion (GitHub gives no restored repository a taken name), whose rows would
+        // join that one's and whose name record would push that one's out.
+        if (sources.some(isDeletedRepositoryName) && (yield* heldByAnother(t, move.to, move.repoId)))
+          return {
+            kind: "refused" as const,
+            reason: `${move.to} is another repository's name now, and ${move.from} was deleted: nothing moved`,
+            keptUnder: sources,
+          };
         const taken = current === move.to ? [] : yield* liveRowsUnder(t, move.to);
         if (taken.length > 0)
           return {

@@ -2128,6 +2128,28 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect((await b.locksOf("acme/platform", 1)).length).toBe(1);
     });
 
+    it("a deleted repository's rows, kept aside, never move onto a name another repository has now", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      expect(await a.takeLock(lock(1), target(1))).toEqual({ ok: true });
+      await a.noteRepository(4242, "acme/infra");
+      const aside = "acme/infra~deleted-4242";
+      expect(await a.moveRepository({ ...renamed, to: aside, how: "deleted", deliveryId: "d-deleted" })).toMatchObject({ kind: "moved" });
+      // Another repository (no live rows yet) renamed onto the freed name; then a delivery the
+      // deleted one made before its deletion names it under its old name.
+      await b.noteRepository(7, "acme/infra");
+      const out = await b.moveRepository({ ...renamed, from: aside, to: "acme/infra", how: "seen" });
+      expect(out).toMatchObject({ kind: "refused", keptUnder: [aside] });
+      expect((await a.locksOf(aside, 1)).length).toBe(1);
+      expect(await a.locksOf("acme/infra", 1)).toEqual([]);
+      expect(await a.repositoryName(7)).toBe("acme/infra");
+      expect(await a.repositoryName(4242)).toBe(aside);
+      // Control: restored under a name no repository has, its rows come back.
+      expect(await b.moveRepository({ ...renamed, from: aside, to: "acme/infra-restored", how: "seen" })).toMatchObject({ kind: "moved" });
+      expect((await a.locksOf("acme/infra-restored", 1)).length).toBe(1);
+      expect(await a.repositoryName(7)).toBe("acme/infra");
+    });
+
     it("knows a repository's id by the name last heard, one repository per name", async () => {
       await fresh();
       const [a, b] = await twoStores();

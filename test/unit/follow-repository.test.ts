@@ -244,4 +244,32 @@ describe("a repository delivery at ingress", () => {
     expect((await store.locksOf("Octocoders/infra", 2)).length).toBe(1);
     expect(await store.repositoryName(3)).toBe("Octocoders/infra");
   });
+
+  it("a deleted repository's late delivery under the name another repository took takes nothing of that one's, nor its name", async () => {
+    store = openSqliteStore(":memory:");
+    const { log } = logged();
+    const opts = { store, allowed: () => true, log };
+    const payload = renamedExample();
+    const named = (id: number, name: string) => ({ ...payload, repository: { ...payload.repository, id, name } });
+    // infra (id 1) holds PR 5's lock, and is deleted; infra-v2 (id 2, no live rows) is renamed onto infra.
+    await followRepository(opts, { id: "c1", name: "issues", payload: named(1, "infra") });
+    await store.takeLock(lock("Octocoders/infra", 5), target("Octocoders/infra", 5));
+    await moveOnRepositoryEvent(opts, { id: "c2", name: "repository", payload: { ...named(1, "infra"), action: "deleted" } });
+    await followRepository(opts, { id: "c3", name: "issues", payload: named(2, "infra-v2") });
+    expect(await followRepository(opts, { id: "c4", name: "issues", payload: named(2, "infra") })).toBeUndefined();
+    // A delivery the deleted repository's PR made before the deletion, redelivered now: acted on
+    // under infra, it would be acted on in infra-v2's repository, with the deleted one's lock there.
+    expect(await followRepository(opts, { id: "c5", name: "issue_comment", payload: named(1, "infra") })).toEqual({
+      repo: "Octocoders/infra~deleted-1",
+      how: "refused",
+    });
+    expect(await store.locksOf("Octocoders/infra", 5)).toEqual([]);
+    expect((await store.locksOf("Octocoders/infra~deleted-1", 5)).length).toBe(1);
+    expect(await store.repositoryName(2)).toBe("Octocoders/infra");
+    expect(await store.repositoryName(1)).toBe("Octocoders/infra~deleted-1");
+    // Control: restored under a name no other repository has, its rows come back to it.
+    expect(await followRepository(opts, { id: "c6", name: "issues", payload: named(1, "infra-restored") })).toBeUndefined();
+    expect((await store.locksOf("Octocoders/infra-restored", 5)).length).toBe(1);
+    expect(await store.repositoryName(2)).toBe("Octocoders/infra");
+  });
 });
