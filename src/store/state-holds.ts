@@ -1,4 +1,5 @@
 import type { StateHold, StateHoldStore } from "../model/state-hold.js";
+import { isDeletedRepositoryName } from "../model/repo-move.js";
 import type { Db } from "./db/db.js";
 import { repositoryNow } from "./repository-moves.js";
 import { now } from "./store-driver.js";
@@ -37,7 +38,12 @@ export function stateHoldMethods(db: Db): StateHoldStore {
     async holdState(h) {
       const row = await db.tx(function* (t) {
         // An apply that began before its repository was renamed: the hold goes where PRs plan it now.
-        const repo = yield* repositoryNow(t, h.repo);
+        const named = yield* repositoryNow(t, h.repo);
+        // Its repository deleted while it ran (its job moved aside with its rows), and the name
+        // another's since: the unsaved state is the deleted one's, never a hold on the newcomer's
+        // project (whose /state push-errored would put it in that project's backend).
+        const ofJob = yield* t.get<{ repo: string }>("SELECT repo FROM jobs WHERE id = ?", [h.jobId]);
+        const repo = ofJob && isDeletedRepositoryName(ofJob.repo) ? ofJob.repo : named;
         return yield* t.get<Row>(
           `INSERT INTO state_holds (repo, dir, workspace, project, pr, job_id, message, backend, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
           [repo, h.dir, h.workspace, h.project, h.pr, h.jobId, h.message, h.backend ?? null, h.state, now()],

@@ -2150,6 +2150,24 @@ describe.each([sqlite, postgres])("store contract: $name", (adapter) => {
       expect(await a.repositoryName(7)).toBe("acme/infra");
     });
 
+    it("a hold written by a job of a repository deleted while it ran stays with its rows, not the newcomer's under the name", async () => {
+      await fresh();
+      const [a, b] = await twoStores();
+      await a.noteRepository(4242, "acme/infra");
+      const running = (await a.recordDelivery("d-run", "issue_comment", { target: target(1), spec: applySpec })).jobId as number;
+      const aside = "acme/infra~deleted-4242";
+      expect(await a.moveRepository({ ...renamed, to: aside, how: "deleted", deliveryId: "d-deleted" })).toMatchObject({ kind: "moved" });
+      await b.noteRepository(7, "acme/infra");
+      const hold = { repo: "acme/infra", dir: "net", workspace: "default", project: "net", pr: 1, message: "m", state: Buffer.from("s") };
+      // The deleted repository's apply, begun before the deletion, ends: its unsaved state is its own.
+      expect((await b.holdState({ ...hold, jobId: running })).repo).toBe(aside);
+      expect(await a.openStateHold("acme/infra", "net", "default")).toBeUndefined();
+      // Control: the newcomer's own job holds under its name.
+      const own = (await a.recordDelivery("d-own", "issue_comment", { target: target(2), spec: applySpec })).jobId as number;
+      expect((await b.holdState({ ...hold, pr: 2, jobId: own })).repo).toBe("acme/infra");
+      expect((await a.openStateHold("acme/infra", "net", "default"))?.pr).toBe(2);
+    });
+
     it("knows a repository's id by the name last heard, one repository per name", async () => {
       await fresh();
       const [a, b] = await twoStores();
