@@ -136,7 +136,11 @@ describe("repo config", () => {
     await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
     const check = await completed(repo, pr.headSha, "sluice/apply");
     expect(check.conclusion).toBe("failure");
-    expect(bot(repo, pr.number)[1]?.body).toContain("needs 1 more approval");
+    // A refusal's check is completed before its comment is (the PR's apply slot is freed between).
+    await h.sim.waitFor(() => (bot(repo, pr.number)[1]?.body ?? "").includes("needs 1 more approval"), {
+      message: "no refusal naming the approval it needs",
+      timeoutMs: 30_000,
+    });
   });
 
   it("custom `run` steps run only where the server allows them, as argv without a shell", async () => {

@@ -152,6 +152,11 @@ describe("issue #10.6: apply on merge after the base moved", () => {
     await h.sim.pushBranch(repo, { branch: "main", files: { "app/locals.tf": 'locals {\n  tag = "unreviewed"\n}\n' } });
     await h.sim.mergePullRequest(repo, pr.number, { user: "bob" });
     const check = await completed(h, repo, pr.headSha, "sluice/apply");
+    // A refusal's check is completed before its comment is (the PR's apply slot is freed between).
+    await h.sim.waitFor(() => !/🔄 running|⏳ queued/.test(bot(h, repo, pr.number)[1]?.body ?? "🔄 running"), {
+      message: "the apply's comment was not posted",
+      timeoutMs: 30_000,
+    });
     const reply = bot(h, repo, pr.number)[1]?.body ?? "";
     expect(await stateInputs(state), reply).toEqual({});
     expect(await stateResources(state)).toEqual([]);
