@@ -25,6 +25,7 @@ export async function execPipe(run: ExecRun): Promise<ExecResult> {
       cwd: run.cwd,
       env: run.env,
       stdin: run.stdin !== undefined || run.input !== undefined,
+      ...(run.stdoutFile === undefined ? {} : { stdoutFile: run.stdoutFile }),
     });
   } catch (e) {
     throw spawnError(run.file, run.cwd, e, run.redact);

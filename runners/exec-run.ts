@@ -18,6 +18,7 @@ export interface ExecRun {
   onOutput?: (chunk: string) => void;
   withholdStates?: (state: PrintedState) => void;
   onStdout?: (chunk: string) => void;
+  stdoutFile?: string;
   sandbox?: SandboxRun;
   /** What the run holds on disk now (its dirs and its sandbox's /tmp), for the disk limit. */
   measureDisk: (pid: number | undefined) => Promise<number>;

@@ -69,6 +69,13 @@ export interface ExecOptions {
    * cut): output read as it comes, of any size (a state). Pipe runs only: refused with `pty`.
    */
   onStdout?: (chunk: string) => void;
+  /**
+   * stdout written straight to this new file (created for the run; an existing path fails the
+   * start) instead of relayed and kept: tens of megabytes (a big repo's file list) read in one go
+   * afterwards, not in 64 KiB frames through the spawner. Pipe runs only. The result's `stdout` is
+   * empty and nothing in the file is redacted.
+   */
+  stdoutFile?: string;
   /** Written to the child's stdin, which is then closed (pipe runs only; default: no stdin). */
   input?: string;
   /** Piped to the child's stdin as it is written (pipe runs only): a run that waits for Sluice mid-way. */
@@ -102,7 +109,7 @@ const DEFAULT_GRACE_MS = 5_000;
 export async function exec(file: string, args: string[], opts: ExecOptions): Promise<ExecResult> {
   // A pty merges stdout with stderr: a reader of stdout alone (a state read back) would get
   // nothing and read "no state" from it.
-  if (opts.pty && opts.onStdout) throw new Error("exec: onStdout is for pipe runs only, not with pty");
+  if (opts.pty && (opts.onStdout || opts.stdoutFile)) throw new Error("exec: onStdout and stdoutFile are for pipe runs only, not with pty");
   const redact = opts.redact ?? ((s: string) => s);
   const bwrap = opts.sandbox?.bwrap;
   const frozen = (opts.sandboxReadOnly ?? []).map((path) => {
@@ -139,6 +146,7 @@ export async function exec(file: string, args: string[], opts: ExecOptions): Pro
     onOutput: opts.onOutput,
     withholdStates: opts.withholdStates,
     onStdout: opts.onStdout,
+    stdoutFile: opts.stdoutFile,
     sandbox,
     measureDisk: (pid) => diskUse(sandbox?.diskDirs ?? [], pid, sandbox?.bwrap !== undefined),
     input: opts.input,

@@ -5,8 +5,9 @@ copying page tables in the kernel); posix_spawn(3) starts it without a copy (~0.
 talks to this process over its stdin and stdout, in frames (see spawner-frames.ts): a 4-byte
 header length, a 4-byte payload length (big-endian), a JSON header, then the payload's bytes.
 
-App to spawner: {"type":"spawn","id","file","args","cwd","env","stdin"}, {"type":"stdin","id"}
-with the bytes as payload, {"type":"stdin-end","id"}.
+App to spawner: {"type":"spawn","id","file","args","cwd","env","stdin","stdoutFile"?},
+{"type":"stdin","id"} with the bytes as payload, {"type":"stdin-end","id"}. With "stdoutFile", the
+tool's stdout is that new file (created here, never an existing one), not relayed.
 Spawner to app, first {"type":"ready","executable"}: the interpreter it runs in (a later start
 can run that file directly instead of looking `python3` up again, through a version manager's
 shim, say); then, in order per id: {"type":"spawned","id","pid"} or {"type":"failed","id",
@@ -96,9 +97,17 @@ def start(m):
     tool_id, file = m["id"], m["file"]
     fds = []
     try:
-        out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        fds += [out_r, out_w, err_r, err_w]
+        fds += [err_r, err_w]
+        if m.get("stdoutFile"):
+            out_r = out_w = None
+            # O_EXCL with O_CREAT refuses an existing file or a symlink planted in its place.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            stdout_action = (os.POSIX_SPAWN_OPEN, 1, m["stdoutFile"], flags, 0o600)
+        else:
+            out_r, out_w = os.pipe()
+            fds += [out_r, out_w]
+            stdout_action = (os.POSIX_SPAWN_DUP2, out_w, 1)
         if m.get("stdin"):
             in_r, in_w = os.pipe()
             fds += [in_r, in_w]
@@ -111,7 +120,7 @@ def start(m):
         # relative PATH entry or path means the tool's directory, as it would for a forked child.
         os.chdir(m["cwd"])
         try:
-            file_actions = [stdin_action, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+            file_actions = [stdin_action, stdout_action, (os.POSIX_SPAWN_DUP2, err_w, 2)]
             pid = spawn_tool(find(file, env), [file, *m["args"]], env, file_actions)
         finally:
             os.chdir("/")
@@ -120,16 +129,18 @@ def start(m):
             os.close(fd)
         failed(tool_id, file, e)
         return
-    os.close(out_w)
+    if out_w is not None:
+        os.close(out_w)
     os.close(err_w)
     if in_w is not None:
         os.close(in_r)
         os.set_blocking(in_w, False)
-    tool = {"id": tool_id, "pid": pid, "open": {out_r, err_r}, "status": None, "stdin": in_w, "pending": bytearray(), "end_stdin": False}
+    outputs = {fd: n for fd, n in ((out_r, 1), (err_r, 2)) if fd is not None}
+    tool = {"id": tool_id, "pid": pid, "open": set(outputs), "status": None, "stdin": in_w, "pending": bytearray(), "end_stdin": False}
     tools[tool_id] = tool
     by_pid[pid] = tool
-    sel.register(out_r, selectors.EVENT_READ, (tool, 1))
-    sel.register(err_r, selectors.EVENT_READ, (tool, 2))
+    for fd, n in outputs.items():
+        sel.register(fd, selectors.EVENT_READ, (tool, n))
     send({"type": "spawned", "id": tool_id, "pid": pid})
 
 

@@ -22,6 +22,8 @@ export interface SpawnRequest {
   cwd: string;
   env: Record<string, string>;
   stdin: boolean;
+  /** The tool's stdout goes to this new file (the spawner creates it; an existing path fails the start), not relayed. */
+  stdoutFile?: string;
 }
 
 interface Run {
@@ -57,6 +59,7 @@ function wellFormedRequest(req: SpawnRequest): SpawnRequest {
     file: wellFormed(req.file),
     args: req.args.map(wellFormed),
     cwd: resolve(wellFormed(req.cwd)),
+    ...(req.stdoutFile === undefined ? {} : { stdoutFile: resolve(wellFormed(req.stdoutFile)) }),
     env: Object.fromEntries(Object.entries(req.env).map(([k, v]) => [wellFormed(k), wellFormed(v)])),
   };
 }

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exec } from "../../runners/exec.js";
 import { GIT_ENV, gitArgv } from "./git-command.js";
-import { GitError } from "./git-error.js";
+import { GitError, GitOutputCut } from "./git-error.js";
 
 /**
  * Reads of a mirror's objects for big repos: a commit's file list, many files in one batch, and
@@ -33,19 +36,53 @@ const PARENT_PATH = String.raw`\.\./|/\.\.($|[^.])|"\.\."|dirname\(`;
 /** A file function given a parent path, in any file (a template calls them too). */
 const TEMPLATE_READ = String.raw`(file|dirname)[a-z0-9]*\s*\([^)]*\.\.`;
 
+/**
+ * The largest listing read (bytes; ~2.5 million files at 100 bytes a line): well under the
+ * longest string Node makes (2^29 characters).
+ */
+const LISTING_MAX = 256 * 1024 * 1024;
+
 /** Always on the mirror by name, with git's settings pinned (git-command.ts). */
-async function git(mirror: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]) {
-  const r = await exec("git", gitArgv(mirror, args), { cwd: mirror, env: GIT_ENV, timeoutMs: opts.timeoutMs, redact: opts.redact, input });
+async function git(mirror: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0], stdoutFile?: string) {
+  const r = await exec("git", gitArgv(mirror, args), {
+    cwd: mirror,
+    env: GIT_ENV,
+    timeoutMs: opts.timeoutMs,
+    redact: opts.redact,
+    input,
+    ...(stdoutFile === undefined ? {} : { stdoutFile }),
+  });
   if (r.exitCode === null || !okCodes.includes(r.exitCode)) {
     throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
   }
+  // Part of a listing or of the files read would pass for all of them: files missed, never said.
+  if (r.outputCut) throw new GitOutputCut(args[0] ?? "");
   return r.stdout;
 }
 
-/** Every path at `sha` and the blob id of each file: one `git ls-tree`. */
+/**
+ * Every path at `sha` and the blob id of each file: one `git ls-tree`, written to a file of its
+ * own and read in one go (200,000 paths are 18 MB: relayed through the spawner they cost more
+ * than git's own run).
+ */
 export async function listTree(mirror: string, sha: string, opts: GitObjectOptions): Promise<TreeListing> {
-  // Paths and ids, not secrets: no redaction pass over megabytes of listing.
-  const out = await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], { ...opts, redact: (s) => s });
+  const dir = await mkdtemp(join(tmpdir(), "sluice-listing-"));
+  let out: string;
+  try {
+    const file = join(dir, "ls-tree");
+    await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], opts, undefined, [0], file);
+    const { size } = await stat(file);
+    if (size > LISTING_MAX) {
+      throw new GitError(
+        `the commit's file list is ${Math.round(size / 2 ** 20)} MiB, more than Sluice reads (${LISTING_MAX / 2 ** 20} MiB)`,
+        "",
+      );
+    }
+    // Paths and ids, not secrets: no redaction pass over megabytes of listing.
+    out = await readFile(file, "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   const files: string[] = [];
   const ids: string[] = [];
   const symlinks: string[] = [];
@@ -221,13 +258,20 @@ export async function sparseHazards(
   };
   // Four reads of the commit that do not depend on each other: side by side, judged in order.
   // Exit 1 of a grep: nothing matched.
-  const [deepEntries, rootEntries, parentReads, templateReads] = await Promise.all([
+  const reads = Promise.all([
     below.length ? git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...literal], opts) : "",
     // The root's own files only (its dirs are not written unless named).
     dirs.includes(".") ? git(mirror, ["ls-tree", "-z", "--full-tree", sha], opts) : "",
     git(mirror, ["grep", "-z", "-a", "-E", PARENT_PATH, sha, "--", ...specs], opts, undefined, [0, 1]),
     git(mirror, ["grep", "-z", "-a", "-E", TEMPLATE_READ, sha, "--", ...every], opts, undefined, [0, 1]),
   ]);
+  // Part of a listing would pass for all of it (a symlink past the cut unseen): too much to check.
+  const read = await reads.catch((e: unknown) => {
+    if (e instanceof GitOutputCut) return undefined;
+    throw e;
+  });
+  if (read === undefined) return "the dirs hold more files, or more parent paths, than Sluice checks one by one";
+  const [deepEntries, rootEntries, parentReads, templateReads] = read;
   const listed = splitZ(deepEntries);
   for (const entry of [...(filesOnly.size ? listed.filter(written) : listed), ...splitZ(rootEntries)]) {
     const [meta = "", path = ""] = entry.split("\t", 2);

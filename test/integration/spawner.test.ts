@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -304,5 +304,35 @@ void exec("/bin/sh", ["-c", "echo tool=$$; exec sleep 60"], { cwd: "/", onOutput
     expect(await tool.exited).toEqual({ exitCode: 0, signal: null });
     expect(said.trim().split("\n")[1]).toBe("done");
     expect(alive(spawnerPid)).toBe(true);
+  });
+
+  it("stdout to a file: written straight there, never relayed; an existing path or a symlink fails the start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-spawner-"));
+    try {
+      const file = join(dir, "out");
+      let said = "";
+      const r = await exec("/bin/sh", ["-c", "seq 1 200000; echo err >&2"], {
+        cwd: "/",
+        stdoutFile: file,
+        onOutput: (c) => {
+          said += c;
+        },
+      });
+      expect([r.exitCode, r.stdout, r.stderr, said]).toEqual([0, "", "err\n", "err\n"]);
+      const text = readFileSync(file, "utf8");
+      expect(text.split("\n")).toHaveLength(200_001);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      // Never an existing file (nor one a symlink in its place points at): the run does not start.
+      await expect(exec("/bin/echo", ["again"], { cwd: "/", stdoutFile: file })).rejects.toThrow(/EEXIST/);
+      writeFileSync(join(dir, "target"), "kept");
+      symlinkSync(join(dir, "target"), join(dir, "link"));
+      await expect(exec("/bin/echo", ["via link"], { cwd: "/", stdoutFile: join(dir, "link") })).rejects.toThrow(/EEXIST/);
+      expect(readFileSync(join(dir, "target"), "utf8")).toBe("kept");
+      expect(readFileSync(file, "utf8")).toBe(text);
+      // Not with a pty (its output is one stream).
+      await expect(exec("/bin/echo", [], { cwd: "/", pty: true, stdoutFile: join(dir, "pty") })).rejects.toThrow(/pipe runs only/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
