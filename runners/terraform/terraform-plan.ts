@@ -13,6 +13,7 @@ import { loadedModuleDirs } from "./loaded-module-dirs.js";
 import { remoteBackendDigest } from "./backend-digest.js";
 import { describeStatePlace, localStateWarning, statePlace, stateRefusal } from "./state-place.js";
 import { parsePlanJson } from "./parse-plan-json.js";
+import { shownPlanDisagrees } from "./plan-file-mismatch.js";
 import { detailsRedactor, resourceDetails } from "./resource-details.js";
 import { summarizePlan } from "./summarize-plan.js";
 import { plannedOutputs } from "./planned-outputs.js";
@@ -103,6 +104,9 @@ export async function terraformPlan(req: PlanRequest, exec: Exec, ctx: Terraform
   if (!showed.ok) return withholdPlan(showed.step === "show" ? showed : { ...showed, output: "" });
   const showJson = showed.json;
   const json = parsePlanJson(showJson);
+  // The JSON is what the gate reads; the file is what an apply applies: they must say the same.
+  const disagrees = json.ok ? await shownPlanDisagrees(planFile, json.plan) : undefined;
+  if (disagrees) return withholdPlan({ step: "show", message: disagrees });
   const summary = summarizePlan(json.ok ? json.plan : showJson);
   // The producer's side of `inputs_from`: its outputs as planned (values in clear, never stored).
   const outputs = json.ok ? plannedOutputs(json.plan) : undefined;

@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import protobuf from "protobufjs/light.js";
+import { readZipEntry } from "../helm/read-zip-entry.js";
+
+/** A resource instance change as a saved plan file holds it (what `terraform apply` will do). */
+export interface PlanFileChange {
+  address: string;
+  /** The deposed object's key, "" for the current object. */
+  deposed: string;
+  /** As `terraform show -json` writes them (`["delete", "create"]`); an action it has no name for: `["action N"]`. */
+  actions: string[];
+}
+
+/** What a plan file says it changes; `undefined` when it is not a local plan file (a zip with `tfplan`). */
+export type PlanFileRead = { ok: true; changes: PlanFileChange[] } | { ok: false; reason: string } | undefined;
+
+/** The largest `tfplan` entry read (its values are msgpack; a plan of a few KiB compressed may inflate to gigabytes). */
+const TFPLAN_MAX = 256 * 1024 * 1024;
+
+/**
+ * The part of Terraform's plan file format (internal/plans/planproto/planfile.proto, `tfplan`
+ * format version 3, Terraform 1.x and OpenTofu alike) this reads: each resource instance change's
+ * address, deposed key and action. Other fields are skipped as protobuf skips unknown ones.
+ */
+const PLAN = protobuf.Root.fromJSON({
+  nested: {
+    Plan: {
+      fields: {
+        version: { type: "uint64", id: 1 },
+        resourceChanges: { rule: "repeated", type: "ResourceInstanceChange", id: 3 },
+        terraformVersion: { type: "string", id: 14 },
+      },
+    },
+    ResourceInstanceChange: {
+      fields: {
+        addr: { type: "string", id: 13 },
+        deposedKey: { type: "string", id: 7 },
+        change: { type: "Change", id: 9 },
+      },
+    },
+    Change: { fields: { action: { type: "int32", id: 1 } } },
+  },
+}).lookupType("Plan");
+
+/** planfile.proto's Action, as terraform's JSON plan names each. */
+const ACTIONS: Record<number, string[]> = {
+  0: ["no-op"],
+  1: ["create"],
+  2: ["read"],
+  3: ["update"],
+  5: ["delete"],
+  6: ["delete", "create"],
+  7: ["create", "delete"],
+  8: ["forget"],
+  9: ["create", "forget"],
+};
+
+const FORMAT_VERSION = 3;
+
+interface DecodedPlan {
+  version?: number | { toNumber(): number };
+  resourceChanges?: { addr?: string; deposedKey?: string; change?: { action?: number } }[];
+}
+
+/**
+ * The resource changes a saved plan file holds: what its apply will do, whatever `terraform show`
+ * printed about it (the PR's providers and hooks run while it shows and can write into its output).
+ * The file is a sandbox's: read capped, and any fault in it is a reason, never a throw.
+ */
+export async function readPlanFileChanges(planFile: string): Promise<PlanFileRead> {
+  let entry: Buffer | undefined;
+  try {
+    entry = readZipEntry(await readFile(planFile), "tfplan", TFPLAN_MAX);
+  } catch (e) {
+    // Not a zip at all: not a local plan file (a saved cloud plan is a JSON file).
+    if (e instanceof Error && /not a zip archive/.test(e.message)) return undefined;
+    return { ok: false, reason: `its archive could not be read (${(e as Error).message})` };
+  }
+  if (!entry) return undefined;
+  let plan: DecodedPlan;
+  try {
+    plan = PLAN.decode(entry) as unknown as DecodedPlan;
+  } catch (e) {
+    return { ok: false, reason: `its tfplan could not be decoded (${e instanceof Error ? e.message : String(e)})` };
+  }
+  const version = typeof plan.version === "object" ? plan.version.toNumber() : (plan.version ?? 0);
+  if (version !== FORMAT_VERSION) return { ok: false, reason: `its tfplan is format version ${version}, not ${FORMAT_VERSION}` };
+  const changes = (plan.resourceChanges ?? []).map((rc) => {
+    const action = rc.change?.action ?? 0;
+    return { address: rc.addr ?? "", deposed: rc.deposedKey ?? "", actions: ACTIONS[action] ?? [`action ${action}`] };
+  });
+  return { ok: true, changes };
+}

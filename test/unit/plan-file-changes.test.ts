@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import protobuf from "protobufjs/light.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPlanFileChanges } from "../../runners/terraform/plan-file-changes.js";
+import { planFileMismatch } from "../../runners/terraform/plan-file-mismatch.js";
+import { makeZip } from "../support/make-zip.js";
+
+/** planfile.proto's wire form, written field by field (not through the reader's own schema). */
+function tfplan(version: number, changes: { addr: string; deposed?: string; action: number }[]): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 0).uint64(version);
+  for (const c of changes) {
+    const change = protobuf.Writer.create();
+    change.uint32((1 << 3) | 0).int32(c.action);
+    const rc = protobuf.Writer.create();
+    rc.uint32((13 << 3) | 2).string(c.addr);
+    if (c.deposed) rc.uint32((7 << 3) | 2).string(c.deposed);
+    rc.uint32((9 << 3) | 2).bytes(change.finish());
+    // An unknown field (a newer Terraform's): skipped.
+    rc.uint32((99 << 3) | 2).string("later");
+    w.uint32((3 << 3) | 2).bytes(rc.finish());
+  }
+  w.uint32((14 << 3) | 2).string("1.11.4");
+  return Buffer.from(w.finish());
+}
+
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sluice-planfile-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function file(name: string, data: Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, data);
+  return path;
+}
+
+describe("readPlanFileChanges", () => {
+  it("reads each change's address, deposed key and actions as terraform's JSON names them", async () => {
+    const plan = tfplan(3, [
+      { addr: "aws_db_instance.main", action: 5 },
+      { addr: "module.net.aws_vpc.this[0]", action: 6 },
+      { addr: "aws_instance.web", deposed: "00000001", action: 5 },
+      { addr: "null_resource.x", action: 0 },
+      { addr: "odd.one", action: 42 },
+    ]);
+    const path = await file(
+      "ok.tfplan",
+      makeZip([
+        { name: "tfstate", data: Buffer.from("{}") },
+        { name: "tfplan", data: plan },
+      ]),
+    );
+    expect(await readPlanFileChanges(path)).toEqual({
+      ok: true,
+      changes: [
+        { address: "aws_db_instance.main", deposed: "", actions: ["delete"] },
+        { address: "module.net.aws_vpc.this[0]", deposed: "", actions: ["delete", "create"] },
+        { address: "aws_instance.web", deposed: "00000001", actions: ["delete"] },
+        { address: "null_resource.x", deposed: "", actions: ["no-op"] },
+        { address: "odd.one", deposed: "", actions: ["action 42"] },
+      ],
+    });
+  });
+
+  it("a file that is no zip is no local plan file; a broken tfplan or another format version is a reason", async () => {
+    expect(await readPlanFileChanges(await file("cloud.tfplan", Buffer.from('{"remote_plan_format":1}')))).toBeUndefined();
+    expect(await readPlanFileChanges(await file("nozip.tfplan", makeZip([{ name: "other", data: Buffer.from("x") }])))).toBeUndefined();
+    const broken = await readPlanFileChanges(
+      await file("broken.tfplan", makeZip([{ name: "tfplan", data: Buffer.from([0x1a, 0xff, 0xff]) }])),
+    );
+    expect(broken).toMatchObject({ ok: false, reason: expect.stringContaining("could not be decoded") });
+    const v2 = await readPlanFileChanges(await file("v2.tfplan", makeZip([{ name: "tfplan", data: tfplan(2, []) }])));
+    expect(v2).toEqual({ ok: false, reason: "its tfplan is format version 2, not 3" });
+  });
+});
+
+describe("planFileMismatch", () => {
+  const rc = (address: string, actions: string[], deposed?: string) => ({ address, deposed, change: { actions } });
+  it("the same changes in any order, no-ops aside, match", () => {
+    const json = { resource_changes: [rc("b", ["update"]), rc("a", ["create"]), rc("c", ["no-op"])] };
+    expect(
+      planFileMismatch(json as never, [
+        { address: "a", deposed: "", actions: ["create"] },
+        { address: "b", deposed: "", actions: ["update"] },
+      ]),
+    ).toBeUndefined();
+  });
+
+  it("a change hidden, an action changed, a deposed object or a duplicate: each named", () => {
+    const file = [
+      { address: "db", deposed: "", actions: ["delete"] },
+      { address: "web", deposed: "k1", actions: ["delete"] },
+      { address: "web", deposed: "k1", actions: ["delete"] },
+    ];
+    const said = planFileMismatch({ resource_changes: [rc("db", ["no-op"]), rc("web", ["delete"], "k1")] } as never, file);
+    expect(said).toContain("the plan file also does db: delete; web (deposed k1): delete");
+    expect(said).not.toContain("the JSON shows");
+    const swapped = planFileMismatch({ resource_changes: [rc("db", ["update"])] } as never, [
+      { address: "db", deposed: "", actions: ["delete", "create"] },
+    ]);
+    expect(swapped).toContain("the plan file also does db: delete, create; the JSON shows db: update, which the plan file does not");
+  });
+});
