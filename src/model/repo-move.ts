@@ -38,6 +38,9 @@ export const deletedRepositoryName = (fullName: string, repoId: number): string 
 /** Whether a name is one deletedRepositoryName gave. */
 export const isDeletedRepositoryName = (fullName: string): boolean => /~deleted-\d+$/.test(fullName);
 
+/** The name a repository had when it was deleted, for one deletedRepositoryName gave; any other name as it is. */
+export const nameBeforeDeletion = (fullName: string): string => fullName.replace(/~deleted-\d+$/, "");
+
 export type RepoMoveOutcome =
   | { kind: "moved"; rows: number }
   /** The delivery was handled before. */

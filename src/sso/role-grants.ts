@@ -1,6 +1,7 @@
 import { globsCover } from "../config/glob-list.js";
 import type { RoleEntry } from "../config/sso-config-schema.js";
 import type { Permission } from "../model/pull-request.js";
+import { nameBeforeDeletion } from "../model/repo-move.js";
 
 export type ConsoleRole = "viewer" | "operator" | "admin";
 
@@ -47,11 +48,18 @@ export function namedGroups(roles: Partial<Record<ConsoleRole, RoleEntry[]>>, gr
 
 const matches = (globs: readonly string[], repo: string) => globsCover(globs, repo);
 
-/** The user's permission in one repository: the highest role that covers it, none when no role does. */
+/**
+ * The user's permission in one repository: the highest role that covers it, none when no role does.
+ * A deleted repository's rows (kept under `owner/name~deleted-ID`) are judged by the name it had:
+ * read as a name of their own, `acme/*` covered them and `!acme/payments` no longer excluded them,
+ * so those kept out of a repository read its history (and acted on its kept locks) once it was
+ * deleted, while those given only that repository lost it.
+ */
 export function permissionIn(grants: readonly RoleGrant[], repo: string): Permission {
+  const name = nameBeforeDeletion(repo);
   let best: Permission = "none";
   for (const g of grants) {
-    if (g.repos && !matches(g.repos, repo)) continue;
+    if (g.repos && !matches(g.repos, name)) continue;
     const p = PERMISSION[g.role];
     if (RANK[p] > RANK[best]) best = p;
   }

@@ -45,6 +45,16 @@ describe("roles from groups", () => {
     expect(permissionIn(grantsFromGroups({ viewer: [{ group: "eng", repos: ["!acme/payments"] }] }, ["eng"]), "other/x")).toBe("none");
   });
 
+  it("a deleted repository's rows (owner/name~deleted-ID) are covered as the repository was, by its name", () => {
+    const oncall = grantsFromGroups({ operator: [{ group: "sre", repos: ["acme/*", "!acme/payments"] }] }, ["sre"]);
+    expect(permissionIn(oncall, "acme/payments~deleted-77")).toBe("none");
+    // Controls: a role of that repository keeps it; another deleted repository the globs cover stays covered.
+    expect(
+      permissionIn(grantsFromGroups({ viewer: [{ group: "pay", repos: ["acme/payments"] }] }, ["pay"]), "acme/payments~deleted-77"),
+    ).toBe("read");
+    expect(permissionIn(oncall, "acme/web~deleted-78")).toBe("write");
+  });
+
   it("a user mapped to no role sees no repository (control: a viewer sees them all)", () => {
     const known = ["acme/infra", "acme/web-shop"];
     expect([...accessFromGrants(grantsFromGroups(roles, ["sales"]), known)]).toEqual([]);
