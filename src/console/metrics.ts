@@ -28,7 +28,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 function webhookMetrics(registry: Registry) {
   const received = new Counter({
     name: "sluice_webhooks_received_total",
-    help: "Webhook deliveries with a valid signature, by event",
+    help: "Webhook deliveries with a valid signature, by event (`other`: a name GitHub sends Sluice no event of; the header is not signed)",
     labelNames: ["event"],
     registers: [registry],
   });

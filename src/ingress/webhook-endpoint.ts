@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { countedEvent } from "./counted-event.js";
 import { type DeliveryReceiver, persistDelivery } from "./persist-delivery.js";
 import { isRefusal, verifyDelivery } from "./verify-delivery.js";
 import {
@@ -95,7 +96,7 @@ async function handle(
     opts.count?.rejected(delivery.reason);
     return replyJson(res, delivery.status, delivery.message);
   }
-  opts.count?.received(delivery.name);
+  opts.count?.received(countedEvent(delivery.name));
   return persistDelivery(opts, delivery, res);
 }
 

@@ -99,6 +99,18 @@ describe("the webhook endpoint's answers", () => {
     expect(received).toEqual([]);
   });
 
+  it("counts a delivery under an event name GitHub does not send as `other`: the header is not signed", async () => {
+    // A captured body (a smee.io channel is readable by whoever has its address) sent again under
+    // made-up event names: each name was a new series of sluice_webhooks_received_total, held for
+    // ever and in every scrape.
+    for (const name of ["x-1", "x-2", "Pull_Request"])
+      expect((await post({ ...github, "x-github-event": name, "x-github-delivery": `d-${name}` })).counted).toEqual(["received other"]);
+    // Control: GitHub's events keep their names.
+    expect((await post({ ...github, "x-github-event": "pull_request", "x-github-delivery": "d-pr" })).counted).toEqual([
+      "received pull_request",
+    ]);
+  });
+
   it("control: a signed delivery is stored, counted and answered 202", async () => {
     expect(await post(github)).toEqual({ status: 202, answer: { ok: true, message: "accepted" }, said: [], counted: ["received ping"] });
     expect(received).toEqual([{ id: "d-1", name: "ping", payload: { zen: "ok" } }]);

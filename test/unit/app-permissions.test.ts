@@ -12,6 +12,7 @@ import {
   OPTIONAL_ENDPOINTS,
   type PermissionSet,
 } from "../../src/app/github-permissions.js";
+import { countedEvent } from "../../src/ingress/counted-event.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const appYml = parse(readFileSync(join(ROOT, "app.yml"), "utf8")) as {
@@ -108,6 +109,11 @@ describe("app.yml asks for what Sluice's calls need, and nothing more", () => {
     expect(
       allowedBy(appYml.default_permissions, needsOf(ENDPOINT_PERMISSIONS["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"] ?? [])),
     ).toBe(false);
+  });
+
+  it("the metrics count every subscribed event under its own name (any other is `other`)", () => {
+    for (const event of appYml.default_events) expect(countedEvent(event)).toBe(event);
+    expect(countedEvent("made_up")).toBe("other");
   });
 
   it("what Sluice checks at start is exactly what app.yml asks for", () => {
