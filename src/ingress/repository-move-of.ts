@@ -1,5 +1,21 @@
 import { deletedRepositoryName, type RepoMove } from "../model/repo-move.js";
 
+/**
+ * The keys of a `repository` event's body, as GitHub documents them. The event's name is a header
+ * GitHub does not sign: a signed body of another event sent again under `repository` (a comment's
+ * or an issue's deletion, which anyone who can comment can make) was read as the repository's
+ * deletion, and its locks, plans, holds and queued jobs went aside.
+ */
+const REPOSITORY_EVENT_KEYS: ReadonlySet<string> = new Set([
+  "action",
+  "changes",
+  "repository",
+  "sender",
+  "installation",
+  "organization",
+  "enterprise",
+]);
+
 /** An owner or repository name as GitHub allows them: a payload's names are input like any other. */
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -26,6 +42,11 @@ const installationOf = (p: Payload) => {
  */
 export function repositoryMoveOf(payload: unknown, deliveryId: string): RepoMove | { ignore: string } | { invalid: string } {
   const p = (payload ?? {}) as Payload;
+  const foreign = Object.keys(p).filter((k) => !REPOSITORY_EVENT_KEYS.has(k));
+  if (foreign.length)
+    return {
+      invalid: `a repository delivery whose body has ${foreign.join(", ")}, which no repository event has (X-GitHub-Event is not signed)`,
+    };
   if (p.action === "deleted") return deletionOf(p, deliveryId);
   if (p.action !== "renamed" && p.action !== "transferred") return { ignore: `repository.${String(p.action)}: nothing to do` };
   const id = p.repository?.id;

@@ -273,3 +273,47 @@ describe("a repository delivery at ingress", () => {
     expect(await store.repositoryName(2)).toBe("Octocoders/infra");
   });
 });
+
+/** GitHub's own example of an event Sluice is sent, with one action. */
+const example = (event: string, action: string) =>
+  structuredClone(
+    (createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[])
+      .filter((d) => d.name === event)
+      .flatMap((d) => d.examples as unknown as Record<string, unknown>[])
+      .find((e) => e.action === action),
+  ) as { repository: { id: number; full_name: string } };
+
+describe("a repository delivery whose body is another event's", () => {
+  // X-GitHub-Event is not signed. A comment's deletion (anyone who can comment can delete their
+  // own) or an issue's, captured signed (a smee.io channel is readable by whoever has its address)
+  // and sent again as `repository`, read as the repository's deletion: its locks, plans, holds and
+  // queued jobs went aside under `~deleted-ID`, the queued jobs rewritten to a name GitHub has not.
+  it.each([
+    ["issue_comment", "deleted"],
+    ["issues", "deleted"],
+  ])("a %s.%s body moves nothing, and is refused saying so", async (event, action) => {
+    store = openSqliteStore(":memory:");
+    const { lines, log } = logged();
+    const payload = example(event, action);
+    const repo = payload.repository.full_name;
+    await store.noteRepository(payload.repository.id, repo);
+    await store.takeLock(lock(repo, 5), target(repo, 5));
+    await moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: `x-${event}`, name: "repository", payload });
+    expect((await store.locksOf(repo, 5)).length).toBe(1);
+    expect(await store.repositoryName(payload.repository.id)).toBe(repo);
+    expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([
+      `warn delivery refused: a repository delivery whose body has ${event === "issues" ? "issue" : "issue, comment"}, which no repository event has (X-GitHub-Event is not signed)`,
+    ]);
+  });
+
+  it("control: the repository's own deletion, with every key GitHub sends it, moves its rows aside", async () => {
+    store = openSqliteStore(":memory:");
+    const { log } = logged();
+    const { changes: _, ...payload } = { ...renamedExample(), action: "deleted", enterprise: { id: 1 } };
+    const repo = `${(payload.repository as unknown as { owner: { login: string } }).owner.login}/${payload.repository.name}`;
+    await store.takeLock(lock(repo, 5), target(repo, 5));
+    await moveOnRepositoryEvent({ store, allowed: () => true, log }, { id: "x-deleted", name: "repository", payload });
+    expect(await store.locksOf(repo, 5)).toEqual([]);
+    expect((await store.locksOf(`${repo}~deleted-${payload.repository.id}`, 5)).length).toBe(1);
+  });
+});
