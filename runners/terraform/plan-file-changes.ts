@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import protobuf from "protobufjs/light.js";
+import { errorMessage } from "../../src/util/errors.js";
 import { readZipEntry } from "../helm/read-zip-entry.js";
 
 /** A resource instance change as a saved plan file holds it (what `terraform apply` will do). */
@@ -74,14 +75,14 @@ export async function readPlanFileChanges(planFile: string): Promise<PlanFileRea
   } catch (e) {
     // Not a zip at all: not a local plan file (a saved cloud plan is a JSON file).
     if (e instanceof Error && /not a zip archive/.test(e.message)) return undefined;
-    return { ok: false, reason: `its archive could not be read (${(e as Error).message})` };
+    return { ok: false, reason: `its archive could not be read (${errorMessage(e)})` };
   }
   if (!entry) return undefined;
   let plan: DecodedPlan;
   try {
     plan = PLAN.decode(entry) as unknown as DecodedPlan;
   } catch (e) {
-    return { ok: false, reason: `its tfplan could not be decoded (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, reason: `its tfplan could not be decoded (${errorMessage(e)})` };
   }
   const version = typeof plan.version === "object" ? plan.version.toNumber() : (plan.version ?? 0);
   if (version !== FORMAT_VERSION) return { ok: false, reason: `its tfplan is format version ${version}, not ${FORMAT_VERSION}` };
