@@ -1,6 +1,6 @@
 import { exec } from "../../runners/exec.js";
 import { GIT_ENV, gitArgv } from "./git-command.js";
-import { GitError } from "./git-error.js";
+import { GitError, GitOutputCut } from "./git-error.js";
 
 export interface GitRunOptions {
   /** The installation token, for a fetch: sent in an http.extraHeader from git's environment. */
@@ -45,6 +45,8 @@ export function createRunGit(defaults: { timeoutMs: number; redact: (s: string) 
     if (r.exitCode === null || !(opts.okCodes ?? [0]).includes(r.exitCode)) {
       throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
     }
+    // Part of a PR's changed files (a diff of a million paths) would pass for all of them.
+    if (r.outputCut) throw new GitOutputCut(args[0] ?? "");
     return { stdout: r.stdout, exitCode: r.exitCode };
   };
 }
