@@ -11,7 +11,8 @@ import { readRepoTreeAt } from "./read-repo-tree.js";
 
 /**
  * The facts `code_owners` decides on, per project dir: the base branch's CODEOWNERS (trusted: a
- * PR cannot make itself its own owner), the head's files each plan depends on (the project's dir
+ * PR cannot make itself its own owner), the files each plan depends on (the head's, and the trusted
+ * commit's the head no longer has, in the project's dir
  * and the local modules it uses, transitively, as the HCL text names them and as Terraform loaded
  * them: `loaded`, per project dir, from the module manifest of its plan run, which only adds; a
  * nested project's files are its own, nested on the trusted commit's tree or the head's; a
@@ -55,6 +56,11 @@ export async function gatherCodeOwners(
   // includes and reads: those are its files, as a Terraform project's modules are its.
   const units: ReadonlyMap<string, UnitFacts> = tree.terragrunt ? discoverTerragruntUnits(tree).units : new Map();
   const present = new Set(head.files);
+  // A file of the plan's dirs that the head does not have (the PR deleted it, or the base branch
+  // gained it since) is changed by the plan all the same: what it declared is gone from what is
+  // applied. Its owners decide too, as GitHub asks a deleted file's owners.
+  const gone = trustedFiles.filter((f) => !present.has(f));
+  const judged = gone.length ? [...head.files, ...gone] : head.files;
 
   const byDir = new Map<string, { files: string[] }>();
   const teams = new Set<string>();
@@ -66,7 +72,7 @@ export async function gatherCodeOwners(
       if (m !== dir) users.set(m, new Set([...(users.get(m) ?? []), dir]));
     const dirs = dependencyDirs(dir, users);
     const reads = [...(unit?.reads.keys() ?? [])].filter((f) => present.has(f));
-    byDir.set(dir, { files: [...new Set([...projectFiles(head.files, dirs, [trustedView, headView]), ...reads])] });
+    byDir.set(dir, { files: [...new Set([...projectFiles(judged, dirs, [trustedView, headView]), ...reads])] });
   }
   // Only the teams that own one of these files are asked about, each for the approvers only.
   for (const { files } of byDir.values()) {

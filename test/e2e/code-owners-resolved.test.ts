@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, statefulProject, stateResources } from "../support/harness.js";
 
 // code_owners judged on what Terraform loads and on the base branch's tree: a PR cannot take a
-// file out of its owner's reach by how it writes a module source or by adding files.
+// file out of its owner's reach by how it writes a module source, by adding files or by deleting them.
 
 type Repo = Parameters<Harness["sim"]["checkRuns"]>[0];
 
@@ -115,5 +115,32 @@ describe("which files are a project's, judged on the base branch", () => {
     expect(await say(repo, pr.number, "olga", "/apply")).toMatch(/applied/i);
     expect(await stateResources(state)).toEqual(["terraform_data.rules"]);
     expect(JSON.parse(await readFile(state, "utf8")).resources[0].instances[0].attributes.input.value).toEqual('{"allow": true}\n');
+  });
+});
+
+describe("files the plan no longer has", () => {
+  it("deleting an owned file needs that file's owner, as GitHub asks; with the owner's approval it applies", async () => {
+    const state = join(h.stateDir, `deleted-${n + 1}.tfstate`);
+    // The guard refuses any name but the one approved: deleting it is what the PR is after.
+    const guard =
+      'variable "name" {\n  default = "net"\n  validation {\n    condition     = var.name == "net"\n    error_message = "only net"\n  }\n}\n';
+    const repo = await newRepo({
+      ".sluice.yaml": OWNED_NET,
+      ".github/CODEOWNERS": "/net/ @olga\n/net/guard.tf @mona\n",
+      "net/main.tf": statefulProject("net", state, 0),
+      "net/guard.tf": guard,
+    });
+    await h.sim.pushBranch(repo, { branch: "unguard", files: { "net/main.tf": statefulProject("net", state, 1), "net/guard.tf": null } });
+    const pr = await h.sim.openPullRequest(repo, { head: "unguard", author: "alice" });
+    expect((await planned(repo, pr.headSha))?.conclusion).toBe("success");
+
+    await h.sim.approve(repo, pr.number, "olga");
+    const refused = await say(repo, pr.number, "olga", "/apply");
+    expect(refused).toMatch(/mona\S* \(code owners of `net\/guard.tf`/);
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.approve(repo, pr.number, "mona");
+    expect(await say(repo, pr.number, "olga", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });
 });
