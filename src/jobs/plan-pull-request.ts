@@ -1,5 +1,5 @@
 import { createProjectRunner } from "../tool-runs/project-runner.js";
-import { projectPermission } from "../authorization/change-control-facts.js";
+import { everyoneMayPlan } from "../authorization/change-control-facts.js";
 import { queuedBySluice } from "./queued-by-sluice.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
@@ -194,8 +194,11 @@ async function planEachProject(
     actor: spec.actor,
     inputs,
   };
-  // An autoplan Sluice queued itself (a lock released) is the author's, as any autoplan's code is.
-  const planner = queuedBySluice(job) ? pr.author : spec.actor;
+  // An autoplan Sluice queued itself (a lock released) runs the head as it is now: the author's
+  // code, and that of whoever pushed it (one the rule refused may have pushed to a waiting PR).
+  const planners = queuedBySluice(job)
+    ? [pr.author, ...(await deps.store.headPushers(repoFullName(repo), pr.number, pr.headSha))]
+    : [spec.actor];
   const results = await runProjects({
     deps,
     job,
@@ -205,7 +208,7 @@ async function planEachProject(
     verb: "plan",
     step: async (project, run) => {
       // The server's per-project `permissions` may name who may plan a project (an autoplan is the PR author's).
-      const may = await projectPermission(deps, vcs, settings.identityOf(project), "plan", planner);
+      const may = await everyoneMayPlan(deps, vcs, settings.identityOf(project), planners);
       if (!may.allowed) return { project, status: "refused" as const, reason: may.reasons.join("; "), output: "" };
       const result = await planProject(planning, project, run);
       if (result.status === "planned") sensitive.push(...result.summary.sensitiveValues);

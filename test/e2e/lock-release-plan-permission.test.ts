@@ -4,8 +4,9 @@ import { bot, completed } from "./trust-holes-support.js";
 
 /**
  * A pull request whose plan waited for another's lock "will be planned again when the lock is
- * released": Sluice queues that autoplan itself (actor `sluice`). An autoplan is its author's, so
- * where `permissions: {plan: …}` names who may plan the project, the author is asked, not `sluice`.
+ * released": Sluice queues that autoplan itself (actor `sluice`). It runs the head's code, so
+ * where `permissions: {plan: …}` names who may plan the project, the author and whoever pushed the
+ * head are asked, not `sluice`.
  */
 let h: Harness;
 
@@ -38,6 +39,26 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
       .join("\n");
     expect(said).not.toContain("is not one of them");
     expect(replanned.conclusion, replanned.output.summary ?? "").toBe("success");
+  });
+
+  it("a head pushed by a user the rule does not list is not planned in the author's name when the lock is released", async () => {
+    for (const u of ["carol", "dave", "mallory"]) h.sim.setPermission("acme/lock-release-push", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-push", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // mallory, whom the rule does not let plan prod, pushes to carol's waiting pull request: her autoplan is refused.
+    const pushed = await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 4) }, pusher: "mallory" });
+    const own = await completed(h, repo, pushed, "sluice/plan");
+    expect(own.output.summary ?? "").toContain("@\u200bmallory is not one of them");
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    // The plan Sluice queues for the released lock runs mallory's code: she is asked too, not carol alone.
+    const replanned = await completed(h, repo, pushed, "sluice/plan", 2);
+    expect(replanned.conclusion).toBe("failure");
+    expect(replanned.output.summary ?? "").toContain("@\u200bmallory is not one of them");
   });
 
   it("control: the rule still refuses an author it does not list", async () => {
