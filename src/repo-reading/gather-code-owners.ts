@@ -8,6 +8,7 @@ import { CheckoutFileError } from "../util/read-checkout-file.js";
 import type { Checkout } from "../workspace/workspace.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { readRepoTreeAt } from "./read-repo-tree.js";
+import { changedReadsOf } from "./changed-reads.js";
 
 /**
  * The facts `code_owners` decides on, per project dir: the base branch's CODEOWNERS (trusted: a
@@ -16,7 +17,8 @@ import { readRepoTreeAt } from "./read-repo-tree.js";
  * and the local modules it uses, transitively, as the HCL text names them and as Terraform loaded
  * them: `loaded`, per project dir, from the module manifest of its plan run, which only adds; a
  * nested project's files are its own, nested on the trusted commit's tree or the head's; a
- * Terragrunt unit's: its source modules and the files its configuration includes and reads), and
+ * Terragrunt unit's: its source modules and the files its configuration includes and reads; and the
+ * changed files its code reads wherever they live), and
  * which approvers are members of the teams that own them (GitHub counts child teams' members).
  */
 export async function gatherCodeOwners(
@@ -62,6 +64,8 @@ export async function gatherCodeOwners(
   const gone = trustedFiles.filter((f) => !present.has(f));
   const judged = gone.length ? [...head.files, ...gone] : head.files;
 
+  // A changed file the code reads outside its dirs (`file("../shared/x.json")`) is the plan's too.
+  const readsChanged = changedReadsOf(tree, discovered, head.changedFiles ?? [], projectDirs);
   const byDir = new Map<string, { files: string[] }>();
   const teams = new Set<string>();
   for (const dir of new Set(projectDirs)) {
@@ -72,7 +76,9 @@ export async function gatherCodeOwners(
       if (m !== dir) users.set(m, new Set([...(users.get(m) ?? []), dir]));
     const dirs = dependencyDirs(dir, users);
     const reads = [...(unit?.reads.keys() ?? [])].filter((f) => present.has(f));
-    byDir.set(dir, { files: [...new Set([...projectFiles(judged, dirs, [trustedView, headView]), ...reads])] });
+    byDir.set(dir, {
+      files: [...new Set([...projectFiles(judged, dirs, [trustedView, headView]), ...reads, ...(readsChanged.get(dir) ?? [])])],
+    });
   }
   // Only the teams that own one of these files are asked about, each for the approvers only.
   for (const { files } of byDir.values()) {

@@ -144,3 +144,28 @@ describe("files the plan no longer has", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
   });
 });
+
+describe("files a project reads outside its dirs", () => {
+  it("a changed file the project reads with `file()` needs that file's owner; with the owner's approval it applies", async () => {
+    const state = join(h.stateDir, `reads-${n + 1}.tfstate`);
+    const reads = `\nresource "terraform_data" "allow" {\n  input = file("\${path.module}/../shared/allow.json")\n}\n`;
+    const repo = await newRepo({
+      ".sluice.yaml": `${OWNED_NET}    autoplan: { when_modified: ["*.tf", "../shared/*.json"] }\n`,
+      ".github/CODEOWNERS": "/net/ @olga\n/shared/ @mona\n",
+      "net/main.tf": statefulProject("net", state, 0, reads),
+      "shared/allow.json": '{"cidr": "10.0.0.0/8"}\n',
+    });
+    await h.sim.pushBranch(repo, { branch: "open-up", files: { "shared/allow.json": '{"cidr": "0.0.0.0/0"}\n' } });
+    const pr = await h.sim.openPullRequest(repo, { head: "open-up", author: "alice" });
+    expect((await planned(repo, pr.headSha))?.conclusion).toBe("success");
+
+    await h.sim.approve(repo, pr.number, "olga");
+    const refused = await say(repo, pr.number, "olga", "/apply");
+    expect(refused).toMatch(/mona\S* \(code owners of `shared\/allow.json`/);
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.approve(repo, pr.number, "mona");
+    expect(await say(repo, pr.number, "olga", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.allow"]);
+  });
+});

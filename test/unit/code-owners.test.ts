@@ -145,6 +145,21 @@ describe("gatherCodeOwners", () => {
     expect(without.get("net")?.files).not.toContain("modules/x/main.tf");
   });
 
+  it("takes in a changed file the project reads outside its dir, and no other changed file", async () => {
+    const base = {
+      CODEOWNERS: "/net/ @alice\n/shared/ @mona\n/docs/ @max\n",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL template, not a JS one
+      "net/main.tf": 'locals {\n  allow = file("${path.module}/../shared/allow.json")\n}\n',
+      "shared/allow.json": "{}",
+      "docs/readme.md": "",
+    };
+    const workspace = new FakeWorkspace().commit("head", base).commit("base", base);
+    const changedFiles = ["shared/allow.json", "docs/readme.md"];
+    const at = { headSha: "head", files: Object.keys(base).sort(), changedFiles } as Checkout;
+    const facts = await gatherCodeOwners({ workspace }, vcs, repo, at, "base", ["net"], []);
+    expect(facts.get("net")?.files).toEqual(["net/main.tf", "shared/allow.json"]);
+  });
+
   it("does not pass over a CODEOWNERS file it cannot read: the apply stops with the reason", async () => {
     const workspace = new DirAtGithubPath().commit("head", files).commit("base", files);
     await expect(gatherCodeOwners({ workspace }, vcs, repo, head, "base", ["net"], [])).rejects.toThrow("too big");
