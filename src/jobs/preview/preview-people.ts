@@ -14,12 +14,14 @@ export type PreviewPeople = { ok: true; actor: string; allowed: Decision } | { o
  * fork's unless the server says so; whoever asked (the pusher, the commenter) and the PR's author
  * must be writers, since a preview applies the author's code with the project's preview
  * credentials. A sync Sluice queued itself (after the autoplan it queues when a lock is released,
- * or for a head the heal found) is the author's, as that autoplan is: the author is asked, here
- * and by the gate's `permissions`, never a user named `sluice`.
+ * or for a head the heal found) acts for whoever was heard pushing its head when that is not the
+ * author (a push to a PR waiting for a lock is the pusher's code: the sync that push made was
+ * theirs), else for the author: they are asked, here and by the gate's `permissions`, never a
+ * user named `sluice`.
  */
 export async function previewPeople(
   vcs: VcsClient,
-  deps: Pick<JobDeps, "config">,
+  deps: Pick<JobDeps, "config" | "store">,
   job: Job,
   pr: PullRequestInfo,
   /** The commenter's decision, when a command asked (already said on the PR when refused). */
@@ -31,7 +33,7 @@ export async function previewPeople(
       notice: "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
     };
   }
-  const actor = queuedBySluice(job) ? pr.author : job.spec.actor;
+  const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, job, pr) : job.spec.actor;
   const as = (login: string) => ({ ...job, spec: { ...job.spec, actor: login, grant: undefined } }) as Job;
   const asker = byCommand ?? (await authorizeCommand(vcs, deps, actor === job.spec.actor ? job : as(actor), "preview", "write"));
   const author =
@@ -42,4 +44,10 @@ export async function previewPeople(
     ...(author.allowed ? [] : author.reasons.map((r) => `the pull request's author: ${r}`)),
   ];
   return { ok: false, notice: `No preview: ${why.join("; ")}.` };
+}
+
+/** Who a sync Sluice queued acts for: a heard pusher of the head other than its author, else the author. */
+async function pusherOrAuthor(deps: Pick<JobDeps, "store">, job: Job, pr: PullRequestInfo): Promise<string> {
+  const pushers = await deps.store.headPushers(repoFullName(job.target.repo), pr.number, pr.headSha);
+  return pushers.find((p) => p.toLowerCase() !== pr.author.toLowerCase()) ?? pr.author;
 }
