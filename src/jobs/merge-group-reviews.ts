@@ -1,5 +1,5 @@
 import { headPushFacts } from "../authorization/head-push-facts.js";
-import type { HeadPush } from "../model/head-push.js";
+import type { HeadPush, HeadPushStore } from "../model/head-push.js";
 import { approvalsFrom } from "../policy/approvals-from.js";
 import { approvingReviewers, countApprovals } from "../policy/count-approvals.js";
 import type { Job } from "../model/job.js";
@@ -9,12 +9,22 @@ import type { JobDeps } from "../job-context/job-deps.js";
 import type { PlanRecord } from "../store/store.js";
 import type { VcsClient } from "../vcs/vcs-client.js";
 
-/** Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs. */
-export async function groupPlanners(vcs: VcsClient, job: Job, actor: string, pulls: number[]): Promise<string[]> {
+/**
+ * Whose code and request a merge group's plan is: who queued it, and the author of each of its PRs
+ * and whoever Sluice heard pushing its head (a push to another's PR is the pusher's code).
+ */
+export async function groupPlanners(
+  vcs: VcsClient,
+  store: Pick<HeadPushStore, "headPushers">,
+  job: Job,
+  actor: string,
+  pulls: number[],
+): Promise<string[]> {
   const who = new Map<string, string>([[actor.toLowerCase(), actor]]);
   for (const number of pulls) {
-    const { author } = await vcs.pullRequest(job.target.repo, number);
-    who.set(author.toLowerCase(), author);
+    const { author, headSha } = await vcs.pullRequest(job.target.repo, number);
+    for (const login of [author, ...(await store.headPushers(repoFullName(job.target.repo), number, headSha))])
+      who.set(login.toLowerCase(), login);
   }
   return [...who.values()];
 }

@@ -76,7 +76,7 @@ export async function runMergeGroupJob(ctx: JobContext<SpecOf<"merge_group">>): 
     });
     const pulls = await groupPulls(ctx);
     const approved = await approvedPlans(vcs, deps, job, pulls, settings.approvals);
-    const planners = deps.config.permissions.length ? await groupPlanners(vcs, job, spec.actor, pulls) : [];
+    const planners = deps.config.permissions.length ? await groupPlanners(vcs, deps.store, job, spec.actor, pulls) : [];
     await report({
       status: "in_progress",
       title: `Merge group: planning ${projects.length} ${projects.length === 1 ? "project" : "projects"}`,

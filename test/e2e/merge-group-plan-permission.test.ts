@@ -52,6 +52,22 @@ describe("the merge queue asks who may plan the project", () => {
     expect(check.output.summary).not.toContain("credentials: `acme/mq-*:prod` (plan)");
   });
 
+  it("a group holding carol's PR with a head mallory pushed, whom the rule does not let plan prod, plans nothing of prod", async () => {
+    for (const u of ["carol", "mallory", "bob"]) h.sim.setPermission("acme/mq-3", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "mq-3", files: { "prod/main.tf": prodCode(1) } });
+    await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": prodCode(2) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const pushed = await h.sim.pushBranch(repo, { branch: "grow", files: { "prod/main.tf": prodCode(3) }, pusher: "mallory" });
+    const own = await completed(h, repo, pushed, "sluice/plan");
+    expect(own.output.summary).toContain("lets only `carol` plan this project, and @\u200bmallory is not one of them");
+    await h.sim.approve(repo, pr.number, "bob");
+    const group = await h.sim.enqueueMergeGroup(repo, [pr.number], { user: "carol" });
+    const check = await completed(h, repo, group.headSha, "sluice/plan");
+    expect(check.conclusion, check.output.summary ?? "").toBe("failure");
+    expect(check.output.summary).toContain("@\u200bmallory is not one of them");
+  });
+
   it("control: a group of carol's PR plans prod with its plan credentials", async () => {
     const { own, check } = await queued("mq-2", "carol");
     expect(own).not.toContain("lets only");
