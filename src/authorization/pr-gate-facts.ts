@@ -205,8 +205,11 @@ export async function prPlanRuleFacts(
     ...(r && pushers.length ? { notCounted: headPushNote(r.facts.headPush, pushers) } : {}),
     agents: deps.config.agents,
   });
-  // An agent's push: its push event started the plan, so the plan's job names it.
+  // An agent's push: its push event started the plan, so the plan's job names it; and a plan
+  // someone else made of a head an agent pushed (a `/plan`, the re-plan of a released lock) is
+  // the agent's code all the same: the head's heard pushers are asked too.
   const planner = deps.config.agents.length ? (await deps.store.getJob(f.plan.jobId))?.spec.actor : undefined;
-  const agents = agentFacts(deps.config, f.job.spec.actor, [f.pr.author, planner]);
+  const headPushers = deps.config.agents.length ? await deps.store.headPushers(f.plan.repo, f.plan.pr, f.plan.headSha) : [];
+  const agents = agentFacts(deps.config, f.job.spec.actor, [f.pr.author, planner, ...headPushers]);
   return { planRules, ...(agents ? { agents } : {}) };
 }

@@ -178,7 +178,9 @@ async function savePlanRecord(ctx: PlanContext, project: Project, outcome: Plann
 /** What the trusted plan rules say of the new plan; an agent's proposal is also an audit event. */
 async function planRulesOnPlan(ctx: PlanContext, project: Project, summary: ProjectResultSummary): Promise<string[]> {
   const { deps, job, pr } = ctx;
-  const proposedBy = agentFacts(deps.config, job.spec.actor, [pr.author, job.spec.actor])?.proposedBy;
+  // Whoever pushed the head proposed its code, whoever asks for the plan (a person's `/plan` after an agent's push).
+  const pushers = deps.config.agents.length ? await deps.store.headPushers(repoFullName(job.target.repo), pr.number, pr.headSha) : [];
+  const proposedBy = agentFacts(deps.config, job.spec.actor, [pr.author, job.spec.actor, ...pushers])?.proposedBy;
   if (proposedBy) {
     await deps.store.recordAudit({
       actor: job.spec.actor,

@@ -241,6 +241,33 @@ describe("agents", { timeout: 300_000 }, () => {
   });
 });
 
+describe("an agent's push to a person's pull request", { timeout: 300_000 }, () => {
+  it("a plan the author makes after it still needs a human's approval, whatever auto_approve says", async () => {
+    const { repo, state } = await newRepo("agent-push", (s) => ({
+      ".sluice.yaml": AUTO,
+      "small/main.tf": statefulProject("small", s("small"), 0),
+    }));
+    const pr = await plannedPr(repo, { "small/main.tf": statefulProject("small", state("small"), 1) });
+    const pushed = await h.sim.pushBranch(repo, {
+      branch: "change",
+      files: { "small/main.tf": statefulProject("small", state("small"), 2) },
+      pusher: "renovate[bot]",
+    });
+    await completed(h, repo, pushed, "sluice/plan");
+    // bob plans the agent's commit again: the plan is his job's, the code the agent's.
+    const replanned = await say(h, repo, pr.number, "bob", "/plan");
+    expect(replanned).toContain("🤖 proposed by the agent @\u200brenovate\\[bot\\]");
+    const refused = await say(h, repo, pr.number, "bob", "/apply", "⛔ refused");
+    expect(refused).toContain("needs a human's approval of the current commit");
+    expect(await stateResources(state("small"))).toEqual([]);
+
+    await nextSecond();
+    await h.sim.approve(repo, pr.number, "carol");
+    expect(await say(h, repo, pr.number, "bob", "/apply")).toMatch(/✅ applied/);
+    expect(await stateResources(state("small"))).toEqual(["terraform_data.small_0", "terraform_data.small_1"]);
+  });
+});
+
 describe("destroy", { timeout: 300_000 }, () => {
   it("a destroy plan outside its own window is refused, approvals or not", async () => {
     const { repo, state } = await newRepo("destroy-window", (s) => ({ "web/main.tf": statefulProject("web", s("web"), 1) }));
