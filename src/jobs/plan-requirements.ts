@@ -5,6 +5,7 @@ import { withReviewsNow } from "../authorization/reviews-now.js";
 import type { Requirement } from "../model/repo-config.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { gatherCodeOwners, loadedModules } from "../repo-reading/gather-code-owners.js";
+import { ownersCommit } from "../repo-reading/trusted-settings.js";
 import type { PlanRecord } from "../store/store.js";
 import type { ApplyContext } from "./apply-context.js";
 
@@ -26,7 +27,7 @@ export async function planRequirements(
         ctx.vcs,
         ctx.job.target.repo,
         ctx.head,
-        ctx.trustedSha ?? pr.baseSha,
+        await ownersCommit(deps, ctx.vcs, ctx.job, pr, ctx.trusted),
         plans.map((p) => p.dir),
         approvingReviewers(facts.reviews),
         loadedModules(plans),

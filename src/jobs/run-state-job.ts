@@ -4,7 +4,7 @@ import type { RepoSettings } from "../config/repo-settings.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { Decision } from "../policy/decision.js";
 import type { Checkout } from "../workspace/workspace.js";
-import { pullRequestSettings } from "../repo-reading/trusted-settings.js";
+import { ownersCommit, pullRequestSettings } from "../repo-reading/trusted-settings.js";
 import type { SpecOf } from "../model/job.js";
 import type { ProjectFilter } from "../model/command.js";
 import type { RepoConfig } from "../model/repo-config.js";
@@ -29,7 +29,7 @@ import { gatherCodeOwners } from "../repo-reading/gather-code-owners.js";
 import { gatherPrFacts } from "../authorization/pr-gate-facts.js";
 import { approvingReviewers } from "../policy/count-approvals.js";
 import { requirementFacts } from "../gate/requirement-facts.js";
-import { trustedCommit } from "../repo-reading/trusted-commit.js";
+import { type TrustedCommit, trustedCommit } from "../repo-reading/trusted-commit.js";
 import { changeControlFacts } from "../authorization/change-control-facts.js";
 import { askedBeforeHead } from "../authorization/asked-before-head.js";
 
@@ -105,7 +105,7 @@ export async function runStateJob(ctx: JobContext<SpecOf<"state">>): Promise<voi
   const cannot = await tools.check(project, checkout.dir, road === "state-push");
   if (cannot) return refuse(cannot.message, project);
 
-  const round: StateRound = { ctx, pr, settings, token, who, road, checkout, tools, operation };
+  const round: StateRound = { ctx, pr, settings, token, who, road, checkout, tools, operation, trusted };
   const results = await runProjects({
     deps,
     job,
@@ -179,11 +179,13 @@ interface StateRound {
   checkout: Checkout;
   tools: ProjectRunner;
   operation: StateAt["operation"];
+  /** Whose CODEOWNERS judge `code_owners` (the trusted commit, else the default branch's head). */
+  trusted: TrustedCommit;
 }
 
 /** The project's lock, the gate (an apply's rules: there is no plan to review) and the tool. */
 async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr: boolean): Promise<ProjectResult> {
-  const { ctx, pr, settings, token, who, road, checkout, tools, operation } = r;
+  const { ctx, pr, settings, token, who, road, checkout, tools, operation, trusted } = r;
   const { job, deps, vcs } = ctx;
   const { repo } = job.target;
   const spec = job.spec;
@@ -209,7 +211,17 @@ async function stateStep(r: StateRound, p: Project, run: ProjectRun, changedByPr
     verified: requirements.includes("verified_commits"),
   });
   const codeOwners = requirements.includes("code_owners")
-    ? (await gatherCodeOwners(deps, vcs, repo, checkout, pr.baseSha, [p.dir], approvingReviewers(facts.reviews))).get(p.dir)
+    ? (
+        await gatherCodeOwners(
+          deps,
+          vcs,
+          repo,
+          checkout,
+          await ownersCommit(deps, vcs, job, pr, trusted),
+          [p.dir],
+          approvingReviewers(facts.reviews),
+        )
+      ).get(p.dir)
     : undefined;
   // Delivered late (redelivered, or queued behind other jobs), a command older than the head never saw what it changes.
   const asked = await askedBeforeHead(deps.store, vcs, spec, repo, pr);

@@ -54,6 +54,22 @@ export async function pullRequestSettings(
 }
 
 /**
+ * The commit whose CODEOWNERS and tree judge `code_owners`: the trusted commit; when the base
+ * branch is not trusted, the default branch's head, as for every other trusted setting (whoever
+ * may push to the base branch could write its CODEOWNERS).
+ */
+export async function ownersCommit(
+  deps: Pick<JobDeps, "workspace">,
+  vcs: Pick<VcsClient, "cloneToken">,
+  job: Pick<Job, "target">,
+  pr: Pick<PullRequestInfo, "defaultBranch">,
+  trusted: TrustedCommit,
+): Promise<string> {
+  if (typeof trusted === "string") return trusted;
+  return deps.workspace.fetchBranch(job.target.repo, job.target.cloneUrl, await vcs.cloneToken(), pr.defaultBranch);
+}
+
+/**
  * The settings of a pull request's trusted side alone, for jobs that check out nothing (`/unlock`,
  * `/approve_policies`): the base branch is fetched, its trusted commit and config read.
  */

@@ -169,3 +169,27 @@ describe("files a project reads outside its dirs", () => {
     expect(await stateResources(state)).toEqual(["terraform_data.allow"]);
   });
 });
+
+describe("a pull request into a branch whose config is not trusted", () => {
+  it("is judged by the default branch's CODEOWNERS, not by the base branch's, which any writer may push", async () => {
+    const state = join(h.stateDir, `untrusted-${n + 1}.tfstate`);
+    const repo = await newRepo({
+      ".sluice.yaml": OWNED_NET,
+      ".github/CODEOWNERS": "/net/ @mona\n",
+      "net/main.tf": statefulProject("net", state, 0),
+    });
+    // alice pushes a branch of her own whose CODEOWNERS names no one, and asks to merge into it.
+    await h.sim.pushBranch(repo, { branch: "scratch", files: { ".github/CODEOWNERS": "# nobody owns anything here\n" } });
+    await h.sim.pushBranch(repo, { branch: "grow", from: "scratch", files: { "net/main.tf": statefulProject("net", state, 1) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "grow", base: "scratch", author: "alice" });
+    expect((await planned(repo, pr.headSha))?.conclusion).toBe("success");
+
+    const refused = await say(repo, pr.number, "alice", "/apply");
+    expect(refused).toMatch(/mona\S* \(code owners of `net\/main.tf`\), per .github\/CODEOWNERS/);
+    expect(await stateResources(state)).toEqual([]);
+
+    await h.sim.approve(repo, pr.number, "mona");
+    expect(await say(repo, pr.number, "alice", "/apply")).toMatch(/applied/i);
+    expect(await stateResources(state)).toEqual(["terraform_data.net_0"]);
+  });
+});
