@@ -23,9 +23,11 @@ export interface ApplyContext {
   headConfig: HeadConfig;
   /** Apply on merge: the merge commit and its checkout. */
   merge?: { sha: string; checkout: Checkout };
-  /** The commit whose config and CODEOWNERS decide: the base branch (before the merge, on merge). */
-  trustedSha?: string;
-  /** Whether the base branch's config is trusted, or why not (then neither is a merge into it). */
+  /**
+   * Whether the base branch's config is trusted (the commit whose config and CODEOWNERS decide:
+   * the base branch, before the merge on merge), or why not (then neither is a merge into it, and
+   * the default branch's head decides).
+   */
   trusted: TrustedCommit;
   /** That commit's projects (their `inputs_from` / `values_from` say which sensitive outputs may pass). */
   trustedProjects?: ProjectConfig[];

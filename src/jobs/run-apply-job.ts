@@ -131,7 +131,6 @@ async function applyWith(
     settings,
     headConfig: configs.head,
     merge,
-    trustedSha,
     trusted,
     trustedProjects: configs.trusted?.projects,
     tools: createProjectRunner({ deps, job, vcs, settings, secrets }),
