@@ -16,13 +16,22 @@ const scratch = useTerraformSandbox("sluice-tf-show-forged-");
 const project: Project = { name: "net", dir: "net", workspace: "default", runner: "terraform" };
 const REAL = execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim();
 
-/** terraform, except that show's JSON goes through `sed` (an empty script: unchanged). */
-const wrapper = (sed: string) => `#!/bin/sh
+/**
+ * terraform, except that show's JSON goes through `sed` (an empty script: unchanged), and that
+ * `afterPlan` runs after a plan that succeeded, with its plan file (`-out=`) as $plan.
+ */
+const wrapper = (sed: string, afterPlan = "") => `#!/bin/sh
 if [ "$1" = show ]; then "${REAL}" "$@" | sed '${sed}'; exit 0; fi
+if [ "$1" = plan ]; then "${REAL}" "$@" || exit $?; for a; do case $a in -out=*) plan=\${a#-out=};; esac; done; ${afterPlan}
+exit 0; fi
 exec "${REAL}" "$@"
 `;
 
-async function plan(name: string, sed: string) {
+/** The JSON says terraform_data.db is left alone; the file creates it. */
+const HIDE_DB =
+  's/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":\\["create"\\]/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":["no-op"]/';
+
+async function plan(name: string, sed: string, afterPlan = "") {
   const checkout = join(scratch.root, name);
   const dataDir = join(scratch.root, `${name}-data`);
   const bin = join(scratch.root, `${name}-bin`);
@@ -32,7 +41,7 @@ async function plan(name: string, sed: string) {
     join(checkout, "net/main.tf"),
     'resource "terraform_data" "db" {\n  input = "v1"\n}\nresource "terraform_data" "dns" {\n  input = "v2"\n}\n',
   );
-  await writeFile(join(bin, "terraform"), wrapper(sed));
+  await writeFile(join(bin, "terraform"), wrapper(sed, afterPlan));
   await chmod(join(bin, "terraform"), 0o755);
   const run = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [bin], network: "none" });
   if (!run.ok) throw new Error(run.reason);
@@ -44,11 +53,7 @@ async function plan(name: string, sed: string) {
 
 describe("the plan the gate reads is the plan file's", () => {
   it("refuses a plan whose show -json hides a change the plan file makes", async () => {
-    // The JSON says terraform_data.db is left alone; the file creates it.
-    const forged = await plan(
-      "forged",
-      's/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":\\["create"\\]/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":["no-op"]/',
-    );
+    const forged = await plan("forged", HIDE_DB);
     expect(forged).toMatchObject({ ok: false, failedStep: "show" });
     if (forged.ok) return;
     expect(forged.message).toContain("is not the plan file it showed");
@@ -64,6 +69,14 @@ describe("the plan the gate reads is the plan file's", () => {
     expect(forged).toMatchObject({ ok: false, failedStep: "show" });
     if (forged.ok) return;
     expect(forged.message).toContain("the JSON shows terraform_data.ghost: create, which the plan file does not");
+  });
+
+  it("refuses one whose plan file has junk appended (terraform still reads it; a zip reader that looks less far back does not)", async () => {
+    // Go's archive/zip looks for the end record in the last 65 KiB, wherever its comment ends.
+    const forged = await plan("padded", HIDE_DB, `head -c 66000 /dev/zero >> "$plan"; "${REAL}" show "$plan" >/dev/null || exit 9`);
+    expect(forged).toMatchObject({ ok: false, failedStep: "show" });
+    if (forged.ok) return;
+    expect(forged.message).toContain("the plan file also does terraform_data.db: create");
   });
 
   it("control: the same wrapper passing show's JSON through plans as terraform does", async () => {
