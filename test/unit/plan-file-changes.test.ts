@@ -66,6 +66,39 @@ describe("readPlanFileChanges", () => {
     });
   });
 
+  it("reads a tfplan as Go's protobuf does: a change given twice merged, a known field under another wire type skipped", async () => {
+    // The second, empty, change adds nothing to the first: this change deletes.
+    const rc = protobuf.Writer.create()
+      .uint32((13 << 3) | 2)
+      .string("aws_db_instance.main");
+    rc.uint32((9 << 3) | 2).bytes(
+      protobuf.Writer.create()
+        .uint32((1 << 3) | 0)
+        .int32(5)
+        .finish(),
+    );
+    rc.uint32((9 << 3) | 2).bytes(new Uint8Array(0));
+    const twice = protobuf.Writer.create()
+      .uint32((1 << 3) | 0)
+      .uint64(3)
+      .uint32((3 << 3) | 2)
+      .bytes(rc.finish());
+    const merged = await readPlanFileChanges(await file("twice.tfplan", makeZip([{ name: "tfplan", data: Buffer.from(twice.finish()) }])));
+    const deletes = { ok: true, changes: [{ address: "aws_db_instance.main", deposed: "", actions: ["delete"] }] };
+    expect(merged).toEqual(deletes);
+    // A resource_changes field sent as a varint is an unknown field to Go, skipped: the change
+    // after it counts. A decoder taking the varint for a length would read that change as a
+    // field of an empty one (a no-op the JSON need not show).
+    const hidden = tfplan(3, [{ addr: "aws_db_instance.main", action: 5 }]).subarray(2);
+    const skipped = protobuf.Writer.create()
+      .uint32((1 << 3) | 0)
+      .uint64(3)
+      .uint32((3 << 3) | 0)
+      .uint32(hidden.length - 8);
+    const data = Buffer.concat([Buffer.from(skipped.finish()), hidden]);
+    expect(await readPlanFileChanges(await file("wire.tfplan", makeZip([{ name: "tfplan", data }])))).toEqual(deletes);
+  });
+
   it("a file that is no zip is no local plan file; a broken tfplan or another format version is a reason", async () => {
     expect(await readPlanFileChanges(await file("cloud.tfplan", Buffer.from('{"remote_plan_format":1}')))).toBeUndefined();
     expect(await readPlanFileChanges(await file("nozip.tfplan", makeZip([{ name: "other", data: Buffer.from("x") }])))).toBeUndefined();

@@ -56,9 +56,9 @@ describe("readZipEntry reads what Go's archive/zip reads, or refuses", () => {
     const names = Array.from({ length: 65_537 }, (_, i) => (i === 65_536 ? "tfplan" : `f${i}`));
     const locals = names.map((name) => local(name, Buffer.alloc(0)));
     let offset = 0;
-    const centrals = names.map((name, i) => {
-      const record = central(name, 0, 0, offset);
-      offset += locals[i].length;
+    const centrals = locals.map((entry, i) => {
+      const record = central(names[i] ?? "", 0, 0, offset);
+      offset += entry.length;
       return record;
     });
     const directory = Buffer.concat(centrals);
