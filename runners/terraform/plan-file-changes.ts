@@ -8,6 +8,10 @@ export interface PlanFileChange {
   address: string;
   /** The deposed object's key, "" for the current object. */
   deposed: string;
+  /** The address a `moved` block moves it from, "" when it stays where it was. */
+  previous: string;
+  /** Whether the change imports the object (an `import` block). */
+  importing: boolean;
   /** As `terraform show -json` writes them (`["delete", "create"]`); an action it has no name for: `["action N"]`. */
   actions: string[];
 }
@@ -21,7 +25,7 @@ const TFPLAN_MAX = 256 * 1024 * 1024;
 /**
  * The part of Terraform's plan file format (internal/plans/planproto/planfile.proto, `tfplan`
  * format version 3, Terraform 1.x and OpenTofu alike) this reads: each resource instance change's
- * address, deposed key and action. Other fields are skipped as protobuf skips unknown ones.
+ * address, previous address, deposed key, action and whether it imports. Other fields are skipped as protobuf skips unknown ones.
  */
 const PLAN = protobuf.Root.fromJSON({
   nested: {
@@ -35,11 +39,14 @@ const PLAN = protobuf.Root.fromJSON({
     ResourceInstanceChange: {
       fields: {
         addr: { type: "string", id: 13 },
+        prevRunAddr: { type: "string", id: 14 },
         deposedKey: { type: "string", id: 7 },
         change: { type: "Change", id: 9 },
       },
     },
-    Change: { fields: { action: { type: "int32", id: 1 } } },
+    Change: { fields: { action: { type: "int32", id: 1 }, importing: { type: "Importing", id: 5 } } },
+    // Present or not is all this reads of it (its id is a value, as the JSON's).
+    Importing: { fields: {} },
   },
 }).lookupType("Plan");
 
@@ -60,7 +67,7 @@ const FORMAT_VERSION = 3;
 
 interface DecodedPlan {
   version?: number | { toNumber(): number };
-  resourceChanges?: { addr?: string; deposedKey?: string; change?: { action?: number } }[];
+  resourceChanges?: { addr?: string; prevRunAddr?: string; deposedKey?: string; change?: { action?: number; importing?: object } }[];
 }
 
 /**
@@ -88,7 +95,14 @@ export async function readPlanFileChanges(planFile: string): Promise<PlanFileRea
   if (version !== FORMAT_VERSION) return { ok: false, reason: `its tfplan is format version ${version}, not ${FORMAT_VERSION}` };
   const changes = (plan.resourceChanges ?? []).map((rc) => {
     const action = rc.change?.action ?? 0;
-    return { address: rc.addr ?? "", deposed: rc.deposedKey ?? "", actions: ACTIONS[action] ?? [`action ${action}`] };
+    const address = rc.addr ?? "";
+    return {
+      address,
+      deposed: rc.deposedKey ?? "",
+      previous: rc.prevRunAddr && rc.prevRunAddr !== address ? rc.prevRunAddr : "",
+      importing: rc.change?.importing != null,
+      actions: ACTIONS[action] ?? [`action ${action}`],
+    };
   });
   return { ok: true, changes };
 }

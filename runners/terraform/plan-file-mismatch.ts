@@ -2,19 +2,30 @@ import { type PlanFileChange, readPlanFileChanges } from "./plan-file-changes.js
 import type { PlanJson } from "./plan-json-schema.js";
 
 /** One change as a line both sides can be compared by. */
-const line = (c: PlanFileChange) => `${c.address}${c.deposed ? ` (deposed ${c.deposed})` : ""}: ${c.actions.join(", ")}`;
+const line = (c: PlanFileChange) =>
+  `${c.address}${c.deposed ? ` (deposed ${c.deposed})` : ""}${c.previous ? ` (moved from ${c.previous})` : ""}${c.importing ? " (imported)" : ""}: ${c.actions.join(", ")}`;
 
-/** No-ops say nothing about what an apply does, and the JSON may leave some out. */
-const acts = (c: PlanFileChange) => !(c.actions.length === 1 && c.actions[0] === "no-op");
+/**
+ * No-ops say nothing about what an apply does, and the JSON may leave some out; a no-op that
+ * moves or imports an object does (the summary counts it, `auto_approve`'s types read it).
+ */
+const acts = (c: PlanFileChange) => c.previous !== "" || c.importing || !(c.actions.length === 1 && c.actions[0] === "no-op");
 
 /**
  * How `terraform show -json`'s resource changes differ from those of the plan file it showed, or
- * undefined when they are the same (each address, deposed key and actions, no-ops aside). The gate,
+ * undefined when they are the same (each address, deposed key, previous address, import and
+ * actions, plain no-ops aside). The gate,
  * the summary and the policies read the JSON; the apply applies the file.
  */
 export function planFileMismatch(json: Pick<PlanJson, "resource_changes">, file: readonly PlanFileChange[]): string | undefined {
   const shown = (json.resource_changes ?? [])
-    .map((rc) => ({ address: rc.address, deposed: rc.deposed ?? "", actions: rc.change.actions }))
+    .map((rc) => ({
+      address: rc.address,
+      deposed: rc.deposed ?? "",
+      previous: rc.previous_address && rc.previous_address !== rc.address ? rc.previous_address : "",
+      importing: rc.change.importing != null,
+      actions: rc.change.actions,
+    }))
     .filter(acts)
     .map(line);
   const planned = file.filter(acts).map(line);

@@ -31,16 +31,18 @@ exec "${REAL}" "$@"
 const HIDE_DB =
   's/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":\\["create"\\]/"address":"terraform_data.db","mode":"managed","type":"terraform_data","name":"db","provider_name":"terraform.io\\/builtin\\/terraform","change":{"actions":["no-op"]/';
 
-async function plan(name: string, sed: string, afterPlan = "") {
+const CONFIG = 'resource "terraform_data" "db" {\n  input = "v1"\n}\nresource "terraform_data" "dns" {\n  input = "v2"\n}\n';
+
+/** An import of terraform_data.vpc (an import block with no other change: a no-op that imports). */
+const IMPORT = 'import {\n  to = terraform_data.vpc\n  id = "vpc-1"\n}\nresource "terraform_data" "vpc" {}\n';
+
+async function plan(name: string, sed: string, { afterPlan = "", config = CONFIG } = {}) {
   const checkout = join(scratch.root, name);
   const dataDir = join(scratch.root, `${name}-data`);
   const bin = join(scratch.root, `${name}-bin`);
   await mkdir(join(checkout, "net"), { recursive: true });
   await mkdir(bin, { recursive: true });
-  await writeFile(
-    join(checkout, "net/main.tf"),
-    'resource "terraform_data" "db" {\n  input = "v1"\n}\nresource "terraform_data" "dns" {\n  input = "v2"\n}\n',
-  );
+  await writeFile(join(checkout, "net/main.tf"), config);
   await writeFile(join(bin, "terraform"), wrapper(sed, afterPlan));
   await chmod(join(bin, "terraform"), 0o755);
   const run = scratch.sandbox.execFor({ writable: [checkout, dataDir], readable: [bin], network: "none" });
@@ -73,10 +75,23 @@ describe("the plan the gate reads is the plan file's", () => {
 
   it("refuses one whose plan file has junk appended (terraform still reads it; a zip reader that looks less far back does not)", async () => {
     // Go's archive/zip looks for the end record in the last 65 KiB, wherever its comment ends.
-    const forged = await plan("padded", HIDE_DB, `head -c 66000 /dev/zero >> "$plan"; "${REAL}" show "$plan" >/dev/null || exit 9`);
+    const forged = await plan("padded", HIDE_DB, {
+      afterPlan: `head -c 66000 /dev/zero >> "$plan"; "${REAL}" show "$plan" >/dev/null || exit 9`,
+    });
     expect(forged).toMatchObject({ ok: false, failedStep: "show" });
     if (forged.ok) return;
     expect(forged.message).toContain("the plan file also does terraform_data.db: create");
+  });
+
+  it("refuses one whose JSON hides an import the plan file makes (a no-op that brings an object under Terraform)", async () => {
+    const forged = await plan("import-hidden", 's/,"importing":{"id":"vpc-1"}//', { config: IMPORT });
+    expect(forged).toMatchObject({ ok: false, failedStep: "show" });
+    if (forged.ok) return;
+    expect(forged.message).toContain("the plan file also does terraform_data.vpc (imported): no-op");
+  });
+
+  it("control: an import shown as terraform shows it plans", async () => {
+    expect(await plan("import", "", { config: IMPORT })).toMatchObject({ ok: true, summary: { import: 1 } });
   });
 
   it("control: the same wrapper passing show's JSON through plans as terraform does", async () => {

@@ -57,11 +57,11 @@ describe("readPlanFileChanges", () => {
     expect(await readPlanFileChanges(path)).toEqual({
       ok: true,
       changes: [
-        { address: "aws_db_instance.main", deposed: "", actions: ["delete"] },
-        { address: "module.net.aws_vpc.this[0]", deposed: "", actions: ["delete", "create"] },
-        { address: "aws_instance.web", deposed: "00000001", actions: ["delete"] },
-        { address: "null_resource.x", deposed: "", actions: ["no-op"] },
-        { address: "odd.one", deposed: "", actions: ["action 42"] },
+        { address: "aws_db_instance.main", deposed: "", previous: "", importing: false, actions: ["delete"] },
+        { address: "module.net.aws_vpc.this[0]", deposed: "", previous: "", importing: false, actions: ["delete", "create"] },
+        { address: "aws_instance.web", deposed: "00000001", previous: "", importing: false, actions: ["delete"] },
+        { address: "null_resource.x", deposed: "", previous: "", importing: false, actions: ["no-op"] },
+        { address: "odd.one", deposed: "", previous: "", importing: false, actions: ["action 42"] },
       ],
     });
   });
@@ -84,7 +84,10 @@ describe("readPlanFileChanges", () => {
       .uint32((3 << 3) | 2)
       .bytes(rc.finish());
     const merged = await readPlanFileChanges(await file("twice.tfplan", makeZip([{ name: "tfplan", data: Buffer.from(twice.finish()) }])));
-    const deletes = { ok: true, changes: [{ address: "aws_db_instance.main", deposed: "", actions: ["delete"] }] };
+    const deletes = {
+      ok: true,
+      changes: [{ address: "aws_db_instance.main", deposed: "", previous: "", importing: false, actions: ["delete"] }],
+    };
     expect(merged).toEqual(deletes);
     // A resource_changes field sent as a varint is an unknown field to Go, skipped: the change
     // after it counts. A decoder taking the varint for a length would read that change as a
@@ -117,24 +120,40 @@ describe("planFileMismatch", () => {
     const json = { resource_changes: [rc("b", ["update"]), rc("a", ["create"]), rc("c", ["no-op"])] };
     expect(
       planFileMismatch(json as never, [
-        { address: "a", deposed: "", actions: ["create"] },
-        { address: "b", deposed: "", actions: ["update"] },
+        { address: "a", deposed: "", previous: "", importing: false, actions: ["create"] },
+        { address: "b", deposed: "", previous: "", importing: false, actions: ["update"] },
       ]),
     ).toBeUndefined();
   });
 
   it("a change hidden, an action changed, a deposed object or a duplicate: each named", () => {
     const file = [
-      { address: "db", deposed: "", actions: ["delete"] },
-      { address: "web", deposed: "k1", actions: ["delete"] },
-      { address: "web", deposed: "k1", actions: ["delete"] },
+      { address: "db", deposed: "", previous: "", importing: false, actions: ["delete"] },
+      { address: "web", deposed: "k1", previous: "", importing: false, actions: ["delete"] },
+      { address: "web", deposed: "k1", previous: "", importing: false, actions: ["delete"] },
     ];
     const said = planFileMismatch({ resource_changes: [rc("db", ["no-op"]), rc("web", ["delete"], "k1")] } as never, file);
     expect(said).toContain("the plan file also does db: delete; web (deposed k1): delete");
     expect(said).not.toContain("the JSON shows");
     const swapped = planFileMismatch({ resource_changes: [rc("db", ["update"])] } as never, [
-      { address: "db", deposed: "", actions: ["delete", "create"] },
+      { address: "db", deposed: "", previous: "", importing: false, actions: ["delete", "create"] },
     ]);
     expect(swapped).toContain("the plan file also does db: delete, create; the JSON shows db: update, which the plan file does not");
+  });
+
+  it("a move or an import hidden behind a no-op is named; the same shown matches", () => {
+    const file = [
+      { address: "db2", deposed: "", previous: "db", importing: false, actions: ["no-op"] },
+      { address: "vpc", deposed: "", previous: "", importing: true, actions: ["no-op"] },
+    ];
+    const hidden = planFileMismatch({ resource_changes: [rc("db2", ["no-op"]), rc("vpc", ["no-op"])] } as never, file);
+    expect(hidden).toContain("the plan file also does db2 (moved from db): no-op; vpc (imported): no-op");
+    const shown = {
+      resource_changes: [
+        { address: "db2", previous_address: "db", change: { actions: ["no-op"] } },
+        { address: "vpc", change: { actions: ["no-op"], importing: { id: "vpc-1" } } },
+      ],
+    };
+    expect(planFileMismatch(shown as never, file)).toBeUndefined();
   });
 });
