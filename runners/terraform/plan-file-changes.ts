@@ -65,6 +65,27 @@ const ACTIONS: Record<number, string[]> = {
 
 const FORMAT_VERSION = 3;
 
+/**
+ * The most resource changes read. Each decoded one is an object of ~130 bytes: a tfplan of empty
+ * changes (2 bytes each, a few KiB zipped) would fill the heap, a fault no catch survives (the
+ * job thread, and the server with it). Show's JSON, held to 64 MiB, lists every change in well
+ * over 64 bytes: a plan file with more than this was not what it showed anyway.
+ */
+const MAX_CHANGES = 1_000_000;
+
+/** How many resource changes a tfplan holds (fields 3 as protobuf reads them), counted without decoding any. */
+function countChanges(tfplan: Buffer): number {
+  const r = protobuf.Reader.create(tfplan);
+  let count = 0;
+  while (r.pos < r.len) {
+    // As the decoder reads a tag and skips a field.
+    const tag = r.tag();
+    if (tag === ((3 << 3) | 2)) count++;
+    r.skipType(tag & 7, 0, tag >>> 3);
+  }
+  return count;
+}
+
 interface DecodedPlan {
   version?: number | { toNumber(): number };
   resourceChanges?: { addr?: string; prevRunAddr?: string; deposedKey?: string; change?: { action?: number; importing?: object } }[];
@@ -87,6 +108,9 @@ export async function readPlanFileChanges(planFile: string): Promise<PlanFileRea
   if (!entry) return undefined;
   let plan: DecodedPlan;
   try {
+    const count = countChanges(entry);
+    if (count > MAX_CHANGES)
+      return { ok: false, reason: `its tfplan holds ${count} resource changes, more than Sluice reads (${MAX_CHANGES})` };
     plan = PLAN.decode(entry) as unknown as DecodedPlan;
   } catch (e) {
     return { ok: false, reason: `its tfplan could not be decoded (${errorMessage(e)})` };

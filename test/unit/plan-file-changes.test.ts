@@ -102,6 +102,16 @@ describe("readPlanFileChanges", () => {
     expect(await readPlanFileChanges(await file("wire.tfplan", makeZip([{ name: "tfplan", data }])))).toEqual(deletes);
   });
 
+  it("refuses a tfplan of more changes than show's JSON could list, counted before any is decoded", async () => {
+    // 2 bytes an empty change: 20 million of them fill a 512 MiB heap from a 39 KiB zip (fatal).
+    const count = 1_000_001;
+    const data = Buffer.alloc(2 + 2 * count);
+    data.set([0x08, 3]);
+    for (let i = 0; i < count; i++) data[2 + 2 * i] = 0x1a;
+    const read = await readPlanFileChanges(await file("many.tfplan", makeZip([{ name: "tfplan", data }])));
+    expect(read).toEqual({ ok: false, reason: "its tfplan holds 1000001 resource changes, more than Sluice reads (1000000)" });
+  });
+
   it("a file that is no zip is no local plan file; a broken tfplan or another format version is a reason", async () => {
     expect(await readPlanFileChanges(await file("cloud.tfplan", Buffer.from('{"remote_plan_format":1}')))).toBeUndefined();
     expect(await readPlanFileChanges(await file("nozip.tfplan", makeZip([{ name: "other", data: Buffer.from("x") }])))).toBeUndefined();
