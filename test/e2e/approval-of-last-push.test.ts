@@ -36,10 +36,22 @@ async function alicesPr(h: Harness) {
 }
 
 /** A push to the PR by `sender`, and its autoplan done. */
+/**
+ * Past the second of a push that just happened: GitHub's times are whole seconds, and an /apply
+ * written in the head's second counts as written before it (the careful side of a tie), refused
+ * for that. The tests write theirs later, so each tests what it names.
+ */
+async function pastPushSecond(): Promise<void> {
+  const at = Math.floor(Date.now() / 1000);
+  while (Math.floor(Date.now() / 1000) <= at) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function push(h: Harness, pr: { repo: Repo; number: number; state: string }, count: number, sender: string) {
   const files = { "net/main.tf": statefulProject("net", pr.state, count) };
   const pushed = await h.sim.pushToPullRequest(pr.repo, pr.number, files, { sender });
+  const past = pastPushSecond();
   await completed(h, pr.repo, pushed.headSha);
+  await past;
   return pushed.headSha;
 }
 
@@ -143,6 +155,7 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     h.sim.setWebhookTarget("http://127.0.0.1:9"); // bob's push's webhook is lost
     const files = { "net/main.tf": statefulProject("net", state, 2) };
     const pushed = await h.sim.pushToPullRequest(repo, pr.number, files, { sender: "bob" });
+    await pastPushSecond();
     h.sim.setWebhookTarget(h.app.url);
     await comment(h, repo, pr.number, "alice", "/plan");
     await h.sim.approve(repo, pr.number, "bob");
@@ -161,6 +174,7 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     h.sim.setWebhookTarget("http://127.0.0.1:9"); // bob's push's webhook is lost
     const files = { "net/main.tf": statefulProject("net", state, 2) };
     const pushed = await h.sim.pushToPullRequest(repo, pr.number, files, { sender: "bob", commitBy: "bob" });
+    await pastPushSecond();
     h.sim.setWebhookTarget(h.app.url);
     h.sim.serveWithoutActivity(true);
     try {
@@ -211,6 +225,7 @@ describe("an approval of the most recent push, on /apply and /import", () => {
     const pr = await h.sim.openPullRequest(repo, { head: "grow", author: "alice", draft: true });
     // The draft gets no autoplan: the push's event makes no job, yet who pushed is kept.
     const pushed = await h.sim.pushToPullRequest(repo, pr.number, { "net/main.tf": statefulProject("net", state, 2) }, { sender: "bob" });
+    await pastPushSecond();
     await h.sim.markReadyForReview(repo, pr.number, { user: "alice" });
     await completed(h, repo, pushed.headSha);
     await h.sim.approve(repo, pr.number, "bob");
