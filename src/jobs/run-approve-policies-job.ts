@@ -16,6 +16,8 @@ import { ALLOWED } from "../policy/decision.js";
 import { isAgent } from "../policy/is-agent.js";
 import { baseSettingsOf } from "../repo-reading/trusted-settings.js";
 import { teamsOf } from "../authorization/policy-owners.js";
+import { headPushFacts } from "../authorization/head-push-facts.js";
+import { pushedHead } from "../model/head-push.js";
 import type { PullRequestInfo } from "../model/pull-request.js";
 import type { PlanRecord, Store } from "../store/store.js";
 import { identicalEarlierPlans } from "../policy/approvals-from.js";
@@ -59,7 +61,11 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
       "-1",
     );
   const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
-  const self = actor.toLowerCase() === pr.author.toLowerCase();
+  // Their own change: the pull request's, or the head's they pushed to another's (as reviews'
+  // `approved` does not count the head's pusher).
+  const self =
+    actor.toLowerCase() === pr.author.toLowerCase() ||
+    pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor);
   const lines: string[] = [];
   let approved = 0;
   let refused = 0;

@@ -21,7 +21,9 @@ export function describePolicyApproval(
     );
   }
   for (const name of sets.selfBlocked)
-    parts.push(`not approved ${inlineCode(name)}: its owners may not approve their own pull request (\`prevent_self_approve\`)`);
+    parts.push(
+      `not approved ${inlineCode(name)}: its owners may not approve their own pull request, nor a head they pushed (\`prevent_self_approve\`)`,
+    );
   if (status.passed) return [...parts, "policies pass now: `/apply` may proceed"];
   for (const b of status.blocking) {
     if (b.reason === "failed") parts.push(`${inlineCode(b.name)} has ${b.approvals}/${b.needed} policy approvals`);

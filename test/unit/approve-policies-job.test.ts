@@ -95,8 +95,22 @@ describe("/approve_policies on the fakes", () => {
     deps.vcs.teams.set("acme/security", ["alice"]);
     deps.vcs.permissions.set("alice", "write");
     const alice = await run("alice");
-    expect(alice).toContain("not approved `b`: its owners may not approve their own pull request (`prevent_self_approve`)");
+    expect(alice).toContain(
+      "not approved `b`: its owners may not approve their own pull request, nor a head they pushed (`prevent_self_approve`)",
+    );
     expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b" }] });
+  });
+
+  it("prevent_self_approve: an owner who pushed the head of another's pull request cannot approve that set; another owner can", async () => {
+    const { deps, run, fact } = await setup(failed("a", "b"));
+    deps.vcs.teams.set("acme/security", ["carol", "dave"]);
+    const pr = await deps.vcs.pullRequest({ owner: "acme", name: "infra" }, 1);
+    await deps.store.recordHeadPush("acme/infra", 1, pr.headSha, "carol", new Date().toISOString());
+    expect(await run("carol")).toContain("not approved `b`: its owners may not approve their own pull request, nor a head they pushed");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }, { name: "b", approvals: 0 }] });
+    // Control: an owner who did not push it approves.
+    expect(await run("dave")).toContain("@dave approved 1 failed policy set");
+    expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
   });
 
   it("--clear-policy-approval needs write access and forgets the approvals of the current plans", async () => {
