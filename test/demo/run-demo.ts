@@ -43,6 +43,21 @@ function lastBotComment(h: Harness, repo: Repo, pr: number): string {
   );
 }
 
+/** A job's comment says ⏳ queued or 🔄 running until it ends. */
+const unsettled = (body: string) => body.includes("⏳ queued") || body.includes("🔄 running");
+
+/**
+ * Sluice's last comment on a pull request once it no longer says queued or running: a job
+ * completes its check a moment before it edits its comment.
+ */
+async function settledBotComment(h: Harness, repo: Repo, pr: number): Promise<string> {
+  await h.sim.waitFor(() => !unsettled(lastBotComment(h, repo, pr)), {
+    timeoutMs: 60_000,
+    message: `Sluice's comment on #${pr} still says queued or running after 60 s`,
+  });
+  return lastBotComment(h, repo, pr);
+}
+
 /** Stops the demo with what Sluice posted when a step did not end as expected. */
 function expectStep(ok: boolean, what: string, h: Harness, repo: Repo, pr: number): void {
   if (ok) return;
@@ -98,7 +113,7 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
     repo,
     pr.number,
   );
-  const planComment = lastBotComment(h, repo, pr.number);
+  const planComment = await settledBotComment(h, repo, pr.number);
   expectStep(!planComment.includes("dns"), "the plan touched dns/, which the PR does not change", h, repo, pr.number);
   line(`   sluice/plan: ${plan.conclusion} — ${plan.output.title ?? ""}; dns was left alone.`);
 
@@ -107,7 +122,7 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
   await h.sim.pushBranch(repo, { branch: "network-tags", files: { "network/main.tf": statefulProject("vpc", state, 2) } });
   const other = await h.sim.openPullRequest(repo, { head: "network-tags", author: "carol", title: "Tag the network" });
   const locked = await completedCheck(h, repo, other.headSha, "sluice/plan");
-  const lockedComment = lastBotComment(h, repo, other.number);
+  const lockedComment = await settledBotComment(h, repo, other.number);
   // Sluice puts a zero-width space after `#` in text so GitHub does not link or notify.
   const lockedBy = new RegExp(`locked by #\u200b?${pr.number}\\b`);
   expectStep(lockedBy.test(lockedComment), `#${other.number} was not told who holds the lock`, h, repo, other.number);
@@ -117,7 +132,7 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
   line(`3. bob comments /apply on #${pr.number} before anyone approved it.`);
   await h.sim.comment(repo, pr.number, { user: "bob", body: "/apply" });
   const refused = await completedCheck(h, repo, pr.headSha, "sluice/apply");
-  const refusal = lastBotComment(h, repo, pr.number);
+  const refusal = await settledBotComment(h, repo, pr.number);
   expectStep(
     refused.conclusion === "failure" && refusal.includes("approval"),
     "the unapproved /apply was not refused for the missing approval",
@@ -168,6 +183,7 @@ async function walkThroughWith(h: Harness, state: string): Promise<void> {
   );
 
   for (const number of [pr.number, other.number]) {
+    await settledBotComment(h, repo, number);
     for (const c of h.sim.comments(repo, number)) {
       line();
       line(`──────── #${number}: comment by @${c.user} ${c.history.length > 1 ? `(edited ${c.history.length - 1} times)` : ""}`);
