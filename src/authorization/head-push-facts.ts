@@ -45,6 +45,24 @@ export async function headPushFacts(
   return { sha, known: false, standIns: await vcs.commitUsers(repo, sha) };
 }
 
+/**
+ * Whose code a pull request's head is, for a job no person asked for (a lock released, a head the
+ * heal found): its author and the head's pushers as headPushFacts finds them: heard, else named
+ * by GitHub's branch activity, else the commit's author and committer standing in.
+ */
+export async function headCodeUsers(
+  store: Parameters<typeof headPushFacts>[0],
+  vcs: Parameters<typeof headPushFacts>[1],
+  repo: RepoRef,
+  pr: Pick<PullRequestInfo, "number" | "headSha" | "headRef" | "headRepo" | "author">,
+): Promise<string[]> {
+  // Asked as for an approval the author gives: a head back by a push not heard is read too.
+  const push = await headPushFacts(store, vcs, repo, pr, [pr.author]);
+  const pushers = push.known ? push.pushers : push.standIns;
+  const seen = new Set<string>();
+  return [pr.author, ...pushers].filter((u) => !seen.has(u.toLowerCase()) && seen.add(u.toLowerCase()));
+}
+
 /** Those heard of and those the branch's activity names, all pushers (the activity's first, as before). */
 function withPushers(heard: Extract<HeadPush, { known: true }>, moved: BranchPushes): HeadPush {
   return {

@@ -1,6 +1,7 @@
 import { createProjectRunner } from "../tool-runs/project-runner.js";
 import { everyoneMayPlan } from "../authorization/change-control-facts.js";
 import { queuedBySluice } from "./queued-by-sluice.js";
+import { headCodeUsers } from "../authorization/head-push-facts.js";
 import type { JobContext } from "../job-context/job-context.js";
 import type { JobDeps } from "../job-context/job-deps.js";
 import { offersApply } from "../job-output/check-actions.js";
@@ -194,11 +195,10 @@ async function planEachProject(
     actor: spec.actor,
     inputs,
   };
-  // An autoplan Sluice queued itself (a lock released) runs the head as it is now: the author's
-  // code, and that of whoever pushed it (one the rule refused may have pushed to a waiting PR).
-  const planners = queuedBySluice(job)
-    ? [pr.author, ...(await deps.store.headPushers(repoFullName(repo), pr.number, pr.headSha))]
-    : [spec.actor];
+  // An autoplan Sluice queued itself (a lock released, a head the heal found) runs the head as it
+  // is now: the author's code, and that of whoever pushed it (one the rule refused may have pushed
+  // to a waiting PR, its push heard or not).
+  const planners = queuedBySluice(job) ? await headCodeUsers(deps.store, vcs, repo, pr) : [spec.actor];
   const results = await runProjects({
     deps,
     job,

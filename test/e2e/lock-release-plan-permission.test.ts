@@ -61,6 +61,25 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
     expect(replanned.output.summary ?? "").toContain("@\u200bmallory is not one of them");
   });
 
+  it("a head whose push Sluice never heard: GitHub's branch activity names mallory, and the released lock's plan asks her too", async () => {
+    for (const u of ["carol", "dave", "mallory"]) h.sim.setPermission("acme/lock-release-lost", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-lost", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // mallory's push reaches GitHub, its webhook never reaches Sluice.
+    h.sim.setWebhookTarget("http://127.0.0.1:9");
+    const pushed = await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 4) }, pusher: "mallory" });
+    h.sim.setWebhookTarget(h.app.url);
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    const replanned = await completed(h, repo, pushed, "sluice/plan");
+    expect(replanned.conclusion).toBe("failure");
+    expect(replanned.output.summary ?? "").toContain("@\u200bmallory is not one of them");
+  });
+
   it("control: the rule still refuses an author it does not list", async () => {
     h.sim.setPermission("acme/lock-release-alice", "alice", "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-alice", files: { "prod/main.tf": tfProject("prod", 1) } });

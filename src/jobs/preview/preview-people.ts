@@ -6,6 +6,7 @@ import { repoFullName } from "../../model/repo.js";
 import type { Decision } from "../../policy/decision.js";
 import type { VcsClient } from "../../vcs/vcs-client.js";
 import { queuedBySluice } from "../queued-by-sluice.js";
+import { headCodeUsers } from "../../authorization/head-push-facts.js";
 
 export type PreviewPeople = { ok: true; actor: string; allowed: Decision } | { ok: false; notice: string };
 
@@ -33,7 +34,7 @@ export async function previewPeople(
       notice: "No preview: this pull request comes from a fork, and a preview applies its code (server setting `previews_from_forks`).",
     };
   }
-  const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, job, pr) : job.spec.actor;
+  const actor = queuedBySluice(job) ? await pusherOrAuthor(deps, vcs, job, pr) : job.spec.actor;
   const as = (login: string) => ({ ...job, spec: { ...job.spec, actor: login, grant: undefined } }) as Job;
   const asker = byCommand ?? (await authorizeCommand(vcs, deps, actor === job.spec.actor ? job : as(actor), "preview", "write"));
   const author =
@@ -46,8 +47,8 @@ export async function previewPeople(
   return { ok: false, notice: `No preview: ${why.join("; ")}.` };
 }
 
-/** Who a sync Sluice queued acts for: a heard pusher of the head other than its author, else the author. */
-async function pusherOrAuthor(deps: Pick<JobDeps, "store">, job: Job, pr: PullRequestInfo): Promise<string> {
-  const pushers = await deps.store.headPushers(repoFullName(job.target.repo), pr.number, pr.headSha);
-  return pushers.find((p) => p.toLowerCase() !== pr.author.toLowerCase()) ?? pr.author;
+/** Who a sync Sluice queued acts for: a pusher of the head other than its author (heard or not), else the author. */
+async function pusherOrAuthor(deps: Pick<JobDeps, "store">, vcs: VcsClient, job: Job, pr: PullRequestInfo): Promise<string> {
+  const [, pusher] = await headCodeUsers(deps.store, vcs, job.target.repo, pr);
+  return pusher ?? pr.author;
 }
