@@ -32,7 +32,7 @@ export function pullRequestCommentToJob(p: Payload, actor: string, settings: Ing
     return { job: { target, spec: { kind: "reply", body: "invalid", reason, commentId, actor: by } } };
   }
   if (cmd.kind === "help") return { job: { target, spec: { kind: "reply", body: "help", commentId, actor: by } } };
-  const spec = pullRequestCommandSpec(cmd, writtenComment(p, commentId, by), viaAtlantis);
+  const spec = pullRequestCommandSpec(cmd, writtenComment(p, commentId, by), viaAtlantis, user?.id);
   return spec ? { job: { target, spec } } : { ignore: "unknown command kind" };
 }
 
@@ -50,7 +50,7 @@ function writtenComment(p: Payload, commentId: number, actor: string) {
 type Written = ReturnType<typeof writtenComment>;
 
 /** A pull request comment's command, help aside, as the job it asks for. */
-function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlantis: boolean): JobSpec | undefined {
+function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlantis: boolean, actorId?: number): JobSpec | undefined {
   switch (cmd.kind) {
     case "plan":
       return { kind: "plan", trigger: "comment", command: cmd, ...said, viaAtlantis };
@@ -69,7 +69,8 @@ function pullRequestCommandSpec(cmd: Command, { said, dated }: Written, viaAtlan
       return { kind: "preview", action, project: filter.project, extendMs, ...said };
     }
     case "approve_policies":
-      return { kind: "approve_policies", command: cmd, ...dated, viaAtlantis };
+      // Its id too: the head's pusher, heard by id, may comment under a login renamed since.
+      return { kind: "approve_policies", command: cmd, ...dated, ...(Number.isSafeInteger(actorId) ? { actorId } : {}), viaAtlantis };
     case "unlock":
       return { kind: "unlock", command: cmd, ...dated, viaAtlantis };
     default:

@@ -26,7 +26,7 @@ export interface Payload {
   ref?: string;
   deleted?: boolean;
   after?: string;
-  comment?: { id?: number; body?: string; created_at?: string; user?: { login?: string; type?: string } };
+  comment?: { id?: number; body?: string; created_at?: string; user?: { login?: string; id?: number; type?: string } };
   check_run?: CheckPayload & { name?: string; external_id?: string | null };
   check_suite?: CheckPayload;
   requested_action?: { identifier?: string };

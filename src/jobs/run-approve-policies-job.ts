@@ -62,10 +62,10 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     );
   const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
   // Their own change: the pull request's, or the head's they pushed to another's (as reviews'
-  // `approved` does not count the head's pusher).
+  // `approved` does not count the head's pusher), by account id where known: a login is renamed at will.
   const self =
     actor.toLowerCase() === pr.author.toLowerCase() ||
-    pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor);
+    pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor, spec.actorId);
   const lines: string[] = [];
   let approved = 0;
   let refused = 0;

@@ -136,6 +136,8 @@ export type JobSpec =
       /** When the comment was written (GitHub's `created_at`): a redelivery's job is stored later. */
       commentAt?: string;
       actor: string;
+      /** The commenter's GitHub account id: a login renamed since their push is still the pusher. */
+      actorId?: number;
       viaAtlantis?: boolean;
     }
   | {
