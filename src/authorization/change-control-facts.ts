@@ -69,6 +69,11 @@ export async function projectPermission(
   );
 }
 
+/** Whether a `permissions` rule names who may plan the project: else anyone may, and who they are need not be found. */
+export function asksWhoPlans(deps: Pick<JobDeps, "config">, project: TrustedIdentity): boolean {
+  return deps.config.permissions.some((r) => r.plan !== undefined && ruleCovers(r.match, project, "restrict"));
+}
+
 /**
  * Whether everyone whose code or request a plan is (a PR's author, who pushed or queued it) may
  * plan the project: the first refusal, else allowed. Each login is asked once.
@@ -79,7 +84,7 @@ export async function everyoneMayPlan(
   project: TrustedIdentity,
   logins: readonly string[],
 ): Promise<Decision> {
-  if (deps.config.permissions.length === 0) return ALLOWED;
+  if (!asksWhoPlans(deps, project)) return ALLOWED;
   const asked = new Set<string>();
   for (const login of logins) {
     if (!login || asked.has(login.toLowerCase())) continue;

@@ -1,5 +1,5 @@
 import { createProjectRunner } from "../tool-runs/project-runner.js";
-import { everyoneMayPlan } from "../authorization/change-control-facts.js";
+import { asksWhoPlans, everyoneMayPlan } from "../authorization/change-control-facts.js";
 import { queuedBySluice } from "./queued-by-sluice.js";
 import { headCodeUsers } from "../authorization/head-push-facts.js";
 import type { JobContext } from "../job-context/job-context.js";
@@ -197,8 +197,10 @@ async function planEachProject(
   };
   // An autoplan Sluice queued itself (a lock released, a head the heal found) runs the head as it
   // is now: the author's code, and that of whoever pushed it (one the rule refused may have pushed
-  // to a waiting PR, its push heard or not).
-  const planners = queuedBySluice(job) ? await headCodeUsers(deps.store, vcs, repo, pr) : [spec.actor];
+  // to a waiting PR, its push heard or not). Found only where a rule asks who plans: finding them
+  // may read the branch's activity and the commit on GitHub.
+  const asked = t.order.waves.flat().some((p) => asksWhoPlans(deps, settings.identityOf(p)));
+  const planners = !queuedBySluice(job) ? [spec.actor] : asked ? await headCodeUsers(deps.store, vcs, repo, pr) : [pr.author];
   const results = await runProjects({
     deps,
     job,

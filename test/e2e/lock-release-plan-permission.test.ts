@@ -80,6 +80,22 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
     expect(replanned.output.summary ?? "").toContain("@\u200bmallory is not one of them");
   });
 
+  it("a project no rule names who plans: the released lock's plan reads no branch activity to find the head's pusher", async () => {
+    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-stage", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-stage", files: { "stage/main.tf": tfProject("stage", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "stage/main.tf": tfProject("stage", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    await h.sim.pushBranch(repo, { branch: "second", files: { "stage/main.tf": tfProject("stage", 3) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    const activity = () => h.sim.calls.filter((c) => c.path === `/repos/${repo.fullName}/activity`).length;
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    const replanned = await completed(h, repo, pr.headSha, "sluice/plan", 2);
+    expect(replanned.conclusion).toBe("success");
+    expect(activity()).toBe(0);
+  });
+
   it("control: the rule still refuses an author it does not list", async () => {
     h.sim.setPermission("acme/lock-release-alice", "alice", "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-alice", files: { "prod/main.tf": tfProject("prod", 1) } });
