@@ -58,10 +58,15 @@ export async function headCodeUsers(
 ): Promise<string[]> {
   // Asked as for an approval the author gives: a head back by a push not heard is read too.
   const push = await headPushFacts(store, vcs, repo, pr, [pr.author]);
-  const pushers = push.known ? push.pushers : push.standIns;
+  // GitHub commits what its web editor saves as `web-flow`, an account no one pushes with (the
+  // commit's author made it): asked as a planner, it would refuse every such head.
+  const pushers = push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
   const seen = new Set<string>();
   return [pr.author, ...pushers].filter((u) => !seen.has(u.toLowerCase()) && seen.add(u.toLowerCase()));
 }
+
+/** The account GitHub signs web-editor and merge-button commits with (github.com/web-flow). */
+const GITHUB_WEB_COMMITTER = "web-flow";
 
 /** Those heard of and those the branch's activity names, all pushers (the activity's first, as before). */
 function withPushers(heard: Extract<HeadPush, { known: true }>, moved: BranchPushes): HeadPush {

@@ -80,6 +80,23 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
     expect(replanned.output.summary ?? "").toContain("@\u200bmallory is not one of them");
   });
 
+  it("a fork's head carol saved in GitHub's web editor (committed by web-flow), its push never heard: the released lock's plan asks carol, not web-flow", async () => {
+    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-web", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-web", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    const edited = await h.sim.pushBranch(repo, { branch: "patch-1", files: { "prod/main.tf": tfProject("prod", 3) } });
+    repo.commitUsers ??= new Map();
+    repo.commitUsers.set(edited, { author: "carol", committer: "web-flow" });
+    const pr = await h.sim.openPullRequest(repo, { head: "patch-1", author: "carol", headRepo: "carol/lock-release-web" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    const replanned = await completed(h, repo, pr.headSha, "sluice/plan", 2);
+    expect(replanned.output.summary ?? "").not.toContain("web-flow");
+    expect(replanned.conclusion).toBe("success");
+  });
+
   it("a project no rule names who plans: the released lock's plan reads no branch activity to find the head's pusher", async () => {
     for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-stage", u, "write");
     const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-stage", files: { "stage/main.tf": tfProject("stage", 1) } });

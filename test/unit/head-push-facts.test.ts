@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { headPushFacts } from "../../src/authorization/head-push-facts.js";
+import { headCodeUsers, headPushFacts } from "../../src/authorization/head-push-facts.js";
 import { fakeJobDeps } from "../fakes/fake-job-deps.js";
 
 // Who pushed a head: heard from `synchronize`, else GitHub's repository activity of the head
@@ -86,5 +86,16 @@ describe("headPushFacts: another pull request's push of the same commit", () => 
       pushers: ["dave"],
       pusherIds: [44],
     });
+  });
+});
+
+describe("headCodeUsers: whose code a head Sluice plans itself is", () => {
+  it("a fork's head no push of which was heard: its author and the commit's, not GitHub's web committer; control: another committer is asked", async () => {
+    const deps = await fakeJobDeps();
+    const fork = { ...pr, headRepo: "carol/infra", author: "carol" };
+    deps.vcs.commitLogins.set(HEAD, ["carol", "web-flow"]);
+    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual(["carol"]);
+    deps.vcs.commitLogins.set(HEAD, ["carol", "mallory"]);
+    expect(await headCodeUsers(deps.store, deps.vcs, repo, fork)).toEqual(["carol", "mallory"]);
   });
 });
