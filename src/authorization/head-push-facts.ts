@@ -58,9 +58,13 @@ export async function headCodeUsers(
 ): Promise<string[]> {
   // Asked as for an approval the author gives: a head back by a push not heard is read too.
   const push = await headPushFacts(store, vcs, repo, pr, [pr.author]);
+  // This PR's own pushers (heard, or just learned from its branch's activity) where there are any:
+  // another PR's push of the same commit moved no branch of this one (anyone can push any commit
+  // to a fork's PR), and asked as a planner it would refuse this PR's plan.
+  const own = push.known ? await store.headPushers(repoFullName(repo), pr.number, pr.headSha) : [];
   // GitHub commits what its web editor saves as `web-flow`, an account no one pushes with (the
   // commit's author made it): asked as a planner, it would refuse every such head.
-  const pushers = push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
+  const pushers = own.length ? own : push.known ? push.pushers : push.standIns.filter((u) => u.toLowerCase() !== GITHUB_WEB_COMMITTER);
   const seen = new Set<string>();
   return [pr.author, ...pushers].filter((u) => !seen.has(u.toLowerCase()) && seen.add(u.toLowerCase()));
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tfProject } from "../support/harness.js";
-import { bot, completed } from "./trust-holes-support.js";
+import { bot, completed, FINAL } from "./trust-holes-support.js";
 
 /**
  * A pull request whose plan waited for another's lock "will be planned again when the lock is
@@ -95,6 +95,32 @@ describe("the autoplan Sluice queues when a lock is released", { timeout: 300_00
     const replanned = await completed(h, repo, pr.headSha, "sluice/plan", 2);
     expect(replanned.output.summary ?? "").not.toContain("web-flow");
     expect(replanned.conclusion).toBe("success");
+  });
+
+  it("mallory pushes carol's head commit to a fork's pull request of her own: the released lock's plan of carol's asks carol, not mallory", async () => {
+    for (const u of ["carol", "dave"]) h.sim.setPermission("acme/lock-release-copy", u, "write");
+    const repo = await h.sim.createRepo({ owner: "acme", name: "lock-release-copy", files: { "prod/main.tf": tfProject("prod", 1) } });
+    await h.sim.pushBranch(repo, { branch: "first", files: { "prod/main.tf": tfProject("prod", 2) } });
+    const holder = await h.sim.openPullRequest(repo, { head: "first", author: "dave" });
+    await completed(h, repo, holder.headSha, "sluice/plan");
+    await h.sim.pushBranch(repo, { branch: "second", files: { "prod/main.tf": tfProject("prod", 3) } });
+    const pr = await h.sim.openPullRequest(repo, { head: "second", author: "carol" });
+    await completed(h, repo, pr.headSha, "sluice/plan");
+    // Anyone can fetch a public commit and push it to their fork: mallory's PR's head is carol's.
+    await h.sim.pushBranch(repo, { branch: "copy", files: { "README.md": "fork\n" } });
+    const copy = await h.sim.openPullRequest(repo, { head: "copy", author: "mallory", headRepo: "mallory/lock-release-copy" });
+    await h.sim.forcePushPullRequest(repo, copy.number, pr.headSha, { sender: "mallory" });
+    // Her plan of it (refused: the rule does not list her) is the second on that commit.
+    await completed(h, repo, pr.headSha, "sluice/plan", 2);
+    const said = bot(h, repo, pr.number).length;
+    await h.sim.closePullRequest(repo, holder.number, { user: "dave" });
+    const replanned = () =>
+      bot(h, repo, pr.number)
+        .slice(said)
+        .find((c) => FINAL.test(c.body))?.body;
+    await h.sim.waitFor(() => replanned() !== undefined, { message: "carol's PR was not planned again", timeoutMs: 120_000 });
+    expect(replanned()).not.toContain("mallory");
+    expect(replanned()).toContain("✅");
   });
 
   it("a project no rule names who plans: the released lock's plan reads no branch activity to find the head's pusher", async () => {
