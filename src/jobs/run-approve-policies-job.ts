@@ -62,10 +62,12 @@ export async function runApprovePoliciesJob(ctx: JobContext<SpecOf<"approve_poli
     );
   const memberOf = await teamsOf(vcs, rules, job.target.repo.owner, actor);
   // Their own change: the pull request's, or the head's they pushed to another's (as reviews'
-  // `approved` does not count the head's pusher), by account id where known: a login is renamed at will.
+  // `approved` does not count the head's pusher), by account id where known: a login is renamed at
+  // will. The pusher is looked for (on GitHub too) only where a set asks.
   const self =
     actor.toLowerCase() === pr.author.toLowerCase() ||
-    pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor, spec.actorId);
+    (rules.some((r) => r.preventSelfApprove) &&
+      pushedHead(await headPushFacts(deps.store, vcs, job.target.repo, pr, [actor]), actor, spec.actorId));
   const lines: string[] = [];
   let approved = 0;
   let refused = 0;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runJob } from "../../src/jobs/run-job.js";
 import { planPolicyFact } from "../../src/authorization/plan-policy-fact.js";
 import type { PolicyCheck } from "../../src/model/policy-check.js";
@@ -111,6 +111,19 @@ describe("/approve_policies on the fakes", () => {
     // Control: an owner who did not push it approves.
     expect(await run("dave")).toContain("@dave approved 1 failed policy set");
     expect(await fact()).toMatchObject({ passed: false, blocking: [{ name: "a" }] });
+  });
+
+  it("no set prevents self-approval: who pushed the head is not looked for on GitHub; control: where one does, it is", async () => {
+    const { deps, run } = await setup(failed("a"));
+    const activity = vi.spyOn(deps.vcs, "branchPushesOf");
+    const commits = vi.spyOn(deps.vcs, "commitUsers");
+    const sets = (deps.config.policies as { policy_sets: { prevent_self_approve: boolean }[] }).policy_sets;
+    for (const set of sets) set.prevent_self_approve = false;
+    expect(await run("sec")).toContain("@sec approved 1 failed policy set");
+    expect(activity.mock.calls.length + commits.mock.calls.length).toBe(0);
+    for (const set of sets) set.prevent_self_approve = true;
+    await run("sec");
+    expect(activity.mock.calls.length + commits.mock.calls.length).toBeGreaterThan(0);
   });
 
   it("--clear-policy-approval needs write access and forgets the approvals of the current plans", async () => {
