@@ -123,7 +123,11 @@ describe("eventToJob and server-side switches", () => {
 
   it("/approve_policies carries the commenter's account id: the head's pusher is known by it under a login renamed since", () => {
     const p = comment("/approve_policies");
-    const d = eventToJob("issue_comment", { ...p, comment: { ...p.comment, user: { ...p.comment.user, id: 42 } } }, { autoplanDrafts: false });
+    const d = eventToJob(
+      "issue_comment",
+      { ...p, comment: { ...p.comment, user: { ...p.comment.user, id: 42 } } },
+      { autoplanDrafts: false },
+    );
     expect("job" in d ? d.job.spec : undefined).toMatchObject({ kind: "approve_policies", actor: "bob", actorId: 42 });
   });
 });
