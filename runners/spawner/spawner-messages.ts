@@ -1,15 +1,8 @@
+import type { SpawnRequest } from "./spawner.js";
+
 /** What the app asks of its spawner process (runners/spawner/spawner.py); a message's `data` travels as its frame's payload (spawner-frames.ts). */
 export type ToSpawner =
-  | {
-      type: "spawn";
-      id: number;
-      file: string;
-      args: string[];
-      cwd: string;
-      env: Record<string, string>;
-      stdin: boolean;
-      stdoutFile?: string;
-    }
+  | ({ type: "spawn"; id: number } & SpawnRequest)
   | { type: "stdin"; id: number; data: Buffer }
   | { type: "stdin-end"; id: number };
 
