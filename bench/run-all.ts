@@ -21,6 +21,7 @@ import { type Figure, formatFigure, missedBeyondNoise } from "./support/figure.j
 import { goalsTable } from "./support/goals.js";
 import { load1, machineInfo } from "./support/machine-info.js";
 import { writeResults } from "./support/write-results.js";
+import { errorMessage } from "../src/util/errors.js";
 
 const BENCHES: [string, (opts: BenchOptions) => Promise<Figure[]>][] = [
   ["rendering", rendering],
@@ -68,19 +69,23 @@ async function main(): Promise<boolean> {
         console.log(formatFigure(f));
       }
     } catch (e) {
-      const message = `${name}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2_000);
+      const message = `${name}: ${errorMessage(e)}`.slice(0, 2_000);
       errors.push(message);
       console.log(`${name.padEnd(34)}  ERROR  ${message}`);
     }
   }
   const minutes = (performance.now() - t0) / 60_000;
-  const file = join(import.meta.dirname, "results", "latest.md");
-  await writeResults(file, { startedAt, minutes, quick: opts.quick, machine, loadAtStart, loadAtEnd: load1(), figures, errors });
+  // A subset's figures stay on stdout: latest.md is the last whole run, the one the docs cite.
+  const whole = only.length === 0;
+  if (whole) {
+    const file = join(import.meta.dirname, "results", "latest.md");
+    await writeResults(file, { startedAt, minutes, quick: opts.quick, machine, loadAtStart, loadAtEnd: load1(), figures, errors });
+  }
   const missed = figures.filter((f) => f.verdict === "MISS").length;
   const beyondNoise = figures.filter(missedBeyondNoise);
   console.log(`\n${goalsTable(figures)}\n`);
   console.log(
-    `# ${figures.length} figures, ${missed} missed (${beyondNoise.length} by more than their measured noise), ${errors.length} errors, ${minutes.toFixed(1)} min; written to bench/results/latest.md`,
+    `# ${figures.length} figures, ${missed} missed (${beyondNoise.length} by more than their measured noise), ${errors.length} errors, ${minutes.toFixed(1)} min; ${whole ? "written to bench/results/latest.md" : "a subset: bench/results/latest.md left as it was"}`,
   );
   // The budget: a figure past its goal by more than the noise its run measured, or a benchmark
   // that could not finish, fails the run.
