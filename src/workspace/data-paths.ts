@@ -29,6 +29,8 @@ export const dataPaths = {
   previewData: (dataDir: string, repo: RepoRef, pr: number, project: { dir: string; workspace: string; name: string }) =>
     join(dataDir, "previews", slug(repo), String(pr), projectSlug(project.dir, project.workspace, project.name)),
   cliConfig: (dataDir: string) => join(dataDir, "terraformrc"),
+  /** Sluice's own short-lived files (a commit's file list); what a dead process left is swept (scratch-files.ts). */
+  scratch: (dataDir: string) => join(dataDir, "scratch"),
   /** Space held back for the store when the volume fills (see DiskReserve). */
   reserve: (dataDir: string) => join(dataDir, "reserve"),
   pluginCache: (dataDir: string) => join(dataDir, "plugin-cache"),

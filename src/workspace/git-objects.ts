@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec } from "../../runners/exec.js";
-import { GIT_ENV, gitArgv } from "./git-command.js";
 import { GitError, GitOutputCut } from "./git-error.js";
+import { createRunGit } from "./run-git.js";
 
 /**
  * Reads of a mirror's objects for big repos: a commit's file list, many files in one batch, and
@@ -14,6 +13,8 @@ import { GitError, GitOutputCut } from "./git-error.js";
 export interface GitObjectOptions {
   timeoutMs: number;
   redact: (s: string) => string;
+  /** Where a commit's file list is written for its read (default: the OS's temp dir). */
+  scratchDir?: string;
 }
 
 export interface TreeListing {
@@ -42,22 +43,9 @@ const TEMPLATE_READ = String.raw`(file|dirname)[a-z0-9]*\s*\([^)]*\.\.`;
  */
 const LISTING_MAX = 256 * 1024 * 1024;
 
-/** Always on the mirror by name, with git's settings pinned (git-command.ts). */
-async function git(mirror: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0], stdoutFile?: string) {
-  const r = await exec("git", gitArgv(mirror, args), {
-    cwd: mirror,
-    env: GIT_ENV,
-    timeoutMs: opts.timeoutMs,
-    redact: opts.redact,
-    input,
-    ...(stdoutFile === undefined ? {} : { stdoutFile }),
-  });
-  if (r.exitCode === null || !okCodes.includes(r.exitCode)) {
-    throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
-  }
-  // Part of a listing or of the files read would pass for all of them: files missed, never said.
-  if (r.outputCut) throw new GitOutputCut(args[0] ?? "");
-  return r.stdout;
+/** Always on the mirror by name, with git's settings pinned (run-git.ts). */
+async function git(mirror: string, args: string[], opts: GitObjectOptions, input?: string, okCodes = [0]): Promise<string> {
+  return (await createRunGit(opts)(mirror, args, { input, okCodes })).stdout;
 }
 
 /**
@@ -66,11 +54,13 @@ async function git(mirror: string, args: string[], opts: GitObjectOptions, input
  * than git's own run).
  */
 export async function listTree(mirror: string, sha: string, opts: GitObjectOptions): Promise<TreeListing> {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-listing-"));
+  const scratch = opts.scratchDir ?? tmpdir();
+  await mkdir(scratch, { recursive: true });
+  const dir = await mkdtemp(join(scratch, "listing-"));
   let out: string;
   try {
     const file = join(dir, "ls-tree");
-    await git(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], opts, undefined, [0], file);
+    await createRunGit(opts)(mirror, ["ls-tree", "-r", "-z", "--full-tree", sha], { stdoutFile: file });
     const { size } = await stat(file);
     if (size > LISTING_MAX) {
       throw new GitError(

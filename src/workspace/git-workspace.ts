@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type RepoRef, repoFullName } from "../model/repo.js";
+import { errorMessage } from "../util/errors.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { CHECKOUT_FILE_MAX_BYTES, CheckoutFileError } from "../util/read-checkout-file.js";
 import { dataPaths } from "./data-paths.js";
@@ -8,6 +9,7 @@ import { readBlobs, readPaths, sparseHazards } from "./git-objects.js";
 import { baseBeforeMerge } from "./base-before-merge.js";
 import { GitMirrors } from "./git-mirrors.js";
 import { removeTree } from "./remove-tree.js";
+import { sweepScratch } from "./scratch-files.js";
 import { createRunGit, type RunGit } from "./run-git.js";
 import { TreeListings } from "./tree-listings.js";
 import type { BranchHeadRequest, Checkout, CheckoutRequest, Workspace } from "./workspace.js";
@@ -38,7 +40,9 @@ export class GitWorkspace implements Workspace {
     /** For the operator's log: what went wrong without failing a job (see GitMirrors.fetch). */
     warn?: (message: string) => void,
   ) {
-    this.objectOptions = { timeoutMs, redact };
+    this.objectOptions = { timeoutMs, redact, scratchDir: dataPaths.scratch(dataDir) };
+    // What a process that died mid-read left; nothing waits on it.
+    void sweepScratch(dataPaths.scratch(dataDir)).catch((e: unknown) => warn?.(`could not sweep the scratch dir: ${errorMessage(e)}`));
     this.git = createRunGit(this.objectOptions);
     this.mirrors = new GitMirrors(dataDir, this.git, { warn });
     this.listings = new TreeListings(this.objectOptions);

@@ -10,6 +10,8 @@ export interface GitRunOptions {
   index?: string;
   input?: string;
   okCodes?: number[];
+  /** Git's stdout goes to this new file instead of being captured (exec's `stdoutFile`). */
+  stdoutFile?: string;
 }
 
 /**
@@ -41,11 +43,13 @@ export function createRunGit(defaults: { timeoutMs: number; redact: (s: string) 
       timeoutMs: defaults.timeoutMs,
       redact,
       input: opts.input,
+      ...(opts.stdoutFile === undefined ? {} : { stdoutFile: opts.stdoutFile }),
     });
     if (r.exitCode === null || !(opts.okCodes ?? [0]).includes(r.exitCode)) {
       throw new GitError(`git ${args[0]} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`})`, (r.stderr || r.stdout).trim());
     }
-    // Part of a PR's changed files (a diff of a million paths) would pass for all of them.
+    // Part of an answer would pass for all of it: a PR's changed files (a diff of a million
+    // paths), a listing, the files read. Files missed, never said.
     if (r.outputCut) throw new GitOutputCut(args[0] ?? "");
     return { stdout: r.stdout, exitCode: r.exitCode };
   };
